@@ -1,0 +1,1 @@
+export { makeIdempotencyKey } from "./platform/index.js";

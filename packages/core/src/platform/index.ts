@@ -1,0 +1,1 @@
+export { makeIdempotencyKey } from "./idempotency.js";

@@ -1,0 +1,2 @@
+// Public API arrives with this package's issue.
+export {};

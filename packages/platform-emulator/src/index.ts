@@ -1,0 +1,2 @@
+// Public API arrives with the emulator issue.
+export {};

@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+console.log("The demo arrives with the examples issue; for now run `./dev test`.");

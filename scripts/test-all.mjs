@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// The repository's whole check: lint + format, typecheck, build, package gates (publint, attw),
+// every package's tests (including the consumer smoke tests). Prints `N passed, N failed` summed
+// from each package's Vitest JSON report and exits non-zero when any step failed.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const workspaceDirs = ["packages", "internal", "examples"]
+  .flatMap((d) =>
+    existsSync(join(root, d)) ? readdirSync(join(root, d)).map((n) => join(d, n)) : [],
+  )
+  .concat(existsSync(join(root, "bench", "package.json")) ? ["bench"] : [])
+  .filter((d) => existsSync(join(root, d, "package.json")));
+
+// Stale reports from an earlier run must not be counted; turbo restores them on a cache hit.
+for (const dir of workspaceDirs)
+  rmSync(join(root, dir, ".reports"), { recursive: true, force: true });
+
+const extra = process.argv.slice(2);
+const turbo = spawnSync(
+  "pnpm",
+  [
+    "exec",
+    "turbo",
+    "run",
+    "lint",
+    "typecheck",
+    "build",
+    "check:package",
+    "test",
+    "--continue",
+    "--concurrency=2",
+    ...extra,
+  ],
+  { cwd: root, stdio: "inherit" },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const missing = [];
+for (const dir of workspaceDirs) {
+  const pkg = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
+  if (!pkg.scripts?.test) continue;
+  const report = join(root, dir, ".reports", "vitest.json");
+  if (!existsSync(report)) {
+    missing.push(pkg.name);
+    continue;
+  }
+  const r = JSON.parse(readFileSync(report, "utf8"));
+  passed += r.numPassedTests ?? 0;
+  failed += r.numFailedTests ?? 0;
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  // A suite that failed to load has no failed tests but is still a failure.
+  for (const file of r.testResults ?? []) {
+    if (file.status === "failed" && (file.assertionResults ?? []).length === 0) failed += 1;
+  }
+}
+if (missing.length > 0) console.error(`no test report from: ${missing.join(", ")}`);
+const ok = turbo.status === 0 && failed === 0 && missing.length === 0 && passed > 0;
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(ok ? 0 : 1);
