@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-console.log("molecule-agent: not implemented yet");
+import { createProgram } from "./program.js";
+
+await createProgram().parseAsync(process.argv);

@@ -1,2 +1,1 @@
-// Public API arrives with the CLI commands of the inbound and plugin issues.
-export {};
+export { createProgram } from "./program.js";

@@ -1,0 +1,13 @@
+import { Command } from "commander";
+import { registerConnectCommand } from "./commands/connect.js";
+import { registerPluginCommand } from "./commands/plugin.js";
+
+/** Builds the `molecule-agent` command line program. */
+export function createProgram(): Command {
+  const program = new Command("molecule-agent")
+    .description("Run and manage a Molecule AI remote agent.")
+    .showHelpAfterError();
+  registerConnectCommand(program);
+  registerPluginCommand(program);
+  return program;
+}

@@ -1,0 +1,12 @@
+export type {
+  A2AAgentSkill,
+  A2AArtifact,
+  A2ADataPart,
+  A2AFilePart,
+  A2AMessage,
+  A2APart,
+  A2ATask,
+  A2ATaskState,
+  A2ATextPart,
+  AgentCard,
+} from "./types.js";

@@ -1,0 +1,2 @@
+// Public API of transport/ (see shared/DESIGN.md section 3).
+export {};
