@@ -10,3 +10,10 @@ export type {
   A2ATextPart,
   AgentCard,
 } from "./types.js";
+export * from "./server/index.js";
+export {
+  buildAgentCard,
+  type A2AAgentInterface,
+  type BuildAgentCardOptions,
+  type HybridAgentCard,
+} from "./card.js";

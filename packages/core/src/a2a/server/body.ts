@@ -1,0 +1,127 @@
+// Request-body safety: a byte-capped reader (node streams and web streams), a content-type check
+// and an iterative JSON nesting-depth scan that runs before JSON.parse.
+import type { IncomingMessage } from "node:http";
+
+/** Returned by the body readers when the body exceeds the byte cap. */
+export const TOO_LARGE: unique symbol = Symbol("too-large");
+
+/** Reads a node request body as UTF-8, stopping (and pausing the stream) past `max` bytes. */
+export function readNodeBody(
+  req: IncomingMessage,
+  max: number,
+): Promise<string | typeof TOO_LARGE> {
+  return new Promise((resolve, reject) => {
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > max) {
+        cleanup();
+        req.pause();
+        resolve(TOO_LARGE);
+        return;
+      }
+      if (first === undefined) first = chunk;
+      else (chunks ??= [first]).push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      if (chunks !== undefined) resolve(Buffer.concat(chunks, size).toString("utf8"));
+      else resolve(first === undefined ? "" : first.toString("utf8"));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = (): void => {
+      if (!req.complete) onError(new Error("request aborted"));
+    };
+    const cleanup = (): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
+}
+
+/** Reads a web `ReadableStream` body as UTF-8, cancelling it past `max` bytes. */
+export async function readWebBody(
+  body: ReadableStream<Uint8Array> | null,
+  max: number,
+): Promise<string | typeof TOO_LARGE> {
+  if (body === null) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return TOO_LARGE;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1)
+    return Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, size).toString("utf8");
+  return Buffer.concat(chunks, size).toString("utf8");
+}
+
+/** True for `application/json` (any parameters) and `application/*+json`. */
+export function isJsonContentType(value: string | null | undefined): boolean {
+  if (!value) return false;
+  const semi = value.indexOf(";");
+  const type = (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase();
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
+
+/**
+ * True when the JSON text nests arrays/objects deeper than `max`. Iterative (no recursion) and
+ * skips string contents with `indexOf`, so it is cheap even for large text payloads.
+ */
+export function exceedsJsonDepth(text: string, max: number): boolean {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      // Jump to the closing quote, skipping escaped ones.
+      let j = text.indexOf('"', i + 1);
+      while (j !== -1) {
+        let backslashes = 0;
+        for (let k = j - 1; text.charCodeAt(k) === 92; k--) backslashes++;
+        if ((backslashes & 1) === 0) break;
+        j = text.indexOf('"', j + 1);
+      }
+      if (j === -1) return false; // unterminated string: JSON.parse reports it
+      i = j;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** True when an already-parsed value nests deeper than `max` (iterative walk). */
+export function exceedsValueDepth(value: unknown, max: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (d > max) return true;
+    const children = Array.isArray(v) ? v : Object.values(v as object);
+    for (const child of children) {
+      if (typeof child === "object" && child !== null) stack.push([child, d + 1]);
+    }
+  }
+  return false;
+}

@@ -1,0 +1,311 @@
+// Tolerant normalisation of inbound A2A messages (v0.3, v1.0 proto-JSON, and the Molecule
+// platform's legacy shapes) to the v0.3 types, and conversion of v0.3 results to v1.0 proto-JSON.
+import type {
+  A2AArtifact,
+  A2AFilePart,
+  A2AMessage,
+  A2APart,
+  A2ATask,
+  A2ATaskState,
+} from "../types.js";
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A validation failure: the message says which field is wrong. */
+export class ShapeError extends Error {}
+
+const ROLES: Record<string, "user" | "agent"> = {
+  user: "user",
+  agent: "agent",
+  assistant: "agent",
+  ROLE_USER: "user",
+  ROLE_AGENT: "agent",
+};
+
+/**
+ * Normalises one part. Accepts v0.3 (`kind`), legacy (`type`) and v1.0 (`text` / `url` / `raw` /
+ * `data` oneof) spellings. Throws {@link ShapeError} on anything else.
+ */
+export function normalizePart(raw: unknown, where: string): A2APart {
+  if (!isObj(raw)) throw new ShapeError(`${where} must be an object`);
+  const kind = raw["kind"] ?? raw["type"];
+  const metadata = raw["metadata"];
+  if (metadata !== undefined && !isObj(metadata)) {
+    throw new ShapeError(`${where}.metadata must be an object`);
+  }
+  let part: A2APart;
+  if (kind === "text" || (kind === undefined && "text" in raw)) {
+    const text = raw["text"];
+    if (typeof text !== "string") throw new ShapeError(`${where}.text must be a string`);
+    part = { kind: "text", text };
+  } else if (kind === "file") {
+    const file = raw["file"];
+    if (!isObj(file)) throw new ShapeError(`${where}.file must be an object`);
+    const { uri, bytes, name, mimeType } = file;
+    if (typeof uri !== "string" && typeof bytes !== "string") {
+      throw new ShapeError(`${where}.file needs a string uri or bytes`);
+    }
+    if (name !== undefined && typeof name !== "string") {
+      throw new ShapeError(`${where}.file.name must be a string`);
+    }
+    if (mimeType !== undefined && typeof mimeType !== "string") {
+      throw new ShapeError(`${where}.file.mimeType must be a string`);
+    }
+    part = { kind: "file", file: file as A2AFilePart["file"] };
+  } else if (kind === "data") {
+    const data = raw["data"];
+    if (!isObj(data)) throw new ShapeError(`${where}.data must be an object`);
+    part = { kind: "data", data };
+  } else if (kind === undefined && ("url" in raw || "raw" in raw)) {
+    // v1.0 file part: { url | raw (base64), filename?, mediaType? }
+    const url = raw["url"];
+    const bytes = raw["raw"];
+    if (typeof url !== "string" && typeof bytes !== "string") {
+      throw new ShapeError(`${where}.url / ${where}.raw must be a string`);
+    }
+    const file: { uri?: string; bytes?: string; name?: string; mimeType?: string } = {};
+    if (typeof url === "string") file.uri = url;
+    else file.bytes = bytes as string;
+    if (typeof raw["filename"] === "string" && raw["filename"] !== "") file.name = raw["filename"];
+    if (typeof raw["mediaType"] === "string" && raw["mediaType"] !== "") {
+      file.mimeType = raw["mediaType"];
+    }
+    part = { kind: "file", file };
+  } else if (kind === undefined && "data" in raw) {
+    // v1.0 data part: google.protobuf.Value; v0.3 needs an object.
+    const data = raw["data"];
+    part = { kind: "data", data: isObj(data) ? data : { value: data } };
+  } else {
+    throw new ShapeError(
+      `${where} has an unsupported kind ${JSON.stringify(kind ?? null)}; use "text", "file" or "data"`,
+    );
+  }
+  if (metadata !== undefined) part.metadata = metadata as Obj;
+  return part;
+}
+
+function normalizeParts(raw: unknown, where: string): A2APart[] {
+  if (!Array.isArray(raw)) throw new ShapeError(`${where} must be an array`);
+  const parts: A2APart[] = [];
+  for (let i = 0; i < raw.length; i++) parts.push(normalizePart(raw[i], `${where}[${i}]`));
+  return parts;
+}
+
+function optionalString(raw: Obj, key: string, where: string): string | undefined {
+  const v = raw[key];
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v !== "string") throw new ShapeError(`${where}.${key} must be a string`);
+  return v;
+}
+
+/**
+ * Normalises an inbound message to v0.3: `kind:"message"`, `kind` on every part, `role` defaulted
+ * to `"user"` (and `"assistant"` / `ROLE_AGENT` mapped to `"agent"`). `messageId` is required.
+ */
+export function normalizeMessage(raw: unknown, where = "params.message"): A2AMessage {
+  if (!isObj(raw)) throw new ShapeError(`${where} must be an object`);
+  const messageId = raw["messageId"];
+  if (typeof messageId !== "string" || messageId === "") {
+    throw new ShapeError(`${where}.messageId must be a non-empty string`);
+  }
+  const roleRaw = raw["role"];
+  let role: "user" | "agent" = "user";
+  if (
+    roleRaw !== undefined &&
+    roleRaw !== null &&
+    roleRaw !== "" &&
+    roleRaw !== "ROLE_UNSPECIFIED"
+  ) {
+    const mapped = typeof roleRaw === "string" ? ROLES[roleRaw] : undefined;
+    if (mapped === undefined) {
+      throw new ShapeError(`${where}.role must be "user" or "agent"`);
+    }
+    role = mapped;
+  }
+  const message: A2AMessage = {
+    kind: "message",
+    messageId,
+    role,
+    parts: normalizeParts(raw["parts"], `${where}.parts`),
+  };
+  const contextId = optionalString(raw, "contextId", where);
+  if (contextId !== undefined) message.contextId = contextId;
+  const taskId = optionalString(raw, "taskId", where);
+  if (taskId !== undefined) message.taskId = taskId;
+  const refs = raw["referenceTaskIds"];
+  if (refs !== undefined) {
+    if (!Array.isArray(refs) || !refs.every((r) => typeof r === "string")) {
+      throw new ShapeError(`${where}.referenceTaskIds must be an array of strings`);
+    }
+    if (refs.length > 0) message.referenceTaskIds = refs;
+  }
+  const metadata = raw["metadata"];
+  if (metadata !== undefined && metadata !== null) {
+    if (!isObj(metadata)) throw new ShapeError(`${where}.metadata must be an object`);
+    message.metadata = metadata;
+  }
+  return message;
+}
+
+const STATES = new Set<string>([
+  "submitted",
+  "working",
+  "input-required",
+  "completed",
+  "canceled",
+  "failed",
+  "rejected",
+  "auth-required",
+  "unknown",
+]);
+
+/** Terminal task states: such a task can no longer be canceled. */
+export const TERMINAL_STATES = new Set<A2ATaskState>([
+  "completed",
+  "canceled",
+  "failed",
+  "rejected",
+]);
+
+/**
+ * Normalises a message returned by the agent's handler: fills `kind`, `messageId`, `role:"agent"`
+ * and `contextId`.
+ */
+export function normalizeAgentMessage(
+  raw: Obj,
+  contextId: string,
+  newId: () => string,
+): A2AMessage {
+  const message = normalizeMessage(
+    { ...raw, messageId: raw["messageId"] ?? newId(), role: raw["role"] ?? "agent" },
+    "result",
+  );
+  message.contextId ??= contextId;
+  return message;
+}
+
+/** Normalises a task returned by the agent's handler, filling ids and `kind`. */
+export function normalizeAgentTask(raw: Obj, contextId: string, newId: () => string): A2ATask {
+  const id = raw["id"];
+  if (id !== undefined && (typeof id !== "string" || id === "")) {
+    throw new ShapeError("result.id must be a non-empty string");
+  }
+  const statusRaw = raw["status"];
+  const state = isObj(statusRaw) ? statusRaw["state"] : statusRaw;
+  if (typeof state !== "string" || !STATES.has(state)) {
+    throw new ShapeError("result.status.state must be an A2A task state");
+  }
+  const status: A2ATask["status"] = {
+    state: state as A2ATaskState,
+    timestamp: new Date().toISOString(),
+  };
+  if (isObj(statusRaw)) {
+    if (typeof statusRaw["timestamp"] === "string") status.timestamp = statusRaw["timestamp"];
+    if (statusRaw["message"] !== undefined) {
+      if (!isObj(statusRaw["message"]))
+        throw new ShapeError("result.status.message must be an object");
+      status.message = normalizeAgentMessage(statusRaw["message"], contextId, newId);
+    }
+  }
+  const ctx =
+    typeof raw["contextId"] === "string" && raw["contextId"] !== "" ? raw["contextId"] : contextId;
+  const task: A2ATask = {
+    kind: "task",
+    id: (id as string | undefined) ?? newId(),
+    contextId: ctx,
+    status,
+  };
+  const artifacts = raw["artifacts"];
+  if (artifacts !== undefined) {
+    if (!Array.isArray(artifacts)) throw new ShapeError("result.artifacts must be an array");
+    task.artifacts = artifacts.map((a: unknown, i): A2AArtifact => {
+      if (!isObj(a)) throw new ShapeError(`result.artifacts[${i}] must be an object`);
+      const artifact: A2AArtifact = {
+        artifactId: typeof a["artifactId"] === "string" ? a["artifactId"] : newId(),
+        parts: normalizeParts(a["parts"], `result.artifacts[${i}].parts`),
+      };
+      if (typeof a["name"] === "string") artifact.name = a["name"];
+      if (typeof a["description"] === "string") artifact.description = a["description"];
+      if (isObj(a["metadata"])) artifact.metadata = a["metadata"];
+      return artifact;
+    });
+  }
+  const history = raw["history"];
+  if (Array.isArray(history)) {
+    task.history = history.map((m, i) => normalizeMessage(m, `result.history[${i}]`));
+  }
+  if (isObj(raw["metadata"])) task.metadata = raw["metadata"];
+  return task;
+}
+
+// ---------------------------------------------------------------- v0.3 -> v1.0 proto-JSON
+
+const V1_STATES: Record<A2ATaskState, string> = {
+  submitted: "TASK_STATE_SUBMITTED",
+  working: "TASK_STATE_WORKING",
+  "input-required": "TASK_STATE_INPUT_REQUIRED",
+  completed: "TASK_STATE_COMPLETED",
+  canceled: "TASK_STATE_CANCELED",
+  failed: "TASK_STATE_FAILED",
+  rejected: "TASK_STATE_REJECTED",
+  "auth-required": "TASK_STATE_AUTH_REQUIRED",
+  unknown: "TASK_STATE_UNSPECIFIED",
+};
+
+/** A v0.3 part as v1.0 proto-JSON (`{text}`, `{url|raw, filename, mediaType}`, `{data}`). */
+export function partToV1(part: A2APart): Obj {
+  let out: Obj;
+  if (part.kind === "text") out = { text: part.text };
+  else if (part.kind === "data") out = { data: part.data };
+  else {
+    out = part.file.uri !== undefined ? { url: part.file.uri } : { raw: part.file.bytes };
+    if (part.file.name !== undefined) out["filename"] = part.file.name;
+    if (part.file.mimeType !== undefined) out["mediaType"] = part.file.mimeType;
+  }
+  if (part.metadata !== undefined) out["metadata"] = part.metadata;
+  return out;
+}
+
+/** A v0.3 message as v1.0 proto-JSON (`ROLE_*`, no `kind`). */
+export function messageToV1(m: A2AMessage): Obj {
+  const out: Obj = {
+    messageId: m.messageId,
+    role: m.role === "agent" ? "ROLE_AGENT" : "ROLE_USER",
+    parts: m.parts.map(partToV1),
+  };
+  if (m.contextId !== undefined) out["contextId"] = m.contextId;
+  if (m.taskId !== undefined) out["taskId"] = m.taskId;
+  if (m.referenceTaskIds !== undefined) out["referenceTaskIds"] = m.referenceTaskIds;
+  if (m.metadata !== undefined) out["metadata"] = m.metadata;
+  return out;
+}
+
+/** A v0.3 status as v1.0 proto-JSON. */
+export function statusToV1(s: A2ATask["status"]): Obj {
+  const out: Obj = { state: V1_STATES[s.state] };
+  if (s.message !== undefined) out["message"] = messageToV1(s.message);
+  if (s.timestamp !== undefined) out["timestamp"] = s.timestamp;
+  return out;
+}
+
+/** A v0.3 artifact as v1.0 proto-JSON. */
+export function artifactToV1(a: A2AArtifact): Obj {
+  const out: Obj = { artifactId: a.artifactId, parts: a.parts.map(partToV1) };
+  if (a.name !== undefined) out["name"] = a.name;
+  if (a.description !== undefined) out["description"] = a.description;
+  if (a.metadata !== undefined) out["metadata"] = a.metadata;
+  return out;
+}
+
+/** A v0.3 task as v1.0 proto-JSON (`TASK_STATE_*`, no `kind`). */
+export function taskToV1(t: A2ATask): Obj {
+  const out: Obj = { id: t.id, contextId: t.contextId, status: statusToV1(t.status) };
+  if (t.artifacts !== undefined) out["artifacts"] = t.artifacts.map(artifactToV1);
+  if (t.history !== undefined) out["history"] = t.history.map(messageToV1);
+  if (t.metadata !== undefined) out["metadata"] = t.metadata;
+  return out;
+}

@@ -1,0 +1,41 @@
+// JSON-RPC 2.0 and A2A error codes, and the error a message handler may throw to choose one.
+
+/** JSON-RPC 2.0 and A2A (v0.3 / v1.0) error codes the push server answers with. */
+export const A2AErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  TaskNotFound: -32001,
+  TaskNotCancelable: -32002,
+  PushNotificationNotSupported: -32003,
+  UnsupportedOperation: -32004,
+  ContentTypeNotSupported: -32005,
+  InvalidAgentResponse: -32006,
+  ExtendedCardNotConfigured: -32007,
+  ExtensionSupportRequired: -32008,
+  VersionNotSupported: -32009,
+} as const;
+
+/** A value of {@link A2AErrorCode}. */
+export type A2AErrorCodeValue = (typeof A2AErrorCode)[keyof typeof A2AErrorCode];
+
+/**
+ * Throw this from `onMessage` to answer the caller with a specific JSON-RPC error (for example
+ * `-32602` when the message is not something the agent can handle). Any other exception becomes a
+ * generic `-32603 Internal error` whose details are never sent to the caller.
+ */
+export class A2ARpcError extends Error {
+  /** The JSON-RPC error code sent to the caller. */
+  readonly code: number;
+  /** Optional JSON-serialisable `error.data`. */
+  readonly data: unknown;
+
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = "A2ARpcError";
+    this.code = code;
+    this.data = data;
+  }
+}

@@ -1,0 +1,117 @@
+// A standalone node:http server around createA2AHandler.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createA2AHandler, type A2AHandler, type A2AHandlerOptions } from "./handler.js";
+import { generatePathSecret } from "./secret.js";
+
+/** Options of {@link startA2AServer}. */
+export interface StartA2AServerOptions extends Omit<A2AHandlerOptions, "pathSecret"> {
+  /**
+   * The secret path segment of the endpoint. Default: a fresh 256-bit secret, so the URL is a
+   * capability nobody can guess. `false` serves the endpoint without one (only behind your own auth).
+   */
+  pathSecret?: string | false;
+  /** Interface to bind (default `"127.0.0.1"`; use `"0.0.0.0"` to accept remote callers). */
+  host?: string;
+  /** Port (default 0: a free port). */
+  port?: number;
+  /** Host name advertised in `url` and the card when it differs from `host` (e.g. a public DNS name). */
+  publicHost?: string;
+  /** How long `close()` waits for in-flight responses before cutting connections (default 1000 ms). */
+  closeGraceMs?: number;
+}
+
+/** A running push server. */
+export interface A2AServer {
+  /** The JSON-RPC endpoint URL to register with the platform (includes the secret path). */
+  url: string;
+  /** The agent card URL (`<url>/.well-known/agent-card.json`). */
+  cardUrl: string;
+  /** The bound port. */
+  port: number;
+  /** The handler serving the requests. */
+  handler: A2AHandler;
+  /** Stops accepting connections, aborts running handlers and closes every socket. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a node:http server answering A2A JSON-RPC on a capability URL.
+ *
+ * @example
+ * const server = await startA2AServer({ agentCard: { name: "echo" }, onMessage: (m) => "hi" });
+ * await client.register({ url: server.url, agentCard }); // ... later: await server.close();
+ */
+export async function startA2AServer(options: StartA2AServerOptions): Promise<A2AServer> {
+  const { host = "127.0.0.1", port = 0, publicHost, closeGraceMs = 1000, ...rest } = options;
+  const pathSecret =
+    options.pathSecret === false ? undefined : (options.pathSecret ?? generatePathSecret());
+  const handlerOptions: A2AHandlerOptions = { ...rest, pathSecret };
+  if (pathSecret === undefined) delete handlerOptions.pathSecret;
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000 });
+  // Validate the options before binding: throws synchronously on a bad card or secret.
+  let handler: A2AHandler;
+  let bound: AddressInfo;
+  const listening = new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  try {
+    if (rest.publicUrl === undefined) {
+      await listening;
+      bound = server.address() as AddressInfo;
+      const advertised = publicHost ?? (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host);
+      const hostPart = advertised.includes(":") ? `[${advertised}]` : advertised;
+      const base = (rest.basePath ?? "/").replace(/\/+$/, "");
+      handlerOptions.publicUrl = `http://${hostPart}:${bound.port}${base}`;
+      handler = createA2AHandler(handlerOptions);
+    } else {
+      handler = createA2AHandler(handlerOptions);
+      await listening;
+      bound = server.address() as AddressInfo;
+    }
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
+  server.on("request", (req, res) => {
+    handler.handleNode(req, res).catch(() => {
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end('{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Internal error"}}');
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  const publicBase = handlerOptions.publicUrl!.replace(/\/+$/, "");
+  const url = publicBase + (pathSecret === undefined ? "" : `/${pathSecret}`);
+  let closing: Promise<void> | undefined;
+  return {
+    url: url || "/",
+    cardUrl: `${url}/.well-known/agent-card.json`,
+    port: bound.port,
+    handler,
+    close() {
+      closing ??= (async () => {
+        await handler.close();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => server.closeAllConnections(), closeGraceMs);
+          timer.unref();
+          server.close(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+          server.closeIdleConnections();
+        });
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Alias of {@link A2AServer}, the handle returned by {@link startA2AServer}. */
+export type A2AServerHandle = A2AServer;
