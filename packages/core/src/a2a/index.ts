@@ -17,3 +17,17 @@ export {
   type BuildAgentCardOptions,
   type HybridAgentCard,
 } from "./card.js";
+export { neutralizePeerMarkers, sanitizePeerText, stripA2ABoundary } from "./boundary.js";
+export {
+  buildMessageSendRequest,
+  extractA2AText,
+  normalizePart,
+  normalizeParts,
+  summarizeA2AResult,
+} from "./outbound.js";
+export type {
+  A2AResultSummary,
+  MessageSendRequest,
+  OutboundMessageInput,
+  PeerOutcome,
+} from "./outbound.js";

@@ -1,0 +1,218 @@
+// Building outbound A2A v0.3 envelopes and reading any result shape a peer may answer with.
+import { randomUUID } from "node:crypto";
+import type { A2AMessage, A2APart, A2ATaskState } from "./types.js";
+
+/** A JSON-RPC 2.0 `message/send` request as this SDK sends it. */
+export interface MessageSendRequest {
+  jsonrpc: "2.0";
+  id: string;
+  method: "message/send";
+  params: { message: A2AMessage; metadata?: Record<string, unknown> };
+}
+
+/** Input of {@link buildMessageSendRequest}. */
+export interface OutboundMessageInput {
+  /** Plain text (becomes one text part, placed before `parts`). */
+  text?: string | undefined;
+  /** Parts in v0.3 (`kind`), legacy (`type`) or v1.0 (`{text}`) spelling; normalised to v0.3. */
+  parts?: readonly unknown[] | undefined;
+  role: "user" | "agent";
+  messageId?: string | undefined;
+  contextId?: string | undefined;
+  taskId?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Normalises one part to v0.3 (`kind` discriminator). Accepts `kind`, legacy `type`, v1.0 oneof
+ * parts (`{text}`, `{url, filename, mediaType}`, `{raw}`, `{data}`) and `{root: {...}}`.
+ * Returns `undefined` for anything that is not a part.
+ */
+export function normalizePart(part: unknown): A2APart | undefined {
+  if (typeof part === "string") return { kind: "text", text: part };
+  if (!isRecord(part)) return undefined;
+  if (isRecord(part.root)) return normalizePart(part.root);
+  const kind = part.kind ?? part.type;
+  const metadata = isRecord(part.metadata) ? { metadata: part.metadata } : {};
+  if (kind === "text" || (kind === undefined && typeof part.text === "string")) {
+    return typeof part.text === "string"
+      ? { kind: "text", text: part.text, ...metadata }
+      : undefined;
+  }
+  if (kind === "file" && isRecord(part.file)) {
+    return { kind: "file", file: { ...part.file }, ...metadata } as A2APart;
+  }
+  if (
+    kind === "file" ||
+    (kind === undefined && (typeof part.url === "string" || typeof part.raw === "string"))
+  ) {
+    const file: Record<string, unknown> = {};
+    if (typeof part.url === "string") file.uri = part.url;
+    if (typeof part.uri === "string") file.uri = part.uri;
+    if (typeof part.raw === "string") file.bytes = part.raw;
+    if (typeof part.bytes === "string") file.bytes = part.bytes;
+    const name = part.filename ?? part.name;
+    if (typeof name === "string") file.name = name;
+    const mime = part.mediaType ?? part.mimeType;
+    if (typeof mime === "string") file.mimeType = mime;
+    return { kind: "file", file, ...metadata } as A2APart;
+  }
+  if (kind === "data" || (kind === undefined && isRecord(part.data))) {
+    return isRecord(part.data) ? { kind: "data", data: part.data, ...metadata } : undefined;
+  }
+  return undefined;
+}
+
+/** Normalises a list of parts, dropping what is not a part. */
+export function normalizeParts(parts: unknown): A2APart[] {
+  if (!Array.isArray(parts)) return [];
+  const out: A2APart[] = [];
+  for (const p of parts) {
+    const n = normalizePart(p);
+    if (n) out.push(n);
+  }
+  return out;
+}
+
+/**
+ * Builds a full A2A v0.3 JSON-RPC `message/send` request: `jsonrpc`, `id`, `kind: "message"`,
+ * `role`, `messageId` and `kind` on every part.
+ */
+export function buildMessageSendRequest(input: OutboundMessageInput): MessageSendRequest {
+  const parts: A2APart[] = [];
+  if (input.text !== undefined && input.text !== "") parts.push({ kind: "text", text: input.text });
+  parts.push(...normalizeParts(input.parts ?? []));
+  const message: A2AMessage = {
+    kind: "message",
+    role: input.role,
+    messageId: input.messageId ?? randomUUID(),
+    parts,
+  };
+  if (input.contextId) message.contextId = input.contextId;
+  if (input.taskId) message.taskId = input.taskId;
+  if (input.metadata) message.metadata = input.metadata;
+  return { jsonrpc: "2.0", id: randomUUID(), method: "message/send", params: { message } };
+}
+
+/** Text of a list of parts: text parts joined with `""` (other parts ignored). */
+export function textOfParts(parts: unknown): string {
+  if (!Array.isArray(parts)) return "";
+  let out = "";
+  for (const p of parts) {
+    if (typeof p === "string") {
+      out += p;
+      continue;
+    }
+    if (!isRecord(p)) continue;
+    const part = isRecord(p.root) ? p.root : p;
+    const kind = part.kind ?? part.type;
+    if ((kind === "text" || kind === undefined) && typeof part.text === "string") out += part.text;
+  }
+  return out;
+}
+
+function textOfArtifacts(artifacts: unknown): string {
+  if (!Array.isArray(artifacts)) return "";
+  const texts: string[] = [];
+  for (const a of artifacts) {
+    if (!isRecord(a)) continue;
+    const t = textOfParts(a.parts);
+    if (t !== "") texts.push(t);
+  }
+  return texts.join("\n");
+}
+
+/**
+ * Extracts the text of any A2A result shape, tolerant of every dialect in the wild:
+ * a JSON-RPC envelope (`{result}`), a v0.3 Task (`artifacts[].parts`, else `status.message.parts`)
+ * or Message (`parts`), v1.0 `{task}` / `{message}` wrappers with `{text}` parts, Molecule's
+ * simplified `{status: "completed", artifacts}`, bare `{parts}`, `{text}`, `{result: "..."}` or a
+ * plain string. Parts may use `kind` or legacy `type`. Returns `""` when there is no text.
+ */
+export function extractA2AText(result: unknown, depth = 0): string {
+  if (typeof result === "string") return result;
+  if (!isRecord(result) || depth > 6) return "";
+  if (result.jsonrpc !== undefined) return extractA2AText(result.result, depth + 1);
+  if (typeof result.result === "string") return result.result;
+  if (isRecord(result.result)) return extractA2AText(result.result, depth + 1);
+  if (isRecord(result.task)) return extractA2AText(result.task, depth + 1);
+  if (isRecord(result.message) && !("parts" in result)) {
+    return extractA2AText(result.message, depth + 1);
+  }
+  const fromArtifacts = textOfArtifacts(result.artifacts);
+  if (fromArtifacts !== "") return fromArtifacts;
+  const fromParts = textOfParts(result.parts);
+  if (fromParts !== "") return fromParts;
+  if (isRecord(result.status) && isRecord(result.status.message)) {
+    const t = textOfParts(result.status.message.parts);
+    if (t !== "") return t;
+  }
+  if (typeof result.text === "string") return result.text;
+  if (typeof result.message === "string") return result.message;
+  return "";
+}
+
+const V1_STATES: Record<string, A2ATaskState> = {
+  TASK_STATE_SUBMITTED: "submitted",
+  TASK_STATE_WORKING: "working",
+  TASK_STATE_INPUT_REQUIRED: "input-required",
+  TASK_STATE_COMPLETED: "completed",
+  TASK_STATE_CANCELED: "canceled",
+  TASK_STATE_CANCELLED: "canceled",
+  TASK_STATE_FAILED: "failed",
+  TASK_STATE_REJECTED: "rejected",
+  TASK_STATE_AUTH_REQUIRED: "auth-required",
+};
+
+/** The coarse outcome of a peer call, as {@link PeerCallResult} reports it. */
+export type PeerOutcome = "completed" | "failed" | "input-required" | "working";
+
+/** Summary of a `message/send` result: outcome, text and ids. */
+export interface A2AResultSummary {
+  status: PeerOutcome;
+  text: string;
+  contextId?: string;
+  taskId?: string;
+}
+
+function outcomeOf(state: string): PeerOutcome {
+  const s = V1_STATES[state] ?? state.toLowerCase();
+  switch (s) {
+    case "completed":
+      return "completed";
+    case "failed":
+    case "canceled":
+    case "rejected":
+      return "failed";
+    case "input-required":
+    case "auth-required":
+      return "input-required";
+    case "submitted":
+    case "working":
+      return "working";
+    default:
+      return "completed";
+  }
+}
+
+/** Summarises a `message/send` result (the JSON-RPC `result`, or the v1.0 wrapper). */
+export function summarizeA2AResult(result: unknown): A2AResultSummary {
+  let r: unknown = result;
+  if (isRecord(r) && isRecord(r.task)) r = r.task;
+  else if (isRecord(r) && isRecord(r.message) && !("parts" in r) && !("status" in r)) r = r.message;
+  const text = extractA2AText(r);
+  const summary: A2AResultSummary = { status: "completed", text };
+  if (!isRecord(r)) return summary;
+  if (isRecord(r.status) && typeof r.status.state === "string")
+    summary.status = outcomeOf(r.status.state);
+  else if (typeof r.status === "string") summary.status = outcomeOf(r.status);
+  if (typeof r.contextId === "string") summary.contextId = r.contextId;
+  const isTask = r.kind === "task" || (typeof r.id === "string" && isRecord(r.status));
+  if (isTask && typeof r.id === "string") summary.taskId = r.id;
+  else if (typeof r.taskId === "string") summary.taskId = r.taskId;
+  return summary;
+}

@@ -1,0 +1,180 @@
+// InboundMessage: one message addressed to this agent, whichever way it arrived (a polled activity
+// row in either shape, or a pushed A2A message), normalised.
+import { normalizeParts, textOfParts } from "../a2a/outbound.js";
+import type { A2APart } from "../a2a/types.js";
+
+/** Who sent an inbound message. */
+export type InboundSource = "canvas_user" | "peer_agent" | "unknown";
+
+/** One inbound message, normalised from any row shape or a pushed A2A message. */
+export interface InboundMessage {
+  /** Activity row id (poll); `undefined` for push. */
+  activityId: string | undefined;
+  /** The A2A `messageId`, when present (use it to de-duplicate). */
+  messageId: string | undefined;
+  /** The JSON-RPC method, e.g. `"message/send"`. */
+  method: string;
+  /** The JSON-RPC params as received. */
+  params: unknown;
+  /** Canvas user, peer agent, or unknown. */
+  source: InboundSource;
+  /** The peer workspace id (`null` for the canvas). */
+  sourceId: string | null;
+  /** The message text (text parts joined). */
+  text: string;
+  /** The message parts, normalised to A2A v0.3 (`kind`). */
+  parts: A2APart[];
+  peerName?: string;
+  peerRole?: string;
+  agentCardUrl?: string;
+  /** The A2A `contextId`, when present (replies continue the same conversation). */
+  contextId?: string;
+  /** When the platform recorded (or the push server received) the message. */
+  receivedAt: Date;
+  /** The raw row or message. */
+  raw: unknown;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function nonEmpty(v: unknown): string | undefined {
+  if (typeof v === "string" && v !== "") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+function toDate(v: unknown): Date {
+  if (typeof v === "string" || typeof v === "number") {
+    const d = new Date(v);
+    if (!Number.isNaN(d.getTime())) return d;
+  }
+  return new Date();
+}
+
+/** Locates the A2A message and its parts inside a JSON-RPC request body (any Molecule dialect). */
+function messageOfBody(body: unknown): {
+  message: Record<string, unknown> | undefined;
+  parts: unknown;
+  params: unknown;
+  method: string | undefined;
+} {
+  if (!isRecord(body))
+    return { message: undefined, parts: undefined, params: undefined, method: undefined };
+  const params = isRecord(body.params) ? body.params : undefined;
+  const method = typeof body.method === "string" ? body.method : undefined;
+  if (params && isRecord(params.message)) {
+    return { message: params.message, parts: params.message.parts, params, method };
+  }
+  if (params && Array.isArray(params.parts))
+    return { message: params, parts: params.parts, params, method };
+  if (Array.isArray(body.parts))
+    return { message: body, parts: body.parts, params: params ?? body, method };
+  return { message: undefined, parts: undefined, params, method };
+}
+
+/**
+ * Parses one `GET /workspaces/:id/activity` row into an {@link InboundMessage}. Both shapes are
+ * understood: the flat server row (`source_id`, `request_body.params.message.parts` with `kind` or
+ * `type`) and the Python SDK's enrichment object (`data.source`, `data.text`, `data.peer_name`, …).
+ *
+ * Returns `null` for rows that are not inbound messages: rows without an `id`, the agent's own
+ * `/notify` echoes (`method: "notify"`), and rows of another activity type than `a2a_receive`.
+ * Callers polling with a cursor must still advance past those rows.
+ */
+export function parseActivityRow(row: unknown): InboundMessage | null {
+  if (!isRecord(row)) return null;
+  const activityId = nonEmpty(row.id);
+  if (!activityId) return null;
+  if (row.method === "notify") return null;
+  if (typeof row.activity_type === "string" && row.activity_type !== "a2a_receive") return null;
+
+  const data = isRecord(row.data) ? row.data : {};
+  const sourceKind = nonEmpty(data.source) ?? nonEmpty(row.source) ?? "";
+  const sourceIdRaw = nonEmpty(row.source_id) ?? nonEmpty(data.source_id);
+  const isFlatRow = "activity_type" in row || "request_body" in row || "source_id" in row;
+  let source: InboundSource;
+  if (sourceKind === "canvas_user" || sourceKind === "user") source = "canvas_user";
+  else if (sourceKind === "peer_agent") source = "peer_agent";
+  else if (sourceIdRaw && sourceIdRaw !== "user") source = "peer_agent";
+  else if (sourceIdRaw === "user") source = "canvas_user";
+  else if (isFlatRow) source = "canvas_user"; // flat rows: source_id null = the canvas
+  else source = "unknown";
+  const sourceId =
+    source === "peer_agent" && sourceIdRaw && sourceIdRaw !== "user" ? sourceIdRaw : null;
+
+  const found = messageOfBody(row.request_body);
+  let parts = normalizeParts(found.parts);
+  let text = textOfParts(found.parts);
+  if (text === "") {
+    const dataText = data.text ?? data.message;
+    if (typeof dataText === "string") text = dataText;
+    else if (dataText !== undefined) {
+      const inner = messageOfBody({ params: { message: dataText } });
+      text = textOfParts(inner.parts);
+      if (parts.length === 0) parts = normalizeParts(inner.parts);
+    }
+  }
+  if (text === "" && row.request_body === undefined && typeof row.summary === "string") {
+    text = row.summary;
+  }
+  if (parts.length === 0 && text !== "") parts = [{ kind: "text", text }];
+
+  const message = found.message;
+  const msg: InboundMessage = {
+    activityId,
+    messageId: nonEmpty(message?.messageId) ?? nonEmpty(message?.message_id),
+    method: nonEmpty(row.method) ?? found.method ?? "message/send",
+    params: found.params,
+    source,
+    sourceId,
+    text,
+    parts,
+    receivedAt: toDate(row.created_at ?? row.ts),
+    raw: row,
+  };
+  const peerName = nonEmpty(data.peer_name) ?? nonEmpty(row.peer_name);
+  if (peerName) msg.peerName = peerName;
+  const peerRole = nonEmpty(data.peer_role) ?? nonEmpty(row.peer_role);
+  if (peerRole) msg.peerRole = peerRole;
+  const cardUrl = nonEmpty(data.agent_card_url) ?? nonEmpty(row.agent_card_url);
+  if (cardUrl) msg.agentCardUrl = cardUrl;
+  const contextId = nonEmpty(message?.contextId) ?? nonEmpty(message?.context_id);
+  if (contextId) msg.contextId = contextId;
+  return msg;
+}
+
+/**
+ * Builds an {@link InboundMessage} from a pushed A2A message (v0.3 `parts[{kind|type}]` or v1.0
+ * `parts[{text}]`). The platform's push forward carries no caller identity, so `source` is
+ * `"unknown"` unless the message metadata names a source workspace (`source_workspace_id`,
+ * `sourceWorkspaceId` or `source_id`).
+ */
+export function inboundFromA2AMessage(
+  message: unknown,
+  options: { method?: string; receivedAt?: Date } = {},
+): InboundMessage {
+  const m = isRecord(message) ? message : {};
+  const metadata = isRecord(m.metadata) ? m.metadata : {};
+  const sourceId =
+    nonEmpty(metadata.source_workspace_id) ??
+    nonEmpty(metadata.sourceWorkspaceId) ??
+    nonEmpty(metadata.source_id) ??
+    null;
+  const msg: InboundMessage = {
+    activityId: undefined,
+    messageId: nonEmpty(m.messageId) ?? nonEmpty(m.message_id),
+    method: options.method ?? "message/send",
+    params: { message },
+    source: sourceId ? "peer_agent" : "unknown",
+    sourceId,
+    text: textOfParts(m.parts),
+    parts: normalizeParts(m.parts),
+    receivedAt: options.receivedAt ?? new Date(),
+    raw: message,
+  };
+  const contextId = nonEmpty(m.contextId) ?? nonEmpty(m.context_id);
+  if (contextId) msg.contextId = contextId;
+  return msg;
+}

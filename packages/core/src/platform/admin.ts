@@ -1,0 +1,209 @@
+// AdminClient: set-up operations with an admin (or org) token — create an external workspace,
+// delete, pause/resume, set secrets.
+import type { Dispatcher } from "undici";
+import { MoleculeError, WorkspaceRemovedError } from "../transport/errors.js";
+import { HttpTransport, type Logger } from "../transport/http.js";
+import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/redact.js";
+import { createWorkspaceSchema, type WireWorkspace, workspaceSchema } from "../wire/schemas.js";
+import { expectShape, httpError, ok } from "./http-errors.js";
+
+/** Options of {@link AdminClient}. */
+export interface AdminClientOptions {
+  platformUrl: string;
+  /** The platform's `ADMIN_TOKEN` or an org API token. */
+  adminToken: string;
+  orgId?: string | undefined;
+  origin?: string | false | undefined;
+  dispatcher?: Dispatcher | undefined;
+  timeoutMs?: number | undefined;
+  logger?: Logger | undefined;
+}
+
+/** Input of {@link AdminClient.createExternalWorkspace}. */
+export interface CreateExternalWorkspaceInput {
+  name: string;
+  role?: string | undefined;
+  parentId?: string | undefined;
+  /** A push URL; without it the platform mints a token and returns it once. */
+  url?: string | undefined;
+  tier?: number | undefined;
+}
+
+/** Result of {@link AdminClient.createExternalWorkspace}. `util.inspect` redacts `token`. */
+export interface CreatedWorkspace {
+  id: string;
+  /** The workspace token (only when created without `url`); shown once — store it. */
+  token?: string;
+  /** The response body, with the token redacted. */
+  raw: unknown;
+}
+
+const enc = encodeURIComponent;
+
+/** Administrative client for setting workspaces up (tests, CLIs, provisioning scripts). */
+export class AdminClient {
+  /** The platform base URL. */
+  readonly platformUrl: string;
+  readonly #transport: HttpTransport;
+  readonly #token: string;
+
+  constructor(options: AdminClientOptions) {
+    if (!options?.adminToken) {
+      throw new MoleculeError(
+        "AdminClient needs adminToken (the platform's ADMIN_TOKEN or an org API token)",
+        {
+          code: "invalid_argument",
+        },
+      );
+    }
+    this.#token = options.adminToken;
+    this.#transport = new HttpTransport({
+      baseUrl: options.platformUrl,
+      getToken: () => this.#token,
+      orgId: options.orgId,
+      origin: options.origin,
+      dispatcher: options.dispatcher,
+      timeoutMs: options.timeoutMs,
+      logger: options.logger,
+    });
+    this.platformUrl = this.#transport.origin + this.#transport.basePath;
+  }
+
+  [inspectCustom](): string {
+    return `AdminClient { platformUrl: '${this.platformUrl}', adminToken: '${REDACTED}' }`;
+  }
+
+  toJSON(): object {
+    return { platformUrl: this.platformUrl, adminToken: REDACTED };
+  }
+
+  /** Creates an external workspace (`runtime: "external"` always). Without `url` the result carries its token. */
+  async createExternalWorkspace(
+    input: CreateExternalWorkspaceInput,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<CreatedWorkspace> {
+    if (!input || typeof input.name !== "string" || input.name.trim() === "") {
+      throw new MoleculeError("createExternalWorkspace needs a non-empty name", {
+        code: "invalid_argument",
+      });
+    }
+    const body: Record<string, unknown> = { name: input.name, runtime: "external", external: true };
+    if (input.role) body.role = input.role;
+    if (input.parentId) body.parent_id = input.parentId;
+    if (input.url) body.url = input.url;
+    if (input.tier !== undefined) body.tier = Math.trunc(input.tier);
+    const res = await this.#transport.send({
+      method: "POST",
+      path: "/workspaces",
+      json: body,
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw httpError(res, "createExternalWorkspace", {}, [this.#token]);
+    const created = expectShape(createWorkspaceSchema, res, "createExternalWorkspace", {
+      includeBody: false,
+    });
+    const out: CreatedWorkspace = { id: created.id, raw: redactDeep(res.body, [this.#token]) };
+    const token = created.connection?.auth_token;
+    if (token) out.token = token;
+    return hideInInspect(out, ["token"]);
+  }
+
+  /** Deletes (removes) a workspace; `confirm` is needed when it has children, `purge` hard-deletes. */
+  async deleteWorkspace(
+    id: string,
+    options: { confirm?: boolean; purge?: boolean; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const res = await this.#transport.send({
+      method: "DELETE",
+      path: `/workspaces/${enc(id)}`,
+      query: {
+        confirm: options.confirm ? "true" : undefined,
+        purge: options.purge ? "true" : undefined,
+      },
+      signal: options.signal,
+    });
+    if (!ok(res.status)) {
+      throw httpError(
+        res,
+        `deleteWorkspace(${id})`,
+        {
+          409: `workspace ${id} has children; pass { confirm: true } to delete them too`,
+        },
+        [this.#token],
+      );
+    }
+  }
+
+  /** Pauses a workspace (and its descendants). */
+  async pause(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const res = await this.#transport.send({
+      method: "POST",
+      path: `/workspaces/${enc(id)}/pause`,
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw httpError(res, `pause(${id})`, {}, [this.#token]);
+  }
+
+  /** Resumes a paused workspace. */
+  async resume(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const res = await this.#transport.send({
+      method: "POST",
+      path: `/workspaces/${enc(id)}/resume`,
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw httpError(res, `resume(${id})`, {}, [this.#token]);
+  }
+
+  /** Sets secrets on a workspace, one `POST /workspaces/:id/secrets` per key. */
+  async setSecrets(
+    id: string,
+    secrets: Record<string, string>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    for (const [key, value] of Object.entries(secrets ?? {})) {
+      if (key === "" || typeof value !== "string" || value === "") {
+        throw new MoleculeError(
+          `secret ${JSON.stringify(key)} needs a non-empty key and string value`,
+          {
+            code: "invalid_argument",
+          },
+        );
+      }
+      const res = await this.#transport.send({
+        method: "POST",
+        path: `/workspaces/${enc(id)}/secrets`,
+        json: { key, value },
+        signal: options.signal,
+      });
+      if (!ok(res.status))
+        throw httpError(res, `setSecrets(${id}, ${key})`, {}, [this.#token, value]);
+    }
+  }
+
+  /** A workspace as the platform describes it, including removed ones (`status: "removed"`). */
+  async getWorkspace(
+    id: string,
+    options: { signal?: AbortSignal; includeRemoved?: boolean } = {},
+  ): Promise<WireWorkspace> {
+    const res = await this.#transport.send({
+      method: "GET",
+      path: `/workspaces/${enc(id)}`,
+      query: { include_removed: options.includeRemoved === false ? undefined : "true" },
+      signal: options.signal,
+    });
+    if (res.status === 410) {
+      throw new WorkspaceRemovedError(`workspace ${id} was removed`, {
+        workspaceId: id,
+        status: 410,
+        body: res.body,
+      });
+    }
+    if (!ok(res.status)) throw httpError(res, `getWorkspace(${id})`, {}, [this.#token]);
+    return expectShape(workspaceSchema, res, "getWorkspace");
+  }
+
+  /** Closes the connection pool (when the client created it). */
+  async close(): Promise<void> {
+    await this.#transport.close();
+  }
+}

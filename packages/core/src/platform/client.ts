@@ -1,0 +1,1346 @@
+// PlatformClient: one method per platform endpoint a remote agent uses.
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import { buildMessageSendRequest, summarizeA2AResult } from "../a2a/outbound.js";
+import type { A2APart, AgentCard } from "../a2a/types.js";
+import { type InboundMessage, parseActivityRow } from "../inbound/message.js";
+import {
+  CursorLostError,
+  MoleculeAuthError,
+  MoleculeError,
+  MoleculeNotFoundError,
+  MoleculePeerError,
+  MoleculeTimeoutError,
+  WorkspaceRemovedError,
+} from "../transport/errors.js";
+import {
+  DEFAULT_USER_AGENT,
+  type HttpResponse,
+  HttpTransport,
+  type Logger,
+  type RequestSpec,
+} from "../transport/http.js";
+import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/redact.js";
+import {
+  activityListSchema,
+  activityRowSchema,
+  createTokenSchema,
+  delegateSchema,
+  discoverSchema,
+  jsonRpcResponseSchema,
+  peersSchema,
+  queuedSchema,
+  registerResponseSchema,
+  secretsSchema,
+  stateResponseSchema,
+  tokenListSchema,
+  type WireActivityRow,
+  type WirePeer,
+  type WireWorkspace,
+  workspaceSchema,
+  parseWire,
+} from "../wire/schemas.js";
+import { postToPeer } from "./direct.js";
+import { errorText, expectShape, type Hints, httpError, ok } from "./http-errors.js";
+import { makeIdempotencyKey } from "./idempotency.js";
+import type { TokenStore } from "./token-store.js";
+
+/** Options of {@link PlatformClient}. */
+export interface PlatformClientOptions {
+  /** The platform's base URL, e.g. `https://acme.moleculesai.app`. */
+  platformUrl: string;
+  /** This agent's workspace id (a UUID; normalised to lowercase). */
+  workspaceId: string;
+  /** The workspace bearer token. Takes precedence over `tokenStore`. */
+  token?: string | undefined;
+  /** Where the token is loaded from and saved to (e.g. `FileTokenStore`). */
+  tokenStore?: TokenStore | undefined;
+  /** SaaS tenant id, sent as `X-Molecule-Org-Id`. */
+  orgId?: string | undefined;
+  /** `Origin` header; default the platform URL's origin; `false` sends none. */
+  origin?: string | false | undefined;
+  /** An undici dispatcher (proxies, tests). Default: a pooled keep-alive agent owned by the client. */
+  dispatcher?: Dispatcher | undefined;
+  /** Per-call timeout in ms (default 30 000). */
+  timeoutMs?: number | undefined;
+  /** Timeout of peer calls (`callPeer`, `reply` to a peer) in ms (default 120 000). */
+  peerTimeoutMs?: number | undefined;
+  /** How long discovered peer URLs stay cached, in ms (default 300 000). */
+  peerCacheTtlMs?: number | undefined;
+  /** `User-Agent` header. */
+  userAgent?: string | undefined;
+  /** Structured logger (debug lines per request; never tokens). */
+  logger?: Logger | undefined;
+}
+
+/** Result of {@link PlatformClient.register}. */
+export interface RegisterResult {
+  /** The platform's status string (`"registered"`). */
+  status: string;
+  /** Whether this call minted the workspace token (it was saved to the token store). */
+  tokenIssued: boolean;
+  /** How inbound messages will arrive. */
+  deliveryMode: "push" | "poll";
+  /** Secret the platform uses to authenticate pushes (newer servers), when returned. */
+  inboundSecret?: string;
+}
+
+/** Task report sent with a heartbeat. Numbers are sent as integers where the platform needs them. */
+export interface HeartbeatReport {
+  activeTasks?: number;
+  currentTask?: string;
+  errorRate?: number;
+  sampleError?: string;
+  /** Default: seconds since the client was created. */
+  uptimeSeconds?: number;
+  runtimeState?: "" | "wedged";
+}
+
+/** Result of {@link PlatformClient.getState}. */
+export interface WorkspaceState {
+  status: string;
+  paused: boolean;
+  removed: boolean;
+}
+
+/** A peer workspace this agent may talk to. */
+export interface Peer {
+  id: string;
+  name: string;
+  role: string | null;
+  tier: number | null;
+  status: string;
+  url: string | null;
+  parentId: string | null;
+  activeTasks: number;
+  agentCard: AgentCard | null;
+}
+
+/** A discovered peer endpoint. */
+export interface DiscoveredPeer {
+  id: string;
+  url: string;
+  name: string;
+}
+
+/** Options of {@link PlatformClient.callPeer}. */
+export interface PeerCallOptions {
+  signal?: AbortSignal | undefined;
+  /** Timeout of this call in ms (default: the client's `peerTimeoutMs`). */
+  timeoutMs?: number | undefined;
+  /** `"proxy"` (default): through the platform. `"direct"`: to the peer's URL, without any platform credential. */
+  via?: "proxy" | "direct" | undefined;
+  contextId?: string | undefined;
+  taskId?: string | undefined;
+  messageId?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+/** Outcome of {@link PlatformClient.callPeer}. `text` is the peer text as received: apply `sanitizePeerText`. */
+export type PeerCallResult =
+  | {
+      status: "completed" | "failed" | "input-required" | "working";
+      text: string;
+      raw: unknown;
+      peerId: string;
+      messageId: string;
+      contextId?: string;
+      taskId?: string;
+    }
+  | {
+      status: "queued";
+      queueId: string;
+      queueDepth?: number;
+      raw: unknown;
+      peerId: string;
+      messageId: string;
+    };
+
+/** Result of {@link PlatformClient.delegate}. */
+export interface DelegationResult {
+  delegationId: string;
+  status: string;
+  targetId: string;
+  /** True when the platform recognised the idempotency key and returned the existing delegation. */
+  idempotentHit: boolean;
+}
+
+/** Filters of {@link PlatformClient.fetchInbound} / {@link PlatformClient.fetchActivity}. */
+export interface FetchInboundOptions {
+  /** Return rows strictly after this activity id. */
+  sinceId?: string | undefined;
+  /** First-run backfill window in seconds (newer servers only). */
+  sinceSecs?: number | undefined;
+  /** Max rows (default 100, platform max 500). */
+  limit?: number | undefined;
+  /** Only messages from this peer workspace. */
+  peerId?: string | undefined;
+  /** Only rows created before this time. */
+  beforeTs?: string | Date | undefined;
+  /** Activity type (default `"a2a_receive"`). */
+  type?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** One page of activity, oldest first. */
+export interface ActivityPage {
+  /** Inbound messages (own notify echoes and non-inbound rows removed). */
+  messages: InboundMessage[];
+  /** Every row returned (ascending), including the ones that are not messages. */
+  rows: WireActivityRow[];
+  /** The id of the last row (advance the cursor past skipped rows too); the input `sinceId` when empty. */
+  nextCursor: string | undefined;
+  /** `true` when the server honours `since_id` (newer contract); `false` on the baseline (a newest-first window, reversed: de-duplicate by `activityId`). */
+  cursorSupported: boolean;
+}
+
+/** A file attached to a canvas notification. */
+export interface NotifyAttachment {
+  uri: string;
+  name: string;
+  mimeType?: string;
+  size?: number;
+}
+
+/** What the platform supports, probed once by {@link PlatformClient.capabilities}. */
+export interface PlatformCapabilities {
+  /** `since_id` cursors with 410 on stale cursors. */
+  cursors: boolean;
+  /** `delivery_mode: "poll"` on register. */
+  pollDelivery: boolean;
+  /** `GET /workspaces/:id/events/stream` (SSE). */
+  eventStream: boolean;
+  /** The contract the server speaks. */
+  compat: "latest" | "2026-04";
+}
+
+/** A live workspace token as listed by the platform (the token itself is never listed). */
+export interface TokenInfo {
+  id: string;
+  prefix: string;
+  createdAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** A newly minted token. `util.inspect` redacts it; read `token` to use it. */
+export interface IssuedToken {
+  token: string;
+  workspaceId: string;
+}
+
+/** The workspace as `GET /workspaces/:id` returns it. */
+export type WorkspaceInfo = WireWorkspace;
+
+/** An open SSE event stream of this workspace. */
+export interface EventStream {
+  /** The raw `text/event-stream` body (parse it with `eventsource-parser`). */
+  body: Readable;
+  /** Closes the stream. */
+  close(): void;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ZERO_CURSOR = "00000000-0000-0000-0000-000000000000";
+const enc = encodeURIComponent;
+
+function invalid(message: string): MoleculeError {
+  return new MoleculeError(message, { code: "invalid_argument" });
+}
+
+function requireId(value: unknown, what: string): string {
+  if (typeof value !== "string" || value.trim() === "")
+    throw invalid(`${what} must be a non-empty string`);
+  return UUID.test(value) ? value.toLowerCase() : value;
+}
+
+function toInt(value: number | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw invalid(`${what} must be a finite number >= 0; got ${String(value)}`);
+  }
+  return Math.trunc(value);
+}
+
+function numOrNull(v: unknown): number | null {
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  return null;
+}
+
+function toPeer(row: WirePeer): Peer {
+  const card = row.agent_card;
+  return {
+    id: row.id,
+    name: row.name ?? row.id,
+    role: row.role ?? null,
+    tier: numOrNull(row.tier),
+    status: row.status ?? "unknown",
+    url: row.url ? row.url : null,
+    parentId: row.parent_id ?? null,
+    activeTasks: numOrNull(row.active_tasks) ?? 0,
+    agentCard:
+      typeof card === "object" && card !== null && !Array.isArray(card)
+        ? (card as AgentCard)
+        : null,
+  };
+}
+
+interface CacheEntry<T> {
+  value: T;
+  expires: number;
+}
+
+/**
+ * The platform client: one method per endpoint, typed results, typed errors.
+ *
+ * The bearer token goes only to the platform's origin, never into logs, errors or `util.inspect`.
+ * GETs retry on 429 / 502 / 503 / connection errors (Retry-After honoured, else 1/2/4 s ± 25 %);
+ * POSTs are not retried unless they carry an idempotency key.
+ */
+export class PlatformClient {
+  /** The platform base URL (normalised, no trailing slash). */
+  readonly platformUrl: string;
+  /** This agent's workspace id. */
+  readonly workspaceId: string;
+  readonly #transport: HttpTransport;
+  readonly #store: TokenStore | undefined;
+  readonly #logger: Logger | undefined;
+  readonly #peerTimeoutMs: number;
+  readonly #peerTtlMs: number;
+  readonly #userAgent: string;
+  readonly #started = performance.now();
+  readonly #selfHeaders: Record<string, string>;
+  readonly #selfPeerHeaders: Record<string, string>;
+  readonly #heartbeatPath: string;
+  #token: string | undefined;
+  #tokenLoaded: boolean;
+  #caps: Promise<PlatformCapabilities> | undefined;
+  readonly #discoverCache = new Map<string, CacheEntry<DiscoveredPeer>>();
+  readonly #peersCache = new Map<string, CacheEntry<Peer[]>>();
+
+  constructor(options: PlatformClientOptions) {
+    if (!options || typeof options !== "object")
+      throw invalid("PlatformClient needs { platformUrl, workspaceId }");
+    this.workspaceId = requireId(options.workspaceId, "workspaceId");
+    this.#transport = new HttpTransport({
+      baseUrl: options.platformUrl,
+      getToken: () => this.#token,
+      orgId: options.orgId,
+      origin: options.origin,
+      dispatcher: options.dispatcher,
+      timeoutMs: options.timeoutMs,
+      userAgent: options.userAgent,
+      logger: options.logger,
+    });
+    this.platformUrl = this.#transport.origin + this.#transport.basePath;
+    this.#store = options.tokenStore;
+    this.#logger = options.logger;
+    this.#peerTimeoutMs = options.peerTimeoutMs ?? 120_000;
+    this.#peerTtlMs = options.peerCacheTtlMs ?? 300_000;
+    this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    const token = options.token?.trim();
+    this.#token = token || undefined;
+    this.#tokenLoaded = this.#token !== undefined || this.#store === undefined;
+    this.#selfHeaders = { "x-workspace-id": this.workspaceId };
+    this.#selfPeerHeaders = {
+      "x-workspace-id": this.workspaceId,
+      "x-source-workspace-id": this.workspaceId,
+    };
+    this.#heartbeatPath = "/registry/heartbeat";
+  }
+
+  /** The URL of this workspace's SSE event stream. */
+  get eventStreamUrl(): string {
+    return `${this.platformUrl}/workspaces/${enc(this.workspaceId)}/events/stream`;
+  }
+
+  /** Whether a token is currently held (after `register()`, `token`, or a loaded store). */
+  get hasToken(): boolean {
+    return this.#token !== undefined;
+  }
+
+  [inspectCustom](): string {
+    return `PlatformClient { platformUrl: '${this.platformUrl}', workspaceId: '${this.workspaceId}', token: ${this.#token ? `'${REDACTED}'` : "undefined"} }`;
+  }
+
+  toJSON(): object {
+    return {
+      platformUrl: this.platformUrl,
+      workspaceId: this.workspaceId,
+      token: this.#token ? REDACTED : undefined,
+    };
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  get #known(): string[] {
+    return this.#token ? [this.#token] : [];
+  }
+
+  async #ensureToken(): Promise<void> {
+    if (this.#tokenLoaded) return;
+    const stored = await this.#store?.load();
+    if (this.#token === undefined && stored) this.#token = stored;
+    this.#tokenLoaded = true;
+  }
+
+  async #setToken(token: string): Promise<void> {
+    await this.#store?.save(token);
+    this.#token = token;
+    this.#tokenLoaded = true;
+  }
+
+  async #send(spec: RequestSpec): Promise<HttpResponse> {
+    if (!this.#tokenLoaded) await this.#ensureToken();
+    return await this.#transport.send(spec);
+  }
+
+  #fail(res: HttpResponse, op: string, hints?: Hints): MoleculeError {
+    return httpError(res, op, hints, this.#known);
+  }
+
+  /** On a 401 for this workspace, checks whether the workspace was removed. */
+  async #isRemoved(signal?: AbortSignal): Promise<boolean> {
+    try {
+      const res = await this.#transport.send({
+        method: "GET",
+        path: `/workspaces/${enc(this.workspaceId)}`,
+        auth: false,
+        signal,
+        retry: false,
+      });
+      if (res.status === 410) return true;
+      if (res.status === 404) return false;
+      const body = res.body as { status?: unknown } | undefined;
+      return ok(res.status) && body?.status === "removed";
+    } catch {
+      return false;
+    }
+  }
+
+  #removedError(op: string, res?: HttpResponse): WorkspaceRemovedError {
+    return new WorkspaceRemovedError(
+      `workspace ${this.workspaceId} was removed from the platform (${op}); stop this agent, or create a new workspace and register again`,
+      {
+        workspaceId: this.workspaceId,
+        status: res?.status,
+        body: res ? redactDeep(res.body, this.#known) : undefined,
+      },
+    );
+  }
+
+  /** Maps a self-scoped failure: a 401 caused by removal becomes {@link WorkspaceRemovedError}. */
+  async #selfFail(
+    res: HttpResponse,
+    op: string,
+    signal?: AbortSignal,
+    hints?: Hints,
+  ): Promise<MoleculeError> {
+    if (res.status === 410) return this.#removedError(op, res);
+    if (res.status === 401 && (await this.#isRemoved(signal))) return this.#removedError(op, res);
+    return this.#fail(res, op, hints);
+  }
+
+  // ---------------------------------------------------------------- registry
+
+  /**
+   * Registers the agent (and mints its token on the first call, saved to the token store).
+   *
+   * Delivery: `deliveryMode` defaults to `"push"` when `url` is given, else `"poll"`. Poll delivery
+   * needs a newer platform; the 2026-04 baseline only pushes to an http(s) `url`: when it is
+   * detected and `url` is given, the agent is registered for push (the result says
+   * `deliveryMode: "push"`); without `url` a `MoleculeError` with code `poll_delivery_unsupported`
+   * explains what to pass.
+   */
+  async register(options: {
+    url?: string | undefined;
+    agentCard: AgentCard;
+    deliveryMode?: "push" | "poll" | undefined;
+    signal?: AbortSignal | undefined;
+  }): Promise<RegisterResult> {
+    const { url, agentCard, signal } = options ?? ({} as never);
+    if (
+      !agentCard ||
+      typeof agentCard !== "object" ||
+      typeof agentCard.name !== "string" ||
+      agentCard.name === ""
+    ) {
+      throw invalid('register needs agentCard with a non-empty name, e.g. { name: "researcher" }');
+    }
+    if (url !== undefined) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(url);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+        throw invalid(
+          `register url must be an absolute http(s) URL the platform can reach; got ${JSON.stringify(url)}`,
+        );
+      }
+    }
+    const requested = options.deliveryMode ?? (url ? "push" : "poll");
+    if (requested === "push" && !url) {
+      throw invalid(
+        "push delivery needs the http(s) `url` where the platform can reach this agent's A2A endpoint",
+      );
+    }
+    await this.#ensureToken();
+    let caps: PlatformCapabilities | undefined;
+    if (this.#token && requested === "poll") {
+      caps = await this.capabilities({ signal }).catch(() => undefined);
+    }
+    let mode: "push" | "poll" = requested;
+    if (mode === "poll" && caps && !caps.pollDelivery) {
+      if (!url) throw this.#pollUnsupported();
+      mode = "push";
+      this.#logger?.warn?.(
+        "platform has no poll delivery (2026-04 contract); registering for push at the given url",
+      );
+    }
+    const body: Record<string, unknown> = {
+      id: this.workspaceId,
+      agent_card: agentCard,
+      delivery_mode: mode,
+    };
+    if (url) body.url = url;
+    const hadToken = this.#token !== undefined;
+    const res = await this.#send({
+      method: "POST",
+      path: "/registry/register",
+      json: body,
+      signal,
+    });
+    if (!ok(res.status)) {
+      if (res.status === 400 && !url && mode === "poll") throw this.#pollUnsupported(res);
+      throw this.#fail(res, "register", {
+        401: hadToken
+          ? "register was rejected with 401: the token held for this workspace is invalid (revoked, or the workspace was removed); get a new token from the platform admin"
+          : "register was rejected with 401: this workspace already has a token; pass it as `token` or through `tokenStore`",
+        400: `register was refused (400 "${errorText(res.body) ?? "invalid request body"}"): the platform rejects urls that are not public http(s) addresses it can resolve, and ids that are not UUIDs`,
+      });
+    }
+    const parsed = expectShape(registerResponseSchema, res, "register", { known: this.#known });
+    let tokenIssued = false;
+    if (parsed.auth_token) {
+      await this.#setToken(parsed.auth_token.trim());
+      tokenIssued = true;
+    }
+    const echoed =
+      parsed.delivery_mode === "poll" || parsed.delivery_mode === "push"
+        ? parsed.delivery_mode
+        : undefined;
+    const deliveryMode = echoed ?? (url && mode === "push" ? "push" : mode);
+    if (mode === "poll" && echoed === "push") {
+      this.#logger?.warn?.("requested poll delivery but the platform registered push delivery");
+    }
+    const result: RegisterResult = { status: parsed.status, tokenIssued, deliveryMode };
+    if (parsed.platform_inbound_secret) {
+      result.inboundSecret = parsed.platform_inbound_secret;
+      hideInInspect(result, ["inboundSecret"]);
+    }
+    return result;
+  }
+
+  #pollUnsupported(res?: HttpResponse): MoleculeError {
+    return new MoleculeError(
+      "this platform has no poll delivery (the 2026-04 contract needs a push URL): pass `url` (a public http(s) address of this agent's A2A endpoint, e.g. from startA2AServer) or use a newer platform",
+      { code: "poll_delivery_unsupported", status: res?.status, body: res?.body },
+    );
+  }
+
+  /** Sends a heartbeat with an optional task report. Integer fields are sent as integers. */
+  async heartbeat(
+    report: HeartbeatReport = {},
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const uptime = report.uptimeSeconds ?? (performance.now() - this.#started) / 1000;
+    const bodyText =
+      `{"workspace_id":${JSON.stringify(this.workspaceId)}` +
+      `,"active_tasks":${toInt(report.activeTasks, "activeTasks") ?? 0}` +
+      `,"current_task":${JSON.stringify(report.currentTask ?? "")}` +
+      `,"error_rate":${Number.isFinite(report.errorRate) ? Number(report.errorRate) : 0}` +
+      `,"sample_error":${JSON.stringify(report.sampleError ?? "")}` +
+      `,"uptime_seconds":${toInt(uptime, "uptimeSeconds") ?? 0}` +
+      (report.runtimeState !== undefined
+        ? `,"runtime_state":${JSON.stringify(report.runtimeState)}`
+        : "") +
+      "}";
+    const res = await this.#send({
+      method: "POST",
+      path: this.#heartbeatPath,
+      bodyText,
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw await this.#selfFail(res, "heartbeat", options.signal);
+  }
+
+  /** Updates the agent card the platform shows and serves to peers. */
+  async updateAgentCard(card: AgentCard, options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (!card || typeof card !== "object")
+      throw invalid("updateAgentCard needs an agent card object");
+    const res = await this.#send({
+      method: "POST",
+      path: "/registry/update-card",
+      json: { workspace_id: this.workspaceId, agent_card: card },
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw await this.#selfFail(res, "updateAgentCard", options.signal);
+  }
+
+  // ---------------------------------------------------------------- state, secrets, workspace
+
+  /**
+   * The workspace's lifecycle state. A removed workspace yields `removed: true` whether the
+   * platform says so with a 404 `deleted` body, a 410, or (baseline, after delete) a 401 for the
+   * revoked token. An empty 404 (a SaaS edge rejecting the request) is an error, not a removal.
+   */
+  async getState(options: { signal?: AbortSignal } = {}): Promise<WorkspaceState> {
+    const res = await this.#send({
+      method: "GET",
+      path: `/workspaces/${enc(this.workspaceId)}/state`,
+      signal: options.signal,
+    });
+    const body = res.body as { deleted?: unknown; status?: unknown } | undefined;
+    if (
+      res.status === 410 ||
+      (res.status === 404 &&
+        typeof body === "object" &&
+        body !== null &&
+        (body.deleted === true || body.status === "removed"))
+    ) {
+      return { status: "removed", paused: false, removed: true };
+    }
+    if (res.status === 401 && (await this.#isRemoved(options.signal))) {
+      return { status: "removed", paused: false, removed: true };
+    }
+    if (!ok(res.status)) throw this.#fail(res, "getState");
+    const s = expectShape(stateResponseSchema, res, "getState");
+    const status = s.status ?? (s.deleted ? "removed" : "unknown");
+    const removed = s.deleted === true || status === "removed";
+    return { status, paused: s.paused === true || status === "paused", removed };
+  }
+
+  /** The workspace's decrypted secrets (`GET /workspaces/:id/secrets/values`). */
+  async pullSecrets(options: { signal?: AbortSignal } = {}): Promise<Record<string, string>> {
+    const res = await this.#send({
+      method: "GET",
+      path: `/workspaces/${enc(this.workspaceId)}/secrets/values`,
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw await this.#selfFail(res, "pullSecrets", options.signal);
+    if (res.body === undefined || res.body === null) return {};
+    const values = expectShape(secretsSchema, res, "pullSecrets", { includeBody: false });
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(values)) out[k] = String(v);
+    return out;
+  }
+
+  /**
+   * A workspace as the platform describes it (default: this one). A removed workspace raises
+   * {@link WorkspaceRemovedError}, whether the platform answers 410 or 200 with `status: "removed"`.
+   */
+  async getWorkspace(id?: string, options: { signal?: AbortSignal } = {}): Promise<WorkspaceInfo> {
+    const wid = id === undefined ? this.workspaceId : requireId(id, "id");
+    const res = await this.#send({
+      method: "GET",
+      path: `/workspaces/${enc(wid)}`,
+      signal: options.signal,
+    });
+    if (res.status === 410) {
+      throw new WorkspaceRemovedError(`workspace ${wid} was removed from the platform`, {
+        workspaceId: wid,
+        status: 410,
+        body: redactDeep(res.body, this.#known),
+      });
+    }
+    if (!ok(res.status))
+      throw this.#fail(res, "getWorkspace", {
+        404: `workspace ${wid} does not exist on this platform`,
+      });
+    const ws = expectShape(workspaceSchema, res, "getWorkspace", { known: this.#known });
+    if (ws.status === "removed") {
+      throw new WorkspaceRemovedError(`workspace ${wid} was removed from the platform`, {
+        workspaceId: wid,
+        status: res.status,
+        body: redactDeep(res.body, this.#known),
+      });
+    }
+    return ws;
+  }
+
+  // ---------------------------------------------------------------- discovery
+
+  /** The peers this workspace may talk to (cached for 30 s per query; `fresh: true` bypasses the cache). */
+  async listPeers(
+    options: { q?: string; signal?: AbortSignal; fresh?: boolean } = {},
+  ): Promise<Peer[]> {
+    const key = options.q ?? "";
+    const now = performance.now();
+    const hit = this.#peersCache.get(key);
+    if (!options.fresh && hit && hit.expires > now) return hit.value.map((p) => ({ ...p }));
+    const res = await this.#send({
+      method: "GET",
+      path: `/registry/${enc(this.workspaceId)}/peers`,
+      query: { q: options.q || undefined },
+      headers: this.#selfHeaders,
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw await this.#selfFail(res, "listPeers", options.signal);
+    const rows = expectShape(peersSchema, res, "listPeers", { known: this.#known });
+    const peers = rows.map(toPeer);
+    this.#peersCache.set(key, { value: peers, expires: now + Math.min(30_000, this.#peerTtlMs) });
+    return peers.map((p) => ({ ...p }));
+  }
+
+  /** Resolves a peer's A2A URL (`GET /registry/discover/:id`), cached for `peerCacheTtlMs`. */
+  async discoverPeer(
+    id: string,
+    options: { signal?: AbortSignal; fresh?: boolean } = {},
+  ): Promise<DiscoveredPeer> {
+    const peerId = requireId(id, "peer id");
+    const now = performance.now();
+    const hit = this.#discoverCache.get(peerId);
+    if (!options.fresh && hit && hit.expires > now) return { ...hit.value };
+    if (hit) this.#discoverCache.delete(peerId);
+    const res = await this.#send({
+      method: "GET",
+      path: `/registry/discover/${enc(peerId)}`,
+      headers: this.#selfHeaders,
+      signal: options.signal,
+    });
+    if (!ok(res.status)) {
+      throw this.#fail(res, "discoverPeer", {
+        403: `workspace ${this.workspaceId} may not talk to ${peerId} (403): the platform's hierarchy rules only allow siblings, parent/children and root workspaces`,
+        404: `peer workspace ${peerId} does not exist`,
+        503: `peer workspace ${peerId} is not available right now (503 "${errorText(res.body) ?? ""}"); it may be offline or paused`,
+      });
+    }
+    const d = expectShape(discoverSchema, res, "discoverPeer");
+    const value: DiscoveredPeer = { id: d.id, url: d.url, name: d.name ?? d.id };
+    this.#discoverCache.set(peerId, { value, expires: now + this.#peerTtlMs });
+    return { ...value };
+  }
+
+  /** Forgets cached peer data: one peer's discovered URL, or (without id) every cached entry. */
+  invalidatePeer(id?: string): void {
+    if (id === undefined) {
+      this.#discoverCache.clear();
+      this.#peersCache.clear();
+      return;
+    }
+    this.#discoverCache.delete(UUID.test(id) ? id.toLowerCase() : id);
+    this.#peersCache.clear();
+  }
+
+  // ---------------------------------------------------------------- A2A
+
+  /**
+   * Sends an A2A v0.3 `message/send` to a peer, through the platform proxy by default. A busy peer
+   * (`202 queued`) yields `{ status: "queued" }`. Peer failures raise {@link MoleculePeerError};
+   * 401/403 raise {@link MoleculeAuthError}. `via: "direct"` posts to the peer's discovered URL with
+   * no platform credential at all.
+   */
+  async callPeer(
+    peerId: string,
+    message: string | { text?: string; parts?: A2APart[] | unknown[] },
+    options: PeerCallOptions = {},
+  ): Promise<PeerCallResult> {
+    const target = requireId(peerId, "peerId");
+    const input = typeof message === "string" ? { text: message } : (message ?? {});
+    const hasText = typeof input.text === "string" && input.text !== "";
+    const hasParts = Array.isArray(input.parts) && input.parts.length > 0;
+    if (!hasText && !hasParts) throw invalid("callPeer needs a non-empty message (text or parts)");
+    const req = buildMessageSendRequest({
+      text: input.text,
+      parts: input.parts,
+      role: "user",
+      messageId: options.messageId,
+      contextId: options.contextId,
+      taskId: options.taskId,
+      metadata: options.metadata,
+    });
+    if (req.params.message.parts.length === 0)
+      throw invalid("callPeer: none of the given parts is a valid A2A part");
+    const messageId = req.params.message.messageId;
+    const timeoutMs = options.timeoutMs ?? this.#peerTimeoutMs;
+    const bodyText = JSON.stringify(req);
+    if (options.via === "direct") {
+      const peer = await this.discoverPeer(target, { signal: options.signal });
+      let res: HttpResponse;
+      try {
+        res = await postToPeer(this.#transport.dispatcher, peer.url, bodyText, {
+          peerId: target,
+          signal: options.signal,
+          timeoutMs,
+          userAgent: this.#userAgent,
+        });
+      } catch (err) {
+        if (err instanceof MoleculePeerError && err.code === "peer_unreachable")
+          this.invalidatePeer(target);
+        throw err;
+      }
+      return this.#peerResult(target, messageId, res, "direct");
+    }
+    const res = await this.#peerPost(target, bodyText, timeoutMs, options.signal);
+    return this.#peerResult(target, messageId, res, "proxy");
+  }
+
+  async #peerPost(
+    target: string,
+    bodyText: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse> {
+    try {
+      return await this.#send({
+        method: "POST",
+        path: `/workspaces/${enc(target)}/a2a`,
+        bodyText,
+        headers: this.#selfPeerHeaders,
+        signal,
+        timeoutMs,
+      });
+    } catch (err) {
+      if (err instanceof MoleculeTimeoutError) {
+        throw new MoleculePeerError(
+          `peer ${target} did not answer within ${timeoutMs} ms; the platform may still deliver the message (de-duplicate by messageId) — raise timeoutMs for long tasks`,
+          { peerId: target, code: "peer_timeout", retryable: true, cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+
+  #peerResult(
+    peerId: string,
+    messageId: string,
+    res: HttpResponse,
+    via: "proxy" | "direct",
+  ): PeerCallResult {
+    const body = res.body;
+    if (res.status === 202) {
+      const q = parseWire(queuedSchema, body);
+      if (q.ok) {
+        const out: PeerCallResult = {
+          status: "queued",
+          queueId: q.value.queue_id ?? "",
+          raw: body,
+          peerId,
+          messageId,
+        };
+        if (q.value.queue_depth !== undefined) out.queueDepth = q.value.queue_depth;
+        return out;
+      }
+    }
+    if (!ok(res.status)) throw this.#peerFailure(peerId, res, via);
+    const rpc = parseWire(jsonRpcResponseSchema, body);
+    if (rpc.ok && rpc.value.error) {
+      const e = rpc.value.error;
+      throw new MoleculePeerError(
+        `peer ${peerId} answered JSON-RPC error ${e.code}${e.message ? ` "${e.message}"` : ""}`,
+        {
+          peerId,
+          code: "peer_rpc_error",
+          rpcCode: e.code,
+          status: res.status,
+          body: redactDeep(body, this.#known),
+        },
+      );
+    }
+    const result = rpc.ok && "result" in rpc.value ? rpc.value.result : body;
+    const summary = summarizeA2AResult(result);
+    const out: PeerCallResult = {
+      status: summary.status,
+      text: summary.text,
+      raw: body,
+      peerId,
+      messageId,
+    };
+    if (summary.contextId) out.contextId = summary.contextId;
+    if (summary.taskId) out.taskId = summary.taskId;
+    return out;
+  }
+
+  #peerFailure(peerId: string, res: HttpResponse, via: "proxy" | "direct"): MoleculeError {
+    const status = res.status;
+    const detail = errorText(res.body);
+    const said = detail ? ` "${detail}"` : "";
+    const body = redactDeep(res.body, this.#known);
+    if (via === "proxy") {
+      if (status === 401) {
+        return new MoleculeAuthError(
+          `the platform rejected this workspace's token for the peer call (401${said}); check the token, or whether this workspace was removed`,
+          { status, body },
+        );
+      }
+      if (status === 403) {
+        return new MoleculeAuthError(
+          `workspace ${this.workspaceId} may not talk to ${peerId} (403${said}): the platform's hierarchy rules only allow siblings, parent/children and root workspaces`,
+          { status, body },
+        );
+      }
+      if (status === 404) {
+        return new MoleculeNotFoundError(`peer workspace ${peerId} does not exist (404)`, { body });
+      }
+      if (status === 400 || status === 402 || status === 429) return this.#fail(res, "callPeer");
+    }
+    if (status === 502) {
+      return new MoleculePeerError(
+        `peer ${peerId} is unreachable (502${said}); it may be offline — try later`,
+        {
+          peerId,
+          code: "peer_unreachable",
+          status,
+          retryable: true,
+          body,
+        },
+      );
+    }
+    if (status === 503) {
+      return new MoleculePeerError(
+        `peer ${peerId} is not available (503${said}); it may be paused, have no URL, or be busy — try later`,
+        { peerId, code: "peer_unavailable", status, retryable: true, body },
+      );
+    }
+    if (status === 504) {
+      return new MoleculePeerError(`peer ${peerId} timed out (504${said})`, {
+        peerId,
+        code: "peer_timeout",
+        status,
+        retryable: true,
+        body,
+      });
+    }
+    return new MoleculePeerError(`peer ${peerId} answered HTTP ${status}${said}`, {
+      peerId,
+      code: "peer_error",
+      status,
+      retryable: status >= 500,
+      body,
+    });
+  }
+
+  /**
+   * Delegates a task asynchronously (`POST /workspaces/<self>/delegate`). The idempotency key
+   * defaults to `makeIdempotencyKey("<targetId>:<task>")`, so the same task to two targets no
+   * longer collides; because of the key the request is retried on 429/502/503/connection errors.
+   */
+  async delegate(
+    targetId: string,
+    task: string,
+    options: { idempotencyKey?: string; signal?: AbortSignal } = {},
+  ): Promise<DelegationResult> {
+    const target = requireId(targetId, "targetId");
+    if (typeof task !== "string" || task.trim() === "")
+      throw invalid("delegate needs a non-empty task");
+    if (target === this.workspaceId) throw invalid("a workspace cannot delegate to itself");
+    const key = options.idempotencyKey || makeIdempotencyKey(`${target}:${task}`);
+    const res = await this.#send({
+      method: "POST",
+      path: `/workspaces/${enc(this.workspaceId)}/delegate`,
+      json: { target_id: target, task, idempotency_key: key },
+      headers: this.#selfHeaders,
+      retry: true,
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw await this.#selfFail(res, "delegate", options.signal);
+    const d = expectShape(delegateSchema, res, "delegate");
+    return {
+      delegationId: d.delegation_id,
+      status: d.status,
+      targetId: d.target_id ?? target,
+      idempotentHit: d.idempotent_hit === true,
+    };
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  /**
+   * Reads activity rows, oldest first, in both contracts. With cursors (newer servers) the rows
+   * strictly after `sinceId` are returned and a stale cursor raises {@link CursorLostError}. On
+   * the baseline the newest `limit` rows are returned reversed; `sinceId`, `peerId` and `beforeTs`
+   * are applied client-side (rows up to `sinceId` are cut when it is in the window), so callers
+   * must still de-duplicate by `activityId`.
+   */
+  async fetchActivity(options: FetchInboundOptions = {}): Promise<ActivityPage> {
+    const caps = await this.capabilities({ signal: options.signal });
+    const limit = toInt(options.limit ?? 100, "limit") || 100;
+    const beforeTs =
+      options.beforeTs instanceof Date ? options.beforeTs.toISOString() : options.beforeTs;
+    const query: Record<string, string | number | undefined> = {
+      type: options.type ?? "a2a_receive",
+      limit,
+    };
+    if (caps.cursors) {
+      query.since_id = options.sinceId || undefined;
+      query.since_secs = options.sinceId ? undefined : toInt(options.sinceSecs, "sinceSecs");
+      query.peer_id = options.peerId || undefined;
+      query.before_ts = beforeTs || undefined;
+    }
+    const res = await this.#send({
+      method: "GET",
+      path: `/workspaces/${enc(this.workspaceId)}/activity`,
+      query,
+      signal: options.signal,
+    });
+    if (res.status === 410 && options.sinceId) {
+      throw new CursorLostError(
+        `activity cursor ${options.sinceId} is no longer valid (410); drop it and re-seed (e.g. with sinceSecs)`,
+        { cursor: options.sinceId, body: res.body },
+      );
+    }
+    if (!ok(res.status)) throw await this.#selfFail(res, "fetchInbound", options.signal);
+    const list = expectShape(activityListSchema, res, "fetchInbound");
+    const items = Array.isArray(list) ? list : list.items;
+    let rows: WireActivityRow[] = [];
+    for (const item of items) {
+      const r = parseWire(activityRowSchema, item);
+      if (r.ok) rows.push(r.value);
+    }
+    if (!caps.cursors) {
+      rows.reverse();
+      if (options.sinceId) {
+        const at = rows.findIndex((r) => r.id === options.sinceId);
+        if (at !== -1) rows = rows.slice(at + 1);
+      }
+      if (options.peerId) rows = rows.filter((r) => r.source_id === options.peerId);
+      if (beforeTs) {
+        const limitTs = Date.parse(beforeTs);
+        if (Number.isFinite(limitTs))
+          rows = rows.filter((r) => !r.created_at || Date.parse(r.created_at) < limitTs);
+      }
+    }
+    const messages: InboundMessage[] = [];
+    for (const row of rows) {
+      const m = parseActivityRow(row);
+      if (m) messages.push(m);
+    }
+    return {
+      messages,
+      rows,
+      nextCursor: rows.length > 0 ? rows[rows.length - 1]?.id : options.sinceId,
+      cursorSupported: caps.cursors,
+    };
+  }
+
+  /** Inbound messages, oldest first, own `/notify` echoes removed. See {@link fetchActivity}. */
+  async fetchInbound(options: FetchInboundOptions = {}): Promise<InboundMessage[]> {
+    return (await this.fetchActivity(options)).messages;
+  }
+
+  /**
+   * Replies to an inbound message: a canvas user gets a `/notify`; a peer gets an A2A
+   * `message/send` (role `agent`, same `contextId`) through the platform proxy. Empty text and
+   * messages of unknown source are rejected before any request.
+   */
+  async reply(
+    inbound: InboundMessage,
+    text: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    if (typeof text !== "string" || text.trim() === "") throw invalid("reply needs non-empty text");
+    if (!inbound || typeof inbound !== "object")
+      throw invalid("reply needs the InboundMessage being answered");
+    if (inbound.source === "canvas_user") {
+      await this.notify(text, { signal: options.signal });
+      return;
+    }
+    if (inbound.source !== "peer_agent" || !inbound.sourceId) {
+      throw invalid(
+        "cannot reply to a message whose sender is unknown (no canvas user, no peer id); answer pushed messages in the A2A response instead",
+      );
+    }
+    const target = requireId(inbound.sourceId, "sourceId");
+    const req = buildMessageSendRequest({ text, role: "agent", contextId: inbound.contextId });
+    const res = await this.#peerPost(
+      target,
+      JSON.stringify(req),
+      this.#peerTimeoutMs,
+      options.signal,
+    );
+    this.#peerResult(target, req.params.message.messageId, res, "proxy");
+  }
+
+  /** Posts a chat message to the canvas (`POST /workspaces/:id/notify`), optionally with attachments. */
+  async notify(
+    text: string,
+    options: { attachments?: NotifyAttachment[]; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    if (typeof text !== "string" || text.trim() === "")
+      throw invalid("notify needs non-empty text");
+    const body: Record<string, unknown> = { message: text };
+    if (options.attachments && options.attachments.length > 0) {
+      options.attachments.forEach((a, i) => {
+        if (
+          !a ||
+          typeof a.uri !== "string" ||
+          a.uri === "" ||
+          typeof a.name !== "string" ||
+          a.name === ""
+        ) {
+          throw invalid(`notify attachment[${i}] needs a non-empty uri and name`);
+        }
+      });
+      body.attachments = options.attachments;
+    }
+    const res = await this.#send({
+      method: "POST",
+      path: `/workspaces/${enc(this.workspaceId)}/notify`,
+      json: body,
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw await this.#selfFail(res, "notify", options.signal);
+  }
+
+  // ---------------------------------------------------------------- capabilities, events
+
+  /**
+   * Probes once what the platform supports and caches the answer: `since_id` cursors (a zero
+   * cursor answers 410 on newer servers, 200 on the baseline), poll delivery (same servers), and
+   * the SSE event stream. A failed probe is not cached.
+   */
+  capabilities(options: { signal?: AbortSignal } = {}): Promise<PlatformCapabilities> {
+    if (!this.#caps) {
+      const p = this.#probe(options.signal);
+      this.#caps = p;
+      p.catch(() => {
+        if (this.#caps === p) this.#caps = undefined;
+      });
+    }
+    return this.#caps;
+  }
+
+  async #probe(signal?: AbortSignal): Promise<PlatformCapabilities> {
+    const [cursorRes, eventStream] = await Promise.all([
+      this.#send({
+        method: "GET",
+        path: `/workspaces/${enc(this.workspaceId)}/activity`,
+        query: { since_id: ZERO_CURSOR, limit: 1 },
+        signal,
+      }),
+      this.#probeEvents(signal),
+    ]);
+    let cursors: boolean;
+    if (cursorRes.status === 410) cursors = true;
+    else if (ok(cursorRes.status)) cursors = false;
+    else throw await this.#selfFail(cursorRes, "capabilities", signal);
+    return { cursors, pollDelivery: cursors, eventStream, compat: cursors ? "latest" : "2026-04" };
+  }
+
+  async #probeEvents(signal?: AbortSignal): Promise<boolean> {
+    try {
+      const res = await this.#send({
+        method: "GET",
+        path: `/workspaces/${enc(this.workspaceId)}/events/stream`,
+        headers: { accept: "text/event-stream" },
+        stream: true,
+        retry: false,
+        timeoutMs: 5_000,
+        signal,
+      });
+      res.stream?.on("error", () => undefined);
+      res.stream?.destroy();
+      const type = String(res.headers["content-type"] ?? "");
+      return ok(res.status) && type.includes("text/event-stream");
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      return false;
+    }
+  }
+
+  /**
+   * Opens this workspace's SSE event stream (`GET /workspaces/:id/events/stream`) with the
+   * platform credentials. Error statuses raise typed errors. Close it with `close()` or the signal.
+   */
+  async openEventStream(options: { signal?: AbortSignal } = {}): Promise<EventStream> {
+    const res = await this.#send({
+      method: "GET",
+      path: `/workspaces/${enc(this.workspaceId)}/events/stream`,
+      headers: { accept: "text/event-stream" },
+      stream: true,
+      retry: false,
+      signal: options.signal,
+    });
+    const stream = res.stream as Readable;
+    if (!ok(res.status)) {
+      const text = await readAll(stream);
+      throw await this.#selfFail(
+        { ...res, body: parseMaybeJson(text) },
+        "openEventStream",
+        options.signal,
+      );
+    }
+    stream.on("error", () => undefined);
+    return { body: stream, close: () => stream.destroy() };
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  /** Lists this workspace's live tokens (ids and prefixes; never the tokens). */
+  async listTokens(options: { signal?: AbortSignal } = {}): Promise<TokenInfo[]> {
+    const res = await this.#send({
+      method: "GET",
+      path: `/workspaces/${enc(this.workspaceId)}/tokens`,
+      query: { limit: 200 },
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw await this.#selfFail(res, "listTokens", options.signal);
+    const list = expectShape(tokenListSchema, res, "listTokens");
+    return list.tokens.map((t) => ({
+      id: t.id,
+      prefix: t.prefix ?? "",
+      createdAt: t.created_at ?? null,
+      lastUsedAt: t.last_used_at ?? null,
+    }));
+  }
+
+  /** Mints an additional token for this workspace. The client keeps using its current token. */
+  async createToken(options: { signal?: AbortSignal } = {}): Promise<IssuedToken> {
+    const res = await this.#send({
+      method: "POST",
+      path: `/workspaces/${enc(this.workspaceId)}/tokens`,
+      signal: options.signal,
+    });
+    if (!ok(res.status)) {
+      throw await this.#selfFail(res, "createToken", options.signal, {
+        429: "createToken: the workspace already has the maximum of 50 live tokens; revoke some first",
+      });
+    }
+    const t = expectShape(createTokenSchema, res, "createToken", { includeBody: false });
+    return hideInInspect({ token: t.auth_token, workspaceId: t.workspace_id ?? this.workspaceId }, [
+      "token",
+    ]);
+  }
+
+  /** Revokes one token by id. */
+  async revokeToken(tokenId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const id = requireId(tokenId, "tokenId");
+    const res = await this.#send({
+      method: "DELETE",
+      path: `/workspaces/${enc(this.workspaceId)}/tokens/${enc(id)}`,
+      signal: options.signal,
+    });
+    if (!ok(res.status)) {
+      throw await this.#selfFail(res, "revokeToken", options.signal, {
+        404: `token ${id} does not exist or is already revoked`,
+      });
+    }
+  }
+
+  /**
+   * Rotates the workspace token without deleting the workspace: mints a new token, saves it to the
+   * token store, switches to it, then revokes the old one (found by its prefix).
+   * Returns the revoked token's id (`undefined` when it could not be identified).
+   */
+  async rotateToken(
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ revokedTokenId: string | undefined }> {
+    await this.#ensureToken();
+    const old = this.#token;
+    if (!old) throw invalid("rotateToken needs a current token; register first or pass `token`");
+    const before = await this.listTokens(options);
+    const issued = await this.createToken(options);
+    await this.#setToken(issued.token);
+    const prefix = old.slice(0, 8);
+    const matches = before.filter((t) => t.prefix !== "" && prefix.startsWith(t.prefix));
+    if (matches.length !== 1) {
+      this.#logger?.warn?.(
+        `rotateToken: the new token is active, but the old token could not be identified (${matches.length} candidates); revoke it with revokeToken()`,
+      );
+      return { revokedTokenId: undefined };
+    }
+    const oldId = (matches[0] as TokenInfo).id;
+    await this.revokeToken(oldId, options);
+    return { revokedTokenId: oldId };
+  }
+
+  // ---------------------------------------------------------------- plugins
+
+  /**
+   * Downloads a plugin tarball (`GET /workspaces/:id/plugins/:name/download`), streaming: the body
+   * is not buffered. Error statuses raise typed errors.
+   */
+  async downloadPlugin(
+    name: string,
+    options: { source?: string; signal?: AbortSignal } = {},
+  ): Promise<{ body: Readable; contentLength?: number }> {
+    if (typeof name !== "string" || name === "" || /[/\\]|\.\./.test(name)) {
+      throw invalid(`invalid plugin name ${JSON.stringify(name)}: no "/", "\\" or ".."`);
+    }
+    const res = await this.#send({
+      method: "GET",
+      path: `/workspaces/${enc(this.workspaceId)}/plugins/${enc(name)}/download`,
+      query: { source: options.source },
+      headers: { accept: "application/gzip, application/json" },
+      stream: true,
+      signal: options.signal,
+    });
+    const stream = res.stream as Readable;
+    if (!ok(res.status)) {
+      const text = await readAll(stream);
+      throw await this.#selfFail(
+        { ...res, body: parseMaybeJson(text) },
+        `downloadPlugin(${name})`,
+        options.signal,
+      );
+    }
+    const len = Number(res.headers["content-length"]);
+    const out: { body: Readable; contentLength?: number } = { body: stream };
+    if (Number.isFinite(len) && len >= 0) out.contentLength = len;
+    return out;
+  }
+
+  /**
+   * Best effort: tells the platform a plugin was installed (`POST /workspaces/:id/plugins`).
+   * Returns `false` on any HTTP error or network failure (external workspaces get 503); never throws
+   * except for an aborted signal.
+   */
+  async recordPluginInstall(
+    name: string,
+    options: { source?: string; signal?: AbortSignal } = {},
+  ): Promise<boolean> {
+    try {
+      const res = await this.#send({
+        method: "POST",
+        path: `/workspaces/${enc(this.workspaceId)}/plugins`,
+        json: { source: options.source ?? `local://${name}` },
+        signal: options.signal,
+      });
+      if (!ok(res.status)) {
+        this.#logger?.debug?.(`recordPluginInstall(${name}) -> ${res.status}`);
+        return false;
+      }
+      return true;
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      return false;
+    }
+  }
+
+  /** Closes the client's connection pool (when the client created it). */
+  async close(): Promise<void> {
+    await this.#transport.close();
+  }
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    if (size < 65_536) chunks.push(b);
+    size += b.length;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseMaybeJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,128 @@
+// Maps non-2xx platform responses to typed errors with messages that say what to do next.
+import {
+  MoleculeAuthError,
+  MoleculeError,
+  MoleculeNotFoundError,
+  MoleculeRateLimitError,
+  UnexpectedResponseError,
+} from "../transport/errors.js";
+import type { HttpResponse } from "../transport/http.js";
+import { redactDeep } from "../transport/redact.js";
+import { parseRetryAfter } from "../transport/retry.js";
+import type { z } from "zod";
+import { parseWire } from "../wire/schemas.js";
+
+/** The `error` string of a platform error body, if any. */
+export function errorText(body: unknown): string | undefined {
+  if (typeof body === "string")
+    return body.length > 200 ? `${body.slice(0, 200)}…` : body || undefined;
+  if (typeof body === "object" && body !== null) {
+    const e = (body as { error?: unknown }).error;
+    if (typeof e === "string") return e;
+    const m = (body as { message?: unknown }).message;
+    if (typeof m === "string") return m;
+  }
+  return undefined;
+}
+
+/** Per-status message overrides for one operation. */
+export type Hints = Partial<Record<number, string>>;
+
+/**
+ * Builds the typed error for a non-2xx response of operation `op`.
+ *
+ * @param known - Secrets to mask in the attached body.
+ */
+export function httpError(
+  res: HttpResponse,
+  op: string,
+  hints: Hints = {},
+  known: readonly string[] = [],
+): MoleculeError {
+  const status = res.status;
+  const body = redactDeep(res.body, known);
+  const detail = errorText(res.body);
+  const said = detail ? `: "${detail}"` : "";
+  const hint = hints[status];
+  const base = { status, body };
+  if (status === 401) {
+    return new MoleculeAuthError(
+      hint ??
+        `${op} was rejected with 401${said}; the workspace token is missing, wrong or revoked. Pass the workspace's token as \`token\` or through \`tokenStore\``,
+      base,
+    );
+  }
+  if (status === 403) {
+    return new MoleculeAuthError(hint ?? `${op} is not allowed (403)${said}`, base);
+  }
+  if (status === 404) {
+    return new MoleculeNotFoundError(
+      hint ??
+        `${op} found nothing (404)${said}${detail ? "" : "; an empty 404 usually means a SaaS edge rejected the request: check platformUrl, orgId and origin"}`,
+      base,
+    );
+  }
+  if (status === 429) {
+    const fromHeader = parseRetryAfter(res.headers["retry-after"]);
+    const ra = (res.body as { retry_after?: unknown } | undefined)?.retry_after;
+    const retryAfterMs =
+      fromHeader ?? (typeof ra === "number" && ra >= 0 ? Math.min(ra * 1000, 30_000) : undefined);
+    return new MoleculeRateLimitError(
+      hint ??
+        `${op} was rate limited (429)${retryAfterMs === undefined ? "" : `; retry in ${Math.ceil(retryAfterMs / 1000)} s`}; reduce the request rate`,
+      { ...base, retryAfterMs },
+    );
+  }
+  if (status === 400) {
+    return new MoleculeError(hint ?? `${op} was refused as a bad request (400)${said}`, {
+      ...base,
+      code: "bad_request",
+    });
+  }
+  if (status === 409) {
+    return new MoleculeError(hint ?? `${op} conflicts with the current state (409)${said}`, {
+      ...base,
+      code: "conflict",
+    });
+  }
+  if (status === 402) {
+    return new MoleculeError(hint ?? `${op}: the workspace's budget is exhausted (402)${said}`, {
+      ...base,
+      code: "budget_exceeded",
+    });
+  }
+  if (status >= 500) {
+    return new MoleculeError(
+      hint ?? `${op} failed on the platform (${status})${said}; retry later`,
+      { ...base, code: status === 503 ? "unavailable" : "server_error", retryable: status >= 502 },
+    );
+  }
+  return new MoleculeError(hint ?? `${op} failed with HTTP ${status}${said}`, {
+    ...base,
+    code: "http_error",
+  });
+}
+
+/** Validates a 2xx body; raises {@link UnexpectedResponseError} naming the failing path. */
+export function expectShape<T>(
+  schema: z.ZodType<T>,
+  res: HttpResponse,
+  op: string,
+  { includeBody = true, known = [] as readonly string[] } = {},
+): T {
+  const r = parseWire(schema, res.body);
+  if (r.ok) return r.value;
+  throw new UnexpectedResponseError(
+    `${op} answered ${res.status} with an unexpected body at "${r.path || "(root)"}": ${r.message}; the platform version may be unsupported`,
+    {
+      status: res.status,
+      path: r.path,
+      body: includeBody ? redactDeep(res.body, known) : undefined,
+    },
+  );
+}
+
+/** Whether `status` is 2xx. */
+export function ok(status: number): boolean {
+  return status >= 200 && status < 300;
+}

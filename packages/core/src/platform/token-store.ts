@@ -1,0 +1,151 @@
+// Token stores: where the workspace bearer token lives between runs.
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { MoleculeError } from "../transport/errors.js";
+import { inspectCustom, REDACTED } from "../transport/redact.js";
+
+/** Persists the workspace bearer token. */
+export interface TokenStore {
+  /** The stored token, or `undefined` when none is stored. */
+  load(): Promise<string | undefined>;
+  /** Stores `token` (replacing any previous one). */
+  save(token: string): Promise<void>;
+  /** Forgets the stored token. */
+  clear?(): Promise<void>;
+}
+
+/** Keeps the token in memory only (tests, short-lived processes, tokens from a secret manager). */
+export class MemoryTokenStore implements TokenStore {
+  #token: string | undefined;
+
+  constructor(token?: string) {
+    this.#token = token?.trim() || undefined;
+  }
+
+  async load(): Promise<string | undefined> {
+    return this.#token;
+  }
+
+  async save(token: string): Promise<void> {
+    this.#token = checkToken(token);
+  }
+
+  async clear(): Promise<void> {
+    this.#token = undefined;
+  }
+
+  [inspectCustom](): string {
+    return `MemoryTokenStore { token: ${this.#token ? REDACTED : "undefined"} }`;
+  }
+
+  toJSON(): object {
+    return { token: this.#token ? REDACTED : undefined };
+  }
+}
+
+function checkToken(token: string): string {
+  const t = typeof token === "string" ? token.trim() : "";
+  if (t === "") {
+    throw new MoleculeError("refusing to save an empty token", { code: "invalid_argument" });
+  }
+  if (/[\r\n]/.test(t)) {
+    throw new MoleculeError("refusing to save a token that contains a line break", {
+      code: "invalid_argument",
+    });
+  }
+  return t;
+}
+
+/** Options of {@link FileTokenStore}. */
+export interface FileTokenStoreOptions {
+  /** The workspace id (names the default directory). */
+  workspaceId: string;
+  /** Directory holding `.auth_token`; default `~/.molecule/<workspaceId>`. */
+  dir?: string;
+}
+
+/**
+ * Stores the token where the Python reference SDK does: `~/.molecule/<workspaceId>/.auth_token`,
+ * the token alone with no trailing newline, in a directory with mode 0700.
+ *
+ * Unlike the reference, the file is created with mode 0600 from its first byte and written
+ * atomically (a private temp file, fsync, then rename over the old file), so concurrent writers in
+ * different processes never leave an empty or partial file: the last rename wins and readers see
+ * either the old token or the new one.
+ */
+export class FileTokenStore implements TokenStore {
+  /** Directory holding the token file. */
+  readonly dir: string;
+  /** Full path of the token file. */
+  readonly path: string;
+
+  constructor(options: FileTokenStoreOptions) {
+    const id = options.workspaceId;
+    if (options.dir === undefined && (!id || /[/\\]|^\.\.?$/.test(id) || id.includes("\0"))) {
+      throw new MoleculeError(
+        `workspaceId ${JSON.stringify(id)} cannot name a token directory; pass a plain workspace id or an explicit dir`,
+        { code: "invalid_argument" },
+      );
+    }
+    this.dir = options.dir ?? join(homedir(), ".molecule", id);
+    this.path = join(this.dir, ".auth_token");
+  }
+
+  async load(): Promise<string | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new MoleculeError(`could not read the token file ${this.path}; check its permissions`, {
+        code: "token_store_error",
+        cause: err,
+      });
+    }
+    const token = text.trim();
+    return token === "" ? undefined : token;
+  }
+
+  async save(token: string): Promise<void> {
+    const value = checkToken(token);
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await chmod(this.dir, 0o700).catch(() => undefined);
+    const tmp = join(this.dir, `.auth_token.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+    let handle;
+    try {
+      // "wx": O_CREAT | O_EXCL — a fresh private file, 0600 from the first byte.
+      handle = await open(tmp, "wx", 0o600);
+      await handle.writeFile(value, "utf8");
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      await rename(tmp, this.path);
+    } catch (err) {
+      await handle?.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw new MoleculeError(
+        `could not write the token file ${this.path}; check the directory's permissions`,
+        {
+          code: "token_store_error",
+          cause: err,
+        },
+      );
+    }
+    // Best effort: make the rename durable.
+    try {
+      const dirHandle = await open(this.dir, "r");
+      await dirHandle.sync().catch(() => undefined);
+      await dirHandle.close();
+    } catch {
+      /* directories cannot be opened on every platform */
+    }
+  }
+
+  async clear(): Promise<void> {
+    await unlink(this.path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
+  }
+}

@@ -1,0 +1,146 @@
+// Typed errors of the SDK. Every error carries `status` (when an HTTP response caused it), a stable
+// machine `code`, `retryable`, the (redacted) response body, and a message that says what to do.
+// Errors never contain request headers or tokens.
+
+const BRAND = Symbol.for("@molecule-ai/agent-core/MoleculeError");
+
+/** Options shared by every {@link MoleculeError} constructor. */
+export interface MoleculeErrorOptions {
+  /** HTTP status of the response that caused the error, when there was one. */
+  status?: number;
+  /** Stable machine-readable code, e.g. `"unauthorized"`, `"rate_limited"`, `"peer_unreachable"`. */
+  code?: string;
+  /** Whether repeating the same call later may succeed. */
+  retryable?: boolean;
+  /** The response body (parsed JSON or text), with secrets redacted. */
+  body?: unknown;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/** Base class of every error the SDK raises. */
+export class MoleculeError extends Error {
+  /** HTTP status of the response that caused the error, when there was one. */
+  readonly status: number | undefined;
+  /** Stable machine-readable code. */
+  readonly code: string;
+  /** Whether repeating the same call later may succeed. */
+  readonly retryable: boolean;
+  /** The response body (parsed JSON or text), with secrets redacted. */
+  readonly body: unknown;
+
+  constructor(message: string, options: MoleculeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.status = options.status;
+    this.code = options.code ?? "molecule_error";
+    this.retryable = options.retryable ?? false;
+    this.body = options.body;
+    Object.defineProperty(this, BRAND, { value: true, enumerable: false });
+  }
+}
+
+/** The platform rejected the credentials (401) or the caller may not do this (403). */
+export class MoleculeAuthError extends MoleculeError {
+  constructor(message: string, options: MoleculeErrorOptions = {}) {
+    super(message, {
+      code: options.status === 403 ? "forbidden" : "unauthorized",
+      ...options,
+      retryable: false,
+    });
+  }
+}
+
+/** The platform answered 404 for the resource. */
+export class MoleculeNotFoundError extends MoleculeError {
+  constructor(message: string, options: MoleculeErrorOptions = {}) {
+    super(message, { code: "not_found", status: 404, ...options, retryable: false });
+  }
+}
+
+/** The platform answered 429 and retries were exhausted (or not allowed for this call). */
+export class MoleculeRateLimitError extends MoleculeError {
+  /** How long the platform asked to wait, in milliseconds (from `Retry-After`, when usable). */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    message: string,
+    options: MoleculeErrorOptions & { retryAfterMs?: number | undefined } = {},
+  ) {
+    super(message, { code: "rate_limited", status: 429, ...options, retryable: true });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** The call did not complete within its timeout. */
+export class MoleculeTimeoutError extends MoleculeError {
+  /** The timeout that elapsed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(message: string, options: MoleculeErrorOptions & { timeoutMs: number }) {
+    super(message, { code: "timeout", ...options, retryable: true });
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
+/** The workspace was removed (deleted) on the platform: stop the agent. */
+export class WorkspaceRemovedError extends MoleculeError {
+  /** The removed workspace's id. */
+  readonly workspaceId: string;
+
+  constructor(message: string, options: MoleculeErrorOptions & { workspaceId: string }) {
+    super(message, { code: "workspace_removed", ...options, retryable: false });
+    this.workspaceId = options.workspaceId;
+  }
+}
+
+/** The platform answered 2xx with a body this SDK does not understand. */
+export class UnexpectedResponseError extends MoleculeError {
+  /** Dotted path of the first field that failed validation (e.g. `tokens.0.id`), `""` for the root. */
+  readonly path: string;
+
+  constructor(message: string, options: MoleculeErrorOptions & { path: string }) {
+    super(message, { code: "unexpected_response", ...options, retryable: false });
+    this.path = options.path;
+  }
+}
+
+/** The peer failed: unreachable, an error status, a JSON-RPC error, or it timed out. */
+export class MoleculePeerError extends MoleculeError {
+  /** The peer workspace id (or URL for direct calls). */
+  readonly peerId: string;
+  /** The JSON-RPC error code, when the peer answered a JSON-RPC error. */
+  readonly rpcCode: number | undefined;
+
+  constructor(
+    message: string,
+    options: MoleculeErrorOptions & { peerId: string; rpcCode?: number | undefined },
+  ) {
+    super(message, { code: "peer_error", ...options });
+    this.peerId = options.peerId;
+    this.rpcCode = options.rpcCode;
+  }
+}
+
+/** The activity cursor is no longer valid (410): drop it and re-seed. */
+export class CursorLostError extends MoleculeError {
+  /** The cursor the platform rejected. */
+  readonly cursor: string;
+
+  constructor(message: string, options: MoleculeErrorOptions & { cursor: string }) {
+    super(message, { code: "cursor_lost", status: 410, ...options, retryable: true });
+    this.cursor = options.cursor;
+  }
+}
+
+/**
+ * Structural check for SDK errors that also works across duplicated package copies.
+ *
+ * @param err - Any thrown value.
+ * @param code - When given, the error's `code` must equal it.
+ */
+export function isMoleculeError(err: unknown, code?: string): err is MoleculeError {
+  if (typeof err !== "object" || err === null) return false;
+  if ((err as Record<symbol, unknown>)[BRAND] !== true) return false;
+  return code === undefined || (err as { code?: unknown }).code === code;
+}

@@ -1,0 +1,327 @@
+// The HTTP transport: one undici dispatcher, per-call timeout + AbortSignal, the platform's headers,
+// and the retry policy. It knows nothing about endpoints.
+import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
+import { Agent, type Dispatcher } from "undici";
+import { MoleculeError, MoleculeTimeoutError } from "./errors.js";
+import { redactDeep } from "./redact.js";
+import { backoffDelay, isRetryableStatus, MAX_RETRIES, parseRetryAfter, sleep } from "./retry.js";
+
+/** A minimal structured logger; every method is optional. Log lines never contain tokens. */
+export interface Logger {
+  debug?(msg: string, meta?: object): void;
+  info?(msg: string, meta?: object): void;
+  warn?(msg: string, meta?: object): void;
+  error?(msg: string, meta?: object): void;
+}
+
+/** HTTP methods the transport sends. */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Options of {@link HttpTransport}. */
+export interface HttpTransportOptions {
+  /** The platform's base URL (`http(s)://host[:port][/prefix]`). */
+  baseUrl: string;
+  /** Returns the bearer token to send, if any. Called per request; only used for the platform. */
+  getToken?: () => string | undefined;
+  /** Sent as `X-Molecule-Org-Id` when set. */
+  orgId?: string | undefined;
+  /** `Origin` header: default the base URL's origin; `false` sends none. */
+  origin?: string | false | undefined;
+  /** An undici dispatcher (proxy agent, mock agent). Default: a pooled keep-alive `Agent` owned by the transport. */
+  dispatcher?: Dispatcher | undefined;
+  /** Default per-call timeout in milliseconds (default 30 000). */
+  timeoutMs?: number | undefined;
+  /** `User-Agent` header. */
+  userAgent?: string | undefined;
+  /** Where debug lines go. */
+  logger?: Logger | undefined;
+  /** Jitter source for the backoff (tests). */
+  random?: () => number;
+}
+
+/** One request. */
+export interface RequestSpec {
+  method: HttpMethod;
+  /** Path below the base URL, starting with `/`, segments already encoded. */
+  path: string;
+  /** Query parameters; `undefined` values are omitted. */
+  query?: Record<string, string | number | undefined> | undefined;
+  /** A JSON body (serialised here) ... */
+  json?: unknown;
+  /** ... or a pre-serialised JSON body. */
+  bodyText?: string | undefined;
+  /** Extra headers, e.g. `x-workspace-id`. */
+  headers?: Record<string, string> | undefined;
+  /** Send the bearer token (default true). */
+  auth?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  /** Retry 429 / 502 / 503 / connection errors. Default: only for GET. */
+  retry?: boolean | undefined;
+  /** Return the body stream unread (the timeout then covers only the response headers). */
+  stream?: boolean | undefined;
+}
+
+/** A response: status, headers and the parsed body (JSON, text, or `undefined` when empty). */
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+  /** The unread body stream (only with `stream: true`). */
+  stream?: Readable;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The default `User-Agent`. */
+export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 node/${process.versions.node}`;
+
+/** Validates and normalises a platform URL: http(s), no query/fragment, no trailing slash. */
+export function normalizeBaseUrl(raw: string, what = "platformUrl"): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new MoleculeError(
+      `${what} must be an absolute http(s) URL such as "https://acme.moleculesai.app"; got ${JSON.stringify(raw)}`,
+      { code: "invalid_argument" },
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new MoleculeError(`${what} must use http or https; got "${url.protocol}"`, {
+      code: "invalid_argument",
+    });
+  }
+  if (url.username || url.password) {
+    throw new MoleculeError(`${what} must not contain credentials; pass the token separately`, {
+      code: "invalid_argument",
+    });
+  }
+  url.search = "";
+  url.hash = "";
+  url.pathname = url.pathname.replace(/\/+$/, "");
+  return url;
+}
+
+/** Appends a query string built from `query` to `path`. */
+export function withQuery(
+  path: string,
+  query: Record<string, string | number | undefined> | undefined,
+): string {
+  if (!query) return path;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  }
+  return parts.length === 0 ? path : `${path}?${parts.join("&")}`;
+}
+
+function parseBody(text: string): unknown {
+  if (text === "") return undefined;
+  const c = text.charCodeAt(0);
+  // '{', '[', '"', digits, t/f/n: try JSON; anything else is text.
+  if (
+    c === 123 ||
+    c === 91 ||
+    c === 34 ||
+    (c >= 48 && c <= 57) ||
+    c === 116 ||
+    c === 102 ||
+    c === 110
+  ) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_CLOSED",
+]);
+
+function errorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === "object"; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Sends requests to the platform through one undici dispatcher. Adds `Authorization` (platform
+ * only), `Origin`, `X-Molecule-Org-Id` and `User-Agent`; applies the timeout, the caller's
+ * `AbortSignal` and the retry policy.
+ */
+export class HttpTransport {
+  /** The platform origin (`scheme://host:port`). */
+  readonly origin: string;
+  /** Path prefix of the base URL (`""` when none). */
+  readonly basePath: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #getToken: (() => string | undefined) | undefined;
+  readonly #baseHeaders: Record<string, string>;
+  readonly #timeoutMs: number;
+  readonly #logger: Logger | undefined;
+  readonly #random: () => number;
+
+  constructor(options: HttpTransportOptions) {
+    const url = normalizeBaseUrl(options.baseUrl);
+    this.origin = url.origin;
+    this.basePath = url.pathname;
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher =
+      options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+    this.#getToken = options.getToken;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#logger = options.logger;
+    this.#random = options.random ?? Math.random;
+    const headers: Record<string, string> = {
+      "user-agent": options.userAgent ?? DEFAULT_USER_AGENT,
+      accept: "application/json",
+    };
+    const origin = options.origin === undefined ? url.origin : options.origin;
+    if (origin !== false && origin !== "") headers.origin = origin;
+    if (options.orgId) headers["x-molecule-org-id"] = options.orgId;
+    this.#baseHeaders = headers;
+  }
+
+  /** The dispatcher in use (shared with direct peer calls, which never carry platform headers). */
+  get dispatcher(): Dispatcher {
+    return this.#dispatcher;
+  }
+
+  /** Default timeout in milliseconds. */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  /**
+   * Sends one request (with retries when allowed) and returns the final response whatever its
+   * status. Throws only for connection failures, timeouts and aborts.
+   */
+  async send(spec: RequestSpec): Promise<HttpResponse> {
+    const retry = spec.retry ?? spec.method === "GET";
+    const headers: Record<string, string> = { ...this.#baseHeaders };
+    if (spec.auth !== false) {
+      const token = this.#getToken?.();
+      if (token) headers.authorization = `Bearer ${token}`;
+    }
+    let body: string | undefined = spec.bodyText;
+    if (body === undefined && spec.json !== undefined) body = JSON.stringify(spec.json);
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (spec.headers) Object.assign(headers, spec.headers);
+    const path = this.basePath + withQuery(spec.path, spec.query);
+
+    for (let attempt = 0; ; attempt++) {
+      let res: HttpResponse;
+      try {
+        res = await this.#once(spec, path, headers, body);
+      } catch (err) {
+        if (
+          retry &&
+          attempt < MAX_RETRIES &&
+          err instanceof MoleculeError &&
+          err.code === "connection_failed"
+        ) {
+          const delay = backoffDelay(attempt + 1, this.#random);
+          this.#logger?.debug?.(
+            `${spec.method} ${spec.path} connection failed; retrying in ${delay} ms`,
+          );
+          await sleep(delay, spec.signal);
+          continue;
+        }
+        throw err;
+      }
+      if (!retry || attempt >= MAX_RETRIES || !isRetryableStatus(res.status)) return res;
+      const delay =
+        parseRetryAfter(res.headers["retry-after"]) ?? backoffDelay(attempt + 1, this.#random);
+      this.#logger?.debug?.(
+        `${spec.method} ${spec.path} -> ${res.status}; retry ${attempt + 1}/${MAX_RETRIES} in ${delay} ms`,
+      );
+      await sleep(delay, spec.signal);
+    }
+  }
+
+  async #once(
+    spec: RequestSpec,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<HttpResponse> {
+    const userSignal = spec.signal;
+    if (userSignal?.aborted) throw userSignal.reason;
+    const timeoutMs = spec.timeoutMs ?? this.#timeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = (): void => controller.abort();
+    userSignal?.addEventListener("abort", onAbort, { once: true });
+    const started = performance.now();
+    try {
+      const res = await this.#dispatcher.request({
+        origin: this.origin,
+        path,
+        method: spec.method,
+        headers,
+        body: body ?? null,
+        signal: controller.signal,
+      });
+      if (spec.stream) {
+        clearTimeout(timer);
+        return { status: res.statusCode, headers: res.headers, body: undefined, stream: res.body };
+      }
+      const text = await res.body.text();
+      this.#logger?.debug?.(
+        `${spec.method} ${spec.path} -> ${res.statusCode} in ${Math.round(performance.now() - started)} ms`,
+      );
+      return { status: res.statusCode, headers: res.headers, body: parseBody(text) };
+    } catch (err) {
+      if (userSignal?.aborted) throw userSignal.reason;
+      if (timedOut) {
+        throw new MoleculeTimeoutError(
+          `${spec.method} ${spec.path} did not complete within ${timeoutMs} ms; raise timeoutMs or check the platform's health`,
+          { timeoutMs, cause: err },
+        );
+      }
+      const code = errorCode(err);
+      throw new MoleculeError(
+        `could not reach the platform at ${this.origin} (${code ?? (err as Error)?.name ?? "error"}); check platformUrl and your network`,
+        { code: "connection_failed", retryable: true, cause: err },
+      );
+    } finally {
+      clearTimeout(timer);
+      userSignal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Closes the dispatcher if the transport created it. */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+}
+
+/** Redacts a response body before it is attached to an error (token/secret keys masked). */
+export function safeBody(body: unknown, known: readonly string[]): unknown {
+  return redactDeep(body, known);
+}

@@ -1,0 +1,74 @@
+// The retry policy: which failures are retried and how long to wait before the next attempt.
+
+/** Maximum number of retries after the first attempt. */
+export const MAX_RETRIES = 3;
+/** Upper bound for any wait, in milliseconds. */
+export const MAX_RETRY_DELAY_MS = 30_000;
+const BASE_DELAY_MS = 1_000;
+const JITTER = 0.25;
+
+/**
+ * Parses a `Retry-After` header (delta seconds or an HTTP-date) into milliseconds, capped at 30 s.
+ * Returns `undefined` for a missing, unparsable, negative or past value (the caller then uses the
+ * exponential backoff).
+ *
+ * @param header - The raw header value.
+ * @param nowMs - The current time (for HTTP-dates).
+ */
+export function parseRetryAfter(
+  header: string | string[] | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  const raw = Array.isArray(header) ? header[0] : header;
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  if (value === "") return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) {
+    const ms = Math.ceil(Number(value) * 1000);
+    return Number.isFinite(ms) ? Math.min(ms, MAX_RETRY_DELAY_MS) : undefined;
+  }
+  // Anything with a sign, NaN, "Infinity", etc. is garbage; only HTTP-dates remain.
+  if (!/[a-z]/i.test(value) || !/\d{4}/.test(value)) return undefined;
+  const at = Date.parse(value);
+  if (!Number.isFinite(at)) return undefined;
+  const delta = at - nowMs;
+  if (delta <= 0) return undefined;
+  return Math.min(Math.ceil(delta), MAX_RETRY_DELAY_MS);
+}
+
+/**
+ * The exponential backoff before retry number `attempt` (1-based): 1 s, 2 s, 4 s, each with ±25 %
+ * jitter, capped at 30 s.
+ *
+ * @param attempt - 1 for the first retry.
+ * @param random - A source of uniform numbers in [0, 1).
+ */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+  const base = BASE_DELAY_MS * 2 ** (attempt - 1);
+  const jittered = base * (1 + JITTER * (random() * 2 - 1));
+  return Math.min(Math.round(jittered), MAX_RETRY_DELAY_MS);
+}
+
+/** Statuses worth retrying for idempotent requests. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status === 502 || status === 503;
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
