@@ -1,2 +1,12 @@
 // Public API of agent/ (see shared/DESIGN.md section 3).
-export {};
+export { RemoteAgent } from "./remote-agent.js";
+export type {
+  AgentDoneResult,
+  AgentEndReason,
+  AgentHeartbeatReport,
+  AgentPlatformClient,
+  HandlerContext,
+  InboundHandler,
+  PushDeliveryOptions,
+  RemoteAgentOptions,
+} from "./types.js";

@@ -1,0 +1,437 @@
+// RemoteAgent: the long-running runtime of a remote agent (register, heartbeat, state watch,
+// delivery, dispatch, reply, clean shutdown).
+import { createA2AHandler, startA2AServer } from "../a2a/index.js";
+import type { A2AHandler, A2AServer } from "../a2a/index.js";
+import type { A2AMessage, AgentCard } from "../a2a/types.js";
+import type { CursorStore } from "../inbound/cursor-store.js";
+import { MemoryCursorStore } from "../inbound/cursor-store.js";
+import { BoundedSet } from "../inbound/dedup.js";
+import { EventWakeups } from "../inbound/event-stream.js";
+import type { EventStreamBody } from "../inbound/event-stream.js";
+import type { Logger } from "../inbound/logger.js";
+import { silentLogger } from "../inbound/logger.js";
+import { inboundFromA2AMessage } from "../inbound/message.js";
+import type { InboundMessage } from "../inbound/message.js";
+import { PollDelivery, describe, isUnauthorized } from "../inbound/poll.js";
+import { MoleculeAuthError } from "../transport/errors.js";
+import { Dispatcher } from "./dispatcher.js";
+import type {
+  AgentDoneResult,
+  AgentEndReason,
+  AgentPlatformClient,
+  PushDeliveryOptions,
+  RemoteAgentOptions,
+} from "./types.js";
+
+type Mode = "poll" | "push" | "none";
+type Phase = "new" | "starting" | "running" | "stopping" | "stopped";
+
+function isRemovedError(err: unknown): boolean {
+  return (
+    !!err && typeof err === "object" && (err as { code?: unknown }).code === "workspace_removed"
+  );
+}
+
+/**
+ * The remote-agent runtime. `start()` registers, heartbeats on its own timer, watches for pause
+ * and removal, and runs the chosen delivery; every inbound message goes through one pipeline
+ * (concurrency limit, retries with backoff, reply, dead letter). `stop()` drains and closes
+ * every timer, socket and server. `done` resolves with why the agent ended.
+ *
+ * Delivery guarantee (poll): each message is handed to the handler at most once per run
+ * (de-duplicated by activity id and A2A `messageId`, across `410` resets and re-listings), and the
+ * persisted cursor never passes an unsettled message. Across a crash, a message whose handler was
+ * running may be delivered once more, flagged `ctx.redelivered`.
+ */
+export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
+  /** The platform client. */
+  readonly client: C;
+  /** Resolves when the agent has ended and released every resource. */
+  readonly done: Promise<AgentDoneResult>;
+
+  readonly #o: RemoteAgentOptions<C>;
+  readonly #logger: Logger;
+  readonly #card: AgentCard;
+  readonly #dispatcher: Dispatcher;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #pushSeen: BoundedSet;
+  readonly #pushReplies = new Map<string, string | undefined>();
+  readonly #pushInFlight = new Map<string, Promise<string | undefined>>();
+  #resolveDone!: (r: AgentDoneResult) => void;
+  #phase: Phase = "new";
+  #mode: Mode = "none";
+  #poll: PollDelivery | undefined;
+  #events: EventWakeups | undefined;
+  #server: A2AServer | undefined;
+  #handleA2A: A2AHandler | undefined;
+  #pushUrl: string | undefined;
+  #heartbeatAuthFailures = 0;
+  #stateAuthFailures = 0;
+  #shutdown: Promise<void> | undefined;
+  readonly #startedAt = Date.now();
+
+  /** @param options see {@link RemoteAgentOptions} */
+  constructor(options: RemoteAgentOptions<C>) {
+    if (!options || !options.client) throw new TypeError("RemoteAgent needs { client, handler }.");
+    if (typeof options.handler !== "function") {
+      throw new TypeError("RemoteAgent: `handler` must be a function (msg, ctx) => string | void.");
+    }
+    const concurrency = options.concurrency ?? 4;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(
+        `RemoteAgent: concurrency must be a positive integer (got ${concurrency}).`,
+      );
+    }
+    for (const key of ["heartbeatIntervalMs", "pollIntervalMs", "stateIntervalMs"] as const) {
+      const v = options[key];
+      if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
+        throw new RangeError(
+          `RemoteAgent: ${key} must be a positive number of milliseconds (got ${v}).`,
+        );
+      }
+    }
+    this.#o = options;
+    this.client = options.client;
+    this.#logger = options.logger ?? silentLogger;
+    this.#card = options.agentCard ?? { name: options.client.workspaceId };
+    this.#pushSeen = new BoundedSet(options.dedupWindow ?? 1000);
+    this.done = new Promise((resolve) => {
+      this.#resolveDone = resolve;
+    });
+    const userDeadLetter = options.onDeadLetter;
+    this.#dispatcher = new Dispatcher({
+      concurrency,
+      maxAttempts: Math.max(1, options.maxAttempts ?? 3),
+      retryBaseMs: options.retryBaseMs ?? 500,
+      retryMaxMs: 30_000,
+      logger: this.#logger,
+      run: async (msg, info) =>
+        await options.handler(msg, {
+          signal: info.signal,
+          client: this.client,
+          attempt: info.attempt,
+          redelivered: info.redelivered,
+          delivery: msg.activityId === undefined ? "push" : "poll",
+          logger: this.#logger,
+        }),
+      reply: async (msg, text, signal) => await this.client.reply(msg, text, { signal }),
+      onDeadLetter: async (msg, error) => {
+        if (userDeadLetter) return await userDeadLetter(msg, error);
+        process.emitWarning(
+          `Molecule inbound message ${msg.messageId ?? msg.activityId ?? "?"} failed after every retry and was dead-lettered (pass onDeadLetter to handle it): ${describe(error)}`,
+          { code: "MOLECULE_DEAD_LETTER" },
+        );
+      },
+      onSlotFree: () => this.#poll?.wake(),
+    });
+  }
+
+  /** The delivery in use ("none" before `start()`). */
+  get delivery(): Mode {
+    return this.#mode;
+  }
+
+  /** The URL registered for push delivery, once started in push mode. */
+  get pushUrl(): string | undefined {
+    return this.#pushUrl;
+  }
+
+  /** The poll cursor (last activity id settled in order), in poll mode. */
+  get cursor(): string | undefined {
+    return this.#poll?.cursor;
+  }
+
+  /** Messages being handled right now. */
+  get activeTasks(): number {
+    return this.#dispatcher.active;
+  }
+
+  /**
+   * An A2A request handler wired to this agent's handler (same pipeline as every delivery): mount
+   * it in Express, Fastify, Nest or a fetch-style route when you host the push endpoint yourself.
+   */
+  get handleA2A(): A2AHandler {
+    this.#handleA2A ??= createA2AHandler({
+      agentCard: this.#card,
+      onMessage: async (message) => await this.#onPush(message),
+    });
+    return this.#handleA2A;
+  }
+
+  /** Registers (when needed), starts heartbeats, the state watch and delivery. */
+  async start(): Promise<void> {
+    if (this.#phase !== "new") {
+      throw new Error(
+        `RemoteAgent.start(): the agent is already ${this.#phase}; create a new one.`,
+      );
+    }
+    this.#phase = "starting";
+    try {
+      const delivery = this.#o.delivery;
+      const needCaps = delivery === undefined || delivery === "poll" || delivery === "none";
+      const caps = needCaps ? await this.client.capabilities() : undefined;
+      if (delivery === undefined) this.#mode = caps?.pollDelivery ? "poll" : "push";
+      else this.#mode = typeof delivery === "string" ? delivery : "push";
+
+      if (this.#mode === "push") {
+        await this.#startPush(typeof delivery === "object" ? delivery : { mode: "push" });
+      } else if (this.#o.register !== false) {
+        if (caps?.pollDelivery) {
+          await this.client.register({ agentCard: this.#card, deliveryMode: "poll" });
+        } else {
+          this.#logger.warn?.(
+            "this platform has no poll delivery (baseline contract): not registering; " +
+              "the workspace must already have a URL for messages to reach the activity feed",
+          );
+        }
+      }
+      this.#phase = "running";
+      this.#every(this.#o.heartbeatIntervalMs ?? 30_000, () => this.#heartbeat(), true);
+      this.#every(
+        this.#o.stateIntervalMs ?? this.#o.heartbeatIntervalMs ?? 30_000,
+        () => this.#watchState(),
+        false,
+      );
+      if (this.#mode === "poll") await this.#startPoll(caps?.eventStream ?? false);
+      this.#logger.info?.("agent started", {
+        workspaceId: this.client.workspaceId,
+        delivery: this.#mode,
+      });
+    } catch (err) {
+      await this.#end("error", err);
+      throw err;
+    }
+  }
+
+  /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */
+  async stop(): Promise<void> {
+    await this.#end("stopped");
+  }
+
+  async #startPush(opts: PushDeliveryOptions): Promise<void> {
+    let url: string;
+    if (opts.server === false) {
+      if (!opts.publicUrl) {
+        throw new TypeError(
+          "RemoteAgent push delivery with server:false needs publicUrl (the URL where you mounted agent.handleA2A).",
+        );
+      }
+      url = opts.publicUrl;
+    } else {
+      this.#server = await startA2AServer({
+        agentCard: this.#card,
+        onMessage: async (message: A2AMessage) => await this.#onPush(message),
+        host: opts.host ?? "127.0.0.1",
+        port: opts.port ?? 0,
+        ...(opts.pathSecret !== undefined ? { pathSecret: opts.pathSecret } : {}),
+        ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+        ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+      });
+      url = this.#server.url; // includes the secret path segment (also under publicUrl)
+    }
+    this.#pushUrl = url;
+    if (this.#o.register !== false) {
+      await this.client.register({ url, agentCard: this.#card, deliveryMode: "push" });
+    }
+  }
+
+  async #startPoll(eventStream: boolean): Promise<void> {
+    const store: CursorStore = this.#o.cursorStore ?? new MemoryCursorStore();
+    const limit = this.#o.pollLimit;
+    this.#poll = new PollDelivery({
+      store,
+      intervalMs: this.#o.pollIntervalMs ?? 5_000,
+      logger: this.#logger,
+      ...(this.#o.dedupWindow !== undefined ? { dedupWindow: this.#o.dedupWindow } : {}),
+      hasCapacity: () => this.#dispatcher.hasCapacity(),
+      fetch: async ({ sinceId, signal }) => ({
+        messages: await this.client.fetchInbound({
+          ...(sinceId !== undefined ? { sinceId } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+          signal,
+        }),
+      }),
+      handle: async (msg, info) => {
+        const outcome = await this.#dispatcher.submit(msg, {
+          redelivered: info.redelivered,
+          reply: true,
+        });
+        return outcome.status === "aborted" ? "abandoned" : "settled";
+      },
+    });
+    await this.#poll.start();
+    const open = this.client.openEventStream?.bind(this.client);
+    if (this.#o.eventWakeups !== false && eventStream && open) {
+      this.#events = new EventWakeups({
+        logger: this.#logger,
+        open: async (signal) => {
+          const r = await open({ signal });
+          return (r && typeof r === "object" && "body" in r ? r.body : r) as EventStreamBody;
+        },
+        onWake: () => this.#poll?.wake(),
+        onStatus: (connected) => this.#logger.debug?.("event stream", { connected }),
+      });
+      this.#events.start();
+    }
+  }
+
+  /** Push pipeline: de-duplicate by messageId, dispatch, return the reply as the A2A result. */
+  async #onPush(message: A2AMessage): Promise<string | void> {
+    if (this.#phase !== "running" && this.#phase !== "starting") {
+      throw new Error("the agent is not running; retry later");
+    }
+    const msg: InboundMessage = inboundFromA2AMessage(message, { method: "message/send" });
+    const mid = msg.messageId;
+    if (mid !== undefined) {
+      if (this.#pushSeen.has(mid)) return this.#pushReplies.get(mid);
+      const running = this.#pushInFlight.get(mid);
+      if (running) return await running;
+    }
+    const p = this.#dispatcher.submit(msg, { redelivered: false, reply: false }).then((outcome) => {
+      if (outcome.status === "handled") return outcome.reply;
+      if (outcome.status === "aborted") throw new Error("the agent is stopping; retry later");
+      throw outcome.error instanceof Error ? outcome.error : new Error(describe(outcome.error));
+    });
+    if (mid !== undefined) this.#pushInFlight.set(mid, p);
+    try {
+      const reply = await p;
+      if (mid !== undefined) {
+        this.#pushSeen.add(mid);
+        this.#pushReplies.set(mid, reply);
+        // Keep reply cache bounded with the seen window.
+        if (this.#pushReplies.size > this.#pushSeen.size) {
+          for (const k of this.#pushReplies.keys()) {
+            if (!this.#pushSeen.has(k)) this.#pushReplies.delete(k);
+            if (this.#pushReplies.size <= this.#pushSeen.size) break;
+          }
+        }
+      }
+      return reply;
+    } finally {
+      if (mid !== undefined) this.#pushInFlight.delete(mid);
+    }
+  }
+
+  /** Runs `fn` every `ms` (setTimeout chain: never overlaps itself). */
+  #every(ms: number, fn: () => Promise<void>, immediate: boolean): void {
+    const tick = (): void => {
+      const t = setTimeout(() => {
+        this.#timers.delete(t);
+        if (this.#phase !== "running") return;
+        const p = fn().finally(() => {
+          this.#pending.delete(p);
+          if (this.#phase === "running") tick();
+        });
+        this.#pending.add(p);
+      }, ms);
+      this.#timers.add(t);
+    };
+    if (immediate) {
+      const p = fn().finally(() => {
+        this.#pending.delete(p);
+        if (this.#phase === "running") tick();
+      });
+      this.#pending.add(p);
+    } else {
+      tick();
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    try {
+      await this.client.heartbeat({
+        activeTasks: this.#dispatcher.active,
+        currentTask: this.#dispatcher.currentTask(),
+        uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
+      });
+      this.#heartbeatAuthFailures = 0;
+    } catch (err) {
+      if (isRemovedError(err)) return void this.#end("removed", err);
+      if (!isUnauthorized(err)) {
+        this.#heartbeatAuthFailures = 0;
+        this.#logger.warn?.("heartbeat failed", { error: describe(err) });
+        return;
+      }
+      this.#heartbeatAuthFailures++;
+      this.#logger.warn?.("heartbeat rejected (401)", { consecutive: this.#heartbeatAuthFailures });
+      if (this.#heartbeatAuthFailures >= (this.#o.maxUnauthorized ?? 3)) {
+        void this.#end("unauthorized", this.#unauthorizedError("heartbeat"));
+      }
+    }
+  }
+
+  async #watchState(): Promise<void> {
+    try {
+      const state = await this.client.getState();
+      this.#stateAuthFailures = 0;
+      if (state.removed) void this.#end("removed");
+      else if (state.paused) void this.#end("paused");
+    } catch (err) {
+      if (isRemovedError(err)) return void this.#end("removed", err);
+      if (!isUnauthorized(err)) {
+        this.#stateAuthFailures = 0;
+        this.#logger.warn?.("state check failed", { error: describe(err) });
+        return;
+      }
+      this.#stateAuthFailures++;
+      if (this.#stateAuthFailures >= (this.#o.maxUnauthorized ?? 3)) {
+        void this.#end("unauthorized", this.#unauthorizedError("state check"));
+      }
+    }
+  }
+
+  #unauthorizedError(what: string): MoleculeAuthError {
+    const n = this.#o.maxUnauthorized ?? 3;
+    return new MoleculeAuthError(
+      `The platform rejected workspace ${this.client.workspaceId}'s token on ${n} consecutive ${what}s (401): ` +
+        "the workspace was probably deleted or its token revoked. To re-onboard, create the workspace " +
+        "again (or have an admin issue a new token), delete the stale token file " +
+        `(~/.molecule/${this.client.workspaceId}/.auth_token) if you use one, and restart with the new ` +
+        "token (MOLECULE_WORKSPACE_TOKEN or --token).",
+      { status: 401 },
+    );
+  }
+
+  /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */
+  #end(reason: AgentEndReason, error?: unknown): Promise<void> {
+    if (this.#shutdown) return this.#shutdown;
+    const before = this.#phase;
+    this.#phase = "stopping";
+    this.#shutdown = (async () => {
+      if (reason !== "stopped") {
+        this.#logger.info?.("agent ending", {
+          reason,
+          ...(error ? { error: describe(error) } : {}),
+        });
+      }
+      for (const t of this.#timers) clearTimeout(t);
+      this.#timers.clear();
+      await Promise.allSettled([this.#poll?.stop(), this.#events?.stop()]);
+      if (before !== "new") {
+        const drained = await this.#dispatcher.idle(this.#o.drainTimeoutMs ?? 10_000);
+        if (!drained) {
+          this.#logger.warn?.(
+            "drain timeout: aborting running handlers (they will be redelivered)",
+          );
+          this.#dispatcher.abort();
+          await this.#dispatcher.idle(5_000);
+        }
+      }
+      this.#dispatcher.abort();
+      await this.#poll?.flush();
+      await Promise.allSettled(this.#pending);
+      for (const t of this.#timers) clearTimeout(t);
+      this.#timers.clear();
+      if (this.#server) {
+        await this.#server.close().catch((err: unknown) => {
+          this.#logger.warn?.("push server close failed", { error: describe(err) });
+        });
+      }
+      await this.#handleA2A?.close?.();
+      this.#phase = "stopped";
+      this.#resolveDone(error === undefined ? { reason } : { reason, error });
+    })();
+    return this.#shutdown;
+  }
+}

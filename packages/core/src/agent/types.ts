@@ -1,0 +1,143 @@
+// Types of the RemoteAgent runtime.
+import type { AgentCard } from "../a2a/types.js";
+import type { CursorStore } from "../inbound/cursor-store.js";
+import type { EventStreamBody } from "../inbound/event-stream.js";
+import type { Logger } from "../inbound/logger.js";
+import type { InboundMessage } from "../inbound/message.js";
+
+/** What the runtime reports on each heartbeat (subset of the platform's heartbeat body). */
+export interface AgentHeartbeatReport {
+  activeTasks?: number;
+  currentTask?: string;
+  uptimeSeconds?: number;
+}
+
+/**
+ * The platform calls the runtime makes. `PlatformClient` satisfies it; tests may pass a fake.
+ * `openEventStream` is optional: without it, event wake-ups are off and polling alone delivers.
+ */
+export interface AgentPlatformClient {
+  readonly workspaceId: string;
+  register(opts: {
+    url?: string;
+    agentCard: AgentCard;
+    deliveryMode?: "push" | "poll";
+    signal?: AbortSignal;
+  }): Promise<{ deliveryMode?: "push" | "poll"; inboundSecret?: string }>;
+  heartbeat(report?: AgentHeartbeatReport, opts?: { signal?: AbortSignal }): Promise<void>;
+  getState(opts?: {
+    signal?: AbortSignal;
+  }): Promise<{ status: string; paused: boolean; removed: boolean }>;
+  fetchInbound(opts?: {
+    sinceId?: string;
+    limit?: number;
+    signal?: AbortSignal;
+  }): Promise<InboundMessage[]>;
+  reply(inbound: InboundMessage, text: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  capabilities(opts?: {
+    signal?: AbortSignal;
+  }): Promise<{ pollDelivery: boolean; eventStream: boolean; cursors?: boolean }>;
+  openEventStream?(opts?: {
+    signal?: AbortSignal;
+  }): Promise<EventStreamBody | { body: EventStreamBody }>;
+}
+
+/** What a handler receives besides the message. */
+export interface HandlerContext<C = AgentPlatformClient> {
+  /** Aborted when the agent stops and the drain timeout has passed. */
+  signal: AbortSignal;
+  /** The platform client (call peers, notify, ...). */
+  client: C;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  attempt: number;
+  /**
+   * True when a previous run of this agent may already have handled this message (it was in flight
+   * when that run crashed or was killed). Make the handler's side effects idempotent on
+   * `msg.messageId ?? msg.activityId` when this is true.
+   */
+  redelivered: boolean;
+  /** How the message arrived. */
+  delivery: "poll" | "push";
+  logger: Logger;
+}
+
+/** The user's message handler: return a string to reply, nothing to stay silent. */
+export type InboundHandler<C = AgentPlatformClient> = (
+  msg: InboundMessage,
+  ctx: HandlerContext<C>,
+) => string | void | Promise<string | void>;
+
+/** Push delivery settings. */
+export interface PushDeliveryOptions {
+  mode: "push";
+  /**
+   * Start a server (default true). With `false`, mount `agent.handleA2A` in your own HTTP server
+   * and pass the URL it is reachable at as `publicUrl`.
+   */
+  server?: boolean;
+  /** Bind address of the built-in server (default "127.0.0.1"). */
+  host?: string;
+  /** Port of the built-in server (default 0: a free port). */
+  port?: number;
+  /**
+   * The URL the platform should call, when it differs from the bound address (reverse proxy,
+   * tunnel). With the built-in server the secret path segment is appended to it.
+   */
+  publicUrl?: string;
+  /** The capability path segment (default: a fresh 256-bit secret per start). */
+  pathSecret?: string;
+  /** Request body limit in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+}
+
+/** Why an agent ended. */
+export type AgentEndReason = "stopped" | "paused" | "removed" | "unauthorized" | "error";
+
+/** The value `agent.done` resolves with. */
+export interface AgentDoneResult {
+  reason: AgentEndReason;
+  error?: unknown;
+}
+
+/** Options of `new RemoteAgent(...)`. */
+export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatformClient> {
+  client: C;
+  handler: InboundHandler<C>;
+  /** The card registered with the platform (default `{ name: workspaceId }`). */
+  agentCard?: AgentCard;
+  /** "poll" (default when the platform supports it), "push" (default otherwise), or "none". */
+  delivery?: "poll" | "push" | "none" | PushDeliveryOptions;
+  /** Handlers running at once (default 4). */
+  concurrency?: number;
+  /** Heartbeat period (default 30 000 ms). */
+  heartbeatIntervalMs?: number;
+  /** How often pause/removal is checked (default: the heartbeat interval). */
+  stateIntervalMs?: number;
+  /** Poll period (default 5 000 ms); event wake-ups make latency independent of it. */
+  pollIntervalMs?: number;
+  /** Subscribe to the platform's event stream to fetch as soon as a message lands (default true). */
+  eventWakeups?: boolean;
+  /** Rows per fetch (default: the client's default). */
+  pollLimit?: number;
+  /** Where the poll cursor and de-dup window live (default in memory). */
+  cursorStore?: CursorStore;
+  /** Settled ids remembered for de-duplication (default 1000 activity ids and 1000 message ids). */
+  dedupWindow?: number;
+  /** Handler attempts before dead-lettering (default 3). Replies are retried as often. */
+  maxAttempts?: number;
+  /** First retry delay (default 500 ms; doubles per attempt, jittered, capped at 30 s). */
+  retryBaseMs?: number;
+  /**
+   * Called with a message whose handler (or reply) failed `maxAttempts` times; the message is
+   * then settled. Without it, a process warning (`MOLECULE_DEAD_LETTER`) is emitted.
+   */
+  onDeadLetter?: (msg: InboundMessage, error: unknown) => void | Promise<void>;
+  /** Register with the platform on start (default true). */
+  register?: boolean;
+  /** Logger (default: prints nothing). */
+  logger?: Logger;
+  /** How long `stop()` waits for running handlers before aborting them (default 10 000 ms). */
+  drainTimeoutMs?: number;
+  /** Consecutive 401s (heartbeat or state) that end the agent as "unauthorized" (default 3). */
+  maxUnauthorized?: number;
+}

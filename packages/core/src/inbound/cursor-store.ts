@@ -1,0 +1,205 @@
+// Cursor stores: where poll delivery persists its position and its de-duplication window.
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/** A message whose handler started but had not settled when the state was saved. */
+export interface InFlightEntry {
+  activityId?: string;
+  messageId?: string;
+}
+
+/**
+ * What poll delivery persists. Every field is optional so a store written by an older version (or
+ * holding only the reference SDK's plain cursor) loads cleanly.
+ */
+export interface CursorState {
+  /**
+   * The id of the last activity row settled in order: every row up to and including it is done.
+   * This is exactly what the Python reference SDK keeps in its cursor file.
+   */
+  cursor?: string;
+  /** Recently settled activity ids, oldest first (bounded; see `dedupWindow`). */
+  seenActivityIds?: string[];
+  /** Recently settled A2A `messageId`s, oldest first (bounded). */
+  seenMessageIds?: string[];
+  /**
+   * Messages whose handler had started but not settled at save time. After a crash they are
+   * delivered again with `ctx.redelivered === true`, so a handler can make its effect idempotent.
+   */
+  inFlight?: InFlightEntry[];
+}
+
+/**
+ * Persists a {@link CursorState}. `save` must be atomic: after a crash, `load` returns either the
+ * previous or the new state, never a mix. Implement it for Redis, a database, ... as needed.
+ */
+export interface CursorStore {
+  /** The last saved state, or `undefined` when nothing was saved yet. */
+  load(): Promise<CursorState | undefined>;
+  /** Replaces the saved state. */
+  save(state: CursorState): Promise<void>;
+}
+
+/** Keeps the cursor in memory: fine for tests and for agents that may replay after a restart. */
+export class MemoryCursorStore implements CursorStore {
+  #state: CursorState | undefined;
+
+  /** @param initial an optional starting state */
+  constructor(initial?: CursorState) {
+    this.#state = initial;
+  }
+
+  /** Returns the last saved state. */
+  async load(): Promise<CursorState | undefined> {
+    return this.#state;
+  }
+
+  /** Stores `state` (kept by reference: callers pass a fresh snapshot). */
+  async save(state: CursorState): Promise<void> {
+    this.#state = state;
+  }
+}
+
+interface Sidecar extends CursorState {
+  version: 1;
+  /** The cursor file's content before the save that wrote this sidecar (crash detection). */
+  previousCursor?: string;
+}
+
+/**
+ * Stores the cursor in a file compatible with the Python reference SDK's `--cursor-file` (the
+ * plain last activity id, no newline) and the rest of the state in a JSON sidecar next to it
+ * (`<path>.state.json`). Both are written atomically (temp file, fsync, rename, fsync of the
+ * directory). A cursor file written by the reference SDK is read as the starting cursor.
+ *
+ * Save order is sidecar first, then the cursor file; the sidecar remembers the cursor file's
+ * previous content, so `load` can tell a crash between the two writes (the sidecar wins) from a
+ * cursor file rewritten by another tool (the cursor file wins, the de-dup window is kept).
+ */
+export class FileCursorStore implements CursorStore {
+  /** Path of the cursor file (the reference-compatible plain cursor). */
+  readonly path: string;
+  /** Path of the JSON sidecar holding the de-dup window and the in-flight journal. */
+  readonly statePath: string;
+  #lastCursor: string | undefined;
+
+  /** @param path the cursor file; the sidecar is `<path>.state.json` */
+  constructor(path: string) {
+    if (typeof path !== "string" || path.trim() === "") {
+      throw new TypeError(
+        "FileCursorStore needs a file path, e.g. new FileCursorStore('./cursor').",
+      );
+    }
+    this.path = path;
+    this.statePath = `${path}.state.json`;
+  }
+
+  /** Loads the state, reconciling the cursor file with the sidecar. */
+  async load(): Promise<CursorState | undefined> {
+    const cursorText = await readOptional(this.path);
+    const cursor = cursorText === undefined ? undefined : cursorText.trim() || undefined;
+    const sidecarText = await readOptional(this.statePath);
+    let sidecar: Sidecar | undefined;
+    if (sidecarText !== undefined) {
+      try {
+        sidecar = parseSidecar(JSON.parse(sidecarText));
+      } catch {
+        sidecar = undefined; // unreadable sidecar: fall back to the plain cursor
+      }
+    }
+    this.#lastCursor = cursor;
+    if (!sidecar) return cursor === undefined ? undefined : { cursor };
+    const { version: _v, previousCursor, ...state } = sidecar;
+    if (state.cursor === cursor) return state;
+    if (cursor === previousCursor) {
+      // Crash between the sidecar write and the cursor file write: the sidecar is the newer one.
+      this.#lastCursor = previousCursor;
+      return state;
+    }
+    // The cursor file was written by someone else (e.g. the reference SDK): trust it.
+    const merged: CursorState = { ...state };
+    if (cursor === undefined) delete merged.cursor;
+    else merged.cursor = cursor;
+    return merged;
+  }
+
+  /** Atomically writes the sidecar, then the cursor file. */
+  async save(state: CursorState): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const sidecar: Sidecar = { version: 1, ...state };
+    if (this.#lastCursor !== undefined) sidecar.previousCursor = this.#lastCursor;
+    await atomicWrite(this.statePath, JSON.stringify(sidecar));
+    if (state.cursor !== this.#lastCursor) {
+      if (state.cursor === undefined) await rm(this.path, { force: true });
+      else await atomicWrite(this.path, state.cursor);
+      this.#lastCursor = state.cursor;
+    }
+  }
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+function stringArray(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : undefined;
+}
+
+function parseSidecar(value: unknown): Sidecar | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const v = value as Record<string, unknown>;
+  const out: Sidecar = { version: 1 };
+  if (typeof v.cursor === "string") out.cursor = v.cursor;
+  if (typeof v.previousCursor === "string") out.previousCursor = v.previousCursor;
+  const a = stringArray(v.seenActivityIds);
+  if (a) out.seenActivityIds = a;
+  const m = stringArray(v.seenMessageIds);
+  if (m) out.seenMessageIds = m;
+  if (Array.isArray(v.inFlight)) {
+    out.inFlight = v.inFlight
+      .filter((e): e is Record<string, unknown> => !!e && typeof e === "object")
+      .map((e) => {
+        const entry: InFlightEntry = {};
+        if (typeof e.activityId === "string") entry.activityId = e.activityId;
+        if (typeof e.messageId === "string") entry.messageId = e.messageId;
+        return entry;
+      })
+      .filter((e) => e.activityId !== undefined || e.messageId !== undefined);
+  }
+  return out;
+}
+
+/** Writes `content` to `path` so that a crash leaves either the old or the new file. */
+async function atomicWrite(path: string, content: string): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const fh = await open(tmp, "w", 0o600);
+  try {
+    await fh.writeFile(content, "utf8");
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  try {
+    const d = await open(dir, "r");
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    // Some platforms cannot fsync a directory; the rename is still atomic.
+  }
+}

@@ -1,0 +1,147 @@
+// Event wake-ups: subscribe to the workspace's SSE stream and trigger a fetch as soon as an
+// activity is logged, so inbound latency does not depend on the poll interval.
+import { createParser } from "eventsource-parser";
+import type { Logger } from "./logger.js";
+import { describe } from "./poll.js";
+import { backoffDelay, sleep } from "./timing.js";
+
+/** A byte stream of an open SSE response. */
+export type EventStreamBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** Options of {@link EventWakeups}. */
+export interface EventWakeupsOptions {
+  /** Opens `GET /workspaces/:id/events/stream` and resolves with its body; rejects on HTTP errors. */
+  open(signal: AbortSignal): Promise<EventStreamBody>;
+  /** Called when an inbound activity may be waiting (and once after every (re)connect). */
+  onWake(): void;
+  /** Called when the stream connects (true) or drops (false). */
+  onStatus?(connected: boolean): void;
+  /** Reconnect backoff base and cap in ms (defaults 500 and 30 000). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  logger: Logger;
+}
+
+/** Whether an SSE event means "an inbound activity row may be waiting". */
+export function isInboundActivityEvent(eventName: string | undefined, data: string): boolean {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(data);
+  } catch {
+    payload = undefined;
+  }
+  const p = payload && typeof payload === "object" ? (payload as Record<string, unknown>) : {};
+  const type =
+    typeof p.type === "string" ? p.type : typeof p.event === "string" ? p.event : undefined;
+  const name = eventName && eventName !== "message" ? eventName : type;
+  if (name !== "ACTIVITY_LOGGED") return false;
+  const inner = (p.data ?? p.payload) as Record<string, unknown> | undefined;
+  const activityType =
+    inner && typeof inner === "object" ? (inner.activity_type ?? inner.activityType) : undefined;
+  // Unknown shapes still wake (a spare fetch is cheap); other activity types do not.
+  return activityType === undefined || activityType === "a2a_receive";
+}
+
+/** Keeps an SSE subscription open with reconnect backoff; polling continues while it is down. */
+export class EventWakeups {
+  readonly #o: EventWakeupsOptions;
+  readonly #abort = new AbortController();
+  #loop: Promise<void> | undefined;
+  #connected = false;
+
+  /** @param options see {@link EventWakeupsOptions} */
+  constructor(options: EventWakeupsOptions) {
+    this.#o = options;
+  }
+
+  /** Whether the stream is currently connected. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Starts the subscription loop (returns immediately). */
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Closes the stream and stops reconnecting. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      const opened = Date.now();
+      try {
+        const body = await this.#o.open(signal);
+        this.#setConnected(true);
+        this.#o.onWake(); // catch up on anything logged while disconnected
+        await this.#consume(body, signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        this.#o.logger.debug?.("event stream unavailable; polling only until it reconnects", {
+          error: describe(err),
+        });
+      }
+      this.#setConnected(false);
+      if (signal.aborted) break;
+      failures = Date.now() - opened > 30_000 ? 1 : failures + 1;
+      await sleep(
+        backoffDelay(failures, this.#o.backoffBaseMs ?? 500, this.#o.backoffMaxMs ?? 30_000),
+        signal,
+      );
+    }
+    this.#setConnected(false);
+  }
+
+  #setConnected(value: boolean): void {
+    if (this.#connected === value) return;
+    this.#connected = value;
+    this.#o.onStatus?.(value);
+  }
+
+  async #consume(body: EventStreamBody, signal: AbortSignal): Promise<void> {
+    const parser = createParser({
+      onEvent: (ev) => {
+        if (isInboundActivityEvent(ev.event, ev.data)) this.#o.onWake();
+      },
+    });
+    const decoder = new TextDecoder();
+    const iterable: AsyncIterable<Uint8Array> =
+      Symbol.asyncIterator in body
+        ? (body as AsyncIterable<Uint8Array>)
+        : readableToIterable(body as ReadableStream<Uint8Array>);
+    const iterator = iterable[Symbol.asyncIterator]();
+    const onAbort = (): void => {
+      void iterator.return?.();
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      for (;;) {
+        const { value, done } = await iterator.next();
+        if (done || signal.aborted) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      await iterator.return?.();
+    }
+  }
+}
+
+async function* readableToIterable(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
