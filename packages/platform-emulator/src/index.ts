@@ -1,2 +1,342 @@
-// Public API arrives with the emulator issue.
-export {};
+// @molecule-ai/platform-emulator: a local Molecule AI platform for development, tests and examples.
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { Platform } from "./platform.js";
+import { Store, readSnapshot, writeSnapshot } from "./store.js";
+import type { QueueRow } from "./store.js";
+import type {
+  Clock,
+  Compat,
+  CreateWorkspaceInput,
+  CreatedWorkspace,
+  EmulatorAdmin,
+  EmulatorOptions,
+  FaultSpec,
+} from "./types.js";
+import { isObject } from "./util.js";
+
+export type {
+  Clock,
+  Compat,
+  ConnectionBlock,
+  CreateWorkspaceInput,
+  CreatedWorkspace,
+  EmulatorAdmin,
+  EmulatorOptions,
+  FaultSpec,
+} from "./types.js";
+export { wrapPeerResult } from "./platform.js";
+
+/** A queued A2A item as the emulator sees it (`emu.queue(id)`). */
+export interface QueuedItem {
+  id: string;
+  status: "queued" | "dispatched" | "completed" | "failed";
+  attempts: number;
+  messageId: string | null;
+  callerId: string | null;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  readonly url: string;
+  /** The admin bearer (`ADMIN_TOKEN`). */
+  readonly adminToken: string;
+  /** The contract being spoken. */
+  readonly compat: Compat;
+  /** Admin helpers (real HTTP calls with the admin token). */
+  readonly admin: EmulatorAdmin;
+  /** Server-side activity rows of a workspace, oldest first, in the wire shape of the contract. */
+  activity(id: string): Record<string, unknown>[];
+  /** The A2A queue of a workspace (busy-target items). */
+  queue(id: string): QueuedItem[];
+  /** Moves the emulator clock forward (liveness, rate-limit windows, timestamps) and runs the liveness sweep. */
+  advanceClock(ms: number): void;
+  /** The emulator's current time (ms since the epoch). */
+  now(): number;
+  /** Injects a fault into the next `count` matching requests; returns a function that removes it. */
+  injectFault(fault: FaultSpec): () => void;
+  /** Persists the state file now (no-op without `stateFile`). */
+  flush(): Promise<void>;
+  /** Closes every socket and stream; idempotent. */
+  close(): Promise<void>;
+}
+
+async function call(
+  url: string,
+  adminToken: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(url + path, {
+    method,
+    headers: {
+      Authorization: `Bearer ${adminToken}`,
+      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, json };
+}
+
+function expectOk(r: { status: number; json: unknown }, what: string): void {
+  if (r.status < 200 || r.status >= 300) {
+    const msg =
+      isObject(r.json) && typeof r.json["error"] === "string"
+        ? r.json["error"]
+        : JSON.stringify(r.json);
+    throw new Error(`emulator admin ${what} failed: HTTP ${r.status} ${msg}`);
+  }
+}
+
+function makeAdmin(url: string, adminToken: string): EmulatorAdmin {
+  return {
+    async createWorkspace(input: CreateWorkspaceInput): Promise<CreatedWorkspace> {
+      const body: Record<string, unknown> = {
+        name: input.name,
+        runtime: "external",
+        external: true,
+        ...input.extra,
+      };
+      if (input.role !== undefined) body["role"] = input.role;
+      if (input.parentId !== undefined) body["parent_id"] = input.parentId;
+      if (input.url !== undefined) body["url"] = input.url;
+      if (input.tier !== undefined) body["tier"] = input.tier;
+      const r = await call(url, adminToken, "POST", "/workspaces", body);
+      expectOk(r, "createWorkspace");
+      const raw = r.json as Record<string, unknown>;
+      const connection = isObject(raw["connection"])
+        ? (raw["connection"] as unknown as CreatedWorkspace["connection"])
+        : undefined;
+      const token =
+        connection !== undefined && connection.auth_token !== ""
+          ? connection.auth_token
+          : undefined;
+      return {
+        id: String(raw["id"]),
+        token,
+        ...(connection !== undefined ? { connection } : {}),
+        raw,
+      };
+    },
+    async setSecrets(id, secrets) {
+      for (const [key, value] of Object.entries(secrets))
+        expectOk(
+          await call(url, adminToken, "POST", `/workspaces/${id}/secrets`, { key, value }),
+          "setSecrets",
+        );
+    },
+    async pause(id) {
+      expectOk(await call(url, adminToken, "POST", `/workspaces/${id}/pause`), "pause");
+    },
+    async resume(id) {
+      expectOk(await call(url, adminToken, "POST", `/workspaces/${id}/resume`), "resume");
+    },
+    async deleteWorkspace(id, opts) {
+      const q = opts?.purge === true ? "?confirm=true&purge=true" : "?confirm=true";
+      expectOk(await call(url, adminToken, "DELETE", `/workspaces/${id}${q}`), "deleteWorkspace");
+    },
+    async getWorkspace(id) {
+      const r = await call(url, adminToken, "GET", `/workspaces/${id}?include_removed=true`);
+      expectOk(r, "getWorkspace");
+      return r.json as Record<string, unknown>;
+    },
+    async listWorkspaces() {
+      const r = await call(url, adminToken, "GET", "/workspaces");
+      expectOk(r, "listWorkspaces");
+      return r.json as Record<string, unknown>[];
+    },
+    async createToken(id) {
+      const r = await call(url, adminToken, "POST", `/workspaces/${id}/tokens`);
+      expectOk(r, "createToken");
+      return String((r.json as Record<string, unknown>)["auth_token"]);
+    },
+  };
+}
+
+/**
+ * Starts a local Molecule platform on `host:port` (default `127.0.0.1:0`).
+ *
+ * @example
+ * const emu = await startEmulator();
+ * const ws = await emu.admin.createWorkspace({ name: "researcher" });
+ * // ... point a PlatformClient at emu.url with ws.id / ws.token ...
+ * await emu.close();
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const compat: Compat = options.compat ?? "latest";
+  if (compat !== "latest" && compat !== "2026-04")
+    throw new TypeError(`compat must be "latest" or "2026-04", got ${JSON.stringify(compat)}`);
+  const store = new Store();
+  const snap = options.stateFile !== undefined ? await readSnapshot(options.stateFile) : undefined;
+  if (snap !== undefined) store.load(snap);
+  const adminToken =
+    options.adminToken ?? snap?.adminToken ?? randomBytes(24).toString("base64url");
+  if (adminToken === "") throw new TypeError("adminToken must not be empty");
+  const base: Clock = options.clock ?? { now: () => Date.now() };
+  let offset = 0;
+  const clock: Clock = { now: () => base.now() + offset };
+
+  let dirty = false;
+  let writing: Promise<void> | undefined;
+  let writeTimer: NodeJS.Timeout | undefined;
+  const stateFile = options.stateFile;
+  const writeNow = async (): Promise<void> => {
+    if (stateFile === undefined || !dirty) return;
+    dirty = false;
+    await writeSnapshot(stateFile, store.snapshot(adminToken));
+  };
+  // Writes are serialised: each flush chains after the previous one.
+  const flush = (): Promise<void> => {
+    const next = (writing ?? Promise.resolve()).then(writeNow, writeNow);
+    writing = next.catch(() => undefined);
+    return next;
+  };
+  const changed = (): void => {
+    if (stateFile === undefined) return;
+    dirty = true;
+    if (writeTimer === undefined) {
+      writeTimer = setTimeout(() => {
+        writeTimer = undefined;
+        void flush().catch(() => undefined);
+      }, 50);
+      writeTimer.unref();
+    }
+  };
+
+  const platform = new Platform(
+    {
+      compat,
+      adminToken,
+      devMode: options.devMode ?? true,
+      clock,
+      pluginsDir: options.pluginsDir,
+      rateLimit: options.rateLimit,
+      livenessMs: options.livenessMs ?? 90_000,
+      forwardTimeoutMs: options.forwardTimeoutMs ?? 300_000,
+      sseKeepAliveMs: options.sseKeepAliveMs ?? 15_000,
+      queueMaxAttempts: options.queueMaxAttempts ?? 5,
+    },
+    store,
+    changed,
+  );
+  platform.statePersisted = stateFile !== undefined;
+
+  const server = http.createServer(
+    { keepAliveTimeout: 65_000, requestTimeout: 0 },
+    platform.handle,
+  );
+  const sockets = new Set<Socket>();
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${addr.port}`;
+  platform.baseUrl = url;
+
+  const sweepEvery = Math.max(50, Math.min(15_000, Math.floor((options.livenessMs ?? 90_000) / 6)));
+  const sweepTimer = setInterval(() => platform.sweep(), sweepEvery);
+  sweepTimer.unref();
+
+  let closing: Promise<void> | undefined;
+  const emu: Emulator = {
+    url,
+    adminToken,
+    compat,
+    admin: makeAdmin(url, adminToken),
+    activity(id) {
+      return (store.activity.get(id) ?? []).map((r) => platform.activityJson(r));
+    },
+    queue(id) {
+      return platform.queueOf(id).map((q: QueueRow) => ({
+        id: q.id,
+        status: q.status,
+        attempts: q.attempts,
+        messageId: q.idempotencyKey,
+        callerId: q.callerId,
+      }));
+    },
+    advanceClock(ms) {
+      if (!Number.isFinite(ms) || ms < 0)
+        throw new RangeError("advanceClock(ms) needs a non-negative number");
+      offset += ms;
+      platform.sweep();
+    },
+    now: () => clock.now(),
+    injectFault(fault) {
+      if (fault.path === undefined)
+        throw new TypeError("injectFault needs a path (string or RegExp)");
+      const spec = { ...fault };
+      let matcher: (p: string) => boolean;
+      if (spec.path instanceof RegExp) {
+        const re = spec.path;
+        matcher = (p) => {
+          re.lastIndex = 0;
+          return re.test(p);
+        };
+      } else if (!spec.path.includes(":") && !spec.path.includes("*")) {
+        const exact = spec.path;
+        matcher = (p) => p === exact;
+      } else {
+        const re = new RegExp(
+          `^${spec.path
+            .split("/")
+            .map((s) =>
+              s === "*"
+                ? ".*"
+                : s.startsWith(":")
+                  ? "[^/]+"
+                  : s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+            )
+            .join("/")}$`,
+        );
+        matcher = (p) => re.test(p);
+      }
+      const entry = { spec, matcher, remaining: spec.count ?? 1 };
+      platform.faults.push(entry);
+      return () => {
+        const i = platform.faults.indexOf(entry);
+        if (i >= 0) platform.faults.splice(i, 1);
+      };
+    },
+    flush,
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweepTimer);
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        platform.closeStreams();
+        server.closeIdleConnections();
+        await platform.shutdown();
+        for (const s of sockets) s.destroy();
+        await closed;
+        if (writeTimer !== undefined) clearTimeout(writeTimer);
+        writeTimer = undefined;
+        await flush();
+      })();
+      return closing;
+    },
+  };
+  return emu;
+}

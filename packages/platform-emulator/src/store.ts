@@ -1,0 +1,227 @@
+// The emulator's in-memory organisation: workspaces, tokens, secrets, activity, A2A queue.
+// Optionally persisted as one JSON file, written atomically (tmp file + rename).
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/** A workspace row (the subset of the platform's `workspaces` table the emulator needs). */
+export interface WorkspaceRow {
+  id: string;
+  name: string;
+  role: string | null;
+  tier: number;
+  status: string;
+  runtime: string;
+  url: string;
+  agentCard: unknown;
+  parentId: string | null;
+  activeTasks: number;
+  maxConcurrentTasks: number;
+  lastErrorRate: number;
+  lastSampleError: string;
+  uptimeSeconds: number;
+  currentTask: string;
+  monthlySpend: number;
+  budgetLimit: number | null;
+  lastHeartbeatAt: number | null;
+  lastOutboundAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  removedAt: number | null;
+  deliveryMode: "push" | "poll";
+  inboundSecret: string;
+  capabilities: Record<string, boolean>;
+  x: number;
+  y: number;
+  collapsed: boolean;
+  workspaceDir: string | null;
+  workspaceAccess: string;
+}
+
+/** A workspace auth token row: only the sha256 of the plaintext is kept. */
+export interface TokenRow {
+  id: string;
+  workspaceId: string;
+  hash: string;
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** A secret row (workspace scope). */
+export interface SecretRow {
+  key: string;
+  value: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** An `activity_logs` row. `seq` orders rows (timestamps can tie); `idempotencyKey` is internal. */
+export interface ActivityRow {
+  seq: number;
+  id: string;
+  workspace_id: string;
+  activity_type: string;
+  source_id: string | null;
+  target_id: string | null;
+  method: string | null;
+  summary: string | null;
+  duration_ms: number | null;
+  status: string;
+  error_detail: string | null;
+  created_at: number;
+  request_body?: unknown;
+  response_body?: unknown;
+  tool_trace?: unknown;
+  idempotencyKey?: string;
+  delegationId?: string;
+}
+
+/** An `a2a_queue` row. */
+export interface QueueRow {
+  id: string;
+  workspaceId: string;
+  callerId: string | null;
+  envelope: Record<string, unknown>;
+  idempotencyKey: string | null;
+  attempts: number;
+  status: "queued" | "dispatched" | "completed" | "failed";
+  createdAt: number;
+  lastError?: string;
+}
+
+/** Everything the emulator persists. */
+export interface Snapshot {
+  version: 1;
+  adminToken: string;
+  seq: number;
+  workspaces: WorkspaceRow[];
+  tokens: TokenRow[];
+  secrets: Record<string, SecretRow[]>;
+  activity: ActivityRow[];
+  queue: QueueRow[];
+}
+
+/** The in-memory store with indexes. */
+export class Store {
+  seq = 0;
+  readonly workspaces = new Map<string, WorkspaceRow>();
+  readonly tokensByHash = new Map<string, TokenRow>();
+  readonly tokensById = new Map<string, TokenRow>();
+  readonly liveTokens = new Map<string, number>();
+  readonly secrets = new Map<string, Map<string, SecretRow>>();
+  readonly activity = new Map<string, ActivityRow[]>();
+  readonly activityById = new Map<string, ActivityRow>();
+  readonly queue: QueueRow[] = [];
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  addToken(t: TokenRow): void {
+    this.tokensByHash.set(t.hash, t);
+    this.tokensById.set(t.id, t);
+    if (t.revokedAt === null)
+      this.liveTokens.set(t.workspaceId, (this.liveTokens.get(t.workspaceId) ?? 0) + 1);
+  }
+
+  revokeToken(t: TokenRow, now: number): void {
+    if (t.revokedAt !== null) return;
+    t.revokedAt = now;
+    this.liveTokens.set(t.workspaceId, Math.max(0, (this.liveTokens.get(t.workspaceId) ?? 1) - 1));
+  }
+
+  liveTokenCount(workspaceId: string): number {
+    return this.liveTokens.get(workspaceId) ?? 0;
+  }
+
+  tokensOf(workspaceId: string): TokenRow[] {
+    const out: TokenRow[] = [];
+    for (const t of this.tokensById.values()) if (t.workspaceId === workspaceId) out.push(t);
+    return out;
+  }
+
+  addActivity(row: ActivityRow): void {
+    let list = this.activity.get(row.workspace_id);
+    if (list === undefined) {
+      list = [];
+      this.activity.set(row.workspace_id, list);
+    }
+    list.push(row);
+    this.activityById.set(row.id, row);
+  }
+
+  removeActivity(row: ActivityRow): void {
+    const list = this.activity.get(row.workspace_id);
+    if (list !== undefined) {
+      const i = list.indexOf(row);
+      if (i >= 0) list.splice(i, 1);
+    }
+    this.activityById.delete(row.id);
+  }
+
+  purgeWorkspace(id: string): void {
+    this.workspaces.delete(id);
+    for (const t of this.tokensOf(id)) {
+      this.tokensById.delete(t.id);
+      this.tokensByHash.delete(t.hash);
+    }
+    this.liveTokens.delete(id);
+    this.secrets.delete(id);
+    for (const r of this.activity.get(id) ?? []) this.activityById.delete(r.id);
+    this.activity.delete(id);
+    for (let i = this.queue.length - 1; i >= 0; i--)
+      if (this.queue[i]?.workspaceId === id) this.queue.splice(i, 1);
+  }
+
+  snapshot(adminToken: string): Snapshot {
+    const secrets: Record<string, SecretRow[]> = {};
+    for (const [id, m] of this.secrets) secrets[id] = [...m.values()];
+    const activity: ActivityRow[] = [];
+    for (const list of this.activity.values()) activity.push(...list);
+    activity.sort((a, b) => a.seq - b.seq);
+    return {
+      version: 1,
+      adminToken,
+      seq: this.seq,
+      workspaces: [...this.workspaces.values()],
+      tokens: [...this.tokensById.values()],
+      secrets,
+      activity,
+      queue: this.queue.filter((q) => q.status === "queued" || q.status === "dispatched"),
+    };
+  }
+
+  load(s: Snapshot): void {
+    this.seq = s.seq;
+    for (const w of s.workspaces) this.workspaces.set(w.id, w);
+    for (const t of s.tokens) this.addToken(t);
+    for (const [id, rows] of Object.entries(s.secrets))
+      this.secrets.set(id, new Map(rows.map((r) => [r.key, r])));
+    for (const r of s.activity) this.addActivity(r);
+    for (const q of s.queue) this.queue.push({ ...q, status: "queued" });
+  }
+}
+
+/** Reads a snapshot file; undefined when it does not exist. Throws on a corrupt file. */
+export async function readSnapshot(file: string): Promise<Snapshot | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  const parsed = JSON.parse(text) as Snapshot;
+  if (parsed.version !== 1 || !Array.isArray(parsed.workspaces))
+    throw new Error(`state file ${file} is not an emulator state file (version 1)`);
+  return parsed;
+}
+
+/** Writes a snapshot atomically: a temp file in the same directory, then rename. */
+export async function writeSnapshot(file: string, s: Snapshot): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, JSON.stringify(s), { mode: 0o600 });
+  await rename(tmp, file);
+}

@@ -1,0 +1,123 @@
+// Public option and helper types of the emulator.
+
+/** Which platform contract the emulator speaks. */
+export type Compat = "latest" | "2026-04";
+
+/** A clock the emulator reads for liveness, rate-limit windows and timestamps. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** Platform contract: `"latest"` (default, platform-api.md §8) or the April-2026 baseline `"2026-04"`. */
+  compat?: Compat;
+  /** Interface to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Port to bind. Default `0` (a free port). */
+  port?: number;
+  /** The admin bearer (`ADMIN_TOKEN`). Default: random (or the one kept in `stateFile`). */
+  adminToken?: string;
+  /** Accept loopback and private agent URLs on register and in the A2A proxy. Default `true`. */
+  devMode?: boolean;
+  /** Base clock. `emu.advanceClock(ms)` adds an offset on top of it. Default: `Date.now`. */
+  clock?: Clock;
+  /** Directory of local plugins (`<pluginsDir>/<name>/plugin.yaml`, ...). */
+  pluginsDir?: string;
+  /** JSON file persisting workspaces, tokens, secrets, activity and queue (atomic writes). */
+  stateFile?: string;
+  /** Requests per minute per client IP. Default: unlimited (`X-RateLimit-Limit: unlimited`). */
+  rateLimit?: number;
+  /** A workspace is marked offline after this long without a heartbeat. Default 90_000. */
+  livenessMs?: number;
+  /** Idle timeout of an A2A forward (reset by the target's heartbeats). Default 300_000. */
+  forwardTimeoutMs?: number;
+  /** Interval of `: ping` comments on SSE streams. Default 15_000. */
+  sseKeepAliveMs?: number;
+  /** Maximum A2A queue dispatch attempts before an item is `failed`. Default 5. */
+  queueMaxAttempts?: number;
+}
+
+/** A fault to inject into the next matching requests (see `emu.injectFault`). */
+export interface FaultSpec {
+  /** HTTP method to match (default: any). */
+  method?: string;
+  /**
+   * Path to match: a RegExp tested against the pathname, or a string that is either an exact
+   * pathname or a route pattern with `:param` segments and `*` wildcards
+   * (e.g. `"/workspaces/:id/a2a"`, `"/registry/*"`).
+   */
+  path: string | RegExp;
+  /**
+   * `"request"` (default): the fault applies to the incoming request before it is handled.
+   * `"forward"`: the fault applies to the A2A proxy's forward to the agent of the matched
+   * `/workspaces/<id>/a2a` path (a `reset` or a `delayMs` beyond the forward timeout makes the
+   * target "busy", so the call is queued with `202`).
+   */
+  stage?: "request" | "forward";
+  /** Respond with this status (with `body`, default `{"error":"injected fault"}`). */
+  status?: number;
+  /** Body of the injected response (JSON-encoded unless a string). */
+  body?: unknown;
+  /** Extra headers of the injected response. */
+  headers?: Record<string, string>;
+  /** Delay before responding (or before handling normally when no status/reset is given). */
+  delayMs?: number;
+  /** Destroy the connection instead of responding. */
+  reset?: boolean;
+  /** How many matching requests get the fault. Default 1. */
+  count?: number;
+}
+
+/** Input of `emu.admin.createWorkspace`. */
+export interface CreateWorkspaceInput {
+  name: string;
+  role?: string;
+  parentId?: string;
+  url?: string;
+  tier?: number;
+  /** Extra fields sent as-is in the `POST /workspaces` body. */
+  extra?: Record<string, unknown>;
+}
+
+/** The `connection` block of an external workspace created without a URL. */
+export interface ConnectionBlock {
+  workspace_id: string;
+  platform_url: string;
+  auth_token: string;
+  registry_endpoint: string;
+  heartbeat_endpoint: string;
+  curl_register_template: string;
+  python_snippet: string;
+}
+
+/** Result of `emu.admin.createWorkspace`. */
+export interface CreatedWorkspace {
+  id: string;
+  /** The one-time workspace token (only when created without a URL). */
+  token: string | undefined;
+  connection?: ConnectionBlock;
+  /** The platform's raw `201` body. */
+  raw: unknown;
+}
+
+/** Admin helpers: each one is a real HTTP call to the emulator with the admin token. */
+export interface EmulatorAdmin {
+  /** `POST /workspaces` with `runtime: "external"`. */
+  createWorkspace(input: CreateWorkspaceInput): Promise<CreatedWorkspace>;
+  /** `POST /workspaces/:id/secrets` once per key. */
+  setSecrets(id: string, secrets: Record<string, string>): Promise<void>;
+  /** `POST /workspaces/:id/pause`. */
+  pause(id: string): Promise<void>;
+  /** `POST /workspaces/:id/resume`. */
+  resume(id: string): Promise<void>;
+  /** `DELETE /workspaces/:id?confirm=true` (cascades to children). */
+  deleteWorkspace(id: string, opts?: { purge?: boolean }): Promise<void>;
+  /** `GET /workspaces/:id?include_removed=true` body. */
+  getWorkspace(id: string): Promise<Record<string, unknown>>;
+  /** `GET /workspaces` body. */
+  listWorkspaces(): Promise<Record<string, unknown>[]>;
+  /** `POST /workspaces/:id/tokens`: mints and returns a new workspace token. */
+  createToken(id: string): Promise<string>;
+}
