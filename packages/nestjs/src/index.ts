@@ -1,2 +1,24 @@
-// Public API arrives with this package's issue.
-export {};
+// Public API of @molecule-ai/nestjs.
+export { MoleculeAgentModule } from "./module.js";
+export type {
+  MoleculeAgentModuleAsyncOptions,
+  MoleculeAgentModuleForRootOptions,
+} from "./module.js";
+export { MOLECULE_AGENT_MODULE_OPTIONS } from "./constants.js";
+export { InjectPlatformClient, InjectRemoteAgent, OnPeerMessage, PeerAgent } from "./decorators.js";
+export type { PeerAgentOptions } from "./decorators.js";
+export type { PeerMessageFilter, PeerMessageSource } from "./routing.js";
+export { PeerHandlerConfigError } from "./routing.js";
+export { MoleculeAgentConfigError } from "./options.js";
+export type {
+  DeliveryConfig,
+  MoleculeAgentModuleExtras,
+  MoleculeAgentModuleOptions,
+  PollDeliveryConfig,
+  PushDeliveryConfig,
+} from "./options.js";
+export { NoPeerHandlerError, PeerMessageDispatcher, PeerReplyTypeError } from "./explorer.js";
+export { MoleculeAgentLifecycle } from "./lifecycle.js";
+// Re-exported so the injection tokens are the very classes this module provides.
+export { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+export type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";

@@ -1,0 +1,71 @@
+import { Inject } from "@nestjs/common";
+import { DiscoveryService } from "@nestjs/core";
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type { PeerMessageFilter } from "./routing.js";
+
+/** Options of the {@link PeerAgent} class marker. */
+export interface PeerAgentOptions {
+  /** A label for this handler class in logs and start-up errors (default: the class name). */
+  name?: string;
+}
+
+/**
+ * Marks a provider or controller whose methods answer inbound messages with
+ * {@link OnPeerMessage}. The class must be a singleton (the default scope).
+ *
+ * @example
+ * ```ts
+ * @PeerAgent()
+ * @Injectable()
+ * export class BillingAgent {
+ *   @OnPeerMessage()
+ *   answer(msg: InboundMessage) { return `got: ${msg.text}`; }
+ * }
+ * ```
+ */
+export const PeerAgent = DiscoveryService.createDecorator<PeerAgentOptions>();
+
+/** Reflect-metadata key under which {@link OnPeerMessage} stores its filters on the method. */
+export const PEER_MESSAGE_HANDLER_METADATA = "molecule:peer-message-handler";
+
+/**
+ * Makes a method of a {@link PeerAgent} class answer inbound messages. The method receives the
+ * `InboundMessage` and the handler context (`signal`, `client`, `attempt`, `logger`); its return
+ * value (a string, or a promise of one) is the reply. Returning nothing sends no reply.
+ *
+ * With several handlers the most specific matching filter wins (`from` > `source` > no filter);
+ * handlers whose filters overlap at the same specificity are rejected at start-up. A method may
+ * carry several `@OnPeerMessage()` decorators.
+ */
+export function OnPeerMessage(filter: PeerMessageFilter = {}): MethodDecorator {
+  return (_target, _key, descriptor) => {
+    const method: unknown = descriptor.value;
+    if (typeof method !== "function") {
+      throw new TypeError("@OnPeerMessage() decorates methods only.");
+    }
+    const existing: PeerMessageFilter[] =
+      Reflect.getMetadata(PEER_MESSAGE_HANDLER_METADATA, method) ?? [];
+    Reflect.defineMetadata(PEER_MESSAGE_HANDLER_METADATA, [...existing, { ...filter }], method);
+    return descriptor;
+  };
+}
+
+/** Reads the filters {@link OnPeerMessage} stored on a method (empty when undecorated). */
+export function getPeerMessageFilters(method: unknown): readonly PeerMessageFilter[] {
+  if (typeof method !== "function") return [];
+  return (
+    (Reflect.getMetadata(PEER_MESSAGE_HANDLER_METADATA, method) as
+      | PeerMessageFilter[]
+      | undefined) ?? []
+  );
+}
+
+/** Injects the module's `PlatformClient` (the same as injecting the `PlatformClient` class). */
+export function InjectPlatformClient(): PropertyDecorator & ParameterDecorator {
+  return Inject(PlatformClient);
+}
+
+/** Injects the module's `RemoteAgent` (the same as injecting the `RemoteAgent` class). */
+export function InjectRemoteAgent(): PropertyDecorator & ParameterDecorator {
+  return Inject(RemoteAgent);
+}

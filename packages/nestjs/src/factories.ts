@@ -1,0 +1,99 @@
+import { Logger as NestLogger } from "@nestjs/common";
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type {
+  HandlerContext,
+  InboundMessage,
+  Logger,
+  RemoteAgentOptions,
+} from "@molecule-ai/agent-core";
+import type { ResolvedConfig } from "./config.js";
+
+function formatMeta(meta: object | undefined): string {
+  if (!meta) return "";
+  try {
+    return ` ${JSON.stringify(meta, (_key, value: unknown) =>
+      value instanceof Error ? { name: value.name, message: value.message } : value,
+    )}`;
+  } catch {
+    return "";
+  }
+}
+
+/** Adapts Nest's `Logger` to core's `Logger` interface. */
+export function nestLogger(context = "MoleculeAgent"): Logger {
+  const logger = new NestLogger(context);
+  return {
+    debug: (msg, meta) => logger.debug(msg + formatMeta(meta)),
+    info: (msg, meta) => logger.log(msg + formatMeta(meta)),
+    warn: (msg, meta) => logger.warn(msg + formatMeta(meta)),
+    error: (msg, meta) => logger.error(msg + formatMeta(meta)),
+  };
+}
+
+/** Drops `undefined` values so core's defaults apply. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Builds the `PlatformClient` from the validated configuration. */
+export function createClient({ options }: ResolvedConfig): PlatformClient {
+  return new PlatformClient(
+    compact({
+      platformUrl: options.platformUrl,
+      workspaceId: options.workspaceId,
+      token: options.token,
+      tokenStore: options.tokenStore,
+      orgId: options.orgId,
+      timeoutMs: options.timeoutMs,
+      logger: options.logger ?? nestLogger(),
+    }),
+  );
+}
+
+/** Maps the module's delivery option to `RemoteAgent`'s. */
+export function agentDelivery({ delivery }: ResolvedConfig): RemoteAgentOptions["delivery"] {
+  switch (delivery.mode) {
+    case "off":
+      return "none";
+    case "poll":
+      return "poll";
+    case "push":
+      // The route lives in this Nest app: no built-in server, register <publicUrl>/<secret>.
+      return { mode: "push", server: false, publicUrl: `${delivery.publicUrl}/${delivery.secret}` };
+  }
+}
+
+/** Builds the `RemoteAgent` whose handler is the module's dispatcher. */
+export function createAgent(
+  config: ResolvedConfig,
+  client: PlatformClient,
+  handler: (msg: InboundMessage, ctx: HandlerContext<PlatformClient>) => Promise<string | void>,
+): RemoteAgent<PlatformClient> {
+  const { options, delivery } = config;
+  const logger = options.logger ?? nestLogger();
+  return new RemoteAgent<PlatformClient>(
+    compact({
+      client,
+      handler,
+      agentCard: options.agentCard,
+      delivery: agentDelivery(config),
+      concurrency: options.concurrency,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      pollIntervalMs: delivery.mode === "poll" ? delivery.intervalMs : undefined,
+      cursorStore: delivery.mode === "poll" ? delivery.cursorStore : undefined,
+      maxAttempts: options.maxAttempts,
+      drainTimeoutMs: options.drainTimeoutMs,
+      logger,
+      onDeadLetter:
+        options.onDeadLetter ??
+        ((msg, error) => {
+          const id = msg.messageId ?? msg.activityId ?? "(no id)";
+          logger.error?.(
+            `Inbound message ${id} from ${msg.sourceId ?? msg.source} was dead-lettered: ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+          );
+        }),
+    }),
+  );
+}

@@ -1,0 +1,98 @@
+import { ConfigurableModuleBuilder, Module } from "@nestjs/common";
+import type { DynamicModule, Provider } from "@nestjs/common";
+import { DiscoveryModule } from "@nestjs/core";
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
+import { MOLECULE_AGENT_MODULE_OPTIONS } from "./constants.js";
+import { PeerMessageDispatcher } from "./explorer.js";
+import { MoleculeAgentLifecycle } from "./lifecycle.js";
+import { createAgent, createClient } from "./factories.js";
+import { MOLECULE_AGENT_CONFIG, createConfig } from "./config.js";
+import type { ResolvedConfig } from "./config.js";
+import type { MoleculeAgentModuleExtras, MoleculeAgentModuleOptions } from "./options.js";
+import { createPushController, mountPushRoute } from "./push.js";
+
+const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
+  new ConfigurableModuleBuilder<MoleculeAgentModuleOptions>({
+    optionsInjectionToken: MOLECULE_AGENT_MODULE_OPTIONS,
+  })
+    .setClassMethodName("forRoot")
+    .setExtras<MoleculeAgentModuleExtras>({ isGlobal: true }, (definition, extras) =>
+      withPushRoute({ ...definition, global: extras.isGlobal ?? true }),
+    )
+    .build();
+
+/** What `MoleculeAgentModule.forRoot()` accepts: the options plus `isGlobal`. */
+export type MoleculeAgentModuleForRootOptions = typeof OPTIONS_TYPE;
+/** What `MoleculeAgentModule.forRootAsync()` accepts: `imports`, `inject`, `useFactory` | `useClass` | `useExisting`, `isGlobal`. */
+export type MoleculeAgentModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
+
+let routeProviderCount = 0;
+
+/** Adds a fresh push controller and the provider that mounts its route once the options are known. */
+function withPushRoute(definition: DynamicModule): DynamicModule {
+  const controller = createPushController();
+  const mountToken = `MOLECULE_AGENT_PUSH_ROUTE_${++routeProviderCount}`;
+  const mount: Provider = {
+    provide: mountToken,
+    useFactory: (config: ResolvedConfig) => {
+      mountPushRoute(controller, config);
+      return true;
+    },
+    inject: [MOLECULE_AGENT_CONFIG],
+  };
+  return {
+    ...definition,
+    controllers: [...(definition.controllers ?? []), controller],
+    providers: [...(definition.providers ?? []), mount],
+  };
+}
+
+const providers: Provider[] = [
+  {
+    provide: MOLECULE_AGENT_CONFIG,
+    useFactory: (options: MoleculeAgentModuleOptions) => createConfig(options),
+    inject: [MOLECULE_AGENT_MODULE_OPTIONS],
+  },
+  PeerMessageDispatcher,
+  MoleculeAgentLifecycle,
+  {
+    provide: PlatformClient,
+    useFactory: (config: ResolvedConfig) => createClient(config),
+    inject: [MOLECULE_AGENT_CONFIG],
+  },
+  {
+    provide: RemoteAgent,
+    useFactory: (
+      client: PlatformClient,
+      dispatcher: PeerMessageDispatcher,
+      config: ResolvedConfig,
+    ) =>
+      createAgent(config, client, (msg: InboundMessage, ctx: HandlerContext<PlatformClient>) =>
+        dispatcher.dispatch(msg, ctx),
+      ),
+    inject: [PlatformClient, PeerMessageDispatcher, MOLECULE_AGENT_CONFIG],
+  },
+];
+
+/**
+ * Makes this Nest application a Molecule AI workspace: registers it with the platform when the
+ * app bootstraps, heartbeats, delivers inbound messages to `@OnPeerMessage()` methods of
+ * `@PeerAgent()` providers (their return value is the reply), and stops gracefully on shutdown.
+ * `PlatformClient` and `RemoteAgent` are injectable (global by default).
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [MoleculeAgentModule.forRoot({ platformUrl, workspaceId, token })],
+ *   providers: [EchoAgent],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers,
+  exports: [PlatformClient, RemoteAgent, PeerMessageDispatcher, MOLECULE_AGENT_MODULE_OPTIONS],
+})
+export class MoleculeAgentModule extends ConfigurableModuleClass {}

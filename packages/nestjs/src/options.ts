@@ -1,0 +1,198 @@
+import type {
+  AgentCard,
+  CursorStore,
+  InboundMessage,
+  Logger,
+  TokenStore,
+} from "@molecule-ai/agent-core";
+
+/** Push delivery: the platform POSTs inbound A2A messages to a route this Nest app serves. */
+export interface PushDeliveryConfig {
+  mode: "push";
+  /**
+   * The route the module mounts (on Express or Fastify), e.g. `"/molecule/a2a"`. A secret path
+   * segment is appended: the full route is `<path>/<secret>`. The global prefix, if any, is
+   * not added for you; include it in `publicUrl`.
+   */
+  path: string;
+  /**
+   * The URL the platform reaches this route at, without the secret segment, e.g.
+   * `"https://billing.example.com/molecule/a2a"`. The module registers `<publicUrl>/<secret>`.
+   */
+  publicUrl: string;
+  /**
+   * The secret path segment (22-256 URL-safe characters, e.g. from `generatePathSecret()`).
+   * Default: a fresh 256-bit secret each start. Requests without it get 404.
+   */
+  secret?: string;
+}
+
+/** Poll delivery: the agent fetches inbound messages from the platform (works behind NAT). */
+export interface PollDeliveryConfig {
+  mode: "poll";
+  /** Poll interval in ms (default 5 000; event-stream wake-ups make latency independent of it). */
+  intervalMs?: number;
+  /** Where the poll cursor is persisted (default: in memory). */
+  cursorStore?: CursorStore;
+}
+
+/** How inbound messages reach the `@OnPeerMessage()` handlers. */
+export type DeliveryConfig = "poll" | "off" | PollDeliveryConfig | PushDeliveryConfig;
+
+/** Options of {@link MoleculeAgentModule.forRoot} (and the value `forRootAsync`'s factory returns). */
+export interface MoleculeAgentModuleOptions {
+  /** The platform's base URL, e.g. `"https://acme.moleculesai.app"`. */
+  platformUrl: string;
+  /** This workspace's id (a UUID, from the canvas or `AdminClient.createExternalWorkspace`). */
+  workspaceId: string;
+  /** The workspace bearer token. Omit on first registration to have one issued (kept in `tokenStore`). */
+  token?: string;
+  /** Where the token is loaded from and saved to (e.g. `new FileTokenStore({ workspaceId })`). */
+  tokenStore?: TokenStore;
+  /** The org (tenant) id, sent as `X-Molecule-Org-Id` on SaaS platforms. */
+  orgId?: string;
+  /** The agent card registered with the platform (default `{ name: workspaceId }`). */
+  agentCard?: AgentCard;
+  /**
+   * `"poll"` (default), `{ mode: "push", path, publicUrl }` (a route in this app), or `"off"`
+   * (no inbound delivery: the workspace heartbeats and can call peers, nothing is received).
+   */
+  delivery?: DeliveryConfig;
+  /** Heartbeat interval in ms (default 30 000; the platform marks a workspace offline after 90 s). */
+  heartbeatIntervalMs?: number;
+  /** How many inbound messages are handled at once (default 4). */
+  concurrency?: number;
+  /** Attempts per inbound message before it is dead-lettered (default: the core default). */
+  maxAttempts?: number;
+  /**
+   * Called with a message that could not be handled (no matching handler, or the handler kept
+   * failing). Default: logged as an error.
+   */
+  onDeadLetter?: (msg: InboundMessage, error: unknown) => void | Promise<void>;
+  /** How long shutdown waits for in-flight handlers, in ms (default: the core default). */
+  drainTimeoutMs?: number;
+  /** Per-request timeout for platform calls, in ms (default 30 000). */
+  timeoutMs?: number;
+  /** A logger for the client and the agent (default: Nest's `Logger` with context `MoleculeAgent`). */
+  logger?: Logger;
+}
+
+/** Module-definition extras of {@link MoleculeAgentModule}. */
+export interface MoleculeAgentModuleExtras {
+  /** Registers the module globally (default `true`), so `PlatformClient` is injectable everywhere. */
+  isGlobal?: boolean;
+}
+
+/** Thrown at start-up when the module's options are missing or malformed. */
+export class MoleculeAgentConfigError extends Error {
+  override readonly name = "MoleculeAgentConfigError";
+  /** Always `"invalid_config"`. */
+  readonly code = "invalid_config";
+}
+
+/** Delivery as the module uses it after validation. */
+export type ResolvedDelivery =
+  | { mode: "off" }
+  | { mode: "poll"; intervalMs?: number; cursorStore?: CursorStore }
+  | { mode: "push"; path: string; publicUrl: string; secret?: string };
+
+const HINT =
+  "Pass it to MoleculeAgentModule.forRoot({ ... }) or return it from forRootAsync's useFactory.";
+
+function fail(message: string): never {
+  throw new MoleculeAgentConfigError(`MoleculeAgentModule: ${message}`);
+}
+
+function positiveInt(name: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    fail(`\`${name}\` must be a positive integer, got ${JSON.stringify(value)}.`);
+  }
+}
+
+/** Validates the options (throws {@link MoleculeAgentConfigError} naming the problem). */
+export function resolveOptions(options: MoleculeAgentModuleOptions | undefined | null): {
+  options: MoleculeAgentModuleOptions;
+  delivery: ResolvedDelivery;
+} {
+  if (options == null || typeof options !== "object") {
+    fail(`no options were given (got ${String(options)}). ${HINT}`);
+  }
+  if (typeof options.platformUrl !== "string" || options.platformUrl.trim() === "") {
+    fail(
+      `\`platformUrl\` is missing: set it to the platform's base URL, e.g. "https://acme.moleculesai.app". ${HINT}`,
+    );
+  }
+  try {
+    const url = new URL(options.platformUrl);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("scheme");
+  } catch {
+    fail(`\`platformUrl\` must be an http(s) URL, got ${JSON.stringify(options.platformUrl)}.`);
+  }
+  if (typeof options.workspaceId !== "string" || options.workspaceId.trim() === "") {
+    fail(
+      `\`workspaceId\` is missing: set it to this workspace's id (from the canvas, or MOLECULE_WORKSPACE_ID). ${HINT}`,
+    );
+  }
+  if (options.token !== undefined && (typeof options.token !== "string" || options.token === "")) {
+    fail(
+      "`token` must be a non-empty string when set (omit it to have one issued at first registration).",
+    );
+  }
+  positiveInt("heartbeatIntervalMs", options.heartbeatIntervalMs);
+  positiveInt("concurrency", options.concurrency);
+  positiveInt("maxAttempts", options.maxAttempts);
+  positiveInt("timeoutMs", options.timeoutMs);
+  if (
+    options.drainTimeoutMs !== undefined &&
+    !(typeof options.drainTimeoutMs === "number" && options.drainTimeoutMs >= 0)
+  ) {
+    fail(
+      `\`drainTimeoutMs\` must be a number >= 0, got ${JSON.stringify(options.drainTimeoutMs)}.`,
+    );
+  }
+  return { options, delivery: resolveDelivery(options.delivery) };
+}
+
+function resolveDelivery(delivery: DeliveryConfig | undefined): ResolvedDelivery {
+  if (delivery === undefined || delivery === "poll") return { mode: "poll" };
+  if (delivery === "off") return { mode: "off" };
+  if (typeof delivery !== "object" || delivery === null) {
+    fail(
+      `\`delivery\` must be "poll", "off", { mode: "poll" } or { mode: "push", path, publicUrl }, got ${JSON.stringify(delivery)}.`,
+    );
+  }
+  if (delivery.mode === "poll") {
+    positiveInt("delivery.intervalMs", delivery.intervalMs);
+    return { mode: "poll", intervalMs: delivery.intervalMs, cursorStore: delivery.cursorStore };
+  }
+  if (delivery.mode !== "push") {
+    fail(
+      `\`delivery.mode\` must be "poll" or "push", got ${JSON.stringify((delivery as { mode?: unknown }).mode)}.`,
+    );
+  }
+  const { path, publicUrl, secret } = delivery;
+  if (typeof path !== "string" || !/^\/[A-Za-z0-9._~\-/]*$/.test(path)) {
+    fail(
+      `\`delivery.path\` must be a route path starting with "/" (letters, digits, "-", "_", ".", "~", "/"), e.g. "/molecule/a2a"; got ${JSON.stringify(path)}.`,
+    );
+  }
+  try {
+    const url = new URL(publicUrl);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("scheme");
+  } catch {
+    fail(
+      `\`delivery.publicUrl\` must be the http(s) URL the platform reaches \`delivery.path\` at, e.g. "https://billing.example.com/molecule/a2a"; got ${JSON.stringify(publicUrl)}.`,
+    );
+  }
+  if (
+    secret !== undefined &&
+    (typeof secret !== "string" || !/^[A-Za-z0-9_-]{22,256}$/.test(secret))
+  ) {
+    fail(
+      "`delivery.secret` must be 22-256 URL-safe characters (A-Z a-z 0-9 - _); omit it to generate one.",
+    );
+  }
+  const trimmedPath = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  return { mode: "push", path: trimmedPath, publicUrl: publicUrl.replace(/\/+$/, ""), secret };
+}
