@@ -1,2 +1,36 @@
-// Public API arrives with this package's issue.
-export {};
+// Public API of @molecule-ai/langchain. This entry imports only @langchain/core (never `langchain`
+// or `@langchain/langgraph`, which are optional peers); the middleware lives in `./middleware`.
+export { createPeerTool, peerToolSchema } from "./peer-tool.js";
+export type { PeerTool, PeerToolInput, PeerToolOptions, PeerToolOutput } from "./peer-tool.js";
+export {
+  createDelegateTool,
+  createListPeersTool,
+  filterPeers,
+  loadPeerTools,
+  PeerToolkit,
+} from "./toolkit.js";
+export type {
+  DelegateTool,
+  DelegateToolOptions,
+  ListPeersTool,
+  ListPeersToolOptions,
+  LoadPeerToolsOptions,
+  PeerFilter,
+  PeerToolkitOptions,
+} from "./toolkit.js";
+export { createPeerMessageHandler, defaultReply, threadIdFor } from "./handler.js";
+export type { MessagesRunnable, PeerMessageHandlerOptions, ThreadIdStrategy } from "./handler.js";
+export { isPeerSideError } from "./errors.js";
+export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "./marker.js";
+export { peerToolDescription, peerToolName, uniquePeerToolNames } from "./naming.js";
+export type {
+  DelegateClient,
+  ListPeersClient,
+  OnPeerError,
+  PeerCallClient,
+  PeerLike,
+  PeerMessageHandler,
+  PeerToolArtifact,
+  PeerToolErrorArtifact,
+  PeerToolkitClient,
+} from "./types.js";

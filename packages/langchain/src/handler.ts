@@ -1,0 +1,196 @@
+import { randomUUID } from "node:crypto";
+import { sanitizePeerText } from "@molecule-ai/agent-core";
+import { HumanMessage } from "@langchain/core/messages";
+import type { BaseMessage } from "@langchain/core/messages";
+import type { InboundMessage, PeerMessageHandler } from "./types.js";
+
+/**
+ * Anything that runs a conversation: a `createAgent()` result, a compiled `StateGraph` over
+ * `MessagesAnnotation`/`MessagesValue`, or any Runnable taking `{ messages }` and returning a
+ * state with `messages`.
+ */
+export interface MessagesRunnable {
+  invoke(
+    input: { messages: BaseMessage[] },
+    config?: {
+      signal?: AbortSignal;
+      configurable?: Record<string, unknown>;
+      [key: string]: unknown;
+    },
+  ): Promise<unknown>;
+}
+
+/** How inbound messages map to conversation threads (`configurable.thread_id`). */
+export type ThreadIdStrategy = "peer" | "context" | ((msg: InboundMessage) => string | undefined);
+
+/** Options of {@link createPeerMessageHandler}. */
+export interface PeerMessageHandlerOptions {
+  /**
+   * One thread per sender (`"peer"`, default: `peer:<sourceId>`), per A2A conversation
+   * (`"context"`: `context:<contextId>`, falling back to the sender), or your own function
+   * (return `undefined` to fall back). Canvas messages share the thread `canvas`; a message with
+   * no sender and no context gets a thread of its own. With a checkpointer on the agent, each
+   * thread keeps its history across messages.
+   */
+  threadId?: ThreadIdStrategy;
+  /**
+   * Builds the agent's input messages. Default: one `HumanMessage` with the inbound text; text
+   * from peer agents passes through `sanitizePeerText` (peers are untrusted).
+   */
+  toMessages?: (msg: InboundMessage) => BaseMessage[];
+  /** Extra run config (tags, metadata, recursionLimit, context...), static or per message. */
+  config?: Record<string, unknown> | ((msg: InboundMessage) => Record<string, unknown> | undefined);
+  /**
+   * Builds the reply from the agent's final state. Default: the structured response as JSON
+   * when the agent has one, else the text of the last AI message. Return `undefined` to not reply.
+   */
+  reply?: (state: unknown, msg: InboundMessage) => string | undefined;
+}
+
+/** The thread id a message belongs to under a strategy. */
+export function threadIdFor(msg: InboundMessage, strategy: ThreadIdStrategy = "peer"): string {
+  if (typeof strategy === "function") {
+    const id = strategy(msg);
+    if (id !== undefined) return id;
+  } else if (strategy === "context" && msg.contextId) {
+    return `context:${msg.contextId}`;
+  }
+  if (msg.sourceId) return `peer:${msg.sourceId}`;
+  if (msg.contextId) return `context:${msg.contextId}`;
+  if (msg.source === "canvas_user") return "canvas";
+  // No caller identity (e.g. a push without metadata): never mix strangers into one thread.
+  return `message:${msg.messageId ?? msg.activityId ?? randomUUID()}`;
+}
+
+function messageType(message: unknown): string | undefined {
+  if (typeof message !== "object" || message === null) return undefined;
+  const m = message as { getType?: () => unknown; _getType?: () => unknown; type?: unknown };
+  const type = typeof m.getType === "function" ? m.getType() : m.type;
+  return typeof type === "string" ? type : undefined;
+}
+
+function messageText(message: unknown): string {
+  const m = message as { text?: unknown; content?: unknown };
+  if (typeof m.text === "string") return m.text;
+  if (typeof m.content === "string") return m.content;
+  if (Array.isArray(m.content)) {
+    return m.content
+      .map((block: unknown) =>
+        typeof block === "string"
+          ? block
+          : typeof block === "object" &&
+              block !== null &&
+              (block as { type?: unknown }).type === "text" &&
+              typeof (block as { text?: unknown }).text === "string"
+            ? (block as { text: string }).text
+            : "",
+      )
+      .join("");
+  }
+  return "";
+}
+
+/**
+ * The default reply: the agent's structured response as JSON when present, else the text of the
+ * last AI message of the final state.
+ */
+export function defaultReply(state: unknown): string | undefined {
+  if (typeof state !== "object" || state === null) return undefined;
+  const s = state as { structuredResponse?: unknown; messages?: unknown };
+  if (s.structuredResponse !== undefined) return JSON.stringify(s.structuredResponse);
+  if (!Array.isArray(s.messages)) return undefined;
+  for (let i = s.messages.length - 1; i >= 0; i -= 1) {
+    const message: unknown = s.messages[i];
+    const type = messageType(message);
+    if (type === "ai" || type === "AIMessageChunk") return messageText(message);
+  }
+  return undefined;
+}
+
+function defaultMessages(msg: InboundMessage): BaseMessage[] {
+  const text = msg.source === "peer_agent" ? sanitizePeerText(msg.text) : msg.text;
+  return [
+    new HumanMessage({
+      content: text,
+      ...(msg.messageId ? { id: msg.messageId } : {}),
+      additional_kwargs: {
+        molecule: {
+          source: msg.source,
+          sourceId: msg.sourceId,
+          ...(msg.peerName ? { peerName: msg.peerName } : {}),
+          ...(msg.contextId ? { contextId: msg.contextId } : {}),
+        },
+      },
+    }),
+  ];
+}
+
+/**
+ * Runs a LangChain agent or compiled graph for each inbound message and returns its reply text.
+ * The result plugs into `RemoteAgent({ handler })` and the push server. Each sender (or A2A
+ * context) gets its own `configurable.thread_id`, so an agent with a checkpointer remembers the
+ * conversation; messages of one thread run one at a time, other threads run concurrently.
+ * The delivery's `signal` cancels the run.
+ *
+ * @param agent - A `createAgent()` result, a compiled `StateGraph`, or any {@link MessagesRunnable}.
+ * @param options - Thread mapping, input and reply mapping, extra run config.
+ */
+export function createPeerMessageHandler(
+  agent: MessagesRunnable,
+  options: PeerMessageHandlerOptions = {},
+): PeerMessageHandler {
+  if (typeof agent?.invoke !== "function") {
+    throw new TypeError(
+      "createPeerMessageHandler: `agent` must have invoke(); pass a createAgent() result or a compiled graph.",
+    );
+  }
+  const tails = new Map<string, Promise<unknown>>();
+
+  const runOne = async (
+    msg: InboundMessage,
+    threadId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> => {
+    signal?.throwIfAborted();
+    const extra = typeof options.config === "function" ? options.config(msg) : options.config;
+    const extraConfigurable =
+      extra && typeof extra.configurable === "object" && extra.configurable !== null
+        ? (extra.configurable as Record<string, unknown>)
+        : {};
+    const state = await agent.invoke(
+      { messages: (options.toMessages ?? defaultMessages)(msg) },
+      {
+        ...extra,
+        configurable: { ...extraConfigurable, thread_id: threadId },
+        ...(signal ? { signal } : {}),
+      },
+    );
+    if (options.reply) return options.reply(state, msg);
+    const text = defaultReply(state);
+    if (text === undefined) {
+      throw new TypeError(
+        "createPeerMessageHandler: the agent's result has no AI message to reply with; " +
+          "return a state with `messages`, or pass `reply` to build the answer.",
+      );
+    }
+    return text;
+  };
+
+  return async (msg, ctx) => {
+    const threadId = threadIdFor(msg, options.threadId);
+    const previous = tails.get(threadId) ?? Promise.resolve();
+    const current = previous.then(
+      () => runOne(msg, threadId, ctx?.signal),
+      () => runOne(msg, threadId, ctx?.signal),
+    );
+    const settled = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    tails.set(threadId, settled);
+    void settled.then(() => {
+      if (tails.get(threadId) === settled) tails.delete(threadId);
+    });
+    return current;
+  };
+}

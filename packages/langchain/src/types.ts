@@ -1,0 +1,125 @@
+import type { AgentCard, InboundMessage } from "@molecule-ai/agent-core";
+
+// TEMPORARY local mirrors of contracts.md section 2 until core exports them.
+interface Peer {
+  id: string;
+  name: string;
+  role: string | null;
+  tier: number | null;
+  status: string;
+  url: string | null;
+  parentId: string | null;
+  activeTasks: number;
+  agentCard: AgentCard | null;
+}
+interface PeerCallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  via?: "proxy" | "direct";
+  contextId?: string;
+  taskId?: string;
+  messageId?: string;
+  metadata?: Record<string, unknown>;
+}
+type PeerCallResult =
+  | {
+      status: "completed" | "failed" | "input-required" | "working";
+      text: string;
+      raw: unknown;
+      peerId: string;
+      messageId: string;
+      contextId?: string;
+      taskId?: string;
+    }
+  | {
+      status: "queued";
+      queueId: string;
+      queueDepth?: number;
+      raw: unknown;
+      peerId: string;
+      messageId: string;
+    };
+interface DelegationResult {
+  delegationId: string;
+  status: string;
+  targetId: string;
+  idempotentHit: boolean;
+}
+interface PlatformClient {
+  listPeers(opts?: { q?: string; signal?: AbortSignal; fresh?: boolean }): Promise<Peer[]>;
+  callPeer(
+    peerId: string,
+    message: string | { text?: string; parts?: unknown[] },
+    opts?: PeerCallOptions,
+  ): Promise<PeerCallResult>;
+  delegate(
+    targetId: string,
+    task: string,
+    opts?: { idempotencyKey?: string; signal?: AbortSignal },
+  ): Promise<DelegationResult>;
+}
+
+/**
+ * The part of a `PlatformClient` a peer tool needs. Any object with this method works (a real
+ * `PlatformClient`, a wrapper that adds per-run headers, a test double).
+ */
+export type PeerCallClient = Pick<PlatformClient, "callPeer">;
+
+/** The part of a `PlatformClient` that {@link loadPeerTools} and {@link PeerToolkit} need. */
+export type PeerToolkitClient = Pick<PlatformClient, "callPeer" | "listPeers" | "delegate">;
+
+/** The part of a `PlatformClient` that the `list_peers` tool needs. */
+export type ListPeersClient = Pick<PlatformClient, "listPeers">;
+
+/** The part of a `PlatformClient` that the `delegate_to_peer` tool needs. */
+export type DelegateClient = Pick<PlatformClient, "delegate">;
+
+/**
+ * A peer as the tools need it: its id and name, plus the role and agent card when known (a
+ * `Peer` from `client.listPeers()` fits as is).
+ */
+export interface PeerLike {
+  /** The peer workspace id. */
+  id: string;
+  /** The peer's display name; the tool name is derived from it. */
+  name: string;
+  /** The peer's role, shown to the model in the tool description. */
+  role?: string | null;
+  /** The peer's agent card; its description and skills are shown to the model. */
+  agentCard?: AgentCard | null;
+}
+
+/** What a peer tool keeps as the `ToolMessage.artifact` when the peer answered. */
+export interface PeerToolArtifact {
+  /** The peer that was called. */
+  peer: { id: string; name: string };
+  /** The raw call result: status, the unstripped text, the raw JSON-RPC result, ids. */
+  result: PeerCallResult;
+}
+
+/** What a peer tool keeps as the `ToolMessage.artifact` when the call failed. */
+export interface PeerToolErrorArtifact {
+  /** The peer that was called. */
+  peer: { id: string; name: string };
+  /** The failure, with the fields of the SDK's typed error when there is one. */
+  error: { name: string; message: string; code?: string; status?: number; retryable?: boolean };
+  /** The call result when the peer answered with a failed task. */
+  result?: PeerCallResult;
+}
+
+/** How a tool reports a failure the model can act on (the peer failed, timed out, is unknown). */
+export type OnPeerError =
+  | "return"
+  | "throw"
+  | ((error: unknown, info: { peer: { id: string; name: string } }) => string);
+
+/**
+ * The handler signature `RemoteAgent` and the push server call: a structural subset of core's
+ * `HandlerContext` so a handler built here plugs into any of them.
+ */
+export type PeerMessageHandler = (
+  msg: InboundMessage,
+  ctx?: { signal?: AbortSignal },
+) => Promise<string | undefined>;
+
+export type { DelegationResult, InboundMessage, Peer, PeerCallOptions, PeerCallResult };
