@@ -1,4 +1,283 @@
-import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  FileCursorStore,
+  FileTokenStore,
+  PlatformClient,
+  RemoteAgent,
+  type AgentDoneResult,
+  type InboundHandler,
+  type PushDeliveryOptions,
+} from "@molecule-ai/agent-core";
+import { Option, type Command } from "commander";
 
-/** Adds `molecule-agent connect` (implemented with the inbound/RemoteAgent issue). */
-export function registerConnectCommand(_program: Command): void {}
+/** Options of `molecule-agent connect` after parsing (env already applied). */
+export interface ConnectOptions {
+  handler: string;
+  platformUrl: string;
+  workspaceId: string;
+  token?: string;
+  pollInterval?: string;
+  cursorFile?: string;
+  delivery?: string;
+  port?: string;
+  host?: string;
+  publicUrl?: string;
+  agentName?: string;
+  orgId?: string;
+  concurrency?: string;
+  verbose?: boolean;
+}
+
+/** An error that ends the command with `exitCode` and a one-line message. */
+export class ConnectError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = "ConnectError";
+  }
+}
+
+const PREFIX = "[molecule]";
+
+/** Adds `molecule-agent connect`: run a handler module as a remote agent until stopped. */
+export function registerConnectCommand(program: Command): void {
+  program
+    .command("connect")
+    .description("Connect a message handler to a Molecule AI platform and run it until stopped.")
+    .addOption(
+      new Option(
+        "--handler <module>",
+        "handler module, `path/to/module.js[#export]` (default export `default`)",
+      )
+        .env("MOLECULE_HANDLER")
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option("--platform-url <url>", "platform base URL")
+        .env("MOLECULE_PLATFORM_URL")
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option("--workspace-id <id>", "this agent's workspace id")
+        .env("MOLECULE_WORKSPACE_ID")
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option(
+        "--token <token>",
+        "workspace token (prefer the env var; default: ~/.molecule/<id>/.auth_token)",
+      ).env("MOLECULE_WORKSPACE_TOKEN"),
+    )
+    .addOption(
+      new Option("--poll-interval <seconds>", "poll interval in seconds (default 5)").env(
+        "MOLECULE_POLL_INTERVAL",
+      ),
+    )
+    .addOption(
+      new Option("--cursor-file <path>", "persist the poll cursor here (default: in memory)").env(
+        "MOLECULE_CURSOR_FILE",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--delivery <mode>",
+        "inbound delivery (default: poll when the platform supports it)",
+      )
+        .choices(["poll", "push"])
+        .env("MOLECULE_DELIVERY"),
+    )
+    .addOption(
+      new Option("--port <port>", "push server port (default: a free port)").env("MOLECULE_PORT"),
+    )
+    .addOption(new Option("--host <host>", "push server bind address (default 127.0.0.1)"))
+    .addOption(
+      new Option("--public-url <url>", "URL the platform calls for push delivery").env(
+        "MOLECULE_REPORTED_URL",
+      ),
+    )
+    .addOption(new Option("--agent-name <name>", "agent card name").env("MOLECULE_AGENT_NAME"))
+    .addOption(new Option("--org-id <id>", "organisation id (SaaS)").env("MOLECULE_ORG_ID"))
+    .addOption(new Option("--concurrency <n>", "handlers running at once (default 4)"))
+    .option("--verbose", "log what the agent does to stderr")
+    .action(async (opts: ConnectOptions) => {
+      try {
+        process.exitCode = await runConnect(opts);
+      } catch (err) {
+        if (err instanceof ConnectError) {
+          process.stderr.write(`${PREFIX} ${err.message}\n`);
+          process.exitCode = err.exitCode;
+          return;
+        }
+        throw err;
+      }
+    });
+}
+
+function positive(value: string | undefined, flag: string, unit: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new ConnectError(
+      `${flag} must be a positive number of ${unit} (got ${JSON.stringify(value)})`,
+      1,
+    );
+  }
+  return n;
+}
+
+function expandHome(p: string): string {
+  return p === "~" || p.startsWith("~/") ? homedir() + p.slice(1) : p;
+}
+
+/** Loads `module[#export]` relative to the working directory and returns the handler function. */
+export async function resolveHandler(
+  spec: string,
+  cwd = process.cwd(),
+): Promise<InboundHandler<PlatformClient>> {
+  const hash = spec.lastIndexOf("#");
+  const modulePart = hash === -1 ? spec : spec.slice(0, hash);
+  const exportName = hash === -1 ? "default" : spec.slice(hash + 1);
+  if (!modulePart || !exportName) {
+    throw new ConnectError(
+      `--handler ${JSON.stringify(spec)} is malformed: it must be of the form path/to/module.js[#export]`,
+      1,
+    );
+  }
+  const path = resolve(cwd, expandHome(modulePart));
+  const specifier =
+    existsSync(path) || isAbsolute(modulePart) || modulePart.startsWith(".")
+      ? pathToFileURL(path).href
+      : modulePart;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(specifier)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConnectError(
+      `could not import handler module ${JSON.stringify(modulePart)}: ${(err as Error).message}`,
+      1,
+    );
+  }
+  if (!(exportName in mod)) {
+    throw new ConnectError(
+      `handler module ${JSON.stringify(modulePart)} has no export named ${JSON.stringify(exportName)}`,
+      1,
+    );
+  }
+  const fn = mod[exportName];
+  if (typeof fn !== "function") {
+    throw new ConnectError(
+      `export ${JSON.stringify(exportName)} of ${JSON.stringify(modulePart)} is not callable (it is ${typeof fn})`,
+      1,
+    );
+  }
+  return fn as InboundHandler<PlatformClient>;
+}
+
+/** Runs the agent until it ends or a signal arrives; resolves with the process exit code. */
+export async function runConnect(opts: ConnectOptions): Promise<number> {
+  const pollSeconds = positive(opts.pollInterval, "--poll-interval", "seconds");
+  const port = positive(opts.port, "--port", "port") ?? 0;
+  const concurrency = positive(opts.concurrency, "--concurrency", "handlers");
+  const handler = await resolveHandler(opts.handler);
+  const log = opts.verbose
+    ? (level: string) => (msg: string, meta?: object) =>
+        process.stderr.write(`${PREFIX} ${level} ${msg}${meta ? ` ${JSON.stringify(meta)}` : ""}\n`)
+    : undefined;
+  const logger = log
+    ? { info: log("info"), warn: log("warn"), error: log("error"), debug: log("debug") }
+    : {};
+  let client: PlatformClient;
+  try {
+    const token = opts.token?.trim();
+    client = new PlatformClient({
+      platformUrl: opts.platformUrl,
+      workspaceId: opts.workspaceId,
+      ...(token
+        ? { token }
+        : { tokenStore: new FileTokenStore({ workspaceId: opts.workspaceId }) }),
+      ...(opts.orgId ? { orgId: opts.orgId } : {}),
+      logger,
+    });
+  } catch (err) {
+    throw new ConnectError((err as Error).message, 1);
+  }
+  const delivery: "poll" | PushDeliveryOptions | undefined =
+    opts.delivery === "push"
+      ? {
+          mode: "push",
+          port,
+          ...(opts.host ? { host: opts.host } : {}),
+          ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+        }
+      : opts.delivery === "poll"
+        ? "poll"
+        : undefined;
+  const agent = new RemoteAgent({
+    client,
+    handler,
+    agentCard: { name: opts.agentName || `remote-${opts.workspaceId.slice(0, 8)}` },
+    ...(delivery ? { delivery } : {}),
+    ...(pollSeconds !== undefined ? { pollIntervalMs: pollSeconds * 1000 } : {}),
+    ...(concurrency !== undefined ? { concurrency: Math.floor(concurrency) } : {}),
+    ...(opts.cursorFile ? { cursorStore: new FileCursorStore(expandHome(opts.cursorFile)) } : {}),
+    logger,
+  });
+
+  let signalled: string | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) {
+      process.stderr.write(`${PREFIX} second ${sig} — exiting now\n`);
+      process.exit(130);
+    }
+    signalled = sig;
+    process.stdout.write(`${PREFIX} received ${sig} — shutting down cleanly\n`);
+    void agent.stop();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    try {
+      await agent.start();
+    } catch (err) {
+      throw new ConnectError(`register failed: ${(err as Error).message}`, 2);
+    }
+    const where =
+      agent.delivery === "push" ? `url=${agent.pushUrl}` : `interval=${pollSeconds ?? 5}s`;
+    process.stdout.write(
+      `${PREFIX} connected as ${client.workspaceId} (platform=${client.platformUrl}, delivery=${agent.delivery}, ${where})\n`,
+    );
+    const done: AgentDoneResult = await agent.done;
+    return exitCodeFor(done);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await agent.stop();
+    await client.close?.();
+  }
+}
+
+function exitCodeFor(done: AgentDoneResult): number {
+  switch (done.reason) {
+    case "stopped":
+      return 0;
+    case "paused":
+    case "removed":
+      process.stdout.write(`${PREFIX} platform reports workspace ${done.reason} — exiting\n`);
+      return 0;
+    case "unauthorized":
+      process.stderr.write(
+        `${PREFIX} ${(done.error as Error | undefined)?.message ?? "unauthorized"}\n`,
+      );
+      return 3;
+    default:
+      process.stderr.write(
+        `${PREFIX} agent failed: ${(done.error as Error | undefined)?.message ?? "error"}\n`,
+      );
+      return 1;
+  }
+}

@@ -245,13 +245,18 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       logger: this.#logger,
       ...(this.#o.dedupWindow !== undefined ? { dedupWindow: this.#o.dedupWindow } : {}),
       hasCapacity: () => this.#dispatcher.hasCapacity(),
-      fetch: async ({ sinceId, signal }) => ({
-        messages: await this.client.fetchInbound({
+      fetch: async ({ sinceId, signal }) => {
+        const opts = {
           ...(sinceId !== undefined ? { sinceId } : {}),
           ...(limit !== undefined ? { limit } : {}),
           signal,
-        }),
-      }),
+        };
+        if (this.client.fetchActivity) {
+          const page = await this.client.fetchActivity(opts);
+          return { messages: page.messages, lastId: page.nextCursor };
+        }
+        return { messages: await this.client.fetchInbound(opts) };
+      },
       handle: async (msg, info) => {
         const outcome = await this.#dispatcher.submit(msg, {
           redelivered: info.redelivered,

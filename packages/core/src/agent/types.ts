@@ -33,6 +33,12 @@ export interface AgentPlatformClient {
     limit?: number;
     signal?: AbortSignal;
   }): Promise<InboundMessage[]>;
+  /** Optional richer fetch: also returns the id of the last row (to move past notify echoes). */
+  fetchActivity?(opts?: {
+    sinceId?: string;
+    limit?: number;
+    signal?: AbortSignal;
+  }): Promise<{ messages: InboundMessage[]; nextCursor: string | undefined }>;
   reply(inbound: InboundMessage, text: string, opts?: { signal?: AbortSignal }): Promise<void>;
   capabilities(opts?: {
     signal?: AbortSignal;
