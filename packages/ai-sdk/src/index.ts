@@ -1,2 +1,43 @@
-// Public API arrives with this package's issue.
-export {};
+// Public API of @molecule-ai/ai-sdk: Molecule peers as AI SDK tools, AI SDK agents as workspaces.
+export { peerTool, peerResultToModelOutput } from "./peer-tool.js";
+export type {
+  PeerTool,
+  PeerToolError,
+  PeerToolInput,
+  PeerToolOptions,
+  PeerToolOutput,
+} from "./peer-tool.js";
+export { DELEGATE_TASK_TOOL, LIST_PEERS_TOOL, peerTools } from "./peer-tools.js";
+export type {
+  DelegateTaskInput,
+  DelegateTaskTool,
+  ListPeersTool,
+  PeerMatcher,
+  PeerSummary,
+  PeerToolSet,
+  PeerToolsOptions,
+} from "./peer-tools.js";
+export type { PeerRef, PeerToolClient, PeerToolsClient } from "./client.js";
+export { createPeerMessageHandler, defaultConversationKey } from "./message-handler.js";
+export type {
+  PeerAgentLike,
+  PeerGenerateFunction,
+  PeerGenerateInput,
+  PeerGenerateResult,
+  PeerMessageContext,
+  PeerMessageHandler,
+  PeerMessageHandlerOptions,
+  PeerStreamResult,
+} from "./message-handler.js";
+export { MemoryConversationStore } from "./conversation-store.js";
+export type { ConversationStore, MemoryConversationStoreOptions } from "./conversation-store.js";
+export { createPeerRequestHandler } from "./request-handler.js";
+export type {
+  PeerRequestClient,
+  PeerRequestContext,
+  PeerRequestHandler,
+  PeerRequestHandlerOptions,
+  PeerRequestMessageHandler,
+} from "./request-handler.js";
+export { peerOutputSanitizer } from "./middleware.js";
+export type { PeerOutputSanitizerOptions } from "./middleware.js";

@@ -1,0 +1,298 @@
+import type { InboundMessage } from "@molecule-ai/agent-core";
+import type { ModelMessage } from "ai";
+import { MemoryConversationStore } from "./conversation-store.js";
+import type { ConversationStore } from "./conversation-store.js";
+
+/**
+ * The part of an AI SDK `Agent` (e.g. `ToolLoopAgent`) that {@link createPeerMessageHandler}
+ * uses. Structural, so any `Agent` implementation fits.
+ */
+export interface PeerAgentLike {
+  readonly version: "agent-v1";
+  generate(options: {
+    messages: ModelMessage[];
+    abortSignal?: AbortSignal;
+  }): PromiseLike<{ text: string; responseMessages: ModelMessage[] }>;
+  stream(options: { messages: ModelMessage[]; abortSignal?: AbortSignal }): PromiseLike<{
+    textStream: AsyncIterable<string>;
+    responseMessages: PromiseLike<ModelMessage[]>;
+  }>;
+}
+
+/** What a {@link PeerGenerateFunction} receives. */
+export interface PeerGenerateInput {
+  /** The conversation so far plus the new message as the last `user` message. Pass to `messages`. */
+  messages: ModelMessage[];
+  /** The inbound message being answered (its text is untrusted user content, never instructions). */
+  message: InboundMessage;
+  /** Aborts when the caller goes away or the agent stops. Pass it to `generateText` / `streamText`. */
+  abortSignal: AbortSignal | undefined;
+  /** True when the caller asked for a streamed answer (A2A `message/stream`): return `streamText(...)`. */
+  stream: boolean;
+}
+
+/** A finished answer: plain text, or a `generateText` result. */
+export type PeerGenerateResult = string | { text: string; responseMessages?: ModelMessage[] };
+
+/** A streamed answer: a `streamText` result. */
+export interface PeerStreamResult {
+  textStream: AsyncIterable<string>;
+  responseMessages?: PromiseLike<ModelMessage[]>;
+}
+
+/**
+ * Answers one inbound message, typically with `generateText` (or `streamText` when
+ * `input.stream` is true): `({ messages, abortSignal }) => generateText({ model, tools, messages, abortSignal })`.
+ */
+export type PeerGenerateFunction = (
+  input: PeerGenerateInput,
+) => PeerGenerateResult | PeerStreamResult | PromiseLike<PeerGenerateResult | PeerStreamResult>;
+
+/** Context a {@link PeerMessageHandler} accepts (a `RemoteAgent` `HandlerContext` fits). */
+export interface PeerMessageContext {
+  signal?: AbortSignal;
+}
+
+/**
+ * Answers inbound messages; returned by {@link createPeerMessageHandler}. Call it (a `RemoteAgent`
+ * handler) for the full answer, or `.stream()` for the answer's text as it is generated.
+ */
+export interface PeerMessageHandler {
+  (message: InboundMessage, context?: PeerMessageContext): Promise<string>;
+  /** Streams the answer's text; history is saved once the stream completes. */
+  stream(message: InboundMessage, context?: PeerMessageContext): AsyncIterable<string>;
+}
+
+/** Options for {@link createPeerMessageHandler}. */
+export interface PeerMessageHandlerOptions {
+  /** Where history lives (default: a {@link MemoryConversationStore}). */
+  store?: ConversationStore;
+  /**
+   * The conversation a message belongs to; `undefined` = answer without history. Default: the A2A
+   * `contextId`, else `peer:<sourceId>`, else `canvas` for the canvas user.
+   */
+  conversationKey?: (message: InboundMessage) => string | undefined;
+  /** Most messages kept per conversation; older turns are dropped whole (default 100). */
+  maxHistoryMessages?: number;
+  /** Turns an inbound message into the user message content (default: its text). */
+  formatMessage?: (message: InboundMessage) => string;
+}
+
+/** The default conversation key: A2A contextId, else the peer, else the canvas user. */
+export function defaultConversationKey(message: InboundMessage): string | undefined {
+  if (message.contextId) return `context:${message.contextId}`;
+  if (message.sourceId) return `peer:${message.sourceId}`;
+  if (message.source === "canvas_user") return "canvas";
+  return undefined;
+}
+
+/**
+ * Turns an AI SDK `Agent` (e.g. `ToolLoopAgent`) or a `generateText` / `streamText` call into a
+ * Molecule inbound-message handler that keeps conversation history per A2A `contextId` or per
+ * peer. Use it as a `RemoteAgent` `handler` (poll or push) or inside {@link createPeerRequestHandler}.
+ *
+ * Messages of one conversation are answered one at a time, in arrival order, so history stays
+ * consistent; different conversations run concurrently. Inbound text is passed as a `user`
+ * message (untrusted), never as instructions.
+ *
+ * @example
+ * const agent = new ToolLoopAgent({ model, tools: await peerTools(client), instructions: "You are billing." });
+ * new RemoteAgent({ client, handler: createPeerMessageHandler(agent) });
+ */
+export function createPeerMessageHandler(
+  agentOrGenerate: PeerAgentLike | PeerGenerateFunction,
+  options: PeerMessageHandlerOptions = {},
+): PeerMessageHandler {
+  const run = toGenerateFunction(agentOrGenerate);
+  const store = options.store ?? new MemoryConversationStore();
+  const keyOf = options.conversationKey ?? defaultConversationKey;
+  const format = options.formatMessage ?? ((m: InboundMessage) => m.text);
+  const maxMessages = options.maxHistoryMessages ?? 100;
+  if (!Number.isInteger(maxMessages) || maxMessages < 1) {
+    throw new RangeError(
+      "createPeerMessageHandler: maxHistoryMessages must be a positive integer.",
+    );
+  }
+  const locks = new KeyedLock();
+
+  async function prepare(
+    message: InboundMessage,
+    key: string | undefined,
+  ): Promise<ModelMessage[]> {
+    const history = key === undefined ? [] : ((await store.get(key)) ?? []);
+    return [...history, { role: "user", content: format(message) }];
+  }
+
+  async function save(
+    key: string | undefined,
+    messages: ModelMessage[],
+    response: ModelMessage[],
+  ): Promise<void> {
+    if (key === undefined) return;
+    await store.set(key, trimHistory([...messages, ...response], maxMessages));
+  }
+
+  const handler = async (
+    message: InboundMessage,
+    context: PeerMessageContext = {},
+  ): Promise<string> => {
+    assertInbound(message);
+    const key = keyOf(message);
+    return locks.run(key, async () => {
+      const messages = await prepare(message, key);
+      const result = await run({ messages, message, abortSignal: context.signal, stream: false });
+      let text: string;
+      let response: ModelMessage[];
+      if (isStreamResult(result)) {
+        text = "";
+        for await (const chunk of result.textStream) text += chunk;
+        response = result.responseMessages ? await result.responseMessages : [assistant(text)];
+      } else if (typeof result === "string") {
+        text = result;
+        response = [assistant(text)];
+      } else {
+        text = result.text;
+        response = result.responseMessages ?? [assistant(text)];
+      }
+      await save(key, messages, response);
+      return text;
+    });
+  };
+
+  const stream = (
+    message: InboundMessage,
+    context: PeerMessageContext = {},
+  ): AsyncIterable<string> => ({
+    [Symbol.asyncIterator]: () => {
+      assertInbound(message);
+      const key = keyOf(message);
+      return locks.runIterator(key, async function* () {
+        const messages = await prepare(message, key);
+        const result = await run({ messages, message, abortSignal: context.signal, stream: true });
+        if (!isStreamResult(result)) {
+          const text = typeof result === "string" ? result : result.text;
+          if (text) yield text;
+          await save(
+            key,
+            messages,
+            typeof result === "string"
+              ? [assistant(text)]
+              : (result.responseMessages ?? [assistant(text)]),
+          );
+          return;
+        }
+        let text = "";
+        for await (const chunk of result.textStream) {
+          text += chunk;
+          yield chunk;
+        }
+        await save(
+          key,
+          messages,
+          result.responseMessages ? await result.responseMessages : [assistant(text)],
+        );
+      });
+    },
+  });
+
+  return Object.assign(handler, { stream });
+}
+
+function assertInbound(message: InboundMessage): void {
+  if (message === null || typeof message !== "object" || typeof message.text !== "string") {
+    throw new TypeError(
+      "createPeerMessageHandler: expected an InboundMessage (with a string `text`).",
+    );
+  }
+}
+
+function assistant(text: string): ModelMessage {
+  return { role: "assistant", content: text };
+}
+
+function isStreamResult(value: unknown): value is PeerStreamResult {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { textStream?: { [Symbol.asyncIterator]?: unknown } }).textStream?.[
+      Symbol.asyncIterator
+    ] === "function"
+  );
+}
+
+function isAgent(value: unknown): value is PeerAgentLike {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { version?: unknown }).version === "agent-v1" &&
+    typeof (value as { generate?: unknown }).generate === "function"
+  );
+}
+
+function toGenerateFunction(value: PeerAgentLike | PeerGenerateFunction): PeerGenerateFunction {
+  if (typeof value === "function") return value;
+  if (isAgent(value)) {
+    return async ({ messages, abortSignal, stream }) => {
+      const callOptions = abortSignal ? { messages, abortSignal } : { messages };
+      if (stream && typeof value.stream === "function") return await value.stream(callOptions);
+      return await value.generate(callOptions);
+    };
+  }
+  throw new TypeError(
+    "createPeerMessageHandler: pass an AI SDK Agent (e.g. new ToolLoopAgent(...)) or a function ({ messages, abortSignal }) => generateText(...).",
+  );
+}
+
+/**
+ * Keeps at most `max` messages, dropping the oldest whole turns: the kept history always starts
+ * at a `user` message, so a tool call is never separated from its result.
+ */
+export function trimHistory(messages: ModelMessage[], max: number): ModelMessage[] {
+  if (messages.length <= max) return messages;
+  let start = messages.length - max;
+  while (start < messages.length && messages[start]?.role !== "user") start++;
+  return messages.slice(start);
+}
+
+/** Runs tasks one at a time per key (FIFO); `undefined` keys run without waiting. */
+class KeyedLock {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  async #acquire(key: string): Promise<() => void> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous.then(() => done);
+    this.#tails.set(key, tail);
+    await previous;
+    return () => {
+      release();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    };
+  }
+
+  async run<T>(key: string | undefined, task: () => Promise<T>): Promise<T> {
+    if (key === undefined) return task();
+    const release = await this.#acquire(key);
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+
+  async *runIterator<T>(key: string | undefined, task: () => AsyncGenerator<T>): AsyncGenerator<T> {
+    if (key === undefined) {
+      yield* task();
+      return;
+    }
+    const release = await this.#acquire(key);
+    try {
+      yield* task();
+    } finally {
+      release();
+    }
+  }
+}

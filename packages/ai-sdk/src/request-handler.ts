@@ -1,0 +1,169 @@
+import { createA2AHandler, inboundFromA2AMessage } from "@molecule-ai/agent-core";
+import type { AgentCard, InboundMessage, PlatformClient } from "@molecule-ai/agent-core";
+import type { PeerMessageHandler } from "./message-handler.js";
+
+/** What a plain handler function passed to {@link createPeerRequestHandler} receives besides the message. */
+export interface PeerRequestContext {
+  /** Aborts when the caller disconnects. */
+  signal: AbortSignal;
+  /** The JSON-RPC method the caller used (`message/send`, `message/stream`, `SendMessage`, ...). */
+  method: string;
+  /** True when the caller asked for a streamed answer; return an `AsyncIterable<string>` to stream. */
+  stream: boolean;
+  /** The platform client, when one was given. */
+  client: PeerRequestClient | undefined;
+}
+
+/** Answers one inbound message: text (or nothing), or text chunks to stream. */
+export type PeerRequestMessageHandler = (
+  message: InboundMessage,
+  context: PeerRequestContext,
+) => string | void | AsyncIterable<string> | PromiseLike<string | void | AsyncIterable<string>>;
+
+/** The part of `PlatformClient` the request handler uses (the workspace id names the default agent card). */
+export type PeerRequestClient = Pick<PlatformClient, "workspaceId">;
+
+/** Options for {@link createPeerRequestHandler}. */
+export interface PeerRequestHandlerOptions {
+  /**
+   * Answers each message: a {@link createPeerMessageHandler} result (its `.stream` is used when the
+   * caller streams), or any function returning text, nothing, or text chunks to stream.
+   */
+  handler: PeerRequestMessageHandler;
+  /** Gives the default agent card its name, and is passed to plain handlers. */
+  client?: PeerRequestClient;
+  /** The card served at `/.well-known/agent-card.json`. Default: `{ name: client.workspaceId }`, streaming on. */
+  agentCard?: AgentCard;
+  /**
+   * A secret the request path must end with (`generatePathSecret()` from core); anything else is a
+   * 404. Register `https://host/route/<secret>` with the platform. Strongly recommended.
+   */
+  pathSecret?: string;
+  /** The JSON-RPC endpoint path (default `/`). */
+  basePath?: string;
+  /** Largest request body accepted, in bytes (default 1 MiB, larger is a 413). */
+  maxBodyBytes?: number;
+  /** The public URL advertised in the agent card. */
+  publicUrl?: string;
+  /** Answer `message/stream` callers over SSE and advertise streaming in the card (default true). */
+  streaming?: boolean;
+  /** Called with every error a handler throws (the caller only sees a JSON-RPC internal error). */
+  onError?: (error: unknown, info: { method: string; requestId: string | number | null }) => void;
+  /** How many recent A2A messageIds to remember to answer a redelivered message once (default 1000). */
+  dedupeSize?: number;
+}
+
+/** A web `(Request) => Promise<Response>` A2A endpoint; what {@link createPeerRequestHandler} returns. */
+export type PeerRequestHandler = (request: Request) => Promise<Response>;
+
+const STREAM_METHODS = new Set(["message/stream", "SendStreamingMessage"]);
+
+/**
+ * A web-standard A2A push endpoint, `(request: Request) => Promise<Response>`, for Next.js route
+ * handlers, Hono, Bun, Deno, or Node through any fetch adapter. Built on core's
+ * `createA2AHandler(...).handleFetch`: JSON-RPC `message/send` (v0.3) and `SendMessage` (v1.0),
+ * task get/cancel, the agent card, body limits, the path secret, and streaming over SSE when the
+ * caller uses `message/stream` and the handler streams (a {@link createPeerMessageHandler} result
+ * always can).
+ *
+ * A message the platform redelivers (same A2A `messageId`, e.g. after a timeout) is answered once:
+ * the second request gets the first answer.
+ *
+ * @example
+ * // app/api/molecule/[secret]/route.ts
+ * export const POST = createPeerRequestHandler({ client, handler: createPeerMessageHandler(agent), pathSecret });
+ * export const GET = POST; // serves the agent card
+ */
+export function createPeerRequestHandler(options: PeerRequestHandlerOptions): PeerRequestHandler {
+  const { handler, client } = options;
+  if (typeof handler !== "function") {
+    throw new TypeError(
+      "createPeerRequestHandler: `handler` must be a function, e.g. createPeerMessageHandler(agent).",
+    );
+  }
+  const agentCard = options.agentCard ?? defaultCard(client);
+  const recent = new RecentAnswers(options.dedupeSize ?? 1000);
+
+  const a2a = createA2AHandler({
+    agentCard,
+    ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
+    ...(options.pathSecret !== undefined ? { pathSecret: options.pathSecret } : {}),
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+    ...(options.onError !== undefined ? { onError: options.onError } : {}),
+    streaming: options.streaming ?? true,
+    onMessage: async (message, ctx) => {
+      const inbound = inboundFromA2AMessage(message, { method: ctx.method });
+      // The server answers with ctx.contextId (the caller's, or a fresh one the caller gets back):
+      // keying history by it lets the caller continue the conversation.
+      if (!inbound.contextId && ctx.contextId) inbound.contextId = ctx.contextId;
+      const stream = STREAM_METHODS.has(ctx.method);
+      if (stream) return answer(inbound, ctx.signal, ctx.method, true);
+      const answerOnce = (): Promise<string | undefined> =>
+        answer(inbound, ctx.signal, ctx.method, false).then((out) => collect(out));
+      // Keyed by messageId and text, so a different message reusing an id never gets this answer.
+      const key = inbound.messageId ? `${inbound.messageId}\u0000${inbound.text}` : undefined;
+      const text = key ? await recent.get(key, answerOnce) : await answerOnce();
+      return text ?? undefined;
+    },
+  });
+
+  async function answer(
+    inbound: InboundMessage,
+    signal: AbortSignal,
+    method: string,
+    stream: boolean,
+  ): Promise<string | AsyncIterable<string> | undefined> {
+    if (stream && isPeerMessageHandler(handler)) return handler.stream(inbound, { signal });
+    const out = await handler(inbound, { signal, method, stream, client });
+    return out ?? undefined;
+  }
+
+  return (request: Request) => a2a.handleFetch(request);
+}
+
+function isPeerMessageHandler(value: unknown): value is PeerMessageHandler {
+  return (
+    typeof value === "function" && typeof (value as { stream?: unknown }).stream === "function"
+  );
+}
+
+async function collect(
+  value: string | AsyncIterable<string> | undefined,
+): Promise<string | undefined> {
+  if (value === undefined || typeof value === "string") return value;
+  let text = "";
+  for await (const chunk of value) text += chunk;
+  return text;
+}
+
+function defaultCard(client: PeerRequestClient | undefined): AgentCard {
+  if (!client?.workspaceId) {
+    throw new TypeError(
+      "createPeerRequestHandler: pass `agentCard` (or `client`, to name the default card).",
+    );
+  }
+  return { name: client.workspaceId, capabilities: { streaming: true, pushNotifications: false } };
+}
+
+/** Answers per messageId, remembered for the last `size` messages (in-flight ones included). */
+class RecentAnswers {
+  readonly #answers = new Map<string, Promise<string | undefined>>();
+  constructor(readonly size: number) {}
+
+  get(key: string, compute: () => Promise<string | undefined>): Promise<string | undefined> {
+    const known = this.#answers.get(key);
+    if (known) return known;
+    const pending = compute();
+    this.#answers.set(key, pending);
+    // A failed answer is not remembered: a redelivery should try again.
+    pending.catch(() => {
+      if (this.#answers.get(key) === pending) this.#answers.delete(key);
+    });
+    while (this.#answers.size > this.size) {
+      const oldest = this.#answers.keys().next().value as string;
+      this.#answers.delete(oldest);
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,103 @@
+import type { DelegationResult, InboundMessage, PeerCallResult } from "@molecule-ai/agent-core";
+import { generateText, ToolLoopAgent, wrapLanguageModel } from "ai";
+import type { InferToolInput, InferToolOutput, LanguageModelMiddleware, ToolSet } from "ai";
+import { MockLanguageModelV4 } from "ai/test";
+import { describe, expectTypeOf, it } from "vitest";
+import {
+  createPeerMessageHandler,
+  createPeerRequestHandler,
+  peerOutputSanitizer,
+  peerTool,
+  peerTools,
+} from "../src/index.js";
+import type {
+  DelegateTaskTool,
+  ListPeersTool,
+  PeerMessageHandler,
+  PeerSummary,
+  PeerTool,
+  PeerToolError,
+  PeerToolOutput,
+  PeerToolSet,
+} from "../src/index.js";
+import type { FakeClient } from "./helpers.js";
+
+declare const client: FakeClient;
+
+describe("public types", () => {
+  it("peerTool infers its input and output", () => {
+    const t = peerTool(client, "ws-1");
+    expectTypeOf(t).toEqualTypeOf<PeerTool>();
+    expectTypeOf<InferToolInput<typeof t>>().toEqualTypeOf<{
+      message: string;
+      contextId?: string;
+    }>();
+    expectTypeOf<InferToolOutput<typeof t>>().toEqualTypeOf<PeerCallResult | PeerToolError>();
+    expectTypeOf<PeerToolOutput>().toEqualTypeOf<PeerCallResult | PeerToolError>();
+    expectTypeOf(t.execute).parameter(0).toEqualTypeOf<{ message: string; contextId?: string }>();
+    expectTypeOf(t).toExtend<ToolSet[string]>();
+  });
+
+  it("peerTools returns a ToolSet of typed tools", () => {
+    expectTypeOf(peerTools(client)).resolves.toEqualTypeOf<PeerToolSet>();
+    expectTypeOf<PeerToolSet>().toExtend<ToolSet>();
+    expectTypeOf<InferToolOutput<ListPeersTool>>().toEqualTypeOf<PeerSummary[]>();
+    expectTypeOf<InferToolInput<DelegateTaskTool>>().toEqualTypeOf<{
+      peerId: string;
+      task: string;
+    }>();
+    expectTypeOf<InferToolOutput<DelegateTaskTool>>().toEqualTypeOf<DelegationResult>();
+  });
+
+  it("typed tool results flow out of generateText", async () => {
+    const model = new MockLanguageModelV4();
+    const result = await generateText({
+      model,
+      tools: { billing: peerTool(client, "ws-1") },
+      prompt: "x",
+    });
+    const first = result.toolResults[0];
+    if (first && !first.dynamic) {
+      expectTypeOf(first.input).toEqualTypeOf<{ message: string; contextId?: string }>();
+      expectTypeOf(first.output).toEqualTypeOf<PeerCallResult | PeerToolError>();
+    }
+  });
+
+  it("createPeerMessageHandler accepts a ToolLoopAgent or a generateText function", () => {
+    const model = new MockLanguageModelV4();
+    const agent = new ToolLoopAgent({ model, tools: { billing: peerTool(client, "ws-1") } });
+    expectTypeOf(createPeerMessageHandler(agent)).toEqualTypeOf<PeerMessageHandler>();
+    const fromGenerate = createPeerMessageHandler(({ messages, abortSignal }) =>
+      generateText({ model, messages, abortSignal }),
+    );
+    expectTypeOf(fromGenerate).parameters.toEqualTypeOf<
+      [InboundMessage, ({ signal?: AbortSignal } | undefined)?]
+    >();
+    expectTypeOf(fromGenerate).returns.resolves.toBeString();
+    expectTypeOf(fromGenerate.stream).returns.toEqualTypeOf<AsyncIterable<string>>();
+    // @ts-expect-error not an agent
+    createPeerMessageHandler({ generate: () => "x" });
+  });
+
+  it("createPeerRequestHandler is a web handler", () => {
+    const handle = createPeerRequestHandler({ agentCard: { name: "me" }, handler: () => "hi" });
+    expectTypeOf(handle).toEqualTypeOf<(request: Request) => Promise<Response>>();
+    createPeerRequestHandler({
+      agentCard: { name: "me" },
+      handler: createPeerMessageHandler(() => "x"),
+    });
+    createPeerRequestHandler({
+      client,
+      handler: async function* (msg, ctx) {
+        expectTypeOf(msg).toEqualTypeOf<InboundMessage>();
+        expectTypeOf(ctx.stream).toBeBoolean();
+        yield "chunk";
+      },
+    });
+  });
+
+  it("peerOutputSanitizer is a language-model middleware", () => {
+    expectTypeOf(peerOutputSanitizer()).toEqualTypeOf<LanguageModelMiddleware>();
+    wrapLanguageModel({ model: new MockLanguageModelV4(), middleware: peerOutputSanitizer() });
+  });
+});
