@@ -16,6 +16,7 @@ import {
 } from "./helpers.js";
 
 const START = "[A2A_RESULT_FROM_PEER]";
+const texts = (rows: any[]) => rows.map((r) => r.request_body?.params?.message?.parts?.[0]?.text);
 
 describe.each(["latest", "2026-04"] as const)("hierarchy and discovery (%s)", (compat) => {
   let emu: Emulator;
@@ -209,6 +210,8 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
     await agent.close();
   });
 
+  const wrapped = (t: string) =>
+    compat === "latest" ? `${START}\n${t}\n[/A2A_RESULT_FROM_PEER]` : t;
   const call = (body: unknown, extra: { raw?: string } = {}) =>
     req(emu, "POST", `/workspaces/${target.id}/a2a`, {
       ...(extra.raw !== undefined ? { raw: extra.raw } : { body }),
@@ -235,8 +238,6 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
   it("OFFSEC-003 wraps Task artifact and status text parts in latest, none in 2026-04", async () => {
     const r = await call(envelope("task"));
     const res = r.json.result;
-    const wrapped = (t: string) =>
-      compat === "latest" ? `${START}\n${t}\n[/A2A_RESULT_FROM_PEER]` : t;
     expect(res.artifacts[0].parts[0].text).toBe(wrapped("artifact text"));
     expect(res.artifacts[0].parts[1]).toEqual({ kind: "data", data: { x: 1 } });
     expect(res.status.message.parts[0].text).toBe(wrapped("status text"));
@@ -487,7 +488,6 @@ describe.each(["latest", "2026-04"] as const)("activity, notify, delegate (%s)",
 
   const list = (q: string) =>
     req(emu, "GET", `/workspaces/${src.id}/activity${q}`, { token: src.token });
-  const texts = (rows: any[]) => rows.map((r) => r.request_body?.params?.message?.parts?.[0]?.text);
 
   it("activity requires the workspace bearer or admin", async () => {
     expect((await req(emu, "GET", `/workspaces/${src.id}/activity`)).status).toBe(401);
