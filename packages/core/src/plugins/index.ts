@@ -1,2 +1,36 @@
 // Public API of plugins/ (see shared/DESIGN.md section 3).
-export {};
+export {
+  PluginInstallError,
+  isPluginInstallError,
+  type PluginErrorCode,
+  type PluginInstallErrorOptions,
+} from "./errors.js";
+export {
+  computePluginHash,
+  verifyPluginHash,
+  listPluginManifest,
+  type PluginManifestEntry,
+} from "./hash.js";
+export {
+  extractPluginArchive,
+  DEFAULT_PLUGIN_LIMITS,
+  type PluginLimits,
+  type PluginLogger,
+  type SkippedPluginEntry,
+  type ExtractPluginArchiveOptions,
+  type ExtractPluginArchiveResult,
+} from "./extract.js";
+export {
+  runPluginSetup,
+  DEFAULT_SETUP_TIMEOUT_MS,
+  type PluginSetupResult,
+  type RunPluginSetupOptions,
+} from "./setup.js";
+export {
+  installPlugin,
+  defaultPluginsDir,
+  PLUGIN_NAME_PATTERN,
+  type PluginSourceClient,
+  type InstallPluginOptions,
+  type PluginInstallResult,
+} from "./install.js";
