@@ -185,7 +185,7 @@ export class HttpTransport {
   constructor(options: HttpTransportOptions) {
     const url = normalizeBaseUrl(options.baseUrl);
     this.origin = url.origin;
-    this.basePath = url.pathname;
+    this.basePath = url.pathname.replace(/\/+$/, "");
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
