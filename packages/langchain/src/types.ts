@@ -1,63 +1,12 @@
-import type { AgentCard, InboundMessage } from "@molecule-ai/agent-core";
-
-// TEMPORARY local mirrors of contracts.md section 2 until core exports them.
-interface Peer {
-  id: string;
-  name: string;
-  role: string | null;
-  tier: number | null;
-  status: string;
-  url: string | null;
-  parentId: string | null;
-  activeTasks: number;
-  agentCard: AgentCard | null;
-}
-interface PeerCallOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  via?: "proxy" | "direct";
-  contextId?: string;
-  taskId?: string;
-  messageId?: string;
-  metadata?: Record<string, unknown>;
-}
-type PeerCallResult =
-  | {
-      status: "completed" | "failed" | "input-required" | "working";
-      text: string;
-      raw: unknown;
-      peerId: string;
-      messageId: string;
-      contextId?: string;
-      taskId?: string;
-    }
-  | {
-      status: "queued";
-      queueId: string;
-      queueDepth?: number;
-      raw: unknown;
-      peerId: string;
-      messageId: string;
-    };
-interface DelegationResult {
-  delegationId: string;
-  status: string;
-  targetId: string;
-  idempotentHit: boolean;
-}
-interface PlatformClient {
-  listPeers(opts?: { q?: string; signal?: AbortSignal; fresh?: boolean }): Promise<Peer[]>;
-  callPeer(
-    peerId: string,
-    message: string | { text?: string; parts?: unknown[] },
-    opts?: PeerCallOptions,
-  ): Promise<PeerCallResult>;
-  delegate(
-    targetId: string,
-    task: string,
-    opts?: { idempotencyKey?: string; signal?: AbortSignal },
-  ): Promise<DelegationResult>;
-}
+import type {
+  AgentCard,
+  DelegationResult,
+  InboundMessage,
+  Peer,
+  PeerCallOptions,
+  PeerCallResult,
+  PlatformClient,
+} from "@molecule-ai/agent-core";
 
 /**
  * The part of a `PlatformClient` a peer tool needs. Any object with this method works (a real

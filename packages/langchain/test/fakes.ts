@@ -1,7 +1,12 @@
 // Test doubles shaped like the parts of PlatformClient the adapter uses.
 import type { AgentCard, InboundMessage } from "@molecule-ai/agent-core";
 import type { PeerToolkitClient } from "../src/index.js";
-import type { DelegationResult, Peer, PeerCallOptions, PeerCallResult } from "../src/types.js";
+import type {
+  DelegationResult,
+  Peer,
+  PeerCallOptions,
+  PeerCallResult,
+} from "@molecule-ai/agent-core";
 
 export const WRAP = (text: string): string =>
   `[A2A_RESULT_FROM_PEER]\n${text}\n[/A2A_RESULT_FROM_PEER]`;
