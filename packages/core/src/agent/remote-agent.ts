@@ -7,7 +7,6 @@ import type { CursorStore } from "../inbound/cursor-store.js";
 import { MemoryCursorStore } from "../inbound/cursor-store.js";
 import { BoundedSet } from "../inbound/dedup.js";
 import { EventWakeups } from "../inbound/event-stream.js";
-import type { EventStreamBody } from "../inbound/event-stream.js";
 import type { Logger } from "../inbound/logger.js";
 import { silentLogger } from "../inbound/logger.js";
 import { inboundFromA2AMessage } from "../inbound/message.js";
@@ -272,7 +271,11 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
         logger: this.#logger,
         open: async (signal) => {
           const r = await open({ signal });
-          return (r && typeof r === "object" && "body" in r ? r.body : r) as EventStreamBody;
+          if (r && typeof r === "object" && "body" in r) {
+            const close = (r as { close?: () => void }).close;
+            return { body: r.body, close: close?.bind(r) };
+          }
+          return { body: r };
         },
         onWake: () => this.#poll?.wake(),
         onStatus: (connected) => this.#logger.debug?.("event stream", { connected }),

@@ -11,7 +11,7 @@ export type EventStreamBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Ar
 /** Options of {@link EventWakeups}. */
 export interface EventWakeupsOptions {
   /** Opens `GET /workspaces/:id/events/stream` and resolves with its body; rejects on HTTP errors. */
-  open(signal: AbortSignal): Promise<EventStreamBody>;
+  open(signal: AbortSignal): Promise<{ body: EventStreamBody; close?: (() => void) | undefined }>;
   /** Called when an inbound activity may be waiting (and once after every (re)connect). */
   onWake(): void;
   /** Called when the stream connects (true) or drops (false). */
@@ -76,10 +76,10 @@ export class EventWakeups {
     while (!signal.aborted) {
       const opened = Date.now();
       try {
-        const body = await this.#o.open(signal);
+        const { body, close } = await this.#o.open(signal);
         this.#setConnected(true);
         this.#o.onWake(); // catch up on anything logged while disconnected
-        await this.#consume(body, signal);
+        await this.#consume(body, close, signal);
       } catch (err) {
         if (signal.aborted) break;
         this.#o.logger.debug?.("event stream unavailable; polling only until it reconnects", {
@@ -103,7 +103,11 @@ export class EventWakeups {
     this.#o.onStatus?.(value);
   }
 
-  async #consume(body: EventStreamBody, signal: AbortSignal): Promise<void> {
+  async #consume(
+    body: EventStreamBody,
+    close: (() => void) | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
     const parser = createParser({
       onEvent: (ev) => {
         if (isInboundActivityEvent(ev.event, ev.data)) this.#o.onWake();
@@ -116,6 +120,15 @@ export class EventWakeups {
         : readableToIterable(body as ReadableStream<Uint8Array>);
     const iterator = iterable[Symbol.asyncIterator]();
     const onAbort = (): void => {
+      // A pending read only ends when the stream is destroyed, not by iterator.return().
+      try {
+        if (close) close();
+        else if (typeof (body as { destroy?: unknown }).destroy === "function") {
+          (body as unknown as { destroy(): void }).destroy();
+        } else if (body instanceof ReadableStream) void body.cancel().catch(() => {});
+      } catch {
+        // already closed
+      }
       void iterator.return?.();
     };
     signal.addEventListener("abort", onAbort, { once: true });

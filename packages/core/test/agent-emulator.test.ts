@@ -1,0 +1,245 @@
+// RemoteAgent against the platform emulator over real HTTP: exactly-once handling, replies,
+// push delivery, pause/removal, clean shutdown.
+import { randomUUID } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import { PlatformClient, RemoteAgent, startA2AServer } from "../src/index.js";
+import type { InboundMessage } from "../src/index.js";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+
+async function setup(compat: "latest" | "2026-04" = "latest", agentUrl?: string) {
+  const emu: Emulator = await startEmulator({ compat });
+  cleanups.push(() => emu.close());
+  const a = await emu.admin.createWorkspace({
+    name: "agent",
+    ...(agentUrl ? { url: agentUrl } : {}),
+  });
+  const p = await emu.admin.createWorkspace({ name: "peer" });
+  const agentToken = a.token ?? (await emu.admin.createToken(a.id));
+  const peerToken = p.token ?? (await emu.admin.createToken(p.id));
+  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: a.id, token: agentToken });
+  const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: peerToken });
+  cleanups.push(async () => {
+    await client.close();
+    await peer.close();
+  });
+  return { emu, a, p, client, peer };
+}
+
+function counter() {
+  const counts = new Map<string, number>();
+  return {
+    counts,
+    add: (m: InboundMessage) =>
+      counts.set(m.messageId ?? "?", (counts.get(m.messageId ?? "?") ?? 0) + 1),
+    total: () => [...counts.values()].reduce((x, y) => x + y, 0),
+    max: () => Math.max(0, ...counts.values()),
+  };
+}
+
+describe("RemoteAgent against the emulator (latest contract, poll delivery)", () => {
+  it("handles each message once across a 410 reset and a re-delivered messageId, and replies", async () => {
+    const { emu, a, client, peer } = await setup();
+    const c = counter();
+    const agent = new RemoteAgent({
+      client,
+      pollIntervalMs: 50,
+      handler: (m) => {
+        c.add(m);
+        return `echo:${m.text}`;
+      },
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    expect(agent.delivery).toBe("poll");
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    for (const id of ids.slice(0, 3)) await peer.callPeer(a.id, `hello ${id}`, { messageId: id });
+    await waitFor(() => c.counts.size === 3);
+    // The platform forgets the cursor: the next fetch gets 410 and the agent re-reads.
+    emu.injectFault({
+      method: "GET",
+      path: new RegExp(`/workspaces/${a.id}/activity`),
+      status: 410,
+      body: { error: "cursor expired" },
+    });
+    for (const id of ids.slice(3)) await peer.callPeer(a.id, `hello ${id}`, { messageId: id });
+    // The proxy re-delivers an already handled request (same messageId).
+    await peer.callPeer(a.id, `hello ${ids[0]}`, { messageId: ids[0] });
+    await waitFor(() => c.counts.size === 6);
+    const rows = emu.activity(a.id).filter((r) => r["method"] === "message/send");
+    await waitFor(() => agent.cursor === rows.at(-1)?.["id"]);
+    await agent.stop();
+    expect(c.max()).toBe(1);
+    expect(c.total()).toBe(6);
+    // replies went back to the peer (stored in its activity as poll deliveries)
+    const peerRows = emu.activity(peer.workspaceId);
+    const replies = peerRows
+      .map((r) => JSON.stringify(r["request_body"] ?? ""))
+      .filter((s) => s.includes("echo:"));
+    expect(replies).toHaveLength(6);
+  });
+
+  it("wakes up on the event stream instead of waiting for the poll interval", async () => {
+    const { a, client, peer } = await setup();
+    const c = counter();
+    const agent = new RemoteAgent({
+      client,
+      pollIntervalMs: 60_000,
+      handler: (m) => void c.add(m),
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const id = randomUUID();
+    // give the SSE subscription a moment to connect
+    await new Promise((r) => setTimeout(r, 200));
+    await peer.callPeer(a.id, "wake up", { messageId: id });
+    await waitFor(() => c.counts.get(id) === 1, { timeoutMs: 5_000 });
+    await agent.stop();
+  });
+
+  it("retries failing handlers and still handles each message once", async () => {
+    const { a, client, peer } = await setup();
+    const successes = counter();
+    const attempts = new Map<string, number>();
+    const agent = new RemoteAgent({
+      client,
+      pollIntervalMs: 50,
+      retryBaseMs: 10,
+      maxAttempts: 3,
+      handler: (m) => {
+        const n = (attempts.get(m.messageId!) ?? 0) + 1;
+        attempts.set(m.messageId!, n);
+        if (n < 3 && m.text.includes("flaky")) throw new Error("transient");
+        successes.add(m);
+      },
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    await peer.callPeer(a.id, "flaky one", { messageId: ids[0] });
+    await peer.callPeer(a.id, "steady", { messageId: ids[1] });
+    await peer.callPeer(a.id, "flaky two", { messageId: ids[2] });
+    await waitFor(() => successes.counts.size === 3);
+    await agent.stop();
+    expect(successes.max()).toBe(1);
+    expect(attempts.get(ids[0]!)).toBe(3);
+    expect(attempts.get(ids[1]!)).toBe(1);
+  });
+
+  it("ends with 'paused' when the workspace is paused and 'removed' when it is deleted", async () => {
+    const { emu, a, client } = await setup();
+    const agent = new RemoteAgent({ client, heartbeatIntervalMs: 30, handler: () => {} });
+    await agent.start();
+    await emu.admin.pause(a.id);
+    expect((await agent.done).reason).toBe("paused");
+
+    const second = await setup();
+    const agent2 = new RemoteAgent({
+      client: second.client,
+      heartbeatIntervalMs: 30,
+      handler: () => {},
+    });
+    await agent2.start();
+    await second.emu.admin.deleteWorkspace(second.a.id);
+    expect((await agent2.done).reason).toBe("removed");
+  });
+});
+
+describe("RemoteAgent against the emulator (baseline contract)", () => {
+  it("poll delivery de-duplicates the newest-first re-listing: each message once", async () => {
+    // Baseline: the proxy forwards to the workspace URL and logs an activity row; the agent polls them.
+    const sink = await startA2AServer({
+      agentCard: { name: "sink" },
+      onMessage: () => "ok",
+      pathSecret: false,
+    });
+    cleanups.push(() => sink.close());
+    const { a, client, peer } = await setup("2026-04", sink.url);
+    const c = counter();
+    const agent = new RemoteAgent({
+      client,
+      delivery: "poll",
+      pollIntervalMs: 20,
+      handler: (m) => void c.add(m),
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    for (const id of ids) {
+      await peer.callPeer(a.id, `msg ${id}`, { messageId: id });
+      await new Promise((r) => setTimeout(r, 30)); // several polls re-list the same rows
+    }
+    await waitFor(() => c.counts.size === 5);
+    await new Promise((r) => setTimeout(r, 100));
+    await agent.stop();
+    expect(c.max()).toBe(1);
+    expect([...c.counts.keys()].sort()).toEqual([...ids].sort());
+  });
+
+  it("defaults to push: registers its server URL and answers through the proxy", async () => {
+    const { a, client, peer } = await setup("2026-04");
+    const c = counter();
+    const agent = new RemoteAgent({
+      client,
+      handler: (m) => {
+        c.add(m);
+        return `pong:${m.text}`;
+      },
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    expect(agent.delivery).toBe("push");
+    expect(agent.pushUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.+/);
+    const id = randomUUID();
+    const r1 = await peer.callPeer(a.id, "ping", { messageId: id });
+    const r2 = await peer.callPeer(a.id, "ping", { messageId: id }); // proxy re-delivery
+    expect(r1.status).toBe("completed");
+    expect("text" in r1 && r1.text).toContain("pong:ping");
+    expect("text" in r2 && r2.text).toContain("pong:ping");
+    expect(c.counts.get(id)).toBe(1);
+    await agent.stop();
+  });
+});
+
+describe("shutdown", () => {
+  it("stop() leaves no timers, sockets or servers behind (poll with SSE, and push)", async () => {
+    const { client } = await setup();
+    const baseline = await setup("2026-04");
+    // warm up keep-alive pools so that what remains is comparable
+    await client.capabilities();
+    await baseline.client.capabilities();
+    const before = process
+      .getActiveResourcesInfo()
+      .filter((r) => r === "Timeout" || r === "TCPServerWrap").length;
+    const poll = new RemoteAgent({
+      client,
+      heartbeatIntervalMs: 20,
+      pollIntervalMs: 20,
+      handler: () => {},
+    });
+    const push = new RemoteAgent({
+      client: baseline.client,
+      heartbeatIntervalMs: 20,
+      handler: () => {},
+    });
+    await poll.start();
+    await push.start();
+    await new Promise((r) => setTimeout(r, 100));
+    const during = process
+      .getActiveResourcesInfo()
+      .filter((r) => r === "Timeout" || r === "TCPServerWrap").length;
+    expect(during).toBeGreaterThan(before);
+    await poll.stop();
+    await push.stop();
+    const after = process
+      .getActiveResourcesInfo()
+      .filter((r) => r === "Timeout" || r === "TCPServerWrap").length;
+    expect(after).toBeLessThanOrEqual(before);
+  });
+});
