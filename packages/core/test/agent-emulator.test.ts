@@ -10,7 +10,7 @@ import type { InboundMessage } from "../src/index.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+  for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
 });
 
 async function setup(compat: "latest" | "2026-04" = "latest", agentUrl?: string) {
@@ -101,6 +101,7 @@ describe("RemoteAgent against the emulator (latest contract, poll delivery)", ()
     await peer.callPeer(a.id, "wake up", { messageId: id });
     await waitFor(() => c.counts.get(id) === 1, { timeoutMs: 5_000 });
     await agent.stop();
+    expect(c.counts.get(id)).toBe(1); // delivered long before the 60 s poll interval
   });
 
   it("retries failing handlers and still handles each message once", async () => {
