@@ -999,8 +999,11 @@ export class PlatformClient {
       const r = parseWire(activityRowSchema, item);
       if (r.ok) rows.push(r.value);
     }
+    // Without a cursor or window both contracts answer newest-first: reverse to oldest-first.
+    const windowed =
+      caps.cursors && (query.since_id !== undefined || query.since_secs !== undefined);
+    if (!windowed) rows.reverse();
     if (!caps.cursors) {
-      rows.reverse();
       if (options.sinceId) {
         const at = rows.findIndex((r) => r.id === options.sinceId);
         if (at !== -1) rows = rows.slice(at + 1);

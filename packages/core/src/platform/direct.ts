@@ -19,10 +19,15 @@ export async function postToPeer(
     userAgent: string;
   },
 ): Promise<HttpResponse> {
-  const url = new URL(peerUrl);
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
+  let url: URL | undefined;
+  try {
+    url = new URL(peerUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
     throw new MoleculePeerError(
-      `peer ${options.peerId} advertises a non-http(s) URL; call it through the platform proxy (via: "proxy")`,
+      `peer ${options.peerId} advertises no http(s) URL (it may use poll delivery); call it through the platform proxy (via: "proxy")`,
       { peerId: options.peerId, code: "peer_url_invalid" },
     );
   }
