@@ -1,3 +1,5 @@
+import { isMoleculeError, MoleculeError } from "../transport/index.js";
+
 /** Machine-readable reasons a plugin operation can fail. */
 export type PluginErrorCode =
   /** The plugin name does not match `^[a-z0-9][a-z0-9._-]{0,127}$`. */
@@ -42,26 +44,24 @@ export interface PluginInstallErrorOptions {
 }
 
 /**
- * Any failure of `installPlugin`, `extractPluginArchive` or `verifyPluginHash`'s input checks.
+ * Any failure of `installPlugin`, `extractPluginArchive` or `verifyPluginHash`'s input checks
+ * (a `MoleculeError`, so `isMoleculeError(err, "sha256_mismatch")` works too).
  * `code` says what went wrong; the message says what to do next. When it is thrown by
  * `installPlugin`, the previous install is untouched and no staging folder is left behind.
  */
-export class PluginInstallError extends Error {
+export class PluginInstallError extends MoleculeError {
   /** What went wrong (stable, machine-readable). */
-  readonly code: PluginErrorCode;
-  /** Whether retrying the same call may succeed. */
-  readonly retryable: boolean;
-  /** HTTP status of the platform's answer, when the download failed. */
-  readonly status: number | undefined;
+  declare readonly code: PluginErrorCode;
   /** The archive entry concerned, when there is one. */
   readonly entry: string | undefined;
 
   constructor(code: PluginErrorCode, message: string, options: PluginInstallErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "PluginInstallError";
-    this.code = code;
-    this.retryable = options.retryable ?? false;
-    this.status = options.status;
+    super(message, {
+      code,
+      retryable: options.retryable ?? false,
+      ...(options.status === undefined ? {} : { status: options.status }),
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    });
     this.entry = options.entry;
   }
 }
@@ -71,7 +71,5 @@ export function isPluginInstallError(
   err: unknown,
   code?: PluginErrorCode,
 ): err is PluginInstallError {
-  if (!(err instanceof Error) || err.name !== "PluginInstallError") return false;
-  const c = (err as { code?: unknown }).code;
-  return typeof c === "string" && (code === undefined || c === code);
+  return isMoleculeError(err, code) && (err as Error).name === "PluginInstallError";
 }
