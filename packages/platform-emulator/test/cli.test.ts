@@ -1,0 +1,111 @@
+// The `molecule-platform-emulator` command: flags, the `listening on` line, clean exit on signals.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const children: ChildProcessWithoutNullStreams[] = [];
+
+function run(args: string[]): ChildProcessWithoutNullStreams {
+  const child = spawn(
+    process.execPath,
+    [
+      "--experimental-transform-types",
+      "--no-warnings",
+      "--import",
+      join(here, "ts-hook.mjs"),
+      join(here, "..", "src", "bin.ts"),
+      ...args,
+    ],
+    { stdio: "pipe" },
+  );
+  children.push(child);
+  return child;
+}
+
+function firstLines(child: ChildProcessWithoutNullStreams, n: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (c: string) => {
+      out += c;
+      const lines = out.split("\n");
+      if (lines.length > n) resolve(lines.slice(0, n));
+    });
+    child.once("exit", (code) => reject(new Error(`exited with ${code}: ${out}`)));
+  });
+}
+
+function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once("exit", (code) => resolve(code));
+  });
+}
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
+});
+
+describe("molecule-platform-emulator", () => {
+  it("prints `listening on <url>` and the admin token, serves the compat, exits 0 on SIGTERM", async () => {
+    const child = run(["--port", "0", "--compat", "2026-04", "--admin-token", "adm-secret"]);
+    const [listening, admin] = await firstLines(child, 2);
+    const url = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(listening ?? "")?.[1];
+    expect(url).toBeDefined();
+    expect(admin).toBe("admin token: adm-secret");
+    const created = await fetch(`${url}/workspaces`, {
+      method: "POST",
+      headers: { Authorization: "Bearer adm-secret" },
+      body: JSON.stringify({ name: "cli", runtime: "external" }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    // baseline contract: the unknown cursor is ignored (200), not 410
+    const act = await fetch(
+      `${url}/workspaces/${id}/activity?since_id=00000000-0000-0000-0000-000000000000`,
+      {
+        headers: { Authorization: "Bearer adm-secret" },
+      },
+    );
+    expect(act.status).toBe(200);
+    child.kill("SIGTERM");
+    expect(await exitOf(child)).toBe(0);
+  });
+
+  it("exits 0 on SIGINT and persists --state-file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "emu-cli-"));
+    try {
+      const stateFile = join(dir, "org.json");
+      const child = run(["--port", "0", "--state-file", stateFile]);
+      const [listening, admin] = await firstLines(child, 2);
+      const url = listening?.replace("listening on ", "");
+      const token = admin?.replace("admin token: ", "");
+      const r = await fetch(`${url}/workspaces`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ name: "kept", runtime: "external" }),
+      });
+      const { id } = (await r.json()) as { id: string };
+      child.kill("SIGINT");
+      expect(await exitOf(child)).toBe(0);
+      const saved = JSON.parse(await readFile(stateFile, "utf8")) as {
+        workspaces: { id: string }[];
+      };
+      expect(saved.workspaces.map((w) => w.id)).toContain(id);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rejects a bad --compat with exit code 2", async () => {
+    const child = run(["--compat", "2025"]);
+    let err = "";
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    expect(await exitOf(child)).toBe(2);
+    expect(err).toContain('--compat must be "latest" or "2026-04"');
+  });
+});

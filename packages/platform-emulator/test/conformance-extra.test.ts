@@ -1,0 +1,199 @@
+/* oxlint-disable typescript/no-explicit-any */
+// Conformance: queue attempt limit, since_secs, discovery of poll workspaces, test-token,
+// non-external create, X-Source-Workspace-Id ignored.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Emulator } from "../src/index.js";
+import {
+  emulator,
+  envelope,
+  makeWs,
+  req,
+  startAgent,
+  until,
+  type Agent,
+  type Ws,
+} from "./helpers.js";
+
+describe.each(["latest", "2026-04"] as const)("queue and misc (%s)", (compat) => {
+  let emu: Emulator;
+  let agent: Agent;
+  let target: Ws;
+  beforeAll(async () => {
+    emu = await emulator({ compat, queueMaxAttempts: 2 });
+    agent = await startAgent();
+    target = await makeWs(emu, "busy", { url: agent.url });
+  });
+  afterAll(async () => {
+    await emu.close();
+    await agent.close();
+  });
+
+  it("a queued item is failed after the maximum number of dispatch attempts", async () => {
+    emu.injectFault({
+      path: `/workspaces/${target.id}/a2a`,
+      stage: "forward",
+      reset: true,
+      count: 3,
+    });
+    const r = await req(emu, "POST", `/workspaces/${target.id}/a2a`, { body: envelope("x") });
+    expect(r.status).toBe(202);
+    const hb = () =>
+      req(emu, "POST", "/registry/heartbeat", {
+        body: { workspace_id: target.id },
+        token: target.token,
+      });
+    await hb();
+    await until(
+      () => emu.queue(target.id)[0]?.status === "queued" && emu.queue(target.id)[0]?.attempts === 1,
+    );
+    await hb();
+    await until(() => emu.queue(target.id)[0]?.status === "failed");
+    expect(emu.queue(target.id)[0]?.attempts).toBe(2);
+  });
+
+  it("X-Source-Workspace-Id alone is an unauthenticated canvas call (source_id null)", async () => {
+    const other = await makeWs(emu, "other", { url: agent.url });
+    const mid = crypto.randomUUID();
+    const r = await req(emu, "POST", `/workspaces/${target.id}/a2a`, {
+      body: envelope("x", mid),
+      headers: { "X-Source-Workspace-Id": other.id },
+    });
+    expect(r.status).toBe(200);
+    const row = emu
+      .activity(target.id)
+      .find((x: any) => x.request_body?.params?.message?.messageId === mid) as any;
+    expect(row.source_id).toBeNull();
+  });
+
+  it("GET /admin/workspaces/:id/test-token mints a token with the admin bearer only", async () => {
+    expect((await req(emu, "GET", `/admin/workspaces/${target.id}/test-token`)).status).toBe(401);
+    const r = await req(emu, "GET", `/admin/workspaces/${target.id}/test-token`, {
+      token: emu.adminToken,
+    });
+    expect(r.json.workspace_id).toBe(target.id);
+    expect(
+      (await req(emu, "GET", `/workspaces/${target.id}/state`, { token: r.json.auth_token }))
+        .status,
+    ).toBe(200);
+  });
+
+  it("a non-external create answers provisioning and the row fails (no provisioner)", async () => {
+    const r = await req(emu, "POST", "/workspaces", {
+      body: { name: "docker-ws" },
+      token: emu.adminToken,
+    });
+    expect(r.status).toBe(201);
+    expect(r.json).toMatchObject({ status: "provisioning", workspace_access: "none" });
+    expect((await emu.admin.getWorkspace(r.json.id))["status"]).toBe("failed");
+  });
+
+  it("trailing slashes redirect like gin", async () => {
+    const r = await req(emu, "GET", `/workspaces/${target.id}/`);
+    expect(r.status).toBe(301);
+    expect(r.headers.get("location")).toBe(`/workspaces/${target.id}`);
+  });
+});
+
+describe("latest-only details", () => {
+  let emu: Emulator;
+  let a: Ws, b: Ws;
+  beforeAll(async () => {
+    emu = await emulator();
+    a = await makeWs(emu, "a");
+    b = await makeWs(emu, "b");
+  });
+  afterAll(async () => emu.close());
+
+  it("since_secs returns the recent window oldest-first", async () => {
+    await req(emu, "POST", `/workspaces/${a.id}/a2a`, { body: envelope("old") });
+    emu.advanceClock(120_000);
+    await req(emu, "POST", `/workspaces/${a.id}/a2a`, { body: envelope("new1") });
+    await req(emu, "POST", `/workspaces/${a.id}/a2a`, { body: envelope("new2") });
+    const r = await req(emu, "GET", `/workspaces/${a.id}/activity?since_secs=60`, {
+      token: a.token,
+    });
+    expect(r.json.map((x: any) => x.data.text)).toEqual(["new1", "new2"]);
+    expect(
+      (await req(emu, "GET", `/workspaces/${a.id}/activity?since_secs=abc`, { token: a.token }))
+        .status,
+    ).toBe(400);
+  });
+
+  it("a since_id cursor pages forward with limit", async () => {
+    const all = await req(emu, "GET", `/workspaces/${a.id}/activity?since_secs=100000`, {
+      token: a.token,
+    });
+    const first = all.json[0].id;
+    const page = await req(emu, "GET", `/workspaces/${a.id}/activity?since_id=${first}&limit=1`, {
+      token: a.token,
+    });
+    expect(page.json.map((x: any) => x.data.text)).toEqual(["new1"]);
+    const page2 = await req(
+      emu,
+      "GET",
+      `/workspaces/${a.id}/activity?since_id=${page.json[0].id}`,
+      { token: a.token },
+    );
+    expect(page2.json.map((x: any) => x.data.text)).toEqual(["new2"]);
+  });
+
+  it("a cursor from another workspace is 410", async () => {
+    await req(emu, "POST", `/workspaces/${b.id}/a2a`, { body: envelope("b's") });
+    const bRow = emu.activity(b.id)[0] as any;
+    expect(
+      (
+        await req(emu, "GET", `/workspaces/${a.id}/activity?since_id=${bRow.id}`, {
+          token: a.token,
+        })
+      ).status,
+    ).toBe(410);
+  });
+
+  it("discover of a poll workspace answers an empty url and delivery_mode poll; offline is 503", async () => {
+    // the clock moved past the liveness window in an earlier test: b is offline until it heartbeats
+    const offline = await req(emu, "GET", `/registry/discover/${b.id}`, {
+      token: a.token,
+      headers: { "X-Workspace-ID": a.id },
+    });
+    expect(offline.json).toEqual({ error: "workspace not available", status: "offline" });
+    await req(emu, "POST", "/registry/heartbeat", { body: { workspace_id: b.id }, token: b.token });
+    const r = await req(emu, "GET", `/registry/discover/${b.id}`, {
+      token: a.token,
+      headers: { "X-Workspace-ID": a.id },
+    });
+    expect(r.json).toEqual({ id: b.id, url: "", name: "b", delivery_mode: "poll" });
+  });
+
+  it("external workspaces registered without url default to poll delivery", async () => {
+    const created = await emu.admin.createWorkspace({ name: "default-poll" });
+    const r = await req(emu, "POST", "/registry/register", {
+      body: { id: created.id, agent_card: {} },
+      token: created.token,
+    });
+    expect(r.json.delivery_mode).toBe("poll");
+    const withUrl = await req(emu, "POST", "/registry/register", {
+      body: { id: created.id, url: "http://127.0.0.1:9/a2a", agent_card: {} },
+      token: created.token,
+    });
+    expect(withUrl.json.delivery_mode).toBe("push");
+  });
+});
+
+describe("2026-04-only details", () => {
+  it("no poll delivery: register without url is 400 and a URL-less target is 503 workspace has no URL", async () => {
+    const emu = await emulator({ compat: "2026-04" });
+    try {
+      const created = await emu.admin.createWorkspace({ name: "no-url" });
+      const r = await req(emu, "POST", "/registry/register", {
+        body: { id: created.id, delivery_mode: "poll", agent_card: {} },
+        token: created.token,
+      });
+      expect(r.json).toEqual({ error: "invalid request body" });
+      const call = await req(emu, "POST", `/workspaces/${created.id}/a2a`, { body: envelope("x") });
+      expect(call.status).toBe(503);
+      expect(call.json).toEqual({ error: "workspace has no URL", status: "provisioning" });
+    } finally {
+      await emu.close();
+    }
+  });
+});
