@@ -20,6 +20,7 @@ export interface ConnectOptions {
   workspaceId: string;
   token?: string;
   pollInterval?: string;
+  heartbeatInterval?: string;
   cursorFile?: string;
   delivery?: string;
   port?: string;
@@ -77,6 +78,12 @@ export function registerConnectCommand(program: Command): void {
       new Option("--poll-interval <seconds>", "poll interval in seconds (default 5)").env(
         "MOLECULE_POLL_INTERVAL",
       ),
+    )
+    .addOption(
+      new Option(
+        "--heartbeat-interval <seconds>",
+        "heartbeat and pause/removal check interval in seconds (default 30)",
+      ).env("MOLECULE_HEARTBEAT_INTERVAL"),
     )
     .addOption(
       new Option("--cursor-file <path>", "persist the poll cursor here (default: in memory)").env(
@@ -181,6 +188,7 @@ export async function resolveHandler(
 /** Runs the agent until it ends or a signal arrives; resolves with the process exit code. */
 export async function runConnect(opts: ConnectOptions): Promise<number> {
   const pollSeconds = positive(opts.pollInterval, "--poll-interval", "seconds");
+  const heartbeatSeconds = positive(opts.heartbeatInterval, "--heartbeat-interval", "seconds");
   const port = positive(opts.port, "--port", "port") ?? 0;
   const concurrency = positive(opts.concurrency, "--concurrency", "handlers");
   const handler = await resolveHandler(opts.handler);
@@ -223,6 +231,7 @@ export async function runConnect(opts: ConnectOptions): Promise<number> {
     agentCard: { name: opts.agentName || `remote-${opts.workspaceId.slice(0, 8)}` },
     ...(delivery ? { delivery } : {}),
     ...(pollSeconds !== undefined ? { pollIntervalMs: pollSeconds * 1000 } : {}),
+    ...(heartbeatSeconds !== undefined ? { heartbeatIntervalMs: heartbeatSeconds * 1000 } : {}),
     ...(concurrency !== undefined ? { concurrency: Math.floor(concurrency) } : {}),
     ...(opts.cursorFile ? { cursorStore: new FileCursorStore(expandHome(opts.cursorFile)) } : {}),
     logger,
