@@ -29,6 +29,7 @@ export {
 export {
   installPlugin,
   defaultPluginsDir,
+  readDeclaredPluginSha256,
   PLUGIN_NAME_PATTERN,
   type PluginSourceClient,
   type InstallPluginOptions,

@@ -188,7 +188,7 @@ export async function installPlugin(
       signal,
       ...(download.contentLength === undefined ? {} : { contentLength: download.contentLength }),
     });
-    const declared = await readDeclaredSha256(staging);
+    const declared = await readDeclaredPluginSha256(staging);
     sha256 = await computePluginHash(staging);
     for (const [expected, from] of [
       [options.sha256, "options.sha256"],
@@ -269,8 +269,13 @@ export async function installPlugin(
   return result;
 }
 
-/** Reads the `sha256` declared in `<dir>/plugin.yaml` (fail-closed on a malformed manifest). */
-async function readDeclaredSha256(dir: string): Promise<string | undefined> {
+/**
+ * The `sha256` declared in `<dir>/plugin.yaml`, or undefined when there is no manifest or it
+ * declares none.
+ * @throws PluginInstallError `invalid_manifest` when plugin.yaml is not valid YAML, not a mapping,
+ *   or its `sha256` is not a 64-character lowercase hex string (fail-closed).
+ */
+export async function readDeclaredPluginSha256(dir: string): Promise<string | undefined> {
   const file = path.join(dir, "plugin.yaml");
   const st = await lstat(file).catch(() => undefined);
   if (!st) return undefined;
