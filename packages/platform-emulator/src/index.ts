@@ -208,7 +208,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       writeTimer = setTimeout(() => {
         writeTimer = undefined;
         void flush().catch(() => undefined);
-      }, 50);
+      }, 200);
       writeTimer.unref();
     }
   };

@@ -956,7 +956,7 @@ export class Platform {
 
   private getWorkspace(ctx: Ctx, id: string): void {
     if (!UUID_ANY_RE.test(id)) throw new HttpError(400, { error: "invalid workspace ID" });
-    const w = this.ws(id);
+    const w = this.ws(id.toLowerCase());
     if (w === undefined) throw new HttpError(404, { error: "workspace not found" });
     if (w.status === "removed" && this.latest && ctx.query.get("include_removed") !== "true")
       throw new HttpError(410, {
@@ -971,6 +971,7 @@ export class Platform {
   private deleteWorkspace(ctx: Ctx, id: string): void {
     this.adminAuth(ctx);
     if (!UUID_ANY_RE.test(id)) throw new HttpError(400, { error: "invalid workspace ID" });
+    id = id.toLowerCase();
     const purge = ctx.query.get("purge") === "true";
     const w = this.ws(id);
     const children = this.descendants(id);
