@@ -1,4 +1,10 @@
-import type { DelegationResult, InboundMessage, PeerCallResult } from "@molecule-ai/agent-core";
+import { RemoteAgent } from "@molecule-ai/agent-core";
+import type {
+  DelegationResult,
+  InboundMessage,
+  PeerCallResult,
+  PlatformClient,
+} from "@molecule-ai/agent-core";
 import { generateText, ToolLoopAgent, wrapLanguageModel } from "ai";
 import type { InferToolInput, InferToolOutput, LanguageModelMiddleware, ToolSet } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
@@ -23,6 +29,7 @@ import type {
 import type { FakeClient } from "./helpers.js";
 
 declare const client: FakeClient;
+declare const platform: PlatformClient;
 
 describe("public types", () => {
   it("peerTool infers its input and output", () => {
@@ -75,6 +82,10 @@ describe("public types", () => {
     >();
     expectTypeOf(fromGenerate).returns.resolves.toBeString();
     expectTypeOf(fromGenerate.stream).returns.toEqualTypeOf<AsyncIterable<string>>();
+    // A RemoteAgent handler, as is.
+    expectTypeOf(
+      () => new RemoteAgent({ client: platform, handler: createPeerMessageHandler(agent) }),
+    ).toBeFunction();
     // @ts-expect-error not an agent
     createPeerMessageHandler({ generate: () => "x" });
   });
