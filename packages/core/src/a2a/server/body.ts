@@ -5,49 +5,48 @@ import type { IncomingMessage } from "node:http";
 /** Returned by the body readers when the body exceeds the byte cap. */
 export const TOO_LARGE: unique symbol = Symbol("too-large");
 
-/** Reads a node request body as UTF-8, stopping (and pausing the stream) past `max` bytes. */
+/**
+ * Reads a node request body as UTF-8 and calls `done` once: with the text, with {@link TOO_LARGE}
+ * (the stream is paused past `max` bytes), or with `undefined` when the request failed or was aborted.
+ */
 export function readNodeBody(
   req: IncomingMessage,
   max: number,
-): Promise<string | typeof TOO_LARGE> {
-  return new Promise((resolve, reject) => {
-    let first: Buffer | undefined;
-    let chunks: Buffer[] | undefined;
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > max) {
-        cleanup();
-        req.pause();
-        resolve(TOO_LARGE);
-        return;
-      }
-      if (first === undefined) first = chunk;
-      else (chunks ??= [first]).push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      if (chunks !== undefined) resolve(Buffer.concat(chunks, size).toString("utf8"));
-      else resolve(first === undefined ? "" : first.toString("utf8"));
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
-    };
-    const onClose = (): void => {
-      if (!req.complete) onError(new Error("request aborted"));
-    };
-    const cleanup = (): void => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
-  });
+  done: (text: string | typeof TOO_LARGE | undefined) => void,
+): void {
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let size = 0;
+  const finish = (value: string | typeof TOO_LARGE | undefined): void => {
+    req.off("data", onData);
+    req.off("end", onEnd);
+    req.off("error", onError);
+    req.off("close", onClose);
+    done(value);
+  };
+  const onData = (chunk: Buffer): void => {
+    size += chunk.length;
+    if (size > max) {
+      req.pause();
+      finish(TOO_LARGE);
+    } else if (first === undefined) {
+      first = chunk;
+    } else {
+      (chunks ??= [first]).push(chunk);
+    }
+  };
+  const onEnd = (): void => {
+    if (chunks !== undefined) finish(Buffer.concat(chunks, size).toString("utf8"));
+    else finish(first === undefined ? "" : first.toString("utf8"));
+  };
+  const onError = (): void => finish(undefined);
+  const onClose = (): void => {
+    if (!req.complete) finish(undefined);
+  };
+  req.on("data", onData);
+  req.on("end", onEnd);
+  req.on("error", onError);
+  req.on("close", onClose);
 }
 
 /** Reads a web `ReadableStream` body as UTF-8, cancelling it past `max` bytes. */

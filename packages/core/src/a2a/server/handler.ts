@@ -146,11 +146,20 @@ class Scope {
   #controller: AbortController | undefined;
   #reason: unknown;
   #aborted = false;
+  #attach: ((scope: Scope) => void) | undefined;
+
+  /** `attach` runs once, when the signal is first requested (e.g. to watch for a disconnect). */
+  constructor(attach?: (scope: Scope) => void) {
+    this.#attach = attach;
+  }
 
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.#aborted) this.#controller.abort(this.#reason);
+      const attach = this.#attach;
+      this.#attach = undefined;
+      attach?.(this);
     }
     return this.#controller.signal;
   }
@@ -165,6 +174,40 @@ class Scope {
     this.#reason = reason;
     this.#controller?.abort(reason);
   }
+}
+
+/** The `ctx` passed to `onMessage` (a class, so the lazy `signal` getter lives on the prototype). */
+class HandlerContext implements A2AHandlerContext {
+  readonly #scope: Scope;
+  readonly method: string;
+  readonly requestId: Id;
+  readonly version: "0.3" | "1.0";
+  readonly contextId: string;
+  readonly taskId: string | undefined;
+
+  constructor(
+    scope: Scope,
+    method: string,
+    requestId: Id,
+    version: "0.3" | "1.0",
+    contextId: string,
+    taskId: string | undefined,
+  ) {
+    this.#scope = scope;
+    this.method = method;
+    this.requestId = requestId;
+    this.version = version;
+    this.contextId = contextId;
+    this.taskId = taskId;
+  }
+
+  get signal(): AbortSignal {
+    return this.#scope.signal;
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof (v as { then?: unknown } | null | undefined)?.then === "function";
 }
 
 function rpcResult(id: Id, result: unknown): string {
@@ -213,6 +256,7 @@ function now(): string {
   return new Date().toISOString();
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
 const CANCELED = new Error("task canceled");
 const DISCONNECTED = new Error("caller disconnected");
 const CLOSED = new Error("A2A handler closed");
@@ -373,82 +417,144 @@ class A2AEndpoint implements A2AHandler {
 
   // ------------------------------------------------------------------ adapters
 
-  async handleNode(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
-    const route = this.#route(req.url ?? "/");
-    const headers = req.headers;
-    const method = req.method ?? "GET";
-    let outcome = this.#precheck(method, route, headers["content-type"], headers["content-length"]);
-    if (outcome === undefined) {
+  handleNode(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
+    try {
+      const route = this.#route(req.url ?? "/");
+      const headers = req.headers;
+      const method = req.method ?? "GET";
+      const pre = this.#precheck(method, route, headers["content-type"], headers["content-length"]);
+      if (pre !== undefined) return this.#writeNode(req, res, pre, method);
       if (route === "card") {
         const proto = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
-        outcome = this.#cardOutcome(`${proto}://${headers.host ?? "localhost"}`);
-      } else {
-        outcome = await this.#nodeRpc(req, res, body);
+        return this.#writeNode(
+          req,
+          res,
+          this.#cardOutcome(`${proto}://${headers.host ?? "localhost"}`),
+          method,
+        );
       }
-    }
-    if ("stream" in outcome) {
-      await this.#writeNodeStream(res, outcome);
-      return;
-    }
-    if (res.headersSent || res.destroyed) return;
-    const payload = method === "HEAD" ? "" : outcome.body;
-    res.writeHead(
-      outcome.status,
-      outcome.headers === undefined
-        ? { "content-type": "application/json", "content-length": Buffer.byteLength(outcome.body) }
-        : {
-            ...JSON_HEADERS,
-            ...outcome.headers,
-            "content-length": Buffer.byteLength(outcome.body),
-          },
-    );
-    res.end(payload);
-    if (outcome.status === 413) res.once("finish", () => req.destroy());
-  }
-
-  async #nodeRpc(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<Outcome> {
-    let input: unknown = body;
-    if (input === undefined) {
+      if (body !== undefined) return this.#nodeRpc(req, res, body);
       if (req.readableEnded) {
-        input = (req as { body?: unknown }).body;
-        if (input === undefined) {
-          return httpError(
-            500,
-            A2AErrorCode.InternalError,
-            "The request body was consumed by another middleware; pass it to handleNode(req, res, body)",
+        const parsed = (req as { body?: unknown }).body;
+        if (parsed === undefined) {
+          return this.#writeNode(
+            req,
+            res,
+            httpError(
+              500,
+              A2AErrorCode.InternalError,
+              "The request body was consumed by another middleware; pass it to handleNode(req, res, body)",
+            ),
+            method,
           );
         }
-      } else {
-        let text: string | typeof TOO_LARGE;
-        try {
-          text = await readNodeBody(req, this.#maxBody);
-        } catch {
-          return httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body");
-        }
-        if (text === TOO_LARGE) return this.#tooLarge();
-        input = text;
+        return this.#nodeRpc(req, res, parsed);
       }
+      return new Promise<void>((resolve) => {
+        readNodeBody(req, this.#maxBody, (text) => {
+          let done: Promise<void>;
+          if (text === undefined) {
+            done = this.#writeNode(
+              req,
+              res,
+              httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body"),
+              "POST",
+            );
+          } else if (text === TOO_LARGE) {
+            done = this.#writeNode(req, res, this.#tooLarge(), "POST");
+          } else {
+            done = this.#nodeRpc(req, res, text);
+          }
+          resolve(done);
+        });
+      });
+    } catch (err) {
+      return this.#nodeFailure(res, err);
     }
-    if (Buffer.isBuffer(input) || input instanceof Uint8Array) {
-      if (input.byteLength > this.#maxBody) return this.#tooLarge();
-      input = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8");
+  }
+
+  #nodeFailure(res: ServerResponse, err: unknown): Promise<void> {
+    this.#report(err, "(transport)", null);
+    if (!res.headersSent && !res.destroyed) {
+      const body = '{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Internal error"}}';
+      res.writeHead(500, { "content-type": "application/json", "content-length": body.length });
+      res.end(body);
+    } else {
+      res.destroy();
     }
-    if (typeof input === "string" && Buffer.byteLength(input) > this.#maxBody)
-      return this.#tooLarge();
-    const scope = new Scope();
-    const onClose = (): void => {
-      if (!res.writableFinished) scope.abort(DISCONNECTED);
-    };
-    res.once("close", onClose);
-    this.#inflight.add(scope);
+    return RESOLVED;
+  }
+
+  #writeNode(
+    req: IncomingMessage,
+    res: ServerResponse,
+    outcome: Outcome,
+    method: string,
+  ): Promise<void> {
+    if ("stream" in outcome) {
+      return this.#writeNodeStream(res, outcome).catch((err: unknown) => {
+        this.#report(err, "(stream)", null);
+        res.destroy();
+      });
+    }
+    if (res.headersSent || res.destroyed) return RESOLVED;
     try {
-      const outcome = await this.#rpc(input, req.headers["a2a-version"], scope);
-      if (!("stream" in outcome)) this.#inflight.delete(scope);
-      return outcome;
+      const length = Buffer.byteLength(outcome.body);
+      res.writeHead(
+        outcome.status,
+        outcome.headers === undefined
+          ? { "content-type": "application/json", "content-length": length }
+          : { ...JSON_HEADERS, ...outcome.headers, "content-length": length },
+      );
+      res.end(method === "HEAD" ? undefined : outcome.body);
+      if (outcome.status === 413) res.once("finish", () => req.destroy());
+    } catch (err) {
+      this.#report(err, "(transport)", null);
+      res.destroy();
+    }
+    return RESOLVED;
+  }
+
+  #nodeRpc(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    let input = body;
+    if (Buffer.isBuffer(input) || input instanceof Uint8Array) {
+      if (input.byteLength > this.#maxBody)
+        return this.#writeNode(req, res, this.#tooLarge(), "POST");
+      input = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8");
+    } else if (
+      typeof input === "string" &&
+      input.length > this.#maxBody / 3 &&
+      Buffer.byteLength(input) > this.#maxBody
+    ) {
+      return this.#writeNode(req, res, this.#tooLarge(), "POST");
+    }
+    // The disconnect watch is attached only if the handler (or a stream) asks for the signal.
+    const scope = new Scope((s) => {
+      if (res.destroyed && !res.writableFinished) s.abort(DISCONNECTED);
+      else res.once("close", () => res.writableFinished || s.abort(DISCONNECTED));
+    });
+    this.#inflight.add(scope);
+    let outcome: Outcome | Promise<Outcome>;
+    try {
+      outcome = this.#rpc(input, req.headers["a2a-version"], scope);
     } catch (err) {
       this.#inflight.delete(scope);
-      throw err;
+      return this.#nodeFailure(res, err);
     }
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (o) => {
+          if (!("stream" in o)) this.#inflight.delete(scope);
+          return this.#writeNode(req, res, o, "POST");
+        },
+        (err: unknown) => {
+          this.#inflight.delete(scope);
+          return this.#nodeFailure(res, err);
+        },
+      );
+    }
+    if (!("stream" in outcome)) this.#inflight.delete(scope);
+    return this.#writeNode(req, res, outcome, "POST");
   }
 
   async #writeNodeStream(
@@ -456,6 +562,7 @@ class A2AEndpoint implements A2AHandler {
     outcome: Outcome & { stream: unknown },
   ): Promise<void> {
     const { stream, scope } = outcome as { stream: AsyncGenerator<string>; scope: Scope };
+    void scope.signal; // attaches the disconnect watch
     try {
       res.writeHead(200, SSE_HEADERS);
       res.flushHeaders();
@@ -504,7 +611,12 @@ class A2AEndpoint implements A2AHandler {
           const onAbort = (): void => scope.abort(DISCONNECTED);
           request.signal?.addEventListener("abort", onAbort, { once: true });
           this.#inflight.add(scope);
-          outcome = await this.#rpc(text, request.headers.get("a2a-version") ?? undefined, scope);
+          try {
+            outcome = await this.#rpc(text, request.headers.get("a2a-version") ?? undefined, scope);
+          } catch (err) {
+            this.#report(err, "(transport)", null);
+            outcome = httpError(500, A2AErrorCode.InternalError, "Internal error");
+          }
           if ("stream" in outcome) return this.#fetchStream(outcome, scope);
           this.#inflight.delete(scope);
           request.signal?.removeEventListener("abort", onAbort);
@@ -558,11 +670,12 @@ class A2AEndpoint implements A2AHandler {
 
   // ------------------------------------------------------------------ JSON-RPC core
 
-  async #rpc(
+  /** The JSON-RPC core; synchronous unless the handler (or a task) is asynchronous. */
+  #rpc(
     input: unknown,
     versionHeader: string | string[] | undefined,
     scope: Scope,
-  ): Promise<Outcome> {
+  ): Outcome | Promise<Outcome> {
     let req: unknown;
     if (typeof input === "string") {
       if (exceedsJsonDepth(input, this.#maxDepth)) {
@@ -641,13 +754,13 @@ class A2AEndpoint implements A2AHandler {
     try {
       switch (method) {
         case "message/send":
-          return await this.#send(id, method, "0.3", p, false, scope);
+          return this.#send(id, method, "0.3", p, false, scope);
         case "SendMessage":
-          return await this.#send(id, method, "1.0", p, false, scope);
+          return this.#send(id, method, "1.0", p, false, scope);
         case "message/stream":
-          return await this.#send(id, method, "0.3", p, true, scope);
+          return this.#send(id, method, "0.3", p, true, scope);
         case "SendStreamingMessage":
-          return await this.#send(id, method, "1.0", p, true, scope);
+          return this.#send(id, method, "1.0", p, true, scope);
         case "tasks/get":
           return this.#getTask(id, "0.3", p);
         case "GetTask":
@@ -701,14 +814,14 @@ class A2AEndpoint implements A2AHandler {
     }
   }
 
-  async #send(
+  #send(
     id: Id,
     method: string,
     version: "0.3" | "1.0",
     params: Obj,
     stream: boolean,
     scope: Scope,
-  ): Promise<Outcome> {
+  ): Outcome | Promise<Outcome> {
     if (params["message"] === undefined) {
       return rpcError(id, A2AErrorCode.InvalidParams, "Invalid params: params.message is required");
     }
@@ -728,36 +841,20 @@ class A2AEndpoint implements A2AHandler {
     const contextId = message.contextId ?? randomUUID();
 
     if (!stream && !background) {
-      const ctx: A2AHandlerContext = {
-        get signal() {
-          return scope.signal;
-        },
-        method,
-        requestId: id,
-        version,
-        contextId,
-        taskId: undefined,
-      };
+      const ctx = new HandlerContext(scope, method, id, version, contextId, undefined);
       let result: unknown;
       try {
-        result = await this.#onMessage(message, ctx);
-        if (isAsyncIterable(result)) result = await collectText(result, scope);
-        return {
-          status: 200,
-          body: rpcResult(
-            id,
-            this.#shapeResult(version, this.#toResult(result, message, contextId)),
-          ),
-        };
+        result = this.#onMessage(message, ctx);
       } catch (err) {
-        return this.#handlerError(
-          id,
-          method,
-          err instanceof ShapeError
-            ? new Error(`onMessage returned an invalid result: ${err.message}`)
-            : err,
+        return this.#handlerError(id, method, err);
+      }
+      if (isThenable(result)) {
+        return Promise.resolve(result).then(
+          (r) => this.#answer(id, method, version, r, message, contextId, scope),
+          (err: unknown) => this.#handlerError(id, method, err),
         );
       }
+      return this.#answer(id, method, version, result, message, contextId, scope);
     }
 
     // A task exists before the handler runs: streaming and non-blocking sends.
@@ -771,16 +868,7 @@ class A2AEndpoint implements A2AHandler {
     const taskScope = stream ? scope : new Scope();
     const entry: TaskEntry = { task, cancel: (reason) => taskScope.abort(reason) };
     this.#tasks.set(entry);
-    const ctx: A2AHandlerContext = {
-      get signal() {
-        return taskScope.signal;
-      },
-      method,
-      requestId: id,
-      version,
-      contextId,
-      taskId: task.id,
-    };
+    const ctx = new HandlerContext(taskScope, method, id, version, contextId, task.id);
     if (stream) {
       return {
         status: 200,
@@ -794,6 +882,36 @@ class A2AEndpoint implements A2AHandler {
       this.#inflight.delete(taskScope),
     );
     return { status: 200, body: rpcResult(id, snapshot) };
+  }
+
+  /** The answer to a blocking send, once the handler's result is known. */
+  #answer(
+    id: Id,
+    method: string,
+    version: "0.3" | "1.0",
+    result: unknown,
+    message: A2AMessage,
+    contextId: string,
+    scope: Scope,
+  ): Outcome | Promise<Outcome> {
+    if (isAsyncIterable(result)) {
+      return collectText(result, scope).then(
+        (text) => this.#answer(id, method, version, text, message, contextId, scope),
+        (err: unknown) => this.#handlerError(id, method, err),
+      );
+    }
+    try {
+      const answer = this.#toResult(result, message, contextId);
+      return { status: 200, body: rpcResult(id, this.#shapeResult(version, answer)) };
+    } catch (err) {
+      return this.#handlerError(
+        id,
+        method,
+        err instanceof ShapeError
+          ? new Error(`onMessage returned an invalid result: ${err.message}`)
+          : err,
+      );
+    }
   }
 
   /** Turns a handler result into the v0.3 Task or Message answered to a blocking send. */

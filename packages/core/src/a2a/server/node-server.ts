@@ -77,16 +77,8 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw err;
   }
-  server.on("request", (req, res) => {
-    handler.handleNode(req, res).catch(() => {
-      if (!res.headersSent) {
-        res.writeHead(500, { "content-type": "application/json" });
-        res.end('{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Internal error"}}');
-      } else {
-        res.destroy();
-      }
-    });
-  });
+  // handleNode never rejects: failures are answered with -32603 (or a dropped connection).
+  server.on("request", (req, res) => void handler.handleNode(req, res));
   const publicBase = handlerOptions.publicUrl!.replace(/\/+$/, "");
   const url = publicBase + (pathSecret === undefined ? "" : `/${pathSecret}`);
   let closing: Promise<void> | undefined;

@@ -1,5 +1,5 @@
 // The capability-URL secret guarding the push endpoint: generation and constant-time comparison.
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 
 /** A fresh 256-bit path secret, base64url-encoded (43 characters, URL-safe). */
 export function generatePathSecret(): string {
@@ -18,18 +18,21 @@ export function assertPathSecret(secret: string): void {
 }
 
 /**
- * Compares candidates with a fixed secret in constant time. Both sides are hashed first, so the
- * comparison leaks neither the secret's content nor its length.
+ * Compares candidates with a fixed secret in constant time (`crypto.timingSafeEqual` on
+ * equal-length buffers). A candidate of another length is rejected at once: that reveals only the
+ * secret's length (43 characters for every generated secret), never its content.
  */
 export class SecretMatcher {
-  readonly #digest: Buffer;
+  readonly #secret: Buffer;
 
   constructor(secret: string) {
-    this.#digest = createHash("sha256").update(secret).digest();
+    this.#secret = Buffer.from(secret, "utf8");
   }
 
   /** True when `candidate` equals the secret. */
   matches(candidate: string): boolean {
-    return timingSafeEqual(createHash("sha256").update(candidate).digest(), this.#digest);
+    if (candidate.length !== this.#secret.length) return false; // the secret is ASCII
+    const bytes = Buffer.from(candidate, "utf8");
+    return bytes.length === this.#secret.length && timingSafeEqual(bytes, this.#secret);
   }
 }
