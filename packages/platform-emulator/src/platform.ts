@@ -98,6 +98,8 @@ const NAME_BAD_CHARS = /[\n\r{}[\]|>*&!]/;
 const BOUNDARY_START = "[A2A_RESULT_FROM_PEER]";
 const BOUNDARY_END = "[/A2A_RESULT_FROM_PEER]";
 const STATUS_TEXT = http.STATUS_CODES;
+const HEARTBEAT_INT_AS_FLOAT =
+  /"(?:active_tasks|uptime_seconds|monthly_spend|idle_timeout_seconds)"\s*:\s*-?\d+(?:\.\d|[eE])/;
 
 class HttpError extends Error {
   constructor(
@@ -404,8 +406,15 @@ export class Platform {
     ctx.res.end(data);
   }
 
-  private async body(ctx: Ctx, badBody: string): Promise<Record<string, unknown>> {
+  private async body(
+    ctx: Ctx,
+    badBody: string,
+    rawReject?: RegExp,
+  ): Promise<Record<string, unknown>> {
     const buf = await readBody(ctx.req, MAX_BODY, false);
+    // Go's decoder rejects `1.0` / `1e3` for an int field; JSON.parse cannot tell them from 1.
+    if (rawReject !== undefined && rawReject.test(buf.toString("latin1")))
+      throw new HttpError(400, { error: badBody });
     let v: unknown;
     try {
       v = parseJson(buf);
@@ -1112,7 +1121,7 @@ export class Platform {
   }
 
   private async heartbeat(ctx: Ctx): Promise<void> {
-    const b = await this.body(ctx, "invalid request body");
+    const b = await this.body(ctx, "invalid request body", HEARTBEAT_INT_AS_FLOAT);
     let id: string, errorRate: number, sampleError: string, active: number, uptime: number;
     let currentTask: string | undefined, spend: number, runtimeState: string;
     let caps: Record<string, boolean> | undefined;

@@ -186,6 +186,11 @@ describe.each(["latest", "2026-04"] as const)("registry and lifecycle (%s)", (co
       error: "invalid request body",
     });
     expect((await hb({ workspace_id: ws.id, uptime_seconds: "12" })).status).toBe(400);
+    const asFloat = await req(emu, "POST", "/registry/heartbeat", {
+      raw: `{"workspace_id":"${ws.id}","active_tasks":1.0}`,
+      token: ws.token,
+    });
+    expect(asFloat.json).toEqual({ error: "invalid request body" });
     expect((await hb({ workspace_id: ws.id, error_rate: "x" })).status).toBe(400);
     expect((await hb({ active_tasks: 0 })).status).toBe(400);
     expect(
