@@ -149,6 +149,35 @@ describe("peers as tools in a createAgent loop", () => {
     );
   });
 
+  it("aborting the run cancels a pending peer call", async () => {
+    const me = await workspace("Impatient");
+    await me.register({ agentCard: { name: "Impatient" }, deliveryMode: "poll" });
+    const slow = await workspace("Slow");
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const peerStarted = new Promise<void>((r) => (started = r));
+    await pushAgent(slow, "Slow", async () => {
+      started();
+      await released;
+      return "late answer";
+    });
+    const tools = await loadPeerTools(me, { include: ["Slow"], fresh: true });
+    const model = fakeModel()
+      .respondWithTools([{ name: "call_slow", args: { message: "take your time" }, id: "tc-slow" }])
+      .respond(new AIMessage("unreachable"));
+    const controller = new AbortController();
+    const run = createAgent({ model, tools }).invoke(
+      { messages: [new HumanMessage("go")] },
+      { signal: controller.signal },
+    );
+    await peerStarted;
+    controller.abort(new Error("user cancelled"));
+    await expect(run).rejects.toThrow(/cancelled|abort/i);
+    expect(model.callCount).toBe(1);
+    release();
+  });
+
   it("PeerToolkit adds list_peers and delegate_to_peer that work against the platform", async () => {
     const me = await workspace("Planner");
     await me.register({ agentCard: { name: "Planner" }, deliveryMode: "poll" });
