@@ -143,7 +143,6 @@ export async function extractPluginArchive(
   let wakeSink: (() => void) | undefined;
   let entries = 0;
   let declaredBytes = 0;
-  let unpackedBytes = 0;
   let sawEof = false;
 
   const fail = (code: PluginErrorCode, message: string, entry?: string, cause?: unknown): false => {
@@ -341,7 +340,6 @@ export async function extractPluginArchive(
     gunzipError = err;
   });
   const countUnpacked = new ByteCounter((n, chunk, first) => {
-    unpackedBytes = n;
     if (first && isNestedCompression(chunk)) {
       throw new PluginInstallError(
         "invalid_archive",
@@ -410,7 +408,6 @@ export async function extractPluginArchive(
     );
   }
   if (fatal) throw fatal;
-  void unpackedBytes;
   return result;
 }
 
