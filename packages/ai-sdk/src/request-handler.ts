@@ -39,7 +39,10 @@ export interface PeerRequestHandlerOptions {
    * 404. Register `https://host/route/<secret>` with the platform. Strongly recommended.
    */
   pathSecret?: string;
-  /** The JSON-RPC endpoint path (default `/`). */
+  /**
+   * The path the handler is mounted under (default `/`), e.g. `"/api/molecule"` for a Next.js
+   * `app/api/molecule/[...path]/route.ts`. The endpoint is `<basePath>/<pathSecret>`.
+   */
   basePath?: string;
   /** Largest request body accepted, in bytes (default 1 MiB, larger is a 413). */
   maxBodyBytes?: number;
@@ -70,8 +73,10 @@ const STREAM_METHODS = new Set(["message/stream", "SendStreamingMessage"]);
  * the second request gets the first answer.
  *
  * @example
- * // app/api/molecule/[secret]/route.ts
- * export const POST = createPeerRequestHandler({ client, handler: createPeerMessageHandler(agent), pathSecret });
+ * // app/api/molecule/[...path]/route.ts; register https://<app>/api/molecule/<pathSecret>
+ * export const POST = createPeerRequestHandler({
+ *   client, handler: createPeerMessageHandler(agent), basePath: "/api/molecule", pathSecret,
+ * });
  * export const GET = POST; // serves the agent card
  */
 export function createPeerRequestHandler(options: PeerRequestHandlerOptions): PeerRequestHandler {

@@ -181,4 +181,50 @@ describe("createPeerRequestHandler behind the emulator", () => {
     expect(chunks.join("")).toBe('You said "stream please" (turn 1)');
     expect(model.doStreamCalls.length).toBeGreaterThan(0);
   });
+
+  it("aborts the handler when the caller goes away", async () => {
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    let aborted!: () => void;
+    const sawAbort = new Promise<void>((r) => (aborted = r));
+    const handle = createPeerRequestHandler({
+      agentCard: { name: "slow" },
+      handler: createPeerMessageHandler(async ({ abortSignal }) => {
+        started();
+        await new Promise<void>((resolve) =>
+          abortSignal?.addEventListener("abort", () => resolve(), { once: true }),
+        );
+        aborted();
+        return "never sent";
+      }),
+    });
+    const slow = await serve(handle);
+    try {
+      const controller = new AbortController();
+      const call = fetch(`${slow.origin}/`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "message/send",
+          params: {
+            message: {
+              kind: "message",
+              role: "user",
+              messageId: "slow-1",
+              parts: [{ kind: "text", text: "wait" }],
+            },
+          },
+        }),
+        signal: controller.signal,
+      });
+      await running;
+      controller.abort();
+      await expect(call).rejects.toMatchObject({ name: "AbortError" });
+      await sawAbort; // resolves only if the handler's abortSignal fired
+    } finally {
+      await slow.close();
+    }
+  });
 });
