@@ -390,9 +390,10 @@ export class PlatformClient {
     this.#tokenLoaded = true;
   }
 
-  async #send(spec: RequestSpec): Promise<HttpResponse> {
-    if (!this.#tokenLoaded) await this.#ensureToken();
-    return await this.#transport.send(spec);
+  #send(spec: RequestSpec): Promise<HttpResponse> {
+    // No extra async hop on the hot path once the token is loaded.
+    if (this.#tokenLoaded) return this.#transport.send(spec);
+    return this.#ensureToken().then(() => this.#transport.send(spec));
   }
 
   #fail(res: HttpResponse, op: string, hints?: Hints): MoleculeError {

@@ -1,5 +1,6 @@
 // The HTTP transport: one undici dispatcher, per-call timeout + AbortSignal, the platform's headers,
 // and the retry policy. It knows nothing about endpoints.
+import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import { Agent, type Dispatcher } from "undici";
@@ -269,15 +270,19 @@ export class HttpTransport {
     const userSignal = spec.signal;
     if (userSignal?.aborted) throw userSignal.reason;
     const timeoutMs = spec.timeoutMs ?? this.#timeoutMs;
-    const controller = new AbortController();
+    // A plain EventEmitter as undici's abort signal: much cheaper than an AbortController on the
+    // hot path (heartbeats); the caller's AbortSignal is bridged to it only when given.
+    const abort = new EventEmitter();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      abort.emit("abort");
     }, timeoutMs);
-    const onAbort = (): void => controller.abort();
-    userSignal?.addEventListener("abort", onAbort, { once: true });
-    const started = performance.now();
+    const onAbort = userSignal ? (): void => void abort.emit("abort") : undefined;
+    if (onAbort) userSignal?.addEventListener("abort", onAbort, { once: true });
+    let streaming = false;
+    const debug = this.#logger?.debug;
+    const started = debug ? performance.now() : 0;
     try {
       const res = await this.#dispatcher.request({
         origin: this.origin,
@@ -285,16 +290,19 @@ export class HttpTransport {
         method: spec.method,
         headers,
         body: body ?? null,
-        signal: controller.signal,
+        signal: abort,
       });
       if (spec.stream) {
         clearTimeout(timer);
+        streaming = true; // keep the caller's signal bridged: aborting it cancels the body
         return { status: res.statusCode, headers: res.headers, body: undefined, stream: res.body };
       }
       const text = await res.body.text();
-      this.#logger?.debug?.(
-        `${spec.method} ${spec.path} -> ${res.statusCode} in ${Math.round(performance.now() - started)} ms`,
-      );
+      if (debug) {
+        this.#logger?.debug?.(
+          `${spec.method} ${spec.path} -> ${res.statusCode} in ${Math.round(performance.now() - started)} ms`,
+        );
+      }
       return { status: res.statusCode, headers: res.headers, body: parseBody(text) };
     } catch (err) {
       if (userSignal?.aborted) throw userSignal.reason;
@@ -311,7 +319,7 @@ export class HttpTransport {
       );
     } finally {
       clearTimeout(timer);
-      userSignal?.removeEventListener("abort", onAbort);
+      if (onAbort && !streaming) userSignal?.removeEventListener("abort", onAbort);
     }
   }
 
