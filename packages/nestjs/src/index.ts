@@ -19,6 +19,23 @@ export type {
 } from "./options.js";
 export { NoPeerHandlerError, PeerMessageDispatcher, PeerReplyTypeError } from "./explorer.js";
 export { MoleculeAgentLifecycle } from "./lifecycle.js";
-// Re-exported so the injection tokens are the very classes this module provides.
-export { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-export type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
+// Re-exported so the injection tokens are the very classes this module provides, and so a Nest app
+// needs no direct dependency on the core package for the common cases.
+export {
+  FileCursorStore,
+  FileTokenStore,
+  MemoryCursorStore,
+  MemoryTokenStore,
+  PlatformClient,
+  RemoteAgent,
+  sanitizePeerText,
+} from "@molecule-ai/agent-core";
+export type {
+  AgentCard,
+  CursorStore,
+  HandlerContext,
+  InboundMessage,
+  Logger,
+  PeerCallResult,
+  TokenStore,
+} from "@molecule-ai/agent-core";
