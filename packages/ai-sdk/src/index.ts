@@ -6,6 +6,7 @@ export type {
   PeerToolInput,
   PeerToolOptions,
   PeerToolOutput,
+  ToolResultOutput,
 } from "./peer-tool.js";
 export { DELEGATE_TASK_TOOL, LIST_PEERS_TOOL, peerTools } from "./peer-tools.js";
 export type {

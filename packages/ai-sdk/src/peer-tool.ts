@@ -164,7 +164,10 @@ export function peerResultToModelOutput(output: PeerToolOutput): ToolResultOutpu
         value: `The peer ${output.peerId} failed: ${sanitizePeerText(output.text) || "no details"}`,
       };
     case "completed":
-      return { type: "text", value: sanitizePeerText(output.text) };
+      return {
+        type: "text",
+        value: sanitizePeerText(output.text) || "(the peer answered without text)",
+      };
     default: {
       // "input-required" / "working" (and any future A2A state): the text plus how to continue.
       const text = sanitizePeerText(output.text);

@@ -150,6 +150,13 @@ describe("peerTool in a generateText tool loop", () => {
 });
 
 describe("peerResultToModelOutput", () => {
+  it("says so when the peer answered without text", () => {
+    expect(peerResultToModelOutput(completed("p", wrap("  ")))).toEqual({
+      type: "text",
+      value: "(the peer answered without text)",
+    });
+  });
+
   it("explains a queued call", () => {
     const out = peerResultToModelOutput({
       status: "queued",
