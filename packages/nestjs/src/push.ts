@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Controller, Inject, Post, Req, Res } from "@nestjs/common";
+import { Controller, Inject, Post, Req, Res, VERSION_NEUTRAL } from "@nestjs/common";
 import type { Type } from "@nestjs/common";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import { MOLECULE_AGENT_CONFIG } from "./config.js";
@@ -36,7 +36,8 @@ function digest(value: string): Buffer {
  * response, so it behaves the same on the Express and the Fastify adapter.
  */
 export function createPushController(): Type {
-  @Controller()
+  // Version-neutral: URI versioning must not move the URL the platform was given.
+  @Controller({ version: VERSION_NEUTRAL })
   class MoleculePushController {
     readonly #secret: Buffer | undefined;
 

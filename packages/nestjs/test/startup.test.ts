@@ -287,3 +287,55 @@ describe("a message no handler matches", () => {
     expect(await client.fetchInbound()).toEqual([]);
   });
 });
+
+describe("graceful shutdown", () => {
+  it("app.close() waits for an in-flight handler, whose reply still reaches the sender", async () => {
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+
+    @PeerAgent()
+    @Injectable()
+    class SlowAgent {
+      @OnPeerMessage()
+      async handle(msg: InboundMessage): Promise<string> {
+        started();
+        await gate;
+        return `slow: ${msg.text}`;
+      }
+    }
+    const ws = await emu.admin.createWorkspace({ name: "slow" });
+    const peer = await emu.admin.createWorkspace({ name: "waiting-sender" });
+    const nest = await build(
+      [
+        MoleculeAgentModule.forRoot({
+          platformUrl: emu.url,
+          workspaceId: ws.id,
+          token: ws.token,
+          delivery: { mode: "poll", intervalMs: 20 },
+          drainTimeoutMs: 10_000,
+        }),
+      ],
+      [SlowAgent],
+    );
+    await nest.init();
+    const sender = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: peer.id,
+      token: peer.token,
+    });
+    await sender.callPeer(ws.id, "take your time");
+    await running;
+
+    let closed = false;
+    const closing = nest.close().then(() => (closed = true));
+    app = undefined;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(closed).toBe(false); // still draining
+    release();
+    await closing;
+    const reply = (await sender.fetchInbound()).find((m) => m.sourceId === ws.id);
+    expect(sanitizePeerText(reply?.text)).toBe("slow: take your time");
+  });
+});
