@@ -1,7 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from "@nestjs/common";
-import type { BeforeApplicationShutdown, OnApplicationBootstrap } from "@nestjs/common";
+import type {
+  BeforeApplicationShutdown,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
-import { RemoteAgent } from "@molecule-ai/agent-core";
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { MOLECULE_AGENT_CONFIG } from "./config.js";
 import type { ResolvedConfig } from "./config.js";
 import { MoleculeAgentConfigError } from "./options.js";
@@ -12,13 +16,16 @@ import { MoleculeAgentConfigError } from "./options.js";
  * this only runs when the app called `app.enableShutdownHooks()`.
  */
 @Injectable()
-export class MoleculeAgentLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class MoleculeAgentLifecycle
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   readonly #logger = new Logger("MoleculeAgent");
   #started = false;
   #stopping: Promise<void> | undefined;
 
   constructor(
     @Inject(RemoteAgent) private readonly agent: RemoteAgent,
+    @Inject(PlatformClient) private readonly client: PlatformClient,
     @Inject(MOLECULE_AGENT_CONFIG) private readonly config: ResolvedConfig,
     @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
   ) {}
@@ -54,5 +61,14 @@ export class MoleculeAgentLifecycle implements OnApplicationBootstrap, BeforeApp
     if (!this.#started) return;
     this.#stopping ??= this.agent.stop();
     await this.#stopping;
+  }
+
+  /**
+   * Closes the client's connection pool last, so other providers can still use the client in
+   * their own `beforeApplicationShutdown` hooks (e.g. a goodbye `notify`).
+   */
+  async onApplicationShutdown(): Promise<void> {
+    const close = (this.client as { close?: () => Promise<void> | void }).close;
+    if (typeof close === "function") await close.call(this.client);
   }
 }

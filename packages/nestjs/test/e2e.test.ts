@@ -86,7 +86,7 @@ async function boot(
   adapter: (typeof adapters)[number][1],
   options: MoleculeAgentModuleForRootOptions,
   listenPort?: number,
-): Promise<{ app: INestApplication; heartbeats: () => number }> {
+): Promise<{ app: INestApplication; heartbeats: () => number; closed: () => number }> {
   const moduleRef = await Test.createTestingModule({
     imports: [MoleculeAgentModule.forRoot(options)],
     providers: [EchoAgent],
@@ -94,11 +94,16 @@ async function boot(
   // Count the heartbeats the agent sends through the module's client.
   const client = moduleRef.get(PlatformClient);
   const spy = vi.spyOn(client, "heartbeat");
+  const close = vi.spyOn(client, "close");
   const nest = moduleRef.createNestApplication(adapter(), { logger: false });
   app = nest;
   if (listenPort === undefined) await nest.init();
   else await nest.listen(listenPort, "127.0.0.1");
-  return { app: nest, heartbeats: () => spy.mock.calls.length };
+  return {
+    app: nest,
+    heartbeats: () => spy.mock.calls.length,
+    closed: () => close.mock.calls.length,
+  };
 }
 
 async function peerClient(): Promise<{ id: string; client: PlatformClient }> {
@@ -112,7 +117,7 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
     const timersBefore = timers();
     const ws = await emu.admin.createWorkspace({ name: "nest-agent" });
     const sender = await peerClient();
-    const { heartbeats } = await boot(adapter, {
+    const { heartbeats, closed } = await boot(adapter, {
       platformUrl: emu.url,
       workspaceId: ws.id,
       token: ws.token,
@@ -165,6 +170,7 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
     await new Promise((r) => setTimeout(r, 150)); // five heartbeat intervals
     expect(heartbeats()).toBe(after);
     expect(timers()).toBeLessThanOrEqual(timersBefore);
+    expect(closed()).toBe(1); // the client's connection pool is closed too
   });
 
   it("push delivery: the platform POSTs to the Nest route and the return value is the A2A result", async () => {
@@ -172,7 +178,11 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
     const ws = await emu.admin.createWorkspace({ name: "nest-push-agent" });
     const sender = await peerClient();
     const port = await freePort();
-    const { app: nest, heartbeats } = await boot(
+    const {
+      app: nest,
+      heartbeats,
+      closed,
+    } = await boot(
       adapter,
       {
         platformUrl: emu.url,
@@ -224,6 +234,7 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
     await new Promise((r) => setTimeout(r, 150));
     expect(heartbeats()).toBe(after);
     expect(timers()).toBeLessThanOrEqual(timersBefore);
+    expect(closed()).toBe(1); // the client's connection pool is closed too
     await expect(fetch(registered, { method: "POST" })).rejects.toThrow(/fetch failed/);
   });
 });

@@ -156,6 +156,18 @@ const options = (): MoleculeAgentModuleOptions => ({
   token: "not-used-before-bootstrap",
 });
 
+describe("isGlobal: false", () => {
+  it("provides the client only to the modules that import MoleculeAgentModule", async () => {
+    const attempt = Test.createTestingModule({
+      imports: [
+        MoleculeAgentModule.forRoot({ ...options(), delivery: "off", isGlobal: false }),
+        FeatureModule,
+      ],
+    }).compile();
+    await expect(attempt).rejects.toThrow(/PeerCaller/);
+  });
+});
+
 describe("start-up errors", () => {
   it("rejects two handlers for the same filter, naming both methods", async () => {
     @PeerAgent()
