@@ -243,6 +243,21 @@ describe("start-up errors", () => {
     ).rejects.toThrow(/delivery mode "push" needs an HTTP application/);
   });
 
+  it("fails app.init() when the platform rejects the token, without echoing it", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "wrong-token" });
+    const badToken = "definitely-not-the-right-token-0123456789";
+    const nest = await build(
+      [MoleculeAgentModule.forRoot({ platformUrl: emu.url, workspaceId: ws.id, token: badToken })],
+      [GreeterAgent],
+    );
+    const error = await nest.init().then(
+      () => undefined,
+      (err: unknown) => err as Error & { status?: number },
+    );
+    expect(error?.status).toBe(401);
+    expect(error?.message).not.toContain(badToken);
+  });
+
   it("rejects malformed options before anything starts", async () => {
     await expect(
       Test.createTestingModule({
