@@ -141,18 +141,19 @@ export function createPeerMessageHandler(
     return locks.run(key, async () => {
       const messages = await prepare(message, key);
       const result = await run({ messages, message, abortSignal: context.signal, stream: false });
+      const streamed = asStream(result);
       let text: string;
       let response: ModelMessage[];
-      if (isStreamResult(result)) {
+      if (streamed) {
         text = "";
-        for await (const chunk of result.textStream) text += chunk;
-        response = result.responseMessages ? await result.responseMessages : [assistant(text)];
-      } else if (typeof result === "string") {
-        text = result;
-        response = [assistant(text)];
+        for await (const chunk of streamed.textStream) text += chunk;
+        response = (await streamed.responseMessages()) ?? [assistant(text)];
       } else {
-        text = result.text;
-        response = result.responseMessages ?? [assistant(text)];
+        const done = result as PeerGenerateResult;
+        text = typeof done === "string" ? done : done.text;
+        response = (typeof done === "string" ? undefined : done.responseMessages) ?? [
+          assistant(text),
+        ];
       }
       await save(key, messages, response);
       return text;
@@ -169,28 +170,21 @@ export function createPeerMessageHandler(
       return locks.runIterator(key, async function* () {
         const messages = await prepare(message, key);
         const result = await run({ messages, message, abortSignal: context.signal, stream: true });
-        if (!isStreamResult(result)) {
-          const text = typeof result === "string" ? result : result.text;
+        const streamed = asStream(result);
+        if (!streamed) {
+          const done = result as PeerGenerateResult;
+          const text = typeof done === "string" ? done : done.text;
           if (text) yield text;
-          await save(
-            key,
-            messages,
-            typeof result === "string"
-              ? [assistant(text)]
-              : (result.responseMessages ?? [assistant(text)]),
-          );
+          const response = typeof done === "string" ? undefined : done.responseMessages;
+          await save(key, messages, response ?? [assistant(text)]);
           return;
         }
         let text = "";
-        for await (const chunk of result.textStream) {
+        for await (const chunk of streamed.textStream) {
           text += chunk;
           yield chunk;
         }
-        await save(
-          key,
-          messages,
-          result.responseMessages ? await result.responseMessages : [assistant(text)],
-        );
+        await save(key, messages, (await streamed.responseMessages()) ?? [assistant(text)]);
       });
     },
   });
@@ -210,14 +204,33 @@ function assistant(text: string): ModelMessage {
   return { role: "assistant", content: text };
 }
 
-function isStreamResult(value: unknown): value is PeerStreamResult {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { textStream?: { [Symbol.asyncIterator]?: unknown } }).textStream?.[
-      Symbol.asyncIterator
-    ] === "function"
-  );
+/**
+ * Reads a `streamText`-like result. Each getter is read once: `streamText` results create a new
+ * teed stream per `textStream` read, and an unread branch of a failed stream is an unhandled
+ * rejection. `responseMessages` is read only after the stream is consumed, for the same reason.
+ */
+function asStream(value: unknown):
+  | {
+      textStream: AsyncIterable<string>;
+      responseMessages: () => Promise<ModelMessage[] | undefined>;
+    }
+  | undefined {
+  if (typeof value !== "object" || value === null || !("textStream" in value)) return undefined;
+  const textStream = (value as { textStream?: unknown }).textStream;
+  if (
+    typeof textStream !== "object" ||
+    textStream === null ||
+    typeof (textStream as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== "function"
+  ) {
+    return undefined;
+  }
+  return {
+    textStream: textStream as AsyncIterable<string>,
+    responseMessages: async () => {
+      const pending = (value as PeerStreamResult).responseMessages;
+      return pending === undefined ? undefined : await pending;
+    },
+  };
 }
 
 function isAgent(value: unknown): value is PeerAgentLike {

@@ -210,4 +210,23 @@ describe("createPeerMessageHandler with an Agent", () => {
     // The non-streaming call of the same handler collects the stream.
     expect(await handler(inbound("y"))).toBe("ab");
   });
+
+  it("fails (and saves nothing) when a streamText run fails, instead of replying with empty text", async () => {
+    const model = new MockLanguageModelV4({
+      doStream: async () => {
+        throw new Error("provider down");
+      },
+    });
+    const store = new MemoryConversationStore();
+    const handler = createPeerMessageHandler(
+      ({ messages }) => streamText({ model, messages, onError: () => {} }),
+      { store },
+    );
+    await expect(handler(inbound("x", { contextId: "f" }))).rejects.toThrow("provider down");
+    const drain = async () => {
+      for await (const _ of handler.stream(inbound("y", { contextId: "f" }))) void _;
+    };
+    await expect(drain()).rejects.toThrow("provider down");
+    expect(store.get("context:f")).toBeUndefined();
+  });
 });
