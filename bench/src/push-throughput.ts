@@ -8,8 +8,8 @@
 // `SendMessage` method (A2A-Version: 1.0) on both A2A servers.
 //
 // Run: ./dev pnpm --filter @molecule-ai/agent-core build && ./dev pnpm --filter @internal/bench run push-throughput
-// Env: BENCH_DURATION_MS (default 5000), BENCH_WARMUP_MS (1500), BENCH_CONNECTIONS (32),
-// BENCH_ROUNDS (3: the scenarios run interleaved, medians reported), BENCH_ONLY (ours|a2a-js|floor),
+// Env: BENCH_DURATION_MS (default 3000), BENCH_WARMUP_MS (1000), BENCH_CONNECTIONS (32),
+// BENCH_ROUNDS (5: the scenarios run interleaved, medians reported), BENCH_ONLY (ours|a2a-js|floor),
 // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof" for the server children).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:http";
@@ -20,10 +20,10 @@ import { fmt, percentile, printTable } from "./report.ts";
 
 type Kind = "ours" | "a2a-js" | "floor";
 
-const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 5000);
-const WARMUP_MS = Number(process.env["BENCH_WARMUP_MS"] ?? 1500);
+const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 3000);
+const WARMUP_MS = Number(process.env["BENCH_WARMUP_MS"] ?? 1000);
 const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 32);
-const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 3);
+const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
 
 // ------------------------------------------------------------------ servers (child processes)
 

@@ -176,6 +176,47 @@ class Scope {
   }
 }
 
+/**
+ * The three request headers the endpoint reads, scanned from `rawHeaders` (cheaper than building
+ * node's `req.headers` object on every request).
+ */
+function readHeaders(req: IncomingMessage): {
+  contentType: string | undefined;
+  contentLength: string | undefined;
+  version: string | undefined;
+} {
+  const out = {
+    contentType: undefined as string | undefined,
+    contentLength: undefined as string | undefined,
+    version: undefined as string | undefined,
+  };
+  const raw = req.rawHeaders;
+  if (!Array.isArray(raw)) {
+    const h = req.headers;
+    const v = h["a2a-version"];
+    out.contentType = h["content-type"];
+    out.contentLength = h["content-length"];
+    out.version = Array.isArray(v) ? v[0] : v;
+    return out;
+  }
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const n = name.length;
+    if (n === 12 && out.contentType === undefined && name.toLowerCase() === "content-type") {
+      out.contentType = raw[i + 1];
+    } else if (
+      n === 14 &&
+      out.contentLength === undefined &&
+      name.toLowerCase() === "content-length"
+    ) {
+      out.contentLength = raw[i + 1];
+    } else if (n === 11 && out.version === undefined && name.toLowerCase() === "a2a-version") {
+      out.version = raw[i + 1];
+    }
+  }
+  return out;
+}
+
 /** The `ctx` passed to `onMessage` (a class, so the lazy `signal` getter lives on the prototype). */
 class HandlerContext implements A2AHandlerContext {
   readonly #scope: Scope;
@@ -420,20 +461,21 @@ class A2AEndpoint implements A2AHandler {
   handleNode(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
     try {
       const route = this.#route(req.url ?? "/");
-      const headers = req.headers;
       const method = req.method ?? "GET";
-      const pre = this.#precheck(method, route, headers["content-type"], headers["content-length"]);
+      const headers = readHeaders(req);
+      const pre = this.#precheck(method, route, headers.contentType, headers.contentLength);
       if (pre !== undefined) return this.#writeNode(req, res, pre, method);
       if (route === "card") {
         const proto = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
         return this.#writeNode(
           req,
           res,
-          this.#cardOutcome(`${proto}://${headers.host ?? "localhost"}`),
+          this.#cardOutcome(`${proto}://${req.headers.host ?? "localhost"}`),
           method,
         );
       }
-      if (body !== undefined) return this.#nodeRpc(req, res, body);
+      const version = headers.version;
+      if (body !== undefined) return this.#nodeRpc(req, res, body, version);
       if (req.readableEnded) {
         const parsed = (req as { body?: unknown }).body;
         if (parsed === undefined) {
@@ -448,7 +490,7 @@ class A2AEndpoint implements A2AHandler {
             method,
           );
         }
-        return this.#nodeRpc(req, res, parsed);
+        return this.#nodeRpc(req, res, parsed, version);
       }
       return new Promise<void>((resolve) => {
         readNodeBody(req, this.#maxBody, (text) => {
@@ -463,7 +505,7 @@ class A2AEndpoint implements A2AHandler {
           } else if (text === TOO_LARGE) {
             done = this.#writeNode(req, res, this.#tooLarge(), "POST");
           } else {
-            done = this.#nodeRpc(req, res, text);
+            done = this.#nodeRpc(req, res, text, version);
           }
           resolve(done);
         });
@@ -515,7 +557,12 @@ class A2AEndpoint implements A2AHandler {
     return RESOLVED;
   }
 
-  #nodeRpc(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  #nodeRpc(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    version: string | undefined,
+  ): Promise<void> {
     let input = body;
     if (Buffer.isBuffer(input) || input instanceof Uint8Array) {
       if (input.byteLength > this.#maxBody)
@@ -536,7 +583,7 @@ class A2AEndpoint implements A2AHandler {
     this.#inflight.add(scope);
     let outcome: Outcome | Promise<Outcome>;
     try {
-      outcome = this.#rpc(input, req.headers["a2a-version"], scope);
+      outcome = this.#rpc(input, version, scope);
     } catch (err) {
       this.#inflight.delete(scope);
       return this.#nodeFailure(res, err);
