@@ -60,14 +60,11 @@ describe("SecretMatcher", () => {
   });
 });
 
-describe("TaskStore", () => {
-  const task = (id: string): A2ATask => ({
-    kind: "task",
-    id,
-    contextId: "c",
-    status: { state: "completed" },
-  });
+function task(id: string): A2ATask {
+  return { kind: "task", id, contextId: "c", status: { state: "completed" } };
+}
 
+describe("TaskStore", () => {
   it("evicts the least recently used task and get() refreshes recency", () => {
     const store = new TaskStore(2);
     store.set({ task: task("a") });
