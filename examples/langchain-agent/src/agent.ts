@@ -1,0 +1,99 @@
+// The researcher: a LangChain `createAgent` whose tools are its Molecule peers, answering the
+// messages other workspaces send it.
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { MemorySaver } from "@langchain/langgraph";
+import { FileTokenStore, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type { Logger } from "@molecule-ai/agent-core";
+import { createPeerMessageHandler, loadPeerTools } from "@molecule-ai/langchain";
+import { createAgent } from "langchain";
+import { DEMO_MODEL_LABEL, DemoChatModel } from "./model.js";
+
+export { DEMO_MODEL_LABEL, DemoChatModel } from "./model.js";
+
+/** Where and how to connect, and which model to use. */
+export interface StartOptions {
+  /** The platform's base URL (the emulator's `emu.url`, or your platform). */
+  platformUrl: string;
+  /** This agent's workspace id. */
+  workspaceId: string;
+  /** The workspace token; without it, the token saved at `~/.molecule/<id>/.auth_token` is used. */
+  token?: string;
+  /** How messages arrive: `"poll"` (default, no public URL needed) or `"push"` (a local A2A server). */
+  delivery?: "poll" | "push";
+  /** Where the runtime logs (default: nowhere). */
+  logger?: Logger;
+  /**
+   * The chat model: a LangChain model id such as `"openai:gpt-5-mini"` (install its provider
+   * package, e.g. `@langchain/openai`, and set its API key) or a chat model instance. Default:
+   * {@link DemoChatModel}, a deterministic stand-in that needs no key.
+   */
+  model?: string | BaseChatModel;
+}
+
+/** A running specialist. */
+export interface StartedAgent {
+  /** The runtime (its `done` promise says why it ended). */
+  agent: RemoteAgent;
+  /** The model in use, for display (the demo model says so). */
+  model: string;
+  /** The names of the peer tools the model can call. */
+  tools: string[];
+  /** Stops the agent and closes its connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the researcher. Its peers (the workspaces it may talk to, listed when it starts) become
+ * tools named `call_<peer name>`; every inbound message runs the agent, and the final answer is
+ * the reply. Conversations are remembered per peer.
+ */
+export async function startLangChainSpecialist(opts: StartOptions): Promise<StartedAgent> {
+  const client = new PlatformClient({
+    platformUrl: opts.platformUrl,
+    workspaceId: opts.workspaceId,
+    ...(opts.token
+      ? { token: opts.token }
+      : { tokenStore: new FileTokenStore({ workspaceId: opts.workspaceId }) }),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+  try {
+    const model = opts.model ?? new DemoChatModel();
+    const tools = await loadPeerTools(client);
+    const researcher = createAgent({
+      model,
+      tools,
+      systemPrompt:
+        "You are the Researcher. Answer questions; ask your peers with their tools when they know more.",
+      checkpointer: new MemorySaver(), // one remembered thread per peer
+    });
+    const agent = new RemoteAgent({
+      client,
+      agentCard: {
+        name: "Researcher",
+        description: "Answers questions, consulting its peers.",
+        skills: [{ id: "research", name: "Research", description: "finds things out", tags: [] }],
+      },
+      delivery: opts.delivery ?? "poll",
+      handler: createPeerMessageHandler(researcher),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    });
+    await agent.start();
+    return {
+      agent,
+      model:
+        typeof model === "string"
+          ? model
+          : model instanceof DemoChatModel
+            ? DEMO_MODEL_LABEL
+            : model.getName(),
+      tools: tools.map((t) => t.name),
+      async stop() {
+        await agent.stop();
+        await client.close();
+      },
+    };
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+}
