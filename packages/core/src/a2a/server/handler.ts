@@ -451,7 +451,6 @@ class A2AEndpoint implements A2AHandler {
       body: this.#cardFor(origin),
       headers: {
         "cache-control": this.#secret === undefined ? "public, max-age=300" : "no-store",
-        vary: "A2A-Version",
       },
     };
   }
