@@ -1,0 +1,172 @@
+// The AI SDK writer against an in-process emulator, and the built example run as a user runs it.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { PlatformClient, RemoteAgent, sanitizePeerText } from "@molecule-ai/agent-core";
+import type { InboundMessage } from "@molecule-ai/agent-core";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { MockLanguageModelV4 } from "ai/test";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_MODEL_LABEL, startAiSdkSpecialist } from "../src/agent.js";
+
+const VERDICT = "true: verified against the style guide.";
+
+let emu: Emulator;
+let cleanup: (() => Promise<void>)[] = [];
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterEach(async () => {
+  for (const fn of cleanup.toReversed()) await fn();
+  cleanup = [];
+});
+afterAll(() => emu.close());
+
+/** Workspaces for one test (the emulator is shared): writer, a Fact Checker peer answering VERDICT, a caller. */
+async function org() {
+  const writerWs = await emu.admin.createWorkspace({ name: "Writer" });
+  const checkerWs = await emu.admin.createWorkspace({ name: "Fact Checker" });
+  const callerWs = await emu.admin.createWorkspace({ name: "Caller" });
+  const checkerClient = new PlatformClient({
+    platformUrl: emu.url,
+    workspaceId: checkerWs.id,
+    token: checkerWs.token!,
+  });
+  const received: string[] = [];
+  const checker = new RemoteAgent({
+    client: checkerClient,
+    delivery: "push",
+    handler: (msg) => {
+      received.push(msg.text);
+      return VERDICT;
+    },
+  });
+  await checker.start();
+  const caller = new PlatformClient({
+    platformUrl: emu.url,
+    workspaceId: callerWs.id,
+    token: callerWs.token!,
+  });
+  await caller.register({ agentCard: { name: "Caller" }, deliveryMode: "poll" });
+  cleanup.push(async () => {
+    await checker.stop();
+    await checkerClient.close();
+    await caller.close();
+  });
+  return { writerWs, caller, received };
+}
+
+describe("startAiSdkSpecialist", () => {
+  it("answers through its push route handler, via the emulator's proxy, after asking the peer it names", async () => {
+    const { writerWs, caller, received } = await org();
+    const writer = await startAiSdkSpecialist({
+      platformUrl: emu.url,
+      workspaceId: writerWs.id,
+      token: writerWs.token!,
+      delivery: "push",
+    });
+    cleanup.push(writer.stop);
+    expect(writer.model).toBe(DEMO_MODEL_LABEL);
+    expect(writer.tools).toEqual(expect.arrayContaining(["call_fact_checker", "call_caller"]));
+    // the platform knows the route (with its secret path segment) as the writer's URL
+    expect(writer.pushUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/molecule\/[\w-]{43}$/);
+    expect((await emu.admin.getWorkspace(writerWs.id))["url"]).toBe(writer.pushUrl);
+
+    const question = "Is this tagline accurate? Ask the fact checker.";
+    const result = await caller.callPeer(writerWs.id, question);
+    expect(result.status).toBe("completed");
+    expect(result.status !== "queued" && sanitizePeerText(result.text)).toBe(
+      `According to the fact checker: ${VERDICT}`,
+    );
+    expect(received).toEqual([question]);
+
+    // the route is a capability URL: without the secret it is a 404
+    const wrong = await fetch(writer.pushUrl!.replace(/[^/]+$/, "guess"), {
+      method: "POST",
+      body: "{}",
+    });
+    expect(wrong.status).toBe(404);
+  });
+
+  it("answers by polling: the reply lands in the caller's inbox", async () => {
+    const { writerWs, caller, received } = await org();
+    const writer = await startAiSdkSpecialist({
+      platformUrl: emu.url,
+      workspaceId: writerWs.id,
+      token: writerWs.token!,
+    });
+    cleanup.push(writer.stop);
+    expect(writer.agent.delivery).toBe("poll");
+    expect(writer.pushUrl).toBeUndefined();
+    const sent = await caller.callPeer(writerWs.id, "Hello?");
+    expect(sent.status).toBe("queued");
+    let reply: InboundMessage | undefined;
+    for (let i = 0; i < 400 && !reply; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      reply = (await caller.fetchInbound()).find((m) => m.sourceId === writerWs.id);
+    }
+    expect(sanitizePeerText(reply?.text)).toMatch(
+      /^I am a demo model, not an LLM: name one of my peers \(.*\bfact checker\b/,
+    );
+    expect(received).toEqual([]);
+  });
+
+  it("uses the model it is given", async () => {
+    const { writerWs, caller } = await org();
+    const model = new MockLanguageModelV4({
+      doGenerate: {
+        content: [{ type: "text", text: "from the real model" }],
+        finishReason: { unified: "stop", raw: "stop" },
+        usage: {
+          inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+          outputTokens: { total: 1, text: 1, reasoning: undefined },
+        },
+        warnings: [],
+      },
+    });
+    const writer = await startAiSdkSpecialist({
+      platformUrl: emu.url,
+      workspaceId: writerWs.id,
+      token: writerWs.token!,
+      delivery: "push",
+      model,
+    });
+    cleanup.push(writer.stop);
+    expect(writer.model).toBe("mock-provider:mock-model-id");
+    const result = await caller.callPeer(writerWs.id, "Hi");
+    expect(result.status !== "queued" && sanitizePeerText(result.text)).toBe("from the real model");
+    expect(model.doGenerateCalls).toHaveLength(1);
+  });
+});
+
+describe("the example (node dist/main.js)", () => {
+  it("runs offline: the Editor's message reaches the push route and is answered via the Fact Checker", async () => {
+    const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) => !k.startsWith("MOLECULE_") && k !== "AI_SDK_MODEL",
+      ),
+    );
+    const child = spawn(process.execPath, [main], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    expect({ code, err }).toEqual({ code: 0, err: "" });
+    expect(out).toContain(`model: ${DEMO_MODEL_LABEL}\n`);
+    expect(out).toMatch(
+      /^push route: http:\/\/127\.0\.0\.1:\d+\/molecule\/<path secret> \(createPeerRequestHandler/m,
+    );
+    expect(out).toContain(
+      "Editor -> Writer: Can a remote agent run behind NAT? Ask the fact checker.\n",
+    );
+    expect(out).toContain(
+      "  Writer -> Fact Checker (peer tool call): Can a remote agent run behind NAT?",
+    );
+    expect(out).toMatch(
+      /^Writer -> Editor: According to the fact checker: true: a remote agent can run behind NAT/m,
+    );
+    expect(out.trimEnd().endsWith("done")).toBe(true);
+  });
+});
