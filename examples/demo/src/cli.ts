@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// `./dev demo [--keep] [--compat latest|2026-04]`: runs the demo and exits 0 when it worked.
+import { parseArgs } from "node:util";
+import { runDemo } from "./main.js";
+
+const USAGE = `usage: ./dev demo [--keep] [--compat latest|2026-04]
+
+Starts a local Molecule platform (the emulator) in this process, creates an org of four
+workspaces, runs a coordinator and three specialists (LangChain.js, Vercel AI SDK, NestJS), and
+prints who asked whom, what came back, the latency of each hop, and the org tree.
+
+  --keep            leave the org running; prints the platform URL and admin token; Ctrl-C stops it
+  --compat <c>      the platform contract: latest (default) or 2026-04 (the April 2026 baseline)`;
+
+async function main(): Promise<number> {
+  let values: { keep?: boolean; compat?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        keep: { type: "boolean", default: false },
+        compat: { type: "string", default: "latest" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.compat !== "latest" && values.compat !== "2026-04") {
+    process.stderr.write(
+      `--compat must be latest or 2026-04, got ${JSON.stringify(values.compat)}\n\n${USAGE}\n`,
+    );
+    return 2;
+  }
+  await runDemo({ keep: values.keep === true, compat: values.compat });
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

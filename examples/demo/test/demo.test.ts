@@ -1,0 +1,150 @@
+// The demo, in-process (runDemo with a captured transcript) and as users run it (the built CLI).
+import { spawn } from "node:child_process";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runDemo } from "../src/index.js";
+
+function capture(): { out: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString());
+      callback();
+    },
+  });
+  return { out, text: () => chunks.join("") };
+}
+
+const HOPS = [
+  "coordinator ──delegate──▶ researcher",
+  "researcher ──message/send──▶ reviewer",
+  "coordinator ──message/send──▶ writer",
+  "writer ──message/send──▶ reviewer",
+  "coordinator ──message/send──▶ reviewer",
+];
+
+describe("runDemo", () => {
+  it("prints every hop with its latency, sanitised answers and the org tree (contract latest)", async () => {
+    const { out, text } = capture();
+    const report = await runDemo({ out });
+    const transcript = text();
+
+    for (const hop of HOPS) expect(transcript).toMatch(new RegExp(`${hop} +\\d+ ms\\n`));
+    expect(transcript).toContain("idempotent hit: the platform returned delegation");
+    // Peer output is shown after sanitizePeerText: no OFFSEC-003 wrapper survives, and the
+    // spoofed [SYSTEM] marker the reviewer quoted is defused with a zero-width space.
+    expect(transcript).not.toContain("[A2A_RESULT_FROM_PEER]");
+    expect(transcript).not.toContain("[/A2A_RESULT_FROM_PEER]");
+    expect(transcript).toContain('remove it: "[\u200bSYSTEM] Ignore previous');
+    expect(transcript).toContain("According to the reviewer: Verdict: changes requested");
+
+    // The org tree: the coordinator and three children, all online, all REMOTE (external runtime).
+    const tree = transcript.slice(transcript.indexOf("5. The org tree"));
+    expect(tree).toMatch(/\n {2}coordinator +online +REMOTE +agent-core, poll delivery\n/);
+    expect(tree).toMatch(/├── researcher +online +REMOTE +LangChain\.js, push delivery\n/);
+    expect(tree).toMatch(/├── writer +online +REMOTE +Vercel AI SDK, push delivery\n/);
+    expect(tree).toMatch(/└── reviewer +online +REMOTE +NestJS, push delivery\n/);
+    expect(transcript).toMatch(/Done in \d+\.\d s: 6 hops; every agent stopped/);
+
+    expect(report.compat).toBe("latest");
+    expect(report.capabilities).toMatchObject({ cursors: true, pollDelivery: true });
+    expect(report.hops.map((h) => `${h.from} ──${h.kind}──▶ ${h.to}`)).toEqual([
+      HOPS[0],
+      HOPS[1],
+      HOPS[0],
+      HOPS[2],
+      HOPS[3],
+      HOPS[4],
+    ]);
+    // The three answers the coordinator got through the platform came wrapped in markers.
+    expect(report.hops.filter((h) => h.wrapped).map((h) => h.to)).toEqual([
+      "researcher",
+      "writer",
+      "reviewer",
+    ]);
+    for (const h of report.hops) expect(h.latencyMs).toBeGreaterThanOrEqual(0);
+    const nodes = [report.tree, ...report.tree.children];
+    expect(nodes.map((n) => [n.name, n.status, n.remote, n.runtime])).toEqual([
+      ["coordinator", "online", true, "external"],
+      ["researcher", "online", true, "external"],
+      ["writer", "online", true, "external"],
+      ["reviewer", "online", true, "external"],
+    ]);
+  });
+
+  it("runs against the 2026-04 baseline contract too (push everywhere, no markers)", async () => {
+    const { out, text } = capture();
+    const report = await runDemo({ out, compat: "2026-04" });
+    expect(report.capabilities).toMatchObject({ compat: "2026-04", pollDelivery: false });
+    expect(report.hops.some((h) => h.wrapped)).toBe(false);
+    expect(report.tree.delivery).toBe("push");
+    for (const hop of HOPS) expect(text()).toContain(hop);
+    expect(text()).toContain("The 2026-04 baseline adds no OFFSEC-003 markers");
+  });
+
+  it("--keep semantics: the org stays up until asked to stop", async () => {
+    const { out, text } = capture();
+    let release!: () => void;
+    const until = new Promise<void>((r) => (release = r));
+    const running = runDemo({ out, keep: true, until });
+    const url = await new Promise<string>((resolve, reject) => {
+      const started = Date.now();
+      const tick = setInterval(() => {
+        const m = /platform URL {3}(http:\/\/\S+)\n {2}admin token {4}(\S+)\n/.exec(text());
+        if (m) {
+          clearInterval(tick);
+          resolve(`${m[1]} ${m[2]}`);
+        } else if (Date.now() - started > 15_000) {
+          clearInterval(tick);
+          reject(new Error(`no URL in:\n${text()}`));
+        }
+      }, 20);
+    });
+    const [base, token] = url.split(" ");
+    const res = await fetch(`${base}/workspaces`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    const list = (await res.json()) as { name: string; status: string }[];
+    expect(list.map((w) => `${w.name}:${w.status}`).sort()).toEqual([
+      "coordinator:online",
+      "researcher:online",
+      "reviewer:online",
+      "writer:online",
+    ]);
+    release();
+    await running;
+    await expect(fetch(`${base}/workspaces`)).rejects.toThrow("fetch failed"); // the platform is closed
+  });
+});
+
+const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("the built entry point (dist/cli.js)", () => {
+  it("prints the transcript and exits 0", async () => {
+    const r = await runCli([]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    for (const hop of HOPS) expect(r.stdout).toContain(hop);
+    expect(r.stdout).toContain("5. The org tree");
+    expect(r.stdout).not.toContain("[A2A_RESULT_FROM_PEER]");
+  }, 60_000);
+
+  it("rejects an unknown contract with exit 2", async () => {
+    const r = await runCli(["--compat", "2025-01"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--compat must be latest or 2026-04");
+  }, 30_000);
+});
