@@ -32,7 +32,7 @@ async function connect(platformUrl: string): Promise<void> {
     platformUrl,
     workspaceId,
     token: env.MOLECULE_WORKSPACE_TOKEN,
-    logger: console,
+    logger: { info: console.info, warn: console.warn, error: console.error },
     model,
     ...(publicUrl
       ? { delivery: "push", publicUrl, host: "0.0.0.0", port: Number(env.PORT ?? 8080) }

@@ -11,7 +11,7 @@ import type {
 } from "@ai-sdk/provider";
 
 /** How the example labels this model in its output. */
-export const DEMO_MODEL_LABEL = "deterministic demo model (no API key set)";
+export const DEMO_MODEL_LABEL = "deterministic demo model (no LLM configured)";
 
 const usage: LanguageModelV4Usage = {
   inputTokens: {

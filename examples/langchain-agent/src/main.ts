@@ -29,7 +29,7 @@ async function connect(platformUrl: string): Promise<void> {
     platformUrl,
     workspaceId,
     token: env.MOLECULE_WORKSPACE_TOKEN,
-    logger: console,
+    logger: { info: console.info, warn: console.warn, error: console.error },
     model,
   });
   console.log(`model: ${researcher.model}`);

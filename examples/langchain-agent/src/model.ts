@@ -6,7 +6,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 
 /** How the example labels this model in its output. */
-export const DEMO_MODEL_LABEL = "deterministic demo model (no API key set)";
+export const DEMO_MODEL_LABEL = "deterministic demo model (no LLM configured)";
 
 /**
  * A small deterministic chat model implementing LangChain's `BaseChatModel` with tool calling.

@@ -23,7 +23,7 @@ async function connect(platformUrl: string): Promise<void> {
     platformUrl,
     workspaceId,
     token: env.MOLECULE_WORKSPACE_TOKEN,
-    logger: console,
+    logger: { info: console.info, warn: console.warn, error: console.error },
   });
   console.log(`Echo agent ${workspaceId} connected to ${platformUrl}. Press Ctrl+C to stop.`);
   await untilSignal(echo.agent.done);
