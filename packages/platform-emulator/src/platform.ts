@@ -2319,6 +2319,12 @@ export class Platform {
     this.closeStreams();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
-    await Promise.race([Promise.allSettled(this.pending), sleep(2000)]);
+    // Wait for in-flight forwards, but at most 2 s, and never keep the process alive for the timer.
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2000);
+    });
+    await Promise.race([Promise.allSettled(this.pending), cap]);
+    clearTimeout(timer);
   }
 }
