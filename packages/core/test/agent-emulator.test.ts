@@ -1,6 +1,9 @@
 // RemoteAgent against the platform emulator over real HTTP: exactly-once handling, replies,
 // push delivery, pause/removal, clean shutdown.
+import { AsyncLocalStorage, createHook } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
+import dc from "node:diagnostics_channel";
+import type { Timeout } from "node:timers";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
@@ -208,16 +211,59 @@ describe("RemoteAgent against the emulator (baseline contract)", () => {
   });
 });
 
+/**
+ * Tracks what an agent owns: the timers created while running `fn` (and everything it schedules
+ * later inherits that context), and the platform's SSE requests (undici diagnostics channel).
+ * Resources of the emulator, which runs in this process too, are created in other contexts.
+ */
+function ownedResources() {
+  const als = new AsyncLocalStorage<symbol>();
+  const tag = Symbol("agent");
+  const timers = new Map<number, { hasRef(): boolean }>();
+  const hook = createHook({
+    init(id, type, _trigger, resource) {
+      if (type === "Timeout" && als.getStore() === tag) timers.set(id, resource as Timeout);
+    },
+    destroy(id) {
+      timers.delete(id);
+    },
+  }).enable();
+  const streams = new Set<object>();
+  const onCreate = (m: unknown): void => {
+    const req = (m as { request: { path: string } }).request;
+    if (req.path.includes("/events/stream") && als.getStore() === tag) streams.add(req);
+  };
+  const onEnd = (m: unknown): void => void streams.delete((m as { request: object }).request);
+  dc.subscribe("undici:request:create", onCreate);
+  dc.subscribe("undici:request:trailers", onEnd);
+  dc.subscribe("undici:request:error", onEnd);
+  return {
+    run: <T>(fn: () => T): T => als.run(tag, fn),
+    /** Ref'd timers still pending (destroy hooks are delivered asynchronously: flush first). */
+    async pendingTimers(): Promise<number> {
+      for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+      return [...timers.values()].filter((t) => t.hasRef()).length;
+    },
+    openStreams: () => streams.size,
+    dispose(): void {
+      hook.disable();
+      dc.unsubscribe("undici:request:create", onCreate);
+      dc.unsubscribe("undici:request:trailers", onEnd);
+      dc.unsubscribe("undici:request:error", onEnd);
+    },
+  };
+}
+
+const servers = (): number =>
+  process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+
 describe("shutdown", () => {
   it("stop() leaves no timers, sockets or servers behind (poll with SSE, and push)", async () => {
     const { client } = await setup();
     const baseline = await setup("2026-04");
-    // warm up keep-alive pools so that what remains is comparable
-    await client.capabilities();
-    await baseline.client.capabilities();
-    const before = process
-      .getActiveResourcesInfo()
-      .filter((r) => r === "Timeout" || r === "TCPServerWrap").length;
+    const owned = ownedResources();
+    cleanups.push(async () => owned.dispose());
+    const serversBefore = servers();
     const poll = new RemoteAgent({
       client,
       heartbeatIntervalMs: 20,
@@ -229,18 +275,49 @@ describe("shutdown", () => {
       heartbeatIntervalMs: 20,
       handler: () => {},
     });
-    await poll.start();
-    await push.start();
+    cleanups.push(
+      () => poll.stop(),
+      () => push.stop(),
+    );
+    await owned.run(() => poll.start());
+    await owned.run(() => push.start());
+    await waitFor(() => owned.openStreams() === 1); // the poll agent's event stream is open
     await new Promise((r) => setTimeout(r, 100));
-    const during = process
-      .getActiveResourcesInfo()
-      .filter((r) => r === "Timeout" || r === "TCPServerWrap").length;
-    expect(during).toBeGreaterThan(before);
+    expect(servers()).toBe(serversBefore + 1); // the push server
+    expect(await owned.pendingTimers()).toBeGreaterThan(0); // heartbeats, polls
     await poll.stop();
     await push.stop();
-    const after = process
-      .getActiveResourcesInfo()
-      .filter((r) => r === "Timeout" || r === "TCPServerWrap").length;
-    expect(after).toBeLessThanOrEqual(before);
+    // Checked synchronously: the listening handle is gone when stop() resolves.
+    expect(servers()).toBe(serversBefore);
+    expect(owned.openStreams()).toBe(0);
+    expect(await owned.pendingTimers()).toBe(0);
+  });
+
+  it("stop() in poll mode returns at once even though the SSE stream is silent for 15 s", async () => {
+    const { client } = await setup(); // the emulator's default keep-alive: one ping per 15 s
+    const connected: boolean[] = [];
+    const agent = new RemoteAgent({
+      client,
+      pollIntervalMs: 60_000,
+      heartbeatIntervalMs: 60_000,
+      handler: () => {},
+      logger: {
+        debug: (msg, meta) => {
+          if (msg === "event stream") connected.push((meta as { connected: boolean }).connected);
+        },
+      },
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    await waitFor(() => connected.at(-1) === true);
+    await new Promise((r) => setTimeout(r, 50)); // the stream is idle, a read is pending
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      agent.stop().then(() => "stopped"),
+      new Promise((r) => (timer = setTimeout(() => r("still waiting after 5 s"), 5_000))),
+    ]);
+    clearTimeout(timer);
+    expect(outcome).toBe("stopped");
+    expect(connected.at(-1)).toBe(false);
   });
 });

@@ -32,6 +32,15 @@ function isRemovedError(err: unknown): boolean {
 }
 
 /**
+ * Resolves once libuv has released handles closed before the call: `server.close()` calls back
+ * before the listening handle is actually closed (that happens in the loop's close phase), and
+ * `stop()` promises that nothing is left behind when it resolves.
+ */
+async function handlesClosed(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
  * The remote-agent runtime. `start()` registers, heartbeats on its own timer, watches for pause
  * and removal, and runs the chosen delivery; every inbound message goes through one pipeline
  * (concurrency limit, retries with backoff, reply, dead letter). `stop()` drains and closes
@@ -437,6 +446,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
         });
       }
       await this.#handleA2A?.close?.();
+      if (this.#server) await handlesClosed();
       this.#phase = "stopped";
       this.#resolveDone(error === undefined ? { reason } : { reason, error });
     })();

@@ -114,47 +114,47 @@ export class EventWakeups {
       },
     });
     const decoder = new TextDecoder();
-    const iterable: AsyncIterable<Uint8Array> =
-      Symbol.asyncIterator in body
-        ? (body as AsyncIterable<Uint8Array>)
-        : readableToIterable(body as ReadableStream<Uint8Array>);
-    const iterator = iterable[Symbol.asyncIterator]();
-    const onAbort = (): void => {
-      // A pending read only ends when the stream is destroyed, not by iterator.return().
+    // A web ReadableStream is read through our own reader, so an abort can cancel the pending read
+    // (cancel() on the locked stream itself would fail, and a generator's return() waits behind it).
+    // (Node's web streams are async-iterable too: check for getReader first.)
+    const reader =
+      typeof (body as { getReader?: unknown }).getReader === "function"
+        ? (body as ReadableStream<Uint8Array>).getReader()
+        : undefined;
+    const iterator: AsyncIterator<Uint8Array> | undefined = reader
+      ? undefined
+      : (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      // A pending read only ends when the stream itself is destroyed or cancelled:
+      // iterator.return() would wait behind it (until the next keep-alive, 15 s or more).
       try {
         if (close) close();
         else if (typeof (body as { destroy?: unknown }).destroy === "function") {
           (body as unknown as { destroy(): void }).destroy();
-        } else if (body instanceof ReadableStream) void body.cancel().catch(() => {});
+        }
       } catch {
         // already closed
       }
-      void iterator.return?.();
+      if (reader) void reader.cancel().catch(() => {});
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", release, { once: true });
+    // The signal may have fired while the stream was opening: the listener would never run.
+    if (signal.aborted) release();
     try {
       for (;;) {
-        const { value, done } = await iterator.next();
+        const { value, done } = reader ? await reader.read() : await iterator!.next();
         if (done || signal.aborted) break;
         parser.feed(decoder.decode(value, { stream: true }));
       }
     } finally {
-      signal.removeEventListener("abort", onAbort);
-      await iterator.return?.();
+      signal.removeEventListener("abort", release);
+      // The stream ended or failed: release it too (a server that ends the response, an error).
+      release();
+      if (reader) reader.releaseLock();
+      else void iterator!.return?.()?.catch(() => {});
     }
-  }
-}
-
-async function* readableToIterable(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-    reader.releaseLock();
   }
 }

@@ -1,0 +1,110 @@
+// EventWakeups (SSE wake-ups): wake on inbound activity, and stop() never waits for the next chunk
+// of a silent stream, whatever kind of stream `open` returns and whenever the abort happens.
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { waitFor } from "@internal/test-utils";
+import { EventWakeups, isInboundActivityEvent } from "../src/inbound/event-stream.js";
+import type { EventStreamBody } from "../src/inbound/event-stream.js";
+
+const logger = {};
+
+/** Resolves with "stopped", or "hung" when stop() is still pending after `ms`. */
+async function stopsPromptly(w: EventWakeups, ms = 2_000): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    w.stop().then(() => "stopped"),
+    new Promise<string>((r) => (timer = setTimeout(() => r("hung"), ms))),
+  ]);
+  clearTimeout(timer);
+  return outcome;
+}
+
+const frame = (type: string, activityType: string): string =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, data: { activity_type: activityType } })}\n\n`;
+
+describe("EventWakeups", () => {
+  it("wakes on a2a_receive activity events only (plus once per connect)", async () => {
+    const body = new PassThrough();
+    let wakes = 0;
+    const w = new EventWakeups({
+      logger,
+      open: async () => ({ body }),
+      onWake: () => void wakes++,
+    });
+    w.start();
+    await waitFor(() => w.connected);
+    expect(wakes).toBe(1);
+    body.write(frame("ACTIVITY_LOGGED", "a2a_send"));
+    body.write(": ping\n\n");
+    body.write(frame("ACTIVITY_LOGGED", "a2a_receive"));
+    await waitFor(() => wakes === 2);
+    expect(await stopsPromptly(w)).toBe("stopped");
+    expect(body.destroyed).toBe(true);
+    expect(isInboundActivityEvent("WORKSPACE_UPDATED", "{}")).toBe(false);
+  });
+
+  it("stop() cancels a pending read of a silent web ReadableStream (no close() given)", async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(": ping\n\n"));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const w = new EventWakeups({ logger, open: async () => ({ body }), onWake: () => {} });
+    w.start();
+    await waitFor(() => w.connected);
+    await new Promise((r) => setTimeout(r, 20)); // the first chunk is read, the next read pends
+    expect(await stopsPromptly(w)).toBe("stopped");
+    expect(cancelled).toBe(true);
+  });
+
+  it("stop() during open(): the stream that arrives after the abort is closed at once", async () => {
+    const body = new PassThrough(); // silent: a read would wait for the next keep-alive
+    let closed = 0;
+    let opening!: () => void;
+    const opened = new Promise<void>((r) => (opening = r));
+    const w = new EventWakeups({
+      logger,
+      // The response arrives just as the agent stops (the abort races the headers).
+      open: (signal) =>
+        new Promise<{ body: EventStreamBody; close: () => void }>((resolve) => {
+          opening();
+          signal.addEventListener("abort", () =>
+            resolve({ body, close: () => void (closed++, body.destroy()) }),
+          );
+        }),
+      onWake: () => {},
+    });
+    w.start();
+    await opened;
+    expect(await stopsPromptly(w)).toBe("stopped");
+    expect(closed).toBe(1);
+    expect(body.destroyed).toBe(true);
+  });
+
+  it("closes the stream when it fails, then reconnects", async () => {
+    const bodies: PassThrough[] = [];
+    let closes = 0;
+    const w = new EventWakeups({
+      logger,
+      backoffBaseMs: 1,
+      backoffMaxMs: 5,
+      open: async () => {
+        const body = new PassThrough();
+        bodies.push(body);
+        return { body, close: () => void (closes++, body.destroy()) };
+      },
+      onWake: () => {},
+    });
+    w.start();
+    await waitFor(() => bodies.length === 1 && w.connected);
+    bodies[0]!.destroy(new Error("connection reset"));
+    await waitFor(() => bodies.length === 2 && w.connected);
+    expect(closes).toBe(1);
+    expect(await stopsPromptly(w)).toBe("stopped");
+    expect(closes).toBe(2);
+  });
+});
