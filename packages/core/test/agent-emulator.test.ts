@@ -3,7 +3,6 @@
 import { AsyncLocalStorage, createHook } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import dc from "node:diagnostics_channel";
-import type { Timeout } from "node:timers";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
@@ -222,7 +221,7 @@ function ownedResources() {
   const timers = new Map<number, { hasRef(): boolean }>();
   const hook = createHook({
     init(id, type, _trigger, resource) {
-      if (type === "Timeout" && als.getStore() === tag) timers.set(id, resource as Timeout);
+      if (type === "Timeout" && als.getStore() === tag) timers.set(id, resource as NodeJS.Timeout);
     },
     destroy(id) {
       timers.delete(id);
