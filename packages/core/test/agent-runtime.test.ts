@@ -147,6 +147,67 @@ describe("RemoteAgent runtime (fake client)", () => {
     await agent.stop();
   });
 
+  it("dead-letters a non-retryable handler or reply error at once, without the backoff cycle", async () => {
+    const client = new FakeClient();
+    client.add(inbound("a1", "m1"), inbound("a2", "m2"), inbound("a3", "m3"));
+    const attempts = new Map<string, number>();
+    const dead: Array<{ id: string | undefined; error: unknown }> = [];
+    let replies = 0;
+    client.reply = async () => {
+      replies++;
+      throw Object.assign(new Error("400 bad request"), { status: 400, retryable: false });
+    };
+    const agent = new RemoteAgent({
+      client,
+      pollIntervalMs: 5,
+      maxAttempts: 5,
+      retryBaseMs: 60_000, // a retry would stall the test far beyond its timeout
+      handler: (m) => {
+        attempts.set(m.messageId!, (attempts.get(m.messageId!) ?? 0) + 1);
+        if (m.messageId === "m1") {
+          // e.g. the NestJS adapter's routing error: no handler for this message
+          throw Object.assign(new Error("no @OnPeerMessage route"), { retryable: false });
+        }
+        if (m.messageId === "m2") return "an answer"; // the reply fails permanently
+        return undefined;
+      },
+      onDeadLetter: (m, error) => void dead.push({ id: m.messageId, error }),
+    });
+    await agent.start();
+    await waitFor(() => agent.cursor === "a3");
+    await agent.stop();
+    expect(attempts.get("m1")).toBe(1);
+    expect(attempts.get("m2")).toBe(1);
+    expect(replies).toBe(1);
+    expect(dead.map((d) => d.id)).toEqual(["m1", "m2"]);
+    expect((dead[0]!.error as Error).message).toMatch(/route/);
+  });
+
+  it("still retries errors that are retryable or say nothing", async () => {
+    const client = new FakeClient();
+    client.add(inbound("a1", "m1"));
+    let attempts = 0;
+    const agent = new RemoteAgent({
+      client,
+      pollIntervalMs: 5,
+      retryBaseMs: 1,
+      maxAttempts: 3,
+      handler: () => {
+        attempts++;
+        if (attempts === 1) throw Object.assign(new Error("busy"), { retryable: true });
+        if (attempts === 2) throw new Error("plain");
+        return undefined;
+      },
+      onDeadLetter: () => {
+        throw new Error("must not be dead-lettered");
+      },
+    });
+    await agent.start();
+    await waitFor(() => agent.cursor === "a1");
+    await agent.stop();
+    expect(attempts).toBe(3);
+  });
+
   it("validates options with clear errors", () => {
     const client = new FakeClient();
     expect(() => new RemoteAgent({ client, handler: 5 as never })).toThrow(/handler/);

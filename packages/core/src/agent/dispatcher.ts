@@ -34,6 +34,14 @@ export interface DispatcherOptions {
   logger: Logger;
 }
 
+/**
+ * An error that says retrying cannot help: `retryable === false` (every `MoleculeError` carries
+ * the flag; set it on your own errors, e.g. a routing error). Plain errors are retried.
+ */
+function isPermanent(err: unknown): boolean {
+  return !!err && typeof err === "object" && (err as { retryable?: unknown }).retryable === false;
+}
+
 interface Job {
   msg: InboundMessage;
   redelivered: boolean;
@@ -161,9 +169,14 @@ export class Dispatcher {
       } catch (err) {
         if (signal.aborted) return { status: "aborted" };
         lastError = err;
-        const last = attempt === this.#o.maxAttempts;
+        const permanent = isPermanent(err);
+        const last = attempt === this.#o.maxAttempts || permanent;
         this.#o.logger.warn?.(
-          last ? "inbound handler failed; giving up" : "inbound handler failed; retrying",
+          permanent
+            ? "inbound handler failed with a non-retryable error; dead-lettering"
+            : last
+              ? "inbound handler failed; giving up"
+              : "inbound handler failed; retrying",
           {
             activityId: msg.activityId,
             messageId: msg.messageId,
@@ -171,6 +184,7 @@ export class Dispatcher {
             error: describe(err),
           },
         );
+        if (permanent) break;
         if (!last)
           await sleep(backoffDelay(attempt, this.#o.retryBaseMs, this.#o.retryMaxMs), signal);
       }
@@ -187,11 +201,16 @@ export class Dispatcher {
       } catch (err) {
         if (signal.aborted) return { status: "aborted" };
         lastError = err;
-        this.#o.logger.warn?.("reply failed", {
-          messageId: msg.messageId,
-          attempt,
-          error: describe(err),
-        });
+        const permanent = isPermanent(err);
+        this.#o.logger.warn?.(
+          permanent ? "reply failed with a non-retryable error" : "reply failed",
+          {
+            messageId: msg.messageId,
+            attempt,
+            error: describe(err),
+          },
+        );
+        if (permanent) break;
         if (attempt < this.#o.maxAttempts) {
           await sleep(backoffDelay(attempt, this.#o.retryBaseMs, this.#o.retryMaxMs), signal);
         }

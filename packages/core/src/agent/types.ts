@@ -129,12 +129,17 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   cursorStore?: CursorStore;
   /** Settled ids remembered for de-duplication (default 1000 activity ids and 1000 message ids). */
   dedupWindow?: number;
-  /** Handler attempts before dead-lettering (default 3). Replies are retried as often. */
+  /**
+   * Handler attempts before dead-lettering (default 3). Replies are retried as often. An error
+   * with `retryable === false` (a `MoleculeError` that retrying cannot fix, or your own error with
+   * that property) is dead-lettered at once, without retries.
+   */
   maxAttempts?: number;
   /** First retry delay (default 500 ms; doubles per attempt, jittered, capped at 30 s). */
   retryBaseMs?: number;
   /**
-   * Called with a message whose handler (or reply) failed `maxAttempts` times; the message is
+   * Called with a message whose handler (or reply) failed `maxAttempts` times, or once with a
+   * non-retryable error (`retryable === false`); the message is
    * then settled. Without it, a process warning (`MOLECULE_DEAD_LETTER`) is emitted.
    */
   onDeadLetter?: (msg: InboundMessage, error: unknown) => void | Promise<void>;
