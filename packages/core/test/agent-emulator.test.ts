@@ -3,11 +3,14 @@
 import { AsyncLocalStorage, createHook } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import dc from "node:diagnostics_channel";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
-import { PlatformClient, RemoteAgent, startA2AServer } from "../src/index.js";
+import express from "express";
+import { generatePathSecret, PlatformClient, RemoteAgent, startA2AServer } from "../src/index.js";
 import type { InboundMessage } from "../src/index.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -207,6 +210,78 @@ describe("RemoteAgent against the emulator (baseline contract)", () => {
     expect("text" in r2 && r2.text).toContain("pong:ping");
     expect(c.counts.get(id)).toBe(1);
     await agent.stop();
+  });
+});
+
+describe("push endpoint mounted in a framework route (createPushHandler)", () => {
+  it("core checks the path and the secret; the platform reaches it through the proxy", async () => {
+    const app = express();
+    app.use(express.json());
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    });
+    cleanups.push(() => new Promise((r) => server.close(r)));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { a, client, peer } = await setup("2026-04");
+    const pathSecret = generatePathSecret();
+    const agent = new RemoteAgent({
+      client,
+      delivery: { mode: "push", server: false, publicUrl: `${base}/hooks/a2a`, pathSecret },
+      handler: (m) => `routed:${m.text}`,
+    });
+    cleanups.push(() => agent.stop());
+    const a2a = agent.createPushHandler({ basePath: "/hooks/a2a" });
+    app.all("/hooks/a2a/*rest", (req, res) => void a2a.handleNode(req, res, req.body));
+    await agent.start();
+    expect(agent.pushUrl).toBe(`${base}/hooks/a2a/${pathSecret}`); // what the platform calls
+
+    const r = await peer.callPeer(a.id, "hello", { messageId: randomUUID() });
+    expect(r.status).toBe("completed");
+    expect("text" in r && r.text).toContain("routed:hello");
+
+    const rpc = (path: string) =>
+      fetch(`${base}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "message/send",
+          params: {
+            message: {
+              kind: "message",
+              role: "user",
+              messageId: randomUUID(),
+              parts: [{ kind: "text", text: "direct" }],
+            },
+          },
+        }),
+      });
+    const wrong = await rpc(`/hooks/a2a/${generatePathSecret()}`);
+    expect(wrong.status).toBe(404);
+    await wrong.body?.cancel();
+    const none = await rpc("/hooks/a2a/");
+    expect(none.status).toBe(404);
+    await none.body?.cancel();
+    const good = await rpc(`/hooks/a2a/${pathSecret}`);
+    expect(good.status).toBe(200);
+    expect(JSON.stringify(await good.json())).toContain("routed:direct");
+    const card = await fetch(`${base}/hooks/a2a/${pathSecret}/.well-known/agent-card.json`);
+    expect(((await card.json()) as { url: string }).url).toBe(agent.pushUrl);
+
+    // handleA2A keeps serving "/" without a secret (for frameworks that check it themselves).
+    expect(agent.handleA2A.endpointPath).toBe("/");
+    await agent.stop();
+    const afterStop = await rpc(`/hooks/a2a/${pathSecret}`);
+    expect(afterStop.status).toBe(503); // stop() closed the handler
+    await afterStop.body?.cancel();
+  });
+
+  it("rejects a malformed secret when the handler is created", async () => {
+    const { client } = await setup("2026-04");
+    const agent = new RemoteAgent({ client, handler: () => {} });
+    expect(() => agent.createPushHandler({ pathSecret: "short" })).toThrow(/pathSecret/);
+    expect(agent.createPushHandler({ basePath: "/x", pathSecret: false }).endpointPath).toBe("/x");
   });
 });
 

@@ -8,5 +8,6 @@ export type {
   HandlerContext,
   InboundHandler,
   PushDeliveryOptions,
+  PushHandlerOptions,
   RemoteAgentOptions,
 } from "./types.js";

@@ -19,6 +19,7 @@ import type {
   AgentEndReason,
   AgentPlatformClient,
   PushDeliveryOptions,
+  PushHandlerOptions,
   RemoteAgentOptions,
 } from "./types.js";
 
@@ -73,6 +74,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   #events: EventWakeups | undefined;
   #server: A2AServer | undefined;
   #handleA2A: A2AHandler | undefined;
+  readonly #handlers = new Set<A2AHandler>();
   #pushUrl: string | undefined;
   #heartbeatAuthFailures = 0;
   #stateAuthFailures = 0;
@@ -160,11 +162,50 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
    * it in Express, Fastify, Nest or a fetch-style route when you host the push endpoint yourself.
    */
   get handleA2A(): A2AHandler {
+    // Unchanged contract: JSON-RPC on "/", no secret (frameworks that check it themselves).
     this.#handleA2A ??= createA2AHandler({
       agentCard: this.#card,
       onMessage: async (message) => await this.#onPush(message),
     });
     return this.#handleA2A;
+  }
+
+  /**
+   * Creates an A2A request handler for a framework route, with the path and the capability secret
+   * checked by core: it answers JSON-RPC POSTs on `<basePath>/<pathSecret>` (and the agent card
+   * below it) and 404 to any other path or a wrong secret (constant-time comparison). Mount it on
+   * a catch-all route under `basePath` and pass the full request path (`req.originalUrl` in
+   * Express). `pathSecret` defaults to the push delivery's `pathSecret`; `false` serves without
+   * one (only behind your own authentication). Closed by `stop()`.
+   *
+   * @example
+   * const agent = new RemoteAgent({ client, handler,
+   *   delivery: { mode: "push", server: false, publicUrl: "https://me.example/a2a", pathSecret } });
+   * const a2a = agent.createPushHandler({ basePath: "/a2a" });
+   * app.post("/a2a/:secret", (req, res) => void a2a.handleNode(req, res, req.body));
+   */
+  createPushHandler(options: PushHandlerOptions = {}): A2AHandler {
+    const handler = this.#makeHandler(options);
+    this.#handlers.add(handler);
+    return handler;
+  }
+
+  #makeHandler(options: PushHandlerOptions): A2AHandler {
+    const delivery = typeof this.#o.delivery === "object" ? this.#o.delivery : undefined;
+    const secret =
+      options.pathSecret === undefined ? delivery?.pathSecret : options.pathSecret || undefined;
+    const publicUrl =
+      options.publicUrl ?? (delivery?.server === false ? delivery.publicUrl : undefined);
+    const maxBodyBytes = options.maxBodyBytes ?? delivery?.maxBodyBytes;
+    return createA2AHandler({
+      agentCard: this.#card,
+      onMessage: async (message) => await this.#onPush(message),
+      onError: (error) => this.#logger.warn?.("push request failed", { error: describe(error) }),
+      ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
+      ...(secret !== undefined ? { pathSecret: secret } : {}),
+      ...(publicUrl !== undefined ? { publicUrl } : {}),
+      ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+    });
   }
 
   /** Registers (when needed), starts heartbeats, the state watch and delivery. */
@@ -225,7 +266,11 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
           "RemoteAgent push delivery with server:false needs publicUrl (the URL where you mounted agent.handleA2A).",
         );
       }
-      url = opts.publicUrl;
+      // The secret path segment the handler from createPushHandler() checks.
+      url =
+        opts.pathSecret === undefined
+          ? opts.publicUrl
+          : `${opts.publicUrl.replace(/\/+$/, "")}/${opts.pathSecret}`;
     } else {
       this.#server = await startA2AServer({
         agentCard: this.#card,
@@ -445,7 +490,9 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
           this.#logger.warn?.("push server close failed", { error: describe(err) });
         });
       }
-      await this.#handleA2A?.close?.();
+      await Promise.allSettled(
+        [this.#handleA2A, ...this.#handlers].map(async (h) => await h?.close?.()),
+      );
       if (this.#server) await handlesClosed();
       this.#phase = "stopped";
       this.#resolveDone(error === undefined ? { reason } : { reason, error });

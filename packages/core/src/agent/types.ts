@@ -90,9 +90,28 @@ export interface PushDeliveryOptions {
    * tunnel). With the built-in server the secret path segment is appended to it.
    */
   publicUrl?: string;
-  /** The capability path segment (default: a fresh 256-bit secret per start). */
+  /**
+   * The capability path segment (default: a fresh 256-bit secret per start). With `server: false`
+   * it is appended to `publicUrl` for registration, and `agent.createPushHandler()` checks it.
+   */
   pathSecret?: string;
   /** Request body limit in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+}
+
+/** Options of `RemoteAgent.createPushHandler`. */
+export interface PushHandlerOptions {
+  /** The path the framework routes to the handler, e.g. `"/a2a"` (default `"/"`). */
+  basePath?: string;
+  /**
+   * The secret last path segment every request must carry (22-256 URL-safe characters, e.g. from
+   * `generatePathSecret()`); 404 otherwise. Default: the push delivery's `pathSecret`. `false`:
+   * no secret (only behind your own authentication).
+   */
+  pathSecret?: string | false;
+  /** URL of `basePath` as callers see it, advertised in the agent card (default: the push delivery's `publicUrl`, else from `Host`). */
+  publicUrl?: string;
+  /** Request body limit in bytes (default: the push delivery's, else 1 MiB). */
   maxBodyBytes?: number;
 }
 
