@@ -165,6 +165,19 @@ describe.each(["latest", "2026-04"] as const)(
       await c.close();
     });
 
+    it("register reports what the platform did on a first registration (no token yet) with a url and poll", async () => {
+      const ws = await emu.admin.createWorkspace({ name: "first", url: peer.url });
+      const c = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id });
+      const r = await c.register({ agentCard: CARD, url: peer.url, deliveryMode: "poll" });
+      expect(r.tokenIssued).toBe(true);
+      // The baseline ignores delivery_mode and pushes to the url; the newer platform polls.
+      expect(r.deliveryMode).toBe(compat === "latest" ? "poll" : "push");
+      const server = await emu.admin.getWorkspace(ws.id);
+      if (compat === "latest") expect(server).toMatchObject({ delivery_mode: "poll" });
+      else expect(server).toMatchObject({ url: peer.url });
+      await c.close();
+    });
+
     it("heartbeat sends integer fields and a task report", async () => {
       await client.heartbeat({
         activeTasks: 2.7,

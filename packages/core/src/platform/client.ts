@@ -449,9 +449,11 @@ export class PlatformClient {
    *
    * Delivery: `deliveryMode` defaults to `"push"` when `url` is given, else `"poll"`. Poll delivery
    * needs a newer platform; the 2026-04 baseline only pushes to an http(s) `url`: when it is
-   * detected and `url` is given, the agent is registered for push (the result says
-   * `deliveryMode: "push"`); without `url` a `MoleculeError` with code `poll_delivery_unsupported`
-   * explains what to pass.
+   * detected and `url` is given, the agent is registered for push; without `url` a `MoleculeError`
+   * with code `poll_delivery_unsupported` explains what to pass. The result's `deliveryMode` is
+   * what the platform did: its echoed `delivery_mode` when it sends one, else (poll requested with
+   * a `url`) the capability probe, run after a first registration has minted the token; when the
+   * probe fails, `"push"` (a server that does not echo the mode ignores it and pushes to the url).
    */
   async register(options: {
     url?: string | undefined;
@@ -532,9 +534,19 @@ export class PlatformClient {
       parsed.delivery_mode === "poll" || parsed.delivery_mode === "push"
         ? parsed.delivery_mode
         : undefined;
-    const deliveryMode = echoed ?? (url && mode === "push" ? "push" : mode);
-    if (mode === "poll" && echoed === "push") {
-      this.#logger?.warn?.("requested poll delivery but the platform registered push delivery");
+    let deliveryMode: "push" | "poll";
+    if (echoed) deliveryMode = echoed;
+    else if (mode === "push" || !url) deliveryMode = mode; // without a url only poll can succeed
+    else {
+      // Poll was asked for with a url and the server did not say what it did. The baseline ignores
+      // delivery_mode and pushes to the url; a first registration could not probe (no token yet).
+      const probed = caps ?? (await this.capabilities({ signal }).catch(() => undefined));
+      deliveryMode = probed?.pollDelivery ? "poll" : "push";
+    }
+    if (mode === "poll" && deliveryMode === "push") {
+      this.#logger?.warn?.(
+        "requested poll delivery but the platform registered push delivery to the given url",
+      );
     }
     const result: RegisterResult = { status: parsed.status, tokenIssued, deliveryMode };
     if (parsed.platform_inbound_secret) {
