@@ -173,8 +173,9 @@ describe.each(["latest", "2026-04"] as const)(
       // The baseline ignores delivery_mode and pushes to the url; the newer platform polls.
       expect(r.deliveryMode).toBe(compat === "latest" ? "poll" : "push");
       const server = await emu.admin.getWorkspace(ws.id);
-      if (compat === "latest") expect(server).toMatchObject({ delivery_mode: "poll" });
-      else expect(server).toMatchObject({ url: peer.url });
+      expect(server).toMatchObject(
+        compat === "latest" ? { delivery_mode: "poll" } : { url: peer.url },
+      );
       await c.close();
     });
 
