@@ -173,6 +173,46 @@ describe("HttpTransport retry policy (fake timers)", () => {
     expect(calls).toHaveLength(3); // 502, 503, (error is not recorded), 200
   });
 
+  it("timeoutMs bounds each attempt, not the call: slow retried attempts still succeed", async () => {
+    for (const status of [503, 200]) {
+      agent
+        .get(ORIGIN)
+        .intercept({ method: "GET", path: "/slow" })
+        .reply(() => {
+          calls.push({ method: "GET", path: "/slow", headers: {} });
+          return { statusCode: status, data: {} };
+        })
+        .delay(800);
+    }
+    const p = transport().send({ method: "GET", path: "/slow", timeoutMs: 1000 });
+    const t = await advanceUntil(() => calls.length >= 2, 10_000);
+    expect((await p).status).toBe(200);
+    expect(t).toBeGreaterThan(1000); // 800 + 1 s backoff + 800: longer than timeoutMs in total
+  });
+
+  it("an attempt that runs out of timeoutMs is not retried", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ method: "GET", path: "/stuck" })
+      .reply(() => {
+        calls.push({ method: "GET", path: "/stuck", headers: {} });
+        return { statusCode: 200, data: {} };
+      })
+      .delay(5000)
+      .times(2);
+    const p = transport().send({ method: "GET", path: "/stuck", timeoutMs: 1000 });
+    const outcome = p.then(
+      () => "resolved",
+      (err: unknown) => err,
+    );
+    await advanceUntil(() => false, 3000);
+    const err = await outcome;
+    expect(err).toBeInstanceOf(MoleculeTimeoutError);
+    expect((err as MoleculeTimeoutError).timeoutMs).toBe(1000);
+    await advanceUntil(() => false, 10_000);
+    expect(calls.length).toBeLessThanOrEqual(1);
+  });
+
   it("does not retry POSTs", async () => {
     intercept("POST", "/p", 429, { "retry-after": "1" });
     const res = await transport().send({ method: "POST", path: "/p", json: {} });

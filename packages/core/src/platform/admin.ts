@@ -15,6 +15,10 @@ export interface AdminClientOptions {
   orgId?: string | undefined;
   origin?: string | false | undefined;
   dispatcher?: Dispatcher | undefined;
+  /**
+   * Timeout of each HTTP attempt in ms (default 30 000); a retried GET gets a fresh one per
+   * attempt (see `PlatformClientOptions.timeoutMs`). Use `signal` for an overall deadline.
+   */
   timeoutMs?: number | undefined;
   logger?: Logger | undefined;
 }

@@ -61,7 +61,14 @@ export interface PlatformClientOptions {
   origin?: string | false | undefined;
   /** An undici dispatcher (proxies, tests). Default: a pooled keep-alive agent owned by the client. */
   dispatcher?: Dispatcher | undefined;
-  /** Per-call timeout in ms (default 30 000). */
+  /**
+   * Timeout of each HTTP attempt of a platform call, in ms (default 30 000). It is per attempt,
+   * not an overall deadline: a GET retried on 429/502/503 or a connection failure (at most 3
+   * retries, with waits of up to 30 s between them) gets a fresh `timeoutMs` per attempt; an
+   * attempt that times out is not retried. For a streamed body (`openEventStream`,
+   * `downloadPlugin`) it covers the response headers only. Use `signal` for an overall deadline
+   * (e.g. `AbortSignal.timeout(ms)`); peer calls use `peerTimeoutMs`.
+   */
   timeoutMs?: number | undefined;
   /** Timeout of peer calls (`callPeer`, `reply` to a peer) in ms (default 120 000). */
   peerTimeoutMs?: number | undefined;

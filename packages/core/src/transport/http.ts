@@ -31,7 +31,7 @@ export interface HttpTransportOptions {
   origin?: string | false | undefined;
   /** An undici dispatcher (proxy agent, mock agent). Default: a pooled keep-alive `Agent` owned by the transport. */
   dispatcher?: Dispatcher | undefined;
-  /** Default per-call timeout in milliseconds (default 30 000). */
+  /** Default timeout of each attempt in milliseconds (default 30 000); retries get a fresh one. */
   timeoutMs?: number | undefined;
   /** `User-Agent` header. */
   userAgent?: string | undefined;
@@ -57,6 +57,7 @@ export interface RequestSpec {
   /** Send the bearer token (default true). */
   auth?: boolean | undefined;
   signal?: AbortSignal | undefined;
+  /** Timeout of each attempt (not of the whole call with its retries); default: the transport's. */
   timeoutMs?: number | undefined;
   /** Retry 429 / 502 / 503 / connection errors. Default: only for GET. */
   retry?: boolean | undefined;
