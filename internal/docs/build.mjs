@@ -59,6 +59,9 @@ const pending = {
   ],
 };
 
+// Packages with more than one public entry point (default: taken from package.json `exports`).
+const entryPoints = { langchain: ["src/index.ts", "src/middleware.ts"] };
+
 const validation = {
   notExported: true,
   invalidLink: true,
@@ -96,6 +99,8 @@ for (const [dir, intentionallyNotExported] of Object.entries(packages)) {
       externalPattern: ["**/node_modules/**", ...(dir === "core" ? [] : ["**/packages/*/dist/**"])],
       skipErrorChecking: true,
       intentionallyNotExported: [...intentionallyNotExported, ...(pending[dir] ?? [])],
+      // Several public entry points: name them after their files (exports "." and "./middleware").
+      ...(entryPoints[dir] ? { entryPoints: entryPoints[dir] } : {}),
       validation,
     },
     json: fileURLToPath(new URL(`.api/models/${dir}.json`, import.meta.url)),
