@@ -71,7 +71,7 @@ describe("runDemo", () => {
       ["writer", "online", true, "external"],
       ["reviewer", "online", true, "external"],
     ]);
-  });
+  }, 60_000);
 
   it("runs against the 2026-04 baseline contract too (push everywhere, no markers)", async () => {
     const { out, text } = capture();
@@ -81,7 +81,7 @@ describe("runDemo", () => {
     expect(report.tree.delivery).toBe("push");
     for (const hop of HOPS) expect(text()).toContain(hop);
     expect(text()).toContain("The 2026-04 baseline adds no OFFSEC-003 markers");
-  });
+  }, 60_000);
 
   it("--keep semantics: the org stays up until asked to stop", async () => {
     const { out, text } = capture();
@@ -115,7 +115,7 @@ describe("runDemo", () => {
     release();
     await running;
     await expect(fetch(`${base}/workspaces`)).rejects.toThrow("fetch failed"); // the platform is closed
-  });
+  }, 60_000);
 });
 
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
