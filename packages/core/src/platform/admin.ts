@@ -42,6 +42,19 @@ export interface CreatedWorkspace {
   raw: unknown;
 }
 
+/**
+ * What the error thrown by {@link AdminClient.setSecrets} carries when a request failed part-way
+ * (`isMoleculeError(err) && "setKeys" in err`).
+ */
+export interface SetSecretsFailure {
+  /** Keys stored before the failure; they stay set. */
+  setKeys: string[];
+  /** The key whose request failed (not set). */
+  failedKey: string;
+  /** Keys after it, not attempted. */
+  pendingKeys: string[];
+}
+
 const enc = encodeURIComponent;
 
 /** Administrative client for setting workspaces up (tests, CLIs, provisioning scripts). */
@@ -158,29 +171,53 @@ export class AdminClient {
     if (!ok(res.status)) throw httpError(res, `resume(${id})`, {}, [this.#token]);
   }
 
-  /** Sets secrets on a workspace, one `POST /workspaces/:id/secrets` per key. */
+  /**
+   * Sets secrets on a workspace, one `POST /workspaces/:id/secrets` per key, in order. Every entry
+   * is validated before the first request. When a request fails part-way, the keys already stored
+   * stay set: the error (a {@link MoleculeError}) says so in its message and carries
+   * `setKeys`, `failedKey` and `pendingKeys` (see {@link SetSecretsFailure}); retry with the
+   * failed and pending keys. An abort rejects with the signal's reason; keys sent before it stay set.
+   */
   async setSecrets(
     id: string,
     secrets: Record<string, string>,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
-    for (const [key, value] of Object.entries(secrets ?? {})) {
+    const entries = Object.entries(secrets ?? {});
+    for (const [key, value] of entries) {
       if (key === "" || typeof value !== "string" || value === "") {
         throw new MoleculeError(
-          `secret ${JSON.stringify(key)} needs a non-empty key and string value`,
-          {
-            code: "invalid_argument",
-          },
+          `secret ${JSON.stringify(key)} needs a non-empty key and string value; nothing was set`,
+          { code: "invalid_argument" },
         );
       }
-      const res = await this.#transport.send({
-        method: "POST",
-        path: `/workspaces/${enc(id)}/secrets`,
-        json: { key, value },
-        signal: options.signal,
-      });
-      if (!ok(res.status))
-        throw httpError(res, `setSecrets(${id}, ${key})`, {}, [this.#token, value]);
+    }
+    const setKeys: string[] = [];
+    for (const [i, [key, value]] of entries.entries()) {
+      let error: MoleculeError | undefined;
+      try {
+        const res = await this.#transport.send({
+          method: "POST",
+          path: `/workspaces/${enc(id)}/secrets`,
+          json: { key, value },
+          signal: options.signal,
+        });
+        if (!ok(res.status))
+          error = httpError(res, `setSecrets(${id}, ${key})`, {}, [this.#token, value]);
+      } catch (err) {
+        if (!(err instanceof MoleculeError)) throw err; // the signal's reason
+        error = err;
+      }
+      if (error) {
+        const pendingKeys = entries.slice(i + 1).map(([k]) => k);
+        error.message +=
+          setKeys.length === 0
+            ? `; no secret was set (${entries.length} requested)`
+            : `; already set and still in place: ${setKeys.join(", ")}; not set: ${[key, ...pendingKeys].join(", ")} (retry these)`;
+        const failure: SetSecretsFailure = { setKeys, failedKey: key, pendingKeys };
+        throw Object.assign(error, failure);
+      }
+      setKeys.push(key);
     }
   }
 
@@ -199,11 +236,11 @@ export class AdminClient {
       throw new WorkspaceRemovedError(`workspace ${id} was removed`, {
         workspaceId: id,
         status: 410,
-        body: res.body,
+        body: redactDeep(res.body, [this.#token]),
       });
     }
     if (!ok(res.status)) throw httpError(res, `getWorkspace(${id})`, {}, [this.#token]);
-    return expectShape(workspaceSchema, res, "getWorkspace");
+    return expectShape(workspaceSchema, res, "getWorkspace", { known: [this.#token] });
   }
 
   /** Closes the connection pool (when the client created it). */

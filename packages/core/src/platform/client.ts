@@ -566,7 +566,11 @@ export class PlatformClient {
   #pollUnsupported(res?: HttpResponse): MoleculeError {
     return new MoleculeError(
       "this platform has no poll delivery (the 2026-04 contract needs a push URL): pass `url` (a public http(s) address of this agent's A2A endpoint, e.g. from startA2AServer) or use a newer platform",
-      { code: "poll_delivery_unsupported", status: res?.status, body: res?.body },
+      {
+        code: "poll_delivery_unsupported",
+        status: res?.status,
+        body: res ? redactDeep(res.body, this.#known) : undefined,
+      },
     );
   }
 
@@ -1008,7 +1012,7 @@ export class PlatformClient {
     if (res.status === 410 && options.sinceId) {
       throw new CursorLostError(
         `activity cursor ${options.sinceId} is no longer valid (410); drop it and re-seed (e.g. with sinceSecs)`,
-        { cursor: options.sinceId, body: res.body },
+        { cursor: options.sinceId, body: redactDeep(res.body, this.#known) },
       );
     }
     if (!ok(res.status)) throw await this.#selfFail(res, "fetchInbound", options.signal);

@@ -4,6 +4,7 @@ export type {
   AdminClientOptions,
   CreatedWorkspace,
   CreateExternalWorkspaceInput,
+  SetSecretsFailure,
 } from "./admin.js";
 export { PlatformClient } from "./client.js";
 export type {
