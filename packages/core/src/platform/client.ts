@@ -229,6 +229,19 @@ export interface TokenInfo {
   lastUsedAt: string | null;
 }
 
+/** Result of {@link PlatformClient.rotateToken}. The new token is active in every case. */
+export interface RotateTokenResult {
+  /** The id of the old token, revoked; `undefined` when it was not revoked (see `oldToken`). */
+  revokedTokenId: string | undefined;
+  /**
+   * `"revoked"`; or why the old token is still live: `"ambiguous"` (several live tokens share its
+   * prefix, listed in `candidateIds`) or `"not_found"` (no live token has its prefix).
+   */
+  oldToken: "revoked" | "ambiguous" | "not_found";
+  /** The ids of the live tokens whose prefix matches the old token. */
+  candidateIds: string[];
+}
+
 /** A newly minted token. `util.inspect` redacts it; read `token` to use it. */
 export interface IssuedToken {
   token: string;
@@ -1258,29 +1271,33 @@ export class PlatformClient {
 
   /**
    * Rotates the workspace token without deleting the workspace: mints a new token, saves it to the
-   * token store, switches to it, then revokes the old one (found by its prefix).
-   * Returns the revoked token's id (`undefined` when it could not be identified).
+   * token store, switches to it, then revokes the old one, found by the `prefix` the platform lists
+   * for each token (whatever its length). When no listed token or more than one matches, nothing
+   * is revoked and the result says why (`oldToken`, `candidateIds`): the new token is active
+   * either way; revoke the old one with {@link revokeToken}.
    */
-  async rotateToken(
-    options: { signal?: AbortSignal } = {},
-  ): Promise<{ revokedTokenId: string | undefined }> {
+  async rotateToken(options: { signal?: AbortSignal } = {}): Promise<RotateTokenResult> {
     await this.#ensureToken();
     const old = this.#token;
     if (!old) throw invalid("rotateToken needs a current token; register first or pass `token`");
     const before = await this.listTokens(options);
     const issued = await this.createToken(options);
     await this.#setToken(issued.token);
-    const prefix = old.slice(0, 8);
-    const matches = before.filter((t) => t.prefix !== "" && prefix.startsWith(t.prefix));
+    const matches = before.filter((t) => t.prefix !== "" && old.startsWith(t.prefix));
     if (matches.length !== 1) {
+      const oldToken = matches.length === 0 ? "not_found" : "ambiguous";
       this.#logger?.warn?.(
-        `rotateToken: the new token is active, but the old token could not be identified (${matches.length} candidates); revoke it with revokeToken()`,
+        `rotateToken: the new token is active, but the old token was not revoked: ${
+          oldToken === "ambiguous"
+            ? `${matches.length} live tokens share its prefix`
+            : "no live token has its prefix"
+        }; revoke it with revokeToken(id)`,
       );
-      return { revokedTokenId: undefined };
+      return { revokedTokenId: undefined, oldToken, candidateIds: matches.map((t) => t.id) };
     }
     const oldId = (matches[0] as TokenInfo).id;
     await this.revokeToken(oldId, options);
-    return { revokedTokenId: oldId };
+    return { revokedTokenId: oldId, oldToken: "revoked", candidateIds: [oldId] };
   }
 
   // ---------------------------------------------------------------- plugins

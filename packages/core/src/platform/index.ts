@@ -22,6 +22,7 @@ export type {
   PlatformCapabilities,
   PlatformClientOptions,
   RegisterResult,
+  RotateTokenResult,
   TokenInfo,
   WorkspaceInfo,
   WorkspaceState,
