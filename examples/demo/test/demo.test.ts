@@ -45,7 +45,7 @@ describe("runDemo", () => {
     expect(tree).toMatch(/├── researcher +online +REMOTE +LangChain\.js, push delivery\n/);
     expect(tree).toMatch(/├── writer +online +REMOTE +Vercel AI SDK, push delivery\n/);
     expect(tree).toMatch(/└── reviewer +online +REMOTE +NestJS, push delivery\n/);
-    expect(transcript).toMatch(/Done in \d+\.\d s: 6 hops; every agent stopped/);
+    expect(transcript).toMatch(/Done in \d+\.\d s: 8 hops; every agent stopped/);
 
     expect(report.compat).toBe("latest");
     expect(report.capabilities).toMatchObject({ cursors: true, pollDelivery: true });
@@ -53,12 +53,15 @@ describe("runDemo", () => {
       HOPS[0],
       HOPS[1],
       HOPS[0],
+      "coordinator ──message/send──▶ researcher",
+      HOPS[1],
       HOPS[2],
       HOPS[3],
       HOPS[4],
     ]);
-    // The three answers the coordinator got through the platform came wrapped in markers.
+    // Every answer the coordinator got through the platform came wrapped in markers.
     expect(report.hops.filter((h) => h.wrapped).map((h) => h.to)).toEqual([
+      "researcher",
       "researcher",
       "writer",
       "reviewer",
