@@ -60,6 +60,8 @@ interface ActiveFault {
 interface Forward {
   status: number;
   body: unknown;
+  /** The agent's own result before OFFSEC-003 wrapping (set when `body` was wrapped). */
+  unwrapped?: unknown;
   raw?: Buffer;
   headers?: Record<string, string>;
 }
@@ -1797,6 +1799,7 @@ export class Platform {
             return {
               status: out.status ?? 200,
               body: copy,
+              unwrapped: parsed,
               raw: Buffer.from(JSON.stringify(copy)),
             };
         }
@@ -1924,7 +1927,7 @@ export class Platform {
             : undefined;
         const did =
           isObject(md) && typeof md["delegation_id"] === "string" ? md["delegation_id"] : undefined;
-        if (did !== undefined) this.finishDelegation(did, r.body);
+        if (did !== undefined) this.finishDelegation(did, r.unwrapped ?? r.body);
       } else if (r.status === 202 || r.status === 503 || r.status === 502) {
         q.lastError = JSON.stringify(r.body);
         q.status = q.attempts >= this.s.queueMaxAttempts ? "failed" : "queued";
@@ -2152,7 +2155,7 @@ export class Platform {
       return;
     }
     if (r.status >= 200 && r.status < 300) {
-      this.finishDelegation(delegationId, r.body);
+      this.finishDelegation(delegationId, r.unwrapped ?? r.body);
       return;
     }
     const err =

@@ -631,6 +631,9 @@ describe.each(["latest", "2026-04"] as const)("activity, notify, delegate (%s)",
       return rows.length > 0;
     });
     expect(rows[0].method).toBe("delegate_result");
+    // The result text is wrapped in OFFSEC-003 markers exactly once in "latest", never in 2026-04.
+    const markers = String(rows[0].response_body.text).split("[A2A_RESULT_FROM_PEER]").length - 1;
+    expect(markers).toBe(emu.compat === "latest" ? 1 : 0);
     const sent = agent.received.find((e) => e.params?.message?.messageId === id);
     expect(sent.params.message).toMatchObject({
       role: "user",
