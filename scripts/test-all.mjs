@@ -29,6 +29,7 @@ const turbo = spawnSync(
     "typecheck",
     "build",
     "check:package",
+    "docs",
     "test",
     "--continue",
     "--concurrency=2",
