@@ -52,11 +52,6 @@ const pending = {
     "Logger", // inbound/logger.ts, a second Logger used by HandlerContext.logger (the exported one is transport/http.ts)
     "Mode", // agent/remote-agent.ts, the type of RemoteAgent.delivery
   ],
-  nestjs: [
-    "PeerRoute", // routing.ts, via PeerMessageDispatcher.routes
-    "BoundPeerHandler", // explorer.ts, via PeerMessageDispatcher.routes
-    "ResolvedConfig", // config.ts, via the MoleculeAgentLifecycle constructor
-  ],
 };
 
 // Packages with more than one public entry point (default: taken from package.json `exports`).

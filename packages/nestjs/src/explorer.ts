@@ -55,6 +55,7 @@ export class PeerMessageDispatcher implements OnModuleInit {
   readonly #logger = new Logger("MoleculeAgent");
   #router: PeerRouter<BoundPeerHandler> = new PeerRouter([]);
 
+  /** @internal Created by Nest's injector. */
   constructor(
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
     @Inject(MetadataScanner) private readonly scanner: MetadataScanner,

@@ -7,7 +7,7 @@ export type {
 export { MOLECULE_AGENT_MODULE_OPTIONS } from "./constants.js";
 export { InjectPlatformClient, InjectRemoteAgent, OnPeerMessage, PeerAgent } from "./decorators.js";
 export type { PeerAgentOptions } from "./decorators.js";
-export type { PeerMessageFilter, PeerMessageSource } from "./routing.js";
+export type { PeerMessageFilter, PeerMessageSource, PeerRoute } from "./routing.js";
 export { PeerHandlerConfigError } from "./routing.js";
 export { MoleculeAgentConfigError } from "./options.js";
 export type {
@@ -18,7 +18,7 @@ export type {
   PushDeliveryConfig,
 } from "./options.js";
 export { NoPeerHandlerError, PeerMessageDispatcher, PeerReplyTypeError } from "./explorer.js";
-export { MoleculeAgentLifecycle } from "./lifecycle.js";
+export type { BoundPeerHandler } from "./explorer.js";
 // Re-exported so the injection tokens are the very classes this module provides, and so a Nest app
 // needs no direct dependency on the core package for the common cases.
 export {
