@@ -1,5 +1,7 @@
-// Building outbound A2A v0.3 envelopes and reading any result shape a peer may answer with.
+// Building outbound A2A envelopes (v0.3 by default, v1.0 for peers that need it) and reading any
+// result shape a peer may answer with.
 import { randomUUID } from "node:crypto";
+import { messageToV1 } from "./server/convert.js";
 import type { A2AMessage, A2APart, A2ATaskState } from "./types.js";
 
 /** A JSON-RPC 2.0 `message/send` request as this SDK sends it. */
@@ -96,6 +98,61 @@ export function buildMessageSendRequest(input: OutboundMessageInput): MessageSen
   if (input.taskId) message.taskId = input.taskId;
   if (input.metadata) message.metadata = input.metadata;
   return { jsonrpc: "2.0", id: randomUUID(), method: "message/send", params: { message } };
+}
+
+/** The A2A protocol versions an outbound call can speak. */
+export type A2AProtocolVersion = "0.3" | "1.0";
+
+/** The header a v1.0 request carries (`A2A-Version: 1.0`); absent means 0.3. */
+export const A2A_VERSION_HEADER = "a2a-version";
+
+/** A JSON-RPC 2.0 `SendMessage` request (A2A v1.0, proto-JSON params). */
+export interface SendMessageRequestV1 {
+  jsonrpc: "2.0";
+  id: string;
+  method: "SendMessage";
+  params: { message: Record<string, unknown>; metadata?: Record<string, unknown> };
+}
+
+/**
+ * Builds an A2A v1.0 JSON-RPC `SendMessage` request: proto-JSON message (`role: "ROLE_USER"` /
+ * `"ROLE_AGENT"`, parts `{text}`, `{url|raw, filename, mediaType}`, `{data}`, no `kind`). Send it
+ * with the header `A2A-Version: 1.0`.
+ */
+export function buildSendMessageRequestV1(input: OutboundMessageInput): SendMessageRequestV1 {
+  return toSendMessageRequestV1(buildMessageSendRequest(input));
+}
+
+/** The v1.0 `SendMessage` equivalent of a v0.3 `message/send` request (same ids). */
+export function toSendMessageRequestV1(req: MessageSendRequest): SendMessageRequestV1 {
+  const params: SendMessageRequestV1["params"] = { message: messageToV1(req.params.message) };
+  if (req.params.metadata) params.metadata = req.params.metadata;
+  return { jsonrpc: "2.0", id: req.id, method: "SendMessage", params };
+}
+
+/**
+ * The protocol to speak to a peer, read from its agent card: `"1.0"` when the card advertises only
+ * A2A 1.x JSON-RPC interfaces (`supportedInterfaces` with `protocolBinding: "JSONRPC"` and
+ * `protocolVersion` 1.x, and no v0.3 `url`/`protocolVersion` at the top level); `"0.3"` when it
+ * advertises v0.3 (a 0.x JSON-RPC interface, or a top-level 0.x `protocolVersion`); `undefined`
+ * when the card says nothing usable (then v0.3 is tried first).
+ */
+export function peerProtocolFromCard(card: unknown): A2AProtocolVersion | undefined {
+  if (!isRecord(card)) return undefined;
+  const top = card.protocolVersion;
+  if (typeof top === "string" && top.startsWith("0.")) return "0.3";
+  let v1 = false;
+  if (Array.isArray(card.supportedInterfaces)) {
+    for (const i of card.supportedInterfaces) {
+      if (!isRecord(i)) continue;
+      const binding = typeof i.protocolBinding === "string" ? i.protocolBinding : "JSONRPC";
+      if (binding.toUpperCase() !== "JSONRPC") continue;
+      const version = typeof i.protocolVersion === "string" ? i.protocolVersion : "";
+      if (version.startsWith("0.")) return "0.3";
+      if (version.startsWith("1.")) v1 = true;
+    }
+  }
+  return v1 ? "1.0" : undefined;
 }
 
 /** Text of a list of parts: text parts joined with `""` (other parts ignored). */

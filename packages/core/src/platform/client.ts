@@ -1,7 +1,14 @@
 // PlatformClient: one method per platform endpoint a remote agent uses.
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { buildMessageSendRequest, summarizeA2AResult } from "../a2a/outbound.js";
+import {
+  A2A_VERSION_HEADER,
+  type A2AProtocolVersion,
+  buildMessageSendRequest,
+  peerProtocolFromCard,
+  summarizeA2AResult,
+  toSendMessageRequestV1,
+} from "../a2a/outbound.js";
 import type { A2APart, AgentCard } from "../a2a/types.js";
 import { type InboundMessage, parseActivityRow } from "../inbound/message.js";
 import {
@@ -40,7 +47,7 @@ import {
   workspaceSchema,
   parseWire,
 } from "../wire/schemas.js";
-import { postToPeer } from "./direct.js";
+import { fetchPeerCard, postToPeer } from "./direct.js";
 import { errorText, expectShape, type Hints, httpError, ok } from "./http-errors.js";
 import { makeIdempotencyKey } from "./idempotency.js";
 import type { TokenStore } from "./token-store.js";
@@ -133,8 +140,21 @@ export interface DiscoveredPeer {
 /** Options of {@link PlatformClient.callPeer}. */
 export interface PeerCallOptions {
   signal?: AbortSignal | undefined;
-  /** Timeout of this call in ms (default: the client's `peerTimeoutMs`). */
+  /**
+   * Deadline of the whole exchange with the peer in ms (default: the client's `peerTimeoutMs`):
+   * the agent-card lookup of `via: "direct"`, the request and a protocol fallback retry all fit in
+   * it. The `discoverPeer` lookup of `via: "direct"` is a platform call with its own `timeoutMs`.
+   */
   timeoutMs?: number | undefined;
+  /**
+   * The A2A protocol to speak: `"0.3"` (`message/send`) or `"1.0"` (`SendMessage` with
+   * `A2A-Version: 1.0`, proto-JSON parts). Default: chosen from the peer's agent card (the cached
+   * `listPeers` entry, or the card at the peer's `/.well-known/agent-card.json` for `via: "direct"`),
+   * else 0.3; a call rejected as unknown method (-32601) or unsupported version (-32009) is retried
+   * once in the other protocol (safe: the peer rejected it without running it). When set, no
+   * fallback happens.
+   */
+  protocol?: "0.3" | "1.0" | undefined;
   /** `"proxy"` (default): through the platform. `"direct"`: to the peer's URL, without any platform credential. */
   via?: "proxy" | "direct" | undefined;
   contextId?: string | undefined;
@@ -153,6 +173,8 @@ export type PeerCallResult =
       messageId: string;
       contextId?: string;
       taskId?: string;
+      /** The A2A protocol the peer answered in. */
+      protocol?: "0.3" | "1.0";
     }
   | {
       status: "queued";
@@ -337,6 +359,8 @@ export class PlatformClient {
   #caps: Promise<PlatformCapabilities> | undefined;
   readonly #discoverCache = new Map<string, CacheEntry<DiscoveredPeer>>();
   readonly #peersCache = new Map<string, CacheEntry<Peer[]>>();
+  /** The A2A protocol each peer answered in (or its card advertised), for peerCacheTtlMs. */
+  readonly #protocols = new Map<string, CacheEntry<A2AProtocolVersion>>();
 
   constructor(options: PlatformClientOptions) {
     if (!options || typeof options !== "object")
@@ -765,19 +789,24 @@ export class PlatformClient {
     if (id === undefined) {
       this.#discoverCache.clear();
       this.#peersCache.clear();
+      this.#protocols.clear();
       return;
     }
     this.#discoverCache.delete(UUID.test(id) ? id.toLowerCase() : id);
+    this.#protocols.delete(UUID.test(id) ? id.toLowerCase() : id);
     this.#peersCache.clear();
   }
 
   // ---------------------------------------------------------------- A2A
 
   /**
-   * Sends an A2A v0.3 `message/send` to a peer, through the platform proxy by default. A busy peer
-   * (`202 queued`) yields `{ status: "queued" }`. Peer failures raise {@link MoleculePeerError};
-   * 401/403 raise {@link MoleculeAuthError}. `via: "direct"` posts to the peer's discovered URL with
-   * no platform credential at all.
+   * Sends an A2A message to a peer, through the platform proxy by default: v0.3 `message/send`,
+   * or v1.0 `SendMessage` (`A2A-Version: 1.0`) for a peer whose agent card advertises only A2A 1.x
+   * JSON-RPC (see {@link PeerCallOptions.protocol}; a rejected protocol is retried once in the
+   * other). A busy peer (`202 queued`) yields `{ status: "queued" }`. Peer failures raise
+   * {@link MoleculePeerError}; 401/403 raise {@link MoleculeAuthError}. `via: "direct"` posts to the
+   * peer's discovered URL with no platform credential at all. The platform proxy forwards only
+   * the body: a peer that insists on the `A2A-Version` header is reachable only `via: "direct"`.
    */
   async callPeer(
     peerId: string,
@@ -802,26 +831,90 @@ export class PlatformClient {
       throw invalid("callPeer: none of the given parts is a valid A2A part");
     const messageId = req.params.message.messageId;
     const timeoutMs = options.timeoutMs ?? this.#peerTimeoutMs;
-    const bodyText = JSON.stringify(req);
-    if (options.via === "direct") {
-      const peer = await this.discoverPeer(target, { signal: options.signal });
-      let res: HttpResponse;
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
+      throw invalid(`callPeer timeoutMs must be a positive number; got ${String(timeoutMs)}`);
+    const forced = options.protocol;
+    if (forced !== undefined && forced !== "0.3" && forced !== "1.0")
+      throw invalid(`callPeer protocol must be "0.3" or "1.0"; got ${JSON.stringify(forced)}`);
+    const signal = options.signal;
+    const via = options.via === "direct" ? "direct" : "proxy";
+    const peerUrl =
+      via === "direct" ? (await this.discoverPeer(target, { signal })).url : undefined;
+    const deadline = performance.now() + timeoutMs;
+    const remaining = (): number => Math.max(1, Math.ceil(deadline - performance.now()));
+    let protocol = forced ?? this.#knownProtocol(target);
+    if (protocol === undefined && peerUrl !== undefined) {
+      const card = await fetchPeerCard(this.#transport.dispatcher, peerUrl, {
+        signal,
+        timeoutMs: Math.min(5_000, remaining()),
+        userAgent: this.#userAgent,
+      });
+      protocol = peerProtocolFromCard(card);
+      if (protocol !== undefined) this.#rememberProtocol(target, protocol);
+    }
+    const send = async (version: A2AProtocolVersion): Promise<HttpResponse> => {
+      const bodyText = JSON.stringify(version === "1.0" ? toSendMessageRequestV1(req) : req);
+      if (peerUrl === undefined) {
+        return await this.#peerPost(target, bodyText, remaining(), signal, {
+          reportMs: timeoutMs,
+          ...(version === "1.0" ? { a2aVersion: "1.0" as const } : {}),
+        });
+      }
       try {
-        res = await postToPeer(this.#transport.dispatcher, peer.url, bodyText, {
+        return await postToPeer(this.#transport.dispatcher, peerUrl, bodyText, {
           peerId: target,
-          signal: options.signal,
-          timeoutMs,
+          signal,
+          timeoutMs: remaining(),
           userAgent: this.#userAgent,
+          ...(version === "1.0" ? { a2aVersion: "1.0" as const } : {}),
         });
       } catch (err) {
         if (err instanceof MoleculePeerError && err.code === "peer_unreachable")
           this.invalidatePeer(target);
         throw err;
       }
-      return this.#peerResult(target, messageId, res, "direct");
+    };
+    let used: A2AProtocolVersion = protocol ?? "0.3";
+    let res = await send(used);
+    let fellBack = false;
+    if (forced === undefined) {
+      const code = rpcErrorCode(res);
+      const other =
+        used === "0.3" && (code === -32601 || code === -32009)
+          ? "1.0"
+          : used === "1.0" && code === -32601
+            ? "0.3"
+            : undefined;
+      if (other !== undefined) {
+        this.#logger?.debug?.(
+          `callPeer: peer ${target} rejected A2A ${used} (${code}); retrying once in ${other}`,
+        );
+        used = other;
+        fellBack = true;
+        res = await send(used);
+      }
+      if (ok(res.status) && rpcErrorCode(res) === undefined) this.#rememberProtocol(target, used);
     }
-    const res = await this.#peerPost(target, bodyText, timeoutMs, options.signal);
-    return this.#peerResult(target, messageId, res, "proxy");
+    return this.#peerResult(target, messageId, res, via, { protocol: used, fellBack });
+  }
+
+  /** The protocol last seen working for a peer, or read from its cached `listPeers` card. */
+  #knownProtocol(peerId: string): A2AProtocolVersion | undefined {
+    const now = performance.now();
+    const hit = this.#protocols.get(peerId);
+    if (hit && hit.expires > now) return hit.value;
+    if (hit) this.#protocols.delete(peerId);
+    for (const entry of this.#peersCache.values()) {
+      if (entry.expires <= now) continue;
+      const peer = entry.value.find((p) => p.id === peerId);
+      if (peer) return peerProtocolFromCard(peer.agentCard);
+    }
+    return undefined;
+  }
+
+  #rememberProtocol(peerId: string, value: A2AProtocolVersion): void {
+    if (this.#protocols.size >= 1_000) this.#protocols.clear();
+    this.#protocols.set(peerId, { value, expires: performance.now() + this.#peerTtlMs });
   }
 
   async #peerPost(
@@ -829,20 +922,23 @@ export class PlatformClient {
     bodyText: string,
     timeoutMs: number,
     signal?: AbortSignal,
+    extra: { reportMs?: number; a2aVersion?: "1.0" } = {},
   ): Promise<HttpResponse> {
     try {
       return await this.#send({
         method: "POST",
         path: `/workspaces/${enc(target)}/a2a`,
         bodyText,
-        headers: this.#selfPeerHeaders,
+        headers: extra.a2aVersion
+          ? { ...this.#selfPeerHeaders, [A2A_VERSION_HEADER]: extra.a2aVersion }
+          : this.#selfPeerHeaders,
         signal,
         timeoutMs,
       });
     } catch (err) {
       if (err instanceof MoleculeTimeoutError) {
         throw new MoleculePeerError(
-          `peer ${target} did not answer within ${timeoutMs} ms; the platform may still deliver the message (de-duplicate by messageId) — raise timeoutMs for long tasks`,
+          `peer ${target} did not answer within ${extra.reportMs ?? timeoutMs} ms; the platform may still deliver the message (de-duplicate by messageId) — raise timeoutMs for long tasks`,
           { peerId: target, code: "peer_timeout", retryable: true, cause: err },
         );
       }
@@ -855,6 +951,10 @@ export class PlatformClient {
     messageId: string,
     res: HttpResponse,
     via: "proxy" | "direct",
+    info: { protocol: A2AProtocolVersion; fellBack: boolean } = {
+      protocol: "0.3",
+      fellBack: false,
+    },
   ): PeerCallResult {
     const body = res.body;
     if (res.status === 202) {
@@ -875,8 +975,17 @@ export class PlatformClient {
     const rpc = parseWire(jsonRpcResponseSchema, body);
     if (rpc.ok && rpc.value.error) {
       const e = rpc.value.error;
+      let hint = "";
+      if (e.code === -32009 && via === "proxy") {
+        hint =
+          '; the peer requires the A2A-Version: 1.0 header, which the platform proxy does not forward: call it with via: "direct", or have the peer accept A2A 0.3 (e.g. legacyCompat in @a2a-js/sdk)';
+      } else if ((e.code === -32601 || e.code === -32009) && info.fellBack) {
+        hint = "; it rejected both A2A 0.3 (message/send) and 1.0 (SendMessage)";
+      } else if (e.code === -32601 || e.code === -32009) {
+        hint = `; it does not accept A2A ${info.protocol} (pass protocol: "${info.protocol === "1.0" ? "0.3" : "1.0"}" or leave protocol unset to fall back)`;
+      }
       throw new MoleculePeerError(
-        `peer ${peerId} answered JSON-RPC error ${e.code}${e.message ? ` "${e.message}"` : ""}`,
+        `peer ${peerId} answered JSON-RPC error ${e.code}${e.message ? ` "${e.message}"` : ""}${hint}`,
         {
           peerId,
           code: "peer_rpc_error",
@@ -894,6 +1003,7 @@ export class PlatformClient {
       raw: body,
       peerId,
       messageId,
+      protocol: info.protocol,
     };
     if (summary.contextId) out.contextId = summary.contextId;
     if (summary.taskId) out.taskId = summary.taskId;
@@ -1367,6 +1477,13 @@ export class PlatformClient {
   async close(): Promise<void> {
     await this.#transport.close();
   }
+}
+
+/** The JSON-RPC error code of a 2xx peer answer, if it is one. */
+function rpcErrorCode(res: HttpResponse): number | undefined {
+  if (!ok(res.status)) return undefined;
+  const rpc = parseWire(jsonRpcResponseSchema, res.body);
+  return rpc.ok && rpc.value.error ? rpc.value.error.code : undefined;
 }
 
 async function readAll(stream: Readable): Promise<string> {

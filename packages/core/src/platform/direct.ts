@@ -5,8 +5,8 @@ import { MoleculePeerError } from "../transport/errors.js";
 import type { HttpResponse } from "../transport/http.js";
 
 /**
- * POSTs a JSON body to a peer URL with only `Content-Type`, `Accept` and `User-Agent`.
- * Network failures and timeouts raise {@link MoleculePeerError}.
+ * POSTs a JSON body to a peer URL with only `Content-Type`, `Accept`, `User-Agent` and, for an
+ * A2A 1.0 request, `A2A-Version`. Network failures and timeouts raise {@link MoleculePeerError}.
  */
 export async function postToPeer(
   dispatcher: Dispatcher,
@@ -17,15 +17,12 @@ export async function postToPeer(
     signal?: AbortSignal | undefined;
     timeoutMs: number;
     userAgent: string;
+    /** Sent as `A2A-Version` (only `"1.0"` requests carry it; absent means 0.3). */
+    a2aVersion?: "1.0" | undefined;
   },
 ): Promise<HttpResponse> {
-  let url: URL | undefined;
-  try {
-    url = new URL(peerUrl);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+  const url = peerHttpUrl(peerUrl);
+  if (!url) {
     throw new MoleculePeerError(
       `peer ${options.peerId} advertises no http(s) URL (it may use poll delivery); call it through the platform proxy (via: "proxy")`,
       { peerId: options.peerId, code: "peer_url_invalid" },
@@ -50,6 +47,7 @@ export async function postToPeer(
         "content-type": "application/json",
         accept: "application/json",
         "user-agent": options.userAgent,
+        ...(options.a2aVersion ? { "a2a-version": options.a2aVersion } : {}),
       },
       body: bodyText,
       signal: controller.signal,
@@ -77,5 +75,82 @@ export async function postToPeer(
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function peerHttpUrl(raw: string): URL | undefined {
+  try {
+    const url = new URL(raw);
+    return url.protocol === "http:" || url.protocol === "https:" ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const MAX_CARD_BYTES = 256 * 1024;
+
+/** Drops a response body we will not read (destroying it without a listener would throw). */
+function discard(body: Dispatcher.ResponseData["body"]): void {
+  body.on("error", () => undefined);
+  body.destroy();
+}
+
+/**
+ * Fetches a peer's agent card from `<origin>/.well-known/agent-card.json` (then, when the peer URL
+ * has a path, `<url>/.well-known/agent-card.json`), with only `Accept` and `User-Agent`: never a
+ * platform credential. Best effort: `undefined` on any failure, a non-JSON or oversized body, or
+ * when `timeoutMs` runs out. Aborting `signal` rejects with its reason.
+ */
+export async function fetchPeerCard(
+  dispatcher: Dispatcher,
+  peerUrl: string,
+  options: { signal?: AbortSignal | undefined; timeoutMs: number; userAgent: string },
+): Promise<unknown> {
+  const url = peerHttpUrl(peerUrl);
+  if (!url) return undefined;
+  const path = url.pathname.replace(/\/+$/, "");
+  const candidates = ["/.well-known/agent-card.json"];
+  if (path !== "") candidates.push(`${path}/.well-known/agent-card.json`);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Math.max(0, options.timeoutMs));
+  const onAbort = (): void => controller.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    for (const candidate of candidates) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      try {
+        const res = await dispatcher.request({
+          origin: url.origin,
+          path: candidate,
+          method: "GET",
+          headers: { accept: "application/json", "user-agent": options.userAgent },
+          signal: controller.signal,
+        });
+        const declared = Number(res.headers["content-length"]);
+        if (res.statusCode !== 200 || declared > MAX_CARD_BYTES) {
+          discard(res.body);
+          continue;
+        }
+        let size = 0;
+        const chunks: Buffer[] = [];
+        for await (const chunk of res.body) {
+          size += (chunk as Buffer).length;
+          if (size > MAX_CARD_BYTES) break;
+          chunks.push(chunk as Buffer);
+        }
+        if (size > MAX_CARD_BYTES) {
+          discard(res.body);
+          continue;
+        }
+        return JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+      } catch {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (controller.signal.aborted) return undefined; // out of time
+      }
+    }
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
   }
 }
