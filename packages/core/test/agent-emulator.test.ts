@@ -211,6 +211,18 @@ describe("RemoteAgent against the emulator (baseline contract)", () => {
     expect(c.counts.get(id)).toBe(1);
     await agent.stop();
   });
+
+  it("a pushed message names its sender (an unauthenticated hint from callPeer's metadata)", async () => {
+    const { a, client, peer } = await setup("2026-04");
+    const seen: InboundMessage[] = [];
+    const agent = new RemoteAgent({ client, handler: (m) => void seen.push(m) });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    await peer.callPeer(a.id, "who am I talking to?");
+    expect(seen[0]).toMatchObject({ source: "peer_agent", sourceId: peer.workspaceId });
+    expect(seen[0]?.activityId).toBeUndefined(); // pushed: the id is the sender's own claim
+    await agent.stop();
+  });
 });
 
 describe("push endpoint mounted in a framework route (createPushHandler)", () => {

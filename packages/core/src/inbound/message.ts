@@ -18,7 +18,11 @@ export interface InboundMessage {
   params: unknown;
   /** Canvas user, peer agent, or unknown. */
   source: InboundSource;
-  /** The peer workspace id (`null` for the canvas). */
+  /**
+   * The peer workspace id (`null` for the canvas or an unknown sender). Polled messages carry the
+   * id the platform authenticated; a pushed message carries only the sender's own unauthenticated
+   * claim from its metadata (`molecule_source_workspace_id`): never authorize on it.
+   */
   sourceId: string | null;
   /** The message text (text parts joined). */
   text: string;
@@ -148,8 +152,10 @@ export function parseActivityRow(row: unknown): InboundMessage | null {
 /**
  * Builds an {@link InboundMessage} from a pushed A2A message (v0.3 `parts[{kind|type}]` or v1.0
  * `parts[{text}]`). The platform's push forward carries no caller identity, so `source` is
- * `"unknown"` unless the message metadata names a source workspace (`source_workspace_id`,
- * `sourceWorkspaceId` or `source_id`).
+ * `"unknown"` unless the message metadata names a source workspace
+ * (`molecule_source_workspace_id`, which this SDK's `callPeer` and `reply` send,
+ * `source_workspace_id`, `sourceWorkspaceId` or `source_id`). That id is the sender's own,
+ * unauthenticated claim: fine for routing a conversation, never for authorization.
  */
 export function inboundFromA2AMessage(
   message: unknown,
@@ -158,6 +164,7 @@ export function inboundFromA2AMessage(
   const m = isRecord(message) ? message : {};
   const metadata = isRecord(m.metadata) ? m.metadata : {};
   const sourceId =
+    nonEmpty(metadata.molecule_source_workspace_id) ??
     nonEmpty(metadata.source_workspace_id) ??
     nonEmpty(metadata.sourceWorkspaceId) ??
     nonEmpty(metadata.source_id) ??

@@ -160,6 +160,10 @@ export interface PeerCallOptions {
   contextId?: string | undefined;
   taskId?: string | undefined;
   messageId?: string | undefined;
+  /**
+   * Message metadata. `molecule_source_workspace_id` (this workspace's id) is added unless you set
+   * it: the receiver's only hint of the sender on push delivery, an unauthenticated claim.
+   */
   metadata?: Record<string, unknown> | undefined;
 }
 
@@ -354,6 +358,12 @@ export class PlatformClient {
   readonly #selfHeaders: Record<string, string>;
   readonly #selfPeerHeaders: Record<string, string>;
   readonly #heartbeatPath: string;
+  /**
+   * Message metadata naming this workspace as the sender. The platform proxy forwards no caller
+   * identity to a push endpoint, so this is how the receiver can tell who (claims to have) sent
+   * it: an unauthenticated hint, never an authorization.
+   */
+  readonly #senderHint: Record<string, unknown>;
   #token: string | undefined;
   #tokenLoaded: boolean;
   #caps: Promise<PlatformCapabilities> | undefined;
@@ -391,6 +401,7 @@ export class PlatformClient {
       "x-source-workspace-id": this.workspaceId,
     };
     this.#heartbeatPath = "/registry/heartbeat";
+    this.#senderHint = { molecule_source_workspace_id: this.workspaceId };
   }
 
   /** The URL of this workspace's SSE event stream. */
@@ -825,7 +836,7 @@ export class PlatformClient {
       messageId: options.messageId,
       contextId: options.contextId,
       taskId: options.taskId,
-      metadata: options.metadata,
+      metadata: { ...this.#senderHint, ...options.metadata },
     });
     if (req.params.message.parts.length === 0)
       throw invalid("callPeer: none of the given parts is a valid A2A part");
@@ -1203,7 +1214,12 @@ export class PlatformClient {
       );
     }
     const target = requireId(inbound.sourceId, "sourceId");
-    const req = buildMessageSendRequest({ text, role: "agent", contextId: inbound.contextId });
+    const req = buildMessageSendRequest({
+      text,
+      role: "agent",
+      contextId: inbound.contextId,
+      metadata: this.#senderHint,
+    });
     const res = await this.#peerPost(
       target,
       JSON.stringify(req),
