@@ -219,8 +219,12 @@ describe("RemoteAgent against the emulator (baseline contract)", () => {
     cleanups.push(() => agent.stop());
     await agent.start();
     await peer.callPeer(a.id, "who am I talking to?");
-    expect(seen[0]).toMatchObject({ source: "peer_agent", sourceId: peer.workspaceId });
-    expect(seen[0]?.activityId).toBeUndefined(); // pushed: the id is the sender's own claim
+    // Pushed: the id is the sender's own claim, kept apart from the authenticated sourceId.
+    expect(seen[0]).toMatchObject({
+      source: "unknown",
+      sourceId: null,
+      claimedSourceId: peer.workspaceId,
+    });
     await agent.stop();
   });
 });

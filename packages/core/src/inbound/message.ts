@@ -20,10 +20,17 @@ export interface InboundMessage {
   source: InboundSource;
   /**
    * The peer workspace id (`null` for the canvas or an unknown sender). Polled messages carry the
-   * id the platform authenticated; a pushed message carries only the sender's own unauthenticated
-   * claim from its metadata (`molecule_source_workspace_id`): never authorize on it.
+   * id the platform authenticated; on a pushed message it can only come from the message's own
+   * metadata (an unauthenticated claim).
    */
   sourceId: string | null;
+  /**
+   * Pushed messages only: the workspace id the sender claims in its metadata
+   * (`molecule_source_workspace_id`, sent by this SDK's `callPeer` and `reply`). The platform
+   * forwards no caller identity, so this is an unauthenticated hint (anyone who can reach the push
+   * URL can write it): use it for display or routing, never for authorization.
+   */
+  claimedSourceId?: string;
   /** The message text (text parts joined). */
   text: string;
   /** The message parts, normalised to A2A v0.3 (`kind`). */
@@ -152,10 +159,10 @@ export function parseActivityRow(row: unknown): InboundMessage | null {
 /**
  * Builds an {@link InboundMessage} from a pushed A2A message (v0.3 `parts[{kind|type}]` or v1.0
  * `parts[{text}]`). The platform's push forward carries no caller identity, so `source` is
- * `"unknown"` unless the message metadata names a source workspace
- * (`molecule_source_workspace_id`, which this SDK's `callPeer` and `reply` send,
- * `source_workspace_id`, `sourceWorkspaceId` or `source_id`). That id is the sender's own,
- * unauthenticated claim: fine for routing a conversation, never for authorization.
+ * `"unknown"` unless the message metadata names a source workspace (`source_workspace_id`,
+ * `sourceWorkspaceId` or `source_id`). The `molecule_source_workspace_id` that this SDK's
+ * `callPeer` and `reply` send goes to `claimedSourceId` only. Both are the sender's own,
+ * unauthenticated claims: never authorize on them.
  */
 export function inboundFromA2AMessage(
   message: unknown,
@@ -164,7 +171,6 @@ export function inboundFromA2AMessage(
   const m = isRecord(message) ? message : {};
   const metadata = isRecord(m.metadata) ? m.metadata : {};
   const sourceId =
-    nonEmpty(metadata.molecule_source_workspace_id) ??
     nonEmpty(metadata.source_workspace_id) ??
     nonEmpty(metadata.sourceWorkspaceId) ??
     nonEmpty(metadata.source_id) ??
@@ -183,5 +189,7 @@ export function inboundFromA2AMessage(
   };
   const contextId = nonEmpty(m.contextId) ?? nonEmpty(m.context_id);
   if (contextId) msg.contextId = contextId;
+  const claimed = nonEmpty(metadata.molecule_source_workspace_id);
+  if (claimed) msg.claimedSourceId = claimed;
   return msg;
 }
