@@ -4,8 +4,17 @@
 //   Otherwise: starts an emulated platform in this process with two more workspaces (a Fact
 //   Checker the writer can ask, an Editor who asks the writer), serves the writer's push route,
 //   prints one exchange and exits (`--keep`: stay up and send what you type as the Editor).
-import { createInterface } from "node:readline";
-import { PlatformClient, RemoteAgent, sanitizePeerText } from "@molecule-ai/agent-core";
+// The plumbing every example shares (environment, signals, the other workspaces) is in
+// examples/shared.
+import {
+  consoleLogger,
+  platformFromEnv,
+  runUntilSignal,
+  sendTypedLines,
+  startConversation,
+  startPeer,
+} from "@example/shared";
+import type { PlatformTarget } from "@example/shared";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { startAiSdkSpecialist } from "./agent.js";
 
@@ -16,23 +25,17 @@ const model = env.AI_SDK_MODEL || undefined;
 if (!model && (env.OPENAI_API_KEY || env.ANTHROPIC_API_KEY || env.AI_GATEWAY_API_KEY)) {
   console.log("hint: set AI_SDK_MODEL (e.g. openai/gpt-5-mini) to use your provider");
 }
-if (env.MOLECULE_PLATFORM_URL) await connect(env.MOLECULE_PLATFORM_URL);
+const target = platformFromEnv();
+if (target) await connect(target);
 else await offline(process.argv.includes("--keep"));
 
-async function connect(platformUrl: string): Promise<void> {
-  const workspaceId = env.MOLECULE_WORKSPACE_ID;
-  if (!workspaceId) {
-    console.error(
-      "Set MOLECULE_WORKSPACE_ID (and MOLECULE_WORKSPACE_TOKEN) to the workspace to run as.",
-    );
-    process.exit(2);
-  }
+async function connect({ platformUrl, workspaceId, token }: PlatformTarget): Promise<void> {
   const publicUrl = env.MOLECULE_PUBLIC_URL; // e.g. a tunnel to this machine's PORT
   const writer = await startAiSdkSpecialist({
     platformUrl,
     workspaceId,
-    token: env.MOLECULE_WORKSPACE_TOKEN,
-    logger: { info: console.info, warn: console.warn, error: console.error },
+    token,
+    logger: consoleLogger,
     model,
     ...(publicUrl
       ? { delivery: "push", publicUrl, host: "0.0.0.0", port: Number(env.PORT ?? 8080) }
@@ -43,11 +46,7 @@ async function connect(platformUrl: string): Promise<void> {
   console.log(
     `Writer ${workspaceId} connected to ${platformUrl} (delivery: ${writer.agent.delivery}). Press Ctrl+C to stop.`,
   );
-  await untilSignal(writer.agent.done);
-  await writer.stop();
-  const { reason, error } = await writer.agent.done;
-  console.log(`Stopped (${reason})${error ? `: ${String(error)}` : ""}`);
-  process.exitCode = reason === "error" || reason === "unauthorized" ? 1 : 0;
+  await runUntilSignal(writer);
 }
 
 async function offline(keep: boolean): Promise<void> {
@@ -58,11 +57,8 @@ async function offline(keep: boolean): Promise<void> {
   const editorWs = await emu.admin.createWorkspace({ name: "Editor" });
 
   // The Fact Checker: a plain core agent the writer can ask.
-  const checkerClient = client(emu.url, checkerWs);
-  const checker = new RemoteAgent({
-    client: checkerClient,
+  const checker = await startPeer(emu.url, checkerWs, {
     agentCard: { name: "Fact Checker", description: "Checks claims." },
-    delivery: "push",
     handler: (msg) => {
       console.log(`  Writer -> Fact Checker (peer tool call): ${msg.text}`);
       const answer = "true: a remote agent can run behind NAT, it only makes outbound calls.";
@@ -70,7 +66,6 @@ async function offline(keep: boolean): Promise<void> {
       return answer;
     },
   });
-  await checker.start();
 
   // The writer answers on its push route: the platform forwards each message to it.
   const writer = await startAiSdkSpecialist({
@@ -88,50 +83,24 @@ async function offline(keep: boolean): Promise<void> {
   );
 
   // The Editor calls the writer through the platform proxy and gets the answer in the response.
-  const editor = client(emu.url, editorWs);
-  await editor.register({ agentCard: { name: "Editor" }, deliveryMode: "poll" });
-  const ask = async (text: string): Promise<void> => {
-    console.log(`Editor -> Writer: ${text}`);
-    const result = await editor.callPeer(writerWs.id, text);
-    if (result.status === "queued")
-      throw new Error("the writer's route did not answer synchronously");
-    console.log(`Writer -> Editor: ${sanitizePeerText(result.text)}`); // peer text is untrusted
-  };
-
-  await ask("Can a remote agent run behind NAT? Ask the fact checker.");
+  const editor = await startConversation(emu.url, editorWs, {
+    name: "Editor",
+    peerId: writerWs.id,
+    peerName: "Writer",
+  });
+  await editor.send("Can a remote agent run behind NAT? Ask the fact checker.");
+  await editor.allAnswered(15_000, "no answer from the Writer within 15 s");
   if (keep) {
-    console.log("Type a message for the Writer and press Enter; Ctrl+C to stop.");
-    const lines = createInterface({ input: process.stdin });
-    let chain = Promise.resolve();
-    lines.on("line", (line) => {
-      const text = line.trim();
-      if (text)
-        chain = chain.then(() => ask(text)).catch((err: unknown) => console.error(String(err)));
-    });
-    await untilSignal(new Promise((resolve) => lines.once("close", resolve)));
-    lines.close();
-    await chain;
+    await sendTypedLines(
+      "Type a message for the Writer and press Enter; Ctrl+C to stop.",
+      editor.send,
+    );
+    await editor.allAnswered(15_000, "the Writer did not answer everything within 15 s");
   }
 
+  await editor.stop();
   await writer.stop();
   await checker.stop();
-  await Promise.all([editor.close(), checkerClient.close()]);
   await emu.close();
   console.log("done");
-}
-
-function client(
-  platformUrl: string,
-  ws: { id: string; token?: string | undefined },
-): PlatformClient {
-  return new PlatformClient({ platformUrl, workspaceId: ws.id, token: ws.token });
-}
-
-/** Resolves on Ctrl+C, SIGTERM or when `other` settles. */
-async function untilSignal(other: Promise<unknown>): Promise<void> {
-  let stop!: () => void;
-  const signalled = new Promise<void>((resolve) => (stop = resolve));
-  process.once("SIGINT", stop).once("SIGTERM", stop);
-  await Promise.race([signalled, other]);
-  process.off("SIGINT", stop).off("SIGTERM", stop);
 }

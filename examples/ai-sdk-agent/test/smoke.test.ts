@@ -1,71 +1,35 @@
 // The AI SDK writer against an in-process emulator, and the built example run as a user runs it.
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { PlatformClient, RemoteAgent, sanitizePeerText } from "@molecule-ai/agent-core";
-import type { InboundMessage } from "@molecule-ai/agent-core";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
+import { runExample, useEmulator, waitForReplies } from "@example/shared/testing";
+import { sanitizePeerText } from "@molecule-ai/agent-core";
 import { MockLanguageModelV4 } from "ai/test";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEMO_MODEL_LABEL, startAiSdkSpecialist } from "../src/agent.js";
 
 const VERDICT = "true: verified against the style guide.";
 
-let emu: Emulator;
-let cleanup: (() => Promise<void>)[] = [];
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterEach(async () => {
-  for (const fn of cleanup.toReversed()) await fn();
-  cleanup = [];
-});
-afterAll(() => emu.close());
+const platform = useEmulator();
 
 /** Workspaces for one test (the emulator is shared): writer, a Fact Checker peer answering VERDICT, a caller. */
 async function org() {
-  const writerWs = await emu.admin.createWorkspace({ name: "Writer" });
-  const checkerWs = await emu.admin.createWorkspace({ name: "Fact Checker" });
-  const callerWs = await emu.admin.createWorkspace({ name: "Caller" });
-  const checkerClient = new PlatformClient({
-    platformUrl: emu.url,
-    workspaceId: checkerWs.id,
-    token: checkerWs.token!,
+  const { subjectWs, caller, received } = await platform.org({
+    subject: "Writer",
+    peer: "Fact Checker",
+    caller: "Caller",
+    answer: VERDICT,
   });
-  const received: string[] = [];
-  const checker = new RemoteAgent({
-    client: checkerClient,
-    delivery: "push",
-    handler: (msg) => {
-      received.push(msg.text);
-      return VERDICT;
-    },
-  });
-  await checker.start();
-  const caller = new PlatformClient({
-    platformUrl: emu.url,
-    workspaceId: callerWs.id,
-    token: callerWs.token!,
-  });
-  await caller.register({ agentCard: { name: "Caller" }, deliveryMode: "poll" });
-  cleanup.push(async () => {
-    await checker.stop();
-    await checkerClient.close();
-    await caller.close();
-  });
-  return { writerWs, caller, received };
+  return { emu: platform.emu, writerWs: subjectWs, caller, received };
 }
 
 describe("startAiSdkSpecialist", () => {
   it("answers through its push route handler, via the emulator's proxy, after asking the peer it names", async () => {
-    const { writerWs, caller, received } = await org();
+    const { emu, writerWs, caller, received } = await org();
     const writer = await startAiSdkSpecialist({
       platformUrl: emu.url,
       workspaceId: writerWs.id,
       token: writerWs.token!,
       delivery: "push",
     });
-    cleanup.push(writer.stop);
+    platform.defer(writer.stop);
     expect(writer.model).toBe(DEMO_MODEL_LABEL);
     expect(writer.tools).toEqual(expect.arrayContaining(["call_fact_checker", "call_caller"]));
     // the platform knows the route (with its secret path segment) as the writer's URL
@@ -89,22 +53,18 @@ describe("startAiSdkSpecialist", () => {
   });
 
   it("answers by polling: the reply lands in the caller's inbox", async () => {
-    const { writerWs, caller, received } = await org();
+    const { emu, writerWs, caller, received } = await org();
     const writer = await startAiSdkSpecialist({
       platformUrl: emu.url,
       workspaceId: writerWs.id,
       token: writerWs.token!,
     });
-    cleanup.push(writer.stop);
+    platform.defer(writer.stop);
     expect(writer.agent.delivery).toBe("poll");
     expect(writer.pushUrl).toBeUndefined();
     const sent = await caller.callPeer(writerWs.id, "Hello?");
     expect(sent.status).toBe("queued");
-    let reply: InboundMessage | undefined;
-    for (let i = 0; i < 400 && !reply; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      reply = (await caller.fetchInbound()).find((m) => m.sourceId === writerWs.id);
-    }
+    const [reply] = await waitForReplies(caller, writerWs.id);
     expect(sanitizePeerText(reply?.text)).toMatch(
       /^I am a demo model, not an LLM: name one of my peers \(.*\bfact checker\b/,
     );
@@ -112,7 +72,7 @@ describe("startAiSdkSpecialist", () => {
   });
 
   it("uses the model it is given", async () => {
-    const { writerWs, caller } = await org();
+    const { emu, writerWs, caller } = await org();
     const model = new MockLanguageModelV4({
       doGenerate: {
         content: [{ type: "text", text: "from the real model" }],
@@ -131,7 +91,7 @@ describe("startAiSdkSpecialist", () => {
       delivery: "push",
       model,
     });
-    cleanup.push(writer.stop);
+    platform.defer(writer.stop);
     expect(writer.model).toBe("mock-provider:mock-model-id");
     const result = await caller.callPeer(writerWs.id, "Hi");
     expect(result.status !== "queued" && sanitizePeerText(result.text)).toBe("from the real model");
@@ -141,18 +101,13 @@ describe("startAiSdkSpecialist", () => {
 
 describe("the example (node dist/main.js)", () => {
   it("runs offline: the Editor's message reaches the push route and is answered via the Fact Checker", async () => {
-    const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([k]) => !k.startsWith("MOLECULE_") && k !== "AI_SDK_MODEL",
-      ),
-    );
-    const child = spawn(process.execPath, [main], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (err += b.toString()));
-    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    const {
+      code,
+      stdout: out,
+      stderr: err,
+    } = await runExample(new URL("../dist/main.js", import.meta.url), {
+      unset: ["AI_SDK_MODEL"],
+    });
     expect({ code, err }).toEqual({ code: 0, err: "" });
     expect(out).toContain(`model: ${DEMO_MODEL_LABEL}\n`);
     expect(out).toMatch(

@@ -3,6 +3,7 @@
 import { performance } from "node:perf_hooks";
 import type { Writable } from "node:stream";
 import { startAiSdkSpecialist } from "@example/ai-sdk-agent";
+import { untilSignal } from "@example/shared";
 import { startLangChainSpecialist } from "@example/langchain-agent";
 import { startNestSpecialist } from "@example/nestjs-app";
 import {
@@ -143,18 +144,6 @@ function countDefused(raw: string): number {
 
 function yes(flag: boolean): string {
   return flag ? "yes" : "no";
-}
-
-function signalOnce(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      resolve();
-    };
-    process.once("SIGINT", done);
-    process.once("SIGTERM", done);
-  });
 }
 
 /**
@@ -468,7 +457,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         `  curl -s ${emu.url}/workspaces -H "Authorization: Bearer ${emu.adminToken}"   # the org`,
       );
       print("Ctrl-C stops everything.");
-      await (options.until ?? signalOnce());
+      await (options.until ?? untilSignal());
     }
     const stopBegin = performance.now();
     await stopAll();

@@ -1,7 +1,7 @@
 // The demo, in-process (runDemo with a captured transcript) and as users run it (the built CLI).
-import { spawn } from "node:child_process";
 import { Writable } from "node:stream";
-import { fileURLToPath } from "node:url";
+import { runExample } from "@example/shared/testing";
+import type { ExampleRun } from "@example/shared/testing";
 import { describe, expect, it } from "vitest";
 import { runDemo } from "../src/index.js";
 
@@ -121,18 +121,10 @@ describe("runDemo", () => {
   }, 60_000);
 });
 
-const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const cli = new URL("../dist/cli.js", import.meta.url);
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function runCli(args: string[]): Promise<ExampleRun> {
+  return runExample(cli, { args });
 }
 
 describe("the built entry point (dist/cli.js)", () => {

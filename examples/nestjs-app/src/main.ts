@@ -1,6 +1,7 @@
 // Entry point: `pnpm start` (offline, against an in-process emulator) or, with
 // MOLECULE_PLATFORM_URL and credentials set, the reviewer as a workspace of a real platform.
 import { parseArgs } from "node:util";
+import { untilSignal } from "@example/shared";
 import { FileTokenStore } from "@molecule-ai/nestjs";
 import type { Logger } from "@molecule-ai/nestjs";
 import { runOffline } from "./offline.js";
@@ -31,13 +32,6 @@ function oneOf<T extends string>(
   if (!(allowed as string[]).includes(value))
     fail(`${name} must be ${allowed.join(" or ")}, got ${JSON.stringify(value)}`);
   return value as T;
-}
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-  });
 }
 
 const consoleLogger: Logger = {
@@ -81,9 +75,10 @@ async function onPlatform(
   console.log(
     `reviewer online as workspace ${workspaceId} on ${platformUrl} (delivery: ${options.delivery}); Ctrl-C stops it`,
   );
-  const ended = await Promise.race([waitForSignal().then(() => undefined), reviewer.agent.done]);
+  await untilSignal(reviewer.agent.done); // Ctrl-C, SIGTERM, or the platform ended it
   await reviewer.stop();
-  if (ended === undefined || ended.reason === "stopped") return 0;
+  const ended = await reviewer.agent.done;
+  if (ended.reason === "stopped") return 0;
   console.error(`the agent ended: ${ended.reason}`);
   return ended.reason === "paused" || ended.reason === "removed" ? 0 : 1;
 }
@@ -124,7 +119,7 @@ async function main(): Promise<number> {
     console.log(`admin token: ${run.emulator.adminToken}`);
     console.log(`reviewer workspace: ${run.workspaces.reviewer}; editor: ${run.workspaces.editor}`);
     console.log("Ctrl-C stops everything.");
-    await waitForSignal();
+    await untilSignal();
   }
   await run.close();
   return 0;

@@ -1,32 +1,18 @@
 // The built entry point, as a user runs it: offline, and against a "real" platform (an emulator
 // started here, reached only through MOLECULE_PLATFORM_URL and credentials).
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { runExample } from "@example/shared/testing";
+import type { ExampleRun, RunExampleOptions } from "@example/shared/testing";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { describe, expect, it } from "vitest";
 
-const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const main = new URL("../dist/main.js", import.meta.url);
 
 function run(
   args: string[],
   env: Record<string, string> = {},
-  onLine?: (line: string, kill: (sig: NodeJS.Signals) => void) => void,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, ...args], {
-      env: { ...process.env, MOLECULE_PLATFORM_URL: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-      if (onLine) for (const line of d.toString().split("\n")) onLine(line, (s) => child.kill(s));
-    });
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  onLine?: RunExampleOptions["onLine"],
+): Promise<ExampleRun> {
+  return runExample(main, { args, env, ...(onLine ? { onLine } : {}) });
 }
 
 describe("dist/main.js", () => {

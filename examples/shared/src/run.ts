@@ -1,0 +1,103 @@
+// Running an example as a command: where to connect (MOLECULE_* variables), until when (a signal),
+// and how it ended (the exit code).
+import { createInterface } from "node:readline";
+import type { AgentDoneResult, Logger } from "@molecule-ai/agent-core";
+
+/** The workspace an example runs as on a real platform. */
+export interface PlatformTarget {
+  /** `MOLECULE_PLATFORM_URL`: the platform's base URL. */
+  platformUrl: string;
+  /** `MOLECULE_WORKSPACE_ID`: the workspace to run as. */
+  workspaceId: string;
+  /** `MOLECULE_WORKSPACE_TOKEN`; when unset, the token saved at `~/.molecule/<id>/.auth_token` is used. */
+  token: string | undefined;
+}
+
+/**
+ * Reads the platform to connect to from `MOLECULE_PLATFORM_URL`, `MOLECULE_WORKSPACE_ID` and
+ * `MOLECULE_WORKSPACE_TOKEN`. Returns `undefined` when `MOLECULE_PLATFORM_URL` is unset (the example
+ * runs offline); exits with code 2 and a hint when the URL is set but the workspace id is not.
+ */
+export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformTarget | undefined {
+  const platformUrl = env["MOLECULE_PLATFORM_URL"];
+  if (!platformUrl) return undefined;
+  const workspaceId = env["MOLECULE_WORKSPACE_ID"];
+  if (!workspaceId) {
+    console.error(
+      "Set MOLECULE_WORKSPACE_ID (and MOLECULE_WORKSPACE_TOKEN) to the workspace to run as.",
+    );
+    process.exit(2);
+  }
+  return { platformUrl, workspaceId, token: env["MOLECULE_WORKSPACE_TOKEN"] };
+}
+
+/** A logger printing the SDK's info, warnings and errors to the console. */
+export const consoleLogger: Logger = {
+  info: console.info,
+  warn: console.warn,
+  error: console.error,
+};
+
+/** Resolves on Ctrl+C (SIGINT), SIGTERM, or when `other` settles; removes its signal listeners. */
+export async function untilSignal(other?: Promise<unknown>): Promise<void> {
+  let stop!: () => void;
+  const signalled = new Promise<void>((resolve) => (stop = resolve));
+  process.once("SIGINT", stop).once("SIGTERM", stop);
+  await Promise.race(other ? [signalled, other] : [signalled]);
+  process.off("SIGINT", stop).off("SIGTERM", stop);
+}
+
+/** A started example agent: its runtime (whose `done` says why it ended) and how to stop it. */
+export interface RunningAgent {
+  agent: { readonly done: Promise<AgentDoneResult> };
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs an agent until Ctrl+C, SIGTERM, or until it ends by itself (the platform paused or removed
+ * the workspace, or rejected its token), then stops it, prints `Stopped (<reason>)` and sets
+ * `process.exitCode`: 1 after an error or a rejected token, else 0.
+ */
+export async function runUntilSignal(running: RunningAgent): Promise<AgentDoneResult> {
+  await untilSignal(running.agent.done);
+  await running.stop();
+  const end = await running.agent.done;
+  console.log(`Stopped (${end.reason})${end.error ? `: ${String(end.error)}` : ""}`);
+  process.exitCode = end.reason === "error" || end.reason === "unauthorized" ? 1 : 0;
+  return end;
+}
+
+/** Resolves or rejects as `promise` does, or rejects with `Error(message)` after `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The `--keep` mode: prints `prompt`, then passes each non-empty line typed on stdin to `send`, one
+ * at a time (a failure is printed, the next line still goes), until Ctrl+C, SIGTERM or the end of
+ * input; resolves once the last line is handled.
+ */
+export async function sendTypedLines(
+  prompt: string,
+  send: (text: string) => Promise<void>,
+): Promise<void> {
+  console.log(prompt);
+  const lines = createInterface({ input: process.stdin });
+  let chain = Promise.resolve();
+  lines.on("line", (line) => {
+    const text = line.trim();
+    if (text)
+      chain = chain.then(() => send(text)).catch((err: unknown) => console.error(String(err)));
+  });
+  await untilSignal(new Promise((resolve) => lines.once("close", resolve)));
+  lines.close();
+  await chain;
+}

@@ -1,0 +1,165 @@
+// Test helpers for the examples' Vitest suites: an emulator per test file, a small org around the
+// agent under test, waiting for replies, and running a built entry point as a user does.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { InboundMessage, PlatformClient } from "@molecule-ai/agent-core";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { CreatedWorkspace, Emulator, EmulatorOptions } from "@molecule-ai/platform-emulator";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { startPeer, workspaceClient } from "./offline.js";
+
+/** Options of {@link TestPlatform.org}: the names of the three workspaces and the peer's answer. */
+export interface TestOrgOptions {
+  /** The workspace of the agent under test (created, not started). */
+  subject: string;
+  /** A peer that answers every message with `answer` (push delivery). */
+  peer: string;
+  /** A workspace whose client calls the subject (registered for poll delivery). */
+  caller: string;
+  /** What the peer answers. */
+  answer: string;
+}
+
+/** The workspaces {@link TestPlatform.org} created; the peer and the caller stop after the test. */
+export interface TestOrg {
+  subjectWs: CreatedWorkspace;
+  peerWs: CreatedWorkspace;
+  /** The caller's client (its replies to queued messages arrive in its inbox). */
+  caller: PlatformClient;
+  /** The texts the peer received, in order. */
+  received: string[];
+}
+
+/** A test file's emulator; see {@link useEmulator}. */
+export interface TestPlatform {
+  /** The emulator (started in `beforeAll`, closed in `afterAll`). */
+  readonly emu: Emulator;
+  /** Runs `cleanup` after the current test; clean-ups run in reverse order. */
+  defer(cleanup: () => Promise<unknown>): void;
+  /** Creates a subject workspace, a peer answering a fixed text, and a caller, for one test. */
+  org(options: TestOrgOptions): Promise<TestOrg>;
+}
+
+/**
+ * Starts an emulator for the calling test file (in `beforeAll`) and closes it in `afterAll`;
+ * after each test, runs the clean-ups that test deferred. Earlier tests' workspaces stay, so
+ * they are peers of later ones too.
+ */
+export function useEmulator(options?: EmulatorOptions): TestPlatform {
+  let emu: Emulator | undefined;
+  let cleanups: (() => Promise<unknown>)[] = [];
+  beforeAll(async () => {
+    emu = await startEmulator(options);
+  });
+  afterEach(async () => {
+    for (const fn of cleanups.toReversed()) await fn();
+    cleanups = [];
+  });
+  afterAll(() => emu?.close());
+
+  const platform: TestPlatform = {
+    get emu() {
+      if (!emu) throw new Error("useEmulator: the emulator starts in beforeAll; use it in a test");
+      return emu;
+    },
+    defer(cleanup) {
+      cleanups.push(cleanup);
+    },
+    async org({ subject, peer, caller, answer }) {
+      const { admin, url } = platform.emu;
+      const subjectWs = await admin.createWorkspace({ name: subject });
+      const peerWs = await admin.createWorkspace({ name: peer });
+      const callerWs = await admin.createWorkspace({ name: caller });
+      const received: string[] = [];
+      const peerAgent = await startPeer(url, peerWs, {
+        handler: (msg) => {
+          received.push(msg.text);
+          return answer;
+        },
+      });
+      const callerClient = workspaceClient(url, callerWs);
+      platform.defer(async () => {
+        await peerAgent.stop();
+        await callerClient.close();
+      });
+      await callerClient.register({ agentCard: { name: caller }, deliveryMode: "poll" });
+      return { subjectWs, peerWs, caller: callerClient, received };
+    },
+  };
+  return platform;
+}
+
+/**
+ * Polls `client`'s inbox until it holds `count` (default 1) messages from workspace `from`, or
+ * `timeoutMs` (default 10 000) passes; returns the messages found, possibly fewer.
+ */
+export async function waitForReplies(
+  client: PlatformClient,
+  from: string,
+  { count = 1, timeoutMs = 10_000 }: { count?: number; timeoutMs?: number } = {},
+): Promise<InboundMessage[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const replies = (await client.fetchInbound()).filter((m) => m.sourceId === from);
+    if (replies.length >= count || Date.now() > deadline) return replies;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** How a process ran: its exit code and everything it printed. */
+export interface ExampleRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of {@link runExample}. */
+export interface RunExampleOptions {
+  /** Command-line arguments. */
+  args?: string[];
+  /** Variables to remove besides every `MOLECULE_*` one (e.g. the model id an example reads). */
+  unset?: string[];
+  /** Variables to set, after the removals. */
+  env?: Record<string, string>;
+  /** Called with each line the process prints on stdout, and a way to signal it. */
+  onLine?: (line: string, kill: (signal: NodeJS.Signals) => void) => void;
+}
+
+/**
+ * Runs a built entry point as a user does (`node <entry> ...args`), with the caller's environment
+ * minus every `MOLECULE_*` variable (so it runs offline unless `env` says otherwise), and resolves
+ * once it has exited and closed its output.
+ */
+export function runExample(
+  entry: string | URL,
+  options: RunExampleOptions = {},
+): Promise<ExampleRun> {
+  const file = entry instanceof URL ? fileURLToPath(entry) : entry;
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) => !k.startsWith("MOLECULE_") && !options.unset?.includes(k),
+      ),
+    ),
+    ...options.env,
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file, ...(options.args ?? [])], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let partial = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      if (!options.onLine) return;
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) options.onLine(line, (signal) => child.kill(signal));
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
