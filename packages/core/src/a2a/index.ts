@@ -26,6 +26,7 @@ export {
   summarizeA2AResult,
 } from "./outbound.js";
 export type {
+  A2AProtocolVersion,
   A2AResultSummary,
   MessageSendRequest,
   OutboundMessageInput,

@@ -15,6 +15,7 @@ import { PollDelivery, describe, isUnauthorized } from "../inbound/poll.js";
 import { MoleculeAuthError } from "../transport/errors.js";
 import { Dispatcher } from "./dispatcher.js";
 import type {
+  AgentDeliveryMode,
   AgentDoneResult,
   AgentEndReason,
   AgentPlatformClient,
@@ -23,22 +24,12 @@ import type {
   RemoteAgentOptions,
 } from "./types.js";
 
-type Mode = "poll" | "push" | "none";
 type Phase = "new" | "starting" | "running" | "stopping" | "stopped";
 
 function isRemovedError(err: unknown): boolean {
   return (
     !!err && typeof err === "object" && (err as { code?: unknown }).code === "workspace_removed"
   );
-}
-
-/**
- * Resolves once libuv has released handles closed before the call: `server.close()` calls back
- * before the listening handle is actually closed (that happens in the loop's close phase), and
- * `stop()` promises that nothing is left behind when it resolves.
- */
-async function handlesClosed(): Promise<void> {
-  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -69,7 +60,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   readonly #pushInFlight = new Map<string, Promise<string | undefined>>();
   #resolveDone!: (r: AgentDoneResult) => void;
   #phase: Phase = "new";
-  #mode: Mode = "none";
+  #mode: AgentDeliveryMode = "none";
   #poll: PollDelivery | undefined;
   #events: EventWakeups | undefined;
   #server: A2AServer | undefined;
@@ -138,7 +129,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   }
 
   /** The delivery in use ("none" before `start()`). */
-  get delivery(): Mode {
+  get delivery(): AgentDeliveryMode {
     return this.#mode;
   }
 
@@ -493,7 +484,6 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       await Promise.allSettled(
         [this.#handleA2A, ...this.#handlers].map(async (h) => await h?.close?.()),
       );
-      if (this.#server) await handlesClosed();
       this.#phase = "stopped";
       this.#resolveDone(error === undefined ? { reason } : { reason, error });
     })();

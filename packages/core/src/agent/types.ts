@@ -73,6 +73,9 @@ export type InboundHandler<C = AgentPlatformClient> = (
   ctx: HandlerContext<C>,
 ) => string | void | Promise<string | void>;
 
+/** How a running agent receives messages (`"none"` before `start()` or with delivery off). */
+export type AgentDeliveryMode = "poll" | "push" | "none";
+
 /** Push delivery settings. */
 export interface PushDeliveryOptions {
   mode: "push";

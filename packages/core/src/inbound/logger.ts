@@ -1,12 +1,7 @@
-// The logger shape the inbound runtime accepts (structurally the same as the platform client's).
+// The inbound runtime logs through the same Logger shape as the platform client.
+import type { Logger } from "../transport/index.js";
 
-/** A minimal logger: every method optional; by default the runtime logs nothing. */
-export interface Logger {
-  debug?(msg: string, meta?: object): void;
-  info?(msg: string, meta?: object): void;
-  warn?(msg: string, meta?: object): void;
-  error?(msg: string, meta?: object): void;
-}
+export type { Logger };
 
 /** A logger that prints nothing. */
 export const silentLogger: Logger = {};

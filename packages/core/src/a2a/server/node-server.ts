@@ -99,6 +99,9 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
           });
           server.closeIdleConnections();
         });
+        // `server.close()` calls back before libuv releases the listening handle (that happens in
+        // the loop's close phase): wait for it so nothing is left behind when close() resolves.
+        for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
       })();
       return closing;
     },
