@@ -28,3 +28,6 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+export { packPackage, unpackInto } from "./pack.js";
+export type { PackedPackage } from "./pack.js";

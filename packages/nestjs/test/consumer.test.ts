@@ -4,52 +4,28 @@
 // message that was waiting for it with a decorated method, shuts down, and exits on its own
 // (a leftover timer or socket would keep the process alive and fail the test).
 import { execFile, execFileSync } from "node:child_process";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { waitFor } from "@internal/test-utils";
+import { packPackage, unpackInto, waitFor } from "@internal/test-utils";
+import type { PackedPackage } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const pkgDir = fileURLToPath(new URL("..", import.meta.url));
-let work: string;
+let packed: PackedPackage | undefined;
 let tarball: string;
 let emu: Emulator;
 
 /** The peers a Nest app brings itself (resolved from this package's own node_modules). */
 const APP_DEPS = ["@nestjs/common", "@nestjs/core", "reflect-metadata", "rxjs"];
 
-function link(dir: string, dep: string, from: string): void {
-  const target = realpathSync(join(from, "node_modules", dep));
-  const at = join(dir, "node_modules", dep);
-  mkdirSync(dirname(at), { recursive: true });
-  symlinkSync(target, at, "dir");
-}
-
 function makeProject(name: string, type: "module" | "commonjs"): string {
-  const dir = join(work, name);
-  const installed = join(dir, "node_modules", "@molecule-ai", "nestjs");
-  mkdirSync(installed, { recursive: true });
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, type }));
-  execFileSync("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"]);
-  const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
-  for (const dep of Object.keys(manifest.dependencies ?? {})) link(dir, dep, pkgDir);
-  for (const dep of APP_DEPS) link(dir, dep, pkgDir);
-  return dir;
+  return unpackInto(packed!, name, type, APP_DEPS);
 }
 
 // What `tsc` (module commonjs, experimentalDecorators, emitDecoratorMetadata) emits for
@@ -128,7 +104,6 @@ import * as molecule from "@molecule-ai/nestjs";
 ${appBody("molecule", "common", "core")}`;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "molecule-nestjs-consumer-"));
   // Pack what the source builds to now (the test task does not depend on this package's build).
   try {
     execFileSync("pnpm", ["run", "build"], { cwd: pkgDir, stdio: "pipe", encoding: "utf8" });
@@ -138,16 +113,14 @@ beforeAll(async () => {
       cause: error,
     });
   }
-  execFileSync("pnpm", ["pack", "--pack-destination", work], { cwd: pkgDir, stdio: "pipe" });
-  const file = readdirSync(work).find((f) => f.endsWith(".tgz"));
-  if (!file) throw new Error("pnpm pack produced no tarball");
-  tarball = join(work, file);
+  packed = packPackage(pkgDir, "molecule-nestjs-consumer-");
+  tarball = packed.tarball;
   emu = await startEmulator({ sseKeepAliveMs: 100 });
 }, 120_000);
 
 afterAll(async () => {
   await emu?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
+  packed?.dispose();
 });
 
 describe.each([
