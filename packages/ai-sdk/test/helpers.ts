@@ -6,6 +6,12 @@ import type {
   PeerCallResult,
 } from "@molecule-ai/agent-core";
 import type { MockLanguageModelV4 } from "ai/test";
+import {
+  PEER_DEFAULTS,
+  PEER_RESULT_END,
+  PEER_RESULT_START,
+  wrapPeerText,
+} from "@internal/test-utils";
 
 type GenerateResult = Awaited<ReturnType<MockLanguageModelV4["doGenerate"]>>;
 
@@ -51,18 +57,7 @@ export function toolResultsInPrompt(model: MockLanguageModelV4, call: number): u
 }
 
 export function peer(id: string, name: string, extra: Partial<Peer> = {}): Peer {
-  return {
-    id,
-    name,
-    role: null,
-    tier: null,
-    status: "online",
-    url: null,
-    parentId: null,
-    activeTasks: 0,
-    agentCard: null,
-    ...extra,
-  };
+  return { id, name, ...PEER_DEFAULTS, ...extra };
 }
 
 export interface RecordedCall {
@@ -130,6 +125,6 @@ export function completed(
   } as PeerCallResult;
 }
 
-export const START = "[A2A_RESULT_FROM_PEER]";
-export const END = "[/A2A_RESULT_FROM_PEER]";
-export const wrap = (text: string): string => `${START}\n${text}\n${END}`;
+export const START = PEER_RESULT_START;
+export const END = PEER_RESULT_END;
+export const wrap = wrapPeerText;

@@ -1,5 +1,6 @@
 // Test doubles shaped like the parts of PlatformClient the adapter uses.
 import type { AgentCard, InboundMessage } from "@molecule-ai/agent-core";
+import { PEER_DEFAULTS, wrapPeerText } from "@internal/test-utils";
 import type { PeerToolkitClient } from "../src/index.js";
 import type {
   DelegationResult,
@@ -8,20 +9,10 @@ import type {
   PeerCallResult,
 } from "@molecule-ai/agent-core";
 
-export const WRAP = (text: string): string =>
-  `[A2A_RESULT_FROM_PEER]\n${text}\n[/A2A_RESULT_FROM_PEER]`;
+export const WRAP = wrapPeerText;
 
 export function makePeer(overrides: Partial<Peer> & { id: string; name: string }): Peer {
-  return {
-    role: null,
-    tier: null,
-    status: "online",
-    url: null,
-    parentId: null,
-    activeTasks: 0,
-    agentCard: null,
-    ...overrides,
-  };
+  return { ...PEER_DEFAULTS, ...overrides };
 }
 
 export function card(
