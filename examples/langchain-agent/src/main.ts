@@ -9,7 +9,6 @@ import {
   consoleLogger,
   platformFromEnv,
   runUntilSignal,
-  sendTypedLines,
   startConversation,
   startPeer,
 } from "@example/shared";
@@ -76,14 +75,9 @@ async function offline(keep: boolean): Promise<void> {
     peerId: researcherWs.id,
     peerName: "Researcher",
   });
-  await editor.send("What does the Archivist know about remote agents?");
-  await editor.allAnswered(15_000, "no answer from the Researcher within 15 s");
+  await editor.ask("What does the Archivist know about remote agents?");
   if (keep) {
-    await sendTypedLines(
-      "Type a question for the Researcher and press Enter; Ctrl+C to stop.",
-      editor.send,
-    );
-    await editor.allAnswered(15_000, "the Researcher did not answer everything within 15 s");
+    await editor.relayStdin("Type a question for the Researcher and press Enter; Ctrl+C to stop.");
   }
 
   await editor.stop();

@@ -4,13 +4,7 @@
 //   second workspace, prints the exchange and exits (`--keep`: stay up and send what you type).
 // The plumbing every example shares (environment, signals, the other workspace) is in
 // examples/shared.
-import {
-  consoleLogger,
-  platformFromEnv,
-  runUntilSignal,
-  sendTypedLines,
-  startConversation,
-} from "@example/shared";
+import { consoleLogger, platformFromEnv, runUntilSignal, startConversation } from "@example/shared";
 import type { PlatformTarget } from "@example/shared";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { startEchoAgent } from "./agent.js";
@@ -46,13 +40,8 @@ async function offline(keep: boolean): Promise<void> {
     peerId: echoWs.id,
     peerName: "Echo",
   });
-  await alice.send("Hello, Molecule!");
-  await alice.allAnswered(15_000, "no reply from Echo within 15 s");
-
-  if (keep) {
-    await sendTypedLines("Type a message for Echo and press Enter; Ctrl+C to stop.", alice.send);
-    await alice.allAnswered(15_000, "Echo did not answer every message within 15 s");
-  }
+  await alice.ask("Hello, Molecule!");
+  if (keep) await alice.relayStdin("Type a message for Echo and press Enter; Ctrl+C to stop.");
   await alice.stop();
   await echo.stop();
   await emu.close();

@@ -1,13 +1,6 @@
 // Plumbing the examples share, so each example's own code is about its framework. Test helpers
 // live in `@example/shared/testing`.
-export {
-  consoleLogger,
-  platformFromEnv,
-  runUntilSignal,
-  sendTypedLines,
-  untilSignal,
-  withTimeout,
-} from "./run.js";
+export { consoleLogger, platformFromEnv, runUntilSignal, untilSignal } from "./run.js";
 export type { PlatformTarget, RunningAgent } from "./run.js";
 export { startConversation, startPeer, workspaceClient } from "./offline.js";
 export type {

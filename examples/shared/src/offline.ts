@@ -2,7 +2,7 @@
 // sender that writes to the agent through the platform and prints both sides of the exchange.
 import { PlatformClient, RemoteAgent, sanitizePeerText } from "@molecule-ai/agent-core";
 import type { AgentCard, InboundHandler } from "@molecule-ai/agent-core";
-import { withTimeout } from "./run.js";
+import { sendTypedLines, withTimeout } from "./run.js";
 
 /** A workspace's id and token, as the emulator's `admin.createWorkspace` returns them. */
 export interface WorkspaceCredentials {
@@ -46,19 +46,23 @@ export async function startPeer(
     handler: options.handler,
     ...(options.agentCard ? { agentCard: options.agentCard } : {}),
   });
+  return { agent, client, stop: await start(agent, client) };
+}
+
+/** Starts `agent`; returns how to stop it and close `client` (closed at once if it fails to start). */
+async function start(
+  agent: RemoteAgent<PlatformClient>,
+  client: PlatformClient,
+): Promise<() => Promise<void>> {
   try {
     await agent.start();
   } catch (err) {
     await client.close();
     throw err;
   }
-  return {
-    agent,
-    client,
-    async stop() {
-      await agent.stop();
-      await client.close();
-    },
+  return async (): Promise<void> => {
+    await agent.stop();
+    await client.close();
   };
 }
 
@@ -72,16 +76,22 @@ export interface ConversationOptions {
   peerName: string;
 }
 
+/** How long {@link Conversation} waits for answers. */
+const ANSWER_TIMEOUT_MS = 15_000;
+
 /** A workspace writing to another through the platform; see {@link startConversation}. */
 export interface Conversation {
   /**
-   * Prints `<name> -> <peer>: <text>` and sends `text`. An answer in the call's result (the peer
-   * receives by push) is printed before this resolves; the reply to a queued message (the peer
-   * polls) is printed when it reaches the sender's inbox.
+   * Prints `<name> -> <peer>: <text>`, sends `text`, and waits (at most 15 s) until every message
+   * sent so far is answered. An answer in the call's result (the peer receives by push) is printed
+   * at once; the reply to a queued message (the peer polls) when it reaches the sender's inbox.
    */
-  send(text: string): Promise<void>;
-  /** Resolves once every message sent so far is answered; rejects with `Error(message)` after `ms`. */
-  allAnswered(ms: number, message: string): Promise<void>;
+  ask(text: string): Promise<void>;
+  /**
+   * The `--keep` mode: prints `prompt` and sends each line typed on stdin until Ctrl+C, SIGTERM
+   * or the end of input, then waits (at most 15 s) for the last answers.
+   */
+  relayStdin(prompt: string): Promise<void>;
   /** Stops the sender's agent and closes its client. */
   stop(): Promise<void>;
 }
@@ -115,34 +125,34 @@ export async function startConversation(
       settle();
     },
   });
-  try {
-    await agent.start();
-  } catch (err) {
-    await client.close();
-    throw err;
-  }
+  const stop = await start(agent, client);
+  const send = async (text: string): Promise<void> => {
+    console.log(`${name} -> ${peerName}: ${text}`);
+    pending++;
+    try {
+      const result = await client.callPeer(peerId, text);
+      if (result.status === "queued") return; // the peer picks it up on its next poll
+      print(result.text);
+      settle();
+    } catch (err) {
+      settle();
+      throw err;
+    }
+  };
+  const allAnswered = (message: string): Promise<void> => {
+    const all =
+      pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => (answered = resolve));
+    return withTimeout(all, ANSWER_TIMEOUT_MS, message);
+  };
   return {
-    async send(text) {
-      console.log(`${name} -> ${peerName}: ${text}`);
-      pending++;
-      try {
-        const result = await client.callPeer(peerId, text);
-        if (result.status === "queued") return; // the peer picks it up on its next poll
-        print(result.text);
-        settle();
-      } catch (err) {
-        settle();
-        throw err;
-      }
+    async ask(text) {
+      await send(text);
+      await allAnswered(`no answer from ${peerName} within 15 s`);
     },
-    allAnswered(ms, message) {
-      const all =
-        pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => (answered = resolve));
-      return withTimeout(all, ms, message);
+    async relayStdin(prompt) {
+      await sendTypedLines(prompt, send);
+      await allAnswered(`${peerName} did not answer every message within 15 s`);
     },
-    async stop() {
-      await agent.stop();
-      await client.close();
-    },
+    stop,
   };
 }
