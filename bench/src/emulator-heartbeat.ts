@@ -4,11 +4,9 @@
 //
 //   ./dev pnpm --filter @molecule-ai/platform-emulator build
 //   ./dev pnpm --filter @internal/bench run emulator-heartbeat [-- --seconds 10 --connections 64]
-import { spawn } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
+import { spawnEmulator } from "./emulator-process.ts";
 import { fmt, percentile, printTable } from "./report.ts";
 
 const TARGET_RPS = 5_000;
@@ -24,26 +22,7 @@ const seconds = Number(values.seconds);
 const workspaceCount = Number(values.workspaces);
 const connections = Number(values.connections);
 
-const bin = join(
-  dirname(fileURLToPath(import.meta.resolve("@molecule-ai/platform-emulator"))),
-  "bin.js",
-);
-const child = spawn(process.execPath, [bin, "--port", "0", "--compat", String(values.compat)], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const { url, adminToken } = await new Promise<{ url: string; adminToken: string }>(
-  (resolve, reject) => {
-    let out = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (c: string) => {
-      out += c;
-      const u = /listening on (\S+)/.exec(out);
-      const t = /admin token: (\S+)/.exec(out);
-      if (u?.[1] !== undefined && t?.[1] !== undefined) resolve({ url: u[1], adminToken: t[1] });
-    });
-    child.once("exit", (code) => reject(new Error(`emulator exited early (${code})`)));
-  },
-);
+const { child, url, adminToken } = await spawnEmulator(["--compat", String(values.compat)]);
 
 const pool = new Pool(url, { connections, pipelining: 1 });
 

@@ -8,11 +8,11 @@
 //
 //   ./dev pnpm --filter @molecule-ai/agent-core build && ./dev pnpm --filter @molecule-ai/platform-emulator build
 //   ./dev pnpm --filter @internal/bench run plugin-install [-- --mib 50 --files 10]
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -22,6 +22,8 @@ import {
   installPlugin,
   PlatformClient,
 } from "@molecule-ai/agent-core";
+import { spawnEmulator } from "./emulator-process.ts";
+import type { EmulatorProcess } from "./emulator-process.ts";
 import { fmt, printTable } from "./report.ts";
 
 const MiB = 1024 * 1024;
@@ -110,32 +112,10 @@ if (values.child !== undefined) {
   await fh.write("name: big\nversion: 1.0.0\n");
   await fh.close();
 
-  const bin = join(
-    dirname(fileURLToPath(import.meta.resolve("@molecule-ai/platform-emulator"))),
-    "bin.js",
-  );
-  const emulator = spawn(
-    process.execPath,
-    [bin, "--port", "0", "--plugins-dir", join(root, "served")],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
+  let emulator: EmulatorProcess | undefined;
   try {
-    const { url, adminToken } = await new Promise<{ url: string; adminToken: string }>(
-      (resolve, reject) => {
-        let out = "";
-        emulator.stdout.setEncoding("utf8");
-        emulator.stdout.on("data", (c: string) => {
-          out += c;
-          const u = /listening on (\S+)/.exec(out);
-          const t = /admin token: (\S+)/.exec(out);
-          if (u?.[1] !== undefined && t?.[1] !== undefined)
-            resolve({ url: u[1], adminToken: t[1] });
-        });
-        emulator.once("exit", (code) => reject(new Error(`emulator exited early (${code})`)));
-      },
-    );
+    emulator = await spawnEmulator(["--plugins-dir", join(root, "served")]);
+    const { url, adminToken } = emulator;
     const admin = new AdminClient({ platformUrl: url, adminToken });
     const ws = await admin.createExternalWorkspace({ name: "bench-plugins" });
     const self = fileURLToPath(import.meta.url);
@@ -186,7 +166,7 @@ if (values.child !== undefined) {
     );
     if (!pass) process.exitCode = 1;
   } finally {
-    emulator.kill("SIGTERM");
+    emulator?.child.kill("SIGTERM");
     await rm(root, { recursive: true, force: true });
   }
 }
