@@ -42,10 +42,10 @@ async function connect({ platformUrl, workspaceId, token }: PlatformTarget): Pro
   });
   console.log(`model: ${writer.model}`);
   console.log(`tools: ${writer.tools.join(", ")}`);
-  console.log(
+  await runUntilSignal(
+    writer,
     `Writer ${workspaceId} connected to ${platformUrl} (delivery: ${writer.agent.delivery}). Press Ctrl+C to stop.`,
   );
-  await runUntilSignal(writer);
 }
 
 async function offline(keep: boolean): Promise<void> {

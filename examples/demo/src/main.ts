@@ -450,6 +450,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
 
     print();
     if (options.keep) {
+      const stopped = options.until ?? untilSignal(); // handlers in place before the hint prints
       print("The org keeps running (--keep). Try it:");
       print(`  platform URL   ${emu.url}`);
       print(`  admin token    ${emu.adminToken}`);
@@ -457,7 +458,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         `  curl -s ${emu.url}/workspaces -H "Authorization: Bearer ${emu.adminToken}"   # the org`,
       );
       print("Ctrl-C stops everything.");
-      await (options.until ?? untilSignal());
+      await stopped;
     }
     const stopBegin = performance.now();
     await stopAll();

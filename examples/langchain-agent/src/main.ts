@@ -36,8 +36,10 @@ async function connect({ platformUrl, workspaceId, token }: PlatformTarget): Pro
   });
   console.log(`model: ${researcher.model}`);
   console.log(`peer tools: ${researcher.tools.join(", ") || "(no peers yet)"}`);
-  console.log(`Researcher ${workspaceId} connected to ${platformUrl}. Press Ctrl+C to stop.`);
-  await runUntilSignal(researcher);
+  await runUntilSignal(
+    researcher,
+    `Researcher ${workspaceId} connected to ${platformUrl}. Press Ctrl+C to stop.`,
+  );
 }
 
 async function offline(keep: boolean): Promise<void> {

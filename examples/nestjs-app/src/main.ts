@@ -72,10 +72,12 @@ async function onPlatform(
     options.host = "0.0.0.0";
   }
   const reviewer = await startNestSpecialist(options);
+  // Ctrl-C, SIGTERM, or the platform ended it; the handlers are in place before the banner.
+  const stopped = untilSignal(reviewer.agent.done);
   console.log(
     `reviewer online as workspace ${workspaceId} on ${platformUrl} (delivery: ${options.delivery}); Ctrl-C stops it`,
   );
-  await untilSignal(reviewer.agent.done); // Ctrl-C, SIGTERM, or the platform ended it
+  await stopped;
   await reviewer.stop();
   const ended = await reviewer.agent.done;
   if (ended.reason === "stopped") return 0;
@@ -115,11 +117,12 @@ async function main(): Promise<number> {
     ...(adapter ? { adapter } : {}),
   });
   if (values.keep) {
+    const stopped = untilSignal();
     console.log(`\nStill running (--keep). Emulator: ${run.emulator.url}`);
     console.log(`admin token: ${run.emulator.adminToken}`);
     console.log(`reviewer workspace: ${run.workspaces.reviewer}; editor: ${run.workspaces.editor}`);
     console.log("Ctrl-C stops everything.");
-    await untilSignal();
+    await stopped;
   }
   await run.close();
   return 0;

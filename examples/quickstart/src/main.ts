@@ -15,8 +15,10 @@ else await offline(process.argv.includes("--keep"));
 
 async function connect({ platformUrl, workspaceId, token }: PlatformTarget): Promise<void> {
   const echo = await startEchoAgent({ platformUrl, workspaceId, token, logger: consoleLogger });
-  console.log(`Echo agent ${workspaceId} connected to ${platformUrl}. Press Ctrl+C to stop.`);
-  await runUntilSignal(echo);
+  await runUntilSignal(
+    echo,
+    `Echo agent ${workspaceId} connected to ${platformUrl}. Press Ctrl+C to stop.`,
+  );
 }
 
 async function offline(keep: boolean): Promise<void> {

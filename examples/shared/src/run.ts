@@ -56,10 +56,16 @@ export interface RunningAgent {
 /**
  * Runs an agent until Ctrl+C, SIGTERM, or until it ends by itself (the platform paused or removed
  * the workspace, or rejected its token), then stops it, prints `Stopped (<reason>)` and sets
- * `process.exitCode`: 1 after an error or a rejected token, else 0.
+ * `process.exitCode`: 1 after an error or a rejected token, else 0. `banner` is printed once the
+ * signal handlers are in place, so a Ctrl+C right after it always stops the agent cleanly.
  */
-export async function runUntilSignal(running: RunningAgent): Promise<AgentDoneResult> {
-  await untilSignal(running.agent.done);
+export async function runUntilSignal(
+  running: RunningAgent,
+  banner?: string,
+): Promise<AgentDoneResult> {
+  const stopped = untilSignal(running.agent.done); // registers the signal handlers synchronously
+  if (banner) console.log(banner);
+  await stopped;
   await running.stop();
   const end = await running.agent.done;
   console.log(`Stopped (${end.reason})${end.error ? `: ${String(end.error)}` : ""}`);
