@@ -50,23 +50,106 @@ export function stripA2ABoundary(text: unknown): string {
 
 const ZWSP = "\u200b";
 
-// Markers the platform and the Python runtime use as trusted framing. Matched case-insensitively,
-// with optional spaces inside the bracket, anywhere in the text (not only at line starts).
-const MARKER =
-  /\[(?=\s*\/?\s*(?:A2A_RESULT_FROM_PEER|A2A_RESULT_TO_PEER|A2A_ERROR|A2A_QUEUED|SYSTEM|OVERRIDE|INSTRUCTIONS|IGNORE\s+ALL|YOU\s+ARE\s+NOW)\b)/gi;
+// Characters a model may read as the `[` of a marker: ASCII, fullwidth, and common lookalikes.
+const OPENERS = new Set([0x5b, 0xff3b, 0x27e6, 0x3010, 0x3016, 0x301a, 0x2045, 0xfe5d]);
+// Invisible characters a peer may put inside a marker: format characters (zero-width spaces and
+// joiners, soft hyphen, bidi controls, BOM), combining marks and variation selectors, Hangul fillers.
+const IGNORABLE = /^[\p{Cf}\p{Mn}\p{Me}\u115f\u1160\u3164\uffa0]$/u;
+// Cyrillic and Greek letters that look like the Latin ones of the marker names (after upper-casing).
+const CONFUSABLES: Readonly<Record<string, string>> = {
+  "\u0410": "A",
+  "\u0412": "B",
+  "\u0415": "E",
+  "\u041a": "K",
+  "\u041c": "M",
+  "\u041d": "H",
+  "\u041e": "O",
+  "\u0420": "P",
+  "\u0421": "C",
+  "\u0422": "T",
+  "\u0423": "Y",
+  "\u0425": "X",
+  "\u0405": "S",
+  "\u0406": "I",
+  "\u0408": "J",
+  "\u04ae": "Y",
+  "\u0391": "A",
+  "\u0392": "B",
+  "\u0395": "E",
+  "\u0396": "Z",
+  "\u0397": "H",
+  "\u0399": "I",
+  "\u039a": "K",
+  "\u039c": "M",
+  "\u039d": "N",
+  "\u039f": "O",
+  "\u03a1": "P",
+  "\u03a4": "T",
+  "\u03a5": "Y",
+  "\u03a7": "X",
+  "\u0501": "D",
+  "\u051b": "Q",
+  "\u051c": "W",
+};
+// The marker names on the skeleton (upper-cased, lookalikes mapped, invisibles removed): any
+// number of `/` and spaces before the name, `_`, `-` or spaces between its words, and no letter,
+// digit or `_` right after it ("[SYSTEMATIC" and "[SYSTEM_PROMPT" are not markers).
+const MARKER_SKELETON =
+  /^[\s/]*(?:A2A[\s_-]*RESULT[\s_-]*(?:FROM|TO)[\s_-]*PEER|A2A[\s_-]*ERROR|A2A[\s_-]*QUEUED|SYSTEM|OVERRIDE|INSTRUCTIONS|IGNORE[\s_-]*ALL|YOU[\s_-]*ARE[\s_-]*NOW)(?![A-Z0-9_])/;
+// Every character a marker skeleton is made of; scanning stops after the first other one.
+const MARKER_CHAR = /^[A-Z2\s_/-]$/;
+const SKELETON_CHARS = 40; // longer than any marker name with its separators
+const SCAN_LIMIT = 512; // raw characters examined after an opener (invisible padding included)
+
+/** The visible text after an opener, as a model would read it, for marker matching only. */
+function skeletonAfter(text: string, from: number): string {
+  let out = "";
+  const end = Math.min(text.length, from + SCAN_LIMIT);
+  for (let i = from; i < end && out.length < SKELETON_CHARS;) {
+    const cp = text.codePointAt(i) as number;
+    const ch = String.fromCodePoint(cp);
+    i += ch.length;
+    if (cp < 0x80) {
+      const c = ch.toUpperCase();
+      out += c;
+      if (!MARKER_CHAR.test(c)) break; // no marker continues past it: stop early
+      continue;
+    }
+    if (IGNORABLE.test(ch)) continue;
+    for (const c of ch.normalize("NFKC").toUpperCase()) {
+      if (IGNORABLE.test(c)) continue;
+      const mapped = CONFUSABLES[c] ?? c;
+      out += mapped;
+      if (!MARKER_CHAR.test(mapped)) return out;
+    }
+  }
+  return out;
+}
 
 /**
  * Defuses spoofed trust markers inside peer text by inserting U+200B (zero-width space) right
  * after the `[` of every `[A2A_RESULT_FROM_PEER]`, `[/A2A_RESULT_FROM_PEER]`, `[A2A_RESULT_TO_PEER]`,
  * `[A2A_ERROR]`, `[A2A_QUEUED]`, `[SYSTEM]`, `[OVERRIDE]`, `[INSTRUCTIONS]`, `[IGNORE ALL]` and
- * `[YOU ARE NOW]` (any case, optional inner spaces, closing `/` forms too). The text reads the same
- * to a person, but no longer matches the marker, so peer output cannot close the boundary or pose
- * as a system instruction. Idempotent.
+ * `[YOU ARE NOW]`, anywhere in the text. The match is made on what a model would read: any case,
+ * spaces, `/`, `_` or `-` between the words, invisible characters (zero-width, bidi, combining
+ * marks) anywhere inside, fullwidth and compatibility forms (NFKC), Cyrillic/Greek lookalike
+ * letters, and bracket lookalikes (`［`, `⟦`, `【`, ...). The text reads the same to a person, but
+ * no longer matches the marker, so peer output cannot close the boundary or pose as a system
+ * instruction. An opener already followed by U+200B counts as defused, so the function is
+ * idempotent.
  */
 export function neutralizePeerMarkers(text: string): string {
-  if (typeof text !== "string" || text.indexOf("[") === -1)
-    return typeof text === "string" ? text : "";
-  return text.replace(MARKER, `[${ZWSP}`);
+  if (typeof text !== "string") return "";
+  let out = "";
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (!OPENERS.has(text.charCodeAt(i))) continue;
+    if (text.charCodeAt(i + 1) === 0x200b) continue; // already defused
+    if (!MARKER_SKELETON.test(skeletonAfter(text, i + 1))) continue;
+    out += text.slice(last, i + 1) + ZWSP;
+    last = i + 1;
+  }
+  return last === 0 ? text : out + text.slice(last);
 }
 
 /**
