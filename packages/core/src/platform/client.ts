@@ -27,7 +27,13 @@ import {
   type Logger,
   type RequestSpec,
 } from "../transport/http.js";
-import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/redact.js";
+import {
+  hideInInspect,
+  inspectCustom,
+  REDACTED,
+  redactDeep,
+  redactText,
+} from "../transport/redact.js";
 import {
   activityListSchema,
   activityRowSchema,
@@ -47,8 +53,8 @@ import {
   workspaceSchema,
   parseWire,
 } from "../wire/schemas.js";
-import { fetchPeerCard, postToPeer } from "./direct.js";
-import { errorText, expectShape, type Hints, httpError, ok } from "./http-errors.js";
+import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer } from "./direct.js";
+import { clip, errorText, expectShape, type Hints, httpError, ok } from "./http-errors.js";
 import { makeIdempotencyKey } from "./idempotency.js";
 import type { TokenStore } from "./token-store.js";
 
@@ -85,6 +91,11 @@ export interface PlatformClientOptions {
   userAgent?: string | undefined;
   /** Structured logger (debug lines per request; never tokens). */
   logger?: Logger | undefined;
+  /**
+   * Largest platform response body read into memory, in bytes (default 64 MiB); a longer one fails
+   * with code `response_too_large`. Peer answers are capped at 16 MiB whatever this says.
+   */
+  maxResponseBytes?: number | undefined;
 }
 
 /** Result of {@link PlatformClient.register}. */
@@ -385,6 +396,7 @@ export class PlatformClient {
       timeoutMs: options.timeoutMs,
       userAgent: options.userAgent,
       logger: options.logger,
+      maxResponseBytes: options.maxResponseBytes,
     });
     this.platformUrl = this.#transport.origin + this.#transport.basePath;
     this.#store = options.tokenStore;
@@ -576,7 +588,7 @@ export class PlatformClient {
         401: hadToken
           ? "register was rejected with 401: the token held for this workspace is invalid (revoked, or the workspace was removed); get a new token from the platform admin"
           : "register was rejected with 401: this workspace already has a token; pass it as `token` or through `tokenStore`",
-        400: `register was refused (400 "${errorText(res.body) ?? "invalid request body"}"): the platform rejects urls that are not public http(s) addresses it can resolve, and ids that are not UUIDs`,
+        400: `register was refused (400 "${errorText(res.body, this.#known) ?? "invalid request body"}"): the platform rejects urls that are not public http(s) addresses it can resolve, and ids that are not UUIDs`,
       });
     }
     const parsed = expectShape(registerResponseSchema, res, "register", { known: this.#known });
@@ -762,6 +774,8 @@ export class PlatformClient {
     if (!ok(res.status)) throw await this.#selfFail(res, "listPeers", options.signal);
     const rows = expectShape(peersSchema, res, "listPeers", { known: this.#known });
     const peers = rows.map(toPeer);
+    // Bounded: the query may come from a model (a list_peers tool), so keys are not under our control.
+    if (this.#peersCache.size >= 64) this.#peersCache.clear();
     this.#peersCache.set(key, { value: peers, expires: now + Math.min(30_000, this.#peerTtlMs) });
     return peers.map((p) => ({ ...p }));
   }
@@ -786,7 +800,7 @@ export class PlatformClient {
       throw this.#fail(res, "discoverPeer", {
         403: `workspace ${this.workspaceId} may not talk to ${peerId} (403): the platform's hierarchy rules only allow siblings, parent/children and root workspaces`,
         404: `peer workspace ${peerId} does not exist`,
-        503: `peer workspace ${peerId} is not available right now (503 "${errorText(res.body) ?? ""}"); it may be offline or paused`,
+        503: `peer workspace ${peerId} is not available right now (503 "${errorText(res.body, this.#known) ?? ""}"); it may be offline or paused`,
       });
     }
     const d = expectShape(discoverSchema, res, "discoverPeer");
@@ -945,8 +959,15 @@ export class PlatformClient {
           : this.#selfPeerHeaders,
         signal,
         timeoutMs,
+        maxBytes: MAX_PEER_RESPONSE_BYTES,
       });
     } catch (err) {
+      if (err instanceof MoleculeError && err.code === "response_too_large") {
+        throw new MoleculePeerError(
+          `peer ${target} answered with more than ${MAX_PEER_RESPONSE_BYTES} bytes through the platform; the answer was discarded`,
+          { peerId: target, code: "peer_response_too_large", cause: err },
+        );
+      }
       if (err instanceof MoleculeTimeoutError) {
         throw new MoleculePeerError(
           `peer ${target} did not answer within ${extra.reportMs ?? timeoutMs} ms; the platform may still deliver the message (de-duplicate by messageId) — raise timeoutMs for long tasks`,
@@ -995,8 +1016,9 @@ export class PlatformClient {
       } else if (e.code === -32601 || e.code === -32009) {
         hint = `; it does not accept A2A ${info.protocol} (pass protocol: "${info.protocol === "1.0" ? "0.3" : "1.0"}" or leave protocol unset to fall back)`;
       }
+      const said = e.message ? ` "${redactText(clip(e.message), this.#known)}"` : "";
       throw new MoleculePeerError(
-        `peer ${peerId} answered JSON-RPC error ${e.code}${e.message ? ` "${e.message}"` : ""}${hint}`,
+        `peer ${peerId} answered JSON-RPC error ${e.code}${said}${hint}`,
         {
           peerId,
           code: "peer_rpc_error",
@@ -1023,7 +1045,7 @@ export class PlatformClient {
 
   #peerFailure(peerId: string, res: HttpResponse, via: "proxy" | "direct"): MoleculeError {
     const status = res.status;
-    const detail = errorText(res.body);
+    const detail = errorText(res.body, this.#known);
     const said = detail ? ` "${detail}"` : "";
     const body = redactDeep(res.body, this.#known);
     if (via === "proxy") {
@@ -1502,15 +1524,21 @@ function rpcErrorCode(res: HttpResponse): number | undefined {
   return rpc.ok && rpc.value.error ? rpc.value.error.code : undefined;
 }
 
+/** Reads an error body, at most 64 KiB: the rest is not waited for (the stream is destroyed). */
 async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    if (size < 65_536) chunks.push(b);
+    chunks.push(b);
     size += b.length;
+    if (size >= 65_536) {
+      stream.on("error", () => undefined);
+      stream.destroy();
+      break;
+    }
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString("utf8").slice(0, 65_536);
 }
 
 function parseMaybeJson(text: string): unknown {

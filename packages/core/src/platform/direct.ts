@@ -2,7 +2,13 @@
 // the platform token, so the token cannot leak to a peer's self-registered URL.
 import type { Dispatcher } from "undici";
 import { MoleculePeerError } from "../transport/errors.js";
-import type { HttpResponse } from "../transport/http.js";
+import { BodyTooLargeError, type HttpResponse, readBodyText } from "../transport/http.js";
+
+/**
+ * Largest peer answer read from a peer's own URL: 16 MiB (the platform proxy truncates peer
+ * answers at 10 MiB). A longer body is cut off: the peer cannot exhaust this process's memory.
+ */
+export const MAX_PEER_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /**
  * POSTs a JSON body to a peer URL with only `Content-Type`, `Accept`, `User-Agent` and, for an
@@ -19,6 +25,8 @@ export async function postToPeer(
     userAgent: string;
     /** Sent as `A2A-Version` (only `"1.0"` requests carry it; absent means 0.3). */
     a2aVersion?: "1.0" | undefined;
+    /** Largest answer read, in bytes (default {@link MAX_PEER_RESPONSE_BYTES}). */
+    maxBytes?: number | undefined;
   },
 ): Promise<HttpResponse> {
   const url = peerHttpUrl(peerUrl);
@@ -52,7 +60,11 @@ export async function postToPeer(
       body: bodyText,
       signal: controller.signal,
     });
-    const text = await res.body.text();
+    const text = await readBodyText(
+      res.body,
+      options.maxBytes ?? MAX_PEER_RESPONSE_BYTES,
+      res.headers["content-length"],
+    );
     let body: unknown = text === "" ? undefined : text;
     try {
       body = text === "" ? undefined : JSON.parse(text);
@@ -62,6 +74,12 @@ export async function postToPeer(
     return { status: res.statusCode, headers: res.headers, body };
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
+    if (err instanceof BodyTooLargeError) {
+      throw new MoleculePeerError(
+        `peer ${options.peerId} answered with more than ${err.limit} bytes; the answer was discarded`,
+        { peerId: options.peerId, code: "peer_response_too_large", cause: err },
+      );
+    }
     if (timedOut) {
       throw new MoleculePeerError(
         `peer ${options.peerId} did not answer within ${options.timeoutMs} ms; raise timeoutMs or try later`,

@@ -7,22 +7,32 @@ import {
   UnexpectedResponseError,
 } from "../transport/errors.js";
 import type { HttpResponse } from "../transport/http.js";
-import { redactDeep } from "../transport/redact.js";
+import { redactDeep, redactText } from "../transport/redact.js";
 import { parseRetryAfter } from "../transport/retry.js";
 import type { z } from "zod";
 import { parseWire } from "../wire/schemas.js";
 
-/** The `error` string of a platform error body, if any. */
-export function errorText(body: unknown): string | undefined {
-  if (typeof body === "string")
-    return body.length > 200 ? `${body.slice(0, 200)}…` : body || undefined;
-  if (typeof body === "object" && body !== null) {
+const MAX_DETAIL = 200;
+
+/** `text` cut to 200 characters (an ellipsis marks the cut): error messages stay short. */
+export function clip(text: string): string {
+  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text;
+}
+
+/**
+ * The `error` (or `message`) string of an error body, if any, for an error message: cut to 200
+ * characters and with every `known` secret masked (the body may be a peer's, or echo a request).
+ */
+export function errorText(body: unknown, known: readonly string[] = []): string | undefined {
+  let text: string | undefined;
+  if (typeof body === "string") text = body;
+  else if (typeof body === "object" && body !== null) {
     const e = (body as { error?: unknown }).error;
-    if (typeof e === "string") return e;
     const m = (body as { message?: unknown }).message;
-    if (typeof m === "string") return m;
+    text = typeof e === "string" ? e : typeof m === "string" ? m : undefined;
   }
-  return undefined;
+  // Mask before cutting, so a cut cannot leave a recognisable fragment of a secret unmasked.
+  return text ? clip(redactText(text, known)) : undefined;
 }
 
 /** Per-status message overrides for one operation. */
@@ -41,7 +51,7 @@ export function httpError(
 ): MoleculeError {
   const status = res.status;
   const body = redactDeep(res.body, known);
-  const detail = errorText(res.body);
+  const detail = errorText(res.body, known);
   const said = detail ? `: "${detail}"` : "";
   const hint = hints[status];
   const base = { status, body };

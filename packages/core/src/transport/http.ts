@@ -39,6 +39,11 @@ export interface HttpTransportOptions {
   logger?: Logger | undefined;
   /** Jitter source for the backoff (tests). */
   random?: () => number;
+  /**
+   * Largest response body read into memory, in bytes (default {@link DEFAULT_MAX_RESPONSE_BYTES});
+   * a longer body is cut off and the call fails with code `response_too_large`.
+   */
+  maxResponseBytes?: number | undefined;
 }
 
 /** One request. */
@@ -63,6 +68,8 @@ export interface RequestSpec {
   retry?: boolean | undefined;
   /** Return the body stream unread (the timeout then covers only the response headers). */
   stream?: boolean | undefined;
+  /** Largest body read for this request, in bytes (default: the transport's `maxResponseBytes`). */
+  maxBytes?: number | undefined;
 }
 
 /** A response: status, headers and the parsed body (JSON, text, or `undefined` when empty). */
@@ -75,6 +82,62 @@ export interface HttpResponse {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Default cap of a platform response body read into memory: 64 MiB. The platform's own caps are
+ * lower (peer results are truncated at 10 MiB, activity pages hold at most 500 rows), so only a
+ * broken or hostile server reaches it.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** Raised by {@link readBodyText} when a body exceeds its cap (the stream is destroyed). */
+export class BodyTooLargeError extends Error {
+  /** The cap that was exceeded, in bytes. */
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`response body exceeds ${limit} bytes`);
+    this.name = "BodyTooLargeError";
+    this.limit = limit;
+  }
+}
+
+/**
+ * Reads a response body as UTF-8 text, at most `max` bytes: a larger declared `Content-Length`
+ * fails before reading, and a body that grows past `max` while streaming is destroyed. Either
+ * way it throws {@link BodyTooLargeError}, so a peer or server cannot exhaust memory.
+ */
+export async function readBodyText(
+  body: AsyncIterable<unknown> & {
+    destroy?(err?: Error): unknown;
+    on?(ev: string, fn: () => void): unknown;
+  },
+  max: number,
+  contentLength?: string | string[] | undefined,
+): Promise<string> {
+  const drop = (): void => {
+    body.on?.("error", () => undefined);
+    body.destroy?.();
+  };
+  const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength);
+  if (Number.isFinite(declared) && declared > max) {
+    drop();
+    throw new BodyTooLargeError(max);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    size += b.length;
+    if (size > max) {
+      drop();
+      throw new BodyTooLargeError(max);
+    }
+    chunks.push(b);
+  }
+  return chunks.length === 1
+    ? (chunks[0] as Buffer).toString("utf8")
+    : Buffer.concat(chunks, size).toString("utf8");
+}
 
 /** The default `User-Agent`. */
 export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 node/${process.versions.node}`;
@@ -183,6 +246,7 @@ export class HttpTransport {
   readonly #timeoutMs: number;
   readonly #logger: Logger | undefined;
   readonly #random: () => number;
+  readonly #maxBytes: number;
 
   constructor(options: HttpTransportOptions) {
     const url = normalizeBaseUrl(options.baseUrl);
@@ -195,6 +259,12 @@ export class HttpTransport {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#logger = options.logger;
     this.#random = options.random ?? Math.random;
+    this.#maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!(this.#maxBytes > 0)) {
+      throw new MoleculeError("maxResponseBytes must be a positive number of bytes", {
+        code: "invalid_argument",
+      });
+    }
     const headers: Record<string, string> = {
       "user-agent": options.userAgent ?? DEFAULT_USER_AGENT,
       accept: "application/json",
@@ -298,7 +368,8 @@ export class HttpTransport {
         streaming = true; // keep the caller's signal bridged: aborting it cancels the body
         return { status: res.statusCode, headers: res.headers, body: undefined, stream: res.body };
       }
-      const text = await res.body.text();
+      const max = spec.maxBytes ?? this.#maxBytes;
+      const text = await readBodyText(res.body, max, res.headers["content-length"]);
       if (debug) {
         this.#logger?.debug?.(
           `${spec.method} ${spec.path} -> ${res.statusCode} in ${Math.round(performance.now() - started)} ms`,
@@ -307,6 +378,12 @@ export class HttpTransport {
       return { status: res.statusCode, headers: res.headers, body: parseBody(text) };
     } catch (err) {
       if (userSignal?.aborted) throw userSignal.reason;
+      if (err instanceof BodyTooLargeError) {
+        throw new MoleculeError(
+          `${spec.method} ${spec.path} answered with a body over ${err.limit} bytes; it was not read (raise maxResponseBytes if this is expected)`,
+          { code: "response_too_large", cause: err },
+        );
+      }
       if (timedOut) {
         throw new MoleculeTimeoutError(
           `${spec.method} ${spec.path} did not complete within ${timeoutMs} ms; raise timeoutMs or check the platform's health`,
