@@ -34,8 +34,9 @@ export interface PeerMessageHandlerOptions {
    */
   threadId?: ThreadIdStrategy;
   /**
-   * Builds the agent's input messages. Default: one `HumanMessage` with the inbound text; text
-   * from peer agents passes through `sanitizePeerText` (peers are untrusted).
+   * Builds the agent's input messages. Default: one `HumanMessage` with the inbound text passed
+   * through `sanitizePeerText`, whatever its `source` (a pushed message's sender is unverified, and
+   * the platform lets any caller pose as the canvas). Your own function gets the raw message.
    */
   toMessages?: (msg: InboundMessage) => BaseMessage[];
   /** Extra run config (tags, metadata, recursionLimit, context...), static or per message. */
@@ -108,7 +109,9 @@ export function defaultReply(state: unknown): string | undefined {
 }
 
 function defaultMessages(msg: InboundMessage): BaseMessage[] {
-  const text = msg.source === "peer_agent" ? sanitizePeerText(msg.text) : msg.text;
+  // Every source: a pushed message names no verified sender ("unknown"), and the platform treats
+  // an A2A call without a caller id as the canvas, unauthenticated, so "canvas_user" can be a peer.
+  const text = sanitizePeerText(msg.text);
   return [
     new HumanMessage({
       content: text,
