@@ -1,4 +1,4 @@
-import type { InboundMessage } from "@molecule-ai/agent-core";
+import { type InboundMessage, sanitizePeerText } from "@molecule-ai/agent-core";
 import type { ModelMessage } from "ai";
 import { MemoryConversationStore } from "./conversation-store.js";
 import type { ConversationStore } from "./conversation-store.js";
@@ -74,7 +74,11 @@ export interface PeerMessageHandlerOptions {
   conversationKey?: (message: InboundMessage) => string | undefined;
   /** Most messages kept per conversation; older turns are dropped whole (default 100). */
   maxHistoryMessages?: number;
-  /** Turns an inbound message into the user message content (default: its text). */
+  /**
+   * Turns an inbound message into the user message content. Default: its text through core's
+   * `sanitizePeerText`, whatever its `source` (a pushed message's sender is unverified, and the
+   * platform lets any caller pose as the canvas). Your own function gets the raw message.
+   */
   formatMessage?: (message: InboundMessage) => string;
 }
 
@@ -106,7 +110,7 @@ export function createPeerMessageHandler(
   const run = toGenerateFunction(agentOrGenerate);
   const store = options.store ?? new MemoryConversationStore();
   const keyOf = options.conversationKey ?? defaultConversationKey;
-  const format = options.formatMessage ?? ((m: InboundMessage) => m.text);
+  const format = options.formatMessage ?? ((m: InboundMessage) => sanitizePeerText(m.text));
   const maxMessages = options.maxHistoryMessages ?? 100;
   if (!Number.isInteger(maxMessages) || maxMessages < 1) {
     throw new RangeError(

@@ -89,7 +89,9 @@ export function sanitizeJson<T>(value: T, depth = 0): T {
     const clean = sanitizePeerText(value);
     return (clean === value ? value : clean) as T;
   }
-  if (depth > 64 || value === null || typeof value !== "object") return value;
+  if (value === null || typeof value !== "object") return value;
+  // Deeper than any sane tool result: its strings would reach the model unsanitised, so drop it.
+  if (depth > 64) return "[omitted: nested too deep]" as T;
   if (Array.isArray(value)) {
     let touched = false;
     const next = value.map((item) => {

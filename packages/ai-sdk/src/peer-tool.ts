@@ -155,7 +155,7 @@ export function peerResultToModelOutput(output: PeerToolOutput): ToolResultOutpu
       return {
         type: "text",
         value:
-          `The peer ${output.peerId} is busy; the platform queued the message (queue id ${output.queueId}). ` +
+          `The peer ${output.peerId} is busy; the platform queued the message (queue id ${untrustedLabel(output.queueId, 80)}). ` +
           "Its answer will not come back through this call.",
       };
     case "failed":

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createA2AHandler, inboundFromA2AMessage } from "@molecule-ai/agent-core";
 import type { AgentCard, InboundMessage, PlatformClient } from "@molecule-ai/agent-core";
 import type { PeerMessageHandler } from "./message-handler.js";
@@ -107,7 +108,10 @@ export function createPeerRequestHandler(options: PeerRequestHandlerOptions): Pe
       const answerOnce = (): Promise<string | undefined> =>
         answer(inbound, ctx.signal, ctx.method, false).then((out) => collect(out));
       // Keyed by messageId and text, so a different message reusing an id never gets this answer.
-      const key = inbound.messageId ? `${inbound.messageId}\u0000${inbound.text}` : undefined;
+      // The text is hashed: remembering 1000 answers must not mean holding 1000 request bodies.
+      const key = inbound.messageId
+        ? `${inbound.messageId}\u0000${createHash("sha256").update(inbound.text).digest("base64")}`
+        : undefined;
       const text = key ? await recent.get(key, answerOnce) : await answerOnce();
       return text ?? undefined;
     },
