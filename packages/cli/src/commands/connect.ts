@@ -12,6 +12,7 @@ import {
   type PushDeliveryOptions,
 } from "@molecule-ai/agent-core";
 import { Option, type Command } from "commander";
+import { hidePathSecret, warnIfTokenOnArgv } from "./secrets.js";
 
 /** Options of `molecule-agent connect` after parsing (env already applied). */
 export interface ConnectOptions {
@@ -111,7 +112,8 @@ export function registerConnectCommand(program: Command): void {
     .addOption(new Option("--org-id <id>", "organisation id (SaaS)").env("MOLECULE_ORG_ID"))
     .addOption(new Option("--concurrency <n>", "handlers running at once (default 4)"))
     .option("--verbose", "log what the agent does to stderr")
-    .action(async (opts: ConnectOptions) => {
+    .action(async (opts: ConnectOptions, command: Command) => {
+      warnIfTokenOnArgv(command, (t) => process.stderr.write(t), PREFIX);
       try {
         process.exitCode = await runConnect(opts);
       } catch (err) {
@@ -256,7 +258,9 @@ export async function runConnect(opts: ConnectOptions): Promise<number> {
       throw new ConnectError(`register failed: ${(err as Error).message}`, 2);
     }
     const where =
-      agent.delivery === "push" ? `url=${agent.pushUrl}` : `interval=${pollSeconds ?? 5}s`;
+      agent.delivery === "push"
+        ? `url=${hidePathSecret(agent.pushUrl ?? "")}`
+        : `interval=${pollSeconds ?? 5}s`;
     process.stdout.write(
       `${PREFIX} connected as ${client.workspaceId} (platform=${client.platformUrl}, delivery=${agent.delivery}, ${where})\n`,
     );

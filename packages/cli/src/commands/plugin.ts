@@ -11,6 +11,7 @@ import {
   type PluginLogger,
 } from "@molecule-ai/agent-core";
 import { Option, type Command } from "commander";
+import { warnIfTokenOnArgv } from "./secrets.js";
 
 const PREFIX = "molecule-agent plugin:";
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -103,7 +104,8 @@ export function registerPluginCommand(program: Command): void {
       ).env("MOLECULE_WORKSPACE_TOKEN"),
     )
     .addOption(new Option("--org-id <id>", "organisation id (SaaS)").env("MOLECULE_ORG_ID"))
-    .action(async (name: string, opts: PluginInstallCommandOptions) => {
+    .action(async (name: string, opts: PluginInstallCommandOptions, command: Command) => {
+      warnIfTokenOnArgv(command, (t) => process.stderr.write(t), PREFIX);
       process.exitCode = await runPluginInstall(name, opts);
     });
 }
