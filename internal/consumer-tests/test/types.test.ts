@@ -1,0 +1,263 @@
+// Consumer type-check matrix: the packed tarballs of the published packages (exactly what npm would
+// ship) are installed into one throwaway consumer project next to the frameworks they need, and
+// consumer code using each package's main API (fixtures/types) is type-checked by TypeScript 5.8,
+// 5.9, 6.0 and 7.0, with `moduleResolution` nodenext and bundler, `strict` and `skipLibCheck`
+// (our declarations must still parse and resolve; usage errors in consumer code still surface).
+// The fixtures carry `@ts-expect-error` lines, so a type that silently degrades to `any` (say, an
+// import inside our declarations that no longer resolves) fails the check instead of passing it.
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { packPackage, unpackInto } from "@internal/test-utils";
+import type { PackedPackage } from "@internal/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, "../../..");
+const fixtures = join(here, "../fixtures/types");
+const require = createRequire(import.meta.url);
+
+/** The published packages under test and the fixture files that consume each. */
+const packages = [
+  { name: "@molecule-ai/agent-core", dir: "core", fixtures: ["core.ts", "core-cjs.cts"] },
+  {
+    name: "@molecule-ai/platform-emulator",
+    dir: "platform-emulator",
+    fixtures: ["platform-emulator.ts"],
+  },
+  { name: "@molecule-ai/langchain", dir: "langchain", fixtures: ["langchain.ts"] },
+  { name: "@molecule-ai/ai-sdk", dir: "ai-sdk", fixtures: ["ai-sdk.ts"] },
+  { name: "@molecule-ai/nestjs", dir: "nestjs", fixtures: ["nestjs.ts"] },
+] as const;
+
+/** What an application brings itself: the adapters' peer dependencies and Node's types. */
+const appDependencies = [
+  "@langchain/core",
+  "@langchain/langgraph",
+  "langchain",
+  "ai",
+  "zod",
+  "@nestjs/common",
+  "@nestjs/core",
+  "reflect-metadata",
+  "rxjs",
+  "@types/node",
+];
+
+/** The compilers, from this package's devDependencies (7.0 is the repository's own). */
+const compilers = [
+  { version: "5.8.3", from: "typescript58" },
+  { version: "5.9.3", from: "typescript59" },
+  { version: "6.0.3", from: "typescript60" },
+  { version: "7.0.2", from: "typescript" },
+] as const;
+
+/** The two consumer setups: Node's own resolution and a bundler's. */
+const resolutions = [
+  { name: "nodenext", module: "nodenext", include: ["src/**/*.ts", "src/**/*.cts"] },
+  { name: "bundler", module: "esnext", include: ["src/**/*.ts"] }, // .cts is a Node-only format
+] as const;
+
+const packed: PackedPackage[] = [];
+let project: string;
+
+/** Links `name` from `fromDir`'s node_modules into the project unless the project already has it. */
+function linkDependency(name: string, fromDir: string): void {
+  const at = join(project, "node_modules", name);
+  if (existsSync(at)) return;
+  mkdirSync(dirname(at), { recursive: true });
+  symlinkSync(realpathSync(join(fromDir, "node_modules", name)), at, "dir");
+}
+
+/** Unpacks one more tarball into the project (beside the first) with its missing dependencies. */
+function addPacked(pkg: PackedPackage): void {
+  const installed = join(project, "node_modules", pkg.name);
+  mkdirSync(installed, { recursive: true });
+  execFileSync("tar", ["-xzf", pkg.tarball, "-C", installed, "--strip-components=1"]);
+  const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
+  for (const dep of Object.keys(manifest.dependencies ?? {})) linkDependency(dep, pkg.dir);
+}
+
+/**
+ * Writes `tsconfig.<name>.json` for one resolution mode. `full` also checks every declaration file
+ * (ours and the frameworks'), which needs the DOM lib for `ai`'s (`HeadersInit`, `FileList`, ...).
+ */
+function writeTsconfig(resolution: (typeof resolutions)[number], full = false): string {
+  const file = `tsconfig.${resolution.name}${full ? ".full" : ""}.json`;
+  const compilerOptions = {
+    target: "es2023",
+    lib: full ? ["es2023", "dom", "dom.iterable"] : ["es2023"],
+    module: resolution.module,
+    moduleResolution: resolution.name,
+    types: ["node"],
+    strict: true,
+    skipLibCheck: !full,
+    noEmit: true,
+    experimentalDecorators: true, // NestJS's decorators
+    emitDecoratorMetadata: true,
+    forceConsistentCasingInFileNames: true,
+  };
+  writeFileSync(
+    join(project, file),
+    JSON.stringify({ compilerOptions, include: resolution.include }, null, 2),
+  );
+  return file;
+}
+
+interface Check {
+  status: number | null;
+  /** Diagnostics by package (`other` when a file belongs to none), message lines joined. */
+  errors: Record<string, string[]>;
+  /** The files in the program (`--listFiles`). */
+  files: string[];
+  output: string;
+}
+
+/** The package a diagnostic's file belongs to: its fixture's package, or the package it is in. */
+function ownerOf(file: string): string {
+  for (const pkg of packages) {
+    if (pkg.fixtures.some((f) => file === `src/${f}` || file.endsWith(`/src/${f}`)))
+      return pkg.name;
+    if (file.includes(`node_modules/${pkg.name}/`)) return pkg.name;
+  }
+  return "other";
+}
+
+/** Runs one compiler over the project with one tsconfig. */
+function typecheck(from: string, tsconfig: string): Check {
+  const tsc = join(dirname(require.resolve(`${from}/package.json`)), "bin", "tsc");
+  const run = spawnSync(
+    process.execPath,
+    [tsc, "-p", tsconfig, "--pretty", "false", "--listFiles"],
+    { cwd: project, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  const output = `${run.stdout}${run.stderr}`;
+  const errors: Record<string, string[]> = {};
+  const files: string[] = [];
+  let last: string[] | undefined;
+  for (const line of output.split("\n")) {
+    const diagnostic = /^(.+?)\(\d+,\d+\): error (TS\d+: .*)$/.exec(line);
+    const global = /^error (TS\d+: .*)$/.exec(line);
+    if (diagnostic) {
+      last = errors[ownerOf(diagnostic[1]!)] ??= [];
+      last.push(`${diagnostic[1]}: ${diagnostic[2]}`);
+    } else if (global) {
+      last = errors.other ??= [];
+      last.push(global[1]!);
+    } else if (/^\s+\S/.test(line) && last) {
+      last[last.length - 1] += ` ${line.trim()}`; // a message's continuation line
+    } else if (line.startsWith("/")) {
+      files.push(line.trim());
+      last = undefined;
+    }
+  }
+  return { status: run.status, errors, files, output };
+}
+
+beforeAll(() => {
+  for (const pkg of packages) {
+    packed.push(packPackage(join(repo, "packages", pkg.dir), "molecule-types-"));
+  }
+  const [core, ...rest] = packed;
+  project = unpackInto(core!, "types-consumer", "module");
+  for (const pkg of rest) addPacked(pkg);
+  for (const dep of appDependencies) linkDependency(dep, join(here, ".."));
+  mkdirSync(join(project, "src"));
+  for (const file of readdirSync(fixtures))
+    copyFileSync(join(fixtures, file), join(project, "src", file));
+});
+
+afterAll(() => {
+  for (const pkg of packed) pkg.dispose();
+});
+
+/** Declaration files some framework must contribute to the program (so it resolved). */
+const frameworkFiles = [
+  /\/@langchain\/core\/dist\/tools\/index\.d\.ts$/,
+  /\/langchain\/dist\/index\.d\.ts$/,
+  /\/ai\/dist\/index\.d\.ts$/,
+  /\/@nestjs\/common\/index\.d\.ts$/,
+  /\/zod\/v4\/classic\/schemas\.d\.[mc]?ts$/,
+];
+
+/**
+ * What is wrong with a run: its diagnostics and exit status, each package's packed entry point or
+ * framework missing from the program, and files from the workspace's own package folders (which
+ * would mean a tarball was bypassed). A clean run is {@link clean}.
+ */
+function problems(check: Check): object {
+  const real = realpathSync(project);
+  return {
+    errors: check.errors,
+    status: check.status,
+    output: check.status === 0 ? "" : check.output,
+    missing: [
+      ...packages
+        .map((pkg) => join(real, "node_modules", pkg.name, "dist", "index.d.ts"))
+        .filter((entry) => !check.files.includes(entry)),
+      ...frameworkFiles.filter((re) => !check.files.some((f) => re.test(f))).map(String),
+    ],
+    fromWorkspace: check.files.filter((f) => f.startsWith(join(repo, "packages"))),
+  };
+}
+
+const clean = { errors: {}, status: 0, output: "", missing: [], fromWorkspace: [] };
+
+describe("the consumer project", () => {
+  it("holds the packed packages, not links to the workspace", () => {
+    const installed = packages.map((pkg) => join(project, "node_modules", pkg.name));
+    expect(installed.filter((dir) => lstatSync(dir).isSymbolicLink())).toEqual([]);
+    expect(installed.filter((dir) => !existsSync(join(dir, "dist", "index.d.ts")))).toEqual([]);
+  });
+
+  it("has a fixture for every package", () => {
+    const copied = readdirSync(join(project, "src"));
+    for (const pkg of packages) for (const f of pkg.fixtures) expect(copied).toContain(f);
+  });
+});
+
+describe.each(compilers)("TypeScript $version", ({ version, from }) => {
+  it("is the compiler the matrix names", () => {
+    const manifest = require(`${from}/package.json`) as { version: string };
+    expect(manifest.version).toBe(version);
+  });
+
+  describe.each(resolutions)("moduleResolution $name", (resolution) => {
+    let check: Check;
+    beforeAll(() => {
+      check = typecheck(from, writeTsconfig(resolution));
+    });
+
+    it("exits 0 with the packed declarations and the frameworks' in the program", () => {
+      expect(problems(check)).toEqual(clean);
+    });
+
+    it.each(packages)("$name: the consumer code type-checks", ({ name }) => {
+      expect(check.errors[name] ?? []).toEqual([]);
+    });
+  });
+});
+
+// One cell without skipLibCheck: the oldest supported compiler checks every declaration file in
+// the program, so ours (and the frameworks' at the pinned versions) are proven clean on it, not
+// only parseable. (Also clean on 5.9, 6.0 and 7.0; one cell keeps the test fast.)
+describe("TypeScript 5.8.3, nodenext, skipLibCheck false", () => {
+  it("checks every declaration file in the program without an error", () => {
+    const check = typecheck("typescript58", writeTsconfig(resolutions[0], true));
+    expect(problems(check)).toEqual(clean);
+  });
+});
