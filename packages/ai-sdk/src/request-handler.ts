@@ -36,10 +36,13 @@ export interface PeerRequestHandlerOptions {
   /** The card served at `/.well-known/agent-card.json`. Default: `{ name: client.workspaceId }`, streaming on. */
   agentCard?: AgentCard;
   /**
-   * A secret the request path must end with (`generatePathSecret()` from core); anything else is a
-   * 404. Register `https://host/route/<secret>` with the platform. Strongly recommended.
+   * The secret the request path must end with (`generatePathSecret()` from core, 256 bits);
+   * anything else is a 404. Register `https://host/route/<secret>` with the platform. The platform
+   * proxy sends no credentials, so this is what keeps the endpoint from being an open door: it is
+   * required. Pass `false` only when something in front of the handler already authenticates
+   * every request.
    */
-  pathSecret?: string;
+  pathSecret: string | false;
   /**
    * The path the handler is mounted under (default `/`), e.g. `"/api/molecule"` for a Next.js
    * `app/api/molecule/[...path]/route.ts`. The endpoint is `<basePath>/<pathSecret>`.
@@ -87,13 +90,21 @@ export function createPeerRequestHandler(options: PeerRequestHandlerOptions): Pe
       "createPeerRequestHandler: `handler` must be a function, e.g. createPeerMessageHandler(agent).",
     );
   }
+  const { pathSecret } = options;
+  if (pathSecret !== false && (typeof pathSecret !== "string" || pathSecret.length === 0)) {
+    throw new TypeError(
+      "createPeerRequestHandler: `pathSecret` is required: pass generatePathSecret() from " +
+        "@molecule-ai/agent-core (and register the URL ending with it), or `false` when something " +
+        "in front of this handler already authenticates every request.",
+    );
+  }
   const agentCard = options.agentCard ?? defaultCard(client);
   const recent = new RecentAnswers(options.dedupeSize ?? 1000);
 
   const a2a = createA2AHandler({
     agentCard,
     ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
-    ...(options.pathSecret !== undefined ? { pathSecret: options.pathSecret } : {}),
+    ...(pathSecret !== false ? { pathSecret } : {}),
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
     ...(options.onError !== undefined ? { onError: options.onError } : {}),

@@ -113,6 +113,21 @@ describe("createPeerRequestHandler behind the emulator", () => {
     expect(res.status).toBe(404);
   });
 
+  it("refuses to build an unguarded endpoint unless told to", () => {
+    const handler = () => "hi";
+    const agentCard = { name: "guarded" };
+    for (const pathSecret of [undefined, ""]) {
+      expect(() =>
+        createPeerRequestHandler({ agentCard, handler, pathSecret } as unknown as Parameters<
+          typeof createPeerRequestHandler
+        >[0]),
+      ).toThrow(/pathSecret` is required/);
+    }
+    expect(typeof createPeerRequestHandler({ agentCard, handler, pathSecret: false })).toBe(
+      "function",
+    );
+  });
+
   it("answers a redelivered message (same messageId) once", async () => {
     const calls = model.doGenerateCalls.length;
     const body = JSON.stringify({
@@ -189,6 +204,7 @@ describe("createPeerRequestHandler behind the emulator", () => {
     const sawAbort = new Promise<void>((r) => (aborted = r));
     const handle = createPeerRequestHandler({
       agentCard: { name: "slow" },
+      pathSecret: false,
       handler: createPeerMessageHandler(async ({ abortSignal }) => {
         started();
         await new Promise<void>((resolve) =>

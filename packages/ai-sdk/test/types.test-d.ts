@@ -91,14 +91,22 @@ describe("public types", () => {
   });
 
   it("createPeerRequestHandler is a web handler", () => {
-    const handle = createPeerRequestHandler({ agentCard: { name: "me" }, handler: () => "hi" });
+    const handle = createPeerRequestHandler({
+      agentCard: { name: "me" },
+      handler: () => "hi",
+      pathSecret: "s",
+    });
     expectTypeOf(handle).toEqualTypeOf<(request: Request) => Promise<Response>>();
     createPeerRequestHandler({
       agentCard: { name: "me" },
       handler: createPeerMessageHandler(() => "x"),
+      pathSecret: false,
     });
+    // @ts-expect-error the path secret is required (or an explicit `false`)
+    createPeerRequestHandler({ agentCard: { name: "me" }, handler: () => "hi" });
     createPeerRequestHandler({
       client,
+      pathSecret: "s",
       handler: async function* (msg, ctx) {
         expectTypeOf(msg).toEqualTypeOf<InboundMessage>();
         expectTypeOf(ctx.stream).toBeBoolean();
