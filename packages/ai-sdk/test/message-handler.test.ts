@@ -20,14 +20,15 @@ function inbound(
   text: string,
   extra: { contextId?: string; source?: string; messageId?: string } = {},
 ): InboundMessage {
-  return inboundFromA2AMessage({
+  const msg = inboundFromA2AMessage({
     kind: "message",
     role: "user",
     messageId: extra.messageId ?? `m-${Math.random()}`,
     parts: [{ kind: "text", text }],
     ...(extra.contextId ? { contextId: extra.contextId } : {}),
-    ...(extra.source ? { metadata: { source_workspace_id: extra.source } } : {}),
   });
+  // A message from a peer the platform identified (as poll delivery reports it).
+  return extra.source ? { ...msg, source: "peer_agent", sourceId: extra.source } : msg;
 }
 
 const userTexts = (messages: ModelMessage[]) =>

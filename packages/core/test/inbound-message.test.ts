@@ -164,7 +164,13 @@ describe("inboundFromA2AMessage", () => {
       { messageId: "x", parts: [], metadata: { source_workspace_id: PEER } },
       { method: "SendMessage" },
     );
-    expect(fromPeer).toMatchObject({ source: "peer_agent", sourceId: PEER, method: "SendMessage" });
+    // A sender id in the message's own metadata is an unauthenticated claim, never the identity.
+    expect(fromPeer).toMatchObject({
+      source: "unknown",
+      sourceId: null,
+      claimedSourceId: PEER,
+      method: "SendMessage",
+    });
   });
 });
 

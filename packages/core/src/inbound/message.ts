@@ -19,14 +19,14 @@ export interface InboundMessage {
   /** Canvas user, peer agent, or unknown. */
   source: InboundSource;
   /**
-   * The peer workspace id (`null` for the canvas or an unknown sender). Polled messages carry the
-   * id the platform authenticated; on a pushed message it can only come from the message's own
-   * metadata (an unauthenticated claim).
+   * The peer workspace id the platform authenticated (polled messages); `null` for the canvas and
+   * for every pushed message (the platform forwards no caller identity: see `claimedSourceId`).
    */
   sourceId: string | null;
   /**
    * Pushed messages only: the workspace id the sender claims in its metadata
-   * (`molecule_source_workspace_id`, sent by this SDK's `callPeer` and `reply`). The platform
+   * (`molecule_source_workspace_id`, sent by this SDK's `callPeer` and `reply`, or
+   * `source_workspace_id`). The platform
    * forwards no caller identity, so this is an unauthenticated hint (anyone who can reach the push
    * URL can write it): use it for display or routing, never for authorization.
    */
@@ -159,10 +159,10 @@ export function parseActivityRow(row: unknown): InboundMessage | null {
 /**
  * Builds an {@link InboundMessage} from a pushed A2A message (v0.3 `parts[{kind|type}]` or v1.0
  * `parts[{text}]`). The platform's push forward carries no caller identity, so `source` is
- * `"unknown"` unless the message metadata names a source workspace (`source_workspace_id`,
- * `sourceWorkspaceId` or `source_id`). The `molecule_source_workspace_id` that this SDK's
- * `callPeer` and `reply` send goes to `claimedSourceId` only. Both are the sender's own,
- * unauthenticated claims: never authorize on them.
+ * `"unknown"` and `sourceId` is `null`. A sender id the message names in its own metadata
+ * (`molecule_source_workspace_id`, which this SDK's `callPeer` and `reply` send, or
+ * `source_workspace_id` / `sourceWorkspaceId` / `source_id`) goes to `claimedSourceId` only: it is
+ * the sender's unauthenticated claim, never an identity to route, thread or authorize on.
  */
 export function inboundFromA2AMessage(
   message: unknown,
@@ -170,18 +170,13 @@ export function inboundFromA2AMessage(
 ): InboundMessage {
   const m = isRecord(message) ? message : {};
   const metadata = isRecord(m.metadata) ? m.metadata : {};
-  const sourceId =
-    nonEmpty(metadata.source_workspace_id) ??
-    nonEmpty(metadata.sourceWorkspaceId) ??
-    nonEmpty(metadata.source_id) ??
-    null;
   const msg: InboundMessage = {
     activityId: undefined,
     messageId: nonEmpty(m.messageId) ?? nonEmpty(m.message_id),
     method: options.method ?? "message/send",
     params: { message },
-    source: sourceId ? "peer_agent" : "unknown",
-    sourceId,
+    source: "unknown",
+    sourceId: null,
     text: textOfParts(m.parts),
     parts: normalizeParts(m.parts),
     receivedAt: options.receivedAt ?? new Date(),
@@ -189,7 +184,11 @@ export function inboundFromA2AMessage(
   };
   const contextId = nonEmpty(m.contextId) ?? nonEmpty(m.context_id);
   if (contextId) msg.contextId = contextId;
-  const claimed = nonEmpty(metadata.molecule_source_workspace_id);
+  const claimed =
+    nonEmpty(metadata.molecule_source_workspace_id) ??
+    nonEmpty(metadata.source_workspace_id) ??
+    nonEmpty(metadata.sourceWorkspaceId) ??
+    nonEmpty(metadata.source_id);
   if (claimed) msg.claimedSourceId = claimed;
   return msg;
 }
