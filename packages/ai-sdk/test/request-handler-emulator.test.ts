@@ -88,6 +88,8 @@ afterAll(async () => {
   await emu?.close();
 });
 
+const sayHi = (): string => "hi";
+
 describe("createPeerRequestHandler behind the emulator", () => {
   it("answers a peer through the platform proxy and keeps the conversation", async () => {
     const first = await caller.callPeer(supportId, "hello");
@@ -114,7 +116,7 @@ describe("createPeerRequestHandler behind the emulator", () => {
   });
 
   it("refuses to build an unguarded endpoint unless told to", () => {
-    const handler = () => "hi";
+    const handler = sayHi;
     const agentCard = { name: "guarded" };
     for (const pathSecret of [undefined, ""]) {
       expect(() =>

@@ -37,7 +37,7 @@ describe("createPeerMessageHandler sanitises every inbound message", () => {
     "a polled peer message": inbound({ text: ATTACK }),
   };
   for (const [name, msg] of Object.entries(cases)) {
-    it(name, async () => {
+    it(`sanitises ${name}`, async () => {
       const seen: BaseMessage[][] = [];
       await createPeerMessageHandler(recordingAgent(seen))(msg);
       const text = seen[0]?.[0]?.text ?? "";
