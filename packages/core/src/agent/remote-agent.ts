@@ -289,15 +289,23 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       logger: this.#logger,
       ...(this.#o.dedupWindow !== undefined ? { dedupWindow: this.#o.dedupWindow } : {}),
       hasCapacity: () => this.#dispatcher.hasCapacity(),
-      fetch: async ({ sinceId, signal }) => {
+      fetch: async ({ sinceId, sinceSecs, signal }) => {
         const opts = {
           ...(sinceId !== undefined ? { sinceId } : {}),
           ...(limit !== undefined ? { limit } : {}),
           signal,
         };
         if (this.client.fetchActivity) {
-          const page = await this.client.fetchActivity(opts);
-          return { messages: page.messages, lastId: page.nextCursor };
+          const page = await this.client.fetchActivity({
+            ...opts,
+            ...(sinceSecs !== undefined ? { sinceSecs } : {}),
+          });
+          return {
+            messages: page.messages,
+            lastId: page.nextCursor,
+            more: page.hasMore === true,
+            gap: page.gap === true,
+          };
         }
         return { messages: await this.client.fetchInbound(opts) };
       },

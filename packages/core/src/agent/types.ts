@@ -33,12 +33,21 @@ export interface AgentPlatformClient {
     limit?: number;
     signal?: AbortSignal;
   }): Promise<InboundMessage[]>;
-  /** Optional richer fetch: also returns the id of the last row (to move past notify echoes). */
+  /**
+   * Optional richer fetch: also returns the id of the last row (to move past notify echoes),
+   * whether more rows are waiting, and whether the baseline platform's window left a gap.
+   */
   fetchActivity?(opts?: {
     sinceId?: string;
+    sinceSecs?: number;
     limit?: number;
     signal?: AbortSignal;
-  }): Promise<{ messages: InboundMessage[]; nextCursor: string | undefined }>;
+  }): Promise<{
+    messages: InboundMessage[];
+    nextCursor: string | undefined;
+    hasMore?: boolean;
+    gap?: boolean;
+  }>;
   reply(inbound: InboundMessage, text: string, opts?: { signal?: AbortSignal }): Promise<void>;
   capabilities(opts?: {
     signal?: AbortSignal;

@@ -19,6 +19,11 @@ export interface CursorState {
    * This is exactly what the Python reference SDK keeps in its cursor file.
    */
   cursor?: string;
+  /**
+   * When the cursor's row was logged (ISO 8601, the platform's clock). After a `410` (the cursor
+   * was pruned) polling re-reads the time window since then instead of only the newest page.
+   */
+  cursorAt?: string;
   /** Recently settled activity ids, oldest first (bounded; see `dedupWindow`). */
   seenActivityIds?: string[];
   /** Recently settled A2A `messageId`s, oldest first (bounded). */
@@ -119,6 +124,7 @@ export class FileCursorStore implements CursorStore {
     }
     // The cursor file was written by someone else (e.g. the reference SDK): trust it.
     const merged: CursorState = { ...state };
+    delete merged.cursorAt; // the time belonged to the sidecar's cursor, not this one
     if (cursor === undefined) delete merged.cursor;
     else merged.cursor = cursor;
     return merged;
@@ -157,6 +163,7 @@ function parseSidecar(value: unknown): Sidecar | undefined {
   const out: Sidecar = { version: 1 };
   if (typeof v.cursor === "string") out.cursor = v.cursor;
   if (typeof v.previousCursor === "string") out.previousCursor = v.previousCursor;
+  if (typeof v.cursorAt === "string") out.cursorAt = v.cursorAt;
   const a = stringArray(v.seenActivityIds);
   if (a) out.seenActivityIds = a;
   const m = stringArray(v.seenMessageIds);

@@ -14,6 +14,13 @@ export interface InboundPage {
    * own notify echoes): the cursor moves past those too. Defaults to the last message's id.
    */
   lastId?: string | undefined;
+  /** The server returned a full page after a cursor: fetch again at once. */
+  more?: boolean;
+  /**
+   * Rows between the cursor and this page may exist that the server cannot return (the baseline
+   * platform answers only its newest rows): reported, since those messages cannot be delivered.
+   */
+  gap?: boolean;
 }
 
 /** How a message handed to {@link PollDeliveryOptions.handle} ended. */
@@ -21,8 +28,11 @@ export type SettleResult = "settled" | "abandoned";
 
 /** Options of {@link PollDelivery}. */
 export interface PollDeliveryOptions {
-  /** Fetches the page strictly after `sinceId` (or the newest rows when undefined), ascending. */
-  fetch(opts: { sinceId?: string; signal: AbortSignal }): Promise<InboundPage>;
+  /**
+   * Fetches the page strictly after `sinceId` (or the rows of the last `sinceSecs` seconds, or the
+   * newest rows when both are undefined), ascending.
+   */
+  fetch(opts: { sinceId?: string; sinceSecs?: number; signal: AbortSignal }): Promise<InboundPage>;
   /** Where the cursor and the de-dup window live. */
   store: CursorStore;
   /**
@@ -42,8 +52,13 @@ export interface PollDeliveryOptions {
 interface OrderEntry {
   activityId: string;
   messageId?: string | undefined;
+  /** When the row was logged (epoch ms), when known. */
+  at?: number | undefined;
   settled: boolean;
 }
+
+/** Margin added to the re-read window after a `410`, for clock skew between agent and platform. */
+const REWIND_MARGIN_SECS = 300;
 
 /** Thrown by fetch implementations (or detected via `status === 410`) when the cursor is gone. */
 function isCursorLost(err: unknown): boolean {
@@ -77,7 +92,11 @@ export class PollDelivery {
   /** Ids journaled as in flight by a previous run: delivered with `redelivered: true`. */
   readonly #journal = new Map<string, InFlightEntry>();
   #cursor: string | undefined;
+  /** When the cursor's row was logged (epoch ms), when known. */
+  #cursorAt: number | undefined;
   #fetchCursor: string | undefined;
+  /** The last page was full: fetch the next one without waiting. */
+  #more = false;
   #loop: Promise<void> | undefined;
   #saving: Promise<void> = Promise.resolve();
   #saveQueued = false;
@@ -105,6 +124,8 @@ export class PollDelivery {
       if (key !== undefined) this.#journal.set(key, e);
     }
     this.#cursor = state.cursor;
+    const at = state.cursorAt === undefined ? Number.NaN : Date.parse(state.cursorAt);
+    this.#cursorAt = Number.isFinite(at) ? at : undefined;
     this.#fetchCursor = state.cursor;
     this.#loop = this.#run();
   }
@@ -141,6 +162,7 @@ export class PollDelivery {
         try {
           await this.pollOnce(signal);
           this.#failures = 0;
+          if (this.#more) delay = 0; // a full page: the next one is waiting already
         } catch (err) {
           if (signal.aborted) break;
           this.#failures++;
@@ -167,15 +189,23 @@ export class PollDelivery {
       });
     } catch (err) {
       if (!isCursorLost(err)) throw err;
+      // Re-read everything logged since the cursor's row (plus a margin for clock skew), paging
+      // forward from there; without its time, only the newest page can be re-read.
+      const sinceSecs =
+        this.#cursorAt === undefined
+          ? undefined
+          : Math.max(0, Math.ceil((Date.now() - this.#cursorAt) / 1000)) + REWIND_MARGIN_SECS;
       this.#o.logger.warn?.(
-        "inbound cursor no longer known to the platform (410); re-reading recent messages, de-duplicated",
-        { cursor: this.#fetchCursor },
+        "inbound cursor no longer known to the platform (410); re-reading messages since it, de-duplicated",
+        { cursor: this.#fetchCursor, ...(sinceSecs !== undefined ? { sinceSecs } : {}) },
       );
       this.#fetchCursor = undefined;
       this.#cursor = undefined;
       this.#queueSave();
-      page = await this.#o.fetch({ signal });
+      page = await this.#o.fetch({ ...(sinceSecs !== undefined ? { sinceSecs } : {}), signal });
     }
+    this.#more = page.more === true;
+    if (page.gap === true) this.#reportGap(page);
     const starts: Array<() => void> = [];
     for (const msg of page.messages) {
       const start = this.#accept(msg);
@@ -199,6 +229,24 @@ export class PollDelivery {
     return starts.length;
   }
 
+  /**
+   * The platform could not return every row since the cursor (baseline: more new rows than one
+   * page between two polls). Those messages cannot be fetched, so say so loudly: a warning to the
+   * logger and a process warning (`MOLECULE_INBOUND_GAP`), never silence.
+   */
+  #reportGap(page: InboundPage): void {
+    const detail = {
+      cursor: this.#fetchCursor,
+      oldestReturned: page.messages[0]?.activityId,
+    };
+    const text =
+      "inbound messages may have been missed: more arrived between two polls than the platform " +
+      "returns in one page (the 2026-04 platform has no cursor paging). Poll more often " +
+      "(pollIntervalMs) or raise pollLimit (at most 500).";
+    this.#o.logger.warn?.(text, detail);
+    process.emitWarning(text, { code: "MOLECULE_INBOUND_GAP", detail: JSON.stringify(detail) });
+  }
+
   #inOrder(id: string): boolean {
     return this.#order.some((e) => e.activityId === id);
   }
@@ -220,8 +268,16 @@ export class PollDelivery {
       }
       return undefined;
     }
+    const at = msg.receivedAt instanceof Date ? msg.receivedAt.getTime() : Number.NaN;
     const entry: OrderEntry | undefined =
-      aid !== undefined ? { activityId: aid, messageId: mid, settled: false } : undefined;
+      aid !== undefined
+        ? {
+            activityId: aid,
+            messageId: mid,
+            at: Number.isFinite(at) ? at : undefined,
+            settled: false,
+          }
+        : undefined;
     if (entry) this.#order.push(entry);
     const original = mid !== undefined ? this.#pendingMessages.get(mid) : undefined;
     if (original) {
@@ -280,7 +336,9 @@ export class PollDelivery {
   #advance(): void {
     let moved = false;
     while (this.#order.length > 0 && this.#order[0]!.settled) {
-      this.#cursor = this.#order.shift()!.activityId;
+      const entry = this.#order.shift()!;
+      this.#cursor = entry.activityId;
+      if (entry.at !== undefined) this.#cursorAt = entry.at;
       moved = true;
     }
     if (moved) this.#queueSave();
@@ -292,6 +350,8 @@ export class PollDelivery {
       seenMessageIds: this.#seenMessage.toArray(),
     };
     if (this.#cursor !== undefined) state.cursor = this.#cursor;
+    if (this.#cursor !== undefined && this.#cursorAt !== undefined)
+      state.cursorAt = new Date(this.#cursorAt).toISOString();
     const inFlight: InFlightEntry[] = [...this.#journal.values()];
     for (const e of this.#order) {
       if (!e.settled && !this.#journal.has(e.activityId)) {

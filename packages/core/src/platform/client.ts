@@ -236,6 +236,17 @@ export interface ActivityPage {
   nextCursor: string | undefined;
   /** `true` when the server honours `since_id` (newer contract); `false` on the baseline (a newest-first window, reversed: de-duplicate by `activityId`). */
   cursorSupported: boolean;
+  /**
+   * Newer contract: the server returned a full page after a cursor or time window, so more rows
+   * may be waiting: fetch again at once with `sinceId: nextCursor`.
+   */
+  hasMore: boolean;
+  /**
+   * Baseline contract: `sinceId` was given but is not in the returned newest-first window, so rows
+   * between it and the oldest row returned may exist that this platform cannot return (it has no
+   * cursor paging). Raise `limit` (at most 500) or poll more often.
+   */
+  gap: boolean;
 }
 
 /** A file attached to a canvas notification. */
@@ -1146,7 +1157,8 @@ export class PlatformClient {
    */
   async fetchActivity(options: FetchInboundOptions = {}): Promise<ActivityPage> {
     const caps = await this.capabilities({ signal: options.signal });
-    const limit = toInt(options.limit ?? 100, "limit") || 100;
+    // The baseline only ever returns the newest rows: take its maximum page to narrow gaps.
+    const limit = toInt(options.limit ?? (caps.cursors ? 100 : 500), "limit") || 100;
     const beforeTs =
       options.beforeTs instanceof Date ? options.beforeTs.toISOString() : options.beforeTs;
     const query: Record<string, string | number | undefined> = {
@@ -1183,10 +1195,12 @@ export class PlatformClient {
     const windowed =
       caps.cursors && (query.since_id !== undefined || query.since_secs !== undefined);
     if (!windowed) rows.reverse();
+    let gap = false;
     if (!caps.cursors) {
       if (options.sinceId) {
         const at = rows.findIndex((r) => r.id === options.sinceId);
         if (at !== -1) rows = rows.slice(at + 1);
+        else gap = rows.length > 0;
       }
       if (options.peerId) rows = rows.filter((r) => r.source_id === options.peerId);
       if (beforeTs) {
@@ -1205,6 +1219,8 @@ export class PlatformClient {
       rows,
       nextCursor: rows.length > 0 ? rows[rows.length - 1]?.id : options.sinceId,
       cursorSupported: caps.cursors,
+      hasMore: windowed && items.length >= limit,
+      gap,
     };
   }
 

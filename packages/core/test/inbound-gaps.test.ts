@@ -1,0 +1,156 @@
+// No message lost when the platform cannot answer with everything since the cursor: a pruned
+// cursor (410) re-reads the time window since it and pages forward; a full page is followed at
+// once; the baseline's newest-rows window reports the gap it cannot fill.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import {
+  FileCursorStore,
+  PlatformClient,
+  RemoteAgent,
+  startA2AServer,
+  type InboundMessage,
+} from "../src/index.js";
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c();
+});
+
+async function org(compat: "latest" | "2026-04", agentUrl?: string) {
+  const emu = await startEmulator({ compat });
+  cleanups.push(() => emu.close());
+  const a = await emu.admin.createWorkspace({
+    name: "agent",
+    ...(agentUrl ? { url: agentUrl } : {}),
+  });
+  const p = await emu.admin.createWorkspace({ name: "peer" });
+  const client = new PlatformClient({
+    platformUrl: emu.url,
+    workspaceId: a.id,
+    token: a.token ?? (await emu.admin.createToken(a.id)),
+  });
+  const peer = new PlatformClient({
+    platformUrl: emu.url,
+    workspaceId: p.id,
+    token: p.token ?? (await emu.admin.createToken(p.id)),
+  });
+  cleanups.push(() => Promise.all([client.close(), peer.close()]));
+  return { emu, a, client, peer };
+}
+
+describe("poll delivery when the cursor was pruned (latest contract)", () => {
+  it("re-reads everything since the cursor's time, a page at a time, each message once", async () => {
+    const { a, client, peer } = await org("latest");
+    const dir = mkdtempSync(join(tmpdir(), "molecule-gaps-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const store = new FileCursorStore(join(dir, "cursor"));
+    const handled = new Map<string, number>();
+    const handler = (m: InboundMessage): void => {
+      handled.set(m.text, (handled.get(m.text) ?? 0) + 1);
+    };
+    // Poll rarely, 5 rows a page: what follows must not depend on the poll interval.
+    const options = { client, handler, cursorStore: store, pollLimit: 5, pollIntervalMs: 60_000 };
+
+    const first = new RemoteAgent(options);
+    await first.start();
+    for (let i = 1; i <= 3; i++) await peer.callPeer(a.id, `m${i}`);
+    await waitFor(() => handled.size === 3);
+    await first.stop();
+    const saved = await store.load();
+    expect(saved?.cursor).toBeDefined();
+    expect(saved?.cursorAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    // The platform pruned the cursor's row (retention): its id now answers 410.
+    await store.save({ ...saved, cursor: "00000000-0000-4000-8000-00000000dead" });
+    for (let i = 4; i <= 15; i++) await peer.callPeer(a.id, `m${i}`);
+
+    const second = new RemoteAgent(options);
+    cleanups.push(() => second.stop());
+    await second.start();
+    // 12 new messages behind a 410, 5 per page, with a 60 s poll interval: all arrive at once.
+    await waitFor(() => handled.size === 15, { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect([...handled.values()].every((n) => n === 1)).toBe(true);
+    expect([...handled.keys()].sort()).toEqual(
+      Array.from({ length: 15 }, (_, i) => `m${i + 1}`).sort(),
+    );
+  });
+});
+
+describe("fetchActivity paging signals", () => {
+  it("latest: hasMore after a full page behind a cursor, not after a partial one", async () => {
+    const { a, client, peer } = await org("latest");
+    await client.register({ agentCard: { name: "agent" }, deliveryMode: "poll" });
+    for (let i = 1; i <= 7; i++) await peer.callPeer(a.id, `m${i}`);
+    const newest = await client.fetchActivity({ limit: 2 }); // no cursor: the newest page
+    expect(newest.messages.map((m) => m.text)).toEqual(["m6", "m7"]);
+    expect(newest.hasMore).toBe(false);
+    const all = await client.fetchActivity({ sinceSecs: 3600, limit: 5 });
+    expect(all.messages.map((m) => m.text)).toEqual(["m1", "m2", "m3", "m4", "m5"]);
+    expect(all.hasMore).toBe(true);
+    const rest = await client.fetchActivity({ sinceId: all.nextCursor!, limit: 5 });
+    expect(rest.messages.map((m) => m.text)).toEqual(["m6", "m7"]);
+    expect(rest.hasMore).toBe(false);
+    expect(rest.gap).toBe(false);
+  });
+
+  it("2026-04: reports a gap when more rows arrived than one newest-first window holds", async () => {
+    const server = await startA2AServer({ agentCard: { name: "agent" }, onMessage: () => "ok" });
+    cleanups.push(() => server.close());
+    const { a, client, peer } = await org("2026-04", server.url);
+    await peer.callPeer(a.id, "m1");
+    const start = await client.fetchActivity({ limit: 5 });
+    expect(start.cursorSupported).toBe(false);
+    expect(start.gap).toBe(false);
+    const cursor = start.nextCursor!;
+
+    for (let i = 2; i <= 4; i++) await peer.callPeer(a.id, `m${i}`);
+    const small = await client.fetchActivity({ sinceId: cursor, limit: 5 });
+    expect(small.messages.map((m) => m.text)).toEqual(["m2", "m3", "m4"]);
+    expect(small.gap).toBe(false);
+
+    for (let i = 5; i <= 12; i++) await peer.callPeer(a.id, `m${i}`);
+    const behind = await client.fetchActivity({ sinceId: small.nextCursor!, limit: 5 });
+    expect(behind.messages.map((m) => m.text)).toEqual(["m8", "m9", "m10", "m11", "m12"]);
+    expect(behind.gap).toBe(true);
+    expect(behind.hasMore).toBe(false);
+  });
+
+  it("a poll that meets a gap says so: a logger warning and a process warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error & { code?: string }) => {
+      if (w.code === "MOLECULE_INBOUND_GAP") warnings.push(w.message);
+    };
+    process.on("warning", onWarning);
+    cleanups.push(() => process.off("warning", onWarning));
+    const logged = vi.fn<(msg: string, meta?: object) => void>();
+    const page = { messages: [] as InboundMessage[], nextCursor: "r9", hasMore: false, gap: true };
+    const agent = new RemoteAgent({
+      client: {
+        workspaceId: "ws",
+        register: async () => ({ deliveryMode: "poll" }),
+        heartbeat: async () => {},
+        getState: async () => ({ status: "online", paused: false, removed: false }),
+        capabilities: async () => ({ pollDelivery: true, eventStream: false, cursors: false }),
+        fetchInbound: async () => [],
+        fetchActivity: async () => page,
+        reply: async () => {},
+      },
+      handler: () => {},
+      pollIntervalMs: 60_000,
+      logger: { warn: logged },
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    await waitFor(() => warnings.length > 0);
+    expect(warnings[0]).toMatch(/may have been missed/);
+    expect(logged).toHaveBeenCalledWith(
+      expect.stringMatching(/may have been missed/),
+      expect.anything(),
+    );
+  });
+});
