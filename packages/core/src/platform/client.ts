@@ -474,6 +474,23 @@ export class PlatformClient {
     return this.#ensureToken().then(() => this.#transport.send(spec));
   }
 
+  /**
+   * Sends a streamed request; an error status reads the (bounded) error body and raises the typed
+   * error for `op`, so callers only ever get a successful stream.
+   */
+  async #openStream(
+    spec: RequestSpec,
+    op: string,
+  ): Promise<{ res: HttpResponse; stream: Readable }> {
+    const res = await this.#send(spec);
+    const stream = res.stream as Readable;
+    if (!ok(res.status)) {
+      const text = await readAll(stream);
+      throw await this.#selfFail({ ...res, body: parseMaybeJson(text) }, op, spec.signal);
+    }
+    return { res, stream };
+  }
+
   #fail(res: HttpResponse, op: string, hints?: Hints): MoleculeError {
     return httpError(res, op, hints, this.#known);
   }
@@ -1359,23 +1376,17 @@ export class PlatformClient {
    * platform credentials. Error statuses raise typed errors. Close it with `close()` or the signal.
    */
   async openEventStream(options: { signal?: AbortSignal } = {}): Promise<EventStream> {
-    const res = await this.#send({
-      method: "GET",
-      path: `/workspaces/${enc(this.workspaceId)}/events/stream`,
-      headers: { accept: "text/event-stream" },
-      stream: true,
-      retry: false,
-      signal: options.signal,
-    });
-    const stream = res.stream as Readable;
-    if (!ok(res.status)) {
-      const text = await readAll(stream);
-      throw await this.#selfFail(
-        { ...res, body: parseMaybeJson(text) },
-        "openEventStream",
-        options.signal,
-      );
-    }
+    const { stream } = await this.#openStream(
+      {
+        method: "GET",
+        path: `/workspaces/${enc(this.workspaceId)}/events/stream`,
+        headers: { accept: "text/event-stream" },
+        stream: true,
+        retry: false,
+        signal: options.signal,
+      },
+      "openEventStream",
+    );
     stream.on("error", () => undefined);
     return { body: stream, close: () => stream.destroy() };
   }
@@ -1477,23 +1488,17 @@ export class PlatformClient {
     if (typeof name !== "string" || name === "" || /[/\\]|\.\./.test(name)) {
       throw invalid(`invalid plugin name ${JSON.stringify(name)}: no "/", "\\" or ".."`);
     }
-    const res = await this.#send({
-      method: "GET",
-      path: `/workspaces/${enc(this.workspaceId)}/plugins/${enc(name)}/download`,
-      query: { source: options.source },
-      headers: { accept: "application/gzip, application/json" },
-      stream: true,
-      signal: options.signal,
-    });
-    const stream = res.stream as Readable;
-    if (!ok(res.status)) {
-      const text = await readAll(stream);
-      throw await this.#selfFail(
-        { ...res, body: parseMaybeJson(text) },
-        `downloadPlugin(${name})`,
-        options.signal,
-      );
-    }
+    const { res, stream } = await this.#openStream(
+      {
+        method: "GET",
+        path: `/workspaces/${enc(this.workspaceId)}/plugins/${enc(name)}/download`,
+        query: { source: options.source },
+        headers: { accept: "application/gzip, application/json" },
+        stream: true,
+        signal: options.signal,
+      },
+      `downloadPlugin(${name})`,
+    );
     const len = Number(res.headers["content-length"]);
     const out: { body: Readable; contentLength?: number } = { body: stream };
     if (Number.isFinite(len) && len >= 0) out.contentLength = len;
