@@ -1,51 +1,21 @@
 // Security review: what `molecule-agent` prints. The push URL is a credential (its last segment is
 // the capability secret); a token given on the command line is visible to other local users.
-import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
+import { HANDLER, useConnectHarness } from "./connect-helpers.js";
 import { hidePathSecret } from "../src/commands/secrets.js";
 
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
-const HANDLER = fileURLToPath(new URL("./fixtures/connect-handler.mjs", import.meta.url));
-
-let emu: Emulator;
-let home: string;
-beforeAll(async () => {
-  emu = await startEmulator();
-  home = await mkdtemp(join(tmpdir(), "security-cli-"));
-});
-afterAll(async () => {
-  await emu.close();
-  await rm(home, { recursive: true, force: true });
-});
-
-function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, "connect", ...args], {
-    env: { PATH: process.env.PATH ?? "", HOME: home, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
-  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { child, out: () => out, err: () => err, exit };
-}
+const h = useConnectHarness("security-cli-");
+const { run } = h;
 
 describe("molecule-agent connect output", () => {
   it("never prints the push URL's secret segment, and warns about --token on the command line", async () => {
-    const a = await emu.admin.createWorkspace({ name: "cli-push" });
+    const a = await h.emu.admin.createWorkspace({ name: "cli-push" });
     const r = run([
       "--handler",
       HANDLER,
       "--platform-url",
-      emu.url,
+      h.emu.url,
       "--workspace-id",
       a.id,
       "--delivery",
@@ -55,7 +25,7 @@ describe("molecule-agent connect output", () => {
     ]);
     try {
       await waitFor(() => r.out().includes("connected as"), { timeoutMs: 10_000 });
-      const registered = String((await emu.admin.getWorkspace(a.id)).url ?? "");
+      const registered = String((await h.emu.admin.getWorkspace(a.id)).url ?? "");
       const secret = registered.split("/").at(-1) ?? "";
       expect(secret.length).toBeGreaterThanOrEqual(22);
       expect(r.out()).toContain("delivery=push");
@@ -70,9 +40,9 @@ describe("molecule-agent connect output", () => {
   });
 
   it("does not warn when the token comes from the environment", async () => {
-    const a = await emu.admin.createWorkspace({ name: "cli-env" });
+    const a = await h.emu.admin.createWorkspace({ name: "cli-env" });
     const r = run(["--handler", HANDLER], {
-      MOLECULE_PLATFORM_URL: emu.url,
+      MOLECULE_PLATFORM_URL: h.emu.url,
       MOLECULE_WORKSPACE_ID: a.id,
       MOLECULE_WORKSPACE_TOKEN: a.token!,
     });

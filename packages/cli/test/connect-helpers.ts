@@ -1,0 +1,66 @@
+// Shared by the tests that spawn the built `molecule-agent connect` against an emulator.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+
+/** The built CLI entry point. */
+export const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+/** A handler module that echoes (see fixtures/connect-handler.mjs). */
+export const HANDLER = fileURLToPath(new URL("./fixtures/connect-handler.mjs", import.meta.url));
+
+/** A spawned `molecule-agent connect`: its output so far and its exit code. */
+export interface ConnectRun {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exit: Promise<number | null>;
+}
+
+/**
+ * Starts one emulator and one throwaway HOME for the test file (closed and removed after it), and
+ * returns them with `run(args, env)`, which spawns `molecule-agent connect` with only PATH, that
+ * HOME and `env` in its environment.
+ */
+export function useConnectHarness(prefix: string): {
+  readonly emu: Emulator;
+  readonly home: string;
+  run: (args: string[], env?: Record<string, string>) => ConnectRun;
+} {
+  let emu: Emulator;
+  let home: string;
+  beforeAll(async () => {
+    emu = await startEmulator();
+    home = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await emu.close();
+    await rm(home, { recursive: true, force: true });
+  });
+  const run = (args: string[], env: Record<string, string> = {}): ConnectRun => {
+    const child = spawn(process.execPath, [BIN, "connect", ...args], {
+      env: { PATH: process.env.PATH ?? "", HOME: home, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+    const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    return { child, out: () => out, err: () => err, exit };
+  };
+  return {
+    get emu() {
+      return emu;
+    },
+    get home() {
+      return home;
+    },
+    run,
+  };
+}
