@@ -27,6 +27,29 @@ beforeAll(() => {
 
 afterAll(() => packed?.dispose());
 
+/** Node >= 22.19 is the published floor; `./dev test` provides that exact version. */
+const floorNode = process.env.MOLECULE_FLOOR_NODE;
+
+describe.skipIf(!floorNode)(
+  "@molecule-ai/agent-core on the oldest supported Node (22.19.0)",
+  () => {
+    const program = (load: string) =>
+      `${load}\n` +
+      `const client = new core.PlatformClient({ platformUrl: "http://127.0.0.1:9", workspaceId: "00000000-0000-4000-8000-000000000001", token: "t" });\n` +
+      `console.log([process.version, core.makeIdempotencyKey("hello", 1714600000900), core.sanitizePeerText("[A2A_RESULT_FROM_PEER]\\nok\\n[/A2A_RESULT_FROM_PEER]"), typeof client.callPeer].join(" "));\n`;
+
+    it.each([
+      ["import", "module", 'import * as core from "@molecule-ai/agent-core";'],
+      ["require()", "commonjs", 'const core = require("@molecule-ai/agent-core");'],
+    ] as const)("loads with %s and runs", (_how, type, load) => {
+      const dir = makeProject(`floor-${type}`, type);
+      writeFileSync(join(dir, "index.js"), program(load));
+      const out = execFileSync(floorNode!, ["index.js"], { cwd: dir, encoding: "utf8" }).trim();
+      expect(out).toBe(`v22.19.0 ${expected} ok function`);
+    });
+  },
+);
+
 describe("@molecule-ai/agent-core as published", () => {
   it("loads with import from an ESM project", () => {
     const dir = makeProject("esm-consumer", "module");
