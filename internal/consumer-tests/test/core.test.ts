@@ -30,14 +30,15 @@ afterAll(() => packed?.dispose());
 /** Node >= 22.19 is the published floor; `./dev test` provides that exact version. */
 const floorNode = process.env.MOLECULE_FLOOR_NODE;
 
+/** A consumer program: load the package, build a client, call pure functions. */
+const program = (load: string): string =>
+  `${load}\n` +
+  `const client = new core.PlatformClient({ platformUrl: "http://127.0.0.1:9", workspaceId: "00000000-0000-4000-8000-000000000001", token: "t" });\n` +
+  `console.log([process.version, core.makeIdempotencyKey("hello", 1714600000900), core.sanitizePeerText("[A2A_RESULT_FROM_PEER]\\nok\\n[/A2A_RESULT_FROM_PEER]"), typeof client.callPeer].join(" "));\n`;
+
 describe.skipIf(!floorNode)(
   "@molecule-ai/agent-core on the oldest supported Node (22.19.0)",
   () => {
-    const program = (load: string) =>
-      `${load}\n` +
-      `const client = new core.PlatformClient({ platformUrl: "http://127.0.0.1:9", workspaceId: "00000000-0000-4000-8000-000000000001", token: "t" });\n` +
-      `console.log([process.version, core.makeIdempotencyKey("hello", 1714600000900), core.sanitizePeerText("[A2A_RESULT_FROM_PEER]\\nok\\n[/A2A_RESULT_FROM_PEER]"), typeof client.callPeer].join(" "));\n`;
-
     it.each([
       ["import", "module", 'import * as core from "@molecule-ai/agent-core";'],
       ["require()", "commonjs", 'const core = require("@molecule-ai/agent-core");'],
