@@ -8,7 +8,7 @@ import {
   readDeclaredPluginSha256,
   PlatformClient,
   type InstallPluginOptions,
-  type PluginLogger,
+  type Logger,
 } from "@molecule-ai/agent-core";
 import { Option, type Command } from "commander";
 import { warnIfTokenOnArgv } from "./secrets.js";
@@ -209,7 +209,7 @@ export async function runPluginInstall(
     io.err(`${PREFIX} ${(err as Error).message}\n`);
     return 2;
   }
-  const logger: PluginLogger = {
+  const logger: Logger = {
     warn: (msg) => io.err(`${PREFIX} warning: ${msg}\n`),
     error: (msg) => io.err(`${PREFIX} error: ${msg}\n`),
   };

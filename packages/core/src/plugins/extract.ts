@@ -1,4 +1,5 @@
 // Streaming, verified-safe extraction of a plugin archive (gzip'd tar) into a folder.
+import type { Logger } from "../transport/index.js";
 import path from "node:path";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -31,14 +32,6 @@ export const DEFAULT_PLUGIN_LIMITS: Readonly<PluginLimits> = Object.freeze({
   maxPathLength: 1024,
 });
 
-/** The minimal logger the plugin functions use (structurally compatible with the SDK's `Logger`). */
-export interface PluginLogger {
-  debug?(message: string, meta?: object): void;
-  info?(message: string, meta?: object): void;
-  warn?(message: string, meta?: object): void;
-  error?(message: string, meta?: object): void;
-}
-
 /** An archive entry that was deliberately not extracted. */
 export interface SkippedPluginEntry {
   /** Entry path as written in the archive. */
@@ -54,7 +47,7 @@ export interface ExtractPluginArchiveOptions {
   /** Overrides of {@link DEFAULT_PLUGIN_LIMITS}. */
   limits?: Partial<PluginLimits>;
   /** Receives a warning for every skipped link. */
-  logger?: PluginLogger;
+  logger?: Logger;
   /** Cancels the extraction (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
   /** The download's Content-Length, when known: checked against `maxCompressedBytes` before reading. */

@@ -15,7 +15,6 @@ export {
   extractPluginArchive,
   DEFAULT_PLUGIN_LIMITS,
   type PluginLimits,
-  type PluginLogger,
   type SkippedPluginEntry,
   type ExtractPluginArchiveOptions,
   type ExtractPluginArchiveResult,

@@ -1,4 +1,5 @@
 // installPlugin: download, verified-safe extraction into staging, hash check, atomic swap.
+import type { Logger } from "../transport/index.js";
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -10,7 +11,6 @@ import {
   extractPluginArchive,
   resolvePluginLimits,
   type PluginLimits,
-  type PluginLogger,
   type SkippedPluginEntry,
 } from "./extract.js";
 import { assertSha256, computePluginHash } from "./hash.js";
@@ -57,7 +57,7 @@ export interface InstallPluginOptions {
   /** Overrides of the extraction limits (see `DEFAULT_PLUGIN_LIMITS`). */
   limits?: Partial<PluginLimits>;
   /** Receives warnings (skipped links, failed setup, declined report). */
-  logger?: PluginLogger;
+  logger?: Logger;
   /** Cancels the install; the previous install is then untouched. */
   signal?: AbortSignal;
   /** Tell the platform about the install (best effort). Default true. */
@@ -323,7 +323,7 @@ async function swapIntoPlace(
   target: string,
   pluginsDir: string,
   name: string,
-  logger: PluginLogger | undefined,
+  logger: Logger | undefined,
 ): Promise<boolean> {
   let old: string | undefined = path.join(
     pluginsDir,
