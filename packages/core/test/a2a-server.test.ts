@@ -444,6 +444,29 @@ describe("bad input gets the right error", () => {
     );
   });
 
+  it("advertises localhost for a loopback or wildcard bind (the platform refuses IP literals)", async () => {
+    expect(server.url).toMatch(/^http:\/\/localhost:\d+\/[A-Za-z0-9_-]{43}$/);
+    const wildcard = await startA2AServer({
+      agentCard: { name: "w" },
+      host: "0.0.0.0",
+      onMessage: () => "ok",
+    });
+    const named = await startA2AServer({
+      agentCard: { name: "n" },
+      publicHost: "agent.example",
+      onMessage: () => "ok",
+    });
+    try {
+      expect(new URL(wildcard.url).hostname).toBe("localhost");
+      expect(new URL(named.url).hostname).toBe("agent.example");
+      // The advertised name reaches the bound loopback server.
+      expect((await fetch(`${wildcard.url}/.well-known/agent-card.json`)).status).toBe(200);
+    } finally {
+      await wildcard.close();
+      await named.close();
+    }
+  });
+
   it("a GET on the endpoint -> 405", async () => {
     const res = await fetch(server.url);
     expect(res.status).toBe(405);

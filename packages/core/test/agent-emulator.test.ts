@@ -201,7 +201,7 @@ describe("RemoteAgent against the emulator (baseline contract)", () => {
     cleanups.push(() => agent.stop());
     await agent.start();
     expect(agent.delivery).toBe("push");
-    expect(agent.pushUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.+/);
+    expect(agent.pushUrl).toMatch(/^http:\/\/localhost:\d+\/.+/);
     const id = randomUUID();
     const r1 = await peer.callPeer(a.id, "ping", { messageId: id });
     const r2 = await peer.callPeer(a.id, "ping", { messageId: id }); // proxy re-delivery

@@ -139,7 +139,7 @@ describe("RemoteAgent runtime (fake client)", () => {
     const agent = new RemoteAgent({ client, handler: () => "hi" });
     await agent.start();
     expect(agent.delivery).toBe("push");
-    expect(agent.pushUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{20,}$/);
+    expect(agent.pushUrl).toMatch(/^http:\/\/localhost:\d+\/[\w-]{20,}$/);
     expect(client.registers).toEqual([
       expect.objectContaining({ url: agent.pushUrl, deliveryMode: "push" }),
     ]);

@@ -93,7 +93,10 @@ export interface PushDeliveryOptions {
    * and pass the URL it is reachable at as `publicUrl`.
    */
   server?: boolean;
-  /** Bind address of the built-in server (default "127.0.0.1"). */
+  /**
+   * Bind address of the built-in server (default "127.0.0.1"). A loopback or wildcard bind is
+   * registered as `http://localhost:<port>/<secret>`: the platform refuses IP-literal URLs.
+   */
   host?: string;
   /** Port of the built-in server (default 0: a free port). */
   port?: number;

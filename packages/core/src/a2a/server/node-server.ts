@@ -15,7 +15,11 @@ export interface StartA2AServerOptions extends Omit<A2AHandlerOptions, "pathSecr
   host?: string;
   /** Port (default 0: a free port). */
   port?: number;
-  /** Host name advertised in `url` and the card when it differs from `host` (e.g. a public DNS name). */
+  /**
+   * Host name advertised in `url` and the card (e.g. a public DNS name). Default: `localhost` when
+   * `host` is an IPv4 loopback or a wildcard address (the platform refuses IP-literal agent URLs, loopback
+   * included), else `host`.
+   */
   publicHost?: string;
   /** How long `close()` waits for in-flight responses before cutting connections (default 1000 ms). */
   closeGraceMs?: number;
@@ -63,7 +67,7 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
     if (rest.publicUrl === undefined) {
       await listening;
       bound = server.address() as AddressInfo;
-      const advertised = publicHost ?? (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host);
+      const advertised = publicHost ?? advertisedHost(host);
       const hostPart = advertised.includes(":") ? `[${advertised}]` : advertised;
       const base = (rest.basePath ?? "/").replace(/\/+$/, "");
       handlerOptions.publicUrl = `http://${hostPart}:${bound.port}${base}`;
@@ -106,6 +110,20 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
       return closing;
     },
   };
+}
+
+/**
+ * The host name to advertise for a bind address: `localhost` for loopback and wildcard binds
+ * (the real platform rejects every IP literal at register, `127.0.0.1` included, but accepts
+ * `localhost`), the bind address itself otherwise.
+ */
+function advertisedHost(host: string): string {
+  const h = host.replace(/^\[|\]$/g, "");
+  // Not `::1`: `localhost` may resolve to 127.0.0.1 only (the wildcard `::` also takes IPv4).
+  if (h === "0.0.0.0" || h === "::" || /^127\.\d+\.\d+\.\d+$/.test(h)) {
+    return "localhost";
+  }
+  return h;
 }
 
 /** Alias of {@link A2AServer}, the handle returned by {@link startA2AServer}. */
