@@ -3,6 +3,7 @@
 import { createA2AHandler, startA2AServer } from "../a2a/index.js";
 import type { A2AHandler, A2AServer } from "../a2a/index.js";
 import type { A2AMessage, AgentCard } from "../a2a/types.js";
+import { checkBackfill } from "../inbound/backfill.js";
 import type { CursorStore } from "../inbound/cursor-store.js";
 import { MemoryCursorStore } from "../inbound/cursor-store.js";
 import { BoundedSet } from "../inbound/dedup.js";
@@ -92,6 +93,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
         );
       }
     }
+    checkBackfill(options.backfill);
     this.#o = options;
     this.client = options.client;
     this.#logger = options.logger ?? silentLogger;
@@ -288,6 +290,8 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       intervalMs: this.#o.pollIntervalMs ?? 5_000,
       logger: this.#logger,
       ...(this.#o.dedupWindow !== undefined ? { dedupWindow: this.#o.dedupWindow } : {}),
+      ...(this.#o.backfill !== undefined ? { backfill: this.#o.backfill } : {}),
+      maxInFlight: this.#o.concurrency ?? 4,
       hasCapacity: () => this.#dispatcher.hasCapacity(),
       fetch: async ({ sinceId, sinceSecs, signal }) => {
         const opts = {

@@ -1,5 +1,6 @@
 // Types of the RemoteAgent runtime.
 import type { AgentCard } from "../a2a/types.js";
+import type { Backfill } from "../inbound/backfill.js";
 import type { CursorStore } from "../inbound/cursor-store.js";
 import type { EventStreamBody } from "../inbound/event-stream.js";
 import type { Logger } from "../inbound/logger.js";
@@ -161,6 +162,12 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   pollLimit?: number;
   /** Where the poll cursor and de-dup window live (default in memory). */
   cursorStore?: CursorStore;
+  /**
+   * What a start without a cursor (first start, or an empty store) delivers: `"all"` (default)
+   * every message the platform still holds, oldest first; `"none"` only messages arriving after
+   * the start (logged); `{ sinceMs }` those of the last `sinceMs` ms.
+   */
+  backfill?: Backfill;
   /** Settled ids remembered for de-duplication (default 1000 activity ids and 1000 message ids). */
   dedupWindow?: number;
   /**

@@ -5,3 +5,6 @@ export { FileCursorStore, MemoryCursorStore } from "./cursor-store.js";
 export type { CursorState, CursorStore, InFlightEntry } from "./cursor-store.js";
 export { isInboundActivityEvent } from "./event-stream.js";
 export type { EventStreamBody } from "./event-stream.js";
+export { InboundGapWarning } from "./gap-warning.js";
+export type { InboundGapReason } from "./gap-warning.js";
+export type { Backfill } from "./backfill.js";

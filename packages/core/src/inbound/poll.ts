@@ -3,7 +3,11 @@
 import type { Logger } from "./logger.js";
 import type { InboundMessage } from "./message.js";
 import type { CursorState, CursorStore, InFlightEntry } from "./cursor-store.js";
+import { ALL_SECS, backfillSecs, checkBackfill } from "./backfill.js";
+import type { Backfill } from "./backfill.js";
 import { BoundedSet } from "./dedup.js";
+import { InboundGapWarning, reportGap } from "./gap-warning.js";
+import { StateSaver } from "./state-saver.js";
 import { Waker, backoffDelay } from "./timing.js";
 
 /** One page of inbound messages, oldest first. */
@@ -46,6 +50,13 @@ export interface PollDeliveryOptions {
   intervalMs: number;
   /** How many settled activity ids and message ids to remember (default 1000 each). */
   dedupWindow?: number;
+  /**
+   * Messages handed to `handle` and not yet durably settled, at most (default 4: the dispatcher's
+   * concurrency). A kill redelivers at most this many messages.
+   */
+  maxInFlight?: number;
+  /** What a start without a cursor delivers (default `"all"`). */
+  backfill?: Backfill;
   logger: Logger;
 }
 
@@ -55,6 +66,15 @@ interface OrderEntry {
   /** When the row was logged (epoch ms), when known. */
   at?: number | undefined;
   settled: boolean;
+}
+
+/** A message accepted for handling and not yet handed to `handle`. */
+interface Job {
+  msg: InboundMessage;
+  key: string | undefined;
+  entry: OrderEntry | undefined;
+  redelivered: boolean;
+  resolve(r: SettleResult): void;
 }
 
 /** Margin added to the re-read window after a `410`, for clock skew between agent and platform. */
@@ -70,21 +90,36 @@ export function isUnauthorized(err: unknown): boolean {
   return !!err && typeof err === "object" && (err as { status?: unknown }).status === 401;
 }
 
+function timeOf(msg: InboundMessage): number | undefined {
+  const at = msg.receivedAt instanceof Date ? msg.receivedAt.getTime() : Number.NaN;
+  return Number.isFinite(at) ? at : undefined;
+}
+
 /**
  * The poll delivery engine. Guarantees, per message:
  * - handed to `handle` at most once per run, whether re-listed (baseline server), re-fetched after
  *   a `410`, or re-delivered under the same A2A `messageId`;
- * - the persisted cursor never passes a message that is not settled; the de-dup window and the
- *   in-flight journal are persisted with it after every settled message.
+ * - journaled as in flight (persisted) before `handle` runs, and at most `maxInFlight` messages
+ *   are in flight: a handler slot is given back only once its settlement is persisted;
+ * - the persisted cursor never passes a message that is not settled, and is never dropped: after
+ *   a `410` it stays (with its time) until a message of the re-read has settled.
  */
 export class PollDelivery {
   readonly #o: PollDeliveryOptions;
   readonly #waker = new Waker();
   readonly #abort = new AbortController();
+  readonly #saver: StateSaver;
+  readonly #maxInFlight: number;
+  readonly #backfill: Backfill;
   #seenActivity!: BoundedSet;
   #seenMessage!: BoundedSet;
   /** Messages fetched and not yet passed by the persisted cursor, ascending. */
   readonly #order: OrderEntry[] = [];
+  /** Accepted messages waiting for a slot, ascending. */
+  readonly #queue: Job[] = [];
+  /** Messages handed to `handle` and not yet durably settled (persisted as in flight). */
+  readonly #started = new Map<string, InFlightEntry>();
+  #running = 0;
   /** Activity ids being handled (fetched, not settled). */
   readonly #pending = new Map<string, Promise<SettleResult>>();
   /** Message ids being handled. */
@@ -95,17 +130,26 @@ export class PollDelivery {
   /** When the cursor's row was logged (epoch ms), when known. */
   #cursorAt: number | undefined;
   #fetchCursor: string | undefined;
+  /** Without a cursor: read rows logged since this time (epoch ms; -Infinity: everything). */
+  #windowFrom = Number.NEGATIVE_INFINITY;
+  /** `backfill: "none"` on a first start: skip what is queued, start after the newest row. */
+  #skipBacklog = false;
+  /** After a `410`: rows logged before this time were settled before the cursor was lost. */
+  #settledBefore: number | undefined;
+  /** Re-reading after a `410`, and the persisted cursor has not moved since. */
+  #rewinding = false;
   /** The last page was full: fetch the next one without waiting. */
   #more = false;
   #loop: Promise<void> | undefined;
-  #saving: Promise<void> = Promise.resolve();
-  #saveQueued = false;
   #failures = 0;
   #starved = false;
 
   /** @param options see {@link PollDeliveryOptions} */
   constructor(options: PollDeliveryOptions) {
     this.#o = options;
+    this.#maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? 4));
+    this.#backfill = checkBackfill(options.backfill);
+    this.#saver = new StateSaver(options.store, () => this.#snapshot(), options.logger);
   }
 
   /** The persisted cursor (the last activity id settled in order). */
@@ -127,6 +171,7 @@ export class PollDelivery {
     const at = state.cursorAt === undefined ? Number.NaN : Date.parse(state.cursorAt);
     this.#cursorAt = Number.isFinite(at) ? at : undefined;
     this.#fetchCursor = state.cursor;
+    if (state.cursor === undefined) this.#seedWindow();
     this.#loop = this.#run();
   }
 
@@ -135,19 +180,35 @@ export class PollDelivery {
     this.#waker.wake();
   }
 
-  /** Stops fetching; messages already handed over keep settling. Resolves when the loop ended. */
+  /**
+   * Stops fetching and starting handlers; messages already handed over keep settling, queued ones
+   * are left for the next run (the cursor does not pass them). Resolves when the loop ended.
+   */
   async stop(): Promise<void> {
     this.#abort.abort();
     this.#waker.wake();
+    for (const job of this.#queue.splice(0)) job.resolve("abandoned");
     await this.#loop;
   }
 
   /** Waits until every settled change is persisted. */
   async flush(): Promise<void> {
-    for (;;) {
-      const p = this.#saving;
-      await p;
-      if (p === this.#saving && !this.#saveQueued) return;
+    await this.#saver.flush();
+  }
+
+  /** No cursor yet: what the first fetch reads, from the `backfill` option. */
+  #seedWindow(): void {
+    const secs = backfillSecs(this.#backfill);
+    this.#skipBacklog = this.#backfill === "none";
+    this.#windowFrom =
+      secs === undefined || secs >= ALL_SECS ? Number.NEGATIVE_INFINITY : Date.now() - secs * 1000;
+    if (this.#backfill !== "all") {
+      this.#o.logger.info?.(
+        this.#skipBacklog
+          ? 'no inbound cursor and backfill is "none": messages queued before this start are skipped'
+          : "no inbound cursor: delivering only the messages of the backfill window",
+        { backfill: this.#backfill },
+      );
     }
   }
 
@@ -155,7 +216,7 @@ export class PollDelivery {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
       let delay = this.#o.intervalMs;
-      if (!this.#o.hasCapacity()) {
+      if (this.#queue.length > 0 || !this.#o.hasCapacity()) {
         this.#starved = true;
       } else {
         this.#starved = false;
@@ -182,137 +243,207 @@ export class PollDelivery {
   /** One fetch + hand-over. Exposed for tests; the loop calls it. */
   async pollOnce(signal: AbortSignal = this.#abort.signal): Promise<number> {
     let page: InboundPage;
-    try {
-      page = await this.#o.fetch({
-        ...(this.#fetchCursor ? { sinceId: this.#fetchCursor } : {}),
-        signal,
-      });
-    } catch (err) {
-      if (!isCursorLost(err)) throw err;
-      // Re-read everything logged since the cursor's row (plus a margin for clock skew), paging
-      // forward from there; without its time, only the newest page can be re-read.
-      const sinceSecs =
-        this.#cursorAt === undefined
-          ? undefined
-          : Math.max(0, Math.ceil((Date.now() - this.#cursorAt) / 1000)) + REWIND_MARGIN_SECS;
-      this.#o.logger.warn?.(
-        "inbound cursor no longer known to the platform (410); re-reading messages since it, de-duplicated",
-        { cursor: this.#fetchCursor, ...(sinceSecs !== undefined ? { sinceSecs } : {}) },
-      );
-      this.#fetchCursor = undefined;
-      this.#cursor = undefined;
-      this.#queueSave();
-      page = await this.#o.fetch({ ...(sinceSecs !== undefined ? { sinceSecs } : {}), signal });
+    const from = this.#fetchCursor;
+    if (from === undefined) {
+      page = await this.#fetchWithoutCursor(signal);
+    } else {
+      try {
+        page = await this.#o.fetch({ sinceId: from, signal });
+      } catch (err) {
+        if (!isCursorLost(err)) throw err;
+        this.#rewind();
+        page = await this.#fetchWithoutCursor(signal);
+      }
     }
     this.#more = page.more === true;
-    if (page.gap === true) this.#reportGap(page);
-    const starts: Array<() => void> = [];
-    for (const msg of page.messages) {
-      const start = this.#accept(msg);
-      if (start) starts.push(start);
+    if (page.gap === true) {
+      const reason = from === undefined && !this.#rewinding ? "backfill_window" : "poll_window";
+      reportGap(this.#o.logger, new InboundGapWarning(reason, from, page.messages[0]?.activityId));
     }
+    let accepted = 0;
+    for (const msg of page.messages) if (this.#accept(msg)) accepted++;
     const lastId = page.lastId ?? page.messages.at(-1)?.activityId;
     if (lastId !== undefined && lastId !== this.#fetchCursor) {
-      // Rows after the last message (own notify echoes) are settled by definition.
-      if (!this.#seenActivity.has(lastId) && !this.#pending.has(lastId) && !this.#inOrder(lastId)) {
+      // Rows after the last message (own notify echoes) are settled by definition; not while
+      // re-reading after a 410, where such a row may be older than the persisted cursor.
+      if (
+        !this.#rewinding &&
+        !this.#seenActivity.has(lastId) &&
+        !this.#pending.has(lastId) &&
+        !this.#inOrder(lastId)
+      ) {
         this.#order.push({ activityId: lastId, settled: true });
       }
       this.#fetchCursor = lastId;
     }
-    if (starts.length > 0) {
-      // Journal the batch as in flight before any handler runs, so a crash is detectable.
-      this.#queueSave();
-      await this.flush();
-      for (const start of starts) start();
-    }
     this.#advance();
-    return starts.length;
+    await this.#pump();
+    return accepted;
   }
 
   /**
-   * The platform could not return every row since the cursor (baseline: more new rows than one
-   * page between two polls). Those messages cannot be fetched, so say so loudly: a warning to the
-   * logger and a process warning (`MOLECULE_INBOUND_GAP`), never silence.
+   * The platform no longer knows the cursor (410, e.g. pruned by retention). Keep the persisted
+   * cursor and its time: they stay until a message of the re-read settles, so a stop or crash in
+   * between re-reads the same window again. Re-read everything logged since the cursor's row (plus
+   * a margin for clock skew), paging forward from there.
    */
-  #reportGap(page: InboundPage): void {
-    const detail = {
-      cursor: this.#fetchCursor,
-      oldestReturned: page.messages[0]?.activityId,
-    };
-    const text =
-      "inbound messages may have been missed: more arrived between two polls than the platform " +
-      "returns in one page (the 2026-04 platform has no cursor paging). Poll more often " +
-      "(pollIntervalMs) or raise pollLimit (at most 500).";
-    this.#o.logger.warn?.(text, detail);
-    process.emitWarning(text, { code: "MOLECULE_INBOUND_GAP", detail: JSON.stringify(detail) });
+  #rewind(): void {
+    this.#rewinding = true;
+    this.#settledBefore = this.#cursorAt;
+    this.#windowFrom =
+      this.#cursorAt === undefined
+        ? Number.NEGATIVE_INFINITY
+        : this.#cursorAt - REWIND_MARGIN_SECS * 1000;
+    this.#o.logger.warn?.(
+      "inbound cursor no longer known to the platform (410); re-reading messages since it, de-duplicated",
+      {
+        cursor: this.#fetchCursor,
+        ...(this.#cursorAt !== undefined
+          ? { since: new Date(this.#windowFrom).toISOString() }
+          : {}),
+      },
+    );
+    this.#fetchCursor = undefined;
+  }
+
+  async #fetchWithoutCursor(signal: AbortSignal): Promise<InboundPage> {
+    if (this.#skipBacklog) {
+      const newest = await this.#o.fetch({ signal });
+      this.#skipBacklog = false;
+      const lastId = newest.lastId ?? newest.messages.at(-1)?.activityId;
+      if (lastId === undefined) return { messages: [] }; // nothing queued: deliver from now on
+      this.#cursor = lastId;
+      this.#cursorAt = newest.messages.at(-1) ? timeOf(newest.messages.at(-1)!) : undefined;
+      this.#fetchCursor = lastId;
+      this.#o.logger.info?.('backfill "none": starting after the newest queued row', {
+        cursor: lastId,
+        skipped: newest.messages.length,
+      });
+      await this.#saver.save();
+      return { messages: [], lastId };
+    }
+    const sinceSecs =
+      this.#windowFrom === Number.NEGATIVE_INFINITY
+        ? ALL_SECS
+        : Math.max(0, Math.ceil((Date.now() - this.#windowFrom) / 1000));
+    return await this.#o.fetch({ sinceSecs, signal });
   }
 
   #inOrder(id: string): boolean {
     return this.#order.some((e) => e.activityId === id);
   }
 
-  /**
-   * Registers `msg` unless already seen or in progress. Returns a function that hands it to the
-   * dispatcher (called once the in-flight journal is saved), or undefined when it is a duplicate.
-   */
-  #accept(msg: InboundMessage): (() => void) | undefined {
+  /** Registers `msg` unless already seen or in progress; returns true when it was queued. */
+  #accept(msg: InboundMessage): boolean {
     const aid = msg.activityId;
     const mid = msg.messageId;
-    if (aid !== undefined && (this.#seenActivity.has(aid) || this.#pending.has(aid)))
-      return undefined;
+    if (aid !== undefined && (this.#seenActivity.has(aid) || this.#pending.has(aid))) return false;
+    const at = timeOf(msg);
+    if (
+      aid !== undefined &&
+      (aid === this.#cursor ||
+        (this.#settledBefore !== undefined && at !== undefined && at < this.#settledBefore))
+    ) {
+      this.#seenActivity.add(aid); // re-read after a 410: settled before the cursor was lost
+      return false;
+    }
     if (mid !== undefined && this.#seenMessage.has(mid)) {
       // Same A2A message re-delivered under a new activity row: settled already.
       if (aid !== undefined) {
         this.#seenActivity.add(aid);
         this.#order.push({ activityId: aid, settled: true });
       }
-      return undefined;
+      return false;
     }
-    const at = msg.receivedAt instanceof Date ? msg.receivedAt.getTime() : Number.NaN;
     const entry: OrderEntry | undefined =
-      aid !== undefined
-        ? {
-            activityId: aid,
-            messageId: mid,
-            at: Number.isFinite(at) ? at : undefined,
-            settled: false,
-          }
-        : undefined;
+      aid !== undefined ? { activityId: aid, messageId: mid, at, settled: false } : undefined;
     if (entry) this.#order.push(entry);
     const original = mid !== undefined ? this.#pendingMessages.get(mid) : undefined;
     if (original) {
       // A duplicate of a message being handled right now: it settles with the original.
-      const p = original.then((r) => {
+      const p = original.then(async (r) => {
         if (aid !== undefined) this.#pending.delete(aid);
-        if (r === "settled") this.#settled(entry, aid, undefined);
+        if (r === "settled") {
+          this.#settle(entry, aid, undefined);
+          await this.#saver.save();
+        }
         return r;
       });
       if (aid !== undefined) this.#pending.set(aid, p);
-      return undefined;
+      return false;
     }
     const redelivered =
       (aid !== undefined && this.#journal.has(aid)) ||
       (mid !== undefined && this.#journalHasMessage(mid));
-    let begin!: () => void;
-    const p = new Promise<SettleResult>((resolve) => {
-      begin = () => {
-        this.#o.handle(msg, { redelivered }).then(resolve, (err: unknown) => {
-          this.#o.logger.error?.("inbound handler pipeline failed unexpectedly", {
-            error: describe(err),
-          });
-          resolve("abandoned");
-        });
-      };
-    });
+    let resolve!: (r: SettleResult) => void;
+    const p = new Promise<SettleResult>((r) => (resolve = r));
     if (aid !== undefined) this.#pending.set(aid, p);
     if (mid !== undefined) this.#pendingMessages.set(mid, p);
-    void p.then((r) => {
+    void p.then(() => {
       if (aid !== undefined) this.#pending.delete(aid);
       if (mid !== undefined) this.#pendingMessages.delete(mid);
-      if (r === "settled") this.#settled(entry, aid, mid);
-      if (this.#starved) this.#waker.wake();
     });
-    return begin;
+    this.#queue.push({ msg, key: aid ?? mid, entry, redelivered, resolve });
+    return true;
+  }
+
+  /**
+   * Starts queued messages while fewer than `maxInFlight` are in flight: journals them as in
+   * flight, waits until that is persisted (a crash is then detectable), then hands them over.
+   */
+  async #pump(): Promise<void> {
+    const batch: Job[] = [];
+    while (!this.#abort.signal.aborted && this.#running < this.#maxInFlight) {
+      const job = this.#queue.shift();
+      if (!job) break;
+      this.#running++;
+      if (job.key !== undefined) {
+        const { activityId, messageId } = job.msg;
+        this.#started.set(job.key, {
+          ...(activityId !== undefined ? { activityId } : {}),
+          ...(messageId !== undefined ? { messageId } : {}),
+        });
+      }
+      batch.push(job);
+    }
+    if (batch.length === 0) return;
+    if (this.#queue.length === 0 && this.#starved) this.#waker.wake();
+    await this.#saver.save();
+    let dropped = false;
+    for (const job of batch) {
+      if (this.#abort.signal.aborted) {
+        // Stopped while journaling: never started, so not in flight.
+        this.#running--;
+        if (job.key !== undefined) this.#started.delete(job.key);
+        job.resolve("abandoned");
+        dropped = true;
+      } else {
+        this.#begin(job);
+      }
+    }
+    if (dropped) await this.#saver.save();
+  }
+
+  #begin(job: Job): void {
+    void this.#o
+      .handle(job.msg, { redelivered: job.redelivered })
+      .catch((err: unknown) => {
+        this.#o.logger.error?.("inbound handler pipeline failed unexpectedly", {
+          error: describe(err),
+        });
+        return "abandoned" as const;
+      })
+      .then(async (r) => {
+        if (r === "settled") {
+          this.#settle(job.entry, job.msg.activityId, job.msg.messageId);
+          if (job.key !== undefined) this.#started.delete(job.key);
+          await this.#saver.save(); // the slot is free only once the settle is durable
+        }
+        this.#running--;
+        job.resolve(r);
+        void this.#pump();
+        if (this.#starved) this.#waker.wake();
+      });
   }
 
   #journalHasMessage(mid: string): boolean {
@@ -320,7 +451,7 @@ export class PollDelivery {
     return false;
   }
 
-  #settled(entry: OrderEntry | undefined, aid: string | undefined, mid: string | undefined): void {
+  #settle(entry: OrderEntry | undefined, aid: string | undefined, mid: string | undefined): void {
     if (entry) entry.settled = true;
     this.#seenActivity.add(aid);
     this.#seenMessage.add(mid);
@@ -329,7 +460,6 @@ export class PollDelivery {
       for (const [k, e] of this.#journal) if (e.messageId === mid) this.#journal.delete(k);
     }
     this.#advance();
-    this.#queueSave();
   }
 
   /** Moves the cursor past the settled prefix of the order list. */
@@ -341,7 +471,10 @@ export class PollDelivery {
       if (entry.at !== undefined) this.#cursorAt = entry.at;
       moved = true;
     }
-    if (moved) this.#queueSave();
+    if (moved) {
+      this.#rewinding = false;
+      void this.#saver.save();
+    }
   }
 
   #snapshot(): CursorState {
@@ -352,32 +485,10 @@ export class PollDelivery {
     if (this.#cursor !== undefined) state.cursor = this.#cursor;
     if (this.#cursor !== undefined && this.#cursorAt !== undefined)
       state.cursorAt = new Date(this.#cursorAt).toISOString();
-    const inFlight: InFlightEntry[] = [...this.#journal.values()];
-    for (const e of this.#order) {
-      if (!e.settled && !this.#journal.has(e.activityId)) {
-        inFlight.push(
-          e.messageId !== undefined
-            ? { activityId: e.activityId, messageId: e.messageId }
-            : { activityId: e.activityId },
-        );
-      }
-    }
-    if (inFlight.length > 0) state.inFlight = inFlight;
+    const inFlight = new Map(this.#journal);
+    for (const [k, e] of this.#started) inFlight.set(k, e);
+    if (inFlight.size > 0) state.inFlight = [...inFlight.values()];
     return state;
-  }
-
-  /** Coalesced, serialised saves: the latest snapshot is written after the current write. */
-  #queueSave(): void {
-    if (this.#saveQueued) return;
-    this.#saveQueued = true;
-    this.#saving = this.#saving.then(async () => {
-      this.#saveQueued = false;
-      try {
-        await this.#o.store.save(this.#snapshot());
-      } catch (err) {
-        this.#o.logger.error?.("could not persist the inbound cursor", { error: describe(err) });
-      }
-    });
   }
 }
 

@@ -213,7 +213,10 @@ export interface DelegationResult {
 export interface FetchInboundOptions {
   /** Return rows strictly after this activity id. */
   sinceId?: string | undefined;
-  /** First-run backfill window in seconds (newer servers only). */
+  /**
+   * Rows of the last `sinceSecs` seconds, oldest first (first-run backfill, re-read after a 410).
+   * The baseline ignores it: the SDK filters its newest-first listing instead (see `gap`).
+   */
   sinceSecs?: number | undefined;
   /** Max rows (default 100, platform max 500). */
   limit?: number | undefined;
@@ -242,9 +245,10 @@ export interface ActivityPage {
    */
   hasMore: boolean;
   /**
-   * Baseline contract: `sinceId` was given but is not in the returned newest-first window, so rows
-   * between it and the oldest row returned may exist that this platform cannot return (it has no
-   * cursor paging). Raise `limit` (at most 500) or poll more often.
+   * Baseline contract: `sinceId` was given but is not in the returned newest-first window (or a
+   * `sinceSecs` window filled the whole listing), so rows between it and the oldest row returned
+   * may exist that this platform cannot return (it has no cursor paging). Raise `limit` (at most
+   * 500) or poll more often.
    */
   gap: boolean;
 }
@@ -1218,6 +1222,14 @@ export class PlatformClient {
         const at = rows.findIndex((r) => r.id === options.sinceId);
         if (at !== -1) rows = rows.slice(at + 1);
         else gap = rows.length > 0;
+      } else if (options.sinceSecs !== undefined) {
+        // A backfill window: the newest-first listing is all this platform has; when it is full
+        // and still inside the window, older rows of the window are out of its reach.
+        const from = Date.now() - toInt(options.sinceSecs, "sinceSecs")! * 1000;
+        const inWindow = (r: WireActivityRow): boolean =>
+          !r.created_at || !(Date.parse(r.created_at) < from);
+        gap = items.length >= limit && rows.length > 0 && inWindow(rows[0]!);
+        rows = rows.filter(inWindow);
       }
       if (options.peerId) rows = rows.filter((r) => r.source_id === options.peerId);
       if (beforeTs) {
