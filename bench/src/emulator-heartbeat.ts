@@ -2,12 +2,12 @@
 // running in its own process (so the load generator does not share its event loop).
 // Target: >= 5,000 heartbeat requests per second on the project's 2-core machine.
 //
-//   ./dev pnpm --filter @molecule-ai/platform-emulator build
-//   ./dev pnpm --filter @internal/bench run emulator-heartbeat [-- --seconds 10 --connections 64]
+//   ./dev bench emulator-heartbeat   (or: node bench/src/emulator-heartbeat.ts --seconds 10 --connections 64)
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { spawnEmulator } from "./emulator-process.ts";
-import { fmt, percentile, printTable } from "./report.ts";
+import { writeResult } from "./harness/result.ts";
+import { percentile } from "./harness/stats.ts";
 
 const TARGET_RPS = 5_000;
 const { values } = parseArgs({
@@ -58,7 +58,7 @@ try {
         const reg = await post(
           "/registry/register",
           values.compat === "2026-04"
-            ? { id: c.id, url: "http://127.0.0.1:9/a2a", agent_card: { name: `bench-${i + k}` } }
+            ? { id: c.id, url: "http://localhost:9/a2a", agent_card: { name: `bench-${i + k}` } }
             : { id: c.id, delivery_mode: "poll", agent_card: { name: `bench-${i + k}` } },
           token,
         );
@@ -96,23 +96,39 @@ try {
   await Promise.all(Array.from({ length: connections }, loop));
   const elapsed = (performance.now() - start) / 1000;
   const rps = ok / elapsed;
+  console.log(`${ok} ok, ${failed} failed in ${elapsed.toFixed(1)} s`);
 
-  printTable(
-    `Emulator heartbeat throughput (${values.compat}, ${workspaceCount} workspaces, ${connections} connections, ${fmt(elapsed)} s)`,
-    {
-      "platform-emulator (child process)": {
-        "requests/s": fmt(rps, 0),
-        "p50 ms": fmt(percentile(latencies, 50), 2),
-        "p99 ms": fmt(percentile(latencies, 99), 2),
-        ok,
-        failed,
-        "setup s": fmt(setupMs / 1000, 2),
-        target: `>= ${TARGET_RPS}`,
-        result: rps >= TARGET_RPS && failed === 0 ? "PASS" : "FAIL",
+  await writeResult({
+    name: "emulator-heartbeat",
+    description: `${workspaceCount} registered workspaces heartbeating for ${seconds} s over ${connections} keep-alive connections against \`@molecule-ai/platform-emulator\` in a child process (${values.compat} contract); no peer: shows the emulator is not the other benchmarks' bottleneck.`,
+    rounds: 1,
+    figures: [
+      {
+        figure: "heartbeat req/s",
+        ours: "platform-emulator (child process)",
+        peer: "none",
+        unit: "req/s",
+        oursValue: rps,
+        target: { on: "ours", op: ">=", value: TARGET_RPS },
       },
-    },
-  );
-  process.exitCode = rps >= TARGET_RPS && failed === 0 ? 0 : 1;
+      {
+        figure: "failed heartbeats",
+        ours: "platform-emulator (child process)",
+        peer: "none",
+        unit: "requests",
+        oursValue: failed,
+        target: { on: "ours", op: "<=", value: 0 },
+      },
+      {
+        figure: "heartbeat latency p99",
+        ours: "platform-emulator (child process)",
+        peer: "none",
+        unit: "ms",
+        oursValue: percentile(latencies, 99),
+      },
+    ],
+    notes: [`setup of ${workspaceCount} workspaces took ${(setupMs / 1000).toFixed(1)} s.`],
+  });
 } finally {
   await pool.close();
   child.kill("SIGTERM");

@@ -1,121 +1,154 @@
-// inbound-latency: from a peer's call through the emulator's A2A proxy to the start of the
-// receiving agent's handler. Side by side in one run:
-//   (a) RemoteAgent with default settings (poll delivery + event wake-ups, 5 s poll interval)
-//   (b) the same agent with wake-ups off, polling at the Python reference's 5 s cadence
-// Targets for (a): p50 <= 50 ms, p99 <= 250 ms.
-// Run: ./dev pnpm --filter @molecule-ai/agent-core build && ./dev pnpm --filter @internal/bench run inbound-latency
+// inbound-latency: from a peer's `callPeer` through the emulator's A2A proxy to the start of the
+// receiving agent's handler. The emulator runs in its own process. Two sides, measured in rounds
+// with their order rotated each round:
+//   wake: RemoteAgent with default settings (poll delivery woken by the SSE event stream);
+//   poll: the same RemoteAgent with wake-ups off, polling every 5 s, the Python reference's
+//         cadence. This side is our own agent, not the Python SDK: its latency is set by the poll
+//         period, so the ratio says what the wake-ups buy, not how fast the reference is.
+// Targets (on our side): p50 <= 50 ms, p99 <= 250 ms.
+// Run: ./dev bench inbound-latency   (env: BENCH_ROUNDS 4, BENCH_N 50 and BENCH_N_POLL 10 per round)
 import { randomUUID } from "node:crypto";
-import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import { fmt, percentile, printTable } from "./report.ts";
+import { AdminClient, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { spawnEmulator } from "./emulator-process.ts";
+import { writeResult } from "./harness/result.ts";
+import { runRounds } from "./harness/rounds.ts";
+import { median, pairedRatios, percentile } from "./harness/stats.ts";
 
-const N_WAKE = Number(process.env.BENCH_N ?? 200);
-const N_POLL = Number(process.env.BENCH_N_POLL ?? 40);
-const POLL_WINDOW_MS = Number(process.env.BENCH_POLL_WINDOW_MS ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const N_WAKE = Number(process.env.BENCH_N ?? 50);
+const N_POLL = Number(process.env.BENCH_N_POLL ?? 10);
+const POLL_MS = 5_000;
 
-const emu = await startEmulator();
+const emu = await spawnEmulator();
+const admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
 
-async function scenario(
-  name: string,
-  opts: { eventWakeups: boolean },
-  send: (peer: PlatformClient, agentId: string, starts: Map<string, number>) => Promise<number[]>,
-): Promise<number[]> {
-  const a = await emu.admin.createWorkspace({ name: `${name}-agent` });
-  const p = await emu.admin.createWorkspace({ name: `${name}-peer` });
+interface Side {
+  agentId: string;
+  peer: PlatformClient;
+  /** Resolves when the handler starts for a message id. */
+  started: (id: string) => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+async function startSide(name: string, eventWakeups: boolean): Promise<Side> {
+  const a = await admin.createExternalWorkspace({ name: `${name}-agent` });
+  const p = await admin.createExternalWorkspace({ name: `${name}-peer` });
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: a.id, token: a.token! });
   const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: p.token! });
-  const starts = new Map<string, number>();
+  const waiters = new Map<string, (t: number) => void>();
+  const early = new Map<string, number>();
+  let onConnected!: () => void;
+  const connected = new Promise<void>((resolve) => {
+    onConnected = resolve;
+  });
   const agent = new RemoteAgent({
     client,
-    eventWakeups: opts.eventWakeups,
-    pollIntervalMs: 5_000, // the reference's cadence (also RemoteAgent's default)
+    eventWakeups,
+    pollIntervalMs: POLL_MS,
+    logger: {
+      debug: (msg, meta) => {
+        if (msg === "event stream" && (meta as { connected?: boolean }).connected) onConnected();
+      },
+    },
     handler: (msg) => {
-      if (msg.messageId) starts.set(msg.messageId, performance.now());
+      const t = performance.now();
+      const id = msg.messageId ?? "";
+      const w = waiters.get(id);
+      if (w) w(t);
+      else early.set(id, t);
     },
   });
   await agent.start();
-  await new Promise((r) => setTimeout(r, 300)); // let the event stream connect
-  const latencies = await send(peer, a.id, starts);
-  await agent.stop();
-  await client.close();
-  await peer.close();
-  return latencies;
+  if (eventWakeups) await connected; // measure wake-ups, not the stream's first connect
+  return {
+    agentId: a.id,
+    peer,
+    started: (id) => {
+      const t = early.get(id);
+      if (t !== undefined) return Promise.resolve(t);
+      return new Promise((resolve) => waiters.set(id, resolve));
+    },
+    stop: async () => {
+      await agent.stop();
+      await client.close();
+      await peer.close();
+    },
+  };
 }
 
-async function waitStart(
-  starts: Map<string, number>,
-  id: string,
-  timeoutMs: number,
-): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const t = starts.get(id);
-    if (t !== undefined) return t;
-    if (performance.now() > deadline)
-      throw new Error(`message ${id} not handled within ${timeoutMs} ms`);
-    await new Promise((r) => setImmediate(r));
-  }
+/** One call: ms from sending to the handler's start. */
+async function call(side: Side, i: number): Promise<number> {
+  const id = randomUUID();
+  const t0 = performance.now();
+  const handled = side.started(id);
+  await side.peer.callPeer(side.agentId, `ping ${i}`, { messageId: id });
+  return (await handled) - t0;
 }
 
-/** Sequential calls: each waits for its handler to start before the next is sent. */
-async function sequential(
-  peer: PlatformClient,
-  agentId: string,
-  starts: Map<string, number>,
-  n: number,
-) {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = randomUUID();
-    const t0 = performance.now();
-    await peer.callPeer(agentId, `ping ${i}`, { messageId: id });
-    out.push((await waitStart(starts, id, 15_000)) - t0);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return out;
-}
-
-/** Calls at uniformly random times over a window (a poller's latency depends on the phase). */
-async function spread(
-  peer: PlatformClient,
-  agentId: string,
-  starts: Map<string, number>,
-  n: number,
-) {
-  const jobs = Array.from({ length: n }, async (_, i) => {
-    await new Promise((r) => setTimeout(r, Math.random() * POLL_WINDOW_MS));
-    const id = randomUUID();
-    const t0 = performance.now();
-    await peer.callPeer(agentId, `ping ${i}`, { messageId: id });
-    return (await waitStart(starts, id, 15_000)) - t0;
+const sides = {
+  wake: await startSide("wake", true),
+  poll: await startSide("poll", false),
+};
+const all: Record<"wake" | "poll", number[]> = { wake: [], poll: [] };
+try {
+  const r = await runRounds(["wake", "poll"] as const, ROUNDS, async (name, round) => {
+    let xs: number[];
+    if (name === "wake") {
+      // Sequential: each call waits for its handler before the next is sent.
+      xs = [];
+      for (let i = 0; i < N_WAKE; i++) xs.push(await call(sides.wake, i));
+    } else {
+      // At uniformly random times over one poll period (a poller's latency depends on the phase).
+      xs = await Promise.all(
+        Array.from({ length: N_POLL }, async (_, i) => {
+          await new Promise((res) => setTimeout(res, Math.random() * POLL_MS));
+          return await call(sides.poll, i);
+        }),
+      );
+    }
+    all[name].push(...xs);
+    const p50 = percentile(xs, 50);
+    console.log(`  round ${round + 1} ${name}: ${xs.length} calls, p50 ${p50.toFixed(1)} ms`);
+    return { p50, p99: percentile(xs, 99) };
   });
-  return await Promise.all(jobs);
+  const ours = "RemoteAgent defaults: poll delivery woken by the platform's event stream";
+  const peer =
+    "our same RemoteAgent with wake-ups off, polling every 5 s (the Python reference's cadence)";
+  const p50s = (s: "wake" | "poll") => r[s].map((x) => x.p50);
+  await writeResult({
+    name: "inbound-latency",
+    description: `Peer \`callPeer\` through the emulator's A2A proxy (emulator in a child process) to the receiving handler's start; ${ROUNDS} rounds of ${N_WAKE} sequential calls with wake-ups and ${N_POLL} calls at random times with 5 s polling, order rotated.`,
+    rounds: ROUNDS,
+    figures: [
+      {
+        figure: "call to handler start, p50",
+        ours,
+        peer,
+        unit: "ms",
+        oursValue: percentile(all.wake, 50),
+        peerValue: percentile(all.poll, 50),
+        ratio: pairedRatios(p50s("wake"), p50s("poll")),
+        target: { on: "ours", op: "<=", value: 50 },
+      },
+      {
+        figure: "call to handler start, p99",
+        ours,
+        peer: "none",
+        unit: "ms",
+        oursValue: percentile(all.wake, 99),
+        target: { on: "ours", op: "<=", value: 250 },
+      },
+    ],
+    notes: [
+      "the peer side is our own agent with wake-ups off: a poller's latency is about half its period by construction, so the ratio shows what event wake-ups buy over 5 s polling, not a speed-up over the Python SDK's code.",
+      `absolute values are percentiles over all calls of a side; the ratio is the median of per-round p50 ratios (median of round p50s: ${median(p50s("wake")).toFixed(1)} vs ${median(p50s("poll")).toFixed(0)} ms).`,
+    ],
+  });
+} finally {
+  await sides.wake.stop();
+  await sides.poll.stop();
+  await admin.close();
+  const exited = new Promise((res) => emu.child.once("exit", res));
+  emu.child.kill("SIGTERM");
+  await exited;
 }
-
-console.log(`inbound-latency: ${N_WAKE} calls with event wake-ups, ${N_POLL} calls polling at 5 s`);
-const wake = await scenario("wake", { eventWakeups: true }, (p, id, s) =>
-  sequential(p, id, s, N_WAKE),
-);
-const poll = await scenario("poll", { eventWakeups: false }, (p, id, s) =>
-  spread(p, id, s, N_POLL),
-);
-await emu.close();
-
-const row = (xs: number[]) => ({
-  n: xs.length,
-  "p50 ms": fmt(percentile(xs, 50)),
-  "p99 ms": fmt(percentile(xs, 99)),
-  "max ms": fmt(Math.max(...xs)),
-});
-printTable("peer call -> emulator proxy -> handler start", {
-  "RemoteAgent defaults (event wake-ups)": row(wake),
-  "RemoteAgent, wake-ups off, 5 s poll (reference cadence)": row(poll),
-});
-const p50 = percentile(wake, 50);
-const p99 = percentile(wake, 99);
-console.log(`speed-up at p50: ${fmt(percentile(poll, 50) / p50, 0)}x`);
-const pass = p50 <= 50 && p99 <= 250;
-console.log(
-  `${pass ? "PASS" : "FAIL"}: event wake-ups p50 ${fmt(p50)} ms (target <= 50), p99 ${fmt(p99)} ms (target <= 250)`,
-);
-process.exitCode = pass ? 0 : 1;

@@ -2,12 +2,12 @@
 // platform emulator (running in its own process) and samples this process's memory every 2 ms.
 // Two measurements, each in a fresh child process so neither inherits the other's heap:
 //   - `installPlugin` (the SDK: the download is streamed through gunzip into tar, never held);
-//   - "buffer then extract": the Python reference SDK's approach (`resp.content`, then extract from
-//     memory), here the whole download collected into one Buffer and then fed to the same extractor.
+//   - "buffer then extract": a TypeScript re-implementation of the Python reference SDK's approach
+//     (`resp.content`, then extract from memory): the whole download collected into one Buffer and
+//     then fed to the same extractor. Rounds rotate the order of the two.
 // Target: the SDK's install grows the process's memory (RSS) by less than 64 MiB.
 //
-//   ./dev pnpm --filter @molecule-ai/agent-core build && ./dev pnpm --filter @molecule-ai/platform-emulator build
-//   ./dev pnpm --filter @internal/bench run plugin-install [-- --mib 50 --files 10]
+//   ./dev bench plugin-install   (or: node bench/src/plugin-install.ts --mib 50 --files 10 --rounds 3)
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
@@ -24,14 +24,18 @@ import {
 } from "@molecule-ai/agent-core";
 import { spawnEmulator } from "./emulator-process.ts";
 import type { EmulatorProcess } from "./emulator-process.ts";
-import { fmt, printTable } from "./report.ts";
+import { writeResult } from "./harness/result.ts";
+import { runRounds } from "./harness/rounds.ts";
+import { median, pairedRatios } from "./harness/stats.ts";
 
 const MiB = 1024 * 1024;
 const TARGET_GROWTH_MIB = 64;
+
 const { values } = parseArgs({
   options: {
     mib: { type: "string", default: "50" },
     files: { type: "string", default: "10" },
+    rounds: { type: "string", default: "3" },
     child: { type: "string" },
     url: { type: "string" },
     workspace: { type: "string" },
@@ -98,6 +102,7 @@ if (values.child !== undefined) {
   // ---- parent: make the plugin, start the emulator, run both children ---------------------
   const totalMiB = Number(values.mib);
   const fileCount = Number(values.files);
+  const ROUNDS = Number(values.rounds);
   const root = await mkdtemp(join(tmpdir(), "bench-plugin-"));
   const pluginDir = join(root, "served", "big");
   await mkdir(join(pluginDir, "data"), { recursive: true });
@@ -119,8 +124,8 @@ if (values.child !== undefined) {
     const admin = new AdminClient({ platformUrl: url, adminToken });
     const ws = await admin.createExternalWorkspace({ name: "bench-plugins" });
     const self = fileURLToPath(import.meta.url);
-    const measure = (mode: string): Measurement => {
-      const dir = join(root, `installed-${mode}`);
+    const measure = (mode: string, round: number): Measurement => {
+      const dir = join(root, `installed-${mode}-${round}`);
       const json = execFileSync(
         process.execPath,
         [
@@ -141,32 +146,55 @@ if (values.child !== undefined) {
       );
       return JSON.parse(json.trim().split("\n").pop() as string) as Measurement;
     };
-    const streamed = measure("streamed");
-    const buffered = measure("buffered");
-    const row = (m: Measurement, verdict: string): Record<string, string> => ({
-      "plugin MiB": fmt(m.installedMiB),
-      "peak RSS growth MiB": fmt(m.peakRssGrowthMiB),
-      "peak arrayBuffers growth MiB": fmt(m.peakArrayBuffersGrowthMiB),
-      seconds: fmt(m.seconds, 2),
-      verdict,
+    const r = await runRounds(["streamed", "buffered"] as const, ROUNDS, async (mode, round) => {
+      const m = measure(mode, round);
+      console.log(
+        `  round ${round + 1} ${mode}: peak RSS growth ${m.peakRssGrowthMiB.toFixed(1)} MiB, ${m.seconds.toFixed(2)} s`,
+      );
+      return m;
     });
-    const pass = streamed.peakRssGrowthMiB < TARGET_GROWTH_MIB;
-    printTable(
-      `Plugin install memory (${totalMiB} MiB plugin in ${fileCount} files, emulator in a child process)`,
-      {
-        "installPlugin (streamed)": row(
-          streamed,
-          `${pass ? "PASS" : "FAIL"} (< ${TARGET_GROWTH_MIB} MiB)`,
-        ),
-        "buffer then extract (reference approach)": row(buffered, "peer"),
-      },
-    );
-    console.log(
-      `RSS growth ratio buffered/streamed: ${fmt(buffered.peakRssGrowthMiB / Math.max(streamed.peakRssGrowthMiB, 0.1), 1)}x`,
-    );
-    if (!pass) process.exitCode = 1;
+    const growth = (mode: "streamed" | "buffered") => r[mode].map((m) => m.peakRssGrowthMiB);
+    const ours = "installPlugin (streamed through gunzip into tar)";
+    const peer =
+      "a TypeScript re-implementation of the Python reference's buffered install (whole download in one Buffer, then the same extractor)";
+    await writeResult({
+      name: "plugin-install",
+      description: `Peak RSS growth while installing a ${totalMiB} MiB plugin (${fileCount} incompressible files) from the emulator (child process); each install in a fresh process sampling its memory every 2 ms; ${ROUNDS} rounds, order rotated.`,
+      rounds: ROUNDS,
+      figures: [
+        {
+          figure: `peak RSS growth, ${totalMiB} MiB plugin`,
+          ours,
+          peer,
+          unit: "MiB",
+          oursValue: median(growth("streamed")),
+          peerValue: median(growth("buffered")),
+          ratio: pairedRatios(growth("streamed"), growth("buffered")),
+          target: { on: "ours", op: "<=", value: TARGET_GROWTH_MIB },
+        },
+        {
+          figure: "install time",
+          ours,
+          peer,
+          unit: "s",
+          oursValue: median(r.streamed.map((m) => m.seconds)),
+          peerValue: median(r.buffered.map((m) => m.seconds)),
+          ratio: pairedRatios(
+            r.streamed.map((m) => m.seconds),
+            r.buffered.map((m) => m.seconds),
+          ),
+        },
+      ],
+      notes: [
+        "the buffered side is our own code doing what the Python SDK does (`resp.content`, then extract), not the Python SDK itself.",
+      ],
+    });
   } finally {
-    emulator?.child.kill("SIGTERM");
+    if (emulator !== undefined) {
+      const exited = new Promise((r) => emulator?.child.once("exit", r));
+      emulator.child.kill("SIGTERM");
+      await exited;
+    }
     await rm(root, { recursive: true, force: true });
   }
 }

@@ -1,12 +1,6 @@
-// Shared helpers for the benchmarks: percentiles and a plain side-by-side report.
-
-/** The `p`-th percentile (0..100) of `values` (nearest-rank). */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] as number;
-}
+// Console helpers kept for benchmarks that print their own tables (fleet); new benchmarks use
+// ./harness (writeResult prints the summary).
+export { percentile } from "./harness/stats.ts";
 
 /** Prints a titled table of rows (label -> columns) to stdout. */
 export function printTable(

@@ -1,0 +1,21 @@
+// The benchmarks `./dev bench` runs, in this order. To add one: write `bench/src/<name>.ts` (it
+// ends with `writeResult({ name, ... })`) and add a line here; see the contract in bench/README.md.
+
+/** One benchmark: its script is `bench/src/<name>.ts`, run in its own Node process. */
+export interface BenchmarkEntry {
+  name: string;
+  /** Extra Node flags for the benchmark's process (e.g. `--expose-gc`). */
+  nodeArgs?: string[];
+  /** The runner kills the benchmark after this long (its share of the 10-minute budget). */
+  timeoutMs: number;
+}
+
+export const BENCHMARKS: readonly BenchmarkEntry[] = [
+  { name: "emulator-heartbeat", timeoutMs: 60_000 },
+  { name: "client-overhead", timeoutMs: 90_000 },
+  { name: "push-throughput", timeoutMs: 240_000 },
+  { name: "inbound-latency", timeoutMs: 120_000 },
+  { name: "fleet", nodeArgs: ["--expose-gc"], timeoutMs: 120_000 },
+  { name: "plugin-install", timeoutMs: 120_000 },
+  { name: "import-cost", timeoutMs: 90_000 },
+];

@@ -1,0 +1,64 @@
+// Writes a benchmark's result file (`bench/results/<name>.json`).
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { summaryLines } from "./summary.ts";
+import type { BenchInput, BenchResult } from "./types.ts";
+import { benchVerdict } from "./verdict.ts";
+
+/** Where the result files live. */
+export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "results");
+
+const startedAt = performance.now();
+const loadAtStart = loadavg()[0] ?? Number.NaN;
+
+/** Completes `input` with the run's context and verdict. */
+export function toResult(input: BenchInput, now = new Date()): BenchResult {
+  for (const f of input.figures) {
+    if (f.peer !== "none" && f.ratio === undefined) {
+      throw new Error(`figure "${f.figure}" has a peer but no paired ratios`);
+    }
+  }
+  return {
+    ...input,
+    date: now.toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    loadAvg: { start: loadAtStart, end: loadavg()[0] ?? Number.NaN },
+    durationMs: Math.round(performance.now() - startedAt),
+    verdict: benchVerdict(input.figures),
+  };
+}
+
+/**
+ * Writes `bench/results/<name>.json`, prints the benchmark's figures, and sets a non-zero exit
+ * code when the verdict is FAIL. Call it once, at the end of the benchmark.
+ */
+export async function writeResult(input: BenchInput): Promise<BenchResult> {
+  const result = toResult(input);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(join(RESULTS_DIR, `${input.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\n${summaryLines([result]).join("\n")}`);
+  if (result.verdict === "FAIL") process.exitCode = 1;
+  return result;
+}
+
+/** Reads `results/<name>.json`; undefined when the file does not exist. */
+export async function readResult(name: string): Promise<BenchResult | undefined> {
+  try {
+    return JSON.parse(await readFile(join(RESULTS_DIR, `${name}.json`), "utf8")) as BenchResult;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/** Every result file in `results/`, by name. */
+export async function readAllResults(): Promise<BenchResult[]> {
+  const files = (await readdir(RESULTS_DIR).catch(() => [] as string[])).filter((f) =>
+    f.endsWith(".json"),
+  );
+  const results = await Promise.all(files.map((f) => readResult(f.slice(0, -".json".length))));
+  return results.filter((r): r is BenchResult => r !== undefined);
+}
