@@ -151,7 +151,10 @@ export async function serveRoute(
     server.once("error", reject).listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve);
   });
   const { address, port } = server.address() as AddressInfo;
-  const origin = opts.publicUrl?.replace(/\/+$/, "") ?? `http://${address}:${port}`;
+  // The platform refuses IP-literal agent URLs: a loopback or wildcard bind is `localhost`.
+  const local = address === "0.0.0.0" || address === "::" || address.startsWith("127.");
+  const origin =
+    opts.publicUrl?.replace(/\/+$/, "") ?? `http://${local ? "localhost" : address}:${port}`;
   return {
     url: `${origin}/molecule/${pathSecret}`,
     close: () =>

@@ -33,7 +33,7 @@ describe("startAiSdkSpecialist", () => {
     expect(writer.model).toBe(DEMO_MODEL_LABEL);
     expect(writer.tools).toEqual(expect.arrayContaining(["call_fact_checker", "call_caller"]));
     // the platform knows the route (with its secret path segment) as the writer's URL
-    expect(writer.pushUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/molecule\/[\w-]{43}$/);
+    expect(writer.pushUrl).toMatch(/^http:\/\/localhost:\d+\/molecule\/[\w-]{43}$/);
     expect((await emu.admin.getWorkspace(writerWs.id))["url"]).toBe(writer.pushUrl);
 
     const question = "Is this tagline accurate? Ask the fact checker.";
@@ -111,7 +111,7 @@ describe("the example (node dist/main.js)", () => {
     expect({ code, err }).toEqual({ code: 0, err: "" });
     expect(out).toContain(`model: ${DEMO_MODEL_LABEL}\n`);
     expect(out).toMatch(
-      /^push route: http:\/\/127\.0\.0\.1:\d+\/molecule\/<path secret> \(createPeerRequestHandler/m,
+      /^push route: http:\/\/localhost:\d+\/molecule\/<path secret> \(createPeerRequestHandler/m,
     );
     expect(out).toContain(
       "Editor -> Writer: Can a remote agent run behind NAT? Ask the fact checker.\n",

@@ -123,7 +123,10 @@ export async function startNestSpecialist(options: NestSpecialistOptions): Promi
     moduleOptions.delivery = {
       mode: "push",
       path: PUSH_PATH,
-      publicUrl: options.publicUrl ?? `http://${host}:${port}${PUSH_PATH}`,
+      // The platform refuses IP-literal agent URLs: a loopback or wildcard bind is `localhost`.
+      publicUrl:
+        options.publicUrl ??
+        `http://${host === "0.0.0.0" || host.startsWith("127.") ? "localhost" : host}:${port}${PUSH_PATH}`,
     };
     const adapter = options.adapter === "fastify" ? new FastifyAdapter() : new ExpressAdapter();
     const http = await NestFactory.create(AppModule.register(moduleOptions), adapter, {

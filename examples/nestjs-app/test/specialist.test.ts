@@ -51,7 +51,7 @@ describe.each([
     });
     const info = await emu.admin.getWorkspace(reviewerId);
     expect(info["status"]).toBe("online");
-    expect(String(info["url"])).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/molecule\/a2a\/[\w-]{22,}$/);
+    expect(String(info["url"])).toMatch(/^http:\/\/localhost:\d+\/molecule\/a2a\/[\w-]{22,}$/);
     expect((info["agent_card"] as { name?: string }).name).toBe("reviewer");
 
     const result = await editor.callPeer(reviewerId, "Review: It keeps the the keys.");

@@ -371,7 +371,7 @@ describe("@molecule-ai/nestjs as published, in a CommonJS NestJS 11 app", () => 
     async (adapter) => {
       const { ws, peer } = await workspaces(`push-${adapter}`);
       const port = await freePort();
-      const base = `http://127.0.0.1:${port}/molecule/a2a`;
+      const base = `http://localhost:${port}/molecule/a2a`;
       const app = startApp(makeApp(`push-${adapter}`), {
         MODE: "push",
         ADAPTER: adapter,
@@ -387,7 +387,7 @@ describe("@molecule-ai/nestjs as published, in a CommonJS NestJS 11 app", () => 
         adapter,
         routes: ["EchoAgent.reply"],
         pushUrl: expect.stringMatching(
-          new RegExp(`^http://127\\.0\\.0\\.1:${port}/molecule/a2a/[A-Za-z0-9_-]{43}$`),
+          new RegExp(`^http://localhost:${port}/molecule/a2a/[A-Za-z0-9_-]{43}$`),
         ),
         loaded: expectedLoaded(adapter),
       });

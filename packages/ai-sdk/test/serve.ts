@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 
 export interface Served {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://localhost:PORT` (a host name: the platform refuses IP-literal agent URLs) */
   origin: string;
   close(): Promise<void>;
 }
@@ -47,7 +47,7 @@ export async function serve(handle: (request: Request) => Promise<Response>): Pr
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://localhost:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -237,7 +237,7 @@ describe("push endpoint mounted in a framework route (createPushHandler)", () =>
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });
     cleanups.push(() => new Promise((r) => server.close(r)));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = `http://localhost:${(server.address() as AddressInfo).port}`;
     const { a, client, peer } = await setup("2026-04");
     const pathSecret = generatePathSecret();
     const agent = new RemoteAgent({

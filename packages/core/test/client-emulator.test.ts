@@ -64,7 +64,7 @@ async function startPeer(): Promise<{
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/a2a`,
+    url: `http://localhost:${port}/a2a`,
     headers,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };

@@ -74,7 +74,7 @@ async function startSdkPeer(legacy: boolean, serveCard = true): Promise<SdkPeer>
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/a2a`;
+  const url = `http://localhost:${(server.address() as AddressInfo).port}/a2a`;
   const card = AgentCard.fromJSON({
     name: legacy ? "sdk-legacy" : "sdk-strict",
     description: "echo",

@@ -49,7 +49,7 @@ describe("register against a server that does not echo delivery_mode", () => {
       const client = new PlatformClient({ platformUrl: p.url, workspaceId: randomUUID() });
       const r = await client.register({
         agentCard: { name: "a" },
-        url: "http://127.0.0.1:9/a2a",
+        url: "http://localhost:9/a2a",
         deliveryMode: "poll",
       });
       expect(r).toMatchObject({ tokenIssued: true, deliveryMode: expected });
@@ -63,7 +63,7 @@ describe("register against a server that does not echo delivery_mode", () => {
   it("does not probe when push was asked for", async () => {
     const p = await fakePlatform(410);
     const client = new PlatformClient({ platformUrl: p.url, workspaceId: randomUUID() });
-    const r = await client.register({ agentCard: { name: "a" }, url: "http://127.0.0.1:9/a2a" });
+    const r = await client.register({ agentCard: { name: "a" }, url: "http://localhost:9/a2a" });
     expect(r.deliveryMode).toBe("push");
     expect(p.seen.map((s) => s.path)).toEqual(["/registry/register"]);
     await client.close();

@@ -90,7 +90,7 @@ describe("peers as tools in a createAgent loop", () => {
     });
     const broken = await workspace("Broken");
     await broken.register({
-      url: "http://127.0.0.1:9/gone",
+      url: "http://localhost:9/gone",
       agentCard: { name: "Broken" },
       deliveryMode: "push",
     });

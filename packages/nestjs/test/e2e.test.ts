@@ -191,7 +191,7 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
         delivery: {
           mode: "push",
           path: "/molecule/a2a",
-          publicUrl: `http://127.0.0.1:${port}/molecule/a2a`,
+          publicUrl: `http://localhost:${port}/molecule/a2a`,
         },
         heartbeatIntervalMs: 30,
       },
@@ -201,7 +201,7 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
     expect(info["status"]).toBe("online");
     const registered = String(info["url"]);
     expect(registered).toMatch(
-      new RegExp(`^http://127\\.0\\.0\\.1:${port}/molecule/a2a/[A-Za-z0-9_-]{43}$`),
+      new RegExp(`^http://localhost:${port}/molecule/a2a/[A-Za-z0-9_-]{43}$`),
     );
     expect(nest.get(RemoteAgent).pushUrl).toBe(registered);
 

@@ -82,7 +82,7 @@ describe("forRootAsync with @nestjs/config", () => {
       MOLECULE_WORKSPACE_ID: ws.id,
       MOLECULE_WORKSPACE_TOKEN: ws.token,
       MOLECULE_PUSH_PATH: "/hooks/molecule",
-      MOLECULE_PUBLIC_URL: `http://127.0.0.1:${port}/hooks/molecule`,
+      MOLECULE_PUBLIC_URL: `http://localhost:${port}/hooks/molecule`,
     };
     const moduleRef = await Test.createTestingModule({
       imports: [
@@ -115,9 +115,7 @@ describe("forRootAsync with @nestjs/config", () => {
     expect(caller.client.workspaceId).toBe(ws.id);
     const info = await emu.admin.getWorkspace(ws.id);
     expect(info["status"]).toBe("online");
-    expect(String(info["url"])).toMatch(
-      new RegExp(`^http://127\\.0\\.0\\.1:${port}/hooks/molecule/`),
-    );
+    expect(String(info["url"])).toMatch(new RegExp(`^http://localhost:${port}/hooks/molecule/`));
 
     const client = new PlatformClient({
       platformUrl: emu.url,
@@ -231,7 +229,7 @@ describe("start-up errors", () => {
       imports: [
         MoleculeAgentModule.forRoot({
           ...options(),
-          delivery: { mode: "push", path: "/a2a", publicUrl: "http://127.0.0.1:1/a2a" },
+          delivery: { mode: "push", path: "/a2a", publicUrl: "http://localhost:1/a2a" },
         }),
       ],
       providers: [GreeterAgent],

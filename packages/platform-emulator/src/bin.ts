@@ -13,7 +13,9 @@ const USAGE = `Usage: molecule-platform-emulator [options]
   --plugins-dir <dir>     directory of local plugins served by plugin download
   --state-file <file>     persist the org (workspaces, tokens, secrets, activity) to this JSON file
   --rate-limit <n>        requests per minute per IP (default: unlimited)
-  --no-dev-mode           reject loopback/private agent URLs like a production platform
+  --no-dev-mode           the A2A proxy refuses loopback/private agent URLs (production)
+  --lenient-agent-urls    register also accepts loopback/private URLs such as
+                          http://127.0.0.1:... (the real server refuses them)
   -h, --help              show this help
 `;
 
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
         "state-file": { type: "string" },
         "rate-limit": { type: "string" },
         "no-dev-mode": { type: "boolean" },
+        "lenient-agent-urls": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
     ...(values["state-file"] !== undefined ? { stateFile: values["state-file"] } : {}),
     ...(rateLimit !== undefined ? { rateLimit } : {}),
     devMode: values["no-dev-mode"] !== true,
+    lenientAgentUrls: values["lenient-agent-urls"] === true,
   });
   process.stdout.write(`listening on ${emu.url}\n`);
   process.stdout.write(`admin token: ${emu.adminToken}\n`);

@@ -218,6 +218,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       compat,
       adminToken,
       devMode: options.devMode ?? true,
+      lenientAgentUrls: options.lenientAgentUrls ?? false,
       clock,
       pluginsDir: options.pluginsDir,
       rateLimit: options.rateLimit,

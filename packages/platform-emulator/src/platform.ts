@@ -1,11 +1,12 @@
 // The emulated workspace-server: routing, auth layers and every remote-agent endpoint.
 // Behaviour follows shared/reference/platform-api.md (§1-§7 = compat "2026-04", + §8 = "latest").
 import { timingSafeEqual } from "node:crypto";
-import { lookup } from "node:dns/promises";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
-import { isIP } from "node:net";
+import { resolveA2ACaller } from "./a2a-caller.js";
+import { agentUrlAllowed, type AgentUrlUse } from "./agent-url.js";
 import { buildPluginTarball, PLUGIN_NAME_RE } from "./plugins.js";
+import { MALFORMED_ID_ERROR, writeTrailingSlashRedirect } from "./server-quirks.js";
 import type { ActivityRow, QueueRow, Store, TokenRow, WorkspaceRow } from "./store.js";
 import type { Clock, Compat, FaultSpec } from "./types.js";
 import {
@@ -13,7 +14,6 @@ import {
   UUID_ANY_RE,
   UUID_RE,
   bearerOf,
-  classifyIp,
   hashToken,
   isObject,
   iso,
@@ -31,6 +31,7 @@ export interface PlatformSettings {
   compat: Compat;
   adminToken: string;
   devMode: boolean;
+  lenientAgentUrls: boolean;
   clock: Clock;
   pluginsDir: string | undefined;
   rateLimit: number | undefined;
@@ -86,7 +87,6 @@ const SECURITY_HEADERS: Record<string, string> = {
 const A2A_MAX_BODY = 1 << 20;
 const A2A_MAX_RESPONSE = 10 << 20;
 const MAX_BODY = 16 << 20;
-const BAD_CALLER_PREFIXES = ["webhook:", "system:", "test:", "channel:"];
 const ACTIVITY_TYPES = [
   "a2a_send",
   "a2a_receive",
@@ -437,10 +437,7 @@ export class Platform {
       // gin RedirectTrailingSlash
       const to = ctx.path.slice(0, -1) + (ctx.query.size > 0 ? `?${ctx.query.toString()}` : "");
       ctx.req.resume();
-      ctx.headers["Location"] = to;
-      ctx.headers["Content-Length"] = 0;
-      ctx.res.writeHead(ctx.method === "GET" ? 301 : 307, ctx.headers);
-      ctx.res.end();
+      writeTrailingSlashRedirect(ctx.res, ctx.headers, ctx.method, to);
       return;
     }
     const m = ctx.method;
@@ -574,11 +571,16 @@ export class Platform {
   }
 
   /** Handler-level lazy bootstrap: the workspace's own token iff it has a live one (ADMIN_TOKEN not accepted). */
-  private lazy(ctx: Ctx, id: string, who: "workspace" | "caller" = "workspace"): void {
-    if (this.store.liveTokenCount(id) === 0) return;
-    if (ctx.bearer === undefined) throw new HttpError(401, { error: `missing ${who} auth token` });
-    if (this.tokenFor(ctx, id) === undefined)
-      throw new HttpError(401, { error: `invalid ${who} auth token` });
+  private lazy(ctx: Ctx, id: string): void {
+    const bad = this.lazyFailure(ctx, id);
+    if (bad !== undefined) throw new HttpError(401, { error: `${bad} workspace auth token` });
+  }
+
+  /** Why the lazy-bootstrap check fails for `id` (`undefined` = it passes). */
+  private lazyFailure(ctx: Ctx, id: string): "missing" | "invalid" | undefined {
+    if (this.store.liveTokenCount(id) === 0) return undefined;
+    if (ctx.bearer === undefined) return "missing";
+    return this.tokenFor(ctx, id) === undefined ? "invalid" : undefined;
   }
 
   // ---------------------------------------------------------------- model helpers
@@ -848,11 +850,10 @@ export class Platform {
     if (!["none", "read_only", "read_write"].includes(access))
       throw new HttpError(400, { error: "invalid workspace access" });
     if (parentId !== "") {
-      if (!UUID_ANY_RE.test(parentId))
-        throw new HttpError(400, { error: "invalid workspace payload" });
+      // Postgres rejects a non-UUID and the foreign key an unknown one: the real server's 500.
+      if (!UUID_ANY_RE.test(parentId) || this.ws(parentId.toLowerCase()) === undefined)
+        throw new HttpError(500, { error: MALFORMED_ID_ERROR.create });
       parentId = parentId.toLowerCase();
-      if (this.ws(parentId) === undefined)
-        throw new HttpError(400, { error: "parent workspace not found" });
     }
     const isExternal = external || runtime === "external";
     const now = this.now();
@@ -1015,26 +1016,11 @@ export class Platform {
 
   // ---------------------------------------------------------------- registry
 
-  private async checkAgentUrl(raw: string, forRegister: boolean): Promise<boolean> {
-    let u: URL;
-    try {
-      u = new URL(raw);
-    } catch {
-      return false;
-    }
-    if (u.protocol !== "http:" && u.protocol !== "https:") return false;
-    let host = u.hostname;
-    if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
-    const allow = (c: string): boolean =>
-      c === "public" || (this.s.devMode && (c === "loopback" || c === "private"));
-    if (isIP(host) !== 0) return allow(classifyIp(host));
-    if (host === "localhost") return forRegister || this.s.devMode;
-    try {
-      const addrs = await lookup(host, { all: true });
-      return addrs.length > 0 && addrs.every((a) => allow(classifyIp(a.address)));
-    } catch {
-      return false;
-    }
+  private checkAgentUrl(raw: string, use: AgentUrlUse): Promise<boolean> {
+    return agentUrlAllowed(raw, use, {
+      devMode: this.s.devMode,
+      lenientRegister: this.s.lenientAgentUrls,
+    });
   }
 
   private async register(ctx: Ctx): Promise<void> {
@@ -1049,9 +1035,7 @@ export class Platform {
     }
     if (b["agent_card"] === undefined || b["agent_card"] === null)
       throw new HttpError(400, { error: "invalid request body" });
-    if (!UUID_ANY_RE.test(id)) throw new HttpError(400, { error: "invalid request body" });
-    id = id.toLowerCase();
-    const existing = this.ws(id);
+    const existing = UUID_ANY_RE.test(id) ? this.ws(id.toLowerCase()) : undefined;
     let deliveryMode: "push" | "poll";
     if (this.latest) {
       if (mode !== "" && mode !== "push" && mode !== "poll")
@@ -1063,8 +1047,11 @@ export class Platform {
       deliveryMode = "push";
       if (url === "") throw new HttpError(400, { error: "invalid request body" });
     }
-    if (url !== "" && !(await this.checkAgentUrl(url, true)))
+    if (url !== "" && !(await this.checkAgentUrl(url, "register")))
       throw new HttpError(400, { error: "invalid request body" });
+    // A non-UUID id has no token (the lazy check passes) and then fails the upsert.
+    if (!UUID_ANY_RE.test(id)) throw new HttpError(500, { error: MALFORMED_ID_ERROR.register });
+    id = id.toLowerCase();
     this.lazy(ctx, id);
     const now = this.now();
     let w = existing;
@@ -1150,7 +1137,7 @@ export class Platform {
     } catch {
       throw new HttpError(400, { error: "invalid request body" });
     }
-    if (!UUID_ANY_RE.test(id)) throw new HttpError(400, { error: "invalid request body" });
+    if (!UUID_ANY_RE.test(id)) throw new HttpError(500, { error: MALFORMED_ID_ERROR.heartbeat });
     if (id.charCodeAt(0) > 0x60 || id !== id.toLowerCase()) id = id.toLowerCase();
     const w = this.ws(id);
     if (this.latest && w !== undefined && w.status === "removed")
@@ -1261,7 +1248,7 @@ export class Platform {
           /^(https?:\/\/)(127\.0\.0\.1|localhost)(?=[:/]|$)/,
           "$1host.docker.internal",
         );
-      if (!(await this.checkAgentUrl(t.url, false)))
+      if (!(await this.checkAgentUrl(t.url, "dispatch")))
         throw new HttpError(503, { error: "workspace URL failed safety check" });
       return this.json(ctx, 200, { id: t.id, url, name: t.name });
     }
@@ -1666,21 +1653,14 @@ export class Platform {
     } catch {
       throw new HttpError(400, { error: "invalid JSON" });
     }
-    const h = ctx.req.headers["x-workspace-id"];
-    const callerHeader = typeof h === "string" ? h : "";
-    let callerId: string | null = null;
-    if (callerHeader !== "") {
-      if (BAD_CALLER_PREFIXES.some((p) => callerHeader.startsWith(p)))
-        throw new HttpError(403, { error: "invalid caller ID" });
-      callerId = callerHeader;
-      if (callerId !== id) {
-        this.lazy(ctx, callerId, "caller");
-        if (!this.canCommunicate(callerId, id))
-          throw new HttpError(403, {
-            error: "access denied: workspaces cannot communicate per hierarchy rules",
-          });
-      }
-    }
+    const who = resolveA2ACaller(ctx.req.headers, id, {
+      latest: this.latest,
+      lazyCheck: (caller) => this.lazyFailure(ctx, caller),
+      bearerIsTokenOf: (caller) => this.tokenFor(ctx, caller) !== undefined,
+      canCommunicate: (a, b) => this.canCommunicate(a, b),
+    });
+    if (who.callerId === undefined) throw new HttpError(who.status, { error: who.error });
+    const callerId = who.callerId;
     const env = this.normalize(parsed);
     const target = this.ws(id);
     if (target === undefined) throw new HttpError(404, { error: "workspace not found" });
@@ -1963,7 +1943,7 @@ export class Platform {
       this.faults.length > 0
         ? this.findFault("POST", `/workspaces/${target.id}/a2a`, "forward")
         : undefined;
-    if (!(await this.checkAgentUrl(url, false))) return { kind: "unsafe", durationMs: 0 };
+    if (!(await this.checkAgentUrl(url, "dispatch"))) return { kind: "unsafe", durationMs: 0 };
     let u: URL;
     try {
       u = new URL(url);

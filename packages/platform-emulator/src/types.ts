@@ -19,8 +19,17 @@ export interface EmulatorOptions {
   port?: number;
   /** The admin bearer (`ADMIN_TOKEN`). Default: random (or the one kept in `stateFile`). */
   adminToken?: string;
-  /** Accept loopback and private agent URLs on register and in the A2A proxy. Default `true`. */
+  /**
+   * The real server's `MOLECULE_ENV=development`: the A2A proxy may dispatch to loopback and
+   * private agent URLs (registered as `http://localhost:...`). Register is unaffected. Default `true`.
+   */
   devMode?: boolean;
+  /**
+   * Opt-in leniency the real server does not have: register also accepts loopback and private
+   * agent URLs, IP literals included (`http://127.0.0.1:...`). Default `false`: register refuses
+   * them with `400 {"error":"invalid request body"}`, as the real server does in every mode.
+   */
+  lenientAgentUrls?: boolean;
   /** Base clock. `emu.advanceClock(ms)` adds an offset on top of it. Default: `Date.now`. */
   clock?: Clock;
   /** Directory of local plugins (`<pluginsDir>/<name>/plugin.yaml`, ...). */

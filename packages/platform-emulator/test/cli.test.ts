@@ -46,6 +46,30 @@ function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
   });
 }
 
+/** Registers a loopback URL on a fresh emulator process started with `args`; the status. */
+async function registerLoopback(args: string[]): Promise<number> {
+  const child = run(["--port", "0", "--admin-token", "adm", ...args]);
+  const [listening] = await firstLines(child, 2);
+  const url = listening?.replace("listening on ", "");
+  const created = await fetch(`${url}/workspaces`, {
+    method: "POST",
+    headers: { Authorization: "Bearer adm" },
+    body: JSON.stringify({ name: "cli", runtime: "external" }),
+  });
+  const { id, connection } = (await created.json()) as {
+    id: string;
+    connection: { auth_token: string };
+  };
+  const r = await fetch(`${url}/registry/register`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${connection.auth_token}` },
+    body: JSON.stringify({ id, url: "http://127.0.0.1:9/a2a", agent_card: { name: "cli" } }),
+  });
+  child.kill("SIGTERM");
+  await exitOf(child);
+  return r.status;
+}
+
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
 });
@@ -99,6 +123,11 @@ describe("molecule-platform-emulator", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("refuses loopback agent URLs on register unless --lenient-agent-urls", async () => {
+    expect(await registerLoopback([])).toBe(400);
+    expect(await registerLoopback(["--lenient-agent-urls"])).toBe(200);
   });
 
   it("rejects a bad --compat with exit code 2", async () => {

@@ -299,7 +299,7 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
   });
 
   it("an unreachable agent is 502 failed to reach workspace agent", async () => {
-    const w = await makeWs(emu, "dead", { url: "http://127.0.0.1:1/a2a" });
+    const w = await makeWs(emu, "dead", { url: "http://localhost:1/a2a" });
     const r = await req(emu, "POST", `/workspaces/${w.id}/a2a`, { body: envelope("x") });
     expect(r.status).toBe(502);
     expect(r.json).toEqual({ error: "failed to reach workspace agent" });

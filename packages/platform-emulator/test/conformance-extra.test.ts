@@ -172,7 +172,7 @@ describe("latest-only details", () => {
     });
     expect(r.json.delivery_mode).toBe("poll");
     const withUrl = await req(emu, "POST", "/registry/register", {
-      body: { id: created.id, url: "http://127.0.0.1:9/a2a", agent_card: {} },
+      body: { id: created.id, url: "http://localhost:9/a2a", agent_card: {} },
       token: created.token,
     });
     expect(withUrl.json.delivery_mode).toBe("push");

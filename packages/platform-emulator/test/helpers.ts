@@ -66,7 +66,7 @@ export async function makeWs(
   const body: Record<string, unknown> = { id: created.id, agent_card: { name } };
   if (opts.url !== undefined) body["url"] = opts.url;
   if (opts.mode !== undefined) body["delivery_mode"] = opts.mode;
-  if (opts.url === undefined && emu.compat === "2026-04") body["url"] = "http://127.0.0.1:9/never";
+  if (opts.url === undefined && emu.compat === "2026-04") body["url"] = "http://localhost:9/never";
   const r = await req(emu, "POST", "/registry/register", { body, token });
   if (r.status !== 200) throw new Error(`register failed ${r.status} ${r.text}`);
   return { id: created.id, token };
@@ -116,7 +116,7 @@ export async function startAgent(
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/a2a`,
+    url: `http://localhost:${port}/a2a`,
     received,
     headers,
     close: () =>
