@@ -1,8 +1,8 @@
-// push-throughput's load generator: keeps CONNECTIONS requests in flight against one server for a
-// warm-up and a measured period, every request with its own messageId (a de-duplicating receiver
-// must handle each one, not answer from its reply cache).
+// push-throughput's load generator: keeps `connections` requests in flight against one server for
+// a measured window, every request with its own messageId (a de-duplicating receiver must handle
+// each one, not answer from its reply cache). One loader per server stays open across rounds, so
+// its connections stay warm and a window measures the server, not connection set-up.
 import { Pool } from "undici";
-import { percentile } from "./harness/stats.ts";
 
 /** The JSON-RPC method: v0.3 `message/send` or v1.0 `SendMessage`. */
 export type PushMethod = "message/send" | "SendMessage";
@@ -22,41 +22,43 @@ export function requestBody(method: PushMethod): string {
     : `{"jsonrpc":"2.0","id":${n},"method":"SendMessage","params":{"message":{"role":"ROLE_USER","messageId":"${messageId}","parts":[{"text":"${ECHO_TEXT}"}]}}}`;
 }
 
-/** What one measured period gave. */
-export interface LoadResult {
-  rps: number;
-  p50: number;
-  p99: number;
+/** What one window gave. */
+export interface Window {
+  /** Requests completed in the window. */
+  requests: number;
   errors: number;
-  /** Every request sent (probe, warm-up and measurement), to divide the server's CPU time. */
-  sent: number;
+  elapsedMs: number;
+  latencies: number[];
 }
 
-/** Checks once that `url` echoes, then loads it for `warmupMs` and measures for `durationMs`. */
-export async function load(
+/** An open loader for one server. */
+export interface Loader {
+  /** Keeps `connections` requests in flight for `ms`. */
+  run(ms: number): Promise<Window>;
+  close(): Promise<void>;
+}
+
+/** Opens a loader for `url` and checks once that the server echoes. */
+export async function openLoader(
   url: string,
   method: PushMethod,
-  opts: { connections: number; warmupMs: number; durationMs: number },
-): Promise<LoadResult> {
+  connections: number,
+): Promise<Loader> {
   const target = new URL(url);
-  const pool = new Pool(target.origin, { connections: opts.connections, pipelining: 1 });
+  const pool = new Pool(target.origin, { connections, pipelining: 1 });
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (method === "SendMessage") headers["a2a-version"] = "1.0";
   const path = target.pathname;
-  try {
-    const probe = await pool.request({ path, method: "POST", headers, body: requestBody(method) });
-    const probeText = await probe.body.text();
-    if (
-      probe.statusCode !== 200 ||
-      !probeText.includes(ECHO_TEXT) ||
-      probeText.includes('"error"')
-    ) {
-      throw new Error(`unexpected answer from ${url}: ${probe.statusCode} ${probeText}`);
-    }
-    const run = async (ms: number, record: boolean) => {
+  const probe = await pool.request({ path, method: "POST", headers, body: requestBody(method) });
+  const probeText = await probe.body.text();
+  if (probe.statusCode !== 200 || !probeText.includes(ECHO_TEXT) || probeText.includes('"error"')) {
+    await pool.close();
+    throw new Error(`unexpected answer from ${url}: ${probe.statusCode} ${probeText}`);
+  }
+  return {
+    async run(ms) {
       const latencies: number[] = [];
       let errors = 0;
-      let count = 0;
       const start = performance.now();
       const end = start + ms;
       const worker = async (): Promise<void> => {
@@ -74,23 +76,17 @@ export async function load(
           } catch {
             errors++;
           }
-          count++;
-          if (record) latencies.push(performance.now() - t0);
+          latencies.push(performance.now() - t0);
         }
       };
-      await Promise.all(Array.from({ length: opts.connections }, worker));
-      return { latencies, errors, count, elapsed: performance.now() - start };
-    };
-    const warm = await run(opts.warmupMs, false);
-    const m = await run(opts.durationMs, true);
-    return {
-      rps: (m.latencies.length / m.elapsed) * 1000,
-      p50: percentile(m.latencies, 50),
-      p99: percentile(m.latencies, 99),
-      errors: m.errors,
-      sent: 1 + warm.count + m.count,
-    };
-  } finally {
-    await pool.close();
-  }
+      await Promise.all(Array.from({ length: connections }, worker));
+      return {
+        requests: latencies.length,
+        errors,
+        elapsedMs: performance.now() - start,
+        latencies,
+      };
+    },
+    close: () => pool.close(),
+  };
 }

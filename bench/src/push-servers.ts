@@ -1,5 +1,5 @@
 // The servers push-throughput compares, each started in its own child process by
-// `node push-servers.ts <kind>`: it prints its URL, and its CPU time (µs) when sent SIGTERM.
+// `node push-servers.ts <kind>`: it prints its URL and answers an IPC "cpu" with its CPU time (µs).
 //   ours          startA2AServer with its path secret and an echo onMessage (the bare push server)
 //   remote-agent  a RemoteAgent with push delivery (its startA2AServer + de-dup + dispatcher, default
 //                 concurrency 4) and an echo handler, registered with the emulator at
@@ -162,11 +162,12 @@ const SERVE: Record<ServerKind, () => Promise<Started>> = {
   floor: serveFloor,
 };
 
-/** A server child: its URL, and its CPU time (µs) since it listened, once it is stopped. */
+/** A server child: its URL, and its CPU time (µs) on request. */
 export interface ServerChild {
   url: string;
   child: ChildProcess;
-  cpu: Promise<number>;
+  /** The child's CPU time (user + system, µs) since it started listening. */
+  cpu: () => Promise<number>;
 }
 
 /** Starts a `kind` server in a child process (extra environment in `env`). */
@@ -176,7 +177,7 @@ export async function startServer(
 ): Promise<ServerChild> {
   const nodeArgs = process.env["BENCH_SERVER_NODE_ARGS"]?.split(" ").filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, import.meta.filename, kind], {
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
     env: { ...process.env, ...env },
   });
   const lines = createInterface({ input: child.stdout! });
@@ -184,18 +185,22 @@ export async function startServer(
     lines.once("line", resolve);
     child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
-  const cpu = new Promise<number>((resolve) => {
-    lines.on("line", (line) => {
-      if (line.startsWith("cpu ")) resolve(Number(line.slice(4)));
+  const cpu = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const onExit = (): void => reject(new Error(`${kind} server exited`));
+      child.once("exit", onExit);
+      child.once("message", (m: { cpu: number }) => {
+        child.off("exit", onExit);
+        resolve(m.cpu);
+      });
+      child.send("cpu");
     });
-    child.once("exit", () => resolve(Number.NaN));
-  });
   return { url, child, cpu };
 }
 
 /** Stops a server child (SIGTERM) and waits for it to exit. */
 export async function stopServer(s: ServerChild): Promise<void> {
-  if (s.child.exitCode !== null) return;
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => s.child.once("exit", () => resolve()));
   s.child.kill("SIGTERM");
   await exited;
@@ -204,10 +209,13 @@ export async function stopServer(s: ServerChild): Promise<void> {
 if (import.meta.filename === process.argv[1]) {
   const { url, close } = await SERVE[process.argv[2] as ServerKind]();
   const cpuAtStart = process.cpuUsage();
+  process.on("message", () => {
+    const cpu = process.cpuUsage(cpuAtStart);
+    process.send?.({ cpu: cpu.user + cpu.system });
+  });
   process.stdout.write(`${url}\n`);
   process.once("SIGTERM", () => {
-    const cpu = process.cpuUsage(cpuAtStart);
-    process.stdout.write(`cpu ${cpu.user + cpu.system}\n`);
+    process.disconnect?.();
     void close().finally(() => process.exit(0));
   });
 }

@@ -3,26 +3,26 @@
 //   our bare push server (startA2AServer), a RemoteAgent with push delivery, an @a2a-js/sdk 1.3
 //   Express server, and a bare node:http JSON echo (the floor); plus v1.0 `SendMessage` on our
 //   bare server and @a2a-js/sdk.
-// This process is only the load generator (undici Pool, BENCH_CONNECTIONS connections); the
-// RemoteAgent registers with the emulator, also in its own process. Every round measures every
-// scenario once, in an order rotated each round; verdicts are on the per-round paired ratios.
-// Run: ./dev bench push-throughput   (env: BENCH_ROUNDS 5, BENCH_WARMUP_MS 1000,
-// BENCH_DURATION_MS 2500, BENCH_CONNECTIONS 32, BENCH_SERVER_NODE_ARGS e.g. "--cpu-prof")
+// This process is only the load generator (one undici Pool of BENCH_CONNECTIONS connections per
+// server); the RemoteAgent registers with the emulator, also in its own process. All servers start
+// and warm up first; then every round loads each one for a short window, in an order rotated each
+// round, so the two sides of a ratio are measured seconds apart under the same machine load.
+// Verdicts are on the per-round paired ratios.
+// Run: ./dev bench push-throughput   (env: BENCH_ROUNDS 24, BENCH_WARMUP_MS 1500,
+// BENCH_DURATION_MS 500, BENCH_CONNECTIONS 32, BENCH_SERVER_NODE_ARGS e.g. "--cpu-prof")
 import { AdminClient } from "@molecule-ai/agent-core";
 import { spawnEmulator } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";
 import { runRounds } from "./harness/rounds.ts";
-import { median, pairedRatios } from "./harness/stats.ts";
+import { median, pairedRatios, percentile } from "./harness/stats.ts";
 import type { Figure, Target } from "./harness/types.ts";
-import { load, type LoadResult, type PushMethod } from "./push-load.ts";
-import { startServer, stopServer, type ServerKind } from "./push-servers.ts";
+import { openLoader, type Loader, type PushMethod } from "./push-load.ts";
+import { startServer, stopServer, type ServerChild, type ServerKind } from "./push-servers.ts";
 
-const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
-const opts = {
-  connections: Number(process.env["BENCH_CONNECTIONS"] ?? 32),
-  warmupMs: Number(process.env["BENCH_WARMUP_MS"] ?? 1000),
-  durationMs: Number(process.env["BENCH_DURATION_MS"] ?? 2500),
-};
+const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 24);
+const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 32);
+const WARMUP_MS = Number(process.env["BENCH_WARMUP_MS"] ?? 1500);
+const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 500);
 
 const SCENARIOS = {
   ours: ["ours", "message/send"],
@@ -45,12 +45,16 @@ const DESCRIBE: Record<Scenario, string> = {
   "a2a-js v1": "an @a2a-js/sdk 1.3 Express server, v1.0 SendMessage",
 };
 
-interface Measured extends LoadResult {
-  /** Server CPU per request (µs), over probe, warm-up and measurement. */
+interface Measured {
+  rps: number;
+  p99: number;
+  errors: number;
+  /** Server CPU time per request in the window (µs). */
   cpuPerRequest: number;
 }
 
 const emu = await spawnEmulator();
+const servers = new Map<Scenario, { server: ServerChild; loader?: Loader }>();
 try {
   const admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
   const ws = await admin.createExternalWorkspace({ name: "bench-push" });
@@ -60,28 +64,35 @@ try {
     BENCH_WORKSPACE_ID: ws.id,
     BENCH_WORKSPACE_TOKEN: ws.token as string,
   };
+  const scenarios = Object.keys(SCENARIOS) as Scenario[];
   console.log(
-    `push-throughput: ${opts.connections} connections, ${ROUNDS} rounds x ${Object.keys(SCENARIOS).length} scenarios (${opts.warmupMs} ms warm-up + ${opts.durationMs} ms), order rotated`,
+    `push-throughput: ${CONNECTIONS} connections, ${scenarios.length} servers warmed ${WARMUP_MS} ms each, then ${ROUNDS} rounds of ${DURATION_MS} ms per server, order rotated`,
   );
-  const r = await runRounds(
-    Object.keys(SCENARIOS) as Scenario[],
-    ROUNDS,
-    async (scenario, round): Promise<Measured> => {
-      const [kind, method] = SCENARIOS[scenario];
-      const server = await startServer(kind, kind === "remote-agent" ? agentEnv : {});
-      let result: LoadResult;
-      try {
-        result = await load(server.url, method, opts);
-      } finally {
-        await stopServer(server);
-      }
-      const m = { ...result, cpuPerRequest: (await server.cpu) / result.sent };
-      console.log(
-        `  round ${round + 1} ${scenario}: ${m.rps.toFixed(0)} req/s, p99 ${m.p99.toFixed(1)} ms, ${m.cpuPerRequest.toFixed(1)} µs CPU/req, ${m.errors} errors`,
-      );
-      return m;
-    },
-  );
+  for (const scenario of scenarios) {
+    const [kind, method] = SCENARIOS[scenario];
+    const entry: { server: ServerChild; loader?: Loader } = {
+      server: await startServer(kind, kind === "remote-agent" ? agentEnv : {}),
+    };
+    servers.set(scenario, entry); // stopped in `finally` even if the probe fails
+    entry.loader = await openLoader(entry.server.url, method, CONNECTIONS);
+    await entry.loader.run(WARMUP_MS);
+  }
+  const r = await runRounds(scenarios, ROUNDS, async (scenario, round): Promise<Measured> => {
+    const { server, loader } = servers.get(scenario)!;
+    const cpu0 = await server.cpu();
+    const w = await loader!.run(DURATION_MS);
+    const cpu1 = await server.cpu();
+    const m: Measured = {
+      rps: (w.requests / w.elapsedMs) * 1000,
+      p99: percentile(w.latencies, 99),
+      errors: w.errors,
+      cpuPerRequest: (cpu1 - cpu0) / w.requests,
+    };
+    console.log(
+      `  round ${round + 1} ${scenario}: ${m.rps.toFixed(0)} req/s, p99 ${m.p99.toFixed(1)} ms, ${m.cpuPerRequest.toFixed(1)} µs CPU/req, ${m.errors} errors`,
+    );
+    return m;
+  });
   const rps = (s: Scenario) => r[s].map((m) => m.rps);
   const cpu = (s: Scenario) => r[s].map((m) => m.cpuPerRequest);
   const compare = (
@@ -106,7 +117,7 @@ try {
     .reduce((n, m) => n + m.errors, 0);
   await writeResult({
     name: "push-throughput",
-    description: `A2A requests with an echo handler and unique messageIds from a load-generator process (${opts.connections} connections) to servers each in its own child process; ${ROUNDS} rounds of ${opts.warmupMs / 1000} s warm-up + ${opts.durationMs / 1000} s per scenario, order rotated.`,
+    description: `A2A requests with an echo handler and unique messageIds from a load-generator process (${CONNECTIONS} connections) to servers each in its own child process; ${ROUNDS} rounds of ${DURATION_MS / 1000} s per server after a ${WARMUP_MS / 1000} s warm-up, order rotated.`,
     rounds: ROUNDS,
     figures: [
       compare("message/send req/s", "ours", "a2a-js", { on: "ratio", op: ">=", value: 2 }),
@@ -130,6 +141,10 @@ try {
     ],
   });
 } finally {
+  for (const { server, loader } of servers.values()) {
+    await loader?.close();
+    await stopServer(server);
+  }
   const exited = new Promise((res) => emu.child.once("exit", res));
   emu.child.kill("SIGTERM");
   await exited;
