@@ -1,14 +1,17 @@
 // inbound-latency: from a peer's `callPeer` through the emulator's A2A proxy to the start of the
-// receiving agent's handler. The emulator runs in its own process. Two sides, measured in rounds
-// with their order rotated each round:
+// receiving agent's handler. The emulator, each receiving agent (inbound-agent.ts) and this
+// process (the calling peers) are separate processes. Two sides, measured in rounds with their
+// order rotated each round:
 //   wake: RemoteAgent with default settings (poll delivery woken by the SSE event stream);
 //   poll: the same RemoteAgent with wake-ups off, polling every 5 s, the Python reference's
 //         cadence. This side is our own agent, not the Python SDK: its latency is set by the poll
 //         period, so the ratio says what the wake-ups buy, not how fast the reference is.
 // Targets (on our side): p50 <= 50 ms, p99 <= 250 ms.
 // Run: ./dev bench inbound-latency   (env: BENCH_ROUNDS 4, BENCH_N 50 and BENCH_N_POLL 10 per round)
+import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { AdminClient, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { join } from "node:path";
+import { AdminClient, PlatformClient } from "@molecule-ai/agent-core";
 import { spawnEmulator } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";
 import { runRounds } from "./harness/rounds.ts";
@@ -17,7 +20,7 @@ import { median, pairedRatios, percentile } from "./harness/stats.ts";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const N_WAKE = Number(process.env.BENCH_N ?? 50);
 const N_POLL = Number(process.env.BENCH_N_POLL ?? 10);
-const POLL_MS = 5_000;
+const POLL_MS = 5_000; // inbound-agent.ts polls at this period
 
 const emu = await spawnEmulator();
 const admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
@@ -25,41 +28,38 @@ const admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken
 interface Side {
   agentId: string;
   peer: PlatformClient;
-  /** Resolves when the handler starts for a message id. */
+  /** Resolves with the epoch ms at which the agent's handler started for a message id. */
   started: (id: string) => Promise<number>;
   stop: () => Promise<void>;
 }
 
+/** Starts a receiving agent in its own process (inbound-agent.ts) and a calling peer here. */
 async function startSide(name: string, eventWakeups: boolean): Promise<Side> {
   const a = await admin.createExternalWorkspace({ name: `${name}-agent` });
   const p = await admin.createExternalWorkspace({ name: `${name}-peer` });
-  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: a.id, token: a.token! });
   const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: p.token! });
-  const waiters = new Map<string, (t: number) => void>();
+  const child = fork(join(import.meta.dirname, "inbound-agent.ts"), [], {
+    env: {
+      ...process.env,
+      BENCH_EMULATOR_URL: emu.url,
+      BENCH_WORKSPACE_ID: a.id,
+      BENCH_WORKSPACE_TOKEN: a.token!,
+      BENCH_EVENT_WAKEUPS: eventWakeups ? "1" : "0",
+    },
+  });
+  const waiters = new Map<string, (at: number) => void>();
   const early = new Map<string, number>();
-  let onConnected!: () => void;
-  const connected = new Promise<void>((resolve) => {
-    onConnected = resolve;
+  const ready = new Promise<void>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${name} agent exited with ${code}`)));
+    child.on("message", (m: { ready?: boolean; id?: string; at?: number }) => {
+      if (m.ready) resolve();
+      if (m.id === undefined || m.at === undefined) return;
+      const w = waiters.get(m.id);
+      if (w) w(m.at);
+      else early.set(m.id, m.at);
+    });
   });
-  const agent = new RemoteAgent({
-    client,
-    eventWakeups,
-    pollIntervalMs: POLL_MS,
-    logger: {
-      debug: (msg, meta) => {
-        if (msg === "event stream" && (meta as { connected?: boolean }).connected) onConnected();
-      },
-    },
-    handler: (msg) => {
-      const t = performance.now();
-      const id = msg.messageId ?? "";
-      const w = waiters.get(id);
-      if (w) w(t);
-      else early.set(id, t);
-    },
-  });
-  await agent.start();
-  if (eventWakeups) await connected; // measure wake-ups, not the stream's first connect
+  await ready;
   return {
     agentId: a.id,
     peer,
@@ -69,8 +69,9 @@ async function startSide(name: string, eventWakeups: boolean): Promise<Side> {
       return new Promise((resolve) => waiters.set(id, resolve));
     },
     stop: async () => {
-      await agent.stop();
-      await client.close();
+      const exited = new Promise((res) => child.once("exit", res));
+      child.kill("SIGTERM");
+      await exited;
       await peer.close();
     },
   };
@@ -79,7 +80,7 @@ async function startSide(name: string, eventWakeups: boolean): Promise<Side> {
 /** One call: ms from sending to the handler's start. */
 async function call(side: Side, i: number): Promise<number> {
   const id = randomUUID();
-  const t0 = performance.now();
+  const t0 = performance.timeOrigin + performance.now();
   const handled = side.started(id);
   await side.peer.callPeer(side.agentId, `ping ${i}`, { messageId: id });
   return (await handled) - t0;
@@ -140,7 +141,7 @@ try {
       },
     ],
     notes: [
-      "the peer side is our own agent with wake-ups off: a poller's latency is about half its period by construction, so the ratio shows what event wake-ups buy over 5 s polling, not a speed-up over the Python SDK's code.",
+      "the peer side is our own agent with wake-ups off: a poller's latency is set by its period by construction, so the ratio shows what event wake-ups buy over 5 s polling, not a speed-up over the Python SDK's code.",
       `absolute values are percentiles over all calls of a side; the ratio is the median of per-round p50 ratios (median of round p50s: ${median(p50s("wake")).toFixed(1)} vs ${median(p50s("poll")).toFixed(0)} ms).`,
     ],
   });
