@@ -45,12 +45,12 @@ describe("RemoteAgent runtime (fake client)", () => {
 
   it("ends as 'unauthorized' after three consecutive 401 heartbeats, saying how to re-onboard", async () => {
     const client = new FakeClient();
-    client.heartbeatError = new HttpishError(401);
     const agent = new RemoteAgent({ client, heartbeatIntervalMs: 5, handler: () => {} });
-    await agent.start();
+    await agent.start(); // the first heartbeat passes: a 401 there would reject start() instead
+    client.heartbeatError = new HttpishError(401);
     const done = await agent.done;
     expect(done.reason).toBe("unauthorized");
-    expect(client.heartbeats.length).toBe(3);
+    expect(client.heartbeats.length).toBe(4);
     expect(String((done.error as Error).message)).toMatch(/re-onboard/);
     expect(String((done.error as Error).message)).toMatch(/MOLECULE_WORKSPACE_TOKEN/);
   });

@@ -13,9 +13,13 @@ import { silentLogger } from "../inbound/logger.js";
 import { inboundFromA2AMessage } from "../inbound/message.js";
 import type { InboundMessage } from "../inbound/message.js";
 import { PollDelivery, describe, isUnauthorized } from "../inbound/poll.js";
-import { MoleculeAuthError } from "../transport/errors.js";
+import { MoleculeError } from "../transport/errors.js";
 import { Dispatcher } from "./dispatcher.js";
+import { eventStreamOpener, pollFetcher } from "./poll-source.js";
+import { isRemovedError, startCancelled, startSteps, unauthorizedError } from "./lifecycle.js";
+import type { StartStep } from "./lifecycle.js";
 import type {
+  AgentHeartbeatReport,
   AgentDeliveryMode,
   AgentDoneResult,
   AgentEndReason,
@@ -26,12 +30,7 @@ import type {
 } from "./types.js";
 
 type Phase = "new" | "starting" | "running" | "stopping" | "stopped";
-
-function isRemovedError(err: unknown): boolean {
-  return (
-    !!err && typeof err === "object" && (err as { code?: unknown }).code === "workspace_removed"
-  );
-}
+const noop = (): void => {};
 
 /**
  * The remote-agent runtime. `start()` registers, heartbeats on its own timer, watches for pause
@@ -71,6 +70,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   #heartbeatAuthFailures = 0;
   #stateAuthFailures = 0;
   #shutdown: Promise<void> | undefined;
+  #starting: { abort: AbortController; settled: Promise<void> } | undefined;
   readonly #startedAt = Date.now();
 
   /** @param options see {@link RemoteAgentOptions} */
@@ -201,49 +201,73 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     });
   }
 
-  /** Registers (when needed), starts heartbeats, the state watch and delivery. */
+  /**
+   * Registers (when needed), sends the first heartbeat, starts the state watch and delivery.
+   * Transient failures of the probe, register and first heartbeat are retried with backoff
+   * (`startAttempts`); `stop()` cancels that (`agent_stopped`). A permanent error (e.g. a 401)
+   * rejects with the client's typed error and leaves the agent able to `start()` again.
+   */
   async start(): Promise<void> {
     if (this.#phase !== "new") {
-      throw new Error(
+      throw new MoleculeError(
         `RemoteAgent.start(): the agent is already ${this.#phase}; create a new one.`,
+        { code: "invalid_state" },
       );
     }
     this.#phase = "starting";
+    const abort = new AbortController();
+    const attempts = this.#o.startAttempts ?? 6;
+    const run = this.#boot(startSteps({ attempts, signal: abort.signal, logger: this.#logger }));
+    this.#starting = { abort, settled: run.then(noop, noop) };
     try {
-      const delivery = this.#o.delivery;
-      const needCaps = delivery === undefined || delivery === "poll" || delivery === "none";
-      const caps = needCaps ? await this.client.capabilities() : undefined;
-      if (delivery === undefined) this.#mode = caps?.pollDelivery ? "poll" : "push";
-      else this.#mode = typeof delivery === "string" ? delivery : "push";
-
-      if (this.#mode === "push") {
-        await this.#startPush(typeof delivery === "object" ? delivery : { mode: "push" });
-      } else if (this.#o.register !== false) {
-        if (caps?.pollDelivery) {
-          await this.client.register({ agentCard: this.#card, deliveryMode: "poll" });
-        } else {
-          this.#logger.warn?.(
-            "this platform has no poll delivery (baseline contract): not registering; " +
-              "the workspace must already have a URL for messages to reach the activity feed",
-          );
-        }
-      }
-      this.#phase = "running";
-      this.#every(this.#o.heartbeatIntervalMs ?? 30_000, () => this.#heartbeat(), true);
-      this.#every(
-        this.#o.stateIntervalMs ?? this.#o.heartbeatIntervalMs ?? 30_000,
-        () => this.#watchState(),
-        false,
-      );
-      if (this.#mode === "poll") await this.#startPoll(caps?.eventStream ?? false);
-      this.#logger.info?.("agent started", {
-        workspaceId: this.client.workspaceId,
-        delivery: this.#mode,
-      });
+      await run;
+      if (abort.signal.aborted) throw startCancelled();
     } catch (err) {
-      await this.#end("error", err);
+      if (abort.signal.aborted) throw startCancelled(); // stop() closes what was opened
+      await Promise.allSettled([this.#poll?.stop(), this.#events?.stop(), this.#server?.close()]);
+      this.#poll = this.#events = this.#server = this.#pushUrl = undefined;
+      this.#mode = "none";
+      this.#phase = "new";
       throw err;
+    } finally {
+      this.#starting = undefined;
     }
+    this.#phase = "running";
+    const hb = this.#o.heartbeatIntervalMs ?? 30_000;
+    this.#every(hb, () => this.#heartbeat());
+    this.#every(this.#o.stateIntervalMs ?? hb, () => this.#watchState());
+    this.#logger.info?.("agent started", {
+      workspaceId: this.client.workspaceId,
+      delivery: this.#mode,
+    });
+  }
+
+  async #boot(step: StartStep): Promise<void> {
+    const delivery = this.#o.delivery;
+    const needCaps = delivery === undefined || delivery === "poll" || delivery === "none";
+    const caps = needCaps
+      ? await step("capability probe", (signal) => this.client.capabilities({ signal }))
+      : undefined;
+    if (delivery === undefined) this.#mode = caps?.pollDelivery ? "poll" : "push";
+    else this.#mode = typeof delivery === "string" ? delivery : "push";
+
+    if (this.#mode === "push") {
+      await this.#startPush(typeof delivery === "object" ? delivery : { mode: "push" }, step);
+    } else if (this.#o.register !== false) {
+      if (caps?.pollDelivery) {
+        const card = this.#card;
+        await step("register", (signal) =>
+          this.client.register({ agentCard: card, deliveryMode: "poll", signal }),
+        );
+      } else {
+        this.#logger.warn?.(
+          "this platform has no poll delivery (baseline contract): not registering; " +
+            "the workspace must already have a URL for messages to reach the activity feed",
+        );
+      }
+    }
+    await step("first heartbeat", (signal) => this.client.heartbeat(this.#report(), { signal }));
+    if (this.#mode === "poll") await this.#startPoll(caps?.eventStream ?? false);
   }
 
   /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */
@@ -251,7 +275,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     await this.#end("stopped");
   }
 
-  async #startPush(opts: PushDeliveryOptions): Promise<void> {
+  async #startPush(opts: PushDeliveryOptions, step: StartStep): Promise<void> {
     let url: string;
     if (opts.server === false) {
       if (!opts.publicUrl) {
@@ -278,13 +302,15 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     }
     this.#pushUrl = url;
     if (this.#o.register !== false) {
-      await this.client.register({ url, agentCard: this.#card, deliveryMode: "push" });
+      const card = this.#card;
+      await step("register", (signal) =>
+        this.client.register({ url, agentCard: card, deliveryMode: "push", signal }),
+      );
     }
   }
 
   async #startPoll(eventStream: boolean): Promise<void> {
     const store: CursorStore = this.#o.cursorStore ?? new MemoryCursorStore();
-    const limit = this.#o.pollLimit;
     this.#poll = new PollDelivery({
       store,
       intervalMs: this.#o.pollIntervalMs ?? 5_000,
@@ -293,26 +319,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       ...(this.#o.backfill !== undefined ? { backfill: this.#o.backfill } : {}),
       maxInFlight: this.#o.concurrency ?? 4,
       hasCapacity: () => this.#dispatcher.hasCapacity(),
-      fetch: async ({ sinceId, sinceSecs, signal }) => {
-        const opts = {
-          ...(sinceId !== undefined ? { sinceId } : {}),
-          ...(limit !== undefined ? { limit } : {}),
-          signal,
-        };
-        if (this.client.fetchActivity) {
-          const page = await this.client.fetchActivity({
-            ...opts,
-            ...(sinceSecs !== undefined ? { sinceSecs } : {}),
-          });
-          return {
-            messages: page.messages,
-            lastId: page.nextCursor,
-            more: page.hasMore === true,
-            gap: page.gap === true,
-          };
-        }
-        return { messages: await this.client.fetchInbound(opts) };
-      },
+      fetch: pollFetcher(this.client, this.#o.pollLimit),
       handle: async (msg, info) => {
         const outcome = await this.#dispatcher.submit(msg, {
           redelivered: info.redelivered,
@@ -326,14 +333,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     if (this.#o.eventWakeups !== false && eventStream && open) {
       this.#events = new EventWakeups({
         logger: this.#logger,
-        open: async (signal) => {
-          const r = await open({ signal });
-          if (r && typeof r === "object" && "body" in r) {
-            const close = (r as { close?: () => void }).close;
-            return { body: r.body, close: close?.bind(r) };
-          }
-          return { body: r };
-        },
+        open: eventStreamOpener(open),
         onWake: () => this.#poll?.wake(),
         onStatus: (connected) => this.#logger.debug?.("event stream", { connected }),
       });
@@ -379,37 +379,30 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   }
 
   /** Runs `fn` every `ms` (setTimeout chain: never overlaps itself). */
-  #every(ms: number, fn: () => Promise<void>, immediate: boolean): void {
-    const tick = (): void => {
-      const t = setTimeout(() => {
-        this.#timers.delete(t);
-        if (this.#phase !== "running") return;
-        const p = fn().finally(() => {
-          this.#pending.delete(p);
-          if (this.#phase === "running") tick();
-        });
-        this.#pending.add(p);
-      }, ms);
-      this.#timers.add(t);
-    };
-    if (immediate) {
+  #every(ms: number, fn: () => Promise<void>): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      if (this.#phase !== "running") return;
       const p = fn().finally(() => {
         this.#pending.delete(p);
-        if (this.#phase === "running") tick();
+        if (this.#phase === "running") this.#every(ms, fn);
       });
       this.#pending.add(p);
-    } else {
-      tick();
-    }
+    }, ms);
+    this.#timers.add(t);
+  }
+
+  #report(): AgentHeartbeatReport {
+    return {
+      activeTasks: this.#dispatcher.active,
+      currentTask: this.#dispatcher.currentTask(),
+      uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
+    };
   }
 
   async #heartbeat(): Promise<void> {
     try {
-      await this.client.heartbeat({
-        activeTasks: this.#dispatcher.active,
-        currentTask: this.#dispatcher.currentTask(),
-        uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
-      });
+      await this.client.heartbeat(this.#report());
       this.#heartbeatAuthFailures = 0;
     } catch (err) {
       if (isRemovedError(err)) return void this.#end("removed", err);
@@ -421,7 +414,10 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       this.#heartbeatAuthFailures++;
       this.#logger.warn?.("heartbeat rejected (401)", { consecutive: this.#heartbeatAuthFailures });
       if (this.#heartbeatAuthFailures >= (this.#o.maxUnauthorized ?? 3)) {
-        void this.#end("unauthorized", this.#unauthorizedError("heartbeat"));
+        void this.#end(
+          "unauthorized",
+          unauthorizedError(this.client.workspaceId, this.#o.maxUnauthorized ?? 3, "heartbeat"),
+        );
       }
     }
   }
@@ -441,21 +437,12 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       }
       this.#stateAuthFailures++;
       if (this.#stateAuthFailures >= (this.#o.maxUnauthorized ?? 3)) {
-        void this.#end("unauthorized", this.#unauthorizedError("state check"));
+        void this.#end(
+          "unauthorized",
+          unauthorizedError(this.client.workspaceId, this.#o.maxUnauthorized ?? 3, "state check"),
+        );
       }
     }
-  }
-
-  #unauthorizedError(what: string): MoleculeAuthError {
-    const n = this.#o.maxUnauthorized ?? 3;
-    return new MoleculeAuthError(
-      `The platform rejected workspace ${this.client.workspaceId}'s token on ${n} consecutive ${what}s (401): ` +
-        "the workspace was probably deleted or its token revoked. To re-onboard, create the workspace " +
-        "again (or have an admin issue a new token), delete the stale token file " +
-        `(~/.molecule/${this.client.workspaceId}/.auth_token) if you use one, and restart with the new ` +
-        "token (MOLECULE_WORKSPACE_TOKEN or --token).",
-      { status: 401 },
-    );
   }
 
   /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */
@@ -463,7 +450,10 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     if (this.#shutdown) return this.#shutdown;
     const before = this.#phase;
     this.#phase = "stopping";
+    const starting = this.#starting;
+    starting?.abort.abort();
     this.#shutdown = (async () => {
+      await starting?.settled; // start() unwinds first; then everything it opened is closed
       if (reason !== "stopped") {
         this.#logger.info?.("agent ending", {
           reason,

@@ -184,6 +184,11 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
    * then settled. Without it, a process warning (`MOLECULE_DEAD_LETTER`) is emitted.
    */
   onDeadLetter?: (msg: InboundMessage, error: unknown) => void | Promise<void>;
+  /**
+   * Attempts of each start-up call (capability probe, register, first heartbeat) through
+   * transient failures (5xx, timeouts, connection errors), with backoff from 0.5 s (default 6).
+   */
+  startAttempts?: number;
   /** Register with the platform on start (default true). */
   register?: boolean;
   /** Logger (default: prints nothing). */

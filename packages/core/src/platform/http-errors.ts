@@ -104,7 +104,12 @@ export function httpError(
   if (status >= 500) {
     return new MoleculeError(
       hint ?? `${op} failed on the platform (${status})${said}; retry later`,
-      { ...base, code: status === 503 ? "unavailable" : "server_error", retryable: status >= 502 },
+      {
+        ...base,
+        code: status === 503 ? "unavailable" : "server_error",
+        // 500 is usually transient (a restart, a lost database connection); 501 and 505 are not.
+        retryable: status !== 501 && status !== 505,
+      },
     );
   }
   return new MoleculeError(hint ?? `${op} failed with HTTP ${status}${said}`, {
