@@ -110,18 +110,19 @@ describe("RemoteAgent.start() and platform failures", () => {
   it("stop() cancels a start() that is retrying, and leaves nothing behind", async () => {
     const { emu, id, token } = await setup();
     emu.injectFault({ path: "/registry/register", status: 503, count: 1_000 });
-    const warned = Promise.withResolvers<void>();
+    let retrying!: () => void;
+    const warned = new Promise<void>((r) => (retrying = r));
     const agent = new RemoteAgent({
       client: clientFor(emu, id, token),
       handler: () => {},
       startAttempts: 50,
-      logger: { warn: (msg) => msg.startsWith("register failed") && warned.resolve() },
+      logger: { warn: (msg) => msg.startsWith("register failed") && retrying() },
     });
     const starting = agent.start().then(
       () => undefined,
       (e: unknown) => e,
     );
-    await warned.promise; // waiting in its backoff now
+    await warned; // waiting in its backoff now
     const t0 = Date.now();
     await agent.stop();
     const err = await starting;

@@ -3,6 +3,7 @@
 import type { Dispatcher } from "undici";
 import { MoleculeError, WorkspaceRemovedError } from "../transport/errors.js";
 import { HttpTransport, type Logger } from "../transport/http.js";
+import { maskMethodErrors } from "../transport/mask-errors.js";
 import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/redact.js";
 import { createWorkspaceSchema, type WireWorkspace, workspaceSchema } from "../wire/schemas.js";
 import { expectShape, httpError, ok } from "./http-errors.js";
@@ -84,6 +85,7 @@ export class AdminClient {
       logger: options.logger,
     });
     this.platformUrl = this.#transport.origin + this.#transport.basePath;
+    maskMethodErrors(this, AdminClient.prototype, () => [this.#token]);
   }
 
   [inspectCustom](): string {

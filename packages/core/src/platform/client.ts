@@ -27,6 +27,7 @@ import {
   type Logger,
   type RequestSpec,
 } from "../transport/http.js";
+import { maskMethodErrors } from "../transport/mask-errors.js";
 import {
   hideInInspect,
   inspectCustom,
@@ -429,6 +430,8 @@ export class PlatformClient {
     };
     this.#heartbeatPath = "/registry/heartbeat";
     this.#senderHint = { molecule_source_workspace_id: this.workspaceId };
+    // Whatever path built an error, the token never leaves in it.
+    maskMethodErrors(this, PlatformClient.prototype, () => this.#known);
   }
 
   /** The URL of this workspace's SSE event stream. */
