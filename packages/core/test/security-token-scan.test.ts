@@ -94,6 +94,7 @@ const inbound: InboundMessage = {
   text: "hi",
   parts: [{ kind: "text", text: "hi" }],
   receivedAt: new Date(),
+  isReply: false,
   raw: {},
 };
 

@@ -95,6 +95,7 @@ export function inbound(overrides: Partial<InboundMessage> = {}): InboundMessage
     text: "hello",
     parts: [{ kind: "text", text: "hello" }],
     receivedAt: new Date(0),
+    isReply: false,
     raw: {},
     ...overrides,
   };

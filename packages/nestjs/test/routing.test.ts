@@ -14,6 +14,7 @@ function msg(partial: Partial<InboundMessage>): InboundMessage {
     text: "hi",
     parts: [{ kind: "text", text: "hi" }],
     receivedAt: new Date(0),
+    isReply: false,
     raw: {},
     ...partial,
   };

@@ -32,3 +32,4 @@ export type {
   OutboundMessageInput,
   PeerOutcome,
 } from "./outbound.js";
+export { IN_REPLY_TO_KEY, SOURCE_WORKSPACE_KEY, isAgentRole } from "./conversation.js";

@@ -12,3 +12,8 @@ export type {
   PushHandlerOptions,
   RemoteAgentOptions,
 } from "./types.js";
+export type { AgentCallOptions, PeerMessage } from "./call-peer.js";
+export { DEFAULT_CALL_TIMEOUT_MS } from "./call-peer.js";
+export type { TurnLimitOptions } from "./conversations.js";
+export { MoleculeReplyError, MoleculeReplyTimeoutError, MoleculeTurnLimitError } from "./errors.js";
+export type { QueuedReceipt } from "./errors.js";

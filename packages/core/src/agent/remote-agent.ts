@@ -4,20 +4,21 @@ import { createA2AHandler, startA2AServer } from "../a2a/index.js";
 import type { A2AHandler, A2AServer } from "../a2a/index.js";
 import type { A2AMessage, AgentCard } from "../a2a/types.js";
 import { checkBackfill } from "../inbound/backfill.js";
-import type { CursorStore } from "../inbound/cursor-store.js";
 import { MemoryCursorStore } from "../inbound/cursor-store.js";
-import { BoundedSet } from "../inbound/dedup.js";
 import { EventWakeups } from "../inbound/event-stream.js";
 import type { Logger } from "../inbound/logger.js";
 import { silentLogger } from "../inbound/logger.js";
-import { inboundFromA2AMessage } from "../inbound/message.js";
-import type { InboundMessage } from "../inbound/message.js";
 import { PollDelivery, describe, isUnauthorized } from "../inbound/poll.js";
+import type { PeerCallResult } from "../platform/client.js";
 import { MoleculeError } from "../transport/errors.js";
+import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
+import { ConversationRuntime } from "./conversation-runtime.js";
 import { Dispatcher } from "./dispatcher.js";
 import { eventStreamOpener, pollFetcher } from "./poll-source.js";
 import { isRemovedError, startCancelled, startSteps, unauthorizedError } from "./lifecycle.js";
 import type { StartStep } from "./lifecycle.js";
+import { PushPipeline } from "./push-pipeline.js";
+import { AgentStateStore } from "./state-store.js";
 import type {
   AgentHeartbeatReport,
   AgentDeliveryMode,
@@ -42,6 +43,11 @@ const noop = (): void => {};
  * (de-duplicated by activity id and A2A `messageId`, across `410` resets and re-listings), and the
  * persisted cursor never passes an unsettled message. Across a crash, a message whose handler was
  * running may be delivered once more, flagged `ctx.redelivered`.
+ *
+ * Conversations: an answer (`msg.isReply`) is never answered; an answer a `callPeer` awaits
+ * resolves that call instead of reaching the handler; a conversation over the turn limit is cut.
+ * Answers leave the handler slot through a reply outbox persisted with the cursor: once a message
+ * is settled its answer is sent at least once, under one `messageId` (see docs/protocol.md).
  */
 export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   /** The platform client. */
@@ -55,9 +61,8 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   readonly #dispatcher: Dispatcher;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #pending = new Set<Promise<unknown>>();
-  readonly #pushSeen: BoundedSet;
-  readonly #pushReplies = new Map<string, string | undefined>();
-  readonly #pushInFlight = new Map<string, Promise<string | undefined>>();
+  readonly #push: PushPipeline;
+  readonly #talk: ConversationRuntime;
   #resolveDone!: (r: AgentDoneResult) => void;
   #phase: Phase = "new";
   #mode: AgentDeliveryMode = "none";
@@ -98,11 +103,15 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     this.client = options.client;
     this.#logger = options.logger ?? silentLogger;
     this.#card = options.agentCard ?? { name: options.client.workspaceId };
-    this.#pushSeen = new BoundedSet(options.dedupWindow ?? 1000);
+    this.#talk = new ConversationRuntime({
+      client: options.client,
+      options,
+      logger: this.#logger,
+      state: () => ({ phase: this.#phase, delivery: this.#mode }),
+    });
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
-    const userDeadLetter = options.onDeadLetter;
     this.#dispatcher = new Dispatcher({
       concurrency,
       maxAttempts: Math.max(1, options.maxAttempts ?? 3),
@@ -117,17 +126,33 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
           redelivered: info.redelivered,
           delivery: msg.activityId === undefined ? "push" : "poll",
           logger: this.#logger,
+          callPeer: this.#talk.callPeerFrom(msg),
         }),
-      reply: async (msg, text, signal) => await this.client.reply(msg, text, { signal }),
-      onDeadLetter: async (msg, error) => {
-        if (userDeadLetter) return await userDeadLetter(msg, error);
-        process.emitWarning(
-          `Molecule inbound message ${msg.messageId ?? msg.activityId ?? "?"} failed after every retry and was dead-lettered (pass onDeadLetter to handle it): ${describe(error)}`,
-          { code: "MOLECULE_DEAD_LETTER" },
-        );
-      },
+      reply: async (msg, text) => await this.#talk.enqueueReply(msg, text), // frees the slot
+      onDeadLetter: async (msg, error) => await this.#talk.deadLetter(msg, error),
       onSlotFree: () => this.#poll?.wake(),
     });
+    this.#push = new PushPipeline({
+      dispatcher: this.#dispatcher,
+      dedupWindow: options.dedupWindow ?? 1000,
+      running: () => this.#phase === "running" || this.#phase === "starting",
+      intercept: (msg) => this.#talk.intercept(msg),
+    });
+  }
+
+  /** Like `client.callPeer`, but awaits a poll-delivered peer's answer: see {@link AgentCallOptions}. */
+  callPeer(peerId: string, message: PeerMessage, opts?: AgentCallOptions): Promise<PeerCallResult> {
+    return this.#talk.callPeer(peerId, message, opts ?? {});
+  }
+
+  /** Answers in the reply outbox, not delivered yet. */
+  get pendingReplies(): number {
+    return this.#talk.pendingReplies;
+  }
+
+  /** Resolves true once every queued answer is delivered or dead-lettered, false after `timeoutMs`. */
+  flushReplies(timeoutMs = 30_000): Promise<boolean> {
+    return this.#talk.flush(timeoutMs);
   }
 
   /** The delivery in use ("none" before `start()`). */
@@ -158,7 +183,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     // Unchanged contract: JSON-RPC on "/", no secret (frameworks that check it themselves).
     this.#handleA2A ??= createA2AHandler({
       agentCard: this.#card,
-      onMessage: async (message) => await this.#onPush(message),
+      onMessage: async (message) => await this.#push.onMessage(message),
     });
     return this.#handleA2A;
   }
@@ -192,7 +217,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     const maxBodyBytes = options.maxBodyBytes ?? delivery?.maxBodyBytes;
     return createA2AHandler({
       agentCard: this.#card,
-      onMessage: async (message) => await this.#onPush(message),
+      onMessage: async (message) => await this.#push.onMessage(message),
       onError: (error) => this.#logger.warn?.("push request failed", { error: describe(error) }),
       ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
       ...(secret !== undefined ? { pathSecret: secret } : {}),
@@ -291,7 +316,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     } else {
       this.#server = await startA2AServer({
         agentCard: this.#card,
-        onMessage: async (message: A2AMessage) => await this.#onPush(message),
+        onMessage: async (message: A2AMessage) => await this.#push.onMessage(message),
         host: opts.host ?? "127.0.0.1",
         port: opts.port ?? 0,
         ...(opts.pathSecret !== undefined ? { pathSecret: opts.pathSecret } : {}),
@@ -310,7 +335,8 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   }
 
   async #startPoll(eventStream: boolean): Promise<void> {
-    const store: CursorStore = this.#o.cursorStore ?? new MemoryCursorStore();
+    const store = new AgentStateStore(this.#o.cursorStore ?? new MemoryCursorStore());
+    const fetchPage = pollFetcher(this.client, this.#o.pollLimit);
     this.#poll = new PollDelivery({
       store,
       intervalMs: this.#o.pollIntervalMs ?? 5_000,
@@ -319,15 +345,22 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       ...(this.#o.backfill !== undefined ? { backfill: this.#o.backfill } : {}),
       maxInFlight: this.#o.concurrency ?? 4,
       hasCapacity: () => this.#dispatcher.hasCapacity(),
-      fetch: pollFetcher(this.client, this.#o.pollLimit),
+      awaiting: () => this.#talk.waiting > 0, // answers must still arrive with every slot busy
+      fetch: async (opts) => {
+        const page = await fetchPage(opts);
+        return { ...page, messages: this.#talk.takeAnswers(page.messages) }; // no slot needed
+      },
       handle: async (msg, info) => {
+        if (this.#talk.overLimit(msg)) return "settled";
+        if (info.redelivered && this.#talk.answered(msg)) return "settled"; // its answer is queued
         const outcome = await this.#dispatcher.submit(msg, {
           redelivered: info.redelivered,
-          reply: true,
+          reply: !msg.isReply, // never answer an answer
         });
         return outcome.status === "aborted" ? "abandoned" : "settled";
       },
     });
+    await this.#talk.attach(store); // answers a previous run left, before any redelivery
     await this.#poll.start();
     const open = this.client.openEventStream?.bind(this.client);
     if (this.#o.eventWakeups !== false && eventStream && open) {
@@ -338,43 +371,6 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
         onStatus: (connected) => this.#logger.debug?.("event stream", { connected }),
       });
       this.#events.start();
-    }
-  }
-
-  /** Push pipeline: de-duplicate by messageId, dispatch, return the reply as the A2A result. */
-  async #onPush(message: A2AMessage): Promise<string | void> {
-    if (this.#phase !== "running" && this.#phase !== "starting") {
-      throw new Error("the agent is not running; retry later");
-    }
-    const msg: InboundMessage = inboundFromA2AMessage(message, { method: "message/send" });
-    const mid = msg.messageId;
-    if (mid !== undefined) {
-      if (this.#pushSeen.has(mid)) return this.#pushReplies.get(mid);
-      const running = this.#pushInFlight.get(mid);
-      if (running) return await running;
-    }
-    const p = this.#dispatcher.submit(msg, { redelivered: false, reply: false }).then((outcome) => {
-      if (outcome.status === "handled") return outcome.reply;
-      if (outcome.status === "aborted") throw new Error("the agent is stopping; retry later");
-      throw outcome.error instanceof Error ? outcome.error : new Error(describe(outcome.error));
-    });
-    if (mid !== undefined) this.#pushInFlight.set(mid, p);
-    try {
-      const reply = await p;
-      if (mid !== undefined) {
-        this.#pushSeen.add(mid);
-        this.#pushReplies.set(mid, reply);
-        // Keep reply cache bounded with the seen window.
-        if (this.#pushReplies.size > this.#pushSeen.size) {
-          for (const k of this.#pushReplies.keys()) {
-            if (!this.#pushSeen.has(k)) this.#pushReplies.delete(k);
-            if (this.#pushReplies.size <= this.#pushSeen.size) break;
-          }
-        }
-      }
-      return reply;
-    } finally {
-      if (mid !== undefined) this.#pushInFlight.delete(mid);
     }
   }
 
@@ -474,6 +470,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
         }
       }
       this.#dispatcher.abort();
+      await this.#talk.stop(this.#o.drainTimeoutMs ?? 10_000, this.#o.cursorStore !== undefined);
       await this.#poll?.flush();
       await Promise.allSettled(this.#pending);
       for (const t of this.#timers) clearTimeout(t);

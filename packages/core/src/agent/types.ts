@@ -5,6 +5,9 @@ import type { CursorStore } from "../inbound/cursor-store.js";
 import type { EventStreamBody } from "../inbound/event-stream.js";
 import type { Logger } from "../inbound/logger.js";
 import type { InboundMessage } from "../inbound/message.js";
+import type { PeerCallOptions, PeerCallResult } from "../platform/client.js";
+import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
+import type { TurnLimitOptions } from "./conversations.js";
 
 /** What the runtime reports on each heartbeat (subset of the platform's heartbeat body). */
 export interface AgentHeartbeatReport {
@@ -49,7 +52,18 @@ export interface AgentPlatformClient {
     hasMore?: boolean;
     gap?: boolean;
   }>;
-  reply(inbound: InboundMessage, text: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** Sends an answer; `messageId` is the answer's fixed id (resends reuse it). */
+  reply(
+    inbound: InboundMessage,
+    text: string,
+    opts?: { signal?: AbortSignal; messageId?: string },
+  ): Promise<void>;
+  /** Sends a message to a peer (needed by `RemoteAgent#callPeer`). */
+  callPeer?(
+    peerId: string,
+    message: PeerMessage,
+    options?: PeerCallOptions,
+  ): Promise<PeerCallResult>;
   capabilities(opts?: {
     signal?: AbortSignal;
   }): Promise<{ pollDelivery: boolean; eventStream: boolean; cursors?: boolean }>;
@@ -75,9 +89,21 @@ export interface HandlerContext<C = AgentPlatformClient> {
   /** How the message arrived. */
   delivery: "poll" | "push";
   logger: Logger;
+  /**
+   * The agent's `callPeer`, continuing this message's conversation (its `contextId`, unless you
+   * pass one), so the turn limit sees handlers that call each other.
+   */
+  callPeer(
+    peerId: string,
+    message: PeerMessage,
+    options?: AgentCallOptions,
+  ): Promise<PeerCallResult>;
 }
 
-/** The user's message handler: return a string to reply, nothing to stay silent. */
+/**
+ * The user's message handler: return a string to reply, nothing to stay silent. For an answer
+ * (`msg.isReply`) the return value is never sent: answers are not answered.
+ */
 export type InboundHandler<C = AgentPlatformClient> = (
   msg: InboundMessage,
   ctx: HandlerContext<C>,
@@ -179,9 +205,11 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   /** First retry delay (default 500 ms; doubles per attempt, jittered, capped at 30 s). */
   retryBaseMs?: number;
   /**
-   * Called with a message whose handler (or reply) failed `maxAttempts` times, or once with a
-   * non-retryable error (`retryable === false`); the message is
-   * then settled. Without it, a process warning (`MOLECULE_DEAD_LETTER`) is emitted.
+   * Called with a message whose handler failed `maxAttempts` times, or once with a non-retryable
+   * error (`retryable === false`); with a `MoleculeReplyError` when the handler succeeded but its
+   * answer could not be delivered; with a `MoleculeTurnLimitError` when its conversation was cut.
+   * The message is then settled. Without it, a process warning (`MOLECULE_DEAD_LETTER`, or
+   * `MOLECULE_TURN_LIMIT`) is emitted.
    */
   onDeadLetter?: (msg: InboundMessage, error: unknown) => void | Promise<void>;
   /**
@@ -189,6 +217,14 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
    * transient failures (5xx, timeouts, connection errors), with backoff from 0.5 s (default 6).
    */
   startAttempts?: number;
+  /**
+   * Per-conversation turn limit: at most `maxTurns` messages from one peer in one `contextId`
+   * within `windowMs` reach the handler (default 10 per 10 minutes; `maxTurns: 0` turns it off).
+   * Stops handlers that call each other from looping; answers are never answered regardless.
+   */
+  conversationTurnLimit?: TurnLimitOptions;
+  /** Answers sent at once by the reply outbox (default 8), apart from the handler slots. */
+  replyConcurrency?: number;
   /** Register with the platform on start (default true). */
   register?: boolean;
   /** Logger (default: prints nothing). */

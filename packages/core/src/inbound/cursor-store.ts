@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { type OutboxRecord, parseOutboxRecords } from "./outbox-state.js";
 
 /** A message whose handler started but had not settled when the state was saved. */
 export interface InFlightEntry {
@@ -33,6 +34,11 @@ export interface CursorState {
    * delivered again with `ctx.redelivered === true`, so a handler can make its effect idempotent.
    */
   inFlight?: InFlightEntry[];
+  /**
+   * Answers whose handler finished but which were not delivered yet (the `RemoteAgent`'s reply
+   * outbox): sent again after a restart, under the same answer `messageId`.
+   */
+  outbox?: OutboxRecord[];
 }
 
 /**
@@ -168,6 +174,8 @@ function parseSidecar(value: unknown): Sidecar | undefined {
   if (a) out.seenActivityIds = a;
   const m = stringArray(v.seenMessageIds);
   if (m) out.seenMessageIds = m;
+  const outbox = parseOutboxRecords(v.outbox);
+  if (outbox && outbox.length > 0) out.outbox = outbox;
   if (Array.isArray(v.inFlight)) {
     out.inFlight = v.inFlight
       .filter((e): e is Record<string, unknown> => !!e && typeof e === "object")

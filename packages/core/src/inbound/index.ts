@@ -8,3 +8,4 @@ export type { EventStreamBody } from "./event-stream.js";
 export { InboundGapWarning } from "./gap-warning.js";
 export type { InboundGapReason } from "./gap-warning.js";
 export type { Backfill } from "./backfill.js";
+export type { OutboxRecord } from "./outbox-state.js";

@@ -5,3 +5,9 @@ export type { Logger };
 
 /** A logger that prints nothing. */
 export const silentLogger: Logger = {};
+
+/** A short, token-free description of an error for logs. */
+export function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

@@ -1,6 +1,7 @@
 // InboundMessage: one message addressed to this agent, whichever way it arrived (a polled activity
 // row in either shape, or a pushed A2A message), normalised.
 import { normalizeParts, textOfParts } from "../a2a/outbound.js";
+import { IN_REPLY_TO_KEY, isAgentRole } from "../a2a/conversation.js";
 import type { A2APart } from "../a2a/types.js";
 
 /** Who sent an inbound message. */
@@ -40,6 +41,13 @@ export interface InboundMessage {
   agentCardUrl?: string;
   /** The A2A `contextId`, when present (replies continue the same conversation). */
   contextId?: string;
+  /**
+   * True when the message is an answer (`role: "agent"`, from this SDK, the Python reference or
+   * any A2A client). The `RemoteAgent` never answers an answer.
+   */
+  isReply: boolean;
+  /** The `messageId` this answer answers (metadata `molecule_in_reply_to`), when the sender named it. */
+  inReplyTo?: string;
   /** When the platform recorded (or the push server received) the message. */
   receivedAt: Date;
   /** The raw row or message. */
@@ -143,6 +151,7 @@ export function parseActivityRow(row: unknown): InboundMessage | null {
     text,
     parts,
     receivedAt: toDate(row.created_at ?? row.ts),
+    isReply: false,
     raw: row,
   };
   const peerName = nonEmpty(data.peer_name) ?? nonEmpty(row.peer_name);
@@ -153,7 +162,17 @@ export function parseActivityRow(row: unknown): InboundMessage | null {
   if (cardUrl) msg.agentCardUrl = cardUrl;
   const contextId = nonEmpty(message?.contextId) ?? nonEmpty(message?.context_id);
   if (contextId) msg.contextId = contextId;
+  markReply(msg, message);
   return msg;
+}
+
+/** Sets `isReply` / `inReplyTo` from the A2A message's role and metadata. */
+function markReply(msg: InboundMessage, message: Record<string, unknown> | undefined): void {
+  if (!message) return;
+  msg.isReply = isAgentRole(message.role);
+  const metadata = isRecord(message.metadata) ? message.metadata : undefined;
+  const inReplyTo = nonEmpty(metadata?.[IN_REPLY_TO_KEY]);
+  if (inReplyTo) msg.inReplyTo = inReplyTo;
 }
 
 /**
@@ -180,10 +199,12 @@ export function inboundFromA2AMessage(
     text: textOfParts(m.parts),
     parts: normalizeParts(m.parts),
     receivedAt: options.receivedAt ?? new Date(),
+    isReply: false,
     raw: message,
   };
   const contextId = nonEmpty(m.contextId) ?? nonEmpty(m.context_id);
   if (contextId) msg.contextId = contextId;
+  markReply(msg, m);
   const claimed =
     nonEmpty(metadata.molecule_source_workspace_id) ??
     nonEmpty(metadata.source_workspace_id) ??

@@ -1,6 +1,6 @@
 // Poll delivery: fetch inbound activity rows in ascending order, hand each new message to the
 // dispatcher once, advance and persist the cursor only past settled messages.
-import type { Logger } from "./logger.js";
+import { type Logger, describe } from "./logger.js";
 import type { InboundMessage } from "./message.js";
 import type { CursorState, CursorStore, InFlightEntry } from "./cursor-store.js";
 import { ALL_SECS, backfillSecs, checkBackfill } from "./backfill.js";
@@ -57,6 +57,8 @@ export interface PollDeliveryOptions {
   maxInFlight?: number;
   /** What a start without a cursor delivers (default `"all"`). */
   backfill?: Backfill;
+  /** True while handlers await answers: fetching goes on with every slot busy (64 queued at most). */
+  awaiting?(): boolean;
   logger: Logger;
 }
 
@@ -216,7 +218,8 @@ export class PollDelivery {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
       let delay = this.#o.intervalMs;
-      if (this.#queue.length > 0 || !this.#o.hasCapacity()) {
+      const full = this.#queue.length > 0 || !this.#o.hasCapacity();
+      if (full && !(this.#o.awaiting?.() && this.#queue.length < 64)) {
         this.#starved = true;
       } else {
         this.#starved = false;
@@ -492,8 +495,4 @@ export class PollDelivery {
   }
 }
 
-/** A short, token-free description of an error for logs. */
-export function describe(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
+export { describe };

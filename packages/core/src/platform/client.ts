@@ -9,6 +9,7 @@ import {
   summarizeA2AResult,
   toSendMessageRequestV1,
 } from "../a2a/outbound.js";
+import { IN_REPLY_TO_KEY } from "../a2a/conversation.js";
 import type { A2APart, AgentCard } from "../a2a/types.js";
 import { type InboundMessage, parseActivityRow } from "../inbound/message.js";
 import {
@@ -196,6 +197,12 @@ export type PeerCallResult =
       status: "queued";
       queueId: string;
       queueDepth?: number;
+      /**
+       * `"poll"`: the peer uses poll delivery and will read the message from its inbox (it is not
+       * busy; its answer arrives later as an inbound answer). `"push"`: the peer is busy and the
+       * platform will forward the message when it has capacity.
+       */
+      deliveryMode: "poll" | "push";
       raw: unknown;
       peerId: string;
       messageId: string;
@@ -1030,6 +1037,7 @@ export class PlatformClient {
         const out: PeerCallResult = {
           status: "queued",
           queueId: q.value.queue_id ?? "",
+          deliveryMode: q.value.delivery_mode === "poll" ? "poll" : "push",
           raw: body,
           peerId,
           messageId,
@@ -1263,13 +1271,15 @@ export class PlatformClient {
 
   /**
    * Replies to an inbound message: a canvas user gets a `/notify`; a peer gets an A2A
-   * `message/send` (role `agent`, same `contextId`) through the platform proxy. Empty text and
+   * `message/send` through the platform proxy marked as an answer (role `agent`, the same
+   * `contextId`, metadata `molecule_in_reply_to: <inbound messageId>`; see docs/protocol.md).
+   * `messageId` fixes the answer's id (the reply outbox resends under the same id). Empty text and
    * messages of unknown source are rejected before any request.
    */
   async reply(
     inbound: InboundMessage,
     text: string,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; messageId?: string } = {},
   ): Promise<void> {
     if (typeof text !== "string" || text.trim() === "") throw invalid("reply needs non-empty text");
     if (!inbound || typeof inbound !== "object")
@@ -1288,7 +1298,11 @@ export class PlatformClient {
       text,
       role: "agent",
       contextId: inbound.contextId,
-      metadata: this.#senderHint,
+      messageId: options.messageId,
+      metadata:
+        inbound.messageId === undefined
+          ? this.#senderHint
+          : { ...this.#senderHint, [IN_REPLY_TO_KEY]: inbound.messageId },
     });
     const res = await this.#peerPost(
       target,

@@ -124,6 +124,7 @@ export const queuedSchema = z.looseObject({
   queued: z.literal(true),
   queue_id: z.string().optional(),
   queue_depth: z.number().optional(),
+  delivery_mode: z.string().optional(),
   message: z.string().optional(),
 });
 

@@ -1,0 +1,78 @@
+// The push side of the RemoteAgent's pipeline: de-duplicate pushed messages by messageId, let
+// answers reach a waiting callPeer, dispatch the rest, and return the handler's answer as the A2A
+// result (never for a message that is itself an answer).
+import type { A2AMessage } from "../a2a/types.js";
+import { BoundedSet } from "../inbound/dedup.js";
+import { inboundFromA2AMessage } from "../inbound/message.js";
+import type { InboundMessage } from "../inbound/message.js";
+import { describe } from "../inbound/poll.js";
+import type { Dispatcher } from "./dispatcher.js";
+
+/** What the push pipeline needs from the agent. */
+export interface PushPipelineOptions {
+  dispatcher: Dispatcher;
+  dedupWindow: number;
+  /** Whether the agent accepts messages now. */
+  running(): boolean;
+  /** True when the message goes no further (an awaited answer, or cut by the turn limit). */
+  intercept(msg: InboundMessage): boolean;
+}
+
+/** Handles pushed A2A messages for one agent. */
+export class PushPipeline {
+  readonly #o: PushPipelineOptions;
+  readonly #seen: BoundedSet;
+  readonly #replies = new Map<string, string | undefined>();
+  readonly #inFlight = new Map<string, Promise<string | undefined>>();
+
+  /** @param options see {@link PushPipelineOptions} */
+  constructor(options: PushPipelineOptions) {
+    this.#o = options;
+    this.#seen = new BoundedSet(options.dedupWindow);
+  }
+
+  /** Handles one pushed message; resolves with the answer text (or nothing). */
+  async onMessage(message: A2AMessage): Promise<string | void> {
+    if (!this.#o.running()) throw new Error("the agent is not running; retry later");
+    const msg: InboundMessage = inboundFromA2AMessage(message, { method: "message/send" });
+    const mid = msg.messageId;
+    if (mid !== undefined) {
+      if (this.#seen.has(mid)) return this.#replies.get(mid);
+      const running = this.#inFlight.get(mid);
+      if (running) return await running;
+    }
+    if (this.#o.intercept(msg)) {
+      this.#remember(mid, undefined);
+      return undefined;
+    }
+    const p = this.#o.dispatcher
+      .submit(msg, { redelivered: false, reply: false })
+      .then((outcome) => {
+        // Never answer an answer: the handler saw it, its return value goes nowhere.
+        if (outcome.status === "handled") return msg.isReply ? undefined : outcome.reply;
+        if (outcome.status === "aborted") throw new Error("the agent is stopping; retry later");
+        throw outcome.error instanceof Error ? outcome.error : new Error(describe(outcome.error));
+      });
+    if (mid !== undefined) this.#inFlight.set(mid, p);
+    try {
+      const reply = await p;
+      this.#remember(mid, reply);
+      return reply;
+    } finally {
+      if (mid !== undefined) this.#inFlight.delete(mid);
+    }
+  }
+
+  #remember(mid: string | undefined, reply: string | undefined): void {
+    if (mid === undefined) return;
+    this.#seen.add(mid);
+    this.#replies.set(mid, reply);
+    // Keep the reply cache bounded with the seen window.
+    if (this.#replies.size > this.#seen.size) {
+      for (const k of this.#replies.keys()) {
+        if (!this.#seen.has(k)) this.#replies.delete(k);
+        if (this.#replies.size <= this.#seen.size) break;
+      }
+    }
+  }
+}

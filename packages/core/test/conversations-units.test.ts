@@ -1,0 +1,160 @@
+// Unit tests of the conversation logic: answers recognised in every shape, answer-to-call
+// matching, the turn limit's window, and the merged agent state store.
+import { describe, expect, it } from "vitest";
+import { inboundFromA2AMessage, MemoryCursorStore, parseActivityRow } from "../src/index.js";
+import type { InboundMessage } from "../src/index.js";
+import { PendingCalls, TurnLimiter } from "../src/agent/conversations.js";
+import { AgentStateStore } from "../src/agent/state-store.js";
+
+function row(message: Record<string, unknown>, sourceId = "peer-b"): unknown {
+  return {
+    id: `row-${Math.random()}`,
+    activity_type: "a2a_receive",
+    source_id: sourceId,
+    method: "message/send",
+    request_body: { jsonrpc: "2.0", id: 1, method: "message/send", params: { message } },
+    created_at: new Date().toISOString(),
+  };
+}
+
+describe("answers are recognised", () => {
+  it("flags role agent (v0.3, v1.0, assistant) and reads molecule_in_reply_to", () => {
+    const ours = parseActivityRow(
+      row({
+        role: "agent",
+        messageId: "m2",
+        contextId: "c1",
+        metadata: { molecule_in_reply_to: "m1" },
+        parts: [{ kind: "text", text: "answer" }],
+      }),
+    )!;
+    expect(ours).toMatchObject({ isReply: true, inReplyTo: "m1", contextId: "c1" });
+    const v1 = inboundFromA2AMessage({
+      role: "ROLE_AGENT",
+      messageId: "x",
+      parts: [{ text: "a" }],
+    });
+    expect(v1.isReply).toBe(true);
+    expect(inboundFromA2AMessage({ role: "assistant", messageId: "y", parts: [] }).isReply).toBe(
+      true,
+    );
+  });
+
+  it("flags the Python reference's answer (role agent, fresh id, no context, no metadata)", () => {
+    const py = parseActivityRow(
+      row({ role: "agent", messageId: "fresh", parts: [{ kind: "text", text: "hi" }] }),
+    )!;
+    expect(py.isReply).toBe(true);
+    expect(py.inReplyTo).toBeUndefined();
+    expect(py.contextId).toBeUndefined();
+  });
+
+  it("does not flag questions", () => {
+    const q = parseActivityRow(
+      row({ role: "user", messageId: "q", parts: [{ kind: "text", text: "?" }] }),
+    )!;
+    expect(q.isReply).toBe(false);
+    const noRole = inboundFromA2AMessage({ messageId: "n", parts: [{ kind: "text", text: "?" }] });
+    expect(noRole.isReply).toBe(false);
+  });
+});
+
+function answer(partial: Partial<InboundMessage>): InboundMessage {
+  return {
+    activityId: "a",
+    messageId: "ans",
+    method: "message/send",
+    params: {},
+    source: "peer_agent",
+    sourceId: "peer-b",
+    text: "answer",
+    parts: [],
+    receivedAt: new Date(),
+    isReply: true,
+    raw: {},
+    ...partial,
+  };
+}
+
+function calls() {
+  const got = new Map<string, InboundMessage>();
+  const pc = new PendingCalls();
+  const add = (messageId: string, peerId: string, contextId: string) =>
+    pc.add({
+      messageId,
+      peerId,
+      contextId,
+      resolve: (a) => void got.set(messageId, a),
+      reject: () => undefined,
+    });
+  return { pc, got, add };
+}
+
+describe("PendingCalls", () => {
+  it("matches by inReplyTo first, then contextId, then the oldest call to that peer", () => {
+    const { pc, got, add } = calls();
+    add("m1", "peer-b", "c1");
+    add("m2", "peer-b", "c2");
+    add("m3", "peer-b", "c3");
+    expect(pc.take(answer({ inReplyTo: "m2", contextId: "c1" }))).toBe(true);
+    expect(got.has("m2")).toBe(true);
+    expect(pc.take(answer({ contextId: "c3" }))).toBe(true);
+    expect(got.has("m3")).toBe(true);
+    expect(pc.take(answer({}))).toBe(true); // Python shape: oldest call to peer-b
+    expect(got.has("m1")).toBe(true);
+    expect(pc.size).toBe(0);
+    expect(pc.take(answer({}))).toBe(false); // nobody waits: goes to the handler
+  });
+
+  it("never hands a peer's answer to a call to another peer", () => {
+    const { pc, add } = calls();
+    add("m1", "peer-c", "c1");
+    expect(pc.take(answer({ sourceId: "peer-b", inReplyTo: "m1" }))).toBe(false);
+    expect(pc.take(answer({ sourceId: "peer-b", contextId: "c1" }))).toBe(false);
+    expect(pc.take(answer({ sourceId: "peer-b" }))).toBe(false);
+    expect(pc.size).toBe(1);
+  });
+
+  it("removing a call (timeout) stops matching it", () => {
+    const { pc, add } = calls();
+    const remove = add("m1", "peer-b", "c1");
+    remove();
+    expect(pc.take(answer({ inReplyTo: "m1" }))).toBe(false);
+  });
+});
+
+describe("TurnLimiter", () => {
+  it("admits maxTurns per (context, peer) within the window, then again after it", () => {
+    const t = new TurnLimiter({ maxTurns: 2, windowMs: 1_000 });
+    expect(t.admit("c", "p", 0)).toBe(true);
+    expect(t.admit("c", "p", 10)).toBe(true);
+    expect(t.admit("c", "p", 20)).toBe(false);
+    expect(t.admit("c", "other", 20)).toBe(true); // another peer
+    expect(t.admit("d", "p", 20)).toBe(true); // another conversation
+    expect(t.admit("c", "p", 1_005)).toBe(true); // the first turn left the window
+  });
+
+  it("does not limit messages without a conversation or peer, nor when off", () => {
+    const t = new TurnLimiter({ maxTurns: 1 });
+    for (let i = 0; i < 5; i++) expect(t.admit(undefined, "p")).toBe(true);
+    const off = new TurnLimiter({ maxTurns: 0 });
+    for (let i = 0; i < 50; i++) expect(off.admit("c", "p")).toBe(true);
+    expect(() => new TurnLimiter({ maxTurns: -1 })).toThrow(RangeError);
+  });
+});
+
+describe("AgentStateStore", () => {
+  it("merges poll state and outbox into one saved state, each side seeing its own", async () => {
+    const inner = new MemoryCursorStore({
+      cursor: "r1",
+      outbox: [{ id: "o1", text: "t", to: { source: "peer_agent", sourceId: "p" }, queuedAt: "x" }],
+    });
+    const s = new AgentStateStore(inner);
+    expect(await s.load()).toEqual({ cursor: "r1" });
+    expect(await s.loadOutbox()).toHaveLength(1);
+    await s.save({ cursor: "r2" });
+    expect(await inner.load()).toMatchObject({ cursor: "r2", outbox: [{ id: "o1" }] });
+    await s.saveOutbox([]);
+    expect(await inner.load()).toEqual({ cursor: "r2" });
+  });
+});
