@@ -8,6 +8,7 @@ import { waitFor } from "@internal/test-utils";
 import {
   MoleculeReplyTimeoutError,
   MoleculeTurnLimitError,
+  peerClientOf,
   PlatformClient,
   RemoteAgent,
   stripA2ABoundary,
@@ -176,6 +177,12 @@ describe("RemoteAgent#callPeer awaits answers", () => {
     expect(r2.status === "completed" && r2.text).toBe("answer to two");
     await waitFor(() => agentA.activeTasks === 0);
     expect(onA.calls).toHaveLength(0);
+    // Code written against PlatformClient gets the same through peerClientOf(agent).
+    const view = peerClientOf(agentA);
+    expect((await view.listPeers({ fresh: true })).map((p) => p.id)).toContain(b.id);
+    const viaView = await view.callPeer(b.id, "three");
+    expect(viaView.status === "completed" && viaView.text).toBe("answer to three");
+    expect(peerClientOf(a.client)).toBe(a.client);
   });
 
   it("answers reach handlers awaiting them even when every slot is busy and more messages queue", async () => {

@@ -17,3 +17,4 @@ export { DEFAULT_CALL_TIMEOUT_MS } from "./call-peer.js";
 export type { TurnLimitOptions } from "./conversations.js";
 export { MoleculeReplyError, MoleculeReplyTimeoutError, MoleculeTurnLimitError } from "./errors.js";
 export type { QueuedReceipt } from "./errors.js";
+export { peerClientOf } from "./peer-client.js";

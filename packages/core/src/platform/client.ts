@@ -200,9 +200,9 @@ export type PeerCallResult =
       /**
        * `"poll"`: the peer uses poll delivery and will read the message from its inbox (it is not
        * busy; its answer arrives later as an inbound answer). `"push"`: the peer is busy and the
-       * platform will forward the message when it has capacity.
+       * platform will forward the message when it has capacity. Absent: unknown (treat as busy).
        */
-      deliveryMode: "poll" | "push";
+      deliveryMode?: "poll" | "push";
       raw: unknown;
       peerId: string;
       messageId: string;
