@@ -40,7 +40,7 @@ async function workspace(
 /** A push workspace whose registered URL refuses connections. */
 async function deadPushCaller(): Promise<{ id: string; client: PlatformClient }> {
   const w = await workspace("dead-caller");
-  const url = `http://127.0.0.1:${await freePort()}`;
+  const url = `http://localhost:${await freePort()}`;
   await w.client.register({ url, agentCard: { name: "dead" }, deliveryMode: "push" });
   return w;
 }
