@@ -19,3 +19,8 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: "plugin-install", timeoutMs: 120_000 },
   { name: "import-cost", timeoutMs: 90_000 },
 ];
+
+/** Registered benchmarks without an entry in `results` (by name). */
+export function missingResults(results: readonly { name: string }[]): string[] {
+  return BENCHMARKS.map((b) => b.name).filter((n) => !results.some((r) => r.name === n));
+}

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { missingResults } from "../src/benchmarks.ts";
 import { README_END, README_START, resultsSection, updateReadme } from "../src/harness/readme.ts";
 import { readAllResults, toResult } from "../src/harness/result.ts";
 import { rotation, runRounds } from "../src/harness/rounds.ts";
@@ -158,9 +159,16 @@ describe("summary and README", () => {
     expect(() => updateReadme("# no markers", [])).toThrow(/lacks the markers/);
   });
 
+  it("lists registered benchmarks that left no result file", () => {
+    const out = resultsSection([result("a", [fig()])], ["fleet"]);
+    expect(out).toContain("No result file (the benchmark did not run to completion): `fleet`.");
+    expect(resultsSection([result("a", [fig()])])).not.toContain("No result file");
+  });
+
   it("bench/README.md's results section is the one generated from bench/results/*.json", async () => {
     const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
     // If this fails, run `./dev bench --readme` (never edit the table by hand).
-    expect(readme).toBe(updateReadme(readme, await readAllResults()));
+    const results = await readAllResults();
+    expect(readme).toBe(updateReadme(readme, results, missingResults(results)));
   });
 });

@@ -10,9 +10,19 @@ export const README_END = "<!-- results:end -->";
 const day = (iso: string): string => iso.slice(0, 10);
 const fmtLoad = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : "?");
 
-/** The generated section: run context per benchmark, the summary table, and the notes. */
-export function resultsSection(results: readonly BenchResult[]): string {
-  if (results.length === 0) return "No result files yet: run `./dev bench`.";
+/**
+ * The generated section: run context per benchmark, the summary table, and the notes. `missing`:
+ * registered benchmarks without a result file (listed, so a crashed one is not silently absent).
+ */
+export function resultsSection(
+  results: readonly BenchResult[],
+  missing: readonly string[] = [],
+): string {
+  const absent =
+    missing.length > 0
+      ? `No result file (the benchmark did not run to completion): ${missing.map((m) => `\`${m}\``).join(", ")}.`
+      : "";
+  if (results.length === 0) return absent || "No result files yet: run `./dev bench`.";
   const sorted = [...results].sort((a, b) => a.name.localeCompare(b.name));
   const dates = [...new Set(sorted.map((r) => day(r.date)))].sort();
   const cpus = [...new Set(sorted.map((r) => r.cpus))].join("/");
@@ -49,6 +59,7 @@ export function resultsSection(results: readonly BenchResult[]): string {
   const notes = sorted.flatMap((r) => (r.notes ?? []).map((n) => `- \`${r.name}\`: ${n}`));
   return [
     context.join(" "),
+    ...(absent !== "" ? ["", absent] : []),
     "",
     summaryMarkdown(sorted),
     "",
@@ -58,11 +69,15 @@ export function resultsSection(results: readonly BenchResult[]): string {
 }
 
 /** `readme` with the text between the markers replaced by {@link resultsSection}. */
-export function updateReadme(readme: string, results: readonly BenchResult[]): string {
+export function updateReadme(
+  readme: string,
+  results: readonly BenchResult[],
+  missing: readonly string[] = [],
+): string {
   const start = readme.indexOf(README_START);
   const end = readme.indexOf(README_END);
   if (start === -1 || end === -1 || end < start) {
     throw new Error(`bench/README.md lacks the markers ${README_START} ... ${README_END}`);
   }
-  return `${readme.slice(0, start + README_START.length)}\n\n${resultsSection(results)}\n\n${readme.slice(end)}`;
+  return `${readme.slice(0, start + README_START.length)}\n\n${resultsSection(results, missing)}\n\n${readme.slice(end)}`;
 }
