@@ -118,7 +118,7 @@ try {
   const p50s = (s: "wake" | "poll") => r[s].map((x) => x.p50);
   await writeResult({
     name: "inbound-latency",
-    description: `Peer \`callPeer\` through the emulator's A2A proxy (emulator in a child process) to the receiving handler's start; ${ROUNDS} rounds of ${N_WAKE} sequential calls with wake-ups and ${N_POLL} calls at random times with 5 s polling, order rotated.`,
+    description: `Peer \`callPeer\` through the emulator's A2A proxy to the receiving handler's start (emulator, receiving agents and calling peers in separate processes); ${ROUNDS} rounds of ${N_WAKE} sequential calls with wake-ups and ${N_POLL} calls at random times with 5 s polling, order rotated.`,
     rounds: ROUNDS,
     figures: [
       {

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BENCHMARKS, missingResults, type BenchmarkEntry } from "./benchmarks.ts";
+import { BENCHMARKS, inRunOrder, missingResults, type BenchmarkEntry } from "./benchmarks.ts";
 import { updateReadme } from "./harness/readme.ts";
 import { readAllResults, readResult, RESULTS_DIR } from "./harness/result.ts";
 import { summaryLines } from "./harness/summary.ts";
@@ -18,7 +18,7 @@ const BUDGET_S = 600;
 
 async function regenerateReadme(): Promise<void> {
   const readme = await readFile(README, "utf8");
-  const results = await readAllResults();
+  const results = inRunOrder(await readAllResults());
   await writeFile(README, updateReadme(readme, results, missingResults(results)));
 }
 

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { missingResults } from "../src/benchmarks.ts";
+import { inRunOrder, missingResults } from "../src/benchmarks.ts";
 import { README_END, README_START, resultsSection, updateReadme } from "../src/harness/readme.ts";
 import { readAllResults, toResult } from "../src/harness/result.ts";
 import { rotation, runRounds } from "../src/harness/rounds.ts";
@@ -144,7 +144,7 @@ describe("summary and README", () => {
     const quiet = resultsSection([result("a", [fig()])]);
     expect(quiet).toContain("stayed at or below the core count");
     const loaded = resultsSection([result("a", [fig()]), result("b", [fig()], 3.2)]);
-    expect(loaded).toContain("The machine was loaded");
+    expect(loaded).toContain("The machine was loaded: the 1-minute load average (up to 3.2)");
     expect(loaded).toContain("`b`");
     expect(loaded).toContain("Measured 2026-11-22 on a 2-core machine");
   });
@@ -159,6 +159,15 @@ describe("summary and README", () => {
     expect(() => updateReadme("# no markers", [])).toThrow(/lacks the markers/);
   });
 
+  it("orders results as ./dev bench runs them", () => {
+    const names = inRunOrder([
+      result("zz-unregistered", []),
+      result("import-cost", []),
+      result("emulator-heartbeat", []),
+    ]).map((r) => r.name);
+    expect(names).toEqual(["emulator-heartbeat", "import-cost", "zz-unregistered"]);
+  });
+
   it("lists registered benchmarks that left no result file", () => {
     const out = resultsSection([result("a", [fig()])], ["fleet"]);
     expect(out).toContain("No result file (the benchmark did not run to completion): `fleet`.");
@@ -168,7 +177,7 @@ describe("summary and README", () => {
   it("bench/README.md's results section is the one generated from bench/results/*.json", async () => {
     const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
     // If this fails, run `./dev bench --readme` (never edit the table by hand).
-    const results = await readAllResults();
+    const results = inRunOrder(await readAllResults());
     expect(readme).toBe(updateReadme(readme, results, missingResults(results)));
   });
 });

@@ -11,7 +11,7 @@ const day = (iso: string): string => iso.slice(0, 10);
 const fmtLoad = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : "?");
 
 /**
- * The generated section: run context per benchmark, the summary table, and the notes. `missing`:
+ * The generated section, benchmarks in the given order: run context per benchmark, the summary table, and the notes. `missing`:
  * registered benchmarks without a result file (listed, so a crashed one is not silently absent).
  */
 export function resultsSection(
@@ -23,14 +23,16 @@ export function resultsSection(
       ? `No result file (the benchmark did not run to completion): ${missing.map((m) => `\`${m}\``).join(", ")}.`
       : "";
   if (results.length === 0) return absent || "No result files yet: run `./dev bench`.";
-  const sorted = [...results].sort((a, b) => a.name.localeCompare(b.name));
+  const sorted = results;
   const dates = [...new Set(sorted.map((r) => day(r.date)))].sort();
   const cpus = [...new Set(sorted.map((r) => r.cpus))].join("/");
   const loaded = sorted.filter((r) => r.loadAvg.start > r.cpus || r.loadAvg.end > r.cpus);
   const context = [
     `Measured ${dates.join(", ")} on a ${cpus}-core machine (Node ${[...new Set(sorted.map((r) => r.node))].join(", ")}).`,
     loaded.length > 0
-      ? `The machine was loaded: the 1-minute load average exceeded the core count during ${loaded
+      ? `The machine was loaded: the 1-minute load average (up to ${fmtLoad(
+          Math.max(...loaded.flatMap((r) => [r.loadAvg.start, r.loadAvg.end])),
+        )}) exceeded the core count during ${loaded
           .map((r) => `\`${r.name}\``)
           .join(", ")} (other work competed for the CPU), so absolute figures are noisy; the` +
         " verdicts are on the paired per-round ratios where there is a peer."
