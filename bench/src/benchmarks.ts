@@ -25,11 +25,13 @@ export function missingResults(results: readonly { name: string }[]): string[] {
   return BENCHMARKS.map((b) => b.name).filter((n) => !results.some((r) => r.name === n));
 }
 
+/** A benchmark's position in the run order (unregistered: after all registered ones). */
+function rank(name: string): number {
+  const i = BENCHMARKS.findIndex((b) => b.name === name);
+  return i === -1 ? BENCHMARKS.length : i;
+}
+
 /** `results` in the order `./dev bench` runs them (unregistered ones last, by name). */
 export function inRunOrder<R extends { name: string }>(results: readonly R[]): R[] {
-  const rank = (n: string): number => {
-    const i = BENCHMARKS.findIndex((b) => b.name === n);
-    return i === -1 ? BENCHMARKS.length : i;
-  };
   return [...results].sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
