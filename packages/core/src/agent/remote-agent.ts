@@ -15,6 +15,7 @@ import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import { ConversationRuntime } from "./conversation-runtime.js";
 import { Dispatcher } from "./dispatcher.js";
 import { eventStreamOpener, pollFetcher } from "./poll-source.js";
+import { serverLimits } from "./push-limits.js";
 import { isRemovedError, startCancelled, startSteps, unauthorizedError } from "./lifecycle.js";
 import type { StartStep } from "./lifecycle.js";
 import { PushPipeline } from "./push-pipeline.js";
@@ -322,6 +323,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
         ...(opts.pathSecret !== undefined ? { pathSecret: opts.pathSecret } : {}),
         ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
         ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+        ...serverLimits(opts),
       });
       url = this.#server.url; // includes the secret path segment (also under publicUrl)
     }

@@ -139,6 +139,12 @@ export interface PushDeliveryOptions {
   pathSecret?: string;
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Built-in server: open connections at most (default 256); more are closed at once. */
+  maxConnections?: number;
+  /** Built-in server: request headers must arrive within this many ms (default 15 000). */
+  headersTimeoutMs?: number;
+  /** Built-in server: the whole request must arrive within this many ms (default 30 000). */
+  requestTimeoutMs?: number;
 }
 
 /** Options of `RemoteAgent.createPushHandler`. */

@@ -23,7 +23,22 @@ export interface StartA2AServerOptions extends Omit<A2AHandlerOptions, "pathSecr
   publicHost?: string;
   /** How long `close()` waits for in-flight responses before cutting connections (default 1000 ms). */
   closeGraceMs?: number;
+  /**
+   * A client that has not sent all request headers within this many ms gets a 408 and is cut
+   * (default 15 000; enforced within 1 s of it).
+   */
+  headersTimeoutMs?: number;
+  /**
+   * A client that has not sent its whole request (headers and body) within this many ms gets a
+   * 408 and is cut (default 30 000; enforced within 1 s of it).
+   */
+  requestTimeoutMs?: number;
+  /** Open connections at most; more are closed as soon as they connect (default 256). */
+  maxConnections?: number;
 }
+
+/** Node checks request timeouts on this period (its default, 30 s, made cuts up to 30 s late). */
+const TIMEOUT_CHECK_MS = 1_000;
 
 /** A running push server. */
 export interface A2AServer {
@@ -47,12 +62,30 @@ export interface A2AServer {
  * await client.register({ url: server.url, agentCard }); // ... later: await server.close();
  */
 export async function startA2AServer(options: StartA2AServerOptions): Promise<A2AServer> {
-  const { host = "127.0.0.1", port = 0, publicHost, closeGraceMs = 1000, ...rest } = options;
+  const {
+    host = "127.0.0.1",
+    port = 0,
+    publicHost,
+    closeGraceMs = 1000,
+    headersTimeoutMs = 15_000,
+    requestTimeoutMs = 30_000,
+    maxConnections = 256,
+    ...rest
+  } = options;
+  for (const [name, v] of Object.entries({ headersTimeoutMs, requestTimeoutMs, maxConnections })) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new RangeError(`startA2AServer: ${name} must be a positive integer (got ${v}).`);
+  }
   const pathSecret =
     options.pathSecret === false ? undefined : (options.pathSecret ?? generatePathSecret());
   const handlerOptions: A2AHandlerOptions = { ...rest, pathSecret };
   if (pathSecret === undefined) delete handlerOptions.pathSecret;
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000 });
+  const server = createServer({
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
+    connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+  });
+  server.maxConnections = maxConnections;
   // Validate the options before binding: throws synchronously on a bad card or secret.
   let handler: A2AHandler;
   let bound: AddressInfo;
