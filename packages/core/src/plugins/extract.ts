@@ -6,6 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { Unpack, type ReadEntry } from "tar";
 import { PluginInstallError, type PluginErrorCode } from "./errors.js";
+import { checkEntryPath, isTarPathProblem } from "./entry-path.js";
 
 /** Size and shape limits applied while a plugin archive is unpacked. */
 export interface PluginLimits {
@@ -167,22 +168,8 @@ export async function extractPluginArchive(
         raw,
       );
     }
-    if (raw.startsWith("/") || raw.startsWith("\\") || /^[A-Za-z]:/.test(raw)) {
-      return fail(
-        "unsafe_path",
-        `Refusing plugin archive entry with an absolute path: ${shown}. The archive is unsafe; do not install it.`,
-        raw,
-      );
-    }
-    const normalized = path.posix.normalize(raw).replace(/\/+$/, "");
-    const target = path.resolve(root, normalized);
-    if (normalized === ".." || normalized.startsWith("../") || !isInside(root, target)) {
-      return fail(
-        "unsafe_path",
-        `Refusing plugin archive entry escaping the plugin folder: ${shown}. The archive is unsafe; do not install it.`,
-        raw,
-      );
-    }
+    const normalized = checkEntryPath(raw, root, shown);
+    if (typeof normalized !== "string") return fail("unsafe_path", normalized.unsafe, raw);
     for (const part of normalized.split("/")) {
       if (textEncoder.encode(part).length > 255) {
         return fail(
@@ -265,6 +252,15 @@ export async function extractPluginArchive(
         "install_failed",
         `The extraction folder ${root} is missing or not a folder.`,
         undefined,
+        data,
+      );
+      return;
+    }
+    if (isTarPathProblem(message)) {
+      fail(
+        "unsafe_path",
+        `Refusing plugin archive entry: ${message}${where}. The archive is unsafe; do not install it.`,
+        typeof entryPath === "string" ? entryPath : undefined,
         data,
       );
       return;
@@ -410,10 +406,6 @@ function tooLargeCompressed(limits: PluginLimits, n: number): PluginInstallError
     `Plugin download is ${n > limits.maxCompressedBytes ? "over" : "at"} limits.maxCompressedBytes ` +
       `(${limits.maxCompressedBytes} bytes); raise the limit if the plugin is trusted.`,
   );
-}
-
-function isInside(root: string, target: string): boolean {
-  return target === root || target.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
 function isNestedCompression(chunk: Buffer): boolean {
