@@ -51,6 +51,8 @@ export interface Emulator {
   activity(id: string): Record<string, unknown>[];
   /** The A2A queue of a workspace (busy-target items). */
   queue(id: string): QueuedItem[];
+  /** When the emulator accepted the workspace's last heartbeats (clock ms, oldest first, at most 1,000). */
+  heartbeats(id: string): number[];
   /** Moves the emulator clock forward (liveness, rate-limit windows, timestamps) and runs the liveness sweep. */
   advanceClock(ms: number): void;
   /** The emulator's current time (ms since the epoch). */
@@ -269,6 +271,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     admin: makeAdmin(url, adminToken),
     activity(id) {
       return (store.activity.get(id) ?? []).map((r) => platform.activityJson(r));
+    },
+    heartbeats(id) {
+      return [...(platform.heartbeatLog.get(id.toLowerCase()) ?? [])];
     },
     queue(id) {
       return platform.queueOf(id).map((q: QueueRow) => ({

@@ -231,6 +231,8 @@ function envelopeText(env: unknown): string {
 export class Platform {
   readonly faults: ActiveFault[] = [];
   readonly subscribers = new Map<string, Set<ServerResponse>>();
+  /** Times of the last accepted heartbeats per workspace (newest last, at most 1,000 each). */
+  readonly heartbeatLog = new Map<string, number[]>();
   private readonly inflight = new Map<string, Set<() => void>>();
   private readonly rl = new Map<string, { start: number; count: number }>();
   private readonly adminHash: Buffer;
@@ -1151,6 +1153,9 @@ export class Platform {
     if (w === undefined || w.status === "removed") return this.json(ctx, 200, { status: "ok" });
     const now = this.now();
     w.lastHeartbeatAt = now;
+    let log = this.heartbeatLog.get(id);
+    if (log === undefined) this.heartbeatLog.set(id, (log = []));
+    if (log.push(now) > 1_000) log.shift();
     w.lastErrorRate = errorRate;
     w.lastSampleError = sampleError;
     w.activeTasks = active;

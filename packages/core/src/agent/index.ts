@@ -1,4 +1,5 @@
 // Public API of agent/ (see shared/DESIGN.md section 3).
+export { HeartbeatLateWarning } from "./liveness.js";
 export { RemoteAgent } from "./remote-agent.js";
 export type {
   AgentDeliveryMode,

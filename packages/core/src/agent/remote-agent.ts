@@ -18,6 +18,9 @@ import { eventStreamOpener, pollFetcher } from "./poll-source.js";
 import { serverLimits } from "./push-limits.js";
 import { isRemovedError, startCancelled, startSteps, unauthorizedError } from "./lifecycle.js";
 import type { StartStep } from "./lifecycle.js";
+import { HeartbeatWatch } from "./liveness.js";
+import { every } from "./periodic.js";
+import type { PeriodicTasks } from "./periodic.js";
 import { PushPipeline } from "./push-pipeline.js";
 import { AgentStateStore } from "./state-store.js";
 import type {
@@ -60,8 +63,14 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   readonly #logger: Logger;
   readonly #card: AgentCard;
   readonly #dispatcher: Dispatcher;
+  readonly #watch: HeartbeatWatch;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #tasks: PeriodicTasks = {
+    timers: this.#timers,
+    pending: this.#pending,
+    running: () => this.#phase === "running",
+  };
   readonly #push: PushPipeline;
   readonly #talk: ConversationRuntime;
   #resolveDone!: (r: AgentDoneResult) => void;
@@ -104,6 +113,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     this.client = options.client;
     this.#logger = options.logger ?? silentLogger;
     this.#card = options.agentCard ?? { name: options.client.workspaceId };
+    this.#watch = HeartbeatWatch.of(options, this.#logger);
     this.#talk = new ConversationRuntime({
       client: options.client,
       options,
@@ -260,8 +270,8 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     }
     this.#phase = "running";
     const hb = this.#o.heartbeatIntervalMs ?? 30_000;
-    this.#every(hb, () => this.#heartbeat());
-    this.#every(this.#o.stateIntervalMs ?? hb, () => this.#watchState());
+    every(this.#tasks, hb, () => this.#heartbeat());
+    every(this.#tasks, this.#o.stateIntervalMs ?? hb, () => this.#watchState());
     this.#logger.info?.("agent started", {
       workspaceId: this.client.workspaceId,
       delivery: this.#mode,
@@ -376,20 +386,6 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     }
   }
 
-  /** Runs `fn` every `ms` (setTimeout chain: never overlaps itself). */
-  #every(ms: number, fn: () => Promise<void>): void {
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      if (this.#phase !== "running") return;
-      const p = fn().finally(() => {
-        this.#pending.delete(p);
-        if (this.#phase === "running") this.#every(ms, fn);
-      });
-      this.#pending.add(p);
-    }, ms);
-    this.#timers.add(t);
-  }
-
   #report(): AgentHeartbeatReport {
     return {
       activeTasks: this.#dispatcher.active,
@@ -399,10 +395,13 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   }
 
   async #heartbeat(): Promise<void> {
+    const done = this.#watch.begin();
     try {
       await this.client.heartbeat(this.#report());
+      done(true);
       this.#heartbeatAuthFailures = 0;
     } catch (err) {
+      done(false);
       if (isRemovedError(err)) return void this.#end("removed", err);
       if (!isUnauthorized(err)) {
         this.#heartbeatAuthFailures = 0;
@@ -460,6 +459,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       }
       for (const t of this.#timers) clearTimeout(t);
       this.#timers.clear();
+      this.#watch.stop();
       await Promise.allSettled([this.#poll?.stop(), this.#events?.stop()]);
       if (before !== "new") {
         const drained = await this.#dispatcher.idle(this.#o.drainTimeoutMs ?? 10_000);

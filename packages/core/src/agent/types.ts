@@ -4,6 +4,7 @@ import type { Backfill } from "../inbound/backfill.js";
 import type { CursorStore } from "../inbound/cursor-store.js";
 import type { EventStreamBody } from "../inbound/event-stream.js";
 import type { Logger } from "../inbound/logger.js";
+import type { HeartbeatLateWarning } from "./liveness.js";
 import type { InboundMessage } from "../inbound/message.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/client.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
@@ -239,4 +240,10 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   drainTimeoutMs?: number;
   /** Consecutive 401s (heartbeat or state) that end the agent as "unauthorized" (default 3). */
   maxUnauthorized?: number;
+  /**
+   * Called once per late episode when a heartbeat has not completed one interval (at least 5 s) after it was
+   * due (the platform is about to mark the agent offline); a `logger` warning is logged either
+   * way. Without it, the warning is emitted as a process warning (`HeartbeatLateWarning`).
+   */
+  onHeartbeatLate?: (warning: HeartbeatLateWarning) => void;
 }

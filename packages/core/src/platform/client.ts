@@ -74,8 +74,18 @@ export interface PlatformClientOptions {
   orgId?: string | undefined;
   /** `Origin` header; default the platform URL's origin; `false` sends none. */
   origin?: string | false | undefined;
-  /** An undici dispatcher (proxies, tests). Default: a pooled keep-alive agent owned by the client. */
+  /**
+   * An undici dispatcher (proxies, tests). Default: a keep-alive pool shared by every client of
+   * the process that brings none (`close()` of the last one closes it).
+   */
   dispatcher?: Dispatcher | undefined;
+  /**
+   * The dispatcher of long-lived streams (the event stream, plugin downloads), so an open stream
+   * never holds a connection slot a heartbeat needs. Default: derived from `dispatcher` (for an
+   * undici `Agent`, a sibling with the same settings and no connection limit). Pass one when
+   * `dispatcher` is a proxy agent, e.g. a second `ProxyAgent` to the same proxy.
+   */
+  streamDispatcher?: Dispatcher | undefined;
   /**
    * Timeout of each HTTP attempt of a platform call, in ms (default 30 000). It is per attempt,
    * not an overall deadline: a GET retried on 429/502/503 or a connection failure (at most 3
@@ -416,6 +426,7 @@ export class PlatformClient {
       orgId: options.orgId,
       origin: options.origin,
       dispatcher: options.dispatcher,
+      streamDispatcher: options.streamDispatcher,
       timeoutMs: options.timeoutMs,
       userAgent: options.userAgent,
       logger: options.logger,
@@ -1561,7 +1572,7 @@ export class PlatformClient {
     }
   }
 
-  /** Closes the client's connection pool (when the client created it). */
+  /** Releases the client's connection pools (never closes a dispatcher you passed). */
   async close(): Promise<void> {
     await this.#transport.close();
   }

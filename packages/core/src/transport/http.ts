@@ -3,7 +3,8 @@
 import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
-import { Agent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { type DispatcherLease, leaseRequestPool, leaseStreamPool } from "./dispatchers.js";
 import { MoleculeError, MoleculeTimeoutError } from "./errors.js";
 import { redactDeep } from "./redact.js";
 import { backoffDelay, isRetryableStatus, MAX_RETRIES, parseRetryAfter, sleep } from "./retry.js";
@@ -29,8 +30,19 @@ export interface HttpTransportOptions {
   orgId?: string | undefined;
   /** `Origin` header: default the base URL's origin; `false` sends none. */
   origin?: string | false | undefined;
-  /** An undici dispatcher (proxy agent, mock agent). Default: a pooled keep-alive `Agent` owned by the transport. */
+  /**
+   * An undici dispatcher (proxy agent, mock agent). Default: a keep-alive pool shared by every
+   * transport of the process that brings none.
+   */
   dispatcher?: Dispatcher | undefined;
+  /**
+   * The dispatcher of long-lived streams (`stream: true` requests), kept apart from `dispatcher`
+   * so an open stream never takes a connection slot a heartbeat needs. Default: derived from
+   * `dispatcher` (an undici `Agent`: a sibling with its settings and no connection limit; none
+   * given: a shared process-wide pool); for other dispatchers (a proxy agent), pass one here, or
+   * streams share `dispatcher`'s slots (a warning is logged).
+   */
+  streamDispatcher?: Dispatcher | undefined;
   /** Default timeout of each attempt in milliseconds (default 30 000); retries get a fresh one. */
   timeoutMs?: number | undefined;
   /** `User-Agent` header. */
@@ -82,6 +94,9 @@ export interface HttpResponse {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Custom dispatchers already warned about (once per dispatcher, not once per client). */
+const warnedShared = new WeakSet<Dispatcher>();
 
 /**
  * Default cap of a platform response body read into memory: 64 MiB. The platform's own caps are
@@ -240,7 +255,8 @@ export class HttpTransport {
   /** Path prefix of the base URL (`""` when none). */
   readonly basePath: string;
   readonly #dispatcher: Dispatcher;
-  readonly #ownsDispatcher: boolean;
+  readonly #streams: Dispatcher;
+  readonly #leases: DispatcherLease[] = [];
   readonly #getToken: (() => string | undefined) | undefined;
   readonly #baseHeaders: Record<string, string>;
   readonly #timeoutMs: number;
@@ -252,9 +268,8 @@ export class HttpTransport {
     const url = normalizeBaseUrl(options.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, "");
-    this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher =
-      options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+    this.#dispatcher = options.dispatcher ?? this.#hold(leaseRequestPool()).dispatcher;
+    this.#streams = options.streamDispatcher ?? this.#deriveStreams(options);
     this.#getToken = options.getToken;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#logger = options.logger;
@@ -273,6 +288,26 @@ export class HttpTransport {
     if (origin !== false && origin !== "") headers.origin = origin;
     if (options.orgId) headers["x-molecule-org-id"] = options.orgId;
     this.#baseHeaders = headers;
+  }
+
+  #hold(lease: DispatcherLease): DispatcherLease {
+    this.#leases.push(lease);
+    return lease;
+  }
+
+  #deriveStreams(options: HttpTransportOptions): Dispatcher {
+    const lease = leaseStreamPool(options.dispatcher);
+    if (lease) return this.#hold(lease).dispatcher;
+    const d = this.#dispatcher;
+    if (!warnedShared.has(d)) {
+      warnedShared.add(d);
+      options.logger?.warn?.(
+        "streams share the custom dispatcher's connection slots (not an undici Agent, so no " +
+          "separate budget could be derived): pass streamDispatcher so an open event stream " +
+          "can never delay a heartbeat",
+      );
+    }
+    return d;
   }
 
   /** The dispatcher in use (shared with direct peer calls, which never carry platform headers). */
@@ -355,7 +390,7 @@ export class HttpTransport {
     const debug = this.#logger?.debug;
     const started = debug ? performance.now() : 0;
     try {
-      const res = await this.#dispatcher.request({
+      const res = await (spec.stream ? this.#streams : this.#dispatcher).request({
         origin: this.origin,
         path,
         method: spec.method,
@@ -401,9 +436,10 @@ export class HttpTransport {
     }
   }
 
-  /** Closes the dispatcher if the transport created it. */
+  /** Returns the shared pools this transport holds (the last user closes each); never closes yours. */
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    const leases = this.#leases.splice(0);
+    await Promise.all(leases.map(async (l) => await l.release()));
   }
 }
 

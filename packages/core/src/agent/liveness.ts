@@ -1,0 +1,133 @@
+// Late-heartbeat detection: a heartbeat that has not reached the platform one interval after it
+// was due means the canvas is about to show the agent offline while the process looks healthy
+// (a starved connection pool, a blocked event loop). It is reported loudly, never silently.
+import type { Logger } from "../inbound/logger.js";
+import { MoleculeError } from "../transport/errors.js";
+
+/** Emitted (as a process warning, or to `onHeartbeatLate`) when a heartbeat is late. */
+export class HeartbeatLateWarning extends MoleculeError {
+  /** The workspace whose heartbeat is late. */
+  readonly workspaceId: string;
+  /** How long after it was due the heartbeat still had not completed, in ms. */
+  readonly lateByMs: number;
+  /** The heartbeat interval, in ms. */
+  readonly intervalMs: number;
+
+  constructor(workspaceId: string, lateByMs: number, intervalMs: number) {
+    super(
+      `workspace ${workspaceId}: heartbeat is ${lateByMs} ms late (interval ${intervalMs} ms); the ` +
+        "platform will mark the agent offline. Check the platform's reachability, an event loop " +
+        "blocked by synchronous work, or a custom dispatcher whose connections are all held " +
+        "(give long-lived streams their own with PlatformClient's streamDispatcher).",
+      { code: "heartbeat_late", retryable: true },
+    );
+    this.workspaceId = workspaceId;
+    this.lateByMs = lateByMs;
+    this.intervalMs = intervalMs;
+  }
+}
+
+/** Lateness below this is never reported, whatever the interval (tests use intervals of ms). */
+const MIN_LATE_MS = 5_000;
+
+/** Options of {@link HeartbeatWatch}. */
+export interface HeartbeatWatchOptions {
+  workspaceId: string;
+  intervalMs: number;
+  logger: Logger;
+  /** Receives each late episode; default: `process.emitWarning`. */
+  onLate?: ((warning: HeartbeatLateWarning) => void) | undefined;
+}
+
+/**
+ * Watches one agent's heartbeats. A heartbeat is due `intervalMs` after the previous one
+ * completed; it is late when it has not completed `intervalMs` (at least 5 s) after that.
+ * Reported once per late episode (logger warning plus `onLate`), and the recovery is logged.
+ */
+export class HeartbeatWatch {
+  readonly #o: HeartbeatWatchOptions;
+  #lastDone = 0;
+  #startedAt = 0;
+  #inFlight = false;
+  #late = false;
+  /** One timer per agent, re-armed (not re-created) at each heartbeat. */
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: HeartbeatWatchOptions) {
+    this.#o = options;
+  }
+
+  /** The watch of an agent with these options (`heartbeatIntervalMs`, `onHeartbeatLate`). */
+  static of(
+    o: {
+      client: { workspaceId: string };
+      heartbeatIntervalMs?: number | undefined;
+      onHeartbeatLate?: ((w: HeartbeatLateWarning) => void) | undefined;
+    },
+    logger: Logger,
+  ): HeartbeatWatch {
+    return new HeartbeatWatch({
+      workspaceId: o.client.workspaceId,
+      intervalMs: o.heartbeatIntervalMs ?? 30_000,
+      logger,
+      onLate: o.onHeartbeatLate,
+    });
+  }
+
+  /** How late a heartbeat may be before it is reported: its interval, at least 5 s. */
+  get #lateAfterMs(): number {
+    return Math.max(this.#o.intervalMs, MIN_LATE_MS);
+  }
+
+  /** Call when a heartbeat starts; returns the function to call when it has completed. */
+  begin(): (ok: boolean) => void {
+    const now = Date.now();
+    const ms = this.#o.intervalMs;
+    // A heartbeat is due `ms` after the previous one completed, late `#lateAfterMs` after that.
+    if (this.#lastDone !== 0 && now - this.#lastDone > ms + this.#lateAfterMs) {
+      this.#report(now - this.#lastDone - ms); // the timer itself fired late (a blocked loop)
+    }
+    this.#startedAt = now;
+    this.#inFlight = true;
+    if (this.#timer) this.#timer.refresh();
+    else this.#timer = setTimeout(() => this.#check(), this.#lateAfterMs).unref();
+    return (ok) => {
+      this.#inFlight = false;
+      if (!ok) return;
+      this.#lastDone = Date.now();
+      if (this.#late) {
+        this.#late = false;
+        this.#o.logger.warn?.("heartbeat on time again", { workspaceId: this.#o.workspaceId });
+      }
+    };
+  }
+
+  /** Stops the watchdog timer. */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#inFlight = false;
+  }
+
+  #check(): void {
+    if (!this.#inFlight) return;
+    // Still in flight `#lateAfterMs` after it started (it started when due): late by that much.
+    this.#report(Date.now() - this.#startedAt);
+  }
+
+  #report(lateByMs: number): void {
+    if (this.#late) return;
+    this.#late = true;
+    const warning = new HeartbeatLateWarning(
+      this.#o.workspaceId,
+      Math.round(lateByMs),
+      this.#o.intervalMs,
+    );
+    this.#o.logger.warn?.("heartbeat late", {
+      workspaceId: warning.workspaceId,
+      lateByMs: warning.lateByMs,
+      intervalMs: warning.intervalMs,
+    });
+    if (this.#o.onLate) this.#o.onLate(warning);
+    else process.emitWarning(warning);
+  }
+}
