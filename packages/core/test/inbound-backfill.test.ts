@@ -2,16 +2,15 @@
 // each message once (latest contract: paged; baseline: as far as its listing reaches, then a
 // typed gap warning). `backfill: "none"` and `{ sinceMs }` narrow it.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
+import { startOrg } from "./fixtures/inbound-org.js";
 import {
   InboundGapWarning,
   MemoryCursorStore,
-  PlatformClient,
   RemoteAgent,
-  startA2AServer,
   type InboundMessage,
+  type PlatformClient,
   type RemoteAgentOptions,
 } from "../src/index.js";
 
@@ -20,43 +19,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-async function org(compat: "latest" | "2026-04") {
-  const emu = await startEmulator({ compat });
-  cleanups.push(() => emu.close());
-  let agentUrl: string | undefined;
-  if (compat === "2026-04") {
-    // The baseline forwards to a URL; what lands in the activity feed is what the agent polls.
-    const server = await startA2AServer({ agentCard: { name: "a" }, onMessage: () => undefined });
-    cleanups.push(() => server.close());
-    agentUrl = server.url;
-  }
-  const a = await emu.admin.createWorkspace({
-    name: "agent",
-    ...(agentUrl ? { url: agentUrl } : {}),
-  });
-  const p = await emu.admin.createWorkspace({ name: "peer" });
-  const client = new PlatformClient({
-    platformUrl: emu.url,
-    workspaceId: a.id,
-    token: a.token ?? (await emu.admin.createToken(a.id)),
-  });
-  const peer = new PlatformClient({
-    platformUrl: emu.url,
-    workspaceId: p.id,
-    token: p.token ?? (await emu.admin.createToken(p.id)),
-  });
-  cleanups.push(() => Promise.all([client.close(), peer.close()]));
-  /** Queues `n` messages `${prefix}0..n-1` for the agent, 25 at a time. */
-  const queue = async (prefix: string, n: number): Promise<void> => {
-    for (let i = 0; i < n; i += 25) {
-      const batch = Array.from({ length: Math.min(25, n - i) }, (_, j) =>
-        peer.callPeer(a.id, `${prefix}${i + j}`),
-      );
-      await Promise.all(batch);
-    }
-  };
-  return { emu, a, client, queue };
-}
+const org = (compat: "latest" | "2026-04") => startOrg(compat, cleanups);
 
 /** Texts of the a2a_receive rows the platform holds, oldest first. */
 function queuedTexts(emu: Emulator, id: string): string[] {
@@ -68,6 +31,17 @@ function queuedTexts(emu: Emulator, id: string): string[] {
           ?.params?.message?.parts?.[0]?.text,
     )
     .filter((t): t is string => typeof t === "string");
+}
+
+/** The InboundGapWarnings emitted from now until the test ends. */
+function gapWarnings(): InboundGapWarning[] {
+  const warnings: InboundGapWarning[] = [];
+  const onWarning = (w: Error): void => {
+    if (w instanceof InboundGapWarning) warnings.push(w);
+  };
+  process.on("warning", onWarning);
+  cleanups.push(() => process.off("warning", onWarning));
+  return warnings;
 }
 
 function recorder() {
@@ -173,12 +147,7 @@ describe("backfill on first start (2026-04 baseline)", () => {
   it("delivers what the newest-first listing reaches, once, and raises a typed gap warning", async () => {
     const { emu, a, client, queue } = await org("2026-04");
     await queue("m", 600);
-    const warnings: InboundGapWarning[] = [];
-    const onWarning = (w: Error): void => {
-      if (w instanceof InboundGapWarning) warnings.push(w);
-    };
-    process.on("warning", onWarning);
-    cleanups.push(() => process.off("warning", onWarning));
+    const warnings = gapWarnings();
     const rec = recorder();
     const agent = agentOf(client, rec.handler, { register: false, delivery: "poll" });
     await agent.start();
@@ -196,12 +165,7 @@ describe("backfill on first start (2026-04 baseline)", () => {
   it("no warning when the whole backlog fits in the listing", async () => {
     const { emu, a, client, queue } = await org("2026-04");
     await queue("m", 30);
-    const warnings: Error[] = [];
-    const onWarning = (w: Error): void => {
-      if (w instanceof InboundGapWarning) warnings.push(w);
-    };
-    process.on("warning", onWarning);
-    cleanups.push(() => process.off("warning", onWarning));
+    const warnings = gapWarnings();
     const rec = recorder();
     const agent = agentOf(client, rec.handler, { register: false, delivery: "poll" });
     await agent.start();

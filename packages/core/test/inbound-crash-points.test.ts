@@ -65,6 +65,29 @@ function agentOn(client: AgentPlatformClient, store: FileCursorStore, handler: R
 }
 type RemoteAgentHandler = (m: InboundMessage, ctx: { redelivered: boolean }) => Promise<void>;
 
+/** `client`, calling `after(label)` once each activity fetch has answered (or failed). */
+function instrument(client: PlatformClient, after: (label: string) => void): AgentPlatformClient {
+  return {
+    workspaceId: client.workspaceId,
+    register: (o) => client.register(o),
+    heartbeat: (r, o) => client.heartbeat(r, o),
+    getState: (o) => client.getState(o),
+    capabilities: (o) => client.capabilities(o),
+    fetchInbound: (o) => client.fetchInbound(o),
+    reply: (m, t, o) => client.reply(m, t, o),
+    fetchActivity: async (o) => {
+      try {
+        const page = await client.fetchActivity(o);
+        after("fetched");
+        return page;
+      } catch (err) {
+        after(`fetch failed (${(err as { status?: number }).status})`);
+        throw err;
+      }
+    },
+  };
+}
+
 /** Runs the scenario once from `initial`, recording every crash state on the way. */
 async function record(
   client: PlatformClient,
@@ -95,25 +118,7 @@ async function record(
     });
     snap("after save");
   };
-  const instrumented: AgentPlatformClient = {
-    workspaceId: client.workspaceId,
-    register: (o) => client.register(o),
-    heartbeat: (r, o) => client.heartbeat(r, o),
-    getState: (o) => client.getState(o),
-    capabilities: (o) => client.capabilities(o),
-    fetchInbound: (o) => client.fetchInbound(o),
-    reply: (m, t, o) => client.reply(m, t, o),
-    fetchActivity: async (o) => {
-      try {
-        const page = await client.fetchActivity(o);
-        snap("fetched");
-        return page;
-      } catch (err) {
-        snap(`fetch failed (${(err as { status?: number }).status})`);
-        throw err;
-      }
-    },
-  };
+  const instrumented = instrument(client, snap);
   const agent = agentOn(instrumented, store, async (m) => {
     snap(`handler start ${m.text}`);
     await new Promise((r) => setImmediate(r));
@@ -185,6 +190,54 @@ describe("a crash at any point of the poll loop loses nothing", () => {
     expect(firstNew).toBeGreaterThan(0);
     expect(states[firstNew - 1]!.handled.length).toBeGreaterThan(0);
     for (const state of states) check(state, await resume(client, state));
+    await client.close();
+  }, 120_000);
+
+  it("after a 410: a graceful stop() after each fetch of the re-read loses nothing either", async () => {
+    const { client } = await workspace();
+    const initial: CursorState = {
+      cursor: "00000000-0000-4000-8000-00000000dead",
+      cursorAt: new Date(emu.now() - 60_000).toISOString(),
+    };
+    let steps = 0;
+    for (let k = 1; ; k++) {
+      const dir = mkdtempSync(join(root, "stop-"));
+      const store = new FileCursorStore(join(dir, "cursor"));
+      await store.save(initial);
+      const handled: string[] = [];
+      let fetches = 0;
+      let stopped = false;
+      const agent = agentOn(
+        instrument(client, () => {
+          if (++fetches === k) {
+            stopped = true;
+            void agent.stop(); // stop right after the k-th fetch answered
+          }
+        }),
+        store,
+        async (m) => void handled.push(m.text),
+      );
+      await agent.start();
+      const all = emu.activity(client.workspaceId).at(-1)?.["id"];
+      await waitFor(() => stopped || (handled.length === N && agent.cursor === all), {
+        timeoutMs: 10_000,
+      });
+      if (!stopped) {
+        await agent.stop(); // the re-read needed fewer than k fetches: every step was covered
+        break;
+      }
+      steps++;
+      expect((await agent.done).reason).toBe("stopped");
+      const state: CrashState = {
+        point: `stop() after fetch ${k}`,
+        cursor: read(store.path),
+        sidecar: read(store.statePath),
+        handled,
+      };
+      expect(state.cursor).toBeDefined(); // never dropped
+      check(state, await resume(client, state));
+    }
+    expect(steps).toBeGreaterThanOrEqual(4); // the 410, the window, and its pages
     await client.close();
   }, 120_000);
 

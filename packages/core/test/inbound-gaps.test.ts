@@ -5,42 +5,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { startEmulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
-import {
-  FileCursorStore,
-  PlatformClient,
-  RemoteAgent,
-  startA2AServer,
-  type InboundMessage,
-} from "../src/index.js";
+import { startOrg } from "./fixtures/inbound-org.js";
+import { FileCursorStore, RemoteAgent, type InboundMessage } from "../src/index.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-async function org(compat: "latest" | "2026-04", agentUrl?: string) {
-  const emu = await startEmulator({ compat });
-  cleanups.push(() => emu.close());
-  const a = await emu.admin.createWorkspace({
-    name: "agent",
-    ...(agentUrl ? { url: agentUrl } : {}),
-  });
-  const p = await emu.admin.createWorkspace({ name: "peer" });
-  const client = new PlatformClient({
-    platformUrl: emu.url,
-    workspaceId: a.id,
-    token: a.token ?? (await emu.admin.createToken(a.id)),
-  });
-  const peer = new PlatformClient({
-    platformUrl: emu.url,
-    workspaceId: p.id,
-    token: p.token ?? (await emu.admin.createToken(p.id)),
-  });
-  cleanups.push(() => Promise.all([client.close(), peer.close()]));
-  return { emu, a, client, peer };
-}
+const org = (compat: "latest" | "2026-04") => startOrg(compat, cleanups);
 
 describe("poll delivery when the cursor was pruned (latest contract)", () => {
   it("re-reads everything since the cursor's time, a page at a time, each message once", async () => {
@@ -99,9 +73,7 @@ describe("fetchActivity paging signals", () => {
   });
 
   it("2026-04: reports a gap when more rows arrived than one newest-first window holds", async () => {
-    const server = await startA2AServer({ agentCard: { name: "agent" }, onMessage: () => "ok" });
-    cleanups.push(() => server.close());
-    const { a, client, peer } = await org("2026-04", server.url);
+    const { a, client, peer } = await org("2026-04");
     await peer.callPeer(a.id, "m1");
     const start = await client.fetchActivity({ limit: 5 });
     expect(start.cursorSupported).toBe(false);
