@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "@internal/test-utils";
 import {
   A2AErrorCode,
   A2ARpcError,
@@ -243,6 +244,7 @@ describe("accepted bodies", () => {
 
   it("aborts ctx.signal when the caller disconnects", async () => {
     const before = aborted.length;
+    release = undefined;
     const controller = new AbortController();
     const pending = fetch(server.url, {
       method: "POST",
@@ -250,10 +252,10 @@ describe("accepted bodies", () => {
       body: JSON.stringify(send("wait")),
       signal: controller.signal,
     }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => release !== undefined); // the handler is running
     controller.abort();
     await pending;
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => aborted.length === before + 1);
     expect(aborted.length).toBe(before + 1);
   });
 

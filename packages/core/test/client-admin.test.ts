@@ -60,13 +60,15 @@ describe("AdminClient against the emulator", () => {
   });
 });
 
+const W1 = "00000000-0000-4000-8000-000000000001";
+
 describe("AdminClient.setSecrets failing part-way", () => {
   it("reports the keys already set, the failed key and the pending ones", async () => {
     const agent = new MockAgent();
     agent.disableNetConnect();
     const pool = agent.get(ORIGIN);
     const sent: string[] = [];
-    const path = "/workspaces/w1/secrets";
+    const path = `/workspaces/${W1}/secrets`;
     const record = (opts: { body?: unknown }) =>
       sent.push((JSON.parse(String(opts.body)) as { key: string }).key);
     pool.intercept({ method: "POST", path }).reply((o) => (record(o), { statusCode: 200 }));
@@ -76,7 +78,7 @@ describe("AdminClient.setSecrets failing part-way", () => {
     });
     const admin = new AdminClient({ platformUrl: ORIGIN, adminToken: ADMIN, dispatcher: agent });
     const err = await admin
-      .setSecrets("w1", { A: "s3cr3t-value-A", B: "s3cr3t-value-B", C: "s3cr3t-value-C" })
+      .setSecrets(W1, { A: "s3cr3t-value-A", B: "s3cr3t-value-B", C: "s3cr3t-value-C" })
       .catch((e: unknown) => e);
     expect(sent).toEqual(["A", "B"]);
     expect(err).toBeInstanceOf(MoleculeError);
@@ -95,10 +97,10 @@ describe("AdminClient.setSecrets failing part-way", () => {
     agent.disableNetConnect();
     agent
       .get(ORIGIN)
-      .intercept({ method: "POST", path: "/workspaces/w1/secrets" })
+      .intercept({ method: "POST", path: `/workspaces/${W1}/secrets` })
       .reply(403, { error: "forbidden" });
     const admin = new AdminClient({ platformUrl: ORIGIN, adminToken: ADMIN, dispatcher: agent });
-    const err = (await admin.setSecrets("w1", { A: "x", B: "y" }).catch((e: unknown) => e)) as
+    const err = (await admin.setSecrets(W1, { A: "x", B: "y" }).catch((e: unknown) => e)) as
       | (MoleculeError & SetSecretsFailure)
       | undefined;
     expect(isMoleculeError(err, "forbidden")).toBe(true);

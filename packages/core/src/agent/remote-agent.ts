@@ -1,6 +1,6 @@
 // RemoteAgent: the long-running runtime of a remote agent (register, heartbeat, state watch,
 // delivery, dispatch, reply, clean shutdown).
-import { createA2AHandler, startA2AServer } from "../a2a/index.js";
+import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler, A2AServer } from "../a2a/index.js";
 import type { A2AMessage, AgentCard } from "../a2a/types.js";
 import { checkBackfill } from "../inbound/backfill.js";
@@ -15,7 +15,6 @@ import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import { ConversationRuntime } from "./conversation-runtime.js";
 import { Dispatcher } from "./dispatcher.js";
 import { eventStreamOpener, pollFetcher } from "./poll-source.js";
-import { serverLimits } from "./push-limits.js";
 import { isRemovedError, startCancelled, startSteps, unauthorizedError } from "./lifecycle.js";
 import type { StartStep } from "./lifecycle.js";
 import { HeartbeatWatch } from "./liveness.js";
@@ -23,6 +22,7 @@ import { every } from "./periodic.js";
 import type { PeriodicTasks } from "./periodic.js";
 import { PushPipeline } from "./push-pipeline.js";
 import { AgentStateStore } from "./state-store.js";
+import { startPush } from "./push-start.js";
 import type {
   AgentHeartbeatReport,
   AgentDeliveryMode,
@@ -312,38 +312,23 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   }
 
   async #startPush(opts: PushDeliveryOptions, step: StartStep): Promise<void> {
-    let url: string;
-    if (opts.server === false) {
-      if (!opts.publicUrl) {
-        throw new TypeError(
-          "RemoteAgent push delivery with server:false needs publicUrl (the URL where you mounted agent.handleA2A).",
-        );
-      }
-      // The secret path segment the handler from createPushHandler() checks.
-      url =
-        opts.pathSecret === undefined
-          ? opts.publicUrl
-          : `${opts.publicUrl.replace(/\/+$/, "")}/${opts.pathSecret}`;
-    } else {
-      this.#server = await startA2AServer({
-        agentCard: this.#card,
-        onMessage: async (message: A2AMessage) => await this.#push.onMessage(message),
-        host: opts.host ?? "127.0.0.1",
-        port: opts.port ?? 0,
-        ...(opts.pathSecret !== undefined ? { pathSecret: opts.pathSecret } : {}),
-        ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
-        ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
-        ...serverLimits(opts),
-      });
-      url = this.#server.url; // includes the secret path segment (also under publicUrl)
-    }
-    this.#pushUrl = url;
-    if (this.#o.register !== false) {
-      const card = this.#card;
-      await step("register", (signal) =>
-        this.client.register({ url, agentCard: card, deliveryMode: "push", signal }),
-      );
-    }
+    const card = this.#card;
+    this.#pushUrl = await startPush({
+      opts,
+      client: this.client,
+      card,
+      logger: this.#logger,
+      onMessage: async (message: A2AMessage) => await this.#push.onMessage(message),
+      onServer: (server) => (this.#server = server),
+      ...(this.#o.register === false
+        ? {}
+        : {
+            register: async (url: string) =>
+              void (await step("register", (signal) =>
+                this.client.register({ url, agentCard: card, deliveryMode: "push", signal }),
+              )),
+          }),
+    });
   }
 
   async #startPoll(eventStream: boolean): Promise<void> {

@@ -68,6 +68,10 @@ export interface AgentPlatformClient {
   capabilities(opts?: {
     signal?: AbortSignal;
   }): Promise<{ pollDelivery: boolean; eventStream: boolean; cursors?: boolean }>;
+  /** The push path secret to use when none is configured (stable across restarts). */
+  pushPathSecret?(): Promise<string | undefined>;
+  /** This workspace as the platform holds it: push delivery checks the registered `url`. */
+  getWorkspace?(): Promise<{ url?: string | null | undefined }>;
   openEventStream?(opts?: {
     signal?: AbortSignal;
   }): Promise<EventStreamBody | { body: EventStreamBody }>;
@@ -134,7 +138,9 @@ export interface PushDeliveryOptions {
    */
   publicUrl?: string;
   /**
-   * The capability path segment (default: a fresh 256-bit secret per start). With `server: false`
+   * The capability path segment (default: the client's `pushPathSecret()`, derived from the
+   * workspace token so a restart serves the same URL; a fresh 256-bit secret when no token is known
+   * yet). With `server: false`
    * it is appended to `publicUrl` for registration, and `agent.createPushHandler()` checks it.
    */
   pathSecret?: string;

@@ -6,7 +6,8 @@ import { HttpTransport, type Logger } from "../transport/http.js";
 import { maskMethodErrors } from "../transport/mask-errors.js";
 import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/redact.js";
 import { createWorkspaceSchema, type WireWorkspace, workspaceSchema } from "../wire/schemas.js";
-import { expectShape, httpError, ok } from "./http-errors.js";
+import { errorText, expectShape, httpError, ok } from "./http-errors.js";
+import { requireWorkspaceId } from "./ids.js";
 
 /** Options of {@link AdminClient}. */
 export interface AdminClientOptions {
@@ -64,6 +65,7 @@ export class AdminClient {
   readonly platformUrl: string;
   readonly #transport: HttpTransport;
   readonly #token: string;
+  readonly #logger: Logger | undefined;
 
   constructor(options: AdminClientOptions) {
     if (!options?.adminToken) {
@@ -75,6 +77,7 @@ export class AdminClient {
       );
     }
     this.#token = options.adminToken;
+    this.#logger = options.logger;
     this.#transport = new HttpTransport({
       baseUrl: options.platformUrl,
       getToken: () => this.#token,
@@ -108,7 +111,7 @@ export class AdminClient {
     }
     const body: Record<string, unknown> = { name: input.name, runtime: "external", external: true };
     if (input.role) body.role = input.role;
-    if (input.parentId) body.parent_id = input.parentId;
+    if (input.parentId) body.parent_id = requireWorkspaceId(input.parentId, "parentId");
     if (input.url) body.url = input.url;
     if (input.tier !== undefined) body.tier = Math.trunc(input.tier);
     const res = await this.#transport.send({
@@ -127,11 +130,17 @@ export class AdminClient {
     return hideInInspect(out, ["token"]);
   }
 
-  /** Deletes (removes) a workspace; `confirm` is needed when it has children, `purge` hard-deletes. */
+  /**
+   * Deletes (removes) a workspace; `confirm` is needed when it has children, `purge` hard-deletes.
+   * A `500 "workspace marked removed, but N stop call(s) failed …"` (the April-2026 server with a
+   * Docker client but no daemon) counts as removed: the row is removed, only stopping containers
+   * failed; a warning is logged.
+   */
   async deleteWorkspace(
-    id: string,
+    workspaceId: string,
     options: { confirm?: boolean; purge?: boolean; signal?: AbortSignal } = {},
   ): Promise<void> {
+    const id = requireWorkspaceId(workspaceId, "workspace id");
     const res = await this.#transport.send({
       method: "DELETE",
       path: `/workspaces/${enc(id)}`,
@@ -141,6 +150,13 @@ export class AdminClient {
       },
       signal: options.signal,
     });
+    const said = res.status === 500 ? errorText(res.body, [this.#token]) : undefined;
+    if (said !== undefined && /^workspace marked removed\b/.test(said)) {
+      this.#logger?.warn?.(
+        `deleteWorkspace(${id}): the platform removed the workspace but could not stop its containers ("${said}")`,
+      );
+      return;
+    }
     if (!ok(res.status)) {
       throw httpError(
         res,
@@ -154,7 +170,8 @@ export class AdminClient {
   }
 
   /** Pauses a workspace (and its descendants). */
-  async pause(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async pause(workspaceId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const id = requireWorkspaceId(workspaceId, "workspace id");
     const res = await this.#transport.send({
       method: "POST",
       path: `/workspaces/${enc(id)}/pause`,
@@ -164,7 +181,8 @@ export class AdminClient {
   }
 
   /** Resumes a paused workspace. */
-  async resume(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async resume(workspaceId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const id = requireWorkspaceId(workspaceId, "workspace id");
     const res = await this.#transport.send({
       method: "POST",
       path: `/workspaces/${enc(id)}/resume`,
@@ -181,10 +199,11 @@ export class AdminClient {
    * failed and pending keys. An abort rejects with the signal's reason; keys sent before it stay set.
    */
   async setSecrets(
-    id: string,
+    workspaceId: string,
     secrets: Record<string, string>,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
+    const id = requireWorkspaceId(workspaceId, "workspace id");
     const entries = Object.entries(secrets ?? {});
     for (const [key, value] of entries) {
       if (key === "" || typeof value !== "string" || value === "") {
@@ -225,9 +244,10 @@ export class AdminClient {
 
   /** A workspace as the platform describes it, including removed ones (`status: "removed"`). */
   async getWorkspace(
-    id: string,
+    workspaceId: string,
     options: { signal?: AbortSignal; includeRemoved?: boolean } = {},
   ): Promise<WireWorkspace> {
+    const id = requireWorkspaceId(workspaceId, "workspace id");
     const res = await this.#transport.send({
       method: "GET",
       path: `/workspaces/${enc(id)}`,

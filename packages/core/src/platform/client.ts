@@ -10,6 +10,7 @@ import {
   toSendMessageRequestV1,
 } from "../a2a/outbound.js";
 import { IN_REPLY_TO_KEY } from "../a2a/conversation.js";
+import { derivePathSecret } from "../a2a/server/index.js";
 import type { A2APart, AgentCard } from "../a2a/types.js";
 import { type InboundMessage, parseActivityRow } from "../inbound/message.js";
 import {
@@ -58,6 +59,8 @@ import {
 import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer } from "./direct.js";
 import { clip, errorText, expectShape, type Hints, httpError, ok } from "./http-errors.js";
 import { makeIdempotencyKey } from "./idempotency.js";
+import { requireWorkspaceId, UUID_RE } from "./ids.js";
+import { filterPeers } from "./peer-filter.js";
 import type { TokenStore } from "./token-store.js";
 
 /** Options of {@link PlatformClient}. */
@@ -329,7 +332,7 @@ export interface EventStream {
   close(): void;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = UUID_RE;
 const ZERO_CURSOR = "00000000-0000-0000-0000-000000000000";
 const enc = encodeURIComponent;
 
@@ -337,11 +340,7 @@ function invalid(message: string): MoleculeError {
   return new MoleculeError(message, { code: "invalid_argument" });
 }
 
-function requireId(value: unknown, what: string): string {
-  if (typeof value !== "string" || value.trim() === "")
-    throw invalid(`${what} must be a non-empty string`);
-  return UUID.test(value) ? value.toLowerCase() : value;
-}
+const requireId = requireWorkspaceId;
 
 function toInt(value: number | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
@@ -472,6 +471,17 @@ export class PlatformClient {
       workspaceId: this.workspaceId,
       token: this.#token ? REDACTED : undefined,
     };
+  }
+
+  /**
+   * The path secret of this workspace's push endpoint, derived from its token: the same in every
+   * run that holds the same token, so a restarted agent serves the URL it registered before (and a
+   * rotated token rotates it). `undefined` while no token is known (before a first registration).
+   */
+  async pushPathSecret(): Promise<string | undefined> {
+    await this.#ensureToken();
+    if (this.#token === undefined) return undefined;
+    return derivePathSecret(this.#token, `molecule-push-path-secret:v1:${this.workspaceId}`);
   }
 
   // ---------------------------------------------------------------- internals
@@ -809,7 +819,12 @@ export class PlatformClient {
 
   // ---------------------------------------------------------------- discovery
 
-  /** The peers this workspace may talk to (cached for 30 s per query; `fresh: true` bypasses the cache). */
+  /**
+   * The peers this workspace may talk to (cached for 30 s per query; `fresh: true` bypasses the
+   * cache). `q` keeps those whose name or role contains it (case-insensitive); on the April-2026
+   * platform, whose filter fails when a peer has no role, and on a `500` to `q`, it is applied
+   * locally to the full list.
+   */
   async listPeers(
     options: { q?: string; signal?: AbortSignal; fresh?: boolean } = {},
   ): Promise<Peer[]> {
@@ -817,20 +832,32 @@ export class PlatformClient {
     const now = performance.now();
     const hit = this.#peersCache.get(key);
     if (!options.fresh && hit && hit.expires > now) return hit.value.map((p) => ({ ...p }));
-    const res = await this.#send({
-      method: "GET",
-      path: `/registry/${enc(this.workspaceId)}/peers`,
-      query: { q: options.q || undefined },
-      headers: this.#selfHeaders,
-      signal: options.signal,
-    });
-    if (!ok(res.status)) throw await this.#selfFail(res, "listPeers", options.signal);
-    const rows = expectShape(peersSchema, res, "listPeers", { known: this.#known });
-    const peers = rows.map(toPeer);
+    const q = options.q || undefined;
+    // The baseline's `q` filter answers 500 when a peer has no role: filter locally there.
+    const caps = q ? await this.capabilities(options).catch(() => undefined) : undefined;
+    let peers: Peer[];
+    if (q && caps?.compat === "2026-04") peers = await this.#filterLocally(q, options);
+    else {
+      const res = await this.#send({
+        method: "GET",
+        path: `/registry/${enc(this.workspaceId)}/peers`,
+        query: { q },
+        headers: this.#selfHeaders,
+        signal: options.signal,
+      });
+      if (q && res.status === 500) peers = await this.#filterLocally(q, options);
+      else if (!ok(res.status)) throw await this.#selfFail(res, "listPeers", options.signal);
+      else peers = expectShape(peersSchema, res, "listPeers", { known: this.#known }).map(toPeer);
+    }
     // Bounded: the query may come from a model (a list_peers tool), so keys are not under our control.
     if (this.#peersCache.size >= 64) this.#peersCache.clear();
     this.#peersCache.set(key, { value: peers, expires: now + Math.min(30_000, this.#peerTtlMs) });
     return peers.map((p) => ({ ...p }));
+  }
+
+  async #filterLocally(q: string, options: { signal?: AbortSignal; fresh?: boolean }) {
+    const all = await this.listPeers({ signal: options.signal, fresh: options.fresh });
+    return filterPeers(all, q);
   }
 
   /** Resolves a peer's A2A URL (`GET /registry/discover/:id`), cached for `peerCacheTtlMs`. */
@@ -1115,8 +1142,15 @@ export class PlatformClient {
           { status, body },
         );
       }
-      if (status === 404) {
+      if (status === 404 && detail === "workspace not found") {
         return new MoleculeNotFoundError(`peer workspace ${peerId} does not exist (404)`, { body });
+      }
+      if (status === 404) {
+        // Relayed from the peer's own endpoint: the platform holds a URL the peer no longer serves.
+        return new MoleculePeerError(
+          `peer ${peerId} exists, but its own endpoint answered 404${said} at the URL the platform holds for it: that URL is stale (the peer restarted on another port or path secret, and the April-2026 platform keeps an existing http://127.0.0.1… URL on re-register); the peer must register a URL it serves (see docs/platform-versions.md)`,
+          { peerId, code: "peer_url_stale", status, retryable: false, body },
+        );
       }
       if (status === 400 || status === 402 || status === 429) return this.#fail(res, "callPeer");
     }
@@ -1471,7 +1505,7 @@ export class PlatformClient {
 
   /** Revokes one token by id. */
   async revokeToken(tokenId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const id = requireId(tokenId, "tokenId");
+    const id = requireId(tokenId, "tokenId", "take it from listTokens()");
     const res = await this.#send({
       method: "DELETE",
       path: `/workspaces/${enc(this.workspaceId)}/tokens/${enc(id)}`,

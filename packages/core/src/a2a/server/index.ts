@@ -11,5 +11,5 @@ export {
   type A2AServerHandle,
   type StartA2AServerOptions,
 } from "./node-server.js";
-export { generatePathSecret } from "./secret.js";
+export { derivePathSecret, generatePathSecret } from "./secret.js";
 export { A2AErrorCode, A2ARpcError, type A2AErrorCodeValue } from "./errors.js";

@@ -1,9 +1,18 @@
 // The capability-URL secret guarding the push endpoint: generation and constant-time comparison.
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** A fresh 256-bit path secret, base64url-encoded (43 characters, URL-safe). */
 export function generatePathSecret(): string {
   return randomBytes(32).toString("base64url");
+}
+
+/**
+ * A 256-bit path secret derived from a stable key (HMAC-SHA256 of `context` under `key`,
+ * base64url): the same key and context give the same secret in every process, so a restarted
+ * agent serves the URL it registered before. The secret reveals nothing of `key`.
+ */
+export function derivePathSecret(key: string, context: string): string {
+  return createHmac("sha256", key).update(context, "utf8").digest("base64url");
 }
 
 const SECRET_SHAPE = /^[A-Za-z0-9_-]{22,256}$/;
