@@ -54,20 +54,28 @@ describe("push agent restart (new process, same workspace)", () => {
 
     const first = await start(env);
     expect(first.line).toMatch(/^ready push http:\/\/localhost:\d+\/[\w-]{43}$/);
-    expect((await peer.callPeer(a.id, "one")).text).toBe(`pid ${first.child.pid} got one`);
+    expect(await peer.callPeer(a.id, "one")).toMatchObject({
+      text: `pid ${first.child.pid} got one`,
+    });
     await kill9(first.child);
 
     const second = await start(env); // another free port: re-register moves the URL
-    expect((await peer.callPeer(a.id, "two")).text).toBe(`pid ${second.child.pid} got two`);
+    expect(await peer.callPeer(a.id, "two")).toMatchObject({
+      text: `pid ${second.child.pid} got two`,
+    });
     await kill9(second.child);
 
     env.PUSH_PORT = String(await freePort());
     const third = await start(env);
-    expect((await peer.callPeer(a.id, "three")).text).toBe(`pid ${third.child.pid} got three`);
+    expect(await peer.callPeer(a.id, "three")).toMatchObject({
+      text: `pid ${third.child.pid} got three`,
+    });
     await kill9(third.child);
     const fourth = await start(env);
     expect(fourth.line).toBe(third.line); // same port, same derived secret: the same URL
-    expect((await peer.callPeer(a.id, "four")).text).toBe(`pid ${fourth.child.pid} got four`);
+    expect(await peer.callPeer(a.id, "four")).toMatchObject({
+      text: `pid ${fourth.child.pid} got four`,
+    });
     const ended = new Promise((r) => fourth.child.once("exit", r));
     fourth.child.kill("SIGTERM");
     expect(await ended).toBe(0);

@@ -264,6 +264,6 @@ describe("push delivery on the April-2026 platform", () => {
     expect((err as Error).message).toMatch(/its own endpoint answered 404/);
     // The real URL answers.
     await t.register({ url: server.url, agentCard: { name: "restarted" } });
-    expect((await c.callPeer(target.id, "hello")).text).toBe("hi");
+    expect(await c.callPeer(target.id, "hello")).toMatchObject({ text: "hi" });
   });
 });
