@@ -134,7 +134,7 @@ const CLIENT_CALLS: Record<string, Call<PlatformClient>> = {
   recordPluginInstall: (c) => c.recordPluginInstall("demo"),
 };
 /** Methods that make no request (nothing to answer) or only release resources. */
-const NO_IO = ["close", "invalidatePeer", "toJSON"];
+const NO_IO = ["close", "invalidatePeer", "pushPathSecret", "toJSON"];
 
 const ADMIN_CALLS: Record<string, Call<AdminClient>> = {
   createExternalWorkspace: (c) => c.createExternalWorkspace({ name: "w" }),
