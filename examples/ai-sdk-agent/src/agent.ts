@@ -8,6 +8,7 @@ import {
   PlatformClient,
   RemoteAgent,
   generatePathSecret,
+  pickDelivery,
 } from "@molecule-ai/agent-core";
 import type { AgentCard, Logger } from "@molecule-ai/agent-core";
 import { createPeerMessageHandler, createPeerRequestHandler, peerTools } from "@molecule-ai/ai-sdk";
@@ -28,8 +29,9 @@ export interface StartOptions {
   /** The workspace token; without it, the token saved at `~/.molecule/<id>/.auth_token` is used. */
   token?: string;
   /**
-   * How messages arrive: `"poll"` (default, no public URL needed) or `"push"`: the platform
-   * calls the route handler this agent serves (see {@link serveRoute}).
+   * How messages arrive: `"poll"` (no public URL needed) or `"push"`: the platform calls the
+   * route handler this agent serves (see {@link serveRoute}). Default: poll when the platform
+   * supports it and no `publicUrl` is given, else push.
    */
   delivery?: "poll" | "push";
   /** Where the runtime logs (default: nowhere). */
@@ -41,7 +43,7 @@ export interface StartOptions {
   model?: LanguageModel;
   /** Push: the public origin the platform reaches this process at (default: the bound address). */
   publicUrl?: string;
-  /** Push: the interface and port to listen on (default `127.0.0.1`, a free port). */
+  /** Push: the interface and port to listen on (default `127.0.0.1`, or `0.0.0.0` with a `publicUrl`; a free port). */
   host?: string;
   port?: number;
 }
@@ -91,7 +93,12 @@ export async function startAiSdkSpecialist(opts: StartOptions): Promise<StartedA
       stopWhen: isStepCount(5),
     });
     const handler = createPeerMessageHandler(writer);
-    if (opts.delivery === "push") route = await serveRoute(client, handler, opts);
+    const mode =
+      opts.delivery ??
+      ((await pickDelivery(client, opts.publicUrl ? { publicUrl: opts.publicUrl } : {})) === "poll"
+        ? "poll"
+        : "push");
+    if (mode === "push") route = await serveRoute(client, handler, opts);
     const agent = new RemoteAgent({
       client,
       agentCard,
@@ -135,7 +142,8 @@ export async function serveRoute(
   handler: PeerMessageHandler,
   opts: Pick<StartOptions, "publicUrl" | "host" | "port"> = {},
 ): Promise<Route> {
-  const pathSecret = generatePathSecret();
+  // Derived from the workspace token: a restarted writer serves the URL it registered before.
+  const pathSecret = (await client.pushPathSecret()) ?? generatePathSecret();
   const handle = createPeerRequestHandler({
     client,
     handler,
@@ -148,7 +156,8 @@ export async function serveRoute(
 
   const server = http.createServer(getRequestListener(app.fetch));
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject).listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve);
+    const host = opts.host ?? (opts.publicUrl ? "0.0.0.0" : "127.0.0.1");
+    server.once("error", reject).listen(opts.port ?? 0, host, resolve);
   });
   const { address, port } = server.address() as AddressInfo;
   // The platform refuses IP-literal agent URLs: a loopback or wildcard bind is `localhost`.

@@ -1,6 +1,6 @@
 // Runs the AI SDK writer.
 //   MOLECULE_PLATFORM_URL set: connects to that platform and answers messages until Ctrl+C
-//   (push to MOLECULE_PUBLIC_URL when it is set, else poll).
+//   (push to MOLECULE_PUBLIC_URL when it is set, else poll where the platform has it, else push).
 //   Otherwise: starts an emulated platform in this process with two more workspaces (a Fact
 //   Checker the writer can ask, an Editor who asks the writer), serves the writer's push route,
 //   prints one exchange and exits (`--keep`: stay up and send what you type as the Editor).
@@ -28,17 +28,18 @@ const target = platformFromEnv();
 if (target) await connect(target);
 else await offline(process.argv.includes("--keep"));
 
-async function connect({ platformUrl, workspaceId, token }: PlatformTarget): Promise<void> {
-  const publicUrl = env.MOLECULE_PUBLIC_URL; // e.g. a tunnel to this machine's PORT
+async function connect(target: PlatformTarget): Promise<void> {
+  const { platformUrl, workspaceId, token, publicUrl, port } = target;
+  // Push to MOLECULE_PUBLIC_URL (e.g. a tunnel to MOLECULE_PORT) when set; else poll where the
+  // platform has it, push on localhost where it has not (the April 2026 platform).
   const writer = await startAiSdkSpecialist({
     platformUrl,
     workspaceId,
     token,
     logger: consoleLogger,
     model,
-    ...(publicUrl
-      ? { delivery: "push", publicUrl, host: "0.0.0.0", port: Number(env.PORT ?? 8080) }
-      : {}),
+    ...(publicUrl ? { publicUrl } : {}),
+    ...(port !== undefined ? { port } : {}),
   });
   console.log(`model: ${writer.model}`);
   console.log(`tools: ${writer.tools.join(", ")}`);

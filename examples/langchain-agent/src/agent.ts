@@ -2,8 +2,8 @@
 // messages other workspaces send it.
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { MemorySaver } from "@langchain/langgraph";
-import { FileTokenStore, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { Logger } from "@molecule-ai/agent-core";
+import { FileTokenStore, pickDelivery, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type { Logger, PushDeliveryOptions } from "@molecule-ai/agent-core";
 import { createPeerMessageHandler, loadPeerTools } from "@molecule-ai/langchain";
 import { createAgent } from "langchain";
 import { DEMO_MODEL_LABEL, DemoChatModel } from "./model.js";
@@ -18,8 +18,15 @@ export interface StartOptions {
   workspaceId: string;
   /** The workspace token; without it, the token saved at `~/.molecule/<id>/.auth_token` is used. */
   token?: string;
-  /** How messages arrive: `"poll"` (default, no public URL needed) or `"push"` (a local A2A server). */
+  /**
+   * How messages arrive: `"poll"` (no public URL needed) or `"push"` (a local A2A server).
+   * Default: poll when the platform supports it and no `publicUrl` is given, else push.
+   */
   delivery?: "poll" | "push";
+  /** Push: the URL the platform reaches this process at (default `http://localhost:<port>`). */
+  publicUrl?: string;
+  /** Push: the port to listen on (default: a free port). */
+  port?: number;
   /** Where the runtime logs (default: nowhere). */
   logger?: Logger;
   /**
@@ -66,6 +73,17 @@ export async function startLangChainSpecialist(opts: StartOptions): Promise<Star
         "You are the Researcher. Answer questions; ask your peers with their tools when they know more.",
       checkpointer: new MemorySaver(), // one remembered thread per peer
     });
+    // With a public URL the platform comes from outside: listen on every interface.
+    const push = {
+      ...(opts.publicUrl ? { publicUrl: opts.publicUrl, host: "0.0.0.0" } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+    };
+    const delivery: "poll" | PushDeliveryOptions =
+      opts.delivery === "poll"
+        ? "poll"
+        : opts.delivery === "push"
+          ? { mode: "push", ...push }
+          : await pickDelivery(client, push);
     const agent = new RemoteAgent({
       client,
       agentCard: {
@@ -73,7 +91,7 @@ export async function startLangChainSpecialist(opts: StartOptions): Promise<Star
         description: "Answers questions, consulting its peers.",
         skills: [{ id: "research", name: "Research", description: "finds things out", tags: [] }],
       },
-      delivery: opts.delivery ?? "poll",
+      delivery,
       handler: createPeerMessageHandler(researcher),
       ...(opts.logger ? { logger: opts.logger } : {}),
     });

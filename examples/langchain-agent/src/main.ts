@@ -1,5 +1,6 @@
 // Runs the LangChain researcher.
-//   MOLECULE_PLATFORM_URL set: connects to that platform and answers messages until Ctrl+C.
+//   MOLECULE_PLATFORM_URL set: connects to that platform and answers messages until Ctrl+C
+//   (poll where the platform has it, else push; MOLECULE_PUBLIC_URL / MOLECULE_PORT for push).
 //   Otherwise: starts an emulated platform in this process with two more workspaces (an Archivist
 //   the researcher can ask, an Editor who asks the researcher), prints one exchange and exits
 //   (`--keep`: stay up and send what you type as the Editor).
@@ -26,19 +27,22 @@ const target = platformFromEnv();
 if (target) await connect(target);
 else await offline(process.argv.includes("--keep"));
 
-async function connect({ platformUrl, workspaceId, token }: PlatformTarget): Promise<void> {
+async function connect(target: PlatformTarget): Promise<void> {
+  const { platformUrl, workspaceId, token, publicUrl, port } = target;
   const researcher = await startLangChainSpecialist({
     platformUrl,
     workspaceId,
     token,
     logger: consoleLogger,
     model,
+    ...(publicUrl ? { publicUrl } : {}),
+    ...(port !== undefined ? { port } : {}),
   });
   console.log(`model: ${researcher.model}`);
   console.log(`peer tools: ${researcher.tools.join(", ") || "(no peers yet)"}`);
   await runUntilSignal(
     researcher,
-    `Researcher ${workspaceId} connected to ${platformUrl}. Press Ctrl+C to stop.`,
+    `Researcher ${workspaceId} connected to ${platformUrl} (delivery: ${researcher.agent.delivery}). Press Ctrl+C to stop.`,
   );
 }
 

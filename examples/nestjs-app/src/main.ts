@@ -1,7 +1,9 @@
 // Entry point: `pnpm start` (offline, against an in-process emulator) or, with
 // MOLECULE_PLATFORM_URL and credentials set, the reviewer as a workspace of a real platform.
 import { parseArgs } from "node:util";
-import { untilSignal } from "@example/shared";
+import { platformFromEnv, untilSignal } from "@example/shared";
+import type { PlatformTarget } from "@example/shared";
+import { pickDelivery, PlatformClient } from "@molecule-ai/agent-core";
 import { FileTokenStore } from "@molecule-ai/nestjs";
 import type { Logger } from "@molecule-ai/nestjs";
 import { runOffline } from "./offline.js";
@@ -15,8 +17,9 @@ a review through the platform and prints the answer. --keep leaves everything ru
 
 Against a real platform: set MOLECULE_PLATFORM_URL, MOLECULE_WORKSPACE_ID and
 MOLECULE_WORKSPACE_TOKEN (or keep the token in ~/.molecule/<id>/.auth_token); optional
-MOLECULE_ORG_ID, MOLECULE_DELIVERY (poll|push), and for push MOLECULE_PUBLIC_URL (the URL the
-platform reaches this app's /molecule/a2a route at) and MOLECULE_PORT (default 3000).`;
+MOLECULE_ORG_ID, MOLECULE_DELIVERY (poll|push; default: poll where the platform has it, else
+push), and for push MOLECULE_PUBLIC_URL (the URL the platform reaches this app's /molecule/a2a
+route at; default http://localhost:<port>/molecule/a2a) and MOLECULE_PORT (default: a free port).`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}\n`);
@@ -41,35 +44,30 @@ const consoleLogger: Logger = {
 };
 
 async function onPlatform(
-  platformUrl: string,
+  target: PlatformTarget,
   delivery: "poll" | "push" | undefined,
   adapter: "express" | "fastify" | undefined,
 ): Promise<number> {
-  const env = process.env;
-  const workspaceId = env["MOLECULE_WORKSPACE_ID"];
-  if (!workspaceId) fail("MOLECULE_WORKSPACE_ID is required with MOLECULE_PLATFORM_URL");
-  const token = env["MOLECULE_WORKSPACE_TOKEN"] || undefined;
+  const { platformUrl, workspaceId, token, publicUrl, port } = target;
   const options: NestSpecialistOptions = {
     platformUrl,
     workspaceId,
-    delivery: delivery ?? "poll",
     logger: consoleLogger,
     nestLogLevels: ["log", "warn", "error"],
   };
   if (token) options.token = token;
   else options.tokenStore = new FileTokenStore({ workspaceId });
-  if (env["MOLECULE_ORG_ID"]) options.orgId = env["MOLECULE_ORG_ID"];
+  const orgId = process.env["MOLECULE_ORG_ID"];
+  if (orgId) options.orgId = orgId;
   if (adapter) options.adapter = adapter;
+  // Poll where the platform has it (unless a public URL is given), else push.
+  options.delivery = delivery ?? (await platformDelivery(options, publicUrl));
   if (options.delivery === "push") {
-    const publicUrl = env["MOLECULE_PUBLIC_URL"];
-    if (!publicUrl)
-      fail("push delivery needs MOLECULE_PUBLIC_URL: where the platform reaches /molecule/a2a");
-    const port = Number(env["MOLECULE_PORT"] ?? "3000");
-    if (!Number.isInteger(port) || port <= 0 || port > 65_535)
-      fail(`MOLECULE_PORT must be a port number, got ${JSON.stringify(env["MOLECULE_PORT"])}`);
-    options.publicUrl = publicUrl;
-    options.port = port;
-    options.host = "0.0.0.0";
+    if (publicUrl) {
+      options.publicUrl = publicUrl;
+      options.host = "0.0.0.0"; // the platform comes from outside
+    }
+    if (port) options.port = port; // 0 or unset: a free port
   }
   const reviewer = await startNestSpecialist(options);
   // Ctrl-C, SIGTERM, or the platform ended it; the handlers are in place before the banner.
@@ -83,6 +81,27 @@ async function onPlatform(
   if (ended.reason === "stopped") return 0;
   console.error(`the agent ended: ${ended.reason}`);
   return ended.reason === "paused" || ended.reason === "removed" ? 0 : 1;
+}
+
+/** What the platform supports, asked with a short-lived client before Nest starts. */
+async function platformDelivery(
+  options: NestSpecialistOptions,
+  publicUrl: string | undefined,
+): Promise<"poll" | "push"> {
+  const client = new PlatformClient({
+    platformUrl: options.platformUrl,
+    workspaceId: options.workspaceId,
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.tokenStore ? { tokenStore: options.tokenStore } : {}),
+    ...(options.orgId ? { orgId: options.orgId } : {}),
+  });
+  try {
+    return (await pickDelivery(client, publicUrl ? { publicUrl } : {})) === "poll"
+      ? "poll"
+      : "push";
+  } finally {
+    await client.close();
+  }
 }
 
 async function main(): Promise<number> {
@@ -108,8 +127,8 @@ async function main(): Promise<number> {
     "push",
   ]);
   const adapter = oneOf("--adapter", values.adapter, ["express", "fastify"]);
-  const platformUrl = process.env["MOLECULE_PLATFORM_URL"];
-  if (platformUrl) return await onPlatform(platformUrl, delivery, adapter);
+  const target = platformFromEnv();
+  if (target) return await onPlatform(target, delivery, adapter);
 
   const run = await runOffline({
     out: process.stdout,

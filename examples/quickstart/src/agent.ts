@@ -1,7 +1,8 @@
 // The echo agent: a Molecule workspace that answers every message with the same text.
-// Core only (@molecule-ai/agent-core); receives messages by polling, so it needs no public URL.
-import { FileTokenStore, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { Logger } from "@molecule-ai/agent-core";
+// Core only (@molecule-ai/agent-core). It receives messages by polling where the platform can
+// (no public URL needed), else by push to a small A2A server it starts (the April 2026 platform).
+import { FileTokenStore, pickDelivery, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type { Logger, PushDeliveryOptions } from "@molecule-ai/agent-core";
 
 /** Where and how to connect. */
 export interface StartOptions {
@@ -11,8 +12,15 @@ export interface StartOptions {
   workspaceId: string;
   /** The workspace token; without it, the token saved at `~/.molecule/<id>/.auth_token` is used. */
   token?: string;
-  /** How messages arrive: `"poll"` (default, no public URL needed) or `"push"` (a local A2A server). */
+  /**
+   * How messages arrive: `"poll"` (no public URL needed) or `"push"` (a local A2A server).
+   * Default: poll when the platform supports it and no `publicUrl` is given, else push.
+   */
   delivery?: "poll" | "push";
+  /** Push: the URL the platform reaches this process at (default `http://localhost:<port>`). */
+  publicUrl?: string;
+  /** Push: the port to listen on (default: a free port). */
+  port?: number;
   /** Where the runtime logs (default: nowhere). */
   logger?: Logger;
 }
@@ -35,25 +43,36 @@ export async function startEchoAgent(opts: StartOptions): Promise<StartedAgent> 
       : { tokenStore: new FileTokenStore({ workspaceId: opts.workspaceId }) }),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
-  const agent = new RemoteAgent({
-    client,
-    agentCard: { name: "Echo", description: "Repeats every message it receives." },
-    delivery: opts.delivery ?? "poll",
-    // The whole agent: the returned string is sent back to whoever wrote.
-    handler: (msg) => `echo: ${msg.text}`,
-    ...(opts.logger ? { logger: opts.logger } : {}),
-  });
+  // With a public URL the platform comes from outside: listen on every interface.
+  const push = {
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl, host: "0.0.0.0" } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+  };
   try {
+    const delivery: "poll" | PushDeliveryOptions =
+      opts.delivery === "poll"
+        ? "poll"
+        : opts.delivery === "push"
+          ? { mode: "push", ...push }
+          : await pickDelivery(client, push);
+    const agent = new RemoteAgent({
+      client,
+      agentCard: { name: "Echo", description: "Repeats every message it receives." },
+      delivery,
+      // The whole agent: the returned string is sent back to whoever wrote.
+      handler: (msg) => `echo: ${msg.text}`,
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    });
     await agent.start();
+    return {
+      agent,
+      async stop() {
+        await agent.stop();
+        await client.close();
+      },
+    };
   } catch (err) {
     await client.close();
     throw err;
   }
-  return {
-    agent,
-    async stop() {
-      await agent.stop();
-      await client.close();
-    },
-  };
 }

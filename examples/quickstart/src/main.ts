@@ -1,5 +1,6 @@
 // Runs the echo agent.
-//   MOLECULE_PLATFORM_URL set: connects to that platform and answers messages until Ctrl+C.
+//   MOLECULE_PLATFORM_URL set: connects to that platform and answers messages until Ctrl+C
+//   (poll where the platform has it, else push; MOLECULE_PUBLIC_URL / MOLECULE_PORT for push).
 //   Otherwise: starts an emulated platform in this process, sends the agent a message from a
 //   second workspace, prints the exchange and exits (`--keep`: stay up and send what you type).
 // The plumbing every example shares (environment, signals, the other workspace) is in
@@ -13,11 +14,19 @@ const target = platformFromEnv();
 if (target) await connect(target);
 else await offline(process.argv.includes("--keep"));
 
-async function connect({ platformUrl, workspaceId, token }: PlatformTarget): Promise<void> {
-  const echo = await startEchoAgent({ platformUrl, workspaceId, token, logger: consoleLogger });
+async function connect(target: PlatformTarget): Promise<void> {
+  const { platformUrl, workspaceId, token, publicUrl, port } = target;
+  const echo = await startEchoAgent({
+    platformUrl,
+    workspaceId,
+    token,
+    logger: consoleLogger,
+    ...(publicUrl ? { publicUrl } : {}),
+    ...(port !== undefined ? { port } : {}),
+  });
   await runUntilSignal(
     echo,
-    `Echo agent ${workspaceId} connected to ${platformUrl}. Press Ctrl+C to stop.`,
+    `Echo agent ${workspaceId} connected to ${platformUrl} (delivery: ${echo.agent.delivery}). Press Ctrl+C to stop.`,
   );
 }
 

@@ -1,7 +1,8 @@
 // Running an example as a command: where to connect (MOLECULE_* variables), until when (a signal),
 // and how it ended (the exit code).
 import { createInterface } from "node:readline";
-import type { AgentDoneResult, Logger } from "@molecule-ai/agent-core";
+import { readMoleculeEnv } from "@molecule-ai/agent-core";
+import type { AgentDoneResult, Logger, MoleculeEnv } from "@molecule-ai/agent-core";
 
 /** The workspace an example runs as on a real platform. */
 export interface PlatformTarget {
@@ -11,24 +12,36 @@ export interface PlatformTarget {
   workspaceId: string;
   /** `MOLECULE_WORKSPACE_TOKEN`; when unset, the token saved at `~/.molecule/<id>/.auth_token` is used. */
   token: string | undefined;
+  /** `MOLECULE_PUBLIC_URL`: where the platform reaches this agent (selects push delivery). */
+  publicUrl: string | undefined;
+  /** `MOLECULE_PORT`: the push endpoint's port (default: a free one). */
+  port: number | undefined;
 }
 
 /**
- * Reads the platform to connect to from `MOLECULE_PLATFORM_URL`, `MOLECULE_WORKSPACE_ID` and
- * `MOLECULE_WORKSPACE_TOKEN`. Returns `undefined` when `MOLECULE_PLATFORM_URL` is unset (the example
- * runs offline); exits with code 2 and a hint when the URL is set but the workspace id is not.
+ * Reads the platform to connect to from `MOLECULE_PLATFORM_URL`, `MOLECULE_WORKSPACE_ID`,
+ * `MOLECULE_WORKSPACE_TOKEN`, `MOLECULE_PUBLIC_URL` and `MOLECULE_PORT` (`readMoleculeEnv`: the old
+ * names still work, with a warning). Returns `undefined` when no platform URL is set (the example
+ * runs offline); exits with code 2 and a hint when the workspace id is missing or the port is bad.
  */
 export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformTarget | undefined {
-  const platformUrl = env["MOLECULE_PLATFORM_URL"];
+  let read: MoleculeEnv;
+  try {
+    read = readMoleculeEnv(env);
+  } catch (err) {
+    console.error(String((err as Error).message));
+    process.exit(2);
+  }
+  for (const warning of read.warnings) console.warn(`warning: ${warning}`);
+  const { platformUrl, workspaceId, token, publicUrl, port } = read;
   if (!platformUrl) return undefined;
-  const workspaceId = env["MOLECULE_WORKSPACE_ID"];
   if (!workspaceId) {
     console.error(
       "Set MOLECULE_WORKSPACE_ID (and MOLECULE_WORKSPACE_TOKEN) to the workspace to run as.",
     );
     process.exit(2);
   }
-  return { platformUrl, workspaceId, token: env["MOLECULE_WORKSPACE_TOKEN"] };
+  return { platformUrl, workspaceId, token, publicUrl, port };
 }
 
 /** A logger printing the SDK's info, warnings and errors to the console. */

@@ -2,7 +2,7 @@
 // agent under test, waiting for replies, and running a built entry point as a user does.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { InboundMessage, PlatformClient } from "@molecule-ai/agent-core";
+import type { InboundMessage, PeerCallResult, PlatformClient } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { CreatedWorkspace, Emulator, EmulatorOptions } from "@molecule-ai/platform-emulator";
 import { afterAll, afterEach, beforeAll } from "vitest";
@@ -162,4 +162,67 @@ export function runExample(
     child.once("error", reject);
     child.once("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Options of {@link callExampleOnPlatform}. */
+export interface CallExampleOptions {
+  /** The platform (e.g. `startEmulator({ compat: "2026-04" })`). */
+  emu: Emulator;
+  /** The name of the workspace the example runs as. */
+  name: string;
+  /** The line the example prints once it is connected. */
+  ready: RegExp;
+  /** What the caller sends. */
+  text: string;
+  /** Extra variables (the README's optional ones), besides the three it always sets. */
+  env?: Record<string, string>;
+  /** Command-line arguments. */
+  args?: string[];
+  /** Variables to remove besides every `MOLECULE_*` one. */
+  unset?: string[];
+}
+
+/**
+ * Runs a built example against `emu` as a user does, with only the README's variables
+ * (`MOLECULE_PLATFORM_URL`, `MOLECULE_WORKSPACE_ID`, `MOLECULE_WORKSPACE_TOKEN`, plus `env`).
+ * Once it prints a line matching `ready`, a new workspace calls it with `text` through the
+ * platform, then the example gets SIGTERM. Resolves with the call's result and how it ran.
+ */
+export async function callExampleOnPlatform(
+  entry: string | URL,
+  options: CallExampleOptions,
+): Promise<{ result: PeerCallResult; run: ExampleRun }> {
+  const { emu, name, ready, text } = options;
+  const ws = await emu.admin.createWorkspace({ name });
+  let calling: Promise<PeerCallResult> | undefined;
+  const run = await runExample(entry, {
+    ...(options.args ? { args: options.args } : {}),
+    ...(options.unset ? { unset: options.unset } : {}),
+    env: {
+      MOLECULE_PLATFORM_URL: emu.url,
+      MOLECULE_WORKSPACE_ID: ws.id,
+      MOLECULE_WORKSPACE_TOKEN: ws.token ?? "",
+      ...options.env,
+    },
+    onLine: (line, kill) => {
+      if (calling !== undefined || !ready.test(line)) return;
+      calling = (async () => {
+        const callerWs = await emu.admin.createWorkspace({ name: `${name} caller` });
+        const caller = workspaceClient(emu.url, callerWs);
+        try {
+          return await caller.callPeer(ws.id, text);
+        } finally {
+          await caller.close();
+          kill("SIGTERM");
+        }
+      })();
+      calling.catch(() => undefined); // awaited below, once the process has exited
+    },
+  });
+  if (calling === undefined) {
+    throw new Error(
+      `the example exited (${run.code}) before printing ${ready}:\n${run.stdout}\n${run.stderr}`,
+    );
+  }
+  return { result: await calling, run };
 }

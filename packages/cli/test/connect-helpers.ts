@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
+import type { Emulator, EmulatorOptions } from "@molecule-ai/platform-emulator";
 
 /** The built CLI entry point. */
 export const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
@@ -27,7 +27,10 @@ export interface ConnectRun {
  * returns them with `run(args, env)`, which spawns `molecule-agent connect` with only PATH, that
  * HOME and `env` in its environment.
  */
-export function useConnectHarness(prefix: string): {
+export function useConnectHarness(
+  prefix: string,
+  emulatorOptions?: EmulatorOptions,
+): {
   readonly emu: Emulator;
   readonly home: string;
   run: (args: string[], env?: Record<string, string>) => ConnectRun;
@@ -35,7 +38,7 @@ export function useConnectHarness(prefix: string): {
   let emu: Emulator;
   let home: string;
   beforeAll(async () => {
-    emu = await startEmulator();
+    emu = await startEmulator(emulatorOptions);
     home = await mkdtemp(join(tmpdir(), prefix));
   });
   afterAll(async () => {

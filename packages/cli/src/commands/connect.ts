@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import {
   FileCursorStore,
   FileTokenStore,
+  pickDelivery,
   PlatformClient,
   RemoteAgent,
   type AgentDoneResult,
@@ -94,7 +95,7 @@ export function registerConnectCommand(program: Command): void {
     .addOption(
       new Option(
         "--delivery <mode>",
-        "inbound delivery (default: poll when the platform supports it)",
+        "inbound delivery (default: push with --public-url or on a platform without poll delivery, else poll)",
       )
         .choices(["poll", "push"])
         .env("MOLECULE_DELIVERY"),
@@ -104,9 +105,10 @@ export function registerConnectCommand(program: Command): void {
     )
     .addOption(new Option("--host <host>", "push server bind address (default 127.0.0.1)"))
     .addOption(
-      new Option("--public-url <url>", "URL the platform calls for push delivery").env(
-        "MOLECULE_REPORTED_URL",
-      ),
+      new Option(
+        "--public-url <url>",
+        "URL the platform calls for push delivery (selects push; the secret path is appended)",
+      ).env("MOLECULE_PUBLIC_URL"),
     )
     .addOption(new Option("--agent-name <name>", "agent card name").env("MOLECULE_AGENT_NAME"))
     .addOption(new Option("--org-id <id>", "organisation id (SaaS)").env("MOLECULE_ORG_ID"))
@@ -216,22 +218,30 @@ export async function runConnect(opts: ConnectOptions): Promise<number> {
   } catch (err) {
     throw new ConnectError((err as Error).message, 1);
   }
-  const delivery: "poll" | PushDeliveryOptions | undefined =
-    opts.delivery === "push"
-      ? {
-          mode: "push",
-          port,
-          ...(opts.host ? { host: opts.host } : {}),
-          ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
-        }
-      : opts.delivery === "poll"
+  const push: PushDeliveryOptions = {
+    mode: "push",
+    port,
+    ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+  };
+  let delivery: "poll" | PushDeliveryOptions;
+  try {
+    // Default: poll where the platform has it (unless a public URL is given), else push.
+    delivery =
+      opts.delivery === "poll"
         ? "poll"
-        : undefined;
+        : opts.delivery === "push"
+          ? push
+          : await pickDelivery(client, push);
+  } catch (err) {
+    await client.close();
+    throw new ConnectError(`register failed: ${(err as Error).message}`, 2);
+  }
   const agent = new RemoteAgent({
     client,
     handler,
     agentCard: { name: opts.agentName || `remote-${opts.workspaceId.slice(0, 8)}` },
-    ...(delivery ? { delivery } : {}),
+    delivery,
     ...(pollSeconds !== undefined ? { pollIntervalMs: pollSeconds * 1000 } : {}),
     ...(heartbeatSeconds !== undefined ? { heartbeatIntervalMs: heartbeatSeconds * 1000 } : {}),
     ...(concurrency !== undefined ? { concurrency: Math.floor(concurrency) } : {}),

@@ -1,6 +1,7 @@
 // Public API of agent/ (see shared/DESIGN.md section 3).
 export { HeartbeatLateWarning } from "./liveness.js";
 export { RemoteAgent } from "./remote-agent.js";
+export { pickDelivery } from "./pick-delivery.js";
 export type {
   AgentDeliveryMode,
   AgentDoneResult,

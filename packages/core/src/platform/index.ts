@@ -29,3 +29,5 @@ export type {
 } from "./client.js";
 export { FileTokenStore, MemoryTokenStore } from "./token-store.js";
 export type { FileTokenStoreOptions, TokenStore } from "./token-store.js";
+export { readMoleculeEnv } from "./env.js";
+export type { MoleculeEnv } from "./env.js";

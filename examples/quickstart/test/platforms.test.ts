@@ -1,0 +1,47 @@
+// The built example on the April-2026 platform (no poll delivery), run as a user runs it with only
+// the README's variables: it picks push, registers a URL that platform accepts, and answers.
+import { createServer } from "node:net";
+import { callExampleOnPlatform, useEmulator } from "@example/shared/testing";
+import { describe, expect, it } from "vitest";
+
+const platform = useEmulator({ compat: "2026-04" });
+const main = new URL("../dist/main.js", import.meta.url);
+/** A TCP port free right now. */
+async function freePort(): Promise<number> {
+  const srv = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => srv.once("listening", resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+const ready = /^Echo agent .* connected to .* \(delivery: push\)/;
+
+describe("node dist/main.js on the April-2026 platform", () => {
+  it("answers a peer's call with only the README's variables", async () => {
+    const { result, run } = await callExampleOnPlatform(main, {
+      emu: platform.emu,
+      name: "Echo",
+      ready,
+      text: "ping",
+    });
+    expect(result).toMatchObject({ status: "completed", text: "echo: ping" });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+  }, 60_000);
+
+  it("takes MOLECULE_PUBLIC_URL and MOLECULE_PORT, and the old names with a warning", async () => {
+    const port = await freePort();
+    const { result, run } = await callExampleOnPlatform(main, {
+      emu: platform.emu,
+      name: "Echo old names",
+      ready,
+      text: "pong",
+      env: { MOLECULE_REPORTED_URL: `http://localhost:${port}`, MOLECULE_PORT: String(port) },
+    });
+    expect(result).toMatchObject({ status: "completed", text: "echo: pong" });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      "warning: MOLECULE_REPORTED_URL is deprecated: rename it to MOLECULE_PUBLIC_URL",
+    );
+  }, 60_000);
+});

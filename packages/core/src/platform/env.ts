@@ -1,0 +1,56 @@
+// The environment variables every Molecule agent entry point reads (examples, `molecule-agent
+// connect`), with the older names still accepted for a while.
+import { MoleculeError } from "../transport/errors.js";
+
+/** The settings {@link readMoleculeEnv} reads; unset variables are `undefined`. */
+export interface MoleculeEnv {
+  /** `MOLECULE_PLATFORM_URL`: the platform's base URL. */
+  platformUrl: string | undefined;
+  /** `MOLECULE_WORKSPACE_ID`: the workspace to run as. */
+  workspaceId: string | undefined;
+  /** `MOLECULE_WORKSPACE_TOKEN`: its token (else the token file is used). */
+  token: string | undefined;
+  /** `MOLECULE_PUBLIC_URL`: where the platform reaches this agent's push endpoint. */
+  publicUrl: string | undefined;
+  /** `MOLECULE_PORT`: the port of the push endpoint. */
+  port: number | undefined;
+  /** One message per deprecated variable in use: print them. */
+  warnings: string[];
+}
+
+/**
+ * Reads `MOLECULE_PLATFORM_URL`, `MOLECULE_WORKSPACE_ID`, `MOLECULE_WORKSPACE_TOKEN`,
+ * `MOLECULE_PUBLIC_URL` and `MOLECULE_PORT`. An old name (`MOLECULE_URL`, `WORKSPACE_ID`,
+ * `MOLECULE_REPORTED_URL`) is used when its new one is unset, with a deprecation warning in
+ * `warnings`. A `MOLECULE_PORT` that is not a port number throws `invalid_argument`.
+ */
+export function readMoleculeEnv(env: NodeJS.ProcessEnv = process.env): MoleculeEnv {
+  const warnings: string[] = [];
+  const read = (name: string, old?: string): string | undefined => {
+    const value = env[name]?.trim() || undefined;
+    const legacy = old === undefined ? undefined : env[old]?.trim() || undefined;
+    if (legacy === undefined) return value;
+    warnings.push(
+      value === undefined
+        ? `${old} is deprecated: rename it to ${name}`
+        : `${old} is deprecated and ignored because ${name} is set; remove it`,
+    );
+    return value ?? legacy;
+  };
+  const rawPort = env["MOLECULE_PORT"]?.trim() || undefined;
+  const port = rawPort === undefined ? undefined : Number(rawPort);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65_536)) {
+    throw new MoleculeError(
+      `MOLECULE_PORT must be a port number from 0 (any free port) to 65535 (got ${JSON.stringify(rawPort)})`,
+      { code: "invalid_argument" },
+    );
+  }
+  return {
+    platformUrl: read("MOLECULE_PLATFORM_URL", "MOLECULE_URL"),
+    workspaceId: read("MOLECULE_WORKSPACE_ID", "WORKSPACE_ID"),
+    token: read("MOLECULE_WORKSPACE_TOKEN"),
+    publicUrl: read("MOLECULE_PUBLIC_URL", "MOLECULE_REPORTED_URL"),
+    port,
+    warnings,
+  };
+}
