@@ -56,15 +56,16 @@ describe("readMoleculeEnv", () => {
   });
 });
 
-describe("pickDelivery", () => {
-  const client = (pollDelivery: boolean) => ({
-    probes: 0,
-    async capabilities() {
-      this.probes++;
-      return { pollDelivery, eventStream: false };
-    },
-  });
+/** A client whose platform has (or lacks) poll delivery; counts the capability probes. */
+const client = (pollDelivery: boolean) => ({
+  probes: 0,
+  async capabilities() {
+    this.probes++;
+    return { pollDelivery, eventStream: false };
+  },
+});
 
+describe("pickDelivery", () => {
   it("polls where the platform can, pushes where it cannot", async () => {
     expect(await pickDelivery(client(true), { port: 9000 })).toBe("poll");
     expect(await pickDelivery(client(false), { port: 9000, host: undefined })).toEqual({
