@@ -6,7 +6,12 @@ import https from "node:https";
 import { resolveA2ACaller } from "./a2a-caller.js";
 import { agentUrlAllowed, type AgentUrlUse } from "./agent-url.js";
 import { buildPluginTarball, PLUGIN_NAME_RE } from "./plugins.js";
-import { MALFORMED_ID_ERROR, writeTrailingSlashRedirect } from "./server-quirks.js";
+import {
+  MALFORMED_ID_ERROR,
+  peersQueryPanics,
+  writeRecoveredPanic,
+  writeTrailingSlashRedirect,
+} from "./server-quirks.js";
 import type { ActivityRow, QueueRow, Store, TokenRow, WorkspaceRow } from "./store.js";
 import type { Clock, Compat, FaultSpec } from "./types.js";
 import {
@@ -1284,6 +1289,8 @@ export class Platform {
     const siblings = all.filter((w) => w.parentId === me.parentId);
     const children = all.filter((w) => w.parentId === id);
     const parent = me.parentId === null ? [] : all.filter((w) => w.id === me.parentId);
+    if (peersQueryPanics(this.s.compat, q, [...siblings, ...children, ...parent]))
+      return writeRecoveredPanic(ctx.res, ctx.headers);
     const out: Record<string, unknown>[] = [];
     for (const w of [...siblings, ...children, ...parent]) {
       if (

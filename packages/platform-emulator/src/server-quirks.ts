@@ -1,7 +1,8 @@
 // The real server's recorded oddities, reproduced so that client code meets them in tests:
-// gin's trailing-slash redirect body and the 500s a malformed id causes
+// gin's trailing-slash redirect body, the 500s a malformed id causes, and the `q` filter's panic
 // (shared/conformance/real-server-2026-04.json).
 import type { ServerResponse } from "node:http";
+import type { Compat } from "./types.js";
 
 /**
  * The `500 {"error": ...}` texts the real server answers when an id is not a UUID (its database
@@ -44,4 +45,27 @@ function htmlEscape(s: string): string {
     .replaceAll(">", "&gt;")
     .replaceAll('"', "&#34;")
     .replaceAll("'", "&#39;");
+}
+
+/**
+ * Whether `GET /registry/:id/peers?q=` crashes: on the 2026-04 server a non-empty `q` dereferences
+ * every candidate peer's role, so one peer without a role turns the call into gin's recovery
+ * answer (see {@link writeRecoveredPanic}).
+ */
+export function peersQueryPanics(
+  compat: Compat,
+  q: string,
+  candidates: ReadonlyArray<{ role: string | null }>,
+): boolean {
+  return compat === "2026-04" && q !== "" && candidates.some((w) => w.role === null);
+}
+
+/** gin's `Recovery()` after a panic: `500` with an empty body and no content type. */
+export function writeRecoveredPanic(
+  res: ServerResponse,
+  headers: Record<string, string | number>,
+): void {
+  headers["Content-Length"] = 0;
+  res.writeHead(500, headers);
+  res.end();
 }

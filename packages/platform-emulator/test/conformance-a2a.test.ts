@@ -147,7 +147,8 @@ describe.each(["latest", "2026-04"] as const)("hierarchy and discovery (%s)", (c
     const rootPeers = await req(emu, "GET", `/registry/${root.id}/peers`, { token: root.token });
     expect(rootPeers.json.map((p: any) => p.name)).toEqual(["other-root", "alpha", "beta"]);
     const q = await req(emu, "GET", `/registry/${a.id}/peers?q=zzz`, { token: a.token });
-    expect(q.text).toBe("[]");
+    // 2026-04: the real server's q filter crashes on these role-less peers (strict-rules.test.ts)
+    expect([q.status, q.text]).toEqual(compat === "latest" ? [200, "[]"] : [500, ""]);
     expect((await req(emu, "GET", `/registry/${a.id}/peers`)).status).toBe(401);
     expect((await req(emu, "GET", `/registry/${ZERO}/peers`)).status).toBe(404);
   });

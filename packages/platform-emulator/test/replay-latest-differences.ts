@@ -7,17 +7,6 @@ export interface LatestDifference {
   reason: string;
 }
 
-/**
- * Recorded 2026-04 answers the emulator does not reproduce yet. The `q` crash waits for the SDK to
- * filter peers locally (issue 15's SDK half): reproducing it first would fail the SDK's tests.
- */
-export const BASELINE_PENDING: Record<string, LatestDifference> = {
-  "peers ?q=zzz no match": {
-    signature: "200 array",
-    reason: "the real server's q crash (500, empty body) is added once the SDK filters locally",
-  },
-};
-
 const REGISTER_KEYS = "delivery_mode,platform_inbound_secret,status";
 
 export const LATEST_DIFFERS: Record<string, LatestDifference> = {

@@ -149,6 +149,25 @@ describe.each(["latest", "2026-04"] as const)("recorded server oddities (%s)", (
       "/workspaces",
     ]);
   });
+
+  it("peers ?q=: a role-less candidate crashes 2026-04 (500, empty body); with roles it filters", async () => {
+    const root = await makeWs(emu, "q-root", { url: "http://localhost:9/a2a" });
+    const kid = await emu.admin.createWorkspace({ name: "q-kid", parentId: root.id, role: "sre" });
+    const peers = (q: string, w: Ws) =>
+      req(emu, "GET", `/registry/${w.id}/peers?q=${q}`, { token: w.token });
+    const roots = await peers("zzz", root); // the other roots of this org have no role
+    expect([roots.status, roots.text]).toEqual(compat === "latest" ? [200, "[]"] : [500, ""]);
+    // A child whose only candidate (its parent) has no role: same crash; parents with roles filter.
+    const kidWs = { id: kid.id, token: kid.token as string };
+    expect((await peers("q-root", kidWs)).status).toBe(compat === "latest" ? 200 : 500);
+    const sre = await emu.admin.createWorkspace({ name: "q-sre", role: "sre" });
+    const child = await emu.admin.createWorkspace({ name: "q-leaf", parentId: sre.id, role: "x" });
+    const leaf = { id: child.id, token: child.token as string };
+    const hit = await peers("SR", leaf);
+    expect(hit.status).toBe(200);
+    expect(hit.json.map((p: any) => p.name)).toEqual(["q-sre"]);
+    expect((await peers("zzz", leaf)).json).toEqual([]);
+  });
 });
 
 describe.each(["latest", "2026-04"] as const)("X-Source-Workspace-Id (%s)", (compat) => {
