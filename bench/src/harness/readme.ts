@@ -34,8 +34,9 @@ export function resultsSection(
           Math.max(...loaded.flatMap((r) => [r.loadAvg.start, r.loadAvg.end])),
         )}) exceeded the core count during ${loaded
           .map((r) => `\`${r.name}\``)
-          .join(", ")} (other work competed for the CPU), so absolute figures are noisy; the` +
-        " verdicts are on the paired per-round ratios where there is a peer."
+          .join(", ")} (other work competed for the CPU), so absolute figures are noisy:` +
+        " ratio targets are judged on paired per-round ratios (both sides measured under the same" +
+        " load), absolute targets (latency, memory, req/s without a peer) on our figure alone."
       : "The 1-minute load average stayed at or below the core count throughout.",
   ];
   const runs = markdownTable(
