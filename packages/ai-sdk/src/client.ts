@@ -1,4 +1,17 @@
-import type { Peer, PlatformClient } from "@molecule-ai/agent-core";
+import { peerClientOf } from "@molecule-ai/agent-core";
+import type { Peer, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+
+/**
+ * A running agent, accepted by {@link peerTool} and {@link peerTools} in place of a client: the
+ * tools then call through `agent.callPeer`, which awaits a poll-delivered peer's answer, so the
+ * model gets the answer as the tool result instead of a "queued" note.
+ */
+export type AgentSource = RemoteAgent<PlatformClient>;
+
+/** The client behind a tool source: a `RemoteAgent`'s awaiting view, or the object itself. */
+export function clientOf<T extends object>(source: T | AgentSource): T {
+  return peerClientOf(source as object) as T;
+}
 
 /**
  * The part of `PlatformClient` the peer tools use. A structural type: pass a `PlatformClient`,

@@ -18,7 +18,7 @@ export type {
   PeerToolSet,
   PeerToolsOptions,
 } from "./peer-tools.js";
-export type { PeerRef, PeerToolClient, PeerToolsClient } from "./client.js";
+export type { AgentSource, PeerRef, PeerToolClient, PeerToolsClient } from "./client.js";
 export { createPeerMessageHandler, defaultConversationKey } from "./message-handler.js";
 export type {
   PeerAgentLike,

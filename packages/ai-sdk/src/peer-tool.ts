@@ -3,8 +3,8 @@ import type { PeerCallOptions, PeerCallResult } from "@molecule-ai/agent-core";
 import { tool } from "ai";
 import type { Tool, ToolExecutionOptions } from "ai";
 import { z } from "zod";
-import { toPeerInfo } from "./client.js";
-import type { PeerRef, PeerToolClient } from "./client.js";
+import { clientOf, toPeerInfo } from "./client.js";
+import type { AgentSource, PeerRef, PeerToolClient } from "./client.js";
 import { describeError, isAbortError, untrustedLabel } from "./text.js";
 
 /** What a tool's `toModelOutput` returns (the AI SDK's `ToolResultOutput`, which `ai` does not re-export). */
@@ -80,6 +80,7 @@ const PEER_SIDE_ERRORS = new Set([
   "MoleculePeerError",
   "MoleculeTimeoutError",
   "MoleculeNotFoundError",
+  "MoleculeReplyTimeoutError",
 ]);
 
 /**
@@ -100,10 +101,11 @@ const PEER_SIDE_ERRORS = new Set([
  * await generateText({ model, tools: { billing }, prompt, stopWhen: isStepCount(5) });
  */
 export function peerTool(
-  client: PeerToolClient,
+  source: PeerToolClient | AgentSource,
   peer: PeerRef,
   options: PeerToolOptions = {},
 ): PeerTool {
+  const client = clientOf<PeerToolClient>(source);
   const info = toPeerInfo(peer);
   if (typeof client?.callPeer !== "function") {
     throw new TypeError(
@@ -155,8 +157,11 @@ export function peerResultToModelOutput(output: PeerToolOutput): ToolResultOutpu
       return {
         type: "text",
         value:
-          `The peer ${output.peerId} is busy; the platform queued the message (queue id ${untrustedLabel(output.queueId, 80)}). ` +
-          "Its answer will not come back through this call.",
+          output.deliveryMode === "poll"
+            ? `The peer ${output.peerId} reads its messages by polling: the message is in its inbox (it is not busy). ` +
+              "Its answer will arrive later as an inbound answer, not through this call."
+            : `The peer ${output.peerId} is busy; the platform queued the message (queue id ${untrustedLabel(output.queueId, 80)}). ` +
+              "Its answer will not come back through this call.",
       };
     case "failed":
       return {

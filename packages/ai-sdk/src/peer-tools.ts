@@ -2,7 +2,8 @@ import type { DelegationResult, Peer } from "@molecule-ai/agent-core";
 import { tool } from "ai";
 import type { Tool, ToolExecutionOptions } from "ai";
 import { z } from "zod";
-import type { PeerToolsClient } from "./client.js";
+import { clientOf } from "./client.js";
+import type { AgentSource, PeerToolsClient } from "./client.js";
 import { describePeer, peerTool } from "./peer-tool.js";
 import type { PeerTool, PeerToolOptions } from "./peer-tool.js";
 import { untrustedLabel } from "./text.js";
@@ -88,9 +89,10 @@ const MAX_TOOL_NAME = 64;
  * Spread it into `tools` next to your own tools: `tools: { ...await peerTools(client), weather }`.
  */
 export async function peerTools(
-  client: PeerToolsClient,
+  source: PeerToolsClient | AgentSource,
   options: PeerToolsOptions = {},
 ): Promise<PeerToolSet> {
+  const client = clientOf<PeerToolsClient>(source);
   if (typeof client?.listPeers !== "function" || typeof client.callPeer !== "function") {
     throw new TypeError(
       "peerTools: `client` must be a PlatformClient (with listPeers, callPeer and delegate).",

@@ -253,6 +253,15 @@ describe("RemoteAgent#callPeer awaits answers", () => {
     const receipt = await agentA.callPeer(silent.id, "fire and forget", { awaitReply: false });
     expect(receipt).toMatchObject({ status: "queued", deliveryMode: "poll" });
     expect(received(silent.id)).toHaveLength(2);
+    // An agent that cannot receive answers (not started) returns the receipt, or refuses when
+    // awaiting is demanded, before sending anything.
+    const idle = new RemoteAgent({ client: a.client, handler: () => undefined });
+    expect(await idle.callPeer(silent.id, "no inbox")).toMatchObject({ status: "queued" });
+    const refused = await idle
+      .callPeer(silent.id, "must wait", { awaitReply: true })
+      .catch((e) => e);
+    expect(refused).toMatchObject({ code: "agent_not_receiving" });
+    expect(received(silent.id)).toHaveLength(3);
   });
 });
 

@@ -9,6 +9,7 @@ const PEER_SIDE = new Set([
   "MoleculeTimeoutError",
   "MoleculeNotFoundError",
   "MoleculeRateLimitError",
+  "MoleculeReplyTimeoutError",
 ]);
 
 /**

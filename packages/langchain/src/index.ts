@@ -24,6 +24,7 @@ export { isPeerSideError } from "./errors.js";
 export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "./marker.js";
 export { peerToolDescription, peerToolName, uniquePeerToolNames } from "./naming.js";
 export type {
+  AgentSource,
   DelegateClient,
   ListPeersClient,
   OnPeerError,

@@ -7,7 +7,9 @@ import { z } from "zod/v4";
 import { describeError, handleToolFailure } from "./errors.js";
 import { MOLECULE_TOOL_METADATA } from "./marker.js";
 import { peerToolDescription, peerToolName } from "./naming.js";
+import { clientOf } from "./source.js";
 import type {
+  AgentSource,
   OnPeerError,
   PeerCallClient,
   PeerLike,
@@ -97,11 +99,12 @@ function validateName(name: string): void {
  * @param options - Name, description, error handling, timeout, routing.
  */
 export function createPeerTool(
-  client: PeerCallClient,
+  client: PeerCallClient | AgentSource,
   peer: PeerLike,
   options: PeerToolOptions = {},
 ): PeerTool {
   validatePeer(peer);
+  const caller = clientOf<"callPeer">(client);
   const name = options.name ?? peerToolName(peer);
   validateName(name);
   const onError = options.onError ?? "return";
@@ -115,16 +118,20 @@ export function createPeerTool(
     if (input.contextId !== undefined) callOptions.contextId = input.contextId;
     let result;
     try {
-      result = await client.callPeer(peer.id, input.message, callOptions);
+      result = await caller.callPeer(peer.id, input.message, callOptions);
     } catch (error) {
       const artifact: PeerToolErrorArtifact = { peer: ref, error: describeError(error) };
       return handleToolFailure(error, { onError, config, toolName: name, peer: ref, artifact });
     }
     if (result.status === "queued") {
       const content =
-        `Peer "${sanitizePeerText(peer.name)}" is busy: the message was queued` +
-        `${result.queueDepth === undefined ? "" : ` (position ${result.queueDepth})`}` +
-        " and its answer will arrive later as an inbound message.";
+        result.deliveryMode === "poll"
+          ? `Peer "${sanitizePeerText(peer.name)}" reads its messages by polling: the message was ` +
+            "delivered to its inbox (it is not busy) and its answer will arrive later as an " +
+            "inbound answer, not as this tool's result."
+          : `Peer "${sanitizePeerText(peer.name)}" is busy: the message was queued` +
+            `${result.queueDepth === undefined ? "" : ` (position ${result.queueDepth})`}` +
+            " and will be delivered when it has capacity.";
       return [content, { peer: ref, result }];
     }
     const text = sanitizePeerText(result.text);

@@ -11,8 +11,11 @@ import { describeError, handleToolFailure } from "./errors.js";
 import { MOLECULE_TOOL_METADATA } from "./marker.js";
 import { promptSafe, uniquePeerToolNames } from "./naming.js";
 import { createPeerTool } from "./peer-tool.js";
+import { clientOf } from "./source.js";
 import type { PeerTool, PeerToolOptions } from "./peer-tool.js";
+import type { PlatformClient } from "@molecule-ai/agent-core";
 import type {
+  AgentSource,
   DelegateClient,
   DelegationResult,
   ListPeersClient,
@@ -83,7 +86,7 @@ export function filterPeers(
 }
 
 function toolsForPeers(
-  client: PeerToolkitClient,
+  client: Pick<PlatformClient, "callPeer">,
   peers: readonly Peer[],
   options: LoadPeerToolsOptions,
 ): PeerTool[] {
@@ -120,15 +123,16 @@ function toolsForPeers(
  * @param options - Peer filters, name overrides and the options of every peer tool.
  */
 export async function loadPeerTools(
-  client: Pick<PeerToolkitClient, "listPeers" | "callPeer">,
+  source: Pick<PlatformClient, "listPeers" | "callPeer"> | AgentSource,
   options: LoadPeerToolsOptions = {},
 ): Promise<PeerTool[]> {
+  const client = clientOf<"listPeers" | "callPeer">(source);
   const peers = await client.listPeers({
     ...(options.query === undefined ? {} : { q: options.query }),
     ...(options.fresh === undefined ? {} : { fresh: options.fresh }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  return toolsForPeers(client as PeerToolkitClient, filterPeers(peers, options), options);
+  return toolsForPeers(client, filterPeers(peers, options), options);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,9 +181,10 @@ function describePeer(peer: Peer): string {
  * the model can pick one for `delegate_to_peer`. The artifact holds the `Peer` objects.
  */
 export function createListPeersTool(
-  client: ListPeersClient,
+  source: ListPeersClient | AgentSource,
   options: ListPeersToolOptions = {},
 ): ListPeersTool {
+  const client = clientOf<"listPeers">(source);
   const name = options.name ?? "list_peers";
   const onError = options.onError ?? "return";
   const self = { id: "", name: "platform" };
@@ -254,9 +259,10 @@ export interface DelegateToolOptions {
  * and the result comes back later as an inbound message. Returns the delegation id at once.
  */
 export function createDelegateTool(
-  client: DelegateClient,
+  source: DelegateClient | AgentSource,
   options: DelegateToolOptions = {},
 ): DelegateTool {
+  const client = clientOf<"delegate">(source);
   const name = options.name ?? "delegate_to_peer";
   const onError = options.onError ?? "return";
   const allowed = options.allowedPeerIds ? new Set(options.allowedPeerIds) : undefined;
@@ -344,19 +350,19 @@ export class PeerToolkit extends BaseToolkit {
   tools: StructuredToolInterface[] = [];
   /** The peers the peer tools call. */
   peers: Peer[] = [];
-  readonly #client: PeerToolkitClient;
+  readonly #client: Pick<PlatformClient, "callPeer" | "listPeers" | "delegate">;
   readonly #options: PeerToolkitOptions;
 
   /** Prefer {@link PeerToolkit.fromClient}, which also loads the peers. */
-  constructor(client: PeerToolkitClient, options: PeerToolkitOptions = {}) {
+  constructor(client: PeerToolkitClient | AgentSource, options: PeerToolkitOptions = {}) {
     super();
-    this.#client = client;
+    this.#client = clientOf<"callPeer" | "listPeers" | "delegate">(client);
     this.#options = options;
   }
 
   /** Creates a toolkit and loads the peers. */
   static async fromClient(
-    client: PeerToolkitClient,
+    client: PeerToolkitClient | AgentSource,
     options: PeerToolkitOptions = {},
   ): Promise<PeerToolkit> {
     const toolkit = new PeerToolkit(client, options);

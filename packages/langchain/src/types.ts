@@ -6,7 +6,15 @@ import type {
   PeerCallOptions,
   PeerCallResult,
   PlatformClient,
+  RemoteAgent,
 } from "@molecule-ai/agent-core";
+
+/**
+ * A running agent, accepted by every tool factory in place of a client: its tools call peers
+ * through `agent.callPeer`, which awaits a poll-delivered peer's answer, so the model gets the
+ * answer instead of a "queued" note.
+ */
+export type AgentSource = RemoteAgent<PlatformClient>;
 
 /**
  * The part of a `PlatformClient` a peer tool needs. Any object with this method works (a real

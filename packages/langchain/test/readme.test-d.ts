@@ -12,14 +12,20 @@ async function quickstart() {
     workspaceId: process.env.MOLECULE_WORKSPACE_ID!,
     token: process.env.MOLECULE_WORKSPACE_TOKEN,
   });
+  const remote = new RemoteAgent({ client, handler: (msg, ctx) => answer(msg, ctx) });
   const agent = createAgent({
     model: "openai:gpt-5",
-    tools: [...(await loadPeerTools(client))],
+    tools: [...(await loadPeerTools(remote))],
     checkpointer: new MemorySaver(),
   });
-  const remote = new RemoteAgent({ client, handler: createPeerMessageHandler(agent) });
+  const answer = createPeerMessageHandler(agent);
   await remote.start();
   return remote;
+}
+
+async function pollingPeers(remote: RemoteAgent<PlatformClient>) {
+  const kit = await PeerToolkit.fromClient(remote);
+  return createAgent({ model: "openai:gpt-5", tools: kit.tools, checkpointer: new MemorySaver() });
 }
 
 async function toolkitAndMiddleware(client: PlatformClient) {
@@ -34,4 +40,5 @@ async function toolkitAndMiddleware(client: PlatformClient) {
 it("the README examples type-check", () => {
   expectTypeOf(quickstart).returns.resolves.toEqualTypeOf<RemoteAgent<PlatformClient>>();
   expectTypeOf(toolkitAndMiddleware).parameter(0).toEqualTypeOf<PlatformClient>();
+  expectTypeOf(pollingPeers).parameter(0).toEqualTypeOf<RemoteAgent<PlatformClient>>();
 });

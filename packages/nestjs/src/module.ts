@@ -1,9 +1,9 @@
 import { ConfigurableModuleBuilder, Module } from "@nestjs/common";
 import type { DynamicModule, Provider } from "@nestjs/common";
 import { DiscoveryModule } from "@nestjs/core";
-import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { PlatformClient, RemoteAgent, peerClientOf } from "@molecule-ai/agent-core";
 import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
-import { MOLECULE_AGENT_MODULE_OPTIONS } from "./constants.js";
+import { MOLECULE_AGENT_MODULE_OPTIONS, MOLECULE_AGENT_RAW_CLIENT } from "./constants.js";
 import { PeerMessageDispatcher } from "./explorer.js";
 import { MoleculeAgentLifecycle } from "./lifecycle.js";
 import { createAgent, createClient } from "./factories.js";
@@ -57,9 +57,16 @@ const providers: Provider[] = [
   PeerMessageDispatcher,
   MoleculeAgentLifecycle,
   {
-    provide: PlatformClient,
+    provide: MOLECULE_AGENT_RAW_CLIENT,
     useFactory: (config: ResolvedConfig) => createClient(config),
     inject: [MOLECULE_AGENT_CONFIG],
+  },
+  {
+    // The injectable client: every method is the agent's client's, but callPeer goes through the
+    // running agent, so a poll-delivered peer's answer is awaited (see RemoteAgent#callPeer).
+    provide: PlatformClient,
+    useFactory: (agent: RemoteAgent<PlatformClient>) => peerClientOf(agent),
+    inject: [RemoteAgent],
   },
   {
     provide: RemoteAgent,
@@ -67,11 +74,17 @@ const providers: Provider[] = [
       client: PlatformClient,
       dispatcher: PeerMessageDispatcher,
       config: ResolvedConfig,
-    ) =>
-      createAgent(config, client, (msg: InboundMessage, ctx: HandlerContext<PlatformClient>) =>
-        dispatcher.dispatch(msg, ctx),
-      ),
-    inject: [PlatformClient, PeerMessageDispatcher, MOLECULE_AGENT_CONFIG],
+    ) => {
+      // Handlers' ctx.client is the injectable client (the agent's view), one object everywhere.
+      const agent: RemoteAgent<PlatformClient> = createAgent(
+        config,
+        client,
+        (msg: InboundMessage, ctx: HandlerContext<PlatformClient>) =>
+          dispatcher.dispatch(msg, { ...ctx, client: peerClientOf(agent) }),
+      );
+      return agent;
+    },
+    inject: [MOLECULE_AGENT_RAW_CLIENT, PeerMessageDispatcher, MOLECULE_AGENT_CONFIG],
   },
 ];
 

@@ -15,8 +15,10 @@ export const DEFAULT_CALL_TIMEOUT_MS = 120_000;
 export interface AgentCallOptions extends PeerCallOptions {
   /**
    * Wait for the answer of a peer the platform queued the message for (poll delivery): it arrives
-   * in this agent's inbox and resolves the call instead of reaching the handler. Default true;
-   * `false` returns the `{ status: "queued" }` receipt at once.
+   * in this agent's inbox and resolves the call instead of reaching the handler. Default: true
+   * while the agent runs with a delivery (before `start()`, or with delivery `"none"`, no answer
+   * can arrive: the receipt is returned); `false` returns the `{ status: "queued" }` receipt at
+   * once; `true` when the agent cannot receive throws before sending.
    */
   awaitReply?: boolean | undefined;
   /**
@@ -47,15 +49,15 @@ export async function callPeerAwaiting(
   options: AgentCallOptions = {},
 ): Promise<PeerCallResult> {
   const { awaitReply, ...rest } = options;
-  const wait = awaitReply !== false;
   const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     throw new MoleculeError(`callPeer timeoutMs must be a positive number; got ${timeoutMs}`, {
       code: "invalid_argument",
     });
   }
-  const reason = wait ? deps.whyNotReceiving() : undefined;
-  if (reason !== undefined) {
+  const reason = awaitReply === false ? undefined : deps.whyNotReceiving();
+  const wait = awaitReply === false ? false : reason === undefined;
+  if (awaitReply === true && reason !== undefined) {
     throw new MoleculeError(
       `callPeer cannot await ${peerId}'s answer: ${reason}. Start the agent first, or pass awaitReply: false.`,
       { code: "agent_not_receiving" },
