@@ -1,5 +1,6 @@
 // inbound-latency's receiving agent, in its own process: `node inbound-agent.ts` with
-// BENCH_EMULATOR_URL, BENCH_WORKSPACE_ID, BENCH_WORKSPACE_TOKEN and BENCH_EVENT_WAKEUPS ("1"/"0").
+// BENCH_EMULATOR_URL, BENCH_WORKSPACE_ID, BENCH_WORKSPACE_TOKEN and BENCH_EVENT_WAKEUPS ("1"/"0");
+// BENCH_REPLY "1" makes the handler answer every message (replies go through the reply outbox).
 // Sends its parent (IPC) `{ ready: true }` once it runs (with wake-ups: once the event stream is
 // connected), then `{ id, at }` when a handler starts, `at` in ms since the Unix epoch
 // (performance.timeOrigin + performance.now(), comparable across processes on one machine).
@@ -12,6 +13,7 @@ function env(k: string): string {
   return v;
 }
 const eventWakeups = env("BENCH_EVENT_WAKEUPS") === "1";
+const reply = process.env.BENCH_REPLY === "1";
 const client = new PlatformClient({
   platformUrl: env("BENCH_EMULATOR_URL"),
   workspaceId: env("BENCH_WORKSPACE_ID"),
@@ -32,7 +34,9 @@ const agent = new RemoteAgent({
   },
   handler: (msg) => {
     process.send?.({ id: msg.messageId, at: performance.timeOrigin + performance.now() });
+    return reply ? `answer:${msg.text}` : undefined;
   },
+  onDeadLetter: () => undefined, // replies to the unreachable caller end here, expectedly
 });
 await agent.start();
 if (eventWakeups) await connected; // measure wake-ups, not the stream's first connect
