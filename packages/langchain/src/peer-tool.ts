@@ -94,7 +94,7 @@ function validateName(name: string): void {
  * wrapper stripped and spoofed markers neutralised. The raw call result stays in
  * `ToolMessage.artifact`, out of the model's context.
  *
- * @param client - A `PlatformClient` (or any object with its `callPeer`).
+ * @param client - A running `RemoteAgent` (calls await a polling peer's answer), a `PlatformClient`, or any object with its `callPeer`.
  * @param peer - The peer to call, e.g. from `client.listPeers()`.
  * @param options - Name, description, error handling, timeout, routing.
  */

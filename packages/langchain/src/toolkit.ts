@@ -119,7 +119,7 @@ function toolsForPeers(
  * Lists this workspace's peers and turns each into a tool (like `loadMcpTools` for MCP servers).
  * Names are `call_<slug>`; peers whose names collide get an id suffix, deterministically.
  *
- * @param client - A `PlatformClient` (needs `listPeers` and `callPeer`).
+ * @param source - A running `RemoteAgent` (calls await a polling peer's answer) or a `PlatformClient` (needs `listPeers` and `callPeer`).
  * @param options - Peer filters, name overrides and the options of every peer tool.
  */
 export async function loadPeerTools(
