@@ -1,6 +1,7 @@
 // inbound-latency's receiving agent, in its own process: `node inbound-agent.ts` with
 // BENCH_EMULATOR_URL, BENCH_WORKSPACE_ID, BENCH_WORKSPACE_TOKEN and BENCH_EVENT_WAKEUPS ("1"/"0");
-// BENCH_REPLY "1" makes the handler answer every message (replies go through the reply outbox).
+// BENCH_REPLY "1" makes the handler answer every message (replies go through the reply outbox);
+// an answer dead-lettered as undeliverable is reported as `{ replyFailed: true }`.
 // Sends its parent (IPC) `{ ready: true }` once it runs (with wake-ups: once the event stream is
 // connected), then `{ id, at }` when a handler starts, `at` in ms since the Unix epoch
 // (performance.timeOrigin + performance.now(), comparable across processes on one machine).
@@ -36,7 +37,11 @@ const agent = new RemoteAgent({
     process.send?.({ id: msg.messageId, at: performance.timeOrigin + performance.now() });
     return reply ? `answer:${msg.text}` : undefined;
   },
-  onDeadLetter: () => undefined, // replies to the unreachable caller end here, expectedly
+  // Replies to the unreachable caller end here: counted by the parent ({ replyFailed: true }).
+  onDeadLetter: (_msg, error) => {
+    if ((error as { code?: unknown }).code === "reply_failed")
+      process.send?.({ replyFailed: true });
+  },
 });
 await agent.start();
 if (eventWakeups) await connected; // measure wake-ups, not the stream's first connect

@@ -59,8 +59,9 @@ async function startSide(name: string, eventWakeups: boolean, reply = false): Pr
   const early = new Map<string, number>();
   const ready = new Promise<void>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${name} agent exited with ${code}`)));
-    child.on("message", (m: { ready?: boolean; id?: string; at?: number }) => {
+    child.on("message", (m: { ready?: boolean; id?: string; at?: number; replyFailed?: true }) => {
       if (m.ready) resolve();
+      if (m.replyFailed) repliesFailed++;
       if (m.id === undefined || m.at === undefined) return;
       const w = waiters.get(m.id);
       if (w) w(m.at);
@@ -109,6 +110,7 @@ async function deadCaller(): Promise<PlatformClient> {
 }
 
 let deadSent = 0;
+let repliesFailed = 0;
 
 /** The healthy peer's sequential calls while `dead` (if given) sends a message every 5 ms. */
 async function healthyCalls(side: Side, dead?: PlatformClient): Promise<number[]> {
@@ -203,7 +205,7 @@ try {
       },
     ],
     notes: [
-      `dead-caller case: the unreachable caller sent ${deadSent} messages over ${ROUNDS} rounds; the agent answered each and every answer failed (HTTP 502 from the platform's forward), retried in the reply outbox and was dead-lettered.`,
+      `dead-caller case: the unreachable caller sent ${deadSent} messages over ${ROUNDS} rounds; ${repliesFailed} of the agent's answers to it were dead-lettered as undeliverable (reply_failed) after their retries in the reply outbox by the time the figures were written (the rest were still retrying).`,
       "the peer side is our own agent with wake-ups off: a poller's latency is set by its period by construction, so the ratio shows what event wake-ups buy over 5 s polling, not a speed-up over the Python SDK's code.",
       `absolute values are percentiles over all calls of a side; the ratio is the median of per-round p50 ratios (median of round p50s: ${median(p50s("wake")).toFixed(1)} vs ${median(p50s("poll")).toFixed(0)} ms).`,
     ],
