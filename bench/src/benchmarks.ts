@@ -15,12 +15,8 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: "client-overhead", timeoutMs: 90_000 },
   { name: "push-throughput", timeoutMs: 240_000 },
   { name: "inbound-latency", timeoutMs: 120_000 },
-<<<<<<< HEAD
-  { name: "fleet", nodeArgs: ["--expose-gc"], timeoutMs: 180_000 },
-=======
   { name: "conversation-latency", timeoutMs: 120_000 },
-  { name: "fleet", nodeArgs: ["--expose-gc"], timeoutMs: 300_000 },
->>>>>>> 59996a1 (bench: conversation-latency (ask -> answer round trip between two default poll agents, beside the same agents polling every 5 s) and inbound-latency's dead-caller case (healthy sender's p50 with an unreachable push caller sending alongside vs without))
+  { name: "fleet", nodeArgs: ["--expose-gc"], timeoutMs: 180_000 },
   { name: "plugin-install", timeoutMs: 120_000 },
   { name: "import-cost", timeoutMs: 90_000 },
 ];
