@@ -4,6 +4,7 @@ import type { Logger } from "../inbound/logger.js";
 import type { InboundMessage } from "../inbound/message.js";
 import { describe } from "../inbound/poll.js";
 import { backoffDelay, sleep } from "../inbound/timing.js";
+import { IdleWaiters } from "./idle-waiters.js";
 
 /** How one message ended in the dispatcher. */
 export type DispatchOutcome =
@@ -61,7 +62,7 @@ export class Dispatcher {
   readonly #queue: Job[] = [];
   readonly #running = new Set<Running>();
   readonly #abort = new AbortController();
-  readonly #idleWaiters = new Set<() => void>();
+  readonly #idleWaiters = new IdleWaiters();
 
   /** @param options see {@link DispatcherOptions} */
   constructor(options: DispatcherOptions) {
@@ -105,22 +106,9 @@ export class Dispatcher {
   }
 
   /** Resolves when nothing is running or queued, or after `timeoutMs`; returns true when idle. */
-  async idle(timeoutMs: number): Promise<boolean> {
-    if (this.#isIdle()) return true;
-    let timer: NodeJS.Timeout | undefined;
-    let waiter: (() => void) | undefined;
-    const result = await Promise.race([
-      new Promise<boolean>((resolve) => {
-        waiter = () => resolve(true);
-        this.#idleWaiters.add(waiter);
-      }),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs));
-      }),
-    ]);
-    clearTimeout(timer);
-    if (waiter) this.#idleWaiters.delete(waiter);
-    return result;
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.#isIdle()) return Promise.resolve(true);
+    return this.#idleWaiters.wait(timeoutMs);
   }
 
   /** Aborts running handlers (their signal fires) and abandons queued messages. */
@@ -136,7 +124,7 @@ export class Dispatcher {
 
   #checkIdle(): void {
     if (!this.#isIdle()) return;
-    for (const w of Array.from(this.#idleWaiters)) w();
+    this.#idleWaiters.notify();
   }
 
   #pump(): void {

@@ -9,6 +9,7 @@ import type { OutboxRecord } from "../inbound/outbox-state.js";
 import { describe } from "../inbound/poll.js";
 import { backoffDelay } from "../inbound/timing.js";
 import { MoleculeReplyError } from "./errors.js";
+import { IdleWaiters } from "./idle-waiters.js";
 
 /** Options of {@link ReplyOutbox}. */
 export interface ReplyOutboxOptions {
@@ -62,7 +63,7 @@ export class ReplyOutbox {
   readonly #entries = new Map<string, Entry>();
   readonly #ready: Entry[] = [];
   readonly #abort = new AbortController();
-  readonly #idleWaiters = new Set<() => void>();
+  readonly #idleWaiters = new IdleWaiters();
   /** Activity and message ids answered (queued or restored), even after the answer went out. */
   readonly #answered = new BoundedSet(2_000);
   #running = 0;
@@ -132,22 +133,9 @@ export class ReplyOutbox {
   }
 
   /** Resolves true once every answer is delivered or dead-lettered, false after `timeoutMs`. */
-  async idle(timeoutMs: number): Promise<boolean> {
-    if (this.#entries.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    let waiter: (() => void) | undefined;
-    const done = await Promise.race([
-      new Promise<boolean>((resolve) => {
-        waiter = () => resolve(true);
-        this.#idleWaiters.add(waiter);
-      }),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs));
-      }),
-    ]);
-    clearTimeout(timer);
-    if (waiter) this.#idleWaiters.delete(waiter);
-    return done;
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.#entries.size === 0) return Promise.resolve(true);
+    return this.#idleWaiters.wait(timeoutMs);
   }
 
   /**
@@ -216,7 +204,7 @@ export class ReplyOutbox {
       // The answer went out; at worst it is sent once more after a restart (same messageId).
       this.#o.logger.error?.("could not persist the reply outbox", { error: describe(err) });
     }
-    if (this.#entries.size === 0) for (const w of Array.from(this.#idleWaiters)) w();
+    if (this.#entries.size === 0) this.#idleWaiters.notify();
   }
 
   async #deadLetter(entry: Entry, cause: unknown): Promise<void> {
