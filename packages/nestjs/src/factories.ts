@@ -51,7 +51,10 @@ export function createClient({ options }: ResolvedConfig): PlatformClient {
 }
 
 /** Maps the module's delivery option to `RemoteAgent`'s. */
-export function agentDelivery({ delivery }: ResolvedConfig): RemoteAgentOptions["delivery"] {
+export function agentDelivery(
+  { delivery }: ResolvedConfig,
+  pushSecret: string | undefined,
+): RemoteAgentOptions["delivery"] {
   switch (delivery.mode) {
     case "off":
       return "none";
@@ -59,7 +62,8 @@ export function agentDelivery({ delivery }: ResolvedConfig): RemoteAgentOptions[
       return "poll";
     case "push":
       // The route lives in this Nest app: no built-in server, register <publicUrl>/<secret>.
-      return { mode: "push", server: false, publicUrl: `${delivery.publicUrl}/${delivery.secret}` };
+      if (pushSecret === undefined) throw new Error("MoleculeAgentModule: no push path secret.");
+      return { mode: "push", server: false, publicUrl: `${delivery.publicUrl}/${pushSecret}` };
   }
 }
 
@@ -67,6 +71,7 @@ export function agentDelivery({ delivery }: ResolvedConfig): RemoteAgentOptions[
 export function createAgent(
   config: ResolvedConfig,
   client: PlatformClient,
+  pushSecret: string | undefined,
   handler: (msg: InboundMessage, ctx: HandlerContext<PlatformClient>) => Promise<string | void>,
 ): RemoteAgent<PlatformClient> {
   const { options, delivery } = config;
@@ -76,7 +81,7 @@ export function createAgent(
       client,
       handler,
       agentCard: options.agentCard,
-      delivery: agentDelivery(config),
+      delivery: agentDelivery(config, pushSecret),
       concurrency: options.concurrency,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       pollIntervalMs: delivery.mode === "poll" ? delivery.intervalMs : undefined,

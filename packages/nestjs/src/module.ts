@@ -11,6 +11,7 @@ import { MOLECULE_AGENT_CONFIG, createConfig } from "./config.js";
 import type { ResolvedConfig } from "./config.js";
 import type { MoleculeAgentModuleExtras, MoleculeAgentModuleOptions } from "./options.js";
 import { createPushController, mountPushRoute } from "./push.js";
+import { MOLECULE_AGENT_PUSH_SECRET, resolvePushSecret } from "./push-secret.js";
 
 const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<MoleculeAgentModuleOptions>({
@@ -62,6 +63,13 @@ const providers: Provider[] = [
     inject: [MOLECULE_AGENT_CONFIG],
   },
   {
+    // Derived from the token (loaded from the token store if need be): stable across restarts.
+    provide: MOLECULE_AGENT_PUSH_SECRET,
+    useFactory: (config: ResolvedConfig, client: PlatformClient) =>
+      resolvePushSecret(config, client),
+    inject: [MOLECULE_AGENT_CONFIG, MOLECULE_AGENT_RAW_CLIENT],
+  },
+  {
     // The injectable client: every method is the agent's client's, but callPeer goes through the
     // running agent, so a poll-delivered peer's answer is awaited (see RemoteAgent#callPeer).
     provide: PlatformClient,
@@ -74,17 +82,24 @@ const providers: Provider[] = [
       client: PlatformClient,
       dispatcher: PeerMessageDispatcher,
       config: ResolvedConfig,
+      pushSecret: string | undefined,
     ) => {
       // Handlers' ctx.client is the injectable client (the agent's view), one object everywhere.
       const agent: RemoteAgent<PlatformClient> = createAgent(
         config,
         client,
+        pushSecret,
         (msg: InboundMessage, ctx: HandlerContext<PlatformClient>) =>
           dispatcher.dispatch(msg, { ...ctx, client: peerClientOf(agent) }),
       );
       return agent;
     },
-    inject: [MOLECULE_AGENT_RAW_CLIENT, PeerMessageDispatcher, MOLECULE_AGENT_CONFIG],
+    inject: [
+      MOLECULE_AGENT_RAW_CLIENT,
+      PeerMessageDispatcher,
+      MOLECULE_AGENT_CONFIG,
+      MOLECULE_AGENT_PUSH_SECRET,
+    ],
   },
 ];
 

@@ -22,7 +22,8 @@ export interface PushDeliveryConfig {
   publicUrl: string;
   /**
    * The secret path segment (22-256 URL-safe characters, e.g. from `generatePathSecret()`).
-   * Default: a fresh 256-bit secret each start. Requests without it get 404.
+   * Default: derived from the workspace token, so the URL survives restarts (a fresh random one
+   * while no token exists yet). Requests without it get 404.
    */
   secret?: string;
 }

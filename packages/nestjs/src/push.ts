@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Controller, Inject, Post, Req, Res, VERSION_NEUTRAL } from "@nestjs/common";
 import type { Type } from "@nestjs/common";
 import { RemoteAgent } from "@molecule-ai/agent-core";
-import { MOLECULE_AGENT_CONFIG } from "./config.js";
 import type { ResolvedConfig } from "./config.js";
+import { MOLECULE_AGENT_PUSH_SECRET } from "./push-secret.js";
 
 /** The request as either adapter hands it over: Express's is the raw request, Fastify's wraps it. */
 interface PlatformRequest {
@@ -43,9 +43,9 @@ export function createPushController(): Type {
 
     constructor(
       @Inject(RemoteAgent) private readonly agent: RemoteAgent,
-      @Inject(MOLECULE_AGENT_CONFIG) config: ResolvedConfig,
+      @Inject(MOLECULE_AGENT_PUSH_SECRET) secret: string | undefined,
     ) {
-      this.#secret = config.delivery.mode === "push" ? digest(config.delivery.secret) : undefined;
+      this.#secret = secret === undefined ? undefined : digest(secret);
     }
 
     async handle(@Req() req: PlatformRequest, @Res() res: PlatformReply): Promise<void> {
