@@ -1,5 +1,6 @@
 // Public API of agent/ (see shared/DESIGN.md section 3).
 export { HeartbeatLateWarning } from "./liveness.js";
+export { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
 export { RemoteAgent } from "./remote-agent.js";
 export { pickDelivery } from "./pick-delivery.js";
 export type {

@@ -21,6 +21,7 @@ import { HeartbeatWatch } from "./liveness.js";
 import { every } from "./periodic.js";
 import type { PeriodicTasks } from "./periodic.js";
 import { PushPipeline } from "./push-pipeline.js";
+import { EventWakeupsUnavailableWarning, reportNoWakeups } from "./wakeup-warning.js";
 import { AgentStateStore } from "./state-store.js";
 import { startPush } from "./push-start.js";
 import type {
@@ -85,6 +86,8 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   #heartbeatAuthFailures = 0;
   #stateAuthFailures = 0;
   #shutdown: Promise<void> | undefined;
+  /** Aborted when the agent ends: in-flight periodic calls (heartbeat, state) give up at once. */
+  readonly #ending = new AbortController();
   #starting: { abort: AbortController; settled: Promise<void> } | undefined;
   readonly #startedAt = Date.now();
 
@@ -304,6 +307,14 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     }
     await step("first heartbeat", (signal) => this.client.heartbeat(this.#report(), { signal }));
     if (this.#mode === "poll") await this.#startPoll(caps?.eventStream ?? false);
+    if (this.#mode === "poll" && this.#o.eventWakeups !== false && caps?.eventStreamError) {
+      const { workspaceId } = this.client;
+      const ms = this.#o.pollIntervalMs ?? 5_000;
+      reportNoWakeups(
+        this.#logger,
+        new EventWakeupsUnavailableWarning(workspaceId, ms, caps.eventStreamError),
+      );
+    }
   }
 
   /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */
@@ -382,11 +393,12 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   async #heartbeat(): Promise<void> {
     const done = this.#watch.begin();
     try {
-      await this.client.heartbeat(this.#report());
+      await this.client.heartbeat(this.#report(), { signal: this.#ending.signal });
       done(true);
       this.#heartbeatAuthFailures = 0;
     } catch (err) {
       done(false);
+      if (this.#ending.signal.aborted) return;
       if (isRemovedError(err)) return void this.#end("removed", err);
       if (!isUnauthorized(err)) {
         this.#heartbeatAuthFailures = 0;
@@ -406,11 +418,12 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
 
   async #watchState(): Promise<void> {
     try {
-      const state = await this.client.getState();
+      const state = await this.client.getState({ signal: this.#ending.signal });
       this.#stateAuthFailures = 0;
       if (state.removed) void this.#end("removed");
       else if (state.paused) void this.#end("paused");
     } catch (err) {
+      if (this.#ending.signal.aborted) return;
       if (isRemovedError(err)) return void this.#end("removed", err);
       if (!isUnauthorized(err)) {
         this.#stateAuthFailures = 0;
@@ -434,6 +447,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     this.#phase = "stopping";
     const starting = this.#starting;
     starting?.abort.abort();
+    this.#ending.abort();
     this.#shutdown = (async () => {
       await starting?.settled; // start() unwinds first; then everything it opened is closed
       if (reason !== "stopped") {

@@ -65,9 +65,13 @@ export interface AgentPlatformClient {
     message: PeerMessage,
     options?: PeerCallOptions,
   ): Promise<PeerCallResult>;
-  capabilities(opts?: {
-    signal?: AbortSignal;
-  }): Promise<{ pollDelivery: boolean; eventStream: boolean; cursors?: boolean }>;
+  capabilities(opts?: { signal?: AbortSignal }): Promise<{
+    pollDelivery: boolean;
+    eventStream: boolean;
+    cursors?: boolean;
+    /** Why the event-stream probe failed, when it failed rather than answered. */
+    eventStreamError?: string;
+  }>;
   /** The push path secret to use when none is configured (stable across restarts). */
   pushPathSecret?(): Promise<string | undefined>;
   /** This workspace as the platform holds it: push delivery checks the registered `url`. */

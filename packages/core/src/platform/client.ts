@@ -290,6 +290,11 @@ export interface PlatformCapabilities {
   pollDelivery: boolean;
   /** `GET /workspaces/:id/events/stream` (SSE). */
   eventStream: boolean;
+  /**
+   * Why the event-stream probe failed (a timeout, a reset) when it failed rather than answered;
+   * `eventStream` is then `false`.
+   */
+  eventStreamError?: string;
   /** The contract the server speaks. */
   compat: "latest" | "2026-04";
 }
@@ -1408,7 +1413,7 @@ export class PlatformClient {
   }
 
   async #probe(signal?: AbortSignal): Promise<PlatformCapabilities> {
-    const [cursorRes, eventStream] = await Promise.all([
+    const [cursorRes, events] = await Promise.all([
       this.#send({
         method: "GET",
         path: `/workspaces/${enc(this.workspaceId)}/activity`,
@@ -1421,10 +1426,17 @@ export class PlatformClient {
     if (cursorRes.status === 410) cursors = true;
     else if (ok(cursorRes.status)) cursors = false;
     else throw await this.#selfFail(cursorRes, "capabilities", signal);
-    return { cursors, pollDelivery: cursors, eventStream, compat: cursors ? "latest" : "2026-04" };
+    return {
+      cursors,
+      pollDelivery: cursors,
+      eventStream: events === true,
+      ...(typeof events === "string" ? { eventStreamError: events } : {}),
+      compat: cursors ? "latest" : "2026-04",
+    };
   }
 
-  async #probeEvents(signal?: AbortSignal): Promise<boolean> {
+  /** Whether the SSE stream answers, or why the probe failed (a string). */
+  async #probeEvents(signal?: AbortSignal): Promise<boolean | string> {
     try {
       const res = await this.#send({
         method: "GET",
@@ -1441,7 +1453,7 @@ export class PlatformClient {
       return ok(res.status) && type.includes("text/event-stream");
     } catch (err) {
       if (signal?.aborted) throw err;
-      return false;
+      return err instanceof Error ? err.message : String(err);
     }
   }
 
