@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { AdminClient, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { spawnEmulator } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";
-import { runRounds } from "./harness/rounds.ts";
+import { atRandomPhases, runRounds } from "./harness/rounds.ts";
 import { median, pairedRatios, percentile } from "./harness/stats.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -99,13 +99,7 @@ try {
       xs = [];
       for (let i = 0; i < N_WAKE; i++) xs.push(await exchange(sides.wake, i));
     } else {
-      // At uniformly random times over one poll period (a poller's latency depends on the phase).
-      xs = await Promise.all(
-        Array.from({ length: N_POLL }, async (_, i) => {
-          await new Promise((res) => setTimeout(res, Math.random() * POLL_MS));
-          return await exchange(sides.poll, i);
-        }),
-      );
+      xs = await atRandomPhases(N_POLL, POLL_MS, (i) => exchange(sides.poll, i));
     }
     all[name].push(...xs);
     const p50 = percentile(xs, 50);

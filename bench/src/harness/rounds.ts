@@ -26,3 +26,20 @@ export async function runRounds<S extends string, R>(
   }
   return out;
 }
+
+/**
+ * Runs `n` measurements concurrently, each started at a uniformly random time within one
+ * `periodMs`: a poller's latency depends on when in its period a message arrives.
+ */
+export function atRandomPhases<R>(
+  n: number,
+  periodMs: number,
+  measure: (i: number) => Promise<R>,
+): Promise<R[]> {
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      await new Promise((res) => setTimeout(res, Math.random() * periodMs));
+      return await measure(i);
+    }),
+  );
+}

@@ -1,0 +1,50 @@
+// The receiving side of the latency benchmarks, run in its own process: a default RemoteAgent (poll
+// delivery) on the workspace named by BENCH_EMULATOR_URL, BENCH_WORKSPACE_ID and
+// BENCH_WORKSPACE_TOKEN, with event wake-ups when BENCH_EVENT_WAKEUPS is "1". It sends its parent
+// (IPC) `{ ready: true }` once it runs (with wake-ups: once the event stream is connected, so the
+// benchmark measures wake-ups, not the stream's first connect), and stops on SIGTERM.
+import { PlatformClient, RemoteAgent, type RemoteAgentOptions } from "@molecule-ai/agent-core";
+
+/** Reads a required variable; `who` names the script in the error. */
+export function benchEnv(who: string, k: string): string {
+  const v = process.env[k];
+  if (v === undefined) throw new Error(`${who} needs ${k}`);
+  return v;
+}
+
+/** Starts the agent with `handler` (and `onDeadLetter`), then reports ready to the parent. */
+export async function runBenchAgent(
+  who: string,
+  opts: Pick<RemoteAgentOptions, "handler" | "onDeadLetter">,
+): Promise<void> {
+  const eventWakeups = benchEnv(who, "BENCH_EVENT_WAKEUPS") === "1";
+  const client = new PlatformClient({
+    platformUrl: benchEnv(who, "BENCH_EMULATOR_URL"),
+    workspaceId: benchEnv(who, "BENCH_WORKSPACE_ID"),
+    token: benchEnv(who, "BENCH_WORKSPACE_TOKEN"),
+  });
+  let onConnected!: () => void;
+  const connected = new Promise<void>((resolve) => {
+    onConnected = resolve;
+  });
+  const agent = new RemoteAgent({
+    ...opts,
+    client,
+    eventWakeups,
+    pollIntervalMs: 5_000, // the Python reference's cadence (also RemoteAgent's default)
+    logger: {
+      debug: (msg, meta) => {
+        if (msg === "event stream" && (meta as { connected?: boolean }).connected) onConnected();
+      },
+    },
+  });
+  await agent.start();
+  if (eventWakeups) await connected;
+  process.send?.({ ready: true });
+  process.once("SIGTERM", () => {
+    void agent
+      .stop()
+      .then(() => client.close())
+      .finally(() => process.exit(0));
+  });
+}
