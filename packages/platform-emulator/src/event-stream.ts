@@ -1,0 +1,30 @@
+// `GET /workspaces/:id/events/stream`: the SSE subscription (frames are written by `Platform.emit`).
+import { type Ctx, HttpError } from "./http-io.js";
+import type { Platform } from "./platform.js";
+
+/** `GET /workspaces/:id/events/stream`: subscribes the response to the workspace's events. */
+export function eventStream(platform: Platform, ctx: Ctx, id: string): void {
+  if (platform.ws(id) === undefined) throw new HttpError(404, { error: "workspace not found" });
+  const res = ctx.res;
+  const h = ctx.headers;
+  h["Content-Type"] = "text/event-stream";
+  h["Cache-Control"] = "no-cache";
+  h["Connection"] = "keep-alive";
+  h["X-Accel-Buffering"] = "no";
+  res.writeHead(200, h);
+  res.write(": ping\n\n");
+  let subs = platform.subscribers.get(id);
+  if (subs === undefined) {
+    subs = new Set();
+    platform.subscribers.set(id, subs);
+  }
+  subs.add(res);
+  const timer = setInterval(() => res.write(": ping\n\n"), platform.s.sseKeepAliveMs);
+  timer.unref();
+  const done = (): void => {
+    clearInterval(timer);
+    subs.delete(res);
+  };
+  res.on("close", done);
+  ctx.req.socket.setTimeout(0);
+}

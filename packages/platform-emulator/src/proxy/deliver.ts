@@ -1,0 +1,251 @@
+// The A2A proxy: `POST /workspaces/:id/a2a` and delivery of one envelope (poll store, forward,
+// activity rows, busy queueing, OFFSEC-003 wrapping).
+import { resolveA2ACaller } from "../a2a-caller.js";
+import { type Ctx, HttpError, readBody, sendJson, STATUS_TEXT } from "../http-io.js";
+import { wrapPeerResult } from "../peer-text.js";
+import type { Platform } from "../platform.js";
+import { forward } from "./forward.js";
+import { enqueue } from "./queue.js";
+import type { QueueRow, WorkspaceRow } from "../store.js";
+import { isObject, newId } from "../util.js";
+
+const A2A_MAX_BODY = 1 << 20;
+
+/** What one delivery answers the caller. */
+export interface Forward {
+  status: number;
+  body: unknown;
+  /** The agent's own result before OFFSEC-003 wrapping (set when `body` was wrapped). */
+  unwrapped?: unknown;
+  raw?: Buffer;
+  headers?: Record<string, string>;
+}
+
+/** The real server's `normalizeA2APayload`: a JSON-RPC envelope with a message id. */
+function normalize(v: unknown): Record<string, unknown> {
+  if (!isObject(v)) throw new HttpError(400, { error: "invalid JSON" });
+  let env = v;
+  if (!("jsonrpc" in v))
+    env = {
+      jsonrpc: "2.0",
+      id: newId(),
+      method: v["method"] ?? null,
+      params: v["params"] ?? null,
+    };
+  const params = env["params"];
+  if (isObject(params) && isObject(params["message"]) && !("messageId" in params["message"]))
+    params["message"]["messageId"] = newId();
+  return env;
+}
+
+/** `POST /workspaces/:id/a2a`: the A2A proxy. */
+export async function a2a(platform: Platform, ctx: Ctx, id: string): Promise<void> {
+  const buf = await readBody(ctx.req, A2A_MAX_BODY, true);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buf.toString("utf8"));
+  } catch {
+    throw new HttpError(400, { error: "invalid JSON" });
+  }
+  const who = resolveA2ACaller(ctx.req.headers, id, {
+    latest: platform.latest,
+    lazyCheck: (caller) => platform.lazyFailure(ctx, caller),
+    bearerIsTokenOf: (caller) => platform.tokenFor(ctx, caller) !== undefined,
+    canCommunicate: (a, b) => platform.canCommunicate(a, b),
+  });
+  if (who.callerId === undefined) throw new HttpError(who.status, { error: who.error });
+  const callerId = who.callerId;
+  const env = normalize(parsed);
+  const target = platform.ws(id);
+  if (target === undefined) throw new HttpError(404, { error: "workspace not found" });
+  if (target.budgetLimit !== null && target.monthlySpend >= target.budgetLimit)
+    throw new HttpError(402, { error: "workspace budget limit exceeded" });
+  const r = await deliver(platform, target, callerId, env, undefined);
+  ctx.headers["Content-Type"] = "application/json";
+  if (r.raw !== undefined) {
+    ctx.headers["Content-Length"] = r.raw.length;
+    if (r.headers !== undefined) Object.assign(ctx.headers, r.headers);
+    ctx.res.writeHead(r.status, ctx.headers);
+    ctx.res.end(r.raw);
+    return;
+  }
+  sendJson(ctx, r.status, r.body, r.headers);
+}
+
+/** Resolves the target and delivers one normalised envelope (proxy, delegation, queue drain). */
+export async function deliver(
+  platform: Platform,
+  target: WorkspaceRow,
+  callerId: string | null,
+  env: Record<string, unknown>,
+  fromQueue: QueueRow | undefined,
+): Promise<Forward> {
+  const method = typeof env["method"] === "string" ? env["method"] : null;
+  const caller = callerId === null ? undefined : platform.ws(callerId);
+  if (
+    platform.latest &&
+    target.deliveryMode === "poll" &&
+    target.status !== "paused" &&
+    fromQueue === undefined
+  ) {
+    const row = platform.logActivity({
+      workspace_id: target.id,
+      activity_type: "a2a_receive",
+      source_id: callerId,
+      target_id: target.id,
+      method,
+      summary: `${method ?? "a2a"} → ${target.name}`,
+      duration_ms: 0,
+      status: "ok",
+      error_detail: null,
+      request_body: env,
+    });
+    if (caller !== undefined) caller.lastOutboundAt = platform.now();
+    const depth = (platform.store.activity.get(target.id) ?? []).filter(
+      (r) => r.activity_type === "a2a_receive" && r.method !== "notify",
+    ).length;
+    return {
+      status: 202,
+      body: {
+        queued: true,
+        queue_id: row.id,
+        queue_depth: depth,
+        delivery_mode: "poll",
+        message: "workspace uses poll delivery — message stored for the agent to poll",
+      },
+    };
+  }
+  if (target.url === "") {
+    if (target.status === "hibernated")
+      return {
+        status: 503,
+        body: {
+          error: "workspace is waking from hibernation — retry in ~15 seconds",
+          waking: true,
+          retry_after: 15,
+        },
+        headers: { "Retry-After": "15" },
+      };
+    return { status: 503, body: { error: "workspace has no URL", status: target.status } };
+  }
+  const out = await forward(platform, target, env);
+  const base = {
+    workspace_id: target.id,
+    activity_type: "a2a_receive",
+    source_id: callerId,
+    target_id: target.id,
+    method,
+    duration_ms: out.durationMs,
+    request_body: env as unknown,
+  };
+  switch (out.kind) {
+    case "unsafe":
+      return { status: 502, body: { error: "workspace URL is not publicly routable" } };
+    case "ok": {
+      const raw = out.body ?? Buffer.alloc(0);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString("utf8"));
+      } catch {
+        parsed = undefined;
+      }
+      const rowBody: Record<string, unknown> = {};
+      if (parsed !== undefined) {
+        rowBody["response_body"] = parsed;
+        const tt =
+          isObject(parsed) && isObject(parsed["result"]) && isObject(parsed["result"]["metadata"])
+            ? parsed["result"]["metadata"]["tool_trace"]
+            : undefined;
+        if (tt !== undefined) rowBody["tool_trace"] = tt;
+      }
+      platform.logActivity({
+        ...base,
+        summary: `${method ?? "a2a"} → ${target.name}`,
+        status: "ok",
+        error_detail: null,
+        ...rowBody,
+      });
+      if (caller !== undefined) caller.lastOutboundAt = platform.now();
+      if (callerId === null)
+        platform.emit(target.id, "A2A_RESPONSE", { response_body: parsed ?? null });
+      if (platform.latest && parsed !== undefined) {
+        const copy = JSON.parse(raw.toString("utf8")) as unknown;
+        if (wrapPeerResult(copy))
+          return {
+            status: out.status ?? 200,
+            body: copy,
+            unwrapped: parsed,
+            raw: Buffer.from(JSON.stringify(copy)),
+          };
+      }
+      return { status: out.status ?? 200, body: parsed, raw };
+    }
+    case "agent-error": {
+      let msg = STATUS_TEXT[out.status ?? 502] ?? "error";
+      try {
+        const p = JSON.parse((out.body ?? Buffer.alloc(0)).toString("utf8")) as unknown;
+        if (isObject(p) && typeof p["error"] === "string") msg = p["error"];
+      } catch {
+        // keep the status text
+      }
+      platform.logActivity({
+        ...base,
+        summary: `A2A request to ${target.name} failed: HTTP ${out.status}`,
+        status: "error",
+        error_detail: msg,
+      });
+      return { status: out.status ?? 502, body: { error: msg } };
+    }
+    case "read-failed":
+      platform.logActivity({
+        ...base,
+        summary: `A2A request to ${target.name} failed: ${out.error}`,
+        status: "error",
+        error_detail: out.error ?? null,
+      });
+      return {
+        status: 502,
+        body: { error: "failed to read agent response", delivery_confirmed: true },
+      };
+    case "unreachable":
+      platform.logActivity({
+        ...base,
+        summary: `A2A request to ${target.name} failed: ${out.error}`,
+        status: "error",
+        error_detail: out.error ?? null,
+      });
+      return { status: 502, body: { error: "failed to reach workspace agent" } };
+    case "busy": {
+      platform.logActivity({
+        ...base,
+        summary: `A2A request to ${target.name} failed: ${out.error}`,
+        status: "error",
+        error_detail: out.error ?? null,
+      });
+      if (fromQueue !== undefined) return { status: 503, body: { error: out.error } };
+      if (target.capabilities["session"] === true)
+        return {
+          status: 503,
+          body: {
+            error: "workspace agent busy — adapter handles retry (native_session)",
+            busy: true,
+            retry_after: 30,
+            native_session: true,
+          },
+          headers: { "Retry-After": "30" },
+        };
+      const q = enqueue(platform, target, callerId, env);
+      return {
+        status: 202,
+        body: {
+          queued: true,
+          queue_id: q.id,
+          queue_depth: platform.store.queue.filter(
+            (x) => x.workspaceId === target.id && x.status === "queued",
+          ).length,
+          message: "workspace agent busy — request queued, will dispatch when capacity available",
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// Forwarding one A2A envelope to an agent URL over HTTP, with the idle timeout and forward faults.
+import http from "node:http";
+import https from "node:https";
+import { findFault } from "../faults.js";
+import type { Platform } from "../platform.js";
+import type { WorkspaceRow } from "../store.js";
+
+const A2A_MAX_RESPONSE = 10 << 20;
+
+/** How one forward to an agent ended. */
+export interface ForwardOutcome {
+  kind: "ok" | "agent-error" | "busy" | "unreachable" | "read-failed" | "unsafe";
+  status?: number;
+  body?: Buffer;
+  error?: string;
+  durationMs: number;
+}
+
+/** POSTs one envelope to the target's URL; a heartbeat of the target resets the idle timeout. */
+export async function forward(
+  platform: Platform,
+  target: WorkspaceRow,
+  env: Record<string, unknown>,
+): Promise<ForwardOutcome> {
+  const started = Date.now();
+  const url = target.url;
+  const fault =
+    platform.faults.length > 0
+      ? findFault(platform, "POST", `/workspaces/${target.id}/a2a`, "forward")
+      : undefined;
+  if (!(await platform.checkAgentUrl(url, "dispatch"))) return { kind: "unsafe", durationMs: 0 };
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { kind: "unsafe", durationMs: 0 };
+  }
+  const payload = Buffer.from(JSON.stringify(env));
+  return new Promise<ForwardOutcome>((resolve) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const set = platform.inflight.get(target.id) ?? new Set<() => void>();
+    platform.inflight.set(target.id, set);
+    const finish = (o: Omit<ForwardOutcome, "durationMs">): void => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      set.delete(touch);
+      if (set.size === 0) platform.inflight.delete(target.id);
+      resolve({ ...o, durationMs: Date.now() - started });
+    };
+    const touch = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => {
+        req.destroy();
+        finish({ kind: "busy", error: "context deadline exceeded (idle timeout)" });
+      }, platform.s.forwardTimeoutMs);
+      timer.unref?.();
+    };
+    set.add(touch);
+    const mod = u.protocol === "https:" ? https : http;
+    const req = mod.request(u, {
+      method: "POST",
+      agent: u.protocol === "https:" ? platform.httpsAgent : platform.httpAgent,
+      headers: { "Content-Type": "application/json", "Content-Length": payload.length },
+    });
+    touch();
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? "";
+      if (
+        code === "ECONNRESET" ||
+        code === "EPIPE" ||
+        code === "ECONNABORTED" ||
+        /socket hang up|EOF/i.test(err.message)
+      )
+        finish({ kind: "busy", error: err.message || code });
+      else finish({ kind: "unreachable", error: code || err.message });
+    });
+    req.on("response", (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        if (size >= A2A_MAX_RESPONSE) return;
+        const room = A2A_MAX_RESPONSE - size;
+        chunks.push(c.length > room ? c.subarray(0, room) : c);
+        size += Math.min(c.length, room);
+      });
+      res.on("error", (err) => finish({ kind: "read-failed", error: err.message }));
+      res.on("aborted", () => finish({ kind: "read-failed", error: "response aborted" }));
+      res.on("end", () => {
+        const status = res.statusCode ?? 502;
+        const body = Buffer.concat(chunks);
+        finish({ kind: status >= 300 ? "agent-error" : "ok", status, body });
+      });
+    });
+    const send = (): void => {
+      if (fault?.reset === true) {
+        req.destroy();
+        finish({ kind: "busy", error: "connection reset by peer" });
+        return;
+      }
+      if (fault?.status !== undefined) {
+        req.destroy();
+        const b = fault.body ?? { error: "injected fault" };
+        finish({
+          kind: fault.status >= 300 ? "agent-error" : "ok",
+          status: fault.status,
+          body: Buffer.from(typeof b === "string" ? b : JSON.stringify(b)),
+        });
+        return;
+      }
+      req.end(payload);
+    };
+    if (fault?.delayMs !== undefined && fault.delayMs > 0) {
+      const t = setTimeout(send, fault.delayMs);
+      t.unref?.();
+    } else send();
+  });
+}

@@ -1,0 +1,146 @@
+// URL routing: maps method + path to the handler of each resource (gin's route table).
+import { eventStream } from "./event-stream.js";
+import { type Ctx, notFoundRoute, sendJson } from "./http-io.js";
+import type { Platform } from "./platform.js";
+import { a2a } from "./proxy/deliver.js";
+import { listActivity, notify, reportActivity } from "./routes/activity.js";
+import { delegate, listDelegations } from "./routes/delegations.js";
+import { downloadPlugin, installPlugin } from "./routes/plugins.js";
+import {
+  checkAccess,
+  discover,
+  heartbeat,
+  peers,
+  register,
+  updateCard,
+} from "./routes/registry.js";
+import {
+  createToken,
+  deleteSecret,
+  listSecrets,
+  listTokens,
+  pause,
+  putSecret,
+  resume,
+  revokeToken,
+  secretValues,
+  state,
+} from "./routes/workspace-admin.js";
+import {
+  createWorkspace,
+  deleteWorkspace,
+  getWorkspace,
+  listWorkspaces,
+  testToken,
+} from "./routes/workspaces.js";
+import { writeTrailingSlashRedirect } from "./server-quirks.js";
+
+/** Dispatches one request to its handler (or gin's 404 / trailing-slash redirect). */
+export async function route(platform: Platform, ctx: Ctx): Promise<void> {
+  const segs = ctx.path.split("/");
+  // segs[0] is "" for absolute paths
+  if (segs[0] !== "" || ctx.path.includes("//")) return notFoundRoute(ctx);
+  if (segs.length > 2 && segs[segs.length - 1] === "") {
+    // gin RedirectTrailingSlash
+    const to = ctx.path.slice(0, -1) + (ctx.query.size > 0 ? `?${ctx.query.toString()}` : "");
+    ctx.req.resume();
+    writeTrailingSlashRedirect(ctx.res, ctx.headers, ctx.method, to);
+    return;
+  }
+  const m = ctx.method;
+  const a = segs[1];
+  const n = segs.length - 1;
+  if (a === "health" && n === 1 && m === "GET") return sendJson(ctx, 200, { status: "ok" });
+  if (a === "registry") {
+    const b = segs[2] ?? "";
+    if (n === 2 && m === "POST") {
+      if (b === "register") return register(platform, ctx);
+      if (b === "heartbeat") return heartbeat(platform, ctx);
+      if (b === "update-card") return updateCard(platform, ctx);
+      if (b === "check-access") return checkAccess(platform, ctx);
+    }
+    if (n === 3 && m === "GET") {
+      if (b === "discover") return discover(platform, ctx, segs[3] ?? "");
+      if (segs[3] === "peers") return peers(platform, ctx, b);
+    }
+    return notFoundRoute(ctx);
+  }
+  if (a === "workspaces") {
+    if (n === 1) {
+      if (m === "GET") return listWorkspaces(platform, ctx);
+      if (m === "POST") return createWorkspace(platform, ctx);
+      return notFoundRoute(ctx);
+    }
+    const id = segs[2] ?? "";
+    if (n === 2) {
+      if (m === "GET") return getWorkspace(platform, ctx, id);
+      if (m === "DELETE") return deleteWorkspace(platform, ctx, id);
+      return notFoundRoute(ctx);
+    }
+    const sub = segs[3];
+    if (n === 3) {
+      switch (`${m} ${sub}`) {
+        case "POST a2a":
+          return a2a(platform, ctx, id);
+        case "GET state":
+          return platform.wsAuth(ctx, id, () => state(platform, ctx, id));
+        case "GET secrets":
+          return platform.wsAuth(ctx, id, () => listSecrets(platform, ctx, id));
+        case "POST secrets":
+        case "PUT secrets":
+          return platform.wsAuth(ctx, id, () => putSecret(platform, ctx, id));
+        case "GET activity":
+          return platform.wsAuth(ctx, id, () => listActivity(platform, ctx, id));
+        case "POST activity":
+          return platform.wsAuth(ctx, id, () => reportActivity(platform, ctx, id));
+        case "POST notify":
+          return platform.wsAuth(ctx, id, () => notify(platform, ctx, id));
+        case "POST delegate":
+          return platform.wsAuth(ctx, id, () => delegate(platform, ctx, id));
+        case "GET delegations":
+          return platform.wsAuth(ctx, id, () => listDelegations(platform, ctx, id));
+        case "GET plugins":
+          return platform.wsAuth(ctx, id, () => sendJson(ctx, 200, []));
+        case "POST plugins":
+          return platform.wsAuth(ctx, id, () => installPlugin(platform, ctx, id));
+        case "GET tokens":
+          return platform.wsAuth(ctx, id, () => listTokens(platform, ctx, id));
+        case "POST tokens":
+          return platform.wsAuth(ctx, id, () => createToken(platform, ctx, id));
+        case "POST pause":
+          return platform.wsAuth(ctx, id, () => pause(platform, ctx, id));
+        case "POST resume":
+          return platform.wsAuth(ctx, id, () => resume(platform, ctx, id));
+      }
+      return notFoundRoute(ctx);
+    }
+    const key = segs[4] ?? "";
+    if (n === 4) {
+      if (m === "GET" && sub === "secrets" && key === "values")
+        return platform.wsAuth(ctx, id, () => secretValues(platform, ctx, id));
+      if (m === "DELETE" && sub === "secrets")
+        return platform.wsAuth(ctx, id, () => deleteSecret(platform, ctx, id, key));
+      if (m === "DELETE" && sub === "tokens")
+        return platform.wsAuth(ctx, id, () => revokeToken(platform, ctx, id, key));
+      if (m === "DELETE" && sub === "plugins")
+        return platform.wsAuth(ctx, id, () =>
+          sendJson(ctx, 503, { error: "workspace container not running" }),
+        );
+      if (m === "GET" && sub === "events" && key === "stream")
+        return platform.wsAuth(ctx, id, () => eventStream(platform, ctx, id));
+      return notFoundRoute(ctx);
+    }
+    if (n === 5 && m === "GET" && sub === "plugins" && segs[5] === "download")
+      return platform.wsAuth(ctx, id, () => downloadPlugin(platform, ctx, id, key));
+    return notFoundRoute(ctx);
+  }
+  if (
+    a === "admin" &&
+    n === 4 &&
+    m === "GET" &&
+    segs[2] === "workspaces" &&
+    segs[4] === "test-token"
+  )
+    return testToken(platform, ctx, segs[3] ?? "");
+  return notFoundRoute(ctx);
+}

@@ -1,0 +1,192 @@
+// Delegation: `POST /delegate` (idempotent), the background run, results and `GET /delegations`.
+import { type Ctx, HttpError, readJsonObject, sendJson } from "../http-io.js";
+import { BOUNDARY_END, BOUNDARY_START, resultText } from "../peer-text.js";
+import type { Platform } from "../platform.js";
+import { deliver } from "../proxy/deliver.js";
+import type { ActivityRow } from "../store.js";
+import { iso, isObject, newId, optString, reqString, UUID_ANY_RE } from "../util.js";
+
+/** `POST /workspaces/:id/delegate`: answers 202 and runs the delegation in the background. */
+export async function delegate(platform: Platform, ctx: Ctx, id: string): Promise<void> {
+  const b = await readJsonObject(ctx, "invalid delegation request");
+  let targetId: string, task: string, key: string;
+  try {
+    targetId = reqString(b, "target_id");
+    task = reqString(b, "task");
+    key = optString(b, "idempotency_key");
+  } catch {
+    throw new HttpError(400, { error: "invalid delegation request" });
+  }
+  if (!UUID_ANY_RE.test(targetId))
+    throw new HttpError(400, { error: "target_id must be a valid UUID" });
+  targetId = targetId.toLowerCase();
+  if (targetId === id) throw new HttpError(400, { error: "self-delegation not permitted" });
+  if (key !== "") {
+    const existing = (platform.store.activity.get(id) ?? []).find(
+      (r) => r.idempotencyKey === key && r.method === "delegate",
+    );
+    if (existing !== undefined) {
+      if (existing.status !== "failed")
+        return sendJson(ctx, 200, {
+          delegation_id: existing.delegationId,
+          status: existing.status,
+          target_id: existing.target_id,
+          idempotent_hit: true,
+        });
+      platform.store.removeActivity(existing);
+    }
+  }
+  const delegationId = newId();
+  const target = platform.ws(targetId);
+  const row = platform.logActivity({
+    workspace_id: id,
+    activity_type: "delegation",
+    source_id: id,
+    target_id: targetId,
+    method: "delegate",
+    summary: `Delegating to ${target?.name ?? targetId}`,
+    duration_ms: null,
+    status: "pending",
+    error_detail: null,
+    request_body: { task, delegation_id: delegationId, target_id: targetId },
+    ...(key !== "" ? { idempotencyKey: key } : {}),
+    delegationId,
+  });
+  platform.emit(id, "DELEGATION_SENT", { delegation_id: delegationId, target_id: targetId });
+  sendJson(ctx, 202, { delegation_id: delegationId, status: "delegated", target_id: targetId });
+  platform.track(
+    runDelegation(platform, id, targetId, task, delegationId, row).catch(() => undefined),
+  );
+}
+
+/** The `delegate` activity row of a delegation. */
+function delegationRow(platform: Platform, delegationId: string): ActivityRow | undefined {
+  for (const r of platform.store.activityById.values())
+    if (r.delegationId === delegationId && r.method === "delegate") return r;
+  return undefined;
+}
+
+/** Updates a delegation row and emits `DELEGATION_STATUS`. */
+function setDelegationStatus(
+  platform: Platform,
+  row: ActivityRow,
+  status: string,
+  error?: string,
+): void {
+  row.status = status;
+  if (error !== undefined) row.error_detail = error;
+  platform.emit(row.workspace_id, "DELEGATION_STATUS", { delegation_id: row.delegationId, status });
+  platform.changed();
+}
+
+/** Sends the delegated task to the target and records the outcome. */
+async function runDelegation(
+  platform: Platform,
+  sourceId: string,
+  targetId: string,
+  task: string,
+  delegationId: string,
+  row: ActivityRow,
+): Promise<void> {
+  const target = platform.ws(targetId);
+  if (target === undefined || !platform.canCommunicate(sourceId, targetId)) {
+    failDelegation(
+      platform,
+      delegationId,
+      target === undefined
+        ? "workspace not found"
+        : "access denied: workspaces cannot communicate per hierarchy rules",
+    );
+    return;
+  }
+  const env: Record<string, unknown> = {
+    jsonrpc: "2.0",
+    id: delegationId,
+    method: "message/send",
+    params: {
+      message: {
+        role: "user",
+        messageId: delegationId,
+        parts: [{ type: "text", text: task }],
+        metadata: { delegation_id: delegationId },
+      },
+    },
+  };
+  setDelegationStatus(platform, row, "dispatched");
+  const r = await deliver(platform, target, sourceId, env, undefined);
+  if (r.status === 202) {
+    setDelegationStatus(platform, row, "queued");
+    return;
+  }
+  if (r.status >= 200 && r.status < 300) {
+    finishDelegation(platform, delegationId, r.unwrapped ?? r.body);
+    return;
+  }
+  const err =
+    isObject(r.body) && typeof r.body["error"] === "string" ? r.body["error"] : `HTTP ${r.status}`;
+  failDelegation(platform, delegationId, err);
+}
+
+/** Records a delegation result (`delegate_result` row, `DELEGATION_COMPLETE`). */
+export function finishDelegation(platform: Platform, delegationId: string, body: unknown): void {
+  const row = delegationRow(platform, delegationId);
+  if (row === undefined) return;
+  const text = resultText(body);
+  const stored = text ?? JSON.stringify(body ?? null);
+  setDelegationStatus(platform, row, "completed");
+  platform.logActivity({
+    workspace_id: row.workspace_id,
+    activity_type: "delegation",
+    source_id: row.workspace_id,
+    target_id: row.target_id,
+    method: "delegate_result",
+    summary: `Delegation result from ${platform.ws(row.target_id ?? "")?.name ?? row.target_id}`,
+    duration_ms: null,
+    status: "completed",
+    error_detail: null,
+    response_body: {
+      text: platform.latest ? `${BOUNDARY_START}\n${stored}\n${BOUNDARY_END}` : stored,
+      delegation_id: delegationId,
+    },
+    delegationId,
+  });
+  platform.emit(row.workspace_id, "DELEGATION_COMPLETE", {
+    delegation_id: delegationId,
+    target_id: row.target_id,
+    response_preview: stored.slice(0, 200),
+  });
+}
+
+/** Marks a delegation failed (`DELEGATION_FAILED`). */
+export function failDelegation(platform: Platform, delegationId: string, error: string): void {
+  const row = delegationRow(platform, delegationId);
+  if (row === undefined) return;
+  setDelegationStatus(platform, row, "failed", error);
+  platform.emit(row.workspace_id, "DELEGATION_FAILED", { delegation_id: delegationId, error });
+}
+
+/** `GET /workspaces/:id/delegations`: the newest 50 delegation rows. */
+export function listDelegations(platform: Platform, ctx: Ctx, id: string): void {
+  const rows = (platform.store.activity.get(id) ?? []).filter(
+    (r) => r.method === "delegate" || r.method === "delegate_result",
+  );
+  const out: Record<string, unknown>[] = [];
+  for (let i = rows.length - 1; i >= 0 && out.length < 50; i--) {
+    const r = rows[i] as ActivityRow;
+    const o: Record<string, unknown> = {
+      id: r.id,
+      type: r.method,
+      source_id: r.source_id,
+      target_id: r.target_id,
+      summary: r.summary,
+      status: r.status,
+      created_at: iso(r.created_at),
+    };
+    if (r.delegationId !== undefined) o["delegation_id"] = r.delegationId;
+    if (r.error_detail !== null) o["error"] = r.error_detail;
+    if (isObject(r.response_body) && typeof r.response_body["text"] === "string")
+      o["response_preview"] = r.response_body["text"].slice(0, 200);
+    out.push(o);
+  }
+  sendJson(ctx, 200, out);
+}

@@ -1,0 +1,299 @@
+// The registry: register, heartbeat (and status evaluation), update-card, check-access, discover, peers.
+import { type Ctx, HttpError, readJsonObject, sendJson } from "../http-io.js";
+import type { Platform } from "../platform.js";
+import { drainOne } from "../proxy/drain.js";
+import { MALFORMED_ID_ERROR, peersQueryPanics, writeRecoveredPanic } from "../server-quirks.js";
+import {
+  BindError,
+  isObject,
+  newToken,
+  optBool,
+  optFloat,
+  optInt,
+  optString,
+  reqString,
+  UUID_ANY_RE,
+} from "../util.js";
+
+const HEARTBEAT_INT_AS_FLOAT =
+  /"(?:active_tasks|uptime_seconds|monthly_spend|idle_timeout_seconds)"\s*:\s*-?\d+(?:\.\d|[eE])/;
+
+/** `POST /registry/register`. */
+export async function register(platform: Platform, ctx: Ctx): Promise<void> {
+  const b = await readJsonObject(ctx, "invalid request body");
+  let id: string, url: string, mode: string;
+  try {
+    id = reqString(b, "id");
+    url = optString(b, "url");
+    mode = platform.latest ? optString(b, "delivery_mode") : "";
+  } catch {
+    throw new HttpError(400, { error: "invalid request body" });
+  }
+  if (b["agent_card"] === undefined || b["agent_card"] === null)
+    throw new HttpError(400, { error: "invalid request body" });
+  const existing = UUID_ANY_RE.test(id) ? platform.ws(id.toLowerCase()) : undefined;
+  let deliveryMode: "push" | "poll";
+  if (platform.latest) {
+    if (mode !== "" && mode !== "push" && mode !== "poll")
+      throw new HttpError(400, { error: "invalid delivery_mode: must be 'push' or 'poll'" });
+    deliveryMode = mode === "poll" || (mode === "" && url === "") ? "poll" : "push";
+    if (deliveryMode === "push" && url === "")
+      throw new HttpError(400, { error: "invalid request body" });
+  } else {
+    deliveryMode = "push";
+    if (url === "") throw new HttpError(400, { error: "invalid request body" });
+  }
+  if (url !== "" && !(await platform.checkAgentUrl(url, "register")))
+    throw new HttpError(400, { error: "invalid request body" });
+  // A non-UUID id has no token (the lazy check passes) and then fails the upsert.
+  if (!UUID_ANY_RE.test(id)) throw new HttpError(500, { error: MALFORMED_ID_ERROR.register });
+  id = id.toLowerCase();
+  platform.lazy(ctx, id);
+  const now = platform.now();
+  let w = existing;
+  if (w === undefined) {
+    w = {
+      id,
+      name: id,
+      role: null,
+      tier: 1,
+      status: "online",
+      runtime: "langgraph",
+      url,
+      agentCard: b["agent_card"],
+      parentId: null,
+      activeTasks: 0,
+      maxConcurrentTasks: 1,
+      lastErrorRate: 0,
+      lastSampleError: "",
+      uptimeSeconds: 0,
+      currentTask: "",
+      monthlySpend: 0,
+      budgetLimit: null,
+      lastHeartbeatAt: now,
+      lastOutboundAt: null,
+      createdAt: now,
+      updatedAt: now,
+      removedAt: null,
+      deliveryMode,
+      inboundSecret: newToken(),
+      capabilities: {},
+      x: 0,
+      y: 0,
+      collapsed: false,
+      workspaceDir: null,
+      workspaceAccess: "none",
+    };
+    platform.store.workspaces.set(id, w);
+  } else if (w.status !== "removed") {
+    if (!w.url.startsWith("http://127.0.0.1") || url === "" || deliveryMode === "poll") w.url = url;
+    w.agentCard = b["agent_card"];
+    w.status = "online";
+    w.lastHeartbeatAt = now;
+    w.updatedAt = now;
+    w.deliveryMode = deliveryMode;
+  }
+  platform.emit(id, "WORKSPACE_ONLINE", { url, agent_card: b["agent_card"] });
+  const out: Record<string, unknown> = { status: "registered" };
+  if (platform.store.liveTokenCount(id) === 0) out["auth_token"] = platform.mintToken(id);
+  if (platform.latest) {
+    out["delivery_mode"] = deliveryMode;
+    out["platform_inbound_secret"] = w.inboundSecret;
+  }
+  platform.changed();
+  sendJson(ctx, 200, out);
+}
+
+/** `POST /registry/heartbeat`: liveness, status evaluation, queue drain. */
+export async function heartbeat(platform: Platform, ctx: Ctx): Promise<void> {
+  const b = await readJsonObject(ctx, "invalid request body", HEARTBEAT_INT_AS_FLOAT);
+  let id: string, errorRate: number, sampleError: string, active: number, uptime: number;
+  let currentTask: string | undefined, spend: number, runtimeState: string;
+  let caps: Record<string, boolean> | undefined;
+  try {
+    id = reqString(b, "workspace_id");
+    errorRate = optFloat(b, "error_rate");
+    sampleError = optString(b, "sample_error");
+    active = optInt(b, "active_tasks");
+    uptime = optInt(b, "uptime_seconds");
+    currentTask = optString(b, "current_task");
+    spend = optInt(b, "monthly_spend");
+    runtimeState = optString(b, "runtime_state");
+    const md = b["runtime_metadata"];
+    if (md !== undefined && md !== null) {
+      if (!isObject(md)) throw new BindError("runtime_metadata");
+      optInt(md, "idle_timeout_seconds");
+      const c = md["capabilities"];
+      if (c !== undefined && c !== null) {
+        if (!isObject(c)) throw new BindError("capabilities");
+        caps = {};
+        for (const k of Object.keys(c)) caps[k] = optBool(c, k);
+      }
+    }
+  } catch {
+    throw new HttpError(400, { error: "invalid request body" });
+  }
+  if (!UUID_ANY_RE.test(id)) throw new HttpError(500, { error: MALFORMED_ID_ERROR.heartbeat });
+  if (id.charCodeAt(0) > 0x60 || id !== id.toLowerCase()) id = id.toLowerCase();
+  const w = platform.ws(id);
+  if (platform.latest && w !== undefined && w.status === "removed")
+    throw new HttpError(401, {
+      error:
+        ctx.bearer === undefined ? "missing workspace auth token" : "invalid workspace auth token",
+    });
+  platform.lazy(ctx, id);
+  if (w === undefined || w.status === "removed") return sendJson(ctx, 200, { status: "ok" });
+  const now = platform.now();
+  w.lastHeartbeatAt = now;
+  let log = platform.heartbeatLog.get(id);
+  if (log === undefined) platform.heartbeatLog.set(id, (log = []));
+  if (log.push(now) > 1_000) log.shift();
+  w.lastErrorRate = errorRate;
+  w.lastSampleError = sampleError;
+  w.activeTasks = active;
+  w.uptimeSeconds = uptime;
+  const taskChanged = w.currentTask !== currentTask;
+  w.currentTask = currentTask;
+  if (spend > 0) w.monthlySpend = Math.min(spend, 1e12);
+  w.capabilities = caps ?? {};
+  if (taskChanged)
+    platform.emit(id, "TASK_UPDATED", { current_task: currentTask, active_tasks: active });
+  platform.emit(id, "WORKSPACE_HEARTBEAT", { active_tasks: active, uptime_seconds: uptime });
+  // evaluateStatus
+  const st = w.status;
+  if (runtimeState === "wedged" && st === "online") {
+    platform.setStatus(w, "degraded", "WORKSPACE_DEGRADED", {
+      runtime_state: runtimeState,
+      sample_error: sampleError,
+    });
+  } else if (w.capabilities["status_mgmt"] !== true && st === "online" && errorRate >= 0.5) {
+    platform.setStatus(w, "degraded", "WORKSPACE_DEGRADED", {
+      error_rate: errorRate,
+      sample_error: sampleError,
+    });
+  } else if (
+    w.capabilities["status_mgmt"] !== true &&
+    st === "degraded" &&
+    errorRate < 0.1 &&
+    runtimeState === ""
+  ) {
+    platform.setStatus(w, "online", "WORKSPACE_ONLINE", {});
+  } else if (st === "offline" || st === "provisioning" || st === "awaiting_agent") {
+    platform.setStatus(w, "online", "WORKSPACE_ONLINE", { recovered_from: st });
+  }
+  const fl = platform.inflight.get(id);
+  if (fl !== undefined) for (const touch of fl) touch();
+  if (platform.store.queue.length > 0 && active < w.maxConcurrentTasks) drainOne(platform, w);
+  if (platform.statePersisted) platform.changed();
+  sendJson(ctx, 200, { status: "ok" });
+}
+
+/** `POST /registry/update-card`. */
+export async function updateCard(platform: Platform, ctx: Ctx): Promise<void> {
+  const b = await readJsonObject(ctx, "invalid request body");
+  let id: string;
+  try {
+    id = reqString(b, "workspace_id");
+  } catch {
+    throw new HttpError(400, { error: "invalid request body" });
+  }
+  if (b["agent_card"] === undefined || b["agent_card"] === null)
+    throw new HttpError(400, { error: "invalid request body" });
+  if (!UUID_ANY_RE.test(id)) throw new HttpError(400, { error: "invalid request body" });
+  id = id.toLowerCase();
+  platform.lazy(ctx, id);
+  const w = platform.ws(id);
+  if (w !== undefined && w.status !== "removed") {
+    w.agentCard = b["agent_card"];
+    w.updatedAt = platform.now();
+    platform.emit(id, "AGENT_CARD_UPDATED", { agent_card: b["agent_card"] });
+    platform.changed();
+  }
+  sendJson(ctx, 200, { status: "updated" });
+}
+
+/** `POST /registry/check-access`. */
+export async function checkAccess(platform: Platform, ctx: Ctx): Promise<void> {
+  const b = await readJsonObject(ctx, "invalid request body");
+  let caller: string, target: string;
+  try {
+    caller = reqString(b, "caller_id");
+    target = reqString(b, "target_id");
+  } catch {
+    throw new HttpError(400, { error: "invalid request body" });
+  }
+  sendJson(ctx, 200, {
+    allowed: platform.canCommunicate(caller.toLowerCase(), target.toLowerCase()),
+  });
+}
+
+/** `GET /registry/discover/:id` (caller in `X-Workspace-ID`). */
+export async function discover(platform: Platform, ctx: Ctx, targetId: string): Promise<void> {
+  const caller = ctx.req.headers["x-workspace-id"];
+  if (typeof caller !== "string" || caller === "")
+    throw new HttpError(400, { error: "X-Workspace-ID header is required" });
+  platform.lazy(ctx, caller);
+  if (!platform.canCommunicate(caller, targetId))
+    throw new HttpError(403, { error: "not authorized to discover this workspace" });
+  const t = platform.ws(targetId);
+  if (t === undefined) throw new HttpError(404, { error: "workspace not found" });
+  if (t.runtime === "external" && t.url !== "") {
+    let url = t.url;
+    const c = platform.ws(caller);
+    if (c?.runtime !== "external")
+      url = url.replace(
+        /^(https?:\/\/)(127\.0\.0\.1|localhost)(?=[:/]|$)/,
+        "$1host.docker.internal",
+      );
+    if (!(await platform.checkAgentUrl(t.url, "dispatch")))
+      throw new HttpError(503, { error: "workspace URL failed safety check" });
+    return sendJson(ctx, 200, { id: t.id, url, name: t.name });
+  }
+  if (t.url !== "") return sendJson(ctx, 200, { id: t.id, url: t.url, name: t.name });
+  if (
+    platform.latest &&
+    t.deliveryMode === "poll" &&
+    (t.status === "online" || t.status === "degraded")
+  )
+    return sendJson(ctx, 200, { id: t.id, url: "", name: t.name, delivery_mode: "poll" });
+  if (t.status === "online" || t.status === "degraded")
+    return sendJson(ctx, 200, {
+      id: t.id,
+      url: `http://ws-${t.id.slice(0, 12)}:8000`,
+      name: t.name,
+    });
+  throw new HttpError(503, { error: "workspace not available", status: t.status });
+}
+
+/** `GET /registry/:id/peers?q=`. */
+export function peers(platform: Platform, ctx: Ctx, id: string): void {
+  platform.lazy(ctx, id);
+  const me = platform.ws(id);
+  if (me === undefined) throw new HttpError(404, { error: "workspace not found" });
+  const q = (ctx.query.get("q") ?? "").toLowerCase();
+  const all = [...platform.store.workspaces.values()].filter(
+    (w) => w.status !== "removed" && w.id !== id,
+  );
+  const siblings = all.filter((w) => w.parentId === me.parentId);
+  const children = all.filter((w) => w.parentId === id);
+  const parent = me.parentId === null ? [] : all.filter((w) => w.id === me.parentId);
+  if (peersQueryPanics(platform.s.compat, q, [...siblings, ...children, ...parent]))
+    return writeRecoveredPanic(ctx.res, ctx.headers);
+  const out: Record<string, unknown>[] = [];
+  for (const w of [...siblings, ...children, ...parent]) {
+    if (q !== "" && !w.name.toLowerCase().includes(q) && !(w.role ?? "").toLowerCase().includes(q))
+      continue;
+    out.push({
+      id: w.id,
+      name: w.name,
+      role: w.role,
+      tier: w.tier,
+      status: w.status,
+      url: w.url,
+      parent_id: w.parentId,
+      active_tasks: w.activeTasks,
+      agent_card: w.agentCard ?? null,
+    });
+  }
+  sendJson(ctx, 200, out);
+}
