@@ -144,21 +144,10 @@ export function createPeerMessageHandler(
     const key = keyOf(message);
     return locks.run(key, async () => {
       const messages = await prepare(message, key);
-      const result = await run({ messages, message, abortSignal: context.signal, stream: false });
-      const streamed = asStream(result);
-      let text: string;
-      let response: ModelMessage[];
-      if (streamed) {
-        text = "";
-        for await (const chunk of streamed.textStream) text += chunk;
-        response = (await streamed.responseMessages()) ?? [assistant(text)];
-      } else {
-        const done = result as PeerGenerateResult;
-        text = typeof done === "string" ? done : done.text;
-        response = (typeof done === "string" ? undefined : done.responseMessages) ?? [
-          assistant(text),
-        ];
-      }
+      const abortSignal = context.signal;
+      const { text, response } = await complete(
+        await run({ messages, message, abortSignal, stream: false }),
+      );
       await save(key, messages, response);
       return text;
     });
@@ -173,27 +162,54 @@ export function createPeerMessageHandler(
       const key = keyOf(message);
       return locks.runIterator(key, async function* () {
         const messages = await prepare(message, key);
-        const result = await run({ messages, message, abortSignal: context.signal, stream: true });
+        const abortSignal = context.signal;
+        const result = await run({ messages, message, abortSignal, stream: true });
         const streamed = asStream(result);
         if (!streamed) {
-          const done = result as PeerGenerateResult;
-          const text = typeof done === "string" ? done : done.text;
-          if (text) yield text;
-          const response = typeof done === "string" ? undefined : done.responseMessages;
-          await save(key, messages, response ?? [assistant(text)]);
+          const done = await complete(result);
+          if (done.text) yield done.text;
+          await save(key, messages, done.response);
           return;
         }
         let text = "";
-        for await (const chunk of streamed.textStream) {
-          text += chunk;
-          yield chunk;
+        let response: ModelMessage[] | undefined;
+        try {
+          for await (const chunk of streamed.textStream) {
+            text += chunk;
+            yield chunk;
+          }
+          response = await streamed.responseMessages();
+        } catch (error) {
+          // Nothing streamed (e.g. a model that only implements doGenerate fails its doStream):
+          // answer with one non-streaming run instead of failing.
+          if (text !== "" || abortSignal?.aborted) throw error;
+          ({ text, response } = await complete(
+            await run({ messages, message, abortSignal, stream: false }),
+          ));
+          if (text) yield text;
         }
-        await save(key, messages, (await streamed.responseMessages()) ?? [assistant(text)]);
+        await save(key, messages, response ?? [assistant(text)]);
       });
     },
   });
 
   return Object.assign(handler, { stream });
+}
+
+/** Reads a finished or streamed result to the end: its text and the messages to save. */
+async function complete(
+  result: PeerGenerateResult | PeerStreamResult,
+): Promise<{ text: string; response: ModelMessage[] }> {
+  const streamed = asStream(result);
+  if (streamed) {
+    let text = "";
+    for await (const chunk of streamed.textStream) text += chunk;
+    return { text, response: (await streamed.responseMessages()) ?? [assistant(text)] };
+  }
+  const done = result as PeerGenerateResult;
+  const text = typeof done === "string" ? done : done.text;
+  const response = typeof done === "string" ? undefined : done.responseMessages;
+  return { text, response: response ?? [assistant(text)] };
 }
 
 function assertInbound(message: InboundMessage): void {

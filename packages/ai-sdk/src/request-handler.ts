@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createA2AHandler, inboundFromA2AMessage } from "@molecule-ai/agent-core";
 import type { AgentCard, InboundMessage, PlatformClient } from "@molecule-ai/agent-core";
 import type { PeerMessageHandler } from "./message-handler.js";
@@ -60,15 +61,27 @@ export interface PeerRequestHandlerOptions {
   dedupeSize?: number;
 }
 
-/** A web `(Request) => Promise<Response>` A2A endpoint; what {@link createPeerRequestHandler} returns. */
-export type PeerRequestHandler = (request: Request) => Promise<Response>;
+/**
+ * What {@link createPeerRequestHandler} returns: a web `(Request) => Promise<Response>` A2A
+ * endpoint that also serves `node:http` requests (Express, Fastify's `request.raw`/`reply.raw`).
+ */
+export interface PeerRequestHandler {
+  (request: Request): Promise<Response>;
+  /**
+   * Serves a `node:http` request. `body`: the parsed or raw body when a middleware (e.g.
+   * `express.json()`) already consumed the stream.
+   */
+  handleNode(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void>;
+  /** Aborts running answers; later requests get HTTP 503. */
+  close(): Promise<void>;
+}
 
 const STREAM_METHODS = new Set(["message/stream", "SendStreamingMessage"]);
 
 /**
- * A web-standard A2A push endpoint, `(request: Request) => Promise<Response>`, for Next.js route
- * handlers, Hono, Bun, Deno, or Node through any fetch adapter. Built on core's
- * `createA2AHandler(...).handleFetch`: JSON-RPC `message/send` (v0.3) and `SendMessage` (v1.0),
+ * An A2A push endpoint: a web `(request: Request) => Promise<Response>` for Next.js route
+ * handlers, Hono, Bun and Deno, with `.handleNode(req, res)` for `node:http`, Express and Fastify.
+ * Built on core's `createA2AHandler`: JSON-RPC `message/send` (v0.3) and `SendMessage` (v1.0),
  * task get/cancel, the agent card, body limits, the path secret, and streaming over SSE when the
  * caller uses `message/stream` and the handler streams (a {@link createPeerMessageHandler} result
  * always can).
@@ -82,6 +95,8 @@ const STREAM_METHODS = new Set(["message/stream", "SendStreamingMessage"]);
  *   client, handler: createPeerMessageHandler(agent), basePath: "/api/molecule", pathSecret,
  * });
  * export const GET = POST; // serves the agent card
+ * // Express 5 (routes keep `req.url` whole, so `basePath` matches):
+ * // app.all("/api/molecule/*rest", (req, res) => void POST.handleNode(req, res));
  */
 export function createPeerRequestHandler(options: PeerRequestHandlerOptions): PeerRequestHandler {
   const { handler, client } = options;
@@ -139,7 +154,11 @@ export function createPeerRequestHandler(options: PeerRequestHandlerOptions): Pe
     return out ?? undefined;
   }
 
-  return (request: Request) => a2a.handleFetch(request);
+  return Object.assign((request: Request) => a2a.handleFetch(request), {
+    handleNode: (req: IncomingMessage, res: ServerResponse, body?: unknown) =>
+      a2a.handleNode(req, res, body),
+    close: () => a2a.close(),
+  });
 }
 
 function isPeerMessageHandler(value: unknown): value is PeerMessageHandler {

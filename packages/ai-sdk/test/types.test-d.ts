@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import type {
   DelegationResult,
@@ -90,13 +91,16 @@ describe("public types", () => {
     createPeerMessageHandler({ generate: () => "x" });
   });
 
-  it("createPeerRequestHandler is a web handler", () => {
+  it("createPeerRequestHandler is a web handler with handleNode", () => {
     const handle = createPeerRequestHandler({
       agentCard: { name: "me" },
       handler: () => "hi",
       pathSecret: "s",
     });
-    expectTypeOf(handle).toEqualTypeOf<(request: Request) => Promise<Response>>();
+    expectTypeOf(handle).toExtend<(request: Request) => Promise<Response>>();
+    expectTypeOf(handle.handleNode).toExtend<
+      (req: IncomingMessage, res: ServerResponse, body?: unknown) => Promise<void>
+    >();
     createPeerRequestHandler({
       agentCard: { name: "me" },
       handler: createPeerMessageHandler(() => "x"),

@@ -1,0 +1,113 @@
+// @molecule-ai/agent-core/testing: a local platform with workspaces, for your own offline tests.
+// Needs the optional peer @molecule-ai/platform-emulator; the package's main entry never loads it.
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator, EmulatorOptions } from "@molecule-ai/platform-emulator";
+import { PlatformClient } from "../platform/index.js";
+
+/** The environment variables `readMoleculeEnv()` (and the examples) read, for one workspace. */
+export interface TestWorkspaceEnv {
+  MOLECULE_PLATFORM_URL: string;
+  MOLECULE_WORKSPACE_ID: string;
+  MOLECULE_WORKSPACE_TOKEN: string;
+}
+
+/** A workspace created on the test platform. */
+export interface TestWorkspace {
+  readonly id: string;
+  readonly name: string;
+  /** Its bearer token: keep it out of snapshots and logs, as in production. */
+  readonly token: string;
+  /** What to put in `process.env` (or pass to a child process) to run an agent as this workspace. */
+  readonly env: TestWorkspaceEnv;
+  /** A new `PlatformClient` for this workspace, closed by `platform.close()`. */
+  client(): PlatformClient;
+}
+
+/** A running test platform; see {@link startTestPlatform}. */
+export interface TestPlatform {
+  /** The emulator: `url`, `admin`, `activity(id)`, `injectFault(...)`, ... */
+  readonly emulator: Emulator;
+  /** The platform's base URL (`MOLECULE_PLATFORM_URL`). */
+  readonly url: string;
+  /** The workspace created at start. */
+  readonly workspace: TestWorkspace;
+  /** `workspace.env`. */
+  readonly env: TestWorkspaceEnv;
+  /** Creates another workspace (a peer). Workspaces with the same parent (or none) may talk. */
+  addWorkspace(
+    name: string,
+    options?: { role?: string; parentId?: string },
+  ): Promise<TestWorkspace>;
+  /** Closes every client it handed out, then the emulator. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startTestPlatform}. */
+export interface TestPlatformOptions {
+  /** Name of the workspace created at start (default `"agent"`). */
+  name?: string;
+  /** Its role, shown to peers. */
+  role?: string;
+  /** Emulator options (`compat: "2026-04"` for the baseline platform, faults, clock, ...). */
+  emulator?: EmulatorOptions;
+}
+
+/**
+ * Starts `@molecule-ai/platform-emulator` on 127.0.0.1 (a free port) with one external workspace
+ * and returns its environment, so an agent under test connects exactly as in production.
+ *
+ * @example
+ * const platform = await startTestPlatform({ name: "support" });
+ * const peer = await platform.addWorkspace("billing");
+ * const agent = new RemoteAgent({ client: platform.workspace.client(), handler });
+ * // ... await platform.close() in afterAll
+ */
+export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
+  const emulator = await startEmulator(options.emulator);
+  const clients = new Set<PlatformClient>();
+  const addWorkspace = async (
+    name: string,
+    extra: { role?: string; parentId?: string } = {},
+  ): Promise<TestWorkspace> => {
+    const created = await emulator.admin.createWorkspace({ name, ...extra });
+    const token = created.token ?? (await emulator.admin.createToken(created.id));
+    const env = {
+      MOLECULE_PLATFORM_URL: emulator.url,
+      MOLECULE_WORKSPACE_ID: created.id,
+      MOLECULE_WORKSPACE_TOKEN: token,
+    };
+    return {
+      id: created.id,
+      name,
+      token,
+      env,
+      client: () => {
+        const client = new PlatformClient({
+          platformUrl: emulator.url,
+          workspaceId: created.id,
+          token,
+        });
+        clients.add(client);
+        return client;
+      },
+    };
+  };
+  try {
+    const role = options.role !== undefined ? { role: options.role } : {};
+    const workspace = await addWorkspace(options.name ?? "agent", role);
+    return {
+      emulator,
+      url: emulator.url,
+      workspace,
+      env: workspace.env,
+      addWorkspace,
+      close: async () => {
+        await Promise.all([...clients].map((c) => c.close()));
+        await emulator.close();
+      },
+    };
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+}
