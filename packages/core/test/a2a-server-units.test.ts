@@ -2,12 +2,8 @@
 // LRU task store, part normalisation and the v1.0 conversion; plus streaming through handleFetch.
 import { describe, expect, it } from "vitest";
 import { exceedsJsonDepth, exceedsValueDepth, isJsonContentType } from "../src/a2a/server/body.js";
-import {
-  messageToV1,
-  normalizeMessage,
-  normalizePart,
-  taskToV1,
-} from "../src/a2a/server/convert.js";
+import { normalizeMessage, normalizePart } from "../src/a2a/server/normalize.js";
+import { messageToV1, taskToV1 } from "../src/a2a/to-v1.js";
 import { SecretMatcher } from "../src/a2a/server/secret.js";
 import { TaskStore } from "../src/a2a/server/store.js";
 import { buildAgentCard, createA2AHandler, type A2ATask } from "../src/index.js";

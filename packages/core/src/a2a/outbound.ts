@@ -1,7 +1,7 @@
 // Building outbound A2A envelopes (v0.3 by default, v1.0 for peers that need it) and reading any
 // result shape a peer may answer with.
 import { randomUUID } from "node:crypto";
-import { messageToV1 } from "./server/convert.js";
+import { messageToV1 } from "./to-v1.js";
 import type { A2AMessage, A2APart, A2ATaskState } from "./types.js";
 
 /** A JSON-RPC 2.0 `message/send` request as this SDK sends it. */

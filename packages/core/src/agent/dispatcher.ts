@@ -2,7 +2,7 @@
 // backoff, delivers replies, and hands what still fails to the dead-letter callback.
 import type { Logger } from "../inbound/logger.js";
 import type { InboundMessage } from "../inbound/message.js";
-import { describe } from "../inbound/poll.js";
+import { describe } from "../inbound/logger.js";
 import { backoffDelay, sleep } from "../inbound/timing.js";
 import { IdleWaiters } from "./idle-waiters.js";
 

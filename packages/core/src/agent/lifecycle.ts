@@ -1,7 +1,7 @@
 // An agent's life cycle errors: start-up calls (probe, register, first heartbeat) retried through
 // transient failures, a start cancelled by stop(), and the errors that end an agent.
 import type { Logger } from "../inbound/logger.js";
-import { describe } from "../inbound/poll.js";
+import { describe } from "../inbound/logger.js";
 import { backoffDelay, sleep } from "../inbound/timing.js";
 import { MoleculeAuthError, MoleculeError } from "../transport/errors.js";
 

@@ -6,7 +6,7 @@ import { BoundedSet } from "../inbound/dedup.js";
 import type { Logger } from "../inbound/logger.js";
 import type { InboundMessage } from "../inbound/message.js";
 import type { OutboxRecord } from "../inbound/outbox-state.js";
-import { describe } from "../inbound/poll.js";
+import { describe } from "../inbound/logger.js";
 import { backoffDelay } from "../inbound/timing.js";
 import { MoleculeReplyError } from "./errors.js";
 import { IdleWaiters } from "./idle-waiters.js";

@@ -5,7 +5,7 @@ import type { A2AMessage } from "../a2a/types.js";
 import { BoundedSet } from "../inbound/dedup.js";
 import { inboundFromA2AMessage } from "../inbound/message.js";
 import type { InboundMessage } from "../inbound/message.js";
-import { describe } from "../inbound/poll.js";
+import { describe } from "../inbound/logger.js";
 import type { Dispatcher } from "./dispatcher.js";
 
 /** What the push pipeline needs from the agent. */

@@ -1,5 +1,5 @@
 // After a push registration: check that the platform holds the URL just registered.
-import { describe } from "../inbound/poll.js";
+import { describe } from "../inbound/logger.js";
 import type { Logger } from "../inbound/logger.js";
 import { MoleculeError } from "../transport/errors.js";
 import type { AgentPlatformClient } from "./types.js";

@@ -3,26 +3,26 @@
 import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler, A2AServer } from "../a2a/index.js";
 import type { A2AMessage, AgentCard } from "../a2a/types.js";
-import { checkBackfill } from "../inbound/backfill.js";
-import { MemoryCursorStore } from "../inbound/cursor-store.js";
-import { EventWakeups } from "../inbound/event-stream.js";
+import type { EventWakeups } from "../inbound/event-stream.js";
 import type { Logger } from "../inbound/logger.js";
-import { silentLogger } from "../inbound/logger.js";
-import { PollDelivery, describe, isUnauthorized } from "../inbound/poll.js";
+import { describe, silentLogger } from "../inbound/logger.js";
+import type { PollDelivery } from "../inbound/poll.js";
 import type { PeerCallResult } from "../platform/client.js";
 import { MoleculeError } from "../transport/errors.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import { ConversationRuntime } from "./conversation-runtime.js";
 import { Dispatcher } from "./dispatcher.js";
-import { eventStreamOpener, pollFetcher } from "./poll-source.js";
-import { isRemovedError, startCancelled, startSteps, unauthorizedError } from "./lifecycle.js";
+import { startCancelled, startSteps } from "./lifecycle.js";
 import type { StartStep } from "./lifecycle.js";
 import { HeartbeatWatch } from "./liveness.js";
+import { checkAgentOptions } from "./options.js";
 import { every } from "./periodic.js";
 import type { PeriodicTasks } from "./periodic.js";
+import { PlatformWatch } from "./platform-watch.js";
+import { startPoll } from "./poll-start.js";
+import { createAgentPushHandler } from "./push-handler.js";
 import { PushPipeline } from "./push-pipeline.js";
 import { EventWakeupsUnavailableWarning, reportNoWakeups } from "./wakeup-warning.js";
-import { AgentStateStore } from "./state-store.js";
 import { startPush } from "./push-start.js";
 import type {
   AgentHeartbeatReport,
@@ -65,6 +65,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   readonly #card: AgentCard;
   readonly #dispatcher: Dispatcher;
   readonly #watch: HeartbeatWatch;
+  readonly #platform: PlatformWatch;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #tasks: PeriodicTasks = {
@@ -83,8 +84,6 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   #handleA2A: A2AHandler | undefined;
   readonly #handlers = new Set<A2AHandler>();
   #pushUrl: string | undefined;
-  #heartbeatAuthFailures = 0;
-  #stateAuthFailures = 0;
   #shutdown: Promise<void> | undefined;
   /** Aborted when the agent ends: in-flight periodic calls (heartbeat, state) give up at once. */
   readonly #ending = new AbortController();
@@ -93,30 +92,21 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
 
   /** @param options see {@link RemoteAgentOptions} */
   constructor(options: RemoteAgentOptions<C>) {
-    if (!options || !options.client) throw new TypeError("RemoteAgent needs { client, handler }.");
-    if (typeof options.handler !== "function") {
-      throw new TypeError("RemoteAgent: `handler` must be a function (msg, ctx) => string | void.");
-    }
-    const concurrency = options.concurrency ?? 4;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RangeError(
-        `RemoteAgent: concurrency must be a positive integer (got ${concurrency}).`,
-      );
-    }
-    for (const key of ["heartbeatIntervalMs", "pollIntervalMs", "stateIntervalMs"] as const) {
-      const v = options[key];
-      if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
-        throw new RangeError(
-          `RemoteAgent: ${key} must be a positive number of milliseconds (got ${v}).`,
-        );
-      }
-    }
-    checkBackfill(options.backfill);
+    checkAgentOptions(options);
     this.#o = options;
     this.client = options.client;
     this.#logger = options.logger ?? silentLogger;
     this.#card = options.agentCard ?? { name: options.client.workspaceId };
     this.#watch = HeartbeatWatch.of(options, this.#logger);
+    this.#platform = new PlatformWatch({
+      client: options.client,
+      logger: this.#logger,
+      watch: this.#watch,
+      maxUnauthorized: options.maxUnauthorized,
+      ending: this.#ending.signal,
+      report: () => this.#report(),
+      end: (reason, error) => void this.#end(reason, error),
+    });
     this.#talk = new ConversationRuntime({
       client: options.client,
       options,
@@ -127,7 +117,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       this.#resolveDone = resolve;
     });
     this.#dispatcher = new Dispatcher({
-      concurrency,
+      concurrency: options.concurrency ?? 4,
       maxAttempts: Math.max(1, options.maxAttempts ?? 3),
       retryBaseMs: options.retryBaseMs ?? 500,
       retryMaxMs: 30_000,
@@ -217,27 +207,17 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
    * app.post("/a2a/:secret", (req, res) => void a2a.handleNode(req, res, req.body));
    */
   createPushHandler(options: PushHandlerOptions = {}): A2AHandler {
-    const handler = this.#makeHandler(options);
+    const handler = createAgentPushHandler(
+      {
+        card: this.#card,
+        delivery: this.#o.delivery,
+        logger: this.#logger,
+        onMessage: async (message) => await this.#push.onMessage(message),
+      },
+      options,
+    );
     this.#handlers.add(handler);
     return handler;
-  }
-
-  #makeHandler(options: PushHandlerOptions): A2AHandler {
-    const delivery = typeof this.#o.delivery === "object" ? this.#o.delivery : undefined;
-    const secret =
-      options.pathSecret === undefined ? delivery?.pathSecret : options.pathSecret || undefined;
-    const publicUrl =
-      options.publicUrl ?? (delivery?.server === false ? delivery.publicUrl : undefined);
-    const maxBodyBytes = options.maxBodyBytes ?? delivery?.maxBodyBytes;
-    return createA2AHandler({
-      agentCard: this.#card,
-      onMessage: async (message) => await this.#push.onMessage(message),
-      onError: (error) => this.#logger.warn?.("push request failed", { error: describe(error) }),
-      ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
-      ...(secret !== undefined ? { pathSecret: secret } : {}),
-      ...(publicUrl !== undefined ? { publicUrl } : {}),
-      ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
-    });
   }
 
   /**
@@ -273,8 +253,8 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     }
     this.#phase = "running";
     const hb = this.#o.heartbeatIntervalMs ?? 30_000;
-    every(this.#tasks, hb, () => this.#heartbeat());
-    every(this.#tasks, this.#o.stateIntervalMs ?? hb, () => this.#watchState());
+    every(this.#tasks, hb, () => this.#platform.heartbeat());
+    every(this.#tasks, this.#o.stateIntervalMs ?? hb, () => this.#platform.watchState());
     this.#logger.info?.("agent started", {
       workspaceId: this.client.workspaceId,
       delivery: this.#mode,
@@ -343,43 +323,16 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   }
 
   async #startPoll(eventStream: boolean): Promise<void> {
-    const store = new AgentStateStore(this.#o.cursorStore ?? new MemoryCursorStore());
-    const fetchPage = pollFetcher(this.client, this.#o.pollLimit);
-    this.#poll = new PollDelivery({
-      store,
-      intervalMs: this.#o.pollIntervalMs ?? 5_000,
+    await startPoll({
+      client: this.client,
+      options: this.#o,
       logger: this.#logger,
-      ...(this.#o.dedupWindow !== undefined ? { dedupWindow: this.#o.dedupWindow } : {}),
-      ...(this.#o.backfill !== undefined ? { backfill: this.#o.backfill } : {}),
-      maxInFlight: this.#o.concurrency ?? 4,
-      hasCapacity: () => this.#dispatcher.hasCapacity(),
-      awaiting: () => this.#talk.waiting > 0, // answers must still arrive with every slot busy
-      fetch: async (opts) => {
-        const page = await fetchPage(opts);
-        return { ...page, messages: this.#talk.takeAnswers(page.messages) }; // no slot needed
-      },
-      handle: async (msg, info) => {
-        if (this.#talk.overLimit(msg)) return "settled";
-        if (info.redelivered && this.#talk.answered(msg)) return "settled"; // its answer is queued
-        const outcome = await this.#dispatcher.submit(msg, {
-          redelivered: info.redelivered,
-          reply: !msg.isReply, // never answer an answer
-        });
-        return outcome.status === "aborted" ? "abandoned" : "settled";
-      },
+      dispatcher: this.#dispatcher,
+      talk: this.#talk,
+      eventStream,
+      onPoll: (poll) => (this.#poll = poll),
+      onEvents: (events) => (this.#events = events),
     });
-    await this.#talk.attach(store); // answers a previous run left, before any redelivery
-    await this.#poll.start();
-    const open = this.client.openEventStream?.bind(this.client);
-    if (this.#o.eventWakeups !== false && eventStream && open) {
-      this.#events = new EventWakeups({
-        logger: this.#logger,
-        open: eventStreamOpener(open),
-        onWake: () => this.#poll?.wake(),
-        onStatus: (connected) => this.#logger.debug?.("event stream", { connected }),
-      });
-      this.#events.start();
-    }
   }
 
   #report(): AgentHeartbeatReport {
@@ -388,56 +341,6 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       currentTask: this.#dispatcher.currentTask(),
       uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
     };
-  }
-
-  async #heartbeat(): Promise<void> {
-    const done = this.#watch.begin();
-    try {
-      await this.client.heartbeat(this.#report(), { signal: this.#ending.signal });
-      done(true);
-      this.#heartbeatAuthFailures = 0;
-    } catch (err) {
-      done(false);
-      if (this.#ending.signal.aborted) return;
-      if (isRemovedError(err)) return void this.#end("removed", err);
-      if (!isUnauthorized(err)) {
-        this.#heartbeatAuthFailures = 0;
-        this.#logger.warn?.("heartbeat failed", { error: describe(err) });
-        return;
-      }
-      this.#heartbeatAuthFailures++;
-      this.#logger.warn?.("heartbeat rejected (401)", { consecutive: this.#heartbeatAuthFailures });
-      if (this.#heartbeatAuthFailures >= (this.#o.maxUnauthorized ?? 3)) {
-        void this.#end(
-          "unauthorized",
-          unauthorizedError(this.client.workspaceId, this.#o.maxUnauthorized ?? 3, "heartbeat"),
-        );
-      }
-    }
-  }
-
-  async #watchState(): Promise<void> {
-    try {
-      const state = await this.client.getState({ signal: this.#ending.signal });
-      this.#stateAuthFailures = 0;
-      if (state.removed) void this.#end("removed");
-      else if (state.paused) void this.#end("paused");
-    } catch (err) {
-      if (this.#ending.signal.aborted) return;
-      if (isRemovedError(err)) return void this.#end("removed", err);
-      if (!isUnauthorized(err)) {
-        this.#stateAuthFailures = 0;
-        this.#logger.warn?.("state check failed", { error: describe(err) });
-        return;
-      }
-      this.#stateAuthFailures++;
-      if (this.#stateAuthFailures >= (this.#o.maxUnauthorized ?? 3)) {
-        void this.#end(
-          "unauthorized",
-          unauthorizedError(this.client.workspaceId, this.#o.maxUnauthorized ?? 3, "state check"),
-        );
-      }
-    }
   }
 
   /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */

@@ -1,10 +1,10 @@
-export {
-  createA2AHandler,
-  type A2AHandler,
-  type A2AHandlerContext,
-  type A2AHandlerOptions,
-  type A2AHandlerResult,
-} from "./handler.js";
+export { createA2AHandler } from "./handler.js";
+export type {
+  A2AHandler,
+  A2AHandlerContext,
+  A2AHandlerOptions,
+  A2AHandlerResult,
+} from "./handler-types.js";
 export {
   startA2AServer,
   type A2AServer,

@@ -1,7 +1,8 @@
 // A standalone node:http server around createA2AHandler.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createA2AHandler, type A2AHandler, type A2AHandlerOptions } from "./handler.js";
+import { createA2AHandler } from "./handler.js";
+import type { A2AHandler, A2AHandlerOptions } from "./handler-types.js";
 import { generatePathSecret } from "./secret.js";
 
 /** Options of {@link startA2AServer}. */

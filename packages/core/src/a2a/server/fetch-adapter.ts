@@ -1,0 +1,92 @@
+// Serves the endpoint on the web fetch API (`Request` in, `Response` out: Next.js route handlers,
+// Hono, Bun, Deno): reads the body within the limit and streams SSE answers as a ReadableStream.
+import { readWebBody, TOO_LARGE } from "./body.js";
+import type { EndpointCore } from "./endpoint-core.js";
+import { A2AErrorCode } from "./errors.js";
+import { precheck, tooLarge } from "./http-checks.js";
+import {
+  httpError,
+  JSON_HEADERS,
+  SSE_HEADERS,
+  type Outcome,
+  type StreamOutcome,
+} from "./outcome.js";
+import { DISCONNECTED, Scope } from "./scope.js";
+
+/** Serves one web `Request`. */
+export async function handleFetch(core: EndpointCore, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const route = core.routes.route(url.pathname);
+  const method = request.method;
+  let outcome: Outcome | undefined = precheck(
+    method,
+    route,
+    request.headers.get("content-type"),
+    request.headers.get("content-length"),
+    core.closed,
+    core.maxBody,
+  );
+  if (outcome === undefined) {
+    if (route === "card") {
+      outcome = core.routes.card(url.origin);
+    } else {
+      const text = await readWebBody(request.body, core.maxBody).catch(() => undefined);
+      if (text === undefined) {
+        outcome = httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body");
+      } else if (text === TOO_LARGE) {
+        outcome = tooLarge(core.maxBody);
+      } else {
+        const scope = new Scope();
+        const onAbort = (): void => scope.abort(DISCONNECTED);
+        request.signal?.addEventListener("abort", onAbort, { once: true });
+        core.inflight.add(scope);
+        try {
+          outcome = await core.rpc(text, request.headers.get("a2a-version") ?? undefined, scope);
+        } catch (err) {
+          core.report(err, "(transport)", null);
+          outcome = httpError(500, A2AErrorCode.InternalError, "Internal error");
+        }
+        if ("stream" in outcome) return streamResponse(core, outcome, scope);
+        core.inflight.delete(scope);
+        request.signal?.removeEventListener("abort", onAbort);
+      }
+    }
+  }
+  if ("stream" in outcome) return streamResponse(core, outcome, outcome.scope);
+  const headers: Record<string, string> = { ...JSON_HEADERS, ...outcome.headers };
+  return new Response(method === "HEAD" ? null : outcome.body, {
+    status: outcome.status,
+    headers,
+  });
+}
+
+/** An SSE `Response` pulling frames from the task's generator; canceling it aborts the task. */
+function streamResponse(core: EndpointCore, outcome: StreamOutcome, scope: Scope): Response {
+  const gen = outcome.stream;
+  const encoder = new TextEncoder();
+  const finish = (): void => {
+    core.inflight.delete(scope);
+  };
+  const body = new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      try {
+        const next = await gen.next();
+        if (next.done) {
+          finish();
+          controller.close();
+        } else {
+          controller.enqueue(encoder.encode(next.value));
+        }
+      } catch (err) {
+        finish();
+        controller.error(err);
+      }
+    },
+    cancel: async () => {
+      scope.abort(DISCONNECTED);
+      finish();
+      await gen.return(undefined).catch(() => undefined);
+    },
+  });
+  return new Response(body, { status: 200, headers: SSE_HEADERS });
+}

@@ -1,0 +1,88 @@
+// The public contract of the A2A push endpoint: its options, what `onMessage` receives and may
+// return, and the handler object both HTTP adapters are reached through.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AgentCard, A2AMessage, A2ATask } from "../types.js";
+
+/** What `onMessage` receives besides the message. */
+export interface A2AHandlerContext {
+  /** Aborted when the caller disconnects, the task is canceled (`tasks/cancel`) or the handler closes. */
+  readonly signal: AbortSignal;
+  /** The JSON-RPC method as sent (`"message/send"`, `"SendMessage"`, `"message/stream"`, ...). */
+  readonly method: string;
+  /** The JSON-RPC request id (same value and type as sent). */
+  readonly requestId: string | number | null;
+  /** The wire dialect of the request: `"0.3"` for slash method names, `"1.0"` for PascalCase. */
+  readonly version: "0.3" | "1.0";
+  /** The conversation id: the caller's `contextId`, or a fresh one. */
+  readonly contextId: string;
+  /** The task id, when the server created a task before calling the handler (streaming, non-blocking). */
+  readonly taskId: string | undefined;
+}
+
+/**
+ * What `onMessage` may return:
+ * - a string: by default an agent `Message` with one text part (see `textResult`);
+ * - an `A2AMessage` or `A2ATask` (missing ids, `kind` and `role` are filled in);
+ * - nothing: a completed task without artifacts;
+ * - an `AsyncIterable<string>` of text chunks: streamed as artifact updates to `message/stream` /
+ *   `SendStreamingMessage` callers, and concatenated into one text for `message/send` callers.
+ */
+export type A2AHandlerResult =
+  | string
+  | A2AMessage
+  | A2ATask
+  | AsyncIterable<string>
+  | void
+  | undefined;
+
+/** Options of {@link createA2AHandler}. */
+export interface A2AHandlerOptions {
+  /** The agent card; served as a v0.3/v1.0 hybrid at `<endpoint>/.well-known/agent-card.json` (and `agent.json`). */
+  agentCard: AgentCard;
+  /** Handles one inbound message; `message` is normalised to v0.3 (`kind` on parts, `role` defaulted to `"user"`). */
+  onMessage: (
+    message: A2AMessage,
+    ctx: A2AHandlerContext,
+  ) => A2AHandlerResult | Promise<A2AHandlerResult>;
+  /** Path of the JSON-RPC endpoint (default `"/"`). */
+  basePath?: string;
+  /**
+   * When set, the endpoint is `<basePath>/<pathSecret>` and the card is served only below it; any
+   * other path gets 404. Compared in constant time. Use {@link generatePathSecret}.
+   */
+  pathSecret?: string;
+  /** Request body limit in bytes (default 1 MiB); larger bodies get HTTP 413. */
+  maxBodyBytes?: number;
+  /** Maximum JSON nesting depth of a request (default 64). */
+  maxDepth?: number;
+  /**
+   * Public URL of `basePath` (scheme, host, port, path prefix), when the server sits behind a proxy;
+   * the path secret is appended. Default: derived from each request's `Host`.
+   */
+  publicUrl?: string;
+  /** Answer `message/stream` / `SendStreamingMessage` and advertise `capabilities.streaming` (default false). */
+  streaming?: boolean;
+  /**
+   * How a string returned by `onMessage` is sent to a blocking `message/send` caller: `"message"`
+   * (default: an agent Message with a text part, which every Molecule client and the platform's
+   * text extraction read from `result.parts`) or `"task"` (a completed Task with one text artifact,
+   * retrievable with `tasks/get`).
+   */
+  textResult?: "message" | "task";
+  /** How many tasks `tasks/get` / `tasks/cancel` remember (LRU, default 1000). */
+  maxTasks?: number;
+  /** Called with every exception thrown by `onMessage` (the caller only sees `-32603 Internal error`). */
+  onError?: (error: unknown, info: { method: string; requestId: string | number | null }) => void;
+}
+
+/** The push endpoint, mountable on any HTTP stack. */
+export interface A2AHandler {
+  /** Serves a node:http request (also Express, Fastify's `request.raw`/`reply.raw`, Nest). `body`: an already-parsed or raw body, if a framework consumed the stream. */
+  handleNode(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void>;
+  /** Serves a web `Request` (Next.js route handlers, Hono, Bun, Deno, ...). */
+  handleFetch(request: Request): Promise<Response>;
+  /** Aborts running handlers and tasks; later requests get HTTP 503. */
+  close(): Promise<void>;
+  /** The endpoint path (`basePath` plus the secret segment, if any). */
+  readonly endpointPath: string;
+}

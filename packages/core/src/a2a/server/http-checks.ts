@@ -1,0 +1,49 @@
+// The transport checks both HTTP adapters run before a JSON-RPC request is read: route, HTTP
+// method, shutdown, content type and declared body size.
+import { isJsonContentType } from "./body.js";
+import { A2AErrorCode } from "./errors.js";
+import { httpError, type Outcome } from "./outcome.js";
+import type { Route } from "./routes.js";
+
+/** HTTP 413 for a body over `maxBody` bytes (the connection is closed after it). */
+export function tooLarge(maxBody: number): Outcome {
+  return httpError(
+    413,
+    A2AErrorCode.InvalidRequest,
+    `Request body exceeds the ${maxBody}-byte limit`,
+    { connection: "close" },
+  );
+}
+
+/** Transport checks shared by both adapters; undefined when the request may proceed. */
+export function precheck(
+  httpMethod: string,
+  route: Route | undefined,
+  contentType: string | null | undefined,
+  contentLength: string | null | undefined,
+  closed: boolean,
+  maxBody: number,
+): Outcome | undefined {
+  if (route === undefined) return httpError(404, A2AErrorCode.InvalidRequest, "Not found");
+  if (route === "card") {
+    if (httpMethod === "GET" || httpMethod === "HEAD") return undefined;
+    return httpError(405, A2AErrorCode.InvalidRequest, "Method not allowed; use GET", {
+      allow: "GET, HEAD",
+    });
+  }
+  if (httpMethod !== "POST") {
+    return httpError(405, A2AErrorCode.InvalidRequest, "Method not allowed; use POST", {
+      allow: "POST",
+    });
+  }
+  if (closed) return httpError(503, A2AErrorCode.InternalError, "Server is shutting down");
+  if (!isJsonContentType(contentType)) {
+    return httpError(
+      415,
+      A2AErrorCode.InvalidRequest,
+      "Unsupported Content-Type; send the JSON-RPC request as application/json",
+    );
+  }
+  if (contentLength != null && Number(contentLength) > maxBody) return tooLarge(maxBody);
+  return undefined;
+}

@@ -1,0 +1,251 @@
+// Serves the endpoint on node:http (and Express, Fastify's raw objects, Nest): reads the headers
+// and body, writes JSON and SSE answers with back-pressure, and watches for a disconnect.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readNodeBody, TOO_LARGE } from "./body.js";
+import type { EndpointCore } from "./endpoint-core.js";
+import { A2AErrorCode } from "./errors.js";
+import { precheck, tooLarge } from "./http-checks.js";
+import {
+  httpError,
+  JSON_HEADERS,
+  SSE_HEADERS,
+  type Outcome,
+  type StreamOutcome,
+} from "./outcome.js";
+import { DISCONNECTED, Scope } from "./scope.js";
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const INTERNAL_ERROR_BODY =
+  '{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Internal error"}}';
+
+/**
+ * The three request headers the endpoint reads, scanned from `rawHeaders` (cheaper than building
+ * node's `req.headers` object on every request).
+ */
+function readHeaders(req: IncomingMessage): {
+  contentType: string | undefined;
+  contentLength: string | undefined;
+  version: string | undefined;
+} {
+  const out = {
+    contentType: undefined as string | undefined,
+    contentLength: undefined as string | undefined,
+    version: undefined as string | undefined,
+  };
+  const raw = req.rawHeaders;
+  if (!Array.isArray(raw)) {
+    const h = req.headers;
+    const v = h["a2a-version"];
+    out.contentType = h["content-type"];
+    out.contentLength = h["content-length"];
+    out.version = Array.isArray(v) ? v[0] : v;
+    return out;
+  }
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const n = name.length;
+    if (n === 12 && out.contentType === undefined && name.toLowerCase() === "content-type") {
+      out.contentType = raw[i + 1];
+    } else if (
+      n === 14 &&
+      out.contentLength === undefined &&
+      name.toLowerCase() === "content-length"
+    ) {
+      out.contentLength = raw[i + 1];
+    } else if (n === 11 && out.version === undefined && name.toLowerCase() === "a2a-version") {
+      out.version = raw[i + 1];
+    }
+  }
+  return out;
+}
+
+/** The node:http side of one endpoint. */
+export class NodeAdapter {
+  readonly #core: EndpointCore;
+
+  constructor(core: EndpointCore) {
+    this.#core = core;
+  }
+
+  /** Serves one request; `body` is a body a framework already read (text, bytes or parsed JSON). */
+  handle(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
+    const core = this.#core;
+    try {
+      const route = core.routes.route(req.url ?? "/");
+      const method = req.method ?? "GET";
+      const headers = readHeaders(req);
+      const pre = precheck(
+        method,
+        route,
+        headers.contentType,
+        headers.contentLength,
+        core.closed,
+        core.maxBody,
+      );
+      if (pre !== undefined) return this.#write(req, res, pre, method);
+      if (route === "card") {
+        const proto = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+        const origin = `${proto}://${req.headers.host ?? "localhost"}`;
+        return this.#write(req, res, core.routes.card(origin), method);
+      }
+      const version = headers.version;
+      if (body !== undefined) return this.#rpc(req, res, body, version);
+      if (req.readableEnded) {
+        const parsed = (req as { body?: unknown }).body;
+        if (parsed === undefined) {
+          return this.#write(
+            req,
+            res,
+            httpError(
+              500,
+              A2AErrorCode.InternalError,
+              "The request body was consumed by another middleware; pass it to handleNode(req, res, body)",
+            ),
+            method,
+          );
+        }
+        return this.#rpc(req, res, parsed, version);
+      }
+      return new Promise<void>((resolve) => {
+        readNodeBody(req, core.maxBody, (text) => {
+          let done: Promise<void>;
+          if (text === undefined) {
+            done = this.#write(
+              req,
+              res,
+              httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body"),
+              "POST",
+            );
+          } else if (text === TOO_LARGE) {
+            done = this.#write(req, res, tooLarge(core.maxBody), "POST");
+          } else {
+            done = this.#rpc(req, res, text, version);
+          }
+          resolve(done);
+        });
+      });
+    } catch (err) {
+      return this.#failure(res, err);
+    }
+  }
+
+  #failure(res: ServerResponse, err: unknown): Promise<void> {
+    this.#core.report(err, "(transport)", null);
+    if (!res.headersSent && !res.destroyed) {
+      res.writeHead(500, {
+        "content-type": "application/json",
+        "content-length": INTERNAL_ERROR_BODY.length,
+      });
+      res.end(INTERNAL_ERROR_BODY);
+    } else {
+      res.destroy();
+    }
+    return RESOLVED;
+  }
+
+  #write(
+    req: IncomingMessage,
+    res: ServerResponse,
+    outcome: Outcome,
+    method: string,
+  ): Promise<void> {
+    if ("stream" in outcome) {
+      return this.#writeStream(res, outcome).catch((err: unknown) => {
+        this.#core.report(err, "(stream)", null);
+        res.destroy();
+      });
+    }
+    if (res.headersSent || res.destroyed) return RESOLVED;
+    try {
+      const length = Buffer.byteLength(outcome.body);
+      res.writeHead(
+        outcome.status,
+        outcome.headers === undefined
+          ? { "content-type": "application/json", "content-length": length }
+          : { ...JSON_HEADERS, ...outcome.headers, "content-length": length },
+      );
+      res.end(method === "HEAD" ? undefined : outcome.body);
+      if (outcome.status === 413) res.once("finish", () => req.destroy());
+    } catch (err) {
+      this.#core.report(err, "(transport)", null);
+      res.destroy();
+    }
+    return RESOLVED;
+  }
+
+  #rpc(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    version: string | undefined,
+  ): Promise<void> {
+    const core = this.#core;
+    let input = body;
+    if (Buffer.isBuffer(input) || input instanceof Uint8Array) {
+      if (input.byteLength > core.maxBody) {
+        return this.#write(req, res, tooLarge(core.maxBody), "POST");
+      }
+      input = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8");
+    } else if (
+      typeof input === "string" &&
+      input.length > core.maxBody / 3 &&
+      Buffer.byteLength(input) > core.maxBody
+    ) {
+      return this.#write(req, res, tooLarge(core.maxBody), "POST");
+    }
+    // The disconnect watch is attached only if the handler (or a stream) asks for the signal.
+    const scope = new Scope((s) => {
+      if (res.destroyed && !res.writableFinished) s.abort(DISCONNECTED);
+      else res.once("close", () => res.writableFinished || s.abort(DISCONNECTED));
+    });
+    core.inflight.add(scope);
+    let outcome: Outcome | Promise<Outcome>;
+    try {
+      outcome = core.rpc(input, version, scope);
+    } catch (err) {
+      core.inflight.delete(scope);
+      return this.#failure(res, err);
+    }
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (o) => {
+          if (!("stream" in o)) core.inflight.delete(scope);
+          return this.#write(req, res, o, "POST");
+        },
+        (err: unknown) => {
+          core.inflight.delete(scope);
+          return this.#failure(res, err);
+        },
+      );
+    }
+    if (!("stream" in outcome)) core.inflight.delete(scope);
+    return this.#write(req, res, outcome, "POST");
+  }
+
+  async #writeStream(res: ServerResponse, outcome: StreamOutcome): Promise<void> {
+    const { stream, scope } = outcome;
+    void scope.signal; // attaches the disconnect watch
+    try {
+      res.writeHead(200, SSE_HEADERS);
+      res.flushHeaders();
+      for await (const frame of stream) {
+        if (res.destroyed) break;
+        if (!res.write(frame)) {
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              res.off("drain", done);
+              res.off("close", done);
+              resolve();
+            };
+            res.on("drain", done);
+            res.on("close", done);
+          });
+        }
+      }
+    } finally {
+      this.#core.inflight.delete(scope);
+      await stream.return(undefined).catch(() => undefined);
+      if (!res.destroyed) res.end();
+    }
+  }
+}

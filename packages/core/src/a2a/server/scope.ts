@@ -1,0 +1,78 @@
+// Cancellation of one request or task (a lazily created AbortSignal), the `ctx` handed to
+// `onMessage`, and the abort reasons the endpoint uses.
+import type { A2AHandlerContext } from "./handler-types.js";
+
+/** A JSON-RPC request id: same value and type as sent. */
+export type RequestId = string | number | null;
+
+/** Abort reason of a task canceled with `tasks/cancel` / `CancelTask`. */
+export const CANCELED = new Error("task canceled");
+/** Abort reason when the caller goes away before the answer is written. */
+export const DISCONNECTED = new Error("caller disconnected");
+/** Abort reason of everything still running when the handler is closed. */
+export const CLOSED = new Error("A2A handler closed");
+
+/** Cancellation scope of one request or task; the AbortController is created only when asked for. */
+export class Scope {
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #aborted = false;
+  #attach: ((scope: Scope) => void) | undefined;
+
+  /** `attach` runs once, when the signal is first requested (e.g. to watch for a disconnect). */
+  constructor(attach?: (scope: Scope) => void) {
+    this.#attach = attach;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+      const attach = this.#attach;
+      this.#attach = undefined;
+      attach?.(this);
+    }
+    return this.#controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+/** The `ctx` passed to `onMessage` (a class, so the lazy `signal` getter lives on the prototype). */
+export class RequestContext implements A2AHandlerContext {
+  readonly #scope: Scope;
+  readonly method: string;
+  readonly requestId: RequestId;
+  readonly version: "0.3" | "1.0";
+  readonly contextId: string;
+  readonly taskId: string | undefined;
+
+  constructor(
+    scope: Scope,
+    method: string,
+    requestId: RequestId,
+    version: "0.3" | "1.0",
+    contextId: string,
+    taskId: string | undefined,
+  ) {
+    this.#scope = scope;
+    this.method = method;
+    this.requestId = requestId;
+    this.version = version;
+    this.contextId = contextId;
+    this.taskId = taskId;
+  }
+
+  get signal(): AbortSignal {
+    return this.#scope.signal;
+  }
+}

@@ -1,0 +1,134 @@
+// `message/stream` / `SendStreamingMessage`: runs the handler for a task and yields its SSE frames
+// (the task, artifact chunks as they come, the final status) in the caller's dialect.
+import { randomUUID } from "node:crypto";
+import { artifactToV1, statusToV1, taskToV1 } from "../to-v1.js";
+import type { A2AMessage, A2ATask } from "../types.js";
+import { A2ARpcError } from "./errors.js";
+import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
+import { ShapeError, TERMINAL_STATES } from "./normalize.js";
+import { rpcResult } from "./outcome.js";
+import type { RequestId, Scope } from "./scope.js";
+import type { TaskEntry } from "./store.js";
+import { failedStatus, invalidResult, isAsyncIterable, now, toTaskResult } from "./task-results.js";
+
+/** What one streamed task needs. */
+export interface StreamedTask {
+  id: RequestId;
+  method: string;
+  version: "0.3" | "1.0";
+  entry: TaskEntry;
+  message: A2AMessage;
+  ctx: A2AHandlerContext;
+  scope: Scope;
+  onMessage: A2AHandlerOptions["onMessage"];
+  report: (err: unknown, method: string, requestId: RequestId) => void;
+}
+
+/** Frame builders bound to one task and one dialect. */
+function framer(id: RequestId, version: "0.3" | "1.0", task: A2ATask) {
+  const frame = (result: unknown): string => `data: ${rpcResult(id, result)}\n\n`;
+  return {
+    task: (): string => frame(version === "0.3" ? task : { task: taskToV1(task) }),
+    status: (): string =>
+      version === "0.3"
+        ? frame({
+            kind: "status-update",
+            taskId: task.id,
+            contextId: task.contextId,
+            status: task.status,
+            final:
+              TERMINAL_STATES.has(task.status.state) ||
+              task.status.state === "input-required" ||
+              task.status.state === "auth-required",
+          })
+        : frame({
+            statusUpdate: {
+              taskId: task.id,
+              contextId: task.contextId,
+              status: statusToV1(task.status),
+            },
+          }),
+    artifact: (
+      artifact: NonNullable<A2ATask["artifacts"]>[number],
+      append: boolean,
+      lastChunk: boolean,
+    ): string =>
+      version === "0.3"
+        ? frame({
+            kind: "artifact-update",
+            taskId: task.id,
+            contextId: task.contextId,
+            artifact,
+            append,
+            lastChunk,
+          })
+        : frame({
+            artifactUpdate: {
+              taskId: task.id,
+              contextId: task.contextId,
+              artifact: artifactToV1(artifact),
+              append,
+              lastChunk,
+            },
+          }),
+  };
+}
+
+async function* single(text: string): AsyncGenerator<string> {
+  yield text;
+}
+
+/** The SSE frames of one streamed task; canceling the scope ends the task as `canceled`. */
+export async function* streamTask(s: StreamedTask): AsyncGenerator<string, void, undefined> {
+  const { entry, scope } = s;
+  const task = entry.task;
+  const frames = framer(s.id, s.version, task);
+  try {
+    yield frames.task();
+    let result: unknown;
+    try {
+      result = await s.onMessage(s.message, s.ctx);
+      if (typeof result === "string") result = single(result);
+      if (isAsyncIterable(result)) {
+        const artifactId = randomUUID();
+        let text = "";
+        let n = 0;
+        for await (const chunk of result) {
+          if (scope.aborted) break;
+          if (typeof chunk !== "string") throw new ShapeError("streamed chunks must be strings");
+          if (chunk === "") continue;
+          text += chunk;
+          task.artifacts = [{ artifactId, parts: [{ kind: "text", text }] }];
+          yield frames.artifact(
+            { artifactId, parts: [{ kind: "text", text: chunk }] },
+            n > 0,
+            false,
+          );
+          n++;
+        }
+        if (!scope.aborted) task.status = { state: "completed", timestamp: now() };
+      } else if (!scope.aborted) {
+        const final = toTaskResult(result, s.message, task);
+        if (final.artifacts !== undefined) {
+          task.artifacts = final.artifacts;
+          for (const artifact of final.artifacts) yield frames.artifact(artifact, false, true);
+        }
+        task.status = final.status;
+      }
+    } catch (err) {
+      if (!scope.aborted) {
+        if (!(err instanceof A2ARpcError)) s.report(invalidResult(err), s.method, s.id);
+        task.status = failedStatus(task.contextId);
+      }
+    }
+    if (scope.aborted && !TERMINAL_STATES.has(task.status.state)) {
+      task.status = { state: "canceled", timestamp: now() };
+    }
+    yield frames.status();
+  } finally {
+    entry.cancel = undefined;
+    if (scope.aborted && !TERMINAL_STATES.has(task.status.state)) {
+      task.status = { state: "canceled", timestamp: now() };
+    }
+  }
+}

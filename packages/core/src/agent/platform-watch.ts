@@ -1,0 +1,88 @@
+// The agent's periodic platform calls: the heartbeat (timed by the late-heartbeat watch) and the
+// state check. A removal or pause ends the agent; so do `maxUnauthorized` consecutive 401s.
+import type { Logger } from "../inbound/logger.js";
+import { describe } from "../inbound/logger.js";
+import { isUnauthorized } from "../inbound/poll.js";
+import { isRemovedError, unauthorizedError } from "./lifecycle.js";
+import type { HeartbeatWatch } from "./liveness.js";
+import type { AgentEndReason, AgentHeartbeatReport, AgentPlatformClient } from "./types.js";
+
+/** What {@link PlatformWatch} needs from the agent. */
+export interface PlatformWatchOptions {
+  client: AgentPlatformClient;
+  logger: Logger;
+  watch: HeartbeatWatch;
+  /** Consecutive 401s after which the agent ends (default 3). */
+  maxUnauthorized: number | undefined;
+  /** Aborted when the agent ends: in-flight calls give up at once. */
+  ending: AbortSignal;
+  /** The report the heartbeat carries. */
+  report(): AgentHeartbeatReport;
+  /** Ends the agent. */
+  end(reason: AgentEndReason, error?: unknown): void;
+}
+
+/** Runs the heartbeat and the state check for one agent; each call is one tick of its timer. */
+export class PlatformWatch {
+  readonly #o: PlatformWatchOptions;
+  #heartbeatAuthFailures = 0;
+  #stateAuthFailures = 0;
+
+  constructor(options: PlatformWatchOptions) {
+    this.#o = options;
+  }
+
+  get #maxUnauthorized(): number {
+    return this.#o.maxUnauthorized ?? 3;
+  }
+
+  /** Sends one heartbeat. */
+  async heartbeat(): Promise<void> {
+    const o = this.#o;
+    const done = o.watch.begin();
+    try {
+      await o.client.heartbeat(o.report(), { signal: o.ending });
+      done(true);
+      this.#heartbeatAuthFailures = 0;
+    } catch (err) {
+      done(false);
+      if (o.ending.aborted) return;
+      if (isRemovedError(err)) return void o.end("removed", err);
+      if (!isUnauthorized(err)) {
+        this.#heartbeatAuthFailures = 0;
+        o.logger.warn?.("heartbeat failed", { error: describe(err) });
+        return;
+      }
+      this.#heartbeatAuthFailures++;
+      o.logger.warn?.("heartbeat rejected (401)", { consecutive: this.#heartbeatAuthFailures });
+      if (this.#heartbeatAuthFailures >= this.#maxUnauthorized) {
+        const error = unauthorizedError(o.client.workspaceId, this.#maxUnauthorized, "heartbeat");
+        o.end("unauthorized", error);
+      }
+    }
+  }
+
+  /** Checks the workspace's state once: paused or removed ends the agent. */
+  async watchState(): Promise<void> {
+    const o = this.#o;
+    try {
+      const state = await o.client.getState({ signal: o.ending });
+      this.#stateAuthFailures = 0;
+      if (state.removed) o.end("removed");
+      else if (state.paused) o.end("paused");
+    } catch (err) {
+      if (o.ending.aborted) return;
+      if (isRemovedError(err)) return void o.end("removed", err);
+      if (!isUnauthorized(err)) {
+        this.#stateAuthFailures = 0;
+        o.logger.warn?.("state check failed", { error: describe(err) });
+        return;
+      }
+      this.#stateAuthFailures++;
+      if (this.#stateAuthFailures >= this.#maxUnauthorized) {
+        const error = unauthorizedError(o.client.workspaceId, this.#maxUnauthorized, "state check");
+        o.end("unauthorized", error);
+      }
+    }
+  }
+}
