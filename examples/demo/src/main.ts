@@ -340,7 +340,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       idempotencyKey: key,
     });
     const resultRow = await until("the delegation result", async () => {
-      const page = await coordinatorClient.fetchActivity({ type: "delegation", limit: 50 });
+      const page = await coordinatorClient.fetchActivityRows({ type: "delegation", limit: 50 });
       return page.rows.find((r) => {
         const body = r.response_body as { delegation_id?: unknown } | undefined;
         return r.method === "delegate_result" && body?.delegation_id === delegation.delegationId;

@@ -2,7 +2,7 @@
 // it for a review through the platform's A2A proxy.
 import { performance } from "node:perf_hooks";
 import type { Writable } from "node:stream";
-import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
+import { fetchInbound, PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { startNestSpecialist } from "./specialist.js";
@@ -55,7 +55,7 @@ async function waitForReply(
 ): Promise<string> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    const inbox = await editor.fetchInbound({ peerId: reviewerId });
+    const inbox = await fetchInbound(editor, { peerId: reviewerId });
     const reply = inbox.find((m) => m.sourceId === reviewerId);
     if (reply) return reply.text;
     await new Promise((r) => setTimeout(r, 20));

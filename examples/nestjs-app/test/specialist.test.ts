@@ -1,5 +1,5 @@
 // The reviewer as a real Nest application against the platform emulator, in every delivery mode.
-import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
+import { fetchInbound, PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -82,7 +82,7 @@ describe("poll delivery (a Nest worker, no port)", () => {
     expect(sent.status).toBe("queued");
     let reply: string | undefined;
     for (let i = 0; i < 500 && reply === undefined; i++) {
-      const inbox = await editor.fetchInbound({ peerId: reviewerId });
+      const inbox = await fetchInbound(editor, { peerId: reviewerId });
       reply = inbox.find((m) => m.sourceId === reviewerId)?.text;
       if (reply === undefined) await new Promise((r) => setTimeout(r, 10));
     }

@@ -2,6 +2,7 @@
 // agent under test, waiting for replies, and running a built entry point as a user does.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { fetchInbound } from "@molecule-ai/agent-core";
 import type { InboundMessage, PeerCallResult, PlatformClient } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { CreatedWorkspace, Emulator, EmulatorOptions } from "@molecule-ai/platform-emulator";
@@ -100,7 +101,7 @@ export async function waitForReplies(
 ): Promise<InboundMessage[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const replies = (await client.fetchInbound()).filter((m) => m.sourceId === from);
+    const replies = (await fetchInbound(client)).filter((m) => m.sourceId === from);
     if (replies.length >= count || Date.now() > deadline) return replies;
     await new Promise((r) => setTimeout(r, 25));
   }

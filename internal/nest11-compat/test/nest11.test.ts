@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } fro
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
+import { fetchInbound, PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { freePort, packPackage, unpackInto, waitFor } from "@internal/test-utils";
@@ -352,7 +352,7 @@ describe("@molecule-ai/nestjs as published, in a CommonJS NestJS 11 app", () => 
     const sent = await peer.client.callPeer(ws.id, "hello nest 11");
     expect(sent.status).toBe("queued");
     const reply = await waitFor(
-      async () => (await peer.client.fetchInbound()).find((m) => m.sourceId === ws.id),
+      async () => (await fetchInbound(peer.client)).find((m) => m.sourceId === ws.id),
       { timeoutMs: 15_000 },
     );
     expect(sanitizePeerText(reply.text)).toBe("nest11 echo: hello nest 11");

@@ -79,8 +79,7 @@ describe("RemoteAgent.start() and platform failures", () => {
       heartbeat: (r, o) => current.heartbeat(r, o),
       getState: (o) => current.getState(o),
       capabilities: (o) => current.capabilities(o),
-      fetchInbound: (o) => current.fetchInbound(o),
-      fetchActivity: (o) => current.fetchActivity(o),
+      fetchActivityRows: (o) => current.fetchActivityRows(o),
       reply: (m, t, o) => current.reply(m, t, o),
     };
     const handled: string[] = [];

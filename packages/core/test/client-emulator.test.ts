@@ -6,6 +6,8 @@ import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AdminClient,
+  fetchActivity,
+  fetchInbound,
   isMoleculeError,
   MemoryTokenStore,
   MoleculeAuthError,
@@ -361,11 +363,11 @@ describe.each(["latest", "2026-04"] as const)(
         attachments: [{ uri: "workspace:/a.txt", name: "a.txt", mimeType: "text/plain" }],
       });
       for (const t of ["one", "two", "three"]) await client.callPeer(recv.id, t);
-      const msgs = await rc.fetchInbound({ limit: 50 });
+      const msgs = await fetchInbound(rc, { limit: 50 });
       expect(msgs.map((m) => m.text)).toEqual(["one", "two", "three"]);
       expect(msgs.every((m) => m.source === "peer_agent" && m.sourceId === self.id)).toBe(true);
 
-      const page = await rc.fetchActivity({ limit: 50, sinceId: msgs[0]?.activityId });
+      const page = await fetchActivity(rc, { limit: 50, sinceId: msgs[0]?.activityId });
       expect(page.cursorSupported).toBe(compat === "latest");
       expect(page.messages.map((m) => m.text)).toEqual(["two", "three"]);
       expect(page.nextCursor).toBe(msgs[2]?.activityId);
@@ -400,7 +402,7 @@ describe.each(["latest", "2026-04"] as const)(
       "fetchInbound with a stale cursor raises CursorLostError on the newer contract",
       async () => {
         const err = await capture(
-          client.fetchInbound({ sinceId: "00000000-0000-4000-8000-000000000999" }),
+          fetchInbound(client, { sinceId: "00000000-0000-4000-8000-000000000999" }),
         );
         expect(isMoleculeError(err, "cursor_lost")).toBe(true);
       },

@@ -73,11 +73,10 @@ function instrument(client: PlatformClient, after: (label: string) => void): Age
     heartbeat: (r, o) => client.heartbeat(r, o),
     getState: (o) => client.getState(o),
     capabilities: (o) => client.capabilities(o),
-    fetchInbound: (o) => client.fetchInbound(o),
     reply: (m, t, o) => client.reply(m, t, o),
-    fetchActivity: async (o) => {
+    fetchActivityRows: async (o) => {
       try {
-        const page = await client.fetchActivity(o);
+        const page = await client.fetchActivityRows(o);
         after("fetched");
         return page;
       } catch (err) {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { waitFor } from "@internal/test-utils";
 import { startOrg } from "./fixtures/inbound-org.js";
-import { FileCursorStore, RemoteAgent, type InboundMessage } from "../src/index.js";
+import { fetchActivity, FileCursorStore, RemoteAgent, type InboundMessage } from "../src/index.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -60,13 +60,13 @@ describe("fetchActivity paging signals", () => {
     const { a, client, peer } = await org("latest");
     await client.register({ agentCard: { name: "agent" }, deliveryMode: "poll" });
     for (let i = 1; i <= 7; i++) await peer.callPeer(a.id, `m${i}`);
-    const newest = await client.fetchActivity({ limit: 2 }); // no cursor: the newest page
+    const newest = await fetchActivity(client, { limit: 2 }); // no cursor: the newest page
     expect(newest.messages.map((m) => m.text)).toEqual(["m6", "m7"]);
     expect(newest.hasMore).toBe(false);
-    const all = await client.fetchActivity({ sinceSecs: 3600, limit: 5 });
+    const all = await fetchActivity(client, { sinceSecs: 3600, limit: 5 });
     expect(all.messages.map((m) => m.text)).toEqual(["m1", "m2", "m3", "m4", "m5"]);
     expect(all.hasMore).toBe(true);
-    const rest = await client.fetchActivity({ sinceId: all.nextCursor!, limit: 5 });
+    const rest = await fetchActivity(client, { sinceId: all.nextCursor!, limit: 5 });
     expect(rest.messages.map((m) => m.text)).toEqual(["m6", "m7"]);
     expect(rest.hasMore).toBe(false);
     expect(rest.gap).toBe(false);
@@ -75,18 +75,18 @@ describe("fetchActivity paging signals", () => {
   it("2026-04: reports a gap when more rows arrived than one newest-first window holds", async () => {
     const { a, client, peer } = await org("2026-04");
     await peer.callPeer(a.id, "m1");
-    const start = await client.fetchActivity({ limit: 5 });
+    const start = await fetchActivity(client, { limit: 5 });
     expect(start.cursorSupported).toBe(false);
     expect(start.gap).toBe(false);
     const cursor = start.nextCursor!;
 
     for (let i = 2; i <= 4; i++) await peer.callPeer(a.id, `m${i}`);
-    const small = await client.fetchActivity({ sinceId: cursor, limit: 5 });
+    const small = await fetchActivity(client, { sinceId: cursor, limit: 5 });
     expect(small.messages.map((m) => m.text)).toEqual(["m2", "m3", "m4"]);
     expect(small.gap).toBe(false);
 
     for (let i = 5; i <= 12; i++) await peer.callPeer(a.id, `m${i}`);
-    const behind = await client.fetchActivity({ sinceId: small.nextCursor!, limit: 5 });
+    const behind = await fetchActivity(client, { sinceId: small.nextCursor!, limit: 5 });
     expect(behind.messages.map((m) => m.text)).toEqual(["m8", "m9", "m10", "m11", "m12"]);
     expect(behind.gap).toBe(true);
     expect(behind.hasMore).toBe(false);

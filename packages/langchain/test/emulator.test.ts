@@ -4,7 +4,12 @@ import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
 import { MemorySaver } from "@langchain/langgraph";
-import { PlatformClient, RemoteAgent, sanitizePeerText } from "@molecule-ai/agent-core";
+import {
+  fetchInbound,
+  PlatformClient,
+  RemoteAgent,
+  sanitizePeerText,
+} from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
@@ -261,7 +266,7 @@ describe("LangChain agents as Molecule workspaces", () => {
       let replies: InboundMessage[] = [];
       for (let i = 0; i < 400 && replies.length < count; i++) {
         await new Promise((r) => setTimeout(r, 25));
-        replies = (await sender.fetchInbound()).filter((m) => m.sourceId === assistant.workspaceId);
+        replies = (await fetchInbound(sender)).filter((m) => m.sourceId === assistant.workspaceId);
       }
       return replies;
     };

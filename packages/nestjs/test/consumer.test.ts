@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
+import { fetchInbound, PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { packPackage, unpackInto, waitFor } from "@internal/test-utils";
@@ -159,7 +159,7 @@ describe.each([
         workspaceId: ws.id,
       });
       const reply = await waitFor(async () =>
-        (await sender.fetchInbound()).find((m) => m.sourceId === ws.id),
+        (await fetchInbound(sender)).find((m) => m.sourceId === ws.id),
       );
       expect(sanitizePeerText(reply.text)).toBe(`echo: hello from ${type}`);
     }, 60_000);

@@ -6,7 +6,7 @@ import type { INestApplication } from "@nestjs/common";
 import { ExpressAdapter } from "@nestjs/platform-express";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
 import { Test } from "@nestjs/testing";
-import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
+import { fetchInbound, PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
@@ -134,7 +134,7 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
 
     // The reply travels back to the sender as an inbound message in its own activity feed.
     const reply = await waitFor(async () => {
-      const inbox = await sender.client.fetchInbound();
+      const inbox = await fetchInbound(sender.client);
       return inbox.find((m) => m.sourceId === ws.id);
     });
     expect(sanitizePeerText(reply.text)).toBe("echo: ping from a peer");

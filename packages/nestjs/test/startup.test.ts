@@ -5,7 +5,7 @@ import { ConfigModule, ConfigService } from "@nestjs/config";
 import { NestFactory } from "@nestjs/core";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
 import { Test } from "@nestjs/testing";
-import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
+import { fetchInbound, PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
@@ -309,7 +309,7 @@ describe("a message no handler matches", () => {
       /No @OnPeerMessage\(\) handler matches/,
     );
     expect(nest.get(OnlyBilling).calls).toBe(0);
-    expect(await client.fetchInbound()).toEqual([]);
+    expect(await fetchInbound(client)).toEqual([]);
   });
 });
 
@@ -360,7 +360,7 @@ describe("graceful shutdown", () => {
     expect(closed).toBe(false); // still draining
     release();
     await closing;
-    const reply = (await sender.fetchInbound()).find((m) => m.sourceId === ws.id);
+    const reply = (await fetchInbound(sender)).find((m) => m.sourceId === ws.id);
     expect(sanitizePeerText(reply?.text)).toBe("slow: take your time");
   });
 });

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { A2APart } from "../a2a/types.js";
 import type { InboundMessage } from "../inbound/message.js";
-import type { PeerCallOptions, PeerCallResult } from "../platform/client.js";
+import type { PeerCallOptions, PeerCallResult } from "../platform/peer-types.js";
 import { MoleculeError } from "../transport/errors.js";
 import type { PendingCalls } from "./conversations.js";
 import { MoleculeReplyTimeoutError } from "./errors.js";

@@ -4,7 +4,7 @@ import { BoundedSet } from "../inbound/dedup.js";
 import type { Logger } from "../inbound/logger.js";
 import type { InboundMessage } from "../inbound/message.js";
 import { describe } from "../inbound/logger.js";
-import type { PeerCallResult } from "../platform/client.js";
+import type { PeerCallResult } from "../platform/peer-types.js";
 import { MoleculeError } from "../transport/errors.js";
 import { type AgentCallOptions, type PeerMessage, callPeerAwaiting } from "./call-peer.js";
 import { PendingCalls, TurnLimiter, senderOf } from "./conversations.js";

@@ -1,6 +1,6 @@
 // Typed errors of conversations: an awaited answer that did not come, a conversation cut by the
 // turn limit, a reply that could not be delivered.
-import type { PeerCallResult } from "../platform/client.js";
+import type { PeerCallResult } from "../platform/peer-types.js";
 import { MoleculeError } from "../transport/errors.js";
 
 /** The queued receipt of a peer call (what `callPeer` returns with `awaitReply: false`). */

@@ -1,9 +1,11 @@
 // Adapters from the platform client to what poll delivery and event wake-ups consume.
+import { toActivityPage } from "../inbound/activity.js";
 import type { EventWakeupsOptions } from "../inbound/event-stream.js";
+import { MoleculeError } from "../transport/errors.js";
 import type { PollDeliveryOptions } from "../inbound/poll.js";
 import type { AgentPlatformClient } from "./types.js";
 
-/** The poll fetch: `fetchActivity` when the client has it (cursor past echoes, paging, gaps). */
+/** The poll fetch: rows or a page when the client reads them (cursor past echoes, paging, gaps). */
 export function pollFetcher(
   client: AgentPlatformClient,
   limit: number | undefined,
@@ -14,17 +16,25 @@ export function pollFetcher(
       ...(limit !== undefined ? { limit } : {}),
       signal,
     };
-    if (client.fetchActivity) {
-      const page = await client.fetchActivity({
-        ...opts,
-        ...(sinceSecs !== undefined ? { sinceSecs } : {}),
-      });
+    const rich = { ...opts, ...(sinceSecs !== undefined ? { sinceSecs } : {}) };
+    const page = client.fetchActivityRows
+      ? toActivityPage(await client.fetchActivityRows(rich))
+      : client.fetchActivity
+        ? await client.fetchActivity(rich)
+        : undefined;
+    if (page) {
       return {
         messages: page.messages,
         lastId: page.nextCursor,
         more: page.hasMore === true,
         gap: page.gap === true,
       };
+    }
+    if (!client.fetchInbound) {
+      throw new MoleculeError(
+        "the client given to RemoteAgent cannot read inbound messages: give it fetchActivityRows (as PlatformClient has), fetchActivity or fetchInbound",
+        { code: "invalid_option" },
+      );
     }
     return { messages: await client.fetchInbound(opts) };
   };

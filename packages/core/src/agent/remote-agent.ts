@@ -7,7 +7,7 @@ import type { EventWakeups } from "../inbound/event-stream.js";
 import type { Logger } from "../inbound/logger.js";
 import { describe, silentLogger } from "../inbound/logger.js";
 import type { PollDelivery } from "../inbound/poll.js";
-import type { PeerCallResult } from "../platform/client.js";
+import type { PeerCallResult } from "../platform/peer-types.js";
 import { MoleculeError } from "../transport/errors.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import { ConversationRuntime } from "./conversation-runtime.js";

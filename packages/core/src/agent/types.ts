@@ -6,7 +6,8 @@ import type { EventStreamBody } from "../inbound/event-stream.js";
 import type { Logger } from "../inbound/logger.js";
 import type { HeartbeatLateWarning } from "./liveness.js";
 import type { InboundMessage } from "../inbound/message.js";
-import type { PeerCallOptions, PeerCallResult } from "../platform/client.js";
+import type { ActivityRows } from "../platform/activity.js";
+import type { PeerCallOptions, PeerCallResult } from "../platform/peer-types.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import type { TurnLimitOptions } from "./conversations.js";
 
@@ -33,15 +34,23 @@ export interface AgentPlatformClient {
   getState(opts?: {
     signal?: AbortSignal;
   }): Promise<{ status: string; paused: boolean; removed: boolean }>;
-  fetchInbound(opts?: {
+  /**
+   * The poll fetch, one of three (the first present is used): `fetchActivityRows` (wire rows, as
+   * `PlatformClient` reads them; parsed by inbound/), `fetchActivity` (parsed messages with the
+   * cursor past notify echoes, whether more rows are waiting, and whether the baseline platform's
+   * window left a gap) or `fetchInbound` (messages only).
+   */
+  fetchActivityRows?(opts?: {
+    sinceId?: string;
+    sinceSecs?: number;
+    limit?: number;
+    signal?: AbortSignal;
+  }): Promise<ActivityRows>;
+  fetchInbound?(opts?: {
     sinceId?: string;
     limit?: number;
     signal?: AbortSignal;
   }): Promise<InboundMessage[]>;
-  /**
-   * Optional richer fetch: also returns the id of the last row (to move past notify echoes),
-   * whether more rows are waiting, and whether the baseline platform's window left a gap.
-   */
   fetchActivity?(opts?: {
     sinceId?: string;
     sinceSecs?: number;

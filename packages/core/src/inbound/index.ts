@@ -1,6 +1,8 @@
 // Public API of inbound/ (see shared/DESIGN.md section 3).
 export { inboundFromA2AMessage, parseActivityRow } from "./message.js";
 export type { InboundMessage, InboundSource } from "./message.js";
+export { fetchActivity, fetchInbound } from "./activity.js";
+export type { ActivityPage, ActivityReader } from "./activity.js";
 export { FileCursorStore, MemoryCursorStore } from "./cursor-store.js";
 export type { CursorState, CursorStore, InFlightEntry } from "./cursor-store.js";
 export { isInboundActivityEvent } from "./event-stream.js";

@@ -7,18 +7,15 @@ export type {
   SetSecretsFailure,
 } from "./admin.js";
 export { PlatformClient } from "./client.js";
+export type { ActivityRows, FetchInboundOptions } from "./activity.js";
+export type { ReplyTarget } from "./messaging.js";
+export type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
 export type {
-  ActivityPage,
   DelegationResult,
-  DiscoveredPeer,
   EventStream,
-  FetchInboundOptions,
   HeartbeatReport,
   IssuedToken,
   NotifyAttachment,
-  Peer,
-  PeerCallOptions,
-  PeerCallResult,
   PlatformCapabilities,
   PlatformClientOptions,
   RegisterResult,
@@ -26,7 +23,7 @@ export type {
   TokenInfo,
   WorkspaceInfo,
   WorkspaceState,
-} from "./client.js";
+} from "./types.js";
 export { FileTokenStore, MemoryTokenStore } from "./token-store.js";
 export type { FileTokenStoreOptions, TokenStore } from "./token-store.js";
 export { readMoleculeEnv } from "./env.js";

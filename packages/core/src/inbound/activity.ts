@@ -1,0 +1,50 @@
+// Inbound messages from the activity log: the platform client reads wire rows, this parses them.
+import type { ActivityRows, FetchInboundOptions } from "../platform/activity.js";
+import { type InboundMessage, parseActivityRow } from "./message.js";
+
+/** One page of activity, oldest first: the wire rows and the inbound messages among them. */
+export interface ActivityPage extends ActivityRows {
+  /** Inbound messages (own notify echoes and non-inbound rows removed). */
+  messages: InboundMessage[];
+}
+
+/** What {@link fetchActivity} needs of a client: `PlatformClient` has it. */
+export interface ActivityReader {
+  fetchActivityRows(options?: FetchInboundOptions): Promise<ActivityRows>;
+}
+
+/** Adds the inbound messages parsed from its rows to a page of activity rows. */
+export function toActivityPage(page: ActivityRows): ActivityPage {
+  const messages: InboundMessage[] = [];
+  for (const row of page.rows) {
+    const m = parseActivityRow(row);
+    if (m) messages.push(m);
+  }
+  return { ...page, messages };
+}
+
+/**
+ * Reads one page of activity with `client.fetchActivityRows` (both platform contracts, see there)
+ * and parses its inbound messages.
+ *
+ * @example
+ * ```ts
+ * const page = await fetchActivity(client, { sinceId: cursor });
+ * for (const m of page.messages) console.log(m.text);
+ * cursor = page.nextCursor;
+ * ```
+ */
+export async function fetchActivity(
+  client: ActivityReader,
+  options: FetchInboundOptions = {},
+): Promise<ActivityPage> {
+  return toActivityPage(await client.fetchActivityRows(options));
+}
+
+/** Inbound messages, oldest first, own `/notify` echoes removed. See {@link fetchActivity}. */
+export async function fetchInbound(
+  client: ActivityReader,
+  options: FetchInboundOptions = {},
+): Promise<InboundMessage[]> {
+  return (await fetchActivity(client, options)).messages;
+}

@@ -1,0 +1,123 @@
+// Outgoing messages that are not peer calls: a reply to an inbound message, a canvas notification,
+// an asynchronous delegation.
+import { buildMessageSendRequest } from "../a2a/outbound.js";
+import { IN_REPLY_TO_KEY } from "../a2a/conversation.js";
+import { delegateSchema } from "../wire/schemas.js";
+import { invalid } from "./args.js";
+import { expectShape, ok } from "./http-errors.js";
+import { makeIdempotencyKey } from "./idempotency.js";
+import { requireWorkspaceId as requireId } from "./ids.js";
+import { postViaProxy } from "./peer-call.js";
+import { peerResult } from "./peer-result.js";
+import { enc, type PlatformSession } from "./session.js";
+import type { DelegationResult, NotifyAttachment } from "./types.js";
+
+/**
+ * What {@link reply} needs of the message it answers: who sent it and which message and
+ * conversation it was. An `InboundMessage` is one.
+ */
+export interface ReplyTarget {
+  /** `"canvas_user"` replies with a notification; `"peer_agent"` with an A2A answer. */
+  source: "canvas_user" | "peer_agent" | "unknown";
+  /** The peer workspace id the platform authenticated. */
+  sourceId: string | null;
+  /** The A2A `messageId` answered (sent as `molecule_in_reply_to`). */
+  messageId: string | undefined;
+  /** The conversation the answer continues. */
+  contextId?: string | undefined;
+}
+
+/** Answers an inbound message; see `PlatformClient.reply`. */
+export async function reply(
+  s: PlatformSession,
+  inbound: ReplyTarget,
+  text: string,
+  options: { signal?: AbortSignal; messageId?: string },
+): Promise<void> {
+  if (typeof text !== "string" || text.trim() === "") throw invalid("reply needs non-empty text");
+  if (!inbound || typeof inbound !== "object")
+    throw invalid("reply needs the InboundMessage being answered");
+  if (inbound.source === "canvas_user") {
+    await notify(s, text, { signal: options.signal });
+    return;
+  }
+  if (inbound.source !== "peer_agent" || !inbound.sourceId) {
+    throw invalid(
+      "cannot reply to a message whose sender is unknown (no canvas user, no peer id); answer pushed messages in the A2A response instead",
+    );
+  }
+  const target = requireId(inbound.sourceId, "sourceId");
+  const req = buildMessageSendRequest({
+    text,
+    role: "agent",
+    contextId: inbound.contextId,
+    messageId: options.messageId,
+    metadata:
+      inbound.messageId === undefined
+        ? s.senderHint
+        : { ...s.senderHint, [IN_REPLY_TO_KEY]: inbound.messageId },
+  });
+  const res = await postViaProxy(s, target, JSON.stringify(req), s.peerTimeoutMs, options.signal);
+  peerResult(s, target, req.params.message.messageId, res, "proxy");
+}
+
+/** `POST /workspaces/:id/notify`: a chat message on the canvas, optionally with attachments. */
+export async function notify(
+  s: PlatformSession,
+  text: string,
+  options: { attachments?: NotifyAttachment[]; signal?: AbortSignal | undefined },
+): Promise<void> {
+  if (typeof text !== "string" || text.trim() === "") throw invalid("notify needs non-empty text");
+  const body: Record<string, unknown> = { message: text };
+  if (options.attachments && options.attachments.length > 0) {
+    options.attachments.forEach((a, i) => {
+      if (
+        !a ||
+        typeof a.uri !== "string" ||
+        a.uri === "" ||
+        typeof a.name !== "string" ||
+        a.name === ""
+      ) {
+        throw invalid(`notify attachment[${i}] needs a non-empty uri and name`);
+      }
+    });
+    body.attachments = options.attachments;
+  }
+  const res = await s.send({
+    method: "POST",
+    path: `/workspaces/${enc(s.workspaceId)}/notify`,
+    json: body,
+    signal: options.signal,
+  });
+  if (!ok(res.status)) throw await s.selfFail(res, "notify", options.signal);
+}
+
+/** `POST /workspaces/<self>/delegate` with an idempotency key (so it is retried safely). */
+export async function delegate(
+  s: PlatformSession,
+  targetId: string,
+  task: string,
+  options: { idempotencyKey?: string; signal?: AbortSignal },
+): Promise<DelegationResult> {
+  const target = requireId(targetId, "targetId");
+  if (typeof task !== "string" || task.trim() === "")
+    throw invalid("delegate needs a non-empty task");
+  if (target === s.workspaceId) throw invalid("a workspace cannot delegate to itself");
+  const key = options.idempotencyKey || makeIdempotencyKey(`${target}:${task}`);
+  const res = await s.send({
+    method: "POST",
+    path: `/workspaces/${enc(s.workspaceId)}/delegate`,
+    json: { target_id: target, task, idempotency_key: key },
+    headers: s.selfHeaders,
+    retry: true,
+    signal: options.signal,
+  });
+  if (!ok(res.status)) throw await s.selfFail(res, "delegate", options.signal);
+  const d = expectShape(delegateSchema, res, "delegate");
+  return {
+    delegationId: d.delegation_id,
+    status: d.status,
+    targetId: d.target_id ?? target,
+    idempotentHit: d.idempotent_hit === true,
+  };
+}

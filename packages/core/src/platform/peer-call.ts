@@ -1,0 +1,152 @@
+// Peer calls: an A2A message to a peer through the platform proxy or directly, in the protocol the
+// peer speaks (v0.3 or v1.0, from its card or what worked before), falling back once when refused.
+import {
+  A2A_VERSION_HEADER,
+  type A2AProtocolVersion,
+  buildMessageSendRequest,
+  peerProtocolFromCard,
+  toSendMessageRequestV1,
+} from "../a2a/outbound.js";
+import type { A2APart } from "../a2a/types.js";
+import { MoleculeError, MoleculePeerError, MoleculeTimeoutError } from "../transport/errors.js";
+import type { HttpResponse } from "../transport/http.js";
+import { invalid } from "./args.js";
+import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer } from "./direct.js";
+import { ok } from "./http-errors.js";
+import { requireWorkspaceId as requireId } from "./ids.js";
+import { discoverPeer } from "./peers.js";
+import { peerResult, rpcErrorCode } from "./peer-result.js";
+import type { PeerCallOptions, PeerCallResult } from "./peer-types.js";
+import { enc, type PlatformSession } from "./session.js";
+
+/** What `callPeer` sends: text, or A2A parts. */
+export type PeerCallMessage = string | { text?: string; parts?: A2APart[] | unknown[] };
+
+/** Sends an A2A message to a peer; see `PlatformClient.callPeer`. */
+export async function callPeer(
+  s: PlatformSession,
+  peerId: string,
+  message: PeerCallMessage,
+  options: PeerCallOptions,
+): Promise<PeerCallResult> {
+  const target = requireId(peerId, "peerId");
+  const input = typeof message === "string" ? { text: message } : (message ?? {});
+  const hasText = typeof input.text === "string" && input.text !== "";
+  const hasParts = Array.isArray(input.parts) && input.parts.length > 0;
+  if (!hasText && !hasParts) throw invalid("callPeer needs a non-empty message (text or parts)");
+  const req = buildMessageSendRequest({
+    text: input.text,
+    parts: input.parts,
+    role: "user",
+    messageId: options.messageId,
+    contextId: options.contextId,
+    taskId: options.taskId,
+    metadata: { ...s.senderHint, ...options.metadata },
+  });
+  if (req.params.message.parts.length === 0)
+    throw invalid("callPeer: none of the given parts is a valid A2A part");
+  const messageId = req.params.message.messageId;
+  const timeoutMs = options.timeoutMs ?? s.peerTimeoutMs;
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
+    throw invalid(`callPeer timeoutMs must be a positive number; got ${String(timeoutMs)}`);
+  const forced = options.protocol;
+  if (forced !== undefined && forced !== "0.3" && forced !== "1.0")
+    throw invalid(`callPeer protocol must be "0.3" or "1.0"; got ${JSON.stringify(forced)}`);
+  const signal = options.signal;
+  const via = options.via === "direct" ? "direct" : "proxy";
+  const peerUrl = via === "direct" ? (await discoverPeer(s, target, { signal })).url : undefined;
+  const deadline = performance.now() + timeoutMs;
+  const remaining = (): number => Math.max(1, Math.ceil(deadline - performance.now()));
+  let protocol = forced ?? s.peers.knownProtocol(target);
+  if (protocol === undefined && peerUrl !== undefined) {
+    const card = await fetchPeerCard(s.transport.dispatcher, peerUrl, {
+      signal,
+      timeoutMs: Math.min(5_000, remaining()),
+      userAgent: s.userAgent,
+    });
+    protocol = peerProtocolFromCard(card);
+    if (protocol !== undefined) s.peers.rememberProtocol(target, protocol);
+  }
+  const send = async (version: A2AProtocolVersion): Promise<HttpResponse> => {
+    const bodyText = JSON.stringify(version === "1.0" ? toSendMessageRequestV1(req) : req);
+    if (peerUrl === undefined) {
+      return await postViaProxy(s, target, bodyText, remaining(), signal, {
+        reportMs: timeoutMs,
+        ...(version === "1.0" ? { a2aVersion: "1.0" as const } : {}),
+      });
+    }
+    try {
+      return await postToPeer(s.transport.dispatcher, peerUrl, bodyText, {
+        peerId: target,
+        signal,
+        timeoutMs: remaining(),
+        userAgent: s.userAgent,
+        ...(version === "1.0" ? { a2aVersion: "1.0" as const } : {}),
+      });
+    } catch (err) {
+      if (err instanceof MoleculePeerError && err.code === "peer_unreachable")
+        s.peers.invalidate(target);
+      throw err;
+    }
+  };
+  let used: A2AProtocolVersion = protocol ?? "0.3";
+  let res = await send(used);
+  let fellBack = false;
+  if (forced === undefined) {
+    const code = rpcErrorCode(res);
+    const other =
+      used === "0.3" && (code === -32601 || code === -32009)
+        ? "1.0"
+        : used === "1.0" && code === -32601
+          ? "0.3"
+          : undefined;
+    if (other !== undefined) {
+      s.logger?.debug?.(
+        `callPeer: peer ${target} rejected A2A ${used} (${code}); retrying once in ${other}`,
+      );
+      used = other;
+      fellBack = true;
+      res = await send(used);
+    }
+    if (ok(res.status) && rpcErrorCode(res) === undefined) s.peers.rememberProtocol(target, used);
+  }
+  return peerResult(s, target, messageId, res, via, { protocol: used, fellBack });
+}
+
+/** POSTs an A2A request to a peer through the platform proxy (`/workspaces/:peer/a2a`). */
+export async function postViaProxy(
+  s: PlatformSession,
+  target: string,
+  bodyText: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  extra: { reportMs?: number; a2aVersion?: "1.0" } = {},
+): Promise<HttpResponse> {
+  try {
+    return await s.send({
+      method: "POST",
+      path: `/workspaces/${enc(target)}/a2a`,
+      bodyText,
+      headers: extra.a2aVersion
+        ? { ...s.selfPeerHeaders, [A2A_VERSION_HEADER]: extra.a2aVersion }
+        : s.selfPeerHeaders,
+      signal,
+      timeoutMs,
+      maxBytes: MAX_PEER_RESPONSE_BYTES,
+    });
+  } catch (err) {
+    if (err instanceof MoleculeError && err.code === "response_too_large") {
+      throw new MoleculePeerError(
+        `peer ${target} answered with more than ${MAX_PEER_RESPONSE_BYTES} bytes through the platform; the answer was discarded`,
+        { peerId: target, code: "peer_response_too_large", cause: err },
+      );
+    }
+    if (err instanceof MoleculeTimeoutError) {
+      throw new MoleculePeerError(
+        `peer ${target} did not answer within ${extra.reportMs ?? timeoutMs} ms; the platform may still deliver the message (de-duplicate by messageId) — raise timeoutMs for long tasks`,
+        { peerId: target, code: "peer_timeout", retryable: true, cause: err },
+      );
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,159 @@
+// A peer's answer as a PeerCallResult: queued (202), completed/failed/..., or a typed error for a
+// failed call (HTTP status through the proxy or directly, or a JSON-RPC error).
+import type { A2AProtocolVersion } from "../a2a/outbound.js";
+import { summarizeA2AResult } from "../a2a/outbound.js";
+import {
+  MoleculeAuthError,
+  type MoleculeError,
+  MoleculeNotFoundError,
+  MoleculePeerError,
+} from "../transport/errors.js";
+import type { HttpResponse } from "../transport/http.js";
+import { redactDeep, redactText } from "../transport/redact.js";
+import { jsonRpcResponseSchema, parseWire, queuedSchema } from "../wire/schemas.js";
+import { clip, errorText, ok } from "./http-errors.js";
+import type { PeerCallResult } from "./peer-types.js";
+import type { PlatformSession } from "./session.js";
+
+/** The JSON-RPC error code of a 2xx peer answer, if it is one. */
+export function rpcErrorCode(res: HttpResponse): number | undefined {
+  if (!ok(res.status)) return undefined;
+  const rpc = parseWire(jsonRpcResponseSchema, res.body);
+  return rpc.ok && rpc.value.error ? rpc.value.error.code : undefined;
+}
+
+/** The result of a peer call, or the typed error it failed with. */
+export function peerResult(
+  s: PlatformSession,
+  peerId: string,
+  messageId: string,
+  res: HttpResponse,
+  via: "proxy" | "direct",
+  info: { protocol: A2AProtocolVersion; fellBack: boolean } = {
+    protocol: "0.3",
+    fellBack: false,
+  },
+): PeerCallResult {
+  const body = res.body;
+  if (res.status === 202) {
+    const q = parseWire(queuedSchema, body);
+    if (q.ok) {
+      const out: PeerCallResult = {
+        status: "queued",
+        queueId: q.value.queue_id ?? "",
+        deliveryMode: q.value.delivery_mode === "poll" ? "poll" : "push",
+        raw: body,
+        peerId,
+        messageId,
+      };
+      if (q.value.queue_depth !== undefined) out.queueDepth = q.value.queue_depth;
+      return out;
+    }
+  }
+  if (!ok(res.status)) throw peerFailure(s, peerId, res, via);
+  const rpc = parseWire(jsonRpcResponseSchema, body);
+  if (rpc.ok && rpc.value.error) {
+    const e = rpc.value.error;
+    let hint = "";
+    if (e.code === -32009 && via === "proxy") {
+      hint =
+        '; the peer requires the A2A-Version: 1.0 header, which the platform proxy does not forward: call it with via: "direct", or have the peer accept A2A 0.3 (e.g. legacyCompat in @a2a-js/sdk)';
+    } else if ((e.code === -32601 || e.code === -32009) && info.fellBack) {
+      hint = "; it rejected both A2A 0.3 (message/send) and 1.0 (SendMessage)";
+    } else if (e.code === -32601 || e.code === -32009) {
+      hint = `; it does not accept A2A ${info.protocol} (pass protocol: "${info.protocol === "1.0" ? "0.3" : "1.0"}" or leave protocol unset to fall back)`;
+    }
+    const said = e.message ? ` "${redactText(clip(e.message), s.known)}"` : "";
+    throw new MoleculePeerError(`peer ${peerId} answered JSON-RPC error ${e.code}${said}${hint}`, {
+      peerId,
+      code: "peer_rpc_error",
+      rpcCode: e.code,
+      status: res.status,
+      body: redactDeep(body, s.known),
+    });
+  }
+  const result = rpc.ok && "result" in rpc.value ? rpc.value.result : body;
+  const summary = summarizeA2AResult(result);
+  const out: PeerCallResult = {
+    status: summary.status,
+    text: summary.text,
+    raw: body,
+    peerId,
+    messageId,
+    protocol: info.protocol,
+  };
+  if (summary.contextId) out.contextId = summary.contextId;
+  if (summary.taskId) out.taskId = summary.taskId;
+  return out;
+}
+
+function peerFailure(
+  s: PlatformSession,
+  peerId: string,
+  res: HttpResponse,
+  via: "proxy" | "direct",
+): MoleculeError {
+  const status = res.status;
+  const detail = errorText(res.body, s.known);
+  const said = detail ? ` "${detail}"` : "";
+  const body = redactDeep(res.body, s.known);
+  if (via === "proxy") {
+    if (status === 401) {
+      return new MoleculeAuthError(
+        `the platform rejected this workspace's token for the peer call (401${said}); check the token, or whether this workspace was removed`,
+        { status, body },
+      );
+    }
+    if (status === 403) {
+      return new MoleculeAuthError(
+        `workspace ${s.workspaceId} may not talk to ${peerId} (403${said}): the platform's hierarchy rules only allow siblings, parent/children and root workspaces`,
+        { status, body },
+      );
+    }
+    if (status === 404 && detail === "workspace not found") {
+      return new MoleculeNotFoundError(`peer workspace ${peerId} does not exist (404)`, { body });
+    }
+    if (status === 404) {
+      // Relayed from the peer's own endpoint: the platform holds a URL the peer no longer serves.
+      return new MoleculePeerError(
+        `peer ${peerId} exists, but its own endpoint answered 404${said} at the URL the platform holds for it: that URL is stale (the peer restarted on another port or path secret, and the April-2026 platform keeps an existing http://127.0.0.1… URL on re-register); the peer must register a URL it serves (see docs/platform-versions.md)`,
+        { peerId, code: "peer_url_stale", status, retryable: false, body },
+      );
+    }
+    if (status === 400 || status === 402 || status === 429) return s.fail(res, "callPeer");
+  }
+  if (status === 502) {
+    return new MoleculePeerError(
+      `peer ${peerId} is unreachable (502${said}); it may be offline — try later`,
+      {
+        peerId,
+        code: "peer_unreachable",
+        status,
+        retryable: true,
+        body,
+      },
+    );
+  }
+  if (status === 503) {
+    return new MoleculePeerError(
+      `peer ${peerId} is not available (503${said}); it may be paused, have no URL, or be busy — try later`,
+      { peerId, code: "peer_unavailable", status, retryable: true, body },
+    );
+  }
+  if (status === 504) {
+    return new MoleculePeerError(`peer ${peerId} timed out (504${said})`, {
+      peerId,
+      code: "peer_timeout",
+      status,
+      retryable: true,
+      body,
+    });
+  }
+  return new MoleculePeerError(`peer ${peerId} answered HTTP ${status}${said}`, {
+    peerId,
+    code: "peer_error",
+    status,
+    retryable: status >= 500,
+    body,
+  });
+}

@@ -1,0 +1,80 @@
+// The types of peers as PlatformClient lists, discovers and calls them.
+import type { AgentCard } from "../a2a/types.js";
+
+/** A peer workspace this agent may talk to. */
+export interface Peer {
+  id: string;
+  name: string;
+  role: string | null;
+  tier: number | null;
+  status: string;
+  url: string | null;
+  parentId: string | null;
+  activeTasks: number;
+  agentCard: AgentCard | null;
+}
+
+/** A discovered peer endpoint. */
+export interface DiscoveredPeer {
+  id: string;
+  url: string;
+  name: string;
+}
+
+/** Options of {@link PlatformClient.callPeer}. */
+export interface PeerCallOptions {
+  signal?: AbortSignal | undefined;
+  /**
+   * Deadline of the whole exchange with the peer in ms (default: the client's `peerTimeoutMs`):
+   * the agent-card lookup of `via: "direct"`, the request and a protocol fallback retry all fit in
+   * it. The `discoverPeer` lookup of `via: "direct"` is a platform call with its own `timeoutMs`.
+   */
+  timeoutMs?: number | undefined;
+  /**
+   * The A2A protocol to speak: `"0.3"` (`message/send`) or `"1.0"` (`SendMessage` with
+   * `A2A-Version: 1.0`, proto-JSON parts). Default: chosen from the peer's agent card (the cached
+   * `listPeers` entry, or the card at the peer's `/.well-known/agent-card.json` for `via: "direct"`),
+   * else 0.3; a call rejected as unknown method (-32601) or unsupported version (-32009) is retried
+   * once in the other protocol (safe: the peer rejected it without running it). When set, no
+   * fallback happens.
+   */
+  protocol?: "0.3" | "1.0" | undefined;
+  /** `"proxy"` (default): through the platform. `"direct"`: to the peer's URL, without any platform credential. */
+  via?: "proxy" | "direct" | undefined;
+  contextId?: string | undefined;
+  taskId?: string | undefined;
+  messageId?: string | undefined;
+  /**
+   * Message metadata. `molecule_source_workspace_id` (this workspace's id) is added unless you set
+   * it: the receiver's only hint of the sender on push delivery, an unauthenticated claim.
+   */
+  metadata?: Record<string, unknown> | undefined;
+}
+
+/** Outcome of {@link PlatformClient.callPeer}. `text` is the peer text as received: apply `sanitizePeerText`. */
+export type PeerCallResult =
+  | {
+      status: "completed" | "failed" | "input-required" | "working";
+      text: string;
+      raw: unknown;
+      peerId: string;
+      messageId: string;
+      contextId?: string;
+      taskId?: string;
+      /** The A2A protocol the peer answered in. */
+      protocol?: "0.3" | "1.0";
+    }
+  | {
+      status: "queued";
+      queueId: string;
+      queueDepth?: number;
+      /**
+       * `"poll"`: the peer uses poll delivery and will read the message from its inbox (it is not
+       * busy; its answer arrives later as an inbound answer). `"push"`: the peer is busy and the
+       * platform will forward the message when it has capacity. Absent: unknown (treat as busy).
+       */
+      deliveryMode?: "poll" | "push";
+      raw: unknown;
+      peerId: string;
+      messageId: string;
+    };

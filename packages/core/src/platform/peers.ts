@@ -1,0 +1,101 @@
+// Peer discovery: the peers this workspace may talk to, and one peer's A2A URL (both cached).
+import type { AgentCard } from "../a2a/types.js";
+import { discoverSchema, peersSchema, type WirePeer } from "../wire/schemas.js";
+import { capabilities } from "./capabilities.js";
+import { errorText, expectShape, ok } from "./http-errors.js";
+import { requireWorkspaceId as requireId } from "./ids.js";
+import { filterPeers } from "./peer-filter.js";
+import type { DiscoveredPeer, Peer } from "./peer-types.js";
+import { enc, type PlatformSession } from "./session.js";
+
+type Opts = { signal?: AbortSignal | undefined; fresh?: boolean | undefined };
+
+/** `GET /registry/:id/peers[?q=]`, cached for 30 s per query; see `PlatformClient.listPeers`. */
+export async function listPeers(
+  s: PlatformSession,
+  options: Opts & { q?: string },
+): Promise<Peer[]> {
+  const key = options.q ?? "";
+  const now = performance.now();
+  if (!options.fresh) {
+    const hit = s.peers.list(key, now);
+    if (hit) return hit;
+  }
+  const q = options.q || undefined;
+  // The baseline's `q` filter answers 500 when a peer has no role: filter locally there.
+  const caps = q ? await capabilities(s, options).catch(() => undefined) : undefined;
+  let peers: Peer[];
+  if (q && caps?.compat === "2026-04") peers = await filterLocally(s, q, options);
+  else {
+    const res = await s.send({
+      method: "GET",
+      path: `/registry/${enc(s.workspaceId)}/peers`,
+      query: { q },
+      headers: s.selfHeaders,
+      signal: options.signal,
+    });
+    if (q && res.status === 500) peers = await filterLocally(s, q, options);
+    else if (!ok(res.status)) throw await s.selfFail(res, "listPeers", options.signal);
+    else peers = expectShape(peersSchema, res, "listPeers", { known: s.known }).map(toPeer);
+  }
+  s.peers.setList(key, peers, now);
+  return peers.map((p) => ({ ...p }));
+}
+
+async function filterLocally(s: PlatformSession, q: string, options: Opts): Promise<Peer[]> {
+  const all = await listPeers(s, { signal: options.signal, fresh: options.fresh });
+  return filterPeers(all, q);
+}
+
+/** `GET /registry/discover/:id`, cached for `peerCacheTtlMs`. */
+export async function discoverPeer(
+  s: PlatformSession,
+  id: string,
+  options: Opts,
+): Promise<DiscoveredPeer> {
+  const peerId = requireId(id, "peer id");
+  const now = performance.now();
+  const hit = s.peers.discovered(peerId, now, options.fresh === true);
+  if (hit) return hit;
+  const res = await s.send({
+    method: "GET",
+    path: `/registry/discover/${enc(peerId)}`,
+    headers: s.selfHeaders,
+    signal: options.signal,
+  });
+  if (!ok(res.status)) {
+    throw s.fail(res, "discoverPeer", {
+      403: `workspace ${s.workspaceId} may not talk to ${peerId} (403): the platform's hierarchy rules only allow siblings, parent/children and root workspaces`,
+      404: `peer workspace ${peerId} does not exist`,
+      503: `peer workspace ${peerId} is not available right now (503 "${errorText(res.body, s.known) ?? ""}"); it may be offline or paused`,
+    });
+  }
+  const d = expectShape(discoverSchema, res, "discoverPeer");
+  const value: DiscoveredPeer = { id: d.id, url: d.url, name: d.name ?? d.id };
+  s.peers.setDiscovered(peerId, value, now);
+  return { ...value };
+}
+
+function numOrNull(v: unknown): number | null {
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  return null;
+}
+
+function toPeer(row: WirePeer): Peer {
+  const card = row.agent_card;
+  return {
+    id: row.id,
+    name: row.name ?? row.id,
+    role: row.role ?? null,
+    tier: numOrNull(row.tier),
+    status: row.status ?? "unknown",
+    url: row.url ? row.url : null,
+    parentId: row.parent_id ?? null,
+    activeTasks: numOrNull(row.active_tasks) ?? 0,
+    agentCard:
+      typeof card === "object" && card !== null && !Array.isArray(card)
+        ? (card as AgentCard)
+        : null,
+  };
+}

@@ -1,0 +1,169 @@
+// Registry calls: register (with delivery-mode negotiation), heartbeat, update-card.
+import type { AgentCard } from "../a2a/types.js";
+import { MoleculeError } from "../transport/errors.js";
+import type { HttpResponse } from "../transport/http.js";
+import { hideInInspect, redactDeep } from "../transport/redact.js";
+import { registerResponseSchema } from "../wire/schemas.js";
+import { invalid, toInt } from "./args.js";
+import { capabilities } from "./capabilities.js";
+import { errorText, expectShape, ok } from "./http-errors.js";
+import type { PlatformSession } from "./session.js";
+import type { HeartbeatReport, PlatformCapabilities, RegisterResult } from "./types.js";
+
+/** Options of {@link register}. */
+export interface RegisterOptions {
+  url?: string | undefined;
+  agentCard: AgentCard;
+  deliveryMode?: "push" | "poll" | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** `POST /registry/register`; see `PlatformClient.register`. */
+export async function register(
+  s: PlatformSession,
+  options: RegisterOptions,
+): Promise<RegisterResult> {
+  const { url, agentCard, signal } = options ?? ({} as never);
+  if (
+    !agentCard ||
+    typeof agentCard !== "object" ||
+    typeof agentCard.name !== "string" ||
+    agentCard.name === ""
+  ) {
+    throw invalid('register needs agentCard with a non-empty name, e.g. { name: "researcher" }');
+  }
+  if (url !== undefined) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+      throw invalid(
+        `register url must be an absolute http(s) URL the platform can reach; got ${JSON.stringify(url)}`,
+      );
+    }
+  }
+  const requested = options.deliveryMode ?? (url ? "push" : "poll");
+  if (requested === "push" && !url) {
+    throw invalid(
+      "push delivery needs the http(s) `url` where the platform can reach this agent's A2A endpoint",
+    );
+  }
+  await s.ensureToken();
+  let caps: PlatformCapabilities | undefined;
+  if (s.token && requested === "poll") {
+    caps = await capabilities(s, { signal }).catch(() => undefined);
+  }
+  let mode: "push" | "poll" = requested;
+  if (mode === "poll" && caps && !caps.pollDelivery) {
+    if (!url) throw pollUnsupported(s);
+    mode = "push";
+    s.logger?.warn?.(
+      "platform has no poll delivery (2026-04 contract); registering for push at the given url",
+    );
+  }
+  const body: Record<string, unknown> = {
+    id: s.workspaceId,
+    agent_card: agentCard,
+    delivery_mode: mode,
+  };
+  if (url) body.url = url;
+  const hadToken = s.token !== undefined;
+  const res = await s.send({ method: "POST", path: "/registry/register", json: body, signal });
+  if (!ok(res.status)) {
+    if (res.status === 400 && !url && mode === "poll") throw pollUnsupported(s, res);
+    throw s.fail(res, "register", {
+      401: hadToken
+        ? "register was rejected with 401: the token held for this workspace is invalid (revoked, or the workspace was removed); get a new token from the platform admin"
+        : "register was rejected with 401: this workspace already has a token; pass it as `token` or through `tokenStore`",
+      400: `register was refused (400 "${errorText(res.body, s.known) ?? "invalid request body"}"): the platform rejects urls that are not public http(s) addresses it can resolve, and ids that are not UUIDs`,
+    });
+  }
+  const parsed = expectShape(registerResponseSchema, res, "register", { known: s.known });
+  let tokenIssued = false;
+  if (parsed.auth_token) {
+    await s.setToken(parsed.auth_token.trim());
+    tokenIssued = true;
+  }
+  const echoed =
+    parsed.delivery_mode === "poll" || parsed.delivery_mode === "push"
+      ? parsed.delivery_mode
+      : undefined;
+  let deliveryMode: "push" | "poll";
+  if (echoed) deliveryMode = echoed;
+  else if (mode === "push" || !url) deliveryMode = mode; // without a url only poll can succeed
+  else {
+    // Poll was asked for with a url and the server did not say what it did. The baseline ignores
+    // delivery_mode and pushes to the url; a first registration could not probe (no token yet).
+    const probed = caps ?? (await capabilities(s, { signal }).catch(() => undefined));
+    deliveryMode = probed?.pollDelivery ? "poll" : "push";
+  }
+  if (mode === "poll" && deliveryMode === "push") {
+    s.logger?.warn?.(
+      "requested poll delivery but the platform registered push delivery to the given url",
+    );
+  }
+  const result: RegisterResult = { status: parsed.status, tokenIssued, deliveryMode };
+  if (parsed.platform_inbound_secret) {
+    result.inboundSecret = parsed.platform_inbound_secret;
+    hideInInspect(result, ["inboundSecret"]);
+  }
+  return result;
+}
+
+function pollUnsupported(s: PlatformSession, res?: HttpResponse): MoleculeError {
+  return new MoleculeError(
+    "this platform has no poll delivery (the 2026-04 contract needs a push URL): pass `url` (a public http(s) address of this agent's A2A endpoint, e.g. from startA2AServer) or use a newer platform",
+    {
+      code: "poll_delivery_unsupported",
+      status: res?.status,
+      body: res ? redactDeep(res.body, s.known) : undefined,
+    },
+  );
+}
+
+/** `POST /registry/heartbeat` with a task report; integer fields are sent as integers. */
+export async function heartbeat(
+  s: PlatformSession,
+  report: HeartbeatReport,
+  options: { signal?: AbortSignal },
+): Promise<void> {
+  const uptime = report.uptimeSeconds ?? (performance.now() - s.started) / 1000;
+  const bodyText =
+    `{"workspace_id":${JSON.stringify(s.workspaceId)}` +
+    `,"active_tasks":${toInt(report.activeTasks, "activeTasks") ?? 0}` +
+    `,"current_task":${JSON.stringify(report.currentTask ?? "")}` +
+    `,"error_rate":${Number.isFinite(report.errorRate) ? Number(report.errorRate) : 0}` +
+    `,"sample_error":${JSON.stringify(report.sampleError ?? "")}` +
+    `,"uptime_seconds":${toInt(uptime, "uptimeSeconds") ?? 0}` +
+    (report.runtimeState !== undefined
+      ? `,"runtime_state":${JSON.stringify(report.runtimeState)}`
+      : "") +
+    "}";
+  const res = await s.send({
+    method: "POST",
+    path: "/registry/heartbeat",
+    bodyText,
+    signal: options.signal,
+  });
+  if (!ok(res.status)) throw await s.selfFail(res, "heartbeat", options.signal);
+}
+
+/** `POST /registry/update-card`. */
+export async function updateAgentCard(
+  s: PlatformSession,
+  card: AgentCard,
+  options: { signal?: AbortSignal },
+): Promise<void> {
+  if (!card || typeof card !== "object")
+    throw invalid("updateAgentCard needs an agent card object");
+  const res = await s.send({
+    method: "POST",
+    path: "/registry/update-card",
+    json: { workspace_id: s.workspaceId, agent_card: card },
+    signal: options.signal,
+  });
+  if (!ok(res.status)) throw await s.selfFail(res, "updateAgentCard", options.signal);
+}

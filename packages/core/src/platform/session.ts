@@ -1,0 +1,202 @@
+// What the pieces of one PlatformClient share: the transport, the workspace token (loaded lazily
+// from the token store), the peer cache, the capability probe, and the typed failures of calls
+// about this workspace (a 401 or 410 caused by its removal becomes WorkspaceRemovedError).
+import type { Readable } from "node:stream";
+import { type MoleculeError, WorkspaceRemovedError } from "../transport/errors.js";
+import {
+  DEFAULT_USER_AGENT,
+  type HttpResponse,
+  HttpTransport,
+  type Logger,
+  type RequestSpec,
+} from "../transport/http.js";
+import { redactDeep } from "../transport/redact.js";
+import { type Hints, httpError, ok } from "./http-errors.js";
+import { invalid } from "./args.js";
+import { requireWorkspaceId as requireId } from "./ids.js";
+import { PeerCache } from "./peer-cache.js";
+import type { TokenStore } from "./token-store.js";
+import type { PlatformCapabilities, PlatformClientOptions } from "./types.js";
+
+/** `encodeURIComponent`, short: every path segment built from input goes through it. */
+export const enc = encodeURIComponent;
+
+/** The shared state of one {@link PlatformClient}; internal, never exported from the package. */
+export class PlatformSession {
+  readonly workspaceId: string;
+  readonly transport: HttpTransport;
+  readonly logger: Logger | undefined;
+  readonly peerTimeoutMs: number;
+  readonly userAgent: string;
+  readonly started = performance.now();
+  /** Headers of calls made on this workspace's behalf. */
+  readonly selfHeaders: Record<string, string>;
+  /** Headers of peer calls through the platform proxy. */
+  readonly selfPeerHeaders: Record<string, string>;
+  /**
+   * Message metadata naming this workspace as the sender. The platform proxy forwards no caller
+   * identity to a push endpoint, so this is how the receiver can tell who (claims to have) sent
+   * it: an unauthenticated hint, never an authorization.
+   */
+  readonly senderHint: Record<string, unknown>;
+  readonly peers: PeerCache;
+  /** The capability probe, once started (a failed probe is forgotten). */
+  caps: Promise<PlatformCapabilities> | undefined;
+  readonly #store: TokenStore | undefined;
+  #token: string | undefined;
+  #tokenLoaded: boolean;
+
+  constructor(options: PlatformClientOptions) {
+    if (!options || typeof options !== "object")
+      throw invalid("PlatformClient needs { platformUrl, workspaceId }");
+    this.workspaceId = requireId(options.workspaceId, "workspaceId");
+    this.transport = new HttpTransport({
+      baseUrl: options.platformUrl,
+      getToken: () => this.#token,
+      orgId: options.orgId,
+      origin: options.origin,
+      dispatcher: options.dispatcher,
+      streamDispatcher: options.streamDispatcher,
+      timeoutMs: options.timeoutMs,
+      userAgent: options.userAgent,
+      logger: options.logger,
+      maxResponseBytes: options.maxResponseBytes,
+    });
+    this.#store = options.tokenStore;
+    this.logger = options.logger;
+    this.peerTimeoutMs = options.peerTimeoutMs ?? 120_000;
+    this.peers = new PeerCache(options.peerCacheTtlMs ?? 300_000);
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    const token = options.token?.trim();
+    this.#token = token || undefined;
+    this.#tokenLoaded = this.#token !== undefined || this.#store === undefined;
+    this.selfHeaders = { "x-workspace-id": this.workspaceId };
+    this.selfPeerHeaders = {
+      "x-workspace-id": this.workspaceId,
+      "x-source-workspace-id": this.workspaceId,
+    };
+    this.senderHint = { molecule_source_workspace_id: this.workspaceId };
+  }
+
+  /** The token held now (after `ensureToken()` it includes a stored one). */
+  get token(): string | undefined {
+    return this.#token;
+  }
+
+  /** The secrets to mask in anything built from a response. */
+  get known(): string[] {
+    return this.#token ? [this.#token] : [];
+  }
+
+  /** Loads the token from the store once, unless one was given. */
+  async ensureToken(): Promise<void> {
+    if (this.#tokenLoaded) return;
+    const stored = await this.#store?.load();
+    if (this.#token === undefined && stored) this.#token = stored;
+    this.#tokenLoaded = true;
+  }
+
+  /** Saves `token` to the store, then uses it. */
+  async setToken(token: string): Promise<void> {
+    await this.#store?.save(token);
+    this.#token = token;
+    this.#tokenLoaded = true;
+  }
+
+  /** Sends a platform request with the token (loaded first when a store holds it). */
+  send(spec: RequestSpec): Promise<HttpResponse> {
+    // No extra async hop on the hot path once the token is loaded.
+    if (this.#tokenLoaded) return this.transport.send(spec);
+    return this.ensureToken().then(() => this.transport.send(spec));
+  }
+
+  /**
+   * Sends a streamed request; an error status reads the (bounded) error body and raises the typed
+   * error for `op`, so callers only ever get a successful stream.
+   */
+  async openStream(
+    spec: RequestSpec,
+    op: string,
+  ): Promise<{ res: HttpResponse; stream: Readable }> {
+    const res = await this.send(spec);
+    const stream = res.stream as Readable;
+    if (!ok(res.status)) {
+      const text = await readErrorBody(stream);
+      throw await this.selfFail({ ...res, body: parseMaybeJson(text) }, op, spec.signal);
+    }
+    return { res, stream };
+  }
+
+  /** The typed error of a non-2xx answer to `op`. */
+  fail(res: HttpResponse, op: string, hints?: Hints): MoleculeError {
+    return httpError(res, op, hints, this.known);
+  }
+
+  /** Maps a self-scoped failure: a 401 caused by removal becomes {@link WorkspaceRemovedError}. */
+  async selfFail(
+    res: HttpResponse,
+    op: string,
+    signal?: AbortSignal,
+    hints?: Hints,
+  ): Promise<MoleculeError> {
+    if (res.status === 410) return this.removedError(op, res);
+    if (res.status === 401 && (await this.isRemoved(signal))) return this.removedError(op, res);
+    return this.fail(res, op, hints);
+  }
+
+  /** On a 401 for this workspace, checks whether the workspace was removed. */
+  async isRemoved(signal?: AbortSignal): Promise<boolean> {
+    try {
+      const res = await this.transport.send({
+        method: "GET",
+        path: `/workspaces/${enc(this.workspaceId)}`,
+        auth: false,
+        signal,
+        retry: false,
+      });
+      if (res.status === 410) return true;
+      if (res.status === 404) return false;
+      const body = res.body as { status?: unknown } | undefined;
+      return ok(res.status) && body?.status === "removed";
+    } catch {
+      return false;
+    }
+  }
+
+  removedError(op: string, res?: HttpResponse): WorkspaceRemovedError {
+    return new WorkspaceRemovedError(
+      `workspace ${this.workspaceId} was removed from the platform (${op}); stop this agent, or create a new workspace and register again`,
+      {
+        workspaceId: this.workspaceId,
+        status: res?.status,
+        body: res ? redactDeep(res.body, this.known) : undefined,
+      },
+    );
+  }
+}
+
+/** Reads an error body, at most 64 KiB: the rest is not waited for (the stream is destroyed). */
+async function readErrorBody(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    chunks.push(b);
+    size += b.length;
+    if (size >= 65_536) {
+      stream.on("error", () => undefined);
+      stream.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString("utf8").slice(0, 65_536);
+}
+
+function parseMaybeJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,159 @@
+// The option and result types of PlatformClient's registry, workspace, messaging, capability and
+// token calls (peer types: peer-types.ts; activity types: activity.ts).
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import type { Logger } from "../transport/http.js";
+import type { WireWorkspace } from "../wire/schemas.js";
+import type { TokenStore } from "./token-store.js";
+
+/** Options of {@link PlatformClient}. */
+export interface PlatformClientOptions {
+  /** The platform's base URL, e.g. `https://acme.moleculesai.app`. */
+  platformUrl: string;
+  /** This agent's workspace id (a UUID; normalised to lowercase). */
+  workspaceId: string;
+  /** The workspace bearer token. Takes precedence over `tokenStore`. */
+  token?: string | undefined;
+  /** Where the token is loaded from and saved to (e.g. `FileTokenStore`). */
+  tokenStore?: TokenStore | undefined;
+  /** SaaS tenant id, sent as `X-Molecule-Org-Id`. */
+  orgId?: string | undefined;
+  /** `Origin` header; default the platform URL's origin; `false` sends none. */
+  origin?: string | false | undefined;
+  /**
+   * An undici dispatcher (proxies, tests). Default: a keep-alive pool shared by every client of
+   * the process that brings none (`close()` of the last one closes it).
+   */
+  dispatcher?: Dispatcher | undefined;
+  /**
+   * The dispatcher of long-lived streams (the event stream, plugin downloads), so an open stream
+   * never holds a connection slot a heartbeat needs. Default: derived from `dispatcher` (for an
+   * undici `Agent`, a sibling with the same settings and no connection limit). Pass one when
+   * `dispatcher` is a proxy agent, e.g. a second `ProxyAgent` to the same proxy.
+   */
+  streamDispatcher?: Dispatcher | undefined;
+  /**
+   * Timeout of each HTTP attempt of a platform call, in ms (default 30 000). It is per attempt,
+   * not an overall deadline: a GET retried on 429/502/503 or a connection failure (at most 3
+   * retries, with waits of up to 30 s between them) gets a fresh `timeoutMs` per attempt; an
+   * attempt that times out is not retried. For a streamed body (`openEventStream`,
+   * `downloadPlugin`) it covers the response headers only. Use `signal` for an overall deadline
+   * (e.g. `AbortSignal.timeout(ms)`); peer calls use `peerTimeoutMs`.
+   */
+  timeoutMs?: number | undefined;
+  /** Timeout of peer calls (`callPeer`, `reply` to a peer) in ms (default 120 000). */
+  peerTimeoutMs?: number | undefined;
+  /** How long discovered peer URLs stay cached, in ms (default 300 000). */
+  peerCacheTtlMs?: number | undefined;
+  /** `User-Agent` header. */
+  userAgent?: string | undefined;
+  /** Structured logger (debug lines per request; never tokens). */
+  logger?: Logger | undefined;
+  /**
+   * Largest platform response body read into memory, in bytes (default 64 MiB); a longer one fails
+   * with code `response_too_large`. Peer answers are capped at 16 MiB whatever this says.
+   */
+  maxResponseBytes?: number | undefined;
+}
+
+/** Result of {@link PlatformClient.register}. */
+export interface RegisterResult {
+  /** The platform's status string (`"registered"`). */
+  status: string;
+  /** Whether this call minted the workspace token (it was saved to the token store). */
+  tokenIssued: boolean;
+  /** How inbound messages will arrive. */
+  deliveryMode: "push" | "poll";
+  /** Secret the platform uses to authenticate pushes (newer servers), when returned. */
+  inboundSecret?: string;
+}
+
+/** Task report sent with a heartbeat. Numbers are sent as integers where the platform needs them. */
+export interface HeartbeatReport {
+  activeTasks?: number;
+  currentTask?: string;
+  errorRate?: number;
+  sampleError?: string;
+  /** Default: seconds since the client was created. */
+  uptimeSeconds?: number;
+  runtimeState?: "" | "wedged";
+}
+
+/** Result of {@link PlatformClient.getState}. */
+export interface WorkspaceState {
+  status: string;
+  paused: boolean;
+  removed: boolean;
+}
+
+/** Result of {@link PlatformClient.delegate}. */
+export interface DelegationResult {
+  delegationId: string;
+  status: string;
+  targetId: string;
+  /** True when the platform recognised the idempotency key and returned the existing delegation. */
+  idempotentHit: boolean;
+}
+
+/** A file attached to a canvas notification. */
+export interface NotifyAttachment {
+  uri: string;
+  name: string;
+  mimeType?: string;
+  size?: number;
+}
+
+/** What the platform supports, probed once by {@link PlatformClient.capabilities}. */
+export interface PlatformCapabilities {
+  /** `since_id` cursors with 410 on stale cursors. */
+  cursors: boolean;
+  /** `delivery_mode: "poll"` on register. */
+  pollDelivery: boolean;
+  /** `GET /workspaces/:id/events/stream` (SSE). */
+  eventStream: boolean;
+  /**
+   * Why the event-stream probe failed (a timeout, a reset) when it failed rather than answered;
+   * `eventStream` is then `false`.
+   */
+  eventStreamError?: string;
+  /** The contract the server speaks. */
+  compat: "latest" | "2026-04";
+}
+
+/** A live workspace token as listed by the platform (the token itself is never listed). */
+export interface TokenInfo {
+  id: string;
+  prefix: string;
+  createdAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** Result of {@link PlatformClient.rotateToken}. The new token is active in every case. */
+export interface RotateTokenResult {
+  /** The id of the old token, revoked; `undefined` when it was not revoked (see `oldToken`). */
+  revokedTokenId: string | undefined;
+  /**
+   * `"revoked"`; or why the old token is still live: `"ambiguous"` (several live tokens share its
+   * prefix, listed in `candidateIds`) or `"not_found"` (no live token has its prefix).
+   */
+  oldToken: "revoked" | "ambiguous" | "not_found";
+  /** The ids of the live tokens whose prefix matches the old token. */
+  candidateIds: string[];
+}
+
+/** A newly minted token. `util.inspect` redacts it; read `token` to use it. */
+export interface IssuedToken {
+  token: string;
+  workspaceId: string;
+}
+
+/** The workspace as `GET /workspaces/:id` returns it. */
+export type WorkspaceInfo = WireWorkspace;
+
+/** An open SSE event stream of this workspace. */
+export interface EventStream {
+  /** The raw `text/event-stream` body (parse it with `eventsource-parser`). */
+  body: Readable;
+  /** Closes the stream. */
+  close(): void;
+}

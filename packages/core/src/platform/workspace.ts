@@ -1,0 +1,88 @@
+// This workspace as the platform holds it: lifecycle state, secrets, the workspace record.
+import { WorkspaceRemovedError } from "../transport/errors.js";
+import { redactDeep } from "../transport/redact.js";
+import { secretsSchema, stateResponseSchema, workspaceSchema } from "../wire/schemas.js";
+import { expectShape, ok } from "./http-errors.js";
+import { requireWorkspaceId as requireId } from "./ids.js";
+import { enc, type PlatformSession } from "./session.js";
+import type { WorkspaceInfo, WorkspaceState } from "./types.js";
+
+/** `GET /workspaces/:id/state`; every way the platform says "removed" yields `removed: true`. */
+export async function getState(
+  s: PlatformSession,
+  options: { signal?: AbortSignal },
+): Promise<WorkspaceState> {
+  const res = await s.send({
+    method: "GET",
+    path: `/workspaces/${enc(s.workspaceId)}/state`,
+    signal: options.signal,
+  });
+  const body = res.body as { deleted?: unknown; status?: unknown } | undefined;
+  if (
+    res.status === 410 ||
+    (res.status === 404 &&
+      typeof body === "object" &&
+      body !== null &&
+      (body.deleted === true || body.status === "removed"))
+  ) {
+    return { status: "removed", paused: false, removed: true };
+  }
+  if (res.status === 401 && (await s.isRemoved(options.signal))) {
+    return { status: "removed", paused: false, removed: true };
+  }
+  if (!ok(res.status)) throw s.fail(res, "getState");
+  const st = expectShape(stateResponseSchema, res, "getState");
+  const status = st.status ?? (st.deleted ? "removed" : "unknown");
+  const removed = st.deleted === true || status === "removed";
+  return { status, paused: st.paused === true || status === "paused", removed };
+}
+
+/** `GET /workspaces/:id/secrets/values`, every value as a string. */
+export async function pullSecrets(
+  s: PlatformSession,
+  options: { signal?: AbortSignal },
+): Promise<Record<string, string>> {
+  const res = await s.send({
+    method: "GET",
+    path: `/workspaces/${enc(s.workspaceId)}/secrets/values`,
+    signal: options.signal,
+  });
+  if (!ok(res.status)) throw await s.selfFail(res, "pullSecrets", options.signal);
+  if (res.body === undefined || res.body === null) return {};
+  const values = expectShape(secretsSchema, res, "pullSecrets", { includeBody: false });
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) out[k] = String(v);
+  return out;
+}
+
+/** `GET /workspaces/:id` (default: this one); a removed workspace raises WorkspaceRemovedError. */
+export async function getWorkspace(
+  s: PlatformSession,
+  id: string | undefined,
+  options: { signal?: AbortSignal },
+): Promise<WorkspaceInfo> {
+  const wid = id === undefined ? s.workspaceId : requireId(id, "id");
+  const res = await s.send({
+    method: "GET",
+    path: `/workspaces/${enc(wid)}`,
+    signal: options.signal,
+  });
+  if (res.status === 410) {
+    throw new WorkspaceRemovedError(`workspace ${wid} was removed from the platform`, {
+      workspaceId: wid,
+      status: 410,
+      body: redactDeep(res.body, s.known),
+    });
+  }
+  if (!ok(res.status))
+    throw s.fail(res, "getWorkspace", { 404: `workspace ${wid} does not exist on this platform` });
+  const ws = expectShape(workspaceSchema, res, "getWorkspace", { known: s.known });
+  if (ws.status === "removed") {
+    throw new WorkspaceRemovedError(`workspace ${wid} was removed from the platform`, {
+      workspaceId: wid,
+      status: res.status,
+      body: redactDeep(res.body, s.known),
+    });
+  }
+  return ws;
+}
