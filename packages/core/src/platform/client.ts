@@ -31,8 +31,6 @@ import type {
 } from "./types.js";
 import { getState, getWorkspace, pullSecrets } from "./workspace.js";
 
-type Signal = { signal?: AbortSignal };
-
 /**
  * The platform client: one method per endpoint, typed results, typed errors.
  *
@@ -113,12 +111,12 @@ export class PlatformClient {
   }
 
   /** Sends a heartbeat with an optional task report. Integer fields are sent as integers. */
-  heartbeat(report: HeartbeatReport = {}, options: Signal = {}): Promise<void> {
+  heartbeat(report: HeartbeatReport = {}, options: { signal?: AbortSignal } = {}): Promise<void> {
     return heartbeat(this.#s, report, options);
   }
 
   /** Updates the agent card the platform shows and serves to peers. */
-  updateAgentCard(card: AgentCard, options: Signal = {}): Promise<void> {
+  updateAgentCard(card: AgentCard, options: { signal?: AbortSignal } = {}): Promise<void> {
     return updateAgentCard(this.#s, card, options);
   }
 
@@ -129,12 +127,12 @@ export class PlatformClient {
    * platform says so with a 404 `deleted` body, a 410, or (baseline, after delete) a 401 for the
    * revoked token. An empty 404 (a SaaS edge rejecting the request) is an error, not a removal.
    */
-  getState(options: Signal = {}): Promise<WorkspaceState> {
+  getState(options: { signal?: AbortSignal } = {}): Promise<WorkspaceState> {
     return getState(this.#s, options);
   }
 
   /** The workspace's decrypted secrets (`GET /workspaces/:id/secrets/values`). */
-  pullSecrets(options: Signal = {}): Promise<Record<string, string>> {
+  pullSecrets(options: { signal?: AbortSignal } = {}): Promise<Record<string, string>> {
     return pullSecrets(this.#s, options);
   }
 
@@ -142,7 +140,7 @@ export class PlatformClient {
    * A workspace as the platform describes it (default: this one). A removed workspace raises
    * {@link WorkspaceRemovedError}, whether the platform answers 410 or 200 with `status: "removed"`.
    */
-  getWorkspace(id?: string, options: Signal = {}): Promise<WorkspaceInfo> {
+  getWorkspace(id?: string, options: { signal?: AbortSignal } = {}): Promise<WorkspaceInfo> {
     return getWorkspace(this.#s, id, options);
   }
 
@@ -159,7 +157,10 @@ export class PlatformClient {
   }
 
   /** Resolves a peer's A2A URL (`GET /registry/discover/:id`), cached for `peerCacheTtlMs`. */
-  discoverPeer(id: string, options: Signal & { fresh?: boolean } = {}): Promise<DiscoveredPeer> {
+  discoverPeer(
+    id: string,
+    options: { signal?: AbortSignal; fresh?: boolean } = {},
+  ): Promise<DiscoveredPeer> {
     return discoverPeer(this.#s, id, options);
   }
 
@@ -244,7 +245,7 @@ export class PlatformClient {
    * cursor answers 410 on newer servers, 200 on the baseline), poll delivery (same servers), and
    * the SSE event stream. A failed probe is not cached.
    */
-  capabilities(options: Signal = {}): Promise<PlatformCapabilities> {
+  capabilities(options: { signal?: AbortSignal } = {}): Promise<PlatformCapabilities> {
     return capabilities(this.#s, options);
   }
 
@@ -252,24 +253,24 @@ export class PlatformClient {
    * Opens this workspace's SSE event stream (`GET /workspaces/:id/events/stream`) with the
    * platform credentials. Error statuses raise typed errors. Close it with `close()` or the signal.
    */
-  openEventStream(options: Signal = {}): Promise<EventStream> {
+  openEventStream(options: { signal?: AbortSignal } = {}): Promise<EventStream> {
     return openEventStream(this.#s, options);
   }
 
   // ---------------------------------------------------------------- tokens
 
   /** Lists this workspace's live tokens (ids and prefixes; never the tokens). */
-  listTokens(options: Signal = {}): Promise<TokenInfo[]> {
+  listTokens(options: { signal?: AbortSignal } = {}): Promise<TokenInfo[]> {
     return listTokens(this.#s, options);
   }
 
   /** Mints an additional token for this workspace. The client keeps using its current token. */
-  createToken(options: Signal = {}): Promise<IssuedToken> {
+  createToken(options: { signal?: AbortSignal } = {}): Promise<IssuedToken> {
     return createToken(this.#s, options);
   }
 
   /** Revokes one token by id. */
-  revokeToken(tokenId: string, options: Signal = {}): Promise<void> {
+  revokeToken(tokenId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     return revokeToken(this.#s, tokenId, options);
   }
 
@@ -280,7 +281,7 @@ export class PlatformClient {
    * is revoked and the result says why (`oldToken`, `candidateIds`): the new token is active
    * either way; revoke the old one with {@link revokeToken}.
    */
-  rotateToken(options: Signal = {}): Promise<RotateTokenResult> {
+  rotateToken(options: { signal?: AbortSignal } = {}): Promise<RotateTokenResult> {
     return rotateToken(this.#s, options);
   }
 

@@ -13,7 +13,7 @@ import { enc, type PlatformSession } from "./session.js";
 import type { DelegationResult, NotifyAttachment } from "./types.js";
 
 /**
- * What {@link reply} needs of the message it answers: who sent it and which message and
+ * What `PlatformClient.reply` needs of the message it answers: who sent it and which message and
  * conversation it was. An `InboundMessage` is one.
  */
 export interface ReplyTarget {
