@@ -5,56 +5,30 @@
 // (our declarations must still parse and resolve; usage errors in consumer code still surface).
 // The fixtures carry `@ts-expect-error` lines, so a type that silently degrades to `any` (say, an
 // import inside our declarations that no longer resolves) fails the check instead of passing it.
-import { execFileSync, spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
   lstatSync,
   mkdirSync,
-  readFileSync,
   readdirSync,
   realpathSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { packPackage, unpackInto } from "@internal/test-utils";
-import type { PackedPackage } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createConsumerProject,
+  publishedPackages as packages,
+  repo,
+  runTsc,
+} from "./consumer-project.js";
+import type { ConsumerProject } from "./consumer-project.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, "../../..");
 const fixtures = join(here, "../fixtures/types");
 const require = createRequire(import.meta.url);
-
-/** The published packages under test and the fixture files that consume each. */
-const packages = [
-  { name: "@molecule-ai/agent-core", dir: "core", fixtures: ["core.ts", "core-cjs.cts"] },
-  {
-    name: "@molecule-ai/platform-emulator",
-    dir: "platform-emulator",
-    fixtures: ["platform-emulator.ts"],
-  },
-  { name: "@molecule-ai/langchain", dir: "langchain", fixtures: ["langchain.ts"] },
-  { name: "@molecule-ai/ai-sdk", dir: "ai-sdk", fixtures: ["ai-sdk.ts"] },
-  { name: "@molecule-ai/nestjs", dir: "nestjs", fixtures: ["nestjs.ts"] },
-] as const;
-
-/** What an application brings itself: the adapters' peer dependencies and Node's types. */
-const appDependencies = [
-  "@langchain/core",
-  "@langchain/langgraph",
-  "langchain",
-  "ai",
-  "zod",
-  "@nestjs/common",
-  "@nestjs/core",
-  "reflect-metadata",
-  "rxjs",
-  "@types/node",
-];
 
 /** The compilers, from this package's devDependencies (7.0 is the repository's own). */
 const compilers = [
@@ -70,27 +44,8 @@ const resolutions = [
   { name: "bundler", module: "esnext", include: ["src/**/*.ts"] }, // .cts is a Node-only format
 ] as const;
 
-const packed: PackedPackage[] = [];
+let consumer: ConsumerProject;
 let project: string;
-
-/** Links `name` from `fromDir`'s node_modules into the project unless the project already has it. */
-function linkDependency(name: string, fromDir: string): void {
-  const at = join(project, "node_modules", name);
-  if (existsSync(at)) return;
-  mkdirSync(dirname(at), { recursive: true });
-  symlinkSync(realpathSync(join(fromDir, "node_modules", name)), at, "dir");
-}
-
-/** Unpacks one more tarball into the project (beside the first) with its missing dependencies. */
-function addPacked(pkg: PackedPackage): void {
-  const installed = join(project, "node_modules", pkg.name);
-  mkdirSync(installed, { recursive: true });
-  execFileSync("tar", ["-xzf", pkg.tarball, "-C", installed, "--strip-components=1"]);
-  const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as {
-    dependencies?: Record<string, string>;
-  };
-  for (const dep of Object.keys(manifest.dependencies ?? {})) linkDependency(dep, pkg.dir);
-}
 
 /**
  * Writes `tsconfig.<name>.json` for one resolution mode. `full` also checks every declaration file
@@ -139,51 +94,22 @@ function ownerOf(file: string): string {
 
 /** Runs one compiler over the project with one tsconfig. */
 function typecheck(from: string, tsconfig: string): Check {
-  const tsc = join(dirname(require.resolve(`${from}/package.json`)), "bin", "tsc");
-  const run = spawnSync(
-    process.execPath,
-    [tsc, "-p", tsconfig, "--pretty", "false", "--listFiles"],
-    { cwd: project, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-  );
-  const output = `${run.stdout}${run.stderr}`;
+  const run = runTsc(from, project, tsconfig);
   const errors: Record<string, string[]> = {};
-  const files: string[] = [];
-  let last: string[] | undefined;
-  for (const line of output.split("\n")) {
-    const diagnostic = /^(.+?)\(\d+,\d+\): error (TS\d+: .*)$/.exec(line);
-    const global = /^error (TS\d+: .*)$/.exec(line);
-    if (diagnostic) {
-      last = errors[ownerOf(diagnostic[1]!)] ??= [];
-      last.push(`${diagnostic[1]}: ${diagnostic[2]}`);
-    } else if (global) {
-      last = errors.other ??= [];
-      last.push(global[1]!);
-    } else if (/^\s+\S/.test(line) && last) {
-      last[last.length - 1] += ` ${line.trim()}`; // a message's continuation line
-    } else if (line.startsWith("/")) {
-      files.push(line.trim());
-      last = undefined;
-    }
-  }
-  return { status: run.status, errors, files, output };
+  for (const d of run.diagnostics) (errors[ownerOf(d.file)] ??= []).push(`${d.file}: ${d.message}`);
+  if (run.global.length > 0) (errors.other ??= []).push(...run.global);
+  return { status: run.status, errors, files: run.files, output: run.output };
 }
 
 beforeAll(() => {
-  for (const pkg of packages) {
-    packed.push(packPackage(join(repo, "packages", pkg.dir), "molecule-types-"));
-  }
-  const [core, ...rest] = packed;
-  project = unpackInto(core!, "types-consumer", "module");
-  for (const pkg of rest) addPacked(pkg);
-  for (const dep of appDependencies) linkDependency(dep, join(here, ".."));
+  consumer = createConsumerProject("types-consumer");
+  project = consumer.dir;
   mkdirSync(join(project, "src"));
   for (const file of readdirSync(fixtures))
     copyFileSync(join(fixtures, file), join(project, "src", file));
 });
 
-afterAll(() => {
-  for (const pkg of packed) pkg.dispose();
-});
+afterAll(() => consumer?.dispose());
 
 /** Declaration files some framework must contribute to the program (so it resolved). */
 const frameworkFiles = [
