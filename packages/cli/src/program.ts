@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerConnectCommand } from "./commands/connect.js";
+import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerPluginCommand } from "./commands/plugin.js";
 
 /** Builds the `molecule-agent` command line program. */
@@ -8,6 +9,7 @@ export function createProgram(): Command {
     .description("Run and manage a Molecule AI remote agent.")
     .showHelpAfterError();
   registerConnectCommand(program);
+  registerDoctorCommand(program);
   registerPluginCommand(program);
   return program;
 }

@@ -89,6 +89,27 @@ describe("molecule-agent connect", () => {
     expect(badInterval.err()).toMatch(/--poll-interval must be a positive number of seconds/);
   });
 
+  it("names flags and environment variables in its errors, never library option names", async () => {
+    const noHandler = run(["--platform-url", h.emu.url, "--workspace-id", randomUUID()]);
+    expect(await noHandler.exit).toBe(1);
+    expect(noHandler.err()).toContain("missing --handler (or MOLECULE_HANDLER)");
+
+    const badId = run(["--handler", HANDLER], {
+      MOLECULE_PLATFORM_URL: h.emu.url,
+      MOLECULE_WORKSPACE_ID: "ws-x",
+    });
+    expect(await badId.exit).toBe(1);
+    expect(badId.err()).toContain("--workspace-id (MOLECULE_WORKSPACE_ID) must be a UUID");
+
+    const badUrl = run(["--handler", HANDLER, "--platform-url", "localhost:8080"], {
+      MOLECULE_WORKSPACE_ID: randomUUID(),
+    });
+    expect(await badUrl.exit).toBe(1);
+    expect(badUrl.err()).toContain("--platform-url (MOLECULE_PLATFORM_URL) must");
+    for (const r of [noHandler, badId, badUrl])
+      expect(r.err()).not.toMatch(/\b(platformUrl|workspaceId)\b/);
+  });
+
   it("exits 2 when registration fails", async () => {
     const r = run([
       "--handler",

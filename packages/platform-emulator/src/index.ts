@@ -14,6 +14,7 @@ import type {
   EmulatorOptions,
   FaultSpec,
 } from "./types.js";
+import { EmulatorError } from "./errors.js";
 import { isObject } from "./util.js";
 
 export type {
@@ -26,6 +27,7 @@ export type {
   EmulatorOptions,
   FaultSpec,
 } from "./types.js";
+export { EmulatorError, type EmulatorErrorOptions } from "./errors.js";
 export { wrapPeerResult } from "./platform.js";
 
 /** A queued A2A item as the emulator sees it (`emu.queue(id)`). */
@@ -96,7 +98,14 @@ function expectOk(r: { status: number; json: unknown }, what: string): void {
       isObject(r.json) && typeof r.json["error"] === "string"
         ? r.json["error"]
         : JSON.stringify(r.json);
-    throw new Error(`emulator admin ${what} failed: HTTP ${r.status} ${msg}`);
+    throw new EmulatorError(
+      `emulator admin ${what} failed: HTTP ${r.status} ${msg}: check the id and the admin token`,
+      {
+        code: "admin_call_failed",
+        status: r.status,
+        retryable: r.status >= 500 || r.status === 429,
+      },
+    );
   }
 }
 
@@ -177,13 +186,18 @@ function makeAdmin(url: string, adminToken: string): EmulatorAdmin {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const compat: Compat = options.compat ?? "latest";
   if (compat !== "latest" && compat !== "2026-04")
-    throw new TypeError(`compat must be "latest" or "2026-04", got ${JSON.stringify(compat)}`);
+    throw new EmulatorError(`compat must be "latest" or "2026-04", got ${JSON.stringify(compat)}`, {
+      code: "invalid_argument",
+    });
   const store = new Store();
   const snap = options.stateFile !== undefined ? await readSnapshot(options.stateFile) : undefined;
   if (snap !== undefined) store.load(snap);
   const adminToken =
     options.adminToken ?? snap?.adminToken ?? randomBytes(24).toString("base64url");
-  if (adminToken === "") throw new TypeError("adminToken must not be empty");
+  if (adminToken === "")
+    throw new EmulatorError("adminToken must not be empty: omit it for a random one", {
+      code: "invalid_argument",
+    });
   const base: Clock = options.clock ?? { now: () => Date.now() };
   let offset = 0;
   const clock: Clock = { now: () => base.now() + offset };
@@ -286,14 +300,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     advanceClock(ms) {
       if (!Number.isFinite(ms) || ms < 0)
-        throw new RangeError("advanceClock(ms) needs a non-negative number");
+        throw new EmulatorError(
+          `advanceClock(ms) needs a non-negative number of milliseconds, got ${ms}`,
+          { code: "invalid_argument" },
+        );
       offset += ms;
       platform.sweep();
     },
     now: () => clock.now(),
     injectFault(fault) {
       if (fault.path === undefined)
-        throw new TypeError("injectFault needs a path (string or RegExp)");
+        throw new EmulatorError(
+          'injectFault needs a path: a pathname, a pattern such as "/workspaces/:id/a2a", or a RegExp',
+          { code: "invalid_argument" },
+        );
       const spec = { ...fault };
       let matcher: (p: string) => boolean;
       if (spec.path instanceof RegExp) {

@@ -2,6 +2,7 @@
 // Optionally persisted as one JSON file, written atomically (tmp file + rename).
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { EmulatorError } from "./errors.js";
 
 /** A workspace row (the subset of the platform's `workspaces` table the emulator needs). */
 export interface WorkspaceRow {
@@ -212,9 +213,20 @@ export async function readSnapshot(file: string): Promise<Snapshot | undefined> 
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
-  const parsed = JSON.parse(text) as Snapshot;
+  let parsed: Snapshot;
+  try {
+    parsed = JSON.parse(text) as Snapshot;
+  } catch (err) {
+    throw new EmulatorError(
+      `state file ${file} is not valid JSON: fix it, or delete it to start with an empty org`,
+      { code: "invalid_state_file", cause: err },
+    );
+  }
   if (parsed.version !== 1 || !Array.isArray(parsed.workspaces))
-    throw new Error(`state file ${file} is not an emulator state file (version 1)`);
+    throw new EmulatorError(
+      `state file ${file} is not an emulator state file (version 1): pass another --state-file, or delete it to start with an empty org`,
+      { code: "invalid_state_file" },
+    );
   return parsed;
 }
 

@@ -1,50 +1,9 @@
 // The `molecule-platform-emulator` command: flags, the `listening on` line, clean exit on signals.
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const children: ChildProcessWithoutNullStreams[] = [];
-
-function run(args: string[]): ChildProcessWithoutNullStreams {
-  const child = spawn(
-    process.execPath,
-    [
-      "--experimental-transform-types",
-      "--no-warnings",
-      "--import",
-      join(here, "ts-hook.mjs"),
-      join(here, "..", "src", "bin.ts"),
-      ...args,
-    ],
-    { stdio: "pipe" },
-  );
-  children.push(child);
-  return child;
-}
-
-function firstLines(child: ChildProcessWithoutNullStreams, n: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (c: string) => {
-      out += c;
-      const lines = out.split("\n");
-      if (lines.length > n) resolve(lines.slice(0, n));
-    });
-    child.once("exit", (code) => reject(new Error(`exited with ${code}: ${out}`)));
-  });
-}
-
-function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once("exit", (code) => resolve(code));
-  });
-}
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { exitOf, firstLines, run } from "./cli-helpers.js";
 
 /** Registers a loopback URL on a fresh emulator process started with `args`; the status. */
 async function registerLoopback(args: string[]): Promise<number> {
@@ -69,10 +28,6 @@ async function registerLoopback(args: string[]): Promise<number> {
   await exitOf(child);
   return r.status;
 }
-
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
-});
 
 describe("molecule-platform-emulator", () => {
   it("prints `listening on <url>` and the admin token, serves the compat, exits 0 on SIGTERM", async () => {

@@ -4,23 +4,26 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   FileCursorStore,
-  FileTokenStore,
   pickDelivery,
-  PlatformClient,
   RemoteAgent,
   type AgentDoneResult,
   type InboundHandler,
+  type PlatformClient,
   type PushDeliveryOptions,
 } from "@molecule-ai/agent-core";
 import { Option, type Command } from "commander";
+import { CliError } from "../errors.js";
+import {
+  addPlatformOptions,
+  clientFromFlags,
+  requirePlatformFlags,
+  type PlatformFlags,
+} from "../platform-flags.js";
 import { hidePathSecret, warnIfTokenOnArgv } from "./secrets.js";
 
 /** Options of `molecule-agent connect` after parsing (env already applied). */
-export interface ConnectOptions {
-  handler: string;
-  platformUrl: string;
-  workspaceId: string;
-  token?: string;
+export interface ConnectOptions extends PlatformFlags {
+  handler?: string;
   pollInterval?: string;
   heartbeatInterval?: string;
   cursorFile?: string;
@@ -29,53 +32,24 @@ export interface ConnectOptions {
   host?: string;
   publicUrl?: string;
   agentName?: string;
-  orgId?: string;
   concurrency?: string;
   verbose?: boolean;
-}
-
-/** An error that ends the command with `exitCode` and a one-line message. */
-export class ConnectError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-    this.name = "ConnectError";
-  }
 }
 
 const PREFIX = "[molecule]";
 
 /** Adds `molecule-agent connect`: run a handler module as a remote agent until stopped. */
 export function registerConnectCommand(program: Command): void {
-  program
+  const command = program
     .command("connect")
     .description("Connect a message handler to a Molecule AI platform and run it until stopped.")
     .addOption(
       new Option(
         "--handler <module>",
         "handler module, `path/to/module.js[#export]` (default export `default`)",
-      )
-        .env("MOLECULE_HANDLER")
-        .makeOptionMandatory(),
-    )
-    .addOption(
-      new Option("--platform-url <url>", "platform base URL")
-        .env("MOLECULE_PLATFORM_URL")
-        .makeOptionMandatory(),
-    )
-    .addOption(
-      new Option("--workspace-id <id>", "this agent's workspace id")
-        .env("MOLECULE_WORKSPACE_ID")
-        .makeOptionMandatory(),
-    )
-    .addOption(
-      new Option(
-        "--token <token>",
-        "workspace token (prefer the env var; default: ~/.molecule/<id>/.auth_token)",
-      ).env("MOLECULE_WORKSPACE_TOKEN"),
-    )
+      ).env("MOLECULE_HANDLER"),
+    );
+  addPlatformOptions(command)
     .addOption(
       new Option("--poll-interval <seconds>", "poll interval in seconds (default 5)").env(
         "MOLECULE_POLL_INTERVAL",
@@ -111,7 +85,6 @@ export function registerConnectCommand(program: Command): void {
       ).env("MOLECULE_PUBLIC_URL"),
     )
     .addOption(new Option("--agent-name <name>", "agent card name").env("MOLECULE_AGENT_NAME"))
-    .addOption(new Option("--org-id <id>", "organisation id (SaaS)").env("MOLECULE_ORG_ID"))
     .addOption(new Option("--concurrency <n>", "handlers running at once (default 4)"))
     .option("--verbose", "log what the agent does to stderr")
     .action(async (opts: ConnectOptions, command: Command) => {
@@ -119,7 +92,7 @@ export function registerConnectCommand(program: Command): void {
       try {
         process.exitCode = await runConnect(opts);
       } catch (err) {
-        if (err instanceof ConnectError) {
+        if (err instanceof CliError) {
           process.stderr.write(`${PREFIX} ${err.message}\n`);
           process.exitCode = err.exitCode;
           return;
@@ -133,9 +106,9 @@ function positive(value: string | undefined, flag: string, unit: string): number
   if (value === undefined || value === "") return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) {
-    throw new ConnectError(
+    throw new CliError(
       `${flag} must be a positive number of ${unit} (got ${JSON.stringify(value)})`,
-      1,
+      { exitCode: 1 },
     );
   }
   return n;
@@ -154,9 +127,9 @@ export async function resolveHandler(
   const modulePart = hash === -1 ? spec : spec.slice(0, hash);
   const exportName = hash === -1 ? "default" : spec.slice(hash + 1);
   if (!modulePart || !exportName) {
-    throw new ConnectError(
+    throw new CliError(
       `--handler ${JSON.stringify(spec)} is malformed: it must be of the form path/to/module.js[#export]`,
-      1,
+      { exitCode: 1 },
     );
   }
   const path = resolve(cwd, expandHome(modulePart));
@@ -168,22 +141,22 @@ export async function resolveHandler(
   try {
     mod = (await import(specifier)) as Record<string, unknown>;
   } catch (err) {
-    throw new ConnectError(
+    throw new CliError(
       `could not import handler module ${JSON.stringify(modulePart)}: ${(err as Error).message}`,
-      1,
+      { exitCode: 1 },
     );
   }
   if (!(exportName in mod)) {
-    throw new ConnectError(
+    throw new CliError(
       `handler module ${JSON.stringify(modulePart)} has no export named ${JSON.stringify(exportName)}`,
-      1,
+      { exitCode: 1 },
     );
   }
   const fn = mod[exportName];
   if (typeof fn !== "function") {
-    throw new ConnectError(
+    throw new CliError(
       `export ${JSON.stringify(exportName)} of ${JSON.stringify(modulePart)} is not callable (it is ${typeof fn})`,
-      1,
+      { exitCode: 1 },
     );
   }
   return fn as InboundHandler<PlatformClient>;
@@ -191,11 +164,14 @@ export async function resolveHandler(
 
 /** Runs the agent until it ends or a signal arrives; resolves with the process exit code. */
 export async function runConnect(opts: ConnectOptions): Promise<number> {
+  if (!opts.handler?.trim())
+    throw new CliError("missing --handler (or MOLECULE_HANDLER)", { exitCode: 1 });
+  requirePlatformFlags(opts, 1);
   const pollSeconds = positive(opts.pollInterval, "--poll-interval", "seconds");
   const heartbeatSeconds = positive(opts.heartbeatInterval, "--heartbeat-interval", "seconds");
   const port = positive(opts.port, "--port", "port") ?? 0;
   const concurrency = positive(opts.concurrency, "--concurrency", "handlers");
-  const handler = await resolveHandler(opts.handler);
+  const handler = await resolveHandler(opts.handler.trim());
   const log = opts.verbose
     ? (level: string) => (msg: string, meta?: object) =>
         process.stderr.write(`${PREFIX} ${level} ${msg}${meta ? ` ${JSON.stringify(meta)}` : ""}\n`)
@@ -203,21 +179,7 @@ export async function runConnect(opts: ConnectOptions): Promise<number> {
   const logger = log
     ? { info: log("info"), warn: log("warn"), error: log("error"), debug: log("debug") }
     : {};
-  let client: PlatformClient;
-  try {
-    const token = opts.token?.trim();
-    client = new PlatformClient({
-      platformUrl: opts.platformUrl,
-      workspaceId: opts.workspaceId,
-      ...(token
-        ? { token }
-        : { tokenStore: new FileTokenStore({ workspaceId: opts.workspaceId }) }),
-      ...(opts.orgId ? { orgId: opts.orgId } : {}),
-      logger,
-    });
-  } catch (err) {
-    throw new ConnectError((err as Error).message, 1);
-  }
+  const client: PlatformClient = clientFromFlags(opts, 1, logger);
   const push: PushDeliveryOptions = {
     mode: "push",
     port,
@@ -235,7 +197,10 @@ export async function runConnect(opts: ConnectOptions): Promise<number> {
           : await pickDelivery(client, push);
   } catch (err) {
     await client.close();
-    throw new ConnectError(`register failed: ${(err as Error).message}`, 2);
+    throw new CliError(`register failed: ${(err as Error).message}`, {
+      exitCode: 2,
+      code: "register_failed",
+    });
   }
   const agent = new RemoteAgent({
     client,
@@ -265,7 +230,10 @@ export async function runConnect(opts: ConnectOptions): Promise<number> {
     try {
       await agent.start();
     } catch (err) {
-      throw new ConnectError(`register failed: ${(err as Error).message}`, 2);
+      throw new CliError(`register failed: ${(err as Error).message}`, {
+        exitCode: 2,
+        code: "register_failed",
+      });
     }
     const where =
       agent.delivery === "push"

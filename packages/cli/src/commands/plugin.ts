@@ -2,15 +2,15 @@ import { homedir } from "node:os";
 import path from "node:path";
 import {
   computePluginHash,
-  FileTokenStore,
   installPlugin,
   isMoleculeError,
   readDeclaredPluginSha256,
-  PlatformClient,
   type InstallPluginOptions,
+  type PlatformClient,
   type Logger,
 } from "@molecule-ai/agent-core";
 import { Option, type Command } from "commander";
+import { addPlatformOptions, clientFromFlags, type PlatformFlags } from "../platform-flags.js";
 import { warnIfTokenOnArgv } from "./secrets.js";
 
 const PREFIX = "molecule-agent plugin:";
@@ -28,7 +28,7 @@ const processIO: PluginCommandIO = {
 };
 
 /** Options of `molecule-agent plugin install` after parsing (env already applied). */
-export interface PluginInstallCommandOptions {
+export interface PluginInstallCommandOptions extends PlatformFlags {
   source?: string;
   dir?: string;
   runSetup?: boolean;
@@ -36,10 +36,6 @@ export interface PluginInstallCommandOptions {
   sha256?: string;
   report?: boolean;
   json?: boolean;
-  platformUrl?: string;
-  workspaceId?: string;
-  token?: string;
-  orgId?: string;
 }
 
 /** Adds `molecule-agent plugin hash|verify|install`. */
@@ -69,7 +65,7 @@ export function registerPluginCommand(program: Command): void {
       process.exitCode = await runPluginVerify(dir, sha256);
     });
 
-  plugin
+  const install = plugin
     .command("install")
     .description(
       "Download a plugin from the platform, verify it and install it atomically (setup.sh runs only with --run-setup).",
@@ -92,22 +88,13 @@ export function registerPluginCommand(program: Command): void {
     )
     .addOption(new Option("--sha256 <hex>", "expected manifest hash, from a source you trust"))
     .option("--no-report", "do not report the install to the platform")
-    .option("--json", "print the result as JSON")
-    .addOption(new Option("--platform-url <url>", "platform base URL").env("MOLECULE_PLATFORM_URL"))
-    .addOption(
-      new Option("--workspace-id <id>", "this agent's workspace id").env("MOLECULE_WORKSPACE_ID"),
-    )
-    .addOption(
-      new Option(
-        "--token <token>",
-        "workspace token (prefer the env var; default: ~/.molecule/<id>/.auth_token)",
-      ).env("MOLECULE_WORKSPACE_TOKEN"),
-    )
-    .addOption(new Option("--org-id <id>", "organisation id (SaaS)").env("MOLECULE_ORG_ID"))
-    .action(async (name: string, opts: PluginInstallCommandOptions, command: Command) => {
+    .option("--json", "print the result as JSON");
+  addPlatformOptions(install).action(
+    async (name: string, opts: PluginInstallCommandOptions, command: Command) => {
       warnIfTokenOnArgv(command, (t) => process.stderr.write(t), PREFIX);
       process.exitCode = await runPluginInstall(name, opts);
-    });
+    },
+  );
 }
 
 /** `molecule-agent plugin hash <dir>`: prints the hash; exit 0, or 2 when the folder cannot be read. */
@@ -177,14 +164,6 @@ export async function runPluginInstall(
   opts: PluginInstallCommandOptions,
   io: PluginCommandIO = processIO,
 ): Promise<number> {
-  const missing = [
-    opts.platformUrl ? undefined : "--platform-url (or MOLECULE_PLATFORM_URL)",
-    opts.workspaceId ? undefined : "--workspace-id (or MOLECULE_WORKSPACE_ID)",
-  ].filter((m): m is string => m !== undefined);
-  if (missing.length > 0) {
-    io.err(`${PREFIX} missing ${missing.join(" and ")}\n`);
-    return 2;
-  }
   let setupTimeoutMs: number | undefined;
   if (opts.setupTimeout !== undefined) {
     setupTimeoutMs = Number(opts.setupTimeout);
@@ -195,16 +174,9 @@ export async function runPluginInstall(
       return 2;
     }
   }
-  const workspaceId = opts.workspaceId as string;
   let client: PlatformClient;
   try {
-    const token = opts.token?.trim();
-    client = new PlatformClient({
-      platformUrl: opts.platformUrl as string,
-      workspaceId,
-      ...(token ? { token } : { tokenStore: new FileTokenStore({ workspaceId }) }),
-      ...(opts.orgId ? { orgId: opts.orgId } : {}),
-    });
+    client = clientFromFlags(opts, 2);
   } catch (err) {
     io.err(`${PREFIX} ${(err as Error).message}\n`);
     return 2;

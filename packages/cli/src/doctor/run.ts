@@ -1,0 +1,75 @@
+// Runs the checks of `molecule-agent doctor` in order; a check whose premise failed is skipped.
+import { FileTokenStore, type PlatformClient } from "@molecule-ai/agent-core";
+import {
+  checkContract,
+  checkHeartbeat,
+  checkPlatform,
+  checkRegistration,
+  checkToken,
+  pushUrlOf,
+} from "./platform-checks.js";
+import { checkPush } from "./push-probe.js";
+import type { CheckId, DoctorCheck } from "./types.js";
+
+/** Settings of one doctor run (flags already validated). */
+export interface DoctorInput {
+  /** A client for the workspace, built from the flags (its token, if any, is `token`). */
+  client: PlatformClient;
+  /** The token given by flag or variable; else the token file is read. */
+  token: string | undefined;
+  orgId: string | undefined;
+  /** Per network check. */
+  timeoutMs: number;
+}
+
+function skipped(id: CheckId, why: string): DoctorCheck {
+  return { id, status: "skip", detail: why };
+}
+
+/** Every check, in order: platform, token, contract, registration, heartbeat, push. */
+export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
+  const { client } = input;
+  const platform = await checkPlatform(client.platformUrl, input.timeoutMs);
+  if (platform.status === "fail")
+    return [
+      platform,
+      ...(["token", "contract", "registration", "heartbeat", "push"] as const).map((id) =>
+        skipped(id, "the platform is not reachable"),
+      ),
+    ];
+  const token =
+    input.token ??
+    (await new FileTokenStore({ workspaceId: client.workspaceId }).load().catch(() => undefined));
+  // The client reads the token file itself; a token found here is the same one.
+  const tok = await checkToken(client, token !== undefined);
+  const contract =
+    tok.check.status === "ok"
+      ? await checkContract(client)
+      : skipped("contract", "needs a valid token");
+  const reg = await checkRegistration(client);
+  const heartbeat =
+    reg.workspace === undefined
+      ? skipped("heartbeat", "no workspace to check")
+      : checkHeartbeat(reg.workspace);
+  const pushUrl = pushUrlOf(reg.workspace);
+  const live = reg.workspace?.status === "online" || reg.workspace?.status === "degraded";
+  const push =
+    pushUrl === undefined
+      ? skipped(
+          "push",
+          reg.workspace?.["delivery_mode"] === "poll"
+            ? "poll delivery: the platform never calls the agent"
+            : "no registered URL",
+        )
+      : !live
+        ? skipped("push", "the agent is not online")
+        : await checkPush({
+            platformUrl: client.platformUrl,
+            workspaceId: client.workspaceId,
+            token,
+            orgId: input.orgId,
+            pushUrl,
+            timeoutMs: input.timeoutMs,
+          });
+  return [platform, tok.check, contract, reg.check, heartbeat, push];
+}

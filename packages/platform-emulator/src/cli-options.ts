@@ -1,0 +1,95 @@
+// The command line of `molecule-platform-emulator`: usage text and flag parsing into
+// `startEmulator` options plus the start-up workspaces. Bad input is an `invalid_argument` error.
+import { parseArgs } from "node:util";
+import { EmulatorError } from "./errors.js";
+import { parseWorkspaceSpecs, type WorkspaceSpec } from "./startup-workspaces.js";
+import type { Compat, EmulatorOptions } from "./types.js";
+
+/** `molecule-platform-emulator --help`. */
+export const USAGE = `Usage: molecule-platform-emulator [options]
+
+  --host <host>           interface to bind (default 127.0.0.1)
+  --port <port>           port to bind (default 8080; 0 = a free port)
+  --compat <contract>     "latest" (default) or "2026-04"
+  --admin-token <token>   admin bearer (default: random, printed on start)
+  --workspace <spec>      create a workspace at start-up and print the export lines its agent
+                          needs; repeatable. <spec> is name[,parent=<name>][,role=<role>], e.g.
+                          --workspace coordinator --workspace researcher,parent=coordinator
+  --env-dir <dir>         also write <dir>/<name>.env (mode 0600) per --workspace, to source
+  --plugins-dir <dir>     directory of local plugins served by plugin download
+  --state-file <file>     persist the org (workspaces, tokens, secrets, activity) to this JSON file
+                          (a --workspace it already holds is kept and gets a new token)
+  --rate-limit <n>        requests per minute per IP (default: unlimited)
+  --no-dev-mode           the A2A proxy refuses loopback/private agent URLs (production)
+  --lenient-agent-urls    register also accepts loopback/private URLs such as
+                          http://127.0.0.1:... (the real server refuses them)
+  -h, --help              show this help
+`;
+
+/** What the command line asks for. */
+export interface CliOptions {
+  help: boolean;
+  emulator: EmulatorOptions;
+  workspaces: WorkspaceSpec[];
+  envDir: string | undefined;
+}
+
+function invalid(message: string): EmulatorError {
+  return new EmulatorError(message, { code: "invalid_argument" });
+}
+
+/** Parses the arguments after the command name. */
+export function parseCli(args: string[]): CliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        host: { type: "string" },
+        port: { type: "string" },
+        compat: { type: "string" },
+        "admin-token": { type: "string" },
+        workspace: { type: "string", multiple: true },
+        "env-dir": { type: "string" },
+        "plugins-dir": { type: "string" },
+        "state-file": { type: "string" },
+        "rate-limit": { type: "string" },
+        "no-dev-mode": { type: "boolean" },
+        "lenient-agent-urls": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
+  const port = values.port === undefined ? 8080 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw invalid(`--port must be an integer 0-65535, got ${values.port}`);
+  const compat = (values.compat ?? "latest") as Compat;
+  if (compat !== "latest" && compat !== "2026-04")
+    throw invalid(`--compat must be "latest" or "2026-04", got ${values.compat}`);
+  const rateLimit = values["rate-limit"] === undefined ? undefined : Number(values["rate-limit"]);
+  if (rateLimit !== undefined && (!Number.isInteger(rateLimit) || rateLimit <= 0))
+    throw invalid(`--rate-limit must be a positive integer`);
+  const workspaces = parseWorkspaceSpecs(values.workspace ?? []);
+  const envDir = values["env-dir"];
+  if (envDir !== undefined && workspaces.length === 0)
+    throw invalid("--env-dir writes one file per --workspace: add at least one --workspace");
+  return {
+    help: values.help === true,
+    workspaces,
+    envDir,
+    emulator: {
+      compat,
+      port,
+      ...(values.host !== undefined ? { host: values.host } : {}),
+      ...(values["admin-token"] !== undefined ? { adminToken: values["admin-token"] } : {}),
+      ...(values["plugins-dir"] !== undefined ? { pluginsDir: values["plugins-dir"] } : {}),
+      ...(values["state-file"] !== undefined ? { stateFile: values["state-file"] } : {}),
+      ...(rateLimit !== undefined ? { rateLimit } : {}),
+      devMode: values["no-dev-mode"] !== true,
+      lenientAgentUrls: values["lenient-agent-urls"] === true,
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// Spawning `molecule-platform-emulator` from its TypeScript source and reading its output.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const children: ChildProcessWithoutNullStreams[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
+});
+
+/** Starts the command with `args` (killed after the test if still running). */
+export function run(args: string[]): ChildProcessWithoutNullStreams {
+  const child = spawn(
+    process.execPath,
+    [
+      "--experimental-transform-types",
+      "--no-warnings",
+      "--import",
+      join(here, "ts-hook.mjs"),
+      join(here, "..", "src", "bin.ts"),
+      ...args,
+    ],
+    { stdio: "pipe" },
+  );
+  children.push(child);
+  return child;
+}
+
+/** Resolves with stdout once it holds `n` complete lines (the first `n`). */
+export function firstLines(child: ChildProcessWithoutNullStreams, n: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (c: string) => {
+      out += c;
+      const lines = out.split("\n");
+      if (lines.length > n) resolve(lines.slice(0, n));
+    });
+    child.once("exit", (code) => reject(new Error(`exited with ${code}: ${out}`)));
+  });
+}
+
+/** The exit code, once the process has exited. */
+export function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once("exit", (code) => resolve(code));
+  });
+}
+
+/** Everything written to stderr until exit. */
+export function stderrOf(child: ChildProcessWithoutNullStreams): () => string {
+  let err = "";
+  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+  return () => err;
+}
