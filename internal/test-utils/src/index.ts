@@ -32,3 +32,4 @@ export async function waitFor<T>(
 export { packPackage, unpackInto } from "./pack.js";
 export type { PackedPackage } from "./pack.js";
 export { PEER_DEFAULTS, PEER_RESULT_END, PEER_RESULT_START, wrapPeerText } from "./peers.js";
+export { readmeBlock, runTypeScript } from "./readme.js";

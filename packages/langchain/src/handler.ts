@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { PassThrough } from "node:stream";
 import { sanitizePeerText } from "@molecule-ai/agent-core";
 import { HumanMessage } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
@@ -18,6 +19,32 @@ export interface MessagesRunnable {
       [key: string]: unknown;
     },
   ): Promise<unknown>;
+  /**
+   * When present (`createAgent()` results and compiled graphs have it), `.stream()` of the
+   * handler sends the model's tokens as they come: it is called with
+   * `streamMode: ["messages", "values"]`.
+   */
+  stream?(
+    input: { messages: BaseMessage[] },
+    config?: {
+      signal?: AbortSignal;
+      configurable?: Record<string, unknown>;
+      [key: string]: unknown;
+    },
+  ): Promise<AsyncIterable<unknown>> | AsyncIterable<unknown>;
+}
+
+/**
+ * The handler {@link createPeerMessageHandler} returns: a `RemoteAgent` handler, plus `.stream()`
+ * for callers that want the answer as it is generated (A2A `message/stream`).
+ */
+export interface StreamingPeerMessageHandler extends PeerMessageHandler {
+  /**
+   * The answer's text as it is generated: the tokens of the agent's AI messages, or the whole
+   * reply in one piece when nothing streamed (a model that does not stream, a custom `reply`).
+   * Breaking out of the loop cancels the run.
+   */
+  stream(msg: InboundMessage, ctx?: { signal?: AbortSignal }): AsyncIterable<string>;
 }
 
 /** How inbound messages map to conversation threads (`configurable.thread_id`). */
@@ -133,7 +160,8 @@ function defaultMessages(msg: InboundMessage): BaseMessage[] {
  * The result plugs into `RemoteAgent({ handler })` and the push server. Each sender (or A2A
  * context) gets its own `configurable.thread_id`, so an agent with a checkpointer remembers the
  * conversation; messages of one thread run one at a time, other threads run concurrently.
- * The delivery's `signal` cancels the run.
+ * The delivery's `signal` cancels the run. `.stream(msg)` yields the answer as it is generated,
+ * for A2A `message/stream` callers (serve it with core's `createA2AHandler`).
  *
  * @param agent - A `createAgent()` result, a compiled `StateGraph`, or any {@link MessagesRunnable}.
  * @param options - Thread mapping, input and reply mapping, extra run config.
@@ -141,33 +169,14 @@ function defaultMessages(msg: InboundMessage): BaseMessage[] {
 export function createPeerMessageHandler(
   agent: MessagesRunnable,
   options: PeerMessageHandlerOptions = {},
-): PeerMessageHandler {
+): StreamingPeerMessageHandler {
   if (typeof agent?.invoke !== "function") {
     throw new TypeError(
       "createPeerMessageHandler: `agent` must have invoke(); pass a createAgent() result or a compiled graph.",
     );
   }
   const tails = new Map<string, Promise<unknown>>();
-
-  const runOne = async (
-    msg: InboundMessage,
-    threadId: string,
-    signal: AbortSignal | undefined,
-  ): Promise<string | undefined> => {
-    signal?.throwIfAborted();
-    const extra = typeof options.config === "function" ? options.config(msg) : options.config;
-    const extraConfigurable =
-      extra && typeof extra.configurable === "object" && extra.configurable !== null
-        ? (extra.configurable as Record<string, unknown>)
-        : {};
-    const state = await agent.invoke(
-      { messages: (options.toMessages ?? defaultMessages)(msg) },
-      {
-        ...extra,
-        configurable: { ...extraConfigurable, thread_id: threadId },
-        ...(signal ? { signal } : {}),
-      },
-    );
+  const reply = (state: unknown, msg: InboundMessage): string | undefined => {
     if (options.reply) return options.reply(state, msg);
     const text = defaultReply(state);
     if (text === undefined) {
@@ -179,13 +188,52 @@ export function createPeerMessageHandler(
     return text;
   };
 
-  return async (msg, ctx) => {
-    const threadId = threadIdFor(msg, options.threadId);
-    const previous = tails.get(threadId) ?? Promise.resolve();
-    const current = previous.then(
-      () => runOne(msg, threadId, ctx?.signal),
-      () => runOne(msg, threadId, ctx?.signal),
-    );
+  /** Runs the agent; with `onToken`, streams the AI messages' tokens when the agent can. */
+  const runOne = async (
+    msg: InboundMessage,
+    threadId: string,
+    signal: AbortSignal | undefined,
+    onToken?: (text: string) => void,
+  ): Promise<string | undefined> => {
+    signal?.throwIfAborted();
+    const extra = typeof options.config === "function" ? options.config(msg) : options.config;
+    const extraConfigurable =
+      extra && typeof extra.configurable === "object" && extra.configurable !== null
+        ? (extra.configurable as Record<string, unknown>)
+        : {};
+    const input = { messages: (options.toMessages ?? defaultMessages)(msg) };
+    const config = {
+      ...extra,
+      configurable: { ...extraConfigurable, thread_id: threadId },
+      ...(signal ? { signal } : {}),
+    };
+    if (!onToken || !agent.stream || options.reply) {
+      const text = reply(await agent.invoke(input, config), msg);
+      if (onToken && text) onToken(text);
+      return text;
+    }
+    let state: unknown;
+    let streamed = false;
+    const events = await agent.stream(input, { ...config, streamMode: ["messages", "values"] });
+    for await (const event of events) {
+      const [mode, payload] = Array.isArray(event) ? event : [];
+      if (mode === "values") state = payload;
+      const chunk: unknown = mode === "messages" && Array.isArray(payload) ? payload[0] : undefined;
+      const type = messageType(chunk);
+      const token = type === "ai" || type === "AIMessageChunk" ? messageText(chunk) : "";
+      if (token) {
+        streamed = true;
+        onToken(token);
+      }
+    }
+    const text = reply(state, msg);
+    if (!streamed && text) onToken(text);
+    return text;
+  };
+
+  /** Runs `job` after the thread's previous messages (one at a time per thread, FIFO). */
+  const enqueue = <T>(threadId: string, job: () => Promise<T>): Promise<T> => {
+    const current = (tails.get(threadId) ?? Promise.resolve()).then(job, job);
     const settled = current.then(
       () => undefined,
       () => undefined,
@@ -196,4 +244,36 @@ export function createPeerMessageHandler(
     });
     return current;
   };
+
+  const handler: PeerMessageHandler = (msg, ctx) => {
+    const threadId = threadIdFor(msg, options.threadId);
+    return enqueue(threadId, () => runOne(msg, threadId, ctx?.signal));
+  };
+
+  const stream = (msg: InboundMessage, ctx?: { signal?: AbortSignal }): AsyncIterable<string> => {
+    const threadId = threadIdFor(msg, options.threadId);
+    const out = new PassThrough({ objectMode: true });
+    const consumer = new AbortController();
+    const signal = ctx?.signal ? AbortSignal.any([ctx.signal, consumer.signal]) : consumer.signal;
+    let finished = false;
+    out.on("close", () => {
+      if (!finished) consumer.abort(new Error("the stream's reader went away"));
+    });
+    const write = (text: string): void => {
+      if (!out.destroyed) out.write(text);
+    };
+    enqueue(threadId, () => runOne(msg, threadId, signal, write)).then(
+      () => {
+        finished = true;
+        out.end();
+      },
+      (error: unknown) => {
+        finished = true;
+        out.destroy(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+    return out;
+  };
+
+  return Object.assign(handler, { stream });
 }

@@ -19,7 +19,12 @@ export type {
   PeerToolkitOptions,
 } from "./toolkit.js";
 export { createPeerMessageHandler, defaultReply, threadIdFor } from "./handler.js";
-export type { MessagesRunnable, PeerMessageHandlerOptions, ThreadIdStrategy } from "./handler.js";
+export type {
+  MessagesRunnable,
+  PeerMessageHandlerOptions,
+  StreamingPeerMessageHandler,
+  ThreadIdStrategy,
+} from "./handler.js";
 export { isPeerSideError } from "./errors.js";
 export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "./marker.js";
 export { peerToolDescription, peerToolName, uniquePeerToolNames } from "./naming.js";

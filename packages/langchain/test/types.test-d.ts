@@ -91,7 +91,8 @@ describe("createPeerMessageHandler", () => {
       .compile({ checkpointer: new MemorySaver() });
     const h1 = createPeerMessageHandler(agent);
     const h2 = createPeerMessageHandler(graph, { threadId: "context" });
-    expectTypeOf(h1).toEqualTypeOf<PeerMessageHandler>();
+    expectTypeOf(h1).toExtend<PeerMessageHandler>();
+    expectTypeOf(h1.stream).returns.toEqualTypeOf<AsyncIterable<string>>();
     expectTypeOf(h2).toExtend<InboundHandler>();
     expectTypeOf(h1).parameter(0).toEqualTypeOf<InboundMessage>();
     expectTypeOf(h1).returns.resolves.toEqualTypeOf<string | undefined>();
