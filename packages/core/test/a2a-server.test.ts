@@ -229,14 +229,20 @@ describe("accepted bodies", () => {
   });
 
   it("completes a non-blocking task when the handler returns", async () => {
+    release = undefined;
     const { json } = await post(server.url, send("wait", { configuration: { blocking: false } }));
-    release?.();
-    await new Promise((r) => setTimeout(r, 20));
-    const got = await post(server.url, {
-      jsonrpc: "2.0",
-      id: 6,
-      method: "tasks/get",
-      params: { id: json.result.id },
+    (await waitFor(() => release))(); // this task's handler is running: let it return
+    const getTask = async () =>
+      await post(server.url, {
+        jsonrpc: "2.0",
+        id: 6,
+        method: "tasks/get",
+        params: { id: json.result.id },
+      });
+    // The task leaves "working" when the background handler settles.
+    const got = await waitFor(async () => {
+      const r = await getTask();
+      return ["submitted", "working"].includes(r.json.result.status.state) ? undefined : r;
     });
     expect(got.json.result.status.state).toBe("completed");
     expect(got.json.result.artifacts[0].parts[0].text).toBe("released");

@@ -1,7 +1,8 @@
 // Chaos: an agent child process with a file cursor is killed with SIGKILL again and again while
 // the platform's /activity answers random 500s, connection resets, delays and 410s, and messages
 // keep arriving. Nothing may be lost; a message handled twice must be flagged `redelivered`; each
-// restart redelivers at most `concurrency` messages.
+// restart redelivers at most `concurrency` messages. Handler calls are counted as they start (a
+// call killed before it finished counts too).
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -14,6 +15,7 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator, FaultSpec } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { PlatformClient } from "../src/index.js";
+import { readInvocations, redeliveryFigures } from "./fixtures/invocations.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/agent-chaos-child.mjs", import.meta.url));
 const CONCURRENCY = 4;
@@ -138,6 +140,7 @@ describe("chaos: kill -9 under /activity faults, file cursor", () => {
       WS_TOKEN: a.token!,
       CURSOR_FILE: join(dir, "cursor"),
       LOG_FILE: join(dir, "handled.log"),
+      INVOKE_FILE: join(dir, "invoked.log"),
       CONCURRENCY: String(CONCURRENCY),
     };
     const faults = chaos(a.id);
@@ -190,6 +193,21 @@ describe("chaos: kill -9 under /activity faults, file cursor", () => {
     }
     const duplicates = log.length - ids.length;
     expect(duplicates).toBeLessThanOrEqual(CONCURRENCY * kills);
+    // The same bounds on every handler call, finished or killed: a message is called at most once
+    // per run and never twice unflagged; each restart calls at most `concurrency` messages again.
+    const calls = redeliveryFigures(await readInvocations(env.INVOKE_FILE));
+    expect(new Set(calls.calls.keys())).toEqual(new Set(ids));
+    expect(calls.maxPerRun).toBe(1);
+    expect(Math.max(...calls.unflagged.values())).toBe(1);
+    expect(calls.flaggedPerRun.get(0) ?? 0).toBe(0);
+    for (let run = 1; run <= KILLS; run++) {
+      const flagged = calls.flaggedPerRun.get(run) ?? 0;
+      expect(flagged, `run ${run} called ${flagged} messages again`).toBeLessThanOrEqual(
+        CONCURRENCY,
+      );
+    }
+    expect(calls.extra).toBeLessThanOrEqual(CONCURRENCY * kills);
+    expect(Math.max(...calls.calls.values())).toBeLessThanOrEqual(1 + kills);
     expect(kills).toBeGreaterThanOrEqual(5);
     // The agent really met every kind of fault.
     for (const kind of ["500", "reset", "delay", "410"])

@@ -93,20 +93,44 @@ describe("RemoteAgent against the emulator (latest contract, poll delivery)", ()
   it("wakes up on the event stream instead of waiting for the poll interval", async () => {
     const { a, client, peer } = await setup();
     const c = counter();
+    // Every activity fetch the agent makes, and whether the event stream was connected by then.
+    const fetches: Array<{ afterConnect: boolean; done: boolean }> = [];
+    let connected = false;
+    const fetchActivity = client.fetchActivity.bind(client);
+    client.fetchActivity = async (opts) => {
+      const f = { afterConnect: connected, done: false };
+      fetches.push(f);
+      try {
+        return await fetchActivity(opts);
+      } finally {
+        f.done = true;
+      }
+    };
     const agent = new RemoteAgent({
       client,
-      pollIntervalMs: 60_000,
+      pollIntervalMs: 60_000, // far beyond this test's bound: no timer-driven poll can deliver
       handler: (m) => void c.add(m),
+      logger: {
+        debug: (msg, meta) => {
+          if (msg === "event stream") connected = (meta as { connected: boolean }).connected;
+        },
+      },
     });
     cleanups.push(() => agent.stop());
     await agent.start();
+    // The stream connects and its catch-up fetch completes; then the agent sits in its 60 s wait.
+    await waitFor(() => fetches.some((f) => f.afterConnect && f.done));
+    await waitFor(() => fetches.every((f) => f.done));
+    const before = fetches.length;
     const id = randomUUID();
-    // give the SSE subscription a moment to connect
-    await new Promise((r) => setTimeout(r, 200));
+    const sent = Date.now();
     await peer.callPeer(a.id, "wake up", { messageId: id });
     await waitFor(() => c.counts.get(id) === 1, { timeoutMs: 5_000 });
+    expect(Date.now() - sent).toBeLessThan(5_000);
+    // Only the event can have triggered the fetch that delivered it.
+    expect(fetches.length).toBeGreaterThan(before);
     await agent.stop();
-    expect(c.counts.get(id)).toBe(1); // delivered long before the 60 s poll interval
+    expect(c.counts.get(id)).toBe(1);
   });
 
   it("retries failing handlers and still handles each message once", async () => {
@@ -177,12 +201,23 @@ describe("RemoteAgent against the emulator (baseline contract)", () => {
     cleanups.push(() => agent.stop());
     await agent.start();
     const ids = Array.from({ length: 5 }, () => randomUUID());
+    let polls = 0;
+    const fetchActivity = client.fetchActivity.bind(client);
+    client.fetchActivity = async (opts) => {
+      try {
+        return await fetchActivity(opts);
+      } finally {
+        polls++;
+      }
+    };
     for (const id of ids) {
       await peer.callPeer(a.id, `msg ${id}`, { messageId: id });
-      await new Promise((r) => setTimeout(r, 30)); // several polls re-list the same rows
+      const seen = polls;
+      await waitFor(() => polls >= seen + 3); // several polls re-list the same rows
     }
     await waitFor(() => c.counts.size === 5);
-    await new Promise((r) => setTimeout(r, 100));
+    const seen = polls;
+    await waitFor(() => polls >= seen + 3); // and list them again after all were handled
     await agent.stop();
     expect(c.max()).toBe(1);
     expect([...c.counts.keys()].sort()).toEqual([...ids].sort());
@@ -344,12 +379,14 @@ function ownedResources() {
   };
 }
 
+const beats = (e: Emulator, id: string): number => e.heartbeats(id).length;
+
 const servers = (): number =>
   process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
 
 describe("shutdown", () => {
   it("stop() leaves no timers, sockets or servers behind (poll with SSE, and push)", async () => {
-    const { client } = await setup();
+    const { emu, a, client } = await setup();
     const baseline = await setup("2026-04");
     const owned = ownedResources();
     cleanups.push(async () => owned.dispose());
@@ -372,7 +409,12 @@ describe("shutdown", () => {
     await owned.run(() => poll.start());
     await owned.run(() => push.start());
     await waitFor(() => owned.openStreams() === 1); // the poll agent's event stream is open
-    await new Promise((r) => setTimeout(r, 100));
+    // Both agents run their periodic work (heartbeats every 20 ms) before being stopped.
+    const [pollBeats, pushBeats] = [beats(emu, a.id), beats(baseline.emu, baseline.a.id)];
+    await waitFor(
+      () =>
+        beats(emu, a.id) >= pollBeats + 2 && beats(baseline.emu, baseline.a.id) >= pushBeats + 2,
+    );
     expect(servers()).toBe(serversBefore + 1); // the push server
     expect(await owned.pendingTimers()).toBeGreaterThan(0); // heartbeats, polls
     await poll.stop();
@@ -385,6 +427,28 @@ describe("shutdown", () => {
 
   it("stop() in poll mode returns at once even though the SSE stream is silent for 15 s", async () => {
     const { client } = await setup(); // the emulator's default keep-alive: one ping per 15 s
+    // Reads of the event stream's body that have not been answered yet.
+    let pendingReads = 0;
+    const openEventStream = client.openEventStream.bind(client);
+    client.openEventStream = async (opts) => {
+      const stream = await openEventStream(opts);
+      const inner = stream.body[Symbol.asyncIterator]();
+      const body = {
+        [Symbol.asyncIterator]: () => ({
+          next: async () => {
+            pendingReads++;
+            try {
+              return await inner.next();
+            } finally {
+              pendingReads--;
+            }
+          },
+          return: async (value?: unknown) =>
+            (await inner.return?.(value)) ?? { done: true as const, value },
+        }),
+      };
+      return { body: body as unknown as typeof stream.body, close: stream.close };
+    };
     const connected: boolean[] = [];
     const agent = new RemoteAgent({
       client,
@@ -400,7 +464,7 @@ describe("shutdown", () => {
     cleanups.push(() => agent.stop());
     await agent.start();
     await waitFor(() => connected.at(-1) === true);
-    await new Promise((r) => setTimeout(r, 50)); // the stream is idle, a read is pending
+    await waitFor(() => pendingReads > 0); // the stream is idle, a read is pending
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       agent.stop().then(() => "stopped"),

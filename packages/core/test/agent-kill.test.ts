@@ -1,5 +1,6 @@
 // Crash safety: SIGKILL an agent process mid-batch, restart it with the same cursor file, and
-// check that every message was handled exactly once.
+// check that every message was handled exactly once, and that the handler was called again only
+// for the messages in flight at the kill (counted before the handler's own de-duplication).
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -12,6 +13,7 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { PlatformClient } from "../src/index.js";
+import { readInvocations, redeliveryFigures } from "./fixtures/invocations.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/agent-kill-child.mjs", import.meta.url));
 
@@ -62,9 +64,10 @@ describe("kill -9 mid-batch, restart with the file cursor", () => {
       WS_TOKEN: a.token!,
       CURSOR_FILE: join(dir, "cursor"),
       LOG_FILE: join(dir, "handled.log"),
+      INVOKE_FILE: join(dir, "invoked.log"),
     };
 
-    const first = startChild(env);
+    const first = startChild({ ...env, RUN: "0" });
     await first.ready;
     await waitFor(async () => (await lines(env.LOG_FILE)).length >= 15, {
       timeoutMs: 15_000,
@@ -76,7 +79,7 @@ describe("kill -9 mid-batch, restart with the file cursor", () => {
     const atKill = (await lines(env.LOG_FILE)).length;
     expect(atKill).toBeLessThan(ids.length); // killed mid-batch
 
-    const second = startChild(env);
+    const second = startChild({ ...env, RUN: "1" });
     await second.ready;
     await waitFor(async () => new Set(await lines(env.LOG_FILE)).size === ids.length, {
       timeoutMs: 15_000,
@@ -91,6 +94,19 @@ describe("kill -9 mid-batch, restart with the file cursor", () => {
     expect([...counts.keys()].sort()).toEqual([...ids].sort());
     expect(Math.max(...counts.values())).toBe(1);
     expect(handled).toHaveLength(ids.length);
+    // Handler calls, whatever the handler's own de-duplication then did with them.
+    const calls = redeliveryFigures(await readInvocations(env.INVOKE_FILE));
+    expect([...calls.calls.keys()].sort()).toEqual([...ids].sort());
+    expect(calls.maxPerRun).toBe(1); // at most once per run
+    expect(Math.max(...calls.unflagged.values())).toBe(1); // only a redelivery is called again
+    expect(calls.flaggedPerRun.get(0) ?? 0).toBe(0); // a first run redelivers nothing
+    // One kill: at most `concurrency` (4) messages were in flight, each called once more at most.
+    expect(calls.flaggedPerRun.get(1) ?? 0).toBeLessThanOrEqual(4);
+    expect(Math.max(...calls.calls.values())).toBeLessThanOrEqual(2);
+    expect(calls.extra).toBeLessThanOrEqual(4);
+    // Every message not in flight at the kill was called exactly once.
+    const once = [...calls.calls.values()].filter((n) => n === 1).length;
+    expect(once).toBeGreaterThanOrEqual(ids.length - 4);
     // the reference-compatible cursor file holds the last activity id
     const rows = emu.activity(a.id);
     expect(await readFile(env.CURSOR_FILE, "utf8")).toBe(rows.at(-1)?.["id"]);

@@ -18,7 +18,7 @@ const org = (compat: "latest" | "2026-04") => startOrg(compat, cleanups);
 
 describe("poll delivery when the cursor was pruned (latest contract)", () => {
   it("re-reads everything since the cursor's time, a page at a time, each message once", async () => {
-    const { a, client, peer } = await org("latest");
+    const { emu, a, client, peer } = await org("latest");
     const dir = mkdtempSync(join(tmpdir(), "molecule-gaps-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const store = new FileCursorStore(join(dir, "cursor"));
@@ -47,7 +47,9 @@ describe("poll delivery when the cursor was pruned (latest contract)", () => {
     await second.start();
     // 12 new messages behind a 410, 5 per page, with a 60 s poll interval: all arrive at once.
     await waitFor(() => handled.size === 15, { timeoutMs: 10_000 });
-    await new Promise((r) => setTimeout(r, 100));
+    // Every page was read and settled: the cursor stands on the newest row.
+    const newest = emu.activity(a.id).at(-1)?.["id"];
+    await waitFor(() => second.cursor === newest, { timeoutMs: 10_000 });
     expect([...handled.values()].every((n) => n === 1)).toBe(true);
     expect([...handled.keys()].sort()).toEqual(
       Array.from({ length: 15 }, (_, i) => `m${i + 1}`).sort(),

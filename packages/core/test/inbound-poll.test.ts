@@ -48,8 +48,14 @@ describe("poll delivery (fake client)", () => {
     });
     await agent.start();
     await waitFor(() => order.length === 3);
-    // a2 and a3 settled, a1 still running: the cursor has not moved.
-    await new Promise((r) => setTimeout(r, 60));
+    // a2 and a3 settled (their settle is persisted), a1 still running: the cursor has not moved.
+    await waitFor(async () => {
+      const seen = (await store.load())?.seenActivityIds ?? [];
+      return seen.includes("a2") && seen.includes("a3");
+    });
+    // Polls after the settles do not move it either.
+    const polled = client.fetches.length;
+    await waitFor(() => client.fetches.length >= polled + 2);
     expect(order).toEqual(["a1", "a2", "a3"]);
     expect(agent.cursor).toBeUndefined();
     expect((await store.load())?.cursor).toBeUndefined();
@@ -77,7 +83,10 @@ describe("poll delivery (fake client)", () => {
     await waitFor(
       () => client.fetches.includes(undefined) && client.fetches.lastIndexOf(undefined) > 0,
     );
-    await new Promise((r) => setTimeout(r, 50));
+    // The re-read settles everything again, and later polls list the rows once more.
+    await waitFor(() => agent.cursor === "a3");
+    const polled = client.fetches.length;
+    await waitFor(() => client.fetches.length >= polled + 2);
     await agent.stop();
     expect([...c.counts.keys()].sort()).toEqual(["m1", "m2", "m3"]);
     expect(c.max()).toBe(1);
