@@ -443,8 +443,7 @@ describe("shutdown", () => {
               pendingReads--;
             }
           },
-          return: async (value?: unknown) =>
-            (await inner.return?.(value)) ?? { done: true as const, value },
+          return: async () => (await inner.return?.()) ?? { done: true as const, value: undefined },
         }),
       };
       return { body: body as unknown as typeof stream.body, close: stream.close };
