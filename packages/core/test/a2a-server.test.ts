@@ -513,6 +513,9 @@ describe("agent card", () => {
     expect(() =>
       createA2AHandler({ agentCard: { name: "a" }, onMessage: () => "", pathSecret: "short" }),
     ).toThrow(/pathSecret/);
+    expect(() => createA2AHandler({ agentCard: { name: "" }, onMessage: () => "" })).toThrow(
+      expect.objectContaining({ code: "invalid_option", option: "agentCard.name" }),
+    );
     expect(generatePathSecret()).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });

@@ -139,7 +139,9 @@ describe("TurnLimiter", () => {
     for (let i = 0; i < 5; i++) expect(t.admit(undefined, "p")).toBe(true);
     const off = new TurnLimiter({ maxTurns: 0 });
     for (let i = 0; i < 50; i++) expect(off.admit("c", "p")).toBe(true);
-    expect(() => new TurnLimiter({ maxTurns: -1 })).toThrow(RangeError);
+    expect(() => new TurnLimiter({ maxTurns: -1 })).toThrow(
+      expect.objectContaining({ code: "invalid_option", retryable: false }),
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 // The agent card the push server serves: one JSON document readable by A2A v0.3 clients (top-level
 // `url`, `protocolVersion`, `preferredTransport`) and v1.0 clients (`supportedInterfaces`).
+import { MoleculeOptionError } from "../transport/option-error.js";
 import type { A2AAgentSkill, AgentCard } from "./types.js";
 
 /** One entry of a v1.0 card's `supportedInterfaces`. */
@@ -55,7 +56,10 @@ const OWNED_KEYS = new Set([
  */
 export function buildAgentCard(card: AgentCard, options: BuildAgentCardOptions): HybridAgentCard {
   if (typeof card?.name !== "string" || card.name === "") {
-    throw new TypeError("agentCard.name must be a non-empty string");
+    throw new MoleculeOptionError(
+      "agentCard.name",
+      "agentCard.name must be a non-empty string (the name the canvas and peers show).",
+    );
   }
   const { url } = options;
   const extra: Record<string, unknown> = {};

@@ -6,6 +6,7 @@ import type { InboundMessage } from "../inbound/message.js";
 import { describe } from "../inbound/logger.js";
 import type { PeerCallResult } from "../platform/peer-types.js";
 import { MoleculeError } from "../transport/errors.js";
+import { MoleculeOptionError } from "../transport/option-error.js";
 import { type AgentCallOptions, type PeerMessage, callPeerAwaiting } from "./call-peer.js";
 import { PendingCalls, TurnLimiter, senderOf } from "./conversations.js";
 import { MoleculeReplyError, MoleculeTurnLimitError } from "./errors.js";
@@ -41,7 +42,8 @@ export class ConversationRuntime {
     this.#turns = new TurnLimiter(o.conversationTurnLimit ?? {});
     const concurrency = o.replyConcurrency ?? 8;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RangeError(
+      throw new MoleculeOptionError(
+        "replyConcurrency",
         `RemoteAgent: replyConcurrency must be a positive integer (got ${concurrency}).`,
       );
     }

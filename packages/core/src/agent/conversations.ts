@@ -1,6 +1,7 @@
 // Conversation bookkeeping of a RemoteAgent: calls awaiting an answer (and how an inbound answer
 // is matched to one), and the per-conversation turn limit.
 import type { InboundMessage } from "../inbound/message.js";
+import { MoleculeOptionError } from "../transport/option-error.js";
 
 /** A `callPeer` waiting for its answer in the agent's inbox. */
 export interface PendingCall {
@@ -92,12 +93,18 @@ export class TurnLimiter {
   constructor(options: TurnLimitOptions = {}, maxKeys = 10_000) {
     const max = options.maxTurns ?? 10;
     const win = options.windowMs ?? 600_000;
-    if (!Number.isInteger(max) || max < 0)
-      throw new RangeError(`conversationTurnLimit.maxTurns must be an integer >= 0 (got ${max}).`);
-    if (!(Number.isFinite(win) && win > 0))
-      throw new RangeError(
-        `conversationTurnLimit.windowMs must be a positive number (got ${win}).`,
+    if (!Number.isInteger(max) || max < 0) {
+      throw new MoleculeOptionError(
+        "conversationTurnLimit.maxTurns",
+        `conversationTurnLimit.maxTurns must be an integer >= 0 (0 turns the limit off; got ${max}).`,
       );
+    }
+    if (!(Number.isFinite(win) && win > 0)) {
+      throw new MoleculeOptionError(
+        "conversationTurnLimit.windowMs",
+        `conversationTurnLimit.windowMs must be a positive number of milliseconds (got ${win}).`,
+      );
+    }
     this.maxTurns = max;
     this.windowMs = win;
     this.#maxKeys = maxKeys;

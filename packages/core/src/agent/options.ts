@@ -1,25 +1,39 @@
 // Validation of RemoteAgent's options, before anything starts.
 import { checkBackfill } from "../inbound/backfill.js";
+import { MoleculeOptionError } from "../transport/option-error.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "./types.js";
 
-/** Throws a clear error for a missing client or handler, or a limit that makes no sense. */
+/**
+ * Throws a {@link MoleculeOptionError} (`invalid_option`) for a missing client or handler, or a
+ * limit that makes no sense.
+ */
 export function checkAgentOptions<C extends AgentPlatformClient>(
   options: RemoteAgentOptions<C>,
 ): void {
-  if (!options || !options.client) throw new TypeError("RemoteAgent needs { client, handler }.");
+  if (!options || !options.client) {
+    throw new MoleculeOptionError(
+      "client",
+      "RemoteAgent needs { client, handler }: pass a PlatformClient as `client`.",
+    );
+  }
   if (typeof options.handler !== "function") {
-    throw new TypeError("RemoteAgent: `handler` must be a function (msg, ctx) => string | void.");
+    throw new MoleculeOptionError(
+      "handler",
+      "RemoteAgent: `handler` must be a function (msg, ctx) => string | void.",
+    );
   }
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(
+    throw new MoleculeOptionError(
+      "concurrency",
       `RemoteAgent: concurrency must be a positive integer (got ${concurrency}).`,
     );
   }
   for (const key of ["heartbeatIntervalMs", "pollIntervalMs", "stateIntervalMs"] as const) {
     const v = options[key];
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
-      throw new RangeError(
+      throw new MoleculeOptionError(
+        key,
         `RemoteAgent: ${key} must be a positive number of milliseconds (got ${v}).`,
       );
     }

@@ -6,7 +6,16 @@ import { BoundedSet } from "../inbound/dedup.js";
 import { inboundFromA2AMessage } from "../inbound/message.js";
 import type { InboundMessage } from "../inbound/message.js";
 import { describe } from "../inbound/logger.js";
+import { MoleculeError } from "../transport/errors.js";
 import type { Dispatcher } from "./dispatcher.js";
+
+/** The agent does not take pushed messages now: the sender should retry later. */
+function notAccepting(code: "agent_not_running" | "agent_stopping", state: string): MoleculeError {
+  return new MoleculeError(
+    `the agent ${state}: the message was not handled; the sender should retry later.`,
+    { code, retryable: true },
+  );
+}
 
 /** What the push pipeline needs from the agent. */
 export interface PushPipelineOptions {
@@ -33,7 +42,7 @@ export class PushPipeline {
 
   /** Handles one pushed message; resolves with the answer text (or nothing). */
   async onMessage(message: A2AMessage): Promise<string | void> {
-    if (!this.#o.running()) throw new Error("the agent is not running; retry later");
+    if (!this.#o.running()) throw notAccepting("agent_not_running", "is not running");
     const msg: InboundMessage = inboundFromA2AMessage(message, { method: "message/send" });
     const mid = msg.messageId;
     if (mid !== undefined) {
@@ -50,8 +59,12 @@ export class PushPipeline {
       .then((outcome) => {
         // Never answer an answer: the handler saw it, its return value goes nowhere.
         if (outcome.status === "handled") return msg.isReply ? undefined : outcome.reply;
-        if (outcome.status === "aborted") throw new Error("the agent is stopping; retry later");
-        throw outcome.error instanceof Error ? outcome.error : new Error(describe(outcome.error));
+        if (outcome.status === "aborted") throw notAccepting("agent_stopping", "is stopping");
+        if (outcome.error instanceof Error) throw outcome.error; // the handler's own error
+        throw new MoleculeError(`the handler failed: ${describe(outcome.error)}`, {
+          code: "handler_failed",
+          cause: outcome.error,
+        });
       });
     if (mid !== undefined) this.#inFlight.set(mid, p);
     try {

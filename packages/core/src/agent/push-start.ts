@@ -3,6 +3,7 @@ import { startA2AServer } from "../a2a/index.js";
 import type { A2AServer } from "../a2a/index.js";
 import type { A2AMessage, AgentCard } from "../a2a/types.js";
 import type { Logger } from "../inbound/logger.js";
+import { MoleculeOptionError } from "../transport/option-error.js";
 import { serverLimits } from "./push-limits.js";
 import { checkRegisteredUrl } from "./registered-url.js";
 import type { AgentPlatformClient, PushDeliveryOptions } from "./types.js";
@@ -30,7 +31,8 @@ export async function startPush(input: StartPushInput): Promise<string> {
   let url: string;
   if (opts.server === false) {
     if (!opts.publicUrl) {
-      throw new TypeError(
+      throw new MoleculeOptionError(
+        "delivery.publicUrl",
         "RemoteAgent push delivery with server:false needs publicUrl (the URL where you mounted agent.handleA2A).",
       );
     }

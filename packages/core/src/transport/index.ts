@@ -12,5 +12,6 @@ export {
   WorkspaceRemovedError,
 } from "./errors.js";
 export type { MoleculeErrorOptions } from "./errors.js";
+export { MoleculeOptionError } from "./option-error.js";
 export type { Logger } from "./http.js";
 export { backoffDelay, parseRetryAfter } from "./retry.js";

@@ -5,6 +5,7 @@
 // (`http-checks.ts`), JSON-RPC parsing (`jsonrpc.ts`), the methods (`methods.ts`, `task-stream.ts`,
 // `task-results.ts`) and the node:http and fetch adapters (`node-adapter.ts`, `fetch-adapter.ts`).
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { MoleculeOptionError } from "../../transport/option-error.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { handleFetch } from "./fetch-adapter.js";
 import type { A2AHandler, A2AHandlerOptions } from "./handler-types.js";
@@ -39,14 +40,20 @@ class A2AEndpoint implements A2AHandler {
 
   constructor(options: A2AHandlerOptions) {
     if (typeof options?.onMessage !== "function") {
-      throw new TypeError("createA2AHandler: onMessage must be a function");
+      throw new MoleculeOptionError(
+        "onMessage",
+        "createA2AHandler: onMessage must be a function (message, ctx) => result.",
+      );
     }
     const streaming = options.streaming === true;
     const routes = new EndpointRoutes({ ...options, streaming });
     this.endpointPath = routes.endpointPath;
     const maxBody = options.maxBodyBytes ?? 1024 * 1024;
     if (!Number.isSafeInteger(maxBody) || maxBody <= 0) {
-      throw new TypeError("maxBodyBytes must be a positive integer");
+      throw new MoleculeOptionError(
+        "maxBodyBytes",
+        `createA2AHandler: maxBodyBytes must be a positive integer (got ${maxBody}).`,
+      );
     }
     const maxDepth = options.maxDepth ?? 64;
     const { onError } = options;

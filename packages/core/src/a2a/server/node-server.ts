@@ -1,6 +1,7 @@
 // A standalone node:http server around createA2AHandler.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { MoleculeOptionError } from "../../transport/option-error.js";
 import { createA2AHandler } from "./handler.js";
 import type { A2AHandler, A2AHandlerOptions } from "./handler-types.js";
 import { generatePathSecret } from "./secret.js";
@@ -75,7 +76,10 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
   } = options;
   for (const [name, v] of Object.entries({ headersTimeoutMs, requestTimeoutMs, maxConnections })) {
     if (!Number.isInteger(v) || v < 1)
-      throw new RangeError(`startA2AServer: ${name} must be a positive integer (got ${v}).`);
+      throw new MoleculeOptionError(
+        name,
+        `startA2AServer: ${name} must be a positive integer (got ${v}).`,
+      );
   }
   const pathSecret =
     options.pathSecret === false ? undefined : (options.pathSecret ?? generatePathSecret());

@@ -9,6 +9,7 @@ import type {
   A2ATask,
   A2ATaskState,
 } from "../types.js";
+import { MoleculeError } from "../../transport/errors.js";
 
 type Obj = Record<string, unknown>;
 
@@ -17,8 +18,12 @@ export function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A validation failure: the message says which field is wrong. */
-export class ShapeError extends Error {}
+/** A validation failure (`invalid_message`): the message says which field is wrong. */
+export class ShapeError extends MoleculeError {
+  constructor(message: string) {
+    super(message, { code: "invalid_message", retryable: false });
+  }
+}
 
 const ROLES: Record<string, "user" | "agent"> = {
   user: "user",

@@ -1,16 +1,23 @@
 // Cancellation of one request or task (a lazily created AbortSignal), the `ctx` handed to
 // `onMessage`, and the abort reasons the endpoint uses.
+import { MoleculeError } from "../../transport/errors.js";
 import type { A2AHandlerContext } from "./handler-types.js";
 
 /** A JSON-RPC request id: same value and type as sent. */
 export type RequestId = string | number | null;
 
 /** Abort reason of a task canceled with `tasks/cancel` / `CancelTask`. */
-export const CANCELED = new Error("task canceled");
+export const CANCELED = new MoleculeError("task canceled by the caller (tasks/cancel)", {
+  code: "task_canceled",
+});
 /** Abort reason when the caller goes away before the answer is written. */
-export const DISCONNECTED = new Error("caller disconnected");
+export const DISCONNECTED = new MoleculeError("caller disconnected before the answer was written", {
+  code: "caller_disconnected",
+});
 /** Abort reason of everything still running when the handler is closed. */
-export const CLOSED = new Error("A2A handler closed");
+export const CLOSED = new MoleculeError("A2A handler closed (the agent or server is stopping)", {
+  code: "handler_closed",
+});
 
 /** Cancellation scope of one request or task; the AbortController is created only when asked for. */
 export class Scope {

@@ -1,5 +1,6 @@
 // The capability-URL secret guarding the push endpoint: generation and constant-time comparison.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { MoleculeOptionError } from "../../transport/option-error.js";
 
 /** A fresh 256-bit path secret, base64url-encoded (43 characters, URL-safe). */
 export function generatePathSecret(): string {
@@ -20,7 +21,8 @@ const SECRET_SHAPE = /^[A-Za-z0-9_-]{22,256}$/;
 /** Throws when `secret` is not a URL-safe string of at least 22 characters (128 bits). */
 export function assertPathSecret(secret: string): void {
   if (typeof secret !== "string" || !SECRET_SHAPE.test(secret)) {
-    throw new TypeError(
+    throw new MoleculeOptionError(
+      "pathSecret",
       "pathSecret must be 22-256 URL-safe characters [A-Za-z0-9_-]; use generatePathSecret()",
     );
   }

@@ -2,6 +2,7 @@
 // final state of an existing task, the v0.3 / v1.0 shape on the wire, and text collected from a
 // stream of chunks.
 import { randomUUID } from "node:crypto";
+import { MoleculeError } from "../../transport/errors.js";
 import { messageToV1, taskToV1 } from "../to-v1.js";
 import type { A2AMessage, A2ATask } from "../types.js";
 import { isObj, normalizeAgentMessage, normalizeAgentTask, ShapeError } from "./normalize.js";
@@ -25,9 +26,12 @@ export function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 
 /** The error reported to `onError` when `onMessage` returned something that is not an answer. */
 export function invalidResult(err: unknown): unknown {
-  return err instanceof ShapeError
-    ? new Error(`onMessage returned an invalid result: ${err.message}`)
-    : err;
+  if (!(err instanceof ShapeError)) return err;
+  return new MoleculeError(
+    `onMessage returned an invalid result: ${err.message}; return a string, an A2AMessage, ` +
+      "an A2ATask, an AsyncIterable<string> or nothing.",
+    { code: "invalid_handler_result", retryable: false, cause: err },
+  );
 }
 
 /** Does a returned object describe a task (rather than a message)? */
