@@ -37,6 +37,37 @@ async function setup(compat: "latest" | "2026-04" = "latest", agentUrl?: string)
   return { emu, a, p, client, peer };
 }
 
+/**
+ * The requests this process sends whose path contains `pathPart` (undici diagnostics channel, so
+ * whichever client method sends them), each tagged when it starts and marked done when it ends.
+ */
+function watchRequests<T>(pathPart: string, tag: () => T): Array<{ tag: T; done: boolean }> {
+  const list: Array<{ tag: T; done: boolean }> = [];
+  const open = new Map<object, { tag: T; done: boolean }>();
+  const onCreate = (m: unknown): void => {
+    const req = (m as { request: { path: string } }).request;
+    if (!req.path.includes(pathPart)) return;
+    const entry = { tag: tag(), done: false };
+    list.push(entry);
+    open.set(req, entry);
+  };
+  const onEnd = (m: unknown): void => {
+    const req = (m as { request: object }).request;
+    const entry = open.get(req);
+    if (entry) entry.done = true;
+    open.delete(req);
+  };
+  dc.subscribe("undici:request:create", onCreate);
+  dc.subscribe("undici:request:trailers", onEnd);
+  dc.subscribe("undici:request:error", onEnd);
+  cleanups.push(async () => {
+    dc.unsubscribe("undici:request:create", onCreate);
+    dc.unsubscribe("undici:request:trailers", onEnd);
+    dc.unsubscribe("undici:request:error", onEnd);
+  });
+  return list;
+}
+
 function counter() {
   const counts = new Map<string, number>();
   return {
@@ -94,18 +125,8 @@ describe("RemoteAgent against the emulator (latest contract, poll delivery)", ()
     const { a, client, peer } = await setup();
     const c = counter();
     // Every activity fetch the agent makes, and whether the event stream was connected by then.
-    const fetches: Array<{ afterConnect: boolean; done: boolean }> = [];
     let connected = false;
-    const fetchActivity = client.fetchActivity.bind(client);
-    client.fetchActivity = async (opts) => {
-      const f = { afterConnect: connected, done: false };
-      fetches.push(f);
-      try {
-        return await fetchActivity(opts);
-      } finally {
-        f.done = true;
-      }
-    };
+    const fetches = watchRequests(`/workspaces/${a.id}/activity`, () => connected);
     const agent = new RemoteAgent({
       client,
       pollIntervalMs: 60_000, // far beyond this test's bound: no timer-driven poll can deliver
@@ -119,7 +140,7 @@ describe("RemoteAgent against the emulator (latest contract, poll delivery)", ()
     cleanups.push(() => agent.stop());
     await agent.start();
     // The stream connects and its catch-up fetch completes; then the agent sits in its 60 s wait.
-    await waitFor(() => fetches.some((f) => f.afterConnect && f.done));
+    await waitFor(() => fetches.some((f) => f.tag && f.done));
     await waitFor(() => fetches.every((f) => f.done));
     const before = fetches.length;
     const id = randomUUID();
@@ -201,23 +222,16 @@ describe("RemoteAgent against the emulator (baseline contract)", () => {
     cleanups.push(() => agent.stop());
     await agent.start();
     const ids = Array.from({ length: 5 }, () => randomUUID());
-    let polls = 0;
-    const fetchActivity = client.fetchActivity.bind(client);
-    client.fetchActivity = async (opts) => {
-      try {
-        return await fetchActivity(opts);
-      } finally {
-        polls++;
-      }
-    };
+    const fetches = watchRequests(`/workspaces/${a.id}/activity`, () => undefined);
+    const polls = (): number => fetches.filter((f) => f.done).length;
     for (const id of ids) {
       await peer.callPeer(a.id, `msg ${id}`, { messageId: id });
-      const seen = polls;
-      await waitFor(() => polls >= seen + 3); // several polls re-list the same rows
+      const seen = polls();
+      await waitFor(() => polls() >= seen + 3); // several polls re-list the same rows
     }
     await waitFor(() => c.counts.size === 5);
-    const seen = polls;
-    await waitFor(() => polls >= seen + 3); // and list them again after all were handled
+    const seen = polls();
+    await waitFor(() => polls() >= seen + 3); // and list them again after all were handled
     await agent.stop();
     expect(c.max()).toBe(1);
     expect([...c.counts.keys()].sort()).toEqual([...ids].sort());

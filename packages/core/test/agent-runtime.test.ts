@@ -76,6 +76,8 @@ describe("RemoteAgent runtime (fake client)", () => {
     let running = 0;
     let peak = 0;
     let done = 0;
+    // Each handler holds its slot until the test releases it, a full batch at a time.
+    const held: Array<() => void> = [];
     const agent = new RemoteAgent({
       client,
       concurrency: 3,
@@ -83,12 +85,18 @@ describe("RemoteAgent runtime (fake client)", () => {
       handler: async () => {
         running++;
         peak = Math.max(peak, running);
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise<void>((r) => held.push(r));
         running--;
         done++;
       },
     });
     await agent.start();
+    for (let released = 0; released < 12;) {
+      await waitFor(() => held.length === Math.min(3, 12 - released)); // the limit is reached
+      const batch = held.splice(0);
+      released += batch.length;
+      for (const r of batch) r();
+    }
     await waitFor(() => done === 12);
     await agent.stop();
     expect(peak).toBe(3);

@@ -45,18 +45,26 @@ describe("EventWakeups", () => {
 
   it("stop() cancels a pending read of a silent web ReadableStream (no close() given)", async () => {
     let cancelled = false;
-    const body = new ReadableStream<Uint8Array>({
-      start(c) {
-        c.enqueue(new TextEncoder().encode(": ping\n\n"));
+    let pulled = false;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start(c) {
+          c.enqueue(new TextEncoder().encode(": ping\n\n"));
+        },
+        // With no buffering, pull() runs only for a read that finds nothing queued.
+        pull() {
+          pulled = true;
+        },
+        cancel() {
+          cancelled = true;
+        },
       },
-      cancel() {
-        cancelled = true;
-      },
-    });
+      { highWaterMark: 0 },
+    );
     const w = new EventWakeups({ logger, open: async () => ({ body }), onWake: () => {} });
     w.start();
     await waitFor(() => w.connected);
-    await new Promise((r) => setTimeout(r, 20)); // the first chunk is read, the next read pends
+    await waitFor(() => pulled); // the first chunk is read, the next read pends
     expect(await stopsPromptly(w)).toBe("stopped");
     expect(cancelled).toBe(true);
   });

@@ -2,6 +2,7 @@ import { access, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { waitFor } from "@internal/test-utils";
 import { installPlugin, runPluginSetup } from "../src/plugins/index.js";
 import { fakeClient, tgz } from "./plugins-fixtures.js";
 
@@ -111,10 +112,18 @@ describe("setup.sh", () => {
 
   it("stops the script when the signal aborts", async () => {
     const dir = path.join(root, "manual");
-    await installPlugin(pluginWithSetup("sleep 30\n"), "demo", { dir });
+    await installPlugin(
+      pluginWithSetup('touch "$MOLECULE_PLUGIN_DIR/started"\nsleep 30\n'),
+      "demo",
+      {
+        dir,
+      },
+    );
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const result = await runPluginSetup(path.join(dir, "demo"), { signal: controller.signal });
+    const running = runPluginSetup(path.join(dir, "demo"), { signal: controller.signal });
+    await waitFor(() => exists(path.join(dir, "demo", "started"))); // the script is running
+    controller.abort();
+    const result = await running;
     expect(result).toMatchObject({ ok: false, timedOut: false });
     expect(result.error).toMatch(/aborted/);
   });

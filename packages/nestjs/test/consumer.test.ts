@@ -78,8 +78,7 @@ async function main() {
     const text = await done;
     const routes = app.get(${ns}.PeerMessageDispatcher).routes.map((r) => r.name);
     const workspaceId = app.get(${ns}.PlatformClient).workspaceId;
-    // Give the reply a moment to be posted, then shut down; the process must exit by itself.
-    await new Promise((r) => setTimeout(r, 100));
+    // Shut down at once: close() delivers the queued reply; the process must exit by itself.
     await app.close();
     console.log(JSON.stringify({ text, routes, workspaceId }));
 }

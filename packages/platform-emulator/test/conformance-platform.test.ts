@@ -188,7 +188,7 @@ describe.each(["latest", "2026-04"] as const)("event stream (%s)", (compat) => {
       (f) =>
         f.some((x) => x.includes("ACTIVITY_LOGGED")) && f.filter((x) => x === ": ping").length >= 2,
     );
-    await new Promise((r) => setTimeout(r, 20));
+    // The response headers came: the emulator subscribed the stream before sending them.
     await req(emu, "POST", `/workspaces/${ws.id}/notify`, {
       body: { message: "hi" },
       token: ws.token,
