@@ -101,3 +101,23 @@ export function projectFiles(blocks: ReadmeBlock[]): ProjectFile[] {
   }
   return [...files.values()];
 }
+
+/**
+ * The blocks of the README's quickstart: the TypeScript blocks after the `## Quickstart` heading
+ * and before the next heading of any level.
+ */
+export function quickstartBlocks(markdown: string): ReadmeBlock[] {
+  let inFence = false;
+  const headings: { line: number; quickstart: boolean }[] = [];
+  markdown.split("\n").forEach((l, i) => {
+    if (/^\s*`{3,}/.test(l)) inFence = !inFence;
+    else if (!inFence && /^#{1,6}\s/.test(l)) {
+      headings.push({ line: i + 1, quickstart: /^##\s+Quickstart\s*$/.test(l) });
+    }
+  });
+  const at = headings.findIndex((h) => h.quickstart);
+  if (at < 0) return [];
+  const start = headings[at]!.line;
+  const end = headings[at + 1]?.line ?? Infinity;
+  return extractBlocks(markdown).filter((b) => b.line > start && b.line < end);
+}
