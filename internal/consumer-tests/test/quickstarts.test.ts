@@ -115,6 +115,17 @@ describe("README quickstarts, run against the emulator", () => {
     expect(text).toContain("ping from the asker");
   });
 
+  it("@molecule-ai/langchain: the agent answers a peer (echo model for openai:gpt-5)", async () => {
+    const { dir, files } = writeQuickstart("packages/langchain/README.md", "module");
+    const preload = join(consumer.dir, "langchain-echo-model.mjs");
+    const { text } = await askQuickstart(
+      dir,
+      ["--import", preload, files[0]!],
+      "ping from the asker",
+    );
+    expect(text).toContain("ping from the asker");
+  });
+
   it("@molecule-ai/nestjs: the app answers a peer (compiled as a CommonJS Nest app)", async () => {
     const { dir } = writeQuickstart("packages/nestjs/README.md", "commonjs");
     const compilerOptions = {
