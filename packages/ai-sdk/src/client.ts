@@ -1,5 +1,6 @@
 import { peerClientOf } from "@molecule-ai/agent-core";
 import type { Peer, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { PeerToolConfigError } from "@molecule-ai/agent-core/peer-tools";
 
 /**
  * A running agent, accepted by {@link peerTool} and {@link peerTools} in place of a client: the
@@ -8,15 +9,7 @@ import type { Peer, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core"
  */
 export type AgentSource = RemoteAgent<PlatformClient>;
 
-/** The client behind a tool source: a `RemoteAgent`'s awaiting view, or the object itself. */
-export function clientOf<T extends object>(source: T | AgentSource): T {
-  return peerClientOf(source as object) as T;
-}
-
-/**
- * The part of `PlatformClient` the peer tools use. A structural type: pass a `PlatformClient`,
- * or any object with these methods (a test double, a wrapper that adds tracing).
- */
+/** The part of `PlatformClient` a peer tool uses (a test double or a wrapper fits too). */
 export type PeerToolClient = Pick<PlatformClient, "callPeer">;
 
 /** The part of `PlatformClient` that {@link peerTools} uses. */
@@ -30,26 +23,34 @@ export type PeerRef =
   | string
   | (Pick<Peer, "id"> & Partial<Pick<Peer, "name" | "role" | "agentCard" | "status">>);
 
-/** Normalises a {@link PeerRef} to an object with an id. */
-export function toPeerInfo(
-  peer: PeerRef,
-): Pick<Peer, "id"> & Partial<Pick<Peer, "name" | "role" | "agentCard" | "status">> {
-  if (typeof peer === "string") {
-    if (peer.trim() === "")
-      throw new TypeError(
-        "peerTool: the peer id is empty; pass a workspace id or a Peer from client.listPeers().",
-      );
-    return { id: peer };
-  }
-  if (
-    peer === null ||
-    typeof peer !== "object" ||
-    typeof peer.id !== "string" ||
-    peer.id.trim() === ""
-  ) {
-    throw new TypeError(
-      "peerTool: the peer has no id; pass a workspace id or a Peer from client.listPeers().",
+/**
+ * The client behind a tool source (a `RemoteAgent`'s awaiting view, or the object itself);
+ * throws `PeerToolConfigError` when it lacks one of `methods`.
+ */
+export function clientOf<T extends object>(
+  source: T | AgentSource,
+  methods: readonly string[],
+  what: string,
+): T {
+  const client = peerClientOf(source as object) as T;
+  const missing = methods.filter(
+    (m) => typeof (client as Record<string, unknown>)?.[m] !== "function",
+  );
+  if (missing.length > 0) {
+    throw new PeerToolConfigError(
+      `${what}: \`client\` must be a PlatformClient (a RemoteAgent, or an object with ${methods.join(", ")}); ${missing.join(", ")} missing.`,
     );
   }
-  return peer;
+  return client;
+}
+
+/** Normalises a {@link PeerRef} to an object with an id. */
+export function toPeerInfo(peer: PeerRef): Exclude<PeerRef, string> {
+  const info = typeof peer === "string" ? { id: peer } : peer;
+  if (typeof info?.id !== "string" || info.id.trim() === "") {
+    throw new PeerToolConfigError(
+      "peerTool: the peer id is empty; pass a workspace id or a Peer from client.listPeers().",
+    );
+  }
+  return info;
 }

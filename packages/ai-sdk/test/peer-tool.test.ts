@@ -99,7 +99,7 @@ describe("peerTool in a generateText tool loop", () => {
     });
     const [seen] = toolResultsInPrompt(model, 1) as { type: string; value: string }[];
     expect(seen?.type).toBe("error-text");
-    expect(seen?.value).toContain("could not answer");
+    expect(seen?.value).toContain('the call to peer "ws-billing" failed');
     expect(seen?.value).toContain("boom");
     expect(seen?.value).not.toContain(START);
   });
@@ -172,7 +172,10 @@ describe("peerResultToModelOutput", () => {
     const out = peerResultToModelOutput(
       completed("p", wrap("cannot do that"), { status: "failed" }),
     );
-    expect(out).toEqual({ type: "error-text", value: "The peer p failed: cannot do that" });
+    expect(out).toEqual({
+      type: "error-text",
+      value: 'Peer "p" reported a failed task: cannot do that',
+    });
   });
 
   it("tells the model how to continue an input-required task", () => {
@@ -204,7 +207,7 @@ describe("peerTool input validation", () => {
       }),
     );
     expect(t.description).toContain("Billing");
-    expect(t.description).toContain("(finance)");
+    expect(t.description).toContain("Role: finance.");
     expect(t.description).toContain("Handles invoices");
     expect(t.description).toContain("Refunds");
     expect(t.description).not.toMatch(/\[SYSTEM\]/);

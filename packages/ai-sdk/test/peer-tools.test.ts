@@ -34,8 +34,9 @@ describe("peerTools", () => {
       delegate: false,
     });
     expect(Object.keys(a).sort()).toEqual([
-      "call_billing_aaaa1111_x",
-      "call_billing_bbbb2222_y",
+      // One rule in every adapter (core's uniquePeerToolNames): an 8-character id suffix.
+      "call_billing_aaaa1111",
+      "call_billing_bbbb2222",
       "call_cccc3333",
       "call_ops",
     ]);
@@ -113,7 +114,7 @@ describe("peerTools", () => {
       targetId: "ws-1",
     });
     const [seen] = toolResultsInPrompt(model, 1) as { value: string }[];
-    expect(seen?.value).toContain("Delegated to ws-1 (delegation d-1");
+    expect(seen?.value).toContain("Delegated to peer ws-1 (delegation d-1");
   });
 
   it("rejects a client without the needed methods", async () => {

@@ -54,7 +54,9 @@ describe("public types", () => {
       peerId: string;
       task: string;
     }>();
-    expectTypeOf<InferToolOutput<DelegateTaskTool>>().toEqualTypeOf<DelegationResult>();
+    expectTypeOf<InferToolOutput<DelegateTaskTool>>().toEqualTypeOf<
+      DelegationResult | PeerToolError
+    >();
   });
 
   it("typed tool results flow out of generateText", async () => {

@@ -1,29 +1,10 @@
+// LangChain glue for failures: the artifact's error fields and the error ToolMessage. Which
+// failures reach the model is decided once, in core (`isPeerSideError`).
 import { isMoleculeError, sanitizePeerText } from "@molecule-ai/agent-core";
+import { isPeerSideError } from "@molecule-ai/agent-core/peer-tools";
 import { ToolMessage } from "@langchain/core/messages";
 import type { ToolRunnableConfig } from "@langchain/core/tools";
-import type { OnPeerError, PeerToolErrorArtifact } from "./types.js";
-
-/** Errors the model can act on: the peer failed, timed out, is unknown, or the platform is busy. */
-const PEER_SIDE = new Set([
-  "MoleculePeerError",
-  "MoleculeTimeoutError",
-  "MoleculeNotFoundError",
-  "MoleculeRateLimitError",
-  "MoleculeReplyTimeoutError",
-]);
-
-/**
- * Whether a failure belongs to the peer (returned to the model under `onError: "return"`) rather
- * than to this workspace's setup (auth, removed workspace, bad configuration, bugs, aborts), which
- * always throws. Structural: works across copies of the core package.
- */
-export function isPeerSideError(error: unknown, signal?: AbortSignal): boolean {
-  if (signal?.aborted) return false;
-  if (!isMoleculeError(error)) return false;
-  if (PEER_SIDE.has(error.name)) return true;
-  if (error.name === "MoleculeAuthError" || error.name === "WorkspaceRemovedError") return false;
-  return error.retryable || (error.status !== undefined && error.status >= 500);
-}
+import type { OnPeerError, PeerCallResult, PeerToolErrorArtifact } from "./types.js";
 
 /** The error fields kept in the artifact (no body: it may be large and is peer-controlled). */
 export function describeError(error: unknown): PeerToolErrorArtifact["error"] {
@@ -41,9 +22,9 @@ export function describeError(error: unknown): PeerToolErrorArtifact["error"] {
 }
 
 /**
- * Turns a failure into what the tool returns, or rethrows it. Peer-side failures under
- * `onError: "return"` (or a function) become an error `ToolMessage` when the tool runs for a tool
- * call, and plain error text when it is invoked directly.
+ * What a tool returns for a peer-side failure: under `onError: "return"` (or a function) an
+ * error `ToolMessage` when the tool runs for a tool call, plain text when invoked directly.
+ * `onError: "throw"` and failures that are not the peer's rethrow `error`.
  */
 export function handleToolFailure(
   error: unknown,
@@ -52,19 +33,19 @@ export function handleToolFailure(
     config: ToolRunnableConfig | undefined;
     toolName: string;
     peer: { id: string; name: string };
-    artifact: PeerToolErrorArtifact;
-    peerSide?: boolean;
+    /** What the model sees; for a failure core already classed as the peer's. */
+    failure?: { text: string; result?: PeerCallResult | undefined };
   },
 ): [string | ToolMessage, PeerToolErrorArtifact] {
-  const { onError, config, peer, artifact } = options;
-  const peerSide = options.peerSide ?? isPeerSideError(error, config?.signal);
-  if (onError === "throw" || !peerSide) throw error;
+  const { onError, config, peer } = options;
+  const failure = options.failure;
+  if (onError === "throw" || (!failure && !isPeerSideError(error, config?.signal))) throw error;
+  const artifact: PeerToolErrorArtifact = { peer, error: describeError(error) };
+  if (failure?.result) artifact.result = failure.result;
   const content =
     typeof onError === "function"
       ? onError(error, { peer })
-      : `Error: the call to peer "${sanitizePeerText(peer.name)}" failed: ${sanitizePeerText(
-          artifact.error.message,
-        )}`;
+      : (failure?.text ?? `Error: the call to "${sanitizePeerText(peer.name)}" failed`);
   const toolCallId = config?.toolCall?.id;
   if (!toolCallId) return [content, artifact];
   const message = new ToolMessage({

@@ -2,13 +2,7 @@
 // or `@langchain/langgraph`, which are optional peers); the middleware lives in `./middleware`.
 export { createPeerTool, peerToolSchema } from "./peer-tool.js";
 export type { PeerTool, PeerToolInput, PeerToolOptions, PeerToolOutput } from "./peer-tool.js";
-export {
-  createDelegateTool,
-  createListPeersTool,
-  filterPeers,
-  loadPeerTools,
-  PeerToolkit,
-} from "./toolkit.js";
+export { createDelegateTool, createListPeersTool, loadPeerTools, PeerToolkit } from "./toolkit.js";
 export type {
   DelegateTool,
   DelegateToolOptions,
@@ -17,6 +11,7 @@ export type {
   LoadPeerToolsOptions,
   PeerFilter,
   PeerToolkitOptions,
+  PeerToolkitTools,
 } from "./toolkit.js";
 export { createPeerMessageHandler, defaultReply, threadIdFor } from "./handler.js";
 export type {
@@ -25,9 +20,7 @@ export type {
   StreamingPeerMessageHandler,
   ThreadIdStrategy,
 } from "./handler.js";
-export { isPeerSideError } from "./errors.js";
 export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "./marker.js";
-export { peerToolDescription, peerToolName, uniquePeerToolNames } from "./naming.js";
 export type {
   AgentSource,
   DelegateClient,

@@ -1,4 +1,3 @@
-import { makeIdempotencyKey, sanitizePeerText } from "@molecule-ai/agent-core";
 import type { ToolMessage } from "@langchain/core/messages";
 import { BaseToolkit, tool } from "@langchain/core/tools";
 import type {
@@ -6,14 +5,24 @@ import type {
   StructuredToolInterface,
   ToolRunnableConfig,
 } from "@langchain/core/tools";
+import {
+  DELEGATE_DESCRIPTION,
+  LIST_PEERS_DESCRIPTION,
+  planPeerTools,
+  runDelegate,
+  runListPeers,
+} from "@molecule-ai/agent-core/peer-tools";
+import type {
+  PeerSelection,
+  PeerSelector,
+  PeerToolPlanOptions,
+} from "@molecule-ai/agent-core/peer-tools";
 import { z } from "zod/v4";
-import { describeError, handleToolFailure } from "./errors.js";
+import { handleToolFailure } from "./errors.js";
 import { MOLECULE_TOOL_METADATA } from "./marker.js";
-import { promptSafe, uniquePeerToolNames } from "./naming.js";
 import { createPeerTool } from "./peer-tool.js";
-import { clientOf } from "./source.js";
 import type { PeerTool, PeerToolOptions } from "./peer-tool.js";
-import type { PlatformClient } from "@molecule-ai/agent-core";
+import { clientOf } from "./source.js";
 import type {
   AgentSource,
   DelegateClient,
@@ -25,94 +34,30 @@ import type {
   PeerToolkitClient,
 } from "./types.js";
 
-/** Selects peers by id or name (exact, case-insensitive for names), or with a predicate. */
-export type PeerFilter = readonly string[] | ((peer: Peer) => boolean);
+/** Selects peers by id or name (case-insensitive), a list of them, or a predicate. */
+export type PeerFilter = PeerSelector<Peer>;
 
-/** Options of {@link loadPeerTools}. */
-export interface LoadPeerToolsOptions extends Omit<PeerToolOptions, "name" | "description"> {
-  /** Keep only these peers (ids or names, or a predicate). */
-  include?: PeerFilter;
-  /** Drop these peers (ids or names, or a predicate); applied after `include`. */
-  exclude?: PeerFilter;
-  /**
-   * Keep only peers whose agent card advertises one of these skills (matched case-insensitively
-   * against each skill's id, name and tags).
-   */
-  skills?: readonly string[];
-  /** Tool name overrides by peer id (or a function of the peer); others get `call_<slug>`. */
-  names?: Readonly<Record<string, string>> | ((peer: Peer) => string | undefined);
+/** Options of {@link loadPeerTools}: peer filters, names, and the options of every peer tool. */
+export interface LoadPeerToolsOptions
+  extends Omit<PeerToolOptions, "name" | "description">, PeerToolPlanOptions {
   /** Search text passed to `client.listPeers({ q })`. */
   query?: string;
   /** Bypass the client's peer cache. */
   fresh?: boolean;
   /** Cancels the peer listing. */
   signal?: AbortSignal;
-  /** Tool names the peer tools must not take (e.g. your own tools); clashing peers get a suffix. */
-  reservedNames?: Iterable<string>;
 }
 
-function matches(filter: PeerFilter, peer: Peer): boolean {
-  if (typeof filter === "function") return filter(peer);
-  const name = peer.name.toLowerCase();
-  return filter.some((f) => f === peer.id || f.toLowerCase() === name);
-}
-
-function hasSkill(peer: Peer, wanted: readonly string[]): boolean {
-  const want = new Set(wanted.map((s) => s.toLowerCase()));
-  const skills = Array.isArray(peer.agentCard?.skills) ? peer.agentCard.skills : [];
-  return skills.some((skill) =>
-    [skill?.id, skill?.name, ...(Array.isArray(skill?.tags) ? skill.tags : [])].some(
-      (value) => typeof value === "string" && want.has(value.toLowerCase()),
-    ),
-  );
-}
-
-/** Applies `include` / `exclude` / `skills` and drops duplicate ids (first wins). */
-export function filterPeers(
-  peers: readonly Peer[],
-  options: Pick<LoadPeerToolsOptions, "include" | "exclude" | "skills">,
-): Peer[] {
-  const seen = new Set<string>();
-  return peers.filter((peer) => {
-    if (seen.has(peer.id)) return false;
-    seen.add(peer.id);
-    if (options.include && !matches(options.include, peer)) return false;
-    if (options.exclude && matches(options.exclude, peer)) return false;
-    if (options.skills && options.skills.length > 0 && !hasSkill(peer, options.skills)) {
-      return false;
-    }
-    return true;
-  });
-}
-
-function toolsForPeers(
-  client: Pick<PlatformClient, "callPeer">,
+function toolsFor(
+  client: PeerToolkitClient | Pick<PeerToolkitClient, "callPeer">,
   peers: readonly Peer[],
   options: LoadPeerToolsOptions,
 ): PeerTool[] {
-  const { names, reservedNames, include: _i, exclude: _e, skills: _s, ...toolOptions } = options;
-  const overrides = new Map<string, string>();
-  for (const peer of peers) {
-    const name = typeof names === "function" ? names(peer) : names?.[peer.id];
-    if (name !== undefined) overrides.set(peer.id, name);
-  }
-  const reserved = new Set([...(reservedNames ?? []), ...overrides.values()]);
-  const generated = uniquePeerToolNames(
-    peers.filter((p) => !overrides.has(p.id)),
-    reserved,
+  const { names: _n, reservedNames: _r, include: _i, exclude: _e, skills: _s, ...rest } = options;
+  const { query: _q, fresh: _f, signal: _sig, ...toolOptions } = rest;
+  return planPeerTools(peers, options).map(({ peer, name, description }) =>
+    createPeerTool(client, peer, { ...toolOptions, name, description }),
   );
-  const picked = new Set<string>();
-  return peers.map((peer) => {
-    const name = overrides.get(peer.id) ?? (generated.get(peer.id) as string);
-    if (picked.has(name)) {
-      throw new TypeError(
-        `loadPeerTools: two peers would both get the tool name "${name}"; give them distinct \`names\`.`,
-      );
-    }
-    picked.add(name);
-    const { query: _q, fresh: _f, signal: _sig, ...rest } = toolOptions;
-    return createPeerTool(client, peer, { ...rest, name });
-  });
 }
 
 /**
@@ -123,7 +68,7 @@ function toolsForPeers(
  * @param options - Peer filters, name overrides and the options of every peer tool.
  */
 export async function loadPeerTools(
-  source: Pick<PlatformClient, "listPeers" | "callPeer"> | AgentSource,
+  source: Pick<PeerToolkitClient, "listPeers" | "callPeer"> | AgentSource,
   options: LoadPeerToolsOptions = {},
 ): Promise<PeerTool[]> {
   const client = clientOf<"listPeers" | "callPeer">(source);
@@ -132,11 +77,8 @@ export async function loadPeerTools(
     ...(options.fresh === undefined ? {} : { fresh: options.fresh }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  return toolsForPeers(client, filterPeers(peers, options), options);
+  return toolsFor(client, peers, options);
 }
-
-// ---------------------------------------------------------------------------------------------
-// list_peers
 
 const listPeersSchema: z.ZodObject<{ query: z.ZodOptional<z.ZodString> }> = z.object({
   query: z.string().optional().describe("Optional text to search peer names and roles."),
@@ -151,29 +93,13 @@ export type ListPeersTool = DynamicStructuredTool<
 >;
 
 /** Options of {@link createListPeersTool}. */
-export interface ListPeersToolOptions {
+export interface ListPeersToolOptions extends PeerSelection<Peer> {
   /** Tool name; default `list_peers`. */
   name?: string;
   /** Tool description. */
   description?: string;
-  /** Only these peers are shown (same filters as {@link loadPeerTools}). */
-  include?: PeerFilter;
-  /** These peers are hidden. */
-  exclude?: PeerFilter;
   /** See {@link PeerToolOptions.onError}. */
   onError?: OnPeerError;
-}
-
-function describePeer(peer: Peer): string {
-  const fields = [`id: ${peer.id}`, `name: ${promptSafe(peer.name, 100)}`];
-  const role = promptSafe(peer.role ?? "", 100);
-  if (role) fields.push(`role: ${role}`);
-  fields.push(`status: ${promptSafe(peer.status, 40)}`);
-  const skills = (Array.isArray(peer.agentCard?.skills) ? peer.agentCard.skills : [])
-    .map((s) => promptSafe(s?.name ?? s?.id ?? "", 60))
-    .filter(Boolean);
-  if (skills.length > 0) fields.push(`skills: ${skills.join(", ")}`);
-  return `- ${fields.join("; ")}`;
 }
 
 /**
@@ -185,43 +111,30 @@ export function createListPeersTool(
   options: ListPeersToolOptions = {},
 ): ListPeersTool {
   const client = clientOf<"listPeers">(source);
-  const name = options.name ?? "list_peers";
-  const onError = options.onError ?? "return";
-  const self = { id: "", name: "platform" };
+  const { name = "list_peers", onError = "return" } = options;
+  const peer = { id: "", name: "platform" };
   return tool(
     async (input: { query?: string | undefined }, config: ToolRunnableConfig) => {
       try {
-        const peers = filterPeers(
-          await client.listPeers({
-            ...(input.query ? { q: input.query } : {}),
-            ...(config?.signal ? { signal: config.signal } : {}),
-          }),
-          options,
-        );
-        const content =
-          peers.length === 0
-            ? "No peers are available."
-            : `Peers you can message:\n${peers.map(describePeer).join("\n")}`;
-        return [content, peers] as [string, Peer[]];
+        const listing = await runListPeers(client, {
+          query: input.query,
+          signal: config?.signal,
+          selection: options,
+        });
+        return [listing.text, listing.peers] as [string, Peer[]];
       } catch (error) {
-        const artifact: PeerToolErrorArtifact = { peer: self, error: describeError(error) };
-        return handleToolFailure(error, { onError, config, toolName: name, peer: self, artifact });
+        return handleToolFailure(error, { onError, config, toolName: name, peer });
       }
     },
     {
       name,
-      description:
-        options.description ??
-        "List the peer agents this agent can message or delegate to: id, name, role, status, skills.",
+      description: options.description ?? LIST_PEERS_DESCRIPTION,
       schema: listPeersSchema,
       responseFormat: "content_and_artifact",
       metadata: { [MOLECULE_TOOL_METADATA]: { kind: "list_peers" } },
     },
   ) as ListPeersTool;
 }
-
-// ---------------------------------------------------------------------------------------------
-// delegate_to_peer
 
 const delegateSchema: z.ZodObject<{ peerId: z.ZodString; task: z.ZodString }> = z.object({
   peerId: z.string().min(1).describe("The id of the peer to delegate to (from list_peers)."),
@@ -263,66 +176,32 @@ export function createDelegateTool(
   options: DelegateToolOptions = {},
 ): DelegateTool {
   const client = clientOf<"delegate">(source);
-  const name = options.name ?? "delegate_to_peer";
-  const onError = options.onError ?? "return";
+  const { name = "delegate_to_peer", onError = "return" } = options;
   const allowed = options.allowedPeerIds ? new Set(options.allowedPeerIds) : undefined;
   return tool(
     async (input: { peerId: string; task: string }, config: ToolRunnableConfig) => {
-      const peer = { id: input.peerId, name: input.peerId };
-      if (allowed && !allowed.has(input.peerId)) {
-        const message = `peer "${input.peerId}" is not one you may delegate to; call list_peers for valid ids`;
-        const artifact: PeerToolErrorArtifact = {
-          peer,
-          error: { name: "TypeError", message, code: "peer_not_allowed" },
-        };
-        return handleToolFailure(new TypeError(message), {
-          onError,
-          config,
-          toolName: name,
-          peer,
-          artifact,
-          peerSide: true,
-        });
-      }
       const toolCallId = config?.toolCall?.id;
-      const key =
-        options.idempotencyKey?.({
-          peerId: input.peerId,
-          task: input.task,
+      const outcome = await runDelegate(client, input, {
+        allowed,
+        signal: config?.signal,
+        idempotencyKey: options.idempotencyKey?.({
+          ...input,
           ...(toolCallId ? { toolCallId } : {}),
-        }) ?? makeIdempotencyKey(`${input.peerId}:${input.task}`);
-      try {
-        const result = await client.delegate(input.peerId, input.task, {
-          idempotencyKey: key,
-          ...(config?.signal ? { signal: config.signal } : {}),
-        });
-        const content =
-          `Delegated to peer ${input.peerId} (delegation ${sanitizePeerText(result.delegationId)}, ` +
-          `status ${sanitizePeerText(result.status)}${result.idempotentHit ? ", already delegated earlier" : ""}). ` +
-          "The result will arrive later as a message from that peer.";
-        return [content, result] as [string, DelegationResult];
-      } catch (error) {
-        const artifact: PeerToolErrorArtifact = { peer, error: describeError(error) };
-        const badRequest =
-          typeof error === "object" &&
-          error !== null &&
-          (error as { status?: unknown }).status === 400;
-        return handleToolFailure(error, {
-          onError,
-          config,
-          toolName: name,
-          peer,
-          artifact,
-          ...(badRequest ? { peerSide: true } : {}),
-        });
-      }
+        }),
+      });
+      if (outcome.ok) return [outcome.text, outcome.result] as [string, DelegationResult];
+      const peer = { id: input.peerId, name: input.peerId };
+      return handleToolFailure(outcome.error, {
+        onError,
+        config,
+        toolName: name,
+        peer,
+        failure: outcome,
+      });
     },
     {
       name,
-      description:
-        options.description ??
-        "Delegate a task to a peer agent asynchronously. Returns at once with a delegation id; the " +
-          "peer's result arrives later as a new message. Use for long tasks you need not wait for.",
+      description: options.description ?? DELEGATE_DESCRIPTION,
       schema: delegateSchema,
       responseFormat: "content_and_artifact",
       metadata: { [MOLECULE_TOOL_METADATA]: { kind: "delegate" } },
@@ -330,8 +209,12 @@ export function createDelegateTool(
   ) as DelegateTool;
 }
 
-// ---------------------------------------------------------------------------------------------
-// PeerToolkit
+/**
+ * What {@link PeerToolkit.getTools} returns: the tools as an empty or a non-empty tuple. With a
+ * plain array type, `createAgent({ tools: [...toolkit.getTools(), myTool] })` fails to
+ * type-check (TS2769: the spread infers a tuple the array literal does not satisfy).
+ */
+export type PeerToolkitTools = [] | [StructuredToolInterface, ...StructuredToolInterface[]];
 
 /** Options of {@link PeerToolkit.fromClient}. */
 export interface PeerToolkitOptions extends LoadPeerToolsOptions {
@@ -350,7 +233,7 @@ export class PeerToolkit extends BaseToolkit {
   tools: StructuredToolInterface[] = [];
   /** The peers the peer tools call. */
   peers: Peer[] = [];
-  readonly #client: Pick<PlatformClient, "callPeer" | "listPeers" | "delegate">;
+  readonly #client: PeerToolkitClient;
   readonly #options: PeerToolkitOptions;
 
   /** Prefer {@link PeerToolkit.fromClient}, which also loads the peers. */
@@ -370,42 +253,47 @@ export class PeerToolkit extends BaseToolkit {
     return toolkit;
   }
 
+  /** Every tool, typed to mix with your own: `createAgent({ tools: [...toolkit.getTools(), myTool] })`. */
+  override getTools(): PeerToolkitTools {
+    const [first, ...rest] = this.tools;
+    return first === undefined ? [] : [first, ...rest];
+  }
+
   /** Re-lists the peers and rebuilds the tools; returns the new tool list. */
   async refresh(options: { signal?: AbortSignal } = {}): Promise<StructuredToolInterface[]> {
     const { listPeers = true, delegate = true, ...load } = this.#options;
+    const signal = options.signal ?? load.signal;
+    const listed = await this.#client.listPeers({
+      ...(load.query === undefined ? {} : { q: load.query }),
+      fresh: true,
+      ...(signal ? { signal } : {}),
+    });
     const extra: StructuredToolInterface[] = [];
-    const reserved = new Set(load.reservedNames ?? []);
-    const listOptions = typeof listPeers === "object" ? listPeers : {};
-    const delegateOptions = typeof delegate === "object" ? delegate : {};
-    const peers = filterPeers(
-      await this.#client.listPeers({
-        ...(load.query === undefined ? {} : { q: load.query }),
-        fresh: true,
-        ...((options.signal ?? load.signal) ? { signal: options.signal ?? load.signal } : {}),
-      }),
-      load,
-    );
+    const shared = {
+      ...(load.onError === undefined ? {} : { onError: load.onError }),
+      ...(load.include === undefined ? {} : { include: load.include }),
+      ...(load.exclude === undefined ? {} : { exclude: load.exclude }),
+      ...(load.skills === undefined ? {} : { skills: load.skills }),
+    };
+    const planned = planPeerTools(listed, { ...load, reservedNames: [] });
     if (listPeers !== false) {
-      const tool = createListPeersTool(this.#client, {
-        ...(load.onError === undefined ? {} : { onError: load.onError }),
-        ...(load.include === undefined ? {} : { include: load.include }),
-        ...(load.exclude === undefined ? {} : { exclude: load.exclude }),
-        ...listOptions,
-      });
-      reserved.add(tool.name);
-      extra.push(tool);
+      extra.push(
+        createListPeersTool(this.#client, { ...shared, ...(listPeers === true ? {} : listPeers) }),
+      );
     }
     if (delegate !== false) {
-      const tool = createDelegateTool(this.#client, {
-        ...(load.onError === undefined ? {} : { onError: load.onError }),
-        allowedPeerIds: peers.map((p) => p.id),
-        ...delegateOptions,
-      });
-      reserved.add(tool.name);
-      extra.push(tool);
+      const allowedPeerIds = planned.map((p) => p.peer.id);
+      extra.push(
+        createDelegateTool(this.#client, {
+          ...shared,
+          allowedPeerIds,
+          ...(delegate === true ? {} : delegate),
+        }),
+      );
     }
-    const peerTools = toolsForPeers(this.#client, peers, { ...load, reservedNames: reserved });
-    this.peers = peers;
+    const reservedNames = [...(load.reservedNames ?? []), ...extra.map((t) => t.name)];
+    const peerTools = toolsFor(this.#client, listed, { ...load, reservedNames });
+    this.peers = planned.map((p) => p.peer);
     this.tools = [...peerTools, ...extra];
     return this.tools;
   }

@@ -2,7 +2,9 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { createAgent } from "langchain";
+import { tool } from "@langchain/core/tools";
 import { expectTypeOf, it } from "vitest";
+import { z } from "zod/v4";
 import { createPeerMessageHandler, loadPeerTools, PeerToolkit } from "../src/index.js";
 import { peerOutputSanitizer } from "../src/middleware.js";
 
@@ -28,11 +30,17 @@ async function pollingPeers(remote: RemoteAgent<PlatformClient>) {
   return createAgent({ model: "openai:gpt-5", tools: kit.tools, checkpointer: new MemorySaver() });
 }
 
+const weatherTool = tool(async ({ city }: { city: string }) => `sunny in ${city}`, {
+  name: "weather",
+  description: "The weather in a city",
+  schema: z.object({ city: z.string() }),
+});
+
 async function toolkitAndMiddleware(client: PlatformClient) {
   const toolkit = await PeerToolkit.fromClient(client, { exclude: ["Intern"] });
   return createAgent({
     model: "openai:gpt-5",
-    tools: toolkit.getTools(),
+    tools: [...toolkit.getTools(), weatherTool],
     middleware: [peerOutputSanitizer()],
   });
 }

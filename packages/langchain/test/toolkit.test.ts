@@ -7,9 +7,8 @@ import {
   loadPeerTools,
   moleculeToolKind,
   PeerToolkit,
-  peerToolName,
-  uniquePeerToolNames,
 } from "../src/index.js";
+import { peerToolName, uniquePeerToolNames } from "@molecule-ai/agent-core/peer-tools";
 import { card, fakeClient, makePeer } from "./fakes.js";
 
 const peers = [

@@ -1,5 +1,7 @@
 import type { ToolMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { z } from "zod/v4";
 import { END, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import type { InboundHandler, InboundMessage } from "@molecule-ai/agent-core";
 import { createAgent, fakeModel } from "langchain";
@@ -21,6 +23,7 @@ import type {
   PeerToolErrorArtifact,
   PeerToolInput,
   PeerToolkitClient,
+  PeerToolkitTools,
   PeerToolOutput,
 } from "../src/index.js";
 import { peerOutputSanitizer } from "../src/middleware.js";
@@ -67,6 +70,20 @@ describe("peer tools", () => {
     expectTypeOf(createDelegateTool(client)).toExtend<StructuredToolInterface>();
     // @ts-expect-error skills is a list of strings
     void loadPeerTools(client, { skills: "search" });
+  });
+
+  it("toolkit.getTools() mixes with other tools in createAgent (issue #17)", () => {
+    const weather = tool(async ({ city }: { city: string }) => `sunny in ${city}`, {
+      name: "weather",
+      description: "Weather for a city",
+      schema: z.object({ city: z.string() }),
+    });
+    const toolkit = new PeerToolkit(client);
+    // Failed with TS2769 while getTools() returned StructuredToolInterface[].
+    createAgent({ model: fakeModel(), tools: [...toolkit.getTools(), weather] });
+    createAgent({ model: fakeModel(), tools: [weather, ...toolkit.getTools()] });
+    expectTypeOf(toolkit.getTools()).toEqualTypeOf<PeerToolkitTools>();
+    expectTypeOf(toolkit.getTools()).toExtend<StructuredToolInterface[]>();
   });
 
   it("tools plug into createAgent", () => {

@@ -19,6 +19,7 @@ export type {
 } from "./options.js";
 export { NoPeerHandlerError, PeerMessageDispatcher, PeerReplyTypeError } from "./explorer.js";
 export type { BoundPeerHandler } from "./explorer.js";
+export { MoleculePeerTools } from "./peer-tools.js";
 // Re-exported so the injection tokens are the very classes this module provides, and so a Nest app
 // needs no direct dependency on the core package for the common cases.
 export {

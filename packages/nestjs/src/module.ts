@@ -5,6 +5,7 @@ import { PlatformClient, RemoteAgent, peerClientOf } from "@molecule-ai/agent-co
 import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
 import { MOLECULE_AGENT_MODULE_OPTIONS, MOLECULE_AGENT_RAW_CLIENT } from "./constants.js";
 import { PeerMessageDispatcher } from "./explorer.js";
+import { MoleculePeerTools } from "./peer-tools.js";
 import { MoleculeAgentLifecycle } from "./lifecycle.js";
 import { createAgent, createClient } from "./factories.js";
 import { MOLECULE_AGENT_CONFIG, createConfig } from "./config.js";
@@ -57,6 +58,7 @@ const providers: Provider[] = [
   },
   PeerMessageDispatcher,
   MoleculeAgentLifecycle,
+  MoleculePeerTools,
   {
     provide: MOLECULE_AGENT_RAW_CLIENT,
     useFactory: (config: ResolvedConfig) => createClient(config),
@@ -121,6 +123,12 @@ const providers: Provider[] = [
 @Module({
   imports: [DiscoveryModule],
   providers,
-  exports: [PlatformClient, RemoteAgent, PeerMessageDispatcher, MOLECULE_AGENT_MODULE_OPTIONS],
+  exports: [
+    PlatformClient,
+    RemoteAgent,
+    PeerMessageDispatcher,
+    MoleculePeerTools,
+    MOLECULE_AGENT_MODULE_OPTIONS,
+  ],
 })
 export class MoleculeAgentModule extends ConfigurableModuleClass {}

@@ -1,0 +1,345 @@
+// One table, three adapters: for the same peers and the same failures, LangChain's toolkit, the
+// AI SDK's peerTools and the NestJS module's MoleculePeerTools give the same tool names, the same
+// descriptions and the same outcome (answer / error result the model sees / throw), over real
+// HTTP against the platform emulator.
+import "reflect-metadata";
+import { ToolMessage } from "@langchain/core/messages";
+import { PlatformClient, startA2AServer } from "@molecule-ai/agent-core";
+import type { A2AServer } from "@molecule-ai/agent-core";
+import { peerTools } from "@molecule-ai/ai-sdk";
+import type { PeerTool, PeerToolOutput } from "@molecule-ai/ai-sdk";
+import { PeerToolkit } from "@molecule-ai/langchain";
+import { MoleculeAgentModule, MoleculePeerTools } from "@molecule-ai/nestjs";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator, FaultSpec } from "@molecule-ai/platform-emulator";
+import { Test } from "@nestjs/testing";
+import type { TestingModule } from "@nestjs/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** What the model ends up with after one tool call, whatever the framework. */
+type Outcome =
+  | { kind: "answer"; text: string }
+  | { kind: "error"; text: string; code: string }
+  | { kind: "throws"; code: string };
+
+interface Tools {
+  /** Tool name → description (peer tools only). */
+  describe(): Map<string, string>;
+  call(name: string, message: string): Promise<Outcome>;
+}
+
+interface Adapter {
+  name: string;
+  load(client: PlatformClient, timeoutMs: number): Promise<Tools>;
+}
+
+const codeOf = (error: unknown) => String((error as { code?: unknown })?.code ?? "no_code");
+
+const langchain: Adapter = {
+  name: "langchain",
+  async load(client, timeoutMs) {
+    const kit = await PeerToolkit.fromClient(client, {
+      timeoutMs,
+      listPeers: false,
+      delegate: false,
+    });
+    const byName = new Map(kit.tools.map((t) => [t.name, t]));
+    return {
+      describe: () => new Map(kit.tools.map((t) => [t.name, t.description])),
+      async call(name, message) {
+        try {
+          const out = await byName.get(name)!.invoke({
+            type: "tool_call",
+            id: "tc-1",
+            name,
+            args: { message },
+          });
+          const tm = out as ToolMessage;
+          const text = String(tm.content);
+          if (tm.status !== "error") return { kind: "answer", text };
+          return { kind: "error", text, code: String(tm.artifact.error.code) };
+        } catch (error) {
+          return { kind: "throws", code: codeOf(error) };
+        }
+      },
+    };
+  },
+};
+
+const aiSdk: Adapter = {
+  name: "ai-sdk",
+  async load(client, timeoutMs) {
+    const tools = await peerTools(client, { timeoutMs, listPeers: false, delegate: false });
+    return {
+      describe: () => new Map(Object.entries(tools).map(([n, t]) => [n, String(t.description)])),
+      async call(name, message) {
+        const tool = tools[name] as PeerTool;
+        const options = { toolCallId: "tc-1", messages: [], context: {} };
+        let output: PeerToolOutput;
+        try {
+          output = await tool.execute({ message }, options);
+        } catch (error) {
+          return { kind: "throws", code: codeOf(error) };
+        }
+        const seen = (await tool.toModelOutput!({
+          output,
+          toolCallId: "tc-1",
+          input: { message },
+        } as never)) as {
+          type: string;
+          value: string;
+        };
+        if (seen.type !== "error-text") return { kind: "answer", text: seen.value };
+        return {
+          kind: "error",
+          text: seen.value,
+          code: output.status === "error" ? output.code : "?",
+        };
+      },
+    };
+  },
+};
+
+const modules: TestingModule[] = [];
+const nest: Adapter = {
+  name: "nestjs",
+  async load(client, timeoutMs) {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MoleculeAgentModule.forRoot({
+          platformUrl: client.platformUrl,
+          workspaceId: client.workspaceId,
+          token: callerToken,
+          delivery: "off",
+          heartbeatIntervalMs: 60_000,
+        }),
+      ],
+    }).compile();
+    modules.push(moduleRef);
+    await moduleRef.init();
+    const specs = await moduleRef.get(MoleculePeerTools).load({ timeoutMs });
+    const byName = new Map(specs.map((s) => [s.name, s]));
+    return {
+      describe: () => new Map(specs.map((s) => [s.name, s.description])),
+      async call(name, message) {
+        try {
+          const out = await byName.get(name)!.call({ message });
+          return out.ok
+            ? { kind: "answer", text: out.text }
+            : { kind: "error", text: out.text, code: out.failure.code };
+        } catch (error) {
+          return { kind: "throws", code: codeOf(error) };
+        }
+      },
+    };
+  },
+};
+
+const ADAPTERS = [langchain, aiSdk, nest];
+const TIMEOUT_MS = 1_500;
+
+let emu: Emulator;
+let caller: PlatformClient;
+let callerToken: string;
+const servers: A2AServer[] = [];
+const clients: PlatformClient[] = [];
+const ids: Record<string, string> = {};
+let releaseSlow: () => void = () => undefined;
+const loaded = new Map<string, Tools>();
+
+async function peer(
+  key: string,
+  name: string,
+  answer: () => Promise<string> | string,
+  url?: string,
+) {
+  const ws = await emu.admin.createWorkspace({ name, role: `${key} desk` });
+  ids[key] = ws.id;
+  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token! });
+  clients.push(client);
+  let endpoint = url;
+  if (endpoint === undefined) {
+    const server = await startA2AServer({ agentCard: { name }, onMessage: () => answer() });
+    servers.push(server);
+    endpoint = server.url;
+  }
+  await client.register({
+    url: endpoint,
+    agentCard: {
+      name,
+      description: `${name} [SYSTEM] handles ${key} questions`,
+      skills: [{ id: key, name: `${key} skill`, description: `answers ${key}`, tags: [] }],
+    },
+  });
+}
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  const self = await emu.admin.createWorkspace({ name: "caller" });
+  callerToken = self.token!;
+  caller = new PlatformClient({ platformUrl: emu.url, workspaceId: self.id, token: callerToken });
+  await caller.register({ agentCard: { name: "caller" } });
+  await peer("renee", "Renée", () => "Bonjour, ici Renée.");
+  await peer("ops1", "Ops", () => "ops one");
+  await peer("ops2", "OPS", () => "ops two");
+  await peer("kaikei", "会計", () => "会計です");
+  const held = new Promise<void>((resolve) => (releaseSlow = resolve));
+  await peer("slow", "Slow Lane", async () => {
+    await held;
+    return "too late";
+  });
+  // A peer whose registered URL has nothing listening: the platform cannot reach it.
+  const gone = await startA2AServer({ agentCard: { name: "gone" }, onMessage: () => "x" });
+  const goneUrl = gone.url;
+  await gone.close();
+  await peer("offline", "Offline Desk", () => "never", goneUrl);
+  for (const adapter of ADAPTERS) loaded.set(adapter.name, await adapter.load(caller, TIMEOUT_MS));
+});
+
+afterAll(async () => {
+  releaseSlow();
+  await Promise.all(modules.map((m) => m.close()));
+  await Promise.all(servers.map((s) => s.close()));
+  await Promise.all([caller, ...clients].map((c) => c?.close()));
+  await emu?.close();
+});
+
+const short = (id: string) => id.replace(/[^a-z0-9]/g, "").slice(0, 8);
+
+describe("the same tools in every adapter", () => {
+  it("names: one slug rule (accents dropped), 8-character id suffixes on collisions, ids for unnameable peers", () => {
+    const expected = [
+      "call_renee",
+      `call_ops_${short(ids["ops1"]!)}`,
+      `call_ops_${short(ids["ops2"]!)}`,
+      `call_${short(ids["kaikei"]!)}`,
+      "call_slow_lane",
+      "call_offline_desk",
+    ].sort();
+    for (const adapter of ADAPTERS) {
+      expect([...loaded.get(adapter.name)!.describe().keys()].sort(), adapter.name).toEqual(
+        expected,
+      );
+    }
+  });
+
+  it("descriptions: identical, built from name, role and card, peer text neutralised", () => {
+    const [first, ...others] = ADAPTERS.map((a) => loaded.get(a.name)!.describe());
+    for (const other of others) expect(other).toEqual(first);
+    const renee = first!.get("call_renee")!;
+    expect(renee).toContain('peer agent "Renée"');
+    expect(renee).toContain("Role: renee desk.");
+    expect(renee).toContain("renee skill (answers renee)");
+    expect(renee).not.toContain("[SYSTEM]");
+  });
+});
+
+interface Row {
+  name: string;
+  tool: () => string;
+  fault?: () => FaultSpec;
+  expected: Outcome | ((o: Outcome) => void);
+}
+
+const a2aPath = (key: string) => `/workspaces/${ids[key]}/a2a`;
+
+const rows: Row[] = [
+  {
+    name: "healthy answer",
+    tool: () => "call_renee",
+    expected: { kind: "answer", text: "Bonjour, ici Renée." },
+  },
+  {
+    name: "non-ASCII-only name",
+    tool: () => `call_${short(ids["kaikei"]!)}`,
+    expected: { kind: "answer", text: "会計です" },
+  },
+  {
+    name: "colliding names reach their own peer",
+    tool: () => `call_ops_${short(ids["ops2"]!)}`,
+    expected: { kind: "answer", text: "ops two" },
+  },
+  {
+    name: "peer 429",
+    tool: () => "call_renee",
+    fault: () => ({ path: a2aPath("renee"), stage: "forward", status: 429, count: 5 }),
+    expected: (o) => expect(o).toMatchObject({ kind: "error", code: "rate_limited" }),
+  },
+  {
+    name: "peer 500",
+    tool: () => "call_renee",
+    fault: () => ({ path: a2aPath("renee"), stage: "forward", status: 500, count: 5 }),
+    expected: (o) => expect(o).toMatchObject({ kind: "error", code: "peer_error" }),
+  },
+  {
+    name: "peer 504",
+    tool: () => "call_renee",
+    fault: () => ({ path: a2aPath("renee"), stage: "forward", status: 504, count: 5 }),
+    expected: (o) => expect(o).toMatchObject({ kind: "error", code: "peer_timeout" }),
+  },
+  {
+    name: "peer timeout (no answer within timeoutMs)",
+    tool: () => "call_slow_lane",
+    expected: (o) => expect(o).toMatchObject({ kind: "error", code: "peer_timeout" }),
+  },
+  {
+    name: "peer offline",
+    tool: () => "call_offline_desk",
+    expected: (o) => {
+      expect(o.kind).toBe("error");
+      expect(["peer_unreachable", "peer_unavailable"]).toContain((o as { code: string }).code);
+    },
+  },
+  {
+    name: "auth error (the platform rejects this workspace's token)",
+    tool: () => "call_renee",
+    fault: () => ({ path: a2aPath("renee"), status: 401, count: 1 }),
+    expected: { kind: "throws", code: "unauthorized" },
+  },
+];
+
+describe.each(rows)("$name", (row) => {
+  it("gives the same outcome in LangChain, the AI SDK and NestJS", async () => {
+    const outcomes: Outcome[] = [];
+    for (const adapter of ADAPTERS) {
+      const remove = row.fault ? emu.injectFault(row.fault()) : undefined;
+      try {
+        outcomes.push(await loaded.get(adapter.name)!.call(row.tool(), "hello"));
+      } finally {
+        remove?.();
+      }
+    }
+    const [first, ...others] = outcomes;
+    for (const [i, other] of others.entries()) {
+      expect(other, `${ADAPTERS[i + 1]!.name} vs langchain`).toEqual(first);
+    }
+    if (typeof row.expected === "function") row.expected(first!);
+    else expect(first).toEqual(row.expected);
+    if (first!.kind === "error")
+      expect(first!.text).toMatch(/^Error: the call to peer ".+" failed: /);
+  });
+});
+
+describe("removed workspaces", () => {
+  it("a removed peer: an error result the model sees, the same everywhere", async () => {
+    await emu.admin.deleteWorkspace(ids["ops1"]!, { purge: true });
+    const outcomes: Outcome[] = [];
+    const tool = `call_ops_${short(ids["ops1"]!)}`;
+    for (const adapter of ADAPTERS) outcomes.push(await loaded.get(adapter.name)!.call(tool, "hi"));
+    const [first, ...others] = outcomes;
+    for (const other of others) expect(other).toEqual(first);
+    expect(first).toMatchObject({ kind: "error", code: "forbidden" });
+  });
+
+  it("this workspace purged: the same outcome everywhere (the platform answers 403, as for a removed peer)", async () => {
+    await emu.admin.deleteWorkspace(caller.workspaceId, { purge: true });
+    const outcomes: Outcome[] = [];
+    for (const adapter of ADAPTERS)
+      outcomes.push(await loaded.get(adapter.name)!.call("call_renee", "hi"));
+    const [first, ...others] = outcomes;
+    for (const other of others) expect(other).toEqual(first);
+    // The platform answers a purged caller's peer call with the 403 it gives for a removed peer:
+    // the tool cannot tell them apart; the agent's heartbeat raises WorkspaceRemovedError.
+    expect(first).toMatchObject({ kind: "error", code: "forbidden" });
+  });
+});

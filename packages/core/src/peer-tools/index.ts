@@ -1,0 +1,41 @@
+// Subpath `@molecule-ai/agent-core/peer-tools`: the framework-neutral peer-tool logic every adapter
+// (LangChain, AI SDK, NestJS) shares: naming, descriptions, peer selection, error outcome.
+export { isPeerSideError, PEER_SIDE_CODES, toPeerToolFailure } from "./classify.js";
+export type { PeerToolFailure } from "./classify.js";
+export { peerListText, peerToolDescription, summarizePeer } from "./describe.js";
+export type { DescribablePeer, PeerSummary } from "./describe.js";
+export { PeerToolConfigError } from "./errors.js";
+export { untrustedLabel } from "./label.js";
+export {
+  assertToolName,
+  COLLISION_SUFFIX_LENGTH,
+  peerToolName,
+  slugify,
+  TOOL_NAME_PATTERN,
+  uniquePeerToolNames,
+} from "./naming.js";
+export type { NamedPeer } from "./naming.js";
+export {
+  PEER_TOOL_INPUT_JSON_SCHEMA,
+  peerFailureText,
+  peerResultText,
+  runPeerTool,
+} from "./outcome.js";
+export type { PeerToolCallSettings, PeerToolInput, PeerToolOutcome } from "./outcome.js";
+export { loadPeerToolSpecs, planPeerTools } from "./plan.js";
+export type {
+  LoadPeerToolSpecsOptions,
+  PeerToolPlanOptions,
+  PeerToolSpec,
+  PlannedPeerTool,
+} from "./plan.js";
+export { matchedSkills, matchesPeer, selectPeers } from "./select.js";
+export type { PeerMatcher, PeerSelection, PeerSelector } from "./select.js";
+export {
+  DELEGATE_DESCRIPTION,
+  delegationText,
+  LIST_PEERS_DESCRIPTION,
+  runDelegate,
+  runListPeers,
+} from "./builtins.js";
+export type { DelegateOutcome, PeerListing } from "./builtins.js";

@@ -1,0 +1,127 @@
+// Calling a peer as a tool: one outcome (answer, error result, or throw) and one text for the model.
+import { sanitizePeerText } from "../a2a/index.js";
+import type { PeerCallOptions, PeerCallResult, PlatformClient } from "../platform/index.js";
+import { MoleculePeerError } from "../transport/index.js";
+import { isPeerSideError, toPeerToolFailure } from "./classify.js";
+import type { PeerToolFailure } from "./classify.js";
+import { untrustedLabel } from "./label.js";
+
+/** What the model sends to a peer tool. */
+export interface PeerToolInput {
+  /** The task or question for the peer, self-contained: it sees nothing else. */
+  message: string;
+  /** Continue an earlier conversation with this peer (the `contextId` an earlier answer gave). */
+  contextId?: string | undefined;
+}
+
+/** The JSON Schema of {@link PeerToolInput}, for tool APIs that take JSON Schema. */
+export const PEER_TOOL_INPUT_JSON_SCHEMA = {
+  type: "object",
+  properties: {
+    message: {
+      type: "string",
+      minLength: 1,
+      description: "The task or question for the peer agent, self-contained: it sees nothing else.",
+    },
+    contextId: {
+      type: "string",
+      description:
+        "Only to continue an earlier conversation with this peer: the contextId it returned.",
+    },
+  },
+  required: ["message"],
+  additionalProperties: false,
+} as const;
+
+/** How a peer tool calls its peer. */
+export interface PeerToolCallSettings {
+  /** Per-call timeout in ms (default: the client's `peerTimeoutMs`). */
+  timeoutMs?: number | undefined;
+  /** Through the platform proxy (default) or straight to the peer's URL. */
+  via?: PeerCallOptions["via"] | undefined;
+  /** Extra fields for every call (metadata, ...). */
+  callOptions?: Omit<PeerCallOptions, "signal" | "timeoutMs" | "via"> | undefined;
+}
+
+/**
+ * The outcome of one peer-tool call: the peer's answer, or a peer-side failure as an error
+ * result. `text` is what the model sees (sanitised); `error` is the original failure.
+ */
+export type PeerToolOutcome =
+  | { ok: true; text: string; result: PeerCallResult }
+  | {
+      ok: false;
+      text: string;
+      failure: PeerToolFailure;
+      error: unknown;
+      result?: PeerCallResult;
+    };
+
+function label(peer: { id: string; name?: string | undefined }): string {
+  return untrustedLabel(peer.name, 100) || peer.id;
+}
+
+/** What the model sees for a peer's answer (anything but a failed task). */
+export function peerResultText(
+  result: PeerCallResult,
+  peer: { id: string; name?: string | undefined } = { id: result.peerId },
+): string {
+  const who = `Peer "${label(peer)}"`;
+  if (result.status === "queued") {
+    return result.deliveryMode === "poll"
+      ? `${who} reads its messages by polling: the message is in its inbox (it is not busy) and its answer will arrive later as an inbound answer, not as this tool's result.`
+      : `${who} is busy: the message was queued${result.queueDepth === undefined ? "" : ` (position ${result.queueDepth})`}${result.queueId ? ` under queue id ${untrustedLabel(result.queueId, 80)}` : ""} and will be delivered when it has capacity; its answer will not come back through this call.`;
+  }
+  const text = sanitizePeerText(result.text);
+  if (result.status === "completed") return text || "(the peer answered without text)";
+  if (result.status === "failed") return `${who} reported a failed task: ${text || "no details"}`;
+  if (text === "" && result.status === "working") {
+    return `${who} accepted the task and is still working on it.`;
+  }
+  const cont = result.contextId
+    ? ` To continue, call this tool again with contextId "${untrustedLabel(result.contextId, 120)}".`
+    : "";
+  return `${text}\n\n[peer task state: ${untrustedLabel(result.status, 40)}.${cont}]`;
+}
+
+/** What the model sees for a failed call. */
+export function peerFailureText(
+  failure: PeerToolFailure,
+  peer: { id: string; name?: string | undefined } = { id: failure.peerId },
+): string {
+  return `Error: the call to peer "${label(peer)}" failed: ${failure.error}`;
+}
+
+/**
+ * Calls a peer for a tool. The answer and peer-side failures (see `isPeerSideError`; a failed
+ * task included) resolve; this workspace's own problems (bad token, removed workspace, invalid
+ * input, abort) reject with the original error.
+ */
+export async function runPeerTool(
+  client: Pick<PlatformClient, "callPeer">,
+  peer: { id: string; name?: string | undefined },
+  input: PeerToolInput,
+  settings: PeerToolCallSettings & { signal?: AbortSignal | undefined } = {},
+): Promise<PeerToolOutcome> {
+  const options: PeerCallOptions = { ...settings.callOptions };
+  if (settings.signal) options.signal = settings.signal;
+  if (settings.timeoutMs !== undefined) options.timeoutMs = settings.timeoutMs;
+  if (settings.via !== undefined) options.via = settings.via;
+  if (input.contextId) options.contextId = input.contextId;
+  let result: PeerCallResult;
+  try {
+    result = await client.callPeer(peer.id, input.message, options);
+  } catch (error) {
+    if (!isPeerSideError(error, settings.signal)) throw error;
+    const failure = toPeerToolFailure(peer.id, error);
+    return { ok: false, text: peerFailureText(failure, peer), failure, error };
+  }
+  if (result.status !== "failed") return { ok: true, text: peerResultText(result, peer), result };
+  const said = sanitizePeerText(result.text);
+  const error = new MoleculePeerError(`the peer reported a failed task${said ? `: ${said}` : ""}`, {
+    peerId: peer.id,
+    code: "peer_task_failed",
+  });
+  const failure = toPeerToolFailure(peer.id, error);
+  return { ok: false, text: peerFailureText(failure, peer), failure, error, result };
+}

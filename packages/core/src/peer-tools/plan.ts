@@ -1,0 +1,100 @@
+// A whole tool set for a workspace's peers: which peers, under which names, described how, and a
+// framework-neutral tool per peer (what the NestJS module hands out; other adapters wrap it).
+import type { Peer, PlatformClient } from "../platform/index.js";
+import { peerToolDescription } from "./describe.js";
+import { PeerToolConfigError } from "./errors.js";
+import { assertToolName, uniquePeerToolNames } from "./naming.js";
+import { runPeerTool } from "./outcome.js";
+import type { PeerToolCallSettings, PeerToolInput, PeerToolOutcome } from "./outcome.js";
+import { matchedSkills, selectPeers } from "./select.js";
+import type { PeerSelection } from "./select.js";
+
+/** Options of {@link planPeerTools}. */
+export interface PeerToolPlanOptions extends PeerSelection<Peer> {
+  /** Tool-name overrides by peer id (or a function of the peer); others get `call_<slug>`. */
+  names?: Readonly<Record<string, string>> | ((peer: Peer) => string | undefined) | undefined;
+  /** Names the peer tools must not take (built-in or your own tools); clashing peers get a suffix. */
+  reservedNames?: Iterable<string> | undefined;
+}
+
+/** One planned peer tool. */
+export interface PlannedPeerTool {
+  peer: Peer;
+  name: string;
+  description: string;
+}
+
+/**
+ * Selects the peers (`include` / `exclude` / `skills`, repeated ids dropped) and gives each a
+ * collision-free name and a description. Throws {@link PeerToolConfigError} when two peers would
+ * get the same name from `names`, or a name is invalid.
+ */
+export function planPeerTools(
+  peers: readonly Peer[],
+  options: PeerToolPlanOptions = {},
+): PlannedPeerTool[] {
+  const selected = selectPeers(peers, options);
+  const { names } = options;
+  const overrides = new Map<string, string>();
+  for (const peer of selected) {
+    const name = typeof names === "function" ? names(peer) : names?.[peer.id];
+    if (name !== undefined) overrides.set(peer.id, name);
+  }
+  const generated = uniquePeerToolNames(
+    selected.filter((p) => !overrides.has(p.id)),
+    new Set([...(options.reservedNames ?? []), ...overrides.values()]),
+  );
+  const picked = new Set<string>();
+  return selected.map((peer) => {
+    const name = overrides.get(peer.id) ?? (generated.get(peer.id) as string);
+    assertToolName(name);
+    if (picked.has(name)) {
+      throw new PeerToolConfigError(
+        `two peers would both get the tool name "${name}"; give them distinct \`names\`.`,
+      );
+    }
+    picked.add(name);
+    const skills = options.skills?.length ? matchedSkills(peer, options.skills) : [];
+    const description = peerToolDescription(peer, skills.length ? { matchedSkills: skills } : {});
+    return { peer, name, description };
+  });
+}
+
+/** A framework-neutral peer tool: hand `name`, `description` and the input schema to any model API. */
+export interface PeerToolSpec {
+  name: string;
+  description: string;
+  peer: { id: string; name: string };
+  /** Calls the peer; resolves to the answer or a peer-side error result, rejects otherwise. */
+  call(input: PeerToolInput, options?: { signal?: AbortSignal }): Promise<PeerToolOutcome>;
+}
+
+/** Options of {@link loadPeerToolSpecs}. */
+export interface LoadPeerToolSpecsOptions extends PeerToolPlanOptions, PeerToolCallSettings {
+  /** Search text for `client.listPeers({ q })`. */
+  query?: string | undefined;
+  /** Bypass the client's peer cache. */
+  fresh?: boolean | undefined;
+  /** Cancels the listing. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Lists the peers and returns one {@link PeerToolSpec} per selected peer. */
+export async function loadPeerToolSpecs(
+  client: Pick<PlatformClient, "listPeers" | "callPeer">,
+  options: LoadPeerToolSpecsOptions = {},
+): Promise<PeerToolSpec[]> {
+  const peers = await client.listPeers({
+    ...(options.query === undefined ? {} : { q: options.query }),
+    ...(options.fresh === undefined ? {} : { fresh: options.fresh }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const { timeoutMs, via, callOptions } = options;
+  return planPeerTools(peers, options).map(({ peer, name, description }) => ({
+    name,
+    description,
+    peer: { id: peer.id, name: peer.name },
+    call: (input, { signal } = {}) =>
+      runPeerTool(client, peer, input, { timeoutMs, via, callOptions, signal }),
+  }));
+}
