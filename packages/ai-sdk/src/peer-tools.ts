@@ -23,12 +23,13 @@ import type { PeerTool, PeerToolOptions } from "./peer-tool.js";
 
 export type { PeerMatcher, PeerSummary };
 
-type Exec<I, O> = {
-  execute: (input: I, options: ToolExecutionOptions<Record<string, unknown>>) => Promise<O>;
-} & Tool<I, O>;
-
 /** The `list_peers` tool. */
-export type ListPeersTool = Exec<{ query?: string }, PeerSummary[]>;
+export type ListPeersTool = {
+  execute: (
+    input: { query?: string },
+    options: ToolExecutionOptions<Record<string, unknown>>,
+  ) => Promise<PeerSummary[]>;
+} & Tool<{ query?: string }, PeerSummary[]>;
 
 /** What the model sends to the `delegate_task` tool. */
 export interface DelegateTaskInput {
@@ -39,7 +40,12 @@ export interface DelegateTaskInput {
 }
 
 /** The `delegate_task` tool: the delegation, or a failure the model sees. */
-export type DelegateTaskTool = Exec<DelegateTaskInput, DelegationResult | PeerToolFailure>;
+export type DelegateTaskTool = {
+  execute: (
+    input: DelegateTaskInput,
+    options: ToolExecutionOptions<Record<string, unknown>>,
+  ) => Promise<DelegationResult | PeerToolFailure>;
+} & Tool<DelegateTaskInput, DelegationResult | PeerToolFailure>;
 
 /** The tool set {@link peerTools} returns: one {@link PeerTool} per peer plus the built-in tools. */
 export type PeerToolSet = Record<string, PeerTool | ListPeersTool | DelegateTaskTool>;

@@ -136,16 +136,16 @@ describe("descriptions and selection", () => {
   });
 });
 
-describe("runPeerTool and runDelegate", () => {
-  const client = (fail: unknown) => ({
-    callPeer: async () => {
-      throw fail;
-    },
-    delegate: async () => {
-      throw fail;
-    },
-  });
+const client = (fail: unknown) => ({
+  callPeer: async () => {
+    throw fail;
+  },
+  delegate: async () => {
+    throw fail;
+  },
+});
 
+describe("runPeerTool and runDelegate", () => {
   it("a peer-side failure resolves with the text the model sees; a caller-side one rejects", async () => {
     const out = await runPeerTool(
       client(peerErr("peer_unreachable", true)),
