@@ -42,6 +42,7 @@ const packages = {
   ],
   "platform-emulator": [],
   cli: [],
+  postgres: [],
 };
 
 // Referenced by public members but not exported: to be fixed in the owning packages (export the

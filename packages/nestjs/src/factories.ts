@@ -86,6 +86,7 @@ export function createAgent(
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       pollIntervalMs: delivery.mode === "poll" ? delivery.intervalMs : undefined,
       cursorStore: delivery.mode === "poll" ? delivery.cursorStore : undefined,
+      store: options.store,
       maxAttempts: options.maxAttempts,
       drainTimeoutMs: options.drainTimeoutMs,
       logger,

@@ -1,5 +1,6 @@
 import type {
   AgentCard,
+  AgentStore,
   CursorStore,
   InboundMessage,
   Logger,
@@ -76,6 +77,12 @@ export interface MoleculeAgentModuleOptions {
   timeoutMs?: number;
   /** A logger for the client and the agent (default: Nest's `Logger` with context `MoleculeAgent`). */
   logger?: Logger;
+  /**
+   * Where the agent keeps cursor, de-duplication and reply outbox (default in memory), e.g.
+   * `createPostgresStore({ connectionString })` from `@molecule-ai/postgres` so that every replica
+   * of this app handles each message once (poll and push). Close it on shutdown yourself.
+   */
+  store?: AgentStore;
 }
 
 /** Module-definition extras of {@link MoleculeAgentModule}. */

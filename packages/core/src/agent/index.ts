@@ -2,6 +2,15 @@
 export { HeartbeatLateWarning } from "./liveness.js";
 export { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
 export { RemoteAgent } from "./remote-agent.js";
+export { fileStore, memoryStore } from "./store.js";
+export type {
+  AgentStore,
+  PushClaim,
+  PushClaimResult,
+  SharedPoll,
+  SharedPollContext,
+  SharedStore,
+} from "./store.js";
 export { pickDelivery } from "./pick-delivery.js";
 export type {
   AgentDeliveryMode,

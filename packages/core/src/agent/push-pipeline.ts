@@ -8,6 +8,7 @@ import type { InboundMessage } from "../inbound/message.js";
 import { describe } from "../inbound/logger.js";
 import { MoleculeError } from "../transport/errors.js";
 import type { Dispatcher } from "./dispatcher.js";
+import type { PushClaim, PushClaimResult } from "./store.js";
 
 /** The agent does not take pushed messages now: the sender should retry later. */
 function notAccepting(code: "agent_not_running" | "agent_stopping", state: string): MoleculeError {
@@ -25,6 +26,8 @@ export interface PushPipelineOptions {
   running(): boolean;
   /** True when the message goes no further (an awaited answer, or cut by the turn limit). */
   intercept(msg: InboundMessage): boolean;
+  /** A shared store's claim by `messageId` (replicas): see `SharedStore.claimPush`. */
+  claim?: ((messageId: string) => Promise<PushClaimResult>) | undefined;
 }
 
 /** Handles pushed A2A messages for one agent. */
@@ -54,11 +57,31 @@ export class PushPipeline {
       this.#remember(mid, undefined);
       return undefined;
     }
+    let claim: PushClaim | undefined;
+    if (mid !== undefined && this.#o.claim) {
+      const r = await this.#o.claim(mid);
+      if (r.status === "settled") {
+        this.#remember(mid, r.reply);
+        return r.reply;
+      }
+      if (r.status === "busy") {
+        throw new MoleculeError(
+          `message ${mid} is being handled by another replica of this agent; retry later`,
+          { code: "message_busy", retryable: true },
+        );
+      }
+      claim = r.claim;
+    }
     const p = this.#o.dispatcher
-      .submit(msg, { redelivered: false, reply: false })
-      .then((outcome) => {
+      .submit(msg, { redelivered: claim?.redelivered ?? false, reply: false })
+      .then(async (outcome) => {
         // Never answer an answer: the handler saw it, its return value goes nowhere.
-        if (outcome.status === "handled") return msg.isReply ? undefined : outcome.reply;
+        if (outcome.status === "handled") {
+          const reply = msg.isReply ? undefined : outcome.reply;
+          await claim?.settle(reply);
+          return reply;
+        }
+        await claim?.release();
         if (outcome.status === "aborted") throw notAccepting("agent_stopping", "is stopping");
         if (outcome.error instanceof Error) throw outcome.error; // the handler's own error
         throw new MoleculeError(`the handler failed: ${describe(outcome.error)}`, {

@@ -6,7 +6,6 @@ import type { A2AMessage, AgentCard } from "../a2a/types.js";
 import type { EventWakeups } from "../inbound/event-stream.js";
 import type { Logger } from "../inbound/logger.js";
 import { describe, silentLogger } from "../inbound/logger.js";
-import type { PollDelivery } from "../inbound/poll.js";
 import type { PeerCallResult } from "../platform/peer-types.js";
 import { MoleculeError } from "../transport/errors.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
@@ -19,9 +18,11 @@ import { checkAgentOptions } from "./options.js";
 import { every } from "./periodic.js";
 import type { PeriodicTasks } from "./periodic.js";
 import { PlatformWatch } from "./platform-watch.js";
-import { startPoll } from "./poll-start.js";
+import { type PollRunner, startPoll } from "./poll-start.js";
 import { createAgentPushHandler } from "./push-handler.js";
 import { PushPipeline } from "./push-pipeline.js";
+import { hasStore, pushClaimOf, storeOf } from "./store-option.js";
+import type { AgentStore } from "./store.js";
 import { EventWakeupsUnavailableWarning, reportNoWakeups } from "./wakeup-warning.js";
 import { startPush } from "./push-start.js";
 import type {
@@ -78,7 +79,8 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   #resolveDone!: (r: AgentDoneResult) => void;
   #phase: Phase = "new";
   #mode: AgentDeliveryMode = "none";
-  #poll: PollDelivery | undefined;
+  #poll: PollRunner | undefined;
+  readonly #store: AgentStore;
   #events: EventWakeups | undefined;
   #server: A2AServer | undefined;
   #handleA2A: A2AHandler | undefined;
@@ -93,6 +95,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
   /** @param options see {@link RemoteAgentOptions} */
   constructor(options: RemoteAgentOptions<C>) {
     checkAgentOptions(options);
+    this.#store = storeOf(options);
     this.#o = options;
     this.client = options.client;
     this.#logger = options.logger ?? silentLogger;
@@ -141,6 +144,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       dedupWindow: options.dedupWindow ?? 1000,
       running: () => this.#phase === "running" || this.#phase === "starting",
       intercept: (msg) => this.#talk.intercept(msg),
+      claim: pushClaimOf(this.#store, options.client.workspaceId),
     });
   }
 
@@ -326,6 +330,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     await startPoll({
       client: this.client,
       options: this.#o,
+      store: this.#store,
       logger: this.#logger,
       dispatcher: this.#dispatcher,
       talk: this.#talk,
@@ -374,7 +379,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
         }
       }
       this.#dispatcher.abort();
-      await this.#talk.stop(this.#o.drainTimeoutMs ?? 10_000, this.#o.cursorStore !== undefined);
+      await this.#talk.stop(this.#o.drainTimeoutMs ?? 10_000, hasStore(this.#o));
       await this.#poll?.flush();
       await Promise.allSettled(this.#pending);
       for (const t of this.#timers) clearTimeout(t);

@@ -10,6 +10,7 @@ import type { ActivityRows } from "../platform/activity.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/peer-types.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import type { TurnLimitOptions } from "./conversations.js";
+import type { AgentStore } from "./store.js";
 
 /** What the runtime reports on each heartbeat (subset of the platform's heartbeat body). */
 export interface AgentHeartbeatReport {
@@ -212,8 +213,18 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   eventWakeups?: boolean;
   /** Rows per fetch (default: the client's default). */
   pollLimit?: number;
-  /** Where the poll cursor and de-dup window live (default in memory). */
+  /**
+   * Where the poll cursor and de-dup window live (default in memory). Same as
+   * `store: { state: cursorStore }`; prefer `store`.
+   */
   cursorStore?: CursorStore;
+  /**
+   * Where the agent keeps its cursor, de-duplication, reply outbox and task state:
+   * `memoryStore()` (default), `fileStore(path)`, or `createPostgresStore(...)` from
+   * `@molecule-ai/postgres`, which lets N replicas of this agent share one workspace and handle
+   * each message once. The store is yours: close it after `stop()`.
+   */
+  store?: AgentStore;
   /**
    * What a start without a cursor (first start, or an empty store) delivers: `"all"` (default)
    * every message the platform still holds, oldest first; `"none"` only messages arriving after

@@ -11,3 +11,4 @@ export { InboundGapWarning } from "./gap-warning.js";
 export type { InboundGapReason } from "./gap-warning.js";
 export type { Backfill } from "./backfill.js";
 export type { OutboxRecord } from "./outbox-state.js";
+export type { InboundPage } from "./poll.js";

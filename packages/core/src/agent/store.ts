@@ -1,0 +1,100 @@
+// The `store` option of RemoteAgent: one object that holds an agent's cursor, de-duplication,
+// reply outbox and (for shared stores) the coordination of several replicas of one workspace.
+import type { Backfill } from "../inbound/backfill.js";
+import { FileCursorStore, MemoryCursorStore } from "../inbound/cursor-store.js";
+import type { CursorStore } from "../inbound/cursor-store.js";
+import type { Logger } from "../inbound/logger.js";
+import type { InboundMessage } from "../inbound/message.js";
+import type { InboundPage } from "../inbound/poll.js";
+
+/**
+ * Where an agent keeps its state. Three implementations: {@link memoryStore} (the default),
+ * {@link fileStore} (one process, survives restarts) and `createPostgresStore` from
+ * `@molecule-ai/postgres` (N replicas of one agent, each message handled once).
+ */
+export interface AgentStore {
+  /**
+   * The agent's own state, saved atomically as a whole: poll cursor, de-dup window, in-flight
+   * journal and reply outbox. A shared store keeps one per replica (only its outbox is used then).
+   */
+  readonly state: CursorStore;
+  /** Present on stores shared by several replicas of one workspace: see {@link SharedStore}. */
+  readonly shared?: SharedStore;
+}
+
+/** What a store shared by replicas adds: a coordinated poll delivery and push de-duplication. */
+export interface SharedStore {
+  /**
+   * Starts the poll delivery shared by every replica of `ctx.workspaceId`: one replica at a time
+   * reads the platform, every replica claims messages and hands them to `ctx.handle`.
+   */
+  startPoll(ctx: SharedPollContext): Promise<SharedPoll>;
+  /**
+   * Claims a pushed message by its A2A `messageId` for this replica, so a proxy retry that lands
+   * on another replica is not handled twice.
+   */
+  claimPush?(workspaceId: string, messageId: string): Promise<PushClaimResult>;
+}
+
+/** The answer to {@link SharedStore.claimPush}. */
+export type PushClaimResult =
+  /** This replica handles it. */
+  | { status: "claimed"; claim: PushClaim }
+  /** Handled already (on any replica): answer with the stored reply. */
+  | { status: "settled"; reply: string | undefined }
+  /** Being handled by another replica right now: the sender should retry later. */
+  | { status: "busy" };
+
+/** A pushed message claimed by this replica: settle or release it. */
+export interface PushClaim {
+  /** Whether a previous claim of this message expired (its replica died mid-message). */
+  readonly redelivered: boolean;
+  /** The message is done; `reply` is what later deliveries of its `messageId` get. */
+  settle(reply: string | undefined): Promise<void>;
+  /** The message was not handled (the agent stopped): another delivery may take it. */
+  release(): Promise<void>;
+}
+
+/** What the agent gives a shared poll delivery. */
+export interface SharedPollContext {
+  workspaceId: string;
+  /** Reads the platform (used by the replica that holds the poll leadership). */
+  fetch(opts: { sinceId?: string; sinceSecs?: number; signal: AbortSignal }): Promise<InboundPage>;
+  /**
+   * Hands one claimed message to the agent's pipeline; resolves `"settled"` once it is done for
+   * good (handled or dead-lettered), `"abandoned"` when the agent stopped first.
+   */
+  handle(msg: InboundMessage, info: { redelivered: boolean }): Promise<"settled" | "abandoned">;
+  /** Messages this replica handles at once. */
+  concurrency: number;
+  /** Fallback interval of platform reads and claims (wake-ups make both immediate). */
+  pollIntervalMs: number;
+  /** What a first start (no cursor in the store) delivers. */
+  backfill: Backfill;
+  logger: Logger;
+}
+
+/** A running shared poll delivery. */
+export interface SharedPoll {
+  /** The workspace's cursor as this replica last saw it. */
+  readonly cursor: string | undefined;
+  /** Reads the platform now (event wake-up), when this replica leads. */
+  wake(): void;
+  /** Stops reading and claiming; messages being handled keep settling. */
+  stop(): Promise<void>;
+  /** Resolves once every settlement is written. */
+  flush(): Promise<void>;
+}
+
+/** In memory: the default; state is lost when the process exits. */
+export function memoryStore(): AgentStore {
+  return { state: new MemoryCursorStore() };
+}
+
+/**
+ * In a cursor file compatible with the Python reference SDK plus a JSON sidecar: one process,
+ * survives restarts (see `FileCursorStore`).
+ */
+export function fileStore(path: string): AgentStore {
+  return { state: new FileCursorStore(path) };
+}

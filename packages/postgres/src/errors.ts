@@ -1,0 +1,28 @@
+// Typed errors of the PostgreSQL store.
+import { MoleculeError } from "@molecule-ai/agent-core";
+
+/** A bad option of `createPostgresStore`. */
+export class PostgresStoreOptionError extends MoleculeError {
+  constructor(message: string) {
+    super(`createPostgresStore: ${message}`, { code: "invalid_option", retryable: false });
+  }
+}
+
+/** The database could not be reached or refused a query; the store retries what it can. */
+export class PostgresStoreError extends MoleculeError {
+  constructor(message: string, cause: unknown) {
+    super(
+      `${message}: ${describe(cause)}. Check that PostgreSQL is reachable and the role may create tables.`,
+      {
+        code: "store_unavailable",
+        retryable: true,
+        cause,
+      },
+    );
+  }
+}
+
+/** `name: message` of an error, without the connection string (pg never puts it in messages). */
+export function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,5 @@
+// Public API of @molecule-ai/postgres.
+export { createPostgresStore } from "./store.js";
+export type { PostgresStore, PostgresStoreOptions } from "./store.js";
+export { PostgresStoreError, PostgresStoreOptionError } from "./errors.js";
+export { SCHEMA_VERSION } from "./migrations.js";

@@ -1,0 +1,93 @@
+// Versioned schema migrations the store applies itself: idempotent, and safe when several replicas
+// start at once (one transaction under a transaction-level advisory lock per table prefix).
+import type { Pool } from "pg";
+import type { Names } from "./sql.js";
+
+/** One schema version: the statements that move the schema from the previous version to it. */
+interface Migration {
+  version: number;
+  up(n: Names): string[];
+}
+
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    up: (n) => [
+      `CREATE TABLE ${n.cursors} (
+         workspace_id text PRIMARY KEY,
+         cursor text,
+         cursor_at timestamptz,
+         updated_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE ${n.work} (
+         workspace_id text NOT NULL,
+         activity_id text NOT NULL,
+         message_id text,
+         seq bigserial NOT NULL,
+         body jsonb NOT NULL,
+         state text NOT NULL DEFAULT 'pending',
+         deliveries integer NOT NULL DEFAULT 0,
+         claimed_by text,
+         claimed_until timestamptz,
+         created_at timestamptz NOT NULL DEFAULT now(),
+         settled_at timestamptz,
+         PRIMARY KEY (workspace_id, activity_id))`,
+      `CREATE UNIQUE INDEX ${n.work}_message ON ${n.work} (workspace_id, message_id)
+         WHERE message_id IS NOT NULL`,
+      `CREATE INDEX ${n.work}_open ON ${n.work} (workspace_id, seq) WHERE state <> 'done'`,
+      `CREATE INDEX ${n.work}_settled ON ${n.work} (settled_at) WHERE state = 'done'`,
+      `CREATE TABLE ${n.replicaState} (
+         replica_id text PRIMARY KEY,
+         state jsonb NOT NULL,
+         seen_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE ${n.pushClaims} (
+         workspace_id text NOT NULL,
+         message_id text NOT NULL,
+         state text NOT NULL,
+         reply text,
+         deliveries integer NOT NULL DEFAULT 1,
+         claimed_by text,
+         claimed_until timestamptz,
+         created_at timestamptz NOT NULL DEFAULT now(),
+         settled_at timestamptz,
+         PRIMARY KEY (workspace_id, message_id))`,
+      `CREATE INDEX ${n.pushClaims}_settled ON ${n.pushClaims} (settled_at) WHERE state = 'done'`,
+    ],
+  },
+];
+
+/** The schema version this package writes. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+
+/**
+ * Brings the schema to {@link SCHEMA_VERSION}. Returns the versions applied by this call (empty
+ * when another replica, or an earlier start, applied them).
+ */
+export async function migrate(pool: Pool, n: Names): Promise<number[]> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    // Serialises concurrent starts: the second waits, then sees every version applied.
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`${n.prefix}migrations`]);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${n.migrations} (
+         version integer PRIMARY KEY,
+         applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${n.migrations}`);
+    const have = new Set(rows.map((r) => r.version));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (have.has(m.version)) continue;
+      for (const sql of m.up(n)) await client.query(sql);
+      await client.query(`INSERT INTO ${n.migrations} (version) VALUES ($1)`, [m.version]);
+      applied.push(m.version);
+    }
+    await client.query("COMMIT");
+    return applied;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,117 @@
+// The poll leader's job: read the platform after the workspace's cursor and move what it read into
+// the work table, advancing the cursor in the same transaction (so "queued for the replicas" and
+// "cursor advanced" never disagree). The cursor update is a compare-and-set on the cursor the read
+// started from: a replica that lost leadership without noticing cannot move it back.
+import type { Pool } from "pg";
+import type { InboundPage, SharedPollContext } from "@molecule-ai/agent-core";
+import { type Names } from "./sql.js";
+import { insertWork } from "./work-queue.js";
+
+/** The platform's "everything you hold" window (ten years), as core's `backfill: "all"` uses. */
+const ALL_SECS = 10 * 365 * 24 * 3600;
+/** Re-read margin after a `410` (the cursor was pruned), for clock skew. */
+const REWIND_MARGIN_MS = 300_000;
+
+interface CursorRow {
+  cursor: string | null;
+  cursorAt: Date | null;
+}
+
+/** What one read did. */
+export interface ReadResult {
+  cursor: string | undefined;
+  /** Rows inserted into the work table. */
+  queued: number;
+  /** The platform has more rows waiting: read again at once. */
+  more: boolean;
+}
+
+function isCursorLost(err: unknown): boolean {
+  return !!err && typeof err === "object" && (err as { status?: unknown }).status === 410;
+}
+
+function timeOf(page: InboundPage): Date | null {
+  const at = page.messages.at(-1)?.receivedAt;
+  return at instanceof Date && Number.isFinite(at.getTime()) ? at : null;
+}
+
+/** Reads one page for `ctx.workspaceId` and queues it. */
+export async function readPlatformOnce(
+  pool: Pool,
+  n: Names,
+  ctx: SharedPollContext,
+  signal: AbortSignal,
+): Promise<ReadResult> {
+  const ws = ctx.workspaceId;
+  await pool.query(
+    `INSERT INTO ${n.cursors} (workspace_id) VALUES ($1) ON CONFLICT (workspace_id) DO NOTHING`,
+    [ws],
+  );
+  const { rows } = await pool.query<{ cursor: string | null; cursor_at: Date | null }>(
+    `SELECT cursor, cursor_at FROM ${n.cursors} WHERE workspace_id = $1`,
+    [ws],
+  );
+  const from: CursorRow = { cursor: rows[0]?.cursor ?? null, cursorAt: rows[0]?.cursor_at ?? null };
+  let page: InboundPage;
+  let skip = false;
+  if (from.cursor === null) {
+    const backfill = ctx.backfill;
+    if (backfill === "none") {
+      page = await ctx.fetch({ signal });
+      skip = true; // start after the newest row: what was queued before the first start is skipped
+    } else {
+      const sinceSecs =
+        backfill === "all" ? ALL_SECS : Math.max(0, Math.ceil(backfill.sinceMs / 1000));
+      page = await ctx.fetch({ sinceSecs, signal });
+    }
+  } else {
+    try {
+      page = await ctx.fetch({ sinceId: from.cursor, signal });
+    } catch (err) {
+      if (!isCursorLost(err)) throw err;
+      // Re-read since the cursor's time; the work table's keys drop what was queued already.
+      const sinceSecs =
+        from.cursorAt === null
+          ? ALL_SECS
+          : Math.ceil((Date.now() - from.cursorAt.getTime() + REWIND_MARGIN_MS) / 1000);
+      ctx.logger.warn?.(
+        "inbound cursor no longer known to the platform (410); re-reading since it",
+        {
+          cursor: from.cursor,
+        },
+      );
+      page = await ctx.fetch({ sinceSecs, signal });
+    }
+  }
+  if (page.gap === true) {
+    ctx.logger.warn?.("the platform could not return every row after the cursor (gap)", {
+      cursor: from.cursor,
+    });
+  }
+  const lastId = page.lastId ?? page.messages.at(-1)?.activityId;
+  if (lastId === undefined || lastId === from.cursor) {
+    return { cursor: from.cursor ?? undefined, queued: 0, more: false };
+  }
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const queued = skip ? 0 : await insertWork(client, n, ws, page.messages);
+    const moved = await client.query(
+      `UPDATE ${n.cursors} SET cursor = $2, cursor_at = COALESCE($3, cursor_at), updated_at = now()
+        WHERE workspace_id = $1 AND cursor IS NOT DISTINCT FROM $4`,
+      [ws, lastId, timeOf(page), from.cursor],
+    );
+    if (moved.rowCount !== 1) {
+      await client.query("ROLLBACK"); // another leader moved it meanwhile: its read wins
+      return { cursor: from.cursor ?? undefined, queued: 0, more: true };
+    }
+    if (queued > 0) await client.query("SELECT pg_notify($1, $2)", [n.channel, ws]);
+    await client.query("COMMIT");
+    return { cursor: lastId, queued, more: page.more === true };
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

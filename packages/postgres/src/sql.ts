@@ -1,0 +1,31 @@
+// Table and channel names of one store, from its table prefix.
+
+/** The identifiers a store uses; every one starts with the table prefix. */
+export interface Names {
+  prefix: string;
+  migrations: string;
+  cursors: string;
+  work: string;
+  replicaState: string;
+  pushClaims: string;
+  /** The LISTEN/NOTIFY channel that announces new work (payload: the workspace id). */
+  channel: string;
+}
+
+/** Builds the names for `prefix` (validated by the caller: `[a-z_][a-z0-9_]*`). */
+export function namesOf(prefix: string): Names {
+  return {
+    prefix,
+    migrations: `${prefix}schema_migrations`,
+    cursors: `${prefix}cursors`,
+    work: `${prefix}work`,
+    replicaState: `${prefix}replica_state`,
+    pushClaims: `${prefix}push_claims`,
+    channel: `${prefix}work_ready`,
+  };
+}
+
+/** Milliseconds as a PostgreSQL interval literal parameter. */
+export function interval(ms: number): string {
+  return `${Math.max(0, Math.round(ms))} milliseconds`;
+}

@@ -1,0 +1,188 @@
+// createPostgresStore: the agent store shared by N replicas of one agent (see the package README).
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { Pool } from "pg";
+import type {
+  AgentStore,
+  PushClaimResult,
+  SharedPoll,
+  SharedPollContext,
+  SharedStore,
+} from "@molecule-ai/agent-core";
+import { PostgresStoreError, PostgresStoreOptionError } from "./errors.js";
+import { SCHEMA_VERSION, migrate } from "./migrations.js";
+import { claimPush } from "./push-claims.js";
+import { ReplicaStateStore } from "./replica-state.js";
+import { PostgresSharedPoll } from "./shared-poll.js";
+import { type Names, namesOf } from "./sql.js";
+import { deleteSettled } from "./work-queue.js";
+
+/** Options of {@link createPostgresStore}: a connection string or your own `pg` pool. */
+export type PostgresStoreOptions = ({ connectionString: string } | { pool: Pool }) & {
+  /** Prefix of every table and channel the store creates (default `"molecule_"`; `[a-z_][a-z0-9_]*`). */
+  tablePrefix?: string;
+  /** This replica's id (default: host name, process id and a random suffix). */
+  replicaId?: string;
+  /**
+   * Upper bound of a poll-leadership handover after the leader dies (default 15 s): followers try
+   * to take the leadership every third of it; a leader's lock ends with its connection.
+   */
+  leaseMs?: number;
+  /**
+   * How long a claimed message stays invisible to other replicas without a keep-alive from its
+   * replica (default 30 s): a replica that dies mid-message has it redelivered after this.
+   */
+  visibilityTimeoutMs?: number;
+  /** How long settled rows are kept (they are the de-duplication window); default 7 days. */
+  retentionMs?: number;
+  /** Pool size when the store creates the pool (default 10). */
+  maxConnections?: number;
+};
+
+/** The PostgreSQL store: pass it as `new RemoteAgent({ ..., store })`; close it after `stop()`. */
+export interface PostgresStore extends AgentStore {
+  /** The replicas' coordination: the shared poll delivery and push claims by `messageId`. */
+  readonly shared: SharedStore;
+  /** This replica's id (claims and outbox rows carry it). */
+  readonly replicaId: string;
+  /** The table prefix in use. */
+  readonly tablePrefix: string;
+  /** Applies pending schema migrations (done before first use anyway); returns the versions applied. */
+  migrate(): Promise<number[]>;
+  /** Deletes settled rows older than the retention window now (the poll leader also does it every minute). */
+  cleanup(): Promise<number>;
+  /** Closes the pool when the store created it. Call after every agent using it has stopped. */
+  close(): Promise<void>;
+}
+
+const PREFIX = /^[a-z_][a-z0-9_]{0,39}$/;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new PostgresStoreOptionError(`${name} must be a positive number of ms (got ${value}).`);
+  }
+  return value;
+}
+
+/**
+ * Creates the PostgreSQL agent store: poll cursor, work queue, de-duplication, reply outbox and
+ * push claims of every replica of an agent, in tables it creates and migrates itself.
+ *
+ * @example
+ * const store = createPostgresStore({ connectionString: process.env.DATABASE_URL! });
+ * const agent = new RemoteAgent({ client, handler, store });
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  if (!options || typeof options !== "object") {
+    throw new PostgresStoreOptionError("pass { connectionString } or { pool }.");
+  }
+  const prefix = options.tablePrefix ?? "molecule_";
+  if (!PREFIX.test(prefix)) {
+    throw new PostgresStoreOptionError(
+      `tablePrefix must match [a-z_][a-z0-9_]* and be at most 40 characters (got ${JSON.stringify(prefix)}).`,
+    );
+  }
+  const leaseMs = positive("leaseMs", options.leaseMs, 15_000);
+  const visibilityMs = positive("visibilityTimeoutMs", options.visibilityTimeoutMs, 30_000);
+  const retentionMs = positive("retentionMs", options.retentionMs, 7 * 24 * 3600_000);
+  const replicaId =
+    options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`;
+  let pool: Pool;
+  let owned = false;
+  if ("pool" in options && options.pool) {
+    pool = options.pool;
+  } else if ("connectionString" in options && typeof options.connectionString === "string") {
+    pool = new Pool({
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? 10,
+    });
+    pool.on("error", () => undefined); // an idle connection dropped: the next query reconnects
+    owned = true;
+  } else {
+    throw new PostgresStoreOptionError("pass { connectionString } or { pool }.");
+  }
+  const names: Names = namesOf(prefix);
+  let ready: Promise<void> | undefined;
+  const ensureReady = (): Promise<void> => {
+    ready ??= migrate(pool, names).then(
+      () => undefined,
+      (err: unknown) => {
+        ready = undefined; // try again on next use
+        throw new PostgresStoreError(
+          `could not apply the store's schema (version ${SCHEMA_VERSION}, prefix ${prefix})`,
+          err,
+        );
+      },
+    );
+    return ready;
+  };
+  const state = new ReplicaStateStore({
+    pool,
+    names,
+    replicaId,
+    orphanAfterMs: Math.max(visibilityMs * 2, leaseMs),
+    ready: ensureReady,
+  });
+  const polls = new Set<PostgresSharedPoll>();
+  const claimTimers = new Set<NodeJS.Timeout>();
+  const shared: SharedStore = {
+    async startPoll(ctx: SharedPollContext): Promise<SharedPoll> {
+      await ensureReady();
+      const poll = new PostgresSharedPoll(
+        {
+          pool,
+          names,
+          replicaId,
+          leaseMs,
+          visibilityMs,
+          retentionMs,
+          onAlive: () => state.touch(),
+        },
+        ctx,
+      );
+      await poll.start();
+      polls.add(poll);
+      return poll;
+    },
+    async claimPush(workspaceId: string, messageId: string): Promise<PushClaimResult> {
+      await ensureReady();
+      return await claimPush(
+        pool,
+        names,
+        replicaId,
+        workspaceId,
+        messageId,
+        visibilityMs,
+        claimTimers,
+      );
+    },
+  };
+  let closed: Promise<void> | undefined;
+  return {
+    state,
+    shared,
+    replicaId,
+    tablePrefix: prefix,
+    async migrate() {
+      try {
+        return await migrate(pool, names);
+      } catch (err) {
+        throw new PostgresStoreError("could not apply the store's schema", err);
+      }
+    },
+    async cleanup() {
+      await ensureReady();
+      return await deleteSettled(pool, names, retentionMs);
+    },
+    close() {
+      closed ??= (async () => {
+        for (const t of claimTimers) clearInterval(t); // their claims expire: retried elsewhere
+        claimTimers.clear();
+        await Promise.allSettled([...polls].map(async (p) => await p.stop()));
+        if (owned) await pool.end();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,140 @@
+// The work table: messages the poll leader read from the platform, claimed by replicas with
+// FOR UPDATE SKIP LOCKED, kept visible to others only after a claim's visibility timeout.
+import type { Pool, PoolClient } from "pg";
+import type { InboundMessage } from "@molecule-ai/agent-core";
+import { type Names, interval } from "./sql.js";
+
+/** One claimed message. */
+export interface ClaimedRow {
+  activityId: string;
+  seq: number;
+  /** The stored activity row (parsed again with `parseActivityRow`). */
+  body: unknown;
+  /** Claims so far, this one included: more than 1 means a previous claim expired. */
+  deliveries: number;
+}
+
+/** Inserts messages (skipping activity ids and message ids already there); returns how many. */
+export async function insertWork(
+  client: PoolClient,
+  n: Names,
+  workspaceId: string,
+  messages: InboundMessage[],
+): Promise<number> {
+  const rows = messages.filter((m) => m.activityId !== undefined);
+  if (rows.length === 0) return 0;
+  const r = await client.query(
+    `INSERT INTO ${n.work} (workspace_id, activity_id, message_id, body)
+     SELECT $1, a, m, b FROM unnest($2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS t(a, m, b, i)
+     ORDER BY i
+     ON CONFLICT DO NOTHING`,
+    [
+      workspaceId,
+      rows.map((m) => m.activityId!),
+      rows.map((m) => m.messageId ?? null),
+      rows.map((m) => JSON.stringify(m.raw)),
+    ],
+  );
+  return r.rowCount ?? 0;
+}
+
+/** Claims up to `limit` open messages (new, or whose claim expired), oldest first. */
+export async function claimWork(
+  pool: Pool,
+  n: Names,
+  workspaceId: string,
+  replicaId: string,
+  limit: number,
+  visibilityMs: number,
+): Promise<ClaimedRow[]> {
+  const r = await pool.query<{
+    activity_id: string;
+    seq: string;
+    body: unknown;
+    deliveries: number;
+  }>(
+    `WITH c AS (
+       SELECT activity_id FROM ${n.work}
+       WHERE workspace_id = $1 AND state <> 'done'
+         AND (state = 'pending' OR claimed_until < now())
+       ORDER BY seq LIMIT $2
+       FOR UPDATE SKIP LOCKED)
+     UPDATE ${n.work} w
+        SET state = 'claimed', claimed_by = $3, claimed_until = now() + $4::interval,
+            deliveries = w.deliveries + 1
+       FROM c
+      WHERE w.workspace_id = $1 AND w.activity_id = c.activity_id
+     RETURNING w.activity_id, w.seq, w.body, w.deliveries`,
+    [workspaceId, limit, replicaId, interval(visibilityMs)],
+  );
+  return r.rows
+    .map((row) => ({
+      activityId: row.activity_id,
+      seq: Number(row.seq),
+      body: row.body,
+      deliveries: row.deliveries,
+    }))
+    .sort((a, b) => a.seq - b.seq);
+}
+
+/** Marks a claimed message done; false when this replica no longer held the claim. */
+export async function settleWork(
+  pool: Pool,
+  n: Names,
+  workspaceId: string,
+  replicaId: string,
+  activityId: string,
+): Promise<boolean> {
+  const r = await pool.query(
+    `UPDATE ${n.work} SET state = 'done', settled_at = now(), claimed_until = NULL
+      WHERE workspace_id = $1 AND activity_id = $2 AND claimed_by = $3 AND state = 'claimed'`,
+    [workspaceId, activityId, replicaId],
+  );
+  return r.rowCount === 1;
+}
+
+/** Gives a claimed message back (the agent stopped before it settled): claimable at once. */
+export async function releaseWork(
+  pool: Pool,
+  n: Names,
+  workspaceId: string,
+  replicaId: string,
+  activityId: string,
+): Promise<void> {
+  await pool.query(
+    `UPDATE ${n.work} SET state = 'pending', claimed_by = NULL, claimed_until = NULL
+      WHERE workspace_id = $1 AND activity_id = $2 AND claimed_by = $3 AND state = 'claimed'`,
+    [workspaceId, activityId, replicaId],
+  );
+}
+
+/** Pushes the visibility timeout of this replica's running claims forward. */
+export async function extendClaims(
+  pool: Pool,
+  n: Names,
+  workspaceId: string,
+  replicaId: string,
+  activityIds: string[],
+  visibilityMs: number,
+): Promise<void> {
+  if (activityIds.length === 0) return;
+  await pool.query(
+    `UPDATE ${n.work} SET claimed_until = now() + $4::interval
+      WHERE workspace_id = $1 AND claimed_by = $2 AND state = 'claimed'
+        AND activity_id = ANY($3::text[])`,
+    [workspaceId, replicaId, activityIds, interval(visibilityMs)],
+  );
+}
+
+/** Deletes settled rows older than `retentionMs` (they are the de-dup window); returns how many. */
+export async function deleteSettled(pool: Pool, n: Names, retentionMs: number): Promise<number> {
+  const a = await pool.query(
+    `DELETE FROM ${n.work} WHERE state = 'done' AND settled_at < now() - $1::interval`,
+    [interval(retentionMs)],
+  );
+  const b = await pool.query(
+    `DELETE FROM ${n.pushClaims} WHERE state = 'done' AND settled_at < now() - $1::interval`,
+    [interval(retentionMs)],
+  );
+  return (a.rowCount ?? 0) + (b.rowCount ?? 0);
+}

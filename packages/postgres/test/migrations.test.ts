@@ -1,0 +1,102 @@
+// Migrations against a real PostgreSQL: concurrent starts, idempotence, table prefix, retention.
+import { Pool } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCHEMA_VERSION, createPostgresStore } from "../src/index.js";
+import { freshDatabase } from "./db.js";
+
+let url: string;
+let admin: Pool;
+beforeAll(async () => {
+  url = await freshDatabase();
+  admin = new Pool({ connectionString: url });
+});
+afterAll(async () => await admin.end());
+
+async function tables(prefix: string): Promise<string[]> {
+  const { rows } = await admin.query<{ t: string }>(
+    "SELECT tablename AS t FROM pg_tables WHERE tablename LIKE $1 ORDER BY 1",
+    [`${prefix}%`],
+  );
+  return rows.map((r) => r.t);
+}
+
+describe("migrations", () => {
+  it("five replicas starting at once apply each version exactly once", async () => {
+    const stores = Array.from({ length: 5 }, () =>
+      createPostgresStore({ connectionString: url, tablePrefix: "race_" }),
+    );
+    try {
+      const applied = await Promise.all(stores.map(async (s) => await s.migrate()));
+      expect(applied.flat()).toEqual([SCHEMA_VERSION]); // one store applied it, the rest nothing
+      expect(await stores[0]!.migrate()).toEqual([]); // idempotent
+      const { rows } = await admin.query("SELECT version FROM race_schema_migrations");
+      expect(rows).toEqual([{ version: SCHEMA_VERSION }]);
+      expect(await tables("race_")).toEqual([
+        "race_cursors",
+        "race_push_claims",
+        "race_replica_state",
+        "race_schema_migrations",
+        "race_work",
+      ]);
+    } finally {
+      await Promise.all(stores.map(async (s) => await s.close()));
+    }
+  });
+
+  it("keeps two prefixes apart in one database", async () => {
+    const a = createPostgresStore({ connectionString: url, tablePrefix: "app_a_" });
+    const b = createPostgresStore({ connectionString: url, tablePrefix: "app_b_" });
+    try {
+      await a.migrate();
+      await b.migrate();
+      expect(await tables("app_a_")).toHaveLength(5);
+      expect(await tables("app_b_")).toHaveLength(5);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("rejects a prefix that is not a plain identifier, with a typed error", () => {
+    expect(() =>
+      createPostgresStore({ connectionString: url, tablePrefix: 'x"; DROP TABLE y; --' }),
+    ).toThrow(expect.objectContaining({ code: "invalid_option", retryable: false }));
+    expect(() => createPostgresStore({} as never)).toThrow(
+      expect.objectContaining({ code: "invalid_option" }),
+    );
+  });
+
+  it("cleanup deletes settled rows older than the retention window, and only those", async () => {
+    const store = createPostgresStore({
+      connectionString: url,
+      tablePrefix: "ret_",
+      retentionMs: 60_000,
+    });
+    try {
+      await store.migrate();
+      await admin.query(
+        `INSERT INTO ret_work (workspace_id, activity_id, body, state, settled_at) VALUES
+          ('w', 'old', '{}', 'done', now() - interval '2 minutes'),
+          ('w', 'new', '{}', 'done', now()),
+          ('w', 'open', '{}', 'pending', NULL)`,
+      );
+      expect(await store.cleanup()).toBe(1);
+      const { rows } = await admin.query("SELECT activity_id FROM ret_work ORDER BY 1");
+      expect(rows.map((r) => r.activity_id)).toEqual(["new", "open"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a store that cannot reach the database fails with a retryable typed error", async () => {
+    const store = createPostgresStore({ connectionString: "postgres://u:p@127.0.0.1:1/none" });
+    try {
+      await expect(store.state.load()).rejects.toMatchObject({
+        code: "store_unavailable",
+        retryable: true,
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});

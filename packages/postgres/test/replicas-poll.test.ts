@@ -1,0 +1,157 @@
+// N replicas of one poll agent on one workspace, each a separate process sharing one PostgreSQL
+// store: every message handled exactly once; kill -9 of a replica mid-run loses nothing and
+// redelivers (flagged) only what it held; a dead leader is replaced within the lease time.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import { freshDatabase } from "./db.js";
+import { type Replica, readLogs, sendMessages, startReplica } from "./replicas.js";
+
+let emu: Emulator;
+let dir: string;
+let dbUrl: string;
+const running: Replica[] = [];
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  dir = await mkdtemp(join(tmpdir(), "pg-replicas-"));
+  dbUrl = await freshDatabase();
+});
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill("SIGKILL");
+    await r.exited;
+  }
+});
+afterAll(async () => {
+  await emu.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function replicas(
+  n: number,
+  base: Record<string, string>,
+): Promise<{ list: Replica[]; logs: string[] }> {
+  const logs: string[] = [];
+  const list: Replica[] = [];
+  for (let i = 0; i < n; i++) {
+    const log = join(dir, `${base.WS_ID}-${i}.log`);
+    logs.push(log);
+    const r = startReplica({ ...base, LOG_FILE: log, REPLICA_ID: `r${i}-${base.WS_ID}` });
+    running.push(r);
+    list.push(r);
+  }
+  await Promise.all(list.map(async (r) => await r.ready));
+  return { list, logs };
+}
+
+async function stopAll(list: Replica[]): Promise<void> {
+  for (const r of list)
+    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill("SIGTERM");
+  for (const r of list) await r.exited;
+}
+
+describe("poll replicas on PostgreSQL", () => {
+  it("3 replica processes, 1,000 messages: each handled exactly once, by all three", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "replicated" });
+    const env = {
+      PLATFORM_URL: emu.url,
+      WS_ID: ws.id,
+      WS_TOKEN: ws.token!,
+      DB_URL: dbUrl,
+      HANDLER_MS: "5",
+    };
+    const backlog = await sendMessages(emu, ws.id, 500); // queued before any replica starts
+    const { list, logs } = await replicas(3, env);
+    const live = await sendMessages(emu, ws.id, 500); // and while they run
+    const ids = [...backlog, ...live];
+    await waitFor(async () => (await readLogs(logs)).done.size === ids.length, {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+    });
+    await stopAll(list);
+    expect(list.map((r) => r.child.exitCode)).toEqual([0, 0, 0]);
+    const log = await readLogs(logs);
+    expect([...log.done.keys()].sort()).toEqual([...ids].sort());
+    expect(Math.max(...log.done.values())).toBe(1);
+    expect(Math.max(...[...log.starts.values()].map((s) => s.length))).toBe(1); // no rerun at all
+    const perReplica = await Promise.all(logs.map(async (p) => (await readLogs([p])).done.size));
+    for (const count of perReplica) expect(count).toBeGreaterThan(0); // the work was shared
+    expect(list.filter((r) => r.isLeader())).toHaveLength(1); // one replica read the platform
+  });
+
+  it("kill -9 of one replica mid-run: 0 lost, redeliveries flagged and bounded by its claims", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "killed" });
+    const env = {
+      PLATFORM_URL: emu.url,
+      WS_ID: ws.id,
+      WS_TOKEN: ws.token!,
+      DB_URL: dbUrl,
+      HANDLER_MS: "20",
+      CONCURRENCY: "4",
+      VISIBILITY_MS: "1500",
+      LEASE_MS: "1500",
+    };
+    const ids = await sendMessages(emu, ws.id, 600);
+    const { list, logs } = await replicas(3, env);
+    const victim = list[1]!;
+    await waitFor(async () => (await readLogs([logs[1]!])).done.size >= 30, {
+      timeoutMs: 60_000,
+      intervalMs: 10,
+    });
+    victim.child.kill("SIGKILL");
+    await victim.exited;
+    const atKill = await readLogs(logs);
+    expect(atKill.done.size).toBeLessThan(ids.length); // killed mid-run
+    await waitFor(async () => (await readLogs(logs)).done.size === ids.length, {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+    });
+    await stopAll(list);
+    const log = await readLogs(logs);
+    expect([...log.done.keys()].sort()).toEqual([...ids].sort()); // 0 lost
+    const rerun = [...log.starts].filter(([, s]) => s.length > 1);
+    // Only what the killed replica held (its 4 claims) may run again, once, flagged.
+    expect(rerun.length).toBeLessThanOrEqual(4);
+    for (const [, flags] of rerun) expect(flags.slice(1)).toEqual(flags.slice(1).map(() => 1));
+    for (const [, flags] of log.starts) expect(flags.length).toBeLessThanOrEqual(2);
+    expect(Math.max(...log.done.values())).toBeLessThanOrEqual(2);
+    const flagged = [...log.starts.values()].filter((f) => f.includes(1)).length;
+    expect(flagged).toBeGreaterThan(0); // the killed replica's claims came back flagged
+    expect(flagged).toBeLessThanOrEqual(4);
+  });
+
+  it("a killed leader is replaced within the lease time and delivery goes on", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "failover" });
+    const leaseMs = 1_500;
+    const env = {
+      PLATFORM_URL: emu.url,
+      WS_ID: ws.id,
+      WS_TOKEN: ws.token!,
+      DB_URL: dbUrl,
+      HANDLER_MS: "1",
+      LEASE_MS: String(leaseMs),
+      VISIBILITY_MS: "1500",
+    };
+    const { list, logs } = await replicas(2, env);
+    const first = await Promise.race(list.map(async (r) => (await r.leaderAt, r)));
+    const other = list.find((r) => r !== first)!;
+    const before = await sendMessages(emu, ws.id, 20);
+    await waitFor(async () => (await readLogs(logs)).done.size === 20, { timeoutMs: 30_000 });
+    const killedAt = Date.now();
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const takenAt = await other.leaderAt;
+    expect(takenAt - killedAt).toBeLessThanOrEqual(leaseMs);
+    const after = await sendMessages(emu, ws.id, 20);
+    await waitFor(async () => (await readLogs(logs)).done.size === 40, { timeoutMs: 30_000 });
+    await stopAll([other]);
+    const log = await readLogs(logs);
+    expect([...log.done.keys()].sort()).toEqual([...before, ...after].sort());
+    expect(Math.max(...log.done.values())).toBe(1);
+  });
+});
