@@ -61,6 +61,8 @@ describe("push replicas on PostgreSQL", () => {
     const ws = await emu.admin.createWorkspace({ name: "push-replicas" });
     const runs: Array<{ id: string; replica: number; redelivered: boolean }> = [];
     let gate: (() => void) | undefined;
+    let onGate!: () => void;
+    const gateSet = new Promise<void>((r) => (onGate = r));
     const stores: PostgresStore[] = [];
     const agents: RemoteAgent<PlatformClient>[] = [];
     for (const replica of [0, 1]) {
@@ -77,7 +79,12 @@ describe("push replicas on PostgreSQL", () => {
         delivery: { mode: "push", server: false, publicUrl: "http://lb.example/a2a" },
         handler: async (msg: InboundMessage, ctx: HandlerContext) => {
           runs.push({ id: msg.messageId!, replica, redelivered: ctx.redelivered });
-          if (msg.text === "slow") await new Promise<void>((r) => (gate = r));
+          if (msg.text === "slow") {
+            await new Promise<void>((r) => {
+              gate = r;
+              onGate();
+            });
+          }
           return `answer ${msg.text} from ${replica}`;
         },
       });
@@ -98,11 +105,11 @@ describe("push replicas on PostgreSQL", () => {
       // Retry while the first delivery still runs: busy (retryable), then the stored answer.
       const slowId = randomUUID();
       const slow = send(lb.url, slowId, "slow"); // replica 0
-      while (!gate) await new Promise((r) => setImmediate(r));
+      await gateSet; // replica 0 is running it
       const busy = await send(lb.url, slowId, "slow"); // replica 1
       expect(JSON.stringify(busy)).toContain("error");
       expect(answerOf(busy)).toBeUndefined();
-      gate();
+      gate!();
       expect(answerOf(await slow)).toBe("answer slow from 0");
       expect(answerOf(await send(lb.url, slowId, "slow"))).toBe("answer slow from 0");
       expect(runs).toEqual([
