@@ -1,10 +1,10 @@
 // Typed errors of the PostgreSQL store.
-import { MoleculeError } from "@molecule-ai/agent-core";
+import { MoleculeError, MoleculeOptionError } from "@molecule-ai/agent-core";
 
-/** A bad option of `createPostgresStore`. */
-export class PostgresStoreOptionError extends MoleculeError {
-  constructor(message: string) {
-    super(`createPostgresStore: ${message}`, { code: "invalid_option", retryable: false });
+/** A bad option of `createPostgresStore` (`code: "invalid_option"`; `option` names it). */
+export class PostgresStoreOptionError extends MoleculeOptionError {
+  constructor(option: string, message: string) {
+    super(option, `createPostgresStore: ${message}`);
   }
 }
 

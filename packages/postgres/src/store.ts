@@ -60,7 +60,10 @@ const PREFIX = /^[a-z_][a-z0-9_]{0,39}$/;
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
-    throw new PostgresStoreOptionError(`${name} must be a positive number of ms (got ${value}).`);
+    throw new PostgresStoreOptionError(
+      name,
+      `${name} must be a positive number of ms (got ${value}).`,
+    );
   }
   return value;
 }
@@ -75,11 +78,15 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  */
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
   if (!options || typeof options !== "object") {
-    throw new PostgresStoreOptionError("pass { connectionString } or { pool }.");
+    throw new PostgresStoreOptionError(
+      "connectionString",
+      "pass { connectionString } or { pool }.",
+    );
   }
   const prefix = options.tablePrefix ?? "molecule_";
   if (!PREFIX.test(prefix)) {
     throw new PostgresStoreOptionError(
+      "tablePrefix",
       `tablePrefix must match [a-z_][a-z0-9_]* and be at most 40 characters (got ${JSON.stringify(prefix)}).`,
     );
   }
@@ -100,7 +107,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     pool.on("error", () => undefined); // an idle connection dropped: the next query reconnects
     owned = true;
   } else {
-    throw new PostgresStoreOptionError("pass { connectionString } or { pool }.");
+    throw new PostgresStoreOptionError(
+      "connectionString",
+      "pass { connectionString } or { pool }.",
+    );
   }
   const names: Names = namesOf(prefix);
   let ready: Promise<void> | undefined;

@@ -1,24 +1,24 @@
 // Resolves RemoteAgent's `store` option (and the older `cursorStore`) to one AgentStore.
 import { MemoryCursorStore } from "../inbound/cursor-store.js";
 import type { CursorStore } from "../inbound/cursor-store.js";
-import { MoleculeError } from "../transport/errors.js";
+import { MoleculeOptionError } from "../transport/option-error.js";
 import type { AgentStore, PushClaimResult } from "./store.js";
 
 /** The store an agent uses: `store`, else `cursorStore` wrapped as one, else in memory. */
 export function storeOf(options: { store?: AgentStore; cursorStore?: CursorStore }): AgentStore {
   const { store, cursorStore } = options;
   if (store !== undefined && cursorStore !== undefined) {
-    throw new MoleculeError(
+    throw new MoleculeOptionError(
+      "store",
       "RemoteAgent: pass either `store` or `cursorStore`, not both (`cursorStore: s` is the same as `store: { state: s }`).",
-      { code: "invalid_option" },
     );
   }
   if (store !== undefined) {
     const state = (store as Partial<AgentStore> | null)?.state;
     if (!state || typeof state.load !== "function" || typeof state.save !== "function") {
-      throw new MoleculeError(
+      throw new MoleculeOptionError(
+        "store",
         "RemoteAgent: `store` must be an AgentStore, e.g. fileStore('./cursor') or createPostgresStore({ connectionString }).",
-        { code: "invalid_option" },
       );
     }
     return store;
