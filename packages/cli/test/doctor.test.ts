@@ -18,173 +18,180 @@ const harnesses = {
   "2026-04": useConnectHarness("doctor-2026-04-", { compat: "2026-04" }),
 } as const;
 
-describe.each(["latest", "2026-04"] as const)("molecule-agent doctor (%s)", (compat) => {
-  const h = harnesses[compat];
+// Spawned agents and two doctor runs per test: generous bounds for a loaded machine.
+describe.each(["latest", "2026-04"] as const)(
+  "molecule-agent doctor (%s)",
+  { timeout: 60_000 },
+  (compat) => {
+    const h = harnesses[compat];
 
-  async function workspace(name: string): Promise<{ id: string; token: string }> {
-    const ws = await h.emu.admin.createWorkspace({ name });
-    return { id: ws.id, token: ws.token! };
-  }
+    async function workspace(name: string): Promise<{ id: string; token: string }> {
+      const ws = await h.emu.admin.createWorkspace({ name });
+      return { id: ws.id, token: ws.token! };
+    }
 
-  async function connect(
-    ws: { id: string; token: string },
-    args: string[] = [],
-  ): Promise<ConnectRun> {
-    const r = h.run(["--handler", HANDLER, ...args], {
-      MOLECULE_PLATFORM_URL: h.emu.url,
-      MOLECULE_WORKSPACE_ID: ws.id,
-      MOLECULE_WORKSPACE_TOKEN: ws.token,
-    });
-    await waitFor(() => r.out().includes("connected as"), { timeoutMs: 15_000 });
-    return r;
-  }
-
-  const flags = (ws: { id: string; token: string }) => ({
-    platformUrl: h.emu.url,
-    workspaceId: ws.id,
-    token: ws.token,
-    timeout: "5",
-  });
-
-  it("healthy with the default delivery: every check passes, exit 0, the token is not printed", async () => {
-    const ws = await workspace("doc-healthy");
-    const agent = await connect(ws);
-    try {
-      const r = await doctor(flags(ws));
-      expect(r.code).toBe(0);
-      expect(statuses(r)).toEqual({
-        platform: "ok",
-        token: "ok",
-        contract: "ok",
-        registration: "ok",
-        heartbeat: "ok",
-        // poll on the newer platform: nothing to probe; push on the baseline: probed
-        push: compat === "latest" ? "skip" : "ok",
+    async function connect(
+      ws: { id: string; token: string },
+      args: string[] = [],
+    ): Promise<ConnectRun> {
+      const r = h.run(["--handler", HANDLER, ...args], {
+        MOLECULE_PLATFORM_URL: h.emu.url,
+        MOLECULE_WORKSPACE_ID: ws.id,
+        MOLECULE_WORKSPACE_TOKEN: ws.token,
       });
-      expect(r.checks["contract"]!.detail).toMatch(compat === "latest" ? /^latest/ : /^April-2026/);
-      expect(r.text).toContain("all checks passed");
-      expect(r.text).not.toContain(ws.token);
-      expect(r.checks["push"]!.detail).toMatch(
-        compat === "latest"
-          ? /^poll delivery/
-          : /reached the agent at http:\/\/localhost:\d+\/<secret>/,
-      );
-      // the probe went through the platform's proxy as tasks/get: no message for the handler
-      const methods = h.emu.activity(ws.id).map((row) => row["method"]);
-      expect(methods.includes("tasks/get")).toBe(compat === "2026-04");
-      expect(methods).not.toContain("message/send");
-    } finally {
-      await stop(agent);
+      await waitFor(() => r.out().includes("connected as"), { timeoutMs: 15_000 });
+      return r;
     }
-  });
 
-  it("healthy with push delivery: the platform reaches the agent through its proxy", async () => {
-    const ws = await workspace("doc-push");
-    const agent = await connect(ws, ["--delivery", "push"]);
-    try {
+    const flags = (ws: { id: string; token: string }) => ({
+      platformUrl: h.emu.url,
+      workspaceId: ws.id,
+      token: ws.token,
+      timeout: "15",
+    });
+
+    it("healthy with the default delivery: every check passes, exit 0, the token is not printed", async () => {
+      const ws = await workspace("doc-healthy");
+      const agent = await connect(ws);
+      try {
+        const r = await doctor(flags(ws));
+        expect(r.code).toBe(0);
+        expect(statuses(r)).toEqual({
+          platform: "ok",
+          token: "ok",
+          contract: "ok",
+          registration: "ok",
+          heartbeat: "ok",
+          // poll on the newer platform: nothing to probe; push on the baseline: probed
+          push: compat === "latest" ? "skip" : "ok",
+        });
+        expect(r.checks["contract"]!.detail).toMatch(
+          compat === "latest" ? /^latest/ : /^April-2026/,
+        );
+        expect(r.text).toContain("all checks passed");
+        expect(r.text).not.toContain(ws.token);
+        expect(r.checks["push"]!.detail).toMatch(
+          compat === "latest"
+            ? /^poll delivery/
+            : /reached the agent at http:\/\/localhost:\d+\/<secret>/,
+        );
+        // the probe went through the platform's proxy as tasks/get: no message for the handler
+        const methods = h.emu.activity(ws.id).map((row) => row["method"]);
+        expect(methods.includes("tasks/get")).toBe(compat === "2026-04");
+        expect(methods).not.toContain("message/send");
+      } finally {
+        await stop(agent);
+      }
+    });
+
+    it("healthy with push delivery: the platform reaches the agent through its proxy", async () => {
+      const ws = await workspace("doc-push");
+      const agent = await connect(ws, ["--delivery", "push"]);
+      try {
+        const r = await doctor(flags(ws));
+        expect(r.code).toBe(0);
+        expect(r.checks["push"]).toMatchObject({ status: "ok" });
+        expect(r.checks["registration"]!.detail).toMatch(
+          /delivery push to http:\/\/localhost:\d+\/<secret>$/,
+        );
+      } finally {
+        await stop(agent);
+      }
+    });
+
+    it("push URL unreachable (the agent was killed with -9): push fails with the fix, exit 1", async () => {
+      const ws = await workspace("doc-killed");
+      const agent = await connect(ws, ["--delivery", "push"]);
+      agent.child.kill("SIGKILL");
+      await agent.exit;
       const r = await doctor(flags(ws));
-      expect(r.code).toBe(0);
-      expect(r.checks["push"]).toMatchObject({ status: "ok" });
-      expect(r.checks["registration"]!.detail).toMatch(
-        /delivery push to http:\/\/localhost:\d+\/<secret>$/,
+      expect(r.code).toBe(1);
+      expect(r.checks["push"]).toMatchObject({ status: "fail" });
+      expect(r.checks["push"]!.detail).toMatch(
+        /cannot reach the agent at http:\/\/localhost:\d+\/<secret>$/,
       );
-    } finally {
-      await stop(agent);
-    }
-  });
+      expect(r.checks["push"]!.fix).toContain("MOLECULE_PUBLIC_URL");
+      expect(r.text).toMatch(/\[FAIL\] push .*\n\s+fix: is the agent running\?/);
+      expect(r.text).toContain("1 check failed");
 
-  it("push URL unreachable (the agent was killed with -9): push fails with the fix, exit 1", async () => {
-    const ws = await workspace("doc-killed");
-    const agent = await connect(ws, ["--delivery", "push"]);
-    agent.child.kill("SIGKILL");
-    await agent.exit;
-    const r = await doctor(flags(ws));
-    expect(r.code).toBe(1);
-    expect(r.checks["push"]).toMatchObject({ status: "fail" });
-    expect(r.checks["push"]!.detail).toMatch(
-      /cannot reach the agent at http:\/\/localhost:\d+\/<secret>$/,
-    );
-    expect(r.checks["push"]!.fix).toContain("MOLECULE_PUBLIC_URL");
-    expect(r.text).toMatch(/\[FAIL\] push .*\n\s+fix: is the agent running\?/);
-    expect(r.text).toContain("1 check failed");
-
-    // 90 s later without a heartbeat the platform marks it offline: heartbeat fails too
-    h.emu.advanceClock(91_000);
-    const later = await doctor(flags(ws));
-    expect(later.checks["heartbeat"]).toMatchObject({ status: "fail" });
-    expect(later.checks["heartbeat"]!.detail).toContain("none for over 90 s");
-    expect(later.checks["push"]).toMatchObject({
-      status: "skip",
-      detail: "the agent is not online",
+      // 90 s later without a heartbeat the platform marks it offline: heartbeat fails too
+      h.emu.advanceClock(91_000);
+      const later = await doctor(flags(ws));
+      expect(later.checks["heartbeat"]).toMatchObject({ status: "fail" });
+      expect(later.checks["heartbeat"]!.detail).toContain("none for over 90 s");
+      expect(later.checks["push"]).toMatchObject({
+        status: "skip",
+        detail: "the agent is not online",
+      });
     });
-  });
 
-  it("never connected: registration and heartbeat fail and say to start the agent", async () => {
-    const ws = await workspace("doc-never");
-    const r = await doctor(flags(ws));
-    expect(r.code).toBe(1);
-    expect(statuses(r)).toMatchObject({ token: "ok", registration: "fail", heartbeat: "fail" });
-    expect(r.checks["registration"]!.detail).toContain("no agent has registered");
-    expect(r.checks["registration"]!.fix).toContain("molecule-agent connect");
-  });
-
-  it("bad token: the token check fails, the value is never printed", async () => {
-    const ws = await workspace("doc-badtoken");
-    const bad = `not-the-token-${randomUUID()}`;
-    const r = await doctor({ ...flags(ws), token: bad });
-    expect(r.code).toBe(1);
-    expect(r.checks["token"]).toMatchObject({ status: "fail" });
-    expect(r.checks["token"]!.detail).toContain("rejected the token");
-    expect(r.checks["token"]!.fix).toContain("MOLECULE_WORKSPACE_TOKEN");
-    expect(r.checks["contract"]).toMatchObject({ status: "skip" });
-    expect(r.text + r.err).not.toContain(bad);
-  });
-
-  it("no token anywhere: says which variable or file to set", async () => {
-    const r = await doctor({ platformUrl: h.emu.url, workspaceId: randomUUID(), timeout: "5" });
-    expect(r.code).toBe(1);
-    expect(r.checks["token"]).toMatchObject({ status: "fail" });
-    expect(r.checks["token"]!.fix).toMatch(/MOLECULE_WORKSPACE_TOKEN .*\.auth_token/);
-  });
-
-  it("workspace removed: registration fails and says to create a new one", async () => {
-    const ws = await workspace("doc-removed");
-    await h.emu.admin.deleteWorkspace(ws.id);
-    const r = await doctor(flags(ws));
-    expect(r.code).toBe(1);
-    expect(r.checks["registration"]).toMatchObject({
-      status: "fail",
-      detail: `workspace ${ws.id} was removed from the platform`,
+    it("never connected: registration and heartbeat fail and say to start the agent", async () => {
+      const ws = await workspace("doc-never");
+      const r = await doctor(flags(ws));
+      expect(r.code).toBe(1);
+      expect(statuses(r)).toMatchObject({ token: "ok", registration: "fail", heartbeat: "fail" });
+      expect(r.checks["registration"]!.detail).toContain("no agent has registered");
+      expect(r.checks["registration"]!.fix).toContain("molecule-agent connect");
     });
-    expect(r.checks["registration"]!.fix).toContain("MOLECULE_WORKSPACE_ID");
-    expect(r.checks["token"]!.status).not.toBe("ok");
-  });
 
-  it("paused: registration fails and says to resume it", async () => {
-    const ws = await workspace("doc-paused");
-    await h.emu.admin.pause(ws.id);
-    const r = await doctor(flags(ws));
-    expect(r.code).toBe(1);
-    expect(r.checks["registration"]).toMatchObject({ status: "fail" });
-    expect(r.checks["registration"]!.detail).toContain("paused");
-    expect(r.checks["registration"]!.fix).toContain("resume");
-  });
-
-  it("platform down: platform fails with the flag to check, the rest is skipped", async () => {
-    const port = await freePort();
-    const r = await doctor({
-      platformUrl: `http://127.0.0.1:${port}`,
-      workspaceId: randomUUID(),
-      token: "t",
-      timeout: "5",
+    it("bad token: the token check fails, the value is never printed", async () => {
+      const ws = await workspace("doc-badtoken");
+      const bad = `not-the-token-${randomUUID()}`;
+      const r = await doctor({ ...flags(ws), token: bad });
+      expect(r.code).toBe(1);
+      expect(r.checks["token"]).toMatchObject({ status: "fail" });
+      expect(r.checks["token"]!.detail).toContain("rejected the token");
+      expect(r.checks["token"]!.fix).toContain("MOLECULE_WORKSPACE_TOKEN");
+      expect(r.checks["contract"]).toMatchObject({ status: "skip" });
+      expect(r.text + r.err).not.toContain(bad);
     });
-    expect(r.code).toBe(1);
-    expect(r.checks["platform"]).toMatchObject({ status: "fail" });
-    expect(r.checks["platform"]!.detail).toContain("ECONNREFUSED");
-    expect(r.checks["platform"]!.fix).toContain("--platform-url (MOLECULE_PLATFORM_URL)");
-    expect(Object.values(r.checks).filter((c) => c.status === "skip")).toHaveLength(5);
-  });
-});
+
+    it("no token anywhere: says which variable or file to set", async () => {
+      const r = await doctor({ platformUrl: h.emu.url, workspaceId: randomUUID(), timeout: "5" });
+      expect(r.code).toBe(1);
+      expect(r.checks["token"]).toMatchObject({ status: "fail" });
+      expect(r.checks["token"]!.fix).toMatch(/MOLECULE_WORKSPACE_TOKEN .*\.auth_token/);
+    });
+
+    it("workspace removed: registration fails and says to create a new one", async () => {
+      const ws = await workspace("doc-removed");
+      await h.emu.admin.deleteWorkspace(ws.id);
+      const r = await doctor(flags(ws));
+      expect(r.code).toBe(1);
+      expect(r.checks["registration"]).toMatchObject({
+        status: "fail",
+        detail: `workspace ${ws.id} was removed from the platform`,
+      });
+      expect(r.checks["registration"]!.fix).toContain("MOLECULE_WORKSPACE_ID");
+      expect(r.checks["token"]!.status).not.toBe("ok");
+    });
+
+    it("paused: registration fails and says to resume it", async () => {
+      const ws = await workspace("doc-paused");
+      await h.emu.admin.pause(ws.id);
+      const r = await doctor(flags(ws));
+      expect(r.code).toBe(1);
+      expect(r.checks["registration"]).toMatchObject({ status: "fail" });
+      expect(r.checks["registration"]!.detail).toContain("paused");
+      expect(r.checks["registration"]!.fix).toContain("resume");
+    });
+
+    it("platform down: platform fails with the flag to check, the rest is skipped", async () => {
+      const port = await freePort();
+      const r = await doctor({
+        platformUrl: `http://127.0.0.1:${port}`,
+        workspaceId: randomUUID(),
+        token: "t",
+        timeout: "5",
+      });
+      expect(r.code).toBe(1);
+      expect(r.checks["platform"]).toMatchObject({ status: "fail" });
+      expect(r.checks["platform"]!.detail).toContain("ECONNREFUSED");
+      expect(r.checks["platform"]!.fix).toContain("--platform-url (MOLECULE_PLATFORM_URL)");
+      expect(Object.values(r.checks).filter((c) => c.status === "skip")).toHaveLength(5);
+    });
+  },
+);
 
 describe("molecule-agent doctor: bad input names the flag and the variable (exit 2)", () => {
   it.each([

@@ -8,7 +8,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { PlatformClient, readMoleculeEnv, type PeerCallResult } from "@molecule-ai/agent-core";
+import {
+  fetchInbound,
+  PlatformClient,
+  readMoleculeEnv,
+  type PeerCallResult,
+} from "@molecule-ai/agent-core";
 import { waitFor } from "@internal/test-utils";
 import { BIN, HANDLER } from "./connect-helpers.js";
 
@@ -65,7 +70,7 @@ function exportsByWorkspace(text: string): Map<string, Record<string, string>> {
 async function answerOf(caller: PlatformClient, result: PeerCallResult): Promise<string> {
   if (result.status !== "queued") return result.text;
   const found = await waitFor(
-    async () => (await caller.fetchInbound()).find((m) => m.text.includes("cli-echo:")),
+    async () => (await fetchInbound(caller)).find((m) => m.text.includes("cli-echo:")),
     { timeoutMs: 30_000, intervalMs: 100 },
   );
   return found.text;
