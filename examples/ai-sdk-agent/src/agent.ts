@@ -34,7 +34,7 @@ export interface StartOptions {
    * supports it and no `publicUrl` is given, else push.
    */
   delivery?: "poll" | "push";
-  /** Where the runtime logs (default: nowhere). */
+  /** Where the runtime logs (default: `stderrLogger()`, info and up on stderr). */
   logger?: Logger;
   /**
    * The model: an AI SDK model such as `openai("gpt-5-mini")` from `@ai-sdk/openai`, or a gateway

@@ -12,9 +12,15 @@ import {
   RemoteAgent,
   makeIdempotencyKey,
   sanitizePeerText,
+  stderrLogger,
   stripA2ABoundary,
 } from "@molecule-ai/agent-core";
-import type { InboundMessage, PlatformCapabilities } from "@molecule-ai/agent-core";
+import type {
+  AgentEventMap,
+  InboundMessage,
+  Logger,
+  PlatformCapabilities,
+} from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { hideSecretPath, ms, padEnd, shortId, wrap } from "./format.js";
@@ -83,6 +89,7 @@ interface StartOptions {
   workspaceId: string;
   token?: string;
   delivery?: "poll" | "push";
+  logger?: Logger;
 }
 
 interface Specialist {
@@ -206,6 +213,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     // 2. The agents start, register and go online.
     print();
     print("2. The agents register, heartbeat and go online");
+    // The transcript says what the agents do; their own logs show only warnings and errors.
+    const quiet = stderrLogger("warn");
     const frameworks: Record<string, { framework: string; delivery: string }> = {};
     const started = await Promise.all(
       SPECIALISTS.map(async (s) => {
@@ -214,6 +223,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
           platformUrl: emu.url,
           workspaceId: ws[s.key].id,
           delivery: "push",
+          logger: quiet,
         };
         if (ws[s.key].token !== undefined) opts.token = ws[s.key].token;
         const agent = await s.start(opts);
@@ -228,7 +238,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       token: coordinatorWs.token,
     });
     stops.push(() => coordinatorClient.close());
-    const coordinatorBegin = performance.now();
     // The coordinator is a plain core RemoteAgent: poll delivery when the platform has it (no
     // public URL needed), push otherwise. Messages sent to it are only recorded.
     const coordinator = new RemoteAgent({
@@ -237,10 +246,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       handler: (msg) => {
         inbox.push(msg);
       },
+      logger: quiet,
     });
+    let connected: AgentEventMap["connected"] | undefined;
+    coordinator.once("connected", (e) => (connected = e));
     await coordinator.start();
     stops.push(() => coordinator.stop());
-    const coordinatorMs = performance.now() - coordinatorBegin;
 
     const ids = [coordinatorWs.id, ...SPECIALISTS.map((s) => ws[s.key].id)];
     await until("every workspace to be online", async () => {
@@ -251,9 +262,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       frameworks[ws[s.key].id] = { framework: s.framework, delivery: "push" };
       print(`  ${padEnd(s.key, 13)}${padEnd(s.framework, 16)}push   online ${ms(took)}`);
     }
-    frameworks[coordinatorWs.id] = { framework: "agent-core", delivery: coordinator.delivery };
+    const delivery = connected?.delivery ?? coordinator.delivery;
+    frameworks[coordinatorWs.id] = { framework: "agent-core", delivery };
     print(
-      `  ${padEnd("coordinator", 13)}${padEnd("agent-core", 16)}${padEnd(coordinator.delivery, 7)}online ${ms(coordinatorMs)}`,
+      `  ${padEnd("coordinator", 13)}${padEnd("agent-core", 16)}${padEnd(delivery, 7)}online ${ms(connected?.startupMs ?? 0)}`,
     );
     const caps = await coordinatorClient.capabilities();
     print(

@@ -21,7 +21,7 @@ export interface StartOptions {
   publicUrl?: string;
   /** Push: the port to listen on (default: a free port). */
   port?: number;
-  /** Where the runtime logs (default: nowhere). */
+  /** Where the runtime logs (default: `stderrLogger()`, info and up on stderr). */
   logger?: Logger;
 }
 

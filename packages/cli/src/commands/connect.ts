@@ -19,7 +19,8 @@ import {
   requirePlatformFlags,
   type PlatformFlags,
 } from "../platform-flags.js";
-import { hidePathSecret, warnIfTokenOnArgv } from "./secrets.js";
+import { connectLogger, printAgentEvents } from "./connect-events.js";
+import { warnIfTokenOnArgv } from "./secrets.js";
 
 /** Options of `molecule-agent connect` after parsing (env already applied). */
 export interface ConnectOptions extends PlatformFlags {
@@ -172,13 +173,13 @@ export async function runConnect(opts: ConnectOptions): Promise<number> {
   const port = positive(opts.port, "--port", "port") ?? 0;
   const concurrency = positive(opts.concurrency, "--concurrency", "handlers");
   const handler = await resolveHandler(opts.handler.trim());
-  const log = opts.verbose
-    ? (level: string) => (msg: string, meta?: object) =>
-        process.stderr.write(`${PREFIX} ${level} ${msg}${meta ? ` ${JSON.stringify(meta)}` : ""}\n`)
-    : undefined;
-  const logger = log
-    ? { info: log("info"), warn: log("warn"), error: log("error"), debug: log("debug") }
-    : {};
+  const output = {
+    prefix: PREFIX,
+    verbose: opts.verbose === true,
+    out: (line: string) => void process.stdout.write(`${line}\n`),
+    err: (line: string) => void process.stderr.write(`${line}\n`),
+  };
+  const logger = connectLogger(output);
   const client: PlatformClient = clientFromFlags(opts, 1, logger);
   const push: PushDeliveryOptions = {
     mode: "push",
@@ -213,6 +214,7 @@ export async function runConnect(opts: ConnectOptions): Promise<number> {
     ...(opts.cursorFile ? { cursorStore: new FileCursorStore(expandHome(opts.cursorFile)) } : {}),
     logger,
   });
+  printAgentEvents(agent, output, client.platformUrl);
 
   let signalled: string | undefined;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -235,13 +237,6 @@ export async function runConnect(opts: ConnectOptions): Promise<number> {
         code: "register_failed",
       });
     }
-    const where =
-      agent.delivery === "push"
-        ? `url=${hidePathSecret(agent.pushUrl ?? "")}`
-        : `interval=${pollSeconds ?? 5}s`;
-    process.stdout.write(
-      `${PREFIX} connected as ${client.workspaceId} (platform=${client.platformUrl}, delivery=${agent.delivery}, ${where})\n`,
-    );
     const done: AgentDoneResult = await agent.done;
     return exitCodeFor(done);
   } finally {

@@ -10,6 +10,7 @@ import { MoleculeOptionError } from "../transport/option-error.js";
 import { type AgentCallOptions, type PeerMessage, callPeerAwaiting } from "./call-peer.js";
 import { PendingCalls, TurnLimiter, senderOf } from "./conversations.js";
 import { MoleculeReplyError, MoleculeTurnLimitError } from "./errors.js";
+import type { AgentObserver } from "./observer.js";
 import { ReplyOutbox } from "./outbox.js";
 import type { AgentStateStore } from "./state-store.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "./types.js";
@@ -22,6 +23,8 @@ export interface ConversationRuntimeOptions {
     "conversationTurnLimit" | "replyConcurrency" | "maxAttempts" | "retryBaseMs" | "onDeadLetter"
   >;
   logger: Logger;
+  /** Events and log lines of dead letters and failed answers. */
+  observer: AgentObserver;
   /** The agent's phase and delivery (answers can be awaited only while it runs with a delivery). */
   state(): { phase: string; delivery: string };
 }
@@ -57,6 +60,8 @@ export class ConversationRuntime {
         await options.client.reply(to, text, { signal, messageId }),
       persist: async (records) => await this.#state?.saveOutbox(records),
       onDeadLetter: async (msg, error) => await this.deadLetter(msg, error),
+      onFailed: (msg, attempt, error, retryInMs) =>
+        options.observer.replyFailed(msg, attempt, error, retryInMs),
     });
   }
 
@@ -76,10 +81,15 @@ export class ConversationRuntime {
     this.#outbox.restore(await store.loadOutbox());
   }
 
-  /** The user's `onDeadLetter`, or a process warning (`MOLECULE_DEAD_LETTER`). */
+  /**
+   * A `deadLettered` event, then the user's `onDeadLetter`; without both a listener and the
+   * callback, a process warning (`MOLECULE_DEAD_LETTER`).
+   */
   async deadLetter(msg: InboundMessage, error: unknown): Promise<void> {
     const user = this.#o.options.onDeadLetter;
+    const unheard = this.#o.observer.deadLettered(msg, error, user !== undefined);
     if (user) return await user(msg, error);
+    if (!unheard) return;
     const what =
       error instanceof MoleculeReplyError
         ? "its reply could not be delivered"

@@ -5,6 +5,7 @@ import type { InboundMessage } from "../inbound/message.js";
 import { describe } from "../inbound/logger.js";
 import { backoffDelay, sleep } from "../inbound/timing.js";
 import { IdleWaiters } from "./idle-waiters.js";
+import type { MessageTrack } from "./observer.js";
 
 /** How one message ended in the dispatcher. */
 export type DispatchOutcome =
@@ -32,6 +33,8 @@ export interface DispatcherOptions {
   onDeadLetter(msg: InboundMessage, error: unknown): Promise<void>;
   /** Called whenever a slot frees up. */
   onSlotFree?: (() => void) | undefined;
+  /** Reports each message's attempts and outcome (events, logs, its trace span). */
+  track(msg: InboundMessage, redelivered: boolean): MessageTrack;
   logger: Logger;
 }
 
@@ -132,17 +135,21 @@ export class Dispatcher {
       const job = this.#queue.shift()!;
       const running: Running = { msg: job.msg, since: performance.now() };
       this.#running.add(running);
-      void this.#execute(job).then((outcome) => {
-        this.#running.delete(running);
-        job.resolve(outcome);
-        this.#pump();
-        this.#o.onSlotFree?.();
-        this.#checkIdle();
-      });
+      const track = this.#o.track(job.msg, job.redelivered);
+      void track
+        .run(() => this.#execute(job, track))
+        .then((outcome) => {
+          track.end(outcome);
+          this.#running.delete(running);
+          job.resolve(outcome);
+          this.#pump();
+          this.#o.onSlotFree?.();
+          this.#checkIdle();
+        });
     }
   }
 
-  async #execute(job: Job): Promise<DispatchOutcome> {
+  async #execute(job: Job, track: MessageTrack): Promise<DispatchOutcome> {
     const signal = this.#abort.signal;
     const { msg } = job;
     let result: string | void = undefined;
@@ -159,22 +166,12 @@ export class Dispatcher {
         lastError = err;
         const permanent = isPermanent(err);
         const last = attempt === this.#o.maxAttempts || permanent;
-        this.#o.logger.warn?.(
-          permanent
-            ? "inbound handler failed with a non-retryable error; dead-lettering"
-            : last
-              ? "inbound handler failed; giving up"
-              : "inbound handler failed; retrying",
-          {
-            activityId: msg.activityId,
-            messageId: msg.messageId,
-            attempt,
-            error: describe(err),
-          },
-        );
-        if (permanent) break;
-        if (!last)
-          await sleep(backoffDelay(attempt, this.#o.retryBaseMs, this.#o.retryMaxMs), signal);
+        const delay = last
+          ? undefined
+          : backoffDelay(attempt, this.#o.retryBaseMs, this.#o.retryMaxMs);
+        track.failed(attempt, err, delay); // an event and a log line (the first one a warning)
+        if (delay === undefined) break;
+        await sleep(delay, signal);
       }
     }
     if (!ok) return await this.#deadLetter(msg, lastError);
@@ -189,19 +186,13 @@ export class Dispatcher {
       } catch (err) {
         if (signal.aborted) return { status: "aborted" };
         lastError = err;
-        const permanent = isPermanent(err);
-        this.#o.logger.warn?.(
-          permanent ? "reply failed with a non-retryable error" : "reply failed",
-          {
-            messageId: msg.messageId,
-            attempt,
-            error: describe(err),
-          },
-        );
-        if (permanent) break;
-        if (attempt < this.#o.maxAttempts) {
-          await sleep(backoffDelay(attempt, this.#o.retryBaseMs, this.#o.retryMaxMs), signal);
-        }
+        const delay =
+          isPermanent(err) || attempt >= this.#o.maxAttempts
+            ? undefined
+            : backoffDelay(attempt, this.#o.retryBaseMs, this.#o.retryMaxMs);
+        track.replyFailed(attempt, err, delay);
+        if (delay === undefined) break;
+        await sleep(delay, signal);
       }
     }
     return await this.#deadLetter(msg, lastError);

@@ -2,6 +2,9 @@
 export { HeartbeatLateWarning } from "./liveness.js";
 export { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
 export { RemoteAgent } from "./remote-agent.js";
+export { stderrLogger } from "./default-logger.js";
+export type { LogLevel } from "./default-logger.js";
+export type { AgentEvent, AgentEventListener, AgentEventMap, AgentEventName } from "./events.js";
 export { fileStore, memoryStore } from "./store.js";
 export type {
   AgentStore,

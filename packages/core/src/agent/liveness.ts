@@ -122,12 +122,10 @@ export class HeartbeatWatch {
       Math.round(lateByMs),
       this.#o.intervalMs,
     );
-    this.#o.logger.warn?.("heartbeat late", {
-      workspaceId: warning.workspaceId,
-      lateByMs: warning.lateByMs,
-      intervalMs: warning.intervalMs,
-    });
-    if (this.#o.onLate) this.#o.onLate(warning);
-    else process.emitWarning(warning);
+    if (this.#o.onLate) this.#o.onLate(warning); // the agent's: an event and a log line
+    else {
+      this.#o.logger.warn?.("heartbeat late", { lateByMs: warning.lateByMs });
+      process.emitWarning(warning);
+    }
   }
 }

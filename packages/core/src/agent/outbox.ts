@@ -23,6 +23,8 @@ export interface ReplyOutboxOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   onDeadLetter(msg: InboundMessage, error: unknown): Promise<void>;
+  /** A send failed; `retryInMs` is undefined when it is not retried (then dead-lettered). */
+  onFailed(msg: InboundMessage, attempt: number, error: unknown, retryInMs?: number): void;
   logger: Logger;
 }
 
@@ -172,27 +174,22 @@ export class ReplyOutbox {
       if (signal.aborted) return;
       const permanent = isPermanent(err);
       const last = permanent || entry.attempts >= this.#o.maxAttempts;
-      this.#o.logger.warn?.(last ? "reply failed; giving up" : "reply failed; retrying", {
-        messageId: entry.msg.messageId,
-        to: entry.msg.sourceId,
-        attempt: entry.attempts,
-        error: describe(err),
-      });
-      if (last) {
+      const delay = last
+        ? undefined
+        : backoffDelay(entry.attempts, this.#o.retryBaseMs, this.#o.retryMaxMs);
+      this.#o.onFailed(entry.msg, entry.attempts, err, delay);
+      if (delay === undefined) {
         await this.#deadLetter(entry, err);
         await this.#remove(entry);
         return;
       }
       // Wait for the retry without holding a send slot: a dead peer slows no one.
-      entry.timer = setTimeout(
-        () => {
-          entry.timer = undefined;
-          if (signal.aborted) return;
-          this.#ready.push(entry);
-          this.#pump();
-        },
-        backoffDelay(entry.attempts, this.#o.retryBaseMs, this.#o.retryMaxMs),
-      );
+      entry.timer = setTimeout(() => {
+        entry.timer = undefined;
+        if (signal.aborted) return;
+        this.#ready.push(entry);
+        this.#pump();
+      }, delay);
     }
   }
 

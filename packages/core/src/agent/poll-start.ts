@@ -2,6 +2,7 @@
 // dispatcher and the conversation runtime (in this process, or shared by replicas when the store
 // is shared), and event-stream wake-ups when the platform has them.
 import { EventWakeups } from "../inbound/event-stream.js";
+import type { InboundGapWarning } from "../inbound/gap-warning.js";
 import type { Logger } from "../inbound/logger.js";
 import { PollDelivery } from "../inbound/poll.js";
 import type { PollDeliveryOptions } from "../inbound/poll.js";
@@ -33,6 +34,8 @@ export interface StartPollInput {
   onPoll(poll: PollRunner): void;
   /** Receives the event wake-ups once they run. */
   onEvents(events: EventWakeups): void;
+  /** Reports a gap in poll delivery (default: the logger and a process warning). */
+  onGap?: ((warning: InboundGapWarning) => void) | undefined;
 }
 
 /** Starts poll delivery (and wake-ups); answers a previous run left are queued before any redelivery. */
@@ -79,6 +82,7 @@ export async function startPoll(input: StartPollInput): Promise<void> {
       maxInFlight: concurrency,
       hasCapacity: () => dispatcher.hasCapacity(),
       awaiting: () => talk.waiting > 0, // answers must still arrive with every slot busy
+      ...(input.onGap ? { onGap: input.onGap } : {}),
       fetch,
       handle,
     });

@@ -5,7 +5,7 @@ import type { A2AHandler, A2AServer } from "../a2a/index.js";
 import type { A2AMessage, AgentCard } from "../a2a/types.js";
 import type { EventWakeups } from "../inbound/event-stream.js";
 import type { Logger } from "../inbound/logger.js";
-import { describe, silentLogger } from "../inbound/logger.js";
+import { describe } from "../inbound/logger.js";
 import type { PeerCallResult } from "../platform/peer-types.js";
 import { MoleculeError } from "../transport/errors.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
@@ -13,7 +13,7 @@ import { ConversationRuntime } from "./conversation-runtime.js";
 import { Dispatcher } from "./dispatcher.js";
 import { startCancelled, startSteps } from "./lifecycle.js";
 import type { StartStep } from "./lifecycle.js";
-import { HeartbeatWatch } from "./liveness.js";
+import type { HeartbeatWatch } from "./liveness.js";
 import { checkAgentOptions } from "./options.js";
 import { every } from "./periodic.js";
 import type { PeriodicTasks } from "./periodic.js";
@@ -23,7 +23,10 @@ import { createAgentPushHandler } from "./push-handler.js";
 import { PushPipeline } from "./push-pipeline.js";
 import { hasStore, pushClaimOf, storeOf } from "./store-option.js";
 import type { AgentStore } from "./store.js";
-import { EventWakeupsUnavailableWarning, reportNoWakeups } from "./wakeup-warning.js";
+import { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
+import { AgentEventSource } from "./events.js";
+import type { AgentEventBus } from "./events.js";
+import { AgentObserver } from "./observer.js";
 import { startPush } from "./push-start.js";
 import type {
   AgentHeartbeatReport,
@@ -55,7 +58,9 @@ const noop = (): void => {};
  * Answers leave the handler slot through a reply outbox persisted with the cursor: once a message
  * is settled its answer is sent at least once, under one `messageId` (see docs/protocol.md).
  */
-export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
+export class RemoteAgent<
+  C extends AgentPlatformClient = AgentPlatformClient,
+> extends AgentEventSource {
   /** The platform client. */
   readonly client: C;
   /** Resolves when the agent has ended and released every resource. */
@@ -63,6 +68,9 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
 
   readonly #o: RemoteAgentOptions<C>;
   readonly #logger: Logger;
+  readonly #obs: AgentObserver;
+  /** @internal */
+  protected readonly eventBus: AgentEventBus;
   readonly #card: AgentCard;
   readonly #dispatcher: Dispatcher;
   readonly #watch: HeartbeatWatch;
@@ -94,13 +102,16 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
 
   /** @param options see {@link RemoteAgentOptions} */
   constructor(options: RemoteAgentOptions<C>) {
+    super();
     checkAgentOptions(options);
     this.#store = storeOf(options);
     this.#o = options;
     this.client = options.client;
-    this.#logger = options.logger ?? silentLogger;
+    this.#obs = AgentObserver.of(options);
+    this.#logger = this.#obs.logger;
+    this.eventBus = this.#obs.bus;
     this.#card = options.agentCard ?? { name: options.client.workspaceId };
-    this.#watch = HeartbeatWatch.of(options, this.#logger);
+    this.#watch = this.#obs.heartbeatWatch(options);
     this.#platform = new PlatformWatch({
       client: options.client,
       logger: this.#logger,
@@ -114,6 +125,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       client: options.client,
       options,
       logger: this.#logger,
+      observer: this.#obs,
       state: () => ({ phase: this.#phase, delivery: this.#mode }),
     });
     this.done = new Promise((resolve) => {
@@ -138,6 +150,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       reply: async (msg, text) => await this.#talk.enqueueReply(msg, text), // frees the slot
       onDeadLetter: async (msg, error) => await this.#talk.deadLetter(msg, error),
       onSlotFree: () => this.#poll?.wake(),
+      track: (msg, redelivered) => this.#obs.track(msg, redelivered),
     });
     this.#push = new PushPipeline({
       dispatcher: this.#dispatcher,
@@ -238,6 +251,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       );
     }
     this.#phase = "starting";
+    const began = performance.now();
     const abort = new AbortController();
     const attempts = this.#o.startAttempts ?? 6;
     const run = this.#boot(startSteps({ attempts, signal: abort.signal, logger: this.#logger }));
@@ -259,10 +273,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     const hb = this.#o.heartbeatIntervalMs ?? 30_000;
     every(this.#tasks, hb, () => this.#platform.heartbeat());
     every(this.#tasks, this.#o.stateIntervalMs ?? hb, () => this.#platform.watchState());
-    this.#logger.info?.("agent started", {
-      workspaceId: this.client.workspaceId,
-      delivery: this.#mode,
-    });
+    this.#obs.connected(this.#mode, began, this.#pushUrl, this.#events !== undefined);
   }
 
   async #boot(step: StartStep): Promise<void> {
@@ -273,6 +284,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       : undefined;
     if (delivery === undefined) this.#mode = caps?.pollDelivery ? "poll" : "push";
     else this.#mode = typeof delivery === "string" ? delivery : "push";
+    this.#obs.deliveryChosen(this.#mode, delivery === undefined, caps);
 
     if (this.#mode === "push") {
       await this.#startPush(typeof delivery === "object" ? delivery : { mode: "push" }, step);
@@ -294,8 +306,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     if (this.#mode === "poll" && this.#o.eventWakeups !== false && caps?.eventStreamError) {
       const { workspaceId } = this.client;
       const ms = this.#o.pollIntervalMs ?? 5_000;
-      reportNoWakeups(
-        this.#logger,
+      this.#obs.wakeupsUnavailable(
         new EventWakeupsUnavailableWarning(workspaceId, ms, caps.eventStreamError),
       );
     }
@@ -337,6 +348,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
       eventStream,
       onPoll: (poll) => (this.#poll = poll),
       onEvents: (events) => (this.#events = events),
+      onGap: (warning) => this.#obs.inboundGap(warning),
     });
   }
 
@@ -358,12 +370,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
     this.#ending.abort();
     this.#shutdown = (async () => {
       await starting?.settled; // start() unwinds first; then everything it opened is closed
-      if (reason !== "stopped") {
-        this.#logger.info?.("agent ending", {
-          reason,
-          ...(error ? { error: describe(error) } : {}),
-        });
-      }
+      this.#obs.stopping(reason, this.#dispatcher.active, this.#talk.pendingReplies);
       for (const t of this.#timers) clearTimeout(t);
       this.#timers.clear();
       this.#watch.stop();
@@ -393,6 +400,7 @@ export class RemoteAgent<C extends AgentPlatformClient = AgentPlatformClient> {
         [this.#handleA2A, ...this.#handlers].map(async (h) => await h?.close?.()),
       );
       this.#phase = "stopped";
+      this.#obs.stopped(reason, error, Date.now() - this.#startedAt);
       this.#resolveDone(error === undefined ? { reason } : { reason, error });
     })();
     return this.#shutdown;

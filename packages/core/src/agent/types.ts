@@ -10,6 +10,7 @@ import type { ActivityRows } from "../platform/activity.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/peer-types.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import type { TurnLimitOptions } from "./conversations.js";
+import type { AgentEvent } from "./events.js";
 import type { AgentStore } from "./store.js";
 
 /** What the runtime reports on each heartbeat (subset of the platform's heartbeat body). */
@@ -245,8 +246,8 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
    * Called with a message whose handler failed `maxAttempts` times, or once with a non-retryable
    * error (`retryable === false`); with a `MoleculeReplyError` when the handler succeeded but its
    * answer could not be delivered; with a `MoleculeTurnLimitError` when its conversation was cut.
-   * The message is then settled. Without it, a process warning (`MOLECULE_DEAD_LETTER`, or
-   * `MOLECULE_TURN_LIMIT`) is emitted.
+   * The message is then settled. Without it and without a `deadLettered` listener, a process
+   * warning (`MOLECULE_DEAD_LETTER`, or `MOLECULE_TURN_LIMIT`) is emitted.
    */
   onDeadLetter?: (msg: InboundMessage, error: unknown) => void | Promise<void>;
   /**
@@ -264,8 +265,13 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   replyConcurrency?: number;
   /** Register with the platform on start (default true). */
   register?: boolean;
-  /** Logger (default: prints nothing). */
+  /**
+   * Logger (default: `stderrLogger()`: `info` and up on stderr, level from `MOLECULE_LOG_LEVEL`;
+   * pass `{}` for none). Every event is logged once (see the README's events table).
+   */
   logger?: Logger;
+  /** Called with every event (see `AgentEventMap`), those of `start()` included. */
+  onEvent?: (event: AgentEvent) => void;
   /** How long `stop()` waits for running handlers before aborting them (default 10 000 ms). */
   drainTimeoutMs?: number;
   /** Consecutive 401s (heartbeat or state) that end the agent as "unauthorized" (default 3). */
@@ -273,7 +279,8 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   /**
    * Called once per late episode when a heartbeat has not completed one interval (at least 5 s) after it was
    * due (the platform is about to mark the agent offline); a `logger` warning is logged either
-   * way. Without it, the warning is emitted as a process warning (`HeartbeatLateWarning`).
+   * way. Without it and without a `heartbeatLate` listener, the warning is emitted as a process
+   * warning (`HeartbeatLateWarning`).
    */
   onHeartbeatLate?: (warning: HeartbeatLateWarning) => void;
 }

@@ -59,6 +59,7 @@ export interface PollDeliveryOptions {
   backfill?: Backfill;
   /** True while handlers await answers: fetching goes on with every slot busy (64 queued at most). */
   awaiting?(): boolean;
+  onGap?(warning: InboundGapWarning): void; // reports a gap; default: logger + process warning
   logger: Logger;
 }
 
@@ -261,7 +262,8 @@ export class PollDelivery {
     this.#more = page.more === true;
     if (page.gap === true) {
       const reason = from === undefined && !this.#rewinding ? "backfill_window" : "poll_window";
-      reportGap(this.#o.logger, new InboundGapWarning(reason, from, page.messages[0]?.activityId));
+      const gap = new InboundGapWarning(reason, from, page.messages[0]?.activityId);
+      (this.#o.onGap ?? reportGap.bind(undefined, this.#o.logger))(gap);
     }
     let accepted = 0;
     for (const msg of page.messages) if (this.#accept(msg)) accepted++;
