@@ -34,6 +34,7 @@ const readmeDependencies = [
   "@nestjs/config",
   "@nestjs/platform-express",
   "@nestjs/platform-fastify",
+  "@nestjs/terminus",
   "@nestjs/testing",
   "@types/express",
   "express",

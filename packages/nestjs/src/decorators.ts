@@ -1,6 +1,7 @@
 import { Inject } from "@nestjs/common";
 import { DiscoveryService } from "@nestjs/core";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { PeerHandlerConfigError } from "./errors.js";
 import type { PeerMessageFilter } from "./routing.js";
 
 /** Options of the {@link PeerAgent} class marker. */
@@ -41,7 +42,10 @@ export function OnPeerMessage(filter: PeerMessageFilter = {}): MethodDecorator {
   return (_target, _key, descriptor) => {
     const method: unknown = descriptor.value;
     if (typeof method !== "function") {
-      throw new TypeError("@OnPeerMessage() decorates methods only.");
+      throw new PeerHandlerConfigError(
+        "invalid_filter",
+        "@OnPeerMessage() decorates methods only.",
+      );
     }
     const existing: PeerMessageFilter[] =
       Reflect.getMetadata(PEER_MESSAGE_HANDLER_METADATA, method) ?? [];

@@ -6,7 +6,8 @@ import { PeerAgent, getPeerMessageFilters } from "./decorators.js";
 import type { PeerAgentOptions } from "./decorators.js";
 import { MOLECULE_AGENT_CONFIG } from "./config.js";
 import type { ResolvedConfig } from "./config.js";
-import { PeerHandlerConfigError, PeerRouter } from "./routing.js";
+import { NoPeerHandlerError, PeerHandlerConfigError, PeerReplyTypeError } from "./errors.js";
+import { PeerRouter } from "./routing.js";
 import type { PeerRoute } from "./routing.js";
 
 /** A discovered `@OnPeerMessage()` method bound to its instance. */
@@ -14,23 +15,6 @@ export type BoundPeerHandler = (
   msg: InboundMessage,
   ctx: HandlerContext<PlatformClient>,
 ) => unknown;
-
-/** Thrown at run time when an inbound message matches no `@OnPeerMessage()` handler. */
-export class NoPeerHandlerError extends Error {
-  override readonly name = "NoPeerHandlerError";
-  /** Stable machine-readable code. */
-  readonly code = "no_handler";
-  /** Retrying cannot help: the handler table does not change while the app runs. */
-  readonly retryable = false;
-}
-
-/** Thrown when a handler returns something that is not a reply (a string) or nothing. */
-export class PeerReplyTypeError extends TypeError {
-  override readonly name = "PeerReplyTypeError";
-  /** Stable machine-readable code. */
-  readonly code = "invalid_reply";
-  readonly retryable = false;
-}
 
 interface InstanceWrapperLike {
   instance: unknown;
@@ -73,9 +57,6 @@ export class PeerMessageDispatcher implements OnModuleInit {
           "Add a provider class marked @PeerAgent() with an @OnPeerMessage() method (and list it in a module's providers), " +
           'or set delivery: "off" if this app only calls peers.',
       );
-    }
-    for (const route of this.#router.routes) {
-      this.#logger.log(`Peer message handler ${route.name} ${JSON.stringify(route.filter)}`);
     }
   }
 

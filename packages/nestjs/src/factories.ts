@@ -1,34 +1,10 @@
-import { Logger as NestLogger } from "@nestjs/common";
-import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type {
-  HandlerContext,
-  InboundMessage,
-  Logger,
-  RemoteAgentOptions,
-} from "@molecule-ai/agent-core";
+import { RemoteAgent } from "@molecule-ai/agent-core";
+import type { PlatformClient } from "@molecule-ai/agent-core";
+import type { HandlerContext, InboundMessage, RemoteAgentOptions } from "@molecule-ai/agent-core";
 import type { ResolvedConfig } from "./config.js";
-
-function formatMeta(meta: object | undefined): string {
-  if (!meta) return "";
-  try {
-    return ` ${JSON.stringify(meta, (_key, value: unknown) =>
-      value instanceof Error ? { name: value.name, message: value.message } : value,
-    )}`;
-  } catch {
-    return "";
-  }
-}
-
-/** Adapts Nest's `Logger` to core's `Logger` interface. */
-export function nestLogger(context = "MoleculeAgent"): Logger {
-  const logger = new NestLogger(context);
-  return {
-    debug: (msg, meta) => logger.debug(msg + formatMeta(meta)),
-    info: (msg, meta) => logger.log(msg + formatMeta(meta)),
-    warn: (msg, meta) => logger.warn(msg + formatMeta(meta)),
-    error: (msg, meta) => logger.error(msg + formatMeta(meta)),
-  };
-}
+import { HeartbeatClockClient } from "./heartbeat-clock.js";
+import { nestLogger } from "./logging.js";
+import { MoleculeAgentConfigError } from "./errors.js";
 
 /** Drops `undefined` values so core's defaults apply. */
 function compact<T extends object>(value: T): T {
@@ -36,8 +12,8 @@ function compact<T extends object>(value: T): T {
 }
 
 /** Builds the `PlatformClient` from the validated configuration. */
-export function createClient({ options }: ResolvedConfig): PlatformClient {
-  return new PlatformClient(
+export function createClient({ options }: ResolvedConfig): HeartbeatClockClient {
+  return new HeartbeatClockClient(
     compact({
       platformUrl: options.platformUrl,
       workspaceId: options.workspaceId,
@@ -45,7 +21,7 @@ export function createClient({ options }: ResolvedConfig): PlatformClient {
       tokenStore: options.tokenStore,
       orgId: options.orgId,
       timeoutMs: options.timeoutMs,
-      logger: options.logger ?? nestLogger(),
+      logger: options.logger ?? nestLogger(options.verboseLogs),
     }),
   );
 }
@@ -62,7 +38,9 @@ export function agentDelivery(
       return "poll";
     case "push":
       // The route lives in this Nest app: no built-in server, register <publicUrl>/<secret>.
-      if (pushSecret === undefined) throw new Error("MoleculeAgentModule: no push path secret.");
+      if (pushSecret === undefined) {
+        throw new MoleculeAgentConfigError("MoleculeAgentModule: no push path secret.");
+      }
       return { mode: "push", server: false, publicUrl: `${delivery.publicUrl}/${pushSecret}` };
   }
 }
@@ -75,7 +53,7 @@ export function createAgent(
   handler: (msg: InboundMessage, ctx: HandlerContext<PlatformClient>) => Promise<string | void>,
 ): RemoteAgent<PlatformClient> {
   const { options, delivery } = config;
-  const logger = options.logger ?? nestLogger();
+  const logger = options.logger ?? nestLogger(options.verboseLogs);
   return new RemoteAgent<PlatformClient>(
     compact({
       client,

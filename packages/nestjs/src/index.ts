@@ -8,8 +8,12 @@ export { MOLECULE_AGENT_MODULE_OPTIONS } from "./constants.js";
 export { InjectPlatformClient, InjectRemoteAgent, OnPeerMessage, PeerAgent } from "./decorators.js";
 export type { PeerAgentOptions } from "./decorators.js";
 export type { PeerMessageFilter, PeerMessageSource, PeerRoute } from "./routing.js";
-export { PeerHandlerConfigError } from "./routing.js";
-export { MoleculeAgentConfigError } from "./options.js";
+export {
+  MoleculeAgentConfigError,
+  NoPeerHandlerError,
+  PeerHandlerConfigError,
+  PeerReplyTypeError,
+} from "./errors.js";
 export type {
   DeliveryConfig,
   MoleculeAgentModuleExtras,
@@ -17,9 +21,12 @@ export type {
   PollDeliveryConfig,
   PushDeliveryConfig,
 } from "./options.js";
-export { NoPeerHandlerError, PeerMessageDispatcher, PeerReplyTypeError } from "./explorer.js";
+export { PeerMessageDispatcher } from "./explorer.js";
 export type { BoundPeerHandler } from "./explorer.js";
 export { MoleculePeerTools } from "./peer-tools.js";
+export { MoleculeHealthIndicator } from "./health.js";
+export type { MoleculeHealthOptions, MoleculeHealthResult } from "./health.js";
+export type { AgentLifecycleState } from "./lifecycle.js";
 // Re-exported so the injection tokens are the very classes this module provides, and so a Nest app
 // needs no direct dependency on the core package for the common cases.
 export {

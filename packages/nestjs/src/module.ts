@@ -5,6 +5,7 @@ import { PlatformClient, RemoteAgent, peerClientOf } from "@molecule-ai/agent-co
 import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
 import { MOLECULE_AGENT_MODULE_OPTIONS, MOLECULE_AGENT_RAW_CLIENT } from "./constants.js";
 import { PeerMessageDispatcher } from "./explorer.js";
+import { MoleculeHealthIndicator } from "./health.js";
 import { MoleculePeerTools } from "./peer-tools.js";
 import { MoleculeAgentLifecycle } from "./lifecycle.js";
 import { createAgent, createClient } from "./factories.js";
@@ -31,8 +32,24 @@ export type MoleculeAgentModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
 
 let routeProviderCount = 0;
 
-/** Adds a fresh push controller and the provider that mounts its route once the options are known. */
+/** The options given to `forRoot` (a value provider), or undefined for `forRootAsync`. */
+function staticOptions(definition: DynamicModule): MoleculeAgentModuleOptions | undefined {
+  const provider = definition.providers?.find(
+    (p) => typeof p === "object" && "provide" in p && p.provide === MOLECULE_AGENT_MODULE_OPTIONS,
+  );
+  return provider && "useValue" in provider
+    ? (provider.useValue as MoleculeAgentModuleOptions)
+    : undefined;
+}
+
+/**
+ * Adds a fresh push controller and the provider that mounts its route once the options are known.
+ * With `forRoot` options whose delivery is not push, no controller is registered at all.
+ */
 function withPushRoute(definition: DynamicModule): DynamicModule {
+  const known = staticOptions(definition);
+  const delivery = known?.delivery;
+  if (known && !(typeof delivery === "object" && delivery?.mode === "push")) return definition;
   const controller = createPushController();
   const mountToken = `MOLECULE_AGENT_PUSH_ROUTE_${++routeProviderCount}`;
   const mount: Provider = {
@@ -59,6 +76,7 @@ const providers: Provider[] = [
   PeerMessageDispatcher,
   MoleculeAgentLifecycle,
   MoleculePeerTools,
+  MoleculeHealthIndicator,
   {
     provide: MOLECULE_AGENT_RAW_CLIENT,
     useFactory: (config: ResolvedConfig) => createClient(config),
@@ -128,6 +146,7 @@ const providers: Provider[] = [
     RemoteAgent,
     PeerMessageDispatcher,
     MoleculePeerTools,
+    MoleculeHealthIndicator,
     MOLECULE_AGENT_MODULE_OPTIONS,
   ],
 })

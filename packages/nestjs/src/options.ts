@@ -6,6 +6,7 @@ import type {
   Logger,
   TokenStore,
 } from "@molecule-ai/agent-core";
+import { MoleculeAgentConfigError } from "./errors.js";
 
 /** Push delivery: the platform POSTs inbound A2A messages to a route this Nest app serves. */
 export interface PushDeliveryConfig {
@@ -75,7 +76,10 @@ export interface MoleculeAgentModuleOptions {
   drainTimeoutMs?: number;
   /** Per-request timeout for platform calls, in ms (default 30 000). */
   timeoutMs?: number;
-  /** A logger for the client and the agent (default: Nest's `Logger` with context `MoleculeAgent`). */
+  /**
+   * A logger for the client and the agent. Default: Nest's `Logger` (context `MoleculeAgent`):
+   * the module's lifecycle lines (connected, draining, stopped) at `log`, warnings and errors.
+   */
   logger?: Logger;
   /**
    * Where the agent keeps cursor, de-duplication and reply outbox (default in memory), e.g.
@@ -83,19 +87,17 @@ export interface MoleculeAgentModuleOptions {
    * of this app handles each message once (poll and push). Close it on shutdown yourself.
    */
   store?: AgentStore;
+  /**
+   * Also log every platform request, poll and heartbeat (Nest `debug`) and the runtime's notes
+   * (Nest `verbose`). Default false: a healthy app logs one line per lifecycle step.
+   */
+  verboseLogs?: boolean;
 }
 
 /** Module-definition extras of {@link MoleculeAgentModule}. */
 export interface MoleculeAgentModuleExtras {
   /** Registers the module globally (default `true`), so `PlatformClient` is injectable everywhere. */
   isGlobal?: boolean;
-}
-
-/** Thrown at start-up when the module's options are missing or malformed. */
-export class MoleculeAgentConfigError extends Error {
-  override readonly name = "MoleculeAgentConfigError";
-  /** Always `"invalid_config"`. */
-  readonly code = "invalid_config";
 }
 
 /** Delivery as the module uses it after validation. */
@@ -109,6 +111,12 @@ const HINT =
 
 function fail(message: string): never {
   throw new MoleculeAgentConfigError(`MoleculeAgentModule: ${message}`);
+}
+
+function isHttpUrl(value: unknown): boolean {
+  return (
+    typeof value === "string" && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
+  );
 }
 
 function positiveInt(name: string, value: unknown): void {
@@ -131,10 +139,7 @@ export function resolveOptions(options: MoleculeAgentModuleOptions | undefined |
       `\`platformUrl\` is missing: set it to the platform's base URL, e.g. "https://acme.moleculesai.app". ${HINT}`,
     );
   }
-  try {
-    const url = new URL(options.platformUrl);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("scheme");
-  } catch {
+  if (!isHttpUrl(options.platformUrl)) {
     fail(`\`platformUrl\` must be an http(s) URL, got ${JSON.stringify(options.platformUrl)}.`);
   }
   if (typeof options.workspaceId !== "string" || options.workspaceId.trim() === "") {
@@ -185,10 +190,7 @@ function resolveDelivery(delivery: DeliveryConfig | undefined): ResolvedDelivery
       `\`delivery.path\` must be a route path starting with "/" (letters, digits, "-", "_", ".", "~", "/"), e.g. "/molecule/a2a"; got ${JSON.stringify(path)}.`,
     );
   }
-  try {
-    const url = new URL(publicUrl);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("scheme");
-  } catch {
+  if (!isHttpUrl(publicUrl)) {
     fail(
       `\`delivery.publicUrl\` must be the http(s) URL the platform reaches \`delivery.path\` at, e.g. "https://billing.example.com/molecule/a2a"; got ${JSON.stringify(publicUrl)}.`,
     );

@@ -4,6 +4,7 @@ import { Controller, Inject, Post, Req, Res, VERSION_NEUTRAL } from "@nestjs/com
 import type { Type } from "@nestjs/common";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import type { ResolvedConfig } from "./config.js";
+import { MoleculeAgentConfigError } from "./errors.js";
 import { MOLECULE_AGENT_PUSH_SECRET } from "./push-secret.js";
 
 /** The request as either adapter hands it over: Express's is the raw request, Fastify's wraps it. */
@@ -83,6 +84,8 @@ export function mountPushRoute(controller: Type, config: ResolvedConfig): void {
   const prototype = controller.prototype as object;
   const descriptor = Object.getOwnPropertyDescriptor(prototype, HANDLE);
   if (!descriptor)
-    throw new Error("MoleculeAgentModule: the push controller has no handler method.");
+    throw new MoleculeAgentConfigError(
+      "MoleculeAgentModule: the push controller has no handler method.",
+    );
   Post(`${config.delivery.path}/:secret`)(prototype, HANDLE, descriptor);
 }

@@ -1,6 +1,7 @@
 // The handler table: which @OnPeerMessage() method answers which inbound message.
 // Pure logic (no Nest, no network) so the rules are unit-tested on their own.
 import type { InboundMessage } from "@molecule-ai/agent-core";
+import { PeerHandlerConfigError } from "./errors.js";
 
 /** Who sent an inbound message, as classified by the platform. */
 export type PeerMessageSource = "canvas_user" | "peer_agent";
@@ -25,17 +26,6 @@ export interface PeerRoute<H> {
   name: string;
   filter: PeerMessageFilter;
   handler: H;
-}
-
-/** Thrown at start-up when the `@OnPeerMessage()` handlers are inconsistent. */
-export class PeerHandlerConfigError extends Error {
-  override readonly name = "PeerHandlerConfigError";
-  /** Stable machine-readable code. */
-  readonly code: "duplicate_handler" | "invalid_filter";
-  constructor(code: "duplicate_handler" | "invalid_filter", message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 interface NormalizedFilter {

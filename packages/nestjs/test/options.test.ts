@@ -1,5 +1,7 @@
+import { isMoleculeError } from "@molecule-ai/agent-core";
 import { describe, expect, it } from "vitest";
-import { MoleculeAgentConfigError, resolveOptions } from "../src/options.js";
+import { MoleculeAgentConfigError } from "../src/errors.js";
+import { resolveOptions } from "../src/options.js";
 import type { MoleculeAgentModuleOptions } from "../src/options.js";
 
 const base: MoleculeAgentModuleOptions = {
@@ -40,6 +42,15 @@ describe("resolveOptions", () => {
 
   it("names the missing workspace id and how to fix it", () => {
     expect(bad({ platformUrl: base.platformUrl })).toThrow(MoleculeAgentConfigError);
+    // One error model: a MoleculeError with a code, not retryable (fix the options).
+    expect(bad({ platformUrl: base.platformUrl })).toThrow(
+      expect.objectContaining({
+        name: "MoleculeAgentConfigError",
+        code: "invalid_config",
+        retryable: false,
+      }),
+    );
+    expect(isMoleculeError(new MoleculeAgentConfigError("x"), "invalid_config")).toBe(true);
     expect(bad({ platformUrl: base.platformUrl, workspaceId: " " })).toThrow(
       /`workspaceId` is missing.*forRootAsync/,
     );

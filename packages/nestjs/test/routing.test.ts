@@ -1,6 +1,7 @@
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { describe, expect, it } from "vitest";
-import { PeerHandlerConfigError, PeerRouter } from "../src/routing.js";
+import { PeerHandlerConfigError } from "../src/errors.js";
+import { PeerRouter } from "../src/routing.js";
 import type { PeerMessageFilter } from "../src/routing.js";
 
 function msg(partial: Partial<InboundMessage>): InboundMessage {
@@ -94,6 +95,9 @@ const conflict =
 describe("PeerRouter conflicts at start-up", () => {
   it("rejects two catch-all handlers and names both", () => {
     expect(conflict(["A.one", {}], ["B.two", {}])).toThrow(PeerHandlerConfigError);
+    expect(conflict(["A.one", {}], ["B.two", {}])).toThrow(
+      expect.objectContaining({ code: "duplicate_handler", retryable: false }),
+    );
     expect(conflict(["A.one", {}], ["B.two", {}])).toThrow(/A\.one and B\.two/);
   });
 

@@ -5,7 +5,12 @@ import { ConfigModule, ConfigService } from "@nestjs/config";
 import { NestFactory } from "@nestjs/core";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
 import { Test } from "@nestjs/testing";
-import { fetchInbound, PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
+import {
+  fetchInbound,
+  isMoleculeError,
+  PlatformClient,
+  sanitizePeerText,
+} from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
@@ -305,6 +310,7 @@ describe("a message no handler matches", () => {
     await waitFor(() => dead.length > 0);
     expect(dead[0]!.msg.text).toBe("anyone there?");
     expect(dead[0]!.error).toBeInstanceOf(NoPeerHandlerError);
+    expect(isMoleculeError(dead[0]!.error, "no_handler")).toBe(true);
     expect(String((dead[0]!.error as Error).message)).toMatch(
       /No @OnPeerMessage\(\) handler matches/,
     );
