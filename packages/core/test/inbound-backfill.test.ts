@@ -137,9 +137,9 @@ describe("backfill on first start (latest contract)", () => {
 
   it("rejects a malformed backfill option", () => {
     const client = { workspaceId: "w" } as unknown as PlatformClient;
-    expect(() => new RemoteAgent({ client, handler: () => {}, backfill: "some" as never })).toThrow(
-      /backfill must be "all", "none" or \{ sinceMs/,
-    );
+    const make = () => new RemoteAgent({ client, handler: () => {}, backfill: "some" as never });
+    expect(make).toThrow(/backfill must be "all", "none" or \{ sinceMs/);
+    expect(make).toThrow(expect.objectContaining({ code: "invalid_option", retryable: false }));
   });
 });
 

@@ -14,6 +14,12 @@ describe("MemoryCursorStore", () => {
 });
 
 describe("FileCursorStore", () => {
+  it("an empty path is a typed invalid_argument", () => {
+    expect(() => new FileCursorStore(" ")).toThrow(
+      expect.objectContaining({ code: "invalid_argument", retryable: false }),
+    );
+  });
+
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "cursor-"));

@@ -45,14 +45,24 @@ describe("parseRetryAfter", () => {
   });
 });
 
+/** The platform retry's backoff for `attempt` with the jitter source fixed at `r`. */
+const at = (attempt: number, r: number) => backoffDelay(attempt, 1_000, 30_000, () => r);
+
 describe("backoffDelay", () => {
   it("is 1/2/4 s with ±25 % jitter", () => {
-    expect(backoffDelay(1, () => 0.5)).toBe(1000);
-    expect(backoffDelay(2, () => 0.5)).toBe(2000);
-    expect(backoffDelay(3, () => 0.5)).toBe(4000);
-    expect(backoffDelay(1, () => 0)).toBe(750);
-    expect(backoffDelay(3, () => 0.999999)).toBe(5000);
-    expect(backoffDelay(10, () => 0.5)).toBe(30_000);
+    expect(at(1, 0.5)).toBe(1000);
+    expect(at(2, 0.5)).toBe(2000);
+    expect(at(3, 0.5)).toBe(4000);
+    expect(at(1, 0)).toBe(750);
+    expect(at(3, 0.999999)).toBe(5000);
+    expect(at(10, 0.5)).toBe(30_000);
+  });
+
+  it("never exceeds maxMs and still spreads at the cap; attempt 0 counts as 1", () => {
+    expect(backoffDelay(10, 500, 8_000, () => 0.999999)).toBe(8_000);
+    expect(backoffDelay(10, 500, 8_000, () => 0)).toBe(6_000);
+    expect(backoffDelay(0, 500, 8_000, () => 0.5)).toBe(500);
+    expect(backoffDelay(2_000, 500, 8_000, () => 0.5)).toBe(8_000);
   });
 });
 

@@ -1,9 +1,9 @@
 // The conversation side of a RemoteAgent: awaited peer calls, the loop guard and turn limit, the
 // reply outbox, and the dead-letter reporting they share with the handler pipeline.
 import { BoundedSet } from "../inbound/dedup.js";
-import type { Logger } from "../inbound/logger.js";
+import type { Logger } from "../transport/logger.js";
 import type { InboundMessage } from "../inbound/message.js";
-import { describe } from "../inbound/logger.js";
+import { describe } from "../transport/logger.js";
 import type { PeerCallResult } from "../platform/peer-types.js";
 import { MoleculeError } from "../transport/errors.js";
 import { MoleculeOptionError } from "../transport/option-error.js";

@@ -1,9 +1,9 @@
 // The dispatcher: runs the user's handler with a concurrency limit, retries failures with
 // backoff, delivers replies, and hands what still fails to the dead-letter callback.
-import type { Logger } from "../inbound/logger.js";
+import type { Logger } from "../transport/logger.js";
 import type { InboundMessage } from "../inbound/message.js";
-import { describe } from "../inbound/logger.js";
-import { backoffDelay, sleep } from "../inbound/timing.js";
+import { describe } from "../transport/logger.js";
+import { backoffDelay, sleep } from "../transport/backoff.js";
 import { IdleWaiters } from "./idle-waiters.js";
 import type { MessageTrack } from "./observer.js";
 

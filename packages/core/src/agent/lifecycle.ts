@@ -1,8 +1,8 @@
 // An agent's life cycle errors: start-up calls (probe, register, first heartbeat) retried through
 // transient failures, a start cancelled by stop(), and the errors that end an agent.
-import type { Logger } from "../inbound/logger.js";
-import { describe } from "../inbound/logger.js";
-import { backoffDelay, sleep } from "../inbound/timing.js";
+import type { Logger } from "../transport/logger.js";
+import { describe } from "../transport/logger.js";
+import { backoffDelay, sleep } from "../transport/backoff.js";
 import { MoleculeAuthError, MoleculeError } from "../transport/errors.js";
 
 /** How start-up retries. */

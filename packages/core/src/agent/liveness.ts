@@ -1,7 +1,7 @@
 // Late-heartbeat detection: a heartbeat that has not reached the platform one interval after it
 // was due means the canvas is about to show the agent offline while the process looks healthy
 // (a starved connection pool, a blocked event loop). It is reported loudly, never silently.
-import type { Logger } from "../inbound/logger.js";
+import type { Logger } from "../transport/logger.js";
 import { MoleculeError } from "../transport/errors.js";
 
 /** Emitted (as a process warning, or to `onHeartbeatLate`) when a heartbeat is late. */

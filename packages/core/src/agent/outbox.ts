@@ -3,11 +3,11 @@
 // backoff (no slot is held while waiting) and dead-lettered when it cannot be delivered.
 import { randomUUID } from "node:crypto";
 import { BoundedSet } from "../inbound/dedup.js";
-import type { Logger } from "../inbound/logger.js";
+import type { Logger } from "../transport/logger.js";
 import type { InboundMessage } from "../inbound/message.js";
 import type { OutboxRecord } from "../inbound/outbox-state.js";
-import { describe } from "../inbound/logger.js";
-import { backoffDelay } from "../inbound/timing.js";
+import { describe } from "../transport/logger.js";
+import { backoffDelay } from "../transport/backoff.js";
 import { MoleculeReplyError } from "./errors.js";
 import { IdleWaiters } from "./idle-waiters.js";
 

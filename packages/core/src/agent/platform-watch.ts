@@ -1,7 +1,7 @@
 // The agent's periodic platform calls: the heartbeat (timed by the late-heartbeat watch) and the
 // state check. A removal or pause ends the agent; so do `maxUnauthorized` consecutive 401s.
-import type { Logger } from "../inbound/logger.js";
-import { describe } from "../inbound/logger.js";
+import type { Logger } from "../transport/logger.js";
+import { describe } from "../transport/logger.js";
 import { isUnauthorized } from "../inbound/poll.js";
 import { isRemovedError, unauthorizedError } from "./lifecycle.js";
 import type { HeartbeatWatch } from "./liveness.js";

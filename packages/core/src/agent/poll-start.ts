@@ -3,7 +3,7 @@
 // is shared), and event-stream wake-ups when the platform has them.
 import { EventWakeups } from "../inbound/event-stream.js";
 import type { InboundGapWarning } from "../inbound/gap-warning.js";
-import type { Logger } from "../inbound/logger.js";
+import type { Logger } from "../transport/logger.js";
 import { PollDelivery } from "../inbound/poll.js";
 import type { PollDeliveryOptions } from "../inbound/poll.js";
 import type { ConversationRuntime } from "./conversation-runtime.js";

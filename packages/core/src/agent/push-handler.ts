@@ -3,8 +3,8 @@
 import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler } from "../a2a/index.js";
 import type { A2AMessage, AgentCard } from "../a2a/types.js";
-import type { Logger } from "../inbound/logger.js";
-import { describe } from "../inbound/logger.js";
+import type { Logger } from "../transport/logger.js";
+import { describe } from "../transport/logger.js";
 import type { PushHandlerOptions, RemoteAgentOptions } from "./types.js";
 
 /** What {@link createAgentPushHandler} needs from the agent. */

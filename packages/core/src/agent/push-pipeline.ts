@@ -5,7 +5,7 @@ import type { A2AMessage } from "../a2a/types.js";
 import { BoundedSet } from "../inbound/dedup.js";
 import { inboundFromA2AMessage } from "../inbound/message.js";
 import type { InboundMessage } from "../inbound/message.js";
-import { describe } from "../inbound/logger.js";
+import { describe } from "../transport/logger.js";
 import { MoleculeError } from "../transport/errors.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { PushClaim, PushClaimResult } from "./store.js";

@@ -2,7 +2,7 @@
 import { startA2AServer } from "../a2a/index.js";
 import type { A2AServer } from "../a2a/index.js";
 import type { A2AMessage, AgentCard } from "../a2a/types.js";
-import type { Logger } from "../inbound/logger.js";
+import type { Logger } from "../transport/logger.js";
 import { MoleculeOptionError } from "../transport/option-error.js";
 import { serverLimits } from "./push-limits.js";
 import { checkRegisteredUrl } from "./registered-url.js";

@@ -1,6 +1,6 @@
 // After a push registration: check that the platform holds the URL just registered.
-import { describe } from "../inbound/logger.js";
-import type { Logger } from "../inbound/logger.js";
+import { describe } from "../transport/logger.js";
+import type { Logger } from "../transport/logger.js";
 import { MoleculeError } from "../transport/errors.js";
 import type { AgentPlatformClient } from "./types.js";
 

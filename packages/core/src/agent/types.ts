@@ -3,7 +3,7 @@ import type { AgentCard } from "../a2a/types.js";
 import type { Backfill } from "../inbound/backfill.js";
 import type { CursorStore } from "../inbound/cursor-store.js";
 import type { EventStreamBody } from "../inbound/event-stream.js";
-import type { Logger } from "../inbound/logger.js";
+import type { Logger } from "../transport/logger.js";
 import type { HeartbeatLateWarning } from "./liveness.js";
 import type { InboundMessage } from "../inbound/message.js";
 import type { ActivityRows } from "../platform/activity.js";

@@ -1,4 +1,5 @@
 // What a poll delivery reads when it has no cursor yet (first start, or an empty store).
+import { MoleculeOptionError } from "../transport/option-error.js";
 
 /**
  * Which messages a first start delivers (no cursor in the store):
@@ -15,7 +16,10 @@ export type Backfill = "all" | "none" | { sinceMs: number };
  */
 export const ALL_SECS = 10 * 365 * 24 * 3600;
 
-/** Throws a `RangeError` naming the accepted forms when `value` is not a {@link Backfill}. */
+/**
+ * Throws a `MoleculeOptionError` (code `invalid_option`) naming the accepted forms when `value` is not
+ * a {@link Backfill}.
+ */
 export function checkBackfill(value: unknown): Backfill {
   if (value === undefined) return "all";
   if (value === "all" || value === "none") return value;
@@ -27,7 +31,8 @@ export function checkBackfill(value: unknown): Backfill {
   ) {
     return { sinceMs: (value as { sinceMs: number }).sinceMs };
   }
-  throw new RangeError(
+  throw new MoleculeOptionError(
+    "backfill",
     `backfill must be "all", "none" or { sinceMs: <non-negative number> } (got ${JSON.stringify(value)}).`,
   );
 }

@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { MoleculeError } from "../transport/errors.js";
 import { type OutboxRecord, parseOutboxRecords } from "./outbox-state.js";
 
 /** A message whose handler started but had not settled when the state was saved. */
@@ -98,8 +99,9 @@ export class FileCursorStore implements CursorStore {
   /** @param path the cursor file; the sidecar is `<path>.state.json` */
   constructor(path: string) {
     if (typeof path !== "string" || path.trim() === "") {
-      throw new TypeError(
+      throw new MoleculeError(
         "FileCursorStore needs a file path, e.g. new FileCursorStore('./cursor').",
+        { code: "invalid_argument" },
       );
     }
     this.path = path;

@@ -1,7 +1,7 @@
 // Reading the activity log (`GET /workspaces/:id/activity`) in both contracts: with `since_id`
 // cursors (newer servers), or the baseline's newest-first window filtered here. It returns wire
 // rows; inbound/ turns them into messages.
-import { CursorLostError } from "../transport/errors.js";
+import { CursorLostError } from "./errors.js";
 import { redactDeep } from "../transport/redact.js";
 import {
   activityListSchema,
@@ -11,7 +11,7 @@ import {
 } from "../wire/schemas.js";
 import { toInt } from "./args.js";
 import { capabilities } from "./capabilities.js";
-import { expectShape, ok } from "./http-errors.js";
+import { ok } from "./http-errors.js";
 import { enc, type PlatformSession } from "./session.js";
 
 /** Filters of `PlatformClient.fetchActivityRows` (and inbound's `fetchActivity`/`fetchInbound`). */
@@ -92,7 +92,7 @@ export async function fetchActivityRows(
     );
   }
   if (!ok(res.status)) throw await s.selfFail(res, "fetchInbound", options.signal);
-  const list = expectShape(activityListSchema, res, "fetchInbound");
+  const list = s.expect(activityListSchema, res, "fetchInbound");
   const items = Array.isArray(list) ? list : list.items;
   let rows: WireActivityRow[] = [];
   for (const item of items) {

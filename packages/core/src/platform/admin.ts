@@ -1,9 +1,10 @@
 // AdminClient: set-up operations with an admin (or org) token — create an external workspace,
 // delete, pause/resume, set secrets.
 import type { Dispatcher } from "undici";
-import { MoleculeError, WorkspaceRemovedError } from "../transport/errors.js";
-import { HttpTransport, type Logger } from "../transport/http.js";
-import { maskMethodErrors } from "../transport/mask-errors.js";
+import { MoleculeError } from "../transport/errors.js";
+import { WorkspaceRemovedError } from "./errors.js";
+import { HttpTransport } from "../transport/http.js";
+import type { Logger } from "../transport/logger.js";
 import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/redact.js";
 import { createWorkspaceSchema, type WireWorkspace, workspaceSchema } from "../wire/schemas.js";
 import { errorText, expectShape, httpError, ok } from "./http-errors.js";
@@ -88,7 +89,6 @@ export class AdminClient {
       logger: options.logger,
     });
     this.platformUrl = this.#transport.origin + this.#transport.basePath;
-    maskMethodErrors(this, AdminClient.prototype, () => [this.#token]);
   }
 
   [inspectCustom](): string {
@@ -120,10 +120,16 @@ export class AdminClient {
       json: body,
       signal: options.signal,
     });
-    if (!ok(res.status)) throw httpError(res, "createExternalWorkspace", {}, [this.#token]);
-    const created = expectShape(createWorkspaceSchema, res, "createExternalWorkspace", {
-      includeBody: false,
-    });
+    if (!ok(res.status)) throw httpError(res, "createExternalWorkspace", [this.#token]);
+    const created = expectShape(
+      createWorkspaceSchema,
+      res,
+      "createExternalWorkspace",
+      [this.#token],
+      {
+        includeBody: false,
+      },
+    );
     const out: CreatedWorkspace = { id: created.id, raw: redactDeep(res.body, [this.#token]) };
     const token = created.connection?.auth_token;
     if (token) out.token = token;
@@ -158,14 +164,9 @@ export class AdminClient {
       return;
     }
     if (!ok(res.status)) {
-      throw httpError(
-        res,
-        `deleteWorkspace(${id})`,
-        {
-          409: `workspace ${id} has children; pass { confirm: true } to delete them too`,
-        },
-        [this.#token],
-      );
+      throw httpError(res, `deleteWorkspace(${id})`, [this.#token], {
+        409: `workspace ${id} has children; pass { confirm: true } to delete them too`,
+      });
     }
   }
 
@@ -177,7 +178,7 @@ export class AdminClient {
       path: `/workspaces/${enc(id)}/pause`,
       signal: options.signal,
     });
-    if (!ok(res.status)) throw httpError(res, `pause(${id})`, {}, [this.#token]);
+    if (!ok(res.status)) throw httpError(res, `pause(${id})`, [this.#token]);
   }
 
   /** Resumes a paused workspace. */
@@ -188,7 +189,7 @@ export class AdminClient {
       path: `/workspaces/${enc(id)}/resume`,
       signal: options.signal,
     });
-    if (!ok(res.status)) throw httpError(res, `resume(${id})`, {}, [this.#token]);
+    if (!ok(res.status)) throw httpError(res, `resume(${id})`, [this.#token]);
   }
 
   /**
@@ -224,7 +225,7 @@ export class AdminClient {
           signal: options.signal,
         });
         if (!ok(res.status))
-          error = httpError(res, `setSecrets(${id}, ${key})`, {}, [this.#token, value]);
+          error = httpError(res, `setSecrets(${id}, ${key})`, [this.#token, value]);
       } catch (err) {
         if (!(err instanceof MoleculeError)) throw err; // the signal's reason
         error = err;
@@ -255,14 +256,17 @@ export class AdminClient {
       signal: options.signal,
     });
     if (res.status === 410) {
-      throw new WorkspaceRemovedError(`workspace ${id} was removed`, {
-        workspaceId: id,
-        status: 410,
-        body: redactDeep(res.body, [this.#token]),
-      });
+      throw new WorkspaceRemovedError(
+        `workspace ${id} was removed; create a new one with createExternalWorkspace`,
+        {
+          workspaceId: id,
+          status: 410,
+          body: redactDeep(res.body, [this.#token]),
+        },
+      );
     }
-    if (!ok(res.status)) throw httpError(res, `getWorkspace(${id})`, {}, [this.#token]);
-    return expectShape(workspaceSchema, res, "getWorkspace", { known: [this.#token] });
+    if (!ok(res.status)) throw httpError(res, `getWorkspace(${id})`, [this.#token]);
+    return expectShape(workspaceSchema, res, "getWorkspace", [this.#token]);
   }
 
   /** Closes the connection pool (when the client created it). */

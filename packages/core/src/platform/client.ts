@@ -3,7 +3,6 @@
 import type { Readable } from "node:stream";
 import { derivePathSecret } from "../a2a/server/index.js";
 import type { A2APart, AgentCard } from "../a2a/types.js";
-import { maskMethodErrors } from "../transport/mask-errors.js";
 import { inspectCustom, REDACTED } from "../transport/redact.js";
 import { type ActivityRows, type FetchInboundOptions, fetchActivityRows } from "./activity.js";
 import { capabilities, openEventStream } from "./capabilities.js";
@@ -50,8 +49,6 @@ export class PlatformClient {
     this.#s = s;
     this.workspaceId = s.workspaceId;
     this.platformUrl = s.transport.origin + s.transport.basePath;
-    // Whatever path built an error, the token never leaves in it.
-    maskMethodErrors(this, PlatformClient.prototype, () => s.known);
   }
 
   /** The URL of this workspace's SSE event stream. */

@@ -23,7 +23,7 @@ export function clip(text: string): string {
  * The `error` (or `message`) string of an error body, if any, for an error message: cut to 200
  * characters and with every `known` secret masked (the body may be a peer's, or echo a request).
  */
-export function errorText(body: unknown, known: readonly string[] = []): string | undefined {
+export function errorText(body: unknown, known: readonly string[]): string | undefined {
   let text: string | undefined;
   if (typeof body === "string") text = body;
   else if (typeof body === "object" && body !== null) {
@@ -39,15 +39,17 @@ export function errorText(body: unknown, known: readonly string[] = []): string 
 export type Hints = Partial<Record<number, string>>;
 
 /**
- * Builds the typed error for a non-2xx response of operation `op`.
+ * Builds the typed error for a non-2xx response of operation `op`. Every error built from a
+ * response is built here or in {@link expectShape}: both mask the `known` secrets (the caller's
+ * tokens) in everything taken from the response, since a hostile or broken server may echo them.
  *
- * @param known - Secrets to mask in the attached body.
+ * @param known - Secrets to mask in the message and the attached body.
  */
 export function httpError(
   res: HttpResponse,
   op: string,
+  known: readonly string[],
   hints: Hints = {},
-  known: readonly string[] = [],
 ): MoleculeError {
   const status = res.status;
   const body = redactDeep(res.body, known);
@@ -84,22 +86,32 @@ export function httpError(
     );
   }
   if (status === 400) {
-    return new MoleculeError(hint ?? `${op} was refused as a bad request (400)${said}`, {
-      ...base,
-      code: "bad_request",
-    });
+    return new MoleculeError(
+      hint ??
+        `${op} was refused as a bad request (400)${said}; check the arguments against the platform version`,
+      {
+        ...base,
+        code: "bad_request",
+      },
+    );
   }
   if (status === 409) {
-    return new MoleculeError(hint ?? `${op} conflicts with the current state (409)${said}`, {
-      ...base,
-      code: "conflict",
-    });
+    return new MoleculeError(
+      hint ?? `${op} conflicts with the current state (409)${said}; re-read the state and retry`,
+      {
+        ...base,
+        code: "conflict",
+      },
+    );
   }
   if (status === 402) {
-    return new MoleculeError(hint ?? `${op}: the workspace's budget is exhausted (402)${said}`, {
-      ...base,
-      code: "budget_exceeded",
-    });
+    return new MoleculeError(
+      hint ?? `${op}: the workspace's budget is exhausted (402)${said}; raise it on the platform`,
+      {
+        ...base,
+        code: "budget_exceeded",
+      },
+    );
   }
   if (status >= 500) {
     return new MoleculeError(
@@ -112,26 +124,38 @@ export function httpError(
       },
     );
   }
-  return new MoleculeError(hint ?? `${op} failed with HTTP ${status}${said}`, {
-    ...base,
-    code: "http_error",
-  });
+  return new MoleculeError(
+    hint ?? `${op} failed with HTTP ${status}${said}; check platformUrl and the platform version`,
+    {
+      ...base,
+      code: "http_error",
+    },
+  );
 }
 
-/** Validates a 2xx body; raises {@link UnexpectedResponseError} naming the failing path. */
+/**
+ * Validates a 2xx body; raises {@link UnexpectedResponseError} naming the failing path, with the
+ * `known` secrets masked in its message, path and body (a key of the body may be a secret too).
+ * `includeBody: false` attaches no body (answers that carry secrets of their own).
+ */
 export function expectShape<T>(
   schema: z.ZodType<T>,
   res: HttpResponse,
   op: string,
-  { includeBody = true, known = [] as readonly string[] } = {},
+  known: readonly string[],
+  { includeBody = true } = {},
 ): T {
   const r = parseWire(schema, res.body);
   if (r.ok) return r.value;
+  const path = redactText(r.path, known);
   throw new UnexpectedResponseError(
-    `${op} answered ${res.status} with an unexpected body at "${r.path || "(root)"}": ${r.message}; the platform version may be unsupported`,
+    redactText(
+      `${op} answered ${res.status} with an unexpected body at "${path || "(root)"}": ${r.message}; the platform version may be unsupported or the URL may point at something else (check platformUrl)`,
+      known,
+    ),
     {
       status: res.status,
-      path: r.path,
+      path,
       body: includeBody ? redactDeep(res.body, known) : undefined,
     },
   );

@@ -7,6 +7,7 @@ export type {
   SetSecretsFailure,
 } from "./admin.js";
 export { PlatformClient } from "./client.js";
+export { CursorLostError, WorkspaceRemovedError } from "./errors.js";
 export type { ActivityRows, FetchInboundOptions } from "./activity.js";
 export type { ReplyTarget } from "./messaging.js";
 export type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";

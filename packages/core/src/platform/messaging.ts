@@ -4,7 +4,7 @@ import { buildMessageSendRequest } from "../a2a/outbound.js";
 import { IN_REPLY_TO_KEY } from "../a2a/conversation.js";
 import { delegateSchema } from "../wire/schemas.js";
 import { invalid } from "./args.js";
-import { expectShape, ok } from "./http-errors.js";
+import { ok } from "./http-errors.js";
 import { makeIdempotencyKey } from "./idempotency.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { postViaProxy } from "./peer-call.js";
@@ -113,7 +113,7 @@ export async function delegate(
     signal: options.signal,
   });
   if (!ok(res.status)) throw await s.selfFail(res, "delegate", options.signal);
-  const d = expectShape(delegateSchema, res, "delegate");
+  const d = s.expect(delegateSchema, res, "delegate");
   return {
     delegationId: d.delegation_id,
     status: d.status,

@@ -62,6 +62,9 @@ export function peerResult(
       hint = "; it rejected both A2A 0.3 (message/send) and 1.0 (SendMessage)";
     } else if (e.code === -32601 || e.code === -32009) {
       hint = `; it does not accept A2A ${info.protocol} (pass protocol: "${info.protocol === "1.0" ? "0.3" : "1.0"}" or leave protocol unset to fall back)`;
+    } else {
+      hint =
+        "; the peer refused the request: check the message against its agent card, or its logs";
     }
     const said = e.message ? ` "${redactText(clip(e.message), s.known)}"` : "";
     throw new MoleculePeerError(`peer ${peerId} answered JSON-RPC error ${e.code}${said}${hint}`, {
@@ -141,19 +144,25 @@ function peerFailure(
     );
   }
   if (status === 504) {
-    return new MoleculePeerError(`peer ${peerId} timed out (504${said})`, {
-      peerId,
-      code: "peer_timeout",
-      status,
-      retryable: true,
-      body,
-    });
+    return new MoleculePeerError(
+      `peer ${peerId} timed out (504${said}); it may still be working: try later (the peer de-duplicates by messageId)`,
+      {
+        peerId,
+        code: "peer_timeout",
+        status,
+        retryable: true,
+        body,
+      },
+    );
   }
-  return new MoleculePeerError(`peer ${peerId} answered HTTP ${status}${said}`, {
-    peerId,
-    code: "peer_error",
-    status,
-    retryable: status >= 500,
-    body,
-  });
+  return new MoleculePeerError(
+    `peer ${peerId} answered HTTP ${status}${said}; check the peer (its logs, its agent card) or try another`,
+    {
+      peerId,
+      code: "peer_error",
+      status,
+      retryable: status >= 500,
+      body,
+    },
+  );
 }

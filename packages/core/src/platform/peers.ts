@@ -2,7 +2,7 @@
 import type { AgentCard } from "../a2a/types.js";
 import { discoverSchema, peersSchema, type WirePeer } from "../wire/schemas.js";
 import { capabilities } from "./capabilities.js";
-import { errorText, expectShape, ok } from "./http-errors.js";
+import { errorText, ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { filterPeers } from "./peer-filter.js";
 import type { DiscoveredPeer, Peer } from "./peer-types.js";
@@ -36,7 +36,7 @@ export async function listPeers(
     });
     if (q && res.status === 500) peers = await filterLocally(s, q, options);
     else if (!ok(res.status)) throw await s.selfFail(res, "listPeers", options.signal);
-    else peers = expectShape(peersSchema, res, "listPeers", { known: s.known }).map(toPeer);
+    else peers = s.expect(peersSchema, res, "listPeers").map(toPeer);
   }
   s.peers.setList(key, peers, now);
   return peers.map((p) => ({ ...p }));
@@ -70,7 +70,7 @@ export async function discoverPeer(
       503: `peer workspace ${peerId} is not available right now (503 "${errorText(res.body, s.known) ?? ""}"); it may be offline or paused`,
     });
   }
-  const d = expectShape(discoverSchema, res, "discoverPeer");
+  const d = s.expect(discoverSchema, res, "discoverPeer");
   const value: DiscoveredPeer = { id: d.id, url: d.url, name: d.name ?? d.id };
   s.peers.setDiscovered(peerId, value, now);
   return { ...value };

@@ -6,7 +6,7 @@ import { hideInInspect, redactDeep } from "../transport/redact.js";
 import { registerResponseSchema } from "../wire/schemas.js";
 import { invalid, toInt } from "./args.js";
 import { capabilities } from "./capabilities.js";
-import { errorText, expectShape, ok } from "./http-errors.js";
+import { errorText, ok } from "./http-errors.js";
 import type { PlatformSession } from "./session.js";
 import type { HeartbeatReport, PlatformCapabilities, RegisterResult } from "./types.js";
 
@@ -81,7 +81,7 @@ export async function register(
       400: `register was refused (400 "${errorText(res.body, s.known) ?? "invalid request body"}"): the platform rejects urls that are not public http(s) addresses it can resolve, and ids that are not UUIDs`,
     });
   }
-  const parsed = expectShape(registerResponseSchema, res, "register", { known: s.known });
+  const parsed = s.expect(registerResponseSchema, res, "register");
   let tokenIssued = false;
   if (parsed.auth_token) {
     await s.setToken(parsed.auth_token.trim());

@@ -2,16 +2,18 @@
 // from the token store), the peer cache, the capability probe, and the typed failures of calls
 // about this workspace (a 401 or 410 caused by its removal becomes WorkspaceRemovedError).
 import type { Readable } from "node:stream";
-import { type MoleculeError, WorkspaceRemovedError } from "../transport/errors.js";
+import type { MoleculeError } from "../transport/errors.js";
+import { WorkspaceRemovedError } from "./errors.js";
 import {
   DEFAULT_USER_AGENT,
   type HttpResponse,
   HttpTransport,
-  type Logger,
   type RequestSpec,
 } from "../transport/http.js";
+import type { Logger } from "../transport/logger.js";
 import { redactDeep } from "../transport/redact.js";
-import { type Hints, httpError, ok } from "./http-errors.js";
+import type { z } from "zod";
+import { expectShape, type Hints, httpError, ok } from "./http-errors.js";
 import { invalid } from "./args.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { PeerCache } from "./peer-cache.js";
@@ -129,7 +131,17 @@ export class PlatformSession {
 
   /** The typed error of a non-2xx answer to `op`. */
   fail(res: HttpResponse, op: string, hints?: Hints): MoleculeError {
-    return httpError(res, op, hints, this.known);
+    return httpError(res, op, this.known, hints);
+  }
+
+  /** Validates a 2xx body against `schema` (see `expectShape`), masking this client's token. */
+  expect<T>(
+    schema: z.ZodType<T>,
+    res: HttpResponse,
+    op: string,
+    opts?: { includeBody?: boolean },
+  ): T {
+    return expectShape(schema, res, op, this.known, opts);
   }
 
   /** Maps a self-scoped failure: a 401 caused by removal becomes {@link WorkspaceRemovedError}. */

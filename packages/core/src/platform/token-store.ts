@@ -48,12 +48,17 @@ export class MemoryTokenStore implements TokenStore {
 function checkToken(token: string): string {
   const t = typeof token === "string" ? token.trim() : "";
   if (t === "") {
-    throw new MoleculeError("refusing to save an empty token", { code: "invalid_argument" });
-  }
-  if (/[\r\n]/.test(t)) {
-    throw new MoleculeError("refusing to save a token that contains a line break", {
+    throw new MoleculeError("refusing to save an empty token; pass the token the platform issued", {
       code: "invalid_argument",
     });
+  }
+  if (/[\r\n]/.test(t)) {
+    throw new MoleculeError(
+      "refusing to save a token that contains a line break; pass the token exactly as the platform issued it",
+      {
+        code: "invalid_argument",
+      },
+    );
   }
   return t;
 }

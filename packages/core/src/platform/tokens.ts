@@ -2,7 +2,7 @@
 import { hideInInspect } from "../transport/redact.js";
 import { createTokenSchema, tokenListSchema } from "../wire/schemas.js";
 import { invalid } from "./args.js";
-import { expectShape, ok } from "./http-errors.js";
+import { ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { enc, type PlatformSession } from "./session.js";
 import type { IssuedToken, RotateTokenResult, TokenInfo } from "./types.js";
@@ -18,7 +18,7 @@ export async function listTokens(s: PlatformSession, options: Opts): Promise<Tok
     signal: options.signal,
   });
   if (!ok(res.status)) throw await s.selfFail(res, "listTokens", options.signal);
-  const list = expectShape(tokenListSchema, res, "listTokens");
+  const list = s.expect(tokenListSchema, res, "listTokens");
   return list.tokens.map((t) => ({
     id: t.id,
     prefix: t.prefix ?? "",
@@ -39,7 +39,7 @@ export async function createToken(s: PlatformSession, options: Opts): Promise<Is
       429: "createToken: the workspace already has the maximum of 50 live tokens; revoke some first",
     });
   }
-  const t = expectShape(createTokenSchema, res, "createToken", { includeBody: false });
+  const t = s.expect(createTokenSchema, res, "createToken", { includeBody: false });
   return hideInInspect({ token: t.auth_token, workspaceId: t.workspace_id ?? s.workspaceId }, [
     "token",
   ]);

@@ -2,7 +2,7 @@
 // token calls (peer types: peer-types.ts; activity types: activity.ts).
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import type { Logger } from "../transport/http.js";
+import type { Logger } from "../transport/logger.js";
 import type { WireWorkspace } from "../wire/schemas.js";
 import type { TokenStore } from "./token-store.js";
 

@@ -1,8 +1,8 @@
 // This workspace as the platform holds it: lifecycle state, secrets, the workspace record.
-import { WorkspaceRemovedError } from "../transport/errors.js";
+import { WorkspaceRemovedError } from "./errors.js";
 import { redactDeep } from "../transport/redact.js";
 import { secretsSchema, stateResponseSchema, workspaceSchema } from "../wire/schemas.js";
-import { expectShape, ok } from "./http-errors.js";
+import { ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { enc, type PlatformSession } from "./session.js";
 import type { WorkspaceInfo, WorkspaceState } from "./types.js";
@@ -31,7 +31,7 @@ export async function getState(
     return { status: "removed", paused: false, removed: true };
   }
   if (!ok(res.status)) throw s.fail(res, "getState");
-  const st = expectShape(stateResponseSchema, res, "getState");
+  const st = s.expect(stateResponseSchema, res, "getState");
   const status = st.status ?? (st.deleted ? "removed" : "unknown");
   const removed = st.deleted === true || status === "removed";
   return { status, paused: st.paused === true || status === "paused", removed };
@@ -49,7 +49,7 @@ export async function pullSecrets(
   });
   if (!ok(res.status)) throw await s.selfFail(res, "pullSecrets", options.signal);
   if (res.body === undefined || res.body === null) return {};
-  const values = expectShape(secretsSchema, res, "pullSecrets", { includeBody: false });
+  const values = s.expect(secretsSchema, res, "pullSecrets", { includeBody: false });
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) out[k] = String(v);
   return out;
@@ -68,21 +68,27 @@ export async function getWorkspace(
     signal: options.signal,
   });
   if (res.status === 410) {
-    throw new WorkspaceRemovedError(`workspace ${wid} was removed from the platform`, {
-      workspaceId: wid,
-      status: 410,
-      body: redactDeep(res.body, s.known),
-    });
+    throw new WorkspaceRemovedError(
+      `workspace ${wid} was removed from the platform; stop its agent, or create a new workspace and register again`,
+      {
+        workspaceId: wid,
+        status: 410,
+        body: redactDeep(res.body, s.known),
+      },
+    );
   }
   if (!ok(res.status))
     throw s.fail(res, "getWorkspace", { 404: `workspace ${wid} does not exist on this platform` });
-  const ws = expectShape(workspaceSchema, res, "getWorkspace", { known: s.known });
+  const ws = s.expect(workspaceSchema, res, "getWorkspace");
   if (ws.status === "removed") {
-    throw new WorkspaceRemovedError(`workspace ${wid} was removed from the platform`, {
-      workspaceId: wid,
-      status: res.status,
-      body: redactDeep(res.body, s.known),
-    });
+    throw new WorkspaceRemovedError(
+      `workspace ${wid} was removed from the platform; stop its agent, or create a new workspace and register again`,
+      {
+        workspaceId: wid,
+        status: res.status,
+        body: redactDeep(res.body, s.known),
+      },
+    );
   }
   return ws;
 }

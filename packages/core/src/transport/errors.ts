@@ -83,17 +83,6 @@ export class MoleculeTimeoutError extends MoleculeError {
   }
 }
 
-/** The workspace was removed (deleted) on the platform: stop the agent. */
-export class WorkspaceRemovedError extends MoleculeError {
-  /** The removed workspace's id. */
-  readonly workspaceId: string;
-
-  constructor(message: string, options: MoleculeErrorOptions & { workspaceId: string }) {
-    super(message, { code: "workspace_removed", ...options, retryable: false });
-    this.workspaceId = options.workspaceId;
-  }
-}
-
 /** The platform answered 2xx with a body this SDK does not understand. */
 export class UnexpectedResponseError extends MoleculeError {
   /** Dotted path of the first field that failed validation (e.g. `tokens.0.id`), `""` for the root. */
@@ -119,17 +108,6 @@ export class MoleculePeerError extends MoleculeError {
     super(message, { code: "peer_error", ...options });
     this.peerId = options.peerId;
     this.rpcCode = options.rpcCode;
-  }
-}
-
-/** The activity cursor is no longer valid (410): drop it and re-seed. */
-export class CursorLostError extends MoleculeError {
-  /** The cursor the platform rejected. */
-  readonly cursor: string;
-
-  constructor(message: string, options: MoleculeErrorOptions & { cursor: string }) {
-    super(message, { code: "cursor_lost", status: 410, ...options, retryable: true });
-    this.cursor = options.cursor;
   }
 }
 

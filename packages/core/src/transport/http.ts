@@ -6,16 +6,10 @@ import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { type DispatcherLease, leaseRequestPool, leaseStreamPool } from "./dispatchers.js";
 import { MoleculeError, MoleculeTimeoutError } from "./errors.js";
+import type { Logger } from "./logger.js";
 import { redactDeep } from "./redact.js";
-import { backoffDelay, isRetryableStatus, MAX_RETRIES, parseRetryAfter, sleep } from "./retry.js";
-
-/** A minimal structured logger; every method is optional. Log lines never contain tokens. */
-export interface Logger {
-  debug?(msg: string, meta?: object): void;
-  info?(msg: string, meta?: object): void;
-  warn?(msg: string, meta?: object): void;
-  error?(msg: string, meta?: object): void;
-}
+import { backoffDelay, sleep } from "./backoff.js";
+import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
 
 /** HTTP methods the transport sends. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -105,13 +99,20 @@ const warnedShared = new WeakSet<Dispatcher>();
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
-/** Raised by {@link readBodyText} when a body exceeds its cap (the stream is destroyed). */
-export class BodyTooLargeError extends Error {
+/**
+ * Raised by {@link readBodyText} when a body exceeds its cap (the stream is destroyed); callers
+ * turn it into the error of their call (`response_too_large`, `peer_response_too_large`).
+ */
+export class BodyTooLargeError extends MoleculeError {
   /** The cap that was exceeded, in bytes. */
   readonly limit: number;
   constructor(limit: number) {
-    super(`response body exceeds ${limit} bytes`);
-    this.name = "BodyTooLargeError";
+    super(
+      `response body exceeds ${limit} bytes; it was not read (raise the size limit if expected)`,
+      {
+        code: "response_too_large",
+      },
+    );
     this.limit = limit;
   }
 }
@@ -348,23 +349,33 @@ export class HttpTransport {
           err instanceof MoleculeError &&
           err.code === "connection_failed"
         ) {
-          const delay = backoffDelay(attempt + 1, this.#random);
+          const delay = this.#backoff(attempt + 1);
           this.#logger?.debug?.(
             `${spec.method} ${spec.path} connection failed; retrying in ${delay} ms`,
           );
-          await sleep(delay, spec.signal);
+          await this.#wait(delay, spec.signal);
           continue;
         }
         throw err;
       }
       if (!retry || attempt >= MAX_RETRIES || !isRetryableStatus(res.status)) return res;
-      const delay =
-        parseRetryAfter(res.headers["retry-after"]) ?? backoffDelay(attempt + 1, this.#random);
+      const delay = parseRetryAfter(res.headers["retry-after"]) ?? this.#backoff(attempt + 1);
       this.#logger?.debug?.(
         `${spec.method} ${spec.path} -> ${res.status}; retry ${attempt + 1}/${MAX_RETRIES} in ${delay} ms`,
       );
-      await sleep(delay, spec.signal);
+      await this.#wait(delay, spec.signal);
     }
+  }
+
+  /** The wait before retry `attempt`: 1 s, 2 s, 4 s ± 25 %. */
+  #backoff(attempt: number): number {
+    return backoffDelay(attempt, 1_000, MAX_RETRY_DELAY_MS, this.#random);
+  }
+
+  /** Waits before a retry; an abort rejects with the signal's reason. */
+  async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    await sleep(ms, signal);
+    if (signal?.aborted) throw signal.reason;
   }
 
   async #once(

@@ -1,6 +1,5 @@
 // Public API of transport/ (see shared/DESIGN.md section 3).
 export {
-  CursorLostError,
   isMoleculeError,
   MoleculeAuthError,
   MoleculeError,
@@ -9,9 +8,9 @@ export {
   MoleculeRateLimitError,
   MoleculeTimeoutError,
   UnexpectedResponseError,
-  WorkspaceRemovedError,
 } from "./errors.js";
 export type { MoleculeErrorOptions } from "./errors.js";
 export { MoleculeOptionError } from "./option-error.js";
-export type { Logger } from "./http.js";
-export { backoffDelay, parseRetryAfter } from "./retry.js";
+export type { Logger } from "./logger.js";
+export { backoffDelay } from "./backoff.js";
+export { parseRetryAfter } from "./retry.js";

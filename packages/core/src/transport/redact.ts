@@ -8,7 +8,7 @@ const SECRET_KEY = /token|secret|password|authorization|api[_-]?key|credential/i
 /**
  * Returns a deep copy of `value` in which the value of every key that looks secret (token, secret,
  * password, authorization, api key) is replaced by `"[REDACTED]"`, and every occurrence of one of
- * the `known` strings is masked.
+ * the `known` strings is masked, in values and in keys.
  */
 export function redactDeep(value: unknown, known: readonly string[] = [], depth = 0): unknown {
   if (typeof value === "string") return redactText(value, known);
@@ -16,7 +16,8 @@ export function redactDeep(value: unknown, known: readonly string[] = [], depth 
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, known, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] =
+    // A key can be a secret too (a body that echoes the token as a field name).
+    out[redactText(k, known)] =
       SECRET_KEY.test(k) && (typeof v === "string" || typeof v === "number")
         ? REDACTED
         : redactDeep(v, known, depth + 1);

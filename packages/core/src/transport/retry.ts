@@ -4,8 +4,6 @@
 export const MAX_RETRIES = 3;
 /** Upper bound for any wait, in milliseconds. */
 export const MAX_RETRY_DELAY_MS = 30_000;
-const BASE_DELAY_MS = 1_000;
-const JITTER = 0.25;
 
 /**
  * Parses a `Retry-After` header (delta seconds or an HTTP-date) into milliseconds, capped at 30 s.
@@ -36,39 +34,7 @@ export function parseRetryAfter(
   return Math.min(Math.ceil(delta), MAX_RETRY_DELAY_MS);
 }
 
-/**
- * The exponential backoff before retry number `attempt` (1-based): 1 s, 2 s, 4 s, each with ±25 %
- * jitter, capped at 30 s.
- *
- * @param attempt - 1 for the first retry.
- * @param random - A source of uniform numbers in [0, 1).
- */
-export function backoffDelay(attempt: number, random: () => number = Math.random): number {
-  const base = BASE_DELAY_MS * 2 ** (attempt - 1);
-  const jittered = base * (1 + JITTER * (random() * 2 - 1));
-  return Math.min(Math.round(jittered), MAX_RETRY_DELAY_MS);
-}
-
 /** Statuses worth retrying for idempotent requests. */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 502 || status === 503;
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

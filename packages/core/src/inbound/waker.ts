@@ -1,29 +1,4 @@
-// Small timing helpers shared by delivery and the agent runtime: abortable sleeps and backoff.
-
-/** Resolves after `ms`, or early (without throwing) when `signal` aborts. The timer never outlives it. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** Exponential backoff with full jitter in [base/2, base] * 2^(attempt-1), capped at `maxMs`. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp / 2 + Math.random() * (exp / 2));
-}
+// The wake-up latch of poll delivery: a wait that ends early when an event says rows arrived.
 
 /**
  * A wake-up latch: `wait(ms)` resolves after `ms`, or as soon as `wake()` is called (also when
