@@ -2,7 +2,8 @@
 // the platform token, so the token cannot leak to a peer's self-registered URL.
 import type { Dispatcher } from "undici";
 import { MoleculePeerError } from "../transport/errors.js";
-import { BodyTooLargeError, type HttpResponse, readBodyText } from "../transport/http.js";
+import { BodyTooLargeError, readBodyText } from "../transport/body.js";
+import type { HttpResponse } from "../transport/http.js";
 
 /**
  * Largest peer answer read from a peer's own URL: 16 MiB (the platform proxy truncates peer

@@ -5,9 +5,9 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { type DispatcherLease, leaseRequestPool, leaseStreamPool } from "./dispatchers.js";
+import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
 import { MoleculeError, MoleculeTimeoutError } from "./errors.js";
 import type { Logger } from "./logger.js";
-import { redactDeep } from "./redact.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
 
@@ -92,69 +92,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Custom dispatchers already warned about (once per dispatcher, not once per client). */
 const warnedShared = new WeakSet<Dispatcher>();
 
-/**
- * Default cap of a platform response body read into memory: 64 MiB. The platform's own caps are
- * lower (peer results are truncated at 10 MiB, activity pages hold at most 500 rows), so only a
- * broken or hostile server reaches it.
- */
-export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-
-/**
- * Raised by {@link readBodyText} when a body exceeds its cap (the stream is destroyed); callers
- * turn it into the error of their call (`response_too_large`, `peer_response_too_large`).
- */
-export class BodyTooLargeError extends MoleculeError {
-  /** The cap that was exceeded, in bytes. */
-  readonly limit: number;
-  constructor(limit: number) {
-    super(
-      `response body exceeds ${limit} bytes; it was not read (raise the size limit if expected)`,
-      {
-        code: "response_too_large",
-      },
-    );
-    this.limit = limit;
-  }
-}
-
-/**
- * Reads a response body as UTF-8 text, at most `max` bytes: a larger declared `Content-Length`
- * fails before reading, and a body that grows past `max` while streaming is destroyed. Either
- * way it throws {@link BodyTooLargeError}, so a peer or server cannot exhaust memory.
- */
-export async function readBodyText(
-  body: AsyncIterable<unknown> & {
-    destroy?(err?: Error): unknown;
-    on?(ev: string, fn: () => void): unknown;
-  },
-  max: number,
-  contentLength?: string | string[] | undefined,
-): Promise<string> {
-  const drop = (): void => {
-    body.on?.("error", () => undefined);
-    body.destroy?.();
-  };
-  const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength);
-  if (Number.isFinite(declared) && declared > max) {
-    drop();
-    throw new BodyTooLargeError(max);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    size += b.length;
-    if (size > max) {
-      drop();
-      throw new BodyTooLargeError(max);
-    }
-    chunks.push(b);
-  }
-  return chunks.length === 1
-    ? (chunks[0] as Buffer).toString("utf8")
-    : Buffer.concat(chunks, size).toString("utf8");
-}
-
 /** The default `User-Agent`. */
 export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 node/${process.versions.node}`;
 
@@ -197,28 +134,6 @@ export function withQuery(
     parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
   }
   return parts.length === 0 ? path : `${path}?${parts.join("&")}`;
-}
-
-function parseBody(text: string): unknown {
-  if (text === "") return undefined;
-  const c = text.charCodeAt(0);
-  // '{', '[', '"', digits, t/f/n: try JSON; anything else is text.
-  if (
-    c === 123 ||
-    c === 91 ||
-    c === 34 ||
-    (c >= 48 && c <= 57) ||
-    c === 116 ||
-    c === 102 ||
-    c === 110
-  ) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  }
-  return text;
 }
 
 const NETWORK_CODES = new Set([
@@ -452,9 +367,4 @@ export class HttpTransport {
     const leases = this.#leases.splice(0);
     await Promise.all(leases.map(async (l) => await l.release()));
   }
-}
-
-/** Redacts a response body before it is attached to an error (token/secret keys masked). */
-export function safeBody(body: unknown, known: readonly string[]): unknown {
-  return redactDeep(body, known);
 }
