@@ -102,12 +102,13 @@ describe("errors are masked where they are built", () => {
       const client = new PlatformClient({ platformUrl: base, workspaceId: WS, token: TOKEN });
       const admin = new AdminClient({ platformUrl: base, adminToken: ADMIN });
       try {
+        // Each call starts only when awaited: no rejection is left unobserved meanwhile.
         for (const [call, secret] of [
-          [client.listPeers({ fresh: true }), TOKEN],
-          [client.discoverPeer(PEER), TOKEN],
-          [admin.pause(WS), ADMIN],
+          [() => client.listPeers({ fresh: true }), TOKEN],
+          [() => client.discoverPeer(PEER), TOKEN],
+          [() => admin.pause(WS), ADMIN],
         ] as const) {
-          const err = (await maskedError(call, secret)) as { message: string; body: unknown };
+          const err = (await maskedError(call(), secret)) as { message: string; body: unknown };
           expect(err.message).toContain("bad request from [REDACTED]");
           expect(JSON.stringify(err.body)).toContain("[REDACTED]");
         }
