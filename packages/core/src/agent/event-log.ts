@@ -1,6 +1,6 @@
 // How each agent event reads in the agent's logger: one line, a level, token-free metadata.
-import type { Logger } from "../inbound/logger.js";
-import { describe } from "../inbound/logger.js";
+import type { Logger } from "../transport/logger.js";
+import { describe } from "../transport/logger.js";
 import type { InboundMessage } from "../inbound/message.js";
 import type { AgentEvent } from "./events.js";
 

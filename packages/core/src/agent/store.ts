@@ -3,7 +3,7 @@
 import type { Backfill } from "../inbound/backfill.js";
 import { FileCursorStore, MemoryCursorStore } from "../inbound/cursor-store.js";
 import type { CursorStore } from "../inbound/cursor-store.js";
-import type { Logger } from "../inbound/logger.js";
+import type { Logger } from "../transport/logger.js";
 import type { InboundMessage } from "../inbound/message.js";
 import type { InboundPage } from "../inbound/poll.js";
 
