@@ -19,6 +19,7 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: "fleet", nodeArgs: ["--expose-gc"], timeoutMs: 180_000 },
   { name: "plugin-install", timeoutMs: 120_000 },
   { name: "import-cost", timeoutMs: 90_000 },
+  { name: "replicas", timeoutMs: 420_000 },
 ];
 
 /** Registered benchmarks without an entry in `results` (by name). */
