@@ -14,6 +14,7 @@ import type { InboundMessage } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { createAgent } from "langchain";
+import { waitFor } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPeerMessageHandler, loadPeerTools, PeerToolkit } from "../src/index.js";
 import type { PeerToolArtifact, PeerToolErrorArtifact } from "../src/index.js";
@@ -262,14 +263,16 @@ describe("LangChain agents as Molecule workspaces", () => {
     const sender = await workspace("Asker");
     await sender.register({ agentCard: { name: "Asker" }, deliveryMode: "poll" });
 
-    const waitForReplies = async (count: number): Promise<InboundMessage[]> => {
-      let replies: InboundMessage[] = [];
-      for (let i = 0; i < 400 && replies.length < count; i++) {
-        await new Promise((r) => setTimeout(r, 25));
-        replies = (await fetchInbound(sender)).filter((m) => m.sourceId === assistant.workspaceId);
-      }
-      return replies;
-    };
+    const waitForReplies = async (count: number): Promise<InboundMessage[]> =>
+      await waitFor(
+        async () => {
+          const replies = (await fetchInbound(sender)).filter(
+            (m) => m.sourceId === assistant.workspaceId,
+          );
+          return replies.length >= count ? replies : undefined;
+        },
+        { timeoutMs: 10_000 },
+      );
 
     const sent = await sender.callPeer(assistant.workspaceId, "what is 2+2?");
     expect(sent.status).toBe("queued");
