@@ -30,8 +30,9 @@ export type {
   PeerMessageHandlerOptions,
   PeerStreamResult,
 } from "./message-handler.js";
-export { MemoryConversationStore } from "./conversation-store.js";
-export type { ConversationStore, MemoryConversationStoreOptions } from "./conversation-store.js";
+export { MemoryConversationStore } from "./message-handler.js";
+export type { ConversationStore } from "./message-handler.js";
+export type { MemoryConversationStoreOptions } from "@molecule-ai/agent-core/adapters";
 export { createPeerRequestHandler } from "./request-handler.js";
 export type {
   PeerRequestClient,

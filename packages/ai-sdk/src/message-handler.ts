@@ -1,7 +1,19 @@
-import { type InboundMessage, sanitizePeerText } from "@molecule-ai/agent-core";
+import { type InboundMessage, MoleculeError, sanitizePeerText } from "@molecule-ai/agent-core";
 import type { ModelMessage } from "ai";
-import { MemoryConversationStore } from "./conversation-store.js";
-import type { ConversationStore } from "./conversation-store.js";
+import {
+  KeyedQueue,
+  MemoryConversationStore as CoreMemoryConversationStore,
+} from "@molecule-ai/agent-core/adapters";
+import type { ConversationStore as CoreConversationStore } from "@molecule-ai/agent-core/adapters";
+
+/**
+ * Where {@link createPeerMessageHandler} keeps history, keyed by conversation (A2A `contextId`,
+ * else the peer). Implement it over Redis, a database or a file to survive restarts.
+ */
+export type ConversationStore = CoreConversationStore<ModelMessage>;
+
+/** The default {@link ConversationStore}: in process memory, least recently used evicted first. */
+export class MemoryConversationStore extends CoreMemoryConversationStore<ModelMessage> {}
 
 /**
  * The part of an AI SDK `Agent` (e.g. `ToolLoopAgent`) that {@link createPeerMessageHandler}
@@ -113,11 +125,12 @@ export function createPeerMessageHandler(
   const format = options.formatMessage ?? ((m: InboundMessage) => sanitizePeerText(m.text));
   const maxMessages = options.maxHistoryMessages ?? 100;
   if (!Number.isInteger(maxMessages) || maxMessages < 1) {
-    throw new RangeError(
-      "createPeerMessageHandler: maxHistoryMessages must be a positive integer.",
+    throw new MoleculeError(
+      "createPeerMessageHandler: maxHistoryMessages must be a positive integer (default 100).",
+      { code: "invalid_option" },
     );
   }
-  const locks = new KeyedLock();
+  const locks = new KeyedQueue();
 
   async function prepare(
     message: InboundMessage,
@@ -160,7 +173,7 @@ export function createPeerMessageHandler(
     [Symbol.asyncIterator]: () => {
       assertInbound(message);
       const key = keyOf(message);
-      return locks.runIterator(key, async function* () {
+      return locks.iterate(key, async function* () {
         const messages = await prepare(message, key);
         const abortSignal = context.signal;
         const result = await run({ messages, message, abortSignal, stream: true });
@@ -214,8 +227,9 @@ async function complete(
 
 function assertInbound(message: InboundMessage): void {
   if (message === null || typeof message !== "object" || typeof message.text !== "string") {
-    throw new TypeError(
+    throw new MoleculeError(
       "createPeerMessageHandler: expected an InboundMessage (with a string `text`).",
+      { code: "invalid_argument" },
     );
   }
 }
@@ -271,8 +285,9 @@ function toGenerateFunction(value: PeerAgentLike | PeerGenerateFunction): PeerGe
       return await value.generate(callOptions);
     };
   }
-  throw new TypeError(
+  throw new MoleculeError(
     "createPeerMessageHandler: pass an AI SDK Agent (e.g. new ToolLoopAgent(...)) or a function ({ messages, abortSignal }) => generateText(...).",
+    { code: "invalid_option" },
   );
 }
 
@@ -285,47 +300,4 @@ export function trimHistory(messages: ModelMessage[], max: number): ModelMessage
   let start = messages.length - max;
   while (start < messages.length && messages[start]?.role !== "user") start++;
   return messages.slice(start);
-}
-
-/** Runs tasks one at a time per key (FIFO); `undefined` keys run without waiting. */
-class KeyedLock {
-  readonly #tails = new Map<string, Promise<void>>();
-
-  async #acquire(key: string): Promise<() => void> {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const done = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const tail = previous.then(() => done);
-    this.#tails.set(key, tail);
-    await previous;
-    return () => {
-      release();
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    };
-  }
-
-  async run<T>(key: string | undefined, task: () => Promise<T>): Promise<T> {
-    if (key === undefined) return task();
-    const release = await this.#acquire(key);
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  }
-
-  async *runIterator<T>(key: string | undefined, task: () => AsyncGenerator<T>): AsyncGenerator<T> {
-    if (key === undefined) {
-      yield* task();
-      return;
-    }
-    const release = await this.#acquire(key);
-    try {
-      yield* task();
-    } finally {
-      release();
-    }
-  }
 }

@@ -1,5 +1,6 @@
 // @molecule-ai/ai-sdk/testing: deterministic models and a local platform for your own offline tests.
 import { simulateReadableStream } from "ai";
+import { MoleculeError } from "@molecule-ai/agent-core";
 import { MockLanguageModelV4 } from "ai/test";
 
 export { startTestPlatform } from "@molecule-ai/agent-core/testing";
@@ -91,7 +92,9 @@ export function echoModel(
  * const model = scriptedModel([{ toolName: "call_billing", input: { message: "refund?" } }, "Done."]);
  */
 export function scriptedModel(steps: readonly ScriptedStep[]): MockLanguageModelV4 {
-  if (steps.length === 0) throw new TypeError("scriptedModel: pass at least one step.");
+  if (steps.length === 0) {
+    throw new MoleculeError("scriptedModel: pass at least one step.", { code: "invalid_option" });
+  }
   let index = 0;
   return toModel(() => steps[Math.min(index++, steps.length - 1)]!, true);
 }

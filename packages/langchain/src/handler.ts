@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { PassThrough } from "node:stream";
-import { sanitizePeerText } from "@molecule-ai/agent-core";
+import { MoleculeError, sanitizePeerText } from "@molecule-ai/agent-core";
+import { KeyedQueue } from "@molecule-ai/agent-core/adapters";
 import { HumanMessage } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { InboundMessage, PeerMessageHandler } from "./types.js";
@@ -171,18 +172,20 @@ export function createPeerMessageHandler(
   options: PeerMessageHandlerOptions = {},
 ): StreamingPeerMessageHandler {
   if (typeof agent?.invoke !== "function") {
-    throw new TypeError(
+    throw new MoleculeError(
       "createPeerMessageHandler: `agent` must have invoke(); pass a createAgent() result or a compiled graph.",
+      { code: "invalid_option" },
     );
   }
-  const tails = new Map<string, Promise<unknown>>();
+  const threads = new KeyedQueue();
   const reply = (state: unknown, msg: InboundMessage): string | undefined => {
     if (options.reply) return options.reply(state, msg);
     const text = defaultReply(state);
     if (text === undefined) {
-      throw new TypeError(
+      throw new MoleculeError(
         "createPeerMessageHandler: the agent's result has no AI message to reply with; " +
           "return a state with `messages`, or pass `reply` to build the answer.",
+        { code: "no_reply" },
       );
     }
     return text;
@@ -231,23 +234,9 @@ export function createPeerMessageHandler(
     return text;
   };
 
-  /** Runs `job` after the thread's previous messages (one at a time per thread, FIFO). */
-  const enqueue = <T>(threadId: string, job: () => Promise<T>): Promise<T> => {
-    const current = (tails.get(threadId) ?? Promise.resolve()).then(job, job);
-    const settled = current.then(
-      () => undefined,
-      () => undefined,
-    );
-    tails.set(threadId, settled);
-    void settled.then(() => {
-      if (tails.get(threadId) === settled) tails.delete(threadId);
-    });
-    return current;
-  };
-
   const handler: PeerMessageHandler = (msg, ctx) => {
     const threadId = threadIdFor(msg, options.threadId);
-    return enqueue(threadId, () => runOne(msg, threadId, ctx?.signal));
+    return threads.run(threadId, () => runOne(msg, threadId, ctx?.signal));
   };
 
   const stream = (msg: InboundMessage, ctx?: { signal?: AbortSignal }): AsyncIterable<string> => {
@@ -262,16 +251,18 @@ export function createPeerMessageHandler(
     const write = (text: string): void => {
       if (!out.destroyed) out.write(text);
     };
-    enqueue(threadId, () => runOne(msg, threadId, signal, write)).then(
-      () => {
-        finished = true;
-        out.end();
-      },
-      (error: unknown) => {
-        finished = true;
-        out.destroy(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
+    threads
+      .run(threadId, () => runOne(msg, threadId, signal, write))
+      .then(
+        () => {
+          finished = true;
+          out.end();
+        },
+        (error: unknown) => {
+          finished = true;
+          out.destroy(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
     return out;
   };
 

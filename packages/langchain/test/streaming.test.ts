@@ -1,5 +1,5 @@
 // The streaming inbound handler: a createAgent agent on LangChain's fake streaming chat model,
-// served over real HTTP with core's A2A handler and registered with the emulator. The official
+// served over real HTTP with core's createMessageEndpoint and registered with the emulator. The official
 // @a2a-js/sdk client gets the tokens as SSE artifact updates; a peer calling through the platform
 // proxy (message/send) gets the whole answer.
 import http from "node:http";
@@ -9,11 +9,11 @@ import { ClientFactory } from "@a2a-js/sdk/client";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import type { BaseMessage } from "@langchain/core/messages";
 import {
-  createA2AHandler,
   generatePathSecret,
   inboundFromA2AMessage,
   sanitizePeerText,
 } from "@molecule-ai/agent-core";
+import { createMessageEndpoint } from "@molecule-ai/agent-core/adapters";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { createAgent } from "langchain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,15 +39,10 @@ beforeAll(async () => {
     threadId: "context",
   });
   const pathSecret = generatePathSecret();
-  const a2a = createA2AHandler({
+  const a2a = createMessageEndpoint({
+    handler: answer,
     agentCard: { name: "researcher" },
     pathSecret,
-    streaming: true,
-    onMessage: (message, ctx) =>
-      answer.stream(
-        { ...inboundFromA2AMessage(message, { method: ctx.method }), contextId: ctx.contextId },
-        ctx,
-      ),
   });
   server = http.createServer((req, res) => void a2a.handleNode(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,34 +1,37 @@
-import type { ModelMessage } from "ai";
+// Where an adapter keeps a conversation's history: an interface, and the in-memory default.
+import { MoleculeError } from "../transport/index.js";
 
 /**
- * Where {@link createPeerMessageHandler} keeps conversation history, keyed by conversation
- * (A2A `contextId`, else the peer). Implement it over Redis, a database or a file to survive
- * restarts; values must round-trip as JSON.
+ * Conversation history by key (A2A `contextId`, else the peer). Implement it over Redis, a
+ * database or a file to survive restarts; values must round-trip as JSON.
  */
-export interface ConversationStore {
+export interface ConversationStore<T = unknown> {
   /** The messages of a conversation, oldest first; undefined when there is none. */
-  get(key: string): Promise<ModelMessage[] | undefined> | ModelMessage[] | undefined;
+  get(key: string): Promise<T[] | undefined> | T[] | undefined;
   /** Replaces a conversation's messages. */
-  set(key: string, messages: ModelMessage[]): Promise<void> | void;
+  set(key: string, messages: T[]): Promise<void> | void;
   /** Forgets a conversation (optional). */
   delete?(key: string): Promise<void> | void;
 }
 
-/** Options for {@link MemoryConversationStore}. */
+/** Options of {@link MemoryConversationStore}. */
 export interface MemoryConversationStoreOptions {
   /** How many conversations to keep; the least recently used is dropped first (default 1000). */
   maxConversations?: number;
 }
 
 /** The default {@link ConversationStore}: in process memory, least recently used evicted first. */
-export class MemoryConversationStore implements ConversationStore {
-  readonly #conversations = new Map<string, ModelMessage[]>();
+export class MemoryConversationStore<T = unknown> implements ConversationStore<T> {
+  readonly #conversations = new Map<string, T[]>();
   readonly #max: number;
 
   constructor(options: MemoryConversationStoreOptions = {}) {
     const max = options.maxConversations ?? 1000;
     if (!Number.isInteger(max) || max < 1) {
-      throw new RangeError("MemoryConversationStore: maxConversations must be a positive integer.");
+      throw new MoleculeError(
+        "MemoryConversationStore: maxConversations must be a positive integer (or left out: 1000).",
+        { code: "invalid_option" },
+      );
     }
     this.#max = max;
   }
@@ -38,7 +41,7 @@ export class MemoryConversationStore implements ConversationStore {
     return this.#conversations.size;
   }
 
-  get(key: string): ModelMessage[] | undefined {
+  get(key: string): T[] | undefined {
     const messages = this.#conversations.get(key);
     if (messages === undefined) return undefined;
     this.#conversations.delete(key);
@@ -46,12 +49,11 @@ export class MemoryConversationStore implements ConversationStore {
     return [...messages];
   }
 
-  set(key: string, messages: ModelMessage[]): void {
+  set(key: string, messages: T[]): void {
     this.#conversations.delete(key);
     this.#conversations.set(key, [...messages]);
     while (this.#conversations.size > this.#max) {
-      const oldest = this.#conversations.keys().next().value as string;
-      this.#conversations.delete(oldest);
+      this.#conversations.delete(this.#conversations.keys().next().value as string);
     }
   }
 
