@@ -1,7 +1,7 @@
 // @molecule-ai/agent-core/testing: a local platform with workspaces, for your own offline tests.
-// Needs the optional peer @molecule-ai/platform-emulator; the package's main entry never loads it.
-import { startEmulator } from "@molecule-ai/platform-emulator";
+// Needs the optional peer @molecule-ai/platform-emulator, loaded only when a platform starts.
 import type { Emulator, EmulatorOptions } from "@molecule-ai/platform-emulator";
+import { MoleculeError } from "../transport/index.js";
 import { PlatformClient } from "../platform/index.js";
 
 /** The environment variables `readMoleculeEnv()` (and the examples) read, for one workspace. */
@@ -63,7 +63,7 @@ export interface TestPlatformOptions {
  * // ... await platform.close() in afterAll
  */
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
-  const emulator = await startEmulator(options.emulator);
+  const emulator = await (await loadEmulator()).startEmulator(options.emulator);
   const clients = new Set<PlatformClient>();
   const addWorkspace = async (
     name: string,
@@ -109,5 +109,16 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   } catch (error) {
     await emulator.close();
     throw error;
+  }
+}
+
+async function loadEmulator(): Promise<typeof import("@molecule-ai/platform-emulator")> {
+  try {
+    return await import("@molecule-ai/platform-emulator");
+  } catch (error) {
+    throw new MoleculeError(
+      "startTestPlatform needs the platform emulator: npm install -D @molecule-ai/platform-emulator",
+      { code: "missing_dependency", cause: error },
+    );
   }
 }
