@@ -1,4 +1,9 @@
-import { type InboundMessage, MoleculeError, sanitizePeerText } from "@molecule-ai/agent-core";
+import {
+  type InboundMessage,
+  MoleculeError,
+  MoleculeOptionError,
+  sanitizePeerText,
+} from "@molecule-ai/agent-core";
 import type { ModelMessage } from "ai";
 import {
   KeyedQueue,
@@ -125,9 +130,9 @@ export function createPeerMessageHandler(
   const format = options.formatMessage ?? ((m: InboundMessage) => sanitizePeerText(m.text));
   const maxMessages = options.maxHistoryMessages ?? 100;
   if (!Number.isInteger(maxMessages) || maxMessages < 1) {
-    throw new MoleculeError(
+    throw new MoleculeOptionError(
+      "maxHistoryMessages",
       "createPeerMessageHandler: maxHistoryMessages must be a positive integer (default 100).",
-      { code: "invalid_option" },
     );
   }
   const locks = new KeyedQueue();
@@ -285,9 +290,9 @@ function toGenerateFunction(value: PeerAgentLike | PeerGenerateFunction): PeerGe
       return await value.generate(callOptions);
     };
   }
-  throw new MoleculeError(
+  throw new MoleculeOptionError(
+    "agentOrGenerate",
     "createPeerMessageHandler: pass an AI SDK Agent (e.g. new ToolLoopAgent(...)) or a function ({ messages, abortSignal }) => generateText(...).",
-    { code: "invalid_option" },
   );
 }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MoleculeError } from "@molecule-ai/agent-core";
+import { MoleculeOptionError } from "@molecule-ai/agent-core";
 import type { AgentCard, InboundMessage, PlatformClient } from "@molecule-ai/agent-core";
 import { createMessageEndpoint } from "@molecule-ai/agent-core/adapters";
 import type {
@@ -108,9 +108,9 @@ function isPeerMessageHandler(value: unknown): value is PeerMessageHandler {
 
 function defaultCard(client: PeerRequestClient | undefined): AgentCard {
   if (!client?.workspaceId) {
-    throw new MoleculeError(
+    throw new MoleculeOptionError(
+      "agentCard",
       "createPeerRequestHandler: pass `agentCard` (or `client`, to name the default card).",
-      { code: "invalid_option" },
     );
   }
   return { name: client.workspaceId, capabilities: { streaming: true, pushNotifications: false } };

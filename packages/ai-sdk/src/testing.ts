@@ -1,6 +1,6 @@
 // @molecule-ai/ai-sdk/testing: deterministic models and a local platform for your own offline tests.
 import { simulateReadableStream } from "ai";
-import { MoleculeError } from "@molecule-ai/agent-core";
+import { MoleculeOptionError } from "@molecule-ai/agent-core";
 import { MockLanguageModelV4 } from "ai/test";
 
 export { startTestPlatform } from "@molecule-ai/agent-core/testing";
@@ -93,7 +93,7 @@ export function echoModel(
  */
 export function scriptedModel(steps: readonly ScriptedStep[]): MockLanguageModelV4 {
   if (steps.length === 0) {
-    throw new MoleculeError("scriptedModel: pass at least one step.", { code: "invalid_option" });
+    throw new MoleculeOptionError("steps", "scriptedModel: pass at least one step.");
   }
   let index = 0;
   return toModel(() => steps[Math.min(index++, steps.length - 1)]!, true);

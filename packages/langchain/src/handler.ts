@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { PassThrough } from "node:stream";
-import { MoleculeError, sanitizePeerText } from "@molecule-ai/agent-core";
+import { MoleculeError, MoleculeOptionError, sanitizePeerText } from "@molecule-ai/agent-core";
 import { KeyedQueue } from "@molecule-ai/agent-core/adapters";
 import { HumanMessage } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
@@ -172,9 +172,9 @@ export function createPeerMessageHandler(
   options: PeerMessageHandlerOptions = {},
 ): StreamingPeerMessageHandler {
   if (typeof agent?.invoke !== "function") {
-    throw new MoleculeError(
+    throw new MoleculeOptionError(
+      "agent",
       "createPeerMessageHandler: `agent` must have invoke(); pass a createAgent() result or a compiled graph.",
-      { code: "invalid_option" },
     );
   }
   const threads = new KeyedQueue();

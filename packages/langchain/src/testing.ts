@@ -5,7 +5,7 @@ import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, AIMessageChunk } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
 import { ChatGenerationChunk } from "@langchain/core/outputs";
-import { MoleculeError } from "@molecule-ai/agent-core";
+import { MoleculeOptionError } from "@molecule-ai/agent-core";
 import type { ChatResult } from "@langchain/core/outputs";
 
 export { startTestPlatform } from "@molecule-ai/agent-core/testing";
@@ -31,9 +31,7 @@ export class ScriptedChatModel extends BaseChatModel {
   constructor(script: readonly ChatStep[] | ((messages: BaseMessage[]) => ChatStep)) {
     super({});
     if (Array.isArray(script) && script.length === 0) {
-      throw new MoleculeError("ScriptedChatModel: pass at least one step.", {
-        code: "invalid_option",
-      });
+      throw new MoleculeOptionError("script", "ScriptedChatModel: pass at least one step.");
     }
     const steps = script as readonly ChatStep[];
     this.#next =

@@ -1,5 +1,5 @@
 // Where an adapter keeps a conversation's history: an interface, and the in-memory default.
-import { MoleculeError } from "../transport/index.js";
+import { MoleculeOptionError } from "../transport/index.js";
 
 /**
  * Conversation history by key (A2A `contextId`, else the peer). Implement it over Redis, a
@@ -28,9 +28,9 @@ export class MemoryConversationStore<T = unknown> implements ConversationStore<T
   constructor(options: MemoryConversationStoreOptions = {}) {
     const max = options.maxConversations ?? 1000;
     if (!Number.isInteger(max) || max < 1) {
-      throw new MoleculeError(
+      throw new MoleculeOptionError(
+        "maxConversations",
         "MemoryConversationStore: maxConversations must be a positive integer (or left out: 1000).",
-        { code: "invalid_option" },
       );
     }
     this.#max = max;

@@ -7,7 +7,7 @@ import type { A2AHandler, A2AHandlerOptions } from "../a2a/server/index.js";
 import type { AgentCard } from "../a2a/types.js";
 import { inboundFromA2AMessage } from "../inbound/index.js";
 import type { InboundMessage } from "../inbound/index.js";
-import { MoleculeError } from "../transport/index.js";
+import { MoleculeOptionError } from "../transport/index.js";
 
 /** What a {@link MessageEndpointHandler} receives besides the message. */
 export interface MessageEndpointContext {
@@ -66,16 +66,17 @@ const STREAM_METHODS = new Set(["message/stream", "SendStreamingMessage"]);
 export function createMessageEndpoint(options: MessageEndpointOptions): A2AHandler {
   const { handler, pathSecret, agentCard } = options;
   if (typeof handler !== "function") {
-    throw new MoleculeError("`handler` must be a function, e.g. createPeerMessageHandler(agent).", {
-      code: "invalid_option",
-    });
+    throw new MoleculeOptionError(
+      "handler",
+      "`handler` must be a function, e.g. createPeerMessageHandler(agent).",
+    );
   }
   if (pathSecret !== false && (typeof pathSecret !== "string" || pathSecret.length === 0)) {
-    throw new MoleculeError(
+    throw new MoleculeOptionError(
+      "pathSecret",
       "`pathSecret` is required: pass generatePathSecret() from @molecule-ai/agent-core (and " +
         "register the URL ending with it), or `false` when something in front of this handler " +
         "already authenticates every request.",
-      { code: "invalid_option" },
     );
   }
   const recent = new RecentAnswers(options.dedupeSize ?? 1000);

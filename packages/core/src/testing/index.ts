@@ -1,5 +1,6 @@
 // @molecule-ai/agent-core/testing: a local platform with workspaces, for your own offline tests.
 // Needs the optional peer @molecule-ai/platform-emulator, loaded only when a platform starts.
+import type * as EmulatorModule from "@molecule-ai/platform-emulator";
 import type { Emulator, EmulatorOptions } from "@molecule-ai/platform-emulator";
 import { MoleculeError } from "../transport/index.js";
 import { PlatformClient } from "../platform/index.js";
@@ -112,7 +113,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   }
 }
 
-async function loadEmulator(): Promise<typeof import("@molecule-ai/platform-emulator")> {
+async function loadEmulator(): Promise<typeof EmulatorModule> {
   try {
     return await import("@molecule-ai/platform-emulator");
   } catch (error) {
