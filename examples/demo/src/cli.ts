@@ -3,21 +3,23 @@
 import { parseArgs } from "node:util";
 import { runDemo } from "./main.js";
 
-const USAGE = `usage: ./dev demo [--keep] [--compat latest|2026-04]
+const USAGE = `usage: ./dev demo [--keep] [--trace] [--compat latest|2026-04]
 
 Starts a local Molecule platform (the emulator) in this process, creates an org of four
 workspaces, runs a coordinator and three specialists (LangChain.js, Vercel AI SDK, NestJS), and
 prints who asked whom, what came back, the latency of each hop, and the org tree.
 
   --keep            leave the org running; prints the platform URL and admin token; Ctrl-C stops it
+  --trace           record OpenTelemetry spans; print one request's trace across the agents as a tree
   --compat <c>      the platform contract: latest (default) or 2026-04 (the April 2026 baseline)`;
 
 async function main(): Promise<number> {
-  let values: { keep?: boolean; compat?: string; help?: boolean };
+  let values: { keep?: boolean; trace?: boolean; compat?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
         keep: { type: "boolean", default: false },
+        trace: { type: "boolean", default: false },
         compat: { type: "string", default: "latest" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -36,7 +38,11 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  await runDemo({ keep: values.keep === true, compat: values.compat });
+  await runDemo({
+    keep: values.keep === true,
+    trace: values.trace === true,
+    compat: values.compat,
+  });
   return 0;
 }
 

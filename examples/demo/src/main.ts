@@ -24,6 +24,7 @@ import type {
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { hideSecretPath, ms, padEnd, shortId, wrap } from "./format.js";
+import type { TraceNode } from "./trace.js";
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -35,6 +36,8 @@ export interface DemoOptions {
   compat?: "latest" | "2026-04";
   /** With `keep`: resolves when the demo should stop (default: the first SIGINT or SIGTERM). */
   until?: Promise<unknown>;
+  /** Record OpenTelemetry spans and print the coordinator's call to the researcher as a tree. */
+  trace?: boolean;
 }
 
 /** One request in the transcript. */
@@ -76,6 +79,8 @@ export interface DemoReport {
   hops: DemoHop[];
   tree: DemoWorkspace;
   elapsedMs: number;
+  /** With `trace`: the spans of the coordinator's call to the researcher, as trees. */
+  trace?: TraceNode[];
 }
 
 type Key = "researcher" | "writer" | "reviewer";
@@ -172,6 +177,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   };
 
   try {
+    // Loaded only with --trace; registered before any agent starts.
+    const tracing = options.trace ? (await import("./trace.js")).startTracing() : undefined;
+    if (tracing) stops.push(() => tracing.stop());
     const emu: Emulator = await startEmulator({ compat, sseKeepAliveMs: 2_000 });
     stops.push(() => emu.close());
     print("Molecule AI demo: a coordinator and three specialists on an emulated platform");
@@ -392,7 +400,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const call = async (to: Key, text: string): Promise<string> => {
       before = snapshot();
       const begin = performance.now();
-      const result = await coordinatorClient.callPeer(peerId(to), text, { timeoutMs: 30_000 });
+      const send = () => coordinatorClient.callPeer(peerId(to), text, { timeoutMs: 30_000 });
+      const traced = tracing && to === "researcher"; // the call shown as a trace tree
+      const result = await (traced
+        ? tracing.record(`demo: coordinator asks the ${to}`, send)
+        : send());
       const latencyMs = performance.now() - begin;
       const raw = result.status === "queued" ? "" : result.text;
       const answered =
@@ -459,6 +471,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       tree: root,
       elapsedMs: performance.now() - t0,
     };
+    if (tracing) report.trace = tracing.print(print, WIDTH, (id) => nameOf.get(id) ?? shortId(id));
 
     print();
     if (options.keep) {

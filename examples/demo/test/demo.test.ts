@@ -137,9 +137,57 @@ describe("the built entry point (dist/cli.js)", () => {
     expect(r.stdout).not.toContain("[A2A_RESULT_FROM_PEER]");
   }, 60_000);
 
+  it("--trace prints one request's trace tree and exits 0", async () => {
+    const r = await runCli(["--trace"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("6. One request as a trace");
+    expect(r.stdout).toMatch(/reviewer +molecule\.handle_message \(push, handled, remote parent\)/);
+  }, 60_000);
+
   it("rejects an unknown contract with exit 2", async () => {
     const r = await runCli(["--compat", "2025-01"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--compat must be latest or 2026-04");
   }, 30_000);
+});
+
+describe("runDemo with trace", () => {
+  it("prints the coordinator's call to the researcher as one trace across the three agents", async () => {
+    const { out, text } = capture();
+    const report = await runDemo({ out, trace: true });
+    const transcript = text();
+    const section = transcript.slice(transcript.indexOf("6. One request as a trace"));
+    expect(section).toMatch(
+      /\n {2}coordinator {3}molecule\.peer_call → researcher \(completed\) +\d+ ms\n/,
+    );
+    expect(section).toMatch(
+      /\n {2}researcher {6}molecule\.handle_message \(push, handled, remote parent\) +\d+ ms\n/,
+    );
+    expect(section).toMatch(
+      /\n {2}researcher {8}molecule\.peer_call → reviewer \(completed\) +\d+ ms\n/,
+    );
+    expect(section).toMatch(
+      /\n {2}reviewer {12}molecule\.handle_message \(push, handled, remote parent\) +\d+ ms\n/,
+    );
+    // The same tree in the report: root -> coordinator's call -> researcher's handling -> its call
+    // -> reviewer's handling, each one level below its parent.
+    const root = report.trace?.[0];
+    expect(root?.name).toBe("demo: coordinator asks the researcher");
+    const call = root?.children.find((n) => n.name === "molecule.peer_call");
+    const handled = call?.children.find((n) => n.name === "molecule.handle_message");
+    expect(handled?.agent).toBe("researcher");
+    const nested = handled?.children.find((n) => n.name === "molecule.peer_call");
+    expect(nested?.agent).toBe("researcher");
+    const reviewed = nested?.children.find((n) => n.name === "molecule.handle_message");
+    expect(reviewed?.agent).toBe("reviewer");
+    expect(report.trace).toHaveLength(1); // one trace, one root
+  }, 60_000);
+
+  it("without trace, no trace is printed", async () => {
+    const { out, text } = capture();
+    const report = await runDemo({ out });
+    expect(report.trace).toBeUndefined();
+    expect(text()).not.toContain("6. One request as a trace");
+  }, 60_000);
 });

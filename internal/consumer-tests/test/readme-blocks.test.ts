@@ -36,6 +36,8 @@ const readmeDependencies = [
   "@nestjs/platform-fastify",
   "@nestjs/terminus",
   "@nestjs/testing",
+  "@opentelemetry/api",
+  "@opentelemetry/sdk-trace-node",
   "@types/express",
   "express",
   "hono",

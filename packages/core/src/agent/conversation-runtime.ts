@@ -57,7 +57,9 @@ export class ConversationRuntime {
       retryMaxMs: 30_000,
       logger: options.logger,
       send: async (to, text, messageId, signal) =>
-        await options.client.reply(to, text, { signal, messageId }),
+        await options.observer.inContextOf(to, () =>
+          options.client.reply(to, text, { signal, messageId }),
+        ),
       persist: async (records) => await this.#state?.saveOutbox(records),
       onDeadLetter: async (msg, error) => await this.deadLetter(msg, error),
       onFailed: (msg, attempt, error, retryInMs) =>

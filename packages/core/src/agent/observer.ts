@@ -4,6 +4,14 @@ import type { InboundGapWarning } from "../inbound/gap-warning.js";
 import type { Logger } from "../transport/logger.js";
 import { describe } from "../transport/logger.js";
 import type { InboundMessage } from "../inbound/message.js";
+import {
+  activeContext,
+  ATTR,
+  failSpan,
+  traceInbound,
+  withContext,
+} from "../observability/index.js";
+import type { TraceContext } from "../observability/index.js";
 import { MoleculeReplyError, MoleculeTurnLimitError } from "./errors.js";
 import { logEvent } from "./event-log.js";
 import { AgentEventBus } from "./events.js";
@@ -47,8 +55,6 @@ export interface AgentObserverOptions {
   onEvent?: ((event: AgentEvent) => void) | undefined;
   /** The poll period (reported in `connected`). */
   pollIntervalMs: number;
-  /** Wraps a message's handling (tracing); default: runs it as is. */
-  around?: (<T>(msg: InboundMessage, fn: () => Promise<T>) => Promise<T>) | undefined;
 }
 
 type Fields<K extends AgentEventName> = Omit<AgentEventMap[K], "type" | "workspaceId">;
@@ -63,6 +69,8 @@ function deadLetterReason(error: unknown): AgentEventMap["deadLettered"]["reason
 export class AgentObserver {
   readonly bus: AgentEventBus;
   readonly #o: AgentObserverOptions;
+  /** The trace context each message was handled in (its answer is sent in it). */
+  readonly #contexts = new WeakMap<InboundMessage, TraceContext>();
 
   /** The observer of an agent with these options (its logger: `logger`, else {@link stderrLogger}). */
   static of(options: ObservedOptions): AgentObserver {
@@ -201,16 +209,50 @@ export class AgentObserver {
     }
   }
 
-  /** Starts tracking one message through the dispatcher. */
+  /** Runs `fn` in the trace context `msg` was handled in (for its answer's send). */
+  inContextOf<T>(msg: InboundMessage, fn: () => T): T {
+    return withContext(this.#contexts.get(msg), fn);
+  }
+
+  /**
+   * Starts tracking one message through the dispatcher: its events, and its
+   * `molecule.handle_message` span (a child of the sender's, from the message's trace context).
+   */
   track(msg: InboundMessage, redelivered: boolean): MessageTrack {
     const delivery = msg.activityId === undefined ? "push" : "poll";
     const started = performance.now();
-    let attempts = 1;
-    const around = this.#o.around;
+    let failures = 0;
+    let span:
+      | { addEvent(name: string, attributes: Record<string, string | number>): unknown }
+      | undefined;
+    const run = <T>(fn: () => Promise<T>): Promise<T> =>
+      traceInbound(
+        this.#o.workspaceId,
+        msg,
+        redelivered,
+        async (s) => {
+          span = s;
+          const ctx = s ? activeContext() : undefined;
+          if (ctx) this.#contexts.set(msg, ctx);
+          return await fn();
+        },
+        (s, result) => {
+          const outcome = result as TrackOutcome;
+          s.setAttribute(ATTR.attempts, outcome.status === "handled" ? failures + 1 : failures);
+          s.setAttribute(ATTR.outcome, outcome.status);
+          // Its attempts' errors are events already: the status says how it ended.
+          if (outcome.status === "dead-lettered") failSpan(s, outcome.error, failures === 0);
+        },
+      );
     return {
-      run: (fn) => (around ? around(msg, fn) : fn()),
+      run,
       failed: (attempt, error, retryInMs) => {
-        attempts = attempt + 1;
+        failures = attempt;
+        span?.addEvent("exception", {
+          "exception.type": error instanceof Error ? error.name : "Error",
+          "exception.message": describe(error),
+          "molecule.handler.attempt": attempt,
+        });
         if (retryInMs !== undefined) {
           this.emit("retried", { message: msg, delivery, attempt, error, retryInMs });
         } else if (attempt === 1) {
@@ -227,7 +269,7 @@ export class AgentObserver {
         this.emit("handled", {
           message: msg,
           delivery,
-          attempts,
+          attempts: failures + 1,
           durationMs: performance.now() - started,
           replied: outcome.reply !== undefined,
           redelivered,

@@ -1,5 +1,6 @@
 // Periodic platform calls of an agent (heartbeat, state check): a setTimeout chain that never
 // overlaps itself, with a jittered first wait so agents started together spread their calls.
+import { detached } from "../observability/index.js";
 
 /** Where an agent keeps its periodic timers and in-flight runs, so stopping can clear and await them. */
 export interface PeriodicTasks {
@@ -20,7 +21,7 @@ export function every(tasks: PeriodicTasks, ms: number, fn: () => Promise<void>)
   let jittered = false;
   let current: NodeJS.Timeout | undefined;
   const run = (): void => {
-    const p = fn().finally(() => {
+    const p = detached(fn).finally(() => {
       tasks.pending.delete(p);
       if (tasks.running()) tick();
     });

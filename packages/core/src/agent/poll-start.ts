@@ -6,6 +6,7 @@ import type { InboundGapWarning } from "../inbound/gap-warning.js";
 import type { Logger } from "../transport/logger.js";
 import { PollDelivery } from "../inbound/poll.js";
 import type { PollDeliveryOptions } from "../inbound/poll.js";
+import { detached } from "../observability/index.js";
 import type { ConversationRuntime } from "./conversation-runtime.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { eventStreamOpener, pollFetcher } from "./poll-source.js";
@@ -60,17 +61,21 @@ export async function startPoll(input: StartPollInput): Promise<void> {
   const intervalMs = o.pollIntervalMs ?? 5_000;
   const concurrency = o.concurrency ?? 4;
   let poll: PollRunner;
-  if (input.store.shared) {
+  const shared = input.store.shared;
+  if (shared) {
     await talk.attach(store); // answers a previous run left, before any redelivery
-    poll = await input.store.shared.startPoll({
-      workspaceId: client.workspaceId,
-      fetch,
-      handle,
-      concurrency,
-      pollIntervalMs: intervalMs,
-      backfill: o.backfill ?? "all",
-      logger,
-    });
+    // The poll loop's requests are not part of start()'s trace.
+    poll = await detached(() =>
+      shared.startPoll({
+        workspaceId: client.workspaceId,
+        fetch,
+        handle,
+        concurrency,
+        pollIntervalMs: intervalMs,
+        backfill: o.backfill ?? "all",
+        logger,
+      }),
+    );
     input.onPoll(poll);
   } else {
     const local = new PollDelivery({
@@ -88,7 +93,7 @@ export async function startPoll(input: StartPollInput): Promise<void> {
     });
     input.onPoll(local);
     await talk.attach(store);
-    await local.start();
+    await detached(() => local.start());
     poll = local;
   }
   const open = client.openEventStream?.bind(client);
@@ -100,6 +105,6 @@ export async function startPoll(input: StartPollInput): Promise<void> {
       onStatus: (connected) => logger.debug?.("event stream", { connected }),
     });
     input.onEvents(events);
-    events.start();
+    detached(() => events.start());
   }
 }

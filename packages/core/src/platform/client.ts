@@ -3,6 +3,7 @@
 import type { Readable } from "node:stream";
 import { derivePathSecret } from "../a2a/server/index.js";
 import type { A2APart, AgentCard } from "../a2a/types.js";
+import { tracePeerSend } from "../observability/index.js";
 import { inspectCustom, REDACTED } from "../transport/redact.js";
 import { type ActivityRows, type FetchInboundOptions, fetchActivityRows } from "./activity.js";
 import { capabilities, openEventStream } from "./capabilities.js";
@@ -182,7 +183,9 @@ export class PlatformClient {
     message: string | { text?: string; parts?: A2APart[] | unknown[] },
     options: PeerCallOptions = {},
   ): Promise<PeerCallResult> {
-    return callPeer(this.#s, peerId, message, options);
+    const { messageId, contextId, via } = options;
+    const send = { workspaceId: this.workspaceId, peerId, messageId, contextId, via };
+    return tracePeerSend(send, false, () => callPeer(this.#s, peerId, message, options));
   }
 
   /**
@@ -224,7 +227,9 @@ export class PlatformClient {
     text: string,
     options: { signal?: AbortSignal; messageId?: string } = {},
   ): Promise<void> {
-    return reply(this.#s, inbound, text, options);
+    const peerId = inbound?.sourceId ?? inbound?.source ?? "unknown";
+    const send = { workspaceId: this.workspaceId, peerId, messageId: options.messageId };
+    return tracePeerSend(send, true, () => reply(this.#s, inbound, text, options));
   }
 
   /** Posts a chat message to the canvas (`POST /workspaces/:id/notify`), optionally with attachments. */

@@ -2,6 +2,7 @@
 // an asynchronous delegation.
 import { buildMessageSendRequest } from "../a2a/outbound.js";
 import { IN_REPLY_TO_KEY } from "../a2a/conversation.js";
+import { traceMetadata } from "../observability/index.js";
 import { delegateSchema } from "../wire/schemas.js";
 import { invalid } from "./args.js";
 import { ok } from "./http-errors.js";
@@ -52,10 +53,11 @@ export async function reply(
     role: "agent",
     contextId: inbound.contextId,
     messageId: options.messageId,
-    metadata:
-      inbound.messageId === undefined
-        ? s.senderHint
-        : { ...s.senderHint, [IN_REPLY_TO_KEY]: inbound.messageId },
+    metadata: {
+      ...s.senderHint,
+      ...traceMetadata(),
+      ...(inbound.messageId === undefined ? {} : { [IN_REPLY_TO_KEY]: inbound.messageId }),
+    },
   });
   const res = await postViaProxy(s, target, JSON.stringify(req), s.peerTimeoutMs, options.signal);
   peerResult(s, target, req.params.message.messageId, res, "proxy");

@@ -8,6 +8,7 @@ import {
   toSendMessageRequestV1,
 } from "../a2a/outbound.js";
 import type { A2APart } from "../a2a/types.js";
+import { traceMetadata } from "../observability/index.js";
 import { MoleculeError, MoleculePeerError, MoleculeTimeoutError } from "../transport/errors.js";
 import type { HttpResponse } from "../transport/http.js";
 import { invalid } from "./args.js";
@@ -41,7 +42,7 @@ export async function callPeer(
     messageId: options.messageId,
     contextId: options.contextId,
     taskId: options.taskId,
-    metadata: { ...s.senderHint, ...options.metadata },
+    metadata: { ...s.senderHint, ...traceMetadata(), ...options.metadata },
   });
   if (req.params.message.parts.length === 0)
     throw invalid("callPeer: none of the given parts is a valid A2A part");

@@ -10,6 +10,7 @@ import { MoleculeError, MoleculeTimeoutError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
+import { tracePlatformRequest } from "../observability/index.js";
 
 /** HTTP methods the transport sends. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -241,6 +242,11 @@ export class HttpTransport {
    * status. Throws only for connection failures, timeouts and aborts.
    */
   async send(spec: RequestSpec): Promise<HttpResponse> {
+    const path = this.basePath + spec.path;
+    return await tracePlatformRequest(this.origin, spec.method, path, () => this.#send(spec));
+  }
+
+  async #send(spec: RequestSpec): Promise<HttpResponse> {
     const retry = spec.retry ?? spec.method === "GET";
     const headers: Record<string, string> = { ...this.#baseHeaders };
     if (spec.auth !== false) {

@@ -1,0 +1,52 @@
+// Spans of the messages this SDK sends to peers: a call and an answer, each carrying its trace
+// context in the message metadata (see trace-context.ts).
+import { ATTR, SPAN, inSpan } from "./spans.js";
+
+/** What a peer send resolves with, as far as its span reads it. */
+interface SentResult {
+  status?: string;
+  messageId?: string;
+  contextId?: string;
+  protocol?: string;
+}
+
+/** Who sends what to whom. */
+export interface PeerSend {
+  workspaceId: string;
+  peerId: string;
+  messageId?: string | undefined;
+  contextId?: string | undefined;
+  via?: "proxy" | "direct" | undefined;
+}
+
+/**
+ * Runs a peer call (`reply: false`) or an answer (`reply: true`) in a client span
+ * (`molecule.peer_call` / `molecule.reply`); the message built inside it carries its context.
+ */
+export async function tracePeerSend<T>(
+  send: PeerSend,
+  reply: boolean,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return await inSpan(
+    reply ? SPAN.reply : SPAN.peerCall,
+    "client",
+    {
+      [ATTR.workspaceId]: send.workspaceId,
+      [ATTR.peerId]: send.peerId,
+      [ATTR.messageId]: send.messageId,
+      [ATTR.contextId]: send.contextId,
+      [ATTR.via]: send.via,
+    },
+    async () => await fn(),
+    {
+      onResult: (span, result) => {
+        const r = (result ?? {}) as SentResult;
+        if (typeof r.status === "string") span.setAttribute(ATTR.callStatus, r.status);
+        if (typeof r.messageId === "string") span.setAttribute(ATTR.messageId, r.messageId);
+        if (typeof r.contextId === "string") span.setAttribute(ATTR.contextId, r.contextId);
+        if (typeof r.protocol === "string") span.setAttribute(ATTR.protocol, r.protocol);
+      },
+    },
+  );
+}

@@ -1,0 +1,115 @@
+// The SDK's OpenTelemetry spans: peer calls and answers (client), inbound handling (server for
+// push, consumer for poll), platform requests (client). Without `@opentelemetry/api` each helper
+// just runs its function.
+import type { Context, Span } from "@opentelemetry/api";
+import { otel, tracer } from "./otel.js";
+
+/** Span names. */
+export const SPAN = {
+  peerCall: "molecule.peer_call",
+  reply: "molecule.reply",
+  handle: "molecule.handle_message",
+} as const;
+
+/** Attribute keys (ids and outcomes only: never a token, a header or message text). */
+export const ATTR = {
+  workspaceId: "molecule.workspace.id",
+  peerId: "molecule.peer.id",
+  messageId: "a2a.message.id",
+  contextId: "a2a.context.id",
+  via: "molecule.peer_call.via",
+  callStatus: "molecule.peer_call.status",
+  protocol: "a2a.protocol.version",
+  delivery: "molecule.delivery",
+  activityId: "molecule.activity.id",
+  isReply: "molecule.message.is_reply",
+  redelivered: "molecule.message.redelivered",
+  attempts: "molecule.handler.attempts",
+  outcome: "molecule.handler.outcome",
+} as const;
+
+/** Attribute values; `undefined` ones are left out. */
+export type SpanAttributes = Record<string, string | number | boolean | undefined>;
+
+type Kind = "client" | "server" | "consumer";
+
+function defined(attrs: SpanAttributes): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/**
+ * Marks `span` failed with `err`, and records it as an `exception` event by name and message (no
+ * stack, no cause) unless `record` is false (it was recorded already).
+ */
+export function failSpan(span: Span, err: unknown, record = true): void {
+  const api = otel();
+  const name = err instanceof Error ? err.name : "Error";
+  const message = err instanceof Error ? err.message : String(err);
+  if (record) span.recordException({ name, message });
+  span.setAttribute("error.type", name);
+  if (api) span.setStatus({ code: api.SpanStatusCode.ERROR, message });
+}
+
+/**
+ * Runs `fn` in a new active span (child of `parent`, default the active context), ended when `fn`
+ * settles; `onResult` may add attributes from the result. A thrown error is recorded and rethrown.
+ */
+export async function inSpan<T>(
+  name: string,
+  kind: Kind,
+  attributes: SpanAttributes,
+  fn: (span: Span | undefined) => Promise<T>,
+  options: { parent?: Context | undefined; onResult?: (span: Span, result: T) => void } = {},
+): Promise<T> {
+  const api = otel();
+  if (!api) return fn(undefined);
+  const spanKind =
+    kind === "client"
+      ? api.SpanKind.CLIENT
+      : kind === "server"
+        ? api.SpanKind.SERVER
+        : api.SpanKind.CONSUMER;
+  const parent = options.parent ?? api.context.active();
+  return await tracer(api).startActiveSpan(
+    name,
+    { kind: spanKind, attributes: defined(attributes) },
+    parent,
+    async (span) => {
+      try {
+        const result = await fn(span);
+        options.onResult?.(span, result);
+        return result;
+      } catch (err) {
+        failSpan(span, err);
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** An OpenTelemetry context, opaque outside this folder. */
+export type TraceContext = object;
+
+/** The active context (to run later work, such as an answer's send, in it), if OpenTelemetry is on. */
+export function activeContext(): TraceContext | undefined {
+  return otel()?.context.active();
+}
+
+/**
+ * Runs `fn` outside any trace (background loops started inside a request must not become part of
+ * it: heartbeats, polls and their spans are roots of their own).
+ */
+export function detached<T>(fn: () => T): T {
+  const api = otel();
+  return api ? api.context.with(api.ROOT_CONTEXT, fn) : fn();
+}
+
+/** Runs `fn` in `ctx` (when given and OpenTelemetry is on). */
+export function withContext<T>(ctx: TraceContext | undefined, fn: () => T): T {
+  const api = otel();
+  return api && ctx ? api.context.with(ctx as Context, fn) : fn();
+}
