@@ -3,7 +3,8 @@
 // runs in its own process. 50 rounds per concurrency, order rotated each round, verdict on the
 // paired per-round ratio PlatformClient req/s / bare req/s (target >= 0.85).
 // Run: ./dev bench client-overhead   (env: N requests per round, default 400; ROUNDS, default 50)
-import { AdminClient, PlatformClient } from "@molecule-ai/agent-core";
+import { AdminClient } from "@molecule-ai/agent-core/admin";
+import { PlatformClient } from "@molecule-ai/agent-core";
 import { Pool } from "undici";
 import { spawnEmulator } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";

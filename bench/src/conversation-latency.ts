@@ -11,7 +11,8 @@
 // Run: ./dev bench conversation-latency  (env: BENCH_ROUNDS 4, BENCH_N 50, BENCH_N_POLL 6 per round)
 import { fork } from "node:child_process";
 import { join } from "node:path";
-import { AdminClient, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { AdminClient } from "@molecule-ai/agent-core/admin";
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { spawnEmulator } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";
 import { atRandomPhases, runRounds } from "./harness/rounds.ts";

@@ -16,12 +16,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import {
-  AdminClient,
-  extractPluginArchive,
-  installPlugin,
-  PlatformClient,
-} from "@molecule-ai/agent-core";
+import { AdminClient } from "@molecule-ai/agent-core/admin";
+import { extractPluginArchive, installPlugin } from "@molecule-ai/agent-core/plugins";
+import { PlatformClient } from "@molecule-ai/agent-core";
 import { spawnEmulator } from "./emulator-process.ts";
 import type { EmulatorProcess } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";

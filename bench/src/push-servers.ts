@@ -18,7 +18,7 @@ export type ServerKind = "ours" | "remote-agent" | "a2a-js" | "floor";
 type Started = { url: string; close: () => Promise<void> };
 
 async function serveOurs(): Promise<Started> {
-  const { startA2AServer } = await import("@molecule-ai/agent-core");
+  const { startA2AServer } = await import("@molecule-ai/agent-core/a2a");
   const server = await startA2AServer({
     agentCard: { name: "bench echo" },
     onMessage: (message) => {

@@ -10,7 +10,7 @@
 // Verdicts are on the per-round paired ratios.
 // Run: ./dev bench push-throughput   (env: BENCH_ROUNDS 24, BENCH_WARMUP_MS 1500,
 // BENCH_DURATION_MS 500, BENCH_CONNECTIONS 32, BENCH_SERVER_NODE_ARGS e.g. "--cpu-prof")
-import { AdminClient } from "@molecule-ai/agent-core";
+import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { spawnEmulator } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";
 import { runRounds } from "./harness/rounds.ts";

@@ -6,8 +6,8 @@ import { startAiSdkSpecialist } from "@example/ai-sdk-agent";
 import { untilSignal } from "@example/shared";
 import { startLangChainSpecialist } from "@example/langchain-agent";
 import { startNestSpecialist } from "@example/nestjs-app";
+import { AdminClient } from "@molecule-ai/agent-core/admin";
 import {
-  AdminClient,
   PlatformClient,
   RemoteAgent,
   makeIdempotencyKey,

@@ -1,6 +1,6 @@
 import { Injectable } from "@nestjs/common";
 import { OnPeerMessage, PeerAgent } from "@molecule-ai/nestjs";
-import type { InboundMessage } from "@molecule-ai/nestjs";
+import type { InboundMessage } from "@molecule-ai/agent-core";
 import { formatReview, reviewText, textUnderReview } from "./review.js";
 
 /**

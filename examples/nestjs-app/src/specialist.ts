@@ -6,13 +6,9 @@ import type { INestApplicationContext, LogLevel } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import { ExpressAdapter } from "@nestjs/platform-express";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
-import { RemoteAgent } from "@molecule-ai/nestjs";
-import type {
-  Logger,
-  MoleculeAgentModuleOptions,
-  PlatformClient,
-  TokenStore,
-} from "@molecule-ai/nestjs";
+import { RemoteAgent } from "@molecule-ai/agent-core";
+import type { MoleculeAgentModuleOptions } from "@molecule-ai/nestjs";
+import type { Logger, PlatformClient, TokenStore } from "@molecule-ai/agent-core";
 import { AppModule } from "./app.module.js";
 import { ReviewerAgent } from "./reviewer.agent.js";
 

@@ -1,4 +1,4 @@
-import { inboundFromA2AMessage } from "@molecule-ai/agent-core";
+import { inboundFromA2AMessage } from "@molecule-ai/agent-core/a2a";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { generateText, isStepCount, simulateReadableStream, streamText, ToolLoopAgent } from "ai";
 import type { ModelMessage } from "ai";

@@ -1,6 +1,6 @@
 // Security review: every path that hands peer-controlled text to a model goes through
 // sanitizePeerText, with no way around it.
-import { inboundFromA2AMessage } from "@molecule-ai/agent-core";
+import { inboundFromA2AMessage } from "@molecule-ai/agent-core/a2a";
 import type { ModelMessage } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { describe, expect, it } from "vitest";

@@ -1,8 +1,9 @@
 // peerTools in a real generateText tool loop against emulator peers, over real HTTP:
 // the model calls a peer tool, the platform proxy wraps the peer's answer in OFFSEC-003 markers,
 // the model's next call sees the stripped, neutralised text; abort cancels the in-flight call.
-import { PlatformClient, startA2AServer } from "@molecule-ai/agent-core";
-import type { A2AHandlerContext, A2AMessage, A2AServer } from "@molecule-ai/agent-core";
+import { PlatformClient } from "@molecule-ai/agent-core";
+import { startA2AServer } from "@molecule-ai/agent-core/a2a";
+import type { A2AHandlerContext, A2AMessage, A2AServer } from "@molecule-ai/agent-core/a2a";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { computePluginHash } from "@molecule-ai/agent-core";
+import { computePluginHash } from "@molecule-ai/agent-core/plugins";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {

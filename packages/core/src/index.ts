@@ -1,8 +1,101 @@
-// Public API of @molecule-ai/agent-core: each folder's index decides what it exports.
-export * from "./transport/index.js";
-export * from "./wire/index.js";
-export * from "./a2a/index.js";
-export * from "./platform/index.js";
-export * from "./inbound/index.js";
-export * from "./agent/index.js";
-export * from "./plugins/index.js";
+// Public API of @molecule-ai/agent-core (the root entry): what an agent author needs to connect a
+// workspace, handle inbound messages and call peers. Everything else lives on a subpath:
+// `/a2a` (A2A server and message helpers), `/admin` (workspace provisioning), `/plugins` (plugin
+// install pipeline) and `/wire` (platform payload types). Folder `index.ts` files are internal
+// entries between layers, not public API: every public name is listed here or in `src/public/`.
+// Keep this list at 80 names or fewer (checked by `scripts/check-api.mjs`).
+
+// Errors (one model: `MoleculeError` with `code` and `retryable`).
+export {
+  CursorLostError,
+  isMoleculeError,
+  MoleculeAuthError,
+  MoleculeError,
+  MoleculeNotFoundError,
+  MoleculePeerError,
+  MoleculeRateLimitError,
+  MoleculeTimeoutError,
+  UnexpectedResponseError,
+  WorkspaceRemovedError,
+} from "./transport/index.js";
+export type { Logger, MoleculeErrorOptions } from "./transport/index.js";
+
+// The platform client.
+export { PlatformClient, makeIdempotencyKey, readMoleculeEnv } from "./platform/index.js";
+export { FileTokenStore, MemoryTokenStore } from "./platform/index.js";
+export type {
+  ActivityRows,
+  DelegationResult,
+  DiscoveredPeer,
+  EventStream,
+  FetchInboundOptions,
+  FileTokenStoreOptions,
+  HeartbeatReport,
+  IssuedToken,
+  MoleculeEnv,
+  NotifyAttachment,
+  Peer,
+  PeerCallOptions,
+  PeerCallResult,
+  PlatformCapabilities,
+  PlatformClientOptions,
+  RegisterResult,
+  ReplyTarget,
+  RotateTokenResult,
+  TokenInfo,
+  TokenStore,
+  WorkspaceInfo,
+  WorkspaceState,
+} from "./platform/index.js";
+
+// Inbound messages and their cursor.
+export {
+  fetchActivity,
+  fetchInbound,
+  FileCursorStore,
+  InboundGapWarning,
+  MemoryCursorStore,
+} from "./inbound/index.js";
+export type {
+  ActivityPage,
+  ActivityReader,
+  Backfill,
+  CursorState,
+  CursorStore,
+  InboundGapReason,
+  InboundMessage,
+  InboundSource,
+  InFlightEntry,
+  OutboxRecord,
+} from "./inbound/index.js";
+
+// The agent runtime.
+export {
+  EventWakeupsUnavailableWarning,
+  HeartbeatLateWarning,
+  MoleculeReplyError,
+  MoleculeReplyTimeoutError,
+  MoleculeTurnLimitError,
+  peerClientOf,
+  pickDelivery,
+  RemoteAgent,
+} from "./agent/index.js";
+export type {
+  AgentCallOptions,
+  AgentDeliveryMode,
+  AgentDoneResult,
+  AgentEndReason,
+  AgentPlatformClient,
+  HandlerContext,
+  InboundHandler,
+  PeerMessage,
+  PushDeliveryOptions,
+  PushHandlerOptions,
+  QueuedReceipt,
+  RemoteAgentOptions,
+  TurnLimitOptions,
+} from "./agent/index.js";
+
+// What every agent shares with A2A: its card, the push path secret, untrusted peer text.
+export { generatePathSecret, sanitizePeerText, stripA2ABoundary } from "./a2a/index.js";
+export type { AgentCard } from "./a2a/index.js";

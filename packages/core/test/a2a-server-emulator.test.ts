@@ -2,7 +2,7 @@
 // jsonrpc/id, `type` parts, or no role) to our push server's capability URL, with no credentials.
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startA2AServer, type A2AMessage, type A2AServer } from "../src/index.js";
+import { startA2AServer, type A2AMessage, type A2AServer } from "../src/public/a2a.js";
 
 let emu: Emulator;
 let server: A2AServer;

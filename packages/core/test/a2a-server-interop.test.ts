@@ -3,7 +3,7 @@ import { Role, SendMessageRequest, TaskState } from "@a2a-js/sdk";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import { A2AClient as A2AClient03, ClientFactory as ClientFactory03 } from "a2a-sdk-03/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startA2AServer, type A2AMessage, type A2AServer } from "../src/index.js";
+import { startA2AServer, type A2AMessage, type A2AServer } from "../src/public/a2a.js";
 
 function textOf(message: A2AMessage): string {
   return message.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");

@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
-import { startA2AServer, type A2AServer, type StartA2AServerOptions } from "../src/index.js";
+import { startA2AServer, type A2AServer, type StartA2AServerOptions } from "../src/public/a2a.js";
 
 const servers: A2AServer[] = [];
 const sockets = new Set<Socket>();

@@ -6,7 +6,7 @@ import { normalizeMessage, normalizePart } from "../src/a2a/server/normalize.js"
 import { messageToV1, taskToV1 } from "../src/a2a/to-v1.js";
 import { SecretMatcher } from "../src/a2a/server/secret.js";
 import { TaskStore } from "../src/a2a/server/store.js";
-import { buildAgentCard, createA2AHandler, type A2ATask } from "../src/index.js";
+import { buildAgentCard, createA2AHandler, type A2ATask } from "../src/public/a2a.js";
 
 describe("exceedsJsonDepth", () => {
   it("counts nesting outside strings only", () => {

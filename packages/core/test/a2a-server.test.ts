@@ -9,12 +9,12 @@ import {
   A2AErrorCode,
   A2ARpcError,
   createA2AHandler,
-  generatePathSecret,
   startA2AServer,
   type A2AHandlerContext,
   type A2AMessage,
   type A2AServer,
-} from "../src/index.js";
+} from "../src/public/a2a.js";
+import { generatePathSecret } from "../src/index.js";
 
 type Json = Record<string, any>; // oxlint-disable-line typescript/no-explicit-any
 

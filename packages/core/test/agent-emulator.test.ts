@@ -10,7 +10,8 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import express from "express";
-import { generatePathSecret, PlatformClient, RemoteAgent, startA2AServer } from "../src/index.js";
+import { generatePathSecret, PlatformClient, RemoteAgent } from "../src/index.js";
+import { startA2AServer } from "../src/public/a2a.js";
 import type { InboundMessage } from "../src/index.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];

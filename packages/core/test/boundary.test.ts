@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { neutralizePeerMarkers, sanitizePeerText, stripA2ABoundary } from "../src/index.js";
+import { neutralizePeerMarkers } from "../src/public/a2a.js";
+import { sanitizePeerText, stripA2ABoundary } from "../src/index.js";
 
 const S = "[A2A_RESULT_FROM_PEER]";
 const E = "[/A2A_RESULT_FROM_PEER]";

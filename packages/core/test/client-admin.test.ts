@@ -3,13 +3,12 @@ import { inspect } from "node:util";
 import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
 import { MockAgent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AdminClient, type SetSecretsFailure } from "../src/public/admin.js";
 import {
-  AdminClient,
   isMoleculeError,
   MoleculeError,
   PlatformClient,
   WorkspaceRemovedError,
-  type SetSecretsFailure,
 } from "../src/index.js";
 
 const ORIGIN = "http://platform.test";

@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AdminClient } from "../src/public/admin.js";
 import {
-  AdminClient,
   fetchActivity,
   fetchInbound,
   isMoleculeError,

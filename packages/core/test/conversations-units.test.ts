@@ -1,7 +1,9 @@
 // Unit tests of the conversation logic: answers recognised in every shape, answer-to-call
 // matching, the turn limit's window, and the merged agent state store.
 import { describe, expect, it } from "vitest";
-import { inboundFromA2AMessage, MemoryCursorStore, parseActivityRow } from "../src/index.js";
+import { inboundFromA2AMessage } from "../src/public/a2a.js";
+import { MemoryCursorStore } from "../src/index.js";
+import { parseActivityRow } from "../src/public/wire.js";
 import type { InboundMessage } from "../src/index.js";
 import { PendingCalls, TurnLimiter } from "../src/agent/conversations.js";
 import { AgentStateStore } from "../src/agent/state-store.js";

@@ -3,9 +3,9 @@ import {
   extractA2AText,
   buildMessageSendRequest,
   inboundFromA2AMessage,
-  parseActivityRow,
-  summarizeA2AResult,
-} from "../src/index.js";
+} from "../src/public/a2a.js";
+import { parseActivityRow } from "../src/public/wire.js";
+import { summarizeA2AResult } from "../src/a2a/index.js";
 
 const PEER = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 

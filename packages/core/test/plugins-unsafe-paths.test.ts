@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { extractPluginArchive, isMoleculeError, PluginInstallError } from "../src/index.js";
+import { extractPluginArchive, PluginInstallError } from "../src/public/plugins.js";
+import { isMoleculeError } from "../src/index.js";
 import { isTarPathProblem } from "../src/plugins/entry-path.js";
 import { tgz } from "./plugins-fixtures.js";
 

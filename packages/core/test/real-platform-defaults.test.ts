@@ -4,15 +4,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AdminClient } from "../src/public/admin.js";
+import { derivePathSecret, startA2AServer } from "../src/public/a2a.js";
 import {
-  AdminClient,
-  derivePathSecret,
   isMoleculeError,
   MoleculeNotFoundError,
   MoleculePeerError,
   PlatformClient,
   RemoteAgent,
-  startA2AServer,
 } from "../src/index.js";
 
 const ID = "5ad841ef-bafe-4f6b-ba79-632fc76e330b";

@@ -1,7 +1,8 @@
 // Security review: a peer must not be able to smuggle a trust marker past neutralizePeerMarkers
 // with lookalike characters, invisible characters or separator variants.
 import { describe, expect, it } from "vitest";
-import { neutralizePeerMarkers, sanitizePeerText } from "../src/index.js";
+import { neutralizePeerMarkers } from "../src/public/a2a.js";
+import { sanitizePeerText } from "../src/index.js";
 
 const ZW = "\u200b";
 

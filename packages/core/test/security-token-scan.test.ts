@@ -8,7 +8,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AdminClient, PlatformClient, type InboundMessage } from "../src/index.js";
+import { AdminClient } from "../src/public/admin.js";
+import { PlatformClient, type InboundMessage } from "../src/index.js";
 
 const TOKEN = `tok_${randomBytes(32).toString("base64url")}`;
 const ADMIN = `adm_${randomBytes(32).toString("base64url")}`;

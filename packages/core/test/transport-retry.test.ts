@@ -1,11 +1,10 @@
 import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { backoffDelay, parseRetryAfter } from "../src/transport/index.js";
 import {
-  backoffDelay,
   isMoleculeError,
   MoleculeRateLimitError,
   MoleculeTimeoutError,
-  parseRetryAfter,
   PlatformClient,
 } from "../src/index.js";
 import { HttpTransport } from "../src/transport/http.js";

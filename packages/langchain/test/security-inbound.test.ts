@@ -1,7 +1,8 @@
 // Security review: inbound text reaches the model sanitised whatever the message claims to be.
 import type { BaseMessage } from "@langchain/core/messages";
 import { AIMessage } from "@langchain/core/messages";
-import { inboundFromA2AMessage, type InboundMessage } from "@molecule-ai/agent-core";
+import { inboundFromA2AMessage } from "@molecule-ai/agent-core/a2a";
+import { type InboundMessage } from "@molecule-ai/agent-core";
 import { describe, expect, it } from "vitest";
 import { createPeerMessageHandler } from "../src/index.js";
 import { inbound } from "./fakes.js";

@@ -27,23 +27,3 @@ export { MoleculePeerTools } from "./peer-tools.js";
 export { MoleculeHealthIndicator } from "./health.js";
 export type { MoleculeHealthOptions, MoleculeHealthResult } from "./health.js";
 export type { AgentLifecycleState } from "./lifecycle.js";
-// Re-exported so the injection tokens are the very classes this module provides, and so a Nest app
-// needs no direct dependency on the core package for the common cases.
-export {
-  FileCursorStore,
-  FileTokenStore,
-  MemoryCursorStore,
-  MemoryTokenStore,
-  PlatformClient,
-  RemoteAgent,
-  sanitizePeerText,
-} from "@molecule-ai/agent-core";
-export type {
-  AgentCard,
-  CursorStore,
-  HandlerContext,
-  InboundMessage,
-  Logger,
-  PeerCallResult,
-  TokenStore,
-} from "@molecule-ai/agent-core";

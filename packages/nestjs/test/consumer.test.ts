@@ -42,7 +42,7 @@ var __metadata = (this && this.__metadata) || function (k, v) {
     if (typeof Reflect === "object" && typeof Reflect.metadata === "function") return Reflect.metadata(k, v);
 };`;
 
-function appBody(ns: string, common: string, core: string): string {
+function appBody(ns: string, common: string, core: string, agentCore: string): string {
   return `
 let handled;
 const done = new Promise((resolve) => (handled = resolve));
@@ -77,7 +77,7 @@ async function main() {
     app.enableShutdownHooks();
     const text = await done;
     const routes = app.get(${ns}.PeerMessageDispatcher).routes.map((r) => r.name);
-    const workspaceId = app.get(${ns}.PlatformClient).workspaceId;
+    const workspaceId = app.get(${agentCore}.PlatformClient).workspaceId;
     // Shut down at once: close() delivers the queued reply; the process must exit by itself.
     await app.close();
     console.log(JSON.stringify({ text, routes, workspaceId }));
@@ -94,13 +94,15 @@ Object.defineProperty(exports, "__esModule", { value: true });
 const common_1 = require("@nestjs/common");
 const core_1 = require("@nestjs/core");
 const nestjs_1 = require("@molecule-ai/nestjs");
-${appBody("nestjs_1", "common_1", "core_1")}`;
+const agent_core_1 = require("@molecule-ai/agent-core");
+${appBody("nestjs_1", "common_1", "core_1", "agent_core_1")}`;
 
 const ESM_APP = `${HELPERS.replaceAll("(this && this.__decorate) || ", "").replaceAll("(this && this.__metadata) || ", "")}
 import * as common from "@nestjs/common";
 import * as core from "@nestjs/core";
 import * as molecule from "@molecule-ai/nestjs";
-${appBody("molecule", "common", "core")}`;
+import * as agentCore from "@molecule-ai/agent-core";
+${appBody("molecule", "common", "core", "agentCore")}`;
 
 beforeAll(async () => {
   // Pack what the source builds to now (the test task does not depend on this package's build).

@@ -15,7 +15,7 @@ import {
   OnPeerMessage,
   PeerAgent,
 } from "../src/index.js";
-import type { HandlerContext } from "../src/index.js";
+import type { HandlerContext } from "@molecule-ai/agent-core";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -18,9 +18,10 @@ import {
   OnPeerMessage,
   PeerAgent,
   PeerMessageDispatcher,
-  RemoteAgent,
 } from "../src/index.js";
-import type { HandlerContext, MoleculeAgentModuleForRootOptions } from "../src/index.js";
+import { RemoteAgent } from "@molecule-ai/agent-core";
+import type { MoleculeAgentModuleForRootOptions } from "../src/index.js";
+import type { HandlerContext } from "@molecule-ai/agent-core";
 
 const sameClient: boolean[] = [];
 const seen: { text: string; source: string; handler: string; attempt: number }[] = [];

@@ -25,8 +25,8 @@ import {
   OnPeerMessage,
   PeerAgent,
   PeerHandlerConfigError,
-  RemoteAgent,
 } from "../src/index.js";
+import { RemoteAgent } from "@molecule-ai/agent-core";
 import type { MoleculeAgentModuleOptions } from "../src/index.js";
 
 let emu: Emulator;

@@ -3,12 +3,10 @@ import path from "node:path";
 import {
   computePluginHash,
   installPlugin,
-  isMoleculeError,
   readDeclaredPluginSha256,
   type InstallPluginOptions,
-  type PlatformClient,
-  type Logger,
-} from "@molecule-ai/agent-core";
+} from "@molecule-ai/agent-core/plugins";
+import { isMoleculeError, type Logger, type PlatformClient } from "@molecule-ai/agent-core";
 import { Option, type Command } from "commander";
 import { addPlatformOptions, clientFromFlags, type PlatformFlags } from "../platform-flags.js";
 import { warnIfTokenOnArgv } from "./secrets.js";

@@ -19,7 +19,6 @@ export type {
   AgentDeliveryMode,
   AgentDoneResult,
   AgentEndReason,
-  AgentHeartbeatReport,
   AgentPlatformClient,
   HandlerContext,
   InboundHandler,

@@ -5,7 +5,8 @@ import { describe } from "../transport/logger.js";
 import { isUnauthorized } from "../inbound/poll.js";
 import { isRemovedError, unauthorizedError } from "./lifecycle.js";
 import type { HeartbeatWatch } from "./liveness.js";
-import type { AgentEndReason, AgentHeartbeatReport, AgentPlatformClient } from "./types.js";
+import type { HeartbeatReport } from "../platform/types.js";
+import type { AgentEndReason, AgentPlatformClient } from "./types.js";
 
 /** What {@link PlatformWatch} needs from the agent. */
 export interface PlatformWatchOptions {
@@ -17,7 +18,7 @@ export interface PlatformWatchOptions {
   /** Aborted when the agent ends: in-flight calls give up at once. */
   ending: AbortSignal;
   /** The report the heartbeat carries. */
-  report(): AgentHeartbeatReport;
+  report(): HeartbeatReport;
   /** Ends the agent. */
   end(reason: AgentEndReason, error?: unknown): void;
 }

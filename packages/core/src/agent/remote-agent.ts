@@ -7,6 +7,7 @@ import type { EventWakeups } from "../inbound/event-stream.js";
 import type { Logger } from "../transport/logger.js";
 import { describe } from "../transport/logger.js";
 import type { PeerCallResult } from "../platform/peer-types.js";
+import type { HeartbeatReport } from "../platform/types.js";
 import { MoleculeError } from "../transport/errors.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import { ConversationRuntime } from "./conversation-runtime.js";
@@ -29,7 +30,6 @@ import type { AgentEventBus } from "./events.js";
 import { AgentObserver } from "./observer.js";
 import { startPush } from "./push-start.js";
 import type {
-  AgentHeartbeatReport,
   AgentDeliveryMode,
   AgentDoneResult,
   AgentEndReason,
@@ -352,7 +352,7 @@ export class RemoteAgent<
     });
   }
 
-  #report(): AgentHeartbeatReport {
+  #report(): HeartbeatReport {
     return {
       activeTasks: this.#dispatcher.active,
       currentTask: this.#dispatcher.currentTask(),

@@ -7,18 +7,12 @@ import type { Logger } from "../transport/logger.js";
 import type { HeartbeatLateWarning } from "./liveness.js";
 import type { InboundMessage } from "../inbound/message.js";
 import type { ActivityRows } from "../platform/activity.js";
+import type { HeartbeatReport } from "../platform/types.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/peer-types.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import type { TurnLimitOptions } from "./conversations.js";
 import type { AgentEvent } from "./events.js";
 import type { AgentStore } from "./store.js";
-
-/** What the runtime reports on each heartbeat (subset of the platform's heartbeat body). */
-export interface AgentHeartbeatReport {
-  activeTasks?: number;
-  currentTask?: string;
-  uptimeSeconds?: number;
-}
 
 /**
  * The platform calls the runtime makes. `PlatformClient` satisfies it; tests may pass a fake.
@@ -32,7 +26,7 @@ export interface AgentPlatformClient {
     deliveryMode?: "push" | "poll";
     signal?: AbortSignal;
   }): Promise<{ deliveryMode?: "push" | "poll"; inboundSecret?: string }>;
-  heartbeat(report?: AgentHeartbeatReport, opts?: { signal?: AbortSignal }): Promise<void>;
+  heartbeat(report?: HeartbeatReport, opts?: { signal?: AbortSignal }): Promise<void>;
   getState(opts?: {
     signal?: AbortSignal;
   }): Promise<{ status: string; paused: boolean; removed: boolean }>;

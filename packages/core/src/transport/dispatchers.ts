@@ -3,7 +3,60 @@
 // long as it is open, so on a pool limited to N connections N streams would starve every
 // heartbeat. Clients that bring no dispatcher share one process-wide pool for requests and
 // another for streams, so a fleet of agents in one process opens few sockets.
-import { Agent, type Dispatcher } from "undici";
+//
+// undici is loaded on the first request, not when the SDK is imported (it is most of what a
+// cold `import "@molecule-ai/agent-core"` would cost): the pools are `DeferredAgent`s.
+import { createRequire } from "node:module";
+import type * as Undici from "undici";
+import type { Agent, Dispatcher } from "undici";
+
+type AgentOptions = ConstructorParameters<typeof Agent>[0];
+let undici: typeof Undici | undefined;
+const loadUndici = () => (undici ??= createRequire(import.meta.url)("undici") as typeof Undici);
+
+/**
+ * An undici `Agent` created on its first request. Only `request` (the one method the SDK calls on
+ * its own pools) and `close` are needed; a request after `close` fails as undici's would.
+ */
+class DeferredAgent {
+  readonly #options: AgentOptions;
+  #agent: Agent | undefined;
+  #closed = false;
+
+  constructor(options: AgentOptions) {
+    this.#options = options;
+  }
+
+  get closed(): boolean {
+    return this.#closed || (this.#agent?.closed ?? false);
+  }
+
+  get destroyed(): boolean {
+    return this.#agent?.destroyed ?? false;
+  }
+
+  #get(): Agent {
+    if (!this.#agent) {
+      this.#agent = new (loadUndici().Agent)(this.#options);
+      if (this.#closed) void this.#agent.close();
+    }
+    return this.#agent;
+  }
+
+  request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
+    return this.#get().request(options);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#agent?.close();
+  }
+}
+
+/** A pool the SDK owns: typed as the undici `Dispatcher` its callers expect (they call `request`). */
+type Pool = Pick<DeferredAgent, "closed" | "destroyed" | "close"> & Dispatcher;
+const deferredAgent = (options: AgentOptions): Pool =>
+  new DeferredAgent(options) as unknown as Pool;
 
 /** Keep-alive settings of the pools the SDK creates. */
 const KEEP_ALIVE = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 } as const;
@@ -16,7 +69,7 @@ export interface DispatcherLease {
 }
 
 interface Shared {
-  agent: Agent;
+  agent: Pool;
   users: number;
 }
 
@@ -24,7 +77,7 @@ interface Shared {
 function lease(
   get: () => Shared | undefined,
   set: (s: Shared | undefined) => void,
-  make: () => Agent,
+  make: () => Pool,
 ): DispatcherLease {
   let s = get();
   if (!s || s.agent.closed || s.agent.destroyed) {
@@ -55,7 +108,7 @@ export function leaseRequestPool(): DispatcherLease {
   return lease(
     () => requestPool,
     (s) => void (requestPool = s),
-    () => new Agent(KEEP_ALIVE),
+    () => deferredAgent(KEEP_ALIVE),
   );
 }
 
@@ -81,7 +134,7 @@ export function leaseStreamPool(requests: Dispatcher | undefined): DispatcherLea
     return lease(
       () => streamPool,
       (s) => void (streamPool = s),
-      () => new Agent(KEEP_ALIVE),
+      () => deferredAgent(KEEP_ALIVE),
     );
   }
   const opts = agentOptions(requests);
@@ -89,6 +142,6 @@ export function leaseStreamPool(requests: Dispatcher | undefined): DispatcherLea
   return lease(
     () => derived.get(requests),
     (s) => void (s ? derived.set(requests, s) : derived.delete(requests)),
-    () => new Agent({ ...opts, connections: null }),
+    () => deferredAgent({ ...opts, connections: null }),
   );
 }

@@ -48,7 +48,7 @@ export interface A2AHandlerOptions {
   basePath?: string;
   /**
    * When set, the endpoint is `<basePath>/<pathSecret>` and the card is served only below it; any
-   * other path gets 404. Compared in constant time. Use {@link generatePathSecret}.
+   * other path gets 404. Compared in constant time. Use `generatePathSecret()` (root entry).
    */
   pathSecret?: string;
   /** Request body limit in bytes (default 1 MiB); larger bodies get HTTP 413. */

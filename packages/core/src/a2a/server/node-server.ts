@@ -1,5 +1,4 @@
 // A standalone node:http server around createA2AHandler.
-import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { MoleculeOptionError } from "../../transport/option-error.js";
 import { createA2AHandler } from "./handler.js";
@@ -85,6 +84,9 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
     options.pathSecret === false ? undefined : (options.pathSecret ?? generatePathSecret());
   const handlerOptions: A2AHandlerOptions = { ...rest, pathSecret };
   if (pathSecret === undefined) delete handlerOptions.pathSecret;
+  // Not an ESM `import` of node:http: its ESM facade reads every export, WebSocket included, which
+  // loads Node's bundled undici (~40 ms on every `import "@molecule-ai/agent-core"`).
+  const { createServer } = process.getBuiltinModule("node:http");
   const server = createServer({
     requestTimeout: requestTimeoutMs,
     headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),

@@ -1,0 +1,44 @@
+// Public API of @molecule-ai/agent-core/a2a: the A2A JSON-RPC server (node and web-fetch
+// handlers, a standalone server), agent cards, outbound message building and result parsing for
+// code that speaks A2A without the platform client. `AgentCard` itself is a root export.
+export {
+  A2AErrorCode,
+  A2ARpcError,
+  buildAgentCard,
+  buildMessageSendRequest,
+  createA2AHandler,
+  derivePathSecret,
+  extractA2AText,
+  IN_REPLY_TO_KEY,
+  isAgentRole,
+  neutralizePeerMarkers,
+  normalizePart,
+  normalizeParts,
+  SOURCE_WORKSPACE_KEY,
+  startA2AServer,
+} from "../a2a/index.js";
+export type {
+  A2AAgentInterface,
+  A2AAgentSkill,
+  A2AArtifact,
+  A2ADataPart,
+  A2AErrorCodeValue,
+  A2AFilePart,
+  A2AHandler,
+  A2AHandlerContext,
+  A2AHandlerOptions,
+  A2AHandlerResult,
+  A2AMessage,
+  A2APart,
+  A2AProtocolVersion,
+  A2AServer,
+  A2ATask,
+  A2ATaskState,
+  A2ATextPart,
+  BuildAgentCardOptions,
+  HybridAgentCard,
+  MessageSendRequest,
+  OutboundMessageInput,
+  StartA2AServerOptions,
+} from "../a2a/index.js";
+export { inboundFromA2AMessage } from "../inbound/index.js";

@@ -1,0 +1,17 @@
+// Public API of @molecule-ai/agent-core/wire: the platform's payloads as they travel (snake_case,
+// both the April-2026 baseline and the newer shapes), as inferred types only, never the schemas;
+// plus the event-stream body and the activity-row parser for code that reads the wire itself.
+export type {
+  WireActivityRow,
+  WireCreateWorkspaceResponse,
+  WireDelegateResponse,
+  WireDiscoverResponse,
+  WireJsonRpcResponse,
+  WirePeer,
+  WireRegisterResponse,
+  WireStateResponse,
+  WireTokenList,
+  WireWorkspace,
+} from "../wire/index.js";
+export { isInboundActivityEvent, parseActivityRow } from "../inbound/index.js";
+export type { EventStreamBody } from "../inbound/index.js";
