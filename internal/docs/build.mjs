@@ -17,17 +17,8 @@ const typedoc = fileURLToPath(new URL("node_modules/typedoc/bin/typedoc", import
 // each one ("referenced but not included"); list them here only when that is by design.
 const packages = {
   core: [
-    // zod schemas behind the exported `Wire*` types (`z.infer<typeof schema>`)
-    "activityRowSchema",
-    "createWorkspaceSchema",
-    "delegateSchema",
-    "discoverSchema",
-    "jsonRpcResponseSchema",
-    "peerSchema",
-    "registerResponseSchema",
-    "stateResponseSchema",
-    "tokenListSchema",
-    "workspaceSchema",
+    // the lazily built zod schemas behind the exported `Wire*` types (`z.infer<Schemas[...]>`)
+    "Schemas",
   ],
   langchain: [
     // the peer tools' zod input schemas

@@ -76,6 +76,7 @@ const node_fs_1 = require("node:fs");
 const common_1 = require("@nestjs/common");
 const core_1 = require("@nestjs/core");
 const nestjs_1 = require("@molecule-ai/nestjs");
+const agent_core_1 = require("@molecule-ai/agent-core");
 const seen = [];
 let EchoAgent = class EchoAgent {
     client;
@@ -97,7 +98,7 @@ __decorate([
 exports.EchoAgent = EchoAgent = __decorate([
     (0, nestjs_1.PeerAgent)(),
     (0, common_1.Injectable)(),
-    __metadata("design:paramtypes", [nestjs_1.PlatformClient])
+    __metadata("design:paramtypes", [agent_core_1.PlatformClient])
 ], EchoAgent);
 const push = process.env.MODE === "push";
 let AppModule = class AppModule {
@@ -145,7 +146,7 @@ async function main() {
         app = await core_1.NestFactory.create(AppModule, { logger });
     }
     if (push) await app.listen(Number(process.env.PORT), "127.0.0.1");
-    const agent = app.get(nestjs_1.RemoteAgent);
+    const agent = app.get(agent_core_1.RemoteAgent);
     console.log("READY " + JSON.stringify({
         coreVersion: require("@nestjs/core/package.json").version,
         adapter: push ? app.getHttpAdapter().getType() : null,
