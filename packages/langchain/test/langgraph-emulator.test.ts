@@ -15,13 +15,10 @@ import {
   START,
   StateGraph,
 } from "@langchain/langgraph";
-import {
-  createA2AHandler,
-  generatePathSecret,
-  RemoteAgent,
-  sanitizePeerText,
-} from "@molecule-ai/agent-core";
-import type { A2AMessage, A2ATask, PlatformClient } from "@molecule-ai/agent-core";
+import { createA2AHandler } from "@molecule-ai/agent-core/a2a";
+import { generatePathSecret, RemoteAgent, sanitizePeerText } from "@molecule-ai/agent-core";
+import type { A2AMessage, A2ATask } from "@molecule-ai/agent-core/a2a";
+import type { PlatformClient } from "@molecule-ai/agent-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGraphMessageHandler, peerNode } from "../src/langgraph.js";
 import type { PeerInputRequest } from "../src/langgraph.js";

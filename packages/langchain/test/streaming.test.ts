@@ -8,11 +8,8 @@ import { SendMessageRequest, TaskState } from "@a2a-js/sdk";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import type { BaseMessage } from "@langchain/core/messages";
-import {
-  generatePathSecret,
-  inboundFromA2AMessage,
-  sanitizePeerText,
-} from "@molecule-ai/agent-core";
+import { inboundFromA2AMessage } from "@molecule-ai/agent-core/a2a";
+import { generatePathSecret, sanitizePeerText } from "@molecule-ai/agent-core";
 import { createMessageEndpoint } from "@molecule-ai/agent-core/adapters";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { createAgent } from "langchain";
