@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The repository's whole check: lint + format, typecheck, build, package gates (publint, attw),
-// every package's tests (including the consumer smoke tests). Prints `N passed, N failed` summed
+// every package's tests (including the consumer smoke tests), then the layer rules
+// (dependency-cruiser) and the public API reports (API Extractor). Prints `N passed, N failed` summed
 // from each package's Vitest JSON report and exits non-zero when any step failed.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -38,6 +39,32 @@ const turbo = spawnSync(
   { cwd: root, stdio: "inherit" },
 );
 
+// Checks over the whole repository, after the build (they read the built declarations): the
+// layer rules (docs/architecture.md) and the public API reports (etc/*.api.md).
+const checks = [
+  [
+    "layers",
+    "pnpm",
+    [
+      "exec",
+      "depcruise",
+      "--config",
+      ".dependency-cruiser.cjs",
+      "--output-type",
+      "err",
+      "packages/*/src",
+    ],
+  ],
+  ["public API", "node", ["scripts/check-api.mjs"]],
+];
+const failedChecks = [];
+for (const [label, cmd, args] of checks) {
+  console.log(`\n> ${label}: ${cmd} ${args.join(" ")}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) failedChecks.push(label);
+}
+if (failedChecks.length > 0) console.error(`failed checks: ${failedChecks.join(", ")}`);
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -60,6 +87,11 @@ for (const dir of workspaceDirs) {
   }
 }
 if (missing.length > 0) console.error(`no test report from: ${missing.join(", ")}`);
-const ok = turbo.status === 0 && failed === 0 && missing.length === 0 && passed > 0;
+const ok =
+  turbo.status === 0 &&
+  failedChecks.length === 0 &&
+  failed === 0 &&
+  missing.length === 0 &&
+  passed > 0;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(ok ? 0 : 1);

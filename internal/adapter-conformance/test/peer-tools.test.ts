@@ -3,8 +3,9 @@
 // descriptions and the same outcome (answer / error result the model sees / throw), over real
 // HTTP against the platform emulator.
 import type { ToolMessage } from "@langchain/core/messages";
-import { PlatformClient, startA2AServer } from "@molecule-ai/agent-core";
-import type { A2AServer } from "@molecule-ai/agent-core";
+import { PlatformClient } from "@molecule-ai/agent-core";
+import { startA2AServer } from "@molecule-ai/agent-core/a2a";
+import type { A2AServer } from "@molecule-ai/agent-core/a2a";
 import { peerTools } from "@molecule-ai/ai-sdk";
 import type { PeerTool, PeerToolOutput } from "@molecule-ai/ai-sdk";
 import { PeerToolkit } from "@molecule-ai/langchain";

@@ -1,7 +1,8 @@
 // Public API of @molecule-ai/agent-core (the root entry): what an agent author needs to connect a
 // workspace, handle inbound messages and call peers. Everything else lives on a subpath:
 // `/a2a` (A2A server and message helpers), `/admin` (workspace provisioning), `/plugins` (plugin
-// install pipeline) and `/wire` (platform payload types). Folder `index.ts` files are internal
+// install pipeline), `/store` (what a custom store implements) and `/wire` (platform payload
+// types). Folder `index.ts` files are internal
 // entries between layers, not public API: every public name is listed here or in `src/public/`.
 // Keep this list at 80 names or fewer (checked by `scripts/check-api.mjs`).
 
@@ -11,6 +12,7 @@ export {
   isMoleculeError,
   MoleculeAuthError,
   MoleculeError,
+  MoleculeOptionError,
   MoleculeNotFoundError,
   MoleculePeerError,
   MoleculeRateLimitError,
@@ -24,7 +26,6 @@ export type { Logger, MoleculeErrorOptions } from "./transport/index.js";
 export { PlatformClient, makeIdempotencyKey, readMoleculeEnv } from "./platform/index.js";
 export { FileTokenStore, MemoryTokenStore } from "./platform/index.js";
 export type {
-  ActivityRows,
   DelegationResult,
   DiscoveredPeer,
   EventStream,
@@ -60,18 +61,17 @@ export type {
   ActivityPage,
   ActivityReader,
   Backfill,
-  CursorState,
   CursorStore,
   InboundGapReason,
   InboundMessage,
   InboundSource,
-  InFlightEntry,
-  OutboxRecord,
 } from "./inbound/index.js";
 
 // The agent runtime.
 export {
   EventWakeupsUnavailableWarning,
+  fileStore,
+  memoryStore,
   HeartbeatLateWarning,
   MoleculeReplyError,
   MoleculeReplyTimeoutError,
@@ -86,6 +86,7 @@ export type {
   AgentDoneResult,
   AgentEndReason,
   AgentPlatformClient,
+  AgentStore,
   HandlerContext,
   InboundHandler,
   PeerMessage,

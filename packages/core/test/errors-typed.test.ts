@@ -7,13 +7,11 @@ import { PushPipeline } from "../src/agent/push-pipeline.js";
 import {
   buildAgentCard,
   createA2AHandler,
-  isMoleculeError,
-  MoleculeOptionError,
-  RemoteAgent,
   startA2AServer,
   type A2AHandlerContext,
   type A2AMessage,
-} from "../src/index.js";
+} from "../src/public/a2a.js";
+import { isMoleculeError, MoleculeOptionError, RemoteAgent } from "../src/index.js";
 import { FakeClient } from "./fixtures/agent-fake-client.js";
 
 /** Runs `fn` and returns what it threw (or the rejection of what it returned). */

@@ -12,7 +12,8 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { FileCursorStore, PlatformClient, RemoteAgent } from "../src/index.js";
-import type { AgentPlatformClient, CursorState, InboundMessage } from "../src/index.js";
+import type { AgentPlatformClient, InboundMessage } from "../src/index.js";
+import type { CursorState } from "../src/public/store.js";
 
 /** What a kill -9 leaves: the two files of the store, and the effects of finished handlers. */
 interface CrashState {

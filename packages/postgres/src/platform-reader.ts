@@ -3,7 +3,7 @@
 // "cursor advanced" never disagree). The cursor update is a compare-and-set on the cursor the read
 // started from: a replica that lost leadership without noticing cannot move it back.
 import type { Pool } from "pg";
-import type { InboundPage, SharedPollContext } from "@molecule-ai/agent-core";
+import type { InboundPage, SharedPollContext } from "@molecule-ai/agent-core/store";
 import { type Names } from "./sql.js";
 import { insertWork } from "./work-queue.js";
 

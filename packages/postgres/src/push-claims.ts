@@ -1,7 +1,7 @@
 // Push de-duplication shared by replicas: a pushed message is claimed by its A2A messageId, so a
 // proxy retry that lands on another replica gets the stored answer instead of a second run.
 import type { Pool } from "pg";
-import type { PushClaim, PushClaimResult } from "@molecule-ai/agent-core";
+import type { PushClaim, PushClaimResult } from "@molecule-ai/agent-core/store";
 import { type Names, interval } from "./sql.js";
 
 /**

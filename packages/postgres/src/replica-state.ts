@@ -2,7 +2,8 @@
 // which are not sent yet). A replica that starts adopts the state of replicas gone silent, so the
 // answers a killed replica left are sent by the next one that starts.
 import type { Pool, PoolClient } from "pg";
-import type { CursorState, CursorStore } from "@molecule-ai/agent-core";
+import type { CursorState } from "@molecule-ai/agent-core/store";
+import type { CursorStore } from "@molecule-ai/agent-core";
 import { type Names, interval } from "./sql.js";
 
 /** A replica's saved state, with orphan adoption on load. */

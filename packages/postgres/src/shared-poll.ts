@@ -2,8 +2,8 @@
 // dedicated connection, which PostgreSQL releases when the leader's process or connection dies),
 // LISTEN/NOTIFY wake-ups, claims with FOR UPDATE SKIP LOCKED, visibility-timeout redelivery.
 import type { Pool, PoolClient } from "pg";
-import { parseActivityRow } from "@molecule-ai/agent-core";
-import type { SharedPoll, SharedPollContext } from "@molecule-ai/agent-core";
+import { parseActivityRow } from "@molecule-ai/agent-core/wire";
+import type { SharedPoll, SharedPollContext } from "@molecule-ai/agent-core/store";
 import { describe } from "./errors.js";
 import { readPlatformOnce } from "./platform-reader.js";
 import type { Names } from "./sql.js";

@@ -2,13 +2,13 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { Pool } from "pg";
+import type { AgentStore } from "@molecule-ai/agent-core";
 import type {
-  AgentStore,
   PushClaimResult,
   SharedPoll,
   SharedPollContext,
   SharedStore,
-} from "@molecule-ai/agent-core";
+} from "@molecule-ai/agent-core/store";
 import { PostgresStoreError, PostgresStoreOptionError } from "./errors.js";
 import { SCHEMA_VERSION, migrate } from "./migrations.js";
 import { claimPush } from "./push-claims.js";

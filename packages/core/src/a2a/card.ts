@@ -1,6 +1,6 @@
 // The agent card the push server serves: one JSON document readable by A2A v0.3 clients (top-level
 // `url`, `protocolVersion`, `preferredTransport`) and v1.0 clients (`supportedInterfaces`).
-import { MoleculeOptionError } from "../transport/option-error.js";
+import { MoleculeOptionError } from "../transport/index.js";
 import type { A2AAgentSkill, AgentCard } from "./types.js";
 
 /** One entry of a v1.0 card's `supportedInterfaces`. */

@@ -33,3 +33,14 @@ export type {
   PeerOutcome,
 } from "./outbound.js";
 export { IN_REPLY_TO_KEY, SOURCE_WORKSPACE_KEY, isAgentRole } from "./conversation.js";
+// Internal: used by other folders of core, not public API (see src/index.ts).
+export {
+  A2A_VERSION_HEADER,
+  peerProtocolFromCard,
+  textOfParts,
+  toSendMessageRequestV1,
+} from "./outbound.js";
+export { derivePathSecret } from "./server/index.js";
+// Internal: used by other folders of core, not public API (see src/index.ts).
+export { createA2AHandler } from "./server/index.js";
+export type { A2AHandler, A2AHandlerOptions } from "./server/index.js";

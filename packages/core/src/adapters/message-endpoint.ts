@@ -2,9 +2,9 @@
 // The A2A server does the protocol; this adds the path-secret rule, the default card, redelivery
 // de-duplication and the choice between a handler's streamed and whole answer.
 import { createHash } from "node:crypto";
-import { createA2AHandler } from "../a2a/server/index.js";
-import type { A2AHandler, A2AHandlerOptions } from "../a2a/server/index.js";
-import type { AgentCard } from "../a2a/types.js";
+import { createA2AHandler } from "../a2a/index.js";
+import type { A2AHandler, A2AHandlerOptions } from "../a2a/index.js";
+import type { AgentCard } from "../a2a/index.js";
 import { inboundFromA2AMessage } from "../inbound/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import { MoleculeOptionError } from "../transport/index.js";

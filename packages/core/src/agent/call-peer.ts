@@ -1,10 +1,10 @@
 // RemoteAgent#callPeer: send through the platform client, and when the platform queues the
 // message for a poll-delivered peer, wait for the correlated answer in the agent's own inbox.
 import { randomUUID } from "node:crypto";
-import type { A2APart } from "../a2a/types.js";
-import type { InboundMessage } from "../inbound/message.js";
-import type { PeerCallOptions, PeerCallResult } from "../platform/peer-types.js";
-import { MoleculeError } from "../transport/errors.js";
+import type { A2APart } from "../a2a/index.js";
+import type { InboundMessage } from "../inbound/index.js";
+import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
+import { MoleculeError } from "../transport/index.js";
 import type { PendingCalls } from "./conversations.js";
 import { MoleculeReplyTimeoutError } from "./errors.js";
 

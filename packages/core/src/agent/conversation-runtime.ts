@@ -1,12 +1,12 @@
 // The conversation side of a RemoteAgent: awaited peer calls, the loop guard and turn limit, the
 // reply outbox, and the dead-letter reporting they share with the handler pipeline.
-import { BoundedSet } from "../inbound/dedup.js";
-import type { Logger } from "../transport/logger.js";
-import type { InboundMessage } from "../inbound/message.js";
-import { describe } from "../transport/logger.js";
-import type { PeerCallResult } from "../platform/peer-types.js";
-import { MoleculeError } from "../transport/errors.js";
-import { MoleculeOptionError } from "../transport/option-error.js";
+import { BoundedSet } from "../inbound/index.js";
+import type { Logger } from "../transport/index.js";
+import type { InboundMessage } from "../inbound/index.js";
+import { describe } from "../transport/index.js";
+import type { PeerCallResult } from "../platform/index.js";
+import { MoleculeError } from "../transport/index.js";
+import { MoleculeOptionError } from "../transport/index.js";
 import { type AgentCallOptions, type PeerMessage, callPeerAwaiting } from "./call-peer.js";
 import { PendingCalls, TurnLimiter, senderOf } from "./conversations.js";
 import { MoleculeReplyError, MoleculeTurnLimitError } from "./errors.js";

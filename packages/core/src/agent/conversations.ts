@@ -1,7 +1,7 @@
 // Conversation bookkeeping of a RemoteAgent: calls awaiting an answer (and how an inbound answer
 // is matched to one), and the per-conversation turn limit.
-import type { InboundMessage } from "../inbound/message.js";
-import { MoleculeOptionError } from "../transport/option-error.js";
+import type { InboundMessage } from "../inbound/index.js";
+import { MoleculeOptionError } from "../transport/index.js";
 
 /** A `callPeer` waiting for its answer in the agent's inbox. */
 export interface PendingCall {

@@ -1,9 +1,9 @@
 // The dispatcher: runs the user's handler with a concurrency limit, retries failures with
 // backoff, delivers replies, and hands what still fails to the dead-letter callback.
-import type { Logger } from "../transport/logger.js";
-import type { InboundMessage } from "../inbound/message.js";
-import { describe } from "../transport/logger.js";
-import { backoffDelay, sleep } from "../transport/backoff.js";
+import type { Logger } from "../transport/index.js";
+import type { InboundMessage } from "../inbound/index.js";
+import { describe } from "../transport/index.js";
+import { backoffDelay, sleep } from "../transport/index.js";
 import { IdleWaiters } from "./idle-waiters.js";
 import type { MessageTrack } from "./observer.js";
 

@@ -1,7 +1,7 @@
 // Typed errors of conversations: an awaited answer that did not come, a conversation cut by the
 // turn limit, a reply that could not be delivered.
-import type { PeerCallResult } from "../platform/peer-types.js";
-import { MoleculeError } from "../transport/errors.js";
+import type { PeerCallResult } from "../platform/index.js";
+import { MoleculeError } from "../transport/index.js";
 
 /** The queued receipt of a peer call (what `callPeer` returns with `awaitReply: false`). */
 export type QueuedReceipt = Extract<PeerCallResult, { status: "queued" }>;

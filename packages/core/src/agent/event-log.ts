@@ -1,7 +1,7 @@
 // How each agent event reads in the agent's logger: one line, a level, token-free metadata.
-import type { Logger } from "../transport/logger.js";
-import { describe } from "../transport/logger.js";
-import type { InboundMessage } from "../inbound/message.js";
+import type { Logger } from "../transport/index.js";
+import { describe } from "../transport/index.js";
+import type { InboundMessage } from "../inbound/index.js";
 import type { AgentEvent } from "./events.js";
 
 type Level = "debug" | "info" | "warn" | "error";

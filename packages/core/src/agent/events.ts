@@ -1,6 +1,6 @@
 // The typed lifecycle and message events of a RemoteAgent, and the emitter behind `agent.on()`.
-import type { InboundGapReason, InboundGapWarning } from "../inbound/gap-warning.js";
-import type { InboundMessage } from "../inbound/message.js";
+import type { InboundGapReason, InboundGapWarning } from "../inbound/index.js";
+import type { InboundMessage } from "../inbound/index.js";
 import type { HeartbeatLateWarning } from "./liveness.js";
 import type { AgentDeliveryMode, AgentEndReason } from "./types.js";
 import type { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";

@@ -1,4 +1,5 @@
-// Public API of agent/ (see shared/DESIGN.md section 3).
+// Internal entry of agent/: what other folders of core may import (docs/architecture.md). The
+// public API is src/index.ts and src/public/*.ts.
 export { HeartbeatLateWarning } from "./liveness.js";
 export { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
 export { RemoteAgent } from "./remote-agent.js";

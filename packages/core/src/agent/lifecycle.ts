@@ -1,9 +1,9 @@
 // An agent's life cycle errors: start-up calls (probe, register, first heartbeat) retried through
 // transient failures, a start cancelled by stop(), and the errors that end an agent.
-import type { Logger } from "../transport/logger.js";
-import { describe } from "../transport/logger.js";
-import { backoffDelay, sleep } from "../transport/backoff.js";
-import { MoleculeAuthError, MoleculeError } from "../transport/errors.js";
+import type { Logger } from "../transport/index.js";
+import { describe } from "../transport/index.js";
+import { backoffDelay, sleep } from "../transport/index.js";
+import { MoleculeAuthError, MoleculeError } from "../transport/index.js";
 
 /** How start-up retries. */
 export interface StartRetryOptions {

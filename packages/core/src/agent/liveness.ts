@@ -1,8 +1,8 @@
 // Late-heartbeat detection: a heartbeat that has not reached the platform one interval after it
 // was due means the canvas is about to show the agent offline while the process looks healthy
 // (a starved connection pool, a blocked event loop). It is reported loudly, never silently.
-import type { Logger } from "../transport/logger.js";
-import { MoleculeError } from "../transport/errors.js";
+import type { Logger } from "../transport/index.js";
+import { MoleculeError } from "../transport/index.js";
 
 /** Emitted (as a process warning, or to `onHeartbeatLate`) when a heartbeat is late. */
 export class HeartbeatLateWarning extends MoleculeError {

@@ -1,9 +1,9 @@
 // The one channel of what an agent does: each step becomes a typed event for `agent.on()`, a line in
 // the agent's logger, and (for warnings nobody listens to) a process warning.
-import type { InboundGapWarning } from "../inbound/gap-warning.js";
-import type { Logger } from "../transport/logger.js";
-import { describe } from "../transport/logger.js";
-import type { InboundMessage } from "../inbound/message.js";
+import type { InboundGapWarning } from "../inbound/index.js";
+import type { Logger } from "../transport/index.js";
+import { describe } from "../transport/index.js";
+import type { InboundMessage } from "../inbound/index.js";
 import {
   activeContext,
   ATTR,

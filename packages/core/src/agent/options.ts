@@ -1,6 +1,6 @@
 // Validation of RemoteAgent's options, before anything starts.
-import { checkBackfill } from "../inbound/backfill.js";
-import { MoleculeOptionError } from "../transport/option-error.js";
+import { checkBackfill } from "../inbound/index.js";
+import { MoleculeOptionError } from "../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "./types.js";
 
 /**

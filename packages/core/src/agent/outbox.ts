@@ -2,12 +2,12 @@
 // before its message counts as settled, then sent with its own bounded concurrency, retried with
 // backoff (no slot is held while waiting) and dead-lettered when it cannot be delivered.
 import { randomUUID } from "node:crypto";
-import { BoundedSet } from "../inbound/dedup.js";
-import type { Logger } from "../transport/logger.js";
-import type { InboundMessage } from "../inbound/message.js";
-import type { OutboxRecord } from "../inbound/outbox-state.js";
-import { describe } from "../transport/logger.js";
-import { backoffDelay } from "../transport/backoff.js";
+import { BoundedSet } from "../inbound/index.js";
+import type { Logger } from "../transport/index.js";
+import type { InboundMessage } from "../inbound/index.js";
+import type { OutboxRecord } from "../inbound/index.js";
+import { describe } from "../transport/index.js";
+import { backoffDelay } from "../transport/index.js";
 import { MoleculeReplyError } from "./errors.js";
 import { IdleWaiters } from "./idle-waiters.js";
 

@@ -1,11 +1,11 @@
 // The agent's periodic platform calls: the heartbeat (timed by the late-heartbeat watch) and the
 // state check. A removal or pause ends the agent; so do `maxUnauthorized` consecutive 401s.
-import type { Logger } from "../transport/logger.js";
-import { describe } from "../transport/logger.js";
-import { isUnauthorized } from "../inbound/poll.js";
+import type { Logger } from "../transport/index.js";
+import { describe } from "../transport/index.js";
+import { isUnauthorized } from "../inbound/index.js";
 import { isRemovedError, unauthorizedError } from "./lifecycle.js";
 import type { HeartbeatWatch } from "./liveness.js";
-import type { HeartbeatReport } from "../platform/types.js";
+import type { HeartbeatReport } from "../platform/index.js";
 import type { AgentEndReason, AgentPlatformClient } from "./types.js";
 
 /** What {@link PlatformWatch} needs from the agent. */

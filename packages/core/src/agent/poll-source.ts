@@ -1,8 +1,8 @@
 // Adapters from the platform client to what poll delivery and event wake-ups consume.
-import { toActivityPage } from "../inbound/activity.js";
-import type { EventWakeupsOptions } from "../inbound/event-stream.js";
-import { MoleculeError } from "../transport/errors.js";
-import type { PollDeliveryOptions } from "../inbound/poll.js";
+import { toActivityPage } from "../inbound/index.js";
+import type { EventWakeupsOptions } from "../inbound/index.js";
+import { MoleculeError } from "../transport/index.js";
+import type { PollDeliveryOptions } from "../inbound/index.js";
 import type { AgentPlatformClient } from "./types.js";
 
 /** The poll fetch: rows or a page when the client reads them (cursor past echoes, paging, gaps). */

@@ -1,11 +1,11 @@
 // Poll delivery start-up: the state store over the agent's store, the poll loop wired to the
 // dispatcher and the conversation runtime (in this process, or shared by replicas when the store
 // is shared), and event-stream wake-ups when the platform has them.
-import { EventWakeups } from "../inbound/event-stream.js";
-import type { InboundGapWarning } from "../inbound/gap-warning.js";
-import type { Logger } from "../transport/logger.js";
-import { PollDelivery } from "../inbound/poll.js";
-import type { PollDeliveryOptions } from "../inbound/poll.js";
+import { EventWakeups } from "../inbound/index.js";
+import type { InboundGapWarning } from "../inbound/index.js";
+import type { Logger } from "../transport/index.js";
+import { PollDelivery } from "../inbound/index.js";
+import type { PollDeliveryOptions } from "../inbound/index.js";
 import { detached } from "../observability/index.js";
 import type { ConversationRuntime } from "./conversation-runtime.js";
 import type { Dispatcher } from "./dispatcher.js";

@@ -2,9 +2,9 @@
 // capability secret, public URL and body limit taken from the options or the push delivery.
 import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler } from "../a2a/index.js";
-import type { A2AMessage, AgentCard } from "../a2a/types.js";
-import type { Logger } from "../transport/logger.js";
-import { describe } from "../transport/logger.js";
+import type { A2AMessage, AgentCard } from "../a2a/index.js";
+import type { Logger } from "../transport/index.js";
+import { describe } from "../transport/index.js";
 import type { PushHandlerOptions, RemoteAgentOptions } from "./types.js";
 
 /** What {@link createAgentPushHandler} needs from the agent. */

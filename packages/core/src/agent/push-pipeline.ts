@@ -1,12 +1,12 @@
 // The push side of the RemoteAgent's pipeline: de-duplicate pushed messages by messageId, let
 // answers reach a waiting callPeer, dispatch the rest, and return the handler's answer as the A2A
 // result (never for a message that is itself an answer).
-import type { A2AMessage } from "../a2a/types.js";
-import { BoundedSet } from "../inbound/dedup.js";
-import { inboundFromA2AMessage } from "../inbound/message.js";
-import type { InboundMessage } from "../inbound/message.js";
-import { describe } from "../transport/logger.js";
-import { MoleculeError } from "../transport/errors.js";
+import type { A2AMessage } from "../a2a/index.js";
+import { BoundedSet } from "../inbound/index.js";
+import { inboundFromA2AMessage } from "../inbound/index.js";
+import type { InboundMessage } from "../inbound/index.js";
+import { describe } from "../transport/index.js";
+import { MoleculeError } from "../transport/index.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { PushClaim, PushClaimResult } from "./store.js";
 

@@ -1,9 +1,9 @@
 // Push delivery start-up: the built-in server (or the caller's route), registration, read-back.
 import { startA2AServer } from "../a2a/index.js";
 import type { A2AServer } from "../a2a/index.js";
-import type { A2AMessage, AgentCard } from "../a2a/types.js";
-import type { Logger } from "../transport/logger.js";
-import { MoleculeOptionError } from "../transport/option-error.js";
+import type { A2AMessage, AgentCard } from "../a2a/index.js";
+import type { Logger } from "../transport/index.js";
+import { MoleculeOptionError } from "../transport/index.js";
 import { serverLimits } from "./push-limits.js";
 import { checkRegisteredUrl } from "./registered-url.js";
 import type { AgentPlatformClient, PushDeliveryOptions } from "./types.js";

@@ -1,7 +1,7 @@
 // After a push registration: check that the platform holds the URL just registered.
-import { describe } from "../transport/logger.js";
-import type { Logger } from "../transport/logger.js";
-import { MoleculeError } from "../transport/errors.js";
+import { describe } from "../transport/index.js";
+import type { Logger } from "../transport/index.js";
+import { MoleculeError } from "../transport/index.js";
 import type { AgentPlatformClient } from "./types.js";
 
 /** A URL fit for messages: its last path segment (the capability secret) hidden. */

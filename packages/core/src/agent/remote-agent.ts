@@ -2,13 +2,13 @@
 // delivery, dispatch, reply, clean shutdown).
 import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler, A2AServer } from "../a2a/index.js";
-import type { A2AMessage, AgentCard } from "../a2a/types.js";
-import type { EventWakeups } from "../inbound/event-stream.js";
-import type { Logger } from "../transport/logger.js";
-import { describe } from "../transport/logger.js";
-import type { PeerCallResult } from "../platform/peer-types.js";
-import type { HeartbeatReport } from "../platform/types.js";
-import { MoleculeError } from "../transport/errors.js";
+import type { A2AMessage, AgentCard } from "../a2a/index.js";
+import type { EventWakeups } from "../inbound/index.js";
+import type { Logger } from "../transport/index.js";
+import { describe } from "../transport/index.js";
+import type { PeerCallResult } from "../platform/index.js";
+import type { HeartbeatReport } from "../platform/index.js";
+import { MoleculeError } from "../transport/index.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import { ConversationRuntime } from "./conversation-runtime.js";
 import { Dispatcher } from "./dispatcher.js";

@@ -1,8 +1,8 @@
 // One persisted agent state shared by poll delivery (cursor, de-dup window, in-flight journal) and
 // the reply outbox: both write through this wrapper, which merges them into one atomic save of the
 // user's CursorStore (file, memory, or a database store implementing the same interface).
-import type { CursorState, CursorStore } from "../inbound/cursor-store.js";
-import type { OutboxRecord } from "../inbound/outbox-state.js";
+import type { CursorState, CursorStore } from "../inbound/index.js";
+import type { OutboxRecord } from "../inbound/index.js";
 
 /** Merges poll state and outbox records into single, serialised saves of `inner`. */
 export class AgentStateStore implements CursorStore {

@@ -1,7 +1,7 @@
 // Resolves RemoteAgent's `store` option (and the older `cursorStore`) to one AgentStore.
-import { MemoryCursorStore } from "../inbound/cursor-store.js";
-import type { CursorStore } from "../inbound/cursor-store.js";
-import { MoleculeOptionError } from "../transport/option-error.js";
+import { MemoryCursorStore } from "../inbound/index.js";
+import type { CursorStore } from "../inbound/index.js";
+import { MoleculeOptionError } from "../transport/index.js";
 import type { AgentStore, PushClaimResult } from "./store.js";
 
 /** The store an agent uses: `store`, else `cursorStore` wrapped as one, else in memory. */

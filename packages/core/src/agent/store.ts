@@ -1,11 +1,11 @@
 // The `store` option of RemoteAgent: one object that holds an agent's cursor, de-duplication,
 // reply outbox and (for shared stores) the coordination of several replicas of one workspace.
-import type { Backfill } from "../inbound/backfill.js";
-import { FileCursorStore, MemoryCursorStore } from "../inbound/cursor-store.js";
-import type { CursorStore } from "../inbound/cursor-store.js";
-import type { Logger } from "../transport/logger.js";
-import type { InboundMessage } from "../inbound/message.js";
-import type { InboundPage } from "../inbound/poll.js";
+import type { Backfill } from "../inbound/index.js";
+import { FileCursorStore, MemoryCursorStore } from "../inbound/index.js";
+import type { CursorStore } from "../inbound/index.js";
+import type { Logger } from "../transport/index.js";
+import type { InboundMessage } from "../inbound/index.js";
+import type { InboundPage } from "../inbound/index.js";
 
 /**
  * Where an agent keeps its state. Three implementations: {@link memoryStore} (the default),

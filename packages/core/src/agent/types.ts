@@ -1,14 +1,14 @@
 // Types of the RemoteAgent runtime.
-import type { AgentCard } from "../a2a/types.js";
-import type { Backfill } from "../inbound/backfill.js";
-import type { CursorStore } from "../inbound/cursor-store.js";
-import type { EventStreamBody } from "../inbound/event-stream.js";
-import type { Logger } from "../transport/logger.js";
+import type { AgentCard } from "../a2a/index.js";
+import type { Backfill } from "../inbound/index.js";
+import type { CursorStore } from "../inbound/index.js";
+import type { EventStreamBody } from "../inbound/index.js";
+import type { Logger } from "../transport/index.js";
 import type { HeartbeatLateWarning } from "./liveness.js";
-import type { InboundMessage } from "../inbound/message.js";
-import type { ActivityRows } from "../platform/activity.js";
-import type { HeartbeatReport } from "../platform/types.js";
-import type { PeerCallOptions, PeerCallResult } from "../platform/peer-types.js";
+import type { InboundMessage } from "../inbound/index.js";
+import type { ActivityRows } from "../platform/index.js";
+import type { HeartbeatReport } from "../platform/index.js";
+import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import type { TurnLimitOptions } from "./conversations.js";
 import type { AgentEvent } from "./events.js";

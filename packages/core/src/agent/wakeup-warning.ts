@@ -1,7 +1,7 @@
 // A failed event-stream probe (a timeout under a burst of starts, a reset) leaves a poll agent
 // without event wake-ups: messages then wait for the next poll. Said loudly, never silently.
-import type { Logger } from "../transport/logger.js";
-import { MoleculeError } from "../transport/errors.js";
+import type { Logger } from "../transport/index.js";
+import { MoleculeError } from "../transport/index.js";
 
 /** Emitted (a logger warning plus a process warning) when a poll agent starts without wake-ups. */
 export class EventWakeupsUnavailableWarning extends MoleculeError {

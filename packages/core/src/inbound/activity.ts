@@ -1,5 +1,5 @@
 // Inbound messages from the activity log: the platform client reads wire rows, this parses them.
-import type { ActivityRows, FetchInboundOptions } from "../platform/activity.js";
+import type { ActivityRows, FetchInboundOptions } from "../platform/index.js";
 import { type InboundMessage, parseActivityRow } from "./message.js";
 
 /** One page of activity, oldest first: the wire rows and the inbound messages among them. */

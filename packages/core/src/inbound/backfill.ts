@@ -1,5 +1,5 @@
 // What a poll delivery reads when it has no cursor yet (first start, or an empty store).
-import { MoleculeOptionError } from "../transport/option-error.js";
+import { MoleculeOptionError } from "../transport/index.js";
 
 /**
  * Which messages a first start delivers (no cursor in the store):

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { MoleculeError } from "../transport/errors.js";
+import { MoleculeError } from "../transport/index.js";
 import { type OutboxRecord, parseOutboxRecords } from "./outbox-state.js";
 
 /** A message whose handler started but had not settled when the state was saved. */

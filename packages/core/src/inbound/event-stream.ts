@@ -1,8 +1,8 @@
 // Event wake-ups: subscribe to the workspace's SSE stream and trigger a fetch as soon as an
 // activity is logged, so inbound latency does not depend on the poll interval.
 import { createParser } from "eventsource-parser";
-import { type Logger, describe } from "../transport/logger.js";
-import { backoffDelay, sleep } from "../transport/backoff.js";
+import { type Logger, describe } from "../transport/index.js";
+import { backoffDelay, sleep } from "../transport/index.js";
 
 /** A byte stream of an open SSE response. */
 export type EventStreamBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;

@@ -1,5 +1,5 @@
 // The typed warning poll delivery raises when the platform cannot return every message.
-import type { Logger } from "../transport/logger.js";
+import type { Logger } from "../transport/index.js";
 
 /** Why messages may be missing. */
 export type InboundGapReason =

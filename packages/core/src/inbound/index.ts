@@ -1,4 +1,5 @@
-// Public API of inbound/ (see shared/DESIGN.md section 3).
+// Internal entry of inbound/: what other folders of core may import (docs/architecture.md). The
+// public API is src/index.ts and src/public/*.ts.
 export { inboundFromA2AMessage, parseActivityRow } from "./message.js";
 export type { InboundMessage, InboundSource } from "./message.js";
 export { fetchActivity, fetchInbound } from "./activity.js";
@@ -12,3 +13,14 @@ export type { InboundGapReason } from "./gap-warning.js";
 export type { Backfill } from "./backfill.js";
 export type { OutboxRecord } from "./outbox-state.js";
 export type { InboundPage } from "./poll.js";
+// Internal: used by other folders of core, not public API (see src/index.ts).
+export { BoundedSet } from "./dedup.js";
+export { describe, silentLogger } from "./logger.js";
+export type { Logger } from "./logger.js";
+export { backoffDelay, sleep } from "./timing.js";
+export { checkBackfill } from "./backfill.js";
+export { PollDelivery, isUnauthorized } from "./poll.js";
+export type { PollDeliveryOptions } from "./poll.js";
+export { toActivityPage } from "./activity.js";
+export { EventWakeups } from "./event-stream.js";
+export type { EventWakeupsOptions } from "./event-stream.js";

@@ -1,8 +1,8 @@
 // InboundMessage: one message addressed to this agent, whichever way it arrived (a polled activity
 // row in either shape, or a pushed A2A message), normalised.
-import { normalizeParts, textOfParts } from "../a2a/outbound.js";
-import { IN_REPLY_TO_KEY, isAgentRole } from "../a2a/conversation.js";
-import type { A2APart } from "../a2a/types.js";
+import { normalizeParts, textOfParts } from "../a2a/index.js";
+import { IN_REPLY_TO_KEY, isAgentRole } from "../a2a/index.js";
+import type { A2APart } from "../a2a/index.js";
 
 /** Who sent an inbound message. */
 export type InboundSource = "canvas_user" | "peer_agent" | "unknown";

@@ -1,6 +1,6 @@
 // Poll delivery: fetch inbound activity rows in ascending order, hand each new message to the
 // dispatcher once, advance and persist the cursor only past settled messages.
-import { type Logger, describe } from "../transport/logger.js";
+import { type Logger, describe } from "../transport/index.js";
 import type { InboundMessage } from "./message.js";
 import type { CursorState, CursorStore, InFlightEntry } from "./cursor-store.js";
 import { ALL_SECS, backfillSecs, checkBackfill } from "./backfill.js";
@@ -8,7 +8,7 @@ import type { Backfill } from "./backfill.js";
 import { BoundedSet } from "./dedup.js";
 import { InboundGapWarning, reportGap } from "./gap-warning.js";
 import { StateSaver } from "./state-saver.js";
-import { backoffDelay } from "../transport/backoff.js";
+import { backoffDelay } from "../transport/index.js";
 import { Waker } from "./waker.js";
 
 /** One page of inbound messages, oldest first. */

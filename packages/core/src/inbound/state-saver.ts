@@ -1,6 +1,6 @@
 // Coalesced, serialised saves of the poll state, with a promise per change.
 import type { CursorState, CursorStore } from "./cursor-store.js";
-import type { Logger } from "../transport/logger.js";
+import type { Logger } from "../transport/index.js";
 
 /**
  * Writes snapshots to a {@link CursorStore} one at a time. `save()` resolves once a write whose

@@ -2,13 +2,13 @@
 // cursors (newer servers), or the baseline's newest-first window filtered here. It returns wire
 // rows; inbound/ turns them into messages.
 import { CursorLostError } from "./errors.js";
-import { redactDeep } from "../transport/redact.js";
+import { redactDeep } from "../transport/index.js";
 import {
   activityListSchema,
   activityRowSchema,
   parseWire,
   type WireActivityRow,
-} from "../wire/schemas.js";
+} from "../wire/index.js";
 import { toInt } from "./args.js";
 import { capabilities } from "./capabilities.js";
 import { ok } from "./http-errors.js";

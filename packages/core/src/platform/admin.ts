@@ -1,12 +1,12 @@
 // AdminClient: set-up operations with an admin (or org) token — create an external workspace,
 // delete, pause/resume, set secrets.
 import type { Dispatcher } from "undici";
-import { MoleculeError } from "../transport/errors.js";
+import { MoleculeError } from "../transport/index.js";
 import { WorkspaceRemovedError } from "./errors.js";
-import { HttpTransport } from "../transport/http.js";
-import type { Logger } from "../transport/logger.js";
-import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/redact.js";
-import { createWorkspaceSchema, type WireWorkspace, workspaceSchema } from "../wire/schemas.js";
+import { HttpTransport } from "../transport/index.js";
+import type { Logger } from "../transport/index.js";
+import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/index.js";
+import { createWorkspaceSchema, type WireWorkspace, workspaceSchema } from "../wire/index.js";
 import { errorText, expectShape, httpError, ok } from "./http-errors.js";
 import { requireWorkspaceId } from "./ids.js";
 

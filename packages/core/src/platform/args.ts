@@ -1,5 +1,5 @@
 // Argument checks shared by PlatformClient's calls: a bad argument fails before any request.
-import { MoleculeError } from "../transport/errors.js";
+import { MoleculeError } from "../transport/index.js";
 
 /** A `MoleculeError` with code `invalid_argument`; `message` says what to pass instead. */
 export function invalid(message: string): MoleculeError {

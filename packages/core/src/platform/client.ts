@@ -1,10 +1,10 @@
 // PlatformClient: one method per platform endpoint a remote agent uses. A thin facade: each call
 // is a function of the piece that owns it, given the client's shared PlatformSession.
 import type { Readable } from "node:stream";
-import { derivePathSecret } from "../a2a/server/index.js";
-import type { A2APart, AgentCard } from "../a2a/types.js";
+import { derivePathSecret } from "../a2a/index.js";
+import type { A2APart, AgentCard } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
-import { inspectCustom, REDACTED } from "../transport/redact.js";
+import { inspectCustom, REDACTED } from "../transport/index.js";
 import { type ActivityRows, type FetchInboundOptions, fetchActivityRows } from "./activity.js";
 import { capabilities, openEventStream } from "./capabilities.js";
 import { delegate, notify, reply, type ReplyTarget } from "./messaging.js";

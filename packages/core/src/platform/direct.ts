@@ -1,9 +1,9 @@
 // Direct peer calls: a separate code path that builds its headers from scratch and has no access to
 // the platform token, so the token cannot leak to a peer's self-registered URL.
 import type { Dispatcher } from "undici";
-import { MoleculePeerError } from "../transport/errors.js";
-import { BodyTooLargeError, readBodyText } from "../transport/body.js";
-import type { HttpResponse } from "../transport/http.js";
+import { MoleculePeerError } from "../transport/index.js";
+import { BodyTooLargeError, readBodyText } from "../transport/index.js";
+import type { HttpResponse } from "../transport/index.js";
 
 /**
  * Largest peer answer read from a peer's own URL: 16 MiB (the platform proxy truncates peer

@@ -1,6 +1,6 @@
 // The environment variables every Molecule agent entry point reads (examples, `molecule-agent
 // connect`), with the older names still accepted for a while.
-import { MoleculeError } from "../transport/errors.js";
+import { MoleculeError } from "../transport/index.js";
 
 /** The settings {@link readMoleculeEnv} reads; unset variables are `undefined`. */
 export interface MoleculeEnv {

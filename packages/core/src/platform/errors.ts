@@ -1,5 +1,5 @@
 // The errors whose meaning belongs to the platform: the workspace is gone, the activity cursor is.
-import { MoleculeError, type MoleculeErrorOptions } from "../transport/errors.js";
+import { MoleculeError, type MoleculeErrorOptions } from "../transport/index.js";
 
 /** The workspace was removed (deleted) on the platform: stop the agent. */
 export class WorkspaceRemovedError extends MoleculeError {

@@ -5,12 +5,12 @@ import {
   MoleculeNotFoundError,
   MoleculeRateLimitError,
   UnexpectedResponseError,
-} from "../transport/errors.js";
-import type { HttpResponse } from "../transport/http.js";
-import { redactDeep, redactText } from "../transport/redact.js";
-import { parseRetryAfter } from "../transport/retry.js";
+} from "../transport/index.js";
+import type { HttpResponse } from "../transport/index.js";
+import { redactDeep, redactText } from "../transport/index.js";
+import { parseRetryAfter } from "../transport/index.js";
 import type { z } from "zod";
-import { parseWire } from "../wire/schemas.js";
+import { parseWire } from "../wire/index.js";
 
 const MAX_DETAIL = 200;
 

@@ -1,6 +1,6 @@
 // Workspace ids are UUIDs: checked locally, so a malformed id is a clear `invalid_argument` before
 // any request (the real platform answers 500 to most malformed ids, which no retry can fix).
-import { MoleculeError } from "../transport/errors.js";
+import { MoleculeError } from "../transport/index.js";
 
 /** A UUID in any case (the platform stores and compares them lowercase). */
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

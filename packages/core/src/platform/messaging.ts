@@ -1,9 +1,9 @@
 // Outgoing messages that are not peer calls: a reply to an inbound message, a canvas notification,
 // an asynchronous delegation.
-import { buildMessageSendRequest } from "../a2a/outbound.js";
-import { IN_REPLY_TO_KEY } from "../a2a/conversation.js";
+import { buildMessageSendRequest } from "../a2a/index.js";
+import { IN_REPLY_TO_KEY } from "../a2a/index.js";
 import { traceMetadata } from "../observability/index.js";
-import { delegateSchema } from "../wire/schemas.js";
+import { delegateSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
 import { ok } from "./http-errors.js";
 import { makeIdempotencyKey } from "./idempotency.js";

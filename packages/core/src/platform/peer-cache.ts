@@ -1,6 +1,6 @@
 // The peer data one client caches: discovered URLs and protocols for `ttlMs`, peer lists for at
 // most 30 s. Every map is bounded: peer ids and list queries may come from a model's tool call.
-import { peerProtocolFromCard, type A2AProtocolVersion } from "../a2a/outbound.js";
+import { peerProtocolFromCard, type A2AProtocolVersion } from "../a2a/index.js";
 import { UUID_RE } from "./ids.js";
 import type { DiscoveredPeer, Peer } from "./peer-types.js";
 

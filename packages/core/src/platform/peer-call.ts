@@ -6,11 +6,11 @@ import {
   buildMessageSendRequest,
   peerProtocolFromCard,
   toSendMessageRequestV1,
-} from "../a2a/outbound.js";
-import type { A2APart } from "../a2a/types.js";
+} from "../a2a/index.js";
+import type { A2APart } from "../a2a/index.js";
 import { traceMetadata } from "../observability/index.js";
-import { MoleculeError, MoleculePeerError, MoleculeTimeoutError } from "../transport/errors.js";
-import type { HttpResponse } from "../transport/http.js";
+import { MoleculeError, MoleculePeerError, MoleculeTimeoutError } from "../transport/index.js";
+import type { HttpResponse } from "../transport/index.js";
 import { invalid } from "./args.js";
 import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer } from "./direct.js";
 import { ok } from "./http-errors.js";

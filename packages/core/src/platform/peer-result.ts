@@ -1,16 +1,16 @@
 // A peer's answer as a PeerCallResult: queued (202), completed/failed/..., or a typed error for a
 // failed call (HTTP status through the proxy or directly, or a JSON-RPC error).
-import type { A2AProtocolVersion } from "../a2a/outbound.js";
-import { summarizeA2AResult } from "../a2a/outbound.js";
+import type { A2AProtocolVersion } from "../a2a/index.js";
+import { summarizeA2AResult } from "../a2a/index.js";
 import {
   MoleculeAuthError,
   type MoleculeError,
   MoleculeNotFoundError,
   MoleculePeerError,
-} from "../transport/errors.js";
-import type { HttpResponse } from "../transport/http.js";
-import { redactDeep, redactText } from "../transport/redact.js";
-import { jsonRpcResponseSchema, parseWire, queuedSchema } from "../wire/schemas.js";
+} from "../transport/index.js";
+import type { HttpResponse } from "../transport/index.js";
+import { redactDeep, redactText } from "../transport/index.js";
+import { jsonRpcResponseSchema, parseWire, queuedSchema } from "../wire/index.js";
 import { clip, errorText, ok } from "./http-errors.js";
 import type { PeerCallResult } from "./peer-types.js";
 import type { PlatformSession } from "./session.js";

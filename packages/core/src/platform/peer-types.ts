@@ -1,5 +1,5 @@
 // The types of peers as PlatformClient lists, discovers and calls them.
-import type { AgentCard } from "../a2a/types.js";
+import type { AgentCard } from "../a2a/index.js";
 
 /** A peer workspace this agent may talk to. */
 export interface Peer {

@@ -1,6 +1,6 @@
 // Peer discovery: the peers this workspace may talk to, and one peer's A2A URL (both cached).
-import type { AgentCard } from "../a2a/types.js";
-import { discoverSchema, peersSchema, type WirePeer } from "../wire/schemas.js";
+import type { AgentCard } from "../a2a/index.js";
+import { discoverSchema, peersSchema, type WirePeer } from "../wire/index.js";
 import { capabilities } from "./capabilities.js";
 import { errorText, ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";

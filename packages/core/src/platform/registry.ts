@@ -1,9 +1,9 @@
 // Registry calls: register (with delivery-mode negotiation), heartbeat, update-card.
-import type { AgentCard } from "../a2a/types.js";
-import { MoleculeError } from "../transport/errors.js";
-import type { HttpResponse } from "../transport/http.js";
-import { hideInInspect, redactDeep } from "../transport/redact.js";
-import { registerResponseSchema } from "../wire/schemas.js";
+import type { AgentCard } from "../a2a/index.js";
+import { MoleculeError } from "../transport/index.js";
+import type { HttpResponse } from "../transport/index.js";
+import { hideInInspect, redactDeep } from "../transport/index.js";
+import { registerResponseSchema } from "../wire/index.js";
 import { invalid, toInt } from "./args.js";
 import { capabilities } from "./capabilities.js";
 import { errorText, ok } from "./http-errors.js";

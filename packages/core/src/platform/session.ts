@@ -2,16 +2,16 @@
 // from the token store), the peer cache, the capability probe, and the typed failures of calls
 // about this workspace (a 401 or 410 caused by its removal becomes WorkspaceRemovedError).
 import type { Readable } from "node:stream";
-import type { MoleculeError } from "../transport/errors.js";
+import type { MoleculeError } from "../transport/index.js";
 import { WorkspaceRemovedError } from "./errors.js";
 import {
   DEFAULT_USER_AGENT,
   type HttpResponse,
   HttpTransport,
   type RequestSpec,
-} from "../transport/http.js";
-import type { Logger } from "../transport/logger.js";
-import { redactDeep } from "../transport/redact.js";
+} from "../transport/index.js";
+import type { Logger } from "../transport/index.js";
+import { redactDeep } from "../transport/index.js";
 import type { z } from "zod";
 import { expectShape, type Hints, httpError, ok } from "./http-errors.js";
 import { invalid } from "./args.js";

@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { MoleculeError } from "../transport/errors.js";
-import { inspectCustom, REDACTED } from "../transport/redact.js";
+import { MoleculeError } from "../transport/index.js";
+import { inspectCustom, REDACTED } from "../transport/index.js";
 
 /** Persists the workspace bearer token. */
 export interface TokenStore {

@@ -1,6 +1,6 @@
 // This workspace's tokens: list, mint, revoke, and rotate (mint, switch, revoke the old one).
-import { hideInInspect } from "../transport/redact.js";
-import { createTokenSchema, tokenListSchema } from "../wire/schemas.js";
+import { hideInInspect } from "../transport/index.js";
+import { createTokenSchema, tokenListSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
 import { ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";

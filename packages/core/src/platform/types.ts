@@ -2,8 +2,8 @@
 // token calls (peer types: peer-types.ts; activity types: activity.ts).
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import type { Logger } from "../transport/logger.js";
-import type { WireWorkspace } from "../wire/schemas.js";
+import type { Logger } from "../transport/index.js";
+import type { WireWorkspace } from "../wire/index.js";
 import type { TokenStore } from "./token-store.js";
 
 /** Options of {@link PlatformClient}. */

@@ -1,7 +1,7 @@
 // This workspace as the platform holds it: lifecycle state, secrets, the workspace record.
 import { WorkspaceRemovedError } from "./errors.js";
-import { redactDeep } from "../transport/redact.js";
-import { secretsSchema, stateResponseSchema, workspaceSchema } from "../wire/schemas.js";
+import { redactDeep } from "../transport/index.js";
+import { secretsSchema, stateResponseSchema, workspaceSchema } from "../wire/index.js";
 import { ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { enc, type PlatformSession } from "./session.js";

@@ -1,4 +1,5 @@
-// Public API of plugins/ (see shared/DESIGN.md section 3).
+// Internal entry of plugins/: what other folders of core may import (docs/architecture.md). The
+// public API is src/index.ts and src/public/*.ts.
 export {
   PluginInstallError,
   isPluginInstallError,

@@ -1,4 +1,5 @@
-// Public API of wire/ (see shared/DESIGN.md section 3): inferred types only, never the schemas.
+// Internal entry of wire/ (see docs/architecture.md): the schemas for platform/, the inferred
+// types for everyone. The public `/wire` subpath (src/public/wire.ts) exports the types only.
 export type {
   WireActivityRow,
   WireCreateWorkspaceResponse,
@@ -10,4 +11,22 @@ export type {
   WireStateResponse,
   WireTokenList,
   WireWorkspace,
+} from "./schemas.js";
+// Internal: used by other folders of core, not public API (see src/index.ts).
+export {
+  activityListSchema,
+  activityRowSchema,
+  createTokenSchema,
+  createWorkspaceSchema,
+  delegateSchema,
+  discoverSchema,
+  jsonRpcResponseSchema,
+  parseWire,
+  peersSchema,
+  queuedSchema,
+  registerResponseSchema,
+  secretsSchema,
+  stateResponseSchema,
+  tokenListSchema,
+  workspaceSchema,
 } from "./schemas.js";

@@ -5,7 +5,7 @@
 // (`http-checks.ts`), JSON-RPC parsing (`jsonrpc.ts`), the methods (`methods.ts`, `task-stream.ts`,
 // `task-results.ts`) and the node:http and fetch adapters (`node-adapter.ts`, `fetch-adapter.ts`).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MoleculeOptionError } from "../../transport/option-error.js";
+import { MoleculeOptionError } from "../../transport/index.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { handleFetch } from "./fetch-adapter.js";
 import type { A2AHandler, A2AHandlerOptions } from "./handler-types.js";

@@ -1,6 +1,6 @@
 // A standalone node:http server around createA2AHandler.
 import type { AddressInfo } from "node:net";
-import { MoleculeOptionError } from "../../transport/option-error.js";
+import { MoleculeOptionError } from "../../transport/index.js";
 import { createA2AHandler } from "./handler.js";
 import type { A2AHandler, A2AHandlerOptions } from "./handler-types.js";
 import { generatePathSecret } from "./secret.js";

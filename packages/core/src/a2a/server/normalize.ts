@@ -9,7 +9,7 @@ import type {
   A2ATask,
   A2ATaskState,
 } from "../types.js";
-import { MoleculeError } from "../../transport/errors.js";
+import { MoleculeError } from "../../transport/index.js";
 
 type Obj = Record<string, unknown>;
 

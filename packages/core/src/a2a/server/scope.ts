@@ -1,6 +1,6 @@
 // Cancellation of one request or task (a lazily created AbortSignal), the `ctx` handed to
 // `onMessage`, and the abort reasons the endpoint uses.
-import { MoleculeError } from "../../transport/errors.js";
+import { MoleculeError } from "../../transport/index.js";
 import type { A2AHandlerContext } from "./handler-types.js";
 
 /** A JSON-RPC request id: same value and type as sent. */

@@ -1,6 +1,6 @@
 // The capability-URL secret guarding the push endpoint: generation and constant-time comparison.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { MoleculeOptionError } from "../../transport/option-error.js";
+import { MoleculeOptionError } from "../../transport/index.js";
 
 /** A fresh 256-bit path secret, base64url-encoded (43 characters, URL-safe). */
 export function generatePathSecret(): string {

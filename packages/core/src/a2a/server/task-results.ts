@@ -2,7 +2,7 @@
 // final state of an existing task, the v0.3 / v1.0 shape on the wire, and text collected from a
 // stream of chunks.
 import { randomUUID } from "node:crypto";
-import { MoleculeError } from "../../transport/errors.js";
+import { MoleculeError } from "../../transport/index.js";
 import { messageToV1, taskToV1 } from "../to-v1.js";
 import type { A2AMessage, A2ATask } from "../types.js";
 import { isObj, normalizeAgentMessage, normalizeAgentTask, ShapeError } from "./normalize.js";

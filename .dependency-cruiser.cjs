@@ -1,0 +1,116 @@
+// Dependency rules of the repository, checked by `./dev test` (dependency-cruiser, see
+// scripts/check-deps.mjs). The layer table is docs/architecture.md's "Layers" section: change both
+// together. Every rule is an error: an import against it fails the build.
+
+/** Core's folders, bottom-up, and the folders each may import (always through their index.ts). */
+const LAYERS = {
+  transport: [],
+  wire: [],
+  a2a: ["transport"],
+  platform: ["transport", "wire", "a2a"],
+  inbound: ["transport", "wire", "a2a", "platform"],
+  agent: ["transport", "wire", "a2a", "platform", "inbound"],
+  plugins: ["transport", "platform"],
+  // The framework-neutral peer-tool logic the adapters share (`/peer-tools`).
+  "peer-tools": ["transport", "a2a", "platform", "agent"],
+  // `/testing`: a local platform for users' tests (also imports the emulator package).
+  testing: ["transport", "platform"],
+};
+
+const CORE = "^packages/core/src/";
+const folders = Object.keys(LAYERS);
+const any = (names) => `(${names.join("|")})`;
+
+const layerRules = folders.map((folder) => ({
+  name: `layer-${folder}`,
+  comment: `core/${folder} may import only ${LAYERS[folder].length ? LAYERS[folder].join(", ") : "no other folder"} (docs/architecture.md, Layers).`,
+  severity: "error",
+  from: { path: `${CORE}${folder}/` },
+  to: {
+    path: `${CORE}[^/]+/`,
+    pathNot: [`${CORE}${any([folder, ...LAYERS[folder]])}/`],
+  },
+}));
+
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: "core-folder-in-layer-table",
+      comment:
+        "Every folder of packages/core/src is in the layer table (.dependency-cruiser.cjs and docs/architecture.md): add a new folder to both.",
+      severity: "error",
+      from: { path: `${CORE}[^/]+/`, pathNot: [`${CORE}${any([...folders, "public"])}/`] },
+      to: {},
+    },
+    {
+      name: "core-internal-entry",
+      comment:
+        "Another folder's files are private: import the folder's internal entry (its index.ts), never a file inside it.",
+      severity: "error",
+      from: { path: `${CORE}([^/]+)/` },
+      to: {
+        path: `${CORE}[^/]+/.+`,
+        pathNot: [`${CORE}$1/`, `${CORE}[^/]+/index\\.ts$`],
+      },
+    },
+    {
+      name: "core-public-entries-use-internal-entries",
+      comment:
+        "The public entries (src/index.ts, src/public/*) list names re-exported from the folders' index.ts files only.",
+      severity: "error",
+      from: { path: `${CORE}(index\\.ts$|public/)` },
+      to: { path: `${CORE}[^/]+/.+`, pathNot: [`${CORE}[^/]+/index\\.ts$`, `${CORE}public/`] },
+    },
+    {
+      name: "core-folders-never-import-public-entries",
+      comment:
+        "Code inside core imports folders' internal entries, never the package's public entries (that would tie layers to the public surface and make cycles).",
+      severity: "error",
+      from: { path: `${CORE}[^/]+/`, pathNot: [`${CORE}public/`] },
+      to: { path: `${CORE}(index\\.ts$|public/)` },
+    },
+    {
+      name: "core-depends-on-no-other-package",
+      comment: "Core depends on no adapter, framework package, CLI or emulator (DESIGN §2).",
+      severity: "error",
+      from: { path: "^packages/core/src/", pathNot: ["^packages/core/src/testing/"] },
+      to: { path: "^packages/(?!core/)" },
+    },
+    {
+      name: "packages-use-public-entries",
+      comment:
+        "Other packages import @molecule-ai/* packages through their `exports` (root or subpath), never a file inside them.",
+      severity: "error",
+      from: { path: "^packages/([^/]+)/src/" },
+      to: {
+        path: "^packages/[^/]+/(src|dist)/",
+        pathNot: [
+          "^packages/$1/",
+          "^packages/[^/]+/dist/index\\.(js|d\\.ts)$",
+          "^packages/[^/]+/dist/public/[^/]+\\.(js|d\\.ts)$",
+          "^packages/[^/]+/dist/[^/]+\\.(js|d\\.ts)$",
+        ],
+      },
+    },
+    {
+      name: "emulator-is-the-other-side",
+      comment:
+        "The emulator is the platform's side of the wire: it never imports core's client or runtime (DESIGN §2).",
+      severity: "error",
+      from: { path: "^packages/platform-emulator/src/" },
+      to: { path: "^packages/core/", pathNot: ["^packages/core/dist/public/wire\\."] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(dist|node_modules|test|\\.reports)/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "packages/core/tsconfig.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "types", "default"],
+      extensions: [".ts", ".js", ".d.ts"],
+    },
+  },
+};

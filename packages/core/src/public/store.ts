@@ -1,0 +1,12 @@
+// Public API of @molecule-ai/agent-core/store: what a store implements. A store holds an agent's
+// cursor, de-duplication, reply outbox and task state (\`RemoteAgent\`'s \`store\` option); pick one
+// with \`memoryStore()\` / \`fileStore()\` from the root, or \`@molecule-ai/postgres\` for replicas.
+// These types are for writing your own.
+export type {
+  PushClaim,
+  PushClaimResult,
+  SharedPoll,
+  SharedPollContext,
+  SharedStore,
+} from "../agent/index.js";
+export type { CursorState, InboundPage, InFlightEntry, OutboxRecord } from "../inbound/index.js";
