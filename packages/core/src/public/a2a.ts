@@ -42,3 +42,4 @@ export type {
   StartA2AServerOptions,
 } from "../a2a/index.js";
 export { inboundFromA2AMessage } from "../inbound/index.js";
+export type { PushHandlerOptions } from "../agent/index.js";

@@ -1,5 +1,6 @@
 // Public API of @molecule-ai/agent-core/admin: provisioning with the platform's admin token
-// (create external workspaces, set secrets, delete, issue tokens). Agents never need it.
+// (create external workspaces, set secrets, delete, issue tokens), and the result types of the
+// client's token management (`createToken`, `listTokens`, `rotateToken`).
 export { AdminClient } from "../platform/index.js";
 export type {
   AdminClientOptions,
@@ -7,3 +8,4 @@ export type {
   CreateExternalWorkspaceInput,
   SetSecretsFailure,
 } from "../platform/index.js";
+export type { IssuedToken, RotateTokenResult, TokenInfo } from "../platform/index.js";

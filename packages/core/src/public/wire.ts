@@ -13,6 +13,6 @@ export type {
   WireTokenList,
   WireWorkspace,
 } from "../wire/index.js";
-export type { ActivityRows } from "../platform/index.js";
+export type { ActivityRows, EventStream } from "../platform/index.js";
 export { isInboundActivityEvent, parseActivityRow } from "../inbound/index.js";
 export type { EventStreamBody } from "../inbound/index.js";
