@@ -4,15 +4,19 @@
 
 /** Core's folders, bottom-up, and the folders each may import (always through their index.ts). */
 const LAYERS = {
-  transport: [],
+  // OpenTelemetry spans and trace context (the optional @opentelemetry/api, loaded on first use).
+  observability: [],
+  transport: ["observability"],
   wire: [],
   a2a: ["transport"],
-  platform: ["transport", "wire", "a2a"],
-  inbound: ["transport", "wire", "a2a", "platform"],
-  agent: ["transport", "wire", "a2a", "platform", "inbound"],
+  platform: ["observability", "transport", "wire", "a2a"],
+  inbound: ["observability", "transport", "wire", "a2a", "platform"],
+  agent: ["observability", "transport", "wire", "a2a", "platform", "inbound"],
   plugins: ["transport", "platform"],
   // The framework-neutral peer-tool logic the adapters share (`/peer-tools`).
   "peer-tools": ["transport", "a2a", "platform", "agent"],
+  // `/adapters`: the message endpoint and conversation helpers the framework adapters share.
+  adapters: ["transport", "a2a", "inbound"],
   // `/testing`: a local platform for users' tests (also imports the emulator package).
   testing: ["transport", "platform"],
 };

@@ -8,7 +8,6 @@
 
 // Errors (one model: `MoleculeError` with `code` and `retryable`).
 export {
-  CursorLostError,
   isMoleculeError,
   MoleculeAuthError,
   MoleculeError,
@@ -18,8 +17,8 @@ export {
   MoleculeRateLimitError,
   MoleculeTimeoutError,
   UnexpectedResponseError,
-  WorkspaceRemovedError,
 } from "./transport/index.js";
+export { CursorLostError, WorkspaceRemovedError } from "./platform/index.js";
 export type { Logger, MoleculeErrorOptions } from "./transport/index.js";
 
 // The platform client.

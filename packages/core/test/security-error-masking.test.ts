@@ -7,7 +7,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AdminClient, isMoleculeError, PlatformClient } from "../src/index.js";
+import { isMoleculeError, PlatformClient } from "../src/index.js";
+import { AdminClient } from "../src/public/admin.js";
 
 const TOKEN = `tok_${randomBytes(24).toString("base64url")}`;
 const ADMIN = `adm_${randomBytes(24).toString("base64url")}`;

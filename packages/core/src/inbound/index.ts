@@ -15,9 +15,6 @@ export type { OutboxRecord } from "./outbox-state.js";
 export type { InboundPage } from "./poll.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export { BoundedSet } from "./dedup.js";
-export { describe, silentLogger } from "./logger.js";
-export type { Logger } from "./logger.js";
-export { backoffDelay, sleep } from "./timing.js";
 export { checkBackfill } from "./backfill.js";
 export { PollDelivery, isUnauthorized } from "./poll.js";
 export type { PollDeliveryOptions } from "./poll.js";
