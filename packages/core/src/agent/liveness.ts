@@ -110,8 +110,9 @@ export class HeartbeatWatch {
 
   #check(): void {
     if (!this.#inFlight) return;
-    // Still in flight `#lateAfterMs` after it started (it started when due): late by that much.
-    this.#report(Date.now() - this.#startedAt);
+    // Still in flight `#lateAfterMs` after it started (it started when due): late by at least that
+    // much (a timer may fire a millisecond before Date.now() says it is due).
+    this.#report(Math.max(Date.now() - this.#startedAt, this.#lateAfterMs));
   }
 
   #report(lateByMs: number): void {
