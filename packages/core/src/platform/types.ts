@@ -128,7 +128,7 @@ export interface TokenInfo {
   lastUsedAt: string | null;
 }
 
-/** Result of {@link PlatformClient.rotateToken}. The new token is active in every case. */
+/** Result of `PlatformClient.rotateToken()`. The new token is active in every case. */
 export interface RotateTokenResult {
   /** The id of the old token, revoked; `undefined` when it was not revoked (see `oldToken`). */
   revokedTokenId: string | undefined;
