@@ -15,7 +15,7 @@ import { freePort, waitFor } from "@internal/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createConsumerProject, repo, runTsc } from "./consumer-project.js";
 import type { ConsumerProject } from "./consumer-project.js";
-import { projectFiles, quickstartBlocks } from "./readme-blocks.js";
+import { projectFiles, quickstartBlocks } from "@internal/test-utils";
 
 const offline = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/offline");
 

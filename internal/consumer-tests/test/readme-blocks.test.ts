@@ -1,14 +1,14 @@
 // Docs as tests: every TypeScript block of the root, package and example READMEs is type-checked
 // (TypeScript 7, strict, NodeNext) against the packed packages, as a user pastes it into a project.
-// A partial block states its context in an HTML comment before it (see readme-blocks.ts); the
+// A partial block states its context in an HTML comment before it (see @internal/test-utils readme-blocks.ts); the
 // NestJS README is checked as a default CommonJS Nest app (no top-level await there).
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsumerProject, repo, runTsc } from "./consumer-project.js";
 import type { ConsumerProject } from "./consumer-project.js";
-import { extractBlocks, projectFiles } from "./readme-blocks.js";
-import type { ProjectFile } from "./readme-blocks.js";
+import { extractBlocks, projectFiles } from "@internal/test-utils";
+import type { ProjectFile } from "@internal/test-utils";
 
 /** The READMEs a user reads: the root's, each package's, each example's, the benchmarks'. */
 const readmes = [

@@ -33,3 +33,5 @@ export { packPackage, unpackInto } from "./pack.js";
 export type { PackedPackage } from "./pack.js";
 export { PEER_DEFAULTS, PEER_RESULT_END, PEER_RESULT_START, wrapPeerText } from "./peers.js";
 export { readmeBlock, runTypeScript } from "./readme.js";
+export { extractBlocks, projectFiles, quickstartBlocks } from "./readme-blocks.js";
+export type { ProjectFile, ReadmeBlock } from "./readme-blocks.js";

@@ -3,14 +3,17 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { extractBlocks } from "./readme-blocks.js";
 
 /** The first `ts` code block after `heading` in the README at `readme`. */
 export async function readmeBlock(readme: URL, heading: string): Promise<string> {
   const text = await readFile(readme, "utf8");
   const section = text.indexOf(heading);
   if (section < 0) throw new Error(`${readme.pathname} has no section ${heading}`);
-  const start = text.indexOf("```ts\n", section) + "```ts\n".length;
-  return text.slice(start, text.indexOf("```\n", start));
+  const headingLine = text.slice(0, section).split("\n").length;
+  const block = extractBlocks(text).find((b) => b.line > headingLine);
+  if (!block) throw new Error(`${readme.pathname} has no TypeScript block after ${heading}`);
+  return block.code;
 }
 
 /**

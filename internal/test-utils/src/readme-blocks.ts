@@ -1,6 +1,6 @@
-// Turns the TypeScript code blocks of a README into the files of a small consumer project, so
-// test/readme-blocks.test.ts can type-check them against the packed packages exactly as a user
-// would paste them.
+// The TypeScript code blocks of a README: extracted for the README checks (readmeBlock, and
+// internal/consumer-tests' type check and quickstart runs), and turned into the files of a small
+// consumer project as a user would paste them.
 //
 // The conventions a README follows (docs/readme-code.md):
 // - every ```ts / ```typescript / ```tsx block is checked; there is no opt-out;
