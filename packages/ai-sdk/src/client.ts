@@ -1,6 +1,4 @@
-import { peerClientOf } from "@molecule-ai/agent-core";
 import type { Peer, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import { PeerToolConfigError } from "@molecule-ai/agent-core/peer-tools";
 
 /**
  * A running agent, accepted by {@link peerTool} and {@link peerTools} in place of a client: the
@@ -22,35 +20,3 @@ export type PeerToolsClient = Pick<PlatformClient, "callPeer" | "listPeers" | "d
 export type PeerRef =
   | string
   | (Pick<Peer, "id"> & Partial<Pick<Peer, "name" | "role" | "agentCard" | "status">>);
-
-/**
- * The client behind a tool source (a `RemoteAgent`'s awaiting view, or the object itself);
- * throws `PeerToolConfigError` when it lacks one of `methods`.
- */
-export function clientOf<T extends object>(
-  source: T | AgentSource,
-  methods: readonly string[],
-  what: string,
-): T {
-  const client = peerClientOf(source as object) as T;
-  const missing = methods.filter(
-    (m) => typeof (client as Record<string, unknown>)?.[m] !== "function",
-  );
-  if (missing.length > 0) {
-    throw new PeerToolConfigError(
-      `${what}: \`client\` must be a PlatformClient (a RemoteAgent, or an object with ${methods.join(", ")}); ${missing.join(", ")} missing.`,
-    );
-  }
-  return client;
-}
-
-/** Normalises a {@link PeerRef} to an object with an id. */
-export function toPeerInfo(peer: PeerRef): Exclude<PeerRef, string> {
-  const info = typeof peer === "string" ? { id: peer } : peer;
-  if (typeof info?.id !== "string" || info.id.trim() === "") {
-    throw new PeerToolConfigError(
-      "peerTool: the peer id is empty; pass a workspace id or a Peer from client.listPeers().",
-    );
-  }
-  return info;
-}

@@ -33,13 +33,14 @@ export type {
 export { MemoryConversationStore } from "./message-handler.js";
 export type { ConversationStore } from "./message-handler.js";
 export type { MemoryConversationStoreOptions } from "@molecule-ai/agent-core/adapters";
-export { createPeerRequestHandler } from "./request-handler.js";
+// The A2A push endpoint is framework-neutral: core's, under this package's name too.
+export { createPeerRequestHandler } from "@molecule-ai/agent-core/adapters";
 export type {
   PeerRequestClient,
   PeerRequestContext,
   PeerRequestHandler,
   PeerRequestHandlerOptions,
   PeerRequestMessageHandler,
-} from "./request-handler.js";
+} from "@molecule-ai/agent-core/adapters";
 export { peerOutputSanitizer } from "./middleware.js";
 export type { PeerOutputSanitizerOptions } from "./middleware.js";

@@ -1,4 +1,5 @@
 import { sanitizePeerText } from "@molecule-ai/agent-core";
+import { sanitizePeerJson } from "@molecule-ai/agent-core/peer-tools";
 import type { LanguageModelMiddleware } from "ai";
 
 type TransformParams = NonNullable<LanguageModelMiddleware["transformParams"]>;
@@ -64,7 +65,7 @@ function sanitizeOutput(output: ToolResultOutput): ToolResultOutput {
     }
     case "json":
     case "error-json": {
-      const value = sanitizeJson(output.value);
+      const value = sanitizePeerJson(output.value);
       return value === output.value ? output : ({ ...output, value } as ToolResultOutput);
     }
     case "content": {
@@ -81,32 +82,4 @@ function sanitizeOutput(output: ToolResultOutput): ToolResultOutput {
     default:
       return output;
   }
-}
-
-/** Sanitises every string in a JSON value; returns the same reference when nothing changed. */
-export function sanitizeJson<T>(value: T, depth = 0): T {
-  if (typeof value === "string") {
-    const clean = sanitizePeerText(value);
-    return (clean === value ? value : clean) as T;
-  }
-  if (value === null || typeof value !== "object") return value;
-  // Deeper than any sane tool result: its strings would reach the model unsanitised, so drop it.
-  if (depth > 64) return "[omitted: nested too deep]" as T;
-  if (Array.isArray(value)) {
-    let touched = false;
-    const next = value.map((item) => {
-      const clean = sanitizeJson(item, depth + 1);
-      if (clean !== item) touched = true;
-      return clean;
-    });
-    return (touched ? next : value) as T;
-  }
-  let touched = false;
-  const next: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    const clean = sanitizeJson(item, depth + 1);
-    if (clean !== item) touched = true;
-    next[key] = clean;
-  }
-  return (touched ? next : value) as T;
 }

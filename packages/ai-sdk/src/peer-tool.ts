@@ -4,12 +4,13 @@ import {
   peerResultText,
   peerToolDescription,
   runPeerTool,
+  toolClientOf,
+  toPeerRef,
 } from "@molecule-ai/agent-core/peer-tools";
 import type { PeerToolCallSettings, PeerToolFailure } from "@molecule-ai/agent-core/peer-tools";
 import { tool } from "ai";
 import type { Tool, ToolExecutionOptions } from "ai";
 import { z } from "zod";
-import { clientOf, toPeerInfo } from "./client.js";
 import type { AgentSource, PeerRef, PeerToolClient } from "./client.js";
 
 /** What a tool's `toModelOutput` returns (the AI SDK's `ToolResultOutput`, which `ai` does not re-export). */
@@ -83,8 +84,8 @@ export function peerTool(
   peer: PeerRef,
   options: PeerToolOptions = {},
 ): PeerTool {
-  const client = clientOf<PeerToolClient>(source, ["callPeer"], "peerTool");
-  const info = toPeerInfo(peer);
+  const client = toolClientOf<PeerToolClient>(source, ["callPeer"], "peerTool");
+  const info = toPeerRef<Exclude<PeerRef, string>>(peer, "peerTool");
   const { description, needsApproval, providerOptions, timeoutMs, via } = options;
   return tool({
     description: description ?? peerToolDescription(info),

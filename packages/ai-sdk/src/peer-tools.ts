@@ -6,6 +6,7 @@ import {
   planPeerTools,
   runDelegate,
   runListPeers,
+  toolClientOf,
 } from "@molecule-ai/agent-core/peer-tools";
 import type {
   PeerMatcher,
@@ -16,7 +17,6 @@ import type {
 import { tool } from "ai";
 import type { Tool, ToolExecutionOptions } from "ai";
 import { z } from "zod";
-import { clientOf } from "./client.js";
 import type { AgentSource, PeerToolsClient } from "./client.js";
 import { peerTool } from "./peer-tool.js";
 import type { PeerTool, PeerToolOptions } from "./peer-tool.js";
@@ -83,7 +83,7 @@ export async function peerTools(
 ): Promise<PeerToolSet> {
   const { listPeers = true, delegate = true, q, signal } = options;
   const needed = ["listPeers", "callPeer", ...(delegate ? ["delegate"] : [])];
-  const client = clientOf<PeerToolsClient>(source, needed, "peerTools");
+  const client = toolClientOf<PeerToolsClient>(source, needed, "peerTools");
   const peers = await client.listPeers({
     ...(q === undefined ? {} : { q }),
     ...(signal ? { signal } : {}),

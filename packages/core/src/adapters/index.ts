@@ -1,6 +1,6 @@
 // @molecule-ai/agent-core/adapters: framework-neutral building blocks of the inbound side of the
-// framework adapters (and of your own): an A2A endpoint for a message handler, per-conversation
-// ordering, conversation history.
+// framework adapters (and of your own): an A2A endpoint for a message handler (also as one web
+// request handler), per-conversation ordering, conversation history and a handler that keeps it.
 export { createMessageEndpoint } from "./message-endpoint.js";
 export type {
   MessageEndpointAnswer,
@@ -11,3 +11,25 @@ export type {
 export { KeyedQueue } from "./keyed-queue.js";
 export { MemoryConversationStore } from "./conversation-store.js";
 export type { ConversationStore, MemoryConversationStoreOptions } from "./conversation-store.js";
+export {
+  createConversationHandler,
+  defaultConversationKey,
+  trimHistory,
+} from "./conversation-handler.js";
+export type {
+  ConversationAnswer,
+  ConversationContext,
+  ConversationHandler,
+  ConversationHandlerOptions,
+  ConversationHistoryOptions,
+  ConversationRun,
+  ConversationTurn,
+} from "./conversation-handler.js";
+export { createPeerRequestHandler } from "./peer-request-handler.js";
+export type {
+  PeerRequestClient,
+  PeerRequestContext,
+  PeerRequestHandler,
+  PeerRequestHandlerOptions,
+  PeerRequestMessageHandler,
+} from "./peer-request-handler.js";

@@ -39,3 +39,5 @@ export {
   runListPeers,
 } from "./builtins.js";
 export type { DelegateOutcome, PeerListing } from "./builtins.js";
+export { sanitizePeerJson } from "./sanitize-json.js";
+export { toolClientOf, toPeerRef } from "./tool-client.js";

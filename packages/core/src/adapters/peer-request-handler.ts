@@ -1,21 +1,18 @@
+// The message endpoint as one web `(Request) => Promise<Response>` function that also serves
+// node:http, with a default agent card named after the workspace.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MoleculeOptionError } from "@molecule-ai/agent-core";
-import type { AgentCard, InboundMessage, PlatformClient } from "@molecule-ai/agent-core";
-import { createMessageEndpoint } from "@molecule-ai/agent-core/adapters";
+import type { AgentCard } from "../a2a/index.js";
+import type { InboundMessage } from "../inbound/index.js";
+import { MoleculeOptionError } from "../transport/index.js";
+import { createMessageEndpoint } from "./message-endpoint.js";
 import type {
   MessageEndpointContext,
+  MessageEndpointHandler,
   MessageEndpointOptions,
-} from "@molecule-ai/agent-core/adapters";
-import type { PeerMessageHandler } from "./message-handler.js";
+} from "./message-endpoint.js";
 
 /** What a plain handler function passed to {@link createPeerRequestHandler} receives besides the message. */
-export interface PeerRequestContext {
-  /** Aborts when the caller disconnects. */
-  signal: AbortSignal;
-  /** The JSON-RPC method the caller used (`message/send`, `message/stream`, `SendMessage`, ...). */
-  method: string;
-  /** True when the caller asked for a streamed answer; return an `AsyncIterable<string>` to stream. */
-  stream: boolean;
+export interface PeerRequestContext extends MessageEndpointContext {
   /** The platform client, when one was given. */
   client: PeerRequestClient | undefined;
 }
@@ -27,10 +24,12 @@ export type PeerRequestMessageHandler = (
 ) => string | void | AsyncIterable<string> | PromiseLike<string | void | AsyncIterable<string>>;
 
 /** The part of `PlatformClient` the request handler uses (the workspace id names the default agent card). */
-export type PeerRequestClient = Pick<PlatformClient, "workspaceId">;
+export interface PeerRequestClient {
+  readonly workspaceId: string;
+}
 
 /**
- * Options for {@link createPeerRequestHandler}: those of core's `createMessageEndpoint`
+ * Options for {@link createPeerRequestHandler}: those of `createMessageEndpoint`
  * (`pathSecret` required, `basePath`, `maxBodyBytes`, `publicUrl`, `streaming`, `onError`,
  * `dedupeSize`), plus the `client`.
  */
@@ -39,14 +38,14 @@ export interface PeerRequestHandlerOptions extends Omit<
   "handler" | "agentCard"
 > {
   /**
-   * Answers each message: a {@link createPeerMessageHandler} result (its `.stream` is used when the
-   * caller streams), or any function returning text, nothing, or text chunks to stream.
+   * Answers each message: an adapter's `createPeerMessageHandler` result (its `.stream` is used
+   * when the caller streams), or any function returning text, nothing, or text chunks to stream.
    */
   handler: PeerRequestMessageHandler;
   /** Gives the default agent card its name, and is passed to plain handlers. */
-  client?: PeerRequestClient;
+  client?: PeerRequestClient | undefined;
   /** The card served at `/.well-known/agent-card.json`. Default: `{ name: client.workspaceId }`, streaming on. */
-  agentCard?: AgentCard;
+  agentCard?: AgentCard | undefined;
 }
 
 /**
@@ -67,11 +66,11 @@ export interface PeerRequestHandler {
 /**
  * An A2A push endpoint: a web `(request: Request) => Promise<Response>` for Next.js route
  * handlers, Hono, Bun and Deno, with `.handleNode(req, res)` for `node:http`, Express and Fastify.
- * Built on core's `createMessageEndpoint` (`@molecule-ai/agent-core/adapters`): JSON-RPC
- * `message/send` (v0.3) and `SendMessage` (v1.0), task get/cancel, the agent card, body limits,
- * the path secret, and streaming over SSE when the caller uses `message/stream` and the handler
- * streams (a {@link createPeerMessageHandler} result always can). A message the platform
- * redelivers (same A2A `messageId`) is answered once.
+ * Built on {@link createMessageEndpoint}: JSON-RPC `message/send` (v0.3) and `SendMessage`
+ * (v1.0), task get/cancel, the agent card, body limits, the path secret, and streaming over SSE
+ * when the caller uses `message/stream` and the handler streams (an adapter's
+ * `createPeerMessageHandler` result always can). A message the platform redelivers (same A2A
+ * `messageId`) is answered once.
  *
  * @example
  * // app/api/molecule/[...path]/route.ts; register https://<app>/api/molecule/<pathSecret>
@@ -84,9 +83,10 @@ export interface PeerRequestHandler {
  */
 export function createPeerRequestHandler(options: PeerRequestHandlerOptions): PeerRequestHandler {
   const { handler, client } = options;
+  const stream = (handler as Partial<Pick<MessageEndpointHandler, "stream">> | undefined)?.stream;
   const withClient = Object.assign(
     (message: InboundMessage, ctx: MessageEndpointContext) => handler(message, { ...ctx, client }),
-    isPeerMessageHandler(handler) ? { stream: handler.stream } : {},
+    typeof stream === "function" ? { stream } : {},
   );
   const a2a = createMessageEndpoint({
     ...options,
@@ -98,12 +98,6 @@ export function createPeerRequestHandler(options: PeerRequestHandlerOptions): Pe
       a2a.handleNode(req, res, body),
     close: () => a2a.close(),
   });
-}
-
-function isPeerMessageHandler(value: unknown): value is PeerMessageHandler {
-  return (
-    typeof value === "function" && typeof (value as { stream?: unknown }).stream === "function"
-  );
 }
 
 function defaultCard(client: PeerRequestClient | undefined): AgentCard {
