@@ -99,7 +99,7 @@ export { defaultConversationKey } from "@molecule-ai/agent-core/adapters";
  * Turns an AI SDK `Agent` (e.g. `ToolLoopAgent`) or a `generateText` / `streamText` call into a
  * Molecule inbound-message handler that keeps conversation history per A2A `contextId` or per
  * peer (core's `createConversationHandler`). Use it as a `RemoteAgent` `handler` (poll or push)
- * or inside {@link createPeerRequestHandler}.
+ * or inside `createPeerRequestHandler`.
  *
  * Messages of one conversation are answered one at a time, in arrival order, so history stays
  * consistent; different conversations run concurrently. Inbound text is passed as a `user`
