@@ -1,7 +1,7 @@
 // @molecule-ai/ai-sdk/testing: deterministic models and a local platform for your own offline tests.
 import { simulateReadableStream } from "ai";
 import { MoleculeOptionError } from "@molecule-ai/agent-core";
-import { MockLanguageModelV4 } from "ai/test";
+import { MockLanguageModelV4, mockValues } from "ai/test";
 
 export { startTestPlatform } from "@molecule-ai/agent-core/testing";
 export type {
@@ -95,6 +95,6 @@ export function scriptedModel(steps: readonly ScriptedStep[]): MockLanguageModel
   if (steps.length === 0) {
     throw new MoleculeOptionError("steps", "scriptedModel: pass at least one step.");
   }
-  let index = 0;
-  return toModel(() => steps[Math.min(index++, steps.length - 1)]!, true);
+  const next = mockValues(...steps);
+  return toModel(() => next(), true);
 }
