@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileTokenStore, MemoryTokenStore } from "../src/index.js";
 
 const TOKEN = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcd"; // 43-char base64url like the platform's
-const DIST = resolve(import.meta.dirname, "../dist/platform/token-store.js");
+const DIST = resolve(import.meta.dirname, "../dist/index.js");
 
 describe("FileTokenStore", () => {
   let dir: string;

@@ -1,8 +1,12 @@
 // Event wake-ups: subscribe to the workspace's SSE stream and trigger a fetch as soon as an
 // activity is logged, so inbound latency does not depend on the poll interval.
-import { createParser } from "eventsource-parser";
+import type * as EventSourceParser from "eventsource-parser";
 import { type Logger, describe } from "../transport/index.js";
 import { backoffDelay, sleep } from "../transport/index.js";
+
+let parserModule: Promise<typeof EventSourceParser> | undefined;
+/** eventsource-parser, loaded when the first stream opens rather than when core is imported. */
+const loadParser = () => (parserModule ??= import("eventsource-parser"));
 
 /** A byte stream of an open SSE response. */
 export type EventStreamBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -75,10 +79,11 @@ export class EventWakeups {
     while (!signal.aborted) {
       const opened = Date.now();
       try {
+        const { createParser } = await loadParser();
         const { body, close } = await this.#o.open(signal);
         this.#setConnected(true);
         this.#o.onWake(); // catch up on anything logged while disconnected
-        await this.#consume(body, close, signal);
+        await this.#consume(createParser, body, close, signal);
       } catch (err) {
         if (signal.aborted) break;
         this.#o.logger.debug?.("event stream unavailable; polling only until it reconnects", {
@@ -103,6 +108,7 @@ export class EventWakeups {
   }
 
   async #consume(
+    createParser: typeof EventSourceParser.createParser,
     body: EventStreamBody,
     close: (() => void) | undefined,
     signal: AbortSignal,

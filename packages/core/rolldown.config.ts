@@ -1,0 +1,40 @@
+// Bundles core's JavaScript per public entry (package.json "exports"), with the modules that two
+// entries share in `chunks/` so a class has one identity whichever subpath it is imported from.
+// tsc still emits the declarations (one .d.ts per source file), which the package's "types" and the
+// API reports read. Why: a cold `import()` of the root resolved ~110 files one by one; bundled it
+// resolves a dozen (bench/src/import-cost.ts). Dependencies stay external and load as before.
+import { readFileSync } from "node:fs";
+import { defineConfig } from "rolldown";
+
+interface Conditions {
+  default?: string;
+}
+const pkg = JSON.parse(readFileSync(new URL("package.json", import.meta.url), "utf8")) as {
+  exports: Record<string, string | Conditions>;
+};
+
+/** `./dist/public/a2a.js` → entry `public/a2a` built from `src/public/a2a.ts`. */
+const input: Record<string, string> = {};
+for (const target of Object.values(pkg.exports)) {
+  const file = typeof target === "string" ? target : target.default;
+  const m = file?.match(/^\.\/dist\/(.+)\.js$/);
+  if (m?.[1] !== undefined) input[m[1]] = `src/${m[1]}.ts`;
+}
+
+export default defineConfig({
+  input,
+  platform: "node",
+  // Bare specifiers (dependencies, optional peers, node: builtins) are loaded at run time.
+  external: /^[^./]/,
+  transform: { target: "es2023" },
+  output: {
+    // The build script swaps .dist-next into dist/ once tsc and this bundle both succeeded.
+    dir: ".dist-next",
+    format: "esm",
+    sourcemap: true,
+    entryFileNames: "[name].js",
+    chunkFileNames: "chunks/[name]-[hash].js",
+    // Error classes set `this.name = new.target.name`: keep names as written.
+    keepNames: true,
+  },
+});

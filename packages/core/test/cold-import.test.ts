@@ -1,0 +1,42 @@
+// What `import "@molecule-ai/agent-core"` loads, in a fresh Node process over the built package:
+// no third-party module (undici, zod, eventsource-parser, tar, yaml load on first use or only via
+// /plugins), no node:http, and a handful of bundled files rather than one per source file.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+
+/** The URLs of every module loaded by importing `entry` (a path under dist/) in a fresh process. */
+async function loadedBy(entry: string): Promise<string[]> {
+  const url = new URL(`../dist/${entry}`, import.meta.url).href;
+  const script = `
+    import { registerHooks } from "node:module";
+    const loaded = [];
+    registerHooks({ load: (u, context, next) => { loaded.push(u); return next(u, context); } });
+    await import(${JSON.stringify(url)});
+    console.log(JSON.stringify(loaded));
+  `;
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    timeout: 30_000,
+  });
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as string[];
+}
+
+describe("cold import", () => {
+  it("the root entry loads no dependency, no node:http and few files", async () => {
+    const loaded = await loadedBy("index.js");
+    expect(loaded.filter((u) => u.includes("/node_modules/"))).toEqual([]);
+    expect(loaded).not.toContain("node:http");
+    const own = loaded.filter((u) => u.includes("/dist/"));
+    expect(own.length).toBeGreaterThan(0);
+    // tsc's one-file-per-source output resolved ~110 files here; the bundle about 15.
+    expect(own.length).toBeLessThanOrEqual(25);
+  });
+
+  it("/plugins is where tar and yaml load", async () => {
+    const loaded = await loadedBy("public/plugins.js");
+    expect(loaded.some((u) => u.includes("/node_modules/tar/"))).toBe(true);
+    expect(loaded.some((u) => u.includes("/node_modules/yaml/"))).toBe(true);
+  });
+});
