@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { PassThrough } from "node:stream";
 import { MoleculeError, MoleculeOptionError, sanitizePeerText } from "@molecule-ai/agent-core";
-import { KeyedQueue } from "@molecule-ai/agent-core/adapters";
+import { conversationKey, createTurnHandler } from "@molecule-ai/agent-core/adapters";
+import { contentText } from "@molecule-ai/agent-core/peer-tools";
+import type { ConversationKeyStrategy } from "@molecule-ai/agent-core/adapters";
 import { HumanMessage } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
-import type { InboundMessage, PeerMessageHandler } from "./types.js";
+import type { InboundMessage } from "@molecule-ai/agent-core";
+import type { PeerMessageHandler } from "./types.js";
 
 /**
  * Anything that runs a conversation: a `createAgent()` result, a compiled `StateGraph` over
@@ -49,7 +51,7 @@ export interface StreamingPeerMessageHandler extends PeerMessageHandler {
 }
 
 /** How inbound messages map to conversation threads (`configurable.thread_id`). */
-export type ThreadIdStrategy = "peer" | "context" | ((msg: InboundMessage) => string | undefined);
+export type ThreadIdStrategy = ConversationKeyStrategy;
 
 /** Options of {@link createPeerMessageHandler}. */
 export interface PeerMessageHandlerOptions {
@@ -78,45 +80,23 @@ export interface PeerMessageHandlerOptions {
 
 /** The thread id a message belongs to under a strategy. */
 export function threadIdFor(msg: InboundMessage, strategy: ThreadIdStrategy = "peer"): string {
-  if (typeof strategy === "function") {
-    const id = strategy(msg);
-    if (id !== undefined) return id;
-  } else if (strategy === "context" && msg.contextId) {
-    return `context:${msg.contextId}`;
-  }
-  if (msg.sourceId) return `peer:${msg.sourceId}`;
-  if (msg.contextId) return `context:${msg.contextId}`;
-  if (msg.source === "canvas_user") return "canvas";
-  // No caller identity (e.g. a push without metadata): never mix strangers into one thread.
-  return `message:${msg.messageId ?? msg.activityId ?? randomUUID()}`;
+  return (
+    conversationKey(msg, strategy) ?? `message:${msg.messageId ?? msg.activityId ?? randomUUID()}`
+  );
 }
 
-function messageType(message: unknown): string | undefined {
+/** The text of an AI message or chunk (a message instance or its plain form); else `undefined`. */
+function aiText(message: unknown): string | undefined {
   if (typeof message !== "object" || message === null) return undefined;
-  const m = message as { getType?: () => unknown; _getType?: () => unknown; type?: unknown };
+  const m = message as {
+    getType?: () => unknown;
+    type?: unknown;
+    text?: unknown;
+    content?: unknown;
+  };
   const type = typeof m.getType === "function" ? m.getType() : m.type;
-  return typeof type === "string" ? type : undefined;
-}
-
-function messageText(message: unknown): string {
-  const m = message as { text?: unknown; content?: unknown };
-  if (typeof m.text === "string") return m.text;
-  if (typeof m.content === "string") return m.content;
-  if (Array.isArray(m.content)) {
-    return m.content
-      .map((block: unknown) =>
-        typeof block === "string"
-          ? block
-          : typeof block === "object" &&
-              block !== null &&
-              (block as { type?: unknown }).type === "text" &&
-              typeof (block as { text?: unknown }).text === "string"
-            ? (block as { text: string }).text
-            : "",
-      )
-      .join("");
-  }
-  return "";
+  if (type !== "ai" && type !== "AIMessageChunk") return undefined;
+  return typeof m.text === "string" ? m.text : contentText(m.content);
 }
 
 /**
@@ -128,30 +108,19 @@ export function defaultReply(state: unknown): string | undefined {
   const s = state as { structuredResponse?: unknown; messages?: unknown };
   if (s.structuredResponse !== undefined) return JSON.stringify(s.structuredResponse);
   if (!Array.isArray(s.messages)) return undefined;
-  for (let i = s.messages.length - 1; i >= 0; i -= 1) {
-    const message: unknown = s.messages[i];
-    const type = messageType(message);
-    if (type === "ai" || type === "AIMessageChunk") return messageText(message);
-  }
-  return undefined;
+  return aiText(s.messages.findLast((m: unknown) => aiText(m) !== undefined));
 }
 
 function defaultMessages(msg: InboundMessage): BaseMessage[] {
   // Every source: a pushed message names no verified sender ("unknown"), and the platform treats
   // an A2A call without a caller id as the canvas, unauthenticated, so "canvas_user" can be a peer.
-  const text = sanitizePeerText(msg.text);
+  const { source, sourceId, peerName, contextId } = msg;
+  const molecule = { source, sourceId, ...(peerName ? { peerName } : {}) };
   return [
     new HumanMessage({
-      content: text,
+      content: sanitizePeerText(msg.text),
       ...(msg.messageId ? { id: msg.messageId } : {}),
-      additional_kwargs: {
-        molecule: {
-          source: msg.source,
-          sourceId: msg.sourceId,
-          ...(msg.peerName ? { peerName: msg.peerName } : {}),
-          ...(msg.contextId ? { contextId: msg.contextId } : {}),
-        },
-      },
+      additional_kwargs: { molecule: { ...molecule, ...(contextId ? { contextId } : {}) } },
     }),
   ];
 }
@@ -177,94 +146,41 @@ export function createPeerMessageHandler(
       "createPeerMessageHandler: `agent` must have invoke(); pass a createAgent() result or a compiled graph.",
     );
   }
-  const threads = new KeyedQueue();
   const reply = (state: unknown, msg: InboundMessage): string | undefined => {
     if (options.reply) return options.reply(state, msg);
     const text = defaultReply(state);
-    if (text === undefined) {
-      throw new MoleculeError(
-        "createPeerMessageHandler: the agent's result has no AI message to reply with; " +
-          "return a state with `messages`, or pass `reply` to build the answer.",
-        { code: "no_reply" },
-      );
-    }
-    return text;
+    if (text !== undefined) return text;
+    throw new MoleculeError(
+      "createPeerMessageHandler: the agent's result has no AI message to reply with; " +
+        "return a state with `messages`, or pass `reply` to build the answer.",
+      { code: "no_reply" },
+    );
   };
 
-  /** Runs the agent; with `onToken`, streams the AI messages' tokens when the agent can. */
-  const runOne = async (
-    msg: InboundMessage,
-    threadId: string,
-    signal: AbortSignal | undefined,
-    onToken?: (text: string) => void,
-  ): Promise<string | undefined> => {
-    signal?.throwIfAborted();
-    const extra = typeof options.config === "function" ? options.config(msg) : options.config;
-    const extraConfigurable =
-      extra && typeof extra.configurable === "object" && extra.configurable !== null
-        ? (extra.configurable as Record<string, unknown>)
-        : {};
-    const input = { messages: (options.toMessages ?? defaultMessages)(msg) };
-    const config = {
-      ...extra,
-      configurable: { ...extraConfigurable, thread_id: threadId },
-      ...(signal ? { signal } : {}),
-    };
-    if (!onToken || !agent.stream || options.reply) {
-      const text = reply(await agent.invoke(input, config), msg);
-      if (onToken && text) onToken(text);
-      return text;
-    }
-    let state: unknown;
-    let streamed = false;
-    const events = await agent.stream(input, { ...config, streamMode: ["messages", "values"] });
-    for await (const event of events) {
-      const [mode, payload] = Array.isArray(event) ? event : [];
-      if (mode === "values") state = payload;
-      const chunk: unknown = mode === "messages" && Array.isArray(payload) ? payload[0] : undefined;
-      const type = messageType(chunk);
-      const token = type === "ai" || type === "AIMessageChunk" ? messageText(chunk) : "";
-      if (token) {
-        streamed = true;
-        onToken(token);
+  return createTurnHandler(
+    async (msg, { key, signal, emit }) => {
+      const extra = typeof options.config === "function" ? options.config(msg) : options.config;
+      const configurable = typeof extra?.configurable === "object" ? extra.configurable : undefined;
+      const input = { messages: (options.toMessages ?? defaultMessages)(msg) };
+      const config = {
+        ...extra,
+        configurable: { ...configurable, thread_id: key },
+        ...(signal ? { signal } : {}),
+      };
+      // A custom `reply` decides the answer, so only a default reply streams the model's tokens.
+      if (!emit || !agent.stream || options.reply)
+        return reply(await agent.invoke(input, config), msg);
+      let state: unknown;
+      for await (const event of await agent.stream(input, {
+        ...config,
+        streamMode: ["messages", "values"],
+      })) {
+        const [mode, payload] = Array.isArray(event) ? event : [];
+        if (mode === "values") state = payload;
+        else if (mode === "messages" && Array.isArray(payload)) emit(aiText(payload[0]) ?? "");
       }
-    }
-    const text = reply(state, msg);
-    if (!streamed && text) onToken(text);
-    return text;
-  };
-
-  const handler: PeerMessageHandler = (msg, ctx) => {
-    const threadId = threadIdFor(msg, options.threadId);
-    return threads.run(threadId, () => runOne(msg, threadId, ctx?.signal));
-  };
-
-  const stream = (msg: InboundMessage, ctx?: { signal?: AbortSignal }): AsyncIterable<string> => {
-    const threadId = threadIdFor(msg, options.threadId);
-    const out = new PassThrough({ objectMode: true });
-    const consumer = new AbortController();
-    const signal = ctx?.signal ? AbortSignal.any([ctx.signal, consumer.signal]) : consumer.signal;
-    let finished = false;
-    out.on("close", () => {
-      if (!finished) consumer.abort(new Error("the stream's reader went away"));
-    });
-    const write = (text: string): void => {
-      if (!out.destroyed) out.write(text);
-    };
-    threads
-      .run(threadId, () => runOne(msg, threadId, signal, write))
-      .then(
-        () => {
-          finished = true;
-          out.end();
-        },
-        (error: unknown) => {
-          finished = true;
-          out.destroy(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    return out;
-  };
-
-  return Object.assign(handler, { stream });
+      return reply(state, msg);
+    },
+    (msg) => threadIdFor(msg, options.threadId),
+  );
 }

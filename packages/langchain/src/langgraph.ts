@@ -11,14 +11,16 @@ import {
   isInterrupted,
   task,
 } from "@langchain/langgraph";
-import { sanitizePeerText } from "@molecule-ai/agent-core";
+import { callPeerStep } from "@molecule-ai/agent-core/peer-tools";
+import type { PeerStep } from "@molecule-ai/agent-core/peer-tools";
 import { createPeerMessageHandler } from "./handler.js";
 import type {
   MessagesRunnable,
   PeerMessageHandlerOptions,
   StreamingPeerMessageHandler,
 } from "./handler.js";
-import type { AgentSource, PeerCallClient, PeerCallOptions, PeerCallResult } from "./types.js";
+import type { PeerCallOptions } from "@molecule-ai/agent-core";
+import type { AgentSource, PeerCallClient } from "./types.js";
 
 /** What a {@link peerNode} passes to `interrupt()` when the peer answers `input-required`. */
 export interface PeerInputRequest {
@@ -39,16 +41,14 @@ export interface PeerNodeOptions<State> {
   callOptions?: Omit<PeerCallOptions, "signal" | "contextId" | "taskId">;
 }
 
-/** The serialisable part of a call result a node keeps (LangGraph checkpoints it). */
-interface Step {
-  status: PeerCallResult["status"];
-  text: string;
-  contextId?: string;
-  taskId?: string;
-}
-
 function textOf(message: BaseMessage | undefined): string {
   return message?.text ?? "";
+}
+
+/** The ids that continue a step's A2A conversation and task. */
+function idsOf(step: PeerStep): { contextId?: string; taskId?: string } {
+  const { contextId, taskId } = step;
+  return { ...(contextId ? { contextId } : {}), ...(taskId ? { taskId } : {}) };
 }
 
 /**
@@ -68,31 +68,20 @@ export function peerNode<State extends { messages: BaseMessage[] }>(
   peer: string | { id: string; name: string },
   options: PeerNodeOptions<State> = {},
 ): (state: State) => Promise<{ messages: BaseMessage[] }> {
-  const { id, name } = typeof peer === "string" ? { id: peer, name: peer } : peer;
+  const ref = typeof peer === "string" ? { id: peer, name: peer } : peer;
+  const { id, name } = ref;
   const call = task(
     `molecule_call_${id}`,
-    async (text: string, ids: { contextId?: string; taskId?: string }): Promise<Step> => {
+    (text: string, ids: Pick<PeerStep, "contextId" | "taskId">) => {
       const signal = getConfig()?.signal;
-      const result = await source.callPeer(id, text, {
+      return callPeerStep(source, ref, text, {
         ...options.callOptions,
         ...ids,
         ...(signal ? { signal } : {}),
       });
-      if (result.status === "queued") {
-        return {
-          status: "queued",
-          text: `The message to ${name} is queued; its answer will arrive later.`,
-        };
-      }
-      return {
-        status: result.status,
-        text: sanitizePeerText(result.text),
-        ...(result.contextId ? { contextId: result.contextId } : {}),
-        ...(result.taskId ? { taskId: result.taskId } : {}),
-      };
     },
   );
-  const label = (step: Step) => ({
+  const label = (step: PeerStep) => ({
     molecule: { peerId: id, peerName: name, status: step.status, contextId: step.contextId },
   });
   return async (state) => {
@@ -104,17 +93,13 @@ export function peerNode<State extends { messages: BaseMessage[] }>(
         peerId: id,
         peerName: name,
         question: step.text,
-        ...(step.contextId ? { contextId: step.contextId } : {}),
-        ...(step.taskId ? { taskId: step.taskId } : {}),
+        ...idsOf(step),
       };
       const answer: unknown = interrupt(request);
       const text = typeof answer === "string" ? answer : JSON.stringify(answer);
       messages.push(new AIMessage({ content: step.text, additional_kwargs: label(step) }));
       messages.push(new HumanMessage(text));
-      step = await call(text, {
-        ...(step.contextId ? { contextId: step.contextId } : {}),
-        ...(step.taskId ? { taskId: step.taskId } : {}),
-      });
+      step = await call(text, idsOf(step));
     }
     messages.push(new AIMessage({ content: step.text, additional_kwargs: label(step) }));
     return { messages };

@@ -1,5 +1,5 @@
 // Subpath `@molecule-ai/langchain/middleware`: the only entry that imports `langchain`.
-import { sanitizePeerText } from "@molecule-ai/agent-core";
+import { sanitizeTextContent } from "@molecule-ai/agent-core/peer-tools";
 import { ToolMessage } from "@langchain/core/messages";
 import { createMiddleware } from "langchain";
 import type { AgentMiddleware } from "langchain";
@@ -12,25 +12,6 @@ export interface PeerOutputSanitizerOptions {
    * create (its own tools already sanitise), e.g. MCP tools or your own wrappers around peers.
    */
   tools?: readonly string[] | ((name: string) => boolean);
-}
-
-type Content = ToolMessage["content"];
-
-function sanitizeContent(content: Content): Content {
-  if (typeof content === "string") return sanitizePeerText(content);
-  if (!Array.isArray(content)) return content;
-  return content.map((block) => {
-    if (typeof block === "string") return sanitizePeerText(block);
-    if (
-      typeof block === "object" &&
-      block !== null &&
-      block.type === "text" &&
-      typeof block.text === "string"
-    ) {
-      return { ...block, text: sanitizePeerText(block.text) };
-    }
-    return block;
-  }) as Content;
 }
 
 /**
@@ -54,7 +35,7 @@ export function peerOutputSanitizer(options: PeerOutputSanitizerOptions = {}): A
       if (!ToolMessage.isInstance(result) || !covers(request.toolCall.name, request.tool)) {
         return result;
       }
-      const content = sanitizeContent(result.content);
+      const content = sanitizeTextContent(result.content);
       if (content === result.content) return result;
       return new ToolMessage({
         content,

@@ -1,8 +1,8 @@
 import type { ToolMessage } from "@langchain/core/messages";
-import { tool } from "@langchain/core/tools";
-import type { DynamicStructuredTool, ToolRunnableConfig } from "@langchain/core/tools";
+import type { DynamicStructuredTool } from "@langchain/core/tools";
 import {
   assertToolName,
+  toolClientOf,
   peerToolDescription,
   peerToolName,
   PeerToolConfigError,
@@ -10,9 +10,8 @@ import {
 } from "@molecule-ai/agent-core/peer-tools";
 import type { PeerToolCallSettings } from "@molecule-ai/agent-core/peer-tools";
 import { z } from "zod/v4";
-import { handleToolFailure } from "./errors.js";
-import { MOLECULE_TOOL_METADATA } from "./marker.js";
-import { clientOf } from "./source.js";
+import { moleculeTool } from "./tool-result.js";
+import type { ToolStep } from "./tool-result.js";
 import type {
   AgentSource,
   OnPeerError,
@@ -90,34 +89,25 @@ export function createPeerTool(
       "createPeerTool: `peer.id` must be a non-empty string and `peer.name` a string; pass a peer from client.listPeers().",
     );
   }
-  const caller = clientOf<"callPeer">(client);
+  const caller = toolClientOf<PeerCallClient>(client, ["callPeer"], "createPeerTool");
   const name = options.name ?? peerToolName(peer);
   assertToolName(name);
-  const { onError = "return", timeoutMs, via, callOptions } = options;
+  const { onError = "return", metadata, timeoutMs, via, callOptions } = options;
   const ref = { id: peer.id, name: peer.name };
-
-  const run = async (input: PeerToolInput, config: ToolRunnableConfig): Promise<PeerToolOutput> => {
-    const outcome = await runPeerTool(caller, ref, input, {
-      timeoutMs,
-      via,
-      callOptions,
-      signal: config?.signal,
-    });
-    if (outcome.ok) return [outcome.text, { peer: ref, result: outcome.result }];
-    return handleToolFailure(outcome.error, {
-      onError,
-      config,
-      toolName: name,
-      peer: ref,
-      failure: { text: outcome.text, result: outcome.result },
-    });
-  };
-
-  return tool(run, {
-    name,
-    description: options.description ?? peerToolDescription(peer),
-    schema: peerToolSchema,
-    responseFormat: "content_and_artifact",
-    metadata: { ...options.metadata, [MOLECULE_TOOL_METADATA]: { kind: "peer", peerId: peer.id } },
-  }) as PeerTool;
+  const description = options.description ?? peerToolDescription(peer);
+  const mark = { kind: "peer", peerId: peer.id };
+  return moleculeTool(
+    { name, description, schema: peerToolSchema, onError, mark, metadata },
+    async (input, config): Promise<ToolStep<PeerToolArtifact>> => {
+      const outcome = await runPeerTool(caller, ref, input, {
+        timeoutMs,
+        via,
+        callOptions,
+        signal: config?.signal,
+      });
+      if (outcome.ok)
+        return { ok: true, text: outcome.text, artifact: { peer: ref, result: outcome.result } };
+      return { ...outcome, peer: ref };
+    },
+  ) as PeerTool;
 }

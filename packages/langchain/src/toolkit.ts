@@ -1,16 +1,14 @@
 import type { ToolMessage } from "@langchain/core/messages";
-import { BaseToolkit, tool } from "@langchain/core/tools";
-import type {
-  DynamicStructuredTool,
-  StructuredToolInterface,
-  ToolRunnableConfig,
-} from "@langchain/core/tools";
+import { BaseToolkit } from "@langchain/core/tools";
+import type { DynamicStructuredTool, StructuredToolInterface } from "@langchain/core/tools";
 import {
   DELEGATE_DESCRIPTION,
   LIST_PEERS_DESCRIPTION,
+  toolClientOf,
   planPeerTools,
   runDelegate,
   runListPeers,
+  selectPeers,
 } from "@molecule-ai/agent-core/peer-tools";
 import type {
   PeerSelection,
@@ -18,18 +16,15 @@ import type {
   PeerToolPlanOptions,
 } from "@molecule-ai/agent-core/peer-tools";
 import { z } from "zod/v4";
-import { handleToolFailure } from "./errors.js";
-import { MOLECULE_TOOL_METADATA } from "./marker.js";
 import { createPeerTool } from "./peer-tool.js";
 import type { PeerTool, PeerToolOptions } from "./peer-tool.js";
-import { clientOf } from "./source.js";
+import { moleculeTool } from "./tool-result.js";
+import type { DelegationResult, Peer } from "@molecule-ai/agent-core";
 import type {
   AgentSource,
   DelegateClient,
-  DelegationResult,
   ListPeersClient,
   OnPeerError,
-  Peer,
   PeerToolErrorArtifact,
   PeerToolkitClient,
 } from "./types.js";
@@ -48,15 +43,14 @@ export interface LoadPeerToolsOptions
   signal?: AbortSignal;
 }
 
+/** One peer tool per planned peer; every option but the plan's goes to each tool. */
 function toolsFor(
-  client: PeerToolkitClient | Pick<PeerToolkitClient, "callPeer">,
+  client: Pick<PeerToolkitClient, "callPeer">,
   peers: readonly Peer[],
   options: LoadPeerToolsOptions,
 ): PeerTool[] {
-  const { names: _n, reservedNames: _r, include: _i, exclude: _e, skills: _s, ...rest } = options;
-  const { query: _q, fresh: _f, signal: _sig, ...toolOptions } = rest;
   return planPeerTools(peers, options).map(({ peer, name, description }) =>
-    createPeerTool(client, peer, { ...toolOptions, name, description }),
+    createPeerTool(client, peer, { ...options, name, description }),
   );
 }
 
@@ -71,13 +65,13 @@ export async function loadPeerTools(
   source: Pick<PeerToolkitClient, "listPeers" | "callPeer"> | AgentSource,
   options: LoadPeerToolsOptions = {},
 ): Promise<PeerTool[]> {
-  const client = clientOf<"listPeers" | "callPeer">(source);
-  const peers = await client.listPeers({
-    ...(options.query === undefined ? {} : { q: options.query }),
-    ...(options.fresh === undefined ? {} : { fresh: options.fresh }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
-  return toolsFor(client, peers, options);
+  const client = toolClientOf<Pick<PeerToolkitClient, "listPeers" | "callPeer">>(
+    source,
+    ["listPeers", "callPeer"],
+    "loadPeerTools",
+  );
+  const { query: q, fresh, signal } = options;
+  return toolsFor(client, await client.listPeers({ q, fresh, signal }), options);
 }
 
 const listPeersSchema: z.ZodObject<{ query: z.ZodOptional<z.ZodString> }> = z.object({
@@ -110,28 +104,20 @@ export function createListPeersTool(
   source: ListPeersClient | AgentSource,
   options: ListPeersToolOptions = {},
 ): ListPeersTool {
-  const client = clientOf<"listPeers">(source);
+  const client = toolClientOf<ListPeersClient>(source, ["listPeers"], "createListPeersTool");
   const { name = "list_peers", onError = "return" } = options;
-  const peer = { id: "", name: "platform" };
-  return tool(
-    async (input: { query?: string | undefined }, config: ToolRunnableConfig) => {
+  const description = options.description ?? LIST_PEERS_DESCRIPTION;
+  const mark = { kind: "list_peers" };
+  return moleculeTool(
+    { name, description, schema: listPeersSchema, onError, mark },
+    async (input, config) => {
       try {
-        const listing = await runListPeers(client, {
-          query: input.query,
-          signal: config?.signal,
-          selection: options,
-        });
-        return [listing.text, listing.peers] as [string, Peer[]];
+        const selection = options;
+        const listing = await runListPeers(client, { ...input, signal: config?.signal, selection });
+        return { ok: true, text: listing.text, artifact: listing.peers };
       } catch (error) {
-        return handleToolFailure(error, { onError, config, toolName: name, peer });
+        return { ok: false, error, peer: { id: "", name: "platform" } };
       }
-    },
-    {
-      name,
-      description: options.description ?? LIST_PEERS_DESCRIPTION,
-      schema: listPeersSchema,
-      responseFormat: "content_and_artifact",
-      metadata: { [MOLECULE_TOOL_METADATA]: { kind: "list_peers" } },
     },
   ) as ListPeersTool;
 }
@@ -175,36 +161,25 @@ export function createDelegateTool(
   source: DelegateClient | AgentSource,
   options: DelegateToolOptions = {},
 ): DelegateTool {
-  const client = clientOf<"delegate">(source);
+  const client = toolClientOf<DelegateClient>(source, ["delegate"], "createDelegateTool");
   const { name = "delegate_to_peer", onError = "return" } = options;
+  const description = options.description ?? DELEGATE_DESCRIPTION;
   const allowed = options.allowedPeerIds ? new Set(options.allowedPeerIds) : undefined;
-  return tool(
-    async (input: { peerId: string; task: string }, config: ToolRunnableConfig) => {
+  return moleculeTool(
+    { name, description, schema: delegateSchema, onError, mark: { kind: "delegate" } },
+    async (input, config) => {
       const toolCallId = config?.toolCall?.id;
+      const idempotencyKey = options.idempotencyKey?.({
+        ...input,
+        ...(toolCallId ? { toolCallId } : {}),
+      });
       const outcome = await runDelegate(client, input, {
         allowed,
         signal: config?.signal,
-        idempotencyKey: options.idempotencyKey?.({
-          ...input,
-          ...(toolCallId ? { toolCallId } : {}),
-        }),
+        idempotencyKey,
       });
-      if (outcome.ok) return [outcome.text, outcome.result] as [string, DelegationResult];
-      const peer = { id: input.peerId, name: input.peerId };
-      return handleToolFailure(outcome.error, {
-        onError,
-        config,
-        toolName: name,
-        peer,
-        failure: outcome,
-      });
-    },
-    {
-      name,
-      description: options.description ?? DELEGATE_DESCRIPTION,
-      schema: delegateSchema,
-      responseFormat: "content_and_artifact",
-      metadata: { [MOLECULE_TOOL_METADATA]: { kind: "delegate" } },
+      if (outcome.ok) return { ok: true, text: outcome.text, artifact: outcome.result };
+      return { ...outcome, peer: { id: input.peerId, name: input.peerId } };
     },
   ) as DelegateTool;
 }
@@ -239,7 +214,8 @@ export class PeerToolkit extends BaseToolkit {
   /** Prefer {@link PeerToolkit.fromClient}, which also loads the peers. */
   constructor(client: PeerToolkitClient | AgentSource, options: PeerToolkitOptions = {}) {
     super();
-    this.#client = clientOf<"callPeer" | "listPeers" | "delegate">(client);
+    const needed = ["callPeer", "listPeers", ...(options.delegate === false ? [] : ["delegate"])];
+    this.#client = toolClientOf<PeerToolkitClient>(client, needed, "PeerToolkit");
     this.#options = options;
   }
 
@@ -263,26 +239,18 @@ export class PeerToolkit extends BaseToolkit {
   async refresh(options: { signal?: AbortSignal } = {}): Promise<StructuredToolInterface[]> {
     const { listPeers = true, delegate = true, ...load } = this.#options;
     const signal = options.signal ?? load.signal;
-    const listed = await this.#client.listPeers({
-      ...(load.query === undefined ? {} : { q: load.query }),
-      fresh: true,
-      ...(signal ? { signal } : {}),
-    });
+    const listed = await this.#client.listPeers({ q: load.query, fresh: true, signal });
+    const peers = selectPeers(listed, load);
+    const { onError, include, exclude, skills } = load;
+    const shared = { onError, include, exclude, skills };
     const extra: StructuredToolInterface[] = [];
-    const shared = {
-      ...(load.onError === undefined ? {} : { onError: load.onError }),
-      ...(load.include === undefined ? {} : { include: load.include }),
-      ...(load.exclude === undefined ? {} : { exclude: load.exclude }),
-      ...(load.skills === undefined ? {} : { skills: load.skills }),
-    };
-    const planned = planPeerTools(listed, { ...load, reservedNames: [] });
     if (listPeers !== false) {
       extra.push(
         createListPeersTool(this.#client, { ...shared, ...(listPeers === true ? {} : listPeers) }),
       );
     }
     if (delegate !== false) {
-      const allowedPeerIds = planned.map((p) => p.peer.id);
+      const allowedPeerIds = peers.map((p) => p.id);
       extra.push(
         createDelegateTool(this.#client, {
           ...shared,
@@ -292,9 +260,8 @@ export class PeerToolkit extends BaseToolkit {
       );
     }
     const reservedNames = [...(load.reservedNames ?? []), ...extra.map((t) => t.name)];
-    const peerTools = toolsFor(this.#client, listed, { ...load, reservedNames });
-    this.peers = planned.map((p) => p.peer);
-    this.tools = [...peerTools, ...extra];
+    this.tools = [...toolsFor(this.#client, listed, { ...load, reservedNames }), ...extra];
+    this.peers = peers;
     return this.tools;
   }
 

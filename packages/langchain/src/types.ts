@@ -1,13 +1,11 @@
 import type {
   AgentCard,
-  DelegationResult,
   InboundMessage,
-  Peer,
-  PeerCallOptions,
   PeerCallResult,
   PlatformClient,
   RemoteAgent,
 } from "@molecule-ai/agent-core";
+import type { ErrorFields } from "@molecule-ai/agent-core/peer-tools";
 
 /**
  * A running agent, accepted by every tool factory in place of a client: its tools call peers
@@ -59,7 +57,7 @@ export interface PeerToolErrorArtifact {
   /** The peer that was called. */
   peer: { id: string; name: string };
   /** The failure, with the fields of the SDK's typed error when there is one. */
-  error: { name: string; message: string; code?: string; status?: number; retryable?: boolean };
+  error: ErrorFields;
   /** The call result when the peer answered with a failed task. */
   result?: PeerCallResult;
 }
@@ -78,5 +76,3 @@ export type PeerMessageHandler = (
   msg: InboundMessage,
   ctx?: { signal?: AbortSignal },
 ) => Promise<string | undefined>;
-
-export type { DelegationResult, InboundMessage, Peer, PeerCallOptions, PeerCallResult };

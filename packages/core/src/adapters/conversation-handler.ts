@@ -2,6 +2,7 @@
 // history loaded before and saved after each answer, whole or streamed.
 import type { InboundMessage } from "../inbound/index.js";
 import { MoleculeError, MoleculeOptionError } from "../transport/index.js";
+import { conversationKey } from "./conversation-key.js";
 import { MemoryConversationStore } from "./conversation-store.js";
 import type { ConversationStore } from "./conversation-store.js";
 import { KeyedQueue } from "./keyed-queue.js";
@@ -77,10 +78,7 @@ export interface ConversationHandlerOptions<T> extends ConversationHistoryOption
 
 /** The default conversation key: A2A contextId, else the peer, else the canvas user. */
 export function defaultConversationKey(message: InboundMessage): string | undefined {
-  if (message.contextId) return `context:${message.contextId}`;
-  if (message.sourceId) return `peer:${message.sourceId}`;
-  if (message.source === "canvas_user") return "canvas";
-  return undefined;
+  return conversationKey(message, "context");
 }
 
 /**

@@ -33,3 +33,7 @@ export type {
   PeerRequestHandlerOptions,
   PeerRequestMessageHandler,
 } from "./peer-request-handler.js";
+export { conversationKey } from "./conversation-key.js";
+export type { ConversationKeyStrategy } from "./conversation-key.js";
+export { createTurnHandler } from "./turn-handler.js";
+export type { Turn, TurnContext, TurnHandler } from "./turn-handler.js";

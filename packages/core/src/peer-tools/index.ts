@@ -4,6 +4,8 @@ export { isPeerSideError, PEER_SIDE_CODES, toPeerToolFailure } from "./classify.
 export type { PeerToolFailure } from "./classify.js";
 export { peerListText, peerToolDescription, summarizePeer } from "./describe.js";
 export type { DescribablePeer, PeerSummary } from "./describe.js";
+export { errorFields } from "./error-fields.js";
+export type { ErrorFields } from "./error-fields.js";
 export { PeerToolConfigError } from "./errors.js";
 export { untrustedLabel } from "./label.js";
 export {
@@ -29,6 +31,9 @@ export type {
   PeerToolSpec,
   PlannedPeerTool,
 } from "./plan.js";
+export { contentText, sanitizeTextContent } from "./text-content.js";
+export { callPeerStep } from "./peer-step.js";
+export type { PeerStep } from "./peer-step.js";
 export { matchedSkills, matchesPeer, selectPeers } from "./select.js";
 export type { PeerMatcher, PeerSelection, PeerSelector } from "./select.js";
 export {
