@@ -1,5 +1,10 @@
 // Public API of @molecule-ai/postgres.
 export { createPostgresStore } from "./store.js";
 export type { PostgresStore, PostgresStoreOptions } from "./store.js";
-export { PostgresStoreError, PostgresStoreOptionError } from "./errors.js";
+export type { DeadLetter } from "./dead-letters.js";
+export {
+  PostgresDeliveryLimitError,
+  PostgresStoreError,
+  PostgresStoreOptionError,
+} from "./errors.js";
 export { SCHEMA_VERSION } from "./migrations.js";

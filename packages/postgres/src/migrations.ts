@@ -53,6 +53,21 @@ const MIGRATIONS: Migration[] = [
       `CREATE INDEX ${n.pushClaims}_settled ON ${n.pushClaims} (settled_at) WHERE state = 'done'`,
     ],
   },
+  {
+    // Poll leadership as a lease with an epoch (fencing), the backfill "none" start marker, and
+    // dead letters (state 'dead': delivered maxDeliveries times, never settled).
+    version: 2,
+    up: (n) => [
+      `CREATE TABLE ${n.leases} (
+         workspace_id text PRIMARY KEY,
+         holder text NOT NULL,
+         epoch bigint NOT NULL,
+         expires_at timestamptz NOT NULL)`,
+      `ALTER TABLE ${n.cursors} ADD COLUMN started_at timestamptz, ADD COLUMN epoch bigint`,
+      `ALTER TABLE ${n.work} ADD COLUMN dead_at timestamptz, ADD COLUMN error text`,
+      `CREATE INDEX ${n.work}_dead ON ${n.work} (workspace_id, dead_at) WHERE state = 'dead'`,
+    ],
+  },
 ];
 
 /** The schema version this package writes. */

@@ -1,9 +1,11 @@
 // The poll leader's job: read the platform after the workspace's cursor and move what it read into
 // the work table, advancing the cursor in the same transaction (so "queued for the replicas" and
-// "cursor advanced" never disagree). The cursor update is a compare-and-set on the cursor the read
-// started from: a replica that lost leadership without noticing cannot move it back.
-import type { Pool } from "pg";
+// "cursor advanced" never disagree). That transaction first checks the leader's lease (fencing: a
+// leader that lost it writes nothing), and the cursor update is a compare-and-set on the cursor the
+// read started from.
+import type { Pool, PoolClient } from "pg";
 import type { InboundPage, SharedPollContext } from "@molecule-ai/agent-core/store";
+import type { PollLease } from "./poll-lease.js";
 import { type Names } from "./sql.js";
 import { insertWork } from "./work-queue.js";
 
@@ -15,6 +17,8 @@ const REWIND_MARGIN_MS = 300_000;
 interface CursorRow {
   cursor: string | null;
   cursorAt: Date | null;
+  /** Set by a `backfill: "none"` first read that found nothing: everything later is new. */
+  startedAt: Date | null;
 }
 
 /** What one read did. */
@@ -24,6 +28,8 @@ export interface ReadResult {
   queued: number;
   /** The platform has more rows waiting: read again at once. */
   more: boolean;
+  /** This replica's lease was gone when it went to write: it wrote nothing and no longer leads. */
+  fenced: boolean;
 }
 
 function isCursorLost(err: unknown): boolean {
@@ -35,11 +41,35 @@ function timeOf(page: InboundPage): Date | null {
   return at instanceof Date && Number.isFinite(at.getTime()) ? at : null;
 }
 
-/** Reads one page for `ctx.workspaceId` and queues it. */
+/** Runs `write` in a transaction when `lease` still holds; false (nothing written) when it does not. */
+async function fenced(
+  pool: Pool,
+  lease: PollLease,
+  write: (client: PoolClient) => Promise<boolean>,
+): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    if (!(await lease.fence(client)) || !(await write(client))) {
+      await client.query("ROLLBACK");
+      return false;
+    }
+    await client.query("COMMIT");
+    return true;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Reads one page for `ctx.workspaceId` and queues it, if `lease` still holds. */
 export async function readPlatformOnce(
   pool: Pool,
   n: Names,
   ctx: SharedPollContext,
+  lease: PollLease,
   signal: AbortSignal,
 ): Promise<ReadResult> {
   const ws = ctx.workspaceId;
@@ -47,18 +77,26 @@ export async function readPlatformOnce(
     `INSERT INTO ${n.cursors} (workspace_id) VALUES ($1) ON CONFLICT (workspace_id) DO NOTHING`,
     [ws],
   );
-  const { rows } = await pool.query<{ cursor: string | null; cursor_at: Date | null }>(
-    `SELECT cursor, cursor_at FROM ${n.cursors} WHERE workspace_id = $1`,
-    [ws],
-  );
-  const from: CursorRow = { cursor: rows[0]?.cursor ?? null, cursorAt: rows[0]?.cursor_at ?? null };
+  const { rows } = await pool.query<{
+    cursor: string | null;
+    cursor_at: Date | null;
+    started_at: Date | null;
+  }>(`SELECT cursor, cursor_at, started_at FROM ${n.cursors} WHERE workspace_id = $1`, [ws]);
+  const from: CursorRow = {
+    cursor: rows[0]?.cursor ?? null,
+    cursorAt: rows[0]?.cursor_at ?? null,
+    startedAt: rows[0]?.started_at ?? null,
+  };
   let page: InboundPage;
   let skip = false;
   if (from.cursor === null) {
     const backfill = ctx.backfill;
-    if (backfill === "none") {
+    if (backfill === "none" && from.startedAt === null) {
       page = await ctx.fetch({ signal });
       skip = true; // start after the newest row: what was queued before the first start is skipped
+    } else if (backfill === "none") {
+      // The first read found nothing queued: every row the platform holds now came after it.
+      page = await ctx.fetch({ sinceSecs: ALL_SECS, signal });
     } else {
       const sinceSecs =
         backfill === "all" ? ALL_SECS : Math.max(0, Math.ceil(backfill.sinceMs / 1000));
@@ -89,29 +127,35 @@ export async function readPlatformOnce(
     });
   }
   const lastId = page.lastId ?? page.messages.at(-1)?.activityId;
+  const unchanged = { cursor: from.cursor ?? undefined, queued: 0, more: false, fenced: false };
   if (lastId === undefined || lastId === from.cursor) {
-    return { cursor: from.cursor ?? undefined, queued: 0, more: false };
+    if (!skip) return unchanged;
+    // A `backfill: "none"` first read found nothing: record that, or the next read would skip
+    // what arrives meanwhile as "queued before the first start".
+    const marked = await fenced(pool, lease, async (c) => {
+      await c.query(
+        `UPDATE ${n.cursors} SET started_at = now(), epoch = $2, updated_at = now()
+          WHERE workspace_id = $1 AND cursor IS NULL AND started_at IS NULL`,
+        [ws, lease.epoch],
+      );
+      return true;
+    });
+    return { ...unchanged, fenced: !marked };
   }
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    const queued = skip ? 0 : await insertWork(client, n, ws, page.messages);
-    const moved = await client.query(
-      `UPDATE ${n.cursors} SET cursor = $2, cursor_at = COALESCE($3, cursor_at), updated_at = now()
+  let queued = 0;
+  let moved = true;
+  const wrote = await fenced(pool, lease, async (c) => {
+    queued = skip ? 0 : await insertWork(c, n, ws, page.messages);
+    const r = await c.query(
+      `UPDATE ${n.cursors} SET cursor = $2, cursor_at = COALESCE($3, cursor_at), epoch = $5,
+              updated_at = now()
         WHERE workspace_id = $1 AND cursor IS NOT DISTINCT FROM $4`,
-      [ws, lastId, timeOf(page), from.cursor],
+      [ws, lastId, timeOf(page), from.cursor, lease.epoch],
     );
-    if (moved.rowCount !== 1) {
-      await client.query("ROLLBACK"); // another leader moved it meanwhile: its read wins
-      return { cursor: from.cursor ?? undefined, queued: 0, more: true };
-    }
-    if (queued > 0) await client.query("SELECT pg_notify($1, $2)", [n.channel, ws]);
-    await client.query("COMMIT");
-    return { cursor: lastId, queued, more: page.more === true };
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    moved = r.rowCount === 1; // else another leader moved it meanwhile: its read wins
+    if (moved && queued > 0) await c.query("SELECT pg_notify($1, $2)", [n.channel, ws]);
+    return moved;
+  });
+  if (!wrote) return { ...unchanged, queued: 0, more: !moved, fenced: moved };
+  return { cursor: lastId, queued, more: page.more === true, fenced: false };
 }

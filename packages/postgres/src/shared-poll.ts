@@ -1,11 +1,14 @@
-// One replica's side of the shared poll delivery: poll leadership (a session advisory lock on a
-// dedicated connection, which PostgreSQL releases when the leader's process or connection dies),
-// LISTEN/NOTIFY wake-ups, claims with FOR UPDATE SKIP LOCKED, visibility-timeout redelivery.
+// One replica's side of the shared poll delivery: poll leadership (a lease the leader renews from
+// its poll loop, with fencing: see poll-lease.ts), LISTEN/NOTIFY wake-ups on a dedicated
+// connection, claims with FOR UPDATE SKIP LOCKED, visibility-timeout redelivery up to
+// `maxDeliveries`, then dead letters.
 import type { Pool, PoolClient } from "pg";
 import { parseActivityRow } from "@molecule-ai/agent-core/wire";
 import type { SharedPoll, SharedPollContext } from "@molecule-ai/agent-core/store";
+import { reportDeadLetter } from "./dead-letters.js";
 import { describe } from "./errors.js";
 import { readPlatformOnce } from "./platform-reader.js";
+import { PollLease, leaseTimings } from "./poll-lease.js";
 import type { Names } from "./sql.js";
 import { Waker, backoff } from "./waker.js";
 import type { ClaimedRow } from "./work-queue.js";
@@ -16,9 +19,11 @@ export interface SharedPollConfig {
   pool: Pool;
   names: Names;
   replicaId: string;
-  /** How long a dead leader can hold leadership at most; followers try to take it 3× as often. */
+  /** Longest leadership handover after the leader dies or hangs (see `leaseTimings`). */
   leaseMs: number;
   visibilityMs: number;
+  /** Deliveries of a message that never settles before it is dead-lettered. */
+  maxDeliveries: number;
   retentionMs: number;
   /** Called periodically so the store can mark this replica alive. */
   onAlive(): Promise<void>;
@@ -33,16 +38,29 @@ export class PostgresSharedPoll implements SharedPoll {
   readonly #claimWake = new Waker();
   /** Claims being handled here: activity id -> settle promise. */
   readonly #running = new Map<string, Promise<void>>();
+  readonly #lease: PollLease;
   #conn: PoolClient | undefined;
   #leader = false;
+  /** A wake-up asked for a platform read now. */
+  #readNow = false;
   #cursor: string | undefined;
   #loops: Promise<void>[] = [];
   #keepalive: NodeJS.Timeout | undefined;
   #lastCleanup = 0;
+  #readFailures = 0;
+  /** Dead letters being reported to the agent. */
+  readonly #reports = new Set<Promise<void>>();
 
   constructor(config: SharedPollConfig, ctx: SharedPollContext) {
     this.#c = config;
     this.#ctx = ctx;
+    this.#lease = new PollLease(
+      config.pool,
+      config.names,
+      ctx.workspaceId,
+      config.replicaId,
+      config.leaseMs,
+    );
   }
 
   /** The cursor as of this replica's last platform read (only the leader reads). */
@@ -66,6 +84,7 @@ export class PostgresSharedPoll implements SharedPoll {
 
   /** Reads the platform now (an event wake-up), when this replica leads. */
   wake(): void {
+    this.#readNow = true;
     this.#leadWake.wake();
   }
 
@@ -81,7 +100,9 @@ export class PostgresSharedPoll implements SharedPoll {
 
   /** Resolves once every claim taken here is settled or released. */
   async flush(): Promise<void> {
-    while (this.#running.size > 0) await Promise.allSettled(this.#running.values());
+    while (this.#running.size > 0 || this.#reports.size > 0) {
+      await Promise.allSettled([...this.#running.values(), ...this.#reports]);
+    }
     if (this.#stop.signal.aborted && this.#keepalive) {
       clearInterval(this.#keepalive);
       this.#keepalive = undefined;
@@ -113,53 +134,87 @@ export class PostgresSharedPoll implements SharedPoll {
   #disconnect(why: "stopped" | "error"): void {
     const conn = this.#conn;
     this.#conn = undefined;
-    if (this.#leader) {
-      this.#leader = false;
-      this.#ctx.logger.info?.("poll leadership released", { reason: why });
-    }
-    // Destroying the connection ends its session: PostgreSQL drops the LISTEN and the lock.
+    if (why === "error") this.#claimWake.wake(); // notifications may be lost until reconnected
+    // Destroying the connection ends its session: PostgreSQL drops the LISTEN.
     conn?.release(true);
   }
 
+  #lost(reason: string): void {
+    if (!this.#leader) return;
+    this.#leader = false;
+    this.#ctx.logger.info?.("poll leadership lost", { replica: this.#c.replicaId, reason });
+  }
+
+  /**
+   * Renews (or tries to take) the lease every step and reads the platform when leading. A read
+   * stuck past the lease stops the renewals: another replica takes over, and what the stuck read
+   * returns is fenced out.
+   */
   async #leadLoop(): Promise<void> {
     const signal = this.#stop.signal;
-    const tryEvery = Math.max(20, Math.floor(this.#c.leaseMs / 3));
+    const { stepMs } = leaseTimings(this.#c.leaseMs);
     let failures = 0;
+    let nextRead = 0;
     while (!signal.aborted) {
-      let delay = this.#leader ? this.#ctx.pollIntervalMs : tryEvery;
+      let delay = stepMs;
       try {
         if (!this.#conn) await this.#connect();
-        if (!this.#leader) await this.#tryLead();
         if (this.#leader) {
-          const r = await readPlatformOnce(this.#c.pool, this.#c.names, this.#ctx, signal);
-          this.#cursor = r.cursor;
-          if (r.queued > 0) this.#claimWake.wake();
-          if (r.more) delay = 0;
+          if (!(await this.#lease.renew())) this.#lost("lease taken over");
+        } else if (await this.#lease.acquire()) {
+          this.#leader = true;
+          nextRead = 0;
+          this.#ctx.logger.info?.("poll leadership taken", {
+            replica: this.#c.replicaId,
+            epoch: this.#lease.epoch,
+          });
         }
+        if (this.#leader && (this.#readNow || Date.now() >= nextRead)) {
+          this.#readNow = false;
+          nextRead = Date.now() + this.#ctx.pollIntervalMs;
+          nextRead = await this.#read(signal, nextRead);
+        }
+        if (this.#leader) delay = Math.max(0, Math.min(stepMs, nextRead - Date.now()));
         failures = 0;
       } catch (err) {
         if (signal.aborted) break;
         failures++;
-        delay = Math.max(delay, backoff(failures, 500, 30_000));
-        this.#ctx.logger.warn?.("shared poll: platform read failed; retrying", {
+        delay = Math.min(stepMs, backoff(failures, 100, stepMs));
+        this.#ctx.logger.warn?.("shared poll: store unreachable; retrying", {
           error: describe(err),
           retryInMs: delay,
         });
       }
       await this.#leadWake.wait(delay, signal);
     }
+    await this.#lease.release().catch(() => undefined); // a stopping leader hands over at once
+    if (this.#leader) {
+      this.#leader = false;
+      this.#ctx.logger.info?.("poll leadership released", { replica: this.#c.replicaId });
+    }
   }
 
-  async #tryLead(): Promise<void> {
-    const conn = this.#conn;
-    if (!conn) return;
-    const { rows } = await conn.query<{ ok: boolean }>(
-      "SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok",
-      [`${this.#c.names.prefix}poll`, this.#ctx.workspaceId],
-    );
-    if (rows[0]?.ok === true && this.#conn === conn) {
-      this.#leader = true;
-      this.#ctx.logger.info?.("poll leadership taken", { replica: this.#c.replicaId });
+  /** One platform read as leader; returns when to read next. */
+  async #read(signal: AbortSignal, next: number): Promise<number> {
+    try {
+      const r = await readPlatformOnce(this.#c.pool, this.#c.names, this.#ctx, this.#lease, signal);
+      this.#readFailures = 0;
+      if (r.fenced) {
+        this.#lost("lease lost before its read was written (nothing written)");
+        return next;
+      }
+      this.#cursor = r.cursor;
+      if (r.queued > 0) this.#claimWake.wake();
+      return r.more ? 0 : next;
+    } catch (err) {
+      if (this.#stop.signal.aborted) return next;
+      this.#readFailures++;
+      const delay = backoff(this.#readFailures, 500, 30_000);
+      this.#ctx.logger.warn?.("shared poll: platform read failed; retrying", {
+        error: describe(err),
+        retryInMs: delay,
+      });
+      return Date.now() + delay;
     }
   }
 
@@ -182,9 +237,13 @@ export class PostgresSharedPoll implements SharedPoll {
             this.#c.replicaId,
             free,
             this.#c.visibilityMs,
+            this.#c.maxDeliveries,
           );
           failures = 0;
-          for (const row of rows) this.#begin(row);
+          for (const row of rows) {
+            if (row.dead) this.#report(row);
+            else this.#begin(row);
+          }
           if (rows.length === free) delay = 0; // maybe more: claim again once a slot is free
         } catch (err) {
           if (signal.aborted) break;
@@ -199,6 +258,13 @@ export class PostgresSharedPoll implements SharedPoll {
         await this.#claimWake.wait(fallback, signal); // every slot busy: a settle wakes us
       }
     }
+  }
+
+  #report(row: ClaimedRow): void {
+    const p = reportDeadLetter(this.#ctx, this.#c.names, row).finally(() =>
+      this.#reports.delete(p),
+    );
+    this.#reports.add(p);
   }
 
   #begin(row: ClaimedRow): void {

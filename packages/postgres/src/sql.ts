@@ -8,6 +8,8 @@ export interface Names {
   work: string;
   replicaState: string;
   pushClaims: string;
+  /** Poll leadership leases, one per workspace (holder, epoch, expiry). */
+  leases: string;
   /** The LISTEN/NOTIFY channel that announces new work (payload: the workspace id). */
   channel: string;
 }
@@ -21,6 +23,7 @@ export function namesOf(prefix: string): Names {
     work: `${prefix}work`,
     replicaState: `${prefix}replica_state`,
     pushClaims: `${prefix}push_claims`,
+    leases: `${prefix}poll_leases`,
     channel: `${prefix}work_ready`,
   };
 }

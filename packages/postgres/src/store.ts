@@ -11,6 +11,7 @@ import type {
 } from "@molecule-ai/agent-core/store";
 import { PostgresStoreError, PostgresStoreOptionError } from "./errors.js";
 import { SCHEMA_VERSION, migrate } from "./migrations.js";
+import { type DeadLetter, listDeadLetters } from "./dead-letters.js";
 import { claimPush } from "./push-claims.js";
 import { ReplicaStateStore } from "./replica-state.js";
 import { PostgresSharedPoll } from "./shared-poll.js";
@@ -24,8 +25,9 @@ export type PostgresStoreOptions = ({ connectionString: string } | { pool: Pool 
   /** This replica's id (default: host name, process id and a random suffix). */
   replicaId?: string;
   /**
-   * Upper bound of a poll-leadership handover after the leader dies (default 15 s): followers try
-   * to take the leadership every third of it; a leader's lock ends with its connection.
+   * Upper bound of a poll-leadership handover after the leader dies or hangs (default 15 s). The
+   * leader renews a lease of half this time every sixth of it from its poll loop; followers try
+   * to take it as often. A leader whose loop stalls for about a third of it loses the lease.
    */
   leaseMs?: number;
   /**
@@ -33,6 +35,12 @@ export type PostgresStoreOptions = ({ connectionString: string } | { pool: Pool 
    * replica (default 30 s): a replica that dies mid-message has it redelivered after this.
    */
   visibilityTimeoutMs?: number;
+  /**
+   * Deliveries of a poll message that never settles (its replica crashes or hangs past the
+   * visibility timeout each time) before it is dead-lettered (default 5): a `deadLettered` event
+   * and `onDeadLetter` with a `PostgresDeliveryLimitError`; the row stays, state `'dead'`.
+   */
+  maxDeliveries?: number;
   /** How long settled rows are kept (they are the de-duplication window); default 7 days. */
   retentionMs?: number;
   /** Pool size when the store creates the pool (default 10). */
@@ -49,6 +57,8 @@ export interface PostgresStore extends AgentStore {
   readonly tablePrefix: string;
   /** Applies pending schema migrations (done before first use anyway); returns the versions applied. */
   migrate(): Promise<number[]>;
+  /** Dead-lettered poll messages (of one workspace when given), oldest first; delete them with SQL. */
+  deadLetters(workspaceId?: string): Promise<DeadLetter[]>;
   /** Deletes settled rows older than the retention window now (the poll leader also does it every minute). */
   cleanup(): Promise<number>;
   /** Closes the pool when the store created it. Call after every agent using it has stopped. */
@@ -93,6 +103,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const leaseMs = positive("leaseMs", options.leaseMs, 15_000);
   const visibilityMs = positive("visibilityTimeoutMs", options.visibilityTimeoutMs, 30_000);
   const retentionMs = positive("retentionMs", options.retentionMs, 7 * 24 * 3600_000);
+  const maxDeliveries = options.maxDeliveries ?? 5;
+  if (!Number.isInteger(maxDeliveries) || maxDeliveries < 1) {
+    throw new PostgresStoreOptionError(
+      "maxDeliveries",
+      `maxDeliveries must be a positive integer (got ${maxDeliveries}).`,
+    );
+  }
   const replicaId =
     options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`;
   let pool: Pool;
@@ -146,6 +163,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           replicaId,
           leaseMs,
           visibilityMs,
+          maxDeliveries,
           retentionMs,
           onAlive: () => state.touch(),
         },
@@ -180,6 +198,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       } catch (err) {
         throw new PostgresStoreError("could not apply the store's schema", err);
       }
+    },
+    async deadLetters(workspaceId) {
+      await ensureReady();
+      return await listDeadLetters(pool, names, workspaceId);
     },
     async cleanup() {
       await ensureReady();

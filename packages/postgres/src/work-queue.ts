@@ -1,5 +1,6 @@
 // The work table: messages the poll leader read from the platform, claimed by replicas with
-// FOR UPDATE SKIP LOCKED, kept visible to others only after a claim's visibility timeout.
+// FOR UPDATE SKIP LOCKED, kept visible to others only after a claim's visibility timeout. A message
+// whose claim expired after its last allowed delivery is dead-lettered instead (state 'dead').
 import type { Pool, PoolClient } from "pg";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { type Names, interval } from "./sql.js";
@@ -12,6 +13,8 @@ export interface ClaimedRow {
   body: unknown;
   /** Claims so far, this one included: more than 1 means a previous claim expired. */
   deliveries: number;
+  /** Dead-lettered by this claim (delivered `maxDeliveries` times, never settled): report, never run. */
+  dead: boolean;
 }
 
 /** Inserts messages (skipping activity ids and message ids already there); returns how many. */
@@ -38,7 +41,13 @@ export async function insertWork(
   return r.rowCount ?? 0;
 }
 
-/** Claims up to `limit` open messages (new, or whose claim expired), oldest first. */
+/** The `error` recorded on a row dead-lettered by the delivery limit. */
+export const DELIVERY_LIMIT = "delivery_limit";
+
+/**
+ * Claims up to `limit` open messages (new, or whose claim expired), oldest first. One whose claim
+ * expired after `maxDeliveries` deliveries is dead-lettered in the same statement (`dead: true`).
+ */
 export async function claimWork(
   pool: Pool,
   n: Names,
@@ -46,26 +55,32 @@ export async function claimWork(
   replicaId: string,
   limit: number,
   visibilityMs: number,
+  maxDeliveries: number,
 ): Promise<ClaimedRow[]> {
   const r = await pool.query<{
     activity_id: string;
     seq: string;
     body: unknown;
     deliveries: number;
+    state: string;
   }>(
     `WITH c AS (
-       SELECT activity_id FROM ${n.work}
-       WHERE workspace_id = $1 AND state <> 'done'
-         AND (state = 'pending' OR claimed_until < now())
+       SELECT activity_id, state = 'claimed' AND deliveries >= $5 AS dead FROM ${n.work}
+       WHERE workspace_id = $1
+         AND (state = 'pending' OR (state = 'claimed' AND claimed_until < now()))
        ORDER BY seq LIMIT $2
        FOR UPDATE SKIP LOCKED)
      UPDATE ${n.work} w
-        SET state = 'claimed', claimed_by = $3, claimed_until = now() + $4::interval,
-            deliveries = w.deliveries + 1
+        SET state = CASE WHEN c.dead THEN 'dead' ELSE 'claimed' END,
+            claimed_by = $3,
+            claimed_until = CASE WHEN c.dead THEN NULL ELSE now() + $4::interval END,
+            deliveries = CASE WHEN c.dead THEN w.deliveries ELSE w.deliveries + 1 END,
+            dead_at = CASE WHEN c.dead THEN now() END,
+            error = CASE WHEN c.dead THEN '${DELIVERY_LIMIT}' END
        FROM c
       WHERE w.workspace_id = $1 AND w.activity_id = c.activity_id
-     RETURNING w.activity_id, w.seq, w.body, w.deliveries`,
-    [workspaceId, limit, replicaId, interval(visibilityMs)],
+     RETURNING w.activity_id, w.seq, w.body, w.deliveries, w.state`,
+    [workspaceId, limit, replicaId, interval(visibilityMs), maxDeliveries],
   );
   return r.rows
     .map((row) => ({
@@ -73,6 +88,7 @@ export async function claimWork(
       seq: Number(row.seq),
       body: row.body,
       deliveries: row.deliveries,
+      dead: row.state === "dead",
     }))
     .sort((a, b) => a.seq - b.seq);
 }

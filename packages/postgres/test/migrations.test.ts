@@ -27,12 +27,14 @@ describe("migrations", () => {
     );
     try {
       const applied = await Promise.all(stores.map(async (s) => await s.migrate()));
-      expect(applied.flat()).toEqual([SCHEMA_VERSION]); // one store applied it, the rest nothing
+      const all = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
+      expect(applied.flat()).toEqual(all); // one store applied them, the rest nothing
       expect(await stores[0]!.migrate()).toEqual([]); // idempotent
       const { rows } = await admin.query("SELECT version FROM race_schema_migrations");
-      expect(rows).toEqual([{ version: SCHEMA_VERSION }]);
+      expect(rows.map((r) => r.version).sort()).toEqual(all);
       expect(await tables("race_")).toEqual([
         "race_cursors",
+        "race_poll_leases",
         "race_push_claims",
         "race_replica_state",
         "race_schema_migrations",
@@ -49,8 +51,8 @@ describe("migrations", () => {
     try {
       await a.migrate();
       await b.migrate();
-      expect(await tables("app_a_")).toHaveLength(5);
-      expect(await tables("app_b_")).toHaveLength(5);
+      expect(await tables("app_a_")).toHaveLength(6);
+      expect(await tables("app_b_")).toHaveLength(6);
     } finally {
       await a.close();
       await b.close();
@@ -61,6 +63,11 @@ describe("migrations", () => {
     expect(() =>
       createPostgresStore({ connectionString: url, tablePrefix: 'x"; DROP TABLE y; --' }),
     ).toThrow(expect.objectContaining({ code: "invalid_option", retryable: false }));
+    for (const maxDeliveries of [0, 1.5, -1]) {
+      expect(() => createPostgresStore({ connectionString: url, maxDeliveries })).toThrow(
+        expect.objectContaining({ code: "invalid_option", option: "maxDeliveries" }),
+      );
+    }
     expect(() => createPostgresStore({} as never)).toThrow(
       expect.objectContaining({ code: "invalid_option" }),
     );
@@ -80,9 +87,13 @@ describe("migrations", () => {
           ('w', 'new', '{}', 'done', now()),
           ('w', 'open', '{}', 'pending', NULL)`,
       );
+      await admin.query(
+        `INSERT INTO ret_work (workspace_id, activity_id, body, state, dead_at, error)
+         VALUES ('w', 'dead', '{}', 'dead', now() - interval '2 minutes', 'delivery_limit')`,
+      );
       expect(await store.cleanup()).toBe(1);
       const { rows } = await admin.query("SELECT activity_id FROM ret_work ORDER BY 1");
-      expect(rows.map((r) => r.activity_id)).toEqual(["new", "open"]);
+      expect(rows.map((r) => r.activity_id)).toEqual(["dead", "new", "open"]); // dead letters stay
     } finally {
       await store.close();
     }

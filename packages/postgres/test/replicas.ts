@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import type { Emulator } from "@molecule-ai/platform-emulator";
@@ -15,8 +16,12 @@ export interface Replica {
   ready: Promise<void>;
   leaderAt: Promise<number>;
   exited: Promise<number | null>;
-  /** Leadership taken (the time), or undefined so far. */
+  /** Whether it took the poll leadership at some point. */
   isLeader(): boolean;
+  /** Every stdout line so far. */
+  lines: string[];
+  /** Resolves with the first stdout line (seen or to come) that starts with `prefix`. */
+  line(prefix: string): Promise<string>;
 }
 
 /** Starts one replica process. */
@@ -31,21 +36,34 @@ export function startReplica(env: Record<string, string>): Replica {
   const ready = new Promise<void>((r) => (onReady = r));
   const leaderAt = new Promise<number>((r) => (onLeader = r));
   let buf = "";
+  const lines: string[] = [];
+  const waiting: Array<{ prefix: string; resolve: (line: string) => void }> = [];
+  const line = async (prefix: string): Promise<string> =>
+    await new Promise((resolve) => {
+      const seen = lines.find((l) => l.startsWith(prefix));
+      if (seen !== undefined) resolve(seen);
+      else waiting.push({ prefix, resolve });
+    });
   child.stdout!.on("data", (b: Buffer) => {
     buf += b.toString();
     let i: number;
     while ((i = buf.indexOf("\n")) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
+      lines.push(line);
+      for (const w of waiting.filter((x) => line.startsWith(x.prefix))) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve(line);
+      }
       if (line === "ready") onReady();
       if (line.startsWith("leader ")) {
         leader = true;
-        onLeader(Number(line.slice(7)));
+        onLeader(Number(line.split(" ")[1]));
       }
     }
   });
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { child, ready, leaderAt, exited, isLeader: () => leader };
+  return { child, ready, leaderAt, exited, isLeader: () => leader, lines, line };
 }
 
 /** What the handler logs say: starts (with the redelivered flag) and done effects per messageId. */
@@ -109,4 +127,56 @@ export async function sendMessages(
     await peer.close();
   }
   return ids;
+}
+
+/** The replica processes a test file starts: started with per-replica logs, killed after each test. */
+export class ReplicaSet {
+  readonly #dir: string;
+  readonly #running: Replica[] = [];
+  #next = 0;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  /** Starts one replica (its own log file and id) and waits until it is ready. */
+  async one(env: Record<string, string>): Promise<{ replica: Replica; log: string }> {
+    const i = this.#next++;
+    const log = join(this.#dir, `${env.WS_ID}-${i}.log`);
+    const replica = startReplica({ ...env, LOG_FILE: log, REPLICA_ID: `r${i}-${env.WS_ID}` });
+    this.#running.push(replica);
+    await replica.ready;
+    return { replica, log };
+  }
+
+  /** Starts `n` replicas at once. */
+  async start(
+    n: number,
+    env: Record<string, string>,
+  ): Promise<{ list: Replica[]; logs: string[] }> {
+    const started = await Promise.all(Array.from({ length: n }, async () => await this.one(env)));
+    return { list: started.map((s) => s.replica), logs: started.map((s) => s.log) };
+  }
+
+  /** SIGTERM (graceful stop) to each replica still running; resolves when they exited. */
+  async stop(list: Replica[]): Promise<void> {
+    for (const r of list) if (alive(r)) r.child.kill("SIGTERM");
+    for (const r of list) await r.exited;
+  }
+
+  /** Kills (SIGCONT, then SIGKILL) every replica still running. */
+  async killAll(): Promise<void> {
+    for (const r of this.#running.splice(0)) {
+      if (alive(r)) {
+        r.child.kill("SIGCONT");
+        r.child.kill("SIGKILL");
+      }
+      await r.exited;
+    }
+  }
+}
+
+/** Whether the replica process has not exited. */
+export function alive(r: Replica): boolean {
+  return r.child.exitCode === null && r.child.signalCode === null;
 }

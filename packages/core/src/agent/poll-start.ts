@@ -70,6 +70,7 @@ export async function startPoll(input: StartPollInput): Promise<void> {
         workspaceId: client.workspaceId,
         fetch,
         handle,
+        deadLetter: async (msg, error) => await talk.deadLetter(msg, error),
         concurrency,
         pollIntervalMs: intervalMs,
         backfill: o.backfill ?? "all",

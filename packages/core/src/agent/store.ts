@@ -65,6 +65,11 @@ export interface SharedPollContext {
    * good (handled or dead-lettered), `"abandoned"` when the agent stopped first.
    */
   handle(msg: InboundMessage, info: { redelivered: boolean }): Promise<"settled" | "abandoned">;
+  /**
+   * Reports a message the store dead-lettered without handing it to `handle` (e.g. delivered too
+   * many times without settling): the agent's `deadLettered` event and `onDeadLetter`.
+   */
+  deadLetter?(msg: InboundMessage, error: unknown): Promise<void>;
   /** Messages this replica handles at once. */
   concurrency: number;
   /** Fallback interval of platform reads and claims (wake-ups make both immediate). */

@@ -26,6 +26,11 @@ export interface CursorState {
    * was pruned) polling re-reads the time window since then instead of only the newest page.
    */
   cursorAt?: string;
+  /**
+   * No cursor yet, and a `backfill: "none"` first start found no queued message at this time (ISO
+   * 8601): every message the platform holds came later, so a restart delivers them, not skips them.
+   */
+  startedAt?: string;
   /** Recently settled activity ids, oldest first (bounded; see `dedupWindow`). */
   seenActivityIds?: string[];
   /** Recently settled A2A `messageId`s, oldest first (bounded). */
@@ -172,6 +177,7 @@ function parseSidecar(value: unknown): Sidecar | undefined {
   if (typeof v.cursor === "string") out.cursor = v.cursor;
   if (typeof v.previousCursor === "string") out.previousCursor = v.previousCursor;
   if (typeof v.cursorAt === "string") out.cursorAt = v.cursorAt;
+  if (typeof v.startedAt === "string") out.startedAt = v.startedAt;
   const a = stringArray(v.seenActivityIds);
   if (a) out.seenActivityIds = a;
   const m = stringArray(v.seenMessageIds);

@@ -138,6 +138,8 @@ export class PollDelivery {
   #windowFrom = Number.NEGATIVE_INFINITY;
   /** `backfill: "none"` on a first start: skip what is queued, start after the newest row. */
   #skipBacklog = false;
+  /** A `backfill: "none"` first start found nothing queued (persisted until there is a cursor). */
+  #startedAt: string | undefined;
   /** After a `410`: rows logged before this time were settled before the cursor was lost. */
   #settledBefore: number | undefined;
   /** Re-reading after a `410`, and the persisted cursor has not moved since. */
@@ -175,6 +177,7 @@ export class PollDelivery {
     const at = state.cursorAt === undefined ? Number.NaN : Date.parse(state.cursorAt);
     this.#cursorAt = Number.isFinite(at) ? at : undefined;
     this.#fetchCursor = state.cursor;
+    this.#startedAt = state.startedAt;
     if (state.cursor === undefined) this.#seedWindow();
     this.#loop = this.#run();
   }
@@ -203,10 +206,11 @@ export class PollDelivery {
   /** No cursor yet: what the first fetch reads, from the `backfill` option. */
   #seedWindow(): void {
     const secs = backfillSecs(this.#backfill);
-    this.#skipBacklog = this.#backfill === "none";
+    // After an empty first start (`startedAt`), nothing queued predates it: deliver everything.
+    this.#skipBacklog = this.#backfill === "none" && this.#startedAt === undefined;
     this.#windowFrom =
       secs === undefined || secs >= ALL_SECS ? Number.NEGATIVE_INFINITY : Date.now() - secs * 1000;
-    if (this.#backfill !== "all") {
+    if (this.#backfill !== "all" && this.#startedAt === undefined) {
       this.#o.logger.info?.(
         this.#skipBacklog
           ? 'no inbound cursor and backfill is "none": messages queued before this start are skipped'
@@ -317,7 +321,12 @@ export class PollDelivery {
       const newest = await this.#o.fetch({ signal });
       this.#skipBacklog = false;
       const lastId = newest.lastId ?? newest.messages.at(-1)?.activityId;
-      if (lastId === undefined) return { messages: [] }; // nothing queued: deliver from now on
+      if (lastId === undefined) {
+        // Nothing queued: deliver from now on, also after a restart before the first message.
+        this.#startedAt = new Date().toISOString();
+        await this.#saver.save();
+        return { messages: [] };
+      }
       this.#cursor = lastId;
       this.#cursorAt = newest.messages.at(-1) ? timeOf(newest.messages.at(-1)!) : undefined;
       this.#fetchCursor = lastId;
@@ -489,6 +498,7 @@ export class PollDelivery {
       seenMessageIds: this.#seenMessage.toArray(),
     };
     if (this.#cursor !== undefined) state.cursor = this.#cursor;
+    else if (this.#startedAt !== undefined) state.startedAt = this.#startedAt;
     if (this.#cursor !== undefined && this.#cursorAt !== undefined)
       state.cursorAt = new Date(this.#cursorAt).toISOString();
     const inFlight = new Map(this.#journal);

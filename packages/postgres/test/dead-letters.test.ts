@@ -1,0 +1,118 @@
+// A message that crashes every replica that runs it (kill -9 from its handler; the replicas are
+// restarted like a supervisor would): delivered maxDeliveries times, then dead-lettered once (a
+// typed error through onDeadLetter, a 'dead' row in the table), never run again; 0 other lost.
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PlatformClient } from "@molecule-ai/agent-core";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import { createPostgresStore } from "../src/index.js";
+import { freshDatabase } from "./db.js";
+import { ReplicaSet, type Replica, readLogs, sendMessages } from "./replicas.js";
+
+let emu: Emulator;
+let dir: string;
+let dbUrl: string;
+let set: ReplicaSet;
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  dir = await mkdtemp(join(tmpdir(), "pg-dead-"));
+  dbUrl = await freshDatabase();
+  set = new ReplicaSet(dir);
+});
+afterEach(async () => await set.killAll());
+afterAll(async () => {
+  await emu.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function sendPoison(targetId: string): Promise<string> {
+  const s = await emu.admin.createWorkspace({ name: "poisoner" });
+  const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });
+  const id = randomUUID();
+  try {
+    await peer.callPeer(targetId, "poison pill", { messageId: id });
+  } finally {
+    await peer.close();
+  }
+  return id;
+}
+
+describe("delivery limit", () => {
+  it("a message that kills every replica is dead-lettered after maxDeliveries, never run again", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "poisoned" });
+    const maxDeliveries = 3;
+    const env = {
+      PLATFORM_URL: emu.url,
+      WS_ID: ws.id,
+      WS_TOKEN: ws.token!,
+      DB_URL: dbUrl,
+      HANDLER_MS: "1",
+      CONCURRENCY: "1",
+      CRASH_ON: "poison",
+      MAX_DELIVERIES: String(maxDeliveries),
+      VISIBILITY_MS: "1000",
+      LEASE_MS: "3000",
+      POLL_MS: "200",
+    };
+    // A supervisor: two replicas at all times, a crashed one is replaced.
+    const logs: string[] = [];
+    const started: Replica[] = [];
+    let supervising = true;
+    let onDead!: (line: string) => void;
+    const dead = new Promise<string>((r) => (onDead = r));
+    const supervise = async (): Promise<void> => {
+      const { replica, log } = await set.one(env);
+      logs.push(log);
+      started.push(replica);
+      void replica.line("dead ").then(onDead);
+      void replica.exited.then(() => {
+        if (supervising && replica.child.signalCode === "SIGKILL") void supervise();
+      });
+    };
+    await Promise.all([supervise(), supervise()]);
+    const poison = await sendPoison(ws.id);
+    const normal = await sendMessages(emu, ws.id, 10);
+
+    expect(await dead).toBe(`dead ${poison} delivery_limit`);
+    const later = await sendMessages(emu, ws.id, 5); // handled after the dead letter
+    await waitFor(
+      async () => {
+        const log = await readLogs(logs);
+        return [...normal, ...later].every((id) => log.done.has(id));
+      },
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
+    supervising = false;
+    await set.stop(started);
+
+    const log = await readLogs(logs);
+    expect(log.starts.get(poison)).toEqual([0, 1, 1]); // maxDeliveries runs, redeliveries flagged
+    expect(log.done.has(poison)).toBe(false);
+    expect(started.filter((r) => r.child.signalCode === "SIGKILL")).toHaveLength(maxDeliveries);
+    for (const id of [...normal, ...later]) expect(log.starts.get(id)).toEqual([0]); // 0 lost, once
+    const reports = started.flatMap((r) => r.lines.filter((l) => l.startsWith("dead ")));
+    expect(reports).toEqual([`dead ${poison} delivery_limit`]); // reported once
+
+    const store = createPostgresStore({ connectionString: dbUrl });
+    try {
+      const letters = await store.deadLetters(ws.id);
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({
+        workspaceId: ws.id,
+        messageId: poison,
+        deliveries: maxDeliveries,
+        error: "delivery_limit",
+      });
+      expect(letters[0]!.message?.text).toBe("poison pill");
+      expect(await store.deadLetters("another-workspace")).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
