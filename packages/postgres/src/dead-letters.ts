@@ -11,11 +11,15 @@ import type { ClaimedRow } from "./work-queue.js";
 
 /** One dead-lettered message, as `store.deadLetters()` lists it. */
 export interface DeadLetter {
+  /** The workspace that received it. */
   workspaceId: string;
+  /** Its activity row id. */
   activityId: string;
+  /** Its A2A messageId, when it has one. */
   messageId: string | undefined;
   /** How many times it was delivered (claimed) before it was dead-lettered. */
   deliveries: number;
+  /** When it was dead-lettered. */
   deadAt: Date;
   /** Why: `"delivery_limit"`. */
   error: string;
