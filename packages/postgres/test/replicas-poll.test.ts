@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Pool } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
@@ -122,6 +123,22 @@ describe("poll replicas on PostgreSQL", () => {
     const other = list.find((r) => r !== first)!;
     const before = await sendMessages(emu, ws.id, 20);
     await waitFor(async () => (await readLogs(logs)).done.size === 20, { timeoutMs: 30_000 });
+    // Settled in the table too: the kill below hits no message (else it is redelivered, flagged).
+    const db = new Pool({ connectionString: dbUrl });
+    try {
+      await waitFor(
+        async () =>
+          (
+            await db.query(
+              "SELECT 1 FROM molecule_work WHERE workspace_id = $1 AND state = 'done'",
+              [ws.id],
+            )
+          ).rowCount === 20,
+        { timeoutMs: 30_000 },
+      );
+    } finally {
+      await db.end();
+    }
     expect(other.isLeader()).toBe(false);
     const killedAt = Date.now();
     first.child.kill("SIGKILL");
