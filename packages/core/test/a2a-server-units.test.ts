@@ -5,7 +5,7 @@ import { exceedsJsonDepth, exceedsValueDepth, isJsonContentType } from "../src/a
 import { normalizeMessage, normalizePart } from "../src/a2a/server/normalize.js";
 import { messageToV1, taskToV1 } from "../src/a2a/to-v1.js";
 import { SecretMatcher } from "../src/a2a/server/secret.js";
-import { TaskStore } from "../src/a2a/server/store.js";
+import { MemoryTaskStore } from "../src/a2a/server/store.js";
 import { buildAgentCard, createA2AHandler, type A2ATask } from "../src/public/a2a.js";
 
 describe("exceedsJsonDepth", () => {
@@ -60,24 +60,28 @@ function task(id: string): A2ATask {
   return { kind: "task", id, contextId: "c", status: { state: "completed" } };
 }
 
-describe("TaskStore", () => {
+describe("MemoryTaskStore", () => {
   it("evicts the least recently used task and get() refreshes recency", () => {
-    const store = new TaskStore(2);
-    store.set({ task: task("a") });
-    store.set({ task: task("b") });
-    expect(store.get("a")?.task.id).toBe("a"); // a is now the most recent
-    store.set({ task: task("c") });
+    const store = new MemoryTaskStore(2);
+    store.save(task("a"));
+    store.save(task("b"));
+    expect(store.get("a")?.id).toBe("a"); // a is now the most recent
+    store.save(task("c"));
     expect(store.get("b")).toBeUndefined();
-    expect(store.get("a")?.task.id).toBe("a");
+    expect(store.get("a")?.id).toBe("a");
     expect(store.size).toBe(2);
   });
 
-  it("clear() cancels running tasks", () => {
-    const store = new TaskStore(5);
-    const reasons: unknown[] = [];
-    store.set({ task: task("x"), cancel: (r) => reasons.push(r) });
-    store.clear("closing");
-    expect(reasons).toEqual(["closing"]);
+  it("cancels only tasks that are not terminal, and a terminal task is never replaced", () => {
+    const store = new MemoryTaskStore(5);
+    const running: A2ATask = { ...task("r"), status: { state: "working" } };
+    store.save(running);
+    expect(store.cancel("missing")).toEqual({ status: "not_found" });
+    expect(store.cancel("r")).toMatchObject({ status: "canceled", task: { id: "r" } });
+    expect(store.cancel("r")).toMatchObject({ status: "not_cancelable" });
+    store.save({ ...task("r"), status: { state: "completed" } }); // a late result loses
+    expect(store.get("r")?.status.state).toBe("canceled");
+    store.clear();
     expect(store.size).toBe(0);
   });
 });

@@ -68,6 +68,21 @@ const MIGRATIONS: Migration[] = [
       `CREATE INDEX ${n.work}_dead ON ${n.work} (workspace_id, dead_at) WHERE state = 'dead'`,
     ],
   },
+  {
+    // The A2A task store of push replicas (tasks/get and tasks/cancel on any replica).
+    version: 3,
+    up: (n) => [
+      `CREATE TABLE ${n.tasks} (
+         task_id text PRIMARY KEY,
+         context_id text NOT NULL,
+         state text NOT NULL,
+         task jsonb NOT NULL,
+         replica_id text NOT NULL,
+         created_at timestamptz NOT NULL DEFAULT now(),
+         updated_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE INDEX ${n.tasks}_updated ON ${n.tasks} (updated_at)`,
+    ],
+  },
 ];
 
 /** The schema version this package writes. */

@@ -10,8 +10,12 @@ export interface Names {
   pushClaims: string;
   /** Poll leadership leases, one per workspace (holder, epoch, expiry). */
   leases: string;
+  /** The A2A task store shared by push replicas. */
+  tasks: string;
   /** The LISTEN/NOTIFY channel that announces new work (payload: the workspace id). */
   channel: string;
+  /** The LISTEN/NOTIFY channel that announces a canceled A2A task (payload: the task id). */
+  taskChannel: string;
 }
 
 /** Builds the names for `prefix` (validated by the caller: `[a-z_][a-z0-9_]*`). */
@@ -24,7 +28,9 @@ export function namesOf(prefix: string): Names {
     replicaState: `${prefix}replica_state`,
     pushClaims: `${prefix}push_claims`,
     leases: `${prefix}poll_leases`,
+    tasks: `${prefix}a2a_tasks`,
     channel: `${prefix}work_ready`,
+    taskChannel: `${prefix}task_canceled`,
   };
 }
 

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { Pool } from "pg";
 import type { AgentStore } from "@molecule-ai/agent-core";
 import type {
+  A2ATaskStore,
   PushClaimResult,
   SharedPoll,
   SharedPollContext,
@@ -16,6 +17,7 @@ import { claimPush } from "./push-claims.js";
 import { ReplicaStateStore } from "./replica-state.js";
 import { PostgresSharedPoll } from "./shared-poll.js";
 import { type Names, namesOf } from "./sql.js";
+import { PostgresTaskStore } from "./tasks.js";
 import { deleteSettled } from "./work-queue.js";
 
 /** Options of {@link createPostgresStore}: a connection string or your own `pg` pool. */
@@ -51,6 +53,8 @@ export type PostgresStoreOptions = ({ connectionString: string } | { pool: Pool 
 export interface PostgresStore extends AgentStore {
   /** The replicas' coordination: the shared poll delivery and push claims by `messageId`. */
   readonly shared: SharedStore;
+  /** The A2A task store of push replicas: `tasks/get` and `tasks/cancel` work on any replica. */
+  readonly tasks: A2ATaskStore;
   /** This replica's id (claims and outbox rows carry it). */
   readonly replicaId: string;
   /** The table prefix in use. */
@@ -59,7 +63,10 @@ export interface PostgresStore extends AgentStore {
   migrate(): Promise<number[]>;
   /** Dead-lettered poll messages (of one workspace when given), oldest first; delete them with SQL. */
   deadLetters(workspaceId?: string): Promise<DeadLetter[]>;
-  /** Deletes settled rows older than the retention window now (the poll leader also does it every minute). */
+  /**
+   * Deletes settled rows and A2A tasks older than the retention window now (the poll leader, and
+   * each replica watching task cancels, also do it every minute).
+   */
   cleanup(): Promise<number>;
   /** Closes the pool when the store created it. Call after every agent using it has stopped. */
   close(): Promise<void>;
@@ -151,6 +158,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     orphanAfterMs: Math.max(visibilityMs * 2, leaseMs),
     ready: ensureReady,
   });
+  const tasks = new PostgresTaskStore({ pool, names, replicaId, retentionMs, ready: ensureReady });
   const polls = new Set<PostgresSharedPoll>();
   const claimTimers = new Set<NodeJS.Timeout>();
   const shared: SharedStore = {
@@ -190,6 +198,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   return {
     state,
     shared,
+    tasks,
     replicaId,
     tablePrefix: prefix,
     async migrate() {
@@ -205,13 +214,14 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     async cleanup() {
       await ensureReady();
-      return await deleteSettled(pool, names, retentionMs);
+      return (await deleteSettled(pool, names, retentionMs)) + (await tasks.cleanup());
     },
     close() {
       closed ??= (async () => {
         for (const t of claimTimers) clearInterval(t); // their claims expire: retried elsewhere
         claimTimers.clear();
         await Promise.allSettled([...polls].map(async (p) => await p.stop()));
+        await tasks.close();
         if (owned) await pool.end();
       })();
       return closed;

@@ -33,6 +33,7 @@ describe("migrations", () => {
       const { rows } = await admin.query("SELECT version FROM race_schema_migrations");
       expect(rows.map((r) => r.version).sort()).toEqual(all);
       expect(await tables("race_")).toEqual([
+        "race_a2a_tasks",
         "race_cursors",
         "race_poll_leases",
         "race_push_claims",
@@ -51,8 +52,8 @@ describe("migrations", () => {
     try {
       await a.migrate();
       await b.migrate();
-      expect(await tables("app_a_")).toHaveLength(6);
-      expect(await tables("app_b_")).toHaveLength(6);
+      expect(await tables("app_a_")).toHaveLength(7);
+      expect(await tables("app_b_")).toHaveLength(7);
     } finally {
       await a.close();
       await b.close();

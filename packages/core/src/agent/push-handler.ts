@@ -2,7 +2,7 @@
 // capability secret, public URL and body limit taken from the options or the push delivery.
 import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler } from "../a2a/index.js";
-import type { A2AMessage, AgentCard } from "../a2a/index.js";
+import type { A2AMessage, A2ATaskStore, AgentCard } from "../a2a/index.js";
 import type { Logger } from "../transport/index.js";
 import { describe } from "../transport/index.js";
 import type { PushHandlerOptions, RemoteAgentOptions } from "./types.js";
@@ -13,6 +13,8 @@ export interface AgentPushHandlerInput {
   delivery: RemoteAgentOptions["delivery"];
   logger: Logger;
   onMessage: (message: A2AMessage) => Promise<string | void>;
+  /** The store's A2A task store, when it has one. */
+  taskStore: A2ATaskStore | undefined;
 }
 
 /** A handler serving the agent's pipeline with `options` (defaults from the push delivery). */
@@ -34,5 +36,6 @@ export function createAgentPushHandler(
     ...(secret !== undefined ? { pathSecret: secret } : {}),
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+    ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
   });
 }

@@ -1,7 +1,7 @@
 // Push delivery start-up: the built-in server (or the caller's route), registration, read-back.
 import { startA2AServer } from "../a2a/index.js";
 import type { A2AServer } from "../a2a/index.js";
-import type { A2AMessage, AgentCard } from "../a2a/index.js";
+import type { A2AMessage, A2ATaskStore, AgentCard } from "../a2a/index.js";
 import type { Logger } from "../transport/index.js";
 import { MoleculeOptionError } from "../transport/index.js";
 import { serverLimits } from "./push-limits.js";
@@ -17,6 +17,8 @@ export interface StartPushInput {
   register?: (url: string) => Promise<void>;
   logger: Logger;
   onMessage: (message: A2AMessage) => Promise<string | void>;
+  /** The store's A2A task store, when it has one. */
+  taskStore: A2ATaskStore | undefined;
   /** Receives the server as soon as it listens, so a failed registration still closes it. */
   onServer: (server: A2AServer) => void;
 }
@@ -51,6 +53,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
       ...(pathSecret !== undefined ? { pathSecret } : {}),
       ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+      ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
       ...serverLimits(opts),
     });
     input.onServer(server);

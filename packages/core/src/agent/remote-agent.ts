@@ -205,6 +205,7 @@ export class RemoteAgent<
     this.#handleA2A ??= createA2AHandler({
       agentCard: this.#card,
       onMessage: async (message) => await this.#push.onMessage(message),
+      ...(this.#store.tasks ? { taskStore: this.#store.tasks } : {}),
     });
     return this.#handleA2A;
   }
@@ -230,6 +231,7 @@ export class RemoteAgent<
         delivery: this.#o.delivery,
         logger: this.#logger,
         onMessage: async (message) => await this.#push.onMessage(message),
+        taskStore: this.#store.tasks,
       },
       options,
     );
@@ -325,6 +327,7 @@ export class RemoteAgent<
       card,
       logger: this.#logger,
       onMessage: async (message: A2AMessage) => await this.#push.onMessage(message),
+      taskStore: this.#store.tasks,
       onServer: (server) => (this.#server = server),
       ...(this.#o.register === false
         ? {}

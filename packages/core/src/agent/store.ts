@@ -1,5 +1,6 @@
 // The `store` option of RemoteAgent: one object that holds an agent's cursor, de-duplication,
 // reply outbox and (for shared stores) the coordination of several replicas of one workspace.
+import type { A2ATaskStore } from "../a2a/index.js";
 import type { Backfill } from "../inbound/index.js";
 import { FileCursorStore, MemoryCursorStore } from "../inbound/index.js";
 import type { CursorStore } from "../inbound/index.js";
@@ -20,6 +21,11 @@ export interface AgentStore {
   readonly state: CursorStore;
   /** Present on stores shared by several replicas of one workspace: see {@link SharedStore}. */
   readonly shared?: SharedStore;
+  /**
+   * The A2A task store of the agent's push endpoints (`tasks/get`, `tasks/cancel`); default: in
+   * memory, per endpoint. A shared store makes tasks visible to every replica.
+   */
+  readonly tasks?: A2ATaskStore;
 }
 
 /** What a store shared by replicas adds: a coordinated poll delivery and push de-duplication. */

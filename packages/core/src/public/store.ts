@@ -9,4 +9,5 @@ export type {
   SharedPollContext,
   SharedStore,
 } from "../agent/index.js";
+export type { A2ATaskStore, TaskCancelResult, TaskWatch } from "../a2a/index.js";
 export type { CursorState, InboundPage, InFlightEntry, OutboxRecord } from "../inbound/index.js";

@@ -2,6 +2,7 @@
 // return, and the handler object both HTTP adapters are reached through.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AgentCard, A2AMessage, A2ATask } from "../types.js";
+import type { A2ATaskStore } from "./store.js";
 
 /** What `onMessage` receives besides the message. */
 export interface A2AHandlerContext {
@@ -69,8 +70,14 @@ export interface A2AHandlerOptions {
    * retrievable with `tasks/get`).
    */
   textResult?: "message" | "task";
-  /** How many tasks `tasks/get` / `tasks/cancel` remember (LRU, default 1000). */
+  /** How many tasks `tasks/get` / `tasks/cancel` remember (LRU, default 1000) without `taskStore`. */
   maxTasks?: number;
+  /**
+   * Where tasks are kept (default: in memory, `maxTasks` of them). A store shared by replicas
+   * (`createPostgresStore(...).tasks`) makes `tasks/get` and `tasks/cancel` work on every replica
+   * behind a load balancer; a cancel aborts the handler's `signal` on the replica running it.
+   */
+  taskStore?: A2ATaskStore;
   /** Called with every exception thrown by `onMessage` (the caller only sees `-32603 Internal error`). */
   onError?: (error: unknown, info: { method: string; requestId: string | number | null }) => void;
 }

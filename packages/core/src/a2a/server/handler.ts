@@ -14,6 +14,7 @@ import { A2AMethods } from "./methods.js";
 import { NodeAdapter } from "./node-adapter.js";
 import { EndpointRoutes } from "./routes.js";
 import { CLOSED, type RequestId, type Scope } from "./scope.js";
+import { type A2ATaskStore, MemoryTaskStore } from "./store.js";
 
 /** The core with its mutable shutdown flag. */
 type EndpointState = EndpointCore & { closed: boolean };
@@ -69,7 +70,7 @@ class A2AEndpoint implements A2AHandler {
       onMessage: options.onMessage,
       streaming,
       textAsTask: options.textResult === "task",
-      maxTasks: options.maxTasks ?? 1000,
+      store: taskStoreOf(options),
       inflight,
       report,
     });
@@ -97,6 +98,24 @@ class A2AEndpoint implements A2AHandler {
     this.#core.closed = true;
     for (const scope of this.#core.inflight) scope.abort(CLOSED);
     this.#core.inflight.clear();
-    this.#methods.tasks.clear(CLOSED);
+    await this.#methods.close(CLOSED);
   }
+}
+
+/** The `taskStore` option (checked), else an in-memory store of `maxTasks` tasks. */
+function taskStoreOf(options: A2AHandlerOptions): A2ATaskStore {
+  const store = options.taskStore;
+  if (store === undefined) return new MemoryTaskStore(options.maxTasks ?? 1000);
+  const s = store as Partial<A2ATaskStore> | null;
+  if (
+    typeof s?.get !== "function" ||
+    typeof s.save !== "function" ||
+    typeof s.cancel !== "function"
+  ) {
+    throw new MoleculeOptionError(
+      "taskStore",
+      "createA2AHandler: taskStore must implement get, save and cancel (e.g. createPostgresStore(...).tasks).",
+    );
+  }
+  return store;
 }

@@ -13,3 +13,4 @@ export {
 } from "./node-server.js";
 export { derivePathSecret, generatePathSecret } from "./secret.js";
 export { A2AErrorCode, A2ARpcError, type A2AErrorCodeValue } from "./errors.js";
+export type { A2ATaskStore, TaskCancelResult, TaskWatch } from "./store.js";

@@ -18,8 +18,8 @@ export interface RpcMethods {
     stream: boolean,
     scope: Scope,
   ): Outcome | Promise<Outcome>;
-  getTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome;
-  cancelTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome;
+  getTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome>;
+  cancelTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome>;
 }
 
 const PUSH_CONFIG_METHODS = new Set([

@@ -1,5 +1,6 @@
 // The A2A methods the endpoint implements: send (blocking, non-blocking, streaming), get and cancel
-// a task. Runs `onMessage`, keeps tasks in the bounded store and reports handler failures.
+// a task. Runs `onMessage`, keeps tasks in the task store (in memory, or shared by replicas),
+// aborts a task canceled through any replica, and reports handler failures.
 import { randomUUID } from "node:crypto";
 import type { A2AMessage, A2ATask } from "../types.js";
 import { A2AErrorCode, A2ARpcError } from "./errors.js";
@@ -8,7 +9,12 @@ import type { RpcMethods } from "./jsonrpc.js";
 import { isObj, normalizeMessage, ShapeError, TERMINAL_STATES } from "./normalize.js";
 import { rpcError, rpcResult, type Outcome } from "./outcome.js";
 import { CANCELED, RequestContext, Scope, type RequestId } from "./scope.js";
-import { TaskStore, type TaskEntry } from "./store.js";
+import {
+  MemoryTaskStore,
+  type A2ATaskStore,
+  type TaskCancelResult,
+  type TaskWatch,
+} from "./store.js";
 import {
   collectText,
   failedStatus,
@@ -30,21 +36,32 @@ export interface MethodOptions {
   onMessage: A2AHandlerOptions["onMessage"];
   streaming: boolean;
   textAsTask: boolean;
-  maxTasks: number;
+  /** Where tasks are kept: the caller's store, or a bounded in-memory one. */
+  store: A2ATaskStore;
   /** Scopes still running after their request was answered (closed with the endpoint). */
   inflight: Set<Scope>;
   report: (err: unknown, method: string, requestId: RequestId) => void;
 }
 
+/** A task running in this process. */
+interface Running {
+  task: A2ATask;
+  scope: Scope;
+}
+
 /** The implemented A2A methods over one task store. */
 export class A2AMethods implements RpcMethods {
-  readonly tasks: TaskStore;
   readonly #o: MethodOptions;
-  readonly #remember = (task: A2ATask): void => this.tasks.set({ task });
+  readonly #store: A2ATaskStore;
+  /** Tasks whose handler runs here, by id: a cancel (from any replica) aborts their scope. */
+  readonly #running = new Map<string, Running>();
+  /** Task writes not finished yet (awaited by `close`). */
+  readonly #writes = new Set<Promise<void>>();
+  #watch: TaskWatch | undefined;
 
   constructor(options: MethodOptions) {
     this.#o = options;
-    this.tasks = new TaskStore(options.maxTasks);
+    this.#store = options.store;
   }
 
   send(
@@ -90,7 +107,7 @@ export class A2AMethods implements RpcMethods {
       return this.#answer(id, method, version, result, message, contextId, scope);
     }
 
-    // A task exists before the handler runs: streaming and non-blocking sends.
+    // A task exists (and is stored) before the handler runs: streaming and non-blocking sends.
     const task: A2ATask = {
       kind: "task",
       id: randomUUID(),
@@ -99,52 +116,138 @@ export class A2AMethods implements RpcMethods {
       history: [message],
     };
     const taskScope = stream ? scope : new Scope();
-    const entry: TaskEntry = { task, cancel: (reason) => taskScope.abort(reason) };
-    this.tasks.set(entry);
     const ctx = new RequestContext(taskScope, method, id, version, contextId, task.id);
-    if (stream) {
-      const { onMessage } = this.#o;
-      const report = this.#o.report;
-      return {
-        status: 200,
-        stream: streamTask({ id, method, version, entry, message, ctx, scope, onMessage, report }),
-        scope,
-      };
-    }
-    const snapshot = shapeTask(version, task);
-    this.#o.inflight.add(taskScope);
-    void this.#runBackground(entry, message, ctx, taskScope).finally(() =>
-      this.#o.inflight.delete(taskScope),
-    );
-    return { status: 200, body: rpcResult(id, snapshot) };
-  }
-
-  getTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome {
-    const entry = this.tasks.get(taskIdOf(params));
-    if (entry === undefined) return rpcError(id, A2AErrorCode.TaskNotFound, "Task not found");
-    let task = entry.task;
-    const historyLength = params["historyLength"];
-    if (typeof historyLength === "number" && historyLength >= 0 && task.history !== undefined) {
-      task = { ...task, history: historyLength === 0 ? [] : task.history.slice(-historyLength) };
-    }
-    return { status: 200, body: rpcResult(id, shapeTask(version, task)) };
-  }
-
-  cancelTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome {
-    const entry = this.tasks.get(taskIdOf(params));
-    if (entry === undefined) return rpcError(id, A2AErrorCode.TaskNotFound, "Task not found");
-    const task = entry.task;
-    if (TERMINAL_STATES.has(task.status.state)) {
-      return rpcError(
-        id,
-        A2AErrorCode.TaskNotCancelable,
-        `Task is ${task.status.state} and cannot be canceled`,
+    const run = (): Outcome => {
+      if (stream) {
+        const { onMessage, report } = this.#o;
+        const persist = (): void | Promise<void> => this.#persist(task, method, id);
+        const finished = (): void => void this.#running.delete(task.id);
+        const frames = { id, method, version, task, message, ctx, scope, onMessage, report };
+        return { status: 200, stream: streamTask({ ...frames, persist, finished }), scope };
+      }
+      const snapshot = shapeTask(version, task);
+      this.#o.inflight.add(taskScope);
+      void this.#runBackground(task, message, ctx, taskScope).finally(() =>
+        this.#o.inflight.delete(taskScope),
       );
+      return { status: 200, body: rpcResult(id, snapshot) };
+    };
+    let begun: void | Promise<void>;
+    try {
+      begun = this.#begin(task, taskScope);
+    } catch (err) {
+      return this.#storeError(id, method, err);
     }
-    task.status = { state: "canceled", timestamp: now() };
-    entry.cancel?.(CANCELED);
-    entry.cancel = undefined;
-    return { status: 200, body: rpcResult(id, shapeTask(version, task)) };
+    return isThenable(begun)
+      ? begun.then(run, (err: unknown) => this.#storeError(id, method, err))
+      : run();
+  }
+
+  getTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome> {
+    const historyLength = params["historyLength"];
+    const answer = (stored: A2ATask | undefined): Outcome => {
+      if (stored === undefined) return rpcError(id, A2AErrorCode.TaskNotFound, "Task not found");
+      let task = stored;
+      if (typeof historyLength === "number" && historyLength >= 0 && task.history !== undefined) {
+        task = { ...task, history: historyLength === 0 ? [] : task.history.slice(-historyLength) };
+      }
+      return { status: 200, body: rpcResult(id, shapeTask(version, task)) };
+    };
+    return this.#call(id, "tasks/get", () => this.#store.get(taskIdOf(params)), answer);
+  }
+
+  cancelTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome> {
+    const taskId = taskIdOf(params);
+    const answer = (r: TaskCancelResult): Outcome => {
+      if (r.status === "not_found") {
+        return rpcError(id, A2AErrorCode.TaskNotFound, "Task not found");
+      }
+      if (r.status === "not_cancelable") {
+        return rpcError(
+          id,
+          A2AErrorCode.TaskNotCancelable,
+          `Task is ${r.task.status.state} and cannot be canceled`,
+        );
+      }
+      this.#running.get(taskId)?.scope.abort(CANCELED); // other replicas learn it from the store
+      return { status: 200, body: rpcResult(id, shapeTask(version, r.task)) };
+    };
+    return this.#call(id, "tasks/cancel", () => this.#store.cancel(taskId), answer);
+  }
+
+  /** Aborts the tasks running here (stored as `canceled`) and stops watching the store. */
+  async close(reason: unknown): Promise<void> {
+    for (const { task, scope } of this.#running.values()) {
+      scope.abort(reason);
+      if (!TERMINAL_STATES.has(task.status.state)) {
+        task.status = { state: "canceled", timestamp: now() };
+        void this.#persist(task, "close", null);
+      }
+    }
+    this.#running.clear();
+    while (this.#writes.size > 0) await Promise.allSettled(this.#writes);
+    const watch = this.#watch;
+    this.#watch = undefined;
+    await watch?.close();
+    if (this.#store instanceof MemoryTaskStore) this.#store.clear();
+  }
+
+  /** Registers a new task as running here and stores it (after the cancel watch is live). */
+  #begin(task: A2ATask, scope: Scope): void | Promise<void> {
+    if (this.#store.watch !== undefined && this.#watch === undefined) {
+      this.#watch = this.#store.watch((taskId) => this.#running.get(taskId)?.scope.abort(CANCELED));
+    }
+    this.#running.set(task.id, { task, scope });
+    const fail = (err: unknown): never => {
+      this.#running.delete(task.id);
+      throw err;
+    };
+    const watching = this.#watch?.ready;
+    try {
+      const saved = watching ? watching.then(() => this.#store.save(task)) : this.#store.save(task);
+      return isThenable(saved) ? Promise.resolve(saved).then(undefined, fail) : undefined;
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  /** Stores the task's current state; failures go to `report` (the task runs on). */
+  #persist(task: A2ATask, method: string, id: RequestId): void | Promise<void> {
+    let saved: void | Promise<void>;
+    try {
+      saved = this.#store.save(task);
+    } catch (err) {
+      this.#o.report(err, method, id);
+      return;
+    }
+    if (!isThenable(saved)) return;
+    const write: Promise<void> = Promise.resolve(saved)
+      .catch((err: unknown) => this.#o.report(err, method, id))
+      .finally(() => this.#writes.delete(write));
+    this.#writes.add(write);
+    return write;
+  }
+
+  /** Runs a store call and answers from its result, synchronously when the store is. */
+  #call<T>(
+    id: RequestId,
+    method: string,
+    op: () => T | Promise<T>,
+    answer: (r: T) => Outcome,
+  ): Outcome | Promise<Outcome> {
+    const r = op();
+    return isThenable(r)
+      ? Promise.resolve(r).then(answer, (err: unknown) => this.#storeError(id, method, err))
+      : answer(r);
+  }
+
+  #storeError(id: RequestId, method: string, err: unknown): Outcome {
+    this.#o.report(err, method, id);
+    return rpcError(
+      id,
+      A2AErrorCode.InternalError,
+      "Internal error: the task store is unavailable",
+    );
   }
 
   #handlerError(id: RequestId, method: string, err: unknown): Outcome {
@@ -169,24 +272,33 @@ export class A2AMethods implements RpcMethods {
         (err: unknown) => this.#handlerError(id, method, err),
       );
     }
+    const saves: Array<void | Promise<void>> = [];
+    const remember = (task: A2ATask): void => void saves.push(this.#persist(task, method, id));
+    let out: Outcome;
     try {
-      const answer = toResult(result, message, contextId, this.#o.textAsTask, this.#remember);
-      return { status: 200, body: rpcResult(id, shapeResult(version, answer)) };
+      const answer = toResult(result, message, contextId, this.#o.textAsTask, remember);
+      out = { status: 200, body: rpcResult(id, shapeResult(version, answer)) };
     } catch (err) {
       return this.#handlerError(id, method, invalidResult(err));
     }
+    // The task is stored before the caller learns its id (so tasks/get finds it on any replica).
+    const saved = saves[0];
+    return isThenable(saved) ? saved.then(() => out) : out;
   }
 
   async #runBackground(
-    entry: TaskEntry,
+    task: A2ATask,
     message: A2AMessage,
     ctx: A2AHandlerContext,
     scope: Scope,
   ): Promise<void> {
-    const task = entry.task;
     task.status = { state: "working", timestamp: now() };
     let result: unknown;
     try {
+      // A shared store shows the task "working" (on every replica) before its handler runs.
+      const working = this.#persist(task, ctx.method, ctx.requestId);
+      if (working !== undefined) await working;
+      if (scope.aborted) return;
       result = await this.#o.onMessage(message, ctx);
       if (isAsyncIterable(result)) result = await collectText(result, scope);
       if (scope.aborted) return;
@@ -198,7 +310,11 @@ export class A2AMethods implements RpcMethods {
       if (!(err instanceof A2ARpcError)) this.#o.report(err, ctx.method, ctx.requestId);
       task.status = failedStatus(task.contextId);
     } finally {
-      entry.cancel = undefined;
+      if (this.#running.get(task.id)?.scope === scope) this.#running.delete(task.id);
+      if (scope.aborted && !TERMINAL_STATES.has(task.status.state)) {
+        task.status = { state: "canceled", timestamp: now() };
+      }
+      await this.#persist(task, ctx.method, ctx.requestId);
     }
   }
 }

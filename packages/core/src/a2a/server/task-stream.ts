@@ -8,7 +8,6 @@ import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
 import { ShapeError, TERMINAL_STATES } from "./normalize.js";
 import { rpcResult } from "./outcome.js";
 import type { RequestId, Scope } from "./scope.js";
-import type { TaskEntry } from "./store.js";
 import { failedStatus, invalidResult, isAsyncIterable, now, toTaskResult } from "./task-results.js";
 
 /** What one streamed task needs. */
@@ -16,12 +15,17 @@ export interface StreamedTask {
   id: RequestId;
   method: string;
   version: "0.3" | "1.0";
-  entry: TaskEntry;
+  /** The task, already stored; its state changes in place. */
+  task: A2ATask;
   message: A2AMessage;
   ctx: A2AHandlerContext;
   scope: Scope;
   onMessage: A2AHandlerOptions["onMessage"];
   report: (err: unknown, method: string, requestId: RequestId) => void;
+  /** Stores the task's current state (failures are reported by it). */
+  persist: () => void | Promise<void>;
+  /** Called once the handler is done with the task. */
+  finished: () => void;
 }
 
 /** Frame builders bound to one task and one dialect. */
@@ -80,8 +84,7 @@ async function* single(text: string): AsyncGenerator<string> {
 
 /** The SSE frames of one streamed task; canceling the scope ends the task as `canceled`. */
 export async function* streamTask(s: StreamedTask): AsyncGenerator<string, void, undefined> {
-  const { entry, scope } = s;
-  const task = entry.task;
+  const { task, scope } = s;
   const frames = framer(s.id, s.version, task);
   try {
     yield frames.task();
@@ -121,14 +124,17 @@ export async function* streamTask(s: StreamedTask): AsyncGenerator<string, void,
         task.status = failedStatus(task.contextId);
       }
     }
+    s.finished();
     if (scope.aborted && !TERMINAL_STATES.has(task.status.state)) {
       task.status = { state: "canceled", timestamp: now() };
     }
+    await s.persist();
     yield frames.status();
   } finally {
-    entry.cancel = undefined;
+    s.finished();
     if (scope.aborted && !TERMINAL_STATES.has(task.status.state)) {
       task.status = { state: "canceled", timestamp: now() };
+      void s.persist();
     }
   }
 }

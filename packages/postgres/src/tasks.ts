@@ -1,0 +1,115 @@
+// The A2A task store shared by push replicas: tasks/get and tasks/cancel answer on any replica; a
+// cancel is announced with NOTIFY so the replica running the task aborts its handler.
+import type { Pool } from "pg";
+import type { A2ATask } from "@molecule-ai/agent-core/a2a";
+import type { A2ATaskStore, TaskCancelResult, TaskWatch } from "@molecule-ai/agent-core/store";
+import { type Names, interval } from "./sql.js";
+import { CancelListener } from "./tasks-listener.js";
+
+/** Terminal A2A states: a stored task in one of them is never replaced or canceled. */
+const TERMINAL = ["completed", "canceled", "failed", "rejected"];
+
+/** What {@link PostgresTaskStore} needs from the store. */
+export interface TaskStoreConfig {
+  pool: Pool;
+  names: Names;
+  replicaId: string;
+  retentionMs: number;
+  /** Resolves once the schema is migrated. */
+  ready: () => Promise<void>;
+}
+
+/** See the file comment. */
+export class PostgresTaskStore implements A2ATaskStore {
+  readonly #c: TaskStoreConfig;
+  /** The last write of each task being written: writes of one task apply in call order. */
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #listener: CancelListener;
+
+  constructor(config: TaskStoreConfig) {
+    this.#c = config;
+    this.#listener = new CancelListener({
+      pool: config.pool,
+      names: config.names,
+      cleanupEveryMs: Math.min(60_000, config.retentionMs),
+      cleanup: async () => void (await this.cleanup()),
+    });
+  }
+
+  async get(taskId: string): Promise<A2ATask | undefined> {
+    await this.#c.ready();
+    const { rows } = await this.#c.pool.query<{ task: A2ATask }>(
+      `SELECT task FROM ${this.#c.names.tasks} WHERE task_id = $1`,
+      [taskId],
+    );
+    return rows[0]?.task;
+  }
+
+  save(task: A2ATask): Promise<void> {
+    // Serialised now: later changes to `task` belong to later saves.
+    const row = [task.id, task.contextId, task.status.state, JSON.stringify(task)];
+    const prev = this.#chains.get(task.id);
+    const write = (prev ?? Promise.resolve()).then(
+      async () => await this.#write(row),
+      async () => await this.#write(row),
+    );
+    this.#chains.set(task.id, write);
+    const forget = (): void => {
+      if (this.#chains.get(task.id) === write) this.#chains.delete(task.id);
+    };
+    write.then(forget, forget);
+    return write;
+  }
+
+  async cancel(taskId: string): Promise<TaskCancelResult> {
+    await this.#c.ready();
+    const t = this.#c.names.tasks;
+    const status = { state: "canceled", timestamp: new Date().toISOString() };
+    const { rows } = await this.#c.pool.query<{ task: A2ATask }>(
+      `WITH c AS (
+         UPDATE ${t} SET state = 'canceled', task = jsonb_set(task, '{status}', $2::jsonb),
+                updated_at = now()
+          WHERE task_id = $1 AND state <> ALL($3::text[])
+          RETURNING task_id, task)
+       SELECT task, pg_notify($4, task_id) FROM c`,
+      [taskId, JSON.stringify(status), TERMINAL, this.#c.names.taskChannel],
+    );
+    if (rows[0]) return { status: "canceled", task: rows[0].task };
+    const task = await this.get(taskId);
+    return task === undefined ? { status: "not_found" } : { status: "not_cancelable", task };
+  }
+
+  watch(onCancel: (taskId: string) => void): TaskWatch {
+    return this.#listener.add(onCancel, this.#c.ready);
+  }
+
+  /** Deletes tasks not updated for the retention window; returns how many. */
+  async cleanup(): Promise<number> {
+    await this.#c.ready();
+    const r = await this.#c.pool.query(
+      `DELETE FROM ${this.#c.names.tasks} WHERE updated_at < now() - $1::interval`,
+      [interval(this.#c.retentionMs)],
+    );
+    return r.rowCount ?? 0;
+  }
+
+  /** Stops the cancel notifications (the store's `close`). */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#chains.values());
+    await this.#listener.stop();
+  }
+
+  async #write([id, contextId, state, body]: string[]): Promise<void> {
+    await this.#c.ready();
+    const t = this.#c.names.tasks;
+    await this.#c.pool.query(
+      `INSERT INTO ${t} (task_id, context_id, state, task, replica_id)
+       VALUES ($1, $2, $3, $4::jsonb, $5)
+       ON CONFLICT (task_id) DO UPDATE
+          SET state = EXCLUDED.state, task = EXCLUDED.task, replica_id = EXCLUDED.replica_id,
+              updated_at = now()
+        WHERE ${t}.state <> ALL($6::text[])`,
+      [id, contextId, state, body, this.#c.replicaId, TERMINAL],
+    );
+  }
+}

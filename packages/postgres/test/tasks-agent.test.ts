@@ -1,0 +1,164 @@
+// The task store reaches push endpoints through the agent's `store` option: two RemoteAgent
+// replicas (framework routes) and two replicas of a Nest app (`forRoot({ store })`), each pair
+// behind a round-robin proxy, answer tasks/get and tasks/cancel for tasks the other one runs.
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Injectable } from "@nestjs/common";
+import type { INestApplication } from "@nestjs/common";
+import { ExpressAdapter } from "@nestjs/platform-express";
+import { Test } from "@nestjs/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type { InboundMessage } from "@molecule-ai/agent-core";
+import type { A2AHandler } from "@molecule-ai/agent-core/a2a";
+import { MoleculeAgentModule, OnPeerMessage, PeerAgent } from "@molecule-ai/nestjs";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { freePort, waitFor } from "@internal/test-utils";
+import { createPostgresStore } from "../src/index.js";
+import type { PostgresStore } from "../src/index.js";
+import { freshDatabase } from "./db.js";
+import { roundRobin, rpc, startTask, stateOn } from "./tasks-replicas.js";
+
+let emu: Emulator;
+let dbUrl: string;
+beforeAll(async () => {
+  emu = await startEmulator();
+  dbUrl = await freshDatabase();
+});
+afterAll(async () => await emu.close());
+
+/** A round-robin load balancer over in-process handlers. */
+async function balance(handlers: A2AHandler[]): Promise<{ url: string; server: Server }> {
+  let next = 0;
+  const server = createServer(
+    (req, res) => void handlers[next++ % handlers.length]!.handleNode(req, res),
+  );
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/a2a`, server };
+}
+
+/** Released holds, by message text. */
+const gates = new Map<string, () => void>();
+const hold = async (text: string): Promise<void> =>
+  await new Promise<void>((r) => gates.set(text, r));
+
+describe("the task store through the agent's store option", () => {
+  it("RemoteAgent replicas: tasks/get and tasks/cancel answer on both", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "tasks-agents" });
+    const stores: PostgresStore[] = [];
+    const agents: RemoteAgent<PlatformClient>[] = [];
+    const ran: Array<{ text: string; replica: number }> = [];
+    for (const replica of [0, 1]) {
+      const store = createPostgresStore({ connectionString: dbUrl });
+      const client = new PlatformClient({
+        platformUrl: emu.url,
+        workspaceId: ws.id,
+        token: ws.token!,
+      });
+      stores.push(store);
+      agents.push(
+        new RemoteAgent({
+          client,
+          store,
+          register: false,
+          delivery: { mode: "push", server: false, publicUrl: "http://lb.example/a2a" },
+          handler: async (msg: InboundMessage) => {
+            ran.push({ text: msg.text, replica });
+            if (msg.text.startsWith("hold")) await hold(msg.text);
+            return `answer ${msg.text}`;
+          },
+        }),
+      );
+    }
+    await Promise.all(agents.map(async (a) => await a.start()));
+    const lb = await balance(
+      agents.map((a) => a.createPushHandler({ basePath: "/a2a", pathSecret: false })),
+    );
+    const direct = await Promise.all(
+      agents.map(
+        async (a) => await balance([a.createPushHandler({ basePath: "/a2a", pathSecret: false })]),
+      ),
+    );
+    try {
+      const id = await startTask(lb.url, "hold one"); // runs on replica 0
+      await waitFor(() => gates.has("hold one"));
+      expect(ran).toEqual([{ text: "hold one", replica: 0 }]);
+      expect(await stateOn(direct[1]!.url, id)).toBe("working");
+      gates.get("hold one")!();
+      await waitFor(async () => (await stateOn(direct[1]!.url, id)) === "completed");
+      const task = (await rpc(direct[1]!.url, "tasks/get", { id })).result!;
+      expect(task.artifacts?.[0]?.parts[0]?.text).toBe("answer hold one");
+
+      const other = await startTask(direct[0]!.url, "hold two");
+      await waitFor(() => gates.has("hold two"));
+      const canceled = await rpc(direct[1]!.url, "tasks/cancel", { id: other });
+      expect(canceled.result?.status?.state).toBe("canceled");
+      expect(await stateOn(direct[0]!.url, other)).toBe("canceled");
+      expect((await rpc(direct[0]!.url, "tasks/cancel", { id: other })).error?.code).toBe(-32002);
+      gates.get("hold two")!();
+    } finally {
+      for (const s of [lb, ...direct]) await new Promise((r) => s.server.close(r));
+      for (const a of agents) await a.stop();
+      for (const a of agents) await a.client.close();
+      for (const s of stores) await s.close();
+    }
+  });
+
+  it("Nest replicas (forRoot({ store })): a task run by one app is answered by the other", async () => {
+    @PeerAgent()
+    @Injectable()
+    class Worker {
+      @OnPeerMessage()
+      async work(msg: InboundMessage): Promise<string> {
+        if (msg.text.startsWith("hold")) await hold(msg.text);
+        return `nest ${msg.text}`;
+      }
+    }
+    const ws = await emu.admin.createWorkspace({ name: "tasks-nest" });
+    const secret = randomUUID().replaceAll("-", "") + "abcdefgh";
+    const ports = [await freePort(), await freePort()];
+    const proxy = await roundRobin(() => ports.map((p) => `http://127.0.0.1:${p}/a2a/${secret}`));
+    const stores = ports.map(() => createPostgresStore({ connectionString: dbUrl }));
+    const apps: INestApplication[] = [];
+    try {
+      for (const [i, port] of ports.entries()) {
+        const moduleRef = await Test.createTestingModule({
+          imports: [
+            MoleculeAgentModule.forRoot({
+              platformUrl: emu.url,
+              workspaceId: ws.id,
+              token: ws.token!,
+              delivery: {
+                mode: "push",
+                path: "/a2a",
+                publicUrl: `${proxy.url.replace("127.0.0.1", "localhost")}a2a`,
+                secret,
+              },
+              store: stores[i]!,
+            }),
+          ],
+          providers: [Worker],
+        }).compile();
+        const app = moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
+        await app.listen(port, "127.0.0.1");
+        apps.push(app);
+      }
+      const id = await startTask(proxy.url, "hold nest"); // app 0
+      await waitFor(() => gates.has("hold nest"));
+      expect(await stateOn(proxy.url, id)).toBe("working"); // app 1
+      gates.get("hold nest")!();
+      await waitFor(async () => (await stateOn(proxy.url, id)) === "completed");
+      for (const _ of ports) {
+        const task = (await rpc(proxy.url, "tasks/get", { id })).result!;
+        expect(task.artifacts?.[0]?.parts[0]?.text).toBe("nest hold nest");
+      }
+    } finally {
+      for (const app of apps) await app.close();
+      for (const s of stores) await s.close();
+      await new Promise((r) => proxy.server.close(r));
+    }
+  });
+});

@@ -1,0 +1,155 @@
+// Helpers of the shared task store tests: push replica processes (fixtures/tasks-child.mjs), a
+// round-robin proxy in front of them, and JSON-RPC calls.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+
+const CHILD = fileURLToPath(new URL("./fixtures/tasks-child.mjs", import.meta.url));
+
+/** A replica process and what it printed. */
+export interface TaskReplica {
+  name: string;
+  child: ChildProcess;
+  /** The replica's A2A endpoint (set once it is ready). */
+  url: string;
+  ready: Promise<void>;
+  exited: Promise<void>;
+  /** Resolves with the first line (printed so far or later) that `match` accepts. */
+  line(match: (line: string) => boolean): Promise<string>;
+  /** Whether this replica printed `line` already. */
+  printed(line: string): boolean;
+  release(taskId: string): void;
+}
+
+/** Starts a replica process on the store at `dbUrl`. */
+export function startTaskReplica(name: string, dbUrl: string): TaskReplica {
+  const child = spawn(process.execPath, [CHILD], {
+    env: { ...process.env, DB_URL: dbUrl, REPLICA_ID: name },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<{ match: (l: string) => boolean; resolve: (l: string) => void }>();
+  let buf = "";
+  child.stdout!.on("data", (b: Buffer) => {
+    buf += b.toString();
+    let i: number;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const l = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      lines.push(l);
+      for (const w of waiters) {
+        if (w.match(l)) {
+          waiters.delete(w);
+          w.resolve(l);
+        }
+      }
+    }
+  });
+  const line = (match: (l: string) => boolean): Promise<string> => {
+    const seen = lines.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => waiters.add({ match, resolve }));
+  };
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const replica: TaskReplica = {
+    name,
+    child,
+    url: "",
+    ready: line((l) => l.startsWith("ready ")).then((l) => void (replica.url = l.slice(6))),
+    exited,
+    line,
+    printed: (l) => lines.includes(l),
+    release: (taskId) => void child.stdin!.write(`release ${taskId}\n`),
+  };
+  return replica;
+}
+
+/** Which of `replicas` started task `taskId`. */
+export async function runnerOf(replicas: TaskReplica[], taskId: string): Promise<TaskReplica> {
+  return await Promise.race(
+    replicas.map(async (r) => {
+      await r.line((l) => l === `started ${taskId}`);
+      return r;
+    }),
+  );
+}
+
+/** A round-robin proxy over the replicas' endpoints (the list may change between requests). */
+export async function roundRobin(
+  targets: () => string[],
+): Promise<{ url: string; server: Server }> {
+  let next = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const list = targets();
+      const target = list[next++ % list.length]!;
+      void fetch(target, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: Buffer.concat(chunks),
+      }).then(
+        (r) => {
+          res.writeHead(r.status, { "content-type": r.headers.get("content-type") ?? "" });
+          if (r.body) Readable.fromWeb(r.body).pipe(res);
+          else res.end();
+        },
+        () => res.writeHead(502).end(),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
+}
+
+/** A JSON-RPC response's body. */
+export interface RpcBody {
+  result?: Record<string, unknown> & {
+    id?: string;
+    status?: { state: string };
+    artifacts?: Array<{ parts: Array<{ text?: string }> }>;
+  };
+  error?: { code: number; message: string };
+}
+
+/** Calls `method` on `url`. */
+export async function rpc(url: string, method: string, params: unknown): Promise<RpcBody> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: randomUUID(), method, params }),
+  });
+  return (await res.json()) as RpcBody;
+}
+
+/** A user message with one text part. */
+export function userMessage(text: string): Record<string, unknown> {
+  return {
+    kind: "message",
+    role: "user",
+    messageId: randomUUID(),
+    parts: [{ kind: "text", text }],
+  };
+}
+
+/** A non-blocking `message/send` of `text`: the task id. */
+export async function startTask(url: string, text: string): Promise<string> {
+  const body = await rpc(url, "message/send", {
+    message: userMessage(text),
+    configuration: { blocking: false },
+  });
+  if (typeof body.result?.id !== "string") throw new Error(`no task: ${JSON.stringify(body)}`);
+  return body.result.id;
+}
+
+/** The task's state as `url` answers `tasks/get` (or the error code). */
+export async function stateOn(url: string, taskId: string): Promise<string | number> {
+  const body = await rpc(url, "tasks/get", { id: taskId });
+  return body.result?.status?.state ?? body.error?.code ?? "no answer";
+}
