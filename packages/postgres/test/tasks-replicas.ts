@@ -97,7 +97,7 @@ export async function roundRobin(
       }).then(
         (r) => {
           res.writeHead(r.status, { "content-type": r.headers.get("content-type") ?? "" });
-          if (r.body) Readable.fromWeb(r.body).pipe(res);
+          if (r.body) Readable.fromWeb(r.body as never).pipe(res); // DOM vs node:stream/web types
           else res.end();
         },
         () => res.writeHead(502).end(),
