@@ -168,13 +168,12 @@ export function createPeerMessageHandler(
         ...(signal ? { signal } : {}),
       };
       // A custom `reply` decides the answer, so only a default reply streams the model's tokens.
-      if (!emit || !agent.stream || options.reply)
+      if (!emit || !agent.stream || options.reply) {
         return reply(await agent.invoke(input, config), msg);
+      }
+      const events = await agent.stream(input, { ...config, streamMode: ["messages", "values"] });
       let state: unknown;
-      for await (const event of await agent.stream(input, {
-        ...config,
-        streamMode: ["messages", "values"],
-      })) {
+      for await (const event of events) {
         const [mode, payload] = Array.isArray(event) ? event : [];
         if (mode === "values") state = payload;
         else if (mode === "messages" && Array.isArray(payload)) emit(aiText(payload[0]) ?? "");

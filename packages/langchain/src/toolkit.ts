@@ -1,33 +1,15 @@
-import type { ToolMessage } from "@langchain/core/messages";
+// Every peer as a tool at once: `loadPeerTools` and the `PeerToolkit` (peer tools plus the
+// built-in `list_peers` and `delegate_to_peer`).
+import type { Peer } from "@molecule-ai/agent-core";
 import { BaseToolkit } from "@langchain/core/tools";
-import type { DynamicStructuredTool, StructuredToolInterface } from "@langchain/core/tools";
-import {
-  DELEGATE_DESCRIPTION,
-  LIST_PEERS_DESCRIPTION,
-  toolClientOf,
-  planPeerTools,
-  runDelegate,
-  runListPeers,
-  selectPeers,
-} from "@molecule-ai/agent-core/peer-tools";
-import type {
-  PeerSelection,
-  PeerSelector,
-  PeerToolPlanOptions,
-} from "@molecule-ai/agent-core/peer-tools";
-import { z } from "zod/v4";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { planPeerTools, selectPeers, toolClientOf } from "@molecule-ai/agent-core/peer-tools";
+import type { PeerSelector, PeerToolPlanOptions } from "@molecule-ai/agent-core/peer-tools";
+import { createDelegateTool, createListPeersTool } from "./builtin-tools.js";
+import type { DelegateToolOptions, ListPeersToolOptions } from "./builtin-tools.js";
 import { createPeerTool } from "./peer-tool.js";
 import type { PeerTool, PeerToolOptions } from "./peer-tool.js";
-import { moleculeTool } from "./tool-result.js";
-import type { DelegationResult, Peer } from "@molecule-ai/agent-core";
-import type {
-  AgentSource,
-  DelegateClient,
-  ListPeersClient,
-  OnPeerError,
-  PeerToolErrorArtifact,
-  PeerToolkitClient,
-} from "./types.js";
+import type { AgentSource, PeerToolkitClient } from "./types.js";
 
 /** Selects peers by id or name (case-insensitive), a list of them, or a predicate. */
 export type PeerFilter = PeerSelector<Peer>;
@@ -72,116 +54,6 @@ export async function loadPeerTools(
   );
   const { query: q, fresh, signal } = options;
   return toolsFor(client, await client.listPeers({ q, fresh, signal }), options);
-}
-
-const listPeersSchema: z.ZodObject<{ query: z.ZodOptional<z.ZodString> }> = z.object({
-  query: z.string().optional().describe("Optional text to search peer names and roles."),
-});
-
-/** The `list_peers` tool. */
-export type ListPeersTool = DynamicStructuredTool<
-  typeof listPeersSchema,
-  { query?: string | undefined },
-  { query?: string | undefined },
-  [string | ToolMessage, Peer[] | PeerToolErrorArtifact]
->;
-
-/** Options of {@link createListPeersTool}. */
-export interface ListPeersToolOptions extends PeerSelection<Peer> {
-  /** Tool name; default `list_peers`. */
-  name?: string;
-  /** Tool description. */
-  description?: string;
-  /** See {@link PeerToolOptions.onError}. */
-  onError?: OnPeerError;
-}
-
-/**
- * A tool that lists the peers this workspace may talk to (ids, names, roles, status, skills), so
- * the model can pick one for `delegate_to_peer`. The artifact holds the `Peer` objects.
- */
-export function createListPeersTool(
-  source: ListPeersClient | AgentSource,
-  options: ListPeersToolOptions = {},
-): ListPeersTool {
-  const client = toolClientOf<ListPeersClient>(source, ["listPeers"], "createListPeersTool");
-  const { name = "list_peers", onError = "return" } = options;
-  const description = options.description ?? LIST_PEERS_DESCRIPTION;
-  const mark = { kind: "list_peers" };
-  return moleculeTool(
-    { name, description, schema: listPeersSchema, onError, mark },
-    async (input, config) => {
-      try {
-        const selection = options;
-        const listing = await runListPeers(client, { ...input, signal: config?.signal, selection });
-        return { ok: true, text: listing.text, artifact: listing.peers };
-      } catch (error) {
-        return { ok: false, error, peer: { id: "", name: "platform" } };
-      }
-    },
-  ) as ListPeersTool;
-}
-
-const delegateSchema: z.ZodObject<{ peerId: z.ZodString; task: z.ZodString }> = z.object({
-  peerId: z.string().min(1).describe("The id of the peer to delegate to (from list_peers)."),
-  task: z.string().min(1).describe("The task, self-contained: the peer sees nothing else."),
-});
-
-/** The `delegate_to_peer` tool. */
-export type DelegateTool = DynamicStructuredTool<
-  typeof delegateSchema,
-  { peerId: string; task: string },
-  { peerId: string; task: string },
-  [string | ToolMessage, DelegationResult | PeerToolErrorArtifact]
->;
-
-/** Options of {@link createDelegateTool}. */
-export interface DelegateToolOptions {
-  /** Tool name; default `delegate_to_peer`. */
-  name?: string;
-  /** Tool description. */
-  description?: string;
-  /** Peer ids the model may delegate to; others are refused with an error message. */
-  allowedPeerIds?: Iterable<string>;
-  /**
-   * The idempotency key of a delegation. Default: `makeIdempotencyKey("<peerId>:<task>")`, so a
-   * retried tool call within the same minute does not delegate twice, and the same task sent to
-   * two peers does not collide (the platform scopes keys per source workspace, not per target).
-   */
-  idempotencyKey?: (input: { peerId: string; task: string; toolCallId?: string }) => string;
-  /** See {@link PeerToolOptions.onError}. */
-  onError?: OnPeerError;
-}
-
-/**
- * A tool for asynchronous delegation: the platform sends the task to the peer in the background
- * and the result comes back later as an inbound message. Returns the delegation id at once.
- */
-export function createDelegateTool(
-  source: DelegateClient | AgentSource,
-  options: DelegateToolOptions = {},
-): DelegateTool {
-  const client = toolClientOf<DelegateClient>(source, ["delegate"], "createDelegateTool");
-  const { name = "delegate_to_peer", onError = "return" } = options;
-  const description = options.description ?? DELEGATE_DESCRIPTION;
-  const allowed = options.allowedPeerIds ? new Set(options.allowedPeerIds) : undefined;
-  return moleculeTool(
-    { name, description, schema: delegateSchema, onError, mark: { kind: "delegate" } },
-    async (input, config) => {
-      const toolCallId = config?.toolCall?.id;
-      const idempotencyKey = options.idempotencyKey?.({
-        ...input,
-        ...(toolCallId ? { toolCallId } : {}),
-      });
-      const outcome = await runDelegate(client, input, {
-        allowed,
-        signal: config?.signal,
-        idempotencyKey,
-      });
-      if (outcome.ok) return { ok: true, text: outcome.text, artifact: outcome.result };
-      return { ...outcome, peer: { id: input.peerId, name: input.peerId } };
-    },
-  ) as DelegateTool;
 }
 
 /**
