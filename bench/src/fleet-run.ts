@@ -10,6 +10,7 @@ import { Agent } from "undici";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { HeartbeatReport, RemoteAgentOptions } from "@molecule-ai/agent-core";
 import { FLEET_CONFIGS } from "./fleet-configs.ts";
+import { heapSpaces, printSmapsGrowth, smaps, spacesGrowth } from "./fleet-memory.ts";
 import type { FleetConfig, FleetConfigName } from "./fleet-configs.ts";
 
 const env = process.env;
@@ -81,7 +82,9 @@ const dispatcher = config.sharedDispatcher ? new Agent(config.sharedDispatcher) 
 const snapshots = env.FLEET_HEAP_SNAPSHOTS;
 await settle();
 if (snapshots) writeHeapSnapshot(join(snapshots, `${env.FLEET_CONFIG}-before.heapsnapshot`));
+const smapsBefore = env.FLEET_SMAPS ? smaps(env.FLEET_SMAPS === "2") : undefined;
 const before = process.memoryUsage();
+const spacesBefore = heapSpaces();
 const agents: RemoteAgent[] = [];
 for (let i = 0; i < N; i += 100) {
   const batch = workspaces.slice(i, i + 100).map((w, j) => {
@@ -114,6 +117,16 @@ const windowEnd = performance.now();
 for (let i = 0; i < N && gapCount < gaps.length; i++) gaps[gapCount++] = windowEnd - last[i]!;
 await settle();
 const during = process.memoryUsage();
+const spacesDuring = heapSpaces();
+// What a full, memory-reducing GC would still give back (V8's pooled free pages): diagnostics
+// only, printed beside the figure; the figure is `during`.
+(gc as ((o?: object) => void) | undefined)?.({
+  type: "major",
+  execution: "sync",
+  flavor: "last-resort",
+});
+const afterLastResort = process.memoryUsage();
+if (smapsBefore) printSmapsGrowth(smapsBefore, smaps(env.FLEET_SMAPS === "2"));
 if (snapshots) writeHeapSnapshot(join(snapshots, `${env.FLEET_CONFIG}-after.heapsnapshot`));
 const stop0 = performance.now();
 await Promise.all(agents.map(async (a) => await a.stop()));
@@ -140,5 +153,8 @@ process.stdout.write(
     lateP99Ms: Math.max(0, p99 - HEARTBEAT_MS),
     handled,
     stopMs,
+    rssGrowthAfterLastResortGcBytes: afterLastResort.rss - before.rss,
+    // Committed size growth of each V8 heap space (new_space is the young generation).
+    spaces: spacesGrowth(spacesBefore, spacesDuring),
   })}\n`,
 );

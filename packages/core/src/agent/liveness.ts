@@ -3,6 +3,7 @@
 // (a starved connection pool, a blocked event loop). It is reported loudly, never silently.
 import type { Logger } from "../transport/index.js";
 import { MoleculeError } from "../transport/index.js";
+import { ScheduledTask } from "../transport/index.js";
 
 /** Emitted (as a process warning, or to `onHeartbeatLate`) when a heartbeat is late. */
 export class HeartbeatLateWarning extends MoleculeError {
@@ -50,8 +51,8 @@ export class HeartbeatWatch {
   #startedAt = 0;
   #inFlight = false;
   #late = false;
-  /** One timer per agent, re-armed (not re-created) at each heartbeat. */
-  #timer: NodeJS.Timeout | undefined;
+  /** The watchdog: one task on the process-wide scheduler, re-armed at each heartbeat (not ref'd). */
+  readonly #timer = new ScheduledTask(() => this.#check(), false);
 
   constructor(options: HeartbeatWatchOptions) {
     this.#o = options;
@@ -89,8 +90,7 @@ export class HeartbeatWatch {
     }
     this.#startedAt = now;
     this.#inFlight = true;
-    if (this.#timer) this.#timer.refresh();
-    else this.#timer = setTimeout(() => this.#check(), this.#lateAfterMs).unref();
+    this.#timer.at(this.#lateAfterMs);
     return (ok) => {
       this.#inFlight = false;
       if (!ok) return;
@@ -104,7 +104,7 @@ export class HeartbeatWatch {
 
   /** Stops the watchdog timer. */
   stop(): void {
-    clearTimeout(this.#timer);
+    this.#timer.cancel();
     this.#inFlight = false;
   }
 

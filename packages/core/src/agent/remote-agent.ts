@@ -18,6 +18,7 @@ import type { HeartbeatWatch } from "./liveness.js";
 import { checkAgentOptions } from "./options.js";
 import { every } from "./periodic.js";
 import type { PeriodicTasks } from "./periodic.js";
+import type { ScheduledTask } from "../transport/index.js";
 import { PlatformWatch } from "./platform-watch.js";
 import { type PollRunner, startPoll } from "./poll-start.js";
 import { createAgentPushHandler } from "./push-handler.js";
@@ -75,10 +76,10 @@ export class RemoteAgent<
   readonly #dispatcher: Dispatcher;
   readonly #watch: HeartbeatWatch;
   readonly #platform: PlatformWatch;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #timers = new Set<ScheduledTask>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #tasks: PeriodicTasks = {
-    timers: this.#timers,
+    tasks: this.#timers,
     pending: this.#pending,
     running: () => this.#phase === "running",
   };
@@ -374,7 +375,7 @@ export class RemoteAgent<
     this.#shutdown = (async () => {
       await starting?.settled; // start() unwinds first; then everything it opened is closed
       this.#obs.stopping(reason, this.#dispatcher.active, this.#talk.pendingReplies);
-      for (const t of this.#timers) clearTimeout(t);
+      for (const t of this.#timers) t.cancel();
       this.#timers.clear();
       this.#watch.stop();
       await Promise.allSettled([this.#poll?.stop(), this.#events?.stop()]);
@@ -392,7 +393,7 @@ export class RemoteAgent<
       await this.#talk.stop(this.#o.drainTimeoutMs ?? 10_000, hasStore(this.#o));
       await this.#poll?.flush();
       await Promise.allSettled(this.#pending);
-      for (const t of this.#timers) clearTimeout(t);
+      for (const t of this.#timers) t.cancel();
       this.#timers.clear();
       if (this.#server) {
         await this.#server.close().catch((err: unknown) => {

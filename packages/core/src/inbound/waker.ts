@@ -1,19 +1,24 @@
 // The wake-up latch of poll delivery: a wait that ends early when an event says rows arrived.
+import { ScheduledTask } from "../transport/index.js";
 
 /**
  * A wake-up latch: `wait(ms)` resolves after `ms`, or as soon as `wake()` is called (also when
- * `wake()` was called since the last wait, so no wake-up is lost).
+ * `wake()` was called since the last wait, so no wake-up is lost). The timeout is one task on the
+ * process-wide scheduler, allocated once per latch (not a timer per wait).
  */
 export class Waker {
   #pending = false;
+  #woken = false;
   #resolve: (() => void) | undefined;
+  #signal: AbortSignal | undefined;
+  readonly #timeout = new ScheduledTask(() => this.#done());
+  readonly #onAbort = (): void => this.#done();
 
   /** Wakes the current (or next) waiter. */
   wake(): void {
     if (this.#resolve) {
-      const r = this.#resolve;
-      this.#resolve = undefined;
-      r();
+      this.#woken = true;
+      this.#done();
     } else {
       this.#pending = true;
     }
@@ -26,21 +31,23 @@ export class Waker {
       return true;
     }
     if (signal?.aborted) return false;
-    let woken = false;
+    this.#woken = false;
+    this.#signal = signal;
     await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        this.#resolve = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener("abort", done, { once: true });
-      this.#resolve = () => {
-        woken = true;
-        done();
-      };
+      this.#resolve = resolve;
+      this.#timeout.at(ms);
+      signal?.addEventListener("abort", this.#onAbort, { once: true });
     });
-    return woken;
+    return this.#woken;
+  }
+
+  #done(): void {
+    const resolve = this.#resolve;
+    if (!resolve) return;
+    this.#resolve = undefined;
+    this.#timeout.cancel();
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    this.#signal = undefined;
+    resolve();
   }
 }

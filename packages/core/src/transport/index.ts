@@ -21,3 +21,4 @@ export { REDACTED, hideInInspect, inspectCustom, redactDeep, redactText } from "
 export { DEFAULT_USER_AGENT, HttpTransport } from "./http.js";
 export type { HttpResponse, RequestSpec } from "./http.js";
 export { BodyTooLargeError, readBodyText } from "./body.js";
+export { ScheduledTask, scheduledTasks } from "./scheduler.js";

@@ -1,0 +1,188 @@
+// One timer for the whole process: every agent's periodic work (heartbeats, state checks, the
+// late-heartbeat watchdog, poll waits) is an entry in one min-heap of due times under a single
+// `setTimeout`, instead of a timer, a closure chain and a promise per agent and per period. An
+// entry is allocated once and re-armed in place, so a fleet of agents allocates almost nothing
+// between its platform calls (which also keeps V8's young generation from growing).
+
+/** A unit of scheduled work: created once, armed with {@link ScheduledTask.at}, re-armed in place. */
+export class ScheduledTask {
+  /** When it is due (epoch ms, `Date.now()`). */
+  due = 0;
+  /** Its place in the heap; -1 when not armed. */
+  index = -1;
+
+  /**
+   * @param run called once each time the task is due (must not throw; errors are reported as
+   *   process warnings and never stop the other tasks)
+   * @param ref whether an armed task keeps the process alive (like a ref'd `setTimeout`)
+   */
+  constructor(
+    readonly run: () => void,
+    readonly ref = true,
+  ) {}
+
+  /** Whether the task is armed. */
+  get armed(): boolean {
+    return this.index >= 0;
+  }
+
+  /** Arms (or re-arms) the task to run `ms` from now. */
+  at(ms: number): void {
+    scheduler.arm(this, Date.now() + Math.max(0, ms));
+  }
+
+  /** Disarms the task (no-op when it is not armed). */
+  cancel(): void {
+    scheduler.disarm(this);
+  }
+}
+
+/** The process-wide scheduler: a binary min-heap of tasks by due time, one timer for the earliest. */
+class Scheduler {
+  readonly #heap: ScheduledTask[] = [];
+  #refs = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** What the armed timer was set with (fake timers in tests may swap the globals meanwhile). */
+  #clear: typeof clearTimeout = clearTimeout;
+  /** The due time the armed timer fires for. */
+  #armedFor = Number.POSITIVE_INFINITY;
+
+  arm(task: ScheduledTask, due: number): void {
+    if (task.index >= 0) {
+      const old = task.due;
+      task.due = due;
+      if (due < old) this.#up(task.index);
+      else this.#down(task.index);
+    } else {
+      task.due = due;
+      task.index = this.#heap.length;
+      this.#heap.push(task);
+      if (task.ref) this.#refs++;
+      this.#up(task.index);
+    }
+    this.#rearm();
+  }
+
+  disarm(task: ScheduledTask): void {
+    const i = task.index;
+    if (i < 0) return;
+    if (task.ref) this.#refs--;
+    const last = this.#heap.pop()!;
+    task.index = -1;
+    if (last !== task) {
+      this.#heap[i] = last;
+      last.index = i;
+      this.#down(i);
+      this.#up(last.index);
+    }
+    this.#rearm();
+  }
+
+  /** Arms the timer for the earliest task (re-creating it only when the earliest moved earlier). */
+  #rearm(): void {
+    const top = this.#heap[0];
+    if (!top) {
+      this.#stopTimer();
+      return;
+    }
+    if (this.#timer && top.due >= this.#armedFor) {
+      this.#refTimer();
+      return; // fires no later than needed; #fire re-arms for the rest
+    }
+    this.#stopTimer();
+    this.#armedFor = top.due;
+    this.#clear = clearTimeout;
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, top.due - Date.now()));
+    this.#refTimer();
+  }
+
+  #refTimer(): void {
+    if (this.#refs > 0) this.#timer?.ref();
+    else this.#timer?.unref();
+  }
+
+  #stopTimer(): void {
+    if (this.#timer) this.#clear(this.#timer);
+    this.#timer = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+  }
+
+  #fire(): void {
+    // The timer firing means its due time has come, whatever Date.now() says (a timer may fire a
+    // millisecond early; fake timers may not fake Date).
+    const now = Math.max(Date.now(), this.#armedFor);
+    this.#timer = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+    const due: ScheduledTask[] = [];
+    for (let top = this.#heap[0]; top && top.due <= now; top = this.#heap[0]) {
+      this.#popTop(top);
+      due.push(top);
+    }
+    this.#rearm();
+    for (const task of due) {
+      try {
+        task.run();
+      } catch (err) {
+        process.emitWarning(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+  }
+
+  /** Removes the earliest task without re-arming the timer. */
+  #popTop(task: ScheduledTask): void {
+    if (task.ref) this.#refs--;
+    const last = this.#heap.pop()!;
+    task.index = -1;
+    if (last !== task) {
+      this.#heap[0] = last;
+      last.index = 0;
+      this.#down(0);
+    }
+  }
+
+  #up(i: number): void {
+    const h = this.#heap;
+    const t = h[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p]!;
+      if (parent.due <= t.due) break;
+      h[i] = parent;
+      parent.index = i;
+      i = p;
+    }
+    h[i] = t;
+    t.index = i;
+  }
+
+  #down(i: number): void {
+    const h = this.#heap;
+    const n = h.length;
+    const t = h[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && h[r]!.due < h[l]!.due ? r : l;
+      const child = h[c]!;
+      if (child.due >= t.due) break;
+      h[i] = child;
+      child.index = i;
+      i = c;
+    }
+    h[i] = t;
+    t.index = i;
+  }
+
+  /** Armed tasks (for tests and diagnostics). */
+  get size(): number {
+    return this.#heap.length;
+  }
+}
+
+const scheduler = new Scheduler();
+
+/** How many tasks are armed in this process (diagnostics). */
+export function scheduledTasks(): number {
+  return scheduler.size;
+}

@@ -1,0 +1,80 @@
+// The process-wide scheduler (one timer for every agent's periodic work): tasks run once each
+// time they are due, never early, in due order; re-arming and cancelling work from inside a run;
+// a task that throws does not stop the others.
+import { describe, expect, it } from "vitest";
+import { ScheduledTask, scheduledTasks } from "../src/transport/index.js";
+
+/** Resolves once `n` tasks have recorded a run. */
+function counter(n: number): { hit(): void; all: Promise<void> } {
+  let left = n;
+  let done!: () => void;
+  const all = new Promise<void>((r) => (done = r));
+  return { hit: () => void (--left === 0 && done()), all };
+}
+
+describe("ScheduledTask", () => {
+  it("runs 2,000 tasks once each, none before it was due, in due order", async () => {
+    const n = 2_000;
+    const c = counter(n);
+    const order: number[] = [];
+    const early: number[] = [];
+    const tasks = Array.from({ length: n }, (_, i) => {
+      const delay = (i * 7919) % 150; // spread over 150 ms, not in creation order
+      const due = Date.now() + delay;
+      const task = new ScheduledTask(() => {
+        if (Date.now() < due - 1) early.push(i);
+        order.push(due);
+        c.hit();
+      });
+      task.at(delay);
+      return task;
+    });
+    expect(scheduledTasks()).toBeGreaterThanOrEqual(n);
+    await c.all;
+    expect(order).toHaveLength(n);
+    expect(early).toEqual([]);
+    expect(order).toEqual(order.toSorted((a, b) => a - b));
+    expect(tasks.every((t) => !t.armed)).toBe(true);
+  });
+
+  it("re-arming moves a task; cancel and re-arm from inside a run", async () => {
+    const runs: string[] = [];
+    const c = counter(3);
+    const b = new ScheduledTask(() => runs.push("b"));
+    let ticks = 0;
+    const a = new ScheduledTask(() => {
+      runs.push("a");
+      b.cancel(); // due later: never runs
+      if (++ticks < 3) a.at(5); // periodic, re-armed in place
+      c.hit();
+    });
+    a.at(200);
+    a.at(10); // moved earlier
+    b.at(60);
+    await c.all;
+    // b would have been due by now had it not been cancelled.
+    await new Promise((r) => setTimeout(r, 80));
+    expect(runs).toEqual(["a", "a", "a"]);
+    expect(a.armed || b.armed).toBe(false);
+  });
+
+  it("a task that throws is reported and the others due with it still run", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const c = counter(2);
+      const boom = new ScheduledTask(() => {
+        throw new Error("boom");
+      });
+      const ok = [new ScheduledTask(c.hit), new ScheduledTask(c.hit)];
+      boom.at(5);
+      for (const t of ok) t.at(5);
+      await c.all;
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.map((w) => w.message)).toContain("boom");
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});
