@@ -20,10 +20,10 @@ describe("ScheduledTask", () => {
     const early: number[] = [];
     const tasks = Array.from({ length: n }, (_, i) => {
       const delay = (i * 7919) % 150; // spread over 150 ms, not in creation order
-      const due = Date.now() + delay;
-      const task = new ScheduledTask(() => {
-        if (Date.now() < due - 1) early.push(i);
-        order.push(due);
+      const task: ScheduledTask = new ScheduledTask(() => {
+        // task.due: when the scheduler was told it is due (a timer may fire 1 ms early).
+        if (Date.now() < task.due - 1) early.push(i);
+        order.push(task.due);
         c.hit();
       });
       task.at(delay);
