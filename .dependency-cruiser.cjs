@@ -15,8 +15,9 @@ const LAYERS = {
   plugins: ["transport", "platform"],
   // The framework-neutral peer-tool logic the adapters share (`/peer-tools`).
   "peer-tools": ["transport", "a2a", "platform", "agent"],
-  // `/adapters`: the message endpoint and conversation helpers the framework adapters share.
-  adapters: ["transport", "a2a", "inbound"],
+  // `/adapters`: the message endpoint, conversation helpers, handler routing and hosted-agent
+  // options the framework adapters share.
+  adapters: ["transport", "a2a", "platform", "inbound", "agent"],
   // `/testing`: a local platform for users' tests (also imports the emulator package).
   testing: ["transport", "platform"],
 };

@@ -1,8 +1,8 @@
 import { Inject } from "@nestjs/common";
 import { DiscoveryService } from "@nestjs/core";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import { PeerHandlerConfigError } from "./errors.js";
-import type { PeerMessageFilter } from "./routing.js";
+import { PeerHandlerConfigError } from "@molecule-ai/agent-core/adapters";
+import type { PeerMessageFilter } from "@molecule-ai/agent-core/adapters";
 
 /** Options of the {@link PeerAgent} class marker. */
 export interface PeerAgentOptions {
@@ -56,12 +56,9 @@ export function OnPeerMessage(filter: PeerMessageFilter = {}): MethodDecorator {
 
 /** Reads the filters {@link OnPeerMessage} stored on a method (empty when undecorated). */
 export function getPeerMessageFilters(method: unknown): readonly PeerMessageFilter[] {
-  if (typeof method !== "function") return [];
-  return (
-    (Reflect.getMetadata(PEER_MESSAGE_HANDLER_METADATA, method) as
-      | PeerMessageFilter[]
-      | undefined) ?? []
-  );
+  const filters: unknown =
+    typeof method === "function" && Reflect.getMetadata(PEER_MESSAGE_HANDLER_METADATA, method);
+  return Array.isArray(filters) ? filters : [];
 }
 
 /** Injects the module's `PlatformClient` (the same as injecting the `PlatformClient` class). */

@@ -7,13 +7,17 @@ export type {
 export { MOLECULE_AGENT_MODULE_OPTIONS } from "./constants.js";
 export { InjectPlatformClient, InjectRemoteAgent, OnPeerMessage, PeerAgent } from "./decorators.js";
 export type { PeerAgentOptions } from "./decorators.js";
-export type { PeerMessageFilter, PeerMessageSource, PeerRoute } from "./routing.js";
+// Core's handler routing and health types, named as this package always exported them.
 export {
-  MoleculeAgentConfigError,
   NoPeerHandlerError,
   PeerHandlerConfigError,
   PeerReplyTypeError,
-} from "./errors.js";
+  type AgentLifecycleState,
+  type PeerMessageFilter,
+  type PeerMessageSource,
+  type PeerRoute,
+} from "@molecule-ai/agent-core/adapters";
+export { MoleculeAgentConfigError } from "./errors.js";
 export type {
   DeliveryConfig,
   MoleculeAgentModuleExtras,
@@ -26,4 +30,3 @@ export type { BoundPeerHandler } from "./explorer.js";
 export { MoleculePeerTools } from "./peer-tools.js";
 export { MoleculeHealthIndicator } from "./health.js";
 export type { MoleculeHealthOptions, MoleculeHealthResult } from "./health.js";
-export type { AgentLifecycleState } from "./lifecycle.js";

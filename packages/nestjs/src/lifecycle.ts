@@ -6,14 +6,13 @@ import type {
 } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import { MOLECULE_AGENT_CONFIG } from "./config.js";
-import type { ResolvedConfig } from "./config.js";
+import { AgentRun } from "@molecule-ai/agent-core/adapters";
+import type { AgentLifecycleState } from "@molecule-ai/agent-core/adapters";
+import { MOLECULE_AGENT_CONFIG } from "./constants.js";
+import type { ResolvedConfig } from "./options.js";
 import { MoleculeAgentConfigError } from "./errors.js";
 import { PeerMessageDispatcher } from "./explorer.js";
 import { LOG_CONTEXT } from "./logging.js";
-
-/** Where the agent is in its life, as the health indicator reports it. */
-export type AgentLifecycleState = "starting" | "running" | "stopping" | "stopped" | "failed";
 
 /**
  * Starts the `RemoteAgent` when the application has bootstrapped and stops it (draining in-flight
@@ -25,9 +24,7 @@ export class MoleculeAgentLifecycle
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   readonly #logger = new Logger(LOG_CONTEXT);
-  #state: AgentLifecycleState = "starting";
-  #started = false;
-  #stopping: Promise<void> | undefined;
+  readonly #run: AgentRun;
 
   constructor(
     @Inject(RemoteAgent) private readonly agent: RemoteAgent,
@@ -35,11 +32,28 @@ export class MoleculeAgentLifecycle
     @Inject(MOLECULE_AGENT_CONFIG) private readonly config: ResolvedConfig,
     @Inject(PeerMessageDispatcher) private readonly dispatcher: PeerMessageDispatcher,
     @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
-  ) {}
+  ) {
+    const { workspaceId, drainTimeoutMs } = config.options;
+    this.#run = new AgentRun(agent, {
+      onEnded: (outcome) =>
+        this.#logger.warn(
+          `The agent for workspace ${workspaceId} stopped: ${outcome.reason}` +
+            (outcome.error instanceof Error ? ` (${outcome.error.message})` : "") +
+            ". Inbound messages are no longer handled.",
+        ),
+      onStopping: () => {
+        const limit = drainTimeoutMs === undefined ? "" : `, up to ${drainTimeoutMs} ms`;
+        this.#logger.log(
+          `Draining workspace ${workspaceId}: ${agent.activeTasks} in flight${limit}.`,
+        );
+      },
+      onStopped: () => this.#logger.log(`Stopped workspace ${workspaceId}.`),
+    });
+  }
 
   /** The agent's state: `running` between a successful start and shutdown. */
   get state(): AgentLifecycleState {
-    return this.#state;
+    return this.#run.state;
   }
 
   /** Registers the workspace and starts heartbeats and inbound delivery. */
@@ -51,50 +65,16 @@ export class MoleculeAgentLifecycle
           'but this is an application context without an HTTP server. Use delivery "poll" instead.',
       );
     }
-    this.#started = true;
-    try {
-      await this.agent.start();
-    } catch (error) {
-      this.#state = "failed";
-      throw error;
-    }
-    this.#state = "running";
+    await this.#run.start();
     const handlers = this.dispatcher.routes.map((r) => r.name).join(", ") || "none";
     this.#logger.log(
       `Connected workspace ${options.workspaceId} (delivery: ${this.agent.delivery}; handlers: ${handlers}).`,
-    );
-    void this.agent.done.then(
-      (outcome) => {
-        if (outcome.reason === "stopped") return;
-        this.#state = "failed";
-        this.#logger.warn(
-          `The agent for workspace ${options.workspaceId} stopped: ${outcome.reason}` +
-            (outcome.error instanceof Error ? ` (${outcome.error.message})` : "") +
-            ". Inbound messages are no longer handled.",
-        );
-      },
-      () => undefined,
     );
   }
 
   /** Stops the agent; resolves once in-flight handlers have drained and every timer is cleared. */
   async beforeApplicationShutdown(): Promise<void> {
-    if (!this.#started) return;
-    this.#stopping ??= this.#stop();
-    await this.#stopping;
-  }
-
-  async #stop(): Promise<void> {
-    const { workspaceId, drainTimeoutMs } = this.config.options;
-    const failed = this.#state === "failed";
-    this.#state = "stopping";
-    const limit = drainTimeoutMs === undefined ? "" : `, up to ${drainTimeoutMs} ms`;
-    this.#logger.log(
-      `Draining workspace ${workspaceId}: ${this.agent.activeTasks} in flight${limit}.`,
-    );
-    await this.agent.stop();
-    this.#state = failed ? "failed" : "stopped";
-    this.#logger.log(`Stopped workspace ${workspaceId}.`);
+    await this.#run.stop();
   }
 
   /**
@@ -102,7 +82,6 @@ export class MoleculeAgentLifecycle
    * their own `beforeApplicationShutdown` hooks (e.g. a goodbye `notify`).
    */
   async onApplicationShutdown(): Promise<void> {
-    const close = (this.client as { close?: () => Promise<void> | void }).close;
-    if (typeof close === "function") await close.call(this.client);
+    await this.client.close();
   }
 }

@@ -1,19 +1,31 @@
 import { ConfigurableModuleBuilder, Module } from "@nestjs/common";
-import type { DynamicModule, Provider } from "@nestjs/common";
+import type { DynamicModule, Provider, ValueProvider } from "@nestjs/common";
 import { DiscoveryModule } from "@nestjs/core";
 import { PlatformClient, RemoteAgent, peerClientOf } from "@molecule-ai/agent-core";
-import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
-import { MOLECULE_AGENT_MODULE_OPTIONS, MOLECULE_AGENT_RAW_CLIENT } from "./constants.js";
+import {
+  HeartbeatClockClient,
+  hostedAgentOptions,
+  hostedClientOptions,
+  hostedPushSecret,
+} from "@molecule-ai/agent-core/adapters";
+import {
+  MOLECULE_AGENT_CONFIG,
+  MOLECULE_AGENT_MODULE_OPTIONS,
+  MOLECULE_AGENT_PUSH_SECRET,
+  MOLECULE_AGENT_RAW_CLIENT,
+} from "./constants.js";
 import { PeerMessageDispatcher } from "./explorer.js";
 import { MoleculeHealthIndicator } from "./health.js";
 import { MoleculePeerTools } from "./peer-tools.js";
 import { MoleculeAgentLifecycle } from "./lifecycle.js";
-import { createAgent, createClient } from "./factories.js";
-import { MOLECULE_AGENT_CONFIG, createConfig } from "./config.js";
-import type { ResolvedConfig } from "./config.js";
-import type { MoleculeAgentModuleExtras, MoleculeAgentModuleOptions } from "./options.js";
-import { createPushController, mountPushRoute } from "./push.js";
-import { MOLECULE_AGENT_PUSH_SECRET, resolvePushSecret } from "./push-secret.js";
+import { moduleLogger } from "./logging.js";
+import { resolveOptions } from "./options.js";
+import type {
+  MoleculeAgentModuleExtras,
+  MoleculeAgentModuleOptions,
+  ResolvedConfig,
+} from "./options.js";
+import { createPushController } from "./push.js";
 
 const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<MoleculeAgentModuleOptions>({
@@ -30,47 +42,27 @@ export type MoleculeAgentModuleForRootOptions = typeof OPTIONS_TYPE;
 /** What `MoleculeAgentModule.forRootAsync()` accepts: `imports`, `inject`, `useFactory` | `useClass` | `useExisting`, `isGlobal`. */
 export type MoleculeAgentModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
 
-let routeProviderCount = 0;
-
-/** The options given to `forRoot` (a value provider), or undefined for `forRootAsync`. */
-function staticOptions(definition: DynamicModule): MoleculeAgentModuleOptions | undefined {
-  const provider = definition.providers?.find(
-    (p) => typeof p === "object" && "provide" in p && p.provide === MOLECULE_AGENT_MODULE_OPTIONS,
-  );
-  return provider && "useValue" in provider
-    ? (provider.useValue as MoleculeAgentModuleOptions)
-    : undefined;
-}
-
 /**
- * Adds a fresh push controller and the provider that mounts its route once the options are known.
- * With `forRoot` options whose delivery is not push, no controller is registered at all.
+ * Adds a fresh push controller (it mounts its route once the options are known), unless `forRoot`
+ * was given options whose delivery is not push (`forRootAsync`'s are only known later).
  */
 function withPushRoute(definition: DynamicModule): DynamicModule {
-  const known = staticOptions(definition);
+  const known = definition.providers?.find(
+    (p): p is ValueProvider<MoleculeAgentModuleOptions> =>
+      typeof p === "object" && "useValue" in p && p.provide === MOLECULE_AGENT_MODULE_OPTIONS,
+  )?.useValue;
   const delivery = known?.delivery;
   if (known && !(typeof delivery === "object" && delivery?.mode === "push")) return definition;
-  const controller = createPushController();
-  const mountToken = `MOLECULE_AGENT_PUSH_ROUTE_${++routeProviderCount}`;
-  const mount: Provider = {
-    provide: mountToken,
-    useFactory: (config: ResolvedConfig) => {
-      mountPushRoute(controller, config);
-      return true;
-    },
-    inject: [MOLECULE_AGENT_CONFIG],
-  };
   return {
     ...definition,
-    controllers: [...(definition.controllers ?? []), controller],
-    providers: [...(definition.providers ?? []), mount],
+    controllers: [...(definition.controllers ?? []), createPushController()],
   };
 }
 
 const providers: Provider[] = [
   {
     provide: MOLECULE_AGENT_CONFIG,
-    useFactory: (options: MoleculeAgentModuleOptions) => createConfig(options),
+    useFactory: (options: MoleculeAgentModuleOptions) => resolveOptions(options),
     inject: [MOLECULE_AGENT_MODULE_OPTIONS],
   },
   PeerMessageDispatcher,
@@ -79,14 +71,15 @@ const providers: Provider[] = [
   MoleculeHealthIndicator,
   {
     provide: MOLECULE_AGENT_RAW_CLIENT,
-    useFactory: (config: ResolvedConfig) => createClient(config),
+    useFactory: (config: ResolvedConfig) =>
+      new HeartbeatClockClient(hostedClientOptions(config, moduleLogger(config.options))),
     inject: [MOLECULE_AGENT_CONFIG],
   },
   {
     // Derived from the token (loaded from the token store if need be): stable across restarts.
     provide: MOLECULE_AGENT_PUSH_SECRET,
     useFactory: (config: ResolvedConfig, client: PlatformClient) =>
-      resolvePushSecret(config, client),
+      hostedPushSecret(config, client),
     inject: [MOLECULE_AGENT_CONFIG, MOLECULE_AGENT_RAW_CLIENT],
   },
   {
@@ -105,12 +98,13 @@ const providers: Provider[] = [
       pushSecret: string | undefined,
     ) => {
       // Handlers' ctx.client is the injectable client (the agent's view), one object everywhere.
-      const agent: RemoteAgent<PlatformClient> = createAgent(
-        config,
-        client,
-        pushSecret,
-        (msg: InboundMessage, ctx: HandlerContext<PlatformClient>) =>
-          dispatcher.dispatch(msg, { ...ctx, client: peerClientOf(agent) }),
+      const agent: RemoteAgent<PlatformClient> = new RemoteAgent(
+        hostedAgentOptions(config, {
+          client,
+          pushSecret,
+          logger: moduleLogger(config.options),
+          handler: (msg, ctx) => dispatcher.dispatch(msg, { ...ctx, client: peerClientOf(agent) }),
+        }),
       );
       return agent;
     },

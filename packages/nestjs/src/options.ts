@@ -1,92 +1,33 @@
+import type { Logger } from "@molecule-ai/agent-core";
+import { resolveHostedAgentOptions } from "@molecule-ai/agent-core/adapters";
 import type {
-  AgentCard,
-  AgentStore,
-  CursorStore,
-  InboundMessage,
-  Logger,
-  TokenStore,
-} from "@molecule-ai/agent-core";
+  HostedAgentConfig,
+  HostedAgentOptions,
+  HostedDelivery,
+  HostedPollDelivery,
+  HostedPushDelivery,
+} from "@molecule-ai/agent-core/adapters";
 import { MoleculeAgentConfigError } from "./errors.js";
 
 /** Push delivery: the platform POSTs inbound A2A messages to a route this Nest app serves. */
-export interface PushDeliveryConfig {
-  mode: "push";
-  /**
-   * The route the module mounts (on Express or Fastify), e.g. `"/molecule/a2a"`. A secret path
-   * segment is appended: the full route is `<path>/<secret>`. The global prefix, if any, is
-   * not added for you; include it in `publicUrl`.
-   */
-  path: string;
-  /**
-   * The URL the platform reaches this route at, without the secret segment, e.g.
-   * `"https://billing.example.com/molecule/a2a"`. The module registers `<publicUrl>/<secret>`.
-   */
-  publicUrl: string;
-  /**
-   * The secret path segment (22-256 URL-safe characters, e.g. from `generatePathSecret()`).
-   * Default: derived from the workspace token, so the URL survives restarts (a fresh random one
-   * while no token exists yet). Requests without it get 404.
-   */
-  secret?: string;
-}
+export type PushDeliveryConfig = HostedPushDelivery;
 
 /** Poll delivery: the agent fetches inbound messages from the platform (works behind NAT). */
-export interface PollDeliveryConfig {
-  mode: "poll";
-  /** Poll interval in ms (default 5 000; event-stream wake-ups make latency independent of it). */
-  intervalMs?: number;
-  /** Where the poll cursor is persisted (default: in memory). */
-  cursorStore?: CursorStore;
-}
+export type PollDeliveryConfig = HostedPollDelivery;
 
 /** How inbound messages reach the `@OnPeerMessage()` handlers. */
-export type DeliveryConfig = "poll" | "off" | PollDeliveryConfig | PushDeliveryConfig;
+export type DeliveryConfig = HostedDelivery;
 
-/** Options of {@link MoleculeAgentModule.forRoot} (and the value `forRootAsync`'s factory returns). */
-export interface MoleculeAgentModuleOptions {
-  /** The platform's base URL, e.g. `"https://acme.moleculesai.app"`. */
-  platformUrl: string;
-  /** This workspace's id (a UUID, from the canvas or `AdminClient.createExternalWorkspace`). */
-  workspaceId: string;
-  /** The workspace bearer token. Omit on first registration to have one issued (kept in `tokenStore`). */
-  token?: string;
-  /** Where the token is loaded from and saved to (e.g. `new FileTokenStore({ workspaceId })`). */
-  tokenStore?: TokenStore;
-  /** The org (tenant) id, sent as `X-Molecule-Org-Id` on SaaS platforms. */
-  orgId?: string;
-  /** The agent card registered with the platform (default `{ name: workspaceId }`). */
-  agentCard?: AgentCard;
-  /**
-   * `"poll"` (default), `{ mode: "push", path, publicUrl }` (a route in this app), or `"off"`
-   * (no inbound delivery: the workspace heartbeats and can call peers, nothing is received).
-   */
-  delivery?: DeliveryConfig;
-  /** Heartbeat interval in ms (default 30 000; the platform marks a workspace offline after 90 s). */
-  heartbeatIntervalMs?: number;
-  /** How many inbound messages are handled at once (default 4). */
-  concurrency?: number;
-  /** Attempts per inbound message before it is dead-lettered (default: the core default). */
-  maxAttempts?: number;
-  /**
-   * Called with a message that could not be handled (no matching handler, or the handler kept
-   * failing). Default: logged as an error.
-   */
-  onDeadLetter?: (msg: InboundMessage, error: unknown) => void | Promise<void>;
-  /** How long shutdown waits for in-flight handlers, in ms (default: the core default). */
-  drainTimeoutMs?: number;
-  /** Per-request timeout for platform calls, in ms (default 30 000). */
-  timeoutMs?: number;
+/**
+ * Options of {@link MoleculeAgentModule.forRoot} (and the value `forRootAsync`'s factory returns):
+ * the workspace, delivery and limits (core's `HostedAgentOptions`) plus logging.
+ */
+export interface MoleculeAgentModuleOptions extends HostedAgentOptions {
   /**
    * A logger for the client and the agent. Default: Nest's `Logger` (context `MoleculeAgent`):
    * the module's lifecycle lines (connected, draining, stopped) at `log`, warnings and errors.
    */
   logger?: Logger;
-  /**
-   * Where the agent keeps cursor, de-duplication and reply outbox (default in memory), e.g.
-   * `createPostgresStore({ connectionString })` from `@molecule-ai/postgres` so that every replica
-   * of this app handles each message once (poll and push). Close it on shutdown yourself.
-   */
-  store?: AgentStore;
   /**
    * Also log every platform request, poll and heartbeat (Nest `debug`) and the runtime's notes
    * (Nest `verbose`). Default false: a healthy app logs one line per lifecycle step.
@@ -100,11 +41,8 @@ export interface MoleculeAgentModuleExtras {
   isGlobal?: boolean;
 }
 
-/** Delivery as the module uses it after validation. */
-export type ResolvedDelivery =
-  | { mode: "off" }
-  | { mode: "poll"; intervalMs?: number; cursorStore?: CursorStore }
-  | { mode: "push"; path: string; publicUrl: string; secret?: string };
+/** Validated options with delivery normalized (injected under `MOLECULE_AGENT_CONFIG`). */
+export type ResolvedConfig = HostedAgentConfig<MoleculeAgentModuleOptions>;
 
 const HINT =
   "Pass it to MoleculeAgentModule.forRoot({ ... }) or return it from forRootAsync's useFactory.";
@@ -113,96 +51,9 @@ function fail(message: string): never {
   throw new MoleculeAgentConfigError(`MoleculeAgentModule: ${message}`);
 }
 
-function isHttpUrl(value: unknown): boolean {
-  return (
-    typeof value === "string" && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
-  );
-}
-
-function positiveInt(name: string, value: unknown): void {
-  if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-    fail(`\`${name}\` must be a positive integer, got ${JSON.stringify(value)}.`);
-  }
-}
-
 /** Validates the options (throws {@link MoleculeAgentConfigError} naming the problem). */
-export function resolveOptions(options: MoleculeAgentModuleOptions | undefined | null): {
-  options: MoleculeAgentModuleOptions;
-  delivery: ResolvedDelivery;
-} {
-  if (options == null || typeof options !== "object") {
-    fail(`no options were given (got ${String(options)}). ${HINT}`);
-  }
-  if (typeof options.platformUrl !== "string" || options.platformUrl.trim() === "") {
-    fail(
-      `\`platformUrl\` is missing: set it to the platform's base URL, e.g. "https://acme.moleculesai.app". ${HINT}`,
-    );
-  }
-  if (!isHttpUrl(options.platformUrl)) {
-    fail(`\`platformUrl\` must be an http(s) URL, got ${JSON.stringify(options.platformUrl)}.`);
-  }
-  if (typeof options.workspaceId !== "string" || options.workspaceId.trim() === "") {
-    fail(
-      `\`workspaceId\` is missing: set it to this workspace's id (from the canvas, or MOLECULE_WORKSPACE_ID). ${HINT}`,
-    );
-  }
-  if (options.token !== undefined && (typeof options.token !== "string" || options.token === "")) {
-    fail(
-      "`token` must be a non-empty string when set (omit it to have one issued at first registration).",
-    );
-  }
-  positiveInt("heartbeatIntervalMs", options.heartbeatIntervalMs);
-  positiveInt("concurrency", options.concurrency);
-  positiveInt("maxAttempts", options.maxAttempts);
-  positiveInt("timeoutMs", options.timeoutMs);
-  if (
-    options.drainTimeoutMs !== undefined &&
-    !(typeof options.drainTimeoutMs === "number" && options.drainTimeoutMs >= 0)
-  ) {
-    fail(
-      `\`drainTimeoutMs\` must be a number >= 0, got ${JSON.stringify(options.drainTimeoutMs)}.`,
-    );
-  }
-  return { options, delivery: resolveDelivery(options.delivery) };
-}
-
-function resolveDelivery(delivery: DeliveryConfig | undefined): ResolvedDelivery {
-  if (delivery === undefined || delivery === "poll") return { mode: "poll" };
-  if (delivery === "off") return { mode: "off" };
-  if (typeof delivery !== "object" || delivery === null) {
-    fail(
-      `\`delivery\` must be "poll", "off", { mode: "poll" } or { mode: "push", path, publicUrl }, got ${JSON.stringify(delivery)}.`,
-    );
-  }
-  if (delivery.mode === "poll") {
-    positiveInt("delivery.intervalMs", delivery.intervalMs);
-    return { mode: "poll", intervalMs: delivery.intervalMs, cursorStore: delivery.cursorStore };
-  }
-  if (delivery.mode !== "push") {
-    fail(
-      `\`delivery.mode\` must be "poll" or "push", got ${JSON.stringify((delivery as { mode?: unknown }).mode)}.`,
-    );
-  }
-  const { path, publicUrl, secret } = delivery;
-  if (typeof path !== "string" || !/^\/[A-Za-z0-9._~\-/]*$/.test(path)) {
-    fail(
-      `\`delivery.path\` must be a route path starting with "/" (letters, digits, "-", "_", ".", "~", "/"), e.g. "/molecule/a2a"; got ${JSON.stringify(path)}.`,
-    );
-  }
-  if (!isHttpUrl(publicUrl)) {
-    fail(
-      `\`delivery.publicUrl\` must be the http(s) URL the platform reaches \`delivery.path\` at, e.g. "https://billing.example.com/molecule/a2a"; got ${JSON.stringify(publicUrl)}.`,
-    );
-  }
-  if (
-    secret !== undefined &&
-    (typeof secret !== "string" || !/^[A-Za-z0-9_-]{22,256}$/.test(secret))
-  ) {
-    fail(
-      "`delivery.secret` must be 22-256 URL-safe characters (A-Z a-z 0-9 - _); omit it to generate one.",
-    );
-  }
-  const trimmedPath = path.length > 1 ? path.replace(/\/+$/, "") : path;
-  return { mode: "push", path: trimmedPath, publicUrl: publicUrl.replace(/\/+$/, ""), secret };
+export function resolveOptions(
+  options: MoleculeAgentModuleOptions | undefined | null,
+): ResolvedConfig {
+  return resolveHostedAgentOptions(options, { fail, hint: HINT });
 }

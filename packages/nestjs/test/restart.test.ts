@@ -13,8 +13,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MoleculeAgentModule, OnPeerMessage, PeerAgent } from "../src/index.js";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import type { MoleculeAgentModuleForRootOptions } from "../src/index.js";
-import { resolvePushSecret } from "../src/push-secret.js";
-import { createConfig } from "../src/config.js";
+import { hostedPushSecret as resolvePushSecret } from "@molecule-ai/agent-core/adapters";
+import { resolveOptions as createConfig } from "../src/options.js";
 
 const handled: string[] = [];
 

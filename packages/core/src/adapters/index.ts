@@ -1,6 +1,7 @@
 // @molecule-ai/agent-core/adapters: framework-neutral building blocks of the inbound side of the
 // framework adapters (and of your own): an A2A endpoint for a message handler (also as one web
-// request handler), per-conversation ordering, conversation history and a handler that keeps it.
+// request handler), per-conversation ordering, conversation history and a handler that keeps it,
+// routing messages to handlers by sender, and the pieces of an agent hosted in a web framework.
 export { createMessageEndpoint } from "./message-endpoint.js";
 export type {
   MessageEndpointAnswer,
@@ -37,3 +38,36 @@ export { conversationKey } from "./conversation-key.js";
 export type { ConversationKeyStrategy } from "./conversation-key.js";
 export { createTurnHandler } from "./turn-handler.js";
 export type { Turn, TurnContext, TurnHandler } from "./turn-handler.js";
+export { PeerRouter } from "./peer-router.js";
+export type {
+  PeerMessageFilter,
+  PeerMessageSource,
+  PeerRoute,
+  PeerRouteMatch,
+  PeerRouterOptions,
+} from "./peer-router.js";
+export { dispatchRouted, toReply } from "./peer-router-dispatch.js";
+export {
+  NoPeerHandlerError,
+  PeerHandlerConfigError,
+  PeerReplyTypeError,
+} from "./peer-router-errors.js";
+export { resolveHostedAgentOptions } from "./hosted-agent-options.js";
+export type {
+  HostedAgentConfig,
+  HostedAgentOptions,
+  HostedDelivery,
+  HostedOptionsCheck,
+  HostedPollDelivery,
+  HostedPushDelivery,
+  ResolvedHostedDelivery,
+} from "./hosted-agent-options.js";
+export { hostedAgentOptions, hostedClientOptions, hostedPushSecret } from "./hosted-agent-setup.js";
+export type { HostedAgentParts } from "./hosted-agent-setup.js";
+export { checkAgentHealth } from "./agent-health.js";
+export type { AgentHealth, AgentHealthInput, AgentLifecycleState } from "./agent-health.js";
+export { AgentRun } from "./agent-run.js";
+export type { AgentRunHooks } from "./agent-run.js";
+export { lineLogger } from "./line-logger.js";
+export type { LineSink } from "./line-logger.js";
+export { HeartbeatClockClient } from "./heartbeat-clock.js";

@@ -1,14 +1,14 @@
-// The handler table: which @OnPeerMessage() method answers which inbound message.
-// Pure logic (no Nest, no network) so the rules are unit-tested on their own.
-import type { InboundMessage } from "@molecule-ai/agent-core";
-import { PeerHandlerConfigError } from "./errors.js";
+// A routing table of inbound-message handlers by sender (`source`, peer id or name): which
+// handler answers which message. The NestJS adapter's `@OnPeerMessage()` methods use it.
+import type { InboundMessage } from "../inbound/index.js";
+import { PeerHandlerConfigError } from "./peer-router-errors.js";
 
 /** Who sent an inbound message, as classified by the platform. */
 export type PeerMessageSource = "canvas_user" | "peer_agent";
 
 /**
- * Which inbound messages an `@OnPeerMessage()` method answers. Every field that is set must match;
- * an empty filter matches every message.
+ * Which inbound messages a handler answers. Every field that is set must match; an empty filter
+ * matches every message.
  */
 export interface PeerMessageFilter {
   /** `"canvas_user"` (a person on the canvas) or `"peer_agent"` (another workspace). */
@@ -22,7 +22,7 @@ export interface PeerMessageFilter {
 
 /** A discovered handler: the filter plus a callable and a human-readable name for errors. */
 export interface PeerRoute<H> {
-  /** `ClassName.methodName`, used in start-up errors and logs. */
+  /** Names the handler in start-up errors and logs (e.g. `ClassName.methodName`). */
   name: string;
   filter: PeerMessageFilter;
   handler: H;
@@ -55,12 +55,12 @@ function describeFilter(filter: PeerMessageFilter): string {
   return parts.length === 0 ? "{} (every message)" : `{ ${parts.join(", ")} }`;
 }
 
-function normalize(route: PeerRoute<unknown>): NormalizedFilter {
+function normalize(route: PeerRoute<unknown>, label: string): NormalizedFilter {
   const { source, from } = route.filter;
   if (source !== undefined && source !== "canvas_user" && source !== "peer_agent") {
     throw new PeerHandlerConfigError(
       "invalid_filter",
-      `@OnPeerMessage() on ${route.name}: source must be "canvas_user" or "peer_agent", got ${JSON.stringify(source)}.`,
+      `${label} on ${route.name}: source must be "canvas_user" or "peer_agent", got ${JSON.stringify(source)}.`,
     );
   }
   if (from === undefined) return { source, from: undefined };
@@ -72,13 +72,13 @@ function normalize(route: PeerRoute<unknown>): NormalizedFilter {
   ) {
     throw new PeerHandlerConfigError(
       "invalid_filter",
-      `@OnPeerMessage() on ${route.name}: from must be a non-empty peer workspace id or name, or a non-empty list of them; got ${JSON.stringify(from)}.`,
+      `${label} on ${route.name}: from must be a non-empty peer workspace id or name, or a non-empty list of them; got ${JSON.stringify(from)}.`,
     );
   }
   if (source === "canvas_user") {
     throw new PeerHandlerConfigError(
       "invalid_filter",
-      `@OnPeerMessage() on ${route.name}: from ${JSON.stringify(from)} can never match source "canvas_user" (canvas messages have no sending workspace). Drop \`from\` or use source "peer_agent".`,
+      `${label} on ${route.name}: from ${JSON.stringify(from)} can never match source "canvas_user" (canvas messages have no sending workspace). Drop \`from\` or use source "peer_agent".`,
     );
   }
   return { source: "peer_agent", from: new Set(list) };
@@ -103,13 +103,19 @@ function matches(filter: NormalizedFilter, msg: InboundMessage): boolean {
 }
 
 /** The outcome of routing one message. */
-export type RouteMatch<H> =
+export type PeerRouteMatch<H> =
   | { kind: "matched"; route: PeerRoute<H> }
   | { kind: "none" }
   | { kind: "ambiguous"; routes: PeerRoute<H>[] };
 
+/** Options of {@link PeerRouter}. */
+export interface PeerRouterOptions {
+  /** What a handler is called in errors, e.g. `"@OnPeerMessage()"` (default `"route"`). */
+  label?: string;
+}
+
 /**
- * The routing table for `@OnPeerMessage()` handlers.
+ * A routing table of inbound-message handlers.
  *
  * Rules: a handler matches a message when every field of its filter matches. When several match,
  * the most specific wins (`from` > `source` > catch-all). Two handlers that could claim the same
@@ -120,9 +126,13 @@ export type RouteMatch<H> =
 export class PeerRouter<H> {
   readonly #routes: CompiledRoute<H>[];
 
-  constructor(routes: readonly PeerRoute<H>[]) {
+  /** What a handler is called in errors (see {@link PeerRouterOptions.label}). */
+  readonly label: string;
+
+  constructor(routes: readonly PeerRoute<H>[], options: PeerRouterOptions = {}) {
+    const label = (this.label = options.label ?? "route");
     const compiled = routes.map((route): CompiledRoute<H> => {
-      const normalized = normalize(route);
+      const normalized = normalize(route, label);
       return { ...route, normalized, specificity: specificityOf(normalized) };
     });
     for (let i = 0; i < compiled.length; i++) {
@@ -133,7 +143,7 @@ export class PeerRouter<H> {
           const same = a.name === b.name ? `${a.name} (declared twice)` : `${a.name} and ${b.name}`;
           throw new PeerHandlerConfigError(
             "duplicate_handler",
-            `Two @OnPeerMessage() handlers would claim the same message: ${same}, with filters ${describeFilter(a.filter)} and ${describeFilter(b.filter)}. Give them filters that do not overlap (different \`source\`, or disjoint \`from\` lists) or merge them into one method.`,
+            `Two ${label} handlers would claim the same message: ${same}, with filters ${describeFilter(a.filter)} and ${describeFilter(b.filter)}. Give them filters that do not overlap (different \`source\`, or disjoint \`from\` lists) or merge them into one method.`,
           );
         }
       }
@@ -152,7 +162,7 @@ export class PeerRouter<H> {
   }
 
   /** Picks the handler for a message. */
-  match(msg: InboundMessage): RouteMatch<H> {
+  match(msg: InboundMessage): PeerRouteMatch<H> {
     let best: CompiledRoute<H>[] = [];
     for (const route of this.#routes) {
       if (best.length > 0 && route.specificity < best[0]!.specificity) break;

@@ -1,6 +1,7 @@
-import { PlatformClient } from "@molecule-ai/agent-core";
+// A PlatformClient that remembers when a heartbeat last reached the platform, for health checks.
+import { PlatformClient } from "../platform/index.js";
 
-/** The module's `PlatformClient`: remembers when a heartbeat last reached the platform. */
+/** A `PlatformClient` that remembers when a heartbeat last reached the platform. */
 export class HeartbeatClockClient extends PlatformClient {
   /** When the last heartbeat was accepted (ms since the epoch); undefined before the first. */
   lastHeartbeatAt: number | undefined;

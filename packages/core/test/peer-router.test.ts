@@ -1,8 +1,14 @@
-import type { InboundMessage } from "@molecule-ai/agent-core";
+// The routing table of inbound-message handlers (the NestJS adapter's @OnPeerMessage() methods).
 import { describe, expect, it } from "vitest";
-import { PeerHandlerConfigError } from "../src/errors.js";
-import { PeerRouter } from "../src/routing.js";
-import type { PeerMessageFilter } from "../src/routing.js";
+import type { InboundMessage } from "../src/index.js";
+import {
+  dispatchRouted,
+  NoPeerHandlerError,
+  PeerHandlerConfigError,
+  PeerReplyTypeError,
+  PeerRouter,
+} from "../src/adapters/index.js";
+import type { PeerMessageFilter } from "../src/adapters/index.js";
 
 function msg(partial: Partial<InboundMessage>): InboundMessage {
   return {
@@ -149,5 +155,53 @@ describe("PeerRouter conflicts at start-up", () => {
     expect(conflict(["A.one", {}], ["B.two", {}])).toThrow(
       expect.objectContaining({ code: "duplicate_handler" }),
     );
+  });
+});
+
+const routed = (...filters: [string, PeerMessageFilter][]) =>
+  new PeerRouter(
+    filters.map(([name, filter]) => ({ name, filter, handler: name })),
+    { label: "@OnPeerMessage()" },
+  );
+
+describe("dispatchRouted", () => {
+  it("runs the matching handler and turns its return value into reply text", async () => {
+    const r = routed(["A.all", {}], ["A.billing", { from: "billing-id" }]);
+    const ran: string[] = [];
+    const run = (value: unknown) => (handler: string) => {
+      ran.push(handler);
+      return value;
+    };
+    expect(await dispatchRouted(r, msg({ sourceId: "billing-id" }), run("ok"))).toBe("ok");
+    expect(await dispatchRouted(r, msg({}), run(Promise.resolve(42)))).toBe("42");
+    expect(await dispatchRouted(r, msg({}), run(false))).toBe("false");
+    expect(await dispatchRouted(r, msg({}), run(undefined))).toBeUndefined();
+    expect(await dispatchRouted(r, msg({}), run(null))).toBeUndefined();
+    expect(ran).toEqual(["A.billing", "A.all", "A.all", "A.all", "A.all"]);
+  });
+
+  it("rejects a reply that is not text, naming the handler", async () => {
+    const r = routed(["A.all", {}]);
+    const failure = dispatchRouted(r, msg({}), () => ({ data: 1 }));
+    await expect(failure).rejects.toThrow(PeerReplyTypeError);
+    await expect(failure).rejects.toThrow(
+      /A\.all returned \[object Object\]; @OnPeerMessage\(\) handlers must return the reply text/,
+    );
+    await expect(failure).rejects.toMatchObject({ code: "invalid_reply", retryable: false });
+  });
+
+  it("throws NoPeerHandlerError for no match and for an id/name ambiguity, running nothing", async () => {
+    let ran = 0;
+    const run = () => ++ran;
+    const none = dispatchRouted(routed(["A.b", { from: "b" }]), msg({ messageId: "m9" }), run);
+    await expect(none).rejects.toThrow(NoPeerHandlerError);
+    await expect(none).rejects.toThrow(
+      /No @OnPeerMessage\(\) handler matches message m9 from peer peer-1 \(source "peer_agent"\)/,
+    );
+    const both = routed(["A.byId", { from: "peer-1" }], ["B.byName", { from: "Research" }]);
+    const ambiguous = dispatchRouted(both, msg({ peerName: "Research" }), run);
+    await expect(ambiguous).rejects.toThrow(/Both A\.byId and B\.byName match message m1/);
+    await expect(ambiguous).rejects.toMatchObject({ code: "no_handler", retryable: false });
+    expect(ran).toBe(0);
   });
 });
