@@ -39,7 +39,7 @@ export class PeerMessageDispatcher implements OnModuleInit {
     @Inject(MOLECULE_AGENT_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
-  /** Scans providers and controllers; throws a {@link PeerHandlerConfigError} when they conflict. */
+  /** Scans providers and controllers; throws a `PeerHandlerConfigError` when they conflict. */
   onModuleInit(): void {
     const { delivery } = this.config;
     this.#router = new PeerRouter(this.explore(), { label: LABEL });

@@ -46,7 +46,7 @@ export type {
   PeerRouteMatch,
   PeerRouterOptions,
 } from "./peer-router.js";
-export { dispatchRouted, toReply } from "./peer-router-dispatch.js";
+export { dispatchRouted } from "./peer-router-dispatch.js";
 export {
   NoPeerHandlerError,
   PeerHandlerConfigError,

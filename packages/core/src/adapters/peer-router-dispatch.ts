@@ -41,7 +41,7 @@ export async function dispatchRouted<H>(
 }
 
 /** Turns a handler's return value into reply text: strings as-is, numbers and booleans as text. */
-export function toReply(result: unknown, handlerName: string, label = "route"): string | void {
+function toReply(result: unknown, handlerName: string, label: string): string | void {
   if (result === undefined || result === null) return undefined;
   if (typeof result === "string") return result;
   if (typeof result === "number" || typeof result === "boolean" || typeof result === "bigint")
