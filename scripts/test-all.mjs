@@ -40,7 +40,8 @@ const turbo = spawnSync(
 );
 
 // Checks over the whole repository, after the build (they read the built declarations): the
-// layer rules (docs/architecture.md) and the public API reports (etc/*.api.md).
+// layer rules (docs/architecture.md), the public API reports (etc/*.api.md) and unused files,
+// exports and dependencies (knip.ts).
 const checks = [
   [
     "layers",
@@ -56,12 +57,22 @@ const checks = [
     ],
   ],
   ["public API", "node", ["scripts/check-api.mjs"]],
+  ["unused code", "pnpm", ["exec", "knip", "--no-progress"]],
 ];
+const hints = {
+  "unused code":
+    "knip found unused files, exports or dependencies (listed above): delete them (or drop the " +
+    "`export`); if knip is wrong (used by path or by name at run time), add an entry or ignore " +
+    "to knip.ts with a comment saying why.",
+};
 const failedChecks = [];
 for (const [label, cmd, args] of checks) {
   console.log(`\n> ${label}: ${cmd} ${args.join(" ")}`);
   const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
-  if (r.status !== 0) failedChecks.push(label);
+  if (r.status !== 0) {
+    failedChecks.push(label);
+    if (hints[label]) console.error(hints[label]);
+  }
 }
 if (failedChecks.length > 0) console.error(`failed checks: ${failedChecks.join(", ")}`);
 

@@ -13,14 +13,14 @@ export function formatNumber(n: number | undefined): string {
 }
 
 /** `0.92x (0.85-0.97)`: the paired ratios' median and range. */
-export function formatRatio(f: Figure): string {
+function formatRatio(f: Figure): string {
   if (f.ratio === undefined) return "-";
   const { median, min, max } = f.ratio;
   return `${formatNumber(median)}x (${formatNumber(min)}-${formatNumber(max)})`;
 }
 
 /** `ours/peer >= 2` or `ours <= 50 ms`; `-` for an informational figure. */
-export function formatTarget(t: Target | undefined, unit: string): string {
+function formatTarget(t: Target | undefined, unit: string): string {
   if (t === undefined) return "- (info)";
   return t.on === "ratio"
     ? `ours/peer ${t.op} ${formatNumber(t.value)}`
@@ -28,7 +28,7 @@ export function formatTarget(t: Target | undefined, unit: string): string {
 }
 
 /** Column headers of the summary table. */
-export const SUMMARY_HEADERS = [
+const SUMMARY_HEADERS = [
   "benchmark",
   "figure",
   "ours",

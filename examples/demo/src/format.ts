@@ -6,7 +6,7 @@ export function padEnd(text: string, width: number): string {
 }
 
 /** Pads `text` with spaces on the left to `width` characters. */
-export function padStart(text: string, width: number): string {
+function padStart(text: string, width: number): string {
   return text.length >= width ? text : " ".repeat(width - text.length) + text;
 }
 
@@ -21,12 +21,6 @@ export function ms(value: number): string {
 /** The first 8 characters of an id (enough to tell workspaces apart in a transcript). */
 export function shortId(id: string): string {
   return id.slice(0, 8);
-}
-
-/** Collapses whitespace and cuts `text` to `max` characters with an ellipsis. */
-export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /**

@@ -9,7 +9,7 @@ import { startNestSpecialist } from "./specialist.js";
 import type { NestSpecialist } from "./specialist.js";
 
 /** The draft the editor sends when no `text` is given. */
-export const SAMPLE_DRAFT =
+const SAMPLE_DRAFT =
   "Our new cache is really fast and it never loses data. " +
   "It keeps the the hottest keys in memory.";
 

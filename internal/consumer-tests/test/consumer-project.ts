@@ -28,7 +28,7 @@ export const publishedPackages = [
 ] as const;
 
 /** What an application brings itself: the adapters' peer dependencies and Node's types. */
-export const appDependencies = [
+const appDependencies = [
   "@langchain/core",
   "@langchain/langgraph",
   "langchain",

@@ -19,7 +19,7 @@ export interface PlatformFlags {
 }
 
 /** Each library option with the flag and environment variable a user sets instead. */
-export const FLAG_OF = {
+const FLAG_OF = {
   platformUrl: { flag: "--platform-url", env: "MOLECULE_PLATFORM_URL" },
   workspaceId: { flag: "--workspace-id", env: "MOLECULE_WORKSPACE_ID" },
   token: { flag: "--token", env: "MOLECULE_WORKSPACE_TOKEN" },
@@ -27,7 +27,7 @@ export const FLAG_OF = {
 } as const;
 
 /** `--platform-url (MOLECULE_PLATFORM_URL)` for `"platformUrl"`. */
-export function flagName(option: keyof typeof FLAG_OF): string {
+function flagName(option: keyof typeof FLAG_OF): string {
   const f = FLAG_OF[option];
   return `${f.flag} (${f.env})`;
 }
@@ -60,7 +60,7 @@ export function requirePlatformFlags<T extends PlatformFlags>(
 }
 
 /** Rewrites library option names in a message (`platformUrl must ...`) to the flag and variable. */
-export function withFlagNames(message: string): string {
+function withFlagNames(message: string): string {
   return message.replace(/\b(?:platformUrl|workspaceId|orgId)\b|\btoken(?= must\b)/g, (name) =>
     flagName(name as keyof typeof FLAG_OF),
   );

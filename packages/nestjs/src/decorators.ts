@@ -27,7 +27,7 @@ export interface PeerAgentOptions {
 export const PeerAgent = DiscoveryService.createDecorator<PeerAgentOptions>();
 
 /** Reflect-metadata key under which {@link OnPeerMessage} stores its filters on the method. */
-export const PEER_MESSAGE_HANDLER_METADATA = "molecule:peer-message-handler";
+const PEER_MESSAGE_HANDLER_METADATA = "molecule:peer-message-handler";
 
 /**
  * Makes a method of a {@link PeerAgent} class answer inbound messages. The method receives the

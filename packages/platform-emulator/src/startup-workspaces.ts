@@ -91,7 +91,7 @@ export async function createStartupWorkspaces(
 }
 
 /** The `export` lines an agent running as `ws` needs (the variables `readMoleculeEnv()` reads). */
-export function exportLines(platformUrl: string, ws: StartupWorkspace): string[] {
+function exportLines(platformUrl: string, ws: StartupWorkspace): string[] {
   return [
     `export MOLECULE_PLATFORM_URL=${platformUrl}`,
     `export MOLECULE_WORKSPACE_ID=${ws.id}`,

@@ -120,7 +120,7 @@ function expandHome(p: string): string {
 }
 
 /** Loads `module[#export]` relative to the working directory and returns the handler function. */
-export async function resolveHandler(
+async function resolveHandler(
   spec: string,
   cwd = process.cwd(),
 ): Promise<InboundHandler<PlatformClient>> {
@@ -164,7 +164,7 @@ export async function resolveHandler(
 }
 
 /** Runs the agent until it ends or a signal arrives; resolves with the process exit code. */
-export async function runConnect(opts: ConnectOptions): Promise<number> {
+async function runConnect(opts: ConnectOptions): Promise<number> {
   if (!opts.handler?.trim())
     throw new CliError("missing --handler (or MOLECULE_HANDLER)", { exitCode: 1 });
   requirePlatformFlags(opts, 1);

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 
 /** Warning printed when the workspace token was given as a command-line argument. */
-export const TOKEN_ON_ARGV_WARNING =
+const TOKEN_ON_ARGV_WARNING =
   "warning: --token on the command line is visible to other users of this machine (ps, /proc/<pid>/cmdline) and may be kept in your shell history; prefer MOLECULE_WORKSPACE_TOKEN or the token file";
 
 /** Writes {@link TOKEN_ON_ARGV_WARNING} when `--token` came from the command line, not the environment. */

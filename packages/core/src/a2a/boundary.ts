@@ -14,7 +14,7 @@ const PY_SPACE = new Set([
 ]);
 
 /** `str.strip()` with Python's whitespace set. */
-export function pythonStrip(text: string): string {
+function pythonStrip(text: string): string {
   let start = 0;
   let end = text.length;
   while (start < end && PY_SPACE.has(text.charCodeAt(start))) start++;

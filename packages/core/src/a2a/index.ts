@@ -27,10 +27,8 @@ export {
 } from "./outbound.js";
 export type {
   A2AProtocolVersion,
-  A2AResultSummary,
   MessageSendRequest,
   OutboundMessageInput,
-  PeerOutcome,
 } from "./outbound.js";
 export { IN_REPLY_TO_KEY, SOURCE_WORKSPACE_KEY, isAgentRole } from "./conversation.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).

@@ -17,7 +17,7 @@ const V1_STATES: Record<A2ATaskState, string> = {
 };
 
 /** A v0.3 part as v1.0 proto-JSON (`{text}`, `{url|raw, filename, mediaType}`, `{data}`). */
-export function partToV1(part: A2APart): Obj {
+function partToV1(part: A2APart): Obj {
   let out: Obj;
   if (part.kind === "text") out = { text: part.text };
   else if (part.kind === "data") out = { data: part.data };

@@ -9,7 +9,7 @@ import type { PendingCalls } from "./conversations.js";
 import { MoleculeReplyTimeoutError } from "./errors.js";
 
 /** Default deadline of an awaited peer call (send + answer), in ms. */
-export const DEFAULT_CALL_TIMEOUT_MS = 120_000;
+const DEFAULT_CALL_TIMEOUT_MS = 120_000;
 
 /** Options of `RemoteAgent#callPeer`: those of `PlatformClient#callPeer`, plus awaiting. */
 export interface AgentCallOptions extends PeerCallOptions {

@@ -7,7 +7,7 @@ import type { AgentEvent } from "./events.js";
 type Level = "debug" | "info" | "warn" | "error";
 
 /** A URL with its last path segment (the push capability secret) replaced by `***`. */
-export function hideSecretSegment(url: string): string {
+function hideSecretSegment(url: string): string {
   try {
     const u = new URL(url);
     const parts = u.pathname.split("/");

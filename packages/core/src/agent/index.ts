@@ -28,7 +28,6 @@ export type {
   RemoteAgentOptions,
 } from "./types.js";
 export type { AgentCallOptions, PeerMessage } from "./call-peer.js";
-export { DEFAULT_CALL_TIMEOUT_MS } from "./call-peer.js";
 export type { TurnLimitOptions } from "./conversations.js";
 export { MoleculeReplyError, MoleculeReplyTimeoutError, MoleculeTurnLimitError } from "./errors.js";
 export type { QueuedReceipt } from "./errors.js";

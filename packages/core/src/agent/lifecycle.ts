@@ -21,7 +21,7 @@ export interface StartRetryOptions {
  * rate limits, connection failures), or one with no status and no `retryable` flag (a network
  * error from a custom client). Authentication, validation and removal errors are permanent.
  */
-export function isTransient(err: unknown): boolean {
+function isTransient(err: unknown): boolean {
   if (!err || typeof err !== "object") return false;
   const { retryable, status } = err as { retryable?: unknown; status?: unknown };
   if (typeof retryable === "boolean") return retryable;
@@ -49,7 +49,7 @@ export function startCancelled(): MoleculeError {
  * A permanent error, or the last transient one, is thrown as is (typed by the client); `stop()`
  * (the signal) ends the wait at once with an `agent_stopped` error.
  */
-export async function retryStartStep<T>(
+async function retryStartStep<T>(
   what: string,
   fn: (signal: AbortSignal) => Promise<T>,
   o: StartRetryOptions,

@@ -5,7 +5,7 @@ import { MoleculeError } from "../transport/index.js";
 import type { AgentPlatformClient } from "./types.js";
 
 /** A URL fit for messages: its last path segment (the capability secret) hidden. */
-export function hideUrlSecret(url: string): string {
+function hideUrlSecret(url: string): string {
   try {
     const u = new URL(url);
     const segments = u.pathname.split("/");

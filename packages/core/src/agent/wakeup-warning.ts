@@ -1,6 +1,5 @@
 // A failed event-stream probe (a timeout under a burst of starts, a reset) leaves a poll agent
 // without event wake-ups: messages then wait for the next poll. Said loudly, never silently.
-import type { Logger } from "../transport/index.js";
 import { MoleculeError } from "../transport/index.js";
 
 /** Emitted (a logger warning plus a process warning) when a poll agent starts without wake-ups. */
@@ -24,14 +23,4 @@ export class EventWakeupsUnavailableWarning extends MoleculeError {
     this.pollIntervalMs = pollIntervalMs;
     this.reason = reason;
   }
-}
-
-/** Reports `warning` as a logger warning and a process warning. */
-export function reportNoWakeups(logger: Logger, warning: EventWakeupsUnavailableWarning): void {
-  logger.warn?.(warning.message, {
-    workspaceId: warning.workspaceId,
-    pollIntervalMs: warning.pollIntervalMs,
-    reason: warning.reason,
-  });
-  process.emitWarning(warning);
 }

@@ -23,7 +23,7 @@ function record(v: unknown): Record<string, unknown> | undefined {
 }
 
 /** The A2A message metadata of `msg` (`params.message.metadata`, else `params.metadata`). */
-export function metadataOf(msg: { params: unknown }): Record<string, unknown> | undefined {
+function metadataOf(msg: { params: unknown }): Record<string, unknown> | undefined {
   const params = record(msg.params);
   return record(record(params?.["message"])?.["metadata"]) ?? record(params?.["metadata"]);
 }

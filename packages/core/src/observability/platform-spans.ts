@@ -6,7 +6,7 @@ import { inSpan } from "./spans.js";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `path` with its id segments as `{id}` (a span name of bounded cardinality), no query. */
-export function routeOf(path: string): string {
+function routeOf(path: string): string {
   const pathname = path.split("?")[0] ?? "";
   return pathname
     .split("/")

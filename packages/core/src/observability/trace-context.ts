@@ -4,8 +4,8 @@ import type { Context } from "@opentelemetry/api";
 import { otel } from "./otel.js";
 
 /** Metadata keys of the W3C trace context in an A2A message. */
-export const TRACEPARENT = "traceparent";
-export const TRACESTATE = "tracestate";
+const TRACEPARENT = "traceparent";
+const TRACESTATE = "tracestate";
 
 const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const MAX_TRACESTATE = 512;

@@ -105,7 +105,7 @@ export function defaultPluginsDir(workspaceId: string): string {
 }
 
 /** Throws `invalid_name` unless `name` is a valid plugin name. */
-export function assertPluginName(name: unknown): asserts name is string {
+function assertPluginName(name: unknown): asserts name is string {
   if (typeof name !== "string" || !PLUGIN_NAME_PATTERN.test(name)) {
     throw new PluginInstallError(
       "invalid_name",

@@ -97,7 +97,7 @@ const warnedShared = new WeakSet<Dispatcher>();
 export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 node/${process.versions.node}`;
 
 /** Validates and normalises a platform URL: http(s), no query/fragment, no trailing slash. */
-export function normalizeBaseUrl(raw: string, what = "platformUrl"): URL {
+function normalizeBaseUrl(raw: string, what = "platformUrl"): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -124,7 +124,7 @@ export function normalizeBaseUrl(raw: string, what = "platformUrl"): URL {
 }
 
 /** Appends a query string built from `query` to `path`. */
-export function withQuery(
+function withQuery(
   path: string,
   query: Record<string, string | number | undefined> | undefined,
 ): string {

@@ -9,9 +9,6 @@ export interface Logger {
   error?(msg: string, meta?: object): void;
 }
 
-/** A logger that prints nothing. */
-export const silentLogger: Logger = {};
-
 /** A short, token-free description of an error for logs. */
 export function describe(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;

@@ -191,7 +191,7 @@ function lazy<K extends keyof Schemas>(key: K): Schemas[K] {
 export const registerResponseSchema = lazy("registerResponseSchema");
 export const stateResponseSchema = lazy("stateResponseSchema");
 export const secretsSchema = lazy("secretsSchema");
-export const peerSchema = lazy("peerSchema");
+const peerSchema = lazy("peerSchema");
 export const peersSchema = lazy("peersSchema");
 export const discoverSchema = lazy("discoverSchema");
 export const delegateSchema = lazy("delegateSchema");

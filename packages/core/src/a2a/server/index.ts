@@ -8,7 +8,6 @@ export type {
 export {
   startA2AServer,
   type A2AServer,
-  type A2AServerHandle,
   type StartA2AServerOptions,
 } from "./node-server.js";
 export { derivePathSecret, generatePathSecret } from "./secret.js";

@@ -165,6 +165,3 @@ function advertisedHost(host: string): string {
   }
   return h;
 }
-
-/** Alias of {@link A2AServer}, the handle returned by {@link startA2AServer}. */
-export type A2AServerHandle = A2AServer;

@@ -11,7 +11,7 @@ export type Route = "rpc" | "card";
 const CARD_SUFFIXES = ["/.well-known/agent-card.json", "/.well-known/agent.json"];
 
 /** `path` with a leading slash and no trailing slash (`"/"` stays `"/"`). */
-export function normalizePath(path: string): string {
+function normalizePath(path: string): string {
   let p = path.startsWith("/") ? path : `/${path}`;
   while (p.length > 1 && p.endsWith("/")) p = p.slice(0, -1);
   return p;

@@ -114,7 +114,7 @@ export function shapeTask(version: "0.3" | "1.0", task: A2ATask): unknown {
   return version === "0.3" ? task : taskToV1(task);
 }
 
-export function completedTask(
+function completedTask(
   contextId: string,
   message: A2AMessage,
   text: string | undefined,
