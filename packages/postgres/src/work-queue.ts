@@ -42,7 +42,7 @@ export async function insertWork(
 }
 
 /** The `error` recorded on a row dead-lettered by the delivery limit. */
-export const DELIVERY_LIMIT = "delivery_limit";
+const DELIVERY_LIMIT = "delivery_limit";
 
 /**
  * Claims up to `limit` open messages (new, or whose claim expired), oldest first. One whose claim

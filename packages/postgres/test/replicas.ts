@@ -25,7 +25,7 @@ export interface Replica {
 }
 
 /** Starts one replica process. */
-export function startReplica(env: Record<string, string>): Replica {
+function startReplica(env: Record<string, string>): Replica {
   const child = spawn(process.execPath, [CHILD], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -177,6 +177,6 @@ export class ReplicaSet {
 }
 
 /** Whether the replica process has not exited. */
-export function alive(r: Replica): boolean {
+function alive(r: Replica): boolean {
   return r.child.exitCode === null && r.child.signalCode === null;
 }
