@@ -191,7 +191,6 @@ function lazy<K extends keyof Schemas>(key: K): Schemas[K] {
 export const registerResponseSchema = lazy("registerResponseSchema");
 export const stateResponseSchema = lazy("stateResponseSchema");
 export const secretsSchema = lazy("secretsSchema");
-const peerSchema = lazy("peerSchema");
 export const peersSchema = lazy("peersSchema");
 export const discoverSchema = lazy("discoverSchema");
 export const delegateSchema = lazy("delegateSchema");
