@@ -9,7 +9,7 @@ import type { MoleculeAgentModuleOptions } from "./options.js";
 export const LOG_CONTEXT = "MoleculeAgent";
 
 /** Adapts Nest's `Logger` to core's `Logger` (core's info at Nest's `verbose`; both only when `verbose`). */
-export function nestLogger(verbose = false): Logger {
+function nestLogger(verbose = false): Logger {
   const nest = new NestLogger(LOG_CONTEXT);
   return lineLogger(
     {
