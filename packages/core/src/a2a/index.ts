@@ -25,11 +25,7 @@ export {
   normalizeParts,
   summarizeA2AResult,
 } from "./outbound.js";
-export type {
-  A2AProtocolVersion,
-  MessageSendRequest,
-  OutboundMessageInput,
-} from "./outbound.js";
+export type { A2AProtocolVersion, MessageSendRequest, OutboundMessageInput } from "./outbound.js";
 export { IN_REPLY_TO_KEY, SOURCE_WORKSPACE_KEY, isAgentRole } from "./conversation.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export {

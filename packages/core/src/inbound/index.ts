@@ -12,12 +12,11 @@ export { InboundGapWarning } from "./gap-warning.js";
 export type { InboundGapReason } from "./gap-warning.js";
 export type { Backfill } from "./backfill.js";
 export type { OutboxRecord } from "./outbox-state.js";
-export type { InboundPage } from "./poll.js";
+export type { InboundPage, PollDeliveryOptions } from "./poll-options.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export { BoundedSet } from "./dedup.js";
 export { checkBackfill } from "./backfill.js";
 export { PollDelivery, isUnauthorized } from "./poll.js";
-export type { PollDeliveryOptions } from "./poll.js";
 export { toActivityPage } from "./activity.js";
 export { EventWakeups } from "./event-stream.js";
 export type { EventWakeupsOptions } from "./event-stream.js";

@@ -5,11 +5,7 @@ export type {
   A2AHandlerOptions,
   A2AHandlerResult,
 } from "./handler-types.js";
-export {
-  startA2AServer,
-  type A2AServer,
-  type StartA2AServerOptions,
-} from "./node-server.js";
+export { startA2AServer, type A2AServer, type StartA2AServerOptions } from "./node-server.js";
 export { derivePathSecret, generatePathSecret } from "./secret.js";
 export { A2AErrorCode, A2ARpcError, type A2AErrorCodeValue } from "./errors.js";
 export type { A2ATaskStore, TaskCancelResult, TaskWatch } from "./store.js";

@@ -114,11 +114,7 @@ export function shapeTask(version: "0.3" | "1.0", task: A2ATask): unknown {
   return version === "0.3" ? task : taskToV1(task);
 }
 
-function completedTask(
-  contextId: string,
-  message: A2AMessage,
-  text: string | undefined,
-): A2ATask {
+function completedTask(contextId: string, message: A2AMessage, text: string | undefined): A2ATask {
   const task: A2ATask = {
     kind: "task",
     id: randomUUID(),
