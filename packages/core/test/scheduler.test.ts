@@ -48,12 +48,17 @@ describe("ScheduledTask", () => {
       if (++ticks < 3) a.at(5); // periodic, re-armed in place
       c.hit();
     });
+    // Due after b: tasks run in due order, so once it has run b would have too, had it not been
+    // cancelled.
+    let ran!: () => void;
+    const after = new Promise<void>((r) => (ran = r));
+    const sentinel = new ScheduledTask(() => ran());
     a.at(200);
     a.at(10); // moved earlier
     b.at(60);
+    sentinel.at(80);
     await c.all;
-    // b would have been due by now had it not been cancelled.
-    await new Promise((r) => setTimeout(r, 80));
+    await after;
     expect(runs).toEqual(["a", "a", "a"]);
     expect(a.armed || b.armed).toBe(false);
   });
