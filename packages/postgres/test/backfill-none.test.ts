@@ -2,32 +2,16 @@
 // queued before the first start is skipped; everything sent after it is delivered, including when
 // the first read found an empty inbox (the PostgreSQL store used to skip the first message then).
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent, fileStore, memoryStore } from "@molecule-ai/agent-core";
 import type { AgentStore } from "@molecule-ai/agent-core";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
-import { freshDatabase } from "./db.js";
+import { usePostgres } from "./setup-db.js";
 import { sendMessages } from "./replicas.js";
 
-let emu: Emulator;
-let dir: string;
-let dbUrl: string;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  dir = await mkdtemp(join(tmpdir(), "pg-backfill-"));
-  dbUrl = await freshDatabase();
-});
-afterAll(async () => {
-  await emu.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const pg = usePostgres({ emulator: true, tmp: true });
 
 /** A client that counts its completed platform reads (`reads(n)` resolves after the n-th). */
 class CountingClient extends PlatformClient {
@@ -53,13 +37,17 @@ const stores: Kind[] = ["memory", "file", "postgres"];
 
 function storeOf(kind: Kind, key: string): { store: AgentStore; close(): Promise<void> } {
   if (kind === "memory") return { store: memoryStore(), close: async () => undefined };
-  if (kind === "file") return { store: fileStore(join(dir, key)), close: async () => undefined };
-  const pg = createPostgresStore({ connectionString: dbUrl, leaseMs: 3_000 });
-  return { store: pg, close: async () => await pg.close() };
+  if (kind === "file") return { store: fileStore(join(pg.dir, key)), close: async () => undefined };
+  const shared = createPostgresStore({ connectionString: pg.dbUrl, leaseMs: 3_000 });
+  return { store: shared, close: async () => await shared.close() };
 }
 
 async function agentOn(kind: Kind, key: string, ws: { id: string; token?: string | undefined }) {
-  const client = new CountingClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token! });
+  const client = new CountingClient({
+    platformUrl: pg.emu.url,
+    workspaceId: ws.id,
+    token: ws.token!,
+  });
   const { store, close } = storeOf(kind, key);
   const handled: string[] = [];
   const agent = new RemoteAgent({
@@ -85,11 +73,11 @@ async function agentOn(kind: Kind, key: string, ws: { id: string; token?: string
 
 describe.each(stores)('backfill "none" (%s store)', (kind) => {
   it("an empty first start delivers every message sent after it", async () => {
-    const ws = await emu.admin.createWorkspace({ name: `empty-${kind}` });
+    const ws = await pg.emu.admin.createWorkspace({ name: `empty-${kind}` });
     const a = await agentOn(kind, randomUUID(), ws);
     try {
       await a.client.reads(2); // the first read (empty inbox) and one after it are done
-      const sent = await sendMessages(emu, ws.id, 3);
+      const sent = await sendMessages(pg.emu, ws.id, 3);
       await waitFor(() => sent.every((id) => a.handled.includes(id)), { timeoutMs: 20_000 });
       expect([...a.handled].sort()).toEqual([...sent].sort());
     } finally {
@@ -98,12 +86,12 @@ describe.each(stores)('backfill "none" (%s store)', (kind) => {
   });
 
   it("skips what was queued before the first start and delivers what comes after", async () => {
-    const ws = await emu.admin.createWorkspace({ name: `backlog-${kind}` });
-    const backlog = await sendMessages(emu, ws.id, 3);
+    const ws = await pg.emu.admin.createWorkspace({ name: `backlog-${kind}` });
+    const backlog = await sendMessages(pg.emu, ws.id, 3);
     const a = await agentOn(kind, randomUUID(), ws);
     try {
       await a.client.reads(2);
-      const sent = await sendMessages(emu, ws.id, 3);
+      const sent = await sendMessages(pg.emu, ws.id, 3);
       await waitFor(() => sent.every((id) => a.handled.includes(id)), { timeoutMs: 20_000 });
       expect([...a.handled].sort()).toEqual([...sent].sort());
       expect(a.handled.filter((id) => backlog.includes(id))).toEqual([]);
@@ -115,12 +103,12 @@ describe.each(stores)('backfill "none" (%s store)', (kind) => {
 
 describe.each(["file", "postgres"] as const)('backfill "none" restart (%s store)', (kind) => {
   it("a message sent while an agent that started empty was down is delivered on restart", async () => {
-    const ws = await emu.admin.createWorkspace({ name: `restart-${kind}` });
+    const ws = await pg.emu.admin.createWorkspace({ name: `restart-${kind}` });
     const key = randomUUID();
     const first = await agentOn(kind, key, ws);
     await first.client.reads(1);
     await first.stop();
-    const sent = await sendMessages(emu, ws.id, 2);
+    const sent = await sendMessages(pg.emu, ws.id, 2);
     const second = await agentOn(kind, key, ws);
     try {
       await waitFor(() => sent.every((id) => second.handled.includes(id)), { timeoutMs: 20_000 });

@@ -2,38 +2,18 @@
 // restarted like a supervisor would): delivered maxDeliveries times, then dead-lettered once (a
 // typed error through onDeadLetter, a 'dead' row in the table), never run again; 0 other lost.
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PlatformClient } from "@molecule-ai/agent-core";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
-import { freshDatabase } from "./db.js";
-import { ReplicaSet, type Replica, readLogs, sendMessages } from "./replicas.js";
+import { usePostgres } from "./setup-db.js";
+import { type Replica, readLogs, sendMessages } from "./replicas.js";
 
-let emu: Emulator;
-let dir: string;
-let dbUrl: string;
-let set: ReplicaSet;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  dir = await mkdtemp(join(tmpdir(), "pg-dead-"));
-  dbUrl = await freshDatabase();
-  set = new ReplicaSet(dir);
-});
-afterEach(async () => await set.killAll());
-afterAll(async () => {
-  await emu.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const pg = usePostgres({ emulator: true, replicas: true });
 
 async function sendPoison(targetId: string): Promise<string> {
-  const s = await emu.admin.createWorkspace({ name: "poisoner" });
-  const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });
+  const s = await pg.emu.admin.createWorkspace({ name: "poisoner" });
+  const peer = new PlatformClient({ platformUrl: pg.emu.url, workspaceId: s.id, token: s.token! });
   const id = randomUUID();
   try {
     await peer.callPeer(targetId, "poison pill", { messageId: id });
@@ -45,13 +25,8 @@ async function sendPoison(targetId: string): Promise<string> {
 
 describe("delivery limit", () => {
   it("a message that kills every replica is dead-lettered after maxDeliveries, never run again", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "poisoned" });
     const maxDeliveries = 3;
-    const env = {
-      PLATFORM_URL: emu.url,
-      WS_ID: ws.id,
-      WS_TOKEN: ws.token!,
-      DB_URL: dbUrl,
+    const { ws, env } = await pg.replicaWorkspace("poisoned", {
       HANDLER_MS: "1",
       CONCURRENCY: "1",
       CRASH_ON: "poison",
@@ -59,7 +34,7 @@ describe("delivery limit", () => {
       VISIBILITY_MS: "1000",
       LEASE_MS: "3000",
       POLL_MS: "200",
-    };
+    });
     // A supervisor: two replicas at all times, a crashed one is replaced.
     const logs: string[] = [];
     const started: Replica[] = [];
@@ -67,7 +42,7 @@ describe("delivery limit", () => {
     let onDead!: (line: string) => void;
     const dead = new Promise<string>((r) => (onDead = r));
     const supervise = async (): Promise<void> => {
-      const { replica, log } = await set.one(env);
+      const { replica, log } = await pg.set.one(env);
       logs.push(log);
       started.push(replica);
       void replica.line("dead ").then(onDead);
@@ -77,10 +52,10 @@ describe("delivery limit", () => {
     };
     await Promise.all([supervise(), supervise()]);
     const poison = await sendPoison(ws.id);
-    const normal = await sendMessages(emu, ws.id, 10);
+    const normal = await sendMessages(pg.emu, ws.id, 10);
 
     expect(await dead).toBe(`dead ${poison} delivery_limit`);
-    const later = await sendMessages(emu, ws.id, 5); // handled after the dead letter
+    const later = await sendMessages(pg.emu, ws.id, 5); // handled after the dead letter
     await waitFor(
       async () => {
         const log = await readLogs(logs);
@@ -89,7 +64,7 @@ describe("delivery limit", () => {
       { timeoutMs: 60_000, intervalMs: 50 },
     );
     supervising = false;
-    await set.stop(started);
+    await pg.set.stop(started);
 
     const log = await readLogs(logs);
     expect(log.starts.get(poison)).toEqual([0, 1, 1]); // maxDeliveries runs, redeliveries flagged
@@ -99,7 +74,7 @@ describe("delivery limit", () => {
     const reports = started.flatMap((r) => r.lines.filter((l) => l.startsWith("dead ")));
     expect(reports).toEqual([`dead ${poison} delivery_limit`]); // reported once
 
-    const store = createPostgresStore({ connectionString: dbUrl });
+    const store = createPostgresStore({ connectionString: pg.dbUrl });
     try {
       const letters = await store.deadLetters(ws.id);
       expect(letters).toHaveLength(1);

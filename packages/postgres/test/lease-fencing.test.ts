@@ -1,39 +1,15 @@
 // A hung poll leader (its process stopped with SIGSTOP right after a platform read, connection
 // still open) loses its lease: another replica leads within leaseMs, and once the old leader runs
 // again its read is fenced out (nothing written). 0 lost, 0 handled twice.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Pool } from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
 import { migrate } from "../src/migrations.js";
 import { PollLease } from "../src/poll-lease.js";
 import { namesOf } from "../src/sql.js";
-import { freshDatabase } from "./db.js";
-import { ReplicaSet, type Replica, readLogs, sendMessages } from "./replicas.js";
+import { usePostgres } from "./setup-db.js";
+import { type Replica, readLogs, sendMessages } from "./replicas.js";
 
-let emu: Emulator;
-let dir: string;
-let db: Pool;
-let dbUrl: string;
-let set: ReplicaSet;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  dir = await mkdtemp(join(tmpdir(), "pg-lease-"));
-  dbUrl = await freshDatabase();
-  db = new Pool({ connectionString: dbUrl });
-  set = new ReplicaSet(dir);
-});
-afterEach(async () => await set.killAll());
-afterAll(async () => {
-  await db.end();
-  await emu.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const pg = usePostgres({ emulator: true, pool: true, replicas: true });
 
 /** The lease epoch a replica logged when it took the leadership (its n-th time, from 0). */
 function epochOf(r: Replica, n = 0): number {
@@ -43,16 +19,16 @@ function epochOf(r: Replica, n = 0): number {
 describe("poll lease and fencing", () => {
   it("one holder at a time, a new epoch per takeover, a lapsed holder fenced out", async () => {
     const n = namesOf("lease_");
-    await migrate(db, n);
-    const a = new PollLease(db, n, "w", "a", 600); // a renewal holds for 300 ms
-    const b = new PollLease(db, n, "w", "b", 600);
+    await migrate(pg.db, n);
+    const a = new PollLease(pg.db, n, "w", "a", 600); // a renewal holds for 300 ms
+    const b = new PollLease(pg.db, n, "w", "b", 600);
     expect(await a.acquire()).toBe(true);
     expect(await b.acquire()).toBe(false);
     expect(await a.renew()).toBe(true);
     // a stops renewing (hung): once its lease lapsed, b takes it with the next epoch
     await waitFor(async () => await b.acquire(), { timeoutMs: 10_000, intervalMs: 20 });
     expect(b.epoch).toBe(a.epoch! + 1);
-    const c = await db.connect();
+    const c = await pg.db.connect();
     try {
       await c.query("BEGIN");
       expect(await a.fence(c)).toBe(false); // a's writes would be rolled back
@@ -71,24 +47,19 @@ describe("poll lease and fencing", () => {
   });
 
   it("a frozen leader is replaced within leaseMs and, resumed, writes nothing", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "frozen-leader" });
     // Worst case by design: 2/3 of leaseMs (see leaseTimings); the rest absorbs a loaded machine.
     const leaseMs = 4_000;
-    const env = {
-      PLATFORM_URL: emu.url,
-      WS_ID: ws.id,
-      WS_TOKEN: ws.token!,
-      DB_URL: dbUrl,
+    const { ws, env } = await pg.replicaWorkspace("frozen-leader", {
       HANDLER_MS: "1",
       LEASE_MS: String(leaseMs),
       VISIBILITY_MS: "3000",
       POLL_MS: "200",
-    };
-    const old = await set.one({ ...env, FREEZE_AFTER_READ: "1" });
+    });
+    const old = await pg.set.one({ ...env, FREEZE_AFTER_READ: "1" });
     await old.replica.leaderAt;
-    const next = await set.one(env);
+    const next = await pg.set.one(env);
     const logs = [old.log, next.log];
-    const first = await sendMessages(emu, ws.id, 20);
+    const first = await sendMessages(pg.emu, ws.id, 20);
     // The old leader read rows, then stopped itself before writing them (its connection stays).
     const frozenAt = Number((await old.replica.line("frozen ")).split(" ")[1]);
     const takenAt = await next.replica.leaderAt;
@@ -103,18 +74,18 @@ describe("poll lease and fencing", () => {
     // Its pending read reaches the write transaction, whose lease check fails: nothing written.
     const lost = await old.replica.line("lost ");
     expect(lost).toContain("nothing written");
-    const { rows } = await db.query<{ epoch: string }>(
+    const { rows } = await pg.db.query<{ epoch: string }>(
       "SELECT epoch FROM molecule_cursors WHERE workspace_id = $1",
       [ws.id],
     );
     expect(Number(rows[0]!.epoch)).toBe(epoch); // the cursor was last moved by the new leader
-    const second = await sendMessages(emu, ws.id, 20);
+    const second = await sendMessages(pg.emu, ws.id, 20);
     await waitFor(async () => (await readLogs(logs)).done.size === first.length + second.length, {
       timeoutMs: 30_000,
     });
     // The old leader never led again while the new one was healthy.
     expect(old.replica.lines.filter((l) => l.startsWith("leader "))).toHaveLength(1);
-    await set.stop([old.replica, next.replica]);
+    await pg.set.stop([old.replica, next.replica]);
     const log = await readLogs(logs);
     expect([...log.done.keys()].sort()).toEqual([...first, ...second].sort()); // 0 lost
     expect(Math.max(...log.done.values())).toBe(1); // 0 twice

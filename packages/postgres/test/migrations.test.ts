@@ -1,19 +1,12 @@
 // Migrations against a real PostgreSQL: concurrent starts, idempotence, table prefix, retention.
-import { Pool } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SCHEMA_VERSION, createPostgresStore } from "../src/index.js";
-import { freshDatabase } from "./db.js";
+import { usePostgres } from "./setup-db.js";
 
-let url: string;
-let admin: Pool;
-beforeAll(async () => {
-  url = await freshDatabase();
-  admin = new Pool({ connectionString: url });
-});
-afterAll(async () => await admin.end());
+const pg = usePostgres({ pool: true });
 
 async function tables(prefix: string): Promise<string[]> {
-  const { rows } = await admin.query<{ t: string }>(
+  const { rows } = await pg.db.query<{ t: string }>(
     "SELECT tablename AS t FROM pg_tables WHERE tablename LIKE $1 ORDER BY 1",
     [`${prefix}%`],
   );
@@ -23,14 +16,14 @@ async function tables(prefix: string): Promise<string[]> {
 describe("migrations", () => {
   it("five replicas starting at once apply each version exactly once", async () => {
     const stores = Array.from({ length: 5 }, () =>
-      createPostgresStore({ connectionString: url, tablePrefix: "race_" }),
+      createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "race_" }),
     );
     try {
       const applied = await Promise.all(stores.map(async (s) => await s.migrate()));
       const all = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
       expect(applied.flat()).toEqual(all); // one store applied them, the rest nothing
       expect(await stores[0]!.migrate()).toEqual([]); // idempotent
-      const { rows } = await admin.query("SELECT version FROM race_schema_migrations");
+      const { rows } = await pg.db.query("SELECT version FROM race_schema_migrations");
       expect(rows.map((r) => r.version).sort()).toEqual(all);
       expect(await tables("race_")).toEqual([
         "race_a2a_tasks",
@@ -47,8 +40,8 @@ describe("migrations", () => {
   });
 
   it("keeps two prefixes apart in one database", async () => {
-    const a = createPostgresStore({ connectionString: url, tablePrefix: "app_a_" });
-    const b = createPostgresStore({ connectionString: url, tablePrefix: "app_b_" });
+    const a = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "app_a_" });
+    const b = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "app_b_" });
     try {
       await a.migrate();
       await b.migrate();
@@ -62,10 +55,10 @@ describe("migrations", () => {
 
   it("rejects a prefix that is not a plain identifier, with a typed error", () => {
     expect(() =>
-      createPostgresStore({ connectionString: url, tablePrefix: 'x"; DROP TABLE y; --' }),
+      createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: 'x"; DROP TABLE y; --' }),
     ).toThrow(expect.objectContaining({ code: "invalid_option", retryable: false }));
     for (const maxDeliveries of [0, 1.5, -1]) {
-      expect(() => createPostgresStore({ connectionString: url, maxDeliveries })).toThrow(
+      expect(() => createPostgresStore({ connectionString: pg.dbUrl, maxDeliveries })).toThrow(
         expect.objectContaining({ code: "invalid_option", option: "maxDeliveries" }),
       );
     }
@@ -76,24 +69,24 @@ describe("migrations", () => {
 
   it("cleanup deletes settled rows older than the retention window, and only those", async () => {
     const store = createPostgresStore({
-      connectionString: url,
+      connectionString: pg.dbUrl,
       tablePrefix: "ret_",
       retentionMs: 60_000,
     });
     try {
       await store.migrate();
-      await admin.query(
+      await pg.db.query(
         `INSERT INTO ret_work (workspace_id, activity_id, body, state, settled_at) VALUES
           ('w', 'old', '{}', 'done', now() - interval '2 minutes'),
           ('w', 'new', '{}', 'done', now()),
           ('w', 'open', '{}', 'pending', NULL)`,
       );
-      await admin.query(
+      await pg.db.query(
         `INSERT INTO ret_work (workspace_id, activity_id, body, state, dead_at, error)
          VALUES ('w', 'dead', '{}', 'dead', now() - interval '2 minutes', 'delivery_limit')`,
       );
       expect(await store.cleanup()).toBe(1);
-      const { rows } = await admin.query("SELECT activity_id FROM ret_work ORDER BY 1");
+      const { rows } = await pg.db.query("SELECT activity_id FROM ret_work ORDER BY 1");
       expect(rows.map((r) => r.activity_id)).toEqual(["dead", "new", "open"]); // dead letters stay
     } finally {
       await store.close();

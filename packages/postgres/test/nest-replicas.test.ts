@@ -8,13 +8,11 @@ import { randomUUID } from "node:crypto";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { MoleculeAgentModule, OnPeerMessage, PeerAgent } from "@molecule-ai/nestjs";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createPostgresStore } from "../src/index.js";
 import type { PostgresStore } from "../src/index.js";
-import { freshDatabase } from "./db.js";
+import { usePostgres } from "./setup-db.js";
 
 const handled: string[] = [];
 
@@ -29,13 +27,7 @@ class Worker {
   }
 }
 
-let emu: Emulator;
-let dbUrl: string;
-beforeAll(async () => {
-  emu = await startEmulator({ sseKeepAliveMs: 100 });
-  dbUrl = await freshDatabase();
-});
-afterAll(async () => await emu.close());
+const pg = usePostgres({ emulator: { sseKeepAliveMs: 100 } });
 
 async function replica(
   ws: { id: string; token?: string | undefined },
@@ -44,7 +36,7 @@ async function replica(
   const moduleRef = await Test.createTestingModule({
     imports: [
       MoleculeAgentModule.forRoot({
-        platformUrl: emu.url,
+        platformUrl: pg.emu.url,
         workspaceId: ws.id,
         ...(ws.token ? { token: ws.token } : {}),
         delivery: { mode: "poll", intervalMs: 200 },
@@ -60,15 +52,19 @@ async function replica(
 
 describe("MoleculeAgentModule.forRoot({ store })", () => {
   it("two replicas of a Nest app handle each message once and answer once", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "nest-replicated" });
-    const s = await emu.admin.createWorkspace({ name: "nest-sender" });
-    const stores = [0, 1].map(() => createPostgresStore({ connectionString: dbUrl }));
+    const ws = await pg.emu.admin.createWorkspace({ name: "nest-replicated" });
+    const s = await pg.emu.admin.createWorkspace({ name: "nest-sender" });
+    const stores = [0, 1].map(() => createPostgresStore({ connectionString: pg.dbUrl }));
     const apps = [await replica(ws, stores[0]!), await replica(ws, stores[1]!)];
-    const sender = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });
+    const sender = new PlatformClient({
+      platformUrl: pg.emu.url,
+      workspaceId: s.id,
+      token: s.token!,
+    });
     const ids = Array.from({ length: 60 }, () => randomUUID());
     for (const id of ids) await sender.callPeer(ws.id, `job ${id}`, { messageId: id });
     const answers = (): number =>
-      emu.activity(s.id).filter((r) => JSON.stringify(r).includes("done: job ")).length;
+      pg.emu.activity(s.id).filter((r) => JSON.stringify(r).includes("done: job ")).length;
     await waitFor(() => handled.length >= ids.length && answers() >= ids.length, {
       timeoutMs: 30_000,
     });

@@ -1,22 +1,14 @@
 // The README quickstart, run as written against the emulator and the test PostgreSQL: two replicas
 // answer a peer's messages, each message once.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
-import { freshDatabase } from "./db.js";
+import { usePostgres } from "./setup-db.js";
 
-let emu: Emulator;
-let dbUrl: string;
-beforeAll(async () => {
-  emu = await startEmulator();
-  dbUrl = await freshDatabase();
-});
-afterAll(async () => await emu.close());
+const pg = usePostgres({ emulator: true });
 
 /** The README's program, with the environment passed in. */
 async function replica(env: Record<string, string>, seen: InboundMessage[]) {
@@ -45,23 +37,27 @@ async function replica(env: Record<string, string>, seen: InboundMessage[]) {
 
 describe("README quickstart", () => {
   it("two replicas answer each message once", async () => {
-    const a = await emu.admin.createWorkspace({ name: "readme" });
-    const p = await emu.admin.createWorkspace({ name: "asker" });
+    const a = await pg.emu.admin.createWorkspace({ name: "readme" });
+    const p = await pg.emu.admin.createWorkspace({ name: "asker" });
     const env = {
-      MOLECULE_PLATFORM_URL: emu.url,
+      MOLECULE_PLATFORM_URL: pg.emu.url,
       MOLECULE_WORKSPACE_ID: a.id,
       MOLECULE_WORKSPACE_TOKEN: a.token!,
-      DATABASE_URL: dbUrl,
+      DATABASE_URL: pg.dbUrl,
     };
     const seen: InboundMessage[] = [];
     const stops = [await replica(env, seen), await replica(env, seen)];
-    const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: p.token! });
+    const peer = new PlatformClient({
+      platformUrl: pg.emu.url,
+      workspaceId: p.id,
+      token: p.token!,
+    });
     const ids = Array.from({ length: 10 }, () => randomUUID());
     for (const id of ids) await peer.callPeer(a.id, `q-${id}`, { messageId: id });
     await waitFor(
       () =>
-        emu.activity(p.id).filter((r) => String(JSON.stringify(r)).includes("echo: q-")).length >=
-        ids.length,
+        pg.emu.activity(p.id).filter((r) => String(JSON.stringify(r)).includes("echo: q-"))
+          .length >= ids.length,
       { timeoutMs: 20_000 },
     );
     for (const stop of stops) await stop();

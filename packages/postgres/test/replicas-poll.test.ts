@@ -3,50 +3,24 @@
 // redelivers (flagged) only what it held; a dead leader is replaced within the lease time.
 // (A hung leader, dead letters and backfill "none": lease-fencing, dead-letters and
 // backfill-none tests.)
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Pool } from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
-import { freshDatabase } from "./db.js";
-import { ReplicaSet, type Replica, readLogs, sendMessages } from "./replicas.js";
+import { usePostgres } from "./setup-db.js";
+import { type Replica, readLogs, sendMessages } from "./replicas.js";
 
-let emu: Emulator;
-let dir: string;
-let dbUrl: string;
-let set: ReplicaSet;
+const pg = usePostgres({ emulator: true, pool: true, replicas: true });
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  dir = await mkdtemp(join(tmpdir(), "pg-replicas-"));
-  dbUrl = await freshDatabase();
-  set = new ReplicaSet(dir);
-});
-afterEach(async () => await set.killAll());
-afterAll(async () => {
-  await emu.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const replicas = async (n: number, env: Record<string, string>) => await set.start(n, env);
-const stopAll = async (list: Replica[]): Promise<void> => await set.stop(list);
+const replicas = async (n: number, env: Record<string, string>) => await pg.set.start(n, env);
+const stopAll = async (list: Replica[]): Promise<void> => await pg.set.stop(list);
 
 describe("poll replicas on PostgreSQL", () => {
   it("3 replica processes, 1,000 messages: each handled exactly once, by all three", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "replicated" });
-    const env = {
-      PLATFORM_URL: emu.url,
-      WS_ID: ws.id,
-      WS_TOKEN: ws.token!,
-      DB_URL: dbUrl,
+    const { ws, env } = await pg.replicaWorkspace("replicated", {
       HANDLER_MS: "5",
-    };
-    const backlog = await sendMessages(emu, ws.id, 500); // queued before any replica starts
+    });
+    const backlog = await sendMessages(pg.emu, ws.id, 500); // queued before any replica starts
     const { list, logs } = await replicas(3, env);
-    const live = await sendMessages(emu, ws.id, 500); // and while they run
+    const live = await sendMessages(pg.emu, ws.id, 500); // and while they run
     const ids = [...backlog, ...live];
     await waitFor(async () => (await readLogs(logs)).done.size === ids.length, {
       timeoutMs: 120_000,
@@ -64,18 +38,13 @@ describe("poll replicas on PostgreSQL", () => {
   });
 
   it("kill -9 of one replica mid-run: 0 lost, redeliveries flagged and bounded by its claims", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "killed" });
-    const env = {
-      PLATFORM_URL: emu.url,
-      WS_ID: ws.id,
-      WS_TOKEN: ws.token!,
-      DB_URL: dbUrl,
+    const { ws, env } = await pg.replicaWorkspace("killed", {
       HANDLER_MS: "20",
       CONCURRENCY: "4",
       VISIBILITY_MS: "1500",
       LEASE_MS: "3000",
-    };
-    const ids = await sendMessages(emu, ws.id, 600);
+    });
+    const ids = await sendMessages(pg.emu, ws.id, 600);
     const { list, logs } = await replicas(3, env);
     const victim = list[1]!;
     await waitFor(async () => (await readLogs([logs[1]!])).done.size >= 30, {
@@ -105,40 +74,30 @@ describe("poll replicas on PostgreSQL", () => {
   });
 
   it("a killed leader is replaced within the lease time and delivery goes on", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "failover" });
     // The store's bound: its lease lapses at most 2/3 of leaseMs after the leader's last renewal
     // (leaseTimings), the rest of leaseMs absorbs a loaded machine's scheduling delays.
     const leaseMs = 4_000;
-    const env = {
-      PLATFORM_URL: emu.url,
-      WS_ID: ws.id,
-      WS_TOKEN: ws.token!,
-      DB_URL: dbUrl,
+    const { ws, env } = await pg.replicaWorkspace("failover", {
       HANDLER_MS: "1",
       LEASE_MS: String(leaseMs),
       VISIBILITY_MS: "1500",
-    };
+    });
     const { list, logs } = await replicas(2, env);
     const first = await Promise.race(list.map(async (r) => (await r.leaderAt, r)));
     const other = list.find((r) => r !== first)!;
-    const before = await sendMessages(emu, ws.id, 20);
+    const before = await sendMessages(pg.emu, ws.id, 20);
     await waitFor(async () => (await readLogs(logs)).done.size === 20, { timeoutMs: 30_000 });
     // Settled in the table too: the kill below hits no message (else it is redelivered, flagged).
-    const db = new Pool({ connectionString: dbUrl });
-    try {
-      await waitFor(
-        async () =>
-          (
-            await db.query(
-              "SELECT 1 FROM molecule_work WHERE workspace_id = $1 AND state = 'done'",
-              [ws.id],
-            )
-          ).rowCount === 20,
-        { timeoutMs: 30_000 },
-      );
-    } finally {
-      await db.end();
-    }
+    await waitFor(
+      async () =>
+        (
+          await pg.db.query(
+            "SELECT 1 FROM molecule_work WHERE workspace_id = $1 AND state = 'done'",
+            [ws.id],
+          )
+        ).rowCount === 20,
+      { timeoutMs: 30_000 },
+    );
     expect(other.isLeader()).toBe(false);
     const killedAt = Date.now();
     first.child.kill("SIGKILL");
@@ -146,7 +105,7 @@ describe("poll replicas on PostgreSQL", () => {
     const takenAt = await other.leaderAt; // the event: the survivor logged "poll leadership taken"
     expect(takenAt).toBeGreaterThanOrEqual(killedAt);
     expect(takenAt - killedAt).toBeLessThanOrEqual(leaseMs);
-    const after = await sendMessages(emu, ws.id, 20);
+    const after = await sendMessages(pg.emu, ws.id, 20);
     await waitFor(async () => (await readLogs(logs)).done.size === 40, { timeoutMs: 30_000 });
     await stopAll([other]);
     const log = await readLogs(logs);

@@ -3,38 +3,15 @@
 // answer, or a retryable "busy" while the first replica still runs it), and a claim whose replica
 // died is taken over, flagged redelivered, after the visibility timeout.
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:http";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { A2AHandler } from "@molecule-ai/agent-core/a2a";
 import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import type { PostgresStore } from "../src/index.js";
-import { freshDatabase } from "./db.js";
+import { balance, usePostgres } from "./setup-db.js";
 
-let emu: Emulator;
-let dbUrl: string;
-beforeAll(async () => {
-  emu = await startEmulator();
-  dbUrl = await freshDatabase();
-});
-afterAll(async () => await emu.close());
-
-/** A round-robin load balancer in front of the replicas' push handlers. */
-async function loadBalancer(handlers: A2AHandler[]): Promise<{ url: string; server: Server }> {
-  let next = 0;
-  const server = createServer((req, res) => {
-    const h = handlers[next++ % handlers.length]!;
-    void h.handleNode(req, res);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/a2a`, server };
-}
+const pg = usePostgres({ emulator: true });
 
 async function send(url: string, messageId: string, text: string): Promise<unknown> {
   const res = await fetch(url, {
@@ -59,7 +36,7 @@ function answerOf(body: unknown): string | undefined {
 
 describe("push replicas on PostgreSQL", () => {
   it("a retry on another replica gets the stored answer; one in flight is told to retry", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "push-replicas" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "push-replicas" });
     const runs: Array<{ id: string; replica: number; redelivered: boolean }> = [];
     let gate: (() => void) | undefined;
     let onGate!: () => void;
@@ -67,9 +44,9 @@ describe("push replicas on PostgreSQL", () => {
     const stores: PostgresStore[] = [];
     const agents: RemoteAgent<PlatformClient>[] = [];
     for (const replica of [0, 1]) {
-      const store = createPostgresStore({ connectionString: dbUrl });
+      const store = createPostgresStore({ connectionString: pg.dbUrl });
       const client = new PlatformClient({
-        platformUrl: emu.url,
+        platformUrl: pg.emu.url,
         workspaceId: ws.id,
         token: ws.token!,
       });
@@ -93,7 +70,7 @@ describe("push replicas on PostgreSQL", () => {
       agents.push(agent);
     }
     await Promise.all(agents.map(async (a) => await a.start()));
-    const lb = await loadBalancer(
+    const lb = await balance(
       agents.map((a) => a.createPushHandler({ basePath: "/a2a", pathSecret: false })),
     );
     try {
@@ -126,8 +103,8 @@ describe("push replicas on PostgreSQL", () => {
   });
 
   it("a claim whose replica died is taken over after the visibility timeout, flagged", async () => {
-    const dead = createPostgresStore({ connectionString: dbUrl, visibilityTimeoutMs: 300 });
-    const alive = createPostgresStore({ connectionString: dbUrl, visibilityTimeoutMs: 300 });
+    const dead = createPostgresStore({ connectionString: pg.dbUrl, visibilityTimeoutMs: 300 });
+    const alive = createPostgresStore({ connectionString: pg.dbUrl, visibilityTimeoutMs: 300 });
     try {
       const mid = randomUUID();
       const claimed = await dead.shared.claimPush!("w-push", mid);

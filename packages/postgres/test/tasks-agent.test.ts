@@ -2,43 +2,21 @@
 // replicas (framework routes) and two replicas of a Nest app (`forRoot({ store })`), each pair
 // behind a round-robin proxy, answer tasks/get and tasks/cancel for tasks the other one runs.
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:http";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Injectable } from "@nestjs/common";
 import type { INestApplication } from "@nestjs/common";
 import { ExpressAdapter } from "@nestjs/platform-express";
 import { Test } from "@nestjs/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
-import type { A2AHandler } from "@molecule-ai/agent-core/a2a";
 import { MoleculeAgentModule, OnPeerMessage, PeerAgent } from "@molecule-ai/nestjs";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
 import { freePort, waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import type { PostgresStore } from "../src/index.js";
-import { freshDatabase } from "./db.js";
+import { balance, usePostgres } from "./setup-db.js";
 import { roundRobin, rpc, startTask, stateOn } from "./tasks-replicas.js";
 
-let emu: Emulator;
-let dbUrl: string;
-beforeAll(async () => {
-  emu = await startEmulator();
-  dbUrl = await freshDatabase();
-});
-afterAll(async () => await emu.close());
-
-/** A round-robin load balancer over in-process handlers. */
-async function balance(handlers: A2AHandler[]): Promise<{ url: string; server: Server }> {
-  let next = 0;
-  const server = createServer(
-    (req, res) => void handlers[next++ % handlers.length]!.handleNode(req, res),
-  );
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/a2a`, server };
-}
+const pg = usePostgres({ emulator: true });
 
 /** Released holds, by message text. */
 const gates = new Map<string, () => void>();
@@ -47,14 +25,14 @@ const hold = async (text: string): Promise<void> =>
 
 describe("the task store through the agent's store option", () => {
   it("RemoteAgent replicas: tasks/get and tasks/cancel answer on both", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "tasks-agents" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "tasks-agents" });
     const stores: PostgresStore[] = [];
     const agents: RemoteAgent<PlatformClient>[] = [];
     const ran: Array<{ text: string; replica: number }> = [];
     for (const replica of [0, 1]) {
-      const store = createPostgresStore({ connectionString: dbUrl });
+      const store = createPostgresStore({ connectionString: pg.dbUrl });
       const client = new PlatformClient({
-        platformUrl: emu.url,
+        platformUrl: pg.emu.url,
         workspaceId: ws.id,
         token: ws.token!,
       });
@@ -117,18 +95,18 @@ describe("the task store through the agent's store option", () => {
         return `nest ${msg.text}`;
       }
     }
-    const ws = await emu.admin.createWorkspace({ name: "tasks-nest" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "tasks-nest" });
     const secret = randomUUID().replaceAll("-", "") + "abcdefgh";
     const ports = [await freePort(), await freePort()];
     const proxy = await roundRobin(() => ports.map((p) => `http://127.0.0.1:${p}/a2a/${secret}`));
-    const stores = ports.map(() => createPostgresStore({ connectionString: dbUrl }));
+    const stores = ports.map(() => createPostgresStore({ connectionString: pg.dbUrl }));
     const apps: INestApplication[] = [];
     try {
       for (const [i, port] of ports.entries()) {
         const moduleRef = await Test.createTestingModule({
           imports: [
             MoleculeAgentModule.forRoot({
-              platformUrl: emu.url,
+              platformUrl: pg.emu.url,
               workspaceId: ws.id,
               token: ws.token!,
               delivery: {

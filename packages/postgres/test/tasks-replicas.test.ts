@@ -2,10 +2,9 @@
 // proxy: tasks/get answers a task's live state and result on every replica, tasks/cancel on any
 // replica aborts the handler on the replica running it, a replica restarted after kill -9 still
 // answers for the tasks it ran, and the A2A error codes are the same everywhere.
-import { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
-import { freshDatabase } from "./db.js";
+import { usePostgres } from "./setup-db.js";
 import {
   roundRobin,
   rpc,
@@ -20,15 +19,12 @@ import {
 const TASK_NOT_FOUND = -32001;
 const TASK_NOT_CANCELABLE = -32002;
 
-let dbUrl: string;
+const pg = usePostgres({ pool: true });
 let replicas: TaskReplica[] = [];
 let proxy: Awaited<ReturnType<typeof roundRobin>>;
-let admin: Pool;
 
 beforeAll(async () => {
-  dbUrl = await freshDatabase();
-  admin = new Pool({ connectionString: dbUrl });
-  replicas = ["a", "b", "c"].map((name) => startTaskReplica(name, dbUrl));
+  replicas = ["a", "b", "c"].map((name) => startTaskReplica(name, pg.dbUrl));
   await Promise.all(replicas.map(async (r) => await r.ready));
   proxy = await roundRobin(() => replicas.map((r) => r.url));
 });
@@ -39,7 +35,6 @@ afterAll(async () => {
     r.child.kill("SIGTERM");
     await r.exited;
   }
-  await admin?.end();
 });
 
 /** The replicas other than `r`. */
@@ -124,7 +119,7 @@ describe("A2A task store shared by push replicas", () => {
     const id = await startTask(proxy.url, "hold reconnect");
     const runner = await runnerOf(replicas, id);
     // Every replica loses its LISTEN session; the cancel's NOTIFY reaches nobody.
-    const { rows } = await admin.query(
+    const { rows } = await pg.db.query(
       `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
         WHERE datname = current_database() AND query LIKE 'LISTEN %task_canceled'`,
     );
@@ -154,7 +149,7 @@ describe("A2A task store shared by push replicas", () => {
     await victim.line((l) => l === `started ${held}`);
     victim.child.kill("SIGKILL");
     await victim.exited;
-    const restarted = startTaskReplica("c2", dbUrl);
+    const restarted = startTaskReplica("c2", pg.dbUrl);
     replicas[2] = restarted;
     await restarted.ready;
     for (const id of done) {

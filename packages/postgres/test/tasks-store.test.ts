@@ -1,18 +1,11 @@
 // The PostgreSQL task store itself: saves of one task apply in call order, a terminal task is never
 // replaced (a cancel wins over a late result), cancel answers, the table prefix, and retention.
-import { Pool } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { A2ATask } from "@molecule-ai/agent-core/a2a";
 import { createPostgresStore } from "../src/index.js";
-import { freshDatabase } from "./db.js";
+import { usePostgres } from "./setup-db.js";
 
-let url: string;
-let admin: Pool;
-beforeAll(async () => {
-  url = await freshDatabase();
-  admin = new Pool({ connectionString: url });
-});
-afterAll(async () => await admin.end());
+const pg = usePostgres({ pool: true });
 
 function task(id: string, state: A2ATask["status"]["state"], text?: string): A2ATask {
   const t: A2ATask = { kind: "task", id, contextId: "ctx", status: { state } };
@@ -22,7 +15,7 @@ function task(id: string, state: A2ATask["status"]["state"], text?: string): A2A
 
 describe("PostgresStore.tasks", () => {
   it("applies saves of one task in call order, without waiting for each", async () => {
-    const store = createPostgresStore({ connectionString: url, tablePrefix: "order_" });
+    const store = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "order_" });
     try {
       const saves = [];
       for (let i = 0; i < 50; i++) saves.push(store.tasks.save(task("t1", "working", `v${i}`)));
@@ -31,7 +24,7 @@ describe("PostgresStore.tasks", () => {
       const got = await store.tasks.get("t1");
       expect(got?.status.state).toBe("completed");
       expect(got?.artifacts?.[0]?.parts[0]).toEqual({ kind: "text", text: "final" });
-      const { rows } = await admin.query("SELECT task_id FROM order_a2a_tasks");
+      const { rows } = await pg.db.query("SELECT task_id FROM order_a2a_tasks");
       expect(rows).toEqual([{ task_id: "t1" }]); // the table carries the prefix
     } finally {
       await store.close();
@@ -39,8 +32,8 @@ describe("PostgresStore.tasks", () => {
   });
 
   it("a cancel through one store wins over a result another store writes later", async () => {
-    const a = createPostgresStore({ connectionString: url });
-    const b = createPostgresStore({ connectionString: url });
+    const a = createPostgresStore({ connectionString: pg.dbUrl });
+    const b = createPostgresStore({ connectionString: pg.dbUrl });
     try {
       await a.tasks.save(task("t2", "working"));
       const r = await b.tasks.cancel("t2");
@@ -61,14 +54,14 @@ describe("PostgresStore.tasks", () => {
 
   it("cleanup deletes tasks not updated within the retention window", async () => {
     const store = createPostgresStore({
-      connectionString: url,
+      connectionString: pg.dbUrl,
       tablePrefix: "tret_",
       retentionMs: 60_000,
     });
     try {
       await store.tasks.save(task("old", "completed"));
       await store.tasks.save(task("new", "completed"));
-      await admin.query(
+      await pg.db.query(
         "UPDATE tret_a2a_tasks SET updated_at = now() - interval '2 minutes' WHERE task_id = 'old'",
       );
       expect(await store.cleanup()).toBe(1);
