@@ -5,21 +5,23 @@ import type { DynamicStructuredTool } from "@langchain/core/tools";
 import type { DelegationResult, Peer } from "@molecule-ai/agent-core";
 import {
   DELEGATE_DESCRIPTION,
+  DELEGATE_TOOL_NAME,
+  delegateStep,
   LIST_PEERS_DESCRIPTION,
-  runDelegate,
-  runListPeers,
+  LIST_PEERS_TOOL_NAME,
+  listPeersStep,
   toolClientOf,
 } from "@molecule-ai/agent-core/peer-tools";
-import type { PeerSelection } from "@molecule-ai/agent-core/peer-tools";
-import { z } from "zod/v4";
-import { moleculeTool } from "./tool-result.js";
 import type {
   AgentSource,
   DelegateClient,
+  DelegateToolOptions,
   ListPeersClient,
-  OnPeerError,
+  ListPeersToolOptions,
   PeerToolErrorArtifact,
-} from "./types.js";
+} from "@molecule-ai/agent-core/peer-tools";
+import { z } from "zod/v4";
+import { moleculeTool } from "./tool-result.js";
 
 const listPeersSchema: z.ZodObject<{ query: z.ZodOptional<z.ZodString> }> = z.object({
   query: z.string().optional().describe("Optional text to search peer names and roles."),
@@ -33,16 +35,6 @@ export type ListPeersTool = DynamicStructuredTool<
   [string | ToolMessage, Peer[] | PeerToolErrorArtifact]
 >;
 
-/** Options of {@link createListPeersTool}. */
-export interface ListPeersToolOptions extends PeerSelection<Peer> {
-  /** Tool name; default `list_peers`. */
-  name?: string;
-  /** Tool description. */
-  description?: string;
-  /** See {@link PeerToolOptions.onError}. */
-  onError?: OnPeerError;
-}
-
 /**
  * A tool that lists the peers this workspace may talk to (ids, names, roles, status, skills), so
  * the model can pick one for `delegate_to_peer`. The artifact holds the `Peer` objects.
@@ -52,20 +44,11 @@ export function createListPeersTool(
   options: ListPeersToolOptions = {},
 ): ListPeersTool {
   const client = toolClientOf<ListPeersClient>(source, ["listPeers"], "createListPeersTool");
-  const { name = "list_peers", onError = "return" } = options;
+  const { name = LIST_PEERS_TOOL_NAME, onError = "return" } = options;
   const description = options.description ?? LIST_PEERS_DESCRIPTION;
-  const mark = { kind: "list_peers" };
   return moleculeTool(
-    { name, description, schema: listPeersSchema, onError, mark },
-    async (input, config) => {
-      try {
-        const selection = options;
-        const listing = await runListPeers(client, { ...input, signal: config?.signal, selection });
-        return { ok: true, text: listing.text, artifact: listing.peers };
-      } catch (error) {
-        return { ok: false, error, peer: { id: "", name: "platform" } };
-      }
-    },
+    { name, description, schema: listPeersSchema, onError, mark: { kind: "list_peers" } },
+    (input, config) => listPeersStep(client, input, { selection: options, signal: config?.signal }),
   ) as ListPeersTool;
 }
 
@@ -82,24 +65,6 @@ export type DelegateTool = DynamicStructuredTool<
   [string | ToolMessage, DelegationResult | PeerToolErrorArtifact]
 >;
 
-/** Options of {@link createDelegateTool}. */
-export interface DelegateToolOptions {
-  /** Tool name; default `delegate_to_peer`. */
-  name?: string;
-  /** Tool description. */
-  description?: string;
-  /** Peer ids the model may delegate to; others are refused with an error message. */
-  allowedPeerIds?: Iterable<string>;
-  /**
-   * The idempotency key of a delegation. Default: `makeIdempotencyKey("<peerId>:<task>")`, so a
-   * retried tool call within the same minute does not delegate twice, and the same task sent to
-   * two peers does not collide (the platform scopes keys per source workspace, not per target).
-   */
-  idempotencyKey?: (input: { peerId: string; task: string; toolCallId?: string }) => string;
-  /** See {@link PeerToolOptions.onError}. */
-  onError?: OnPeerError;
-}
-
 /**
  * A tool for asynchronous delegation: the platform sends the task to the peer in the background
  * and the result comes back later as an inbound message. Returns the delegation id at once.
@@ -109,24 +74,17 @@ export function createDelegateTool(
   options: DelegateToolOptions = {},
 ): DelegateTool {
   const client = toolClientOf<DelegateClient>(source, ["delegate"], "createDelegateTool");
-  const { name = "delegate_to_peer", onError = "return" } = options;
+  const { name = DELEGATE_TOOL_NAME, onError = "return", idempotencyKey } = options;
   const description = options.description ?? DELEGATE_DESCRIPTION;
   const allowed = options.allowedPeerIds ? new Set(options.allowedPeerIds) : undefined;
   return moleculeTool(
     { name, description, schema: delegateSchema, onError, mark: { kind: "delegate" } },
-    async (input, config) => {
-      const toolCallId = config?.toolCall?.id;
-      const idempotencyKey = options.idempotencyKey?.({
-        ...input,
-        ...(toolCallId ? { toolCallId } : {}),
-      });
-      const outcome = await runDelegate(client, input, {
+    (input, config) =>
+      delegateStep(client, input, {
         allowed,
-        signal: config?.signal,
         idempotencyKey,
-      });
-      if (outcome.ok) return { ok: true, text: outcome.text, artifact: outcome.result };
-      return { ...outcome, peer: { id: input.peerId, name: input.peerId } };
-    },
+        toolCallId: config?.toolCall?.id,
+        signal: config?.signal,
+      }),
   ) as DelegateTool;
 }

@@ -1,12 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { MoleculeError, MoleculeOptionError, sanitizePeerText } from "@molecule-ai/agent-core";
-import { conversationKey, createTurnHandler } from "@molecule-ai/agent-core/adapters";
+import { createTurnHandler, threadIdFor } from "@molecule-ai/agent-core/adapters";
 import { contentText } from "@molecule-ai/agent-core/peer-tools";
-import type { ConversationKeyStrategy } from "@molecule-ai/agent-core/adapters";
+import type { ConversationKeyStrategy, TurnHandler } from "@molecule-ai/agent-core/adapters";
 import { HumanMessage } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { InboundMessage } from "@molecule-ai/agent-core";
-import type { PeerMessageHandler } from "./types.js";
 
 /**
  * Anything that runs a conversation: a `createAgent()` result, a compiled `StateGraph` over
@@ -38,17 +36,10 @@ export interface MessagesRunnable {
 }
 
 /**
- * The handler {@link createPeerMessageHandler} returns: a `RemoteAgent` handler, plus `.stream()`
- * for callers that want the answer as it is generated (A2A `message/stream`).
+ * The handler {@link createPeerMessageHandler} returns: core's `TurnHandler`, a `RemoteAgent`
+ * handler plus `.stream()` yielding the agent's tokens as they come (A2A `message/stream`).
  */
-export interface StreamingPeerMessageHandler extends PeerMessageHandler {
-  /**
-   * The answer's text as it is generated: the tokens of the agent's AI messages, or the whole
-   * reply in one piece when nothing streamed (a model that does not stream, a custom `reply`).
-   * Breaking out of the loop cancels the run.
-   */
-  stream(msg: InboundMessage, ctx?: { signal?: AbortSignal }): AsyncIterable<string>;
-}
+export type StreamingPeerMessageHandler = TurnHandler;
 
 /** How inbound messages map to conversation threads (`configurable.thread_id`). */
 export type ThreadIdStrategy = ConversationKeyStrategy;
@@ -76,13 +67,6 @@ export interface PeerMessageHandlerOptions {
    * when the agent has one, else the text of the last AI message. Return `undefined` to not reply.
    */
   reply?: (state: unknown, msg: InboundMessage) => string | undefined;
-}
-
-/** The thread id a message belongs to under a strategy. */
-export function threadIdFor(msg: InboundMessage, strategy: ThreadIdStrategy = "peer"): string {
-  return (
-    conversationKey(msg, strategy) ?? `message:${msg.messageId ?? msg.activityId ?? randomUUID()}`
-  );
 }
 
 /** The text of an AI message or chunk (a message instance or its plain form); else `undefined`. */

@@ -2,7 +2,25 @@
 // or `@langchain/langgraph`, which are optional peers); the middleware lives in `./middleware`.
 export * from "./builtin-tools.js";
 export * from "./handler.js";
-export * from "./marker.js";
 export * from "./peer-tool.js";
 export * from "./toolkit.js";
-export type * from "./types.js";
+// The framework-neutral types and helpers are core's, under the names this package always had.
+export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "@molecule-ai/agent-core/peer-tools";
+export type {
+  AgentSource,
+  DelegateClient,
+  DelegateToolOptions,
+  ListPeersClient,
+  ListPeersToolOptions,
+  LoadPeerToolsOptions,
+  OnPeerError,
+  PeerCallClient,
+  PeerLike,
+  PeerToolArtifact,
+  PeerToolErrorArtifact,
+  PeerToolkitClient,
+  PeerToolkitOptions,
+  PeerToolOptions,
+} from "@molecule-ai/agent-core/peer-tools";
+export { threadIdFor } from "@molecule-ai/agent-core/adapters";
+export type { PeerMessageHandler } from "@molecule-ai/agent-core/adapters";

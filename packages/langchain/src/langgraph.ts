@@ -11,8 +11,13 @@ import {
   isInterrupted,
   task,
 } from "@langchain/langgraph";
-import { callPeerStep } from "@molecule-ai/agent-core/peer-tools";
-import type { PeerStep } from "@molecule-ai/agent-core/peer-tools";
+import {
+  callPeerStep,
+  inputRequestQuestion,
+  peerInputRequest,
+  stepIds,
+} from "@molecule-ai/agent-core/peer-tools";
+import type { AgentSource, PeerCallClient, PeerStep } from "@molecule-ai/agent-core/peer-tools";
 import { createPeerMessageHandler } from "./handler.js";
 import type {
   MessagesRunnable,
@@ -20,18 +25,8 @@ import type {
   StreamingPeerMessageHandler,
 } from "./handler.js";
 import type { PeerCallOptions } from "@molecule-ai/agent-core";
-import type { AgentSource, PeerCallClient } from "./types.js";
 
-/** What a {@link peerNode} passes to `interrupt()` when the peer answers `input-required`. */
-export interface PeerInputRequest {
-  kind: "molecule_peer_input_required";
-  peerId: string;
-  peerName: string;
-  /** The peer's question, sanitised (untrusted peer text). */
-  question: string;
-  contextId?: string;
-  taskId?: string;
-}
+export type { PeerInputRequest } from "@molecule-ai/agent-core/peer-tools";
 
 /** Options of {@link peerNode}. */
 export interface PeerNodeOptions<State> {
@@ -39,16 +34,6 @@ export interface PeerNodeOptions<State> {
   message?: (state: State) => string;
   /** Extra call options (`timeoutMs`, `via`, `metadata`, ...). */
   callOptions?: Omit<PeerCallOptions, "signal" | "contextId" | "taskId">;
-}
-
-function textOf(message: BaseMessage | undefined): string {
-  return message?.text ?? "";
-}
-
-/** The ids that continue a step's A2A conversation and task. */
-function idsOf(step: PeerStep): { contextId?: string; taskId?: string } {
-  const { contextId, taskId } = step;
-  return { ...(contextId ? { contextId } : {}), ...(taskId ? { taskId } : {}) };
 }
 
 /**
@@ -86,20 +71,13 @@ export function peerNode<State extends { messages: BaseMessage[] }>(
   });
   return async (state) => {
     const messages: BaseMessage[] = [];
-    let step = await call(options.message?.(state) ?? textOf(state.messages.at(-1)), {});
+    let step = await call(options.message?.(state) ?? state.messages.at(-1)?.text ?? "", {});
     while (step.status === "input-required") {
-      const request: PeerInputRequest = {
-        kind: "molecule_peer_input_required",
-        peerId: id,
-        peerName: name,
-        question: step.text,
-        ...idsOf(step),
-      };
-      const answer: unknown = interrupt(request);
+      const answer: unknown = interrupt(peerInputRequest(ref, step));
       const text = typeof answer === "string" ? answer : JSON.stringify(answer);
       messages.push(new AIMessage({ content: step.text, additional_kwargs: label(step) }));
       messages.push(new HumanMessage(text));
-      step = await call(text, idsOf(step));
+      step = await call(text, stepIds(step));
     }
     messages.push(new AIMessage({ content: step.text, additional_kwargs: label(step) }));
     return { messages };
@@ -116,15 +94,7 @@ export interface InterruptibleGraph extends MessagesRunnable {
 /** The question of a state that ended on `interrupt(value)`: a string, or `value.question`. */
 function interruptQuestion(state: unknown): string | undefined {
   if (!isInterrupted(state) || state[INTERRUPT].length === 0) return undefined;
-  return state[INTERRUPT]
-    .map(({ value }) =>
-      typeof value === "string"
-        ? value
-        : typeof (value as { question?: unknown } | null)?.question === "string"
-          ? (value as { question: string }).question
-          : JSON.stringify(value),
-    )
-    .join("\n");
+  return state[INTERRUPT].map(({ value }) => inputRequestQuestion(value)).join("\n");
 }
 
 /**
@@ -143,7 +113,7 @@ export function createGraphMessageHandler(
     const snapshot = await graph.getState(config ?? {});
     const waiting = snapshot.tasks?.some((t) => (t.interrupts?.length ?? 0) > 0);
     // A Command is what LangGraph takes in place of the input to resume an interrupted thread.
-    return (waiting ? new Command({ resume: textOf(input.messages.at(-1)) }) : input) as {
+    return (waiting ? new Command({ resume: input.messages.at(-1)?.text ?? "" }) : input) as {
       messages: BaseMessage[];
     };
   };

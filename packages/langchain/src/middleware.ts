@@ -1,9 +1,8 @@
 // Subpath `@molecule-ai/langchain/middleware`: the only entry that imports `langchain`.
-import { sanitizeTextContent } from "@molecule-ai/agent-core/peer-tools";
+import { moleculeToolKind, sanitizeTextContent } from "@molecule-ai/agent-core/peer-tools";
 import { ToolMessage } from "@langchain/core/messages";
 import { createMiddleware } from "langchain";
 import type { AgentMiddleware } from "langchain";
-import { moleculeToolKind } from "./marker.js";
 
 /** Options of {@link peerOutputSanitizer}. */
 export interface PeerOutputSanitizerOptions {

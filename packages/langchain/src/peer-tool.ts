@@ -2,24 +2,22 @@ import type { ToolMessage } from "@langchain/core/messages";
 import type { DynamicStructuredTool } from "@langchain/core/tools";
 import {
   assertToolName,
-  toolClientOf,
   peerToolDescription,
   peerToolName,
   PeerToolConfigError,
-  runPeerTool,
+  peerToolStep,
+  toolClientOf,
 } from "@molecule-ai/agent-core/peer-tools";
-import type { PeerToolCallSettings } from "@molecule-ai/agent-core/peer-tools";
-import { z } from "zod/v4";
-import { moleculeTool } from "./tool-result.js";
-import type { ToolStep } from "./tool-result.js";
 import type {
   AgentSource,
-  OnPeerError,
   PeerCallClient,
   PeerLike,
   PeerToolArtifact,
   PeerToolErrorArtifact,
-} from "./types.js";
+  PeerToolOptions,
+} from "@molecule-ai/agent-core/peer-tools";
+import { z } from "zod/v4";
+import { moleculeTool } from "./tool-result.js";
 
 /** The input schema of every peer tool: a flat object (accepted by every provider). */
 export const peerToolSchema: z.ZodObject<{
@@ -50,25 +48,6 @@ export type PeerTool = DynamicStructuredTool<
   PeerToolOutput
 >;
 
-/** Options of {@link createPeerTool}. */
-export interface PeerToolOptions extends PeerToolCallSettings {
-  /** Tool name; default `call_<slug of the peer name>` (see {@link loadPeerTools} for collisions). */
-  name?: string;
-  /** Tool description; default built from the peer's name, role and agent card. */
-  description?: string;
-  /**
-   * What happens when the peer fails (down, slow, 429/5xx, unknown, failed task): `"return"`
-   * (default) gives the model an error `ToolMessage` and the run continues; `"throw"` rethrows;
-   * a function returns the error text for the model. Auth, removed-workspace, configuration and
-   * abort errors always throw.
-   */
-  onError?: OnPeerError;
-  /** Route through the platform proxy (default) or call the peer's URL directly. */
-  via?: "proxy" | "direct";
-  /** Extra tool metadata (merged with the package's own marker). */
-  metadata?: Record<string, unknown>;
-}
-
 /**
  * Turns one peer into a LangChain tool. The model sends `message` (and optionally `contextId`);
  * the tool calls the peer through the platform and returns the peer's text with the OFFSEC-003
@@ -98,16 +77,7 @@ export function createPeerTool(
   const mark = { kind: "peer", peerId: peer.id };
   return moleculeTool(
     { name, description, schema: peerToolSchema, onError, mark, metadata },
-    async (input, config): Promise<ToolStep<PeerToolArtifact>> => {
-      const outcome = await runPeerTool(caller, ref, input, {
-        timeoutMs,
-        via,
-        callOptions,
-        signal: config?.signal,
-      });
-      if (outcome.ok)
-        return { ok: true, text: outcome.text, artifact: { peer: ref, result: outcome.result } };
-      return { ...outcome, peer: ref };
-    },
+    (input, config) =>
+      peerToolStep(caller, ref, input, { timeoutMs, via, callOptions, signal: config?.signal }),
   ) as PeerTool;
 }

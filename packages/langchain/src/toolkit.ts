@@ -3,35 +3,29 @@
 import type { Peer } from "@molecule-ai/agent-core";
 import { BaseToolkit } from "@langchain/core/tools";
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { planPeerTools, selectPeers, toolClientOf } from "@molecule-ai/agent-core/peer-tools";
-import type { PeerSelector, PeerToolPlanOptions } from "@molecule-ai/agent-core/peer-tools";
+import { planPeerToolkit, planPeerTools, toolClientOf } from "@molecule-ai/agent-core/peer-tools";
+import type {
+  AgentSource,
+  LoadPeerToolsOptions,
+  PeerSelector,
+  PeerToolkitClient,
+  PeerToolkitOptions,
+  PlannedPeerTool,
+} from "@molecule-ai/agent-core/peer-tools";
 import { createDelegateTool, createListPeersTool } from "./builtin-tools.js";
-import type { DelegateToolOptions, ListPeersToolOptions } from "./builtin-tools.js";
 import { createPeerTool } from "./peer-tool.js";
-import type { PeerTool, PeerToolOptions } from "./peer-tool.js";
-import type { AgentSource, PeerToolkitClient } from "./types.js";
+import type { PeerTool } from "./peer-tool.js";
 
 /** Selects peers by id or name (case-insensitive), a list of them, or a predicate. */
 export type PeerFilter = PeerSelector<Peer>;
 
-/** Options of {@link loadPeerTools}: peer filters, names, and the options of every peer tool. */
-export interface LoadPeerToolsOptions
-  extends Omit<PeerToolOptions, "name" | "description">, PeerToolPlanOptions {
-  /** Search text passed to `client.listPeers({ q })`. */
-  query?: string;
-  /** Bypass the client's peer cache. */
-  fresh?: boolean;
-  /** Cancels the peer listing. */
-  signal?: AbortSignal;
-}
-
 /** One peer tool per planned peer; every option but the plan's goes to each tool. */
 function toolsFor(
   client: Pick<PeerToolkitClient, "callPeer">,
-  peers: readonly Peer[],
+  planned: readonly PlannedPeerTool[],
   options: LoadPeerToolsOptions,
 ): PeerTool[] {
-  return planPeerTools(peers, options).map(({ peer, name, description }) =>
+  return planned.map(({ peer, name, description }) =>
     createPeerTool(client, peer, { ...options, name, description }),
   );
 }
@@ -53,7 +47,8 @@ export async function loadPeerTools(
     "loadPeerTools",
   );
   const { query: q, fresh, signal } = options;
-  return toolsFor(client, await client.listPeers({ q, fresh, signal }), options);
+  const peers = await client.listPeers({ q, fresh, signal });
+  return toolsFor(client, planPeerTools(peers, options), options);
 }
 
 /**
@@ -62,14 +57,6 @@ export async function loadPeerTools(
  * type-check (TS2769: the spread infers a tuple the array literal does not satisfy).
  */
 export type PeerToolkitTools = [] | [StructuredToolInterface, ...StructuredToolInterface[]];
-
-/** Options of {@link PeerToolkit.fromClient}. */
-export interface PeerToolkitOptions extends LoadPeerToolsOptions {
-  /** Add the `list_peers` tool (default true; `false` to leave it out, or its options). */
-  listPeers?: boolean | ListPeersToolOptions;
-  /** Add the `delegate_to_peer` tool (default true; `false` to leave it out, or its options). */
-  delegate?: boolean | DelegateToolOptions;
-}
 
 /**
  * A LangChain toolkit of one tool per peer, plus `list_peers` and `delegate_to_peer`. Build it with
@@ -109,31 +96,15 @@ export class PeerToolkit extends BaseToolkit {
 
   /** Re-lists the peers and rebuilds the tools; returns the new tool list. */
   async refresh(options: { signal?: AbortSignal } = {}): Promise<StructuredToolInterface[]> {
-    const { listPeers = true, delegate = true, ...load } = this.#options;
-    const signal = options.signal ?? load.signal;
-    const listed = await this.#client.listPeers({ q: load.query, fresh: true, signal });
-    const peers = selectPeers(listed, load);
-    const { onError, include, exclude, skills } = load;
-    const shared = { onError, include, exclude, skills };
-    const extra: StructuredToolInterface[] = [];
-    if (listPeers !== false) {
-      extra.push(
-        createListPeersTool(this.#client, { ...shared, ...(listPeers === true ? {} : listPeers) }),
-      );
-    }
-    if (delegate !== false) {
-      const allowedPeerIds = peers.map((p) => p.id);
-      extra.push(
-        createDelegateTool(this.#client, {
-          ...shared,
-          allowedPeerIds,
-          ...(delegate === true ? {} : delegate),
-        }),
-      );
-    }
-    const reservedNames = [...(load.reservedNames ?? []), ...extra.map((t) => t.name)];
-    this.tools = [...toolsFor(this.#client, listed, { ...load, reservedNames }), ...extra];
-    this.peers = peers;
+    const signal = options.signal ?? this.#options.signal;
+    const q = this.#options.query;
+    const listed = await this.#client.listPeers({ q, fresh: true, signal });
+    const plan = planPeerToolkit(listed, this.#options);
+    const tools: StructuredToolInterface[] = toolsFor(this.#client, plan.peerTools, this.#options);
+    if (plan.listPeers) tools.push(createListPeersTool(this.#client, plan.listPeers));
+    if (plan.delegate) tools.push(createDelegateTool(this.#client, plan.delegate));
+    this.tools = tools;
+    this.peers = plan.peers;
     return this.tools;
   }
 

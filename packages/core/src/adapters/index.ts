@@ -36,6 +36,8 @@ export type {
 } from "./peer-request-handler.js";
 export { conversationKey } from "./conversation-key.js";
 export type { ConversationKeyStrategy } from "./conversation-key.js";
+export { threadIdFor } from "./conversation-thread.js";
+export type { PeerMessageHandler } from "./peer-message-handler.js";
 export { createTurnHandler } from "./turn-handler.js";
 export type { Turn, TurnContext, TurnHandler } from "./turn-handler.js";
 export { PeerRouter } from "./peer-router.js";

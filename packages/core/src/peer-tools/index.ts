@@ -46,3 +46,29 @@ export {
 export type { DelegateOutcome, PeerListing } from "./builtins.js";
 export { sanitizePeerJson } from "./sanitize-json.js";
 export { toolClientOf, toPeerRef } from "./tool-client.js";
+export type {
+  AgentSource,
+  DelegateClient,
+  ListPeersClient,
+  OnPeerError,
+  PeerCallClient,
+  PeerLike,
+  PeerToolArtifact,
+  PeerToolErrorArtifact,
+  PeerToolkitClient,
+} from "./peer-tool-types.js";
+export type {
+  DelegateToolOptions,
+  ListPeersToolOptions,
+  LoadPeerToolsOptions,
+  PeerToolkitOptions,
+  PeerToolOptions,
+} from "./peer-tool-options.js";
+export { failedStepAnswer } from "./tool-step.js";
+export type { FailedStepAnswer, FailedToolStep, ToolStep } from "./tool-step.js";
+export { delegateStep, listPeersStep, peerToolStep } from "./tool-steps.js";
+export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "./tool-marker.js";
+export { inputRequestQuestion, peerInputRequest, stepIds } from "./peer-input-request.js";
+export type { PeerInputRequest } from "./peer-input-request.js";
+export { DELEGATE_TOOL_NAME, LIST_PEERS_TOOL_NAME, planPeerToolkit } from "./toolkit-plan.js";
+export type { PeerToolkitPlan } from "./toolkit-plan.js";

@@ -1,4 +1,7 @@
-/** The tool-metadata key that marks tools created by this package (read by the middleware). */
+// Which tools an adapter created: a mark in the tool's metadata, read back by middleware that
+// must leave those tools alone (their output is already sanitised).
+
+/** The tool-metadata key that marks tools created by the Molecule adapters. */
 export const MOLECULE_TOOL_METADATA = "molecule";
 
 /** What kind of Molecule tool a tool is, from its metadata; `undefined` for other tools. */

@@ -1,11 +1,9 @@
-import type {
-  AgentCard,
-  InboundMessage,
-  PeerCallResult,
-  PlatformClient,
-  RemoteAgent,
-} from "@molecule-ai/agent-core";
-import type { ErrorFields } from "@molecule-ai/agent-core/peer-tools";
+// What peer tools are built from and what they keep beside the model's text: the client shapes a
+// tool needs, the peer it calls, its artifacts and its failure policy. The same in every adapter.
+import type { AgentCard } from "../a2a/index.js";
+import type { RemoteAgent } from "../agent/index.js";
+import type { PeerCallResult, PlatformClient } from "../platform/index.js";
+import type { ErrorFields } from "./error-fields.js";
 
 /**
  * A running agent, accepted by every tool factory in place of a client: its tools call peers
@@ -20,7 +18,7 @@ export type AgentSource = RemoteAgent<PlatformClient>;
  */
 export type PeerCallClient = Pick<PlatformClient, "callPeer">;
 
-/** The part of a `PlatformClient` that {@link loadPeerTools} and {@link PeerToolkit} need. */
+/** The part of a `PlatformClient` a whole peer tool set needs (peer tools and the built-ins). */
 export type PeerToolkitClient = Pick<PlatformClient, "callPeer" | "listPeers" | "delegate">;
 
 /** The part of a `PlatformClient` that the `list_peers` tool needs. */
@@ -44,7 +42,7 @@ export interface PeerLike {
   agentCard?: AgentCard | null;
 }
 
-/** What a peer tool keeps as the `ToolMessage.artifact` when the peer answered. */
+/** What a peer tool keeps as its artifact (e.g. `ToolMessage.artifact`) when the peer answered. */
 export interface PeerToolArtifact {
   /** The peer that was called. */
   peer: { id: string; name: string };
@@ -52,7 +50,7 @@ export interface PeerToolArtifact {
   result: PeerCallResult;
 }
 
-/** What a peer tool keeps as the `ToolMessage.artifact` when the call failed. */
+/** What a peer tool keeps as its artifact (e.g. `ToolMessage.artifact`) when the call failed. */
 export interface PeerToolErrorArtifact {
   /** The peer that was called. */
   peer: { id: string; name: string };
@@ -67,12 +65,3 @@ export type OnPeerError =
   | "return"
   | "throw"
   | ((error: unknown, info: { peer: { id: string; name: string } }) => string);
-
-/**
- * The handler signature `RemoteAgent` and the push server call: a structural subset of core's
- * `HandlerContext` so a handler built here plugs into any of them.
- */
-export type PeerMessageHandler = (
-  msg: InboundMessage,
-  ctx?: { signal?: AbortSignal },
-) => Promise<string | undefined>;

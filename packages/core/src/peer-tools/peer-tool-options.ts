@@ -1,0 +1,76 @@
+// The options of the peer-tool factories an adapter offers: one peer tool, the `list_peers` and
+// delegation tools, a whole tool set. Framework-neutral: the adapter maps them onto its tool type.
+import type { Peer } from "../platform/index.js";
+import type { PeerToolCallSettings } from "./outcome.js";
+import type { OnPeerError } from "./peer-tool-types.js";
+import type { PeerToolPlanOptions } from "./plan.js";
+import type { PeerSelection } from "./select.js";
+
+/** Options of a tool that calls one peer. */
+export interface PeerToolOptions extends PeerToolCallSettings {
+  /**
+   * Tool name; default `call_<slug of the peer name>` (in a tool set, peers whose names collide
+   * get an id suffix: see `uniquePeerToolNames`).
+   */
+  name?: string;
+  /** Tool description; default built from the peer's name, role and agent card. */
+  description?: string;
+  /**
+   * What happens when the peer fails (down, slow, 429/5xx, unknown, failed task): `"return"`
+   * (default) gives the model an error tool result and the run continues; `"throw"` rethrows;
+   * a function returns the error text for the model. Auth, removed-workspace, configuration and
+   * abort errors always throw.
+   */
+  onError?: OnPeerError;
+  /** Route through the platform proxy (default) or call the peer's URL directly. */
+  via?: "proxy" | "direct";
+  /** Extra tool metadata (merged with the package's own marker). */
+  metadata?: Record<string, unknown>;
+}
+
+/** Options of the `list_peers` tool. */
+export interface ListPeersToolOptions extends PeerSelection<Peer> {
+  /** Tool name; default `list_peers`. */
+  name?: string;
+  /** Tool description. */
+  description?: string;
+  /** See {@link PeerToolOptions.onError}. */
+  onError?: OnPeerError;
+}
+
+/** Options of the `delegate_to_peer` tool. */
+export interface DelegateToolOptions {
+  /** Tool name; default `delegate_to_peer`. */
+  name?: string;
+  /** Tool description. */
+  description?: string;
+  /** Peer ids the model may delegate to; others are refused with an error message. */
+  allowedPeerIds?: Iterable<string>;
+  /**
+   * The idempotency key of a delegation. Default: `makeIdempotencyKey("<peerId>:<task>")`, so a
+   * retried tool call within the same minute does not delegate twice, and the same task sent to
+   * two peers does not collide (the platform scopes keys per source workspace, not per target).
+   */
+  idempotencyKey?: (input: { peerId: string; task: string; toolCallId?: string }) => string;
+  /** See {@link PeerToolOptions.onError}. */
+  onError?: OnPeerError;
+}
+
+/** Options of loading every peer as a tool: peer filters, names, and the options of every peer tool. */
+export interface LoadPeerToolsOptions
+  extends Omit<PeerToolOptions, "name" | "description">, PeerToolPlanOptions {
+  /** Search text passed to `client.listPeers({ q })`. */
+  query?: string;
+  /** Bypass the client's peer cache. */
+  fresh?: boolean;
+  /** Cancels the peer listing. */
+  signal?: AbortSignal;
+}
+
+/** Options of a peer toolkit: the peer tools of {@link LoadPeerToolsOptions}, plus the built-ins. */
+export interface PeerToolkitOptions extends LoadPeerToolsOptions {
+  /** Add the `list_peers` tool (default true; `false` to leave it out, or its options). */
+  listPeers?: boolean | ListPeersToolOptions;
+  /** Add the `delegate_to_peer` tool (default true; `false` to leave it out, or its options). */
+  delegate?: boolean | DelegateToolOptions;
+}

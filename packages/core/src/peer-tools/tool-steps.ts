@@ -1,0 +1,70 @@
+// The three tools of a peer tool set, each run as a {@link ToolStep}: call one peer, list the
+// peers, delegate a task. An adapter wraps them in its tool type and answers failures with
+// `failedStepAnswer`.
+import type { DelegationResult, Peer, PlatformClient } from "../platform/index.js";
+import { runDelegate, runListPeers } from "./builtins.js";
+import { runPeerTool } from "./outcome.js";
+import type { PeerToolCallSettings, PeerToolInput } from "./outcome.js";
+import type { DelegateToolOptions } from "./peer-tool-options.js";
+import type { PeerToolArtifact } from "./peer-tool-types.js";
+import type { PeerSelection } from "./select.js";
+import type { ToolStep } from "./tool-step.js";
+
+/**
+ * Calls a peer for a tool (`runPeerTool`): the answer with its artifact, or a peer-side failure
+ * with the text for the model. This workspace's own problems reject.
+ */
+export async function peerToolStep(
+  client: Pick<PlatformClient, "callPeer">,
+  peer: { id: string; name: string },
+  input: PeerToolInput,
+  settings: PeerToolCallSettings & { signal?: AbortSignal | undefined } = {},
+): Promise<ToolStep<PeerToolArtifact>> {
+  const outcome = await runPeerTool(client, peer, input, settings);
+  if (outcome.ok)
+    return { ok: true, text: outcome.text, artifact: { peer, result: outcome.result } };
+  return { ...outcome, peer };
+}
+
+/**
+ * Lists the peers afresh for a `list_peers` tool (`runListPeers`); the artifact holds the `Peer`
+ * objects. Any failure is the platform's: a failed step without text, so `failedStepAnswer`
+ * returns it to the model only when `isPeerSideError` says so.
+ */
+export async function listPeersStep(
+  client: Pick<PlatformClient, "listPeers">,
+  input: { query?: string | undefined },
+  options: { selection?: PeerSelection<Peer> | undefined; signal?: AbortSignal | undefined } = {},
+): Promise<ToolStep<Peer[]>> {
+  try {
+    const listing = await runListPeers(client, { ...input, ...options });
+    return { ok: true, text: listing.text, artifact: listing.peers };
+  } catch (error) {
+    return { ok: false, error, peer: { id: "", name: "platform" } };
+  }
+}
+
+/**
+ * Delegates a task for a delegation tool (`runDelegate`): the accepted delegation, or a failure
+ * with the text for the model (a peer id outside `allowed` included). The idempotency key is
+ * `idempotencyKey({ peerId, task, toolCallId })` when given, else `runDelegate`'s default.
+ */
+export async function delegateStep(
+  client: Pick<PlatformClient, "delegate">,
+  input: { peerId: string; task: string },
+  options: {
+    allowed?: ReadonlySet<string> | undefined;
+    idempotencyKey?: DelegateToolOptions["idempotencyKey"] | undefined;
+    toolCallId?: string | undefined;
+    signal?: AbortSignal | undefined;
+  } = {},
+): Promise<ToolStep<DelegationResult>> {
+  const { allowed, toolCallId, signal } = options;
+  const idempotencyKey = options.idempotencyKey?.({
+    ...input,
+    ...(toolCallId ? { toolCallId } : {}),
+  });
+  const outcome = await runDelegate(client, input, { allowed, signal, idempotencyKey });
+  if (outcome.ok) return { ok: true, text: outcome.text, artifact: outcome.result };
+  return { ...outcome, peer: { id: input.peerId, name: input.peerId } };
+}
