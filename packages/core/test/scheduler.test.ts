@@ -63,6 +63,34 @@ describe("ScheduledTask", () => {
     expect(a.armed || b.armed).toBe(false);
   });
 
+  it("a task cancelled or re-armed by an earlier task due in the same batch does not run now", async () => {
+    // The bug this guards: a heartbeat's late-watchdog due in the same millisecond as the next
+    // heartbeat ran after it and reported the fresh, in-flight heartbeat as 5 s late.
+    const runs: string[] = [];
+    const b = new ScheduledTask(() => runs.push("b"));
+    const c = new ScheduledTask(() => runs.push(`c at +${Date.now() - t0}`));
+    const a = new ScheduledTask(() => {
+      runs.push("a");
+      b.cancel();
+      c.at(30);
+    });
+    let ran!: () => void;
+    const after = new Promise<void>((r) => (ran = r));
+    const sentinel = new ScheduledTask(() => ran());
+    const t0 = Date.now();
+    a.at(1);
+    b.at(2);
+    c.at(3);
+    sentinel.at(80);
+    // Block the loop past all three due times: the timer then fires once for a batch of three.
+    while (Date.now() - t0 < 15);
+    await after;
+    expect(runs.slice(0, 2)).toEqual(["a", expect.stringMatching(/^c at \+(\d+)$/)]);
+    expect(Number(/\+(\d+)/.exec(runs[1]!)![1])).toBeGreaterThanOrEqual(44);
+    expect(runs).toHaveLength(2);
+    expect(a.armed || b.armed || c.armed).toBe(false);
+  });
+
   it("a task that throws is reported and the others due with it still run", async () => {
     const warnings: Error[] = [];
     const onWarning = (w: Error): void => void warnings.push(w);

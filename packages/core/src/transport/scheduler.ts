@@ -8,7 +8,7 @@
 export class ScheduledTask {
   /** When it is due (epoch ms, `Date.now()`). */
   due = 0;
-  /** Its place in the heap; -1 when not armed. */
+  /** Its place in the heap; -1 when not armed, -2 when due in the batch being run. */
   index = -1;
 
   /**
@@ -65,7 +65,10 @@ class Scheduler {
 
   disarm(task: ScheduledTask): void {
     const i = task.index;
-    if (i < 0) return;
+    if (i < 0) {
+      task.index = -1; // a due task cancelled by an earlier one of its batch does not run
+      return;
+    }
     if (task.ref) this.#refs--;
     const last = this.#heap.pop()!;
     task.index = -1;
@@ -120,6 +123,9 @@ class Scheduler {
     }
     this.#rearm();
     for (const task of due) {
+      // An earlier task of this batch may have cancelled this one or re-armed it for later.
+      if (task.index !== -2) continue;
+      task.index = -1;
       try {
         task.run();
       } catch (err) {
@@ -128,11 +134,11 @@ class Scheduler {
     }
   }
 
-  /** Removes the earliest task without re-arming the timer. */
+  /** Removes the earliest task (marked due) without re-arming the timer. */
   #popTop(task: ScheduledTask): void {
     if (task.ref) this.#refs--;
     const last = this.#heap.pop()!;
-    task.index = -1;
+    task.index = -2;
     if (last !== task) {
       this.#heap[0] = last;
       last.index = 0;
