@@ -118,6 +118,7 @@ for (let i = 0; i < N && gapCount < gaps.length; i++) gaps[gapCount++] = windowE
 await settle();
 const during = process.memoryUsage();
 const spacesDuring = heapSpaces();
+const smapsDuring = smapsBefore ? smaps(env.FLEET_SMAPS === "2") : undefined;
 // What a full, memory-reducing GC would still give back (V8's pooled free pages): diagnostics
 // only, printed beside the figure; the figure is `during`.
 (gc as ((o?: object) => void) | undefined)?.({
@@ -126,7 +127,12 @@ const spacesDuring = heapSpaces();
   flavor: "last-resort",
 });
 const afterLastResort = process.memoryUsage();
-if (smapsBefore) printSmapsGrowth(smapsBefore, smaps(env.FLEET_SMAPS === "2"));
+if (smapsBefore && smapsDuring) {
+  process.stderr.write("fleet-run: mappings at the end of the window:\n");
+  printSmapsGrowth(smapsBefore, smapsDuring);
+  process.stderr.write("fleet-run: mappings after the last-resort GC:\n");
+  printSmapsGrowth(smapsBefore, smaps(env.FLEET_SMAPS === "2"));
+}
 if (snapshots) writeHeapSnapshot(join(snapshots, `${env.FLEET_CONFIG}-after.heapsnapshot`));
 const stop0 = performance.now();
 await Promise.all(agents.map(async (a) => await a.stop()));

@@ -11,7 +11,7 @@
 //        loaded 2-core machine, beyond ./dev bench's 10-minute budget)  FLEET_CONFIGS=<names>
 //        FLEET_CONFIGS_10K=defaults,lightest
 //        FLEET_WINDOW_MS=30000 (the issue's window)  FLEET_HEARTBEAT_MS=5000  FLEET_MESSAGES=100
-//        FLEET_HEAP_SNAPSHOTS=<dir>  FLEET_SMAPS=1|2 (where the memory goes: see fleet-memory.ts)
+//        FLEET_NODE_FLAGS="<node flags>" (e.g. --trace-gc-nvp)  FLEET_HEAP_SNAPSHOTS=<dir>  FLEET_SMAPS=1|2 (where the memory goes: see fleet-memory.ts)
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -101,6 +101,7 @@ async function measure(config: FleetConfigName, n: number, dir: string): Promise
       [
         "--expose-gc",
         ...((FLEET_CONFIGS[config] as FleetConfig).nodeFlags ?? []),
+        ...(env.FLEET_NODE_FLAGS ? env.FLEET_NODE_FLAGS.split(" ") : []),
         fileURLToPath(new URL("fleet-run.ts", import.meta.url)),
       ],
       {
@@ -119,6 +120,11 @@ async function measure(config: FleetConfigName, n: number, dir: string): Promise
     const lines = createInterface({ input: child.stdout });
     let sent = 0;
     for await (const line of lines) {
+      // Anything else on stdout (e.g. V8's --trace-gc through FLEET_NODE_FLAGS) goes to stderr.
+      if (!line.startsWith("{")) {
+        process.stderr.write(`${line}\n`);
+        continue;
+      }
       const msg = JSON.parse(line) as { event: string } & Record<string, number>;
       if (
         msg.event === "started" &&

@@ -4,12 +4,14 @@ import { ScheduledTask } from "../transport/index.js";
 /**
  * A wake-up latch: `wait(ms)` resolves after `ms`, or as soon as `wake()` is called (also when
  * `wake()` was called since the last wait, so no wake-up is lost). The timeout is one task on the
- * process-wide scheduler, allocated once per latch (not a timer per wait).
+ * process-wide scheduler, allocated once per latch (not a timer per wait), and the abort listener
+ * is added once per signal (a poll loop passes the same one to every wait), not once per wait.
  */
 export class Waker {
   #pending = false;
   #woken = false;
   #resolve: (() => void) | undefined;
+  /** The signal `#onAbort` listens to. */
   #signal: AbortSignal | undefined;
   readonly #timeout = new ScheduledTask(() => this.#done());
   readonly #onAbort = (): void => this.#done();
@@ -32,11 +34,14 @@ export class Waker {
     }
     if (signal?.aborted) return false;
     this.#woken = false;
-    this.#signal = signal;
+    if (signal !== this.#signal) {
+      this.#signal?.removeEventListener("abort", this.#onAbort);
+      this.#signal = signal;
+      signal?.addEventListener("abort", this.#onAbort, { once: true });
+    }
     await new Promise<void>((resolve) => {
       this.#resolve = resolve;
       this.#timeout.at(ms);
-      signal?.addEventListener("abort", this.#onAbort, { once: true });
     });
     return this.#woken;
   }
@@ -46,8 +51,6 @@ export class Waker {
     if (!resolve) return;
     this.#resolve = undefined;
     this.#timeout.cancel();
-    this.#signal?.removeEventListener("abort", this.#onAbort);
-    this.#signal = undefined;
     resolve();
   }
 }

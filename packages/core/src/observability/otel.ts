@@ -25,7 +25,30 @@ export function otel(): OTelApi | undefined {
   return api ?? undefined;
 }
 
-/** The tracer of this SDK's spans (a no-op tracer until an SDK registers a provider). */
+let provider: OTel.TracerProvider | undefined;
+let cached: OTel.Tracer | undefined;
+
+/**
+ * The tracer of this SDK's spans (a no-op tracer until an SDK registers a provider). Cached per
+ * global provider: `getTracer` allocates a tracer each call, and the global provider object only
+ * changes when the application disables and re-registers tracing.
+ */
 export function tracer(a: OTelApi): OTel.Tracer {
-  return a.trace.getTracer("@molecule-ai/agent-core");
+  const p = a.trace.getTracerProvider();
+  if (p !== provider || cached === undefined) {
+    provider = p;
+    cached = p.getTracer("@molecule-ai/agent-core");
+  }
+  return cached;
+}
+
+/**
+ * Whether a tracer provider is registered: false while the API answers with its no-op provider
+ * (no OpenTelemetry SDK started), so hot paths skip building span attributes. Recognised by class
+ * name; should a bundler rename it, spans are just built and dropped as before.
+ */
+export function tracingOn(a: OTelApi): boolean {
+  const p = a.trace.getTracerProvider() as OTel.TracerProvider & { getDelegate?(): object };
+  const d = p.getDelegate?.() ?? p;
+  return d.constructor.name !== "NoopTracerProvider";
 }

@@ -1,6 +1,6 @@
 // Spans of the requests this SDK makes to the platform (HTTP client semantic conventions): one
 // per request, retries included; the route, never the token or the body.
-import { otel } from "./otel.js";
+import { otel, tracingOn } from "./otel.js";
 import { inSpan } from "./spans.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -14,6 +14,28 @@ function routeOf(path: string): string {
     .join("/");
 }
 
+interface Server {
+  key: string;
+  origin: string;
+  address: string;
+  port: number;
+}
+let lastOrigin: Server | undefined;
+
+/** `origin`'s parts (the last one cached: a process talks to one platform). */
+function server(origin: string): Server {
+  if (lastOrigin?.key !== origin) {
+    const url = new URL(origin);
+    lastOrigin = {
+      key: origin,
+      origin: url.origin,
+      address: url.hostname,
+      port: Number(url.port) || (url.protocol === "https:" ? 443 : 80),
+    };
+  }
+  return lastOrigin;
+}
+
 /**
  * Runs one platform request in a client span named `<METHOD> <route>` with `http.request.method`,
  * `url.full` (no query), `server.address`, `server.port` and `http.response.status_code`; a 4xx
@@ -25,16 +47,17 @@ export async function tracePlatformRequest<T extends { status: number }>(
   path: string,
   fn: () => Promise<T>,
 ): Promise<T> {
-  if (!otel()) return fn();
-  const url = new URL(origin);
+  const api = otel();
+  if (!api || !tracingOn(api)) return fn();
+  const url = server(origin);
   return await inSpan(
     `${method} ${routeOf(path)}`,
     "client",
     {
       "http.request.method": method,
       "url.full": `${url.origin}${path.split("?")[0] ?? ""}`,
-      "server.address": url.hostname,
-      "server.port": Number(url.port) || (url.protocol === "https:" ? 443 : 80),
+      "server.address": url.address,
+      "server.port": url.port,
     },
     async () => await fn(),
     {

@@ -2,7 +2,7 @@
 // push, consumer for poll), platform requests (client). Without `@opentelemetry/api` each helper
 // just runs its function.
 import type { Context, Span } from "@opentelemetry/api";
-import { otel, tracer } from "./otel.js";
+import { otel, tracer, tracingOn } from "./otel.js";
 
 /** Span names. */
 export const SPAN = {
@@ -64,7 +64,7 @@ export async function inSpan<T>(
   options: { parent?: Context | undefined; onResult?: (span: Span, result: T) => void } = {},
 ): Promise<T> {
   const api = otel();
-  if (!api) return fn(undefined);
+  if (!api || !tracingOn(api)) return fn(undefined);
   const spanKind =
     kind === "client"
       ? api.SpanKind.CLIENT
@@ -72,23 +72,26 @@ export async function inSpan<T>(
         ? api.SpanKind.SERVER
         : api.SpanKind.CONSUMER;
   const parent = options.parent ?? api.context.active();
-  return await tracer(api).startActiveSpan(
+  const span = tracer(api).startSpan(
     name,
     { kind: spanKind, attributes: defined(attributes) },
     parent,
-    async (span) => {
-      try {
-        const result = await fn(span);
-        options.onResult?.(span, result);
-        return result;
-      } catch (err) {
-        failSpan(span, err);
-        throw err;
-      } finally {
-        span.end();
-      }
-    },
   );
+  // No SDK registered (the API's no-op tracer) or not sampled: run as if tracing were off, with
+  // no context switch, closure or promise per call (heartbeats and polls run this constantly).
+  if (!span.isRecording()) return fn(undefined);
+  return await api.context.with(api.trace.setSpan(parent, span), async () => {
+    try {
+      const result = await fn(span);
+      options.onResult?.(span, result);
+      return result;
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 /** An OpenTelemetry context, opaque outside this folder. */

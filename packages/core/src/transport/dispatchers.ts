@@ -15,8 +15,8 @@ let undici: typeof Undici | undefined;
 const loadUndici = () => (undici ??= createRequire(import.meta.url)("undici") as typeof Undici);
 
 /**
- * An undici `Agent` created on its first request. Only `request` (the one method the SDK calls on
- * its own pools) and `close` are needed; a request after `close` fails as undici's would.
+ * An undici `Agent` created on its first request. Only `request`, `dispatch` (the methods the SDK
+ * calls on its own pools) and `close` are needed; a request after `close` fails as undici's would.
  */
 class DeferredAgent {
   readonly #options: AgentOptions;
@@ -47,6 +47,10 @@ class DeferredAgent {
     return this.#get().request(options);
   }
 
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return this.#get().dispatch(options, handler);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await this.#agent?.close();
@@ -57,6 +61,14 @@ class DeferredAgent {
 type Pool = Pick<DeferredAgent, "closed" | "destroyed" | "close"> & Dispatcher;
 const deferredAgent = (options: AgentOptions): Pool =>
   new DeferredAgent(options) as unknown as Pool;
+
+/**
+ * Whether `d` is one of the SDK's own pools (this package's copy of undici, so its handler API is
+ * known: the buffered hot path can use `dispatch`; any other dispatcher gets `request`).
+ */
+export function isOwnPool(d: Dispatcher): boolean {
+  return d instanceof DeferredAgent;
+}
 
 /** Keep-alive settings of the pools the SDK creates. */
 const KEEP_ALIVE = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 } as const;

@@ -4,7 +4,13 @@ import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { type DispatcherLease, leaseRequestPool, leaseStreamPool } from "./dispatchers.js";
+import {
+  type DispatcherLease,
+  isOwnPool,
+  leaseRequestPool,
+  leaseStreamPool,
+} from "./dispatchers.js";
+import { requestBuffered } from "./buffered.js";
 import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
 import { MoleculeError, MoleculeTimeoutError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -322,27 +328,30 @@ export class HttpTransport {
     const debug = this.#logger?.debug;
     const started = debug ? performance.now() : 0;
     try {
-      const res = await (spec.stream ? this.#streams : this.#dispatcher).request({
-        origin: this.origin,
-        path,
-        method: spec.method,
-        headers,
-        body: body ?? null,
-        signal: abort,
-      });
-      if (spec.stream) {
-        clearTimeout(timer);
-        streaming = true; // keep the caller's signal bridged: aborting it cancels the body
-        return { status: res.statusCode, headers: res.headers, body: undefined, stream: res.body };
-      }
       const max = spec.maxBytes ?? this.#maxBytes;
-      const text = await readBodyText(res.body, max, res.headers["content-length"]);
+      const opts = { origin: this.origin, path, method: spec.method, headers, body: body ?? null };
+      let res: { statusCode: number; headers: IncomingHttpHeaders; text: string };
+      if (!spec.stream && isOwnPool(this.#dispatcher)) {
+        res = await requestBuffered(this.#dispatcher, opts, max, abort);
+      } else {
+        const r = await (spec.stream ? this.#streams : this.#dispatcher).request({
+          ...opts,
+          signal: abort,
+        });
+        if (spec.stream) {
+          clearTimeout(timer);
+          streaming = true; // keep the caller's signal bridged: aborting it cancels the body
+          return { status: r.statusCode, headers: r.headers, body: undefined, stream: r.body };
+        }
+        const text = await readBodyText(r.body, max, r.headers["content-length"]);
+        res = { statusCode: r.statusCode, headers: r.headers, text };
+      }
       if (debug) {
         this.#logger?.debug?.(
           `${spec.method} ${spec.path} -> ${res.statusCode} in ${Math.round(performance.now() - started)} ms`,
         );
       }
-      return { status: res.statusCode, headers: res.headers, body: parseBody(text) };
+      return { status: res.statusCode, headers: res.headers, body: parseBody(res.text) };
     } catch (err) {
       if (userSignal?.aborted) throw userSignal.reason;
       if (err instanceof BodyTooLargeError) {

@@ -1,0 +1,127 @@
+// The platform-request hot path on the SDK's own pools: the response body is collected from
+// undici's dispatch callbacks into one buffer, with no Readable stream, async iterator or promise
+// per chunk. Heartbeats, state checks and polls of every agent in a process go through here; with
+// `request()` and a stream read each allocated about twice as much (see bench/src/fleet-memory.ts).
+import type { EventEmitter } from "node:events";
+import type { IncomingHttpHeaders } from "node:http";
+import type { Dispatcher } from "undici";
+import { BodyTooLargeError } from "./body.js";
+
+/** A response read whole into memory. */
+export interface BufferedResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/**
+ * Sends one request through `dispatcher` (undici ≥ 7's handler API) and reads its body as UTF-8
+ * text, at most `max` bytes: a larger declared `Content-Length` or a body growing past `max`
+ * fails with {@link BodyTooLargeError} and the request is aborted. `abort` emitting `"abort"`
+ * aborts the request (its rejection is then an `AbortError`).
+ */
+export function requestBuffered(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  max: number,
+  abort: EventEmitter,
+): Promise<BufferedResponse> {
+  return new Promise((resolve, reject) => {
+    const handler = new BufferingHandler(max, abort, resolve, reject);
+    try {
+      dispatcher.dispatch(options, handler);
+    } catch (err) {
+      handler.onResponseError(undefined, err as Error);
+    }
+  });
+}
+
+class BufferingHandler implements Dispatcher.DispatchHandler {
+  readonly #max: number;
+  readonly #abort: EventEmitter;
+  readonly #resolve: (r: BufferedResponse) => void;
+  readonly #reject: (err: Error) => void;
+  #controller: Dispatcher.DispatchController | undefined;
+  #error: Error | undefined;
+  #done = false;
+  #status = 0;
+  #headers: IncomingHttpHeaders = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
+  readonly #onAbort = (): void => this.#fail(new DOMException("request aborted", "AbortError"));
+
+  constructor(
+    max: number,
+    abort: EventEmitter,
+    resolve: (r: BufferedResponse) => void,
+    reject: (err: Error) => void,
+  ) {
+    this.#max = max;
+    this.#abort = abort;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    abort.once("abort", this.#onAbort);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#error) controller.abort(this.#error); // aborted while queued
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    const length = headers["content-length"];
+    const declared = Number(Array.isArray(length) ? length[0] : length);
+    if (Number.isFinite(declared) && declared > this.#max) {
+      this.#fail(new BodyTooLargeError(this.#max));
+      return;
+    }
+    this.#status = statusCode;
+    this.#headers = headers;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#done) return;
+    this.#size += chunk.length;
+    if (this.#size > this.#max) {
+      this.#fail(new BodyTooLargeError(this.#max));
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#done) return;
+    this.#settle();
+    const c = this.#chunks;
+    const text =
+      c.length === 0
+        ? ""
+        : c.length === 1
+          ? (c[0] as Buffer).toString("utf8")
+          : Buffer.concat(c, this.#size).toString("utf8");
+    this.#resolve({ statusCode: this.#status, headers: this.#headers, text });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    this.#fail(err, false);
+  }
+
+  /** Fails the request; `abort`: also abort it in undici (the failure is ours, not undici's). */
+  #fail(err: Error, abort = true): void {
+    if (this.#done) return;
+    this.#settle();
+    this.#error = err;
+    this.#chunks = [];
+    if (abort) this.#controller?.abort(err);
+    this.#reject(err);
+  }
+
+  #settle(): void {
+    this.#done = true;
+    this.#abort.off("abort", this.#onAbort);
+  }
+}
