@@ -117,6 +117,7 @@ const windowEnd = performance.now();
 for (let i = 0; i < N && gapCount < gaps.length; i++) gaps[gapCount++] = windowEnd - last[i]!;
 await settle();
 const during = process.memoryUsage();
+const sockets = process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
 const spacesDuring = heapSpaces();
 const smapsDuring = smapsBefore ? smaps(env.FLEET_SMAPS === "2") : undefined;
 // What a full, memory-reducing GC would still give back (V8's pooled free pages): diagnostics
@@ -160,6 +161,7 @@ process.stdout.write(
     handled,
     stopMs,
     rssGrowthAfterLastResortGcBytes: afterLastResort.rss - before.rss,
+    sockets,
     // Committed size growth of each V8 heap space (new_space is the young generation).
     spaces: spacesGrowth(spacesBefore, spacesDuring),
   })}\n`,

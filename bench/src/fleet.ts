@@ -58,6 +58,8 @@ export interface FleetResult {
   sent: number;
   stopMs: number;
   rssGrowthAfterLastResortGcBytes: number;
+  /** TCP sockets open at the end of the window (platform requests, event streams). */
+  sockets: number;
   spaces: Record<string, { sizeGrowthBytes: number; usedGrowthBytes: number }>;
 }
 
@@ -183,7 +185,8 @@ async function runFleet(): Promise<FleetResult[]> {
             `(used ${(r.heapUsedGrowthBytes / n / KiB).toFixed(1)}), outside the V8 heap ` +
             `${((r.rssGrowthBytes - r.heapTotalGrowthBytes) / n / KiB).toFixed(1)}; after a ` +
             `last-resort GC the growth would be ` +
-            `${(r.rssGrowthAfterLastResortGcBytes / n / KiB).toFixed(1)} (not the figure)`,
+            `${(r.rssGrowthAfterLastResortGcBytes / n / KiB).toFixed(1)} (not the figure); ` +
+            `${r.sockets} open sockets`,
         );
       }
     }
