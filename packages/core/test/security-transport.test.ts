@@ -1,56 +1,21 @@
 // Security review: what the platform, a peer or a redirect can make the client do with its token
 // and its memory. Real HTTP servers on 127.0.0.1.
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { isMoleculeError, PlatformClient } from "../src/index.js";
+import { useTestServers } from "./fixtures/http-servers.js";
 
 const WS = "11111111-2222-4333-8444-555555555555";
 const PEER = "99999999-2222-4333-8444-555555555555";
 const TOKEN = "tok_secret_abcdefghijklmnopqrstuvwxyz012345";
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-}
-
-const servers: Server[] = [];
 const clients: PlatformClient[] = [];
+const serve = useTestServers();
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
 });
-
-async function serve(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<{ url: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
-    req.resume();
-    handler(req, res);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
-}
 
 /** Streams 64 KiB chunks (no Content-Length) until the client goes away. */
 function endless(res: ServerResponse, status = 200): void {
@@ -123,7 +88,7 @@ describe("the token never leaves the platform's origin", () => {
       expect(JSON.stringify(s.headers)).not.toContain(TOKEN);
     }
     // The platform got the bearer, under the base path, with an Origin without the path.
-    const discover = platform.seen.find((s) => s.url.startsWith("/prefix/registry/discover/"));
+    const discover = platform.seen.find((s) => s.url?.startsWith("/prefix/registry/discover/"));
     expect(discover?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(discover?.headers.origin).toBe(platform.url);
   });

@@ -2,39 +2,19 @@
 // same answers, errors, timeouts and aborts as the stream path, against real HTTP servers on
 // 127.0.0.1. (Transports given a dispatcher, e.g. MockAgent in transport-retry.test.ts, take the
 // stream path.)
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
+import { createServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { isMoleculeError, MoleculeTimeoutError } from "../src/index.js";
 import { HttpTransport } from "../src/transport/index.js";
+import { useTestServers } from "./fixtures/http-servers.js";
 
-const servers: Server[] = [];
 const transports: HttpTransport[] = [];
+const serve = useTestServers();
 
 afterEach(async () => {
   await Promise.all(transports.splice(0).map((t) => t.close()));
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
 });
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
-  const requests: IncomingMessage[] = [];
-  const server = createServer((req, res) => {
-    requests.push(req);
-    req.resume();
-    handler(req, res);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
-}
 
 /** Resolves when the server side of `req`'s connection has closed (reset or not). */
 async function closed(req: IncomingMessage): Promise<void> {
@@ -53,7 +33,7 @@ function transport(
 
 describe("platform requests on the SDK's own pool (buffered)", () => {
   it("reads a chunked JSON body of several chunks, an empty body and a text body", async () => {
-    const { url, requests } = await serve((req, res) => {
+    const { url, seen: requests } = await serve((req, res) => {
       if (req.url === "/json") {
         res.writeHead(200, { "content-type": "application/json" });
         res.write('{"rows":[');
@@ -85,7 +65,7 @@ describe("platform requests on the SDK's own pool (buffered)", () => {
   });
 
   it("a body over maxResponseBytes fails with response_too_large and the connection is dropped", async () => {
-    const { url, requests } = await serve((_req, res) => {
+    const { url, seen: requests } = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       const chunk = Buffer.alloc(16 * 1024, 0x61);
       const pump = (): void => {
@@ -103,7 +83,7 @@ describe("platform requests on the SDK's own pool (buffered)", () => {
   });
 
   it("times out an attempt with MoleculeTimeoutError and frees the connection", async () => {
-    const { url, requests } = await serve(() => undefined); // never answers
+    const { url, seen: requests } = await serve(() => undefined); // never answers
     const err = await transport(url)
       .send({ method: "POST", path: "/hang", timeoutMs: 200 })
       .catch((e: unknown) => e);
@@ -113,7 +93,7 @@ describe("platform requests on the SDK's own pool (buffered)", () => {
   });
 
   it("the caller's AbortSignal aborts in flight and before the request starts", async () => {
-    const { url, requests } = await serve(() => undefined);
+    const { url, seen: requests } = await serve(() => undefined);
     const t = transport(url);
     const ac = new AbortController();
     const inFlight = t.send({ method: "POST", path: "/hang", signal: ac.signal }).catch((e) => e);
@@ -128,9 +108,10 @@ describe("platform requests on the SDK's own pool (buffered)", () => {
   });
 
   it("a refused connection fails with connection_failed (retryable)", async () => {
-    const { url } = await serve(() => undefined);
-    servers.pop()!.close();
-    await new Promise((r) => setImmediate(r));
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
+    await new Promise((r) => probe.close(r)); // nothing listens there now
     const err = await transport(url)
       .send({ method: "POST", path: "/x" })
       .catch((e: unknown) => e);
