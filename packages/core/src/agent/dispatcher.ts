@@ -1,5 +1,7 @@
 // The dispatcher: runs the user's handler with a concurrency limit, retries failures with
-// backoff, delivers replies, and hands what still fails to the dead-letter callback.
+// backoff, delivers replies, and hands what still fails to the dead-letter callback. Each message
+// gets its own abort signal: aborted when the agent stops (`abort()`) or when the message's own
+// cancel signal fires (its A2A task canceled with `tasks/cancel`).
 import type { Logger } from "../transport/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import { describe } from "../transport/index.js";
@@ -11,7 +13,9 @@ import type { MessageTrack } from "./observer.js";
 export type DispatchOutcome =
   | { status: "handled"; reply: string | undefined }
   | { status: "dead-lettered"; error: unknown }
-  | { status: "aborted" };
+  | { status: "aborted" }
+  /** Its cancel signal fired: not retried, no answer, no dead letter. */
+  | { status: "canceled" };
 
 /** What the dispatcher passes to the handler runner for one attempt. */
 export interface AttemptInfo {
@@ -46,10 +50,22 @@ function isPermanent(err: unknown): boolean {
   return !!err && typeof err === "object" && (err as { retryable?: unknown }).retryable === false;
 }
 
+/** How to submit a message: see {@link Dispatcher.submit}. */
+export interface SubmitOptions {
+  redelivered: boolean;
+  /** Send the handler's answer through `reply` (poll delivery). */
+  reply: boolean;
+  /** Cancels this message alone (e.g. its A2A task's signal); listened to until it settles. */
+  cancel?: AbortSignal | undefined;
+}
+
 interface Job {
   msg: InboundMessage;
   redelivered: boolean;
   reply: boolean;
+  cancel: AbortSignal | undefined;
+  /** The message's own signal, created when its handler starts. */
+  controller: AbortController | undefined;
   resolve(outcome: DispatchOutcome): void;
 }
 
@@ -65,6 +81,8 @@ export class Dispatcher {
   readonly #queue: Job[] = [];
   readonly #running = new Set<Running>();
   readonly #abort = new AbortController();
+  /** The signals of running messages: `abort()` aborts each one. */
+  readonly #controllers = new Set<AbortController>();
   readonly #idleWaiters = new IdleWaiters();
 
   /** @param options see {@link DispatcherOptions} */
@@ -96,14 +114,32 @@ export class Dispatcher {
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
   }
 
-  /** Queues `msg`; resolves when it is handled, dead-lettered, or abandoned by `abort()`. */
-  submit(
-    msg: InboundMessage,
-    opts: { redelivered: boolean; reply: boolean },
-  ): Promise<DispatchOutcome> {
+  /**
+   * Queues `msg`; resolves when it is handled, dead-lettered, abandoned by `abort()`, or canceled
+   * by `opts.cancel` (a queued message leaves the queue; a running one's signal aborts).
+   */
+  submit(msg: InboundMessage, opts: SubmitOptions): Promise<DispatchOutcome> {
     if (this.#abort.signal.aborted) return Promise.resolve({ status: "aborted" });
+    const cancel = opts.cancel;
+    if (cancel?.aborted) return Promise.resolve({ status: "canceled" });
     return new Promise((resolve) => {
-      this.#queue.push({ msg, redelivered: opts.redelivered, reply: opts.reply, resolve });
+      const job: Job = {
+        msg,
+        redelivered: opts.redelivered,
+        reply: opts.reply,
+        cancel,
+        controller: undefined,
+        resolve,
+      };
+      if (cancel) {
+        const onCancel = (): void => this.#cancel(job);
+        cancel.addEventListener("abort", onCancel, { once: true });
+        job.resolve = (outcome) => {
+          cancel.removeEventListener("abort", onCancel);
+          resolve(outcome);
+        };
+      }
+      this.#queue.push(job);
       this.#pump();
     });
   }
@@ -117,8 +153,21 @@ export class Dispatcher {
   /** Aborts running handlers (their signal fires) and abandons queued messages. */
   abort(): void {
     this.#abort.abort();
+    for (const c of this.#controllers) c.abort(this.#abort.signal.reason);
     for (const job of this.#queue.splice(0)) job.resolve({ status: "aborted" });
     this.#checkIdle();
+  }
+
+  /** A message's cancel signal fired: it leaves the queue, or its running handler is aborted. */
+  #cancel(job: Job): void {
+    const i = this.#queue.indexOf(job);
+    if (i >= 0) {
+      this.#queue.splice(i, 1);
+      job.resolve({ status: "canceled" });
+      this.#checkIdle();
+      return;
+    }
+    job.controller?.abort(job.cancel?.reason);
   }
 
   #isIdle(): boolean {
@@ -135,12 +184,16 @@ export class Dispatcher {
       const job = this.#queue.shift()!;
       const running: Running = { msg: job.msg, since: performance.now() };
       this.#running.add(running);
+      const controller = new AbortController();
+      job.controller = controller;
+      this.#controllers.add(controller);
       const track = this.#o.track(job.msg, job.redelivered);
       void track
         .run(() => this.#execute(job, track))
         .then((outcome) => {
           track.end(outcome);
           this.#running.delete(running);
+          this.#controllers.delete(controller);
           job.resolve(outcome);
           this.#pump();
           this.#o.onSlotFree?.();
@@ -150,19 +203,28 @@ export class Dispatcher {
   }
 
   async #execute(job: Job, track: MessageTrack): Promise<DispatchOutcome> {
-    const signal = this.#abort.signal;
+    const signal = job.controller!.signal;
     const { msg } = job;
+    // A canceled message ends as canceled, whatever its handler returned or threw after that.
+    const ended = (): DispatchOutcome | undefined =>
+      job.cancel?.aborted
+        ? { status: "canceled" }
+        : signal.aborted
+          ? { status: "aborted" }
+          : undefined;
     let result: string | void = undefined;
     let lastError: unknown;
     let ok = false;
     for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
-      if (signal.aborted) return { status: "aborted" };
+      const before = ended();
+      if (before) return before;
       try {
         result = await this.#o.run(msg, { signal, attempt, redelivered: job.redelivered });
         ok = true;
         break;
       } catch (err) {
-        if (signal.aborted) return { status: "aborted" };
+        const after = ended();
+        if (after) return after;
         lastError = err;
         const permanent = isPermanent(err);
         const last = attempt === this.#o.maxAttempts || permanent;
@@ -174,17 +236,20 @@ export class Dispatcher {
         await sleep(delay, signal);
       }
     }
-    if (!ok) return await this.#deadLetter(msg, lastError);
+    if (!ok) return ended() ?? (await this.#deadLetter(msg, lastError));
+    if (job.cancel?.aborted) return { status: "canceled" }; // its answer goes nowhere
     const text = typeof result === "string" && result.trim() !== "" ? result : undefined;
     if (text === undefined || !job.reply || !this.#o.reply)
       return { status: "handled", reply: text };
     for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
-      if (signal.aborted) return { status: "aborted" };
+      const before = ended();
+      if (before) return before;
       try {
         await this.#o.reply(msg, text, signal);
         return { status: "handled", reply: text };
       } catch (err) {
-        if (signal.aborted) return { status: "aborted" };
+        const after = ended();
+        if (after) return after;
         lastError = err;
         const delay =
           isPermanent(err) || attempt >= this.#o.maxAttempts
@@ -195,7 +260,7 @@ export class Dispatcher {
         await sleep(delay, signal);
       }
     }
-    return await this.#deadLetter(msg, lastError);
+    return ended() ?? (await this.#deadLetter(msg, lastError));
   }
 
   async #deadLetter(msg: InboundMessage, error: unknown): Promise<DispatchOutcome> {

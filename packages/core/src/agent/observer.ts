@@ -32,7 +32,8 @@ import type { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
 export type TrackOutcome =
   | { status: "handled"; reply: string | undefined }
   | { status: "dead-lettered"; error: unknown }
-  | { status: "aborted" };
+  | { status: "aborted" }
+  | { status: "canceled" };
 
 /** What the dispatcher reports about one message. */
 export interface MessageTrack {
@@ -265,6 +266,11 @@ export class AgentObserver {
       },
       replyFailed: (attempt, error, retryInMs) => this.replyFailed(msg, attempt, error, retryInMs),
       end: (outcome) => {
+        if (outcome.status === "canceled") {
+          this.#o.logger.info?.("inbound message canceled (tasks/cancel): its answer is dropped", {
+            messageId: msg.messageId,
+          });
+        }
         if (outcome.status !== "handled") return;
         this.emit("handled", {
           message: msg,

@@ -2,6 +2,7 @@
 // capability secret, public URL and body limit taken from the options or the push delivery.
 import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler } from "../a2a/index.js";
+import type { A2AHandlerContext, A2AHandlerResult } from "../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../a2a/index.js";
 import type { Logger } from "../transport/index.js";
 import { describe } from "../transport/index.js";
@@ -12,7 +13,8 @@ export interface AgentPushHandlerInput {
   card: AgentCard;
   delivery: RemoteAgentOptions["delivery"];
   logger: Logger;
-  onMessage: (message: A2AMessage) => Promise<string | void>;
+  /** The push pipeline (`ctx` carries the task whose cancel aborts the handler). */
+  onMessage: (message: A2AMessage, ctx: A2AHandlerContext) => Promise<A2AHandlerResult>;
   /** The store's A2A task store, when it has one. */
   taskStore: A2ATaskStore | undefined;
 }

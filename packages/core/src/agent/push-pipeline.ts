@@ -1,7 +1,9 @@
 // The push side of the RemoteAgent's pipeline: de-duplicate pushed messages by messageId, let
 // answers reach a waiting callPeer, dispatch the rest, and return the handler's answer as the A2A
-// result (never for a message that is itself an answer).
-import type { A2AMessage } from "../a2a/index.js";
+// result (never for a message that is itself an answer). A message sent as an A2A task is
+// canceled with it: `tasks/cancel` (on any replica sharing the task store) aborts its handler.
+import { randomUUID } from "node:crypto";
+import type { A2AHandlerContext, A2AMessage, A2ATask } from "../a2a/index.js";
 import { BoundedSet } from "../inbound/index.js";
 import { inboundFromA2AMessage } from "../inbound/index.js";
 import type { InboundMessage } from "../inbound/index.js";
@@ -16,6 +18,20 @@ function notAccepting(code: "agent_not_running" | "agent_stopping", state: strin
     `the agent ${state}: the message was not handled; the sender should retry later.`,
     { code, retryable: true },
   );
+}
+
+/** Remembered for a canceled message: a resend of it is answered as canceled, never re-run. */
+const CANCELED = Symbol("canceled");
+type Answer = string | undefined | typeof CANCELED;
+
+/** The A2A answer of a canceled message: its task, `canceled`. */
+function canceledTask(msg: InboundMessage): A2ATask {
+  return {
+    kind: "task",
+    id: randomUUID(),
+    contextId: msg.contextId ?? randomUUID(),
+    status: { state: "canceled", timestamp: new Date().toISOString() },
+  };
 }
 
 /** What the push pipeline needs from the agent. */
@@ -34,8 +50,8 @@ export interface PushPipelineOptions {
 export class PushPipeline {
   readonly #o: PushPipelineOptions;
   readonly #seen: BoundedSet;
-  readonly #replies = new Map<string, string | undefined>();
-  readonly #inFlight = new Map<string, Promise<string | undefined>>();
+  readonly #replies = new Map<string, Answer>();
+  readonly #inFlight = new Map<string, Promise<Answer>>();
 
   /** @param options see {@link PushPipelineOptions} */
   constructor(options: PushPipelineOptions) {
@@ -43,16 +59,25 @@ export class PushPipeline {
     this.#seen = new BoundedSet(options.dedupWindow);
   }
 
-  /** Handles one pushed message; resolves with the answer text (or nothing). */
-  async onMessage(message: A2AMessage): Promise<string | void> {
+  /**
+   * Handles one pushed message; resolves with the answer text (or nothing, or a `canceled` task
+   * once the message was canceled). When `ctx` carries a task (a non-blocking or streaming
+   * send), the task's signal cancels the message: `tasks/cancel` aborts its handler.
+   */
+  async onMessage(message: A2AMessage, ctx?: A2AHandlerContext): Promise<string | A2ATask | void> {
     if (!this.#o.running()) throw notAccepting("agent_not_running", "is not running");
     const msg: InboundMessage = inboundFromA2AMessage(message, { method: "message/send" });
+    const answer = (a: Answer): string | A2ATask | undefined =>
+      a === CANCELED ? canceledTask(msg) : a;
     const mid = msg.messageId;
     if (mid !== undefined) {
-      if (this.#seen.has(mid)) return this.#replies.get(mid);
+      if (this.#seen.has(mid)) return answer(this.#replies.get(mid));
       const running = this.#inFlight.get(mid);
-      if (running) return await running;
+      if (running) return answer(await running);
     }
+    // Only a task can be canceled; a blocking send's signal is left alone (reading it would also
+    // abort the handler when the caller disconnects, and a resend gets the remembered answer).
+    const cancel = ctx?.taskId !== undefined ? ctx.signal : undefined;
     if (this.#o.intercept(msg)) {
       this.#remember(mid, undefined);
       return undefined;
@@ -73,13 +98,17 @@ export class PushPipeline {
       claim = r.claim;
     }
     const p = this.#o.dispatcher
-      .submit(msg, { redelivered: claim?.redelivered ?? false, reply: false })
-      .then(async (outcome) => {
+      .submit(msg, { redelivered: claim?.redelivered ?? false, reply: false, cancel })
+      .then(async (outcome): Promise<Answer> => {
         // Never answer an answer: the handler saw it, its return value goes nowhere.
         if (outcome.status === "handled") {
           const reply = msg.isReply ? undefined : outcome.reply;
           await claim?.settle(reply);
           return reply;
+        }
+        if (outcome.status === "canceled") {
+          await claim?.settle(undefined); // a cancel is final: no replica runs it again
+          return CANCELED;
         }
         await claim?.release();
         if (outcome.status === "aborted") throw notAccepting("agent_stopping", "is stopping");
@@ -93,13 +122,13 @@ export class PushPipeline {
     try {
       const reply = await p;
       this.#remember(mid, reply);
-      return reply;
+      return answer(reply);
     } finally {
       if (mid !== undefined) this.#inFlight.delete(mid);
     }
   }
 
-  #remember(mid: string | undefined, reply: string | undefined): void {
+  #remember(mid: string | undefined, reply: Answer): void {
     if (mid === undefined) return;
     this.#seen.add(mid);
     this.#replies.set(mid, reply);

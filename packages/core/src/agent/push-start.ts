@@ -1,6 +1,7 @@
 // Push delivery start-up: the built-in server (or the caller's route), registration, read-back.
 import { startA2AServer } from "../a2a/index.js";
 import type { A2AServer } from "../a2a/index.js";
+import type { A2AHandlerContext, A2AHandlerResult } from "../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../a2a/index.js";
 import type { Logger } from "../transport/index.js";
 import { MoleculeOptionError } from "../transport/index.js";
@@ -16,7 +17,8 @@ export interface StartPushInput {
   /** Registers `url` with the platform; omitted when the agent does not register. */
   register?: (url: string) => Promise<void>;
   logger: Logger;
-  onMessage: (message: A2AMessage) => Promise<string | void>;
+  /** The push pipeline (`ctx` carries the task whose cancel aborts the handler). */
+  onMessage: (message: A2AMessage, ctx: A2AHandlerContext) => Promise<A2AHandlerResult>;
   /** The store's A2A task store, when it has one. */
   taskStore: A2ATaskStore | undefined;
   /** Receives the server as soon as it listens, so a failed registration still closes it. */

@@ -2,7 +2,7 @@
 // delivery, dispatch, reply, clean shutdown).
 import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler, A2AServer } from "../a2a/index.js";
-import type { A2AMessage, AgentCard } from "../a2a/index.js";
+import type { AgentCard } from "../a2a/index.js";
 import type { EventWakeups } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import { describe } from "../transport/index.js";
@@ -205,7 +205,7 @@ export class RemoteAgent<
     // Unchanged contract: JSON-RPC on "/", no secret (frameworks that check it themselves).
     this.#handleA2A ??= createA2AHandler({
       agentCard: this.#card,
-      onMessage: async (message) => await this.#push.onMessage(message),
+      onMessage: async (message, ctx) => await this.#push.onMessage(message, ctx),
       ...(this.#store.tasks ? { taskStore: this.#store.tasks } : {}),
     });
     return this.#handleA2A;
@@ -231,7 +231,7 @@ export class RemoteAgent<
         card: this.#card,
         delivery: this.#o.delivery,
         logger: this.#logger,
-        onMessage: async (message) => await this.#push.onMessage(message),
+        onMessage: async (message, ctx) => await this.#push.onMessage(message, ctx),
         taskStore: this.#store.tasks,
       },
       options,
@@ -327,7 +327,7 @@ export class RemoteAgent<
       client: this.client,
       card,
       logger: this.#logger,
-      onMessage: async (message: A2AMessage) => await this.#push.onMessage(message),
+      onMessage: async (message, ctx) => await this.#push.onMessage(message, ctx),
       taskStore: this.#store.tasks,
       onServer: (server) => (this.#server = server),
       ...(this.#o.register === false

@@ -88,7 +88,11 @@ export interface AgentPlatformClient {
 
 /** What a handler receives besides the message. */
 export interface HandlerContext<C = AgentPlatformClient> {
-  /** Aborted when the agent stops and the drain timeout has passed. */
+  /**
+   * This message's own signal: aborted when the agent stops and the drain timeout has passed, or
+   * (push) when the message's A2A task is canceled (`tasks/cancel`, on any replica of a shared
+   * store; reason code `task_canceled`). A canceled message's answer is dropped, never sent.
+   */
   signal: AbortSignal;
   /** The platform client (call peers, notify, ...). */
   client: C;
