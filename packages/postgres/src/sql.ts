@@ -16,6 +16,8 @@ export interface Names {
   channel: string;
   /** The LISTEN/NOTIFY channel that announces a canceled A2A task (payload: the task id). */
   taskChannel: string;
+  /** The LISTEN/NOTIFY channel that announces any change of an A2A task (payload: the task id). */
+  taskChangeChannel: string;
 }
 
 /** Builds the names for `prefix` (validated by the caller: `[a-z_][a-z0-9_]*`). */
@@ -31,6 +33,7 @@ export function namesOf(prefix: string): Names {
     tasks: `${prefix}a2a_tasks`,
     channel: `${prefix}work_ready`,
     taskChannel: `${prefix}task_canceled`,
+    taskChangeChannel: `${prefix}task_changed`,
   };
 }
 

@@ -1,6 +1,7 @@
-// One LISTEN connection per store for A2A task cancels, shared by every endpoint watching it:
-// reconnects with backoff, and after a reconnect replays the cancels it may have missed. While
-// it runs, it also deletes tasks past the retention window now and then.
+// One LISTEN connection per store for A2A task cancels and changes, shared by every endpoint
+// watching it: reconnects with backoff, and after a reconnect replays the cancels it may have
+// missed and tells change watchers to re-read what they follow. While it runs, it also deletes
+// tasks past the retention window now and then.
 import type { Pool, PoolClient } from "pg";
 import type { TaskWatch } from "@molecule-ai/agent-core/store";
 import type { Names } from "./sql.js";
@@ -18,6 +19,7 @@ export interface CancelListenerConfig {
 export class CancelListener {
   readonly #c: CancelListenerConfig;
   readonly #listeners = new Set<(taskId: string) => void>();
+  readonly #changes = new Set<(taskId: string | undefined) => void>();
   #conn: PoolClient | undefined;
   /** The connection attempt under way (rejects when it fails; another one is scheduled). */
   #attempt: Promise<void> | undefined;
@@ -32,27 +34,44 @@ export class CancelListener {
     this.#c = config;
   }
 
-  /** Adds a listener; the connection opens with the first one and closes with the last. */
+  /** Adds a cancel listener; the connection opens with the first watcher and closes with the last. */
   add(onCancel: (taskId: string) => void, migrated: () => Promise<void>): TaskWatch {
     // Each add gets its own function object, so two watchers with one callback are two entries.
-    const listener = (taskId: string): void => onCancel(taskId);
-    this.#listeners.add(listener);
-    if (this.#listeners.size === 1) this.#start(migrated);
+    return this.#watch(this.#listeners, (taskId: string) => onCancel(taskId), migrated);
+  }
+
+  /** Adds a change listener (`undefined`: changes may have been missed, re-read). */
+  addChanges(
+    onChange: (taskId: string | undefined) => void,
+    migrated: () => Promise<void>,
+  ): TaskWatch {
+    return this.#watch(this.#changes, (taskId: string | undefined) => onChange(taskId), migrated);
+  }
+
+  #watch<T>(set: Set<T>, listener: T, migrated: () => Promise<void>): TaskWatch {
+    set.add(listener);
+    if (this.#count === 1) this.#start(migrated);
     const ready = (): Promise<void> => this.#ready();
     return {
       get ready(): Promise<void> {
         return ready();
       },
       close: async () => {
-        this.#listeners.delete(listener);
-        if (this.#listeners.size === 0) await this.stop();
+        if (!set.delete(listener)) return;
+        if (this.#count === 0) await this.stop();
       },
     };
+  }
+
+  /** Watchers of either kind. */
+  get #count(): number {
+    return this.#listeners.size + this.#changes.size;
   }
 
   /** Closes the connection and the timers. */
   async stop(): Promise<void> {
     this.#listeners.clear();
+    this.#changes.clear();
     clearTimeout(this.#retry);
     clearInterval(this.#cleanup);
     this.#retryNow?.(); // a pending attempt stops waiting, then sees no listener and gives up
@@ -88,7 +107,7 @@ export class CancelListener {
           this.#retry.unref();
         });
         this.#retryNow = undefined;
-        if (this.#listeners.size === 0) return;
+        if (this.#count === 0) return;
       }
       await migrated();
       await this.#connect();
@@ -97,7 +116,7 @@ export class CancelListener {
     attempt.then(
       () => (this.#failures = 0),
       () => {
-        if (this.#attempt !== attempt || this.#listeners.size === 0) return;
+        if (this.#attempt !== attempt || this.#count === 0) return;
         this.#failures++;
         this.#connectSoon(migrated, backoff(this.#failures, 200, 5_000));
       },
@@ -108,22 +127,25 @@ export class CancelListener {
     const { pool, names } = this.#c;
     const conn = await pool.connect();
     conn.on("notification", (m) => {
-      if (m.channel === names.taskChannel && m.payload) this.#emit(m.payload);
+      if (!m.payload) return;
+      if (m.channel === names.taskChannel) this.#emit(m.payload);
+      else if (m.channel === names.taskChangeChannel) this.#changed(m.payload);
     });
     conn.on("error", () => {
       if (this.#conn !== conn) return;
       this.#conn = undefined;
       this.#lostAt ??= Date.now();
       conn.release(true);
-      if (this.#listeners.size > 0) this.#connectSoon(async () => undefined, 200);
+      if (this.#count > 0) this.#connectSoon(async () => undefined, 200);
     });
     try {
+      await conn.query(`LISTEN ${names.taskChangeChannel}`);
       await conn.query(`LISTEN ${names.taskChannel}`);
     } catch (err) {
       conn.release(true);
       throw err;
     }
-    if (this.#listeners.size === 0) {
+    if (this.#count === 0) {
       conn.release(true);
       return;
     }
@@ -138,6 +160,17 @@ export class CancelListener {
         [lostAt],
       );
       for (const r of rows) this.#emit(r.task_id);
+      this.#changed(undefined); // changes of any task may have been missed
+    }
+  }
+
+  #changed(taskId: string | undefined): void {
+    for (const l of this.#changes) {
+      try {
+        l(taskId);
+      } catch {
+        // a failing listener must not stop the others
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 // The A2A task store shared by push replicas: tasks/get and tasks/cancel answer on any replica; a
-// cancel is announced with NOTIFY so the replica running the task aborts its handler.
+// cancel is announced with NOTIFY so the replica running the task aborts its handler, and every
+// change with another NOTIFY, so a tasks/resubscribe stream on any replica follows the task.
 import type { Pool } from "pg";
 import type { A2ATask } from "@molecule-ai/agent-core/a2a";
 import type { A2ATaskStore, TaskCancelResult, TaskWatch } from "@molecule-ai/agent-core/store";
@@ -71,8 +72,14 @@ export class PostgresTaskStore implements A2ATaskStore {
                 updated_at = now()
           WHERE task_id = $1 AND state <> ALL($3::text[])
           RETURNING task_id, task)
-       SELECT task, pg_notify($4, task_id) FROM c`,
-      [taskId, JSON.stringify(status), TERMINAL, this.#c.names.taskChannel],
+       SELECT task, pg_notify($4, task_id), pg_notify($5, task_id) FROM c`,
+      [
+        taskId,
+        JSON.stringify(status),
+        TERMINAL,
+        this.#c.names.taskChannel,
+        this.#c.names.taskChangeChannel,
+      ],
     );
     if (rows[0]) return { status: "canceled", task: rows[0].task };
     const task = await this.get(taskId);
@@ -81,6 +88,10 @@ export class PostgresTaskStore implements A2ATaskStore {
 
   watch(onCancel: (taskId: string) => void): TaskWatch {
     return this.#listener.add(onCancel, this.#c.ready);
+  }
+
+  watchChanges(onChange: (taskId: string | undefined) => void): TaskWatch {
+    return this.#listener.addChanges(onChange, this.#c.ready);
   }
 
   /** Deletes tasks not updated for the retention window; returns how many. */
@@ -103,13 +114,16 @@ export class PostgresTaskStore implements A2ATaskStore {
     await this.#c.ready();
     const t = this.#c.names.tasks;
     await this.#c.pool.query(
-      `INSERT INTO ${t} (task_id, context_id, state, task, replica_id)
-       VALUES ($1, $2, $3, $4::jsonb, $5)
-       ON CONFLICT (task_id) DO UPDATE
-          SET state = EXCLUDED.state, task = EXCLUDED.task, replica_id = EXCLUDED.replica_id,
-              updated_at = now()
-        WHERE ${t}.state <> ALL($6::text[])`,
-      [id, contextId, state, body, this.#c.replicaId, TERMINAL],
+      `WITH w AS (
+         INSERT INTO ${t} (task_id, context_id, state, task, replica_id)
+         VALUES ($1, $2, $3, $4::jsonb, $5)
+         ON CONFLICT (task_id) DO UPDATE
+            SET state = EXCLUDED.state, task = EXCLUDED.task, replica_id = EXCLUDED.replica_id,
+                updated_at = now()
+          WHERE ${t}.state <> ALL($6::text[])
+         RETURNING task_id)
+       SELECT pg_notify($7, task_id) FROM w`,
+      [id, contextId, state, body, this.#c.replicaId, TERMINAL, this.#c.names.taskChangeChannel],
     );
   }
 }

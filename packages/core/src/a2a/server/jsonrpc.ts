@@ -20,6 +20,12 @@ export interface RpcMethods {
   ): Outcome | Promise<Outcome>;
   getTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome>;
   cancelTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome>;
+  resubscribe(
+    id: RequestId,
+    version: "0.3" | "1.0",
+    params: Obj,
+    scope: Scope,
+  ): Outcome | Promise<Outcome>;
 }
 
 const PUSH_CONFIG_METHODS = new Set([
@@ -32,7 +38,7 @@ const PUSH_CONFIG_METHODS = new Set([
   "ListTaskPushNotificationConfigs",
   "DeleteTaskPushNotificationConfig",
 ]);
-const UNSUPPORTED_METHODS = new Set(["tasks/resubscribe", "SubscribeToTask", "ListTasks"]);
+const UNSUPPORTED_METHODS = new Set(["ListTasks"]);
 const CARD_METHODS = new Set(["agent/getAuthenticatedExtendedCard", "GetExtendedAgentCard"]);
 
 /**
@@ -131,6 +137,10 @@ export function dispatchRpc(
         return methods.cancelTask(id, "0.3", p);
       case "CancelTask":
         return methods.cancelTask(id, "1.0", p);
+      case "tasks/resubscribe":
+        return methods.resubscribe(id, "0.3", p, scope);
+      case "SubscribeToTask":
+        return methods.resubscribe(id, "1.0", p, scope);
     }
   } catch (err) {
     if (err instanceof ShapeError) {

@@ -1,6 +1,7 @@
-// The A2A methods the endpoint implements: send (blocking, non-blocking, streaming), get and cancel
-// a task. Runs `onMessage`, keeps tasks in the task store (in memory, or shared by replicas),
-// aborts a task canceled through any replica, and reports handler failures.
+// The A2A methods the endpoint implements: send (blocking, non-blocking, streaming), get, cancel
+// and resubscribe to a task. Runs `onMessage`, keeps tasks in the task store (in memory, or shared
+// by replicas), aborts a task canceled through any replica, reports each change of a task to its
+// resubscribed streams, and reports handler failures.
 import { randomUUID } from "node:crypto";
 import type { A2AMessage, A2ATask } from "../types.js";
 import { A2AErrorCode, A2ARpcError } from "./errors.js";
@@ -27,7 +28,9 @@ import {
   toResult,
   toTaskResult,
 } from "./task-results.js";
+import { TaskHub } from "./task-hub.js";
 import { streamTask } from "./task-stream.js";
+import { subscribe } from "./task-subscribe.js";
 
 type Obj = Record<string, unknown>;
 
@@ -58,6 +61,10 @@ export class A2AMethods implements RpcMethods {
   /** Task writes not finished yet (awaited by `close`). */
   readonly #writes = new Set<Promise<void>>();
   #watch: TaskWatch | undefined;
+  /** Changes of tasks, for resubscribed streams. */
+  readonly #hub = new TaskHub();
+  /** The store's change notifications (tasks run elsewhere), once a stream follows one. */
+  #changes: TaskWatch | undefined;
 
   constructor(options: MethodOptions) {
     this.#o = options;
@@ -122,10 +129,15 @@ export class A2AMethods implements RpcMethods {
         const { onMessage, report } = this.#o;
         const persist = (): void | Promise<void> => this.#persist(task, method, id);
         const finished = (): void => void this.#running.delete(task.id);
+        const changed = (): void => this.#hub.emit(task.id, task);
         const frames = { id, method, version, task, message, ctx, scope, onMessage, report };
-        return { status: 200, stream: streamTask({ ...frames, persist, finished }), scope };
+        return {
+          status: 200,
+          stream: streamTask({ ...frames, persist, finished, changed }),
+          scope,
+        };
       }
-      const snapshot = shapeTask(version, task);
+      const snapshot = shapeResult(version, task); // v1.0: {task}, a SendMessageResponse
       this.#o.inflight.add(taskScope);
       void this.#runBackground(task, message, ctx, taskScope).finally(() =>
         this.#o.inflight.delete(taskScope),
@@ -170,9 +182,50 @@ export class A2AMethods implements RpcMethods {
         );
       }
       this.#running.get(taskId)?.scope.abort(CANCELED); // other replicas learn it from the store
+      this.#hub.emit(taskId, r.task);
       return { status: 200, body: rpcResult(id, shapeTask(version, r.task)) };
     };
     return this.#call(id, "tasks/cancel", () => this.#store.cancel(taskId), answer);
+  }
+
+  /**
+   * `tasks/resubscribe` / `SubscribeToTask`: a stream of a task's updates (see task-subscribe.ts);
+   * needs `streaming`, like the official SDK.
+   */
+  resubscribe(
+    id: RequestId,
+    version: "0.3" | "1.0",
+    params: Obj,
+    scope: Scope,
+  ): Outcome | Promise<Outcome> {
+    const method = version === "0.3" ? "tasks/resubscribe" : "SubscribeToTask";
+    if (!this.#o.streaming) {
+      return rpcError(
+        id,
+        A2AErrorCode.UnsupportedOperation,
+        `Streaming is not enabled on this agent, so ${method} is not either; poll tasks/get (GetTask)`,
+      );
+    }
+    const taskId = taskIdOf(params);
+    return subscribe({
+      id,
+      version,
+      method,
+      taskId,
+      scope,
+      store: this.#store,
+      hub: this.#hub,
+      local: this.#running.get(taskId)?.task,
+      follow: () => this.#follow(),
+      report: this.#o.report,
+    });
+  }
+
+  /** Follows the store's task changes (once), when it can report them; resolves once they flow. */
+  #follow(): Promise<void> | undefined {
+    if (this.#store.watchChanges === undefined) return undefined;
+    this.#changes ??= this.#store.watchChanges((taskId) => this.#hub.emit(taskId));
+    return this.#changes.ready;
   }
 
   /** Aborts the tasks running here (stored as `canceled`) and stops watching the store. */
@@ -187,15 +240,20 @@ export class A2AMethods implements RpcMethods {
     this.#running.clear();
     while (this.#writes.size > 0) await Promise.allSettled(this.#writes);
     const watch = this.#watch;
-    this.#watch = undefined;
+    const changes = this.#changes;
+    this.#watch = this.#changes = undefined;
     await watch?.close();
+    await changes?.close();
     if (this.#store instanceof MemoryTaskStore) this.#store.clear();
   }
 
   /** Registers a new task as running here and stores it (after the cancel watch is live). */
   #begin(task: A2ATask, scope: Scope): void | Promise<void> {
     if (this.#store.watch !== undefined && this.#watch === undefined) {
-      this.#watch = this.#store.watch((taskId) => this.#running.get(taskId)?.scope.abort(CANCELED));
+      this.#watch = this.#store.watch((taskId) => {
+        this.#running.get(taskId)?.scope.abort(CANCELED);
+        this.#hub.emit(taskId); // its streams read the canceled task from the store
+      });
     }
     this.#running.set(task.id, { task, scope });
     const fail = (err: unknown): never => {
@@ -220,6 +278,7 @@ export class A2AMethods implements RpcMethods {
       this.#o.report(err, method, id);
       return;
     }
+    this.#hub.emit(task.id, task);
     if (!isThenable(saved)) return;
     const write: Promise<void> = Promise.resolve(saved)
       .catch((err: unknown) => this.#o.report(err, method, id))

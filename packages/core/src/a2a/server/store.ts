@@ -36,11 +36,18 @@ export interface A2ATaskStore {
    * notifications flow; `close()` stops them.
    */
   watch?(onCancel: (taskId: string) => void): TaskWatch;
+  /**
+   * For stores shared by several processes: calls `onChange(taskId)` whenever a task's stored
+   * state changes through any of them (each save and cancel), and `onChange(undefined)` when
+   * changes may have been missed (e.g. after a reconnect). `tasks/resubscribe` streams of tasks
+   * run by another process follow them; without it, those answer UnsupportedOperation.
+   */
+  watchChanges?(onChange: (taskId: string | undefined) => void): TaskWatch;
 }
 
-/** A subscription of {@link A2ATaskStore.watch}. */
+/** A subscription of {@link A2ATaskStore.watch} or {@link A2ATaskStore.watchChanges}. */
 export interface TaskWatch {
-  /** Resolves once cancel notifications flow (rejects while the store cannot be reached). */
+  /** Resolves once notifications flow (rejects while the store cannot be reached). */
   readonly ready: Promise<void>;
   /** Stops the notifications to this watcher. */
   close(): void | Promise<void>;

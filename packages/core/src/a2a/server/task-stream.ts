@@ -26,10 +26,12 @@ export interface StreamedTask {
   persist: () => void | Promise<void>;
   /** Called once the handler is done with the task. */
   finished: () => void;
+  /** Called after each streamed chunk (the task's artifact grew). */
+  changed: () => void;
 }
 
-/** Frame builders bound to one task and one dialect. */
-function framer(id: RequestId, version: "0.3" | "1.0", task: A2ATask) {
+/** Frame builders bound to one task and one dialect (they read the task when called). */
+export function framer(id: RequestId, version: "0.3" | "1.0", task: A2ATask) {
   const frame = (result: unknown): string => `data: ${rpcResult(id, result)}\n\n`;
   return {
     task: (): string => frame(version === "0.3" ? task : { task: taskToV1(task) }),
@@ -102,6 +104,7 @@ export async function* streamTask(s: StreamedTask): AsyncGenerator<string, void,
           if (chunk === "") continue;
           text += chunk;
           task.artifacts = [{ artifactId, parts: [{ kind: "text", text }] }];
+          s.changed();
           yield frames.artifact(
             { artifactId, parts: [{ kind: "text", text: chunk }] },
             n > 0,

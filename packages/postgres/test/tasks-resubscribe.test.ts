@@ -1,0 +1,161 @@
+// tasks/resubscribe and SubscribeToTask across push replicas (separate processes) sharing the
+// PostgreSQL task store: a task running on one replica is followed from another (its remaining
+// updates and the final one, through the store's change NOTIFY), a cancel on a third ends the
+// stream `canceled`, changes made while the follower's LISTEN connection is down are re-read
+// after it reconnects, and a follower of a task whose replica was killed (-9) ends when the task
+// is canceled. Errors are the same on every replica.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { usePostgres } from "./setup-db.js";
+import {
+  roundRobin,
+  rpc,
+  runnerOf,
+  startTask,
+  startTaskReplica,
+  stateOn,
+  type TaskReplica,
+} from "./tasks-replicas.js";
+
+const pg = usePostgres({ pool: true });
+let replicas: TaskReplica[] = [];
+let proxy: Awaited<ReturnType<typeof roundRobin>>;
+
+beforeAll(async () => {
+  replicas = ["a", "b", "c"].map((name) => startTaskReplica(name, pg.dbUrl));
+  await Promise.all(replicas.map(async (r) => await r.ready));
+  proxy = await roundRobin(() => replicas.map((r) => r.url));
+});
+
+afterAll(async () => {
+  await new Promise((r) => proxy?.server.close(r));
+  for (const r of replicas) {
+    r.child.kill("SIGTERM");
+    await r.exited;
+  }
+});
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A resubscription: its events (JSON-RPC results) as they arrive. */
+interface Follower {
+  next(): Promise<Json | undefined>;
+  /** Every remaining event, until the replica closes the stream. */
+  rest(): Promise<Json[]>;
+}
+
+async function follow(url: string, method: string, params: unknown, v1 = false): Promise<Follower> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(v1 ? { "a2a-version": "1.0" } : {}) },
+    body: JSON.stringify({ jsonrpc: "2.0", id: randomUUID(), method, params }),
+  });
+  expect(res.headers.get("content-type")).toBe("text/event-stream");
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  const next = async (): Promise<Json | undefined> => {
+    for (;;) {
+      const i = buf.indexOf("\n\n");
+      if (i >= 0) {
+        const frame = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        return (JSON.parse(frame.replace(/^data: /, "")) as Json)["result"] as Json;
+      }
+      const { done, value } = await reader.read();
+      if (done) return undefined;
+      buf += value;
+    }
+  };
+  return {
+    next,
+    rest: async () => {
+      const out: Json[] = [];
+      for (let e = await next(); e !== undefined; e = await next()) out.push(e);
+      return out;
+    },
+  };
+}
+
+/** The replicas other than `r`. */
+const others = (r: TaskReplica): TaskReplica[] => replicas.filter((x) => x !== r);
+
+describe("resubscribing to a task that runs on another replica", () => {
+  it("tasks/resubscribe on B follows a task running on A to its result", async () => {
+    const id = await startTask(proxy.url, "hold follow");
+    const runner = await runnerOf(replicas, id);
+    const [b] = others(runner);
+    const sub = await follow(b!.url, "tasks/resubscribe", { id });
+    expect(await sub.next()).toMatchObject({ kind: "task", id, status: { state: "working" } });
+    runner.release(id);
+    const rest = await sub.rest();
+    expect(rest.map((e) => e["kind"])).toEqual(["artifact-update", "status-update"]);
+    expect(rest[0]!["artifact"].parts).toEqual([{ kind: "text", text: "answer hold follow" }]);
+    expect(rest[1]).toMatchObject({ taskId: id, status: { state: "completed" }, final: true });
+  });
+
+  it("SubscribeToTask (v1.0) on B ends `canceled` when C cancels the task running on A", async () => {
+    const id = await startTask(proxy.url, "hold v1");
+    const runner = await runnerOf(replicas, id);
+    const [b, c] = others(runner);
+    const sub = await follow(b!.url, "SubscribeToTask", { id }, true);
+    expect((await sub.next())!["task"]).toMatchObject({
+      id,
+      status: { state: "TASK_STATE_WORKING" },
+    });
+    expect((await rpc(c!.url, "tasks/cancel", { id })).result?.status?.state).toBe("canceled");
+    const rest = await sub.rest();
+    expect(rest.at(-1)!["statusUpdate"].status.state).toBe("TASK_STATE_CANCELED");
+    expect(await runner.line((l) => l.startsWith(`aborted ${id}`))).toBe(
+      `aborted ${id} task_canceled`,
+    );
+    // Finished: v1.0 answers UnsupportedOperation, v0.3 one event (the Task), on every replica.
+    for (const r of replicas) {
+      expect((await rpc(r.url, "SubscribeToTask", { id })).error?.code).toBe(-32004);
+      const again = await follow(r.url, "tasks/resubscribe", { id });
+      const events = await again.rest();
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ kind: "task", status: { state: "canceled" } });
+      expect((await rpc(r.url, "tasks/resubscribe", { id: "no-such-task" })).error?.code).toBe(
+        -32001,
+      );
+    }
+  });
+
+  it("changes made while the follower's LISTEN connection is down are read after it reconnects", async () => {
+    const id = await startTask(proxy.url, "hold reconnect");
+    const runner = await runnerOf(replicas, id);
+    const [b] = others(runner);
+    const sub = await follow(b!.url, "tasks/resubscribe", { id });
+    expect((await sub.next())!["status"].state).toBe("working");
+    const { rows } = await pg.db.query(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+        WHERE datname = current_database() AND query LIKE 'LISTEN %task_canceled'`,
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    runner.release(id); // its NOTIFY may reach no follower
+    const rest = await sub.rest();
+    expect(rest.at(-1)).toMatchObject({ kind: "status-update", status: { state: "completed" } });
+  });
+
+  it("a follower of a task whose replica was killed (-9) ends when the task is canceled", async () => {
+    const victim = replicas[2]!;
+    const id = await startTask(victim.url, "hold until killed");
+    await victim.line((l) => l === `started ${id}`);
+    const [a, b] = others(victim);
+    const sub = await follow(a!.url, "tasks/resubscribe", { id });
+    expect((await sub.next())!["status"].state).toBe("working");
+    victim.child.kill("SIGKILL");
+    await victim.exited;
+    replicas[2] = startTaskReplica("c2", pg.dbUrl);
+    await replicas[2].ready;
+    expect(await stateOn(b!.url, id)).toBe("working"); // its last stored state
+    expect((await rpc(b!.url, "tasks/cancel", { id })).result?.status?.state).toBe("canceled");
+    const rest = await sub.rest();
+    expect(rest).toHaveLength(1);
+    expect(rest[0]).toMatchObject({
+      kind: "status-update",
+      status: { state: "canceled" },
+      final: true,
+    });
+  });
+});
