@@ -8,6 +8,7 @@ import { Agent } from "undici";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
+import { maxGap } from "./fixtures/heartbeat-gaps.js";
 import { HeartbeatLateWarning, PlatformClient, RemoteAgent } from "../src/index.js";
 import type { Logger } from "../src/index.js";
 
@@ -28,18 +29,6 @@ async function workspaces(emu: Emulator, n: number): Promise<Array<{ id: string;
     for (const w of batch) out.push({ id: w.id, token: w.token! });
   }
   return out;
-}
-
-/** Longest gap between heartbeats the emulator recorded in [from, to], ends included. */
-function maxGap(times: number[], from: number, to: number): number {
-  let prev = from;
-  let max = 0;
-  for (const t of times) {
-    if (t < from || t > to) continue;
-    max = Math.max(max, t - prev);
-    prev = t;
-  }
-  return Math.max(max, to - prev);
 }
 
 describe("a fleet on one connection-limited dispatcher", () => {
@@ -136,7 +125,7 @@ describe("a fleet on one connection-limited dispatcher", () => {
     const emu = await startEmulator();
     cleanups.push(() => emu.close());
     const ws = await workspaces(emu, 1);
-    // Deliberately share one connection between streams and requests (the old behaviour): once
+    // Deliberately share one connection between streams and liveness (the old behaviour): once
     // the agent's event stream is open, its heartbeats queue behind it.
     const dispatcher = new Agent({ connections: 1 });
     const warnings: Array<{ msg: string; meta: unknown }> = [];
@@ -148,6 +137,7 @@ describe("a fleet on one connection-limited dispatcher", () => {
         token: w.token,
         dispatcher,
         streamDispatcher: dispatcher,
+        livenessDispatcher: dispatcher,
         timeoutMs: 60_000,
       });
       return new RemoteAgent({
@@ -171,7 +161,7 @@ describe("a fleet on one connection-limited dispatcher", () => {
     expect(w.code).toBe("heartbeat_late");
     expect(w.intervalMs).toBe(INTERVAL);
     expect(w.lateByMs).toBeGreaterThanOrEqual(5_000 - 20); // the interval, at least 5 s
-    expect(w.message).toContain("streamDispatcher");
+    expect(w.message).toContain("livenessDispatcher");
     expect(ws.map((x) => x.id)).toContain(w.workspaceId);
     expect(warnings.some((x) => x.msg === "heartbeat late")).toBe(true);
     expect(w.message).not.toContain(ws[0]!.token);

@@ -19,7 +19,8 @@ export class HeartbeatLateWarning extends MoleculeError {
       `workspace ${workspaceId}: heartbeat is ${lateByMs} ms late (interval ${intervalMs} ms); the ` +
         "platform will mark the agent offline. Check the platform's reachability, an event loop " +
         "blocked by synchronous work, or a custom dispatcher whose connections are all held " +
-        "(give long-lived streams their own with PlatformClient's streamDispatcher).",
+        "(give heartbeats their own with PlatformClient's livenessDispatcher, long-lived streams " +
+        "with streamDispatcher).",
       { code: "heartbeat_late", retryable: true },
     );
     this.workspaceId = workspaceId;

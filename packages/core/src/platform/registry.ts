@@ -147,6 +147,7 @@ export async function heartbeat(
     path: "/registry/heartbeat",
     bodyText,
     signal: options.signal,
+    liveness: true,
   });
   if (!ok(res.status)) throw await s.selfFail(res, "heartbeat", options.signal);
 }

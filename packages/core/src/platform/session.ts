@@ -58,6 +58,7 @@ export class PlatformSession {
       orgId: options.orgId,
       origin: options.origin,
       dispatcher: options.dispatcher,
+      livenessDispatcher: options.livenessDispatcher,
       streamDispatcher: options.streamDispatcher,
       timeoutMs: options.timeoutMs,
       userAgent: options.userAgent,
@@ -165,6 +166,7 @@ export class PlatformSession {
         auth: false,
         signal,
         retry: false,
+        liveness: true,
       });
       if (res.status === 410) return true;
       if (res.status === 404) return false;

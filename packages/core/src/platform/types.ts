@@ -26,6 +26,14 @@ export interface PlatformClientOptions {
    */
   dispatcher?: Dispatcher | undefined;
   /**
+   * The dispatcher of heartbeats and state checks, so no other call (a peer call waiting minutes
+   * for the peer's answer) ever holds a connection slot a heartbeat needs. Default: derived from
+   * `dispatcher` (an undici `Agent` with a connection limit: a sibling with the same settings and
+   * limit; a pool without a limit, the default one included, never makes them wait and is used
+   * as is). Pass one when `dispatcher` is a proxy agent, e.g. another `ProxyAgent` to the proxy.
+   */
+  livenessDispatcher?: Dispatcher | undefined;
+  /**
    * The dispatcher of long-lived streams (the event stream, plugin downloads), so an open stream
    * never holds a connection slot a heartbeat needs. Default: derived from `dispatcher` (for an
    * undici `Agent`, a sibling with the same settings and no connection limit). Pass one when

@@ -16,6 +16,7 @@ export async function getState(
     method: "GET",
     path: `/workspaces/${enc(s.workspaceId)}/state`,
     signal: options.signal,
+    liveness: true,
   });
   const body = res.body as { deleted?: unknown; status?: unknown } | undefined;
   if (

@@ -1,8 +1,23 @@
-// Connection budgets. Platform requests (heartbeats first) and long-lived streams (the SSE event
-// stream, plugin downloads) never share connection slots: a stream holds its connection for as
-// long as it is open, so on a pool limited to N connections N streams would starve every
-// heartbeat. Clients that bring no dispatcher share one process-wide pool for requests and
-// another for streams, so a fleet of agents in one process opens few sockets.
+// Connection budgets. Liveness requests (heartbeats, the pause/removal state check) never wait for
+// a connection slot held by another request, however long it is held (a peer call through the
+// platform's A2A proxy waits for the peer's whole answer: minutes for an LLM agent), and long-lived
+// streams (the SSE event stream, plugin downloads) never take a slot platform requests need.
+//
+// A pool can make a request wait for a slot only when it has a connection limit (or pipelines
+// requests behind others on one connection). So:
+// - the SDK's own request pool (clients without a dispatcher) has no limit: a busy connection is
+//   never reused, a new one is opened, and liveness shares it (a second pool would only keep
+//   idle connections of its own, for no slot that could run out);
+// - a user's undici `Agent` with a connection limit (or pipelining): liveness gets a sibling
+//   `Agent` with the same settings, connection limit included (a fleet on 64 connections needs
+//   them for its heartbeats), shared by every client of that `Agent`; its sockets open only when
+//   liveness requests overlap other requests (`bench/`'s fleet, 1,000 agents with wake-ups on
+//   16 connections: the agents' process held 1,017 sockets before, 1,033 with the sibling);
+// - streams always get their own pool without a connection limit (a sibling, or a process-wide
+//   one), since an open stream holds its connection for as long as it is open.
+// Why a liveness budget rather than moving long requests off the user's pool: it does not depend
+// on sorting every call into short and long (a slow platform, a large page, a future long call
+// would starve heartbeats again), and the user's connection limit keeps bounding the user's calls.
 //
 // undici is loaded on the first request, not when the SDK is imported (it is most of what a
 // cold `import "@molecule-ai/agent-core"` would cost): the pools are `DeferredAgent`s.
@@ -113,7 +128,8 @@ function lease(
 
 let requestPool: Shared | undefined;
 let streamPool: Shared | undefined;
-const derived = new WeakMap<Dispatcher, Shared>();
+const derivedLiveness = new WeakMap<Dispatcher, Shared>();
+const derivedStreams = new WeakMap<Dispatcher, Shared>();
 
 /** The process-wide keep-alive pool for platform requests of clients without a dispatcher. */
 export function leaseRequestPool(): DispatcherLease {
@@ -124,12 +140,54 @@ export function leaseRequestPool(): DispatcherLease {
   );
 }
 
-/** The undici `Agent` options of `d`, when `d` is an undici `Agent` (any copy of undici). */
+/**
+ * The undici `Agent` options of `d`, when `d` is a plain undici `Agent` (any copy of undici). An
+ * `Agent` composed with interceptors (`agent.compose(...)`, a Proxy of the `Agent`) is not: its
+ * interceptors cannot be copied to a sibling, which would silently bypass them.
+ */
 function agentOptions(d: Dispatcher): Record<string, unknown> | undefined {
   if (d.constructor?.name !== "Agent") return undefined;
+  if (d.dispatch !== (Object.getPrototypeOf(d) as Dispatcher | null)?.dispatch) return undefined;
   const key = Object.getOwnPropertySymbols(d).find((s) => s.description === "options");
   const opts = key === undefined ? undefined : (d as unknown as Record<symbol, unknown>)[key];
   return opts && typeof opts === "object" ? (opts as Record<string, unknown>) : undefined;
+}
+
+/** Leases the sibling of the undici `Agent` `requests` kept in `map`, built from its options. */
+function leaseSibling(
+  requests: Dispatcher,
+  map: WeakMap<Dispatcher, Shared>,
+  options: (opts: Record<string, unknown>) => AgentOptions,
+): DispatcherLease | undefined {
+  const opts = agentOptions(requests);
+  if (opts === undefined) return undefined;
+  return lease(
+    () => map.get(requests),
+    (s) => void (s ? map.set(requests, s) : map.delete(requests)),
+    () => deferredAgent(options(opts)),
+  );
+}
+
+/**
+ * The dispatcher for liveness requests (heartbeats, state checks) of a client whose requests go
+ * through `requests`.
+ *
+ * - `"shared"`: `requests` never makes a request wait for a slot, so liveness uses it: the SDK's
+ *   own pool (`undefined`) and an undici `Agent` without a connection limit or pipelining.
+ * - a lease of a sibling `Agent` with the same settings, connection limit included, shared by
+ *   every client of that `Agent`: for an `Agent` whose slots can all be held.
+ * - `undefined` (a proxy agent, a mock, an `Agent` with interceptors): no separate budget could be
+ *   derived; pass `livenessDispatcher` to the client to give liveness its own.
+ */
+export function leaseLivenessPool(
+  requests: Dispatcher | undefined,
+): DispatcherLease | "shared" | undefined {
+  if (requests === undefined) return "shared";
+  const opts = agentOptions(requests);
+  if (opts === undefined) return undefined;
+  const pipelining = typeof opts.pipelining === "number" ? opts.pipelining : 1;
+  if (opts.connections == null && pipelining <= 1) return "shared";
+  return leaseSibling(requests, derivedLiveness, (o) => ({ ...o }));
 }
 
 /**
@@ -149,11 +207,5 @@ export function leaseStreamPool(requests: Dispatcher | undefined): DispatcherLea
       () => deferredAgent(KEEP_ALIVE),
     );
   }
-  const opts = agentOptions(requests);
-  if (opts === undefined) return undefined;
-  return lease(
-    () => derived.get(requests),
-    (s) => void (s ? derived.set(requests, s) : derived.delete(requests)),
-    () => deferredAgent({ ...opts, connections: null }),
-  );
+  return leaseSibling(requests, derivedStreams, (opts) => ({ ...opts, connections: null }));
 }

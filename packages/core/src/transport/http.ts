@@ -4,12 +4,9 @@ import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import {
-  type DispatcherLease,
-  isOwnPool,
-  leaseRequestPool,
-  leaseStreamPool,
-} from "./dispatchers.js";
+import { isOwnPool, type DispatcherLease } from "./dispatchers.js";
+import { connectionBudgets } from "./budgets.js";
+import { requestAbortable } from "./abortable.js";
 import { requestBuffered } from "./buffered.js";
 import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
 import { MoleculeError, MoleculeTimeoutError } from "./errors.js";
@@ -36,6 +33,15 @@ export interface HttpTransportOptions {
    * transport of the process that brings none.
    */
   dispatcher?: Dispatcher | undefined;
+  /**
+   * The dispatcher of liveness requests (`liveness: true`: heartbeats, state checks), kept apart
+   * from `dispatcher` so no other request, however long it holds its connection (a peer call
+   * through the platform proxy), can delay a heartbeat. Default: derived from `dispatcher` (an
+   * undici `Agent` with a connection limit: a sibling with its settings and limit; a pool without
+   * one, the SDK's own included, is used as is: it never makes a request wait for a slot); for
+   * other dispatchers, pass one here, or liveness shares `dispatcher`'s slots (a warning is logged).
+   */
+  livenessDispatcher?: Dispatcher | undefined;
   /**
    * The dispatcher of long-lived streams (`stream: true` requests), kept apart from `dispatcher`
    * so an open stream never takes a connection slot a heartbeat needs. Default: derived from
@@ -79,6 +85,8 @@ export interface RequestSpec {
   timeoutMs?: number | undefined;
   /** Retry 429 / 502 / 503 / connection errors. Default: only for GET. */
   retry?: boolean | undefined;
+  /** A liveness request (heartbeat, state check): sent through the liveness budget. */
+  liveness?: boolean | undefined;
   /** Return the body stream unread (the timeout then covers only the response headers). */
   stream?: boolean | undefined;
   /** Largest body read for this request, in bytes (default: the transport's `maxResponseBytes`). */
@@ -95,9 +103,6 @@ export interface HttpResponse {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-
-/** Custom dispatchers already warned about (once per dispatcher, not once per client). */
-const warnedShared = new WeakSet<Dispatcher>();
 
 /** The default `User-Agent`. */
 export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 node/${process.versions.node}`;
@@ -178,8 +183,9 @@ export class HttpTransport {
   /** Path prefix of the base URL (`""` when none). */
   readonly basePath: string;
   readonly #dispatcher: Dispatcher;
+  readonly #liveness: Dispatcher;
   readonly #streams: Dispatcher;
-  readonly #leases: DispatcherLease[] = [];
+  readonly #leases: DispatcherLease[];
   readonly #getToken: (() => string | undefined) | undefined;
   readonly #baseHeaders: Record<string, string>;
   readonly #timeoutMs: number;
@@ -191,8 +197,11 @@ export class HttpTransport {
     const url = normalizeBaseUrl(options.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, "");
-    this.#dispatcher = options.dispatcher ?? this.#hold(leaseRequestPool()).dispatcher;
-    this.#streams = options.streamDispatcher ?? this.#deriveStreams(options);
+    const budgets = connectionBudgets(options);
+    this.#dispatcher = budgets.requests;
+    this.#liveness = budgets.liveness;
+    this.#streams = budgets.streams;
+    this.#leases = budgets.leases;
     this.#getToken = options.getToken;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#logger = options.logger;
@@ -211,26 +220,6 @@ export class HttpTransport {
     if (origin !== false && origin !== "") headers.origin = origin;
     if (options.orgId) headers["x-molecule-org-id"] = options.orgId;
     this.#baseHeaders = headers;
-  }
-
-  #hold(lease: DispatcherLease): DispatcherLease {
-    this.#leases.push(lease);
-    return lease;
-  }
-
-  #deriveStreams(options: HttpTransportOptions): Dispatcher {
-    const lease = leaseStreamPool(options.dispatcher);
-    if (lease) return this.#hold(lease).dispatcher;
-    const d = this.#dispatcher;
-    if (!warnedShared.has(d)) {
-      warnedShared.add(d);
-      options.logger?.warn?.(
-        "streams share the custom dispatcher's connection slots (not an undici Agent, so no " +
-          "separate budget could be derived): pass streamDispatcher so an open event stream " +
-          "can never delay a heartbeat",
-      );
-    }
-    return d;
   }
 
   /** The dispatcher in use (shared with direct peer calls, which never carry platform headers). */
@@ -331,13 +320,11 @@ export class HttpTransport {
       const max = spec.maxBytes ?? this.#maxBytes;
       const opts = { origin: this.origin, path, method: spec.method, headers, body: body ?? null };
       let res: { statusCode: number; headers: IncomingHttpHeaders; text: string };
-      if (!spec.stream && isOwnPool(this.#dispatcher)) {
-        res = await requestBuffered(this.#dispatcher, opts, max, abort);
+      const d = spec.stream ? this.#streams : spec.liveness ? this.#liveness : this.#dispatcher;
+      if (!spec.stream && isOwnPool(d)) {
+        res = await requestBuffered(d, opts, max, abort);
       } else {
-        const r = await (spec.stream ? this.#streams : this.#dispatcher).request({
-          ...opts,
-          signal: abort,
-        });
+        const r = await requestAbortable(d, opts, abort);
         if (spec.stream) {
           clearTimeout(timer);
           streaming = true; // keep the caller's signal bridged: aborting it cancels the body

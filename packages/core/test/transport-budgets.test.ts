@@ -1,0 +1,159 @@
+// Connection budgets of a client: liveness requests (heartbeats, state checks) go through their own
+// dispatcher, derived from an undici Agent or given as `livenessDispatcher`; custom dispatchers
+// that are not an Agent share their slots with one warning; a request waiting for a held
+// connection gives up at once when aborted or timed out.
+import { afterEach, describe, expect, it } from "vitest";
+import { Agent, type Dispatcher } from "undici";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import { MoleculeTimeoutError, PlatformClient } from "../src/index.js";
+import type { Logger } from "../src/index.js";
+import { HttpTransport } from "../src/transport/index.js";
+import {
+  type DispatcherLease,
+  leaseLivenessPool,
+  leaseStreamPool,
+} from "../src/transport/dispatchers.js";
+import { useTestServers } from "./fixtures/http-servers.js";
+
+const serve = useTestServers();
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
+});
+
+/** An undici Agent composed with a counter of the paths it sends (not an `Agent` any more). */
+function counted(): { dispatcher: Dispatcher; paths: string[] } {
+  const paths: string[] = [];
+  const agent = new Agent();
+  cleanups.push(() => agent.close());
+  const dispatcher = agent.compose((dispatch) => (opts, handler) => {
+    paths.push(String(opts.path).split("?")[0]!);
+    return dispatch(opts, handler);
+  });
+  return { dispatcher, paths };
+}
+
+/** The liveness sibling leased for the undici Agent `d` (fails when none is derived). */
+function sibling(d: Dispatcher): DispatcherLease {
+  const l = leaseLivenessPool(d);
+  if (l === undefined || l === "shared") throw new Error(`no sibling derived: ${l}`);
+  return l;
+}
+
+describe("the liveness budget of a client", () => {
+  it("sends heartbeats and state checks through livenessDispatcher, other calls through dispatcher", async () => {
+    const emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const w = await emu.admin.createWorkspace({ name: "budgets" });
+    const requests = counted();
+    const liveness = counted();
+    const warnings: string[] = [];
+    const client = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: w.id,
+      token: w.token!,
+      dispatcher: requests.dispatcher,
+      livenessDispatcher: liveness.dispatcher,
+      logger: { warn: (msg) => void warnings.push(msg) },
+    });
+    cleanups.push(() => client.close());
+    await client.register({ agentCard: { name: "budgets" } });
+    await client.heartbeat();
+    expect((await client.getState()).paused).toBe(false);
+    await client.pullSecrets();
+
+    expect(liveness.paths).toEqual(["/registry/heartbeat", `/workspaces/${w.id}/state`]);
+    expect(requests.paths).toContain("/registry/register");
+    expect(requests.paths).toContain(`/workspaces/${w.id}/secrets/values`);
+    expect(requests.paths).not.toContain("/registry/heartbeat");
+    // Only streams are left without a budget of their own: the warning names streamDispatcher.
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("streamDispatcher");
+    expect(warnings[0]).not.toContain("livenessDispatcher");
+  });
+
+  it("warns once per custom dispatcher that is not an Agent, naming both options", async () => {
+    const { url } = await serve((_req, res) => res.end());
+    const shared = counted();
+    const warnings: string[] = [];
+    const logger: Logger = { warn: (msg) => void warnings.push(msg) };
+    for (let i = 0; i < 3; i++) {
+      const t = new HttpTransport({ baseUrl: url, dispatcher: shared.dispatcher, logger });
+      cleanups.push(() => t.close());
+      await t.send({ method: "POST", path: "/registry/heartbeat", liveness: true });
+    }
+    // Liveness shares the custom dispatcher's slots: it went through it.
+    expect(shared.paths).toEqual(Array(3).fill("/registry/heartbeat"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("livenessDispatcher");
+    expect(warnings[0]).toContain("streamDispatcher");
+  });
+
+  it("derives one liveness sibling per limited undici Agent, shared by its clients and closed by the last", async () => {
+    const agent = new Agent({ connections: 2 });
+    cleanups.push(() => agent.close());
+    const a = sibling(agent);
+    const b = sibling(agent);
+    const s = leaseStreamPool(agent)!;
+    expect(a.dispatcher).toBe(b.dispatcher);
+    expect(a.dispatcher).not.toBe(agent);
+    expect(a.dispatcher).not.toBe(s.dispatcher);
+    await a.release();
+    await a.release(); // idempotent: b still holds the pool
+    const closed = (): boolean => (a.dispatcher as unknown as { closed: boolean }).closed;
+    expect(closed()).toBe(false);
+    await b.release();
+    await s.release();
+    expect(closed()).toBe(true);
+    const again = sibling(agent);
+    expect(again.dispatcher).not.toBe(a.dispatcher);
+    await again.release();
+    // Pipelining queues requests behind others on one connection: a sibling too.
+    const pipelined = new Agent({ pipelining: 4 });
+    cleanups.push(() => pipelined.close());
+    await sibling(pipelined).release();
+
+    // Pools that never make a request wait for a slot are shared: the SDK's own (no dispatcher)
+    // and an Agent without a connection limit open a new connection when every one is busy.
+    expect(leaseLivenessPool(undefined)).toBe("shared");
+    const unlimited = new Agent();
+    cleanups.push(() => unlimited.close());
+    expect(leaseLivenessPool(unlimited)).toBe("shared");
+    // Nothing to derive from a dispatcher that is not a plain Agent.
+    expect(leaseLivenessPool(counted().dispatcher)).toBeUndefined();
+  });
+});
+
+describe("a request waiting for a connection held by another", () => {
+  it("rejects at once when aborted or timed out, and the pool still works afterwards", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    cleanups.push(async () => release());
+    const { url, seen: requests } = await serve((req, res) => {
+      if (req.url === "/slow") void held.then(() => res.end('{"slow":true}'));
+      else res.end('{"fast":true}');
+    });
+    const dispatcher = new Agent({ connections: 1 });
+    cleanups.push(() => dispatcher.close());
+    const t = new HttpTransport({ baseUrl: url, dispatcher, timeoutMs: 60_000 });
+    cleanups.push(() => t.close());
+    const slow = t.send({ method: "GET", path: "/slow" });
+    await waitFor(() => requests.length === 1);
+
+    const ac = new AbortController();
+    const aborted = t.send({ method: "GET", path: "/fast", signal: ac.signal });
+    ac.abort(new Error("caller gave up"));
+    await expect(aborted).rejects.toThrow("caller gave up");
+    await expect(t.send({ method: "GET", path: "/fast", timeoutMs: 50 })).rejects.toBeInstanceOf(
+      MoleculeTimeoutError,
+    );
+    // Both gave up while the only connection was still held: the server saw neither.
+    expect(requests.map((r) => r.url)).toEqual(["/slow"]);
+
+    release();
+    expect((await slow).body).toEqual({ slow: true });
+    expect((await t.send({ method: "GET", path: "/fast" })).body).toEqual({ fast: true });
+    expect(requests.map((r) => r.url)).toEqual(["/slow", "/fast"]);
+  });
+});
