@@ -20,11 +20,7 @@ const packages = {
     // the lazily built zod schemas behind the exported `Wire*` types (`z.infer<Schemas[...]>`)
     "Schemas",
   ],
-  langchain: [
-    // the peer tools' zod input schemas
-    "delegateSchema",
-    "listPeersSchema",
-  ],
+  langchain: [],
   "ai-sdk": [],
   nestjs: [
     // ConfigurableModuleBuilder's type carriers behind the forRoot/forRootAsync option types

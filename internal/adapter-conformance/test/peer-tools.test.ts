@@ -3,9 +3,11 @@
 // descriptions and the same outcome (answer / error result the model sees / throw), over real
 // HTTP against the platform emulator.
 import type { ToolMessage } from "@langchain/core/messages";
+import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import { startA2AServer } from "@molecule-ai/agent-core/a2a";
 import type { A2AServer } from "@molecule-ai/agent-core/a2a";
+import { PEER_TOOL_INPUT_JSON_SCHEMA } from "@molecule-ai/agent-core/peer-tools";
 import { peerTools } from "@molecule-ai/ai-sdk";
 import type { PeerTool, PeerToolOutput } from "@molecule-ai/ai-sdk";
 import { PeerToolkit } from "@molecule-ai/langchain";
@@ -14,6 +16,8 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator, FaultSpec } from "@molecule-ai/platform-emulator";
 import { Test } from "@nestjs/testing";
 import type { TestingModule } from "@nestjs/testing";
+import { asSchema } from "ai";
+import type { Tool } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /** What the model ends up with after one tool call, whatever the framework. */
@@ -230,6 +234,32 @@ describe("the same tools in every adapter", () => {
     expect(renee).toContain("Role: renee desk.");
     expect(renee).toContain("renee skill (answers renee)");
     expect(renee).not.toContain("[SYSTEM]");
+  });
+});
+
+/** The part of a tool's JSON Schema the model reads: each field's type, limits and description. */
+function fieldsOf(schema: unknown) {
+  const { properties, required } = schema as { properties?: unknown; required?: string[] };
+  return { properties, required: [...(required ?? [])].sort() };
+}
+
+describe("the same tool inputs in every adapter", () => {
+  it("peer, list and delegate tools: the same fields and descriptions as the JSON Schema NestJS hands out", async () => {
+    const kit = await PeerToolkit.fromClient(caller, { timeoutMs: TIMEOUT_MS });
+    const set = await peerTools(caller, { timeoutMs: TIMEOUT_MS });
+    const langchainInput = (name: string) =>
+      fieldsOf(toJsonSchema(kit.tools.find((t) => t.name === name)!.schema as never));
+    const aiSdkInput = async (name: string) =>
+      fieldsOf(await asSchema((set[name] as Tool).inputSchema).jsonSchema);
+    const peerInput = fieldsOf(PEER_TOOL_INPUT_JSON_SCHEMA);
+    expect(langchainInput("call_renee")).toEqual(peerInput);
+    expect(await aiSdkInput("call_renee")).toEqual(peerInput);
+    expect(langchainInput("list_peers")).toEqual(await aiSdkInput("list_peers"));
+    expect(langchainInput("delegate_to_peer")).toEqual(await aiSdkInput("delegate_task"));
+    expect(langchainInput("delegate_to_peer")).toMatchObject({
+      properties: { peerId: { description: expect.stringContaining("list_peers") } },
+      required: ["peerId", "task"],
+    });
   });
 });
 

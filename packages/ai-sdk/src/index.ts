@@ -3,7 +3,6 @@ export { peerTool, peerResultToModelOutput } from "./peer-tool.js";
 export type {
   PeerTool,
   PeerToolError,
-  PeerToolInput,
   PeerToolOptions,
   PeerToolOutput,
   ToolResultOutput,
@@ -18,6 +17,7 @@ export type {
   PeerToolSet,
   PeerToolsOptions,
 } from "./peer-tools.js";
+export type { PeerToolInput } from "@molecule-ai/agent-core/peer-tools";
 export type { AgentSource, PeerRef, PeerToolClient, PeerToolsClient } from "./client.js";
 export { createPeerMessageHandler, defaultConversationKey } from "./message-handler.js";
 export type {

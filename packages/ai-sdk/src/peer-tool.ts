@@ -3,26 +3,22 @@ import {
   peerFailureText,
   peerResultText,
   peerToolDescription,
+  peerToolInputSchema,
   runPeerTool,
   toolClientOf,
   toPeerRef,
 } from "@molecule-ai/agent-core/peer-tools";
-import type { PeerToolCallSettings, PeerToolFailure } from "@molecule-ai/agent-core/peer-tools";
+import type {
+  PeerToolCallSettings,
+  PeerToolFailure,
+  PeerToolInput,
+} from "@molecule-ai/agent-core/peer-tools";
 import { tool } from "ai";
 import type { Tool, ToolExecutionOptions } from "ai";
-import { z } from "zod";
 import type { AgentSource, PeerRef, PeerToolClient } from "./client.js";
 
 /** What a tool's `toModelOutput` returns (the AI SDK's `ToolResultOutput`, which `ai` does not re-export). */
 export type ToolResultOutput = Awaited<ReturnType<NonNullable<Tool["toModelOutput"]>>>;
-
-/** What the model sends to a peer tool. */
-export interface PeerToolInput {
-  /** The task or question for the peer agent, in plain language. */
-  message: string;
-  /** Continue an earlier conversation with this peer (the `contextId` a previous answer gave). */
-  contextId?: string;
-}
 
 /**
  * A peer call that produced no answer (peer down, slow, overloaded, refused, failed task).
@@ -55,19 +51,6 @@ export interface PeerToolOptions extends Omit<PeerToolCallSettings, "callOptions
   providerOptions?: Tool<PeerToolInput, PeerToolOutput>["providerOptions"];
 }
 
-const inputSchema = z.object({
-  message: z
-    .string()
-    .min(1)
-    .describe("The task or question for the peer agent, in plain language."),
-  contextId: z
-    .string()
-    .optional()
-    .describe(
-      "Only to continue an earlier conversation with this peer: the contextId it returned.",
-    ),
-});
-
 /**
  * Builds an AI SDK tool that sends the model's message to one Molecule peer through
  * `client.callPeer`. The AI SDK `abortSignal` cancels the call. The tool result keeps the full
@@ -89,7 +72,7 @@ export function peerTool(
   const { description, needsApproval, providerOptions, timeoutMs, via } = options;
   return tool({
     description: description ?? peerToolDescription(info),
-    inputSchema,
+    inputSchema: peerToolInputSchema,
     ...(needsApproval === undefined ? {} : { needsApproval }),
     ...(providerOptions === undefined ? {} : { providerOptions }),
     metadata: { molecule: { peerId: info.id } },

@@ -1,14 +1,17 @@
 import type { DelegationResult } from "@molecule-ai/agent-core";
 import {
   DELEGATE_DESCRIPTION,
+  delegateInputSchema,
   delegationText,
   LIST_PEERS_DESCRIPTION,
+  listPeersInputSchema,
   planPeerTools,
   runDelegate,
   runListPeers,
   toolClientOf,
 } from "@molecule-ai/agent-core/peer-tools";
 import type {
+  DelegateInput,
   PeerMatcher,
   PeerSummary,
   PeerToolFailure,
@@ -16,12 +19,11 @@ import type {
 } from "@molecule-ai/agent-core/peer-tools";
 import { tool } from "ai";
 import type { Tool, ToolExecutionOptions } from "ai";
-import { z } from "zod";
 import type { AgentSource, PeerToolsClient } from "./client.js";
 import { peerTool } from "./peer-tool.js";
 import type { PeerTool, PeerToolOptions } from "./peer-tool.js";
 
-export type { PeerMatcher, PeerSummary };
+export type { DelegateInput as DelegateTaskInput, PeerMatcher, PeerSummary };
 
 /** The `list_peers` tool. */
 export type ListPeersTool = {
@@ -31,21 +33,13 @@ export type ListPeersTool = {
   ) => Promise<PeerSummary[]>;
 } & Tool<{ query?: string }, PeerSummary[]>;
 
-/** What the model sends to the `delegate_task` tool. */
-export interface DelegateTaskInput {
-  /** The peer workspace id (from `list_peers`). */
-  peerId: string;
-  /** The task, in plain language. */
-  task: string;
-}
-
 /** The `delegate_task` tool: the delegation, or a failure the model sees. */
 export type DelegateTaskTool = {
   execute: (
-    input: DelegateTaskInput,
+    input: DelegateInput,
     options: ToolExecutionOptions<Record<string, unknown>>,
   ) => Promise<DelegationResult | PeerToolFailure>;
-} & Tool<DelegateTaskInput, DelegationResult | PeerToolFailure>;
+} & Tool<DelegateInput, DelegationResult | PeerToolFailure>;
 
 /** The tool set {@link peerTools} returns: one {@link PeerTool} per peer plus the built-in tools. */
 export type PeerToolSet = Record<string, PeerTool | ListPeersTool | DelegateTaskTool>;
@@ -117,9 +111,7 @@ function listPeersTool(
 ): ListPeersTool {
   return tool({
     description: LIST_PEERS_DESCRIPTION,
-    inputSchema: z.object({
-      query: z.string().optional().describe("Optional search text (name or role)."),
-    }),
+    inputSchema: listPeersInputSchema,
     metadata: { molecule: { builtin: LIST_PEERS_TOOL } },
     execute: async (input, { abortSignal }): Promise<PeerSummary[]> => {
       const query = input.query ?? options.q;
@@ -133,10 +125,7 @@ function listPeersTool(
 function delegateTaskTool(client: PeerToolsClient): DelegateTaskTool {
   return tool({
     description: DELEGATE_DESCRIPTION,
-    inputSchema: z.object({
-      peerId: z.string().min(1).describe("The peer workspace id, from list_peers."),
-      task: z.string().min(1).describe("The task for the peer, in plain language."),
-    }),
+    inputSchema: delegateInputSchema,
     metadata: { molecule: { builtin: DELEGATE_TASK_TOOL } },
     execute: async (input, { abortSignal }) => {
       const outcome = await runDelegate(client, input, { signal: abortSignal });

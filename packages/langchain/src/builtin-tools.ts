@@ -6,9 +6,11 @@ import type { DelegationResult, Peer } from "@molecule-ai/agent-core";
 import {
   DELEGATE_DESCRIPTION,
   DELEGATE_TOOL_NAME,
+  delegateInputSchema,
   delegateStep,
   LIST_PEERS_DESCRIPTION,
   LIST_PEERS_TOOL_NAME,
+  listPeersInputSchema,
   listPeersStep,
   toolClientOf,
 } from "@molecule-ai/agent-core/peer-tools";
@@ -20,16 +22,11 @@ import type {
   ListPeersToolOptions,
   PeerToolErrorArtifact,
 } from "@molecule-ai/agent-core/peer-tools";
-import { z } from "zod/v4";
 import { moleculeTool } from "./tool-result.js";
-
-const listPeersSchema: z.ZodObject<{ query: z.ZodOptional<z.ZodString> }> = z.object({
-  query: z.string().optional().describe("Optional text to search peer names and roles."),
-});
 
 /** The `list_peers` tool. */
 export type ListPeersTool = DynamicStructuredTool<
-  typeof listPeersSchema,
+  typeof listPeersInputSchema,
   { query?: string | undefined },
   { query?: string | undefined },
   [string | ToolMessage, Peer[] | PeerToolErrorArtifact]
@@ -47,19 +44,14 @@ export function createListPeersTool(
   const { name = LIST_PEERS_TOOL_NAME, onError = "return" } = options;
   const description = options.description ?? LIST_PEERS_DESCRIPTION;
   return moleculeTool(
-    { name, description, schema: listPeersSchema, onError, mark: { kind: "list_peers" } },
+    { name, description, schema: listPeersInputSchema, onError, mark: { kind: "list_peers" } },
     (input, config) => listPeersStep(client, input, { selection: options, signal: config?.signal }),
   ) as ListPeersTool;
 }
 
-const delegateSchema: z.ZodObject<{ peerId: z.ZodString; task: z.ZodString }> = z.object({
-  peerId: z.string().min(1).describe("The id of the peer to delegate to (from list_peers)."),
-  task: z.string().min(1).describe("The task, self-contained: the peer sees nothing else."),
-});
-
 /** The `delegate_to_peer` tool. */
 export type DelegateTool = DynamicStructuredTool<
-  typeof delegateSchema,
+  typeof delegateInputSchema,
   { peerId: string; task: string },
   { peerId: string; task: string },
   [string | ToolMessage, DelegationResult | PeerToolErrorArtifact]
@@ -78,7 +70,7 @@ export function createDelegateTool(
   const description = options.description ?? DELEGATE_DESCRIPTION;
   const allowed = options.allowedPeerIds ? new Set(options.allowedPeerIds) : undefined;
   return moleculeTool(
-    { name, description, schema: delegateSchema, onError, mark: { kind: "delegate" } },
+    { name, description, schema: delegateInputSchema, onError, mark: { kind: "delegate" } },
     (input, config) =>
       delegateStep(client, input, {
         allowed,

@@ -5,7 +5,11 @@ export * from "./handler.js";
 export * from "./peer-tool.js";
 export * from "./toolkit.js";
 // The framework-neutral types and helpers are core's, under the names this package always had.
-export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "@molecule-ai/agent-core/peer-tools";
+export {
+  MOLECULE_TOOL_METADATA,
+  moleculeToolKind,
+  peerToolInputSchema as peerToolSchema,
+} from "@molecule-ai/agent-core/peer-tools";
 export type {
   AgentSource,
   DelegateClient,
@@ -18,6 +22,7 @@ export type {
   PeerLike,
   PeerToolArtifact,
   PeerToolErrorArtifact,
+  PeerToolInput,
   PeerToolkitClient,
   PeerToolkitOptions,
   PeerToolOptions,

@@ -3,6 +3,7 @@ import type { DynamicStructuredTool } from "@langchain/core/tools";
 import {
   assertToolName,
   peerToolDescription,
+  peerToolInputSchema as peerToolSchema,
   peerToolName,
   PeerToolConfigError,
   peerToolStep,
@@ -14,28 +15,10 @@ import type {
   PeerLike,
   PeerToolArtifact,
   PeerToolErrorArtifact,
+  PeerToolInput,
   PeerToolOptions,
 } from "@molecule-ai/agent-core/peer-tools";
-import { z } from "zod/v4";
 import { moleculeTool } from "./tool-result.js";
-
-/** The input schema of every peer tool: a flat object (accepted by every provider). */
-export const peerToolSchema: z.ZodObject<{
-  message: z.ZodString;
-  contextId: z.ZodOptional<z.ZodString>;
-}> = z.object({
-  message: z
-    .string()
-    .min(1)
-    .describe("The task or question for the peer agent, self-contained: it sees nothing else."),
-  contextId: z
-    .string()
-    .optional()
-    .describe("Optional A2A context id to continue an earlier conversation with this peer."),
-});
-
-/** The arguments the model passes to a peer tool. */
-export type PeerToolInput = z.infer<typeof peerToolSchema>;
 
 /** What a peer tool's function returns: `[content for the model, artifact]`. */
 export type PeerToolOutput = [string | ToolMessage, PeerToolArtifact | PeerToolErrorArtifact];

@@ -17,13 +17,15 @@ export {
   uniquePeerToolNames,
 } from "./naming.js";
 export type { NamedPeer } from "./naming.js";
+export { peerFailureText, peerResultText, runPeerTool } from "./outcome.js";
+export type { PeerToolCallSettings, PeerToolOutcome } from "./outcome.js";
 export {
+  delegateInputSchema,
+  listPeersInputSchema,
   PEER_TOOL_INPUT_JSON_SCHEMA,
-  peerFailureText,
-  peerResultText,
-  runPeerTool,
-} from "./outcome.js";
-export type { PeerToolCallSettings, PeerToolInput, PeerToolOutcome } from "./outcome.js";
+  peerToolInputSchema,
+} from "./tool-input-schemas.js";
+export type { DelegateInput, PeerToolInput } from "./tool-input-schemas.js";
 export { loadPeerToolSpecs, planPeerTools } from "./plan.js";
 export type {
   LoadPeerToolSpecsOptions,

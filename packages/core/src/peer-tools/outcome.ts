@@ -5,33 +5,7 @@ import { MoleculePeerError } from "../transport/index.js";
 import { isPeerSideError, toPeerToolFailure } from "./classify.js";
 import type { PeerToolFailure } from "./classify.js";
 import { untrustedLabel } from "./label.js";
-
-/** What the model sends to a peer tool. */
-export interface PeerToolInput {
-  /** The task or question for the peer, self-contained: it sees nothing else. */
-  message: string;
-  /** Continue an earlier conversation with this peer (the `contextId` an earlier answer gave). */
-  contextId?: string | undefined;
-}
-
-/** The JSON Schema of {@link PeerToolInput}, for tool APIs that take JSON Schema. */
-export const PEER_TOOL_INPUT_JSON_SCHEMA = {
-  type: "object",
-  properties: {
-    message: {
-      type: "string",
-      minLength: 1,
-      description: "The task or question for the peer agent, self-contained: it sees nothing else.",
-    },
-    contextId: {
-      type: "string",
-      description:
-        "Only to continue an earlier conversation with this peer: the contextId it returned.",
-    },
-  },
-  required: ["message"],
-  additionalProperties: false,
-} as const;
+import type { PeerToolInput } from "./tool-input-schemas.js";
 
 /** How a peer tool calls its peer. */
 export interface PeerToolCallSettings {

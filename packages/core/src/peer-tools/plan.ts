@@ -5,7 +5,8 @@ import { peerToolDescription } from "./describe.js";
 import { PeerToolConfigError } from "./errors.js";
 import { assertToolName, uniquePeerToolNames } from "./naming.js";
 import { runPeerTool } from "./outcome.js";
-import type { PeerToolCallSettings, PeerToolInput, PeerToolOutcome } from "./outcome.js";
+import type { PeerToolCallSettings, PeerToolOutcome } from "./outcome.js";
+import type { PeerToolInput } from "./tool-input-schemas.js";
 import { matchedSkills, selectPeers } from "./select.js";
 import type { PeerSelection } from "./select.js";
 

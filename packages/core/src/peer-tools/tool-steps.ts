@@ -4,7 +4,8 @@
 import type { DelegationResult, Peer, PlatformClient } from "../platform/index.js";
 import { runDelegate, runListPeers } from "./builtins.js";
 import { runPeerTool } from "./outcome.js";
-import type { PeerToolCallSettings, PeerToolInput } from "./outcome.js";
+import type { PeerToolCallSettings } from "./outcome.js";
+import type { PeerToolInput } from "./tool-input-schemas.js";
 import type { DelegateToolOptions } from "./peer-tool-options.js";
 import type { PeerToolArtifact } from "./peer-tool-types.js";
 import type { PeerSelection } from "./select.js";
