@@ -3,9 +3,14 @@
 // updates and the final one, through the store's change NOTIFY), a cancel on a third ends the
 // stream `canceled`, changes made while the follower's LISTEN connection is down are re-read
 // after it reconnects, and a follower of a task whose replica was killed (-9) ends when the task
-// is canceled. Errors are the same on every replica.
+// is canceled. Errors are the same on every replica. The same through two RemoteAgent push
+// replicas with `streaming: true`, whose message/stream caller that hangs up cancels the message.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
+import { waitFor } from "@internal/test-utils";
+import { createPostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
 import {
   roundRobin,
@@ -17,7 +22,7 @@ import {
   type TaskReplica,
 } from "./tasks-replicas.js";
 
-const pg = usePostgres({ pool: true });
+const pg = usePostgres({ pool: true, emulator: true });
 let replicas: TaskReplica[] = [];
 let proxy: Awaited<ReturnType<typeof roundRobin>>;
 
@@ -157,5 +162,78 @@ describe("resubscribing to a task that runs on another replica", () => {
       status: { state: "canceled" },
       final: true,
     });
+  });
+});
+
+describe("RemoteAgent push replicas with streaming: true", () => {
+  it("a task running on replica A is followed from B; a stream caller that hangs up cancels", async () => {
+    const ws = await pg.emu.admin.createWorkspace({ name: "resubscribe-agents" });
+    const held = new Map<string, { signal: AbortSignal; release: () => void }>();
+    const stores = [0, 1].map(() => createPostgresStore({ connectionString: pg.dbUrl }));
+    const agents = stores.map(
+      (store) =>
+        new RemoteAgent({
+          client: new PlatformClient({
+            platformUrl: pg.emu.url,
+            workspaceId: ws.id,
+            token: ws.token!,
+          }),
+          store,
+          register: false,
+          logger: {},
+          delivery: { mode: "push", port: 0, streaming: true },
+          handler: async (msg: InboundMessage, ctx: HandlerContext) => {
+            await new Promise<void>((release) => {
+              held.set(msg.text, { signal: ctx.signal, release });
+              ctx.signal.addEventListener("abort", () => release(), { once: true });
+            });
+            return `agent ${msg.text}`;
+          },
+        }),
+    );
+    await Promise.all(agents.map(async (a) => await a.start()));
+    const [a, b] = agents.map((x) => x.pushUrl!) as [string, string];
+    try {
+      const id = await startTask(a, "bg job");
+      await waitFor(() => held.has("bg job"));
+      const sub = await follow(b, "tasks/resubscribe", { id });
+      expect(await sub.next()).toMatchObject({ kind: "task", id, status: { state: "working" } });
+      held.get("bg job")!.release();
+      const rest = await sub.rest();
+      expect(rest[0]!["artifact"].parts).toEqual([{ kind: "text", text: "agent bg job" }]);
+      expect(rest.at(-1)).toMatchObject({ status: { state: "completed" }, final: true });
+
+      const hangUp = new AbortController();
+      const res = await fetch(a, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "message/stream",
+          params: {
+            message: {
+              kind: "message",
+              role: "user",
+              messageId: randomUUID(),
+              parts: [{ kind: "text", text: "streamed" }],
+            },
+          },
+        }),
+        signal: hangUp.signal,
+      });
+      expect(res.headers.get("content-type")).toBe("text/event-stream");
+      await waitFor(() => held.has("streamed"));
+      hangUp.abort();
+      const { signal } = held.get("streamed")!;
+      await new Promise<void>((r) =>
+        signal.aborted ? r() : signal.addEventListener("abort", () => r(), { once: true }),
+      );
+      expect((signal.reason as { code?: string }).code).toBe("caller_disconnected");
+    } finally {
+      for (const x of agents) await x.stop();
+      for (const x of agents) await x.client.close();
+      for (const s of stores) await s.close();
+    }
   });
 });

@@ -30,6 +30,7 @@ export function createAgentPushHandler(
   const publicUrl =
     options.publicUrl ?? (delivery?.server === false ? delivery.publicUrl : undefined);
   const maxBodyBytes = options.maxBodyBytes ?? delivery?.maxBodyBytes;
+  const streaming = options.streaming ?? delivery?.streaming;
   return createA2AHandler({
     agentCard: input.card,
     onMessage: input.onMessage,
@@ -39,5 +40,6 @@ export function createAgentPushHandler(
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
     ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
+    ...(streaming === true ? { streaming: true } : {}),
   });
 }

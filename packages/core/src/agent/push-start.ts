@@ -56,6 +56,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
       ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
+      ...(opts.streaming === true ? { streaming: true } : {}),
       ...serverLimits(opts),
     });
     input.onServer(server);

@@ -207,6 +207,9 @@ export class RemoteAgent<
       agentCard: this.#card,
       onMessage: async (message, ctx) => await this.#push.onMessage(message, ctx),
       ...(this.#store.tasks ? { taskStore: this.#store.tasks } : {}),
+      ...(typeof this.#o.delivery === "object" && this.#o.delivery.streaming === true
+        ? { streaming: true }
+        : {}),
     });
     return this.#handleA2A;
   }

@@ -165,6 +165,12 @@ export interface PushDeliveryOptions {
   headersTimeoutMs?: number;
   /** Built-in server: the whole request must arrive within this many ms (default 30 000). */
   requestTimeoutMs?: number;
+  /**
+   * Answer A2A streaming (default false): `message/stream` (the handler's answer as one artifact
+   * update; a caller that disconnects cancels the message) and `tasks/resubscribe` (follow a
+   * running task, on any replica of a shared store). Also the default of `createPushHandler`.
+   */
+  streaming?: boolean;
 }
 
 /** Options of `RemoteAgent.createPushHandler`. */
@@ -181,6 +187,8 @@ export interface PushHandlerOptions {
   publicUrl?: string;
   /** Request body limit in bytes (default: the push delivery's, else 1 MiB). */
   maxBodyBytes?: number;
+  /** Answer A2A streaming and `tasks/resubscribe` (default: the push delivery's `streaming`). */
+  streaming?: boolean;
 }
 
 /** Why an agent ended. */
