@@ -19,12 +19,18 @@ export function eventStream(platform: Platform, ctx: Ctx, id: string): void {
     platform.subscribers.set(id, subs);
   }
   subs.add(res);
-  const timer = setInterval(() => res.write(": ping\n\n"), platform.s.sseKeepAliveMs);
+  // Not after `end()` (closeStreams ends a stream before its socket closes): a write after end is
+  // an error event with no listener.
+  const timer = setInterval(
+    () => void (res.writableEnded || res.write(": ping\n\n")),
+    platform.s.sseKeepAliveMs,
+  );
   timer.unref();
   const done = (): void => {
     clearInterval(timer);
     subs.delete(res);
   };
+  res.on("finish", done);
   res.on("close", done);
   ctx.req.socket.setTimeout(0);
 }

@@ -317,7 +317,7 @@ export class Platform {
       data,
     });
     const frame = this.latest ? `event: ${type}\ndata: ${payload}\n\n` : `data: ${payload}\n\n`;
-    for (const res of subs) res.write(frame);
+    for (const res of subs) if (!res.writableEnded) res.write(frame);
   }
 
   /** Ends every SSE stream (emulator close). */
