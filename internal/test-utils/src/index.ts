@@ -35,3 +35,7 @@ export { PEER_DEFAULTS, PEER_RESULT_END, PEER_RESULT_START, wrapPeerText } from 
 export { readmeBlock, runTypeScript } from "./readme.js";
 export { extractBlocks, projectFiles, quickstartBlocks } from "./readme-blocks.js";
 export type { ProjectFile, ReadmeBlock } from "./readme-blocks.js";
+export { sendA2AMessage } from "./a2a-send.js";
+export type { A2ASendAnswer } from "./a2a-send.js";
+export { readLines } from "./lines.js";
+export type { LineReader } from "./lines.js";

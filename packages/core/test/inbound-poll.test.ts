@@ -60,7 +60,9 @@ describe("poll delivery (fake client)", () => {
     expect(agent.cursor).toBeUndefined();
     expect((await store.load())?.cursor).toBeUndefined();
     expect((await store.load())?.seenActivityIds).toEqual(expect.arrayContaining(["a2", "a3"]));
-    expect((await store.load())?.inFlight).toEqual([{ activityId: "a1", messageId: "m1" }]);
+    expect((await store.load())?.inFlight).toEqual([
+      { activityId: "a1", messageId: "m1", deliveries: 1 },
+    ]);
     gate.resolve();
     await waitFor(() => agent.cursor === "a3");
     await agent.stop();

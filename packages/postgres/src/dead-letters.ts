@@ -1,6 +1,7 @@
-// Dead letters of the shared poll delivery: messages delivered `maxDeliveries` times without ever
-// settling (each replica that ran them crashed or hung). The row stays in the work table with state
-// 'dead' until you delete it; the replica that dead-lettered it reports it to the agent.
+// Dead letters of the shared store: messages delivered `maxDeliveries` times without ever settling
+// (each replica that ran them crashed or hung). A poll message's row stays in the work table, a
+// pushed one's in the push claims table, with state 'dead' until you delete it; the replica that
+// dead-lettered it reports it to the agent.
 import type { Pool } from "pg";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import type { SharedPollContext } from "@molecule-ai/agent-core/store";
@@ -11,10 +12,12 @@ import type { ClaimedRow } from "./work-queue.js";
 
 /** One dead-lettered message, as `store.deadLetters()` lists it. */
 export interface DeadLetter {
+  /** How it came: a poll row (work table) or a push request (push claims table). */
+  delivery: "poll" | "push";
   /** The workspace that received it. */
   workspaceId: string;
-  /** Its activity row id. */
-  activityId: string;
+  /** Its activity row id (poll; a pushed message has none). */
+  activityId: string | undefined;
   /** Its A2A messageId, when it has one. */
   messageId: string | undefined;
   /** How many times it was delivered (claimed) before it was dead-lettered. */
@@ -23,38 +26,44 @@ export interface DeadLetter {
   deadAt: Date;
   /** Why: `"delivery_limit"`. */
   error: string;
-  /** The message, parsed from the stored activity row (undefined if it no longer parses). */
+  /** The message, parsed from the stored activity row (poll; undefined if it no longer parses). */
   message: InboundMessage | undefined;
 }
 
-/** Lists dead letters, oldest first (of one workspace when `workspaceId` is given). */
+/** Lists dead letters, poll and push, oldest first (of one workspace when `workspaceId` is given). */
 export async function listDeadLetters(
   pool: Pool,
   n: Names,
   workspaceId?: string,
 ): Promise<DeadLetter[]> {
   const { rows } = await pool.query<{
+    delivery: "poll" | "push";
     workspace_id: string;
-    activity_id: string;
+    activity_id: string | null;
     message_id: string | null;
     deliveries: number;
     dead_at: Date;
     error: string | null;
     body: unknown;
   }>(
-    `SELECT workspace_id, activity_id, message_id, deliveries, dead_at, error, body
+    `SELECT 'poll' AS delivery, workspace_id, activity_id, message_id, deliveries, dead_at, error,
+            body, seq
        FROM ${n.work} WHERE state = 'dead' AND ($1::text IS NULL OR workspace_id = $1)
+     UNION ALL
+     SELECT 'push', workspace_id, NULL, message_id, deliveries, dead_at, error, NULL, 0
+       FROM ${n.pushClaims} WHERE state = 'dead' AND ($1::text IS NULL OR workspace_id = $1)
       ORDER BY dead_at, seq`,
     [workspaceId ?? null],
   );
   return rows.map((r) => ({
+    delivery: r.delivery,
     workspaceId: r.workspace_id,
-    activityId: r.activity_id,
+    activityId: r.activity_id ?? undefined,
     messageId: r.message_id ?? undefined,
     deliveries: r.deliveries,
     deadAt: r.dead_at,
     error: r.error ?? "",
-    message: parseActivityRow(r.body) ?? undefined,
+    message: r.body === null ? undefined : (parseActivityRow(r.body) ?? undefined),
   }));
 }
 

@@ -1,5 +1,6 @@
 // Typed errors of the PostgreSQL store.
 import { MoleculeError, MoleculeOptionError } from "@molecule-ai/agent-core";
+import { MoleculeDeliveryLimitError } from "@molecule-ai/agent-core/store";
 
 /** A bad option of `createPostgresStore` (`code: "invalid_option"`; `option` names it). */
 export class PostgresStoreOptionError extends MoleculeOptionError {
@@ -28,18 +29,15 @@ export function describe(err: unknown): string {
 }
 
 /**
- * A poll message was dead-lettered by the store (`code: "delivery_limit"`): it was delivered
- * `maxDeliveries` times and never settled, because the replica handling it crashed or hung past
- * `visibilityTimeoutMs` every time. It is never run again; its row stays in the work table with
- * state `'dead'` (see `store.deadLetters()`).
+ * A poll message was dead-lettered by the shared poll (`code: "delivery_limit"`, a
+ * `MoleculeDeliveryLimitError`): it was delivered `maxDeliveries` times and never settled, because
+ * the replica handling it crashed or hung past `visibilityTimeoutMs` every time. It is never run
+ * again; its row stays in the work table with state `'dead'` (see `store.deadLetters()`). A pushed
+ * message gets the core `MoleculeDeliveryLimitError` (`delivery: "push"`).
  */
-export class PostgresDeliveryLimitError extends MoleculeError {
+export class PostgresDeliveryLimitError extends MoleculeDeliveryLimitError {
   /** The activity id of the message. */
-  readonly activityId: string;
-  /** Its A2A messageId, when it has one. */
-  readonly messageId: string | undefined;
-  /** How many times it was delivered. */
-  readonly deliveries: number;
+  declare readonly activityId: string;
 
   constructor(o: {
     activityId: string;
@@ -47,12 +45,12 @@ export class PostgresDeliveryLimitError extends MoleculeError {
     deliveries: number;
     table: string;
   }) {
-    super(
-      `inbound message ${o.messageId ?? o.activityId} was delivered ${o.deliveries} times and never settled: the replica handling it crashed or hung past visibilityTimeoutMs each time. It is dead-lettered and will not run again; its row stays in ${o.table} (state 'dead', listed by store.deadLetters()). Find what crashes or blocks the handler on it (raise maxDeliveries if replicas died for other reasons).`,
-      { code: "delivery_limit", retryable: false },
-    );
-    this.activityId = o.activityId;
-    this.messageId = o.messageId;
-    this.deliveries = o.deliveries;
+    super({
+      delivery: "poll",
+      activityId: o.activityId,
+      messageId: o.messageId,
+      deliveries: o.deliveries,
+      kept: `its row stays in ${o.table} (state 'dead', listed by store.deadLetters())`,
+    });
   }
 }

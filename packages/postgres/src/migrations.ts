@@ -83,6 +83,21 @@ const MIGRATIONS: Migration[] = [
       `CREATE INDEX ${n.tasks}_updated ON ${n.tasks} (updated_at)`,
     ],
   },
+  {
+    // Dead letters of push claims (the delivery limit applies to pushed messages too), and the
+    // liveness of replicas running A2A tasks (a dead replica's tasks end as 'failed').
+    version: 4,
+    up: (n) => [
+      `ALTER TABLE ${n.pushClaims} ADD COLUMN dead_at timestamptz, ADD COLUMN error text`,
+      `CREATE INDEX ${n.pushClaims}_dead ON ${n.pushClaims} (workspace_id, dead_at)
+         WHERE state = 'dead'`,
+      `CREATE TABLE ${n.replicaLeases} (
+         replica_id text PRIMARY KEY,
+         alive_until timestamptz NOT NULL)`,
+      `CREATE INDEX ${n.tasks}_open ON ${n.tasks} (replica_id)
+         WHERE state NOT IN ('completed', 'canceled', 'failed', 'rejected')`,
+    ],
+  },
 ];
 
 /** The schema version this package writes. */

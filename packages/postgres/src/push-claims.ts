@@ -1,45 +1,49 @@
 // Push de-duplication shared by replicas: a pushed message is claimed by its A2A messageId, so a
-// proxy retry that lands on another replica gets the stored answer instead of a second run.
+// proxy retry that lands on another replica gets the stored answer instead of a second run. A claim
+// counts its deliveries: one whose claim expired (or was released) `maxDeliveries` times without
+// settling is dead-lettered (state 'dead') instead of run again.
 import type { Pool } from "pg";
 import type { PushClaim, PushClaimResult } from "@molecule-ai/agent-core/store";
 import { type Names, interval } from "./sql.js";
 
+/** What {@link claimPush} needs. */
+export interface PushClaimConfig {
+  pool: Pool;
+  names: Names;
+  replicaId: string;
+  visibilityMs: number;
+  maxDeliveries: number;
+  /** Keep-alive timers of running claims (closing the store stops them). */
+  timers: Set<NodeJS.Timeout>;
+}
+
 /**
- * Claims `messageId` for `replicaId`; a claim is kept alive while its handler runs (its timer is in
- * `timers` until it is settled or released, so closing the store can stop it).
+ * Claims `messageId` for this replica; a claim is kept alive while its handler runs (its timer is
+ * in `timers` until it is settled or released).
  */
 export async function claimPush(
-  pool: Pool,
-  n: Names,
-  replicaId: string,
+  c: PushClaimConfig,
   workspaceId: string,
   messageId: string,
-  visibilityMs: number,
-  timers: Set<NodeJS.Timeout>,
 ): Promise<PushClaimResult> {
-  const vis = interval(visibilityMs);
+  const { pool, names: n, replicaId } = c;
+  const vis = interval(c.visibilityMs);
+  const expired = `${n.pushClaims}.state = 'claimed' AND ${n.pushClaims}.claimed_until < now()`;
   const claimed = await pool.query<{ deliveries: number }>(
     `INSERT INTO ${n.pushClaims} (workspace_id, message_id, state, claimed_by, claimed_until)
      VALUES ($1, $2, 'claimed', $3, now() + $4::interval)
      ON CONFLICT (workspace_id, message_id) DO UPDATE
         SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until,
             deliveries = ${n.pushClaims}.deliveries + 1
-      WHERE ${n.pushClaims}.state = 'claimed' AND ${n.pushClaims}.claimed_until < now()
+      WHERE ${expired} AND ${n.pushClaims}.deliveries < $5
      RETURNING deliveries`,
-    [workspaceId, messageId, replicaId, vis],
+    [workspaceId, messageId, replicaId, vis, c.maxDeliveries],
   );
   const row = claimed.rows[0];
-  if (!row) {
-    const { rows } = await pool.query<{ state: string; reply: string | null }>(
-      `SELECT state, reply FROM ${n.pushClaims} WHERE workspace_id = $1 AND message_id = $2`,
-      [workspaceId, messageId],
-    );
-    const r = rows[0];
-    if (r?.state === "done") return { status: "settled", reply: r.reply ?? undefined };
-    return { status: "busy" };
-  }
+  if (!row) return await notClaimed(c, workspaceId, messageId);
   const where = `WHERE workspace_id = $1 AND message_id = $2 AND claimed_by = $3 AND state = 'claimed'`;
   const key = [workspaceId, messageId, replicaId];
+  const { timers } = c;
   const timer = setInterval(
     () =>
       void pool
@@ -48,7 +52,7 @@ export async function claimPush(
           vis,
         ])
         .catch(() => undefined), // the claim expires: a retry elsewhere may run it again
-    Math.max(50, Math.floor(visibilityMs / 3)),
+    Math.max(50, Math.floor(c.visibilityMs / 3)),
   );
   timer.unref();
   timers.add(timer);
@@ -68,8 +72,37 @@ export async function claimPush(
     },
     async release() {
       stop();
-      await pool.query(`DELETE FROM ${n.pushClaims} ${where}`, key);
+      // Claimable at once, its delivery still counted (it never settled).
+      await pool.query(
+        `UPDATE ${n.pushClaims} SET claimed_until = now() - interval '1 ms' ${where}`,
+        key,
+      );
     },
   };
   return { status: "claimed", claim };
+}
+
+/** Settled, being handled elsewhere, or dead (dead-lettered by this call when its limit is up). */
+async function notClaimed(
+  c: PushClaimConfig,
+  workspaceId: string,
+  messageId: string,
+): Promise<PushClaimResult> {
+  const t = c.names.pushClaims;
+  const dead = await c.pool.query<{ deliveries: number }>(
+    `UPDATE ${t} SET state = 'dead', dead_at = now(), error = 'delivery_limit', claimed_until = NULL
+      WHERE workspace_id = $1 AND message_id = $2
+        AND state = 'claimed' AND claimed_until < now() AND deliveries >= $3
+     RETURNING deliveries`,
+    [workspaceId, messageId, c.maxDeliveries],
+  );
+  if (dead.rows[0]) return { status: "dead", deliveries: dead.rows[0].deliveries, first: true };
+  const { rows } = await c.pool.query<{ state: string; reply: string | null; deliveries: number }>(
+    `SELECT state, reply, deliveries FROM ${t} WHERE workspace_id = $1 AND message_id = $2`,
+    [workspaceId, messageId],
+  );
+  const r = rows[0];
+  if (r?.state === "done") return { status: "settled", reply: r.reply ?? undefined };
+  if (r?.state === "dead") return { status: "dead", deliveries: r.deliveries, first: false };
+  return { status: "busy" };
 }

@@ -12,6 +12,8 @@ export interface Names {
   leases: string;
   /** The A2A task store shared by push replicas. */
   tasks: string;
+  /** Liveness of replicas running A2A tasks: each renews its row while it runs. */
+  replicaLeases: string;
   /** The LISTEN/NOTIFY channel that announces new work (payload: the workspace id). */
   channel: string;
   /** The LISTEN/NOTIFY channel that announces a canceled A2A task (payload: the task id). */
@@ -31,6 +33,7 @@ export function namesOf(prefix: string): Names {
     pushClaims: `${prefix}push_claims`,
     leases: `${prefix}poll_leases`,
     tasks: `${prefix}a2a_tasks`,
+    replicaLeases: `${prefix}replica_leases`,
     channel: `${prefix}work_ready`,
     taskChannel: `${prefix}task_canceled`,
     taskChangeChannel: `${prefix}task_changed`,

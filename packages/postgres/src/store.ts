@@ -17,6 +17,7 @@ import { claimPush } from "./push-claims.js";
 import { ReplicaStateStore } from "./replica-state.js";
 import { PostgresSharedPoll } from "./shared-poll.js";
 import { type Names, namesOf } from "./sql.js";
+import { TaskOwners, ownedTasks } from "./task-owners.js";
 import { PostgresTaskStore } from "./tasks.js";
 import { deleteSettled } from "./work-queue.js";
 
@@ -34,13 +35,16 @@ export type PostgresStoreOptions = ({ connectionString: string } | { pool: Pool 
   leaseMs?: number;
   /**
    * How long a claimed message stays invisible to other replicas without a keep-alive from its
-   * replica (default 30 s): a replica that dies mid-message has it redelivered after this.
+   * replica (default 30 s): a replica that dies mid-message has it redelivered after this, and the
+   * A2A tasks it was running end as `failed` after this.
    */
   visibilityTimeoutMs?: number;
   /**
-   * Deliveries of a poll message that never settles (its replica crashes or hangs past the
-   * visibility timeout each time) before it is dead-lettered (default 5): a `deadLettered` event
-   * and `onDeadLetter` with a `PostgresDeliveryLimitError`; the row stays, state `'dead'`.
+   * Deliveries of a message, poll or push, that never settles (its replica crashes or hangs past
+   * the visibility timeout, or stops, each time) before it is dead-lettered (default 5, like every
+   * store): a `deadLettered` event and `onDeadLetter` with a `MoleculeDeliveryLimitError`
+   * (`PostgresDeliveryLimitError` for poll), a push sender gets a JSON-RPC error; the row stays,
+   * state `'dead'` (`store.deadLetters()`).
    */
   maxDeliveries?: number;
   /** How long settled rows are kept (they are the de-duplication window); default 7 days. */
@@ -59,13 +63,16 @@ export interface PostgresStore extends AgentStore {
   readonly replicaId: string;
   /** The table prefix in use. */
   readonly tablePrefix: string;
+  /** See {@link PostgresStoreOptions.maxDeliveries}. */
+  readonly maxDeliveries: number;
   /** Applies pending schema migrations (done before first use anyway); returns the versions applied. */
   migrate(): Promise<number[]>;
-  /** Dead-lettered poll messages (of one workspace when given), oldest first; delete them with SQL. */
+  /** Dead-lettered messages, poll and push (of one workspace when given), oldest first; delete them with SQL. */
   deadLetters(workspaceId?: string): Promise<DeadLetter[]>;
   /**
-   * Deletes settled rows and A2A tasks older than the retention window now (the poll leader, and
-   * each replica watching task cancels, also do it every minute).
+   * Ends as `failed` the A2A tasks of replicas gone silent, then deletes settled rows and A2A tasks
+   * older than the retention window (the poll leader, and each replica watching task cancels, also
+   * delete them every minute).
    */
   cleanup(): Promise<number>;
   /** Closes the pool when the store created it. Call after every agent using it has stopped. */
@@ -158,7 +165,21 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     orphanAfterMs: Math.max(visibilityMs * 2, leaseMs),
     ready: ensureReady,
   });
-  const tasks = new PostgresTaskStore({ pool, names, replicaId, retentionMs, ready: ensureReady });
+  const taskStore = new PostgresTaskStore({
+    pool,
+    names,
+    replicaId,
+    retentionMs,
+    ready: ensureReady,
+  });
+  const owners = new TaskOwners({
+    pool,
+    names,
+    replicaId,
+    leaseMs: visibilityMs,
+    ready: ensureReady,
+  });
+  const tasks = ownedTasks(taskStore, owners);
   const polls = new Set<PostgresSharedPoll>();
   const claimTimers = new Set<NodeJS.Timeout>();
   const shared: SharedStore = {
@@ -183,15 +204,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     async claimPush(workspaceId: string, messageId: string): Promise<PushClaimResult> {
       await ensureReady();
-      return await claimPush(
-        pool,
-        names,
-        replicaId,
-        workspaceId,
-        messageId,
-        visibilityMs,
-        claimTimers,
-      );
+      const config = { pool, names, replicaId, visibilityMs, maxDeliveries, timers: claimTimers };
+      return await claimPush(config, workspaceId, messageId);
     },
   };
   let closed: Promise<void> | undefined;
@@ -201,6 +215,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     tasks,
     replicaId,
     tablePrefix: prefix,
+    maxDeliveries,
     async migrate() {
       try {
         return await migrate(pool, names);
@@ -214,14 +229,16 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     async cleanup() {
       await ensureReady();
-      return (await deleteSettled(pool, names, retentionMs)) + (await tasks.cleanup());
+      await owners.reap(); // tasks of dead replicas end as failed
+      return (await deleteSettled(pool, names, retentionMs)) + (await taskStore.cleanup());
     },
     close() {
       closed ??= (async () => {
         for (const t of claimTimers) clearInterval(t); // their claims expire: retried elsewhere
         claimTimers.clear();
         await Promise.allSettled([...polls].map(async (p) => await p.stop()));
-        await tasks.close();
+        await taskStore.close();
+        await owners.close();
         if (owned) await pool.end();
       })();
       return closed;

@@ -1,6 +1,7 @@
 // The work table: messages the poll leader read from the platform, claimed by replicas with
 // FOR UPDATE SKIP LOCKED, kept visible to others only after a claim's visibility timeout. A message
-// whose claim expired after its last allowed delivery is dead-lettered instead (state 'dead').
+// claimed again after its last allowed delivery (its claim expired, or it was released) is
+// dead-lettered instead (state 'dead').
 import type { Pool, PoolClient } from "pg";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { type Names, interval } from "./sql.js";
@@ -65,7 +66,7 @@ export async function claimWork(
     state: string;
   }>(
     `WITH c AS (
-       SELECT activity_id, state = 'claimed' AND deliveries >= $5 AS dead FROM ${n.work}
+       SELECT activity_id, deliveries >= $5 AS dead FROM ${n.work}
        WHERE workspace_id = $1
          AND (state = 'pending' OR (state = 'claimed' AND claimed_until < now()))
        ORDER BY seq LIMIT $2

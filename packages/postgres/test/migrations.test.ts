@@ -30,6 +30,7 @@ describe("migrations", () => {
         "race_cursors",
         "race_poll_leases",
         "race_push_claims",
+        "race_replica_leases",
         "race_replica_state",
         "race_schema_migrations",
         "race_work",
@@ -45,8 +46,8 @@ describe("migrations", () => {
     try {
       await a.migrate();
       await b.migrate();
-      expect(await tables("app_a_")).toHaveLength(7);
-      expect(await tables("app_b_")).toHaveLength(7);
+      expect(await tables("app_a_")).toHaveLength(8);
+      expect(await tables("app_b_")).toHaveLength(8);
     } finally {
       await a.close();
       await b.close();

@@ -1,32 +1,44 @@
 // Push replicas behind a load balancer share de-duplication by messageId through the PostgreSQL
 // store: a proxy retry that lands on another replica is not handled again (it gets the stored
-// answer, or a retryable "busy" while the first replica still runs it), and a claim whose replica
-// died is taken over, flagged redelivered, after the visibility timeout.
+// answer, or a retryable "busy" while the first replica still runs it), a claim whose replica
+// died is taken over, flagged redelivered, after the visibility timeout, and a message that never
+// settles is dead-lettered after maxDeliveries (the sender gets a JSON-RPC error, not another run).
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
-import { waitFor } from "@internal/test-utils";
+import type { HandlerContext, InboundMessage, RemoteAgentOptions } from "@molecule-ai/agent-core";
+import { sendA2AMessage, waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import type { PostgresStore } from "../src/index.js";
 import { balance, usePostgres } from "./setup-db.js";
 
 const pg = usePostgres({ emulator: true });
 
-async function send(url: string, messageId: string, text: string): Promise<unknown> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: randomUUID(),
-      method: "message/send",
-      params: {
-        message: { kind: "message", role: "user", messageId, parts: [{ kind: "text", text }] },
-      },
-    }),
+const send = sendA2AMessage;
+
+/** A push replica of `ws` (a framework route, no registration) on its own PostgreSQL store. */
+function pushReplica(
+  ws: { id: string; token?: string | undefined },
+  options: Pick<
+    RemoteAgentOptions<PlatformClient>,
+    "handler" | "onDeadLetter" | "drainTimeoutMs" | "logger"
+  >,
+  storeOptions: { maxDeliveries?: number } = {},
+): { agent: RemoteAgent<PlatformClient>; store: PostgresStore } {
+  const store = createPostgresStore({ connectionString: pg.dbUrl, ...storeOptions });
+  const client = new PlatformClient({
+    platformUrl: pg.emu.url,
+    workspaceId: ws.id,
+    token: ws.token!,
   });
-  return await res.json();
+  const agent = new RemoteAgent({
+    client,
+    store,
+    register: false,
+    delivery: { mode: "push", server: false, publicUrl: "http://lb.example/a2a" },
+    ...options,
+  });
+  return { agent, store };
 }
 
 function answerOf(body: unknown): string | undefined {
@@ -44,17 +56,7 @@ describe("push replicas on PostgreSQL", () => {
     const stores: PostgresStore[] = [];
     const agents: RemoteAgent<PlatformClient>[] = [];
     for (const replica of [0, 1]) {
-      const store = createPostgresStore({ connectionString: pg.dbUrl });
-      const client = new PlatformClient({
-        platformUrl: pg.emu.url,
-        workspaceId: ws.id,
-        token: ws.token!,
-      });
-      const agent = new RemoteAgent({
-        client,
-        store,
-        register: false,
-        delivery: { mode: "push", server: false, publicUrl: "http://lb.example/a2a" },
+      const { agent, store } = pushReplica(ws, {
         handler: async (msg: InboundMessage, ctx: HandlerContext) => {
           runs.push({ id: msg.messageId!, replica, redelivered: ctx.redelivered });
           if (msg.text === "slow") {
@@ -127,6 +129,91 @@ describe("push replicas on PostgreSQL", () => {
       });
     } finally {
       await alive.close();
+    }
+  });
+
+  it("claims count deliveries: past maxDeliveries the message is dead, once, and listed", async () => {
+    const opts = { connectionString: pg.dbUrl, visibilityTimeoutMs: 300, maxDeliveries: 2 };
+    const [a, b, c] = [0, 1, 2].map(() => createPostgresStore(opts));
+    try {
+      const mid = randomUUID();
+      expect((await a!.shared.claimPush!("w-dead", mid)).status).toBe("claimed");
+      await a!.close(); // died: the claim expires
+      const second = await waitFor(
+        async () => {
+          const r = await b!.shared.claimPush!("w-dead", mid);
+          return r.status === "claimed" ? r : undefined;
+        },
+        { timeoutMs: 5_000, intervalMs: 50 },
+      );
+      expect(second.claim.redelivered).toBe(true);
+      await second.claim.release(); // stopped before it settled: still counted
+      expect(await c!.shared.claimPush!("w-dead", mid)).toEqual({
+        status: "dead",
+        deliveries: 2,
+        first: true,
+      });
+      expect(await b!.shared.claimPush!("w-dead", mid)).toEqual({
+        status: "dead",
+        deliveries: 2,
+        first: false,
+      });
+      expect(await c!.deadLetters("w-dead")).toMatchObject([
+        { delivery: "push", workspaceId: "w-dead", messageId: mid, deliveries: 2 },
+      ]);
+    } finally {
+      await b!.close();
+      await c!.close();
+    }
+  });
+
+  it("replicas: a message whose runs never settle gets a JSON-RPC error on any replica", async () => {
+    const ws = await pg.emu.admin.createWorkspace({ name: "push-dead" });
+    const started: number[] = [];
+    const dead: string[] = [];
+    const replica = (i: number) =>
+      pushReplica(
+        ws,
+        {
+          drainTimeoutMs: 50,
+          logger: {},
+          onDeadLetter: (_msg, error) => void dead.push((error as { code: string }).code),
+          handler: async (_msg, ctx) => {
+            started.push(i);
+            await new Promise((_, reject) =>
+              ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true }),
+            );
+          },
+        },
+        { maxDeliveries: 1 },
+      );
+    const [r0, r1] = [replica(0), replica(1)];
+    await r0.agent.start();
+    await r1.agent.start();
+    const lb = await balance(
+      [r0, r1].map((r) => r.agent.createPushHandler({ basePath: "/a2a", pathSecret: false })),
+    );
+    try {
+      const id = randomUUID();
+      const first = send(lb.url, id, "stuck"); // replica 0 runs it and never finishes
+      await waitFor(() => started.length === 1);
+      await r0.agent.stop(); // aborted: released, not settled
+      expect(JSON.stringify(await first)).toContain("error");
+      const second = await send(lb.url, id, "stuck");
+      expect(second.error?.code).toBe(-32603);
+      expect(second.error?.data?.code).toBe("delivery_limit");
+      expect(started).toEqual([0]); // never run again
+      expect(dead).toEqual(["delivery_limit"]); // reported once, by the replica that found it
+      expect(await r1.store.deadLetters(ws.id)).toMatchObject([
+        { delivery: "push", messageId: id },
+      ]);
+    } finally {
+      await new Promise((r) => lb.server.close(r));
+      for (const r of [r0, r1]) {
+        await r.agent.stop();
+        await r.agent.client.close();
+        await r.store.close();
+      }
     }
   });
 });

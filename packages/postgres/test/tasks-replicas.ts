@@ -8,6 +8,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { readLines } from "@internal/test-utils";
 
 const CHILD = fileURLToPath(new URL("./fixtures/tasks-child.mjs", import.meta.url));
 
@@ -26,35 +27,17 @@ export interface TaskReplica {
   release(taskId: string): void;
 }
 
-/** Starts a replica process on the store at `dbUrl`. */
-export function startTaskReplica(name: string, dbUrl: string): TaskReplica {
+/** Starts a replica process on the store at `dbUrl` (`env`: e.g. `VISIBILITY_MS`). */
+export function startTaskReplica(
+  name: string,
+  dbUrl: string,
+  env: Record<string, string> = {},
+): TaskReplica {
   const child = spawn(process.execPath, [CHILD], {
-    env: { ...process.env, DB_URL: dbUrl, REPLICA_ID: name },
+    env: { ...process.env, ...env, DB_URL: dbUrl, REPLICA_ID: name },
     stdio: ["pipe", "pipe", "inherit"],
   });
-  const lines: string[] = [];
-  const waiters = new Set<{ match: (l: string) => boolean; resolve: (l: string) => void }>();
-  let buf = "";
-  child.stdout!.on("data", (b: Buffer) => {
-    buf += b.toString();
-    let i: number;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const l = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      lines.push(l);
-      for (const w of waiters) {
-        if (w.match(l)) {
-          waiters.delete(w);
-          w.resolve(l);
-        }
-      }
-    }
-  });
-  const line = (match: (l: string) => boolean): Promise<string> => {
-    const seen = lines.find(match);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => waiters.add({ match, resolve }));
-  };
+  const { lines, line } = readLines(child.stdout!);
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const replica: TaskReplica = {
     name,

@@ -97,7 +97,9 @@ export class ConversationRuntime {
         ? "its reply could not be delivered"
         : error instanceof MoleculeTurnLimitError
           ? "its conversation went over the turn limit"
-          : "its handler failed after every retry";
+          : (error as { code?: unknown } | null)?.code === "delivery_limit"
+            ? "it was delivered maxDeliveries times and never settled"
+            : "its handler failed after every retry";
     process.emitWarning(
       `Molecule inbound message ${msg.messageId ?? msg.activityId ?? "?"} was dead-lettered: ${what} (pass onDeadLetter to handle it): ${describe(error)}`,
       {

@@ -65,9 +65,15 @@ export interface AgentEventMap {
     type: "deadLettered";
     workspaceId: string;
     message: InboundMessage;
-    /** Its handler failed every attempt, its answer could not be sent, or its conversation was cut. */
-    reason: "handler_failed" | "reply_failed" | "turn_limit";
-    /** The last handler error, a `MoleculeReplyError` or a `MoleculeTurnLimitError`. */
+    /**
+     * Its handler failed every attempt, its answer could not be sent, its conversation was cut, or
+     * it was delivered the store's `maxDeliveries` times without settling (its process crashed).
+     */
+    reason: "handler_failed" | "reply_failed" | "turn_limit" | "delivery_limit";
+    /**
+     * The last handler error, a `MoleculeReplyError`, a `MoleculeTurnLimitError` or a
+     * `MoleculeDeliveryLimitError`.
+     */
     error: unknown;
   };
   /** Sending an answer failed; it is retried unless `willRetry` is false (then dead-lettered). */

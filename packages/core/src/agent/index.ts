@@ -7,8 +7,12 @@ export { stderrLogger } from "./default-logger.js";
 export type { LogLevel } from "./default-logger.js";
 export type { AgentEvent, AgentEventListener, AgentEventMap, AgentEventName } from "./events.js";
 export { fileStore, memoryStore } from "./store.js";
+export { MoleculeDeliveryLimitError } from "./store-errors.js";
+export type { DeliveryLimitInfo } from "./store-errors.js";
 export type {
   AgentStore,
+  LocalStore,
+  StoreOptions,
   PushClaim,
   PushClaimResult,
   SharedPoll,

@@ -2,7 +2,7 @@
 // the agent's logger, and (for warnings nobody listens to) a process warning.
 import type { InboundGapWarning } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
-import { describe } from "../transport/index.js";
+import { describe, MoleculeError } from "../transport/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import {
   activeContext,
@@ -63,6 +63,7 @@ type Fields<K extends AgentEventName> = Omit<AgentEventMap[K], "type" | "workspa
 function deadLetterReason(error: unknown): AgentEventMap["deadLettered"]["reason"] {
   if (error instanceof MoleculeReplyError) return "reply_failed";
   if (error instanceof MoleculeTurnLimitError) return "turn_limit";
+  if (error instanceof MoleculeError && error.code === "delivery_limit") return "delivery_limit";
   return "handler_failed";
 }
 

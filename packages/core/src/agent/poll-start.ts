@@ -5,13 +5,15 @@ import { EventWakeups } from "../inbound/index.js";
 import type { InboundGapWarning } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import { PollDelivery } from "../inbound/index.js";
-import type { PollDeliveryOptions } from "../inbound/index.js";
+import type { InboundMessage, PollDeliveryOptions } from "../inbound/index.js";
 import { detached } from "../observability/index.js";
 import type { ConversationRuntime } from "./conversation-runtime.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { eventStreamOpener, pollFetcher } from "./poll-source.js";
-import { AgentStateStore } from "./state-store.js";
+import type { AgentStateStore } from "./state-store.js";
 import type { AgentStore, SharedPoll } from "./store.js";
+import { MoleculeDeliveryLimitError } from "./store-errors.js";
+import { maxDeliveriesOf } from "./store-option.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "./types.js";
 
 /** What the agent reads and stops, whichever poll delivery runs. */
@@ -26,6 +28,8 @@ export interface StartPollInput {
   >;
   /** The agent's store: a shared one runs the replicas' poll delivery instead of this process's. */
   store: AgentStore;
+  /** The agent's saved state (over `store.state`), shared with the outbox and push counts. */
+  state: AgentStateStore;
   logger: Logger;
   dispatcher: Dispatcher;
   talk: ConversationRuntime;
@@ -42,13 +46,32 @@ export interface StartPollInput {
 /** Starts poll delivery (and wake-ups); answers a previous run left are queued before any redelivery. */
 export async function startPoll(input: StartPollInput): Promise<void> {
   const { client, options: o, logger, dispatcher, talk } = input;
-  const store = new AgentStateStore(input.store.state);
+  const store = input.state;
+  const maxDeliveries = maxDeliveriesOf(input.store);
   const fetchPage = pollFetcher(client, o.pollLimit);
   const fetch: PollDeliveryOptions["fetch"] = async (opts) => {
     const page = await fetchPage(opts);
     return { ...page, messages: talk.takeAnswers(page.messages) }; // no slot needed
   };
-  const handle: PollDeliveryOptions["handle"] = async (msg, info) => {
+  const handle = async (
+    msg: InboundMessage,
+    info: { redelivered: boolean; deliveries?: number },
+  ): Promise<"settled" | "abandoned"> => {
+    if (info.deliveries !== undefined && info.deliveries > maxDeliveries) {
+      const { activityId, messageId } = msg;
+      const deliveries = info.deliveries - 1; // the hand-overs that never settled
+      const error = new MoleculeDeliveryLimitError({
+        delivery: "poll",
+        activityId,
+        messageId,
+        deliveries,
+        kept: "it is listed by the store's deadLetters()",
+      });
+      const deadAt = new Date().toISOString();
+      await store.addDeadLetter({ delivery: "poll", activityId, messageId, deliveries, deadAt });
+      await talk.deadLetter(msg, error);
+      return "settled";
+    }
     if (talk.takeAnswers([msg]).length === 0) return "settled"; // a shared store's claim
     if (talk.overLimit(msg)) return "settled";
     if (info.redelivered && talk.answered(msg)) return "settled"; // its answer is queued

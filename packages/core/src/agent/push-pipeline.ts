@@ -11,6 +11,7 @@ import { describe } from "../transport/index.js";
 import { MoleculeError } from "../transport/index.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { PushClaim, PushClaimResult } from "./store.js";
+import { MoleculeDeliveryLimitError, deliveryLimitRpcError } from "./store-errors.js";
 
 /** The agent does not take pushed messages now: the sender should retry later. */
 function notAccepting(code: "agent_not_running" | "agent_stopping", state: string): MoleculeError {
@@ -42,8 +43,10 @@ export interface PushPipelineOptions {
   running(): boolean;
   /** True when the message goes no further (an awaited answer, or cut by the turn limit). */
   intercept(msg: InboundMessage): boolean;
-  /** A shared store's claim by `messageId` (replicas): see `SharedStore.claimPush`. */
+  /** The store's claim by `messageId` (counts deliveries; shared by replicas: `SharedStore.claimPush`). */
   claim?: ((messageId: string) => Promise<PushClaimResult>) | undefined;
+  /** Reports a message the store dead-lettered (the `deadLettered` event and `onDeadLetter`). */
+  deadLetter?: ((msg: InboundMessage, error: unknown) => Promise<void>) | undefined;
 }
 
 /** Handles pushed A2A messages for one agent. */
@@ -88,6 +91,16 @@ export class PushPipeline {
       if (r.status === "settled") {
         this.#remember(mid, r.reply);
         return r.reply;
+      }
+      if (r.status === "dead") {
+        const error = new MoleculeDeliveryLimitError({
+          delivery: "push",
+          messageId: mid,
+          deliveries: r.deliveries,
+          kept: "it is listed by the store's deadLetters()",
+        });
+        if (r.first) await this.#o.deadLetter?.(msg, error); // reported once
+        throw deliveryLimitRpcError(error);
       }
       if (r.status === "busy") {
         throw new MoleculeError(

@@ -23,6 +23,7 @@ import { PlatformWatch } from "./platform-watch.js";
 import { type PollRunner, startPoll } from "./poll-start.js";
 import { createAgentPushHandler } from "./push-handler.js";
 import { PushPipeline } from "./push-pipeline.js";
+import { AgentStateStore } from "./state-store.js";
 import { hasStore, pushClaimOf, storeOf } from "./store-option.js";
 import type { AgentStore } from "./store.js";
 import { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
@@ -90,6 +91,8 @@ export class RemoteAgent<
   #mode: AgentDeliveryMode = "none";
   #poll: PollRunner | undefined;
   readonly #store: AgentStore;
+  /** The store's saved state, one writer for poll, outbox and push counts. */
+  readonly #state: AgentStateStore;
   #events: EventWakeups | undefined;
   #server: A2AServer | undefined;
   #handleA2A: A2AHandler | undefined;
@@ -106,6 +109,7 @@ export class RemoteAgent<
     super();
     checkAgentOptions(options);
     this.#store = storeOf(options);
+    this.#state = new AgentStateStore(this.#store.state);
     this.#o = options;
     this.client = options.client;
     this.#obs = AgentObserver.of(options);
@@ -158,7 +162,8 @@ export class RemoteAgent<
       dedupWindow: options.dedupWindow ?? 1000,
       running: () => this.#phase === "running" || this.#phase === "starting",
       intercept: (msg) => this.#talk.intercept(msg),
-      claim: pushClaimOf(this.#store, options.client.workspaceId),
+      claim: pushClaimOf(this.#store, options.client.workspaceId, this.#state),
+      deadLetter: async (msg, error) => await this.#talk.deadLetter(msg, error),
     });
   }
 
@@ -349,6 +354,7 @@ export class RemoteAgent<
       client: this.client,
       options: this.#o,
       store: this.#store,
+      state: this.#state,
       logger: this.#logger,
       dispatcher: this.#dispatcher,
       talk: this.#talk,

@@ -1,15 +1,20 @@
-// One persisted agent state shared by poll delivery (cursor, de-dup window, in-flight journal) and
-// the reply outbox: both write through this wrapper, which merges them into one atomic save of the
-// user's CursorStore (file, memory, or a database store implementing the same interface).
+// One persisted agent state shared by poll delivery (cursor, de-dup window, in-flight journal), the
+// reply outbox and the push delivery counts: all write through this wrapper, which merges them into
+// one atomic save of the user's CursorStore (file, memory, or a database store implementing it).
 import type { CursorState, CursorStore } from "../inbound/index.js";
-import type { OutboxRecord } from "../inbound/index.js";
+import type { DeadLetterRecord, OutboxRecord, PushDeliveryEntry } from "../inbound/index.js";
 
-/** Merges poll state and outbox records into single, serialised saves of `inner`. */
+/** Dead letters kept in the state (oldest dropped first). */
+const DEAD_LETTERS_KEPT = 1000;
+
+/** Merges poll state, outbox records and push counts into single, serialised saves of `inner`. */
 export class AgentStateStore implements CursorStore {
   readonly #inner: CursorStore;
   #loaded: Promise<CursorState | undefined> | undefined;
   #poll: CursorState = {};
   #outbox: OutboxRecord[] = [];
+  #push: PushDeliveryEntry[] = [];
+  #dead: DeadLetterRecord[] = [];
   #chain: Promise<void> = Promise.resolve();
   #queued: Promise<void> | undefined;
 
@@ -22,7 +27,7 @@ export class AgentStateStore implements CursorStore {
   async load(): Promise<CursorState | undefined> {
     const state = await this.#load();
     if (!state) return undefined;
-    const { outbox: _o, ...rest } = state;
+    const { outbox: _o, pushDeliveries: _p, deadLetters: _d, ...rest } = state;
     return rest;
   }
 
@@ -31,16 +36,43 @@ export class AgentStateStore implements CursorStore {
     return [...((await this.#load())?.outbox ?? [])];
   }
 
+  /** The push delivery counts stored by a previous run. */
+  async loadPush(): Promise<PushDeliveryEntry[]> {
+    return [...((await this.#load())?.pushDeliveries ?? [])];
+  }
+
+  /** The messages dead-lettered by the delivery limit, oldest first. */
+  async loadDeadLetters(): Promise<DeadLetterRecord[]> {
+    await this.#load();
+    return [...this.#dead];
+  }
+
   /** Saves poll delivery's state (merged with the current outbox). */
   async save(state: CursorState): Promise<void> {
-    const { outbox: _o, ...rest } = state;
+    const { outbox: _o, pushDeliveries: _p, deadLetters: _d, ...rest } = state;
+    await this.#load();
     this.#poll = rest;
     await this.#write();
   }
 
   /** Saves the outbox (merged with the last poll state). Resolves once durable. */
   async saveOutbox(records: OutboxRecord[]): Promise<void> {
+    await this.#load();
     this.#outbox = records;
+    await this.#write();
+  }
+
+  /** Saves the push delivery counts (merged with the rest). Resolves once durable. */
+  async savePush(entries: PushDeliveryEntry[]): Promise<void> {
+    await this.#load();
+    this.#push = entries;
+    await this.#write();
+  }
+
+  /** Records a dead letter (the oldest go past 1,000). Resolves once durable. */
+  async addDeadLetter(record: DeadLetterRecord): Promise<void> {
+    await this.#load();
+    this.#dead = [...this.#dead, record].slice(-DEAD_LETTERS_KEPT);
     await this.#write();
   }
 
@@ -53,25 +85,39 @@ export class AgentStateStore implements CursorStore {
     }
   }
 
+  /** Loads once (a failed load is tried again by the next call). */
   #load(): Promise<CursorState | undefined> {
-    this.#loaded ??= this.#inner.load().then((state) => {
-      if (state) {
-        const { outbox, ...rest } = state;
-        this.#poll = rest;
-        this.#outbox = outbox ?? [];
-      }
-      return state;
-    });
+    this.#loaded ??= this.#inner.load().then(
+      (state) => {
+        if (state) {
+          const { outbox, pushDeliveries, deadLetters, ...rest } = state;
+          this.#poll = rest;
+          this.#outbox = outbox ?? [];
+          this.#push = pushDeliveries ?? [];
+          this.#dead = deadLetters ?? [];
+        }
+        return state;
+      },
+      (err: unknown) => {
+        this.#loaded = undefined;
+        throw err;
+      },
+    );
     return this.#loaded;
   }
 
-  /** Coalesced serial writes: a save requested while one is queued joins it (it writes the latest). */
+  /**
+   * Coalesced serial writes: a save requested while one is queued joins it (it writes the latest).
+   * Every save loads the stored state first, so a part never saved in this run keeps its value.
+   */
   #write(): Promise<void> {
     if (this.#queued) return this.#queued;
     const p = this.#chain.then(async () => {
       this.#queued = undefined;
       const state: CursorState = { ...this.#poll };
       if (this.#outbox.length > 0) state.outbox = [...this.#outbox];
+      if (this.#push.length > 0) state.pushDeliveries = [...this.#push];
+      if (this.#dead.length > 0) state.deadLetters = [...this.#dead];
       await this.#inner.save(state);
     });
     this.#queued = p;

@@ -7,6 +7,8 @@ import type { CursorStore } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import type { InboundPage } from "../inbound/index.js";
+import type { DeadLetterRecord } from "../inbound/index.js";
+import { checkMaxDeliveries } from "./store-errors.js";
 
 /**
  * Where an agent keeps its state. Three implementations: {@link memoryStore} (the default),
@@ -26,6 +28,26 @@ export interface AgentStore {
    * memory, per endpoint. A shared store makes tasks visible to every replica.
    */
   readonly tasks?: A2ATaskStore;
+  /**
+   * Deliveries of a message that never settles (its process crashes, hangs or stops each time)
+   * before it is dead-lettered instead of run again (default 5): a `deadLettered` event and
+   * `onDeadLetter` with a `MoleculeDeliveryLimitError`; a push sender gets a JSON-RPC error.
+   */
+  readonly maxDeliveries?: number;
+}
+
+/** A single-process store ({@link memoryStore}, {@link fileStore}). */
+export interface LocalStore extends AgentStore {
+  /** See {@link AgentStore.maxDeliveries}. */
+  readonly maxDeliveries: number;
+  /** Messages dead-lettered by the delivery limit, oldest first (the last 1,000). */
+  deadLetters(): Promise<DeadLetterRecord[]>;
+}
+
+/** Options of {@link memoryStore} and {@link fileStore}. */
+export interface StoreOptions {
+  /** See {@link AgentStore.maxDeliveries} (default 5). */
+  maxDeliveries?: number;
 }
 
 /** What a store shared by replicas adds: a coordinated poll delivery and push de-duplication. */
@@ -49,7 +71,12 @@ export type PushClaimResult =
   /** Handled already (on any replica): answer with the stored reply. */
   | { status: "settled"; reply: string | undefined }
   /** Being handled by another replica right now: the sender should retry later. */
-  | { status: "busy" };
+  | { status: "busy" }
+  /**
+   * Dead-lettered: delivered `maxDeliveries` times without settling, never run again. `first` is
+   * true for the delivery that dead-lettered it (the one that reports it, once).
+   */
+  | { status: "dead"; deliveries: number; first: boolean };
 
 /** A pushed message claimed by this replica: settle or release it. */
 export interface PushClaim {
@@ -97,15 +124,30 @@ export interface SharedPoll {
   flush(): Promise<void>;
 }
 
-/** In memory: the default; state is lost when the process exits. */
-export function memoryStore(): AgentStore {
-  return { state: new MemoryCursorStore() };
+/**
+ * In memory: the default; state is lost when the process exits (it survives a new `RemoteAgent`
+ * on the same store object).
+ */
+export function memoryStore(options: StoreOptions = {}): LocalStore {
+  const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "memoryStore");
+  const state = new MemoryCursorStore();
+  return { state, maxDeliveries, deadLetters: async () => await deadLettersIn(state) };
 }
 
 /**
  * In a cursor file compatible with the Python reference SDK plus a JSON sidecar: one process,
- * survives restarts (see `FileCursorStore`).
+ * survives restarts, delivery counts included (see `FileCursorStore`).
  */
-export function fileStore(path: string): AgentStore {
-  return { state: new FileCursorStore(path) };
+export function fileStore(path: string, options: StoreOptions = {}): LocalStore {
+  const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "fileStore");
+  return {
+    state: new FileCursorStore(path),
+    maxDeliveries,
+    // A reader of its own: loading does not disturb the agent's writer.
+    deadLetters: async () => await deadLettersIn(new FileCursorStore(path)),
+  };
+}
+
+async function deadLettersIn(store: CursorStore): Promise<DeadLetterRecord[]> {
+  return [...((await store.load())?.deadLetters ?? [])];
 }

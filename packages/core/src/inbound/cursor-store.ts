@@ -9,6 +9,8 @@ import { type OutboxRecord, parseOutboxRecords } from "./outbox-state.js";
 export interface InFlightEntry {
   activityId?: string;
   messageId?: string;
+  /** Times it was handed to a handler without settling, the running one included (default 1). */
+  deliveries?: number;
 }
 
 /**
@@ -45,6 +47,32 @@ export interface CursorState {
    * outbox): sent again after a restart, under the same answer `messageId`.
    */
   outbox?: OutboxRecord[];
+  /** Pushed messages handed to a handler that did not settle yet (counted across restarts). */
+  pushDeliveries?: PushDeliveryEntry[];
+  /** Messages dead-lettered by the delivery limit (`maxDeliveries`), oldest first (bounded). */
+  deadLetters?: DeadLetterRecord[];
+}
+
+/** A pushed message's unsettled deliveries (see {@link CursorState.pushDeliveries}). */
+export interface PushDeliveryEntry {
+  /** The pushed message's A2A messageId. */
+  messageId: string;
+  /** Times it was handed to a handler without settling. */
+  deliveries: number;
+}
+
+/** A message dead-lettered by the delivery limit, as the memory and file stores keep it. */
+export interface DeadLetterRecord {
+  /** How it came: a poll row or a push request. */
+  delivery: "poll" | "push";
+  /** Its activity row id (poll). */
+  activityId?: string;
+  /** Its A2A messageId, when it has one. */
+  messageId?: string;
+  /** How many times it was handed to a handler without settling. */
+  deliveries: number;
+  /** When it was dead-lettered (ISO 8601). */
+  deadAt: string;
 }
 
 /**
@@ -185,17 +213,48 @@ function parseSidecar(value: unknown): Sidecar | undefined {
   const outbox = parseOutboxRecords(v.outbox);
   if (outbox && outbox.length > 0) out.outbox = outbox;
   if (Array.isArray(v.inFlight)) {
-    out.inFlight = v.inFlight
-      .filter((e): e is Record<string, unknown> => !!e && typeof e === "object")
+    out.inFlight = records(v.inFlight)
       .map((e) => {
         const entry: InFlightEntry = {};
         if (typeof e.activityId === "string") entry.activityId = e.activityId;
         if (typeof e.messageId === "string") entry.messageId = e.messageId;
+        if (count(e.deliveries)) entry.deliveries = e.deliveries;
         return entry;
       })
       .filter((e) => e.activityId !== undefined || e.messageId !== undefined);
   }
+  const push = records(v.pushDeliveries).filter(
+    (e) => typeof e.messageId === "string" && count(e.deliveries),
+  );
+  if (push.length > 0) {
+    out.pushDeliveries = push.map((e) => ({
+      messageId: e.messageId as string,
+      deliveries: e.deliveries as number,
+    }));
+  }
+  const dead = records(v.deadLetters).filter(
+    (e) => (e.delivery === "poll" || e.delivery === "push") && count(e.deliveries),
+  );
+  if (dead.length > 0) {
+    out.deadLetters = dead.map((e) => ({
+      delivery: e.delivery as "poll" | "push",
+      ...(typeof e.activityId === "string" ? { activityId: e.activityId } : {}),
+      ...(typeof e.messageId === "string" ? { messageId: e.messageId } : {}),
+      deliveries: e.deliveries as number,
+      deadAt: typeof e.deadAt === "string" ? e.deadAt : "",
+    }));
+  }
   return out;
+}
+
+function records(value: unknown): Array<Record<string, unknown>> {
+  return Array.isArray(value)
+    ? value.filter((e): e is Record<string, unknown> => !!e && typeof e === "object")
+    : [];
+}
+
+function count(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value > 0;
 }
 
 /** Writes `content` to `path` so that a crash leaves either the old or the new file. */

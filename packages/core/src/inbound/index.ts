@@ -5,7 +5,13 @@ export type { InboundMessage, InboundSource } from "./message.js";
 export { fetchActivity, fetchInbound } from "./activity.js";
 export type { ActivityPage, ActivityReader } from "./activity.js";
 export { FileCursorStore, MemoryCursorStore } from "./cursor-store.js";
-export type { CursorState, CursorStore, InFlightEntry } from "./cursor-store.js";
+export type {
+  CursorState,
+  CursorStore,
+  DeadLetterRecord,
+  InFlightEntry,
+  PushDeliveryEntry,
+} from "./cursor-store.js";
 export { isInboundActivityEvent } from "./event-stream.js";
 export type { EventStreamBody } from "./event-stream.js";
 export { InboundGapWarning } from "./gap-warning.js";

@@ -37,8 +37,13 @@ export interface PollDeliveryOptions {
   /**
    * Handles one message (queueing, retries, reply, dead letter). Resolves "settled" once the
    * message is done for good (handled, or dead-lettered), "abandoned" when the agent stopped first.
+   * `deliveries` counts the hand-overs of this message that never settled (journaled across
+   * restarts), this one included: the agent dead-letters it past the store's `maxDeliveries`.
    */
-  handle(msg: InboundMessage, info: { redelivered: boolean }): Promise<SettleResult>;
+  handle(
+    msg: InboundMessage,
+    info: { redelivered: boolean; deliveries: number },
+  ): Promise<SettleResult>;
   /** Whether the dispatcher can take more work now; polling pauses while it cannot. */
   hasCapacity(): boolean;
   /** Poll interval in ms. */

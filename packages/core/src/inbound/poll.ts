@@ -25,7 +25,8 @@ interface Job {
   msg: InboundMessage;
   key: string | undefined;
   entry: OrderEntry | undefined;
-  redelivered: boolean;
+  /** Unsettled hand-overs so far (journaled by previous runs), this one included. */
+  deliveries: number;
   resolve(r: SettleResult): void;
 }
 
@@ -335,9 +336,10 @@ export class PollDelivery {
       if (aid !== undefined) this.#pending.set(aid, p);
       return false;
     }
-    const redelivered =
-      (aid !== undefined && this.#journal.has(aid)) ||
-      (mid !== undefined && this.#journalHasMessage(mid));
+    const journaled =
+      (aid !== undefined ? this.#journal.get(aid) : undefined) ??
+      (mid !== undefined ? this.#journaledMessage(mid) : undefined);
+    const deliveries = journaled ? (journaled.deliveries ?? 1) + 1 : 1;
     let resolve!: (r: SettleResult) => void;
     const p = new Promise<SettleResult>((r) => (resolve = r));
     if (aid !== undefined) this.#pending.set(aid, p);
@@ -346,7 +348,7 @@ export class PollDelivery {
       if (aid !== undefined) this.#pending.delete(aid);
       if (mid !== undefined) this.#pendingMessages.delete(mid);
     });
-    this.#queue.push({ msg, key: aid ?? mid, entry, redelivered, resolve });
+    this.#queue.push({ msg, key: aid ?? mid, entry, deliveries, resolve });
     return true;
   }
 
@@ -365,6 +367,7 @@ export class PollDelivery {
         this.#started.set(job.key, {
           ...(activityId !== undefined ? { activityId } : {}),
           ...(messageId !== undefined ? { messageId } : {}),
+          deliveries: job.deliveries,
         });
       }
       batch.push(job);
@@ -389,7 +392,7 @@ export class PollDelivery {
 
   #begin(job: Job): void {
     void this.#o
-      .handle(job.msg, { redelivered: job.redelivered })
+      .handle(job.msg, { redelivered: job.deliveries > 1, deliveries: job.deliveries })
       .catch((err: unknown) => {
         this.#o.logger.error?.("inbound handler pipeline failed unexpectedly", {
           error: describe(err),
@@ -409,9 +412,9 @@ export class PollDelivery {
       });
   }
 
-  #journalHasMessage(mid: string): boolean {
-    for (const e of this.#journal.values()) if (e.messageId === mid) return true;
-    return false;
+  #journaledMessage(mid: string): InFlightEntry | undefined {
+    for (const e of this.#journal.values()) if (e.messageId === mid) return e;
+    return undefined;
   }
 
   #settle(entry: OrderEntry | undefined, aid: string | undefined, mid: string | undefined): void {

@@ -1,8 +1,14 @@
 // Public API of @molecule-ai/agent-core/store: what a store implements. A store holds an agent's
 // cursor, de-duplication, reply outbox and task state (\`RemoteAgent\`'s \`store\` option); pick one
 // with \`memoryStore()\` / \`fileStore()\` from the root, or \`@molecule-ai/postgres\` for replicas.
-// These types are for writing your own.
+// These types are for writing your own; `MoleculeDeliveryLimitError` is what every store's delivery
+// limit (`maxDeliveries`) dead-letters with.
+export { MoleculeDeliveryLimitError } from "../agent/index.js";
 export type {
+  AgentStore,
+  DeliveryLimitInfo,
+  LocalStore,
+  StoreOptions,
   PushClaim,
   PushClaimResult,
   SharedPoll,
@@ -10,4 +16,11 @@ export type {
   SharedStore,
 } from "../agent/index.js";
 export type { A2ATaskStore, TaskCancelResult, TaskWatch } from "../a2a/index.js";
-export type { CursorState, InboundPage, InFlightEntry, OutboxRecord } from "../inbound/index.js";
+export type {
+  CursorState,
+  DeadLetterRecord,
+  InboundPage,
+  InFlightEntry,
+  OutboxRecord,
+  PushDeliveryEntry,
+} from "../inbound/index.js";
