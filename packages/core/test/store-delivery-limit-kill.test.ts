@@ -71,6 +71,11 @@ function start(env: Record<string, string>): Child {
   return { child, lines: out.lines, line, exited };
 }
 
+/** `message/send` to a child's push URL (it binds 127.0.0.1; the URL says localhost). */
+async function send(url: string, messageId: string, text: string): Promise<unknown> {
+  return await sendA2AMessage(url.replace("//localhost:", "//127.0.0.1:"), messageId, text);
+}
+
 async function stop(c: Child): Promise<void> {
   c.child.kill("SIGTERM");
   await c.exited;
@@ -117,12 +122,10 @@ describe("kill -9 on a poison message, file store", () => {
     const cursor = join(dir, "push-cursor");
     const env = { PLATFORM_URL: emu.url, WS_ID: ws.id, WS_TOKEN: ws.token!, CURSOR_FILE: cursor };
     const poison = randomUUID();
-    const send = async (url: string, messageId: string, text: string): Promise<unknown> =>
-      await sendA2AMessage(url.replace("//localhost:", "//127.0.0.1:"), messageId, text);
     for (let i = 0; i < MAX; i++) {
       const c = start({ ...env, MAX: String(MAX) });
       const url = (await c.line("ready ")).slice(6);
-      await expect(send(url, poison, "poison")).rejects.toThrow(); // the connection dies with it
+      await expect(send(url, poison, "poison")).rejects.toThrow("fetch failed"); // the connection dies with it
       expect(await c.exited).toBe("SIGKILL");
       expect(c.lines.filter((l) => l.startsWith("poison"))).toHaveLength(1);
     }

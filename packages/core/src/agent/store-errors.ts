@@ -36,7 +36,7 @@ export interface DeliveryLimitInfo {
  * A message was dead-lettered by the store (`code: "delivery_limit"`, not retryable): it was handed
  * to a handler `maxDeliveries` times and never settled, because the process running it crashed
  * (kill -9, OOM), hung past the visibility timeout or was stopped each time. It is never run
- * again; a push sender gets a JSON-RPC error for it (see {@link deliveryLimitRpcError}).
+ * again; a push sender gets a JSON-RPC error `-32603` with `data.code: "delivery_limit"` for it.
  */
 export class MoleculeDeliveryLimitError extends MoleculeError {
   /** How the message came. */
