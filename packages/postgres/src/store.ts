@@ -63,7 +63,7 @@ export interface PostgresStore extends AgentStore {
   readonly replicaId: string;
   /** The table prefix in use. */
   readonly tablePrefix: string;
-  /** See {@link PostgresStoreOptions.maxDeliveries}. */
+  /** The delivery limit in use (`maxDeliveries` of {@link PostgresStoreOptions}). */
   readonly maxDeliveries: number;
   /** Applies pending schema migrations (done before first use anyway); returns the versions applied. */
   migrate(): Promise<number[]>;
