@@ -5,6 +5,9 @@
 // JSON-RPC error instead of another run. Real HTTP against the emulator. (kill -9 with the file
 // store: store-delivery-limit-kill.test.ts.)
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -182,5 +185,40 @@ describe("maxDeliveries, single-process stores", () => {
     expect(await store.deadLetters()).toMatchObject([
       { delivery: "push", messageId: poison, deliveries: 5 },
     ]);
+  });
+
+  it("push: copies of one message sent at once run it once and all get its answer (memory and file store)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "molecule-push-dup-"));
+    try {
+      for (const store of [memoryStore(), fileStore(join(dir, "state.json"))]) {
+        const ws = await emu.admin.createWorkspace({ name: "push-duplicates" });
+        const run = agentOn(store, ws, true);
+        await run.agent.start();
+        const { url, server } = await serve(run);
+        try {
+          const id = randomUUID();
+          // All five arrive while the first is still being claimed in the store.
+          const answers = await Promise.all(Array.from({ length: 5 }, () => send(url, id, "dup")));
+          expect(answers.map((a) => a.error)).toEqual([
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+          ]);
+          const texts = answers.map(
+            (a) => (a.result as { parts?: Array<{ text?: string }> }).parts?.[0]?.text,
+          );
+          expect(texts).toEqual(["ok dup", "ok dup", "ok dup", "ok dup", "ok dup"]);
+          expect(run.handled).toEqual(["dup"]);
+        } finally {
+          await new Promise((r) => server.close(r));
+          await run.agent.stop();
+          await run.agent.client.close();
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

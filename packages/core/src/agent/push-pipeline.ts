@@ -85,13 +85,29 @@ export class PushPipeline {
       this.#remember(mid, undefined);
       return undefined;
     }
+    // In flight from here, claim included: a duplicate arriving while the store claims the
+    // messageId joins this run instead of being told the message is busy.
+    const p = this.#run(msg, mid, cancel);
+    if (mid !== undefined) this.#inFlight.set(mid, p);
+    try {
+      const reply = await p;
+      this.#remember(mid, reply);
+      return answer(reply);
+    } finally {
+      if (mid !== undefined) this.#inFlight.delete(mid);
+    }
+  }
+
+  /** Claims `msg` in the store (when it has claims), runs it and settles or releases the claim. */
+  async #run(
+    msg: InboundMessage,
+    mid: string | undefined,
+    cancel: AbortSignal | undefined,
+  ): Promise<Answer> {
     let claim: PushClaim | undefined;
     if (mid !== undefined && this.#o.claim) {
       const r = await this.#o.claim(mid);
-      if (r.status === "settled") {
-        this.#remember(mid, r.reply);
-        return r.reply;
-      }
+      if (r.status === "settled") return r.reply;
       if (r.status === "dead") {
         const error = new MoleculeDeliveryLimitError({
           delivery: "push",
@@ -110,7 +126,7 @@ export class PushPipeline {
       }
       claim = r.claim;
     }
-    const p = this.#o.dispatcher
+    return await this.#o.dispatcher
       .submit(msg, { redelivered: claim?.redelivered ?? false, reply: false, cancel })
       .then(async (outcome): Promise<Answer> => {
         // Never answer an answer: the handler saw it, its return value goes nowhere.
@@ -131,14 +147,6 @@ export class PushPipeline {
           cause: outcome.error,
         });
       });
-    if (mid !== undefined) this.#inFlight.set(mid, p);
-    try {
-      const reply = await p;
-      this.#remember(mid, reply);
-      return answer(reply);
-    } finally {
-      if (mid !== undefined) this.#inFlight.delete(mid);
-    }
   }
 
   #remember(mid: string | undefined, reply: Answer): void {
