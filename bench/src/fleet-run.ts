@@ -3,7 +3,7 @@
 // {"event":"started"} once every agent runs, then {"event":"result", ...} after the window.
 // Memory is RSS growth from just before the first agent to the end of the window (after GC);
 // heartbeat lateness is each gap between an agent's consecutive heartbeats minus the interval.
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
 import { Agent } from "undici";
@@ -23,6 +23,22 @@ const { warmup, workspaces } = JSON.parse(readFileSync(env.FLEET_WORKSPACES!, "u
   workspaces: Array<{ id: string; token: string }>;
 };
 const N = workspaces.length;
+
+/** Open sockets of this process: /proc/self/fd on Linux (idle keep-alive sockets are unref'd, so
+ * Node's active-resource list misses them), else the active TCP handles. */
+function openSockets(): number {
+  try {
+    return readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith("socket:");
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+  }
+}
 
 const gc = (globalThis as { gc?: () => void }).gc;
 async function settle(): Promise<void> {
@@ -117,7 +133,7 @@ const windowEnd = performance.now();
 for (let i = 0; i < N && gapCount < gaps.length; i++) gaps[gapCount++] = windowEnd - last[i]!;
 await settle();
 const during = process.memoryUsage();
-const sockets = process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+const sockets = openSockets();
 const spacesDuring = heapSpaces();
 const smapsDuring = smapsBefore ? smaps(env.FLEET_SMAPS === "2") : undefined;
 // What a full, memory-reducing GC would still give back (V8's pooled free pages): diagnostics

@@ -58,7 +58,7 @@ export interface FleetResult {
   sent: number;
   stopMs: number;
   rssGrowthAfterLastResortGcBytes: number;
-  /** TCP sockets open at the end of the window (platform requests, event streams). */
+  /** Sockets open at the end of the window (platform requests, event streams). */
   sockets: number;
   spaces: Record<string, { sizeGrowthBytes: number; usedGrowthBytes: number }>;
 }
