@@ -11,7 +11,8 @@
 //        loaded 2-core machine, beyond ./dev bench's 10-minute budget)  FLEET_CONFIGS=<names>
 //        FLEET_CONFIGS_10K=defaults,lightest
 //        FLEET_WINDOW_MS=30000 (the window)  FLEET_HEARTBEAT_MS=5000  FLEET_MESSAGES=100
-//        FLEET_NODE_FLAGS="<node flags>" (e.g. --trace-gc-nvp)  FLEET_HEAP_SNAPSHOTS=<dir>  FLEET_SMAPS=1|2 (where the memory goes: see fleet-memory.ts)
+//        FLEET_NODE_FLAGS="<node flags>" (e.g. --trace-gc-nvp)  FLEET_HEAP_SNAPSHOTS=<dir>
+//        FLEET_SMAPS=1|2 (where the memory goes: see fleet-memory.ts)
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
