@@ -1,20 +1,16 @@
 // The task store reaches push endpoints through the agent's `store` option: two RemoteAgent
 // replicas (framework routes) and two replicas of a Nest app (`forRoot({ store })`), each pair
 // behind a round-robin proxy, answer tasks/get and tasks/cancel for tasks the other one runs.
-import { randomUUID } from "node:crypto";
 import { Injectable } from "@nestjs/common";
-import type { INestApplication } from "@nestjs/common";
-import { ExpressAdapter } from "@nestjs/platform-express";
-import { Test } from "@nestjs/testing";
 import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
-import { MoleculeAgentModule, OnPeerMessage, PeerAgent } from "@molecule-ai/nestjs";
-import { freePort, waitFor } from "@internal/test-utils";
+import { OnPeerMessage, PeerAgent } from "@molecule-ai/nestjs";
+import { waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import type { PostgresStore } from "../src/index.js";
 import { balance, usePostgres } from "./setup-db.js";
-import { roundRobin, rpc, startTask, stateOn } from "./tasks-replicas.js";
+import { rpc, startNestTaskReplicas, startTask, stateOn } from "./tasks-replicas.js";
 
 const pg = usePostgres({ emulator: true });
 
@@ -96,47 +92,25 @@ describe("the task store through the agent's store option", () => {
       }
     }
     const ws = await pg.emu.admin.createWorkspace({ name: "tasks-nest" });
-    const secret = randomUUID().replaceAll("-", "") + "abcdefgh";
-    const ports = [await freePort(), await freePort()];
-    const proxy = await roundRobin(() => ports.map((p) => `http://127.0.0.1:${p}/a2a/${secret}`));
-    const stores = ports.map(() => createPostgresStore({ connectionString: pg.dbUrl }));
-    const apps: INestApplication[] = [];
+    const nest = await startNestTaskReplicas({
+      platformUrl: pg.emu.url,
+      ws,
+      dbUrl: pg.dbUrl,
+      worker: Worker,
+    });
+    const { proxy } = nest;
     try {
-      for (const [i, port] of ports.entries()) {
-        const moduleRef = await Test.createTestingModule({
-          imports: [
-            MoleculeAgentModule.forRoot({
-              platformUrl: pg.emu.url,
-              workspaceId: ws.id,
-              token: ws.token!,
-              delivery: {
-                mode: "push",
-                path: "/a2a",
-                publicUrl: `${proxy.url.replace("127.0.0.1", "localhost")}a2a`,
-                secret,
-              },
-              store: stores[i]!,
-            }),
-          ],
-          providers: [Worker],
-        }).compile();
-        const app = moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
-        await app.listen(port, "127.0.0.1");
-        apps.push(app);
-      }
       const id = await startTask(proxy.url, "hold nest"); // app 0
       await waitFor(() => gates.has("hold nest"));
       expect(await stateOn(proxy.url, id)).toBe("working"); // app 1
       gates.get("hold nest")!();
       await waitFor(async () => (await stateOn(proxy.url, id)) === "completed");
-      for (const _ of ports) {
+      for (const _ of nest.urls) {
         const task = (await rpc(proxy.url, "tasks/get", { id })).result!;
         expect(task.artifacts?.[0]?.parts[0]?.text).toBe("nest hold nest");
       }
     } finally {
-      for (const app of apps) await app.close();
-      for (const s of stores) await s.close();
-      await new Promise((r) => proxy.server.close(r));
+      await nest.close();
     }
   });
 });

@@ -3,20 +3,16 @@
 // of a Nest app (`forRoot({ store })`), each pair behind a round-robin proxy. The task starts on
 // replica A, the cancel lands on replica B, the handler on A sees its signal abort (through the
 // store's NOTIFY), and both replicas answer `canceled`, also after the handler returned late.
-import { randomUUID } from "node:crypto";
 import { Injectable } from "@nestjs/common";
-import type { INestApplication } from "@nestjs/common";
-import { ExpressAdapter } from "@nestjs/platform-express";
-import { Test } from "@nestjs/testing";
 import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
-import { MoleculeAgentModule, OnPeerMessage, PeerAgent } from "@molecule-ai/nestjs";
-import { freePort, waitFor } from "@internal/test-utils";
+import { OnPeerMessage, PeerAgent } from "@molecule-ai/nestjs";
+import { waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import type { PostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
-import { roundRobin, rpc, startTask, stateOn } from "./tasks-replicas.js";
+import { roundRobin, rpc, startNestTaskReplicas, startTask, stateOn } from "./tasks-replicas.js";
 
 const pg = usePostgres({ emulator: true });
 
@@ -118,36 +114,15 @@ describe("tasks/cancel on one replica aborts the handler on another (PostgreSQL 
       }
     }
     const ws = await pg.emu.admin.createWorkspace({ name: "cancel-nest" });
-    const secret = randomUUID().replaceAll("-", "") + "abcdefgh";
-    const ports = [await freePort(), await freePort()];
-    const urls = ports.map((p) => `http://127.0.0.1:${p}/a2a/${secret}`);
-    const proxy = await roundRobin(() => urls);
-    const stores = ports.map(() => createPostgresStore({ connectionString: pg.dbUrl }));
-    const apps: INestApplication[] = [];
+    const nest = await startNestTaskReplicas({
+      platformUrl: pg.emu.url,
+      ws,
+      dbUrl: pg.dbUrl,
+      worker: Worker,
+      logger: {},
+    });
+    const { proxy, urls } = nest;
     try {
-      for (const [i, port] of ports.entries()) {
-        const moduleRef = await Test.createTestingModule({
-          imports: [
-            MoleculeAgentModule.forRoot({
-              platformUrl: pg.emu.url,
-              workspaceId: ws.id,
-              token: ws.token!,
-              delivery: {
-                mode: "push",
-                path: "/a2a",
-                publicUrl: `${proxy.url.replace("127.0.0.1", "localhost")}a2a`,
-                secret,
-              },
-              store: stores[i]!,
-              logger: {},
-            }),
-          ],
-          providers: [Worker],
-        }).compile();
-        const nest = moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
-        await nest.listen(port, "127.0.0.1");
-        apps.push(nest);
-      }
       const id = await startTask(proxy.url, "nest job"); // app 0
       await waitFor(() => calls.length === 1);
       expect((await rpc(proxy.url, "tasks/cancel", { id })).result?.status?.state).toBe("canceled"); // app 1
@@ -158,9 +133,7 @@ describe("tasks/cancel on one replica aborts the handler on another (PostgreSQL 
       }
       expect(calls).toHaveLength(1);
     } finally {
-      for (const x of apps) await x.close();
-      for (const s of stores) await s.close();
-      await new Promise((r) => proxy.server.close(r));
+      await nest.close();
     }
   });
 });

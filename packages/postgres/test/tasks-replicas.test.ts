@@ -2,15 +2,15 @@
 // proxy: tasks/get answers a task's live state and result on every replica, tasks/cancel on any
 // replica aborts the handler on the replica running it, a replica restarted after kill -9 still
 // answers for the tasks it ran, and the A2A error codes are the same everywhere.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
 import { usePostgres } from "./setup-db.js";
 import {
-  roundRobin,
   rpc,
   runnerOf,
   startTask,
   startTaskReplica,
+  useTaskReplicas,
   stateOn,
   userMessage,
   type TaskReplica,
@@ -20,22 +20,8 @@ const TASK_NOT_FOUND = -32001;
 const TASK_NOT_CANCELABLE = -32002;
 
 const pg = usePostgres({ pool: true });
-let replicas: TaskReplica[] = [];
-let proxy: Awaited<ReturnType<typeof roundRobin>>;
-
-beforeAll(async () => {
-  replicas = ["a", "b", "c"].map((name) => startTaskReplica(name, pg.dbUrl));
-  await Promise.all(replicas.map(async (r) => await r.ready));
-  proxy = await roundRobin(() => replicas.map((r) => r.url));
-});
-
-afterAll(async () => {
-  await new Promise((r) => proxy?.server.close(r));
-  for (const r of replicas) {
-    r.child.kill("SIGTERM");
-    await r.exited;
-  }
-});
+const file = useTaskReplicas(pg);
+const { replicas } = file;
 
 /** The replicas other than `r`. */
 const others = (r: TaskReplica): TaskReplica[] => replicas.filter((x) => x !== r);
@@ -46,7 +32,7 @@ const states = async (taskId: string): Promise<Array<string | number>> =>
 
 describe("A2A task store shared by push replicas", () => {
   it("every replica answers a task's live state, then its result", async () => {
-    const id = await startTask(proxy.url, "hold live");
+    const id = await startTask(file.proxy.url, "hold live");
     const runner = await runnerOf(replicas, id);
     // "working" is stored before the handler starts: every replica reads it from the store.
     expect(await states(id)).toEqual(["working", "working", "working"]);
@@ -63,7 +49,7 @@ describe("A2A task store shared by push replicas", () => {
   });
 
   it("tasks/cancel on another replica aborts the handler where it runs", async () => {
-    const id = await startTask(proxy.url, "hold cancel");
+    const id = await startTask(file.proxy.url, "hold cancel");
     const runner = await runnerOf(replicas, id);
     const other = others(runner)[0]!;
     const canceled = await rpc(other.url, "tasks/cancel", { id });
@@ -116,7 +102,7 @@ describe("A2A task store shared by push replicas", () => {
   });
 
   it("a cancel made while the runner's LISTEN connection is down still reaches it", async () => {
-    const id = await startTask(proxy.url, "hold reconnect");
+    const id = await startTask(file.proxy.url, "hold reconnect");
     const runner = await runnerOf(replicas, id);
     // Every replica loses its LISTEN session; the cancel's NOTIFY reaches nobody.
     const { rows } = await pg.db.query(

@@ -1,5 +1,5 @@
-// Helpers of the shared task store tests: push replica processes (fixtures/tasks-child.mjs), a
-// round-robin proxy in front of them, and JSON-RPC calls.
+// Helpers of the shared task store tests: push replica processes (fixtures/tasks-child.mjs), two
+// Nest app replicas, a round-robin proxy in front of them, and JSON-RPC calls.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -8,7 +8,13 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { readLines } from "@internal/test-utils";
+import type { INestApplication, Type } from "@nestjs/common";
+import { ExpressAdapter } from "@nestjs/platform-express";
+import { Test } from "@nestjs/testing";
+import { afterAll, beforeAll } from "vitest";
+import { MoleculeAgentModule } from "@molecule-ai/nestjs";
+import { freePort, readLines } from "@internal/test-utils";
+import { createPostgresStore } from "../src/index.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/tasks-child.mjs", import.meta.url));
 
@@ -50,6 +56,100 @@ export function startTaskReplica(
     release: (taskId) => void child.stdin!.write(`release ${taskId}\n`),
   };
   return replica;
+}
+
+/** Replica processes "a", "b" and "c" behind a round-robin proxy, for a whole test file. */
+export interface TaskReplicaFile {
+  /** The running replicas; a test may replace one (the proxy and the clean-up follow). */
+  replicas: TaskReplica[];
+  /** The round-robin proxy over `replicas` (set once the file's `beforeAll` ran). */
+  readonly proxy: { url: string; server: Server };
+}
+
+/** Registers the hooks that start the replicas on `pg.dbUrl` before the file and stop them after. */
+export function useTaskReplicas(pg: { readonly dbUrl: string }): TaskReplicaFile {
+  const replicas: TaskReplica[] = [];
+  let proxy: { url: string; server: Server } | undefined;
+  beforeAll(async () => {
+    replicas.push(...["a", "b", "c"].map((name) => startTaskReplica(name, pg.dbUrl)));
+    await Promise.all(replicas.map(async (r) => await r.ready));
+    proxy = await roundRobin(() => replicas.map((r) => r.url));
+  });
+  afterAll(async () => {
+    await new Promise((r) => proxy?.server.close(r));
+    for (const r of replicas) {
+      r.child.kill("SIGTERM");
+      await r.exited;
+    }
+  });
+  return {
+    replicas,
+    get proxy() {
+      if (proxy === undefined) throw new Error("useTaskReplicas: the proxy starts in beforeAll");
+      return proxy;
+    },
+  };
+}
+
+/** Two Nest app replicas and the round-robin proxy in front of them (`close()` stops all). */
+export interface NestTaskReplicas {
+  proxy: { url: string; server: Server };
+  /** Each app's push endpoint. */
+  urls: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts two replicas of a Nest app with `worker` (`forRoot({ store })`, push under
+ * `/a2a/<secret>`, each its own PostgreSQL store on `dbUrl`) behind a round-robin proxy.
+ */
+export async function startNestTaskReplicas(options: {
+  platformUrl: string;
+  ws: { id: string; token?: string | undefined };
+  dbUrl: string;
+  worker: Type<unknown>;
+  logger?: Parameters<typeof MoleculeAgentModule.forRoot>[0]["logger"];
+}): Promise<NestTaskReplicas> {
+  const secret = randomUUID().replaceAll("-", "") + "abcdefgh";
+  const ports = [await freePort(), await freePort()];
+  const urls = ports.map((p) => `http://127.0.0.1:${p}/a2a/${secret}`);
+  const proxy = await roundRobin(() => urls);
+  const stores = ports.map(() => createPostgresStore({ connectionString: options.dbUrl }));
+  const apps: INestApplication[] = [];
+  const close = async (): Promise<void> => {
+    for (const app of apps) await app.close();
+    for (const s of stores) await s.close();
+    await new Promise((r) => proxy.server.close(r));
+  };
+  try {
+    for (const [i, port] of ports.entries()) {
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          MoleculeAgentModule.forRoot({
+            platformUrl: options.platformUrl,
+            workspaceId: options.ws.id,
+            token: options.ws.token!,
+            delivery: {
+              mode: "push",
+              path: "/a2a",
+              publicUrl: `${proxy.url.replace("127.0.0.1", "localhost")}a2a`,
+              secret,
+            },
+            store: stores[i]!,
+            ...(options.logger === undefined ? {} : { logger: options.logger }),
+          }),
+        ],
+        providers: [options.worker],
+      }).compile();
+      const app = moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
+      await app.listen(port, "127.0.0.1");
+      apps.push(app);
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { proxy, urls, close };
 }
 
 /** Which of `replicas` started task `taskId`. */

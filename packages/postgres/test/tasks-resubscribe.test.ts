@@ -6,39 +6,25 @@
 // is canceled. Errors are the same on every replica. The same through two RemoteAgent push
 // replicas with `streaming: true`, whose message/stream caller that hangs up cancels the message.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
 import { waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
 import {
-  roundRobin,
   rpc,
   runnerOf,
   startTask,
   startTaskReplica,
+  useTaskReplicas,
   stateOn,
   type TaskReplica,
 } from "./tasks-replicas.js";
 
 const pg = usePostgres({ pool: true, emulator: true });
-let replicas: TaskReplica[] = [];
-let proxy: Awaited<ReturnType<typeof roundRobin>>;
-
-beforeAll(async () => {
-  replicas = ["a", "b", "c"].map((name) => startTaskReplica(name, pg.dbUrl));
-  await Promise.all(replicas.map(async (r) => await r.ready));
-  proxy = await roundRobin(() => replicas.map((r) => r.url));
-});
-
-afterAll(async () => {
-  await new Promise((r) => proxy?.server.close(r));
-  for (const r of replicas) {
-    r.child.kill("SIGTERM");
-    await r.exited;
-  }
-});
+const file = useTaskReplicas(pg);
+const { replicas } = file;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -86,7 +72,7 @@ const others = (r: TaskReplica): TaskReplica[] => replicas.filter((x) => x !== r
 
 describe("resubscribing to a task that runs on another replica", () => {
   it("tasks/resubscribe on B follows a task running on A to its result", async () => {
-    const id = await startTask(proxy.url, "hold follow");
+    const id = await startTask(file.proxy.url, "hold follow");
     const runner = await runnerOf(replicas, id);
     const [b] = others(runner);
     const sub = await follow(b!.url, "tasks/resubscribe", { id });
@@ -99,7 +85,7 @@ describe("resubscribing to a task that runs on another replica", () => {
   });
 
   it("SubscribeToTask (v1.0) on B ends `canceled` when C cancels the task running on A", async () => {
-    const id = await startTask(proxy.url, "hold v1");
+    const id = await startTask(file.proxy.url, "hold v1");
     const runner = await runnerOf(replicas, id);
     const [b, c] = others(runner);
     const sub = await follow(b!.url, "SubscribeToTask", { id }, true);
@@ -127,7 +113,7 @@ describe("resubscribing to a task that runs on another replica", () => {
   });
 
   it("changes made while the follower's LISTEN connection is down are read after it reconnects", async () => {
-    const id = await startTask(proxy.url, "hold reconnect");
+    const id = await startTask(file.proxy.url, "hold reconnect");
     const runner = await runnerOf(replicas, id);
     const [b] = others(runner);
     const sub = await follow(b!.url, "tasks/resubscribe", { id });
