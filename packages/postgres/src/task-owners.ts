@@ -8,9 +8,7 @@ import type { Pool } from "pg";
 import type { A2ATask } from "@molecule-ai/agent-core/a2a";
 import type { A2ATaskStore, TaskCancelResult, TaskWatch } from "@molecule-ai/agent-core/store";
 import { type Names, interval } from "./sql.js";
-
-/** States a task is finished in (never failed by a lapsed lease). */
-const TERMINAL = ["completed", "canceled", "failed", "rejected"];
+import { TERMINAL } from "./tasks.js";
 
 /** What {@link TaskOwners} needs. */
 export interface TaskOwnersConfig {

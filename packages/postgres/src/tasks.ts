@@ -7,8 +7,8 @@ import type { A2ATaskStore, TaskCancelResult, TaskWatch } from "@molecule-ai/age
 import { type Names, interval } from "./sql.js";
 import { CancelListener } from "./tasks-listener.js";
 
-/** Terminal A2A states: a stored task in one of them is never replaced or canceled. */
-const TERMINAL = ["completed", "canceled", "failed", "rejected"];
+/** Terminal A2A states: a stored task in one of them is never replaced, canceled or failed. */
+export const TERMINAL = ["completed", "canceled", "failed", "rejected"];
 
 /** What {@link PostgresTaskStore} needs from the store. */
 export interface TaskStoreConfig {
