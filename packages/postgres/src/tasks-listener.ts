@@ -128,8 +128,8 @@ export class CancelListener {
     const conn = await pool.connect();
     conn.on("notification", (m) => {
       if (!m.payload) return;
-      if (m.channel === names.taskChannel) this.#emit(m.payload);
-      else if (m.channel === names.taskChangeChannel) this.#changed(m.payload);
+      if (m.channel === names.taskChannel) notify(this.#listeners, m.payload);
+      else if (m.channel === names.taskChangeChannel) notify(this.#changes, m.payload);
     });
     conn.on("error", () => {
       if (this.#conn !== conn) return;
@@ -159,28 +159,19 @@ export class CancelListener {
           WHERE state = 'canceled' AND updated_at >= to_timestamp($1 / 1000.0) - interval '5 seconds'`,
         [lostAt],
       );
-      for (const r of rows) this.#emit(r.task_id);
-      this.#changed(undefined); // changes of any task may have been missed
+      for (const r of rows) notify(this.#listeners, r.task_id);
+      notify(this.#changes, undefined); // changes of any task may have been missed
     }
   }
+}
 
-  #changed(taskId: string | undefined): void {
-    for (const l of this.#changes) {
-      try {
-        l(taskId);
-      } catch {
-        // a failing listener must not stop the others
-      }
-    }
-  }
-
-  #emit(taskId: string): void {
-    for (const l of this.#listeners) {
-      try {
-        l(taskId);
-      } catch {
-        // a failing listener must not stop the others
-      }
+/** Calls every listener in `set` with `value`; a failing listener does not stop the others. */
+function notify<T>(set: Set<(value: T) => void>, value: T): void {
+  for (const l of set) {
+    try {
+      l(value);
+    } catch {
+      // a failing listener must not stop the others
     }
   }
 }
