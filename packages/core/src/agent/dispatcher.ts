@@ -73,6 +73,8 @@ interface Job {
 interface Running {
   msg: InboundMessage;
   since: number;
+  /** Its signal's controller: `abort()` aborts it. */
+  controller: AbortController;
 }
 
 /** Concurrency-limited, retrying, dead-lettering runner of inbound messages. */
@@ -81,8 +83,6 @@ export class Dispatcher {
   readonly #queue: Job[] = [];
   readonly #running = new Set<Running>();
   readonly #abort = new AbortController();
-  /** The signals of running messages: `abort()` aborts each one. */
-  readonly #controllers = new Set<AbortController>();
   readonly #idleWaiters = new IdleWaiters();
 
   /** @param options see {@link DispatcherOptions} */
@@ -153,7 +153,7 @@ export class Dispatcher {
   /** Aborts running handlers (their signal fires) and abandons queued messages. */
   abort(): void {
     this.#abort.abort();
-    for (const c of this.#controllers) c.abort(this.#abort.signal.reason);
+    for (const r of this.#running) r.controller.abort(this.#abort.signal.reason);
     for (const job of this.#queue.splice(0)) job.resolve({ status: "aborted" });
     this.#checkIdle();
   }
@@ -182,18 +182,16 @@ export class Dispatcher {
   #pump(): void {
     while (this.#running.size < this.#o.concurrency && this.#queue.length > 0) {
       const job = this.#queue.shift()!;
-      const running: Running = { msg: job.msg, since: performance.now() };
-      this.#running.add(running);
       const controller = new AbortController();
       job.controller = controller;
-      this.#controllers.add(controller);
+      const running: Running = { msg: job.msg, since: performance.now(), controller };
+      this.#running.add(running);
       const track = this.#o.track(job.msg, job.redelivered);
       void track
         .run(() => this.#execute(job, track))
         .then((outcome) => {
           track.end(outcome);
           this.#running.delete(running);
-          this.#controllers.delete(controller);
           job.resolve(outcome);
           this.#pump();
           this.#o.onSlotFree?.();
