@@ -1,24 +1,10 @@
 // How each agent event reads in the agent's logger: one line, a level, token-free metadata.
 import type { Logger } from "../transport/index.js";
-import { describe } from "../transport/index.js";
+import { describe, hideUrlSecret } from "../transport/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import type { AgentEvent } from "./events.js";
 
 type Level = "debug" | "info" | "warn" | "error";
-
-/** A URL with its last path segment (the push capability secret) replaced by `***`. */
-function hideSecretSegment(url: string): string {
-  try {
-    const u = new URL(url);
-    const parts = u.pathname.split("/");
-    if (parts.length > 1 && parts[parts.length - 1] !== "") parts[parts.length - 1] = "***";
-    u.pathname = parts.join("/");
-    u.search = "";
-    return u.toString();
-  } catch {
-    return "(unparsable URL)";
-  }
-}
 
 function ids(msg: InboundMessage): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -41,7 +27,7 @@ function line(event: AgentEvent): [Level, string, Record<string, unknown>] {
     case "connected": {
       const how =
         event.delivery === "push"
-          ? `push at ${event.pushUrl ? hideSecretSegment(event.pushUrl) : "(your route)"}`
+          ? `push at ${event.pushUrl ? hideUrlSecret(event.pushUrl, "***") : "(your route)"}`
           : event.delivery === "poll"
             ? `poll every ${event.pollIntervalMs} ms, event wake-ups ${event.eventWakeups ? "on" : "off"}`
             : "no delivery";

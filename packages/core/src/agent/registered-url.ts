@@ -1,20 +1,8 @@
 // After a push registration: check that the platform holds the URL just registered.
 import { describe } from "../transport/index.js";
 import type { Logger } from "../transport/index.js";
-import { MoleculeError } from "../transport/index.js";
+import { hideUrlSecret, MoleculeError } from "../transport/index.js";
 import type { AgentPlatformClient } from "./types.js";
-
-/** A URL fit for messages: its last path segment (the capability secret) hidden. */
-function hideUrlSecret(url: string): string {
-  try {
-    const u = new URL(url);
-    const segments = u.pathname.split("/");
-    if (segments[segments.length - 1] !== "") segments[segments.length - 1] = "<secret>";
-    return `${u.origin}${segments.join("/")}`;
-  } catch {
-    return "<url hidden>";
-  }
-}
 
 /**
  * Reads the workspace back (`getWorkspace`) and throws `MoleculeError` `push_url_not_held` when

@@ -17,7 +17,14 @@ export { parseRetryAfter } from "./retry.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export { describe } from "./logger.js";
 export { sleep } from "./backoff.js";
-export { REDACTED, hideInInspect, inspectCustom, redactDeep, redactText } from "./redact.js";
+export {
+  REDACTED,
+  hideInInspect,
+  hideUrlSecret,
+  inspectCustom,
+  redactDeep,
+  redactText,
+} from "./redact.js";
 export { DEFAULT_USER_AGENT, HttpTransport } from "./http.js";
 export type { HttpResponse, RequestSpec } from "./http.js";
 export { BodyTooLargeError, readBodyText } from "./body.js";

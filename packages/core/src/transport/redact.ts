@@ -25,6 +25,21 @@ export function redactDeep(value: unknown, known: readonly string[] = [], depth 
   return out;
 }
 
+/**
+ * `url` for a log line or an error message: its origin and path with the last segment (a push
+ * endpoint's path secret) replaced by `mask`; credentials, query and fragment dropped.
+ */
+export function hideUrlSecret(url: string, mask = "<secret>"): string {
+  try {
+    const u = new URL(url);
+    const segments = u.pathname.split("/");
+    if (segments[segments.length - 1] !== "") segments[segments.length - 1] = mask;
+    return `${u.origin}${segments.join("/")}`;
+  } catch {
+    return "<url hidden>";
+  }
+}
+
 /** Masks every occurrence of the `known` secrets (ignoring ones shorter than 8 chars) in `text`. */
 export function redactText(text: string, known: readonly string[]): string {
   let out = text;
