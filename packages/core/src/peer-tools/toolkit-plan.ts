@@ -8,7 +8,6 @@ import type {
 } from "./peer-tool-options.js";
 import { planPeerTools } from "./plan.js";
 import type { PlannedPeerTool } from "./plan.js";
-import { selectPeers } from "./select.js";
 
 /** The default name of a toolkit's tool that lists the peers. */
 export const LIST_PEERS_TOOL_NAME = "list_peers";
@@ -39,17 +38,20 @@ export function planPeerToolkit(
 ): PeerToolkitPlan {
   const { listPeers = true, delegate = true, onError, include, exclude, skills } = options;
   const shared = { onError, include, exclude, skills };
-  const plan: PeerToolkitPlan = { peers: selectPeers(listed, options), peerTools: [] };
   const reservedNames = [...(options.reservedNames ?? [])];
-  if (listPeers !== false) {
-    plan.listPeers = { ...shared, ...(listPeers === true ? {} : listPeers) };
-    reservedNames.push(plan.listPeers.name ?? LIST_PEERS_TOOL_NAME);
+  const listPeersOptions: ListPeersToolOptions | undefined =
+    listPeers === false ? undefined : { ...shared, ...(listPeers === true ? {} : listPeers) };
+  const delegateOptions = delegate === false ? undefined : delegate === true ? {} : delegate;
+  if (listPeersOptions) reservedNames.push(listPeersOptions.name ?? LIST_PEERS_TOOL_NAME);
+  if (delegateOptions) reservedNames.push(delegateOptions.name ?? DELEGATE_TOOL_NAME);
+  // `planPeerTools` selects the peers: the plan's peers are its tools' peers, in the same order.
+  const peerTools = planPeerTools(listed, { ...options, reservedNames });
+  const peers = peerTools.map((t) => t.peer);
+  const plan: PeerToolkitPlan = { peers, peerTools };
+  if (listPeersOptions) plan.listPeers = listPeersOptions;
+  if (delegateOptions) {
+    const allowedPeerIds = peers.map((p) => p.id);
+    plan.delegate = { ...shared, allowedPeerIds, ...delegateOptions };
   }
-  if (delegate !== false) {
-    const allowedPeerIds = plan.peers.map((p) => p.id);
-    plan.delegate = { ...shared, allowedPeerIds, ...(delegate === true ? {} : delegate) };
-    reservedNames.push(plan.delegate.name ?? DELEGATE_TOOL_NAME);
-  }
-  plan.peerTools = planPeerTools(listed, { ...options, reservedNames });
   return plan;
 }
