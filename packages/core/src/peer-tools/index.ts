@@ -34,7 +34,7 @@ export type {
   PlannedPeerTool,
 } from "./plan.js";
 export { contentText, sanitizeTextContent } from "./text-content.js";
-export { callPeerStep } from "./peer-step.js";
+export { callPeerStep, stepIds } from "./peer-step.js";
 export type { PeerStep } from "./peer-step.js";
 export { matchedSkills, matchesPeer, selectPeers } from "./select.js";
 export type { PeerMatcher, PeerSelection, PeerSelector } from "./select.js";
@@ -70,7 +70,7 @@ export { failedStepAnswer } from "./tool-step.js";
 export type { FailedStepAnswer, FailedToolStep, ToolStep } from "./tool-step.js";
 export { delegateStep, listPeersStep, peerToolStep } from "./tool-steps.js";
 export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "./tool-marker.js";
-export { inputRequestQuestion, peerInputRequest, stepIds } from "./peer-input-request.js";
+export { inputRequestQuestion, peerInputRequest } from "./peer-input-request.js";
 export type { PeerInputRequest } from "./peer-input-request.js";
 export { DELEGATE_TOOL_NAME, LIST_PEERS_TOOL_NAME, planPeerToolkit } from "./toolkit-plan.js";
 export type { PeerToolkitPlan } from "./toolkit-plan.js";

@@ -1,5 +1,6 @@
-// A peer's `input-required` answer as a request for input (what a graph node interrupts with),
-// and the ids that continue the same A2A conversation and task once the answer is known.
+// A peer's `input-required` answer as a request for input (what a graph node interrupts with), and
+// the question such a request carries.
+import { stepIds } from "./peer-step.js";
 import type { PeerStep } from "./peer-step.js";
 
 /** What a graph node passes to its interrupt (e.g. LangGraph's `interrupt()`) when the peer answers `input-required`. */
@@ -11,12 +12,6 @@ export interface PeerInputRequest {
   question: string;
   contextId?: string;
   taskId?: string;
-}
-
-/** The ids that continue a step's A2A conversation and task. */
-export function stepIds(step: PeerStep): { contextId?: string; taskId?: string } {
-  const { contextId, taskId } = step;
-  return { ...(contextId ? { contextId } : {}), ...(taskId ? { taskId } : {}) };
 }
 
 /** The request for input of a step that ended `input-required` (its text is the question). */

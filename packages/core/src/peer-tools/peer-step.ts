@@ -1,5 +1,5 @@
 // One exchange with a peer kept as plain data: what a graph node checkpoints between turns of a
-// multi-turn (A2A `input-required`) conversation.
+// multi-turn (A2A `input-required`) conversation, and the ids that continue it.
 import { sanitizePeerText } from "../a2a/index.js";
 import type { PeerCallOptions, PeerCallResult, PlatformClient } from "../platform/index.js";
 
@@ -30,7 +30,12 @@ export async function callPeerStep(
   return {
     status: result.status,
     text: sanitizePeerText(result.text),
-    ...(result.contextId ? { contextId: result.contextId } : {}),
-    ...(result.taskId ? { taskId: result.taskId } : {}),
+    ...stepIds(result),
   };
+}
+
+/** The ids that continue a step's A2A conversation and task. */
+export function stepIds(step: PeerStep): { contextId?: string; taskId?: string } {
+  const { contextId, taskId } = step;
+  return { ...(contextId ? { contextId } : {}), ...(taskId ? { taskId } : {}) };
 }
