@@ -77,10 +77,12 @@ export async function inSpan<T>(
     { kind: spanKind, attributes: defined(attributes) },
     parent,
   );
-  // No SDK registered (the API's no-op tracer) or not sampled: run as if tracing were off, with
-  // no context switch, closure or promise per call (heartbeats and polls run this constantly).
-  if (!span.isRecording()) return fn(undefined);
-  return await api.context.with(api.trace.setSpan(parent, span), async () => {
+  const ctx = api.trace.setSpan(parent, span);
+  // Not sampled: no span to end or fill in, but it is still the active one, so what runs inside
+  // keeps the sampling decision and the trace id (a parent-based sampler drops its spans too, an
+  // outgoing message carries the trace context) instead of starting traces of its own.
+  if (!span.isRecording()) return await api.context.with(ctx, () => fn(undefined));
+  return await api.context.with(ctx, async () => {
     try {
       const result = await fn(span);
       options.onResult?.(span, result);

@@ -1,0 +1,56 @@
+// A span the sampler drops is still the active one while its work runs: with a parent-based
+// sampler the spans inside are dropped with it, and an outgoing message carries its trace context,
+// instead of each inner call starting a trace of its own.
+import { context, propagation, trace } from "@opentelemetry/api";
+import {
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  SamplingDecision,
+  SimpleSpanProcessor,
+  type Sampler,
+} from "@opentelemetry/sdk-trace-base";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inSpan } from "../src/observability/spans.js";
+import { traceMetadata } from "../src/observability/index.js";
+
+/** Samples every root span except those named "dropped". */
+const byName: Sampler = {
+  shouldSample: (_ctx, _traceId, name) => ({
+    decision:
+      name === "dropped" ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED,
+  }),
+  toString: () => "byName",
+};
+const exporter = new InMemorySpanExporter();
+const provider = new NodeTracerProvider({
+  sampler: new ParentBasedSampler({ root: byName }),
+  spanProcessors: [new SimpleSpanProcessor(exporter)],
+});
+
+beforeAll(() => provider.register());
+afterAll(async () => {
+  await provider.shutdown();
+  trace.disable();
+  context.disable();
+  propagation.disable();
+});
+
+describe("inSpan with a span the sampler drops", () => {
+  it("runs the work under it: inner spans are dropped too and outgoing metadata carries its trace", async () => {
+    let outerTrace: string | undefined;
+    let sent: Record<string, unknown> | undefined;
+    await inSpan("dropped", "server", {}, async (span) => {
+      expect(span).toBeUndefined();
+      outerTrace = trace.getActiveSpan()?.spanContext().traceId;
+      await inSpan("inner", "client", {}, async () => {
+        sent = traceMetadata();
+      });
+    });
+    await inSpan("kept", "client", {}, async () => undefined);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(["kept"]);
+    expect(outerTrace).toMatch(/^[0-9a-f]{32}$/);
+    expect(String(sent?.["traceparent"])).toContain(`-${outerTrace}-`);
+    expect(String(sent?.["traceparent"])).toMatch(/-00$/);
+  });
+});
