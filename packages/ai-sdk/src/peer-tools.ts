@@ -5,13 +5,15 @@ import {
   delegationText,
   LIST_PEERS_DESCRIPTION,
   listPeersInputSchema,
-  planPeerTools,
+  planPeerToolkit,
   runDelegate,
   runListPeers,
   toolClientOf,
 } from "@molecule-ai/agent-core/peer-tools";
 import type {
   DelegateInput,
+  DelegateToolOptions,
+  ListPeersToolOptions,
   PeerMatcher,
   PeerSummary,
   PeerToolFailure,
@@ -49,9 +51,9 @@ export interface PeerToolsOptions
   extends Omit<PeerToolOptions, "description">, Omit<PeerToolPlanOptions, "reservedNames"> {
   /** Search query passed to `client.listPeers({ q })`. */
   q?: string;
-  /** Add the `list_peers` tool (default true). */
+  /** Add the `list_peers` tool, which lists the selected peers (default true). */
   listPeers?: boolean;
-  /** Add the `delegate_task` tool for asynchronous delegation (default true). */
+  /** Add the `delegate_task` tool: asynchronous delegation to the selected peers (default true). */
   delegate?: boolean;
   /** Cancels peer discovery. */
   signal?: AbortSignal;
@@ -67,7 +69,9 @@ export const DELEGATE_TASK_TOOL = "delegate_task";
  * `client.tools()` exposes an MCP server's tools: one {@link peerTool} per peer, named
  * `call_<slug of its name>` (colliding names get `_<first 8 characters of the id>`), plus
  * `list_peers` and `delegate_task` (hands a task over without waiting; the answer arrives later
- * as an inbound message).
+ * as an inbound message). Planned by core's `planPeerToolkit`, as LangChain's `PeerToolkit` is:
+ * the built-ins list and delegate to the selected peers only, and a `names` override may not take
+ * an enabled built-in's name.
  *
  * Spread it into `tools` next to your own tools: `tools: { ...await peerTools(client), weather }`.
  */
@@ -82,13 +86,14 @@ export async function peerTools(
     ...(q === undefined ? {} : { q }),
     ...(signal ? { signal } : {}),
   });
-  const planned = planPeerTools(peers, {
+  const plan = planPeerToolkit(peers, {
     ...options,
-    reservedNames: [LIST_PEERS_TOOL, DELEGATE_TASK_TOOL],
+    listPeers: listPeers && { name: LIST_PEERS_TOOL },
+    delegate: delegate && { name: DELEGATE_TASK_TOOL },
   });
   const { timeoutMs, via, needsApproval, providerOptions } = options;
   const tools: PeerToolSet = {};
-  for (const { peer, name, description } of planned) {
+  for (const { peer, name, description } of plan.peerTools) {
     tools[name] = peerTool(client, peer, {
       timeoutMs,
       via,
@@ -97,16 +102,17 @@ export async function peerTools(
       description,
     });
   }
-  const names = new Map(planned.map((p) => [p.peer.id, p.name]));
-  if (listPeers) tools[LIST_PEERS_TOOL] = listPeersTool(client, options, names);
-  if (delegate) tools[DELEGATE_TASK_TOOL] = delegateTaskTool(client);
+  const names = new Map(plan.peerTools.map((p) => [p.peer.id, p.name]));
+  if (plan.listPeers) tools[LIST_PEERS_TOOL] = listPeersTool(client, plan.listPeers, q, names);
+  if (plan.delegate) tools[DELEGATE_TASK_TOOL] = delegateTaskTool(client, plan.delegate);
   return tools;
 }
 
-/** The `list_peers` tool: current peers, fresh from the platform. */
+/** The `list_peers` tool: the selected peers, fresh from the platform. */
 function listPeersTool(
   client: PeerToolsClient,
-  options: PeerToolsOptions,
+  selection: ListPeersToolOptions,
+  q: string | undefined,
   toolNames: ReadonlyMap<string, string>,
 ): ListPeersTool {
   return tool({
@@ -114,21 +120,27 @@ function listPeersTool(
     inputSchema: listPeersInputSchema,
     metadata: { molecule: { builtin: LIST_PEERS_TOOL } },
     execute: async (input, { abortSignal }): Promise<PeerSummary[]> => {
-      const query = input.query ?? options.q;
-      const listing = await runListPeers(client, { query, signal: abortSignal, toolNames });
+      const query = input.query ?? q;
+      const listing = await runListPeers(client, {
+        query,
+        signal: abortSignal,
+        selection,
+        toolNames,
+      });
       return listing.summaries;
     },
   }) as ListPeersTool;
 }
 
-/** The `delegate_task` tool: asynchronous delegation through the platform. */
-function delegateTaskTool(client: PeerToolsClient): DelegateTaskTool {
+/** The `delegate_task` tool: asynchronous delegation through the platform, to the planned peers. */
+function delegateTaskTool(client: PeerToolsClient, plan: DelegateToolOptions): DelegateTaskTool {
+  const allowed = plan.allowedPeerIds ? new Set(plan.allowedPeerIds) : undefined;
   return tool({
     description: DELEGATE_DESCRIPTION,
     inputSchema: delegateInputSchema,
     metadata: { molecule: { builtin: DELEGATE_TASK_TOOL } },
     execute: async (input, { abortSignal }) => {
-      const outcome = await runDelegate(client, input, { signal: abortSignal });
+      const outcome = await runDelegate(client, input, { allowed, signal: abortSignal });
       return outcome.ok ? outcome.result : outcome.failure;
     },
     toModelOutput: ({ output }) => ({

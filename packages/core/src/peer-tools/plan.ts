@@ -14,7 +14,10 @@ import type { PeerSelection } from "./select.js";
 export interface PeerToolPlanOptions extends PeerSelection<Peer> {
   /** Tool-name overrides by peer id (or a function of the peer); others get `call_<slug>`. */
   names?: Readonly<Record<string, string>> | ((peer: Peer) => string | undefined) | undefined;
-  /** Names the peer tools must not take (built-in or your own tools); clashing peers get a suffix. */
+  /**
+   * Names the peer tools must not take (built-in or your own tools): a clashing generated name gets
+   * a suffix; a `names` override that takes one throws {@link PeerToolConfigError}.
+   */
   reservedNames?: Iterable<string> | undefined;
 }
 
@@ -28,7 +31,7 @@ export interface PlannedPeerTool {
 /**
  * Selects the peers (`include` / `exclude` / `skills`, repeated ids dropped) and gives each a
  * collision-free name and a description. Throws {@link PeerToolConfigError} when two peers would
- * get the same name from `names`, or a name is invalid.
+ * get the same name from `names`, a `names` override takes a reserved name, or a name is invalid.
  */
 export function planPeerTools(
   peers: readonly Peer[],
@@ -41,9 +44,10 @@ export function planPeerTools(
     const name = typeof names === "function" ? names(peer) : names?.[peer.id];
     if (name !== undefined) overrides.set(peer.id, name);
   }
+  const reserved = new Set(options.reservedNames ?? []);
   const generated = uniquePeerToolNames(
     selected.filter((p) => !overrides.has(p.id)),
-    new Set([...(options.reservedNames ?? []), ...overrides.values()]),
+    new Set([...reserved, ...overrides.values()]),
   );
   const picked = new Set<string>();
   return selected.map((peer) => {
@@ -52,6 +56,11 @@ export function planPeerTools(
     if (picked.has(name)) {
       throw new PeerToolConfigError(
         `two peers would both get the tool name "${name}"; give them distinct \`names\`.`,
+      );
+    }
+    if (reserved.has(name)) {
+      throw new PeerToolConfigError(
+        `the tool name "${name}" is taken by another tool (a built-in or one of yours); give the peer another name in \`names\`, or leave that tool out.`,
       );
     }
     picked.add(name);

@@ -1,0 +1,321 @@
+// One table, three adapters, one plan (core's `planPeerToolkit`): for the same peers and the same
+// filters, name overrides and built-in switches, LangChain's PeerToolkit, the AI SDK's peerTools
+// and NestJS's MoleculePeerTools name each peer's tool the same, and the two adapters with built-in
+// tools offer the same built-ins, list the same peers and delegate to exactly the selected peers.
+// Over real HTTP against the platform emulator; delegations really reach the peers.
+import type { ToolMessage } from "@langchain/core/messages";
+import { PlatformClient } from "@molecule-ai/agent-core";
+import { startA2AServer } from "@molecule-ai/agent-core/a2a";
+import type { A2AServer } from "@molecule-ai/agent-core/a2a";
+import type { Peer } from "@molecule-ai/agent-core";
+import { waitFor } from "@internal/test-utils";
+import { DELEGATE_TASK_TOOL, LIST_PEERS_TOOL, peerTools } from "@molecule-ai/ai-sdk";
+import type { DelegateTaskTool, ListPeersTool } from "@molecule-ai/ai-sdk";
+import { PeerToolkit } from "@molecule-ai/langchain";
+import { MoleculeAgentModule, MoleculePeerTools } from "@molecule-ai/nestjs";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { Test } from "@nestjs/testing";
+import type { TestingModule } from "@nestjs/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** The options every adapter takes, by peer key (resolved to ids once the peers exist). */
+interface CaseOptions {
+  include?: string[];
+  exclude?: (peer: Peer) => boolean;
+  skills?: string[];
+  names?: Record<string, string>;
+  listPeers?: false;
+  delegate?: false;
+}
+
+/** What an adapter made of the options; peers by key. */
+interface Toolkit {
+  /** Peer key → the name of its tool. */
+  names: Record<string, string>;
+  /** Which built-ins exist (`list` / `delegate`). */
+  builtins: string[];
+  /** The peers `list_peers` lists, sorted. */
+  listed?: string[];
+  /** Per peer key: `accepted`, or the code the delegation tool refused it with. */
+  delegateScope?: Record<string, string>;
+}
+
+type Loaded = Toolkit | { throws: string };
+
+interface Adapter {
+  name: string;
+  /** Whether the adapter has the `list_peers` / delegation built-ins. */
+  builtins: boolean;
+  load(options: CaseOptions, task: string): Promise<Loaded>;
+}
+
+let emu: Emulator;
+let caller: PlatformClient;
+let callerToken: string;
+let moduleRef: TestingModule;
+const servers: A2AServer[] = [];
+const clients: PlatformClient[] = [];
+const ids: Record<string, string> = {};
+const keyOf = (id: string) => Object.keys(ids).find((k) => ids[k] === id) ?? `?${id}`;
+const toolCall = { toolCallId: "tc-1", messages: [], context: {} };
+const codeOf = (error: unknown) => String((error as { code?: unknown })?.code ?? "no_code");
+
+/** The options with peer keys turned into workspace ids. */
+function resolve(options: CaseOptions) {
+  const names = options.names
+    ? Object.fromEntries(Object.entries(options.names).map(([k, n]) => [ids[k]!, n]))
+    : undefined;
+  return {
+    ...options,
+    ...(options.include ? { include: options.include.map((k) => ids[k] ?? k) } : {}),
+    ...(names ? { names } : {}),
+  };
+}
+
+/** Delegates `task` to every peer and records what the tool said. */
+async function scope(delegate: (peerId: string) => Promise<string>) {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(ids)) out[key] = await delegate(ids[key]!);
+  return out;
+}
+
+const langchain: Adapter = {
+  name: "langchain",
+  builtins: true,
+  async load(options, task) {
+    let kit: PeerToolkit;
+    try {
+      kit = await PeerToolkit.fromClient(caller, resolve(options));
+    } catch (error) {
+      return { throws: codeOf(error) };
+    }
+    const names = Object.fromEntries(
+      kit.peers.map((p) => [keyOf(p.id), kit.getPeerTool(p.id)!.name]),
+    );
+    const builtinTools = kit.tools.slice(kit.peers.length);
+    const find = (name: string) => builtinTools.find((t) => t.name === name);
+    const invoke = async (name: string, args: Record<string, string>) =>
+      (await find(name)!.invoke({ type: "tool_call", id: "tc-1", name, args })) as ToolMessage;
+    const kitOut: Toolkit = { names, builtins: [] };
+    if (find("list_peers")) {
+      kitOut.builtins.push("list");
+      const tm = await invoke("list_peers", {});
+      kitOut.listed = (tm.artifact as Peer[]).map((p) => keyOf(p.id)).sort();
+    }
+    if (find("delegate_to_peer")) {
+      kitOut.builtins.push("delegate");
+      kitOut.delegateScope = await scope(async (peerId) => {
+        const tm = await invoke("delegate_to_peer", { peerId, task });
+        return tm.status === "error" ? String(tm.artifact.error.code) : "accepted";
+      });
+    }
+    return kitOut;
+  },
+};
+
+const aiSdk: Adapter = {
+  name: "ai-sdk",
+  builtins: true,
+  async load(options, task) {
+    let tools: Awaited<ReturnType<typeof peerTools>>;
+    try {
+      tools = await peerTools(caller, resolve(options));
+    } catch (error) {
+      return { throws: codeOf(error) };
+    }
+    const names: Record<string, string> = {};
+    for (const [name, t] of Object.entries(tools)) {
+      const peerId = (t.metadata as { molecule?: { peerId?: string } })?.molecule?.peerId;
+      if (peerId !== undefined) names[keyOf(peerId)] = name;
+    }
+    const builtin = (name: string) =>
+      (tools[name]?.metadata as { molecule?: { builtin?: string } })?.molecule?.builtin === name;
+    const kitOut: Toolkit = { names, builtins: [] };
+    if (builtin(LIST_PEERS_TOOL)) {
+      kitOut.builtins.push("list");
+      const out = await (tools[LIST_PEERS_TOOL] as ListPeersTool).execute({}, toolCall);
+      kitOut.listed = out.map((p) => keyOf(p.id)).sort();
+    }
+    if (builtin(DELEGATE_TASK_TOOL)) {
+      kitOut.builtins.push("delegate");
+      const delegate = tools[DELEGATE_TASK_TOOL] as DelegateTaskTool;
+      kitOut.delegateScope = await scope(async (peerId) => {
+        const out = await delegate.execute({ peerId, task }, toolCall);
+        return "error" in out ? out.code : "accepted";
+      });
+    }
+    return kitOut;
+  },
+};
+
+// NestJS hands out peer tools only (no list or delegation tool): it takes part in the names.
+const nest: Adapter = {
+  name: "nestjs",
+  builtins: false,
+  async load(options) {
+    const { listPeers: _l, delegate: _d, ...rest } = resolve(options);
+    try {
+      const specs = await moduleRef.get(MoleculePeerTools).load(rest);
+      return {
+        names: Object.fromEntries(specs.map((s) => [keyOf(s.peer.id), s.name])),
+        builtins: [],
+      };
+    } catch (error) {
+      return { throws: codeOf(error) };
+    }
+  },
+};
+
+const ADAPTERS = [langchain, aiSdk, nest];
+
+/** Every peer is an A2A server that answers at once; delegated tasks are recorded by peer key. */
+const received: Record<string, string[]> = {};
+async function peer(key: string, name: string, skill?: string) {
+  const ws = await emu.admin.createWorkspace({ name });
+  ids[key] = ws.id;
+  received[key] = [];
+  const server = await startA2AServer({
+    agentCard: { name },
+    onMessage: (message) => {
+      received[key]!.push(message.parts.map((p) => (p.kind === "text" ? p.text : "")).join(""));
+      return "ok";
+    },
+  });
+  servers.push(server);
+  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token! });
+  clients.push(client);
+  const skills = skill ? [{ id: skill, name: skill, description: skill, tags: [] }] : [];
+  await client.register({ url: server.url, agentCard: { name, skills } });
+}
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  const self = await emu.admin.createWorkspace({ name: "caller" });
+  callerToken = self.token!;
+  caller = new PlatformClient({ platformUrl: emu.url, workspaceId: self.id, token: callerToken });
+  await caller.register({ agentCard: { name: "caller" } });
+  await peer("billing", "Billing", "invoices");
+  await peer("support", "Support Desk", "tickets");
+  await peer("ops", "Ops");
+  moduleRef = await Test.createTestingModule({
+    imports: [
+      MoleculeAgentModule.forRoot({
+        platformUrl: emu.url,
+        workspaceId: self.id,
+        token: callerToken,
+        delivery: "off",
+        heartbeatIntervalMs: 60_000,
+      }),
+    ],
+  }).compile();
+  await moduleRef.init();
+});
+
+afterAll(async () => {
+  await moduleRef?.close();
+  await Promise.all([caller, ...clients].map((c) => c?.close()));
+  await emu?.close();
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+interface Row {
+  name: string;
+  options: CaseOptions;
+  /** Peer key → tool name in every adapter, or what the adapters with built-ins throw. */
+  names: Record<string, string> | { throws: string };
+  /** NestJS's names when they differ (it has no built-ins, so no reserved names). */
+  nestNames?: Record<string, string>;
+}
+
+const ALL = { billing: "call_billing", support: "call_support_desk", ops: "call_ops" };
+
+const rows: Row[] = [
+  { name: "no options", options: {}, names: ALL },
+  {
+    name: "include by id and by name",
+    options: { include: ["billing", "Ops"] },
+    names: { billing: "call_billing", ops: "call_ops" },
+  },
+  {
+    name: "exclude by predicate",
+    options: { exclude: (p) => p.name === "Support Desk" },
+    names: { billing: "call_billing", ops: "call_ops" },
+  },
+  { name: "skills", options: { skills: ["INVOICES"] }, names: { billing: "call_billing" } },
+  {
+    name: "a name override",
+    options: { names: { support: "ask_support" } },
+    names: { ...ALL, support: "ask_support" },
+  },
+  {
+    name: "an override taking list_peers while it is on",
+    options: { names: { ops: "list_peers" } },
+    names: { throws: "invalid_argument" },
+    nestNames: { ...ALL, ops: "list_peers" },
+  },
+  {
+    name: "an override taking list_peers while it is off",
+    options: { names: { ops: "list_peers" }, listPeers: false },
+    names: { ...ALL, ops: "list_peers" },
+  },
+  {
+    name: "filters with both built-ins off",
+    options: { include: ["support", "ops"], listPeers: false, delegate: false },
+    names: { support: "call_support_desk", ops: "call_ops" },
+  },
+];
+
+/** What an adapter with built-ins must give for `row`: the plan, seen through its tools. */
+function expectedToolkit(row: Row): Loaded {
+  if ("throws" in row.names) return row.names as { throws: string };
+  const selected = Object.keys(row.names);
+  const list = row.options.listPeers !== false;
+  const delegate = row.options.delegate !== false;
+  const scope = Object.fromEntries(
+    Object.keys(ids).map((k) => [k, selected.includes(k) ? "accepted" : "peer_not_allowed"]),
+  );
+  return {
+    names: row.names,
+    builtins: [...(list ? ["list"] : []), ...(delegate ? ["delegate"] : [])],
+    ...(list ? { listed: [...selected].sort() } : {}),
+    ...(delegate ? { delegateScope: scope } : {}),
+  };
+}
+
+/** Waits until every delegation the caller made has finished (reached its peer and came back). */
+async function delegationsSettled(): Promise<void> {
+  await waitFor(async () => {
+    const res = await fetch(`${emu.url}/workspaces/${caller.workspaceId}/delegations`, {
+      headers: { authorization: `Bearer ${callerToken}` },
+    });
+    const rows = (await res.json()) as { type: string; status: string }[];
+    return rows.filter((r) => r.type === "delegate").every((r) => r.status === "completed");
+  });
+}
+
+describe.each(rows)("$name", (row) => {
+  it("gives the same tool names, built-ins, listing and delegation scope in every adapter", async () => {
+    const results: Record<string, Loaded> = {};
+    for (const adapter of ADAPTERS) {
+      results[adapter.name] = await adapter.load(row.options, `${row.name} (${adapter.name})`);
+    }
+    await delegationsSettled();
+    const nestNames = row.nestNames ?? (row.names as Record<string, string>);
+    expect(results).toEqual({
+      langchain: expectedToolkit(row),
+      "ai-sdk": expectedToolkit(row),
+      nestjs: { names: nestNames, builtins: [] },
+    });
+    // Each accepted delegation reached its peer, from both adapters; the refused ones did not.
+    const accepted = (expectedToolkit(row) as Toolkit).delegateScope ?? {};
+    const tasks = ["langchain", "ai-sdk"].map((a) => `${row.name} (${a})`);
+    expect(
+      Object.fromEntries(
+        Object.keys(ids).map((k) => [k, received[k]!.filter((t) => tasks.includes(t))]),
+      ),
+    ).toEqual(
+      Object.fromEntries(Object.keys(ids).map((k) => [k, accepted[k] === "accepted" ? tasks : []])),
+    );
+  });
+});
