@@ -3,11 +3,11 @@ import {
   peerFailureText,
   peerResultText,
   peerToolDescription,
-  peerToolInputSchema,
   runPeerTool,
   toolClientOf,
   toPeerRef,
 } from "@molecule-ai/agent-core/peer-tools";
+import { peerToolInputSchema } from "@molecule-ai/agent-core/peer-tools/schemas";
 import type {
   PeerToolCallSettings,
   PeerToolFailure,

@@ -1,15 +1,17 @@
 import type { DelegationResult } from "@molecule-ai/agent-core";
 import {
   DELEGATE_DESCRIPTION,
-  delegateInputSchema,
   delegationText,
   LIST_PEERS_DESCRIPTION,
-  listPeersInputSchema,
   planPeerToolkit,
   runDelegate,
   runListPeers,
   toolClientOf,
 } from "@molecule-ai/agent-core/peer-tools";
+import {
+  delegateInputSchema,
+  listPeersInputSchema,
+} from "@molecule-ai/agent-core/peer-tools/schemas";
 import type {
   DelegateInput,
   DelegateToolOptions,

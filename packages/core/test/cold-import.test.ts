@@ -1,6 +1,7 @@
 // What `import "@molecule-ai/agent-core"` loads, in a fresh Node process over the built package:
 // no third-party module (undici, zod, eventsource-parser, tar, yaml load on first use or only via
-// /plugins), no node:http, and a handful of bundled files rather than one per source file.
+// /plugins), no node:http, and a handful of bundled files rather than one per source file; zod
+// only through /peer-tools/schemas among the adapters' subpaths.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -23,6 +24,11 @@ async function loadedBy(entry: string): Promise<string[]> {
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as string[];
 }
 
+/** The zod modules among `loaded`. */
+function zod(loaded: string[]): string[] {
+  return loaded.filter((u) => u.includes("/node_modules/zod/"));
+}
+
 describe("cold import", () => {
   it("the root entry loads no dependency, no node:http and few files", async () => {
     const loaded = await loadedBy("index.js");
@@ -32,6 +38,12 @@ describe("cold import", () => {
     expect(own.length).toBeGreaterThan(0);
     // tsc's one-file-per-source output resolved ~110 files here; the bundle about 15.
     expect(own.length).toBeLessThanOrEqual(25);
+  });
+
+  it("/peer-tools and /adapters load no zod (NestJS imports both); /peer-tools/schemas does", async () => {
+    expect(zod(await loadedBy("peer-tools/index.js"))).toEqual([]);
+    expect(zod(await loadedBy("adapters/index.js"))).toEqual([]);
+    expect(zod(await loadedBy("peer-tools/schemas.js")).length).toBeGreaterThan(0);
   });
 
   it("/plugins is where tar and yaml load", async () => {

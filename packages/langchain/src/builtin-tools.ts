@@ -6,14 +6,16 @@ import type { DelegationResult, Peer } from "@molecule-ai/agent-core";
 import {
   DELEGATE_DESCRIPTION,
   DELEGATE_TOOL_NAME,
-  delegateInputSchema,
   delegateStep,
   LIST_PEERS_DESCRIPTION,
   LIST_PEERS_TOOL_NAME,
-  listPeersInputSchema,
   listPeersStep,
   toolClientOf,
 } from "@molecule-ai/agent-core/peer-tools";
+import {
+  delegateInputSchema,
+  listPeersInputSchema,
+} from "@molecule-ai/agent-core/peer-tools/schemas";
 import type {
   AgentSource,
   DelegateClient,

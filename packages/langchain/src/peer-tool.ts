@@ -3,12 +3,12 @@ import type { DynamicStructuredTool } from "@langchain/core/tools";
 import {
   assertToolName,
   peerToolDescription,
-  peerToolInputSchema as peerToolSchema,
   peerToolName,
   PeerToolConfigError,
   peerToolStep,
   toolClientOf,
 } from "@molecule-ai/agent-core/peer-tools";
+import { peerToolInputSchema as peerToolSchema } from "@molecule-ai/agent-core/peer-tools/schemas";
 import type {
   AgentSource,
   PeerCallClient,

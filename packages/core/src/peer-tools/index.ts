@@ -1,5 +1,6 @@
 // Subpath `@molecule-ai/agent-core/peer-tools`: the framework-neutral peer-tool logic every adapter
-// (LangChain, AI SDK, NestJS) shares: naming, descriptions, peer selection, error outcome.
+// (LangChain, AI SDK, NestJS) shares: naming, descriptions, peer selection, error outcome. Loads no
+// zod: the tools' zod input schemas are `/peer-tools/schemas` (schemas.ts).
 export { isPeerSideError, PEER_SIDE_CODES, toPeerToolFailure } from "./classify.js";
 export type { PeerToolFailure } from "./classify.js";
 export { peerListText, peerToolDescription, summarizePeer } from "./describe.js";
@@ -19,13 +20,8 @@ export {
 export type { NamedPeer } from "./naming.js";
 export { peerFailureText, peerResultText, runPeerTool } from "./outcome.js";
 export type { PeerToolCallSettings, PeerToolOutcome } from "./outcome.js";
-export {
-  delegateInputSchema,
-  listPeersInputSchema,
-  PEER_TOOL_INPUT_JSON_SCHEMA,
-  peerToolInputSchema,
-} from "./tool-input-schemas.js";
-export type { DelegateInput, PeerToolInput } from "./tool-input-schemas.js";
+export { PEER_TOOL_INPUT_JSON_SCHEMA } from "./tool-inputs.js";
+export type { DelegateInput, PeerToolInput } from "./tool-inputs.js";
 export { loadPeerToolSpecs, planPeerTools } from "./plan.js";
 export type {
   LoadPeerToolSpecsOptions,

@@ -5,7 +5,7 @@ import { MoleculePeerError } from "../transport/index.js";
 import { isPeerSideError, toPeerToolFailure } from "./classify.js";
 import type { PeerToolFailure } from "./classify.js";
 import { untrustedLabel } from "./label.js";
-import type { PeerToolInput } from "./tool-input-schemas.js";
+import type { PeerToolInput } from "./tool-inputs.js";
 
 /** How a peer tool calls its peer. */
 export interface PeerToolCallSettings {

@@ -6,7 +6,7 @@ import { PeerToolConfigError } from "./errors.js";
 import { assertToolName, uniquePeerToolNames } from "./naming.js";
 import { runPeerTool } from "./outcome.js";
 import type { PeerToolCallSettings, PeerToolOutcome } from "./outcome.js";
-import type { PeerToolInput } from "./tool-input-schemas.js";
+import type { PeerToolInput } from "./tool-inputs.js";
 import { matchedSkills, selectPeers } from "./select.js";
 import type { PeerSelection } from "./select.js";
 

@@ -5,7 +5,7 @@ import type { DelegationResult, Peer, PlatformClient } from "../platform/index.j
 import { runDelegate, runListPeers } from "./builtins.js";
 import { runPeerTool } from "./outcome.js";
 import type { PeerToolCallSettings } from "./outcome.js";
-import type { PeerToolInput } from "./tool-input-schemas.js";
+import type { PeerToolInput } from "./tool-inputs.js";
 import type { DelegateToolOptions } from "./peer-tool-options.js";
 import type { PeerToolArtifact } from "./peer-tool-types.js";
 import type { PeerSelection } from "./select.js";

@@ -1,0 +1,26 @@
+// Subpath `@molecule-ai/agent-core/peer-tools/schemas`: the zod input schemas of the peer tools
+// and the built-in tools, for the adapters whose tools take zod (LangChain, the AI SDK). The only
+// peer-tools file that loads zod, so `/peer-tools` (NestJS) does not; descriptions: tool-inputs.ts.
+import { z } from "zod";
+import { FIELD } from "./tool-inputs.js";
+
+/** The input schema of every peer tool: a flat object (accepted by every provider). */
+export const peerToolInputSchema: z.ZodObject<{
+  message: z.ZodString;
+  contextId: z.ZodOptional<z.ZodString>;
+}> = z.object({
+  message: z.string().min(1).describe(FIELD.message),
+  contextId: z.string().optional().describe(FIELD.contextId),
+});
+
+/** The input schema of a `list_peers` tool. */
+export const listPeersInputSchema: z.ZodObject<{ query: z.ZodOptional<z.ZodString> }> = z.object({
+  query: z.string().optional().describe(FIELD.query),
+});
+
+/** The input schema of a delegation tool (`delegate_to_peer`, `delegate_task`). */
+export const delegateInputSchema: z.ZodObject<{ peerId: z.ZodString; task: z.ZodString }> =
+  z.object({
+    peerId: z.string().min(1).describe(FIELD.peerId),
+    task: z.string().min(1).describe(FIELD.task),
+  });
