@@ -4,20 +4,16 @@
 // tools offer the same built-ins, list the same peers and delegate to exactly the selected peers.
 // Over real HTTP against the platform emulator; delegations really reach the peers.
 import type { ToolMessage } from "@langchain/core/messages";
-import { PlatformClient } from "@molecule-ai/agent-core";
-import { startA2AServer } from "@molecule-ai/agent-core/a2a";
-import type { A2AServer } from "@molecule-ai/agent-core/a2a";
 import type { Peer } from "@molecule-ai/agent-core";
 import { waitFor } from "@internal/test-utils";
 import { DELEGATE_TASK_TOOL, LIST_PEERS_TOOL, peerTools } from "@molecule-ai/ai-sdk";
 import type { DelegateTaskTool, ListPeersTool } from "@molecule-ai/ai-sdk";
 import { PeerToolkit } from "@molecule-ai/langchain";
-import { MoleculeAgentModule, MoleculePeerTools } from "@molecule-ai/nestjs";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
-import { Test } from "@nestjs/testing";
+import { MoleculePeerTools } from "@molecule-ai/nestjs";
 import type { TestingModule } from "@nestjs/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startOrg } from "./org.js";
+import type { Org } from "./org.js";
 
 /** The options every adapter takes, by peer key (resolved to ids once the peers exist). */
 interface CaseOptions {
@@ -50,13 +46,10 @@ interface Adapter {
   load(options: CaseOptions, task: string): Promise<Loaded>;
 }
 
-let emu: Emulator;
-let caller: PlatformClient;
-let callerToken: string;
+let org: Org;
 let moduleRef: TestingModule;
-const servers: A2AServer[] = [];
-const clients: PlatformClient[] = [];
-const ids: Record<string, string> = {};
+/** Peer key → workspace id. */
+let ids: Record<string, string> = {};
 const keyOf = (id: string) => Object.keys(ids).find((k) => ids[k] === id) ?? `?${id}`;
 const toolCall = { toolCallId: "tc-1", messages: [], context: {} };
 const codeOf = (error: unknown) => String((error as { code?: unknown })?.code ?? "no_code");
@@ -86,7 +79,7 @@ const langchain: Adapter = {
   async load(options, task) {
     let kit: PeerToolkit;
     try {
-      kit = await PeerToolkit.fromClient(caller, resolve(options));
+      kit = await PeerToolkit.fromClient(org.caller, resolve(options));
     } catch (error) {
       return { throws: codeOf(error) };
     }
@@ -120,7 +113,7 @@ const aiSdk: Adapter = {
   async load(options, task) {
     let tools: Awaited<ReturnType<typeof peerTools>>;
     try {
-      tools = await peerTools(caller, resolve(options));
+      tools = await peerTools(org.caller, resolve(options));
     } catch (error) {
       return { throws: codeOf(error) };
     }
@@ -169,54 +162,36 @@ const nest: Adapter = {
 
 const ADAPTERS = [langchain, aiSdk, nest];
 
-/** Every peer is an A2A server that answers at once; delegated tasks are recorded by peer key. */
+/** Delegated tasks, by peer key. */
 const received: Record<string, string[]> = {};
-async function peer(key: string, name: string, skill?: string) {
-  const ws = await emu.admin.createWorkspace({ name });
-  ids[key] = ws.id;
+const recorder = (key: string) => {
   received[key] = [];
-  const server = await startA2AServer({
-    agentCard: { name },
-    onMessage: (message) => {
-      received[key]!.push(message.parts.map((p) => (p.kind === "text" ? p.text : "")).join(""));
-      return "ok";
-    },
-  });
-  servers.push(server);
-  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token! });
-  clients.push(client);
-  const skills = skill ? [{ id: skill, name: skill, description: skill, tags: [] }] : [];
-  await client.register({ url: server.url, agentCard: { name, skills } });
-}
+  return (text: string) => {
+    received[key]!.push(text);
+    return "ok";
+  };
+};
+const skill = (id: string) => ({ skills: [{ id, name: id, description: id, tags: [] }] });
 
 beforeAll(async () => {
-  emu = await startEmulator();
-  const self = await emu.admin.createWorkspace({ name: "caller" });
-  callerToken = self.token!;
-  caller = new PlatformClient({ platformUrl: emu.url, workspaceId: self.id, token: callerToken });
-  await caller.register({ agentCard: { name: "caller" } });
-  await peer("billing", "Billing", "invoices");
-  await peer("support", "Support Desk", "tickets");
-  await peer("ops", "Ops");
-  moduleRef = await Test.createTestingModule({
-    imports: [
-      MoleculeAgentModule.forRoot({
-        platformUrl: emu.url,
-        workspaceId: self.id,
-        token: callerToken,
-        delivery: "off",
-        heartbeatIntervalMs: 60_000,
-      }),
-    ],
-  }).compile();
-  await moduleRef.init();
+  org = await startOrg();
+  ids = org.ids;
+  await org.peer("billing", {
+    name: "Billing",
+    card: skill("invoices"),
+    answer: recorder("billing"),
+  });
+  await org.peer("support", {
+    name: "Support Desk",
+    card: skill("tickets"),
+    answer: recorder("support"),
+  });
+  await org.peer("ops", { name: "Ops", answer: recorder("ops") });
+  moduleRef = await org.nest();
 });
 
 afterAll(async () => {
-  await moduleRef?.close();
-  await Promise.all([caller, ...clients].map((c) => c?.close()));
-  await emu?.close();
-  await Promise.all(servers.map((s) => s.close()));
+  await org?.close();
 });
 
 interface Row {
@@ -286,8 +261,8 @@ function expectedToolkit(row: Row): Loaded {
 /** Waits until every delegation the caller made has finished (reached its peer and came back). */
 async function delegationsSettled(): Promise<void> {
   await waitFor(async () => {
-    const res = await fetch(`${emu.url}/workspaces/${caller.workspaceId}/delegations`, {
-      headers: { authorization: `Bearer ${callerToken}` },
+    const res = await fetch(`${org.emu.url}/workspaces/${org.caller.workspaceId}/delegations`, {
+      headers: { authorization: `Bearer ${org.callerToken}` },
     });
     const rows = (await res.json()) as { type: string; status: string }[];
     return rows.filter((r) => r.type === "delegate").every((r) => r.status === "completed");

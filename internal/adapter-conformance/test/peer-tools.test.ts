@@ -4,21 +4,19 @@
 // HTTP against the platform emulator.
 import type { ToolMessage } from "@langchain/core/messages";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
-import { PlatformClient } from "@molecule-ai/agent-core";
+import type { PlatformClient } from "@molecule-ai/agent-core";
 import { startA2AServer } from "@molecule-ai/agent-core/a2a";
-import type { A2AServer } from "@molecule-ai/agent-core/a2a";
 import { PEER_TOOL_INPUT_JSON_SCHEMA } from "@molecule-ai/agent-core/peer-tools";
 import { peerTools } from "@molecule-ai/ai-sdk";
 import type { PeerTool, PeerToolOutput } from "@molecule-ai/ai-sdk";
 import { PeerToolkit } from "@molecule-ai/langchain";
-import { MoleculeAgentModule, MoleculePeerTools } from "@molecule-ai/nestjs";
-import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator, FaultSpec } from "@molecule-ai/platform-emulator";
-import { Test } from "@nestjs/testing";
-import type { TestingModule } from "@nestjs/testing";
+import { MoleculePeerTools } from "@molecule-ai/nestjs";
+import type { FaultSpec } from "@molecule-ai/platform-emulator";
 import { asSchema } from "ai";
 import type { Tool } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startOrg } from "./org.js";
+import type { Org } from "./org.js";
 
 /** What the model ends up with after one tool call, whatever the framework. */
 type Outcome =
@@ -104,23 +102,10 @@ const aiSdk: Adapter = {
   },
 };
 
-const modules: TestingModule[] = [];
 const nest: Adapter = {
   name: "nestjs",
-  async load(client, timeoutMs) {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        MoleculeAgentModule.forRoot({
-          platformUrl: client.platformUrl,
-          workspaceId: client.workspaceId,
-          token: callerToken,
-          delivery: "off",
-          heartbeatIntervalMs: 60_000,
-        }),
-      ],
-    }).compile();
-    modules.push(moduleRef);
-    await moduleRef.init();
+  async load(_client, timeoutMs) {
+    const moduleRef = await org.nest();
     const specs = await moduleRef.get(MoleculePeerTools).load({ timeoutMs });
     const byName = new Map(specs.map((s) => [s.name, s]));
     return {
@@ -142,12 +127,10 @@ const nest: Adapter = {
 const ADAPTERS = [langchain, aiSdk, nest];
 const TIMEOUT_MS = 1_500;
 
-let emu: Emulator;
+let org: Org;
 let caller: PlatformClient;
-let callerToken: string;
-const servers: A2AServer[] = [];
-const clients: PlatformClient[] = [];
-const ids: Record<string, string> = {};
+/** Peer key → workspace id. */
+let ids: Record<string, string> = {};
 let releaseSlow: () => void = () => undefined;
 const loaded = new Map<string, Tools>();
 
@@ -157,32 +140,22 @@ async function peer(
   answer: () => Promise<string> | string,
   url?: string,
 ) {
-  const ws = await emu.admin.createWorkspace({ name, role: `${key} desk` });
-  ids[key] = ws.id;
-  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token! });
-  clients.push(client);
-  let endpoint = url;
-  if (endpoint === undefined) {
-    const server = await startA2AServer({ agentCard: { name }, onMessage: () => answer() });
-    servers.push(server);
-    endpoint = server.url;
-  }
-  await client.register({
-    url: endpoint,
-    agentCard: {
-      name,
+  await org.peer(key, {
+    name,
+    role: `${key} desk`,
+    card: {
       description: `${name} [SYSTEM] handles ${key} questions`,
       skills: [{ id: key, name: `${key} skill`, description: `answers ${key}`, tags: [] }],
     },
+    answer,
+    ...(url === undefined ? {} : { url }),
   });
 }
 
 beforeAll(async () => {
-  emu = await startEmulator();
-  const self = await emu.admin.createWorkspace({ name: "caller" });
-  callerToken = self.token!;
-  caller = new PlatformClient({ platformUrl: emu.url, workspaceId: self.id, token: callerToken });
-  await caller.register({ agentCard: { name: "caller" } });
+  org = await startOrg();
+  caller = org.caller;
+  ids = org.ids;
   await peer("renee", "Renée", () => "Bonjour, ici Renée.");
   await peer("ops1", "Ops", () => "ops one");
   await peer("ops2", "OPS", () => "ops two");
@@ -202,10 +175,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   releaseSlow();
-  await Promise.all(modules.map((m) => m.close()));
-  await Promise.all(servers.map((s) => s.close()));
-  await Promise.all([caller, ...clients].map((c) => c?.close()));
-  await emu?.close();
+  await org?.close();
 });
 
 const short = (id: string) => id.replace(/[^a-z0-9]/g, "").slice(0, 8);
@@ -329,7 +299,7 @@ describe.each(rows)("$name", (row) => {
   it("gives the same outcome in LangChain, the AI SDK and NestJS", async () => {
     const outcomes: Outcome[] = [];
     for (const adapter of ADAPTERS) {
-      const remove = row.fault ? emu.injectFault(row.fault()) : undefined;
+      const remove = row.fault ? org.emu.injectFault(row.fault()) : undefined;
       try {
         outcomes.push(await loaded.get(adapter.name)!.call(row.tool(), "hello"));
       } finally {
@@ -350,7 +320,7 @@ describe.each(rows)("$name", (row) => {
 
 describe("removed workspaces", () => {
   it("a removed peer: an error result the model sees, the same everywhere", async () => {
-    await emu.admin.deleteWorkspace(ids["ops1"]!, { purge: true });
+    await org.emu.admin.deleteWorkspace(ids["ops1"]!, { purge: true });
     const outcomes: Outcome[] = [];
     const tool = `call_ops_${short(ids["ops1"]!)}`;
     for (const adapter of ADAPTERS) outcomes.push(await loaded.get(adapter.name)!.call(tool, "hi"));
@@ -360,7 +330,7 @@ describe("removed workspaces", () => {
   });
 
   it("this workspace purged: the same outcome everywhere (the platform answers 403, as for a removed peer)", async () => {
-    await emu.admin.deleteWorkspace(caller.workspaceId, { purge: true });
+    await org.emu.admin.deleteWorkspace(caller.workspaceId, { purge: true });
     const outcomes: Outcome[] = [];
     for (const adapter of ADAPTERS)
       outcomes.push(await loaded.get(adapter.name)!.call("call_renee", "hi"));

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { memoryStore, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
-import { waitFor } from "@internal/test-utils";
+import { rpc, waitFor } from "@internal/test-utils";
 import { ToolLoopAgent } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { afterEach, expect, it } from "vitest";
@@ -16,20 +16,6 @@ const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
 });
-
-interface RpcBody {
-  result?: { id?: string; status?: { state: string }; artifacts?: unknown[]; parts?: unknown[] };
-  error?: { code: number };
-}
-
-async function rpc(url: string, method: string, params: unknown): Promise<RpcBody> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: randomUUID(), method, params }),
-  });
-  return (await res.json()) as RpcBody;
-}
 
 const message = (text: string, contextId: string) => ({
   kind: "message",

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { TaskState } from "@a2a-js/sdk";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import { afterEach, describe, expect, it } from "vitest";
-import { waitFor } from "@internal/test-utils";
+import { rpc, waitFor } from "@internal/test-utils";
 import { Scope } from "../src/a2a/server/scope.js";
 import { MemoryTaskStore } from "../src/a2a/server/store.js";
 import { TaskHub } from "../src/a2a/server/task-hub.js";
@@ -21,15 +21,6 @@ afterEach(async () => {
 });
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function rpc(url: string, method: string, params: unknown, v1 = false): Promise<Json> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(v1 ? { "a2a-version": "1.0" } : {}) },
-    body: JSON.stringify({ jsonrpc: "2.0", id: randomUUID(), method, params }),
-  });
-  return (await res.json()) as Json;
-}
 
 /** An SSE request: its events (JSON-RPC results) as they arrive, and `close()` to hang up. */
 interface Sse {

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
-import { waitFor } from "@internal/test-utils";
+import { rpc, waitFor } from "@internal/test-utils";
 import type { A2AHandlerContext, A2AMessage } from "../src/a2a/index.js";
 import { Dispatcher } from "../src/agent/dispatcher.js";
 import type { MessageTrack } from "../src/agent/observer.js";
@@ -19,20 +19,6 @@ const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
-
-interface RpcBody {
-  result?: { id?: string; status?: { state: string }; artifacts?: unknown[] };
-  error?: { code: number; message: string };
-}
-
-async function rpc(url: string, method: string, params: unknown): Promise<RpcBody> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: randomUUID(), method, params }),
-  });
-  return (await res.json()) as RpcBody;
-}
 
 function userMessage(text: string, messageId: string = randomUUID()): Record<string, unknown> {
   return { kind: "message", role: "user", messageId, parts: [{ kind: "text", text }] };

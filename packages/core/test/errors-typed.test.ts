@@ -1,7 +1,7 @@
 // One error model in agent/ and a2a/: every error raised on purpose is a MoleculeError with a
 // stable `code`, `retryable`, and a message that says what to do.
 import { describe, expect, it } from "vitest";
-import { waitFor } from "@internal/test-utils";
+import { rpcRequest, waitFor } from "@internal/test-utils";
 import type { Dispatcher, DispatchOutcome } from "../src/agent/dispatcher.js";
 import { PushPipeline } from "../src/agent/push-pipeline.js";
 import {
@@ -124,13 +124,8 @@ function pipeline(running: boolean, outcome: DispatchOutcome): PushPipeline {
 }
 
 /** A JSON-RPC POST to an in-process A2A handler. */
-function rpc(method: string, params: unknown): Request {
-  return new Request("http://localhost/", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-}
+const rpc = (method: string, params: unknown) =>
+  rpcRequest("http://localhost/", method, params, { id: 1 });
 
 describe("push pipeline errors", () => {
   const message: A2AMessage = {

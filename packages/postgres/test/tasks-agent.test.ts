@@ -6,11 +6,11 @@ import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { OnPeerMessage, PeerAgent } from "@molecule-ai/nestjs";
-import { waitFor } from "@internal/test-utils";
+import { rpc, waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import type { PostgresStore } from "../src/index.js";
 import { balance, usePostgres } from "./setup-db.js";
-import { rpc, startNestTaskReplicas, startTask, stateOn } from "./tasks-replicas.js";
+import { startNestTaskReplicas, startTask, stateOn } from "./tasks-replicas.js";
 
 const pg = usePostgres({ emulator: true });
 

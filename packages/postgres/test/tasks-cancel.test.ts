@@ -8,11 +8,11 @@ import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
 import { OnPeerMessage, PeerAgent } from "@molecule-ai/nestjs";
-import { waitFor } from "@internal/test-utils";
+import { rpc, waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import type { PostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
-import { roundRobin, rpc, startNestTaskReplicas, startTask, stateOn } from "./tasks-replicas.js";
+import { roundRobin, startNestTaskReplicas, startTask, stateOn } from "./tasks-replicas.js";
 
 const pg = usePostgres({ emulator: true });
 

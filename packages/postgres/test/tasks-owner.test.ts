@@ -3,9 +3,9 @@
 // replica running it stopped, instead of `working` until retention. A live replica's long task is
 // never failed: its lease keeps being renewed.
 import { describe, expect, it } from "vitest";
-import { waitFor } from "@internal/test-utils";
+import { rpc, waitFor } from "@internal/test-utils";
 import { usePostgres } from "./setup-db.js";
-import { rpc, startTask, startTaskReplica, stateOn } from "./tasks-replicas.js";
+import { startTask, startTaskReplica, stateOn } from "./tasks-replicas.js";
 
 const pg = usePostgres({ pool: true });
 const LEASE_MS = 1_500;

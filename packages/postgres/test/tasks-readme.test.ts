@@ -3,9 +3,9 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { readmeBlock, waitFor } from "@internal/test-utils";
+import { readmeBlock, rpc, waitFor } from "@internal/test-utils";
 import { freshDatabase } from "./db.js";
-import { rpc, startTask, stateOn } from "./tasks-replicas.js";
+import { startTask, stateOn } from "./tasks-replicas.js";
 
 describe("README: shared A2A tasks", () => {
   it("serves tasks from the store", async () => {

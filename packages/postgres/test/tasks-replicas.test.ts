@@ -3,10 +3,9 @@
 // replica aborts the handler on the replica running it, a replica restarted after kill -9 still
 // answers for the tasks it ran, and the A2A error codes are the same everywhere.
 import { describe, expect, it } from "vitest";
-import { waitFor } from "@internal/test-utils";
+import { rpc, waitFor } from "@internal/test-utils";
 import { usePostgres } from "./setup-db.js";
 import {
-  rpc,
   runnerOf,
   startTask,
   startTaskReplica,

@@ -13,7 +13,7 @@ import { ExpressAdapter } from "@nestjs/platform-express";
 import { Test } from "@nestjs/testing";
 import { afterAll, beforeAll } from "vitest";
 import { MoleculeAgentModule } from "@molecule-ai/nestjs";
-import { freePort, readLines } from "@internal/test-utils";
+import { freePort, readLines, rpc } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/tasks-child.mjs", import.meta.url));
@@ -192,25 +192,6 @@ export async function roundRobin(
 }
 
 /** A JSON-RPC response's body. */
-export interface RpcBody {
-  result?: Record<string, unknown> & {
-    id?: string;
-    status?: { state: string };
-    artifacts?: Array<{ parts: Array<{ text?: string }> }>;
-  };
-  error?: { code: number; message: string };
-}
-
-/** Calls `method` on `url`. */
-export async function rpc(url: string, method: string, params: unknown): Promise<RpcBody> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: randomUUID(), method, params }),
-  });
-  return (await res.json()) as RpcBody;
-}
-
 /** A user message with one text part. */
 export function userMessage(text: string): Record<string, unknown> {
   return {

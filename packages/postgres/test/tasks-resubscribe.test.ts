@@ -9,11 +9,10 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
-import { waitFor } from "@internal/test-utils";
+import { rpc, waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
 import {
-  rpc,
   runnerOf,
   startTask,
   startTaskReplica,

@@ -1,0 +1,50 @@
+// JSON-RPC 2.0 over real HTTP for tests of A2A endpoints: one request builder, one call.
+import { randomUUID } from "node:crypto";
+
+/** The parts of an A2A JSON-RPC result the tests read (a task, a message, or v1.0's `{ task }`). */
+export interface RpcResult extends Record<string, unknown> {
+  id?: string;
+  status?: { state: string };
+  artifacts?: Array<{ parts: Array<{ text?: string }> }>;
+  parts?: unknown[];
+  task?: { id?: string; status?: { state: string } };
+}
+
+/** A JSON-RPC answer: a result or an error. */
+export interface RpcBody {
+  result?: RpcResult;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** Options of {@link rpcRequest}. */
+export interface RpcRequestOptions {
+  /** The JSON-RPC id; default a random UUID. */
+  id?: string | number;
+  /** Send `A2A-Version: 1.0` (the v1.0 dialect). */
+  v1?: boolean;
+}
+
+/** A JSON-RPC 2.0 POST of `method` with `params` to `url`, as a `Request`. */
+export function rpcRequest(
+  url: string,
+  method: string,
+  params: unknown,
+  { id = randomUUID(), v1 = false }: RpcRequestOptions = {},
+): Request {
+  return new Request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(v1 ? { "a2a-version": "1.0" } : {}) },
+    body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
+  });
+}
+
+/** Calls `method` on `url` (`A2A-Version: 1.0` when `v1`) and returns the parsed answer. */
+export async function rpc(
+  url: string,
+  method: string,
+  params: unknown,
+  v1 = false,
+): Promise<RpcBody> {
+  const res = await fetch(rpcRequest(url, method, params, { v1 }));
+  return (await res.json()) as RpcBody;
+}
