@@ -19,6 +19,10 @@ async function stopsPromptly(w: EventWakeups, ms = 2_000): Promise<string> {
   return outcome;
 }
 
+/** A platform event in the `data:`-only shape (no SSE event name). */
+const data = (type: string, inner: object = {}): string =>
+  `data: ${JSON.stringify({ type, timestamp: 1, data: inner })}\n\n`;
+
 const frame = (type: string, activityType: string): string =>
   `event: ${type}\ndata: ${JSON.stringify({ type, data: { activity_type: activityType } })}\n\n`;
 
@@ -41,6 +45,28 @@ describe("EventWakeups", () => {
     expect(await stopsPromptly(w)).toBe("stopped");
     expect(body.destroyed).toBe(true);
     expect(isInboundActivityEvent("WORKSPACE_UPDATED", "{}")).toBe(false);
+  });
+
+  it("reports pause and removal, in both event shapes, and ignores every other event", async () => {
+    const body = new PassThrough();
+    const seen: string[] = [];
+    const w = new EventWakeups({
+      logger,
+      open: async () => ({ body }),
+      onWake: () => void seen.push("wake"),
+      onStateEvent: () => void seen.push("state"),
+    });
+    w.start();
+    await waitFor(() => w.connected);
+    body.write(data("WORKSPACE_HEARTBEAT", { active_tasks: 0 })); // the platform's, per heartbeat
+    body.write(data("ACTIVITY_LOGGED", { activity_type: "heartbeat" }));
+    body.write(data("WORKSPACE_PAUSED"));
+    body.write(data("AGENT_MESSAGE", { text: "WORKSPACE_PAUSED" })); // the name, not the type
+    body.write(`event: WORKSPACE_REMOVED\ndata: {}\n\n`);
+    body.write(data("ACTIVITY_LOGGED", { activity_type: "a2a_receive" }));
+    await waitFor(() => seen.length === 4);
+    expect(seen).toEqual(["wake", "state", "state", "wake"]);
+    expect(await stopsPromptly(w)).toBe("stopped");
   });
 
   it("stop() cancels a pending read of a silent web ReadableStream (no close() given)", async () => {

@@ -21,6 +21,8 @@ export interface PlatformWatchOptions {
   report(): HeartbeatReport;
   /** Ends the agent. */
   end(reason: AgentEndReason, error?: unknown): void;
+  /** Whether the event stream is connected (it reports pause and removal as they happen). */
+  streamConnected(): boolean;
 }
 
 /** Runs the heartbeat and the state check for one agent; each call is one tick of its timer. */
@@ -28,6 +30,8 @@ export class PlatformWatch {
   readonly #o: PlatformWatchOptions;
   #heartbeatAuthFailures = 0;
   #stateAuthFailures = 0;
+  #stateCheckedAt = Number.NEGATIVE_INFINITY;
+  #stateCheck: Promise<void> | undefined;
 
   constructor(options: PlatformWatchOptions) {
     this.#o = options;
@@ -63,9 +67,23 @@ export class PlatformWatch {
     }
   }
 
-  /** Checks the workspace's state once: paused or removed ends the agent. */
-  async watchState(): Promise<void> {
+  /**
+   * The state check's timer tick: skipped while the event stream is connected and the last check
+   * is less than `quietMs` old.
+   */
+  async stateTick(quietMs: number): Promise<void> {
+    if (this.#o.streamConnected() && performance.now() - this.#stateCheckedAt < quietMs) return;
+    await this.watchState();
+  }
+
+  /** Checks the workspace's state once (or joins the check in flight): paused or removed ends the agent. */
+  watchState(): Promise<void> {
+    return (this.#stateCheck ??= this.#checkState().finally(() => (this.#stateCheck = undefined)));
+  }
+
+  async #checkState(): Promise<void> {
     const o = this.#o;
+    this.#stateCheckedAt = performance.now();
     try {
       const state = await o.client.getState({ signal: o.ending });
       this.#stateAuthFailures = 0;

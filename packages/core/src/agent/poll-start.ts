@@ -16,6 +16,13 @@ import { MoleculeDeliveryLimitError } from "./store-errors.js";
 import { maxDeliveriesOf } from "./store-option.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "./types.js";
 
+/**
+ * While the event stream is connected, the safety poll and the state check run this many times
+ * less often: the stream wakes the poll when a message lands and says when the workspace is paused
+ * or removed, so a fleet makes a third of the requests (bench/ fleet).
+ */
+export const CONNECTED_SLOWDOWN = 6;
+
 /** What the agent reads and stops, whichever poll delivery runs. */
 export type PollRunner = Pick<SharedPoll, "cursor" | "wake" | "stop" | "flush">;
 
@@ -39,6 +46,8 @@ export interface StartPollInput {
   onPoll(poll: PollRunner): void;
   /** Receives the event wake-ups once they run. */
   onEvents(events: EventWakeups): void;
+  /** The platform paused or removed the workspace, or the event stream dropped: check the state now. */
+  onStateEvent(): void;
   /** Reports a gap in poll delivery (default: the logger and a process warning). */
   onGap?: ((warning: InboundGapWarning) => void) | undefined;
 }
@@ -82,6 +91,7 @@ export async function startPoll(input: StartPollInput): Promise<void> {
     return outcome.status === "aborted" ? "abandoned" : "settled";
   };
   const intervalMs = o.pollIntervalMs ?? 5_000;
+  let events: EventWakeups | undefined;
   const concurrency = o.concurrency ?? 4;
   let poll: PollRunner;
   const shared = input.store.shared;
@@ -105,6 +115,8 @@ export async function startPoll(input: StartPollInput): Promise<void> {
     const local = new PollDelivery({
       store,
       intervalMs,
+      connectedIntervalMs: intervalMs * CONNECTED_SLOWDOWN,
+      connected: () => events?.connected === true,
       logger,
       ...(o.dedupWindow !== undefined ? { dedupWindow: o.dedupWindow } : {}),
       ...(o.backfill !== undefined ? { backfill: o.backfill } : {}),
@@ -122,13 +134,21 @@ export async function startPoll(input: StartPollInput): Promise<void> {
   }
   const open = client.openEventStream?.bind(client);
   if (o.eventWakeups !== false && input.eventStream && open) {
-    const events = new EventWakeups({
+    const wakeups = new EventWakeups({
       logger,
       open: eventStreamOpener(open),
       onWake: () => poll.wake(),
-      onStatus: (connected) => logger.debug?.("event stream", { connected }),
+      onStatus: (connected) => {
+        logger.debug?.("event stream", { connected });
+        if (connected) return;
+        // Events may have been missed while it was down: catch up now, then poll at the full rate.
+        poll.wake();
+        input.onStateEvent();
+      },
+      onStateEvent: input.onStateEvent,
     });
-    input.onEvents(events);
-    detached(() => events.start());
+    events = wakeups;
+    input.onEvents(wakeups);
+    detached(() => wakeups.start());
   }
 }

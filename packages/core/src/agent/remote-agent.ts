@@ -20,7 +20,8 @@ import { every } from "./periodic.js";
 import type { PeriodicTasks } from "./periodic.js";
 import type { ScheduledTask } from "../transport/index.js";
 import { PlatformWatch } from "./platform-watch.js";
-import { type PollRunner, startPoll } from "./poll-start.js";
+import { CONNECTED_SLOWDOWN, type PollRunner, startPoll } from "./poll-start.js";
+import { detached } from "../observability/index.js";
 import { createAgentPushHandler } from "./push-handler.js";
 import { PushPipeline } from "./push-pipeline.js";
 import { AgentStateStore } from "./state-store.js";
@@ -125,6 +126,7 @@ export class RemoteAgent<
       ending: this.#ending.signal,
       report: () => this.#report(),
       end: (reason, error) => void this.#end(reason, error),
+      streamConnected: () => this.#events?.connected === true,
     });
     this.#talk = new ConversationRuntime({
       client: options.client,
@@ -283,7 +285,8 @@ export class RemoteAgent<
     this.#phase = "running";
     const hb = this.#o.heartbeatIntervalMs ?? 30_000;
     every(this.#tasks, hb, () => this.#platform.heartbeat());
-    every(this.#tasks, this.#o.stateIntervalMs ?? hb, () => this.#platform.watchState());
+    const stateMs = this.#o.stateIntervalMs ?? hb;
+    every(this.#tasks, stateMs, () => this.#platform.stateTick(stateMs * CONNECTED_SLOWDOWN));
     this.#obs.connected(this.#mode, began, this.#pushUrl, this.#events !== undefined);
   }
 
@@ -361,6 +364,9 @@ export class RemoteAgent<
       eventStream,
       onPoll: (poll) => (this.#poll = poll),
       onEvents: (events) => (this.#events = events),
+      onStateEvent: () => {
+        if (this.#phase === "running") detached(() => this.#platform.watchState());
+      },
       onGap: (warning) => this.#obs.inboundGap(warning),
     });
   }

@@ -212,9 +212,16 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   concurrency?: number;
   /** Heartbeat period (default 30 000 ms). */
   heartbeatIntervalMs?: number;
-  /** How often pause/removal is checked (default: the heartbeat interval). */
+  /**
+   * How often pause/removal is checked (default: the heartbeat interval). While the event stream
+   * is connected it runs 6 times less often: the stream's pause and removal events trigger a
+   * check at once, and so does the stream dropping.
+   */
   stateIntervalMs?: number;
-  /** Poll period (default 5 000 ms); event wake-ups make latency independent of it. */
+  /**
+   * Poll period (default 5 000 ms); event wake-ups make latency independent of it. While the event
+   * stream is connected the poll is a safety net run 6 times less often (30 s by default).
+   */
   pollIntervalMs?: number;
   /** Subscribe to the platform's event stream to fetch as soon as a message lands (default true). */
   eventWakeups?: boolean;

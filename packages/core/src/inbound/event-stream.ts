@@ -19,14 +19,19 @@ export interface EventWakeupsOptions {
   onWake(): void;
   /** Called when the stream connects (true) or drops (false). */
   onStatus?(connected: boolean): void;
+  /** Called when the platform says it paused or removed the workspace (`WORKSPACE_PAUSED`, `WORKSPACE_REMOVED`). */
+  onStateEvent?(): void;
   /** Reconnect backoff base and cap in ms (defaults 500 and 30 000). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   logger: Logger;
 }
 
-/** Whether an SSE event means "an inbound activity row may be waiting". */
-export function isInboundActivityEvent(eventName: string | undefined, data: string): boolean {
+/** An SSE event's type and payload (`{type, data}` or `{event, payload}`), the SSE name first. */
+function readEvent(
+  eventName: string | undefined,
+  data: string,
+): { name: string | undefined; inner: Record<string, unknown> | undefined } {
   let payload: unknown;
   try {
     payload = JSON.parse(data);
@@ -36,14 +41,31 @@ export function isInboundActivityEvent(eventName: string | undefined, data: stri
   const p = payload && typeof payload === "object" ? (payload as Record<string, unknown>) : {};
   const type =
     typeof p.type === "string" ? p.type : typeof p.event === "string" ? p.event : undefined;
-  const name = eventName && eventName !== "message" ? eventName : type;
+  const inner = p.data ?? p.payload;
+  return {
+    name: eventName && eventName !== "message" ? eventName : type,
+    inner: inner && typeof inner === "object" ? (inner as Record<string, unknown>) : undefined,
+  };
+}
+
+/** Whether an activity event means "an inbound activity row may be waiting". */
+function isInboundActivity(name: string | undefined, inner: Record<string, unknown> | undefined) {
   if (name !== "ACTIVITY_LOGGED") return false;
-  const inner = (p.data ?? p.payload) as Record<string, unknown> | undefined;
-  const activityType =
-    inner && typeof inner === "object" ? (inner.activity_type ?? inner.activityType) : undefined;
+  const activityType = inner ? (inner.activity_type ?? inner.activityType) : undefined;
   // Unknown shapes still wake (a spare fetch is cheap); other activity types do not.
   return activityType === undefined || activityType === "a2a_receive";
 }
+
+/** Whether an SSE event means "an inbound activity row may be waiting". */
+export function isInboundActivityEvent(eventName: string | undefined, data: string): boolean {
+  const { name, inner } = readEvent(eventName, data);
+  return isInboundActivity(name, inner);
+}
+
+/** Events after which the workspace's state is checked at once (the platform paused or removed it). */
+const STATE_EVENTS = new Set(["WORKSPACE_PAUSED", "WORKSPACE_REMOVED"]);
+/** The names of the events the agent acts on. */
+const OURS = /ACTIVITY_LOGGED|WORKSPACE_PAUSED|WORKSPACE_REMOVED/;
 
 /** Keeps an SSE subscription open with reconnect backoff; polling continues while it is down. */
 export class EventWakeups {
@@ -115,7 +137,12 @@ export class EventWakeups {
   ): Promise<void> {
     const parser = createParser({
       onEvent: (ev) => {
-        if (isInboundActivityEvent(ev.event, ev.data)) this.#o.onWake();
+        // Most events are none of ours (a WORKSPACE_HEARTBEAT per heartbeat): skip them unparsed.
+        const named = ev.event !== undefined && ev.event !== "message";
+        if (!OURS.test(named ? ev.event! : ev.data)) return;
+        const { name, inner } = readEvent(ev.event, ev.data);
+        if (isInboundActivity(name, inner)) this.#o.onWake();
+        else if (name !== undefined && STATE_EVENTS.has(name)) this.#o.onStateEvent?.();
       },
     });
     const decoder = new TextDecoder();

@@ -48,6 +48,13 @@ export interface PollDeliveryOptions {
   hasCapacity(): boolean;
   /** Poll interval in ms. */
   intervalMs: number;
+  /**
+   * Poll interval in ms while `connected()` is true (default `intervalMs`): while the event
+   * stream is up it wakes the poll, so polling is only a safety net.
+   */
+  connectedIntervalMs?: number;
+  /** Whether the event stream is connected now. */
+  connected?(): boolean;
   /** How many settled activity ids and message ids to remember (default 1000 each). */
   dedupWindow?: number;
   /**

@@ -172,7 +172,8 @@ export class PollDelivery {
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
-      let delay = this.#o.intervalMs;
+      const o = this.#o;
+      let delay = o.connected?.() ? (o.connectedIntervalMs ?? o.intervalMs) : o.intervalMs;
       const full = this.#queue.length > 0 || !this.#o.hasCapacity();
       if (full && !(this.#o.awaiting?.() && this.#queue.length < 64)) {
         this.#starved = true;
