@@ -12,7 +12,9 @@ import { HttpTransport } from "../src/transport/index.js";
 import {
   type DispatcherLease,
   leaseLivenessPool,
+  leaseRequestPool,
   leaseStreamPool,
+  OWN_CONNECTIONS,
 } from "../src/transport/dispatchers.js";
 import { useTestServers } from "./fixtures/http-servers.js";
 
@@ -114,14 +116,49 @@ describe("the liveness budget of a client", () => {
     cleanups.push(() => pipelined.close());
     await sibling(pipelined).release();
 
-    // Pools that never make a request wait for a slot are shared: the SDK's own (no dispatcher)
-    // and an Agent without a connection limit open a new connection when every one is busy.
-    expect(leaseLivenessPool(undefined)).toBe("shared");
+    // An Agent without a connection limit opens a new connection when every one is busy: shared.
     const unlimited = new Agent();
     cleanups.push(() => unlimited.close());
     expect(leaseLivenessPool(unlimited)).toBe("shared");
     // Nothing to derive from a dispatcher that is not a plain Agent.
     expect(leaseLivenessPool(counted().dispatcher)).toBeUndefined();
+  });
+});
+
+describe("the SDK's own pools (clients without a dispatcher)", () => {
+  it("hold at most OWN_CONNECTIONS sockets for requests, and liveness still gets through", async () => {
+    const held: Array<() => void> = [];
+    const sockets = new Set<unknown>();
+    let holding = true;
+    const { url } = await serve((req, res) => {
+      sockets.add(req.socket);
+      if (req.url === "/hold" && holding) held.push(() => res.end("{}"));
+      else res.end("{}");
+    });
+    const clients = [0, 1].map(() => new HttpTransport({ baseUrl: url }));
+    for (const c of clients) cleanups.push(() => c.close());
+    // Two clients share one process-wide pool: 40 more requests than it has connections.
+    const calls = Array.from({ length: OWN_CONNECTIONS + 40 }, (_, i) =>
+      clients[i % 2]!.send({ method: "GET", path: "/hold", retry: false }),
+    );
+    await waitFor(() => held.length === OWN_CONNECTIONS);
+    // Every connection is held: the heartbeat goes through the liveness pool's own.
+    await clients[0]!.send({ method: "POST", path: "/registry/heartbeat", liveness: true });
+    expect(held).toHaveLength(OWN_CONNECTIONS); // the other 40 wait for a free connection
+    expect(sockets.size).toBe(OWN_CONNECTIONS + 1);
+    holding = false;
+    for (const release of held.splice(0)) release();
+    await Promise.all(calls);
+    expect(sockets.size).toBe(OWN_CONNECTIONS + 1); // the 40 reused freed connections
+  });
+
+  it("lease one process-wide liveness pool apart from the request pool", async () => {
+    const requests = leaseRequestPool();
+    const a = leaseLivenessPool(undefined) as DispatcherLease;
+    const b = leaseLivenessPool(undefined) as DispatcherLease;
+    expect(a.dispatcher).toBe(b.dispatcher);
+    expect(a.dispatcher).not.toBe(requests.dispatcher);
+    await Promise.all([a.release(), b.release(), requests.release()]);
   });
 });
 

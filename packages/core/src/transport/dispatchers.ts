@@ -5,9 +5,11 @@
 //
 // A pool can make a request wait for a slot only when it has a connection limit (or pipelines
 // requests behind others on one connection). So:
-// - the SDK's own request pool (clients without a dispatcher) has no limit: a busy connection is
-//   never reused, a new one is opened, and liveness shares it (a second pool would only keep
-//   idle connections of its own, for no slot that could run out);
+// - the SDK's own request pool (clients without a dispatcher) is limited to OWN_CONNECTIONS per
+//   origin, so a fleet under load queues its requests instead of opening a socket each (10,000
+//   default agents in `bench/`'s fleet held 8,000 request sockets beside their 10,000 event
+//   streams, and ran out of file descriptors); liveness gets a process-wide sibling of the same
+//   size, so a heartbeat never waits behind the other requests;
 // - a user's undici `Agent` with a connection limit (or pipelining): liveness gets a sibling
 //   `Agent` with the same settings, connection limit included (a fleet on 64 connections needs
 //   them for its heartbeats), shared by every client of that `Agent`; its sockets open only when
@@ -88,6 +90,14 @@ export function isOwnPool(d: Dispatcher): boolean {
 /** Keep-alive settings of the pools the SDK creates. */
 const KEEP_ALIVE = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 } as const;
 
+/**
+ * Connections per origin of the SDK's own request pool and of its liveness sibling: far more than
+ * one agent uses at once (its handlers' peer calls, a poll, replies), few enough that a fleet of
+ * thousands of agents in one process queues its requests rather than opening a socket each.
+ */
+export const OWN_CONNECTIONS = 256;
+const OWN_POOL = { ...KEEP_ALIVE, connections: OWN_CONNECTIONS } as const;
+
 /** A dispatcher borrowed from a shared, reference-counted pool. */
 export interface DispatcherLease {
   readonly dispatcher: Dispatcher;
@@ -127,6 +137,7 @@ function lease(
 }
 
 let requestPool: Shared | undefined;
+let livenessPool: Shared | undefined;
 let streamPool: Shared | undefined;
 const derivedLiveness = new WeakMap<Dispatcher, Shared>();
 const derivedStreams = new WeakMap<Dispatcher, Shared>();
@@ -136,7 +147,7 @@ export function leaseRequestPool(): DispatcherLease {
   return lease(
     () => requestPool,
     (s) => void (requestPool = s),
-    () => deferredAgent(KEEP_ALIVE),
+    () => deferredAgent(OWN_POOL),
   );
 }
 
@@ -172,17 +183,24 @@ function leaseSibling(
  * The dispatcher for liveness requests (heartbeats, state checks) of a client whose requests go
  * through `requests`.
  *
- * - `"shared"`: `requests` never makes a request wait for a slot, so liveness uses it: the SDK's
- *   own pool (`undefined`) and an undici `Agent` without a connection limit or pipelining.
+ * - `"shared"`: `requests` never makes a request wait for a slot, so liveness uses it: an undici
+ *   `Agent` without a connection limit or pipelining.
  * - a lease of a sibling `Agent` with the same settings, connection limit included, shared by
- *   every client of that `Agent`: for an `Agent` whose slots can all be held.
+ *   every client of that `Agent`: for an `Agent` whose slots can all be held, and for the SDK's
+ *   own pool (`undefined`: the process-wide liveness pool).
  * - `undefined` (a proxy agent, a mock, an `Agent` with interceptors): no separate budget could be
  *   derived; pass `livenessDispatcher` to the client to give liveness its own.
  */
 export function leaseLivenessPool(
   requests: Dispatcher | undefined,
 ): DispatcherLease | "shared" | undefined {
-  if (requests === undefined) return "shared";
+  if (requests === undefined) {
+    return lease(
+      () => livenessPool,
+      (s) => void (livenessPool = s),
+      () => deferredAgent(OWN_POOL),
+    );
+  }
   const opts = agentOptions(requests);
   if (opts === undefined) return undefined;
   const pipelining = typeof opts.pipelining === "number" ? opts.pipelining : 1;
