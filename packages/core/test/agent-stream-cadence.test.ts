@@ -7,7 +7,7 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
-import type { FetchInboundOptions, WorkspaceState } from "../src/index.js";
+import type { FetchInboundOptions, RemoteAgentOptions, WorkspaceState } from "../src/index.js";
 import type { EventStream } from "../src/public/wire.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -59,7 +59,8 @@ class CountingClient extends PlatformClient {
 
 const INTERVAL = 60;
 
-async function setUp(emu: Emulator, options: { eventWakeups?: boolean } = {}) {
+/** A started agent on a fresh workspace, polling and checking every INTERVAL unless `options` say otherwise. */
+async function setUp(emu: Emulator, options: Partial<RemoteAgentOptions> = {}) {
   const ws = await emu.admin.createWorkspace({ name: "agent" });
   const client = new CountingClient({
     platformUrl: emu.url,
@@ -121,23 +122,13 @@ describe("RemoteAgent: polling and state checks while the event stream is connec
   it("a message arrives at once while connected, long before the slowed safety poll", async () => {
     const emu = await startEmulator();
     cleanups.push(() => emu.close());
-    const ws = await emu.admin.createWorkspace({ name: "agent" });
-    const peerWs = await emu.admin.createWorkspace({ name: "peer" });
-    const client = new CountingClient({
-      platformUrl: emu.url,
-      workspaceId: ws.id,
-      token: ws.token!,
-    });
-    cleanups.push(() => client.close());
     const handled: string[] = [];
-    const agent = new RemoteAgent({
-      client,
+    const { ws, client } = await setUp(emu, {
       handler: (m) => void handled.push(m.text),
       pollIntervalMs: 60_000, // connected: a safety poll every 6 minutes
     });
-    cleanups.push(() => agent.stop());
-    await agent.start();
     await waitFor(() => client.streamsOpen === 1);
+    const peerWs = await emu.admin.createWorkspace({ name: "peer" });
     const peer = new PlatformClient({
       platformUrl: emu.url,
       workspaceId: peerWs.id,
@@ -153,21 +144,11 @@ describe("RemoteAgent: polling and state checks while the event stream is connec
     it(`stops at once when the stream says the workspace was ${how}, with state checks hours apart`, async () => {
       const emu = await startEmulator();
       cleanups.push(() => emu.close());
-      const ws = await emu.admin.createWorkspace({ name: "agent" });
-      const client = new CountingClient({
-        platformUrl: emu.url,
-        workspaceId: ws.id,
-        token: ws.token!,
+      const hour = 3_600_000;
+      const { ws, client, agent } = await setUp(emu, {
+        stateIntervalMs: hour,
+        heartbeatIntervalMs: hour,
       });
-      cleanups.push(() => client.close());
-      const agent = new RemoteAgent({
-        client,
-        handler: () => "ok",
-        stateIntervalMs: 3_600_000,
-        heartbeatIntervalMs: 3_600_000,
-      });
-      cleanups.push(() => agent.stop());
-      await agent.start();
       await waitFor(() => client.streamsOpen === 1);
       const states = client.states;
       if (how === "paused") await emu.admin.pause(ws.id);
