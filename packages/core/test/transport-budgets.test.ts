@@ -152,6 +152,44 @@ describe("the SDK's own pools (clients without a dispatcher)", () => {
     expect(sockets.size).toBe(OWN_CONNECTIONS + 1); // the 40 reused freed connections
   });
 
+  it("send peer calls through the platform proxy apart from the request pool's limit", async () => {
+    // A peer that holds every call until released: OWN_CONNECTIONS calls in flight at once.
+    const held: Array<() => void> = [];
+    const peer = await serve((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => void (body += String(c)));
+      req.on("end", () => {
+        const { id } = JSON.parse(body) as { id: unknown };
+        const answer = { kind: "message", role: "agent", messageId: String(id), parts: [] };
+        held.push(() => res.end(JSON.stringify({ jsonrpc: "2.0", id, result: answer })));
+      });
+    });
+    const emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const self = await emu.admin.createWorkspace({ name: "caller" });
+    const slow = await emu.admin.createWorkspace({ name: "slow peer", url: peer.url });
+    const client = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: self.id,
+      token: self.token!,
+    });
+    cleanups.push(() => client.close());
+    const calls = Array.from({ length: OWN_CONNECTIONS }, (_, i) =>
+      client.callPeer(slow.id, `task ${i}`),
+    );
+    try {
+      await waitFor(() => held.length === OWN_CONNECTIONS, { timeoutMs: 15_000 });
+      // Every call waits for the peer: the agent's other requests (its poll, its replies) must
+      // not wait behind them, or agents of one process calling each other deadlock.
+      // (A deadline, so a regression fails here rather than hanging on the held calls.)
+      await client.pullSecrets({ signal: AbortSignal.timeout(10_000) });
+      expect(held).toHaveLength(OWN_CONNECTIONS);
+    } finally {
+      for (const release of held.splice(0)) release();
+      await Promise.allSettled(calls);
+    }
+  });
+
   it("lease one process-wide liveness pool apart from the request pool", async () => {
     const requests = leaseRequestPool();
     const a = leaseLivenessPool(undefined) as DispatcherLease;

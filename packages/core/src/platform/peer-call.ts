@@ -133,6 +133,7 @@ export async function postViaProxy(
         : s.selfPeerHeaders,
       signal,
       timeoutMs,
+      held: true,
       maxBytes: MAX_PEER_RESPONSE_BYTES,
     });
   } catch (err) {

@@ -9,7 +9,8 @@
 //   origin, so a fleet under load queues its requests instead of opening a socket each (10,000
 //   default agents in `bench/`'s fleet held 8,000 request sockets beside their 10,000 event
 //   streams, and ran out of file descriptors); liveness gets a process-wide sibling of the same
-//   size, so a heartbeat never waits behind the other requests;
+//   size, so a heartbeat never waits behind the other requests; peer calls through the platform
+//   proxy (`held` in http.ts) go through the stream pool, so they never hold every slot;
 // - a user's undici `Agent` with a connection limit (or pipelining): liveness gets a sibling
 //   `Agent` with the same settings, connection limit included (a fleet on 64 connections needs
 //   them for its heartbeats), shared by every client of that `Agent`; its sockets open only when

@@ -37,9 +37,10 @@ export interface HttpTransportOptions {
    * The dispatcher of liveness requests (`liveness: true`: heartbeats, state checks), kept apart
    * from `dispatcher` so no other request, however long it holds its connection (a peer call
    * through the platform proxy), can delay a heartbeat. Default: derived from `dispatcher` (an
-   * undici `Agent` with a connection limit: a sibling with its settings and limit; a pool without
-   * one, the SDK's own included, is used as is: it never makes a request wait for a slot); for
-   * other dispatchers, pass one here, or liveness shares `dispatcher`'s slots (a warning is logged).
+   * undici `Agent` with a connection limit: a sibling with its settings and limit; none given: a
+   * process-wide pool; an `Agent` without a limit is used as is: it never makes a request wait for
+   * a slot); for other dispatchers, pass one here, or liveness shares `dispatcher`'s slots (a
+   * warning is logged).
    */
   livenessDispatcher?: Dispatcher | undefined;
   /**
@@ -87,6 +88,13 @@ export interface RequestSpec {
   retry?: boolean | undefined;
   /** A liveness request (heartbeat, state check): sent through the liveness budget. */
   liveness?: boolean | undefined;
+  /**
+   * Held until a peer answers (a peer call through the platform's A2A proxy: minutes for an LLM
+   * agent). On the SDK's own pool it goes through the stream pool, which has no connection limit:
+   * held calls never take the request pool's slots, so an agent's poll and replies never wait
+   * behind them (peers in one process answering each other would deadlock).
+   */
+  held?: boolean | undefined;
   /** Return the body stream unread (the timeout then covers only the response headers). */
   stream?: boolean | undefined;
   /** Largest body read for this request, in bytes (default: the transport's `maxResponseBytes`). */
@@ -320,7 +328,8 @@ export class HttpTransport {
       const max = spec.maxBytes ?? this.#maxBytes;
       const opts = { origin: this.origin, path, method: spec.method, headers, body: body ?? null };
       let res: { statusCode: number; headers: IncomingHttpHeaders; text: string };
-      const d = spec.stream ? this.#streams : spec.liveness ? this.#liveness : this.#dispatcher;
+      const unlimited = spec.stream || (spec.held && isOwnPool(this.#dispatcher));
+      const d = unlimited ? this.#streams : spec.liveness ? this.#liveness : this.#dispatcher;
       if (!spec.stream && isOwnPool(d)) {
         res = await requestBuffered(d, opts, max, abort);
       } else {
