@@ -220,7 +220,8 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   stateIntervalMs?: number;
   /**
    * Poll period (default 5 000 ms); event wake-ups make latency independent of it. While the event
-   * stream is connected the poll is a safety net run 6 times less often (30 s by default).
+   * stream is connected the poll is a safety net run 6 times less often (30 s by default; a shared
+   * store's poll keeps its rate).
    */
   pollIntervalMs?: number;
   /** Subscribe to the platform's event stream to fetch as soon as a message lands (default true). */
