@@ -48,3 +48,51 @@ export async function rpc(
   const res = await fetch(rpcRequest(url, method, params, { v1 }));
   return (await res.json()) as RpcBody;
 }
+
+/** An A2A streaming call (`message/stream`, `tasks/resubscribe`, ...): its SSE events as they arrive. */
+export interface RpcStream {
+  contentType: string;
+  /** The next event's JSON-RPC `result` (the whole body for an error), or `undefined` at the end. */
+  next(): Promise<Record<string, any> | undefined>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Every remaining event, until the server closes the stream. */
+  rest(): Promise<Record<string, any>[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Hangs up. */
+  close(): void;
+}
+
+/** Calls a streaming `method` on `url` (`A2A-Version: 1.0` when `v1`) and reads its SSE events. */
+export async function rpcStream(
+  url: string,
+  method: string,
+  params: unknown,
+  v1 = false,
+): Promise<RpcStream> {
+  const abort = new AbortController();
+  const res = await fetch(rpcRequest(url, method, params, { v1 }), { signal: abort.signal });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  const next: RpcStream["next"] = async () => {
+    for (;;) {
+      const i = buf.indexOf("\n\n");
+      if (i >= 0) {
+        const frame = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const body = JSON.parse(frame.replace(/^data: /, "")) as Record<string, unknown>;
+        return (body["result"] ?? body) as Record<string, unknown>;
+      }
+      const { done, value } = await reader.read();
+      if (done) return undefined;
+      buf += value;
+    }
+  };
+  return {
+    contentType: res.headers.get("content-type") ?? "",
+    next,
+    rest: async () => {
+      const out: Record<string, unknown>[] = [];
+      for (let e = await next(); e !== undefined; e = await next()) out.push(e);
+      return out;
+    },
+    close: () => abort.abort(),
+  };
+}

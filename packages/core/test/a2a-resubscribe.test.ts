@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { TaskState } from "@a2a-js/sdk";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import { afterEach, describe, expect, it } from "vitest";
-import { rpc, waitFor } from "@internal/test-utils";
+import { rpc, rpcStream, waitFor } from "@internal/test-utils";
 import { Scope } from "../src/a2a/server/scope.js";
 import { MemoryTaskStore } from "../src/a2a/server/store.js";
 import { TaskHub } from "../src/a2a/server/task-hub.js";
@@ -21,52 +21,6 @@ afterEach(async () => {
 });
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** An SSE request: its events (JSON-RPC results) as they arrive, and `close()` to hang up. */
-interface Sse {
-  contentType: string;
-  next(): Promise<Json | undefined>;
-  /** Every remaining event, until the server closes the stream. */
-  rest(): Promise<Json[]>;
-  close(): void;
-}
-
-async function sse(url: string, method: string, params: unknown, v1 = false): Promise<Sse> {
-  const abort = new AbortController();
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(v1 ? { "a2a-version": "1.0" } : {}) },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 7, method, params }),
-    signal: abort.signal,
-  });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buf = "";
-  const next = async (): Promise<Json | undefined> => {
-    for (;;) {
-      const i = buf.indexOf("\n\n");
-      if (i >= 0) {
-        const frame = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const body = JSON.parse(frame.replace(/^data: /, "")) as Json;
-        return body["result"] ?? body;
-      }
-      const { done, value } = await reader.read();
-      if (done) return undefined;
-      buf += decoder.decode(value, { stream: true });
-    }
-  };
-  return {
-    contentType: res.headers.get("content-type") ?? "",
-    next,
-    rest: async () => {
-      const out: Json[] = [];
-      for (let e = await next(); e !== undefined; e = await next()) out.push(e);
-      return out;
-    },
-    close: () => abort.abort(),
-  };
-}
 
 const text = (m: A2AMessage): string =>
   m.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
@@ -135,7 +89,7 @@ describe("tasks/resubscribe (v0.3)", () => {
     await waitFor(
       async () => (await rpc(url, "tasks/get", { id })).result?.status?.state === "working",
     );
-    const sub = await sse(url, "tasks/resubscribe", { id });
+    const sub = await rpcStream(url, "tasks/resubscribe", { id });
     expect(sub.contentType).toBe("text/event-stream");
     const first = await sub.next();
     expect(first).toMatchObject({ kind: "task", id, status: { state: "working" } });
@@ -149,12 +103,12 @@ describe("tasks/resubscribe (v0.3)", () => {
 
   it("a streamed task: chunks arrive as appended artifact updates on the new stream", async () => {
     const { url, step } = await steppedServer();
-    const original = await sse(url, "message/stream", { message: userMessage("a b c") });
+    const original = await rpcStream(url, "message/stream", { message: userMessage("a b c") });
     const task = await original.next();
     const id = task!["id"] as string;
     await step(); // "a "
     expect((await original.next())!["kind"]).toBe("artifact-update");
-    const sub = await sse(url, "tasks/resubscribe", { id });
+    const sub = await rpcStream(url, "tasks/resubscribe", { id });
     const snap = await sub.next();
     expect(snap).toMatchObject({ kind: "task", status: { state: "working" } });
     expect(snap!["artifacts"][0].parts[0].text).toBe("a ");
@@ -180,11 +134,11 @@ describe("tasks/resubscribe (v0.3)", () => {
   it("a cancel ends the new stream `canceled`; a resubscriber that hangs up cancels nothing", async () => {
     const { url, step, aborted } = await steppedServer();
     const id = await startTask(url, "x y");
-    const leaver = await sse(url, "tasks/resubscribe", { id });
+    const leaver = await rpcStream(url, "tasks/resubscribe", { id });
     await leaver.next();
     leaver.close();
     await step();
-    const sub = await sse(url, "tasks/resubscribe", { id });
+    const sub = await rpcStream(url, "tasks/resubscribe", { id });
     expect((await sub.next())!["status"].state).toBe("working");
     expect(aborted).toEqual([]);
     expect((await rpc(url, "tasks/cancel", { id })).result?.status?.state).toBe("canceled");
@@ -205,7 +159,7 @@ describe("tasks/resubscribe (v0.3)", () => {
     await waitFor(
       async () => (await rpc(url, "tasks/get", { id })).result?.status?.state === "completed",
     );
-    const sub = await sse(url, "tasks/resubscribe", { id });
+    const sub = await rpcStream(url, "tasks/resubscribe", { id });
     const events = await sub.rest();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ kind: "task", id, status: { state: "completed" } });
@@ -227,7 +181,7 @@ describe("SubscribeToTask (v1.0)", () => {
   it("v1.0 shapes: {task} first, then {artifactUpdate} and {statusUpdate}; finished: -32004", async () => {
     const { url, step } = await steppedServer();
     const id = await startTask(url, "v one", true);
-    const sub = await sse(url, "SubscribeToTask", { id }, true);
+    const sub = await rpcStream(url, "SubscribeToTask", { id }, true);
     const first = await sub.next();
     expect(first!["task"]).toMatchObject({ id });
     await step();

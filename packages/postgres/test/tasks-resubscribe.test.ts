@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
-import { rpc, waitFor } from "@internal/test-utils";
+import { rpc, rpcStream, waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
 import {
@@ -25,45 +25,11 @@ const pg = usePostgres({ pool: true, emulator: true });
 const file = useTaskReplicas(pg);
 const { replicas } = file;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** A resubscription: its events (JSON-RPC results) as they arrive. */
-interface Follower {
-  next(): Promise<Json | undefined>;
-  /** Every remaining event, until the replica closes the stream. */
-  rest(): Promise<Json[]>;
-}
-
-async function follow(url: string, method: string, params: unknown, v1 = false): Promise<Follower> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(v1 ? { "a2a-version": "1.0" } : {}) },
-    body: JSON.stringify({ jsonrpc: "2.0", id: randomUUID(), method, params }),
-  });
-  expect(res.headers.get("content-type")).toBe("text/event-stream");
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = "";
-  const next = async (): Promise<Json | undefined> => {
-    for (;;) {
-      const i = buf.indexOf("\n\n");
-      if (i >= 0) {
-        const frame = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        return (JSON.parse(frame.replace(/^data: /, "")) as Json)["result"] as Json;
-      }
-      const { done, value } = await reader.read();
-      if (done) return undefined;
-      buf += value;
-    }
-  };
-  return {
-    next,
-    rest: async () => {
-      const out: Json[] = [];
-      for (let e = await next(); e !== undefined; e = await next()) out.push(e);
-      return out;
-    },
-  };
+/** Follows a task's stream on a replica (an SSE response). */
+async function follow(url: string, method: string, params: unknown, v1 = false) {
+  const stream = await rpcStream(url, method, params, v1);
+  expect(stream.contentType).toBe("text/event-stream");
+  return stream;
 }
 
 /** The replicas other than `r`. */
