@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import type { Emulator } from "@molecule-ai/platform-emulator";
+import { readLines } from "@internal/test-utils";
 
 const CHILD = fileURLToPath(new URL("./fixtures/replica-child.mjs", import.meta.url));
 
@@ -31,39 +32,17 @@ function startReplica(env: Record<string, string>): Replica {
     stdio: ["ignore", "pipe", "inherit"],
   });
   let leader = false;
-  let onReady!: () => void;
-  let onLeader!: (t: number) => void;
-  const ready = new Promise<void>((r) => (onReady = r));
-  const leaderAt = new Promise<number>((r) => (onLeader = r));
-  let buf = "";
-  const lines: string[] = [];
-  const waiting: Array<{ prefix: string; resolve: (line: string) => void }> = [];
-  const line = async (prefix: string): Promise<string> =>
-    await new Promise((resolve) => {
-      const seen = lines.find((l) => l.startsWith(prefix));
-      if (seen !== undefined) resolve(seen);
-      else waiting.push({ prefix, resolve });
+  const out = readLines(child.stdout!);
+  const ready = out.line((l) => l === "ready").then(() => undefined);
+  const leaderAt = out
+    .line((l) => l.startsWith("leader "))
+    .then((l) => {
+      leader = true;
+      return Number(l.split(" ")[1]);
     });
-  child.stdout!.on("data", (b: Buffer) => {
-    buf += b.toString();
-    let i: number;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      lines.push(line);
-      for (const w of waiting.filter((x) => line.startsWith(x.prefix))) {
-        waiting.splice(waiting.indexOf(w), 1);
-        w.resolve(line);
-      }
-      if (line === "ready") onReady();
-      if (line.startsWith("leader ")) {
-        leader = true;
-        onLeader(Number(line.split(" ")[1]));
-      }
-    }
-  });
+  const line = (prefix: string): Promise<string> => out.line((l) => l.startsWith(prefix));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { child, ready, leaderAt, exited, isLeader: () => leader, lines, line };
+  return { child, ready, leaderAt, exited, isLeader: () => leader, lines: out.lines, line };
 }
 
 /** What the handler logs say: starts (with the redelivered flag) and done effects per messageId. */
