@@ -29,13 +29,20 @@ export interface ConversationRuntimeOptions {
   state(): { phase: string; delivery: string };
 }
 
-/** Awaited calls, loop guard, turn limit and reply outbox of one agent. */
+/**
+ * Awaited calls, loop guard, turn limit and reply outbox of one agent. The outbox and the loop
+ * guard's window are created by their first use: an agent that never answers holds neither.
+ */
 export class ConversationRuntime {
   readonly #o: ConversationRuntimeOptions;
   readonly #calls = new PendingCalls();
-  readonly #taken = new BoundedSet(1_000);
+  /** Answers taken by pending calls (created by the first one). */
+  #taken: BoundedSet | undefined;
   readonly #turns: TurnLimiter;
-  readonly #outbox: ReplyOutbox;
+  readonly #replyConcurrency: number;
+  #outbox: ReplyOutbox | undefined;
+  /** Set by `stop()`: an outbox created after it is stopped at once (it persists, never sends). */
+  #stopped = false;
   #state: AgentStateStore | undefined;
 
   /** @param options see {@link ConversationRuntimeOptions} */
@@ -50,21 +57,29 @@ export class ConversationRuntime {
         `RemoteAgent: replyConcurrency must be a positive integer (got ${concurrency}).`,
       );
     }
-    this.#outbox = new ReplyOutbox({
-      concurrency,
+    this.#replyConcurrency = concurrency;
+  }
+
+  /** The reply outbox, created by the first answer (or answers a previous run left). */
+  #box(): ReplyOutbox {
+    if (this.#outbox) return this.#outbox;
+    const { options: o, observer, client } = this.#o;
+    const outbox = new ReplyOutbox({
+      concurrency: this.#replyConcurrency,
       maxAttempts: Math.max(1, o.maxAttempts ?? 3),
       retryBaseMs: o.retryBaseMs ?? 500,
       retryMaxMs: 30_000,
-      logger: options.logger,
+      logger: this.#o.logger,
       send: async (to, text, messageId, signal) =>
-        await options.observer.inContextOf(to, () =>
-          options.client.reply(to, text, { signal, messageId }),
-        ),
+        await observer.inContextOf(to, () => client.reply(to, text, { signal, messageId })),
       persist: async (records) => await this.#state?.saveOutbox(records),
       onDeadLetter: async (msg, error) => await this.deadLetter(msg, error),
       onFailed: (msg, attempt, error, retryInMs) =>
-        options.observer.replyFailed(msg, attempt, error, retryInMs),
+        observer.replyFailed(msg, attempt, error, retryInMs),
     });
+    if (this.#stopped) outbox.stop();
+    this.#outbox = outbox;
+    return outbox;
   }
 
   /** Calls awaiting an answer. */
@@ -74,13 +89,14 @@ export class ConversationRuntime {
 
   /** Answers not delivered yet. */
   get pendingReplies(): number {
-    return this.#outbox.size;
+    return this.#outbox?.size ?? 0;
   }
 
   /** Persists the outbox in `store` from now on, and resends what a previous run left there. */
   async attach(store: AgentStateStore): Promise<void> {
     this.#state = store;
-    this.#outbox.restore(await store.loadOutbox());
+    const left = await store.loadOutbox();
+    if (left.length > 0 || this.#outbox) this.#box().restore(left);
   }
 
   /**
@@ -162,9 +178,9 @@ export class ConversationRuntime {
   takeAnswers(messages: InboundMessage[]): InboundMessage[] {
     return messages.filter((m) => {
       const key = m.activityId ?? m.messageId;
-      if (key !== undefined && this.#taken.has(key)) return false;
+      if (key !== undefined && this.#taken?.has(key)) return false;
       if (!m.isReply || !this.#calls.take(m)) return true;
-      this.#taken.add(key);
+      (this.#taken ??= new BoundedSet(1_000)).add(key);
       return false;
     });
   }
@@ -192,17 +208,17 @@ export class ConversationRuntime {
    * the outbox: its handler finished then, so it is settled without running again.
    */
   answered(msg: InboundMessage): boolean {
-    return this.#outbox.has(msg);
+    return this.#outbox?.has(msg) ?? false;
   }
 
   /** Queues an answer; resolves once it is persisted (the message may then be settled). */
   async enqueueReply(msg: InboundMessage, text: string): Promise<void> {
-    await this.#outbox.enqueue(msg, text);
+    await this.#box().enqueue(msg, text);
   }
 
   /** Resolves true once every queued answer is delivered or dead-lettered, false after `timeoutMs`. */
   async flush(timeoutMs: number): Promise<boolean> {
-    const idle = await this.#outbox.idle(timeoutMs);
+    const idle = (await this.#outbox?.idle(timeoutMs)) ?? true;
     await this.#state?.flush();
     return idle;
   }
@@ -215,12 +231,14 @@ export class ConversationRuntime {
     this.#calls.rejectAll(
       new MoleculeError("the agent stopped before the peer answered", { code: "agent_stopped" }),
     );
-    if (!(await this.#outbox.idle(drainMs))) {
+    const outbox = this.#outbox;
+    if (outbox && !(await outbox.idle(drainMs))) {
       this.#o.logger.warn?.("drain timeout: answers are still in the reply outbox", {
-        count: this.#outbox.size,
+        count: outbox.size,
       });
     }
-    const unsent = this.#outbox.stop();
+    this.#stopped = true;
+    const unsent = this.#outbox?.stop() ?? [];
     await this.#state?.flush();
     if (persistent) return;
     for (const msg of unsent) {

@@ -19,58 +19,61 @@ export function senderOf(msg: InboundMessage): string | undefined {
 
 /** Calls awaiting answers, matched by `inReplyTo`, else `contextId`, else the oldest call to the sender. */
 export class PendingCalls {
-  readonly #calls = new Map<string, PendingCall>();
+  /** Created by the first call (most agents of a fleet never await one). */
+  #calls: Map<string, PendingCall> | undefined;
 
   /** How many calls are waiting. */
   get size(): number {
-    return this.#calls.size;
+    return this.#calls?.size ?? 0;
   }
 
   /** Registers a call (before its message is sent, so an early answer is not missed). */
   add(call: PendingCall): () => void {
-    this.#calls.set(call.messageId, call);
+    const calls = (this.#calls ??= new Map());
+    calls.set(call.messageId, call);
     return () => {
-      if (this.#calls.get(call.messageId) === call) this.#calls.delete(call.messageId);
+      if (calls.get(call.messageId) === call) calls.delete(call.messageId);
     };
+  }
+
+  /** Fails every waiting call (the agent is stopping). */
+  rejectAll(error: unknown): void {
+    if (!this.#calls) return;
+    const calls = [...this.#calls.values()];
+    this.#calls.clear();
+    for (const c of calls) c.reject(error);
   }
 
   /**
    * Hands `answer` to the call it answers and returns true; false when no call waits for it (it
    * then goes to the handler). An answer that names another sender's call is not taken.
    */
-  /** Fails every waiting call (the agent is stopping). */
-  rejectAll(error: unknown): void {
-    const calls = [...this.#calls.values()];
-    this.#calls.clear();
-    for (const c of calls) c.reject(error);
-  }
-
   take(answer: InboundMessage): boolean {
-    const call = this.#match(answer);
-    if (!call) return false;
-    this.#calls.delete(call.messageId);
+    const calls = this.#calls;
+    const call = calls ? this.#match(calls, answer) : undefined;
+    if (!calls || !call) return false;
+    calls.delete(call.messageId);
     call.resolve(answer);
     return true;
   }
 
-  #match(answer: InboundMessage): PendingCall | undefined {
+  #match(calls: Map<string, PendingCall>, answer: InboundMessage): PendingCall | undefined {
     const from = senderOf(answer);
     const fits = (c: PendingCall): boolean => from === undefined || c.peerId === from;
     if (answer.inReplyTo !== undefined) {
-      const c = this.#calls.get(answer.inReplyTo);
+      const c = calls.get(answer.inReplyTo);
       return c && fits(c) ? c : undefined;
     }
     if (answer.contextId !== undefined) {
-      for (const c of this.#calls.values())
-        if (c.contextId === answer.contextId && fits(c)) return c;
+      for (const c of calls.values()) if (c.contextId === answer.contextId && fits(c)) return c;
       return undefined;
     }
     // The Python reference's answer: no context, no reference; the oldest call to that peer.
     if (from !== undefined) {
-      for (const c of this.#calls.values()) if (c.peerId === from) return c;
+      for (const c of calls.values()) if (c.peerId === from) return c;
       return undefined;
     }
-    return this.#calls.size === 1 ? this.#calls.values().next().value : undefined;
+    return calls.size === 1 ? calls.values().next().value : undefined;
   }
 }
 
@@ -86,7 +89,8 @@ export interface TurnLimitOptions {
 export class TurnLimiter {
   readonly maxTurns: number;
   readonly windowMs: number;
-  readonly #turns = new Map<string, number[]>();
+  /** Created by the first limited turn. */
+  #turns: Map<string, number[]> | undefined;
   readonly #maxKeys: number;
 
   /** @param options see {@link TurnLimitOptions} */
@@ -118,17 +122,18 @@ export class TurnLimiter {
     if (this.maxTurns === 0 || contextId === undefined || peerId === undefined) return true;
     const key = `${contextId}\u0000${peerId}`;
     const since = now - this.windowMs;
-    const turns = (this.#turns.get(key) ?? []).filter((t) => t > since);
+    const all = (this.#turns ??= new Map<string, number[]>());
+    const turns = (all.get(key) ?? []).filter((t) => t > since);
     if (turns.length >= this.maxTurns) {
-      this.#turns.set(key, turns);
+      all.set(key, turns);
       return false;
     }
     turns.push(now);
-    this.#turns.delete(key); // re-insert: the map stays ordered by last use
-    this.#turns.set(key, turns);
-    if (this.#turns.size > this.#maxKeys) {
-      const oldest = this.#turns.keys().next().value;
-      if (oldest !== undefined) this.#turns.delete(oldest);
+    all.delete(key); // re-insert: the map stays ordered by last use
+    all.set(key, turns);
+    if (all.size > this.#maxKeys) {
+      const oldest = all.keys().next().value;
+      if (oldest !== undefined) all.delete(oldest);
     }
     return true;
   }

@@ -81,8 +81,10 @@ interface Running {
 export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly #queue: Job[] = [];
-  readonly #running = new Set<Running>();
-  readonly #abort = new AbortController();
+  /** Created by the first message (an idle agent holds no empty set). */
+  #running: Set<Running> | undefined;
+  /** Set by `abort()`: queued and new messages are abandoned. */
+  #aborted = false;
   readonly #idleWaiters = new IdleWaiters();
 
   /** @param options see {@link DispatcherOptions} */
@@ -92,7 +94,7 @@ export class Dispatcher {
 
   /** Messages whose handler is running. */
   get active(): number {
-    return this.#running.size;
+    return this.#running?.size ?? 0;
   }
 
   /** Messages waiting for a free slot. */
@@ -102,13 +104,13 @@ export class Dispatcher {
 
   /** Whether a new message would start right away. */
   hasCapacity(): boolean {
-    return this.#queue.length === 0 && this.#running.size < this.#o.concurrency;
+    return this.#queue.length === 0 && this.active < this.#o.concurrency;
   }
 
   /** A short description of the oldest running message (for heartbeats), or "". */
   currentTask(): string {
     let oldest: Running | undefined;
-    for (const r of this.#running) if (!oldest || r.since < oldest.since) oldest = r;
+    for (const r of this.#running ?? []) if (!oldest || r.since < oldest.since) oldest = r;
     if (!oldest) return "";
     const text = oldest.msg.text.replace(/\s+/g, " ").trim();
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
@@ -119,7 +121,7 @@ export class Dispatcher {
    * by `opts.cancel` (a queued message leaves the queue; a running one's signal aborts).
    */
   submit(msg: InboundMessage, opts: SubmitOptions): Promise<DispatchOutcome> {
-    if (this.#abort.signal.aborted) return Promise.resolve({ status: "aborted" });
+    if (this.#aborted) return Promise.resolve({ status: "aborted" });
     const cancel = opts.cancel;
     if (cancel?.aborted) return Promise.resolve({ status: "canceled" });
     return new Promise((resolve) => {
@@ -152,8 +154,8 @@ export class Dispatcher {
 
   /** Aborts running handlers (their signal fires) and abandons queued messages. */
   abort(): void {
-    this.#abort.abort();
-    for (const r of this.#running) r.controller.abort(this.#abort.signal.reason);
+    this.#aborted = true;
+    for (const r of this.#running ?? []) r.controller.abort();
     for (const job of this.#queue.splice(0)) job.resolve({ status: "aborted" });
     this.#checkIdle();
   }
@@ -171,7 +173,7 @@ export class Dispatcher {
   }
 
   #isIdle(): boolean {
-    return this.#queue.length === 0 && this.#running.size === 0;
+    return this.#queue.length === 0 && this.active === 0;
   }
 
   #checkIdle(): void {
@@ -180,18 +182,19 @@ export class Dispatcher {
   }
 
   #pump(): void {
-    while (this.#running.size < this.#o.concurrency && this.#queue.length > 0) {
+    while (this.active < this.#o.concurrency && this.#queue.length > 0) {
       const job = this.#queue.shift()!;
       const controller = new AbortController();
       job.controller = controller;
       const running: Running = { msg: job.msg, since: performance.now(), controller };
-      this.#running.add(running);
+      const all = (this.#running ??= new Set());
+      all.add(running);
       const track = this.#o.track(job.msg, job.redelivered);
       void track
         .run(() => this.#execute(job, track))
         .then((outcome) => {
           track.end(outcome);
-          this.#running.delete(running);
+          all.delete(running);
           job.resolve(outcome);
           this.#pump();
           this.#o.onSlotFree?.();

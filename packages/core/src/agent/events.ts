@@ -2,6 +2,8 @@
 import type { InboundGapReason, InboundGapWarning } from "../inbound/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import type { HeartbeatLateWarning } from "./liveness.js";
+import type { Logger } from "../transport/index.js";
+import { describe } from "../transport/index.js";
 import type { AgentDeliveryMode, AgentEndReason } from "./types.js";
 import type { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
 
@@ -146,47 +148,47 @@ export type AgentEventListener<K extends AgentEventName> = (event: AgentEventMap
 type AnyListener = (event: AgentEvent) => void;
 
 /**
- * The listeners of one agent. A listener that throws never disturbs the agent: the error is passed
- * to `onListenerError` (the agent logs it).
+ * The listeners of one agent. A listener that throws never disturbs the agent: the error is
+ * logged to `logger`. No map is held until the first listener is added.
  */
 export class AgentEventBus {
-  readonly #listeners = new Map<AgentEventName, Set<AnyListener>>();
+  #listeners: Map<AgentEventName, Set<AnyListener>> | undefined;
   readonly #onEvent: AnyListener | undefined;
-  readonly #onListenerError: (error: unknown, type: AgentEventName) => void;
+  readonly #logger: Logger;
 
-  constructor(
-    onEvent: ((event: AgentEvent) => void) | undefined,
-    onListenerError: (error: unknown, type: AgentEventName) => void,
-  ) {
+  constructor(onEvent: ((event: AgentEvent) => void) | undefined, logger: Logger) {
     this.#onEvent = onEvent;
-    this.#onListenerError = onListenerError;
+    this.#logger = logger;
   }
 
   on<K extends AgentEventName>(type: K, listener: AgentEventListener<K>): void {
-    let set = this.#listeners.get(type);
-    if (!set) this.#listeners.set(type, (set = new Set()));
+    const listeners = (this.#listeners ??= new Map());
+    let set = listeners.get(type);
+    if (!set) listeners.set(type, (set = new Set()));
     set.add(listener as AnyListener);
   }
 
   off<K extends AgentEventName>(type: K, listener: AgentEventListener<K>): void {
-    this.#listeners.get(type)?.delete(listener as AnyListener);
+    this.#listeners?.get(type)?.delete(listener as AnyListener);
   }
 
   /** Listeners of `type`, the `onEvent` option included. */
   listenerCount(type: AgentEventName): number {
-    return (this.#listeners.get(type)?.size ?? 0) + (this.#onEvent ? 1 : 0);
+    return (this.#listeners?.get(type)?.size ?? 0) + (this.#onEvent ? 1 : 0);
   }
 
   /** Calls every listener of `event.type`, then `onEvent`; returns whether anyone listened. */
   emit(event: AgentEvent): boolean {
-    const set = this.#listeners.get(event.type);
+    const set = this.#listeners?.get(event.type);
     const listeners = set && set.size > 0 ? [...set] : [];
     if (this.#onEvent) listeners.push(this.#onEvent);
     for (const listener of listeners) {
       try {
         listener(event);
       } catch (err) {
-        this.#onListenerError(err, event.type);
+        this.#logger.error?.(`an agent "${event.type}" event listener threw`, {
+          error: describe(err),
+        });
       }
     }
     return listeners.length > 0;

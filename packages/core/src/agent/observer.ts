@@ -72,7 +72,7 @@ export class AgentObserver {
   readonly bus: AgentEventBus;
   readonly #o: AgentObserverOptions;
   /** The trace context each message was handled in (its answer is sent in it). */
-  readonly #contexts = new WeakMap<InboundMessage, TraceContext>();
+  #contexts: WeakMap<InboundMessage, TraceContext> | undefined;
 
   /** The observer of an agent with these options (its logger: `logger`, else {@link stderrLogger}). */
   static of(options: ObservedOptions): AgentObserver {
@@ -140,11 +140,7 @@ export class AgentObserver {
 
   constructor(options: AgentObserverOptions) {
     this.#o = options;
-    this.bus = new AgentEventBus(options.onEvent, (error, type) =>
-      options.logger.error?.(`an agent "${type}" event listener threw`, {
-        error: describe(error),
-      }),
-    );
+    this.bus = new AgentEventBus(options.onEvent, options.logger);
   }
 
   /** Logs and emits an event. */
@@ -213,7 +209,7 @@ export class AgentObserver {
 
   /** Runs `fn` in the trace context `msg` was handled in (for its answer's send). */
   inContextOf<T>(msg: InboundMessage, fn: () => T): T {
-    return withContext(this.#contexts.get(msg), fn);
+    return withContext(this.#contexts?.get(msg), fn);
   }
 
   /**
@@ -235,7 +231,7 @@ export class AgentObserver {
         async (s) => {
           span = s;
           const ctx = s ? activeContext() : undefined;
-          if (ctx) this.#contexts.set(msg, ctx);
+          if (ctx) (this.#contexts ??= new WeakMap()).set(msg, ctx);
           return await fn();
         },
         (s, result) => {

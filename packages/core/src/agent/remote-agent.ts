@@ -1,7 +1,8 @@
 // RemoteAgent: the long-running runtime of a remote agent (register, heartbeat, state watch,
 // delivery, dispatch, reply, clean shutdown).
 import { createA2AHandler } from "../a2a/index.js";
-import type { A2AHandler, A2AServer } from "../a2a/index.js";
+import type { A2AHandler, A2AHandlerContext, A2AMessage, A2AServer } from "../a2a/index.js";
+import type { A2ATask } from "../a2a/index.js";
 import type { AgentCard } from "../a2a/index.js";
 import type { EventWakeups } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
@@ -25,7 +26,7 @@ import { detached } from "../observability/index.js";
 import { createAgentPushHandler } from "./push-handler.js";
 import { PushPipeline } from "./push-pipeline.js";
 import { AgentStateStore } from "./state-store.js";
-import { hasStore, pushClaimOf, storeOf } from "./store-option.js";
+import { hasStore, maxDeliveriesOf, pushClaimOf, storeOf } from "./store-option.js";
 import type { AgentStore } from "./store.js";
 import { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
 import { AgentEventSource } from "./events.js";
@@ -75,7 +76,10 @@ export class RemoteAgent<
   /** @internal */
   protected readonly eventBus: AgentEventBus;
   readonly #card: AgentCard;
-  readonly #dispatcher: Dispatcher;
+  /** Created by the first delivery that needs it (`delivery: "none"` never does). */
+  #disp: Dispatcher | undefined;
+  /** Set once stopping has aborted the dispatcher: one created later starts aborted. */
+  #dispAborted = false;
   readonly #watch: HeartbeatWatch;
   readonly #platform: PlatformWatch;
   readonly #timers = new Set<ScheduledTask>();
@@ -85,7 +89,8 @@ export class RemoteAgent<
     pending: this.#pending,
     running: () => this.#phase === "running",
   };
-  readonly #push: PushPipeline;
+  /** Created by the first pushed message or push set-up (poll and "none" agents hold none). */
+  #push: PushPipeline | undefined;
   readonly #talk: ConversationRuntime;
   #resolveDone!: (r: AgentDoneResult) => void;
   #phase: Phase = "new";
@@ -97,7 +102,7 @@ export class RemoteAgent<
   #events: EventWakeups | undefined;
   #server: A2AServer | undefined;
   #handleA2A: A2AHandler | undefined;
-  readonly #handlers = new Set<A2AHandler>();
+  #handlers: Set<A2AHandler> | undefined;
   #pushUrl: string | undefined;
   #shutdown: Promise<void> | undefined;
   /** Aborted when the agent ends: in-flight periodic calls (heartbeat, state) give up at once. */
@@ -138,14 +143,22 @@ export class RemoteAgent<
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
-    this.#dispatcher = new Dispatcher({
-      concurrency: options.concurrency ?? 4,
-      maxAttempts: Math.max(1, options.maxAttempts ?? 3),
-      retryBaseMs: options.retryBaseMs ?? 500,
+    // Checked now (an invalid limit fails the constructor); the claims come with the first push.
+    if (!this.#store.shared?.claimPush) maxDeliveriesOf(this.#store);
+  }
+
+  /** The handler pipeline (concurrency, retries, dead letters), created by its first user. */
+  #dispatcher(): Dispatcher {
+    if (this.#disp) return this.#disp;
+    const o = this.#o;
+    const d = new Dispatcher({
+      concurrency: o.concurrency ?? 4,
+      maxAttempts: Math.max(1, o.maxAttempts ?? 3),
+      retryBaseMs: o.retryBaseMs ?? 500,
       retryMaxMs: 30_000,
       logger: this.#logger,
       run: async (msg, info) =>
-        await options.handler(msg, {
+        await o.handler(msg, {
           signal: info.signal,
           client: this.client,
           attempt: info.attempt,
@@ -159,14 +172,25 @@ export class RemoteAgent<
       onSlotFree: () => this.#poll?.wake(),
       track: (msg, redelivered) => this.#obs.track(msg, redelivered),
     });
-    this.#push = new PushPipeline({
-      dispatcher: this.#dispatcher,
-      dedupWindow: options.dedupWindow ?? 1000,
+    if (this.#dispAborted) d.abort();
+    return (this.#disp = d);
+  }
+
+  /** The push side of the pipeline, created by the first pushed message or push set-up. */
+  #pushPipeline(): PushPipeline {
+    return (this.#push ??= new PushPipeline({
+      dispatcher: this.#dispatcher(),
+      dedupWindow: this.#o.dedupWindow ?? 1000,
       running: () => this.#phase === "running" || this.#phase === "starting",
       intercept: (msg) => this.#talk.intercept(msg),
-      claim: pushClaimOf(this.#store, options.client.workspaceId, this.#state),
+      claim: pushClaimOf(this.#store, this.client.workspaceId, this.#state),
       deadLetter: async (msg, error) => await this.#talk.deadLetter(msg, error),
-    });
+    }));
+  }
+
+  /** Hands a pushed A2A message to the push pipeline (the `onMessage` of every push handler). */
+  #onPush(): (message: A2AMessage, ctx?: A2AHandlerContext) => Promise<string | A2ATask | void> {
+    return async (message, ctx) => await this.#pushPipeline().onMessage(message, ctx);
   }
 
   /** Like `client.callPeer`, but awaits a poll-delivered peer's answer: see {@link AgentCallOptions}. */
@@ -201,7 +225,7 @@ export class RemoteAgent<
 
   /** Messages being handled right now. */
   get activeTasks(): number {
-    return this.#dispatcher.active;
+    return this.#disp?.active ?? 0;
   }
 
   /**
@@ -212,7 +236,7 @@ export class RemoteAgent<
     // Unchanged contract: JSON-RPC on "/", no secret (frameworks that check it themselves).
     this.#handleA2A ??= createA2AHandler({
       agentCard: this.#card,
-      onMessage: async (message, ctx) => await this.#push.onMessage(message, ctx),
+      onMessage: this.#onPush(),
       ...(this.#store.tasks ? { taskStore: this.#store.tasks } : {}),
       ...(typeof this.#o.delivery === "object" && this.#o.delivery.streaming === true
         ? { streaming: true }
@@ -241,12 +265,12 @@ export class RemoteAgent<
         card: this.#card,
         delivery: this.#o.delivery,
         logger: this.#logger,
-        onMessage: async (message, ctx) => await this.#push.onMessage(message, ctx),
+        onMessage: this.#onPush(),
         taskStore: this.#store.tasks,
       },
       options,
     );
-    this.#handlers.add(handler);
+    (this.#handlers ??= new Set()).add(handler);
     return handler;
   }
 
@@ -338,7 +362,7 @@ export class RemoteAgent<
       client: this.client,
       card,
       logger: this.#logger,
-      onMessage: async (message, ctx) => await this.#push.onMessage(message, ctx),
+      onMessage: this.#onPush(),
       taskStore: this.#store.tasks,
       onServer: (server) => (this.#server = server),
       ...(this.#o.register === false
@@ -359,7 +383,7 @@ export class RemoteAgent<
       store: this.#store,
       state: this.#state,
       logger: this.#logger,
-      dispatcher: this.#dispatcher,
+      dispatcher: this.#dispatcher(),
       talk: this.#talk,
       eventStream,
       onPoll: (poll) => (this.#poll = poll),
@@ -373,8 +397,8 @@ export class RemoteAgent<
 
   #report(): HeartbeatReport {
     return {
-      activeTasks: this.#dispatcher.active,
-      currentTask: this.#dispatcher.currentTask(),
+      activeTasks: this.#disp?.active ?? 0,
+      currentTask: this.#disp?.currentTask() ?? "",
       uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
     };
   }
@@ -389,22 +413,24 @@ export class RemoteAgent<
     this.#ending.abort();
     this.#shutdown = (async () => {
       await starting?.settled; // start() unwinds first; then everything it opened is closed
-      this.#obs.stopping(reason, this.#dispatcher.active, this.#talk.pendingReplies);
+      this.#obs.stopping(reason, this.activeTasks, this.#talk.pendingReplies);
       for (const t of this.#timers) t.cancel();
       this.#timers.clear();
       this.#watch.stop();
       await Promise.allSettled([this.#poll?.stop(), this.#events?.stop()]);
-      if (before !== "new") {
-        const drained = await this.#dispatcher.idle(this.#o.drainTimeoutMs ?? 10_000);
+      const dispatcher = this.#disp;
+      if (before !== "new" && dispatcher) {
+        const drained = await dispatcher.idle(this.#o.drainTimeoutMs ?? 10_000);
         if (!drained) {
           this.#logger.warn?.(
             "drain timeout: aborting running handlers (they will be redelivered)",
           );
-          this.#dispatcher.abort();
-          await this.#dispatcher.idle(5_000);
+          dispatcher.abort();
+          await dispatcher.idle(5_000);
         }
       }
-      this.#dispatcher.abort();
+      this.#dispAborted = true;
+      this.#disp?.abort();
       await this.#talk.stop(this.#o.drainTimeoutMs ?? 10_000, hasStore(this.#o));
       await this.#poll?.flush();
       await Promise.allSettled(this.#pending);
@@ -416,7 +442,7 @@ export class RemoteAgent<
         });
       }
       await Promise.allSettled(
-        [this.#handleA2A, ...this.#handlers].map(async (h) => await h?.close?.()),
+        [this.#handleA2A, ...(this.#handlers ?? [])].map(async (h) => await h?.close?.()),
       );
       this.#phase = "stopped";
       this.#obs.stopped(reason, error, Date.now() - this.#startedAt);
