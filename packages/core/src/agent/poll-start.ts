@@ -54,7 +54,9 @@ export interface StartPollInput {
 
 /** Starts poll delivery (and wake-ups); answers a previous run left are queued before any redelivery. */
 export async function startPoll(input: StartPollInput): Promise<void> {
-  const { client, options: o, logger, dispatcher, talk } = input;
+  // Only what the loop's callbacks need is captured (not `input`: an idle agent keeps its
+  // callbacks, and with them whatever they close over, for as long as it runs).
+  const { client, options: o, logger, dispatcher, talk, onStateEvent } = input;
   const store = input.state;
   const maxDeliveries = maxDeliveriesOf(input.store);
   const fetchPage = pollFetcher(client, o.pollLimit);
@@ -143,9 +145,9 @@ export async function startPoll(input: StartPollInput): Promise<void> {
         if (connected) return;
         // Events may have been missed while it was down: catch up now, then poll at the full rate.
         poll.wake();
-        input.onStateEvent();
+        onStateEvent();
       },
-      onStateEvent: input.onStateEvent,
+      onStateEvent,
     });
     events = wakeups;
     input.onEvents(wakeups);

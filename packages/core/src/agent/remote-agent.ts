@@ -13,6 +13,7 @@ import { MoleculeError } from "../transport/index.js";
 import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
 import { ConversationRuntime } from "./conversation-runtime.js";
 import { Dispatcher } from "./dispatcher.js";
+import { DispatchHooks } from "./dispatch-hooks.js";
 import { startCancelled, startSteps } from "./lifecycle.js";
 import type { StartStep } from "./lifecycle.js";
 import type { HeartbeatWatch } from "./liveness.js";
@@ -80,6 +81,7 @@ export class RemoteAgent<
   #disp: Dispatcher | undefined;
   /** Set once stopping has aborted the dispatcher: one created later starts aborted. */
   #dispAborted = false;
+  #hooks: DispatchHooks<C> | undefined;
   readonly #watch: HeartbeatWatch;
   readonly #platform: PlatformWatch;
   readonly #timers = new Set<ScheduledTask>();
@@ -97,8 +99,8 @@ export class RemoteAgent<
   #mode: AgentDeliveryMode = "none";
   #poll: PollRunner | undefined;
   readonly #store: AgentStore;
-  /** The store's saved state, one writer for poll, outbox and push counts. */
-  readonly #state: AgentStateStore;
+  /** The store's saved state, one writer for poll, outbox and push counts (created by its first user). */
+  #state: AgentStateStore | undefined;
   #events: EventWakeups | undefined;
   #server: A2AServer | undefined;
   #handleA2A: A2AHandler | undefined;
@@ -115,7 +117,6 @@ export class RemoteAgent<
     super();
     checkAgentOptions(options);
     this.#store = storeOf(options);
-    this.#state = new AgentStateStore(this.#store.state);
     this.#o = options;
     this.client = options.client;
     this.#obs = AgentObserver.of(options);
@@ -150,28 +151,10 @@ export class RemoteAgent<
   /** The handler pipeline (concurrency, retries, dead letters), created by its first user. */
   #dispatcher(): Dispatcher {
     if (this.#disp) return this.#disp;
-    const o = this.#o;
-    const d = new Dispatcher({
-      concurrency: o.concurrency ?? 4,
-      maxAttempts: Math.max(1, o.maxAttempts ?? 3),
-      retryBaseMs: o.retryBaseMs ?? 500,
-      retryMaxMs: 30_000,
-      logger: this.#logger,
-      run: async (msg, info) =>
-        await o.handler(msg, {
-          signal: info.signal,
-          client: this.client,
-          attempt: info.attempt,
-          redelivered: info.redelivered,
-          delivery: msg.activityId === undefined ? "push" : "poll",
-          logger: this.#logger,
-          callPeer: this.#talk.callPeerFrom(msg),
-        }),
-      reply: async (msg, text) => await this.#talk.enqueueReply(msg, text), // frees the slot
-      onDeadLetter: async (msg, error) => await this.#talk.deadLetter(msg, error),
-      onSlotFree: () => this.#poll?.wake(),
-      track: (msg, redelivered) => this.#obs.track(msg, redelivered),
-    });
+    const hooks = new DispatchHooks(this.#o, this.client, this.#logger, this.#talk, this.#obs);
+    hooks.poll = this.#poll;
+    this.#hooks = hooks;
+    const d = new Dispatcher(hooks);
     if (this.#dispAborted) d.abort();
     return (this.#disp = d);
   }
@@ -183,9 +166,13 @@ export class RemoteAgent<
       dedupWindow: this.#o.dedupWindow ?? 1000,
       running: () => this.#phase === "running" || this.#phase === "starting",
       intercept: (msg) => this.#talk.intercept(msg),
-      claim: pushClaimOf(this.#store, this.client.workspaceId, this.#state),
+      claim: pushClaimOf(this.#store, this.client.workspaceId, this.#stateStore()),
       deadLetter: async (msg, error) => await this.#talk.deadLetter(msg, error),
     }));
+  }
+
+  #stateStore(): AgentStateStore {
+    return (this.#state ??= new AgentStateStore(this.#store.state));
   }
 
   /** Hands a pushed A2A message to the push pipeline (the `onMessage` of every push handler). */
@@ -300,6 +287,7 @@ export class RemoteAgent<
       if (abort.signal.aborted) throw startCancelled(); // stop() closes what was opened
       await Promise.allSettled([this.#poll?.stop(), this.#events?.stop(), this.#server?.close()]);
       this.#poll = this.#events = this.#server = this.#pushUrl = undefined;
+      if (this.#hooks) this.#hooks.poll = undefined;
       this.#mode = "none";
       this.#phase = "new";
       throw err;
@@ -381,12 +369,15 @@ export class RemoteAgent<
       client: this.client,
       options: this.#o,
       store: this.#store,
-      state: this.#state,
+      state: this.#stateStore(),
       logger: this.#logger,
       dispatcher: this.#dispatcher(),
       talk: this.#talk,
       eventStream,
-      onPoll: (poll) => (this.#poll = poll),
+      onPoll: (poll) => {
+        this.#poll = poll;
+        if (this.#hooks) this.#hooks.poll = poll;
+      },
       onEvents: (events) => (this.#events = events),
       onStateEvent: () => {
         if (this.#phase === "running") detached(() => this.#platform.watchState());

@@ -7,15 +7,19 @@ import type { DeadLetterRecord, OutboxRecord, PushDeliveryEntry } from "../inbou
 /** Dead letters kept in the state (oldest dropped first). */
 const DEAD_LETTERS_KEPT = 1000;
 
+/** The empty list every part starts as (shared: most agents never store outbox or push records). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** Merges poll state, outbox records and push counts into single, serialised saves of `inner`. */
 export class AgentStateStore implements CursorStore {
   readonly #inner: CursorStore;
   #loaded: Promise<CursorState | undefined> | undefined;
-  #poll: CursorState = {};
-  #outbox: OutboxRecord[] = [];
-  #push: PushDeliveryEntry[] = [];
-  #dead: DeadLetterRecord[] = [];
-  #chain: Promise<void> = Promise.resolve();
+  #poll: CursorState | undefined;
+  #outbox: readonly OutboxRecord[] = NONE;
+  #push: readonly PushDeliveryEntry[] = NONE;
+  #dead: readonly DeadLetterRecord[] = NONE;
+  /** The last write (none before the first). */
+  #chain: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
 
   /** @param inner the store that persists the merged state */
@@ -92,9 +96,9 @@ export class AgentStateStore implements CursorStore {
         if (state) {
           const { outbox, pushDeliveries, deadLetters, ...rest } = state;
           this.#poll = rest;
-          this.#outbox = outbox ?? [];
-          this.#push = pushDeliveries ?? [];
-          this.#dead = deadLetters ?? [];
+          this.#outbox = outbox ?? NONE;
+          this.#push = pushDeliveries ?? NONE;
+          this.#dead = deadLetters ?? NONE;
         }
         return state;
       },
@@ -112,7 +116,7 @@ export class AgentStateStore implements CursorStore {
    */
   #write(): Promise<void> {
     if (this.#queued) return this.#queued;
-    const p = this.#chain.then(async () => {
+    const p = (this.#chain ?? Promise.resolve()).then(async () => {
       this.#queued = undefined;
       const state: CursorState = { ...this.#poll };
       if (this.#outbox.length > 0) state.outbox = [...this.#outbox];
