@@ -122,7 +122,8 @@ export class PollDelivery {
     if (state.seenActivityIds?.length) {
       this.#seenActivity = new BoundedSet(window, state.seenActivityIds);
     }
-    if (state.seenMessageIds?.length) this.#seenMessage = new BoundedSet(window, state.seenMessageIds);
+    if (state.seenMessageIds?.length)
+      this.#seenMessage = new BoundedSet(window, state.seenMessageIds);
     for (const e of state.inFlight ?? []) {
       const key = e.activityId ?? e.messageId;
       if (key !== undefined) (this.#journal ??= new Map()).set(key, e);
@@ -307,7 +308,8 @@ export class PollDelivery {
   #accept(msg: InboundMessage): boolean {
     const aid = msg.activityId;
     const mid = msg.messageId;
-    if (aid !== undefined && (this.#seenActivity?.has(aid) || this.#pending?.has(aid))) return false;
+    if (aid !== undefined && (this.#seenActivity?.has(aid) || this.#pending?.has(aid)))
+      return false;
     const at = timeOf(msg);
     if (
       aid !== undefined &&
