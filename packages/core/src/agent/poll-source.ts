@@ -1,7 +1,8 @@
 // Adapters from the platform client to what poll delivery and event wake-ups consume.
 import { toActivityPage } from "../inbound/index.js";
 import type { EventWakeupsOptions } from "../inbound/index.js";
-import { MoleculeError } from "../transport/index.js";
+import { DROP_EVENT_SPARE, MoleculeError, OPEN_EVENT_CHUNKS } from "../transport/index.js";
+import type { EventChunksOpener } from "../transport/index.js";
 import type { PollDeliveryOptions } from "../inbound/index.js";
 import type { AgentPlatformClient } from "./types.js";
 
@@ -40,11 +41,19 @@ export function pollFetcher(
   };
 }
 
-/** Opens the client's event stream, whichever of the two shapes it returns. */
+/**
+ * Opens the client's event stream: a `PlatformClient`'s without a Readable (its internal opener),
+ * any other client's (or an overridden `openEventStream`) in whichever of the two shapes it returns.
+ */
 export function eventStreamOpener(
-  open: NonNullable<AgentPlatformClient["openEventStream"]>,
-): EventWakeupsOptions["open"] {
+  client: AgentPlatformClient,
+): EventWakeupsOptions["open"] | undefined {
+  const open = client.openEventStream?.bind(client);
+  if (!open) return undefined;
+  const light = (client as { [OPEN_EVENT_CHUNKS]?: EventChunksOpener })[OPEN_EVENT_CHUNKS];
   return async (signal) => {
+    const chunks = light?.call(client, signal);
+    if (chunks) return { chunks: await chunks };
     const r = await open({ signal });
     if (r && typeof r === "object" && "body" in r) {
       const close = (r as { close?: () => void }).close;
@@ -52,4 +61,9 @@ export function eventStreamOpener(
     }
     return { body: r };
   };
+}
+
+/** Closes the event stream the client's capability probe left open (the agent will not read it). */
+export function dropEventSpare(client: AgentPlatformClient): void {
+  (client as { [DROP_EVENT_SPARE]?: () => void })[DROP_EVENT_SPARE]?.();
 }

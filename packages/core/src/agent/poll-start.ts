@@ -134,11 +134,11 @@ export async function startPoll(input: StartPollInput): Promise<void> {
     await detached(() => local.start());
     poll = local;
   }
-  const open = client.openEventStream?.bind(client);
+  const open = eventStreamOpener(client);
   if (o.eventWakeups !== false && input.eventStream && open) {
     const wakeups = new EventWakeups({
       logger,
-      open: eventStreamOpener(open),
+      open,
       onWake: () => poll.wake(),
       onStatus: (connected) => {
         logger.debug?.("event stream", { connected });

@@ -23,6 +23,7 @@ import type { PeriodicTasks } from "./periodic.js";
 import type { ScheduledTask } from "../transport/index.js";
 import { PlatformWatch } from "./platform-watch.js";
 import { CONNECTED_SLOWDOWN, type PollRunner, startPoll } from "./poll-start.js";
+import { dropEventSpare } from "./poll-source.js";
 import { detached } from "../observability/index.js";
 import { createAgentPushHandler } from "./push-handler.js";
 import { PushPipeline } from "./push-pipeline.js";
@@ -310,6 +311,7 @@ export class RemoteAgent<
       : undefined;
     if (delivery === undefined) this.#mode = caps?.pollDelivery ? "poll" : "push";
     else this.#mode = typeof delivery === "string" ? delivery : "push";
+    if (this.#mode !== "poll" || this.#o.eventWakeups === false) dropEventSpare(this.client);
     this.#obs.deliveryChosen(this.#mode, delivery === undefined, caps);
 
     if (this.#mode === "push") {

@@ -1,7 +1,7 @@
 // Event wake-ups: subscribe to the workspace's SSE stream and trigger a fetch as soon as an
 // activity is logged, so inbound latency does not depend on the poll interval.
 import type * as EventSourceParser from "eventsource-parser";
-import { type Logger, describe } from "../transport/index.js";
+import { type ChunkedBody, type Logger, describe } from "../transport/index.js";
 import { backoffDelay, sleep } from "../transport/index.js";
 
 let parserModule: Promise<typeof EventSourceParser> | undefined;
@@ -13,8 +13,13 @@ export type EventStreamBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Ar
 
 /** Options of {@link EventWakeups}. */
 export interface EventWakeupsOptions {
-  /** Opens `GET /workspaces/:id/events/stream` and resolves with its body; rejects on HTTP errors. */
-  open(signal: AbortSignal): Promise<{ body: EventStreamBody; close?: (() => void) | undefined }>;
+  /**
+   * Opens `GET /workspaces/:id/events/stream` and resolves with its body (a byte stream, or chunks
+   * read straight from the connection); rejects on HTTP errors.
+   */
+  open(
+    signal: AbortSignal,
+  ): Promise<{ body: EventStreamBody; close?: (() => void) | undefined } | { chunks: ChunkedBody }>;
   /** Called when an inbound activity may be waiting (and once after every (re)connect). */
   onWake(): void;
   /** Called when the stream connects (true) or drops (false). */
@@ -99,13 +104,15 @@ export class EventWakeups {
     const signal = this.#abort.signal;
     let failures = 0;
     while (!signal.aborted) {
-      const opened = Date.now();
+      const since = Date.now();
       try {
         const { createParser } = await loadParser();
-        const { body, close } = await this.#o.open(signal);
+        const opened = await this.#o.open(signal);
         this.#setConnected(true);
         this.#o.onWake(); // catch up on anything logged while disconnected
-        await this.#consume(createParser, body, close, signal);
+        const parser = createParser({ onEvent: this.#onEvent });
+        if ("chunks" in opened) await readChunks(parser, opened.chunks, signal);
+        else await this.#consume(parser, opened.body, opened.close, signal);
       } catch (err) {
         if (signal.aborted) break;
         this.#o.logger.debug?.("event stream unavailable; polling only until it reconnects", {
@@ -114,7 +121,7 @@ export class EventWakeups {
       }
       this.#setConnected(false);
       if (signal.aborted) break;
-      failures = Date.now() - opened > 30_000 ? 1 : failures + 1;
+      failures = Date.now() - since > 30_000 ? 1 : failures + 1;
       await sleep(
         backoffDelay(failures, this.#o.backoffBaseMs ?? 500, this.#o.backoffMaxMs ?? 30_000),
         signal,
@@ -129,22 +136,21 @@ export class EventWakeups {
     this.#o.onStatus?.(value);
   }
 
+  readonly #onEvent = (ev: EventSourceParser.EventSourceMessage): void => {
+    // Most events are none of ours (a WORKSPACE_HEARTBEAT per heartbeat): skip them unparsed.
+    const named = ev.event !== undefined && ev.event !== "message";
+    if (!OURS.test(named ? ev.event! : ev.data)) return;
+    const { name, inner } = readEvent(ev.event, ev.data);
+    if (isInboundActivity(name, inner)) this.#o.onWake();
+    else if (name !== undefined && STATE_EVENTS.has(name)) this.#o.onStateEvent?.();
+  };
+
   async #consume(
-    createParser: typeof EventSourceParser.createParser,
+    parser: EventSourceParser.EventSourceParser,
     body: EventStreamBody,
     close: (() => void) | undefined,
     signal: AbortSignal,
   ): Promise<void> {
-    const parser = createParser({
-      onEvent: (ev) => {
-        // Most events are none of ours (a WORKSPACE_HEARTBEAT per heartbeat): skip them unparsed.
-        const named = ev.event !== undefined && ev.event !== "message";
-        if (!OURS.test(named ? ev.event! : ev.data)) return;
-        const { name, inner } = readEvent(ev.event, ev.data);
-        if (isInboundActivity(name, inner)) this.#o.onWake();
-        else if (name !== undefined && STATE_EVENTS.has(name)) this.#o.onStateEvent?.();
-      },
-    });
     const decoder = new TextDecoder();
     // A web ReadableStream is read through our own reader, so an abort can cancel the pending read
     // (cancel() on the locked stream itself would fail, and a generator's return() waits behind it).
@@ -189,4 +195,27 @@ export class EventWakeups {
       else void iterator!.return?.()?.catch(() => {});
     }
   }
+}
+
+/** Feeds a chunked body to the parser until it ends, fails, or `signal` closes it. */
+function readChunks(
+  parser: EventSourceParser.EventSourceParser,
+  chunks: ChunkedBody,
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const decoder = new TextDecoder();
+    const close = (): void => chunks.close();
+    signal.addEventListener("abort", close, { once: true });
+    chunks.read({
+      data: (chunk) => parser.feed(decoder.decode(chunk, { stream: true })),
+      end: (err) => {
+        signal.removeEventListener("abort", close);
+        if (err) reject(err);
+        else resolve();
+      },
+    });
+    // The signal may have fired while the stream was opening: the listener would never run.
+    if (signal.aborted) chunks.close();
+  });
 }

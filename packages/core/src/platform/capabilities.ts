@@ -1,4 +1,6 @@
 // What the platform supports (probed once per client) and this workspace's SSE event stream.
+import { readableOf } from "../transport/index.js";
+import { dropSpare, eventsRequest, keepSpare, openEventChunks } from "./event-connection.js";
 import { ok } from "./http-errors.js";
 import { enc, type PlatformSession } from "./session.js";
 import type { EventStream, PlatformCapabilities } from "./types.js";
@@ -21,7 +23,7 @@ export function capabilities(
 }
 
 async function probe(s: PlatformSession, signal?: AbortSignal): Promise<PlatformCapabilities> {
-  const [cursorRes, events] = await Promise.all([
+  const [cursor, probed] = await Promise.allSettled([
     s.send({
       method: "GET",
       path: `/workspaces/${enc(s.workspaceId)}/activity`,
@@ -30,10 +32,18 @@ async function probe(s: PlatformSession, signal?: AbortSignal): Promise<Platform
     }),
     probeEvents(s, signal),
   ]);
+  if (cursor.status === "rejected" || probed.status === "rejected") {
+    dropSpare(s); // a failed (or cancelled) probe leaves no stream open
+    throw cursor.status === "rejected" ? cursor.reason : (probed as PromiseRejectedResult).reason;
+  }
+  const [cursorRes, events] = [cursor.value, probed.value];
   let cursors: boolean;
   if (cursorRes.status === 410) cursors = true;
   else if (ok(cursorRes.status)) cursors = false;
-  else throw await s.selfFail(cursorRes, "capabilities", signal);
+  else {
+    dropSpare(s);
+    throw await s.selfFail(cursorRes, "capabilities", signal);
+  }
   return {
     cursors,
     pollDelivery: cursors,
@@ -43,44 +53,40 @@ async function probe(s: PlatformSession, signal?: AbortSignal): Promise<Platform
   };
 }
 
-/** Whether the SSE stream answers, or why the probe failed (a string). */
+/**
+ * Whether the SSE stream answers, or why the probe failed (a string). A stream that answers is
+ * kept open for the agent's wake-ups (see event-connection.ts) rather than closed.
+ */
 async function probeEvents(s: PlatformSession, signal?: AbortSignal): Promise<boolean | string> {
   try {
-    const res = await s.send({
-      method: "GET",
-      path: `/workspaces/${enc(s.workspaceId)}/events/stream`,
-      headers: { accept: "text/event-stream" },
-      stream: true,
-      retry: false,
-      timeoutMs: 5_000,
-      signal,
-    });
-    res.stream?.on("error", () => undefined);
-    res.stream?.destroy();
+    const res = await s.send({ ...eventsRequest(s, signal), timeoutMs: 5_000 });
     const type = String(res.headers["content-type"] ?? "");
-    return ok(res.status) && type.includes("text/event-stream");
+    const answers = ok(res.status) && type.includes("text/event-stream");
+    if (answers) keepSpare(s, res.chunks!);
+    else res.chunks?.close();
+    return answers;
   } catch (err) {
     if (signal?.aborted) throw err;
     return err instanceof Error ? err.message : String(err);
   }
 }
 
-/** Opens the SSE event stream with the platform credentials; error statuses raise typed errors. */
+/**
+ * Opens the SSE event stream with the platform credentials (or takes the capability probe's, still
+ * open); error statuses raise typed errors. The signal and `close()` both close it.
+ */
 export async function openEventStream(
   s: PlatformSession,
   options: { signal?: AbortSignal } = {},
 ): Promise<EventStream> {
-  const { stream } = await s.openStream(
-    {
-      method: "GET",
-      path: `/workspaces/${enc(s.workspaceId)}/events/stream`,
-      headers: { accept: "text/event-stream" },
-      stream: true,
-      retry: false,
-      signal: options.signal,
-    },
-    "openEventStream",
-  );
+  const { signal } = options;
+  const stream = readableOf(await openEventChunks(s, signal));
   stream.on("error", () => undefined);
+  if (signal) {
+    const onAbort = (): void => void stream.destroy();
+    signal.addEventListener("abort", onAbort, { once: true });
+    stream.once("close", () => signal.removeEventListener("abort", onAbort));
+    if (signal.aborted) stream.destroy();
+  }
   return { body: stream, close: () => stream.destroy() };
 }

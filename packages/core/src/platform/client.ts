@@ -4,9 +4,16 @@ import type { Readable } from "node:stream";
 import { derivePathSecret } from "../a2a/index.js";
 import type { A2APart, AgentCard } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
-import { inspectCustom, REDACTED } from "../transport/index.js";
+import {
+  DROP_EVENT_SPARE,
+  inspectCustom,
+  OPEN_EVENT_CHUNKS,
+  REDACTED,
+} from "../transport/index.js";
+import type { ChunkedBody } from "../transport/index.js";
 import { type ActivityRows, type FetchInboundOptions, fetchActivityRows } from "./activity.js";
 import { capabilities, openEventStream } from "./capabilities.js";
+import { dropSpare, openEventChunks } from "./event-connection.js";
 import { delegate, notify, reply, type ReplyTarget } from "./messaging.js";
 import { callPeer } from "./peer-call.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
@@ -259,6 +266,20 @@ export class PlatformClient {
     return openEventStream(this.#s, options);
   }
 
+  /**
+   * @internal The event stream without a Readable (the agent's wake-ups); `undefined` when a
+   * subclass replaced {@link openEventStream} (the agent then calls that).
+   */
+  [OPEN_EVENT_CHUNKS](signal: AbortSignal): Promise<ChunkedBody> | undefined {
+    if (this.openEventStream !== PlatformClient.prototype.openEventStream) return undefined;
+    return openEventChunks(this.#s, signal);
+  }
+
+  /** @internal Closes the capability probe's stream now if nothing took it (an agent without wake-ups). */
+  [DROP_EVENT_SPARE](): void {
+    dropSpare(this.#s);
+  }
+
   // ---------------------------------------------------------------- tokens
 
   /** Lists this workspace's live tokens (ids and prefixes; never the tokens). */
@@ -312,8 +333,12 @@ export class PlatformClient {
     return recordPluginInstall(this.#s, name, options);
   }
 
-  /** Releases the client's connection pools (never closes a dispatcher you passed). */
+  /**
+   * Releases the client's connection pools (never closes a dispatcher you passed) and closes the
+   * capability probe's event stream if no `openEventStream` took it.
+   */
   async close(): Promise<void> {
+    dropSpare(this.#s);
     await this.#s.transport.close();
   }
 }

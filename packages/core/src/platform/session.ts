@@ -17,6 +17,7 @@ import { expectShape, type Hints, httpError, ok } from "./http-errors.js";
 import { invalid } from "./args.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { PeerCache } from "./peer-cache.js";
+import type { SpareStream } from "./event-connection.js";
 import type { TokenStore } from "./token-store.js";
 import type { PlatformCapabilities, PlatformClientOptions } from "./types.js";
 
@@ -44,6 +45,8 @@ export class PlatformSession {
   readonly peers: PeerCache;
   /** The capability probe, once started (a failed probe is forgotten). */
   caps: Promise<PlatformCapabilities> | undefined;
+  /** The probe's open event stream, until the next open takes it (see event-connection.ts). */
+  spare: SpareStream | undefined;
   readonly #store: TokenStore | undefined;
   #token: string | undefined;
   #tokenLoaded: boolean;
@@ -206,7 +209,8 @@ async function readErrorBody(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString("utf8").slice(0, 65_536);
 }
 
-function parseMaybeJson(text: string): unknown {
+/** A body as JSON when it parses, else the text (`undefined` when empty). */
+export function parseMaybeJson(text: string): unknown {
   if (text === "") return undefined;
   try {
     return JSON.parse(text);

@@ -8,6 +8,7 @@ import { isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
 import { requestAbortable } from "./abortable.js";
 import { requestBuffered } from "./buffered.js";
+import { type ChunkedBody, chunksOf, requestChunked } from "./chunked.js";
 import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
 import { MoleculeError, MoleculeTimeoutError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -95,8 +96,11 @@ export interface RequestSpec {
    * behind them (peers in one process answering each other would deadlock).
    */
   held?: boolean | undefined;
-  /** Return the body stream unread (the timeout then covers only the response headers). */
-  stream?: boolean | undefined;
+  /**
+   * Return the body stream unread (the timeout then covers only the response headers); `"chunks"`:
+   * as a {@link ChunkedBody} (no Readable; the signal then covers only the headers: close the body).
+   */
+  stream?: boolean | "chunks" | undefined;
   /** Largest body read for this request, in bytes (default: the transport's `maxResponseBytes`). */
   maxBytes?: number | undefined;
 }
@@ -108,6 +112,8 @@ export interface HttpResponse {
   body: unknown;
   /** The unread body stream (only with `stream: true`). */
   stream?: Readable;
+  /** The unread body (only with `stream: "chunks"`). */
+  chunks?: ChunkedBody;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -332,8 +338,19 @@ export class HttpTransport {
       const d = unlimited ? this.#streams : spec.liveness ? this.#liveness : this.#dispatcher;
       if (!spec.stream && isOwnPool(d)) {
         res = await requestBuffered(d, opts, max, abort);
+      } else if (spec.stream === "chunks" && isOwnPool(d)) {
+        const r = await requestChunked(d, opts, abort);
+        return { status: r.statusCode, headers: r.headers, body: undefined, chunks: r.body };
       } else {
         const r = await requestAbortable(d, opts, abort);
+        if (spec.stream === "chunks") {
+          return {
+            status: r.statusCode,
+            headers: r.headers,
+            body: undefined,
+            chunks: chunksOf(r.body),
+          };
+        }
         if (spec.stream) {
           clearTimeout(timer);
           streaming = true; // keep the caller's signal bridged: aborting it cancels the body

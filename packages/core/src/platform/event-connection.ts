@@ -1,0 +1,93 @@
+// This workspace's SSE event stream as a chunked body, and the spare the capability probe leaves:
+// the probe's open stream is kept for a few seconds and taken by the next open, so an agent's
+// start opens one events/stream connection, not two. Events logged in between wait in the body.
+import type { ChunkedBody, RequestSpec } from "../transport/index.js";
+import { ok } from "./http-errors.js";
+import { enc, parseMaybeJson, type PlatformSession } from "./session.js";
+
+/** How long the probe's stream waits for the next open before it is closed. */
+export const SPARE_TTL_MS = 5_000;
+
+/** The probe's open stream and the timer that closes it when nobody takes it. */
+export interface SpareStream {
+  body: ChunkedBody;
+  timer: NodeJS.Timeout;
+}
+
+/** The most of a failed open's error body that is read (the rest is not waited for). */
+const MAX_ERROR_BODY = 65_536;
+
+/** `GET /workspaces/:id/events/stream`, its body read as chunks, not retried. */
+export function eventsRequest(s: PlatformSession, signal: AbortSignal | undefined): RequestSpec {
+  return {
+    method: "GET",
+    path: `/workspaces/${enc(s.workspaceId)}/events/stream`,
+    headers: { accept: "text/event-stream" },
+    stream: "chunks",
+    retry: false,
+    signal,
+  };
+}
+
+/** Keeps `body` (an open event stream) for the next open, closing any previous spare. */
+export function keepSpare(s: PlatformSession, body: ChunkedBody): void {
+  dropSpare(s);
+  const timer = setTimeout(() => {
+    if (s.spare?.body === body) dropSpare(s);
+  }, SPARE_TTL_MS);
+  timer.unref();
+  s.spare = { body, timer };
+}
+
+/** Takes the spare stream if one is still open. */
+function takeSpare(s: PlatformSession): ChunkedBody | undefined {
+  const spare = s.spare;
+  if (!spare) return undefined;
+  s.spare = undefined;
+  clearTimeout(spare.timer);
+  if (!spare.body.done) return spare.body;
+  spare.body.close();
+  return undefined;
+}
+
+/** Closes the spare stream, if any (client closed, or nobody took it in time). */
+export function dropSpare(s: PlatformSession): void {
+  takeSpare(s)?.close();
+}
+
+/**
+ * Opens `GET /workspaces/:id/events/stream` (or takes the probe's spare); error statuses raise
+ * the typed error. `signal` covers the open only: close the body to end the stream.
+ */
+export async function openEventChunks(
+  s: PlatformSession,
+  signal?: AbortSignal,
+): Promise<ChunkedBody> {
+  if (signal?.aborted) throw signal.reason;
+  const spare = takeSpare(s);
+  if (spare) return spare;
+  const res = await s.send(eventsRequest(s, signal));
+  const body = res.chunks as ChunkedBody;
+  if (ok(res.status)) return body;
+  const text = await readErrorText(body);
+  throw await s.selfFail({ ...res, body: parseMaybeJson(text) }, "openEventStream", signal);
+}
+
+/** Reads an error body, at most 64 KiB (then the body is closed). */
+function readErrorText(body: ChunkedBody): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void =>
+      resolve(Buffer.concat(chunks).toString("utf8").slice(0, MAX_ERROR_BODY));
+    body.read({
+      data(chunk) {
+        if (size >= MAX_ERROR_BODY) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= MAX_ERROR_BODY) body.close();
+      },
+      end: done,
+    });
+  });
+}

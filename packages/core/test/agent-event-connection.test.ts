@@ -1,0 +1,143 @@
+// One events/stream connection per agent start: the capability probe's stream is handed to the
+// agent's wake-ups instead of being closed, and closed when nobody takes it (client closed, or
+// after its time-out). Counted at a proxy in front of the emulator, over real HTTP.
+import { createServer, request, type Server } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import { PlatformClient, RemoteAgent } from "../src/index.js";
+import { SPARE_TTL_MS } from "../src/platform/event-connection.js";
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c();
+});
+
+/** An HTTP proxy to `target` that counts event-stream requests, and those still open. */
+async function countingProxy(target: string) {
+  const counts = { opened: 0, open: 0 };
+  const server: Server = createServer((req, res) => {
+    const stream = req.url?.includes("/events/stream") === true;
+    if (stream) {
+      counts.opened++;
+      counts.open++;
+      res.once("close", () => counts.open--);
+    }
+    const upstream = request(
+      target + req.url,
+      { method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    res.once("close", () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  cleanups.push(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { url: `http://127.0.0.1:${port}`, counts };
+}
+
+async function setUp() {
+  const emu: Emulator = await startEmulator();
+  cleanups.push(() => emu.close());
+  const proxy = await countingProxy(emu.url);
+  const ws = await emu.admin.createWorkspace({ name: "agent" });
+  const client = new PlatformClient({
+    platformUrl: proxy.url,
+    workspaceId: ws.id,
+    token: ws.token!,
+  });
+  cleanups.push(() => client.close());
+  const peerWs = await emu.admin.createWorkspace({ name: "peer" });
+  const peer = new PlatformClient({
+    platformUrl: emu.url,
+    workspaceId: peerWs.id,
+    token: peerWs.token!,
+  });
+  cleanups.push(() => peer.close());
+  return { emu, proxy, ws, client, peer };
+}
+
+describe("event-stream connections", () => {
+  it("a fresh agent's start opens one events/stream connection, and it wakes the agent", async () => {
+    const { proxy, ws, client, peer } = await setUp();
+    const handled: string[] = [];
+    const agent = new RemoteAgent({
+      client,
+      handler: (m) => void handled.push(m.text),
+      pollIntervalMs: 60_000, // connected: a safety poll every 6 minutes
+      heartbeatIntervalMs: 60_000,
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    await peer.callPeer(ws.id, "hello");
+    await waitFor(() => handled.length > 0); // waitFor's 5 s, far below the 6-minute safety poll
+    expect(handled).toEqual(["hello"]);
+    expect(proxy.counts).toEqual({ opened: 1, open: 1 });
+    await agent.stop();
+    await waitFor(() => proxy.counts.open === 0);
+    expect(proxy.counts.opened).toBe(1);
+  });
+
+  it("events logged between the probe and the open wait in the probe's stream", async () => {
+    const { proxy, ws, client, peer } = await setUp();
+    expect((await client.capabilities()).eventStream).toBe(true);
+    await waitFor(() => proxy.counts.open === 1);
+    const id = crypto.randomUUID();
+    void peer.callPeer(ws.id, "logged before the open", { messageId: id }).catch(() => undefined);
+    const stream = await client.openEventStream();
+    let text = "";
+    await new Promise<void>((resolve) => {
+      stream.body.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes("ACTIVITY_LOGGED")) resolve();
+      });
+    });
+    stream.close();
+    expect(proxy.counts.opened).toBe(1);
+    await waitFor(() => proxy.counts.open === 0);
+  });
+
+  it.each([{ eventWakeups: false }, { delivery: "none" as const }])(
+    "an agent that reads no stream (%o) closes the probe's at once",
+    async (options) => {
+      const { proxy, client } = await setUp();
+      const agent = new RemoteAgent({ client, handler: () => "ok", ...options });
+      cleanups.push(() => agent.stop());
+      await agent.start();
+      expect(proxy.counts.opened).toBe(1); // the probe's
+      await waitFor(() => proxy.counts.open === 0, { timeoutMs: SPARE_TTL_MS / 2 });
+    },
+  );
+
+  it("the probe's stream is closed by client.close() when no agent took it", async () => {
+    const { proxy, client } = await setUp();
+    expect((await client.capabilities()).eventStream).toBe(true);
+    await waitFor(() => proxy.counts.open === 1);
+    await client.close();
+    await waitFor(() => proxy.counts.open === 0);
+    expect(proxy.counts.opened).toBe(1);
+  });
+
+  it("the probe's stream is closed after its time-out, and the next open connects again", async () => {
+    const { proxy, client } = await setUp();
+    const probed = performance.now();
+    expect((await client.capabilities()).eventStream).toBe(true);
+    await waitFor(() => proxy.counts.open === 1);
+    await waitFor(() => proxy.counts.open === 0, { timeoutMs: SPARE_TTL_MS + 5_000 });
+    expect(performance.now() - probed).toBeGreaterThanOrEqual(SPARE_TTL_MS - 50);
+    const stream = await client.openEventStream();
+    expect(proxy.counts).toEqual({ opened: 2, open: 1 });
+    stream.close();
+    await waitFor(() => proxy.counts.open === 0);
+  });
+});
