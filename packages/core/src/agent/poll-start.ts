@@ -5,14 +5,13 @@ import { EventWakeups } from "../inbound/index.js";
 import type { InboundGapWarning } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import { PollDelivery } from "../inbound/index.js";
-import type { InboundMessage, PollDeliveryOptions } from "../inbound/index.js";
 import { detached } from "../observability/index.js";
 import type { ConversationRuntime } from "./conversation-runtime.js";
 import type { Dispatcher } from "./dispatcher.js";
+import { PollHooks } from "./poll-hooks.js";
 import { eventStreamOpener, pollFetcher } from "./poll-source.js";
 import type { AgentStateStore } from "./state-store.js";
 import type { AgentStore, SharedPoll } from "./store.js";
-import { MoleculeDeliveryLimitError } from "./store-errors.js";
 import { maxDeliveriesOf } from "./store-option.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "./types.js";
 
@@ -48,63 +47,42 @@ export interface StartPollInput {
   onEvents(events: EventWakeups): void;
   /** The platform paused or removed the workspace, or the event stream dropped: check the state now. */
   onStateEvent(): void;
-  /** Reports a gap in poll delivery (default: the logger and a process warning). */
-  onGap?: ((warning: InboundGapWarning) => void) | undefined;
+  /** Reports a gap in poll delivery. */
+  onGap(warning: InboundGapWarning): void;
 }
 
 /** Starts poll delivery (and wake-ups); answers a previous run left are queued before any redelivery. */
 export async function startPoll(input: StartPollInput): Promise<void> {
-  // Only what the loop's callbacks need is captured (not `input`: an idle agent keeps its
-  // callbacks, and with them whatever they close over, for as long as it runs).
-  const { client, options: o, logger, dispatcher, talk, onStateEvent } = input;
+  const { client, options: o, logger, talk } = input;
   const store = input.state;
-  const maxDeliveries = maxDeliveriesOf(input.store);
-  const fetchPage = pollFetcher(client, o.pollLimit);
-  const fetch: PollDeliveryOptions["fetch"] = async (opts) => {
-    const page = await fetchPage(opts);
-    return { ...page, messages: talk.takeAnswers(page.messages) }; // no slot needed
-  };
-  const handle = async (
-    msg: InboundMessage,
-    info: { redelivered: boolean; deliveries?: number },
-  ): Promise<"settled" | "abandoned"> => {
-    if (info.deliveries !== undefined && info.deliveries > maxDeliveries) {
-      const { activityId, messageId } = msg;
-      const deliveries = info.deliveries - 1; // the hand-overs that never settled
-      const error = new MoleculeDeliveryLimitError({
-        delivery: "poll",
-        activityId,
-        messageId,
-        deliveries,
-        kept: "it is listed by the store's deadLetters()",
-      });
-      const deadAt = new Date().toISOString();
-      await store.addDeadLetter({ delivery: "poll", activityId, messageId, deliveries, deadAt });
-      await talk.deadLetter(msg, error);
-      return "settled";
-    }
-    if (talk.takeAnswers([msg]).length === 0) return "settled"; // a shared store's claim
-    if (talk.overLimit(msg)) return "settled";
-    if (info.redelivered && talk.answered(msg)) return "settled"; // its answer is queued
-    const outcome = await dispatcher.submit(msg, {
-      redelivered: info.redelivered,
-      reply: !msg.isReply, // never answer an answer
-    });
-    return outcome.status === "aborted" ? "abandoned" : "settled";
-  };
   const intervalMs = o.pollIntervalMs ?? 5_000;
-  let events: EventWakeups | undefined;
   const concurrency = o.concurrency ?? 4;
-  let poll: PollRunner;
+  const open = eventStreamOpener(client);
+  const hooks = new PollHooks({
+    fetchPage: pollFetcher(client, o.pollLimit),
+    store,
+    maxDeliveries: maxDeliveriesOf(input.store),
+    talk,
+    dispatcher: input.dispatcher,
+    logger,
+    intervalMs,
+    connectedIntervalMs: intervalMs * CONNECTED_SLOWDOWN,
+    maxInFlight: concurrency,
+    dedupWindow: o.dedupWindow,
+    backfill: o.backfill,
+    onGap: input.onGap,
+    onStateEvent: input.onStateEvent,
+    open,
+  });
   const shared = input.store.shared;
   if (shared) {
     await talk.attach(store); // answers a previous run left, before any redelivery
     // The poll loop's requests are not part of start()'s trace.
-    poll = await detached(() =>
+    const poll = await detached(() =>
       shared.startPoll({
         workspaceId: client.workspaceId,
-        fetch,
-        handle,
+        fetch: async (opts) => await hooks.fetch(opts),
+        handle: async (msg, info) => await hooks.handle(msg, info),
         deadLetter: async (msg, error) => await talk.deadLetter(msg, error),
         concurrency,
         pollIntervalMs: intervalMs,
@@ -112,44 +90,18 @@ export async function startPoll(input: StartPollInput): Promise<void> {
         logger,
       }),
     );
+    hooks.poll = poll;
     input.onPoll(poll);
   } else {
-    const local = new PollDelivery({
-      store,
-      intervalMs,
-      connectedIntervalMs: intervalMs * CONNECTED_SLOWDOWN,
-      connected: () => events?.connected === true,
-      logger,
-      ...(o.dedupWindow !== undefined ? { dedupWindow: o.dedupWindow } : {}),
-      ...(o.backfill !== undefined ? { backfill: o.backfill } : {}),
-      maxInFlight: concurrency,
-      hasCapacity: () => dispatcher.hasCapacity(),
-      awaiting: () => talk.waiting > 0, // answers must still arrive with every slot busy
-      ...(input.onGap ? { onGap: input.onGap } : {}),
-      fetch,
-      handle,
-    });
+    const local = new PollDelivery(hooks);
+    hooks.poll = local;
     input.onPoll(local);
     await talk.attach(store);
     await detached(() => local.start());
-    poll = local;
   }
-  const open = eventStreamOpener(client);
   if (o.eventWakeups !== false && input.eventStream && open) {
-    const wakeups = new EventWakeups({
-      logger,
-      open,
-      onWake: () => poll.wake(),
-      onStatus: (connected) => {
-        logger.debug?.("event stream", { connected });
-        if (connected) return;
-        // Events may have been missed while it was down: catch up now, then poll at the full rate.
-        poll.wake();
-        onStateEvent();
-      },
-      onStateEvent,
-    });
-    events = wakeups;
+    const wakeups = new EventWakeups(hooks);
+    hooks.events = wakeups;
     input.onEvents(wakeups);
     detached(() => wakeups.start());
   }

@@ -224,7 +224,8 @@ export class PollDelivery {
     if (page.gap === true) {
       const reason = from === undefined && !this.#rewinding ? "backfill_window" : "poll_window";
       const gap = new InboundGapWarning(reason, from, page.messages[0]?.activityId);
-      (this.#o.onGap ?? reportGap.bind(undefined, this.#o.logger))(gap);
+      if (this.#o.onGap) this.#o.onGap(gap);
+      else reportGap(this.#o.logger, gap);
     }
     let accepted = 0;
     for (const msg of page.messages) if (this.#accept(msg)) accepted++;
