@@ -32,22 +32,30 @@ export class HeartbeatLateWarning extends MoleculeError {
 /** Lateness below this is never reported, whatever the interval (tests use intervals of ms). */
 const MIN_LATE_MS = 5_000;
 
+/** Where late heartbeats go (the agent's observer: an event, a log line, `onHeartbeatLate`). */
+export interface HeartbeatLateSink {
+  heartbeatLate(warning: HeartbeatLateWarning): void;
+}
+
 /** Options of {@link HeartbeatWatch}. */
 export interface HeartbeatWatchOptions {
   workspaceId: string;
   intervalMs: number;
   logger: Logger;
-  /** Receives each late episode; default: `process.emitWarning`. */
-  onLate?: ((warning: HeartbeatLateWarning) => void) | undefined;
+  /** Receives each late episode; default: the logger and `process.emitWarning`. */
+  sink?: HeartbeatLateSink | undefined;
 }
 
 /**
  * Watches one agent's heartbeats. A heartbeat is due `intervalMs` after the previous one
  * completed; it is late when it has not completed `intervalMs` (at least 5 s) after that.
- * Reported once per late episode (logger warning plus `onLate`), and the recovery is logged.
+ * Reported once per late episode (to `sink`), and the recovery is logged.
  */
 export class HeartbeatWatch {
-  readonly #o: HeartbeatWatchOptions;
+  readonly #workspaceId: string;
+  readonly #intervalMs: number;
+  readonly #logger: Logger;
+  readonly #sink: HeartbeatLateSink | undefined;
   #lastDone = 0;
   #startedAt = 0;
   #inFlight = false;
@@ -56,35 +64,21 @@ export class HeartbeatWatch {
   readonly #timer = new ScheduledTask(() => this.#check(), false);
 
   constructor(options: HeartbeatWatchOptions) {
-    this.#o = options;
-  }
-
-  /** The watch of an agent with these options (`heartbeatIntervalMs`, `onHeartbeatLate`). */
-  static of(
-    o: {
-      client: { workspaceId: string };
-      heartbeatIntervalMs?: number | undefined;
-      onHeartbeatLate?: ((w: HeartbeatLateWarning) => void) | undefined;
-    },
-    logger: Logger,
-  ): HeartbeatWatch {
-    return new HeartbeatWatch({
-      workspaceId: o.client.workspaceId,
-      intervalMs: o.heartbeatIntervalMs ?? 30_000,
-      logger,
-      onLate: o.onHeartbeatLate,
-    });
+    this.#workspaceId = options.workspaceId;
+    this.#intervalMs = options.intervalMs;
+    this.#logger = options.logger;
+    this.#sink = options.sink;
   }
 
   /** How late a heartbeat may be before it is reported: its interval, at least 5 s. */
   get #lateAfterMs(): number {
-    return Math.max(this.#o.intervalMs, MIN_LATE_MS);
+    return Math.max(this.#intervalMs, MIN_LATE_MS);
   }
 
   /** Call when a heartbeat starts; returns the function to call when it has completed. */
   begin(): (ok: boolean) => void {
     const now = Date.now();
-    const ms = this.#o.intervalMs;
+    const ms = this.#intervalMs;
     // A heartbeat is due `ms` after the previous one completed, late `#lateAfterMs` after that.
     if (this.#lastDone !== 0 && now - this.#lastDone > ms + this.#lateAfterMs) {
       this.#report(now - this.#lastDone - ms); // the timer itself fired late (a blocked loop)
@@ -98,7 +92,7 @@ export class HeartbeatWatch {
       this.#lastDone = Date.now();
       if (this.#late) {
         this.#late = false;
-        this.#o.logger.warn?.("heartbeat on time again", { workspaceId: this.#o.workspaceId });
+        this.#logger.warn?.("heartbeat on time again", { workspaceId: this.#workspaceId });
       }
     };
   }
@@ -120,13 +114,13 @@ export class HeartbeatWatch {
     if (this.#late) return;
     this.#late = true;
     const warning = new HeartbeatLateWarning(
-      this.#o.workspaceId,
+      this.#workspaceId,
       Math.round(lateByMs),
-      this.#o.intervalMs,
+      this.#intervalMs,
     );
-    if (this.#o.onLate) this.#o.onLate(warning); // the agent's: an event and a log line
+    if (this.#sink) this.#sink.heartbeatLate(warning); // the agent's: an event and a log line
     else {
-      this.#o.logger.warn?.("heartbeat late", { lateByMs: warning.lateByMs });
+      this.#logger.warn?.("heartbeat late", { lateByMs: warning.lateByMs });
       process.emitWarning(warning);
     }
   }

@@ -56,6 +56,8 @@ export interface AgentObserverOptions {
   onEvent?: ((event: AgentEvent) => void) | undefined;
   /** The poll period (reported in `connected`). */
   pollIntervalMs: number;
+  /** The user's callback of late heartbeats (else a process warning when nobody listens). */
+  onHeartbeatLate?: ((warning: HeartbeatLateWarning) => void) | undefined;
 }
 
 type Fields<K extends AgentEventName> = Omit<AgentEventMap[K], "type" | "workspaceId">;
@@ -82,6 +84,7 @@ export class AgentObserver {
       defaultLogger: options.logger === undefined,
       onEvent: options.onEvent,
       pollIntervalMs: options.pollIntervalMs ?? 5_000,
+      onHeartbeatLate: options.onHeartbeatLate,
     });
   }
 
@@ -92,11 +95,12 @@ export class AgentObserver {
 
   /** The agent's heartbeat watch, reporting late heartbeats here. */
   heartbeatWatch(options: ObservedOptions): HeartbeatWatch {
-    const onLate = options.onHeartbeatLate;
-    return HeartbeatWatch.of(
-      { ...options, onHeartbeatLate: (w) => this.heartbeatLate(w, onLate) },
-      this.#o.logger,
-    );
+    return new HeartbeatWatch({
+      workspaceId: this.#o.workspaceId,
+      intervalMs: options.heartbeatIntervalMs ?? 30_000,
+      logger: this.#o.logger,
+      sink: this,
+    });
   }
 
   /** During start: the delivery chosen (`probed`: from the platform's capabilities). */
@@ -182,8 +186,9 @@ export class AgentObserver {
     });
   }
 
-  /** A late heartbeat: `onLate` (the user's option) or a process warning when nobody listens. */
-  heartbeatLate(warning: HeartbeatLateWarning, onLate?: (w: HeartbeatLateWarning) => void): void {
+  /** A late heartbeat: `onHeartbeatLate` (the user's option) or a process warning when nobody listens. */
+  heartbeatLate(warning: HeartbeatLateWarning): void {
+    const onLate = this.#o.onHeartbeatLate;
     const { lateByMs, intervalMs } = warning;
     if (this.#warn("heartbeatLate", { lateByMs, intervalMs, warning }, onLate !== undefined)) {
       process.emitWarning(warning);

@@ -8,8 +8,21 @@ import type { HeartbeatWatch } from "./liveness.js";
 import type { HeartbeatReport } from "../platform/index.js";
 import type { AgentEndReason, AgentPlatformClient } from "./types.js";
 
+/**
+ * How the watch reaches its agent: functions every agent shares, called with the agent (one object
+ * per process instead of a closure per agent and callback).
+ */
+export interface PlatformWatchHost<A> {
+  /** The report the heartbeat carries. */
+  report(agent: A): HeartbeatReport;
+  /** Ends the agent. */
+  end(agent: A, reason: AgentEndReason, error?: unknown): void;
+  /** Whether the event stream is connected (it reports pause and removal as they happen). */
+  streamConnected(agent: A): boolean;
+}
+
 /** What {@link PlatformWatch} needs from the agent. */
-export interface PlatformWatchOptions {
+export interface PlatformWatchOptions<A> {
   client: AgentPlatformClient;
   logger: Logger;
   watch: HeartbeatWatch;
@@ -17,23 +30,19 @@ export interface PlatformWatchOptions {
   maxUnauthorized: number | undefined;
   /** Aborted when the agent ends: in-flight calls give up at once. */
   ending: AbortSignal;
-  /** The report the heartbeat carries. */
-  report(): HeartbeatReport;
-  /** Ends the agent. */
-  end(reason: AgentEndReason, error?: unknown): void;
-  /** Whether the event stream is connected (it reports pause and removal as they happen). */
-  streamConnected(): boolean;
+  agent: A;
+  host: PlatformWatchHost<A>;
 }
 
 /** Runs the heartbeat and the state check for one agent; each call is one tick of its timer. */
-export class PlatformWatch {
-  readonly #o: PlatformWatchOptions;
+export class PlatformWatch<A> {
+  readonly #o: PlatformWatchOptions<A>;
   #heartbeatAuthFailures = 0;
   #stateAuthFailures = 0;
   #stateCheckedAt = Number.NEGATIVE_INFINITY;
   #stateCheck: Promise<void> | undefined;
 
-  constructor(options: PlatformWatchOptions) {
+  constructor(options: PlatformWatchOptions<A>) {
     this.#o = options;
   }
 
@@ -46,13 +55,13 @@ export class PlatformWatch {
     const o = this.#o;
     const done = o.watch.begin();
     try {
-      await o.client.heartbeat(o.report(), { signal: o.ending });
+      await o.client.heartbeat(o.host.report(o.agent), { signal: o.ending });
       done(true);
       this.#heartbeatAuthFailures = 0;
     } catch (err) {
       done(false);
       if (o.ending.aborted) return;
-      if (isRemovedError(err)) return void o.end("removed", err);
+      if (isRemovedError(err)) return void o.host.end(o.agent, "removed", err);
       if (!isUnauthorized(err)) {
         this.#heartbeatAuthFailures = 0;
         o.logger.warn?.("heartbeat failed", { error: describe(err) });
@@ -62,7 +71,7 @@ export class PlatformWatch {
       o.logger.warn?.("heartbeat rejected (401)", { consecutive: this.#heartbeatAuthFailures });
       if (this.#heartbeatAuthFailures >= this.#maxUnauthorized) {
         const error = unauthorizedError(o.client.workspaceId, this.#maxUnauthorized, "heartbeat");
-        o.end("unauthorized", error);
+        o.host.end(o.agent, "unauthorized", error);
       }
     }
   }
@@ -72,7 +81,9 @@ export class PlatformWatch {
    * is less than `quietMs` old.
    */
   async stateTick(quietMs: number): Promise<void> {
-    if (this.#o.streamConnected() && performance.now() - this.#stateCheckedAt < quietMs) return;
+    const o = this.#o;
+    if (o.host.streamConnected(o.agent) && performance.now() - this.#stateCheckedAt < quietMs)
+      return;
     await this.watchState();
   }
 
@@ -87,11 +98,11 @@ export class PlatformWatch {
     try {
       const state = await o.client.getState({ signal: o.ending });
       this.#stateAuthFailures = 0;
-      if (state.removed) o.end("removed");
-      else if (state.paused) o.end("paused");
+      if (state.removed) o.host.end(o.agent, "removed");
+      else if (state.paused) o.host.end(o.agent, "paused");
     } catch (err) {
       if (o.ending.aborted) return;
-      if (isRemovedError(err)) return void o.end("removed", err);
+      if (isRemovedError(err)) return void o.host.end(o.agent, "removed", err);
       if (!isUnauthorized(err)) {
         this.#stateAuthFailures = 0;
         o.logger.warn?.("state check failed", { error: describe(err) });
@@ -100,7 +111,7 @@ export class PlatformWatch {
       this.#stateAuthFailures++;
       if (this.#stateAuthFailures >= this.#maxUnauthorized) {
         const error = unauthorizedError(o.client.workspaceId, this.#maxUnauthorized, "state check");
-        o.end("unauthorized", error);
+        o.host.end(o.agent, "unauthorized", error);
       }
     }
   }

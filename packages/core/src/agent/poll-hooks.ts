@@ -74,7 +74,11 @@ export class PollHooks implements PollDeliveryOptions, EventWakeupsOptions {
   }
 
   /** A page without the answers pending calls take (they need no handler slot). */
-  async fetch(opts: { sinceId?: string; sinceSecs?: number; signal: AbortSignal }): Promise<InboundPage> {
+  async fetch(opts: {
+    sinceId?: string;
+    sinceSecs?: number;
+    signal: AbortSignal;
+  }): Promise<InboundPage> {
     const page = await this.#fetchPage(opts);
     return { ...page, messages: this.#talk.takeAnswers(page.messages) };
   }
@@ -96,7 +100,13 @@ export class PollHooks implements PollDeliveryOptions, EventWakeupsOptions {
         kept: "it is listed by the store's deadLetters()",
       });
       const deadAt = new Date().toISOString();
-      await this.#state.addDeadLetter({ delivery: "poll", activityId, messageId, deliveries, deadAt });
+      await this.#state.addDeadLetter({
+        delivery: "poll",
+        activityId,
+        messageId,
+        deliveries,
+        deadAt,
+      });
       await talk.deadLetter(msg, error);
       return "settled";
     }

@@ -22,6 +22,7 @@ import { every } from "./periodic.js";
 import type { PeriodicTasks } from "./periodic.js";
 import type { ScheduledTask } from "../transport/index.js";
 import { PlatformWatch } from "./platform-watch.js";
+import type { PlatformWatchHost } from "./platform-watch.js";
 import { CONNECTED_SLOWDOWN, type PollRunner, startPoll } from "./poll-start.js";
 import { dropEventSpare } from "./poll-source.js";
 import { detached } from "../observability/index.js";
@@ -84,7 +85,7 @@ export class RemoteAgent<
   #dispAborted = false;
   #hooks: DispatchHooks<C> | undefined;
   readonly #watch: HeartbeatWatch;
-  readonly #platform: PlatformWatch;
+  readonly #platform: PlatformWatch<object>;
   readonly #timers = new Set<ScheduledTask>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #tasks: PeriodicTasks = {
@@ -131,9 +132,8 @@ export class RemoteAgent<
       watch: this.#watch,
       maxUnauthorized: options.maxUnauthorized,
       ending: this.#ending.signal,
-      report: () => this.#report(),
-      end: (reason, error) => void this.#end(reason, error),
-      streamConnected: () => this.#events?.connected === true,
+      agent: this,
+      host: RemoteAgent.#watchHost,
     });
     this.#talk = new ConversationRuntime({
       client: options.client,
@@ -180,6 +180,13 @@ export class RemoteAgent<
   #onPush(): (message: A2AMessage, ctx?: A2AHandlerContext) => Promise<string | A2ATask | void> {
     return async (message, ctx) => await this.#pushPipeline().onMessage(message, ctx);
   }
+
+  /** What the platform watch calls on an agent (one object for all agents, not closures each). */
+  static readonly #watchHost: PlatformWatchHost<object> = {
+    report: (agent) => (agent as RemoteAgent).#report(),
+    end: (agent, reason, error) => void (agent as RemoteAgent).#end(reason, error),
+    streamConnected: (agent) => (agent as RemoteAgent).#events?.connected === true,
+  };
 
   /** Like `client.callPeer`, but awaits a poll-delivered peer's answer: see {@link AgentCallOptions}. */
   callPeer(peerId: string, message: PeerMessage, opts?: AgentCallOptions): Promise<PeerCallResult> {
