@@ -1,11 +1,13 @@
 // Streamed bodies read chunk by chunk (transport/chunked.ts, `stream: "chunks"`): on the SDK's own
 // pool straight from undici's dispatch callbacks, on a dispatcher given by the user from its
 // Readable; against real HTTP servers on 127.0.0.1.
+import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
-import { Agent } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { MoleculeTimeoutError } from "../src/index.js";
 import { type ChunkedBody, HttpTransport } from "../src/transport/index.js";
+import { requestChunked } from "../src/transport/chunked.js";
 import { useTestServers } from "./fixtures/http-servers.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -111,5 +113,37 @@ describe.each(Object.entries(dispatchers))("chunked bodies on %s", (_name, optio
     await expect(slow).rejects.toBeInstanceOf(MoleculeTimeoutError);
     release();
     expect(await reading).toEqual({ text: "late\n", error: undefined });
+  });
+});
+
+describe("chunked bodies: what an open stream holds", () => {
+  it("drops undici's raw header Buffers once the headers are parsed", async () => {
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream", "x-a": "1", "x-b": "2" });
+      res.write(": ping\n\n");
+    });
+    const controllers: Dispatcher.DispatchController[] = [];
+    class Watching extends Agent {
+      override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {
+        const start = handler.onRequestStart!.bind(handler);
+        handler.onRequestStart = (controller, context) => {
+          controllers.push(controller);
+          start(controller, context);
+        };
+        return super.dispatch(options, handler);
+      }
+    }
+    const agent = new Watching();
+    cleanups.push(() => agent.close());
+    const { origin } = new URL(url);
+    const res = await requestChunked(
+      agent,
+      { origin, path: "/", method: "GET" },
+      new EventEmitter(),
+    );
+    expect(res.headers["x-a"]).toBe("1");
+    expect(controllers).toHaveLength(1);
+    expect(controllers[0]!.rawHeaders).toBeNull();
+    res.body.close();
   });
 });

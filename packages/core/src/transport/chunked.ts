@@ -103,10 +103,13 @@ class ChunkHandler implements Dispatcher.DispatchHandler, ChunkedBody {
   }
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: IncomingHttpHeaders,
   ): void {
+    // undici's controller keeps the raw header Buffers (two per header) for as long as the
+    // response lives, which for an event stream is the agent's life; the parsed ones suffice.
+    controller.rawHeaders = null;
     const resolve = this.#resolve;
     this.#settle();
     resolve?.({ statusCode, headers, body: this });
