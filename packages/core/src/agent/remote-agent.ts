@@ -18,9 +18,7 @@ import { startCancelled, startSteps } from "./lifecycle.js";
 import type { StartStep } from "./lifecycle.js";
 import type { HeartbeatWatch } from "./liveness.js";
 import { checkAgentOptions } from "./options.js";
-import { every } from "./periodic.js";
-import type { PeriodicTasks } from "./periodic.js";
-import type { ScheduledTask } from "../transport/index.js";
+import { PeriodicTasks } from "./periodic.js";
 import { PlatformWatch } from "./platform-watch.js";
 import type { PlatformWatchHost } from "./platform-watch.js";
 import { CONNECTED_SLOWDOWN, type PollRunner, startPoll } from "./poll-start.js";
@@ -86,13 +84,8 @@ export class RemoteAgent<
   #hooks: DispatchHooks<C> | undefined;
   readonly #watch: HeartbeatWatch;
   readonly #platform: PlatformWatch<object>;
-  readonly #timers = new Set<ScheduledTask>();
-  readonly #pending = new Set<Promise<unknown>>();
-  readonly #tasks: PeriodicTasks = {
-    tasks: this.#timers,
-    pending: this.#pending,
-    running: () => this.#phase === "running",
-  };
+  /** The heartbeat and state-check tasks, active while the phase is "running". */
+  readonly #tasks = new PeriodicTasks();
   /** Created by the first pushed message or push set-up (poll and "none" agents hold none). */
   #push: PushPipeline | undefined;
   readonly #talk: ConversationRuntime;
@@ -304,9 +297,10 @@ export class RemoteAgent<
     }
     this.#phase = "running";
     const hb = this.#o.heartbeatIntervalMs ?? 30_000;
-    every(this.#tasks, hb, () => this.#platform.heartbeat());
+    this.#tasks.active = true;
+    this.#tasks.every(hb, () => this.#platform.heartbeat());
     const stateMs = this.#o.stateIntervalMs ?? hb;
-    every(this.#tasks, stateMs, () => this.#platform.stateTick(stateMs * CONNECTED_SLOWDOWN));
+    this.#tasks.every(stateMs, () => this.#platform.stateTick(stateMs * CONNECTED_SLOWDOWN));
     this.#obs.connected(this.#mode, began, this.#pushUrl, this.#events !== undefined);
   }
 
@@ -408,14 +402,14 @@ export class RemoteAgent<
     if (this.#shutdown) return this.#shutdown;
     const before = this.#phase;
     this.#phase = "stopping";
+    this.#tasks.active = false;
     const starting = this.#starting;
     starting?.abort.abort();
     this.#ending.abort();
     this.#shutdown = (async () => {
       await starting?.settled; // start() unwinds first; then everything it opened is closed
       this.#obs.stopping(reason, this.activeTasks, this.#talk.pendingReplies);
-      for (const t of this.#timers) t.cancel();
-      this.#timers.clear();
+      this.#tasks.cancel();
       this.#watch.stop();
       await Promise.allSettled([this.#poll?.stop(), this.#events?.stop()]);
       const dispatcher = this.#disp;
@@ -433,9 +427,8 @@ export class RemoteAgent<
       this.#disp?.abort();
       await this.#talk.stop(this.#o.drainTimeoutMs ?? 10_000, hasStore(this.#o));
       await this.#poll?.flush();
-      await Promise.allSettled(this.#pending);
-      for (const t of this.#timers) t.cancel();
-      this.#timers.clear();
+      await this.#tasks.settled();
+      this.#tasks.cancel();
       if (this.#server) {
         await this.#server.close().catch((err: unknown) => {
           this.#logger.warn?.("push server close failed", { error: describe(err) });

@@ -11,7 +11,8 @@ export class StateSaver {
   readonly #store: CursorStore;
   readonly #snapshot: () => CursorState;
   readonly #logger: Logger;
-  #chain: Promise<void> = Promise.resolve();
+  /** The last write (none before the first). */
+  #chain: Promise<void> | undefined;
   /** The write not yet started (its snapshot is still to be taken). */
   #next: Promise<void> | undefined;
 
@@ -24,7 +25,7 @@ export class StateSaver {
   /** Schedules a write that includes every change made so far; resolves when it is on disk. */
   save(): Promise<void> {
     if (this.#next) return this.#next;
-    const p = this.#chain.then(async () => {
+    const p = (this.#chain ?? Promise.resolve()).then(async () => {
       this.#next = undefined;
       try {
         await this.#store.save(this.#snapshot());
