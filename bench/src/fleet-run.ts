@@ -102,8 +102,9 @@ const smapsBefore = env.FLEET_SMAPS ? smaps(env.FLEET_SMAPS === "2") : undefined
 const before = process.memoryUsage();
 const spacesBefore = heapSpaces();
 const agents: RemoteAgent[] = [];
-for (let i = 0; i < N; i += 100) {
-  const batch = workspaces.slice(i, i + 100).map((w, j) => {
+const BATCH = Number(env.FLEET_START_BATCH ?? 100);
+for (let i = 0; i < N; i += BATCH) {
+  const batch = workspaces.slice(i, i + BATCH).map((w, j) => {
     const client = new TimedClient({
       platformUrl: url,
       workspaceId: w.id,
