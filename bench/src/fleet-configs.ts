@@ -31,13 +31,18 @@ export const FLEET_CONFIGS = {
     agent: {},
     sharedDispatcher: { connections: 16 },
   },
+  "small-heap": {
+    label: "defaults, Node run with --optimize-for-size",
+    agent: {},
+    nodeFlags: ["--optimize-for-size"],
+  },
   lightest: {
     label:
-      'delivery: "none", one undici Agent of 64 connections for all, Node run with --max-semi-space-size=1',
+      'delivery: "none", one undici Agent of 64 connections for all, Node run with --optimize-for-size',
     agent: { delivery: "none" },
     // 64, not 16: 10,000 agents make 4,000 requests a second (heartbeat + state check every 5 s).
     sharedDispatcher: { connections: 64 },
-    nodeFlags: ["--max-semi-space-size=1"],
+    nodeFlags: ["--optimize-for-size"],
   },
 } satisfies Record<string, FleetConfig>;
 

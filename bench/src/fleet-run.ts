@@ -124,6 +124,7 @@ for (let i = 0; i < N; i += BATCH) {
   agents.push(...batch);
 }
 const windowStart = performance.now();
+const cpuStart = process.cpuUsage();
 // Gaps count from the window's start: an agent silent since then is late by the whole window.
 last.fill(windowStart);
 recording = true;
@@ -131,6 +132,7 @@ process.stdout.write(`${JSON.stringify({ event: "started" })}\n`);
 await new Promise((r) => setTimeout(r, WINDOW_MS));
 recording = false;
 const windowEnd = performance.now();
+const cpu = process.cpuUsage(cpuStart);
 for (let i = 0; i < N && gapCount < gaps.length; i++) gaps[gapCount++] = windowEnd - last[i]!;
 await settle();
 const during = process.memoryUsage();
@@ -177,6 +179,8 @@ process.stdout.write(
     lateP99Ms: Math.max(0, p99 - HEARTBEAT_MS),
     handled,
     stopMs,
+    // CPU time of this process (user + system) during the window, as a share of one core.
+    cpuCoreShare: (cpu.user + cpu.system) / 1000 / (windowEnd - windowStart),
     rssGrowthAfterLastResortGcBytes: afterLastResort.rss - before.rss,
     sockets,
     // Committed size growth of each V8 heap space (new_space is the young generation).

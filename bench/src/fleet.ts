@@ -35,7 +35,7 @@ const KiB = 1024;
 const MiB = 1024 * 1024;
 const env = process.env;
 const SIZES = (env.FLEET_SIZES ?? "1000").split(",").map(Number);
-const CONFIGS = (env.FLEET_CONFIGS ?? "defaults,wakeups-off,lightest").split(
+const CONFIGS = (env.FLEET_CONFIGS ?? "defaults,small-heap,lightest").split(
   ",",
 ) as FleetConfigName[];
 const CONFIGS_10K = (env.FLEET_CONFIGS_10K ?? "defaults,lightest").split(",") as FleetConfigName[];
@@ -63,6 +63,8 @@ export interface FleetResult {
   handled: number;
   sent: number;
   stopMs: number;
+  /** CPU time during the window as a share of one core (1 = a whole core). */
+  cpuCoreShare: number;
   rssGrowthAfterLastResortGcBytes: number;
   /** Sockets open at the end of the window (platform requests, event streams). */
   sockets: number;
@@ -197,7 +199,8 @@ function report(r: FleetResult, round: number, rounds: number): void {
       `${(r.heapTotalGrowthBytes / n / KiB).toFixed(1)}, external ` +
       `${(r.externalGrowthBytes / n / KiB).toFixed(1)}), process RSS ` +
       `${(r.rssBytes / MiB).toFixed(0)} MiB, heartbeat late max ${r.lateMaxMs.toFixed(0)} ms ` +
-      `p99 ${r.lateP99Ms.toFixed(0)} ms, handled ${r.handled}/${r.sent}`,
+      `p99 ${r.lateP99Ms.toFixed(0)} ms, CPU ${(r.cpuCoreShare * 100).toFixed(1)} % of a core, ` +
+      `handled ${r.handled}/${r.sent}`,
   );
   const young = r.spaces.new_space?.sizeGrowthBytes ?? 0;
   console.log(
@@ -267,6 +270,13 @@ function figures(runs: FleetResult[]): Figure[] {
       peer: "none",
       unit: "ms",
       oursValue: worst(runs, (x) => x.lateP99Ms),
+    },
+    {
+      figure: `CPU during the window, % of one core, ${n} agents${of}`,
+      ours,
+      peer: "none",
+      unit: "%",
+      oursValue: worst(runs, (x) => x.cpuCoreShare * 100),
     },
     {
       figure: `of which V8 young generation, per agent, ${n} agents${of}`,
