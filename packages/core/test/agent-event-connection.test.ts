@@ -108,16 +108,29 @@ describe("event-stream connections", () => {
   });
 
   it.each([{ eventWakeups: false }, { delivery: "none" as const }])(
-    "an agent that reads no stream (%o) closes the probe's at once",
+    "an agent that reads no stream (%o) opens none",
     async (options) => {
-      const { proxy, client } = await setUp();
+      const { proxy, ws, emu, client } = await setUp();
       const agent = new RemoteAgent({ client, handler: () => "ok", ...options });
       cleanups.push(() => agent.stop());
       await agent.start();
-      expect(proxy.counts.opened).toBe(1); // the probe's
-      await waitFor(() => proxy.counts.open === 0, { timeoutMs: SPARE_TTL_MS / 2 });
+      await waitFor(() => emu.heartbeats(ws.id).length > 0);
+      expect(proxy.counts).toEqual({ opened: 0, open: 0 });
     },
   );
+
+  it("a client's own calls probe the contract, not the event stream", async () => {
+    const { proxy, client } = await setUp();
+    await client.fetchActivityRows();
+    await client.register({ agentCard: { name: "agent" }, deliveryMode: "poll" });
+    await client.listPeers({ q: "peer" });
+    expect((await client.capabilities({ events: false })).eventStream).toBe(false);
+    expect(proxy.counts.opened).toBe(0);
+    // Asked for, the event stream is probed (once) and answers.
+    expect((await client.capabilities()).eventStream).toBe(true);
+    expect((await client.capabilities({ events: false })).eventStream).toBe(true); // cached
+    expect(proxy.counts.opened).toBe(1);
+  });
 
   it("the probe's stream is closed by client.close() when no agent took it", async () => {
     const { proxy, client } = await setUp();

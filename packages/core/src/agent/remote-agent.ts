@@ -307,8 +307,10 @@ export class RemoteAgent<
   async #boot(step: StartStep): Promise<void> {
     const delivery = this.#o.delivery;
     const needCaps = delivery === undefined || delivery === "poll" || delivery === "none";
+    // The event stream is probed only for an agent that will open it (poll with wake-ups).
+    const events = delivery !== "none" && this.#o.eventWakeups !== false;
     const caps = needCaps
-      ? await step("capability probe", (signal) => this.client.capabilities({ signal }))
+      ? await step("capability probe", (signal) => this.client.capabilities({ signal, events }))
       : undefined;
     if (delivery === undefined) this.#mode = caps?.pollDelivery ? "poll" : "push";
     else this.#mode = typeof delivery === "string" ? delivery : "push";

@@ -70,7 +70,8 @@ export interface AgentPlatformClient {
     message: PeerMessage,
     options?: PeerCallOptions,
   ): Promise<PeerCallResult>;
-  capabilities(opts?: { signal?: AbortSignal }): Promise<{
+  /** `events: false`: the agent will not open the event stream (the check may be skipped). */
+  capabilities(opts?: { signal?: AbortSignal; events?: boolean }): Promise<{
     pollDelivery: boolean;
     eventStream: boolean;
     cursors?: boolean;

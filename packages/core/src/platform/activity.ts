@@ -10,7 +10,7 @@ import {
   type WireActivityRow,
 } from "../wire/index.js";
 import { toInt } from "./args.js";
-import { capabilities } from "./capabilities.js";
+import { platformContract } from "./capabilities.js";
 import { ok } from "./http-errors.js";
 import { enc, type PlatformSession } from "./session.js";
 
@@ -64,7 +64,7 @@ export async function fetchActivityRows(
   s: PlatformSession,
   options: FetchInboundOptions,
 ): Promise<ActivityRows> {
-  const caps = await capabilities(s, { signal: options.signal });
+  const caps = await platformContract(s, options.signal);
   // The baseline only ever returns the newest rows: take its maximum page to narrow gaps.
   const limit = toInt(options.limit ?? (caps.cursors ? 100 : 500), "limit") || 100;
   const beforeTs =

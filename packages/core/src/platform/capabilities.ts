@@ -7,11 +7,39 @@ import type { EventStream, PlatformCapabilities } from "./types.js";
 
 const ZERO_CURSOR = "00000000-0000-0000-0000-000000000000";
 
-/** The cached capability probe; a failed probe is not cached. */
-export function capabilities(
+/** What the cursor probe tells: the contract the server speaks. */
+export type PlatformContract = Pick<PlatformCapabilities, "cursors" | "pollDelivery" | "compat">;
+
+/**
+ * The contract the platform speaks, from one cached request (a zero `since_id` cursor answers 410
+ * on newer servers, 200 on the baseline); a failed probe is not cached. Everything but the event
+ * wake-ups needs only this, so a client that never opens the event stream never probes it.
+ */
+export function platformContract(
   s: PlatformSession,
-  options: { signal?: AbortSignal | undefined } = {},
+  signal?: AbortSignal | undefined,
+): Promise<PlatformContract> {
+  if (!s.contract) {
+    const p = probeContract(s, signal);
+    s.contract = p;
+    p.catch(() => {
+      if (s.contract === p) s.contract = undefined;
+    });
+  }
+  return s.contract;
+}
+
+/**
+ * The cached capability probe (the contract, and the event stream unless `events` is false); a
+ * failed probe is not cached. Without the event-stream check `eventStream` is false.
+ */
+export async function capabilities(
+  s: PlatformSession,
+  options: { signal?: AbortSignal | undefined; events?: boolean | undefined } = {},
 ): Promise<PlatformCapabilities> {
+  if (options.events === false && !s.caps) {
+    return { ...(await platformContract(s, options.signal)), eventStream: false };
+  }
   if (!s.caps) {
     const p = probe(s, options.signal);
     s.caps = p;
@@ -19,38 +47,40 @@ export function capabilities(
       if (s.caps === p) s.caps = undefined;
     });
   }
-  return s.caps;
+  return await s.caps;
 }
 
 async function probe(s: PlatformSession, signal?: AbortSignal): Promise<PlatformCapabilities> {
-  const [cursor, probed] = await Promise.allSettled([
-    s.send({
-      method: "GET",
-      path: `/workspaces/${enc(s.workspaceId)}/activity`,
-      query: { since_id: ZERO_CURSOR, limit: 1 },
-      signal,
-    }),
+  const [contract, probed] = await Promise.allSettled([
+    platformContract(s, signal),
     probeEvents(s, signal),
   ]);
-  if (cursor.status === "rejected" || probed.status === "rejected") {
+  if (contract.status === "rejected" || probed.status === "rejected") {
     dropSpare(s); // a failed (or cancelled) probe leaves no stream open
-    throw cursor.status === "rejected" ? cursor.reason : (probed as PromiseRejectedResult).reason;
+    throw contract.status === "rejected"
+      ? contract.reason
+      : (probed as PromiseRejectedResult).reason;
   }
-  const [cursorRes, events] = [cursor.value, probed.value];
-  let cursors: boolean;
-  if (cursorRes.status === 410) cursors = true;
-  else if (ok(cursorRes.status)) cursors = false;
-  else {
-    dropSpare(s);
-    throw await s.selfFail(cursorRes, "capabilities", signal);
-  }
+  const events = probed.value;
   return {
-    cursors,
-    pollDelivery: cursors,
+    ...contract.value,
     eventStream: events === true,
     ...(typeof events === "string" ? { eventStreamError: events } : {}),
-    compat: cursors ? "latest" : "2026-04",
   };
+}
+
+async function probeContract(s: PlatformSession, signal?: AbortSignal): Promise<PlatformContract> {
+  const res = await s.send({
+    method: "GET",
+    path: `/workspaces/${enc(s.workspaceId)}/activity`,
+    query: { since_id: ZERO_CURSOR, limit: 1 },
+    signal,
+  });
+  let cursors: boolean;
+  if (res.status === 410) cursors = true;
+  else if (ok(res.status)) cursors = false;
+  else throw await s.selfFail(res, "capabilities", signal);
+  return { cursors, pollDelivery: cursors, compat: cursors ? "latest" : "2026-04" };
 }
 
 /**

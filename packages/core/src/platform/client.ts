@@ -252,9 +252,13 @@ export class PlatformClient {
   /**
    * Probes once what the platform supports and caches the answer: `since_id` cursors (a zero
    * cursor answers 410 on newer servers, 200 on the baseline), poll delivery (same servers), and
-   * the SSE event stream. A failed probe is not cached.
+   * the SSE event stream. A failed probe is not cached. `events: false` skips the event-stream
+   * check (`eventStream` is then false) unless it was already made: for callers that will not open
+   * the stream, it saves a connection.
    */
-  capabilities(options: { signal?: AbortSignal } = {}): Promise<PlatformCapabilities> {
+  capabilities(
+    options: { signal?: AbortSignal; events?: boolean } = {},
+  ): Promise<PlatformCapabilities> {
     return capabilities(this.#s, options);
   }
 

@@ -1,7 +1,7 @@
 // Peer discovery: the peers this workspace may talk to, and one peer's A2A URL (both cached).
 import type { AgentCard } from "../a2a/index.js";
 import { discoverSchema, peersSchema, type WirePeer } from "../wire/index.js";
-import { capabilities } from "./capabilities.js";
+import { platformContract } from "./capabilities.js";
 import { errorText, ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { filterPeers } from "./peer-filter.js";
@@ -23,7 +23,7 @@ export async function listPeers(
   }
   const q = options.q || undefined;
   // The baseline's `q` filter answers 500 when a peer has no role: filter locally there.
-  const caps = q ? await capabilities(s, options).catch(() => undefined) : undefined;
+  const caps = q ? await platformContract(s, options.signal).catch(() => undefined) : undefined;
   let peers: Peer[];
   if (q && caps?.compat === "2026-04") peers = await filterLocally(s, q, options);
   else {

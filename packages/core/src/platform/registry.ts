@@ -5,10 +5,11 @@ import type { HttpResponse } from "../transport/index.js";
 import { hideInInspect, redactDeep } from "../transport/index.js";
 import { registerResponseSchema } from "../wire/index.js";
 import { invalid, toInt } from "./args.js";
-import { capabilities } from "./capabilities.js";
+import { platformContract } from "./capabilities.js";
 import { errorText, ok } from "./http-errors.js";
 import type { PlatformSession } from "./session.js";
-import type { HeartbeatReport, PlatformCapabilities, RegisterResult } from "./types.js";
+import type { HeartbeatReport, RegisterResult } from "./types.js";
+import type { PlatformContract } from "./capabilities.js";
 
 /** Options of {@link register}. */
 export interface RegisterOptions {
@@ -52,9 +53,9 @@ export async function register(
     );
   }
   await s.ensureToken();
-  let caps: PlatformCapabilities | undefined;
+  let caps: PlatformContract | undefined;
   if (s.token && requested === "poll") {
-    caps = await capabilities(s, { signal }).catch(() => undefined);
+    caps = await platformContract(s, signal).catch(() => undefined);
   }
   let mode: "push" | "poll" = requested;
   if (mode === "poll" && caps && !caps.pollDelivery) {
@@ -97,7 +98,7 @@ export async function register(
   else {
     // Poll was asked for with a url and the server did not say what it did. The baseline ignores
     // delivery_mode and pushes to the url; a first registration could not probe (no token yet).
-    const probed = caps ?? (await capabilities(s, { signal }).catch(() => undefined));
+    const probed = caps ?? (await platformContract(s, signal).catch(() => undefined));
     deliveryMode = probed?.pollDelivery ? "poll" : "push";
   }
   if (mode === "poll" && deliveryMode === "push") {

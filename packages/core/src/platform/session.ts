@@ -43,7 +43,9 @@ export class PlatformSession {
    */
   readonly senderHint: Record<string, unknown>;
   readonly peers: PeerCache;
-  /** The capability probe, once started (a failed probe is forgotten). */
+  /** The contract probe (cursors, poll delivery), once started (a failed probe is forgotten). */
+  contract: Promise<Pick<PlatformCapabilities, "cursors" | "pollDelivery" | "compat">> | undefined;
+  /** The capability probe with the event stream, once started (a failed probe is forgotten). */
   caps: Promise<PlatformCapabilities> | undefined;
   /** The probe's open event stream, until the next open takes it (see event-connection.ts). */
   spare: SpareStream | undefined;
