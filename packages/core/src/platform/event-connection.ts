@@ -69,17 +69,25 @@ export async function openEventChunks(
   const res = await s.send(eventsRequest(s, signal));
   const body = res.chunks as ChunkedBody;
   if (ok(res.status)) return body;
-  const text = await readErrorText(body);
+  const text = await readErrorText(body, signal);
+  if (signal?.aborted) throw signal.reason;
   throw await s.selfFail({ ...res, body: parseMaybeJson(text) }, "openEventStream", signal);
 }
 
-/** Reads an error body, at most 64 KiB (then the body is closed). */
-function readErrorText(body: ChunkedBody): Promise<string> {
+/**
+ * Reads an error body, at most 64 KiB (then the body is closed); `signal` closes it too (a body
+ * that never ends must not hold the open, nor the connection).
+ */
+function readErrorText(body: ChunkedBody, signal: AbortSignal | undefined): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = (): void =>
+    const close = (): void => body.close();
+    signal?.addEventListener("abort", close, { once: true });
+    const done = (): void => {
+      signal?.removeEventListener("abort", close);
       resolve(Buffer.concat(chunks).toString("utf8").slice(0, MAX_ERROR_BODY));
+    };
     body.read({
       data(chunk) {
         if (size >= MAX_ERROR_BODY) return;
@@ -89,5 +97,6 @@ function readErrorText(body: ChunkedBody): Promise<string> {
       },
       end: done,
     });
+    if (signal?.aborted) body.close(); // aborted before the listener was added
   });
 }
