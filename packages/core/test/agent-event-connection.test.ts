@@ -1,6 +1,7 @@
 // One events/stream connection per agent start: the capability probe's stream is handed to the
 // agent's wake-ups instead of being closed, and closed when nobody takes it (client closed, or
 // after its time-out). Counted at a proxy in front of the emulator, over real HTTP.
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { createServer, request, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
@@ -44,6 +45,23 @@ async function countingProxy(target: string) {
     await new Promise((resolve) => server.close(resolve));
   });
   return { url: `http://127.0.0.1:${port}`, counts };
+}
+
+/**
+ * Resolves when undici receives an event-stream chunk holding `text`: it publishes each chunk just
+ * before handing it to the response body, so the body holds it once this resolves.
+ */
+function streamChunkReceived(text: string): Promise<void> {
+  const channel = "undici:request:bodyChunkReceived";
+  return new Promise((resolve) => {
+    const onChunk = (message: unknown): void => {
+      const { request, chunk } = message as { request: { path: string }; chunk: Buffer };
+      if (!request.path.includes("/events/stream") || !chunk.toString().includes(text)) return;
+      unsubscribe(channel, onChunk);
+      resolve();
+    };
+    subscribe(channel, onChunk);
+  });
 }
 
 async function setUp() {
@@ -92,9 +110,12 @@ describe("event-stream connections", () => {
     const { proxy, ws, client, peer } = await setUp();
     expect((await client.capabilities()).eventStream).toBe(true);
     await waitFor(() => proxy.counts.open === 1);
+    const received = streamChunkReceived("ACTIVITY_LOGGED");
     const id = crypto.randomUUID();
     void peer.callPeer(ws.id, "logged before the open", { messageId: id }).catch(() => undefined);
+    await received; // the event is in the probe's stream before anything reads it
     const stream = await client.openEventStream();
+    cleanups.push(() => stream.close());
     let text = "";
     await new Promise<void>((resolve) => {
       stream.body.on("data", (chunk: Buffer) => {
