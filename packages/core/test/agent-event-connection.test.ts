@@ -9,6 +9,7 @@ import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
 import { SPARE_TTL_MS } from "../src/platform/event-connection.js";
+import { KEEP_EVENT_SPARE } from "../src/transport/chunked.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -108,6 +109,7 @@ describe("event-stream connections", () => {
 
   it("events logged between the probe and the open wait in the probe's stream", async () => {
     const { proxy, ws, client, peer } = await setUp();
+    client[KEEP_EVENT_SPARE](); // what an agent with wake-ups asks before its probe
     expect((await client.capabilities()).eventStream).toBe(true);
     await waitFor(() => proxy.counts.open === 1);
     const received = streamChunkReceived("ACTIVITY_LOGGED");
@@ -151,10 +153,13 @@ describe("event-stream connections", () => {
     expect((await client.capabilities()).eventStream).toBe(true);
     expect((await client.capabilities({ events: false })).eventStream).toBe(true); // cached
     expect(proxy.counts.opened).toBe(1);
+    // No agent asked to keep it: the probe closes its stream (a script that only asked exits).
+    await waitFor(() => proxy.counts.open === 0, { timeoutMs: SPARE_TTL_MS / 2 });
   });
 
   it("the probe's stream is closed by client.close() when no agent took it", async () => {
     const { proxy, client } = await setUp();
+    client[KEEP_EVENT_SPARE](); // what an agent with wake-ups asks before its probe
     expect((await client.capabilities()).eventStream).toBe(true);
     await waitFor(() => proxy.counts.open === 1);
     await client.close();
@@ -165,6 +170,7 @@ describe("event-stream connections", () => {
   it("the probe's stream is closed after its time-out, and the next open connects again", async () => {
     const { proxy, client } = await setUp();
     const probed = performance.now();
+    client[KEEP_EVENT_SPARE](); // what an agent with wake-ups asks before its probe
     expect((await client.capabilities()).eventStream).toBe(true);
     await waitFor(() => proxy.counts.open === 1);
     await waitFor(() => proxy.counts.open === 0, { timeoutMs: SPARE_TTL_MS + 5_000 });

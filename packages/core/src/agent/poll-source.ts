@@ -1,7 +1,12 @@
 // Adapters from the platform client to what poll delivery and event wake-ups consume.
 import { toActivityPage } from "../inbound/index.js";
 import type { EventWakeupsOptions } from "../inbound/index.js";
-import { DROP_EVENT_SPARE, MoleculeError, OPEN_EVENT_CHUNKS } from "../transport/index.js";
+import {
+  DROP_EVENT_SPARE,
+  KEEP_EVENT_SPARE,
+  MoleculeError,
+  OPEN_EVENT_CHUNKS,
+} from "../transport/index.js";
 import type { EventChunksOpener } from "../transport/index.js";
 import type { PollDeliveryOptions } from "../inbound/index.js";
 import type { AgentPlatformClient } from "./types.js";
@@ -61,6 +66,11 @@ export function eventStreamOpener(
     }
     return { body: r };
   };
+}
+
+/** Asks the client's capability probe to keep the event stream it opens (the agent will read it). */
+export function keepEventSpare(client: AgentPlatformClient): void {
+  (client as { [KEEP_EVENT_SPARE]?: () => void })[KEEP_EVENT_SPARE]?.();
 }
 
 /** Closes the event stream the client's capability probe left open (the agent will not read it). */

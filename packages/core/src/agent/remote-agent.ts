@@ -22,7 +22,7 @@ import { PeriodicTasks } from "./periodic.js";
 import { PlatformWatch } from "./platform-watch.js";
 import type { PlatformWatchHost } from "./platform-watch.js";
 import { CONNECTED_SLOWDOWN, type PollRunner, startPoll } from "./poll-start.js";
-import { dropEventSpare } from "./poll-source.js";
+import { dropEventSpare, keepEventSpare } from "./poll-source.js";
 import { detached } from "../observability/index.js";
 import { createAgentPushHandler } from "./push-handler.js";
 import { PushPipeline } from "./push-pipeline.js";
@@ -309,6 +309,7 @@ export class RemoteAgent<
     const needCaps = delivery === undefined || delivery === "poll" || delivery === "none";
     // The event stream is probed only for an agent that will open it (poll with wake-ups).
     const events = delivery !== "none" && this.#o.eventWakeups !== false;
+    if (events) keepEventSpare(this.client); // its open stream becomes the wake-ups' stream
     const caps = needCaps
       ? await step("capability probe", (signal) => this.client.capabilities({ signal, events }))
       : undefined;

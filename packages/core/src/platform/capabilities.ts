@@ -85,14 +85,15 @@ async function probeContract(s: PlatformSession, signal?: AbortSignal): Promise<
 
 /**
  * Whether the SSE stream answers, or why the probe failed (a string). A stream that answers is
- * kept open for the agent's wake-ups (see event-connection.ts) rather than closed.
+ * kept open for the agent's wake-ups (see event-connection.ts) when an agent asked for it
+ * (`KEEP_EVENT_SPARE`); otherwise it is closed, so a script that only asks holds no socket.
  */
 async function probeEvents(s: PlatformSession, signal?: AbortSignal): Promise<boolean | string> {
   try {
     const res = await s.send({ ...eventsRequest(s, signal), timeoutMs: 5_000 });
     const type = String(res.headers["content-type"] ?? "");
     const answers = ok(res.status) && type.includes("text/event-stream");
-    if (answers) keepSpare(s, res.chunks!);
+    if (answers && s.keepProbeStream) keepSpare(s, res.chunks!);
     else res.chunks?.close();
     return answers;
   } catch (err) {

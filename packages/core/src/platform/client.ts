@@ -6,6 +6,7 @@ import type { A2APart, AgentCard } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
 import {
   DROP_EVENT_SPARE,
+  KEEP_EVENT_SPARE,
   inspectCustom,
   OPEN_EVENT_CHUNKS,
   REDACTED,
@@ -277,6 +278,11 @@ export class PlatformClient {
   [OPEN_EVENT_CHUNKS](signal: AbortSignal): Promise<ChunkedBody> | undefined {
     if (this.openEventStream !== PlatformClient.prototype.openEventStream) return undefined;
     return openEventChunks(this.#s, signal);
+  }
+
+  /** @internal The capability probe keeps the event stream it opens, for the agent's wake-ups. */
+  [KEEP_EVENT_SPARE](): void {
+    this.#s.keepProbeStream = true;
   }
 
   /** @internal Closes the capability probe's stream now if nothing took it (an agent without wake-ups). */

@@ -1,6 +1,7 @@
-// This workspace's SSE event stream as a chunked body, and the spare the capability probe leaves:
-// the probe's open stream is kept for a few seconds and taken by the next open, so an agent's
-// start opens one events/stream connection, not two. Events logged in between wait in the body.
+// This workspace's SSE event stream as a chunked body, and the spare the capability probe leaves
+// when an agent with wake-ups asked for it: the probe's open stream is kept for a few seconds and
+// taken by the next open, so an agent's start opens one events/stream connection, not two. Events
+// logged in between wait in the body.
 import type { ChunkedBody, RequestSpec } from "../transport/index.js";
 import { ok } from "./http-errors.js";
 import { enc, parseMaybeJson, type PlatformSession } from "./session.js";

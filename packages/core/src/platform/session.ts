@@ -49,6 +49,8 @@ export class PlatformSession {
   caps: Promise<PlatformCapabilities> | undefined;
   /** The probe's open event stream, until the next open takes it (see event-connection.ts). */
   spare: SpareStream | undefined;
+  /** Whether the capability probe keeps the stream it opened (an agent with wake-ups asked). */
+  keepProbeStream = false;
   readonly #store: TokenStore | undefined;
   #token: string | undefined;
   #tokenLoaded: boolean;
