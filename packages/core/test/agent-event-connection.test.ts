@@ -69,20 +69,14 @@ async function setUp() {
   const emu: Emulator = await startEmulator();
   cleanups.push(() => emu.close());
   const proxy = await countingProxy(emu.url);
+  const clientOf = (platformUrl: string, w: { id: string; token?: string | undefined }) => {
+    const c = new PlatformClient({ platformUrl, workspaceId: w.id, token: w.token! });
+    cleanups.push(() => c.close());
+    return c;
+  };
   const ws = await emu.admin.createWorkspace({ name: "agent" });
-  const client = new PlatformClient({
-    platformUrl: proxy.url,
-    workspaceId: ws.id,
-    token: ws.token!,
-  });
-  cleanups.push(() => client.close());
-  const peerWs = await emu.admin.createWorkspace({ name: "peer" });
-  const peer = new PlatformClient({
-    platformUrl: emu.url,
-    workspaceId: peerWs.id,
-    token: peerWs.token!,
-  });
-  cleanups.push(() => peer.close());
+  const client = clientOf(proxy.url, ws); // through the counting proxy
+  const peer = clientOf(emu.url, await emu.admin.createWorkspace({ name: "peer" }));
   return { emu, proxy, ws, client, peer };
 }
 
