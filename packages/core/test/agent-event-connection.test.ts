@@ -8,8 +8,7 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
-import { SPARE_TTL_MS } from "../src/platform/event-connection.js";
-import { KEEP_EVENT_SPARE } from "../src/transport/chunked.js";
+import { KEEP_EVENT_SPARE, SPARE_TTL_MS } from "../src/platform/event-connection.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {

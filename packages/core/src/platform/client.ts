@@ -4,17 +4,17 @@ import type { Readable } from "node:stream";
 import { derivePathSecret } from "../a2a/index.js";
 import type { A2APart, AgentCard } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
-import {
-  DROP_EVENT_SPARE,
-  KEEP_EVENT_SPARE,
-  inspectCustom,
-  OPEN_EVENT_CHUNKS,
-  REDACTED,
-} from "../transport/index.js";
+import { inspectCustom, REDACTED } from "../transport/index.js";
 import type { ChunkedBody } from "../transport/index.js";
 import { type ActivityRows, type FetchInboundOptions, fetchActivityRows } from "./activity.js";
 import { capabilities, openEventStream } from "./capabilities.js";
-import { dropSpare, openEventChunks } from "./event-connection.js";
+import {
+  DROP_EVENT_SPARE,
+  dropSpare,
+  KEEP_EVENT_SPARE,
+  OPEN_EVENT_CHUNKS,
+  openEventChunks,
+} from "./event-connection.js";
 import { delegate, notify, reply, type ReplyTarget } from "./messaging.js";
 import { callPeer } from "./peer-call.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";

@@ -15,6 +15,26 @@ export interface SpareStream {
   timer: NodeJS.Timeout;
 }
 
+/**
+ * The key of a client's internal opener of its event stream as a {@link ChunkedBody} (what the
+ * agent's wake-ups read); a client without it, or whose `openEventStream` a subclass replaced,
+ * is read through `openEventStream`.
+ */
+export const OPEN_EVENT_CHUNKS: unique symbol = Symbol("openEventChunks");
+
+/** The key of a client's internal method that closes the capability probe's unclaimed stream. */
+export const DROP_EVENT_SPARE: unique symbol = Symbol("dropEventSpare");
+
+/**
+ * The key of a client's internal method that makes its capability probe keep the event stream it
+ * opened, for the agent's wake-ups (otherwise the probe closes it, so a script that only asks
+ * `capabilities()` holds no socket open).
+ */
+export const KEEP_EVENT_SPARE: unique symbol = Symbol("keepEventSpare");
+
+/** A client's internal opener (see {@link OPEN_EVENT_CHUNKS}). */
+export type EventChunksOpener = (signal: AbortSignal) => Promise<ChunkedBody> | undefined;
+
 /** The most of a failed open's error body that is read (the rest is not waited for). */
 const MAX_ERROR_BODY = 65_536;
 

@@ -29,3 +29,5 @@ export { FileTokenStore, MemoryTokenStore } from "./token-store.js";
 export type { FileTokenStoreOptions, TokenStore } from "./token-store.js";
 export { readMoleculeEnv } from "./env.js";
 export type { MoleculeEnv } from "./env.js";
+export { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "./event-connection.js";
+export type { EventChunksOpener } from "./event-connection.js";

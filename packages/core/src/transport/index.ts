@@ -28,6 +28,6 @@ export {
 export { DEFAULT_USER_AGENT, HttpTransport } from "./http.js";
 export type { HttpResponse, RequestSpec } from "./http.js";
 export { BodyTooLargeError, readBodyText } from "./body.js";
-export { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS, readableOf } from "./chunked.js";
-export type { ChunkedBody, EventChunksOpener } from "./chunked.js";
+export { readableOf } from "./chunked.js";
+export type { ChunkedBody } from "./chunked.js";
 export { ScheduledTask, scheduledTasks } from "./scheduler.js";
