@@ -4,7 +4,7 @@
 // logged in between wait in the body.
 import type { ChunkedBody, RequestSpec } from "../transport/index.js";
 import { ok } from "./http-errors.js";
-import { enc, parseMaybeJson, type PlatformSession } from "./session.js";
+import { enc, type PlatformSession } from "./session.js";
 
 /** How long the probe's stream waits for the next open before it is closed. */
 export const SPARE_TTL_MS = 5_000;
@@ -34,9 +34,6 @@ export const KEEP_EVENT_SPARE: unique symbol = Symbol("keepEventSpare");
 
 /** A client's internal opener (see {@link OPEN_EVENT_CHUNKS}). */
 export type EventChunksOpener = (signal: AbortSignal) => Promise<ChunkedBody> | undefined;
-
-/** The most of a failed open's error body that is read (the rest is not waited for). */
-const MAX_ERROR_BODY = 65_536;
 
 /** `GET /workspaces/:id/events/stream`, its body read as chunks, not retried. */
 export function eventsRequest(s: PlatformSession, signal: AbortSignal | undefined): RequestSpec {
@@ -90,34 +87,5 @@ export async function openEventChunks(
   const res = await s.send(eventsRequest(s, signal));
   const body = res.chunks as ChunkedBody;
   if (ok(res.status)) return body;
-  const text = await readErrorText(body, signal);
-  if (signal?.aborted) throw signal.reason;
-  throw await s.selfFail({ ...res, body: parseMaybeJson(text) }, "openEventStream", signal);
-}
-
-/**
- * Reads an error body, at most 64 KiB (then the body is closed); `signal` closes it too (a body
- * that never ends must not hold the open, nor the connection).
- */
-function readErrorText(body: ChunkedBody, signal: AbortSignal | undefined): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const close = (): void => body.close();
-    signal?.addEventListener("abort", close, { once: true });
-    const done = (): void => {
-      signal?.removeEventListener("abort", close);
-      resolve(Buffer.concat(chunks).toString("utf8").slice(0, MAX_ERROR_BODY));
-    };
-    body.read({
-      data(chunk) {
-        if (size >= MAX_ERROR_BODY) return;
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size >= MAX_ERROR_BODY) body.close();
-      },
-      end: done,
-    });
-    if (signal?.aborted) body.close(); // aborted before the listener was added
-  });
+  throw await s.streamFail(res, body, "openEventStream", signal);
 }

@@ -11,7 +11,7 @@ import {
   type RequestSpec,
 } from "../transport/index.js";
 import type { Logger } from "../transport/index.js";
-import { redactDeep } from "../transport/index.js";
+import { type ChunkedBody, chunksOf, redactDeep } from "../transport/index.js";
 import type { z } from "zod";
 import { expectShape, type Hints, httpError, ok } from "./http-errors.js";
 import { invalid } from "./args.js";
@@ -130,11 +130,23 @@ export class PlatformSession {
   ): Promise<{ res: HttpResponse; stream: Readable }> {
     const res = await this.send(spec);
     const stream = res.stream as Readable;
-    if (!ok(res.status)) {
-      const text = await readErrorBody(stream);
-      throw await this.selfFail({ ...res, body: parseMaybeJson(text) }, op, spec.signal);
-    }
+    if (!ok(res.status)) throw await this.streamFail(res, chunksOf(stream), op, spec.signal);
     return { res, stream };
+  }
+
+  /**
+   * The typed error of a streamed request's non-2xx answer `res`, read from its unread `body`
+   * (at most 64 KiB); `signal` closes a body that never ends and rejects with its reason.
+   */
+  async streamFail(
+    res: HttpResponse,
+    body: ChunkedBody,
+    op: string,
+    signal?: AbortSignal,
+  ): Promise<MoleculeError> {
+    const text = await readErrorText(body, signal);
+    if (signal?.aborted) throw signal.reason;
+    return await this.selfFail({ ...res, body: parseMaybeJson(text) }, op, signal);
   }
 
   /** The typed error of a non-2xx answer to `op`. */
@@ -196,25 +208,38 @@ export class PlatformSession {
   }
 }
 
-/** Reads an error body, at most 64 KiB: the rest is not waited for (the stream is destroyed). */
-async function readErrorBody(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    chunks.push(b);
-    size += b.length;
-    if (size >= 65_536) {
-      stream.on("error", () => undefined);
-      stream.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).toString("utf8").slice(0, 65_536);
+/** The most of a streamed request's error body that is read (the rest is not waited for). */
+const MAX_ERROR_BODY = 65_536;
+
+/**
+ * Reads an error body, at most 64 KiB (then the body is closed); `signal` closes it too (a body
+ * that never ends must not hold the open, nor the connection).
+ */
+function readErrorText(body: ChunkedBody, signal: AbortSignal | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const close = (): void => body.close();
+    signal?.addEventListener("abort", close, { once: true });
+    const done = (): void => {
+      signal?.removeEventListener("abort", close);
+      resolve(Buffer.concat(chunks).toString("utf8").slice(0, MAX_ERROR_BODY));
+    };
+    body.read({
+      data(chunk) {
+        if (size >= MAX_ERROR_BODY) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= MAX_ERROR_BODY) body.close();
+      },
+      end: done,
+    });
+    if (signal?.aborted) body.close(); // aborted before the listener was added
+  });
 }
 
 /** A body as JSON when it parses, else the text (`undefined` when empty). */
-export function parseMaybeJson(text: string): unknown {
+function parseMaybeJson(text: string): unknown {
   if (text === "") return undefined;
   try {
     return JSON.parse(text);

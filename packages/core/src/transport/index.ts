@@ -28,6 +28,6 @@ export {
 export { DEFAULT_USER_AGENT, HttpTransport } from "./http.js";
 export type { HttpResponse, RequestSpec } from "./http.js";
 export { BodyTooLargeError, readBodyText } from "./body.js";
-export { readableOf } from "./chunked.js";
+export { chunksOf, readableOf } from "./chunked.js";
 export type { ChunkedBody } from "./chunked.js";
 export { ScheduledTask, scheduledTasks } from "./scheduler.js";
