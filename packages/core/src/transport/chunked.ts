@@ -181,13 +181,11 @@ class ChunkHandler implements Dispatcher.DispatchHandler, ChunkedBody {
 
 /** A {@link ChunkedBody} over a Node `Readable` (a dispatcher the SDK did not create). */
 export function chunksOf(stream: Readable): ChunkedBody {
-  let done = false;
   let reader: ChunkReader | undefined;
   let result: { error: Error | undefined } | undefined;
   const finish = (error: Error | undefined): void => {
     if (result) return;
     result = { error };
-    done = true;
     reader?.end(error);
   };
   stream.on("error", (err) => finish(err));
@@ -195,7 +193,7 @@ export function chunksOf(stream: Readable): ChunkedBody {
   stream.on("close", () => finish(aborted()));
   return {
     get done() {
-      return done;
+      return result !== undefined;
     },
     read(r) {
       if (reader) throw new Error("a chunked body has one reader");
@@ -207,7 +205,7 @@ export function chunksOf(stream: Readable): ChunkedBody {
       stream.on("data", (chunk: Buffer) => r.data(chunk));
     },
     close() {
-      if (done) return;
+      if (result) return;
       finish(aborted());
       stream.destroy();
     },
