@@ -19,14 +19,23 @@ export function platformContract(
   s: PlatformSession,
   signal?: AbortSignal | undefined,
 ): Promise<PlatformContract> {
-  if (!s.contract) {
-    const p = probeContract(s, signal);
-    s.contract = p;
-    p.catch(() => {
-      if (s.contract === p) s.contract = undefined;
-    });
-  }
-  return s.contract;
+  return cached(s, "contract", () => probeContract(s, signal));
+}
+
+/** `s[key]`, started by `probe` when absent; a failed probe is forgotten (the next call retries). */
+function cached<K extends "contract" | "caps">(
+  s: PlatformSession,
+  key: K,
+  probe: () => NonNullable<PlatformSession[K]>,
+): NonNullable<PlatformSession[K]> {
+  const hit = s[key];
+  if (hit) return hit;
+  const p = probe();
+  s[key] = p;
+  p.catch(() => {
+    if (s[key] === p) s[key] = undefined as PlatformSession[K];
+  });
+  return p;
 }
 
 /**
@@ -40,14 +49,7 @@ export async function capabilities(
   if (options.events === false && !s.caps) {
     return { ...(await platformContract(s, options.signal)), eventStream: false };
   }
-  if (!s.caps) {
-    const p = probe(s, options.signal);
-    s.caps = p;
-    p.catch(() => {
-      if (s.caps === p) s.caps = undefined;
-    });
-  }
-  return await s.caps;
+  return await cached(s, "caps", () => probe(s, options.signal));
 }
 
 async function probe(s: PlatformSession, signal?: AbortSignal): Promise<PlatformCapabilities> {
