@@ -102,7 +102,7 @@ const smapsBefore = env.FLEET_SMAPS ? smaps(env.FLEET_SMAPS === "2") : undefined
 const before = process.memoryUsage();
 const spacesBefore = heapSpaces();
 const agents: RemoteAgent[] = [];
-const BATCH = Number(env.FLEET_START_BATCH ?? 100);
+const BATCH = Number(env.FLEET_START_BATCH ?? N);
 for (let i = 0; i < N; i += BATCH) {
   const batch = workspaces.slice(i, i + BATCH).map((w, j) => {
     const client = new TimedClient({

@@ -10,7 +10,8 @@
 //   env: FLEET_SIZES=1000 (default; add 10000 for the 10,000-agent runs: several minutes each on a
 //        loaded 2-core machine, beyond ./dev bench's 10-minute budget)  FLEET_CONFIGS=<names>
 //        FLEET_CONFIGS_10K=defaults,lightest
-//        FLEET_START_BATCH=100 (agents started at once, batch after batch)
+//        FLEET_START_BATCH=<all> (agents started with one Promise.all, batch after batch; by
+//        default all of them, as a user starts a fleet: the SDK paces the start-ups itself)
 //        FLEET_ROUNDS=1 (runs of each configuration below 10,000 agents; goals are judged on the
 //        worst; the published figures use 3, about 6 minutes at 1,000 agents)
 //        FLEET_WINDOW_MS=30000 (the window)  FLEET_HEARTBEAT_MS=5000  FLEET_MESSAGES=100

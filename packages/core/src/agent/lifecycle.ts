@@ -4,6 +4,7 @@ import type { Logger } from "../transport/index.js";
 import { describe } from "../transport/index.js";
 import { backoffDelay, sleep } from "../transport/index.js";
 import { MoleculeAuthError, MoleculeError } from "../transport/index.js";
+import type { StartTurn } from "./start-gate.js";
 
 /** How start-up retries. */
 export interface StartRetryOptions {
@@ -14,6 +15,8 @@ export interface StartRetryOptions {
   /** Aborted by `stop()`. */
   signal: AbortSignal;
   logger: Logger;
+  /** The start's turn at the process's start gate: given back while waiting to retry. */
+  turn?: StartTurn;
 }
 
 /**
@@ -67,7 +70,9 @@ async function retryStartStep<T>(
         retryInMs: delay,
         error: describe(err),
       });
+      o.turn?.give();
       await sleep(delay, o.signal);
+      await o.turn?.take(o.signal);
     }
   }
 }

@@ -34,6 +34,7 @@ import { AgentEventSource } from "./events.js";
 import type { AgentEventBus } from "./events.js";
 import { AgentObserver } from "./observer.js";
 import { startPush } from "./push-start.js";
+import { startGate } from "./start-gate.js";
 import type {
   AgentDeliveryMode,
   AgentDoneResult,
@@ -267,6 +268,8 @@ export class RemoteAgent<
    * Transient failures of the probe, register and first heartbeat are retried with backoff
    * (`startAttempts`); `stop()` cancels that (`agent_stopped`). A permanent error (e.g. a 401)
    * rejects with the client's typed error and leaves the agent able to `start()` again.
+   * At most 16 agents of a process run their start-up calls at once; the others wait their turn
+   * (a slot is held for 2 s at most, and given back while a call waits to retry).
    */
   async start(): Promise<void> {
     if (this.#phase !== "new") {
@@ -279,7 +282,7 @@ export class RemoteAgent<
     const began = performance.now();
     const abort = new AbortController();
     const attempts = this.#o.startAttempts ?? 6;
-    const run = this.#boot(startSteps({ attempts, signal: abort.signal, logger: this.#logger }));
+    const run = this.#admitted(abort.signal, attempts);
     this.#starting = { abort, settled: run.then(noop, noop) };
     try {
       await run;
@@ -302,6 +305,17 @@ export class RemoteAgent<
     const stateMs = this.#o.stateIntervalMs ?? hb;
     this.#tasks.every(stateMs, () => this.#platform.stateTick(stateMs * CONNECTED_SLOWDOWN));
     this.#obs.connected(this.#mode, began, this.#pushUrl, this.#events !== undefined);
+  }
+
+  /** Runs the start-up calls in a turn at the process's start gate (see start-gate.ts). */
+  async #admitted(signal: AbortSignal, attempts: number): Promise<void> {
+    const turn = startGate.turn();
+    await turn.take(signal);
+    try {
+      await this.#boot(startSteps({ attempts, signal, logger: this.#logger, turn }));
+    } finally {
+      turn.give();
+    }
   }
 
   async #boot(step: StartStep): Promise<void> {

@@ -1,0 +1,218 @@
+// Agents of one process run their start-up calls at most 16 at a time (start-gate.ts): a fleet
+// started with one Promise.all reaches the platform as a bounded stream of start-ups, and an
+// agent whose start-up fails or hangs does not hold the others back. Observed at a proxy in
+// front of the emulator, over real HTTP; the gate's queue itself is unit-tested at the end.
+import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import { PlatformClient, RemoteAgent, isMoleculeError } from "../src/index.js";
+import { SLOT_MS, START_CONCURRENCY, StartGate } from "../src/agent/start-gate.js";
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c();
+});
+
+/** What the proxy does with a request: forward it, answer 503, or never answer. */
+type Verdict = "forward" | "fail" | "hang";
+
+/**
+ * An HTTP proxy to `target` that answers every request but the event stream 10 ms late (a
+ * platform some distance away), counts TCP connections and event streams, and asks `verdict`
+ * what to do with each request.
+ */
+async function proxyTo(target: string, verdict: (req: IncomingMessage) => Verdict) {
+  const seen = { connections: 0, streams: 0 };
+  const hung = new Set<() => void>();
+  const server: Server = createServer((req, res) => {
+    const v = verdict(req);
+    if (v === "hang") return void hung.add(() => res.destroy());
+    if (v === "fail") {
+      req.resume();
+      return void res.writeHead(503, { "content-type": "application/json" }).end("{}");
+    }
+    const delayed = req.url?.includes("/events/stream") !== true;
+    if (!delayed) seen.streams++;
+    const upstream = request(
+      target + req.url,
+      { method: req.method, headers: req.headers },
+      (r) => {
+        const answer = (): void => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        };
+        if (delayed) setTimeout(answer, 10);
+        else answer();
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    res.once("close", () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  server.on("connection", () => seen.connections++);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  cleanups.push(async () => {
+    for (const end of hung) end();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { url: `http://127.0.0.1:${port}`, seen };
+}
+
+async function workspaces(emu: Emulator, n: number) {
+  return await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const w = await emu.admin.createWorkspace({ name: `gate-${i}` });
+      return { id: w.id, token: w.token! };
+    }),
+  );
+}
+
+function agentOf(platformUrl: string, w: { id: string; token: string }) {
+  const client = new PlatformClient({ platformUrl, workspaceId: w.id, token: w.token });
+  const agent = new RemoteAgent({ client, handler: () => {}, logger: {} });
+  cleanups.push(async () => {
+    await agent.stop();
+    await client.close();
+  });
+  return agent;
+}
+
+/** Settles to "running", or to the error's code. */
+const outcome = (start: Promise<void>) =>
+  start.then(
+    () => "running",
+    (err: unknown) => (isMoleculeError(err) ? err.code : String(err)),
+  );
+
+describe("start-up admission", () => {
+  it("100 agents started with one Promise.all all run, on pooled connections for 16 start-ups", async () => {
+    const emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const ws = await workspaces(emu, 100);
+    const proxy = await proxyTo(emu.url, () => "forward");
+    const agents = ws.map((w) => agentOf(proxy.url, w));
+
+    await Promise.all(agents.map(async (a) => await a.start()));
+
+    for (const w of ws) expect(emu.heartbeats(w.id).length).toBeGreaterThan(0);
+    expect(proxy.seen.streams).toBe(100); // one event stream each
+    // Pooled connections for 16 start-ups at a time (about 45), not for 100 (about 200 without
+    // the gate: every one a socket, a parser and buffers kept for the keep-alive time).
+    expect(proxy.seen.connections - proxy.seen.streams).toBeLessThanOrEqual(4 * START_CONCURRENCY);
+  });
+
+  it("agents whose start-up calls fail give their slot back while they wait to retry", async () => {
+    const emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const [healthy, ...failing] = await workspaces(emu, START_CONCURRENCY + 1);
+    const failingTokens = new Set(failing.map((w) => `Bearer ${w.token}`));
+    let failures = 0;
+    const proxy = await proxyTo(emu.url, (req) => {
+      if (req.url !== "/registry/heartbeat" || !failingTokens.has(req.headers.authorization!)) {
+        return "forward";
+      }
+      failures++;
+      return "fail";
+    });
+    const stuck = failing.map((w) => outcome(agentOf(proxy.url, w).start()));
+    // Every failing agent is in its retry wait (one 503 each) before the healthy one starts.
+    await waitFor(() => failures >= START_CONCURRENCY);
+
+    const states = new Map<number, string>();
+    stuck.forEach((p, i) => void p.then((s) => states.set(i, s)));
+    const began = performance.now();
+    await agentOf(proxy.url, healthy!).start();
+
+    expect(states.size).toBe(0); // all 16 were still starting when the 17th ran
+    expect(emu.heartbeats(healthy!.id).length).toBeGreaterThan(0);
+    // It did not wait for a slot to expire (SLOT_MS): the retrying agents had given theirs back.
+    expect(performance.now() - began).toBeLessThan(SLOT_MS / 2);
+    await Promise.all(
+      cleanups
+        .splice(2)
+        .toReversed()
+        .map(async (c) => await c()),
+    ); // stop them
+    expect(new Set(await Promise.all(stuck))).toEqual(new Set(["agent_stopped"]));
+  });
+
+  it(`a start-up that hangs holds its slot for ${SLOT_MS} ms at most`, async () => {
+    const emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const [healthy, ...hanging] = await workspaces(emu, START_CONCURRENCY + 1);
+    const hangingTokens = new Set(hanging.map((w) => `Bearer ${w.token}`));
+    let hung = 0;
+    const proxy = await proxyTo(emu.url, (req) => {
+      if (req.url !== "/registry/register" || !hangingTokens.has(req.headers.authorization!)) {
+        return "forward";
+      }
+      hung++;
+      return "hang";
+    });
+    const stuck = hanging.map((w) => outcome(agentOf(proxy.url, w).start()));
+    await waitFor(() => hung === START_CONCURRENCY); // every slot is held by a hung register
+
+    const states = new Map<number, string>();
+    stuck.forEach((p, i) => void p.then((s) => states.set(i, s)));
+    const began = performance.now();
+    await agentOf(proxy.url, healthy!).start();
+
+    expect(performance.now() - began).toBeGreaterThanOrEqual(SLOT_MS - 50); // it did wait its turn
+    expect(states.size).toBe(0);
+    await Promise.all(
+      cleanups
+        .splice(2)
+        .toReversed()
+        .map(async (c) => await c()),
+    );
+    expect(new Set(await Promise.all(stuck))).toEqual(new Set(["agent_stopped"]));
+  });
+});
+
+describe("StartGate", () => {
+  it("hands slots to waiting turns in order, skips cancelled ones, and frees a slot after slotMs", async () => {
+    vi.useFakeTimers();
+    cleanups.push(() => vi.useRealTimers());
+    const gate = new StartGate(1, 1_000);
+    const signal = new AbortController().signal;
+    const order: string[] = [];
+    const first = gate.turn();
+    await first.take(signal);
+    const cancel = new AbortController();
+    const second = gate
+      .turn()
+      .take(cancel.signal)
+      .then(
+        () => order.push("second"),
+        (err: unknown) => order.push(`second: ${isMoleculeError(err) ? err.code : "?"}`),
+      );
+    const third = gate.turn();
+    const thirdIn = third.take(signal).then(() => order.push("third"));
+    cancel.abort();
+    await second;
+    first.give();
+    first.give(); // idempotent: frees one slot, not two
+    await thirdIn;
+    expect(order).toEqual(["second: agent_stopped", "third"]);
+
+    const fourth = gate
+      .turn()
+      .take(signal)
+      .then(() => order.push("fourth"));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(order).not.toContain("fourth"); // the third still holds the only slot
+    await vi.advanceTimersByTimeAsync(1);
+    await fourth; // the third's slot expired
+    third.give(); // no-op after expiry
+    await gate
+      .turn()
+      .take(AbortSignal.abort())
+      .catch((err: unknown) => order.push(String(isMoleculeError(err))));
+    expect(order).toEqual(["second: agent_stopped", "third", "fourth", "true"]);
+  });
+});
