@@ -3,6 +3,8 @@
 // agent whose start-up fails or hangs does not hold the others back. Observed at a proxy in
 // front of the emulator, over real HTTP; the gate's queue itself is unit-tested at the end.
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
@@ -215,5 +217,27 @@ describe("StartGate", () => {
       .take(AbortSignal.abort())
       .catch((err: unknown) => order.push(String(isMoleculeError(err))));
     expect(order).toEqual(["second: agent_stopped", "third", "fourth", "true"]);
+  });
+
+  it("keeps no waiter once its queue has drained (a fleet's start signals are not retained)", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const gate = new StartGate(1, 60_000);
+    const first = gate.turn();
+    await first.take(new AbortController().signal);
+    const signals: Array<WeakRef<AbortSignal>> = [];
+    const queued = Array.from({ length: 10 }, async () => {
+      const controller = new AbortController();
+      signals.push(new WeakRef(controller.signal));
+      const turn = gate.turn();
+      await turn.take(controller.signal);
+      turn.give(); // to the next waiting turn
+    });
+    first.give();
+    await Promise.all(queued);
+    // A WeakRef keeps its target until the current job ends: collect in a later one.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(signals.filter((s) => s.deref() !== undefined)).toHaveLength(0);
   });
 });

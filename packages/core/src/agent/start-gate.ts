@@ -66,7 +66,11 @@ export class StartGate {
   release(): void {
     while (this.#head < this.#queue.length) {
       const waiter = this.#queue[this.#head++]!;
-      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      if (this.#head === this.#queue.length) {
+        // Drained: drop the served waiters, which hold their start's signal (a fleet's worth).
+        this.#queue = [];
+        this.#head = 0;
+      } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
         this.#queue = this.#queue.slice(this.#head);
         this.#head = 0;
       }
