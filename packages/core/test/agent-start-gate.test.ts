@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
-import { PlatformClient, RemoteAgent, isMoleculeError } from "../src/index.js";
+import { MoleculeError, PlatformClient, RemoteAgent, isMoleculeError } from "../src/index.js";
+import { startSteps } from "../src/agent/lifecycle.js";
 import { SLOT_MS, START_CONCURRENCY, StartGate } from "../src/agent/start-gate.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -217,6 +218,31 @@ describe("StartGate", () => {
       .take(AbortSignal.abort())
       .catch((err: unknown) => order.push(String(isMoleculeError(err))));
     expect(order).toEqual(["second: agent_stopped", "third", "fourth", "true"]);
+  });
+
+  it("a start-up call that waits to retry queues again for a slot before its next attempt", async () => {
+    vi.useFakeTimers();
+    cleanups.push(() => vi.useRealTimers());
+    const gate = new StartGate(1, 60_000);
+    const signal = new AbortController().signal;
+    const turn = gate.turn();
+    await turn.take(signal);
+    const other = gate.turn();
+    let otherIn = false;
+    void other.take(signal).then(() => (otherIn = true)); // queued behind the only slot
+    let calls = 0;
+    const step = startSteps({ attempts: 2, baseMs: 1, signal, logger: {}, turn });
+    const registered = step("register", async () => {
+      if (++calls > 1) return "registered";
+      throw new MoleculeError("platform busy", { code: "unavailable", retryable: true });
+    });
+    await vi.advanceTimersByTimeAsync(1_000); // the first call failed; its retry wait is over
+    expect(otherIn).toBe(true); // it gave its slot to the waiting turn while it waited
+    expect(calls).toBe(1); // and its next attempt waits for a slot again
+    other.give();
+    await expect(registered).resolves.toBe("registered");
+    expect(calls).toBe(2);
+    turn.give();
   });
 
   it("keeps no waiter once its queue has drained (a fleet's start signals are not retained)", async () => {
