@@ -92,6 +92,39 @@ const outcome = (start: Promise<void>) =>
     (err: unknown) => (isMoleculeError(err) ? err.code : String(err)),
   );
 
+/**
+ * 16 agents whose calls to `path` the platform answers with `verdict`, started (each has made
+ * that call once), and a 17th agent on a healthy workspace, not started. `states` collects how
+ * the 16 starts settle; `stopStuck` stops them and returns those outcomes.
+ */
+async function stuckStarts(path: string, verdict: Exclude<Verdict, "forward">) {
+  const emu = await startEmulator();
+  cleanups.push(() => emu.close());
+  const [healthy, ...stuck] = await workspaces(emu, START_CONCURRENCY + 1);
+  const stuckTokens = new Set(stuck.map((w) => `Bearer ${w.token}`));
+  let calls = 0;
+  const proxy = await proxyTo(emu.url, (req) => {
+    if (req.url !== path || !stuckTokens.has(req.headers.authorization!)) return "forward";
+    calls++;
+    return verdict;
+  });
+  const stuckAgents = stuck.map((w) => agentOf(proxy.url, w));
+  const called = performance.now(); // no slot can expire before called + SLOT_MS
+  const starts = stuckAgents.map(async (a) => await outcome(a.start()));
+  await waitFor(() => calls >= START_CONCURRENCY);
+  const states = new Map<number, string>();
+  starts.forEach((p, i) => void p.then((state) => states.set(i, state)));
+  return {
+    healthy: agentOf(proxy.url, healthy!),
+    called,
+    states,
+    stopStuck: async () => {
+      await Promise.all(stuckAgents.map(async (a) => await a.stop()));
+      return new Set(await Promise.all(starts));
+    },
+  };
+}
+
 describe("start-up admission", () => {
   it("100 agents started with one Promise.all all run, on pooled connections for 16 start-ups", async () => {
     const emu = await startEmulator();
@@ -110,71 +143,25 @@ describe("start-up admission", () => {
   });
 
   it("agents whose start-up calls fail give their slot back while they wait to retry", async () => {
-    const emu = await startEmulator();
-    cleanups.push(() => emu.close());
-    const [healthy, ...failing] = await workspaces(emu, START_CONCURRENCY + 1);
-    const failingTokens = new Set(failing.map((w) => `Bearer ${w.token}`));
-    let failures = 0;
-    const proxy = await proxyTo(emu.url, (req) => {
-      if (req.url !== "/registry/heartbeat" || !failingTokens.has(req.headers.authorization!)) {
-        return "forward";
-      }
-      failures++;
-      return "fail";
-    });
-    const called = performance.now(); // no slot can expire before called + SLOT_MS
-    const stuck = failing.map((w) => outcome(agentOf(proxy.url, w).start()));
     // Every failing agent is in its retry wait (one 503 each) before the healthy one starts.
-    await waitFor(() => failures >= START_CONCURRENCY);
-
-    const states = new Map<number, string>();
-    stuck.forEach((p, i) => void p.then((s) => states.set(i, s)));
-    await agentOf(proxy.url, healthy!).start();
+    const { healthy, called, states, stopStuck } = await stuckStarts("/registry/heartbeat", "fail");
+    await healthy.start();
 
     expect(states.size).toBe(0); // all 16 were still starting when the 17th ran
-    expect(emu.heartbeats(healthy!.id).length).toBeGreaterThan(0);
     // It did not wait for a slot to expire: the retrying agents had given theirs back.
     expect(performance.now() - called).toBeLessThan(SLOT_MS);
-    await Promise.all(
-      cleanups
-        .splice(2)
-        .toReversed()
-        .map(async (c) => await c()),
-    ); // stop them
-    expect(new Set(await Promise.all(stuck))).toEqual(new Set(["agent_stopped"]));
+    expect(await stopStuck()).toEqual(new Set(["agent_stopped"]));
   });
 
   it(`a start-up that hangs holds its slot for ${SLOT_MS} ms at most`, async () => {
-    const emu = await startEmulator();
-    cleanups.push(() => emu.close());
-    const [healthy, ...hanging] = await workspaces(emu, START_CONCURRENCY + 1);
-    const hangingTokens = new Set(hanging.map((w) => `Bearer ${w.token}`));
-    let hung = 0;
-    const proxy = await proxyTo(emu.url, (req) => {
-      if (req.url !== "/registry/register" || !hangingTokens.has(req.headers.authorization!)) {
-        return "forward";
-      }
-      hung++;
-      return "hang";
-    });
-    const called = performance.now(); // no slot can expire before called + SLOT_MS
-    const stuck = hanging.map((w) => outcome(agentOf(proxy.url, w).start()));
-    await waitFor(() => hung === START_CONCURRENCY); // every slot is held by a hung register
-
-    const states = new Map<number, string>();
-    stuck.forEach((p, i) => void p.then((s) => states.set(i, s)));
-    await agentOf(proxy.url, healthy!).start();
+    // Every slot is held by a register the platform never answers.
+    const { healthy, called, states, stopStuck } = await stuckStarts("/registry/register", "hang");
+    await healthy.start();
 
     // It waited for a slot to expire (timers run on the event loop's cached clock: a margin).
     expect(performance.now() - called).toBeGreaterThanOrEqual(SLOT_MS - 100);
     expect(states.size).toBe(0);
-    await Promise.all(
-      cleanups
-        .splice(2)
-        .toReversed()
-        .map(async (c) => await c()),
-    );
-    expect(new Set(await Promise.all(stuck))).toEqual(new Set(["agent_stopped"]));
+    expect(await stopStuck()).toEqual(new Set(["agent_stopped"]));
   });
 });
 
