@@ -1,8 +1,8 @@
 // One replica's side of the shared poll delivery: poll leadership (a lease the leader renews from
-// its poll loop, with fencing: see poll-lease.ts), LISTEN/NOTIFY wake-ups on a dedicated
-// connection, claims with FOR UPDATE SKIP LOCKED, visibility-timeout redelivery up to
+// its poll loop, with fencing: see poll-lease.ts), NOTIFY wake-ups through the store's one LISTEN
+// connection (store-listener.ts), claims with FOR UPDATE SKIP LOCKED, visibility-timeout redelivery up to
 // `maxDeliveries`, then dead letters.
-import type { Pool, PoolClient } from "pg";
+import type { Pool } from "pg";
 import { parseActivityRow } from "@molecule-ai/agent-core/wire";
 import type { SharedPoll, SharedPollContext } from "@molecule-ai/agent-core/store";
 import { reportDeadLetter } from "./dead-letters.js";
@@ -10,6 +10,7 @@ import { describe } from "./errors.js";
 import { readPlatformOnce } from "./platform-reader.js";
 import { PollLease, leaseTimings } from "./poll-lease.js";
 import type { Names } from "./sql.js";
+import type { ListenSubscription, StoreListener } from "./store-listener.js";
 import { Waker, backoff } from "./waker.js";
 import type { ClaimedRow } from "./work-queue.js";
 import { claimWork, deleteSettled, extendClaims, releaseWork, settleWork } from "./work-queue.js";
@@ -18,6 +19,8 @@ import { claimWork, deleteSettled, extendClaims, releaseWork, settleWork } from 
 export interface SharedPollConfig {
   pool: Pool;
   names: Names;
+  /** The store's LISTEN connection (work notifications carry the workspace id). */
+  listener: StoreListener;
   replicaId: string;
   /** Longest leadership handover after the leader dies or hangs (see `leaseTimings`). */
   leaseMs: number;
@@ -39,7 +42,7 @@ export class PostgresSharedPoll implements SharedPoll {
   /** Claims being handled here: activity id -> settle promise. */
   readonly #running = new Map<string, Promise<void>>();
   readonly #lease: PollLease;
-  #conn: PoolClient | undefined;
+  #sub: ListenSubscription | undefined;
   #leader = false;
   /** A wake-up asked for a platform read now. */
   #readNow = false;
@@ -73,9 +76,9 @@ export class PostgresSharedPoll implements SharedPoll {
     return this.#leader;
   }
 
-  /** Connects (LISTEN), then runs the leadership and claim loops. */
+  /** Subscribes to its workspace's work notifications, then runs the leadership and claim loops. */
   async start(): Promise<void> {
-    await this.#connect();
+    await this.#subscribe();
     const every = Math.max(50, Math.floor(this.#c.visibilityMs / 3));
     this.#keepalive = setInterval(() => void this.#tick(), every);
     this.#keepalive.unref();
@@ -95,7 +98,9 @@ export class PostgresSharedPoll implements SharedPoll {
     this.#leadWake.wake();
     this.#claimWake.wake();
     await Promise.all(this.#loops);
-    this.#disconnect("stopped");
+    const sub = this.#sub;
+    this.#sub = undefined;
+    await sub?.close();
   }
 
   /** Resolves once every claim taken here is settled or released. */
@@ -109,34 +114,27 @@ export class PostgresSharedPoll implements SharedPoll {
     }
   }
 
-  async #connect(): Promise<void> {
-    const conn = await this.#c.pool.connect();
-    conn.on("notification", (m) => {
-      if (m.channel === this.#c.names.channel && m.payload === this.#ctx.workspaceId) {
-        this.#claimWake.wake();
-      }
-    });
-    conn.on("error", (err) => {
-      if (this.#conn !== conn) return;
-      this.#ctx.logger.warn?.("store connection lost; reconnecting", { error: describe(err) });
-      this.#disconnect("error");
-      this.#leadWake.wake();
-    });
+  async #subscribe(): Promise<void> {
+    const wake = (): void => this.#claimWake.wake();
+    const sub = this.#c.listener.subscribe(
+      this.#c.names.channel,
+      {
+        notify: wake,
+        lost: () => {
+          this.#ctx.logger.warn?.("store connection lost; reconnecting");
+          wake(); // notifications are lost until reconnected: claim now, and again after
+        },
+        missed: wake,
+      },
+      this.#ctx.workspaceId,
+    );
     try {
-      await conn.query(`LISTEN ${this.#c.names.channel}`);
+      await sub.ready;
     } catch (err) {
-      conn.release(true);
+      await sub.close();
       throw err;
     }
-    this.#conn = conn;
-  }
-
-  #disconnect(why: "stopped" | "error"): void {
-    const conn = this.#conn;
-    this.#conn = undefined;
-    if (why === "error") this.#claimWake.wake(); // notifications may be lost until reconnected
-    // Destroying the connection ends its session: PostgreSQL drops the LISTEN.
-    conn?.release(true);
+    this.#sub = sub;
   }
 
   #lost(reason: string): void {
@@ -158,7 +156,6 @@ export class PostgresSharedPoll implements SharedPoll {
     while (!signal.aborted) {
       let delay = stepMs;
       try {
-        if (!this.#conn) await this.#connect();
         if (this.#leader) {
           if (!(await this.#lease.renew())) this.#lost("lease taken over");
         } else if (await this.#lease.acquire()) {

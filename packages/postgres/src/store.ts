@@ -17,6 +17,7 @@ import { claimPush } from "./push-claims.js";
 import { ReplicaStateStore } from "./replica-state.js";
 import { PostgresSharedPoll } from "./shared-poll.js";
 import { type Names, namesOf } from "./sql.js";
+import { StoreListener } from "./store-listener.js";
 import { TaskOwners, ownedTasks } from "./task-owners.js";
 import { PostgresTaskStore } from "./tasks.js";
 import { deleteSettled } from "./work-queue.js";
@@ -158,6 +159,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     );
     return ready;
   };
+  // One LISTEN connection for every poll and task watcher of this store (not one per agent).
+  const listener = new StoreListener({
+    pool,
+    channels: [names.channel, names.taskChangeChannel, names.taskChannel],
+    ready: ensureReady,
+  });
   const state = new ReplicaStateStore({
     pool,
     names,
@@ -170,6 +177,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     names,
     replicaId,
     retentionMs,
+    listener,
     ready: ensureReady,
   });
   const owners = new TaskOwners({
@@ -189,6 +197,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         {
           pool,
           names,
+          listener,
           replicaId,
           leaseMs,
           visibilityMs,
@@ -239,6 +248,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         await Promise.allSettled([...polls].map(async (p) => await p.stop()));
         await taskStore.close();
         await owners.close();
+        await listener.close();
         if (owned) await pool.end();
       })();
       return closed;

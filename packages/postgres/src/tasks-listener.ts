@@ -1,16 +1,17 @@
-// One LISTEN connection per store for A2A task cancels and changes, shared by every endpoint
-// watching it: reconnects with backoff, and after a reconnect replays the cancels it may have
-// missed and tells change watchers to re-read what they follow. While it runs, it also deletes
-// tasks past the retention window now and then.
-import type { Pool, PoolClient } from "pg";
+// Task cancels and changes for the endpoints watching them, through the store's one LISTEN
+// connection (store-listener.ts): after a reconnect it replays the cancels it may have missed and
+// tells change watchers to re-read what they follow. While anyone watches, it also deletes tasks
+// past the retention window now and then.
+import type { Pool } from "pg";
 import type { TaskWatch } from "@molecule-ai/agent-core/store";
 import type { Names } from "./sql.js";
-import { backoff } from "./waker.js";
+import type { ListenSubscription, StoreListener } from "./store-listener.js";
 
 /** What {@link CancelListener} needs. */
 export interface CancelListenerConfig {
   pool: Pool;
   names: Names;
+  listener: StoreListener;
   cleanupEveryMs: number;
   cleanup: () => Promise<void>;
 }
@@ -20,38 +21,32 @@ export class CancelListener {
   readonly #c: CancelListenerConfig;
   readonly #listeners = new Set<(taskId: string) => void>();
   readonly #changes = new Set<(taskId: string | undefined) => void>();
-  #conn: PoolClient | undefined;
-  /** The connection attempt under way (rejects when it fails; another one is scheduled). */
-  #attempt: Promise<void> | undefined;
-  #retry: NodeJS.Timeout | undefined;
-  #retryNow: (() => void) | undefined;
+  #subs: ListenSubscription[] = [];
   #cleanup: NodeJS.Timeout | undefined;
-  #failures = 0;
-  /** When the connection was lost: cancels since then (minus a margin) are replayed. */
-  #lostAt: number | undefined;
 
   constructor(config: CancelListenerConfig) {
     this.#c = config;
   }
 
-  /** Adds a cancel listener; the connection opens with the first watcher and closes with the last. */
-  add(onCancel: (taskId: string) => void, migrated: () => Promise<void>): TaskWatch {
+  /** Adds a cancel listener; the subscriptions open with the first watcher and close with the last. */
+  add(onCancel: (taskId: string) => void): TaskWatch {
     // Each add gets its own function object, so two watchers with one callback are two entries.
-    return this.#watch(this.#listeners, (taskId: string) => onCancel(taskId), migrated);
+    return this.#watch(this.#listeners, (taskId: string) => onCancel(taskId));
   }
 
   /** Adds a change listener (`undefined`: changes may have been missed, re-read). */
-  addChanges(
-    onChange: (taskId: string | undefined) => void,
-    migrated: () => Promise<void>,
-  ): TaskWatch {
-    return this.#watch(this.#changes, (taskId: string | undefined) => onChange(taskId), migrated);
+  addChanges(onChange: (taskId: string | undefined) => void): TaskWatch {
+    return this.#watch(this.#changes, (taskId: string | undefined) => onChange(taskId));
   }
 
-  #watch<T>(set: Set<T>, listener: T, migrated: () => Promise<void>): TaskWatch {
+  #watch<T>(set: Set<T>, listener: T): TaskWatch {
     set.add(listener);
-    if (this.#count === 1) this.#start(migrated);
-    const ready = (): Promise<void> => this.#ready();
+    if (this.#count === 1) this.#start();
+    const ready = async (): Promise<void> => {
+      const subs = this.#subs;
+      if (subs.length === 0) throw new Error("the task store is closed");
+      await Promise.all(subs.map(async (s) => await s.ready));
+    };
     return {
       get ready(): Promise<void> {
         return ready();
@@ -68,29 +63,29 @@ export class CancelListener {
     return this.#listeners.size + this.#changes.size;
   }
 
-  /** Closes the connection and the timers. */
+  /** Ends the subscriptions and the timer. */
   async stop(): Promise<void> {
     this.#listeners.clear();
     this.#changes.clear();
-    clearTimeout(this.#retry);
     clearInterval(this.#cleanup);
-    this.#retryNow?.(); // a pending attempt stops waiting, then sees no listener and gives up
-    this.#retry = undefined;
     this.#cleanup = undefined;
-    await this.#attempt?.catch(() => undefined);
-    this.#attempt = undefined;
-    const conn = this.#conn;
-    this.#conn = undefined;
-    conn?.release(true);
+    const subs = this.#subs;
+    this.#subs = [];
+    await Promise.all(subs.map(async (s) => await s.close()));
   }
 
-  #ready(): Promise<void> {
-    if (this.#conn) return Promise.resolve();
-    return this.#attempt ?? Promise.reject(new Error("the task store is closed"));
-  }
-
-  #start(migrated: () => Promise<void>): void {
-    this.#connectSoon(migrated, 0);
+  #start(): void {
+    const { listener, names } = this.#c;
+    this.#subs = [
+      listener.subscribe(names.taskChangeChannel, {
+        notify: (taskId) => notify(this.#changes, taskId),
+        missed: () => notify(this.#changes, undefined), // changes of any task may have been missed
+      }),
+      listener.subscribe(names.taskChannel, {
+        notify: (taskId) => notify(this.#listeners, taskId),
+        missed: async (lostAt) => await this.#replay(lostAt),
+      }),
+    ];
     this.#cleanup = setInterval(
       () => void this.#c.cleanup().catch(() => undefined), // retried at the next interval
       this.#c.cleanupEveryMs,
@@ -98,70 +93,15 @@ export class CancelListener {
     this.#cleanup.unref();
   }
 
-  #connectSoon(migrated: () => Promise<void>, delayMs: number): void {
-    const attempt = (async () => {
-      if (delayMs > 0) {
-        await new Promise<void>((r) => {
-          this.#retryNow = r;
-          this.#retry = setTimeout(r, delayMs);
-          this.#retry.unref();
-        });
-        this.#retryNow = undefined;
-        if (this.#count === 0) return;
-      }
-      await migrated();
-      await this.#connect();
-    })();
-    this.#attempt = attempt;
-    attempt.then(
-      () => (this.#failures = 0),
-      () => {
-        if (this.#attempt !== attempt || this.#count === 0) return;
-        this.#failures++;
-        this.#connectSoon(migrated, backoff(this.#failures, 200, 5_000));
-      },
-    );
-  }
-
-  async #connect(): Promise<void> {
+  /** Cancels notified while nobody listened (a margin covers clock skew with the server). */
+  async #replay(lostAt: number): Promise<void> {
     const { pool, names } = this.#c;
-    const conn = await pool.connect();
-    conn.on("notification", (m) => {
-      if (!m.payload) return;
-      if (m.channel === names.taskChannel) notify(this.#listeners, m.payload);
-      else if (m.channel === names.taskChangeChannel) notify(this.#changes, m.payload);
-    });
-    conn.on("error", () => {
-      if (this.#conn !== conn) return;
-      this.#conn = undefined;
-      this.#lostAt ??= Date.now();
-      conn.release(true);
-      if (this.#count > 0) this.#connectSoon(async () => undefined, 200);
-    });
-    try {
-      await conn.query(`LISTEN ${names.taskChangeChannel}`);
-      await conn.query(`LISTEN ${names.taskChannel}`);
-    } catch (err) {
-      conn.release(true);
-      throw err;
-    }
-    if (this.#count === 0) {
-      conn.release(true);
-      return;
-    }
-    this.#conn = conn;
-    const lostAt = this.#lostAt;
-    this.#lostAt = undefined;
-    if (lostAt !== undefined) {
-      // Cancels notified while we were not listening (a margin covers clock skew with the server).
-      const { rows } = await pool.query<{ task_id: string }>(
-        `SELECT task_id FROM ${names.tasks}
-          WHERE state = 'canceled' AND updated_at >= to_timestamp($1 / 1000.0) - interval '5 seconds'`,
-        [lostAt],
-      );
-      for (const r of rows) notify(this.#listeners, r.task_id);
-      notify(this.#changes, undefined); // changes of any task may have been missed
-    }
+    const { rows } = await pool.query<{ task_id: string }>(
+      `SELECT task_id FROM ${names.tasks}
+        WHERE state = 'canceled' AND updated_at >= to_timestamp($1 / 1000.0) - interval '5 seconds'`,
+      [lostAt],
+    );
+    for (const r of rows) notify(this.#listeners, r.task_id);
   }
 }
 

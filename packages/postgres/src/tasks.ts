@@ -5,6 +5,7 @@ import type { Pool } from "pg";
 import type { A2ATask } from "@molecule-ai/agent-core/a2a";
 import type { A2ATaskStore, TaskCancelResult, TaskWatch } from "@molecule-ai/agent-core/store";
 import { type Names, interval } from "./sql.js";
+import type { StoreListener } from "./store-listener.js";
 import { CancelListener } from "./tasks-listener.js";
 
 /** Terminal A2A states: a stored task in one of them is never replaced, canceled or failed. */
@@ -16,6 +17,8 @@ export interface TaskStoreConfig {
   names: Names;
   replicaId: string;
   retentionMs: number;
+  /** The store's LISTEN connection. */
+  listener: StoreListener;
   /** Resolves once the schema is migrated. */
   ready: () => Promise<void>;
 }
@@ -32,6 +35,7 @@ export class PostgresTaskStore implements A2ATaskStore {
     this.#listener = new CancelListener({
       pool: config.pool,
       names: config.names,
+      listener: config.listener,
       cleanupEveryMs: Math.min(60_000, config.retentionMs),
       cleanup: async () => void (await this.cleanup()),
     });
@@ -87,11 +91,11 @@ export class PostgresTaskStore implements A2ATaskStore {
   }
 
   watch(onCancel: (taskId: string) => void): TaskWatch {
-    return this.#listener.add(onCancel, this.#c.ready);
+    return this.#listener.add(onCancel);
   }
 
   watchChanges(onChange: (taskId: string | undefined) => void): TaskWatch {
-    return this.#listener.addChanges(onChange, this.#c.ready);
+    return this.#listener.addChanges(onChange);
   }
 
   /** Deletes tasks not updated for the retention window; returns how many. */
