@@ -58,7 +58,12 @@ export class StoreListener {
   /** Subscribes to `channel` (only its notifications with `payload`, when given). */
   subscribe(channel: string, subscriber: ListenSubscriber, payload?: string): ListenSubscription {
     const key = keyOf(channel, payload);
-    const entry: ListenSubscriber = { ...subscriber }; // its own identity, even for a shared object
+    // Its own entry, so one subscriber object subscribed twice is two subscriptions.
+    const entry: ListenSubscriber = {
+      notify: (p) => subscriber.notify(p),
+      lost: () => subscriber.lost?.(),
+      missed: async (lostAt) => await subscriber.missed?.(lostAt),
+    };
     let set = this.#subs.get(key);
     if (!set) this.#subs.set(key, (set = new Set()));
     set.add(entry);
@@ -138,7 +143,8 @@ export class StoreListener {
   async #connect(run: number): Promise<void> {
     const conn = await this.#c.pool.connect();
     conn.on("notification", (m) => {
-      if (run === this.#run && m.payload !== undefined) this.#deliver(m.channel, m.payload);
+      // Every payload the store sends is an id: an empty one means nothing.
+      if (run === this.#run && m.payload) this.#deliver(m.channel, m.payload);
     });
     conn.on("error", () => {
       if (this.#conn !== conn) return;

@@ -55,6 +55,7 @@ describe("StoreListener", () => {
 
     await notify("t_work", "ws-b");
     await notify("t_work", "ws-c"); // nobody's workspace
+    await notify("t_other", ""); // no id: nothing to tell
     await notify("t_other", "x");
     await waitFor(() => got.length === 2);
     await notify("t_work", "ws-a");
