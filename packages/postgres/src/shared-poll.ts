@@ -30,6 +30,8 @@ export interface SharedPollConfig {
   retentionMs: number;
   /** Called periodically so the store can mark this replica alive. */
   onAlive(): Promise<void>;
+  /** Called once the poll has stopped, so the store lets go of it. */
+  onStopped(poll: PostgresSharedPoll): void;
 }
 
 /** The shared poll delivery of one workspace, on one replica. */
@@ -101,6 +103,7 @@ export class PostgresSharedPoll implements SharedPoll {
     const sub = this.#sub;
     this.#sub = undefined;
     await sub?.close();
+    this.#c.onStopped(this);
   }
 
   /** Resolves once every claim taken here is settled or released. */

@@ -50,9 +50,23 @@ export type PostgresStoreOptions = ({ connectionString: string } | { pool: Pool 
   maxDeliveries?: number;
   /** How long settled rows are kept (they are the de-duplication window); default 7 days. */
   retentionMs?: number;
-  /** Pool size when the store creates the pool (default 10). */
+  /**
+   * Pool size when the store creates the pool (default 10; at least 2: one connection listens
+   * for notifications, the others run queries). A pool you pass needs `max` of at least 2 too.
+   */
   maxConnections?: number;
 };
+
+/** A pool of one connection would give it to LISTEN and leave none for queries. */
+function checkPoolSize(option: "maxConnections" | "pool", max: unknown): void {
+  if (max === undefined || (Number.isInteger(max) && (max as number) >= 2)) return;
+  const what = option === "pool" ? "the pool's max" : "maxConnections";
+  throw new PostgresStoreOptionError(
+    option,
+    `${what} must be an integer of at least 2: the store keeps one connection for LISTEN and ` +
+      `runs its queries on the others (got ${String(max)}).`,
+  );
+}
 
 /** The PostgreSQL store: pass it as `new RemoteAgent({ ..., store })`; close it after `stop()`. */
 export interface PostgresStore extends AgentStore {
@@ -130,8 +144,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   let pool: Pool;
   let owned = false;
   if ("pool" in options && options.pool) {
+    checkPoolSize("pool", (options.pool as { options?: { max?: unknown } }).options?.max);
     pool = options.pool;
   } else if ("connectionString" in options && typeof options.connectionString === "string") {
+    checkPoolSize("maxConnections", options.maxConnections);
     pool = new Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 10,
@@ -204,6 +220,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           maxDeliveries,
           retentionMs,
           onAlive: () => state.touch(),
+          onStopped: (stopped) => polls.delete(stopped), // a restarted agent's old poll is let go
         },
         ctx,
       );

@@ -1,6 +1,8 @@
 // A fleet: one process runs a poll agent per workspace, all on ONE store with the default pool
 // (10 connections). Every agent starts and handles its workspace's messages, and the store holds
 // one LISTEN connection for all of them (not one per agent), none once it is closed.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { waitFor } from "@internal/test-utils";
@@ -89,5 +91,34 @@ describe("a fleet of agents on one store", () => {
     await waitFor(async () => (await sessions(true)).length === 0);
     await store.close();
     await waitFor(async () => (await sessions()).length === 0, { timeoutMs: 10_000 });
+  });
+  it("agents stopped on a long-lived store are let go (each restart's poll is not kept)", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const store = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "let_go_" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "restarted" });
+    // Each run in its own function: a suspended async frame may still hold its last locals.
+    const run = async (): Promise<WeakRef<RemoteAgent>> => {
+      const client = new PlatformClient({
+        platformUrl: pg.emu.url,
+        workspaceId: ws.id,
+        token: ws.token!,
+      });
+      const agent = new RemoteAgent({ client, store, handler: () => {} });
+      await agent.start();
+      await agent.stop();
+      await client.close();
+      return new WeakRef(agent);
+    };
+    const stopped: Array<WeakRef<RemoteAgent>> = [];
+    try {
+      for (let i = 0; i < 3; i++) stopped.push(await run());
+      // A WeakRef keeps its target until the current job ends: collect in a later one.
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      expect(stopped.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 // Migrations against a real PostgreSQL: concurrent starts, idempotence, table prefix, retention.
+import { Pool } from "pg";
 import { describe, expect, it } from "vitest";
 import { SCHEMA_VERSION, createPostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
@@ -66,6 +67,27 @@ describe("migrations", () => {
     expect(() => createPostgresStore({} as never)).toThrow(
       expect.objectContaining({ code: "invalid_option" }),
     );
+  });
+
+  it("rejects a pool of one connection (LISTEN would take it and leave none for queries)", async () => {
+    for (const maxConnections of [1, 0, 2.5]) {
+      expect(() => createPostgresStore({ connectionString: pg.dbUrl, maxConnections })).toThrow(
+        expect.objectContaining({ code: "invalid_option", option: "maxConnections" }),
+      );
+    }
+    const one = new Pool({ connectionString: pg.dbUrl, max: 1 });
+    try {
+      expect(() => createPostgresStore({ pool: one })).toThrow(
+        expect.objectContaining({
+          code: "invalid_option",
+          option: "pool",
+          message: expect.stringMatching(/at least 2/),
+        }),
+      );
+    } finally {
+      await one.end();
+    }
+    await createPostgresStore({ connectionString: pg.dbUrl, maxConnections: 2 }).close();
   });
 
   it("cleanup deletes settled rows older than the retention window, and only those", async () => {
