@@ -123,8 +123,8 @@ export class PostgresSharedPoll implements SharedPoll {
       this.#c.names.channel,
       {
         notify: wake,
-        lost: () => {
-          this.#ctx.logger.warn?.("store connection lost; reconnecting");
+        lost: (err) => {
+          this.#ctx.logger.warn?.("store connection lost; reconnecting", { error: describe(err) });
           wake(); // notifications are lost until reconnected: claim now, and again after
         },
         missed: wake,

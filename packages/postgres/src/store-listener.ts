@@ -10,8 +10,8 @@ import { backoff } from "./waker.js";
 export interface ListenSubscriber {
   /** A notification on the subscribed channel (and payload, when the subscription names one). */
   notify(payload: string): void;
-  /** The connection was lost: notifications are missed until it is back (see `missed`). */
-  lost?(): void;
+  /** The connection was lost (`error` says why): notifications are missed until it is back. */
+  lost?(error: unknown): void;
   /**
    * Listening again after a lost connection: notifications since `lostAt` (ms) may have been
    * missed. A rejection counts as a failed reconnect (retried with backoff, `missed` again).
@@ -61,7 +61,7 @@ export class StoreListener {
     // Its own entry, so one subscriber object subscribed twice is two subscriptions.
     const entry: ListenSubscriber = {
       notify: (p) => subscriber.notify(p),
-      lost: () => subscriber.lost?.(),
+      lost: (error) => subscriber.lost?.(error),
       missed: async (lostAt) => await subscriber.missed?.(lostAt),
     };
     let set = this.#subs.get(key);
@@ -146,12 +146,12 @@ export class StoreListener {
       // Every payload the store sends is an id: an empty one means nothing.
       if (run === this.#run && m.payload) this.#deliver(m.channel, m.payload);
     });
-    conn.on("error", () => {
+    conn.on("error", (err) => {
       if (this.#conn !== conn) return;
       this.#conn = undefined;
       this.#lostAt ??= Date.now();
       conn.release(true);
-      for (const s of this.#all()) call(() => s.lost?.());
+      for (const s of this.#all()) call(() => s.lost?.(err));
       if (this.#count > 0) this.#connectSoon(200);
     });
     try {

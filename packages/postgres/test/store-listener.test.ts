@@ -41,9 +41,13 @@ describe("StoreListener", () => {
     });
     const got: string[] = [];
     const events: string[] = [];
+    const errors: unknown[] = [];
     const sub = (name: string): Parameters<StoreListener["subscribe"]>[1] => ({
       notify: (p) => got.push(`${name}:${p}`),
-      lost: () => events.push(`lost ${name}`),
+      lost: (err) => {
+        events.push(`lost ${name}`);
+        errors.push(err);
+      },
       missed: () => void events.push(`missed ${name}`),
     });
     const a = listener.subscribe("t_work", sub("a"), "ws-a");
@@ -67,6 +71,9 @@ describe("StoreListener", () => {
       timeoutMs: 10_000,
     });
     expect(events.slice(0, 3).sort()).toEqual(["lost a", "lost all", "lost b"]);
+    // Why it was lost reaches the subscribers (the poll logs it).
+    expect(errors).toHaveLength(3);
+    for (const err of errors) expect((err as Error).message).toMatch(/terminat/i);
     const [second] = await waitFor(async () => {
       const pids = await listening();
       return pids.length === 1 && pids[0] !== first ? pids : undefined;
