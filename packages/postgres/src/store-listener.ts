@@ -72,7 +72,7 @@ export class StoreListener {
     const ready = (): Promise<void> => {
       if (!open) return Promise.reject(new Error("the store's listener subscription is closed"));
       if (this.#conn) return Promise.resolve();
-      return this.#attempt ?? Promise.reject(new Error("the store is closed"));
+      return this.#attempt ?? Promise.reject(closedError());
     };
     return {
       get ready(): Promise<void> {
@@ -123,8 +123,10 @@ export class StoreListener {
         });
         this.#retryNow = undefined;
       }
-      if (run !== this.#run) return;
+      // Closed meanwhile: a `ready` read before the close rejects (nothing will listen).
+      if (run !== this.#run) throw closedError();
       await this.#c.ready();
+      if (run !== this.#run) throw closedError();
       await this.#connect(run);
     })();
     this.#attempt = attempt;
@@ -163,7 +165,7 @@ export class StoreListener {
     }
     if (run !== this.#run || this.#count === 0) {
       conn.release(true);
-      return;
+      throw closedError();
     }
     this.#conn = conn;
     const lostAt = this.#lostAt;
@@ -189,6 +191,10 @@ export class StoreListener {
   #all(): ListenSubscriber[] {
     return [...this.#subs.values()].flatMap((set) => [...set]);
   }
+}
+
+function closedError(): Error {
+  return new Error("the store is closed");
 }
 
 function keyOf(channel: string, payload: string | undefined): string {

@@ -97,4 +97,21 @@ describe("StoreListener", () => {
     await again.close();
     expect(pool.totalCount).toBe(0);
   });
+
+  it("a subscription waiting to listen when the store closes is told so, and opens no session", async () => {
+    let migrated!: () => void;
+    const listener = new StoreListener({
+      pool,
+      channels: ["t_work"],
+      ready: async () => await new Promise<void>((r) => (migrated = r)), // still migrating
+    });
+    const sub = listener.subscribe("t_work", { notify: () => undefined }, "ws-a");
+    const ready = sub.ready; // read before the close, as a starting poll does
+    const closed = listener.close();
+    migrated();
+    await closed;
+    await expect(ready).rejects.toThrow(/closed/);
+    expect(pool.totalCount).toBe(0); // no connection was opened for a closed store
+    expect(await listening()).toEqual([]);
+  });
 });
