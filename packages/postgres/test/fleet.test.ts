@@ -73,7 +73,6 @@ describe("a fleet of agents on one store", () => {
       expect(handled).toEqual(sent); // each message by its own workspace's agent
       const listen = await sessions(true);
       expect(listen).toHaveLength(1); // one LISTEN session serves every agent
-      expect((await sessions()).length).toBeLessThanOrEqual(10);
 
       // The LISTEN session dies: the store opens another one and every agent goes on.
       await pg.db.query("SELECT pg_terminate_backend($1)", [listen[0]]);
