@@ -1,0 +1,102 @@
+// The Streamable HTTP transport: one MCP session per client at `/mcp`, behind a bearer token
+// (compared in constant time) and an Origin check (DNS rebinding), bound to 127.0.0.1 by default.
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { McpHttpConfig } from "./config.js";
+import type { MoleculeMcp } from "./server.js";
+
+/** MCP sessions served at once. */
+const MAX_SESSIONS = 32;
+
+/** A running HTTP transport. */
+export interface McpHttpServer {
+  /** `http://<host>:<port>/mcp`. */
+  readonly url: string;
+  /** The bearer token clients send (`Authorization: Bearer <token>`). */
+  readonly token: string;
+  /** Whether the token was generated (then print it for the user). */
+  readonly generatedToken: boolean;
+  close(): Promise<void>;
+}
+
+function digest(s: string): Buffer {
+  return createHash("sha256").update(s).digest();
+}
+
+function deny(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
+}
+
+/** Serves `host` over Streamable HTTP; see {@link McpHttpServer}. */
+export async function startMcpHttp(host: MoleculeMcp, config: McpHttpConfig): Promise<McpHttpServer> {
+  const generatedToken = config.token === undefined;
+  const token = config.token ?? randomBytes(32).toString("base64url");
+  const expected = digest(`Bearer ${token}`);
+  const allowed = new Set(config.allowedOrigins.map((o) => o.replace(/\/$/, "")));
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== "/mcp") return deny(res, 404, "Not found: the MCP endpoint is /mcp.");
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowed.has(origin)) {
+      return deny(res, 403, "Origin not allowed: start the server with --allow-origin to accept it.");
+    }
+    const auth = req.headers.authorization ?? "";
+    if (!timingSafeEqual(digest(auth), expected)) {
+      return deny(res, 401, "Missing or wrong bearer token: send Authorization: Bearer <the token the server printed or MOLECULE_MCP_HTTP_TOKEN>.", {
+        "www-authenticate": 'Bearer realm="molecule-mcp"',
+      });
+    }
+    const sessionId = req.headers["mcp-session-id"];
+    const existing = typeof sessionId === "string" ? sessions.get(sessionId) : undefined;
+    if (existing) return await existing.handleRequest(req, res);
+    if (typeof sessionId === "string") {
+      return deny(res, 404, "Unknown MCP session: initialize a new one.");
+    }
+    if (req.method !== "POST") return deny(res, 400, "No MCP session: POST an initialize request first.");
+    if (sessions.size >= MAX_SESSIONS) return deny(res, 503, "Too many MCP sessions: close one first.");
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void sessions.set(id, transport),
+      onsessionclosed: (id) => void sessions.delete(id),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    const server = host.createServer();
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+  };
+
+  const http: Server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) deny(res, 500, "Internal error: see the server's log.");
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(config.port, config.host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = http.address() as AddressInfo;
+  const hostName = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${hostName}:${port}/mcp`,
+    token,
+    generatedToken,
+    async close() {
+      await Promise.allSettled([...sessions.values()].map((t) => t.close()));
+      sessions.clear();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}

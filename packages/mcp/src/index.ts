@@ -1,0 +1,17 @@
+// Public API of @molecule-ai/mcp: an MCP server that makes an MCP host a Molecule AI workspace.
+export { MCP_CLI_OPTIONS, readHttpConfig, readMcpConfig } from "./config.js";
+export type {
+  McpCliOption,
+  McpCliValues,
+  McpConfig,
+  McpHttpConfig,
+  McpWorkspaceConfig,
+} from "./config.js";
+export { startMcpHttp } from "./http.js";
+export type { McpHttpServer } from "./http.js";
+export { INBOX_URI } from "./resource.js";
+export type { InboxMessage } from "./inbox.js";
+export { runMcp } from "./run.js";
+export type { McpRunIo } from "./run.js";
+export { MoleculeMcp } from "./server.js";
+export type { ChannelMeta, MoleculeMcpOptions } from "./server.js";

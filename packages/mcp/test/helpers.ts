@@ -1,0 +1,113 @@
+// Test helpers: the built bin spawned by the official MCP client, and notification collectors
+// that resolve on events (no sleeps).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+
+export const BIN = join(dirname(fileURLToPath(import.meta.url)), "../dist/bin.js");
+
+/** A notification the client received, with when it arrived. */
+export interface Received {
+  method: string;
+  params: Record<string, unknown>;
+  at: number;
+}
+
+/** Collects notifications; `next(pred)` resolves with the first (past or future) that matches. */
+export class Notifications {
+  readonly all: Received[] = [];
+  readonly #waiters: { pred: (n: Received) => boolean; resolve: (n: Received) => void }[] = [];
+
+  push(n: Received): void {
+    this.all.push(n);
+    for (const w of [...this.#waiters]) {
+      if (w.pred(n)) {
+        this.#waiters.splice(this.#waiters.indexOf(w), 1);
+        w.resolve(n);
+      }
+    }
+  }
+
+  next(pred: (n: Received) => boolean): Promise<Received> {
+    const found = this.all.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => this.#waiters.push({ pred, resolve }));
+  }
+
+  count(pred: (n: Received) => boolean): number {
+    return this.all.filter(pred).length;
+  }
+}
+
+export const isChannel = (n: Received): boolean => n.method === "notifications/claude/channel";
+
+/** A connected MCP client over stdio to a spawned `molecule-mcp`, with its stderr and notifications. */
+export interface StdioSession {
+  client: Client;
+  transport: StdioClientTransport;
+  notes: Notifications;
+  stderr: () => string;
+  pid: number;
+  /** Closes the client (ends stdin) and resolves with the ms the server took to exit. */
+  close(): Promise<number>;
+}
+
+export function attachNotifications(client: Client): Notifications {
+  const notes = new Notifications();
+  client.fallbackNotificationHandler = async (n) => {
+    notes.push({ method: n.method, params: (n.params ?? {}) as Record<string, unknown>, at: performance.now() });
+  };
+  return notes;
+}
+
+/** Spawns the built bin with `env` and connects the official client to it. */
+export async function connectStdio(env: Record<string, string>, args: string[] = []): Promise<StdioSession> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, ...args],
+    env: { PATH: process.env["PATH"] ?? "", MOLECULE_LOG_LEVEL: "warn", ...env },
+    stderr: "pipe",
+  });
+  let err = "";
+  transport.stderr?.on("data", (d: Buffer) => (err += d.toString()));
+  const client = new Client({ name: "test-host", version: "1.0.0" });
+  const notes = attachNotifications(client);
+  await client.connect(transport);
+  const pid = transport.pid!;
+  return {
+    client,
+    transport,
+    notes,
+    stderr: () => err,
+    pid,
+    // The SDK's close ends stdin, waits up to 2 s for the exit, and only then sends SIGTERM.
+    close: async () => {
+      const t0 = performance.now();
+      await client.close();
+      return performance.now() - t0;
+    },
+  };
+}
+
+/** A fresh state directory, removed by the returned function. */
+export function tempDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "molecule-mcp-"));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The structured content of a successful tool call (fails the test on an error result). */
+export function structured<T = Record<string, unknown>>(r: unknown): T {
+  const res = r as CallToolResult;
+  if (res.isError) throw new Error(`tool failed: ${JSON.stringify(res.content)}`);
+  return res.structuredContent as T;
+}
+
+export function textOf(r: unknown): string {
+  return ((r as CallToolResult).content as { type: string; text?: string }[])
+    .map((c) => c.text ?? "")
+    .join("");
+}
