@@ -27,6 +27,11 @@ export interface McpConfig {
   maxUnread: number;
   /** How long a pushed message's sender waits for the host's answer (default 110 000 ms). */
   pushHoldMs: number;
+  /**
+   * How often a pause or removal is checked when no event stream tells (env
+   * `MOLECULE_MCP_STATE_INTERVAL_MS`; default: core's, the heartbeat interval).
+   */
+  stateIntervalMs?: number | undefined;
 }
 
 /** Streamable HTTP settings (`--http`). */
@@ -165,6 +170,11 @@ export function readMcpConfig(
   if (!Number.isInteger(maxUnread) || maxUnread < 1 || maxUnread > 10_000) {
     throw bad("--max-unread must be an integer from 1 to 10000.");
   }
+  const stateRaw = env["MOLECULE_MCP_STATE_INTERVAL_MS"]?.trim();
+  const stateIntervalMs = stateRaw ? Number(stateRaw) : undefined;
+  if (stateIntervalMs !== undefined && !(Number.isInteger(stateIntervalMs) && stateIntervalMs >= 100)) {
+    throw bad("MOLECULE_MCP_STATE_INTERVAL_MS must be a whole number of milliseconds, at least 100.");
+  }
   const name = (values.name ?? env["MOLECULE_AGENT_NAME"] ?? "MCP host").trim().slice(0, 200);
   return {
     platformUrl,
@@ -174,6 +184,7 @@ export function readMcpConfig(
     name: name || "MCP host",
     maxUnread,
     pushHoldMs: 110_000,
+    stateIntervalMs,
   };
 }
 

@@ -81,10 +81,15 @@ export class MoleculeMcp {
 
   /** Starts every workspace's agent; rejects with the first failure (after stopping the others). */
   async start(): Promise<void> {
-    const results = await Promise.allSettled([...this.workspaces.values()].map((w) => w.start()));
+    const list = [...this.workspaces.values()];
+    const results = await Promise.allSettled(list.map((w) => w.start()));
     const failed = results.find((r) => r.status === "rejected");
     if (failed) {
-      await this.stop();
+      // A failed start leaves its agent as new: stop the others, close every client.
+      await Promise.allSettled(
+        list.map((w, i) => (results[i]!.status === "fulfilled" ? w.stop() : w.client.close())),
+      );
+      this.#stopped = Promise.resolve();
       throw failed.reason;
     }
   }

@@ -52,6 +52,7 @@ export class McpWorkspace {
       concurrency: config.maxUnread,
       // A held message waits for the host, not for a drain: stop at once, it is delivered again.
       drainTimeoutMs: 50,
+      ...(config.stateIntervalMs ? { stateIntervalMs: config.stateIntervalMs } : {}),
       logger,
     });
     this.agent.on("connected", (e) => {
