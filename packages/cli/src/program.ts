@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerConnectCommand } from "./commands/connect.js";
 import { registerDoctorCommand } from "./commands/doctor.js";
+import { registerMcpCommand } from "./commands/mcp.js";
 import { registerPluginCommand } from "./commands/plugin.js";
 
 /** Builds the `molecule-agent` command line program. */
@@ -10,6 +11,7 @@ export function createProgram(): Command {
     .showHelpAfterError();
   registerConnectCommand(program);
   registerDoctorCommand(program);
+  registerMcpCommand(program);
   registerPluginCommand(program);
   return program;
 }

@@ -1,0 +1,44 @@
+// `molecule-agent mcp`: the options of @molecule-ai/mcp in --help, and the server itself run by the
+// CLI's bin with the official MCP client over stdio against the emulator.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { startTestPlatform } from "@molecule-ai/agent-core/testing";
+import { MCP_CLI_OPTIONS } from "@molecule-ai/mcp";
+import { describe, expect, it } from "vitest";
+import { BIN } from "./connect-helpers.js";
+
+describe("molecule-agent mcp", () => {
+  it("--help lists every option", () => {
+    const r = spawnSync(process.execPath, [BIN, "mcp", "--help"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(MCP_CLI_OPTIONS.length).toBeGreaterThanOrEqual(8);
+    for (const option of MCP_CLI_OPTIONS) expect(r.stdout).toContain(option.flags);
+  });
+
+  it("serves the workspace's tools over stdio and exits when stdin closes", async () => {
+    const platform = await startTestPlatform({ name: "cli-host" });
+    const state = mkdtempSync(join(tmpdir(), "cli-mcp-"));
+    try {
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [BIN, "mcp"],
+        env: { PATH: process.env["PATH"] ?? "", ...platform.env, MOLECULE_MCP_STATE_DIR: state },
+        stderr: "pipe",
+      });
+      const client = new Client({ name: "cli-test", version: "1" });
+      await client.connect(transport);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain("call_peer");
+      const t0 = performance.now();
+      await client.close();
+      expect(performance.now() - t0).toBeLessThan(1000);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+      await platform.close();
+    }
+  });
+});
