@@ -25,6 +25,7 @@ export const publishedPackages = [
   { name: "@molecule-ai/ai-sdk", dir: "ai-sdk", fixtures: ["ai-sdk.ts"] },
   { name: "@molecule-ai/nestjs", dir: "nestjs", fixtures: ["nestjs.ts"] },
   { name: "@molecule-ai/postgres", dir: "postgres", fixtures: ["postgres.ts"] },
+  { name: "@molecule-ai/mcp", dir: "mcp", fixtures: ["mcp.ts"] },
 ] as const;
 
 /** What an application brings itself: the adapters' peer dependencies and Node's types. */

@@ -71,9 +71,10 @@ async function askQuickstart(
   cwd: string,
   args: string[],
   question: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ text: string; output: () => string }> {
   const platform = await startTestPlatform({ name: "quickstart" });
-  const env = { ...process.env, ...platform.env, PORT: String(await freePort()) };
+  const env = { ...process.env, ...platform.env, PORT: String(await freePort()), ...extraEnv };
   let output = "";
   const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
@@ -146,6 +147,15 @@ describe("README quickstarts, run against the emulator", () => {
     const tsc = runTsc("typescript", dir, "tsconfig.json");
     expect(tsc.diagnostics).toEqual([]);
     const { text } = await askQuickstart(dir, ["dist/main.js"], "ping from the asker");
+    expect(text).toBe("You said: ping from the asker");
+  });
+
+  it("@molecule-ai/mcp: a minimal MCP host answers a peer through the server's tools", async () => {
+    const { dir, files } = writeQuickstart("packages/mcp/README.md", "module");
+    // Unread messages are kept in the state directory: inside the throwaway project, not in ~.
+    const { text } = await askQuickstart(dir, [files[0]!], "ping from the asker", {
+      MOLECULE_MCP_STATE_DIR: join(dir, ".molecule"),
+    });
     expect(text).toBe("You said: ping from the asker");
   });
 });
