@@ -97,7 +97,8 @@ const config: KnipConfig = {
       entry: ["fixtures/**/*.{ts,cts,mjs}"],
       project: ["test/**/*.ts", "fixtures/**/*.{ts,cts,mjs}"],
       // Linked by name into the consumer projects (consumer.link(...) in the tests: README blocks,
-      // quickstarts, the examples); pg comes with the packed @molecule-ai/postgres there.
+      // quickstarts, the examples); pg comes with the packed @molecule-ai/postgres there, the MCP
+      // SDK with the packed @molecule-ai/mcp.
       ignoreDependencies: [
         /^@example\//,
         "@ai-sdk/openai",
@@ -108,6 +109,7 @@ const config: KnipConfig = {
         "express",
         "hono",
         "pg",
+        "@modelcontextprotocol/sdk",
       ],
     },
     "internal/test-utils": { project: ["src/**/*.ts"] },

@@ -42,7 +42,11 @@ interface Side {
   close: () => Promise<void>;
 }
 
-async function startSide(name: string, command: string[], env: Record<string, string>): Promise<Side> {
+async function startSide(
+  name: string,
+  command: string[],
+  env: Record<string, string>,
+): Promise<Side> {
   const ws = await admin.createExternalWorkspace({ name });
   const s = await admin.createExternalWorkspace({ name: `${name}-sender` });
   const sender = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });

@@ -36,7 +36,9 @@ export interface McpConfig {
 
 /** Streamable HTTP settings (`--http`). */
 export interface McpHttpConfig {
+  /** The port (0: a free one). */
   port: number;
+  /** The address to bind (`127.0.0.1` by default from the command). */
   host: string;
   /** The bearer token clients must send; generated (and printed) when absent. */
   token?: string | undefined;
@@ -46,6 +48,7 @@ export interface McpHttpConfig {
 
 /** The option values of `molecule-agent mcp` / `molecule-mcp` (all strings, as parsed). */
 export interface McpCliValues {
+  /* Each is the value of the flag of the same name (see MCP_CLI_OPTIONS). */
   platformUrl?: string | undefined;
   workspaceId?: string | undefined;
   http?: string | undefined;
@@ -62,6 +65,7 @@ export interface McpCliOption {
   key: keyof McpCliValues;
   /** The flag and its value, as commander writes it: `--http <port>`. */
   flags: string;
+  /** The help text. */
   description: string;
 }
 
@@ -104,7 +108,8 @@ export const MCP_CLI_OPTIONS: readonly McpCliOption[] = [
   {
     key: "name",
     flags: "--name <name>",
-    description: 'the name peers see on the agent card (env MOLECULE_AGENT_NAME, default "MCP host")',
+    description:
+      'the name peers see on the agent card (env MOLECULE_AGENT_NAME, default "MCP host")',
   },
   {
     key: "maxUnread",
@@ -172,8 +177,13 @@ export function readMcpConfig(
   }
   const stateRaw = env["MOLECULE_MCP_STATE_INTERVAL_MS"]?.trim();
   const stateIntervalMs = stateRaw ? Number(stateRaw) : undefined;
-  if (stateIntervalMs !== undefined && !(Number.isInteger(stateIntervalMs) && stateIntervalMs >= 100)) {
-    throw bad("MOLECULE_MCP_STATE_INTERVAL_MS must be a whole number of milliseconds, at least 100.");
+  if (
+    stateIntervalMs !== undefined &&
+    !(Number.isInteger(stateIntervalMs) && stateIntervalMs >= 100)
+  ) {
+    throw bad(
+      "MOLECULE_MCP_STATE_INTERVAL_MS must be a whole number of milliseconds, at least 100.",
+    );
   }
   const name = (values.name ?? env["MOLECULE_AGENT_NAME"] ?? "MCP host").trim().slice(0, 200);
   return {

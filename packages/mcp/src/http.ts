@@ -8,7 +8,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import type { McpHttpConfig } from "./config.js";
 import type { MoleculeMcp } from "./server.js";
 
-/** MCP sessions served at once. */
+/** MCP sessions kept at once (the least recently used one is closed to make room). */
 const MAX_SESSIONS = 32;
 
 /** A running HTTP transport. */
@@ -26,13 +26,21 @@ function digest(s: string): Buffer {
   return createHash("sha256").update(s).digest();
 }
 
-function deny(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+function deny(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
 }
 
 /** Serves `host` over Streamable HTTP; see {@link McpHttpServer}. */
-export async function startMcpHttp(host: MoleculeMcp, config: McpHttpConfig): Promise<McpHttpServer> {
+export async function startMcpHttp(
+  host: MoleculeMcp,
+  config: McpHttpConfig,
+): Promise<McpHttpServer> {
   const generatedToken = config.token === undefined;
   const token = config.token ?? randomBytes(32).toString("base64url");
   const expected = digest(`Bearer ${token}`);
@@ -44,30 +52,47 @@ export async function startMcpHttp(host: MoleculeMcp, config: McpHttpConfig): Pr
     if (path !== "/mcp") return deny(res, 404, "Not found: the MCP endpoint is /mcp.");
     const origin = req.headers.origin;
     if (origin !== undefined && !allowed.has(origin)) {
-      return deny(res, 403, "Origin not allowed: start the server with --allow-origin to accept it.");
+      return deny(
+        res,
+        403,
+        "Origin not allowed: start the server with --allow-origin to accept it.",
+      );
     }
     const auth = req.headers.authorization ?? "";
     if (!timingSafeEqual(digest(auth), expected)) {
-      return deny(res, 401, "Missing or wrong bearer token: send Authorization: Bearer <the token the server printed or MOLECULE_MCP_HTTP_TOKEN>.", {
-        "www-authenticate": 'Bearer realm="molecule-mcp"',
-      });
+      return deny(
+        res,
+        401,
+        "Missing or wrong bearer token: send Authorization: Bearer <the token the server printed or MOLECULE_MCP_HTTP_TOKEN>.",
+        {
+          "www-authenticate": 'Bearer realm="molecule-mcp"',
+        },
+      );
     }
     const sessionId = req.headers["mcp-session-id"];
     const existing = typeof sessionId === "string" ? sessions.get(sessionId) : undefined;
-    if (existing) return await existing.handleRequest(req, res);
+    if (existing) {
+      // Most recently used last: the first entry is the one to evict when the table is full.
+      sessions.delete(sessionId as string);
+      sessions.set(sessionId as string, existing);
+      return await existing.handleRequest(req, res);
+    }
     if (typeof sessionId === "string") {
       return deny(res, 404, "Unknown MCP session: initialize a new one.");
     }
-    if (req.method !== "POST") return deny(res, 400, "No MCP session: POST an initialize request first.");
-    if (sessions.size >= MAX_SESSIONS) return deny(res, 503, "Too many MCP sessions: close one first.");
+    if (req.method !== "POST")
+      return deny(res, 400, "No MCP session: POST an initialize request first.");
+    if (sessions.size >= MAX_SESSIONS) {
+      // Clients rarely end their session (DELETE): the least recently used one makes room.
+      const [oldestId, oldest] = sessions.entries().next().value!;
+      sessions.delete(oldestId);
+      await oldest.close();
+    }
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => void sessions.set(id, transport),
       onsessionclosed: (id) => void sessions.delete(id),
     });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-    };
     const server = host.createServer();
     await server.connect(transport);
     await transport.handleRequest(req, res);

@@ -47,11 +47,14 @@ interface Held {
   timer?: NodeJS.Timeout;
 }
 
+/** A sender-written id, bounded (256 characters), or null when absent. */
+function bounded(v: string | undefined | null): string | null {
+  return typeof v === "string" && v !== "" ? v.slice(0, 256) : null;
+}
+
 function viewOf(workspaceId: string, msg: InboundMessage): InboxMessage {
   const clean = sanitizePeerText(msg.text);
   const truncated = clean.length > MAX_SHOWN_TEXT;
-  const bounded = (v: string | undefined | null): string | null =>
-    typeof v === "string" && v !== "" ? v.slice(0, 256) : null;
   return {
     messageId: randomUUID(),
     workspaceId,
@@ -128,7 +131,7 @@ export class Inbox {
       }
       this.#held.set(id, held);
       for (const listener of this.#listeners) listener(held.view);
-      for (const wake of [...this.#waiters]) wake();
+      for (const wake of this.#waiters) wake(); // each removes itself
     });
   }
 

@@ -10,8 +10,9 @@ export type {
 export { startMcpHttp } from "./http.js";
 export type { McpHttpServer } from "./http.js";
 export { INBOX_URI } from "./resource.js";
-export type { InboxMessage } from "./inbox.js";
+export type { Inbox, InboxMessage, ReplyRoute } from "./inbox.js";
 export { runMcp } from "./run.js";
 export type { McpRunIo } from "./run.js";
 export { MoleculeMcp } from "./server.js";
 export type { ChannelMeta, MoleculeMcpOptions } from "./server.js";
+export type { McpWorkspace, WorkspaceStatus } from "./workspace.js";

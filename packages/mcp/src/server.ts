@@ -30,7 +30,11 @@ const CAPABILITIES = {
   experimental: { "claude/channel": {} },
 };
 
-/** The channel notification's `meta` (the channel plugin's fields, plus `message_id`). */
+/**
+ * The channel notification's `meta`: the channel plugin's fields (`source`, `kind`,
+ * `workspace_id`, `watching_as`, `peer_id`, `method`, `activity_id`, `ts`) plus `message_id`, the
+ * id `reply` takes.
+ */
 export interface ChannelMeta {
   source: "molecule";
   kind: string;
@@ -57,8 +61,11 @@ export interface MoleculeMcpOptions {
 
 /** The workspaces, their inbox and the MCP sessions that serve them. */
 export class MoleculeMcp {
+  /** The configuration it runs with. */
   readonly config: McpConfig;
+  /** The held messages of every workspace. */
   readonly inbox: Inbox;
+  /** The workspaces, by id. */
   readonly workspaces: ReadonlyMap<string, McpWorkspace>;
   readonly #sessions = new Set<Session>();
   readonly #logger: Logger;
@@ -141,7 +148,6 @@ export class MoleculeMcp {
       return {};
     });
     this.#sessions.add(session);
-    server.server.onclose = () => this.#sessions.delete(session);
     return server;
   }
 
@@ -159,7 +165,10 @@ export class MoleculeMcp {
       message_id: m.messageId,
     };
     for (const s of this.#sessions) {
-      if (!s.server.isConnected()) continue;
+      if (!s.server.isConnected()) {
+        this.#sessions.delete(s); // its transport closed
+        continue;
+      }
       void s.server.server
         .notification({
           method: "notifications/claude/channel",
@@ -180,7 +189,10 @@ export class MoleculeMcp {
     const text = endText(ws.id, reason);
     this.#logger.warn?.(text);
     for (const s of this.#sessions) {
-      if (!s.server.isConnected()) continue;
+      if (!s.server.isConnected()) {
+        this.#sessions.delete(s); // its transport closed
+        continue;
+      }
       void s.server.server
         .notification({
           method: "notifications/claude/channel",

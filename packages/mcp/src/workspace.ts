@@ -17,8 +17,11 @@ export type WorkspaceStatus = "starting" | "online" | AgentEndReason;
 
 /** A workspace's agent and its status. */
 export class McpWorkspace {
+  /** The workspace id. */
   readonly id: string;
+  /** Its platform client. */
   readonly client: PlatformClient;
+  /** Its agent, whose handler holds each message in the inbox. */
   readonly agent: RemoteAgent;
   #status: WorkspaceStatus = "starting";
   #delivery: "poll" | "push" | "none" | undefined;
@@ -35,7 +38,9 @@ export class McpWorkspace {
     this.client = new PlatformClient({
       platformUrl: config.platformUrl,
       workspaceId: ws.id,
-      ...(ws.token ? { token: ws.token } : { tokenStore: new FileTokenStore({ workspaceId: ws.id }) }),
+      ...(ws.token
+        ? { token: ws.token }
+        : { tokenStore: new FileTokenStore({ workspaceId: ws.id }) }),
       ...(config.orgId ? { orgId: config.orgId } : {}),
       logger,
     });
@@ -65,10 +70,12 @@ export class McpWorkspace {
     });
   }
 
+  /** Where it stands: `starting`, `online`, or why its agent ended. */
   get status(): WorkspaceStatus {
     return this.#status;
   }
 
+  /** The delivery its agent uses, once connected. */
   get delivery(): "poll" | "push" | "none" | undefined {
     return this.#delivery;
   }

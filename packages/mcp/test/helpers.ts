@@ -20,16 +20,13 @@ export interface Received {
 /** Collects notifications; `next(pred)` resolves with the first (past or future) that matches. */
 export class Notifications {
   readonly all: Received[] = [];
-  readonly #waiters: { pred: (n: Received) => boolean; resolve: (n: Received) => void }[] = [];
+  #waiters: { pred: (n: Received) => boolean; resolve: (n: Received) => void }[] = [];
 
   push(n: Received): void {
     this.all.push(n);
-    for (const w of [...this.#waiters]) {
-      if (w.pred(n)) {
-        this.#waiters.splice(this.#waiters.indexOf(w), 1);
-        w.resolve(n);
-      }
-    }
+    const matched = this.#waiters.filter((w) => w.pred(n));
+    this.#waiters = this.#waiters.filter((w) => !matched.includes(w));
+    for (const w of matched) w.resolve(n);
   }
 
   next(pred: (n: Received) => boolean): Promise<Received> {
@@ -59,13 +56,20 @@ export interface StdioSession {
 export function attachNotifications(client: Client): Notifications {
   const notes = new Notifications();
   client.fallbackNotificationHandler = async (n) => {
-    notes.push({ method: n.method, params: (n.params ?? {}) as Record<string, unknown>, at: performance.now() });
+    notes.push({
+      method: n.method,
+      params: (n.params ?? {}) as Record<string, unknown>,
+      at: performance.now(),
+    });
   };
   return notes;
 }
 
 /** Spawns the built bin with `env` and connects the official client to it. */
-export async function connectStdio(env: Record<string, string>, args: string[] = []): Promise<StdioSession> {
+export async function connectStdio(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<StdioSession> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, ...args],

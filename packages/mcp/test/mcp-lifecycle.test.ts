@@ -16,7 +16,7 @@ interface InboxMsg {
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
 async function platformFor(compat: "latest" | "2026-04"): Promise<TestPlatform> {
@@ -38,7 +38,10 @@ async function session(env: Record<string, string>): Promise<StdioSession> {
 }
 
 /** Runs the bin to its exit; resolves with its exit code and stderr. */
-async function runToExit(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stderr: string; stdout: string }> {
+async function runToExit(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { PATH: process.env["PATH"] ?? "", ...env },
     stdio: ["pipe", "pipe", "pipe"],
@@ -78,7 +81,8 @@ describe.each(["latest", "2026-04"] as const)("lifecycle and safety (%s)", (comp
     });
     await platform.emulator.admin.pause(platform.workspace.id);
     const note = await mcp.notes.next(
-      (n) => isChannel(n) && (n.params["meta"] as Record<string, string>)["kind"] === "workspace_state",
+      (n) =>
+        isChannel(n) && (n.params["meta"] as Record<string, string>)["kind"] === "workspace_state",
     );
     expect(note.params["content"]).toContain("was paused on the platform");
     const r = await mcp.client.callTool({ name: "list_peers", arguments: {} });
@@ -115,16 +119,29 @@ describe.each(["latest", "2026-04"] as const)("lifecycle and safety (%s)", (comp
     const note = await mcp.notes.next(isChannel);
     expect((note.params["meta"] as Record<string, string>)["workspace_id"]).toBe(second.id);
     const none = structured<{ messages: InboxMsg[] }>(
-      await mcp.client.callTool({ name: "read_inbox", arguments: { workspaceId: platform.workspace.id } }),
+      await mcp.client.callTool({
+        name: "read_inbox",
+        arguments: { workspaceId: platform.workspace.id },
+      }),
     );
     expect(none.messages).toEqual([]);
     const read = structured<{ messages: InboxMsg[] }>(
       await mcp.client.callTool({ name: "read_inbox", arguments: { workspaceId: second.id } }),
     );
-    expect(read.messages.map((m) => [m.workspaceId, m.text])).toEqual([[second.id, "for the second one"]]);
-    await mcp.client.callTool({ name: "reply", arguments: { messageId: read.messages[0]!.messageId, text: "ok" } });
+    expect(read.messages.map((m) => [m.workspaceId, m.text])).toEqual([
+      [second.id, "for the second one"],
+    ]);
+    await mcp.client.callTool({
+      name: "reply",
+      arguments: { messageId: read.messages[0]!.messageId, text: "ok" },
+    });
     expect((await answer).status).toBe("completed");
-    const outputs = [mcp.stderr(), JSON.stringify(mcp.notes.all), JSON.stringify(read), JSON.stringify(info)];
+    const outputs = [
+      mcp.stderr(),
+      JSON.stringify(mcp.notes.all),
+      JSON.stringify(read),
+      JSON.stringify(info),
+    ];
     for (const token of [platform.workspace.token, second.token]) {
       for (const out of outputs) expect(out).not.toContain(token);
     }
@@ -139,7 +156,11 @@ describe("restart (latest: poll delivery keeps unread messages in core's file st
     const asker = new RemoteAgent({ client: peer.client(), handler: () => undefined, logger: {} });
     await asker.start();
     cleanups.push(() => asker.stop());
-    const env = { ...platform.workspace.env, MOLECULE_MCP_STATE_DIR: dir, MOLECULE_LOG_LEVEL: "error" };
+    const env = {
+      ...platform.workspace.env,
+      MOLECULE_MCP_STATE_DIR: dir,
+      MOLECULE_LOG_LEVEL: "error",
+    };
 
     const first = await connectStdio(env);
     const answer = asker.callPeer(platform.workspace.id, "are you there?", { timeoutMs: 30_000 });
@@ -149,9 +170,14 @@ describe("restart (latest: poll delivery keeps unread messages in core's file st
     const second = await session(env);
     const note = await second.notes.next(isChannel);
     expect(note.params["content"]).toBe("are you there?");
-    const read = structured<{ messages: InboxMsg[] }>(await second.client.callTool({ name: "read_inbox", arguments: {} }));
+    const read = structured<{ messages: InboxMsg[] }>(
+      await second.client.callTool({ name: "read_inbox", arguments: {} }),
+    );
     expect(read.messages.map((m) => m.text)).toEqual(["are you there?"]);
-    await second.client.callTool({ name: "reply", arguments: { messageId: read.messages[0]!.messageId, text: "yes" } });
+    await second.client.callTool({
+      name: "reply",
+      arguments: { messageId: read.messages[0]!.messageId, text: "yes" },
+    });
     const got = await answer;
     expect(got.status === "completed" && got.text).toContain("yes");
     expect(await second.close()).toBeLessThan(1000);
@@ -168,15 +194,28 @@ describe("restart (latest: poll delivery keeps unread messages in core's file st
 
 describe("configuration errors", () => {
   it("no platform URL: one line that says what to set", async () => {
-    const { code, stderr } = await runToExit({ MOLECULE_WORKSPACE_ID: "00000000-0000-4000-8000-000000000001" });
+    const { code, stderr } = await runToExit({
+      MOLECULE_WORKSPACE_ID: "00000000-0000-4000-8000-000000000001",
+    });
     expect(code).toBe(1);
-    expect(stderr).toBe("molecule mcp: No platform URL: set MOLECULE_PLATFORM_URL or pass --platform-url <url>.\n");
+    expect(stderr).toBe(
+      "molecule mcp: No platform URL: set MOLECULE_PLATFORM_URL or pass --platform-url <url>.\n",
+    );
   });
 
   it("--help lists every option", async () => {
     const { code, stdout } = await runToExit({}, ["--help"]);
     expect(code).toBe(0);
-    for (const flag of ["--platform-url", "--workspace-id", "--http", "--host", "--allow-origin", "--state-dir", "--name", "--max-unread"]) {
+    for (const flag of [
+      "--platform-url",
+      "--workspace-id",
+      "--http",
+      "--host",
+      "--allow-origin",
+      "--state-dir",
+      "--name",
+      "--max-unread",
+    ]) {
       expect(stdout).toContain(flag);
     }
   });

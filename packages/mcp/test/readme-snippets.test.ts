@@ -80,7 +80,8 @@ describe("README host snippets", () => {
     try {
       const [, entry] = entries()[0]!;
       const env: Record<string, string> = { MOLECULE_MCP_STATE_DIR: state.dir };
-      for (const key of Object.keys(entry.env)) env[key] = platform.env[key as keyof typeof platform.env];
+      for (const key of Object.keys(entry.env))
+        env[key] = platform.env[key as keyof typeof platform.env];
       const mcp = await connectStdio(env); // the built bin is what `npx -y @molecule-ai/mcp` runs
       expect((await mcp.client.listTools()).tools.length).toBe(8);
       await mcp.close();
