@@ -180,6 +180,13 @@ describe("restart (latest: poll delivery keeps unread messages in core's file st
     });
     const got = await answer;
     expect(got.status === "completed" && got.text).toContain("yes");
+    // A second message, read but never answered: reading settles it too.
+    await asker.callPeer(platform.workspace.id, "read me only", { awaitReply: false });
+    await second.notes.next((n) => isChannel(n) && n.params["content"] === "read me only");
+    const readOnly = structured<{ messages: InboxMsg[] }>(
+      await second.client.callTool({ name: "read_inbox", arguments: {} }),
+    );
+    expect(readOnly.messages.map((m) => m.text)).toEqual(["read me only"]);
     expect(await second.close()).toBeLessThan(1000);
 
     // A third start: the message was read (settled), so it is not delivered again.
