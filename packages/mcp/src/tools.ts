@@ -486,7 +486,9 @@ export function registerTools(server: McpServer, host: MoleculeMcp): void {
           .min(1, "timeoutSeconds must be at least 1")
           .max(600, "timeoutSeconds must be at most 600")
           .optional()
-          .describe("How long to wait (default 30)."),
+          .describe(
+            "How long to wait (default 30); keep it below your MCP client's request timeout (often 60 s).",
+          ),
         workspaceId: workspaceIdArg,
       },
       outputSchema: { ...inboxOutput, timedOut: z.boolean() },
