@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Platform } from "./platform.js";
+import { requestHandler } from "./request-handler.js";
 import { Store, readSnapshot, writeSnapshot } from "./store.js";
 import type { QueueRow } from "./store.js";
 import type {
@@ -250,7 +251,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const server = http.createServer(
     { keepAliveTimeout: 65_000, requestTimeout: 0 },
-    platform.handle,
+    requestHandler(platform),
   );
   const sockets = new Set<Socket>();
   server.on("connection", (s) => {

@@ -79,6 +79,13 @@ export interface FaultSpec {
   count?: number;
 }
 
+/** A fault waiting for its next `remaining` matching requests (internal: not exported by the package). */
+export interface ActiveFault {
+  spec: FaultSpec;
+  matcher: (path: string) => boolean;
+  remaining: number;
+}
+
 /** Input of `emu.admin.createWorkspace`. */
 export interface CreateWorkspaceInput {
   name: string;
