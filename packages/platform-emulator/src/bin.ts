@@ -32,6 +32,8 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop(0));
   process.stdout.write(`listening on ${emu.url}\n`);
   process.stdout.write(`admin token: ${emu.adminToken}\n`);
+  if (emu.canvasUrl !== undefined)
+    process.stdout.write(`canvas: ${emu.canvasUrl} (asks for the admin token once per tab)\n`);
   if (cli.workspaces.length === 0) return;
   try {
     const created = await createStartupWorkspaces(emu.admin, cli.workspaces);

@@ -46,6 +46,8 @@ export interface Emulator {
   readonly url: string;
   /** The admin bearer (`ADMIN_TOKEN`). */
   readonly adminToken: string;
+  /** The canvas page (`${url}/canvas/`; it asks for the admin token), or `undefined` with `ui: false`. */
+  readonly canvasUrl: string | undefined;
   /** The contract being spoken. */
   readonly compat: Compat;
   /** Admin helpers (real HTTP calls with the admin token). */
@@ -243,6 +245,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       forwardTimeoutMs: options.forwardTimeoutMs ?? 300_000,
       sseKeepAliveMs: options.sseKeepAliveMs ?? 15_000,
       queueMaxAttempts: options.queueMaxAttempts ?? 5,
+      ui: options.ui ?? true,
     },
     store,
     changed,
@@ -282,6 +285,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const emu: Emulator = {
     url,
     adminToken,
+    canvasUrl: options.ui === false ? undefined : `${url}/canvas/`,
     compat,
     admin: makeAdmin(url, adminToken),
     activity(id) {

@@ -28,6 +28,15 @@ export interface PlatformSettings {
   forwardTimeoutMs: number;
   sseKeepAliveMs: number;
   queueMaxAttempts: number;
+  /** Whether the canvas page and its API (`/canvas/`) are served. */
+  ui: boolean;
+}
+
+/** Sees every event the platform emits, org-wide (the canvas feed); installed on first use. */
+export interface PlatformObserver {
+  event(workspaceId: string, type: string, data: unknown): void;
+  /** The emulator closes: end every stream. */
+  close(): void;
 }
 
 /** The emulated platform. One instance serves one HTTP server. */
@@ -257,7 +266,11 @@ export class Platform {
 
   // ---------------------------------------------------------------- events (SSE)
 
+  /** The org-wide observer (the canvas feed), or none while no page has subscribed. */
+  observer: PlatformObserver | undefined;
+
   emit(workspaceId: string, type: string, data: unknown): void {
+    this.observer?.event(workspaceId, type, data);
     const subs = this.subscribers.get(workspaceId);
     if (subs === undefined || subs.size === 0) return;
     const payload = JSON.stringify({
@@ -272,6 +285,7 @@ export class Platform {
 
   /** Ends every SSE stream (emulator close). */
   closeStreams(): void {
+    this.observer?.close();
     for (const subs of this.subscribers.values()) for (const res of subs) res.end();
     this.subscribers.clear();
   }

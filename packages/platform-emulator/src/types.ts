@@ -46,6 +46,11 @@ export interface EmulatorOptions {
   sseKeepAliveMs?: number;
   /** Maximum A2A queue dispatch attempts before an item is `failed`. Default 5. */
   queueMaxAttempts?: number;
+  /**
+   * Serve the canvas page at `/canvas/` (and redirect `/` to it): the live org, its traffic and
+   * conversations. Its API answers only with the admin token. Default `true`; `false` = `--no-ui`.
+   */
+  ui?: boolean;
 }
 
 /** A fault to inject into the next matching requests (see `emu.injectFault`). */
