@@ -262,12 +262,14 @@ function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: numb
   const origin = box.getBoundingClientRect();
   svg.setAttribute("width", String(box.scrollWidth));
   svg.setAttribute("height", String(box.scrollHeight));
-  const centre = new Map<string, { x: number; y: number }>();
+  // Each card's right edge: an edge is an arc from the caller's right edge to the callee's, bulging
+  // into the free space right of the tree (cards are stacked, so straight lines would hide).
+  const anchor = new Map<string, { x: number; y: number }>();
   for (const el of box.querySelectorAll<HTMLElement>("[data-ws]")) {
     const r = el.getBoundingClientRect();
-    centre.set(el.dataset["ws"]!, {
-      x: r.left - origin.left + r.width / 2,
-      y: r.top - origin.top + r.height / 2,
+    anchor.set(el.dataset["ws"]!, {
+      x: r.right - origin.left + box.scrollLeft,
+      y: r.top - origin.top + box.scrollTop + r.height / 2,
     });
   }
   // The most recent exchange per pair of cards.
@@ -276,34 +278,34 @@ function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: numb
     if (t.from !== null && t.from !== t.to && now - t.at < EDGE_MS) latest.set(`${t.from}>${t.to}`, t);
   const ns = "http://www.w3.org/2000/svg";
   const parts: SVGElement[] = [];
+  let lane = 0;
   for (const t of latest.values()) {
-    const a = centre.get(t.from!);
-    const b = centre.get(t.to);
+    const a = anchor.get(t.from!);
+    const b = anchor.get(t.to);
     if (a === undefined || b === undefined) continue;
+    const bulge = 40 + Math.min(160, Math.abs(b.y - a.y) / 3) + 14 * (lane++ % 4);
+    const x = Math.max(a.x, b.x) + bulge;
     const g = document.createElementNS(ns, "g");
     g.setAttribute("class", `edge edge-${t.outcome}`);
     g.setAttribute("data-from", t.from!);
     g.setAttribute("data-to", t.to);
-    const line = document.createElementNS(ns, "line");
-    line.setAttribute("x1", String(a.x));
-    line.setAttribute("y1", String(a.y));
-    line.setAttribute("x2", String(b.x));
-    line.setAttribute("y2", String(b.y));
-    line.setAttribute("marker-end", "url(#arrow)");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", `M${a.x},${a.y - 4} C${x},${a.y - 4} ${x},${b.y + 4} ${b.x + 2},${b.y + 4}`);
+    path.setAttribute("marker-end", "url(#arrow)");
     const label = document.createElementNS(ns, "text");
-    label.setAttribute("x", String((a.x + b.x) / 2 + 6));
-    label.setAttribute("y", String((a.y + b.y) / 2));
-    label.textContent = `${t.outcome}${t.latencyMs !== null ? ` · ${t.latencyMs} ms` : ""}`;
-    g.append(line, label);
+    label.setAttribute("x", String(x - bulge / 4 + 6));
+    label.setAttribute("y", String((a.y + b.y) / 2 + (b.y >= a.y ? 12 : -6)));
+    label.textContent = `${org.name(t.from)} → ${org.name(t.to)}: ${t.outcome}${t.latencyMs !== null ? ` · ${t.latencyMs} ms` : ""}`;
+    g.append(path, label);
     parts.push(g);
   }
   const defs = document.createElementNS(ns, "defs");
   const marker = document.createElementNS(ns, "marker");
   for (const [k, v] of Object.entries({ id: "arrow", viewBox: "0 0 10 10", refX: "10", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto" }))
     marker.setAttribute(k, v);
-  const path = document.createElementNS(ns, "path");
-  path.setAttribute("d", "M0,0 L10,5 L0,10 z");
-  marker.append(path);
+  const tip = document.createElementNS(ns, "path");
+  tip.setAttribute("d", "M0,0 L10,5 L0,10 z");
+  marker.append(tip);
   defs.append(marker);
   svg.replaceChildren(defs, ...parts);
 }
@@ -457,12 +459,23 @@ function TracePanel(props: { chosen: string | null; onChoose: (k: string) => voi
                 value: current.traceId,
                 onChange: (e: Event) => props.onChoose((e.target as HTMLSelectElement).value),
               },
-              list.slice(0, 50).map((t) => h("option", { key: t.traceId, value: t.traceId }, t.traceId)),
+              list.slice(0, 50).map((t) => {
+                const first = t.hops[0]!.item;
+                return h(
+                  "option",
+                  { key: t.traceId, value: t.traceId },
+                  `${org.name(first.from)} → ${org.name(first.to)} · ${countHops(t.hops)} hop${countHops(t.hops) === 1 ? "" : "s"} · ${t.traceId.slice(0, 8)}`,
+                );
+              }),
             ),
           ),
           h("ol", { class: "trace", "data-trace": current.traceId }, current.hops.map(hop)),
         ),
   );
+}
+
+function countHops(hops: TraceHop[]): number {
+  return hops.reduce((n, x) => n + 1 + countHops(x.children), 0);
 }
 
 // ------------------------------------------------------------------------------------ acting
@@ -601,4 +614,6 @@ function CreateWorkspace(props: { token: string; parent: CanvasWorkspace | undef
   );
 }
 
-render(h(App, null), document.getElementById("app")!);
+const root = document.getElementById("app")!;
+root.replaceChildren(); // the "Loading…" placeholder
+render(h(App, null), root);
