@@ -480,7 +480,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       print(`  platform URL   ${emu.url}`);
       print(`  admin token    ${emu.adminToken}`);
       if (emu.canvasUrl !== undefined)
-        print(`  canvas         ${emu.canvasUrl}   (the live org in a browser; paste the admin token once)`);
+        print(
+          `  canvas         ${emu.canvasUrl}   (the live org in a browser; paste the admin token once)`,
+        );
       print(
         `  curl -s ${emu.url}/workspaces -H "Authorization: Bearer ${emu.adminToken}"   # the org`,
       );

@@ -12,12 +12,17 @@ import {
   type CanvasWorkspace,
   type TraceHop,
 } from "./model.js";
+// oxlint-disable-next-line import/no-unassigned-import -- vite bundles the stylesheet
 import "./style.css";
 
 /* oxlint-disable typescript/no-explicit-any -- preact's `h` overloads do not type-check mixed children without JSX */
 type VNode = PreactVNode<any>;
 /** preact's `h`, loosely typed (the page is written without JSX). */
-function h(type: string | ((props: any) => VNode), props: Record<string, unknown> | null, ...children: ComponentChildren[]): VNode {
+function h(
+  type: string | ((props: any) => VNode),
+  props: Record<string, unknown> | null,
+  ...children: ComponentChildren[]
+): VNode {
   return preactH(type as any, props, ...children) as VNode;
 }
 /* oxlint-enable typescript/no-explicit-any */
@@ -171,7 +176,12 @@ function Live(props: { token: string }): VNode {
   );
 }
 
-function Section(props: { id: string; title: string; children: ComponentChildren; cls?: string }): VNode {
+function Section(props: {
+  id: string;
+  title: string;
+  children: ComponentChildren;
+  cls?: string;
+}): VNode {
   return h(
     "section",
     { class: `panel ${props.cls ?? ""}`, "aria-labelledby": `${props.id}-title`, id: props.id },
@@ -182,7 +192,11 @@ function Section(props: { id: string; title: string; children: ComponentChildren
 
 // ------------------------------------------------------------------------------------ the org
 
-function OrgPanel(props: { now: number; selected: string | null; onSelect: (id: string) => void }): VNode {
+function OrgPanel(props: {
+  now: number;
+  selected: string | null;
+  onSelect: (id: string) => void;
+}): VNode {
   const box = useRef<HTMLDivElement>(null);
   const svg = useRef<SVGSVGElement>(null);
   const { roots, children } = org.tree();
@@ -245,7 +259,13 @@ function Card(props: {
       "span",
       { class: "badges" },
       h("span", { class: `badge st st-${w.status}`, "data-status": w.status }, status),
-      w.remote ? h("span", { class: "badge remote", title: "an external agent: it runs outside the platform" }, "REMOTE") : null,
+      w.remote
+        ? h(
+            "span",
+            { class: "badge remote", title: "an external agent: it runs outside the platform" },
+            "REMOTE",
+          )
+        : null,
       h("span", { class: "badge" }, `${w.delivery} delivery`),
     ),
     h(
@@ -275,7 +295,8 @@ function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: numb
   // The most recent exchange per pair of cards.
   const latest = new Map<string, CanvasTraffic>();
   for (const t of org.traffic)
-    if (t.from !== null && t.from !== t.to && now - t.at < EDGE_MS) latest.set(`${t.from}>${t.to}`, t);
+    if (t.from !== null && t.from !== t.to && now - t.at < EDGE_MS)
+      latest.set(`${t.from}>${t.to}`, t);
   const ns = "http://www.w3.org/2000/svg";
   const parts: SVGElement[] = [];
   let lane = 0;
@@ -290,7 +311,10 @@ function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: numb
     g.setAttribute("data-from", t.from!);
     g.setAttribute("data-to", t.to);
     const path = document.createElementNS(ns, "path");
-    path.setAttribute("d", `M${a.x},${a.y - 4} C${x},${a.y - 4} ${x},${b.y + 4} ${b.x + 2},${b.y + 4}`);
+    path.setAttribute(
+      "d",
+      `M${a.x},${a.y - 4} C${x},${a.y - 4} ${x},${b.y + 4} ${b.x + 2},${b.y + 4}`,
+    );
     path.setAttribute("marker-end", "url(#arrow)");
     const label = document.createElementNS(ns, "text");
     label.setAttribute("x", String(x - bulge / 4 + 6));
@@ -301,7 +325,15 @@ function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: numb
   }
   const defs = document.createElementNS(ns, "defs");
   const marker = document.createElementNS(ns, "marker");
-  for (const [k, v] of Object.entries({ id: "arrow", viewBox: "0 0 10 10", refX: "10", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto" }))
+  for (const [k, v] of Object.entries({
+    id: "arrow",
+    viewBox: "0 0 10 10",
+    refX: "10",
+    refY: "5",
+    markerWidth: "7",
+    markerHeight: "7",
+    orient: "auto",
+  }))
     marker.setAttribute(k, v);
   const tip = document.createElementNS(ns, "path");
   tip.setAttribute("d", "M0,0 L10,5 L0,10 z");
@@ -317,7 +349,7 @@ function Outcome(props: { t: CanvasTraffic }): VNode {
 }
 
 function TrafficPanel(props: { now: number }): VNode {
-  const recent = org.traffic.slice(-30).reverse();
+  const recent = org.traffic.slice(-30).toReversed();
   return h(
     Section,
     { id: "traffic", title: "Traffic" },
@@ -354,7 +386,10 @@ function PeerText(props: { text: string; label: string }): VNode {
   );
 }
 
-function ConversationPanel(props: { chosen: string | null; onChoose: (k: string | null) => void }): VNode {
+function ConversationPanel(props: {
+  chosen: string | null;
+  onChoose: (k: string | null) => void;
+}): VNode {
   const list = conversations(org.traffic);
   // Follows the newest conversation until one is chosen.
   const current = list.find((c) => c.key === props.chosen) ?? list[0];
@@ -405,7 +440,10 @@ function ConversationPanel(props: { chosen: string | null; onChoose: (k: string 
                         h(Outcome, { t }),
                         t.latencyMs !== null ? ` · ${t.latencyMs} ms` : "",
                       ),
-                      h(PeerText, { text: t.text, label: `peer output from ${org.name(t.from)} (untrusted)` }),
+                      h(PeerText, {
+                        text: t.text,
+                        label: `peer output from ${org.name(t.from)} (untrusted)`,
+                      }),
                       t.error !== null ? h("p", { class: "error" }, t.error) : null,
                     ),
                   ];
@@ -414,8 +452,16 @@ function ConversationPanel(props: { chosen: string | null; onChoose: (k: string 
                       h(
                         "li",
                         { key: `${t.id}-answer`, class: "msg role-agent" },
-                        h("p", { class: "msg-head" }, h("strong", null, `${org.name(t.to)} → ${org.name(t.from)}`), " · answer"),
-                        h(PeerText, { text: t.answer, label: `peer output from ${org.name(t.to)} (untrusted)` }),
+                        h(
+                          "p",
+                          { class: "msg-head" },
+                          h("strong", null, `${org.name(t.to)} → ${org.name(t.from)}`),
+                          " · answer",
+                        ),
+                        h(PeerText, {
+                          text: t.answer,
+                          label: `peer output from ${org.name(t.to)} (untrusted)`,
+                        }),
                       ),
                     );
                   return out;
@@ -444,7 +490,11 @@ function TracePanel(props: { chosen: string | null; onChoose: (k: string) => voi
     Section,
     { id: "trace", title: "Trace" },
     current === undefined
-      ? h("p", null, "No traced calls yet: agents send trace context (a W3C traceparent) when OpenTelemetry is on.")
+      ? h(
+          "p",
+          null,
+          "No traced calls yet: agents send trace context (a W3C traceparent) when OpenTelemetry is on.",
+        )
       : h(
           "div",
           null,
@@ -480,7 +530,11 @@ function countHops(hops: TraceHop[]): number {
 
 // ------------------------------------------------------------------------------------ acting
 
-function ActionsPanel(props: { token: string; ws: CanvasWorkspace | undefined; onClose: () => void }): VNode {
+function ActionsPanel(props: {
+  token: string;
+  ws: CanvasWorkspace | undefined;
+  onClose: () => void;
+}): VNode {
   const [result, setResult] = useState("");
   const [text, setText] = useState("");
   const [confirmRemove, setConfirmRemove] = useState(false);
@@ -493,8 +547,15 @@ function ActionsPanel(props: { token: string; ws: CanvasWorkspace | undefined; o
     setResult(`${what}…`);
     try {
       const r = await call(props.token, method, path, body);
-      const err = typeof r.json === "object" && r.json !== null ? (r.json as { error?: unknown }).error : undefined;
-      setResult(r.status < 300 ? `${what}: done (HTTP ${r.status})` : `${what} failed: ${String(err ?? `HTTP ${r.status}`)}`);
+      const err =
+        typeof r.json === "object" && r.json !== null
+          ? (r.json as { error?: unknown }).error
+          : undefined;
+      setResult(
+        r.status < 300
+          ? `${what}: done (HTTP ${r.status})`
+          : `${what} failed: ${String(err ?? `HTTP ${r.status}`)}`,
+      );
       return r;
     } catch (e) {
       setResult(`${what} failed: ${(e as Error).message}`);
@@ -542,11 +603,46 @@ function ActionsPanel(props: { token: string; ws: CanvasWorkspace | undefined; o
           h(
             "div",
             { class: "buttons" },
-            h("button", { type: "button", disabled: w.status === "paused" || w.status === "removed", onClick: () => void act("Pause", "POST", `/workspaces/${w.id}/pause`) }, "Pause"),
-            h("button", { type: "button", disabled: w.status !== "paused", onClick: () => void act("Resume", "POST", `/workspaces/${w.id}/resume`) }, "Resume"),
+            h(
+              "button",
+              {
+                type: "button",
+                disabled: w.status === "paused" || w.status === "removed",
+                onClick: () => void act("Pause", "POST", `/workspaces/${w.id}/pause`),
+              },
+              "Pause",
+            ),
+            h(
+              "button",
+              {
+                type: "button",
+                disabled: w.status !== "paused",
+                onClick: () => void act("Resume", "POST", `/workspaces/${w.id}/resume`),
+              },
+              "Resume",
+            ),
             confirmRemove
-              ? h("button", { type: "button", class: "danger", onClick: () => void act("Remove", "DELETE", `/workspaces/${w.id}?confirm=true`).then(() => setConfirmRemove(false)) }, `Confirm: remove ${w.name} and its children`)
-              : h("button", { type: "button", disabled: w.status === "removed", onClick: () => setConfirmRemove(true) }, "Remove…"),
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "danger",
+                    onClick: () =>
+                      void act("Remove", "DELETE", `/workspaces/${w.id}?confirm=true`).then(() =>
+                        setConfirmRemove(false),
+                      ),
+                  },
+                  `Confirm: remove ${w.name} and its children`,
+                )
+              : h(
+                  "button",
+                  {
+                    type: "button",
+                    disabled: w.status === "removed",
+                    onClick: () => setConfirmRemove(true),
+                  },
+                  "Remove…",
+                ),
             h("button", { type: "button", onClick: props.onClose }, "Deselect"),
           ),
         ),
@@ -574,7 +670,10 @@ function CreateWorkspace(props: { token: string; parent: CanvasWorkspace | undef
             ...(role.trim() !== "" ? { role: role.trim() } : {}),
             ...(parent !== undefined ? { parent_id: parent.id } : {}),
           });
-          const c = (r.json as { connection?: { platform_url: string; workspace_id: string; auth_token: string }; error?: string });
+          const c = r.json as {
+            connection?: { platform_url: string; workspace_id: string; auth_token: string };
+            error?: string;
+          };
           if (r.status !== 201 || c.connection === undefined) {
             setOut({ lines: "", error: `Create failed: ${c.error ?? `HTTP ${r.status}`}` });
             return;
@@ -597,20 +696,40 @@ function CreateWorkspace(props: { token: string; parent: CanvasWorkspace | undef
     },
     h("h3", null, "Create a workspace"),
     h("label", { for: "new-name" }, "Name"),
-    h("input", { id: "new-name", required: true, maxLength: 255, value: name, onInput: (e: Event) => setName((e.target as HTMLInputElement).value) }),
+    h("input", {
+      id: "new-name",
+      required: true,
+      maxLength: 255,
+      value: name,
+      onInput: (e: Event) => setName((e.target as HTMLInputElement).value),
+    }),
     h("label", { for: "new-role" }, "Role (optional)"),
-    h("input", { id: "new-role", value: role, onInput: (e: Event) => setRole((e.target as HTMLInputElement).value) }),
+    h("input", {
+      id: "new-role",
+      value: role,
+      onInput: (e: Event) => setRole((e.target as HTMLInputElement).value),
+    }),
     props.parent !== undefined
       ? h(
           "label",
           { class: "check" },
-          h("input", { type: "checkbox", checked: under, onChange: (e: Event) => setUnder((e.target as HTMLInputElement).checked) }),
+          h("input", {
+            type: "checkbox",
+            checked: under,
+            onChange: (e: Event) => setUnder((e.target as HTMLInputElement).checked),
+          }),
           ` as a child of ${props.parent.name}`,
         )
       : null,
     h("button", { type: "submit" }, "Create"),
     out.error !== "" ? h("p", { class: "error", role: "alert" }, out.error) : null,
-    out.lines !== "" ? h("pre", { class: "exports", "aria-label": "export lines for the new workspace's agent" }, out.lines) : null,
+    out.lines !== ""
+      ? h(
+          "pre",
+          { class: "exports", "aria-label": "export lines for the new workspace's agent" },
+          out.lines,
+        )
+      : null,
   );
 }
 

@@ -8,6 +8,15 @@ export type { CanvasTraffic, CanvasWorkspace };
 /** Traffic items the page keeps (the oldest go first). */
 const KEEP = 2_000;
 
+function byName(a: CanvasWorkspace, b: CanvasWorkspace): number {
+  return a.name.localeCompare(b.name);
+}
+
+/** When a call started: a row is logged when its call ends. */
+function start(t: CanvasTraffic): number {
+  return t.at - (t.latencyMs ?? 0);
+}
+
 export class Org {
   readonly workspaces = new Map<string, CanvasWorkspace>();
   traffic: CanvasTraffic[] = [];
@@ -61,7 +70,6 @@ export class Org {
         children.set(w.parentId, list);
       } else roots.push(w);
     }
-    const byName = (a: CanvasWorkspace, b: CanvasWorkspace) => a.name.localeCompare(b.name);
     roots.sort(byName);
     for (const l of children.values()) l.sort(byName);
     return { roots, children };
@@ -111,9 +119,7 @@ export function traces(traffic: readonly CanvasTraffic[]): { traceId: string; ho
   }
   const out: { traceId: string; hops: TraceHop[]; last: number }[] = [];
   for (const [traceId, items] of map) {
-    // A row is logged when its call ends: the start is `at - latency`. A hop from X nests under
-    // the hop to X that was running when it started.
-    const start = (t: CanvasTraffic) => t.at - (t.latencyMs ?? 0);
+    // A hop from X nests under the hop to X that was running when it started.
     const sorted = [...items].sort((a, b) => start(a) - start(b) || a.seq - b.seq);
     const hops = sorted.map((item) => ({ item, children: [] as TraceHop[] }));
     const roots: TraceHop[] = [];

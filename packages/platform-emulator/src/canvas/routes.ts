@@ -59,7 +59,8 @@ export async function canvasRoute(platform: Platform, ctx: Ctx, segs: string[]):
   if (ctx.method !== "GET" && ctx.method !== "HEAD") return notFoundRoute(ctx);
   if (rest.startsWith("api/")) return notFoundRoute(ctx);
   const rel = rest === "" ? "index.html" : normalize(rest);
-  if (rel.startsWith("..") || rel.includes("\0") || !/^[\w./-]+$/.test(rel)) return notFoundRoute(ctx);
+  if (rel.startsWith("..") || rel.includes("\0") || !/^[\w./-]+$/.test(rel))
+    return notFoundRoute(ctx);
   const body = await pageFile(rel);
   if (body === undefined) {
     if (rel !== "index.html") return notFoundRoute(ctx);

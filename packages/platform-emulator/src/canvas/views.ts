@@ -38,7 +38,11 @@ function partsText(parts: unknown): string {
   if (!Array.isArray(parts)) return "";
   let out = "";
   for (const p of parts)
-    if (isObject(p) && (p["kind"] ?? p["type"] ?? "text") === "text" && typeof p["text"] === "string")
+    if (
+      isObject(p) &&
+      (p["kind"] ?? p["type"] ?? "text") === "text" &&
+      typeof p["text"] === "string"
+    )
       out += p["text"];
   return out;
 }

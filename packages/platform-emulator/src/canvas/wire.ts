@@ -64,4 +64,3 @@ export interface FeedFrame {
 export interface OrgSnapshot extends FeedFrame {
   compat: string;
 }
-
