@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
 
 /** The Chromium executable to drive, or `undefined` when the machine has none. */
-export function chromiumPath(): string | undefined {
+function chromiumPath(): string | undefined {
   const fromEnv = process.env["MOLECULE_CHROMIUM"];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   return CANDIDATES.find((p) => existsSync(p));

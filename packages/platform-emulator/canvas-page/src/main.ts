@@ -1,6 +1,12 @@
 // The canvas page: the org as a live tree of cards, traffic drawn between them, conversations by
 // contextId, traces across hops, and the canvas's actions. Plain TypeScript with preact's `h`.
-import { h as preactH, render, type ComponentChildren, type VNode as PreactVNode } from "preact";
+import {
+  Component,
+  h as preactH,
+  render,
+  type ComponentChildren,
+  type VNode as PreactVNode,
+} from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { call, follow, forgetToken, loadOrg, savedToken, saveToken, Unauthorized } from "./api.js";
 import {
@@ -19,7 +25,7 @@ import "./style.css";
 type VNode = PreactVNode<any>;
 /** preact's `h`, loosely typed (the page is written without JSX). */
 function h(
-  type: string | ((props: any) => VNode),
+  type: string | ((props: any) => VNode) | (new (props: any) => Component<any>),
   props: Record<string, unknown> | null,
   ...children: ComponentChildren[]
 ): VNode {
@@ -29,6 +35,10 @@ function h(
 
 /** Traffic younger than this is drawn as an edge between its two cards (ms). */
 const EDGE_MS = 10_000;
+/** The page renders at most this often (ms). */
+const RENDER_MS = 100;
+/** Rows of the traffic list. */
+const TRAFFIC_ROWS = 50;
 
 const org = new Org();
 
@@ -42,13 +52,24 @@ function App(): VNode {
   useEffect(() => {
     if (token === null) return;
     const ctl = new AbortController();
+    // At most one render per RENDER_MS, at an animation frame: a busy org costs the browser (and
+    // the machine it shares with the emulator) a bounded amount of work.
     let frame = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let last = 0;
     const redraw = () => {
-      if (frame !== 0) return;
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        setVersion((v) => v + 1);
-      });
+      if (frame !== 0 || timer !== undefined) return;
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          frame = requestAnimationFrame(() => {
+            frame = 0;
+            last = performance.now();
+            setVersion((v) => v + 1);
+          });
+        },
+        Math.max(0, RENDER_MS - (performance.now() - last)),
+      );
     };
     const tick = setInterval(redraw, 1000); // heartbeat ages and fading edges
     void (async () => {
@@ -80,6 +101,7 @@ function App(): VNode {
       ctl.abort();
       clearInterval(tick);
       cancelAnimationFrame(frame);
+      clearTimeout(timer);
     };
   }, [token]);
 
@@ -206,7 +228,12 @@ function OrgPanel(props: {
     h(
       "li",
       { key: w.id },
-      h(Card, { w, now: props.now, selected: props.selected === w.id, onSelect: props.onSelect }),
+      h(Card, {
+        w,
+        heartbeat: age(props.now, w.lastHeartbeatAt),
+        selected: props.selected === w.id,
+        onSelect: props.onSelect,
+      }),
       children.has(w.id) ? h("ul", { class: "tree" }, children.get(w.id)!.map(node)) : null,
     );
   return h(
@@ -235,12 +262,31 @@ const STATUS_TEXT: Record<string, string> = {
   hibernated: "hibernated",
 };
 
-function Card(props: {
+interface CardProps {
   w: CanvasWorkspace;
-  now: number;
+  heartbeat: string;
   selected: boolean;
   onSelect: (id: string) => void;
-}): VNode {
+}
+
+/** A workspace card; re-rendered only when its props change (200 cards, 20 frames a second). */
+class Card extends Component<CardProps> {
+  override shouldComponentUpdate(next: CardProps): boolean {
+    const p = this.props;
+    return (
+      p.w !== next.w ||
+      p.heartbeat !== next.heartbeat ||
+      p.selected !== next.selected ||
+      p.onSelect !== next.onSelect
+    );
+  }
+
+  override render(): VNode {
+    return cardView(this.props);
+  }
+}
+
+function cardView(props: CardProps): VNode {
   const w = props.w;
   const status = STATUS_TEXT[w.status] ?? w.status;
   return h(
@@ -271,32 +317,48 @@ function Card(props: {
     h(
       "span",
       { class: "card-facts" },
-      `heartbeat ${age(props.now, w.lastHeartbeatAt)} · ${w.activeTasks} active task${w.activeTasks === 1 ? "" : "s"}`,
+      `heartbeat ${props.heartbeat} · ${w.activeTasks} active task${w.activeTasks === 1 ? "" : "s"}`,
     ),
     w.currentTask !== "" ? h("span", { class: "card-task" }, w.currentTask) : null,
   );
 }
 
+/** Card anchors, measured at most once a second or when the cards change (layout is costly). */
+let anchors = new Map<string, { x: number; y: number }>();
+let anchorsKey = "";
+let anchorsAt = 0;
+let edgesKey = "";
+
 function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: number): void {
   if (box === null || svg === null) return;
-  const origin = box.getBoundingClientRect();
-  svg.setAttribute("width", String(box.scrollWidth));
-  svg.setAttribute("height", String(box.scrollHeight));
-  // Each card's right edge: an edge is an arc from the caller's right edge to the callee's, bulging
-  // into the free space right of the tree (cards are stacked, so straight lines would hide).
-  const anchor = new Map<string, { x: number; y: number }>();
-  for (const el of box.querySelectorAll<HTMLElement>("[data-ws]")) {
-    const r = el.getBoundingClientRect();
-    anchor.set(el.dataset["ws"]!, {
-      x: r.right - origin.left + box.scrollLeft,
-      y: r.top - origin.top + box.scrollTop + r.height / 2,
-    });
+  const key = `${org.workspaces.size}:${box.clientWidth}:${box.scrollHeight}`;
+  const remeasure = key !== anchorsKey || Date.now() - anchorsAt > 1_000;
+  if (remeasure) {
+    anchorsKey = key;
+    anchorsAt = Date.now();
+    svg.setAttribute("width", String(box.scrollWidth));
+    svg.setAttribute("height", String(box.scrollHeight));
+    // Each card's right edge: an edge is an arc from the caller's right edge to the callee's,
+    // bulging into the free space right of the tree (cards are stacked: straight lines would hide).
+    const origin = box.getBoundingClientRect();
+    anchors = new Map();
+    for (const el of box.querySelectorAll<HTMLElement>("[data-ws]")) {
+      const r = el.getBoundingClientRect();
+      anchors.set(el.dataset["ws"]!, {
+        x: r.right - origin.left + box.scrollLeft,
+        y: r.top - origin.top + box.scrollTop + r.height / 2,
+      });
+    }
   }
+  const anchor = anchors;
   // The most recent exchange per pair of cards.
   const latest = new Map<string, CanvasTraffic>();
   for (const t of org.traffic)
     if (t.from !== null && t.from !== t.to && now - t.at < EDGE_MS)
       latest.set(`${t.from}>${t.to}`, t);
+  const drawn = [...latest.values()].map((t) => `${t.id}:${t.outcome}`).join(",");
+  if (!remeasure && drawn === edgesKey) return;
+  edgesKey = drawn;
   const ns = "http://www.w3.org/2000/svg";
   const parts: SVGElement[] = [];
   let lane = 0;
@@ -349,7 +411,7 @@ function Outcome(props: { t: CanvasTraffic }): VNode {
 }
 
 function TrafficPanel(props: { now: number }): VNode {
-  const recent = org.traffic.slice(-30).toReversed();
+  const recent = org.traffic.slice(-TRAFFIC_ROWS).toReversed();
   return h(
     Section,
     { id: "traffic", title: "Traffic" },
@@ -412,7 +474,7 @@ function ConversationPanel(props: {
                 value: current?.key ?? "",
                 onChange: (e: Event) => props.onChoose((e.target as HTMLSelectElement).value),
               },
-              list.slice(0, 100).map((c) => {
+              list.slice(0, 30).map((c) => {
                 const first = c.items[0]!;
                 return h(
                   "option",

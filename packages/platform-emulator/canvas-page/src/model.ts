@@ -6,7 +6,7 @@ import type { CanvasTraffic, CanvasWorkspace } from "../../src/canvas/wire.js";
 export type { CanvasTraffic, CanvasWorkspace };
 
 /** Traffic items the page keeps (the oldest go first). */
-const KEEP = 2_000;
+const KEEP = 1_000;
 
 function byName(a: CanvasWorkspace, b: CanvasWorkspace): number {
   return a.name.localeCompare(b.name);

@@ -1,6 +1,8 @@
 // The canvas's org-wide live feed: every event the platform emits marks what changed (a workspace
-// card, a traffic item); every 50 ms the changes go out as one frame to each subscribed page. A
-// heartbeat storm costs one Set insert per heartbeat, and nothing at all before a page subscribes.
+// card, a traffic item); every 50 ms the changes go out as one frame to each subscribed page.
+// Heartbeats only age a card, which the page shows in seconds: a card whose only change is a
+// heartbeat goes out at most once a second. A heartbeat storm costs one Set insert per heartbeat,
+// and nothing at all before a page subscribes.
 import type { ServerResponse } from "node:http";
 import type { Platform, PlatformObserver } from "../platform.js";
 import type { ActivityRow } from "../store.js";
@@ -11,8 +13,10 @@ import type { CanvasTraffic, CanvasWorkspace, FeedFrame, OrgSnapshot } from "./w
 const FLUSH_MS = 50;
 /** At most this many traffic items per frame (the rest of a burst waits for the next frames). */
 const MAX_TRAFFIC_PER_FRAME = 500;
+/** Cards whose only change is a heartbeat go out at most this often (ms). */
+const HEARTBEAT_MS = 1_000;
 /** Traffic items of the org snapshot (the most recent ones). */
-export const SNAPSHOT_TRAFFIC = 300;
+const SNAPSHOT_TRAFFIC = 300;
 
 const feeds = new WeakMap<Platform, CanvasFeed>();
 
@@ -31,6 +35,8 @@ export function feedOf(platform: Platform): CanvasFeed {
 export class CanvasFeed implements PlatformObserver {
   private readonly pages = new Set<ServerResponse>();
   private readonly dirty = new Set<string>();
+  private readonly beats = new Set<string>();
+  private lastBeats = 0;
   private readonly rows = new Map<string, ActivityRow>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -51,11 +57,15 @@ export class CanvasFeed implements PlatformObserver {
           break;
         }
       }
-    } else this.dirty.add(workspaceId);
-    if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
-      this.timer.unref();
-    }
+    } else if (type === "WORKSPACE_HEARTBEAT") this.beats.add(workspaceId);
+    else this.dirty.add(workspaceId);
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+    this.timer.unref();
   }
 
   /** Subscribes a page's streaming response (the caller has checked the admin token). */
@@ -96,8 +106,15 @@ export class CanvasFeed implements PlatformObserver {
     this.timer = undefined;
     if (this.pages.size === 0) {
       this.dirty.clear();
+      this.beats.clear();
       this.rows.clear();
       return;
+    }
+    const now = Date.now();
+    if (now - this.lastBeats >= HEARTBEAT_MS && this.beats.size > 0) {
+      for (const id of this.beats) this.dirty.add(id);
+      this.beats.clear();
+      this.lastBeats = now;
     }
     const workspaces: CanvasWorkspace[] = [];
     for (const id of this.dirty) {
@@ -112,13 +129,12 @@ export class CanvasFeed implements PlatformObserver {
       const t = trafficView(row);
       if (t !== undefined) traffic.push(t);
     }
-    const frame: FeedFrame = { now: this.platform.now(), workspaces, traffic };
-    const data = `data: ${JSON.stringify(frame)}\n\n`;
-    for (const res of this.pages) if (!res.writableEnded) res.write(data);
-    if (this.rows.size > 0) {
-      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
-      this.timer.unref();
+    if (workspaces.length > 0 || traffic.length > 0) {
+      const frame: FeedFrame = { now: this.platform.now(), workspaces, traffic };
+      const data = `data: ${JSON.stringify(frame)}\n\n`;
+      for (const res of this.pages) if (!res.writableEnded) res.write(data);
     }
+    if (this.rows.size > 0 || this.beats.size > 0) this.arm();
   }
 
   close(): void {

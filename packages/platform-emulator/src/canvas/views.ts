@@ -6,7 +6,7 @@ import { isObject } from "../util.js";
 import type { CanvasTraffic, CanvasWorkspace, Outcome } from "./wire.js";
 
 /** Longest text of one traffic item sent to the page (the rest is cut, marked with "…"). */
-export const MAX_TEXT = 2_000;
+const MAX_TEXT = 2_000;
 /** Longest sender-chosen id (contextId, messageId) kept; a longer one is dropped. */
 const MAX_ID = 256;
 
@@ -48,7 +48,7 @@ function partsText(parts: unknown): string {
 }
 
 /** The text of an agent's JSON-RPC answer: a string result, a message's parts, a task's artifacts or status message. */
-export function answerText(body: unknown): string {
+function answerText(body: unknown): string {
   if (!isObject(body)) return typeof body === "string" ? body : "";
   const r = body["result"];
   if (typeof r === "string") return r;
