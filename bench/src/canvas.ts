@@ -180,7 +180,7 @@ async function openPage(browser: Browser, side: Side): Promise<Page> {
   // Records when each traffic row enters the DOM (wall clock, the same clock as the sender's).
   await page.evaluate(() => {
     const seen: Record<string, number> = {};
-    (window as unknown as { __seen: Record<string, number> }).__seen = seen;
+    (window as unknown as { moleculeSeen: Record<string, number> }).moleculeSeen = seen;
     new MutationObserver((records) => {
       const at = Date.now();
       for (const r of records)
@@ -218,7 +218,8 @@ try {
       await page
         .waitForFunction(
           (want) => {
-            const seen = (window as unknown as { __seen: Record<string, number> }).__seen;
+            const seen = (window as unknown as { moleculeSeen: Record<string, number> })
+              .moleculeSeen;
             return want.every((id) => seen[id] !== undefined);
           },
           ids,
@@ -226,7 +227,7 @@ try {
         )
         .catch(() => undefined);
       const seen = await page.evaluate(
-        () => (window as unknown as { __seen: Record<string, number> }).__seen,
+        () => (window as unknown as { moleculeSeen: Record<string, number> }).moleculeSeen,
       );
       for (const [id, at] of r.sent) {
         const s = seen[id];
