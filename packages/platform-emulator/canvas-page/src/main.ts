@@ -177,6 +177,10 @@ function Login(props: { error: string; onToken: (t: string) => void }): VNode {
   );
 }
 
+/**
+ * The page's panels. To add one (say, pending approvals with approve/deny buttons): write a
+ * component that reads `org` or calls the emulator with `call(token, ...)`, and place it here.
+ */
 function Live(props: { token: string }): VNode {
   const [selected, setSelected] = useState<string | null>(null);
   const [conversation, setConversation] = useState<string | null>(null);
