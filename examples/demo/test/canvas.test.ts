@@ -195,9 +195,20 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
         .locator("ol.thread", { hasText: `beta heard: ${ask}` })
         .waitFor({ timeout: 2_000 });
 
+      // Every form control has a label; a card is operated with the keyboard.
+      expect(
+        await page
+          .locator("input, textarea, select")
+          .evaluateAll(
+            (els) => els.filter((e) => (e as HTMLInputElement).labels?.length === 0).length,
+          ),
+      ).toBe(0);
+      await page.locator('.card[data-name="alpha"]').focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { name: "Act on alpha" }).waitFor();
+
       // Sending from the page (the canvas route) reaches alpha's handler.
       const said = `hello from the canvas ${crypto.randomUUID()}`;
-      await page.locator('.card[data-name="alpha"]').click();
       await page.getByLabel("Message to alpha (as the canvas user)").fill(said);
       await page.getByRole("button", { name: "Send" }).click();
       await expect.poll(() => alpha.inbox.map((m) => m.text), { timeout: 5_000 }).toContain(said);
