@@ -199,6 +199,20 @@ async function openPage(browser: Browser, side: Side): Promise<Page> {
 
 const on = await startSide([]);
 const off = await startSide(["--no-ui"]);
+// A third emulator with the canvas on whose feed a plain Node client reads (no browser): shows
+// how much of the difference is the emulator's feed and how much the browser's CPU.
+const feedOnly = await startSide([]);
+const feedReader = new AbortController();
+const feedDone = fetch(`${feedOnly.emu.url}/canvas/api/events`, {
+  headers: { authorization: `Bearer ${feedOnly.emu.adminToken}` },
+  signal: feedReader.signal,
+})
+  .then(async (r) => {
+    for await (const _ of r.body!) {
+      // read and drop
+    }
+  })
+  .catch(() => undefined);
 const browser = await chromium.launch({
   executablePath: chromiumPath,
   headless: true,
@@ -209,8 +223,8 @@ try {
   const latencies: number[] = [];
   let notShown = 0;
   let failed = 0;
-  const rps = await runRounds(["ui-on", "ui-off"] as const, rounds, async (name) => {
-    const r = await load(name === "ui-on" ? on : off);
+  const rps = await runRounds(["ui-on", "ui-off", "feed-only"] as const, rounds, async (name) => {
+    const r = await load(name === "ui-on" ? on : name === "ui-off" ? off : feedOnly);
     failed += r.failed;
     if (name === "ui-on") {
       // Give the last messages their chance to appear (2 s at most), then read what the page saw.
@@ -278,6 +292,15 @@ try {
         target: { on: "ratio", op: ">=", value: 0.9 },
       },
       {
+        figure: "heartbeat req/s with 100 messages/s, feed read by a Node client (no browser)",
+        ours: "emulator with the canvas on, its feed read by a plain Node client",
+        peer: "the same emulator with --no-ui",
+        unit: "req/s",
+        oursValue: median(rps["feed-only"]),
+        peerValue: median(rps["ui-off"]),
+        ratio: pairedRatios(rps["feed-only"], rps["ui-off"]),
+      },
+      {
         figure: "failed requests",
         ours: "both emulators",
         peer: "none",
@@ -293,7 +316,9 @@ try {
   });
 } finally {
   await browser.close();
-  for (const s of [on, off]) {
+  feedReader.abort();
+  await feedDone;
+  for (const s of [on, off, feedOnly]) {
     await s.pool.close();
     s.emu.child.kill("SIGTERM");
     await new Promise((r) => s.emu.child.once("exit", r));

@@ -35,6 +35,8 @@ function h(
 
 /** Traffic younger than this is drawn as an edge between its two cards (ms). */
 const EDGE_MS = 10_000;
+/** At most this many arcs (the most recent pairs of cards). */
+const MAX_EDGES = 24;
 /** The page renders at most this often (ms). */
 const RENDER_MS = 100;
 /** Rows of the traffic list. */
@@ -358,8 +360,14 @@ function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: numb
   // The most recent exchange per pair of cards.
   const latest = new Map<string, CanvasTraffic>();
   for (const t of org.traffic)
-    if (t.from !== null && t.from !== t.to && now - t.at < EDGE_MS)
-      latest.set(`${t.from}>${t.to}`, t);
+    if (t.from !== null && t.from !== t.to && now - t.at < EDGE_MS) {
+      const pair = `${t.from}>${t.to}`;
+      latest.delete(pair); // re-inserted: the map stays in order of last use
+      latest.set(pair, t);
+    }
+  // The most recent pairs only: beyond a couple of dozen arcs a picture says nothing (the traffic
+  // list has the rest), and each arc costs the browser paint work.
+  while (latest.size > MAX_EDGES) latest.delete(latest.keys().next().value!);
   const drawn = [...latest.values()].map((t) => `${t.id}:${t.outcome}`).join(",");
   if (!remeasure && drawn === edgesKey) return;
   edgesKey = drawn;
