@@ -220,11 +220,30 @@ const browser = await chromium.launch({
 });
 try {
   const page = await openPage(browser, on);
+  // The page's main-thread work during the ui-on rounds (Chrome DevTools Protocol metrics).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Performance.enable");
+  const metrics = async (): Promise<Record<string, number>> => {
+    const { metrics: list } = await cdp.send("Performance.getMetrics");
+    return Object.fromEntries(list.map((m) => [m.name, m.value]));
+  };
+  const busy = { task: 0, script: 0, layout: 0, style: 0, wall: 0 };
   const latencies: number[] = [];
   let notShown = 0;
   let failed = 0;
   const rps = await runRounds(["ui-on", "ui-off", "feed-only"] as const, rounds, async (name) => {
+    const before = name === "ui-on" ? await metrics() : undefined;
+    const wall0 = performance.now();
     const r = await load(name === "ui-on" ? on : name === "ui-off" ? off : feedOnly);
+    if (before !== undefined) {
+      const after = await metrics();
+      const d = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+      busy.task += d("TaskDuration");
+      busy.script += d("ScriptDuration");
+      busy.layout += d("LayoutDuration");
+      busy.style += d("RecalcStyleDuration");
+      busy.wall += (performance.now() - wall0) / 1000;
+    }
     failed += r.failed;
     if (name === "ui-on") {
       // Give the last messages their chance to appear (2 s at most), then read what the page saw.
@@ -253,6 +272,7 @@ try {
     return r.heartbeatRps;
   });
   const shown = latencies.length;
+  const pct = (x: number) => `${((100 * x) / busy.wall).toFixed(1)} %`;
   await writeResult({
     name: "canvas",
     description: `${workspaceCount} workspaces heartbeating over ${connections} connections while ${rate} A2A messages/s flow between them, ${seconds} s per side per round, against \`@molecule-ai/platform-emulator\` in child processes: with the canvas on and its page open in headless Chromium (Debian's chromium, playwright-core), and with \`--no-ui\`.`,
@@ -299,6 +319,13 @@ try {
         oursValue: median(rps["feed-only"]),
         peerValue: median(rps["ui-off"]),
         ratio: pairedRatios(rps["feed-only"], rps["ui-off"]),
+      },
+      {
+        figure: "page main thread busy, % of one core (script / layout / style)",
+        ours: `canvas page in headless Chromium: ${pct(busy.script)} / ${pct(busy.layout)} / ${pct(busy.style)}`,
+        peer: "none",
+        unit: "%",
+        oursValue: (100 * busy.task) / busy.wall,
       },
       {
         figure: "failed requests",
