@@ -5,7 +5,7 @@
 // the page open versus the same emulator with `--no-ui`, in rotated rounds.
 //
 //   ./dev bench canvas   (or: node bench/src/canvas.ts --seconds 5 --rounds 3)
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { Pool } from "undici";
@@ -39,6 +39,33 @@ if (chromiumPath === undefined) {
     "canvas benchmark: no Chromium (install Debian's chromium package, or set MOLECULE_CHROMIUM)",
   );
   process.exit(1);
+}
+
+/** CPU seconds used so far by this process's Chromium descendants (Linux /proc; 0 elsewhere). */
+function chromiumCpuSeconds(): number {
+  let total = 0;
+  const walk = (pid: number): void => {
+    let children: string[] = [];
+    try {
+      for (const t of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/))
+        if (t !== "") children.push(t);
+    } catch {
+      children = [];
+    }
+    for (const c of children) {
+      try {
+        const stat = readFileSync(`/proc/${c}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        if (/chrom/i.test(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))))
+          total += (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in ticks of 10 ms
+      } catch {
+        // gone
+      }
+      walk(Number(c));
+    }
+  };
+  walk(process.pid);
+  return total;
 }
 
 interface Side {
@@ -227,12 +254,13 @@ try {
     const { metrics: list } = await cdp.send("Performance.getMetrics");
     return Object.fromEntries(list.map((m) => [m.name, m.value]));
   };
-  const busy = { task: 0, script: 0, layout: 0, style: 0, wall: 0 };
+  const busy = { task: 0, script: 0, layout: 0, style: 0, wall: 0, chromium: 0 };
   const latencies: number[] = [];
   let notShown = 0;
   let failed = 0;
   const rps = await runRounds(["ui-on", "ui-off", "feed-only"] as const, rounds, async (name) => {
     const before = name === "ui-on" ? await metrics() : undefined;
+    const cpu0 = chromiumCpuSeconds();
     const wall0 = performance.now();
     const r = await load(name === "ui-on" ? on : name === "ui-off" ? off : feedOnly);
     if (before !== undefined) {
@@ -243,6 +271,7 @@ try {
       busy.layout += d("LayoutDuration");
       busy.style += d("RecalcStyleDuration");
       busy.wall += (performance.now() - wall0) / 1000;
+      busy.chromium += chromiumCpuSeconds() - cpu0;
     }
     failed += r.failed;
     if (name === "ui-on") {
@@ -326,6 +355,13 @@ try {
         peer: "none",
         unit: "%",
         oursValue: (100 * busy.task) / busy.wall,
+      },
+      {
+        figure: "Chromium CPU, all its processes, % of one core",
+        ours: "canvas page in headless Chromium (renderer, GPU/compositor, network service)",
+        peer: "none",
+        unit: "%",
+        oursValue: (100 * busy.chromium) / busy.wall,
       },
       {
         figure: "failed requests",
