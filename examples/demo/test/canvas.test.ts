@@ -110,6 +110,38 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       const trace = page.locator("ol.trace");
       expect(await trace.locator("> li > .hop").textContent()).toBe("coordinator → researcher");
       expect(await trace.locator("li li").first().textContent()).toContain("researcher → reviewer");
+      // Text contrast: WCAG AA (4.5:1) for every badge, card fact, traffic line and button.
+      const worst = await page.evaluate(() => {
+        const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+        const lum = ([r, g, b]: number[]) => {
+          const f = (v: number) => {
+            const x = v / 255;
+            return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+          };
+          return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+        };
+        const background = (el: Element | null): number[] => {
+          for (let e = el; e !== null; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length === 3 || (c.length === 4 && c[3] !== 0)) return c.slice(0, 3);
+          }
+          return [255, 255, 255];
+        };
+        let min = Infinity;
+        let what = "";
+        for (const el of document.querySelectorAll(
+          ".badge, .card-name, .card-role, .card-facts, .traffic li, .kind, .when, button, figcaption, blockquote, .conn, label",
+        )) {
+          const a = lum(rgb(getComputedStyle(el).color));
+          const b = lum(background(el));
+          const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+          if (ratio < min)
+            [min, what] = [ratio, `${el.className || el.tagName}: ${el.textContent}`];
+        }
+        return { min, what };
+      });
+      expect(worst.min, worst.what).toBeGreaterThanOrEqual(4.5);
+
       // The page holds no token in its markup or URL.
       expect(await page.content()).not.toContain(adminToken);
       expect(page.url()).not.toContain(adminToken);
