@@ -106,6 +106,14 @@ module.exports = {
       from: { path: "^packages/platform-emulator/src/" },
       to: { path: "^packages/core/", pathNot: ["^packages/core/dist/public/wire\\."] },
     },
+    {
+      name: "emulator-no-cycles",
+      comment:
+        "The emulator has no import cycle, type-only imports included: routes import platform.ts, never the reverse (request-handler.ts is the entry point that imports the router).",
+      severity: "error",
+      from: { path: "^packages/platform-emulator/src/" },
+      to: { circular: true },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

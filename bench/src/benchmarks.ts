@@ -12,13 +12,14 @@ export interface BenchmarkEntry {
 
 export const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: "emulator-heartbeat", timeoutMs: 60_000 },
+  { name: "canvas", timeoutMs: 150_000 },
   { name: "client-overhead", timeoutMs: 90_000 },
   { name: "push-throughput", timeoutMs: 240_000 },
-  { name: "inbound-latency", timeoutMs: 120_000 },
-  { name: "conversation-latency", timeoutMs: 120_000 },
+  { name: "inbound-latency", timeoutMs: 150_000 },
+  { name: "conversation-latency", timeoutMs: 150_000 },
   { name: "mcp-notify", timeoutMs: 90_000 },
   { name: "fleet", nodeArgs: ["--expose-gc"], timeoutMs: 180_000 },
-  { name: "plugin-install", timeoutMs: 120_000 },
+  { name: "plugin-install", timeoutMs: 150_000 },
   { name: "import-cost", timeoutMs: 90_000 },
   { name: "replicas", timeoutMs: 420_000 },
 ];

@@ -9,7 +9,8 @@ Starts a local Molecule platform (the emulator) in this process, creates an org 
 workspaces, runs a coordinator and three specialists (LangChain.js, Vercel AI SDK, NestJS), and
 prints who asked whom, what came back, the latency of each hop, and the org tree.
 
-  --keep            leave the org running; prints the platform URL and admin token; Ctrl-C stops it
+  --keep            leave the org running; prints the platform URL, the admin token and the canvas
+                    page's URL (the live org in a browser); Ctrl-C stops it
   --trace           record OpenTelemetry spans; print one request's trace across the agents as a tree
   --compat <c>      the platform contract: latest (default) or 2026-04 (the April 2026 baseline)`;
 

@@ -479,6 +479,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       print("The org keeps running (--keep). Try it:");
       print(`  platform URL   ${emu.url}`);
       print(`  admin token    ${emu.adminToken}`);
+      if (emu.canvasUrl !== undefined)
+        print(
+          `  canvas         ${emu.canvasUrl}   (the live org in a browser; paste the admin token once)`,
+        );
       print(
         `  curl -s ${emu.url}/workspaces -H "Authorization: Bearer ${emu.adminToken}"   # the org`,
       );

@@ -32,14 +32,22 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop(0));
   process.stdout.write(`listening on ${emu.url}\n`);
   process.stdout.write(`admin token: ${emu.adminToken}\n`);
-  if (cli.workspaces.length === 0) return;
+  // After the start-up workspaces' blocks: scripts read the two banner lines, then the blocks.
+  const canvasLine =
+    emu.canvasUrl === undefined
+      ? ""
+      : `canvas: ${emu.canvasUrl} (the live org in a browser; asks for the admin token once per tab)\n`;
+  if (cli.workspaces.length === 0) {
+    process.stdout.write(canvasLine);
+    return;
+  }
   try {
     const created = await createStartupWorkspaces(emu.admin, cli.workspaces);
     const files =
       cli.envDir === undefined ? undefined : await writeEnvFiles(cli.envDir, emu.url, created);
     let text = "";
     for (const ws of created) text += `\n${describeWorkspace(emu.url, ws, files?.get(ws.name))}`;
-    process.stdout.write(text);
+    process.stdout.write(`${text}\n${canvasLine}`);
   } catch (err) {
     const code = err instanceof EmulatorError ? ` [${err.code}]` : "";
     process.stderr.write(

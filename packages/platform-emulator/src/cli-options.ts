@@ -23,6 +23,8 @@ export const USAGE = `Usage: molecule-platform-emulator [options]
   --no-dev-mode           the A2A proxy refuses loopback/private agent URLs (production)
   --lenient-agent-urls    register also accepts loopback/private URLs such as
                           http://127.0.0.1:... (the real server refuses them)
+  --no-ui                 do not serve the canvas page (/canvas/: the live org, its traffic and
+                          conversations; its API answers only with the admin token)
   -h, --help              show this help
 `;
 
@@ -56,6 +58,7 @@ export function parseCli(args: string[]): CliOptions {
         "rate-limit": { type: "string" },
         "no-dev-mode": { type: "boolean" },
         "lenient-agent-urls": { type: "boolean" },
+        "no-ui": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -90,6 +93,7 @@ export function parseCli(args: string[]): CliOptions {
       ...(rateLimit !== undefined ? { rateLimit } : {}),
       devMode: values["no-dev-mode"] !== true,
       lenientAgentUrls: values["lenient-agent-urls"] === true,
+      ui: values["no-ui"] !== true,
     },
   };
 }

@@ -1,14 +1,7 @@
 // Injected faults (`emu.injectFault`): matching a request or an A2A forward, and answering it.
 import { type Ctx, sleep } from "./http-io.js";
 import type { Platform } from "./platform.js";
-import type { FaultSpec } from "./types.js";
-
-/** A fault waiting for its next `remaining` matching requests. */
-export interface ActiveFault {
-  spec: FaultSpec;
-  matcher: (path: string) => boolean;
-  remaining: number;
-}
+import type { ActiveFault, FaultSpec } from "./types.js";
 
 /** The next active fault matching the request (its count is consumed). */
 export function findFault(

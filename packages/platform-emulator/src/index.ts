@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Platform } from "./platform.js";
+import { requestHandler } from "./request-handler.js";
 import { Store, readSnapshot, writeSnapshot } from "./store.js";
 import type { QueueRow } from "./store.js";
 import type {
@@ -45,6 +46,8 @@ export interface Emulator {
   readonly url: string;
   /** The admin bearer (`ADMIN_TOKEN`). */
   readonly adminToken: string;
+  /** The canvas page (`${url}/canvas/`; it asks for the admin token), or `undefined` with `ui: false`. */
+  readonly canvasUrl: string | undefined;
   /** The contract being spoken. */
   readonly compat: Compat;
   /** Admin helpers (real HTTP calls with the admin token). */
@@ -242,6 +245,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       forwardTimeoutMs: options.forwardTimeoutMs ?? 300_000,
       sseKeepAliveMs: options.sseKeepAliveMs ?? 15_000,
       queueMaxAttempts: options.queueMaxAttempts ?? 5,
+      ui: options.ui ?? true,
     },
     store,
     changed,
@@ -250,7 +254,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const server = http.createServer(
     { keepAliveTimeout: 65_000, requestTimeout: 0 },
-    platform.handle,
+    requestHandler(platform),
   );
   const sockets = new Set<Socket>();
   server.on("connection", (s) => {
@@ -281,6 +285,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const emu: Emulator = {
     url,
     adminToken,
+    canvasUrl: options.ui === false ? undefined : `${url}/canvas/`,
     compat,
     admin: makeAdmin(url, adminToken),
     activity(id) {

@@ -1,19 +1,17 @@
-// The emulated workspace-server: state, auth layers, model helpers and the request entry point.
+// The emulated workspace-server: state, auth layers, model helpers and events.
 // Behaviour follows shared/reference/platform-api.md (§1-§7 = compat "2026-04", + §8 = "latest").
-// Routes live in routes/ (one file per resource), the A2A proxy in proxy/, faults, rate limit,
-// SSE and request plumbing in their own files.
+// The request entry point is request-handler.ts; routes live in routes/ (one file per resource),
+// the A2A proxy in proxy/, faults, rate limit, SSE and request plumbing in their own files. This
+// file imports none of them (they import it): the emulator has no import cycle.
 import { timingSafeEqual } from "node:crypto";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http, { type ServerResponse } from "node:http";
 import https from "node:https";
 import { agentUrlAllowed, type AgentUrlUse } from "./agent-url.js";
-import { applyRequestFault, type ActiveFault } from "./faults.js";
-import { HttpError, SECURITY_HEADERS, sendJson, type Ctx } from "./http-io.js";
+import { HttpError, type Ctx } from "./http-io.js";
 import { envelopeText } from "./peer-text.js";
-import { rateLimit } from "./rate-limit.js";
-import { route } from "./router.js";
 import type { ActivityRow, QueueRow, Store, TokenRow, WorkspaceRow } from "./store.js";
-import type { Clock, Compat } from "./types.js";
-import { bearerOf, hashToken, iso, newId, newToken } from "./util.js";
+import type { ActiveFault, Clock, Compat } from "./types.js";
+import { hashToken, iso, newId, newToken } from "./util.js";
 
 export { wrapPeerResult } from "./peer-text.js";
 
@@ -30,6 +28,15 @@ export interface PlatformSettings {
   forwardTimeoutMs: number;
   sseKeepAliveMs: number;
   queueMaxAttempts: number;
+  /** Whether the canvas page and its API (`/canvas/`) are served. */
+  ui: boolean;
+}
+
+/** Sees every event the platform emits, org-wide (the canvas feed); installed on first use. */
+export interface PlatformObserver {
+  event(workspaceId: string, type: string, data: unknown): void;
+  /** The emulator closes: end every stream. */
+  close(): void;
 }
 
 /** The emulated platform. One instance serves one HTTP server. */
@@ -64,63 +71,15 @@ export class Platform {
     return this.s.clock.now();
   }
 
-  // ---------------------------------------------------------------- entry point
+  /** Whether `shutdown()` has begun (the request handler then stops tracking requests). */
+  get closing(): boolean {
+    return this.closed;
+  }
 
-  /** node:http request listener. Never throws; never answers 500 with a stack trace. */
-  handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const rawPath = q === -1 ? url : url.slice(0, q);
-    let path: string;
-    try {
-      path = decodeURIComponent(rawPath);
-    } catch {
-      path = rawPath;
-    }
-    const bearer = bearerOf(req.headers.authorization);
-    const ctx: Ctx = {
-      req,
-      res,
-      method: req.method ?? "GET",
-      path,
-      query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),
-      bearer,
-      bearerHash: bearer === undefined ? undefined : hashToken(bearer),
-      headers: { ...SECURITY_HEADERS },
-    };
-    const p = this.run(ctx).catch((err: unknown) => this.fail(ctx, err));
-    if (this.closed) return;
-    this.track(p);
-  };
-
+  /** Keeps `p` among the in-flight work `shutdown()` waits for. */
   track(p: Promise<unknown>): void {
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
-  }
-
-  private fail(ctx: Ctx, err: unknown): void {
-    if (ctx.res.headersSent || ctx.res.destroyed) {
-      if (!ctx.res.writableEnded) ctx.res.destroy();
-      return;
-    }
-    if (err instanceof HttpError) {
-      sendJson(ctx, err.status, err.body, err.headers);
-      return;
-    }
-    // Internal bug: answer like the platform's generic failure, without internals.
-    sendJson(ctx, 503, {
-      error: "platform datastore unavailable — retry shortly",
-      code: "platform_unavailable",
-    });
-  }
-
-  private async run(ctx: Ctx): Promise<void> {
-    if (this.faults.length > 0) {
-      const handled = await applyRequestFault(this, ctx);
-      if (handled) return;
-    }
-    if (!rateLimit(this, ctx)) return;
-    await route(this, ctx);
   }
 
   // ---------------------------------------------------------------- auth layers
@@ -307,7 +266,11 @@ export class Platform {
 
   // ---------------------------------------------------------------- events (SSE)
 
+  /** The org-wide observer (the canvas feed), or none while no page has subscribed. */
+  observer: PlatformObserver | undefined;
+
   emit(workspaceId: string, type: string, data: unknown): void {
+    this.observer?.event(workspaceId, type, data);
     const subs = this.subscribers.get(workspaceId);
     if (subs === undefined || subs.size === 0) return;
     const payload = JSON.stringify({
@@ -322,6 +285,7 @@ export class Platform {
 
   /** Ends every SSE stream (emulator close). */
   closeStreams(): void {
+    this.observer?.close();
     for (const subs of this.subscribers.values()) for (const res of subs) res.end();
     this.subscribers.clear();
   }

@@ -34,12 +34,16 @@ import {
   testToken,
 } from "./routes/workspaces.js";
 import { writeTrailingSlashRedirect } from "./server-quirks.js";
+import { canvasRoute, rootRedirect } from "./canvas/routes.js";
 
 /** Dispatches one request to its handler (or gin's 404 / trailing-slash redirect). */
 export async function route(platform: Platform, ctx: Ctx): Promise<void> {
   const segs = ctx.path.split("/");
   // segs[0] is "" for absolute paths
   if (segs[0] !== "" || ctx.path.includes("//")) return notFoundRoute(ctx);
+  // The canvas page and its API (not part of the real server's contract; `--no-ui` removes them).
+  if (platform.s.ui && segs[1] === "canvas") return canvasRoute(platform, ctx, segs);
+  if (platform.s.ui && ctx.path === "/" && ctx.method === "GET") return rootRedirect(ctx);
   if (segs.length > 2 && segs[segs.length - 1] === "") {
     // gin RedirectTrailingSlash
     const to = ctx.path.slice(0, -1) + (ctx.query.size > 0 ? `?${ctx.query.toString()}` : "");

@@ -46,6 +46,11 @@ export interface EmulatorOptions {
   sseKeepAliveMs?: number;
   /** Maximum A2A queue dispatch attempts before an item is `failed`. Default 5. */
   queueMaxAttempts?: number;
+  /**
+   * Serve the canvas page at `/canvas/` (and redirect `/` to it): the live org, its traffic and
+   * conversations. Its API answers only with the admin token. Default `true`; `false` = `--no-ui`.
+   */
+  ui?: boolean;
 }
 
 /** A fault to inject into the next matching requests (see `emu.injectFault`). */
@@ -77,6 +82,13 @@ export interface FaultSpec {
   reset?: boolean;
   /** How many matching requests get the fault. Default 1. */
   count?: number;
+}
+
+/** A fault waiting for its next `remaining` matching requests (internal: not exported by the package). */
+export interface ActiveFault {
+  spec: FaultSpec;
+  matcher: (path: string) => boolean;
+  remaining: number;
 }
 
 /** Input of `emu.admin.createWorkspace`. */

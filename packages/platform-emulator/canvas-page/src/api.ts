@@ -1,0 +1,87 @@
+// Talking to the emulator: the admin token (asked once, kept in this tab's sessionStorage, sent
+// only in the Authorization header of same-origin requests), the org snapshot, the live feed, and
+// the canvas's actions.
+import type { FeedFrame, OrgSnapshot } from "../../src/canvas/wire.js";
+
+const KEY = "molecule-canvas-admin-token";
+
+export function savedToken(): string | null {
+  return sessionStorage.getItem(KEY);
+}
+
+export function saveToken(token: string): void {
+  sessionStorage.setItem(KEY, token);
+}
+
+export function forgetToken(): void {
+  sessionStorage.removeItem(KEY);
+}
+
+/** A refused admin token (401): the page asks for it again. */
+export class Unauthorized extends Error {}
+
+/** One request to the emulator with the admin token; the parsed JSON body (or text). */
+export async function call(
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? null : JSON.stringify(body),
+    cache: "no-store",
+    credentials: "omit",
+  });
+  const text = await res.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  if (res.status === 401) throw new Unauthorized("the emulator refused the admin token");
+  return { status: res.status, json };
+}
+
+export async function loadOrg(token: string): Promise<OrgSnapshot> {
+  const r = await call(token, "GET", "/canvas/api/org");
+  if (r.status !== 200) throw new Error(`loading the org failed: HTTP ${r.status}`);
+  return r.json as OrgSnapshot;
+}
+
+/**
+ * Reads the live feed until it ends or `signal` aborts, calling `onFrame` per frame. (`fetch`,
+ * not `EventSource`, so the token travels in a header and never in the URL.)
+ */
+export async function follow(
+  token: string,
+  signal: AbortSignal,
+  onFrame: (f: FeedFrame) => void,
+): Promise<void> {
+  const res = await fetch("/canvas/api/events", {
+    headers: { Authorization: `Bearer ${token}` },
+    signal,
+    cache: "no-store",
+    credentials: "omit",
+  });
+  if (res.status === 401) throw new Unauthorized("the emulator refused the admin token");
+  if (!res.ok || res.body === null) throw new Error(`the live feed failed: HTTP ${res.status}`);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buf += value;
+    let end: number;
+    while ((end = buf.indexOf("\n\n")) !== -1) {
+      const block = buf.slice(0, end);
+      buf = buf.slice(end + 2);
+      for (const line of block.split("\n"))
+        if (line.startsWith("data: ")) onFrame(JSON.parse(line.slice(6)) as FeedFrame);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+// Vite handles CSS imports (bundled into the page's stylesheet).
+declare module "*.css";

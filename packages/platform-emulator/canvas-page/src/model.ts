@@ -1,0 +1,151 @@
+// The page's state: the org's cards, the traffic, and the views derived from them (the tree, the
+// conversations by contextId, the traces by trace id).
+import type { FeedFrame, OrgSnapshot } from "../../src/canvas/wire.js";
+import type { CanvasTraffic, CanvasWorkspace } from "../../src/canvas/wire.js";
+
+export type { CanvasTraffic, CanvasWorkspace };
+
+/** Traffic items the page keeps (the oldest go first). */
+const KEEP = 1_000;
+
+function byName(a: CanvasWorkspace, b: CanvasWorkspace): number {
+  return a.name.localeCompare(b.name);
+}
+
+/** When a call started: a row is logged when its call ends. */
+function start(t: CanvasTraffic): number {
+  return t.at - (t.latencyMs ?? 0);
+}
+
+export class Org {
+  readonly workspaces = new Map<string, CanvasWorkspace>();
+  traffic: CanvasTraffic[] = [];
+  private readonly byId = new Map<string, CanvasTraffic>();
+  /** Emulator clock minus this browser's clock (ms). */
+  offset = 0;
+  compat = "";
+
+  load(s: OrgSnapshot): void {
+    this.workspaces.clear();
+    this.traffic = [];
+    this.byId.clear();
+    this.compat = s.compat;
+    this.apply(s);
+  }
+
+  apply(f: FeedFrame): void {
+    this.offset = f.now - Date.now();
+    for (const w of f.workspaces) this.workspaces.set(w.id, w);
+    for (const t of f.traffic) {
+      const old = this.byId.get(t.id);
+      if (old !== undefined) Object.assign(old, t);
+      else {
+        this.byId.set(t.id, t);
+        this.traffic.push(t);
+      }
+    }
+    if (this.traffic.length > KEEP) {
+      for (const t of this.traffic.splice(0, this.traffic.length - KEEP)) this.byId.delete(t.id);
+    }
+  }
+
+  /** The emulator's clock now. */
+  now(): number {
+    return Date.now() + this.offset;
+  }
+
+  name(id: string | null): string {
+    if (id === null) return "canvas user";
+    return this.workspaces.get(id)?.name ?? id.slice(0, 8);
+  }
+
+  /** Top-level cards and each card's children, by name. */
+  tree(): { roots: CanvasWorkspace[]; children: Map<string, CanvasWorkspace[]> } {
+    const children = new Map<string, CanvasWorkspace[]>();
+    const roots: CanvasWorkspace[] = [];
+    for (const w of this.workspaces.values()) {
+      if (w.parentId !== null && this.workspaces.has(w.parentId)) {
+        const list = children.get(w.parentId) ?? [];
+        list.push(w);
+        children.set(w.parentId, list);
+      } else roots.push(w);
+    }
+    roots.sort(byName);
+    for (const l of children.values()) l.sort(byName);
+    return { roots, children };
+  }
+}
+
+/** A thread of messages sharing a contextId (or, without one, a message id). */
+export interface Conversation {
+  key: string;
+  items: CanvasTraffic[];
+  last: number;
+}
+
+export function conversationKey(t: CanvasTraffic): string | null {
+  if (t.kind === "notify") return `notify:${t.to}`;
+  return t.contextId ?? t.messageId ?? null;
+}
+
+/** Conversations, most recent first. */
+export function conversations(traffic: readonly CanvasTraffic[]): Conversation[] {
+  const map = new Map<string, Conversation>();
+  for (const t of traffic) {
+    const key = conversationKey(t);
+    if (key === null) continue;
+    let c = map.get(key);
+    if (c === undefined) map.set(key, (c = { key, items: [], last: 0 }));
+    c.items.push(t);
+    c.last = Math.max(c.last, t.seq);
+  }
+  return [...map.values()].sort((a, b) => b.last - a.last);
+}
+
+/** One hop of a trace and the hops it caused (started by its target while it ran). */
+export interface TraceHop {
+  item: CanvasTraffic;
+  children: TraceHop[];
+}
+
+/** Trace ids, most recent first, with their hops as a tree. */
+export function traces(traffic: readonly CanvasTraffic[]): { traceId: string; hops: TraceHop[] }[] {
+  const map = new Map<string, CanvasTraffic[]>();
+  for (const t of traffic) {
+    if (t.traceId === null) continue;
+    const list = map.get(t.traceId) ?? [];
+    list.push(t);
+    map.set(t.traceId, list);
+  }
+  const out: { traceId: string; hops: TraceHop[]; last: number }[] = [];
+  for (const [traceId, items] of map) {
+    // A hop from X nests under the hop to X that was running when it started.
+    const sorted = [...items].sort((a, b) => start(a) - start(b) || a.seq - b.seq);
+    const hops = sorted.map((item) => ({ item, children: [] as TraceHop[] }));
+    const roots: TraceHop[] = [];
+    for (const hop of hops) {
+      const parent = hops
+        .filter(
+          (p) =>
+            p !== hop &&
+            p.item.to === hop.item.from &&
+            start(p.item) <= start(hop.item) &&
+            p.item.at >= hop.item.at,
+        )
+        .at(-1);
+      if (parent !== undefined) parent.children.push(hop);
+      else roots.push(hop);
+    }
+    out.push({ traceId, hops: roots, last: Math.max(...items.map((i) => i.seq)) });
+  }
+  return out.sort((a, b) => b.last - a.last);
+}
+
+/** "3 s ago", "2 min ago", "never". */
+export function age(now: number, at: number | null): string {
+  if (at === null) return "never";
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  return `${Math.floor(s / 3600)} h ago`;
+}

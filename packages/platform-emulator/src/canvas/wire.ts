@@ -1,0 +1,66 @@
+// What the canvas API sends the page (`/canvas/api/org`, `/canvas/api/events`). No imports: the
+// page (canvas-page/) type-checks against this file alone.
+
+/** A workspace card. */
+export interface CanvasWorkspace {
+  id: string;
+  name: string;
+  role: string | null;
+  status: string;
+  parentId: string | null;
+  /** An external-runtime workspace: its agent runs outside the platform. */
+  remote: boolean;
+  delivery: "push" | "poll";
+  /** Emulator clock ms of the last accepted heartbeat (or registration). */
+  lastHeartbeatAt: number | null;
+  activeTasks: number;
+  currentTask: string;
+}
+
+/** How a call ended, as the platform saw it (or as the caller reported it). */
+export type Outcome =
+  | "completed"
+  | "queued"
+  | "failed"
+  | "dead-lettered"
+  | "pending"
+  | "dispatched"
+  | "sent";
+
+/** One exchange between two cards. `from: null` is the canvas user. */
+export interface CanvasTraffic {
+  id: string;
+  seq: number;
+  kind: "message" | "delegation" | "reply" | "notify";
+  from: string | null;
+  to: string;
+  method: string | null;
+  outcome: Outcome;
+  latencyMs: number | null;
+  at: number;
+  /** `message.role` as the sender wrote it (a claim: shown, never trusted). */
+  role: string | null;
+  contextId: string | null;
+  messageId: string | null;
+  /** The trace id and the caller's span id from a W3C `traceparent` in the message metadata. */
+  traceId: string | null;
+  parentSpanId: string | null;
+  /** What was asked (peer output: untrusted; the page renders it as text). */
+  text: string;
+  /** What came back, when the platform saw the answer. */
+  answer: string;
+  error: string | null;
+}
+
+/** One frame of the feed. */
+export interface FeedFrame {
+  /** Emulator clock ms when the frame was built (the page ages heartbeats against it). */
+  now: number;
+  workspaces: CanvasWorkspace[];
+  traffic: CanvasTraffic[];
+}
+
+/** The org as the page first loads it. */
+export interface OrgSnapshot extends FeedFrame {
+  compat: string;
+}

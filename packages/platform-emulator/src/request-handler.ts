@@ -1,0 +1,65 @@
+// The request entry point: builds the per-request context, applies injected faults and the rate
+// limit, routes, and turns a thrown `HttpError` (or an internal bug) into the platform's answer.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { applyRequestFault } from "./faults.js";
+import { HttpError, SECURITY_HEADERS, sendJson, type Ctx } from "./http-io.js";
+import type { Platform } from "./platform.js";
+import { rateLimit } from "./rate-limit.js";
+import { route } from "./router.js";
+import { bearerOf, hashToken } from "./util.js";
+
+/** The node:http request listener of `platform`. Never throws; never answers 500 with a stack trace. */
+export function requestHandler(
+  platform: Platform,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      path = rawPath;
+    }
+    const bearer = bearerOf(req.headers.authorization);
+    const ctx: Ctx = {
+      req,
+      res,
+      method: req.method ?? "GET",
+      path,
+      query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),
+      bearer,
+      bearerHash: bearer === undefined ? undefined : hashToken(bearer),
+      headers: { ...SECURITY_HEADERS },
+    };
+    const p = run(platform, ctx).catch((err: unknown) => fail(ctx, err));
+    if (platform.closing) return;
+    platform.track(p);
+  };
+}
+
+async function run(platform: Platform, ctx: Ctx): Promise<void> {
+  if (platform.faults.length > 0) {
+    const handled = await applyRequestFault(platform, ctx);
+    if (handled) return;
+  }
+  if (!rateLimit(platform, ctx)) return;
+  await route(platform, ctx);
+}
+
+function fail(ctx: Ctx, err: unknown): void {
+  if (ctx.res.headersSent || ctx.res.destroyed) {
+    if (!ctx.res.writableEnded) ctx.res.destroy();
+    return;
+  }
+  if (err instanceof HttpError) {
+    sendJson(ctx, err.status, err.body, err.headers);
+    return;
+  }
+  // Internal bug: answer like the platform's generic failure, without internals.
+  sendJson(ctx, 503, {
+    error: "platform datastore unavailable — retry shortly",
+    code: "platform_unavailable",
+  });
+}
