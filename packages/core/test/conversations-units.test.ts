@@ -5,8 +5,8 @@ import { inboundFromA2AMessage } from "../src/public/a2a.js";
 import { MemoryCursorStore } from "../src/index.js";
 import { parseActivityRow } from "../src/public/wire.js";
 import type { InboundMessage } from "../src/index.js";
-import { PendingCalls, TurnLimiter } from "../src/agent/conversations.js";
-import { AgentStateStore } from "../src/agent/state-store.js";
+import { PendingCalls, TurnLimiter } from "../src/agent/route/conversations.js";
+import { AgentStateStore } from "../src/agent/store/state-store.js";
 
 function row(message: Record<string, unknown>, sourceId = "peer-b"): unknown {
   return {

@@ -2,8 +2,8 @@
 // stable `code`, `retryable`, and a message that says what to do.
 import { describe, expect, it } from "vitest";
 import { rpcRequest, waitFor } from "@internal/test-utils";
-import type { Dispatcher, DispatchOutcome } from "../src/agent/dispatcher.js";
-import { PushPipeline } from "../src/agent/push-pipeline.js";
+import type { Dispatcher, DispatchOutcome } from "../src/agent/run/dispatcher.js";
+import { PushPipeline } from "../src/agent/source/push-source.js";
 import {
   buildAgentCard,
   createA2AHandler,
