@@ -12,24 +12,33 @@ export interface PendingCall {
   reject(error: unknown): void;
 }
 
-/** The peer an inbound message comes from: the platform's id (poll), else the sender's claim (push). */
+/**
+ * The peer the platform authenticated as the sender of `msg`: a polled row's `source_id`, which
+ * the platform records from the caller's token. `undefined` for the canvas and for every pushed
+ * message (the proxy forwards no caller identity); a sender's own claim (`claimedSourceId`) is
+ * never an identity (docs/security.md, "Sender facts").
+ */
 export function senderOf(msg: InboundMessage): string | undefined {
-  return msg.sourceId ?? msg.claimedSourceId ?? undefined;
+  return msg.sourceId ?? undefined;
 }
 
-/** Calls awaiting answers, matched by `inReplyTo`, else `contextId`, else the oldest call to the sender. */
+/**
+ * Calls awaiting answers. An answer from an authenticated sender resolves only a call to that
+ * sender: by `inReplyTo`, else `contextId`, else the oldest call to it (the Python reference's
+ * answer carries no ids). An answer with no authenticated sender resolves a call only by the exact
+ * `inReplyTo` of the call's unguessable outbound `messageId`, and not when it claims another sender.
+ */
 export class PendingCalls {
-  /** Created by the first call (most agents of a fleet never await one). */
-  #calls: Map<string, PendingCall> | undefined;
+  readonly #calls = new Map<string, PendingCall>();
 
   /** How many calls are waiting. */
   get size(): number {
-    return this.#calls?.size ?? 0;
+    return this.#calls.size;
   }
 
   /** Registers a call (before its message is sent, so an early answer is not missed). */
   add(call: PendingCall): () => void {
-    const calls = (this.#calls ??= new Map());
+    const calls = this.#calls;
     calls.set(call.messageId, call);
     return () => {
       if (calls.get(call.messageId) === call) calls.delete(call.messageId);
@@ -38,7 +47,6 @@ export class PendingCalls {
 
   /** Fails every waiting call (the agent is stopping). */
   rejectAll(error: unknown): void {
-    if (!this.#calls) return;
     const calls = [...this.#calls.values()];
     this.#calls.clear();
     for (const c of calls) c.reject(error);
@@ -49,31 +57,29 @@ export class PendingCalls {
    * then goes to the handler). An answer that names another sender's call is not taken.
    */
   take(answer: InboundMessage): boolean {
-    const calls = this.#calls;
-    const call = calls ? this.#match(calls, answer) : undefined;
-    if (!calls || !call) return false;
-    calls.delete(call.messageId);
+    const call = this.#match(this.#calls, answer);
+    if (!call) return false;
+    this.#calls.delete(call.messageId);
     call.resolve(answer);
     return true;
   }
 
   #match(calls: Map<string, PendingCall>, answer: InboundMessage): PendingCall | undefined {
     const from = senderOf(answer);
-    const fits = (c: PendingCall): boolean => from === undefined || c.peerId === from;
+    if (from === undefined) {
+      const c = answer.inReplyTo === undefined ? undefined : calls.get(answer.inReplyTo);
+      const claimed = answer.claimedSourceId;
+      return c && (claimed === undefined || claimed === c.peerId) ? c : undefined;
+    }
     if (answer.inReplyTo !== undefined) {
       const c = calls.get(answer.inReplyTo);
-      return c && fits(c) ? c : undefined;
+      return c?.peerId === from ? c : undefined;
     }
-    if (answer.contextId !== undefined) {
-      for (const c of calls.values()) if (c.contextId === answer.contextId && fits(c)) return c;
-      return undefined;
+    for (const c of calls.values()) {
+      if (c.peerId !== from) continue;
+      if (answer.contextId === undefined || c.contextId === answer.contextId) return c;
     }
-    // The Python reference's answer: no context, no reference; the oldest call to that peer.
-    if (from !== undefined) {
-      for (const c of calls.values()) if (c.peerId === from) return c;
-      return undefined;
-    }
-    return calls.size === 1 ? calls.values().next().value : undefined;
+    return undefined;
   }
 }
 

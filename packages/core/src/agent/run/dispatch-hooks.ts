@@ -3,7 +3,8 @@
 // agent holds this object instead of a closure per callback.
 import type { InboundMessage } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
-import type { ConversationRuntime } from "../answer/conversation-runtime.js";
+import type { Answers } from "../answer/answers.js";
+import type { Router } from "../route/router.js";
 import type { AttemptInfo, DispatcherOptions } from "./dispatcher.js";
 import type { AgentObserver, MessageTrack } from "../observe/observer.js";
 import type { PollRunner } from "../source/poll-start.js";
@@ -22,7 +23,8 @@ export class DispatchHooks<C extends AgentPlatformClient> implements DispatcherO
     readonly options: RemoteAgentOptions<C>,
     readonly client: C,
     readonly logger: Logger,
-    readonly talk: ConversationRuntime,
+    readonly router: Router,
+    readonly answers: Answers,
     readonly observer: AgentObserver,
   ) {
     this.concurrency = options.concurrency ?? 4;
@@ -38,17 +40,17 @@ export class DispatchHooks<C extends AgentPlatformClient> implements DispatcherO
       redelivered: info.redelivered,
       delivery: msg.activityId === undefined ? "push" : "poll",
       logger: this.logger,
-      callPeer: this.talk.callPeerFrom(msg),
+      callPeer: this.router.callPeerFrom(msg),
     });
   }
 
   /** Queues the answer in the reply outbox (which frees the handler slot). */
   async reply(msg: InboundMessage, text: string): Promise<void> {
-    await this.talk.enqueueReply(msg, text);
+    await this.answers.enqueueReply(msg, text);
   }
 
   async onDeadLetter(msg: InboundMessage, error: unknown): Promise<void> {
-    await this.talk.deadLetter(msg, error);
+    await this.answers.deadLetter(msg, error);
   }
 
   onSlotFree(): void {

@@ -1,75 +1,148 @@
-// Adapters from the platform client to what poll delivery and event wake-ups consume.
-import { toActivityPage } from "../../inbound/index.js";
-import type { EventWakeupsOptions } from "../../inbound/index.js";
-import { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "../../platform/index.js";
-import type { EventChunksOpener } from "../../platform/index.js";
+// The poll source: what one agent's poll loop (inbound/poll.ts) and event wake-ups call. A fetched
+// page goes through admit (ids within bounds) and route (answers awaited by a callPeer leave the
+// page: they need no handler slot); each message the poll engine hands over (de-duplicated and
+// journaled) goes through admit (the delivery limit), route (unmatched answers, the turn limit)
+// and run (the dispatcher, whose answer goes to the reply outbox).
+import type { CursorStore, InboundGapWarning, InboundMessage } from "../../inbound/index.js";
+import type { Backfill, EventWakeups, EventWakeupsOptions } from "../../inbound/index.js";
+import type { InboundPage, PollDeliveryOptions } from "../../inbound/index.js";
+import type { Logger } from "../../transport/index.js";
+import type { Admission } from "../admit/admission.js";
+import type { Answers } from "../answer/answers.js";
+import type { Router } from "../route/router.js";
+import type { Dispatcher } from "../run/dispatcher.js";
+import type { AgentStateStore } from "../store/state-store.js";
+import type { SharedPoll } from "../store/store.js";
 import { MoleculeError } from "../../transport/index.js";
-import type { PollDeliveryOptions } from "../../inbound/index.js";
-import type { AgentPlatformClient } from "../types.js";
 
-/** The poll fetch: rows or a page when the client reads them (cursor past echoes, paging, gaps). */
-export function pollFetcher(
-  client: AgentPlatformClient,
-  limit: number | undefined,
-): PollDeliveryOptions["fetch"] {
-  return async ({ sinceId, sinceSecs, signal }) => {
-    const opts = {
-      ...(sinceId !== undefined ? { sinceId } : {}),
-      ...(limit !== undefined ? { limit } : {}),
-      signal,
-    };
-    const rich = { ...opts, ...(sinceSecs !== undefined ? { sinceSecs } : {}) };
-    const page = client.fetchActivityRows
-      ? toActivityPage(await client.fetchActivityRows(rich))
-      : client.fetchActivity
-        ? await client.fetchActivity(rich)
-        : undefined;
-    if (page) {
-      return {
-        messages: page.messages,
-        lastId: page.nextCursor,
-        more: page.hasMore === true,
-        gap: page.gap === true,
-      };
-    }
-    if (!client.fetchInbound) {
-      throw new MoleculeError(
-        "the client given to RemoteAgent cannot read inbound messages: give it fetchActivityRows (as PlatformClient has), fetchActivity or fetchInbound",
-        { code: "invalid_option" },
-      );
-    }
-    return { messages: await client.fetchInbound(opts) };
-  };
+/** Settings of {@link PollSource}. */
+export interface PollSourceInit {
+  fetchPage: PollDeliveryOptions["fetch"];
+  store: AgentStateStore;
+  admission: Admission;
+  router: Router;
+  runner: Dispatcher;
+  answers: Answers;
+  logger: Logger;
+  intervalMs: number;
+  connectedIntervalMs: number;
+  maxInFlight: number;
+  dedupWindow: number | undefined;
+  backfill: Backfill | undefined;
+  /** Reports a gap in poll delivery. */
+  onGap: (warning: InboundGapWarning) => void;
+  /** The platform paused or removed the workspace, or the event stream dropped. */
+  onStateEvent: () => void;
+  /** Opens the event stream (undefined when the client has none: wake-ups then never start). */
+  open: EventWakeupsOptions["open"] | undefined;
 }
 
-/**
- * Opens the client's event stream: a `PlatformClient`'s without a Readable (its internal opener),
- * any other client's (or an overridden `openEventStream`) in whichever of the two shapes it returns.
- */
-export function eventStreamOpener(
-  client: AgentPlatformClient,
-): EventWakeupsOptions["open"] | undefined {
-  const open = client.openEventStream?.bind(client);
-  if (!open) return undefined;
-  const light = (client as { [OPEN_EVENT_CHUNKS]?: EventChunksOpener })[OPEN_EVENT_CHUNKS];
-  return async (signal) => {
-    const chunks = light?.call(client, signal);
-    if (chunks) return { chunks: await chunks };
-    const r = await open({ signal });
-    if (r && typeof r === "object" && "body" in r) {
-      const close = (r as { close?: () => void }).close;
-      return { body: r.body, close: close?.bind(r) };
+/** The {@link PollDeliveryOptions} and {@link EventWakeupsOptions} of one agent. */
+export class PollSource implements PollDeliveryOptions, EventWakeupsOptions {
+  readonly store: CursorStore;
+  readonly logger: Logger;
+  readonly intervalMs: number;
+  readonly connectedIntervalMs: number;
+  readonly maxInFlight: number;
+  readonly dedupWindow: number | undefined;
+  readonly backfill: Backfill | undefined;
+  readonly #open: EventWakeupsOptions["open"] | undefined;
+  readonly #fetchPage: PollDeliveryOptions["fetch"];
+  readonly #admission: Admission;
+  readonly #router: Router;
+  readonly #runner: Dispatcher;
+  readonly #answers: Answers;
+  readonly #onGap: (warning: InboundGapWarning) => void;
+  readonly #onStateEvent: () => void;
+  /** The running poll (local or shared), woken by the event stream. */
+  poll: Pick<SharedPoll, "wake"> | undefined;
+  /** The event wake-ups, once they run. */
+  events: EventWakeups | undefined;
+
+  constructor(init: PollSourceInit) {
+    this.#fetchPage = init.fetchPage;
+    this.#admission = init.admission;
+    this.#router = init.router;
+    this.#runner = init.runner;
+    this.#answers = init.answers;
+    this.#onGap = init.onGap;
+    this.#onStateEvent = init.onStateEvent;
+    this.store = init.store;
+    this.logger = init.logger;
+    this.intervalMs = init.intervalMs;
+    this.connectedIntervalMs = init.connectedIntervalMs;
+    this.maxInFlight = init.maxInFlight;
+    this.dedupWindow = init.dedupWindow;
+    this.backfill = init.backfill;
+    this.#open = init.open;
+  }
+
+  /** A page of admitted messages, without the answers pending calls take. */
+  async fetch(opts: {
+    sinceId?: string;
+    sinceSecs?: number;
+    signal: AbortSignal;
+  }): Promise<InboundPage> {
+    const page = await this.#fetchPage(opts);
+    const admitted = page.messages.map((m) => this.#admission.polled(m));
+    return { ...page, messages: this.#router.takeAnswers(admitted) };
+  }
+
+  /** Hands one message on (or settles it: refused, dead-lettered, taken, dropped, cut, answered). */
+  async handle(
+    msg: InboundMessage,
+    info: { redelivered: boolean; deliveries?: number },
+  ): Promise<"settled" | "abandoned"> {
+    if (this.#admission.isRejected(msg)) return "settled";
+    if (await this.#admission.overDelivered(msg, info.deliveries)) return "settled";
+    if (this.#router.route(msg) !== "handler") return "settled";
+    if (info.redelivered && this.#answers.answered(msg)) return "settled"; // its answer is queued
+    const outcome = await this.#runner.submit(msg, {
+      redelivered: info.redelivered,
+      reply: !msg.isReply, // never answer an answer
+    });
+    return outcome.status === "aborted" ? "abandoned" : "settled";
+  }
+
+  open(signal: AbortSignal): ReturnType<EventWakeupsOptions["open"]> {
+    if (!this.#open) {
+      throw new MoleculeError("this platform client has no openEventStream", {
+        code: "invalid_option",
+      });
     }
-    return { body: r };
-  };
-}
+    return this.#open(signal);
+  }
 
-/** Asks the client's capability probe to keep the event stream it opens (the agent will read it). */
-export function keepEventSpare(client: AgentPlatformClient): void {
-  (client as { [KEEP_EVENT_SPARE]?: () => void })[KEEP_EVENT_SPARE]?.();
-}
+  hasCapacity(): boolean {
+    return this.#runner.hasCapacity();
+  }
 
-/** Closes the event stream the client's capability probe left open (the agent will not read it). */
-export function dropEventSpare(client: AgentPlatformClient): void {
-  (client as { [DROP_EVENT_SPARE]?: () => void })[DROP_EVENT_SPARE]?.();
+  /** Answers must still arrive with every slot busy. */
+  awaiting(): boolean {
+    return this.#router.waiting > 0;
+  }
+
+  connected(): boolean {
+    return this.events?.connected === true;
+  }
+
+  onGap(warning: InboundGapWarning): void {
+    this.#onGap(warning);
+  }
+
+  onWake(): void {
+    this.poll?.wake();
+  }
+
+  onStatus(connected: boolean): void {
+    this.logger.debug?.("event stream", { connected });
+    if (connected) return;
+    // Events may have been missed while it was down: catch up now, then poll at the full rate.
+    this.poll?.wake();
+    this.#onStateEvent();
+  }
+
+  onStateEvent(): void {
+    this.#onStateEvent();
+  }
 }

@@ -6,13 +6,14 @@ import type { InboundGapWarning } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import { PollDelivery } from "../../inbound/index.js";
 import { detached } from "../../observability/index.js";
-import type { ConversationRuntime } from "../answer/conversation-runtime.js";
+import type { Admission } from "../admit/admission.js";
+import type { Answers } from "../answer/answers.js";
+import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
-import { PollHooks } from "./poll-hooks.js";
-import { eventStreamOpener, pollFetcher } from "./poll-source.js";
+import { PollSource } from "./poll-source.js";
+import { eventStreamOpener, pollFetcher } from "./poll-fetch.js";
 import type { AgentStateStore } from "../store/state-store.js";
 import type { AgentStore, SharedPoll } from "../store/store.js";
-import { maxDeliveriesOf } from "../store/store-option.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 
 /**
@@ -37,8 +38,10 @@ export interface StartPollInput {
   /** The agent's saved state (over `store.state`), shared with the outbox and push counts. */
   state: AgentStateStore;
   logger: Logger;
-  dispatcher: Dispatcher;
-  talk: ConversationRuntime;
+  admission: Admission;
+  router: Router;
+  runner: Dispatcher;
+  answers: Answers;
   /** Whether the platform serves the event stream. */
   eventStream: boolean;
   /** Receives the poll loop before it starts (a shared one once started), so a failed start still stops it. */
@@ -53,17 +56,18 @@ export interface StartPollInput {
 
 /** Starts poll delivery (and wake-ups); answers a previous run left are queued before any redelivery. */
 export async function startPoll(input: StartPollInput): Promise<void> {
-  const { client, options: o, logger, talk } = input;
+  const { client, options: o, logger, answers } = input;
   const store = input.state;
   const intervalMs = o.pollIntervalMs ?? 5_000;
   const concurrency = o.concurrency ?? 4;
   const open = eventStreamOpener(client);
-  const hooks = new PollHooks({
+  const source = new PollSource({
     fetchPage: pollFetcher(client, o.pollLimit),
     store,
-    maxDeliveries: maxDeliveriesOf(input.store),
-    talk,
-    dispatcher: input.dispatcher,
+    admission: input.admission,
+    router: input.router,
+    runner: input.runner,
+    answers,
     logger,
     intervalMs,
     connectedIntervalMs: intervalMs * CONNECTED_SLOWDOWN,
@@ -76,32 +80,32 @@ export async function startPoll(input: StartPollInput): Promise<void> {
   });
   const shared = input.store.shared;
   if (shared) {
-    await talk.attach(store); // answers a previous run left, before any redelivery
+    await answers.attach(store); // answers a previous run left, before any redelivery
     // The poll loop's requests are not part of start()'s trace.
     const poll = await detached(() =>
       shared.startPoll({
         workspaceId: client.workspaceId,
-        fetch: async (opts) => await hooks.fetch(opts),
-        handle: async (msg, info) => await hooks.handle(msg, info),
-        deadLetter: async (msg, error) => await talk.deadLetter(msg, error),
+        fetch: async (opts) => await source.fetch(opts),
+        handle: async (msg, info) => await source.handle(msg, info),
+        deadLetter: async (msg, error) => await answers.deadLetter(msg, error),
         concurrency,
         pollIntervalMs: intervalMs,
         backfill: o.backfill ?? "all",
         logger,
       }),
     );
-    hooks.poll = poll;
+    source.poll = poll;
     input.onPoll(poll);
   } else {
-    const local = new PollDelivery(hooks);
-    hooks.poll = local;
+    const local = new PollDelivery(source);
+    source.poll = local;
     input.onPoll(local);
-    await talk.attach(store);
+    await answers.attach(store);
     await detached(() => local.start());
   }
   if (o.eventWakeups !== false && input.eventStream && open) {
-    const wakeups = new EventWakeups(hooks);
-    hooks.events = wakeups;
+    const wakeups = new EventWakeups(source);
+    source.events = wakeups;
     input.onEvents(wakeups);
     detached(() => wakeups.start());
   }
