@@ -117,6 +117,18 @@ describe("PendingCalls", () => {
     expect(pc.size).toBe(1);
   });
 
+  it("an answer with no authenticated sender resolves a call only by the exact inReplyTo (#29)", () => {
+    const { pc, got, add } = calls();
+    add("m1", "peer-b", "c1");
+    const canvas = { sourceId: null, source: "canvas_user" as const };
+    expect(pc.take(answer({ ...canvas }))).toBe(false); // never "the only pending call"
+    expect(pc.take(answer({ ...canvas, contextId: "c1" }))).toBe(false);
+    expect(pc.take(answer({ ...canvas, claimedSourceId: "peer-b" }))).toBe(false);
+    expect(pc.take(answer({ ...canvas, claimedSourceId: "peer-c", inReplyTo: "m1" }))).toBe(false);
+    expect(pc.take(answer({ ...canvas, inReplyTo: "m1" }))).toBe(true);
+    expect(got.has("m1")).toBe(true);
+  });
+
   it("removing a call (timeout) stops matching it", () => {
     const { pc, add } = calls();
     const remove = add("m1", "peer-b", "c1");
