@@ -16,6 +16,7 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: "push-throughput", timeoutMs: 240_000 },
   { name: "inbound-latency", timeoutMs: 120_000 },
   { name: "conversation-latency", timeoutMs: 120_000 },
+  { name: "conversation-load", timeoutMs: 120_000 },
   { name: "fleet", nodeArgs: ["--expose-gc"], timeoutMs: 180_000 },
   { name: "plugin-install", timeoutMs: 120_000 },
   { name: "import-cost", timeoutMs: 90_000 },
