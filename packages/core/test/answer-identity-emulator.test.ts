@@ -22,7 +22,9 @@ async function setup(): Promise<void> {
   cleanups.push(() => emu.close());
 }
 
-async function workspace(name: string): Promise<{ id: string; token: string; client: PlatformClient }> {
+async function workspace(
+  name: string,
+): Promise<{ id: string; token: string; client: PlatformClient }> {
   const w = await emu.admin.createWorkspace({ name });
   const token = w.token ?? (await emu.admin.createToken(w.id));
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });

@@ -31,7 +31,10 @@ describe("docs/architecture.md: the life of a message", () => {
     );
     const missing: string[] = [];
     for (const [, type, member] of names) {
-      const decl = new RegExp(`^export (?:abstract )?(?:class|interface) ${type}\\b|^class ${type}\\b`, "m");
+      const decl = new RegExp(
+        `^export (?:abstract )?(?:class|interface) ${type}\\b|^class ${type}\\b`,
+        "m",
+      );
       const body = files.find((f) => decl.test(f));
       const method = member!.replace("#", "\\#");
       const def = new RegExp(`^\\s+(?:async |static |get |readonly )*${method}\\s*[(<?:]`, "m");

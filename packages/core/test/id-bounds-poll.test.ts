@@ -42,7 +42,11 @@ async function run(emu: Emulator, dir: string, messageId: (i: number) => string)
         id: randomUUID(),
         method: "message/send",
         params: {
-          message: { role: "user", messageId: messageId(i), parts: [{ kind: "text", text: `m${i}` }] },
+          message: {
+            role: "user",
+            messageId: messageId(i),
+            parts: [{ kind: "text", text: `m${i}` }],
+          },
         },
       }),
     });

@@ -98,7 +98,11 @@ describe("failure isolation after a crash", () => {
   it("memory store, hung handler stopped each time: the poison message is dead-lettered alone", async () => {
     const ws = await queued("isolation-memory");
     const store = memoryStore({ maxDeliveries: MAX });
-    const client = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token! });
+    const client = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: ws.id,
+      token: ws.token!,
+    });
     cleanups.push(() => client.close());
     const dead: string[] = [];
     const ok: string[] = [];

@@ -17,12 +17,20 @@ describe("failure isolation, PostgreSQL store", () => {
   it("the poison message is dead-lettered alone; its 3 neighbours are handled", async () => {
     const ws = await pg.emu.admin.createWorkspace({ name: "isolation-pg" });
     const s = await pg.emu.admin.createWorkspace({ name: "isolation-sender" });
-    const peer = new PlatformClient({ platformUrl: pg.emu.url, workspaceId: s.id, token: s.token! });
+    const peer = new PlatformClient({
+      platformUrl: pg.emu.url,
+      workspaceId: s.id,
+      token: s.token!,
+    });
     for (const text of ["poison", "b1", "b2", "b3"]) {
       await peer.callPeer(ws.id, text, { messageId: randomUUID() });
     }
     await peer.close();
-    const client = new PlatformClient({ platformUrl: pg.emu.url, workspaceId: ws.id, token: ws.token! });
+    const client = new PlatformClient({
+      platformUrl: pg.emu.url,
+      workspaceId: ws.id,
+      token: ws.token!,
+    });
     const dead: string[] = [];
     const ok: string[] = [];
     try {

@@ -5,7 +5,12 @@ export { EventWakeupsUnavailableWarning } from "./lifecycle/wakeup-warning.js";
 export { RemoteAgent } from "./remote-agent.js";
 export { stderrLogger } from "./observe/default-logger.js";
 export type { LogLevel } from "./observe/default-logger.js";
-export type { AgentEvent, AgentEventListener, AgentEventMap, AgentEventName } from "./observe/events.js";
+export type {
+  AgentEvent,
+  AgentEventListener,
+  AgentEventMap,
+  AgentEventName,
+} from "./observe/events.js";
 export { fileStore, memoryStore } from "./store/store.js";
 export { MoleculeDeliveryLimitError } from "./store/store-errors.js";
 export type { DeliveryLimitInfo } from "./store/store-errors.js";
@@ -35,4 +40,4 @@ export type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
 export type { TurnLimitOptions } from "./route/conversations.js";
 export { MoleculeReplyError, MoleculeReplyTimeoutError, MoleculeTurnLimitError } from "./errors.js";
 export type { QueuedReceipt } from "./errors.js";
-export { peerClientOf } from "./peer-client.js";
+export { peerClientOf } from "./remote-agent.js";

@@ -23,7 +23,7 @@ import { checkAgentOptions } from "./options.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
 import type { PlatformWatchHost } from "./lifecycle/platform-watch.js";
-import { CONNECTED_SLOWDOWN, type PollRunner, startPoll } from "./source/poll-start.js";
+import { CONNECTED_SLOWDOWN, type PollRunner, startPoll } from "./source/poll-source.js";
 import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
 import { detached } from "../observability/index.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
@@ -147,7 +147,14 @@ export class RemoteAgent<
       this.#logger,
       dedup,
     );
-    this.#hooks = new DispatchHooks(options, this.client, this.#logger, this.#router, this.#answers, this.#obs);
+    this.#hooks = new DispatchHooks(
+      options,
+      this.client,
+      this.#logger,
+      this.#router,
+      this.#answers,
+      this.#obs,
+    );
     this.#runner = new Dispatcher(this.#hooks);
     this.#push = new PushSource(this.#admission, this.#router, this.#runner);
     this.done = new Promise((resolve) => {
@@ -450,4 +457,39 @@ export class RemoteAgent<
     })();
     return this.#shutdown;
   }
+}
+
+// A client view of a running agent for code written against PlatformClient (adapters' tools,
+// Nest services): `callPeer` goes through the agent, so a poll peer's answer is awaited.
+const views = new WeakMap<object, object>();
+
+/**
+ * Returns `source` itself when it is a client, or, for a `RemoteAgent`, its client with `callPeer`
+ * replaced by the agent's (which awaits a poll-delivered peer's answer; see
+ * `RemoteAgent#callPeer`); every other method and property is the client's own.
+ *
+ * @example
+ * const tools = await loadPeerTools(peerClientOf(agent)); // tools get the peers' answers
+ */
+export function peerClientOf<C extends AgentPlatformClient>(source: RemoteAgent<C>): C;
+export function peerClientOf<T extends object>(source: T): T;
+export function peerClientOf(source: object): object {
+  if (!(source instanceof RemoteAgent)) return source;
+  const cached = views.get(source);
+  if (cached) return cached;
+  const agent = source as RemoteAgent;
+  const client = agent.client as unknown as object;
+  const callPeer = agent.callPeer.bind(agent);
+  const view = new Proxy(client, {
+    get(target, prop) {
+      if (prop === "callPeer") return callPeer;
+      const value: unknown = Reflect.get(target, prop, target);
+      // Bind methods to the real client: its private fields are not on the proxy.
+      return typeof value === "function"
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+  views.set(source, view);
+  return view;
 }

@@ -11,7 +11,7 @@ import type { HeartbeatReport } from "../platform/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
 import type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
 import type { TurnLimitOptions } from "./route/conversations.js";
-import type { AgentDeliveryMode, AgentEndReason, AgentEvent } from "./observe/events.js";
+import type { AgentEndReason, AgentEvent } from "./observe/events.js";
 import type { AgentStore } from "./store/store.js";
 
 /**
@@ -190,7 +190,6 @@ export interface PushHandlerOptions {
   /** Answer A2A streaming and `tasks/resubscribe` (default: the push delivery's `streaming`). */
   streaming?: boolean;
 }
-
 
 /** The value `agent.done` resolves with. */
 export interface AgentDoneResult {

@@ -22,7 +22,7 @@ export const CANCELED = Symbol("canceled");
 export type PushAnswer = string | undefined | typeof CANCELED;
 
 /** The sender-chosen id of `msg` over {@link MAX_ID_LENGTH}, by field name, if any. */
-export function overlongId(msg: InboundMessage): string | undefined {
+function overlongId(msg: InboundMessage): string | undefined {
   if (!isBoundedId(msg.messageId)) return "messageId";
   if (!isBoundedId(msg.contextId)) return "contextId";
   if (!isBoundedId(msg.inReplyTo)) return "inReplyTo";
@@ -171,7 +171,9 @@ export class Admission {
    * claim to settle or release, `{ settled }` when it was handled already, or a thrown error
    * (dead-lettered: `-32603` with `delivery_limit`; busy on another replica: `message_busy`).
    */
-  async claim(msg: InboundMessage): Promise<PushClaim | { settled: string | undefined } | undefined> {
+  async claim(
+    msg: InboundMessage,
+  ): Promise<PushClaim | { settled: string | undefined } | undefined> {
     const mid = msg.messageId;
     if (mid === undefined) return undefined;
     const shared = this.#store.shared?.claimPush;

@@ -26,7 +26,7 @@ export type Route =
   | "handler";
 
 /** Answers nobody awaits that reach the handler per sender (the unauthenticated ones share one budget). */
-export const UNMATCHED_ANSWERS_PER_MINUTE = 30;
+const UNMATCHED_ANSWERS_PER_MINUTE = 30;
 
 /** Counts unmatched answers per authenticated sender (or none) in one-minute windows. */
 class UnmatchedAnswers {
@@ -126,9 +126,11 @@ export class Router {
     const { maxTurns, windowMs } = this.#turns;
     const error = new MoleculeTurnLimitError(peer ?? "?", msg.contextId ?? "?", maxTurns, windowMs);
     this.#logger.warn?.(error.message, { peerId: peer, contextId: msg.contextId });
-    this.#answers.deadLetter(msg, error).catch((err: unknown) =>
-      this.#logger.error?.("onDeadLetter threw for a cut conversation", { error: describe(err) }),
-    );
+    this.#answers
+      .deadLetter(msg, error)
+      .catch((err: unknown) =>
+        this.#logger.error?.("onDeadLetter threw for a cut conversation", { error: describe(err) }),
+      );
     return true;
   }
 

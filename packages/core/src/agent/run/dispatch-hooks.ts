@@ -7,7 +7,6 @@ import type { Answers } from "../answer/answers.js";
 import type { Router } from "../route/router.js";
 import type { AttemptInfo, DispatcherOptions } from "./dispatcher.js";
 import type { AgentObserver, MessageTrack } from "../observe/observer.js";
-import type { PollRunner } from "../source/poll-start.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 
 /** The {@link DispatcherOptions} of one agent. */
@@ -17,7 +16,7 @@ export class DispatchHooks<C extends AgentPlatformClient> implements DispatcherO
   readonly retryBaseMs: number;
   readonly retryMaxMs = 30_000;
   /** The running poll loop, woken when a handler slot frees up (poll delivery only). */
-  poll: Pick<PollRunner, "wake"> | undefined;
+  poll: { wake(): void } | undefined;
 
   constructor(
     readonly options: RemoteAgentOptions<C>,

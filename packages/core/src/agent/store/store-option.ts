@@ -2,9 +2,7 @@
 import { MemoryCursorStore } from "../../inbound/index.js";
 import type { CursorStore } from "../../inbound/index.js";
 import { MoleculeOptionError } from "../../transport/index.js";
-import type { AgentStateStore } from "./state-store.js";
-import type { AgentStore, PushClaimResult } from "./store.js";
-import { LocalPushClaims } from "../admit/store-claims.js";
+import type { AgentStore } from "./store.js";
 import { checkMaxDeliveries } from "./store-errors.js";
 
 /** The store an agent uses: `store`, else `cursorStore` wrapped as one, else in memory. */
@@ -32,21 +30,6 @@ export function storeOf(options: { store?: AgentStore; cursorStore?: CursorStore
 /** The store's `maxDeliveries` (checked), or the default 5. */
 export function maxDeliveriesOf(store: AgentStore): number {
   return checkMaxDeliveries(store.maxDeliveries, "store");
-}
-
-/**
- * The push claim by `messageId`: the shared store's for `workspaceId`, else one counted in the
- * agent's own saved `state` (memory and file stores).
- */
-export function pushClaimOf(
-  store: AgentStore,
-  workspaceId: string,
-  state: AgentStateStore,
-): (messageId: string) => Promise<PushClaimResult> {
-  const claim = store.shared?.claimPush?.bind(store.shared);
-  if (claim) return async (messageId) => await claim(workspaceId, messageId);
-  const local = new LocalPushClaims(state, maxDeliveriesOf(store));
-  return async (messageId) => await local.claim(messageId);
 }
 
 /** Whether the user passed a store (unsent answers then stay in it at stop, not dead-lettered). */
