@@ -10,6 +10,7 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { MAX_ID_LENGTH } from "../src/a2a/index.js";
+import { BoundedSet } from "../src/inbound/index.js";
 import { fileStore, PlatformClient, RemoteAgent } from "../src/index.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -83,5 +84,15 @@ describe("ids over MAX_ID_LENGTH on poll delivery", () => {
     expect(long.warnings.filter((w) => w.includes("messageId is longer than"))).toHaveLength(100);
     expect(long.longest).toBeLessThanOrEqual(MAX_ID_LENGTH);
     expect(long.bytes).toBeLessThanOrEqual(2 * normal.bytes);
+  });
+});
+
+describe("de-duplication windows", () => {
+  it("never keep an id over MAX_ID_LENGTH, also when loaded from a saved state", () => {
+    const long = "x".repeat(MAX_ID_LENGTH + 1);
+    const set = new BoundedSet(10, [long, "a"]);
+    set.add(long);
+    set.add("x".repeat(MAX_ID_LENGTH));
+    expect(set.toArray()).toEqual(["a", "x".repeat(MAX_ID_LENGTH)]);
   });
 });
