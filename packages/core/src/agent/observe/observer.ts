@@ -18,13 +18,17 @@ import type { AgentEvent, AgentEventMap, AgentEventName } from "./events.js";
 import { stderrLogger } from "./default-logger.js";
 import { HeartbeatWatch } from "../lifecycle/liveness.js";
 import type { HeartbeatLateWarning } from "../lifecycle/liveness.js";
-import type { AgentDeliveryMode, AgentEndReason, RemoteAgentOptions } from "../types.js";
+import type { AgentDeliveryMode, AgentEndReason } from "./events.js";
 
-/** The agent options the observer reads. */
-type ObservedOptions = Pick<
-  RemoteAgentOptions,
-  "logger" | "onEvent" | "pollIntervalMs" | "heartbeatIntervalMs" | "onHeartbeatLate"
-> & { client: { workspaceId: string } };
+/** The agent options the observer reads (those of `RemoteAgentOptions`). */
+interface ObservedOptions {
+  client: { workspaceId: string };
+  logger?: Logger | undefined;
+  onEvent?: ((event: AgentEvent) => void) | undefined;
+  pollIntervalMs?: number | undefined;
+  heartbeatIntervalMs?: number | undefined;
+  onHeartbeatLate?: ((warning: HeartbeatLateWarning) => void) | undefined;
+}
 import type { EventWakeupsUnavailableWarning } from "../lifecycle/wakeup-warning.js";
 
 /** How one message's handling ended (the dispatcher's outcome, as the observer needs it). */
