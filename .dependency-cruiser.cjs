@@ -99,6 +99,14 @@ module.exports = {
       },
     },
     {
+      name: "no-circular-core-emulator",
+      comment:
+        "No import cycles in core or the emulator, type-only imports included (issue #36): a cycle hides which file a reader starts from.",
+      severity: "error",
+      from: { path: "^packages/(core|platform-emulator)/src/" },
+      to: { circular: true },
+    },
+    {
       name: "emulator-is-the-other-side",
       comment:
         "The emulator is the platform's side of the wire: it never imports core's client or runtime (DESIGN §2).",

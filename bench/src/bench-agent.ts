@@ -2,7 +2,8 @@
 // delivery) on the workspace named by BENCH_EMULATOR_URL, BENCH_WORKSPACE_ID and
 // BENCH_WORKSPACE_TOKEN, with event wake-ups when BENCH_EVENT_WAKEUPS is "1". It sends its parent
 // (IPC) `{ ready: true }` once it runs (with wake-ups: once the event stream is connected, so the
-// benchmark measures wake-ups, not the stream's first connect), and stops on SIGTERM.
+// benchmark measures wake-ups, not the stream's first connect), answers `{ cpu: true }` with its
+// CPU time, and stops on SIGTERM.
 import { PlatformClient, RemoteAgent, type RemoteAgentOptions } from "@molecule-ai/agent-core";
 
 /** Reads a required variable; `who` names the script in the error. */
@@ -41,6 +42,10 @@ export async function runBenchAgent(
   await agent.start();
   if (eventWakeups) await connected;
   process.send?.({ ready: true });
+  // `{ cpu: true }` from the parent: answers with this process's CPU time so far (conversation-load).
+  process.on("message", (m: { cpu?: boolean }) => {
+    if (m.cpu) process.send?.({ cpu: process.cpuUsage() });
+  });
   process.once("SIGTERM", () => {
     void agent
       .stop()

@@ -18,6 +18,7 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: "inbound-latency", timeoutMs: 150_000 },
   { name: "conversation-latency", timeoutMs: 150_000 },
   { name: "mcp-notify", timeoutMs: 90_000 },
+  { name: "conversation-load", timeoutMs: 120_000 },
   { name: "fleet", nodeArgs: ["--expose-gc"], timeoutMs: 180_000 },
   { name: "plugin-install", timeoutMs: 150_000 },
   { name: "import-cost", timeoutMs: 90_000 },

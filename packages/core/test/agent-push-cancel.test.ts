@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { rpc, waitFor } from "@internal/test-utils";
 import type { A2AHandlerContext, A2AMessage } from "../src/a2a/index.js";
-import { Dispatcher } from "../src/agent/dispatcher.js";
-import type { MessageTrack } from "../src/agent/observer.js";
-import { PushPipeline } from "../src/agent/push-pipeline.js";
+import { Dispatcher } from "../src/agent/run/dispatcher.js";
+import type { MessageTrack } from "../src/agent/observe/observer.js";
+import { pushSource } from "./fixtures/push-source.js";
 import { memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import type { HandlerContext, InboundMessage } from "../src/index.js";
 
@@ -224,12 +224,7 @@ describe("per-message signals", () => {
       await new Promise((r) => setImmediate(r));
       return `re ${msg.text}`;
     });
-    const pipeline = new PushPipeline({
-      dispatcher: d,
-      dedupWindow: 100,
-      running: () => true,
-      intercept: () => false,
-    });
+    const pipeline = pushSource(d);
     const ctx = { taskId: "t", signal: taskSignal } as A2AHandlerContext;
     for (let round = 0; round < 5; round++) {
       await Promise.all(

@@ -10,8 +10,8 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { MoleculeError, PlatformClient, RemoteAgent, isMoleculeError } from "../src/index.js";
-import { startSteps } from "../src/agent/lifecycle.js";
-import { SLOT_MS, START_CONCURRENCY, StartGate } from "../src/agent/start-gate.js";
+import { startSteps } from "../src/agent/lifecycle/lifecycle.js";
+import { SLOT_MS, START_CONCURRENCY, StartGate } from "../src/agent/lifecycle/start-gate.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {

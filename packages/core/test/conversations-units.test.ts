@@ -5,8 +5,8 @@ import { inboundFromA2AMessage } from "../src/public/a2a.js";
 import { MemoryCursorStore } from "../src/index.js";
 import { parseActivityRow } from "../src/public/wire.js";
 import type { InboundMessage } from "../src/index.js";
-import { PendingCalls, TurnLimiter } from "../src/agent/conversations.js";
-import { AgentStateStore } from "../src/agent/state-store.js";
+import { PendingCalls, TurnLimiter } from "../src/agent/route/conversations.js";
+import { AgentStateStore } from "../src/agent/store/state-store.js";
 
 function row(message: Record<string, unknown>, sourceId = "peer-b"): unknown {
   return {
@@ -115,6 +115,18 @@ describe("PendingCalls", () => {
     expect(pc.take(answer({ sourceId: "peer-b", contextId: "c1" }))).toBe(false);
     expect(pc.take(answer({ sourceId: "peer-b" }))).toBe(false);
     expect(pc.size).toBe(1);
+  });
+
+  it("an answer with no authenticated sender resolves a call only by the exact inReplyTo (#29)", () => {
+    const { pc, got, add } = calls();
+    add("m1", "peer-b", "c1");
+    const canvas = { sourceId: null, source: "canvas_user" as const };
+    expect(pc.take(answer({ ...canvas }))).toBe(false); // never "the only pending call"
+    expect(pc.take(answer({ ...canvas, contextId: "c1" }))).toBe(false);
+    expect(pc.take(answer({ ...canvas, claimedSourceId: "peer-b" }))).toBe(false);
+    expect(pc.take(answer({ ...canvas, claimedSourceId: "peer-c", inReplyTo: "m1" }))).toBe(false);
+    expect(pc.take(answer({ ...canvas, inReplyTo: "m1" }))).toBe(true);
+    expect(got.has("m1")).toBe(true);
   });
 
   it("removing a call (timeout) stops matching it", () => {

@@ -2,8 +2,9 @@
 // stable `code`, `retryable`, and a message that says what to do.
 import { describe, expect, it } from "vitest";
 import { rpcRequest, waitFor } from "@internal/test-utils";
-import type { Dispatcher, DispatchOutcome } from "../src/agent/dispatcher.js";
-import { PushPipeline } from "../src/agent/push-pipeline.js";
+import type { Dispatcher, DispatchOutcome } from "../src/agent/run/dispatcher.js";
+import type { PushSource } from "../src/agent/source/push-source.js";
+import { pushSource } from "./fixtures/push-source.js";
 import {
   buildAgentCard,
   createA2AHandler,
@@ -113,14 +114,9 @@ describe("A2A push server option errors", () => {
 });
 
 /** A push pipeline over a dispatcher that answers every message with `outcome`. */
-function pipeline(running: boolean, outcome: DispatchOutcome): PushPipeline {
+function pipeline(running: boolean, outcome: DispatchOutcome): PushSource {
   const dispatcher = { submit: async () => outcome } as unknown as Dispatcher;
-  return new PushPipeline({
-    dispatcher,
-    dedupWindow: 10,
-    running: () => running,
-    intercept: () => false,
-  });
+  return pushSource(dispatcher, running, 10);
 }
 
 /** A JSON-RPC POST to an in-process A2A handler. */

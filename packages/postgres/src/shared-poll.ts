@@ -43,6 +43,8 @@ export class PostgresSharedPoll implements SharedPoll {
   readonly #claimWake = new Waker();
   /** Claims being handled here: activity id -> settle promise. */
   readonly #running = new Map<string, Promise<void>>();
+  /** A redelivered message runs alone: nothing else is claimed until it settles. */
+  #alone = false;
   readonly #lease: PollLease;
   #sub: ListenSubscription | undefined;
   #leader = false;
@@ -228,7 +230,7 @@ export class PostgresSharedPoll implements SharedPoll {
     while (!signal.aborted) {
       const free = this.#ctx.concurrency - this.#running.size;
       let delay = fallback;
-      if (free > 0) {
+      if (free > 0 && !this.#alone) {
         try {
           const rows = await claimWork(
             this.#c.pool,
@@ -238,6 +240,7 @@ export class PostgresSharedPoll implements SharedPoll {
             free,
             this.#c.visibilityMs,
             this.#c.maxDeliveries,
+            this.#running.size === 0,
           );
           failures = 0;
           for (const row of rows) {
@@ -268,7 +271,9 @@ export class PostgresSharedPoll implements SharedPoll {
   }
 
   #begin(row: ClaimedRow): void {
+    if (row.deliveries > 1) this.#alone = true; // a redelivery runs alone (see claimWork)
     const p = this.#run(row).finally(() => {
+      if (row.deliveries > 1) this.#alone = false;
       this.#running.delete(row.activityId);
       this.#claimWake.wake();
     });

@@ -48,6 +48,10 @@ const DELIVERY_LIMIT = "delivery_limit";
 /**
  * Claims up to `limit` open messages (new, or whose claim expired), oldest first. One whose claim
  * expired after `maxDeliveries` deliveries is dead-lettered in the same statement (`dead: true`).
+ * Failure isolation (#29): when one of them was delivered before (its replica died or stopped
+ * with it), only the oldest such message is claimed, alone, and only when `alone` is true (this
+ * replica runs nothing); otherwise nothing is claimed. So only a message that crashes its
+ * process accrues deliveries, never the bystanders that ran beside it.
  */
 export async function claimWork(
   pool: Pool,
@@ -57,6 +61,7 @@ export async function claimWork(
   limit: number,
   visibilityMs: number,
   maxDeliveries: number,
+  alone: boolean,
 ): Promise<ClaimedRow[]> {
   const r = await pool.query<{
     activity_id: string;
@@ -65,12 +70,16 @@ export async function claimWork(
     deliveries: number;
     state: string;
   }>(
-    `WITH c AS (
-       SELECT activity_id, deliveries >= $5 AS dead FROM ${n.work}
+    `WITH o AS (
+       SELECT activity_id, seq, deliveries FROM ${n.work}
        WHERE workspace_id = $1
          AND (state = 'pending' OR (state = 'claimed' AND claimed_until < now()))
        ORDER BY seq LIMIT $2
-       FOR UPDATE SKIP LOCKED)
+       FOR UPDATE SKIP LOCKED),
+     r AS (SELECT min(seq) AS seq FROM o WHERE deliveries > 0),
+     c AS (
+       SELECT activity_id, deliveries >= $5 AS dead FROM o
+       WHERE (SELECT seq FROM r) IS NULL OR ($6::boolean AND o.seq = (SELECT seq FROM r)))
      UPDATE ${n.work} w
         SET state = CASE WHEN c.dead THEN 'dead' ELSE 'claimed' END,
             claimed_by = $3,
@@ -81,7 +90,7 @@ export async function claimWork(
        FROM c
       WHERE w.workspace_id = $1 AND w.activity_id = c.activity_id
      RETURNING w.activity_id, w.seq, w.body, w.deliveries, w.state`,
-    [workspaceId, limit, replicaId, interval(visibilityMs), maxDeliveries],
+    [workspaceId, limit, replicaId, interval(visibilityMs), maxDeliveries, alone],
   );
   return r.rows
     .map((row) => ({

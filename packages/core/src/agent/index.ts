@@ -1,14 +1,19 @@
 // Internal entry of agent/: what other folders of core may import (docs/architecture.md). The
 // public API is src/index.ts and src/public/*.ts.
-export { HeartbeatLateWarning } from "./liveness.js";
-export { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
+export { HeartbeatLateWarning } from "./lifecycle/liveness.js";
+export { EventWakeupsUnavailableWarning } from "./lifecycle/wakeup-warning.js";
 export { RemoteAgent } from "./remote-agent.js";
-export { stderrLogger } from "./default-logger.js";
-export type { LogLevel } from "./default-logger.js";
-export type { AgentEvent, AgentEventListener, AgentEventMap, AgentEventName } from "./events.js";
-export { fileStore, memoryStore } from "./store.js";
-export { MoleculeDeliveryLimitError } from "./store-errors.js";
-export type { DeliveryLimitInfo } from "./store-errors.js";
+export { stderrLogger } from "./observe/default-logger.js";
+export type { LogLevel } from "./observe/default-logger.js";
+export type {
+  AgentEvent,
+  AgentEventListener,
+  AgentEventMap,
+  AgentEventName,
+} from "./observe/events.js";
+export { fileStore, memoryStore } from "./store/store.js";
+export { MoleculeDeliveryLimitError } from "./store/store-errors.js";
+export type { DeliveryLimitInfo } from "./store/store-errors.js";
 export type {
   AgentStore,
   LocalStore,
@@ -18,7 +23,7 @@ export type {
   SharedPoll,
   SharedPollContext,
   SharedStore,
-} from "./store.js";
+} from "./store/store.js";
 export { pickDelivery } from "./pick-delivery.js";
 export type {
   AgentDeliveryMode,
@@ -31,8 +36,8 @@ export type {
   PushHandlerOptions,
   RemoteAgentOptions,
 } from "./types.js";
-export type { AgentCallOptions, PeerMessage } from "./call-peer.js";
-export type { TurnLimitOptions } from "./conversations.js";
+export type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
+export type { TurnLimitOptions } from "./route/conversations.js";
 export { MoleculeReplyError, MoleculeReplyTimeoutError, MoleculeTurnLimitError } from "./errors.js";
 export type { QueuedReceipt } from "./errors.js";
-export { peerClientOf } from "./peer-client.js";
+export { peerClientOf } from "./remote-agent.js";

@@ -10,31 +10,33 @@ import { describe } from "../transport/index.js";
 import type { PeerCallResult } from "../platform/index.js";
 import type { HeartbeatReport } from "../platform/index.js";
 import { MoleculeError } from "../transport/index.js";
-import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
-import { ConversationRuntime } from "./conversation-runtime.js";
-import { Dispatcher } from "./dispatcher.js";
-import { DispatchHooks } from "./dispatch-hooks.js";
-import { startCancelled, startSteps } from "./lifecycle.js";
-import type { StartStep } from "./lifecycle.js";
-import type { HeartbeatWatch } from "./liveness.js";
+import type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
+import { Answers } from "./answer/answers.js";
+import { Admission } from "./admit/admission.js";
+import { Router } from "./route/router.js";
+import { Dispatcher } from "./run/dispatcher.js";
+import { DispatchHooks } from "./run/dispatch-hooks.js";
+import { startCancelled, startSteps } from "./lifecycle/lifecycle.js";
+import type { StartStep } from "./lifecycle/lifecycle.js";
+import type { HeartbeatWatch } from "./lifecycle/liveness.js";
 import { checkAgentOptions } from "./options.js";
-import { PeriodicTasks } from "./periodic.js";
-import { PlatformWatch } from "./platform-watch.js";
-import type { PlatformWatchHost } from "./platform-watch.js";
-import { CONNECTED_SLOWDOWN, type PollRunner, startPoll } from "./poll-start.js";
-import { dropEventSpare, keepEventSpare } from "./poll-source.js";
+import { PeriodicTasks } from "./lifecycle/periodic.js";
+import { PlatformWatch } from "./lifecycle/platform-watch.js";
+import type { PlatformWatchHost } from "./lifecycle/platform-watch.js";
+import { CONNECTED_SLOWDOWN, type PollRunner, startPoll } from "./source/poll-source.js";
+import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
 import { detached } from "../observability/index.js";
-import { createAgentPushHandler } from "./push-handler.js";
-import { PushPipeline } from "./push-pipeline.js";
-import { AgentStateStore } from "./state-store.js";
-import { hasStore, maxDeliveriesOf, pushClaimOf, storeOf } from "./store-option.js";
-import type { AgentStore } from "./store.js";
-import { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
-import { AgentEventSource } from "./events.js";
-import type { AgentEventBus } from "./events.js";
-import { AgentObserver } from "./observer.js";
-import { startPush } from "./push-start.js";
-import { startGate } from "./start-gate.js";
+import { createAgentPushHandler } from "./source/push-handler.js";
+import { PushSource } from "./source/push-source.js";
+import { AgentStateStore } from "./store/state-store.js";
+import { hasStore, storeOf } from "./store/store-option.js";
+import type { AgentStore } from "./store/store.js";
+import { EventWakeupsUnavailableWarning } from "./lifecycle/wakeup-warning.js";
+import { AgentEventSource } from "./observe/events.js";
+import type { AgentEventBus } from "./observe/events.js";
+import { AgentObserver } from "./observe/observer.js";
+import { startPush } from "./source/push-start.js";
+import { startGate } from "./lifecycle/start-gate.js";
 import type {
   AgentDeliveryMode,
   AgentDoneResult,
@@ -78,25 +80,25 @@ export class RemoteAgent<
   /** @internal */
   protected readonly eventBus: AgentEventBus;
   readonly #card: AgentCard;
-  /** Created by the first delivery that needs it (`delivery: "none"` never does). */
-  #disp: Dispatcher | undefined;
-  /** Set once stopping has aborted the dispatcher: one created later starts aborted. */
-  #dispAborted = false;
-  #hooks: DispatchHooks<C> | undefined;
+  // The inbound stages (docs/architecture.md, "The life of a message"): sources hand every
+  // message to admit, route, run (the dispatcher) and answer, in that order.
+  readonly #answers: Answers;
+  readonly #router: Router;
+  readonly #admission: Admission;
+  readonly #hooks: DispatchHooks<C>;
+  readonly #runner: Dispatcher;
+  readonly #push: PushSource;
   readonly #watch: HeartbeatWatch;
   readonly #platform: PlatformWatch<object>;
   /** The heartbeat and state-check tasks, active while the phase is "running". */
   readonly #tasks = new PeriodicTasks();
-  /** Created by the first pushed message or push set-up (poll and "none" agents hold none). */
-  #push: PushPipeline | undefined;
-  readonly #talk: ConversationRuntime;
   #resolveDone!: (r: AgentDoneResult) => void;
   #phase: Phase = "new";
   #mode: AgentDeliveryMode = "none";
   #poll: PollRunner | undefined;
   readonly #store: AgentStore;
-  /** The store's saved state, one writer for poll, outbox and push counts (created by its first user). */
-  #state: AgentStateStore | undefined;
+  /** The store's saved state, one writer for poll, outbox and push counts. */
+  readonly #state: AgentStateStore;
   #events: EventWakeups | undefined;
   #server: A2AServer | undefined;
   #handleA2A: A2AHandler | undefined;
@@ -129,50 +131,40 @@ export class RemoteAgent<
       agent: this,
       host: RemoteAgent.#watchHost,
     });
-    this.#talk = new ConversationRuntime({
-      client: options.client,
+    this.#state = new AgentStateStore(this.#store.state);
+    this.#answers = new Answers(options.client, options, this.#obs);
+    this.#router = new Router(options.client, options, this.#answers, this.#logger, () => ({
+      phase: this.#phase,
+      delivery: this.#mode,
+    }));
+    const { workspaceId } = options.client;
+    const dedup = options.dedupWindow ?? 1000;
+    this.#admission = new Admission(
+      this.#store,
+      workspaceId,
+      this.#state,
+      this.#answers,
+      this.#logger,
+      dedup,
+    );
+    this.#hooks = new DispatchHooks(
       options,
-      logger: this.#logger,
-      observer: this.#obs,
-      state: () => ({ phase: this.#phase, delivery: this.#mode }),
-    });
+      this.client,
+      this.#logger,
+      this.#router,
+      this.#answers,
+      this.#obs,
+    );
+    this.#runner = new Dispatcher(this.#hooks);
+    this.#push = new PushSource(this.#admission, this.#router, this.#runner);
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
-    // Checked now (an invalid limit fails the constructor); the claims come with the first push.
-    if (!this.#store.shared?.claimPush) maxDeliveriesOf(this.#store);
   }
 
-  /** The handler pipeline (concurrency, retries, dead letters), created by its first user. */
-  #dispatcher(): Dispatcher {
-    if (this.#disp) return this.#disp;
-    const hooks = new DispatchHooks(this.#o, this.client, this.#logger, this.#talk, this.#obs);
-    hooks.poll = this.#poll;
-    this.#hooks = hooks;
-    const d = new Dispatcher(hooks);
-    if (this.#dispAborted) d.abort();
-    return (this.#disp = d);
-  }
-
-  /** The push side of the pipeline, created by the first pushed message or push set-up. */
-  #pushPipeline(): PushPipeline {
-    return (this.#push ??= new PushPipeline({
-      dispatcher: this.#dispatcher(),
-      dedupWindow: this.#o.dedupWindow ?? 1000,
-      running: () => this.#phase === "running" || this.#phase === "starting",
-      intercept: (msg) => this.#talk.intercept(msg),
-      claim: pushClaimOf(this.#store, this.client.workspaceId, this.#stateStore()),
-      deadLetter: async (msg, error) => await this.#talk.deadLetter(msg, error),
-    }));
-  }
-
-  #stateStore(): AgentStateStore {
-    return (this.#state ??= new AgentStateStore(this.#store.state));
-  }
-
-  /** Hands a pushed A2A message to the push pipeline (the `onMessage` of every push handler). */
+  /** Hands a pushed A2A message to the push source (the `onMessage` of every push handler). */
   #onPush(): (message: A2AMessage, ctx?: A2AHandlerContext) => Promise<string | A2ATask | void> {
-    return async (message, ctx) => await this.#pushPipeline().onMessage(message, ctx);
+    return async (message, ctx) => await this.#push.onMessage(message, ctx);
   }
 
   /** What the platform watch calls on an agent (one object for all agents, not closures each). */
@@ -184,17 +176,17 @@ export class RemoteAgent<
 
   /** Like `client.callPeer`, but awaits a poll-delivered peer's answer: see {@link AgentCallOptions}. */
   callPeer(peerId: string, message: PeerMessage, opts?: AgentCallOptions): Promise<PeerCallResult> {
-    return this.#talk.callPeer(peerId, message, opts ?? {});
+    return this.#router.callPeer(peerId, message, opts ?? {});
   }
 
   /** Answers in the reply outbox, not delivered yet. */
   get pendingReplies(): number {
-    return this.#talk.pendingReplies;
+    return this.#answers.pendingReplies;
   }
 
   /** Resolves true once every queued answer is delivered or dead-lettered, false after `timeoutMs`. */
   flushReplies(timeoutMs = 30_000): Promise<boolean> {
-    return this.#talk.flush(timeoutMs);
+    return this.#answers.flush(timeoutMs);
   }
 
   /** The delivery in use ("none" before `start()`). */
@@ -214,7 +206,7 @@ export class RemoteAgent<
 
   /** Messages being handled right now. */
   get activeTasks(): number {
-    return this.#disp?.active ?? 0;
+    return this.#runner.active;
   }
 
   /**
@@ -279,6 +271,7 @@ export class RemoteAgent<
       );
     }
     this.#phase = "starting";
+    this.#push.accepting = true;
     const began = performance.now();
     const abort = new AbortController();
     const attempts = this.#o.startAttempts ?? 6;
@@ -291,9 +284,10 @@ export class RemoteAgent<
       if (abort.signal.aborted) throw startCancelled(); // stop() closes what was opened
       await Promise.allSettled([this.#poll?.stop(), this.#events?.stop(), this.#server?.close()]);
       this.#poll = this.#events = this.#server = this.#pushUrl = undefined;
-      if (this.#hooks) this.#hooks.poll = undefined;
+      this.#hooks.poll = undefined;
       this.#mode = "none";
       this.#phase = "new";
+      this.#push.accepting = false;
       throw err;
     } finally {
       this.#starting = undefined;
@@ -389,14 +383,16 @@ export class RemoteAgent<
       client: this.client,
       options: this.#o,
       store: this.#store,
-      state: this.#stateStore(),
+      state: this.#state,
       logger: this.#logger,
-      dispatcher: this.#dispatcher(),
-      talk: this.#talk,
+      admission: this.#admission,
+      router: this.#router,
+      runner: this.#runner,
+      answers: this.#answers,
       eventStream,
       onPoll: (poll) => {
         this.#poll = poll;
-        if (this.#hooks) this.#hooks.poll = poll;
+        this.#hooks.poll = poll;
       },
       onEvents: (events) => (this.#events = events),
       onStateEvent: () => {
@@ -408,8 +404,8 @@ export class RemoteAgent<
 
   #report(): HeartbeatReport {
     return {
-      activeTasks: this.#disp?.active ?? 0,
-      currentTask: this.#disp?.currentTask() ?? "",
+      activeTasks: this.#runner.active,
+      currentTask: this.#runner.currentTask(),
       uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
     };
   }
@@ -419,18 +415,19 @@ export class RemoteAgent<
     if (this.#shutdown) return this.#shutdown;
     const before = this.#phase;
     this.#phase = "stopping";
+    this.#push.accepting = false;
     this.#tasks.active = false;
     const starting = this.#starting;
     starting?.abort.abort();
     this.#ending.abort();
     this.#shutdown = (async () => {
       await starting?.settled; // start() unwinds first; then everything it opened is closed
-      this.#obs.stopping(reason, this.activeTasks, this.#talk.pendingReplies);
+      this.#obs.stopping(reason, this.activeTasks, this.#answers.pendingReplies);
       this.#tasks.cancel();
       this.#watch.stop();
       await Promise.allSettled([this.#poll?.stop(), this.#events?.stop()]);
-      const dispatcher = this.#disp;
-      if (before !== "new" && dispatcher) {
+      const dispatcher = this.#runner;
+      if (before !== "new") {
         const drained = await dispatcher.idle(this.#o.drainTimeoutMs ?? 10_000);
         if (!drained) {
           this.#logger.warn?.(
@@ -440,9 +437,9 @@ export class RemoteAgent<
           await dispatcher.idle(5_000);
         }
       }
-      this.#dispAborted = true;
-      this.#disp?.abort();
-      await this.#talk.stop(this.#o.drainTimeoutMs ?? 10_000, hasStore(this.#o));
+      dispatcher.abort();
+      this.#router.stop();
+      await this.#answers.stop(this.#o.drainTimeoutMs ?? 10_000, hasStore(this.#o));
       await this.#poll?.flush();
       await this.#tasks.settled();
       this.#tasks.cancel();
@@ -460,4 +457,39 @@ export class RemoteAgent<
     })();
     return this.#shutdown;
   }
+}
+
+// A client view of a running agent for code written against PlatformClient (adapters' tools,
+// Nest services): `callPeer` goes through the agent, so a poll peer's answer is awaited.
+const views = new WeakMap<object, object>();
+
+/**
+ * Returns `source` itself when it is a client, or, for a `RemoteAgent`, its client with `callPeer`
+ * replaced by the agent's (which awaits a poll-delivered peer's answer; see
+ * `RemoteAgent#callPeer`); every other method and property is the client's own.
+ *
+ * @example
+ * const tools = await loadPeerTools(peerClientOf(agent)); // tools get the peers' answers
+ */
+export function peerClientOf<C extends AgentPlatformClient>(source: RemoteAgent<C>): C;
+export function peerClientOf<T extends object>(source: T): T;
+export function peerClientOf(source: object): object {
+  if (!(source instanceof RemoteAgent)) return source;
+  const cached = views.get(source);
+  if (cached) return cached;
+  const agent = source as RemoteAgent;
+  const client = agent.client as unknown as object;
+  const callPeer = agent.callPeer.bind(agent);
+  const view = new Proxy(client, {
+    get(target, prop) {
+      if (prop === "callPeer") return callPeer;
+      const value: unknown = Reflect.get(target, prop, target);
+      // Bind methods to the real client: its private fields are not on the proxy.
+      return typeof value === "function"
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+  views.set(source, view);
+  return view;
 }

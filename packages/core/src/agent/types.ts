@@ -4,15 +4,15 @@ import type { Backfill } from "../inbound/index.js";
 import type { CursorStore } from "../inbound/index.js";
 import type { EventStreamBody } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
-import type { HeartbeatLateWarning } from "./liveness.js";
+import type { HeartbeatLateWarning } from "./lifecycle/liveness.js";
 import type { InboundMessage } from "../inbound/index.js";
 import type { ActivityRows } from "../platform/index.js";
 import type { HeartbeatReport } from "../platform/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
-import type { AgentCallOptions, PeerMessage } from "./call-peer.js";
-import type { TurnLimitOptions } from "./conversations.js";
-import type { AgentEvent } from "./events.js";
-import type { AgentStore } from "./store.js";
+import type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
+import type { TurnLimitOptions } from "./route/conversations.js";
+import type { AgentEndReason, AgentEvent } from "./observe/events.js";
+import type { AgentStore } from "./store/store.js";
 
 /**
  * The platform calls the runtime makes. `PlatformClient` satisfies it; tests may pass a fake.
@@ -128,8 +128,7 @@ export type InboundHandler<C = AgentPlatformClient> = (
   ctx: HandlerContext<C>,
 ) => string | void | Promise<string | void>;
 
-/** How a running agent receives messages (`"none"` before `start()` or with delivery off). */
-export type AgentDeliveryMode = "poll" | "push" | "none";
+export type { AgentDeliveryMode, AgentEndReason } from "./observe/events.js";
 
 /** Push delivery settings. */
 export interface PushDeliveryOptions {
@@ -191,9 +190,6 @@ export interface PushHandlerOptions {
   /** Answer A2A streaming and `tasks/resubscribe` (default: the push delivery's `streaming`). */
   streaming?: boolean;
 }
-
-/** Why an agent ended. */
-export type AgentEndReason = "stopped" | "paused" | "removed" | "unauthorized" | "error";
 
 /** The value `agent.done` resolves with. */
 export interface AgentDoneResult {

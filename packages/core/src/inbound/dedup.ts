@@ -1,4 +1,5 @@
 // A bounded, insertion-ordered set: the de-duplication window of settled activity and message ids.
+import { MAX_ID_LENGTH } from "../a2a/index.js";
 
 /** A bounded set that forgets its oldest entries first (insertion order, refreshed on re-add). */
 export class BoundedSet {
@@ -16,9 +17,12 @@ export class BoundedSet {
     return id !== undefined && this.#items.has(id);
   }
 
-  /** Remembers `id`, evicting the oldest entry when full. */
+  /**
+   * Remembers `id`, evicting the oldest entry when full. An id over `MAX_ID_LENGTH` is never kept
+   * (such a message is refused where it enters; this holds for ids loaded from an older state too).
+   */
   add(id: string | undefined): void {
-    if (id === undefined) return;
+    if (id === undefined || id.length > MAX_ID_LENGTH) return;
     this.#items.delete(id);
     this.#items.add(id);
     if (this.#items.size > this.#max) {

@@ -101,6 +101,12 @@ export class PollDelivery {
   #loop: Promise<void> | undefined;
   #failures = 0;
   #starved = false;
+  /**
+   * A redelivered message (in flight when a previous run died) is running alone: after a crash,
+   * such messages run one at a time until each settles, so only the one that crashes accrues
+   * deliveries and a bystander is never dead-lettered for a neighbour's crash (#29).
+   */
+  #alone = false;
 
   /** @param options see {@link PollDeliveryOptions} */
   constructor(options: PollDeliveryOptions) {
@@ -367,9 +373,14 @@ export class PollDelivery {
    */
   async #pump(): Promise<void> {
     const batch: Job[] = [];
-    while (!this.#abort.signal.aborted && this.#running < this.#maxInFlight) {
-      const job = this.#queue.shift();
-      if (!job) break;
+    while (!this.#abort.signal.aborted && this.#running < this.#maxInFlight && !this.#alone) {
+      const next = this.#queue[0];
+      if (!next) break;
+      if (next.deliveries > 1) {
+        if (this.#running > 0) break; // it waits until it can run alone
+        this.#alone = true;
+      }
+      const job = this.#queue.shift()!;
       this.#running++;
       if (job.key !== undefined) {
         const { activityId, messageId } = job.msg;
@@ -389,6 +400,7 @@ export class PollDelivery {
       if (this.#abort.signal.aborted) {
         // Stopped while journaling: never started, so not in flight.
         this.#running--;
+        if (job.deliveries > 1) this.#alone = false;
         if (job.key !== undefined) this.#started?.delete(job.key);
         job.resolve("abandoned");
         dropped = true;
@@ -415,6 +427,7 @@ export class PollDelivery {
           await this.#saver.save(); // the slot is free only once the settle is durable
         }
         this.#running--;
+        if (job.deliveries > 1) this.#alone = false;
         job.resolve(r);
         void this.#pump();
         if (this.#starved) this.#waker.wake();

@@ -9,12 +9,6 @@ import { enc, type PlatformSession } from "./session.js";
 /** How long the probe's stream waits for the next open before it is closed. */
 export const SPARE_TTL_MS = 5_000;
 
-/** The probe's open stream and the timer that closes it when nobody takes it. */
-export interface SpareStream {
-  body: ChunkedBody;
-  timer: NodeJS.Timeout;
-}
-
 /**
  * The key of a client's internal opener of its event stream as a {@link ChunkedBody} (what the
  * agent's wake-ups read); a client without it, or whose `openEventStream` a subclass replaced,

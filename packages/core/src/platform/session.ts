@@ -17,12 +17,17 @@ import { expectShape, type Hints, httpError, ok } from "./http-errors.js";
 import { invalid } from "./args.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { PeerCache } from "./peer-cache.js";
-import type { SpareStream } from "./event-connection.js";
 import type { TokenStore } from "./token-store.js";
 import type { PlatformCapabilities, PlatformClientOptions } from "./types.js";
 
 /** `encodeURIComponent`, short: every path segment built from input goes through it. */
 export const enc = encodeURIComponent;
+
+/** The capability probe's open event stream and the timer that closes it when nobody takes it. */
+export interface SpareStream {
+  body: ChunkedBody;
+  timer: NodeJS.Timeout;
+}
 
 /** The shared state of one {@link PlatformClient}; internal, never exported from the package. */
 export class PlatformSession {

@@ -1,0 +1,82 @@
+// Push claims of the single-process stores (memory, file): each pushed message's unsettled
+// deliveries are counted in the agent's saved state before its handler runs, so a message whose
+// handler kills the process every time is dead-lettered after `maxDeliveries` restarts instead of
+// crash-looping the agent (the file store keeps the count across restarts).
+import type { PushDeliveryEntry } from "../../inbound/index.js";
+import type { AgentStateStore } from "../store/state-store.js";
+import type { PushClaimResult } from "../store/store.js";
+
+/** See the file comment. */
+export class LocalPushClaims {
+  readonly #state: AgentStateStore;
+  readonly #max: number;
+  #entries: Promise<Map<string, PushDeliveryEntry>> | undefined;
+  /** Dead-lettered messageIds (from the state): their re-deliveries keep getting the error. */
+  readonly #dead = new Map<string, number>();
+  /** Claimed here and not settled or released yet. */
+  readonly #active = new Set<string>();
+
+  /** @param state the agent's state store; @param maxDeliveries the store's limit */
+  constructor(state: AgentStateStore, maxDeliveries: number) {
+    this.#state = state;
+    this.#max = maxDeliveries;
+  }
+
+  /** Claims `messageId`; the count is saved before this resolves `claimed`. */
+  async claim(messageId: string): Promise<PushClaimResult> {
+    const entries = await this.#load();
+    if (this.#active.has(messageId)) return { status: "busy" };
+    const dead = this.#dead.get(messageId);
+    if (dead !== undefined) return { status: "dead", deliveries: dead, first: false };
+    const prior = entries.get(messageId)?.deliveries ?? 0;
+    if (prior >= this.#max) {
+      this.#dead.set(messageId, prior);
+      entries.delete(messageId);
+      const deadAt = new Date().toISOString();
+      await this.#state.addDeadLetter({ delivery: "push", messageId, deliveries: prior, deadAt });
+      await this.#save(entries);
+      return { status: "dead", deliveries: prior, first: true };
+    }
+    entries.set(messageId, { messageId, deliveries: prior + 1 });
+    this.#active.add(messageId);
+    try {
+      await this.#save(entries);
+    } catch (err) {
+      this.#active.delete(messageId); // not counted: its handler does not run
+      throw err;
+    }
+    return {
+      status: "claimed",
+      claim: {
+        redelivered: prior > 0,
+        settle: async () => {
+          this.#active.delete(messageId);
+          entries.delete(messageId);
+          await this.#save(entries);
+        },
+        // Not settled (the agent stopped first): the delivery stays counted.
+        release: async () => void this.#active.delete(messageId),
+      },
+    };
+  }
+
+  #load(): Promise<Map<string, PushDeliveryEntry>> {
+    this.#entries ??= Promise.all([this.#state.loadPush(), this.#state.loadDeadLetters()]).then(
+      ([list, dead]) => {
+        for (const d of dead) {
+          if (d.delivery === "push" && d.messageId) this.#dead.set(d.messageId, d.deliveries);
+        }
+        return new Map(list.map((e) => [e.messageId, e]));
+      },
+      (err: unknown) => {
+        this.#entries = undefined;
+        throw err;
+      },
+    );
+    return this.#entries;
+  }
+
+  async #save(entries: Map<string, PushDeliveryEntry>): Promise<void> {
+    await this.#state.savePush([...entries.values()]);
+  }
+}

@@ -1,0 +1,137 @@
+// Answer, the last stage of every inbound message: a polled message's answer leaves the handler
+// slot through the reply outbox (a pushed message's answer is its A2A result, returned by the push
+// source), and a message that ends without being handled is reported as a dead letter.
+import type { InboundMessage } from "../../inbound/index.js";
+import type { Logger } from "../../transport/index.js";
+import { describe } from "../../transport/index.js";
+import { MoleculeOptionError } from "../../transport/index.js";
+import { MoleculeReplyError, MoleculeTurnLimitError } from "../errors.js";
+import type { AgentObserver } from "../observe/observer.js";
+import type { AgentStateStore } from "../store/state-store.js";
+import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
+import { ReplyOutbox } from "./outbox.js";
+
+/** The reply outbox and dead-letter reporting of one agent. */
+export class Answers {
+  readonly #options: Pick<RemoteAgentOptions, "onDeadLetter">;
+  readonly #observer: AgentObserver;
+  readonly #logger: Logger;
+  readonly #outbox: ReplyOutbox;
+  /** Where the outbox is persisted (poll delivery: attached at start). */
+  #state: AgentStateStore | undefined;
+
+  constructor(
+    client: AgentPlatformClient,
+    options: Pick<
+      RemoteAgentOptions,
+      "replyConcurrency" | "maxAttempts" | "retryBaseMs" | "onDeadLetter"
+    >,
+    observer: AgentObserver,
+  ) {
+    const concurrency = options.replyConcurrency ?? 8;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new MoleculeOptionError(
+        "replyConcurrency",
+        `RemoteAgent: replyConcurrency must be a positive integer (got ${concurrency}).`,
+      );
+    }
+    this.#options = options;
+    this.#observer = observer;
+    this.#logger = observer.logger;
+    this.#outbox = new ReplyOutbox({
+      concurrency,
+      maxAttempts: Math.max(1, options.maxAttempts ?? 3),
+      retryBaseMs: options.retryBaseMs ?? 500,
+      retryMaxMs: 30_000,
+      logger: this.#logger,
+      send: async (to, text, messageId, signal) =>
+        await observer.inContextOf(to, () => client.reply(to, text, { signal, messageId })),
+      persist: async (records) => await this.#state?.saveOutbox(records),
+      onDeadLetter: async (msg, error) => await this.deadLetter(msg, error),
+      onFailed: (msg, attempt, error, retryInMs) =>
+        observer.replyFailed(msg, attempt, error, retryInMs),
+    });
+  }
+
+  /** Answers not delivered yet. */
+  get pendingReplies(): number {
+    return this.#outbox.size;
+  }
+
+  /** Persists the outbox in `store` from now on, and resends what a previous run left there. */
+  async attach(store: AgentStateStore): Promise<void> {
+    this.#state = store;
+    this.#outbox.restore(await store.loadOutbox());
+  }
+
+  /** Queues the answer to a polled message; resolves once it is persisted (it may then settle). */
+  async enqueueReply(msg: InboundMessage, text: string): Promise<void> {
+    await this.#outbox.enqueue(msg, text);
+  }
+
+  /**
+   * Whether a redelivered message (in flight when a previous run died) already has its answer in
+   * the outbox: its handler finished then, so it is settled without running again.
+   */
+  answered(msg: InboundMessage): boolean {
+    return this.#outbox.has(msg);
+  }
+
+  /**
+   * A `deadLettered` event, then the user's `onDeadLetter`; without both a listener and the
+   * callback, a process warning (`MOLECULE_DEAD_LETTER`).
+   */
+  async deadLetter(msg: InboundMessage, error: unknown): Promise<void> {
+    const user = this.#options.onDeadLetter;
+    const unheard = this.#observer.deadLettered(msg, error, user !== undefined);
+    if (user) return await user(msg, error);
+    if (!unheard) return;
+    const what =
+      error instanceof MoleculeReplyError
+        ? "its reply could not be delivered"
+        : error instanceof MoleculeTurnLimitError
+          ? "its conversation went over the turn limit"
+          : (error as { code?: unknown } | null)?.code === "delivery_limit"
+            ? "it was delivered maxDeliveries times and never settled"
+            : "its handler failed after every retry";
+    process.emitWarning(
+      `Molecule inbound message ${msg.messageId ?? msg.activityId ?? "?"} was dead-lettered: ${what} (pass onDeadLetter to handle it): ${describe(error)}`,
+      {
+        code:
+          error instanceof MoleculeTurnLimitError ? "MOLECULE_TURN_LIMIT" : "MOLECULE_DEAD_LETTER",
+      },
+    );
+  }
+
+  /** Resolves true once every queued answer is delivered or dead-lettered, false after `timeoutMs`. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    const idle = await this.#outbox.idle(timeoutMs);
+    await this.#state?.flush();
+    return idle;
+  }
+
+  /**
+   * Gives queued answers `drainMs`, then stops the outbox. Unsent answers stay persisted when
+   * `persistent`; otherwise each one is dead-lettered, never dropped.
+   */
+  async stop(drainMs: number, persistent: boolean): Promise<void> {
+    const outbox = this.#outbox;
+    if (!(await outbox.idle(drainMs))) {
+      this.#logger.warn?.("drain timeout: answers are still in the reply outbox", {
+        count: outbox.size,
+      });
+    }
+    const unsent = outbox.stop();
+    await this.#state?.flush();
+    if (persistent) return;
+    for (const msg of unsent) {
+      await this.deadLetter(
+        msg,
+        new MoleculeReplyError(
+          `the agent stopped before the reply to message ${msg.messageId ?? msg.activityId ?? "?"} was delivered; pass a persistent cursorStore to resend it on the next start`,
+          undefined,
+        ),
+      ).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// An agent's life cycle errors: start-up calls (probe, register, first heartbeat) retried through
+// transient failures, a start cancelled by stop(), and the errors that end an agent.
+import type { Logger } from "../../transport/index.js";
+import { describe } from "../../transport/index.js";
+import { backoffDelay, sleep } from "../../transport/index.js";
+import { MoleculeAuthError, MoleculeError } from "../../transport/index.js";
+
+/** How start-up retries. */
+export interface StartRetryOptions {
+  /** Attempts per start-up call (default 6: about 15 s of backoff in all). */
+  attempts: number;
+  /** First retry delay in ms (default 500; doubles per attempt, jittered, capped at 8 s). */
+  baseMs?: number;
+  /** Aborted by `stop()`. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** The start's turn at the process's start gate: given back while waiting to retry. */
+  turn?: { give(): void; take(signal: AbortSignal): Promise<void> };
+}
+
+/**
+ * Whether `err` may pass if the call is repeated: an error flagged `retryable` (5xx, timeouts,
+ * rate limits, connection failures), or one with no status and no `retryable` flag (a network
+ * error from a custom client). Authentication, validation and removal errors are permanent.
+ */
+function isTransient(err: unknown): boolean {
+  if (!err || typeof err !== "object") return false;
+  const { retryable, status } = err as { retryable?: unknown; status?: unknown };
+  if (typeof retryable === "boolean") return retryable;
+  if (typeof status === "number") return status >= 500 || status === 429 || status === 408;
+  return !(err instanceof TypeError) && !(err instanceof RangeError);
+}
+
+/** Whether `err` says the workspace was removed (the agent ends, never retries). */
+export function isRemovedError(err: unknown): boolean {
+  return (
+    !!err && typeof err === "object" && (err as { code?: unknown }).code === "workspace_removed"
+  );
+}
+
+/** Raised by `start()` when `stop()` cancelled it. */
+export function startCancelled(): MoleculeError {
+  return new MoleculeError(
+    "RemoteAgent.start() was cancelled by stop(); create a new agent to start again.",
+    { code: "agent_stopped", retryable: false },
+  );
+}
+
+/**
+ * Runs `fn` until it succeeds, retrying transient errors with backoff up to `attempts` times.
+ * A permanent error, or the last transient one, is thrown as is (typed by the client); `stop()`
+ * (the signal) ends the wait at once with an `agent_stopped` error.
+ */
+async function retryStartStep<T>(
+  what: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  o: StartRetryOptions,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    if (o.signal.aborted) throw startCancelled();
+    try {
+      return await fn(o.signal);
+    } catch (err) {
+      if (o.signal.aborted) throw startCancelled();
+      if (attempt >= o.attempts || !isTransient(err)) throw err;
+      const delay = backoffDelay(attempt, o.baseMs ?? 500, 8_000);
+      o.logger.warn?.(`${what} failed during start; retrying`, {
+        attempt,
+        retryInMs: delay,
+        error: describe(err),
+      });
+      o.turn?.give();
+      await sleep(delay, o.signal);
+      await o.turn?.take(o.signal);
+    }
+  }
+}
+
+/** One start-up call run through {@link retryStartStep}. */
+export type StartStep = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+
+/** The error an agent ends with after `n` consecutive 401s: says how to re-onboard. */
+export function unauthorizedError(workspaceId: string, n: number, what: string): MoleculeAuthError {
+  return new MoleculeAuthError(
+    `The platform rejected workspace ${workspaceId}'s token on ${n} consecutive ${what}s (401): ` +
+      "the workspace was probably deleted or its token revoked. To re-onboard, create the workspace " +
+      "again (or have an admin issue a new token), delete the stale token file " +
+      `(~/.molecule/${workspaceId}/.auth_token) if you use one, and restart with the new ` +
+      "token (MOLECULE_WORKSPACE_TOKEN or --token).",
+    { status: 401 },
+  );
+}
+
+/** A {@link StartStep} with these retry options. */
+export function startSteps(o: StartRetryOptions): StartStep {
+  return (what, fn) => retryStartStep(what, fn, o);
+}

@@ -1,0 +1,127 @@
+// Late-heartbeat detection: a heartbeat that has not reached the platform one interval after it
+// was due means the canvas is about to show the agent offline while the process looks healthy
+// (a starved connection pool, a blocked event loop). It is reported loudly, never silently.
+import type { Logger } from "../../transport/index.js";
+import { MoleculeError } from "../../transport/index.js";
+import { ScheduledTask } from "../../transport/index.js";
+
+/** Emitted (as a process warning, or to `onHeartbeatLate`) when a heartbeat is late. */
+export class HeartbeatLateWarning extends MoleculeError {
+  /** The workspace whose heartbeat is late. */
+  readonly workspaceId: string;
+  /** How long after it was due the heartbeat still had not completed, in ms. */
+  readonly lateByMs: number;
+  /** The heartbeat interval, in ms. */
+  readonly intervalMs: number;
+
+  constructor(workspaceId: string, lateByMs: number, intervalMs: number) {
+    super(
+      `workspace ${workspaceId}: heartbeat is ${lateByMs} ms late (interval ${intervalMs} ms); the ` +
+        "platform will mark the agent offline. Check the platform's reachability, an event loop " +
+        "blocked by synchronous work, or a custom dispatcher whose connections are all held " +
+        "(give heartbeats their own with PlatformClient's livenessDispatcher, long-lived streams " +
+        "with streamDispatcher).",
+      { code: "heartbeat_late", retryable: true },
+    );
+    this.workspaceId = workspaceId;
+    this.lateByMs = lateByMs;
+    this.intervalMs = intervalMs;
+  }
+}
+
+/** Lateness below this is never reported, whatever the interval (tests use intervals of ms). */
+const MIN_LATE_MS = 5_000;
+
+/** Where late heartbeats go (the agent's observer: an event, a log line, `onHeartbeatLate`). */
+export interface HeartbeatLateSink {
+  heartbeatLate(warning: HeartbeatLateWarning): void;
+}
+
+/** Options of {@link HeartbeatWatch}. */
+export interface HeartbeatWatchOptions {
+  workspaceId: string;
+  intervalMs: number;
+  logger: Logger;
+  /** Receives each late episode; default: the logger and `process.emitWarning`. */
+  sink?: HeartbeatLateSink | undefined;
+}
+
+/**
+ * Watches one agent's heartbeats. A heartbeat is due `intervalMs` after the previous one
+ * completed; it is late when it has not completed `intervalMs` (at least 5 s) after that.
+ * Reported once per late episode (to `sink`), and the recovery is logged.
+ */
+export class HeartbeatWatch {
+  readonly #workspaceId: string;
+  readonly #intervalMs: number;
+  readonly #logger: Logger;
+  readonly #sink: HeartbeatLateSink | undefined;
+  #lastDone = 0;
+  #startedAt = 0;
+  #inFlight = false;
+  #late = false;
+  /** The watchdog: one task on the process-wide scheduler, re-armed at each heartbeat (not ref'd). */
+  readonly #timer = new ScheduledTask(() => this.#check(), false);
+
+  constructor(options: HeartbeatWatchOptions) {
+    this.#workspaceId = options.workspaceId;
+    this.#intervalMs = options.intervalMs;
+    this.#logger = options.logger;
+    this.#sink = options.sink;
+  }
+
+  /** How late a heartbeat may be before it is reported: its interval, at least 5 s. */
+  get #lateAfterMs(): number {
+    return Math.max(this.#intervalMs, MIN_LATE_MS);
+  }
+
+  /** Call when a heartbeat starts; returns the function to call when it has completed. */
+  begin(): (ok: boolean) => void {
+    const now = Date.now();
+    const ms = this.#intervalMs;
+    // A heartbeat is due `ms` after the previous one completed, late `#lateAfterMs` after that.
+    if (this.#lastDone !== 0 && now - this.#lastDone > ms + this.#lateAfterMs) {
+      this.#report(now - this.#lastDone - ms); // the timer itself fired late (a blocked loop)
+    }
+    this.#startedAt = now;
+    this.#inFlight = true;
+    this.#timer.at(this.#lateAfterMs);
+    return (ok) => {
+      this.#inFlight = false;
+      if (!ok) return;
+      this.#lastDone = Date.now();
+      if (this.#late) {
+        this.#late = false;
+        this.#logger.warn?.("heartbeat on time again", { workspaceId: this.#workspaceId });
+      }
+    };
+  }
+
+  /** Stops the watchdog timer. */
+  stop(): void {
+    this.#timer.cancel();
+    this.#inFlight = false;
+  }
+
+  #check(): void {
+    if (!this.#inFlight) return;
+    // Still in flight `#lateAfterMs` after it started (it started when due): late by at least that
+    // much (a timer may fire a millisecond before Date.now() says it is due).
+    this.#report(Math.max(Date.now() - this.#startedAt, this.#lateAfterMs));
+  }
+
+  #report(lateByMs: number): void {
+    if (this.#late) return;
+    this.#late = true;
+    const warning = new HeartbeatLateWarning(
+      this.#workspaceId,
+      Math.round(lateByMs),
+      this.#intervalMs,
+    );
+    if (this.#sink) this.#sink.heartbeatLate(warning); // the agent's: an event and a log line
+    else {
+      this.#logger.warn?.("heartbeat late", { lateByMs: warning.lateByMs });
+      process.emitWarning(warning);
+    }
+  }
+}

@@ -1,0 +1,398 @@
+// The one channel of what an agent does: each step becomes a typed event for `agent.on()`, a line in
+// the agent's logger, and (for warnings nobody listens to) a process warning.
+import type { InboundGapWarning } from "../../inbound/index.js";
+import type { Logger } from "../../transport/index.js";
+import { describe, hideUrlSecret, MoleculeError } from "../../transport/index.js";
+import type { InboundMessage } from "../../inbound/index.js";
+import {
+  activeContext,
+  ATTR,
+  failSpan,
+  traceInbound,
+  withContext,
+} from "../../observability/index.js";
+import type { TraceContext } from "../../observability/index.js";
+import { MoleculeReplyError, MoleculeTurnLimitError } from "../errors.js";
+import { AgentEventBus } from "./events.js";
+import type { AgentEvent, AgentEventMap, AgentEventName } from "./events.js";
+import { stderrLogger } from "./default-logger.js";
+import { HeartbeatWatch } from "../lifecycle/liveness.js";
+import type { HeartbeatLateWarning } from "../lifecycle/liveness.js";
+import type { AgentDeliveryMode, AgentEndReason } from "./events.js";
+
+/** The agent options the observer reads (those of `RemoteAgentOptions`). */
+interface ObservedOptions {
+  client: { workspaceId: string };
+  logger?: Logger | undefined;
+  onEvent?: ((event: AgentEvent) => void) | undefined;
+  pollIntervalMs?: number | undefined;
+  heartbeatIntervalMs?: number | undefined;
+  onHeartbeatLate?: ((warning: HeartbeatLateWarning) => void) | undefined;
+}
+import type { EventWakeupsUnavailableWarning } from "../lifecycle/wakeup-warning.js";
+
+/** How one message's handling ended (the dispatcher's outcome, as the observer needs it). */
+export type TrackOutcome =
+  | { status: "handled"; reply: string | undefined }
+  | { status: "dead-lettered"; error: unknown }
+  | { status: "aborted" }
+  | { status: "canceled" };
+
+/** What the dispatcher reports about one message. */
+export interface MessageTrack {
+  /** Runs the whole handling of the message (every attempt, its answer queued) in its context. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** A handler attempt failed; `retryInMs` is undefined when it is not retried. */
+  failed(attempt: number, error: unknown, retryInMs: number | undefined): void;
+  /** Queuing its answer failed; `retryInMs` is undefined when it is not retried. */
+  replyFailed(attempt: number, error: unknown, retryInMs: number | undefined): void;
+  /** Handling ended. */
+  end(outcome: TrackOutcome): void;
+}
+
+/** Options of {@link AgentObserver}. */
+export interface AgentObserverOptions {
+  workspaceId: string;
+  logger: Logger;
+  /** True when `logger` is the built-in stderr logger (a process warning then says it alone). */
+  defaultLogger: boolean;
+  onEvent?: ((event: AgentEvent) => void) | undefined;
+  /** The poll period (reported in `connected`). */
+  pollIntervalMs: number;
+  /** The user's callback of late heartbeats (else a process warning when nobody listens). */
+  onHeartbeatLate?: ((warning: HeartbeatLateWarning) => void) | undefined;
+}
+
+type Fields<K extends AgentEventName> = Omit<AgentEventMap[K], "type" | "workspaceId">;
+
+function deadLetterReason(error: unknown): AgentEventMap["deadLettered"]["reason"] {
+  if (error instanceof MoleculeReplyError) return "reply_failed";
+  if (error instanceof MoleculeTurnLimitError) return "turn_limit";
+  if (error instanceof MoleculeError && error.code === "delivery_limit") return "delivery_limit";
+  return "handler_failed";
+}
+
+/** The events, log lines and process warnings of one agent. */
+export class AgentObserver {
+  readonly bus: AgentEventBus;
+  readonly #o: AgentObserverOptions;
+  /** The trace context each message was handled in (its answer is sent in it). */
+  #contexts: WeakMap<InboundMessage, TraceContext> | undefined;
+
+  /** The observer of an agent with these options (its logger: `logger`, else {@link stderrLogger}). */
+  static of(options: ObservedOptions): AgentObserver {
+    return new AgentObserver({
+      workspaceId: options.client.workspaceId,
+      logger: options.logger ?? stderrLogger(),
+      defaultLogger: options.logger === undefined,
+      onEvent: options.onEvent,
+      pollIntervalMs: options.pollIntervalMs ?? 5_000,
+      onHeartbeatLate: options.onHeartbeatLate,
+    });
+  }
+
+  /** The agent's logger. */
+  get logger(): Logger {
+    return this.#o.logger;
+  }
+
+  /** The agent's heartbeat watch, reporting late heartbeats here. */
+  heartbeatWatch(options: ObservedOptions): HeartbeatWatch {
+    return new HeartbeatWatch({
+      workspaceId: this.#o.workspaceId,
+      intervalMs: options.heartbeatIntervalMs ?? 30_000,
+      logger: this.#o.logger,
+      sink: this,
+    });
+  }
+
+  /** During start: the delivery chosen (`probed`: from the platform's capabilities). */
+  deliveryChosen(
+    delivery: AgentDeliveryMode,
+    probed: boolean,
+    caps: { pollDelivery: boolean } | undefined,
+  ): void {
+    this.emit("deliveryChosen", {
+      delivery,
+      source: probed ? "capabilities" : "option",
+      ...(caps ? { pollDelivery: caps.pollDelivery } : {}),
+    });
+  }
+
+  /** `start()` succeeded; `began` is its `performance.now()`. */
+  connected(
+    delivery: AgentDeliveryMode,
+    began: number,
+    pushUrl: string | undefined,
+    eventWakeups: boolean,
+  ): void {
+    this.emit("connected", {
+      delivery,
+      ...(pushUrl !== undefined ? { pushUrl } : {}),
+      ...(delivery === "poll" ? { pollIntervalMs: this.#o.pollIntervalMs } : {}),
+      eventWakeups,
+      startupMs: performance.now() - began,
+    });
+  }
+
+  /** The agent begins to end. */
+  stopping(reason: AgentEndReason, activeTasks: number, pendingReplies: number): void {
+    this.emit("stopping", { reason, activeTasks, pendingReplies });
+  }
+
+  /** The agent ended. */
+  stopped(reason: AgentEndReason, error: unknown, uptimeMs: number): void {
+    this.emit("stopped", { reason, uptimeMs, ...(error === undefined ? {} : { error }) });
+  }
+
+  constructor(options: AgentObserverOptions) {
+    this.#o = options;
+    this.bus = new AgentEventBus(options.onEvent, options.logger);
+  }
+
+  /** Logs and emits an event. */
+  emit<K extends AgentEventName>(type: K, fields: Fields<K>): void {
+    const event = { type, workspaceId: this.#o.workspaceId, ...fields } as unknown as AgentEvent;
+    logEvent(this.#o.logger, event);
+    this.bus.emit(event);
+  }
+
+  /**
+   * Emits a warning event; returns true when nobody took it (no listener, no `callback`), so the
+   * caller emits a process warning. The built-in logger then stays quiet: the warning says it.
+   */
+  #warn<K extends AgentEventName>(type: K, fields: Fields<K>, callback: boolean): boolean {
+    const event = { type, workspaceId: this.#o.workspaceId, ...fields } as unknown as AgentEvent;
+    const heard = this.bus.emit(event);
+    const unheard = !callback && !heard;
+    if (!(unheard && this.#o.defaultLogger)) logEvent(this.#o.logger, event);
+    return unheard;
+  }
+
+  /** A dead letter; true when a process warning should say it (no `onDeadLetter`, no listener). */
+  deadLettered(message: InboundMessage, error: unknown, hasCallback: boolean): boolean {
+    return this.#warn(
+      "deadLettered",
+      { message, error, reason: deadLetterReason(error) },
+      hasCallback,
+    );
+  }
+
+  /** A failed answer send. */
+  replyFailed(message: InboundMessage, attempt: number, error: unknown, retryInMs?: number): void {
+    this.emit("replyFailed", {
+      message,
+      attempt,
+      error,
+      willRetry: retryInMs !== undefined,
+      ...(retryInMs !== undefined ? { retryInMs } : {}),
+    });
+  }
+
+  /** A late heartbeat: `onHeartbeatLate` (the user's option) or a process warning when nobody listens. */
+  heartbeatLate(warning: HeartbeatLateWarning): void {
+    const onLate = this.#o.onHeartbeatLate;
+    const { lateByMs, intervalMs } = warning;
+    if (this.#warn("heartbeatLate", { lateByMs, intervalMs, warning }, onLate !== undefined)) {
+      process.emitWarning(warning);
+    }
+    onLate?.(warning);
+  }
+
+  /** A gap in poll delivery. */
+  inboundGap(warning: InboundGapWarning): void {
+    const { reason, cursor, oldestReturned } = warning;
+    if (this.#warn("inboundGap", { reason, cursor, oldestReturned, warning }, false)) {
+      process.emitWarning(warning);
+    }
+  }
+
+  /** Poll delivery without event wake-ups. */
+  wakeupsUnavailable(warning: EventWakeupsUnavailableWarning): void {
+    const { reason, pollIntervalMs } = warning;
+    if (this.#warn("wakeupsUnavailable", { reason, pollIntervalMs, warning }, false)) {
+      process.emitWarning(warning);
+    }
+  }
+
+  /** Runs `fn` in the trace context `msg` was handled in (for its answer's send). */
+  inContextOf<T>(msg: InboundMessage, fn: () => T): T {
+    return withContext(this.#contexts?.get(msg), fn);
+  }
+
+  /**
+   * Starts tracking one message through the dispatcher: its events, and its
+   * `molecule.handle_message` span (a child of the sender's, from the message's trace context).
+   */
+  track(msg: InboundMessage, redelivered: boolean): MessageTrack {
+    const delivery = msg.activityId === undefined ? "push" : "poll";
+    const started = performance.now();
+    let failures = 0;
+    let span:
+      | { addEvent(name: string, attributes: Record<string, string | number>): unknown }
+      | undefined;
+    const run = <T>(fn: () => Promise<T>): Promise<T> =>
+      traceInbound(
+        this.#o.workspaceId,
+        msg,
+        redelivered,
+        async (s) => {
+          span = s;
+          const ctx = s ? activeContext() : undefined;
+          if (ctx) (this.#contexts ??= new WeakMap()).set(msg, ctx);
+          return await fn();
+        },
+        (s, result) => {
+          const outcome = result as TrackOutcome;
+          s.setAttribute(ATTR.attempts, outcome.status === "handled" ? failures + 1 : failures);
+          s.setAttribute(ATTR.outcome, outcome.status);
+          // Its attempts' errors are events already: the status says how it ended.
+          if (outcome.status === "dead-lettered") failSpan(s, outcome.error, failures === 0);
+        },
+      );
+    return {
+      run,
+      failed: (attempt, error, retryInMs) => {
+        failures = attempt;
+        span?.addEvent("exception", {
+          "exception.type": error instanceof Error ? error.name : "Error",
+          "exception.message": describe(error),
+          "molecule.handler.attempt": attempt,
+        });
+        if (retryInMs !== undefined) {
+          this.emit("retried", { message: msg, delivery, attempt, error, retryInMs });
+        } else if (attempt === 1) {
+          // Not retried (non-retryable, or maxAttempts 1): its first error is still logged here.
+          this.#o.logger.warn?.(`inbound handler failed; not retried: ${describe(error)}`, {
+            messageId: msg.messageId,
+            activityId: msg.activityId,
+          });
+        }
+      },
+      replyFailed: (attempt, error, retryInMs) => this.replyFailed(msg, attempt, error, retryInMs),
+      end: (outcome) => {
+        if (outcome.status === "canceled") {
+          this.#o.logger.info?.("inbound message canceled (tasks/cancel): its answer is dropped", {
+            messageId: msg.messageId,
+          });
+        }
+        if (outcome.status !== "handled") return;
+        this.emit("handled", {
+          message: msg,
+          delivery,
+          attempts: failures + 1,
+          durationMs: performance.now() - started,
+          replied: outcome.reply !== undefined,
+          redelivered,
+        });
+      },
+    };
+  }
+}
+
+// How each agent event reads in the agent's logger: one line, a level, token-free metadata.
+type Level = "debug" | "info" | "warn" | "error";
+
+function ids(msg: InboundMessage): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (msg.messageId !== undefined) out["messageId"] = msg.messageId;
+  if (msg.activityId !== undefined) out["activityId"] = msg.activityId;
+  const from = msg.sourceId ?? msg.claimedSourceId;
+  if (from) out["from"] = from;
+  return out;
+}
+
+function line(event: AgentEvent): [Level, string, Record<string, unknown>] {
+  const ws = { workspaceId: event.workspaceId };
+  switch (event.type) {
+    case "deliveryChosen":
+      return [
+        "debug",
+        "delivery chosen",
+        { ...ws, delivery: event.delivery, source: event.source },
+      ];
+    case "connected": {
+      const how =
+        event.delivery === "push"
+          ? `push at ${event.pushUrl ? hideUrlSecret(event.pushUrl, "***") : "(your route)"}`
+          : event.delivery === "poll"
+            ? `poll every ${event.pollIntervalMs} ms, event wake-ups ${event.eventWakeups ? "on" : "off"}`
+            : "no delivery";
+      return [
+        "info",
+        `connected as ${event.workspaceId} (${how}) in ${Math.round(event.startupMs)} ms`,
+        { ...ws, delivery: event.delivery },
+      ];
+    }
+    case "handled":
+      return [
+        "debug",
+        "message handled",
+        {
+          ...ids(event.message),
+          attempts: event.attempts,
+          durationMs: Math.round(event.durationMs),
+          replied: event.replied,
+        },
+      ];
+    case "retried":
+      // The first failure of a message is a warning; its further retries are detail.
+      return [
+        event.attempt === 1 ? "warn" : "debug",
+        `inbound handler failed (attempt ${event.attempt}); retrying in ${event.retryInMs} ms: ${describe(event.error)}`,
+        { ...ids(event.message), attempt: event.attempt },
+      ];
+    case "deadLettered":
+      return [
+        "error",
+        `inbound message dead-lettered (${event.reason}): ${describe(event.error)}`,
+        ids(event.message),
+      ];
+    case "replyFailed":
+      return [
+        event.attempt === 1 || !event.willRetry ? "warn" : "debug",
+        `reply failed (attempt ${event.attempt}); ${event.willRetry ? `retrying in ${event.retryInMs} ms` : "giving up"}: ${describe(event.error)}`,
+        ids(event.message),
+      ];
+    case "heartbeatLate":
+      return [
+        "warn",
+        "heartbeat late",
+        { ...ws, lateByMs: event.lateByMs, intervalMs: event.intervalMs },
+      ];
+    case "inboundGap":
+      return [
+        "warn",
+        event.warning.message,
+        { reason: event.reason, cursor: event.cursor, oldestReturned: event.oldestReturned },
+      ];
+    case "wakeupsUnavailable":
+      return [
+        "warn",
+        event.warning.message,
+        { ...ws, pollIntervalMs: event.pollIntervalMs, reason: event.reason },
+      ];
+    case "stopping": {
+      const busy = event.activeTasks + event.pendingReplies > 0;
+      return [
+        busy ? "info" : "debug",
+        busy
+          ? `stopping (${event.reason}): draining ${event.activeTasks} running handler(s) and ${event.pendingReplies} queued answer(s)`
+          : `stopping (${event.reason})`,
+        { ...ws, reason: event.reason },
+      ];
+    }
+    case "stopped":
+      return [
+        event.reason === "stopped" ? "info" : "warn",
+        `stopped (${event.reason})${event.error === undefined ? "" : `: ${describe(event.error)}`}`,
+        { ...ws, reason: event.reason, uptimeMs: Math.round(event.uptimeMs) },
+      ];
+  }
+}
+
+/** Writes `event` to `logger` at its level (see the README's events table). */
+function logEvent(logger: Logger, event: AgentEvent): void {
+  const [level, msg, meta] = line(event);
+  logger[level]?.(msg, meta);
+}

@@ -1,0 +1,146 @@
+// Conversation bookkeeping of a RemoteAgent: calls awaiting an answer (and how an inbound answer
+// is matched to one), and the per-conversation turn limit.
+import type { InboundMessage } from "../../inbound/index.js";
+import { MoleculeOptionError } from "../../transport/index.js";
+
+/** A `callPeer` waiting for its answer in the agent's inbox. */
+export interface PendingCall {
+  peerId: string;
+  messageId: string;
+  contextId: string;
+  resolve(answer: InboundMessage): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The peer the platform authenticated as the sender of `msg`: a polled row's `source_id`, which
+ * the platform records from the caller's token. `undefined` for the canvas and for every pushed
+ * message (the proxy forwards no caller identity); a sender's own claim (`claimedSourceId`) is
+ * never an identity (docs/security.md, "Sender facts").
+ */
+export function senderOf(msg: InboundMessage): string | undefined {
+  return msg.sourceId ?? undefined;
+}
+
+/**
+ * Calls awaiting answers. An answer from an authenticated sender resolves only a call to that
+ * sender: by `inReplyTo`, else `contextId`, else the oldest call to it (the Python reference's
+ * answer carries no ids). An answer with no authenticated sender resolves a call only by the exact
+ * `inReplyTo` of the call's unguessable outbound `messageId`, and not when it claims another sender.
+ */
+export class PendingCalls {
+  readonly #calls = new Map<string, PendingCall>();
+
+  /** How many calls are waiting. */
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /** Registers a call (before its message is sent, so an early answer is not missed). */
+  add(call: PendingCall): () => void {
+    const calls = this.#calls;
+    calls.set(call.messageId, call);
+    return () => {
+      if (calls.get(call.messageId) === call) calls.delete(call.messageId);
+    };
+  }
+
+  /** Fails every waiting call (the agent is stopping). */
+  rejectAll(error: unknown): void {
+    const calls = [...this.#calls.values()];
+    this.#calls.clear();
+    for (const c of calls) c.reject(error);
+  }
+
+  /**
+   * Hands `answer` to the call it answers and returns true; false when no call waits for it (it
+   * then goes to the handler). An answer that names another sender's call is not taken.
+   */
+  take(answer: InboundMessage): boolean {
+    const call = this.#match(this.#calls, answer);
+    if (!call) return false;
+    this.#calls.delete(call.messageId);
+    call.resolve(answer);
+    return true;
+  }
+
+  #match(calls: Map<string, PendingCall>, answer: InboundMessage): PendingCall | undefined {
+    const from = senderOf(answer);
+    if (from === undefined) {
+      const c = answer.inReplyTo === undefined ? undefined : calls.get(answer.inReplyTo);
+      const claimed = answer.claimedSourceId;
+      return c && (claimed === undefined || claimed === c.peerId) ? c : undefined;
+    }
+    if (answer.inReplyTo !== undefined) {
+      const c = calls.get(answer.inReplyTo);
+      return c?.peerId === from ? c : undefined;
+    }
+    for (const c of calls.values()) {
+      if (c.peerId !== from) continue;
+      if (answer.contextId === undefined || c.contextId === answer.contextId) return c;
+    }
+    return undefined;
+  }
+}
+
+/** Settings of the per-conversation turn limit. */
+export interface TurnLimitOptions {
+  /** Messages from one peer in one `contextId` handled within `windowMs` (default 10; 0 = off). */
+  maxTurns?: number;
+  /** The sliding window in ms (default 600 000: 10 minutes). */
+  windowMs?: number;
+}
+
+/** Counts handled messages per (contextId, peer) in a sliding window; bounded memory. */
+export class TurnLimiter {
+  readonly maxTurns: number;
+  readonly windowMs: number;
+  /** Created by the first limited turn. */
+  #turns: Map<string, number[]> | undefined;
+  readonly #maxKeys: number;
+
+  /** @param options see {@link TurnLimitOptions} */
+  constructor(options: TurnLimitOptions = {}, maxKeys = 10_000) {
+    const max = options.maxTurns ?? 10;
+    const win = options.windowMs ?? 600_000;
+    if (!Number.isInteger(max) || max < 0) {
+      throw new MoleculeOptionError(
+        "conversationTurnLimit.maxTurns",
+        `conversationTurnLimit.maxTurns must be an integer >= 0 (0 turns the limit off; got ${max}).`,
+      );
+    }
+    if (!(Number.isFinite(win) && win > 0)) {
+      throw new MoleculeOptionError(
+        "conversationTurnLimit.windowMs",
+        `conversationTurnLimit.windowMs must be a positive number of milliseconds (got ${win}).`,
+      );
+    }
+    this.maxTurns = max;
+    this.windowMs = win;
+    this.#maxKeys = maxKeys;
+  }
+
+  /**
+   * Records one turn of `peerId` in `contextId` and returns false when it goes over the limit.
+   * Messages without a conversation or a known peer are not limited.
+   */
+  admit(contextId: string | undefined, peerId: string | undefined, now = Date.now()): boolean {
+    if (this.maxTurns === 0 || contextId === undefined || peerId === undefined) return true;
+    const key = `${contextId}\u0000${peerId}`;
+    const since = now - this.windowMs;
+    const all = (this.#turns ??= new Map<string, number[]>());
+    const turns = (all.get(key) ?? []).filter((t) => t > since);
+    if (turns.length >= this.maxTurns) {
+      all.set(key, turns);
+      return false;
+    }
+    turns.push(now);
+    all.delete(key); // re-insert: the map stays ordered by last use
+    all.set(key, turns);
+    if (all.size > this.#maxKeys) {
+      const oldest = all.keys().next().value;
+      if (oldest !== undefined) all.delete(oldest);
+    }
+    return true;
+  }
+}

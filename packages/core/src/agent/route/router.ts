@@ -1,0 +1,183 @@
+// Route, the stage after admit for every inbound message, polled or pushed: an answer a callPeer
+// awaits goes to that call; an answer nobody awaits is counted and rate-limited before the handler;
+// a conversation over its turn limit is cut; the rest goes to the handler. Every decision rests on
+// what the platform authenticated (`senderOf`) or on the exact `inReplyTo` of our own unguessable
+// outbound messageId, never on what a sender claims (docs/security.md, "Sender facts").
+import { BoundedSet } from "../../inbound/index.js";
+import type { InboundMessage } from "../../inbound/index.js";
+import type { PeerCallResult } from "../../platform/index.js";
+import type { Logger } from "../../transport/index.js";
+import { MoleculeError, describe } from "../../transport/index.js";
+import type { Answers } from "../answer/answers.js";
+import { MoleculeTurnLimitError } from "../errors.js";
+import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
+import { type AgentCallOptions, type PeerMessage, callPeerAwaiting } from "./call-peer.js";
+import { PendingCalls, TurnLimiter, senderOf } from "./conversations.js";
+
+/** Where {@link Router.route} sends a message. */
+export type Route =
+  /** An answer that resolved the `callPeer` awaiting it. */
+  | "call"
+  /** Cut by the turn limit (reported as a dead letter). */
+  | "cut"
+  /** An answer nobody awaits, over the rate limit: counted and dropped. */
+  | "dropped"
+  /** The user's handler. */
+  | "handler";
+
+/** Answers nobody awaits that reach the handler per sender (the unauthenticated ones share one budget). */
+const UNMATCHED_ANSWERS_PER_MINUTE = 30;
+
+/** Counts unmatched answers per authenticated sender (or none) in one-minute windows. */
+class UnmatchedAnswers {
+  /** Unmatched answers seen, and how many of them were dropped over the limit. */
+  seen = 0;
+  dropped = 0;
+  readonly #windows = new Map<string, { start: number; n: number }>();
+
+  /** Counts one; false when its sender is over the limit in the current window. */
+  admit(sender: string | undefined, logger: Logger, now = Date.now()): boolean {
+    this.seen++;
+    const key = sender ?? "";
+    let w = this.#windows.get(key);
+    if (!w || now - w.start >= 60_000) {
+      if (this.#windows.size >= 1_000) this.#windows.clear();
+      this.#windows.set(key, (w = { start: now, n: 0 }));
+    }
+    if (++w.n <= UNMATCHED_ANSWERS_PER_MINUTE) return true;
+    this.dropped++;
+    if (w.n === UNMATCHED_ANSWERS_PER_MINUTE + 1) {
+      logger.warn?.(
+        "answers that no callPeer awaits are arriving too fast: dropping them until the minute is over",
+        { sender: sender ?? "unauthenticated", limitPerMinute: UNMATCHED_ANSWERS_PER_MINUTE },
+      );
+    }
+    return false;
+  }
+}
+
+/** The route stage of one agent: awaited calls, unmatched answers and the turn limit. */
+export class Router {
+  readonly #client: AgentPlatformClient;
+  readonly #answers: Answers;
+  readonly #logger: Logger;
+  readonly #calls = new PendingCalls();
+  readonly #turns: TurnLimiter;
+  readonly #unmatched = new UnmatchedAnswers();
+  /** Answers taken by calls (activity id or messageId): a re-read page does not hand them on. */
+  readonly #taken = new BoundedSet(1_000);
+  /** The agent's phase and delivery: answers can be awaited only while it runs with a delivery. */
+  readonly #state: () => { phase: string; delivery: string };
+
+  constructor(
+    client: AgentPlatformClient,
+    options: Pick<RemoteAgentOptions, "conversationTurnLimit">,
+    answers: Answers,
+    logger: Logger,
+    state: () => { phase: string; delivery: string },
+  ) {
+    this.#state = state;
+    this.#client = client;
+    this.#answers = answers;
+    this.#logger = logger;
+    this.#turns = new TurnLimiter(options.conversationTurnLimit ?? {});
+  }
+
+  /** Calls awaiting an answer. */
+  get waiting(): number {
+    return this.#calls.size;
+  }
+
+  /** Unmatched answers seen and dropped over the rate limit, since the agent was created. */
+  get unmatchedAnswers(): { seen: number; dropped: number } {
+    return { seen: this.#unmatched.seen, dropped: this.#unmatched.dropped };
+  }
+
+  /** Routes one admitted message (see {@link Route}). */
+  route(msg: InboundMessage): Route {
+    if (msg.isReply) {
+      if (this.#take(msg)) return "call";
+      return this.#unmatched.admit(senderOf(msg), this.#logger) ? "handler" : "dropped";
+    }
+    return this.#overLimit(msg) ? "cut" : "handler";
+  }
+
+  /**
+   * A fetched page without the answers pending calls take: they need no handler slot, so they
+   * reach a handler awaiting them even when every slot is busy.
+   */
+  takeAnswers(messages: InboundMessage[]): InboundMessage[] {
+    return messages.filter((m) => !(m.isReply && this.#take(m)));
+  }
+
+  /** Hands an answer to the call awaiting it (remembered, so a re-read page does not pass it on). */
+  #take(msg: InboundMessage): boolean {
+    const key = msg.activityId ?? msg.messageId;
+    if (key !== undefined && this.#taken.has(key)) return true;
+    if (!this.#calls.take(msg)) return false;
+    this.#taken.add(key);
+    return true;
+  }
+
+  /** True (and reported) when a message goes over its conversation's turn limit. */
+  #overLimit(msg: InboundMessage): boolean {
+    const peer = senderOf(msg); // only authenticated senders are counted
+    if (this.#turns.admit(msg.contextId, peer)) return false;
+    const { maxTurns, windowMs } = this.#turns;
+    const error = new MoleculeTurnLimitError(peer ?? "?", msg.contextId ?? "?", maxTurns, windowMs);
+    this.#logger.warn?.(error.message, { peerId: peer, contextId: msg.contextId });
+    this.#answers
+      .deadLetter(msg, error)
+      .catch((err: unknown) =>
+        this.#logger.error?.("onDeadLetter threw for a cut conversation", { error: describe(err) }),
+      );
+    return true;
+  }
+
+  /** See `RemoteAgent#callPeer`. */
+  async callPeer(
+    peerId: string,
+    message: PeerMessage,
+    options: AgentCallOptions,
+  ): Promise<PeerCallResult> {
+    const client = this.#client;
+    if (!client.callPeer) {
+      throw new MoleculeError("RemoteAgent.callPeer: this client has no callPeer method.", {
+        code: "invalid_argument",
+      });
+    }
+    return await callPeerAwaiting(
+      {
+        call: client.callPeer.bind(client),
+        calls: this.#calls,
+        whyNotReceiving: () => {
+          const { phase, delivery } = this.#state();
+          if (phase !== "running" && phase !== "starting") return `the agent is ${phase}`;
+          if (delivery === "none") return 'its delivery is "none", so no answer can arrive';
+          return undefined;
+        },
+      },
+      peerId,
+      message,
+      options,
+    );
+  }
+
+  /** `ctx.callPeer` of a handler: continues `msg`'s conversation unless a `contextId` is given. */
+  callPeerFrom(
+    msg: InboundMessage,
+  ): (peerId: string, message: PeerMessage, options?: AgentCallOptions) => Promise<PeerCallResult> {
+    return async (peerId, message, options = {}) =>
+      await this.callPeer(peerId, message, {
+        ...(msg.contextId !== undefined ? { contextId: msg.contextId } : {}),
+        ...options,
+      });
+  }
+
+  /** Fails every waiting call (the agent is stopping). */
+  stop(): void {
+    this.#calls.rejectAll(
+      new MoleculeError("the agent stopped before the peer answered", { code: "agent_stopped" }),
+    );
+  }
+}

@@ -1,0 +1,282 @@
+// The dispatcher: runs the user's handler with a concurrency limit, retries failures with
+// backoff, delivers replies, and hands what still fails to the dead-letter callback. Each message
+// gets its own abort signal: aborted when the agent stops (`abort()`) or when the message's own
+// cancel signal fires (its A2A task canceled with `tasks/cancel`).
+import type { Logger } from "../../transport/index.js";
+import type { InboundMessage } from "../../inbound/index.js";
+import { describe } from "../../transport/index.js";
+import { backoffDelay, sleep } from "../../transport/index.js";
+import { IdleWaiters } from "./idle-waiters.js";
+import type { MessageTrack } from "../observe/observer.js";
+
+/** How one message ended in the dispatcher. */
+export type DispatchOutcome =
+  | { status: "handled"; reply: string | undefined }
+  | { status: "dead-lettered"; error: unknown }
+  | { status: "aborted" }
+  /** Its cancel signal fired: not retried, no answer, no dead letter. */
+  | { status: "canceled" };
+
+/** What the dispatcher passes to the handler runner for one attempt. */
+export interface AttemptInfo {
+  signal: AbortSignal;
+  attempt: number;
+  redelivered: boolean;
+}
+
+/** Options of {@link Dispatcher}. */
+export interface DispatcherOptions {
+  concurrency: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Runs the user's handler once. */
+  run(msg: InboundMessage, info: AttemptInfo): Promise<string | void>;
+  /** Sends a reply (poll delivery); undefined when the caller returns it itself (push). */
+  reply?: ((msg: InboundMessage, text: string, signal: AbortSignal) => Promise<void>) | undefined;
+  onDeadLetter(msg: InboundMessage, error: unknown): Promise<void>;
+  /** Called whenever a slot frees up. */
+  onSlotFree?: (() => void) | undefined;
+  /** Reports each message's attempts and outcome (events, logs, its trace span). */
+  track(msg: InboundMessage, redelivered: boolean): MessageTrack;
+  logger: Logger;
+}
+
+/**
+ * An error that says retrying cannot help: `retryable === false` (every `MoleculeError` carries
+ * the flag; set it on your own errors, e.g. a routing error). Plain errors are retried.
+ */
+function isPermanent(err: unknown): boolean {
+  return !!err && typeof err === "object" && (err as { retryable?: unknown }).retryable === false;
+}
+
+/** How to submit a message: see {@link Dispatcher.submit}. */
+export interface SubmitOptions {
+  redelivered: boolean;
+  /** Send the handler's answer through `reply` (poll delivery). */
+  reply: boolean;
+  /** Cancels this message alone (e.g. its A2A task's signal); listened to until it settles. */
+  cancel?: AbortSignal | undefined;
+}
+
+interface Job {
+  msg: InboundMessage;
+  redelivered: boolean;
+  reply: boolean;
+  cancel: AbortSignal | undefined;
+  /** The message's own signal, created when its handler starts. */
+  controller: AbortController | undefined;
+  resolve(outcome: DispatchOutcome): void;
+}
+
+/** A message being handled, as reported in heartbeats. */
+interface Running {
+  msg: InboundMessage;
+  since: number;
+  /** Its signal's controller: `abort()` aborts it. */
+  controller: AbortController;
+}
+
+/** Concurrency-limited, retrying, dead-lettering runner of inbound messages. */
+export class Dispatcher {
+  readonly #o: DispatcherOptions;
+  readonly #queue: Job[] = [];
+  /** Created by the first message (an idle agent holds no empty set). */
+  #running: Set<Running> | undefined;
+  /** Set by `abort()`: queued and new messages are abandoned. */
+  #aborted = false;
+  readonly #idleWaiters = new IdleWaiters();
+
+  /** @param options see {@link DispatcherOptions} */
+  constructor(options: DispatcherOptions) {
+    this.#o = options;
+  }
+
+  /** Messages whose handler is running. */
+  get active(): number {
+    return this.#running?.size ?? 0;
+  }
+
+  /** Messages waiting for a free slot. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Whether a new message would start right away. */
+  hasCapacity(): boolean {
+    return this.#queue.length === 0 && this.active < this.#o.concurrency;
+  }
+
+  /** A short description of the oldest running message (for heartbeats), or "". */
+  currentTask(): string {
+    let oldest: Running | undefined;
+    for (const r of this.#running ?? []) if (!oldest || r.since < oldest.since) oldest = r;
+    if (!oldest) return "";
+    const text = oldest.msg.text.replace(/\s+/g, " ").trim();
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  }
+
+  /**
+   * Queues `msg`; resolves when it is handled, dead-lettered, abandoned by `abort()`, or canceled
+   * by `opts.cancel` (a queued message leaves the queue; a running one's signal aborts).
+   */
+  submit(msg: InboundMessage, opts: SubmitOptions): Promise<DispatchOutcome> {
+    if (this.#aborted) return Promise.resolve({ status: "aborted" });
+    const cancel = opts.cancel;
+    if (cancel?.aborted) return Promise.resolve({ status: "canceled" });
+    return new Promise((resolve) => {
+      const job: Job = {
+        msg,
+        redelivered: opts.redelivered,
+        reply: opts.reply,
+        cancel,
+        controller: undefined,
+        resolve,
+      };
+      if (cancel) {
+        const onCancel = (): void => this.#cancel(job);
+        cancel.addEventListener("abort", onCancel, { once: true });
+        job.resolve = (outcome) => {
+          cancel.removeEventListener("abort", onCancel);
+          resolve(outcome);
+        };
+      }
+      this.#queue.push(job);
+      this.#pump();
+    });
+  }
+
+  /** Resolves when nothing is running or queued, or after `timeoutMs`; returns true when idle. */
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.#isIdle()) return Promise.resolve(true);
+    return this.#idleWaiters.wait(timeoutMs);
+  }
+
+  /** Aborts running handlers (their signal fires) and abandons queued messages. */
+  abort(): void {
+    this.#aborted = true;
+    for (const r of this.#running ?? []) r.controller.abort();
+    for (const job of this.#queue.splice(0)) job.resolve({ status: "aborted" });
+    this.#checkIdle();
+  }
+
+  /** A message's cancel signal fired: it leaves the queue, or its running handler is aborted. */
+  #cancel(job: Job): void {
+    const i = this.#queue.indexOf(job);
+    if (i >= 0) {
+      this.#queue.splice(i, 1);
+      job.resolve({ status: "canceled" });
+      this.#checkIdle();
+      return;
+    }
+    job.controller?.abort(job.cancel?.reason);
+  }
+
+  #isIdle(): boolean {
+    return this.#queue.length === 0 && this.active === 0;
+  }
+
+  #checkIdle(): void {
+    if (!this.#isIdle()) return;
+    this.#idleWaiters.notify();
+  }
+
+  #pump(): void {
+    while (this.active < this.#o.concurrency && this.#queue.length > 0) {
+      const job = this.#queue.shift()!;
+      const controller = new AbortController();
+      job.controller = controller;
+      const running: Running = { msg: job.msg, since: performance.now(), controller };
+      const all = (this.#running ??= new Set());
+      all.add(running);
+      const track = this.#o.track(job.msg, job.redelivered);
+      void track
+        .run(() => this.#execute(job, track))
+        .then((outcome) => {
+          track.end(outcome);
+          all.delete(running);
+          job.resolve(outcome);
+          this.#pump();
+          this.#o.onSlotFree?.();
+          this.#checkIdle();
+        });
+    }
+  }
+
+  async #execute(job: Job, track: MessageTrack): Promise<DispatchOutcome> {
+    const signal = job.controller!.signal;
+    const { msg } = job;
+    // A canceled message ends as canceled, whatever its handler returned or threw after that.
+    const ended = (): DispatchOutcome | undefined =>
+      job.cancel?.aborted
+        ? { status: "canceled" }
+        : signal.aborted
+          ? { status: "aborted" }
+          : undefined;
+    let result: string | void = undefined;
+    let lastError: unknown;
+    let ok = false;
+    for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
+      const before = ended();
+      if (before) return before;
+      try {
+        result = await this.#o.run(msg, { signal, attempt, redelivered: job.redelivered });
+        ok = true;
+        break;
+      } catch (err) {
+        const after = ended();
+        if (after) return after;
+        lastError = err;
+        const permanent = isPermanent(err);
+        const last = attempt === this.#o.maxAttempts || permanent;
+        const delay = last
+          ? undefined
+          : backoffDelay(attempt, this.#o.retryBaseMs, this.#o.retryMaxMs);
+        track.failed(attempt, err, delay); // an event and a log line (the first one a warning)
+        if (delay === undefined) break;
+        await sleep(delay, signal);
+      }
+    }
+    if (!ok) return ended() ?? (await this.#deadLetter(msg, lastError));
+    if (job.cancel?.aborted) return { status: "canceled" }; // its answer goes nowhere
+    const text = typeof result === "string" && result.trim() !== "" ? result : undefined;
+    if (text === undefined || !job.reply || !this.#o.reply)
+      return { status: "handled", reply: text };
+    for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
+      const before = ended();
+      if (before) return before;
+      try {
+        await this.#o.reply(msg, text, signal);
+        return { status: "handled", reply: text };
+      } catch (err) {
+        const after = ended();
+        if (after) return after;
+        lastError = err;
+        const delay =
+          isPermanent(err) || attempt >= this.#o.maxAttempts
+            ? undefined
+            : backoffDelay(attempt, this.#o.retryBaseMs, this.#o.retryMaxMs);
+        track.replyFailed(attempt, err, delay);
+        if (delay === undefined) break;
+        await sleep(delay, signal);
+      }
+    }
+    return ended() ?? (await this.#deadLetter(msg, lastError));
+  }
+
+  async #deadLetter(msg: InboundMessage, error: unknown): Promise<DispatchOutcome> {
+    try {
+      await this.#o.onDeadLetter(msg, error);
+    } catch (err) {
+      this.#o.logger.error?.("onDeadLetter threw; the message is settled anyway", {
+        messageId: msg.messageId,
+        error: describe(err),
+      });
+      process.emitWarning(
+        `Molecule inbound message ${msg.messageId ?? msg.activityId ?? "?"} failed and onDeadLetter threw: ${describe(err)}`,
+        { code: "MOLECULE_DEAD_LETTER" },
+      );
+    }
+    return { status: "dead-lettered", error };
+  }
+}

@@ -1,0 +1,75 @@
+// Adapters from the platform client to what poll delivery and event wake-ups consume.
+import { toActivityPage } from "../../inbound/index.js";
+import type { EventWakeupsOptions } from "../../inbound/index.js";
+import { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "../../platform/index.js";
+import type { EventChunksOpener } from "../../platform/index.js";
+import { MoleculeError } from "../../transport/index.js";
+import type { PollDeliveryOptions } from "../../inbound/index.js";
+import type { AgentPlatformClient } from "../types.js";
+
+/** The poll fetch: rows or a page when the client reads them (cursor past echoes, paging, gaps). */
+export function pollFetcher(
+  client: AgentPlatformClient,
+  limit: number | undefined,
+): PollDeliveryOptions["fetch"] {
+  return async ({ sinceId, sinceSecs, signal }) => {
+    const opts = {
+      ...(sinceId !== undefined ? { sinceId } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+      signal,
+    };
+    const rich = { ...opts, ...(sinceSecs !== undefined ? { sinceSecs } : {}) };
+    const page = client.fetchActivityRows
+      ? toActivityPage(await client.fetchActivityRows(rich))
+      : client.fetchActivity
+        ? await client.fetchActivity(rich)
+        : undefined;
+    if (page) {
+      return {
+        messages: page.messages,
+        lastId: page.nextCursor,
+        more: page.hasMore === true,
+        gap: page.gap === true,
+      };
+    }
+    if (!client.fetchInbound) {
+      throw new MoleculeError(
+        "the client given to RemoteAgent cannot read inbound messages: give it fetchActivityRows (as PlatformClient has), fetchActivity or fetchInbound",
+        { code: "invalid_option" },
+      );
+    }
+    return { messages: await client.fetchInbound(opts) };
+  };
+}
+
+/**
+ * Opens the client's event stream: a `PlatformClient`'s without a Readable (its internal opener),
+ * any other client's (or an overridden `openEventStream`) in whichever of the two shapes it returns.
+ */
+export function eventStreamOpener(
+  client: AgentPlatformClient,
+): EventWakeupsOptions["open"] | undefined {
+  const open = client.openEventStream?.bind(client);
+  if (!open) return undefined;
+  const light = (client as { [OPEN_EVENT_CHUNKS]?: EventChunksOpener })[OPEN_EVENT_CHUNKS];
+  return async (signal) => {
+    const chunks = light?.call(client, signal);
+    if (chunks) return { chunks: await chunks };
+    const r = await open({ signal });
+    if (r && typeof r === "object" && "body" in r) {
+      const close = (r as { close?: () => void }).close;
+      return { body: r.body, close: close?.bind(r) };
+    }
+    return { body: r };
+  };
+}
+
+/** Asks the client's capability probe to keep the event stream it opens (the agent will read it). */
+export function keepEventSpare(client: AgentPlatformClient): void {
+  (client as { [KEEP_EVENT_SPARE]?: () => void })[KEEP_EVENT_SPARE]?.();
+}
+
+/** Closes the event stream the client's capability probe left open (the agent will not read it). */
+export function dropEventSpare(client: AgentPlatformClient): void {
+  (client as { [DROP_EVENT_SPARE]?: () => void })[DROP_EVENT_SPARE]?.();
+}

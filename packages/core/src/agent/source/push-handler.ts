@@ -1,0 +1,45 @@
+// The A2A handlers a RemoteAgent hands out for framework routes (`createPushHandler`): path,
+// capability secret, public URL and body limit taken from the options or the push delivery.
+import { createA2AHandler } from "../../a2a/index.js";
+import type { A2AHandler } from "../../a2a/index.js";
+import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
+import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
+import type { Logger } from "../../transport/index.js";
+import { describe } from "../../transport/index.js";
+import type { PushHandlerOptions, RemoteAgentOptions } from "../types.js";
+
+/** What {@link createAgentPushHandler} needs from the agent. */
+export interface AgentPushHandlerInput {
+  card: AgentCard;
+  delivery: RemoteAgentOptions["delivery"];
+  logger: Logger;
+  /** The push pipeline (`ctx` carries the task whose cancel aborts the handler). */
+  onMessage: (message: A2AMessage, ctx: A2AHandlerContext) => Promise<A2AHandlerResult>;
+  /** The store's A2A task store, when it has one. */
+  taskStore: A2ATaskStore | undefined;
+}
+
+/** A handler serving the agent's pipeline with `options` (defaults from the push delivery). */
+export function createAgentPushHandler(
+  input: AgentPushHandlerInput,
+  options: PushHandlerOptions,
+): A2AHandler {
+  const delivery = typeof input.delivery === "object" ? input.delivery : undefined;
+  const secret =
+    options.pathSecret === undefined ? delivery?.pathSecret : options.pathSecret || undefined;
+  const publicUrl =
+    options.publicUrl ?? (delivery?.server === false ? delivery.publicUrl : undefined);
+  const maxBodyBytes = options.maxBodyBytes ?? delivery?.maxBodyBytes;
+  const streaming = options.streaming ?? delivery?.streaming;
+  return createA2AHandler({
+    agentCard: input.card,
+    onMessage: input.onMessage,
+    onError: (error) => input.logger.warn?.("push request failed", { error: describe(error) }),
+    ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
+    ...(secret !== undefined ? { pathSecret: secret } : {}),
+    ...(publicUrl !== undefined ? { publicUrl } : {}),
+    ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+    ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
+    ...(streaming === true ? { streaming: true } : {}),
+  });
+}

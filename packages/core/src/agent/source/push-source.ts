@@ -1,0 +1,103 @@
+// The push source: a pushed A2A message (the `onMessage` of every push handler) through the same
+// stages as a polled one: admit (ids, de-dup, the store's claim), route (an awaited answer, the
+// turn limit), run (the dispatcher), answer (the handler's answer is the A2A result; never for a
+// message that is itself an answer). A message sent as an A2A task is canceled with it:
+// `tasks/cancel` (on any replica sharing the task store) aborts its handler.
+import { randomUUID } from "node:crypto";
+import type { A2AHandlerContext, A2AMessage, A2ATask } from "../../a2a/index.js";
+import type { InboundMessage } from "../../inbound/index.js";
+import { MoleculeError, describe } from "../../transport/index.js";
+import { type Admission, CANCELED, type PushAnswer } from "../admit/admission.js";
+import type { Router } from "../route/router.js";
+import type { Dispatcher } from "../run/dispatcher.js";
+
+/** The agent does not take pushed messages now: the sender should retry later. */
+function notAccepting(code: "agent_not_running" | "agent_stopping", state: string): MoleculeError {
+  return new MoleculeError(
+    `the agent ${state}: the message was not handled; the sender should retry later.`,
+    { code, retryable: true },
+  );
+}
+
+/** The A2A answer of a canceled message: its task, `canceled`. */
+function canceledTask(msg: InboundMessage): A2ATask {
+  return {
+    kind: "task",
+    id: randomUUID(),
+    contextId: msg.contextId ?? randomUUID(),
+    status: { state: "canceled", timestamp: new Date().toISOString() },
+  };
+}
+
+/** Handles pushed A2A messages for one agent. */
+export class PushSource {
+  /** Whether the agent takes messages now (set by the agent as it starts and stops). */
+  accepting = false;
+
+  constructor(
+    readonly admission: Admission,
+    readonly router: Router,
+    readonly runner: Dispatcher,
+  ) {}
+
+  /**
+   * Handles one pushed message; resolves with the answer text (or nothing, or a `canceled` task
+   * once the message was canceled). When `ctx` carries a task (a non-blocking or streaming
+   * send), the task's signal cancels the message: `tasks/cancel` aborts its handler.
+   */
+  async onMessage(message: A2AMessage, ctx?: A2AHandlerContext): Promise<string | A2ATask | void> {
+    if (!this.accepting) throw notAccepting("agent_not_running", "is not running");
+    const msg = this.admission.pushed(message);
+    const answer = (a: PushAnswer): string | A2ATask | undefined =>
+      a === CANCELED ? canceledTask(msg) : a;
+    const mid = msg.messageId;
+    const known = this.admission.known(mid);
+    if (known) return answer(known instanceof Promise ? await known : known.answer);
+    if (this.router.route(msg) !== "handler") {
+      this.admission.remember(mid, undefined);
+      return undefined;
+    }
+    // Only a task can be canceled; a blocking send's signal is left alone (reading it would also
+    // abort the handler when the caller disconnects, and a resend gets the remembered answer).
+    const cancel = ctx?.taskId !== undefined ? ctx.signal : undefined;
+    // Pending from here, claim included: a duplicate arriving while the store claims the
+    // messageId joins this run instead of being told the message is busy.
+    const p = this.#run(msg, cancel);
+    this.admission.pending(mid, p);
+    try {
+      const reply = await p;
+      this.admission.remember(mid, reply);
+      return answer(reply);
+    } finally {
+      this.admission.pending(mid, undefined);
+    }
+  }
+
+  /** Claims `msg` in the store, runs it and settles or releases the claim. */
+  async #run(msg: InboundMessage, cancel: AbortSignal | undefined): Promise<PushAnswer> {
+    const claim = await this.admission.claim(msg);
+    if (claim && "settled" in claim) return claim.settled;
+    const outcome = await this.runner.submit(msg, {
+      redelivered: claim?.redelivered ?? false,
+      reply: false,
+      cancel,
+    });
+    // Never answer an answer: the handler saw it, its return value goes nowhere.
+    if (outcome.status === "handled") {
+      const reply = msg.isReply ? undefined : outcome.reply;
+      await claim?.settle(reply);
+      return reply;
+    }
+    if (outcome.status === "canceled") {
+      await claim?.settle(undefined); // a cancel is final: no replica runs it again
+      return CANCELED;
+    }
+    await claim?.release();
+    if (outcome.status === "aborted") throw notAccepting("agent_stopping", "is stopping");
+    if (outcome.error instanceof Error) throw outcome.error; // the handler's own error
+    throw new MoleculeError(`the handler failed: ${describe(outcome.error)}`, {
+      code: "handler_failed",
+      cause: outcome.error,
+    });
+  }
+}

@@ -1,0 +1,153 @@
+// The `store` option of RemoteAgent: one object that holds an agent's cursor, de-duplication,
+// reply outbox and (for shared stores) the coordination of several replicas of one workspace.
+import type { A2ATaskStore } from "../../a2a/index.js";
+import type { Backfill } from "../../inbound/index.js";
+import { FileCursorStore, MemoryCursorStore } from "../../inbound/index.js";
+import type { CursorStore } from "../../inbound/index.js";
+import type { Logger } from "../../transport/index.js";
+import type { InboundMessage } from "../../inbound/index.js";
+import type { InboundPage } from "../../inbound/index.js";
+import type { DeadLetterRecord } from "../../inbound/index.js";
+import { checkMaxDeliveries } from "./store-errors.js";
+
+/**
+ * Where an agent keeps its state. Three implementations: {@link memoryStore} (the default),
+ * {@link fileStore} (one process, survives restarts) and `createPostgresStore` from
+ * `@molecule-ai/postgres` (N replicas of one agent, each message handled once).
+ */
+export interface AgentStore {
+  /**
+   * The agent's own state, saved atomically as a whole: poll cursor, de-dup window, in-flight
+   * journal and reply outbox. A shared store keeps one per replica (only its outbox is used then).
+   */
+  readonly state: CursorStore;
+  /** Present on stores shared by several replicas of one workspace: see {@link SharedStore}. */
+  readonly shared?: SharedStore;
+  /**
+   * The A2A task store of the agent's push endpoints (`tasks/get`, `tasks/cancel`); default: in
+   * memory, per endpoint. A shared store makes tasks visible to every replica.
+   */
+  readonly tasks?: A2ATaskStore;
+  /**
+   * Deliveries of a message that never settles (its process crashes, hangs or stops each time)
+   * before it is dead-lettered instead of run again (default 5): a `deadLettered` event and
+   * `onDeadLetter` with a `MoleculeDeliveryLimitError`; a push sender gets a JSON-RPC error.
+   */
+  readonly maxDeliveries?: number;
+}
+
+/** A single-process store ({@link memoryStore}, {@link fileStore}). */
+export interface LocalStore extends AgentStore {
+  /** See {@link AgentStore.maxDeliveries}. */
+  readonly maxDeliveries: number;
+  /** Messages dead-lettered by the delivery limit, oldest first (the last 1,000). */
+  deadLetters(): Promise<DeadLetterRecord[]>;
+}
+
+/** Options of {@link memoryStore} and {@link fileStore}. */
+export interface StoreOptions {
+  /** See {@link AgentStore.maxDeliveries} (default 5). */
+  maxDeliveries?: number;
+}
+
+/** What a store shared by replicas adds: a coordinated poll delivery and push de-duplication. */
+export interface SharedStore {
+  /**
+   * Starts the poll delivery shared by every replica of `ctx.workspaceId`: one replica at a time
+   * reads the platform, every replica claims messages and hands them to `ctx.handle`.
+   */
+  startPoll(ctx: SharedPollContext): Promise<SharedPoll>;
+  /**
+   * Claims a pushed message by its A2A `messageId` for this replica, so a proxy retry that lands
+   * on another replica is not handled twice.
+   */
+  claimPush?(workspaceId: string, messageId: string): Promise<PushClaimResult>;
+}
+
+/** The answer to {@link SharedStore.claimPush}. */
+export type PushClaimResult =
+  /** This replica handles it. */
+  | { status: "claimed"; claim: PushClaim }
+  /** Handled already (on any replica): answer with the stored reply. */
+  | { status: "settled"; reply: string | undefined }
+  /** Being handled by another replica right now: the sender should retry later. */
+  | { status: "busy" }
+  /**
+   * Dead-lettered: delivered `maxDeliveries` times without settling, never run again. `first` is
+   * true for the delivery that dead-lettered it (the one that reports it, once).
+   */
+  | { status: "dead"; deliveries: number; first: boolean };
+
+/** A pushed message claimed by this replica: settle or release it. */
+export interface PushClaim {
+  /** Whether a previous claim of this message expired (its replica died mid-message). */
+  readonly redelivered: boolean;
+  /** The message is done; `reply` is what later deliveries of its `messageId` get. */
+  settle(reply: string | undefined): Promise<void>;
+  /** The message was not handled (the agent stopped): another delivery may take it. */
+  release(): Promise<void>;
+}
+
+/** What the agent gives a shared poll delivery. */
+export interface SharedPollContext {
+  workspaceId: string;
+  /** Reads the platform (used by the replica that holds the poll leadership). */
+  fetch(opts: { sinceId?: string; sinceSecs?: number; signal: AbortSignal }): Promise<InboundPage>;
+  /**
+   * Hands one claimed message to the agent's pipeline; resolves `"settled"` once it is done for
+   * good (handled or dead-lettered), `"abandoned"` when the agent stopped first.
+   */
+  handle(msg: InboundMessage, info: { redelivered: boolean }): Promise<"settled" | "abandoned">;
+  /**
+   * Reports a message the store dead-lettered without handing it to `handle` (e.g. delivered too
+   * many times without settling): the agent's `deadLettered` event and `onDeadLetter`.
+   */
+  deadLetter?(msg: InboundMessage, error: unknown): Promise<void>;
+  /** Messages this replica handles at once. */
+  concurrency: number;
+  /** Fallback interval of platform reads and claims (wake-ups make both immediate). */
+  pollIntervalMs: number;
+  /** What a first start (no cursor in the store) delivers. */
+  backfill: Backfill;
+  logger: Logger;
+}
+
+/** A running shared poll delivery. */
+export interface SharedPoll {
+  /** The workspace's cursor as this replica last saw it. */
+  readonly cursor: string | undefined;
+  /** Reads the platform now (event wake-up), when this replica leads. */
+  wake(): void;
+  /** Stops reading and claiming; messages being handled keep settling. */
+  stop(): Promise<void>;
+  /** Resolves once every settlement is written. */
+  flush(): Promise<void>;
+}
+
+/**
+ * In memory: the default; state is lost when the process exits (it survives a new `RemoteAgent`
+ * on the same store object).
+ */
+export function memoryStore(options: StoreOptions = {}): LocalStore {
+  const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "memoryStore");
+  const state = new MemoryCursorStore();
+  return { state, maxDeliveries, deadLetters: async () => await deadLettersIn(state) };
+}
+
+/**
+ * In a cursor file compatible with the Python reference SDK plus a JSON sidecar: one process,
+ * survives restarts, delivery counts included (see `FileCursorStore`).
+ */
+export function fileStore(path: string, options: StoreOptions = {}): LocalStore {
+  const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "fileStore");
+  return {
+    state: new FileCursorStore(path),
+    maxDeliveries,
+    // A reader of its own: loading does not disturb the agent's writer.
+    deadLetters: async () => await deadLettersIn(new FileCursorStore(path)),
+  };
+}
+
+async function deadLettersIn(store: CursorStore): Promise<DeadLetterRecord[]> {
+  return [...((await store.load())?.deadLetters ?? [])];
+}

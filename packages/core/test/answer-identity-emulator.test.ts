@@ -1,0 +1,196 @@
+// #29 items 1 and 6 over real HTTP through the emulator: an awaited answer resolves only on what
+// the platform authenticated (a polled row's source) or on the exact inReplyTo of the call's own
+// messageId; a sender's claims neither resolve a call nor use up another peer's turns; answers
+// nobody awaits are rate-limited before the handler.
+import { randomUUID } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import { PlatformClient, RemoteAgent } from "../src/index.js";
+import type { InboundMessage, PeerCallResult, RemoteAgentOptions } from "../src/index.js";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
+});
+
+let emu: Emulator;
+
+async function setup(): Promise<void> {
+  emu = await startEmulator();
+  cleanups.push(() => emu.close());
+}
+
+async function workspace(
+  name: string,
+): Promise<{ id: string; token: string; client: PlatformClient }> {
+  const w = await emu.admin.createWorkspace({ name });
+  const token = w.token ?? (await emu.admin.createToken(w.id));
+  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });
+  cleanups.push(() => client.close());
+  return { id: w.id, token, client };
+}
+
+async function startAgent(
+  client: PlatformClient,
+  handler: RemoteAgentOptions<PlatformClient>["handler"],
+  extra: Partial<RemoteAgentOptions<PlatformClient>> = {},
+): Promise<RemoteAgent<PlatformClient>> {
+  const agent = new RemoteAgent({ client, handler, ...extra });
+  cleanups.push(() => agent.stop());
+  await agent.start();
+  return agent;
+}
+
+/**
+ * POSTs a message to `/workspaces/<to>/a2a`: as the canvas (no caller headers: the platform
+ * authenticates nobody and records no sender), or as workspace `as` with its token.
+ */
+async function post(
+  to: string,
+  message: Record<string, unknown>,
+  as?: { id: string; token: string },
+): Promise<number> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (as) {
+    headers.authorization = `Bearer ${as.token}`;
+    headers["x-workspace-id"] = as.id;
+  }
+  const res = await fetch(`${emu.url}/workspaces/${to}/a2a`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: randomUUID(),
+      method: "message/send",
+      params: { message: { messageId: randomUUID(), ...message } },
+    }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const text = (t: string) => [{ kind: "text", text: t }];
+
+/** A poll-delivered callee whose answers wait until `release()`. */
+async function slowCallee(name: string) {
+  const w = await workspace(name);
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const agent = await startAgent(w.client, async (m) => {
+    await released;
+    return `real answer to ${m.text}`;
+  });
+  return { ...w, agent, release };
+}
+
+describe("an awaited answer rests on authenticated facts only", () => {
+  it("canvas-route spoof: an unauthenticated role-agent message does not resolve A's call to B", async () => {
+    await setup();
+    const a = await workspace("a");
+    const b = await slowCallee("b");
+    const onA: InboundMessage[] = [];
+    const agentA = await startAgent(a.client, (m) => void onA.push(m));
+    expect(agentA.delivery).toBe("poll");
+    let settled: PeerCallResult | undefined;
+    const call = agentA.callPeer(b.id, "question").then((r) => (settled = r));
+    await waitFor(() => emu.activity(b.id).some((r) => r["activity_type"] === "a2a_receive"));
+
+    // The spoofs: no metadata; a claim to be B; a guessed context. None names the call's messageId.
+    expect(await post(a.id, { role: "agent", parts: text("spoof 1") })).toBe(202);
+    expect(
+      await post(a.id, {
+        role: "agent",
+        parts: text("spoof 2"),
+        metadata: { molecule_source_workspace_id: b.id },
+      }),
+    ).toBe(202);
+    await waitFor(() => onA.length === 2, { timeoutMs: 15_000 });
+    expect(settled).toBeUndefined();
+    expect(onA.map((m) => [m.text, m.isReply, m.sourceId])).toEqual([
+      ["spoof 1", true, null],
+      ["spoof 2", true, null],
+    ]);
+
+    b.release();
+    const result = await call;
+    expect(result).toMatchObject({ status: "completed", text: "real answer to question" });
+    expect(onA).toHaveLength(2); // B's real answer went to the call, not the handler
+  });
+
+  it("sibling claim: an authenticated C claiming to be B does not resolve a push agent's call to B", async () => {
+    await setup();
+    const a = await workspace("a");
+    const b = await slowCallee("b");
+    const c = await workspace("c");
+    const onA: InboundMessage[] = [];
+    const agentA = await startAgent(a.client, (m) => void onA.push(m), {
+      delivery: { mode: "push" },
+    });
+    let settled: PeerCallResult | undefined;
+    const call = agentA.callPeer(b.id, "question").then((r) => (settled = r));
+    await waitFor(() => emu.activity(b.id).some((r) => r["activity_type"] === "a2a_receive"));
+
+    const claim = { molecule_source_workspace_id: b.id };
+    expect(await post(a.id, { role: "agent", parts: text("from C"), metadata: claim }, c)).toBe(
+      200,
+    );
+    expect(onA.map((m) => [m.text, m.claimedSourceId])).toEqual([["from C", b.id]]);
+    expect(settled).toBeUndefined();
+
+    b.release();
+    expect(await call).toMatchObject({ status: "completed", text: "real answer to question" });
+  });
+
+  it("a Python-shaped answer (no ids) from the authenticated callee still resolves the call on poll", async () => {
+    await setup();
+    const a = await workspace("a");
+    const py = await workspace("python-peer");
+    await startAgent(py.client, () => undefined); // registered for poll delivery, never answers
+    const agentA = await startAgent(a.client, () => undefined);
+    const call = agentA.callPeer(py.id, "question", { timeoutMs: 15_000 });
+    await waitFor(() => emu.activity(py.id).some((r) => r["activity_type"] === "a2a_receive"));
+    expect(await post(a.id, { role: "agent", parts: text("python answer") }, py)).toBe(202);
+    expect(await call).toMatchObject({ status: "completed", text: "python answer" });
+  });
+
+  it("a flood of answers nobody awaits is counted and rate-limited before the handler", async () => {
+    await setup();
+    const a = await workspace("a");
+    let handled = 0;
+    const agentA = await startAgent(a.client, () => void handled++, {
+      delivery: { mode: "push" },
+    });
+    for (let i = 0; i < 200; i++) {
+      expect(await post(a.id, { role: "agent", parts: text(`fake ${i}`) })).toBe(200);
+    }
+    expect(handled).toBe(30); // UNMATCHED_ANSWERS_PER_MINUTE for the unauthenticated senders
+    expect(agentA.activeTasks).toBe(0);
+  });
+});
+
+describe("the turn limit counts authenticated senders only", () => {
+  it("ten spoofed canvas messages claiming B do not use up B's turns", async () => {
+    await setup();
+    const a = await workspace("a");
+    const b = await workspace("b");
+    const handled: string[] = [];
+    const cuts: unknown[] = [];
+    await startAgent(a.client, (m) => void handled.push(m.text), {
+      delivery: { mode: "push" },
+      conversationTurnLimit: { maxTurns: 3 },
+      onDeadLetter: (_m, e) => void cuts.push(e),
+    });
+    const contextId = "ctx-b";
+    const claim = { molecule_source_workspace_id: b.id };
+    for (let i = 0; i < 10; i++) {
+      await post(a.id, { role: "user", contextId, parts: text(`spoof ${i}`), metadata: claim });
+    }
+    // B's real messages in its conversation, sent by B through the proxy (authenticated).
+    for (const t of ["real 1", "real 2"]) await b.client.callPeer(a.id, t, { contextId });
+    await waitFor(() => handled.includes("real 2"), { timeoutMs: 15_000 });
+    expect(handled.filter((t) => t.startsWith("real"))).toEqual(["real 1", "real 2"]);
+    expect(cuts).toEqual([]);
+  });
+});

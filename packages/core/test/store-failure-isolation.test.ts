@@ -1,0 +1,140 @@
+// #29 item 5: a crashing message takes no neighbour to the dead letter. After a crash, the messages
+// that were in flight are re-run one at a time until each settles, so only the one that crashes
+// accrues deliveries: the poison message is dead-lettered alone, its 3 neighbours are handled.
+// File store: a child process killed by its own handler (kill -9), restarted by this test.
+// Memory store: an agent whose handler hangs is stopped (handlers aborted) and a new agent takes
+// over the same store object.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { readLines, waitFor } from "@internal/test-utils";
+import { memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
+import type { InboundMessage } from "../src/index.js";
+
+const CHILD = fileURLToPath(new URL("./fixtures/isolation-child.mjs", import.meta.url));
+const MAX = 3;
+
+let emu: Emulator;
+let dir: string;
+const children = new Set<ChildProcess>();
+const cleanups: Array<() => Promise<unknown>> = [];
+beforeAll(async () => {
+  emu = await startEmulator();
+  dir = await mkdtemp(join(tmpdir(), "isolation-"));
+});
+afterEach(async () => {
+  for (const c of children) {
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill("SIGKILL");
+    await exited;
+  }
+  for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
+});
+afterAll(async () => {
+  await emu.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A workspace with the poison message and its three neighbours queued, in that order. */
+async function queued(name: string) {
+  const ws = await emu.admin.createWorkspace({ name });
+  const s = await emu.admin.createWorkspace({ name: `${name}-sender` });
+  const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });
+  cleanups.push(() => peer.close());
+  for (const text of ["poison", "b1", "b2", "b3"]) {
+    await peer.callPeer(ws.id, text, { messageId: randomUUID() });
+  }
+  return ws;
+}
+
+describe("failure isolation after a crash", () => {
+  it("file store, kill -9: the poison message is dead-lettered alone; its 3 neighbours are handled", async () => {
+    const ws = await queued("isolation-file");
+    const env = {
+      PLATFORM_URL: emu.url,
+      WS_ID: ws.id,
+      WS_TOKEN: ws.token!,
+      CURSOR_FILE: join(dir, "cursor"),
+      MAX: String(MAX),
+    };
+    const lines: string[] = [];
+    let kills = 0;
+    for (let run = 0; run < MAX + 3; run++) {
+      const child = spawn(process.execPath, [CHILD], {
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      children.add(child);
+      const out = readLines(child.stdout!);
+      const exited = new Promise<NodeJS.Signals | null>((r) =>
+        child.once("exit", (_code, signal) => {
+          children.delete(child);
+          r(signal);
+        }),
+      );
+      const done = Promise.all(["ok b1", "ok b2", "ok b3"].map((l) => out.line((x) => x === l)));
+      const ended = await Promise.race([exited.then(() => "killed"), done.then(() => "done")]);
+      lines.push(...out.lines);
+      if (ended === "killed") {
+        kills++;
+        continue;
+      }
+      child.kill("SIGTERM");
+      await exited;
+      break;
+    }
+    expect(kills).toBe(MAX); // the poison message's deliveries, and no more
+    expect(lines.filter((l) => l.startsWith("dead "))).toEqual(["dead poison delivery_limit"]);
+    expect(lines.filter((l) => l.startsWith("ok ")).sort()).toEqual(["ok b1", "ok b2", "ok b3"]);
+  });
+
+  it("memory store, hung handler stopped each time: the poison message is dead-lettered alone", async () => {
+    const ws = await queued("isolation-memory");
+    const store = memoryStore({ maxDeliveries: MAX });
+    const client = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: ws.id,
+      token: ws.token!,
+    });
+    cleanups.push(() => client.close());
+    const dead: string[] = [];
+    const ok: string[] = [];
+    for (let run = 0; run < MAX + 3 && ok.length < 3; run++) {
+      let poisoned = false;
+      const started = new Set<string>();
+      const agent = new RemoteAgent({
+        client,
+        store,
+        concurrency: 4,
+        drainTimeoutMs: 1,
+        pollIntervalMs: 50,
+        logger: {},
+        onDeadLetter: (m: InboundMessage) => void dead.push(m.text),
+        handler: async (m, ctx) => {
+          started.add(m.text);
+          // The poison hangs until stopped; a neighbour running beside it hangs with it.
+          if (m.text === "poison") poisoned = true;
+          if (m.text === "poison" || poisoned || !ctx.redelivered) {
+            await new Promise((_, reject) => ctx.signal.addEventListener("abort", reject));
+          }
+          ok.push(m.text);
+        },
+      });
+      await agent.start();
+      // The crash: once the poison message runs (beside all that will run with it), stop.
+      await waitFor(() => started.has("poison") || ok.length === 3, { timeoutMs: 15_000 });
+      if (run === 0) await waitFor(() => started.size === 4);
+      await new Promise((r) => setImmediate(r));
+      await agent.stop();
+    }
+    expect(dead).toEqual(["poison"]);
+    expect(ok.sort()).toEqual(["b1", "b2", "b3"]);
+  });
+});
