@@ -51,6 +51,7 @@ export {
   FileCursorStore,
   InboundGapWarning,
   MemoryCursorStore,
+  MoleculeStoreError,
 } from "./inbound/index.js";
 export type {
   ActivityPage,
@@ -60,6 +61,7 @@ export type {
   InboundGapReason,
   InboundMessage,
   InboundSource,
+  StoreErrorCode,
 } from "./inbound/index.js";
 
 // The agent runtime.

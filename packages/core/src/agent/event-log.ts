@@ -85,6 +85,18 @@ function line(event: AgentEvent): [Level, string, Record<string, unknown>] {
         event.warning.message,
         { ...ws, pollIntervalMs: event.pollIntervalMs, reason: event.reason },
       ];
+    case "storeUnwritable":
+      return [
+        "error",
+        `the store cannot save, taking no new messages until it can: ${describe(event.error)}`,
+        ws,
+      ];
+    case "storeWritable":
+      return [
+        "warn",
+        `the store saves again after ${Math.round(event.downMs)} ms; taking new messages`,
+        ws,
+      ];
     case "stopping": {
       const busy = event.activeTasks + event.pendingReplies > 0;
       return [

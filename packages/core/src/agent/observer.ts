@@ -204,6 +204,18 @@ export class AgentObserver {
     }
   }
 
+  /** The store cannot save: no new work until it can (a process warning when nobody listens). */
+  storeUnwritable(error: unknown): void {
+    if (this.#warn("storeUnwritable", { error }, false)) {
+      process.emitWarning(`the agent's store cannot save; no new messages until it can: ${describe(error)}`, "MoleculeStoreWarning");
+    }
+  }
+
+  /** The store saves again. */
+  storeWritable(downMs: number): void {
+    this.#warn("storeWritable", { downMs }, false);
+  }
+
   /** Poll delivery without event wake-ups. */
   wakeupsUnavailable(warning: EventWakeupsUnavailableWarning): void {
     const { reason, pollIntervalMs } = warning;

@@ -3,5 +3,14 @@ export { traceMetadata } from "./trace-context.js";
 export { tracePeerSend } from "./peer-spans.js";
 export { tracePlatformRequest } from "./platform-spans.js";
 export { traceInbound } from "./inbound-spans.js";
-export { ATTR, activeContext, detached, failSpan, withContext } from "./spans.js";
+export {
+  ATTR,
+  activeContext,
+  boundAttribute,
+  detached,
+  failSpan,
+  MAX_SPAN_ATTRIBUTE_LENGTH,
+  MAX_SPAN_MESSAGE_LENGTH,
+  withContext,
+} from "./spans.js";
 export type { TraceContext } from "./spans.js";
