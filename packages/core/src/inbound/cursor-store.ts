@@ -304,7 +304,7 @@ function stringArray(value: unknown): string[] | undefined {
 }
 
 function parseSidecar(value: unknown): Sidecar | undefined {
-  if (!value || typeof value !== "object") return undefined;
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
   const v = value as Record<string, unknown>;
   const out: Sidecar = { version: 1 };
   if (typeof v.cursor === "string") out.cursor = v.cursor;
