@@ -81,7 +81,7 @@ describe("FileCursorStore", () => {
     });
   });
 
-  it("removes the cursor file when the cursor is reset, and ignores a corrupt sidecar", async () => {
+  it("removes the cursor file when the cursor is reset, and refuses a corrupt sidecar", async () => {
     const path = join(dir, "cursor");
     const store = new FileCursorStore(path);
     await store.save({ cursor: "a1" });
@@ -90,7 +90,11 @@ describe("FileCursorStore", () => {
     expect(await new FileCursorStore(path).load()).toEqual({ seenActivityIds: ["a1"] });
     await writeFile(path, "a3");
     await writeFile(`${path}.state.json`, "{not json");
-    expect(await new FileCursorStore(path).load()).toEqual({ cursor: "a3" });
+    // Never the plain cursor in its place: the sidecar may hold unsent answers.
+    await expect(new FileCursorStore(path).load()).rejects.toMatchObject({
+      code: "store_unreadable",
+      path: `${path}.state.json`,
+    });
   });
 
   it("rejects an empty path with a clear error", () => {
