@@ -30,6 +30,20 @@ export interface StateStoreEvents {
   onWritable?(downMs: number): void;
 }
 
+/**
+ * An outbox record as stored: the ids it answers kept as bounded keys (an overlong one, which the
+ * entry stages refuse anyway, is stored as its hash and cannot be named by a resend).
+ */
+function boundedOutbox(r: OutboxRecord): OutboxRecord {
+  const { messageId, contextId } = r.to;
+  const long = (v: string | undefined) => v !== undefined && boundedKey(v) !== v;
+  if (!long(messageId) && !long(contextId)) return r;
+  const to = { ...r.to };
+  if (messageId !== undefined) to.messageId = boundedKey(messageId);
+  if (contextId !== undefined) to.contextId = boundedKey(contextId);
+  return { ...r, to };
+}
+
 /** Merges poll state, outbox records and push counts into single, serialised saves of `inner`. */
 export class AgentStateStore implements CursorStore {
   readonly #inner: CursorStore;
@@ -219,7 +233,7 @@ export class AgentStateStore implements CursorStore {
         e.messageId === undefined ? e : { ...e, messageId: boundedKey(e.messageId) },
       );
     }
-    if (this.#outbox.length > 0) state.outbox = [...this.#outbox];
+    if (this.#outbox.length > 0) state.outbox = this.#outbox.map(boundedOutbox);
     if (this.#push.length > 0) {
       state.pushDeliveries = this.#push.map((e) => ({ ...e, messageId: boundedKey(e.messageId) }));
     }
