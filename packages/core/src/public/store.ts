@@ -4,7 +4,7 @@
 // These types are for writing your own; `MoleculeDeliveryLimitError` is what every store's delivery
 // limit (`maxDeliveries`) dead-letters with.
 export { MoleculeDeliveryLimitError } from "../agent/index.js";
-export { MoleculeStoreError } from "../inbound/index.js";
+export { boundedKey, MoleculeStoreError } from "../inbound/index.js";
 export type {
   AgentStore,
   DeliveryLimitInfo,
@@ -24,4 +24,5 @@ export type {
   InFlightEntry,
   OutboxRecord,
   PushDeliveryEntry,
+  StoreErrorCode,
 } from "../inbound/index.js";
