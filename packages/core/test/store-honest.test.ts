@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { waitFor } from "@internal/test-utils";
+import { sendA2AMessage, waitFor } from "@internal/test-utils";
 import { fileStore, MoleculeStoreError, PlatformClient, RemoteAgent } from "../src/index.js";
 import type { AgentEventMap } from "../src/index.js";
 import type { CursorState } from "../src/inbound/index.js";
@@ -209,6 +209,49 @@ describe.skipIf(!mountable)("a store that cannot be written (tmpfs, needs root)"
     // What was handled is on disk: the cursor file holds the last row.
     const rows = emu.activity(a.id).filter((r) => r["method"] === "message/send");
     expect(await readFile(join(fs.dir, "cursor"), "utf8")).toBe(rows.at(-1)?.["id"]);
+  });
+});
+
+describe.skipIf(!mountable)("push on a full disk (tmpfs, needs root)", () => {
+  it("a claim that cannot be counted runs nothing: a retryable JSON-RPC error, then handled once the disk has room", async () => {
+    const emu = await emulator();
+    const a = await workspace(emu, "push-full");
+    const fs = mountTmpfs({ sizeKiB: 256 });
+    cleanups.push(() => fs.unmount());
+    const handled: string[] = [];
+    const events: string[] = [];
+    const agent = new RemoteAgent({
+      client: a.client,
+      store: fileStore(join(fs.dir, "cursor")),
+      delivery: { mode: "push", host: "127.0.0.1" },
+      logger: {},
+      handler: (msg) => {
+        handled.push(msg.messageId!);
+        return "done";
+      },
+    });
+    cleanups.push(() => agent.stop());
+    agent.on("storeUnwritable", () => events.push("unwritable"));
+    agent.on("storeWritable", () => events.push("writable"));
+    await agent.start();
+    const url = agent.pushUrl!;
+    const before = randomUUID();
+    expect((await sendA2AMessage(url, before, "before")).result).toBeDefined();
+
+    const free = await fillDisk(fs.dir);
+    const first = randomUUID();
+    // Its delivery count cannot be saved: it waits (not run) while the save is retried.
+    const waiting = sendA2AMessage(url, first, "first");
+    await waitFor(() => events.length === 1);
+    const refused = await sendA2AMessage(url, randomUUID(), "refused");
+    expect(refused.error?.code).toBe(-32603);
+    expect(refused.error?.data).toMatchObject({ code: "store_unwritable", retryable: true });
+    expect(handled).toEqual([before]);
+
+    await free();
+    expect((await waiting).result).toBeDefined();
+    expect(events).toEqual(["unwritable", "writable"]);
+    expect(handled).toEqual([before, first]);
   });
 });
 

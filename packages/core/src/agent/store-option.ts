@@ -1,11 +1,11 @@
 // Resolves RemoteAgent's `store` option (and the older `cursorStore`) to one AgentStore.
-import { MemoryCursorStore } from "../inbound/index.js";
+import { MemoryCursorStore, MoleculeStoreError } from "../inbound/index.js";
 import type { CursorStore } from "../inbound/index.js";
 import { MoleculeOptionError } from "../transport/index.js";
 import type { AgentStateStore } from "./state-store.js";
 import type { AgentStore, PushClaimResult } from "./store.js";
 import { LocalPushClaims } from "./store-claims.js";
-import { checkMaxDeliveries } from "./store-errors.js";
+import { checkMaxDeliveries, storeRpcError } from "./store-errors.js";
 
 /** The store an agent uses: `store`, else `cursorStore` wrapped as one, else in memory. */
 export function storeOf(options: { store?: AgentStore; cursorStore?: CursorStore }): AgentStore {
@@ -46,7 +46,15 @@ export function pushClaimOf(
   const claim = store.shared?.claimPush?.bind(store.shared);
   if (claim) return async (messageId) => await claim(workspaceId, messageId);
   const local = new LocalPushClaims(state, maxDeliveriesOf(store));
-  return async (messageId) => await local.claim(messageId);
+  return async (messageId) => {
+    try {
+      return await local.claim(messageId);
+    } catch (err) {
+      // The sender gets a retryable JSON-RPC error, not an opaque internal one.
+      if (err instanceof MoleculeStoreError) throw storeRpcError(err);
+      throw err;
+    }
+  };
 }
 
 /** Whether the user passed a store (unsent answers then stay in it at stop, not dead-lettered). */
