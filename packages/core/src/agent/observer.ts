@@ -207,7 +207,10 @@ export class AgentObserver {
   /** The store cannot save: no new work until it can (a process warning when nobody listens). */
   storeUnwritable(error: unknown): void {
     if (this.#warn("storeUnwritable", { error }, false)) {
-      process.emitWarning(`the agent's store cannot save; no new messages until it can: ${describe(error)}`, "MoleculeStoreWarning");
+      process.emitWarning(
+        `the agent's store cannot save; no new messages until it can: ${describe(error)}`,
+        "MoleculeStoreWarning",
+      );
     }
   }
 

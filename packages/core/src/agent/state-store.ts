@@ -30,14 +30,18 @@ export interface StateStoreEvents {
   onWritable?(downMs: number): void;
 }
 
+/** Whether `id` is kept as a hash (see `boundedKey`). */
+function overlong(id: string | undefined): boolean {
+  return id !== undefined && boundedKey(id) !== id;
+}
+
 /**
  * An outbox record as stored: the ids it answers kept as bounded keys (an overlong one, which the
  * entry stages refuse anyway, is stored as its hash and cannot be named by a resend).
  */
 function boundedOutbox(r: OutboxRecord): OutboxRecord {
   const { messageId, contextId } = r.to;
-  const long = (v: string | undefined) => v !== undefined && boundedKey(v) !== v;
-  if (!long(messageId) && !long(contextId)) return r;
+  if (!overlong(messageId) && !overlong(contextId)) return r;
   const to = { ...r.to };
   if (messageId !== undefined) to.messageId = boundedKey(messageId);
   if (contextId !== undefined) to.contextId = boundedKey(contextId);

@@ -42,10 +42,14 @@ export async function tracePeerSend<T>(
     {
       onResult: (span, result) => {
         const r = (result ?? {}) as SentResult;
-        if (typeof r.status === "string") span.setAttribute(ATTR.callStatus, boundAttribute(r.status));
-        if (typeof r.messageId === "string") span.setAttribute(ATTR.messageId, boundAttribute(r.messageId));
-        if (typeof r.contextId === "string") span.setAttribute(ATTR.contextId, boundAttribute(r.contextId));
-        if (typeof r.protocol === "string") span.setAttribute(ATTR.protocol, boundAttribute(r.protocol));
+        if (typeof r.status === "string")
+          span.setAttribute(ATTR.callStatus, boundAttribute(r.status));
+        if (typeof r.messageId === "string")
+          span.setAttribute(ATTR.messageId, boundAttribute(r.messageId));
+        if (typeof r.contextId === "string")
+          span.setAttribute(ATTR.contextId, boundAttribute(r.contextId));
+        if (typeof r.protocol === "string")
+          span.setAttribute(ATTR.protocol, boundAttribute(r.protocol));
       },
     },
   );
