@@ -98,7 +98,7 @@ export class StartGate {
 }
 
 /** One {@link StartGate} per platform URL, each dropped once idle. */
-export class StartGates {
+class StartGates {
   readonly #limit: number;
   readonly #slotMs: number;
   readonly #gates = new Map<string, StartGate>();
@@ -124,11 +124,6 @@ export class StartGates {
   turnOf(client: object): StartTurn {
     const url = (client as { readonly platformUrl?: unknown }).platformUrl;
     return this.turn(typeof url === "string" ? url : "");
-  }
-
-  /** Platforms with a gate in use (for tests). */
-  get size(): number {
-    return this.#gates.size;
   }
 }
 

@@ -6,11 +6,9 @@ export { traceInbound } from "./inbound-spans.js";
 export {
   ATTR,
   activeContext,
-  boundAttribute,
   detached,
   failSpan,
   MAX_SPAN_ATTRIBUTE_LENGTH,
-  MAX_SPAN_MESSAGE_LENGTH,
   withContext,
 } from "./spans.js";
 export type { TraceContext } from "./spans.js";

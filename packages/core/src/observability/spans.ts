@@ -37,7 +37,7 @@ export type SpanAttributes = Record<string, string | number | boolean | undefine
  */
 export const MAX_SPAN_ATTRIBUTE_LENGTH = 256;
 /** Longest exception message recorded on a span, in characters (cut the same way). */
-export const MAX_SPAN_MESSAGE_LENGTH = 1024;
+const MAX_SPAN_MESSAGE_LENGTH = 1024;
 
 /** `value` cut to `max` characters (the last one `…`) when longer; other values as they are. */
 export function boundAttribute<T>(value: T, max = MAX_SPAN_ATTRIBUTE_LENGTH): T | string {
