@@ -51,7 +51,6 @@ export {
   FileCursorStore,
   InboundGapWarning,
   MemoryCursorStore,
-  MoleculeStoreError,
 } from "./inbound/index.js";
 export type {
   ActivityPage,
@@ -61,7 +60,6 @@ export type {
   InboundGapReason,
   InboundMessage,
   InboundSource,
-  StoreErrorCode,
 } from "./inbound/index.js";
 
 // The agent runtime.
