@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -81,7 +81,7 @@ describe("FileCursorStore", () => {
     });
   });
 
-  it("removes the cursor file when the cursor is reset, and ignores a corrupt sidecar", async () => {
+  it("removes the cursor file when the cursor is reset, and refuses a corrupt sidecar", async () => {
     const path = join(dir, "cursor");
     const store = new FileCursorStore(path);
     await store.save({ cursor: "a1" });
@@ -90,7 +90,27 @@ describe("FileCursorStore", () => {
     expect(await new FileCursorStore(path).load()).toEqual({ seenActivityIds: ["a1"] });
     await writeFile(path, "a3");
     await writeFile(`${path}.state.json`, "{not json");
-    expect(await new FileCursorStore(path).load()).toEqual({ cursor: "a3" });
+    // Never the plain cursor in its place: the sidecar may hold unsent answers.
+    await expect(new FileCursorStore(path).load()).rejects.toMatchObject({
+      code: "store_unreadable",
+      path: `${path}.state.json`,
+    });
+  });
+
+  it("a state file that cannot be read is a typed error naming it; a failed save leaves no temp file", async () => {
+    const path = join(dir, "cursor");
+    await mkdir(`${path}.state.json`); // read fails with EISDIR (root ignores file permissions)
+    await expect(new FileCursorStore(path).load()).rejects.toMatchObject({
+      code: "store_unreadable",
+      path: `${path}.state.json`,
+      message: expect.stringMatching(/EISDIR/),
+    });
+    await expect(new FileCursorStore(path).save({ cursor: "a1" })).rejects.toMatchObject({
+      code: "store_unwritable",
+      retryable: true,
+      path: `${path}.state.json`,
+    });
+    expect((await readdir(dir)).filter((n) => n.endsWith(".tmp"))).toEqual([]);
   });
 
   it("rejects an empty path with a clear error", () => {

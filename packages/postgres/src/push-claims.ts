@@ -3,7 +3,9 @@
 // counts its deliveries: one whose claim expired (or was released) `maxDeliveries` times without
 // settling is dead-lettered (state 'dead') instead of run again.
 import type { Pool } from "pg";
+import { boundedKey } from "@molecule-ai/agent-core/store";
 import type { PushClaim, PushClaimResult } from "@molecule-ai/agent-core/store";
+import { PostgresStoreError } from "./errors.js";
 import { type Names, interval } from "./sql.js";
 
 /** What {@link claimPush} needs. */
@@ -24,9 +26,10 @@ export interface PushClaimConfig {
 export async function claimPush(
   c: PushClaimConfig,
   workspaceId: string,
-  messageId: string,
+  id: string,
 ): Promise<PushClaimResult> {
   const { pool, names: n, replicaId } = c;
+  const messageId = boundedKey(id); // a sender-sized id is kept as its hash (last line of defence)
   const vis = interval(c.visibilityMs);
   const expired = `${n.pushClaims}.state = 'claimed' AND ${n.pushClaims}.claimed_until < now()`;
   const claimed = await pool.query<{ deliveries: number }>(
@@ -44,6 +47,7 @@ export async function claimPush(
   const where = `WHERE workspace_id = $1 AND message_id = $2 AND claimed_by = $3 AND state = 'claimed'`;
   const key = [workspaceId, messageId, replicaId];
   const { timers } = c;
+  let warned = false;
   const timer = setInterval(
     () =>
       void pool
@@ -51,7 +55,20 @@ export async function claimPush(
           ...key,
           vis,
         ])
-        .catch(() => undefined), // the claim expires: a retry elsewhere may run it again
+        .then(
+          () => void (warned = false),
+          (err: unknown) => {
+            // The claim may expire: a retry on another replica may then run the message again.
+            if (warned) return;
+            warned = true;
+            process.emitWarning(
+              new PostgresStoreError(
+                `could not keep the push claim of message ${messageId} (it may be run again on another replica once its claim expires)`,
+                err,
+              ),
+            );
+          },
+        ),
     Math.max(50, Math.floor(c.visibilityMs / 3)),
   );
   timer.unref();

@@ -4,6 +4,7 @@
 import type { Pool, PoolClient } from "pg";
 import type { CursorState } from "@molecule-ai/agent-core/store";
 import type { CursorStore } from "@molecule-ai/agent-core";
+import { PostgresStoreError } from "./errors.js";
 import { type Names, interval } from "./sql.js";
 
 /** A replica's saved state, with orphan adoption on load. */
@@ -62,10 +63,17 @@ export class ReplicaStateStore implements CursorStore {
     }
   }
 
-  /** Replaces this replica's state. */
+  /**
+   * Replaces this replica's state. A failure throws a {@link PostgresStoreError} (the agent then
+   * retries it, emits `storeUnwritable` and takes no new work until a save succeeds).
+   */
   async save(state: CursorState): Promise<void> {
-    await this.#ready();
-    await this.#upsert(this.#pool, state.outbox ? { outbox: state.outbox } : {});
+    try {
+      await this.#ready();
+      await this.#upsert(this.#pool, state.outbox ? { outbox: state.outbox } : {});
+    } catch (err) {
+      throw new PostgresStoreError("could not save the agent's reply outbox", err);
+    }
   }
 
   /** Marks this replica alive (its state is not adopted while it is). */

@@ -131,7 +131,10 @@ export class RemoteAgent<
       agent: this,
       host: RemoteAgent.#watchHost,
     });
-    this.#state = new AgentStateStore(this.#store.state);
+    this.#state = new AgentStateStore(this.#store.state, {
+      onUnwritable: (error) => this.#obs.storeUnwritable(error),
+      onWritable: (downMs) => this.#obs.storeWritable(downMs),
+    });
     this.#answers = new Answers(options.client, options, this.#obs);
     this.#router = new Router(options.client, options, this.#answers, this.#logger, () => ({
       phase: this.#phase,
@@ -303,7 +306,9 @@ export class RemoteAgent<
 
   /** Runs the start-up calls in a turn at the process's start gate (see start-gate.ts). */
   async #admitted(signal: AbortSignal, attempts: number): Promise<void> {
-    const turn = startGate.turn();
+    // A store that cannot be read or written fails the start (MoleculeStoreError), before any call.
+    if (hasStore(this.#o)) await this.#state.open();
+    const turn = startGate.turnOf(this.client);
     await turn.take(signal);
     try {
       await this.#boot(startSteps({ attempts, signal, logger: this.#logger, turn }));
@@ -425,7 +430,11 @@ export class RemoteAgent<
       this.#obs.stopping(reason, this.activeTasks, this.#answers.pendingReplies);
       this.#tasks.cancel();
       this.#watch.stop();
-      await Promise.allSettled([this.#poll?.stop(), this.#events?.stop()]);
+      const delivering = Promise.allSettled([this.#poll?.stop(), this.#events?.stop()]);
+      // Poll starts no handler now: a save failing from here on rejects instead of waiting for
+      // the store to come back, so a store that cannot write does not block the stop.
+      this.#state.endRetries();
+      await delivering;
       const dispatcher = this.#runner;
       if (before !== "new") {
         const drained = await dispatcher.idle(this.#o.drainTimeoutMs ?? 10_000);

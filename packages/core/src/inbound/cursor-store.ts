@@ -78,12 +78,56 @@ export interface DeadLetterRecord {
 /**
  * Persists a {@link CursorState}. `save` must be atomic: after a crash, `load` returns either the
  * previous or the new state, never a mix. Implement it for Redis, a database, ... as needed.
+ * A store that cannot read or write its state throws (never returns `undefined` for a state it
+ * could not read): {@link MoleculeStoreError} is the error of the built-in ones.
  */
 export interface CursorStore {
   /** The last saved state, or `undefined` when nothing was saved yet. */
   load(): Promise<CursorState | undefined>;
   /** Replaces the saved state. */
   save(state: CursorState): Promise<void>;
+  /**
+   * Optional: checks that the state can be read and written, without changing it (`start()` calls
+   * it, so a store that cannot work fails the start instead of the first save).
+   */
+  check?(): Promise<void>;
+}
+
+/** What went wrong with an agent's store (see {@link MoleculeStoreError}). */
+export type StoreErrorCode = "store_unreadable" | "store_unwritable" | "store_stopped";
+
+/**
+ * The agent's store cannot be read or written. `code` says which:
+ * - `store_unreadable` (not retryable): the saved state exists but cannot be read or parsed
+ *   (truncated, corrupted, no permission). `start()` fails with it rather than starting without
+ *   the state (which may hold unsent answers); `path` names the file.
+ * - `store_unwritable` (retryable): a save failed (disk full, read-only folder, database down).
+ *   The agent stops taking new work until a save succeeds (events `storeUnwritable`, then
+ *   `storeWritable`); `start()` fails with it when the store cannot be written at all.
+ * - `store_stopped` (not retryable): the agent stopped while the save was still failing; what it
+ *   had not saved is redelivered (as `redelivered`) after a restart.
+ */
+export class MoleculeStoreError extends MoleculeError {
+  /** The file or resource concerned. */
+  readonly path: string | undefined;
+  /** See the class comment. */
+  declare readonly code: StoreErrorCode;
+
+  constructor(
+    code: StoreErrorCode,
+    message: string,
+    options: { path?: string | undefined; cause?: unknown } = {},
+  ) {
+    super(message, { code, retryable: code === "store_unwritable", cause: options.cause });
+    this.path = options.path;
+  }
+}
+
+/** `err`'s errno code and message, as a sentence part. */
+function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return code ? `${code}: ${message}` : message;
 }
 
 /** Keeps the cursor in memory: fine for tests and for agents that may replay after a restart. */
@@ -141,18 +185,26 @@ export class FileCursorStore implements CursorStore {
     this.statePath = `${path}.state.json`;
   }
 
-  /** Loads the state, reconciling the cursor file with the sidecar. */
+  /**
+   * Loads the state, reconciling the cursor file with the sidecar. A file that exists but cannot
+   * be read, or a sidecar that is not a complete JSON object (truncated, corrupted), throws a
+   * `store_unreadable` {@link MoleculeStoreError}: the sidecar may hold unsent answers and
+   * delivery counts, so it is never silently replaced by the plain cursor.
+   */
   async load(): Promise<CursorState | undefined> {
-    const cursorText = await readOptional(this.path);
+    const cursorText = await this.#read(this.path);
     const cursor = cursorText === undefined ? undefined : cursorText.trim() || undefined;
-    const sidecarText = await readOptional(this.statePath);
+    const sidecarText = await this.#read(this.statePath);
     let sidecar: Sidecar | undefined;
     if (sidecarText !== undefined) {
+      let parsed: unknown;
       try {
-        sidecar = parseSidecar(JSON.parse(sidecarText));
-      } catch {
-        sidecar = undefined; // unreadable sidecar: fall back to the plain cursor
+        parsed = JSON.parse(sidecarText);
+      } catch (err) {
+        throw this.#unreadable(`is not valid JSON (${fsReason(err)}): truncated or corrupted`, err);
       }
+      sidecar = parseSidecar(parsed);
+      if (!sidecar) throw this.#unreadable("does not hold a JSON object");
     }
     this.#lastCursor = cursor;
     if (!sidecar) return cursor === undefined ? undefined : { cursor };
@@ -171,26 +223,79 @@ export class FileCursorStore implements CursorStore {
     return merged;
   }
 
-  /** Atomically writes the sidecar, then the cursor file. */
+  /**
+   * Atomically writes the sidecar, then the cursor file. A failure (disk full, read-only folder)
+   * throws a `store_unwritable` {@link MoleculeStoreError}; the files keep their previous state.
+   */
   async save(state: CursorState): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    const sidecar: Sidecar = { version: 1, ...state };
-    if (this.#lastCursor !== undefined) sidecar.previousCursor = this.#lastCursor;
-    await atomicWrite(this.statePath, JSON.stringify(sidecar));
-    if (state.cursor !== this.#lastCursor) {
-      if (state.cursor === undefined) await rm(this.path, { force: true });
-      else await atomicWrite(this.path, state.cursor);
-      this.#lastCursor = state.cursor;
+    let file = this.statePath;
+    try {
+      await mkdir(dirname(this.path), { recursive: true });
+      const sidecar: Sidecar = { version: 1, ...state };
+      if (this.#lastCursor !== undefined) sidecar.previousCursor = this.#lastCursor;
+      await atomicWrite(this.statePath, JSON.stringify(sidecar));
+      if (state.cursor !== this.#lastCursor) {
+        file = this.path;
+        if (state.cursor === undefined) await rm(this.path, { force: true });
+        else await atomicWrite(this.path, state.cursor);
+        this.#lastCursor = state.cursor;
+      }
+    } catch (err) {
+      throw new MoleculeStoreError(
+        "store_unwritable",
+        `cannot write the agent's state file ${file} (${fsReason(err)}). The agent takes no new messages until it can save again; free disk space or make ${dirname(file)} writable.`,
+        { path: file, cause: err },
+      );
     }
   }
-}
 
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
+  /**
+   * Checks that the state loads and that the folder takes a new file (created, synced and removed;
+   * the state files are not touched): a read-only or full folder fails here, at `start()`.
+   */
+  async check(): Promise<void> {
+    await this.load();
+    const dir = dirname(this.path);
+    const probe = join(dir, `.${basename(this.path)}.${process.pid}.check.tmp`);
+    try {
+      await mkdir(dir, { recursive: true });
+      const fh = await open(probe, "w", 0o600);
+      try {
+        await fh.writeFile("check", "utf8");
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rm(probe, { force: true });
+    } catch (err) {
+      await rm(probe, { force: true }).catch(() => undefined);
+      throw new MoleculeStoreError(
+        "store_unwritable",
+        `the agent's store folder ${dir} cannot be written (${fsReason(err)}): the agent would run without saving its cursor, de-duplication and unsent answers. Make the folder writable (or free disk space), or pick another path for fileStore().`,
+        { path: dir, cause: err },
+      );
+    }
+  }
+
+  async #read(path: string): Promise<string | undefined> {
+    try {
+      return await readFile(path, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new MoleculeStoreError(
+        "store_unreadable",
+        `cannot read the agent's state file ${path} (${fsReason(err)}). Fix its permissions (or the disk), then start again.`,
+        { path, cause: err },
+      );
+    }
+  }
+
+  #unreadable(what: string, cause?: unknown): MoleculeStoreError {
+    return new MoleculeStoreError(
+      "store_unreadable",
+      `the agent's state file ${this.statePath} ${what}. It may hold answers not sent yet and delivery counts, so the agent does not start without it. Restore it from a backup, or move it aside to start from the cursor file ${this.path} alone (answers queued in it are then lost, and messages in flight are not marked redelivered).`,
+      { path: this.statePath, cause },
+    );
   }
 }
 
@@ -199,7 +304,7 @@ function stringArray(value: unknown): string[] | undefined {
 }
 
 function parseSidecar(value: unknown): Sidecar | undefined {
-  if (!value || typeof value !== "object") return undefined;
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
   const v = value as Record<string, unknown>;
   const out: Sidecar = { version: 1 };
   if (typeof v.cursor === "string") out.cursor = v.cursor;
@@ -263,12 +368,12 @@ async function atomicWrite(path: string, content: string): Promise<void> {
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   const fh = await open(tmp, "w", 0o600);
   try {
-    await fh.writeFile(content, "utf8");
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    try {
+      await fh.writeFile(content, "utf8");
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -1,7 +1,21 @@
 // A bounded, insertion-ordered set: the de-duplication window of settled activity and message ids.
+import { createHash } from "node:crypto";
 import { MAX_ID_LENGTH } from "../a2a/index.js";
 
-/** A bounded set that forgets its oldest entries first (insertion order, refreshed on re-add). */
+/**
+ * The key a store or a window keeps for a sender-chosen id: the id itself up to `MAX_ID_LENGTH`
+ * (256) characters, else `sha256:` and its SHA-256 in hex (71 characters). The entry stages refuse
+ * longer ids; this is the last line of defence, so no store holds a sender-sized key.
+ */
+export function boundedKey(id: string): string {
+  if (id.length <= MAX_ID_LENGTH) return id;
+  return `sha256:${createHash("sha256").update(id).digest("hex")}`;
+}
+
+/**
+ * A bounded set that forgets its oldest entries first (insertion order, refreshed on re-add). Ids
+ * are kept as their {@link boundedKey}: an overlong id costs 71 characters, not its length.
+ */
 export class BoundedSet {
   readonly #max: number;
   readonly #items = new Set<string>();
@@ -14,7 +28,7 @@ export class BoundedSet {
 
   /** Whether `id` is remembered. */
   has(id: string | undefined): boolean {
-    return id !== undefined && this.#items.has(id);
+    return id !== undefined && this.#items.has(boundedKey(id));
   }
 
   /**
@@ -22,9 +36,10 @@ export class BoundedSet {
    * (such a message is refused where it enters; this holds for ids loaded from an older state too).
    */
   add(id: string | undefined): void {
-    if (id === undefined || id.length > MAX_ID_LENGTH) return;
-    this.#items.delete(id);
-    this.#items.add(id);
+    if (id === undefined) return;
+    const key = boundedKey(id);
+    this.#items.delete(key);
+    this.#items.add(key);
     if (this.#items.size > this.#max) {
       const oldest = this.#items.values().next().value;
       if (oldest !== undefined) this.#items.delete(oldest);
@@ -36,7 +51,7 @@ export class BoundedSet {
     return this.#items.size;
   }
 
-  /** The remembered ids, oldest first. */
+  /** The remembered ids (as their bounded keys), oldest first. */
   toArray(): string[] {
     return [...this.#items];
   }

@@ -4,13 +4,14 @@ export { inboundFromA2AMessage, parseActivityRow } from "./message.js";
 export type { InboundMessage, InboundSource } from "./message.js";
 export { fetchActivity, fetchInbound } from "./activity.js";
 export type { ActivityPage, ActivityReader } from "./activity.js";
-export { FileCursorStore, MemoryCursorStore } from "./cursor-store.js";
+export { FileCursorStore, MemoryCursorStore, MoleculeStoreError } from "./cursor-store.js";
 export type {
   CursorState,
   CursorStore,
   DeadLetterRecord,
   InFlightEntry,
   PushDeliveryEntry,
+  StoreErrorCode,
 } from "./cursor-store.js";
 export { isInboundActivityEvent } from "./event-stream.js";
 export type { EventStreamBody } from "./event-stream.js";
@@ -20,7 +21,7 @@ export type { Backfill } from "./backfill.js";
 export type { OutboxRecord } from "./outbox-state.js";
 export type { InboundPage, PollDeliveryOptions } from "./poll-options.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
-export { BoundedSet } from "./dedup.js";
+export { BoundedSet, boundedKey } from "./dedup.js";
 export { checkBackfill } from "./backfill.js";
 export { PollDelivery, isUnauthorized } from "./poll.js";
 export { toActivityPage } from "./activity.js";

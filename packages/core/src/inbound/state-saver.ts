@@ -3,7 +3,10 @@ import type { CursorState, CursorStore } from "./cursor-store.js";
 import type { Logger } from "../transport/index.js";
 
 /**
- * Writes snapshots to a {@link CursorStore} one at a time. `save()` resolves once a write whose
+ * Writes snapshots to a {@link CursorStore} one at a time. In the agent the store is its
+ * `AgentStateStore`, which retries a failing write until it works (so `save()` waits while the
+ * store cannot write, and poll starts no handler); an error reaches here only when the agent
+ * stops with the store still failing, and is logged. `save()` resolves once a write whose
  * snapshot was taken after the call has finished, so a caller can wait until its change is durable;
  * changes made while a write runs are coalesced into the next one.
  */

@@ -3,5 +3,12 @@ export { traceMetadata } from "./trace-context.js";
 export { tracePeerSend } from "./peer-spans.js";
 export { tracePlatformRequest } from "./platform-spans.js";
 export { traceInbound } from "./inbound-spans.js";
-export { ATTR, activeContext, detached, failSpan, withContext } from "./spans.js";
+export {
+  ATTR,
+  activeContext,
+  detached,
+  failSpan,
+  MAX_SPAN_ATTRIBUTE_LENGTH,
+  withContext,
+} from "./spans.js";
 export type { TraceContext } from "./spans.js";

@@ -1,6 +1,6 @@
 // Spans of the messages this SDK sends to peers: a call and an answer, each carrying its trace
 // context in the message metadata (see trace-context.ts).
-import { ATTR, SPAN, inSpan } from "./spans.js";
+import { ATTR, SPAN, boundAttribute, inSpan } from "./spans.js";
 
 /** What a peer send resolves with, as far as its span reads it. */
 interface SentResult {
@@ -42,10 +42,14 @@ export async function tracePeerSend<T>(
     {
       onResult: (span, result) => {
         const r = (result ?? {}) as SentResult;
-        if (typeof r.status === "string") span.setAttribute(ATTR.callStatus, r.status);
-        if (typeof r.messageId === "string") span.setAttribute(ATTR.messageId, r.messageId);
-        if (typeof r.contextId === "string") span.setAttribute(ATTR.contextId, r.contextId);
-        if (typeof r.protocol === "string") span.setAttribute(ATTR.protocol, r.protocol);
+        if (typeof r.status === "string")
+          span.setAttribute(ATTR.callStatus, boundAttribute(r.status));
+        if (typeof r.messageId === "string")
+          span.setAttribute(ATTR.messageId, boundAttribute(r.messageId));
+        if (typeof r.contextId === "string")
+          span.setAttribute(ATTR.contextId, boundAttribute(r.contextId));
+        if (typeof r.protocol === "string")
+          span.setAttribute(ATTR.protocol, boundAttribute(r.protocol));
       },
     },
   );

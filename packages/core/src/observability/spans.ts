@@ -31,11 +31,24 @@ export const ATTR = {
 /** Attribute values; `undefined` ones are left out. */
 export type SpanAttributes = Record<string, string | number | boolean | undefined>;
 
+/**
+ * Longest string attribute a span gets, in characters (ids a sender chose included: `a2a.message.id`,
+ * `a2a.context.id`, `molecule.peer.id`, ...): longer values are cut to 255 characters and `…`.
+ */
+export const MAX_SPAN_ATTRIBUTE_LENGTH = 256;
+/** Longest exception message recorded on a span, in characters (cut the same way). */
+const MAX_SPAN_MESSAGE_LENGTH = 1024;
+
+/** `value` cut to `max` characters (the last one `…`) when longer; other values as they are. */
+export function boundAttribute<T>(value: T, max = MAX_SPAN_ATTRIBUTE_LENGTH): T | string {
+  return typeof value === "string" && value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}
+
 type Kind = "client" | "server" | "consumer";
 
 function defined(attrs: SpanAttributes): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out[k] = boundAttribute(v);
   return out;
 }
 
@@ -45,8 +58,11 @@ function defined(attrs: SpanAttributes): Record<string, string | number | boolea
  */
 export function failSpan(span: Span, err: unknown, record = true): void {
   const api = otel();
-  const name = err instanceof Error ? err.name : "Error";
-  const message = err instanceof Error ? err.message : String(err);
+  const name = boundAttribute(err instanceof Error ? err.name : "Error");
+  const message = boundAttribute(
+    err instanceof Error ? err.message : String(err),
+    MAX_SPAN_MESSAGE_LENGTH,
+  );
   if (record) span.recordException({ name, message });
   span.setAttribute("error.type", name);
   if (api) span.setStatus({ code: api.SpanStatusCode.ERROR, message });

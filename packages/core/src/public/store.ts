@@ -4,6 +4,7 @@
 // These types are for writing your own; `MoleculeDeliveryLimitError` is what every store's delivery
 // limit (`maxDeliveries`) dead-letters with.
 export { MoleculeDeliveryLimitError } from "../agent/index.js";
+export { boundedKey, MoleculeStoreError } from "../inbound/index.js";
 export type {
   AgentStore,
   DeliveryLimitInfo,
@@ -23,4 +24,5 @@ export type {
   InFlightEntry,
   OutboxRecord,
   PushDeliveryEntry,
+  StoreErrorCode,
 } from "../inbound/index.js";

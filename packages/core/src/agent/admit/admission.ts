@@ -5,15 +5,19 @@
 // `polled` and `overDelivered`.
 import { A2AErrorCode, A2ARpcError, MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";
 import type { A2AMessage } from "../../a2a/index.js";
-import { BoundedSet, inboundFromA2AMessage } from "../../inbound/index.js";
+import { BoundedSet, MoleculeStoreError, inboundFromA2AMessage } from "../../inbound/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import { MoleculeError } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
 import type { AgentStateStore } from "../store/state-store.js";
-import { MoleculeDeliveryLimitError, deliveryLimitRpcError } from "../store/store-errors.js";
+import {
+  MoleculeDeliveryLimitError,
+  deliveryLimitRpcError,
+  storeRpcError,
+} from "../store/store-errors.js";
 import { maxDeliveriesOf } from "../store/store-option.js";
-import type { AgentStore, PushClaim } from "../store/store.js";
+import type { AgentStore, PushClaim, PushClaimResult } from "../store/store.js";
 import { LocalPushClaims } from "./store-claims.js";
 
 /** Remembered for a canceled pushed message: a resend of it is answered as canceled, never re-run. */
@@ -179,7 +183,7 @@ export class Admission {
     const shared = this.#store.shared?.claimPush;
     const r = shared
       ? await shared.call(this.#store.shared, this.#workspaceId, mid)
-      : await (this.#local ??= new LocalPushClaims(this.#state, this.#maxDeliveries)).claim(mid);
+      : await this.#localClaim(mid);
     if (r.status === "claimed") return r.claim;
     if (r.status === "settled") return { settled: r.reply };
     if (r.status === "busy") {
@@ -196,5 +200,15 @@ export class Admission {
     });
     if (r.first) await this.#answers.deadLetter(msg, error); // reported once
     throw deliveryLimitRpcError(error);
+  }
+
+  /** A claim counted in the agent's own state; a store that cannot write gives the sender a retryable JSON-RPC error. */
+  async #localClaim(mid: string): Promise<PushClaimResult> {
+    try {
+      return await (this.#local ??= new LocalPushClaims(this.#state, this.#maxDeliveries)).claim(mid);
+    } catch (err) {
+      if (err instanceof MoleculeStoreError) throw storeRpcError(err);
+      throw err;
+    }
   }
 }

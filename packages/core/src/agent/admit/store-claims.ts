@@ -1,7 +1,10 @@
 // Push claims of the single-process stores (memory, file): each pushed message's unsettled
 // deliveries are counted in the agent's saved state before its handler runs, so a message whose
 // handler kills the process every time is dead-lettered after `maxDeliveries` restarts instead of
-// crash-looping the agent (the file store keeps the count across restarts).
+// crash-looping the agent (the file store keeps the count across restarts). While the state cannot
+// be written, claims are refused (`store_unwritable`): no handler runs that could not be counted.
+// Counts are keyed by the bounded key of the messageId (see `boundedKey`).
+import { boundedKey } from "../../inbound/index.js";
 import type { PushDeliveryEntry } from "../../inbound/index.js";
 import type { AgentStateStore } from "../store/state-store.js";
 import type { PushClaimResult } from "../store/store.js";
@@ -22,8 +25,13 @@ export class LocalPushClaims {
     this.#max = maxDeliveries;
   }
 
-  /** Claims `messageId`; the count is saved before this resolves `claimed`. */
-  async claim(messageId: string): Promise<PushClaimResult> {
+  /**
+   * Claims `messageId`; the count is saved before this resolves `claimed`. Throws a
+   * `store_unwritable` `MoleculeStoreError` while the state cannot be written.
+   */
+  async claim(id: string): Promise<PushClaimResult> {
+    this.#state.assertWritable();
+    const messageId = boundedKey(id);
     const entries = await this.#load();
     if (this.#active.has(messageId)) return { status: "busy" };
     const dead = this.#dead.get(messageId);

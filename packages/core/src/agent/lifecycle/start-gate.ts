@@ -9,7 +9,21 @@
 // A turn never holds the others back for long: the slot is given back when the start ends, when
 // a start-up call failed and waits to retry (it queues again after the wait), and after
 // SLOT_MS at the latest (a start that hangs on a slow platform goes on without a slot).
-import { startCancelled } from "./lifecycle.js";
+//
+// There is one gate per platform URL (the burst and the rate limit are the platform's): starts
+// that hang on one platform never hold back the agents of another, whose platform answers.
+import { MoleculeError } from "../../transport/index.js";
+
+/**
+ * The error of a turn cancelled by `stop()`: the same as lifecycle's `startCancelled()`, made here
+ * so that lifecycle.ts (which uses {@link StartTurn}) and this file do not import each other.
+ */
+function startCancelled(): MoleculeError {
+  return new MoleculeError(
+    "RemoteAgent.start() was cancelled by stop(); create a new agent to start again.",
+    { code: "agent_stopped", retryable: false },
+  );
+}
 
 /** Agents of one process that run their start-up calls at once. */
 export const START_CONCURRENCY = 16;
@@ -28,9 +42,14 @@ export class StartGate {
   #queue: Waiter[] = [];
   #head = 0;
 
-  constructor(limit: number, slotMs: number) {
-    this.#free = limit;
+  readonly #limit: number;
+  readonly #onIdle: (() => void) | undefined;
+
+  /** @param onIdle called when every slot is free again and nobody waits */
+  constructor(limit: number, slotMs: number, onIdle?: () => void) {
+    this.#free = this.#limit = limit;
     this.#slotMs = slotMs;
+    this.#onIdle = onIdle;
   }
 
   /** A turn for one agent's start: `take` a slot before its calls, `give` it back after. */
@@ -74,7 +93,37 @@ export class StartGate {
       }
       if (!waiter.cancelled) return waiter.grant();
     }
-    this.#free++;
+    if (++this.#free === this.#limit) this.#onIdle?.();
+  }
+}
+
+/** One {@link StartGate} per platform URL, each dropped once idle. */
+class StartGates {
+  readonly #limit: number;
+  readonly #slotMs: number;
+  readonly #gates = new Map<string, StartGate>();
+
+  constructor(limit: number, slotMs: number) {
+    this.#limit = limit;
+    this.#slotMs = slotMs;
+  }
+
+  /** A turn at the gate of `platformUrl` (the agent's `client.platformUrl`). */
+  turn(platformUrl: string): StartTurn {
+    let gate = this.#gates.get(platformUrl);
+    if (!gate) {
+      const created = new StartGate(this.#limit, this.#slotMs, () => {
+        if (this.#gates.get(platformUrl) === created) this.#gates.delete(platformUrl);
+      });
+      this.#gates.set(platformUrl, (gate = created));
+    }
+    return gate.turn();
+  }
+
+  /** A turn at the gate of `client.platformUrl` (one shared gate for clients without one). */
+  turnOf(client: object): StartTurn {
+    const url = (client as { readonly platformUrl?: unknown }).platformUrl;
+    return this.turn(typeof url === "string" ? url : "");
   }
 }
 
@@ -109,5 +158,5 @@ export class StartTurn {
   }
 }
 
-/** The process-wide gate every `RemoteAgent.start()` goes through. */
-export const startGate = new StartGate(START_CONCURRENCY, SLOT_MS);
+/** The process-wide gates every `RemoteAgent.start()` goes through (one per platform URL). */
+export const startGate = new StartGates(START_CONCURRENCY, SLOT_MS);

@@ -120,6 +120,25 @@ export interface AgentEventMap {
     pollIntervalMs: number;
     warning: EventWakeupsUnavailableWarning;
   };
+  /**
+   * The agent's store cannot save (disk full, read-only folder, database down): the agent takes no
+   * new messages (poll starts no handler, push claims answer a retryable error) and retries the
+   * save until it works (`storeWritable`). What it handled is never dropped: the last saved state
+   * still journals it, so after a crash it comes back with `redelivered: true`.
+   */
+  storeUnwritable: {
+    type: "storeUnwritable";
+    workspaceId: string;
+    /** The save's error (a `MoleculeStoreError` from the built-in stores). */
+    error: unknown;
+  };
+  /** The store saves again after `storeUnwritable`: the agent takes new messages again. */
+  storeWritable: {
+    type: "storeWritable";
+    workspaceId: string;
+    /** How long saves failed. */
+    downMs: number;
+  };
   /** The agent is ending: it drains running handlers and queued answers, then closes. */
   stopping: {
     type: "stopping";

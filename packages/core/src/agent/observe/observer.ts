@@ -207,6 +207,21 @@ export class AgentObserver {
     }
   }
 
+  /** The store cannot save: no new work until it can (a process warning when nobody listens). */
+  storeUnwritable(error: unknown): void {
+    if (this.#warn("storeUnwritable", { error }, false)) {
+      process.emitWarning(
+        `the agent's store cannot save; no new messages until it can: ${describe(error)}`,
+        "MoleculeStoreWarning",
+      );
+    }
+  }
+
+  /** The store saves again. */
+  storeWritable(downMs: number): void {
+    this.#warn("storeWritable", { downMs }, false);
+  }
+
   /** Poll delivery without event wake-ups. */
   wakeupsUnavailable(warning: EventWakeupsUnavailableWarning): void {
     const { reason, pollIntervalMs } = warning;
@@ -371,6 +386,18 @@ function line(event: AgentEvent): [Level, string, Record<string, unknown>] {
         "warn",
         event.warning.message,
         { ...ws, pollIntervalMs: event.pollIntervalMs, reason: event.reason },
+      ];
+    case "storeUnwritable":
+      return [
+        "error",
+        `the store cannot save, taking no new messages until it can: ${describe(event.error)}`,
+        ws,
+      ];
+    case "storeWritable":
+      return [
+        "warn",
+        `the store saves again after ${Math.round(event.downMs)} ms; taking new messages`,
+        ws,
       ];
     case "stopping": {
       const busy = event.activeTasks + event.pendingReplies > 0;

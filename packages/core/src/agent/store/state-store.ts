@@ -1,8 +1,16 @@
 // One persisted agent state shared by poll delivery (cursor, de-dup window, in-flight journal), the
 // reply outbox and the push delivery counts: all write through this wrapper, which merges them into
 // one atomic save of the user's CursorStore (file, memory, or a database store implementing it).
+//
+// Honest storage: a failed write is never passed over. It is retried (backoff up to 5 s) and the
+// save that asked for it resolves only once it is written, so poll delivery (which journals a
+// message before its handler runs and frees a slot only once its settle is written) starts no new
+// handler while the store cannot write; push claims are refused at once. `onUnwritable` and
+// `onWritable` tell the agent when writing stops and starts working again.
+import { boundedKey, MoleculeStoreError } from "../../inbound/index.js";
 import type { CursorState, CursorStore } from "../../inbound/index.js";
 import type { DeadLetterRecord, OutboxRecord, PushDeliveryEntry } from "../../inbound/index.js";
+import { describe } from "../../transport/index.js";
 
 /** Dead letters kept in the state (oldest dropped first). */
 const DEAD_LETTERS_KEPT = 1000;
@@ -10,9 +18,47 @@ const DEAD_LETTERS_KEPT = 1000;
 /** The empty list every part starts as (shared: most agents never store outbox or push records). */
 const NONE: readonly never[] = Object.freeze([]);
 
+/** First and longest wait before a failed write is tried again. */
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 5_000;
+
+/** What {@link AgentStateStore} reports about its writes (the agent's `storeUnwritable` events). */
+export interface StateStoreEvents {
+  /** A write failed: no new work until a write succeeds (called once per outage). */
+  onUnwritable?(error: unknown): void;
+  /** A write succeeded again after {@link onUnwritable}; `downMs` is how long writing failed. */
+  onWritable?(downMs: number): void;
+}
+
+/** Whether `id` is kept as a hash (see `boundedKey`). */
+function overlong(id: string | undefined): boolean {
+  return id !== undefined && boundedKey(id) !== id;
+}
+
+/**
+ * An outbox record as stored: the ids it answers kept as bounded keys (an overlong one, which the
+ * entry stages refuse anyway, is stored as its hash and cannot be named by a resend).
+ */
+function boundedOutbox(r: OutboxRecord): OutboxRecord {
+  const { messageId, contextId } = r.to;
+  if (!overlong(messageId) && !overlong(contextId)) return r;
+  const to = { ...r.to };
+  if (messageId !== undefined) to.messageId = boundedKey(messageId);
+  if (contextId !== undefined) to.contextId = boundedKey(contextId);
+  return { ...r, to };
+}
+
 /** Merges poll state, outbox records and push counts into single, serialised saves of `inner`. */
 export class AgentStateStore implements CursorStore {
   readonly #inner: CursorStore;
+  readonly #events: StateStoreEvents;
+  /** Since when writes fail (performance.now()), while they do. */
+  #failingSince: number | undefined;
+  #lastError: unknown;
+  /** Set by {@link endRetries}: failing writes reject instead of waiting. */
+  #ended = false;
+  /** Wakes the retry wait of a failing write early (endRetries). */
+  #wakeRetry: (() => void) | undefined;
   #loaded: Promise<CursorState | undefined> | undefined;
   #poll: CursorState | undefined;
   #outbox: readonly OutboxRecord[] = NONE;
@@ -22,9 +68,48 @@ export class AgentStateStore implements CursorStore {
   #chain: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
 
-  /** @param inner the store that persists the merged state */
-  constructor(inner: CursorStore) {
+  /** @param inner the store that persists the merged state; @param events write health reports */
+  constructor(inner: CursorStore, events: StateStoreEvents = {}) {
     this.#inner = inner;
+    this.#events = events;
+  }
+
+  /**
+   * Loads the state and checks the store can write (`inner.check()`, when it has one). `start()`
+   * calls it: an unreadable state or a store that cannot write fails the start with a
+   * {@link MoleculeStoreError} naming the file and what to do.
+   */
+  async open(): Promise<void> {
+    await this.#load();
+    await this.#inner.check?.();
+  }
+
+  /** False while writes fail (between `onUnwritable` and `onWritable`). */
+  get writable(): boolean {
+    return this.#failingSince === undefined;
+  }
+
+  /**
+   * Throws a `store_unwritable` {@link MoleculeStoreError} while writes fail: what takes new work
+   * (a push claim) calls it first, so nothing is handled that could not be recorded.
+   */
+  assertWritable(): void {
+    if (this.#failingSince === undefined) return;
+    throw new MoleculeStoreError(
+      "store_unwritable",
+      `the agent's store cannot save (${describe(this.#lastError)}): it takes no new messages until it can; retry later.`,
+      { cause: this.#lastError },
+    );
+  }
+
+  /**
+   * The agent is stopping: a write that fails from now on (and one waiting to be retried) rejects
+   * with `store_stopped` instead of waiting for the store to come back. What was not written is
+   * still journaled as in flight in the last written state, so it is redelivered, marked so.
+   */
+  endRetries(): void {
+    this.#ended = true;
+    this.#wakeRetry?.();
   }
 
   /** The stored state without the outbox (what poll delivery reads). Loads once. */
@@ -51,7 +136,7 @@ export class AgentStateStore implements CursorStore {
     return [...this.#dead];
   }
 
-  /** Saves poll delivery's state (merged with the current outbox). */
+  /** Saves poll delivery's state (merged with the current outbox). Resolves once written. */
   async save(state: CursorState): Promise<void> {
     const { outbox: _o, pushDeliveries: _p, deadLetters: _d, ...rest } = state;
     await this.#load();
@@ -113,19 +198,77 @@ export class AgentStateStore implements CursorStore {
   /**
    * Coalesced serial writes: a save requested while one is queued joins it (it writes the latest).
    * Every save loads the stored state first, so a part never saved in this run keeps its value.
+   * A failed write is tried again (with the latest state) until it succeeds or {@link endRetries}.
    */
   #write(): Promise<void> {
     if (this.#queued) return this.#queued;
     const p = (this.#chain ?? Promise.resolve()).then(async () => {
       this.#queued = undefined;
-      const state: CursorState = { ...this.#poll };
-      if (this.#outbox.length > 0) state.outbox = [...this.#outbox];
-      if (this.#push.length > 0) state.pushDeliveries = [...this.#push];
-      if (this.#dead.length > 0) state.deadLetters = [...this.#dead];
-      await this.#inner.save(state);
+      for (let wait = RETRY_FIRST_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+        try {
+          await this.#inner.save(this.#merged());
+          this.#recovered();
+          return;
+        } catch (err) {
+          this.#failed(err);
+          if (this.#ended) throw this.#stopped(err);
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          this.#wakeRetry = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wakeRetry = undefined;
+        if (this.#ended) throw this.#stopped(this.#lastError);
+      }
     });
     this.#queued = p;
     this.#chain = p.catch(() => undefined);
     return p;
+  }
+
+  /** The state to write; ids a sender chose are kept as bounded keys (see `boundedKey`). */
+  #merged(): CursorState {
+    const state: CursorState = { ...this.#poll };
+    if (state.inFlight) {
+      state.inFlight = state.inFlight.map((e) =>
+        e.messageId === undefined ? e : { ...e, messageId: boundedKey(e.messageId) },
+      );
+    }
+    if (this.#outbox.length > 0) state.outbox = this.#outbox.map(boundedOutbox);
+    if (this.#push.length > 0) {
+      state.pushDeliveries = this.#push.map((e) => ({ ...e, messageId: boundedKey(e.messageId) }));
+    }
+    if (this.#dead.length > 0) {
+      state.deadLetters = this.#dead.map((d) =>
+        d.messageId === undefined ? d : { ...d, messageId: boundedKey(d.messageId) },
+      );
+    }
+    return state;
+  }
+
+  #failed(err: unknown): void {
+    this.#lastError = err;
+    if (this.#failingSince !== undefined) return;
+    this.#failingSince = performance.now();
+    this.#events.onUnwritable?.(err);
+  }
+
+  #recovered(): void {
+    const since = this.#failingSince;
+    if (since === undefined) return;
+    this.#failingSince = undefined;
+    this.#lastError = undefined;
+    this.#events.onWritable?.(performance.now() - since);
+  }
+
+  #stopped(cause: unknown): MoleculeStoreError {
+    return new MoleculeStoreError(
+      "store_stopped",
+      `the agent stopped while its store could not save (${describe(cause)}): the messages it had not recorded as settled are redelivered after a restart, marked redelivered.`,
+      { cause },
+    );
   }
 }

@@ -2,6 +2,7 @@
 // a push sender gets for a dead-lettered message.
 import { A2AErrorCode, A2ARpcError } from "../../a2a/index.js";
 import { MoleculeError, MoleculeOptionError } from "../../transport/index.js";
+import type { MoleculeStoreError } from "../../inbound/index.js";
 
 /** Default `maxDeliveries` of every store (memory, file, PostgreSQL). */
 const DEFAULT_MAX_DELIVERIES = 5;
@@ -70,5 +71,17 @@ export function deliveryLimitRpcError(error: MoleculeDeliveryLimitError): A2ARpc
     A2AErrorCode.InternalError,
     `message ${error.messageId ?? "?"} was dead-lettered: it was delivered ${error.deliveries} times and the agent never finished it (its process crashed or stopped each time); it will not be run again, do not resend it under the same messageId`,
     { code: error.code, retryable: false, deliveries: error.deliveries },
+  );
+}
+
+/**
+ * The answer a push sender gets while the agent's store cannot save (`store_unwritable`): JSON-RPC
+ * `-32603` with `data: { code: "store_unwritable", retryable: true }`; the message was not run.
+ */
+export function storeRpcError(error: MoleculeStoreError): A2ARpcError {
+  return new A2ARpcError(
+    A2AErrorCode.InternalError,
+    "the agent cannot save its state right now, so it takes no new message: it was not run; retry later under the same messageId",
+    { code: error.code, retryable: error.retryable },
   );
 }
