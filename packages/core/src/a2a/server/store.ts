@@ -3,7 +3,7 @@
 // behind a load balancer, and the default bounded in-memory store (least recently used entries
 // are evicted first). Every task belongs to one workspace: a store answers a task only to the
 // workspace it was saved for, exactly as if it did not exist for any other.
-import type { A2ATask, A2ATaskState } from "../types.js";
+import type { A2ATask } from "../types.js";
 import { TERMINAL_STATES } from "./normalize.js";
 
 /** The answer to {@link A2ATaskStore.cancel}. */
@@ -20,7 +20,7 @@ export interface TaskListQuery {
   /** Only tasks of this conversation. */
   contextId?: string;
   /** Only tasks in this state. */
-  state?: A2ATaskState;
+  state?: A2ATask["status"]["state"];
   /** Only tasks whose status timestamp is at or after this instant (epoch ms). */
   statusAfter?: number;
   /** Tasks per page (1 to 100). */
@@ -31,6 +31,7 @@ export interface TaskListQuery {
 
 /** A page of {@link A2ATaskStore.list}: most recently changed first. */
 export interface TaskListPage {
+  /** The tasks of this page. */
   tasks: A2ATask[];
   /** Token of the next page, `""` on the last one. */
   nextPageToken: string;
