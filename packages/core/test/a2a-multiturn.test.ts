@@ -64,7 +64,8 @@ const user = (text: string, extra: Json = {}): Json => ({
 
 describe("a task continued by taskId (v0.3 JSON-RPC)", () => {
   it("input-required -> answered by taskId -> completed, same id and context, history of three", async () => {
-    const first = (await rpc(server.url, "message/send", { message: user("weather?") })).result!;
+    const first = (await rpc(server.url, "message/send", { message: user("weather?") }))
+      .result as Json;
     expect(first.kind).toBe("task");
     expect(first.status.state).toBe("input-required");
     expect(first.status.message.parts[0].text).toBe("Which city?");
@@ -72,7 +73,7 @@ describe("a task continued by taskId (v0.3 JSON-RPC)", () => {
 
     const second = (
       await rpc(server.url, "message/send", { message: user("Paris", { taskId: id }) })
-    ).result!;
+    ).result as Json;
     expect(second).toMatchObject({ kind: "task", id, contextId, status: { state: "completed" } });
     expect(second.artifacts[0].parts[0].text).toBe("Sunny in Paris");
     expect(calls.at(-1)).toEqual({
@@ -80,7 +81,7 @@ describe("a task continued by taskId (v0.3 JSON-RPC)", () => {
       history: ["weather?", "Which city?"],
       text: "Paris",
     });
-    const stored = (await rpc(server.url, "tasks/get", { id })).result!;
+    const stored = (await rpc(server.url, "tasks/get", { id })).result as Json;
     expect(stored.history.map((m: Json) => [m.role, m.parts[0].text])).toEqual([
       ["user", "weather?"],
       ["agent", "Which city?"],
@@ -102,7 +103,7 @@ describe("a task continued by taskId (v0.3 JSON-RPC)", () => {
       true,
     );
     expect(v1.error?.code).toBe(-32004);
-    expect((await rpc(server.url, "tasks/get", { id })).result!.history).toHaveLength(3);
+    expect(((await rpc(server.url, "tasks/get", { id })).result as Json).history).toHaveLength(3);
   });
 
   it("an unknown taskId is -32001 and a contextId that is not the task's is -32600", async () => {
@@ -110,7 +111,7 @@ describe("a task continued by taskId (v0.3 JSON-RPC)", () => {
       message: user("x", { taskId: randomUUID() }),
     });
     expect(unknown.error?.code).toBe(-32001);
-    const open = (await rpc(server.url, "message/send", { message: user("q") })).result!;
+    const open = (await rpc(server.url, "message/send", { message: user("q") })).result as Json;
     const wrong = await rpc(server.url, "message/send", {
       message: user("x", { taskId: open.id, contextId: "another" }),
     });
@@ -118,7 +119,7 @@ describe("a task continued by taskId (v0.3 JSON-RPC)", () => {
   });
 
   it("non-blocking and streaming continuations run the same task", async () => {
-    const open = (await rpc(server.url, "message/send", { message: user("q") })).result!;
+    const open = (await rpc(server.url, "message/send", { message: user("q") })).result as Json;
     const bg = await rpc(server.url, "message/send", {
       message: user("Oslo", { taskId: open.id }),
       configuration: { blocking: false },
@@ -126,12 +127,12 @@ describe("a task continued by taskId (v0.3 JSON-RPC)", () => {
     expect(bg.result?.id).toBe(open.id);
     let state = "";
     for (let i = 0; i < 200 && state !== "completed"; i++) {
-      state = (await rpc(server.url, "tasks/get", { id: open.id })).result!.status.state;
+      state = ((await rpc(server.url, "tasks/get", { id: open.id })).result as Json).status.state;
       if (state !== "completed") await new Promise((r) => setImmediate(r));
     }
     expect(state).toBe("completed");
 
-    const next = (await rpc(server.url, "message/send", { message: user("q") })).result!;
+    const next = (await rpc(server.url, "message/send", { message: user("q") })).result as Json;
     const stream = await rpcStream(server.url, "message/stream", {
       message: user("Lima", { taskId: next.id }),
     });
@@ -189,7 +190,7 @@ describe("streaming errors are streams", () => {
   });
 
   it("the subscriber bound: past maxSubscribersPerTask a clear error, the others keep streaming", async () => {
-    const open = (await rpc(server.url, "message/send", { message: user("q") })).result!;
+    const open = (await rpc(server.url, "message/send", { message: user("q") })).result as Json;
     const a = await rpcStream(server.url, "tasks/resubscribe", { id: open.id });
     const b = await rpcStream(server.url, "tasks/resubscribe", { id: open.id });
     expect((await a.next())?.id).toBe(open.id);

@@ -36,3 +36,4 @@ export type { TurnLimitOptions } from "./conversations.js";
 export { MoleculeReplyError, MoleculeReplyTimeoutError, MoleculeTurnLimitError } from "./errors.js";
 export type { QueuedReceipt } from "./errors.js";
 export { peerClientOf } from "./peer-client.js";
+export { askForInput } from "./input-request.js";

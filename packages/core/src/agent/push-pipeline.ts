@@ -4,12 +4,14 @@
 // canceled with it: `tasks/cancel` (on any replica sharing the task store) aborts its handler.
 import { randomUUID } from "node:crypto";
 import type { A2AHandlerContext, A2AMessage, A2ATask } from "../a2a/index.js";
+import { inputRequired } from "../a2a/index.js";
 import { BoundedSet } from "../inbound/index.js";
 import { inboundFromA2AMessage } from "../inbound/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import { describe } from "../transport/index.js";
 import { MoleculeError } from "../transport/index.js";
 import type { Dispatcher } from "./dispatcher.js";
+import { isAskingForInput } from "./input-request.js";
 import type { PushClaim, PushClaimResult } from "./store.js";
 import { MoleculeDeliveryLimitError, deliveryLimitRpcError } from "./store-errors.js";
 
@@ -70,8 +72,15 @@ export class PushPipeline {
   async onMessage(message: A2AMessage, ctx?: A2AHandlerContext): Promise<string | A2ATask | void> {
     if (!this.#o.running()) throw notAccepting("agent_not_running", "is not running");
     const msg: InboundMessage = inboundFromA2AMessage(message, { method: "message/send" });
+    // The conversation the server answers in: the caller's contextId, a continued task's, or the
+    // fresh one the answer carries (so a caller that sends it back continues the conversation).
+    if (ctx !== undefined) msg.contextId ??= ctx.contextId;
     const answer = (a: Answer): string | A2ATask | undefined =>
-      a === CANCELED ? canceledTask(msg) : a;
+      a === CANCELED
+        ? canceledTask(msg)
+        : typeof a === "string" && ctx !== undefined && isAskingForInput(msg)
+          ? inputRequired(ctx, a) // the handler asked a question: the task waits for its answer
+          : a;
     const mid = msg.messageId;
     if (mid !== undefined) {
       if (this.#seen.has(mid)) return answer(this.#replies.get(mid));
