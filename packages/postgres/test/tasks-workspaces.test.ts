@@ -15,6 +15,9 @@ import { startTask, stateOn, userMessage } from "./tasks-replicas.js";
 
 const pg = usePostgres({ emulator: true });
 
+const text = (m: A2AMessage): string =>
+  m.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
+
 describe("A2A tasks on a store shared by two workspaces", () => {
   it("A's endpoint answers B's task as unknown: get, cancel, resubscribe, continue, list, proxy", async () => {
     const store = createPostgresStore({ connectionString: pg.dbUrl });
@@ -77,7 +80,8 @@ describe("A2A tasks on a store shared by two workspaces", () => {
       expect(held[0]!.signal.aborted).toBe(false);
       expect(await stateOn(b, id)).toBe("working");
       const mine = await rpc(b, "ListTasks", { pageSize: 100 }, true);
-      expect((mine.result?.["tasks"] as Array<{ id: string }>).map((t) => t.id)).toEqual([id]);
+      const tasks = (mine.result?.["tasks"] ?? []) as Array<{ id: string }>;
+      expect(tasks.map((t) => t.id)).toEqual([id]);
       held[0]!.release();
       await waitFor(async () => (await stateOn(b, id)) === "completed");
     } finally {
@@ -90,8 +94,6 @@ describe("A2A tasks on a store shared by two workspaces", () => {
 
   it("a replica continues a task another replica started (same workspace, separate stores)", async () => {
     const stores = [0, 1].map(() => createPostgresStore({ connectionString: pg.dbUrl }));
-    const text = (m: A2AMessage): string =>
-      m.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
     const servers = await Promise.all(
       stores.map(
         async (s, replica) =>
