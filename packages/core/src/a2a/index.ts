@@ -39,4 +39,4 @@ export { derivePathSecret } from "./server/index.js";
 export { createA2AHandler } from "./server/index.js";
 export type { A2AHandler, A2AHandlerOptions } from "./server/index.js";
 // Bounds on sender-chosen ids and sizes (docs/security.md, "Bounds"); `isBoundedId` is internal.
-export { MAX_HISTORY_LENGTH, MAX_ID_LENGTH, MAX_REFERENCE_IDS, isBoundedId } from "./limits.js";
+export { MAX_HISTORY_LENGTH, MAX_ID_LENGTH, isBoundedId } from "./limits.js";

@@ -21,7 +21,7 @@ export interface Subscription {
   /** The workspace the endpoint serves: the only one whose tasks it streams. */
   workspaceId: string;
   store: A2ATaskStore;
-  /** Streams one task may have at once on this endpoint; past it, {@link TOO_MANY_SUBSCRIBERS}. */
+  /** Streams one task may have at once on this endpoint; past it, JSON-RPC -32000. */
   maxSubscribers: number;
   hub: TaskHub;
   /** The task, when it runs on this endpoint (its changes are reported to `hub`). */
@@ -43,7 +43,7 @@ export interface Subscription {
  * JSON-RPC error code (implementation-defined server error range) of a subscription refused
  * because its task has `maxSubscribers` streams already.
  */
-export const TOO_MANY_SUBSCRIBERS = -32000;
+const TOO_MANY_SUBSCRIBERS = -32000;
 
 /** Order of states: a change never moves a subscriber's view back (stale reads are dropped). */
 function rank(state: string): number {
