@@ -6,7 +6,7 @@
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryTokenStore, PlatformClient } from "../src/index.js";
-import { callPeerStep, stepIds } from "../src/peer-tools/index.js";
+import { callPeerStep, runPeerTool, stepIds } from "../src/peer-tools/index.js";
 import { inputRequired, startA2AServer, type A2AServer } from "../src/public/a2a.js";
 
 let emu: Emulator;
@@ -69,5 +69,20 @@ describe("callPeer holds a peer's multi-turn task", () => {
     expect(next.status).toBe("completed");
     expect(next.text).toContain("Sunny in Oslo");
     expect(next.taskId).toBe(step.taskId);
+  });
+
+  it("a peer tool shows the question with the taskId that answers it, and answers in the task", async () => {
+    const ref = { id: peerId, name: "weather" };
+    const ask = await runPeerTool(client, ref, { message: "What is the weather?" });
+    if (!ask.ok) throw new Error(ask.text);
+    expect(ask.result.status).toBe("input-required");
+    const taskId = ask.result.status === "input-required" ? ask.result.taskId! : "";
+    expect(ask.text).toContain("Which city?");
+    expect(ask.text).toContain(`taskId "${taskId}"`);
+    const done = await runPeerTool(client, ref, { message: "Lima", taskId });
+    if (!done.ok) throw new Error(done.text);
+    expect(done.result.status).toBe("completed");
+    expect(done.text).toContain("Sunny in Lima");
+    expect(seen.at(-1)).toEqual({ taskId, history: 2 });
   });
 });
