@@ -5,7 +5,9 @@
 // (`callPeerStep`) keeps the same ids for a model or a graph to answer with.
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryTokenStore, PlatformClient } from "../src/index.js";
+import { ClientFactory } from "@a2a-js/sdk/client";
+import { SendMessageRequest } from "@a2a-js/sdk";
+import { MemoryTokenStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import { callPeerStep, runPeerTool, stepIds } from "../src/peer-tools/index.js";
 import { inputRequired, startA2AServer, type A2AServer } from "../src/public/a2a.js";
 
@@ -84,5 +86,38 @@ describe("callPeer holds a peer's multi-turn task", () => {
     expect(done.result.status).toBe("completed");
     expect(done.text).toContain("Sunny in Lima");
     expect(seen.at(-1)).toEqual({ taskId, history: 2 });
+  });
+});
+
+describe("a public A2A agent (pathSecret: false)", () => {
+  it("serves and registers its push endpoint without the secret; any A2A client can call it", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "public-agent" });
+    const own = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: ws.id,
+      tokenStore: new MemoryTokenStore(ws.token as string),
+    });
+    const agent = new RemoteAgent({
+      client: own,
+      logger: {},
+      delivery: { mode: "push", port: 0, pathSecret: false },
+      handler: (msg) => `public: ${msg.text}`,
+    });
+    try {
+      await agent.start();
+      const url = agent.pushUrl!;
+      expect(new URL(url).pathname).toBe("/"); // no capability segment
+      expect(String((await emu.admin.getWorkspace(ws.id))["url"])).toBe(url);
+      const a2a = await new ClientFactory().createFromUrl(url);
+      const answer = await a2a.sendMessage(
+        SendMessageRequest.fromJSON({
+          message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "hi" }] },
+        }),
+      );
+      expect("parts" in answer && answer.parts[0]?.content?.value).toBe("public: hi");
+    } finally {
+      await agent.stop();
+      await own.close();
+    }
   });
 });

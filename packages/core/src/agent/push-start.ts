@@ -51,7 +51,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
     // `pathSecret: false`: a public A2A agent (no capability segment).
     const pathSecret =
       opts.pathSecret === false
-        ? undefined
+        ? false
         : (opts.pathSecret ?? (await client.pushPathSecret?.()));
     const server = await startA2AServer({
       agentCard: input.card,
