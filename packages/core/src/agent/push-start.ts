@@ -50,9 +50,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
   } else {
     // `pathSecret: false`: a public A2A agent (no capability segment).
     const pathSecret =
-      opts.pathSecret === false
-        ? false
-        : (opts.pathSecret ?? (await client.pushPathSecret?.()));
+      opts.pathSecret === false ? false : (opts.pathSecret ?? (await client.pushPathSecret?.()));
     const server = await startA2AServer({
       agentCard: input.card,
       onMessage: input.onMessage,
