@@ -39,5 +39,5 @@ export { sendA2AMessage } from "./a2a-send.js";
 export type { A2ASendAnswer } from "./a2a-send.js";
 export { readLines } from "./lines.js";
 export type { LineReader } from "./lines.js";
-export { rpc, rpcRequest, rpcStream } from "./rpc.js";
+export { rpc, rpcRequest, rpcStream, sseData } from "./rpc.js";
 export type { RpcBody, RpcRequestOptions, RpcResult, RpcStream } from "./rpc.js";

@@ -46,7 +46,21 @@ export async function rpc(
   v1 = false,
 ): Promise<RpcBody> {
   const res = await fetch(rpcRequest(url, method, params, { v1 }));
-  return (await res.json()) as RpcBody;
+  if (!(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+    return (await res.json()) as RpcBody;
+  }
+  // A streaming method's error arrives as one SSE event: its JSON-RPC body.
+  return sseData((await res.text()).split("\n\n")[0] ?? "") as RpcBody;
+}
+
+/** The JSON of one SSE frame's `data:` (an `event:` line before it is skipped). */
+export function sseData(frame: string): Record<string, unknown> {
+  const data = frame
+    .split("\n")
+    .filter((l) => l.startsWith("data:"))
+    .map((l) => l.replace(/^data: ?/, ""))
+    .join("\n");
+  return JSON.parse(data) as Record<string, unknown>;
 }
 
 /** An A2A streaming call (`message/stream`, `tasks/resubscribe`, ...): its SSE events as they arrive. */
@@ -77,7 +91,7 @@ export async function rpcStream(
       if (i >= 0) {
         const frame = buf.slice(0, i);
         buf = buf.slice(i + 2);
-        const body = JSON.parse(frame.replace(/^data: /, "")) as Record<string, unknown>;
+        const body = sseData(frame);
         return (body["result"] ?? body) as Record<string, unknown>;
       }
       const { done, value } = await reader.read();

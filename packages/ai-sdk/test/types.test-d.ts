@@ -39,10 +39,13 @@ describe("public types", () => {
     expectTypeOf<InferToolInput<typeof t>>().toEqualTypeOf<{
       message: string;
       contextId?: string;
+      taskId?: string;
     }>();
     expectTypeOf<InferToolOutput<typeof t>>().toEqualTypeOf<PeerCallResult | PeerToolError>();
     expectTypeOf<PeerToolOutput>().toEqualTypeOf<PeerCallResult | PeerToolError>();
-    expectTypeOf(t.execute).parameter(0).toEqualTypeOf<{ message: string; contextId?: string }>();
+    expectTypeOf(t.execute)
+      .parameter(0)
+      .toEqualTypeOf<{ message: string; contextId?: string; taskId?: string }>();
     expectTypeOf(t).toExtend<ToolSet[string]>();
   });
 
@@ -68,7 +71,11 @@ describe("public types", () => {
     });
     const first = result.toolResults[0];
     if (first && !first.dynamic) {
-      expectTypeOf(first.input).toEqualTypeOf<{ message: string; contextId?: string }>();
+      expectTypeOf(first.input).toEqualTypeOf<{
+        message: string;
+        contextId?: string;
+        taskId?: string;
+      }>();
       expectTypeOf(first.output).toEqualTypeOf<PeerCallResult | PeerToolError>();
     }
   });

@@ -220,7 +220,7 @@ describe("resubscribed streams leave no listener behind", () => {
     const hub = new TaskHub();
     const store = new MemoryTaskStore(10);
     const task: A2ATask = { kind: "task", id: "t1", contextId: "c1", status: { state: "working" } };
-    store.save(task);
+    store.save(task, "");
     const reading: Array<Promise<string[]>> = [];
     for (let i = 0; i < 200; i++) {
       const scope = new Scope();
@@ -229,9 +229,12 @@ describe("resubscribed streams leave no listener behind", () => {
         version: "0.3",
         method: "tasks/resubscribe",
         taskId: "t1",
+        workspaceId: "",
+        maxSubscribers: 1000,
         store,
         hub,
         local: task,
+        allLocal: true,
         follow: () => undefined,
         scope,
         report: () => undefined,

@@ -63,24 +63,26 @@ function task(id: string): A2ATask {
 describe("MemoryTaskStore", () => {
   it("evicts the least recently used task and get() refreshes recency", () => {
     const store = new MemoryTaskStore(2);
-    store.save(task("a"));
-    store.save(task("b"));
-    expect(store.get("a")?.id).toBe("a"); // a is now the most recent
-    store.save(task("c"));
-    expect(store.get("b")).toBeUndefined();
-    expect(store.get("a")?.id).toBe("a");
+    store.save(task("a"), "ws");
+    store.save(task("b"), "ws");
+    expect(store.get("a", "ws")?.id).toBe("a"); // a is now the most recent
+    store.save(task("c"), "ws");
+    expect(store.get("b", "ws")).toBeUndefined();
+    expect(store.get("a", "ws")?.id).toBe("a");
     expect(store.size).toBe(2);
   });
 
   it("cancels only tasks that are not terminal, and a terminal task is never replaced", () => {
     const store = new MemoryTaskStore(5);
     const running: A2ATask = { ...task("r"), status: { state: "working" } };
-    store.save(running);
-    expect(store.cancel("missing")).toEqual({ status: "not_found" });
-    expect(store.cancel("r")).toMatchObject({ status: "canceled", task: { id: "r" } });
-    expect(store.cancel("r")).toMatchObject({ status: "not_cancelable" });
-    store.save({ ...task("r"), status: { state: "completed" } }); // a late result loses
-    expect(store.get("r")?.status.state).toBe("canceled");
+    store.save(running, "ws");
+    expect(store.cancel("missing", "ws")).toEqual({ status: "not_found" });
+    expect(store.cancel("r", "ws")).toMatchObject({ status: "canceled", task: { id: "r" } });
+    expect(store.cancel("r", "ws")).toMatchObject({ status: "not_cancelable" });
+    store.save({ ...task("r"), status: { state: "completed" } }, "ws"); // a late result loses
+    expect(store.get("r", "ws")?.status.state).toBe("canceled");
+    expect(store.get("r", "other")).toBeUndefined(); // another workspace's task: unknown
+    expect(store.cancel("r", "other")).toEqual({ status: "not_found" });
     store.clear();
     expect(store.size).toBe(0);
   });

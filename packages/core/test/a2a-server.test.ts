@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "@internal/test-utils";
+import { sseData, waitFor } from "@internal/test-utils";
 import {
   A2AErrorCode,
   A2ARpcError,
@@ -33,7 +33,10 @@ async function post(
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : {}, headers: res.headers };
+  // A v0.3 streaming method answers its errors as one SSE event (`event: error`).
+  const sse = (res.headers.get("content-type") ?? "").startsWith("text/event-stream");
+  const json = sse ? sseData(text.split("\n\n")[0]!) : text ? JSON.parse(text) : {};
+  return { status: res.status, json, headers: res.headers };
 }
 
 function send(text: string, extra: Json = {}): Json {

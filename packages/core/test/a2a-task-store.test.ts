@@ -20,10 +20,10 @@ function sharedStore(): A2ATaskStore & { watchers: number } {
   const listeners = new Set<(id: string) => void>();
   const store = {
     watchers: 0,
-    get: async (id: string) => copy(mem.get(id)),
-    save: async (t: A2ATask) => mem.save(structuredClone(t)),
-    cancel: async (id: string): Promise<TaskCancelResult> => {
-      const r = mem.cancel(id);
+    get: async (id: string, ws: string) => copy(mem.get(id, ws)),
+    save: async (t: A2ATask, ws: string) => mem.save(structuredClone(t), ws),
+    cancel: async (id: string, ws: string): Promise<TaskCancelResult> => {
+      const r = mem.cancel(id, ws);
       if (r.status === "canceled") queueMicrotask(() => listeners.forEach((l) => l(id)));
       return r.status === "not_found" ? r : { ...r, task: structuredClone(r.task) };
     },

@@ -1,10 +1,11 @@
 import { MoleculeError, MoleculeOptionError, sanitizePeerText } from "@molecule-ai/agent-core";
-import { createTurnHandler, threadIdFor } from "@molecule-ai/agent-core/adapters";
+import { askForInput, createTurnHandler, threadIdFor } from "@molecule-ai/agent-core/adapters";
 import { contentText } from "@molecule-ai/agent-core/peer-tools";
 import type { ConversationKeyStrategy, TurnHandler } from "@molecule-ai/agent-core/adapters";
 import { HumanMessage } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { InboundMessage } from "@molecule-ai/agent-core";
+import { isQuestion } from "./question.js";
 
 /**
  * Anything that runs a conversation: a `createAgent()` result, a compiled `StateGraph` over
@@ -131,6 +132,9 @@ export function createPeerMessageHandler(
     );
   }
   const reply = (state: unknown, msg: InboundMessage): string | undefined => {
+    // A graph's interrupt question: answered as A2A `input-required` (push), the next message of
+    // the conversation resumes the graph.
+    if (isQuestion(state)) return askForInput(msg, defaultReply(state) ?? "");
     if (options.reply) return options.reply(state, msg);
     const text = defaultReply(state);
     if (text !== undefined) return text;

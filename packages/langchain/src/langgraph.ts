@@ -19,6 +19,7 @@ import {
 } from "@molecule-ai/agent-core/peer-tools";
 import type { AgentSource, PeerCallClient, PeerStep } from "@molecule-ai/agent-core/peer-tools";
 import { createPeerMessageHandler } from "./handler.js";
+import { asQuestion } from "./question.js";
 import type {
   MessagesRunnable,
   PeerMessageHandlerOptions,
@@ -100,8 +101,10 @@ function interruptQuestion(state: unknown): string | undefined {
 /**
  * Answers inbound messages with a compiled LangGraph graph, one thread per A2A conversation
  * (`thread_id` from the `contextId`, else the sender). A run that stops at `interrupt(value)`
- * replies with the question (`value` when a string, else `value.question`, else its JSON), and
- * the next message of that conversation resumes the thread with `Command({ resume: text })`.
+ * answers with the question (`value` when a string, else `value.question`, else its JSON): on
+ * push delivery as an A2A `input-required` task, whose answer (a message with that task's id)
+ * resumes the thread with `Command({ resume: text })`; on poll delivery as an ordinary reply, and
+ * the next message of that conversation resumes the thread.
  * Everything else is {@link createPeerMessageHandler}, streaming included.
  */
 export function createGraphMessageHandler(
@@ -121,7 +124,7 @@ export function createGraphMessageHandler(
     invoke: async (input, config) => {
       const state = await graph.invoke(await start(input, config), config);
       const question = interruptQuestion(state);
-      return question === undefined ? state : { messages: [new AIMessage(question)] };
+      return question === undefined ? state : asQuestion({ messages: [new AIMessage(question)] });
     },
   };
   const stream = graph.stream?.bind(graph);
@@ -132,7 +135,7 @@ export function createGraphMessageHandler(
         if (question === undefined) yield event;
         else {
           yield ["messages", [new AIMessageChunk(question), {}]];
-          yield ["values", { messages: [new AIMessage(question)] }];
+          yield ["values", asQuestion({ messages: [new AIMessage(question)] })];
         }
       }
     };

@@ -175,4 +175,40 @@ describe("createGraphMessageHandler", () => {
     if (answer.status !== "completed") throw new Error(`unexpected ${answer.status}`);
     expect(sanitizePeerText(answer.text)).toBe("Closed acct-42 (asked: Please close my account).");
   });
+
+  it("on push delivery the interrupt is A2A input-required, and the peer's answer by taskId resumes it", async () => {
+    const graph = new StateGraph(MessagesAnnotation)
+      .addNode("close_account", (state) => {
+        const account: unknown = interrupt({ question: "Which account should I close?" });
+        return {
+          messages: [
+            new AIMessage(`Closed ${String(account)} (asked: ${state.messages[0]?.text}).`),
+          ],
+        };
+      })
+      .addEdge(START, "close_account")
+      .addEdge("close_account", END)
+      .compile({ checkpointer: new MemorySaver() });
+    const support = await platform.addWorkspace("support-push");
+    const agent = new RemoteAgent({
+      client: support.client(),
+      handler: createGraphMessageHandler(graph),
+      delivery: { mode: "push", port: 0 },
+    });
+    const caller = (await platform.addWorkspace("caller-push")).client();
+    closers.push(() => agent.stop());
+    await agent.start();
+
+    const ask = await caller.callPeer(support.id, "Please close my account");
+    if (ask.status !== "input-required") throw new Error(`unexpected ${ask.status}`);
+    expect(sanitizePeerText(ask.text)).toBe("Which account should I close?");
+    expect(ask.taskId).toBeTruthy();
+    const done = await caller.callPeer(support.id, "acct-42", {
+      taskId: ask.taskId!,
+      ...(ask.contextId ? { contextId: ask.contextId } : {}),
+    });
+    if (done.status !== "completed") throw new Error(`unexpected ${done.status}`);
+    expect(sanitizePeerText(done.text)).toBe("Closed acct-42 (asked: Please close my account).");
+    expect(done.taskId).toBe(ask.taskId);
+  });
 });

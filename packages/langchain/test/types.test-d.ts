@@ -38,6 +38,7 @@ describe("peer tools", () => {
     expectTypeOf<PeerToolInput>().toEqualTypeOf<{
       message: string;
       contextId?: string | undefined;
+      taskId?: string | undefined;
     }>();
     expectTypeOf(t.invoke).parameter(0).toExtend<unknown>();
     expectTypeOf<PeerToolArtifact["result"]["status"]>().toEqualTypeOf<

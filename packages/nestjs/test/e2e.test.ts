@@ -20,6 +20,7 @@ import {
   PeerMessageDispatcher,
 } from "../src/index.js";
 import { RemoteAgent } from "@molecule-ai/agent-core";
+import { askForInput } from "@molecule-ai/agent-core/adapters";
 import type { MoleculeAgentModuleForRootOptions } from "../src/index.js";
 import type { HandlerContext } from "@molecule-ai/agent-core";
 
@@ -50,6 +51,8 @@ class EchoAgent {
   @OnPeerMessage()
   fallback(msg: InboundMessage): string {
     seen.push({ text: msg.text, source: msg.source, handler: "fallback", attempt: 1 });
+    // A question back to the caller: an A2A input-required task on push delivery.
+    if (msg.text.startsWith("which?")) return askForInput(msg, "Which one do you mean?");
     return `fallback: ${msg.text}`;
   }
 }
@@ -227,6 +230,18 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
       await res.arrayBuffer();
     }
     expect(seen).toHaveLength(1);
+
+    // Multi-turn: the method asks back (askForInput), the caller answers in the same task.
+    const ask = await sender.client.callPeer(ws.id, "which? the report");
+    if (ask.status !== "input-required") throw new Error(`unexpected ${ask.status}`);
+    expect(sanitizePeerText(ask.text)).toBe("Which one do you mean?");
+    const done = await sender.client.callPeer(ws.id, "the May one", {
+      taskId: ask.taskId!,
+      ...(ask.contextId ? { contextId: ask.contextId } : {}),
+    });
+    if (done.status !== "completed") throw new Error(`unexpected ${done.status}`);
+    expect(sanitizePeerText(done.text)).toBe("fallback: the May one");
+    expect(done.taskId).toBe(ask.taskId);
 
     await waitFor(() => heartbeats() >= 1);
     await app!.close();

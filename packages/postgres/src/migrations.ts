@@ -98,6 +98,17 @@ const MIGRATIONS: Migration[] = [
          WHERE state NOT IN ('completed', 'canceled', 'failed', 'rejected')`,
     ],
   },
+  {
+    // Every A2A task belongs to one workspace (answered only to it), and a change order per task
+    // for ListTasks pages (most recently changed first). Tasks stored before belong to no
+    // workspace (''): no agent of a workspace sees them; retention removes them.
+    version: 5,
+    up: (n) => [
+      `ALTER TABLE ${n.tasks} ADD COLUMN workspace_id text NOT NULL DEFAULT '',
+         ADD COLUMN seq bigserial`,
+      `CREATE INDEX ${n.tasks}_workspace ON ${n.tasks} (workspace_id, seq DESC)`,
+    ],
+  },
 ];
 
 /** The schema version this package writes. */

@@ -118,19 +118,21 @@ export class TaskOwners {
 /** `inner` with its tasks' owners tracked: saves renew the lease, reads end a dead owner's tasks. */
 export function ownedTasks(inner: A2ATaskStore, owners: TaskOwners): A2ATaskStore {
   const store: A2ATaskStore = {
-    async get(taskId: string): Promise<A2ATask | undefined> {
+    async get(taskId: string, workspaceId: string): Promise<A2ATask | undefined> {
       await owners.reap(taskId);
-      return await inner.get(taskId);
+      return await inner.get(taskId, workspaceId);
     },
-    save(task: A2ATask): void | Promise<void> {
+    save(task: A2ATask, workspaceId: string): void | Promise<void> {
       owners.start();
-      return inner.save(task);
+      return inner.save(task, workspaceId);
     },
-    async cancel(taskId: string): Promise<TaskCancelResult> {
+    async cancel(taskId: string, workspaceId: string): Promise<TaskCancelResult> {
       await owners.reap(taskId);
-      return await inner.cancel(taskId);
+      return await inner.cancel(taskId, workspaceId);
     },
   };
+  const list = inner.list?.bind(inner);
+  if (list) store.list = list;
   const watch = inner.watch?.bind(inner);
   if (watch) store.watch = (onCancel: (taskId: string) => void): TaskWatch => watch(onCancel);
   const changes = inner.watchChanges?.bind(inner);

@@ -1,9 +1,17 @@
 // The A2A task store shared by push replicas: tasks/get and tasks/cancel answer on any replica; a
 // cancel is announced with NOTIFY so the replica running the task aborts its handler, and every
-// change with another NOTIFY, so a tasks/resubscribe stream on any replica follows the task.
+// change with another NOTIFY, so a tasks/resubscribe stream on any replica follows the task. Each
+// task row carries its workspace: every read, cancel and write is scoped to it, so agents of
+// several workspaces may share one store without seeing each other's tasks.
 import type { Pool } from "pg";
 import type { A2ATask } from "@molecule-ai/agent-core/a2a";
-import type { A2ATaskStore, TaskCancelResult, TaskWatch } from "@molecule-ai/agent-core/store";
+import type {
+  A2ATaskStore,
+  TaskCancelResult,
+  TaskListPage,
+  TaskListQuery,
+  TaskWatch,
+} from "@molecule-ai/agent-core/store";
 import { type Names, interval } from "./sql.js";
 import type { StoreListener } from "./store-listener.js";
 import { CancelListener } from "./tasks-listener.js";
@@ -41,18 +49,18 @@ export class PostgresTaskStore implements A2ATaskStore {
     });
   }
 
-  async get(taskId: string): Promise<A2ATask | undefined> {
+  async get(taskId: string, workspaceId: string): Promise<A2ATask | undefined> {
     await this.#c.ready();
     const { rows } = await this.#c.pool.query<{ task: A2ATask }>(
-      `SELECT task FROM ${this.#c.names.tasks} WHERE task_id = $1`,
-      [taskId],
+      `SELECT task FROM ${this.#c.names.tasks} WHERE task_id = $1 AND workspace_id = $2`,
+      [taskId, workspaceId],
     );
     return rows[0]?.task;
   }
 
-  save(task: A2ATask): Promise<void> {
+  save(task: A2ATask, workspaceId: string): Promise<void> {
     // Serialised now: later changes to `task` belong to later saves.
-    const row = [task.id, task.contextId, task.status.state, JSON.stringify(task)];
+    const row = [task.id, task.contextId, task.status.state, JSON.stringify(task), workspaceId];
     const prev = this.#chains.get(task.id);
     const write = (prev ?? Promise.resolve()).then(
       async () => await this.#write(row),
@@ -66,7 +74,7 @@ export class PostgresTaskStore implements A2ATaskStore {
     return write;
   }
 
-  async cancel(taskId: string): Promise<TaskCancelResult> {
+  async cancel(taskId: string, workspaceId: string): Promise<TaskCancelResult> {
     await this.#c.ready();
     const t = this.#c.names.tasks;
     const status = { state: "canceled", timestamp: new Date().toISOString() };
@@ -74,7 +82,7 @@ export class PostgresTaskStore implements A2ATaskStore {
       `WITH c AS (
          UPDATE ${t} SET state = 'canceled', task = jsonb_set(task, '{status}', $2::jsonb),
                 updated_at = now()
-          WHERE task_id = $1 AND state <> ALL($3::text[])
+          WHERE task_id = $1 AND workspace_id = $6 AND state <> ALL($3::text[])
           RETURNING task_id, task)
        SELECT task, pg_notify($4, task_id), pg_notify($5, task_id) FROM c`,
       [
@@ -83,11 +91,46 @@ export class PostgresTaskStore implements A2ATaskStore {
         TERMINAL,
         this.#c.names.taskChannel,
         this.#c.names.taskChangeChannel,
+        workspaceId,
       ],
     );
     if (rows[0]) return { status: "canceled", task: rows[0].task };
-    const task = await this.get(taskId);
+    const task = await this.get(taskId, workspaceId);
     return task === undefined ? { status: "not_found" } : { status: "not_cancelable", task };
+  }
+
+  async list(workspaceId: string, query: TaskListQuery): Promise<TaskListPage> {
+    await this.#c.ready();
+    const t = this.#c.names.tasks;
+    const filters = [
+      query.contextId ?? null,
+      query.state ?? null,
+      query.statusAfter === undefined ? null : new Date(query.statusAfter).toISOString(),
+    ];
+    const where = `workspace_id = $1 AND ($2::text IS NULL OR context_id = $2)
+        AND ($3::text IS NULL OR state = $3)
+        AND ($4::timestamptz IS NULL OR (task -> 'status' ->> 'timestamp')::timestamptz >= $4)`;
+    const after =
+      query.pageToken === undefined
+        ? null
+        : /^\d{1,19}$/.test(query.pageToken)
+          ? query.pageToken
+          : "0";
+    const { rows } = await this.#c.pool.query<{ task: A2ATask; seq: string }>(
+      `SELECT task, seq FROM ${t} WHERE ${where} AND ($5::bigint IS NULL OR seq < $5)
+        ORDER BY seq DESC LIMIT $6`,
+      [workspaceId, ...filters, after, query.pageSize + 1],
+    );
+    const count = await this.#c.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${t} WHERE ${where}`,
+      [workspaceId, ...filters],
+    );
+    const page = rows.slice(0, query.pageSize);
+    return {
+      tasks: page.map((r) => r.task),
+      nextPageToken: rows.length > query.pageSize ? page.at(-1)!.seq : "",
+      totalSize: Number(count.rows[0]?.n ?? 0),
+    };
   }
 
   watch(onCancel: (taskId: string) => void): TaskWatch {
@@ -114,20 +157,30 @@ export class PostgresTaskStore implements A2ATaskStore {
     await this.#listener.stop();
   }
 
-  async #write([id, contextId, state, body]: string[]): Promise<void> {
+  async #write([id, contextId, state, body, workspaceId]: string[]): Promise<void> {
     await this.#c.ready();
     const t = this.#c.names.tasks;
+    // Never across workspaces: a task id another workspace holds is left as it is.
     await this.#c.pool.query(
       `WITH w AS (
-         INSERT INTO ${t} (task_id, context_id, state, task, replica_id)
-         VALUES ($1, $2, $3, $4::jsonb, $5)
+         INSERT INTO ${t} (task_id, context_id, state, task, replica_id, workspace_id)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $8)
          ON CONFLICT (task_id) DO UPDATE
             SET state = EXCLUDED.state, task = EXCLUDED.task, replica_id = EXCLUDED.replica_id,
-                updated_at = now()
-          WHERE ${t}.state <> ALL($6::text[])
+                updated_at = now(), seq = nextval(pg_get_serial_sequence('${t}', 'seq'))
+          WHERE ${t}.state <> ALL($6::text[]) AND ${t}.workspace_id = EXCLUDED.workspace_id
          RETURNING task_id)
        SELECT pg_notify($7, task_id) FROM w`,
-      [id, contextId, state, body, this.#c.replicaId, TERMINAL, this.#c.names.taskChangeChannel],
+      [
+        id,
+        contextId,
+        state,
+        body,
+        this.#c.replicaId,
+        TERMINAL,
+        this.#c.names.taskChangeChannel,
+        workspaceId,
+      ],
     );
   }
 }

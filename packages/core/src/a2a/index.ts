@@ -38,5 +38,5 @@ export { derivePathSecret } from "./server/index.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export { createA2AHandler } from "./server/index.js";
 export type { A2AHandler, A2AHandlerOptions } from "./server/index.js";
-// Internal: bounds on sender-chosen ids (docs/security.md, "Bounds").
-export { MAX_ID_LENGTH, isBoundedId } from "./limits.js";
+// Bounds on sender-chosen ids and sizes (docs/security.md, "Bounds"); `isBoundedId` is internal.
+export { MAX_HISTORY_LENGTH, MAX_ID_LENGTH, isBoundedId } from "./limits.js";

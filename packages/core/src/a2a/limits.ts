@@ -15,3 +15,12 @@ export function isBoundedId(value: unknown): boolean {
     (typeof value === "string" && value.length <= MAX_ID_LENGTH)
   );
 }
+
+/** Most `referenceTaskIds` one message may carry (each within {@link MAX_ID_LENGTH}). */
+export const MAX_REFERENCE_IDS = 64;
+
+/**
+ * Largest `historyLength` a caller may ask for (`tasks/get`, `ListTasks`, a send's
+ * `configuration`): an integer from 0 to this bound, else JSON-RPC `-32602`.
+ */
+export const MAX_HISTORY_LENGTH = 1000;

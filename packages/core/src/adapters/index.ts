@@ -3,6 +3,7 @@
 // request handler), per-conversation ordering, conversation history and a handler that keeps it,
 // routing messages to handlers by sender, and the pieces of an agent hosted in a web framework.
 export { createMessageEndpoint } from "./message-endpoint.js";
+export { askForInput } from "../agent/index.js";
 export type {
   MessageEndpointAnswer,
   MessageEndpointContext,

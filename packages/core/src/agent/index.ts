@@ -41,3 +41,4 @@ export type { TurnLimitOptions } from "./route/conversations.js";
 export { MoleculeReplyError, MoleculeReplyTimeoutError, MoleculeTurnLimitError } from "./errors.js";
 export type { QueuedReceipt } from "./errors.js";
 export { peerClientOf } from "./remote-agent.js";
+export { askForInput } from "./answer/input-request.js";

@@ -221,6 +221,7 @@ export class RemoteAgent<
     this.#handleA2A ??= createA2AHandler({
       agentCard: this.#card,
       onMessage: this.#onPush(),
+      workspaceId: this.client.workspaceId,
       ...(this.#store.tasks ? { taskStore: this.#store.tasks } : {}),
       ...(typeof this.#o.delivery === "object" && this.#o.delivery.streaming === true
         ? { streaming: true }
@@ -251,6 +252,7 @@ export class RemoteAgent<
         logger: this.#logger,
         onMessage: this.#onPush(),
         taskStore: this.#store.tasks,
+        workspaceId: this.client.workspaceId,
       },
       options,
     );
@@ -371,6 +373,7 @@ export class RemoteAgent<
       logger: this.#logger,
       onMessage: this.#onPush(),
       taskStore: this.#store.tasks,
+      workspaceId: this.client.workspaceId,
       onServer: (server) => (this.#server = server),
       ...(this.#o.register === false
         ? {}

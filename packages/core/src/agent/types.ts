@@ -155,8 +155,10 @@ export interface PushDeliveryOptions {
    * workspace token so a restart serves the same URL; a fresh 256-bit secret when no token is known
    * yet). With `server: false`
    * it is appended to `publicUrl` for registration, and `agent.createPushHandler()` checks it.
+   * `false`: a public A2A agent, served and registered without a secret, so any A2A client that
+   * can reach the URL may call it (explicit opt-in; see docs/security.md).
    */
-  pathSecret?: string;
+  pathSecret?: string | false;
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /** Built-in server: open connections at most (default 256); more are closed at once. */

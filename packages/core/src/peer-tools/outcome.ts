@@ -52,9 +52,14 @@ export function peerResultText(
   if (text === "" && result.status === "working") {
     return `${who} accepted the task and is still working on it.`;
   }
-  const cont = result.contextId
-    ? ` To continue, call this tool again with contextId "${untrustedLabel(result.contextId, 120)}".`
-    : "";
+  const ctx = result.contextId ? `contextId "${untrustedLabel(result.contextId, 120)}"` : "";
+  const task = result.taskId ? `taskId "${untrustedLabel(result.taskId, 120)}"` : "";
+  const cont =
+    result.status === "input-required" && task
+      ? ` The peer asks the question above: to answer it, call this tool again with ${task}${ctx ? ` and ${ctx}` : ""} and your answer as message.`
+      : ctx
+        ? ` To continue, call this tool again with ${ctx}.`
+        : "";
   return `${text}\n\n[peer task state: ${untrustedLabel(result.status, 40)}.${cont}]`;
 }
 
@@ -82,6 +87,7 @@ export async function runPeerTool(
   if (settings.timeoutMs !== undefined) options.timeoutMs = settings.timeoutMs;
   if (settings.via !== undefined) options.via = settings.via;
   if (input.contextId) options.contextId = input.contextId;
+  if (input.taskId) options.taskId = input.taskId;
   let result: PeerCallResult;
   try {
     result = await client.callPeer(peer.id, input.message, options);

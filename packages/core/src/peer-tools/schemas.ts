@@ -8,9 +8,11 @@ import { FIELD } from "./tool-inputs.js";
 export const peerToolInputSchema: z.ZodObject<{
   message: z.ZodString;
   contextId: z.ZodOptional<z.ZodString>;
+  taskId: z.ZodOptional<z.ZodString>;
 }> = z.object({
   message: z.string().min(1).describe(FIELD.message),
   contextId: z.string().optional().describe(FIELD.contextId),
+  taskId: z.string().optional().describe(FIELD.taskId),
 });
 
 /** The input schema of a `list_peers` tool. */

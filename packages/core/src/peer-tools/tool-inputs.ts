@@ -6,6 +6,8 @@
 export const FIELD = {
   message: "The task or question for the peer agent, self-contained: it sees nothing else.",
   contextId: "Only to continue an earlier conversation with this peer: the contextId it returned.",
+  taskId:
+    "Only to answer a peer's question (its task state was input-required): the taskId it returned; put your answer in message.",
   query: "Optional text to search peer names and roles.",
   peerId: "The id of the peer to delegate to (from list_peers).",
   task: "The task, self-contained: the peer sees nothing else.",
@@ -17,6 +19,8 @@ export interface PeerToolInput {
   message: string;
   /** Continue an earlier conversation with this peer (the `contextId` an earlier answer gave). */
   contextId?: string | undefined;
+  /** Answer a peer's question: the `taskId` of its `input-required` answer (same task). */
+  taskId?: string | undefined;
 }
 
 /** The JSON Schema of {@link PeerToolInput}, for tool APIs that take JSON Schema. */
@@ -25,6 +29,7 @@ export const PEER_TOOL_INPUT_JSON_SCHEMA = {
   properties: {
     message: { type: "string", minLength: 1, description: FIELD.message },
     contextId: { type: "string", description: FIELD.contextId },
+    taskId: { type: "string", description: FIELD.taskId },
   },
   required: ["message"],
   additionalProperties: false,

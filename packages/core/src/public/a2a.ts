@@ -10,10 +10,13 @@ export {
   derivePathSecret,
   extractA2AText,
   IN_REPLY_TO_KEY,
+  inputRequired,
   isAgentRole,
   neutralizePeerMarkers,
   normalizePart,
   normalizeParts,
+  MAX_HISTORY_LENGTH,
+  MAX_ID_LENGTH,
   SOURCE_WORKSPACE_KEY,
   startA2AServer,
 } from "../a2a/index.js";

@@ -16,7 +16,13 @@ export type {
   SharedPollContext,
   SharedStore,
 } from "../agent/index.js";
-export type { A2ATaskStore, TaskCancelResult, TaskWatch } from "../a2a/index.js";
+export type {
+  A2ATaskStore,
+  TaskCancelResult,
+  TaskListPage,
+  TaskListQuery,
+  TaskWatch,
+} from "../a2a/index.js";
 export type {
   CursorState,
   DeadLetterRecord,

@@ -14,10 +14,19 @@ export interface A2AHandlerContext {
   readonly requestId: string | number | null;
   /** The wire dialect of the request: `"0.3"` for slash method names, `"1.0"` for PascalCase. */
   readonly version: "0.3" | "1.0";
-  /** The conversation id: the caller's `contextId`, or a fresh one. */
+  /** The conversation id: the continued task's, else the caller's `contextId`, else a fresh one. */
   readonly contextId: string;
-  /** The task id, when the server created a task before calling the handler (streaming, non-blocking). */
+  /**
+   * The task id: the task this message continues (the caller sent `message.taskId`), or the one
+   * the server created before calling the handler (streaming, non-blocking); `undefined` for a
+   * blocking send that starts no task yet.
+   */
   readonly taskId: string | undefined;
+  /**
+   * The messages of the continued task before this one (the caller's and the agent's, e.g. the
+   * question of an `input-required` answer), oldest first; empty for a new task.
+   */
+  readonly history: readonly A2AMessage[];
 }
 
 /**
@@ -45,6 +54,17 @@ export interface A2AHandlerOptions {
     message: A2AMessage,
     ctx: A2AHandlerContext,
   ) => A2AHandlerResult | Promise<A2AHandlerResult>;
+  /**
+   * The workspace this endpoint serves (default `""`): its tasks are stored for it, and a task of
+   * another workspace on a shared `taskStore` is answered exactly as an unknown one (`tasks/get`,
+   * `tasks/cancel`, `tasks/resubscribe`, continuation, `ListTasks`). `RemoteAgent` sets it.
+   */
+  workspaceId?: string;
+  /**
+   * Streams (`tasks/resubscribe` / `SubscribeToTask`) one task may have at once on this endpoint
+   * (default 32); past it a subscription is refused with JSON-RPC error `-32000`.
+   */
+  maxSubscribersPerTask?: number;
   /** Path of the JSON-RPC endpoint (default `"/"`). */
   basePath?: string;
   /**

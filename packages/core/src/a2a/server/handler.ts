@@ -71,6 +71,8 @@ class A2AEndpoint implements A2AHandler {
       streaming,
       textAsTask: options.textResult === "task",
       store: taskStoreOf(options),
+      workspaceId: workspaceIdOf(options),
+      maxSubscribers: maxSubscribersOf(options),
       inflight,
       report,
     });
@@ -81,7 +83,7 @@ class A2AEndpoint implements A2AHandler {
       closed: false,
       inflight,
       report,
-      rpc: (input, version, scope) => dispatchRpc(input, version, scope, maxDepth, methods),
+      rpc: (input, version, scope) => dispatchRpc(input, version, scope, maxDepth, methods, report),
     };
     this.#node = new NodeAdapter(this.#core);
   }
@@ -100,6 +102,27 @@ class A2AEndpoint implements A2AHandler {
     this.#core.inflight.clear();
     await this.#methods.close(CLOSED);
   }
+}
+
+/** The `workspaceId` option (checked): `""` when unset. */
+function workspaceIdOf(options: A2AHandlerOptions): string {
+  const ws = options.workspaceId ?? "";
+  if (typeof ws !== "string") {
+    throw new MoleculeOptionError("workspaceId", "createA2AHandler: workspaceId must be a string.");
+  }
+  return ws;
+}
+
+/** The `maxSubscribersPerTask` option (checked), default 32. */
+function maxSubscribersOf(options: A2AHandlerOptions): number {
+  const max = options.maxSubscribersPerTask ?? 32;
+  if (!Number.isSafeInteger(max) || max < 1) {
+    throw new MoleculeOptionError(
+      "maxSubscribersPerTask",
+      `createA2AHandler: maxSubscribersPerTask must be a positive integer (got ${max}).`,
+    );
+  }
+  return max;
 }
 
 /** The `taskStore` option (checked), else an in-memory store of `maxTasks` tasks. */

@@ -1,4 +1,5 @@
 export { createA2AHandler } from "./handler.js";
+export { inputRequired } from "./input-required.js";
 export type {
   A2AHandler,
   A2AHandlerContext,
@@ -8,4 +9,10 @@ export type {
 export { startA2AServer, type A2AServer, type StartA2AServerOptions } from "./node-server.js";
 export { derivePathSecret, generatePathSecret } from "./secret.js";
 export { A2AErrorCode, A2ARpcError, type A2AErrorCodeValue } from "./errors.js";
-export type { A2ATaskStore, TaskCancelResult, TaskWatch } from "./store.js";
+export type {
+  A2ATaskStore,
+  TaskCancelResult,
+  TaskListPage,
+  TaskListQuery,
+  TaskWatch,
+} from "./store.js";

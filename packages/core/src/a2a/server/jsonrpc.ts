@@ -26,6 +26,7 @@ export interface RpcMethods {
     params: Obj,
     scope: Scope,
   ): Outcome | Promise<Outcome>;
+  listTasks(id: RequestId, params: Obj): Outcome | Promise<Outcome>;
 }
 
 const PUSH_CONFIG_METHODS = new Set([
@@ -38,7 +39,6 @@ const PUSH_CONFIG_METHODS = new Set([
   "ListTaskPushNotificationConfigs",
   "DeleteTaskPushNotificationConfig",
 ]);
-const UNSUPPORTED_METHODS = new Set(["ListTasks"]);
 const CARD_METHODS = new Set(["agent/getAuthenticatedExtendedCard", "GetExtendedAgentCard"]);
 
 /**
@@ -51,6 +51,7 @@ export function dispatchRpc(
   scope: Scope,
   maxDepth: number,
   methods: RpcMethods,
+  report?: (err: unknown, method: string, requestId: RequestId) => void,
 ): Outcome | Promise<Outcome> {
   let req: unknown;
   if (typeof input === "string") {
@@ -119,6 +120,69 @@ export function dispatchRpc(
     return rpcError(id, A2AErrorCode.InvalidParams, "Invalid params: params must be an object");
   }
   const p = params ?? {};
+  // A v0.3 streaming method answers every error as a stream too (one `event: error`): the
+  // official 0.3 clients read nothing else. v1.0 answers errors before the stream as JSON, as the
+  // official 1.x server and the conformance kit do; errors during a stream are events in both.
+  const streamed = STREAM_METHODS.has(method);
+  const out = invoke(id, method, p, scope, methods);
+  if (!streamed) return out;
+  const failed = (err: unknown): void => report?.(err, method, id);
+  const asStream = (o: Outcome): Outcome =>
+    errorsAsEvents(o, id, method.includes("/"), scope, failed);
+  return out instanceof Promise ? out.then(asStream) : asStream(out);
+}
+
+const STREAM_METHODS = new Set([
+  "message/stream",
+  "SendStreamingMessage",
+  "tasks/resubscribe",
+  "SubscribeToTask",
+]);
+
+/** A streaming method's outcome with its errors as SSE events (`preStream`: JSON errors too). */
+function errorsAsEvents(
+  o: Outcome,
+  id: RequestId,
+  preStream: boolean,
+  scope: Scope,
+  failed: (err: unknown) => void,
+): Outcome {
+  if ("stream" in o) return { ...o, stream: guarded(o.stream, id, failed) };
+  if (!preStream || o.status !== 200) return o;
+  return { status: 200, stream: once(`event: error\ndata: ${o.body}\n\n`), scope };
+}
+
+async function* once(frame: string): AsyncGenerator<string, void, undefined> {
+  yield frame;
+}
+
+/** The frames of `stream`, ended by an error event (-32603) if it throws. */
+async function* guarded(
+  stream: AsyncGenerator<string, void, undefined>,
+  id: RequestId,
+  failed: (err: unknown) => void,
+): AsyncGenerator<string, void, undefined> {
+  try {
+    yield* stream;
+  } catch (err) {
+    failed(err);
+    const body = JSON.stringify({
+      jsonrpc: "2.0",
+      id,
+      error: { code: A2AErrorCode.InternalError, message: "Internal error: the stream failed" },
+    });
+    yield `event: error\ndata: ${body}\n\n`;
+  }
+}
+
+/** Runs one method (invalid params become -32602). */
+function invoke(
+  id: RequestId,
+  method: string,
+  p: Obj,
+  scope: Scope,
+  methods: RpcMethods,
+): Outcome | Promise<Outcome> {
   try {
     switch (method) {
       case "message/send":
@@ -141,6 +205,8 @@ export function dispatchRpc(
         return methods.resubscribe(id, "0.3", p, scope);
       case "SubscribeToTask":
         return methods.resubscribe(id, "1.0", p, scope);
+      case "ListTasks":
+        return methods.listTasks(id, p);
     }
   } catch (err) {
     if (err instanceof ShapeError) {
@@ -158,13 +224,6 @@ function refusal(id: RequestId, method: string): Outcome {
       id,
       A2AErrorCode.PushNotificationNotSupported,
       "Push notifications are not supported",
-    );
-  }
-  if (UNSUPPORTED_METHODS.has(method)) {
-    return rpcError(
-      id,
-      A2AErrorCode.UnsupportedOperation,
-      `${method} is not supported by this agent`,
     );
   }
   if (CARD_METHODS.has(method)) {

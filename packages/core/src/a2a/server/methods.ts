@@ -3,17 +3,28 @@
 // by replicas), aborts a task canceled through any replica, reports each change of a task to its
 // resubscribed streams, and reports handler failures.
 import { randomUUID } from "node:crypto";
-import type { A2AMessage, A2ATask } from "../types.js";
+import { MAX_HISTORY_LENGTH } from "../limits.js";
+import { taskToV1 } from "../to-v1.js";
+import type { A2AMessage, A2ATask, A2ATaskState } from "../types.js";
 import { A2AErrorCode, A2ARpcError } from "./errors.js";
 import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
 import type { RpcMethods } from "./jsonrpc.js";
-import { isObj, normalizeMessage, ShapeError, TERMINAL_STATES } from "./normalize.js";
+import {
+  checkId,
+  checkInboundMessage,
+  isObj,
+  normalizeMessage,
+  ShapeError,
+  TERMINAL_STATES,
+} from "./normalize.js";
 import { rpcError, rpcResult, type Outcome } from "./outcome.js";
 import { CANCELED, RequestContext, Scope, type RequestId } from "./scope.js";
 import {
   MemoryTaskStore,
   type A2ATaskStore,
   type TaskCancelResult,
+  type TaskListPage,
+  type TaskListQuery,
   type TaskWatch,
 } from "./store.js";
 import {
@@ -23,10 +34,12 @@ import {
   isAsyncIterable,
   isThenable,
   now,
+  settleTask,
   shapeResult,
   shapeTask,
   toResult,
   toTaskResult,
+  withHistory,
 } from "./task-results.js";
 import { TaskHub } from "./task-hub.js";
 import { streamTask } from "./task-stream.js";
@@ -41,6 +54,10 @@ export interface MethodOptions {
   textAsTask: boolean;
   /** Where tasks are kept: the caller's store, or a bounded in-memory one. */
   store: A2ATaskStore;
+  /** The workspace the endpoint serves: its tasks are stored for it, and only its tasks answered. */
+  workspaceId: string;
+  /** Resubscribed streams one task may have at once. */
+  maxSubscribers: number;
   /** Scopes still running after their request was answered (closed with the endpoint). */
   inflight: Set<Scope>;
   report: (err: unknown, method: string, requestId: RequestId) => void;
@@ -83,6 +100,12 @@ export class A2AMethods implements RpcMethods {
       return rpcError(id, A2AErrorCode.InvalidParams, "Invalid params: params.message is required");
     }
     const message = normalizeMessage(params["message"]);
+    checkInboundMessage(message);
+    const config = params["configuration"];
+    if (config !== undefined && config !== null && !isObj(config)) {
+      throw new ShapeError("params.configuration must be an object");
+    }
+    const historyLength = historyLengthOf(config ?? {}, "params.configuration.historyLength");
     if (stream && !this.#o.streaming) {
       return rpcError(
         id,
@@ -90,11 +113,20 @@ export class A2AMethods implements RpcMethods {
         "Streaming is not enabled on this agent; use message/send (SendMessage)",
       );
     }
-    const config = params["configuration"];
     const background =
       !stream &&
       isObj(config) &&
       (config["blocking"] === false || config["returnImmediately"] === true);
+    if (message.taskId !== undefined) {
+      const mode = stream ? "stream" : background ? "background" : "blocking";
+      const go = { id, method, version, message, mode, scope, historyLength } as const;
+      return this.#call(
+        id,
+        method,
+        () => this.#store.get(message.taskId!, this.#o.workspaceId),
+        (task) => this.#continue(go, task),
+      );
+    }
     const contextId = message.contextId ?? randomUUID();
 
     if (!stream && !background) {
@@ -105,26 +137,74 @@ export class A2AMethods implements RpcMethods {
       } catch (err) {
         return this.#handlerError(id, method, err);
       }
+      const answer = (r: unknown): Outcome | Promise<Outcome> =>
+        this.#answer(id, method, version, r, message, contextId, scope, historyLength);
       if (isThenable(result)) {
-        return Promise.resolve(result).then(
-          (r) => this.#answer(id, method, version, r, message, contextId, scope),
-          (err: unknown) => this.#handlerError(id, method, err),
+        return Promise.resolve(result).then(answer, (err: unknown) =>
+          this.#handlerError(id, method, err),
         );
       }
-      return this.#answer(id, method, version, result, message, contextId, scope);
+      return answer(result);
     }
 
     // A task exists (and is stored) before the handler runs: streaming and non-blocking sends.
+    const taskId = randomUUID();
     const task: A2ATask = {
       kind: "task",
-      id: randomUUID(),
+      id: taskId,
       contextId,
       status: { state: stream ? "working" : "submitted", timestamp: now() },
-      history: [message],
+      history: [{ ...message, taskId, contextId }],
     };
-    const taskScope = stream ? scope : new Scope();
-    const ctx = new RequestContext(taskScope, method, id, version, contextId, task.id);
-    const run = (): Outcome => {
+    const mode = stream ? "stream" : "background";
+    return this.#start({ id, method, version, message, mode, scope, historyLength }, task, []);
+  }
+
+  /** A message that continues the task `stored` (`message.taskId`): same id, same context. */
+  #continue(go: Go, stored: A2ATask | undefined): Outcome | Promise<Outcome> {
+    const { id, version, message } = go;
+    if (stored === undefined) return rpcError(id, A2AErrorCode.TaskNotFound, "Task not found");
+    if (TERMINAL_STATES.has(stored.status.state)) {
+      // The official SDKs: InvalidRequest (v0.3), UnsupportedOperation (v1.0).
+      return rpcError(
+        id,
+        version === "0.3" ? A2AErrorCode.InvalidRequest : A2AErrorCode.UnsupportedOperation,
+        `Task ${stored.id} is in a terminal state (${stored.status.state}) and cannot be continued; send a message without taskId to start a new task`,
+      );
+    }
+    if (message.contextId !== undefined && message.contextId !== stored.contextId) {
+      return rpcError(
+        id,
+        A2AErrorCode.InvalidRequest,
+        `params.message.contextId does not match the contextId of task ${stored.id}; omit it or send the task's`,
+      );
+    }
+    const prior = stored.history ?? [];
+    const task: A2ATask = {
+      ...stored,
+      status: { state: "working", timestamp: now() },
+      history: [...prior, { ...message, taskId: stored.id, contextId: stored.contextId }],
+    };
+    return this.#start(go, task, prior);
+  }
+
+  /**
+   * Stores `task` (new, or continued), runs the handler for it and answers: a stream of its
+   * updates, its snapshot (non-blocking), or its final state (blocking).
+   */
+  #start(go: Go, task: A2ATask, prior: readonly A2AMessage[]): Outcome | Promise<Outcome> {
+    const { id, method, version, message, mode, scope, historyLength } = go;
+    const stream = mode === "stream";
+    const contextId = task.contextId;
+    const taskScope = mode === "background" ? new Scope() : scope;
+    const ctx = new RequestContext(taskScope, method, id, version, contextId, task.id, prior);
+    const run = (): Outcome | Promise<Outcome> => {
+      if (mode === "blocking") {
+        return this.#runBackground(task, message, ctx, taskScope).then(() => ({
+          status: 200,
+          body: rpcResult(id, shapeResult(version, withHistory(task, historyLength))),
+        }));
+      }
       if (stream) {
         const { onMessage, report } = this.#o;
         const persist = (): void | Promise<void> => this.#persist(task, method, id);
@@ -137,7 +217,8 @@ export class A2AMethods implements RpcMethods {
           scope,
         };
       }
-      const snapshot = shapeResult(version, task); // v1.0: {task}, a SendMessageResponse
+      // v1.0: {task}, a SendMessageResponse
+      const snapshot = shapeResult(version, withHistory(task, historyLength));
       this.#o.inflight.add(taskScope);
       void this.#runBackground(task, message, ctx, taskScope).finally(() =>
         this.#o.inflight.delete(taskScope),
@@ -156,16 +237,45 @@ export class A2AMethods implements RpcMethods {
   }
 
   getTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome> {
-    const historyLength = params["historyLength"];
+    const historyLength = historyLengthOf(params, "params.historyLength");
+    const taskId = taskIdOf(params);
     const answer = (stored: A2ATask | undefined): Outcome => {
       if (stored === undefined) return rpcError(id, A2AErrorCode.TaskNotFound, "Task not found");
-      let task = stored;
-      if (typeof historyLength === "number" && historyLength >= 0 && task.history !== undefined) {
-        task = { ...task, history: historyLength === 0 ? [] : task.history.slice(-historyLength) };
-      }
+      const task = withHistory(stored, historyLength);
       return { status: 200, body: rpcResult(id, shapeTask(version, task)) };
     };
-    return this.#call(id, "tasks/get", () => this.#store.get(taskIdOf(params)), answer);
+    return this.#call(id, "tasks/get", () => this.#store.get(taskId, this.#o.workspaceId), answer);
+  }
+
+  /** v1.0 `ListTasks`: a page of this workspace's tasks, most recently changed first. */
+  listTasks(id: RequestId, params: Obj): Outcome | Promise<Outcome> {
+    const store = this.#store;
+    if (store.list === undefined) {
+      return rpcError(
+        id,
+        A2AErrorCode.UnsupportedOperation,
+        "ListTasks is not supported by this agent's task store (it has no list method)",
+      );
+    }
+    const historyLength = historyLengthOf(params, "params.historyLength");
+    const query = listQueryOf(params);
+    const includeArtifacts = params["includeArtifacts"] === true;
+    const answer = (page: TaskListPage): Outcome => {
+      const tasks = page.tasks.map((t) => {
+        const task = withHistory(t, historyLength);
+        const v1 = taskToV1(includeArtifacts ? task : { ...task, artifacts: [] });
+        if (!includeArtifacts) delete v1["artifacts"];
+        return v1;
+      });
+      const result = {
+        tasks,
+        nextPageToken: page.nextPageToken,
+        pageSize: query.pageSize,
+        totalSize: page.totalSize,
+      };
+      return { status: 200, body: rpcResult(id, result) };
+    };
+    return this.#call(id, "ListTasks", () => store.list!(this.#o.workspaceId, query), answer);
   }
 
   cancelTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome> {
@@ -185,7 +295,8 @@ export class A2AMethods implements RpcMethods {
       this.#hub.emit(taskId, r.task);
       return { status: 200, body: rpcResult(id, shapeTask(version, r.task)) };
     };
-    return this.#call(id, "tasks/cancel", () => this.#store.cancel(taskId), answer);
+    const ws = this.#o.workspaceId;
+    return this.#call(id, "tasks/cancel", () => this.#store.cancel(taskId, ws), answer);
   }
 
   /**
@@ -212,10 +323,13 @@ export class A2AMethods implements RpcMethods {
       version,
       method,
       taskId,
+      workspaceId: this.#o.workspaceId,
+      maxSubscribers: this.#o.maxSubscribers,
       scope,
       store: this.#store,
       hub: this.#hub,
       local: this.#running.get(taskId)?.task,
+      allLocal: this.#store instanceof MemoryTaskStore,
       follow: () => this.#follow(),
       report: this.#o.report,
     });
@@ -262,7 +376,10 @@ export class A2AMethods implements RpcMethods {
     };
     const watching = this.#watch?.ready;
     try {
-      const saved = watching ? watching.then(() => this.#store.save(task)) : this.#store.save(task);
+      const ws = this.#o.workspaceId;
+      const saved = watching
+        ? watching.then(() => this.#store.save(task, ws))
+        : this.#store.save(task, ws);
       return isThenable(saved) ? Promise.resolve(saved).then(undefined, fail) : undefined;
     } catch (err) {
       return fail(err);
@@ -273,7 +390,7 @@ export class A2AMethods implements RpcMethods {
   #persist(task: A2ATask, method: string, id: RequestId): void | Promise<void> {
     let saved: void | Promise<void>;
     try {
-      saved = this.#store.save(task);
+      saved = this.#store.save(task, this.#o.workspaceId);
     } catch (err) {
       this.#o.report(err, method, id);
       return;
@@ -292,7 +409,7 @@ export class A2AMethods implements RpcMethods {
     id: RequestId,
     method: string,
     op: () => T | Promise<T>,
-    answer: (r: T) => Outcome,
+    answer: (r: T) => Outcome | Promise<Outcome>,
   ): Outcome | Promise<Outcome> {
     const r = op();
     return isThenable(r)
@@ -324,10 +441,11 @@ export class A2AMethods implements RpcMethods {
     message: A2AMessage,
     contextId: string,
     scope: Scope,
+    historyLength: number | undefined,
   ): Outcome | Promise<Outcome> {
     if (isAsyncIterable(result)) {
       return collectText(result, scope).then(
-        (text) => this.#answer(id, method, version, text, message, contextId, scope),
+        (text) => this.#answer(id, method, version, text, message, contextId, scope, historyLength),
         (err: unknown) => this.#handlerError(id, method, err),
       );
     }
@@ -336,7 +454,8 @@ export class A2AMethods implements RpcMethods {
     let out: Outcome;
     try {
       const answer = toResult(result, message, contextId, this.#o.textAsTask, remember);
-      out = { status: 200, body: rpcResult(id, shapeResult(version, answer)) };
+      const shaped = answer.kind === "task" ? withHistory(answer, historyLength) : answer;
+      out = { status: 200, body: rpcResult(id, shapeResult(version, shaped)) };
     } catch (err) {
       return this.#handlerError(id, method, invalidResult(err));
     }
@@ -361,9 +480,7 @@ export class A2AMethods implements RpcMethods {
       result = await this.#o.onMessage(message, ctx);
       if (isAsyncIterable(result)) result = await collectText(result, scope);
       if (scope.aborted) return;
-      const final = toTaskResult(result, message, task);
-      task.status = final.status;
-      if (final.artifacts !== undefined) task.artifacts = final.artifacts;
+      settleTask(task, toTaskResult(result, message, task));
     } catch (err) {
       if (scope.aborted) return;
       if (!(err instanceof A2ARpcError)) this.#o.report(err, ctx.method, ctx.requestId);
@@ -378,11 +495,95 @@ export class A2AMethods implements RpcMethods {
   }
 }
 
+/** A send, continued or new, on its way to the handler. */
+interface Go {
+  id: RequestId;
+  method: string;
+  version: "0.3" | "1.0";
+  message: A2AMessage;
+  mode: "blocking" | "background" | "stream";
+  scope: Scope;
+  historyLength: number | undefined;
+}
+
 /** The task id of `tasks/get` (`params.id`) or `GetTask` (`params.name` = `tasks/<id>`). */
 function taskIdOf(params: Obj): string {
   const tid = params["id"];
-  if (typeof tid === "string" && tid !== "") return tid;
   const name = params["name"];
-  if (typeof name === "string" && name.startsWith("tasks/")) return name.slice(6);
-  throw new ShapeError("params.id must be a non-empty string");
+  const id =
+    typeof tid === "string" && tid !== ""
+      ? tid
+      : typeof name === "string" && name.startsWith("tasks/")
+        ? name.slice(6)
+        : undefined;
+  if (id === undefined || id === "") throw new ShapeError("params.id must be a non-empty string");
+  checkId(id, "params.id");
+  return id;
+}
+
+/** `historyLength` of `params`: absent, or an integer from 0 to {@link MAX_HISTORY_LENGTH}. */
+function historyLengthOf(params: Obj, where: string): number | undefined {
+  const v = params["historyLength"];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_HISTORY_LENGTH) {
+    throw new ShapeError(`${where} must be an integer from 0 to ${MAX_HISTORY_LENGTH}`);
+  }
+  return v;
+}
+
+const V1_STATES: Record<string, A2ATaskState> = {
+  TASK_STATE_SUBMITTED: "submitted",
+  TASK_STATE_WORKING: "working",
+  TASK_STATE_INPUT_REQUIRED: "input-required",
+  TASK_STATE_COMPLETED: "completed",
+  TASK_STATE_CANCELED: "canceled",
+  TASK_STATE_FAILED: "failed",
+  TASK_STATE_REJECTED: "rejected",
+  TASK_STATE_AUTH_REQUIRED: "auth-required",
+};
+
+/** The checked filters and page of a `ListTasks` request (v1.0 `ListTasksRequest`). */
+function listQueryOf(params: Obj): TaskListQuery {
+  const pageSize = params["pageSize"] ?? 50;
+  if (
+    typeof pageSize !== "number" ||
+    !Number.isInteger(pageSize) ||
+    pageSize < 1 ||
+    pageSize > 100
+  ) {
+    throw new ShapeError("params.pageSize must be an integer from 1 to 100");
+  }
+  const query: TaskListQuery = { pageSize };
+  const contextId = params["contextId"];
+  if (contextId !== undefined && contextId !== null && contextId !== "") {
+    if (typeof contextId !== "string") throw new ShapeError("params.contextId must be a string");
+    checkId(contextId, "params.contextId");
+    query.contextId = contextId;
+  }
+  const status = params["status"];
+  if (
+    status !== undefined &&
+    status !== null &&
+    status !== "" &&
+    status !== "TASK_STATE_UNSPECIFIED"
+  ) {
+    const state = typeof status === "string" ? V1_STATES[status] : undefined;
+    if (state === undefined) throw new ShapeError("params.status must be a TASK_STATE_* value");
+    query.state = state;
+  }
+  const token = params["pageToken"];
+  if (token !== undefined && token !== null && token !== "") {
+    if (typeof token !== "string") throw new ShapeError("params.pageToken must be a string");
+    checkId(token, "params.pageToken");
+    query.pageToken = token;
+  }
+  const after = params["statusTimestampAfter"];
+  if (after !== undefined && after !== null && after !== "") {
+    const ms = typeof after === "string" ? Date.parse(after) : NaN;
+    if (Number.isNaN(ms)) {
+      throw new ShapeError("params.statusTimestampAfter must be an ISO 8601 timestamp");
+    }
+    query.statusAfter = ms;
+  }
+  return query;
 }

@@ -10,6 +10,8 @@ import type {
   A2ATaskState,
 } from "../types.js";
 import { MoleculeError } from "../../transport/index.js";
+import { IN_REPLY_TO_KEY } from "../conversation.js";
+import { MAX_ID_LENGTH, MAX_REFERENCE_IDS } from "../limits.js";
 
 type Obj = Record<string, unknown>;
 
@@ -156,6 +158,35 @@ export function normalizeMessage(raw: unknown, where = "params.message"): A2AMes
     message.metadata = metadata;
   }
   return message;
+}
+
+/** A sender-chosen id within {@link MAX_ID_LENGTH} (`where` names the field when it is not). */
+export function checkId(value: unknown, where: string): void {
+  if (typeof value === "string" && value.length > MAX_ID_LENGTH) {
+    throw new ShapeError(`${where} is longer than ${MAX_ID_LENGTH} characters`);
+  }
+}
+
+/**
+ * The bounds of a message a caller sends (docs/security.md, "Bounds"): ids and reply references
+ * within {@link MAX_ID_LENGTH}, at most {@link MAX_REFERENCE_IDS} referenced tasks, at least one
+ * part. Throws {@link ShapeError} naming the field.
+ */
+export function checkInboundMessage(message: A2AMessage, where = "params.message"): void {
+  checkId(message.messageId, `${where}.messageId`);
+  checkId(message.contextId, `${where}.contextId`);
+  checkId(message.taskId, `${where}.taskId`);
+  const refs = message.referenceTaskIds ?? [];
+  if (refs.length > MAX_REFERENCE_IDS) {
+    throw new ShapeError(`${where}.referenceTaskIds has more than ${MAX_REFERENCE_IDS} entries`);
+  }
+  refs.forEach((r, i) => checkId(r, `${where}.referenceTaskIds[${i}]`));
+  const inReplyTo = message.metadata?.[IN_REPLY_TO_KEY];
+  if (inReplyTo !== undefined && typeof inReplyTo !== "string") {
+    throw new ShapeError(`${where}.metadata.${IN_REPLY_TO_KEY} must be a string`);
+  }
+  checkId(inReplyTo, `${where}.metadata.${IN_REPLY_TO_KEY}`);
+  if (message.parts.length === 0) throw new ShapeError(`${where}.parts must not be empty`);
 }
 
 const STATES = new Set<string>([

@@ -1,6 +1,7 @@
 // Cancellation of one request or task (a lazily created AbortSignal), the `ctx` handed to
 // `onMessage`, and the abort reasons the endpoint uses.
 import { MoleculeError } from "../../transport/index.js";
+import type { A2AMessage } from "../types.js";
 import type { A2AHandlerContext } from "./handler-types.js";
 
 /** A JSON-RPC request id: same value and type as sent. */
@@ -62,6 +63,7 @@ export class RequestContext implements A2AHandlerContext {
   readonly version: "0.3" | "1.0";
   readonly contextId: string;
   readonly taskId: string | undefined;
+  readonly history: readonly A2AMessage[];
 
   constructor(
     scope: Scope,
@@ -70,6 +72,7 @@ export class RequestContext implements A2AHandlerContext {
     version: "0.3" | "1.0",
     contextId: string,
     taskId: string | undefined,
+    history: readonly A2AMessage[] = [],
   ) {
     this.#scope = scope;
     this.method = method;
@@ -77,6 +80,7 @@ export class RequestContext implements A2AHandlerContext {
     this.version = version;
     this.contextId = contextId;
     this.taskId = taskId;
+    this.history = history;
   }
 
   get signal(): AbortSignal {

@@ -1,35 +1,64 @@
-// Where the A2A endpoint keeps its tasks (`tasks/get`, `tasks/cancel`): the store contract, which
-// a shared store (e.g. `@molecule-ai/postgres`) implements for replicas behind a load balancer,
-// and the default bounded in-memory store (least recently used entries are evicted first).
+// Where the A2A endpoint keeps its tasks (`tasks/get`, `tasks/cancel`, continuation, `ListTasks`):
+// the store contract, which a shared store (e.g. `@molecule-ai/postgres`) implements for replicas
+// behind a load balancer, and the default bounded in-memory store (least recently used entries
+// are evicted first). Every task belongs to one workspace: a store answers a task only to the
+// workspace it was saved for, exactly as if it did not exist for any other.
 import type { A2ATask } from "../types.js";
 import { TERMINAL_STATES } from "./normalize.js";
-import { now } from "./task-results.js";
 
 /** The answer to {@link A2ATaskStore.cancel}. */
 export type TaskCancelResult =
   /** The task is now `canceled` (`task` is its stored state). */
   | { status: "canceled"; task: A2ATask }
-  /** No such task (never stored, evicted or removed by retention). */
+  /** No such task in this workspace (never stored, evicted, removed by retention, or another workspace's). */
   | { status: "not_found" }
   /** The task is already in a terminal state (`task` says which). */
   | { status: "not_cancelable"; task: A2ATask };
 
+/** A page request of {@link A2ATaskStore.list} (v1.0 `ListTasks`), already checked. */
+export interface TaskListQuery {
+  /** Only tasks of this conversation. */
+  contextId?: string;
+  /** Only tasks in this state. */
+  state?: A2ATask["status"]["state"];
+  /** Only tasks whose status timestamp is at or after this instant (epoch ms). */
+  statusAfter?: number;
+  /** Tasks per page (1 to 100). */
+  pageSize: number;
+  /** The `nextPageToken` of the previous page, if any (opaque to callers). */
+  pageToken?: string;
+}
+
+/** A page of {@link A2ATaskStore.list}: most recently changed first. */
+export interface TaskListPage {
+  /** The tasks of this page. */
+  tasks: A2ATask[];
+  /** Token of the next page, `""` on the last one. */
+  nextPageToken: string;
+  /** Matching tasks in all pages. */
+  totalSize: number;
+}
+
 /**
  * The task store of an A2A endpoint (`createA2AHandler({ taskStore })`, or `store.tasks` of a
  * `RemoteAgent` store). Methods may answer synchronously (the in-memory default does) or with a
- * promise (a database).
+ * promise (a database). `workspaceId` is the workspace the endpoint serves (`""` for a handler
+ * created without one): a task is stored for it and is invisible to every other workspace.
  *
  * Contract: saves of one task apply in call order; a stored task in a terminal state (`completed`,
  * `canceled`, `failed`, `rejected`) is never replaced by a later save, so a cancel made through
- * one replica wins over a result that another replica writes afterwards.
+ * one replica wins over a result that another replica writes afterwards; a save never moves a task
+ * to another workspace.
  */
 export interface A2ATaskStore {
-  /** The stored task, or `undefined`. */
-  get(taskId: string): A2ATask | undefined | Promise<A2ATask | undefined>;
-  /** Stores a new task or its new state (ignored when the stored one is terminal). */
-  save(task: A2ATask): void | Promise<void>;
-  /** Marks a task that is not terminal `canceled`, and tells every watcher (see {@link watch}). */
-  cancel(taskId: string): TaskCancelResult | Promise<TaskCancelResult>;
+  /** The stored task of `workspaceId`, or `undefined`. */
+  get(taskId: string, workspaceId: string): A2ATask | undefined | Promise<A2ATask | undefined>;
+  /** Stores a new task or its new state (ignored when the stored one is terminal or another workspace's). */
+  save(task: A2ATask, workspaceId: string): void | Promise<void>;
+  /** Marks a task of `workspaceId` that is not terminal `canceled`, and tells every watcher (see {@link watch}). */
+  cancel(taskId: string, workspaceId: string): TaskCancelResult | Promise<TaskCancelResult>;
+  /** A page of the workspace's tasks, most recently changed first (v1.0 `ListTasks`). */
+  list?(workspaceId: string, query: TaskListQuery): TaskListPage | Promise<TaskListPage>;
   /**
    * For stores shared by several processes: calls `onCancel(taskId)` whenever a task is canceled
    * through any of them, so the process running it aborts its handler. `ready` resolves once
@@ -53,42 +82,75 @@ export interface TaskWatch {
   close(): void | Promise<void>;
 }
 
+interface Entry {
+  task: A2ATask;
+  workspaceId: string;
+  /** Order of the last change (saves and cancels), for `list`. */
+  seq: number;
+}
+
 /** The default task store: at most `max` tasks in memory; `get` refreshes an entry's recency. */
 export class MemoryTaskStore implements A2ATaskStore {
   readonly #max: number;
-  readonly #map = new Map<string, A2ATask>();
+  readonly #map = new Map<string, Entry>();
+  #seq = 0;
 
   constructor(max: number) {
     this.#max = Math.max(1, max);
   }
 
-  get(id: string): A2ATask | undefined {
-    const task = this.#map.get(id);
-    if (task !== undefined) {
-      this.#map.delete(id);
-      this.#map.set(id, task);
-    }
-    return task;
+  get(id: string, workspaceId: string): A2ATask | undefined {
+    const entry = this.#map.get(id);
+    if (entry === undefined || entry.workspaceId !== workspaceId) return undefined;
+    this.#map.delete(id);
+    this.#map.set(id, entry);
+    return entry.task;
   }
 
-  save(task: A2ATask): void {
+  save(task: A2ATask, workspaceId: string): void {
     const id = task.id;
     const stored = this.#map.get(id);
-    if (stored !== undefined && stored !== task && TERMINAL_STATES.has(stored.status.state)) return;
+    if (stored !== undefined) {
+      if (stored.workspaceId !== workspaceId) return;
+      if (stored.task !== task && TERMINAL_STATES.has(stored.task.status.state)) return;
+    }
     this.#map.delete(id);
-    this.#map.set(id, task);
+    this.#map.set(id, { task, workspaceId, seq: ++this.#seq });
     if (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next().value as string;
       this.#map.delete(oldest);
     }
   }
 
-  cancel(id: string): TaskCancelResult {
-    const task = this.get(id);
+  cancel(id: string, workspaceId: string): TaskCancelResult {
+    const task = this.get(id, workspaceId);
     if (task === undefined) return { status: "not_found" };
     if (TERMINAL_STATES.has(task.status.state)) return { status: "not_cancelable", task };
-    task.status = { state: "canceled", timestamp: now() };
+    task.status = { state: "canceled", timestamp: new Date().toISOString() };
+    this.#map.get(id)!.seq = ++this.#seq;
     return { status: "canceled", task };
+  }
+
+  list(workspaceId: string, query: TaskListQuery): TaskListPage {
+    const matching = [...this.#map.values()]
+      .filter(
+        (e) =>
+          e.workspaceId === workspaceId &&
+          (query.contextId === undefined || e.task.contextId === query.contextId) &&
+          (query.state === undefined || e.task.status.state === query.state) &&
+          (query.statusAfter === undefined ||
+            Date.parse(e.task.status.timestamp ?? "") >= query.statusAfter),
+      )
+      .sort((a, b) => b.seq - a.seq);
+    const after = query.pageToken === undefined ? Infinity : Number(query.pageToken);
+    const rest = matching.filter((e) => e.seq < after);
+    const page = rest.slice(0, query.pageSize);
+    const more = rest.length > page.length;
+    return {
+      tasks: page.map((e) => e.task),
+      nextPageToken: more ? String(page.at(-1)!.seq) : "",
+      totalSize: matching.length,
+    };
   }
 
   /** Number of stored tasks. */

@@ -36,6 +36,11 @@ export class TaskHub {
     }
   }
 
+  /** Number of listeners of `taskId`. */
+  count(taskId: string): number {
+    return this.#listeners.get(taskId)?.size ?? 0;
+  }
+
   /** Number of followed tasks. */
   get size(): number {
     return this.#listeners.size;

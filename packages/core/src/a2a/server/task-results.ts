@@ -72,7 +72,8 @@ export function toResult(
   if (!isObj(result)) throw new ShapeError(`unsupported result type ${typeof result}`);
   if (isTaskLike(result)) {
     const task = normalizeAgentTask(result, contextId, randomUUID);
-    task.history ??= [message];
+    task.history ??= [{ ...message, taskId: task.id, contextId: task.contextId }];
+    recordStatusMessage(task);
     remember(task);
     return task;
   }
@@ -103,6 +104,31 @@ export function toTaskResult(
   return { status: { state: "completed", message: reply, timestamp: now() } };
 }
 
+/**
+ * Moves a task to the final state of its handler's result: status and artifacts, and the status
+ * message (e.g. the question of `input-required`) appended to the history.
+ */
+export function settleTask(task: A2ATask, final: Pick<A2ATask, "status" | "artifacts">): void {
+  task.status = final.status;
+  if (final.artifacts !== undefined) task.artifacts = final.artifacts;
+  recordStatusMessage(task);
+}
+
+/** Appends the status message to the task's history (once). */
+function recordStatusMessage(task: A2ATask): void {
+  const message = task.status.message;
+  if (message === undefined) return;
+  message.taskId ??= task.id;
+  const history = (task.history ??= []);
+  if (!history.some((m) => m.messageId === message.messageId)) history.push(message);
+}
+
+/** `task` with at most the last `historyLength` messages of its history (all when undefined). */
+export function withHistory(task: A2ATask, historyLength: number | undefined): A2ATask {
+  if (historyLength === undefined || task.history === undefined) return task;
+  return { ...task, history: historyLength === 0 ? [] : task.history.slice(-historyLength) };
+}
+
 /** A send's answer in the caller's dialect. */
 export function shapeResult(version: "0.3" | "1.0", result: A2AMessage | A2ATask): unknown {
   if (version === "0.3") return result;
@@ -115,12 +141,13 @@ export function shapeTask(version: "0.3" | "1.0", task: A2ATask): unknown {
 }
 
 function completedTask(contextId: string, message: A2AMessage, text: string | undefined): A2ATask {
+  const id = randomUUID();
   const task: A2ATask = {
     kind: "task",
-    id: randomUUID(),
+    id,
     contextId,
     status: { state: "completed", timestamp: now() },
-    history: [message],
+    history: [{ ...message, taskId: id, contextId }],
   };
   if (text !== undefined) {
     task.artifacts = [{ artifactId: randomUUID(), parts: [{ kind: "text", text }] }];

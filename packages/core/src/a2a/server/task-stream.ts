@@ -8,7 +8,14 @@ import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
 import { ShapeError, TERMINAL_STATES } from "./normalize.js";
 import { rpcResult } from "./outcome.js";
 import type { RequestId, Scope } from "./scope.js";
-import { failedStatus, invalidResult, isAsyncIterable, now, toTaskResult } from "./task-results.js";
+import {
+  failedStatus,
+  invalidResult,
+  isAsyncIterable,
+  now,
+  settleTask,
+  toTaskResult,
+} from "./task-results.js";
 
 /** What one streamed task needs. */
 export interface StreamedTask {
@@ -115,11 +122,8 @@ export async function* streamTask(s: StreamedTask): AsyncGenerator<string, void,
         if (!scope.aborted) task.status = { state: "completed", timestamp: now() };
       } else if (!scope.aborted) {
         const final = toTaskResult(result, s.message, task);
-        if (final.artifacts !== undefined) {
-          task.artifacts = final.artifacts;
-          for (const artifact of final.artifacts) yield frames.artifact(artifact, false, true);
-        }
-        task.status = final.status;
+        settleTask(task, final);
+        for (const artifact of final.artifacts ?? []) yield frames.artifact(artifact, false, true);
       }
     } catch (err) {
       if (!scope.aborted) {

@@ -18,10 +18,16 @@ export interface Subscription {
   id: RequestId;
   version: "0.3" | "1.0";
   taskId: string;
+  /** The workspace the endpoint serves: the only one whose tasks it streams. */
+  workspaceId: string;
   store: A2ATaskStore;
+  /** Streams one task may have at once on this endpoint; past it, JSON-RPC -32000. */
+  maxSubscribers: number;
   hub: TaskHub;
   /** The task, when it runs on this endpoint (its changes are reported to `hub`). */
   local: A2ATask | undefined;
+  /** Whether every change of the store's tasks is made by this endpoint (its in-memory store). */
+  allLocal: boolean;
   /**
    * Starts following the store's changes (of tasks run elsewhere) and resolves once they flow;
    * `undefined` when the store cannot report them.
@@ -32,6 +38,12 @@ export interface Subscription {
   report: (err: unknown, method: string, requestId: RequestId) => void;
   method: string;
 }
+
+/**
+ * JSON-RPC error code (implementation-defined server error range) of a subscription refused
+ * because its task has `maxSubscribers` streams already.
+ */
+const TOO_MANY_SUBSCRIBERS = -32000;
 
 /** Order of states: a change never moves a subscriber's view back (stale reads are dropped). */
 function rank(state: string): number {
@@ -91,18 +103,26 @@ class Pending {
 
 /** Answers a subscription: an error, or the stream of the task's updates. */
 export async function subscribe(s: Subscription): Promise<Outcome> {
+  if (s.hub.count(s.taskId) >= s.maxSubscribers) {
+    return rpcError(
+      s.id,
+      TOO_MANY_SUBSCRIBERS,
+      `Too many subscribers: this task already has ${s.maxSubscribers} streams on this agent ` +
+        "(the limit); close one or poll tasks/get (GetTask)",
+    );
+  }
   const pending = new Pending();
   // Listening before the first read: no change falls between the snapshot and the stream.
   const off = s.hub.on(s.taskId, (task) => pending.add(task));
   let current: A2ATask | undefined;
-  let following = s.local !== undefined;
+  let following = s.local !== undefined || s.allLocal;
   try {
     if (s.local !== undefined) current = snapshot(s.local);
     else {
-      const ready = s.follow();
-      following = ready !== undefined;
+      const ready = s.allLocal ? undefined : s.follow();
+      following ||= ready !== undefined;
       if (ready !== undefined) await ready;
-      const got = s.store.get(s.taskId);
+      const got = s.store.get(s.taskId, s.workspaceId);
       current = isThenable(got) ? await got : got;
     }
   } catch (err) {
@@ -165,7 +185,7 @@ async function* updates(
       const seen: A2ATask[] = local === undefined ? [] : [local];
       if (reread) {
         try {
-          const got = s.store.get(s.taskId);
+          const got = s.store.get(s.taskId, s.workspaceId);
           const stored = isThenable(got) ? await got : got;
           if (stored === undefined) return; // removed (retention): nothing more will come
           seen.push(stored);

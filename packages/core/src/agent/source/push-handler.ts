@@ -17,6 +17,8 @@ export interface AgentPushHandlerInput {
   onMessage: (message: A2AMessage, ctx: A2AHandlerContext) => Promise<A2AHandlerResult>;
   /** The store's A2A task store, when it has one. */
   taskStore: A2ATaskStore | undefined;
+  /** The agent's workspace: its A2A tasks are stored for it (and only its tasks answered). */
+  workspaceId: string;
 }
 
 /** A handler serving the agent's pipeline with `options` (defaults from the push delivery). */
@@ -26,7 +28,9 @@ export function createAgentPushHandler(
 ): A2AHandler {
   const delivery = typeof input.delivery === "object" ? input.delivery : undefined;
   const secret =
-    options.pathSecret === undefined ? delivery?.pathSecret : options.pathSecret || undefined;
+    options.pathSecret === undefined
+      ? delivery?.pathSecret || undefined
+      : options.pathSecret || undefined;
   const publicUrl =
     options.publicUrl ?? (delivery?.server === false ? delivery.publicUrl : undefined);
   const maxBodyBytes = options.maxBodyBytes ?? delivery?.maxBodyBytes;
@@ -34,6 +38,7 @@ export function createAgentPushHandler(
   return createA2AHandler({
     agentCard: input.card,
     onMessage: input.onMessage,
+    workspaceId: input.workspaceId,
     onError: (error) => input.logger.warn?.("push request failed", { error: describe(error) }),
     ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
     ...(secret !== undefined ? { pathSecret: secret } : {}),

@@ -5,9 +5,11 @@
 // `tasks/cancel` (on any replica sharing the task store) aborts its handler.
 import { randomUUID } from "node:crypto";
 import type { A2AHandlerContext, A2AMessage, A2ATask } from "../../a2a/index.js";
+import { inputRequired } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import { MoleculeError, describe } from "../../transport/index.js";
 import { type Admission, CANCELED, type PushAnswer } from "../admit/admission.js";
+import { isAskingForInput } from "../answer/input-request.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 
@@ -48,8 +50,15 @@ export class PushSource {
   async onMessage(message: A2AMessage, ctx?: A2AHandlerContext): Promise<string | A2ATask | void> {
     if (!this.accepting) throw notAccepting("agent_not_running", "is not running");
     const msg = this.admission.pushed(message);
+    // The conversation the server answers in: the caller's contextId, a continued task's, or the
+    // fresh one the answer carries (so a caller that sends it back continues the conversation).
+    if (ctx !== undefined) msg.contextId ??= ctx.contextId;
     const answer = (a: PushAnswer): string | A2ATask | undefined =>
-      a === CANCELED ? canceledTask(msg) : a;
+      a === CANCELED
+        ? canceledTask(msg)
+        : typeof a === "string" && ctx !== undefined && isAskingForInput(msg)
+          ? inputRequired(ctx, a) // the handler asked a question: the task waits for its answer
+          : a;
     const mid = msg.messageId;
     const known = this.admission.known(mid);
     if (known) return answer(known instanceof Promise ? await known : known.answer);

@@ -21,6 +21,8 @@ export interface StartPushInput {
   onMessage: (message: A2AMessage, ctx: A2AHandlerContext) => Promise<A2AHandlerResult>;
   /** The store's A2A task store, when it has one. */
   taskStore: A2ATaskStore | undefined;
+  /** The agent's workspace: its A2A tasks are stored for it (and only its tasks answered). */
+  workspaceId: string;
   /** Receives the server as soon as it listens, so a failed registration still closes it. */
   onServer: (server: A2AServer) => void;
 }
@@ -42,14 +44,17 @@ export async function startPush(input: StartPushInput): Promise<string> {
     }
     // The secret path segment the handler from createPushHandler() checks.
     url =
-      opts.pathSecret === undefined
+      opts.pathSecret === undefined || opts.pathSecret === false
         ? opts.publicUrl
         : `${opts.publicUrl.replace(/\/+$/, "")}/${opts.pathSecret}`;
   } else {
-    const pathSecret = opts.pathSecret ?? (await client.pushPathSecret?.());
+    // `pathSecret: false`: a public A2A agent (no capability segment).
+    const pathSecret =
+      opts.pathSecret === false ? false : (opts.pathSecret ?? (await client.pushPathSecret?.()));
     const server = await startA2AServer({
       agentCard: input.card,
       onMessage: input.onMessage,
+      workspaceId: input.workspaceId,
       host: opts.host ?? "127.0.0.1",
       port: opts.port ?? 0,
       ...(pathSecret !== undefined ? { pathSecret } : {}),
