@@ -182,7 +182,11 @@ export class RemoteAgent<
     streamConnected: (agent) => (agent as RemoteAgent).#events?.connected === true,
   };
 
-  /** Like `client.callPeer`, but awaits a poll-delivered peer's answer: see {@link AgentCallOptions}. */
+  /**
+   * Like `client.callPeer`, but awaits a poll-delivered peer's answer (see {@link AgentCallOptions})
+   * and returns one text shape whatever the peer's delivery: `text` is `sanitizePeerText` of the
+   * answer (the platform's OFFSEC-003 wrapper removed, spoofed markers inside neutralised).
+   */
   callPeer(peerId: string, message: PeerMessage, opts?: AgentCallOptions): Promise<PeerCallResult> {
     return this.#talk.callPeer(peerId, message, opts ?? {});
   }
