@@ -89,7 +89,12 @@ const runtimes: { name: RuntimeName; cmd: string[] }[] = [
   { name: "node", cmd: [process.execPath] },
   ...(process.env.MOLECULE_BUN ? [{ name: "bun" as const, cmd: [process.env.MOLECULE_BUN] }] : []),
   ...(process.env.MOLECULE_DENO
-    ? [{ name: "deno" as const, cmd: [process.env.MOLECULE_DENO, "run", "--allow-all", "--no-lock"] }]
+    ? [
+        {
+          name: "deno" as const,
+          cmd: [process.env.MOLECULE_DENO, "run", "--allow-all", "--no-lock"],
+        },
+      ]
     : []),
 ];
 
@@ -142,7 +147,9 @@ try {
     ROUNDS,
     async (name, round) => {
       const xs = await runtimeSide(runtimes.find((r) => r.name === name)!);
-      console.log(`  round ${round + 1} ${name}: ${xs.length} exchanges, p50 ${percentile(xs, 50).toFixed(1)} ms`);
+      console.log(
+        `  round ${round + 1} ${name}: ${xs.length} exchanges, p50 ${percentile(xs, 50).toFixed(1)} ms`,
+      );
       return xs;
     },
   );

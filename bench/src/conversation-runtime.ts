@@ -36,9 +36,7 @@ const ms: number[] = [];
 let failures = 0;
 for (let i = 0; i < n; i++) {
   const t0 = performance.now();
-  const r = await asker.agent
-    .callPeer(b.id, `q${i}`, { timeoutMs: 20_000 })
-    .catch(() => undefined);
+  const r = await asker.agent.callPeer(b.id, `q${i}`, { timeoutMs: 20_000 }).catch(() => undefined);
   ms.push(performance.now() - t0);
   if (r?.status !== "completed" || r.text !== `answer:q${i}`) failures++;
 }

@@ -12,7 +12,11 @@ const sender = new PlatformClient({
   token: senderWs.token,
 });
 await sender.register({ agentCard: { name: "Sender" }, deliveryMode: "poll" });
-const bobRegister = new PlatformClient({ platformUrl: emu.url, workspaceId: bobWs.id, token: bobWs.token });
+const bobRegister = new PlatformClient({
+  platformUrl: emu.url,
+  workspaceId: bobWs.id,
+  token: bobWs.token,
+});
 await bobRegister.register({ agentCard: { name: "Bob" }, deliveryMode: "poll" });
 await bobRegister.close();
 for (const n of [1, 2, 3]) {

@@ -67,7 +67,8 @@ function flatHeaders(headers: Dispatcher.DispatchOptions["headers"]): Record<str
   const out: Record<string, string> = {};
   if (!headers) return out;
   if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) out[String(headers[i])] = String(headers[i + 1]);
+    for (let i = 0; i + 1 < headers.length; i += 2)
+      out[String(headers[i])] = String(headers[i + 1]);
     return out;
   }
   for (const [k, v] of Object.entries(headers as Record<string, unknown>)) {
