@@ -22,7 +22,12 @@ export { CursorLostError, WorkspaceRemovedError } from "./platform/index.js";
 export type { Logger, MoleculeErrorOptions } from "./transport/index.js";
 
 // The platform client.
-export { PlatformClient, makeIdempotencyKey, readMoleculeEnv } from "./platform/index.js";
+export {
+  describeStartError,
+  PlatformClient,
+  makeIdempotencyKey,
+  readMoleculeEnv,
+} from "./platform/index.js";
 export { FileTokenStore, MemoryTokenStore } from "./platform/index.js";
 export type {
   DelegationResult,
@@ -30,6 +35,7 @@ export type {
   FetchInboundOptions,
   FileTokenStoreOptions,
   HeartbeatReport,
+  DescribeStartErrorOptions,
   MoleculeEnv,
   NotifyAttachment,
   Peer,
@@ -75,6 +81,7 @@ export {
   pickDelivery,
   RemoteAgent,
   stderrLogger,
+  WorkspacePausedError,
 } from "./agent/index.js";
 export type {
   AgentEvent,
@@ -95,6 +102,7 @@ export type {
   QueuedReceipt,
   RemoteAgentOptions,
   TurnLimitOptions,
+  WhenPaused,
 } from "./agent/index.js";
 
 // What every agent shares with A2A: its card, the push path secret, untrusted peer text.

@@ -15,6 +15,7 @@ import { ConversationRuntime } from "./conversation-runtime.js";
 import { Dispatcher } from "./dispatcher.js";
 import { DispatchHooks } from "./dispatch-hooks.js";
 import { startCancelled, startSteps } from "./lifecycle.js";
+import { unlessPaused } from "./paused-start.js";
 import type { StartStep } from "./lifecycle.js";
 import type { HeartbeatWatch } from "./liveness.js";
 import { checkAgentOptions } from "./options.js";
@@ -316,7 +317,12 @@ export class RemoteAgent<
     const turn = startGate.turn();
     await turn.take(signal);
     try {
-      await this.#boot(startSteps({ attempts, signal, logger: this.#logger, turn }));
+      const step = startSteps({ attempts, signal, logger: this.#logger, turn });
+      if (this.#o.register !== false) {
+        const { whenPaused } = this.#o;
+        await unlessPaused({ client: this.client, whenPaused, step, signal, turn, logger: this.#logger });
+      }
+      await this.#boot(step);
     } finally {
       turn.give();
     }
@@ -344,10 +350,17 @@ export class RemoteAgent<
         await step("register", (signal) =>
           this.client.register({ agentCard: card, deliveryMode: "poll", signal }),
         );
-      } else {
+      } else if (this.#mode === "none") {
         this.#logger.warn?.(
           "this platform has no poll delivery (baseline contract): not registering; " +
             "the workspace must already have a URL for messages to reach the activity feed",
+        );
+      } else {
+        throw new MoleculeError(
+          'delivery "poll" was asked for, but this platform has no poll delivery (the April 2026 ' +
+            'contract): use push (delivery: { mode: "push", publicUrl }; MOLECULE_DELIVERY=push or ' +
+            "--delivery push), or leave delivery unset to pick what the platform has",
+          { code: "delivery_unsupported", retryable: false },
         );
       }
     }

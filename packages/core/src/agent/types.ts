@@ -1,4 +1,5 @@
 // Types of the RemoteAgent runtime.
+import type { WhenPaused } from "./paused-start.js";
 import type { AgentCard } from "../a2a/index.js";
 import type { Backfill } from "../inbound/index.js";
 import type { CursorStore } from "../inbound/index.js";
@@ -280,6 +281,13 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   replyConcurrency?: number;
   /** Register with the platform on start (default true). */
   register?: boolean;
+  /**
+   * What `start()` does when the workspace is paused (registering would resume it): `"refuse"`
+   * (default) rejects with a `WorkspacePausedError` that says how to resume; `"wait"` waits until
+   * the workspace is resumed, then registers; `"resume"` registers anyway, which resumes it (the
+   * resume that works for external workspaces on every platform version).
+   */
+  whenPaused?: WhenPaused | undefined;
   /**
    * Logger (default: `stderrLogger()`: `info` and up on stderr, level from `MOLECULE_LOG_LEVEL`;
    * pass `{}` for none). Every event is logged once (see the README's events table).
