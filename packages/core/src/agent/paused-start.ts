@@ -46,7 +46,7 @@ export async function unlessPaused(o: {
   signal: AbortSignal;
   turn: StartTurn;
   logger: Logger;
-  intervalMs?: number;
+  intervalMs?: number | undefined;
 }): Promise<void> {
   const when = o.whenPaused ?? "refuse";
   if (when === "resume") return;

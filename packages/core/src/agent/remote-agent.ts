@@ -320,7 +320,9 @@ export class RemoteAgent<
       const step = startSteps({ attempts, signal, logger: this.#logger, turn });
       if (this.#o.register !== false) {
         const { whenPaused } = this.#o;
-        await unlessPaused({ client: this.client, whenPaused, step, signal, turn, logger: this.#logger });
+        const logger = this.#logger;
+        const intervalMs = this.#o.stateIntervalMs; // the wait's state reads (default 5 s)
+        await unlessPaused({ client: this.client, whenPaused, step, signal, turn, logger, intervalMs });
       }
       await this.#boot(step);
     } finally {
@@ -350,17 +352,18 @@ export class RemoteAgent<
         await step("register", (signal) =>
           this.client.register({ agentCard: card, deliveryMode: "poll", signal }),
         );
-      } else if (this.#mode === "none") {
+      } else if (this.#mode === "none" || (await this.#hasUrl(step)) !== false) {
         this.#logger.warn?.(
           "this platform has no poll delivery (baseline contract): not registering; " +
             "the workspace must already have a URL for messages to reach the activity feed",
         );
       } else {
+        // No URL: the platform answers every message to it 503 "workspace has no URL".
         throw new MoleculeError(
           'delivery "poll" was asked for, but this platform has no poll delivery (the April 2026 ' +
             'contract): use push (delivery: { mode: "push", publicUrl }; MOLECULE_DELIVERY=push or ' +
             "--delivery push), or leave delivery unset to pick what the platform has",
-          { code: "delivery_unsupported", retryable: false },
+          { code: "poll_delivery_unsupported", retryable: false },
         );
       }
     }
@@ -373,6 +376,13 @@ export class RemoteAgent<
         new EventWakeupsUnavailableWarning(workspaceId, ms, caps.eventStreamError),
       );
     }
+  }
+
+  /** Whether the workspace has a URL on the platform (`undefined`: the client cannot tell). */
+  async #hasUrl(step: StartStep): Promise<boolean | undefined> {
+    const read = this.client.getWorkspace?.bind(this.client);
+    if (!read) return undefined;
+    return !!(await step("workspace read", () => read())).url;
   }
 
   /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */

@@ -284,7 +284,7 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   /**
    * What `start()` does when the workspace is paused (registering would resume it): `"refuse"`
    * (default) rejects with a `WorkspacePausedError` that says how to resume; `"wait"` waits until
-   * the workspace is resumed, then registers; `"resume"` registers anyway, which resumes it (the
+   * the workspace is resumed (reading its state every `stateIntervalMs`, default 5 s), then registers; `"resume"` registers anyway, which resumes it (the
    * resume that works for external workspaces on every platform version).
    */
   whenPaused?: WhenPaused | undefined;

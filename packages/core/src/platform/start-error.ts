@@ -78,7 +78,7 @@ export function describeStartError(
       const port = portOf(err);
       return `port ${port ?? "(the push port)"} is already in use: set ${name("MOLECULE_PORT", "--port")} to a free port, or unset it to use any free port`;
     }
-    case "delivery_unsupported":
+    case "poll_delivery_unsupported":
       return `this platform has no poll delivery: set ${name("MOLECULE_DELIVERY=push", "--delivery push")} (with ${name("MOLECULE_PUBLIC_URL", "--public-url")} when the platform runs elsewhere), or leave ${name("MOLECULE_DELIVERY", "--delivery")} unset`;
     default:
       return undefined;
