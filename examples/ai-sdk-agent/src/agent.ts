@@ -10,7 +10,7 @@ import {
   generatePathSecret,
   pickDelivery,
 } from "@molecule-ai/agent-core";
-import type { AgentCard, Logger, WhenPaused } from "@molecule-ai/agent-core";
+import type { AgentCard, Logger, RemoteAgentOptions } from "@molecule-ai/agent-core";
 import { createPeerMessageHandler, createPeerRequestHandler, peerTools } from "@molecule-ai/ai-sdk";
 import type { PeerMessageHandler } from "@molecule-ai/ai-sdk";
 import { isStepCount, ToolLoopAgent } from "ai";
@@ -37,7 +37,7 @@ export interface StartOptions {
   /** Where the runtime logs (default: `stderrLogger()`, info and up on stderr). */
   logger?: Logger;
   /** When the workspace is paused at start: refuse (default), wait, or resume it. */
-  whenPaused?: WhenPaused | undefined;
+  whenPaused?: RemoteAgentOptions["whenPaused"];
   /**
    * The model: an AI SDK model such as `openai("gpt-5-mini")` from `@ai-sdk/openai`, or a gateway
    * id such as `"openai/gpt-5-mini"`. Default: {@link DemoLanguageModel}, which needs no key.

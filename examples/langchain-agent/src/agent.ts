@@ -3,7 +3,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { MemorySaver } from "@langchain/langgraph";
 import { FileTokenStore, pickDelivery, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { Logger, PushDeliveryOptions, WhenPaused } from "@molecule-ai/agent-core";
+import type { Logger, PushDeliveryOptions, RemoteAgentOptions } from "@molecule-ai/agent-core";
 import { createPeerMessageHandler, loadPeerTools } from "@molecule-ai/langchain";
 import { createAgent } from "langchain";
 import { DEMO_MODEL_LABEL, DemoChatModel } from "./model.js";
@@ -30,7 +30,7 @@ export interface StartOptions {
   /** Where the runtime logs (default: `stderrLogger()`, info and up on stderr). */
   logger?: Logger;
   /** When the workspace is paused at start: refuse (default), wait, or resume it. */
-  whenPaused?: WhenPaused | undefined;
+  whenPaused?: RemoteAgentOptions["whenPaused"];
   /**
    * The chat model: a LangChain model id such as `"openai:gpt-5-mini"` (install its provider
    * package, e.g. `@langchain/openai`, and set its API key) or a chat model instance. Default:

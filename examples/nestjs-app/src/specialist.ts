@@ -8,7 +8,12 @@ import { ExpressAdapter } from "@nestjs/platform-express";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import type { MoleculeAgentModuleOptions } from "@molecule-ai/nestjs";
-import type { Logger, PlatformClient, TokenStore, WhenPaused } from "@molecule-ai/agent-core";
+import type {
+  Logger,
+  PlatformClient,
+  RemoteAgentOptions,
+  TokenStore,
+} from "@molecule-ai/agent-core";
 import { AppModule } from "./app.module.js";
 import { ReviewerAgent } from "./reviewer.agent.js";
 
@@ -44,7 +49,7 @@ export interface NestSpecialistOptions {
   /** Push: the URL the platform reaches the push route at (default `http://<host>:<port>/molecule/a2a`). */
   publicUrl?: string;
   /** When the workspace is paused at start: refuse (default), wait, or resume it. */
-  whenPaused?: WhenPaused;
+  whenPaused?: RemoteAgentOptions["whenPaused"];
   /** The agent card name (default `"reviewer"`). */
   name?: string;
   /** Heartbeat period in ms (default 30 000). */

@@ -2,7 +2,7 @@
 // Core only (@molecule-ai/agent-core). It receives messages by polling where the platform can
 // (no public URL needed), else by push to a small A2A server it starts (the April 2026 platform).
 import { FileTokenStore, pickDelivery, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { Logger, PushDeliveryOptions, WhenPaused } from "@molecule-ai/agent-core";
+import type { Logger, PushDeliveryOptions, RemoteAgentOptions } from "@molecule-ai/agent-core";
 
 /** Where and how to connect. */
 export interface StartOptions {
@@ -24,7 +24,7 @@ export interface StartOptions {
   /** Where the runtime logs (default: `stderrLogger()`, info and up on stderr). */
   logger?: Logger;
   /** When the workspace is paused at start: refuse (default), wait, or resume it. */
-  whenPaused?: WhenPaused | undefined;
+  whenPaused?: RemoteAgentOptions["whenPaused"];
 }
 
 /** A running agent. */

@@ -6,7 +6,12 @@
 // The plumbing every example shares (environment, signals, the other workspace) is in
 // examples/shared.
 import {
-  connectOrExit, consoleLogger, platformFromEnv, runUntilSignal, startConversation } from "@example/shared";
+  connectOrExit,
+  consoleLogger,
+  platformFromEnv,
+  runUntilSignal,
+  startConversation,
+} from "@example/shared";
 import type { PlatformTarget } from "@example/shared";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { startEchoAgent } from "./agent.js";

@@ -1,8 +1,14 @@
 // Running an example as a command: where to connect (MOLECULE_* variables), until when (a signal),
 // and how it ended (the exit code).
 import { createInterface } from "node:readline";
-import { describeStartError, readMoleculeEnv } from "@molecule-ai/agent-core";
-import type { AgentDoneResult, Logger, MoleculeEnv, WhenPaused } from "@molecule-ai/agent-core";
+import { readMoleculeEnv } from "@molecule-ai/agent-core";
+import { describeStartError } from "@molecule-ai/agent-core/adapters";
+import type {
+  AgentDoneResult,
+  Logger,
+  MoleculeEnv,
+  RemoteAgentOptions,
+} from "@molecule-ai/agent-core";
 
 /** The workspace an example runs as on a real platform. */
 export interface PlatformTarget {
@@ -20,7 +26,7 @@ export interface PlatformTarget {
    * `MOLECULE_WHEN_PAUSED` (`refuse`, `wait`, `resume`) or `MOLECULE_RESUME=1` (`resume`): what
    * the agent does when its workspace is paused at start (default: refuse).
    */
-  whenPaused: WhenPaused | undefined;
+  whenPaused: RemoteAgentOptions["whenPaused"];
 }
 
 /**
@@ -48,7 +54,9 @@ export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformT
   }
   const when = env.MOLECULE_RESUME ? "resume" : env.MOLECULE_WHEN_PAUSED || undefined;
   if (when !== undefined && when !== "refuse" && when !== "wait" && when !== "resume") {
-    console.error(`MOLECULE_WHEN_PAUSED must be refuse, wait or resume; got ${JSON.stringify(when)}`);
+    console.error(
+      `MOLECULE_WHEN_PAUSED must be refuse, wait or resume; got ${JSON.stringify(when)}`,
+    );
     process.exit(2);
   }
   return { platformUrl, workspaceId, token, publicUrl, port, whenPaused: when };

@@ -56,9 +56,7 @@ function run(
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) =>
-    child.once("close", (code) => resolve({ code, stdout, stderr })),
-  );
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
 }
 
 /**
@@ -68,7 +66,7 @@ function run(
  */
 const errorLines = (stderr: string): string[] =>
   stderr
-    .replace(/\x1b\[[0-9;]*m/g, "")
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "")
     .trim()
     .split("\n")
     .filter((l) => l !== "" && !l.startsWith("[molecule] ") && !/^\[Nest\] \d+ /.test(l));

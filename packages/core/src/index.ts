@@ -22,12 +22,7 @@ export { CursorLostError, WorkspaceRemovedError } from "./platform/index.js";
 export type { Logger, MoleculeErrorOptions } from "./transport/index.js";
 
 // The platform client.
-export {
-  describeStartError,
-  PlatformClient,
-  makeIdempotencyKey,
-  readMoleculeEnv,
-} from "./platform/index.js";
+export { PlatformClient, makeIdempotencyKey, readMoleculeEnv } from "./platform/index.js";
 export { FileTokenStore, MemoryTokenStore } from "./platform/index.js";
 export type {
   DelegationResult,
@@ -35,7 +30,6 @@ export type {
   FetchInboundOptions,
   FileTokenStoreOptions,
   HeartbeatReport,
-  DescribeStartErrorOptions,
   MoleculeEnv,
   NotifyAttachment,
   Peer,
@@ -81,7 +75,6 @@ export {
   pickDelivery,
   RemoteAgent,
   stderrLogger,
-  WorkspacePausedError,
 } from "./agent/index.js";
 export type {
   AgentEvent,
@@ -102,7 +95,6 @@ export type {
   QueuedReceipt,
   RemoteAgentOptions,
   TurnLimitOptions,
-  WhenPaused,
 } from "./agent/index.js";
 
 // What every agent shares with A2A: its card, the push path secret, untrusted peer text.

@@ -1,15 +1,15 @@
 // start() on a paused workspace (registering would resume it): `whenPaused` "refuse" (default)
-// rejects with WorkspacePausedError and leaves it paused, "wait" registers once it is resumed,
+// rejects with a MoleculeError workspace_paused and leaves it paused, "wait" registers once it is resumed,
 // "resume" registers at once; and a forced poll delivery on a platform without it is an error.
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator, EmulatorOptions } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
+import { describeStartError } from "../src/adapters/index.js";
 import {
-  describeStartError,
+  isMoleculeError,
   PlatformClient,
   RemoteAgent,
-  WorkspacePausedError,
   type RemoteAgentOptions,
 } from "../src/index.js";
 
@@ -44,9 +44,13 @@ describe("RemoteAgent.start() on a paused workspace", () => {
       const { emu, id, client } = await pausedWorkspace({ compat });
       const err = await agent(client)
         .start()
-        .then(() => undefined, (e: unknown) => e);
-      expect(err).toBeInstanceOf(WorkspacePausedError);
-      expect(err).toMatchObject({ code: "workspace_paused", retryable: false, workspaceId: id });
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isMoleculeError(err, "workspace_paused")).toBe(true);
+      expect(err).toMatchObject({ retryable: false });
+      expect((err as Error).message).toContain(id);
       expect((err as Error).message).toContain('whenPaused: "resume"');
       expect(describeStartError(err, { workspaceId: id })).toContain("MOLECULE_RESUME=1");
       expect(await status(emu, id)).toBe("paused");
@@ -84,7 +88,10 @@ describe("RemoteAgent.start() on a paused workspace", () => {
     const { client } = await pausedWorkspace();
     const infos: string[] = [];
     const a = agent(client, { whenPaused: "wait", logger: { info: (m) => void infos.push(m) } });
-    const start = a.start().then(() => undefined, (e: unknown) => e);
+    const start = a.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await waitFor(() => infos.length > 0);
     await a.stop();
     expect(await start).toMatchObject({ code: "agent_stopped" });
@@ -96,10 +103,17 @@ describe("a forced delivery the platform lacks", () => {
     const emu = await startEmulator({ compat: "2026-04" });
     cleanups.push(() => emu.close());
     const ws = await emu.admin.createWorkspace({ name: "poll-on-april" });
-    const client = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token! });
+    const client = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: ws.id,
+      token: ws.token!,
+    });
     cleanups.push(() => client.close());
     const a = agent(client, { delivery: "poll" });
-    const err = await a.start().then(() => undefined, (e: unknown) => e);
+    const err = await a.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: "poll_delivery_unsupported", retryable: false });
     expect(a.delivery).not.toBe("poll");
     expect(describeStartError(err, { flags: true })).toContain("--delivery push");

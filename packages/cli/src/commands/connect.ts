@@ -3,7 +3,6 @@ import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
-  describeStartError,
   FileCursorStore,
   pickDelivery,
   RemoteAgent,
@@ -11,8 +10,9 @@ import {
   type InboundHandler,
   type PlatformClient,
   type PushDeliveryOptions,
-  type WhenPaused,
+  type RemoteAgentOptions,
 } from "@molecule-ai/agent-core";
+import { describeStartError } from "@molecule-ai/agent-core/adapters";
 import { Option, type Command } from "commander";
 import { CliError } from "../errors.js";
 import {
@@ -222,7 +222,7 @@ async function runConnect(opts: ConnectOptions): Promise<number> {
     handler,
     agentCard: { name: opts.agentName || `remote-${opts.workspaceId.slice(0, 8)}` },
     delivery,
-    whenPaused: opts.resume ? "resume" : (opts.whenPaused as WhenPaused | undefined),
+    whenPaused: opts.resume ? "resume" : (opts.whenPaused as RemoteAgentOptions["whenPaused"]),
     ...(pollSeconds !== undefined ? { pollIntervalMs: pollSeconds * 1000 } : {}),
     ...(heartbeatSeconds !== undefined ? { heartbeatIntervalMs: heartbeatSeconds * 1000 } : {}),
     ...(concurrency !== undefined ? { concurrency: Math.floor(concurrency) } : {}),

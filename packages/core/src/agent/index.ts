@@ -3,8 +3,6 @@
 export { HeartbeatLateWarning } from "./liveness.js";
 export { EventWakeupsUnavailableWarning } from "./wakeup-warning.js";
 export { RemoteAgent } from "./remote-agent.js";
-export { WorkspacePausedError } from "./paused-start.js";
-export type { WhenPaused } from "./paused-start.js";
 export { stderrLogger } from "./default-logger.js";
 export type { LogLevel } from "./default-logger.js";
 export type { AgentEvent, AgentEventListener, AgentEventMap, AgentEventName } from "./events.js";

@@ -10,22 +10,16 @@ import type { StartStep } from "./lifecycle.js";
 import type { StartTurn } from "./start-gate.js";
 
 /** What `start()` does when the workspace is paused: see `RemoteAgentOptions.whenPaused`. */
-export type WhenPaused = "refuse" | "wait" | "resume";
+type WhenPaused = "refuse" | "wait" | "resume";
 
 /** `start()` refused to resume a paused workspace (`whenPaused: "refuse"`, the default). */
-export class WorkspacePausedError extends MoleculeError {
-  /** The paused workspace's id. */
-  readonly workspaceId: string;
-
-  constructor(workspaceId: string) {
-    super(
-      `workspace ${workspaceId} is paused, and starting would resume it: to resume it, start ` +
-        'with whenPaused: "resume" (molecule-agent connect --resume, or MOLECULE_RESUME=1); to ' +
-        'wait until it is resumed elsewhere, whenPaused: "wait"',
-      { code: "workspace_paused", retryable: false },
-    );
-    this.workspaceId = workspaceId;
-  }
+function pausedError(workspaceId: string): MoleculeError {
+  return new MoleculeError(
+    `workspace ${workspaceId} is paused, and starting would resume it: to resume it, start ` +
+      'with whenPaused: "resume" (molecule-agent connect --resume, or MOLECULE_RESUME=1); to ' +
+      'wait until it is resumed elsewhere, whenPaused: "wait"',
+    { code: "workspace_paused", retryable: false },
+  );
 }
 
 /** How often `whenPaused: "wait"` reads the state (ms). */
@@ -34,7 +28,7 @@ const WAIT_MS = 5_000;
 /**
  * Resolves when the agent may register: at once with `"resume"` or when the workspace is not
  * paused; with `"wait"`, once it is no longer paused (its start-gate turn is given back while it
- * waits); with `"refuse"`, throws {@link WorkspacePausedError} if it is paused.
+ * waits); with `"refuse"`, throws a `MoleculeError` `workspace_paused` if it is paused.
  */
 export async function unlessPaused(o: {
   client: {
@@ -53,7 +47,7 @@ export async function unlessPaused(o: {
   for (let waited = false; ; waited = true) {
     const state = await o.step("state check", (signal) => o.client.getState({ signal }));
     if (!state.paused) return;
-    if (when === "refuse") throw new WorkspacePausedError(o.client.workspaceId);
+    if (when === "refuse") throw pausedError(o.client.workspaceId);
     if (!waited) {
       o.logger.info?.(
         `workspace ${o.client.workspaceId} is paused: waiting until it is resumed before registering`,

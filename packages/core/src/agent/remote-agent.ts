@@ -322,7 +322,15 @@ export class RemoteAgent<
         const { whenPaused } = this.#o;
         const logger = this.#logger;
         const intervalMs = this.#o.stateIntervalMs; // the wait's state reads (default 5 s)
-        await unlessPaused({ client: this.client, whenPaused, step, signal, turn, logger, intervalMs });
+        await unlessPaused({
+          client: this.client,
+          whenPaused,
+          step,
+          signal,
+          turn,
+          logger,
+          intervalMs,
+        });
       }
       await this.#boot(step);
     } finally {

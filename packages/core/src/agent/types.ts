@@ -1,5 +1,4 @@
 // Types of the RemoteAgent runtime.
-import type { WhenPaused } from "./paused-start.js";
 import type { AgentCard } from "../a2a/index.js";
 import type { Backfill } from "../inbound/index.js";
 import type { CursorStore } from "../inbound/index.js";
@@ -283,11 +282,11 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   register?: boolean;
   /**
    * What `start()` does when the workspace is paused (registering would resume it): `"refuse"`
-   * (default) rejects with a `WorkspacePausedError` that says how to resume; `"wait"` waits until
+   * (default) rejects with a `MoleculeError` (`code: "workspace_paused"`) that says how to resume; `"wait"` waits until
    * the workspace is resumed (reading its state every `stateIntervalMs`, default 5 s), then registers; `"resume"` registers anyway, which resumes it (the
    * resume that works for external workspaces on every platform version).
    */
-  whenPaused?: WhenPaused | undefined;
+  whenPaused?: "refuse" | "wait" | "resume" | undefined;
   /**
    * Logger (default: `stderrLogger()`: `info` and up on stderr, level from `MOLECULE_LOG_LEVEL`;
    * pass `{}` for none). Every event is logged once (see the README's events table).

@@ -146,7 +146,7 @@ export class FetchAgent {
   /** Refuses new requests and resolves once the ones in flight have their response headers. */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.allSettled([...this.#inflight]);
+    await Promise.allSettled(this.#inflight);
   }
 }
 
@@ -225,7 +225,8 @@ class FetchDispatch implements Dispatcher.DispatchController {
       }
       this.#handler.onResponseStart?.(this, res.status, headersOf(res.headers), res.statusText);
       reader = res.body?.getReader();
-      while (reader && !this.aborted) {
+      for (;;) {
+        if (!reader || this.aborted) break;
         while (this.#paused && !this.aborted) {
           await new Promise<void>((resolve) => (this.#wake = resolve));
           this.#wake = undefined;
