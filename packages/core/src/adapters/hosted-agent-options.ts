@@ -151,6 +151,10 @@ export function resolveHostedAgentOptions<O extends HostedAgentOptions>(
     );
   }
   positiveInt("heartbeatIntervalMs", options.heartbeatIntervalMs);
+  const when: unknown = options.whenPaused;
+  if (when !== undefined && when !== "refuse" && when !== "wait" && when !== "resume") {
+    fail(`\`whenPaused\` must be "refuse", "wait" or "resume", got ${JSON.stringify(when)}.`);
+  }
   positiveInt("concurrency", options.concurrency);
   positiveInt("maxAttempts", options.maxAttempts);
   positiveInt("timeoutMs", options.timeoutMs);
