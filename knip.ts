@@ -114,6 +114,13 @@ const config: KnipConfig = {
         "@modelcontextprotocol/sdk",
       ],
     },
+    "internal/runtimes": {
+      // The scenarios are run by path by each runtime (node, bun, deno), not imported.
+      entry: ["scenarios/*.mjs"],
+      project: ["test/**/*.ts", "scenarios/**/*.mjs"],
+      // The examples and the CLI are run by path from node_modules (their built main and bin).
+      ignoreDependencies: [/^@example\//, "@molecule-ai/cli"],
+    },
     "internal/test-utils": { project: ["src/**/*.ts"] },
     "internal/adapter-conformance": { project: ["test/**/*.ts"] },
     "internal/nest11-compat": {

@@ -8,8 +8,11 @@
 //         cadence. This side is our own agents, not the Python SDK (which cannot await an answer
 //         at all): it shows what the exchange costs at that cadence.
 // Targets (on our side): p50 <= 10 ms, p99 <= 50 ms, no failed exchange.
+// Runtimes: each round also runs conversation-runtime.ts (both agents in one process) on Node, Bun
+// and Deno (MOLECULE_BUN / MOLECULE_DENO, set by `./dev bench`), rotated, and reports Bun's and
+// Deno's round trip beside Node's measured the same way.
 // Run: ./dev bench conversation-latency  (env: BENCH_ROUNDS 4, BENCH_N 50, BENCH_N_POLL 6 per round)
-import { fork } from "node:child_process";
+import { fork, spawn } from "node:child_process";
 import { join } from "node:path";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
@@ -80,6 +83,38 @@ async function startSide(name: string, eventWakeups: boolean): Promise<Side> {
 
 let failures = 0;
 
+type RuntimeName = "node" | "bun" | "deno";
+/** The runtimes to compare: Node always, Bun and Deno when `./dev bench` installed them. */
+const runtimes: { name: RuntimeName; cmd: string[] }[] = [
+  { name: "node", cmd: [process.execPath] },
+  ...(process.env.MOLECULE_BUN ? [{ name: "bun" as const, cmd: [process.env.MOLECULE_BUN] }] : []),
+  ...(process.env.MOLECULE_DENO
+    ? [
+        {
+          name: "deno" as const,
+          cmd: [process.env.MOLECULE_DENO, "run", "--allow-all", "--no-lock"],
+        },
+      ]
+    : []),
+];
+
+/** One run of conversation-runtime.ts on `rt`: its round trips in ms (failures counted). */
+async function runtimeSide(rt: (typeof runtimes)[number]): Promise<number[]> {
+  const [bin, ...args] = rt.cmd;
+  const child = spawn(bin!, [...args, join(import.meta.dirname, "conversation-runtime.ts")], {
+    env: { ...process.env, BENCH_EMULATOR_URL: emu.url, BENCH_ADMIN_TOKEN: emu.adminToken },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+  const code = await new Promise((res) => child.once("exit", res));
+  const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+  if (code !== 0 || !line) throw new Error(`${rt.name} side exited ${String(code)}: ${out}`);
+  const r = JSON.parse(line.slice(7)) as { ms: number[]; failures: number };
+  failures += r.failures;
+  return r.ms;
+}
+
 /** One exchange: ms from asking to holding the answer; a wrong or missing answer is a failure. */
 async function exchange(side: Side, i: number): Promise<number> {
   const t0 = performance.now();
@@ -107,6 +142,31 @@ try {
     console.log(`  round ${round + 1} ${name}: ${xs.length} exchanges, p50 ${p50.toFixed(1)} ms`);
     return { p50 };
   });
+  const byRuntime = await runRounds(
+    runtimes.map((r) => r.name),
+    ROUNDS,
+    async (name, round) => {
+      const xs = await runtimeSide(runtimes.find((r) => r.name === name)!);
+      console.log(
+        `  round ${round + 1} ${name}: ${xs.length} exchanges, p50 ${percentile(xs, 50).toFixed(1)} ms`,
+      );
+      return xs;
+    },
+  );
+  const runtimeFigures = runtimes
+    .filter((rt) => rt.name !== "node")
+    .map((rt) => ({
+      figure: `ask to answer round trip on ${rt.name === "bun" ? "Bun" : "Deno"}, p50 (beside Node)`,
+      ours: `both agents in one ${rt.name} process (wake-ups on)`,
+      peer: "the same file on Node",
+      unit: "ms",
+      oursValue: percentile(byRuntime[rt.name].flat(), 50),
+      peerValue: percentile(byRuntime.node.flat(), 50),
+      ratio: pairedRatios(
+        byRuntime[rt.name].map((xs) => percentile(xs, 50)),
+        byRuntime.node.map((xs) => percentile(xs, 50)),
+      ),
+    }));
   const ours =
     "two default RemoteAgents (poll delivery woken by the event stream): callPeer awaits the answer";
   const peer =
@@ -143,9 +203,11 @@ try {
         oursValue: failures,
         target: { on: "ours", op: "<=", value: 0 },
       },
+      ...runtimeFigures,
     ],
     notes: [
       "the peer side is our own agents with wake-ups off: each hop waits for a poll, so its round trip is set by the 5 s period by construction; the Python SDK cannot await an answer at all (its answer arrives as a new inbound message).",
+      `Bun and Deno: conversation-runtime.ts (both agents in one process) run by each runtime, ${ROUNDS} rounds of ${N_WAKE} exchanges, order rotated; Node runs the same file as their reference${runtimes.length < 3 ? " (Bun or Deno not installed: run through ./dev bench)" : ""}.`,
       `absolute values are percentiles over all exchanges of a side; the ratio is the median of per-round p50 ratios (median of round p50s: ${median(p50s("wake")).toFixed(1)} vs ${median(p50s("poll")).toFixed(0)} ms).`,
     ],
   });

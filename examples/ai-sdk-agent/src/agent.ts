@@ -10,7 +10,7 @@ import {
   generatePathSecret,
   pickDelivery,
 } from "@molecule-ai/agent-core";
-import type { AgentCard, Logger } from "@molecule-ai/agent-core";
+import type { AgentCard, Logger, RemoteAgentOptions } from "@molecule-ai/agent-core";
 import { createPeerMessageHandler, createPeerRequestHandler, peerTools } from "@molecule-ai/ai-sdk";
 import type { PeerMessageHandler } from "@molecule-ai/ai-sdk";
 import { isStepCount, ToolLoopAgent } from "ai";
@@ -36,6 +36,8 @@ export interface StartOptions {
   delivery?: "poll" | "push";
   /** Where the runtime logs (default: `stderrLogger()`, info and up on stderr). */
   logger?: Logger;
+  /** When the workspace is paused at start: refuse (default), wait, or resume it. */
+  whenPaused?: RemoteAgentOptions["whenPaused"];
   /**
    * The model: an AI SDK model such as `openai("gpt-5-mini")` from `@ai-sdk/openai`, or a gateway
    * id such as `"openai/gpt-5-mini"`. Default: {@link DemoLanguageModel}, which needs no key.
@@ -106,6 +108,7 @@ export async function startAiSdkSpecialist(opts: StartOptions): Promise<StartedA
       // push: the route handler answers; RemoteAgent registers its URL and keeps the workspace alive
       delivery: route ? { mode: "push", server: false, publicUrl: route.url } : "poll",
       ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.whenPaused ? { whenPaused: opts.whenPaused } : {}),
     });
     await agent.start();
     const served = route;

@@ -7,6 +7,7 @@
 // The plumbing every example shares (environment, signals, the other workspaces) is in
 // examples/shared.
 import {
+  connectOrExit,
   consoleLogger,
   platformFromEnv,
   runUntilSignal,
@@ -25,11 +26,11 @@ if (!model && (env.OPENAI_API_KEY || env.ANTHROPIC_API_KEY || env.AI_GATEWAY_API
   console.log("hint: set AI_SDK_MODEL (e.g. openai/gpt-5-mini) to use your provider");
 }
 const target = platformFromEnv();
-if (target) await connect(target);
+if (target) await connectOrExit(target, () => connect(target));
 else await offline(process.argv.includes("--keep"));
 
 async function connect(target: PlatformTarget): Promise<void> {
-  const { platformUrl, workspaceId, token, publicUrl, port } = target;
+  const { platformUrl, workspaceId, token, publicUrl, port, whenPaused } = target;
   // Push to MOLECULE_PUBLIC_URL (e.g. a tunnel to MOLECULE_PORT) when set; else poll where the
   // platform has it, push on localhost where it has not (the April 2026 platform).
   const writer = await startAiSdkSpecialist({
@@ -37,6 +38,7 @@ async function connect(target: PlatformTarget): Promise<void> {
     workspaceId,
     token,
     logger: consoleLogger,
+    whenPaused,
     model,
     ...(publicUrl ? { publicUrl } : {}),
     ...(port !== undefined ? { port } : {}),

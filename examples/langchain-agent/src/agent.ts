@@ -3,7 +3,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { MemorySaver } from "@langchain/langgraph";
 import { FileTokenStore, pickDelivery, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { Logger, PushDeliveryOptions } from "@molecule-ai/agent-core";
+import type { Logger, PushDeliveryOptions, RemoteAgentOptions } from "@molecule-ai/agent-core";
 import { createPeerMessageHandler, loadPeerTools } from "@molecule-ai/langchain";
 import { createAgent } from "langchain";
 import { DEMO_MODEL_LABEL, DemoChatModel } from "./model.js";
@@ -29,6 +29,8 @@ export interface StartOptions {
   port?: number;
   /** Where the runtime logs (default: `stderrLogger()`, info and up on stderr). */
   logger?: Logger;
+  /** When the workspace is paused at start: refuse (default), wait, or resume it. */
+  whenPaused?: RemoteAgentOptions["whenPaused"];
   /**
    * The chat model: a LangChain model id such as `"openai:gpt-5-mini"` (install its provider
    * package, e.g. `@langchain/openai`, and set its API key) or a chat model instance. Default:
@@ -94,6 +96,7 @@ export async function startLangChainSpecialist(opts: StartOptions): Promise<Star
       delivery,
       handler: createPeerMessageHandler(researcher),
       ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.whenPaused ? { whenPaused: opts.whenPaused } : {}),
     });
     await agent.start();
     return {

@@ -7,6 +7,7 @@
 // The plumbing every example shares (environment, signals, the other workspaces) is in
 // examples/shared.
 import {
+  connectOrExit,
   consoleLogger,
   platformFromEnv,
   runUntilSignal,
@@ -24,16 +25,17 @@ if (!model && (env.OPENAI_API_KEY || env.ANTHROPIC_API_KEY)) {
   console.log("hint: set LANGCHAIN_MODEL (e.g. openai:gpt-5-mini) to use your provider");
 }
 const target = platformFromEnv();
-if (target) await connect(target);
+if (target) await connectOrExit(target, () => connect(target));
 else await offline(process.argv.includes("--keep"));
 
 async function connect(target: PlatformTarget): Promise<void> {
-  const { platformUrl, workspaceId, token, publicUrl, port } = target;
+  const { platformUrl, workspaceId, token, publicUrl, port, whenPaused } = target;
   const researcher = await startLangChainSpecialist({
     platformUrl,
     workspaceId,
     token,
     logger: consoleLogger,
+    whenPaused,
     model,
     ...(publicUrl ? { publicUrl } : {}),
     ...(port !== undefined ? { port } : {}),

@@ -1,7 +1,7 @@
 // Entry point: `pnpm start` (offline, against an in-process emulator) or, with
 // MOLECULE_PLATFORM_URL and credentials set, the reviewer as a workspace of a real platform.
 import { parseArgs } from "node:util";
-import { platformFromEnv, untilSignal } from "@example/shared";
+import { connectOrExit, platformFromEnv, untilSignal } from "@example/shared";
 import type { PlatformTarget } from "@example/shared";
 import { pickDelivery, PlatformClient } from "@molecule-ai/agent-core";
 import { FileTokenStore } from "@molecule-ai/agent-core";
@@ -48,13 +48,14 @@ async function onPlatform(
   delivery: "poll" | "push" | undefined,
   adapter: "express" | "fastify" | undefined,
 ): Promise<number> {
-  const { platformUrl, workspaceId, token, publicUrl, port } = target;
+  const { platformUrl, workspaceId, token, publicUrl, port, whenPaused } = target;
   const options: NestSpecialistOptions = {
     platformUrl,
     workspaceId,
     logger: consoleLogger,
     nestLogLevels: ["log", "warn", "error"],
   };
+  if (whenPaused) options.whenPaused = whenPaused;
   if (token) options.token = token;
   else options.tokenStore = new FileTokenStore({ workspaceId });
   const orgId = process.env["MOLECULE_ORG_ID"];
@@ -128,7 +129,11 @@ async function main(): Promise<number> {
   ]);
   const adapter = oneOf("--adapter", values.adapter, ["express", "fastify"]);
   const target = platformFromEnv();
-  if (target) return await onPlatform(target, delivery, adapter);
+  if (target) {
+    let code = 1;
+    await connectOrExit(target, async () => (code = await onPlatform(target, delivery, adapter)));
+    return code;
+  }
 
   const run = await runOffline({
     out: process.stdout,

@@ -8,7 +8,12 @@ import { ExpressAdapter } from "@nestjs/platform-express";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import type { MoleculeAgentModuleOptions } from "@molecule-ai/nestjs";
-import type { Logger, PlatformClient, TokenStore } from "@molecule-ai/agent-core";
+import type {
+  Logger,
+  PlatformClient,
+  RemoteAgentOptions,
+  TokenStore,
+} from "@molecule-ai/agent-core";
 import { AppModule } from "./app.module.js";
 import { ReviewerAgent } from "./reviewer.agent.js";
 
@@ -43,6 +48,8 @@ export interface NestSpecialistOptions {
   port?: number;
   /** Push: the URL the platform reaches the push route at (default `http://<host>:<port>/molecule/a2a`). */
   publicUrl?: string;
+  /** When the workspace is paused at start: refuse (default), wait, or resume it. */
+  whenPaused?: RemoteAgentOptions["whenPaused"];
   /** The agent card name (default `"reviewer"`). */
   name?: string;
   /** Heartbeat period in ms (default 30 000). */
@@ -110,6 +117,7 @@ export async function startNestSpecialist(options: NestSpecialistOptions): Promi
   if (options.orgId !== undefined) moduleOptions.orgId = options.orgId;
   if (options.heartbeatIntervalMs !== undefined)
     moduleOptions.heartbeatIntervalMs = options.heartbeatIntervalMs;
+  if (options.whenPaused !== undefined) moduleOptions.whenPaused = options.whenPaused;
   const logger = options.nestLogLevels ?? false;
 
   let app: INestApplicationContext;

@@ -2,7 +2,7 @@
 // Core only (@molecule-ai/agent-core). It receives messages by polling where the platform can
 // (no public URL needed), else by push to a small A2A server it starts (the April 2026 platform).
 import { FileTokenStore, pickDelivery, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { Logger, PushDeliveryOptions } from "@molecule-ai/agent-core";
+import type { Logger, PushDeliveryOptions, RemoteAgentOptions } from "@molecule-ai/agent-core";
 
 /** Where and how to connect. */
 export interface StartOptions {
@@ -23,6 +23,8 @@ export interface StartOptions {
   port?: number;
   /** Where the runtime logs (default: `stderrLogger()`, info and up on stderr). */
   logger?: Logger;
+  /** When the workspace is paused at start: refuse (default), wait, or resume it. */
+  whenPaused?: RemoteAgentOptions["whenPaused"];
 }
 
 /** A running agent. */
@@ -62,6 +64,7 @@ export async function startEchoAgent(opts: StartOptions): Promise<StartedAgent> 
       // The whole agent: the returned string is sent back to whoever wrote.
       handler: (msg) => `echo: ${msg.text}`,
       ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.whenPaused ? { whenPaused: opts.whenPaused } : {}),
     });
     await agent.start();
     return {

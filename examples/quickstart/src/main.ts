@@ -5,22 +5,29 @@
 //   second workspace, prints the exchange and exits (`--keep`: stay up and send what you type).
 // The plumbing every example shares (environment, signals, the other workspace) is in
 // examples/shared.
-import { consoleLogger, platformFromEnv, runUntilSignal, startConversation } from "@example/shared";
+import {
+  connectOrExit,
+  consoleLogger,
+  platformFromEnv,
+  runUntilSignal,
+  startConversation,
+} from "@example/shared";
 import type { PlatformTarget } from "@example/shared";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { startEchoAgent } from "./agent.js";
 
 const target = platformFromEnv();
-if (target) await connect(target);
+if (target) await connectOrExit(target, () => connect(target));
 else await offline(process.argv.includes("--keep"));
 
 async function connect(target: PlatformTarget): Promise<void> {
-  const { platformUrl, workspaceId, token, publicUrl, port } = target;
+  const { platformUrl, workspaceId, token, publicUrl, port, whenPaused } = target;
   const echo = await startEchoAgent({
     platformUrl,
     workspaceId,
     token,
     logger: consoleLogger,
+    whenPaused,
     ...(publicUrl ? { publicUrl } : {}),
     ...(port !== undefined ? { port } : {}),
   });

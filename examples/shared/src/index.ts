@@ -1,6 +1,12 @@
 // Plumbing the examples share, so each example's own code is about its framework. Test helpers
 // live in `@example/shared/testing`.
-export { consoleLogger, platformFromEnv, runUntilSignal, untilSignal } from "./run.js";
+export {
+  connectOrExit,
+  consoleLogger,
+  platformFromEnv,
+  runUntilSignal,
+  untilSignal,
+} from "./run.js";
 export type { PlatformTarget, RunningAgent } from "./run.js";
 export { startConversation, startPeer, workspaceClient } from "./offline.js";
 export type {

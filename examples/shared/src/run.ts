@@ -2,7 +2,13 @@
 // and how it ended (the exit code).
 import { createInterface } from "node:readline";
 import { readMoleculeEnv } from "@molecule-ai/agent-core";
-import type { AgentDoneResult, Logger, MoleculeEnv } from "@molecule-ai/agent-core";
+import { describeStartError } from "@molecule-ai/agent-core/adapters";
+import type {
+  AgentDoneResult,
+  Logger,
+  MoleculeEnv,
+  RemoteAgentOptions,
+} from "@molecule-ai/agent-core";
 
 /** The workspace an example runs as on a real platform. */
 export interface PlatformTarget {
@@ -16,6 +22,11 @@ export interface PlatformTarget {
   publicUrl: string | undefined;
   /** `MOLECULE_PORT`: the push endpoint's port (default: a free one). */
   port: number | undefined;
+  /**
+   * `MOLECULE_WHEN_PAUSED` (`refuse`, `wait`, `resume`) or `MOLECULE_RESUME=1` (`resume`): what
+   * the agent does when its workspace is paused at start (default: refuse).
+   */
+  whenPaused: RemoteAgentOptions["whenPaused"];
 }
 
 /**
@@ -41,7 +52,32 @@ export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformT
     );
     process.exit(2);
   }
-  return { platformUrl, workspaceId, token, publicUrl, port };
+  const when = env.MOLECULE_RESUME ? "resume" : env.MOLECULE_WHEN_PAUSED || undefined;
+  if (when !== undefined && when !== "refuse" && when !== "wait" && when !== "resume") {
+    console.error(
+      `MOLECULE_WHEN_PAUSED must be refuse, wait or resume; got ${JSON.stringify(when)}`,
+    );
+    process.exit(2);
+  }
+  return { platformUrl, workspaceId, token, publicUrl, port, whenPaused: when };
+}
+
+/**
+ * Runs `connect` (an example's start on a real platform); when the agent cannot start, prints one
+ * line saying what to do (the words `molecule-agent connect` prints; `describeStartError`) and
+ * exits 1, instead of a stack trace.
+ */
+export async function connectOrExit(
+  target: PlatformTarget,
+  connect: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await connect();
+  } catch (err) {
+    const { platformUrl, workspaceId } = target;
+    console.error(describeStartError(err, { platformUrl, workspaceId }) ?? String(err));
+    process.exit(1);
+  }
 }
 
 /** A logger printing the SDK's info, warnings and errors to the console. */

@@ -122,7 +122,7 @@ describe("molecule-agent connect", () => {
       "bogus",
     ]);
     expect(await r.exit).toBe(2);
-    expect(r.err()).toMatch(/register failed/);
+    expect(r.err()).toMatch(/the platform rejected the workspace token \(401\)/);
     expect(r.err()).not.toContain("bogus");
   });
 });

@@ -176,6 +176,29 @@ describe.each(["latest", "2026-04"] as const)(
       expect(r.checks["registration"]!.fix).toContain("resume");
     });
 
+    it("paused: an agent started plainly refuses (the workspace stays paused), and the doctor's advice resumes it", async () => {
+      const ws = await workspace("doc-paused-advice");
+      await h.emu.admin.pause(ws.id);
+      const env = {
+        MOLECULE_PLATFORM_URL: h.emu.url,
+        MOLECULE_WORKSPACE_ID: ws.id,
+        MOLECULE_WORKSPACE_TOKEN: ws.token,
+      };
+      const plain = h.run(["--handler", HANDLER], env);
+      expect(await plain.exit).toBe(2);
+      expect(plain.err().trim().split("\n")).toEqual([
+        `[molecule] workspace ${ws.id} is paused, and starting would resume it: to resume it, start with MOLECULE_RESUME=1 or --resume (registering resumes it; the platform's resume endpoint does not resume an external workspace)`,
+      ]);
+      expect((await h.emu.admin.getWorkspace(ws.id))["status"]).toBe("paused");
+
+      const advice = (await doctor(flags(ws))).checks["registration"]!.fix!;
+      expect(advice).toContain("--resume");
+      const resumed = h.run(["--handler", HANDLER, "--resume"], env);
+      await waitFor(() => resumed.out().includes("connected as"), { timeoutMs: 15_000 });
+      expect((await h.emu.admin.getWorkspace(ws.id))["status"]).toBe("online");
+      await stop(resumed);
+    });
+
     it("platform down: platform fails with the flag to check, the rest is skipped", async () => {
       const port = await freePort();
       const r = await doctor({

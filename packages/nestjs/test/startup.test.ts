@@ -261,6 +261,61 @@ describe("start-up errors", () => {
     expect(error?.message).not.toContain(badToken);
   });
 
+  it("fails app.init() on delivery poll when the platform has none, instead of logging it online", async () => {
+    const april = await startEmulator({ compat: "2026-04" });
+    try {
+      const ws = await april.admin.createWorkspace({ name: "poll-on-april" });
+      const logs: string[] = [];
+      const nest = await build(
+        [
+          MoleculeAgentModule.forRoot({
+            platformUrl: april.url,
+            workspaceId: ws.id,
+            token: ws.token!,
+            delivery: "poll",
+            logger: { info: (m) => void logs.push(m), warn: (m) => void logs.push(m) },
+          }),
+        ],
+        [GreeterAgent],
+      );
+      const error = await nest.init().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(isMoleculeError(error, "poll_delivery_unsupported")).toBe(true);
+      expect(logs.join("\n")).not.toMatch(/Connected workspace/);
+    } finally {
+      await app?.close().catch(() => undefined);
+      app = undefined;
+      await april.close();
+    }
+  });
+
+  it("a paused workspace: app.init() fails and leaves it paused; whenPaused resume resumes it", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "paused-nest" });
+    await emu.admin.pause(ws.id);
+    const opts = {
+      platformUrl: emu.url,
+      workspaceId: ws.id,
+      token: ws.token!,
+      delivery: "poll" as const,
+    };
+    const refused = await build([MoleculeAgentModule.forRoot(opts)], [GreeterAgent]);
+    const error = await refused.init().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isMoleculeError(error, "workspace_paused")).toBe(true);
+    expect((await emu.admin.getWorkspace(ws.id))["status"]).toBe("paused");
+    await refused.close().catch(() => undefined);
+    const resumed = await build(
+      [MoleculeAgentModule.forRoot({ ...opts, whenPaused: "resume" })],
+      [GreeterAgent],
+    );
+    await resumed.init();
+    expect((await emu.admin.getWorkspace(ws.id))["status"]).toBe("online");
+  });
+
   it("rejects malformed options before anything starts", async () => {
     await expect(
       Test.createTestingModule({

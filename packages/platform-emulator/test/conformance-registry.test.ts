@@ -251,7 +251,16 @@ describe.each(["latest", "2026-04"] as const)("registry and lifecycle (%s)", (co
     ).toBe("paused");
     const again = await req(emu, "POST", `/workspaces/${ws.id}/pause`, { token: emu.adminToken });
     expect(again.json).toEqual({ error: "workspace not found or already paused" });
-    await emu.admin.resume(ws.id);
+    // The April 2026 server cannot resume an external workspace (no provisioner: 503):
+    // registering is what resumes it.
+    const resumed = await req(emu, "POST", `/workspaces/${ws.id}/resume`, {
+      token: emu.adminToken,
+    });
+    expect([resumed.status, resumed.json]).toEqual(
+      compat === "latest"
+        ? [200, { status: "awaiting_agent", resumed_count: 1 }]
+        : [503, { error: "provisioner not available" }],
+    );
     await req(emu, "POST", "/registry/register", {
       body: { id: ws.id, url: "http://localhost:9/a", agent_card: {} },
       token: ws.token,

@@ -10,7 +10,9 @@ import {
   type InboundHandler,
   type PlatformClient,
   type PushDeliveryOptions,
+  type RemoteAgentOptions,
 } from "@molecule-ai/agent-core";
+import { describeStartError } from "@molecule-ai/agent-core/adapters";
 import { Option, type Command } from "commander";
 import { CliError } from "../errors.js";
 import {
@@ -34,6 +36,8 @@ export interface ConnectOptions extends PlatformFlags {
   publicUrl?: string;
   agentName?: string;
   concurrency?: string;
+  whenPaused?: string;
+  resume?: boolean;
   verbose?: boolean;
 }
 
@@ -87,6 +91,19 @@ export function registerConnectCommand(program: Command): void {
     )
     .addOption(new Option("--agent-name <name>", "agent card name").env("MOLECULE_AGENT_NAME"))
     .addOption(new Option("--concurrency <n>", "handlers running at once (default 4)"))
+    .addOption(
+      new Option(
+        "--when-paused <what>",
+        "when the workspace is paused: refuse to start (default), wait until it is resumed, or resume it",
+      )
+        .choices(["refuse", "wait", "resume"])
+        .env("MOLECULE_WHEN_PAUSED"),
+    )
+    .addOption(
+      new Option("--resume", "resume a paused workspace (same as --when-paused resume)").env(
+        "MOLECULE_RESUME",
+      ),
+    )
     .option("--verbose", "log what the agent does to stderr")
     .action(async (opts: ConnectOptions, command: Command) => {
       warnIfTokenOnArgv(command, (t) => process.stderr.write(t), PREFIX);
@@ -198,16 +215,14 @@ async function runConnect(opts: ConnectOptions): Promise<number> {
           : await pickDelivery(client, push);
   } catch (err) {
     await client.close();
-    throw new CliError(`register failed: ${(err as Error).message}`, {
-      exitCode: 2,
-      code: "register_failed",
-    });
+    throw startFailed(err, opts);
   }
   const agent = new RemoteAgent({
     client,
     handler,
     agentCard: { name: opts.agentName || `remote-${opts.workspaceId.slice(0, 8)}` },
     delivery,
+    whenPaused: opts.resume ? "resume" : (opts.whenPaused as RemoteAgentOptions["whenPaused"]),
     ...(pollSeconds !== undefined ? { pollIntervalMs: pollSeconds * 1000 } : {}),
     ...(heartbeatSeconds !== undefined ? { heartbeatIntervalMs: heartbeatSeconds * 1000 } : {}),
     ...(concurrency !== undefined ? { concurrency: Math.floor(concurrency) } : {}),
@@ -232,10 +247,7 @@ async function runConnect(opts: ConnectOptions): Promise<number> {
     try {
       await agent.start();
     } catch (err) {
-      throw new CliError(`register failed: ${(err as Error).message}`, {
-        exitCode: 2,
-        code: "register_failed",
-      });
+      throw startFailed(err, opts);
     }
     const done: AgentDoneResult = await agent.done;
     return exitCodeFor(done);
@@ -245,6 +257,23 @@ async function runConnect(opts: ConnectOptions): Promise<number> {
     await agent.stop();
     await client.close?.();
   }
+}
+
+/**
+ * The error of a start that failed: one line naming the flags and variables to fix (the words
+ * the examples print too), or the client's message for other failures.
+ */
+function startFailed(err: unknown, opts: ConnectOptions): CliError {
+  const line = describeStartError(err, {
+    flags: true,
+    platformUrl: opts.platformUrl,
+    workspaceId: opts.workspaceId,
+  });
+  return new CliError(line ?? `could not start: ${(err as Error).message}`, {
+    exitCode: 2,
+    code: "register_failed",
+    cause: err,
+  });
 }
 
 function exitCodeFor(done: AgentDoneResult): number {

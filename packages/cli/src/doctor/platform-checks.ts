@@ -172,7 +172,10 @@ export async function checkRegistration(
   else if (status === "paused")
     check = registrationFailed(
       "status paused: the platform delivers nothing to it",
-      "resume it on the canvas (POST /workspaces/:id/resume); the agent then registers again",
+      // POST /workspaces/:id/resume re-provisions a container: the April 2026 server refuses it
+      // for external workspaces (503 "provisioner not available"). Registering resumes one on
+      // every platform version, and a started agent no longer does it unasked.
+      "start the agent with --resume (MOLECULE_RESUME=1): registering resumes the workspace (the canvas's resume does not work for external workspaces on every platform)",
     );
   else if (status === "failed")
     check = registrationFailed(

@@ -79,6 +79,11 @@ export interface HostedAgentOptions {
    * of this app handles each message once (poll and push). Close it on shutdown yourself.
    */
   store?: AgentStore;
+  /**
+   * When the workspace is paused at start: `"refuse"` (default), `"wait"` or `"resume"` (see
+   * `RemoteAgentOptions.whenPaused`).
+   */
+  whenPaused?: "refuse" | "wait" | "resume" | undefined;
 }
 
 /** Delivery after validation: trailing slashes trimmed, defaults filled in. */
@@ -146,6 +151,10 @@ export function resolveHostedAgentOptions<O extends HostedAgentOptions>(
     );
   }
   positiveInt("heartbeatIntervalMs", options.heartbeatIntervalMs);
+  const when: unknown = options.whenPaused;
+  if (when !== undefined && when !== "refuse" && when !== "wait" && when !== "resume") {
+    fail(`\`whenPaused\` must be "refuse", "wait" or "resume", got ${JSON.stringify(when)}.`);
+  }
   positiveInt("concurrency", options.concurrency);
   positiveInt("maxAttempts", options.maxAttempts);
   positiveInt("timeoutMs", options.timeoutMs);

@@ -73,6 +73,7 @@ export function hostedAgentOptions<C extends PlatformClient>(
     pollIntervalMs: delivery.mode === "poll" ? delivery.intervalMs : undefined,
     cursorStore: delivery.mode === "poll" ? delivery.cursorStore : undefined,
     store: options.store,
+    whenPaused: options.whenPaused,
     maxAttempts: options.maxAttempts,
     drainTimeoutMs: options.drainTimeoutMs,
     logger,

@@ -1,7 +1,8 @@
 // @molecule-ai/agent-core/adapters: framework-neutral building blocks of the inbound side of the
 // framework adapters (and of your own): an A2A endpoint for a message handler (also as one web
 // request handler), per-conversation ordering, conversation history and a handler that keeps it,
-// routing messages to handlers by sender, and the pieces of an agent hosted in a web framework.
+// routing messages to handlers by sender, the pieces of an agent hosted in a web framework, and
+// the one line a command prints when its agent could not start.
 export { createMessageEndpoint } from "./message-endpoint.js";
 export { askForInput } from "../agent/index.js";
 export type {
@@ -74,3 +75,6 @@ export type { AgentRunHooks } from "./agent-run.js";
 export { lineLogger } from "./line-logger.js";
 export type { LineSink } from "./line-logger.js";
 export { HeartbeatClockClient } from "./heartbeat-clock.js";
+// The one line a command prints when an agent could not start (the examples and the CLI).
+export { describeStartError } from "../platform/index.js";
+export type { DescribeStartErrorOptions } from "../platform/index.js";

@@ -19,6 +19,7 @@ import { DispatchHooks } from "./run/dispatch-hooks.js";
 import { startCancelled, startSteps } from "./lifecycle/lifecycle.js";
 import type { StartStep } from "./lifecycle/lifecycle.js";
 import type { HeartbeatWatch } from "./lifecycle/liveness.js";
+import { unlessPaused } from "./lifecycle/paused-start.js";
 import { checkAgentOptions } from "./options.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
@@ -177,7 +178,11 @@ export class RemoteAgent<
     streamConnected: (agent) => (agent as RemoteAgent).#events?.connected === true,
   };
 
-  /** Like `client.callPeer`, but awaits a poll-delivered peer's answer: see {@link AgentCallOptions}. */
+  /**
+   * Like `client.callPeer`, but awaits a poll-delivered peer's answer (see {@link AgentCallOptions})
+   * and returns one text shape whatever the peer's delivery: `text` is `sanitizePeerText` of the
+   * answer (the platform's OFFSEC-003 wrapper removed, spoofed markers inside neutralised).
+   */
   callPeer(peerId: string, message: PeerMessage, opts?: AgentCallOptions): Promise<PeerCallResult> {
     return this.#router.callPeer(peerId, message, opts ?? {});
   }
@@ -313,7 +318,22 @@ export class RemoteAgent<
     const turn = startGate.turnOf(this.client);
     await turn.take(signal);
     try {
-      await this.#boot(startSteps({ attempts, signal, logger: this.#logger, turn }));
+      const step = startSteps({ attempts, signal, logger: this.#logger, turn });
+      if (this.#o.register !== false) {
+        const { whenPaused } = this.#o;
+        const logger = this.#logger;
+        const intervalMs = this.#o.stateIntervalMs; // the wait's state reads (default 5 s)
+        await unlessPaused({
+          client: this.client,
+          whenPaused,
+          step,
+          signal,
+          turn,
+          logger,
+          intervalMs,
+        });
+      }
+      await this.#boot(step);
     } finally {
       turn.give();
     }
@@ -341,10 +361,18 @@ export class RemoteAgent<
         await step("register", (signal) =>
           this.client.register({ agentCard: card, deliveryMode: "poll", signal }),
         );
-      } else {
+      } else if (this.#mode === "none" || (await this.#hasUrl(step)) !== false) {
         this.#logger.warn?.(
           "this platform has no poll delivery (baseline contract): not registering; " +
             "the workspace must already have a URL for messages to reach the activity feed",
+        );
+      } else {
+        // No URL: the platform answers every message to it 503 "workspace has no URL".
+        throw new MoleculeError(
+          'delivery "poll" was asked for, but this platform has no poll delivery (the April 2026 ' +
+            'contract): use push (delivery: { mode: "push", publicUrl }; MOLECULE_DELIVERY=push or ' +
+            "--delivery push), or leave delivery unset to pick what the platform has",
+          { code: "poll_delivery_unsupported", retryable: false },
         );
       }
     }
@@ -357,6 +385,13 @@ export class RemoteAgent<
         new EventWakeupsUnavailableWarning(workspaceId, ms, caps.eventStreamError),
       );
     }
+  }
+
+  /** Whether the workspace has a URL on the platform (`undefined`: the client cannot tell). */
+  async #hasUrl(step: StartStep): Promise<boolean | undefined> {
+    const read = this.client.getWorkspace?.bind(this.client);
+    if (!read) return undefined;
+    return !!(await step("workspace read", () => read())).url;
   }
 
   /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */

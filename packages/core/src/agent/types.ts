@@ -279,6 +279,13 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   /** Register with the platform on start (default true). */
   register?: boolean;
   /**
+   * What `start()` does when the workspace is paused (registering would resume it): `"refuse"`
+   * (default) rejects with a `MoleculeError` (`code: "workspace_paused"`) that says how to resume; `"wait"` waits until
+   * the workspace is resumed (reading its state every `stateIntervalMs`, default 5 s), then registers; `"resume"` registers anyway, which resumes it (the
+   * resume that works for external workspaces on every platform version).
+   */
+  whenPaused?: "refuse" | "wait" | "resume" | undefined;
+  /**
    * Logger (default: `stderrLogger()`: `info` and up on stderr, level from `MOLECULE_LOG_LEVEL`;
    * pass `{}` for none). Every event is logged once (see the README's events table).
    */

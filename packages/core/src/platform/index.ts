@@ -31,3 +31,5 @@ export { readMoleculeEnv } from "./env.js";
 export type { MoleculeEnv } from "./env.js";
 export { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "./event-connection.js";
 export type { EventChunksOpener } from "./event-connection.js";
+export { describeStartError } from "./start-error.js";
+export type { DescribeStartErrorOptions } from "./start-error.js";

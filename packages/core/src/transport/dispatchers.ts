@@ -23,10 +23,13 @@
 // would starve heartbeats again), and the user's connection limit keeps bounding the user's calls.
 //
 // undici is loaded on the first request, not when the SDK is imported (it is most of what a
-// cold `import "@molecule-ai/agent-core"` would cost): the pools are `DeferredAgent`s.
+// cold `import "@molecule-ai/agent-core"` would cost): the pools are `DeferredAgent`s. Where the
+// runtime's `undici` cannot dispatch (Bun's built-in stub), a pool is a `FetchAgent` over the
+// runtime's `fetch` instead (fetch-agent.ts); Node and Deno keep undici.
 import { createRequire } from "node:module";
 import type * as Undici from "undici";
 import type { Agent, Dispatcher } from "undici";
+import { FetchAgent, isUsableUndici } from "./fetch-agent.js";
 
 type AgentOptions = ConstructorParameters<typeof Agent>[0];
 let undici: typeof Undici | undefined;
@@ -38,7 +41,7 @@ const loadUndici = () => (undici ??= createRequire(import.meta.url)("undici") as
  */
 class DeferredAgent {
   readonly #options: AgentOptions;
-  #agent: Agent | undefined;
+  #agent: Agent | FetchAgent | undefined;
   #closed = false;
 
   constructor(options: AgentOptions) {
@@ -53,16 +56,17 @@ class DeferredAgent {
     return this.#agent?.destroyed ?? false;
   }
 
-  #get(): Agent {
+  #get(): Agent | FetchAgent {
     if (!this.#agent) {
-      this.#agent = new (loadUndici().Agent)(this.#options);
+      const undici = loadUndici();
+      this.#agent = isUsableUndici(undici) ? new undici.Agent(this.#options) : new FetchAgent();
       if (this.#closed) void this.#agent.close();
     }
     return this.#agent;
   }
 
   request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
-    return this.#get().request(options);
+    return this.#get().request(options) as Promise<Dispatcher.ResponseData>;
   }
 
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {

@@ -138,6 +138,10 @@ export function resume(platform: Platform, ctx: Ctx, id: string): void {
   if (w === undefined || w.status === "removed")
     throw new HttpError(404, { error: "workspace not found" });
   if (w.status !== "paused") throw new HttpError(409, { error: "workspace is not paused" });
+  // The April 2026 server re-provisions a container on resume, and without a provisioner (the
+  // setup external agents meet) refuses: an external agent resumes its workspace by registering.
+  if (!platform.latest && w.runtime === "external")
+    throw new HttpError(503, { error: "provisioner not available" });
   for (let p = w.parentId === null ? undefined : platform.ws(w.parentId); p !== undefined;) {
     if (p.status === "paused")
       throw new HttpError(409, { error: "cannot resume: an ancestor workspace is paused" });

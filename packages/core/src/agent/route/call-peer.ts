@@ -1,7 +1,7 @@
 // RemoteAgent#callPeer: send through the platform client, and when the platform queues the
 // message for a poll-delivered peer, wait for the correlated answer in the agent's own inbox.
 import { randomUUID } from "node:crypto";
-import type { A2APart } from "../../a2a/index.js";
+import { type A2APart, sanitizePeerText } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../../platform/index.js";
 import { MoleculeError } from "../../transport/index.js";
@@ -83,7 +83,13 @@ export async function callPeerAwaiting(
     remove();
     throw err;
   }
-  if (receipt.status !== "queued" || !wait || receipt.deliveryMode !== "poll") {
+  if (receipt.status !== "queued") {
+    remove();
+    // One text shape whatever the peer's delivery: the platform proxy wraps a push peer's answer
+    // in OFFSEC-003 markers, a poll peer's answer arrives as written.
+    return { ...receipt, text: sanitizePeerText(receipt.text) };
+  }
+  if (!wait || receipt.deliveryMode !== "poll") {
     remove();
     return receipt;
   }
@@ -92,7 +98,7 @@ export async function callPeerAwaiting(
   if (answer === undefined) throw new MoleculeReplyTimeoutError(receipt, timeoutMs, contextId);
   const out: PeerCallResult = {
     status: "completed",
-    text: answer.text,
+    text: sanitizePeerText(answer.text),
     raw: answer.raw,
     peerId,
     messageId,

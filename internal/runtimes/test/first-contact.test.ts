@@ -1,0 +1,156 @@
+// Every example on a first run that goes wrong against a platform (MOLECULE_PLATFORM_URL set): a
+// wrong token, a removed workspace, a platform that is down, a busy port, a paused workspace. Each
+// exits 1 with one line on stderr saying what to do, in the words `molecule-agent connect`
+// prints (there naming the flags too: see packages/cli/test/first-contact-cli.test.ts), instead
+// of a stack trace.
+import { spawn } from "node:child_process";
+import { realpathSync } from "node:fs";
+import { createServer, type AddressInfo, type Server } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const examples = [
+  "@example/quickstart",
+  "@example/langchain-agent",
+  "@example/ai-sdk-agent",
+  "@example/nestjs-app",
+] as const;
+
+let emu: Emulator;
+let april: Emulator;
+let busy: Server;
+let busyPort: number;
+let downUrl: string;
+beforeAll(async () => {
+  emu = await startEmulator();
+  april = await startEmulator({ compat: "2026-04" });
+  busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+  busyPort = (busy.address() as AddressInfo).port;
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  downUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
+  await new Promise((resolve) => probe.close(resolve));
+});
+afterAll(async () => {
+  await new Promise((resolve) => busy.close(resolve));
+  await emu.close();
+  await april.close();
+});
+
+/** Runs an example's built main against a platform; resolves its exit code and output. */
+function run(
+  example: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const dir = realpathSync(join(here, "..", "node_modules", example));
+  const child = spawn(process.execPath, [join(dir, "dist", "main.js")], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+/**
+ * The lines on stderr that are not log lines: the SDK's (`[molecule] warn ...`, e.g. a retried
+ * start-up call) and Nest's (`[Nest] <pid> ... ERROR ...`) are logs a user configures, not the
+ * example's own output.
+ */
+const errorLines = (stderr: string): string[] =>
+  stderr
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "")
+    .trim()
+    .split("\n")
+    .filter((l) => l !== "" && !l.startsWith("[molecule] ") && !/^\[Nest\] \d+ /.test(l));
+
+describe.each(examples)("%s on a first run that goes wrong", { timeout: 60_000 }, (example) => {
+  it("a wrong token, a removed workspace, a platform that is down: exit 1, one line each", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "fc" });
+    const gone = await emu.admin.createWorkspace({ name: "fc-gone" });
+    await emu.admin.deleteWorkspace(gone.id);
+    const [token, removed, down] = await Promise.all([
+      run(example, {
+        MOLECULE_PLATFORM_URL: emu.url,
+        MOLECULE_WORKSPACE_ID: ws.id,
+        MOLECULE_WORKSPACE_TOKEN: "not-the-token",
+      }),
+      run(example, {
+        MOLECULE_PLATFORM_URL: emu.url,
+        MOLECULE_WORKSPACE_ID: gone.id,
+        MOLECULE_WORKSPACE_TOKEN: gone.token!,
+      }),
+      run(example, {
+        MOLECULE_PLATFORM_URL: downUrl,
+        MOLECULE_WORKSPACE_ID: ws.id,
+        MOLECULE_WORKSPACE_TOKEN: ws.token!,
+      }),
+    ]);
+    expect([token.code, removed.code, down.code]).toEqual([1, 1, 1]);
+    expect(errorLines(token.stderr)).toEqual([
+      "the platform rejected the workspace token (401): set MOLECULE_WORKSPACE_TOKEN to the token the platform issued for this workspace (the canvas shows it once when the workspace is created)",
+    ]);
+    expect(errorLines(removed.stderr)).toEqual([
+      `workspace ${gone.id} was removed from the platform: create a new workspace and set MOLECULE_WORKSPACE_ID and MOLECULE_WORKSPACE_TOKEN to its id and token`,
+    ]);
+    expect(errorLines(down.stderr)).toEqual([
+      `could not reach the platform at ${downUrl}: check MOLECULE_PLATFORM_URL and that the platform is running`,
+    ]);
+  });
+
+  it("a busy port (push): exit 1, one line naming MOLECULE_PORT", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "fc-port" });
+    const r = await run(example, {
+      MOLECULE_PLATFORM_URL: emu.url,
+      MOLECULE_WORKSPACE_ID: ws.id,
+      MOLECULE_WORKSPACE_TOKEN: ws.token!,
+      MOLECULE_PUBLIC_URL: `http://localhost:${busyPort}`,
+      MOLECULE_PORT: String(busyPort),
+      ...(example === "@example/nestjs-app" ? { MOLECULE_DELIVERY: "push" } : {}),
+    });
+    expect(r.code).toBe(1);
+    expect(errorLines(r.stderr)).toEqual([
+      `port ${busyPort} is already in use: set MOLECULE_PORT to a free port, or unset it to use any free port`,
+    ]);
+  });
+
+  it("a paused workspace: exit 1 with the way to resume it, and the workspace stays paused", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "fc-paused" });
+    await emu.admin.pause(ws.id);
+    const env = {
+      MOLECULE_PLATFORM_URL: emu.url,
+      MOLECULE_WORKSPACE_ID: ws.id,
+      MOLECULE_WORKSPACE_TOKEN: ws.token!,
+    };
+    const r = await run(example, env);
+    expect(r.code).toBe(1);
+    expect(errorLines(r.stderr)).toEqual([
+      `workspace ${ws.id} is paused, and starting would resume it: to resume it, start with MOLECULE_RESUME=1 (registering resumes it; the platform's resume endpoint does not resume an external workspace)`,
+    ]);
+    expect((await emu.admin.getWorkspace(ws.id))["status"]).toBe("paused");
+  });
+});
+
+describe("@example/nestjs-app with MOLECULE_DELIVERY=poll on the April 2026 platform", () => {
+  it("exits 1 with one line instead of printing that it is online", async () => {
+    const ws = await april.admin.createWorkspace({ name: "fc-nest-poll" });
+    const r = await run("@example/nestjs-app", {
+      MOLECULE_PLATFORM_URL: april.url,
+      MOLECULE_WORKSPACE_ID: ws.id,
+      MOLECULE_WORKSPACE_TOKEN: ws.token!,
+      MOLECULE_DELIVERY: "poll",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain("online");
+    expect(errorLines(r.stderr)).toEqual([
+      "this platform has no poll delivery: set MOLECULE_DELIVERY=push (with MOLECULE_PUBLIC_URL when the platform runs elsewhere), or leave MOLECULE_DELIVERY unset",
+    ]);
+  });
+});

@@ -1,0 +1,86 @@
+// The one line a command prints when an agent could not start: what went wrong and what to do,
+// naming the variables (and, for `molecule-agent`, the flags) a user sets, never library options
+// or internal steps. The examples and the CLI print the same words.
+
+/** Options of {@link describeStartError}. */
+export interface DescribeStartErrorOptions {
+  /**
+   * Name the command-line flags beside the variables (`MOLECULE_WORKSPACE_TOKEN or --token`):
+   * for `molecule-agent`. Default false (the variables only).
+   */
+  flags?: boolean | undefined;
+  /** The platform's URL, named when it could not be reached. */
+  platformUrl?: string | undefined;
+  /** The workspace id, named when it was removed or is paused. */
+  workspaceId?: string | undefined;
+}
+
+/** The first `code` (a string) on `err` or its causes. */
+function codeOf(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === "object"; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "molecule_error") return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The `port` of an `EADDRINUSE` error (Node's `listen` errors carry it). */
+function portOf(err: unknown): number | undefined {
+  for (let e: unknown = err, i = 0; i < 5 && e && typeof e === "object"; i++) {
+    const port = (e as { port?: unknown }).port;
+    if (typeof port === "number") return port;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * One line saying why an agent could not start and what to do, for the failures a first run
+ * meets: a wrong token, a removed workspace, a paused workspace, a platform that cannot be
+ * reached, a push port already in use, a delivery the platform lacks. `undefined` for any other
+ * error (print its message).
+ *
+ * @example
+ * try {
+ *   await agent.start();
+ * } catch (err) {
+ *   console.error(describeStartError(err, { platformUrl, workspaceId }) ?? String(err));
+ *   process.exit(1);
+ * }
+ */
+export function describeStartError(
+  err: unknown,
+  options: DescribeStartErrorOptions = {},
+): string | undefined {
+  const name = (variable: string, flag: string): string =>
+    options.flags ? `${variable} or ${flag}` : variable;
+  const ws = options.workspaceId ? `workspace ${options.workspaceId}` : "the workspace";
+  const status = (err as { status?: unknown } | null)?.status;
+  switch (codeOf(err)) {
+    case "unauthorized":
+      return `the platform rejected the workspace token (401): set ${name("MOLECULE_WORKSPACE_TOKEN", "--token")} to the token the platform issued for this workspace (the canvas shows it once when the workspace is created)`;
+    case "forbidden":
+      return `the platform refused this workspace (403): check ${name("MOLECULE_WORKSPACE_ID", "--workspace-id")} and ${name("MOLECULE_ORG_ID", "--org-id")}`;
+    case "workspace_removed":
+      return `${ws} was removed from the platform: create a new workspace and set ${name("MOLECULE_WORKSPACE_ID", "--workspace-id")} and ${name("MOLECULE_WORKSPACE_TOKEN", "--token")} to its id and token`;
+    case "not_found":
+      return status === 404
+        ? `the platform does not know ${ws} (404): check ${name("MOLECULE_WORKSPACE_ID", "--workspace-id")} and ${name("MOLECULE_PLATFORM_URL", "--platform-url")}`
+        : undefined;
+    case "workspace_paused":
+      return `${ws} is paused, and starting would resume it: to resume it, start with ${name("MOLECULE_RESUME=1", "--resume")} (registering resumes it; the platform's resume endpoint does not resume an external workspace)`;
+    case "connection_failed":
+    case "timeout":
+      return `could not reach the platform${options.platformUrl ? ` at ${options.platformUrl}` : ""}: check ${name("MOLECULE_PLATFORM_URL", "--platform-url")} and that the platform is running`;
+    case "EADDRINUSE": {
+      const port = portOf(err);
+      return `port ${port ?? "(the push port)"} is already in use: set ${name("MOLECULE_PORT", "--port")} to a free port, or unset it to use any free port`;
+    }
+    case "poll_delivery_unsupported":
+      return `this platform has no poll delivery: set ${name("MOLECULE_DELIVERY=push", "--delivery push")} (with ${name("MOLECULE_PUBLIC_URL", "--public-url")} when the platform runs elsewhere), or leave ${name("MOLECULE_DELIVERY", "--delivery")} unset`;
+    default:
+      return undefined;
+  }
+}
