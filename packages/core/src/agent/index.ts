@@ -36,3 +36,11 @@ export type { TurnLimitOptions } from "./conversations.js";
 export { MoleculeReplyError, MoleculeReplyTimeoutError, MoleculeTurnLimitError } from "./errors.js";
 export type { QueuedReceipt } from "./errors.js";
 export { peerClientOf } from "./peer-client.js";
+export { ApprovalEscalationWatcher, ApprovalTimeoutError, ApprovalWaiter } from "./approvals.js";
+export type {
+  ApprovalClient,
+  ApprovalEscalation,
+  ApprovalResult,
+  ApprovalWaiterOptions,
+  ApprovalWaitOptions,
+} from "./approvals.js";

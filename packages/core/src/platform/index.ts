@@ -4,6 +4,7 @@ export type {
   AdminClientOptions,
   CreatedWorkspace,
   CreateExternalWorkspaceInput,
+  PendingApproval,
   SetSecretsFailure,
 } from "./admin.js";
 export { PlatformClient } from "./client.js";
@@ -31,3 +32,9 @@ export { readMoleculeEnv } from "./env.js";
 export type { MoleculeEnv } from "./env.js";
 export { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "./event-connection.js";
 export type { EventChunksOpener } from "./event-connection.js";
+export type { ApprovalDecision, ApprovalRecord, ApprovalRequestInput } from "./approvals.js";
+export { approvalBody } from "./approvals.js";
+export type { CommitMemoryInput, Memory, MemoryScope, SearchMemoriesOptions } from "./memories.js";
+export { MAX_MEMORY_BYTES, MAX_MEMORY_ROWS, MAX_NAMESPACE_BYTES, memoryText } from "./memories.js";
+export type { SessionHit, TranscriptPage } from "./session-views.js";
+export { MAX_AGENT_CARD_BYTES } from "./card-size.js";

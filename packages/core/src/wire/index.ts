@@ -30,3 +30,19 @@ export {
   tokenListSchema,
   workspaceSchema,
 } from "./schemas.js";
+export type {
+  WireApprovalRow,
+  WireMemoryRow,
+  WirePendingApproval,
+  WireSessionHit,
+} from "./features.js";
+export {
+  approvalCreateSchema,
+  approvalDecisionSchema,
+  approvalListSchema,
+  delegationRecordSchema,
+  memoryCommitSchema,
+  memoryListSchema,
+  pendingApprovalListSchema,
+  sessionHitListSchema,
+} from "./features.js";
