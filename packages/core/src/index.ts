@@ -24,25 +24,6 @@ export type { Logger, MoleculeErrorOptions } from "./transport/index.js";
 // The platform client.
 export { PlatformClient, makeIdempotencyKey, readMoleculeEnv } from "./platform/index.js";
 export { FileTokenStore, MemoryTokenStore } from "./platform/index.js";
-// Org memory, human approvals, session views (platform-api-workspace-features.md).
-export {
-  MAX_AGENT_CARD_BYTES,
-  MAX_MEMORY_BYTES,
-  MAX_MEMORY_ROWS,
-  MAX_NAMESPACE_BYTES,
-  memoryText,
-} from "./platform/index.js";
-export type {
-  ApprovalDecision,
-  ApprovalRecord,
-  ApprovalRequestInput,
-  CommitMemoryInput,
-  Memory,
-  MemoryScope,
-  SearchMemoriesOptions,
-  SessionHit,
-  TranscriptPage,
-} from "./platform/index.js";
 export type {
   DelegationResult,
   DiscoveredPeer,
@@ -114,15 +95,6 @@ export type {
   QueuedReceipt,
   RemoteAgentOptions,
   TurnLimitOptions,
-} from "./agent/index.js";
-// Human approval as a wait (RemoteAgent.requestApproval) and a parent's view of escalations.
-export { ApprovalEscalationWatcher, ApprovalTimeoutError, ApprovalWaiter } from "./agent/index.js";
-export type {
-  ApprovalClient,
-  ApprovalEscalation,
-  ApprovalResult,
-  ApprovalWaiterOptions,
-  ApprovalWaitOptions,
 } from "./agent/index.js";
 
 // What every agent shares with A2A: its card, the push path secret, untrusted peer text.

@@ -35,6 +35,12 @@ export type { EventChunksOpener } from "./event-connection.js";
 export type { ApprovalDecision, ApprovalRecord, ApprovalRequestInput } from "./approvals.js";
 export { approvalBody } from "./approvals.js";
 export type { CommitMemoryInput, Memory, MemoryScope, SearchMemoriesOptions } from "./memories.js";
-export { MAX_MEMORY_BYTES, MAX_MEMORY_ROWS, MAX_NAMESPACE_BYTES, memoryText } from "./memories.js";
+export {
+  formatMemories,
+  MAX_MEMORY_BYTES,
+  MAX_MEMORY_ROWS,
+  MAX_NAMESPACE_BYTES,
+  memoryText,
+} from "./memories.js";
 export type { SessionHit, TranscriptPage } from "./session-views.js";
 export { MAX_AGENT_CARD_BYTES } from "./card-size.js";

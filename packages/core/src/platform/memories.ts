@@ -192,3 +192,15 @@ export async function deleteMemory(
     );
   if (!ok(res.status)) throw await s.selfFail(res, "deleteMemory", options.signal);
 }
+
+/**
+ * Memories as text for a model, one per line: `[SCOPE] text` for this workspace's own,
+ * `[SCOPE from <workspace id>] text` for another workspace's (already neutralised; GLOBAL rows keep
+ * the platform's prefix). The one rendering every adapter's recall tool uses.
+ */
+export function formatMemories(memories: readonly Memory[]): string {
+  if (memories.length === 0) return "No memories found.";
+  return memories
+    .map((m) => `[${m.scope}${m.fromPeer ? ` from ${m.workspaceId}` : ""}] ${m.content}`)
+    .join("\n");
+}
