@@ -69,13 +69,12 @@ describe.each(["approved", "denied"] as const)(
       messages.push(...first.response.messages, answer);
       const second = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
       expect(second.text).toBe("all done");
-      if (decision === "approved") expect(ran).toEqual([order]);
-      else expect(ran).toEqual([]);
+      expect(ran).toEqual(decision === "approved" ? [order] : []);
       // What the model was told about the tool call in the second call's prompt.
       const told = JSON.stringify(toolResultsInPrompt(model, 1));
       const denied = told.includes("execution-denied");
       expect(denied).toBe(decision === "denied");
-      if (decision === "denied") expect(told).toContain("denied by carol");
+      expect(told.includes("denied by carol")).toBe(decision === "denied");
     });
   },
 );
