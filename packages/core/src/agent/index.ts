@@ -44,3 +44,5 @@ export type {
   ApprovalWaiterOptions,
   ApprovalWaitOptions,
 } from "./approvals.js";
+export { createTranscriptHandler, TranscriptLog } from "./transcript.js";
+export type { TranscriptHandlerOptions, TranscriptLine } from "./transcript.js";

@@ -29,3 +29,5 @@ export type {
   SessionHit,
   TranscriptPage,
 } from "../platform/index.js";
+export { createTranscriptHandler, TranscriptLog } from "../agent/index.js";
+export type { TranscriptHandlerOptions, TranscriptLine } from "../agent/index.js";
