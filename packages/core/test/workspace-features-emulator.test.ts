@@ -13,6 +13,7 @@ import {
   ApprovalWaiter,
   RemoteAgent,
 } from "../src/agent/index.js";
+import { startA2AServer } from "../src/a2a/index.js";
 import { AdminClient, PlatformClient } from "../src/platform/index.js";
 
 type Emu = Awaited<ReturnType<typeof startEmulator>>;
@@ -321,6 +322,25 @@ describe("session views, delegation records, card updates", () => {
     const hits = await clients.C1.searchSession({ q: delegationId });
     expect(hits.map((h) => h.label).sort()).toEqual(["delegation", "delegation"]);
     expect(hits.map((h) => h.status).sort()).toEqual(["completed", "completed"]);
+  });
+
+  it("a direct peer call (unseen by the platform) is recorded as a delegation and completed", async () => {
+    const server = await startA2AServer({
+      agentCard: { name: "direct-peer" },
+      onMessage: () => "direct answer",
+    });
+    const peer = await emu.admin.createWorkspace({ name: "direct-peer", parentId: ids.R1 });
+    const peerClient = client(peer.id, peer.token as string);
+    await peerClient.register({ url: server.url, agentCard: { name: "direct-peer" } });
+    const r = await clients.C1.callPeer(peer.id, "hello directly", { via: "direct" });
+    expect(r).toMatchObject({ status: "completed", text: "direct answer" });
+    const rows = await clients.C1.searchSession({ q: `Delegating to ${peer.id}` });
+    expect(rows.map((h) => [h.label, h.status])).toEqual([["delegation", "completed"]]);
+    expect(rows[0]!.requestBody).toMatchObject({ task: "hello directly" });
+    // Opt-out: no record.
+    await clients.C1.callPeer(peer.id, "unrecorded", { via: "direct", recordDelegation: false });
+    expect(await clients.C1.searchSession({ q: "unrecorded" })).toEqual([]);
+    await server.close();
   });
 
   it("an agent card over the bound is refused before the request", async () => {

@@ -15,7 +15,7 @@ import {
   decideOwnApproval,
   listApprovals,
 } from "./approvals.js";
-import { recordDelegation, updateDelegation } from "./delegation-records.js";
+import { recordDelegation, recordedDirectCall, updateDelegation } from "./delegation-records.js";
 import {
   type CommitMemoryInput,
   commitMemory,
@@ -210,6 +210,8 @@ export class PlatformClient {
    * {@link MoleculePeerError}; 401/403 raise {@link MoleculeAuthError}. `via: "direct"` posts to the
    * peer's discovered URL with no platform credential at all. The platform proxy forwards only
    * the body: a peer that insists on the `A2A-Version` header is reachable only `via: "direct"`.
+   * A direct call is recorded as a delegation (`recordDelegation`/`updateDelegation`) so the
+   * canvas shows it, unless `recordDelegation: false`.
    */
   callPeer(
     peerId: string,
@@ -218,7 +220,13 @@ export class PlatformClient {
   ): Promise<PeerCallResult> {
     const { messageId, contextId, via } = options;
     const send = { workspaceId: this.workspaceId, peerId, messageId, contextId, via };
-    return tracePeerSend(send, false, () => callPeer(this.#s, peerId, message, options));
+    const run = (): Promise<PeerCallResult> => callPeer(this.#s, peerId, message, options);
+    // A direct call bypasses the platform: it is recorded as a delegation so the canvas shows it.
+    const recorded =
+      via === "direct" && options.recordDelegation !== false
+        ? () => recordedDirectCall(this.#s, peerId, message, run)
+        : run;
+    return tracePeerSend(send, false, recorded);
   }
 
   /**

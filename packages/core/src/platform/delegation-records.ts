@@ -1,6 +1,7 @@
 // Delegations the agent makes by calling a peer itself (not through `/delegate`): recorded and
 // updated so the canvas shows them. shared/reference/platform-api-workspace-features.md §4.
 import { randomUUID } from "node:crypto";
+import { describe } from "../transport/index.js";
 import { delegationRecordSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
 import { ok } from "./http-errors.js";
@@ -79,4 +80,57 @@ export async function updateDelegation(
     signal: update.signal,
   });
   if (!ok(res.status)) throw await s.selfFail(res, "updateDelegation", update.signal);
+}
+
+/** The text a delegation record shows for a peer message. */
+function taskText(message: string | { text?: string; parts?: unknown[] }): string {
+  if (typeof message === "string") return message;
+  if (typeof message?.text === "string") return message.text;
+  return "(A2A message parts)";
+}
+
+/**
+ * Runs a direct peer call (`via: "direct"`, which the platform does not see) and records it as a
+ * delegation, so the canvas shows it: recorded before the call, then `completed` (with the
+ * answer's first 200 characters) or `failed`. A record or update the platform refuses is logged as
+ * a warning and never fails the call itself.
+ */
+export async function recordedDirectCall<R extends { status: string; text?: string }>(
+  s: PlatformSession,
+  peerId: string,
+  message: string | { text?: string; parts?: unknown[] },
+  call: () => Promise<R>,
+): Promise<R> {
+  let delegationId: string | undefined;
+  const warn = (what: string, err: unknown): void =>
+    s.logger?.warn?.(`${what} (the direct peer call is not affected)`, {
+      peerId,
+      error: describe(err),
+    });
+  try {
+    delegationId = (await recordDelegation(s, { targetId: peerId, task: taskText(message) }))
+      .delegationId;
+  } catch (err) {
+    warn("could not record the direct peer call as a delegation", err);
+  }
+  const finish = async (update: Parameters<typeof updateDelegation>[2]): Promise<void> => {
+    if (delegationId === undefined) return;
+    try {
+      await updateDelegation(s, delegationId, update);
+    } catch (err) {
+      warn("could not update the delegation record of a direct peer call", err);
+    }
+  };
+  let result: R;
+  try {
+    result = await call();
+  } catch (err) {
+    await finish({ status: "failed", error: describe(err) });
+    throw err;
+  }
+  if (result.status === "completed")
+    await finish({ status: "completed", responsePreview: (result.text ?? "").slice(0, 200) });
+  else if (result.status === "failed")
+    await finish({ status: "failed", error: (result.text ?? "failed").slice(0, 500) });
+  return result;
 }
