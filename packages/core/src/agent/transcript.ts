@@ -67,6 +67,17 @@ export interface TranscriptHandlerOptions {
   logger?: Logger;
 }
 
+/** Writes a JSON answer that no cache keeps. */
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(data),
+    "Cache-Control": "no-store",
+  });
+  res.end(data);
+}
+
 /** The most bearers whose check is cached at once. */
 const MAX_CACHED = 256;
 
@@ -91,15 +102,7 @@ export function createTranscriptHandler(
       await r.body?.cancel();
       return r.status >= 200 && r.status < 300;
     });
-  const send = (res: ServerResponse, status: number, body: unknown): void => {
-    const data = JSON.stringify(body);
-    res.writeHead(status, {
-      "Content-Type": "application/json",
-      "Content-Length": Buffer.byteLength(data),
-      "Cache-Control": "no-store",
-    });
-    res.end(data);
-  };
+
   const accepted = async (bearer: string): Promise<boolean> => {
     const key = createHash("sha256").update(bearer).digest("hex");
     const now = Date.now();
