@@ -44,7 +44,7 @@ export type {
 } from "@molecule-ai/agent-core/adapters";
 export { peerOutputSanitizer } from "./middleware.js";
 export type { PeerOutputSanitizerOptions } from "./middleware.js";
-export { canvasApprovals, memoryTools } from "./org-tools.js";
+export { canvasApprovals, memoryTools, skillsFromToolSet } from "./org-tools.js";
 export type {
   ApprovalAsker,
   CanvasApprovalsOptions,

@@ -2,13 +2,14 @@
 // decisions on tools declared with `needsApproval`, made by a person on the canvas.
 import { isMoleculeError, type PlatformClient } from "@molecule-ai/agent-core";
 import {
+  skillsFromTools,
   type ApprovalRequestInput,
   type ApprovalResult,
   type ApprovalWaitOptions,
   formatMemories,
   type MemoryScope,
 } from "@molecule-ai/agent-core/org";
-import { type Tool, tool, type ToolModelMessage } from "ai";
+import { type Tool, tool, type ToolModelMessage, type ToolSet } from "ai";
 import { z } from "zod";
 
 /** What the memory tools need of a platform client (a `RemoteAgent`'s `client` has it). */
@@ -35,11 +36,11 @@ async function answer(run: () => Promise<string>): Promise<string> {
   }
 }
 
-/** The tools {@link memoryTools} returns. */
-export interface MemoryTools {
+/** The tools {@link memoryTools} returns (a `ToolSet`). */
+export type MemoryTools = {
   remember: Tool<{ content: string; scope?: MemoryScope | undefined }, string>;
   recall: Tool<{ query?: string | undefined; scope?: MemoryScope | undefined }, string>;
-}
+};
 
 /**
  * `remember` (commit a memory) and `recall` (search one scope), as AI SDK tools for a `ToolSet`.
@@ -159,4 +160,18 @@ export async function canvasApprovals(
     }),
   );
   return { role: "tool", content: decisions };
+}
+
+/**
+ * The agent card skills for a `ToolSet` (one per tool: its key and description), for
+ * `AgentCardSync.setSkills()` from `@molecule-ai/agent-core/org`, which sends the card again when
+ * the tools change.
+ */
+export function skillsFromToolSet(tools: ToolSet): ReturnType<typeof skillsFromTools> {
+  return skillsFromTools(
+    Object.entries(tools).map(([name, t]) => ({
+      name,
+      description: (t as { description?: string }).description,
+    })),
+  );
 }

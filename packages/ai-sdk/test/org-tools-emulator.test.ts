@@ -6,7 +6,7 @@ import { generateText, isStepCount, type ModelMessage, tool } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { canvasApprovals, memoryTools } from "../src/index.js";
+import { canvasApprovals, memoryTools, skillsFromToolSet } from "../src/index.js";
 import { startTestPlatform, type TestPlatform } from "../src/testing.js";
 import { textStep, toolCallStep, toolResultsInPrompt } from "./helpers.js";
 
@@ -93,5 +93,21 @@ describe("memoryTools", () => {
     const outputs = r.steps.flatMap((s) => s.toolResults.map((t) => t.output));
     expect(outputs[0]).toContain("Remembered (LOCAL");
     expect(outputs[1]).toBe("[LOCAL] the staging db is pg-2");
+  });
+});
+
+describe("skillsFromToolSet", () => {
+  it("an agent card advertises the tool set, sent again when it changes", async () => {
+    const { AgentCardSync } = await import("@molecule-ai/agent-core/org");
+    const client = platform.workspace.client();
+    const sync = new AgentCardSync(client, { name: "ai-agent" });
+    const tools = memoryTools(client);
+    expect(await sync.setSkills(skillsFromToolSet(tools))).toBe(true);
+    expect(await sync.setSkills(skillsFromToolSet(tools))).toBe(false);
+    const card = (await admin.getWorkspace(platform.workspace.id)).agent_card as {
+      skills: { id: string; description: string }[];
+    };
+    expect(card.skills.map((s) => s.id)).toEqual(["remember", "recall"]);
+    expect(card.skills[0]!.description).toContain("Store a fact");
   });
 });

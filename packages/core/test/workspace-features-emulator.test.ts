@@ -14,7 +14,12 @@ import {
   RemoteAgent,
 } from "../src/agent/index.js";
 import { startA2AServer } from "../src/a2a/index.js";
-import { AdminClient, PlatformClient } from "../src/platform/index.js";
+import {
+  AdminClient,
+  AgentCardSync,
+  PlatformClient,
+  skillsFromTools,
+} from "../src/platform/index.js";
 
 type Emu = Awaited<ReturnType<typeof startEmulator>>;
 type Name = "R1" | "C1" | "C2" | "R2" | "D1";
@@ -341,6 +346,16 @@ describe("session views, delegation records, card updates", () => {
     await clients.C1.callPeer(peer.id, "unrecorded", { via: "direct", recordDelegation: false });
     expect(await clients.C1.searchSession({ q: "unrecorded" })).toEqual([]);
     await server.close();
+  });
+
+  it("AgentCardSync sends the card again only when the tools change", async () => {
+    const sync = new AgentCardSync(clients.C2, { name: "c2" });
+    const tools = [{ name: "search", description: "web search" }];
+    expect(await sync.setSkills(skillsFromTools(tools))).toBe(true);
+    expect(await sync.setSkills(skillsFromTools(tools))).toBe(false);
+    expect(await sync.setSkills(skillsFromTools([...tools, { name: "calc" }]))).toBe(true);
+    const card = (await admin.getWorkspace(ids.C2)).agent_card as { skills: { id: string }[] };
+    expect(card.skills.map((s) => s.id)).toEqual(["search", "calc"]);
   });
 
   it("an agent card over the bound is refused before the request", async () => {

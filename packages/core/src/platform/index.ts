@@ -44,3 +44,5 @@ export {
 } from "./memories.js";
 export type { SessionHit, TranscriptPage } from "./session-views.js";
 export { MAX_AGENT_CARD_BYTES } from "./card-size.js";
+export { AgentCardSync, skillsFromTools } from "./card-sync.js";
+export type { CardUpdater, DescribedTool } from "./card-sync.js";

@@ -31,3 +31,5 @@ export type {
 } from "../platform/index.js";
 export { createTranscriptHandler, TranscriptLog } from "../agent/index.js";
 export type { TranscriptHandlerOptions, TranscriptLine } from "../agent/index.js";
+export { AgentCardSync, skillsFromTools } from "../platform/index.js";
+export type { CardUpdater, DescribedTool } from "../platform/index.js";
