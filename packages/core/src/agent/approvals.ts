@@ -112,7 +112,7 @@ function parseFrame(ev: EventSourceParser.EventSourceMessage): {
  * Reads a workspace's event stream until `signal` aborts, calling `onFrame` for each event;
  * reconnects with backoff. Resolves when aborted.
  */
-export async function readWorkspaceEvents(
+async function readWorkspaceEvents(
   client: Pick<ApprovalClient, "openEventStream">,
   signal: AbortSignal,
   onFrame: (name: string | undefined, data: Record<string, unknown>) => void,

@@ -20,9 +20,9 @@ import { enc, type PlatformSession } from "./session.js";
 export type ApprovalDecision = "approved" | "denied";
 
 /** Bounds of what the SDK sends (the platform has none). */
-export const MAX_APPROVAL_ACTION_BYTES = 4096;
-export const MAX_APPROVAL_REASON_BYTES = 16_384;
-export const MAX_APPROVAL_CONTEXT_BYTES = 64 * 1024;
+const MAX_APPROVAL_ACTION_BYTES = 4096;
+const MAX_APPROVAL_REASON_BYTES = 16_384;
+const MAX_APPROVAL_CONTEXT_BYTES = 64 * 1024;
 
 /** Input of `PlatformClient.createApproval` (and `RemoteAgent.requestApproval`). */
 export interface ApprovalRequestInput {
@@ -100,7 +100,7 @@ export async function createApproval(
 }
 
 /** A wire approval row as an {@link ApprovalRecord}. */
-export function approvalRecord(r: WireApprovalRow): ApprovalRecord {
+function approvalRecord(r: WireApprovalRow): ApprovalRecord {
   return {
     id: r.id,
     taskId: r.task_id ?? "",

@@ -9,7 +9,7 @@ import { requireWorkspaceId } from "./ids.js";
 import { enc, type PlatformSession } from "./session.js";
 
 /** The most of a task or a response preview the SDK sends (the platform stores it whole). */
-export const MAX_DELEGATION_TEXT_BYTES = 64 * 1024;
+const MAX_DELEGATION_TEXT_BYTES = 64 * 1024;
 
 function clipBytes(text: string, max: number): string {
   const b = Buffer.from(text);

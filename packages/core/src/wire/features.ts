@@ -106,7 +106,3 @@ export const delegationRecordSchema = lazy("delegationRecordSchema");
 export type WireMemoryRow = z.infer<Schemas["memoryRowSchema"]>;
 /** Wire type of one approval row of a workspace. */
 export type WireApprovalRow = z.infer<Schemas["approvalRowSchema"]>;
-/** Wire type of one pending approval (platform-wide listing). */
-export type WirePendingApproval = z.infer<Schemas["pendingApprovalSchema"]>;
-/** Wire type of one session-search hit. */
-export type WireSessionHit = z.infer<Schemas["sessionHitSchema"]>;

@@ -30,12 +30,7 @@ export {
   tokenListSchema,
   workspaceSchema,
 } from "./schemas.js";
-export type {
-  WireApprovalRow,
-  WireMemoryRow,
-  WirePendingApproval,
-  WireSessionHit,
-} from "./features.js";
+export type { WireApprovalRow, WireMemoryRow } from "./features.js";
 export {
   approvalCreateSchema,
   approvalDecisionSchema,

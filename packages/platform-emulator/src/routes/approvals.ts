@@ -6,7 +6,7 @@ import { BindError, isObject, iso, newId, optString, reqString, UUID_ANY_RE } fr
 import { type ApprovalRow, featureStore, newestFirst } from "./feature-store.js";
 
 /** Pending approvals older than this are denied by `GET /approvals/pending` (no event). */
-export const APPROVAL_EXPIRY_MS = 10 * 60_000;
+const APPROVAL_EXPIRY_MS = 10 * 60_000;
 
 /** `POST /workspaces/:id/approvals`: 201, `APPROVAL_REQUESTED` (+ `APPROVAL_ESCALATED` to the parent). */
 export async function createApproval(platform: Platform, ctx: Ctx, id: string): Promise<void> {
@@ -81,7 +81,7 @@ export function listApprovals(platform: Platform, ctx: Ctx, id: string): void {
  * Decides a pending approval of `workspaceId` (the decide route's effect, also used by the
  * emulator's own pages): `undefined` when no pending row matches (the route's 404).
  */
-export function decideApproval(
+function decideApproval(
   platform: Platform,
   workspaceId: string,
   approvalId: string,
@@ -136,7 +136,7 @@ export async function decide(
 }
 
 /** The expiry sweep: pending rows older than 10 minutes become denied by "auto-expired", silently. */
-export function expireApprovals(platform: Platform): void {
+function expireApprovals(platform: Platform): void {
   const now = platform.now();
   for (const a of featureStore(platform).approvals)
     if (a.status === "pending" && a.createdAt < now - APPROVAL_EXPIRY_MS) {
@@ -148,7 +148,7 @@ export function expireApprovals(platform: Platform): void {
 }
 
 /** The 50 newest pending approvals platform-wide (after the expiry sweep), as the route lists them. */
-export function pendingApprovals(platform: Platform): Record<string, unknown>[] {
+function pendingApprovals(platform: Platform): Record<string, unknown>[] {
   expireApprovals(platform);
   return featureStore(platform)
     .approvals.filter((a) => a.status === "pending")

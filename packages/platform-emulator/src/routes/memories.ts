@@ -22,7 +22,7 @@ const REDACTIONS: [RegExp, string][] = [
 ];
 
 /** `redactSecrets`: what the server stores instead of the sent text. */
-export function redactSecrets(text: string): string {
+function redactSecrets(text: string): string {
   let out = text;
   for (const [re, label] of REDACTIONS) out = out.replace(re, label);
   return out;
@@ -126,7 +126,7 @@ function memoryLimit(raw: string | null): number {
 }
 
 /** The rows `:id` sees for one read (memories.go:357-420), newest first, at most `limit`. */
-export function visibleMemories(
+function visibleMemories(
   platform: Platform,
   id: string,
   query: { scope?: string | null; q?: string | null; namespace?: string | null; limit?: number },
