@@ -78,7 +78,8 @@ const loadParser = () => (parserModule ??= import("eventsource-parser"));
 
 interface PendingFile {
   version: 1;
-  pending: Record<string, { approvalId: string; action: string; createdAt: string }>;
+  /** `approvalId` is `null` while the request is being opened. */
+  pending: Record<string, { approvalId: string | null; action: string; createdAt: string }>;
 }
 
 /** An SSE frame's event name and payload (`{type, data}` or `{event, payload}`). */
@@ -177,8 +178,8 @@ export class ApprovalWaiter {
           join(homedir(), ".molecule", options.client.workspaceId, "approvals.json"));
   }
 
-  /** The requests this waiter (or a previous run with the same file) still waits for. */
-  async pending(): Promise<{ key: string; approvalId: string; action: string }[]> {
+  /** The requests this waiter (or a previous run with the same file) still waits for (`approvalId` is `null` while one is being opened). */
+  async pending(): Promise<{ key: string; approvalId: string | null; action: string }[]> {
     const f = await this.#load();
     return Object.entries(f.pending).map(([key, v]) => ({
       key,
@@ -200,20 +201,43 @@ export class ApprovalWaiter {
     approvalBody(input); // every argument checked before anything is sent or saved
     const key = options.key ?? defaultKey(input);
     const stored = (await this.#load()).pending[key];
-    let approvalId = stored?.approvalId;
+    let approvalId = stored?.approvalId ?? undefined;
+    if (approvalId === undefined && stored !== undefined) {
+      // A previous run died between opening the request and saving its id: adopt that request
+      // (the newest with the same action, task and reason since the marker, decided or not; 10
+      // minutes of slack for clock skew).
+      const since = Date.parse(stored.createdAt) - 10 * 60_000;
+      const rows = await this.#client.listApprovals({ signal: options.signal });
+      approvalId = rows.find(
+        (r) =>
+          r.action === input.action &&
+          r.taskId === (input.taskId ?? "") &&
+          r.reason === (input.reason ?? "") &&
+          (r.createdAt === null || !(Date.parse(r.createdAt) < since)),
+      )?.id;
+    }
     if (approvalId === undefined) {
-      const created = await this.#client.createApproval({ ...input, signal: options.signal });
-      approvalId = created.approvalId;
+      // Saved before the request is opened, so a crash right after it still finds it (above).
       await this.#save((f) => {
         f.pending[key] = {
-          approvalId: approvalId!,
+          approvalId: null,
           action: input.action,
           createdAt: new Date().toISOString(),
         };
       });
+      const created = await this.#client.createApproval({ ...input, signal: options.signal });
+      approvalId = created.approvalId;
     }
+    const id = approvalId;
+    await this.#save((f) => {
+      f.pending[key] = {
+        approvalId: id,
+        action: input.action,
+        createdAt: new Date().toISOString(),
+      };
+    });
     try {
-      const result = await this.wait(approvalId, options);
+      const result = await this.wait(id, options);
       await this.#save((f) => void delete f.pending[key]);
       return result;
     } catch (err) {
