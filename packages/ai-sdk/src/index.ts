@@ -44,3 +44,11 @@ export type {
 } from "@molecule-ai/agent-core/adapters";
 export { peerOutputSanitizer } from "./middleware.js";
 export type { PeerOutputSanitizerOptions } from "./middleware.js";
+export { canvasApprovals, memoryTools, skillsFromToolSet } from "./org-tools.js";
+export type {
+  ApprovalAsker,
+  CanvasApprovalsOptions,
+  MemoryToolClient,
+  MemoryTools,
+  MemoryToolsOptions,
+} from "./org-tools.js";

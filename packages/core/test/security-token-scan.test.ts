@@ -132,6 +132,17 @@ const CLIENT_CALLS: Record<string, Call<PlatformClient>> = {
     body.on("error", () => undefined).destroy();
   },
   recordPluginInstall: (c) => c.recordPluginInstall("demo"),
+  commitMemory: (c) => c.commitMemory({ content: "note", scope: "TEAM" }),
+  searchMemories: (c) => c.searchMemories({ scope: "GLOBAL", q: "x" }),
+  deleteMemory: (c) => c.deleteMemory("44444444-4444-4444-8444-444444444444"),
+  createApproval: (c) => c.createApproval({ action: "deploy" }),
+  listApprovals: (c) => c.listApprovals(),
+  decideApproval: (c) => c.decideApproval("44444444-4444-4444-8444-444444444444", "approved"),
+  searchSession: (c) => c.searchSession({ q: "x" }),
+  listTraces: (c) => c.listTraces(),
+  fetchTranscript: (c) => c.fetchTranscript(),
+  recordDelegation: (c) => c.recordDelegation({ targetId: PEER, task: "t" }),
+  updateDelegation: (c) => c.updateDelegation("d-1", { status: "failed", error: "e" }),
 };
 /** Methods that make no request (nothing to answer) or only release resources. */
 const NO_IO = ["close", "invalidatePeer", "pushPathSecret", "toJSON"];
@@ -143,6 +154,8 @@ const ADMIN_CALLS: Record<string, Call<AdminClient>> = {
   resume: (c) => c.resume(WS),
   setSecrets: (c) => c.setSecrets(WS, { KEY: "value" }),
   getWorkspace: (c) => c.getWorkspace(WS),
+  listPendingApprovals: (c) => c.listPendingApprovals(),
+  decideApproval: (c) => c.decideApproval(WS, "44444444-4444-4444-8444-444444444444", "denied"),
 };
 
 /** Every string a developer could see of `err`. */

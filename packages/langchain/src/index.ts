@@ -4,6 +4,7 @@ export * from "./builtin-tools.js";
 export * from "./handler.js";
 export * from "./peer-tool.js";
 export * from "./toolkit.js";
+export * from "./memory-tools.js";
 // The framework-neutral types and helpers are core's, under the names this package always had.
 export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "@molecule-ai/agent-core/peer-tools";
 export { peerToolInputSchema as peerToolSchema } from "@molecule-ai/agent-core/peer-tools/schemas";

@@ -142,3 +142,12 @@ export function createGraphMessageHandler(
   }
   return createPeerMessageHandler(runnable, { threadId: "context", ...options });
 }
+
+export { MoleculeMemoryStore } from "./memory-store.js";
+export type { MemoryStoreClient, MoleculeMemoryStoreOptions } from "./memory-store.js";
+export { approvalInterrupt, pendingApproval, resumeOnDecision } from "./approval-interrupt.js";
+export type {
+  ApprovalDecisionSource,
+  ApprovalInterrupt,
+  ApprovalOpener,
+} from "./approval-interrupt.js";

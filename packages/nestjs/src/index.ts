@@ -28,5 +28,6 @@ export type {
 export { PeerMessageDispatcher } from "./explorer.js";
 export type { BoundPeerHandler } from "./explorer.js";
 export { MoleculePeerTools } from "./peer-tools.js";
+export { MoleculeApprovals, MoleculeMemory } from "./org.js";
 export { MoleculeHealthIndicator } from "./health.js";
 export type { MoleculeHealthOptions, MoleculeHealthResult } from "./health.js";

@@ -16,6 +16,7 @@ import {
 } from "./constants.js";
 import { PeerMessageDispatcher } from "./explorer.js";
 import { MoleculeHealthIndicator } from "./health.js";
+import { MoleculeApprovals, MoleculeMemory } from "./org.js";
 import { MoleculePeerTools } from "./peer-tools.js";
 import { MoleculeAgentLifecycle } from "./lifecycle.js";
 import { moduleLogger } from "./logging.js";
@@ -69,6 +70,8 @@ const providers: Provider[] = [
   MoleculeAgentLifecycle,
   MoleculePeerTools,
   MoleculeHealthIndicator,
+  MoleculeMemory,
+  MoleculeApprovals,
   {
     provide: MOLECULE_AGENT_RAW_CLIENT,
     useFactory: (config: ResolvedConfig) =>
@@ -141,6 +144,8 @@ const providers: Provider[] = [
     PeerMessageDispatcher,
     MoleculePeerTools,
     MoleculeHealthIndicator,
+    MoleculeMemory,
+    MoleculeApprovals,
     MOLECULE_AGENT_MODULE_OPTIONS,
   ],
 })

@@ -5,6 +5,7 @@ import type { Platform } from "./platform.js";
 import { a2a } from "./proxy/deliver.js";
 import { listActivity, notify, reportActivity } from "./routes/activity.js";
 import { delegate, listDelegations } from "./routes/delegations.js";
+import { featureRoute } from "./routes/features.js";
 import { downloadPlugin, installPlugin } from "./routes/plugins.js";
 import {
   checkAccess,
@@ -69,6 +70,8 @@ export async function route(platform: Platform, ctx: Ctx): Promise<void> {
     }
     return notFoundRoute(ctx);
   }
+  const feature = featureRoute(platform, ctx, segs);
+  if (feature !== undefined) return feature;
   if (a === "workspaces") {
     if (n === 1) {
       if (m === "GET") return listWorkspaces(platform, ctx);

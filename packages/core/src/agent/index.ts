@@ -42,3 +42,13 @@ export { MoleculeReplyError, MoleculeReplyTimeoutError, MoleculeTurnLimitError }
 export type { QueuedReceipt } from "./errors.js";
 export { peerClientOf } from "./remote-agent.js";
 export { askForInput } from "./answer/input-request.js";
+export { ApprovalEscalationWatcher, ApprovalTimeoutError, ApprovalWaiter } from "./org/approvals.js";
+export type {
+  ApprovalClient,
+  ApprovalEscalation,
+  ApprovalResult,
+  ApprovalWaiterOptions,
+  ApprovalWaitOptions,
+} from "./org/approvals.js";
+export { createTranscriptHandler, TranscriptLog } from "./org/transcript.js";
+export type { TranscriptHandlerOptions, TranscriptLine } from "./org/transcript.js";

@@ -38,6 +38,13 @@ import type { AgentEventBus } from "./observe/events.js";
 import { AgentObserver } from "./observe/observer.js";
 import { startPush } from "./source/push-start.js";
 import { startGate } from "./lifecycle/start-gate.js";
+import {
+  type ApprovalClient,
+  type ApprovalResult,
+  ApprovalWaiter,
+  type ApprovalWaitOptions,
+} from "./org/approvals.js";
+import type { ApprovalRequestInput } from "../platform/index.js";
 import type {
   AgentDeliveryMode,
   AgentDoneResult,
@@ -110,6 +117,8 @@ export class RemoteAgent<
   readonly #ending = new AbortController();
   #starting: { abort: AbortController; settled: Promise<void> } | undefined;
   readonly #startedAt = Date.now();
+  /** Approval waits, by pending-requests file (created by the first `requestApproval`). */
+  readonly #approvals = new Map<string | false | undefined, ApprovalWaiter>();
 
   /** @param options see {@link RemoteAgentOptions} */
   constructor(options: RemoteAgentOptions<C>) {
@@ -177,6 +186,39 @@ export class RemoteAgent<
     end: (agent, reason, error) => void (agent as RemoteAgent).#end(reason, error),
     streamConnected: (agent) => (agent as RemoteAgent).#events?.connected === true,
   };
+
+  /**
+   * Asks a person for approval and resolves with the decision and who made it (see
+   * {@link ApprovalWaiter}): waits on the event stream, backed by polling (an expired request
+   * counts as denied), until `timeoutMs` ({@link ApprovalTimeoutError}). The pending request's id
+   * is kept in `file` (default `~/.molecule/<workspaceId>/approvals.json`), so a restarted agent
+   * asking again with the same action, task and reason resumes it. `stop()` aborts the wait.
+   */
+  requestApproval(
+    input: ApprovalRequestInput,
+    options: ApprovalWaitOptions & { file?: string | false } = {},
+  ): Promise<ApprovalResult> {
+    const client = this.client as unknown as Partial<ApprovalClient>;
+    if (typeof client.createApproval !== "function" || typeof client.listApprovals !== "function")
+      return Promise.reject(
+        new MoleculeError("requestApproval needs a client with createApproval and listApprovals", {
+          code: "unsupported",
+        }),
+      );
+    let waiter = this.#approvals.get(options.file);
+    if (waiter === undefined) {
+      waiter = new ApprovalWaiter({
+        client: client as ApprovalClient,
+        file: options.file,
+        logger: this.#logger,
+      });
+      this.#approvals.set(options.file, waiter);
+    }
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.#ending.signal])
+      : this.#ending.signal;
+    return waiter.request(input, { ...options, signal });
+  }
 
   /**
    * Like `client.callPeer`, but awaits a poll-delivered peer's answer (see {@link AgentCallOptions})

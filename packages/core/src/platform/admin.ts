@@ -6,7 +6,14 @@ import { WorkspaceRemovedError } from "./errors.js";
 import { HttpTransport } from "../transport/index.js";
 import type { Logger } from "../transport/index.js";
 import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/index.js";
-import { createWorkspaceSchema, type WireWorkspace, workspaceSchema } from "../wire/index.js";
+import {
+  approvalDecisionSchema,
+  createWorkspaceSchema,
+  pendingApprovalListSchema,
+  type WireWorkspace,
+  workspaceSchema,
+} from "../wire/index.js";
+import { type ApprovalDecision, decisionNotFound, decisionRequest } from "./approvals.js";
 import { errorText, expectShape, httpError, ok } from "./http-errors.js";
 import { requireWorkspaceId } from "./ids.js";
 
@@ -24,6 +31,16 @@ export interface AdminClientOptions {
    */
   timeoutMs?: number | undefined;
   logger?: Logger | undefined;
+}
+
+/** One pending approval of {@link AdminClient.listPendingApprovals}. */
+export interface PendingApproval {
+  id: string;
+  workspaceId: string;
+  workspaceName: string;
+  action: string;
+  reason: string;
+  createdAt: string | null;
 }
 
 /** Input of {@link AdminClient.createExternalWorkspace}. */
@@ -267,6 +284,49 @@ export class AdminClient {
     }
     if (!ok(res.status)) throw httpError(res, `getWorkspace(${id})`, [this.#token]);
     return expectShape(workspaceSchema, res, "getWorkspace", [this.#token]);
+  }
+
+  /**
+   * The 50 newest pending approval requests of the whole platform (`GET /approvals/pending`).
+   * Side effect of the platform's: requests older than 10 minutes are denied ("auto-expired",
+   * with no event) before the listing.
+   */
+  async listPendingApprovals(options: { signal?: AbortSignal } = {}): Promise<PendingApproval[]> {
+    const res = await this.#transport.send({
+      method: "GET",
+      path: "/approvals/pending",
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw httpError(res, "listPendingApprovals", [this.#token]);
+    return expectShape(pendingApprovalListSchema, res, "listPendingApprovals", [this.#token]).map(
+      (a) => ({
+        id: a.id,
+        workspaceId: a.workspace_id,
+        workspaceName: a.workspace_name ?? "",
+        action: a.action,
+        reason: a.reason ?? "",
+        createdAt: a.created_at ?? null,
+      }),
+    );
+  }
+
+  /**
+   * Decides a workspace's pending approval as a person on the canvas does (admin token;
+   * `decidedBy` defaults to `"human"` on the platform). `approval_not_pending` when it is unknown,
+   * already decided or expired.
+   */
+  async decideApproval(
+    workspaceId: string,
+    approvalId: string,
+    decision: ApprovalDecision,
+    options: { decidedBy?: string; signal?: AbortSignal } = {},
+  ): Promise<{ approvalId: string; status: ApprovalDecision }> {
+    const { path, json } = decisionRequest(workspaceId, approvalId, decision, options.decidedBy);
+    const res = await this.#transport.send({ method: "POST", path, json, signal: options.signal });
+    if (res.status === 404) throw decisionNotFound(res, approvalId, [this.#token]);
+    if (!ok(res.status)) throw httpError(res, "decideApproval", [this.#token]);
+    const b = expectShape(approvalDecisionSchema, res, "decideApproval", [this.#token]);
+    return { approvalId: b.approval_id, status: b.status === "approved" ? "approved" : "denied" };
   }
 
   /** Closes the connection pool (when the client created it). */

@@ -7,6 +7,31 @@ import { tracePeerSend } from "../observability/index.js";
 import { inspectCustom, REDACTED } from "../transport/index.js";
 import type { ChunkedBody } from "../transport/index.js";
 import { type ActivityRows, type FetchInboundOptions, fetchActivityRows } from "./activity.js";
+import {
+  type ApprovalDecision,
+  type ApprovalRecord,
+  type ApprovalRequestInput,
+  createApproval,
+  decideOwnApproval,
+  listApprovals,
+} from "./approvals.js";
+import { recordDelegation, recordedDirectCall, updateDelegation } from "./delegation-records.js";
+import {
+  type CommitMemoryInput,
+  commitMemory,
+  deleteMemory,
+  type Memory,
+  type MemoryScope,
+  searchMemories,
+  type SearchMemoriesOptions,
+} from "./memories.js";
+import {
+  fetchTranscript,
+  listTraces,
+  searchSession,
+  type SessionHit,
+  type TranscriptPage,
+} from "./session-views.js";
 import { capabilities, openEventStream } from "./capabilities.js";
 import {
   DROP_EVENT_SPARE,
@@ -185,6 +210,8 @@ export class PlatformClient {
    * {@link MoleculePeerError}; 401/403 raise {@link MoleculeAuthError}. `via: "direct"` posts to the
    * peer's discovered URL with no platform credential at all. The platform proxy forwards only
    * the body: a peer that insists on the `A2A-Version` header is reachable only `via: "direct"`.
+   * A direct call is recorded as a delegation (`recordDelegation`/`updateDelegation`) so the
+   * canvas shows it, unless `recordDelegation: false`.
    */
   callPeer(
     peerId: string,
@@ -193,7 +220,13 @@ export class PlatformClient {
   ): Promise<PeerCallResult> {
     const { messageId, contextId, via } = options;
     const send = { workspaceId: this.workspaceId, peerId, messageId, contextId, via };
-    return tracePeerSend(send, false, () => callPeer(this.#s, peerId, message, options));
+    const run = (): Promise<PeerCallResult> => callPeer(this.#s, peerId, message, options);
+    // A direct call bypasses the platform: it is recorded as a delegation so the canvas shows it.
+    const recorded =
+      via === "direct" && options.recordDelegation !== false
+        ? () => recordedDirectCall(this.#s, peerId, message, run)
+        : run;
+    return tracePeerSend(send, false, recorded);
   }
 
   /**
@@ -341,6 +374,107 @@ export class PlatformClient {
     options: { source?: string; signal?: AbortSignal } = {},
   ): Promise<boolean> {
     return recordPluginInstall(this.#s, name, options);
+  }
+
+  // ---------------------------------------------------------------- org memory, approvals, session
+
+  /**
+   * Stores a memory (`LOCAL` by default). The platform rewrites secrets it recognises before
+   * storing (see the README for what it misses) and says nothing about it. `GLOBAL` only from a
+   * root workspace: otherwise a `global_memory_forbidden` error.
+   */
+  commitMemory(
+    input: CommitMemoryInput,
+  ): Promise<{ id: string; scope: MemoryScope; namespace: string }> {
+    return commitMemory(this.#s, input);
+  }
+
+  /**
+   * Reads memories of ONE scope (absent = this workspace's own rows), newest first, at most 50.
+   * Another workspace's rows are peer output: the GLOBAL prefix is kept, spoofed markers are
+   * neutralised, and `fromPeer` says so.
+   */
+  searchMemories(options: SearchMemoriesOptions = {}): Promise<Memory[]> {
+    return searchMemories(this.#s, options);
+  }
+
+  /** Deletes a memory this workspace wrote (`memory_not_found` for a foreign or missing id). */
+  deleteMemory(memoryId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return deleteMemory(this.#s, memoryId, options);
+  }
+
+  /**
+   * Opens a human approval request and returns at once (the parent workspace gets an
+   * `APPROVAL_ESCALATED` event). To wait for the decision use `RemoteAgent.requestApproval`.
+   */
+  createApproval(
+    input: ApprovalRequestInput & { signal?: AbortSignal | undefined },
+  ): Promise<{ approvalId: string; status: string }> {
+    return createApproval(this.#s, input);
+  }
+
+  /** The 50 newest approval requests of this workspace, any status. */
+  listApprovals(options: { signal?: AbortSignal } = {}): Promise<ApprovalRecord[]> {
+    return listApprovals(this.#s, options);
+  }
+
+  /**
+   * Decides one of this workspace's own pending approvals with its own token (the platform allows
+   * it; a person decides through `AdminClient.decideApproval`). `approval_not_pending` when it is
+   * unknown, already decided or expired.
+   */
+  decideApproval(
+    approvalId: string,
+    decision: ApprovalDecision,
+    options: { decidedBy?: string; signal?: AbortSignal } = {},
+  ): Promise<{ approvalId: string; status: ApprovalDecision }> {
+    return decideOwnApproval(this.#s, approvalId, decision, options);
+  }
+
+  /** Substring search over this workspace's own activity rows and own memories, newest first. */
+  searchSession(
+    options: { q?: string; limit?: number; signal?: AbortSignal } = {},
+  ): Promise<SessionHit[]> {
+    return searchSession(this.#s, options);
+  }
+
+  /** This workspace's Langfuse traces through the platform (`[]` when Langfuse is not configured). */
+  listTraces(options: { signal?: AbortSignal } = {}): Promise<unknown[]> {
+    return listTraces(this.#s, options);
+  }
+
+  /**
+   * A workspace's transcript (default: this one) through the platform, which relays the agent's
+   * own `GET /transcript` and forwards this client's bearer to it.
+   */
+  fetchTranscript(
+    workspaceId?: string,
+    options: { since?: number; limit?: number; signal?: AbortSignal } = {},
+  ): Promise<TranscriptPage> {
+    return fetchTranscript(this.#s, workspaceId, options);
+  }
+
+  /** Records a delegation made by calling a peer directly, so the canvas shows it. */
+  recordDelegation(input: {
+    targetId: string;
+    task: string;
+    delegationId?: string;
+    signal?: AbortSignal;
+  }): Promise<{ delegationId: string }> {
+    return recordDelegation(this.#s, input);
+  }
+
+  /** Marks a recorded delegation `completed` (with a response preview) or `failed` (with an error). */
+  updateDelegation(
+    delegationId: string,
+    update: {
+      status: "completed" | "failed";
+      error?: string;
+      responsePreview?: string;
+      signal?: AbortSignal;
+    },
+  ): Promise<void> {
+    return updateDelegation(this.#s, delegationId, update);
   }
 
   /**

@@ -4,6 +4,7 @@ export type {
   AdminClientOptions,
   CreatedWorkspace,
   CreateExternalWorkspaceInput,
+  PendingApproval,
   SetSecretsFailure,
 } from "./admin.js";
 export { PlatformClient } from "./client.js";
@@ -33,3 +34,17 @@ export { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "./event-c
 export type { EventChunksOpener } from "./event-connection.js";
 export { describeStartError } from "./start-error.js";
 export type { DescribeStartErrorOptions } from "./start-error.js";
+export type { ApprovalDecision, ApprovalRecord, ApprovalRequestInput } from "./approvals.js";
+export { approvalBody } from "./approvals.js";
+export type { CommitMemoryInput, Memory, MemoryScope, SearchMemoriesOptions } from "./memories.js";
+export {
+  formatMemories,
+  MAX_MEMORY_BYTES,
+  MAX_MEMORY_ROWS,
+  MAX_NAMESPACE_BYTES,
+  memoryText,
+} from "./memories.js";
+export type { SessionHit, TranscriptPage } from "./session-views.js";
+export { MAX_AGENT_CARD_BYTES } from "./card-size.js";
+export { AgentCardSync, skillsFromTools } from "./card-sync.js";
+export type { CardUpdater, DescribedTool } from "./card-sync.js";

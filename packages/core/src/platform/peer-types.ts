@@ -41,6 +41,11 @@ export interface PeerCallOptions {
   protocol?: "0.3" | "1.0" | undefined;
   /** `"proxy"` (default): through the platform. `"direct"`: to the peer's URL, without any platform credential. */
   via?: "proxy" | "direct" | undefined;
+  /**
+   * `via: "direct"` only: record the call as a delegation on the platform (default `true`), so the
+   * canvas shows a call the platform did not carry; `false` skips the two extra platform requests.
+   */
+  recordDelegation?: boolean | undefined;
   contextId?: string | undefined;
   taskId?: string | undefined;
   messageId?: string | undefined;

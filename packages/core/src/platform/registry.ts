@@ -1,4 +1,5 @@
 // Registry calls: register (with delivery-mode negotiation), heartbeat, update-card.
+import { checkCardSize } from "./card-size.js";
 import type { AgentCard } from "../a2a/index.js";
 import { MoleculeError } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
@@ -161,6 +162,7 @@ export async function updateAgentCard(
 ): Promise<void> {
   if (!card || typeof card !== "object")
     throw invalid("updateAgentCard needs an agent card object");
+  checkCardSize(card, "updateAgentCard");
   const res = await s.send({
     method: "POST",
     path: "/registry/update-card",

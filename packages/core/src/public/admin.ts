@@ -6,6 +6,8 @@ export type {
   AdminClientOptions,
   CreatedWorkspace,
   CreateExternalWorkspaceInput,
+  PendingApproval,
   SetSecretsFailure,
 } from "../platform/index.js";
 export type { IssuedToken, RotateTokenResult, TokenInfo } from "../platform/index.js";
+export type { ApprovalDecision } from "../platform/index.js";

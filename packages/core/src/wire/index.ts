@@ -30,3 +30,14 @@ export {
   tokenListSchema,
   workspaceSchema,
 } from "./schemas.js";
+export type { WireApprovalRow, WireMemoryRow } from "./features.js";
+export {
+  approvalCreateSchema,
+  approvalDecisionSchema,
+  approvalListSchema,
+  delegationRecordSchema,
+  memoryCommitSchema,
+  memoryListSchema,
+  pendingApprovalListSchema,
+  sessionHitListSchema,
+} from "./features.js";

@@ -197,11 +197,11 @@ export async function updateCard(platform: Platform, ctx: Ctx): Promise<void> {
   } catch {
     throw new HttpError(400, { error: "invalid request body" });
   }
-  if (b["agent_card"] === undefined || b["agent_card"] === null)
-    throw new HttpError(400, { error: "invalid request body" });
-  if (!UUID_ANY_RE.test(id)) throw new HttpError(400, { error: "invalid request body" });
+  // `json.RawMessage` with `binding:"required"`: JSON null passes and is stored (features §5).
+  if (b["agent_card"] === undefined) throw new HttpError(400, { error: "invalid request body" });
+  platform.lazy(ctx, id.toLowerCase());
+  if (!UUID_ANY_RE.test(id)) throw new HttpError(500, { error: "failed to update card" });
   id = id.toLowerCase();
-  platform.lazy(ctx, id);
   const w = platform.ws(id);
   if (w !== undefined && w.status !== "removed") {
     w.agentCard = b["agent_card"];

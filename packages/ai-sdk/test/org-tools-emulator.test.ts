@@ -1,0 +1,113 @@
+// AI SDK tools declared with `needsApproval` run only after a person approves on the canvas (the
+// emulator's admin decision); a denial is the tool's denied result. remember/recall over HTTP.
+import { ApprovalWaiter } from "@molecule-ai/agent-core/org";
+import { AdminClient } from "@molecule-ai/agent-core/admin";
+import { generateText, isStepCount, type ModelMessage, tool } from "ai";
+import { MockLanguageModelV4 } from "ai/test";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { canvasApprovals, memoryTools, skillsFromToolSet } from "../src/index.js";
+import { startTestPlatform, type TestPlatform } from "../src/testing.js";
+import { textStep, toolCallStep, toolResultsInPrompt } from "./helpers.js";
+
+let platform: TestPlatform;
+let admin: AdminClient;
+beforeAll(async () => {
+  platform = await startTestPlatform({ name: "ai-agent" });
+  admin = new AdminClient({ platformUrl: platform.url, adminToken: platform.emulator.adminToken });
+});
+afterAll(async () => {
+  await admin?.close();
+  await platform?.close();
+});
+
+/** A refund tool that needs a person's approval; `ran` records each real run. */
+function refundTools(ran: unknown[]) {
+  return {
+    refund: tool({
+      description: "refund an order",
+      inputSchema: z.object({ order: z.string() }),
+      needsApproval: true,
+      execute: async ({ order }) => {
+        ran.push(order);
+        return `refunded ${order}`;
+      },
+    }),
+  };
+}
+
+async function decideWhenAsked(action: string, decision: "approved" | "denied"): Promise<void> {
+  for (;;) {
+    const p = (await admin.listPendingApprovals()).find((a) => a.action.includes(action));
+    if (p) {
+      await admin.decideApproval(p.workspaceId, p.id, decision, { decidedBy: "carol" });
+      return;
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe.each(["approved", "denied"] as const)(
+  "needsApproval decided on the canvas: %s",
+  (decision) => {
+    it(`the tool ${decision === "approved" ? "runs only after" : "never runs after"} the decision`, async () => {
+      const ran: unknown[] = [];
+      const tools = refundTools(ran);
+      const order = `A-${decision}`;
+      const model = new MockLanguageModelV4({
+        doGenerate: [toolCallStep("refund", { order }), textStep("all done")],
+      });
+      const messages: ModelMessage[] = [{ role: "user", content: "refund my order" }];
+      const first = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+      expect(first.content.some((p) => p.type === "tool-approval-request")).toBe(true);
+      expect(ran).toEqual([]); // not before a decision
+      const waiter = new ApprovalWaiter({ client: platform.workspace.client(), file: false });
+      const [answer] = await Promise.all([
+        canvasApprovals(waiter, first.content, { reason: "customer asked" }),
+        decideWhenAsked(order, decision),
+      ]);
+      messages.push(...first.response.messages, answer);
+      const second = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+      expect(second.text).toBe("all done");
+      expect(ran).toEqual(decision === "approved" ? [order] : []);
+      // What the model was told about the tool call in the second call's prompt.
+      const told = JSON.stringify(toolResultsInPrompt(model, 1));
+      const denied = told.includes("execution-denied");
+      expect(denied).toBe(decision === "denied");
+      expect(told.includes("denied by carol")).toBe(decision === "denied");
+    });
+  },
+);
+
+describe("memoryTools", () => {
+  it("remember then recall through generateText", async () => {
+    const tools = memoryTools(platform.workspace.client());
+    const model = new MockLanguageModelV4({
+      doGenerate: [
+        toolCallStep("remember", { content: "the staging db is pg-2", scope: "LOCAL" }, "c1"),
+        toolCallStep("recall", { query: "staging" }, "c2"),
+        textStep("ok"),
+      ],
+    });
+    const r = await generateText({ model, tools, prompt: "x", stopWhen: isStepCount(4) });
+    const outputs = r.steps.flatMap((s) => s.toolResults.map((t) => t.output));
+    expect(outputs[0]).toContain("Remembered (LOCAL");
+    expect(outputs[1]).toBe("[LOCAL] the staging db is pg-2");
+  });
+});
+
+describe("skillsFromToolSet", () => {
+  it("an agent card advertises the tool set, sent again when it changes", async () => {
+    const { AgentCardSync } = await import("@molecule-ai/agent-core/org");
+    const client = platform.workspace.client();
+    const sync = new AgentCardSync(client, { name: "ai-agent" });
+    const tools = memoryTools(client);
+    expect(await sync.setSkills(skillsFromToolSet(tools))).toBe(true);
+    expect(await sync.setSkills(skillsFromToolSet(tools))).toBe(false);
+    const card = (await admin.getWorkspace(platform.workspace.id)).agent_card as {
+      skills: { id: string; description: string }[];
+    };
+    expect(card.skills.map((s) => s.id)).toEqual(["remember", "recall"]);
+    expect(card.skills[0]!.description).toContain("Store a fact");
+  });
+});

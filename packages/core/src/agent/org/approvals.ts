@@ -1,0 +1,470 @@
+// Human approval as a wait: open a request, then wait for a person's decision on the workspace's
+// event stream, backed by polling (the platform's 10-minute expiry sends no event), with a
+// deadline. The pending request's id is kept in a small file, so an agent restarted while it
+// waits resumes the same request instead of opening another.
+// shared/reference/platform-api-workspace-features.md §2, §6.
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import type * as EventSourceParser from "eventsource-parser";
+import { neutralizePeerMarkers } from "../../a2a/index.js";
+import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../../platform/index.js";
+import { approvalBody } from "../../platform/index.js";
+import { backoffDelay, describe, type Logger, MoleculeError, sleep } from "../../transport/index.js";
+
+/** What the approval wait needs of a platform client (`PlatformClient` has it all). */
+export interface ApprovalClient {
+  readonly workspaceId: string;
+  createApproval(
+    input: ApprovalRequestInput & { signal?: AbortSignal | undefined },
+  ): Promise<{ approvalId: string; status: string }>;
+  listApprovals(options?: { signal?: AbortSignal }): Promise<ApprovalRecord[]>;
+  openEventStream?(options?: { signal?: AbortSignal }): Promise<EventStream>;
+}
+
+/** How an approval request ended. */
+export interface ApprovalResult {
+  approvalId: string;
+  /** `true` only for an explicit approval. */
+  approved: boolean;
+  decision: "approved" | "denied";
+  /**
+   * Who decided, as the decider wrote it (`"human"` by default on the canvas; free text the
+   * platform does not authenticate), or `"auto-expired"`.
+   */
+  decidedBy: string | null;
+  /** The platform denied it by its 10-minute expiry (no event is sent for that). */
+  expired: boolean;
+}
+
+/** Options of one wait. */
+export interface ApprovalWaitOptions {
+  /** Give up after this long with {@link ApprovalTimeoutError} (default 15 minutes). */
+  timeoutMs?: number | undefined;
+  /** How often the request's status is re-read besides the event stream (default 5 000 ms). */
+  pollIntervalMs?: number | undefined;
+  /**
+   * Names the request across restarts (default: a hash of action, task id and reason): a request
+   * with the key of one still pending resumes waiting on it instead of opening another.
+   */
+  key?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of {@link ApprovalWaiter}. */
+export interface ApprovalWaiterOptions {
+  client: ApprovalClient;
+  /**
+   * The file keeping pending request ids (default `~/.molecule/<workspaceId>/approvals.json`,
+   * beside the token file); `false` keeps them in memory only (a restart opens a new request).
+   */
+  file?: string | false | undefined;
+  logger?: Logger | undefined;
+}
+
+/** The wait for a decision passed its deadline; the request stays pending on the platform. */
+export class ApprovalTimeoutError extends MoleculeError {
+  /** The request that is still pending. */
+  readonly approvalId: string;
+  constructor(message: string, approvalId: string) {
+    super(message, { code: "approval_timeout", retryable: true });
+    this.approvalId = approvalId;
+  }
+}
+
+let parserModule: Promise<typeof EventSourceParser> | undefined;
+const loadParser = () => (parserModule ??= import("eventsource-parser"));
+
+interface PendingFile {
+  version: 1;
+  /** `approvalId` is `null` while the request is being opened. */
+  pending: Record<string, { approvalId: string | null; action: string; createdAt: string }>;
+}
+
+/** An SSE frame's event name and payload (`{type, data}` or `{event, payload}`). */
+function parseFrame(ev: EventSourceParser.EventSourceMessage): {
+  name: string | undefined;
+  data: Record<string, unknown>;
+} {
+  let j: Record<string, unknown> = {};
+  try {
+    const v: unknown = JSON.parse(ev.data);
+    if (v && typeof v === "object") j = v as Record<string, unknown>;
+  } catch {
+    // not JSON: no payload
+  }
+  const name =
+    ev.event && ev.event !== "message"
+      ? ev.event
+      : typeof j["type"] === "string"
+        ? j["type"]
+        : typeof j["event"] === "string"
+          ? j["event"]
+          : undefined;
+  const inner = j["data"] ?? j["payload"];
+  return {
+    name,
+    data: inner && typeof inner === "object" ? (inner as Record<string, unknown>) : {},
+  };
+}
+
+/**
+ * Reads a workspace's event stream until `signal` aborts, calling `onFrame` for each event;
+ * reconnects with backoff. Resolves when aborted.
+ */
+async function readWorkspaceEvents(
+  client: Pick<ApprovalClient, "openEventStream">,
+  signal: AbortSignal,
+  onFrame: (name: string | undefined, data: Record<string, unknown>) => void,
+  onOpen?: () => void,
+  logger?: Logger,
+): Promise<void> {
+  if (client.openEventStream === undefined) return;
+  const { createParser } = await loadParser();
+  let failures = 0;
+  while (!signal.aborted) {
+    try {
+      const stream = await client.openEventStream({ signal });
+      const close = (): void => stream.close();
+      signal.addEventListener("abort", close, { once: true });
+      try {
+        failures = 0;
+        onOpen?.();
+        const parser = createParser({
+          onEvent: (ev) => {
+            const { name, data } = parseFrame(ev);
+            onFrame(name, data);
+          },
+        });
+        const decoder = new TextDecoder();
+        for await (const chunk of stream.body as AsyncIterable<Uint8Array>) {
+          if (signal.aborted) break;
+          parser.feed(decoder.decode(chunk, { stream: true }));
+        }
+      } finally {
+        signal.removeEventListener("abort", close);
+        close();
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      logger?.debug?.("approval event stream unavailable; polling only", { error: describe(err) });
+    }
+    if (signal.aborted) return;
+    failures++;
+    await sleep(backoffDelay(failures, 500, 30_000), signal).catch(() => undefined);
+  }
+}
+
+/**
+ * Opens human approval requests and waits for their decision. A request whose key is still
+ * pending in the file (an agent restarted while it waited) is resumed, not opened again.
+ */
+export class ApprovalWaiter {
+  readonly #client: ApprovalClient;
+  readonly #file: string | undefined;
+  readonly #logger: Logger | undefined;
+  #memory: PendingFile = { version: 1, pending: {} };
+  #writes: Promise<void> = Promise.resolve();
+
+  /** @param options see {@link ApprovalWaiterOptions} */
+  constructor(options: ApprovalWaiterOptions) {
+    this.#client = options.client;
+    this.#logger = options.logger;
+    this.#file =
+      options.file === false
+        ? undefined
+        : (options.file ??
+          join(homedir(), ".molecule", options.client.workspaceId, "approvals.json"));
+  }
+
+  /** The requests this waiter (or a previous run with the same file) still waits for (`approvalId` is `null` while one is being opened). */
+  async pending(): Promise<{ key: string; approvalId: string | null; action: string }[]> {
+    const f = await this.#load();
+    return Object.entries(f.pending).map(([key, v]) => ({
+      key,
+      approvalId: v.approvalId,
+      action: v.action,
+    }));
+  }
+
+  /**
+   * Opens a request (or resumes the pending one with the same key) and resolves with the
+   * decision: approved, denied, or expired (a denial). Rejects with {@link ApprovalTimeoutError}
+   * after `timeoutMs`; with the signal's reason when aborted (the request stays pending and is
+   * resumed by the next call with the same key).
+   */
+  async request(
+    input: ApprovalRequestInput,
+    options: ApprovalWaitOptions = {},
+  ): Promise<ApprovalResult> {
+    approvalBody(input); // every argument checked before anything is sent or saved
+    const key = options.key ?? defaultKey(input);
+    const stored = (await this.#load()).pending[key];
+    let approvalId = stored?.approvalId ?? undefined;
+    if (approvalId === undefined && stored !== undefined) {
+      // A previous run died between opening the request and saving its id: adopt that request
+      // (the newest with the same action, task and reason since the marker, decided or not; 10
+      // minutes of slack for clock skew).
+      const since = Date.parse(stored.createdAt) - 10 * 60_000;
+      const rows = await this.#client.listApprovals({ signal: options.signal });
+      approvalId = rows.find(
+        (r) =>
+          r.action === input.action &&
+          r.taskId === (input.taskId ?? "") &&
+          r.reason === (input.reason ?? "") &&
+          (r.createdAt === null || !(Date.parse(r.createdAt) < since)),
+      )?.id;
+    }
+    if (approvalId === undefined) {
+      // Saved before the request is opened, so a crash right after it still finds it (above).
+      await this.#save((f) => {
+        f.pending[key] = {
+          approvalId: null,
+          action: input.action,
+          createdAt: new Date().toISOString(),
+        };
+      });
+      const created = await this.#client.createApproval({ ...input, signal: options.signal });
+      approvalId = created.approvalId;
+    }
+    const id = approvalId;
+    await this.#save((f) => {
+      f.pending[key] = {
+        approvalId: id,
+        action: input.action,
+        createdAt: new Date().toISOString(),
+      };
+    });
+    try {
+      const result = await this.wait(id, options);
+      await this.#save((f) => void delete f.pending[key]);
+      return result;
+    } catch (err) {
+      if (err instanceof ApprovalTimeoutError) await this.#save((f) => void delete f.pending[key]);
+      throw err;
+    }
+  }
+
+  /** Waits for the decision on an existing request of this workspace. */
+  async wait(approvalId: string, options: ApprovalWaitOptions = {}): Promise<ApprovalResult> {
+    const timeoutMs = options.timeoutMs ?? 15 * 60_000;
+    const pollMs = options.pollIntervalMs ?? 5_000;
+    if (!(timeoutMs > 0) || !(pollMs > 0))
+      throw new MoleculeError("timeoutMs and pollIntervalMs must be positive numbers", {
+        code: "invalid_argument",
+      });
+    options.signal?.throwIfAborted();
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort(options.signal?.reason);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await new Promise<ApprovalResult>((resolve, reject) => {
+        let settled = false;
+        const finish = (r: ApprovalResult | Error): void => {
+          if (settled) return;
+          settled = true;
+          stop.abort();
+          if (r instanceof Error) reject(r);
+          else resolve(r);
+        };
+        stop.signal.addEventListener("abort", () => {
+          if (!settled)
+            finish(stop.signal.reason instanceof Error ? stop.signal.reason : new Error("aborted"));
+        });
+        const deadline = setTimeout(
+          () =>
+            finish(
+              new ApprovalTimeoutError(
+                `no decision on approval ${approvalId} within ${timeoutMs} ms; it stays pending on the platform (wait again, or ask a person to decide on the canvas)`,
+                approvalId,
+              ),
+            ),
+          timeoutMs,
+        );
+        stop.signal.addEventListener("abort", () => clearTimeout(deadline), { once: true });
+        const check = async (): Promise<void> => {
+          const rows = await this.#client.listApprovals({ signal: stop.signal });
+          const row = rows.find((r) => r.id === approvalId);
+          if (row === undefined || row.status === "pending") return;
+          const expired = row.decidedBy === "auto-expired";
+          const approved = row.status === "approved" && !expired;
+          finish({
+            approvalId,
+            approved,
+            decision: approved ? "approved" : "denied",
+            decidedBy: row.decidedBy,
+            expired,
+          });
+        };
+        const poll = async (): Promise<void> => {
+          while (!stop.signal.aborted) {
+            try {
+              await check();
+            } catch (err) {
+              if (stop.signal.aborted) return;
+              this.#logger?.warn?.("reading the approval's status failed; retrying", {
+                approvalId,
+                error: describe(err),
+              });
+            }
+            await sleep(pollMs, stop.signal).catch(() => undefined);
+          }
+        };
+        void poll();
+        void readWorkspaceEvents(
+          this.#client,
+          stop.signal,
+          (name, data) => {
+            if (data["approval_id"] !== approvalId) return;
+            if (name !== "APPROVAL_APPROVED" && name !== "APPROVAL_DENIED") return;
+            const approved = name === "APPROVAL_APPROVED";
+            finish({
+              approvalId,
+              approved,
+              decision: approved ? "approved" : "denied",
+              decidedBy: typeof data["decided_by"] === "string" ? data["decided_by"] : null,
+              expired: false,
+            });
+          },
+          // A decision made before the stream opened is found by a read right after it opens.
+          () => void check().catch(() => undefined),
+          this.#logger,
+        );
+      });
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async #load(): Promise<PendingFile> {
+    await this.#writes;
+    return await this.#read();
+  }
+
+  async #read(): Promise<PendingFile> {
+    if (this.#file === undefined) return this.#memory;
+    let text: string;
+    try {
+      text = await readFile(this.#file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, pending: {} };
+      throw new MoleculeError(
+        `cannot read the pending approvals file ${this.#file}: ${describe(err)}`,
+        {
+          code: "store_error",
+          cause: err,
+        },
+      );
+    }
+    try {
+      const f = JSON.parse(text) as PendingFile;
+      if (f.version !== 1 || typeof f.pending !== "object" || f.pending === null)
+        throw new Error("shape");
+      return f;
+    } catch (err) {
+      throw new MoleculeError(
+        `the pending approvals file ${this.#file} is corrupt: fix or delete it (pending requests are then opened again)`,
+        { code: "store_error", cause: err },
+      );
+    }
+  }
+
+  /** Applies `change` to the file (atomically: temp file + rename), one write at a time. */
+  #save(change: (f: PendingFile) => void): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.#file === undefined) {
+        change(this.#memory);
+        return;
+      }
+      const f = await this.#read();
+      change(f);
+      await mkdir(dirname(this.#file), { recursive: true, mode: 0o700 });
+      const tmp = `${this.#file}.${process.pid}.${Date.now()}.tmp`;
+      await writeFile(tmp, JSON.stringify(f), { mode: 0o600 });
+      await rename(tmp, this.#file);
+    };
+    const p = this.#writes.then(run);
+    this.#writes = p.catch(() => undefined);
+    return p;
+  }
+}
+
+function defaultKey(input: ApprovalRequestInput): string {
+  return createHash("sha256")
+    .update(JSON.stringify([input.action, input.taskId ?? "", input.reason ?? ""]))
+    .digest("hex")
+    .slice(0, 32);
+}
+
+/** A child workspace asked a person for approval (seen by its direct parent). */
+export interface ApprovalEscalation {
+  approvalId: string;
+  /** The child that asked (set by the platform from the child's token). */
+  fromWorkspaceId: string;
+  /** The child's words: peer text, spoofed trust markers neutralised. */
+  action: string;
+  reason: string;
+}
+
+/**
+ * Watches this workspace's event stream for `APPROVAL_ESCALATED` (a direct child asked for
+ * approval). The parent cannot decide with its own token; notify a person or add context.
+ */
+export class ApprovalEscalationWatcher {
+  readonly #client: Pick<ApprovalClient, "openEventStream">;
+  readonly #on: (e: ApprovalEscalation) => void;
+  readonly #logger: Logger | undefined;
+  #stop: AbortController | undefined;
+  #loop: Promise<void> | undefined;
+  #opened: Promise<void> | undefined;
+
+  constructor(options: {
+    client: Pick<ApprovalClient, "openEventStream">;
+    onEscalation: (e: ApprovalEscalation) => void;
+    logger?: Logger;
+  }) {
+    this.#client = options.client;
+    this.#on = options.onEscalation;
+    this.#logger = options.logger;
+  }
+
+  /** Starts watching; resolves once the stream is open (the escalations after it are seen). */
+  start(): Promise<void> {
+    if (this.#opened) return this.#opened;
+    if (this.#client.openEventStream === undefined)
+      return Promise.reject(
+        new MoleculeError("this platform client has no openEventStream", { code: "unsupported" }),
+      );
+    const stop = (this.#stop = new AbortController());
+    this.#opened = new Promise<void>((resolve) => {
+      this.#loop = readWorkspaceEvents(
+        this.#client,
+        stop.signal,
+        (name, d) => {
+          if (name !== "APPROVAL_ESCALATED" || typeof d["approval_id"] !== "string") return;
+          try {
+            this.#on({
+              approvalId: d["approval_id"],
+              fromWorkspaceId:
+                typeof d["from_workspace_id"] === "string" ? d["from_workspace_id"] : "",
+              action: neutralizePeerMarkers(typeof d["action"] === "string" ? d["action"] : ""),
+              reason: neutralizePeerMarkers(typeof d["reason"] === "string" ? d["reason"] : ""),
+            });
+          } catch (err) {
+            this.#logger?.warn?.("an approval escalation handler threw", { error: describe(err) });
+          }
+        },
+        resolve,
+        this.#logger,
+      );
+    });
+    return this.#opened;
+  }
+
+  /** Stops watching and closes the stream. */
+  async stop(): Promise<void> {
+    this.#stop?.abort();
+    await this.#loop;
+  }
+}

@@ -1,0 +1,153 @@
+// An agent's transcript for the canvas: the platform's `GET /workspaces/:id/transcript` relays
+// `GET /transcript?since=&limit=` at the origin of the agent card's `url`, forwarding the caller's
+// bearer as it is. This serves it, only to a bearer the platform accepts for this workspace
+// (checked against the platform, the answer cached briefly; the bearer is never logged or kept:
+// only its SHA-256 is, as the cache key). shared/reference/platform-api-workspace-features.md §3.2.
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { describe, type Logger } from "../../transport/index.js";
+
+/** One transcript line. */
+export interface TranscriptLine {
+  /** `"user"` for a message the agent received, `"agent"` for its answer. */
+  role: "user" | "agent";
+  text: string;
+  /** ISO time it was recorded. */
+  at: string;
+  /** The sender's workspace id, when the platform recorded one. */
+  peerId?: string | undefined;
+}
+
+/** The agent's recent messages and answers, oldest first, bounded (default 500 lines, 4 KiB each). */
+export class TranscriptLog {
+  readonly #lines: TranscriptLine[] = [];
+  /** Lines dropped from the front so far (a line's offset is `dropped + index`). */
+  #dropped = 0;
+  readonly #max: number;
+  readonly #maxText: number;
+
+  constructor(options: { maxLines?: number; maxTextChars?: number } = {}) {
+    this.#max = options.maxLines ?? 500;
+    this.#maxText = options.maxTextChars ?? 4096;
+  }
+
+  /** Appends a line (its text cut to the bound). */
+  add(role: "user" | "agent", text: string, peerId?: string): void {
+    const t = text.length > this.#maxText ? `${text.slice(0, this.#maxText)}…` : text;
+    this.#lines.push({
+      role,
+      text: t,
+      at: new Date().toISOString(),
+      ...(peerId ? { peerId } : {}),
+    });
+    if (this.#lines.length > this.#max) {
+      this.#lines.shift();
+      this.#dropped++;
+    }
+  }
+
+  /** Lines from offset `since`, at most `limit`, with the next offset and whether more follow. */
+  page(since: number, limit: number): { lines: TranscriptLine[]; cursor: number; more: boolean } {
+    const start = Math.max(0, since - this.#dropped);
+    const lines = this.#lines.slice(start, start + limit);
+    const cursor = this.#dropped + start + lines.length;
+    return { lines, cursor, more: cursor < this.#dropped + this.#lines.length };
+  }
+}
+
+/** What the transcript check needs: the platform URL and this workspace's id. */
+export interface TranscriptHandlerOptions {
+  platformUrl: string;
+  workspaceId: string;
+  log: TranscriptLog;
+  /** How long a bearer's check is reused (default 30 000 ms; refusals 5 000 ms). */
+  cacheMs?: number;
+  /** Checks a bearer against the platform (default: a WorkspaceAuth read of this workspace). */
+  verify?: (bearer: string, signal: AbortSignal) => Promise<boolean>;
+  logger?: Logger;
+}
+
+/** Writes a JSON answer that no cache keeps. */
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(data),
+    "Cache-Control": "no-store",
+  });
+  res.end(data);
+}
+
+/** The most bearers whose check is cached at once. */
+const MAX_CACHED = 256;
+
+/**
+ * A `node:http` handler for `GET /transcript?since=&limit=`; returns `false` (and writes nothing)
+ * for any other request, so it can sit in front of another handler. Answers the reference
+ * runtime's shape `{runtime, supported, lines, cursor, more, source}`; `400` when `since`/`limit`
+ * are not integers; `401` unless the platform accepts the request's bearer for this workspace.
+ */
+export function createTranscriptHandler(
+  options: TranscriptHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  const okMs = options.cacheMs ?? 30_000;
+  const cache = new Map<string, { ok: boolean; until: number }>();
+  const base = options.platformUrl.replace(/\/+$/, "");
+  const verify =
+    options.verify ??
+    (async (bearer: string, signal: AbortSignal): Promise<boolean> => {
+      // Any WorkspaceAuth route of this workspace answers 401 for a bearer it does not accept.
+      const url = `${base}/workspaces/${encodeURIComponent(options.workspaceId)}/memories?namespace=transcript-auth-check&limit=1`;
+      const r = await fetch(url, { headers: { Authorization: `Bearer ${bearer}` }, signal });
+      await r.body?.cancel();
+      return r.status >= 200 && r.status < 300;
+    });
+
+  const accepted = async (bearer: string): Promise<boolean> => {
+    const key = createHash("sha256").update(bearer).digest("hex");
+    const now = Date.now();
+    const hit = cache.get(key);
+    if (hit && hit.until > now) return hit.ok;
+    let ok = false;
+    try {
+      ok = await verify(bearer, AbortSignal.timeout(10_000));
+    } catch (err) {
+      // Fail closed, and do not cache a failed check. The bearer is not in the log line.
+      options.logger?.warn?.("transcript: the platform check of a bearer failed", {
+        error: describe(err),
+      });
+      return false;
+    }
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
+    cache.set(key, { ok, until: now + (ok ? okMs : Math.min(okMs, 5_000)) });
+    return ok;
+  };
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname !== "/transcript") return false;
+    if (req.method !== "GET") {
+      send(res, 405, { error: "method not allowed" });
+      return true;
+    }
+    const auth = req.headers.authorization;
+    const bearer = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : "";
+    if (bearer === "" || bearer.length > 4096 || !(await accepted(bearer))) {
+      send(res, 401, { error: "unauthorized" });
+      return true;
+    }
+    const int = (k: string, def: number): number | undefined => {
+      const v = url.searchParams.get(k);
+      if (v === null || v === "") return def;
+      return /^\d{1,9}$/.test(v) ? Number(v) : undefined;
+    };
+    const since = int("since", 0);
+    const limit = int("limit", 100);
+    if (since === undefined || limit === undefined) {
+      send(res, 400, { error: "since and limit must be integers" });
+      return true;
+    }
+    const page = options.log.page(since, Math.min(limit, 500));
+    send(res, 200, { runtime: "molecule-ts", supported: true, source: null, ...page });
+    return true;
+  };
+}

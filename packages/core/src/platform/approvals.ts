@@ -1,0 +1,175 @@
+// Human approvals (`/workspaces/:id/approvals`): open a request, list this workspace's, decide.
+// Decisions come from a person on the canvas (the admin token, see AdminClient) or from the
+// requester's own token; the parent's token is refused (401).
+// shared/reference/platform-api-workspace-features.md §2.
+import { MoleculeNotFoundError, redactDeep } from "../transport/index.js";
+import type { MoleculeError } from "../transport/index.js";
+import type { HttpResponse } from "../transport/index.js";
+import {
+  approvalCreateSchema,
+  approvalDecisionSchema,
+  approvalListSchema,
+  type WireApprovalRow,
+} from "../wire/index.js";
+import { invalid } from "./args.js";
+import { ok } from "./http-errors.js";
+import { requireWorkspaceId } from "./ids.js";
+import { enc, type PlatformSession } from "./session.js";
+
+/** A decision on an approval. */
+export type ApprovalDecision = "approved" | "denied";
+
+/** Bounds of what the SDK sends (the platform has none). */
+const MAX_APPROVAL_ACTION_BYTES = 4096;
+const MAX_APPROVAL_REASON_BYTES = 16_384;
+const MAX_APPROVAL_CONTEXT_BYTES = 64 * 1024;
+
+/** Input of `PlatformClient.createApproval` (and `RemoteAgent.requestApproval`). */
+export interface ApprovalRequestInput {
+  /** What the agent wants to do, as a person should read it. */
+  action: string;
+  /** Why. */
+  reason?: string | undefined;
+  /** The task it belongs to. */
+  taskId?: string | undefined;
+  /** Extra facts (a JSON object). Stored by the platform but never returned by any route. */
+  context?: Record<string, unknown> | undefined;
+}
+
+/** One approval of this workspace as `GET /workspaces/:id/approvals` lists it. */
+export interface ApprovalRecord {
+  id: string;
+  taskId: string;
+  action: string;
+  reason: string;
+  /** `"pending"`, `"approved"` or `"denied"` (an expired request is `denied` by `auto-expired`). */
+  status: string;
+  /** Free text the decider sent (unauthenticated), `"human"` by default, `"auto-expired"` on expiry. */
+  decidedBy: string | null;
+  decidedAt: string | null;
+  createdAt: string | null;
+}
+
+function bytes(v: string): number {
+  return Buffer.byteLength(v);
+}
+
+/** Checks an approval request before it is sent; returns the wire body. */
+export function approvalBody(input: ApprovalRequestInput): Record<string, unknown> {
+  if (!input || typeof input.action !== "string" || input.action.trim() === "")
+    throw invalid("an approval request needs { action } with non-empty text");
+  if (bytes(input.action) > MAX_APPROVAL_ACTION_BYTES)
+    throw invalid(`action is at most ${MAX_APPROVAL_ACTION_BYTES} bytes`);
+  const body: Record<string, unknown> = { action: input.action };
+  if (input.reason !== undefined) {
+    if (typeof input.reason !== "string") throw invalid("reason must be a string");
+    if (bytes(input.reason) > MAX_APPROVAL_REASON_BYTES)
+      throw invalid(`reason is at most ${MAX_APPROVAL_REASON_BYTES} bytes`);
+    body["reason"] = input.reason;
+  }
+  if (input.taskId !== undefined) {
+    if (typeof input.taskId !== "string") throw invalid("taskId must be a string");
+    body["task_id"] = input.taskId;
+  }
+  if (input.context !== undefined) {
+    const c = input.context;
+    if (typeof c !== "object" || c === null || Array.isArray(c))
+      throw invalid("context must be a plain JSON object");
+    if (bytes(JSON.stringify(c)) > MAX_APPROVAL_CONTEXT_BYTES)
+      throw invalid(`context is at most ${MAX_APPROVAL_CONTEXT_BYTES} bytes of JSON`);
+    body["context"] = c;
+  }
+  return body;
+}
+
+/** `POST /workspaces/:id/approvals`: opens a request (the parent gets `APPROVAL_ESCALATED`). */
+export async function createApproval(
+  s: PlatformSession,
+  input: ApprovalRequestInput & { signal?: AbortSignal | undefined },
+): Promise<{ approvalId: string; status: string }> {
+  const json = approvalBody(input);
+  const res = await s.send({
+    method: "POST",
+    path: `/workspaces/${enc(s.workspaceId)}/approvals`,
+    json,
+    signal: input.signal,
+  });
+  if (!ok(res.status)) throw await s.selfFail(res, "createApproval", input.signal);
+  const b = s.expect(approvalCreateSchema, res, "createApproval");
+  return { approvalId: b.approval_id, status: b.status };
+}
+
+/** A wire approval row as an {@link ApprovalRecord}. */
+function approvalRecord(r: WireApprovalRow): ApprovalRecord {
+  return {
+    id: r.id,
+    taskId: r.task_id ?? "",
+    action: r.action,
+    reason: r.reason ?? "",
+    status: r.status,
+    decidedBy: r.decided_by ?? null,
+    decidedAt: r.decided_at ?? null,
+    createdAt: r.created_at ?? null,
+  };
+}
+
+/** `GET /workspaces/:id/approvals`: the 50 newest of this workspace, any status. */
+export async function listApprovals(
+  s: PlatformSession,
+  options: { signal?: AbortSignal | undefined },
+): Promise<ApprovalRecord[]> {
+  const res = await s.send({
+    method: "GET",
+    path: `/workspaces/${enc(s.workspaceId)}/approvals`,
+    signal: options.signal,
+  });
+  if (!ok(res.status)) throw await s.selfFail(res, "listApprovals", options.signal);
+  return s.expect(approvalListSchema, res, "listApprovals").map(approvalRecord);
+}
+
+/** Checks a decision and its ids; returns the request path and body. */
+export function decisionRequest(
+  workspaceId: string,
+  approvalId: string,
+  decision: ApprovalDecision,
+  decidedBy: string | undefined,
+): { path: string; json: Record<string, unknown> } {
+  const ws = requireWorkspaceId(workspaceId, "workspace id");
+  if (typeof approvalId !== "string" || !/^[0-9a-f-]{36}$/i.test(approvalId))
+    throw invalid(`the approval id must be a UUID; got ${JSON.stringify(approvalId)}`);
+  if (decision !== "approved" && decision !== "denied")
+    throw invalid(`decision must be "approved" or "denied"; got ${JSON.stringify(decision)}`);
+  if (decidedBy !== undefined && (typeof decidedBy !== "string" || bytes(decidedBy) > 256))
+    throw invalid("decidedBy must be a string of at most 256 bytes");
+  return {
+    path: `/workspaces/${enc(ws)}/approvals/${enc(approvalId)}/decide`,
+    json: { decision, ...(decidedBy ? { decided_by: decidedBy } : {}) },
+  };
+}
+
+/** The typed error of a decide answer's 404: unknown, another workspace's, already decided or expired. */
+export function decisionNotFound(
+  res: HttpResponse,
+  approvalId: string,
+  known: readonly string[],
+): MoleculeError {
+  return new MoleculeNotFoundError(
+    `approval ${approvalId} is not pending for this workspace: unknown, already decided, or expired (list the approvals to see its status)`,
+    { status: 404, body: redactDeep(res.body, known), code: "approval_not_pending" },
+  );
+}
+
+/** `POST /workspaces/:id/approvals/:approvalId/decide` with this workspace's own token. */
+export async function decideOwnApproval(
+  s: PlatformSession,
+  approvalId: string,
+  decision: ApprovalDecision,
+  options: { decidedBy?: string | undefined; signal?: AbortSignal | undefined },
+): Promise<{ approvalId: string; status: ApprovalDecision }> {
+  const { path, json } = decisionRequest(s.workspaceId, approvalId, decision, options.decidedBy);
+  const res = await s.send({ method: "POST", path, json, signal: options.signal });
+  if (res.status === 404) throw decisionNotFound(res, approvalId, s.known);
+  if (!ok(res.status)) throw await s.selfFail(res, "decideApproval", options.signal);
+  const b = s.expect(approvalDecisionSchema, res, "decideApproval");
+  return { approvalId: b.approval_id, status: b.status === "approved" ? "approved" : "denied" };
+}

@@ -1,0 +1,35 @@
+// Public API of @molecule-ai/agent-core/org: what a workspace shares with its organisation beyond
+// messages: org memory (`PlatformClient.commitMemory` / `searchMemories`), human approvals
+// (`RemoteAgent.requestApproval`, `ApprovalWaiter`, a parent's `ApprovalEscalationWatcher`), and
+// the session views the canvas shows (session search, traces, transcripts).
+export { ApprovalEscalationWatcher, ApprovalTimeoutError, ApprovalWaiter } from "../agent/index.js";
+export type {
+  ApprovalClient,
+  ApprovalEscalation,
+  ApprovalResult,
+  ApprovalWaiterOptions,
+  ApprovalWaitOptions,
+} from "../agent/index.js";
+export {
+  formatMemories,
+  MAX_AGENT_CARD_BYTES,
+  MAX_MEMORY_BYTES,
+  MAX_MEMORY_ROWS,
+  MAX_NAMESPACE_BYTES,
+  memoryText,
+} from "../platform/index.js";
+export type {
+  ApprovalDecision,
+  ApprovalRecord,
+  ApprovalRequestInput,
+  CommitMemoryInput,
+  Memory,
+  MemoryScope,
+  SearchMemoriesOptions,
+  SessionHit,
+  TranscriptPage,
+} from "../platform/index.js";
+export { createTranscriptHandler, TranscriptLog } from "../agent/index.js";
+export type { TranscriptHandlerOptions, TranscriptLine } from "../agent/index.js";
+export { AgentCardSync, skillsFromTools } from "../platform/index.js";
+export type { CardUpdater, DescribedTool } from "../platform/index.js";

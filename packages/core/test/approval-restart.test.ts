@@ -1,0 +1,85 @@
+// A child workspace's agent asks for approval, is killed (SIGKILL) while it waits, and restarts:
+// the restarted process resumes the same request (no second one) and continues with the decision
+// a person makes on the canvas. Uses the built package (fixtures/approval-child.mjs).
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { AdminClient } from "../src/platform/index.js";
+
+const CHILD = fileURLToPath(new URL("./fixtures/approval-child.mjs", import.meta.url));
+let emu: Emulator;
+let admin: AdminClient;
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
+  dir = await mkdtemp(join(tmpdir(), "approval-restart-"));
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await admin?.close();
+  await emu?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function run(env: Record<string, string>): {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [CHILD], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  let text = "";
+  child.stdout!.on("data", (b: Buffer) => (text += b.toString()));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return { child, out: () => text, exited };
+}
+
+async function pendingFor(workspaceId: string): Promise<{ id: string }[]> {
+  return (await admin.listPendingApprovals()).filter((a) => a.workspaceId === workspaceId);
+}
+
+it("the child continues with the decision across a kill -9 and restart", async () => {
+  const parent = await emu.admin.createWorkspace({ name: "parent" });
+  const child = await emu.admin.createWorkspace({ name: "child", parentId: parent.id });
+  const env = {
+    PLATFORM_URL: emu.url,
+    WS_ID: child.id,
+    WS_TOKEN: child.token as string,
+    APPROVALS_FILE: join(dir, "approvals.json"),
+  };
+  const first = run(env);
+  let pending: { id: string }[] = [];
+  while ((pending = await pendingFor(child.id)).length === 0)
+    await new Promise((r) => setImmediate(r));
+  // Killed at once: perhaps before the request's id reached the file (the restart adopts it then).
+  first.child.kill("SIGKILL");
+  await first.exited;
+  expect(first.out()).not.toContain("decision");
+  // Restarted: it resumes the same request.
+  const second = run(env);
+  while (!second.out().includes("asking")) await new Promise((r) => setImmediate(r));
+  await admin.decideApproval(child.id, pending[0]!.id, "approved", { decidedBy: "erin" });
+  expect(await second.exited).toBe(0);
+  const line = second
+    .out()
+    .split("\n")
+    .find((l) => l.startsWith("decision "))!;
+  expect(JSON.parse(line.slice(9))).toMatchObject({
+    approvalId: pending[0]!.id,
+    approved: true,
+    decidedBy: "erin",
+  });
+  expect(await pendingFor(child.id)).toEqual([]);
+  const all = await admin.listPendingApprovals();
+  expect(all.filter((a) => a.action === "migrate the billing db")).toEqual([]);
+}, 30_000);

@@ -1,0 +1,111 @@
+// Delegations an agent made itself: `POST /workspaces/:id/delegations/record` and
+// `POST /workspaces/:id/delegations/:delegation_id/update` (platform-api-workspace-features.md §4).
+import { type Ctx, HttpError, readJsonObject, sendJson } from "../http-io.js";
+import type { Platform } from "../platform.js";
+import type { ActivityRow } from "../store.js";
+import { newId, optString, reqString, UUID_ANY_RE } from "../util.js";
+
+/** The first `n` bytes of `s` (Go's byte slice), plus "..." when it was longer. */
+function bytePreview(s: string, n: number): string {
+  const b = Buffer.from(s);
+  return b.length > n ? `${b.subarray(0, n).toString("utf8")}...` : s;
+}
+
+/** A direct activity INSERT (the handlers bypass `LogActivity`: no `ACTIVITY_LOGGED`). */
+function insertActivity(
+  platform: Platform,
+  row: Omit<ActivityRow, "seq" | "id" | "created_at">,
+): void {
+  platform.store.addActivity({
+    ...row,
+    seq: platform.store.nextSeq(),
+    id: newId(),
+    created_at: platform.now(),
+  });
+  platform.changed();
+}
+
+/** `POST /workspaces/:id/delegations/record`: 202 (no de-dup), `DELEGATION_SENT`. */
+export async function recordDelegation(platform: Platform, ctx: Ctx, id: string): Promise<void> {
+  const b = await readJsonObject(ctx, "invalid request body");
+  let targetId: string, task: string, delegationId: string;
+  try {
+    targetId = reqString(b, "target_id");
+    task = reqString(b, "task");
+    delegationId = reqString(b, "delegation_id");
+  } catch {
+    throw new HttpError(400, { error: "invalid request body" });
+  }
+  if (!UUID_ANY_RE.test(targetId))
+    throw new HttpError(400, { error: "target_id must be a valid UUID" });
+  const ws = UUID_ANY_RE.test(id) ? platform.ws(id.toLowerCase()) : undefined;
+  if (ws === undefined) throw new HttpError(500, { error: "failed to record delegation" });
+  targetId = targetId.toLowerCase();
+  insertActivity(platform, {
+    workspace_id: ws.id,
+    activity_type: "delegation",
+    source_id: ws.id,
+    target_id: targetId,
+    method: "delegate",
+    summary: `Delegating to ${targetId}`,
+    duration_ms: null,
+    status: "dispatched",
+    error_detail: null,
+    request_body: { task, delegation_id: delegationId },
+    delegationId,
+  });
+  platform.emit(ws.id, "DELEGATION_SENT", {
+    delegation_id: delegationId,
+    target_id: targetId,
+    task_preview: bytePreview(task, 100),
+  });
+  sendJson(ctx, 202, { delegation_id: delegationId, status: "recorded" });
+}
+
+/** `POST /workspaces/:id/delegations/:delegation_id/update`: `completed` | `failed`, always 200. */
+export async function updateDelegation(
+  platform: Platform,
+  ctx: Ctx,
+  id: string,
+  delegationId: string,
+): Promise<void> {
+  const b = await readJsonObject(ctx, "invalid request body");
+  let status: string, error: string, preview: string;
+  try {
+    status = reqString(b, "status");
+    error = optString(b, "error");
+    preview = optString(b, "response_preview");
+  } catch {
+    throw new HttpError(400, { error: "invalid request body" });
+  }
+  if (status !== "completed" && status !== "failed")
+    throw new HttpError(400, { error: "status must be 'completed' or 'failed'" });
+  const wsId = id.toLowerCase();
+  for (const r of platform.store.activity.get(wsId) ?? [])
+    if (r.method === "delegate" && r.delegationId === delegationId) {
+      r.status = status;
+      if (error !== "") r.error_detail = error;
+      platform.changed();
+    }
+  if (status === "completed") {
+    if (platform.ws(wsId) !== undefined)
+      insertActivity(platform, {
+        workspace_id: wsId,
+        activity_type: "delegation",
+        source_id: wsId,
+        target_id: null,
+        method: "delegate_result",
+        summary: `Delegation completed (${bytePreview(preview, 80)})`,
+        duration_ms: null,
+        status: "completed",
+        error_detail: null,
+        response_body: { text: preview, delegation_id: delegationId },
+        delegationId,
+      });
+    platform.emit(wsId, "DELEGATION_COMPLETE", {
+      delegation_id: delegationId,
+      response_preview: bytePreview(preview, 200),
+    });
+  } else platform.emit(wsId, "DELEGATION_FAILED", { delegation_id: delegationId, error });
+  sendJson(ctx, 200, { status, delegation_id: delegationId });
+}
