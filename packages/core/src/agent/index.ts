@@ -42,7 +42,11 @@ export { MoleculeReplyError, MoleculeReplyTimeoutError, MoleculeTurnLimitError }
 export type { QueuedReceipt } from "./errors.js";
 export { peerClientOf } from "./remote-agent.js";
 export { askForInput } from "./answer/input-request.js";
-export { ApprovalEscalationWatcher, ApprovalTimeoutError, ApprovalWaiter } from "./org/approvals.js";
+export {
+  ApprovalEscalationWatcher,
+  ApprovalTimeoutError,
+  ApprovalWaiter,
+} from "./org/approvals.js";
 export type {
   ApprovalClient,
   ApprovalEscalation,

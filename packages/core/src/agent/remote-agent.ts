@@ -190,7 +190,7 @@ export class RemoteAgent<
   /**
    * Asks a person for approval and resolves with the decision and who made it (see
    * {@link ApprovalWaiter}): waits on the event stream, backed by polling (an expired request
-   * counts as denied), until `timeoutMs` ({@link ApprovalTimeoutError}). The pending request's id
+   * counts as denied), until `timeoutMs` (`ApprovalTimeoutError`, from `@molecule-ai/agent-core/org`). The pending request's id
    * is kept in `file` (default `~/.molecule/<workspaceId>/approvals.json`), so a restarted agent
    * asking again with the same action, task and reason resumes it. `stop()` aborts the wait.
    */

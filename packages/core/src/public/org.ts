@@ -33,3 +33,4 @@ export { createTranscriptHandler, TranscriptLog } from "../agent/index.js";
 export type { TranscriptHandlerOptions, TranscriptLine } from "../agent/index.js";
 export { AgentCardSync, skillsFromTools } from "../platform/index.js";
 export type { CardUpdater, DescribedTool } from "../platform/index.js";
+export type { WireMemoryRow } from "../wire/index.js";

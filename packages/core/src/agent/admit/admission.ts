@@ -205,7 +205,9 @@ export class Admission {
   /** A claim counted in the agent's own state; a store that cannot write gives the sender a retryable JSON-RPC error. */
   async #localClaim(mid: string): Promise<PushClaimResult> {
     try {
-      return await (this.#local ??= new LocalPushClaims(this.#state, this.#maxDeliveries)).claim(mid);
+      return await (this.#local ??= new LocalPushClaims(this.#state, this.#maxDeliveries)).claim(
+        mid,
+      );
     } catch (err) {
       if (err instanceof MoleculeStoreError) throw storeRpcError(err);
       throw err;
