@@ -367,12 +367,16 @@ describe("session views, delegation records, card updates", () => {
   });
 });
 
-/** Polls `read` until it yields a value (each read is a real HTTP call; no fixed sleeps). */
-async function until<T>(read: () => Promise<T | undefined>, tries = 500): Promise<T> {
-  for (let i = 0; i < tries; i++) {
+/**
+ * Polls `read` until it yields a value (each read is a real HTTP call; no fixed sleeps), for up to
+ * `timeoutMs`: bounded by time, not by a count of reads, so a loaded machine does not fail it.
+ */
+async function until<T>(read: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
     const v = await read();
     if (v !== undefined) return v;
     await new Promise((r) => setImmediate(r));
   }
-  throw new Error("condition not met");
+  throw new Error(`condition not met within ${timeoutMs} ms`);
 }
