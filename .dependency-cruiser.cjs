@@ -11,13 +11,29 @@ const LAYERS = {
   a2a: ["transport"],
   platform: ["observability", "transport", "wire", "a2a"],
   inbound: ["observability", "transport", "wire", "a2a", "platform"],
-  agent: ["observability", "transport", "wire", "a2a", "platform", "inbound"],
+  // An agent's typed events, log lines and process warnings (AgentObserver), the stderr logger.
+  events: ["observability", "transport", "inbound"],
+  // The agent stores (memory, file; what a shared one implements) and the state they persist.
+  store: ["transport", "a2a", "inbound"],
+  // What a workspace shares with its organisation beyond messages: approval waits, transcripts.
+  org: ["transport", "a2a", "platform"],
+  agent: [
+    "observability",
+    "transport",
+    "wire",
+    "a2a",
+    "platform",
+    "inbound",
+    "events",
+    "store",
+    "org",
+  ],
   plugins: ["transport", "platform"],
   // The framework-neutral peer-tool logic the adapters share (`/peer-tools`).
   "peer-tools": ["transport", "a2a", "platform", "agent"],
   // `/adapters`: the message endpoint, conversation helpers, handler routing and hosted-agent
   // options the framework adapters share.
-  adapters: ["transport", "a2a", "platform", "inbound", "agent"],
+  adapters: ["transport", "a2a", "platform", "inbound", "store", "agent"],
   // `/testing`: a local platform for users' tests (also imports the emulator package).
   testing: ["transport", "platform"],
 };

@@ -45,13 +45,7 @@ export type {
 } from "./platform/index.js";
 
 // Inbound messages and their cursor.
-export {
-  fetchActivity,
-  fetchInbound,
-  FileCursorStore,
-  InboundGapWarning,
-  MemoryCursorStore,
-} from "./inbound/index.js";
+export { fetchActivity, fetchInbound, InboundGapWarning } from "./inbound/index.js";
 export type {
   ActivityPage,
   ActivityReader,
@@ -61,33 +55,22 @@ export type {
   InboundMessage,
   InboundSource,
 } from "./inbound/index.js";
+export { FileCursorStore, fileStore, MemoryCursorStore, memoryStore } from "./store/index.js";
+export type { AgentStore } from "./store/index.js";
 
-// The agent runtime.
+// The agent runtime, its events and logger.
 export {
-  EventWakeupsUnavailableWarning,
-  fileStore,
-  memoryStore,
-  HeartbeatLateWarning,
   MoleculeReplyError,
   MoleculeReplyTimeoutError,
   MoleculeTurnLimitError,
   peerClientOf,
   pickDelivery,
   RemoteAgent,
-  stderrLogger,
 } from "./agent/index.js";
 export type {
-  AgentEvent,
-  AgentEventListener,
-  AgentEventMap,
-  AgentEventName,
-  LogLevel,
   AgentCallOptions,
-  AgentDeliveryMode,
   AgentDoneResult,
-  AgentEndReason,
   AgentPlatformClient,
-  AgentStore,
   HandlerContext,
   InboundHandler,
   PeerMessage,
@@ -96,6 +79,20 @@ export type {
   RemoteAgentOptions,
   TurnLimitOptions,
 } from "./agent/index.js";
+export {
+  EventWakeupsUnavailableWarning,
+  HeartbeatLateWarning,
+  stderrLogger,
+} from "./events/index.js";
+export type {
+  AgentDeliveryMode,
+  AgentEndReason,
+  AgentEvent,
+  AgentEventListener,
+  AgentEventMap,
+  AgentEventName,
+  LogLevel,
+} from "./events/index.js";
 
 // What every agent shares with A2A: its card, the push path secret, untrusted peer text.
 export { generatePathSecret, sanitizePeerText, stripA2ABoundary } from "./a2a/index.js";

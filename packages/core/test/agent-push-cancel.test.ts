@@ -10,7 +10,7 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import { rpc, waitFor } from "@internal/test-utils";
 import type { A2AHandlerContext, A2AMessage } from "../src/a2a/index.js";
 import { Dispatcher } from "../src/agent/run/dispatcher.js";
-import type { MessageTrack } from "../src/agent/observe/observer.js";
+import type { MessageTrack } from "../src/events/index.js";
 import { pushSource } from "./fixtures/push-source.js";
 import { memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import type { HandlerContext, InboundMessage } from "../src/index.js";

@@ -6,7 +6,7 @@ import { MemoryCursorStore } from "../src/index.js";
 import { parseActivityRow } from "../src/public/wire.js";
 import type { InboundMessage } from "../src/index.js";
 import { PendingCalls, TurnLimiter } from "../src/agent/route/conversations.js";
-import { AgentStateStore } from "../src/agent/store/state-store.js";
+import { AgentStateStore } from "../src/store/index.js";
 
 function row(message: Record<string, unknown>, sourceId = "peer-b"): unknown {
   return {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileCursorStore, MemoryCursorStore } from "../src/inbound/cursor-store.js";
+import { FileCursorStore, MemoryCursorStore } from "../src/store/cursor-store.js";
 
 describe("MemoryCursorStore", () => {
   it("returns what was saved, undefined before", async () => {

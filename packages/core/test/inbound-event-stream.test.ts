@@ -3,8 +3,8 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
-import { EventWakeups, isInboundActivityEvent } from "../src/inbound/event-stream.js";
-import type { EventStreamBody } from "../src/inbound/event-stream.js";
+import { EventWakeups, isInboundActivityEvent } from "../src/platform/event-wakeups.js";
+import type { EventStreamBody } from "../src/platform/event-wakeups.js";
 
 const logger = {};
 

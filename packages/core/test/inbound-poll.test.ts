@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
 import { RemoteAgent } from "../src/agent/remote-agent.js";
-import { MemoryCursorStore } from "../src/inbound/cursor-store.js";
-import type { CursorState } from "../src/inbound/cursor-store.js";
+import { MemoryCursorStore } from "../src/store/cursor-store.js";
+import type { CursorState } from "../src/inbound/index.js";
 import type { InboundMessage } from "../src/inbound/message.js";
 import { FakeClient, HttpishError, inbound } from "./fixtures/agent-fake-client.js";
 

@@ -5,7 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTranscriptHandler, TranscriptLog } from "../src/agent/index.js";
+import { createTranscriptHandler, TranscriptLog } from "../src/org/index.js";
 import { PlatformClient } from "../src/platform/index.js";
 
 let emu: Awaited<ReturnType<typeof startEmulator>>;

@@ -11,8 +11,8 @@ import {
   type ApprovalEscalation,
   ApprovalTimeoutError,
   ApprovalWaiter,
-  RemoteAgent,
-} from "../src/agent/index.js";
+} from "../src/org/index.js";
+import { RemoteAgent } from "../src/agent/index.js";
 import { startA2AServer } from "../src/a2a/index.js";
 import {
   AdminClient,

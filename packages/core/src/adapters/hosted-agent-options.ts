@@ -1,7 +1,7 @@
 // The options of an agent hosted in a web app (the NestJS module's): their types, validation with
 // messages that say what to fix, and delivery normalized for the app's route and `RemoteAgent`.
 import type { AgentCard } from "../a2a/index.js";
-import type { AgentStore } from "../agent/index.js";
+import type { AgentStore } from "../store/index.js";
 import type { CursorStore, InboundMessage } from "../inbound/index.js";
 import type { TokenStore } from "../platform/index.js";
 

@@ -4,7 +4,7 @@ import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler, A2AHandlerContext, A2AMessage, A2AServer } from "../a2a/index.js";
 import type { A2ATask } from "../a2a/index.js";
 import type { AgentCard } from "../a2a/index.js";
-import type { EventWakeups } from "../inbound/index.js";
+import type { EventWakeups } from "../platform/index.js";
 import type { Logger } from "../transport/index.js";
 import { describe } from "../transport/index.js";
 import type { PeerCallResult } from "../platform/index.js";
@@ -18,7 +18,7 @@ import { Dispatcher } from "./run/dispatcher.js";
 import { DispatchHooks } from "./run/dispatch-hooks.js";
 import { startCancelled, startSteps } from "./lifecycle/lifecycle.js";
 import type { StartStep } from "./lifecycle/lifecycle.js";
-import type { HeartbeatWatch } from "./lifecycle/liveness.js";
+import { HeartbeatWatch } from "./lifecycle/liveness.js";
 import { unlessPaused } from "./lifecycle/paused-start.js";
 import { checkAgentOptions } from "./options.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
@@ -29,13 +29,13 @@ import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
 import { detached } from "../observability/index.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
 import { PushSource } from "./source/push-source.js";
-import { AgentStateStore } from "./store/state-store.js";
-import { hasStore, storeOf } from "./store/store-option.js";
-import type { AgentStore } from "./store/store.js";
-import { EventWakeupsUnavailableWarning } from "./lifecycle/wakeup-warning.js";
-import { AgentEventSource } from "./observe/events.js";
-import type { AgentEventBus } from "./observe/events.js";
-import { AgentObserver } from "./observe/observer.js";
+import { AgentStateStore } from "../store/index.js";
+import { hasStore, storeOf } from "../store/index.js";
+import type { AgentStore } from "../store/index.js";
+import { EventWakeupsUnavailableWarning } from "../events/index.js";
+import { AgentEventSource } from "../events/index.js";
+import type { AgentEventBus } from "../events/index.js";
+import { AgentObserver } from "../events/index.js";
 import { startPush } from "./source/push-start.js";
 import { startGate } from "./lifecycle/start-gate.js";
 import {
@@ -43,7 +43,7 @@ import {
   type ApprovalResult,
   ApprovalWaiter,
   type ApprovalWaitOptions,
-} from "./org/approvals.js";
+} from "../org/index.js";
 import type { ApprovalRequestInput } from "../platform/index.js";
 import type {
   AgentDeliveryMode,
@@ -131,7 +131,12 @@ export class RemoteAgent<
     this.#logger = this.#obs.logger;
     this.eventBus = this.#obs.bus;
     this.#card = options.agentCard ?? { name: options.client.workspaceId };
-    this.#watch = this.#obs.heartbeatWatch(options);
+    this.#watch = new HeartbeatWatch({
+      workspaceId: options.client.workspaceId,
+      intervalMs: options.heartbeatIntervalMs ?? 30_000,
+      logger: this.#logger,
+      sink: this.#obs,
+    });
     this.#platform = new PlatformWatch({
       client: options.client,
       logger: this.#logger,

@@ -2,17 +2,16 @@
 import type { AgentCard } from "../a2a/index.js";
 import type { Backfill } from "../inbound/index.js";
 import type { CursorStore } from "../inbound/index.js";
-import type { EventStreamBody } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
-import type { HeartbeatLateWarning } from "./lifecycle/liveness.js";
+import type { HeartbeatLateWarning } from "../events/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import type { ActivityRows } from "../platform/index.js";
-import type { HeartbeatReport } from "../platform/index.js";
+import type { EventStreamBody, HeartbeatReport } from "../platform/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
 import type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
 import type { TurnLimitOptions } from "./route/conversations.js";
-import type { AgentEndReason, AgentEvent } from "./observe/events.js";
-import type { AgentStore } from "./store/store.js";
+import type { AgentEndReason, AgentEvent } from "../events/index.js";
+import type { AgentStore } from "../store/index.js";
 
 /**
  * The platform calls the runtime makes. `PlatformClient` satisfies it; tests may pass a fake.
@@ -128,7 +127,7 @@ export type InboundHandler<C = AgentPlatformClient> = (
   ctx: HandlerContext<C>,
 ) => string | void | Promise<string | void>;
 
-export type { AgentDeliveryMode, AgentEndReason } from "./observe/events.js";
+export type { AgentDeliveryMode, AgentEndReason } from "../events/index.js";
 
 /** Push delivery settings. */
 export interface PushDeliveryOptions {

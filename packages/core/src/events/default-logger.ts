@@ -1,6 +1,6 @@
 // The logger a RemoteAgent uses when none is given: one line per entry on stderr, from `info` up
 // (or the level in MOLECULE_LOG_LEVEL), so an agent is never silent about connecting or failing.
-import type { Logger } from "../../transport/index.js";
+import type { Logger } from "../transport/index.js";
 
 const LEVELS = ["debug", "info", "warn", "error"] as const;
 

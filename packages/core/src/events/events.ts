@@ -1,10 +1,9 @@
 // The typed lifecycle and message events of a RemoteAgent, and the emitter behind `agent.on()`.
-import type { InboundGapReason, InboundGapWarning } from "../../inbound/index.js";
-import type { InboundMessage } from "../../inbound/index.js";
-import type { HeartbeatLateWarning } from "../lifecycle/liveness.js";
-import type { Logger } from "../../transport/index.js";
-import { describe } from "../../transport/index.js";
-import type { EventWakeupsUnavailableWarning } from "../lifecycle/wakeup-warning.js";
+import type { InboundGapReason, InboundGapWarning } from "../inbound/index.js";
+import type { InboundMessage } from "../inbound/index.js";
+import type { Logger } from "../transport/index.js";
+import { describe } from "../transport/index.js";
+import type { EventWakeupsUnavailableWarning, HeartbeatLateWarning } from "./warnings.js";
 
 /** How a running agent receives messages (`"none"` before `start()` or with delivery off). */
 export type AgentDeliveryMode = "poll" | "push" | "none";

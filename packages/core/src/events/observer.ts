@@ -1,24 +1,22 @@
 // The one channel of what an agent does: each step becomes a typed event for `agent.on()`, a line in
 // the agent's logger, and (for warnings nobody listens to) a process warning.
-import type { InboundGapWarning } from "../../inbound/index.js";
-import type { Logger } from "../../transport/index.js";
-import { describe, hideUrlSecret, MoleculeError } from "../../transport/index.js";
-import type { InboundMessage } from "../../inbound/index.js";
+import type { InboundGapWarning } from "../inbound/index.js";
+import type { Logger } from "../transport/index.js";
+import { describe, hideUrlSecret, MoleculeError } from "../transport/index.js";
+import type { InboundMessage } from "../inbound/index.js";
 import {
   activeContext,
   ATTR,
   failSpan,
   traceInbound,
   withContext,
-} from "../../observability/index.js";
-import type { TraceContext } from "../../observability/index.js";
-import { MoleculeReplyError, MoleculeTurnLimitError } from "../errors.js";
+} from "../observability/index.js";
+import type { TraceContext } from "../observability/index.js";
 import { AgentEventBus } from "./events.js";
 import type { AgentEvent, AgentEventMap, AgentEventName } from "./events.js";
 import { stderrLogger } from "./default-logger.js";
-import { HeartbeatWatch } from "../lifecycle/liveness.js";
-import type { HeartbeatLateWarning } from "../lifecycle/liveness.js";
 import type { AgentDeliveryMode, AgentEndReason } from "./events.js";
+import type { EventWakeupsUnavailableWarning, HeartbeatLateWarning } from "./warnings.js";
 
 /** The agent options the observer reads (those of `RemoteAgentOptions`). */
 interface ObservedOptions {
@@ -26,10 +24,8 @@ interface ObservedOptions {
   logger?: Logger | undefined;
   onEvent?: ((event: AgentEvent) => void) | undefined;
   pollIntervalMs?: number | undefined;
-  heartbeatIntervalMs?: number | undefined;
   onHeartbeatLate?: ((warning: HeartbeatLateWarning) => void) | undefined;
 }
-import type { EventWakeupsUnavailableWarning } from "../lifecycle/wakeup-warning.js";
 
 /** How one message's handling ended (the dispatcher's outcome, as the observer needs it). */
 export type TrackOutcome =
@@ -65,10 +61,12 @@ export interface AgentObserverOptions {
 
 type Fields<K extends AgentEventName> = Omit<AgentEventMap[K], "type" | "workspaceId">;
 
+/** By the error's code: `MoleculeReplyError`, `MoleculeTurnLimitError`, `MoleculeDeliveryLimitError`. */
 function deadLetterReason(error: unknown): AgentEventMap["deadLettered"]["reason"] {
-  if (error instanceof MoleculeReplyError) return "reply_failed";
-  if (error instanceof MoleculeTurnLimitError) return "turn_limit";
-  if (error instanceof MoleculeError && error.code === "delivery_limit") return "delivery_limit";
+  const code = error instanceof MoleculeError ? error.code : undefined;
+  if (code === "reply_failed") return "reply_failed";
+  if (code === "conversation_turn_limit") return "turn_limit";
+  if (code === "delivery_limit") return "delivery_limit";
   return "handler_failed";
 }
 
@@ -94,16 +92,6 @@ export class AgentObserver {
   /** The agent's logger. */
   get logger(): Logger {
     return this.#o.logger;
-  }
-
-  /** The agent's heartbeat watch, reporting late heartbeats here. */
-  heartbeatWatch(options: ObservedOptions): HeartbeatWatch {
-    return new HeartbeatWatch({
-      workspaceId: this.#o.workspaceId,
-      intervalMs: options.heartbeatIntervalMs ?? 30_000,
-      logger: this.#o.logger,
-      sink: this,
-    });
   }
 
   /** During start: the delivery chosen (`probed`: from the platform's capabilities). */

@@ -4,26 +4,20 @@ export { inboundFromA2AMessage, parseActivityRow } from "./message.js";
 export type { InboundMessage, InboundSource } from "./message.js";
 export { fetchActivity, fetchInbound } from "./activity.js";
 export type { ActivityPage, ActivityReader } from "./activity.js";
-export { FileCursorStore, MemoryCursorStore, MoleculeStoreError } from "./cursor-store.js";
 export type {
   CursorState,
   CursorStore,
   DeadLetterRecord,
   InFlightEntry,
+  OutboxRecord,
   PushDeliveryEntry,
-  StoreErrorCode,
-} from "./cursor-store.js";
-export { isInboundActivityEvent } from "./event-stream.js";
-export type { EventStreamBody } from "./event-stream.js";
+} from "./cursor-state.js";
 export { InboundGapWarning } from "./gap-warning.js";
 export type { InboundGapReason } from "./gap-warning.js";
 export type { Backfill } from "./backfill.js";
-export type { OutboxRecord } from "./outbox-state.js";
 export type { InboundPage, PollDeliveryOptions } from "./poll-options.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export { BoundedSet, boundedKey } from "./dedup.js";
 export { checkBackfill } from "./backfill.js";
 export { PollDelivery, isUnauthorized } from "./poll.js";
 export { toActivityPage } from "./activity.js";
-export { EventWakeups } from "./event-stream.js";
-export type { EventWakeupsOptions } from "./event-stream.js";

@@ -1,7 +1,7 @@
 // The contract of the poll delivery engine (poll.ts): what it fetches, and the options it runs on.
 import type { Logger } from "../transport/index.js";
 import type { InboundMessage } from "./message.js";
-import type { CursorStore } from "./cursor-store.js";
+import type { CursorStore } from "./cursor-state.js";
 import type { Backfill } from "./backfill.js";
 import type { InboundGapWarning } from "./gap-warning.js";
 

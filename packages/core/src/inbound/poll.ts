@@ -2,7 +2,7 @@
 // dispatcher once, advance and persist the cursor only past settled messages.
 import { describe } from "../transport/index.js";
 import type { InboundMessage } from "./message.js";
-import type { CursorState, InFlightEntry } from "./cursor-store.js";
+import type { CursorState, InFlightEntry } from "./cursor-state.js";
 import { ALL_SECS, backfillSecs, checkBackfill } from "./backfill.js";
 import type { Backfill } from "./backfill.js";
 import { BoundedSet } from "./dedup.js";

@@ -1,5 +1,5 @@
 // Coalesced, serialised saves of the poll state, with a promise per change.
-import type { CursorState, CursorStore } from "./cursor-store.js";
+import type { CursorState, CursorStore } from "./cursor-state.js";
 import type { Logger } from "../transport/index.js";
 
 /**

@@ -8,16 +8,10 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type * as EventSourceParser from "eventsource-parser";
-import { neutralizePeerMarkers } from "../../a2a/index.js";
-import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../../platform/index.js";
-import { approvalBody } from "../../platform/index.js";
-import {
-  backoffDelay,
-  describe,
-  type Logger,
-  MoleculeError,
-  sleep,
-} from "../../transport/index.js";
+import { neutralizePeerMarkers } from "../a2a/index.js";
+import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../platform/index.js";
+import { approvalBody } from "../platform/index.js";
+import { backoffDelay, describe, type Logger, MoleculeError, sleep } from "../transport/index.js";
 
 /** What the approval wait needs of a platform client (`PlatformClient` has it all). */
 export interface ApprovalClient {

@@ -5,7 +5,7 @@
 // only its SHA-256 is, as the cache key). shared/reference/platform-api-workspace-features.md §3.2.
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { describe, type Logger } from "../../transport/index.js";
+import { describe, type Logger } from "../transport/index.js";
 
 /** One transcript line. */
 export interface TranscriptLine {

@@ -50,3 +50,5 @@ export { AgentCardSync, skillsFromTools } from "./card-sync.js";
 export type { CardUpdater, DescribedTool } from "./card-sync.js";
 export { MEMORY_TOOL_DESCRIPTIONS, recallForTool, rememberForTool } from "./memory-tools.js";
 export type { MemoryToolClient } from "./memory-tools.js";
+export { EventWakeups, isInboundActivityEvent } from "./event-wakeups.js";
+export type { EventStreamBody, EventWakeupsOptions } from "./event-wakeups.js";

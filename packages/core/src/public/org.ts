@@ -2,14 +2,14 @@
 // messages: org memory (`PlatformClient.commitMemory` / `searchMemories`), human approvals
 // (`RemoteAgent.requestApproval`, `ApprovalWaiter`, a parent's `ApprovalEscalationWatcher`), and
 // the session views the canvas shows (session search, traces, transcripts).
-export { ApprovalEscalationWatcher, ApprovalTimeoutError, ApprovalWaiter } from "../agent/index.js";
+export { ApprovalEscalationWatcher, ApprovalTimeoutError, ApprovalWaiter } from "../org/index.js";
 export type {
   ApprovalClient,
   ApprovalEscalation,
   ApprovalResult,
   ApprovalWaiterOptions,
   ApprovalWaitOptions,
-} from "../agent/index.js";
+} from "../org/index.js";
 export {
   formatMemories,
   MAX_AGENT_CARD_BYTES,
@@ -29,8 +29,8 @@ export type {
   SessionHit,
   TranscriptPage,
 } from "../platform/index.js";
-export { createTranscriptHandler, TranscriptLog } from "../agent/index.js";
-export type { TranscriptHandlerOptions, TranscriptLine } from "../agent/index.js";
+export { createTranscriptHandler, TranscriptLog } from "../org/index.js";
+export type { TranscriptHandlerOptions, TranscriptLine } from "../org/index.js";
 export { AgentCardSync, skillsFromTools } from "../platform/index.js";
 export type { CardUpdater, DescribedTool } from "../platform/index.js";
 export type { WireMemoryRow } from "../wire/index.js";

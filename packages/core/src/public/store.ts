@@ -3,8 +3,8 @@
 // with \`memoryStore()\` / \`fileStore()\` from the root, or \`@molecule-ai/postgres\` for replicas.
 // These types are for writing your own; `MoleculeDeliveryLimitError` is what every store's delivery
 // limit (`maxDeliveries`) dead-letters with.
-export { MoleculeDeliveryLimitError } from "../agent/index.js";
-export { boundedKey, MoleculeStoreError } from "../inbound/index.js";
+export { MoleculeDeliveryLimitError, MoleculeStoreError } from "../store/index.js";
+export { boundedKey } from "../inbound/index.js";
 export type {
   AgentStore,
   DeliveryLimitInfo,
@@ -15,7 +15,7 @@ export type {
   SharedPoll,
   SharedPollContext,
   SharedStore,
-} from "../agent/index.js";
+} from "../store/index.js";
 export type {
   A2ATaskStore,
   TaskCancelResult,
@@ -30,5 +30,5 @@ export type {
   InFlightEntry,
   OutboxRecord,
   PushDeliveryEntry,
-  StoreErrorCode,
 } from "../inbound/index.js";
+export type { StoreErrorCode } from "../store/index.js";

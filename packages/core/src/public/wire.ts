@@ -14,5 +14,6 @@ export type {
   WireWorkspace,
 } from "../wire/index.js";
 export type { ActivityRows, EventStream } from "../platform/index.js";
-export { isInboundActivityEvent, parseActivityRow } from "../inbound/index.js";
-export type { EventStreamBody } from "../inbound/index.js";
+export { parseActivityRow } from "../inbound/index.js";
+export { isInboundActivityEvent } from "../platform/index.js";
+export type { EventStreamBody } from "../platform/index.js";

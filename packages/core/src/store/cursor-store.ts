@@ -3,95 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { MoleculeError } from "../transport/index.js";
-import { type OutboxRecord, parseOutboxRecords } from "./outbox-state.js";
-
-/** A message whose handler started but had not settled when the state was saved. */
-export interface InFlightEntry {
-  activityId?: string;
-  messageId?: string;
-  /** Times it was handed to a handler without settling, the running one included (default 1). */
-  deliveries?: number;
-}
-
-/**
- * What poll delivery persists. Every field is optional so a store written by an older version (or
- * holding only the reference SDK's plain cursor) loads cleanly.
- */
-export interface CursorState {
-  /**
-   * The id of the last activity row settled in order: every row up to and including it is done.
-   * This is exactly what the Python reference SDK keeps in its cursor file.
-   */
-  cursor?: string;
-  /**
-   * When the cursor's row was logged (ISO 8601, the platform's clock). After a `410` (the cursor
-   * was pruned) polling re-reads the time window since then instead of only the newest page.
-   */
-  cursorAt?: string;
-  /**
-   * No cursor yet, and a `backfill: "none"` first start found no queued message at this time (ISO
-   * 8601): every message the platform holds came later, so a restart delivers them, not skips them.
-   */
-  startedAt?: string;
-  /** Recently settled activity ids, oldest first (bounded; see `dedupWindow`). */
-  seenActivityIds?: string[];
-  /** Recently settled A2A `messageId`s, oldest first (bounded). */
-  seenMessageIds?: string[];
-  /**
-   * Messages whose handler had started but not settled at save time. After a crash they are
-   * delivered again with `ctx.redelivered === true`, so a handler can make its effect idempotent.
-   */
-  inFlight?: InFlightEntry[];
-  /**
-   * Answers whose handler finished but which were not delivered yet (the `RemoteAgent`'s reply
-   * outbox): sent again after a restart, under the same answer `messageId`.
-   */
-  outbox?: OutboxRecord[];
-  /** Pushed messages handed to a handler that did not settle yet (counted across restarts). */
-  pushDeliveries?: PushDeliveryEntry[];
-  /** Messages dead-lettered by the delivery limit (`maxDeliveries`), oldest first (bounded). */
-  deadLetters?: DeadLetterRecord[];
-}
-
-/** A pushed message's unsettled deliveries (see {@link CursorState.pushDeliveries}). */
-export interface PushDeliveryEntry {
-  /** The pushed message's A2A messageId. */
-  messageId: string;
-  /** Times it was handed to a handler without settling. */
-  deliveries: number;
-}
-
-/** A message dead-lettered by the delivery limit, as the memory and file stores keep it. */
-export interface DeadLetterRecord {
-  /** How it came: a poll row or a push request. */
-  delivery: "poll" | "push";
-  /** Its activity row id (poll). */
-  activityId?: string;
-  /** Its A2A messageId, when it has one. */
-  messageId?: string;
-  /** How many times it was handed to a handler without settling. */
-  deliveries: number;
-  /** When it was dead-lettered (ISO 8601). */
-  deadAt: string;
-}
-
-/**
- * Persists a {@link CursorState}. `save` must be atomic: after a crash, `load` returns either the
- * previous or the new state, never a mix. Implement it for Redis, a database, ... as needed.
- * A store that cannot read or write its state throws (never returns `undefined` for a state it
- * could not read): {@link MoleculeStoreError} is the error of the built-in ones.
- */
-export interface CursorStore {
-  /** The last saved state, or `undefined` when nothing was saved yet. */
-  load(): Promise<CursorState | undefined>;
-  /** Replaces the saved state. */
-  save(state: CursorState): Promise<void>;
-  /**
-   * Optional: checks that the state can be read and written, without changing it (`start()` calls
-   * it, so a store that cannot work fails the start instead of the first save).
-   */
-  check?(): Promise<void>;
-}
+import type { CursorState, CursorStore, InFlightEntry, OutboxRecord } from "../inbound/index.js";
 
 /** What went wrong with an agent's store (see {@link MoleculeStoreError}). */
 export type StoreErrorCode = "store_unreadable" | "store_unwritable" | "store_stopped";
@@ -389,4 +301,33 @@ async function atomicWrite(path: string, content: string): Promise<void> {
   } catch {
     // Some platforms cannot fsync a directory; the rename is still atomic.
   }
+}
+
+// The persisted reply outbox (see `CursorState.outbox`): answers not sent yet.
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Reads outbox records from stored JSON, dropping malformed entries. */
+export function parseOutboxRecords(value: unknown): OutboxRecord[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: OutboxRecord[] = [];
+  for (const v of value) {
+    if (!isRecord(v) || typeof v.id !== "string" || typeof v.text !== "string") continue;
+    const to = isRecord(v.to) ? v.to : undefined;
+    if (!to) continue;
+    const source = to.source;
+    if (source !== "canvas_user" && source !== "peer_agent" && source !== "unknown") continue;
+    const rec: OutboxRecord = {
+      id: v.id,
+      text: v.text,
+      to: { source, sourceId: typeof to.sourceId === "string" ? to.sourceId : null },
+      queuedAt: typeof v.queuedAt === "string" ? v.queuedAt : new Date().toISOString(),
+    };
+    for (const k of ["activityId", "messageId", "contextId"] as const) {
+      if (typeof to[k] === "string") rec.to[k] = to[k];
+    }
+    out.push(rec);
+  }
+  return out;
 }

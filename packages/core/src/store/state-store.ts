@@ -7,10 +7,11 @@
 // message before its handler runs and frees a slot only once its settle is written) starts no new
 // handler while the store cannot write; push claims are refused at once. `onUnwritable` and
 // `onWritable` tell the agent when writing stops and starts working again.
-import { boundedKey, MoleculeStoreError } from "../../inbound/index.js";
-import type { CursorState, CursorStore } from "../../inbound/index.js";
-import type { DeadLetterRecord, OutboxRecord, PushDeliveryEntry } from "../../inbound/index.js";
-import { describe } from "../../transport/index.js";
+import { boundedKey } from "../inbound/index.js";
+import { MoleculeStoreError } from "./cursor-store.js";
+import type { CursorState, CursorStore } from "../inbound/index.js";
+import type { DeadLetterRecord, OutboxRecord, PushDeliveryEntry } from "../inbound/index.js";
+import { describe } from "../transport/index.js";
 
 /** Dead letters kept in the state (oldest dropped first). */
 const DEAD_LETTERS_KEPT = 1000;

@@ -1,8 +1,8 @@
 // The delivery limit every store applies: its option check, its typed error, and the JSON-RPC error
 // a push sender gets for a dead-lettered message.
-import { A2AErrorCode, A2ARpcError } from "../../a2a/index.js";
-import { MoleculeError, MoleculeOptionError } from "../../transport/index.js";
-import type { MoleculeStoreError } from "../../inbound/index.js";
+import { A2AErrorCode, A2ARpcError } from "../a2a/index.js";
+import { MoleculeError, MoleculeOptionError } from "../transport/index.js";
+import type { MoleculeStoreError } from "./cursor-store.js";
 
 /** Default `maxDeliveries` of every store (memory, file, PostgreSQL). */
 const DEFAULT_MAX_DELIVERIES = 5;

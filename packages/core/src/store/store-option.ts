@@ -1,7 +1,7 @@
 // Resolves RemoteAgent's `store` option (and the older `cursorStore`) to one AgentStore.
-import { MemoryCursorStore } from "../../inbound/index.js";
-import type { CursorStore } from "../../inbound/index.js";
-import { MoleculeOptionError } from "../../transport/index.js";
+import { MemoryCursorStore } from "./cursor-store.js";
+import type { CursorStore } from "../inbound/index.js";
+import { MoleculeOptionError } from "../transport/index.js";
 import type { AgentStore } from "./store.js";
 import { checkMaxDeliveries } from "./store-errors.js";
 

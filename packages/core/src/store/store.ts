@@ -1,13 +1,13 @@
 // The `store` option of RemoteAgent: one object that holds an agent's cursor, de-duplication,
 // reply outbox and (for shared stores) the coordination of several replicas of one workspace.
-import type { A2ATaskStore } from "../../a2a/index.js";
-import type { Backfill } from "../../inbound/index.js";
-import { FileCursorStore, MemoryCursorStore } from "../../inbound/index.js";
-import type { CursorStore } from "../../inbound/index.js";
-import type { Logger } from "../../transport/index.js";
-import type { InboundMessage } from "../../inbound/index.js";
-import type { InboundPage } from "../../inbound/index.js";
-import type { DeadLetterRecord } from "../../inbound/index.js";
+import type { A2ATaskStore } from "../a2a/index.js";
+import type { Backfill } from "../inbound/index.js";
+import { FileCursorStore, MemoryCursorStore } from "./cursor-store.js";
+import type { CursorStore } from "../inbound/index.js";
+import type { Logger } from "../transport/index.js";
+import type { InboundMessage } from "../inbound/index.js";
+import type { InboundPage } from "../inbound/index.js";
+import type { DeadLetterRecord } from "../inbound/index.js";
 import { checkMaxDeliveries } from "./store-errors.js";
 
 /**

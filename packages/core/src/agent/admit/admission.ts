@@ -5,19 +5,19 @@
 // `polled` and `overDelivered`.
 import { A2AErrorCode, A2ARpcError, MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";
 import type { A2AMessage } from "../../a2a/index.js";
-import { BoundedSet, MoleculeStoreError, inboundFromA2AMessage } from "../../inbound/index.js";
+import { BoundedSet, inboundFromA2AMessage } from "../../inbound/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import { MoleculeError } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
-import type { AgentStateStore } from "../store/state-store.js";
 import {
   MoleculeDeliveryLimitError,
+  MoleculeStoreError,
   deliveryLimitRpcError,
+  maxDeliveriesOf,
   storeRpcError,
-} from "../store/store-errors.js";
-import { maxDeliveriesOf } from "../store/store-option.js";
-import type { AgentStore, PushClaim, PushClaimResult } from "../store/store.js";
+} from "../../store/index.js";
+import type { AgentStateStore, AgentStore, PushClaim, PushClaimResult } from "../../store/index.js";
 import { LocalPushClaims } from "./store-claims.js";
 
 /** Remembered for a canceled pushed message: a resend of it is answered as canceled, never re-run. */

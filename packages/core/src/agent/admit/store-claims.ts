@@ -6,8 +6,8 @@
 // Counts are keyed by the bounded key of the messageId (see `boundedKey`).
 import { boundedKey } from "../../inbound/index.js";
 import type { PushDeliveryEntry } from "../../inbound/index.js";
-import type { AgentStateStore } from "../store/state-store.js";
-import type { PushClaimResult } from "../store/store.js";
+import type { AgentStateStore } from "../../store/index.js";
+import type { PushClaimResult } from "../../store/index.js";
 
 /** See the file comment. */
 export class LocalPushClaims {

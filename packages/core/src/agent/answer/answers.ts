@@ -6,8 +6,8 @@ import type { Logger } from "../../transport/index.js";
 import { describe } from "../../transport/index.js";
 import { MoleculeOptionError } from "../../transport/index.js";
 import { MoleculeReplyError, MoleculeTurnLimitError } from "../errors.js";
-import type { AgentObserver } from "../observe/observer.js";
-import type { AgentStateStore } from "../store/state-store.js";
+import type { AgentObserver } from "../../events/index.js";
+import type { AgentStateStore } from "../../store/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { ReplyOutbox } from "./outbox.js";
 

@@ -2,32 +2,8 @@
 // was due means the canvas is about to show the agent offline while the process looks healthy
 // (a starved connection pool, a blocked event loop). It is reported loudly, never silently.
 import type { Logger } from "../../transport/index.js";
-import { MoleculeError } from "../../transport/index.js";
+import { HeartbeatLateWarning } from "../../events/index.js";
 import { ScheduledTask } from "../../transport/index.js";
-
-/** Emitted (as a process warning, or to `onHeartbeatLate`) when a heartbeat is late. */
-export class HeartbeatLateWarning extends MoleculeError {
-  /** The workspace whose heartbeat is late. */
-  readonly workspaceId: string;
-  /** How long after it was due the heartbeat still had not completed, in ms. */
-  readonly lateByMs: number;
-  /** The heartbeat interval, in ms. */
-  readonly intervalMs: number;
-
-  constructor(workspaceId: string, lateByMs: number, intervalMs: number) {
-    super(
-      `workspace ${workspaceId}: heartbeat is ${lateByMs} ms late (interval ${intervalMs} ms); the ` +
-        "platform will mark the agent offline. Check the platform's reachability, an event loop " +
-        "blocked by synchronous work, or a custom dispatcher whose connections are all held " +
-        "(give heartbeats their own with PlatformClient's livenessDispatcher, long-lived streams " +
-        "with streamDispatcher).",
-      { code: "heartbeat_late", retryable: true },
-    );
-    this.workspaceId = workspaceId;
-    this.lateByMs = lateByMs;
-    this.intervalMs = intervalMs;
-  }
-}
 
 /** Lateness below this is never reported, whatever the interval (tests use intervals of ms). */
 const MIN_LATE_MS = 5_000;

@@ -6,7 +6,7 @@ import type { Logger } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
 import type { Router } from "../route/router.js";
 import type { AttemptInfo, DispatcherOptions } from "./dispatcher.js";
-import type { AgentObserver, MessageTrack } from "../observe/observer.js";
+import type { AgentObserver, MessageTrack } from "../../events/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 
 /** The {@link DispatcherOptions} of one agent. */

@@ -7,7 +7,7 @@ import type { InboundMessage } from "../../inbound/index.js";
 import { describe } from "../../transport/index.js";
 import { backoffDelay, sleep } from "../../transport/index.js";
 import { IdleWaiters } from "./idle-waiters.js";
-import type { MessageTrack } from "../observe/observer.js";
+import type { MessageTrack } from "../../events/index.js";
 
 /** How one message ended in the dispatcher. */
 export type DispatchOutcome =

@@ -4,17 +4,19 @@
 // journaled) goes through admit (the delivery limit), route (unmatched answers, the turn limit)
 // and run (the dispatcher, whose answer goes to the reply outbox).
 import type { CursorStore, InboundGapWarning, InboundMessage } from "../../inbound/index.js";
-import type { Backfill, EventWakeupsOptions } from "../../inbound/index.js";
+import type { Backfill } from "../../inbound/index.js";
+import type { EventWakeupsOptions } from "../../platform/index.js";
 import type { InboundPage, PollDeliveryOptions } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import type { Admission } from "../admit/admission.js";
 import type { Answers } from "../answer/answers.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
-import type { AgentStateStore } from "../store/state-store.js";
-import type { AgentStore, SharedPoll } from "../store/store.js";
+import type { AgentStateStore } from "../../store/index.js";
+import type { AgentStore, SharedPoll } from "../../store/index.js";
 import { MoleculeError } from "../../transport/index.js";
-import { EventWakeups, PollDelivery } from "../../inbound/index.js";
+import { PollDelivery } from "../../inbound/index.js";
+import { EventWakeups } from "../../platform/index.js";
 import { detached } from "../../observability/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { eventStreamOpener, pollFetcher } from "./poll-fetch.js";

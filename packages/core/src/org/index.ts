@@ -1,0 +1,12 @@
+// Internal entry of org/: what a workspace shares with its organisation beyond messages (human
+// approval waits, transcripts). The public API is src/public/org.ts.
+export { ApprovalEscalationWatcher, ApprovalTimeoutError, ApprovalWaiter } from "./approvals.js";
+export type {
+  ApprovalClient,
+  ApprovalEscalation,
+  ApprovalResult,
+  ApprovalWaiterOptions,
+  ApprovalWaitOptions,
+} from "./approvals.js";
+export { createTranscriptHandler, TranscriptLog } from "./transcript.js";
+export type { TranscriptHandlerOptions, TranscriptLine } from "./transcript.js";

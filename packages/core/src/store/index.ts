@@ -1,0 +1,25 @@
+// Internal entry of store/: the agent stores (memory, file; what a shared one implements), the
+// state they persist through `AgentStateStore`, and the delivery limit's errors. The public API is
+// src/index.ts and src/public/store.ts.
+export { FileCursorStore, MemoryCursorStore, MoleculeStoreError } from "./cursor-store.js";
+export type { StoreErrorCode } from "./cursor-store.js";
+export { fileStore, memoryStore } from "./store.js";
+export type {
+  AgentStore,
+  LocalStore,
+  PushClaim,
+  PushClaimResult,
+  SharedPoll,
+  SharedPollContext,
+  SharedStore,
+  StoreOptions,
+} from "./store.js";
+export {
+  MoleculeDeliveryLimitError,
+  checkMaxDeliveries,
+  deliveryLimitRpcError,
+  storeRpcError,
+} from "./store-errors.js";
+export type { DeliveryLimitInfo } from "./store-errors.js";
+export { hasStore, maxDeliveriesOf, storeOf } from "./store-option.js";
+export { AgentStateStore } from "./state-store.js";
