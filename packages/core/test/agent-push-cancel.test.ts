@@ -9,8 +9,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { rpc, waitFor } from "@internal/test-utils";
 import type { A2AHandlerContext, A2AMessage } from "../src/a2a/index.js";
-import { Dispatcher } from "../src/agent/run/dispatcher.js";
-import type { MessageTrack } from "../src/events/index.js";
+import type { Answers } from "../src/agent/answer/answers.js";
+import type { PeerCalls } from "../src/agent/route/call-peer.js";
+import { Dispatcher, type DispatcherOptions } from "../src/agent/run/dispatcher.js";
+import type { AgentObserver, MessageTrack } from "../src/events/index.js";
 import { pushSource } from "./fixtures/push-source.js";
 import { memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import type { HandlerContext, InboundMessage } from "../src/index.js";
@@ -173,16 +175,14 @@ function dispatcher(
   run: (msg: InboundMessage, info: { signal: AbortSignal }) => Promise<string | void>,
   concurrency = 4,
 ): Dispatcher {
-  return new Dispatcher({
-    concurrency,
-    maxAttempts: 3,
-    retryBaseMs: 1,
-    retryMaxMs: 1,
-    run,
-    onDeadLetter: async () => undefined,
-    track: () => quiet,
-    logger: {},
-  });
+  const options = { client: {}, handler: run, concurrency, maxAttempts: 3, retryBaseMs: 1 };
+  return new Dispatcher(
+    options as unknown as DispatcherOptions,
+    {},
+    { callPeerFrom: () => undefined } as unknown as PeerCalls,
+    { deadLetter: async () => undefined } as unknown as Answers,
+    { track: () => quiet } as unknown as AgentObserver,
+  );
 }
 
 const inbound = (i: number): InboundMessage =>

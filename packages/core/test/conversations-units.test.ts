@@ -5,7 +5,8 @@ import { inboundFromA2AMessage } from "../src/public/a2a.js";
 import { MemoryCursorStore } from "../src/index.js";
 import { parseActivityRow } from "../src/public/wire.js";
 import type { InboundMessage } from "../src/index.js";
-import { PendingCalls, TurnLimiter } from "../src/agent/route/conversations.js";
+import { PendingCalls } from "../src/agent/route/conversations.js";
+import { TurnLimiter } from "../src/agent/route/turn-limit.js";
 import { AgentStateStore } from "../src/store/index.js";
 
 function row(message: Record<string, unknown>, sourceId = "peer-b"): unknown {

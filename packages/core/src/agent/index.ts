@@ -11,9 +11,10 @@ export type {
   PushHandlerOptions,
   RemoteAgentOptions,
 } from "./types.js";
-export type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
-export type { TurnLimitOptions } from "./route/conversations.js";
-export { MoleculeReplyError, MoleculeReplyTimeoutError, MoleculeTurnLimitError } from "./errors.js";
-export type { QueuedReceipt } from "./errors.js";
+export type { AgentCallOptions, PeerMessage, TurnLimitOptions } from "./types.js";
+export { MoleculeReplyError } from "./answer/outbox.js";
+export { MoleculeReplyTimeoutError } from "./route/call-peer.js";
+export type { QueuedReceipt } from "./route/call-peer.js";
+export { MoleculeTurnLimitError } from "./route/turn-limit.js";
 export { peerClientOf } from "./remote-agent.js";
 export { askForInput } from "./answer/input-request.js";

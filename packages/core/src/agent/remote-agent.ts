@@ -10,12 +10,11 @@ import { describe } from "../transport/index.js";
 import type { PeerCallResult } from "../platform/index.js";
 import type { HeartbeatReport } from "../platform/index.js";
 import { MoleculeError } from "../transport/index.js";
-import type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
 import { Answers } from "./answer/answers.js";
 import { Admission } from "./admit/admission.js";
+import { PeerCalls } from "./route/call-peer.js";
 import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
-import { DispatchHooks } from "./run/dispatch-hooks.js";
 import { startCancelled, startSteps } from "./lifecycle/lifecycle.js";
 import type { StartStep } from "./lifecycle/lifecycle.js";
 import { HeartbeatWatch } from "./lifecycle/liveness.js";
@@ -49,7 +48,9 @@ import type {
   AgentDeliveryMode,
   AgentDoneResult,
   AgentEndReason,
+  AgentCallOptions,
   AgentPlatformClient,
+  PeerMessage,
   PushDeliveryOptions,
   PushHandlerOptions,
   RemoteAgentOptions,
@@ -91,9 +92,9 @@ export class RemoteAgent<
   // The inbound stages (docs/architecture.md, "The life of a message"): sources hand every
   // message to admit, route, run (the dispatcher) and answer, in that order.
   readonly #answers: Answers;
+  readonly #calls: PeerCalls;
   readonly #router: Router;
   readonly #admission: Admission;
-  readonly #hooks: DispatchHooks<C>;
   readonly #runner: Dispatcher;
   readonly #push: PushSource;
   readonly #watch: HeartbeatWatch;
@@ -151,10 +152,11 @@ export class RemoteAgent<
       onWritable: (downMs) => this.#obs.storeWritable(downMs),
     });
     this.#answers = new Answers(options.client, options, this.#obs);
-    this.#router = new Router(options.client, options, this.#answers, this.#logger, () => ({
+    this.#calls = new PeerCalls(options.client, () => ({
       phase: this.#phase,
       delivery: this.#mode,
     }));
+    this.#router = new Router(this.#calls.pending, options, this.#answers, this.#logger);
     const { workspaceId } = options.client;
     const dedup = options.dedupWindow ?? 1000;
     this.#admission = new Admission(
@@ -165,15 +167,9 @@ export class RemoteAgent<
       this.#logger,
       dedup,
     );
-    this.#hooks = new DispatchHooks(
-      options,
-      this.client,
-      this.#logger,
-      this.#router,
-      this.#answers,
-      this.#obs,
-    );
-    this.#runner = new Dispatcher(this.#hooks);
+    // The handler gets `options.client` (a C) as `ctx.client`: the cast only widens C.
+    const runOptions = options as unknown as RemoteAgentOptions;
+    this.#runner = new Dispatcher(runOptions, this.#logger, this.#calls, this.#answers, this.#obs);
     this.#push = new PushSource(this.#admission, this.#router, this.#runner);
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
@@ -231,7 +227,7 @@ export class RemoteAgent<
    * answer (the platform's OFFSEC-003 wrapper removed, spoofed markers inside neutralised).
    */
   callPeer(peerId: string, message: PeerMessage, opts?: AgentCallOptions): Promise<PeerCallResult> {
-    return this.#router.callPeer(peerId, message, opts ?? {});
+    return this.#calls.callPeer(peerId, message, opts ?? {});
   }
 
   /** Answers in the reply outbox, not delivered yet. */
@@ -341,7 +337,7 @@ export class RemoteAgent<
       if (abort.signal.aborted) throw startCancelled(); // stop() closes what was opened
       await Promise.allSettled([this.#poll?.stop(), this.#events?.stop(), this.#server?.close()]);
       this.#poll = this.#events = this.#server = this.#pushUrl = undefined;
-      this.#hooks.poll = undefined;
+      this.#runner.poll = undefined;
       this.#mode = "none";
       this.#phase = "new";
       this.#push.accepting = false;
@@ -482,7 +478,7 @@ export class RemoteAgent<
       eventStream,
       onPoll: (poll) => {
         this.#poll = poll;
-        this.#hooks.poll = poll;
+        this.#runner.poll = poll;
       },
       onEvents: (events) => (this.#events = events),
       onStateEvent: () => {
@@ -532,7 +528,7 @@ export class RemoteAgent<
         }
       }
       dispatcher.abort();
-      this.#router.stop();
+      this.#calls.stop();
       await this.#answers.stop(this.#o.drainTimeoutMs ?? 10_000, hasStore(this.#o));
       await this.#poll?.flush();
       await this.#tasks.settled();

@@ -8,10 +8,37 @@ import type { InboundMessage } from "../inbound/index.js";
 import type { ActivityRows } from "../platform/index.js";
 import type { EventStreamBody, HeartbeatReport } from "../platform/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
-import type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
-import type { TurnLimitOptions } from "./route/conversations.js";
+import type { A2APart } from "../a2a/index.js";
 import type { AgentEndReason, AgentEvent } from "../events/index.js";
 import type { AgentStore } from "../store/index.js";
+
+/** A peer message: text, or parts. */
+export type PeerMessage = string | { text?: string; parts?: A2APart[] | unknown[] };
+
+/** Options of `RemoteAgent#callPeer`: those of `PlatformClient#callPeer`, plus awaiting. */
+export interface AgentCallOptions extends PeerCallOptions {
+  /**
+   * Wait for the answer of a peer the platform queued the message for (poll delivery): it arrives
+   * in this agent's inbox and resolves the call instead of reaching the handler. Default: true
+   * while the agent runs with a delivery (before `start()`, or with delivery `"none"`, no answer
+   * can arrive: the receipt is returned); `false` returns the `{ status: "queued" }` receipt at
+   * once; `true` when the agent cannot receive throws before sending.
+   */
+  awaitReply?: boolean | undefined;
+  /**
+   * Deadline of the whole call, answer included (default 120 000 ms). When it passes while
+   * waiting, a `MoleculeReplyTimeoutError` carrying the receipt is thrown.
+   */
+  timeoutMs?: number | undefined;
+}
+
+/** Settings of the per-conversation turn limit. */
+export interface TurnLimitOptions {
+  /** Messages from one peer in one `contextId` handled within `windowMs` (default 10; 0 = off). */
+  maxTurns?: number;
+  /** The sliding window in ms (default 600 000: 10 minutes). */
+  windowMs?: number;
+}
 
 /**
  * The platform calls the runtime makes. `PlatformClient` satisfies it; tests may pass a fake.

@@ -31,3 +31,4 @@ export { BodyTooLargeError, readBodyText } from "./body.js";
 export { chunksOf, readableOf } from "./chunked.js";
 export type { ChunkedBody } from "./chunked.js";
 export { ScheduledTask, scheduledTasks } from "./scheduler.js";
+export { IdleWaiters } from "./idle-waiters.js";

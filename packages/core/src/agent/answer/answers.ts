@@ -4,12 +4,11 @@
 import type { InboundMessage } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import { describe } from "../../transport/index.js";
-import { MoleculeOptionError } from "../../transport/index.js";
-import { MoleculeReplyError, MoleculeTurnLimitError } from "../errors.js";
+import { MoleculeError, MoleculeOptionError } from "../../transport/index.js";
 import type { AgentObserver } from "../../events/index.js";
 import type { AgentStateStore } from "../../store/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
-import { ReplyOutbox } from "./outbox.js";
+import { MoleculeReplyError, ReplyOutbox } from "./outbox.js";
 
 /** The reply outbox and dead-letter reporting of one agent. */
 export class Answers {
@@ -86,19 +85,20 @@ export class Answers {
     const unheard = this.#observer.deadLettered(msg, error, user !== undefined);
     if (user) return await user(msg, error);
     if (!unheard) return;
+    // By code: MoleculeReplyError, MoleculeTurnLimitError, MoleculeDeliveryLimitError.
+    const code = error instanceof MoleculeError ? error.code : undefined;
     const what =
-      error instanceof MoleculeReplyError
+      code === "reply_failed"
         ? "its reply could not be delivered"
-        : error instanceof MoleculeTurnLimitError
+        : code === "conversation_turn_limit"
           ? "its conversation went over the turn limit"
-          : (error as { code?: unknown } | null)?.code === "delivery_limit"
+          : code === "delivery_limit"
             ? "it was delivered maxDeliveries times and never settled"
             : "its handler failed after every retry";
     process.emitWarning(
       `Molecule inbound message ${msg.messageId ?? msg.activityId ?? "?"} was dead-lettered: ${what} (pass onDeadLetter to handle it): ${describe(error)}`,
       {
-        code:
-          error instanceof MoleculeTurnLimitError ? "MOLECULE_TURN_LIMIT" : "MOLECULE_DEAD_LETTER",
+        code: code === "conversation_turn_limit" ? "MOLECULE_TURN_LIMIT" : "MOLECULE_DEAD_LETTER",
       },
     );
   }

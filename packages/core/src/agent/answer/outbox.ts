@@ -7,9 +7,17 @@ import type { Logger } from "../../transport/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { OutboxRecord } from "../../inbound/index.js";
 import { describe } from "../../transport/index.js";
-import { backoffDelay } from "../../transport/index.js";
-import { MoleculeReplyError } from "../errors.js";
-import { IdleWaiters } from "../run/idle-waiters.js";
+import { IdleWaiters, MoleculeError, backoffDelay } from "../../transport/index.js";
+
+/**
+ * The handler ran and returned an answer, but the answer could not be delivered to the sender
+ * (handed to `onDeadLetter`). The handler is not run again for it.
+ */
+export class MoleculeReplyError extends MoleculeError {
+  constructor(message: string, cause: unknown) {
+    super(message, { code: "reply_failed", retryable: false, cause });
+  }
+}
 
 /** Options of {@link ReplyOutbox}. */
 export interface ReplyOutboxOptions {

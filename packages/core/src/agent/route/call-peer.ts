@@ -1,35 +1,45 @@
 // RemoteAgent#callPeer: send through the platform client, and when the platform queues the
 // message for a poll-delivered peer, wait for the correlated answer in the agent's own inbox.
 import { randomUUID } from "node:crypto";
-import { type A2APart, sanitizePeerText } from "../../a2a/index.js";
+import { sanitizePeerText } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../../platform/index.js";
 import { MoleculeError } from "../../transport/index.js";
-import type { PendingCalls } from "./conversations.js";
-import { MoleculeReplyTimeoutError } from "../errors.js";
+import type { AgentCallOptions, AgentPlatformClient, PeerMessage } from "../types.js";
+import { PendingCalls } from "./conversations.js";
+
+/** The queued receipt of a peer call (what `callPeer` returns with `awaitReply: false`). */
+export type QueuedReceipt = Extract<PeerCallResult, { status: "queued" }>;
+
+/**
+ * `RemoteAgent#callPeer` sent the message (the platform queued it) but no answer came within
+ * `timeoutMs`. The receipt says what was queued; an answer that comes later reaches the handler as
+ * an inbound answer (`msg.isReply`). Not retryable: calling again would send the message twice.
+ */
+export class MoleculeReplyTimeoutError extends MoleculeError {
+  /** The platform's receipt for the queued message. */
+  readonly receipt: QueuedReceipt;
+  /** The deadline that elapsed, in ms. */
+  readonly timeoutMs: number;
+  /** The conversation the answer was awaited in. */
+  readonly contextId: string;
+
+  constructor(receipt: QueuedReceipt, timeoutMs: number, contextId: string) {
+    super(
+      `peer ${receipt.peerId} did not answer message ${receipt.messageId} within ${timeoutMs} ms ` +
+        `(queued for ${receipt.deliveryMode ?? "later"} delivery, queue id ${receipt.queueId || "?"}); ` +
+        "if it answers later, the answer reaches your handler as an inbound answer (msg.isReply). " +
+        "Raise timeoutMs for long tasks, or pass awaitReply: false to get the receipt at once.",
+      { code: "reply_timeout", retryable: false },
+    );
+    this.receipt = receipt;
+    this.timeoutMs = timeoutMs;
+    this.contextId = contextId;
+  }
+}
 
 /** Default deadline of an awaited peer call (send + answer), in ms. */
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
-
-/** Options of `RemoteAgent#callPeer`: those of `PlatformClient#callPeer`, plus awaiting. */
-export interface AgentCallOptions extends PeerCallOptions {
-  /**
-   * Wait for the answer of a peer the platform queued the message for (poll delivery): it arrives
-   * in this agent's inbox and resolves the call instead of reaching the handler. Default: true
-   * while the agent runs with a delivery (before `start()`, or with delivery `"none"`, no answer
-   * can arrive: the receipt is returned); `false` returns the `{ status: "queued" }` receipt at
-   * once; `true` when the agent cannot receive throws before sending.
-   */
-  awaitReply?: boolean | undefined;
-  /**
-   * Deadline of the whole call, answer included (default 120 000 ms). When it passes while
-   * waiting, a `MoleculeReplyTimeoutError` carrying the receipt is thrown.
-   */
-  timeoutMs?: number | undefined;
-}
-
-/** A peer message: text, or parts. */
-export type PeerMessage = string | { text?: string; parts?: A2APart[] | unknown[] };
 
 /** The client call `callPeer` needs. */
 export type CallPeerFn = (
@@ -143,4 +153,73 @@ function waitFor(
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("callPeer was aborted", "AbortError");
+}
+
+/** The agent's phase and delivery: an answer can be awaited only while it runs with a delivery. */
+export interface ReceivingState {
+  phase: string;
+  delivery: string;
+}
+
+/**
+ * One agent's calls to peers (`RemoteAgent#callPeer`, a handler's `ctx.callPeer`) and the calls
+ * awaiting an answer in its inbox (the route stage hands answers to them: {@link PendingCalls.take}).
+ */
+export class PeerCalls {
+  /** Calls awaiting an answer. */
+  readonly pending = new PendingCalls();
+  readonly #client: AgentPlatformClient;
+  readonly #state: () => ReceivingState;
+
+  constructor(client: AgentPlatformClient, state: () => ReceivingState) {
+    this.#client = client;
+    this.#state = state;
+  }
+
+  /** See `RemoteAgent#callPeer`. */
+  async callPeer(
+    peerId: string,
+    message: PeerMessage,
+    options: AgentCallOptions,
+  ): Promise<PeerCallResult> {
+    const client = this.#client;
+    if (!client.callPeer) {
+      throw new MoleculeError("RemoteAgent.callPeer: this client has no callPeer method.", {
+        code: "invalid_argument",
+      });
+    }
+    return await callPeerAwaiting(
+      {
+        call: client.callPeer.bind(client),
+        calls: this.pending,
+        whyNotReceiving: () => {
+          const { phase, delivery } = this.#state();
+          if (phase !== "running" && phase !== "starting") return `the agent is ${phase}`;
+          if (delivery === "none") return 'its delivery is "none", so no answer can arrive';
+          return undefined;
+        },
+      },
+      peerId,
+      message,
+      options,
+    );
+  }
+
+  /** `ctx.callPeer` of a handler: continues `msg`'s conversation unless a `contextId` is given. */
+  callPeerFrom(
+    msg: InboundMessage,
+  ): (peerId: string, message: PeerMessage, options?: AgentCallOptions) => Promise<PeerCallResult> {
+    return async (peerId, message, options = {}) =>
+      await this.callPeer(peerId, message, {
+        ...(msg.contextId !== undefined ? { contextId: msg.contextId } : {}),
+        ...options,
+      });
+  }
+
+  /** Fails every waiting call (the agent is stopping). */
+  stop(): void {
+    this.pending.rejectAll(
+      new MoleculeError("the agent stopped before the peer answered", { code: "agent_stopped" }),
+    );
+  }
 }

@@ -1,7 +1,6 @@
-// Conversation bookkeeping of a RemoteAgent: calls awaiting an answer (and how an inbound answer
-// is matched to one), and the per-conversation turn limit.
+// Calls awaiting an answer in a RemoteAgent's inbox, and how an inbound answer is matched to one
+// (only by what the platform authenticated: `senderOf`).
 import type { InboundMessage } from "../../inbound/index.js";
-import { MoleculeOptionError } from "../../transport/index.js";
 
 /** A `callPeer` waiting for its answer in the agent's inbox. */
 export interface PendingCall {
@@ -80,67 +79,5 @@ export class PendingCalls {
       if (answer.contextId === undefined || c.contextId === answer.contextId) return c;
     }
     return undefined;
-  }
-}
-
-/** Settings of the per-conversation turn limit. */
-export interface TurnLimitOptions {
-  /** Messages from one peer in one `contextId` handled within `windowMs` (default 10; 0 = off). */
-  maxTurns?: number;
-  /** The sliding window in ms (default 600 000: 10 minutes). */
-  windowMs?: number;
-}
-
-/** Counts handled messages per (contextId, peer) in a sliding window; bounded memory. */
-export class TurnLimiter {
-  readonly maxTurns: number;
-  readonly windowMs: number;
-  /** Created by the first limited turn. */
-  #turns: Map<string, number[]> | undefined;
-  readonly #maxKeys: number;
-
-  /** @param options see {@link TurnLimitOptions} */
-  constructor(options: TurnLimitOptions = {}, maxKeys = 10_000) {
-    const max = options.maxTurns ?? 10;
-    const win = options.windowMs ?? 600_000;
-    if (!Number.isInteger(max) || max < 0) {
-      throw new MoleculeOptionError(
-        "conversationTurnLimit.maxTurns",
-        `conversationTurnLimit.maxTurns must be an integer >= 0 (0 turns the limit off; got ${max}).`,
-      );
-    }
-    if (!(Number.isFinite(win) && win > 0)) {
-      throw new MoleculeOptionError(
-        "conversationTurnLimit.windowMs",
-        `conversationTurnLimit.windowMs must be a positive number of milliseconds (got ${win}).`,
-      );
-    }
-    this.maxTurns = max;
-    this.windowMs = win;
-    this.#maxKeys = maxKeys;
-  }
-
-  /**
-   * Records one turn of `peerId` in `contextId` and returns false when it goes over the limit.
-   * Messages without a conversation or a known peer are not limited.
-   */
-  admit(contextId: string | undefined, peerId: string | undefined, now = Date.now()): boolean {
-    if (this.maxTurns === 0 || contextId === undefined || peerId === undefined) return true;
-    const key = `${contextId}\u0000${peerId}`;
-    const since = now - this.windowMs;
-    const all = (this.#turns ??= new Map<string, number[]>());
-    const turns = (all.get(key) ?? []).filter((t) => t > since);
-    if (turns.length >= this.maxTurns) {
-      all.set(key, turns);
-      return false;
-    }
-    turns.push(now);
-    all.delete(key); // re-insert: the map stays ordered by last use
-    all.set(key, turns);
-    if (all.size > this.#maxKeys) {
-      const oldest = all.keys().next().value;
-      if (oldest !== undefined) all.delete(oldest);
-    }
-    return true;
   }
 }

@@ -5,14 +5,12 @@
 // outbound messageId, never on what a sender claims (docs/security.md, "Sender facts").
 import { BoundedSet } from "../../inbound/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
-import type { PeerCallResult } from "../../platform/index.js";
 import type { Logger } from "../../transport/index.js";
-import { MoleculeError, describe } from "../../transport/index.js";
+import { describe } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
-import { MoleculeTurnLimitError } from "../errors.js";
-import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
-import { type AgentCallOptions, type PeerMessage, callPeerAwaiting } from "./call-peer.js";
-import { PendingCalls, TurnLimiter, senderOf } from "./conversations.js";
+import type { RemoteAgentOptions } from "../types.js";
+import { type PendingCalls, senderOf } from "./conversations.js";
+import { MoleculeTurnLimitError, TurnLimiter } from "./turn-limit.js";
 
 /** Where {@link Router.route} sends a message. */
 export type Route =
@@ -58,26 +56,21 @@ class UnmatchedAnswers {
 
 /** The route stage of one agent: awaited calls, unmatched answers and the turn limit. */
 export class Router {
-  readonly #client: AgentPlatformClient;
+  readonly #calls: PendingCalls;
   readonly #answers: Answers;
   readonly #logger: Logger;
-  readonly #calls = new PendingCalls();
   readonly #turns: TurnLimiter;
   readonly #unmatched = new UnmatchedAnswers();
   /** Answers taken by calls (activity id or messageId): a re-read page does not hand them on. */
   readonly #taken = new BoundedSet(1_000);
-  /** The agent's phase and delivery: answers can be awaited only while it runs with a delivery. */
-  readonly #state: () => { phase: string; delivery: string };
 
   constructor(
-    client: AgentPlatformClient,
+    calls: PendingCalls,
     options: Pick<RemoteAgentOptions, "conversationTurnLimit">,
     answers: Answers,
     logger: Logger,
-    state: () => { phase: string; delivery: string },
   ) {
-    this.#state = state;
-    this.#client = client;
+    this.#calls = calls;
     this.#answers = answers;
     this.#logger = logger;
     this.#turns = new TurnLimiter(options.conversationTurnLimit ?? {});
@@ -132,52 +125,5 @@ export class Router {
         this.#logger.error?.("onDeadLetter threw for a cut conversation", { error: describe(err) }),
       );
     return true;
-  }
-
-  /** See `RemoteAgent#callPeer`. */
-  async callPeer(
-    peerId: string,
-    message: PeerMessage,
-    options: AgentCallOptions,
-  ): Promise<PeerCallResult> {
-    const client = this.#client;
-    if (!client.callPeer) {
-      throw new MoleculeError("RemoteAgent.callPeer: this client has no callPeer method.", {
-        code: "invalid_argument",
-      });
-    }
-    return await callPeerAwaiting(
-      {
-        call: client.callPeer.bind(client),
-        calls: this.#calls,
-        whyNotReceiving: () => {
-          const { phase, delivery } = this.#state();
-          if (phase !== "running" && phase !== "starting") return `the agent is ${phase}`;
-          if (delivery === "none") return 'its delivery is "none", so no answer can arrive';
-          return undefined;
-        },
-      },
-      peerId,
-      message,
-      options,
-    );
-  }
-
-  /** `ctx.callPeer` of a handler: continues `msg`'s conversation unless a `contextId` is given. */
-  callPeerFrom(
-    msg: InboundMessage,
-  ): (peerId: string, message: PeerMessage, options?: AgentCallOptions) => Promise<PeerCallResult> {
-    return async (peerId, message, options = {}) =>
-      await this.callPeer(peerId, message, {
-        ...(msg.contextId !== undefined ? { contextId: msg.contextId } : {}),
-        ...options,
-      });
-  }
-
-  /** Fails every waiting call (the agent is stopping). */
-  stop(): void {
-    this.#calls.rejectAll(
-      new MoleculeError("the agent stopped before the peer answered", { code: "agent_stopped" }),
-    );
   }
 }

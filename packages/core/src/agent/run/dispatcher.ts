@@ -1,13 +1,15 @@
-// The dispatcher: runs the user's handler with a concurrency limit, retries failures with
-// backoff, delivers replies, and hands what still fails to the dead-letter callback. Each message
-// gets its own abort signal: aborted when the agent stops (`abort()`) or when the message's own
-// cancel signal fires (its A2A task canceled with `tasks/cancel`).
-import type { Logger } from "../../transport/index.js";
+// Run, the stage after route for every inbound message: the user's handler with a concurrency
+// limit, retries with backoff, the answer queued with the answer stage (poll; a pushed message's
+// answer is returned to its source), and what still fails dead-lettered. Each message gets its own
+// abort signal: aborted when the agent stops (`abort()`) or when the message's own cancel signal
+// fires (its A2A task canceled with `tasks/cancel`).
+import type { AgentObserver, MessageTrack } from "../../events/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
-import { describe } from "../../transport/index.js";
-import { backoffDelay, sleep } from "../../transport/index.js";
-import { IdleWaiters } from "./idle-waiters.js";
-import type { MessageTrack } from "../../events/index.js";
+import type { Logger } from "../../transport/index.js";
+import { IdleWaiters, backoffDelay, describe, sleep } from "../../transport/index.js";
+import type { Answers } from "../answer/answers.js";
+import type { PeerCalls } from "../route/call-peer.js";
+import type { RemoteAgentOptions } from "../types.js";
 
 /** How one message ended in the dispatcher. */
 export type DispatchOutcome =
@@ -17,30 +19,14 @@ export type DispatchOutcome =
   /** Its cancel signal fired: not retried, no answer, no dead letter. */
   | { status: "canceled" };
 
-/** What the dispatcher passes to the handler runner for one attempt. */
-export interface AttemptInfo {
-  signal: AbortSignal;
-  attempt: number;
-  redelivered: boolean;
-}
+/** The agent options the dispatcher runs on. */
+export type DispatcherOptions = Pick<
+  RemoteAgentOptions,
+  "client" | "handler" | "concurrency" | "maxAttempts" | "retryBaseMs"
+>;
 
-/** Options of {@link Dispatcher}. */
-export interface DispatcherOptions {
-  concurrency: number;
-  maxAttempts: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /** Runs the user's handler once. */
-  run(msg: InboundMessage, info: AttemptInfo): Promise<string | void>;
-  /** Sends a reply (poll delivery); undefined when the caller returns it itself (push). */
-  reply?: ((msg: InboundMessage, text: string, signal: AbortSignal) => Promise<void>) | undefined;
-  onDeadLetter(msg: InboundMessage, error: unknown): Promise<void>;
-  /** Called whenever a slot frees up. */
-  onSlotFree?: (() => void) | undefined;
-  /** Reports each message's attempts and outcome (events, logs, its trace span). */
-  track(msg: InboundMessage, redelivered: boolean): MessageTrack;
-  logger: Logger;
-}
+/** Longest wait between two attempts. */
+const RETRY_MAX_MS = 30_000;
 
 /**
  * An error that says retrying cannot help: `retryable === false` (every `MoleculeError` carries
@@ -80,6 +66,15 @@ interface Running {
 /** Concurrency-limited, retrying, dead-lettering runner of inbound messages. */
 export class Dispatcher {
   readonly #o: DispatcherOptions;
+  readonly #concurrency: number;
+  readonly #maxAttempts: number;
+  readonly #retryBaseMs: number;
+  readonly #logger: Logger;
+  readonly #calls: PeerCalls;
+  readonly #answers: Answers;
+  readonly #observer: AgentObserver;
+  /** The running poll loop, woken when a handler slot frees up (poll delivery only). */
+  poll: { wake(): void } | undefined;
   readonly #queue: Job[] = [];
   /** Created by the first message (an idle agent holds no empty set). */
   #running: Set<Running> | undefined;
@@ -87,9 +82,21 @@ export class Dispatcher {
   #aborted = false;
   readonly #idleWaiters = new IdleWaiters();
 
-  /** @param options see {@link DispatcherOptions} */
-  constructor(options: DispatcherOptions) {
+  constructor(
+    options: DispatcherOptions,
+    logger: Logger,
+    calls: PeerCalls,
+    answers: Answers,
+    observer: AgentObserver,
+  ) {
     this.#o = options;
+    this.#concurrency = options.concurrency ?? 4;
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+    this.#retryBaseMs = options.retryBaseMs ?? 500;
+    this.#logger = logger;
+    this.#calls = calls;
+    this.#answers = answers;
+    this.#observer = observer;
   }
 
   /** Messages whose handler is running. */
@@ -104,7 +111,7 @@ export class Dispatcher {
 
   /** Whether a new message would start right away. */
   hasCapacity(): boolean {
-    return this.#queue.length === 0 && this.active < this.#o.concurrency;
+    return this.#queue.length === 0 && this.active < this.#concurrency;
   }
 
   /** A short description of the oldest running message (for heartbeats), or "". */
@@ -182,14 +189,14 @@ export class Dispatcher {
   }
 
   #pump(): void {
-    while (this.active < this.#o.concurrency && this.#queue.length > 0) {
+    while (this.active < this.#concurrency && this.#queue.length > 0) {
       const job = this.#queue.shift()!;
       const controller = new AbortController();
       job.controller = controller;
       const running: Running = { msg: job.msg, since: performance.now(), controller };
       const all = (this.#running ??= new Set());
       all.add(running);
-      const track = this.#o.track(job.msg, job.redelivered);
+      const track = this.#observer.track(job.msg, job.redelivered);
       void track
         .run(() => this.#execute(job, track))
         .then((outcome) => {
@@ -197,7 +204,7 @@ export class Dispatcher {
           all.delete(running);
           job.resolve(outcome);
           this.#pump();
-          this.#o.onSlotFree?.();
+          this.poll?.wake();
           this.#checkIdle();
         });
     }
@@ -216,11 +223,11 @@ export class Dispatcher {
     let result: string | void = undefined;
     let lastError: unknown;
     let ok = false;
-    for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       const before = ended();
       if (before) return before;
       try {
-        result = await this.#o.run(msg, { signal, attempt, redelivered: job.redelivered });
+        result = await this.#runHandler(msg, signal, attempt, job.redelivered);
         ok = true;
         break;
       } catch (err) {
@@ -228,10 +235,8 @@ export class Dispatcher {
         if (after) return after;
         lastError = err;
         const permanent = isPermanent(err);
-        const last = attempt === this.#o.maxAttempts || permanent;
-        const delay = last
-          ? undefined
-          : backoffDelay(attempt, this.#o.retryBaseMs, this.#o.retryMaxMs);
+        const last = attempt === this.#maxAttempts || permanent;
+        const delay = last ? undefined : backoffDelay(attempt, this.#retryBaseMs, RETRY_MAX_MS);
         track.failed(attempt, err, delay); // an event and a log line (the first one a warning)
         if (delay === undefined) break;
         await sleep(delay, signal);
@@ -240,22 +245,21 @@ export class Dispatcher {
     if (!ok) return ended() ?? (await this.#deadLetter(msg, lastError));
     if (job.cancel?.aborted) return { status: "canceled" }; // its answer goes nowhere
     const text = typeof result === "string" && result.trim() !== "" ? result : undefined;
-    if (text === undefined || !job.reply || !this.#o.reply)
-      return { status: "handled", reply: text };
-    for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
+    if (text === undefined || !job.reply) return { status: "handled", reply: text };
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       const before = ended();
       if (before) return before;
       try {
-        await this.#o.reply(msg, text, signal);
+        await this.#answers.enqueueReply(msg, text); // frees the slot: the outbox sends it
         return { status: "handled", reply: text };
       } catch (err) {
         const after = ended();
         if (after) return after;
         lastError = err;
         const delay =
-          isPermanent(err) || attempt >= this.#o.maxAttempts
+          isPermanent(err) || attempt >= this.#maxAttempts
             ? undefined
-            : backoffDelay(attempt, this.#o.retryBaseMs, this.#o.retryMaxMs);
+            : backoffDelay(attempt, this.#retryBaseMs, RETRY_MAX_MS);
         track.replyFailed(attempt, err, delay);
         if (delay === undefined) break;
         await sleep(delay, signal);
@@ -264,11 +268,29 @@ export class Dispatcher {
     return ended() ?? (await this.#deadLetter(msg, lastError));
   }
 
+  /** One attempt of the user's handler. */
+  async #runHandler(
+    msg: InboundMessage,
+    signal: AbortSignal,
+    attempt: number,
+    redelivered: boolean,
+  ): Promise<string | void> {
+    return await this.#o.handler(msg, {
+      signal,
+      client: this.#o.client,
+      attempt,
+      redelivered,
+      delivery: msg.activityId === undefined ? "push" : "poll",
+      logger: this.#logger,
+      callPeer: this.#calls.callPeerFrom(msg),
+    });
+  }
+
   async #deadLetter(msg: InboundMessage, error: unknown): Promise<DispatchOutcome> {
     try {
-      await this.#o.onDeadLetter(msg, error);
+      await this.#answers.deadLetter(msg, error);
     } catch (err) {
-      this.#o.logger.error?.("onDeadLetter threw; the message is settled anyway", {
+      this.#logger.error?.("onDeadLetter threw; the message is settled anyway", {
         messageId: msg.messageId,
         error: describe(err),
       });
