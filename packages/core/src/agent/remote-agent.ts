@@ -4,7 +4,6 @@ import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler, A2AHandlerContext, A2AMessage, A2AServer } from "../a2a/index.js";
 import type { A2ATask } from "../a2a/index.js";
 import type { AgentCard } from "../a2a/index.js";
-import type { EventWakeups } from "../platform/index.js";
 import type { Logger } from "../transport/index.js";
 import { describe } from "../transport/index.js";
 import type { PeerCallResult } from "../platform/index.js";
@@ -23,7 +22,7 @@ import { checkAgentOptions } from "./options.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
 import type { PlatformWatchHost } from "./lifecycle/platform-watch.js";
-import { CONNECTED_SLOWDOWN, type PollRunner, startPoll } from "./source/poll-source.js";
+import { CONNECTED_SLOWDOWN, PollSource } from "./source/poll-source.js";
 import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
 import { detached } from "../observability/index.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
@@ -104,11 +103,10 @@ export class RemoteAgent<
   #resolveDone!: (r: AgentDoneResult) => void;
   #phase: Phase = "new";
   #mode: AgentDeliveryMode = "none";
-  #poll: PollRunner | undefined;
+  #pollSource: PollSource | undefined;
   readonly #store: AgentStore;
   /** The store's saved state, one writer for poll, outbox and push counts. */
   readonly #state: AgentStateStore;
-  #events: EventWakeups | undefined;
   #server: A2AServer | undefined;
   #handleA2A: A2AHandler | undefined;
   #handlers: Set<A2AHandler> | undefined;
@@ -185,7 +183,7 @@ export class RemoteAgent<
   static readonly #watchHost: PlatformWatchHost<object> = {
     report: (agent) => (agent as RemoteAgent).#report(),
     end: (agent, reason, error) => void (agent as RemoteAgent).#end(reason, error),
-    streamConnected: (agent) => (agent as RemoteAgent).#events?.connected === true,
+    streamConnected: (agent) => (agent as RemoteAgent).#pollSource?.connected() === true,
   };
 
   /**
@@ -252,7 +250,7 @@ export class RemoteAgent<
 
   /** The poll cursor (last activity id settled in order), in poll mode. */
   get cursor(): string | undefined {
-    return this.#poll?.cursor;
+    return this.#pollSource?.poll?.cursor;
   }
 
   /** Messages being handled right now. */
@@ -335,8 +333,8 @@ export class RemoteAgent<
       if (abort.signal.aborted) throw startCancelled();
     } catch (err) {
       if (abort.signal.aborted) throw startCancelled(); // stop() closes what was opened
-      await Promise.allSettled([this.#poll?.stop(), this.#events?.stop(), this.#server?.close()]);
-      this.#poll = this.#events = this.#server = this.#pushUrl = undefined;
+      await Promise.allSettled([this.#pollSource?.stop(), this.#server?.close()]);
+      this.#pollSource = this.#server = this.#pushUrl = undefined;
       this.#runner.poll = undefined;
       this.#mode = "none";
       this.#phase = "new";
@@ -351,7 +349,7 @@ export class RemoteAgent<
     this.#tasks.every(hb, () => this.#platform.heartbeat());
     const stateMs = this.#o.stateIntervalMs ?? hb;
     this.#tasks.every(stateMs, () => this.#platform.stateTick(stateMs * CONNECTED_SLOWDOWN));
-    this.#obs.connected(this.#mode, began, this.#pushUrl, this.#events !== undefined);
+    this.#obs.connected(this.#mode, began, this.#pushUrl, this.#pollSource?.events !== undefined);
   }
 
   /** Runs the start-up calls in a turn at the process's start gate (see start-gate.ts). */
@@ -465,27 +463,17 @@ export class RemoteAgent<
   }
 
   async #startPoll(eventStream: boolean): Promise<void> {
-    await startPoll({
-      client: this.client,
-      options: this.#o,
-      store: this.#store,
-      state: this.#state,
-      logger: this.#logger,
+    const stages = {
       admission: this.#admission,
       router: this.#router,
       runner: this.#runner,
       answers: this.#answers,
-      eventStream,
-      onPoll: (poll) => {
-        this.#poll = poll;
-        this.#runner.poll = poll;
-      },
-      onEvents: (events) => (this.#events = events),
-      onStateEvent: () => {
-        if (this.#phase === "running") detached(() => this.#platform.watchState());
-      },
-      onGap: (warning) => this.#obs.inboundGap(warning),
+    };
+    this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, () => {
+      if (this.#phase === "running") detached(() => this.#platform.watchState());
     });
+    const wakeups = eventStream && this.#o.eventWakeups !== false;
+    await this.#pollSource.start(this.#store.shared, wakeups);
   }
 
   #report(): HeartbeatReport {
@@ -511,7 +499,7 @@ export class RemoteAgent<
       this.#obs.stopping(reason, this.activeTasks, this.#answers.pendingReplies);
       this.#tasks.cancel();
       this.#watch.stop();
-      const delivering = Promise.allSettled([this.#poll?.stop(), this.#events?.stop()]);
+      const delivering = this.#pollSource?.stop();
       // Poll starts no handler now: a save failing from here on rejects instead of waiting for
       // the store to come back, so a store that cannot write does not block the stop.
       this.#state.endRetries();
@@ -530,7 +518,7 @@ export class RemoteAgent<
       dispatcher.abort();
       this.#calls.stop();
       await this.#answers.stop(this.#o.drainTimeoutMs ?? 10_000, hasStore(this.#o));
-      await this.#poll?.flush();
+      await this.#pollSource?.poll?.flush();
       await this.#tasks.settled();
       this.#tasks.cancel();
       if (this.#server) {
