@@ -10,7 +10,7 @@ export type {
   AgentEventName,
 } from "./events.js";
 export { AgentObserver } from "./observer.js";
-export type { MessageTrack, TrackOutcome } from "./observer.js";
+export type { MessageTrack } from "./observer.js";
 export { stderrLogger } from "./default-logger.js";
 export type { LogLevel } from "./default-logger.js";
 export { EventWakeupsUnavailableWarning, HeartbeatLateWarning } from "./warnings.js";

@@ -309,7 +309,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Reads outbox records from stored JSON, dropping malformed entries. */
-export function parseOutboxRecords(value: unknown): OutboxRecord[] | undefined {
+function parseOutboxRecords(value: unknown): OutboxRecord[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const out: OutboxRecord[] = [];
   for (const v of value) {

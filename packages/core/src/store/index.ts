@@ -16,7 +16,6 @@ export type {
 } from "./store.js";
 export {
   MoleculeDeliveryLimitError,
-  checkMaxDeliveries,
   deliveryLimitRpcError,
   storeRpcError,
 } from "./store-errors.js";

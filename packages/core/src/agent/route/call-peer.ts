@@ -52,7 +52,7 @@ export type CallPeerFn = (
  * Calls `peerId` and, when the platform queues the message for a poll-delivered peer, waits for
  * its answer. `whyNotReceiving` returns a reason when the agent cannot receive an answer now.
  */
-export async function callPeerAwaiting(
+async function callPeerAwaiting(
   deps: { call: CallPeerFn; calls: PendingCalls; whyNotReceiving(): string | undefined },
   peerId: string,
   message: PeerMessage,
