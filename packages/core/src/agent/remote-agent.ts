@@ -2,52 +2,46 @@
 // delivery, dispatch, reply, clean shutdown).
 import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler, A2AHandlerContext, A2AMessage, A2AServer } from "../a2a/index.js";
-import type { A2ATask } from "../a2a/index.js";
-import type { AgentCard } from "../a2a/index.js";
+import type { A2ATask, AgentCard } from "../a2a/index.js";
+import {
+  AgentEventSource,
+  AgentObserver,
+  EventWakeupsUnavailableWarning,
+} from "../events/index.js";
+import type { AgentEventBus } from "../events/index.js";
+import { detached } from "../observability/index.js";
+import { AgentApprovals } from "../org/index.js";
+import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
+import type { ApprovalRequestInput, HeartbeatReport, PeerCallResult } from "../platform/index.js";
+import { AgentStateStore, hasStore, storeOf } from "../store/index.js";
+import type { AgentStore } from "../store/index.js";
+import { MoleculeError, describe } from "../transport/index.js";
 import type { Logger } from "../transport/index.js";
-import { describe } from "../transport/index.js";
-import type { PeerCallResult } from "../platform/index.js";
-import type { HeartbeatReport } from "../platform/index.js";
-import { MoleculeError } from "../transport/index.js";
-import { Answers } from "./answer/answers.js";
 import { Admission } from "./admit/admission.js";
-import { PeerCalls } from "./route/call-peer.js";
-import { Router } from "./route/router.js";
-import { Dispatcher } from "./run/dispatcher.js";
+import { Answers } from "./answer/answers.js";
 import { startCancelled, startSteps } from "./lifecycle/lifecycle.js";
 import type { StartStep } from "./lifecycle/lifecycle.js";
 import { HeartbeatWatch } from "./lifecycle/liveness.js";
 import { unlessPaused } from "./lifecycle/paused-start.js";
-import { checkAgentOptions } from "./options.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
+import { registerWithoutPush } from "./lifecycle/poll-register.js";
 import type { PlatformWatchHost } from "./lifecycle/platform-watch.js";
-import { CONNECTED_SLOWDOWN, PollSource } from "./source/poll-source.js";
+import { startGate } from "./lifecycle/start-gate.js";
+import { checkAgentOptions } from "./options.js";
+import { PeerCalls } from "./route/call-peer.js";
+import { Router } from "./route/router.js";
+import { Dispatcher } from "./run/dispatcher.js";
 import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
-import { detached } from "../observability/index.js";
+import { CONNECTED_SLOWDOWN, PollSource } from "./source/poll-source.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
 import { PushSource } from "./source/push-source.js";
-import { AgentStateStore } from "../store/index.js";
-import { hasStore, storeOf } from "../store/index.js";
-import type { AgentStore } from "../store/index.js";
-import { EventWakeupsUnavailableWarning } from "../events/index.js";
-import { AgentEventSource } from "../events/index.js";
-import type { AgentEventBus } from "../events/index.js";
-import { AgentObserver } from "../events/index.js";
 import { startPush } from "./source/push-start.js";
-import { startGate } from "./lifecycle/start-gate.js";
-import {
-  type ApprovalClient,
-  type ApprovalResult,
-  ApprovalWaiter,
-  type ApprovalWaitOptions,
-} from "../org/index.js";
-import type { ApprovalRequestInput } from "../platform/index.js";
 import type {
+  AgentCallOptions,
   AgentDeliveryMode,
   AgentDoneResult,
   AgentEndReason,
-  AgentCallOptions,
   AgentPlatformClient,
   PeerMessage,
   PushDeliveryOptions,
@@ -116,8 +110,8 @@ export class RemoteAgent<
   readonly #ending = new AbortController();
   #starting: { abort: AbortController; settled: Promise<void> } | undefined;
   readonly #startedAt = Date.now();
-  /** Approval waits, by pending-requests file (created by the first `requestApproval`). */
-  readonly #approvals = new Map<string | false | undefined, ApprovalWaiter>();
+  /** Approval waits (`requestApproval`). */
+  readonly #approvals: AgentApprovals;
 
   /** @param options see {@link RemoteAgentOptions} */
   constructor(options: RemoteAgentOptions<C>) {
@@ -149,26 +143,21 @@ export class RemoteAgent<
       onUnwritable: (error) => this.#obs.storeUnwritable(error),
       onWritable: (downMs) => this.#obs.storeWritable(downMs),
     });
-    this.#answers = new Answers(options.client, options, this.#obs);
-    this.#calls = new PeerCalls(options.client, () => ({
+    const logger = this.#logger;
+    const answers = (this.#answers = new Answers(options.client, options, this.#obs));
+    const calls = (this.#calls = new PeerCalls(options.client, () => ({
       phase: this.#phase,
       delivery: this.#mode,
-    }));
-    this.#router = new Router(this.#calls.pending, options, this.#answers, this.#logger);
+    })));
+    this.#router = new Router(calls.pending, options, answers, logger);
     const { workspaceId } = options.client;
     const dedup = options.dedupWindow ?? 1000;
-    this.#admission = new Admission(
-      this.#store,
-      workspaceId,
-      this.#state,
-      this.#answers,
-      this.#logger,
-      dedup,
-    );
+    this.#admission = new Admission(this.#store, workspaceId, this.#state, answers, logger, dedup);
     // The handler gets `options.client` (a C) as `ctx.client`: the cast only widens C.
     const runOptions = options as unknown as RemoteAgentOptions;
-    this.#runner = new Dispatcher(runOptions, this.#logger, this.#calls, this.#answers, this.#obs);
+    this.#runner = new Dispatcher(runOptions, logger, calls, answers, this.#obs);
     this.#push = new PushSource(this.#admission, this.#router, this.#runner);
+    this.#approvals = new AgentApprovals(options.client, this.#logger, this.#ending.signal);
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
@@ -197,26 +186,7 @@ export class RemoteAgent<
     input: ApprovalRequestInput,
     options: ApprovalWaitOptions & { file?: string | false } = {},
   ): Promise<ApprovalResult> {
-    const client = this.client as unknown as Partial<ApprovalClient>;
-    if (typeof client.createApproval !== "function" || typeof client.listApprovals !== "function")
-      return Promise.reject(
-        new MoleculeError("requestApproval needs a client with createApproval and listApprovals", {
-          code: "unsupported",
-        }),
-      );
-    let waiter = this.#approvals.get(options.file);
-    if (waiter === undefined) {
-      waiter = new ApprovalWaiter({
-        client: client as ApprovalClient,
-        file: options.file,
-        logger: this.#logger,
-      });
-      this.#approvals.set(options.file, waiter);
-    }
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, this.#ending.signal])
-      : this.#ending.signal;
-    return waiter.request(input, { ...options, signal });
+    return this.#approvals.request(input, options);
   }
 
   /**
@@ -397,25 +367,8 @@ export class RemoteAgent<
     if (this.#mode === "push") {
       await this.#startPush(typeof delivery === "object" ? delivery : { mode: "push" }, step);
     } else if (this.#o.register !== false) {
-      if (caps?.pollDelivery) {
-        const card = this.#card;
-        await step("register", (signal) =>
-          this.client.register({ agentCard: card, deliveryMode: "poll", signal }),
-        );
-      } else if (this.#mode === "none" || (await this.#hasUrl(step)) !== false) {
-        this.#logger.warn?.(
-          "this platform has no poll delivery (baseline contract): not registering; " +
-            "the workspace must already have a URL for messages to reach the activity feed",
-        );
-      } else {
-        // No URL: the platform answers every message to it 503 "workspace has no URL".
-        throw new MoleculeError(
-          'delivery "poll" was asked for, but this platform has no poll delivery (the April 2026 ' +
-            'contract): use push (delivery: { mode: "push", publicUrl }; MOLECULE_DELIVERY=push or ' +
-            "--delivery push), or leave delivery unset to pick what the platform has",
-          { code: "poll_delivery_unsupported", retryable: false },
-        );
-      }
+      const poll = caps?.pollDelivery === true;
+      await registerWithoutPush(this.client, this.#card, this.#mode, poll, step, this.#logger);
     }
     await step("first heartbeat", (signal) => this.client.heartbeat(this.#report(), { signal }));
     if (this.#mode === "poll") await this.#startPoll(caps?.eventStream ?? false);
@@ -428,37 +381,21 @@ export class RemoteAgent<
     }
   }
 
-  /** Whether the workspace has a URL on the platform (`undefined`: the client cannot tell). */
-  async #hasUrl(step: StartStep): Promise<boolean | undefined> {
-    const read = this.client.getWorkspace?.bind(this.client);
-    if (!read) return undefined;
-    return !!(await step("workspace read", () => read())).url;
-  }
-
   /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */
   async stop(): Promise<void> {
     await this.#end("stopped");
   }
 
   async #startPush(opts: PushDeliveryOptions, step: StartStep): Promise<void> {
-    const card = this.#card;
     this.#pushUrl = await startPush({
       opts,
       client: this.client,
-      card,
+      card: this.#card,
       logger: this.#logger,
       onMessage: this.#onPush(),
       taskStore: this.#store.tasks,
-      workspaceId: this.client.workspaceId,
       onServer: (server) => (this.#server = server),
-      ...(this.#o.register === false
-        ? {}
-        : {
-            register: async (url: string) =>
-              void (await step("register", (signal) =>
-                this.client.register({ url, agentCard: card, deliveryMode: "push", signal }),
-              )),
-          }),
+      register: this.#o.register === false ? undefined : step,
     });
   }
 
@@ -504,18 +441,7 @@ export class RemoteAgent<
       // the store to come back, so a store that cannot write does not block the stop.
       this.#state.endRetries();
       await delivering;
-      const dispatcher = this.#runner;
-      if (before !== "new") {
-        const drained = await dispatcher.idle(this.#o.drainTimeoutMs ?? 10_000);
-        if (!drained) {
-          this.#logger.warn?.(
-            "drain timeout: aborting running handlers (they will be redelivered)",
-          );
-          dispatcher.abort();
-          await dispatcher.idle(5_000);
-        }
-      }
-      dispatcher.abort();
+      await this.#runner.stop(before === "new" ? undefined : (this.#o.drainTimeoutMs ?? 10_000));
       this.#calls.stop();
       await this.#answers.stop(this.#o.drainTimeoutMs ?? 10_000, hasStore(this.#o));
       await this.#pollSource?.poll?.flush();

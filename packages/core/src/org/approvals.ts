@@ -390,6 +390,45 @@ export class ApprovalWaiter {
   }
 }
 
+/**
+ * One agent's approval waits (`RemoteAgent.requestApproval`): one {@link ApprovalWaiter} per
+ * pending-requests file, each wait aborted when the agent ends (`ending`).
+ */
+export class AgentApprovals {
+  readonly #waiters = new Map<string | false | undefined, ApprovalWaiter>();
+  readonly #client: Partial<ApprovalClient>;
+  readonly #logger: Logger;
+  readonly #ending: AbortSignal;
+
+  constructor(client: object, logger: Logger, ending: AbortSignal) {
+    this.#client = client as Partial<ApprovalClient>;
+    this.#logger = logger;
+    this.#ending = ending;
+  }
+
+  /** See `RemoteAgent.requestApproval`. */
+  request(
+    input: ApprovalRequestInput,
+    options: ApprovalWaitOptions & { file?: string | false },
+  ): Promise<ApprovalResult> {
+    const client = this.#client;
+    if (typeof client.createApproval !== "function" || typeof client.listApprovals !== "function")
+      return Promise.reject(
+        new MoleculeError("requestApproval needs a client with createApproval and listApprovals", {
+          code: "unsupported",
+        }),
+      );
+    let waiter = this.#waiters.get(options.file);
+    if (waiter === undefined) {
+      const file = options.file;
+      waiter = new ApprovalWaiter({ client: client as ApprovalClient, file, logger: this.#logger });
+      this.#waiters.set(options.file, waiter);
+    }
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#ending]) : this.#ending;
+    return waiter.request(input, { ...options, signal });
+  }
+}
+
 function defaultKey(input: ApprovalRequestInput): string {
   return createHash("sha256")
     .update(JSON.stringify([input.action, input.taskId ?? "", input.reason ?? ""]))

@@ -1,6 +1,11 @@
 // Internal entry of org/: what a workspace shares with its organisation beyond messages (human
 // approval waits, transcripts). The public API is src/public/org.ts.
-export { ApprovalEscalationWatcher, ApprovalTimeoutError, ApprovalWaiter } from "./approvals.js";
+export {
+  AgentApprovals,
+  ApprovalEscalationWatcher,
+  ApprovalTimeoutError,
+  ApprovalWaiter,
+} from "./approvals.js";
 export type {
   ApprovalClient,
   ApprovalEscalation,

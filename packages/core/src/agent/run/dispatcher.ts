@@ -159,6 +159,19 @@ export class Dispatcher {
     return this.#idleWaiters.wait(timeoutMs);
   }
 
+  /**
+   * Gives running and queued messages `drainMs` to finish (none: not at all), then aborts what
+   * still runs (it will be redelivered) and abandons the queue.
+   */
+  async stop(drainMs: number | undefined): Promise<void> {
+    if (drainMs !== undefined && !(await this.idle(drainMs))) {
+      this.#logger.warn?.("drain timeout: aborting running handlers (they will be redelivered)");
+      this.abort();
+      await this.idle(5_000);
+    }
+    this.abort();
+  }
+
   /** Aborts running handlers (their signal fires) and abandons queued messages. */
   abort(): void {
     this.#aborted = true;

@@ -5,8 +5,8 @@ import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
 import type { Logger } from "../../transport/index.js";
 import { MoleculeOptionError } from "../../transport/index.js";
-import { serverLimits } from "./push-limits.js";
 import { checkRegisteredUrl } from "./registered-url.js";
+import type { StartStep } from "../lifecycle/lifecycle.js";
 import type { AgentPlatformClient, PushDeliveryOptions } from "../types.js";
 
 /** What {@link startPush} needs from the agent. */
@@ -14,15 +14,13 @@ export interface StartPushInput {
   opts: PushDeliveryOptions;
   client: AgentPlatformClient;
   card: AgentCard;
-  /** Registers `url` with the platform; omitted when the agent does not register. */
-  register?: (url: string) => Promise<void>;
+  /** The start step the registration runs in; undefined when the agent does not register. */
+  register: StartStep | undefined;
   logger: Logger;
   /** The push pipeline (`ctx` carries the task whose cancel aborts the handler). */
   onMessage: (message: A2AMessage, ctx: A2AHandlerContext) => Promise<A2AHandlerResult>;
   /** The store's A2A task store, when it has one. */
   taskStore: A2ATaskStore | undefined;
-  /** The agent's workspace: its A2A tasks are stored for it (and only its tasks answered). */
-  workspaceId: string;
   /** Receives the server as soon as it listens, so a failed registration still closes it. */
   onServer: (server: A2AServer) => void;
 }
@@ -54,7 +52,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
     const server = await startA2AServer({
       agentCard: input.card,
       onMessage: input.onMessage,
-      workspaceId: input.workspaceId,
+      workspaceId: client.workspaceId, // its A2A tasks are stored for it (and only its answered)
       host: opts.host ?? "127.0.0.1",
       port: opts.port ?? 0,
       ...(pathSecret !== undefined ? { pathSecret } : {}),
@@ -62,13 +60,19 @@ export async function startPush(input: StartPushInput): Promise<string> {
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
       ...(opts.streaming === true ? { streaming: true } : {}),
-      ...serverLimits(opts),
+      ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
+      ...(opts.headersTimeoutMs !== undefined ? { headersTimeoutMs: opts.headersTimeoutMs } : {}),
+      ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
     });
     input.onServer(server);
     url = server.url; // includes the secret path segment (also under publicUrl)
   }
-  if (input.register) {
-    await input.register(url);
+  const step = input.register;
+  if (step) {
+    const card = input.card;
+    await step("register", (signal) =>
+      client.register({ url, agentCard: card, deliveryMode: "push", signal }),
+    );
     await checkRegisteredUrl(client, url, input.logger);
   }
   return url;
