@@ -1,6 +1,6 @@
 // The start-up registration of an agent that does not take pushed messages (delivery "poll" or
-// "none"): registered as a poll agent where the platform has poll delivery; on a platform without
-// it (the baseline contract) left unregistered when the workspace has a URL, else refused.
+// "none"): a poll agent where the platform has poll delivery; without poll delivery (the baseline
+// contract) not registered when the workspace has a URL, else refused.
 import type { AgentCard } from "../../a2a/index.js";
 import type { Logger } from "../../transport/index.js";
 import { MoleculeError } from "../../transport/index.js";
