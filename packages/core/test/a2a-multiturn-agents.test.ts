@@ -1,0 +1,101 @@
+// A multi-turn task between two RemoteAgents through the emulator's proxy, whatever the callee's
+// delivery: the callee's handler asks a question (`askForInput`), the caller's `callPeer` returns
+// `input-required` with the question and the task's id, the caller answers by that `taskId`, and
+// the same handler receives the answer as a continuation of the task (`msg.taskId`), which then
+// completes under the same id. On poll delivery the question and the answer travel as activity
+// rows (the task in the reply's metadata); a `taskId` the callee does not hold for that caller is
+// refused like the A2A server refuses it (-32001).
+import { afterEach, describe, expect, it } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { askForInput } from "../src/adapters/index.js";
+import { MoleculePeerError, PlatformClient, RemoteAgent } from "../src/index.js";
+import type { InboundMessage, RemoteAgentOptions } from "../src/index.js";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
+});
+
+let emu: Emulator;
+
+async function agent(
+  name: string,
+  mode: "push" | "poll",
+  handler: RemoteAgentOptions<PlatformClient>["handler"],
+): Promise<{ id: string; agent: RemoteAgent<PlatformClient> }> {
+  const w = await emu.admin.createWorkspace({ name });
+  const token = w.token ?? (await emu.admin.createToken(w.id));
+  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });
+  cleanups.push(() => client.close());
+  const a = new RemoteAgent({
+    client,
+    handler,
+    logger: {},
+    pollIntervalMs: 100,
+    delivery: mode === "push" ? { mode: "push", port: 0 } : "poll",
+  });
+  cleanups.push(() => a.stop());
+  await a.start();
+  expect(a.delivery).toBe(mode);
+  return { id: w.id, agent: a };
+}
+
+/** The weather agent: asks for the city, then answers in the same task. */
+function weather(seen: InboundMessage[]) {
+  return (msg: InboundMessage): string => {
+    seen.push(msg);
+    return msg.taskId === undefined ? askForInput(msg, "Which city?") : `Sunny in ${msg.text}`;
+  };
+}
+
+const cases = [
+  { caller: "poll", callee: "push" },
+  { caller: "poll", callee: "poll" },
+  { caller: "push", callee: "poll" },
+] as const;
+
+describe("a multi-turn task between two RemoteAgents through the proxy", () => {
+  for (const { caller, callee } of cases) {
+    it(`${caller} caller, ${callee} callee: input-required, answered by taskId, completed`, async () => {
+      emu = await startEmulator();
+      cleanups.push(() => emu.close());
+      const seen: InboundMessage[] = [];
+      const b = await agent("weather", callee, weather(seen));
+      const a = await agent("caller", caller, () => undefined);
+
+      const first = await a.agent.callPeer(b.id, "What is the weather?", { timeoutMs: 20_000 });
+      expect(first.status).toBe("input-required");
+      if (first.status !== "input-required") return;
+      expect(first.text).toContain("Which city?");
+      expect(first.taskId).toBeTruthy();
+      expect(first.contextId).toBeTruthy();
+
+      const done = await a.agent.callPeer(b.id, "Paris", {
+        taskId: first.taskId!,
+        contextId: first.contextId!,
+        timeoutMs: 20_000,
+      });
+      expect(done.status).toBe("completed");
+      if (done.status !== "completed") return;
+      expect(done.text).toContain("Sunny in Paris");
+      expect(done.taskId).toBe(first.taskId);
+      expect(seen.map((m) => [m.text, m.taskId])).toEqual([
+        ["What is the weather?", undefined],
+        ["Paris", first.taskId],
+      ]);
+      expect(seen[1]!.contextId).toBe(first.contextId);
+
+      // The task is finished: a further message to it is refused, and so is a task never asked.
+      for (const taskId of [first.taskId!, crypto.randomUUID()]) {
+        const refused = await a.agent.callPeer(b.id, "Lyon", { taskId, timeoutMs: 20_000 }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(refused).toBeInstanceOf(MoleculePeerError);
+        expect((refused as MoleculePeerError).code).toBe("peer_rpc_error");
+      }
+      expect(seen).toHaveLength(2);
+    });
+  }
+});
