@@ -5,11 +5,15 @@
 // completes under the same id. On poll delivery the question and the answer travel as activity
 // rows (the task in the reply's metadata); a `taskId` the callee does not hold for that caller is
 // refused like the A2A server refuses it (-32001).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
 import { askForInput } from "../src/adapters/index.js";
-import { MoleculePeerError, PlatformClient, RemoteAgent } from "../src/index.js";
+import { fileStore, MoleculePeerError, PlatformClient, RemoteAgent } from "../src/index.js";
 import type { InboundMessage, RemoteAgentOptions } from "../src/index.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -19,26 +23,47 @@ afterEach(async () => {
 
 let emu: Emulator;
 
-async function agent(
-  name: string,
-  mode: "push" | "poll",
-  handler: RemoteAgentOptions<PlatformClient>["handler"],
-): Promise<{ id: string; agent: RemoteAgent<PlatformClient> }> {
+async function workspace(name: string): Promise<{ id: string; client: PlatformClient }> {
   const w = await emu.admin.createWorkspace({ name });
   const token = w.token ?? (await emu.admin.createToken(w.id));
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });
   cleanups.push(() => client.close());
+  return { id: w.id, client };
+}
+
+async function run(
+  client: PlatformClient,
+  mode: "push" | "poll",
+  handler: RemoteAgentOptions<PlatformClient>["handler"],
+  extra: Partial<RemoteAgentOptions<PlatformClient>> = {},
+): Promise<RemoteAgent<PlatformClient>> {
   const a = new RemoteAgent({
     client,
     handler,
     logger: {},
     pollIntervalMs: 100,
     delivery: mode === "push" ? { mode: "push", port: 0 } : "poll",
+    ...extra,
   });
   cleanups.push(() => a.stop());
   await a.start();
   expect(a.delivery).toBe(mode);
-  return { id: w.id, agent: a };
+  return a;
+}
+
+async function agent(
+  name: string,
+  mode: "push" | "poll",
+  handler: RemoteAgentOptions<PlatformClient>["handler"],
+): Promise<{ id: string; agent: RemoteAgent<PlatformClient> }> {
+  const w = await workspace(name);
+  return { id: w.id, agent: await run(w.client, mode, handler) };
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "multiturn-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** The weather agent: asks for the city, then answers in the same task. */
@@ -98,4 +123,65 @@ describe("a multi-turn task between two RemoteAgents through the proxy", () => {
       expect(seen).toHaveLength(2);
     });
   }
+});
+
+describe("a question sent again is the same task", () => {
+  it("push: a resend of the question's message (same process, then after a restart) gets the same task", async () => {
+    emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const seen: InboundMessage[] = [];
+    const b = await workspace("weather");
+    const a = await workspace("caller");
+    const cursor = join(await tempDir(), "cursor");
+    const first = await run(b.client, "push", weather(seen), { store: fileStore(cursor) });
+    const messageId = crypto.randomUUID();
+    const ask = async () => await a.client.callPeer(b.id, "What is the weather?", { messageId });
+    const asked = await ask();
+    expect(asked.status).toBe("input-required");
+    const again = await ask(); // the proxy's retry, or the caller's own resend
+    expect([again.status, again.taskId]).toEqual(["input-required", asked.taskId]);
+    await first.stop();
+    await run(b.client, "push", weather(seen), { store: fileStore(cursor) });
+    const restarted = await ask();
+    expect([restarted.status, restarted.taskId]).toEqual(["input-required", asked.taskId]);
+    const done = await a.client.callPeer(b.id, "Oslo", {
+      taskId: asked.taskId!,
+      contextId: asked.contextId!,
+    });
+    expect([done.status, done.taskId]).toEqual(["completed", asked.taskId]);
+  });
+
+  it("poll: a question left in the reply outbox by a stopped agent is re-sent as the task", async () => {
+    emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const seen: InboundMessage[] = [];
+    const b = await workspace("weather");
+    const a = await workspace("caller");
+    const caller = await run(a.client, "poll", () => undefined);
+    const cursor = join(await tempDir(), "cursor");
+    // The question cannot reach the caller while the first run lives: it stays in the outbox.
+    const unblock = emu.injectFault({
+      method: "POST",
+      path: `/workspaces/${a.id}/a2a`,
+      status: 503,
+      count: 1_000,
+    });
+    const options = { store: fileStore(cursor), retryBaseMs: 60_000, drainTimeoutMs: 50 };
+    const first = await run(b.client, "poll", weather(seen), options);
+    const asking = caller.callPeer(b.id, "What is the weather?", { timeoutMs: 30_000 });
+    await waitFor(() => first.pendingReplies === 1, { timeoutMs: 15_000 });
+    await first.stop();
+    unblock();
+    await run(b.client, "poll", weather(seen), { ...options, store: fileStore(cursor) });
+    const asked = await asking;
+    expect(asked.status).toBe("input-required");
+    expect(asked.taskId).toBeTruthy();
+    const done = await caller.callPeer(b.id, "Rome", {
+      taskId: asked.taskId!,
+      contextId: asked.contextId!,
+      timeoutMs: 20_000,
+    });
+    expect([done.status, done.taskId]).toEqual(["completed", asked.taskId]);
+    expect(seen.map((m) => m.text)).toEqual(["What is the weather?", "Rome"]);
+  });
 });

@@ -4,6 +4,7 @@
 // resubscribed streams, and reports handler failures.
 import { randomUUID } from "node:crypto";
 import { MAX_HISTORY_LENGTH } from "../limits.js";
+import { derivedId } from "./derived-id.js";
 import { taskToV1 } from "../to-v1.js";
 import type { A2AMessage, A2ATask, A2ATaskState } from "../types.js";
 import { A2AErrorCode, A2ARpcError } from "./errors.js";
@@ -127,7 +128,8 @@ export class A2AMethods implements RpcMethods {
         (task) => this.#continue(go, task),
       );
     }
-    const contextId = message.contextId ?? randomUUID();
+    // A message without a conversation starts one named after it: its resends land in it too.
+    const contextId = message.contextId ?? derivedId("context", message.messageId);
 
     if (!stream && !background) {
       const ctx = new RequestContext(scope, method, id, version, contextId, undefined);
