@@ -12,7 +12,7 @@ import type { TaskListPage, TaskListQuery } from "../a2a/index.js";
 import { atomicWrite, fsReason, MoleculeStoreError } from "./cursor-store.js";
 
 /** Tasks a file task store keeps (the least recently used are dropped first). */
-export const FILE_TASKS_KEPT = 1_000;
+const FILE_TASKS_KEPT = 1_000;
 
 type Entry = ReturnType<MemoryTaskStore["entries"]>[number];
 
