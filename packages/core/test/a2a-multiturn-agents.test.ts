@@ -13,7 +13,13 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { askForInput } from "../src/adapters/index.js";
-import { fileStore, MoleculePeerError, PlatformClient, RemoteAgent } from "../src/index.js";
+import {
+  fileStore,
+  memoryStore,
+  MoleculePeerError,
+  PlatformClient,
+  RemoteAgent,
+} from "../src/index.js";
 import type { InboundMessage, PeerCallResult, RemoteAgentOptions } from "../src/index.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -195,3 +201,32 @@ function idOf(r: PeerCallResult): string | undefined {
 function contextOf(r: PeerCallResult): string | undefined {
   return r.status === "queued" ? undefined : r.contextId;
 }
+
+describe("a poll agent whose task store fails", () => {
+  it("refuses a continuation with a retryable -32603 and runs no handler; the failure is logged", async () => {
+    emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const seen: InboundMessage[] = [];
+    const errors: string[] = [];
+    const b = await workspace("weather");
+    const down = (): never => {
+      throw new Error("database down");
+    };
+    const store = { ...memoryStore(), tasks: { get: down, save: down, cancel: down } };
+    await run(b.client, "poll", weather(seen), {
+      store,
+      logger: { error: (msg: string) => void errors.push(msg) },
+    });
+    const a = await agent("caller", "poll", () => undefined);
+    const refused = await a.agent
+      .callPeer(b.id, "Paris", { taskId: crypto.randomUUID(), timeoutMs: 20_000 })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(refused).toBeInstanceOf(MoleculePeerError);
+    expect(refused).toMatchObject({ code: "peer_rpc_error", rpcCode: -32603, retryable: true });
+    expect(seen).toHaveLength(0);
+    expect(errors).toContain("the task store could not be read for a continued task");
+  });
+});

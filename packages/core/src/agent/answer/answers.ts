@@ -10,7 +10,8 @@ import type { AgentObserver } from "../observe/observer.js";
 import type { AgentStateStore } from "../store/state-store.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { ReplyOutbox } from "./outbox.js";
-import { PollTasks } from "./poll-tasks.js";
+import { PollTasks, type Refusal } from "./poll-tasks.js";
+import { A2AErrorCode } from "../../a2a/index.js";
 import type { A2ATaskStore } from "../../a2a/index.js";
 
 /** The reply outbox and dead-letter reporting of one agent. */
@@ -89,7 +90,20 @@ export class Answers {
    * this agent's question to that sender, or finished); the refusal is then queued as its answer.
    */
   async admitTask(msg: InboundMessage): Promise<boolean> {
-    const refusal = await this.#tasks.check(msg);
+    let refusal: Refusal | undefined;
+    try {
+      refusal = await this.#tasks.check(msg);
+    } catch (err) {
+      // The store cannot tell: the sender is told to retry, as the A2A endpoint tells it.
+      this.#logger.error?.("the task store could not be read for a continued task", {
+        taskId: msg.taskId,
+        error: describe(err),
+      });
+      refusal = {
+        text: `the task store of this agent is unavailable, so task ${msg.taskId} cannot be continued now; try again later`,
+        task: { id: msg.taskId ?? "", state: "unknown", error: A2AErrorCode.InternalError },
+      };
+    }
     if (refusal === undefined) return true;
     await this.#outbox.enqueue(msg, refusal.text, refusal.task);
     return false;

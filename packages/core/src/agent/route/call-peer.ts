@@ -115,7 +115,8 @@ function answerResult(
   if (task?.error !== undefined) {
     throw new MoleculePeerError(
       `peer ${peerId} refused the message (JSON-RPC error ${task.error}): ${clip(text)}`,
-      { peerId, code: "peer_rpc_error", rpcCode: task.error, retryable: false },
+      // -32603: the peer's task store was unavailable; anything else is final.
+      { peerId, code: "peer_rpc_error", rpcCode: task.error, retryable: task.error === -32603 },
     );
   }
   const state = task?.state;
