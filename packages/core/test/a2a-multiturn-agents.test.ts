@@ -202,6 +202,11 @@ function contextOf(r: PeerCallResult): string | undefined {
   return r.status === "queued" ? undefined : r.contextId;
 }
 
+/** A task store call while the database is down. */
+function down(): never {
+  throw new Error("database down");
+}
+
 describe("a poll agent whose task store fails", () => {
   it("refuses a continuation with a retryable -32603 and runs no handler; the failure is logged", async () => {
     emu = await startEmulator();
@@ -209,9 +214,6 @@ describe("a poll agent whose task store fails", () => {
     const seen: InboundMessage[] = [];
     const errors: string[] = [];
     const b = await workspace("weather");
-    const down = (): never => {
-      throw new Error("database down");
-    };
     const store = { ...memoryStore(), tasks: { get: down, save: down, cancel: down } };
     await run(b.client, "poll", weather(seen), {
       store,
