@@ -111,3 +111,48 @@ describe("skillsFromToolSet", () => {
     expect(card.skills[0]!.description).toContain("Store a fact");
   });
 });
+
+describe("onApprovalEscalated handler option", () => {
+  it("a child's request reaches the parent's handler; the parent cannot decide it (401)", async () => {
+    const { RemoteAgent, PlatformClient } = await import("@molecule-ai/agent-core");
+    const { createPeerMessageHandler } = await import("../src/index.js");
+    const child = await platform.addWorkspace("ai-child", { parentId: platform.workspace.id });
+    type Heard = { approvalId: string; fromWorkspaceId: string; action: string };
+    let onHeard: ((e: Heard) => void) | undefined;
+    const heard = new Promise<Heard>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error("no escalation within 15 s")), 15_000);
+      onHeard = (e) => {
+        if (e.action !== "refund all") return;
+        clearTimeout(t);
+        resolve(e);
+      };
+    });
+    const agent = new RemoteAgent({
+      client: platform.workspace.client(),
+      handler: createPeerMessageHandler(async () => ({ text: "ok" }), {
+        onApprovalEscalated: (e) => onHeard?.(e),
+      }),
+      logger: {},
+    });
+    await agent.start();
+    try {
+      const { approvalId } = await child.client().createApproval({ action: "refund all" });
+      expect(await heard).toMatchObject({
+        approvalId,
+        fromWorkspaceId: child.id,
+        action: "refund all",
+      });
+      const asParent = new PlatformClient({
+        platformUrl: platform.url,
+        workspaceId: child.id,
+        token: platform.workspace.token,
+      });
+      await expect(asParent.decideApproval(approvalId, "approved")).rejects.toMatchObject({
+        status: 401,
+      });
+      await asParent.close();
+    } finally {
+      await agent.stop();
+    }
+  });
+});
