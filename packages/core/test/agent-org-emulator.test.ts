@@ -41,7 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of closers.reverse()) await c();
+  for (const c of closers.toReversed()) await c();
   await emu?.close();
 });
 
@@ -50,11 +50,11 @@ describe("transcript option", () => {
   let other: Awaited<ReturnType<typeof workspace>>;
   let agent: RemoteAgent<PlatformClient>;
   const logged: string[] = [];
+  const log = (m: string, meta?: unknown) => logged.push(`${m} ${JSON.stringify(meta ?? {})}`);
 
   beforeAll(async () => {
     me = await workspace("talker");
     other = await workspace("other");
-    const log = (m: string, meta?: unknown) => logged.push(`${m} ${JSON.stringify(meta ?? {})}`);
     agent = new RemoteAgent({
       client: me.client,
       handler: (m) => `echo:${m.text}`,
@@ -65,7 +65,7 @@ describe("transcript option", () => {
     closers.push(() => agent.stop());
     await agent.start();
     const r = await other.client.callPeer(me.id, "hello there", { messageId: randomUUID() });
-    expect(r.status).toBe("completed");
+    if (r.status !== "completed") throw new Error(`the message was not answered: ${r.status}`);
   });
 
   it("is fetched through the platform route with the workspace's own token and the admin's", async () => {
