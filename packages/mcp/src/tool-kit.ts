@@ -9,7 +9,7 @@ import type { MoleculeMcp } from "./server.js";
 import type { McpWorkspace } from "./workspace.js";
 
 /** The longest text a tool accepts (a message, a task, a reply). */
-export const MAX_INPUT_TEXT = 100_000;
+const MAX_INPUT_TEXT = 100_000;
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
