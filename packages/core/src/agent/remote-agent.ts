@@ -46,7 +46,7 @@ import {
   type ApprovalWaitOptions,
   watchEscalations,
 } from "./org/approvals.js";
-import { createTranscriptHandler, recordTurns, TranscriptLog } from "./org/transcript.js";
+import { pushTranscript, recordTurns, TranscriptLog } from "./org/transcript.js";
 import type { ApprovalRequestInput } from "../platform/index.js";
 import type {
   AgentDeliveryMode,
@@ -435,6 +435,13 @@ export class RemoteAgent<
     else this.#mode = typeof delivery === "string" ? delivery : "push";
     if (this.#mode !== "poll" || this.#o.eventWakeups === false) dropEventSpare(this.client);
     this.#obs.deliveryChosen(this.#mode, delivery === undefined, caps);
+    if (
+      this.#transcript &&
+      (this.#mode !== "push" || (typeof delivery === "object" && delivery.server === false))
+    )
+      this.#logger.warn?.(
+        "transcript: only the built-in push server serves it; mount createTranscriptHandler({ log: agent.transcript, … }) on your server",
+      );
 
     if (this.#mode === "push") {
       await this.#startPush(typeof delivery === "object" ? delivery : { mode: "push" }, step);
@@ -483,28 +490,17 @@ export class RemoteAgent<
   }
 
   async #startPush(opts: PushDeliveryOptions, step: StartStep): Promise<void> {
-    const log = this.#transcript;
-    if (log && opts.server === false)
-      this.#logger.warn?.(
-        "transcript: with server:false, mount createTranscriptHandler({ log: agent.transcript, … }) yourself",
-      );
-    const serve = log && opts.server !== false;
-    const transcript = serve
-      ? createTranscriptHandler({
-          platformUrl: (this.client as unknown as { platformUrl: string }).platformUrl,
-          workspaceId: this.client.workspaceId,
-          log,
-          logger: this.#logger,
-          ...(typeof this.#o.transcript === "object" && this.#o.transcript.cacheMs !== undefined
-            ? { cacheMs: this.#o.transcript.cacheMs }
-            : {}),
-        })
-      : undefined;
-    // The platform asks `<origin of agent_card.url>/transcript`: the origin only, never the secret.
-    const cardOf = (url: string): AgentCard =>
-      serve && this.#card.url === undefined
-        ? { ...this.#card, url: `${new URL(url).origin}/` }
-        : this.#card;
+    const t = this.#o.transcript;
+    const transcript =
+      this.#transcript && opts.server !== false
+        ? pushTranscript({
+            platformUrl: (this.client as unknown as { platformUrl: string }).platformUrl,
+            workspaceId: this.client.workspaceId,
+            log: this.#transcript,
+            logger: this.#logger,
+            ...(typeof t === "object" && t.cacheMs !== undefined ? { cacheMs: t.cacheMs } : {}),
+          })
+        : undefined;
     this.#pushUrl = await startPush({
       opts,
       client: this.client,
@@ -514,7 +510,7 @@ export class RemoteAgent<
       taskStore: this.#store.tasks,
       workspaceId: this.client.workspaceId,
       onServer: (server) => (this.#server = server),
-      ...(transcript !== undefined ? { extraRoutes: transcript } : {}),
+      ...(transcript !== undefined ? { extraRoutes: transcript.route } : {}),
       ...(this.#o.register === false
         ? {}
         : {
@@ -522,7 +518,7 @@ export class RemoteAgent<
               void (await step("register", (signal) =>
                 this.client.register({
                   url,
-                  agentCard: cardOf(url),
+                  agentCard: transcript ? transcript.card(this.#card, url) : this.#card,
                   deliveryMode: "push",
                   signal,
                 }),

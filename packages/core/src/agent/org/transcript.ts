@@ -5,6 +5,7 @@
 // only its SHA-256 is, as the cache key). shared/reference/platform-api-workspace-features.md §3.2.
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AgentCard } from "../../a2a/index.js";
 import { describe, type Logger } from "../../transport/index.js";
 
 /** One transcript line. */
@@ -188,5 +189,22 @@ export function recordTurns<
     const answer = await handler(msg, ctx);
     if (typeof answer === "string" && answer !== "") log.add("agent", answer);
     return answer;
+  };
+}
+
+/**
+ * What an agent's built-in push server needs to serve its transcript (the `transcript` option of
+ * `RemoteAgent`): the `/transcript` route, and the card to register, whose `url` is the server's
+ * origin (the platform asks `<origin of agent_card.url>/transcript`; the push path's secret never
+ * goes in the card). A card that already has a `url` is kept.
+ */
+export function pushTranscript(options: TranscriptHandlerOptions): {
+  route: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  card: (card: AgentCard, pushUrl: string) => AgentCard;
+} {
+  return {
+    route: createTranscriptHandler(options),
+    card: (card, pushUrl) =>
+      card.url === undefined ? { ...card, url: `${new URL(pushUrl).origin}/` } : card,
   };
 }
