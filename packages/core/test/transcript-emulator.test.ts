@@ -105,12 +105,14 @@ it("checks at most 8 unknown bearers at once (503 beyond), one check per bearer 
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   let calls = 0;
+  let eight!: () => void;
+  const eightRunning = new Promise<void>((r) => (eight = r));
   const handler = createTranscriptHandler({
     platformUrl: emu.url,
     workspaceId: client.workspaceId,
     log,
     verify: async () => {
-      calls++;
+      if (++calls === 8) eight();
       await gate;
       return false;
     },
@@ -122,7 +124,7 @@ it("checks at most 8 unknown bearers at once (503 beyond), one check per bearer 
     fetch(url, { headers: { Authorization: `Bearer ${bearer}` } }).then((r) => r.status);
   try {
     const held = [...Array.from({ length: 8 }, (_, i) => ask(`b${i}`)), ask("b0")];
-    while (calls < 8) await new Promise((r) => setImmediate(r));
+    await eightRunning;
     expect(await ask("b-ninth")).toBe(503);
     release();
     expect(await Promise.all(held)).toEqual(Array(9).fill(401));
