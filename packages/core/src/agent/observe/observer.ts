@@ -217,6 +217,11 @@ export class AgentObserver {
     }
   }
 
+  /** A direct child asked a person for approval. */
+  approvalEscalated(e: Omit<AgentEventMap["approvalEscalated"], "type" | "workspaceId">): void {
+    this.emit("approvalEscalated", e);
+  }
+
   /** The store saves again. */
   storeWritable(downMs: number): void {
     this.#warn("storeWritable", { downMs }, false);
@@ -392,6 +397,12 @@ function line(event: AgentEvent): [Level, string, Record<string, unknown>] {
         "error",
         `the store cannot save, taking no new messages until it can: ${describe(event.error)}`,
         ws,
+      ];
+    case "approvalEscalated":
+      return [
+        "info",
+        "a child workspace asked a person for approval",
+        { ...ws, approvalId: event.approvalId, fromWorkspaceId: event.fromWorkspaceId },
       ];
     case "storeWritable":
       return [
