@@ -78,7 +78,13 @@ async function run(emu: Emulator, dir: string, messageId: (i: number) => string)
     const text = await readFile(join(dir, name), "utf8");
     for (const m of text.matchAll(/"([^"]*)"/g)) longest = Math.max(longest, m[1]!.length);
   }
-  return { handled: Number(handled), warnings: Number(warnings), heap: Number(heap), bytes, longest };
+  return {
+    handled: Number(handled),
+    warnings: Number(warnings),
+    heap: Number(heap),
+    bytes,
+    longest,
+  };
 }
 
 describe("ids over MAX_ID_LENGTH on poll delivery", () => {
