@@ -1,5 +1,5 @@
 // #29 item 5 on push, PostgreSQL store: the same kill -9 test as core's
-// store-failure-isolation-push.test.ts (its child process, with this package's store through
+// store-failure-isolation.test.ts (its child process, with this package's store through
 // STORE_MODULE): four messages pushed at once, "poison" kills the process every time; only it
 // accrues deliveries, so it alone is dead-lettered and its 3 neighbours are answered.
 import type { ChildProcess } from "node:child_process";
