@@ -19,6 +19,7 @@ export type {
 } from "../agent/index.js";
 export type {
   A2ATaskStore,
+  AnswerTask,
   TaskCancelResult,
   TaskListPage,
   TaskListQuery,
