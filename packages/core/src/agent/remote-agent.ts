@@ -188,7 +188,12 @@ export class RemoteAgent<
       this.#obs,
     );
     this.#runner = new Dispatcher(this.#hooks);
-    this.#push = new PushSource(this.#admission, this.#router, this.#runner);
+    this.#push = new PushSource(
+      this.#admission,
+      this.#router,
+      this.#runner,
+      options.concurrency ?? 4,
+    );
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });

@@ -11,6 +11,7 @@ export type {
   LocalStore,
   StoreOptions,
   PushClaim,
+  PushClaimOptions,
   PushClaimResult,
   SharedPoll,
   SharedPollContext,

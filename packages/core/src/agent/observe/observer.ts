@@ -7,6 +7,7 @@ import type { InboundMessage } from "../../inbound/index.js";
 import {
   activeContext,
   ATTR,
+  exceptionAttributes,
   failSpan,
   traceInbound,
   withContext,
@@ -275,8 +276,7 @@ export class AgentObserver {
       failed: (attempt, error, retryInMs) => {
         failures = attempt;
         span?.addEvent("exception", {
-          "exception.type": error instanceof Error ? error.name : "Error",
-          "exception.message": describe(error),
+          ...exceptionAttributes(error, describe(error)), // bounded: a thrown message may be huge
           "molecule.handler.attempt": attempt,
         });
         if (retryInMs !== undefined) {

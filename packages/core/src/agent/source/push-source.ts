@@ -9,10 +9,12 @@ import { derivedId, inputRequired } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import { BoundedSet } from "../../inbound/index.js";
 import { MoleculeError, describe } from "../../transport/index.js";
-import { type Admission, CANCELED, type PushAnswer } from "../admit/admission.js";
+import { type Admission, CANCELED, type PushAnswer, REDELIVERED } from "../admit/admission.js";
 import { isAskingForInput } from "../answer/input-request.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
+import type { PushClaim } from "../store/store.js";
+import { PushSlots } from "./push-slots.js";
 
 /** The agent does not take pushed messages now: the sender should retry later. */
 function notAccepting(code: "agent_not_running" | "agent_stopping", state: string): MoleculeError {
@@ -54,14 +56,20 @@ function questionTask(
 export class PushSource {
   /** Whether the agent takes messages now (set by the agent as it starts and stops). */
   accepting = false;
+  /** A pushed message is claimed (its delivery counted) only once it has a slot to run in. */
+  readonly #slots: PushSlots;
   /** Pushed messageIds whose handler asked a question: their resends get the question's task. */
   readonly #asked = new BoundedSet(1_000);
 
+  /** @param concurrency the agent's: pushed messages that run at once */
   constructor(
     readonly admission: Admission,
     readonly router: Router,
     readonly runner: Dispatcher,
-  ) {}
+    concurrency: number,
+  ) {
+    this.#slots = new PushSlots(concurrency);
+  }
 
   /**
    * Handles one pushed message; resolves with the answer text (or nothing, or a `canceled` task
@@ -110,9 +118,32 @@ export class PushSource {
     }
   }
 
-  /** Claims `msg` in the store, runs it and settles or releases the claim. */
+  /**
+   * Takes a slot, claims `msg` in the store, runs it and settles or releases the claim. A message
+   * claimed before and never settled (in flight when its process died) runs alone (see
+   * {@link PushSlots}).
+   */
   async #run(msg: InboundMessage, cancel: AbortSignal | undefined): Promise<PushAnswer> {
-    const claim = await this.admission.claim(msg);
+    let alone = false;
+    let free = await this.#slots.take(alone, cancel);
+    try {
+      for (;;) {
+        if (!this.accepting) throw notAccepting("agent_stopping", "is stopping");
+        const claim = await this.admission.claim(msg, alone);
+        if (claim !== REDELIVERED) return await this.#runClaimed(msg, claim, cancel);
+        free();
+        free = await this.#slots.take((alone = true), cancel);
+      }
+    } finally {
+      free();
+    }
+  }
+
+  async #runClaimed(
+    msg: InboundMessage,
+    claim: PushClaim | { settled: string | undefined } | undefined,
+    cancel: AbortSignal | undefined,
+  ): Promise<PushAnswer> {
     if (claim && "settled" in claim) return claim.settled;
     const outcome = await this.runner.submit(msg, {
       redelivered: claim?.redelivered ?? false,

@@ -59,9 +59,25 @@ export interface SharedStore {
   startPoll(ctx: SharedPollContext): Promise<SharedPoll>;
   /**
    * Claims a pushed message by its A2A `messageId` for this replica, so a proxy retry that lands
-   * on another replica is not handled twice.
+   * on another replica is not handled twice. With `options.alone` false (this replica runs other
+   * pushed messages), a message claimed before and never settled (its replica died or stopped
+   * with it) is not claimed: the answer is `{ status: "redelivered" }`, and the agent claims it
+   * again, alone, once nothing else runs (failure isolation).
    */
-  claimPush?(workspaceId: string, messageId: string): Promise<PushClaimResult>;
+  claimPush?(
+    workspaceId: string,
+    messageId: string,
+    options?: PushClaimOptions,
+  ): Promise<PushClaimResult>;
+}
+
+/** Options of {@link SharedStore.claimPush}. */
+export interface PushClaimOptions {
+  /**
+   * Whether this replica runs no other pushed message (default true): only then may a message
+   * claimed before and never settled be claimed again.
+   */
+  alone?: boolean;
 }
 
 /** The answer to {@link SharedStore.claimPush}. */
@@ -72,6 +88,12 @@ export type PushClaimResult =
   | { status: "settled"; reply: string | undefined }
   /** Being handled by another replica right now: the sender should retry later. */
   | { status: "busy" }
+  /**
+   * Claimed before and never settled, and the claim was not `alone`: claim it again with
+   * `alone: true` once this replica runs nothing else, so that only a message that crashes its
+   * process accrues deliveries.
+   */
+  | { status: "redelivered" }
   /**
    * Dead-lettered: delivered `maxDeliveries` times without settling, never run again. `first` is
    * true for the delivery that dead-lettered it (the one that reports it, once).
