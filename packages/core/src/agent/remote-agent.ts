@@ -10,12 +10,12 @@ import {
 } from "../events/index.js";
 import type { AgentEventBus } from "../events/index.js";
 import { detached } from "../observability/index.js";
-import { AgentApprovals } from "../org/index.js";
+import { AgentApprovals, pushTranscript, recordTurns, TranscriptLog } from "../org/index.js";
 import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
 import type { ApprovalRequestInput, HeartbeatReport, PeerCallResult } from "../platform/index.js";
 import { AgentStateStore, hasStore, storeOf } from "../store/index.js";
 import type { AgentStore } from "../store/index.js";
-import { MoleculeError, describe } from "../transport/index.js";
+import { MoleculeError, MoleculeOptionError, describe } from "../transport/index.js";
 import type { Logger } from "../transport/index.js";
 import { Admission } from "./admit/admission.js";
 import { Answers } from "./answer/answers.js";
@@ -110,14 +110,26 @@ export class RemoteAgent<
   readonly #ending = new AbortController();
   #starting: { abort: AbortController; settled: Promise<void> } | undefined;
   readonly #startedAt = Date.now();
-  /** Approval waits (`requestApproval`). */
+  /** Approval waits (`requestApproval`) and escalations (`approvalEscalated`). */
   readonly #approvals: AgentApprovals;
+  /** The messages and answers served at `/transcript` (the `transcript` option). */
+  readonly #transcript: TranscriptLog | undefined;
 
   /** @param options see {@link RemoteAgentOptions} */
   constructor(options: RemoteAgentOptions<C>) {
     super();
     checkAgentOptions(options);
     this.#store = storeOf(options);
+    const t = options.transcript;
+    this.#transcript = t ? new TranscriptLog(typeof t === "object" ? t : {}) : undefined;
+    if (
+      this.#transcript &&
+      typeof (options.client as { platformUrl?: unknown }).platformUrl !== "string"
+    )
+      throw new MoleculeOptionError(
+        "transcript",
+        "RemoteAgent: the transcript option needs a client with platformUrl (a PlatformClient).",
+      );
     this.#o = options;
     this.client = options.client;
     this.#obs = AgentObserver.of(options);
@@ -144,7 +156,12 @@ export class RemoteAgent<
       onWritable: (downMs) => this.#obs.storeWritable(downMs),
     });
     const logger = this.#logger;
-    const answers = (this.#answers = new Answers(options.client, options, this.#obs));
+    const answers = (this.#answers = new Answers(
+      options.client,
+      options,
+      this.#obs,
+      this.#store.tasks,
+    ));
     const calls = (this.#calls = new PeerCalls(options.client, () => ({
       phase: this.#phase,
       delivery: this.#mode,
@@ -154,13 +171,31 @@ export class RemoteAgent<
     const dedup = options.dedupWindow ?? 1000;
     this.#admission = new Admission(this.#store, workspaceId, this.#state, answers, logger, dedup);
     // The handler gets `options.client` (a C) as `ctx.client`: the cast only widens C.
-    const runOptions = options as unknown as RemoteAgentOptions;
+    const transcript = this.#transcript;
+    const handler = transcript ? recordTurns(options.handler, transcript) : options.handler;
+    const runOptions = { ...options, handler } as unknown as RemoteAgentOptions;
     this.#runner = new Dispatcher(runOptions, logger, calls, answers, this.#obs);
-    this.#push = new PushSource(this.#admission, this.#router, this.#runner);
+    const concurrency = options.concurrency ?? 4;
+    this.#push = new PushSource(this.#admission, this.#router, this.#runner, concurrency);
     this.#approvals = new AgentApprovals(options.client, this.#logger, this.#ending.signal);
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
+    const onEscalated =
+      options.onApprovalEscalated ??
+      (options.handler as { onApprovalEscalated?: RemoteAgentOptions["onApprovalEscalated"] })
+        .onApprovalEscalated;
+    if (typeof onEscalated === "function")
+      this.on("approvalEscalated", (e) => {
+        void Promise.resolve(onEscalated(e)).catch((err: unknown) =>
+          this.#logger.warn?.("onApprovalEscalated failed", { error: describe(err) }),
+        );
+      });
+  }
+
+  /** The messages and answers this agent served at `/transcript` (the `transcript` option). */
+  get transcript(): TranscriptLog | undefined {
+    return this.#transcript;
   }
 
   /** Hands a pushed A2A message to the push source (the `onMessage` of every push handler). */
@@ -314,6 +349,8 @@ export class RemoteAgent<
       this.#starting = undefined;
     }
     this.#phase = "running";
+    if (this.eventBus.listens("approvalEscalated"))
+      await this.#approvals.watch((e) => this.#obs.approvalEscalated(e));
     const hb = this.#o.heartbeatIntervalMs ?? 30_000;
     this.#tasks.active = true;
     this.#tasks.every(hb, () => this.#platform.heartbeat());
@@ -363,6 +400,13 @@ export class RemoteAgent<
     else this.#mode = typeof delivery === "string" ? delivery : "push";
     if (this.#mode !== "poll" || this.#o.eventWakeups === false) dropEventSpare(this.client);
     this.#obs.deliveryChosen(this.#mode, delivery === undefined, caps);
+    if (
+      this.#transcript &&
+      (this.#mode !== "push" || (typeof delivery === "object" && delivery.server === false))
+    )
+      this.#logger.warn?.(
+        "transcript: only the built-in push server serves it; mount createTranscriptHandler({ log: agent.transcript, … }) on your server",
+      );
 
     if (this.#mode === "push") {
       await this.#startPush(typeof delivery === "object" ? delivery : { mode: "push" }, step);
@@ -387,6 +431,17 @@ export class RemoteAgent<
   }
 
   async #startPush(opts: PushDeliveryOptions, step: StartStep): Promise<void> {
+    const t = this.#o.transcript;
+    const transcript =
+      this.#transcript && opts.server !== false
+        ? pushTranscript({
+            platformUrl: (this.client as unknown as { platformUrl: string }).platformUrl,
+            workspaceId: this.client.workspaceId,
+            log: this.#transcript,
+            logger: this.#logger,
+            ...(typeof t === "object" && t.cacheMs !== undefined ? { cacheMs: t.cacheMs } : {}),
+          })
+        : undefined;
     this.#pushUrl = await startPush({
       opts,
       client: this.client,
@@ -396,6 +451,7 @@ export class RemoteAgent<
       taskStore: this.#store.tasks,
       onServer: (server) => (this.#server = server),
       register: this.#o.register === false ? undefined : step,
+      transcript,
     });
   }
 
@@ -436,7 +492,7 @@ export class RemoteAgent<
       this.#obs.stopping(reason, this.activeTasks, this.#answers.pendingReplies);
       this.#tasks.cancel();
       this.#watch.stop();
-      const delivering = this.#pollSource?.stop();
+      const delivering = Promise.allSettled([this.#pollSource?.stop(), this.#approvals.stop()]);
       // Poll starts no handler now: a save failing from here on rejects instead of waiting for
       // the store to come back, so a store that cannot write does not block the stop.
       this.#state.endRetries();

@@ -1,5 +1,6 @@
 // What poll delivery, the reply outbox and the push delivery counts persist (one state, saved
 // atomically), and the store contract that persists it. The built-in stores are in store/.
+import type { AnswerTask } from "../a2a/index.js";
 import type { InboundSource } from "./message.js";
 
 /** A message whose handler started but had not settled when the state was saved. */
@@ -106,4 +107,6 @@ export interface OutboxRecord {
   };
   /** When the answer was queued (ISO 8601). */
   queuedAt: string;
+  /** The agent's task the answer belongs to (a question, its end, or a refusal), if any. */
+  task?: AnswerTask;
 }

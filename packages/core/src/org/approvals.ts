@@ -399,6 +399,8 @@ export class AgentApprovals {
   readonly #client: Partial<ApprovalClient>;
   readonly #logger: Logger;
   readonly #ending: AbortSignal;
+  /** Reads `APPROVAL_ESCALATED` from the event stream while the agent runs (`watch`). */
+  #escalations: ApprovalEscalationWatcher | undefined;
 
   constructor(client: object, logger: Logger, ending: AbortSignal) {
     this.#client = client as Partial<ApprovalClient>;
@@ -426,6 +428,17 @@ export class AgentApprovals {
     }
     const signal = options.signal ? AbortSignal.any([options.signal, this.#ending]) : this.#ending;
     return waiter.request(input, { ...options, signal });
+  }
+
+  /** Reports escalations of this workspace's approvals to `onEscalation` (see `watchEscalations`). */
+  async watch(onEscalation: (e: ApprovalEscalation) => void): Promise<void> {
+    const client = this.#client;
+    this.#escalations = await watchEscalations(client, onEscalation, this.#ending, this.#logger);
+  }
+
+  /** Stops watching escalations. */
+  async stop(): Promise<void> {
+    await this.#escalations?.stop();
   }
 }
 
@@ -506,4 +519,44 @@ export class ApprovalEscalationWatcher {
     this.#stop?.abort();
     await this.#loop;
   }
+}
+
+/**
+ * Starts an {@link ApprovalEscalationWatcher} on `client` for a running agent and waits up to
+ * `openMs` (default 10 s) for its stream to open, or for `ending` to abort (escalations sent before
+ * the stream opens are missed: logged). `undefined` when the client has no event stream.
+ */
+export async function watchEscalations(
+  client: Partial<Pick<ApprovalClient, "openEventStream">>,
+  onEscalation: (e: ApprovalEscalation) => void,
+  ending: AbortSignal,
+  logger: Logger,
+  openMs = 10_000,
+): Promise<ApprovalEscalationWatcher | undefined> {
+  if (typeof client.openEventStream !== "function") {
+    logger.warn?.("approvalEscalated: this client has no event stream; no escalations are seen");
+    return undefined;
+  }
+  const watcher = new ApprovalEscalationWatcher({
+    client: client as Pick<ApprovalClient, "openEventStream">,
+    onEscalation,
+    logger,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let onEnd: (() => void) | undefined;
+  const opened = await Promise.race([
+    watcher.start().then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), openMs);
+      onEnd = () => resolve(true);
+      ending.addEventListener("abort", onEnd, { once: true });
+    }),
+  ]);
+  clearTimeout(timer);
+  if (onEnd) ending.removeEventListener("abort", onEnd);
+  if (!opened)
+    logger.warn?.(
+      "approvalEscalated: the event stream is not open yet; escalations before it opens are missed",
+    );
+  return watcher;
 }

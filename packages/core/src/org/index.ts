@@ -2,6 +2,7 @@
 // approval waits, transcripts). The public API is src/public/org.ts.
 export {
   AgentApprovals,
+  watchEscalations,
   ApprovalEscalationWatcher,
   ApprovalTimeoutError,
   ApprovalWaiter,
@@ -13,5 +14,11 @@ export type {
   ApprovalWaiterOptions,
   ApprovalWaitOptions,
 } from "./approvals.js";
-export { createTranscriptHandler, TranscriptLog } from "./transcript.js";
+export {
+  createTranscriptHandler,
+  pushTranscript,
+  recordTurns,
+  TranscriptLog,
+} from "./transcript.js";
+export type { PushTranscript } from "./transcript.js";
 export type { TranscriptHandlerOptions, TranscriptLine } from "./transcript.js";

@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import type { AnswerTask } from "../a2a/index.js";
 import { MoleculeError } from "../transport/index.js";
 import type { CursorState, CursorStore, InFlightEntry, OutboxRecord } from "../inbound/index.js";
 
@@ -36,7 +37,7 @@ export class MoleculeStoreError extends MoleculeError {
 }
 
 /** `err`'s errno code and message, as a sentence part. */
-function fsReason(err: unknown): string {
+export function fsReason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
   return code ? `${code}: ${message}` : message;
@@ -275,7 +276,7 @@ function count(value: unknown): value is number {
 }
 
 /** Writes `content` to `path` so that a crash leaves either the old or the new file. */
-async function atomicWrite(path: string, content: string): Promise<void> {
+export async function atomicWrite(path: string, content: string): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   const fh = await open(tmp, "w", 0o600);
@@ -326,6 +327,11 @@ function parseOutboxRecords(value: unknown): OutboxRecord[] | undefined {
     };
     for (const k of ["activityId", "messageId", "contextId"] as const) {
       if (typeof to[k] === "string") rec.to[k] = to[k];
+    }
+    const task = isRecord(v.task) ? v.task : undefined;
+    if (task && typeof task.id === "string" && typeof task.state === "string") {
+      rec.task = { id: task.id, state: task.state as AnswerTask["state"] };
+      if (typeof task.error === "number") rec.task.error = task.error;
     }
     out.push(rec);
   }

@@ -2,12 +2,14 @@
 // state they persist through `AgentStateStore`, and the delivery limit's errors. The public API is
 // src/index.ts and src/public/store.ts.
 export { FileCursorStore, MemoryCursorStore, MoleculeStoreError } from "./cursor-store.js";
+export { FileTaskStore } from "./file-task-store.js";
 export type { StoreErrorCode } from "./cursor-store.js";
 export { fileStore, memoryStore } from "./store.js";
 export type {
   AgentStore,
   LocalStore,
   PushClaim,
+  PushClaimOptions,
   PushClaimResult,
   SharedPoll,
   SharedPollContext,

@@ -1,11 +1,12 @@
 // Push delivery start-up: the built-in server (or the caller's route), registration, read-back.
 import { startA2AServer } from "../../a2a/index.js";
-import type { A2AServer } from "../../a2a/index.js";
+import type { A2AServer, StartA2AServerOptions } from "../../a2a/index.js";
 import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
 import type { Logger } from "../../transport/index.js";
 import { MoleculeOptionError } from "../../transport/index.js";
 import { checkRegisteredUrl } from "./registered-url.js";
+import type { PushTranscript } from "../../org/index.js";
 import type { StartStep } from "../lifecycle/lifecycle.js";
 import type { AgentPlatformClient, PushDeliveryOptions } from "../types.js";
 
@@ -23,6 +24,8 @@ export interface StartPushInput {
   taskStore: A2ATaskStore | undefined;
   /** Receives the server as soon as it listens, so a failed registration still closes it. */
   onServer: (server: A2AServer) => void;
+  /** The transcript the built-in server serves (its route, and the card that advertises it). */
+  transcript?: PushTranscript | undefined;
 }
 
 /**
@@ -60,6 +63,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
       ...(opts.streaming === true ? { streaming: true } : {}),
+      ...(input.transcript !== undefined ? { extraRoutes: input.transcript.route } : {}),
       ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
       ...(opts.headersTimeoutMs !== undefined ? { headersTimeoutMs: opts.headersTimeoutMs } : {}),
       ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
@@ -69,7 +73,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
   }
   const step = input.register;
   if (step) {
-    const card = input.card;
+    const card = input.transcript ? input.transcript.card(input.card, url) : input.card;
     await step("register", (signal) =>
       client.register({ url, agentCard: card, deliveryMode: "push", signal }),
     );
