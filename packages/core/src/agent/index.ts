@@ -17,4 +17,4 @@ export { MoleculeReplyTimeoutError } from "./route/call-peer.js";
 export type { QueuedReceipt } from "./route/call-peer.js";
 export { MoleculeTurnLimitError } from "./route/turn-limit.js";
 export { peerClientOf } from "./remote-agent.js";
-export { askForInput } from "./answer/input-request.js";
+export { askForInput } from "../inbound/index.js";

@@ -21,3 +21,4 @@ export { BoundedSet, boundedKey } from "./dedup.js";
 export { checkBackfill } from "./backfill.js";
 export { PollDelivery, isUnauthorized } from "./poll.js";
 export { toActivityPage } from "./activity.js";
+export { askForInput, isAskingForInput } from "./input-request.js";

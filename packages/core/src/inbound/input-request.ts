@@ -3,7 +3,7 @@
 // message is the question (push: the A2A result; poll: a reply naming the task, see
 // poll-tasks.ts), and its answer (a message with that task's id) reaches the handler as a
 // continuation of the task (`msg.taskId`, same contextId).
-import type { InboundMessage } from "../../inbound/index.js";
+import type { InboundMessage } from "./message.js";
 
 /** Messages whose handler answered with a question (held only while the message is). */
 const asking = new WeakSet<InboundMessage>();

@@ -10,7 +10,7 @@ import type { InboundMessage } from "../../inbound/index.js";
 import { BoundedSet } from "../../inbound/index.js";
 import { MoleculeError, describe } from "../../transport/index.js";
 import { type Admission, CANCELED, type PushAnswer, REDELIVERED } from "../admit/admission.js";
-import { isAskingForInput } from "../answer/input-request.js";
+import { isAskingForInput } from "../../inbound/index.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { PushClaim } from "../../store/index.js";
