@@ -526,7 +526,7 @@ export class ApprovalEscalationWatcher {
  * `openMs` (default 10 s) for its stream to open, or for `ending` to abort (escalations sent before
  * the stream opens are missed: logged). `undefined` when the client has no event stream.
  */
-export async function watchEscalations(
+async function watchEscalations(
   client: Partial<Pick<ApprovalClient, "openEventStream">>,
   onEscalation: (e: ApprovalEscalation) => void,
   ending: AbortSignal,

@@ -2,7 +2,6 @@
 // approval waits, transcripts). The public API is src/public/org.ts.
 export {
   AgentApprovals,
-  watchEscalations,
   ApprovalEscalationWatcher,
   ApprovalTimeoutError,
   ApprovalWaiter,

@@ -192,18 +192,18 @@ export function recordTurns<
   };
 }
 
-/**
- * What an agent's built-in push server needs to serve its transcript (the `transcript` option of
- * `RemoteAgent`): the `/transcript` route, and the card to register, whose `url` is the server's
- * origin (the platform asks `<origin of agent_card.url>/transcript`; the push path's secret never
- * goes in the card). A card that already has a `url` is kept.
- */
 /** The transcript of a push agent's built-in server: its route, and the card advertising it. */
 export interface PushTranscript {
   route: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   card: (card: AgentCard, pushUrl: string) => AgentCard;
 }
 
+/**
+ * What an agent's built-in push server needs to serve its transcript (the `transcript` option of
+ * `RemoteAgent`): the `/transcript` route, and the card to register, whose `url` is the server's
+ * origin (the platform asks `<origin of agent_card.url>/transcript`; the push path's secret never
+ * goes in the card). A card that already has a `url` is kept.
+ */
 export function pushTranscript(options: TranscriptHandlerOptions): PushTranscript {
   return {
     route: createTranscriptHandler(options),

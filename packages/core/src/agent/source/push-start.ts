@@ -1,6 +1,6 @@
 // Push delivery start-up: the built-in server (or the caller's route), registration, read-back.
 import { startA2AServer } from "../../a2a/index.js";
-import type { A2AServer, StartA2AServerOptions } from "../../a2a/index.js";
+import type { A2AServer } from "../../a2a/index.js";
 import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
 import type { Logger } from "../../transport/index.js";
