@@ -212,7 +212,7 @@ export class RemoteAgent<
 
   /**
    * Asks a person for approval and resolves with the decision and who made it (see
-   * {@link ApprovalWaiter}): waits on the event stream, backed by polling (an expired request
+   * `ApprovalWaiter` in `@molecule-ai/agent-core/org`): waits on the event stream, backed by polling (an expired request
    * counts as denied), until `timeoutMs` (`ApprovalTimeoutError`, from `@molecule-ai/agent-core/org`). The pending request's id
    * is kept in `file` (default `~/.molecule/<workspaceId>/approvals.json`), so a restarted agent
    * asking again with the same action, task and reason resumes it. `stop()` aborts the wait.
