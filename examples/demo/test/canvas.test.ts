@@ -279,6 +279,57 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       await page.close();
     }, 60_000);
 
+    it("lists a child's pending approval live, and Approve or Deny on the page resolves the agent's requestApproval with the decision and who made it", async () => {
+      const lead = await startAgent("lead");
+      const child = await startAgent("deployer", lead.id);
+      const page = await openCanvas(browser, emu.canvasUrl!, emu.adminToken);
+      const panel = page.getByRole("region", { name: /Approvals/ });
+      await panel.getByText("No agent is waiting for a decision.").waitFor();
+
+      // Approve: the request appears (requester, action, reason, age) without a reload.
+      const first = child.agent.requestApproval(
+        { action: "deploy v2 to production", reason: "all checks passed", taskId: "t-1" },
+        { file: false, timeoutMs: 30_000 },
+      );
+      const item = panel.locator("li[data-approval]", { hasText: "deploy v2 to production" });
+      await item.waitFor({ timeout: 5_000 });
+      const shown = await item.textContent();
+      expect(shown).toContain("deployer asks to deploy v2 to production");
+      expect(shown).toContain("Reason: all checks passed");
+      expect(shown).toMatch(/\d+ s ago/);
+      // Keyboard: the labelled button is reached and pressed without the mouse.
+      const approve = page.getByRole("button", {
+        name: "Approve: deployer asks to deploy v2 to production",
+      });
+      await approve.focus();
+      await page.keyboard.press("Enter");
+      await expect(first).resolves.toMatchObject({
+        approved: true,
+        decision: "approved",
+        decidedBy: "human",
+        expired: false,
+      });
+      await item.waitFor({ state: "detached", timeout: 5_000 });
+      await panel.getByRole("status").filter({ hasText: "Approved" }).waitFor();
+
+      // Deny.
+      const second = child.agent.requestApproval(
+        { action: "drop the staging database" },
+        { file: false, timeoutMs: 30_000 },
+      );
+      await page
+        .getByRole("button", { name: "Deny: deployer asks to drop the staging database" })
+        .click({ timeout: 5_000 });
+      await expect(second).resolves.toMatchObject({
+        approved: false,
+        decision: "denied",
+        decidedBy: "human",
+        expired: false,
+      });
+      await panel.getByText("No agent is waiting for a decision.").waitFor({ timeout: 5_000 });
+      await page.close();
+    }, 60_000);
+
     it("a page without the admin token sees nothing", async () => {
       await startAgent("delta");
       const page = await browser.newPage();

@@ -5,8 +5,9 @@
 // and nothing at all before a page subscribes.
 import type { ServerResponse } from "node:http";
 import type { Platform, PlatformObserver } from "../platform.js";
+import { pendingApprovalRows } from "../routes/approvals.js";
 import type { ActivityRow } from "../store.js";
-import { trafficView, workspaceView } from "./views.js";
+import { approvalView, trafficView, workspaceView } from "./views.js";
 import type { CanvasTraffic, CanvasWorkspace, FeedFrame, OrgSnapshot } from "./wire.js";
 
 /** How often changes are sent to the pages (ms). */
@@ -38,6 +39,8 @@ export class CanvasFeed implements PlatformObserver {
   private readonly beats = new Set<string>();
   private lastBeats = 0;
   private readonly rows = new Map<string, ActivityRow>();
+  /** An approval was requested or decided: the next frame carries the pending list. */
+  private approvals = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly platform: Platform) {}
@@ -58,6 +61,7 @@ export class CanvasFeed implements PlatformObserver {
         }
       }
     } else if (type === "WORKSPACE_HEARTBEAT") this.beats.add(workspaceId);
+    else if (type.startsWith("APPROVAL_")) this.approvals = true;
     else this.dirty.add(workspaceId);
     this.arm();
   }
@@ -99,6 +103,7 @@ export class CanvasFeed implements PlatformObserver {
       now: this.platform.now(),
       workspaces: [...store.workspaces.values()].map(workspaceView),
       traffic,
+      approvals: pendingApprovalRows(this.platform).map(approvalView),
     };
   }
 
@@ -108,6 +113,7 @@ export class CanvasFeed implements PlatformObserver {
       this.dirty.clear();
       this.beats.clear();
       this.rows.clear();
+      this.approvals = false;
       return;
     }
     const now = Date.now();
@@ -129,8 +135,17 @@ export class CanvasFeed implements PlatformObserver {
       const t = trafficView(row);
       if (t !== undefined) traffic.push(t);
     }
-    if (workspaces.length > 0 || traffic.length > 0) {
-      const frame: FeedFrame = { now: this.platform.now(), workspaces, traffic };
+    const approvals = this.approvals
+      ? pendingApprovalRows(this.platform).map(approvalView)
+      : undefined;
+    this.approvals = false;
+    if (workspaces.length > 0 || traffic.length > 0 || approvals !== undefined) {
+      const frame: FeedFrame = {
+        now: this.platform.now(),
+        workspaces,
+        traffic,
+        ...(approvals !== undefined ? { approvals } : {}),
+      };
       const data = `data: ${JSON.stringify(frame)}\n\n`;
       for (const res of this.pages) if (!res.writableEnded) res.write(data);
     }

@@ -1,9 +1,10 @@
 // What the canvas page sees: a workspace card and one traffic item (an A2A call, a delegation, a
 // reply, a notify), built from the store's rows. Texts are bounded; no token ever leaves here.
 import { envelopeText } from "../peer-text.js";
+import type { ApprovalRow } from "../routes/feature-store.js";
 import type { ActivityRow, WorkspaceRow } from "../store.js";
 import { isObject } from "../util.js";
-import type { CanvasTraffic, CanvasWorkspace, Outcome } from "./wire.js";
+import type { CanvasApproval, CanvasTraffic, CanvasWorkspace, Outcome } from "./wire.js";
 
 /** Longest text of one traffic item sent to the page (the rest is cut, marked with "…"). */
 const MAX_TEXT = 2_000;
@@ -31,6 +32,18 @@ export function workspaceView(w: WorkspaceRow): CanvasWorkspace {
     lastHeartbeatAt: w.lastHeartbeatAt,
     activeTasks: w.activeTasks,
     currentTask: bounded(w.currentTask),
+  };
+}
+
+/** A pending approval as the page lists it (its texts bounded). */
+export function approvalView(a: ApprovalRow): CanvasApproval {
+  return {
+    id: a.id,
+    workspaceId: a.workspaceId,
+    action: bounded(a.action),
+    reason: bounded(a.reason),
+    taskId: bounded(a.taskId),
+    createdAt: a.createdAt,
   };
 }
 
