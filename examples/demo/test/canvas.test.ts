@@ -174,6 +174,7 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       name: string,
       parentId?: string,
       answer?: (m: InboundMessage) => string,
+      options: { maxAttempts?: number; onDeadLetter?: (m: InboundMessage) => void } = {},
     ) {
       const ws = await admin.createExternalWorkspace({ name, ...(parentId ? { parentId } : {}) });
       const client = new PlatformClient({
@@ -185,6 +186,7 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       const agent = new RemoteAgent({
         client,
         agentCard: { name },
+        ...options,
         handler: (m) => {
           inbox.push(m);
           return answer?.(m);
@@ -327,6 +329,30 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
         expired: false,
       });
       await panel.getByText("No agent is waiting for a decision.").waitFor({ timeout: 5_000 });
+      await page.close();
+    }, 60_000);
+
+    it("shows a call dead-lettered when the receiving agent gives up on it (the SDK reports it to the platform)", async () => {
+      const dead: InboundMessage[] = [];
+      const caller = await startAgent("caller");
+      const flaky = await startAgent(
+        "flaky",
+        caller.id,
+        () => {
+          throw new Error("the model is down");
+        },
+        { maxAttempts: 1, onDeadLetter: (m) => void dead.push(m) },
+      );
+      const page = await openCanvas(browser, emu.canvasUrl!, emu.adminToken);
+      const ask = `doomed ${crypto.randomUUID()}`;
+      const receipt = await caller.agent.callPeer(flaky.id, ask, { awaitReply: false });
+      expect(receipt.status).toBe("queued");
+      await expect.poll(() => dead.length, { timeout: 15_000 }).toBe(1);
+      const thread = page.locator("ol.thread", { hasText: ask });
+      await thread.locator(".out-dead-lettered").waitFor({ timeout: 5_000 });
+      expect(await thread.textContent()).toContain("Error: the model is down");
+      const row = page.locator(`.traffic li[data-from="${caller.id}"][data-to="${flaky.id}"]`);
+      expect(await row.locator(".out").textContent()).toBe("dead-lettered");
       await page.close();
     }, 60_000);
 

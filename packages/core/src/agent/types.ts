@@ -64,6 +64,22 @@ export interface AgentPlatformClient {
     text: string,
     opts?: { signal?: AbortSignal; messageId?: string },
   ): Promise<void>;
+  /**
+   * Adds a row to this workspace's activity log: the agent reports each dead letter there (an
+   * `error` row naming the message), so the canvas shows it. Optional: without it, nothing is sent.
+   */
+  reportActivity?(
+    report: {
+      activityType: string;
+      method?: string | undefined;
+      summary?: string | undefined;
+      targetId?: string | undefined;
+      status?: string | undefined;
+      errorDetail?: string | undefined;
+      requestBody?: Record<string, unknown> | undefined;
+    },
+    opts?: { signal?: AbortSignal },
+  ): Promise<void>;
   /** Sends a message to a peer (needed by `RemoteAgent#callPeer`). */
   callPeer?(
     peerId: string,

@@ -7,7 +7,7 @@ import type { ServerResponse } from "node:http";
 import type { Platform, PlatformObserver } from "../platform.js";
 import { pendingApprovalRows } from "../routes/approvals.js";
 import type { ActivityRow } from "../store.js";
-import { approvalView, trafficView, workspaceView } from "./views.js";
+import { approvalView, deadLetterTarget, trafficView, workspaceView } from "./views.js";
 import type { CanvasTraffic, CanvasWorkspace, FeedFrame, OrgSnapshot } from "./wire.js";
 
 /** How often changes are sent to the pages (ms). */
@@ -18,6 +18,8 @@ const MAX_TRAFFIC_PER_FRAME = 500;
 const HEARTBEAT_MS = 1_000;
 /** Traffic items of the org snapshot (the most recent ones). */
 const SNAPSHOT_TRAFFIC = 300;
+/** Dead-letter reports the feed remembers (by the traffic row they mark), the newest. */
+const KEEP_DEAD_LETTERS = 1_000;
 
 const feeds = new WeakMap<Platform, CanvasFeed>();
 
@@ -39,6 +41,8 @@ export class CanvasFeed implements PlatformObserver {
   private readonly beats = new Set<string>();
   private lastBeats = 0;
   private readonly rows = new Map<string, ActivityRow>();
+  /** Dead-letter reports by the traffic row they mark. */
+  private readonly dead = new Map<string, ActivityRow>();
   /** An approval was requested or decided: the next frame carries the pending list. */
   private approvals = false;
   private timer: NodeJS.Timeout | undefined;
@@ -50,7 +54,12 @@ export class CanvasFeed implements PlatformObserver {
     const d = (data ?? {}) as Record<string, unknown>;
     if (type === "ACTIVITY_LOGGED") {
       const row = this.platform.store.activityById.get(String(d["id"]));
-      if (row !== undefined) this.rows.set(row.id, row);
+      const marked = row === undefined ? undefined : deadLetterTarget(this.platform.store, row);
+      if (marked !== undefined) {
+        this.dead.set(marked.id, row!);
+        if (this.dead.size > KEEP_DEAD_LETTERS) this.dead.delete(this.dead.keys().next().value!);
+        this.rows.set(marked.id, marked);
+      } else if (row !== undefined) this.rows.set(row.id, row);
     } else if (type === "DELEGATION_STATUS") {
       const list = this.platform.store.activity.get(workspaceId) ?? [];
       for (let i = list.length - 1; i >= 0; i--) {
@@ -84,10 +93,14 @@ export class CanvasFeed implements PlatformObserver {
   snapshot(): OrgSnapshot {
     const store = this.platform.store;
     const rows: ActivityRow[] = [];
+    // Dead-letter reports are newer than the messages they mark: met first, walking back.
+    const dead = new Map<string, ActivityRow>();
     for (const list of store.activity.values())
       for (let i = list.length - 1, n = 0; i >= 0 && n < SNAPSHOT_TRAFFIC; i--) {
         const r = list[i] as ActivityRow;
-        if (trafficView(r) !== undefined) {
+        const marked = deadLetterTarget(store, r);
+        if (marked !== undefined) dead.set(marked.id, r);
+        else if (trafficView(r) !== undefined) {
           rows.push(r);
           n++;
         }
@@ -95,7 +108,7 @@ export class CanvasFeed implements PlatformObserver {
     rows.sort((a, b) => a.seq - b.seq);
     const traffic: CanvasTraffic[] = [];
     for (const r of rows.slice(-SNAPSHOT_TRAFFIC)) {
-      const t = trafficView(r);
+      const t = trafficView(r, dead.get(r.id) ?? this.dead.get(r.id));
       if (t !== undefined) traffic.push(t);
     }
     return {
@@ -132,7 +145,7 @@ export class CanvasFeed implements PlatformObserver {
     for (const [id, row] of this.rows) {
       if (traffic.length >= MAX_TRAFFIC_PER_FRAME) break;
       this.rows.delete(id);
-      const t = trafficView(row);
+      const t = trafficView(row, this.dead.get(id));
       if (t !== undefined) traffic.push(t);
     }
     const approvals = this.approvals

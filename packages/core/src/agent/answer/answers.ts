@@ -6,13 +6,19 @@ import type { Logger } from "../../transport/index.js";
 import { describe } from "../../transport/index.js";
 import { MoleculeOptionError } from "../../transport/index.js";
 import { MoleculeReplyError, MoleculeTurnLimitError } from "../errors.js";
-import type { AgentObserver } from "../observe/observer.js";
+import { type AgentObserver, deadLetterReason } from "../observe/observer.js";
 import type { AgentStateStore } from "../store/state-store.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { ReplyOutbox } from "./outbox.js";
 
+/** How long a dead-letter report to the platform may take (ms). */
+const REPORT_TIMEOUT_MS = 5_000;
+/** Longest error text reported to the platform. */
+const MAX_REPORT_DETAIL = 1_000;
+
 /** The reply outbox and dead-letter reporting of one agent. */
 export class Answers {
+  readonly #client: AgentPlatformClient;
   readonly #options: Pick<RemoteAgentOptions, "onDeadLetter">;
   readonly #observer: AgentObserver;
   readonly #logger: Logger;
@@ -35,6 +41,7 @@ export class Answers {
         `RemoteAgent: replyConcurrency must be a positive integer (got ${concurrency}).`,
       );
     }
+    this.#client = client;
     this.#options = options;
     this.#observer = observer;
     this.#logger = observer.logger;
@@ -78,12 +85,14 @@ export class Answers {
   }
 
   /**
-   * A `deadLettered` event, then the user's `onDeadLetter`; without both a listener and the
-   * callback, a process warning (`MOLECULE_DEAD_LETTER`).
+   * A `deadLettered` event, a report to the platform (an `error` row in this workspace's activity
+   * log naming the message, which the canvas shows), then the user's `onDeadLetter`; without both
+   * a listener and the callback, a process warning (`MOLECULE_DEAD_LETTER`).
    */
   async deadLetter(msg: InboundMessage, error: unknown): Promise<void> {
     const user = this.#options.onDeadLetter;
     const unheard = this.#observer.deadLettered(msg, error, user !== undefined);
+    await this.#report(msg, error);
     if (user) return await user(msg, error);
     if (!unheard) return;
     const what =
@@ -101,6 +110,40 @@ export class Answers {
           error instanceof MoleculeTurnLimitError ? "MOLECULE_TURN_LIMIT" : "MOLECULE_DEAD_LETTER",
       },
     );
+  }
+
+  /** Reports a dead letter to the platform; a failed report is logged (the message stays settled). */
+  async #report(msg: InboundMessage, error: unknown): Promise<void> {
+    if (this.#client.reportActivity === undefined) return;
+    const reason = deadLetterReason(error);
+    const id = msg.messageId ?? msg.activityId ?? "?";
+    try {
+      await this.#client.reportActivity(
+        {
+          activityType: "error",
+          method: msg.method,
+          status: "error",
+          summary: `dead letter (${reason}): message ${id.slice(0, 128)}`,
+          errorDetail: describe(error).slice(0, MAX_REPORT_DETAIL),
+          // The sender the platform authenticated (polled messages); a pushed one's is only claimed.
+          ...(msg.sourceId !== null ? { targetId: msg.sourceId } : {}),
+          requestBody: {
+            dead_letter: {
+              reason,
+              activity_id: msg.activityId ?? null,
+              message_id: msg.messageId ?? null,
+              context_id: msg.contextId ?? null,
+            },
+          },
+        },
+        { signal: AbortSignal.timeout(REPORT_TIMEOUT_MS) },
+      );
+    } catch (err) {
+      this.#logger.warn?.("could not report a dead letter to the platform", {
+        messageId: id,
+        error: describe(err),
+      });
+    }
   }
 
   /** Resolves true once every queued answer is delivered or dead-lettered, false after `timeoutMs`. */

@@ -65,7 +65,8 @@ export interface AgentObserverOptions {
 
 type Fields<K extends AgentEventName> = Omit<AgentEventMap[K], "type" | "workspaceId">;
 
-function deadLetterReason(error: unknown): AgentEventMap["deadLettered"]["reason"] {
+/** Why a message was dead-lettered, as the `deadLettered` event and the platform report say it. */
+export function deadLetterReason(error: unknown): AgentEventMap["deadLettered"]["reason"] {
   if (error instanceof MoleculeReplyError) return "reply_failed";
   if (error instanceof MoleculeTurnLimitError) return "turn_limit";
   if (error instanceof MoleculeError && error.code === "delivery_limit") return "delivery_limit";
