@@ -6,15 +6,17 @@ import { ActionsPanel } from "./actions.js";
 import { follow, forgetToken, loadOrg, savedToken, saveToken, Unauthorized } from "./api.js";
 import { ApprovalsPanel } from "./approvals.js";
 import { ConversationPanel } from "./conversation.js";
-import { h, type VNode } from "./h.js";
+import { h, Throttled, type VNode } from "./h.js";
 import { org } from "./model.js";
-import { OrgPanel } from "./org-view.js";
+import { Edges, OrgPanel } from "./org-view.js";
 import { TracePanel, TrafficPanel } from "./traffic.js";
 // oxlint-disable-next-line import/no-unassigned-import -- vite bundles the stylesheet
 import "./style.css";
 
 /** The page renders at most this often (ms). */
 const RENDER_MS = 100;
+/** Views that change with every message (conversation, trace) render at most this often (ms). */
+const SLOW_MS = 500;
 
 function App(): VNode {
   const [token, setToken] = useState<string | null>(savedToken());
@@ -26,26 +28,24 @@ function App(): VNode {
   useEffect(() => {
     if (token === null) return;
     const ctl = new AbortController();
-    // At most one render per RENDER_MS, at an animation frame: a busy org costs the browser (and
-    // the machine it shares with the emulator) a bounded amount of work.
-    let frame = 0;
+    // At most one render per RENDER_MS: a busy org costs the browser (and the machine it shares
+    // with the emulator) a bounded amount of work. A feed frame is rendered as it arrives (the feed
+    // sends one every 150 ms); the browser paints the change at its next frame.
     let timer: ReturnType<typeof setTimeout> | undefined;
     let last = 0;
-    const redraw = () => {
-      if (frame !== 0 || timer !== undefined) return;
-      timer = setTimeout(
-        () => {
-          timer = undefined;
-          frame = requestAnimationFrame(() => {
-            frame = 0;
-            last = performance.now();
-            setVersion((v) => v + 1);
-          });
-        },
-        Math.max(0, RENDER_MS - (performance.now() - last)),
-      );
+    const render = () => {
+      timer = undefined;
+      last = performance.now();
+      setVersion((v) => v + 1);
     };
-    const tick = setInterval(redraw, 1000); // heartbeat ages and fading edges
+    const redraw = () => {
+      if (timer !== undefined) return;
+      const wait = RENDER_MS - (performance.now() - last);
+      if (wait <= 0) render();
+      else timer = setTimeout(render, wait);
+    };
+    // Heartbeat ages and fading arcs, when nothing else made the page render for a second.
+    const tick = setInterval(() => performance.now() - last >= 900 && redraw(), 1000);
     void (async () => {
       for (let attempt = 0; !ctl.signal.aborted; attempt++) {
         try {
@@ -74,7 +74,6 @@ function App(): VNode {
     return () => {
       ctl.abort();
       clearInterval(tick);
-      cancelAnimationFrame(frame);
       clearTimeout(timer);
     };
   }, [token]);
@@ -164,7 +163,13 @@ function Live(props: { token: string }): VNode {
   return h(
     "main",
     { class: "grid" },
-    h(OrgPanel, { now, selected, onSelect: setSelected }),
+    // The cards render when a card changes, a heartbeat age turns a second, or one is selected.
+    h(Throttled, {
+      ms: Infinity,
+      deps: [org.cardsVersion, Math.floor(now / 1000), selected],
+      render: () => h(OrgPanel, { now, selected, onSelect: setSelected }),
+    }),
+    h(Edges, { now }),
     h(
       "div",
       { class: "side" },
@@ -172,8 +177,16 @@ function Live(props: { token: string }): VNode {
       h(ActionsPanel, { token: props.token, ws: sel, onClose: () => setSelected(null) }),
       h(TrafficPanel, { now }),
     ),
-    h(ConversationPanel, { chosen: conversation, onChoose: setConversation }),
-    h(TracePanel, { chosen: trace, onChoose: setTrace }),
+    h(Throttled, {
+      ms: SLOW_MS,
+      deps: [conversation],
+      render: () => h(ConversationPanel, { chosen: conversation, onChoose: setConversation }),
+    }),
+    h(Throttled, {
+      ms: SLOW_MS,
+      deps: [trace],
+      render: () => h(TracePanel, { chosen: trace, onChoose: setTrace }),
+    }),
   );
 }
 

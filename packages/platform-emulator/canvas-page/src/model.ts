@@ -23,6 +23,8 @@ function start(t: CanvasTraffic): number {
 export class Org {
   readonly workspaces = new Map<string, CanvasWorkspace>();
   traffic: CanvasTraffic[] = [];
+  /** Counts the frames that changed a card (the org view renders only when it changes). */
+  cardsVersion = 0;
   /** Pending approvals, newest first. */
   approvals: CanvasApproval[] = [];
   private readonly byId = new Map<string, CanvasTraffic>();
@@ -42,6 +44,7 @@ export class Org {
   apply(f: FeedFrame): void {
     this.offset = f.now - Date.now();
     for (const w of f.workspaces) this.workspaces.set(w.id, w);
+    if (f.workspaces.length > 0) this.cardsVersion++;
     if (f.approvals !== undefined) this.approvals = f.approvals;
     for (const t of f.traffic) {
       const old = this.byId.get(t.id);

@@ -1,7 +1,7 @@
 // The org: every workspace as a card in its parent/child tree, with the recent traffic drawn as
 // arcs between the cards.
 import { Component } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { h, Section, type VNode } from "./h.js";
 import { age, org, type CanvasTraffic, type CanvasWorkspace } from "./model.js";
 
@@ -9,17 +9,16 @@ import { age, org, type CanvasTraffic, type CanvasWorkspace } from "./model.js";
 const EDGE_MS = 10_000;
 /** At most this many arcs (the most recent pairs of cards). */
 const MAX_EDGES = 24;
+/** The arcs are redrawn at most this often (ms). */
+const EDGES_MS = 500;
 
 export function OrgPanel(props: {
   now: number;
   selected: string | null;
   onSelect: (id: string) => void;
 }): VNode {
-  const box = useRef<HTMLDivElement>(null);
-  const svg = useRef<SVGSVGElement>(null);
   const { roots, children } = org.tree();
   // Edges: drawn after each render from the cards' positions (no re-render loop).
-  useEffect(() => drawEdges(box.current, svg.current, props.now));
   const node = (w: CanvasWorkspace): VNode =>
     h(
       "li",
@@ -37,8 +36,12 @@ export function OrgPanel(props: {
     { id: "org", title: "Org", cls: "org" },
     h(
       "div",
-      { class: "org-box", ref: box },
-      h("svg", { class: "edges", ref: svg, "aria-hidden": "true" }),
+      { class: "org-box", ref: (el: HTMLDivElement | null) => void (box = el) },
+      h("svg", {
+        class: "edges",
+        ref: (el: SVGSVGElement | null) => void (svg = el),
+        "aria-hidden": "true",
+      }),
       roots.length === 0
         ? h("p", null, "No workspaces yet: create one below, or start agents.")
         : h("ul", { class: "tree root" }, roots.map(node)),
@@ -65,15 +68,29 @@ interface CardProps {
   onSelect: (id: string) => void;
 }
 
-/** A workspace card; re-rendered only when its props change (200 cards, 20 frames a second). */
+/** The card fields a card shows (a heartbeat alone changes only `lastHeartbeatAt`, shown as its age). */
+const SHOWN = [
+  "name",
+  "role",
+  "status",
+  "remote",
+  "delivery",
+  "activeTasks",
+  "currentTask",
+] as const;
+
+/**
+ * A workspace card; re-rendered only when what it shows changes (200 cards, each updated by its
+ * heartbeats once a second).
+ */
 class Card extends Component<CardProps> {
   override shouldComponentUpdate(next: CardProps): boolean {
     const p = this.props;
     return (
-      p.w !== next.w ||
       p.heartbeat !== next.heartbeat ||
       p.selected !== next.selected ||
-      p.onSelect !== next.onSelect
+      p.onSelect !== next.onSelect ||
+      SHOWN.some((k) => p.w[k] !== next.w[k])
     );
   }
 
@@ -119,16 +136,45 @@ function cardView(props: CardProps): VNode {
   );
 }
 
-/** Card anchors, measured at most once a second or when the cards change (layout is costly). */
+/** The tree's box and the arc layer over it (set by OrgPanel). */
+let box: HTMLDivElement | null = null;
+let svg: SVGSVGElement | null = null;
+
+/**
+ * Draws the arcs of the recent traffic over the org's cards after every render of the page (the
+ * cards themselves render only when they change); nothing of its own in the DOM.
+ */
+export function Edges(props: { now: number }): null {
+  useEffect(() => drawEdges(box, svg, props.now));
+  return null;
+}
+
+/** Card anchors, measured when the tree's size changes or every 5 s (layout is costly). */
 let anchors = new Map<string, { x: number; y: number }>();
 let anchorsKey = "";
 let anchorsAt = 0;
 let edgesKey = "";
+/** When the arcs were last drawn, and the trailing draw after skipped ones. */
+let edgesAt = 0;
+let edgesLater: ReturnType<typeof setTimeout> | undefined;
 
 function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: number): void {
   if (box === null || svg === null) return;
   const key = `${org.workspaces.size}:${box.clientWidth}:${box.scrollHeight}`;
-  const remeasure = key !== anchorsKey || Date.now() - anchorsAt > 1_000;
+  const remeasure = key !== anchorsKey || Date.now() - anchorsAt > 5_000;
+  // Under load the arcs change with every message: repainting them (the whole tree's area) ten
+  // times a second costs the browser most of its work, so they are redrawn at most every EDGES_MS.
+  const wait = EDGES_MS - (performance.now() - edgesAt);
+  if (!remeasure && wait > 0) {
+    edgesLater ??= setTimeout(() => {
+      edgesLater = undefined;
+      drawEdges(box, svg, org.now());
+    }, wait);
+    return;
+  }
+  clearTimeout(edgesLater);
+  edgesLater = undefined;
+  edgesAt = performance.now();
   if (remeasure) {
     anchorsKey = key;
     anchorsAt = Date.now();

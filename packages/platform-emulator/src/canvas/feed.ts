@@ -1,5 +1,5 @@
 // The canvas's org-wide live feed: every event the platform emits marks what changed (a workspace
-// card, a traffic item); every 50 ms the changes go out as one frame to each subscribed page.
+// card, a traffic item); every 150 ms the changes go out as one frame to each subscribed page.
 // Heartbeats only age a card, which the page shows in seconds: a card whose only change is a
 // heartbeat goes out at most once a second. A heartbeat storm costs one Set insert per heartbeat,
 // and nothing at all before a page subscribes.
@@ -10,8 +10,12 @@ import type { ActivityRow } from "../store.js";
 import { approvalView, deadLetterTarget, trafficView, workspaceView } from "./views.js";
 import type { CanvasTraffic, CanvasWorkspace, FeedFrame, OrgSnapshot } from "./wire.js";
 
-/** How often changes are sent to the pages (ms). */
-const FLUSH_MS = 50;
+/**
+ * How often changes are sent to the pages (ms). The page renders each frame as it arrives, so this
+ * is also how often a busy page repaints: every repaint costs the browser (which shares the
+ * machine with the emulator) more than the frame costs the emulator.
+ */
+const FLUSH_MS = 150;
 /** At most this many traffic items per frame (the rest of a burst waits for the next frames). */
 const MAX_TRAFFIC_PER_FRAME = 500;
 /** Cards whose only change is a heartbeat go out at most this often (ms). */
