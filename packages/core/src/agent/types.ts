@@ -6,7 +6,7 @@ import type { EventStreamBody } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import type { HeartbeatLateWarning } from "./lifecycle/liveness.js";
 import type { InboundMessage } from "../inbound/index.js";
-import type { ActivityRows } from "../platform/index.js";
+import type { ActivityReport, ActivityRows } from "../platform/index.js";
 import type { HeartbeatReport } from "../platform/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
 import type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
@@ -68,18 +68,7 @@ export interface AgentPlatformClient {
    * Adds a row to this workspace's activity log: the agent reports each dead letter there (an
    * `error` row naming the message), so the canvas shows it. Optional: without it, nothing is sent.
    */
-  reportActivity?(
-    report: {
-      activityType: string;
-      method?: string | undefined;
-      summary?: string | undefined;
-      targetId?: string | undefined;
-      status?: string | undefined;
-      errorDetail?: string | undefined;
-      requestBody?: Record<string, unknown> | undefined;
-    },
-    opts?: { signal?: AbortSignal },
-  ): Promise<void>;
+  reportActivity?(report: ActivityReport, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Sends a message to a peer (needed by `RemoteAgent#callPeer`). */
   callPeer?(
     peerId: string,

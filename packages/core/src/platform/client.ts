@@ -41,6 +41,7 @@ import {
   openEventChunks,
 } from "./event-connection.js";
 import { delegate, notify, reply, reportActivity, type ReplyTarget } from "./messaging.js";
+import type { ActivityReport } from "./types.js";
 import { callPeer } from "./peer-call.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
 import { discoverPeer, listPeers } from "./peers.js";
@@ -287,18 +288,7 @@ export class PlatformClient {
    * `task_update`, `agent_log`, `skill_promotion`, `memory_write`, `error`; another is refused
    * with 400); `targetId` must be a workspace id. A `RemoteAgent` reports each dead letter here.
    */
-  reportActivity(
-    report: {
-      activityType: string;
-      method?: string | undefined;
-      summary?: string | undefined;
-      targetId?: string | undefined;
-      status?: string | undefined;
-      errorDetail?: string | undefined;
-      requestBody?: Record<string, unknown> | undefined;
-    },
-    options: { signal?: AbortSignal } = {},
-  ): Promise<void> {
+  reportActivity(report: ActivityReport, options: { signal?: AbortSignal } = {}): Promise<void> {
     return reportActivity(this.#s, report, options);
   }
 

@@ -11,19 +11,7 @@ import { requireWorkspaceId as requireId } from "./ids.js";
 import { postViaProxy } from "./peer-call.js";
 import { peerResult } from "./peer-result.js";
 import { enc, type PlatformSession } from "./session.js";
-import type { DelegationResult, NotifyAttachment } from "./types.js";
-
-/** A row for this workspace's own activity log (`PlatformClient.reportActivity`). */
-export interface ActivityReport {
-  activityType: string;
-  method?: string | undefined;
-  summary?: string | undefined;
-  /** A workspace id (checked). */
-  targetId?: string | undefined;
-  status?: string | undefined;
-  errorDetail?: string | undefined;
-  requestBody?: Record<string, unknown> | undefined;
-}
+import type { ActivityReport, DelegationResult, NotifyAttachment } from "./types.js";
 
 /**
  * What `PlatformClient.reply` needs of the message it answers: who sent it and which message and
