@@ -1,5 +1,6 @@
 // The canvas's org-wide live feed: every event the platform emits marks what changed (a workspace
-// card, a traffic item); every 150 ms the changes go out as one frame to each subscribed page.
+// card, a traffic item, the pending approvals); every 150 ms the changes go out as one frame to
+// each subscribed page.
 // Heartbeats only age a card, which the page shows in seconds: a card whose only change is a
 // heartbeat goes out at most once a second. A heartbeat storm costs one Set insert per heartbeat,
 // and nothing at all before a page subscribes.
