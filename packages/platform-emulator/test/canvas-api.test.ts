@@ -171,7 +171,7 @@ describe("canvas: the page and its admin-only API", () => {
       const a = await makeWs(emu, "a");
       const b = await makeWs(emu, "b", { parentId: a.id });
       const other = await makeWs(emu, "other");
-      const send = async (text: string, messageId?: string) =>
+      const send = async (text: string, messageId = crypto.randomUUID()) =>
         expect(
           (
             await req(emu, "POST", `/workspaces/${a.id}/a2a`, {
