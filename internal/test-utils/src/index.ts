@@ -41,3 +41,5 @@ export { readLines } from "./lines.js";
 export type { LineReader } from "./lines.js";
 export { rpc, rpcRequest, rpcStream, sseData } from "./rpc.js";
 export type { RpcBody, RpcRequestOptions, RpcResult, RpcStream } from "./rpc.js";
+export { pushKillRounds } from "./kill-rounds.js";
+export type { KillRounds } from "./kill-rounds.js";

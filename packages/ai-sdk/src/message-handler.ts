@@ -1,5 +1,6 @@
 import {
   type InboundMessage,
+  type RemoteAgentOptions,
   MoleculeOptionError,
   sanitizePeerText,
 } from "@molecule-ai/agent-core";
@@ -91,6 +92,13 @@ export interface PeerMessageHandlerOptions extends ConversationHistoryOptions<Mo
    * platform lets any caller pose as the canvas). Your own function gets the raw message.
    */
   formatMessage?: (message: InboundMessage) => string;
+  /**
+   * Called when a direct child workspace asks a person for approval (the agent's
+   * `approvalEscalated` event: the request's id, the child and its words, as neutralised peer
+   * text), to notify someone or add context. A `RemoteAgent` given this handler then reads its
+   * event stream for escalations; its own token cannot decide them.
+   */
+  onApprovalEscalated?: RemoteAgentOptions["onApprovalEscalated"];
 }
 
 export { defaultConversationKey } from "@molecule-ai/agent-core/adapters";
@@ -116,7 +124,7 @@ export function createPeerMessageHandler(
 ): PeerMessageHandler {
   const generate = toGenerateFunction(agentOrGenerate);
   const format = options.formatMessage ?? ((m: InboundMessage) => sanitizePeerText(m.text));
-  return createConversationHandler<ModelMessage>({
+  const handler = createConversationHandler<ModelMessage>({
     ...options,
     caller: "createPeerMessageHandler",
     run: ({ signal, ...turn }) => generate({ ...turn, abortSignal: signal }),
@@ -124,6 +132,8 @@ export function createPeerMessageHandler(
     assistantMessage: (text) => ({ role: "assistant", content: text }),
     startsTurn: (message) => message.role === "user",
   });
+  if (options.onApprovalEscalated) handler.onApprovalEscalated = options.onApprovalEscalated;
+  return handler;
 }
 
 function toGenerateFunction(value: PeerAgentLike | PeerGenerateFunction): PeerGenerateFunction {

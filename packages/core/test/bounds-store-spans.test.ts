@@ -13,7 +13,7 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { fileStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import { BoundedSet, boundedKey } from "../src/inbound/index.js";
-import { MAX_SPAN_ATTRIBUTE_LENGTH } from "../src/observability/index.js";
+import { MAX_SPAN_ATTRIBUTE_LENGTH, MAX_SPAN_MESSAGE_LENGTH } from "../src/observability/index.js";
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -126,4 +126,50 @@ describe("an overlong id", () => {
       expect(sent.length).toBeGreaterThan(0);
     });
   }
+});
+
+describe("a handler's error", () => {
+  it(`is recorded on its span cut to ${MAX_SPAN_MESSAGE_LENGTH} characters, in every exception event and the status`, async () => {
+    const emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const a = await emu.admin.createWorkspace({ name: "receiver" });
+    const p = await emu.admin.createWorkspace({ name: "sender" });
+    const client = new PlatformClient({ platformUrl: emu.url, workspaceId: a.id, token: a.token! });
+    const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: p.token! });
+    cleanups.push(
+      () => client.close(),
+      () => peer.close(),
+    );
+    const huge = `boom ${"y".repeat(100_000)}`;
+    let dead = false;
+    const agent = new RemoteAgent({
+      client,
+      logger: {},
+      pollIntervalMs: 20,
+      maxAttempts: 2,
+      retryBaseMs: 1,
+      onDeadLetter: () => void (dead = true),
+      handler: () => {
+        const err = new Error(huge);
+        err.name = `Huge${"N".repeat(10_000)}`;
+        throw err;
+      },
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    await peer.callPeer(a.id, "fail", { messageId: randomUUID() });
+    await waitFor(() => dead, { timeoutMs: 10_000 });
+    await agent.stop();
+
+    const span = exporter.getFinishedSpans().find((s) => s.name === "molecule.handle_message");
+    const events = span?.events.filter((e) => e.name === "exception") ?? [];
+    expect(events).toHaveLength(2); // each attempt
+    for (const e of events) {
+      const message = String(e.attributes?.["exception.message"]);
+      expect(message.length).toBe(MAX_SPAN_MESSAGE_LENGTH);
+      expect(message.endsWith("…")).toBe(true);
+      expect(String(e.attributes?.["exception.type"]).length).toBe(MAX_SPAN_ATTRIBUTE_LENGTH);
+    }
+    expect(span!.status.message!.length).toBeLessThanOrEqual(MAX_SPAN_MESSAGE_LENGTH);
+  });
 });

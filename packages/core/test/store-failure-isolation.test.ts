@@ -3,7 +3,10 @@
 // accrues deliveries: the poison message is dead-lettered alone, its 3 neighbours are handled.
 // File store: a child process killed by its own handler (kill -9), restarted by this test.
 // Memory store: an agent whose handler hangs is stopped (handlers aborted) and a new agent takes
-// over the same store object.
+// over the same store object. Push, file store: four messages pushed at once to a child process
+// that "poison" kills; the test restarts it and re-sends what was not answered, as a sender
+// retries. A pushed message claimed before and never settled is claimed again (its delivery
+// counted) only when no other pushed message runs.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -14,11 +17,12 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { readLines, waitFor } from "@internal/test-utils";
-import { memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
+import { pushKillRounds, readLines, waitFor } from "@internal/test-utils";
+import { fileStore, memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import type { InboundMessage } from "../src/index.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/isolation-child.mjs", import.meta.url));
+const PUSH_CHILD = fileURLToPath(new URL("./fixtures/push-isolation-child.mjs", import.meta.url));
 const MAX = 3;
 
 let emu: Emulator;
@@ -137,4 +141,29 @@ describe("failure isolation after a crash", () => {
     expect(dead).toEqual(["poison"]);
     expect(ok.sort()).toEqual(["b1", "b2", "b3"]);
   });
+  it("push, file store, kill -9: the poison message is dead-lettered alone; its 3 neighbours are answered", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "isolation-push-file" });
+    const cursor = join(dir, "push-cursor");
+    const { kills, answers } = await pushKillRounds({
+      file: PUSH_CHILD,
+      env: {
+        PLATFORM_URL: emu.url,
+        WS_ID: ws.id,
+        WS_TOKEN: ws.token!,
+        CURSOR_FILE: cursor,
+        MAX: String(MAX),
+      },
+      texts: ["poison", "b1", "b2", "b3"],
+      maxRuns: 2 * MAX + 4,
+      children,
+    });
+    expect(Object.fromEntries(answers)).toEqual({
+      poison: "delivery_limit",
+      b1: "ok b1",
+      b2: "ok b2",
+      b3: "ok b3",
+    });
+    expect(kills).toBe(MAX); // the poison message's deliveries, and no more
+    expect((await fileStore(cursor).deadLetters()).map((d) => d.delivery)).toEqual(["push"]);
+  }, 60_000);
 });

@@ -100,3 +100,38 @@ it("bad since/limit is a 400; the log is bounded", async () => {
   expect(page.lines?.map((l) => (l as { text: string }).text)).toEqual(["m2", "m3", "m4"]);
   expect(page.cursor).toBe(7);
 });
+
+it("checks at most 8 unknown bearers at once (503 beyond), one check per bearer at a time", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let calls = 0;
+  let eight!: () => void;
+  const eightRunning = new Promise<void>((r) => (eight = r));
+  const handler = createTranscriptHandler({
+    platformUrl: emu.url,
+    workspaceId: client.workspaceId,
+    log,
+    verify: async () => {
+      if (++calls === 8) eight();
+      await gate;
+      return false;
+    },
+  });
+  const s = http.createServer((req, res) => void handler(req, res));
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+  const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/transcript`;
+  const ask = (bearer: string) =>
+    fetch(url, { headers: { Authorization: `Bearer ${bearer}` } }).then((r) => r.status);
+  try {
+    const held = [...Array.from({ length: 8 }, (_, i) => ask(`b${i}`)), ask("b0")];
+    await eightRunning;
+    expect(await ask("b-ninth")).toBe(503);
+    release();
+    expect(await Promise.all(held)).toEqual(Array(9).fill(401));
+    expect(calls).toBe(8); // the repeated bearer waited for its running check
+  } finally {
+    release();
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+});

@@ -4,7 +4,7 @@ import { contentText } from "@molecule-ai/agent-core/peer-tools";
 import type { ConversationKeyStrategy, TurnHandler } from "@molecule-ai/agent-core/adapters";
 import { HumanMessage } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
-import type { InboundMessage } from "@molecule-ai/agent-core";
+import type { InboundMessage, RemoteAgentOptions } from "@molecule-ai/agent-core";
 import { isQuestion } from "./question.js";
 
 /**
@@ -68,6 +68,13 @@ export interface PeerMessageHandlerOptions {
    * when the agent has one, else the text of the last AI message. Return `undefined` to not reply.
    */
   reply?: (state: unknown, msg: InboundMessage) => string | undefined;
+  /**
+   * Called when a direct child workspace asks a person for approval (the agent's
+   * `approvalEscalated` event: the request's id, the child and its words, as neutralised peer
+   * text), to notify someone or add context. A `RemoteAgent` given this handler then reads its
+   * event stream for escalations; its own token cannot decide them.
+   */
+  onApprovalEscalated?: RemoteAgentOptions["onApprovalEscalated"];
 }
 
 /** The text of an AI message or chunk (a message instance or its plain form); else `undefined`. */
@@ -145,7 +152,7 @@ export function createPeerMessageHandler(
     );
   };
 
-  return createTurnHandler(
+  const handler = createTurnHandler(
     async (msg, { key, signal, emit }) => {
       const extra = typeof options.config === "function" ? options.config(msg) : options.config;
       const configurable = typeof extra?.configurable === "object" ? extra.configurable : undefined;
@@ -170,4 +177,6 @@ export function createPeerMessageHandler(
     },
     (msg) => threadIdFor(msg, options.threadId),
   );
+  if (options.onApprovalEscalated) handler.onApprovalEscalated = options.onApprovalEscalated;
+  return handler;
 }

@@ -1,14 +1,9 @@
-// The MCP tools: peers (list, call, delegate, check), this workspace, and the inbox (read, wait,
-// reply). Names and descriptions of the shared ones come from core's peer-tool core, so they match
+// The MCP tools: peers (list, call, delegate, check), this workspace, the inbox (read, wait,
+// reply), and org memory (memory-tools.ts). Names and descriptions of the shared ones come from core's peer-tool core, so they match
 // the LangChain, AI SDK and NestJS adapters. Every tool answers; a failure is an `isError` result
 // whose sentence says what to do, never a protocol error or a crash.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import {
-  isMoleculeError,
-  MoleculeReplyTimeoutError,
-  sanitizePeerText,
-} from "@molecule-ai/agent-core";
+import { MoleculeReplyTimeoutError, sanitizePeerText } from "@molecule-ai/agent-core";
 import {
   DELEGATE_DESCRIPTION,
   DELEGATE_TOOL_NAME,
@@ -21,34 +16,9 @@ import {
 import { z } from "zod";
 import { MAX_SHOWN_TEXT } from "./inbox.js";
 import type { InboxMessage } from "./inbox.js";
-import { endText } from "./server.js";
+import { registerMemoryTools } from "./memory-tools.js";
 import type { MoleculeMcp } from "./server.js";
-import type { McpWorkspace } from "./workspace.js";
-
-/** The longest text a tool accepts (a message, a task, a reply). */
-const MAX_INPUT_TEXT = 100_000;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const workspaceIdArg = z
-  .string()
-  .max(64, "workspaceId is too long: use an id from workspace_info")
-  .optional()
-  .describe("The workspace to act as; needed only when this server runs several (workspace_info).");
-
-function uuidArg(field: string, from: string): z.ZodString {
-  return z.string().regex(UUID, `${field} must be a workspace UUID: take it from ${from}`);
-}
-
-function textArg(field: string): z.ZodString {
-  return z
-    .string()
-    .min(1, `${field} is empty: write the text to send`)
-    .max(
-      MAX_INPUT_TEXT,
-      `${field} is too long: at most ${MAX_INPUT_TEXT} characters; shorten it or send it in parts`,
-    );
-}
+import { active, guarded, ok, textArg, UUID, uuidArg, workspaceIdArg } from "./tool-kit.js";
 
 const inboxMessageSchema = z.object({
   messageId: z.string(),
@@ -69,67 +39,6 @@ const inboxOutput = {
   remaining: z.number().int().describe("Unread messages left after these."),
 };
 
-/** The tool result for `text` and its structured form. */
-function ok(text: string, structured: Record<string, unknown>): CallToolResult {
-  return { content: [{ type: "text", text }], structuredContent: structured };
-}
-
-/** The tool result of a failure: one sentence that says what to do. */
-function failure(host: MoleculeMcp, err: unknown): CallToolResult {
-  let text: string;
-  if (isMoleculeError(err, "unauthorized")) {
-    text =
-      "The platform rejected this workspace's token: set a valid MOLECULE_WORKSPACE_TOKEN and restart the MCP server.";
-  } else if (isMoleculeError(err, "workspace_removed")) {
-    text =
-      "This workspace was removed from the platform: create a new one and configure the MCP server with it.";
-  } else if (isMoleculeError(err)) {
-    text = err.message;
-  } else {
-    const message = err instanceof Error ? err.message : String(err);
-    text = `Unexpected error: ${message}. Retry; if it persists, restart the MCP server and read its log.`;
-  }
-  return { content: [{ type: "text", text: redact(host, text) }], isError: true };
-}
-
-/** Masks every configured token (core never puts one in an error; this is a second guard). */
-function redact(host: MoleculeMcp, text: string): string {
-  let out = text;
-  for (const ws of host.config.workspaces) {
-    if (ws.token) out = out.split(ws.token).join("[REDACTED]");
-  }
-  return out;
-}
-
-/** The workspace a call acts as, refused when its agent has ended (paused, removed, ...). */
-function active(host: MoleculeMcp, workspaceId: string | undefined): McpWorkspace {
-  const ws = host.workspace(workspaceId);
-  if (ws.status !== "starting" && ws.status !== "online") {
-    throw Object.assign(new Error(endText(ws.id, ws.status)), { code: ws.status });
-  }
-  return ws;
-}
-
-/** Runs a tool body; any throw becomes an `isError` result. */
-async function guarded(
-  host: MoleculeMcp,
-  body: () => Promise<CallToolResult> | CallToolResult,
-): Promise<CallToolResult> {
-  try {
-    return await body();
-  } catch (err) {
-    if (
-      err instanceof Error &&
-      "code" in err &&
-      typeof err.code === "string" &&
-      !isMoleculeError(err)
-    ) {
-      return { content: [{ type: "text", text: redact(host, err.message) }], isError: true };
-    }
-    return failure(host, err);
-  }
-}
-
 function inboxText(messages: InboxMessage[], remaining: number): string {
   if (messages.length === 0) return "No new messages.";
   const lines = messages.map((m) => {
@@ -147,6 +56,7 @@ function inboxText(messages: InboxMessage[], remaining: number): string {
 
 /** Registers every tool of the server on `server`. */
 export function registerTools(server: McpServer, host: MoleculeMcp): void {
+  registerMemoryTools(server, host);
   server.registerTool(
     LIST_PEERS_TOOL_NAME,
     {

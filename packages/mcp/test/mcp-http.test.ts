@@ -81,7 +81,7 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp --http (%s)", (compa
     });
     await client.connect(transport);
     cleanups.push(() => client.close());
-    expect((await client.listTools()).tools.length).toBe(8);
+    expect((await client.listTools()).tools.length).toBe(10);
     await client.subscribeResource({ uri: "molecule://inbox" });
 
     const peer = await platform.addWorkspace("peer");

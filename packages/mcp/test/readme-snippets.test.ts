@@ -83,7 +83,7 @@ describe("README host snippets", () => {
       for (const key of Object.keys(entry.env))
         env[key] = platform.env[key as keyof typeof platform.env];
       const mcp = await connectStdio(env); // the built bin is what `npx -y @molecule-ai/mcp` runs
-      expect((await mcp.client.listTools()).tools.length).toBe(8);
+      expect((await mcp.client.listTools()).tools.length).toBe(10);
       await mcp.close();
     } finally {
       state.remove();

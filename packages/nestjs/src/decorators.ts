@@ -61,6 +61,45 @@ export function getPeerMessageFilters(method: unknown): readonly PeerMessageFilt
   return Array.isArray(filters) ? filters : [];
 }
 
+/** Reflect-metadata key under which {@link OnApprovalEscalated} marks a method. */
+const APPROVAL_ESCALATED_METADATA = "molecule:approval-escalated";
+
+/**
+ * Calls the method with each `approvalEscalated` event of the module's agent: a direct child
+ * workspace asked a person for approval (its id, the child, its words as neutralised peer text).
+ * Notify someone or add context; this workspace's token cannot decide it. On a method of any
+ * singleton provider; with at least one, the agent reads its event stream for escalations. A
+ * rejection is logged.
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * export class Escalations {
+ *   @OnApprovalEscalated()
+ *   notify(e: AgentEventMap["approvalEscalated"]) { console.log(`${e.fromWorkspaceId}: ${e.action}`); }
+ * }
+ * ```
+ */
+export function OnApprovalEscalated(): MethodDecorator {
+  return (_target, _key, descriptor) => {
+    if (typeof descriptor.value !== "function")
+      throw new PeerHandlerConfigError(
+        "invalid_filter",
+        "@OnApprovalEscalated() decorates methods only.",
+      );
+    Reflect.defineMetadata(APPROVAL_ESCALATED_METADATA, true, descriptor.value);
+    return descriptor;
+  };
+}
+
+/** Whether {@link OnApprovalEscalated} marks `method`. */
+export function isApprovalEscalatedHandler(method: unknown): boolean {
+  return (
+    typeof method === "function" &&
+    Reflect.getMetadata(APPROVAL_ESCALATED_METADATA, method) === true
+  );
+}
+
 /** Injects the module's `PlatformClient` (the same as injecting the `PlatformClient` class). */
 export function InjectPlatformClient(): PropertyDecorator & ParameterDecorator {
   return Inject(PlatformClient);

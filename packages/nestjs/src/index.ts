@@ -5,7 +5,13 @@ export type {
   MoleculeAgentModuleForRootOptions,
 } from "./module.js";
 export { MOLECULE_AGENT_MODULE_OPTIONS } from "./constants.js";
-export { InjectPlatformClient, InjectRemoteAgent, OnPeerMessage, PeerAgent } from "./decorators.js";
+export {
+  InjectPlatformClient,
+  InjectRemoteAgent,
+  OnApprovalEscalated,
+  OnPeerMessage,
+  PeerAgent,
+} from "./decorators.js";
 export type { PeerAgentOptions } from "./decorators.js";
 // Core's handler routing and health types, named as this package always exported them.
 export {

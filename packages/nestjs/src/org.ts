@@ -1,5 +1,12 @@
 // Org memory and human approvals as Nest injectables, on the module's agent and client.
-import { Inject, Injectable, type OnModuleDestroy } from "@nestjs/common";
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from "@nestjs/common";
+import { DiscoveryService, MetadataScanner } from "@nestjs/core";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import {
   ApprovalEscalationWatcher,
@@ -14,6 +21,8 @@ import {
   type MemoryScope,
   type SearchMemoriesOptions,
 } from "@molecule-ai/agent-core/org";
+import { isApprovalEscalatedHandler } from "./decorators.js";
+import { LOG_CONTEXT } from "./logging.js";
 
 /**
  * The organisation's memory for this workspace: commit, search one scope, delete, and the text a
@@ -50,18 +59,47 @@ export class MoleculeMemory {
 
 /**
  * A person's approval for this workspace: `request()` waits for the decision made on the canvas
- * (see `RemoteAgent.requestApproval`); `onEscalation()` tells this workspace, as a parent, when a
+ * (see `RemoteAgent.requestApproval`); `@OnApprovalEscalated()` methods (wired here at module
+ * init, before the agent starts) and `onEscalation()` tell this workspace, as a parent, when a
  * child asks (it cannot decide them with its own token).
  */
 @Injectable()
-export class MoleculeApprovals implements OnModuleDestroy {
+export class MoleculeApprovals implements OnModuleInit, OnModuleDestroy {
   readonly #watchers: ApprovalEscalationWatcher[] = [];
+  readonly #logger = new Logger(LOG_CONTEXT);
 
   /** @internal Created by Nest's injector. */
   constructor(
     @Inject(RemoteAgent) private readonly agent: RemoteAgent<PlatformClient>,
     @Inject(PlatformClient) private readonly client: PlatformClient,
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
   ) {}
+
+  /** @internal Subscribes the `@OnApprovalEscalated()` methods of singleton providers. */
+  onModuleInit(): void {
+    const seen = new Set<object>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: unknown = wrapper.instance;
+      if (!wrapper.isDependencyTreeStatic() || !instance || typeof instance !== "object") continue;
+      if (seen.has(instance)) continue;
+      seen.add(instance);
+      const target = instance as Record<string, unknown>;
+      for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+        const fn = target[name];
+        if (!isApprovalEscalatedHandler(fn)) continue;
+        const label = `${(instance as object).constructor.name}.${name}`;
+        this.agent.on("approvalEscalated", (e) => {
+          void Promise.resolve((fn as (ev: typeof e) => unknown).call(target, e)).catch(
+            (err: unknown) =>
+              this.#logger.warn(
+                `@OnApprovalEscalated() ${label} failed: ${err instanceof Error ? err.message : String(err)}`,
+              ),
+          );
+        });
+      }
+    }
+  }
 
   /** Asks a person and resolves with the decision (an expired request is a denial). */
   request(

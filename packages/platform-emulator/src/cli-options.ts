@@ -17,7 +17,7 @@ export const USAGE = `Usage: molecule-platform-emulator [options]
                           --workspace coordinator --workspace researcher,parent=coordinator
   --env-dir <dir>         also write <dir>/<name>.env (mode 0600) per --workspace, to source
   --plugins-dir <dir>     directory of local plugins served by plugin download
-  --state-file <file>     persist the org (workspaces, tokens, secrets, activity) to this JSON file
+  --state-file <file>     persist the org (workspaces, tokens, secrets, activity, memories, approvals) to this JSON file
                           (a --workspace it already holds is kept and gets a new token)
   --rate-limit <n>        requests per minute per IP (default: unlimited)
   --no-dev-mode           the A2A proxy refuses loopback/private agent URLs (production)

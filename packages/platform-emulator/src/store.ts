@@ -1,4 +1,5 @@
-// The emulator's in-memory organisation: workspaces, tokens, secrets, activity, A2A queue.
+// The emulator's in-memory organisation: workspaces, tokens, secrets, activity, A2A queue, org
+// memories and approval requests.
 // Optionally persisted as one JSON file, written atomically (tmp file + rename).
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -91,6 +92,32 @@ export interface QueueRow {
   lastError?: string;
 }
 
+/** An `agent_memories` row (content as stored: redacted, GLOBAL-escaped). */
+export interface MemoryRow {
+  seq: number;
+  id: string;
+  workspaceId: string;
+  content: string;
+  scope: "LOCAL" | "TEAM" | "GLOBAL";
+  namespace: string;
+  createdAt: number;
+}
+
+/** An `approval_requests` row. */
+export interface ApprovalRow {
+  seq: number;
+  id: string;
+  workspaceId: string;
+  taskId: string;
+  action: string;
+  reason: string;
+  context: unknown;
+  status: "pending" | "approved" | "denied";
+  decidedBy: string | null;
+  decidedAt: number | null;
+  createdAt: number;
+}
+
 /** Everything the emulator persists. */
 export interface Snapshot {
   version: 1;
@@ -101,6 +128,9 @@ export interface Snapshot {
   secrets: Record<string, SecretRow[]>;
   activity: ActivityRow[];
   queue: QueueRow[];
+  /** Absent in files written before org memories and approvals were kept. */
+  memories?: MemoryRow[];
+  approvals?: ApprovalRow[];
 }
 
 /** The in-memory store with indexes. */
@@ -114,6 +144,10 @@ export class Store {
   readonly activity = new Map<string, ActivityRow[]>();
   readonly activityById = new Map<string, ActivityRow>();
   readonly queue: QueueRow[] = [];
+  /** Org memories, in insertion order (`seq`). */
+  readonly memories: MemoryRow[] = [];
+  /** Approval requests, in insertion order (`seq`). */
+  readonly approvals: ApprovalRow[] = [];
 
   nextSeq(): number {
     return ++this.seq;
@@ -173,6 +207,9 @@ export class Store {
     this.activity.delete(id);
     for (let i = this.queue.length - 1; i >= 0; i--)
       if (this.queue[i]?.workspaceId === id) this.queue.splice(i, 1);
+    // `DELETE /workspaces/:id?purge=true` deletes its memories and approvals (workspace_crud.go:477-485).
+    for (const rows of [this.memories, this.approvals])
+      for (let i = rows.length - 1; i >= 0; i--) if (rows[i]?.workspaceId === id) rows.splice(i, 1);
   }
 
   snapshot(adminToken: string): Snapshot {
@@ -190,6 +227,8 @@ export class Store {
       secrets,
       activity,
       queue: this.queue.filter((q) => q.status === "queued" || q.status === "dispatched"),
+      memories: this.memories,
+      approvals: this.approvals,
     };
   }
 
@@ -201,6 +240,8 @@ export class Store {
       this.secrets.set(id, new Map(rows.map((r) => [r.key, r])));
     for (const r of s.activity) this.addActivity(r);
     for (const q of s.queue) this.queue.push({ ...q, status: "queued" });
+    this.memories.push(...(s.memories ?? []));
+    this.approvals.push(...(s.approvals ?? []));
   }
 }
 

@@ -34,7 +34,7 @@ export interface EmulatorOptions {
   clock?: Clock;
   /** Directory of local plugins (`<pluginsDir>/<name>/plugin.yaml`, ...). */
   pluginsDir?: string;
-  /** JSON file persisting workspaces, tokens, secrets, activity and queue (atomic writes). */
+  /** JSON file persisting workspaces, tokens, secrets, activity, queue, org memories and approval requests (atomic writes). */
   stateFile?: string;
   /** Requests per minute per client IP. Default: unlimited (`X-RateLimit-Limit: unlimited`). */
   rateLimit?: number;

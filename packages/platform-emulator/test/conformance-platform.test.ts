@@ -358,6 +358,87 @@ describe("state file", () => {
     }
   });
 
+  it("org memories, approvals (pending and decided) and delegation records survive a restart", async () => {
+    const stateFile = join(dir, "state", "features.json");
+    const a = await startEmulator({ stateFile, compat: "2026-04" });
+    const root = await makeWs(a, "f-root");
+    const child = await makeWs(a, "f-child", { parentId: root.id });
+    const t = { token: child.token };
+    await req(a, "POST", `/workspaces/${child.id}/memories`, {
+      body: { content: "kept local", scope: "LOCAL", namespace: "notes" },
+      ...t,
+    });
+    await req(a, "POST", `/workspaces/${child.id}/memories`, {
+      body: { content: "kept team", scope: "TEAM" },
+      ...t,
+    });
+    const g = await req(a, "POST", `/workspaces/${root.id}/memories`, {
+      body: { content: "kept global", scope: "GLOBAL" },
+      token: root.token,
+    });
+    const pending = await req(a, "POST", `/workspaces/${child.id}/approvals`, {
+      body: { action: "still pending", reason: "r", task_id: "t-1" },
+      ...t,
+    });
+    const decided = await req(a, "POST", `/workspaces/${child.id}/approvals`, {
+      body: { action: "decided" },
+      ...t,
+    });
+    await req(a, "POST", `/workspaces/${child.id}/approvals/${decided.json.approval_id}/decide`, {
+      body: { decision: "denied", decided_by: "alice" },
+      token: a.adminToken,
+    });
+    await req(a, "POST", `/workspaces/${child.id}/delegations/record`, {
+      body: { target_id: root.id, task: "kept task", delegation_id: "d-1" },
+      ...t,
+    });
+    const before = {
+      own: (await req(a, "GET", `/workspaces/${child.id}/memories`, t)).json,
+      team: (
+        await req(a, "GET", `/workspaces/${root.id}/memories?scope=TEAM`, { token: root.token })
+      ).json,
+      global: (await req(a, "GET", `/workspaces/${child.id}/memories?scope=GLOBAL`, t)).json,
+      approvals: (await req(a, "GET", `/workspaces/${child.id}/approvals`, t)).json,
+      pending: (await req(a, "GET", "/approvals/pending", { token: a.adminToken })).json,
+      delegations: (await req(a, "GET", `/workspaces/${child.id}/delegations`, t)).json,
+    };
+    expect(before.own).toHaveLength(2);
+    expect(before.global[0].id).toBe(g.json.id);
+    await a.close();
+    const b = await startEmulator({ stateFile, compat: "2026-04" });
+    try {
+      const after = {
+        own: (await req(b, "GET", `/workspaces/${child.id}/memories`, t)).json,
+        team: (
+          await req(b, "GET", `/workspaces/${root.id}/memories?scope=TEAM`, { token: root.token })
+        ).json,
+        global: (await req(b, "GET", `/workspaces/${child.id}/memories?scope=GLOBAL`, t)).json,
+        approvals: (await req(b, "GET", `/workspaces/${child.id}/approvals`, t)).json,
+        pending: (await req(b, "GET", "/approvals/pending", { token: b.adminToken })).json,
+        delegations: (await req(b, "GET", `/workspaces/${child.id}/delegations`, t)).json,
+      };
+      expect(after).toEqual(before);
+      // The restored pending request is still decided once, then never again.
+      const url = `/workspaces/${child.id}/approvals/${pending.json.approval_id}/decide`;
+      const body = { decision: "approved" };
+      expect((await req(b, "POST", url, { body, token: b.adminToken })).status).toBe(200);
+      expect((await req(b, "POST", url, { body, token: b.adminToken })).status).toBe(404);
+      // New rows after the restart do not collide with restored ones (ids, order).
+      await req(b, "POST", `/workspaces/${child.id}/memories`, {
+        body: { content: "after restart", scope: "LOCAL" },
+        ...t,
+      });
+      const own = (await req(b, "GET", `/workspaces/${child.id}/memories`, t)).json;
+      expect(own.map((m: { content: string }) => m.content)).toEqual([
+        "after restart",
+        "kept team",
+        "kept local",
+      ]);
+    } finally {
+      await b.close();
+    }
+  });
+
   it("the envelope helper and poll rows survive too", async () => {
     const stateFile = join(dir, "state", "org2.json");
     const a = await startEmulator({ stateFile });

@@ -1,10 +1,11 @@
 // Push de-duplication shared by replicas: a pushed message is claimed by its A2A messageId, so a
 // proxy retry that lands on another replica gets the stored answer instead of a second run. A claim
 // counts its deliveries: one whose claim expired (or was released) `maxDeliveries` times without
-// settling is dead-lettered (state 'dead') instead of run again.
+// settling is dead-lettered (state 'dead') instead of run again. A message claimed before and never
+// settled is claimed again only `alone` (failure isolation: see `SharedStore.claimPush`).
 import type { Pool } from "pg";
 import { boundedKey } from "@molecule-ai/agent-core/store";
-import type { PushClaim, PushClaimResult } from "@molecule-ai/agent-core/store";
+import type { PushClaim, PushClaimOptions, PushClaimResult } from "@molecule-ai/agent-core/store";
 import { PostgresStoreError } from "./errors.js";
 import { type Names, interval } from "./sql.js";
 
@@ -21,12 +22,14 @@ export interface PushClaimConfig {
 
 /**
  * Claims `messageId` for this replica; a claim is kept alive while its handler runs (its timer is
- * in `timers` until it is settled or released).
+ * in `timers` until it is settled or released). A claim that expired (or was released) is taken
+ * over unless `options.alone` is false.
  */
 export async function claimPush(
   c: PushClaimConfig,
   workspaceId: string,
   id: string,
+  options: PushClaimOptions = {},
 ): Promise<PushClaimResult> {
   const { pool, names: n, replicaId } = c;
   const messageId = boundedKey(id); // a sender-sized id is kept as its hash (last line of defence)
@@ -38,9 +41,9 @@ export async function claimPush(
      ON CONFLICT (workspace_id, message_id) DO UPDATE
         SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until,
             deliveries = ${n.pushClaims}.deliveries + 1
-      WHERE ${expired} AND ${n.pushClaims}.deliveries < $5
+      WHERE ${expired} AND ${n.pushClaims}.deliveries < $5 AND $6::boolean
      RETURNING deliveries`,
-    [workspaceId, messageId, replicaId, vis, c.maxDeliveries],
+    [workspaceId, messageId, replicaId, vis, c.maxDeliveries, options.alone !== false],
   );
   const row = claimed.rows[0];
   if (!row) return await notClaimed(c, workspaceId, messageId);
@@ -114,12 +117,19 @@ async function notClaimed(
     [workspaceId, messageId, c.maxDeliveries],
   );
   if (dead.rows[0]) return { status: "dead", deliveries: dead.rows[0].deliveries, first: true };
-  const { rows } = await c.pool.query<{ state: string; reply: string | null; deliveries: number }>(
-    `SELECT state, reply, deliveries FROM ${t} WHERE workspace_id = $1 AND message_id = $2`,
+  const { rows } = await c.pool.query<{
+    state: string;
+    reply: string | null;
+    deliveries: number;
+    expired: boolean;
+  }>(
+    `SELECT state, reply, deliveries, claimed_until < now() AS expired FROM ${t}
+      WHERE workspace_id = $1 AND message_id = $2`,
     [workspaceId, messageId],
   );
   const r = rows[0];
   if (r?.state === "done") return { status: "settled", reply: r.reply ?? undefined };
   if (r?.state === "dead") return { status: "dead", deliveries: r.deliveries, first: false };
+  if (r?.state === "claimed" && r.expired) return { status: "redelivered" };
   return { status: "busy" };
 }

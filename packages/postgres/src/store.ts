@@ -5,6 +5,7 @@ import { Pool } from "pg";
 import type { AgentStore } from "@molecule-ai/agent-core";
 import type {
   A2ATaskStore,
+  PushClaimOptions,
   PushClaimResult,
   SharedPoll,
   SharedPollContext,
@@ -228,10 +229,14 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       polls.add(poll);
       return poll;
     },
-    async claimPush(workspaceId: string, messageId: string): Promise<PushClaimResult> {
+    async claimPush(
+      workspaceId: string,
+      messageId: string,
+      options?: PushClaimOptions,
+    ): Promise<PushClaimResult> {
       await ensureReady();
       const config = { pool, names, replicaId, visibilityMs, maxDeliveries, timers: claimTimers };
-      return await claimPush(config, workspaceId, messageId);
+      return await claimPush(config, workspaceId, messageId, options);
     },
   };
   let closed: Promise<void> | undefined;

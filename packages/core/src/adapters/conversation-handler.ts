@@ -1,5 +1,6 @@
 // A message handler that keeps conversation history: per conversation one turn at a time, the
 // history loaded before and saved after each answer, whole or streamed.
+import type { RemoteAgentOptions } from "../agent/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import { MoleculeError, MoleculeOptionError } from "../transport/index.js";
 import { conversationKey } from "./conversation-key.js";
@@ -47,6 +48,11 @@ export interface ConversationHandler {
   (message: InboundMessage, context?: ConversationContext): Promise<string>;
   /** Streams the answer's text; history is saved once the stream completes. */
   stream(message: InboundMessage, context?: ConversationContext): AsyncIterable<string>;
+  /**
+   * Set by an adapter's `onApprovalEscalated` option: a `RemoteAgent` given this handler calls it
+   * on each `approvalEscalated` event (and so reads its event stream for escalations).
+   */
+  onApprovalEscalated?: RemoteAgentOptions["onApprovalEscalated"];
 }
 
 /** The history options users set. */

@@ -1,6 +1,7 @@
 // One turn per inbound message, one at a time per conversation, answered whole or streamed: the
 // shape every adapter's message handler has, whatever runs the turn.
 import { PassThrough } from "node:stream";
+import type { RemoteAgentOptions } from "../agent/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import { KeyedQueue } from "./keyed-queue.js";
 
@@ -25,6 +26,11 @@ export interface TurnHandler {
    * when it emitted nothing. Breaking out of the loop cancels the turn.
    */
   stream(message: InboundMessage, context?: { signal?: AbortSignal }): AsyncIterable<string>;
+  /**
+   * Set by an adapter's `onApprovalEscalated` option: a `RemoteAgent` given this handler calls it
+   * on each `approvalEscalated` event (and so reads its event stream for escalations).
+   */
+  onApprovalEscalated?: RemoteAgentOptions["onApprovalEscalated"];
 }
 
 /**

@@ -19,6 +19,7 @@ export type {
   LocalStore,
   StoreOptions,
   PushClaim,
+  PushClaimOptions,
   PushClaimResult,
   SharedPoll,
   SharedPollContext,

@@ -9,7 +9,7 @@ import type { Logger } from "../transport/index.js";
 import { describe } from "../transport/index.js";
 import type { PeerCallResult } from "../platform/index.js";
 import type { HeartbeatReport } from "../platform/index.js";
-import { MoleculeError } from "../transport/index.js";
+import { MoleculeError, MoleculeOptionError } from "../transport/index.js";
 import type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
 import { Answers } from "./answer/answers.js";
 import { Admission } from "./admit/admission.js";
@@ -40,10 +40,13 @@ import { startPush } from "./source/push-start.js";
 import { startGate } from "./lifecycle/start-gate.js";
 import {
   type ApprovalClient,
+  type ApprovalEscalationWatcher,
   type ApprovalResult,
   ApprovalWaiter,
   type ApprovalWaitOptions,
+  watchEscalations,
 } from "./org/approvals.js";
+import { pushTranscript, recordTurns, TranscriptLog } from "./org/transcript.js";
 import type { ApprovalRequestInput } from "../platform/index.js";
 import type {
   AgentDeliveryMode,
@@ -119,12 +122,26 @@ export class RemoteAgent<
   readonly #startedAt = Date.now();
   /** Approval waits, by pending-requests file (created by the first `requestApproval`). */
   readonly #approvals = new Map<string | false | undefined, ApprovalWaiter>();
+  /** Reads `APPROVAL_ESCALATED` from the event stream while running, when someone listens. */
+  #escalations: ApprovalEscalationWatcher | undefined;
+  /** The messages and answers served at `/transcript` (the `transcript` option). */
+  readonly #transcript: TranscriptLog | undefined;
 
   /** @param options see {@link RemoteAgentOptions} */
   constructor(options: RemoteAgentOptions<C>) {
     super();
     checkAgentOptions(options);
     this.#store = storeOf(options);
+    const t = options.transcript;
+    this.#transcript = t ? new TranscriptLog(typeof t === "object" ? t : {}) : undefined;
+    if (
+      this.#transcript &&
+      typeof (options.client as { platformUrl?: unknown }).platformUrl !== "string"
+    )
+      throw new MoleculeOptionError(
+        "transcript",
+        "RemoteAgent: the transcript option needs a client with platformUrl (a PlatformClient).",
+      );
     this.#o = options;
     this.client = options.client;
     this.#obs = AgentObserver.of(options);
@@ -145,7 +162,7 @@ export class RemoteAgent<
       onUnwritable: (error) => this.#obs.storeUnwritable(error),
       onWritable: (downMs) => this.#obs.storeWritable(downMs),
     });
-    this.#answers = new Answers(options.client, options, this.#obs);
+    this.#answers = new Answers(options.client, options, this.#obs, this.#store.tasks);
     this.#router = new Router(options.client, options, this.#answers, this.#logger, () => ({
       phase: this.#phase,
       delivery: this.#mode,
@@ -161,7 +178,9 @@ export class RemoteAgent<
       dedup,
     );
     this.#hooks = new DispatchHooks(
-      options,
+      this.#transcript
+        ? { ...options, handler: recordTurns(options.handler, this.#transcript) }
+        : options,
       this.client,
       this.#logger,
       this.#router,
@@ -169,10 +188,30 @@ export class RemoteAgent<
       this.#obs,
     );
     this.#runner = new Dispatcher(this.#hooks);
-    this.#push = new PushSource(this.#admission, this.#router, this.#runner);
+    this.#push = new PushSource(
+      this.#admission,
+      this.#router,
+      this.#runner,
+      options.concurrency ?? 4,
+    );
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
+    const onEscalated =
+      options.onApprovalEscalated ??
+      (options.handler as { onApprovalEscalated?: RemoteAgentOptions["onApprovalEscalated"] })
+        .onApprovalEscalated;
+    if (typeof onEscalated === "function")
+      this.on("approvalEscalated", (e) => {
+        void Promise.resolve(onEscalated(e)).catch((err: unknown) =>
+          this.#logger.warn?.("onApprovalEscalated failed", { error: describe(err) }),
+        );
+      });
+  }
+
+  /** The messages and answers this agent served at `/transcript` (the `transcript` option). */
+  get transcript(): TranscriptLog | undefined {
+    return this.#transcript;
   }
 
   /** Hands a pushed A2A message to the push source (the `onMessage` of every push handler). */
@@ -345,6 +384,13 @@ export class RemoteAgent<
       this.#starting = undefined;
     }
     this.#phase = "running";
+    if (this.eventBus.listens("approvalEscalated"))
+      this.#escalations = await watchEscalations(
+        this.client as Partial<ApprovalClient>,
+        (e) => this.#obs.approvalEscalated(e),
+        this.#ending.signal,
+        this.#logger,
+      );
     const hb = this.#o.heartbeatIntervalMs ?? 30_000;
     this.#tasks.active = true;
     this.#tasks.every(hb, () => this.#platform.heartbeat());
@@ -394,6 +440,13 @@ export class RemoteAgent<
     else this.#mode = typeof delivery === "string" ? delivery : "push";
     if (this.#mode !== "poll" || this.#o.eventWakeups === false) dropEventSpare(this.client);
     this.#obs.deliveryChosen(this.#mode, delivery === undefined, caps);
+    if (
+      this.#transcript &&
+      (this.#mode !== "push" || (typeof delivery === "object" && delivery.server === false))
+    )
+      this.#logger.warn?.(
+        "transcript: only the built-in push server serves it; mount createTranscriptHandler({ log: agent.transcript, … }) on your server",
+      );
 
     if (this.#mode === "push") {
       await this.#startPush(typeof delivery === "object" ? delivery : { mode: "push" }, step);
@@ -442,22 +495,38 @@ export class RemoteAgent<
   }
 
   async #startPush(opts: PushDeliveryOptions, step: StartStep): Promise<void> {
-    const card = this.#card;
+    const t = this.#o.transcript;
+    const transcript =
+      this.#transcript && opts.server !== false
+        ? pushTranscript({
+            platformUrl: (this.client as unknown as { platformUrl: string }).platformUrl,
+            workspaceId: this.client.workspaceId,
+            log: this.#transcript,
+            logger: this.#logger,
+            ...(typeof t === "object" && t.cacheMs !== undefined ? { cacheMs: t.cacheMs } : {}),
+          })
+        : undefined;
     this.#pushUrl = await startPush({
       opts,
       client: this.client,
-      card,
+      card: this.#card,
       logger: this.#logger,
       onMessage: this.#onPush(),
       taskStore: this.#store.tasks,
       workspaceId: this.client.workspaceId,
       onServer: (server) => (this.#server = server),
+      ...(transcript !== undefined ? { extraRoutes: transcript.route } : {}),
       ...(this.#o.register === false
         ? {}
         : {
             register: async (url: string) =>
               void (await step("register", (signal) =>
-                this.client.register({ url, agentCard: card, deliveryMode: "push", signal }),
+                this.client.register({
+                  url,
+                  agentCard: transcript ? transcript.card(this.#card, url) : this.#card,
+                  deliveryMode: "push",
+                  signal,
+                }),
               )),
           }),
     });
@@ -510,7 +579,11 @@ export class RemoteAgent<
       this.#obs.stopping(reason, this.activeTasks, this.#answers.pendingReplies);
       this.#tasks.cancel();
       this.#watch.stop();
-      const delivering = Promise.allSettled([this.#poll?.stop(), this.#events?.stop()]);
+      const delivering = Promise.allSettled([
+        this.#poll?.stop(),
+        this.#events?.stop(),
+        this.#escalations?.stop(),
+      ]);
       // Poll starts no handler now: a save failing from here on rejects instead of waiting for
       // the store to come back, so a store that cannot write does not block the stop.
       this.#state.endRetries();

@@ -1,5 +1,5 @@
 // Types of the RemoteAgent runtime.
-import type { AgentCard } from "../a2a/index.js";
+import type { AgentCard, AnswerTask } from "../a2a/index.js";
 import type { Backfill } from "../inbound/index.js";
 import type { CursorStore } from "../inbound/index.js";
 import type { EventStreamBody } from "../inbound/index.js";
@@ -11,7 +11,7 @@ import type { HeartbeatReport } from "../platform/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
 import type { AgentCallOptions, PeerMessage } from "./route/call-peer.js";
 import type { TurnLimitOptions } from "./route/conversations.js";
-import type { AgentEndReason, AgentEvent } from "./observe/events.js";
+import type { AgentEndReason, AgentEvent, AgentEventMap } from "./observe/events.js";
 import type { AgentStore } from "./store/store.js";
 
 /**
@@ -58,11 +58,14 @@ export interface AgentPlatformClient {
     hasMore?: boolean;
     gap?: boolean;
   }>;
-  /** Sends an answer; `messageId` is the answer's fixed id (resends reuse it). */
+  /**
+   * Sends an answer; `messageId` is the answer's fixed id (resends reuse it); `task` the agent's
+   * task it belongs to (a client that drops it answers a question as a plain message).
+   */
   reply(
     inbound: InboundMessage,
     text: string,
-    opts?: { signal?: AbortSignal; messageId?: string },
+    opts?: { signal?: AbortSignal; messageId?: string; task?: AnswerTask },
   ): Promise<void>;
   /**
    * Adds a row to this workspace's activity log: the agent reports each dead letter there (an
@@ -308,4 +311,22 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
    * warning (`HeartbeatLateWarning`).
    */
   onHeartbeatLate?: (warning: HeartbeatLateWarning) => void;
+  /**
+   * Called when a direct child workspace asks a person for approval (the `approvalEscalated`
+   * event): to notify someone or add context (this workspace's token cannot decide it). With it,
+   * the agent reads its event stream from `start()` to `stop()`. A rejection is logged. An
+   * adapter's handler may carry it too (its `onApprovalEscalated` option).
+   */
+  onApprovalEscalated?: (event: AgentEventMap["approvalEscalated"]) => void | Promise<void>;
+  /**
+   * Serve `GET /transcript?since=&limit=` (this agent's recent messages and answers) on the
+   * built-in push server, so the platform's transcript route, and the canvas, show the session.
+   * Off by default. Answered only to a bearer the platform accepts for this workspace (checked
+   * against the platform, the answer cached `cacheMs`, default 30 s; the bearer is never logged
+   * or kept). The card registered gets the push server's origin as its `url` (the platform asks
+   * `<origin>/transcript`; the path secret is never in the card) unless `agentCard.url` is set.
+   * Bounded: `maxLines` (default 500) of `maxTextChars` (default 4096) each. With another
+   * delivery, or `server: false`, mount `createTranscriptHandler({ log: agent.transcript, … })`.
+   */
+  transcript?: boolean | { maxLines?: number; maxTextChars?: number; cacheMs?: number };
 }

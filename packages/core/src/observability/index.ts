@@ -7,8 +7,10 @@ export {
   ATTR,
   activeContext,
   detached,
+  exceptionAttributes,
   failSpan,
   MAX_SPAN_ATTRIBUTE_LENGTH,
+  MAX_SPAN_MESSAGE_LENGTH,
   withContext,
 } from "./spans.js";
 export type { TraceContext } from "./spans.js";

@@ -36,8 +36,11 @@ export type SpanAttributes = Record<string, string | number | boolean | undefine
  * `a2a.context.id`, `molecule.peer.id`, ...): longer values are cut to 255 characters and `…`.
  */
 export const MAX_SPAN_ATTRIBUTE_LENGTH = 256;
-/** Longest exception message recorded on a span, in characters (cut the same way). */
-const MAX_SPAN_MESSAGE_LENGTH = 1024;
+/**
+ * Longest exception message recorded on a span, in characters (cut the same way): the span's
+ * status and every `exception` event (`exception.message`; no stack is recorded).
+ */
+export const MAX_SPAN_MESSAGE_LENGTH = 1024;
 
 /** `value` cut to `max` characters (the last one `…`) when longer; other values as they are. */
 export function boundAttribute<T>(value: T, max = MAX_SPAN_ATTRIBUTE_LENGTH): T | string {
@@ -53,16 +56,26 @@ function defined(attrs: SpanAttributes): Record<string, string | number | boolea
 }
 
 /**
+ * The attributes of an `exception` span event for `err`: its type and `message` (default: the
+ * error's), bounded (no stack, no cause).
+ */
+export function exceptionAttributes(
+  err: unknown,
+  message = err instanceof Error ? err.message : String(err),
+): { "exception.type": string; "exception.message": string } {
+  return {
+    "exception.type": boundAttribute(err instanceof Error ? err.name : "Error"),
+    "exception.message": boundAttribute(message, MAX_SPAN_MESSAGE_LENGTH),
+  };
+}
+
+/**
  * Marks `span` failed with `err`, and records it as an `exception` event by name and message (no
  * stack, no cause) unless `record` is false (it was recorded already).
  */
 export function failSpan(span: Span, err: unknown, record = true): void {
   const api = otel();
-  const name = boundAttribute(err instanceof Error ? err.name : "Error");
-  const message = boundAttribute(
-    err instanceof Error ? err.message : String(err),
-    MAX_SPAN_MESSAGE_LENGTH,
-  );
+  const { "exception.type": name, "exception.message": message } = exceptionAttributes(err);
   if (record) span.recordException({ name, message });
   span.setAttribute("error.type", name);
   if (api) span.setStatus({ code: api.SpanStatusCode.ERROR, message });

@@ -49,5 +49,11 @@ export type { SessionHit, TranscriptPage } from "./session-views.js";
 export { MAX_AGENT_CARD_BYTES } from "./card-size.js";
 export { AgentCardSync, skillsFromTools } from "./card-sync.js";
 export type { CardUpdater, DescribedTool } from "./card-sync.js";
-export { MEMORY_TOOL_DESCRIPTIONS, recallForTool, rememberForTool } from "./memory-tools.js";
-export type { MemoryToolClient } from "./memory-tools.js";
+export {
+  MEMORY_TOOL_DESCRIPTIONS,
+  recallForTool,
+  recallOutcome,
+  rememberForTool,
+  rememberOutcome,
+} from "./memory-tools.js";
+export type { MemoryToolClient, MemoryToolOutcome } from "./memory-tools.js";

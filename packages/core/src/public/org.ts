@@ -35,5 +35,11 @@ export type { TranscriptHandlerOptions, TranscriptLine } from "../agent/index.js
 export { AgentCardSync, skillsFromTools } from "../platform/index.js";
 export type { CardUpdater, DescribedTool } from "../platform/index.js";
 export type { WireMemoryRow } from "../wire/index.js";
-export { MEMORY_TOOL_DESCRIPTIONS, recallForTool, rememberForTool } from "../platform/index.js";
-export type { MemoryToolClient } from "../platform/index.js";
+export {
+  MEMORY_TOOL_DESCRIPTIONS,
+  recallForTool,
+  recallOutcome,
+  rememberForTool,
+  rememberOutcome,
+} from "../platform/index.js";
+export type { MemoryToolClient, MemoryToolOutcome } from "../platform/index.js";

@@ -11,6 +11,7 @@ export type {
   LocalStore,
   StoreOptions,
   PushClaim,
+  PushClaimOptions,
   PushClaimResult,
   SharedPoll,
   SharedPollContext,
@@ -18,6 +19,7 @@ export type {
 } from "../agent/index.js";
 export type {
   A2ATaskStore,
+  AnswerTask,
   TaskCancelResult,
   TaskListPage,
   TaskListQuery,

@@ -1,4 +1,5 @@
 // A standalone node:http server around createA2AHandler.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { MoleculeOptionError } from "../../transport/index.js";
 import { createA2AHandler } from "./handler.js";
@@ -36,6 +37,12 @@ export interface StartA2AServerOptions extends Omit<A2AHandlerOptions, "pathSecr
   requestTimeoutMs?: number;
   /** Open connections at most; more are closed as soon as they connect (default 256). */
   maxConnections?: number;
+  /**
+   * Serves requests outside A2A first (e.g. `createTranscriptHandler` from
+   * `@molecule-ai/agent-core/org`): resolves `true` when it answered, `false` to hand the request
+   * to the A2A handler. A rejection is answered `500`.
+   */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 /** Node checks request timeouts on this period (its default, 30 s, made cuts up to 30 s late). */
@@ -71,6 +78,7 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
     headersTimeoutMs = 15_000,
     requestTimeoutMs = 30_000,
     maxConnections = 256,
+    extraRoutes,
     ...rest
   } = options;
   for (const [name, v] of Object.entries({ headersTimeoutMs, requestTimeoutMs, maxConnections })) {
@@ -122,7 +130,20 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
     throw err;
   }
   // handleNode never rejects: failures are answered with -32603 (or a dropped connection).
-  server.on("request", (req, res) => void handler.handleNode(req, res));
+  if (extraRoutes === undefined)
+    server.on("request", (req, res) => void handler.handleNode(req, res));
+  else
+    server.on("request", (req, res) => {
+      extraRoutes(req, res).then(
+        (answered) => {
+          if (!answered) void handler.handleNode(req, res);
+        },
+        () => {
+          if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+          res.end('{"error":"internal error"}');
+        },
+      );
+    });
   const publicBase = handlerOptions.publicUrl!.replace(/\/+$/, "");
   const url = publicBase + (pathSecret === undefined ? "" : `/${pathSecret}`);
   let closing: Promise<void> | undefined;

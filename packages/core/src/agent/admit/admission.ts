@@ -8,7 +8,6 @@ import type { A2AMessage } from "../../a2a/index.js";
 import { BoundedSet, MoleculeStoreError, inboundFromA2AMessage } from "../../inbound/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
-import { MoleculeError } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
 import type { AgentStateStore } from "../store/state-store.js";
 import {
@@ -22,6 +21,8 @@ import { LocalPushClaims } from "./store-claims.js";
 
 /** Remembered for a canceled pushed message: a resend of it is answered as canceled, never re-run. */
 export const CANCELED = Symbol("canceled");
+/** A pushed message claimed before and never settled: claim it again alone (see {@link Admission.claim}). */
+export const REDELIVERED = Symbol("redelivered");
 /** What a pushed message was answered with (remembered for its resends). */
 export type PushAnswer = string | undefined | typeof CANCELED;
 
@@ -30,6 +31,8 @@ function overlongId(msg: InboundMessage): string | undefined {
   if (!isBoundedId(msg.messageId)) return "messageId";
   if (!isBoundedId(msg.contextId)) return "contextId";
   if (!isBoundedId(msg.inReplyTo)) return "inReplyTo";
+  if (!isBoundedId(msg.taskId)) return "taskId";
+  if (!isBoundedId(msg.answerTask?.id)) return "metadata.molecule_task_id";
   if (!isBoundedId(msg.claimedSourceId)) return "metadata.molecule_source_workspace_id";
   return undefined;
 }
@@ -172,23 +175,29 @@ export class Admission {
 
   /**
    * The store's claim of a pushed message (counts its deliveries; one replica handles it): a
-   * claim to settle or release, `{ settled }` when it was handled already, or a thrown error
-   * (dead-lettered: `-32603` with `delivery_limit`; busy on another replica: `message_busy`).
+   * claim to settle or release, `{ settled }` when it was handled already, {@link REDELIVERED} when
+   * it was claimed before and never settled and `alone` is false (claim it again alone), or a
+   * thrown error (dead-lettered: `-32603` with `delivery_limit`; busy on another replica:
+   * `-32603` with `message_busy`, retryable).
    */
   async claim(
     msg: InboundMessage,
-  ): Promise<PushClaim | { settled: string | undefined } | undefined> {
+    alone: boolean,
+  ): Promise<PushClaim | { settled: string | undefined } | typeof REDELIVERED | undefined> {
     const mid = msg.messageId;
     if (mid === undefined) return undefined;
     const shared = this.#store.shared?.claimPush;
     const r = shared
-      ? await shared.call(this.#store.shared, this.#workspaceId, mid)
-      : await this.#localClaim(mid);
+      ? await shared.call(this.#store.shared, this.#workspaceId, mid, { alone })
+      : await this.#localClaim(mid, alone);
     if (r.status === "claimed") return r.claim;
     if (r.status === "settled") return { settled: r.reply };
-    if (r.status === "busy") {
-      throw new MoleculeError(
-        `message ${mid} is being handled by another replica of this agent; retry later`,
+    if (r.status === "redelivered" && !alone) return REDELIVERED;
+    if (r.status === "busy" || r.status === "redelivered") {
+      // A JSON-RPC error with its code, so the sender can tell it to retry (never a bare -32603).
+      throw new A2ARpcError(
+        A2AErrorCode.InternalError,
+        `message ${mid} is being handled by another replica of this agent; retry later under the same messageId`,
         { code: "message_busy", retryable: true },
       );
     }
@@ -203,11 +212,10 @@ export class Admission {
   }
 
   /** A claim counted in the agent's own state; a store that cannot write gives the sender a retryable JSON-RPC error. */
-  async #localClaim(mid: string): Promise<PushClaimResult> {
+  async #localClaim(mid: string, alone: boolean): Promise<PushClaimResult> {
     try {
-      return await (this.#local ??= new LocalPushClaims(this.#state, this.#maxDeliveries)).claim(
-        mid,
-      );
+      this.#local ??= new LocalPushClaims(this.#state, this.#maxDeliveries);
+      return await this.#local.claim(mid, alone);
     } catch (err) {
       if (err instanceof MoleculeStoreError) throw storeRpcError(err);
       throw err;

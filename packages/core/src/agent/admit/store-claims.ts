@@ -3,6 +3,8 @@
 // handler kills the process every time is dead-lettered after `maxDeliveries` restarts instead of
 // crash-looping the agent (the file store keeps the count across restarts). While the state cannot
 // be written, claims are refused (`store_unwritable`): no handler runs that could not be counted.
+// A message counted before and never settled is claimed again only `alone` (failure isolation:
+// see `SharedStore.claimPush`).
 // Counts are keyed by the bounded key of the messageId (see `boundedKey`).
 import { boundedKey } from "../../inbound/index.js";
 import type { PushDeliveryEntry } from "../../inbound/index.js";
@@ -26,10 +28,11 @@ export class LocalPushClaims {
   }
 
   /**
-   * Claims `messageId`; the count is saved before this resolves `claimed`. Throws a
-   * `store_unwritable` `MoleculeStoreError` while the state cannot be written.
+   * Claims `messageId`; the count is saved before this resolves `claimed`. Unless `alone`, a
+   * message counted before is not claimed (`redelivered`). Throws a `store_unwritable`
+   * `MoleculeStoreError` while the state cannot be written.
    */
-  async claim(id: string): Promise<PushClaimResult> {
+  async claim(id: string, alone: boolean): Promise<PushClaimResult> {
     this.#state.assertWritable();
     const messageId = boundedKey(id);
     const entries = await this.#load();
@@ -45,6 +48,7 @@ export class LocalPushClaims {
       await this.#save(entries);
       return { status: "dead", deliveries: prior, first: true };
     }
+    if (prior > 0 && !alone) return { status: "redelivered" };
     entries.set(messageId, { messageId, deliveries: prior + 1 });
     this.#active.add(messageId);
     try {

@@ -139,6 +139,24 @@ export interface AgentEventMap {
     /** How long saves failed. */
     downMs: number;
   };
+  /**
+   * A direct child workspace asked a person for approval (the platform's `APPROVAL_ESCALATED`, sent
+   * to the parent only). Notify someone or add context: this workspace's token cannot decide it
+   * (a person on the canvas, or an `AdminClient`, can). Emitted only by an agent that listens for
+   * it when `start()` runs (`onApprovalEscalated`, an adapter handler's `onApprovalEscalated`, or
+   * `agent.on("approvalEscalated", …)` before `start()`): it then reads its event stream.
+   */
+  approvalEscalated: {
+    type: "approvalEscalated";
+    workspaceId: string;
+    approvalId: string;
+    /** The child that asked (set by the platform from the child's token). */
+    fromWorkspaceId: string;
+    /** The child's words: peer text, spoofed trust markers neutralised. */
+    action: string;
+    /** The child's reason: peer text, spoofed trust markers neutralised. */
+    reason: string;
+  };
   /** The agent is ending: it drains running handlers and queued answers, then closes. */
   stopping: {
     type: "stopping";
@@ -194,6 +212,11 @@ export class AgentEventBus {
 
   off<K extends AgentEventName>(type: K, listener: AgentEventListener<K>): void {
     this.#listeners?.get(type)?.delete(listener as AnyListener);
+  }
+
+  /** Whether a listener was added for `type` with `on` / `once` (the `onEvent` option aside). */
+  listens(type: AgentEventName): boolean {
+    return (this.#listeners?.get(type)?.size ?? 0) > 0;
   }
 
   /** Listeners of `type`, the `onEvent` option included. */

@@ -7,6 +7,7 @@ import type { InboundMessage } from "../../inbound/index.js";
 import {
   activeContext,
   ATTR,
+  exceptionAttributes,
   failSpan,
   traceInbound,
   withContext,
@@ -218,6 +219,11 @@ export class AgentObserver {
     }
   }
 
+  /** A direct child asked a person for approval. */
+  approvalEscalated(e: Omit<AgentEventMap["approvalEscalated"], "type" | "workspaceId">): void {
+    this.emit("approvalEscalated", e);
+  }
+
   /** The store saves again. */
   storeWritable(downMs: number): void {
     this.#warn("storeWritable", { downMs }, false);
@@ -271,8 +277,7 @@ export class AgentObserver {
       failed: (attempt, error, retryInMs) => {
         failures = attempt;
         span?.addEvent("exception", {
-          "exception.type": error instanceof Error ? error.name : "Error",
-          "exception.message": describe(error),
+          ...exceptionAttributes(error, describe(error)), // bounded: a thrown message may be huge
           "molecule.handler.attempt": attempt,
         });
         if (retryInMs !== undefined) {
@@ -393,6 +398,12 @@ function line(event: AgentEvent): [Level, string, Record<string, unknown>] {
         "error",
         `the store cannot save, taking no new messages until it can: ${describe(event.error)}`,
         ws,
+      ];
+    case "approvalEscalated":
+      return [
+        "info",
+        "a child workspace asked a person for approval",
+        { ...ws, approvalId: event.approvalId, fromWorkspaceId: event.fromWorkspaceId },
       ];
     case "storeWritable":
       return [

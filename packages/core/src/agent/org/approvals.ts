@@ -474,3 +474,43 @@ export class ApprovalEscalationWatcher {
     await this.#loop;
   }
 }
+
+/**
+ * Starts an {@link ApprovalEscalationWatcher} on `client` for a running agent and waits up to
+ * `openMs` (default 10 s) for its stream to open, or for `ending` to abort (escalations sent before
+ * the stream opens are missed: logged). `undefined` when the client has no event stream.
+ */
+export async function watchEscalations(
+  client: Partial<Pick<ApprovalClient, "openEventStream">>,
+  onEscalation: (e: ApprovalEscalation) => void,
+  ending: AbortSignal,
+  logger: Logger,
+  openMs = 10_000,
+): Promise<ApprovalEscalationWatcher | undefined> {
+  if (typeof client.openEventStream !== "function") {
+    logger.warn?.("approvalEscalated: this client has no event stream; no escalations are seen");
+    return undefined;
+  }
+  const watcher = new ApprovalEscalationWatcher({
+    client: client as Pick<ApprovalClient, "openEventStream">,
+    onEscalation,
+    logger,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let onEnd: (() => void) | undefined;
+  const opened = await Promise.race([
+    watcher.start().then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), openMs);
+      onEnd = () => resolve(true);
+      ending.addEventListener("abort", onEnd, { once: true });
+    }),
+  ]);
+  clearTimeout(timer);
+  if (onEnd) ending.removeEventListener("abort", onEnd);
+  if (!opened)
+    logger.warn?.(
+      "approvalEscalated: the event stream is not open yet; escalations before it opens are missed",
+    );
+  return watcher;
+}

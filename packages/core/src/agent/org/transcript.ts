@@ -5,6 +5,7 @@
 // only its SHA-256 is, as the cache key). shared/reference/platform-api-workspace-features.md §3.2.
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AgentCard } from "../../a2a/index.js";
 import { describe, type Logger } from "../../transport/index.js";
 
 /** One transcript line. */
@@ -80,12 +81,15 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 /** The most bearers whose check is cached at once. */
 const MAX_CACHED = 256;
+/** The most platform checks of bearers running at once (more get `503`). */
+const MAX_CHECKING = 8;
 
 /**
  * A `node:http` handler for `GET /transcript?since=&limit=`; returns `false` (and writes nothing)
  * for any other request, so it can sit in front of another handler. Answers the reference
  * runtime's shape `{runtime, supported, lines, cursor, more, source}`; `400` when `since`/`limit`
- * are not integers; `401` unless the platform accepts the request's bearer for this workspace.
+ * are not integers; `401` unless the platform accepts the request's bearer for this workspace;
+ * `503` while 8 checks of other bearers are running.
  */
 export function createTranscriptHandler(
   options: TranscriptHandlerOptions,
@@ -103,11 +107,7 @@ export function createTranscriptHandler(
       return r.status >= 200 && r.status < 300;
     });
 
-  const accepted = async (bearer: string): Promise<boolean> => {
-    const key = createHash("sha256").update(bearer).digest("hex");
-    const now = Date.now();
-    const hit = cache.get(key);
-    if (hit && hit.until > now) return hit.ok;
+  const check = async (key: string, bearer: string): Promise<boolean> => {
     let ok = false;
     try {
       ok = await verify(bearer, AbortSignal.timeout(10_000));
@@ -119,8 +119,23 @@ export function createTranscriptHandler(
       return false;
     }
     if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
-    cache.set(key, { ok, until: now + (ok ? okMs : Math.min(okMs, 5_000)) });
+    cache.set(key, { ok, until: Date.now() + (ok ? okMs : Math.min(okMs, 5_000)) });
     return ok;
+  };
+  // One platform check per bearer at a time, and a few at most: unknown bearers cannot make this
+  // agent call the platform without bound.
+  const checking = new Map<string, Promise<boolean>>();
+  const accepted = async (bearer: string): Promise<boolean | "busy"> => {
+    const key = createHash("sha256").update(bearer).digest("hex");
+    const hit = cache.get(key);
+    if (hit && hit.until > Date.now()) return hit.ok;
+    let running = checking.get(key);
+    if (running === undefined) {
+      if (checking.size >= MAX_CHECKING) return "busy";
+      running = check(key, bearer).finally(() => checking.delete(key));
+      checking.set(key, running);
+    }
+    return await running;
   };
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
@@ -131,7 +146,13 @@ export function createTranscriptHandler(
     }
     const auth = req.headers.authorization;
     const bearer = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : "";
-    if (bearer === "" || bearer.length > 4096 || !(await accepted(bearer))) {
+    const ok = bearer === "" || bearer.length > 4096 ? false : await accepted(bearer);
+    if (ok === "busy") {
+      res.setHeader("Retry-After", "1");
+      send(res, 503, { error: "busy: try again" });
+      return true;
+    }
+    if (!ok) {
       send(res, 401, { error: "unauthorized" });
       return true;
     }
@@ -149,5 +170,41 @@ export function createTranscriptHandler(
     const page = options.log.page(since, Math.min(limit, 500));
     send(res, 200, { runtime: "molecule-ts", supported: true, source: null, ...page });
     return true;
+  };
+}
+
+/**
+ * Wraps a message handler so `log` records each message (on its first attempt) and each answer
+ * it returns. What `RemoteAgent`'s `transcript` option does to its handler.
+ */
+export function recordTurns<
+  M extends { text: string; sourceId: string | null },
+  X extends { attempt: number },
+>(
+  handler: (msg: M, ctx: X) => string | void | Promise<string | void>,
+  log: TranscriptLog,
+): (msg: M, ctx: X) => Promise<string | void> {
+  return async (msg, ctx) => {
+    if (ctx.attempt === 1) log.add("user", msg.text, msg.sourceId ?? undefined);
+    const answer = await handler(msg, ctx);
+    if (typeof answer === "string" && answer !== "") log.add("agent", answer);
+    return answer;
+  };
+}
+
+/**
+ * What an agent's built-in push server needs to serve its transcript (the `transcript` option of
+ * `RemoteAgent`): the `/transcript` route, and the card to register, whose `url` is the server's
+ * origin (the platform asks `<origin of agent_card.url>/transcript`; the push path's secret never
+ * goes in the card). A card that already has a `url` is kept.
+ */
+export function pushTranscript(options: TranscriptHandlerOptions): {
+  route: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  card: (card: AgentCard, pushUrl: string) => AgentCard;
+} {
+  return {
+    route: createTranscriptHandler(options),
+    card: (card, pushUrl) =>
+      card.url === undefined ? { ...card, url: `${new URL(pushUrl).origin}/` } : card,
   };
 }

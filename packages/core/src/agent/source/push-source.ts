@@ -5,13 +5,16 @@
 // `tasks/cancel` (on any replica sharing the task store) aborts its handler.
 import { randomUUID } from "node:crypto";
 import type { A2AHandlerContext, A2AMessage, A2ATask } from "../../a2a/index.js";
-import { inputRequired } from "../../a2a/index.js";
+import { derivedId, inputRequired } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
+import { BoundedSet } from "../../inbound/index.js";
 import { MoleculeError, describe } from "../../transport/index.js";
-import { type Admission, CANCELED, type PushAnswer } from "../admit/admission.js";
+import { type Admission, CANCELED, type PushAnswer, REDELIVERED } from "../admit/admission.js";
 import { isAskingForInput } from "../answer/input-request.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
+import type { PushClaim } from "../store/store.js";
+import { PushSlots } from "./push-slots.js";
 
 /** The agent does not take pushed messages now: the sender should retry later. */
 function notAccepting(code: "agent_not_running" | "agent_stopping", state: string): MoleculeError {
@@ -31,16 +34,42 @@ function canceledTask(msg: InboundMessage): A2ATask {
   };
 }
 
+/**
+ * The task of a question asked by the handler of pushed message `messageId`: the task the message
+ * continues or was sent as, else one named after the message, so a resend of it (a proxy retry, a
+ * caller's resend, after a restart too) is answered with the same task.
+ */
+function questionTask(
+  ctx: A2AHandlerContext,
+  messageId: string | undefined,
+  text: string,
+): A2ATask {
+  const task = inputRequired(ctx, text);
+  if (ctx.taskId !== undefined || messageId === undefined) return task;
+  const id = derivedId("task", messageId);
+  task.id = id;
+  if (task.status.message) task.status.message.taskId = id;
+  return task;
+}
+
 /** Handles pushed A2A messages for one agent. */
 export class PushSource {
   /** Whether the agent takes messages now (set by the agent as it starts and stops). */
   accepting = false;
+  /** A pushed message is claimed (its delivery counted) only once it has a slot to run in. */
+  readonly #slots: PushSlots;
+  /** Pushed messageIds whose handler asked a question: their resends get the question's task. */
+  readonly #asked = new BoundedSet(1_000);
 
+  /** @param concurrency the agent's: pushed messages that run at once */
   constructor(
     readonly admission: Admission,
     readonly router: Router,
     readonly runner: Dispatcher,
-  ) {}
+    concurrency: number,
+  ) {
+    this.#slots = new PushSlots(concurrency);
+  }
 
   /**
    * Handles one pushed message; resolves with the answer text (or nothing, or a `canceled` task
@@ -53,13 +82,20 @@ export class PushSource {
     // The conversation the server answers in: the caller's contextId, a continued task's, or the
     // fresh one the answer carries (so a caller that sends it back continues the conversation).
     if (ctx !== undefined) msg.contextId ??= ctx.contextId;
-    const answer = (a: PushAnswer): string | A2ATask | undefined =>
-      a === CANCELED
-        ? canceledTask(msg)
-        : typeof a === "string" && ctx !== undefined && isAskingForInput(msg)
-          ? inputRequired(ctx, a) // the handler asked a question: the task waits for its answer
-          : a;
     const mid = msg.messageId;
+    const answer = (a: PushAnswer): string | A2ATask | undefined => {
+      if (a === CANCELED) return canceledTask(msg);
+      if (isAskingForInput(msg)) this.#asked.add(mid);
+      // The handler asked a question: the task waits for its answer.
+      if (
+        typeof a === "string" &&
+        ctx !== undefined &&
+        (isAskingForInput(msg) || this.#asked.has(mid))
+      ) {
+        return questionTask(ctx, mid, a);
+      }
+      return a;
+    };
     const known = this.admission.known(mid);
     if (known) return answer(known instanceof Promise ? await known : known.answer);
     if (this.router.route(msg) !== "handler") {
@@ -82,9 +118,32 @@ export class PushSource {
     }
   }
 
-  /** Claims `msg` in the store, runs it and settles or releases the claim. */
+  /**
+   * Takes a slot, claims `msg` in the store, runs it and settles or releases the claim. A message
+   * claimed before and never settled (in flight when its process died) runs alone (see
+   * {@link PushSlots}).
+   */
   async #run(msg: InboundMessage, cancel: AbortSignal | undefined): Promise<PushAnswer> {
-    const claim = await this.admission.claim(msg);
+    let alone = false;
+    let free = await this.#slots.take(alone, cancel);
+    try {
+      for (;;) {
+        if (!this.accepting) throw notAccepting("agent_stopping", "is stopping");
+        const claim = await this.admission.claim(msg, alone);
+        if (claim !== REDELIVERED) return await this.#runClaimed(msg, claim, cancel);
+        free();
+        free = await this.#slots.take((alone = true), cancel);
+      }
+    } finally {
+      free();
+    }
+  }
+
+  async #runClaimed(
+    msg: InboundMessage,
+    claim: PushClaim | { settled: string | undefined } | undefined,
+    cancel: AbortSignal | undefined,
+  ): Promise<PushAnswer> {
     if (claim && "settled" in claim) return claim.settled;
     const outcome = await this.runner.submit(msg, {
       redelivered: claim?.redelivered ?? false,

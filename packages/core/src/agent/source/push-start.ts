@@ -1,6 +1,6 @@
 // Push delivery start-up: the built-in server (or the caller's route), registration, read-back.
 import { startA2AServer } from "../../a2a/index.js";
-import type { A2AServer } from "../../a2a/index.js";
+import type { A2AServer, StartA2AServerOptions } from "../../a2a/index.js";
 import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
 import type { Logger } from "../../transport/index.js";
@@ -25,6 +25,8 @@ export interface StartPushInput {
   workspaceId: string;
   /** Receives the server as soon as it listens, so a failed registration still closes it. */
   onServer: (server: A2AServer) => void;
+  /** Routes the built-in server serves besides A2A (the transcript). */
+  extraRoutes?: StartA2AServerOptions["extraRoutes"];
 }
 
 /**
@@ -62,6 +64,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
       ...(opts.streaming === true ? { streaming: true } : {}),
+      ...(input.extraRoutes !== undefined ? { extraRoutes: input.extraRoutes } : {}),
       ...serverLimits(opts),
     });
     input.onServer(server);

@@ -2,7 +2,7 @@
 // reply outbox and (for shared stores) the coordination of several replicas of one workspace.
 import type { A2ATaskStore } from "../../a2a/index.js";
 import type { Backfill } from "../../inbound/index.js";
-import { FileCursorStore, MemoryCursorStore } from "../../inbound/index.js";
+import { FileCursorStore, FileTaskStore, MemoryCursorStore } from "../../inbound/index.js";
 import type { CursorStore } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
@@ -59,9 +59,25 @@ export interface SharedStore {
   startPoll(ctx: SharedPollContext): Promise<SharedPoll>;
   /**
    * Claims a pushed message by its A2A `messageId` for this replica, so a proxy retry that lands
-   * on another replica is not handled twice.
+   * on another replica is not handled twice. With `options.alone` false (this replica runs other
+   * pushed messages), a message claimed before and never settled (its replica died or stopped
+   * with it) is not claimed: the answer is `{ status: "redelivered" }`, and the agent claims it
+   * again, alone, once nothing else runs (failure isolation).
    */
-  claimPush?(workspaceId: string, messageId: string): Promise<PushClaimResult>;
+  claimPush?(
+    workspaceId: string,
+    messageId: string,
+    options?: PushClaimOptions,
+  ): Promise<PushClaimResult>;
+}
+
+/** Options of {@link SharedStore.claimPush}. */
+export interface PushClaimOptions {
+  /**
+   * Whether this replica runs no other pushed message (default true): only then may a message
+   * claimed before and never settled be claimed again.
+   */
+  alone?: boolean;
 }
 
 /** The answer to {@link SharedStore.claimPush}. */
@@ -72,6 +88,12 @@ export type PushClaimResult =
   | { status: "settled"; reply: string | undefined }
   /** Being handled by another replica right now: the sender should retry later. */
   | { status: "busy" }
+  /**
+   * Claimed before and never settled, and the claim was not `alone`: claim it again with
+   * `alone: true` once this replica runs nothing else, so that only a message that crashes its
+   * process accrues deliveries.
+   */
+  | { status: "redelivered" }
   /**
    * Dead-lettered: delivered `maxDeliveries` times without settling, never run again. `first` is
    * true for the delivery that dead-lettered it (the one that reports it, once).
@@ -136,12 +158,25 @@ export function memoryStore(options: StoreOptions = {}): LocalStore {
 
 /**
  * In a cursor file compatible with the Python reference SDK plus a JSON sidecar: one process,
- * survives restarts, delivery counts included (see `FileCursorStore`).
+ * survives restarts, delivery counts included (see `FileCursorStore`). The agent's A2A tasks (a
+ * question waiting for its answer among them) are kept in `<path>.tasks.json`, the last 1,000.
  */
 export function fileStore(path: string, options: StoreOptions = {}): LocalStore {
   const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "fileStore");
+  const cursor = new FileCursorStore(path);
+  const tasks = new FileTaskStore(`${path}.tasks.json`);
+  // start() checks both files: a corrupted task file fails it, as a corrupted state file does.
+  const state: CursorStore = {
+    load: async () => await cursor.load(),
+    save: async (s) => await cursor.save(s),
+    check: async () => {
+      await cursor.check();
+      await tasks.check();
+    },
+  };
   return {
-    state: new FileCursorStore(path),
+    state,
+    tasks,
     maxDeliveries,
     // A reader of its own: loading does not disturb the agent's writer.
     deadLetters: async () => await deadLettersIn(new FileCursorStore(path)),
