@@ -13,10 +13,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
 });
 
-it("reports each dead letter as an error row of its own activity naming the message", async () => {
+/**
+ * An emulator with a sender and a receiver whose agent's handler always fails (one attempt): its
+ * dead letters and warnings are collected.
+ */
+async function setup(error: string) {
   const emu = await startEmulator();
   cleanups.push(() => emu.close());
-  const clients = [];
+  const clients: PlatformClient[] = [];
   for (const name of ["sender", "receiver"]) {
     const w = await emu.admin.createWorkspace({ name });
     const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token: w.token! });
@@ -31,12 +35,17 @@ it("reports each dead letter as an error row of its own activity naming the mess
     maxAttempts: 1,
     logger: { warn: (...a: unknown[]) => void warnings.push(a) },
     handler: () => {
-      throw new Error(`down ${"x".repeat(5_000)}`);
+      throw new Error(error);
     },
     onDeadLetter: (m) => void dead.push(m),
   });
   cleanups.push(() => agent.stop());
   await agent.start();
+  return { emu, sender, receiver, dead, warnings };
+}
+
+it("reports each dead letter as an error row of its own activity naming the message", async () => {
+  const { emu, sender, receiver, dead, warnings } = await setup(`down ${"x".repeat(5_000)}`);
   const receipt = await sender.callPeer(receiver.workspaceId, "give up on me");
   expect(receipt.status).toBe("queued");
   await waitFor(() => dead.length === 1, { timeoutMs: 15_000 });
@@ -65,39 +74,19 @@ it("reports each dead letter as an error row of its own activity naming the mess
 });
 
 it("logs a report the platform refuses, and the message stays settled", async () => {
-  const emu = await startEmulator();
-  cleanups.push(() => emu.close());
-  const w = await emu.admin.createWorkspace({ name: "receiver" });
-  const s = await emu.admin.createWorkspace({ name: "sender" });
-  const receiver = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token: w.token! });
-  const sender = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });
-  cleanups.push(
-    () => receiver.close(),
-    () => sender.close(),
-  );
-  const dead: InboundMessage[] = [];
-  const warnings: unknown[][] = [];
-  const agent = new RemoteAgent({
-    client: receiver,
-    maxAttempts: 1,
-    logger: { warn: (...a: unknown[]) => void warnings.push(a) },
-    handler: () => {
-      throw new Error("down");
-    },
-    onDeadLetter: (m) => void dead.push(m),
-  });
-  cleanups.push(() => agent.stop());
-  await agent.start();
+  const { emu, sender, receiver, dead, warnings } = await setup("down");
   emu.injectFault({
     method: "POST",
     path: "/workspaces/:id/activity",
     status: 400,
     body: { error: "invalid request body" },
   });
-  await sender.callPeer(w.id, "give up on me");
+  await sender.callPeer(receiver.workspaceId, "give up on me");
   await waitFor(() => dead.length === 1, { timeoutMs: 15_000 });
   expect(warnings.map((a) => a[0])).toContain("could not report a dead letter to the platform");
   expect(
-    (emu.activity(w.id) as Record<string, unknown>[]).some((r) => r["activity_type"] === "error"),
+    (emu.activity(receiver.workspaceId) as Record<string, unknown>[]).some(
+      (r) => r["activity_type"] === "error",
+    ),
   ).toBe(false);
 });
