@@ -101,10 +101,9 @@ function interruptQuestion(state: unknown): string | undefined {
 /**
  * Answers inbound messages with a compiled LangGraph graph, one thread per A2A conversation
  * (`thread_id` from the `contextId`, else the sender). A run that stops at `interrupt(value)`
- * answers with the question (`value` when a string, else `value.question`, else its JSON): on
- * push delivery as an A2A `input-required` task, whose answer (a message with that task's id)
- * resumes the thread with `Command({ resume: text })`; on poll delivery as an ordinary reply, and
- * the next message of that conversation resumes the thread.
+ * answers with the question (`value` when a string, else `value.question`, else its JSON) as an
+ * A2A `input-required` task (push and poll delivery), whose answer (a message with that task's id,
+ * in the same conversation) resumes the thread with `Command({ resume: text })`.
  * Everything else is {@link createPeerMessageHandler}, streaming included.
  */
 export function createGraphMessageHandler(

@@ -1,6 +1,7 @@
 // LangGraph over real HTTP against the emulator: a compiled graph with a peer node whose peer
 // answers A2A `input-required` (interrupt, then Command({ resume })), and a graph that interrupts
-// itself answering another workspace (thread per A2A contextId, resumed by the next message).
+// itself answering another workspace (thread per A2A contextId; its interrupt is input-required on
+// push and poll delivery, resumed by the answer sent with the task's id).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
@@ -130,7 +131,7 @@ describe("peerNode in a compiled graph", () => {
 });
 
 describe("createGraphMessageHandler", () => {
-  it("answers with the interrupt's question and resumes the thread of that A2A context", async () => {
+  it("on poll delivery the interrupt is input-required too, and the peer's answer by taskId resumes that thread", async () => {
     const graph = new StateGraph(MessagesAnnotation)
       .addNode("close_account", (state) => {
         const account: unknown = interrupt({ question: "Which account should I close?" });
@@ -162,18 +163,24 @@ describe("createGraphMessageHandler", () => {
     await caller.start();
 
     const ask = await caller.callPeer(support.id, "Please close my account");
-    if (ask.status !== "completed") throw new Error(`unexpected ${ask.status}`);
+    if (ask.status !== "input-required") throw new Error(`unexpected ${ask.status}`);
     expect(sanitizePeerText(ask.text)).toBe("Which account should I close?");
     expect(ask.contextId).toBeTruthy();
+    expect(ask.taskId).toBeTruthy();
 
-    // Another conversation does not resume that thread: it starts its own.
+    // Another conversation does not resume that thread: it starts its own, and its own task.
     const other = await caller.callPeer(support.id, "Close the other one");
-    if (other.status !== "completed") throw new Error(`unexpected ${other.status}`);
+    if (other.status !== "input-required") throw new Error(`unexpected ${other.status}`);
     expect(sanitizePeerText(other.text)).toBe("Which account should I close?");
+    expect(other.taskId).not.toBe(ask.taskId);
 
-    const answer = await caller.callPeer(support.id, "acct-42", { contextId: ask.contextId! });
+    const answer = await caller.callPeer(support.id, "acct-42", {
+      taskId: ask.taskId!,
+      contextId: ask.contextId!,
+    });
     if (answer.status !== "completed") throw new Error(`unexpected ${answer.status}`);
     expect(sanitizePeerText(answer.text)).toBe("Closed acct-42 (asked: Please close my account).");
+    expect(answer.taskId).toBe(ask.taskId);
   });
 
   it("on push delivery the interrupt is A2A input-required, and the peer's answer by taskId resumes it", async () => {

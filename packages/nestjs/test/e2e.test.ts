@@ -37,6 +37,8 @@ class EchoAgent {
     seen.push({ text: msg.text, source: msg.source, handler: "fromPeer", attempt: ctx.attempt });
     // The injected client is the module's: the same one the handler context carries.
     sameClient.push(this.client === ctx.client);
+    // A question back to the caller: an A2A input-required task on poll delivery too.
+    if (msg.text.startsWith("which?")) return askForInput(msg, "Which one do you mean?");
     return `echo: ${msg.text}`;
   }
 
@@ -167,6 +169,25 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
       emu.activity(ws.id).some((row) => JSON.stringify(row).includes("hello human, you said hi")),
     );
     expect(seen.map((s) => s.handler)).toEqual(["fromPeer", "fromCanvas"]);
+
+    // Multi-turn on poll delivery: the question comes back naming the task, answered by its id.
+    const answerTo = async (messageId: string) =>
+      await waitFor(async () =>
+        (await fetchInbound(sender.client)).find((m) => m.inReplyTo === messageId),
+      );
+    const ask = await sender.client.callPeer(ws.id, "which? the report", { contextId: "c-nest" });
+    const question = await answerTo(ask.messageId);
+    expect(sanitizePeerText(question.text)).toBe("Which one do you mean?");
+    expect(question.answerTask?.state).toBe("input-required");
+    const taskId = question.answerTask!.id;
+    const done = await sender.client.callPeer(ws.id, "which? the May one", {
+      taskId,
+      contextId: "c-nest",
+    });
+    const end = await answerTo(done.messageId);
+    expect(end.answerTask).toEqual({ id: taskId, state: "input-required" }); // asked again
+    const last = await sender.client.callPeer(ws.id, "May 2026", { taskId, contextId: "c-nest" });
+    expect((await answerTo(last.messageId)).answerTask).toEqual({ id: taskId, state: "completed" });
 
     await app!.close();
     app = undefined;

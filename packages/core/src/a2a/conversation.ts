@@ -1,4 +1,5 @@
 // The conversation metadata this SDK writes on A2A messages (documented in docs/protocol.md).
+import type { A2ATaskState } from "./types.js";
 
 /** Message metadata key naming the `messageId` an answer answers. */
 export const IN_REPLY_TO_KEY = "molecule_in_reply_to";
@@ -12,4 +13,31 @@ export const SOURCE_WORKSPACE_KEY = "molecule_source_workspace_id";
  */
 export function isAgentRole(role: unknown): boolean {
   return role === "agent" || role === "ROLE_AGENT" || role === "assistant";
+}
+
+/**
+ * Message metadata keys of an answer sent as a message (a poll-delivered agent's reply): the
+ * answering agent's task the answer belongs to, its state after the answer (`"input-required"`:
+ * a question, answered by a message with that `taskId`), and, when the message answered was
+ * refused, the JSON-RPC error code (the text says why). An answer carries no A2A `taskId` of its
+ * own: the task is the answerer's, unknown to the receiver's endpoint.
+ */
+export const TASK_ID_KEY = "molecule_task_id";
+/** See {@link TASK_ID_KEY}. */
+export const TASK_STATE_KEY = "molecule_task_state";
+/** See {@link TASK_ID_KEY}. */
+export const TASK_ERROR_KEY = "molecule_task_error";
+
+/**
+ * The answering agent's task an answer belongs to (message metadata `molecule_task_id`,
+ * `molecule_task_state`, `molecule_task_error`; see docs/protocol.md): written by a poll-delivered
+ * `RemoteAgent`, whose answers travel as messages rather than as A2A results.
+ */
+export interface AnswerTask {
+  /** The task's id on the answering agent: send the next message with this `taskId`. */
+  id: string;
+  /** Its state after this answer: `"input-required"` is a question, `"completed"` its end. */
+  state: A2ATaskState;
+  /** The JSON-RPC error code when the message answered was refused (the text says why). */
+  error?: number;
 }

@@ -26,7 +26,15 @@ export {
   summarizeA2AResult,
 } from "./outbound.js";
 export type { A2AProtocolVersion, MessageSendRequest, OutboundMessageInput } from "./outbound.js";
-export { IN_REPLY_TO_KEY, SOURCE_WORKSPACE_KEY, isAgentRole } from "./conversation.js";
+export {
+  IN_REPLY_TO_KEY,
+  SOURCE_WORKSPACE_KEY,
+  TASK_ERROR_KEY,
+  TASK_ID_KEY,
+  TASK_STATE_KEY,
+  isAgentRole,
+} from "./conversation.js";
+export type { AnswerTask } from "./conversation.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export {
   A2A_VERSION_HEADER,

@@ -145,7 +145,7 @@ export class RemoteAgent<
       onUnwritable: (error) => this.#obs.storeUnwritable(error),
       onWritable: (downMs) => this.#obs.storeWritable(downMs),
     });
-    this.#answers = new Answers(options.client, options, this.#obs);
+    this.#answers = new Answers(options.client, options, this.#obs, this.#store.tasks);
     this.#router = new Router(options.client, options, this.#answers, this.#logger, () => ({
       phase: this.#phase,
       delivery: this.#mode,

@@ -1,5 +1,5 @@
 // Types of the RemoteAgent runtime.
-import type { AgentCard } from "../a2a/index.js";
+import type { AgentCard, AnswerTask } from "../a2a/index.js";
 import type { Backfill } from "../inbound/index.js";
 import type { CursorStore } from "../inbound/index.js";
 import type { EventStreamBody } from "../inbound/index.js";
@@ -58,11 +58,14 @@ export interface AgentPlatformClient {
     hasMore?: boolean;
     gap?: boolean;
   }>;
-  /** Sends an answer; `messageId` is the answer's fixed id (resends reuse it). */
+  /**
+   * Sends an answer; `messageId` is the answer's fixed id (resends reuse it); `task` the agent's
+   * task it belongs to (a client that drops it answers a question as a plain message).
+   */
   reply(
     inbound: InboundMessage,
     text: string,
-    opts?: { signal?: AbortSignal; messageId?: string },
+    opts?: { signal?: AbortSignal; messageId?: string; task?: AnswerTask },
   ): Promise<void>;
   /** Sends a message to a peer (needed by `RemoteAgent#callPeer`). */
   callPeer?(

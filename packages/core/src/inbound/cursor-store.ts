@@ -124,7 +124,7 @@ export class MoleculeStoreError extends MoleculeError {
 }
 
 /** `err`'s errno code and message, as a sentence part. */
-function fsReason(err: unknown): string {
+export function fsReason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
   return code ? `${code}: ${message}` : message;
@@ -363,7 +363,7 @@ function count(value: unknown): value is number {
 }
 
 /** Writes `content` to `path` so that a crash leaves either the old or the new file. */
-async function atomicWrite(path: string, content: string): Promise<void> {
+export async function atomicWrite(path: string, content: string): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   const fh = await open(tmp, "w", 0o600);

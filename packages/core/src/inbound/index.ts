@@ -5,6 +5,7 @@ export type { InboundMessage, InboundSource } from "./message.js";
 export { fetchActivity, fetchInbound } from "./activity.js";
 export type { ActivityPage, ActivityReader } from "./activity.js";
 export { FileCursorStore, MemoryCursorStore, MoleculeStoreError } from "./cursor-store.js";
+export { FileTaskStore } from "./file-task-store.js";
 export type {
   CursorState,
   CursorStore,

@@ -2,10 +2,23 @@
 // row in either shape, or a pushed A2A message), normalised.
 import { normalizeParts, textOfParts } from "../a2a/index.js";
 import { IN_REPLY_TO_KEY, isAgentRole } from "../a2a/index.js";
-import type { A2APart } from "../a2a/index.js";
+import { TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY } from "../a2a/index.js";
+import type { A2APart, A2ATaskState, AnswerTask } from "../a2a/index.js";
 
 /** Who sent an inbound message. */
 export type InboundSource = "canvas_user" | "peer_agent" | "unknown";
+
+const TASK_STATES: ReadonlySet<string> = new Set<A2ATaskState>([
+  "submitted",
+  "working",
+  "input-required",
+  "completed",
+  "canceled",
+  "failed",
+  "rejected",
+  "auth-required",
+  "unknown",
+]);
 
 /** One inbound message, normalised from any row shape or a pushed A2A message. */
 export interface InboundMessage {
@@ -48,6 +61,15 @@ export interface InboundMessage {
   isReply: boolean;
   /** The `messageId` this answer answers (metadata `molecule_in_reply_to`), when the sender named it. */
   inReplyTo?: string;
+  /**
+   * The A2A `taskId` the message names: the task of this agent it continues (an answer to a
+   * question the handler asked with `askForInput`). On push the A2A endpoint checked it (a task
+   * of this workspace, not finished); on poll the agent checks it before the handler runs (a
+   * task it asked that same sender).
+   */
+  taskId?: string;
+  /** An answer's task on the agent that answered (see {@link AnswerTask}), when it names one. */
+  answerTask?: AnswerTask;
   /** When the platform recorded (or the push server received) the message. */
   receivedAt: Date;
   /** The raw row or message. */
@@ -166,13 +188,22 @@ export function parseActivityRow(row: unknown): InboundMessage | null {
   return msg;
 }
 
-/** Sets `isReply` / `inReplyTo` from the A2A message's role and metadata. */
+/** Sets `isReply`, `inReplyTo`, `taskId` and `answerTask` from the A2A message and its metadata. */
 function markReply(msg: InboundMessage, message: Record<string, unknown> | undefined): void {
   if (!message) return;
   msg.isReply = isAgentRole(message.role);
   const metadata = isRecord(message.metadata) ? message.metadata : undefined;
   const inReplyTo = nonEmpty(metadata?.[IN_REPLY_TO_KEY]);
   if (inReplyTo) msg.inReplyTo = inReplyTo;
+  const taskId = nonEmpty(message.taskId) ?? nonEmpty(message.task_id);
+  if (taskId) msg.taskId = taskId;
+  const answerTaskId = nonEmpty(metadata?.[TASK_ID_KEY]);
+  const state = metadata?.[TASK_STATE_KEY];
+  if (answerTaskId && typeof state === "string" && TASK_STATES.has(state)) {
+    msg.answerTask = { id: answerTaskId, state: state as A2ATaskState };
+    const error = metadata?.[TASK_ERROR_KEY];
+    if (typeof error === "number" && Number.isInteger(error)) msg.answerTask.error = error;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // The persisted form of the reply outbox: answers whose handler is done but which are not sent
 // yet. Stored with the cursor (same CursorStore, same atomic save) so settling a message and
 // recording its pending answer are one state.
+import type { AnswerTask } from "../a2a/index.js";
 import type { InboundSource } from "./message.js";
 
 /** One answer waiting in the reply outbox. */
@@ -19,6 +20,8 @@ export interface OutboxRecord {
   };
   /** When the answer was queued (ISO 8601). */
   queuedAt: string;
+  /** The agent's task the answer belongs to (a question, its end, or a refusal), if any. */
+  task?: AnswerTask;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -43,6 +46,11 @@ export function parseOutboxRecords(value: unknown): OutboxRecord[] | undefined {
     };
     for (const k of ["activityId", "messageId", "contextId"] as const) {
       if (typeof to[k] === "string") rec.to[k] = to[k];
+    }
+    const task = isRecord(v.task) ? v.task : undefined;
+    if (task && typeof task.id === "string" && typeof task.state === "string") {
+      rec.task = { id: task.id, state: task.state as AnswerTask["state"] };
+      if (typeof task.error === "number") rec.task.error = task.error;
     }
     out.push(rec);
   }

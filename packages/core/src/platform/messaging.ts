@@ -1,7 +1,8 @@
 // Outgoing messages that are not peer calls: a reply to an inbound message, a canvas notification,
 // an asynchronous delegation.
 import { buildMessageSendRequest } from "../a2a/index.js";
-import { IN_REPLY_TO_KEY } from "../a2a/index.js";
+import { IN_REPLY_TO_KEY, TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY } from "../a2a/index.js";
+import type { AnswerTask } from "../a2a/index.js";
 import { traceMetadata } from "../observability/index.js";
 import { delegateSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
@@ -33,7 +34,7 @@ export async function reply(
   s: PlatformSession,
   inbound: ReplyTarget,
   text: string,
-  options: { signal?: AbortSignal; messageId?: string },
+  options: { signal?: AbortSignal; messageId?: string; task?: AnswerTask },
 ): Promise<void> {
   if (typeof text !== "string" || text.trim() === "") throw invalid("reply needs non-empty text");
   if (!inbound || typeof inbound !== "object")
@@ -57,10 +58,19 @@ export async function reply(
       ...s.senderHint,
       ...traceMetadata(),
       ...(inbound.messageId === undefined ? {} : { [IN_REPLY_TO_KEY]: inbound.messageId }),
+      ...taskMetadata(options.task),
     },
   });
   const res = await postViaProxy(s, target, JSON.stringify(req), s.peerTimeoutMs, options.signal);
   peerResult(s, target, req.params.message.messageId, res, "proxy");
+}
+
+/** The metadata of an answer that belongs to a task of this agent (docs/protocol.md). */
+function taskMetadata(task: AnswerTask | undefined): Record<string, unknown> {
+  if (task === undefined) return {};
+  const out: Record<string, unknown> = { [TASK_ID_KEY]: task.id, [TASK_STATE_KEY]: task.state };
+  if (task.error !== undefined) out[TASK_ERROR_KEY] = task.error;
+  return out;
 }
 
 /** `POST /workspaces/:id/notify`: a chat message on the canvas, optionally with attachments. */

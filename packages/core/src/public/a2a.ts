@@ -19,8 +19,12 @@ export {
   MAX_ID_LENGTH,
   SOURCE_WORKSPACE_KEY,
   startA2AServer,
+  TASK_ERROR_KEY,
+  TASK_ID_KEY,
+  TASK_STATE_KEY,
 } from "../a2a/index.js";
 export type {
+  AnswerTask,
   A2AAgentInterface,
   A2AAgentSkill,
   A2AArtifact,

@@ -18,6 +18,7 @@ export type {
 } from "../agent/index.js";
 export type {
   A2ATaskStore,
+  AnswerTask,
   TaskCancelResult,
   TaskListPage,
   TaskListQuery,

@@ -1,16 +1,14 @@
-// The A2A methods the endpoint implements: send (blocking, non-blocking, streaming), get, cancel
-// and resubscribe to a task. Runs `onMessage`, keeps tasks in the task store (in memory, or shared
+// The A2A methods the endpoint implements: send (blocking, non-blocking, streaming), get, list,
+// cancel and resubscribe to a task (their parameters are checked in task-params.ts). Runs `onMessage`, keeps tasks in the task store (in memory, or shared
 // by replicas), aborts a task canceled through any replica, reports each change of a task to its
 // resubscribed streams, and reports handler failures.
 import { randomUUID } from "node:crypto";
-import { MAX_HISTORY_LENGTH } from "../limits.js";
-import { taskToV1 } from "../to-v1.js";
-import type { A2AMessage, A2ATask, A2ATaskState } from "../types.js";
+import type { A2AMessage, A2ATask } from "../types.js";
+import { derivedId } from "./derived-id.js";
 import { A2AErrorCode, A2ARpcError } from "./errors.js";
 import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
 import type { RpcMethods } from "./jsonrpc.js";
 import {
-  checkId,
   checkInboundMessage,
   isObj,
   normalizeMessage,
@@ -24,7 +22,6 @@ import {
   type A2ATaskStore,
   type TaskCancelResult,
   type TaskListPage,
-  type TaskListQuery,
   type TaskWatch,
 } from "./store.js";
 import {
@@ -42,6 +39,7 @@ import {
   withHistory,
 } from "./task-results.js";
 import { TaskHub } from "./task-hub.js";
+import { historyLengthOf, listRequestOf, listResult, taskIdOf } from "./task-params.js";
 import { streamTask } from "./task-stream.js";
 import { subscribe } from "./task-subscribe.js";
 
@@ -127,7 +125,8 @@ export class A2AMethods implements RpcMethods {
         (task) => this.#continue(go, task),
       );
     }
-    const contextId = message.contextId ?? randomUUID();
+    // A message without a conversation starts one named after it: its resends land in it too.
+    const contextId = message.contextId ?? derivedId("context", message.messageId);
 
     if (!stream && !background) {
       const ctx = new RequestContext(scope, method, id, version, contextId, undefined);
@@ -257,25 +256,14 @@ export class A2AMethods implements RpcMethods {
         "ListTasks is not supported by this agent's task store (it has no list method)",
       );
     }
-    const historyLength = historyLengthOf(params, "params.historyLength");
-    const query = listQueryOf(params);
-    const includeArtifacts = params["includeArtifacts"] === true;
-    const answer = (page: TaskListPage): Outcome => {
-      const tasks = page.tasks.map((t) => {
-        const task = withHistory(t, historyLength);
-        const v1 = taskToV1(includeArtifacts ? task : { ...task, artifacts: [] });
-        if (!includeArtifacts) delete v1["artifacts"];
-        return v1;
-      });
-      const result = {
-        tasks,
-        nextPageToken: page.nextPageToken,
-        pageSize: query.pageSize,
-        totalSize: page.totalSize,
-      };
-      return { status: 200, body: rpcResult(id, result) };
-    };
-    return this.#call(id, "ListTasks", () => store.list!(this.#o.workspaceId, query), answer);
+    const request = listRequestOf(params);
+    const answer = (page: TaskListPage): Outcome => ({
+      status: 200,
+      body: rpcResult(id, listResult(page, request)),
+    });
+    const list = (): TaskListPage | Promise<TaskListPage> =>
+      store.list!(this.#o.workspaceId, request.query);
+    return this.#call(id, "ListTasks", list, answer);
   }
 
   cancelTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome> {
@@ -504,86 +492,4 @@ interface Go {
   mode: "blocking" | "background" | "stream";
   scope: Scope;
   historyLength: number | undefined;
-}
-
-/** The task id of `tasks/get` (`params.id`) or `GetTask` (`params.name` = `tasks/<id>`). */
-function taskIdOf(params: Obj): string {
-  const tid = params["id"];
-  const name = params["name"];
-  const id =
-    typeof tid === "string" && tid !== ""
-      ? tid
-      : typeof name === "string" && name.startsWith("tasks/")
-        ? name.slice(6)
-        : undefined;
-  if (id === undefined || id === "") throw new ShapeError("params.id must be a non-empty string");
-  checkId(id, "params.id");
-  return id;
-}
-
-/** `historyLength` of `params`: absent, or an integer from 0 to {@link MAX_HISTORY_LENGTH}. */
-function historyLengthOf(params: Obj, where: string): number | undefined {
-  const v = params["historyLength"];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_HISTORY_LENGTH) {
-    throw new ShapeError(`${where} must be an integer from 0 to ${MAX_HISTORY_LENGTH}`);
-  }
-  return v;
-}
-
-const V1_STATES: Record<string, A2ATaskState> = {
-  TASK_STATE_SUBMITTED: "submitted",
-  TASK_STATE_WORKING: "working",
-  TASK_STATE_INPUT_REQUIRED: "input-required",
-  TASK_STATE_COMPLETED: "completed",
-  TASK_STATE_CANCELED: "canceled",
-  TASK_STATE_FAILED: "failed",
-  TASK_STATE_REJECTED: "rejected",
-  TASK_STATE_AUTH_REQUIRED: "auth-required",
-};
-
-/** The checked filters and page of a `ListTasks` request (v1.0 `ListTasksRequest`). */
-function listQueryOf(params: Obj): TaskListQuery {
-  const pageSize = params["pageSize"] ?? 50;
-  if (
-    typeof pageSize !== "number" ||
-    !Number.isInteger(pageSize) ||
-    pageSize < 1 ||
-    pageSize > 100
-  ) {
-    throw new ShapeError("params.pageSize must be an integer from 1 to 100");
-  }
-  const query: TaskListQuery = { pageSize };
-  const contextId = params["contextId"];
-  if (contextId !== undefined && contextId !== null && contextId !== "") {
-    if (typeof contextId !== "string") throw new ShapeError("params.contextId must be a string");
-    checkId(contextId, "params.contextId");
-    query.contextId = contextId;
-  }
-  const status = params["status"];
-  if (
-    status !== undefined &&
-    status !== null &&
-    status !== "" &&
-    status !== "TASK_STATE_UNSPECIFIED"
-  ) {
-    const state = typeof status === "string" ? V1_STATES[status] : undefined;
-    if (state === undefined) throw new ShapeError("params.status must be a TASK_STATE_* value");
-    query.state = state;
-  }
-  const token = params["pageToken"];
-  if (token !== undefined && token !== null && token !== "") {
-    if (typeof token !== "string") throw new ShapeError("params.pageToken must be a string");
-    checkId(token, "params.pageToken");
-    query.pageToken = token;
-  }
-  const after = params["statusTimestampAfter"];
-  if (after !== undefined && after !== null && after !== "") {
-    const ms = typeof after === "string" ? Date.parse(after) : NaN;
-    if (Number.isNaN(ms)) {
-      throw new ShapeError("params.statusTimestampAfter must be an ISO 8601 timestamp");
-    }
-    query.statusAfter = ms;
-  }
-  return query;
 }

@@ -153,6 +153,21 @@ export class MemoryTaskStore implements A2ATaskStore {
     };
   }
 
+  /** The stored tasks with their workspace and change order, least recently used first. */
+  entries(): Array<{ task: A2ATask; workspaceId: string; seq: number }> {
+    return [...this.#map.values()].map((e) => ({ ...e }));
+  }
+
+  /** Adds tasks as {@link entries} listed them (a saved store read back), keeping their order. */
+  restore(entries: ReadonlyArray<{ task: A2ATask; workspaceId: string; seq: number }>): void {
+    for (const e of entries) {
+      this.#map.delete(e.task.id);
+      this.#map.set(e.task.id, { ...e });
+      this.#seq = Math.max(this.#seq, e.seq);
+    }
+    while (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value as string);
+  }
+
   /** Number of stored tasks. */
   get size(): number {
     return this.#map.size;

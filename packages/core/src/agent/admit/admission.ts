@@ -30,6 +30,8 @@ function overlongId(msg: InboundMessage): string | undefined {
   if (!isBoundedId(msg.messageId)) return "messageId";
   if (!isBoundedId(msg.contextId)) return "contextId";
   if (!isBoundedId(msg.inReplyTo)) return "inReplyTo";
+  if (!isBoundedId(msg.taskId)) return "taskId";
+  if (!isBoundedId(msg.answerTask?.id)) return "metadata.molecule_task_id";
   if (!isBoundedId(msg.claimedSourceId)) return "metadata.molecule_source_workspace_id";
   return undefined;
 }

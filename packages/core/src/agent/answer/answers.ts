@@ -10,6 +10,9 @@ import type { AgentObserver } from "../observe/observer.js";
 import type { AgentStateStore } from "../store/state-store.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { ReplyOutbox } from "./outbox.js";
+import { PollTasks, type Refusal } from "./poll-tasks.js";
+import { A2AErrorCode } from "../../a2a/index.js";
+import type { A2ATaskStore } from "../../a2a/index.js";
 
 /** The reply outbox and dead-letter reporting of one agent. */
 export class Answers {
@@ -17,6 +20,8 @@ export class Answers {
   readonly #observer: AgentObserver;
   readonly #logger: Logger;
   readonly #outbox: ReplyOutbox;
+  /** The tasks of questions asked by polled messages' handlers. */
+  readonly #tasks: PollTasks;
   /** Where the outbox is persisted (poll delivery: attached at start). */
   #state: AgentStateStore | undefined;
 
@@ -27,6 +32,7 @@ export class Answers {
       "replyConcurrency" | "maxAttempts" | "retryBaseMs" | "onDeadLetter"
     >,
     observer: AgentObserver,
+    tasks?: A2ATaskStore,
   ) {
     const concurrency = options.replyConcurrency ?? 8;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -38,14 +44,21 @@ export class Answers {
     this.#options = options;
     this.#observer = observer;
     this.#logger = observer.logger;
+    this.#tasks = new PollTasks(client.workspaceId, tasks);
     this.#outbox = new ReplyOutbox({
       concurrency,
       maxAttempts: Math.max(1, options.maxAttempts ?? 3),
       retryBaseMs: options.retryBaseMs ?? 500,
       retryMaxMs: 30_000,
       logger: this.#logger,
-      send: async (to, text, messageId, signal) =>
-        await observer.inContextOf(to, () => client.reply(to, text, { signal, messageId })),
+      send: async (record, to, signal) =>
+        await observer.inContextOf(to, () =>
+          client.reply(to, record.text, {
+            signal,
+            messageId: record.id,
+            ...(record.task ? { task: record.task } : {}),
+          }),
+        ),
       persist: async (records) => await this.#state?.saveOutbox(records),
       onDeadLetter: async (msg, error) => await this.deadLetter(msg, error),
       onFailed: (msg, attempt, error, retryInMs) =>
@@ -64,9 +77,36 @@ export class Answers {
     this.#outbox.restore(await store.loadOutbox());
   }
 
-  /** Queues the answer to a polled message; resolves once it is persisted (it may then settle). */
+  /**
+   * Queues the answer to a polled message; resolves once it is persisted (it may then settle). A
+   * question (`askForInput`) or the answer to one goes with its task, stored first.
+   */
   async enqueueReply(msg: InboundMessage, text: string): Promise<void> {
-    await this.#outbox.enqueue(msg, text);
+    await this.#outbox.enqueue(msg, text, await this.#tasks.answered(msg, text));
+  }
+
+  /**
+   * Whether a polled message may run: true unless it continues a task (`taskId`) it may not (not
+   * this agent's question to that sender, or finished); the refusal is then queued as its answer.
+   */
+  async admitTask(msg: InboundMessage): Promise<boolean> {
+    let refusal: Refusal | undefined;
+    try {
+      refusal = await this.#tasks.check(msg);
+    } catch (err) {
+      // The store cannot tell: the sender is told to retry, as the A2A endpoint tells it.
+      this.#logger.error?.("the task store could not be read for a continued task", {
+        taskId: msg.taskId,
+        error: describe(err),
+      });
+      refusal = {
+        text: `the task store of this agent is unavailable, so task ${msg.taskId} cannot be continued now; try again later`,
+        task: { id: msg.taskId ?? "", state: "unknown", error: A2AErrorCode.InternalError },
+      };
+    }
+    if (refusal === undefined) return true;
+    await this.#outbox.enqueue(msg, refusal.text, refusal.task);
+    return false;
   }
 
   /**

@@ -2,6 +2,7 @@
 // before its message counts as settled, then sent with its own bounded concurrency, retried with
 // backoff (no slot is held while waiting) and dead-lettered when it cannot be delivered.
 import { randomUUID } from "node:crypto";
+import type { AnswerTask } from "../../a2a/index.js";
 import { BoundedSet } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
@@ -14,7 +15,7 @@ import { IdleWaiters } from "../run/idle-waiters.js";
 /** Options of {@link ReplyOutbox}. */
 export interface ReplyOutboxOptions {
   /** Sends one answer (the platform client's `reply`, with the record's fixed `messageId`). */
-  send(to: InboundMessage, text: string, messageId: string, signal: AbortSignal): Promise<void>;
+  send(record: OutboxRecord, to: InboundMessage, signal: AbortSignal): Promise<void>;
   /** Persists the whole outbox; resolves once durable. */
   persist(records: OutboxRecord[]): Promise<void>;
   /** Answers being sent at once (default 8). */
@@ -84,13 +85,14 @@ export class ReplyOutbox {
    * Queues the answer `text` to `msg`. Resolves once the outbox (with it) is persisted, so the
    * caller may then settle `msg`: from here on the answer is sent even across a restart.
    */
-  async enqueue(msg: InboundMessage, text: string): Promise<void> {
+  async enqueue(msg: InboundMessage, text: string, task?: AnswerTask): Promise<void> {
     const record: OutboxRecord = {
       id: randomUUID(),
       text,
       to: { source: msg.source, sourceId: msg.sourceId },
       queuedAt: new Date().toISOString(),
     };
+    if (task !== undefined) record.task = task;
     if (msg.activityId !== undefined) record.to.activityId = msg.activityId;
     if (msg.messageId !== undefined) record.to.messageId = msg.messageId;
     if (msg.contextId !== undefined) record.to.contextId = msg.contextId;
@@ -167,7 +169,7 @@ export class ReplyOutbox {
     const signal = this.#abort.signal;
     entry.attempts++;
     try {
-      await this.#o.send(entry.msg, entry.record.text, entry.record.id, signal);
+      await this.#o.send(entry.record, entry.msg, signal);
       await this.#remove(entry);
       return;
     } catch (err) {

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { type A2APart, sanitizePeerText } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../../platform/index.js";
-import { MoleculeError } from "../../transport/index.js";
+import { MoleculeError, MoleculePeerError } from "../../transport/index.js";
 import type { PendingCalls } from "./conversations.js";
 import { MoleculeReplyTimeoutError } from "../errors.js";
 
@@ -96,15 +96,40 @@ export async function callPeerAwaiting(
   const left = Math.max(1, timeoutMs - (performance.now() - started));
   const answer = await waitFor(answered, left, options.signal).finally(remove);
   if (answer === undefined) throw new MoleculeReplyTimeoutError(receipt, timeoutMs, contextId);
-  const out: PeerCallResult = {
-    status: "completed",
-    text: sanitizePeerText(answer.text),
-    raw: answer.raw,
-    peerId,
-    messageId,
-    contextId: answer.contextId ?? contextId,
-  };
+  return answerResult(answer, peerId, messageId, answer.contextId ?? contextId);
+}
+
+/**
+ * The result of a poll peer's answer: `completed`, or the state of the peer's task it names
+ * (`input-required`: a question, answered by calling again with its `taskId`); a refused message
+ * (the answer names a JSON-RPC error) throws like the same refusal of a push peer.
+ */
+function answerResult(
+  answer: InboundMessage,
+  peerId: string,
+  messageId: string,
+  contextId: string,
+): PeerCallResult {
+  const text = sanitizePeerText(answer.text);
+  const task = answer.answerTask;
+  if (task?.error !== undefined) {
+    throw new MoleculePeerError(
+      `peer ${peerId} refused the message (JSON-RPC error ${task.error}): ${clip(text)}`,
+      // -32603: the peer's task store was unavailable; anything else is final.
+      { peerId, code: "peer_rpc_error", rpcCode: task.error, retryable: task.error === -32603 },
+    );
+  }
+  const state = task?.state;
+  const status =
+    state === "input-required" || state === "failed" || state === "working" ? state : "completed";
+  const out: PeerCallResult = { status, text, raw: answer.raw, peerId, messageId, contextId };
+  if (task !== undefined) out.taskId = task.id;
   return out;
+}
+
+/** At most 300 characters of a peer's text, for an error message. */
+function clip(text: string): string {
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
 
 /** The answer, `undefined` after `ms`, or the signal's abort reason thrown. */

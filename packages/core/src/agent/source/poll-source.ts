@@ -101,6 +101,7 @@ class PollSource implements PollDeliveryOptions, EventWakeupsOptions {
     if (await this.#admission.overDelivered(msg, info.deliveries)) return "settled";
     if (this.#router.route(msg) !== "handler") return "settled";
     if (info.redelivered && this.#answers.answered(msg)) return "settled"; // its answer is queued
+    if (!(await this.#answers.admitTask(msg))) return "settled"; // a refused continuation
     const outcome = await this.#runner.submit(msg, {
       redelivered: info.redelivered,
       reply: !msg.isReply, // never answer an answer

@@ -5,8 +5,9 @@
 // `tasks/cancel` (on any replica sharing the task store) aborts its handler.
 import { randomUUID } from "node:crypto";
 import type { A2AHandlerContext, A2AMessage, A2ATask } from "../../a2a/index.js";
-import { inputRequired } from "../../a2a/index.js";
+import { derivedId, inputRequired } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
+import { BoundedSet } from "../../inbound/index.js";
 import { MoleculeError, describe } from "../../transport/index.js";
 import { type Admission, CANCELED, type PushAnswer } from "../admit/admission.js";
 import { isAskingForInput } from "../answer/input-request.js";
@@ -31,10 +32,30 @@ function canceledTask(msg: InboundMessage): A2ATask {
   };
 }
 
+/**
+ * The task of a question asked by the handler of pushed message `messageId`: the task the message
+ * continues or was sent as, else one named after the message, so a resend of it (a proxy retry, a
+ * caller's resend, after a restart too) is answered with the same task.
+ */
+function questionTask(
+  ctx: A2AHandlerContext,
+  messageId: string | undefined,
+  text: string,
+): A2ATask {
+  const task = inputRequired(ctx, text);
+  if (ctx.taskId !== undefined || messageId === undefined) return task;
+  const id = derivedId("task", messageId);
+  task.id = id;
+  if (task.status.message) task.status.message.taskId = id;
+  return task;
+}
+
 /** Handles pushed A2A messages for one agent. */
 export class PushSource {
   /** Whether the agent takes messages now (set by the agent as it starts and stops). */
   accepting = false;
+  /** Pushed messageIds whose handler asked a question: their resends get the question's task. */
+  readonly #asked = new BoundedSet(1_000);
 
   constructor(
     readonly admission: Admission,
@@ -53,13 +74,20 @@ export class PushSource {
     // The conversation the server answers in: the caller's contextId, a continued task's, or the
     // fresh one the answer carries (so a caller that sends it back continues the conversation).
     if (ctx !== undefined) msg.contextId ??= ctx.contextId;
-    const answer = (a: PushAnswer): string | A2ATask | undefined =>
-      a === CANCELED
-        ? canceledTask(msg)
-        : typeof a === "string" && ctx !== undefined && isAskingForInput(msg)
-          ? inputRequired(ctx, a) // the handler asked a question: the task waits for its answer
-          : a;
     const mid = msg.messageId;
+    const answer = (a: PushAnswer): string | A2ATask | undefined => {
+      if (a === CANCELED) return canceledTask(msg);
+      if (isAskingForInput(msg)) this.#asked.add(mid);
+      // The handler asked a question: the task waits for its answer.
+      if (
+        typeof a === "string" &&
+        ctx !== undefined &&
+        (isAskingForInput(msg) || this.#asked.has(mid))
+      ) {
+        return questionTask(ctx, mid, a);
+      }
+      return a;
+    };
     const known = this.admission.known(mid);
     if (known) return answer(known instanceof Promise ? await known : known.answer);
     if (this.router.route(msg) !== "handler") {

@@ -2,7 +2,7 @@
 // reply outbox and (for shared stores) the coordination of several replicas of one workspace.
 import type { A2ATaskStore } from "../../a2a/index.js";
 import type { Backfill } from "../../inbound/index.js";
-import { FileCursorStore, MemoryCursorStore } from "../../inbound/index.js";
+import { FileCursorStore, FileTaskStore, MemoryCursorStore } from "../../inbound/index.js";
 import type { CursorStore } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
@@ -136,12 +136,25 @@ export function memoryStore(options: StoreOptions = {}): LocalStore {
 
 /**
  * In a cursor file compatible with the Python reference SDK plus a JSON sidecar: one process,
- * survives restarts, delivery counts included (see `FileCursorStore`).
+ * survives restarts, delivery counts included (see `FileCursorStore`). The agent's A2A tasks (a
+ * question waiting for its answer among them) are kept in `<path>.tasks.json`, the last 1,000.
  */
 export function fileStore(path: string, options: StoreOptions = {}): LocalStore {
   const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "fileStore");
+  const cursor = new FileCursorStore(path);
+  const tasks = new FileTaskStore(`${path}.tasks.json`);
+  // start() checks both files: a corrupted task file fails it, as a corrupted state file does.
+  const state: CursorStore = {
+    load: async () => await cursor.load(),
+    save: async (s) => await cursor.save(s),
+    check: async () => {
+      await cursor.check();
+      await tasks.check();
+    },
+  };
   return {
-    state: new FileCursorStore(path),
+    state,
+    tasks,
     maxDeliveries,
     // A reader of its own: loading does not disturb the agent's writer.
     deadLetters: async () => await deadLettersIn(new FileCursorStore(path)),
