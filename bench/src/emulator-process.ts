@@ -1,4 +1,6 @@
 // The platform emulator in its own process, so a benchmark's load does not share its event loop.
+// BENCH_EMULATOR_NODE_ARGS (space-separated) adds Node flags to it, e.g. `--cpu-prof
+// --cpu-prof-dir=/tmp/prof` to profile the emulator (Node refuses --cpu-prof in NODE_OPTIONS).
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -23,7 +25,8 @@ export async function spawnEmulator(args: readonly string[] = []): Promise<Emula
     dirname(fileURLToPath(import.meta.resolve("@molecule-ai/platform-emulator"))),
     "bin.js",
   );
-  const child = spawn(process.execPath, [bin, "--port", "0", ...args], {
+  const nodeArgs = (process.env.BENCH_EMULATOR_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, bin, "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const { url, adminToken } = await new Promise<{ url: string; adminToken: string }>(

@@ -174,6 +174,7 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       name: string,
       parentId?: string,
       answer?: (m: InboundMessage) => string,
+      options: { maxAttempts?: number; onDeadLetter?: (m: InboundMessage) => void } = {},
     ) {
       const ws = await admin.createExternalWorkspace({ name, ...(parentId ? { parentId } : {}) });
       const client = new PlatformClient({
@@ -185,6 +186,7 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       const agent = new RemoteAgent({
         client,
         agentCard: { name },
+        ...options,
         handler: (m) => {
           inbox.push(m);
           return answer?.(m);
@@ -276,6 +278,81 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       await page.getByRole("button", { name: "Remove…" }).click();
       await page.getByRole("button", { name: /Confirm: remove gamma/ }).click();
       await page.locator('.card[data-name="gamma"] [data-status="removed"]').waitFor();
+      await page.close();
+    }, 60_000);
+
+    it("lists a child's pending approval live, and Approve or Deny on the page resolves the agent's requestApproval with the decision and who made it", async () => {
+      const lead = await startAgent("lead");
+      const child = await startAgent("deployer", lead.id);
+      const page = await openCanvas(browser, emu.canvasUrl!, emu.adminToken);
+      const panel = page.getByRole("region", { name: /Approvals/ });
+      await panel.getByText("No agent is waiting for a decision.").waitFor();
+
+      // Approve: the request appears (requester, action, reason, age) without a reload.
+      const first = child.agent.requestApproval(
+        { action: "deploy v2 to production", reason: "all checks passed", taskId: "t-1" },
+        { file: false, timeoutMs: 30_000 },
+      );
+      const item = panel.locator("li[data-approval]", { hasText: "deploy v2 to production" });
+      await item.waitFor({ timeout: 5_000 });
+      const shown = await item.textContent();
+      expect(shown).toContain("deployer asks to deploy v2 to production");
+      expect(shown).toContain("Reason: all checks passed");
+      expect(shown).toMatch(/\d+ s ago/);
+      // Keyboard: the labelled button is reached and pressed without the mouse.
+      const approve = page.getByRole("button", {
+        name: "Approve: deployer asks to deploy v2 to production",
+      });
+      await approve.focus();
+      await page.keyboard.press("Enter");
+      await expect(first).resolves.toMatchObject({
+        approved: true,
+        decision: "approved",
+        decidedBy: "human",
+        expired: false,
+      });
+      await item.waitFor({ state: "detached", timeout: 5_000 });
+      await panel.getByRole("status").filter({ hasText: "Approved" }).waitFor();
+
+      // Deny.
+      const second = child.agent.requestApproval(
+        { action: "drop the staging database" },
+        { file: false, timeoutMs: 30_000 },
+      );
+      await page
+        .getByRole("button", { name: "Deny: deployer asks to drop the staging database" })
+        .click({ timeout: 5_000 });
+      await expect(second).resolves.toMatchObject({
+        approved: false,
+        decision: "denied",
+        decidedBy: "human",
+        expired: false,
+      });
+      await panel.getByText("No agent is waiting for a decision.").waitFor({ timeout: 5_000 });
+      await page.close();
+    }, 60_000);
+
+    it("shows a call dead-lettered when the receiving agent gives up on it (the SDK reports it to the platform)", async () => {
+      const dead: InboundMessage[] = [];
+      const caller = await startAgent("caller");
+      const flaky = await startAgent(
+        "flaky",
+        caller.id,
+        () => {
+          throw new Error("the model is down");
+        },
+        { maxAttempts: 1, onDeadLetter: (m) => void dead.push(m) },
+      );
+      const page = await openCanvas(browser, emu.canvasUrl!, emu.adminToken);
+      const ask = `doomed ${crypto.randomUUID()}`;
+      const receipt = await caller.agent.callPeer(flaky.id, ask, { awaitReply: false });
+      expect(receipt.status).toBe("queued");
+      await expect.poll(() => dead.length, { timeout: 15_000 }).toBe(1);
+      const thread = page.locator("ol.thread", { hasText: ask });
+      await thread.locator(".out-dead-lettered").waitFor({ timeout: 5_000 });
+      expect(await thread.textContent()).toContain("Error: the model is down");
+      const row = page.locator(`.traffic li[data-from="${caller.id}"][data-to="${flaky.id}"]`);
+      expect(await row.locator(".out").textContent()).toBe("dead-lettered");
       await page.close();
     }, 60_000);
 

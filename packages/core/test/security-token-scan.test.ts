@@ -114,6 +114,7 @@ const CLIENT_CALLS: Record<string, Call<PlatformClient>> = {
   fetchActivityRows: (c) => c.fetchActivityRows({ sinceId: inbound.activityId }),
   reply: (c) => c.reply(inbound, "answer"),
   notify: (c) => c.notify("note"),
+  reportActivity: (c) => c.reportActivity({ activityType: "error", summary: "dead letter" }),
   capabilities: async (c) => {
     hostileProbe = true;
     try {

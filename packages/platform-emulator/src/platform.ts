@@ -280,11 +280,28 @@ export class Platform {
       data,
     });
     const frame = this.latest ? `event: ${type}\ndata: ${payload}\n\n` : `data: ${payload}\n\n`;
-    for (const res of subs) if (!res.writableEnded) res.write(frame);
+    for (const res of subs) {
+      if (res.writableEnded) continue;
+      if (this.#unsent.size === 0) setImmediate(() => this.#flushFrames());
+      this.#unsent.set(res, (this.#unsent.get(res) ?? "") + frame);
+    }
   }
 
-  /** Ends every SSE stream (emulator close). */
+  /**
+   * SSE frames emitted in this event-loop turn and not yet written, per stream: written together
+   * at the end of the turn, so a burst of requests handled in one turn costs each stream one write
+   * (and its reader one read) instead of one per event. Order per stream is kept.
+   */
+  readonly #unsent = new Map<ServerResponse, string>();
+
+  #flushFrames(): void {
+    for (const [res, frames] of this.#unsent) if (!res.writableEnded) res.write(frames);
+    this.#unsent.clear();
+  }
+
+  /** Ends every SSE stream (emulator close), after the frames still to be written. */
   closeStreams(): void {
+    this.#flushFrames();
     this.observer?.close();
     for (const subs of this.subscribers.values()) for (const res of subs) res.end();
     this.subscribers.clear();

@@ -165,6 +165,78 @@ describe("canvas: the page and its admin-only API", () => {
     }
   });
 
+  it("marks a call dead-lettered when its receiver reports so (POST /activity, an error row naming it), live and in the snapshot; only the receiver can", async () => {
+    const emu = await emulator();
+    try {
+      const a = await makeWs(emu, "a");
+      const b = await makeWs(emu, "b", { parentId: a.id });
+      const other = await makeWs(emu, "other");
+      const send = async (text: string, messageId = crypto.randomUUID()) =>
+        expect(
+          (
+            await req(emu, "POST", `/workspaces/${a.id}/a2a`, {
+              body: envelope(text, messageId),
+              token: b.token,
+              headers: { "X-Workspace-ID": b.id },
+            })
+          ).status,
+        ).toBe(202);
+      const report = (ws: { id: string; token: string }, deadLetter: Record<string, unknown>) =>
+        req(emu, "POST", `/workspaces/${ws.id}/activity`, {
+          token: ws.token,
+          body: {
+            activity_type: "error",
+            method: "message/send",
+            status: "error",
+            summary: "dead letter (handler_failed)",
+            error_detail: "Error: the handler failed after every retry",
+            request_body: { dead_letter: deadLetter },
+          },
+        });
+      await send("polled, then given up");
+      const snap = await req(emu, "GET", "/canvas/api/org", { token: emu.adminToken });
+      const polled = snap.json.traffic.find((x: any) => x.text === "polled, then given up");
+      expect(polled.outcome).toBe("queued");
+
+      // Another workspace naming a's message marks nothing; a's own report marks it, live.
+      expect((await report(other, { activity_id: polled.id })).status).toBe(200);
+      const frames = await readFeed(
+        emu.url,
+        emu.adminToken,
+        (fs) => fs.some((f) => f.traffic.some((t: any) => t.outcome === "dead-lettered")),
+        async () => {
+          expect((await report(a, { activity_id: polled.id })).status).toBe(200);
+        },
+      );
+      const marked = frames.flatMap((f) => f.traffic).filter((t: any) => t.id === polled.id);
+      expect(marked).toEqual([
+        expect.objectContaining({
+          outcome: "dead-lettered",
+          from: b.id,
+          to: a.id,
+          error: "Error: the handler failed after every retry",
+        }),
+      ]);
+
+      // By messageId (a pushed message has no activity id), and in a later page's snapshot.
+      const messageId = crypto.randomUUID();
+      await send("named by its messageId", messageId);
+      expect((await report(other, { message_id: messageId })).status).toBe(200);
+      let later = await req(emu, "GET", "/canvas/api/org", { token: emu.adminToken });
+      const byText = (text: string) => later.json.traffic.find((x: any) => x.text === text);
+      expect(byText("named by its messageId").outcome).toBe("queued");
+      expect((await report(a, { message_id: messageId })).status).toBe(200);
+      later = await req(emu, "GET", "/canvas/api/org", { token: emu.adminToken });
+      expect(byText("named by its messageId").outcome).toBe("dead-lettered");
+      expect(byText("polled, then given up").outcome).toBe("dead-lettered");
+      // The reports themselves are not calls between cards.
+      expect(later.json.traffic.filter((x: any) => x.kind !== "message")).toEqual([]);
+      expect(later.json.traffic).toHaveLength(2);
+    } finally {
+      await emu.close();
+    }
+  });
+
   it("bounds the text of a traffic item", async () => {
     const emu = await emulator();
     try {

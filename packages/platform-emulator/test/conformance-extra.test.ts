@@ -137,6 +137,19 @@ describe("latest-only details", () => {
     expect(page2.json.map((x: any) => x.data.text)).toEqual(["new2"]);
   });
 
+  it("a poll workspace's queue_depth counts its stored messages, not its own notify rows", async () => {
+    const c = await makeWs(emu, "depth");
+    const depth = async (): Promise<number> =>
+      (await req(emu, "POST", `/workspaces/${c.id}/a2a`, { body: envelope("m") })).json.queue_depth;
+    expect(await depth()).toBe(1);
+    expect(await depth()).toBe(2);
+    await req(emu, "POST", `/workspaces/${c.id}/notify`, {
+      body: { message: "hi" },
+      token: c.token,
+    });
+    expect(await depth()).toBe(3);
+  });
+
   it("a cursor from another workspace is 410", async () => {
     await req(emu, "POST", `/workspaces/${b.id}/a2a`, { body: envelope("b's") });
     const bRow = emu.activity(b.id)[0] as any;

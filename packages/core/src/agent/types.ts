@@ -5,7 +5,7 @@ import type { CursorStore } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import type { HeartbeatLateWarning } from "../events/index.js";
 import type { InboundMessage } from "../inbound/index.js";
-import type { ActivityRows } from "../platform/index.js";
+import type { ActivityReport, ActivityRows } from "../platform/index.js";
 import type { EventStreamBody, HeartbeatReport } from "../platform/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
 import type { A2APart } from "../a2a/index.js";
@@ -93,6 +93,11 @@ export interface AgentPlatformClient {
     text: string,
     opts?: { signal?: AbortSignal; messageId?: string; task?: AnswerTask },
   ): Promise<void>;
+  /**
+   * Adds a row to this workspace's activity log: the agent reports each dead letter there (an
+   * `error` row naming the message), so the canvas shows it. Optional: without it, nothing is sent.
+   */
+  reportActivity?(report: ActivityReport, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Sends a message to a peer (needed by `RemoteAgent#callPeer`). */
   callPeer?(
     peerId: string,

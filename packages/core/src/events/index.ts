@@ -9,7 +9,7 @@ export type {
   AgentEventMap,
   AgentEventName,
 } from "./events.js";
-export { AgentObserver } from "./observer.js";
+export { AgentObserver, deadLetterReason } from "./observer.js";
 export type { MessageTrack } from "./observer.js";
 export { stderrLogger } from "./default-logger.js";
 export type { LogLevel } from "./default-logger.js";

@@ -62,8 +62,11 @@ export interface AgentObserverOptions {
 
 type Fields<K extends AgentEventName> = Omit<AgentEventMap[K], "type" | "workspaceId">;
 
-/** By the error's code: `MoleculeReplyError`, `MoleculeTurnLimitError`, `MoleculeDeliveryLimitError`. */
-function deadLetterReason(error: unknown): AgentEventMap["deadLettered"]["reason"] {
+/**
+ * Why a message was dead-lettered, as the `deadLettered` event and the platform report say it: by
+ * the error's code (`MoleculeReplyError`, `MoleculeTurnLimitError`, `MoleculeDeliveryLimitError`).
+ */
+export function deadLetterReason(error: unknown): AgentEventMap["deadLettered"]["reason"] {
   const code = error instanceof MoleculeError ? error.code : undefined;
   if (code === "reply_failed") return "reply_failed";
   if (code === "conversation_turn_limit") return "turn_limit";

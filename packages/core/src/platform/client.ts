@@ -40,7 +40,8 @@ import {
   OPEN_EVENT_CHUNKS,
   openEventChunks,
 } from "./event-connection.js";
-import { delegate, notify, reply, type ReplyTarget } from "./messaging.js";
+import { delegate, notify, reply, reportActivity, type ReplyTarget } from "./messaging.js";
+import type { ActivityReport } from "./types.js";
 import { callPeer } from "./peer-call.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
 import { discoverPeer, listPeers } from "./peers.js";
@@ -281,6 +282,16 @@ export class PlatformClient {
     options: { attachments?: NotifyAttachment[]; signal?: AbortSignal } = {},
   ): Promise<void> {
     return notify(this.#s, text, options);
+  }
+
+  /**
+   * Adds a row to this workspace's own activity log (`POST /workspaces/:id/activity`), which the
+   * canvas shows. `activityType` is one of the platform's list (`a2a_send`, `a2a_receive`,
+   * `task_update`, `agent_log`, `skill_promotion`, `memory_write`, `error`; another is refused
+   * with 400); `targetId` must be a workspace id. A `RemoteAgent` reports each dead letter here.
+   */
+  reportActivity(report: ActivityReport, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return reportActivity(this.#s, report, options);
   }
 
   // ---------------------------------------------------------------- capabilities, events

@@ -13,6 +13,7 @@ export type { ActivityRows, FetchInboundOptions } from "./activity.js";
 export type { ReplyTarget } from "./messaging.js";
 export type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
 export type {
+  ActivityReport,
   DelegationResult,
   EventStream,
   HeartbeatReport,

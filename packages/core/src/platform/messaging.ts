@@ -12,7 +12,7 @@ import { requireWorkspaceId as requireId } from "./ids.js";
 import { postViaProxy } from "./peer-call.js";
 import { peerResult } from "./peer-result.js";
 import { enc, type PlatformSession } from "./session.js";
-import type { DelegationResult, NotifyAttachment } from "./types.js";
+import type { ActivityReport, DelegationResult, NotifyAttachment } from "./types.js";
 
 /**
  * What `PlatformClient.reply` needs of the message it answers: who sent it and which message and
@@ -102,6 +102,35 @@ export async function notify(
     signal: options.signal,
   });
   if (!ok(res.status)) throw await s.selfFail(res, "notify", options.signal);
+}
+
+/**
+ * `POST /workspaces/<self>/activity`: a row in this workspace's own activity log (the canvas shows
+ * it). The platform takes `activity_type` from a fixed list (`a2a_send`, `a2a_receive`,
+ * `task_update`, `agent_log`, `skill_promotion`, `memory_write`, `error`) and `status` as free text.
+ */
+export async function reportActivity(
+  s: PlatformSession,
+  report: ActivityReport,
+  options: { signal?: AbortSignal | undefined },
+): Promise<void> {
+  const res = await s.send({
+    method: "POST",
+    path: `/workspaces/${enc(s.workspaceId)}/activity`,
+    json: {
+      activity_type: report.activityType,
+      ...(report.method !== undefined ? { method: report.method } : {}),
+      ...(report.summary !== undefined ? { summary: report.summary } : {}),
+      ...(report.targetId !== undefined
+        ? { target_id: requireId(report.targetId, "targetId") }
+        : {}),
+      ...(report.status !== undefined ? { status: report.status } : {}),
+      ...(report.errorDetail !== undefined ? { error_detail: report.errorDetail } : {}),
+      ...(report.requestBody !== undefined ? { request_body: report.requestBody } : {}),
+    },
+    signal: options.signal,
+  });
+  if (!ok(res.status)) throw await s.selfFail(res, "reportActivity", options.signal);
 }
 
 /** `POST /workspaces/<self>/delegate` with an idempotency key (so it is retried safely). */

@@ -103,6 +103,21 @@ export interface DelegationResult {
   idempotentHit: boolean;
 }
 
+/** A row for this workspace's own activity log (`PlatformClient.reportActivity`). */
+export interface ActivityReport {
+  /** One of the platform's list: `a2a_send`, `a2a_receive`, `task_update`, `agent_log`, `skill_promotion`, `memory_write`, `error`. */
+  activityType: string;
+  method?: string | undefined;
+  summary?: string | undefined;
+  /** A workspace id (checked before the request). */
+  targetId?: string | undefined;
+  /** Free text (the platform's default: `"ok"`). */
+  status?: string | undefined;
+  errorDetail?: string | undefined;
+  /** Stored as the row's `request_body` (a JSON object). */
+  requestBody?: Record<string, unknown> | undefined;
+}
+
 /** A file attached to a canvas notification. */
 export interface NotifyAttachment {
   uri: string;

@@ -19,6 +19,7 @@ export {
   memoryText,
 } from "../platform/index.js";
 export type {
+  ActivityReport,
   ApprovalDecision,
   ApprovalRecord,
   ApprovalRequestInput,

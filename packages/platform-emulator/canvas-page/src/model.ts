@@ -1,9 +1,12 @@
 // The page's state: the org's cards, the traffic, and the views derived from them (the tree, the
 // conversations by contextId, the traces by trace id).
 import type { FeedFrame, OrgSnapshot } from "../../src/canvas/wire.js";
-import type { CanvasTraffic, CanvasWorkspace } from "../../src/canvas/wire.js";
+import type { CanvasApproval, CanvasTraffic, CanvasWorkspace } from "../../src/canvas/wire.js";
 
-export type { CanvasTraffic, CanvasWorkspace };
+export type { CanvasApproval, CanvasTraffic, CanvasWorkspace };
+
+/** Pending approvals older than this are denied by the platform (its next sweep): not offered. */
+export const APPROVAL_EXPIRY_MS = 10 * 60_000;
 
 /** Traffic items the page keeps (the oldest go first). */
 const KEEP = 1_000;
@@ -20,6 +23,10 @@ function start(t: CanvasTraffic): number {
 export class Org {
   readonly workspaces = new Map<string, CanvasWorkspace>();
   traffic: CanvasTraffic[] = [];
+  /** Counts the frames that changed a card (the org view renders only when it changes). */
+  cardsVersion = 0;
+  /** Pending approvals, newest first. */
+  approvals: CanvasApproval[] = [];
   private readonly byId = new Map<string, CanvasTraffic>();
   /** Emulator clock minus this browser's clock (ms). */
   offset = 0;
@@ -28,6 +35,7 @@ export class Org {
   load(s: OrgSnapshot): void {
     this.workspaces.clear();
     this.traffic = [];
+    this.approvals = [];
     this.byId.clear();
     this.compat = s.compat;
     this.apply(s);
@@ -36,6 +44,8 @@ export class Org {
   apply(f: FeedFrame): void {
     this.offset = f.now - Date.now();
     for (const w of f.workspaces) this.workspaces.set(w.id, w);
+    if (f.workspaces.length > 0) this.cardsVersion++;
+    if (f.approvals !== undefined) this.approvals = f.approvals;
     for (const t of f.traffic) {
       const old = this.byId.get(t.id);
       if (old !== undefined) Object.assign(old, t);
@@ -149,3 +159,6 @@ export function age(now: number, at: number | null): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   return `${Math.floor(s / 3600)} h ago`;
 }
+
+/** The page's one org, fed by the live feed. */
+export const org = new Org();

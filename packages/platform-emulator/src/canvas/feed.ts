@@ -1,22 +1,30 @@
 // The canvas's org-wide live feed: every event the platform emits marks what changed (a workspace
-// card, a traffic item); every 50 ms the changes go out as one frame to each subscribed page.
+// card, a traffic item, the pending approvals); every 150 ms the changes go out as one frame to
+// each subscribed page.
 // Heartbeats only age a card, which the page shows in seconds: a card whose only change is a
 // heartbeat goes out at most once a second. A heartbeat storm costs one Set insert per heartbeat,
 // and nothing at all before a page subscribes.
 import type { ServerResponse } from "node:http";
 import type { Platform, PlatformObserver } from "../platform.js";
+import { pendingApprovalRows } from "../routes/approvals.js";
 import type { ActivityRow } from "../store.js";
-import { trafficView, workspaceView } from "./views.js";
+import { approvalView, deadLetterTarget, trafficView, workspaceView } from "./views.js";
 import type { CanvasTraffic, CanvasWorkspace, FeedFrame, OrgSnapshot } from "./wire.js";
 
-/** How often changes are sent to the pages (ms). */
-const FLUSH_MS = 50;
+/**
+ * How often changes are sent to the pages (ms). The page renders each frame as it arrives, so this
+ * is also how often a busy page repaints: every repaint costs the browser (which shares the
+ * machine with the emulator) more than the frame costs the emulator.
+ */
+const FLUSH_MS = 150;
 /** At most this many traffic items per frame (the rest of a burst waits for the next frames). */
 const MAX_TRAFFIC_PER_FRAME = 500;
 /** Cards whose only change is a heartbeat go out at most this often (ms). */
 const HEARTBEAT_MS = 1_000;
 /** Traffic items of the org snapshot (the most recent ones). */
 const SNAPSHOT_TRAFFIC = 300;
+/** Dead-letter reports the feed remembers (by the traffic row they mark), the newest. */
+const KEEP_DEAD_LETTERS = 1_000;
 
 const feeds = new WeakMap<Platform, CanvasFeed>();
 
@@ -38,6 +46,10 @@ export class CanvasFeed implements PlatformObserver {
   private readonly beats = new Set<string>();
   private lastBeats = 0;
   private readonly rows = new Map<string, ActivityRow>();
+  /** Dead-letter reports by the traffic row they mark. */
+  private readonly dead = new Map<string, ActivityRow>();
+  /** An approval was requested or decided: the next frame carries the pending list. */
+  private approvals = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly platform: Platform) {}
@@ -47,7 +59,12 @@ export class CanvasFeed implements PlatformObserver {
     const d = (data ?? {}) as Record<string, unknown>;
     if (type === "ACTIVITY_LOGGED") {
       const row = this.platform.store.activityById.get(String(d["id"]));
-      if (row !== undefined) this.rows.set(row.id, row);
+      const marked = row === undefined ? undefined : deadLetterTarget(this.platform.store, row);
+      if (marked !== undefined) {
+        this.dead.set(marked.id, row!);
+        if (this.dead.size > KEEP_DEAD_LETTERS) this.dead.delete(this.dead.keys().next().value!);
+        this.rows.set(marked.id, marked);
+      } else if (row !== undefined) this.rows.set(row.id, row);
     } else if (type === "DELEGATION_STATUS") {
       const list = this.platform.store.activity.get(workspaceId) ?? [];
       for (let i = list.length - 1; i >= 0; i--) {
@@ -58,6 +75,7 @@ export class CanvasFeed implements PlatformObserver {
         }
       }
     } else if (type === "WORKSPACE_HEARTBEAT") this.beats.add(workspaceId);
+    else if (type.startsWith("APPROVAL_")) this.approvals = true;
     else this.dirty.add(workspaceId);
     this.arm();
   }
@@ -80,10 +98,14 @@ export class CanvasFeed implements PlatformObserver {
   snapshot(): OrgSnapshot {
     const store = this.platform.store;
     const rows: ActivityRow[] = [];
+    // Dead-letter reports are newer than the messages they mark: met first, walking back.
+    const dead = new Map<string, ActivityRow>();
     for (const list of store.activity.values())
       for (let i = list.length - 1, n = 0; i >= 0 && n < SNAPSHOT_TRAFFIC; i--) {
         const r = list[i] as ActivityRow;
-        if (trafficView(r) !== undefined) {
+        const marked = deadLetterTarget(store, r);
+        if (marked !== undefined) dead.set(marked.id, r);
+        else if (trafficView(r) !== undefined) {
           rows.push(r);
           n++;
         }
@@ -91,7 +113,7 @@ export class CanvasFeed implements PlatformObserver {
     rows.sort((a, b) => a.seq - b.seq);
     const traffic: CanvasTraffic[] = [];
     for (const r of rows.slice(-SNAPSHOT_TRAFFIC)) {
-      const t = trafficView(r);
+      const t = trafficView(r, dead.get(r.id) ?? this.dead.get(r.id));
       if (t !== undefined) traffic.push(t);
     }
     return {
@@ -99,6 +121,7 @@ export class CanvasFeed implements PlatformObserver {
       now: this.platform.now(),
       workspaces: [...store.workspaces.values()].map(workspaceView),
       traffic,
+      approvals: pendingApprovalRows(this.platform).map(approvalView),
     };
   }
 
@@ -108,6 +131,7 @@ export class CanvasFeed implements PlatformObserver {
       this.dirty.clear();
       this.beats.clear();
       this.rows.clear();
+      this.approvals = false;
       return;
     }
     const now = Date.now();
@@ -126,11 +150,20 @@ export class CanvasFeed implements PlatformObserver {
     for (const [id, row] of this.rows) {
       if (traffic.length >= MAX_TRAFFIC_PER_FRAME) break;
       this.rows.delete(id);
-      const t = trafficView(row);
+      const t = trafficView(row, this.dead.get(id));
       if (t !== undefined) traffic.push(t);
     }
-    if (workspaces.length > 0 || traffic.length > 0) {
-      const frame: FeedFrame = { now: this.platform.now(), workspaces, traffic };
+    const approvals = this.approvals
+      ? pendingApprovalRows(this.platform).map(approvalView)
+      : undefined;
+    this.approvals = false;
+    if (workspaces.length > 0 || traffic.length > 0 || approvals !== undefined) {
+      const frame: FeedFrame = {
+        now: this.platform.now(),
+        workspaces,
+        traffic,
+        ...(approvals !== undefined ? { approvals } : {}),
+      };
       const data = `data: ${JSON.stringify(frame)}\n\n`;
       for (const res of this.pages) if (!res.writableEnded) res.write(data);
     }

@@ -1,9 +1,10 @@
 // What the canvas page sees: a workspace card and one traffic item (an A2A call, a delegation, a
 // reply, a notify), built from the store's rows. Texts are bounded; no token ever leaves here.
 import { envelopeText } from "../peer-text.js";
-import type { ActivityRow, WorkspaceRow } from "../store.js";
+import type { ApprovalRow } from "../routes/feature-store.js";
+import type { ActivityRow, Store, WorkspaceRow } from "../store.js";
 import { isObject } from "../util.js";
-import type { CanvasTraffic, CanvasWorkspace, Outcome } from "./wire.js";
+import type { CanvasApproval, CanvasTraffic, CanvasWorkspace, Outcome } from "./wire.js";
 
 /** Longest text of one traffic item sent to the page (the rest is cut, marked with "…"). */
 const MAX_TEXT = 2_000;
@@ -31,6 +32,18 @@ export function workspaceView(w: WorkspaceRow): CanvasWorkspace {
     lastHeartbeatAt: w.lastHeartbeatAt,
     activeTasks: w.activeTasks,
     currentTask: bounded(w.currentTask),
+  };
+}
+
+/** A pending approval as the page lists it (its texts bounded). */
+export function approvalView(a: ApprovalRow): CanvasApproval {
+  return {
+    id: a.id,
+    workspaceId: a.workspaceId,
+    action: bounded(a.action),
+    reason: bounded(a.reason),
+    taskId: bounded(a.taskId),
+    createdAt: a.createdAt,
   };
 }
 
@@ -64,8 +77,55 @@ function answerText(body: unknown): string {
 
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
-/** A traffic item of an activity row, or `undefined` for rows that are not traffic. */
-export function trafficView(r: ActivityRow): CanvasTraffic | undefined {
+/** Rows looked through (newest first) for the message a dead-letter report names by `message_id`. */
+const DEAD_LETTER_SCAN = 1_000;
+
+/**
+ * The message a dead-letter report names, when `report` is one: an `activity_type: "error"` row
+ * the workspace reported about itself (`POST /workspaces/:id/activity`, as the SDK does when it
+ * gives up on an inbound message) with `request_body.dead_letter` naming the message by its
+ * activity id (polled) or its A2A `messageId` (pushed). Only a message the reporting workspace
+ * received (an `a2a_receive` row of its own) is found: a workspace marks only its own inbox.
+ */
+export function deadLetterTarget(store: Store, report: ActivityRow): ActivityRow | undefined {
+  if (report.activity_type !== "error" || !isObject(report.request_body)) return undefined;
+  const d = report.request_body["dead_letter"];
+  if (!isObject(d)) return undefined;
+  const own = (r: ActivityRow | undefined) =>
+    r !== undefined && r.workspace_id === report.workspace_id && r.activity_type === "a2a_receive";
+  const activityId = id(d["activity_id"]);
+  if (activityId !== null) {
+    const r = store.activityById.get(activityId);
+    if (own(r)) return r;
+  }
+  const messageId = id(d["message_id"]);
+  if (messageId === null) return undefined;
+  const list = store.activity.get(report.workspace_id) ?? [];
+  for (let i = list.length - 1, n = 0; i >= 0 && n < DEAD_LETTER_SCAN; i--, n++) {
+    const r = list[i] as ActivityRow;
+    if (!own(r) || !isObject(r.request_body)) continue;
+    const params = r.request_body["params"];
+    const msg = isObject(params) ? params["message"] : undefined;
+    if (isObject(msg) && msg["messageId"] === messageId) return r;
+  }
+  return undefined;
+}
+
+/**
+ * A traffic item of an activity row, or `undefined` for rows that are not traffic. `deadLetter`:
+ * the receiver's report that it gave up on this message (see {@link deadLetterTarget}).
+ */
+export function trafficView(r: ActivityRow, deadLetter?: ActivityRow): CanvasTraffic | undefined {
+  const t = baseView(r);
+  if (t === undefined || deadLetter === undefined) return t;
+  t.outcome = "dead-lettered";
+  t.error = bounded(
+    deadLetter.error_detail ?? deadLetter.summary ?? "dead-lettered by its receiver",
+  );
+  return t;
+}
+
+function baseView(r: ActivityRow): CanvasTraffic | undefined {
   const base = {
     id: r.id,
     seq: r.seq,
@@ -93,22 +153,6 @@ export function trafficView(r: ActivityRow): CanvasTraffic | undefined {
       answer: "",
     };
   }
-  if (r.activity_type === "error" && r.target_id !== null && r.source_id !== null)
-    // A caller reporting a message it gave up on (`POST /activity`, e.g. the SDK's dead letter).
-    return {
-      ...base,
-      kind: "message",
-      from: r.source_id,
-      to: r.target_id,
-      outcome: "dead-lettered",
-      role: null,
-      contextId: null,
-      messageId: null,
-      traceId: null,
-      parentSpanId: null,
-      text: bounded(r.summary ?? ""),
-      answer: "",
-    };
   if (r.activity_type !== "a2a_receive") return undefined;
   if (r.method === "notify")
     return {

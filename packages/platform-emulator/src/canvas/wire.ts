@@ -52,15 +52,31 @@ export interface CanvasTraffic {
   error: string | null;
 }
 
+/** A pending approval: an agent waits for a person to approve or deny `action`. */
+export interface CanvasApproval {
+  id: string;
+  /** The requester (the workspace whose agent waits). */
+  workspaceId: string;
+  /** What the agent asks to do, and why (the agent's words: untrusted, shown as text). */
+  action: string;
+  reason: string;
+  taskId: string;
+  /** Emulator clock ms of the request (pending approvals expire, denied, after 10 minutes). */
+  createdAt: number;
+}
+
 /** One frame of the feed. */
 export interface FeedFrame {
   /** Emulator clock ms when the frame was built (the page ages heartbeats against it). */
   now: number;
   workspaces: CanvasWorkspace[];
   traffic: CanvasTraffic[];
+  /** The whole pending list (the 50 newest), when it changed since the last frame. */
+  approvals?: CanvasApproval[];
 }
 
 /** The org as the page first loads it. */
 export interface OrgSnapshot extends FeedFrame {
   compat: string;
+  approvals: CanvasApproval[];
 }

@@ -101,9 +101,7 @@ export async function deliver(
       request_body: env,
     });
     if (caller !== undefined) caller.lastOutboundAt = platform.now();
-    const depth = (platform.store.activity.get(target.id) ?? []).filter(
-      (r) => r.activity_type === "a2a_receive" && r.method !== "notify",
-    ).length;
+    const depth = platform.store.inboundCount(target.id);
     return {
       status: 202,
       body: {

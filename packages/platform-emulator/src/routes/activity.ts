@@ -1,7 +1,7 @@
 // Activity: list (with `since_id` cursors on compat "latest"), report, and `notify`.
 import { type Ctx, HttpError, readJsonObject, sendJson } from "../http-io.js";
 import type { Platform } from "../platform.js";
-import type { ActivityRow } from "../store.js";
+import { type ActivityRow, Store } from "../store.js";
 import { isObject, optInt, optString, reqString } from "../util.js";
 
 const ACTIVITY_TYPES = [
@@ -77,8 +77,8 @@ export function listActivity(platform: Platform, ctx: Ctx, id: string): void {
   const out: Record<string, unknown>[] = [];
   if (startSeq >= 0 || after !== -Infinity) {
     // cursor / window: oldest first, strictly after the cursor
-    for (const r of rows) {
-      if (out.length >= limit) break;
+    for (let i = Store.firstAfter(rows, startSeq); i < rows.length && out.length < limit; i++) {
+      const r = rows[i] as ActivityRow;
       if (keep2(r)) out.push(platform.activityJson(r));
     }
   } else {

@@ -77,10 +77,7 @@ export function listApprovals(platform: Platform, ctx: Ctx, id: string): void {
   );
 }
 
-/**
- * Decides a pending approval of `workspaceId` (the decide route's effect, also used by the
- * emulator's own pages): `undefined` when no pending row matches (the route's 404).
- */
+/** Decides a pending approval of `workspaceId`: `undefined` when no pending row matches (the route's 404). */
 function decideApproval(
   platform: Platform,
   workspaceId: string,
@@ -147,14 +144,25 @@ function expireApprovals(platform: Platform): void {
     }
 }
 
-/** The 50 newest pending approvals platform-wide (after the expiry sweep), as the route lists them. */
-function pendingApprovals(platform: Platform): Record<string, unknown>[] {
+/**
+ * The 50 newest pending approvals platform-wide, after the expiry sweep: what
+ * `GET /approvals/pending` lists, and what the canvas page shows with approve and deny.
+ */
+export function pendingApprovalRows(platform: Platform): ApprovalRow[] {
   expireApprovals(platform);
   return featureStore(platform)
     .approvals.filter((a) => a.status === "pending")
     .sort(newestFirst)
-    .slice(0, 50)
-    .map((a) => ({
+    .slice(0, 50);
+}
+
+/** `GET /approvals/pending` (AdminAuth). */
+export function listPendingApprovals(platform: Platform, ctx: Ctx): void {
+  platform.adminAuth(ctx);
+  sendJson(
+    ctx,
+    200,
+    pendingApprovalRows(platform).map((a) => ({
       action: a.action,
       created_at: iso(a.createdAt),
       id: a.id,
@@ -162,11 +170,6 @@ function pendingApprovals(platform: Platform): Record<string, unknown>[] {
       status: a.status,
       workspace_id: a.workspaceId,
       workspace_name: platform.ws(a.workspaceId)?.name ?? "",
-    }));
-}
-
-/** `GET /approvals/pending` (AdminAuth). */
-export function listPendingApprovals(platform: Platform, ctx: Ctx): void {
-  platform.adminAuth(ctx);
-  sendJson(ctx, 200, pendingApprovals(platform));
+    })),
+  );
 }

@@ -5,7 +5,7 @@ import type { InboundMessage } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import { describe } from "../../transport/index.js";
 import { MoleculeError, MoleculeOptionError } from "../../transport/index.js";
-import type { AgentObserver } from "../../events/index.js";
+import { type AgentObserver, deadLetterReason } from "../../events/index.js";
 import type { AgentStateStore } from "../../store/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { MoleculeReplyError, ReplyOutbox } from "./outbox.js";
@@ -13,8 +13,14 @@ import { PollTasks, type Refusal } from "./poll-tasks.js";
 import { A2AErrorCode } from "../../a2a/index.js";
 import type { A2ATaskStore } from "../../a2a/index.js";
 
+/** How long a dead-letter report to the platform may take (ms). */
+const REPORT_TIMEOUT_MS = 5_000;
+/** Longest error text reported to the platform. */
+const MAX_REPORT_DETAIL = 1_000;
+
 /** The reply outbox and dead-letter reporting of one agent. */
 export class Answers {
+  readonly #client: AgentPlatformClient;
   readonly #options: Pick<RemoteAgentOptions, "onDeadLetter">;
   readonly #observer: AgentObserver;
   readonly #logger: Logger;
@@ -40,6 +46,7 @@ export class Answers {
         `RemoteAgent: replyConcurrency must be a positive integer (got ${concurrency}).`,
       );
     }
+    this.#client = client;
     this.#options = options;
     this.#observer = observer;
     this.#logger = observer.logger;
@@ -117,12 +124,14 @@ export class Answers {
   }
 
   /**
-   * A `deadLettered` event, then the user's `onDeadLetter`; without both a listener and the
-   * callback, a process warning (`MOLECULE_DEAD_LETTER`).
+   * A `deadLettered` event, a report to the platform (an `error` row in this workspace's activity
+   * log naming the message, which the canvas shows), then the user's `onDeadLetter`; without both
+   * a listener and the callback, a process warning (`MOLECULE_DEAD_LETTER`).
    */
   async deadLetter(msg: InboundMessage, error: unknown): Promise<void> {
     const user = this.#options.onDeadLetter;
     const unheard = this.#observer.deadLettered(msg, error, user !== undefined);
+    await this.#report(msg, error);
     if (user) return await user(msg, error);
     if (!unheard) return;
     // By code: MoleculeReplyError, MoleculeTurnLimitError, MoleculeDeliveryLimitError.
@@ -141,6 +150,40 @@ export class Answers {
         code: code === "conversation_turn_limit" ? "MOLECULE_TURN_LIMIT" : "MOLECULE_DEAD_LETTER",
       },
     );
+  }
+
+  /** Reports a dead letter to the platform; a failed report is logged (the message stays settled). */
+  async #report(msg: InboundMessage, error: unknown): Promise<void> {
+    if (this.#client.reportActivity === undefined) return;
+    const reason = deadLetterReason(error);
+    const id = msg.messageId ?? msg.activityId ?? "?";
+    try {
+      await this.#client.reportActivity(
+        {
+          activityType: "error",
+          method: msg.method,
+          status: "error",
+          summary: `dead letter (${reason}): message ${id.slice(0, 128)}`,
+          errorDetail: describe(error).slice(0, MAX_REPORT_DETAIL),
+          // The sender the platform authenticated (polled messages); a pushed one's is only claimed.
+          ...(msg.sourceId !== null ? { targetId: msg.sourceId } : {}),
+          requestBody: {
+            dead_letter: {
+              reason,
+              activity_id: msg.activityId ?? null,
+              message_id: msg.messageId ?? null,
+              context_id: msg.contextId ?? null,
+            },
+          },
+        },
+        { signal: AbortSignal.timeout(REPORT_TIMEOUT_MS) },
+      );
+    } catch (err) {
+      this.#logger.warn?.("could not report a dead letter to the platform", {
+        messageId: id,
+        error: describe(err),
+      });
+    }
   }
 
   /** Resolves true once every queued answer is delivered or dead-lettered, false after `timeoutMs`. */

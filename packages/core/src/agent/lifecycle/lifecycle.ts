@@ -15,7 +15,11 @@ export interface StartRetryOptions {
   signal: AbortSignal;
   logger: Logger;
   /** The start's turn at the process's start gate: given back while waiting to retry. */
-  turn?: { give(): void; take(signal: AbortSignal): Promise<void> };
+  turn?: {
+    give(): void;
+    take(signal: AbortSignal): Promise<void>;
+    call<T>(fn: () => Promise<T>): Promise<T>;
+  };
 }
 
 /**
@@ -59,7 +63,7 @@ async function retryStartStep<T>(
   for (let attempt = 1; ; attempt++) {
     if (o.signal.aborted) throw startCancelled();
     try {
-      return await fn(o.signal);
+      return await (o.turn ? o.turn.call(() => fn(o.signal)) : fn(o.signal));
     } catch (err) {
       if (o.signal.aborted) throw startCancelled();
       if (attempt >= o.attempts || !isTransient(err)) throw err;

@@ -7,8 +7,12 @@
 // before, see the bench README for after). A burst also meets the platform's per-IP rate limit.
 //
 // A turn never holds the others back for long: the slot is given back when the start ends, when
-// a start-up call failed and waits to retry (it queues again after the wait), and after
-// SLOT_MS at the latest (a start that hangs on a slow platform goes on without a slot).
+// a start-up call failed and waits to retry (it queues again after the wait), when one call has
+// waited SLOW_FACTOR times longer than this platform's recent calls took (their median) (a start that hangs on
+// the network goes on without a slot), and after SLOT_MS at the latest. A freed slot goes to the
+// newest waiting turn: starts queued behind hung ones (the newest) begin as soon as a hung start
+// lets go, instead of after every hung start ahead of them has had its turn (#29, fair
+// start-ups: 4 healthy agents behind 160 hung ones on the same platform).
 //
 // There is one gate per platform URL (the burst and the rate limit are the platform's): starts
 // that hang on one platform never hold back the agents of another, whose platform answers.
@@ -29,18 +33,25 @@ function startCancelled(): MoleculeError {
 export const START_CONCURRENCY = 16;
 /** Longest time one start holds a slot. */
 export const SLOT_MS = 2_000;
+/** A call that takes this many times the platform's recent call time gives its slot back. */
+const SLOW_FACTOR = 2;
+/** ... but never sooner than this (the scheduling noise of a loaded machine). */
+const SLOW_FLOOR_MS = 20;
+/** The platform's recent call time is the median of this many answered calls. */
+const RECENT_CALLS = 16;
 
 interface Waiter {
   grant(): void;
   cancelled: boolean;
 }
 
-/** A counting gate with a FIFO queue; slots are handed straight to the next waiter. */
+/** A counting gate whose freed slots go straight to the newest waiter. */
 export class StartGate {
   #free: number;
   readonly #slotMs: number;
-  #queue: Waiter[] = [];
-  #head = 0;
+  #waiting: Waiter[] = [];
+  /** How long the last RECENT_CALLS start-up calls that got an answer here took, in ms. */
+  readonly #recent: number[] = [];
 
   readonly #limit: number;
   readonly #onIdle: (() => void) | undefined;
@@ -77,23 +88,27 @@ export class StartGate {
         reject(startCancelled());
       };
       signal.addEventListener("abort", onAbort, { once: true });
-      this.#queue.push(waiter);
+      this.#waiting.push(waiter);
     });
   }
 
-  /** Gives a slot back: to the longest waiting turn, or to the pool. */
+  /** Gives a slot back: to the newest waiting turn, or to the pool. */
   release(): void {
-    while (this.#head < this.#queue.length) {
-      const waiter = this.#queue[this.#head++]!;
-      // Once half is served, drop the served waiters (they hold their start's signal): the
-      // queue is empty again once drained, and each waiter is copied O(1) times on average.
-      if (this.#head * 2 >= this.#queue.length) {
-        this.#queue = this.#queue.slice(this.#head);
-        this.#head = 0;
-      }
-      if (!waiter.cancelled) return waiter.grant();
-    }
+    for (let waiter; (waiter = this.#waiting.pop());) if (!waiter.cancelled) return waiter.grant();
     if (++this.#free === this.#limit) this.#onIdle?.();
+  }
+
+  /** Records how long a start-up call that got an answer took. */
+  answered(ms: number): void {
+    if (this.#recent.push(ms) > RECENT_CALLS) this.#recent.shift();
+  }
+
+  /** How long a call may wait before its start gives the slot back (SLOT_MS until calls are seen). */
+  slowAfterMs(): number {
+    if (this.#recent.length === 0) return this.#slotMs;
+    // The median: a first call that loads code, or one slow answer, does not stretch it.
+    const median = this.#recent.toSorted((a, b) => a - b)[this.#recent.length >> 1]!;
+    return Math.min(this.#slotMs, Math.max(SLOW_FLOOR_MS, SLOW_FACTOR * median));
   }
 }
 
@@ -139,13 +154,31 @@ export class StartTurn {
     this.#slotMs = slotMs;
   }
 
-  /** Waits for a slot (FIFO); rejects with `agent_stopped` when `signal` aborts first. */
+  /** Waits for a slot (newest first); rejects with `agent_stopped` when `signal` aborts first. */
   async take(signal: AbortSignal): Promise<void> {
     if (this.#held) return;
     await this.#gate.acquire(signal);
     this.#held = true;
     this.#timer = setTimeout(() => this.give(), this.#slotMs);
     this.#timer.unref();
+  }
+
+  /**
+   * Runs one start-up call. If it waits longer than the platform's recent calls took (see
+   * {@link StartGate.slowAfterMs}), the slot is given back and the start goes on without one.
+   */
+  async call<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.#held) return await fn();
+    const began = performance.now();
+    const slow = setTimeout(() => this.give(), this.#gate.slowAfterMs());
+    slow.unref();
+    try {
+      const result = await fn();
+      this.#gate.answered(performance.now() - began);
+      return result;
+    } finally {
+      clearTimeout(slow);
+    }
   }
 
   /** Gives the slot back, if held. Idempotent. */

@@ -1,0 +1,253 @@
+// The org: every workspace as a card in its parent/child tree, with the recent traffic drawn as
+// arcs between the cards.
+import { Component } from "preact";
+import { useEffect } from "preact/hooks";
+import { h, Section, type VNode } from "./h.js";
+import { age, org, type CanvasTraffic, type CanvasWorkspace } from "./model.js";
+
+/** Traffic younger than this is drawn as an edge between its two cards (ms). */
+const EDGE_MS = 10_000;
+/** At most this many arcs (the most recent pairs of cards). */
+const MAX_EDGES = 24;
+/** The arcs are redrawn at most this often (ms). */
+const EDGES_MS = 500;
+
+export function OrgPanel(props: {
+  now: number;
+  selected: string | null;
+  onSelect: (id: string) => void;
+}): VNode {
+  const { roots, children } = org.tree();
+  // Edges: drawn after each render from the cards' positions (no re-render loop).
+  const node = (w: CanvasWorkspace): VNode =>
+    h(
+      "li",
+      { key: w.id },
+      h(Card, {
+        w,
+        heartbeat: age(props.now, w.lastHeartbeatAt),
+        selected: props.selected === w.id,
+        onSelect: props.onSelect,
+      }),
+      children.has(w.id) ? h("ul", { class: "tree" }, children.get(w.id)!.map(node)) : null,
+    );
+  return h(
+    Section,
+    { id: "org", title: "Org", cls: "org" },
+    h(
+      "div",
+      { class: "org-box", ref: (el: HTMLDivElement | null) => void (box = el) },
+      h("svg", {
+        class: "edges",
+        ref: (el: SVGSVGElement | null) => void (svg = el),
+        "aria-hidden": "true",
+      }),
+      roots.length === 0
+        ? h("p", null, "No workspaces yet: create one below, or start agents.")
+        : h("ul", { class: "tree root" }, roots.map(node)),
+    ),
+  );
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  online: "online",
+  offline: "offline",
+  paused: "paused",
+  removed: "removed",
+  awaiting_agent: "awaiting agent",
+  provisioning: "provisioning",
+  degraded: "degraded",
+  failed: "failed",
+  hibernated: "hibernated",
+};
+
+interface CardProps {
+  w: CanvasWorkspace;
+  heartbeat: string;
+  selected: boolean;
+  onSelect: (id: string) => void;
+}
+
+/** The card fields a card shows (a heartbeat alone changes only `lastHeartbeatAt`, shown as its age). */
+const SHOWN = [
+  "name",
+  "role",
+  "status",
+  "remote",
+  "delivery",
+  "activeTasks",
+  "currentTask",
+] as const;
+
+/**
+ * A workspace card; re-rendered only when what it shows changes (200 cards, each updated by its
+ * heartbeats once a second).
+ */
+class Card extends Component<CardProps> {
+  override shouldComponentUpdate(next: CardProps): boolean {
+    const p = this.props;
+    return (
+      p.heartbeat !== next.heartbeat ||
+      p.selected !== next.selected ||
+      p.onSelect !== next.onSelect ||
+      SHOWN.some((k) => p.w[k] !== next.w[k])
+    );
+  }
+
+  override render(): VNode {
+    return cardView(this.props);
+  }
+}
+
+function cardView(props: CardProps): VNode {
+  const w = props.w;
+  const status = STATUS_TEXT[w.status] ?? w.status;
+  return h(
+    "button",
+    {
+      type: "button",
+      class: `card status-${w.status}${props.selected ? " selected" : ""}`,
+      "data-ws": w.id,
+      "data-name": w.name,
+      "aria-pressed": props.selected,
+      onClick: () => props.onSelect(w.id),
+    },
+    h("span", { class: "card-name" }, w.name),
+    w.role !== null ? h("span", { class: "card-role" }, w.role) : null,
+    h(
+      "span",
+      { class: "badges" },
+      h("span", { class: `badge st st-${w.status}`, "data-status": w.status }, status),
+      w.remote
+        ? h(
+            "span",
+            { class: "badge remote", title: "an external agent: it runs outside the platform" },
+            "REMOTE",
+          )
+        : null,
+      h("span", { class: "badge" }, `${w.delivery} delivery`),
+    ),
+    h(
+      "span",
+      { class: "card-facts" },
+      `heartbeat ${props.heartbeat} · ${w.activeTasks} active task${w.activeTasks === 1 ? "" : "s"}`,
+    ),
+    w.currentTask !== "" ? h("span", { class: "card-task" }, w.currentTask) : null,
+  );
+}
+
+/** The tree's box and the arc layer over it (set by OrgPanel). */
+let box: HTMLDivElement | null = null;
+let svg: SVGSVGElement | null = null;
+
+/**
+ * Draws the arcs of the recent traffic over the org's cards after every render of the page (the
+ * cards themselves render only when they change); nothing of its own in the DOM.
+ */
+export function Edges(props: { now: number }): null {
+  useEffect(() => drawEdges(box, svg, props.now));
+  return null;
+}
+
+/** Card anchors, measured when the tree's size changes or every 5 s (layout is costly). */
+let anchors = new Map<string, { x: number; y: number }>();
+let anchorsKey = "";
+let anchorsAt = 0;
+let edgesKey = "";
+/** When the arcs were last drawn, and the trailing draw after skipped ones. */
+let edgesAt = 0;
+let edgesLater: ReturnType<typeof setTimeout> | undefined;
+
+function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: number): void {
+  if (box === null || svg === null) return;
+  const key = `${org.workspaces.size}:${box.clientWidth}:${box.scrollHeight}`;
+  const remeasure = key !== anchorsKey || Date.now() - anchorsAt > 5_000;
+  // Under load the arcs change with every message: repainting them (the whole tree's area) ten
+  // times a second costs the browser most of its work, so they are redrawn at most every EDGES_MS.
+  const wait = EDGES_MS - (performance.now() - edgesAt);
+  if (!remeasure && wait > 0) {
+    edgesLater ??= setTimeout(() => {
+      edgesLater = undefined;
+      drawEdges(box, svg, org.now());
+    }, wait);
+    return;
+  }
+  clearTimeout(edgesLater);
+  edgesLater = undefined;
+  edgesAt = performance.now();
+  if (remeasure) {
+    anchorsKey = key;
+    anchorsAt = Date.now();
+    svg.setAttribute("width", String(box.scrollWidth));
+    svg.setAttribute("height", String(box.scrollHeight));
+    // Each card's right edge: an edge is an arc from the caller's right edge to the callee's,
+    // bulging into the free space right of the tree (cards are stacked: straight lines would hide).
+    const origin = box.getBoundingClientRect();
+    anchors = new Map();
+    for (const el of box.querySelectorAll<HTMLElement>("[data-ws]")) {
+      const r = el.getBoundingClientRect();
+      anchors.set(el.dataset["ws"]!, {
+        x: r.right - origin.left + box.scrollLeft,
+        y: r.top - origin.top + box.scrollTop + r.height / 2,
+      });
+    }
+  }
+  const anchor = anchors;
+  // The most recent exchange per pair of cards.
+  const latest = new Map<string, CanvasTraffic>();
+  for (const t of org.traffic)
+    if (t.from !== null && t.from !== t.to && now - t.at < EDGE_MS) {
+      const pair = `${t.from}>${t.to}`;
+      latest.delete(pair); // re-inserted: the map stays in order of last use
+      latest.set(pair, t);
+    }
+  // The most recent pairs only: beyond a couple of dozen arcs a picture says nothing (the traffic
+  // list has the rest), and each arc costs the browser paint work.
+  while (latest.size > MAX_EDGES) latest.delete(latest.keys().next().value!);
+  const drawn = [...latest.values()].map((t) => `${t.id}:${t.outcome}`).join(",");
+  if (!remeasure && drawn === edgesKey) return;
+  edgesKey = drawn;
+  const ns = "http://www.w3.org/2000/svg";
+  const parts: SVGElement[] = [];
+  let lane = 0;
+  for (const t of latest.values()) {
+    const a = anchor.get(t.from!);
+    const b = anchor.get(t.to);
+    if (a === undefined || b === undefined) continue;
+    const bulge = 40 + Math.min(160, Math.abs(b.y - a.y) / 3) + 14 * (lane++ % 4);
+    const x = Math.max(a.x, b.x) + bulge;
+    const g = document.createElementNS(ns, "g");
+    g.setAttribute("class", `edge edge-${t.outcome}`);
+    g.setAttribute("data-from", t.from!);
+    g.setAttribute("data-to", t.to);
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute(
+      "d",
+      `M${a.x},${a.y - 4} C${x},${a.y - 4} ${x},${b.y + 4} ${b.x + 2},${b.y + 4}`,
+    );
+    path.setAttribute("marker-end", "url(#arrow)");
+    const label = document.createElementNS(ns, "text");
+    label.setAttribute("x", String(x - bulge / 4 + 6));
+    label.setAttribute("y", String((a.y + b.y) / 2 + (b.y >= a.y ? 12 : -6)));
+    label.textContent = `${org.name(t.from)} → ${org.name(t.to)}: ${t.outcome}${t.latencyMs !== null ? ` · ${t.latencyMs} ms` : ""}`;
+    g.append(path, label);
+    parts.push(g);
+  }
+  const defs = document.createElementNS(ns, "defs");
+  const marker = document.createElementNS(ns, "marker");
+  for (const [k, v] of Object.entries({
+    id: "arrow",
+    viewBox: "0 0 10 10",
+    refX: "10",
+    refY: "5",
+    markerWidth: "7",
+    markerHeight: "7",
+    orient: "auto",
+  }))
+    marker.setAttribute(k, v);
+  const tip = document.createElementNS(ns, "path");
+  tip.setAttribute("d", "M0,0 L10,5 L0,10 z");
+  marker.append(tip);
+  defs.append(marker);
+  svg.replaceChildren(defs, ...parts);
+}
