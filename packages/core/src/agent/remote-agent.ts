@@ -10,12 +10,13 @@ import {
 } from "../events/index.js";
 import type { AgentEventBus } from "../events/index.js";
 import { detached } from "../observability/index.js";
-import { AgentApprovals, pushTranscript, recordTurns, TranscriptLog } from "../org/index.js";
+import { AgentApprovals, AgentTranscript, recordTurns } from "../org/index.js";
+import type { PushTranscript, TranscriptLog } from "../org/index.js";
 import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
 import type { ApprovalRequestInput, HeartbeatReport, PeerCallResult } from "../platform/index.js";
 import { AgentStateStore, hasStore, storeOf } from "../store/index.js";
 import type { AgentStore } from "../store/index.js";
-import { MoleculeError, MoleculeOptionError, describe } from "../transport/index.js";
+import { MoleculeError, describe } from "../transport/index.js";
 import type { Logger } from "../transport/index.js";
 import { Admission } from "./admit/admission.js";
 import { Answers } from "./answer/answers.js";
@@ -113,27 +114,18 @@ export class RemoteAgent<
   /** Approval waits (`requestApproval`) and escalations (`approvalEscalated`). */
   readonly #approvals: AgentApprovals;
   /** The messages and answers served at `/transcript` (the `transcript` option). */
-  readonly #transcript: TranscriptLog | undefined;
+  readonly #transcript: AgentTranscript | undefined;
 
   /** @param options see {@link RemoteAgentOptions} */
   constructor(options: RemoteAgentOptions<C>) {
     super();
     checkAgentOptions(options);
     this.#store = storeOf(options);
-    const t = options.transcript;
-    this.#transcript = t ? new TranscriptLog(typeof t === "object" ? t : {}) : undefined;
-    if (
-      this.#transcript &&
-      typeof (options.client as { platformUrl?: unknown }).platformUrl !== "string"
-    )
-      throw new MoleculeOptionError(
-        "transcript",
-        "RemoteAgent: the transcript option needs a client with platformUrl (a PlatformClient).",
-      );
     this.#o = options;
     this.client = options.client;
     this.#obs = AgentObserver.of(options);
     this.#logger = this.#obs.logger;
+    this.#transcript = AgentTranscript.of(options.transcript, options.client, this.#logger);
     this.eventBus = this.#obs.bus;
     this.#card = options.agentCard ?? { name: options.client.workspaceId };
     this.#watch = new HeartbeatWatch({
@@ -171,8 +163,8 @@ export class RemoteAgent<
     const dedup = options.dedupWindow ?? 1000;
     this.#admission = new Admission(this.#store, workspaceId, this.#state, answers, logger, dedup);
     // The handler gets `options.client` (a C) as `ctx.client`: the cast only widens C.
-    const transcript = this.#transcript;
-    const handler = transcript ? recordTurns(options.handler, transcript) : options.handler;
+    const log = this.#transcript?.log;
+    const handler = log ? recordTurns(options.handler, log) : options.handler;
     const runOptions = { ...options, handler } as unknown as RemoteAgentOptions;
     this.#runner = new Dispatcher(runOptions, logger, calls, answers, this.#obs);
     const concurrency = options.concurrency ?? 4;
@@ -195,7 +187,7 @@ export class RemoteAgent<
 
   /** The messages and answers this agent served at `/transcript` (the `transcript` option). */
   get transcript(): TranscriptLog | undefined {
-    return this.#transcript;
+    return this.#transcript?.log;
   }
 
   /** Hands a pushed A2A message to the push source (the `onMessage` of every push handler). */
@@ -368,16 +360,14 @@ export class RemoteAgent<
     try {
       const step = startSteps({ attempts, signal, logger: this.#logger, turn });
       if (this.#o.register !== false) {
-        const { whenPaused } = this.#o;
-        const logger = this.#logger;
-        const intervalMs = this.#o.stateIntervalMs; // the wait's state reads (default 5 s)
+        const { whenPaused, stateIntervalMs: intervalMs } = this.#o; // default 5 s in the wait
         await unlessPaused({
           client: this.client,
           whenPaused,
           step,
           signal,
           turn,
-          logger,
+          logger: this.#logger,
           intervalMs,
         });
       }
@@ -400,16 +390,10 @@ export class RemoteAgent<
     else this.#mode = typeof delivery === "string" ? delivery : "push";
     if (this.#mode !== "poll" || this.#o.eventWakeups === false) dropEventSpare(this.client);
     this.#obs.deliveryChosen(this.#mode, delivery === undefined, caps);
-    if (
-      this.#transcript &&
-      (this.#mode !== "push" || (typeof delivery === "object" && delivery.server === false))
-    )
-      this.#logger.warn?.(
-        "transcript: only the built-in push server serves it; mount createTranscriptHandler({ log: agent.transcript, … }) on your server",
-      );
-
+    const opts: PushDeliveryOptions = typeof delivery === "object" ? delivery : { mode: "push" };
+    const transcript = this.#transcript?.forServer(this.#mode === "push" && opts.server !== false);
     if (this.#mode === "push") {
-      await this.#startPush(typeof delivery === "object" ? delivery : { mode: "push" }, step);
+      await this.#startPush(opts, step, transcript);
     } else if (this.#o.register !== false) {
       const poll = caps?.pollDelivery === true;
       await registerWithoutPush(this.client, this.#card, this.#mode, poll, step, this.#logger);
@@ -430,18 +414,11 @@ export class RemoteAgent<
     await this.#end("stopped");
   }
 
-  async #startPush(opts: PushDeliveryOptions, step: StartStep): Promise<void> {
-    const t = this.#o.transcript;
-    const transcript =
-      this.#transcript && opts.server !== false
-        ? pushTranscript({
-            platformUrl: (this.client as unknown as { platformUrl: string }).platformUrl,
-            workspaceId: this.client.workspaceId,
-            log: this.#transcript,
-            logger: this.#logger,
-            ...(typeof t === "object" && t.cacheMs !== undefined ? { cacheMs: t.cacheMs } : {}),
-          })
-        : undefined;
+  async #startPush(
+    opts: PushDeliveryOptions,
+    step: StartStep,
+    transcript: PushTranscript | undefined,
+  ): Promise<void> {
     this.#pushUrl = await startPush({
       opts,
       client: this.client,

@@ -19,5 +19,6 @@ export {
   recordTurns,
   TranscriptLog,
 } from "./transcript.js";
+export { AgentTranscript } from "./transcript.js";
 export type { PushTranscript } from "./transcript.js";
 export type { TranscriptHandlerOptions, TranscriptLine } from "./transcript.js";

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AgentCard } from "../a2a/index.js";
-import { describe, type Logger } from "../transport/index.js";
+import { describe, MoleculeOptionError, type Logger } from "../transport/index.js";
 
 /** One transcript line. */
 export interface TranscriptLine {
@@ -210,4 +210,63 @@ export function pushTranscript(options: TranscriptHandlerOptions): PushTranscrip
     card: (card, pushUrl) =>
       card.url === undefined ? { ...card, url: `${new URL(pushUrl).origin}/` } : card,
   };
+}
+
+/** The client fields an agent's transcript needs (a `PlatformClient` has them). */
+interface TranscriptClient {
+  workspaceId: string;
+  platformUrl?: unknown;
+}
+
+/**
+ * `RemoteAgent`'s `transcript` option: the log, the handler that records into it, and the route
+ * its built-in push server serves. `of` returns `undefined` when the option is off.
+ */
+export class AgentTranscript {
+  readonly log: TranscriptLog;
+  readonly #cacheMs: number | undefined;
+  readonly #client: TranscriptClient;
+  readonly #logger: Logger;
+
+  private constructor(
+    option: { maxLines?: number; maxTextChars?: number; cacheMs?: number },
+    client: TranscriptClient,
+    logger: Logger,
+  ) {
+    this.log = new TranscriptLog(option);
+    this.#cacheMs = option.cacheMs;
+    this.#client = client;
+    this.#logger = logger;
+  }
+
+  static of(
+    option: boolean | { maxLines?: number; maxTextChars?: number; cacheMs?: number } | undefined,
+    client: TranscriptClient,
+    logger: Logger,
+  ): AgentTranscript | undefined {
+    if (!option) return undefined;
+    if (typeof client.platformUrl !== "string")
+      throw new MoleculeOptionError(
+        "transcript",
+        "RemoteAgent: the transcript option needs a client with platformUrl (a PlatformClient).",
+      );
+    return new AgentTranscript(option === true ? {} : option, client, logger);
+  }
+
+  /** The route and card of the built-in push server, or `undefined` (and a warning) without one. */
+  forServer(server: boolean): PushTranscript | undefined {
+    if (!server) {
+      this.#logger.warn?.(
+        "transcript: only the built-in push server serves it; mount createTranscriptHandler({ log: agent.transcript, … }) on your server",
+      );
+      return undefined;
+    }
+    return pushTranscript({
+      platformUrl: this.#client.platformUrl as string,
+      workspaceId: this.#client.workspaceId,
+      log: this.log,
+      logger: this.#logger,
+      ...(this.#cacheMs !== undefined ? { cacheMs: this.#cacheMs } : {}),
+    });
+  }
 }
