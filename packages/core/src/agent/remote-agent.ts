@@ -1,13 +1,8 @@
 // RemoteAgent: the long-running runtime of a remote agent (register, heartbeat, state watch,
 // delivery, dispatch, reply, clean shutdown).
 import { createA2AHandler } from "../a2a/index.js";
-import type { A2AHandler, A2AHandlerContext, A2AMessage, A2AServer } from "../a2a/index.js";
-import type { A2ATask, AgentCard } from "../a2a/index.js";
-import {
-  AgentEventSource,
-  AgentObserver,
-  EventWakeupsUnavailableWarning,
-} from "../events/index.js";
+import type { A2AHandler, A2AServer, AgentCard } from "../a2a/index.js";
+import { AgentEventSource, AgentObserver } from "../events/index.js";
 import type { AgentEventBus } from "../events/index.js";
 import { detached } from "../observability/index.js";
 import { AgentApprovals, AgentTranscript, recordTurns } from "../org/index.js";
@@ -22,12 +17,10 @@ import { Admission } from "./admit/admission.js";
 import { Answers } from "./answer/answers.js";
 import { startCancelled, startSteps } from "./lifecycle/lifecycle.js";
 import type { StartStep } from "./lifecycle/lifecycle.js";
-import { HeartbeatWatch } from "./lifecycle/liveness.js";
 import { unlessPaused } from "./lifecycle/paused-start.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
 import { registerWithoutPush } from "./lifecycle/poll-register.js";
-import type { PlatformWatchHost } from "./lifecycle/platform-watch.js";
 import { startGate } from "./lifecycle/start-gate.js";
 import { checkAgentOptions } from "./options.js";
 import { PeerCalls } from "./route/call-peer.js";
@@ -35,6 +28,7 @@ import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
 import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
 import { CONNECTED_SLOWDOWN, PollSource } from "./source/poll-source.js";
+import type { PollCapabilities } from "./source/poll-source.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
 import { PushSource } from "./source/push-source.js";
 import { startPush } from "./source/push-start.js";
@@ -91,8 +85,7 @@ export class RemoteAgent<
   readonly #admission: Admission;
   readonly #runner: Dispatcher;
   readonly #push: PushSource;
-  readonly #watch: HeartbeatWatch;
-  readonly #platform: PlatformWatch<object>;
+  readonly #platform: PlatformWatch;
   /** The heartbeat and state-check tasks, active while the phase is "running". */
   readonly #tasks = new PeriodicTasks();
   #resolveDone!: (r: AgentDoneResult) => void;
@@ -128,20 +121,16 @@ export class RemoteAgent<
     this.#transcript = AgentTranscript.of(options.transcript, options.client, this.#logger);
     this.eventBus = this.#obs.bus;
     this.#card = options.agentCard ?? { name: options.client.workspaceId };
-    this.#watch = new HeartbeatWatch({
-      workspaceId: options.client.workspaceId,
-      intervalMs: options.heartbeatIntervalMs ?? 30_000,
-      logger: this.#logger,
-      sink: this.#obs,
-    });
     this.#platform = new PlatformWatch({
       client: options.client,
       logger: this.#logger,
-      watch: this.#watch,
+      intervalMs: options.heartbeatIntervalMs ?? 30_000,
+      sink: this.#obs,
       maxUnauthorized: options.maxUnauthorized,
       ending: this.#ending.signal,
-      agent: this,
-      host: RemoteAgent.#watchHost,
+      report: () => this.#report(),
+      end: (reason, error) => void this.#end(reason, error),
+      streamConnected: () => this.#pollSource?.connected() === true,
     });
     this.#state = new AgentStateStore(this.#store.state, {
       onUnwritable: (error) => this.#obs.storeUnwritable(error),
@@ -189,18 +178,6 @@ export class RemoteAgent<
   get transcript(): TranscriptLog | undefined {
     return this.#transcript?.log;
   }
-
-  /** Hands a pushed A2A message to the push source (the `onMessage` of every push handler). */
-  #onPush(): (message: A2AMessage, ctx?: A2AHandlerContext) => Promise<string | A2ATask | void> {
-    return async (message, ctx) => await this.#push.onMessage(message, ctx);
-  }
-
-  /** What the platform watch calls on an agent (one object for all agents, not closures each). */
-  static readonly #watchHost: PlatformWatchHost<object> = {
-    report: (agent) => (agent as RemoteAgent).#report(),
-    end: (agent, reason, error) => void (agent as RemoteAgent).#end(reason, error),
-    streamConnected: (agent) => (agent as RemoteAgent).#pollSource?.connected() === true,
-  };
 
   /**
    * Asks a person for approval and resolves with the decision and who made it (see
@@ -263,7 +240,7 @@ export class RemoteAgent<
     // Unchanged contract: JSON-RPC on "/", no secret (frameworks that check it themselves).
     this.#handleA2A ??= createA2AHandler({
       agentCard: this.#card,
-      onMessage: this.#onPush(),
+      onMessage: (message, ctx) => this.#push.onMessage(message, ctx),
       workspaceId: this.client.workspaceId,
       ...(this.#store.tasks ? { taskStore: this.#store.tasks } : {}),
       ...(typeof this.#o.delivery === "object" && this.#o.delivery.streaming === true
@@ -293,7 +270,7 @@ export class RemoteAgent<
         card: this.#card,
         delivery: this.#o.delivery,
         logger: this.#logger,
-        onMessage: this.#onPush(),
+        onMessage: (message, ctx) => this.#push.onMessage(message, ctx),
         taskStore: this.#store.tasks,
         workspaceId: this.client.workspaceId,
       },
@@ -322,8 +299,7 @@ export class RemoteAgent<
     this.#push.accepting = true;
     const began = performance.now();
     const abort = new AbortController();
-    const attempts = this.#o.startAttempts ?? 6;
-    const run = this.#admitted(abort.signal, attempts);
+    const run = this.#admitted(abort.signal, this.#o.startAttempts ?? 6);
     this.#starting = { abort, settled: run.then(noop, noop) };
     try {
       await run;
@@ -399,14 +375,7 @@ export class RemoteAgent<
       await registerWithoutPush(this.client, this.#card, this.#mode, poll, step, this.#logger);
     }
     await step("first heartbeat", (signal) => this.client.heartbeat(this.#report(), { signal }));
-    if (this.#mode === "poll") await this.#startPoll(caps?.eventStream ?? false);
-    if (this.#mode === "poll" && this.#o.eventWakeups !== false && caps?.eventStreamError) {
-      const { workspaceId } = this.client;
-      const ms = this.#o.pollIntervalMs ?? 5_000;
-      this.#obs.wakeupsUnavailable(
-        new EventWakeupsUnavailableWarning(workspaceId, ms, caps.eventStreamError),
-      );
-    }
+    if (this.#mode === "poll") await this.#startPoll(caps);
   }
 
   /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */
@@ -424,7 +393,7 @@ export class RemoteAgent<
       client: this.client,
       card: this.#card,
       logger: this.#logger,
-      onMessage: this.#onPush(),
+      onMessage: (message, ctx) => this.#push.onMessage(message, ctx),
       taskStore: this.#store.tasks,
       onServer: (server) => (this.#server = server),
       register: this.#o.register === false ? undefined : step,
@@ -432,7 +401,7 @@ export class RemoteAgent<
     });
   }
 
-  async #startPoll(eventStream: boolean): Promise<void> {
+  async #startPoll(caps: PollCapabilities | undefined): Promise<void> {
     const stages = {
       admission: this.#admission,
       router: this.#router,
@@ -442,8 +411,7 @@ export class RemoteAgent<
     this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, () => {
       if (this.#phase === "running") detached(() => this.#platform.watchState());
     });
-    const wakeups = eventStream && this.#o.eventWakeups !== false;
-    await this.#pollSource.start(this.#store.shared, wakeups);
+    await this.#pollSource.start(this.#store.shared, caps);
   }
 
   #report(): HeartbeatReport {
@@ -468,7 +436,7 @@ export class RemoteAgent<
       await starting?.settled; // start() unwinds first; then everything it opened is closed
       this.#obs.stopping(reason, this.activeTasks, this.#answers.pendingReplies);
       this.#tasks.cancel();
-      this.#watch.stop();
+      this.#platform.stop();
       const delivering = Promise.allSettled([this.#pollSource?.stop(), this.#approvals.stop()]);
       // Poll starts no handler now: a save failing from here on rejects instead of waiting for
       // the store to come back, so a store that cannot write does not block the stop.
@@ -480,11 +448,9 @@ export class RemoteAgent<
       await this.#pollSource?.poll?.flush();
       await this.#tasks.settled();
       this.#tasks.cancel();
-      if (this.#server) {
-        await this.#server.close().catch((err: unknown) => {
-          this.#logger.warn?.("push server close failed", { error: describe(err) });
-        });
-      }
+      await this.#server?.close().catch((err: unknown) => {
+        this.#logger.warn?.("push server close failed", { error: describe(err) });
+      });
       await Promise.allSettled(
         [this.#handleA2A, ...(this.#handlers ?? [])].map(async (h) => await h?.close?.()),
       );

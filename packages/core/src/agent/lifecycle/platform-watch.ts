@@ -4,46 +4,48 @@ import type { Logger } from "../../transport/index.js";
 import { describe } from "../../transport/index.js";
 import { isUnauthorized } from "../../inbound/index.js";
 import { isRemovedError, unauthorizedError } from "./lifecycle.js";
-import type { HeartbeatWatch } from "./liveness.js";
+import { HeartbeatWatch } from "./liveness.js";
+import type { HeartbeatLateSink } from "./liveness.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import type { AgentEndReason, AgentPlatformClient } from "../types.js";
 
-/**
- * How the watch reaches its agent: functions every agent shares, called with the agent (one object
- * per process instead of a closure per agent and callback).
- */
-export interface PlatformWatchHost<A> {
-  /** The report the heartbeat carries. */
-  report(agent: A): HeartbeatReport;
-  /** Ends the agent. */
-  end(agent: A, reason: AgentEndReason, error?: unknown): void;
-  /** Whether the event stream is connected (it reports pause and removal as they happen). */
-  streamConnected(agent: A): boolean;
-}
-
 /** What {@link PlatformWatch} needs from the agent. */
-export interface PlatformWatchOptions<A> {
+export interface PlatformWatchOptions {
   client: AgentPlatformClient;
   logger: Logger;
-  watch: HeartbeatWatch;
+  /** The heartbeat period (late heartbeats are reported to `sink`). */
+  intervalMs: number;
+  sink: HeartbeatLateSink;
   /** Consecutive 401s after which the agent ends (default 3). */
   maxUnauthorized: number | undefined;
   /** Aborted when the agent ends: in-flight calls give up at once. */
   ending: AbortSignal;
-  agent: A;
-  host: PlatformWatchHost<A>;
+  /** The report the heartbeat carries. */
+  report(): HeartbeatReport;
+  /** Ends the agent. */
+  end(reason: AgentEndReason, error?: unknown): void;
+  /** Whether the event stream is connected (it reports pause and removal as they happen). */
+  streamConnected(): boolean;
 }
 
 /** Runs the heartbeat and the state check for one agent; each call is one tick of its timer. */
-export class PlatformWatch<A> {
-  readonly #o: PlatformWatchOptions<A>;
+export class PlatformWatch {
+  readonly #o: PlatformWatchOptions;
+  readonly #watch: HeartbeatWatch;
   #heartbeatAuthFailures = 0;
   #stateAuthFailures = 0;
   #stateCheckedAt = Number.NEGATIVE_INFINITY;
   #stateCheck: Promise<void> | undefined;
 
-  constructor(options: PlatformWatchOptions<A>) {
+  constructor(options: PlatformWatchOptions) {
     this.#o = options;
+    const { client, intervalMs, logger, sink } = options;
+    this.#watch = new HeartbeatWatch({ workspaceId: client.workspaceId, intervalMs, logger, sink });
+  }
+
+  /** Stops the late-heartbeat watchdog. */
+  stop(): void {
+    this.#watch.stop();
   }
 
   get #maxUnauthorized(): number {
@@ -53,15 +55,15 @@ export class PlatformWatch<A> {
   /** Sends one heartbeat. */
   async heartbeat(): Promise<void> {
     const o = this.#o;
-    const done = o.watch.begin();
+    const done = this.#watch.begin();
     try {
-      await o.client.heartbeat(o.host.report(o.agent), { signal: o.ending });
+      await o.client.heartbeat(o.report(), { signal: o.ending });
       done(true);
       this.#heartbeatAuthFailures = 0;
     } catch (err) {
       done(false);
       if (o.ending.aborted) return;
-      if (isRemovedError(err)) return void o.host.end(o.agent, "removed", err);
+      if (isRemovedError(err)) return void o.end("removed", err);
       if (!isUnauthorized(err)) {
         this.#heartbeatAuthFailures = 0;
         o.logger.warn?.("heartbeat failed", { error: describe(err) });
@@ -71,7 +73,7 @@ export class PlatformWatch<A> {
       o.logger.warn?.("heartbeat rejected (401)", { consecutive: this.#heartbeatAuthFailures });
       if (this.#heartbeatAuthFailures >= this.#maxUnauthorized) {
         const error = unauthorizedError(o.client.workspaceId, this.#maxUnauthorized, "heartbeat");
-        o.host.end(o.agent, "unauthorized", error);
+        o.end("unauthorized", error);
       }
     }
   }
@@ -82,8 +84,7 @@ export class PlatformWatch<A> {
    */
   async stateTick(quietMs: number): Promise<void> {
     const o = this.#o;
-    if (o.host.streamConnected(o.agent) && performance.now() - this.#stateCheckedAt < quietMs)
-      return;
+    if (o.streamConnected() && performance.now() - this.#stateCheckedAt < quietMs) return;
     await this.watchState();
   }
 
@@ -98,11 +99,11 @@ export class PlatformWatch<A> {
     try {
       const state = await o.client.getState({ signal: o.ending });
       this.#stateAuthFailures = 0;
-      if (state.removed) o.host.end(o.agent, "removed");
-      else if (state.paused) o.host.end(o.agent, "paused");
+      if (state.removed) o.end("removed");
+      else if (state.paused) o.end("paused");
     } catch (err) {
       if (o.ending.aborted) return;
-      if (isRemovedError(err)) return void o.host.end(o.agent, "removed", err);
+      if (isRemovedError(err)) return void o.end("removed", err);
       if (!isUnauthorized(err)) {
         this.#stateAuthFailures = 0;
         o.logger.warn?.("state check failed", { error: describe(err) });
@@ -111,7 +112,7 @@ export class PlatformWatch<A> {
       this.#stateAuthFailures++;
       if (this.#stateAuthFailures >= this.#maxUnauthorized) {
         const error = unauthorizedError(o.client.workspaceId, this.#maxUnauthorized, "state check");
-        o.host.end(o.agent, "unauthorized", error);
+        o.end("unauthorized", error);
       }
     }
   }

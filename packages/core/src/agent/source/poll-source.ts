@@ -3,7 +3,7 @@
 // by a callPeer leave the page: they need no handler slot); each message the poll engine hands over
 // (de-duplicated and journaled) goes through admit (the delivery limit), route (unmatched answers,
 // the turn limit) and run (the dispatcher, whose answer goes to the reply outbox).
-import type { AgentObserver } from "../../events/index.js";
+import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events/index.js";
 import type { Backfill, InboundGapWarning, InboundMessage } from "../../inbound/index.js";
 import type { InboundPage, PollDeliveryOptions } from "../../inbound/index.js";
 import { PollDelivery } from "../../inbound/index.js";
@@ -30,8 +30,21 @@ export const CONNECTED_SLOWDOWN = 6;
 /** The agent options poll delivery reads. */
 type PollOptions = Pick<
   RemoteAgentOptions,
-  "client" | "pollLimit" | "pollIntervalMs" | "dedupWindow" | "backfill" | "concurrency"
+  | "client"
+  | "pollLimit"
+  | "pollIntervalMs"
+  | "dedupWindow"
+  | "backfill"
+  | "concurrency"
+  | "eventWakeups"
 >;
+
+/** What the capability probe said about the event stream. */
+export interface PollCapabilities {
+  eventStream: boolean;
+  /** Why the event-stream probe failed, when it failed rather than answered. */
+  eventStreamError?: string | undefined;
+}
 
 /** Poll delivery and event wake-ups of one agent (the options of both, and their stages). */
 export class PollSource implements PollDeliveryOptions, EventWakeupsOptions {
@@ -83,10 +96,11 @@ export class PollSource implements PollDeliveryOptions, EventWakeupsOptions {
   }
 
   /**
-   * Starts poll delivery (a shared store's, else this process's) and, when `eventStream`, the
-   * wake-ups; answers a previous run left are queued before any redelivery.
+   * Starts poll delivery (a shared store's, else this process's) and, when the platform has an
+   * event stream and `eventWakeups` is on, the wake-ups (a failed probe is reported as a
+   * `wakeupsUnavailable` warning); answers a previous run left are queued before any redelivery.
    */
-  async start(shared: SharedStore | undefined, eventStream: boolean): Promise<void> {
+  async start(shared: SharedStore | undefined, caps: PollCapabilities | undefined): Promise<void> {
     if (shared) {
       await this.#answers.attach(this.store);
       // The poll loop's requests are not part of start()'s trace.
@@ -109,10 +123,17 @@ export class PollSource implements PollDeliveryOptions, EventWakeupsOptions {
       await detached(() => local.start());
     }
     this.#runner.poll = this.poll; // a freed handler slot wakes the poll
-    if (eventStream && this.#open) {
-      this.events = new EventWakeups(this);
-      const events = this.events;
+    if (this.#o.eventWakeups === false) return;
+    if (caps?.eventStream && this.#open) {
+      const events = (this.events = new EventWakeups(this));
       detached(() => events.start());
+    }
+    if (caps?.eventStreamError) {
+      const { workspaceId } = this.#o.client;
+      const error = caps.eventStreamError;
+      this.#observer.wakeupsUnavailable(
+        new EventWakeupsUnavailableWarning(workspaceId, this.intervalMs, error),
+      );
     }
   }
 
@@ -141,7 +162,6 @@ export class PollSource implements PollDeliveryOptions, EventWakeupsOptions {
     if (await this.#admission.overDelivered(msg, info.deliveries)) return "settled";
     if (this.#router.route(msg) !== "handler") return "settled";
     if (info.redelivered && this.#answers.answered(msg)) return "settled"; // its answer is queued
-    if (!(await this.#answers.admitTask(msg))) return "settled"; // a refused continuation
     if (!(await this.#answers.admitTask(msg))) return "settled"; // a refused continuation
     const outcome = await this.#runner.submit(msg, {
       redelivered: info.redelivered,
