@@ -64,24 +64,22 @@ export class PollDelivery {
   readonly #saver: StateSaver;
   readonly #maxInFlight: number;
   readonly #backfill: Backfill;
-  /** The de-duplication windows (created by their first id: an idle agent holds neither). */
-  #seenActivity: BoundedSet | undefined;
-  #seenMessage: BoundedSet | undefined;
-  #window = 1000;
+  /** The de-duplication windows of settled activity ids and message ids. */
+  readonly #seenActivity: BoundedSet;
+  readonly #seenMessage: BoundedSet;
   /** Messages fetched and not yet passed by the persisted cursor, ascending. */
   readonly #order: OrderEntry[] = [];
   /** Accepted messages waiting for a slot, ascending. */
   readonly #queue: Job[] = [];
-  // The maps below are created by their first entry: an idle agent of a fleet holds none.
   /** Messages handed to `handle` and not yet durably settled (persisted as in flight). */
-  #started: Map<string, InFlightEntry> | undefined;
+  readonly #started = new Map<string, InFlightEntry>();
   #running = 0;
   /** Activity ids being handled (fetched, not settled). */
-  #pending: Map<string, Promise<SettleResult>> | undefined;
+  readonly #pending = new Map<string, Promise<SettleResult>>();
   /** Message ids being handled. */
-  #pendingMessages: Map<string, Promise<SettleResult>> | undefined;
+  readonly #pendingMessages = new Map<string, Promise<SettleResult>>();
   /** Ids journaled as in flight by a previous run: delivered with `redelivered: true`. */
-  #journal: Map<string, InFlightEntry> | undefined;
+  readonly #journal = new Map<string, InFlightEntry>();
   #cursor: string | undefined;
   /** When the cursor's row was logged (epoch ms), when known. */
   #cursorAt: number | undefined;
@@ -114,6 +112,8 @@ export class PollDelivery {
     this.#maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? 4));
     this.#backfill = checkBackfill(options.backfill);
     this.#saver = new StateSaver(options.store, () => this.#snapshot(), options.logger);
+    this.#seenActivity = new BoundedSet(options.dedupWindow ?? 1000);
+    this.#seenMessage = new BoundedSet(options.dedupWindow ?? 1000);
   }
 
   /** The persisted cursor (the last activity id settled in order). */
@@ -124,15 +124,11 @@ export class PollDelivery {
   /** Loads the stored state and starts polling. */
   async start(): Promise<void> {
     const state = (await this.#o.store.load()) ?? {};
-    const window = (this.#window = this.#o.dedupWindow ?? 1000);
-    if (state.seenActivityIds?.length) {
-      this.#seenActivity = new BoundedSet(window, state.seenActivityIds);
-    }
-    if (state.seenMessageIds?.length)
-      this.#seenMessage = new BoundedSet(window, state.seenMessageIds);
+    for (const id of state.seenActivityIds ?? []) this.#seenActivity.add(id);
+    for (const id of state.seenMessageIds ?? []) this.#seenMessage.add(id);
     for (const e of state.inFlight ?? []) {
       const key = e.activityId ?? e.messageId;
-      if (key !== undefined) (this.#journal ??= new Map()).set(key, e);
+      if (key !== undefined) this.#journal.set(key, e);
     }
     this.#cursor = state.cursor;
     const at = state.cursorAt === undefined ? Number.NaN : Date.parse(state.cursorAt);
@@ -241,8 +237,8 @@ export class PollDelivery {
       // re-reading after a 410, where such a row may be older than the persisted cursor.
       if (
         !this.#rewinding &&
-        !this.#seenActivity?.has(lastId) &&
-        !this.#pending?.has(lastId) &&
+        !this.#seenActivity.has(lastId) &&
+        !this.#pending.has(lastId) &&
         !this.#inOrder(lastId)
       ) {
         this.#order.push({ activityId: lastId, settled: true });
@@ -315,21 +311,20 @@ export class PollDelivery {
   #accept(msg: InboundMessage): boolean {
     const aid = msg.activityId;
     const mid = msg.messageId;
-    if (aid !== undefined && (this.#seenActivity?.has(aid) || this.#pending?.has(aid)))
-      return false;
+    if (aid !== undefined && (this.#seenActivity.has(aid) || this.#pending.has(aid))) return false;
     const at = timeOf(msg);
     if (
       aid !== undefined &&
       (aid === this.#cursor ||
         (this.#settledBefore !== undefined && at !== undefined && at < this.#settledBefore))
     ) {
-      this.#seenIds().add(aid); // re-read after a 410: settled before the cursor was lost
+      this.#seenActivity.add(aid); // re-read after a 410: settled before the cursor was lost
       return false;
     }
-    if (mid !== undefined && this.#seenMessage?.has(mid)) {
+    if (mid !== undefined && this.#seenMessage.has(mid)) {
       // Same A2A message re-delivered under a new activity row: settled already.
       if (aid !== undefined) {
-        this.#seenIds().add(aid);
+        this.#seenActivity.add(aid);
         this.#order.push({ activityId: aid, settled: true });
       }
       return false;
@@ -337,31 +332,31 @@ export class PollDelivery {
     const entry: OrderEntry | undefined =
       aid !== undefined ? { activityId: aid, messageId: mid, at, settled: false } : undefined;
     if (entry) this.#order.push(entry);
-    const original = mid !== undefined ? this.#pendingMessages?.get(mid) : undefined;
+    const original = mid !== undefined ? this.#pendingMessages.get(mid) : undefined;
     if (original) {
       // A duplicate of a message being handled right now: it settles with the original.
       const p = original.then(async (r) => {
-        if (aid !== undefined) this.#pending?.delete(aid);
+        if (aid !== undefined) this.#pending.delete(aid);
         if (r === "settled") {
           this.#settle(entry, aid, undefined);
           await this.#saver.save();
         }
         return r;
       });
-      if (aid !== undefined) (this.#pending ??= new Map()).set(aid, p);
+      if (aid !== undefined) this.#pending.set(aid, p);
       return false;
     }
     const journaled =
-      (aid !== undefined ? this.#journal?.get(aid) : undefined) ??
+      (aid !== undefined ? this.#journal.get(aid) : undefined) ??
       (mid !== undefined ? this.#journaledMessage(mid) : undefined);
     const deliveries = journaled ? (journaled.deliveries ?? 1) + 1 : 1;
     let resolve!: (r: SettleResult) => void;
     const p = new Promise<SettleResult>((r) => (resolve = r));
-    if (aid !== undefined) (this.#pending ??= new Map()).set(aid, p);
-    if (mid !== undefined) (this.#pendingMessages ??= new Map()).set(mid, p);
+    if (aid !== undefined) this.#pending.set(aid, p);
+    if (mid !== undefined) this.#pendingMessages.set(mid, p);
     void p.then(() => {
-      if (aid !== undefined) this.#pending?.delete(aid);
-      if (mid !== undefined) this.#pendingMessages?.delete(mid);
+      if (aid !== undefined) this.#pending.delete(aid);
+      if (mid !== undefined) this.#pendingMessages.delete(mid);
     });
     this.#queue.push({ msg, key: aid ?? mid, entry, deliveries, resolve });
     return true;
@@ -384,7 +379,7 @@ export class PollDelivery {
       this.#running++;
       if (job.key !== undefined) {
         const { activityId, messageId } = job.msg;
-        (this.#started ??= new Map()).set(job.key, {
+        this.#started.set(job.key, {
           ...(activityId !== undefined ? { activityId } : {}),
           ...(messageId !== undefined ? { messageId } : {}),
           deliveries: job.deliveries,
@@ -401,7 +396,7 @@ export class PollDelivery {
         // Stopped while journaling: never started, so not in flight.
         this.#running--;
         if (job.deliveries > 1) this.#alone = false;
-        if (job.key !== undefined) this.#started?.delete(job.key);
+        if (job.key !== undefined) this.#started.delete(job.key);
         job.resolve("abandoned");
         dropped = true;
       } else {
@@ -423,7 +418,7 @@ export class PollDelivery {
       .then(async (r) => {
         if (r === "settled") {
           this.#settle(job.entry, job.msg.activityId, job.msg.messageId);
-          if (job.key !== undefined) this.#started?.delete(job.key);
+          if (job.key !== undefined) this.#started.delete(job.key);
           await this.#saver.save(); // the slot is free only once the settle is durable
         }
         this.#running--;
@@ -435,22 +430,17 @@ export class PollDelivery {
   }
 
   #journaledMessage(mid: string): InFlightEntry | undefined {
-    for (const e of this.#journal?.values() ?? []) if (e.messageId === mid) return e;
+    for (const e of this.#journal.values()) if (e.messageId === mid) return e;
     return undefined;
-  }
-
-  /** The window of settled activity ids. */
-  #seenIds(): BoundedSet {
-    return (this.#seenActivity ??= new BoundedSet(this.#window));
   }
 
   #settle(entry: OrderEntry | undefined, aid: string | undefined, mid: string | undefined): void {
     if (entry) entry.settled = true;
-    if (aid !== undefined) this.#seenIds().add(aid);
-    if (mid !== undefined) (this.#seenMessage ??= new BoundedSet(this.#window)).add(mid);
+    if (aid !== undefined) this.#seenActivity.add(aid);
+    if (mid !== undefined) this.#seenMessage.add(mid);
     const journal = this.#journal;
-    if (aid !== undefined) journal?.delete(aid);
-    if (mid !== undefined && journal) {
+    if (aid !== undefined) journal.delete(aid);
+    if (mid !== undefined) {
       for (const [k, e] of journal) if (e.messageId === mid) journal.delete(k);
     }
     this.#advance();
@@ -473,15 +463,15 @@ export class PollDelivery {
 
   #snapshot(): CursorState {
     const state: CursorState = {
-      seenActivityIds: this.#seenActivity?.toArray() ?? [],
-      seenMessageIds: this.#seenMessage?.toArray() ?? [],
+      seenActivityIds: this.#seenActivity.toArray(),
+      seenMessageIds: this.#seenMessage.toArray(),
     };
     if (this.#cursor !== undefined) state.cursor = this.#cursor;
     else if (this.#startedAt !== undefined) state.startedAt = this.#startedAt;
     if (this.#cursor !== undefined && this.#cursorAt !== undefined)
       state.cursorAt = new Date(this.#cursorAt).toISOString();
     const inFlight = new Map(this.#journal);
-    for (const [k, e] of this.#started ?? []) inFlight.set(k, e);
+    for (const [k, e] of this.#started) inFlight.set(k, e);
     if (inFlight.size > 0) state.inFlight = [...inFlight.values()];
     return state;
   }

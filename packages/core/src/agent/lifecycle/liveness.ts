@@ -18,8 +18,8 @@ export interface HeartbeatWatchOptions {
   workspaceId: string;
   intervalMs: number;
   logger: Logger;
-  /** Receives each late episode; default: the logger and `process.emitWarning`. */
-  sink?: HeartbeatLateSink | undefined;
+  /** Receives each late episode. */
+  sink: HeartbeatLateSink;
 }
 
 /**
@@ -31,7 +31,7 @@ export class HeartbeatWatch {
   readonly #workspaceId: string;
   readonly #intervalMs: number;
   readonly #logger: Logger;
-  readonly #sink: HeartbeatLateSink | undefined;
+  readonly #sink: HeartbeatLateSink;
   #lastDone = 0;
   #startedAt = 0;
   #inFlight = false;
@@ -94,10 +94,6 @@ export class HeartbeatWatch {
       Math.round(lateByMs),
       this.#intervalMs,
     );
-    if (this.#sink) this.#sink.heartbeatLate(warning); // the agent's: an event and a log line
-    else {
-      this.#logger.warn?.("heartbeat late", { lateByMs: warning.lateByMs });
-      process.emitWarning(warning);
-    }
+    this.#sink.heartbeatLate(warning); // the agent's: an event and a log line
   }
 }

@@ -4,16 +4,13 @@
 import { detached } from "../../observability/index.js";
 import { ScheduledTask } from "../../transport/index.js";
 
-/**
- * An agent's periodic tasks and their in-flight runs, so stopping can cancel and await them. Holds
- * a flag and a short list, not a closure and two sets: every agent of a fleet has one.
- */
+/** An agent's periodic tasks and their in-flight runs, so stopping can cancel and await them. */
 export class PeriodicTasks {
   /** Whether to keep scheduling (set while the agent runs). */
   active = false;
   readonly #tasks: ScheduledTask[] = [];
-  /** Runs in flight (created by the first run). */
-  #pending: Set<Promise<unknown>> | undefined;
+  /** Runs in flight. */
+  readonly #pending = new Set<Promise<unknown>>();
 
   /**
    * Runs `fn` every `ms` (the next wait starts when a run ends) while `active`. The first wait is
@@ -24,7 +21,7 @@ export class PeriodicTasks {
   every(ms: number, fn: () => Promise<void>): void {
     let current: Promise<void> | undefined;
     const ended = (): void => {
-      this.#pending?.delete(current!);
+      this.#pending.delete(current!);
       current = undefined;
       if (this.active) task.at(ms);
       else this.#drop(task);
@@ -32,7 +29,7 @@ export class PeriodicTasks {
     const task = new ScheduledTask(() => {
       if (!this.active) return void this.#drop(task);
       current = detached(fn).then(ended, ended);
-      (this.#pending ??= new Set()).add(current);
+      this.#pending.add(current);
     });
     this.#tasks.push(task);
     task.at(ms * (0.5 + Math.random() / 2));
@@ -45,7 +42,7 @@ export class PeriodicTasks {
 
   /** Resolves once every run in flight has ended. */
   async settled(): Promise<void> {
-    if (this.#pending) await Promise.allSettled(this.#pending);
+    await Promise.allSettled(this.#pending);
   }
 
   #drop(task: ScheduledTask): void {

@@ -16,18 +16,7 @@
 //
 // There is one gate per platform URL (the burst and the rate limit are the platform's): starts
 // that hang on one platform never hold back the agents of another, whose platform answers.
-import { MoleculeError } from "../../transport/index.js";
-
-/**
- * The error of a turn cancelled by `stop()`: the same as lifecycle's `startCancelled()`, made here
- * so that lifecycle.ts (which uses {@link StartTurn}) and this file do not import each other.
- */
-function startCancelled(): MoleculeError {
-  return new MoleculeError(
-    "RemoteAgent.start() was cancelled by stop(); create a new agent to start again.",
-    { code: "agent_stopped", retryable: false },
-  );
-}
+import { startCancelled } from "./lifecycle.js";
 
 /** Agents of one process that run their start-up calls at once. */
 export const START_CONCURRENCY = 16;

@@ -7,8 +7,7 @@ import type { TurnLimitOptions } from "../types.js";
 export class TurnLimiter {
   readonly maxTurns: number;
   readonly windowMs: number;
-  /** Created by the first limited turn. */
-  #turns: Map<string, number[]> | undefined;
+  readonly #turns = new Map<string, number[]>();
   readonly #maxKeys: number;
 
   /** @param options see {@link TurnLimitOptions} */
@@ -40,7 +39,7 @@ export class TurnLimiter {
     if (this.maxTurns === 0 || contextId === undefined || peerId === undefined) return true;
     const key = `${contextId}\u0000${peerId}`;
     const since = now - this.windowMs;
-    const all = (this.#turns ??= new Map<string, number[]>());
+    const all = this.#turns;
     const turns = (all.get(key) ?? []).filter((t) => t > since);
     if (turns.length >= this.maxTurns) {
       all.set(key, turns);

@@ -76,8 +76,7 @@ export class Dispatcher {
   /** The running poll loop, woken when a handler slot frees up (poll delivery only). */
   poll: { wake(): void } | undefined;
   readonly #queue: Job[] = [];
-  /** Created by the first message (an idle agent holds no empty set). */
-  #running: Set<Running> | undefined;
+  readonly #running = new Set<Running>();
   /** Set by `abort()`: queued and new messages are abandoned. */
   #aborted = false;
   readonly #idleWaiters = new IdleWaiters();
@@ -101,7 +100,7 @@ export class Dispatcher {
 
   /** Messages whose handler is running. */
   get active(): number {
-    return this.#running?.size ?? 0;
+    return this.#running.size;
   }
 
   /** Messages waiting for a free slot. */
@@ -117,7 +116,7 @@ export class Dispatcher {
   /** A short description of the oldest running message (for heartbeats), or "". */
   currentTask(): string {
     let oldest: Running | undefined;
-    for (const r of this.#running ?? []) if (!oldest || r.since < oldest.since) oldest = r;
+    for (const r of this.#running) if (!oldest || r.since < oldest.since) oldest = r;
     if (!oldest) return "";
     const text = oldest.msg.text.replace(/\s+/g, " ").trim();
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
@@ -175,7 +174,7 @@ export class Dispatcher {
   /** Aborts running handlers (their signal fires) and abandons queued messages. */
   abort(): void {
     this.#aborted = true;
-    for (const r of this.#running ?? []) r.controller.abort();
+    for (const r of this.#running) r.controller.abort();
     for (const job of this.#queue.splice(0)) job.resolve({ status: "aborted" });
     this.#checkIdle();
   }
@@ -207,14 +206,13 @@ export class Dispatcher {
       const controller = new AbortController();
       job.controller = controller;
       const running: Running = { msg: job.msg, since: performance.now(), controller };
-      const all = (this.#running ??= new Set());
-      all.add(running);
+      this.#running.add(running);
       const track = this.#observer.track(job.msg, job.redelivered);
       void track
         .run(() => this.#execute(job, track))
         .then((outcome) => {
           track.end(outcome);
-          all.delete(running);
+          this.#running.delete(running);
           job.resolve(outcome);
           this.#pump();
           this.poll?.wake();
