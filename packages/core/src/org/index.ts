@@ -13,12 +13,7 @@ export type {
   ApprovalWaiterOptions,
   ApprovalWaitOptions,
 } from "./approvals.js";
-export {
-  createTranscriptHandler,
-  pushTranscript,
-  recordTurns,
-  TranscriptLog,
-} from "./transcript.js";
+export { createTranscriptHandler, recordTurns, TranscriptLog } from "./transcript.js";
 export { AgentTranscript } from "./transcript.js";
 export type { PushTranscript } from "./transcript.js";
 export type { TranscriptHandlerOptions, TranscriptLine } from "./transcript.js";

@@ -204,7 +204,7 @@ export interface PushTranscript {
  * origin (the platform asks `<origin of agent_card.url>/transcript`; the push path's secret never
  * goes in the card). A card that already has a `url` is kept.
  */
-export function pushTranscript(options: TranscriptHandlerOptions): PushTranscript {
+function pushTranscript(options: TranscriptHandlerOptions): PushTranscript {
   return {
     route: createTranscriptHandler(options),
     card: (card, pushUrl) =>
