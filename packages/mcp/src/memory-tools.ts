@@ -11,7 +11,7 @@ import {
   rememberOutcome,
 } from "@molecule-ai/agent-core/org";
 import { z } from "zod";
-import type { MoleculeMcp } from "./server.js";
+import type { ToolHost } from "./host.js";
 import { active, guarded, redact, workspaceIdArg } from "./tool-kit.js";
 
 const memoryRow = z.object({
@@ -25,7 +25,7 @@ const memoryRow = z.object({
 
 /** The tool result of a memory call: a failure the model can fix is an `isError` result. */
 function result(
-  host: MoleculeMcp,
+  host: ToolHost,
   o: MemoryToolOutcome,
   structured: Record<string, unknown>,
 ): CallToolResult {
@@ -34,7 +34,7 @@ function result(
 }
 
 /** Registers `commit_memory` and `recall_memory`. */
-export function registerMemoryTools(server: McpServer, host: MoleculeMcp): void {
+export function registerMemoryTools(server: McpServer, host: ToolHost): void {
   server.registerTool(
     "commit_memory",
     {

@@ -1,12 +1,12 @@
 // The `molecule://inbox` resource: the unread messages of every workspace, as JSON. Reading it
 // marks nothing read (hosts may read resources at will); subscribers get resources/updated.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { MoleculeMcp } from "./server.js";
+import type { ToolHost } from "./host.js";
 
 /** The inbox resource's URI. */
 export const INBOX_URI = "molecule://inbox";
 
-export function registerInboxResource(server: McpServer, host: MoleculeMcp): void {
+export function registerInboxResource(server: McpServer, host: ToolHost): void {
   server.registerResource(
     "inbox",
     INBOX_URI,

@@ -13,6 +13,7 @@ import { Inbox } from "./inbox.js";
 import type { InboxMessage } from "./inbox.js";
 import { registerInboxResource, INBOX_URI } from "./resource.js";
 import { registerTools } from "./tools.js";
+import { endText } from "./host.js";
 import { McpWorkspace } from "./workspace.js";
 
 /** The server's name and version, as MCP hosts show it. */
@@ -218,21 +219,5 @@ export class MoleculeMcp {
     this.#logger.debug?.("an MCP notification could not be sent", {
       error: err instanceof Error ? err.message : String(err),
     });
-  }
-}
-
-/** What the host is told when a workspace's agent ends for `reason`. */
-export function endText(workspaceId: string, reason: AgentEndReason): string {
-  switch (reason) {
-    case "paused":
-      return `Workspace ${workspaceId} was paused on the platform: it receives no messages. Resume it on the canvas, then restart this MCP server.`;
-    case "removed":
-      return `Workspace ${workspaceId} was removed from the platform: create a new workspace and configure this MCP server with it.`;
-    case "unauthorized":
-      return `Workspace ${workspaceId}'s token was rejected (revoked or wrong): set a valid MOLECULE_WORKSPACE_TOKEN and restart this MCP server.`;
-    case "error":
-      return `Workspace ${workspaceId}'s agent stopped after an error (see this server's log): restart this MCP server.`;
-    default:
-      return `Workspace ${workspaceId} stopped.`;
   }
 }

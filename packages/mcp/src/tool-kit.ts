@@ -4,8 +4,8 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { isMoleculeError } from "@molecule-ai/agent-core";
 import { z } from "zod";
-import { endText } from "./server.js";
-import type { MoleculeMcp } from "./server.js";
+import { endText } from "./host.js";
+import type { ToolHost } from "./host.js";
 import type { McpWorkspace } from "./workspace.js";
 
 /** The longest text a tool accepts (a message, a task, a reply). */
@@ -39,7 +39,7 @@ export function ok(text: string, structured: Record<string, unknown>): CallToolR
 }
 
 /** The tool result of a failure: one sentence that says what to do. */
-function failure(host: MoleculeMcp, err: unknown): CallToolResult {
+function failure(host: ToolHost, err: unknown): CallToolResult {
   let text: string;
   if (isMoleculeError(err, "unauthorized")) {
     text =
@@ -57,7 +57,7 @@ function failure(host: MoleculeMcp, err: unknown): CallToolResult {
 }
 
 /** Masks every configured token (core never puts one in an error; this is a second guard). */
-export function redact(host: MoleculeMcp, text: string): string {
+export function redact(host: ToolHost, text: string): string {
   let out = text;
   for (const ws of host.config.workspaces) {
     if (ws.token) out = out.split(ws.token).join("[REDACTED]");
@@ -66,7 +66,7 @@ export function redact(host: MoleculeMcp, text: string): string {
 }
 
 /** The workspace a call acts as, refused when its agent has ended (paused, removed, ...). */
-export function active(host: MoleculeMcp, workspaceId: string | undefined): McpWorkspace {
+export function active(host: ToolHost, workspaceId: string | undefined): McpWorkspace {
   const ws = host.workspace(workspaceId);
   if (ws.status !== "starting" && ws.status !== "online") {
     throw Object.assign(new Error(endText(ws.id, ws.status)), { code: ws.status });
@@ -76,7 +76,7 @@ export function active(host: MoleculeMcp, workspaceId: string | undefined): McpW
 
 /** Runs a tool body; any throw becomes an `isError` result. */
 export async function guarded(
-  host: MoleculeMcp,
+  host: ToolHost,
   body: () => Promise<CallToolResult> | CallToolResult,
 ): Promise<CallToolResult> {
   try {

@@ -17,7 +17,7 @@ import { z } from "zod";
 import { MAX_SHOWN_TEXT } from "./inbox.js";
 import type { InboxMessage } from "./inbox.js";
 import { registerMemoryTools } from "./memory-tools.js";
-import type { MoleculeMcp } from "./server.js";
+import type { ToolHost } from "./host.js";
 import { active, guarded, ok, textArg, UUID, uuidArg, workspaceIdArg } from "./tool-kit.js";
 
 const inboxMessageSchema = z.object({
@@ -55,7 +55,7 @@ function inboxText(messages: InboxMessage[], remaining: number): string {
 }
 
 /** Registers every tool of the server on `server`. */
-export function registerTools(server: McpServer, host: MoleculeMcp): void {
+export function registerTools(server: McpServer, host: ToolHost): void {
   registerMemoryTools(server, host);
   server.registerTool(
     LIST_PEERS_TOOL_NAME,

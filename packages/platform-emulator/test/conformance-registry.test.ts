@@ -402,6 +402,11 @@ describe.each(["latest", "2026-04"] as const)("registry and lifecycle (%s)", (co
     expect(list.json.count).toBe(2);
     expect(list.json.tokens[0].prefix).toBe(created.json.auth_token.slice(0, 8));
     const tid = list.json.tokens[0].id;
+    // Used before the revoke (its hash memoised by the request handler): refused at once after it.
+    expect(
+      (await req(emu, "GET", `/workspaces/${ws.id}/state`, { token: created.json.auth_token }))
+        .status,
+    ).toBe(200);
     expect(
       (await req(emu, "DELETE", `/workspaces/${ws.id}/tokens/${tid}`, { token: ws.token })).json,
     ).toEqual({ status: "revoked" });

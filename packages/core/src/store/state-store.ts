@@ -7,6 +7,7 @@
 // message before its handler runs and frees a slot only once its settle is written) starts no new
 // handler while the store cannot write; push claims are refused at once. `onUnwritable` and
 // `onWritable` tell the agent when writing stops and starts working again.
+import { MAX_ID_LENGTH } from "../a2a/index.js";
 import { boundedKey } from "../inbound/index.js";
 import { MoleculeStoreError } from "./cursor-store.js";
 import type { CursorState, CursorStore } from "../inbound/index.js";
@@ -34,6 +35,20 @@ export interface StateStoreEvents {
 /** Whether `id` is kept as a hash (see `boundedKey`). */
 function overlong(id: string | undefined): boolean {
   return id !== undefined && boundedKey(id) !== id;
+}
+
+/** Whether an id is over the bound (a plain length test: no call per id on the usual path). */
+function over(id: string | undefined): boolean {
+  return id !== undefined && id.length > MAX_ID_LENGTH;
+}
+
+/** Whether any entry's messageId (or an outbox record's ids) would be stored as a hash. */
+function anyOverlong(entries: readonly { messageId?: string; to?: OutboxRecord["to"] }[]): boolean {
+  for (const e of entries) {
+    if (over(e.messageId)) return true;
+    if (e.to !== undefined && (over(e.to.messageId) || over(e.to.contextId))) return true;
+  }
+  return false;
 }
 
 /**
@@ -145,7 +160,7 @@ export class AgentStateStore implements CursorStore {
     await this.#write();
   }
 
-  /** Saves the outbox (merged with the last poll state). Resolves once durable. */
+  /** Saves the outbox (merged with the last poll state; `records` is kept, not copied). Resolves once durable. */
   async saveOutbox(records: OutboxRecord[]): Promise<void> {
     await this.#load();
     this.#outbox = records;
@@ -230,15 +245,23 @@ export class AgentStateStore implements CursorStore {
     return p;
   }
 
-  /** The state to write; ids a sender chose are kept as bounded keys (see `boundedKey`). */
+  /**
+   * The state to write; ids a sender chose are kept as bounded keys (see `boundedKey`). The poll
+   * state and the outbox arrays are fresh copies that nothing changes after their save call, so
+   * they are written as they are unless an id is over the bound (saves a copy of the in-flight
+   * journal and of the outbox, with a call per entry, on every write).
+   */
   #merged(): CursorState {
     const state: CursorState = { ...this.#poll };
-    if (state.inFlight) {
+    if (state.inFlight && anyOverlong(state.inFlight)) {
       state.inFlight = state.inFlight.map((e) =>
         e.messageId === undefined ? e : { ...e, messageId: boundedKey(e.messageId) },
       );
     }
-    if (this.#outbox.length > 0) state.outbox = this.#outbox.map(boundedOutbox);
+    if (this.#outbox.length > 0)
+      state.outbox = anyOverlong(this.#outbox)
+        ? this.#outbox.map(boundedOutbox)
+        : (this.#outbox as OutboxRecord[]);
     if (this.#push.length > 0) {
       state.pushDeliveries = this.#push.map((e) => ({ ...e, messageId: boundedKey(e.messageId) }));
     }

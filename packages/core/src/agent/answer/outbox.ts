@@ -72,6 +72,8 @@ function messageOf(record: OutboxRecord): InboundMessage {
 export class ReplyOutbox {
   readonly #o: ReplyOutboxOptions;
   readonly #entries = new Map<string, Entry>();
+  /** The entries' records in queue order, kept beside the map: a save copies it in one slice. */
+  readonly #records: OutboxRecord[] = [];
   readonly #ready: Entry[] = [];
   readonly #abort = new AbortController();
   readonly #idleWaiters = new IdleWaiters();
@@ -106,10 +108,12 @@ export class ReplyOutbox {
     if (msg.contextId !== undefined) record.to.contextId = msg.contextId;
     const entry: Entry = { record, msg, attempts: 0 };
     this.#entries.set(record.id, entry);
+    this.#records.push(record);
     try {
       await this.#persist();
     } catch (err) {
       this.#entries.delete(record.id);
+      this.#dropRecord(record);
       throw err;
     }
     this.#remember(record);
@@ -133,6 +137,7 @@ export class ReplyOutbox {
       if (this.#entries.has(record.id)) continue;
       const entry: Entry = { record, msg: messageOf(record), attempts: 0 };
       this.#entries.set(record.id, entry);
+      this.#records.push(record);
       this.#remember(record);
       this.#ready.push(entry);
     }
@@ -205,6 +210,7 @@ export class ReplyOutbox {
 
   async #remove(entry: Entry): Promise<void> {
     this.#entries.delete(entry.record.id);
+    this.#dropRecord(entry.record);
     try {
       await this.#persist();
     } catch (err) {
@@ -229,7 +235,13 @@ export class ReplyOutbox {
     }
   }
 
+  #dropRecord(record: OutboxRecord): void {
+    const i = this.#records.indexOf(record);
+    if (i !== -1) this.#records.splice(i, 1);
+  }
+
+  /** Saves a copy of the records (one slice; was a spread of the map and a map() per save). */
   #persist(): Promise<void> {
-    return this.#o.persist([...this.#entries.values()].map((e) => e.record));
+    return this.#o.persist(this.#records.slice());
   }
 }
