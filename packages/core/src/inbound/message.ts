@@ -2,23 +2,11 @@
 // row in either shape, or a pushed A2A message), normalised.
 import { normalizeParts, textOfParts } from "../a2a/index.js";
 import { IN_REPLY_TO_KEY, isAgentRole } from "../a2a/index.js";
-import { TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY } from "../a2a/index.js";
-import type { A2APart, A2ATaskState, AnswerTask } from "../a2a/index.js";
+import { TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY, isTaskState } from "../a2a/index.js";
+import type { A2APart, AnswerTask } from "../a2a/index.js";
 
 /** Who sent an inbound message. */
 export type InboundSource = "canvas_user" | "peer_agent" | "unknown";
-
-const TASK_STATES: ReadonlySet<string> = new Set<A2ATaskState>([
-  "submitted",
-  "working",
-  "input-required",
-  "completed",
-  "canceled",
-  "failed",
-  "rejected",
-  "auth-required",
-  "unknown",
-]);
 
 /** One inbound message, normalised from any row shape or a pushed A2A message. */
 export interface InboundMessage {
@@ -199,8 +187,8 @@ function markReply(msg: InboundMessage, message: Record<string, unknown> | undef
   if (taskId) msg.taskId = taskId;
   const answerTaskId = nonEmpty(metadata?.[TASK_ID_KEY]);
   const state = metadata?.[TASK_STATE_KEY];
-  if (answerTaskId && typeof state === "string" && TASK_STATES.has(state)) {
-    msg.answerTask = { id: answerTaskId, state: state as A2ATaskState };
+  if (answerTaskId && isTaskState(state)) {
+    msg.answerTask = { id: answerTaskId, state };
     const error = metadata?.[TASK_ERROR_KEY];
     if (typeof error === "number" && Number.isInteger(error)) msg.answerTask.error = error;
   }

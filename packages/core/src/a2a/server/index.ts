@@ -11,6 +11,7 @@ export { derivePathSecret, generatePathSecret } from "./secret.js";
 export { A2AErrorCode, A2ARpcError, type A2AErrorCodeValue } from "./errors.js";
 // Internal: ids derived from a message's id (the push source's question tasks).
 export { derivedId } from "./derived-id.js";
+export { isTaskState } from "./normalize.js";
 // Internal: the default task store, also a poll agent's (not public API).
 export { MemoryTaskStore } from "./store.js";
 export type {

@@ -189,7 +189,7 @@ export function checkInboundMessage(message: A2AMessage, where = "params.message
   if (message.parts.length === 0) throw new ShapeError(`${where}.parts must not be empty`);
 }
 
-const STATES = new Set<string>([
+const STATES: ReadonlySet<string> = new Set<A2ATaskState>([
   "submitted",
   "working",
   "input-required",
@@ -200,6 +200,11 @@ const STATES = new Set<string>([
   "auth-required",
   "unknown",
 ]);
+
+/** Whether `state` is one of the A2A task states. */
+export function isTaskState(state: unknown): state is A2ATaskState {
+  return typeof state === "string" && STATES.has(state);
+}
 
 /** Terminal task states: such a task can no longer be canceled. */
 export const TERMINAL_STATES = new Set<A2ATaskState>([
@@ -234,7 +239,7 @@ export function normalizeAgentTask(raw: Obj, contextId: string, newId: () => str
   }
   const statusRaw = raw["status"];
   const state = isObj(statusRaw) ? statusRaw["state"] : statusRaw;
-  if (typeof state !== "string" || !STATES.has(state)) {
+  if (!isTaskState(state)) {
     throw new ShapeError("result.status.state must be an A2A task state");
   }
   const status: A2ATask["status"] = {
