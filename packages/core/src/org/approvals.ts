@@ -8,7 +8,6 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type * as EventSourceParser from "eventsource-parser";
-import { neutralizePeerMarkers } from "../a2a/index.js";
 import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../platform/index.js";
 import { approvalBody } from "../platform/index.js";
 import { backoffDelay, describe, type Logger, MoleculeError, sleep } from "../transport/index.js";
@@ -113,7 +112,7 @@ function parseFrame(ev: EventSourceParser.EventSourceMessage): {
  * Reads a workspace's event stream until `signal` aborts, calling `onFrame` for each event;
  * reconnects with backoff. Resolves when aborted.
  */
-async function readWorkspaceEvents(
+export async function readWorkspaceEvents(
   client: Pick<ApprovalClient, "openEventStream">,
   signal: AbortSignal,
   onFrame: (name: string | undefined, data: Record<string, unknown>) => void,
@@ -390,173 +389,9 @@ export class ApprovalWaiter {
   }
 }
 
-/**
- * One agent's approval waits (`RemoteAgent.requestApproval`): one {@link ApprovalWaiter} per
- * pending-requests file, each wait aborted when the agent ends (`ending`).
- */
-export class AgentApprovals {
-  readonly #waiters = new Map<string | false | undefined, ApprovalWaiter>();
-  readonly #client: Partial<ApprovalClient>;
-  readonly #logger: Logger;
-  readonly #ending: AbortSignal;
-  /** Reads `APPROVAL_ESCALATED` from the event stream while the agent runs (`watch`). */
-  #escalations: ApprovalEscalationWatcher | undefined;
-
-  constructor(client: object, logger: Logger, ending: AbortSignal) {
-    this.#client = client as Partial<ApprovalClient>;
-    this.#logger = logger;
-    this.#ending = ending;
-  }
-
-  /** See `RemoteAgent.requestApproval`. */
-  request(
-    input: ApprovalRequestInput,
-    options: ApprovalWaitOptions & { file?: string | false },
-  ): Promise<ApprovalResult> {
-    const client = this.#client;
-    if (typeof client.createApproval !== "function" || typeof client.listApprovals !== "function")
-      return Promise.reject(
-        new MoleculeError("requestApproval needs a client with createApproval and listApprovals", {
-          code: "unsupported",
-        }),
-      );
-    let waiter = this.#waiters.get(options.file);
-    if (waiter === undefined) {
-      const file = options.file;
-      waiter = new ApprovalWaiter({ client: client as ApprovalClient, file, logger: this.#logger });
-      this.#waiters.set(options.file, waiter);
-    }
-    const signal = options.signal ? AbortSignal.any([options.signal, this.#ending]) : this.#ending;
-    return waiter.request(input, { ...options, signal });
-  }
-
-  /** Reports escalations of this workspace's approvals to `onEscalation` (see `watchEscalations`). */
-  async watch(onEscalation: (e: ApprovalEscalation) => void): Promise<void> {
-    const client = this.#client;
-    this.#escalations = await watchEscalations(client, onEscalation, this.#ending, this.#logger);
-  }
-
-  /** Stops watching escalations. */
-  async stop(): Promise<void> {
-    await this.#escalations?.stop();
-  }
-}
-
 function defaultKey(input: ApprovalRequestInput): string {
   return createHash("sha256")
     .update(JSON.stringify([input.action, input.taskId ?? "", input.reason ?? ""]))
     .digest("hex")
     .slice(0, 32);
-}
-
-/** A child workspace asked a person for approval (seen by its direct parent). */
-export interface ApprovalEscalation {
-  approvalId: string;
-  /** The child that asked (set by the platform from the child's token). */
-  fromWorkspaceId: string;
-  /** The child's words: peer text, spoofed trust markers neutralised. */
-  action: string;
-  reason: string;
-}
-
-/**
- * Watches this workspace's event stream for `APPROVAL_ESCALATED` (a direct child asked for
- * approval). The parent cannot decide with its own token; notify a person or add context.
- */
-export class ApprovalEscalationWatcher {
-  readonly #client: Pick<ApprovalClient, "openEventStream">;
-  readonly #on: (e: ApprovalEscalation) => void;
-  readonly #logger: Logger | undefined;
-  #stop: AbortController | undefined;
-  #loop: Promise<void> | undefined;
-  #opened: Promise<void> | undefined;
-
-  constructor(options: {
-    client: Pick<ApprovalClient, "openEventStream">;
-    onEscalation: (e: ApprovalEscalation) => void;
-    logger?: Logger;
-  }) {
-    this.#client = options.client;
-    this.#on = options.onEscalation;
-    this.#logger = options.logger;
-  }
-
-  /** Starts watching; resolves once the stream is open (the escalations after it are seen). */
-  start(): Promise<void> {
-    if (this.#opened) return this.#opened;
-    if (this.#client.openEventStream === undefined)
-      return Promise.reject(
-        new MoleculeError("this platform client has no openEventStream", { code: "unsupported" }),
-      );
-    const stop = (this.#stop = new AbortController());
-    this.#opened = new Promise<void>((resolve) => {
-      this.#loop = readWorkspaceEvents(
-        this.#client,
-        stop.signal,
-        (name, d) => {
-          if (name !== "APPROVAL_ESCALATED" || typeof d["approval_id"] !== "string") return;
-          try {
-            this.#on({
-              approvalId: d["approval_id"],
-              fromWorkspaceId:
-                typeof d["from_workspace_id"] === "string" ? d["from_workspace_id"] : "",
-              action: neutralizePeerMarkers(typeof d["action"] === "string" ? d["action"] : ""),
-              reason: neutralizePeerMarkers(typeof d["reason"] === "string" ? d["reason"] : ""),
-            });
-          } catch (err) {
-            this.#logger?.warn?.("an approval escalation handler threw", { error: describe(err) });
-          }
-        },
-        resolve,
-        this.#logger,
-      );
-    });
-    return this.#opened;
-  }
-
-  /** Stops watching and closes the stream. */
-  async stop(): Promise<void> {
-    this.#stop?.abort();
-    await this.#loop;
-  }
-}
-
-/**
- * Starts an {@link ApprovalEscalationWatcher} on `client` for a running agent and waits up to
- * `openMs` (default 10 s) for its stream to open, or for `ending` to abort (escalations sent before
- * the stream opens are missed: logged). `undefined` when the client has no event stream.
- */
-async function watchEscalations(
-  client: Partial<Pick<ApprovalClient, "openEventStream">>,
-  onEscalation: (e: ApprovalEscalation) => void,
-  ending: AbortSignal,
-  logger: Logger,
-  openMs = 10_000,
-): Promise<ApprovalEscalationWatcher | undefined> {
-  if (typeof client.openEventStream !== "function") {
-    logger.warn?.("approvalEscalated: this client has no event stream; no escalations are seen");
-    return undefined;
-  }
-  const watcher = new ApprovalEscalationWatcher({
-    client: client as Pick<ApprovalClient, "openEventStream">,
-    onEscalation,
-    logger,
-  });
-  let timer: NodeJS.Timeout | undefined;
-  let onEnd: (() => void) | undefined;
-  const opened = await Promise.race([
-    watcher.start().then(() => true),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), openMs);
-      onEnd = () => resolve(true);
-      ending.addEventListener("abort", onEnd, { once: true });
-    }),
-  ]);
-  clearTimeout(timer);
-  if (onEnd) ending.removeEventListener("abort", onEnd);
-  if (!opened)
-    logger.warn?.(
-      "approvalEscalated: the event stream is not open yet; escalations before it opens are missed",
-    );
-  return watcher;
 }

@@ -1,14 +1,11 @@
 // Internal entry of org/: what a workspace shares with its organisation beyond messages (human
 // approval waits, transcripts). The public API is src/public/org.ts.
-export {
-  AgentApprovals,
-  ApprovalEscalationWatcher,
-  ApprovalTimeoutError,
-  ApprovalWaiter,
-} from "./approvals.js";
+export { AgentApprovals } from "./agent-approvals.js";
+export { ApprovalEscalationWatcher } from "./escalations.js";
+export type { ApprovalEscalation } from "./escalations.js";
+export { ApprovalTimeoutError, ApprovalWaiter } from "./approvals.js";
 export type {
   ApprovalClient,
-  ApprovalEscalation,
   ApprovalResult,
   ApprovalWaiterOptions,
   ApprovalWaitOptions,

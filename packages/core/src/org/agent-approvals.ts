@@ -1,0 +1,59 @@
+// AgentApprovals: a RemoteAgent's approval waits and its escalation watch, built once per agent.
+import type { ApprovalRequestInput } from "../platform/index.js";
+import { type Logger, MoleculeError } from "../transport/index.js";
+import { ApprovalWaiter } from "./approvals.js";
+import type { ApprovalClient, ApprovalResult, ApprovalWaitOptions } from "./approvals.js";
+import { watchEscalations } from "./escalations.js";
+import type { ApprovalEscalation, ApprovalEscalationWatcher } from "./escalations.js";
+
+/**
+ * One agent's approval waits (`RemoteAgent.requestApproval`): one {@link ApprovalWaiter} per
+ * pending-requests file, each wait aborted when the agent ends (`ending`).
+ */
+export class AgentApprovals {
+  readonly #waiters = new Map<string | false | undefined, ApprovalWaiter>();
+  readonly #client: Partial<ApprovalClient>;
+  readonly #logger: Logger;
+  readonly #ending: AbortSignal;
+  /** Reads `APPROVAL_ESCALATED` from the event stream while the agent runs (`watch`). */
+  #escalations: ApprovalEscalationWatcher | undefined;
+
+  constructor(client: object, logger: Logger, ending: AbortSignal) {
+    this.#client = client as Partial<ApprovalClient>;
+    this.#logger = logger;
+    this.#ending = ending;
+  }
+
+  /** See `RemoteAgent.requestApproval`. */
+  request(
+    input: ApprovalRequestInput,
+    options: ApprovalWaitOptions & { file?: string | false },
+  ): Promise<ApprovalResult> {
+    const client = this.#client;
+    if (typeof client.createApproval !== "function" || typeof client.listApprovals !== "function")
+      return Promise.reject(
+        new MoleculeError("requestApproval needs a client with createApproval and listApprovals", {
+          code: "unsupported",
+        }),
+      );
+    let waiter = this.#waiters.get(options.file);
+    if (waiter === undefined) {
+      const file = options.file;
+      waiter = new ApprovalWaiter({ client: client as ApprovalClient, file, logger: this.#logger });
+      this.#waiters.set(options.file, waiter);
+    }
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#ending]) : this.#ending;
+    return waiter.request(input, { ...options, signal });
+  }
+
+  /** Reports escalations of this workspace's approvals to `onEscalation` (see `watchEscalations`). */
+  async watch(onEscalation: (e: ApprovalEscalation) => void): Promise<void> {
+    const client = this.#client;
+    this.#escalations = await watchEscalations(client, onEscalation, this.#ending, this.#logger);
+  }
+
+  /** Stops watching escalations. */
+  async stop(): Promise<void> {
+    await this.#escalations?.stop();
+  }
+}
