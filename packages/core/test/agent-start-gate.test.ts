@@ -298,81 +298,66 @@ describe("StartGate", () => {
   });
 });
 
+/**
+ * Starts 4 agents alone, then 160 whose register the platform never answers, then 4 more behind
+ * them, healthy. The hung ones are on the healthy agents' own platform (`samePlatform`: one proxy
+ * that holds only their registers) or on another (a proxy that holds every register).
+ */
+async function behindHungStarts(samePlatform: boolean) {
+  const emu = await startEmulator();
+  cleanups.push(() => emu.close());
+  const [warm, solo, behind, hung] = await Promise.all([
+    workspaces(emu, 4),
+    workspaces(emu, 4),
+    workspaces(emu, 4),
+    workspaces(emu, 160),
+  ]);
+  const hungTokens = new Set(hung!.map((w) => `Bearer ${w.token}`));
+  let registers = 0;
+  const proxy = await proxyTo(emu.url, (req) => {
+    if (req.url !== "/registry/register") return "forward";
+    if (samePlatform && !hungTokens.has(req.headers.authorization!)) return "forward";
+    registers++;
+    return "hang";
+  });
+  const healthyUrl = samePlatform ? proxy.url : emu.url;
+  const startAll = async (ws: Array<{ id: string; token: string }>) => {
+    const began = performance.now();
+    await Promise.all(ws.map(async (w) => await agentOf(healthyUrl, w).start()));
+    return performance.now() - began;
+  };
+  await startAll(warm!); // first starts pay for code loading and connections
+  const soloMs = await startAll(solo!);
+
+  const hungAgents = hung!.map((w) => agentOf(proxy.url, w));
+  const hungStarts = hungAgents.map(async (a) => await outcome(a.start()));
+  await waitFor(() => registers >= START_CONCURRENCY); // every slot is held by a hung register
+  const behindMs = await startAll(behind!);
+  const stopHung = async () => {
+    await Promise.all(hungAgents.map(async (a) => await a.stop()));
+    return new Set(await Promise.all(hungStarts));
+  };
+  return { emu, behind: behind!, soloMs, behindMs, stopHung };
+}
+
 describe("fair start-ups", () => {
   it("4 healthy agents started behind 160 hung ones on the same platform start within 2x their solo time", async () => {
-    const emu = await startEmulator();
-    cleanups.push(() => emu.close());
-    const [warm, solo, behind, hung] = await Promise.all([
-      workspaces(emu, 4),
-      workspaces(emu, 4),
-      workspaces(emu, 4),
-      workspaces(emu, 160),
-    ]);
-    // One platform (the emulator behind a proxy, 10 ms away) that never answers the register
-    // of the 160 hung workspaces and answers everything else.
-    const hungTokens = new Set(hung!.map((w) => `Bearer ${w.token}`));
-    let registers = 0;
-    const platform = await proxyTo(emu.url, (req) => {
-      if (req.url !== "/registry/register" || !hungTokens.has(req.headers.authorization!))
-        return "forward";
-      registers++;
-      return "hang";
-    });
-    const startAll = async (ws: Array<{ id: string; token: string }>) => {
-      const began = performance.now();
-      await Promise.all(ws.map(async (w) => await agentOf(platform.url, w).start()));
-      return performance.now() - began;
-    };
-    await startAll(warm!); // first starts pay for code loading and connections
-    const soloMs = await startAll(solo!);
-
-    const hungAgents = hung!.map((w) => agentOf(platform.url, w));
-    const hungStarts = hungAgents.map(async (a) => await outcome(a.start()));
-    await waitFor(() => registers >= START_CONCURRENCY); // every slot is held by a hung register
-    const behindMs = await startAll(behind!);
+    const { emu, behind, soloMs, behindMs, stopHung } = await behindHungStarts(true);
 
     // Measured before the fix: solo 101 ms, behind 160 hung 19,896 ms (16 slots, each held 2 s).
     // A 50 ms floor for the scheduling noise of a shared machine.
     expect(behindMs).toBeLessThanOrEqual(2 * Math.max(soloMs, 50));
-    for (const w of behind!) expect(emu.heartbeats(w.id).length).toBeGreaterThan(0);
-    await Promise.all(hungAgents.map(async (a) => await a.stop()));
-    expect(new Set(await Promise.all(hungStarts))).toEqual(new Set(["agent_stopped"]));
+    for (const w of behind) expect(emu.heartbeats(w.id).length).toBeGreaterThan(0);
+    expect(await stopHung()).toEqual(new Set(["agent_stopped"]));
   }, 60_000);
 
   it("4 healthy agents started behind 160 hung ones (on another platform) start within 2x their solo time", async () => {
-    const emu = await startEmulator();
-    cleanups.push(() => emu.close());
-    const [warm, solo, behind, hung] = await Promise.all([
-      workspaces(emu, 4),
-      workspaces(emu, 4),
-      workspaces(emu, 4),
-      workspaces(emu, 160),
-    ]);
-    // A platform whose register never answers (the emulator behind a proxy that holds it).
-    let registers = 0;
-    const hanging = await proxyTo(emu.url, (req) => {
-      if (req.url !== "/registry/register") return "forward";
-      registers++;
-      return "hang";
-    });
-    const startAll = async (ws: Array<{ id: string; token: string }>) => {
-      const began = performance.now();
-      await Promise.all(ws.map(async (w) => await agentOf(emu.url, w).start()));
-      return performance.now() - began;
-    };
-    await startAll(warm!); // first starts pay for code loading and connections
-    const soloMs = await startAll(solo!);
-
-    const hungAgents = hung!.map((w) => agentOf(hanging.url, w));
-    const hungStarts = hungAgents.map(async (a) => await outcome(a.start()));
-    await waitFor(() => registers >= START_CONCURRENCY); // every slot of that platform is held
-    const behindMs = await startAll(behind!);
+    const { emu, behind, soloMs, behindMs, stopHung } = await behindHungStarts(false);
 
     // Measured: solo 18 ms, behind 160 hung 22 ms (one gate for every platform: 19,967 ms).
     // A 50 ms floor for the scheduling noise of a shared machine.
     expect(behindMs).toBeLessThanOrEqual(2 * Math.max(soloMs, 50));
-    for (const w of behind!) expect(emu.heartbeats(w.id).length).toBeGreaterThan(0);
-    await Promise.all(hungAgents.map(async (a) => await a.stop()));
-    expect(new Set(await Promise.all(hungStarts))).toEqual(new Set(["agent_stopped"]));
+    for (const w of behind) expect(emu.heartbeats(w.id).length).toBeGreaterThan(0);
+    expect(await stopHung()).toEqual(new Set(["agent_stopped"]));
   }, 60_000);
 });
