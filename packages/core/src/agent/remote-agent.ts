@@ -224,7 +224,7 @@ export class RemoteAgent<
 
   /** The poll cursor (last activity id settled in order), in poll mode. */
   get cursor(): string | undefined {
-    return this.#pollSource?.poll?.cursor;
+    return this.#pollSource?.cursor;
   }
 
   /** Messages being handled right now. */
@@ -445,7 +445,7 @@ export class RemoteAgent<
       await this.#runner.stop(before === "new" ? undefined : (this.#o.drainTimeoutMs ?? 10_000));
       this.#calls.stop();
       await this.#answers.stop(this.#o.drainTimeoutMs ?? 10_000, hasStore(this.#o));
-      await this.#pollSource?.poll?.flush();
+      await this.#pollSource?.flush();
       await this.#tasks.settled();
       this.#tasks.cancel();
       await this.#server?.close().catch((err: unknown) => {

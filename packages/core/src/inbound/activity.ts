@@ -48,3 +48,25 @@ export async function fetchInbound(
 ): Promise<InboundMessage[]> {
   return (await fetchActivity(client, options)).messages;
 }
+
+/** One page of inbound messages, oldest first. */
+export interface InboundPage {
+  messages: InboundMessage[];
+  /**
+   * The id of the last row the server returned, including rows that are not messages (the agent's
+   * own notify echoes): the cursor moves past those too. Defaults to the last message's id.
+   */
+  lastId?: string | undefined;
+  /** The server returned a full page after a cursor: fetch again at once. */
+  more?: boolean;
+  /**
+   * Rows between the cursor and this page may exist that the server cannot return (the baseline
+   * platform answers only its newest rows): reported, since those messages cannot be delivered.
+   */
+  gap?: boolean;
+}
+
+/** Whether `err` is an HTTP 401 from the platform. */
+export function isUnauthorized(err: unknown): boolean {
+  return !!err && typeof err === "object" && (err as { status?: unknown }).status === 401;
+}

@@ -1,5 +1,4 @@
 // The typed warning poll delivery raises when the platform cannot return every message.
-import type { Logger } from "../transport/index.js";
 
 /** Why messages may be missing. */
 export type InboundGapReason =
@@ -39,14 +38,4 @@ export class InboundGapWarning extends Error {
     this.cursor = cursor;
     this.oldestReturned = oldestReturned;
   }
-}
-
-/** Says it loudly: a logger warning and a process warning, never silence. */
-export function reportGap(logger: Logger, warning: InboundGapWarning): void {
-  logger.warn?.(warning.message, {
-    reason: warning.reason,
-    cursor: warning.cursor,
-    oldestReturned: warning.oldestReturned,
-  });
-  process.emitWarning(warning);
 }

@@ -15,10 +15,11 @@ export type {
 export { InboundGapWarning } from "./gap-warning.js";
 export type { InboundGapReason } from "./gap-warning.js";
 export type { Backfill } from "./backfill.js";
-export type { InboundPage, PollDeliveryOptions } from "./poll-options.js";
+export type { InboundPage } from "./activity.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export { BoundedSet, boundedKey } from "./dedup.js";
-export { checkBackfill } from "./backfill.js";
-export { PollDelivery, isUnauthorized } from "./poll.js";
-export { toActivityPage } from "./activity.js";
+export { ALL_SECS, backfillSecs, checkBackfill } from "./backfill.js";
+export { StateSaver } from "./state-saver.js";
+export { Waker } from "./waker.js";
+export { isUnauthorized, toActivityPage } from "./activity.js";
 export { askForInput, isAskingForInput } from "./input-request.js";

@@ -1,8 +1,8 @@
 // Admit, the first stage after a source for every inbound message, polled or pushed: ids within
-// their bound (a message over it is refused where it enters, never kept), de-duplication of pushed
-// messages by messageId, the store's claim (delivery counts, replicas) and the delivery limit.
-// Polled messages are de-duplicated and journaled by the poll engine (inbound/poll.ts) between
-// `polled` and `overDelivered`.
+// their bound (a message over it is refused where it enters, never kept), de-duplication by
+// messageId (`once`), the delivery limit, and for pushed messages the store's claim (delivery
+// counts, replicas). The poll source (source/poll-source.ts) also de-duplicates its rows by
+// activity id and journals them in flight, which counts a polled message's deliveries.
 import { A2AErrorCode, A2ARpcError, MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";
 import type { A2AMessage } from "../../a2a/index.js";
 import { BoundedSet, inboundFromA2AMessage } from "../../inbound/index.js";
@@ -45,8 +45,11 @@ export class Admission {
   readonly #answers: Answers;
   readonly #logger: Logger;
   readonly #maxDeliveries: number;
-  /** Pushed messageIds settled recently, and what they were answered with. */
-  readonly #seen: BoundedSet;
+  /**
+   * The messageIds settled recently, polled or pushed (poll delivery persists them with its
+   * cursor), and the answers pushed ones were given.
+   */
+  readonly seen: BoundedSet;
   readonly #replies = new Map<string, PushAnswer>();
   readonly #inFlight = new Map<string, Promise<PushAnswer>>();
   /** Polled messages refused at entry (their ids dropped): settled without running. */
@@ -68,7 +71,7 @@ export class Admission {
     this.#answers = answers;
     this.#logger = logger;
     this.#maxDeliveries = maxDeliveriesOf(store);
-    this.#seen = new BoundedSet(dedupWindow);
+    this.seen = new BoundedSet(dedupWindow);
   }
 
   /** A pushed A2A message as an {@link InboundMessage}; an id over its bound is a `-32602`. */
@@ -145,30 +148,38 @@ export class Admission {
     return true;
   }
 
-  /** A pushed messageId settled (its answer) or being handled (a promise of it), if known. */
-  known(mid: string | undefined): { answer: PushAnswer } | Promise<PushAnswer> | undefined {
-    if (mid === undefined) return undefined;
-    if (this.#seen.has(mid)) return { answer: this.#replies.get(mid) };
-    return this.#inFlight.get(mid);
+  /**
+   * Runs `run` as the one handling of message `mid`, polled or pushed, and resolves with its answer.
+   * A messageId settled recently gets the answer remembered for it without running; one being
+   * handled now joins that run (its result or error). A run that throws is not remembered: a
+   * resend runs again. Without a messageId, `run` just runs.
+   */
+  async once(mid: string | undefined, run: () => Promise<PushAnswer>): Promise<PushAnswer> {
+    if (mid === undefined) return await run();
+    if (this.seen.has(mid)) return this.#replies.get(mid);
+    const running = this.#inFlight.get(mid);
+    if (running) return await running;
+    const p = run();
+    this.#inFlight.set(mid, p);
+    try {
+      const answer = await p;
+      this.#remember(mid, answer);
+      return answer;
+    } finally {
+      this.#inFlight.delete(mid);
+    }
   }
 
-  /** The pushed message `mid` is being handled (`answer` pending), or no longer (`undefined`). */
-  pending(mid: string | undefined, answer: Promise<PushAnswer> | undefined): void {
-    if (mid === undefined) return;
-    if (answer) this.#inFlight.set(mid, answer);
-    else this.#inFlight.delete(mid);
-  }
-
-  /** The pushed message `mid` was answered with `answer`: its resends get it. */
-  remember(mid: string | undefined, answer: PushAnswer): void {
-    if (mid === undefined) return;
-    this.#seen.add(mid);
+  /** Message `mid` settled with `answer`: its resends get it. */
+  #remember(mid: string, answer: PushAnswer): void {
+    this.seen.add(mid);
+    if (answer === undefined) return;
     this.#replies.set(mid, answer);
-    // Keep the reply cache bounded with the seen window.
-    if (this.#replies.size > this.#seen.size) {
+    // Keep the answers bounded with the seen window.
+    if (this.#replies.size > this.seen.size) {
       for (const k of this.#replies.keys()) {
-        if (!this.#seen.has(k)) this.#replies.delete(k);
-        if (this.#replies.size <= this.#seen.size) break;
+        if (!this.seen.has(k)) this.#replies.delete(k);
+        if (this.#replies.size <= this.seen.size) break;
       }
     }
   }

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { sanitizePeerText } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
-import type { PeerCallOptions, PeerCallResult } from "../../platform/index.js";
+import type { PeerCallResult } from "../../platform/index.js";
 import { MoleculeError, MoleculePeerError } from "../../transport/index.js";
 import type { AgentCallOptions, AgentPlatformClient, PeerMessage } from "../types.js";
 import { PendingCalls } from "./conversations.js";
@@ -41,74 +41,6 @@ export class MoleculeReplyTimeoutError extends MoleculeError {
 /** Default deadline of an awaited peer call (send + answer), in ms. */
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
 
-/** The client call `callPeer` needs. */
-export type CallPeerFn = (
-  peerId: string,
-  message: PeerMessage,
-  options: PeerCallOptions,
-) => Promise<PeerCallResult>;
-
-/**
- * Calls `peerId` and, when the platform queues the message for a poll-delivered peer, waits for
- * its answer. `whyNotReceiving` returns a reason when the agent cannot receive an answer now.
- */
-async function callPeerAwaiting(
-  deps: { call: CallPeerFn; calls: PendingCalls; whyNotReceiving(): string | undefined },
-  peerId: string,
-  message: PeerMessage,
-  options: AgentCallOptions = {},
-): Promise<PeerCallResult> {
-  const { awaitReply, ...rest } = options;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw new MoleculeError(`callPeer timeoutMs must be a positive number; got ${timeoutMs}`, {
-      code: "invalid_argument",
-    });
-  }
-  const reason = awaitReply === false ? undefined : deps.whyNotReceiving();
-  const wait = awaitReply === false ? false : reason === undefined;
-  if (awaitReply === true && reason !== undefined) {
-    throw new MoleculeError(
-      `callPeer cannot await ${peerId}'s answer: ${reason}. Start the agent first, or pass awaitReply: false.`,
-      { code: "agent_not_receiving" },
-    );
-  }
-  const contextId = options.contextId ?? randomUUID();
-  const messageId = options.messageId ?? randomUUID();
-  let onAnswer!: (answer: InboundMessage) => void;
-  let onFail!: (error: unknown) => void;
-  const answered = new Promise<InboundMessage>((resolve, reject) => {
-    onAnswer = resolve;
-    onFail = reject;
-  });
-  answered.catch(() => undefined); // observed by waitFor when it is awaited
-  const remove = wait
-    ? deps.calls.add({ peerId, messageId, contextId, resolve: onAnswer, reject: onFail })
-    : () => undefined;
-  const started = performance.now();
-  let receipt: PeerCallResult;
-  try {
-    receipt = await deps.call(peerId, message, { ...rest, contextId, messageId, timeoutMs });
-  } catch (err) {
-    remove();
-    throw err;
-  }
-  if (receipt.status !== "queued") {
-    remove();
-    // One text shape whatever the peer's delivery: the platform proxy wraps a push peer's answer
-    // in OFFSEC-003 markers, a poll peer's answer arrives as written.
-    return { ...receipt, text: sanitizePeerText(receipt.text) };
-  }
-  if (!wait || receipt.deliveryMode !== "poll") {
-    remove();
-    return receipt;
-  }
-  const left = Math.max(1, timeoutMs - (performance.now() - started));
-  const answer = await waitFor(answered, left, options.signal).finally(remove);
-  if (answer === undefined) throw new MoleculeReplyTimeoutError(receipt, timeoutMs, contextId);
-  return answerResult(answer, peerId, messageId, answer.contextId ?? contextId);
-}
-
 /**
  * The result of a poll peer's answer: `completed`, or the state of the peer's task it names
  * (`input-required`: a question, answered by calling again with its `taskId`); a refused message
@@ -143,41 +75,26 @@ function clip(text: string): string {
 }
 
 /** The answer, `undefined` after `ms`, or the signal's abort reason thrown. */
-function waitFor(
+async function waitFor(
   answered: Promise<InboundMessage>,
   ms: number,
   signal: AbortSignal | undefined,
 ): Promise<InboundMessage | undefined> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(undefined);
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const settle = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    answered.then(
-      (a) => {
-        settle();
-        resolve(a);
-      },
-      (err: unknown) => {
-        settle();
-        reject(err);
-      },
-    );
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const ended = new Promise<undefined>((resolve, reject) => {
+    timer = setTimeout(resolve, ms, undefined);
+    if (!signal) return;
+    onAbort = () => reject(signal.reason ?? new DOMException("callPeer was aborted", "AbortError"));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("callPeer was aborted", "AbortError");
+  try {
+    return await Promise.race([answered, ended]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  }
 }
 
 /** The agent's phase and delivery: an answer can be awaited only while it runs with a delivery. */
@@ -201,7 +118,10 @@ export class PeerCalls {
     this.#state = state;
   }
 
-  /** See `RemoteAgent#callPeer`. */
+  /**
+   * See `RemoteAgent#callPeer`: calls `peerId` through the client and, when the platform queues
+   * the message for a poll-delivered peer, waits for its answer in this agent's inbox.
+   */
   async callPeer(
     peerId: string,
     message: PeerMessage,
@@ -213,21 +133,67 @@ export class PeerCalls {
         code: "invalid_argument",
       });
     }
-    return await callPeerAwaiting(
-      {
-        call: client.callPeer.bind(client),
-        calls: this.pending,
-        whyNotReceiving: () => {
-          const { phase, delivery } = this.#state();
-          if (phase !== "running" && phase !== "starting") return `the agent is ${phase}`;
-          if (delivery === "none") return 'its delivery is "none", so no answer can arrive';
-          return undefined;
-        },
-      },
-      peerId,
-      message,
-      options,
-    );
+    const { awaitReply, ...rest } = options;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+      throw new MoleculeError(`callPeer timeoutMs must be a positive number; got ${timeoutMs}`, {
+        code: "invalid_argument",
+      });
+    }
+    const reason = awaitReply === false ? undefined : this.#whyNotReceiving();
+    const wait = awaitReply !== false && reason === undefined;
+    if (awaitReply === true && reason !== undefined) {
+      throw new MoleculeError(
+        `callPeer cannot await ${peerId}'s answer: ${reason}. Start the agent first, or pass awaitReply: false.`,
+        { code: "agent_not_receiving" },
+      );
+    }
+    const contextId = options.contextId ?? randomUUID();
+    const messageId = options.messageId ?? randomUUID();
+    let onAnswer!: (answer: InboundMessage) => void;
+    let onFail!: (error: unknown) => void;
+    const answered = new Promise<InboundMessage>((resolve, reject) => {
+      onAnswer = resolve;
+      onFail = reject;
+    });
+    answered.catch(() => undefined); // observed by waitFor when it is awaited
+    const call = { peerId, messageId, contextId, resolve: onAnswer, reject: onFail };
+    const remove = wait ? this.pending.add(call) : () => undefined;
+    const started = performance.now();
+    let receipt: PeerCallResult;
+    try {
+      receipt = await client.callPeer(peerId, message, {
+        ...rest,
+        contextId,
+        messageId,
+        timeoutMs,
+      });
+    } catch (err) {
+      remove();
+      throw err;
+    }
+    if (receipt.status !== "queued") {
+      remove();
+      // One text shape whatever the peer's delivery: the platform proxy wraps a push peer's answer
+      // in OFFSEC-003 markers, a poll peer's answer arrives as written.
+      return { ...receipt, text: sanitizePeerText(receipt.text) };
+    }
+    if (!wait || receipt.deliveryMode !== "poll") {
+      remove();
+      return receipt;
+    }
+    const left = Math.max(1, timeoutMs - (performance.now() - started));
+    const answer = await waitFor(answered, left, options.signal).finally(remove);
+    if (answer === undefined) throw new MoleculeReplyTimeoutError(receipt, timeoutMs, contextId);
+    return answerResult(answer, peerId, messageId, answer.contextId ?? contextId);
+  }
+
+  /** Why an answer cannot be awaited now (the agent is not running, or has no delivery), if so. */
+  #whyNotReceiving(): string | undefined {
+    const { phase, delivery } = this.#state();
+    if (phase !== "running" && phase !== "starting") return `the agent is ${phase}`;
+    if (delivery === "none") return 'its delivery is "none", so no answer can arrive';
+    return undefined;
   }
 
   /** `ctx.callPeer` of a handler: continues `msg`'s conversation unless a `contextId` is given. */

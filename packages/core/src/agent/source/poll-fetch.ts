@@ -3,14 +3,21 @@ import { toActivityPage } from "../../inbound/index.js";
 import { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "../../platform/index.js";
 import type { EventChunksOpener, EventWakeupsOptions } from "../../platform/index.js";
 import { MoleculeError } from "../../transport/index.js";
-import type { PollDeliveryOptions } from "../../inbound/index.js";
+import type { InboundPage } from "../../inbound/index.js";
 import type { AgentPlatformClient } from "../types.js";
 
+/**
+ * Fetches the page strictly after `sinceId` (or the rows of the last `sinceSecs` seconds, or the
+ * newest rows when both are undefined), ascending.
+ */
+export type PageFetcher = (opts: {
+  sinceId?: string;
+  sinceSecs?: number;
+  signal: AbortSignal;
+}) => Promise<InboundPage>;
+
 /** The poll fetch: rows or a page when the client reads them (cursor past echoes, paging, gaps). */
-export function pollFetcher(
-  client: AgentPlatformClient,
-  limit: number | undefined,
-): PollDeliveryOptions["fetch"] {
+export function pollFetcher(client: AgentPlatformClient, limit: number | undefined): PageFetcher {
   return async ({ sinceId, sinceSecs, signal }) => {
     const opts = {
       ...(sinceId !== undefined ? { sinceId } : {}),

@@ -82,40 +82,33 @@ export class PushSource {
     // The conversation the server answers in: the caller's contextId, a continued task's, or the
     // fresh one the answer carries (so a caller that sends it back continues the conversation).
     if (ctx !== undefined) msg.contextId ??= ctx.contextId;
-    const mid = msg.messageId;
-    const answer = (a: PushAnswer): string | A2ATask | undefined => {
-      if (a === CANCELED) return canceledTask(msg);
-      if (isAskingForInput(msg)) this.#asked.add(mid);
-      // The handler asked a question: the task waits for its answer.
-      if (
-        typeof a === "string" &&
-        ctx !== undefined &&
-        (isAskingForInput(msg) || this.#asked.has(mid))
-      ) {
-        return questionTask(ctx, mid, a);
-      }
-      return a;
-    };
-    const known = this.admission.known(mid);
-    if (known) return answer(known instanceof Promise ? await known : known.answer);
-    if (this.router.route(msg) !== "handler") {
-      this.admission.remember(mid, undefined);
-      return undefined;
-    }
     // Only a task can be canceled; a blocking send's signal is left alone (reading it would also
     // abort the handler when the caller disconnects, and a resend gets the remembered answer).
     const cancel = ctx?.taskId !== undefined ? ctx.signal : undefined;
-    // Pending from here, claim included: a duplicate arriving while the store claims the
-    // messageId joins this run instead of being told the message is busy.
-    const p = this.#run(msg, cancel);
-    this.admission.pending(mid, p);
-    try {
-      const reply = await p;
-      this.admission.remember(mid, reply);
-      return answer(reply);
-    } finally {
-      this.admission.pending(mid, undefined);
+    // A resend joins the run of its messageId (the store's claim included) or gets its answer.
+    const answer = await this.admission.once(msg.messageId, async () =>
+      this.router.route(msg) === "handler" ? await this.#run(msg, cancel) : undefined,
+    );
+    return this.#result(msg, answer, ctx);
+  }
+
+  /**
+   * The A2A result of `msg` answered with `answer`: a canceled task, the task of a question the
+   * handler asked (also for the message's resends: the task waits for its answer), or the text.
+   */
+  #result(
+    msg: InboundMessage,
+    answer: PushAnswer,
+    ctx: A2AHandlerContext | undefined,
+  ): string | A2ATask | undefined {
+    if (answer === CANCELED) return canceledTask(msg);
+    const mid = msg.messageId;
+    const asking = isAskingForInput(msg);
+    if (asking) this.#asked.add(mid);
+    if (typeof answer === "string" && ctx !== undefined && (asking || this.#asked.has(mid))) {
+      return questionTask(ctx, mid, answer);
     }
+    return answer;
   }
 
   /**
