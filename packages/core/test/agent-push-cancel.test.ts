@@ -178,10 +178,9 @@ function dispatcher(
   const options = { client: {}, handler: run, concurrency, maxAttempts: 3, retryBaseMs: 1 };
   return new Dispatcher(
     options as unknown as DispatcherOptions,
-    {},
     { callPeerFrom: () => undefined } as unknown as PeerCalls,
     { deadLetter: async () => undefined } as unknown as Answers,
-    { track: () => quiet } as unknown as AgentObserver,
+    { track: () => quiet, logger: {} } as unknown as AgentObserver,
   );
 }
 

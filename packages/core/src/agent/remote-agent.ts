@@ -121,13 +121,7 @@ export class RemoteAgent<
     this.#transcript = AgentTranscript.of(options.transcript, options.client, this.#logger);
     this.eventBus = this.#obs.bus;
     this.#card = options.agentCard ?? { name: options.client.workspaceId };
-    this.#platform = new PlatformWatch({
-      client: options.client,
-      logger: this.#logger,
-      intervalMs: options.heartbeatIntervalMs ?? 30_000,
-      sink: this.#obs,
-      maxUnauthorized: options.maxUnauthorized,
-      ending: this.#ending.signal,
+    this.#platform = new PlatformWatch(options, this.#obs, this.#ending.signal, {
       report: () => this.#report(),
       end: (reason, error) => void this.#end(reason, error),
       streamConnected: () => this.#pollSource?.connected() === true,
@@ -155,7 +149,7 @@ export class RemoteAgent<
     const log = this.#transcript?.log;
     const handler = log ? recordTurns(options.handler, log) : options.handler;
     const runOptions = { ...options, handler } as unknown as RemoteAgentOptions;
-    this.#runner = new Dispatcher(runOptions, logger, calls, answers, this.#obs);
+    this.#runner = new Dispatcher(runOptions, calls, answers, this.#obs);
     const concurrency = options.concurrency ?? 4;
     this.#push = new PushSource(this.#admission, this.#router, this.#runner, concurrency);
     this.#approvals = new AgentApprovals(options.client, this.#logger, this.#ending.signal);

@@ -1,34 +1,102 @@
 // Answer, the last stage of every inbound message: a polled message's answer leaves the handler
 // slot through the reply outbox (a pushed message's answer is its A2A result, returned by the push
 // source), and a message that ends without being handled is reported as a dead letter.
-import type { InboundMessage } from "../../inbound/index.js";
-import type { Logger } from "../../transport/index.js";
-import { describe } from "../../transport/index.js";
-import { MoleculeError, MoleculeOptionError } from "../../transport/index.js";
-import { type AgentObserver, deadLetterReason } from "../../events/index.js";
-import type { AgentStateStore } from "../../store/index.js";
-import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
-import { MoleculeReplyError, ReplyOutbox } from "./outbox.js";
-import { PollTasks, type Refusal } from "./poll-tasks.js";
+//
+// The reply outbox: each answer is persisted with the agent state before its message counts as
+// settled, then sent with its own bounded concurrency, retried with backoff (no slot is held while
+// waiting) and dead-lettered when it cannot be delivered.
+import { randomUUID } from "node:crypto";
+import type { AnswerTask } from "../../a2a/index.js";
 import { A2AErrorCode } from "../../a2a/index.js";
 import type { A2ATaskStore } from "../../a2a/index.js";
+import { type AgentObserver, deadLetterReason } from "../../events/index.js";
+import { BoundedSet } from "../../inbound/index.js";
+import type { InboundMessage, OutboxRecord } from "../../inbound/index.js";
+import type { AgentStateStore } from "../../store/index.js";
+import type { Logger } from "../../transport/index.js";
+import { IdleWaiters, MoleculeError, MoleculeOptionError } from "../../transport/index.js";
+import { backoffDelay, describe } from "../../transport/index.js";
+import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
+import { PollTasks, type Refusal } from "./poll-tasks.js";
 
 /** How long a dead-letter report to the platform may take (ms). */
 const REPORT_TIMEOUT_MS = 5_000;
 /** Longest error text reported to the platform. */
 const MAX_REPORT_DETAIL = 1_000;
+/** Longest wait between two attempts to send an answer. */
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * The handler ran and returned an answer, but the answer could not be delivered to the sender
+ * (handed to `onDeadLetter`). The handler is not run again for it.
+ */
+export class MoleculeReplyError extends MoleculeError {
+  constructor(message: string, cause: unknown) {
+    super(message, { code: "reply_failed", retryable: false, cause });
+  }
+}
+
+/**
+ * An error that says retrying cannot help: `retryable === false` (every `MoleculeError` carries
+ * the flag; set it on your own errors, e.g. a routing error). Plain errors are retried.
+ */
+export function isPermanent(err: unknown): boolean {
+  return !!err && typeof err === "object" && (err as { retryable?: unknown }).retryable === false;
+}
+
+/** An answer in the outbox. */
+interface Entry {
+  record: OutboxRecord;
+  /** The message answered (the original in this run; rebuilt from the record after a restart). */
+  msg: InboundMessage;
+  attempts: number;
+  timer?: NodeJS.Timeout;
+}
+
+/** Rebuilds the parts of an {@link InboundMessage} that routing an answer needs. */
+function messageOf(record: OutboxRecord): InboundMessage {
+  const msg: InboundMessage = {
+    activityId: record.to.activityId,
+    messageId: record.to.messageId,
+    method: "message/send",
+    params: undefined,
+    source: record.to.source,
+    sourceId: record.to.sourceId,
+    text: "",
+    parts: [],
+    receivedAt: new Date(record.queuedAt),
+    isReply: false,
+    raw: undefined,
+  };
+  if (record.to.contextId !== undefined) msg.contextId = record.to.contextId;
+  return msg;
+}
 
 /** The reply outbox and dead-letter reporting of one agent. */
 export class Answers {
   readonly #client: AgentPlatformClient;
-  readonly #options: Pick<RemoteAgentOptions, "onDeadLetter">;
+  readonly #onDeadLetter: RemoteAgentOptions["onDeadLetter"];
   readonly #observer: AgentObserver;
   readonly #logger: Logger;
-  readonly #outbox: ReplyOutbox;
   /** The tasks of questions asked by polled messages' handlers. */
   readonly #tasks: PollTasks;
   /** Where the outbox is persisted (poll delivery: attached at start). */
   #state: AgentStateStore | undefined;
+  /** Answers being sent at once. */
+  readonly #concurrency: number;
+  readonly #maxAttempts: number;
+  readonly #retryBaseMs: number;
+  /** The outbox: answers not delivered yet, by their record's id, in queue order. */
+  readonly #entries = new Map<string, Entry>();
+  /** Entries waiting for a send slot. */
+  readonly #ready: Entry[] = [];
+  /** Entries being sent. */
+  #sending = 0;
+  /** Aborted by `stop()`: sends in flight give up, nothing more is sent. */
+  readonly #stopped = new AbortController();
+  readonly #idleWaiters = new IdleWaiters();
+  /** Activity and message ids answered (queued or restored), even after the answer went out. */
+  readonly #answered = new BoundedSet(2_000);
 
   constructor(
     client: AgentPlatformClient,
@@ -47,40 +115,34 @@ export class Answers {
       );
     }
     this.#client = client;
-    this.#options = options;
+    this.#onDeadLetter = options.onDeadLetter;
     this.#observer = observer;
     this.#logger = observer.logger;
     this.#tasks = new PollTasks(client.workspaceId, tasks);
-    this.#outbox = new ReplyOutbox({
-      concurrency,
-      maxAttempts: Math.max(1, options.maxAttempts ?? 3),
-      retryBaseMs: options.retryBaseMs ?? 500,
-      retryMaxMs: 30_000,
-      logger: this.#logger,
-      send: async (record, to, signal) =>
-        await observer.inContextOf(to, () =>
-          client.reply(to, record.text, {
-            signal,
-            messageId: record.id,
-            ...(record.task ? { task: record.task } : {}),
-          }),
-        ),
-      persist: async (records) => await this.#state?.saveOutbox(records),
-      onDeadLetter: async (msg, error) => await this.deadLetter(msg, error),
-      onFailed: (msg, attempt, error, retryInMs) =>
-        observer.replyFailed(msg, attempt, error, retryInMs),
-    });
+    this.#concurrency = concurrency;
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+    this.#retryBaseMs = options.retryBaseMs ?? 500;
   }
 
-  /** Answers not delivered yet. */
+  /** Answers not delivered yet (queued, being sent, or waiting to retry). */
   get pendingReplies(): number {
-    return this.#outbox.size;
+    return this.#entries.size;
   }
 
   /** Persists the outbox in `store` from now on, and resends what a previous run left there. */
   async attach(store: AgentStateStore): Promise<void> {
     this.#state = store;
-    this.#outbox.restore(await store.loadOutbox());
+    const records = await store.loadOutbox();
+    for (const record of records) {
+      if (!this.#entries.has(record.id))
+        this.#queue({ record, msg: messageOf(record), attempts: 0 });
+    }
+    if (records.length > 0) {
+      this.#logger.info?.("resending answers left in the reply outbox by a previous run", {
+        count: records.length,
+      });
+    }
+    this.#pump();
   }
 
   /**
@@ -88,7 +150,7 @@ export class Answers {
    * question (`askForInput`) or the answer to one goes with its task, stored first.
    */
   async enqueueReply(msg: InboundMessage, text: string): Promise<void> {
-    await this.#outbox.enqueue(msg, text, await this.#tasks.answered(msg, text));
+    await this.#enqueue(msg, text, await this.#tasks.answered(msg, text));
   }
 
   /**
@@ -111,16 +173,17 @@ export class Answers {
       };
     }
     if (refusal === undefined) return true;
-    await this.#outbox.enqueue(msg, refusal.text, refusal.task);
+    await this.#enqueue(msg, refusal.text, refusal.task);
     return false;
   }
 
   /**
    * Whether a redelivered message (in flight when a previous run died) already has its answer in
-   * the outbox: its handler finished then, so it is settled without running again.
+   * the outbox (queued in this run or restored): its handler finished then, so it is settled
+   * without running again.
    */
   answered(msg: InboundMessage): boolean {
-    return this.#outbox.has(msg);
+    return this.#answered.has(msg.activityId) || this.#answered.has(msg.messageId);
   }
 
   /**
@@ -129,7 +192,7 @@ export class Answers {
    * a listener and the callback, a process warning (`MOLECULE_DEAD_LETTER`).
    */
   async deadLetter(msg: InboundMessage, error: unknown): Promise<void> {
-    const user = this.#options.onDeadLetter;
+    const user = this.#onDeadLetter;
     const unheard = this.#observer.deadLettered(msg, error, user !== undefined);
     await this.#report(msg, error);
     if (user) return await user(msg, error);
@@ -150,6 +213,161 @@ export class Answers {
         code: code === "conversation_turn_limit" ? "MOLECULE_TURN_LIMIT" : "MOLECULE_DEAD_LETTER",
       },
     );
+  }
+
+  /** Resolves true once every queued answer is delivered or dead-lettered, false after `timeoutMs`. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    const idle = await this.#idle(timeoutMs);
+    await this.#state?.flush();
+    return idle;
+  }
+
+  /**
+   * Gives queued answers `drainMs`, then stops sending: retry timers are cancelled and sends in
+   * flight aborted. Unsent answers stay persisted when `persistent` (the next start sends them);
+   * otherwise each one is dead-lettered, never dropped.
+   */
+  async stop(drainMs: number, persistent: boolean): Promise<void> {
+    if (!(await this.#idle(drainMs))) {
+      this.#logger.warn?.("drain timeout: answers are still in the reply outbox", {
+        count: this.#entries.size,
+      });
+    }
+    this.#stopped.abort();
+    for (const e of this.#entries.values()) clearTimeout(e.timer);
+    this.#ready.length = 0;
+    const unsent = [...this.#entries.values()].map((e) => e.msg);
+    await this.#state?.flush();
+    if (persistent) return;
+    for (const msg of unsent) {
+      await this.deadLetter(
+        msg,
+        new MoleculeReplyError(
+          `the agent stopped before the reply to message ${msg.messageId ?? msg.activityId ?? "?"} was delivered; pass a persistent cursorStore to resend it on the next start`,
+          undefined,
+        ),
+      ).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Queues the answer `text` to `msg`. Resolves once the outbox (with it) is persisted, so the
+   * caller may then settle `msg`: from here on the answer is sent even across a restart.
+   */
+  async #enqueue(msg: InboundMessage, text: string, task: AnswerTask | undefined): Promise<void> {
+    const record: OutboxRecord = {
+      id: randomUUID(),
+      text,
+      to: { source: msg.source, sourceId: msg.sourceId },
+      queuedAt: new Date().toISOString(),
+    };
+    if (task !== undefined) record.task = task;
+    if (msg.activityId !== undefined) record.to.activityId = msg.activityId;
+    if (msg.messageId !== undefined) record.to.messageId = msg.messageId;
+    if (msg.contextId !== undefined) record.to.contextId = msg.contextId;
+    const entry: Entry = { record, msg, attempts: 0 };
+    this.#entries.set(record.id, entry);
+    try {
+      await this.#persist();
+    } catch (err) {
+      this.#entries.delete(record.id);
+      throw err;
+    }
+    this.#queue(entry);
+    this.#pump();
+  }
+
+  /** Adds `entry` to the outbox (a restored one: sent under its original id) and the send queue. */
+  #queue(entry: Entry): void {
+    this.#entries.set(entry.record.id, entry);
+    this.#answered.add(entry.record.to.activityId);
+    this.#answered.add(entry.record.to.messageId);
+    this.#ready.push(entry);
+  }
+
+  #idle(timeoutMs: number): Promise<boolean> {
+    if (this.#entries.size === 0) return Promise.resolve(true);
+    return this.#idleWaiters.wait(timeoutMs);
+  }
+
+  #pump(): void {
+    while (this.#sending < this.#concurrency && this.#ready.length > 0) {
+      if (this.#stopped.signal.aborted) return;
+      const entry = this.#ready.shift()!;
+      this.#sending++;
+      void this.#attempt(entry).finally(() => {
+        this.#sending--;
+        this.#pump();
+      });
+    }
+  }
+
+  /** Sends one answer once (in the trace context its message was handled in). */
+  async #attempt(entry: Entry): Promise<void> {
+    const signal = this.#stopped.signal;
+    const { record, msg } = entry;
+    entry.attempts++;
+    try {
+      await this.#observer.inContextOf(msg, () =>
+        this.#client.reply(msg, record.text, {
+          signal,
+          messageId: record.id,
+          ...(record.task ? { task: record.task } : {}),
+        }),
+      );
+      await this.#remove(entry);
+    } catch (err) {
+      if (signal.aborted) return;
+      const last = isPermanent(err) || entry.attempts >= this.#maxAttempts;
+      const delay = last
+        ? undefined
+        : backoffDelay(entry.attempts, this.#retryBaseMs, RETRY_MAX_MS);
+      this.#observer.replyFailed(msg, entry.attempts, err, delay);
+      if (delay === undefined) {
+        await this.#undeliverable(entry, err);
+        await this.#remove(entry);
+        return;
+      }
+      // Wait for the retry without holding a send slot: a dead peer slows no one.
+      entry.timer = setTimeout(() => {
+        entry.timer = undefined;
+        if (signal.aborted) return;
+        this.#ready.push(entry);
+        this.#pump();
+      }, delay);
+    }
+  }
+
+  /** Dead-letters an answer that could not be delivered. */
+  async #undeliverable(entry: Entry, cause: unknown): Promise<void> {
+    const msg = entry.msg;
+    const error = new MoleculeReplyError(
+      `the reply to message ${msg.messageId ?? msg.activityId ?? "?"} (to ${msg.sourceId ?? msg.source}) could ` +
+        `not be delivered after ${entry.attempts} attempt(s); the handler succeeded and is not run ` +
+        `again: ${describe(cause)}`,
+      cause,
+    );
+    try {
+      await this.deadLetter(msg, error);
+    } catch (err) {
+      this.#logger.error?.("onDeadLetter threw for a failed reply", { error: describe(err) });
+    }
+  }
+
+  async #remove(entry: Entry): Promise<void> {
+    this.#entries.delete(entry.record.id);
+    try {
+      await this.#persist();
+    } catch (err) {
+      // The answer went out; at worst it is sent once more after a restart (same messageId).
+      this.#logger.error?.("could not persist the reply outbox", { error: describe(err) });
+    }
+    if (this.#entries.size === 0) this.#idleWaiters.notify();
+  }
+
+  /** Saves the outbox's records (a new array: the state store keeps it). */
+  async #persist(): Promise<void> {
+    await this.#state?.saveOutbox(Array.from(this.#entries.values(), (e) => e.record));
   }
 
   /** Reports a dead letter to the platform; a failed report is logged (the message stays settled). */
@@ -183,38 +401,6 @@ export class Answers {
         messageId: id,
         error: describe(err),
       });
-    }
-  }
-
-  /** Resolves true once every queued answer is delivered or dead-lettered, false after `timeoutMs`. */
-  async flush(timeoutMs: number): Promise<boolean> {
-    const idle = await this.#outbox.idle(timeoutMs);
-    await this.#state?.flush();
-    return idle;
-  }
-
-  /**
-   * Gives queued answers `drainMs`, then stops the outbox. Unsent answers stay persisted when
-   * `persistent`; otherwise each one is dead-lettered, never dropped.
-   */
-  async stop(drainMs: number, persistent: boolean): Promise<void> {
-    const outbox = this.#outbox;
-    if (!(await outbox.idle(drainMs))) {
-      this.#logger.warn?.("drain timeout: answers are still in the reply outbox", {
-        count: outbox.size,
-      });
-    }
-    const unsent = outbox.stop();
-    await this.#state?.flush();
-    if (persistent) return;
-    for (const msg of unsent) {
-      await this.deadLetter(
-        msg,
-        new MoleculeReplyError(
-          `the agent stopped before the reply to message ${msg.messageId ?? msg.activityId ?? "?"} was delivered; pass a persistent cursorStore to resend it on the next start`,
-          undefined,
-        ),
-      ).catch(() => undefined);
     }
   }
 }

@@ -41,19 +41,14 @@ function historyOf(msg: InboundMessage, task: A2ATask): A2AMessage {
 /** See the file comment. */
 export class PollTasks {
   readonly #workspaceId: string;
-  readonly #given: A2ATaskStore | undefined;
-  #store: A2ATaskStore | undefined;
+  readonly #tasks: A2ATaskStore;
   /** Tasks being continued by a message whose handler runs (checked by {@link check}). */
   readonly #continuing = new WeakMap<InboundMessage, A2ATask>();
 
   /** @param workspaceId this agent's workspace; @param store the store's task store, if any */
   constructor(workspaceId: string, store: A2ATaskStore | undefined) {
     this.#workspaceId = workspaceId;
-    this.#given = store;
-  }
-
-  get #tasks(): A2ATaskStore {
-    return (this.#store ??= this.#given ?? new MemoryTaskStore(MEMORY_TASKS));
+    this.#tasks = store ?? new MemoryTaskStore(MEMORY_TASKS);
   }
 
   /**

@@ -15,7 +15,7 @@ export interface StartRetryOptions {
   signal: AbortSignal;
   logger: Logger;
   /** The start's turn at the process's start gate: given back while waiting to retry. */
-  turn?: {
+  turn: {
     give(): void;
     take(signal: AbortSignal): Promise<void>;
     call<T>(fn: () => Promise<T>): Promise<T>;
@@ -50,38 +50,37 @@ export function startCancelled(): MoleculeError {
   );
 }
 
-/**
- * Runs `fn` until it succeeds, retrying transient errors with backoff up to `attempts` times.
- * A permanent error, or the last transient one, is thrown as is (typed by the client); `stop()`
- * (the signal) ends the wait at once with an `agent_stopped` error.
- */
-async function retryStartStep<T>(
-  what: string,
-  fn: (signal: AbortSignal) => Promise<T>,
-  o: StartRetryOptions,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    if (o.signal.aborted) throw startCancelled();
-    try {
-      return await (o.turn ? o.turn.call(() => fn(o.signal)) : fn(o.signal));
-    } catch (err) {
-      if (o.signal.aborted) throw startCancelled();
-      if (attempt >= o.attempts || !isTransient(err)) throw err;
-      const delay = backoffDelay(attempt, o.baseMs ?? 500, 8_000);
-      o.logger.warn?.(`${what} failed during start; retrying`, {
-        attempt,
-        retryInMs: delay,
-        error: describe(err),
-      });
-      o.turn?.give();
-      await sleep(delay, o.signal);
-      await o.turn?.take(o.signal);
-    }
-  }
-}
-
-/** One start-up call run through {@link retryStartStep}. */
+/** One start-up call, retried as {@link startSteps} says. */
 export type StartStep = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+
+/**
+ * Start-up calls with these retry options: each runs `fn` until it succeeds, retrying transient
+ * errors with backoff up to `attempts` times. A permanent error, or the last transient one, is
+ * thrown as is (typed by the client); `stop()` (the signal) ends the wait at once with an
+ * `agent_stopped` error.
+ */
+export function startSteps(o: StartRetryOptions): StartStep {
+  return async (what, fn) => {
+    for (let attempt = 1; ; attempt++) {
+      if (o.signal.aborted) throw startCancelled();
+      try {
+        return await o.turn.call(() => fn(o.signal));
+      } catch (err) {
+        if (o.signal.aborted) throw startCancelled();
+        if (attempt >= o.attempts || !isTransient(err)) throw err;
+        const delay = backoffDelay(attempt, o.baseMs ?? 500, 8_000);
+        o.logger.warn?.(`${what} failed during start; retrying`, {
+          attempt,
+          retryInMs: delay,
+          error: describe(err),
+        });
+        o.turn.give();
+        await sleep(delay, o.signal);
+        await o.turn.take(o.signal);
+      }
+    }
+  };
+}
 
 /** The error an agent ends with after `n` consecutive 401s: says how to re-onboard. */
 export function unauthorizedError(workspaceId: string, n: number, what: string): MoleculeAuthError {
@@ -93,9 +92,4 @@ export function unauthorizedError(workspaceId: string, n: number, what: string):
       "token (MOLECULE_WORKSPACE_TOKEN or --token).",
     { status: 401 },
   );
-}
-
-/** A {@link StartStep} with these retry options. */
-export function startSteps(o: StartRetryOptions): StartStep {
-  return (what, fn) => retryStartStep(what, fn, o);
 }

@@ -1,37 +1,23 @@
 // Late-heartbeat detection: a heartbeat that has not reached the platform one interval after it
 // was due means the canvas is about to show the agent offline while the process looks healthy
 // (a starved connection pool, a blocked event loop). It is reported loudly, never silently.
-import type { Logger } from "../../transport/index.js";
+import type { AgentObserver } from "../../events/index.js";
 import { HeartbeatLateWarning } from "../../events/index.js";
 import { ScheduledTask } from "../../transport/index.js";
 
 /** Lateness below this is never reported, whatever the interval (tests use intervals of ms). */
 const MIN_LATE_MS = 5_000;
 
-/** Where late heartbeats go (the agent's observer: an event, a log line, `onHeartbeatLate`). */
-export interface HeartbeatLateSink {
-  heartbeatLate(warning: HeartbeatLateWarning): void;
-}
-
-/** Options of {@link HeartbeatWatch}. */
-export interface HeartbeatWatchOptions {
-  workspaceId: string;
-  intervalMs: number;
-  logger: Logger;
-  /** Receives each late episode. */
-  sink: HeartbeatLateSink;
-}
-
 /**
  * Watches one agent's heartbeats. A heartbeat is due `intervalMs` after the previous one
  * completed; it is late when it has not completed `intervalMs` (at least 5 s) after that.
- * Reported once per late episode (to `sink`), and the recovery is logged.
+ * Reported once per late episode (to the agent's observer: an event, a log line,
+ * `onHeartbeatLate`), and the recovery is logged.
  */
 export class HeartbeatWatch {
   readonly #workspaceId: string;
   readonly #intervalMs: number;
-  readonly #logger: Logger;
-  readonly #sink: HeartbeatLateSink;
+  readonly #observer: AgentObserver;
   #lastDone = 0;
   #startedAt = 0;
   #inFlight = false;
@@ -39,11 +25,10 @@ export class HeartbeatWatch {
   /** The watchdog: one task on the process-wide scheduler, re-armed at each heartbeat (not ref'd). */
   readonly #timer = new ScheduledTask(() => this.#check(), false);
 
-  constructor(options: HeartbeatWatchOptions) {
-    this.#workspaceId = options.workspaceId;
-    this.#intervalMs = options.intervalMs;
-    this.#logger = options.logger;
-    this.#sink = options.sink;
+  constructor(workspaceId: string, intervalMs: number, observer: AgentObserver) {
+    this.#workspaceId = workspaceId;
+    this.#intervalMs = intervalMs;
+    this.#observer = observer;
   }
 
   /** How late a heartbeat may be before it is reported: its interval, at least 5 s. */
@@ -51,8 +36,8 @@ export class HeartbeatWatch {
     return Math.max(this.#intervalMs, MIN_LATE_MS);
   }
 
-  /** Call when a heartbeat starts; returns the function to call when it has completed. */
-  begin(): (ok: boolean) => void {
+  /** Call when a heartbeat starts (one at a time: the heartbeat task never overlaps itself). */
+  begin(): void {
     const now = Date.now();
     const ms = this.#intervalMs;
     // A heartbeat is due `ms` after the previous one completed, late `#lateAfterMs` after that.
@@ -62,15 +47,17 @@ export class HeartbeatWatch {
     this.#startedAt = now;
     this.#inFlight = true;
     this.#timer.at(this.#lateAfterMs);
-    return (ok) => {
-      this.#inFlight = false;
-      if (!ok) return;
-      this.#lastDone = Date.now();
-      if (this.#late) {
-        this.#late = false;
-        this.#logger.warn?.("heartbeat on time again", { workspaceId: this.#workspaceId });
-      }
-    };
+  }
+
+  /** Call when the heartbeat has ended; `ok`: it reached the platform. */
+  end(ok: boolean): void {
+    this.#inFlight = false;
+    if (!ok) return;
+    this.#lastDone = Date.now();
+    if (this.#late) {
+      this.#late = false;
+      this.#observer.logger.warn?.("heartbeat on time again", { workspaceId: this.#workspaceId });
+    }
   }
 
   /** Stops the watchdog timer. */
@@ -89,11 +76,9 @@ export class HeartbeatWatch {
   #report(lateByMs: number): void {
     if (this.#late) return;
     this.#late = true;
-    const warning = new HeartbeatLateWarning(
-      this.#workspaceId,
-      Math.round(lateByMs),
-      this.#intervalMs,
+    const late = Math.round(lateByMs);
+    this.#observer.heartbeatLate(
+      new HeartbeatLateWarning(this.#workspaceId, late, this.#intervalMs),
     );
-    this.#sink.heartbeatLate(warning); // the agent's: an event and a log line
   }
 }

@@ -1,25 +1,15 @@
 // The agent's periodic platform calls: the heartbeat (timed by the late-heartbeat watch) and the
 // state check. A removal or pause ends the agent; so do `maxUnauthorized` consecutive 401s.
-import type { Logger } from "../../transport/index.js";
-import { describe } from "../../transport/index.js";
+import type { AgentObserver } from "../../events/index.js";
 import { isUnauthorized } from "../../inbound/index.js";
+import type { HeartbeatReport } from "../../platform/index.js";
+import { describe } from "../../transport/index.js";
+import type { AgentEndReason, RemoteAgentOptions } from "../types.js";
 import { isRemovedError, unauthorizedError } from "./lifecycle.js";
 import { HeartbeatWatch } from "./liveness.js";
-import type { HeartbeatLateSink } from "./liveness.js";
-import type { HeartbeatReport } from "../../platform/index.js";
-import type { AgentEndReason, AgentPlatformClient } from "../types.js";
 
-/** What {@link PlatformWatch} needs from the agent. */
-export interface PlatformWatchOptions {
-  client: AgentPlatformClient;
-  logger: Logger;
-  /** The heartbeat period (late heartbeats are reported to `sink`). */
-  intervalMs: number;
-  sink: HeartbeatLateSink;
-  /** Consecutive 401s after which the agent ends (default 3). */
-  maxUnauthorized: number | undefined;
-  /** Aborted when the agent ends: in-flight calls give up at once. */
-  ending: AbortSignal;
+/** What {@link PlatformWatch} asks of the agent it watches for. */
+export interface WatchedAgent {
   /** The report the heartbeat carries. */
   report(): HeartbeatReport;
   /** Ends the agent. */
@@ -28,19 +18,34 @@ export interface PlatformWatchOptions {
   streamConnected(): boolean;
 }
 
+/** The platform calls a {@link PlatformWatch} makes (and counts 401s of). */
+type Call = "heartbeat" | "state check";
+
 /** Runs the heartbeat and the state check for one agent; each call is one tick of its timer. */
 export class PlatformWatch {
-  readonly #o: PlatformWatchOptions;
+  readonly #o: Pick<RemoteAgentOptions, "client" | "maxUnauthorized">;
+  readonly #observer: AgentObserver;
+  /** Aborted when the agent ends: in-flight calls give up at once. */
+  readonly #ending: AbortSignal;
+  readonly #agent: WatchedAgent;
   readonly #watch: HeartbeatWatch;
-  #heartbeatAuthFailures = 0;
-  #stateAuthFailures = 0;
+  /** Consecutive 401s of each call. */
+  readonly #unauthorized: Record<Call, number> = { heartbeat: 0, "state check": 0 };
   #stateCheckedAt = Number.NEGATIVE_INFINITY;
   #stateCheck: Promise<void> | undefined;
 
-  constructor(options: PlatformWatchOptions) {
+  constructor(
+    options: Pick<RemoteAgentOptions, "client" | "heartbeatIntervalMs" | "maxUnauthorized">,
+    observer: AgentObserver,
+    ending: AbortSignal,
+    agent: WatchedAgent,
+  ) {
     this.#o = options;
-    const { client, intervalMs, logger, sink } = options;
-    this.#watch = new HeartbeatWatch({ workspaceId: client.workspaceId, intervalMs, logger, sink });
+    this.#observer = observer;
+    this.#ending = ending;
+    this.#agent = agent;
+    const { workspaceId } = options.client;
+    this.#watch = new HeartbeatWatch(workspaceId, options.heartbeatIntervalMs ?? 30_000, observer);
   }
 
   /** Stops the late-heartbeat watchdog. */
@@ -48,33 +53,16 @@ export class PlatformWatch {
     this.#watch.stop();
   }
 
-  get #maxUnauthorized(): number {
-    return this.#o.maxUnauthorized ?? 3;
-  }
-
   /** Sends one heartbeat. */
   async heartbeat(): Promise<void> {
-    const o = this.#o;
-    const done = this.#watch.begin();
+    this.#watch.begin();
     try {
-      await o.client.heartbeat(o.report(), { signal: o.ending });
-      done(true);
-      this.#heartbeatAuthFailures = 0;
+      await this.#o.client.heartbeat(this.#agent.report(), { signal: this.#ending });
+      this.#watch.end(true);
+      this.#unauthorized.heartbeat = 0;
     } catch (err) {
-      done(false);
-      if (o.ending.aborted) return;
-      if (isRemovedError(err)) return void o.end("removed", err);
-      if (!isUnauthorized(err)) {
-        this.#heartbeatAuthFailures = 0;
-        o.logger.warn?.("heartbeat failed", { error: describe(err) });
-        return;
-      }
-      this.#heartbeatAuthFailures++;
-      o.logger.warn?.("heartbeat rejected (401)", { consecutive: this.#heartbeatAuthFailures });
-      if (this.#heartbeatAuthFailures >= this.#maxUnauthorized) {
-        const error = unauthorizedError(o.client.workspaceId, this.#maxUnauthorized, "heartbeat");
-        o.end("unauthorized", error);
-      }
+      this.#watch.end(false);
+      this.#failed("heartbeat", err);
     }
   }
 
@@ -83,8 +71,7 @@ export class PlatformWatch {
    * is less than `quietMs` old.
    */
   async stateTick(quietMs: number): Promise<void> {
-    const o = this.#o;
-    if (o.streamConnected() && performance.now() - this.#stateCheckedAt < quietMs) return;
+    if (this.#agent.streamConnected() && performance.now() - this.#stateCheckedAt < quietMs) return;
     await this.watchState();
   }
 
@@ -94,26 +81,32 @@ export class PlatformWatch {
   }
 
   async #checkState(): Promise<void> {
-    const o = this.#o;
     this.#stateCheckedAt = performance.now();
     try {
-      const state = await o.client.getState({ signal: o.ending });
-      this.#stateAuthFailures = 0;
-      if (state.removed) o.end("removed");
-      else if (state.paused) o.end("paused");
+      const state = await this.#o.client.getState({ signal: this.#ending });
+      this.#unauthorized["state check"] = 0;
+      if (state.removed) this.#agent.end("removed");
+      else if (state.paused) this.#agent.end("paused");
     } catch (err) {
-      if (o.ending.aborted) return;
-      if (isRemovedError(err)) return void o.end("removed", err);
-      if (!isUnauthorized(err)) {
-        this.#stateAuthFailures = 0;
-        o.logger.warn?.("state check failed", { error: describe(err) });
-        return;
-      }
-      this.#stateAuthFailures++;
-      if (this.#stateAuthFailures >= this.#maxUnauthorized) {
-        const error = unauthorizedError(o.client.workspaceId, this.#maxUnauthorized, "state check");
-        o.end("unauthorized", error);
-      }
+      this.#failed("state check", err);
+    }
+  }
+
+  /** A call failed: a removal ends the agent, and so do `maxUnauthorized` consecutive 401s. */
+  #failed(call: Call, err: unknown): void {
+    if (this.#ending.aborted) return;
+    if (isRemovedError(err)) return this.#agent.end("removed", err);
+    const logger = this.#observer.logger;
+    if (!isUnauthorized(err)) {
+      this.#unauthorized[call] = 0;
+      logger.warn?.(`${call} failed`, { error: describe(err) });
+      return;
+    }
+    const consecutive = ++this.#unauthorized[call];
+    logger.warn?.(`${call} rejected (401)`, { consecutive });
+    const max = this.#o.maxUnauthorized ?? 3;
+    if (consecutive >= max) {
+      this.#agent.end("unauthorized", unauthorizedError(this.#o.client.workspaceId, max, call));
     }
   }
 }

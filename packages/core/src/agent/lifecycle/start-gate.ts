@@ -37,7 +37,8 @@ interface Waiter {
 /** A counting gate whose freed slots go straight to the newest waiter. */
 export class StartGate {
   #free: number;
-  readonly #slotMs: number;
+  /** Longest time one start holds a slot. */
+  readonly slotMs: number;
   #waiting: Waiter[] = [];
   /** How long the last RECENT_CALLS start-up calls that got an answer here took, in ms. */
   readonly #recent: number[] = [];
@@ -48,13 +49,13 @@ export class StartGate {
   /** @param onIdle called when every slot is free again and nobody waits */
   constructor(limit: number, slotMs: number, onIdle?: () => void) {
     this.#free = this.#limit = limit;
-    this.#slotMs = slotMs;
+    this.slotMs = slotMs;
     this.#onIdle = onIdle;
   }
 
   /** A turn for one agent's start: `take` a slot before its calls, `give` it back after. */
   turn(): StartTurn {
-    return new StartTurn(this, this.#slotMs);
+    return new StartTurn(this);
   }
 
   /** Waits for a slot; rejects with `agent_stopped` when `signal` aborts first. */
@@ -94,10 +95,10 @@ export class StartGate {
 
   /** How long a call may wait before its start gives the slot back (SLOT_MS until calls are seen). */
   slowAfterMs(): number {
-    if (this.#recent.length === 0) return this.#slotMs;
+    if (this.#recent.length === 0) return this.slotMs;
     // The median: a first call that loads code, or one slow answer, does not stretch it.
     const median = this.#recent.toSorted((a, b) => a - b)[this.#recent.length >> 1]!;
-    return Math.min(this.#slotMs, Math.max(SLOW_FLOOR_MS, SLOW_FACTOR * median));
+    return Math.min(this.slotMs, Math.max(SLOW_FLOOR_MS, SLOW_FACTOR * median));
   }
 }
 
@@ -112,35 +113,29 @@ class StartGates {
     this.#slotMs = slotMs;
   }
 
-  /** A turn at the gate of `platformUrl` (the agent's `client.platformUrl`). */
-  turn(platformUrl: string): StartTurn {
-    let gate = this.#gates.get(platformUrl);
-    if (!gate) {
-      const created = new StartGate(this.#limit, this.#slotMs, () => {
-        if (this.#gates.get(platformUrl) === created) this.#gates.delete(platformUrl);
-      });
-      this.#gates.set(platformUrl, (gate = created));
-    }
-    return gate.turn();
-  }
-
   /** A turn at the gate of `client.platformUrl` (one shared gate for clients without one). */
   turnOf(client: object): StartTurn {
-    const url = (client as { readonly platformUrl?: unknown }).platformUrl;
-    return this.turn(typeof url === "string" ? url : "");
+    const given = (client as { readonly platformUrl?: unknown }).platformUrl;
+    const url = typeof given === "string" ? given : "";
+    let gate = this.#gates.get(url);
+    if (!gate) {
+      const created = new StartGate(this.#limit, this.#slotMs, () => {
+        if (this.#gates.get(url) === created) this.#gates.delete(url);
+      });
+      this.#gates.set(url, (gate = created));
+    }
+    return gate.turn();
   }
 }
 
 /** One agent's turn at a {@link StartGate}: holds at most one slot, for at most `slotMs`. */
 export class StartTurn {
   readonly #gate: StartGate;
-  readonly #slotMs: number;
   #timer: NodeJS.Timeout | undefined;
   #held = false;
 
-  constructor(gate: StartGate, slotMs: number) {
+  constructor(gate: StartGate) {
     this.#gate = gate;
-    this.#slotMs = slotMs;
   }
 
   /** Waits for a slot (newest first); rejects with `agent_stopped` when `signal` aborts first. */
@@ -148,7 +143,7 @@ export class StartTurn {
     if (this.#held) return;
     await this.#gate.acquire(signal);
     this.#held = true;
-    this.#timer = setTimeout(() => this.give(), this.#slotMs);
+    this.#timer = setTimeout(() => this.give(), this.#gate.slotMs);
     this.#timer.unref();
   }
 

@@ -7,7 +7,7 @@ import type { AgentObserver, MessageTrack } from "../../events/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import { IdleWaiters, backoffDelay, describe, sleep } from "../../transport/index.js";
-import type { Answers } from "../answer/answers.js";
+import { type Answers, isPermanent } from "../answer/answers.js";
 import type { PeerCalls } from "../route/call-peer.js";
 import type { RemoteAgentOptions } from "../types.js";
 
@@ -27,14 +27,6 @@ export type DispatcherOptions = Pick<
 
 /** Longest wait between two attempts. */
 const RETRY_MAX_MS = 30_000;
-
-/**
- * An error that says retrying cannot help: `retryable === false` (every `MoleculeError` carries
- * the flag; set it on your own errors, e.g. a routing error). Plain errors are retried.
- */
-function isPermanent(err: unknown): boolean {
-  return !!err && typeof err === "object" && (err as { retryable?: unknown }).retryable === false;
-}
 
 /** How to submit a message: see {@link Dispatcher.submit}. */
 export interface SubmitOptions {
@@ -83,7 +75,6 @@ export class Dispatcher {
 
   constructor(
     options: DispatcherOptions,
-    logger: Logger,
     calls: PeerCalls,
     answers: Answers,
     observer: AgentObserver,
@@ -92,7 +83,7 @@ export class Dispatcher {
     this.#concurrency = options.concurrency ?? 4;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.#retryBaseMs = options.retryBaseMs ?? 500;
-    this.#logger = logger;
+    this.#logger = observer.logger;
     this.#calls = calls;
     this.#answers = answers;
     this.#observer = observer;
@@ -101,11 +92,6 @@ export class Dispatcher {
   /** Messages whose handler is running. */
   get active(): number {
     return this.#running.size;
-  }
-
-  /** Messages waiting for a free slot. */
-  get queued(): number {
-    return this.#queue.length;
   }
 
   /** Whether a new message would start right away. */
@@ -222,75 +208,62 @@ export class Dispatcher {
   }
 
   async #execute(job: Job, track: MessageTrack): Promise<DispatchOutcome> {
-    const signal = job.controller!.signal;
     const { msg } = job;
-    // A canceled message ends as canceled, whatever its handler returned or threw after that.
+    const run = (attempt: number): Promise<string | void> => this.#runHandler(job, attempt);
+    const ran = await this.#retry(job, run, (a, err, ms) => track.failed(a, err, ms));
+    if ("status" in ran) return ran;
+    if (job.cancel?.aborted) return { status: "canceled" }; // its answer goes nowhere
+    const text = typeof ran.value === "string" && ran.value.trim() !== "" ? ran.value : undefined;
+    if (text === undefined || !job.reply) return { status: "handled", reply: text };
+    // Queued with the answer stage, which persists it and sends it: the slot frees up.
+    const queue = (): Promise<void> => this.#answers.enqueueReply(msg, text);
+    const queued = await this.#retry(job, queue, (a, err, ms) => track.replyFailed(a, err, ms));
+    return "status" in queued ? queued : { status: "handled", reply: text };
+  }
+
+  /**
+   * Runs `step` up to `maxAttempts` times (a permanent error: once), waiting with backoff between
+   * attempts; each failure goes to `failed` (`retryInMs` undefined on the last). Resolves the
+   * step's value, or how the message ended: dead-lettered, or canceled or aborted (then whatever
+   * the step returned or threw after that is dropped).
+   */
+  async #retry<T>(
+    job: Job,
+    step: (attempt: number) => Promise<T>,
+    failed: (attempt: number, error: unknown, retryInMs: number | undefined) => void,
+  ): Promise<{ value: T } | DispatchOutcome> {
+    const signal = job.controller!.signal;
     const ended = (): DispatchOutcome | undefined =>
       job.cancel?.aborted
         ? { status: "canceled" }
         : signal.aborted
           ? { status: "aborted" }
           : undefined;
-    let result: string | void = undefined;
-    let lastError: unknown;
-    let ok = false;
-    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const before = ended();
       if (before) return before;
       try {
-        result = await this.#runHandler(msg, signal, attempt, job.redelivered);
-        ok = true;
-        break;
+        return { value: await step(attempt) };
       } catch (err) {
         const after = ended();
         if (after) return after;
-        lastError = err;
-        const permanent = isPermanent(err);
-        const last = attempt === this.#maxAttempts || permanent;
+        const last = attempt >= this.#maxAttempts || isPermanent(err);
         const delay = last ? undefined : backoffDelay(attempt, this.#retryBaseMs, RETRY_MAX_MS);
-        track.failed(attempt, err, delay); // an event and a log line (the first one a warning)
-        if (delay === undefined) break;
+        failed(attempt, err, delay); // an event and a log line (the handler's first: a warning)
+        if (delay === undefined) return await this.#deadLetter(job.msg, err);
         await sleep(delay, signal);
       }
     }
-    if (!ok) return ended() ?? (await this.#deadLetter(msg, lastError));
-    if (job.cancel?.aborted) return { status: "canceled" }; // its answer goes nowhere
-    const text = typeof result === "string" && result.trim() !== "" ? result : undefined;
-    if (text === undefined || !job.reply) return { status: "handled", reply: text };
-    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
-      const before = ended();
-      if (before) return before;
-      try {
-        await this.#answers.enqueueReply(msg, text); // frees the slot: the outbox sends it
-        return { status: "handled", reply: text };
-      } catch (err) {
-        const after = ended();
-        if (after) return after;
-        lastError = err;
-        const delay =
-          isPermanent(err) || attempt >= this.#maxAttempts
-            ? undefined
-            : backoffDelay(attempt, this.#retryBaseMs, RETRY_MAX_MS);
-        track.replyFailed(attempt, err, delay);
-        if (delay === undefined) break;
-        await sleep(delay, signal);
-      }
-    }
-    return ended() ?? (await this.#deadLetter(msg, lastError));
   }
 
   /** One attempt of the user's handler. */
-  async #runHandler(
-    msg: InboundMessage,
-    signal: AbortSignal,
-    attempt: number,
-    redelivered: boolean,
-  ): Promise<string | void> {
+  async #runHandler(job: Job, attempt: number): Promise<string | void> {
+    const msg = job.msg;
     return await this.#o.handler(msg, {
-      signal,
+      signal: job.controller!.signal,
       client: this.#o.client,
       attempt,
-      redelivered,
+      redelivered: job.redelivered,
       delivery: msg.activityId === undefined ? "push" : "poll",
       logger: this.#logger,
       callPeer: this.#calls.callPeerFrom(msg),
