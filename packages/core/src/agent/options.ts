@@ -22,12 +22,14 @@ export function checkAgentOptions<C extends AgentPlatformClient>(
       "RemoteAgent: `handler` must be a function (msg, ctx) => string | void.",
     );
   }
-  const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new MoleculeOptionError(
-      "concurrency",
-      `RemoteAgent: concurrency must be a positive integer (got ${concurrency}).`,
-    );
+  for (const key of ["concurrency", "replyConcurrency"] as const) {
+    const v = options[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
+      throw new MoleculeOptionError(
+        key,
+        `RemoteAgent: ${key} must be a positive integer (got ${v}).`,
+      );
+    }
   }
   for (const key of ["heartbeatIntervalMs", "pollIntervalMs", "stateIntervalMs"] as const) {
     const v = options[key];

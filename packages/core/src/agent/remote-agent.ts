@@ -1,6 +1,5 @@
 // RemoteAgent: the long-running runtime of a remote agent (register, heartbeat, state watch,
 // delivery, dispatch, reply, clean shutdown).
-import { createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler, A2AServer, AgentCard } from "../a2a/index.js";
 import { AgentEventSource, AgentObserver } from "../events/index.js";
 import type { AgentEventBus } from "../events/index.js";
@@ -229,19 +228,10 @@ export class RemoteAgent<
   /**
    * An A2A request handler wired to this agent's handler (same pipeline as every delivery): mount
    * it in Express, Fastify, Nest or a fetch-style route when you host the push endpoint yourself.
+   * It answers JSON-RPC on "/" without a secret (for frameworks that check it themselves).
    */
   get handleA2A(): A2AHandler {
-    // Unchanged contract: JSON-RPC on "/", no secret (frameworks that check it themselves).
-    this.#handleA2A ??= createA2AHandler({
-      agentCard: this.#card,
-      onMessage: (message, ctx) => this.#push.onMessage(message, ctx),
-      workspaceId: this.client.workspaceId,
-      ...(this.#store.tasks ? { taskStore: this.#store.tasks } : {}),
-      ...(typeof this.#o.delivery === "object" && this.#o.delivery.streaming === true
-        ? { streaming: true }
-        : {}),
-    });
-    return this.#handleA2A;
+    return (this.#handleA2A ??= this.#pushHandler({ pathSecret: false }));
   }
 
   /**
@@ -259,7 +249,13 @@ export class RemoteAgent<
    * app.post("/a2a/:secret", (req, res) => void a2a.handleNode(req, res, req.body));
    */
   createPushHandler(options: PushHandlerOptions = {}): A2AHandler {
-    const handler = createAgentPushHandler(
+    const handler = this.#pushHandler(options);
+    (this.#handlers ??= new Set()).add(handler);
+    return handler;
+  }
+
+  #pushHandler(options: PushHandlerOptions): A2AHandler {
+    return createAgentPushHandler(
       {
         card: this.#card,
         delivery: this.#o.delivery,
@@ -270,8 +266,6 @@ export class RemoteAgent<
       },
       options,
     );
-    (this.#handlers ??= new Set()).add(handler);
-    return handler;
   }
 
   /**

@@ -14,7 +14,7 @@ import { BoundedSet } from "../../inbound/index.js";
 import type { InboundMessage, OutboxRecord } from "../../inbound/index.js";
 import type { AgentStateStore } from "../../store/index.js";
 import type { Logger } from "../../transport/index.js";
-import { IdleWaiters, MoleculeError, MoleculeOptionError } from "../../transport/index.js";
+import { IdleWaiters, MoleculeError } from "../../transport/index.js";
 import { backoffDelay, describe } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { PollTasks, type Refusal } from "./poll-tasks.js";
@@ -107,19 +107,12 @@ export class Answers {
     observer: AgentObserver,
     tasks?: A2ATaskStore,
   ) {
-    const concurrency = options.replyConcurrency ?? 8;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new MoleculeOptionError(
-        "replyConcurrency",
-        `RemoteAgent: replyConcurrency must be a positive integer (got ${concurrency}).`,
-      );
-    }
     this.#client = client;
     this.#onDeadLetter = options.onDeadLetter;
     this.#observer = observer;
     this.#logger = observer.logger;
     this.#tasks = new PollTasks(client.workspaceId, tasks);
-    this.#concurrency = concurrency;
+    this.#concurrency = options.replyConcurrency ?? 8; // checked by checkAgentOptions
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.#retryBaseMs = options.retryBaseMs ?? 500;
   }

@@ -47,14 +47,6 @@ interface Job {
   resolve(outcome: DispatchOutcome): void;
 }
 
-/** A message being handled, as reported in heartbeats. */
-interface Running {
-  msg: InboundMessage;
-  since: number;
-  /** Its signal's controller: `abort()` aborts it. */
-  controller: AbortController;
-}
-
 /** Concurrency-limited, retrying, dead-lettering runner of inbound messages. */
 export class Dispatcher {
   readonly #o: DispatcherOptions;
@@ -68,7 +60,8 @@ export class Dispatcher {
   /** The running poll loop, woken when a handler slot frees up (poll delivery only). */
   poll: { wake(): void } | undefined;
   readonly #queue: Job[] = [];
-  readonly #running = new Set<Running>();
+  /** Jobs whose handler runs, oldest first. */
+  readonly #running = new Set<Job>();
   /** Set by `abort()`: queued and new messages are abandoned. */
   #aborted = false;
   readonly #idleWaiters = new IdleWaiters();
@@ -101,8 +94,7 @@ export class Dispatcher {
 
   /** A short description of the oldest running message (for heartbeats), or "". */
   currentTask(): string {
-    let oldest: Running | undefined;
-    for (const r of this.#running) if (!oldest || r.since < oldest.since) oldest = r;
+    const oldest = this.#running.values().next().value;
     if (!oldest) return "";
     const text = oldest.msg.text.replace(/\s+/g, " ").trim();
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
@@ -160,7 +152,7 @@ export class Dispatcher {
   /** Aborts running handlers (their signal fires) and abandons queued messages. */
   abort(): void {
     this.#aborted = true;
-    for (const r of this.#running) r.controller.abort();
+    for (const job of this.#running) job.controller?.abort();
     for (const job of this.#queue.splice(0)) job.resolve({ status: "aborted" });
     this.#checkIdle();
   }
@@ -189,16 +181,14 @@ export class Dispatcher {
   #pump(): void {
     while (this.active < this.#concurrency && this.#queue.length > 0) {
       const job = this.#queue.shift()!;
-      const controller = new AbortController();
-      job.controller = controller;
-      const running: Running = { msg: job.msg, since: performance.now(), controller };
-      this.#running.add(running);
+      job.controller = new AbortController();
+      this.#running.add(job);
       const track = this.#observer.track(job.msg, job.redelivered);
       void track
         .run(() => this.#execute(job, track))
         .then((outcome) => {
           track.end(outcome);
-          this.#running.delete(running);
+          this.#running.delete(job);
           job.resolve(outcome);
           this.#pump();
           this.poll?.wake();
