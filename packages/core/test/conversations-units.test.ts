@@ -169,7 +169,7 @@ describe("AgentStateStore", () => {
     const s = new AgentStateStore(inner);
     expect(await s.load()).toEqual({ cursor: "r1" });
     expect(await s.loadOutbox()).toHaveLength(1);
-    await s.save({ cursor: "r2" });
+    await s.savePoll(() => ({ cursor: "r2" }));
     expect(await inner.load()).toMatchObject({ cursor: "r2", outbox: [{ id: "o1" }] });
     await s.saveOutbox([]);
     expect(await inner.load()).toEqual({ cursor: "r2" });

@@ -19,7 +19,6 @@ export type { InboundPage } from "./activity.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export { BoundedSet, boundedKey } from "./dedup.js";
 export { ALL_SECS, backfillSecs, checkBackfill } from "./backfill.js";
-export { StateSaver } from "./state-saver.js";
 export { Waker } from "./waker.js";
 export { isUnauthorized, toActivityPage } from "./activity.js";
 export { askForInput, isAskingForInput } from "./input-request.js";

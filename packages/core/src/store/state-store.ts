@@ -65,7 +65,7 @@ function boundedOutbox(r: OutboxRecord): OutboxRecord {
 }
 
 /** Merges poll state, outbox records and push counts into single, serialised saves of `inner`. */
-export class AgentStateStore implements CursorStore {
+export class AgentStateStore {
   readonly #inner: CursorStore;
   readonly #events: StateStoreEvents;
   /** Since when writes fail (performance.now()), while they do. */
@@ -77,6 +77,8 @@ export class AgentStateStore implements CursorStore {
   #wakeRetry: (() => void) | undefined;
   #loaded: Promise<CursorState | undefined> | undefined;
   #poll: CursorState | undefined;
+  /** Poll delivery's state as it is when a write starts (see {@link savePoll}). */
+  #pollOf: (() => CursorState) | undefined;
   #outbox: readonly OutboxRecord[] = NONE;
   #push: readonly PushDeliveryEntry[] = NONE;
   #dead: readonly DeadLetterRecord[] = NONE;
@@ -152,11 +154,14 @@ export class AgentStateStore implements CursorStore {
     return [...this.#dead];
   }
 
-  /** Saves poll delivery's state (merged with the current outbox). Resolves once written. */
-  async save(state: CursorState): Promise<void> {
-    const { outbox: _o, pushDeliveries: _p, deadLetters: _d, ...rest } = state;
+  /**
+   * Saves poll delivery's state, as `snapshot` returns it when the write starts (merged with the
+   * rest; a save asked while another waits to start shares it). Resolves once written: the write
+   * includes every change made before the call.
+   */
+  async savePoll(snapshot: () => CursorState): Promise<void> {
     await this.#load();
-    this.#poll = rest;
+    this.#pollOf = snapshot;
     await this.#write();
   }
 
@@ -252,7 +257,7 @@ export class AgentStateStore implements CursorStore {
    * journal and of the outbox, with a call per entry, on every write).
    */
   #merged(): CursorState {
-    const state: CursorState = { ...this.#poll };
+    const state: CursorState = { ...(this.#pollOf ? this.#pollOf() : this.#poll) };
     if (state.inFlight && anyOverlong(state.inFlight)) {
       state.inFlight = state.inFlight.map((e) =>
         e.messageId === undefined ? e : { ...e, messageId: boundedKey(e.messageId) },

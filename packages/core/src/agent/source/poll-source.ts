@@ -14,7 +14,7 @@ import type {
   InboundPage,
 } from "../../inbound/index.js";
 import type { Backfill } from "../../inbound/index.js";
-import { ALL_SECS, BoundedSet, InboundGapWarning, StateSaver, Waker } from "../../inbound/index.js";
+import { ALL_SECS, BoundedSet, InboundGapWarning, Waker } from "../../inbound/index.js";
 import { backfillSecs, checkBackfill } from "../../inbound/index.js";
 import { detached } from "../../observability/index.js";
 import type { EventWakeupsOptions } from "../../platform/index.js";
@@ -121,7 +121,6 @@ export class PollSource implements EventWakeupsOptions {
   #shared: SharedPoll | undefined;
   readonly #waker = new Waker();
   readonly #abort = new AbortController();
-  readonly #saver: StateSaver;
   /** The de-duplication window of settled activity ids (message ids: `Admission.seen`). */
   readonly #seenActivity: BoundedSet;
   /** Messages fetched and not yet passed by the persisted cursor, ascending. */
@@ -182,7 +181,6 @@ export class PollSource implements EventWakeupsOptions {
     this.#answers = stages.answers;
     this.#observer = observer;
     this.#onStateEvent = onStateEvent;
-    this.#saver = new StateSaver(state, () => this.#snapshot(), this.logger);
     this.#seenActivity = new BoundedSet(options.dedupWindow ?? 1000);
   }
 
@@ -267,7 +265,21 @@ export class PollSource implements EventWakeupsOptions {
 
   /** Waits until every settled change is persisted. */
   async flush(): Promise<void> {
-    await (this.#shared ? this.#shared.flush() : this.#saver.flush());
+    await (this.#shared ? this.#shared.flush() : this.#state.flush());
+  }
+
+  /**
+   * Writes the poll state (its snapshot is taken when the write starts) and resolves once it is
+   * written. The store retries a failing write until it works, so this waits while the store
+   * cannot write and no handler starts; a failure reaches here only when the agent stops with the
+   * store still failing, and is logged.
+   */
+  async #save(): Promise<void> {
+    try {
+      await this.#state.savePoll(() => this.#snapshot());
+    } catch (err) {
+      this.logger.error?.("could not persist the inbound cursor", { error: describe(err) });
+    }
   }
 
   /** No cursor yet: what the first fetch reads, from the `backfill` option. */
@@ -389,7 +401,7 @@ export class PollSource implements EventWakeupsOptions {
       if (lastId === undefined) {
         // Nothing queued: deliver from now on, also after a restart before the first message.
         this.#startedAt = new Date().toISOString();
-        await this.#saver.save();
+        await this.#save();
         return { messages: [] };
       }
       this.#cursor = lastId;
@@ -399,7 +411,7 @@ export class PollSource implements EventWakeupsOptions {
         cursor: lastId,
         skipped: newest.messages.length,
       });
-      await this.#saver.save();
+      await this.#save();
       return { messages: [], lastId };
     }
     const sinceSecs =
@@ -465,7 +477,7 @@ export class PollSource implements EventWakeupsOptions {
     }
     if (batch.length === 0) return;
     if (this.#queue.length === 0 && this.#starved) this.#waker.wake();
-    await this.#saver.save();
+    await this.#save();
     let dropped = false;
     for (const job of batch) {
       if (this.#abort.signal.aborted) {
@@ -479,7 +491,7 @@ export class PollSource implements EventWakeupsOptions {
         this.#begin(job);
       }
     }
-    if (dropped) await this.#saver.save();
+    if (dropped) await this.#save();
   }
 
   #begin(job: Job): void {
@@ -494,7 +506,7 @@ export class PollSource implements EventWakeupsOptions {
         if (r === "settled") {
           this.#settle(job.entry, job.msg.activityId, job.msg.messageId);
           if (job.key !== undefined) this.#started.delete(job.key);
-          await this.#saver.save(); // the slot is free only once the settle is durable
+          await this.#save(); // the slot is free only once the settle is durable
         }
         this.#running--;
         if (job.deliveries > 1) this.#alone = false;
@@ -536,7 +548,7 @@ export class PollSource implements EventWakeupsOptions {
     }
     if (moved) {
       this.#rewinding = false;
-      void this.#saver.save();
+      void this.#save();
     }
   }
 
