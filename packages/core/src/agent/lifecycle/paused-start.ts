@@ -6,6 +6,7 @@
 // "provisioner not available"), so registering is the resume that works on both contracts.
 import type { Logger } from "../../transport/index.js";
 import { MoleculeError, sleep } from "../../transport/index.js";
+import type { AgentPlatformClient } from "../types.js";
 import type { StartStep } from "./lifecycle.js";
 import type { StartTurn } from "./start-gate.js";
 
@@ -31,10 +32,7 @@ const WAIT_MS = 5_000;
  * waits); with `"refuse"`, throws a `MoleculeError` `workspace_paused` if it is paused.
  */
 export async function unlessPaused(o: {
-  client: {
-    readonly workspaceId: string;
-    getState(opts?: { signal?: AbortSignal }): Promise<{ paused: boolean }>;
-  };
+  client: AgentPlatformClient;
   whenPaused: WhenPaused | undefined;
   step: StartStep;
   signal: AbortSignal;

@@ -104,14 +104,7 @@ export class StartGate {
 
 /** One {@link StartGate} per platform URL, each dropped once idle. */
 class StartGates {
-  readonly #limit: number;
-  readonly #slotMs: number;
   readonly #gates = new Map<string, StartGate>();
-
-  constructor(limit: number, slotMs: number) {
-    this.#limit = limit;
-    this.#slotMs = slotMs;
-  }
 
   /** A turn at the gate of `client.platformUrl` (one shared gate for clients without one). */
   turnOf(client: object): StartTurn {
@@ -119,7 +112,7 @@ class StartGates {
     const url = typeof given === "string" ? given : "";
     let gate = this.#gates.get(url);
     if (!gate) {
-      const created = new StartGate(this.#limit, this.#slotMs, () => {
+      const created = new StartGate(START_CONCURRENCY, SLOT_MS, () => {
         if (this.#gates.get(url) === created) this.#gates.delete(url);
       });
       this.#gates.set(url, (gate = created));
@@ -176,4 +169,4 @@ export class StartTurn {
 }
 
 /** The process-wide gates every `RemoteAgent.start()` goes through (one per platform URL). */
-export const startGate = new StartGates(START_CONCURRENCY, SLOT_MS);
+export const startGate = new StartGates();
