@@ -41,9 +41,13 @@ if (chromiumPath === undefined) {
   process.exit(1);
 }
 
-/** CPU seconds used so far by this process's Chromium descendants (Linux /proc; 0 elsewhere). */
-function chromiumCpuSeconds(): number {
-  let total = 0;
+/**
+ * CPU seconds used so far by this process's Chromium descendants, by process type (the renderer,
+ * the GPU process with its display compositor, the browser process, utilities); Linux /proc,
+ * empty elsewhere.
+ */
+function chromiumCpuSeconds(): Record<string, number> {
+  const total: Record<string, number> = {};
   const walk = (pid: number): void => {
     let children: string[] = [];
     try {
@@ -56,8 +60,13 @@ function chromiumCpuSeconds(): number {
       try {
         const stat = readFileSync(`/proc/${c}/stat`, "utf8");
         const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        if (/chrom/i.test(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))))
-          total += (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in ticks of 10 ms
+        if (/chrom/i.test(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")))) {
+          // Chromium rewrites its children's titles: their arguments are separated by spaces.
+          const args = readFileSync(`/proc/${c}/cmdline`, "utf8").split(/[\0 ]/);
+          const type = args.find((a) => a.startsWith("--type="))?.slice(7) ?? "browser";
+          // utime + stime, in ticks of 10 ms
+          total[type] = (total[type] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+        }
       } catch {
         // gone
       }
@@ -254,7 +263,9 @@ try {
     const { metrics: list } = await cdp.send("Performance.getMetrics");
     return Object.fromEntries(list.map((m) => [m.name, m.value]));
   };
-  const busy = { task: 0, script: 0, layout: 0, style: 0, wall: 0, chromium: 0 };
+  const busy = { task: 0, script: 0, layout: 0, style: 0, wall: 0 };
+  /** Chromium CPU seconds during the ui-on rounds, by process type. */
+  const chromiumCpu: Record<string, number> = {};
   const latencies: number[] = [];
   let notShown = 0;
   let failed = 0;
@@ -271,7 +282,8 @@ try {
       busy.layout += d("LayoutDuration");
       busy.style += d("RecalcStyleDuration");
       busy.wall += (performance.now() - wall0) / 1000;
-      busy.chromium += chromiumCpuSeconds() - cpu0;
+      for (const [type, s] of Object.entries(chromiumCpuSeconds()))
+        chromiumCpu[type] = (chromiumCpu[type] ?? 0) + s - (cpu0[type] ?? 0);
     }
     failed += r.failed;
     if (name === "ui-on") {
@@ -302,6 +314,12 @@ try {
   });
   const shown = latencies.length;
   const pct = (x: number) => `${((100 * x) / busy.wall).toFixed(1)} %`;
+  const chromiumTotal = Object.values(chromiumCpu).reduce((a, b) => a + b, 0);
+  const byType = Object.entries(chromiumCpu)
+    .filter(([, s]) => s >= 0.005 * busy.wall)
+    .sort((a, b) => b[1] - a[1])
+    .map(([type, s]) => `${type} ${pct(s)}`)
+    .join(", ");
   await writeResult({
     name: "canvas",
     description: `${workspaceCount} workspaces heartbeating over ${connections} connections while ${rate} A2A messages/s flow between them, ${seconds} s per side per round, against \`@molecule-ai/platform-emulator\` in child processes: with the canvas on and its page open in headless Chromium (Debian's chromium, playwright-core), and with \`--no-ui\`.`,
@@ -358,10 +376,10 @@ try {
       },
       {
         figure: "Chromium CPU, all its processes, % of one core",
-        ours: "canvas page in headless Chromium (renderer, GPU/compositor, network service)",
+        ours: `canvas page in headless Chromium, by process: ${byType}`,
         peer: "none",
         unit: "%",
-        oursValue: (100 * busy.chromium) / busy.wall,
+        oursValue: (100 * chromiumTotal) / busy.wall,
       },
       {
         figure: "failed requests",

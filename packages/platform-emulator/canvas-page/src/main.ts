@@ -3,7 +3,15 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ActionsPanel } from "./actions.js";
-import { follow, forgetToken, loadOrg, savedToken, saveToken, Unauthorized } from "./api.js";
+import {
+  follow,
+  forgetToken,
+  loadApprovals,
+  loadOrg,
+  savedToken,
+  saveToken,
+  Unauthorized,
+} from "./api.js";
 import { ApprovalsPanel } from "./approvals.js";
 import { ConversationPanel } from "./conversation.js";
 import { h, Throttled, type VNode } from "./h.js";
@@ -17,6 +25,8 @@ import "./style.css";
 const RENDER_MS = 100;
 /** Views that change with every message (conversation, trace) render at most this often (ms). */
 const SLOW_MS = 500;
+/** The pending approvals are asked for this often, as the platform's canvas does (ms). */
+const APPROVALS_POLL_MS = 10_000;
 
 function App(): VNode {
   const [token, setToken] = useState<string | null>(savedToken());
@@ -46,6 +56,19 @@ function App(): VNode {
     };
     // Heartbeat ages and fading arcs, when nothing else made the page render for a second.
     const tick = setInterval(() => performance.now() - last >= 900 && redraw(), 1000);
+    // The pending approvals, every APPROVALS_POLL_MS besides the feed's approval events (an answer
+    // overtaken by a feed frame that carried the list is dropped: the frame is newer).
+    const poll = setInterval(() => {
+      const version = org.approvalsVersion;
+      loadApprovals(token).then(
+        (list) => {
+          if (ctl.signal.aborted || org.approvalsVersion !== version) return;
+          org.setApprovals(list);
+          redraw();
+        },
+        () => undefined, // the feed's reconnect loop reports a lost emulator
+      );
+    }, APPROVALS_POLL_MS);
     void (async () => {
       for (let attempt = 0; !ctl.signal.aborted; attempt++) {
         try {
@@ -74,6 +97,7 @@ function App(): VNode {
     return () => {
       ctl.abort();
       clearInterval(tick);
+      clearInterval(poll);
       clearTimeout(timer);
     };
   }, [token]);

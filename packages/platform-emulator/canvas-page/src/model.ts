@@ -27,6 +27,8 @@ export class Org {
   cardsVersion = 0;
   /** Pending approvals, newest first. */
   approvals: CanvasApproval[] = [];
+  /** Counts the times `approvals` was replaced (a poll's answer older than a feed frame is dropped). */
+  approvalsVersion = 0;
   private readonly byId = new Map<string, CanvasTraffic>();
   /** Emulator clock minus this browser's clock (ms). */
   offset = 0;
@@ -45,7 +47,7 @@ export class Org {
     this.offset = f.now - Date.now();
     for (const w of f.workspaces) this.workspaces.set(w.id, w);
     if (f.workspaces.length > 0) this.cardsVersion++;
-    if (f.approvals !== undefined) this.approvals = f.approvals;
+    if (f.approvals !== undefined) this.setApprovals(f.approvals);
     for (const t of f.traffic) {
       const old = this.byId.get(t.id);
       if (old !== undefined) Object.assign(old, t);
@@ -57,6 +59,11 @@ export class Org {
     if (this.traffic.length > KEEP) {
       for (const t of this.traffic.splice(0, this.traffic.length - KEEP)) this.byId.delete(t.id);
     }
+  }
+
+  setApprovals(list: CanvasApproval[]): void {
+    this.approvals = list;
+    this.approvalsVersion++;
   }
 
   /** The emulator's clock now. */
