@@ -77,7 +77,7 @@ export class AgentStateStore {
   #wakeRetry: (() => void) | undefined;
   #loaded: Promise<CursorState | undefined> | undefined;
   #poll: CursorState | undefined;
-  /** Poll delivery's state as it is when a write starts (see {@link savePoll}). */
+  /** Takes poll delivery's state when the next write starts (see {@link savePoll}). */
   #pollOf: (() => CursorState) | undefined;
   #outbox: readonly OutboxRecord[] = NONE;
   #push: readonly PushDeliveryEntry[] = NONE;
@@ -257,7 +257,11 @@ export class AgentStateStore {
    * journal and of the outbox, with a call per entry, on every write).
    */
   #merged(): CursorState {
-    const state: CursorState = { ...(this.#pollOf ? this.#pollOf() : this.#poll) };
+    if (this.#pollOf) {
+      this.#poll = this.#pollOf(); // once per poll save: other writes keep the last snapshot
+      this.#pollOf = undefined;
+    }
+    const state: CursorState = { ...this.#poll };
     if (state.inFlight && anyOverlong(state.inFlight)) {
       state.inFlight = state.inFlight.map((e) =>
         e.messageId === undefined ? e : { ...e, messageId: boundedKey(e.messageId) },
