@@ -65,8 +65,3 @@ export interface InboundPage {
    */
   gap?: boolean;
 }
-
-/** Whether `err` is an HTTP 401 from the platform. */
-export function isUnauthorized(err: unknown): boolean {
-  return !!err && typeof err === "object" && (err as { status?: unknown }).status === 401;
-}

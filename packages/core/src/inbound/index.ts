@@ -20,5 +20,5 @@ export type { InboundPage } from "./activity.js";
 export { BoundedSet, boundedKey } from "./dedup.js";
 export { ALL_SECS, backfillSecs, checkBackfill } from "./backfill.js";
 export { Waker } from "./waker.js";
-export { isUnauthorized, toActivityPage } from "./activity.js";
+export { toActivityPage } from "./activity.js";
 export { askForInput, isAskingForInput } from "./input-request.js";

@@ -42,6 +42,11 @@ export function isRemovedError(err: unknown): boolean {
   );
 }
 
+/** Whether `err` is an HTTP 401 from the platform (the agent ends after `maxUnauthorized`). */
+export function isUnauthorized(err: unknown): boolean {
+  return !!err && typeof err === "object" && (err as { status?: unknown }).status === 401;
+}
+
 /** Raised by `start()` when `stop()` cancelled it. */
 export function startCancelled(): MoleculeError {
   return new MoleculeError(

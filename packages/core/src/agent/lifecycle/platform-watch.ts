@@ -1,11 +1,10 @@
 // The agent's periodic platform calls: the heartbeat (timed by the late-heartbeat watch) and the
 // state check. A removal or pause ends the agent; so do `maxUnauthorized` consecutive 401s.
 import type { AgentObserver } from "../../events/index.js";
-import { isUnauthorized } from "../../inbound/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import { describe } from "../../transport/index.js";
 import type { AgentEndReason, RemoteAgentOptions } from "../types.js";
-import { isRemovedError, unauthorizedError } from "./lifecycle.js";
+import { isRemovedError, isUnauthorized, unauthorizedError } from "./lifecycle.js";
 import { HeartbeatWatch } from "./liveness.js";
 
 /** What {@link PlatformWatch} asks of the agent it watches for. */
