@@ -1,7 +1,7 @@
 // Talking to the emulator: the admin token (asked once, kept in this tab's sessionStorage, sent
 // only in the Authorization header of same-origin requests), the org snapshot, the live feed, and
 // the canvas's actions.
-import type { CanvasApproval, FeedFrame, OrgSnapshot } from "../../src/canvas/wire.js";
+import type { FeedFrame, OrgSnapshot } from "../../src/canvas/wire.js";
 
 const KEY = "molecule-canvas-admin-token";
 
@@ -51,24 +51,6 @@ export async function loadOrg(token: string): Promise<OrgSnapshot> {
   const r = await call(token, "GET", "/canvas/api/org");
   if (r.status !== 200) throw new Error(`loading the org failed: HTTP ${r.status}`);
   return r.json as OrgSnapshot;
-}
-
-/**
- * The pending approvals as the platform lists them (`GET /approvals/pending`, which the platform's
- * canvas polls): the page asks every 10 s, besides the feed's approval events.
- */
-export async function loadApprovals(token: string): Promise<CanvasApproval[]> {
-  const r = await call(token, "GET", "/approvals/pending");
-  if (r.status !== 200 || !Array.isArray(r.json))
-    throw new Error(`listing the pending approvals failed: HTTP ${r.status}`);
-  return (r.json as Record<string, unknown>[]).map((a) => ({
-    id: String(a["id"]),
-    workspaceId: String(a["workspace_id"]),
-    action: String(a["action"] ?? ""),
-    reason: String(a["reason"] ?? ""),
-    taskId: "",
-    createdAt: Date.parse(String(a["created_at"])),
-  }));
 }
 
 /**

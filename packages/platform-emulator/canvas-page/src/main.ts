@@ -3,15 +3,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ActionsPanel } from "./actions.js";
-import {
-  follow,
-  forgetToken,
-  loadApprovals,
-  loadOrg,
-  savedToken,
-  saveToken,
-  Unauthorized,
-} from "./api.js";
+import { follow, forgetToken, loadOrg, savedToken, saveToken, Unauthorized } from "./api.js";
 import { ApprovalsPanel } from "./approvals.js";
 import { ConversationPanel } from "./conversation.js";
 import { h, Throttled, type VNode } from "./h.js";
@@ -56,14 +48,15 @@ function App(): VNode {
     };
     // Heartbeat ages and fading arcs, when nothing else made the page render for a second.
     const tick = setInterval(() => performance.now() - last >= 900 && redraw(), 1000);
-    // The pending approvals, every APPROVALS_POLL_MS besides the feed's approval events (an answer
-    // overtaken by a feed frame that carried the list is dropped: the frame is newer).
+    // The pending approvals, every APPROVALS_POLL_MS besides the feed's approval events: the org
+    // snapshot's list, after the platform's expiry sweep as `GET /approvals/pending` runs it (an
+    // answer overtaken by a feed frame that carried the list is dropped: the frame is newer).
     const poll = setInterval(() => {
       const version = org.approvalsVersion;
-      loadApprovals(token).then(
-        (list) => {
+      loadOrg(token).then(
+        (snapshot) => {
           if (ctl.signal.aborted || org.approvalsVersion !== version) return;
-          org.setApprovals(list);
+          org.setApprovals(snapshot.approvals);
           redraw();
         },
         () => undefined, // the feed's reconnect loop reports a lost emulator
