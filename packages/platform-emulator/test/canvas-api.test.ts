@@ -80,7 +80,7 @@ describe("canvas: the page and its admin-only API", () => {
     const emu = await emulator();
     try {
       const ws = await makeWs(emu, "secretive");
-      for (const path of ["/canvas/api/org", "/canvas/api/events"]) {
+      for (const path of ["/canvas/api/org", "/canvas/api/events", "/canvas/api/approvals"]) {
         const none = await req(emu, "GET", path);
         expect(none.status).toBe(401);
         expect(none.text).not.toContain("secretive");
@@ -232,6 +232,43 @@ describe("canvas: the page and its admin-only API", () => {
       // The reports themselves are not calls between cards.
       expect(later.json.traffic.filter((x: any) => x.kind !== "message")).toEqual([]);
       expect(later.json.traffic).toHaveLength(2);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("lists the pending approvals as the page shows them (texts bounded), after the platform's expiry sweep", async () => {
+    const emu = await emulator();
+    try {
+      const a = await makeWs(emu, "a");
+      const asked = async (action: string) =>
+        (
+          await req(emu, "POST", `/workspaces/${a.id}/approvals`, {
+            body: { action, reason: "why", task_id: "t-1" },
+            token: a.token,
+          })
+        ).json.approval_id as string;
+      const old = await asked("expires");
+      emu.advanceClock(6 * 60_000);
+      const fresh = await asked("y".repeat(10_000));
+      const decided = await asked("decided");
+      await req(emu, "POST", `/workspaces/${a.id}/approvals/${decided}/decide`, {
+        body: { decision: "denied", decided_by: "alice" },
+        token: emu.adminToken,
+      });
+      const list = async () =>
+        (await req(emu, "GET", "/canvas/api/approvals", { token: emu.adminToken })).json
+          .approvals as any[];
+      const both = await list();
+      expect(both.map((x) => x.id).toSorted()).toEqual([old, fresh].toSorted());
+      const long = both.find((x) => x.id === fresh);
+      expect(long).toMatchObject({ workspaceId: a.id, reason: "why", taskId: "t-1" });
+      expect(long.action.length).toBe(2_001);
+      // The platform denies a request after 10 minutes, without an event: the list drops it.
+      emu.advanceClock(5 * 60_000);
+      expect((await list()).map((x) => x.id)).toEqual([fresh]);
+      const pending = await req(emu, "GET", "/approvals/pending", { token: emu.adminToken });
+      expect(pending.json.map((x: any) => x.id)).toEqual([fresh]);
     } finally {
       await emu.close();
     }

@@ -1,7 +1,7 @@
 // Talking to the emulator: the admin token (asked once, kept in this tab's sessionStorage, sent
 // only in the Authorization header of same-origin requests), the org snapshot, the live feed, and
 // the canvas's actions.
-import type { FeedFrame, OrgSnapshot } from "../../src/canvas/wire.js";
+import type { CanvasApproval, FeedFrame, OrgSnapshot } from "../../src/canvas/wire.js";
 
 const KEY = "molecule-canvas-admin-token";
 
@@ -51,6 +51,13 @@ export async function loadOrg(token: string): Promise<OrgSnapshot> {
   const r = await call(token, "GET", "/canvas/api/org");
   if (r.status !== 200) throw new Error(`loading the org failed: HTTP ${r.status}`);
   return r.json as OrgSnapshot;
+}
+
+/** The pending approvals (the platform's expiry sweep runs first, as for `GET /approvals/pending`). */
+export async function loadApprovals(token: string): Promise<CanvasApproval[]> {
+  const r = await call(token, "GET", "/canvas/api/approvals");
+  if (r.status !== 200) throw new Error(`loading the approvals failed: HTTP ${r.status}`);
+  return (r.json as { approvals: CanvasApproval[] }).approvals;
 }
 
 /**

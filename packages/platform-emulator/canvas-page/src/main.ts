@@ -3,7 +3,15 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ActionsPanel } from "./actions.js";
-import { follow, forgetToken, loadOrg, savedToken, saveToken, Unauthorized } from "./api.js";
+import {
+  follow,
+  forgetToken,
+  loadApprovals,
+  loadOrg,
+  savedToken,
+  saveToken,
+  Unauthorized,
+} from "./api.js";
 import { ApprovalsPanel } from "./approvals.js";
 import { ConversationPanel } from "./conversation.js";
 import { h, Throttled, type VNode } from "./h.js";
@@ -48,15 +56,15 @@ function App(): VNode {
     };
     // Heartbeat ages and fading arcs, when nothing else made the page render for a second.
     const tick = setInterval(() => performance.now() - last >= 900 && redraw(), 1000);
-    // The pending approvals, every APPROVALS_POLL_MS besides the feed's approval events: the org
-    // snapshot's list, after the platform's expiry sweep as `GET /approvals/pending` runs it (an
-    // answer overtaken by a feed frame that carried the list is dropped: the frame is newer).
+    // The pending approvals, every APPROVALS_POLL_MS besides the feed's approval events, after the
+    // platform's expiry sweep as `GET /approvals/pending` runs it (an answer overtaken by a feed
+    // frame that carried the list is dropped: the frame is newer).
     const poll = setInterval(() => {
       const version = org.approvalsVersion;
-      loadOrg(token).then(
-        (snapshot) => {
+      loadApprovals(token).then(
+        (approvals) => {
           if (ctl.signal.aborted || org.approvalsVersion !== version) return;
-          org.setApprovals(snapshot.approvals);
+          org.setApprovals(approvals);
           redraw();
         },
         () => undefined, // the feed's reconnect loop reports a lost emulator

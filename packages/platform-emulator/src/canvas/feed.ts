@@ -9,7 +9,13 @@ import type { Platform, PlatformObserver } from "../platform.js";
 import { pendingApprovalRows } from "../routes/approvals.js";
 import type { ActivityRow } from "../store.js";
 import { approvalView, deadLetterTarget, trafficView, workspaceView } from "./views.js";
-import type { CanvasTraffic, CanvasWorkspace, FeedFrame, OrgSnapshot } from "./wire.js";
+import type {
+  CanvasApproval,
+  CanvasTraffic,
+  CanvasWorkspace,
+  FeedFrame,
+  OrgSnapshot,
+} from "./wire.js";
 
 /**
  * How often changes are sent to the pages (ms). The page renders each frame as it arrives, so this
@@ -49,7 +55,7 @@ export class CanvasFeed implements PlatformObserver {
   /** Dead-letter reports by the traffic row they mark. */
   private readonly dead = new Map<string, ActivityRow>();
   /** An approval was requested or decided: the next frame carries the pending list. */
-  private approvals = false;
+  private approvalsChanged = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly platform: Platform) {}
@@ -75,7 +81,7 @@ export class CanvasFeed implements PlatformObserver {
         }
       }
     } else if (type === "WORKSPACE_HEARTBEAT") this.beats.add(workspaceId);
-    else if (type.startsWith("APPROVAL_")) this.approvals = true;
+    else if (type.startsWith("APPROVAL_")) this.approvalsChanged = true;
     else this.dirty.add(workspaceId);
     this.arm();
   }
@@ -121,8 +127,13 @@ export class CanvasFeed implements PlatformObserver {
       now: this.platform.now(),
       workspaces: [...store.workspaces.values()].map(workspaceView),
       traffic,
-      approvals: pendingApprovalRows(this.platform).map(approvalView),
+      approvals: this.approvals(),
     };
+  }
+
+  /** The pending approvals as the page lists them (after the platform's expiry sweep). */
+  approvals(): CanvasApproval[] {
+    return pendingApprovalRows(this.platform).map(approvalView);
   }
 
   private flush(): void {
@@ -131,7 +142,7 @@ export class CanvasFeed implements PlatformObserver {
       this.dirty.clear();
       this.beats.clear();
       this.rows.clear();
-      this.approvals = false;
+      this.approvalsChanged = false;
       return;
     }
     const now = Date.now();
@@ -153,10 +164,8 @@ export class CanvasFeed implements PlatformObserver {
       const t = trafficView(row, this.dead.get(id));
       if (t !== undefined) traffic.push(t);
     }
-    const approvals = this.approvals
-      ? pendingApprovalRows(this.platform).map(approvalView)
-      : undefined;
-    this.approvals = false;
+    const approvals = this.approvalsChanged ? this.approvals() : undefined;
+    this.approvalsChanged = false;
     if (workspaces.length > 0 || traffic.length > 0 || approvals !== undefined) {
       const frame: FeedFrame = {
         now: this.platform.now(),

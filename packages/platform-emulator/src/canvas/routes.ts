@@ -52,6 +52,11 @@ export async function canvasRoute(platform: Platform, ctx: Ctx, segs: string[]):
     platform.adminAuth(ctx);
     return sendJson(ctx, 200, feedOf(platform).snapshot(), { "Cache-Control": "no-store" });
   }
+  if (rest === "api/approvals" && ctx.method === "GET") {
+    platform.adminAuth(ctx);
+    const approvals = feedOf(platform).approvals();
+    return sendJson(ctx, 200, { approvals }, { "Cache-Control": "no-store" });
+  }
   if (rest === "api/events" && ctx.method === "GET") {
     platform.adminAuth(ctx);
     return events(platform, ctx);

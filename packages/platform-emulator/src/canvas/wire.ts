@@ -1,4 +1,5 @@
-// What the canvas API sends the page (`/canvas/api/org`, `/canvas/api/events`). No imports: the
+// What the canvas API sends the page (`/canvas/api/org`, `/canvas/api/events`,
+// `/canvas/api/approvals`). No imports: the
 // page (canvas-page/) type-checks against this file alone.
 
 /** A workspace card. */
