@@ -2,6 +2,7 @@
 // LRU task store, part normalisation and the v1.0 conversion; plus streaming through handleFetch.
 import { describe, expect, it } from "vitest";
 import { exceedsJsonDepth, exceedsValueDepth, isJsonContentType } from "../src/a2a/server/body.js";
+import { derivedId } from "../src/a2a/server/derived-id.js";
 import { normalizeMessage, normalizePart } from "../src/a2a/server/normalize.js";
 import { messageToV1, taskToV1 } from "../src/a2a/to-v1.js";
 import { SecretMatcher } from "../src/a2a/server/secret.js";
@@ -227,5 +228,13 @@ describe("handleFetch streaming", () => {
       }),
     );
     expect(closed.status).toBe(503);
+  });
+});
+
+describe("derivedId", () => {
+  it("is stable across versions: ids stored before a restart or an upgrade still match", () => {
+    // sha256("molecule-context\0m-1"), shaped as a UUID: a change of algorithm fails here.
+    expect(derivedId("context", "m-1")).toBe("b22b774e-71d4-bc6a-7e05-5abd8ec9a0e4");
+    expect(derivedId("task", "m-1")).not.toBe(derivedId("context", "m-1"));
   });
 });

@@ -171,7 +171,7 @@ describe("AgentStateStore", () => {
     expect(await s.loadOutbox()).toHaveLength(1);
     await s.savePoll(() => ({ cursor: "r2" }));
     expect(await inner.load()).toMatchObject({ cursor: "r2", outbox: [{ id: "o1" }] });
-    await s.saveOutbox([]);
+    await s.saveOutbox(() => []);
     expect(await inner.load()).toEqual({ cursor: "r2" });
   });
 });

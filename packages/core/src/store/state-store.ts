@@ -80,6 +80,8 @@ export class AgentStateStore {
   /** Takes poll delivery's state when the next write starts (see {@link savePoll}). */
   #pollOf: (() => CursorState) | undefined;
   #outbox: readonly OutboxRecord[] = NONE;
+  /** Takes the outbox's records when the next write starts (see {@link saveOutbox}). */
+  #outboxOf: (() => OutboxRecord[]) | undefined;
   #push: readonly PushDeliveryEntry[] = NONE;
   #dead: readonly DeadLetterRecord[] = NONE;
   /** The last write (none before the first). */
@@ -165,10 +167,13 @@ export class AgentStateStore {
     await this.#write();
   }
 
-  /** Saves the outbox (merged with the last poll state; `records` is kept, not copied). Resolves once durable. */
-  async saveOutbox(records: OutboxRecord[]): Promise<void> {
+  /**
+   * Saves the outbox, as `records` returns it when the write starts (merged with the rest; a
+   * fresh array the store keeps). Resolves once written, as {@link savePoll}.
+   */
+  async saveOutbox(records: () => OutboxRecord[]): Promise<void> {
     await this.#load();
-    this.#outbox = records;
+    this.#outboxOf = records;
     await this.#write();
   }
 
@@ -260,6 +265,10 @@ export class AgentStateStore {
     if (this.#pollOf) {
       this.#poll = this.#pollOf(); // once per poll save: other writes keep the last snapshot
       this.#pollOf = undefined;
+    }
+    if (this.#outboxOf) {
+      this.#outbox = this.#outboxOf();
+      this.#outboxOf = undefined;
     }
     const state: CursorState = { ...this.#poll };
     if (state.inFlight && anyOverlong(state.inFlight)) {

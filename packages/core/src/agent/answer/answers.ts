@@ -360,7 +360,7 @@ export class Answers {
 
   /** Saves the outbox's records (a new array: the state store keeps it). */
   async #persist(): Promise<void> {
-    await this.#state?.saveOutbox(Array.from(this.#entries.values(), (e) => e.record));
+    await this.#state?.saveOutbox(() => Array.from(this.#entries.values(), (e) => e.record));
   }
 
   /** Reports a dead letter to the platform; a failed report is logged (the message stays settled). */
