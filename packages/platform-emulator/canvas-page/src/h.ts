@@ -27,6 +27,14 @@ export function Section(props: {
   );
 }
 
+/**
+ * A view skipped by its own rate limit is drawn with the page's next render once it is due; its
+ * own trailing timer waits this much longer, so it fires only when the page has gone quiet. While
+ * the feed keeps the page rendering, every view then changes in the feed's frames: the browser
+ * draws one frame for them all, not one more per view.
+ */
+export const TRAILING_MS = 250;
+
 interface ThrottledProps {
   /** At most one render per `ms` while the page renders more often; `Infinity`: only on `deps`. */
   ms: number;
@@ -38,7 +46,8 @@ interface ThrottledProps {
 /**
  * Renders `render()` at most once per `ms`: for views that change with every message under load
  * (arcs, the newest conversation, traces) but say nothing new ten times a second. The latest
- * state always shows (a trailing render follows a skipped one); a quiet page renders at once.
+ * state always shows (a trailing render follows a skipped one, see {@link TRAILING_MS}); a quiet
+ * page renders at once.
  */
 export class Throttled extends Component<ThrottledProps> {
   #last = 0;
@@ -54,7 +63,7 @@ export class Throttled extends Component<ThrottledProps> {
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       this.forceUpdate();
-    }, wait);
+    }, wait + TRAILING_MS);
     return false;
   }
 

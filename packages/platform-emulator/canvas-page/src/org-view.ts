@@ -1,8 +1,8 @@
 // The org: every workspace as a card in its parent/child tree, with the recent traffic drawn as
 // arcs between the cards.
 import { Component } from "preact";
-import { useEffect } from "preact/hooks";
-import { h, Section, type VNode } from "./h.js";
+import { useEffect, useLayoutEffect } from "preact/hooks";
+import { h, Section, TRAILING_MS, type VNode } from "./h.js";
 import { age, org, type CanvasTraffic, type CanvasWorkspace } from "./model.js";
 
 /** Traffic younger than this is drawn as an edge between its two cards (ms). */
@@ -142,10 +142,11 @@ let svg: SVGSVGElement | null = null;
 
 /**
  * Draws the arcs of the recent traffic over the org's cards after every render of the page (the
- * cards themselves render only when they change); nothing of its own in the DOM.
+ * cards themselves render only when they change); nothing of its own in the DOM. A layout effect:
+ * the arcs change before the browser draws the render's frame, not in a frame of their own.
  */
 export function Edges(props: { now: number }): null {
-  useEffect(() => drawEdges(box, svg, props.now));
+  useLayoutEffect(() => drawEdges(box, svg, props.now));
   return null;
 }
 
@@ -169,7 +170,7 @@ function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: numb
     edgesLater ??= setTimeout(() => {
       edgesLater = undefined;
       drawEdges(box, svg, org.now());
-    }, wait);
+    }, wait + TRAILING_MS);
     return;
   }
   clearTimeout(edgesLater);
