@@ -12,7 +12,7 @@ export interface BenchmarkEntry {
 
 export const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: "emulator-heartbeat", timeoutMs: 60_000 },
-  { name: "canvas", timeoutMs: 150_000 },
+  { name: "canvas", timeoutMs: 420_000 },
   { name: "client-overhead", timeoutMs: 90_000 },
   { name: "push-throughput", timeoutMs: 240_000 },
   { name: "inbound-latency", timeoutMs: 150_000 },

@@ -5,6 +5,8 @@
 // the page open versus the same emulator with `--no-ui`, in rotated rounds.
 //
 //   ./dev bench canvas   (or: node bench/src/canvas.ts --seconds 5 --rounds 3)
+// 15 rounds by default: on a shared 2-core machine one round's ratio ranges 0.45x-1.4x (the
+// machine's own speed swings between rounds), so a median of 5 moved by 0.1x from run to run.
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -17,7 +19,7 @@ import { median, pairedRatios, percentile } from "./harness/stats.ts";
 const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "4" },
-    rounds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "15" },
     workspaces: { type: "string", default: "200" },
     rate: { type: "string", default: "100" },
     connections: { type: "string", default: "32" },
