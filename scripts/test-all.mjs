@@ -2,10 +2,11 @@
 // The repository's whole check: lint + format, typecheck, build, package gates (publint, attw),
 // every package's tests (including the consumer smoke tests), then the layer rules
 // (dependency-cruiser) and the public API reports (API Extractor). Prints `N passed, N failed` summed
-// from each package's Vitest JSON report and exits non-zero when any step failed.
+// from each package's Vitest JSON report (after the name of each failed test) and exits non-zero
+// when any step failed.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const workspaceDirs = ["packages", "internal", "examples"]
@@ -80,6 +81,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
+/** Each failed test, named (printed just before the summary: a log's tail names them). */
+const failures = [];
 for (const dir of workspaceDirs) {
   const pkg = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
   if (!pkg.scripts?.test) continue;
@@ -94,10 +97,17 @@ for (const dir of workspaceDirs) {
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   // A suite that failed to load has no failed tests but is still a failure.
   for (const file of r.testResults ?? []) {
-    if (file.status === "failed" && (file.assertionResults ?? []).length === 0) failed += 1;
+    const where = `${pkg.name} ${relative(join(root, dir), file.name ?? "")}`;
+    if (file.status === "failed" && (file.assertionResults ?? []).length === 0) {
+      failed += 1;
+      failures.push(`${where}: the file failed to load`);
+    }
+    for (const t of file.assertionResults ?? [])
+      if (t.status === "failed") failures.push(`${where} > ${t.fullName ?? t.title}`);
   }
 }
 if (missing.length > 0) console.error(`no test report from: ${missing.join(", ")}`);
+for (const f of failures) console.log(`FAILED ${f}`);
 const ok =
   turbo.status === 0 &&
   failedChecks.length === 0 &&

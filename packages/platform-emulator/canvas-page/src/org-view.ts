@@ -1,7 +1,7 @@
 // The org: every workspace as a card in its parent/child tree, with the recent traffic drawn as
 // arcs between the cards.
 import { Component } from "preact";
-import { useEffect, useLayoutEffect } from "preact/hooks";
+import { useLayoutEffect } from "preact/hooks";
 import { h, Section, TRAILING_MS, type VNode } from "./h.js";
 import { age, org, type CanvasTraffic, type CanvasWorkspace } from "./model.js";
 
