@@ -329,7 +329,7 @@ try {
     figures: [
       {
         figure: "events to screen p95 (message sent -> its row in the page's traffic list)",
-        ours: "canvas page (feed frames every 150 ms, each rendered as it arrives; arcs, conversation and trace at most every 500 ms)",
+        ours: "canvas page (feed frames every 200 ms, each rendered as it arrives; arcs, conversation and trace at most every 500 ms)",
         peer: "none",
         unit: "ms",
         oursValue: percentile(latencies, 95),

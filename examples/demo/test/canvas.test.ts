@@ -132,7 +132,7 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
         let min = Infinity;
         let what = "";
         for (const el of document.querySelectorAll(
-          ".badge, .card-name, .card-role, .card-facts, .traffic li, .kind, .when, button, figcaption, blockquote, .conn, label",
+          ".badge, .card-name, .card-role, .card-facts, .traffic li, .when, button, figcaption, blockquote, .conn, label",
         )) {
           const a = lum(rgb(getComputedStyle(el).color));
           const b = lum(background(el));

@@ -40,7 +40,7 @@ function App(): VNode {
     const ctl = new AbortController();
     // At most one render per RENDER_MS: a busy org costs the browser (and the machine it shares
     // with the emulator) a bounded amount of work. A feed frame is rendered as it arrives (the feed
-    // sends one every 150 ms); the browser paints the change at its next frame.
+    // sends one every 200 ms); the browser paints the change at its next frame.
     let timer: ReturnType<typeof setTimeout> | undefined;
     let last = 0;
     const render = () => {
@@ -200,7 +200,7 @@ function Live(props: { token: string }): VNode {
       { class: "side" },
       h(ApprovalsPanel, { token: props.token, now }),
       h(ActionsPanel, { token: props.token, ws: sel, onClose: () => setSelected(null) }),
-      h(TrafficPanel, { now }),
+      h(TrafficPanel, null),
     ),
     h(Throttled, {
       ms: SLOW_MS,

@@ -36,7 +36,7 @@ export function OrgPanel(props: {
     { id: "org", title: "Org", cls: "org" },
     h(
       "div",
-      { class: "org-box", ref: (el: HTMLDivElement | null) => void (box = el) },
+      { class: "org-box", ref: watchBox },
       h("svg", {
         class: "edges",
         ref: (el: SVGSVGElement | null) => void (svg = el),
@@ -44,7 +44,7 @@ export function OrgPanel(props: {
       }),
       roots.length === 0
         ? h("p", null, "No workspaces yet: create one below, or start agents.")
-        : h("ul", { class: "tree root" }, roots.map(node)),
+        : h("ul", { class: "tree root", ref: watchTree }, roots.map(node)),
     ),
   );
 }
@@ -139,6 +139,33 @@ function cardView(props: CardProps): VNode {
 /** The tree's box and the arc layer over it (set by OrgPanel). */
 let box: HTMLDivElement | null = null;
 let svg: SVGSVGElement | null = null;
+let tree: HTMLUListElement | null = null;
+
+/**
+ * Set when the tree's box or the tree in it changed size: the card anchors are measured again.
+ * A ResizeObserver tells, after the browser's own layout; reading the sizes in every render
+ * instead forced a layout of its own in each feed frame.
+ */
+let resized = true;
+const sizes = new ResizeObserver(() => {
+  resized = true;
+  drawEdges(box, svg, org.now());
+});
+
+function watchBox(el: HTMLDivElement | null): void {
+  if (box !== null) sizes.unobserve(box);
+  box = el;
+  resized = true;
+  if (el !== null) sizes.observe(el);
+}
+
+/** The tree in the box (its scrolled content): cards added, removed, or grown. */
+function watchTree(el: HTMLUListElement | null): void {
+  if (tree !== null) sizes.unobserve(tree);
+  tree = el;
+  resized = true;
+  if (el !== null) sizes.observe(el);
+}
 
 /**
  * Draws the arcs of the recent traffic over the org's cards after every render of the page (the
@@ -152,7 +179,6 @@ export function Edges(props: { now: number }): null {
 
 /** Card anchors, measured when the tree's size changes or every 5 s (layout is costly). */
 let anchors = new Map<string, { x: number; y: number }>();
-let anchorsKey = "";
 let anchorsAt = 0;
 let edgesKey = "";
 /** When the arcs were last drawn, and the trailing draw after skipped ones. */
@@ -161,8 +187,7 @@ let edgesLater: ReturnType<typeof setTimeout> | undefined;
 
 function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: number): void {
   if (box === null || svg === null) return;
-  const key = `${org.workspaces.size}:${box.clientWidth}:${box.scrollHeight}`;
-  const remeasure = key !== anchorsKey || Date.now() - anchorsAt > 5_000;
+  const remeasure = resized || Date.now() - anchorsAt > 5_000;
   // Under load the arcs change with every message: repainting them (the whole tree's area) ten
   // times a second costs the browser most of its work, so they are redrawn at most every EDGES_MS.
   const wait = EDGES_MS - (performance.now() - edgesAt);
@@ -177,7 +202,7 @@ function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: numb
   edgesLater = undefined;
   edgesAt = performance.now();
   if (remeasure) {
-    anchorsKey = key;
+    resized = false;
     anchorsAt = Date.now();
     svg.setAttribute("width", String(box.scrollWidth));
     svg.setAttribute("height", String(box.scrollHeight));

@@ -1,5 +1,5 @@
 // The canvas's org-wide live feed: every event the platform emits marks what changed (a workspace
-// card, a traffic item, the pending approvals); every 150 ms the changes go out as one frame to
+// card, a traffic item, the pending approvals); every 200 ms the changes go out as one frame to
 // each subscribed page.
 // Heartbeats only age a card, which the page shows in seconds: a card whose only change is a
 // heartbeat goes out at most once a second. A heartbeat storm costs one Set insert per heartbeat,
@@ -22,7 +22,7 @@ import type {
  * is also how often a busy page repaints: every repaint costs the browser (which shares the
  * machine with the emulator) more than the frame costs the emulator.
  */
-const FLUSH_MS = 150;
+const FLUSH_MS = 200;
 /** At most this many traffic items per frame (the rest of a burst waits for the next frames). */
 const MAX_TRAFFIC_PER_FRAME = 500;
 /** Cards whose only change is a heartbeat go out at most this often (ms). */
