@@ -109,6 +109,12 @@ const MIGRATIONS: Migration[] = [
       `CREATE INDEX ${n.tasks}_workspace ON ${n.tasks} (workspace_id, seq DESC)`,
     ],
   },
+  {
+    // Whether a settled push claim's reply is a question (`askForInput`): a resend of the message
+    // is then answered as the question's task, not as a plain message.
+    version: 6,
+    up: (n) => [`ALTER TABLE ${n.pushClaims} ADD COLUMN asked boolean NOT NULL DEFAULT false`],
+  },
 ];
 
 /** The schema version this package writes. */

@@ -82,12 +82,12 @@ export async function claimPush(
   };
   const claim: PushClaim = {
     redelivered: row.deliveries > 1,
-    async settle(reply) {
+    async settle(reply, options) {
       stop();
       await pool.query(
-        `UPDATE ${n.pushClaims} SET state = 'done', reply = $4, settled_at = now(),
+        `UPDATE ${n.pushClaims} SET state = 'done', reply = $4, asked = $5, settled_at = now(),
                 claimed_until = NULL ${where}`,
-        [...key, reply ?? null],
+        [...key, reply ?? null, options?.asked === true],
       );
     },
     async release() {
@@ -120,15 +120,18 @@ async function notClaimed(
   const { rows } = await c.pool.query<{
     state: string;
     reply: string | null;
+    asked: boolean;
     deliveries: number;
     expired: boolean;
   }>(
-    `SELECT state, reply, deliveries, claimed_until < now() AS expired FROM ${t}
+    `SELECT state, reply, asked, deliveries, claimed_until < now() AS expired FROM ${t}
       WHERE workspace_id = $1 AND message_id = $2`,
     [workspaceId, messageId],
   );
   const r = rows[0];
-  if (r?.state === "done") return { status: "settled", reply: r.reply ?? undefined };
+  if (r?.state === "done") {
+    return { status: "settled", reply: r.reply ?? undefined, ...(r.asked ? { asked: true } : {}) };
+  }
   if (r?.state === "dead") return { status: "dead", deliveries: r.deliveries, first: false };
   if (r?.state === "claimed" && r.expired) return { status: "redelivered" };
   return { status: "busy" };

@@ -10,6 +10,12 @@ import type { A2ATaskStore, TaskCancelResult, TaskWatch } from "@molecule-ai/age
 import { type Names, interval } from "./sql.js";
 import { TERMINAL } from "./tasks.js";
 
+/**
+ * The states of a task its replica is running. A task in `input-required` (or `auth-required`)
+ * waits for its caller, not for a replica: any replica takes the answer, so it never fails here.
+ */
+const RUNNING = ["submitted", "working"];
+
 /** What {@link TaskOwners} needs. */
 export interface TaskOwnersConfig {
   pool: Pool;
@@ -39,7 +45,7 @@ export class TaskOwners {
   }
 
   /**
-   * Ends as `failed` the unfinished tasks whose replica's lease has lapsed (or, for a replica that
+   * Ends as `failed` the running tasks (`submitted`, `working`) whose replica's lease has lapsed (or, for a replica that
    * never wrote one, that it has not touched for a lease time): `taskId`'s only, or all of them.
    */
   async reap(taskId?: string): Promise<number> {
@@ -68,6 +74,7 @@ export class TaskOwners {
                                $2::jsonb || jsonb_build_object('message',
                                  ($2::jsonb -> 'message') || jsonb_build_object('contextId', t.context_id)))
         WHERE ($1::text IS NULL OR t.task_id = $1) AND t.state <> ALL($3::text[])
+          AND t.state = ANY($6::text[])
           AND NOT EXISTS (SELECT 1 FROM ${replicaLeases} l
                            WHERE l.replica_id = t.replica_id AND l.alive_until > now())
           AND (EXISTS (SELECT 1 FROM ${replicaLeases} l WHERE l.replica_id = t.replica_id)
@@ -80,12 +87,13 @@ export class TaskOwners {
         TERMINAL,
         interval(this.#c.leaseMs),
         this.#c.names.taskChangeChannel,
+        RUNNING,
       ],
     );
     return r.rowCount ?? 0;
   }
 
-  /** Stops renewing; this replica's unfinished tasks fail at once (it no longer runs them). */
+  /** Stops renewing; this replica's running tasks fail at once (it no longer runs them). */
   async close(): Promise<void> {
     this.#closed = true;
     if (!this.#timer) return;

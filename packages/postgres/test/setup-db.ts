@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { Pool } from "pg";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import type { A2AHandler } from "@molecule-ai/agent-core/a2a";
+import { PlatformClient } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { freshDatabase } from "./db.js";
@@ -36,6 +37,8 @@ export interface PgTest {
   readonly set: ReplicaSet;
   /** A new workspace on the emulator and the environment of replica processes serving it. */
   replicaWorkspace(name: string, extra?: Record<string, string>): Promise<ReplicaWorkspace>;
+  /** A new workspace on the emulator and a `PlatformClient` of it (closed after the test). */
+  workspaceClient(name: string): Promise<{ id: string; client: PlatformClient }>;
 }
 
 /** What {@link PgTest.replicaWorkspace} makes. */
@@ -59,6 +62,10 @@ export function usePostgres(options: PgTestOptions = {}): PgTest {
     if (options.replicas) made.set = new ReplicaSet(made.dir!);
   });
   if (options.replicas) afterEach(async () => await made.set?.killAll());
+  const clients: PlatformClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.close();
+  });
   afterAll(async () => {
     await made.set?.killAll();
     await made.db?.end();
@@ -100,6 +107,17 @@ export function usePostgres(options: PgTestOptions = {}): PgTest {
         DB_URL: get("dbUrl"),
       };
       return { ws, env: { ...env, ...extra } };
+    },
+    async workspaceClient(name) {
+      const emu = get("emu");
+      const ws = await emu.admin.createWorkspace({ name });
+      const client = new PlatformClient({
+        platformUrl: emu.url,
+        workspaceId: ws.id,
+        token: ws.token!,
+      });
+      clients.push(client);
+      return { id: ws.id, client };
     },
   };
 }

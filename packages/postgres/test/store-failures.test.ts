@@ -4,7 +4,7 @@
 // then emits `storeWritable` and delivers it.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { RemoteAgent } from "@molecule-ai/agent-core";
 import type { AgentEvent } from "@molecule-ai/agent-core";
 import { waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
@@ -14,22 +14,13 @@ const pg = usePostgres({ emulator: true, pool: true });
 
 describe("a store that cannot write", () => {
   it("the outbox save fails: storeUnwritable (typed), then storeWritable and the answer is sent", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: "pg-unwritable" });
-    const sender = await pg.emu.admin.createWorkspace({ name: "pg-sender" });
+    const ws = await pg.workspaceClient("pg-unwritable");
+    const sender = await pg.workspaceClient("pg-sender");
+    const peer = sender.client;
     const store = createPostgresStore({ connectionString: pg.dbUrl });
-    const client = new PlatformClient({
-      platformUrl: pg.emu.url,
-      workspaceId: ws.id,
-      token: ws.token!,
-    });
-    const peer = new PlatformClient({
-      platformUrl: pg.emu.url,
-      workspaceId: sender.id,
-      token: sender.token!,
-    });
     const events: AgentEvent[] = [];
     const agent = new RemoteAgent({
-      client,
+      client: ws.client,
       store,
       logger: {},
       pollIntervalMs: 20,
@@ -66,8 +57,6 @@ describe("a store that cannot write", () => {
     } finally {
       await agent.stop();
       await store.close();
-      await client.close();
-      await peer.close();
     }
   });
 });

@@ -85,8 +85,11 @@ export interface PushClaimOptions {
 export type PushClaimResult =
   /** This replica handles it. */
   | { status: "claimed"; claim: PushClaim }
-  /** Handled already (on any replica): answer with the stored reply. */
-  | { status: "settled"; reply: string | undefined }
+  /**
+   * Handled already (on any replica): answer with the stored reply; `asked` when the handler
+   * answered with a question (`askForInput`), so the reply is the question's A2A task.
+   */
+  | { status: "settled"; reply: string | undefined; asked?: boolean }
   /** Being handled by another replica right now: the sender should retry later. */
   | { status: "busy" }
   /**
@@ -105,8 +108,11 @@ export type PushClaimResult =
 export interface PushClaim {
   /** Whether a previous claim of this message expired (its replica died mid-message). */
   readonly redelivered: boolean;
-  /** The message is done; `reply` is what later deliveries of its `messageId` get. */
-  settle(reply: string | undefined): Promise<void>;
+  /**
+   * The message is done; `reply` is what later deliveries of its `messageId` get, as the task of a
+   * question when `options.asked` (the handler answered with `askForInput`): store both.
+   */
+  settle(reply: string | undefined, options?: { asked?: boolean }): Promise<void>;
   /** The message was not handled (the agent stopped): another delivery may take it. */
   release(): Promise<void>;
 }

@@ -23,6 +23,8 @@ import { LocalPushClaims } from "./store-claims.js";
 export const CANCELED = Symbol("canceled");
 /** A pushed message claimed before and never settled: claim it again alone (see {@link Admission.claim}). */
 export const REDELIVERED = Symbol("redelivered");
+/** The store's answer for a pushed message handled already (its reply, and whether it asked). */
+export type PushSettled = Extract<PushClaimResult, { status: "settled" }>;
 /** What a pushed message was answered with (remembered for its resends). */
 export type PushAnswer = string | undefined | typeof CANCELED;
 
@@ -186,15 +188,15 @@ export class Admission {
 
   /**
    * The store's claim of a pushed message (counts its deliveries; one replica handles it): a
-   * claim to settle or release, `{ settled }` when it was handled already, {@link REDELIVERED} when
-   * it was claimed before and never settled and `alone` is false (claim it again alone), or a
-   * thrown error (dead-lettered: `-32603` with `delivery_limit`; busy on another replica:
-   * `-32603` with `message_busy`, retryable).
+   * claim to settle or release, the store's `settled` answer when it was handled already,
+   * {@link REDELIVERED} when it was claimed before and never settled and `alone` is false (claim
+   * it again alone), or a thrown error (dead-lettered: `-32603` with `delivery_limit`; busy on
+   * another replica: `-32603` with `message_busy`, retryable).
    */
   async claim(
     msg: InboundMessage,
     alone: boolean,
-  ): Promise<PushClaim | { settled: string | undefined } | typeof REDELIVERED | undefined> {
+  ): Promise<PushClaim | PushSettled | typeof REDELIVERED | undefined> {
     const mid = msg.messageId;
     if (mid === undefined) return undefined;
     const shared = this.#store.shared?.claimPush;
@@ -202,7 +204,7 @@ export class Admission {
       ? await shared.call(this.#store.shared, this.#workspaceId, mid, { alone })
       : await this.#localClaim(mid, alone);
     if (r.status === "claimed") return r.claim;
-    if (r.status === "settled") return { settled: r.reply };
+    if (r.status === "settled") return r;
     if (r.status === "redelivered" && !alone) return REDELIVERED;
     if (r.status === "busy" || r.status === "redelivered") {
       // A JSON-RPC error with its code, so the sender can tell it to retry (never a bare -32603).

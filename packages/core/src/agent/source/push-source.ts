@@ -9,7 +9,8 @@ import { derivedId, inputRequired } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import { BoundedSet } from "../../inbound/index.js";
 import { MoleculeError, describe } from "../../transport/index.js";
-import { type Admission, CANCELED, type PushAnswer, REDELIVERED } from "../admit/admission.js";
+import type { Admission, PushAnswer, PushSettled } from "../admit/admission.js";
+import { CANCELED, REDELIVERED } from "../admit/admission.js";
 import { isAskingForInput } from "../../inbound/index.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
@@ -134,10 +135,13 @@ export class PushSource {
 
   async #runClaimed(
     msg: InboundMessage,
-    claim: PushClaim | { settled: string | undefined } | undefined,
+    claim: PushClaim | PushSettled | undefined,
     cancel: AbortSignal | undefined,
   ): Promise<PushAnswer> {
-    if (claim && "settled" in claim) return claim.settled;
+    if (claim && "status" in claim) {
+      if (claim.asked === true) this.#asked.add(msg.messageId); // answered as the question's task
+      return claim.reply;
+    }
     const outcome = await this.runner.submit(msg, {
       redelivered: claim?.redelivered ?? false,
       reply: false,
@@ -146,7 +150,7 @@ export class PushSource {
     // Never answer an answer: the handler saw it, its return value goes nowhere.
     if (outcome.status === "handled") {
       const reply = msg.isReply ? undefined : outcome.reply;
-      await claim?.settle(reply);
+      await claim?.settle(reply, { asked: isAskingForInput(msg) });
       return reply;
     }
     if (outcome.status === "canceled") {
