@@ -45,8 +45,9 @@ export class TaskOwners {
   }
 
   /**
-   * Ends as `failed` the running tasks (`submitted`, `working`) whose replica's lease has lapsed (or, for a replica that
-   * never wrote one, that it has not touched for a lease time): `taskId`'s only, or all of them.
+   * Ends as `failed` the running tasks (`submitted`, `working`) whose replica's lease has lapsed
+   * (or, for a replica that never wrote one, that it has not touched for a lease time): `taskId`'s
+   * only, or all of them.
    */
   async reap(taskId?: string): Promise<number> {
     await this.#c.ready();

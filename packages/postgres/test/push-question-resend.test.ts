@@ -39,7 +39,13 @@ describe("a pushed question sent again (Postgres store)", () => {
         },
       });
       await agent.start();
-      return async () => (await agent.stop(), await store.close());
+      let stopped = false;
+      return async () => {
+        if (stopped) return; // once: a second store.close() would hide the test's own error
+        stopped = true;
+        await agent.stop();
+        await store.close();
+      };
     };
     let stop = await start();
     try {
