@@ -173,7 +173,7 @@ export class PostgresSharedPoll implements SharedPoll {
         }
         if (this.#leader && (this.#readNow || Date.now() >= nextRead)) {
           this.#readNow = false;
-          nextRead = Date.now() + this.#ctx.pollIntervalMs;
+          nextRead = Date.now() + this.#ctx.readIntervalMs();
           nextRead = await this.#read(signal, nextRead);
         }
         if (this.#leader) delay = Math.max(0, Math.min(stepMs, nextRead - Date.now()));

@@ -136,6 +136,12 @@ export interface SharedPollContext {
   concurrency: number;
   /** Fallback interval of platform reads and claims (wake-ups make both immediate). */
   pollIntervalMs: number;
+  /**
+   * When to read the platform next, in ms from now, without a wake-up: `pollIntervalMs`, or 6
+   * times that while the agent's event stream is connected (it wakes the read when a message
+   * lands, so the timed read is only a safety net).
+   */
+  readIntervalMs(): number;
   /** What a first start (no cursor in the store) delivers. */
   backfill: Backfill;
   logger: Logger;

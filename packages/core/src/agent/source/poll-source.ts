@@ -206,6 +206,7 @@ export class PollSource implements EventWakeupsOptions {
           deadLetter: async (msg, error) => await this.#answers.deadLetter(msg, error),
           concurrency: this.#maxInFlight,
           pollIntervalMs: this.#intervalMs,
+          readIntervalMs: () => this.#readIntervalMs(),
           backfill: this.#backfill,
           logger: this.logger,
         }),
@@ -226,6 +227,11 @@ export class PollSource implements EventWakeupsOptions {
         new EventWakeupsUnavailableWarning(workspaceId, this.#intervalMs, error),
       );
     }
+  }
+
+  /** The timed read's interval: slower while the event stream wakes the reads. */
+  #readIntervalMs(): number {
+    return this.connected() ? this.#intervalMs * CONNECTED_SLOWDOWN : this.#intervalMs;
   }
 
   /** Loads the stored state and starts this process's poll loop. */
@@ -302,7 +308,7 @@ export class PollSource implements EventWakeupsOptions {
   async #loop(): Promise<void> {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
-      let delay = this.connected() ? this.#intervalMs * CONNECTED_SLOWDOWN : this.#intervalMs;
+      let delay = this.#readIntervalMs();
       const full = this.#queue.length > 0 || !this.#runner.hasCapacity();
       if (full && !(this.#router.waiting > 0 && this.#queue.length < 64)) {
         this.#starved = true;
@@ -358,7 +364,7 @@ export class PollSource implements EventWakeupsOptions {
         !this.#rewinding &&
         !this.#seenActivity.has(lastId) &&
         !this.#pending.has(lastId) &&
-        !this.#inOrder(lastId)
+        !this.#order.some((e) => e.activityId === lastId)
       ) {
         this.#order.push({ activityId: lastId, settled: true });
       }
@@ -419,10 +425,6 @@ export class PollSource implements EventWakeupsOptions {
         ? ALL_SECS
         : Math.max(0, Math.ceil((Date.now() - this.#windowFrom) / 1000));
     return await this.fetch({ sinceSecs, signal });
-  }
-
-  #inOrder(id: string): boolean {
-    return this.#order.some((e) => e.activityId === id);
   }
 
   /** Registers `msg` unless already seen or in progress. */
