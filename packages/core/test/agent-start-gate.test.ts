@@ -18,8 +18,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-/** What the proxy does with a request: forward it, answer 503, or never answer. */
-type Verdict = "forward" | "fail" | "hang";
+/** What the proxy does with a request: forward it, answer 503 or 401, or never answer. */
+type Verdict = "forward" | "fail" | "refuse" | "hang";
 
 /**
  * An HTTP proxy to `target` that answers every request but the event stream 10 ms late (a
@@ -27,17 +27,22 @@ type Verdict = "forward" | "fail" | "hang";
  * what to do with each request.
  */
 async function proxyTo(target: string, verdict: (req: IncomingMessage) => Verdict) {
-  const seen = { connections: 0, streams: 0 };
+  const seen = { connections: 0, streams: 0, openStreams: 0 };
   const hung = new Set<() => void>();
   const server: Server = createServer((req, res) => {
     const v = verdict(req);
     if (v === "hang") return void hung.add(() => res.destroy());
-    if (v === "fail") {
+    if (v === "fail" || v === "refuse") {
       req.resume();
-      return void res.writeHead(503, { "content-type": "application/json" }).end("{}");
+      const status = v === "fail" ? 503 : 401;
+      return void res.writeHead(status, { "content-type": "application/json" }).end("{}");
     }
     const delayed = req.url?.includes("/events/stream") !== true;
-    if (!delayed) seen.streams++;
+    if (!delayed) {
+      seen.streams++;
+      seen.openStreams++;
+      res.once("close", () => seen.openStreams--);
+    }
     const upstream = request(
       target + req.url,
       { method: req.method, headers: req.headers },
@@ -140,6 +145,20 @@ describe("start-up admission", () => {
     // Pooled connections for 16 start-ups at a time (about 45), not for 100 (about 200 without
     // the gate: every one a socket, a parser and buffers kept for the keep-alive time).
     expect(proxy.seen.connections - proxy.seen.streams).toBeLessThanOrEqual(4 * START_CONCURRENCY);
+  });
+
+  it("a start that fails after the capability probe closes the event stream the probe kept", async () => {
+    const emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const [w] = await workspaces(emu, 1);
+    const proxy = await proxyTo(emu.url, (req) =>
+      req.url?.startsWith("/registry/register") === true ? "refuse" : "forward",
+    );
+    const agent = agentOf(proxy.url, w!);
+    expect(await outcome(agent.start())).toBe("unauthorized");
+    expect(proxy.seen.streams).toBe(1); // the probe's, kept for the wake-ups
+    // Closed with the failed start, not by the spare's 5 s timer.
+    await waitFor(() => proxy.seen.openStreams === 0, { timeoutMs: 1_000 });
   });
 
   it("agents whose start-up calls fail give their slot back while they wait to retry", async () => {

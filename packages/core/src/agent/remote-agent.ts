@@ -293,6 +293,7 @@ export class RemoteAgent<
       await run;
       if (abort.signal.aborted) throw startCancelled();
     } catch (err) {
+      dropEventSpare(this.client); // the probe's stream, when nothing took it
       if (abort.signal.aborted) throw startCancelled(); // stop() closes what was opened
       await Promise.allSettled([this.#pollSource?.stop(), this.#server?.close()]);
       this.#pollSource = this.#server = this.#pushUrl = undefined;
