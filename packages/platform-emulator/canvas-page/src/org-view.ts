@@ -36,7 +36,7 @@ export function OrgPanel(props: {
     { id: "org", title: "Org", cls: "org" },
     h(
       "div",
-      { class: "org-box", ref: watchBox },
+      { class: "org-box", ref: (el: HTMLDivElement | null) => void (box = el) },
       h("svg", {
         class: "edges",
         ref: (el: SVGSVGElement | null) => void (svg = el),
@@ -139,12 +139,11 @@ function cardView(props: CardProps): VNode {
 /** The tree's box and the arc layer over it (set by OrgPanel). */
 let box: HTMLDivElement | null = null;
 let svg: SVGSVGElement | null = null;
-let tree: HTMLUListElement | null = null;
 
 /**
- * Set when the tree's box or the tree in it changed size: the card anchors are measured again.
- * A ResizeObserver tells, after the browser's own layout; reading the sizes in every render
- * instead forced a layout of its own in each feed frame.
+ * Set when the tree changed size (a ResizeObserver tells, after the browser's own layout; reading
+ * the sizes in every render instead forced a layout of its own in each feed frame): the card
+ * anchors are measured again. The tree's width follows the box's, its height the cards'.
  */
 let resized = true;
 const sizes = new ResizeObserver(() => {
@@ -152,17 +151,8 @@ const sizes = new ResizeObserver(() => {
   drawEdges(box, svg, org.now());
 });
 
-function watchBox(el: HTMLDivElement | null): void {
-  if (box !== null) sizes.unobserve(box);
-  box = el;
-  resized = true;
-  if (el !== null) sizes.observe(el);
-}
-
-/** The tree in the box (its scrolled content): cards added, removed, or grown. */
 function watchTree(el: HTMLUListElement | null): void {
-  if (tree !== null) sizes.unobserve(tree);
-  tree = el;
+  sizes.disconnect();
   resized = true;
   if (el !== null) sizes.observe(el);
 }
