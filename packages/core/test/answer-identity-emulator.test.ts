@@ -194,3 +194,40 @@ describe("the turn limit counts authenticated senders only", () => {
     expect(cuts).toEqual([]);
   });
 });
+
+describe("de-duplication keys a messageId by its authenticated sender", () => {
+  it("poll: another sender reusing a messageId is handled and answered; the same sender's resend is not", async () => {
+    await setup();
+    const a = await workspace("a");
+    const x = await workspace("x");
+    const y = await workspace("y");
+    const handled: Array<[string | null, string]> = [];
+    const agentA = await startAgent(a.client, (m) => {
+      handled.push([m.sourceId, m.text]);
+      return `answer to ${m.text}`;
+    });
+    expect(agentA.delivery).toBe("poll");
+    const agentX = await startAgent(x.client, () => undefined);
+    const agentY = await startAgent(y.client, () => undefined);
+    const fromX = await agentX.callPeer(a.id, "from x", { messageId: "m-1" });
+    expect(fromX).toMatchObject({ status: "completed", text: "answer to from x" });
+    // Y (authenticated as Y) reuses X's id: its own message, with its own answer.
+    const fromY = await agentY.callPeer(a.id, "from y", { messageId: "m-1" });
+    expect(fromY).toMatchObject({ status: "completed", text: "answer to from y" });
+    // The canvas (no authenticated sender) reusing it is its own message too.
+    expect(await post(a.id, { role: "user", messageId: "m-1", parts: text("from canvas") })).toBe(
+      202,
+    );
+    // X's resend of m-1 is settled without running; X's next message shows it was read.
+    expect(await post(a.id, { role: "user", messageId: "m-1", parts: text("x again") }, x)).toBe(
+      202,
+    );
+    await agentX.callPeer(a.id, "x next", { messageId: "m-2" });
+    expect(handled).toEqual([
+      [x.id, "from x"],
+      [y.id, "from y"],
+      [null, "from canvas"],
+      [x.id, "x next"],
+    ]);
+  });
+});

@@ -115,6 +115,19 @@ const MIGRATIONS: Migration[] = [
     version: 6,
     up: (n) => [`ALTER TABLE ${n.pushClaims} ADD COLUMN asked boolean NOT NULL DEFAULT false`],
   },
+  {
+    // A polled message's messageId is unique within its sender (the platform-authenticated
+    // source_id, '' for none): another sender reusing an id is its own message. Rows queued before
+    // take their sender from the stored activity row.
+    version: 7,
+    up: (n) => [
+      `ALTER TABLE ${n.work} ADD COLUMN sender text NOT NULL DEFAULT ''`,
+      `UPDATE ${n.work} SET sender = coalesce(nullif(body->>'source_id', 'user'), '')`,
+      `DROP INDEX ${n.work}_message`,
+      `CREATE UNIQUE INDEX ${n.work}_message ON ${n.work} (workspace_id, sender, message_id)
+         WHERE message_id IS NOT NULL`,
+    ],
+  },
 ];
 
 /** The schema version this package writes. */

@@ -18,7 +18,10 @@ export interface ClaimedRow {
   dead: boolean;
 }
 
-/** Inserts messages (skipping activity ids and message ids already there); returns how many. */
+/**
+ * Inserts messages, skipping activity ids already there and message ids their sender queued
+ * already; returns how many.
+ */
 export async function insertWork(
   client: PoolClient,
   n: Names,
@@ -28,13 +31,15 @@ export async function insertWork(
   const rows = messages.filter((m) => m.activityId !== undefined);
   if (rows.length === 0) return 0;
   const r = await client.query(
-    `INSERT INTO ${n.work} (workspace_id, activity_id, message_id, body)
-     SELECT $1, a, m, b FROM unnest($2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS t(a, m, b, i)
+    `INSERT INTO ${n.work} (workspace_id, activity_id, sender, message_id, body)
+     SELECT $1, a, s, m, b
+     FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY AS t(a, s, m, b, i)
      ORDER BY i
      ON CONFLICT DO NOTHING`,
     [
       workspaceId,
       rows.map((m) => m.activityId!),
+      rows.map((m) => m.sourceId ?? ""),
       rows.map((m) => m.messageId ?? null),
       rows.map((m) => JSON.stringify(m.raw)),
     ],

@@ -41,6 +41,37 @@ describe("migrations", () => {
     }
   });
 
+  it("v7 keys queued messages by sender and messageId, and gives rows queued before their sender", async () => {
+    const store = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "up_" });
+    try {
+      await store.migrate();
+      // The schema as version 6 left it, with two messages queued.
+      await pg.db.query(`DELETE FROM up_schema_migrations WHERE version = 7`);
+      await pg.db.query(`DROP INDEX up_work_message`);
+      await pg.db.query(`ALTER TABLE up_work DROP COLUMN sender`);
+      await pg.db.query(
+        `CREATE UNIQUE INDEX up_work_message ON up_work (workspace_id, message_id)
+           WHERE message_id IS NOT NULL`,
+      );
+      const insert = `INSERT INTO up_work (workspace_id, activity_id, message_id, body)
+                      VALUES ('w', $1, $2, $3)`;
+      await pg.db.query(insert, ["a1", "m-1", { id: "a1", source_id: "ws-x" }]);
+      await pg.db.query(insert, ["a2", "m-2", { id: "a2", source_id: null }]);
+      expect(await store.migrate()).toEqual([7]);
+      const { rows } = await pg.db.query(`SELECT activity_id, sender FROM up_work ORDER BY 1`);
+      expect(rows).toEqual([
+        { activity_id: "a1", sender: "ws-x" },
+        { activity_id: "a2", sender: "" },
+      ]);
+      const again = `INSERT INTO up_work (workspace_id, activity_id, sender, message_id, body)
+                     VALUES ('w', $1, $2, 'm-1', '{}') ON CONFLICT DO NOTHING`;
+      expect((await pg.db.query(again, ["a3", "ws-y"])).rowCount).toBe(1); // another sender's
+      expect((await pg.db.query(again, ["a4", "ws-x"])).rowCount).toBe(0); // X's resend
+    } finally {
+      await store.close();
+    }
+  });
+
   it("keeps two prefixes apart in one database", async () => {
     const a = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "app_a_" });
     const b = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "app_b_" });

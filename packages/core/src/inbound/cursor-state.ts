@@ -33,7 +33,7 @@ export interface CursorState {
   startedAt?: string;
   /** Recently settled activity ids, oldest first (bounded; see `dedupWindow`). */
   seenActivityIds?: string[];
-  /** Recently settled A2A `messageId`s, oldest first (bounded). */
+  /** Recently settled messages as `<sender workspace id>\n<messageId>`, oldest first (bounded). */
   seenMessageIds?: string[];
   /**
    * Messages whose handler had started but not settled at save time. After a crash they are

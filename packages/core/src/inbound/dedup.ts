@@ -13,6 +13,15 @@ export function boundedKey(id: string): string {
 }
 
 /**
+ * The de-duplication key of a message: its messageId within its sender as the platform
+ * authenticated it (a polled row's `source_id`; none for push and the canvas), so a sender reusing
+ * another's id never settles or suppresses the other's message.
+ */
+export function messageKey(m: { sourceId: string | null; messageId?: string | undefined }) {
+  return m.messageId === undefined ? undefined : `${m.sourceId ?? ""}\n${m.messageId}`;
+}
+
+/**
  * A bounded set that forgets its oldest entries first (insertion order, refreshed on re-add). Ids
  * are kept as their {@link boundedKey}: an overlong id costs 71 characters, not its length.
  */

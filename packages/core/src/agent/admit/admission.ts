@@ -1,11 +1,11 @@
 // Admit, the first stage after a source for every inbound message, polled or pushed: ids within
-// their bound (a message over it is refused where it enters, never kept), de-duplication by
-// messageId (`once`), the delivery limit, and for pushed messages the store's claim (delivery
+// their bound (a message over it is refused where it enters, never kept), de-duplication by sender
+// and messageId (`once`), the delivery limit, and for pushed messages the store's claim (delivery
 // counts, replicas). The poll source (source/poll-source.ts) also de-duplicates its rows by
 // activity id and journals them in flight, which counts a polled message's deliveries.
 import { A2AErrorCode, A2ARpcError, MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";
 import type { A2AMessage } from "../../a2a/index.js";
-import { BoundedSet, inboundFromA2AMessage } from "../../inbound/index.js";
+import { BoundedSet, inboundFromA2AMessage, messageKey } from "../../inbound/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
@@ -131,32 +131,22 @@ export class Admission {
     if (deliveries === undefined || deliveries <= this.#maxDeliveries) return false;
     const { activityId, messageId } = msg;
     const unsettled = deliveries - 1; // the hand-overs that never settled
-    const error = new MoleculeDeliveryLimitError({
-      delivery: "poll",
-      activityId,
-      messageId,
-      deliveries: unsettled,
-      kept: "it is listed by the store's deadLetters()",
-    });
-    const deadAt = new Date().toISOString();
-    await this.#state.addDeadLetter({
-      delivery: "poll",
-      activityId,
-      messageId,
-      deliveries: unsettled,
-      deadAt,
-    });
+    const dead = { delivery: "poll", activityId, messageId, deliveries: unsettled } as const;
+    const kept = "it is listed by the store's deadLetters()";
+    const error = new MoleculeDeliveryLimitError({ ...dead, kept });
+    await this.#state.addDeadLetter({ ...dead, deadAt: new Date().toISOString() });
     await this.#answers.deadLetter(msg, error);
     return true;
   }
 
   /**
-   * Runs `run` as the one handling of message `mid`, polled or pushed, and resolves with its answer.
-   * A messageId settled recently gets the answer remembered for it without running; one being
-   * handled now joins that run (its result or error). A run that throws is not remembered: a
-   * resend runs again. Without a messageId, `run` just runs.
+   * Runs `run` as the one handling of `msg`, polled or pushed, and resolves with its answer. One
+   * settled recently (same {@link messageKey}) gets the answer remembered for it without running;
+   * one being handled now joins that run (its result or error). A run that throws is not
+   * remembered: a resend runs again. Without a messageId, `run` just runs.
    */
-  async once(mid: string | undefined, run: () => Promise<PushAnswer>): Promise<PushAnswer> {
+  async once(msg: InboundMessage, run: () => Promise<PushAnswer>): Promise<PushAnswer> {
+    const mid = messageKey(msg);
     if (mid === undefined) return await run();
     if (this.seen.has(mid)) return this.#replies.get(mid);
     const running = this.#inFlight.get(mid);

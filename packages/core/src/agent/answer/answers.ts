@@ -95,7 +95,7 @@ export class Answers {
   /** Aborted by `stop()`: sends in flight give up, nothing more is sent. */
   readonly #stopped = new AbortController();
   readonly #idleWaiters = new IdleWaiters();
-  /** Activity and message ids answered (queued or restored), even after the answer went out. */
+  /** Activity ids answered (queued or restored), even after the answer went out. */
   readonly #answered = new BoundedSet(2_000);
 
   constructor(
@@ -176,7 +176,7 @@ export class Answers {
    * without running again.
    */
   answered(msg: InboundMessage): boolean {
-    return this.#answered.has(msg.activityId) || this.#answered.has(msg.messageId);
+    return this.#answered.has(msg.activityId);
   }
 
   /**
@@ -274,7 +274,6 @@ export class Answers {
   #queue(entry: Entry): void {
     this.#entries.set(entry.record.id, entry);
     this.#answered.add(entry.record.to.activityId);
-    this.#answered.add(entry.record.to.messageId);
     this.#ready.push(entry);
   }
 

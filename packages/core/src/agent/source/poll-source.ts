@@ -7,13 +7,8 @@
 // the reply outbox). With a shared store (replicas) the store runs the loop and calls `fetch` and
 // `handle`. Event wake-ups make the poll immediate when a message lands.
 import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events/index.js";
-import type {
-  CursorState,
-  InFlightEntry,
-  InboundMessage,
-  InboundPage,
-} from "../../inbound/index.js";
-import type { Backfill } from "../../inbound/index.js";
+import type { Backfill, CursorState, InFlightEntry } from "../../inbound/index.js";
+import type { InboundMessage, InboundPage } from "../../inbound/index.js";
 import { ALL_SECS, BoundedSet, InboundGapWarning, Waker } from "../../inbound/index.js";
 import { backfillSecs, checkBackfill } from "../../inbound/index.js";
 import { detached } from "../../observability/index.js";
@@ -590,7 +585,7 @@ export class PollSource implements EventWakeupsOptions {
   ): Promise<"settled" | "abandoned"> {
     if (this.#admission.isRejected(msg)) return "settled";
     try {
-      await this.#admission.once(msg.messageId, async () => await this.#runStages(msg, info));
+      await this.#admission.once(msg, async () => await this.#runStages(msg, info));
       return "settled";
     } catch (err) {
       if (err === ABANDONED) return "abandoned";

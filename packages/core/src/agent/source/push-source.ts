@@ -87,7 +87,7 @@ export class PushSource {
     // abort the handler when the caller disconnects, and a resend gets the remembered answer).
     const cancel = ctx?.taskId !== undefined ? ctx.signal : undefined;
     // A resend joins the run of its messageId (the store's claim included) or gets its answer.
-    const answer = await this.admission.once(msg.messageId, async () =>
+    const answer = await this.admission.once(msg, async () =>
       this.router.route(msg) === "handler" ? await this.#run(msg, cancel) : undefined,
     );
     return this.#result(msg, answer, ctx);
