@@ -1,7 +1,7 @@
 // The span of one inbound message's handling: a child of the sender's span when the message
 // carries a W3C trace context in its metadata.
 import type { Span } from "@opentelemetry/api";
-import { otel } from "./otel.js";
+import { otel, tracingOn } from "./otel.js";
 import { ATTR, SPAN, inSpan } from "./spans.js";
 import { contextFromMetadata } from "./trace-context.js";
 
@@ -40,6 +40,8 @@ export async function traceInbound<T>(
   fn: (span: Span | undefined) => Promise<T>,
   onResult?: (span: Span, result: T) => void,
 ): Promise<T> {
+  const api = otel();
+  if (!api || !tracingOn(api)) return await fn(undefined); // no span: nothing to build one from
   const push = msg.activityId === undefined;
   return await inSpan(
     SPAN.handle,
@@ -56,7 +58,7 @@ export async function traceInbound<T>(
     },
     fn,
     {
-      parent: contextFromMetadata(metadataOf(msg)) ?? otel()?.ROOT_CONTEXT,
+      parent: contextFromMetadata(metadataOf(msg)) ?? api.ROOT_CONTEXT,
       ...(onResult ? { onResult } : {}),
     },
   );
