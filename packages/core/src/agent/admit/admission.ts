@@ -146,27 +146,27 @@ export class Admission {
    * remembered: a resend runs again. Without a messageId, `run` just runs.
    */
   async once(msg: InboundMessage, run: () => Promise<PushAnswer>): Promise<PushAnswer> {
-    const mid = messageKey(msg);
-    if (mid === undefined) return await run();
-    if (this.seen.has(mid)) return this.#replies.get(mid);
-    const running = this.#inFlight.get(mid);
+    const key = messageKey(msg);
+    if (key === undefined) return await run();
+    if (this.seen.has(key)) return this.#replies.get(key);
+    const running = this.#inFlight.get(key);
     if (running) return await running;
     const p = run();
-    this.#inFlight.set(mid, p);
+    this.#inFlight.set(key, p);
     try {
       const answer = await p;
-      this.#remember(mid, answer);
+      this.#remember(key, answer);
       return answer;
     } finally {
-      this.#inFlight.delete(mid);
+      this.#inFlight.delete(key);
     }
   }
 
-  /** Message `mid` settled with `answer`: its resends get it. */
-  #remember(mid: string, answer: PushAnswer): void {
-    this.seen.add(mid);
+  /** The message of `key` settled with `answer`: its resends get it. */
+  #remember(key: string, answer: PushAnswer): void {
+    this.seen.add(key);
     if (answer === undefined) return;
-    this.#replies.set(mid, answer);
+    this.#replies.set(key, answer);
     // Keep the answers bounded with the seen window.
     if (this.#replies.size > this.seen.size) {
       for (const k of this.#replies.keys()) {
