@@ -174,4 +174,18 @@ describe("AgentStateStore", () => {
     await s.saveOutbox(() => []);
     expect(await inner.load()).toEqual({ cursor: "r2" });
   });
+
+  it("without a store (an agent's default) takes no snapshot, and still lists its dead letters", async () => {
+    const s = new AgentStateStore(undefined);
+    await s.open();
+    expect(await s.load()).toBeUndefined();
+    let snapshots = 0;
+    await s.savePoll(() => ({ cursor: `r${++snapshots}` }));
+    await s.saveOutbox(() => (snapshots++, []));
+    await s.flush();
+    expect(snapshots).toBe(0);
+    await s.addDeadLetter({ delivery: "poll", activityId: "a1", deliveries: 5, deadAt: "t" });
+    expect(await s.loadDeadLetters()).toMatchObject([{ activityId: "a1" }]);
+    expect(await s.load()).toBeUndefined();
+  });
 });

@@ -125,7 +125,8 @@ export class RemoteAgent<
       end: (reason, error) => void this.#end(reason, error),
       streamConnected: () => this.#pollSource?.connected() === true,
     });
-    this.#state = new AgentStateStore(this.#store.state, {
+    // Without a store the state lives in the stages themselves: nothing would read a saved copy.
+    this.#state = new AgentStateStore(hasStore(options) ? this.#store.state : undefined, {
       onUnwritable: (error) => this.#obs.storeUnwritable(error),
       onWritable: (downMs) => this.#obs.storeWritable(downMs),
     });

@@ -66,7 +66,7 @@ function boundedOutbox(r: OutboxRecord): OutboxRecord {
 
 /** Merges poll state, outbox records and push counts into single, serialised saves of `inner`. */
 export class AgentStateStore {
-  readonly #inner: CursorStore;
+  readonly #inner: CursorStore | undefined;
   readonly #events: StateStoreEvents;
   /** Since when writes fail (performance.now()), while they do. */
   #failingSince: number | undefined;
@@ -88,8 +88,12 @@ export class AgentStateStore {
   #chain: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
 
-  /** @param inner the store that persists the merged state; @param events write health reports */
-  constructor(inner: CursorStore, events: StateStoreEvents = {}) {
+  /**
+   * @param inner the store that persists the merged state, or `undefined` to keep it in memory
+   *   only: nothing is written (an agent starts once, so nothing would read it back)
+   * @param events write health reports
+   */
+  constructor(inner: CursorStore | undefined, events: StateStoreEvents = {}) {
     this.#inner = inner;
     this.#events = events;
   }
@@ -101,7 +105,7 @@ export class AgentStateStore {
    */
   async open(): Promise<void> {
     await this.#load();
-    await this.#inner.check?.();
+    await this.#inner?.check?.();
   }
 
   /** False while writes fail (between `onUnwritable` and `onWritable`). */
@@ -202,7 +206,7 @@ export class AgentStateStore {
 
   /** Loads once (a failed load is tried again by the next call). */
   #load(): Promise<CursorState | undefined> {
-    this.#loaded ??= this.#inner.load().then(
+    this.#loaded ??= (this.#inner?.load() ?? Promise.resolve(undefined)).then(
       (state) => {
         if (state) {
           const { outbox, pushDeliveries, deadLetters, ...rest } = state;
@@ -227,12 +231,18 @@ export class AgentStateStore {
    * A failed write is tried again (with the latest state) until it succeeds or {@link endRetries}.
    */
   #write(): Promise<void> {
+    const inner = this.#inner;
+    if (inner === undefined) {
+      this.#pollOf = undefined; // in memory only: no snapshot to take
+      this.#outboxOf = undefined;
+      return Promise.resolve();
+    }
     if (this.#queued) return this.#queued;
     const p = (this.#chain ?? Promise.resolve()).then(async () => {
       this.#queued = undefined;
       for (let wait = RETRY_FIRST_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
         try {
-          await this.#inner.save(this.#merged());
+          await inner.save(this.#merged());
           this.#recovered();
           return;
         } catch (err) {
