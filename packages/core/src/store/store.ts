@@ -12,7 +12,7 @@ import type { DeadLetterRecord } from "../inbound/index.js";
 import { checkMaxDeliveries } from "./store-errors.js";
 
 /**
- * Where an agent keeps its state. Three implementations: {@link memoryStore} (the default),
+ * Where an agent keeps its state. Three implementations: {@link memoryStore} (in memory),
  * {@link fileStore} (one process, survives restarts) and `createPostgresStore` from
  * `@molecule-ai/postgres` (N replicas of one agent, each message handled once).
  */
@@ -160,8 +160,8 @@ export interface SharedPoll {
 }
 
 /**
- * In memory: the default; state is lost when the process exits (it survives a new `RemoteAgent`
- * on the same store object).
+ * In memory: state is lost when the process exits (it survives a new `RemoteAgent` on the same
+ * store object). An agent given no store keeps its state in memory too, but saves no copy.
  */
 export function memoryStore(options: StoreOptions = {}): LocalStore {
   const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "memoryStore");
