@@ -231,3 +231,61 @@ describe("de-duplication keys a messageId by its authenticated sender", () => {
     ]);
   });
 });
+
+/**
+ * Sends `message` to push agent `to` through the platform as `as`; resolves with the answer's text
+ * (inside the platform's peer-output markers).
+ */
+async function ask(
+  to: string,
+  message: Record<string, unknown>,
+  as: { id: string; token: string },
+): Promise<string> {
+  const res = await fetch(`${emu.url}/workspaces/${to}/a2a`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${as.token}`,
+      "x-workspace-id": as.id,
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: randomUUID(),
+      method: "message/send",
+      params: { message },
+    }),
+  });
+  const body = (await res.json()) as { result?: { parts?: Array<{ text?: string }> } };
+  return body.result?.parts?.[0]?.text ?? JSON.stringify(body);
+}
+
+/** A user message `t` under `messageId`. */
+const msg = (messageId: string, t: string) => ({ role: "user", messageId, parts: text(t) });
+
+describe("push de-duplication keys a messageId by its content (no sender is authenticated)", () => {
+  it("another caller reusing a messageId gets its own answer, never the first caller's; a resend gets the remembered one", async () => {
+    await setup();
+    const a = await workspace("a");
+    const x = await workspace("x");
+    const y = await workspace("y");
+    const handled: string[] = [];
+    const agentA = await startAgent(
+      a.client,
+      (m) => {
+        handled.push(m.text);
+        return `answer to ${m.text}`;
+      },
+      { delivery: { mode: "push", host: "localhost" } },
+    );
+    expect(agentA.delivery).toBe("push");
+    expect(await ask(a.id, msg("m-1", "from x"), x)).toContain("answer to from x");
+    // Y reuses X's id with other content: its own message, answered by the handler.
+    expect(await ask(a.id, msg("m-1", "from y"), y)).toContain("answer to from y");
+    // Y sends m-2 first: X's own m-2 (other content) still reaches the handler.
+    expect(await ask(a.id, msg("m-2", "y first"), y)).toContain("answer to y first");
+    expect(await ask(a.id, msg("m-2", "x second"), x)).toContain("answer to x second");
+    // X's resend of m-1 (the same message) is answered from memory without running again.
+    expect(await ask(a.id, msg("m-1", "from x"), x)).toContain("answer to from x");
+    expect(handled).toEqual(["from x", "from y", "y first", "x second"]);
+  });
+});

@@ -187,6 +187,49 @@ describe("maxDeliveries, single-process stores", () => {
     ]);
   });
 
+  it("push (file store): another message under a counted messageId is its own, never dead-lettered for it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "molecule-push-reuse-"));
+    try {
+      const store = fileStore(join(dir, "state.json"), { maxDeliveries: 1 });
+      const ws = await emu.admin.createWorkspace({ name: "push-reused-id" });
+      const id = randomUUID();
+      const first = agentOn(store, ws, true);
+      await first.agent.start();
+      const one = await serve(first);
+      const sent = send(one.url, id, "poison");
+      await first.firstStart;
+      await first.agent.stop(); // unsettled: counted once in the file
+      await sent;
+      await new Promise((r) => one.server.close(r));
+      await first.agent.client.close();
+
+      const next = agentOn(store, ws, true);
+      await next.agent.start();
+      const two = await serve(next);
+      try {
+        // Other content under the same id: its own message (no sender of a push is authenticated).
+        const other = await send(two.url, id, "fine");
+        expect(other.error).toBeUndefined();
+        expect((other.result as { parts?: Array<{ text?: string }> }).parts?.[0]?.text).toBe(
+          "ok fine",
+        );
+        // The counted message itself is over its limit: dead-lettered, never run again.
+        expect((await send(two.url, id, "poison")).error?.data?.code).toBe("delivery_limit");
+      } finally {
+        await new Promise((r) => two.server.close(r));
+        await next.agent.stop();
+        await next.agent.client.close();
+      }
+      expect(next.handled).toEqual(["fine"]);
+      expect(next.started).toEqual([]);
+      expect(await store.deadLetters()).toMatchObject([
+        { delivery: "push", messageId: id, deliveries: 1, content: expect.any(String) },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("push: copies of one message sent at once run it once and all get its answer (memory and file store)", async () => {
     const dir = await mkdtemp(join(tmpdir(), "molecule-push-dup-"));
     try {

@@ -128,6 +128,17 @@ const MIGRATIONS: Migration[] = [
          WHERE message_id IS NOT NULL`,
     ],
   },
+  {
+    // A pushed message is its messageId and its content fingerprint (no sender of a push is
+    // authenticated): another message sent under the same id is claimed apart. Claims made before
+    // have no fingerprint ('') and match no new claim.
+    version: 8,
+    up: (n) => [
+      `ALTER TABLE ${n.pushClaims} ADD COLUMN content text NOT NULL DEFAULT ''`,
+      `ALTER TABLE ${n.pushClaims} DROP CONSTRAINT ${n.pushClaims}_pkey`,
+      `ALTER TABLE ${n.pushClaims} ADD PRIMARY KEY (workspace_id, message_id, content)`,
+    ],
+  },
 ];
 
 /** The schema version this package writes. */

@@ -1,5 +1,7 @@
-// Push de-duplication shared by replicas: a pushed message is claimed by its A2A messageId, so a
-// proxy retry that lands on another replica gets the stored answer instead of a second run. A claim
+// Push de-duplication shared by replicas: a pushed message is claimed by its A2A messageId and its
+// content fingerprint (no sender of a push is authenticated: another message sent under the same
+// id is claimed apart), so a proxy retry that lands on another replica gets the stored answer
+// instead of a second run. A claim
 // counts its deliveries: one whose claim expired (or was released) `maxDeliveries` times without
 // settling is dead-lettered (state 'dead') instead of run again. A message claimed before and never
 // settled is claimed again only `alone` (failure isolation: see `SharedStore.claimPush`).
@@ -21,7 +23,7 @@ export interface PushClaimConfig {
 }
 
 /**
- * Claims `messageId` for this replica; a claim is kept alive while its handler runs (its timer is
+ * Claims message `id` with `options.content` for this replica; a claim is kept alive while its handler runs (its timer is
  * in `timers` until it is settled or released). A claim that expired (or was released) is taken
  * over unless `options.alone` is false.
  */
@@ -33,28 +35,30 @@ export async function claimPush(
 ): Promise<PushClaimResult> {
   const { pool, names: n, replicaId } = c;
   const messageId = boundedKey(id); // a sender-sized id is kept as its hash (last line of defence)
+  const content = boundedKey(options.content ?? "");
   const vis = interval(c.visibilityMs);
   const expired = `${n.pushClaims}.state = 'claimed' AND ${n.pushClaims}.claimed_until < now()`;
   const claimed = await pool.query<{ deliveries: number }>(
-    `INSERT INTO ${n.pushClaims} (workspace_id, message_id, state, claimed_by, claimed_until)
-     VALUES ($1, $2, 'claimed', $3, now() + $4::interval)
-     ON CONFLICT (workspace_id, message_id) DO UPDATE
+    `INSERT INTO ${n.pushClaims} (workspace_id, message_id, content, state, claimed_by, claimed_until)
+     VALUES ($1, $2, $3, 'claimed', $4, now() + $5::interval)
+     ON CONFLICT (workspace_id, message_id, content) DO UPDATE
         SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until,
             deliveries = ${n.pushClaims}.deliveries + 1
-      WHERE ${expired} AND ${n.pushClaims}.deliveries < $5 AND $6::boolean
+      WHERE ${expired} AND ${n.pushClaims}.deliveries < $6 AND $7::boolean
      RETURNING deliveries`,
-    [workspaceId, messageId, replicaId, vis, c.maxDeliveries, options.alone !== false],
+    [workspaceId, messageId, content, replicaId, vis, c.maxDeliveries, options.alone !== false],
   );
   const row = claimed.rows[0];
-  if (!row) return await notClaimed(c, workspaceId, messageId);
-  const where = `WHERE workspace_id = $1 AND message_id = $2 AND claimed_by = $3 AND state = 'claimed'`;
-  const key = [workspaceId, messageId, replicaId];
+  if (!row) return await notClaimed(c, workspaceId, messageId, content);
+  const where = `WHERE workspace_id = $1 AND message_id = $2 AND content = $3 AND claimed_by = $4
+                   AND state = 'claimed'`;
+  const key = [workspaceId, messageId, content, replicaId];
   const { timers } = c;
   let warned = false;
   const timer = setInterval(
     () =>
       void pool
-        .query(`UPDATE ${n.pushClaims} SET claimed_until = now() + $4::interval ${where}`, [
+        .query(`UPDATE ${n.pushClaims} SET claimed_until = now() + $5::interval ${where}`, [
           ...key,
           vis,
         ])
@@ -85,7 +89,7 @@ export async function claimPush(
     async settle(reply, options) {
       stop();
       await pool.query(
-        `UPDATE ${n.pushClaims} SET state = 'done', reply = $4, asked = $5, settled_at = now(),
+        `UPDATE ${n.pushClaims} SET state = 'done', reply = $5, asked = $6, settled_at = now(),
                 claimed_until = NULL ${where}`,
         [...key, reply ?? null, options?.asked === true],
       );
@@ -107,14 +111,15 @@ async function notClaimed(
   c: PushClaimConfig,
   workspaceId: string,
   messageId: string,
+  content: string,
 ): Promise<PushClaimResult> {
   const t = c.names.pushClaims;
   const dead = await c.pool.query<{ deliveries: number }>(
     `UPDATE ${t} SET state = 'dead', dead_at = now(), error = 'delivery_limit', claimed_until = NULL
-      WHERE workspace_id = $1 AND message_id = $2
-        AND state = 'claimed' AND claimed_until < now() AND deliveries >= $3
+      WHERE workspace_id = $1 AND message_id = $2 AND content = $3
+        AND state = 'claimed' AND claimed_until < now() AND deliveries >= $4
      RETURNING deliveries`,
-    [workspaceId, messageId, c.maxDeliveries],
+    [workspaceId, messageId, content, c.maxDeliveries],
   );
   if (dead.rows[0]) return { status: "dead", deliveries: dead.rows[0].deliveries, first: true };
   const { rows } = await c.pool.query<{
@@ -125,8 +130,8 @@ async function notClaimed(
     expired: boolean;
   }>(
     `SELECT state, reply, asked, deliveries, claimed_until < now() AS expired FROM ${t}
-      WHERE workspace_id = $1 AND message_id = $2`,
-    [workspaceId, messageId],
+      WHERE workspace_id = $1 AND message_id = $2 AND content = $3`,
+    [workspaceId, messageId, content],
   );
   const r = rows[0];
   if (r?.state === "done") {

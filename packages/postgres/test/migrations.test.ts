@@ -72,6 +72,38 @@ describe("migrations", () => {
     }
   });
 
+  it("v8 claims a pushed message by messageId and content; claims made before match no new one", async () => {
+    const store = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "up8_" });
+    try {
+      await store.migrate();
+      // The schema as version 7 left it, with a settled claim.
+      await pg.db.query(`DELETE FROM up8_schema_migrations WHERE version = 8`);
+      await pg.db.query(`ALTER TABLE up8_push_claims DROP CONSTRAINT up8_push_claims_pkey`);
+      await pg.db.query(`ALTER TABLE up8_push_claims DROP COLUMN content`);
+      await pg.db.query(`ALTER TABLE up8_push_claims ADD PRIMARY KEY (workspace_id, message_id)`);
+      await pg.db.query(
+        `INSERT INTO up8_push_claims (workspace_id, message_id, state, reply, settled_at)
+         VALUES ('w', 'm-1', 'done', 'old answer', now())`,
+      );
+      expect(await store.migrate()).toEqual([8]);
+      const { rows } = await pg.db.query(`SELECT message_id, content, reply FROM up8_push_claims`);
+      expect(rows).toEqual([{ message_id: "m-1", content: "", reply: "old answer" }]);
+      // A message claimed now has a fingerprint: the old settled answer is not served to it.
+      const claimed = await store.shared.claimPush!("w", "m-1", { content: "c1" });
+      expect(claimed.status).toBe("claimed");
+      if (claimed.status === "claimed") await claimed.claim.settle("new answer");
+      expect(await store.shared.claimPush!("w", "m-1", { content: "c2" })).toMatchObject({
+        status: "claimed",
+      });
+      expect(await store.shared.claimPush!("w", "m-1", { content: "c1" })).toEqual({
+        status: "settled",
+        reply: "new answer",
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
   it("keeps two prefixes apart in one database", async () => {
     const a = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "app_a_" });
     const b = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "app_b_" });

@@ -1,5 +1,5 @@
-// Push replicas behind a load balancer share de-duplication by messageId through the PostgreSQL
-// store: a proxy retry that lands on another replica is not handled again (it gets the stored
+// Push replicas behind a load balancer share de-duplication by messageId (within the message's
+// content: no sender of a push is authenticated) through the PostgreSQL store: a proxy retry that lands on another replica is not handled again (it gets the stored
 // answer, or a retryable "busy" while the first replica still runs it), a claim whose replica
 // died is taken over, flagged redelivered, after the visibility timeout, and a message that never
 // settles is dead-lettered after maxDeliveries (the sender gets a JSON-RPC error, not another run).
@@ -101,6 +101,41 @@ describe("push replicas on PostgreSQL", () => {
       for (const a of agents) await a.stop();
       for (const a of agents) await a.client.close();
       for (const s of stores) await s.close();
+    }
+  });
+
+  it("another message under a settled messageId (other content) runs: never the stored answer of the first", async () => {
+    const ws = await pg.emu.admin.createWorkspace({ name: "push-reused-id" });
+    const runs: Array<{ text: string; replica: number }> = [];
+    const replicas = [0, 1].map((replica) =>
+      pushReplica(ws, {
+        handler: (msg: InboundMessage) => {
+          runs.push({ text: msg.text, replica });
+          return `answer ${msg.text} from ${replica}`;
+        },
+      }),
+    );
+    await Promise.all(replicas.map(async (r) => await r.agent.start()));
+    const lb = await balance(
+      replicas.map((r) => r.agent.createPushHandler({ basePath: "/a2a", pathSecret: false })),
+    );
+    try {
+      const id = randomUUID();
+      expect(answerOf(await send(lb.url, id, "from x"))).toBe("answer from x from 0");
+      // No sender of a push is authenticated: Y's message under X's id is told apart by content.
+      expect(answerOf(await send(lb.url, id, "from y"))).toBe("answer from y from 1");
+      // Resends (each on the other replica) get their own message's stored answer.
+      expect(answerOf(await send(lb.url, id, "from x"))).toBe("answer from x from 0");
+      expect(answerOf(await send(lb.url, id, "from y"))).toBe("answer from y from 1");
+      expect(runs).toEqual([
+        { text: "from x", replica: 0 },
+        { text: "from y", replica: 1 },
+      ]);
+    } finally {
+      await new Promise((r) => lb.server.close(r));
+      for (const r of replicas) await r.agent.stop();
+      for (const r of replicas) await r.agent.client.close();
+      for (const r of replicas) await r.store.close();
     }
   });
 

@@ -1,11 +1,10 @@
 // An A2A endpoint for an InboundMessage handler: what the adapters' request handlers are built on.
 // The A2A server does the protocol; this adds the path-secret rule, the default card, redelivery
 // de-duplication and the choice between a handler's streamed and whole answer.
-import { createHash } from "node:crypto";
-import { createA2AHandler } from "../a2a/index.js";
+import { contentFingerprint, createA2AHandler } from "../a2a/index.js";
 import type { A2AHandler, A2AHandlerOptions } from "../a2a/index.js";
 import type { AgentCard } from "../a2a/index.js";
-import { inboundFromA2AMessage } from "../inbound/index.js";
+import { inboundFromA2AMessage, pushKey } from "../inbound/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import { MoleculeOptionError } from "../transport/index.js";
 
@@ -59,7 +58,7 @@ const STREAM_METHODS = new Set(["message/stream", "SendStreamingMessage"]);
 /**
  * An A2A endpoint (`handleNode`, `handleFetch`) that answers each message with `handler`: its
  * `.stream()` for callers that stream, else the handler itself. A message delivered twice (same
- * `messageId` and text, e.g. after a platform timeout) is answered once. A message without a
+ * `messageId` and content, e.g. after a platform timeout) is answered once. A message without a
  * `contextId` gets the fresh one the server returns, so a caller that sends it back continues
  * the same conversation.
  */
@@ -99,12 +98,10 @@ export function createMessageEndpoint(options: MessageEndpointOptions): A2AHandl
       if (!inbound.contextId) inbound.contextId = ctx.contextId;
       if (STREAM_METHODS.has(ctx.method)) return answer(inbound, ctx.signal, ctx.method);
       const once = async () => collect(await answer(inbound, ctx.signal, ctx.method));
-      // Keyed by messageId and a hash of the text: a different message reusing an id never gets
-      // this answer, and remembering answers does not mean holding request bodies.
-      const key = inbound.messageId
-        ? `${inbound.messageId}\u0000${createHash("sha256").update(inbound.text).digest("base64")}`
-        : undefined;
-      return key ? await recent.get(key, once) : await once();
+      // Keyed by messageId and a fingerprint of the content (as a RemoteAgent's push delivery): a
+      // different message reusing an id never gets this answer, and remembering answers does not
+      // mean holding request bodies.
+      return await recent.get(pushKey(message.messageId, contentFingerprint(message)), once);
     },
   });
 }

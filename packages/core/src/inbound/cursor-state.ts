@@ -55,6 +55,8 @@ export interface CursorState {
 export interface PushDeliveryEntry {
   /** The pushed message's A2A messageId. */
   messageId: string;
+  /** Its content's fingerprint (`contentFingerprint`; none in state saved before it was kept). */
+  content?: string;
   /** Times it was handed to a handler without settling. */
   deliveries: number;
 }
@@ -67,6 +69,8 @@ export interface DeadLetterRecord {
   activityId?: string;
   /** Its A2A messageId, when it has one. */
   messageId?: string;
+  /** A pushed message's content fingerprint (see {@link PushDeliveryEntry.content}). */
+  content?: string;
   /** How many times it was handed to a handler without settling. */
   deliveries: number;
   /** When it was dead-lettered (ISO 8601). */

@@ -13,12 +13,20 @@ export function boundedKey(id: string): string {
 }
 
 /**
- * The de-duplication key of a message: its messageId within its sender as the platform
- * authenticated it (a polled row's `source_id`; none for push and the canvas), so a sender reusing
- * another's id never settles or suppresses the other's message.
+ * The de-duplication key of a polled message: its messageId within its sender as the platform
+ * authenticated it (the row's `source_id`; none for the canvas), so a sender reusing another's id
+ * never settles or suppresses the other's message. A pushed message's is its {@link pushKey}.
  */
 export function messageKey(m: { sourceId: string | null; messageId?: string | undefined }) {
   return m.messageId === undefined ? undefined : `${m.sourceId ?? ""}\n${m.messageId}`;
+}
+
+/**
+ * The de-duplication key of a pushed message: its messageId within its `contentFingerprint` (no
+ * sender is authenticated), so a sender reusing another's id never gets the other's answer.
+ */
+export function pushKey(messageId: string, content: string): string {
+  return `\n${messageId}\n${content}`;
 }
 
 /**

@@ -247,6 +247,7 @@ function parseSidecar(value: unknown): Sidecar | undefined {
   if (push.length > 0) {
     out.pushDeliveries = push.map((e) => ({
       messageId: e.messageId as string,
+      ...(typeof e.content === "string" ? { content: e.content } : {}),
       deliveries: e.deliveries as number,
     }));
   }
@@ -258,6 +259,7 @@ function parseSidecar(value: unknown): Sidecar | undefined {
       delivery: e.delivery as "poll" | "push",
       ...(typeof e.activityId === "string" ? { activityId: e.activityId } : {}),
       ...(typeof e.messageId === "string" ? { messageId: e.messageId } : {}),
+      ...(typeof e.content === "string" ? { content: e.content } : {}),
       deliveries: e.deliveries as number,
       deadAt: typeof e.deadAt === "string" ? e.deadAt : "",
     }));

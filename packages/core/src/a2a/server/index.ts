@@ -10,7 +10,7 @@ export { startA2AServer, type A2AServer, type StartA2AServerOptions } from "./no
 export { derivePathSecret, generatePathSecret } from "./secret.js";
 export { A2AErrorCode, A2ARpcError, type A2AErrorCodeValue } from "./errors.js";
 // Internal: ids derived from a message's id (the push source's question tasks).
-export { derivedId } from "./derived-id.js";
+export { contentFingerprint, derivedId } from "./derived-id.js";
 export { isTaskState } from "./normalize.js";
 // Internal: the default task store, also a poll agent's (not public API).
 export { MemoryTaskStore } from "./store.js";

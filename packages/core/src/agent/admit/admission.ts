@@ -1,12 +1,11 @@
 // Admit, the first stage after a source for every inbound message, polled or pushed: ids within
-// their bound (a message over it is refused where it enters, never kept), de-duplication by sender
-// and messageId (`once`), the delivery limit, and for pushed messages the store's claim (delivery
+// their bound (a message over it is refused where it enters, never kept), de-duplication by
+// messageId within the authenticated sender (poll) or the content (push) (`once`), the delivery limit, and for pushed messages the store's claim (delivery
 // counts, replicas). The poll source (source/poll-source.ts) also de-duplicates its rows by
 // activity id and journals them in flight, which counts a polled message's deliveries.
 import { A2AErrorCode, A2ARpcError, MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";
 import type { A2AMessage } from "../../a2a/index.js";
-import { BoundedSet, inboundFromA2AMessage, messageKey } from "../../inbound/index.js";
-import type { InboundMessage } from "../../inbound/index.js";
+import { BoundedSet, inboundFromA2AMessage, type InboundMessage } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
 import {
@@ -140,13 +139,13 @@ export class Admission {
   }
 
   /**
-   * Runs `run` as the one handling of `msg`, polled or pushed, and resolves with its answer. One
-   * settled recently (same {@link messageKey}) gets the answer remembered for it without running;
-   * one being handled now joins that run (its result or error). A run that throws is not
-   * remembered: a resend runs again. Without a messageId, `run` just runs.
+   * Runs `run` as the one handling of the message of de-duplication `key` (a polled message's
+   * `messageKey`, a pushed one's `pushKey`) and resolves with its answer. One settled recently
+   * gets the answer remembered for it without running; one being handled now joins that run (its
+   * result or error). A run that throws is not remembered: a resend runs again. Without a key (no
+   * messageId), `run` just runs.
    */
-  async once(msg: InboundMessage, run: () => Promise<PushAnswer>): Promise<PushAnswer> {
-    const key = messageKey(msg);
+  async once(key: string | undefined, run: () => Promise<PushAnswer>): Promise<PushAnswer> {
     if (key === undefined) return await run();
     if (this.seen.has(key)) return this.#replies.get(key);
     const running = this.#inFlight.get(key);
@@ -177,7 +176,8 @@ export class Admission {
   }
 
   /**
-   * The store's claim of a pushed message (counts its deliveries; one replica handles it): a
+   * The store's claim of a pushed message, by its messageId and `content` (its
+   * `contentFingerprint`: counts its deliveries; one replica handles it): a
    * claim to settle or release, the store's `settled` answer when it was handled already,
    * {@link REDELIVERED} when it was claimed before and never settled and `alone` is false (claim
    * it again alone), or a thrown error (dead-lettered: `-32603` with `delivery_limit`; busy on
@@ -185,14 +185,15 @@ export class Admission {
    */
   async claim(
     msg: InboundMessage,
+    content: string,
     alone: boolean,
   ): Promise<PushClaim | PushSettled | typeof REDELIVERED | undefined> {
     const mid = msg.messageId;
     if (mid === undefined) return undefined;
     const shared = this.#store.shared?.claimPush;
     const r = shared
-      ? await shared.call(this.#store.shared, this.#workspaceId, mid, { alone })
-      : await this.#localClaim(mid, alone);
+      ? await shared.call(this.#store.shared, this.#workspaceId, mid, { alone, content })
+      : await this.#localClaim(mid, content, alone);
     if (r.status === "claimed") return r.claim;
     if (r.status === "settled") return r;
     if (r.status === "redelivered" && !alone) return REDELIVERED;
@@ -215,10 +216,10 @@ export class Admission {
   }
 
   /** A claim counted in the agent's own state; a store that cannot write gives the sender a retryable JSON-RPC error. */
-  async #localClaim(mid: string, alone: boolean): Promise<PushClaimResult> {
+  async #localClaim(mid: string, content: string, alone: boolean): Promise<PushClaimResult> {
     try {
       this.#local ??= new LocalPushClaims(this.#state, this.#maxDeliveries);
-      return await this.#local.claim(mid, alone);
+      return await this.#local.claim(mid, content, alone);
     } catch (err) {
       if (err instanceof MoleculeStoreError) throw storeRpcError(err);
       throw err;

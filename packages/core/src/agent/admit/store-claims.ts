@@ -5,18 +5,16 @@
 // be written, claims are refused (`store_unwritable`): no handler runs that could not be counted.
 // A message counted before and never settled is claimed again only `alone` (failure isolation:
 // see `SharedStore.claimPush`).
-// Counts are keyed by the bounded key of the messageId (see `boundedKey`).
-import { boundedKey } from "../../inbound/index.js";
-import type { PushDeliveryEntry } from "../../inbound/index.js";
-import type { AgentStateStore } from "../../store/index.js";
-import type { PushClaimResult } from "../../store/index.js";
+// Counts are keyed by the bounded messageId (`boundedKey`) within the content (`pushKey`).
+import { boundedKey, pushKey, type PushDeliveryEntry } from "../../inbound/index.js";
+import type { AgentStateStore, PushClaimResult } from "../../store/index.js";
 
 /** See the file comment. */
 export class LocalPushClaims {
   readonly #state: AgentStateStore;
   readonly #max: number;
   #entries: Promise<Map<string, PushDeliveryEntry>> | undefined;
-  /** Dead-lettered messageIds (from the state): their re-deliveries keep getting the error. */
+  /** Dead-lettered messages (from the state): their re-deliveries keep getting the error. */
   readonly #dead = new Map<string, number>();
   /** Claimed here and not settled or released yet. */
   readonly #active = new Set<string>();
@@ -28,33 +26,35 @@ export class LocalPushClaims {
   }
 
   /**
-   * Claims `messageId`; the count is saved before this resolves `claimed`. Unless `alone`, a
-   * message counted before is not claimed (`redelivered`). Throws a `store_unwritable`
-   * `MoleculeStoreError` while the state cannot be written.
+   * Claims message `id` with `content` (its fingerprint); the count is saved before this resolves
+   * `claimed`. Unless `alone`, a message counted before is not claimed (`redelivered`). Throws a
+   * `store_unwritable` `MoleculeStoreError` while the state cannot be written.
    */
-  async claim(id: string, alone: boolean): Promise<PushClaimResult> {
+  async claim(id: string, content: string, alone: boolean): Promise<PushClaimResult> {
     this.#state.assertWritable();
     const messageId = boundedKey(id);
+    const key = pushKey(messageId, content);
     const entries = await this.#load();
-    if (this.#active.has(messageId)) return { status: "busy" };
-    const dead = this.#dead.get(messageId);
+    if (this.#active.has(key)) return { status: "busy" };
+    const dead = this.#dead.get(key);
     if (dead !== undefined) return { status: "dead", deliveries: dead, first: false };
-    const prior = entries.get(messageId)?.deliveries ?? 0;
+    const prior = entries.get(key)?.deliveries ?? 0;
     if (prior >= this.#max) {
-      this.#dead.set(messageId, prior);
-      entries.delete(messageId);
+      this.#dead.set(key, prior);
+      entries.delete(key);
       const deadAt = new Date().toISOString();
-      await this.#state.addDeadLetter({ delivery: "push", messageId, deliveries: prior, deadAt });
+      const record = { delivery: "push", messageId, content, deliveries: prior, deadAt } as const;
+      await this.#state.addDeadLetter(record);
       await this.#save(entries);
       return { status: "dead", deliveries: prior, first: true };
     }
     if (prior > 0 && !alone) return { status: "redelivered" };
-    entries.set(messageId, { messageId, deliveries: prior + 1 });
-    this.#active.add(messageId);
+    entries.set(key, { messageId, content, deliveries: prior + 1 });
+    this.#active.add(key);
     try {
       await this.#save(entries);
     } catch (err) {
-      this.#active.delete(messageId); // not counted: its handler does not run
+      this.#active.delete(key); // not counted: its handler does not run
       throw err;
     }
     return {
@@ -62,12 +62,12 @@ export class LocalPushClaims {
       claim: {
         redelivered: prior > 0,
         settle: async () => {
-          this.#active.delete(messageId);
-          entries.delete(messageId);
+          this.#active.delete(key);
+          entries.delete(key);
           await this.#save(entries);
         },
         // Not settled (the agent stopped first): the delivery stays counted.
-        release: async () => void this.#active.delete(messageId),
+        release: async () => void this.#active.delete(key),
       },
     };
   }
@@ -76,9 +76,10 @@ export class LocalPushClaims {
     this.#entries ??= Promise.all([this.#state.loadPush(), this.#state.loadDeadLetters()]).then(
       ([list, dead]) => {
         for (const d of dead) {
-          if (d.delivery === "push" && d.messageId) this.#dead.set(d.messageId, d.deliveries);
+          if (d.delivery !== "push" || !d.messageId) continue;
+          this.#dead.set(pushKey(d.messageId, d.content ?? ""), d.deliveries);
         }
-        return new Map(list.map((e) => [e.messageId, e]));
+        return new Map(list.map((e) => [pushKey(e.messageId, e.content ?? ""), e]));
       },
       (err: unknown) => {
         this.#entries = undefined;

@@ -9,21 +9,18 @@
 import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events/index.js";
 import type { Backfill, CursorState, InFlightEntry } from "../../inbound/index.js";
 import type { InboundMessage, InboundPage } from "../../inbound/index.js";
-import { ALL_SECS, BoundedSet, InboundGapWarning, Waker } from "../../inbound/index.js";
+import { ALL_SECS, BoundedSet, InboundGapWarning, Waker, messageKey } from "../../inbound/index.js";
 import { backfillSecs, checkBackfill } from "../../inbound/index.js";
 import { detached } from "../../observability/index.js";
-import type { EventWakeupsOptions } from "../../platform/index.js";
-import { EventWakeups } from "../../platform/index.js";
+import { type EventWakeupsOptions, EventWakeups } from "../../platform/index.js";
 import type { AgentStateStore, SharedPoll, SharedStore } from "../../store/index.js";
-import type { Logger } from "../../transport/index.js";
-import { MoleculeError, backoffDelay, describe } from "../../transport/index.js";
+import { type Logger, MoleculeError, backoffDelay, describe } from "../../transport/index.js";
 import type { Admission } from "../admit/admission.js";
 import type { Answers } from "../answer/answers.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { RemoteAgentOptions } from "../types.js";
-import { eventStreamOpener, pollFetcher } from "./poll-fetch.js";
-import type { PageFetcher } from "./poll-fetch.js";
+import { eventStreamOpener, pollFetcher, type PageFetcher } from "./poll-fetch.js";
 
 /**
  * While the event stream is connected, the safety poll and the state check run this many times
@@ -585,7 +582,7 @@ export class PollSource implements EventWakeupsOptions {
   ): Promise<"settled" | "abandoned"> {
     if (this.#admission.isRejected(msg)) return "settled";
     try {
-      await this.#admission.once(msg, async () => await this.#runStages(msg, info));
+      await this.#admission.once(messageKey(msg), async () => await this.#runStages(msg, info));
       return "settled";
     } catch (err) {
       if (err === ABANDONED) return "abandoned";

@@ -5,13 +5,11 @@
 // `tasks/cancel` (on any replica sharing the task store) aborts its handler.
 import { randomUUID } from "node:crypto";
 import type { A2AHandlerContext, A2AMessage, A2ATask } from "../../a2a/index.js";
-import { derivedId, inputRequired } from "../../a2a/index.js";
-import type { InboundMessage } from "../../inbound/index.js";
-import { BoundedSet } from "../../inbound/index.js";
+import { contentFingerprint, derivedId, inputRequired } from "../../a2a/index.js";
+import { type InboundMessage, BoundedSet, pushKey, isAskingForInput } from "../../inbound/index.js";
 import { MoleculeError, describe } from "../../transport/index.js";
 import type { Admission, PushAnswer, PushSettled } from "../admit/admission.js";
 import { CANCELED, REDELIVERED } from "../admit/admission.js";
-import { isAskingForInput } from "../../inbound/index.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { PushClaim } from "../../store/index.js";
@@ -36,18 +34,14 @@ function canceledTask(msg: InboundMessage): A2ATask {
 }
 
 /**
- * The task of a question asked by the handler of pushed message `messageId`: the task the message
- * continues or was sent as, else one named after the message, so a resend of it (a proxy retry, a
- * caller's resend, after a restart too) is answered with the same task.
+ * The task of a question asked by the handler of the pushed message of `key` (its `pushKey`): the
+ * task the message continues or was sent as, else one named after the message, so a resend of it
+ * (a proxy retry, a caller's resend, after a restart too) is answered with the same task.
  */
-function questionTask(
-  ctx: A2AHandlerContext,
-  messageId: string | undefined,
-  text: string,
-): A2ATask {
+function questionTask(ctx: A2AHandlerContext, key: string, text: string): A2ATask {
   const task = inputRequired(ctx, text);
-  if (ctx.taskId !== undefined || messageId === undefined) return task;
-  const id = derivedId("task", messageId);
+  if (ctx.taskId !== undefined) return task;
+  const id = derivedId("task", key);
   task.id = id;
   if (task.status.message) task.status.message.taskId = id;
   return task;
@@ -59,7 +53,7 @@ export class PushSource {
   accepting = false;
   /** A pushed message is claimed (its delivery counted) only once it has a slot to run in. */
   readonly #slots: PushSlots;
-  /** Pushed messageIds whose handler asked a question: their resends get the question's task. */
+  /** Keys of pushed messages whose handler asked a question: their resends get the question's task. */
   readonly #asked = new BoundedSet(1_000);
 
   /** @param concurrency the agent's: pushed messages that run at once */
@@ -86,11 +80,15 @@ export class PushSource {
     // Only a task can be canceled; a blocking send's signal is left alone (reading it would also
     // abort the handler when the caller disconnects, and a resend gets the remembered answer).
     const cancel = ctx?.taskId !== undefined ? ctx.signal : undefined;
-    // A resend joins the run of its messageId (the store's claim included) or gets its answer.
-    const answer = await this.admission.once(msg, async () =>
-      this.router.route(msg) === "handler" ? await this.#run(msg, cancel) : undefined,
+    // No sender of a push is authenticated: a resend (same messageId, same content) joins the run
+    // of its message (the store's claim included) or gets its answer; another message reusing the
+    // id is handled as its own.
+    const content = contentFingerprint(message);
+    const key = pushKey(message.messageId, content);
+    const answer = await this.admission.once(key, async () =>
+      this.router.route(msg) === "handler" ? await this.#run(msg, content, key, cancel) : undefined,
     );
-    return this.#result(msg, answer, ctx);
+    return this.#result(msg, key, answer, ctx);
   }
 
   /**
@@ -99,15 +97,15 @@ export class PushSource {
    */
   #result(
     msg: InboundMessage,
+    key: string,
     answer: PushAnswer,
     ctx: A2AHandlerContext | undefined,
   ): string | A2ATask | undefined {
     if (answer === CANCELED) return canceledTask(msg);
-    const mid = msg.messageId;
     const asking = isAskingForInput(msg);
-    if (asking) this.#asked.add(mid);
-    if (typeof answer === "string" && ctx !== undefined && (asking || this.#asked.has(mid))) {
-      return questionTask(ctx, mid, answer);
+    if (asking) this.#asked.add(key);
+    if (typeof answer === "string" && ctx !== undefined && (asking || this.#asked.has(key))) {
+      return questionTask(ctx, key, answer);
     }
     return answer;
   }
@@ -117,14 +115,19 @@ export class PushSource {
    * claimed before and never settled (in flight when its process died) runs alone (see
    * {@link PushSlots}).
    */
-  async #run(msg: InboundMessage, cancel: AbortSignal | undefined): Promise<PushAnswer> {
+  async #run(
+    msg: InboundMessage,
+    content: string,
+    key: string,
+    cancel: AbortSignal | undefined,
+  ): Promise<PushAnswer> {
     let alone = false;
     let free = await this.#slots.take(alone, cancel);
     try {
       for (;;) {
         if (!this.accepting) throw notAccepting("agent_stopping", "is stopping");
-        const claim = await this.admission.claim(msg, alone);
-        if (claim !== REDELIVERED) return await this.#runClaimed(msg, claim, cancel);
+        const claim = await this.admission.claim(msg, content, alone);
+        if (claim !== REDELIVERED) return await this.#runClaimed(msg, key, claim, cancel);
         free();
         free = await this.#slots.take((alone = true), cancel);
       }
@@ -135,11 +138,12 @@ export class PushSource {
 
   async #runClaimed(
     msg: InboundMessage,
+    key: string,
     claim: PushClaim | PushSettled | undefined,
     cancel: AbortSignal | undefined,
   ): Promise<PushAnswer> {
     if (claim && "status" in claim) {
-      if (claim.asked === true) this.#asked.add(msg.messageId); // answered as the question's task
+      if (claim.asked === true) this.#asked.add(key); // answered as the question's task
       return claim.reply;
     }
     const outcome = await this.runner.submit(msg, {
