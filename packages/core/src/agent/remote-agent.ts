@@ -1,21 +1,17 @@
 // RemoteAgent: the long-running runtime of a remote agent (register, heartbeat, state watch,
 // delivery, dispatch, reply, clean shutdown).
 import type { A2AHandler, A2AServer, AgentCard } from "../a2a/index.js";
-import { AgentEventSource, AgentObserver } from "../events/index.js";
-import type { AgentEventBus } from "../events/index.js";
+import { AgentEventSource, AgentObserver, type AgentEventBus } from "../events/index.js";
 import { detached } from "../observability/index.js";
 import { AgentApprovals, AgentTranscript, recordTurns } from "../org/index.js";
 import type { PushTranscript, TranscriptLog } from "../org/index.js";
 import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
 import type { ApprovalRequestInput, HeartbeatReport, PeerCallResult } from "../platform/index.js";
-import { AgentStateStore, hasStore, storeOf } from "../store/index.js";
-import type { AgentStore } from "../store/index.js";
-import { MoleculeError, describe } from "../transport/index.js";
-import type { Logger } from "../transport/index.js";
+import { AgentStateStore, hasStore, storeOf, type AgentStore } from "../store/index.js";
+import { MoleculeError, describe, type Logger } from "../transport/index.js";
 import { Admission } from "./admit/admission.js";
 import { Answers } from "./answer/answers.js";
-import { startCancelled, startSteps } from "./lifecycle/lifecycle.js";
-import type { StartStep } from "./lifecycle/lifecycle.js";
+import { startCancelled, startSteps, type StartStep } from "./lifecycle/lifecycle.js";
 import { unlessPaused } from "./lifecycle/paused-start.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
@@ -26,8 +22,7 @@ import { PeerCalls } from "./route/call-peer.js";
 import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
 import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
-import { CONNECTED_SLOWDOWN, PollSource } from "./source/poll-source.js";
-import type { PollCapabilities } from "./source/poll-source.js";
+import { CONNECTED_SLOWDOWN, PollSource, type PollCapabilities } from "./source/poll-source.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
 import { PushSource } from "./source/push-source.js";
 import { startPush } from "./source/push-start.js";

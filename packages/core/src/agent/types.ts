@@ -1,14 +1,11 @@
 // Types of the RemoteAgent runtime.
-import type { AgentCard, AnswerTask } from "../a2a/index.js";
-import type { Backfill } from "../inbound/index.js";
-import type { CursorStore } from "../inbound/index.js";
+import type { AgentCard, AnswerTask, A2APart } from "../a2a/index.js";
+import type { Backfill, CursorStore, InboundMessage } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import type { HeartbeatLateWarning } from "../events/index.js";
-import type { InboundMessage } from "../inbound/index.js";
 import type { ActivityReport, ActivityRows } from "../platform/index.js";
 import type { EventStreamBody, HeartbeatReport } from "../platform/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
-import type { A2APart } from "../a2a/index.js";
 import type { AgentEndReason, AgentEvent, AgentEventMap } from "../events/index.js";
 import type { AgentStore } from "../store/index.js";
 

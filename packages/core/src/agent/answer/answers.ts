@@ -6,12 +6,9 @@
 // settled, then sent with its own bounded concurrency, retried with backoff (no slot is held while
 // waiting) and dead-lettered when it cannot be delivered.
 import { randomUUID } from "node:crypto";
-import type { AnswerTask } from "../../a2a/index.js";
-import { A2AErrorCode } from "../../a2a/index.js";
-import type { A2ATaskStore } from "../../a2a/index.js";
+import { type AnswerTask, A2AErrorCode, type A2ATaskStore } from "../../a2a/index.js";
 import { type AgentObserver, deadLetterReason } from "../../events/index.js";
-import { BoundedSet } from "../../inbound/index.js";
-import type { InboundMessage, OutboxRecord } from "../../inbound/index.js";
+import { BoundedSet, type InboundMessage, type OutboxRecord } from "../../inbound/index.js";
 import type { AgentStateStore } from "../../store/index.js";
 import type { Logger } from "../../transport/index.js";
 import { IdleWaiters, MoleculeError } from "../../transport/index.js";

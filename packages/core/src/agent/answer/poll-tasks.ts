@@ -8,8 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { A2AErrorCode, MemoryTaskStore } from "../../a2a/index.js";
 import type { A2AMessage, A2ATask, A2ATaskStore, AnswerTask } from "../../a2a/index.js";
-import type { InboundMessage } from "../../inbound/index.js";
-import { isAskingForInput } from "../../inbound/index.js";
+import { type InboundMessage, isAskingForInput } from "../../inbound/index.js";
 
 /** Task metadata key: the workspace the task answers (the authenticated sender that opened it). */
 const CALLER_KEY = "molecule_caller_workspace_id";

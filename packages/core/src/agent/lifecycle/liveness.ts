@@ -1,8 +1,7 @@
 // Late-heartbeat detection: a heartbeat that has not reached the platform one interval after it
 // was due means the canvas is about to show the agent offline while the process looks healthy
 // (a starved connection pool, a blocked event loop). It is reported loudly, never silently.
-import type { AgentObserver } from "../../events/index.js";
-import { HeartbeatLateWarning } from "../../events/index.js";
+import { type AgentObserver, HeartbeatLateWarning } from "../../events/index.js";
 import { ScheduledTask } from "../../transport/index.js";
 
 /** Lateness below this is never reported, whatever the interval (tests use intervals of ms). */

@@ -4,8 +4,7 @@
 // workspace is resumed, or resumes it (registers anyway). The platform's own
 // `POST /workspaces/:id/resume` refuses external workspaces on the April 2026 server (503
 // "provisioner not available"), so registering is the resume that works on both contracts.
-import type { Logger } from "../../transport/index.js";
-import { MoleculeError, sleep } from "../../transport/index.js";
+import { type Logger, MoleculeError, sleep } from "../../transport/index.js";
 import type { AgentPlatformClient } from "../types.js";
 import type { StartStep } from "./lifecycle.js";
 import type { StartTurn } from "./start-gate.js";

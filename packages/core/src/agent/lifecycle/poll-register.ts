@@ -2,8 +2,7 @@
 // "none"): a poll agent where the platform has poll delivery; without poll delivery (the baseline
 // contract) not registered when the workspace has a URL, else refused.
 import type { AgentCard } from "../../a2a/index.js";
-import type { Logger } from "../../transport/index.js";
-import { MoleculeError } from "../../transport/index.js";
+import { type Logger, MoleculeError } from "../../transport/index.js";
 import type { AgentPlatformClient } from "../types.js";
 import type { StartStep } from "./lifecycle.js";
 

@@ -3,10 +3,8 @@
 // a conversation over its turn limit is cut; the rest goes to the handler. Every decision rests on
 // what the platform authenticated (`senderOf`) or on the exact `inReplyTo` of our own unguessable
 // outbound messageId, never on what a sender claims (docs/security.md, "Sender facts").
-import { BoundedSet } from "../../inbound/index.js";
-import type { InboundMessage } from "../../inbound/index.js";
-import type { Logger } from "../../transport/index.js";
-import { describe } from "../../transport/index.js";
+import { BoundedSet, type InboundMessage } from "../../inbound/index.js";
+import { type Logger, describe } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
 import type { RemoteAgentOptions } from "../types.js";
 import { type PendingCalls, senderOf } from "./conversations.js";

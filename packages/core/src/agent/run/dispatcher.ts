@@ -5,8 +5,7 @@
 // fires (its A2A task canceled with `tasks/cancel`).
 import type { AgentObserver, MessageTrack } from "../../events/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
-import type { Logger } from "../../transport/index.js";
-import { IdleWaiters, backoffDelay, describe, sleep } from "../../transport/index.js";
+import { type Logger, IdleWaiters, backoffDelay, describe, sleep } from "../../transport/index.js";
 import { type Answers, isPermanent } from "../answer/answers.js";
 import type { PeerCalls } from "../route/call-peer.js";
 import type { RemoteAgentOptions } from "../types.js";

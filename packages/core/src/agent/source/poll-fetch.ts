@@ -1,9 +1,8 @@
 // Adapters from the platform client to what poll delivery and event wake-ups consume.
-import { toActivityPage } from "../../inbound/index.js";
+import { toActivityPage, type InboundPage } from "../../inbound/index.js";
 import { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "../../platform/index.js";
 import type { EventChunksOpener, EventWakeupsOptions } from "../../platform/index.js";
 import { MoleculeError } from "../../transport/index.js";
-import type { InboundPage } from "../../inbound/index.js";
 import type { AgentPlatformClient } from "../types.js";
 
 /**

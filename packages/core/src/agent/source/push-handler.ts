@@ -4,8 +4,7 @@ import { createA2AHandler } from "../../a2a/index.js";
 import type { A2AHandler } from "../../a2a/index.js";
 import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
-import type { Logger } from "../../transport/index.js";
-import { describe } from "../../transport/index.js";
+import { type Logger, describe } from "../../transport/index.js";
 import type { PushHandlerOptions, RemoteAgentOptions } from "../types.js";
 
 /** What {@link createAgentPushHandler} needs from the agent. */

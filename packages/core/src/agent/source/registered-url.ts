@@ -1,7 +1,5 @@
 // After a push registration: check that the platform holds the URL just registered.
-import { describe } from "../../transport/index.js";
-import type { Logger } from "../../transport/index.js";
-import { hideUrlSecret, MoleculeError } from "../../transport/index.js";
+import { describe, type Logger, hideUrlSecret, MoleculeError } from "../../transport/index.js";
 import type { AgentPlatformClient } from "../types.js";
 
 /**
