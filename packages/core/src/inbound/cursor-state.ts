@@ -55,7 +55,7 @@ export interface CursorState {
 export interface PushDeliveryEntry {
   /** The pushed message's A2A messageId. */
   messageId: string;
-  /** Its content's fingerprint (`contentFingerprint`; none in state saved before it was kept). */
+  /** Its content's fingerprint (see `PushClaimOptions.content`; none in older state). */
   content?: string;
   /** Times it was handed to a handler without settling. */
   deliveries: number;

@@ -60,8 +60,8 @@ export interface SharedStore {
   startPoll(ctx: SharedPollContext): Promise<SharedPoll>;
   /**
    * Claims a pushed message by its A2A `messageId` and `options.content` for this replica, so a
-   * proxy retry that lands on another replica is not handled twice. With `options.alone` false (this replica runs other
-   * pushed messages), a message claimed before and never settled (its replica died or stopped
+   * proxy retry that lands on another replica is not handled twice. With `options.alone` false
+   * (this replica runs other pushed messages), a message claimed before and never settled (its replica died or stopped
    * with it) is not claimed: the answer is `{ status: "redelivered" }`, and the agent claims it
    * again, alone, once nothing else runs (failure isolation).
    */
@@ -75,9 +75,10 @@ export interface SharedStore {
 /** Options of {@link SharedStore.claimPush}. */
 export interface PushClaimOptions {
   /**
-   * The fingerprint of the message's content (43 characters; see `contentFingerprint`). No sender
-   * of a push is authenticated, so a message is its messageId and its content: another message
-   * sent under the same messageId (other content) is claimed, counted and answered apart. Default "".
+   * The fingerprint of the message's content: the base64url SHA-256 of its contextId, taskId and
+   * parts (43 characters). No sender of a push is authenticated, so a message is its messageId and
+   * its content: another message sent under the same messageId is claimed, counted and answered
+   * apart. Default "".
    */
   content?: string;
   /**

@@ -9,7 +9,8 @@ export type {
 export { startA2AServer, type A2AServer, type StartA2AServerOptions } from "./node-server.js";
 export { derivePathSecret, generatePathSecret } from "./secret.js";
 export { A2AErrorCode, A2ARpcError, type A2AErrorCodeValue } from "./errors.js";
-// Internal: ids derived from a message's id (the push source's question tasks).
+// Internal: ids derived from a message's id (the push source's question tasks) and the fingerprint
+// of its content (push de-duplication).
 export { contentFingerprint, derivedId } from "./derived-id.js";
 export { isTaskState } from "./normalize.js";
 // Internal: the default task store, also a poll agent's (not public API).

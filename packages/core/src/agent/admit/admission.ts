@@ -1,8 +1,9 @@
 // Admit, the first stage after a source for every inbound message, polled or pushed: ids within
 // their bound (a message over it is refused where it enters, never kept), de-duplication by
-// messageId within the authenticated sender (poll) or the content (push) (`once`), the delivery limit, and for pushed messages the store's claim (delivery
-// counts, replicas). The poll source (source/poll-source.ts) also de-duplicates its rows by
-// activity id and journals them in flight, which counts a polled message's deliveries.
+// messageId within the authenticated sender (poll) or the content (push) (`once`), the delivery
+// limit, and for pushed messages the store's claim (delivery counts, replicas). The poll source
+// (source/poll-source.ts) also de-duplicates its rows by activity id and journals them in flight,
+// which counts a polled message's deliveries.
 import { A2AErrorCode, A2ARpcError, MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";
 import type { A2AMessage } from "../../a2a/index.js";
 import { BoundedSet, inboundFromA2AMessage, type InboundMessage } from "../../inbound/index.js";
@@ -176,9 +177,9 @@ export class Admission {
   }
 
   /**
-   * The store's claim of a pushed message, by its messageId and `content` (its
-   * `contentFingerprint`: counts its deliveries; one replica handles it): a
-   * claim to settle or release, the store's `settled` answer when it was handled already,
+   * The store's claim of a pushed message by its messageId and `content` (its
+   * `contentFingerprint`; counts its deliveries; one replica handles it): a claim to settle or
+   * release, the store's `settled` answer when it was handled already,
    * {@link REDELIVERED} when it was claimed before and never settled and `alone` is false (claim
    * it again alone), or a thrown error (dead-lettered: `-32603` with `delivery_limit`; busy on
    * another replica: `-32603` with `message_busy`, retryable).
