@@ -11,6 +11,7 @@ import type {
   AgentEventName,
   RemoteAgentOptions,
 } from "../src/index.js";
+import { waitFor } from "@internal/test-utils";
 import { startOrg } from "./fixtures/inbound-org.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -78,6 +79,36 @@ function agentOf(options: RemoteAgentOptions): RemoteAgent {
   cleanups.push(() => agent.stop());
   return agent;
 }
+
+describe("the handled event reaches each kind of receiver on its own", () => {
+  it("a debug logger alone, onEvent alone, a listener alone: each gets every handled message", async () => {
+    const { a, client, peer } = await org();
+    const receivers = {
+      logger: (rec: ReturnType<typeof recorder>) => ({ logger: rec.logger }),
+      onEvent: (rec: ReturnType<typeof recorder>) => ({ logger: {}, onEvent: rec.onEvent }),
+      listener: () => ({ logger: {} }),
+    };
+    for (const [kind, options] of Object.entries(receivers)) {
+      const rec = recorder();
+      const agent = agentOf({ client, handler: (m) => `echo:${m.text}`, ...options(rec) });
+      if (kind === "listener") agent.on("handled", rec.onEvent);
+      await agent.start();
+      const id = randomUUID();
+      await peer.callPeer(a.id, `to ${kind}`, { messageId: id });
+      // Found by its id: a fresh agent on the workspace may also handle the earlier ones again.
+      const got = await waitFor(() =>
+        kind === "logger"
+          ? rec.lines.find(
+              (l) =>
+                l.msg === "message handled" && (l.meta as { messageId?: string }).messageId === id,
+            )
+          : rec.events.find((e) => e.type === "handled" && e.message.messageId === id),
+      );
+      expect(got).toBeDefined();
+      await agent.stop();
+    }
+  });
+});
 
 describe("RemoteAgent events (poll delivery, latest contract)", () => {
   it("deliveryChosen and connected during start(), handled per message, stopping and stopped on stop()", async () => {

@@ -8,6 +8,7 @@ import type { InboundMessage } from "../src/index.js";
 import { PendingCalls } from "../src/agent/route/conversations.js";
 import { TurnLimiter } from "../src/agent/route/turn-limit.js";
 import { AgentStateStore } from "../src/store/index.js";
+import { LocalPushClaims } from "../src/agent/admit/store-claims.js";
 
 function row(message: Record<string, unknown>, sourceId = "peer-b"): unknown {
   return {
@@ -160,6 +161,21 @@ describe("TurnLimiter", () => {
   });
 });
 
+/** Claims and settles on a state over `inner`; returns how often push counts were saved. */
+const claimAndSettle = async (inner: MemoryCursorStore | undefined): Promise<number> => {
+  const s = new AgentStateStore(inner);
+  let saves = 0;
+  const savePush = s.savePush.bind(s);
+  s.savePush = async (entries) => (saves++, await savePush(entries));
+  const claims = new LocalPushClaims(s, 2);
+  const first = await claims.claim("m-1", "c1", false);
+  expect(await claims.claim("m-1", "c1", false)).toEqual({ status: "busy" }); // counted
+  expect((await claims.claim("m-1", "c2", false)).status).toBe("claimed"); // other content
+  await (first as Extract<typeof first, { status: "claimed" }>).claim.settle(undefined, {});
+  expect((await claims.claim("m-1", "c1", false)).status).toBe("claimed"); // settled: anew
+  return saves;
+};
+
 describe("AgentStateStore", () => {
   it("merges poll state and outbox into one saved state, each side seeing its own", async () => {
     const inner = new MemoryCursorStore({
@@ -187,5 +203,12 @@ describe("AgentStateStore", () => {
     await s.addDeadLetter({ delivery: "poll", activityId: "a1", deliveries: 5, deadAt: "t" });
     expect(await s.loadDeadLetters()).toMatchObject([{ activityId: "a1" }]);
     expect(await s.load()).toBeUndefined();
+  });
+
+  it("push claims count in memory without a store (no copy per claim) and in the store with one", async () => {
+    expect(await claimAndSettle(undefined)).toBe(0);
+    const inner = new MemoryCursorStore();
+    expect(await claimAndSettle(inner)).toBe(4);
+    expect((await inner.load())?.pushDeliveries).toHaveLength(2);
   });
 });

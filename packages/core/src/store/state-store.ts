@@ -108,6 +108,11 @@ export class AgentStateStore {
     await this.#inner?.check?.();
   }
 
+  /** Whether saves are written to a store (else the state lives in memory only). */
+  get persists(): boolean {
+    return this.#inner !== undefined;
+  }
+
   /** False while writes fail (between `onUnwritable` and `onWritable`). */
   get writable(): boolean {
     return this.#failingSince === undefined;

@@ -90,6 +90,7 @@ export class LocalPushClaims {
   }
 
   async #save(entries: Map<string, PushDeliveryEntry>): Promise<void> {
+    if (!this.#state.persists) return; // in memory only: `entries` is the state
     await this.#state.savePush([...entries.values()]);
   }
 }
