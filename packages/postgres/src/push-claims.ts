@@ -1,10 +1,10 @@
 // Push de-duplication shared by replicas: a pushed message is claimed by its A2A messageId and its
 // content fingerprint (no sender of a push is authenticated: another message sent under the same
 // id is claimed apart), so a proxy retry that lands on another replica gets the stored answer
-// instead of a second run. A claim
-// counts its deliveries: one whose claim expired (or was released) `maxDeliveries` times without
-// settling is dead-lettered (state 'dead') instead of run again. A message claimed before and never
-// settled is claimed again only `alone` (failure isolation: see `SharedStore.claimPush`).
+// instead of a second run. A claim counts its deliveries: one whose claim expired (or was released)
+// `maxDeliveries` times without settling is dead-lettered (state 'dead') instead of run again. A
+// message claimed before and never settled is claimed again only `alone` (failure isolation: see
+// `SharedStore.claimPush`).
 import type { Pool } from "pg";
 import { boundedKey } from "@molecule-ai/agent-core/store";
 import type { PushClaim, PushClaimOptions, PushClaimResult } from "@molecule-ai/agent-core/store";
