@@ -32,6 +32,12 @@ async function workspace(
   return { id: w.id, token, client };
 }
 
+/** A fresh emulator with workspaces a (the agent under test), x and y (two callers). */
+async function callersOrg() {
+  await setup();
+  return [await workspace("a"), await workspace("x"), await workspace("y")] as const;
+}
+
 async function startAgent(
   client: PlatformClient,
   handler: RemoteAgentOptions<PlatformClient>["handler"],
@@ -197,10 +203,7 @@ describe("the turn limit counts authenticated senders only", () => {
 
 describe("de-duplication keys a messageId by its authenticated sender", () => {
   it("poll: another sender reusing a messageId is handled and answered; the same sender's resend is not", async () => {
-    await setup();
-    const a = await workspace("a");
-    const x = await workspace("x");
-    const y = await workspace("y");
+    const [a, x, y] = await callersOrg();
     const handled: Array<[string | null, string]> = [];
     const agentA = await startAgent(a.client, (m) => {
       handled.push([m.sourceId, m.text]);
@@ -264,10 +267,7 @@ const msg = (messageId: string, t: string) => ({ role: "user", messageId, parts:
 
 describe("push de-duplication keys a messageId by its content (no sender is authenticated)", () => {
   it("another caller reusing a messageId gets its own answer, never the first caller's; a resend gets the remembered one", async () => {
-    await setup();
-    const a = await workspace("a");
-    const x = await workspace("x");
-    const y = await workspace("y");
+    const [a, x, y] = await callersOrg();
     const handled: string[] = [];
     const agentA = await startAgent(
       a.client,

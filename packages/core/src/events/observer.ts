@@ -287,9 +287,9 @@ export class AgentObserver {
             messageId: msg.messageId,
           });
         }
+        if (outcome.status !== "handled") return;
         // Every message ends here: its (debug-level) event is built only for a listener or a
         // logger that prints debug lines.
-        if (outcome.status !== "handled") return;
         if (!this.#o.logger.debug && this.bus.listenerCount("handled") === 0) return;
         this.emit("handled", {
           message: msg,

@@ -61,9 +61,9 @@ export interface SharedStore {
   /**
    * Claims a pushed message by its A2A `messageId` and `options.content` for this replica, so a
    * proxy retry that lands on another replica is not handled twice. With `options.alone` false
-   * (this replica runs other pushed messages), a message claimed before and never settled (its replica died or stopped
-   * with it) is not claimed: the answer is `{ status: "redelivered" }`, and the agent claims it
-   * again, alone, once nothing else runs (failure isolation).
+   * (this replica runs other pushed messages), a message claimed before and never settled (its
+   * replica died or stopped with it) is not claimed: the answer is `{ status: "redelivered" }`,
+   * and the agent claims it again, alone, once nothing else runs (failure isolation).
    */
   claimPush?(
     workspaceId: string,

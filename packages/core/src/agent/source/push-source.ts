@@ -53,7 +53,7 @@ export class PushSource {
   accepting = false;
   /** A pushed message is claimed (its delivery counted) only once it has a slot to run in. */
   readonly #slots: PushSlots;
-  /** Keys of pushed messages whose handler asked a question: their resends get the question's task. */
+  /** Pushed messages (by `pushKey`) whose handler asked a question: resends get its task. */
   readonly #asked = new BoundedSet(1_000);
 
   /** @param concurrency the agent's: pushed messages that run at once */
