@@ -197,9 +197,11 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp over stdio (%s)", (c
 
   it("closing stdin stops the agent and the process exits within a second", async () => {
     const platform = await platformFor(compat);
+    const state = tempDir();
+    cleanups.push(state.remove);
     const mcp = await connectStdio({
       ...platform.workspace.env,
-      MOLECULE_MCP_STATE_DIR: tempDir().dir,
+      MOLECULE_MCP_STATE_DIR: state.dir,
     });
     expect(
       structured<{ workspaces: { status: string }[] }>(
