@@ -248,11 +248,11 @@ export class AgentObserver {
         this.#o.workspaceId,
         msg,
         redelivered,
-        async (s) => {
+        (s) => {
           span = s;
           const ctx = s ? activeContext() : undefined;
           if (ctx) (this.#contexts ??= new WeakMap()).set(msg, ctx);
-          return await fn();
+          return fn();
         },
         (s, result) => {
           const outcome = result as TrackOutcome;

@@ -36,6 +36,11 @@ export function pushKey(messageId: string, content: string): string {
 export class BoundedSet {
   readonly #max: number;
   readonly #items = new Set<string>();
+  /**
+   * Stays just before the oldest entry: a Set iterator visits entries added after it was created
+   * and skips deleted ones, so evicting never walks the deleted entries at the front again.
+   */
+  readonly #oldest = this.#items.values();
 
   /** @param max how many ids to remember (oldest are evicted first) */
   constructor(max: number, initial?: Iterable<string>) {
@@ -49,18 +54,19 @@ export class BoundedSet {
   }
 
   /**
-   * Remembers `id`, evicting the oldest entry when full. An id over `MAX_ID_LENGTH` is never kept
-   * (such a message is refused where it enters; this holds for ids loaded from an older state too).
+   * Remembers `id`, evicting the oldest entry when full; returns the evicted entry's key. An id
+   * over `MAX_ID_LENGTH` is never kept (such a message is refused where it enters; this holds for
+   * ids loaded from an older state too).
    */
-  add(id: string | undefined): void {
-    if (id === undefined) return;
+  add(id: string | undefined): string | undefined {
+    if (id === undefined) return undefined;
     const key = boundedKey(id);
     this.#items.delete(key);
     this.#items.add(key);
-    if (this.#items.size > this.#max) {
-      const oldest = this.#items.values().next().value;
-      if (oldest !== undefined) this.#items.delete(oldest);
-    }
+    if (this.#items.size <= this.#max) return undefined;
+    const oldest = this.#oldest.next().value as string; // the set holds at least two entries
+    this.#items.delete(oldest);
+    return oldest;
   }
 
   /** Number of remembered ids. */

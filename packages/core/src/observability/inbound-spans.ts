@@ -33,7 +33,7 @@ function metadataOf(msg: { params: unknown }): Record<string, unknown> | undefin
  * push, consumer for poll; its parent is the sender's span from the message's `traceparent`, and a
  * message without one starts a new trace (never the context the agent happened to start in).
  */
-export async function traceInbound<T>(
+export function traceInbound<T>(
   workspaceId: string,
   msg: TracedMessage,
   redelivered: boolean,
@@ -41,9 +41,9 @@ export async function traceInbound<T>(
   onResult?: (span: Span, result: T) => void,
 ): Promise<T> {
   const api = otel();
-  if (!api || !tracingOn(api)) return await fn(undefined); // no span: nothing to build one from
+  if (!api || !tracingOn(api)) return fn(undefined); // no span: nothing to build one from
   const push = msg.activityId === undefined;
-  return await inSpan(
+  return inSpan(
     SPAN.handle,
     push ? "server" : "consumer",
     {

@@ -6,7 +6,8 @@
 // which counts a polled message's deliveries.
 import { A2AErrorCode, A2ARpcError, MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";
 import type { A2AMessage } from "../../a2a/index.js";
-import { BoundedSet, inboundFromA2AMessage, type InboundMessage } from "../../inbound/index.js";
+import { BoundedSet, boundedKey, inboundFromA2AMessage } from "../../inbound/index.js";
+import type { InboundMessage } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
 import {
@@ -148,7 +149,7 @@ export class Admission {
    */
   async once(key: string | undefined, run: () => Promise<PushAnswer>): Promise<PushAnswer> {
     if (key === undefined) return await run();
-    if (this.seen.has(key)) return this.#replies.get(key);
+    if (this.seen.has(key)) return this.#replies.get(boundedKey(key));
     const running = this.#inFlight.get(key);
     if (running) return await running;
     const p = run();
@@ -162,18 +163,11 @@ export class Admission {
     }
   }
 
-  /** The message of `key` settled with `answer`: its resends get it. */
+  /** The message of `key` settled with `answer`: its resends get it (while it is in the window). */
   #remember(key: string, answer: PushAnswer): void {
-    this.seen.add(key);
-    if (answer === undefined) return;
-    this.#replies.set(key, answer);
-    // Keep the answers bounded with the seen window.
-    if (this.#replies.size > this.seen.size) {
-      for (const k of this.#replies.keys()) {
-        if (!this.seen.has(k)) this.#replies.delete(k);
-        if (this.#replies.size <= this.seen.size) break;
-      }
-    }
+    const evicted = this.seen.add(key);
+    if (evicted !== undefined) this.#replies.delete(evicted);
+    if (answer !== undefined) this.#replies.set(boundedKey(key), answer);
   }
 
   /**
@@ -192,9 +186,20 @@ export class Admission {
     const mid = msg.messageId;
     if (mid === undefined) return undefined;
     const shared = this.#store.shared?.claimPush;
-    const r = shared
-      ? await shared.call(this.#store.shared, this.#workspaceId, mid, { alone, content })
-      : await this.#localClaim(mid, content, alone);
+    let r: PushClaimResult;
+    if (shared) {
+      r = await shared.call(this.#store.shared, this.#workspaceId, mid, { alone, content });
+    } else {
+      // Counted in the agent's own state; a store that cannot write gives the sender a
+      // retryable JSON-RPC error.
+      try {
+        this.#local ??= new LocalPushClaims(this.#state, this.#maxDeliveries);
+        r = await this.#local.claim(mid, content, alone);
+      } catch (err) {
+        if (err instanceof MoleculeStoreError) throw storeRpcError(err);
+        throw err;
+      }
+    }
     if (r.status === "claimed") return r.claim;
     if (r.status === "settled") return r;
     if (r.status === "redelivered" && !alone) return REDELIVERED;
@@ -214,16 +219,5 @@ export class Admission {
     });
     if (r.first) await this.#answers.deadLetter(msg, error); // reported once
     throw deliveryLimitRpcError(error);
-  }
-
-  /** A claim counted in the agent's own state; a store that cannot write gives the sender a retryable JSON-RPC error. */
-  async #localClaim(mid: string, content: string, alone: boolean): Promise<PushClaimResult> {
-    try {
-      this.#local ??= new LocalPushClaims(this.#state, this.#maxDeliveries);
-      return await this.#local.claim(mid, content, alone);
-    } catch (err) {
-      if (err instanceof MoleculeStoreError) throw storeRpcError(err);
-      throw err;
-    }
   }
 }

@@ -9,11 +9,16 @@
 import { boundedKey, pushKey, type PushDeliveryEntry } from "../../inbound/index.js";
 import type { AgentStateStore, PushClaimResult } from "../../store/index.js";
 
+/** Nothing to save (one resolved promise for every claim of an agent without a store). */
+const SAVED = Promise.resolve();
+
 /** See the file comment. */
 export class LocalPushClaims {
   readonly #state: AgentStateStore;
   readonly #max: number;
-  #entries: Promise<Map<string, PushDeliveryEntry>> | undefined;
+  /** The counts, once loaded from the state. */
+  #entries: Map<string, PushDeliveryEntry> | undefined;
+  #loading: Promise<Map<string, PushDeliveryEntry>> | undefined;
   /** Dead-lettered messages (from the state): their re-deliveries keep getting the error. */
   readonly #dead = new Map<string, number>();
   /** Claimed here and not settled or released yet. */
@@ -34,7 +39,7 @@ export class LocalPushClaims {
     this.#state.assertWritable();
     const messageId = boundedKey(id);
     const key = pushKey(messageId, content);
-    const entries = await this.#load();
+    const entries = this.#entries ?? (await this.#load());
     if (this.#active.has(key)) return { status: "busy" };
     const dead = this.#dead.get(key);
     if (dead !== undefined) return { status: "dead", deliveries: dead, first: false };
@@ -61,36 +66,41 @@ export class LocalPushClaims {
       status: "claimed",
       claim: {
         redelivered: prior > 0,
-        settle: async () => {
+        settle: () => {
           this.#active.delete(key);
           entries.delete(key);
-          await this.#save(entries);
+          return this.#save(entries);
         },
         // Not settled (the agent stopped first): the delivery stays counted.
-        release: async () => void this.#active.delete(key),
+        release: () => {
+          this.#active.delete(key);
+          return SAVED;
+        },
       },
     };
   }
 
   #load(): Promise<Map<string, PushDeliveryEntry>> {
-    this.#entries ??= Promise.all([this.#state.loadPush(), this.#state.loadDeadLetters()]).then(
+    this.#loading ??= Promise.all([this.#state.loadPush(), this.#state.loadDeadLetters()]).then(
       ([list, dead]) => {
         for (const d of dead) {
           if (d.delivery !== "push" || !d.messageId) continue;
           this.#dead.set(pushKey(d.messageId, d.content ?? ""), d.deliveries);
         }
-        return new Map(list.map((e) => [pushKey(e.messageId, e.content ?? ""), e]));
+        return (this.#entries ??= new Map(
+          list.map((e) => [pushKey(e.messageId, e.content ?? ""), e]),
+        ));
       },
       (err: unknown) => {
-        this.#entries = undefined;
+        this.#loading = undefined;
         throw err;
       },
     );
-    return this.#entries;
+    return this.#loading;
   }
 
-  async #save(entries: Map<string, PushDeliveryEntry>): Promise<void> {
-    if (!this.#state.persists) return; // in memory only: `entries` is the state
-    await this.#state.savePush([...entries.values()]);
+  /** Saves the counts; in memory only (nothing to save: `entries` is the state) resolves at once. */
+  #save(entries: Map<string, PushDeliveryEntry>): Promise<void> {
+    return this.#state.persists ? this.#state.savePush([...entries.values()]) : SAVED;
   }
 }

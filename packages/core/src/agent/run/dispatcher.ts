@@ -198,7 +198,8 @@ export class Dispatcher {
 
   async #execute(job: Job, track: MessageTrack): Promise<DispatchOutcome> {
     const { msg } = job;
-    const run = (attempt: number): Promise<string | void> => this.#runHandler(job, attempt);
+    const run = (attempt: number): string | void | Promise<string | void> =>
+      this.#runHandler(job, attempt);
     const ran = await this.#retry(job, run, (a, err, ms) => track.failed(a, err, ms));
     if ("status" in ran) return ran;
     if (job.cancel?.aborted) return { status: "canceled" }; // its answer goes nowhere
@@ -218,7 +219,7 @@ export class Dispatcher {
    */
   async #retry<T>(
     job: Job,
-    step: (attempt: number) => Promise<T>,
+    step: (attempt: number) => T | Promise<T>,
     failed: (attempt: number, error: unknown, retryInMs: number | undefined) => void,
   ): Promise<{ value: T } | DispatchOutcome> {
     const signal = job.controller!.signal;
@@ -245,10 +246,10 @@ export class Dispatcher {
     }
   }
 
-  /** One attempt of the user's handler. */
-  async #runHandler(job: Job, attempt: number): Promise<string | void> {
+  /** One attempt of the user's handler (a throw is caught by {@link #retry}). */
+  #runHandler(job: Job, attempt: number): string | void | Promise<string | void> {
     const msg = job.msg;
-    return await this.#o.handler(msg, {
+    return this.#o.handler(msg, {
       signal: job.controller!.signal,
       client: this.#o.client,
       attempt,

@@ -85,8 +85,10 @@ export class PushSource {
     // id is handled as its own.
     const content = contentFingerprint(message);
     const key = pushKey(message.messageId, content);
-    const answer = await this.admission.once(key, async () =>
-      this.router.route(msg) === "handler" ? await this.#run(msg, content, key, cancel) : undefined,
+    const answer = await this.admission.once(key, () =>
+      this.router.route(msg) === "handler"
+        ? this.#run(msg, content, key, cancel)
+        : Promise.resolve(undefined),
     );
     return this.#result(msg, key, answer, ctx);
   }
