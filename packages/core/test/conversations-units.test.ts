@@ -2,13 +2,15 @@
 // matching, the turn limit's window, and the merged agent state store.
 import { describe, expect, it } from "vitest";
 import { inboundFromA2AMessage } from "../src/public/a2a.js";
-import { MemoryCursorStore } from "../src/index.js";
+import { MemoryCursorStore, memoryStore } from "../src/index.js";
 import { parseActivityRow } from "../src/public/wire.js";
 import type { InboundMessage } from "../src/index.js";
 import { PendingCalls } from "../src/agent/route/conversations.js";
 import { TurnLimiter } from "../src/agent/route/turn-limit.js";
 import { AgentStateStore } from "../src/store/index.js";
 import { LocalPushClaims } from "../src/agent/admit/store-claims.js";
+import { Admission } from "../src/agent/admit/admission.js";
+import type { Answers } from "../src/agent/answer/answers.js";
 
 function row(message: Record<string, unknown>, sourceId = "peer-b"): unknown {
   return {
@@ -176,6 +178,10 @@ const claimAndSettle = async (inner: MemoryCursorStore | undefined): Promise<num
   return saves;
 };
 
+/** The admit stage over `state` (no dead letters in these tests). */
+const admit = (state: AgentStateStore): Admission =>
+  new Admission(memoryStore(), "ws-1", state, {} as Answers, {}, 10);
+
 describe("AgentStateStore", () => {
   it("merges poll state and outbox into one saved state, each side seeing its own", async () => {
     const inner = new MemoryCursorStore({
@@ -210,5 +216,16 @@ describe("AgentStateStore", () => {
     const inner = new MemoryCursorStore();
     expect(await claimAndSettle(inner)).toBe(4);
     expect((await inner.load())?.pushDeliveries).toHaveLength(2);
+  });
+
+  it("an agent without a store claims no pushed message (no count would outlive the process)", async () => {
+    const msg = inboundFromA2AMessage({ messageId: "m-1", parts: [{ kind: "text", text: "t" }] });
+    expect(await admit(new AgentStateStore(undefined)).claim(msg, "c1", false)).toBeUndefined();
+    const counted = await admit(new AgentStateStore(new MemoryCursorStore())).claim(
+      msg,
+      "c1",
+      false,
+    );
+    expect(counted).toMatchObject({ redelivered: false });
   });
 });

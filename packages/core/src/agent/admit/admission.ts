@@ -176,7 +176,8 @@ export class Admission {
    * release, the store's `settled` answer when it was handled already,
    * {@link REDELIVERED} when it was claimed before and never settled and `alone` is false (claim
    * it again alone), or a thrown error (dead-lettered: `-32603` with `delivery_limit`; busy on
-   * another replica: `-32603` with `message_busy`, retryable).
+   * another replica: `-32603` with `message_busy`, retryable). Without a store there is no claim:
+   * nothing outlives the process, so no delivery is counted.
    */
   async claim(
     msg: InboundMessage,
@@ -184,14 +185,13 @@ export class Admission {
     alone: boolean,
   ): Promise<PushClaim | PushSettled | typeof REDELIVERED | undefined> {
     const mid = msg.messageId;
-    if (mid === undefined) return undefined;
+    if (mid === undefined || !this.#state.persists) return undefined;
     const shared = this.#store.shared?.claimPush;
     let r: PushClaimResult;
     if (shared) {
       r = await shared.call(this.#store.shared, this.#workspaceId, mid, { alone, content });
     } else {
-      // Counted in the agent's own state; a store that cannot write gives the sender a
-      // retryable JSON-RPC error.
+      // Counted in the agent's own state (unwritable: a retryable JSON-RPC error to the sender).
       try {
         this.#local ??= new LocalPushClaims(this.#state, this.#maxDeliveries);
         r = await this.#local.claim(mid, content, alone);
