@@ -36,11 +36,9 @@ export function pushKey(messageId: string, content: string): string {
 export class BoundedSet {
   readonly #max: number;
   readonly #items = new Set<string>();
-  /**
-   * Stays just before the oldest entry: a Set iterator visits entries added after it was created
-   * and skips deleted ones, so evicting never walks the deleted entries at the front again.
-   */
-  readonly #oldest = this.#items.values();
+  // From the first eviction (an idle iterator would keep the Set's outgrown tables alive), just
+  // before the oldest entry: a Set iterator sees later additions and skips deleted entries.
+  #oldest: Iterator<string> | undefined;
 
   /** @param max how many ids to remember (oldest are evicted first) */
   constructor(max: number, initial?: Iterable<string>) {
@@ -64,6 +62,7 @@ export class BoundedSet {
     this.#items.delete(key);
     this.#items.add(key);
     if (this.#items.size <= this.#max) return undefined;
+    this.#oldest ??= this.#items.values();
     const oldest = this.#oldest.next().value as string; // the set holds at least two entries
     this.#items.delete(oldest);
     return oldest;
