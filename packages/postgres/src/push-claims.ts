@@ -23,9 +23,9 @@ export interface PushClaimConfig {
 }
 
 /**
- * Claims message `id` with `options.content` for this replica; a claim is kept alive while its handler runs (its timer is
- * in `timers` until it is settled or released). A claim that expired (or was released) is taken
- * over unless `options.alone` is false.
+ * Claims message `id` with `options.content` for this replica; a claim is kept alive while its
+ * handler runs (its timer is in `timers` until it is settled or released). A claim that expired
+ * (or was released) is taken over unless `options.alone` is false.
  */
 export async function claimPush(
   c: PushClaimConfig,

@@ -9,7 +9,7 @@
 import { boundedKey, pushKey, type PushDeliveryEntry } from "../../inbound/index.js";
 import type { AgentStateStore, PushClaimResult } from "../../store/index.js";
 
-/** Nothing to save (one resolved promise for every claim of an agent without a store). */
+/** Nothing to write (a release; a state in memory only): one resolved promise for all. */
 const SAVED = Promise.resolve();
 
 /** See the file comment. */
@@ -99,7 +99,7 @@ export class LocalPushClaims {
     return this.#loading;
   }
 
-  /** Saves the counts; in memory only (nothing to save: `entries` is the state) resolves at once. */
+  /** Saves the counts; a state in memory only has nothing to save (`entries` is the state). */
   #save(entries: Map<string, PushDeliveryEntry>): Promise<void> {
     return this.#state.persists ? this.#state.savePush([...entries.values()]) : SAVED;
   }
