@@ -121,7 +121,19 @@ describe("PendingCalls", () => {
     expect(pc.size).toBe(1);
   });
 
-  it("an answer with no authenticated sender resolves a call only by the exact inReplyTo (#29)", () => {
+  it("a pushed answer (no sender recorded) resolves a call only by the exact inReplyTo (#29)", () => {
+    const { pc, got, add } = calls();
+    add("m1", "peer-b", "c1");
+    const pushed = { activityId: undefined, sourceId: null, source: "unknown" as const };
+    expect(pc.take(answer({ ...pushed }))).toBe(false); // never "the only pending call"
+    expect(pc.take(answer({ ...pushed, contextId: "c1" }))).toBe(false);
+    expect(pc.take(answer({ ...pushed, claimedSourceId: "peer-b" }))).toBe(false);
+    expect(pc.take(answer({ ...pushed, claimedSourceId: "peer-c", inReplyTo: "m1" }))).toBe(false);
+    expect(pc.take(answer({ ...pushed, inReplyTo: "m1" }))).toBe(true);
+    expect(got.has("m1")).toBe(true);
+  });
+
+  it("a polled canvas row (source_id null) resolves no call, even naming its messageId (#46)", () => {
     const { pc, got, add } = calls();
     add("m1", "peer-b", "c1");
     const canvas = { sourceId: null, source: "canvas_user" as const };
@@ -129,7 +141,10 @@ describe("PendingCalls", () => {
     expect(pc.take(answer({ ...canvas, contextId: "c1" }))).toBe(false);
     expect(pc.take(answer({ ...canvas, claimedSourceId: "peer-b" }))).toBe(false);
     expect(pc.take(answer({ ...canvas, claimedSourceId: "peer-c", inReplyTo: "m1" }))).toBe(false);
-    expect(pc.take(answer({ ...canvas, inReplyTo: "m1" }))).toBe(true);
+    expect(pc.take(answer({ ...canvas, inReplyTo: "m1" }))).toBe(false);
+    expect(pc.take(answer({ ...canvas, inReplyTo: "m1", claimedSourceId: "peer-b" }))).toBe(false);
+    expect(got.has("m1")).toBe(false);
+    expect(pc.take(answer({ inReplyTo: "m1" }))).toBe(true); // the authenticated callee
     expect(got.has("m1")).toBe(true);
   });
 

@@ -22,10 +22,21 @@ export function senderOf(msg: InboundMessage): string | undefined {
 }
 
 /**
+ * True when the platform recorded who sent `msg`: a polled activity row, whose `source_id` the
+ * platform writes from the caller's token (null: the unauthenticated canvas route). A pushed
+ * message has no such record (the proxy forwards no caller identity).
+ */
+function senderRecorded(msg: InboundMessage): boolean {
+  return msg.activityId !== undefined;
+}
+
+/**
  * Calls awaiting answers. An answer from an authenticated sender resolves only a call to that
  * sender: by `inReplyTo`, else `contextId`, else the oldest call to it (the Python reference's
- * answer carries no ids). An answer with no authenticated sender resolves a call only by the exact
- * `inReplyTo` of the call's unguessable outbound `messageId`, and not when it claims another sender.
+ * answer carries no ids). A polled row without an authenticated sender (the canvas route, open to
+ * anyone) resolves no call, whatever it names (#46). A pushed answer, which no platform record
+ * identifies, resolves a call only by the exact `inReplyTo` of the call's unguessable outbound
+ * `messageId`, and not when it claims another sender.
  */
 export class PendingCalls {
   readonly #calls = new Map<string, PendingCall>();
@@ -66,6 +77,7 @@ export class PendingCalls {
   #match(calls: Map<string, PendingCall>, answer: InboundMessage): PendingCall | undefined {
     const from = senderOf(answer);
     if (from === undefined) {
+      if (senderRecorded(answer)) return undefined; // the canvas route: nobody authenticated
       const c = answer.inReplyTo === undefined ? undefined : calls.get(answer.inReplyTo);
       const claimed = answer.claimedSourceId;
       return c && (claimed === undefined || claimed === c.peerId) ? c : undefined;

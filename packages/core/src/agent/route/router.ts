@@ -1,8 +1,9 @@
 // Route, the stage after admit for every inbound message, polled or pushed: an answer a callPeer
 // awaits goes to that call; an answer nobody awaits is counted and rate-limited before the handler;
 // a conversation over its turn limit is cut; the rest goes to the handler. Every decision rests on
-// what the platform authenticated (`senderOf`) or on the exact `inReplyTo` of our own unguessable
-// outbound messageId, never on what a sender claims (docs/security.md, "Sender facts").
+// what the platform authenticated (`senderOf`) or, for a pushed answer (no sender recorded), on the
+// exact `inReplyTo` of our own unguessable outbound messageId; never on what a sender claims, and a
+// polled canvas row resolves no call (docs/security.md, "Sender facts").
 import { BoundedSet, type InboundMessage } from "../../inbound/index.js";
 import { type Logger, describe } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
