@@ -99,6 +99,12 @@ export function dispatchRpc(
   if (typeof method !== "string") {
     return rpcError(id, A2AErrorCode.InvalidRequest, "Invalid Request: method must be a string");
   }
+  // A v0.3 streaming method answers every error as a stream too (one `event: error`): the
+  // official 0.3 clients read nothing else. v1.0 answers errors before the stream as JSON, as the
+  // official 1.x server and the conformance kit do; errors during a stream are events in both.
+  const streamed = STREAM_METHODS.has(method);
+  const preStream = streamed && method.includes("/");
+  const refuse = (o: Outcome): Outcome => (preStream ? asEvents(o, scope) : o);
   const version = Array.isArray(versionHeader) ? versionHeader[0] : versionHeader;
   if (
     version !== undefined &&
@@ -109,26 +115,25 @@ export function dispatchRpc(
     version !== "1.0.0" &&
     version !== "1"
   ) {
-    return rpcError(
-      id,
-      A2AErrorCode.VersionNotSupported,
-      `A2A-Version ${JSON.stringify(version.slice(0, 32))} is not supported; use 0.3 or 1.0`,
+    return refuse(
+      rpcError(
+        id,
+        A2AErrorCode.VersionNotSupported,
+        `A2A-Version ${JSON.stringify(version.slice(0, 32))} is not supported; use 0.3 or 1.0`,
+      ),
     );
   }
   const params = req["params"];
   if (params !== undefined && !isObj(params)) {
-    return rpcError(id, A2AErrorCode.InvalidParams, "Invalid params: params must be an object");
+    return refuse(
+      rpcError(id, A2AErrorCode.InvalidParams, "Invalid params: params must be an object"),
+    );
   }
-  const p = params ?? {};
-  // A v0.3 streaming method answers every error as a stream too (one `event: error`): the
-  // official 0.3 clients read nothing else. v1.0 answers errors before the stream as JSON, as the
-  // official 1.x server and the conformance kit do; errors during a stream are events in both.
-  const streamed = STREAM_METHODS.has(method);
-  const out = invoke(id, method, p, scope, methods);
+  const out = invoke(id, method, params ?? {}, scope, methods);
   if (!streamed) return out;
   const failed = (err: unknown): void => report?.(err, method, id);
   const asStream = (o: Outcome): Outcome =>
-    errorsAsEvents(o, id, method.includes("/"), scope, failed);
+    "stream" in o ? { ...o, stream: guarded(o.stream, id, failed) } : refuse(o);
   return out instanceof Promise ? out.then(asStream) : asStream(out);
 }
 
@@ -139,16 +144,9 @@ const STREAM_METHODS = new Set([
   "SubscribeToTask",
 ]);
 
-/** A streaming method's outcome with its errors as SSE events (`preStream`: JSON errors too). */
-function errorsAsEvents(
-  o: Outcome,
-  id: RequestId,
-  preStream: boolean,
-  scope: Scope,
-  failed: (err: unknown) => void,
-): Outcome {
-  if ("stream" in o) return { ...o, stream: guarded(o.stream, id, failed) };
-  if (!preStream || o.status !== 200) return o;
+/** A JSON-RPC error answer as a stream of one `event: error` (other answers unchanged). */
+function asEvents(o: Outcome, scope: Scope): Outcome {
+  if ("stream" in o || o.status !== 200) return o;
   return { status: 200, stream: once(`event: error\ndata: ${o.body}\n\n`), scope };
 }
 

@@ -1,0 +1,195 @@
+// Deviations an official A2A client met (issue #48), each over real HTTP on the built-in server
+// and on handleFetch / handleNode, with the in-memory and the file task store: refusals of v0.3
+// streaming methods are event streams, the last artifact chunk says so, a non-blocking send answers
+// `submitted`, a large historyLength is clamped, a v0.3 message names its role, and ListTasks
+// refuses a page token or timestamp it never issued.
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rpc, rpcStream } from "@internal/test-utils";
+import type { A2ATaskStore } from "../src/a2a/server/store.js";
+import { FileTaskStore } from "../src/store/index.js";
+import {
+  createA2AHandler,
+  startA2AServer,
+  type A2AHandler,
+  type A2AMessage,
+  type A2AServerOptions,
+} from "../src/public/a2a.js";
+
+type Json = Record<string, any>; // oxlint-disable-line typescript/no-explicit-any
+
+const textOf = (m: A2AMessage): string =>
+  m.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
+
+const user = (text: string, extra: Json = {}): Json => ({
+  kind: "message",
+  role: "user",
+  messageId: crypto.randomUUID(),
+  parts: [{ kind: "text", text }],
+  ...extra,
+});
+
+const userV1 = (text: string): Json => ({
+  messageId: crypto.randomUUID(),
+  role: "ROLE_USER",
+  parts: [{ text }],
+});
+
+const options: A2AServerOptions = {
+  agentCard: { name: "deviations" },
+  streaming: true,
+  textResult: "task",
+  onMessage: async function* (message) {
+    const text = textOf(message);
+    if (text === "one") {
+      yield "only";
+      return;
+    }
+    for (const word of text.split(" ")) yield word;
+  },
+};
+
+/** A node:http server in front of `handler.handleFetch` (the fetch adapter over real HTTP). */
+async function serveFetch(handler: A2AHandler): Promise<{ url: string; server: Server }> {
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+    const body = req.method === "POST" ? Buffer.concat(chunks) : undefined;
+    const answer = await handler.handleFetch(
+      new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body }),
+    );
+    res.writeHead(answer.status, Object.fromEntries(answer.headers));
+    if (answer.body === null) return void res.end();
+    for await (const chunk of answer.body) res.write(chunk);
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
+}
+
+/** One endpoint under test: its URL and how to stop it. */
+interface Endpoint {
+  url: string;
+  close(): Promise<void>;
+}
+
+const dirs: string[] = [];
+const fileStore = (): A2ATaskStore => {
+  const dir = mkdtempSync(join(tmpdir(), "a2a-deviations-"));
+  dirs.push(dir);
+  return new FileTaskStore(join(dir, "tasks.json"));
+};
+
+const endpoints: Array<[string, () => Promise<Endpoint>]> = [
+  ["startA2AServer, memory store", async () => startA2AServer(options)],
+  [
+    "startA2AServer, file store",
+    async () => startA2AServer({ ...options, taskStore: fileStore() }),
+  ],
+  [
+    "handleFetch, memory store",
+    async () => {
+      const handler = createA2AHandler(options);
+      const { url, server } = await serveFetch(handler);
+      return {
+        url,
+        close: async () => {
+          await handler.close();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+      };
+    },
+  ],
+  [
+    "handleNode, file store",
+    async () => {
+      const handler = createA2AHandler({ ...options, taskStore: fileStore() });
+      const server = createServer((req, res) => void handler.handleNode(req, res));
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      return {
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        close: async () => {
+          await handler.close();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+      };
+    },
+  ],
+];
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A raw JSON-RPC POST: the content type and the first SSE frame's or the JSON body. */
+async function raw(
+  url: string,
+  body: Json,
+  headers: Record<string, string> = {},
+): Promise<{ type: string; text: string }> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+  return { type: res.headers.get("content-type") ?? "", text: await res.text() };
+}
+
+describe.each(endpoints)("%s", (_label, start) => {
+  let ep: Endpoint;
+  beforeAll(async () => {
+    ep = await start();
+  });
+  afterAll(async () => {
+    await ep.close();
+  });
+
+  describe("a refusal of a v0.3 streaming method is an event stream", () => {
+    it.each([
+      ["message/stream with params: []", { method: "message/stream", params: [] }, {}, -32602],
+      [
+        'tasks/resubscribe with params: "x"',
+        { method: "tasks/resubscribe", params: "x" },
+        {},
+        -32602,
+      ],
+      [
+        "message/stream with an unsupported A2A-Version",
+        { method: "message/stream", params: { message: user("hi") } },
+        { "a2a-version": "9.9" },
+        -32009,
+      ],
+      [
+        "tasks/resubscribe with an unsupported A2A-Version",
+        { method: "tasks/resubscribe", params: { id: "t" } },
+        { "a2a-version": "9.9" },
+        -32009,
+      ],
+    ])("%s", async (_name, call, headers, code) => {
+      const { type, text } = await raw(ep.url, { jsonrpc: "2.0", id: 7, ...call }, headers);
+      expect(type).toMatch(/^text\/event-stream/);
+      expect(text.startsWith("event: error\ndata: ")).toBe(true);
+      const body = JSON.parse(text.split("\n")[1]!.slice("data: ".length)) as Json;
+      expect(body).toMatchObject({ jsonrpc: "2.0", id: 7, error: { code } });
+    });
+
+    it("v1.0 streaming methods still refuse as JSON; message/send is unchanged", async () => {
+      const v1 = await raw(ep.url, {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "SendStreamingMessage",
+        params: [],
+      });
+      expect(v1.type).toMatch(/^application\/json/);
+      expect(JSON.parse(v1.text).error.code).toBe(-32602);
+      const send = await raw(ep.url, { jsonrpc: "2.0", id: 1, method: "message/send", params: [] });
+      expect(send.type).toMatch(/^application\/json/);
+    });
+  });
+});
