@@ -192,4 +192,22 @@ describe.each(endpoints)("%s", (_label, start) => {
       expect(send.type).toMatch(/^application\/json/);
     });
   });
+
+  describe("lastChunk", () => {
+    it("is true on the last chunk of a streamed artifact (v0.3), and only there", async () => {
+      const s = await rpcStream(ep.url, "message/stream", { message: user("a b c") });
+      const events = await s.rest();
+      const chunks = events.filter((e) => e["kind"] === "artifact-update");
+      expect(chunks.map((c) => c["artifact"].parts[0].text)).toEqual(["a", "b", "c", ""]);
+      expect(chunks.map((c) => c["lastChunk"])).toEqual([false, false, false, true]);
+      expect(chunks.map((c) => c["append"])).toEqual([false, true, true, true]);
+      expect(events.at(-1)).toMatchObject({ kind: "status-update", final: true });
+    });
+
+    it("is true on a v1.0 stream's last chunk too", async () => {
+      const s = await rpcStream(ep.url, "SendStreamingMessage", { message: userV1("one") }, true);
+      const chunks = (await s.rest()).filter((e) => e["artifactUpdate"] !== undefined);
+      expect(chunks.map((c) => c["artifactUpdate"].lastChunk)).toEqual([false, true]);
+    });
+  });
 });

@@ -76,7 +76,8 @@ describe("@a2a-js/sdk 1.x client", () => {
       if (event.payload?.$case === "statusUpdate") finalState = event.payload.value.status?.state;
     }
     expect(cases[0]).toBe("task");
-    expect(cases.filter((c) => c === "artifactUpdate")).toHaveLength(3);
+    // three chunks and the empty closing one (lastChunk: true)
+    expect(cases.filter((c) => c === "artifactUpdate")).toHaveLength(4);
     expect(text).toBe("a b c ");
     expect(finalState).toBe(TaskState.TASK_STATE_COMPLETED);
     const task = await client.getTask({ tenant: "", id: taskId, historyLength: undefined });
@@ -154,7 +155,13 @@ describe("@a2a-js/sdk 0.3.x client", () => {
         finalState = event.status.state;
       }
     }
-    expect(kinds).toEqual(["task", "artifact-update", "artifact-update", "status-update"]);
+    expect(kinds).toEqual([
+      "task",
+      "artifact-update",
+      "artifact-update",
+      "artifact-update", // the empty closing chunk (lastChunk: true)
+      "status-update",
+    ]);
     expect(text).toBe("x y ");
     expect(final).toBe(true);
     expect(finalState).toBe("completed");

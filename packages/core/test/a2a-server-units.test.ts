@@ -217,8 +217,13 @@ describe("handleFetch streaming", () => {
       append: true,
       artifact: { parts: [{ text: "llo" }] },
     });
-    expect(events[3].result.statusUpdate.status.state).toBe("TASK_STATE_COMPLETED");
-    expect(events).toHaveLength(4);
+    expect(events[3].result.artifactUpdate).toMatchObject({
+      append: true,
+      lastChunk: true,
+      artifact: { parts: [{ text: "" }] },
+    });
+    expect(events[4].result.statusUpdate.status.state).toBe("TASK_STATE_COMPLETED");
+    expect(events).toHaveLength(5);
     await handler.close();
     const closed = await handler.handleFetch(
       new Request("http://agent.test/", {

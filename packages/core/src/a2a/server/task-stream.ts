@@ -87,10 +87,6 @@ export function framer(id: RequestId, version: "0.3" | "1.0", task: A2ATask) {
   };
 }
 
-async function* single(text: string): AsyncGenerator<string> {
-  yield text;
-}
-
 /** The SSE frames of one streamed task; canceling the scope ends the task as `canceled`. */
 export async function* streamTask(s: StreamedTask): AsyncGenerator<string, void, undefined> {
   const { task, scope } = s;
@@ -100,7 +96,7 @@ export async function* streamTask(s: StreamedTask): AsyncGenerator<string, void,
     let result: unknown;
     try {
       result = await s.onMessage(s.message, s.ctx);
-      if (typeof result === "string") result = single(result);
+      if (result === "") result = undefined; // nothing to stream: no artifact
       if (isAsyncIterable(result)) {
         const artifactId = randomUUID();
         let text = "";
@@ -119,7 +115,12 @@ export async function* streamTask(s: StreamedTask): AsyncGenerator<string, void,
           );
           n++;
         }
-        if (!scope.aborted) task.status = { state: "completed", timestamp: now() };
+        if (!scope.aborted) {
+          // Chunks go out as they come, so the end of the artifact is one more, empty, chunk.
+          if (n > 0)
+            yield frames.artifact({ artifactId, parts: [{ kind: "text", text: "" }] }, true, true);
+          task.status = { state: "completed", timestamp: now() };
+        }
       } else if (!scope.aborted) {
         const final = toTaskResult(result, s.message, task);
         settleTask(task, final);

@@ -207,6 +207,7 @@ async function* updates(
 function apply(view: A2ATask, next: A2ATask, frames: ReturnType<typeof framer>): string[] {
   if (rank(next.status.state) < rank(view.status.state)) return []; // a stale read
   const out: string[] = [];
+  const last = TERMINAL_STATES.has(next.status.state); // no chunk follows a terminal task's
   for (const artifact of next.artifacts ?? []) {
     const artifacts = (view.artifacts ??= []);
     const i = artifacts.findIndex((a) => a.artifactId === artifact.artifactId);
@@ -219,9 +220,9 @@ function apply(view: A2ATask, next: A2ATask, frames: ReturnType<typeof framer>):
         ...artifact,
         parts: [{ kind: "text" as const, text: after.slice(before.length) }],
       };
-      out.push(frames.artifact(chunk, true, false));
+      out.push(frames.artifact(chunk, true, last));
     } else {
-      out.push(frames.artifact(artifact, false, false));
+      out.push(frames.artifact(artifact, false, last));
     }
     if (i >= 0) artifacts[i] = artifact;
     else artifacts.push(artifact);
