@@ -210,4 +210,21 @@ describe.each(endpoints)("%s", (_label, start) => {
       expect(chunks.map((c) => c["artifactUpdate"].lastChunk)).toEqual([false, true]);
     });
   });
+
+  describe("a non-blocking send", () => {
+    it("answers submitted (v0.3 blocking: false, v1.0 returnImmediately), without historyLength", async () => {
+      const v03 = await rpc(ep.url, "message/send", {
+        message: user("x y"),
+        configuration: { blocking: false },
+      });
+      expect(v03.result?.status?.state).toBe("submitted");
+      const v1 = await rpc(
+        ep.url,
+        "SendMessage",
+        { message: userV1("x y"), configuration: { returnImmediately: true } },
+        true,
+      );
+      expect(v1.result?.task?.status?.state).toBe("TASK_STATE_SUBMITTED");
+    });
+  });
 });

@@ -216,13 +216,13 @@ export class A2AMethods implements RpcMethods {
           scope,
         };
       }
-      // v1.0: {task}, a SendMessageResponse
-      const snapshot = shapeResult(version, withHistory(task, historyLength));
+      // The answer is serialised before the handler starts: it changes the task in place.
+      const body = rpcResult(id, shapeResult(version, withHistory(task, historyLength)));
       this.#o.inflight.add(taskScope);
       void this.#runBackground(task, message, ctx, taskScope).finally(() =>
         this.#o.inflight.delete(taskScope),
       );
-      return { status: 200, body: rpcResult(id, snapshot) };
+      return { status: 200, body };
     };
     let begun: void | Promise<void>;
     try {
