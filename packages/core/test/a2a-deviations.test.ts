@@ -17,7 +17,7 @@ import {
   startA2AServer,
   type A2AHandler,
   type A2AMessage,
-  type A2AServerOptions,
+  type A2AHandlerOptions,
 } from "../src/public/a2a.js";
 
 type Json = Record<string, any>; // oxlint-disable-line typescript/no-explicit-any
@@ -39,7 +39,7 @@ const userV1 = (text: string): Json => ({
   parts: [{ text }],
 });
 
-const options: A2AServerOptions = {
+const options: A2AHandlerOptions = {
   agentCard: { name: "deviations" },
   streaming: true,
   textResult: "task",
@@ -225,6 +225,88 @@ describe.each(endpoints)("%s", (_label, start) => {
         true,
       );
       expect(v1.result?.task?.status?.state).toBe("TASK_STATE_SUBMITTED");
+    });
+  });
+
+  describe("historyLength", () => {
+    it("a large one is clamped to what is stored (tasks/get, GetTask, ListTasks, a send)", async () => {
+      const sent = await rpc(ep.url, "message/send", {
+        message: user("h i"),
+        configuration: { historyLength: 999_999_999 },
+      });
+      expect(sent.error).toBeUndefined();
+      const id = sent.result!.id!;
+      const got = await rpc(ep.url, "tasks/get", { id, historyLength: 999_999 });
+      expect((got.result!["history"] as unknown[]).length).toBe(1);
+      const v1 = await rpc(ep.url, "GetTask", { id, historyLength: 999_999 }, true);
+      expect((v1.result!["history"] as unknown[]).length).toBe(1);
+      const list = await rpc(ep.url, "ListTasks", { historyLength: 5000 }, true);
+      expect(list.error).toBeUndefined();
+      for (const bad of [-1, 1.5, "3"]) {
+        const r = await rpc(ep.url, "tasks/get", { id, historyLength: bad });
+        expect(r.error?.code).toBe(-32602);
+        expect(r.error?.message).toContain("params.historyLength");
+      }
+    });
+  });
+
+  describe("role", () => {
+    it("a v0.3 message without role is refused -32602, as @a2a-js/sdk 1.3 refuses it", async () => {
+      const { role: _, ...noRole } = user("who");
+      const r = await rpc(ep.url, "message/send", { message: noRole });
+      expect(r.error?.code).toBe(-32602);
+      expect(r.error?.message).toContain('params.message.role must be "user" or "agent"');
+      const s = await rpc(ep.url, "message/stream", { message: noRole });
+      expect(s.error?.code).toBe(-32602);
+    });
+
+    it("the platform dialect (parts spelled type, the channel plugin's body) may still omit it", async () => {
+      const r = await rpc(ep.url, "message/send", {
+        message: { messageId: crypto.randomUUID(), parts: [{ type: "text", text: "p" }] },
+      });
+      expect(r.error).toBeUndefined();
+    });
+
+    it("v1.0 SendMessage without role is answered, as @a2a-js/sdk 1.3 answers it", async () => {
+      const r = await rpc(
+        ep.url,
+        "SendMessage",
+        { message: { messageId: crypto.randomUUID(), parts: [{ text: "v1" }] } },
+        true,
+      );
+      expect(r.error).toBeUndefined();
+    });
+  });
+
+  describe("ListTasks", () => {
+    it.each([
+      ["pageToken: invalid-token-xyz", { pageToken: "invalid-token-xyz" }, "params.pageToken"],
+      ["statusTimestampAfter: -1", { statusTimestampAfter: "-1" }, "params.statusTimestampAfter"],
+      [
+        "statusTimestampAfter: a date",
+        { statusTimestampAfter: "2026" },
+        "params.statusTimestampAfter",
+      ],
+    ])("%s -> -32602", async (_name, params, field) => {
+      const r = await rpc(ep.url, "ListTasks", params, true);
+      expect(r.error?.code).toBe(-32602);
+      expect(r.error?.message).toContain(field);
+    });
+
+    it("a token it issued and an RFC 3339 timestamp are still answered", async () => {
+      for (let i = 0; i < 3; i++) await rpc(ep.url, "message/send", { message: user("p q") });
+      const first = await rpc(ep.url, "ListTasks", { pageSize: 1 }, true);
+      const token = first.result!["nextPageToken"] as string;
+      expect(token).not.toBe("");
+      const second = await rpc(ep.url, "ListTasks", { pageSize: 1, pageToken: token }, true);
+      expect((second.result!["tasks"] as unknown[]).length).toBe(1);
+      const since = await rpc(
+        ep.url,
+        "ListTasks",
+        { statusTimestampAfter: "2000-01-01T00:00:00.000Z" },
+        true,
+      );
+      expect((since.result!["tasks"] as unknown[]).length).toBeGreaterThan(0);
     });
   });
 });

@@ -20,7 +20,7 @@ export function isBoundedId(value: unknown): boolean {
 export const MAX_REFERENCE_IDS = 64;
 
 /**
- * Largest `historyLength` a caller may ask for (`tasks/get`, `ListTasks`, a send's
- * `configuration`): an integer from 0 to this bound, else JSON-RPC `-32602`.
+ * Most history messages one answer holds (`tasks/get`, `ListTasks`, a send's `configuration`): a
+ * larger `historyLength` is clamped to it (a negative or non-integer one is JSON-RPC `-32602`).
  */
 export const MAX_HISTORY_LENGTH = 1000;

@@ -10,6 +10,7 @@ import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
 import type { RpcMethods } from "./jsonrpc.js";
 import {
   checkInboundMessage,
+  checkRoleNamed,
   isObj,
   normalizeMessage,
   ShapeError,
@@ -98,6 +99,7 @@ export class A2AMethods implements RpcMethods {
       return rpcError(id, A2AErrorCode.InvalidParams, "Invalid params: params.message is required");
     }
     const message = normalizeMessage(params["message"]);
+    if (version === "0.3") checkRoleNamed(params["message"]);
     checkInboundMessage(message);
     const config = params["configuration"];
     if (config !== undefined && config !== null && !isObj(config)) {

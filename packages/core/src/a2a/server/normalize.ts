@@ -160,6 +160,21 @@ export function normalizeMessage(raw: unknown, where = "params.message"): A2AMes
   return message;
 }
 
+/**
+ * A v0.3 message names its `role`, as the official SDKs require; the platform's own dialect (parts
+ * spelled `type`, as the channel plugin sends them) may leave it out and is read as `user`.
+ * Throws {@link ShapeError} otherwise.
+ */
+export function checkRoleNamed(raw: unknown, where = "params.message"): void {
+  if (!isObj(raw)) return;
+  const role = raw["role"];
+  if (role !== undefined && role !== null && role !== "") return;
+  const parts = raw["parts"];
+  const platform =
+    Array.isArray(parts) && parts.some((p) => isObj(p) && p["kind"] === undefined && "type" in p);
+  if (!platform) throw new ShapeError(`${where}.role must be "user" or "agent"`);
+}
+
 /** A sender-chosen id within {@link MAX_ID_LENGTH} (`where` names the field when it is not). */
 export function checkId(value: unknown, where: string): void {
   if (typeof value === "string" && value.length > MAX_ID_LENGTH) {

@@ -25,7 +25,7 @@ export interface TaskListQuery {
   statusAfter?: number;
   /** Tasks per page (1 to 100). */
   pageSize: number;
-  /** The `nextPageToken` of the previous page, if any (opaque to callers). */
+  /** The `nextPageToken` of the previous page, if any (opaque to callers; digits only, checked). */
   pageToken?: string;
 }
 
@@ -33,7 +33,11 @@ export interface TaskListQuery {
 export interface TaskListPage {
   /** The tasks of this page. */
   tasks: A2ATask[];
-  /** Token of the next page, `""` on the last one. */
+  /**
+   * Token of the next page, `""` on the last one: a decimal string of 1 to 19 digits (e.g. the
+   * change sequence of the page's last task), since the endpoint refuses any other token with
+   * `-32602` before it asks the store.
+   */
   nextPageToken: string;
   /** Matching tasks in all pages. */
   totalSize: number;

@@ -24,14 +24,17 @@ export function taskIdOf(params: Obj): string {
   return id;
 }
 
-/** `historyLength` of `params`: absent, or an integer from 0 to {@link MAX_HISTORY_LENGTH}. */
+/**
+ * `historyLength` of `params`: absent, or a non-negative integer. The spec sets no upper bound, so a
+ * larger one is clamped to {@link MAX_HISTORY_LENGTH} (an answer never holds more than is stored).
+ */
 export function historyLengthOf(params: Obj, where: string): number | undefined {
   const v = params["historyLength"];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_HISTORY_LENGTH) {
-    throw new ShapeError(`${where} must be an integer from 0 to ${MAX_HISTORY_LENGTH}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+    throw new ShapeError(`${where} must be a non-negative integer`);
   }
-  return v;
+  return Math.min(v, MAX_HISTORY_LENGTH);
 }
 
 const V1_STATES: Record<string, A2ATaskState> = {
@@ -44,6 +47,11 @@ const V1_STATES: Record<string, A2ATaskState> = {
   TASK_STATE_REJECTED: "rejected",
   TASK_STATE_AUTH_REQUIRED: "auth-required",
 };
+
+/** A page token as every store issues them (see {@link TaskListPage.nextPageToken}). */
+const PAGE_TOKEN = /^\d{1,19}$/;
+/** An RFC 3339 timestamp (what v1.0 proto-JSON gives a `google.protobuf.Timestamp`). */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
 /** The checked filters and page of a `ListTasks` request (v1.0 `ListTasksRequest`). */
 function listQueryOf(params: Obj): TaskListQuery {
@@ -76,13 +84,14 @@ function listQueryOf(params: Obj): TaskListQuery {
   }
   const token = params["pageToken"];
   if (token !== undefined && token !== null && token !== "") {
-    if (typeof token !== "string") throw new ShapeError("params.pageToken must be a string");
-    checkId(token, "params.pageToken");
+    if (typeof token !== "string" || !PAGE_TOKEN.test(token)) {
+      throw new ShapeError("params.pageToken must be the nextPageToken of a previous page");
+    }
     query.pageToken = token;
   }
   const after = params["statusTimestampAfter"];
   if (after !== undefined && after !== null && after !== "") {
-    const ms = typeof after === "string" ? Date.parse(after) : NaN;
+    const ms = typeof after === "string" && TIMESTAMP.test(after) ? Date.parse(after) : NaN;
     if (Number.isNaN(ms)) {
       throw new ShapeError("params.statusTimestampAfter must be an ISO 8601 timestamp");
     }
