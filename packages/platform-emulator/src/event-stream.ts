@@ -1,9 +1,13 @@
 // `GET /workspaces/:id/events/stream`: the SSE subscription (frames are written by `Platform.emit`).
 import { type Ctx, HttpError } from "./http-io.js";
 import type { Platform } from "./platform.js";
+import { UUID_ANY_RE } from "./util.js";
 
 /** `GET /workspaces/:id/events/stream`: subscribes the response to the workspace's events. */
-export function eventStream(platform: Platform, ctx: Ctx, id: string): void {
+export function eventStream(platform: Platform, ctx: Ctx, rawId: string): void {
+  // The server's existence query fails on a value that is not a UUID.
+  if (!UUID_ANY_RE.test(rawId)) throw new HttpError(500, { error: "failed to verify workspace" });
+  const id = rawId.toLowerCase();
   if (platform.ws(id) === undefined) throw new HttpError(404, { error: "workspace not found" });
   const res = ctx.res;
   const h = ctx.headers;

@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { EventSockets, isSocketUpgrade } from "./event-socket.js";
 import { Platform } from "./platform.js";
 import { requestHandler } from "./request-handler.js";
 import { Store, readSnapshot, writeSnapshot } from "./store.js";
@@ -253,9 +254,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   platform.statePersisted = stateFile !== undefined;
 
   const server = http.createServer(
-    { keepAliveTimeout: 65_000, requestTimeout: 0 },
+    { keepAliveTimeout: 65_000, requestTimeout: 0, shouldUpgradeCallback: isSocketUpgrade },
     requestHandler(platform),
   );
+  const eventSockets = new EventSockets(platform);
+  server.on("upgrade", eventSockets.upgrade);
   const sockets = new Set<Socket>();
   server.on("connection", (s) => {
     sockets.add(s);
@@ -358,6 +361,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         clearInterval(sweepTimer);
         const closed = new Promise<void>((r) => server.close(() => r()));
         platform.closeStreams();
+        eventSockets.close();
         server.closeIdleConnections();
         await platform.shutdown();
         for (const s of sockets) s.destroy();

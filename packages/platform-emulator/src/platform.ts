@@ -39,10 +39,43 @@ export interface PlatformObserver {
   close(): void;
 }
 
+/** One `GET /ws` client (event-socket.ts): `workspaceId` is `""` for the canvas (every event). */
+export interface EventSocket {
+  readonly workspaceId: string;
+  /** Sends one message (dropped while the client is too far behind). */
+  send(text: string): void;
+  /** Closes the connection (emulator close). */
+  close(): void;
+}
+
+/** A row of `GET /events/:id` (the server's `structure_events`). */
+export interface StructureEvent {
+  id: string;
+  event_type: string;
+  workspace_id: string;
+  payload: unknown;
+  created_at: string;
+}
+
+/** Events the real server broadcasts without recording them in `structure_events`. */
+const UNRECORDED = new Set([
+  "ACTIVITY_LOGGED",
+  "AGENT_MESSAGE",
+  "TASK_UPDATED",
+  "WORKSPACE_HEARTBEAT",
+  "A2A_RESPONSE",
+]);
+/** Structure events kept per workspace (the history route answers the 100 newest). */
+const HISTORY_PER_WORKSPACE = 100;
+
 /** The emulated platform. One instance serves one HTTP server. */
 export class Platform {
   readonly faults: ActiveFault[] = [];
   readonly subscribers = new Map<string, Set<ServerResponse>>();
+  /** The `GET /ws` clients. */
+  readonly sockets = new Set<EventSocket>();
+  /** Recorded structure events per workspace, oldest first (at most 100 each, in memory only). */
+  readonly history = new Map<string, StructureEvent[]>();
   /** Times of the last accepted heartbeats per workspace (newest last, at most 1,000 each). */
   readonly heartbeatLog = new Map<string, number[]>();
   readonly inflight = new Map<string, Set<() => void>>();
@@ -90,7 +123,7 @@ export class Platform {
   }
 
   /** `ValidateToken`: live token, bound to `id`, workspace not removed. */
-  tokenFor(ctx: Ctx, id: string): TokenRow | undefined {
+  tokenFor(ctx: Pick<Ctx, "bearerHash">, id: string): TokenRow | undefined {
     if (ctx.bearerHash === undefined) return undefined;
     const t = this.store.tokensByHash.get(ctx.bearerHash);
     if (t === undefined || t.revokedAt !== null || t.workspaceId !== id) return undefined;
@@ -269,22 +302,48 @@ export class Platform {
   /** The org-wide observer (the canvas feed), or none while no page has subscribed. */
   observer: PlatformObserver | undefined;
 
+  /**
+   * Delivers one event: to the canvas observer, the `GET /ws` clients (`{event, workspace_id,
+   * timestamp, payload}`, the canvas gets all, a workspace those it may communicate with), the
+   * workspace's SSE streams (the AG-UI envelope `{type, timestamp, data}`, exactly as the real
+   * server sends it), and the history (`GET /events/:id`) unless the server broadcasts it only.
+   */
   emit(workspaceId: string, type: string, data: unknown): void {
     this.observer?.event(workspaceId, type, data);
+    const at = this.now();
+    if (!UNRECORDED.has(type)) this.#record(workspaceId, type, data, at);
+    if (this.sockets.size > 0) {
+      const msg = JSON.stringify({
+        event: type,
+        workspace_id: workspaceId,
+        timestamp: new Date(at).toISOString(),
+        payload: data,
+      });
+      for (const s of this.sockets)
+        if (s.workspaceId === "" || this.canCommunicate(s.workspaceId, workspaceId)) s.send(msg);
+    }
     const subs = this.subscribers.get(workspaceId);
     if (subs === undefined || subs.size === 0) return;
-    const payload = JSON.stringify({
-      type,
-      workspace_id: workspaceId,
-      timestamp: this.now(),
-      data,
-    });
+    const payload = JSON.stringify({ type, timestamp: at, data });
     const frame = this.latest ? `event: ${type}\ndata: ${payload}\n\n` : `data: ${payload}\n\n`;
     for (const res of subs) {
       if (res.writableEnded) continue;
       if (this.#unsent.size === 0) setImmediate(() => this.#flushFrames());
       this.#unsent.set(res, (this.#unsent.get(res) ?? "") + frame);
     }
+  }
+
+  #record(workspaceId: string, type: string, payload: unknown, at: number): void {
+    let rows = this.history.get(workspaceId);
+    if (rows === undefined) this.history.set(workspaceId, (rows = []));
+    rows.push({
+      id: newId(),
+      event_type: type,
+      workspace_id: workspaceId,
+      payload,
+      created_at: iso(at),
+    });
+    if (rows.length > HISTORY_PER_WORKSPACE) rows.shift();
   }
 
   /**
@@ -305,6 +364,8 @@ export class Platform {
     this.observer?.close();
     for (const subs of this.subscribers.values()) for (const res of subs) res.end();
     this.subscribers.clear();
+    for (const s of this.sockets) s.close();
+    this.sockets.clear();
   }
 
   /** Whether an agent URL may be registered (`"register"`) or dispatched to (`"dispatch"`). */

@@ -1,10 +1,12 @@
 // URL routing: maps method + path to the handler of each resource (gin's route table).
+import { plainSocketRequest } from "./event-socket.js";
 import { eventStream } from "./event-stream.js";
 import { type Ctx, notFoundRoute, sendJson } from "./http-io.js";
 import type { Platform } from "./platform.js";
 import { a2a } from "./proxy/deliver.js";
 import { listActivity, notify, reportActivity } from "./routes/activity.js";
 import { delegate, listDelegations } from "./routes/delegations.js";
+import { listEvents } from "./routes/events.js";
 import { featureRoute } from "./routes/features.js";
 import { downloadPlugin, installPlugin } from "./routes/plugins.js";
 import {
@@ -70,6 +72,9 @@ export async function route(platform: Platform, ctx: Ctx): Promise<void> {
     }
     return notFoundRoute(ctx);
   }
+  if (a === "ws" && n === 1 && m === "GET") return plainSocketRequest(platform, ctx);
+  if (a === "events" && m === "GET" && (n === 1 || n === 2))
+    return listEvents(platform, ctx, n === 2 ? (segs[2] ?? "") : undefined);
   const feature = featureRoute(platform, ctx, segs);
   if (feature !== undefined) return feature;
   if (a === "workspaces") {

@@ -1,14 +1,18 @@
 /* oxlint-disable typescript/no-explicit-any */
 // Replays the real April-2026 server's recorded answers for the workspace-feature routes
 // (fixtures/real-server-2026-04-workspace-features.json, 291 cases: memories, approvals, traces,
-// transcript, session search, delegation records, update-card, event delivery) against the
-// emulator in both contracts and compares each case's `signature`. Memory and session-search
-// listings are also compared row by row (scope/label and content, ids mapped to the org's names).
+// transcript, session search, delegation records, update-card, event delivery over SSE and the
+// `GET /ws` WebSocket, event history) against the emulator in both contracts and compares each
+// case's `signature`; every case is served (a case that differs in "latest" is listed below with
+// its reason, as in the README). Event cases also compare the envelope of every message (its keys
+// and their JSON types) with the recorded ones. Memory and session-search listings are also
+// compared row by row (scope/label and content, ids mapped to the org's names).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import type { Emulator } from "../src/index.js";
 import { emulator, req, type Res, type Ws } from "./helpers.js";
 
@@ -86,14 +90,38 @@ async function startEcho(): Promise<Echo> {
   return echo;
 }
 
-/** One SSE subscription: the events it received, in order. */
+/** One received event: its type, payload, the workspace it is about (WS) and its envelope. */
+interface Got {
+  type: string;
+  data: any;
+  of: string | undefined;
+  envelope: string;
+}
+
+/** One subscription (SSE of a workspace, or a `GET /ws` socket): the events it received, in order. */
 interface Sub {
-  events: { type: string; data: any }[];
+  kind: "sse" | "ws";
+  events: Got[];
   status: number;
-  /** Index of the first event of the current trigger. */
-  mark: number;
-  abort: AbortController;
+  /** The workspace whose sentinel event this subscription receives. */
+  via: Name;
+  close: () => void;
   wake: (() => void) | undefined;
+}
+
+/** An envelope as its keys with their JSON types, e.g. `data:object,timestamp:number,type:string`. */
+function envelopeOf(j: Record<string, unknown>): string {
+  return Object.keys(j)
+    .sort()
+    .map((k) => `${k}:${j[k] === null ? "null" : Array.isArray(j[k]) ? "array" : typeof j[k]}`)
+    .join(",");
+}
+
+/** The distinct envelopes of a recorded EVENTS body (one JSON message per line). */
+function recordedEnvelopes(body: string): string[] {
+  const out = new Set<string>();
+  for (const line of body.split("\n")) if (line !== "") out.add(envelopeOf(JSON.parse(line)));
+  return [...out].sort();
 }
 
 interface Org {
@@ -102,7 +130,8 @@ interface Org {
   ws: Record<Name, Ws>;
   /** Answers of earlier cases, by case name (ids later cases use). */
   answers: Map<string, any>;
-  subs: Map<Name, Sub>;
+  /** Keyed `sse C1`, `ws C1`, `ws canvas`, as the case names say. */
+  subs: Map<string, Sub>;
   sentinels: number;
 }
 
@@ -115,8 +144,10 @@ interface Call {
   headers?: Record<string, string>;
 }
 
+/** What a probe saw: its signature, and for event cases the envelopes of what arrived. */
+type Seen = string | { signature: string; envelopes: string[] };
 /** A step the probe computed itself (subscriptions, the echo agent's log): its signature. */
-type Probe = { probe: (o: Org) => Promise<string> };
+type Probe = { probe: (o: Org) => Promise<Seen> };
 type Step = (o: Org) => Call | Probe;
 
 const UNKNOWN = "7b0c3a52-5d4e-4f8a-9c1e-2a3b4c5d6e7f";
@@ -182,35 +213,72 @@ const card = (o: Org, n: Name, agentCard: unknown, token: string | null = tok(o,
 const cardD1 = (o: Org, url: string): Call => card(o, "D1", { name: "d1", url });
 const stream = (o: Org, n: Name | string, token?: string): Call =>
   call("GET", `/workspaces/${n}/events/stream`, token);
-/** `GET /ws` (sent without the upgrade headers, which fetch cannot send; the emulator has no /ws). */
-const wsGet = (headers: Record<string, string>, token?: string): Call => ({
-  method: "GET",
-  path: "/ws",
-  headers,
-  ...(token !== undefined ? { token } : {}),
-});
+/** Opens `GET /ws` with the real `ws` client: the status, the body of a refusal, the open socket. */
+function openSocket(
+  o: Org,
+  headers: Record<string, string>,
+  token?: string,
+): Promise<{ status: number; text: string; ws: WebSocket }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${o.emu.url.replace(/^http/, "ws")}/ws`, {
+      headers: { ...headers, ...(token !== undefined ? { Authorization: `Bearer ${token}` } : {}) },
+    });
+    ws.on("error", reject);
+    ws.once("upgrade", (res) => resolve({ status: res.statusCode ?? 0, text: "", ws }));
+    ws.once("unexpected-response", (_rq, res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, ws }));
+    });
+  });
+}
 
-/** Syncs one subscription: sends it a sentinel event and waits until it arrives. */
-async function sync(o: Org, n: Name): Promise<number> {
-  const s = o.subs.get(n) as Sub;
+/** `GET /ws` as a single case: the upgrade's status (and a refusal's body); the socket is closed. */
+const wsGet =
+  (headers: (o: Org) => Record<string, string>, token?: (o: Org) => string): Step =>
+  (o) => ({
+    probe: async () => {
+      const r = await openSocket(o, headers(o), token?.(o));
+      r.ws.terminate();
+      let json: unknown;
+      try {
+        json = JSON.parse(r.text);
+      } catch {
+        json = undefined;
+      }
+      return signatureOf(expectedOf(currentCase), {
+        status: r.status,
+        text: r.text,
+        json,
+        headers: new Headers(),
+      });
+    },
+  });
+
+/**
+ * Syncs one subscription: its `via` workspace sends a sentinel event; once it arrives, the events
+ * before it are returned (without the sentinels of other subscriptions) and dropped.
+ */
+async function sync(o: Org, key: string): Promise<Got[]> {
+  const s = o.subs.get(key) as Sub;
   const marker = `sentinel-${++o.sentinels}`;
-  const r = await req(o.emu, "POST", path(o, n, `delegations/${marker}/update`), {
+  const r = await req(o.emu, "POST", path(o, s.via, `delegations/${marker}/update`), {
     body: { status: "failed", error: "sync" },
-    token: tok(o, n),
+    token: tok(o, s.via),
   });
   if (r.status !== 200) throw new Error(`sentinel ${r.status}`);
   const found = (): number => s.events.findIndex((e) => e.data?.delegation_id === marker);
   while (found() < 0) await new Promise<void>((w) => (s.wake = w));
-  const at = found();
-  s.events.splice(at, 1);
-  return at;
+  const got = s.events.splice(0, found() + 1);
+  return got.filter((e) => !String(e.data?.delegation_id ?? "").startsWith("sentinel-"));
 }
 
 /** Before a trigger: every subscription has received everything earlier. */
 function trigger(step: Step): Step {
   return (o) => ({
     probe: async () => {
-      for (const n of NAMES) (o.subs.get(n) as Sub).mark = await sync(o, n);
+      for (const key of o.subs.keys()) await sync(o, key);
       const c = step(o) as Call;
       const r = await send(o, c);
       o.answers.set(currentCase, r.json);
@@ -219,27 +287,28 @@ function trigger(step: Step): Step {
   });
 }
 
-/** What subscription `n` received since the last trigger. */
-function received(n: Name): Step {
+/** One received event as the recording writes it: `event:<type>[ of:<name>] keys:<payload keys>`. */
+function eventSignature(e: Got): string {
+  const of = e.of === undefined ? "" : ` of:${e.of}`;
+  return `event:${e.type}${of} keys:${Object.keys(e.data ?? {})
+    .sort()
+    .join(",")}`;
+}
+
+/** What subscription `key` (`sse C1`, `ws canvas`, ...) received since the last trigger. */
+function received(key: string): Step {
   return (o) => ({
     probe: async () => {
-      const s = o.subs.get(n) as Sub;
-      const end = await sync(o, n);
-      const got = s.events.slice(s.mark, end);
-      s.events.splice(end);
-      if (got.length === 0) return `${s.status} events:none`;
-      return `${s.status} ${got
-        .map(
-          (e) =>
-            `event:${e.type} keys:${Object.keys(e.data ?? {})
-              .sort()
-              .join(",")}`,
-        )
-        .join(" | ")}`;
+      const s = o.subs.get(key) as Sub;
+      const got = await sync(o, key);
+      const envelopes = [...new Set(got.map((e) => e.envelope))].sort();
+      if (got.length === 0) return { signature: `${s.status} events:none`, envelopes };
+      return { signature: `${s.status} ${got.map(eventSignature).join(" | ")}`, envelopes };
     },
   });
 }
 
+/** The SSE streams of every workspace, then the sockets of C1, R2 and the canvas. */
 async function openSubs(o: Org): Promise<string> {
   const parts: string[] = [];
   for (const n of NAMES) {
@@ -248,8 +317,15 @@ async function openSubs(o: Org): Promise<string> {
       headers: { Authorization: `Bearer ${tok(o, n)}` },
       signal: abort.signal,
     });
-    const sub: Sub = { events: [], status: res.status, mark: 0, abort, wake: undefined };
-    o.subs.set(n, sub);
+    const sub: Sub = {
+      kind: "sse",
+      events: [],
+      status: res.status,
+      via: n,
+      close: () => abort.abort(),
+      wake: undefined,
+    };
+    o.subs.set(`sse ${n}`, sub);
     parts.push(`sse:${n}=${res.status}`);
     void (async () => {
       const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -267,7 +343,12 @@ async function openSubs(o: Org): Promise<string> {
             const data = frame.split("\n").find((l) => l.startsWith("data: "));
             if (data !== undefined) {
               const j = JSON.parse(data.slice(6));
-              sub.events.push({ type: j.type, data: j.data });
+              sub.events.push({
+                type: j.type,
+                data: j.data,
+                of: undefined,
+                envelope: envelopeOf(j),
+              });
               sub.wake?.();
             }
           }
@@ -276,6 +357,38 @@ async function openSubs(o: Org): Promise<string> {
         // aborted on close
       }
     })();
+  }
+  const names = new Map(NAMES.map((n) => [id(o, n), n]));
+  for (const [label, n] of [
+    ["C1", "C1"],
+    ["R2", "R2"],
+    ["canvas", undefined],
+  ] as const) {
+    const r = await openSocket(
+      o,
+      n === undefined ? {} : { "X-Workspace-ID": id(o, n) },
+      n && tok(o, n),
+    );
+    const sub: Sub = {
+      kind: "ws",
+      events: [],
+      status: r.status,
+      via: n ?? "R1",
+      close: () => r.ws.terminate(),
+      wake: undefined,
+    };
+    r.ws.on("message", (m) => {
+      const j = JSON.parse(String(m));
+      sub.events.push({
+        type: j.event,
+        data: j.payload,
+        of: names.get(j.workspace_id) ?? j.workspace_id,
+        envelope: envelopeOf(j),
+      });
+      sub.wake?.();
+    });
+    o.subs.set(`ws ${label}`, sub);
+    parts.push(`ws:${label}=${r.status}`);
   }
   return parts.join(" ");
 }
@@ -727,92 +840,98 @@ const STEPS: Record<string, Step> = {
   "GET /workspaces/<unknown uuid>/events/stream (admin token)": (o) => stream(o, UNKNOWN, admin(o)),
   "GET /workspaces/not-a-uuid/events/stream (admin token)": (o) =>
     stream(o, "not-a-uuid", admin(o)),
-  "GET /ws X-Workspace-ID=C1 (no bearer)": (o) => wsGet({ "X-Workspace-ID": id(o, "C1") }),
-  "GET /ws X-Workspace-ID=C1 (wrong bearer)": (o) =>
-    wsGet({ "X-Workspace-ID": id(o, "C1") }, "wrong"),
-  "GET /ws X-Workspace-ID=C1 (C2 token)": (o) =>
-    wsGet({ "X-Workspace-ID": id(o, "C1") }, tok(o, "C2")),
-  "GET /ws X-Workspace-ID=C1 (C1 token)": (o) =>
-    wsGet({ "X-Workspace-ID": id(o, "C1") }, tok(o, "C1")),
-  "GET /ws without X-Workspace-ID (no bearer, canvas)": () => wsGet({}),
+  "GET /ws X-Workspace-ID=C1 (no bearer)": wsGet((o) => ({ "X-Workspace-ID": id(o, "C1") })),
+  "GET /ws X-Workspace-ID=C1 (wrong bearer)": wsGet(
+    (o) => ({ "X-Workspace-ID": id(o, "C1") }),
+    () => "wrong",
+  ),
+  "GET /ws X-Workspace-ID=C1 (C2 token)": wsGet(
+    (o) => ({ "X-Workspace-ID": id(o, "C1") }),
+    (o) => tok(o, "C2"),
+  ),
+  "GET /ws X-Workspace-ID=C1 (C1 token)": wsGet(
+    (o) => ({ "X-Workspace-ID": id(o, "C1") }),
+    (o) => tok(o, "C1"),
+  ),
+  "GET /ws without X-Workspace-ID (no bearer, canvas)": wsGet(() => ({})),
   "open event subscriptions (SSE R1 C1 C2 R2 D1; WS C1, R2, canvas)": () => ({
     probe: (o) => openSubs(o),
   }),
   [APE]: trigger((o) => appr(o, "C1", { action: "evented", reason: "why", task_id: "t-9" })),
-  "EVENTS sse C1 receives, after C1 created approval": received("C1"),
-  "EVENTS sse R1 receives, after C1 created approval": received("R1"),
-  "EVENTS sse C2 receives, after C1 created approval": received("C2"),
-  "EVENTS sse R2 receives, after C1 created approval": received("R2"),
-  "EVENTS sse D1 receives, after C1 created approval": received("D1"),
-  "EVENTS ws C1 receives, after C1 created approval": notServedWs,
-  "EVENTS ws R2 receives, after C1 created approval": notServedWs,
-  "EVENTS ws canvas receives, after C1 created approval": notServedWs,
+  "EVENTS sse C1 receives, after C1 created approval": received("sse C1"),
+  "EVENTS sse R1 receives, after C1 created approval": received("sse R1"),
+  "EVENTS sse C2 receives, after C1 created approval": received("sse C2"),
+  "EVENTS sse R2 receives, after C1 created approval": received("sse R2"),
+  "EVENTS sse D1 receives, after C1 created approval": received("sse D1"),
+  "EVENTS ws C1 receives, after C1 created approval": received("ws C1"),
+  "EVENTS ws R2 receives, after C1 created approval": received("ws R2"),
+  "EVENTS ws canvas receives, after C1 created approval": received("ws canvas"),
   [APER]: trigger((o) => appr(o, "R1", { action: "root evented" })),
-  "EVENTS sse R1 receives, after R1 created approval": received("R1"),
-  "EVENTS sse C1 receives, after R1 created approval": received("C1"),
-  "EVENTS sse R2 receives, after R1 created approval": received("R2"),
+  "EVENTS sse R1 receives, after R1 created approval": received("sse R1"),
+  "EVENTS sse C1 receives, after R1 created approval": received("sse C1"),
+  "EVENTS sse R2 receives, after R1 created approval": received("sse R2"),
   "EVENTS trigger: POST /workspaces/D1/approvals (D1 token)": trigger((o) =>
     appr(o, "D1", { action: "d1 evented" }),
   ),
-  "EVENTS sse D1 receives, after D1 created approval": received("D1"),
-  "EVENTS sse R2 receives, after D1 created approval": received("R2"),
-  "EVENTS sse R1 receives, after D1 created approval": received("R1"),
-  "EVENTS ws C1 receives, after D1 created approval": notServedWs,
-  "EVENTS ws R2 receives, after D1 created approval": notServedWs,
+  "EVENTS sse D1 receives, after D1 created approval": received("sse D1"),
+  "EVENTS sse R2 receives, after D1 created approval": received("sse R2"),
+  "EVENTS sse R1 receives, after D1 created approval": received("sse R1"),
+  "EVENTS ws C1 receives, after D1 created approval": received("ws C1"),
+  "EVENTS ws R2 receives, after D1 created approval": received("ws R2"),
   "EVENTS trigger: POST /workspaces/C1/approvals/<apE>/decide approved (C1 token)": trigger((o) =>
     decide(o, "C1", apId(o, APE), { decision: "approved", decided_by: "alice" }),
   ),
-  "EVENTS sse C1 receives, after C1 approval approved": received("C1"),
-  "EVENTS sse R1 receives, after C1 approval approved": received("R1"),
-  "EVENTS ws C1 receives, after C1 approval approved": notServedWs,
+  "EVENTS sse C1 receives, after C1 approval approved": received("sse C1"),
+  "EVENTS sse R1 receives, after C1 approval approved": received("sse R1"),
+  "EVENTS ws C1 receives, after C1 approval approved": received("ws C1"),
   "EVENTS trigger: POST /workspaces/R1/approvals/<apER>/decide denied (R1 token)": trigger((o) =>
     decide(o, "R1", apId(o, APER), { decision: "denied" }),
   ),
-  "EVENTS sse R1 receives, after R1 approval denied": received("R1"),
-  "EVENTS sse C1 receives, after R1 approval denied": received("C1"),
+  "EVENTS sse R1 receives, after R1 approval denied": received("sse R1"),
+  "EVENTS sse C1 receives, after R1 approval denied": received("sse C1"),
   "EVENTS trigger: POST /workspaces/C1/memories TEAM (C1 token)": trigger((o) =>
     memC1(o, { content: "evented team note", scope: "TEAM" }),
   ),
-  "EVENTS sse C1 receives, after C1 committed TEAM memory": received("C1"),
-  "EVENTS sse R1 receives, after C1 committed TEAM memory": received("R1"),
-  "EVENTS sse C2 receives, after C1 committed TEAM memory": received("C2"),
-  "EVENTS ws C1 receives, after C1 committed TEAM memory": notServedWs,
-  "EVENTS ws canvas receives, after C1 committed TEAM memory": notServedWs,
+  "EVENTS sse C1 receives, after C1 committed TEAM memory": received("sse C1"),
+  "EVENTS sse R1 receives, after C1 committed TEAM memory": received("sse R1"),
+  "EVENTS sse C2 receives, after C1 committed TEAM memory": received("sse C2"),
+  "EVENTS ws C1 receives, after C1 committed TEAM memory": received("ws C1"),
+  "EVENTS ws canvas receives, after C1 committed TEAM memory": received("ws canvas"),
   "EVENTS trigger: POST /workspaces/R1/memories GLOBAL (R1 token)": trigger((o) =>
     mem(o, "R1", { content: "evented global note", scope: "GLOBAL" }),
   ),
-  "EVENTS sse R1 receives, after R1 committed GLOBAL memory": received("R1"),
-  "EVENTS sse C1 receives, after R1 committed GLOBAL memory": received("C1"),
-  "EVENTS sse D1 receives, after R1 committed GLOBAL memory": received("D1"),
-  "EVENTS ws canvas receives, after R1 committed GLOBAL memory": notServedWs,
+  "EVENTS sse R1 receives, after R1 committed GLOBAL memory": received("sse R1"),
+  "EVENTS sse C1 receives, after R1 committed GLOBAL memory": received("sse C1"),
+  "EVENTS sse D1 receives, after R1 committed GLOBAL memory": received("sse D1"),
+  "EVENTS ws canvas receives, after R1 committed GLOBAL memory": received("ws canvas"),
   "EVENTS trigger: DELETE /workspaces/R1/memories/<R1 TEAM id> (R1 token)": trigger((o) =>
     call("DELETE", path(o, "R1", `memories/${memId(o, R1_TEAM)}`), tok(o, "R1")),
   ),
-  "EVENTS sse R1 receives, after R1 deleted a memory": received("R1"),
-  "EVENTS ws canvas receives, after R1 deleted a memory": notServedWs,
+  "EVENTS sse R1 receives, after R1 deleted a memory": received("sse R1"),
+  "EVENTS ws canvas receives, after R1 deleted a memory": received("ws canvas"),
   "EVENTS trigger: POST /workspaces/C1/delegations/record (C1 token)": trigger((o) =>
     record(o, rec(o, { task: "evented task", delegation_id: "del-ev" })),
   ),
-  "EVENTS sse C1 receives, after C1 recorded a delegation to R1": received("C1"),
-  "EVENTS sse R1 receives, after C1 recorded a delegation to R1": received("R1"),
+  "EVENTS sse C1 receives, after C1 recorded a delegation to R1": received("sse C1"),
+  "EVENTS sse R1 receives, after C1 recorded a delegation to R1": received("sse R1"),
   "EVENTS trigger: POST /workspaces/C1/delegations/del-ev/update completed (C1 token)": trigger(
     (o) => upd(o, "del-ev", { status: "completed", response_preview: "done it" }),
   ),
-  "EVENTS sse C1 receives, after C1 delegation completed": received("C1"),
-  "EVENTS sse R1 receives, after C1 delegation completed": received("R1"),
+  "EVENTS sse C1 receives, after C1 delegation completed": received("sse C1"),
+  "EVENTS sse R1 receives, after C1 delegation completed": received("sse R1"),
   "EVENTS trigger: POST /workspaces/C1/delegations/del-ev/update failed (C1 token)": trigger((o) =>
     upd(o, "del-ev", { status: "failed", error: "boom" }),
   ),
-  "EVENTS sse C1 receives, after C1 delegation failed": received("C1"),
+  "EVENTS sse C1 receives, after C1 delegation failed": received("sse C1"),
   "EVENTS trigger: POST /registry/update-card C1 (C1 token)": trigger((o) =>
     card(o, "C1", { name: "evented card", url: o.echo.url }),
   ),
-  "EVENTS sse C1 receives, after C1 updated its card": received("C1"),
-  "EVENTS sse R1 receives, after C1 updated its card": received("R1"),
-  "EVENTS ws C1 receives, after C1 updated its card": notServedWs,
+  "EVENTS sse C1 receives, after C1 updated its card": received("sse C1"),
+  "EVENTS sse R1 receives, after C1 updated its card": received("sse R1"),
+  "EVENTS ws C1 receives, after C1 updated its card": received("ws C1"),
   "close event subscriptions": () => ({
     probe: async (o) => {
-      for (const s of o.subs.values()) s.abort.abort();
+      for (const s of o.subs.values()) s.close();
       o.subs.clear();
       return "closed";
     },
@@ -833,43 +952,6 @@ const STEPS: Record<string, Step> = {
     call("GET", path(o, "C2", "approvals"), admin(o)),
 };
 
-function notServedWs(): Probe {
-  return { probe: async () => "ws:not served" };
-}
-
-/**
- * Cases the emulator does not serve as recorded, each with the emulator's signature and why.
- * The emulator has no `GET /ws` WebSocket fan-out and no `GET /events` history (SSE only), and
- * its events stream does not check the UUID before the lookup.
- */
-const NOT_SERVED: Record<string, { signature: string; reason: string }> = {
-  "open event subscriptions (SSE R1 C1 C2 R2 D1; WS C1, R2, canvas)": {
-    signature: "sse:R1=200 sse:C1=200 sse:C2=200 sse:R2=200 sse:D1=200",
-    reason: "no GET /ws in the emulator: only the SSE subscriptions are opened",
-  },
-  "GET /events/<R1 id> (admin token): recorded structure events": {
-    signature: "404 text:404 page not found",
-    reason: "no GET /events history in the emulator",
-  },
-  "GET /events/<C1 id> (C1 token)": {
-    signature: "404 text:404 page not found",
-    reason: "no GET /events history in the emulator",
-  },
-  "GET /workspaces/not-a-uuid/events/stream (admin token)": {
-    signature: "404 error:workspace not found",
-    reason: "the emulator's event stream looks the id up without the server's UUID cast",
-  },
-};
-for (const c of recorded.cases) {
-  if (c.case.startsWith("EVENTS ws "))
-    NOT_SERVED[c.case] = { signature: "ws:not served", reason: "no GET /ws in the emulator" };
-  if (c.case.startsWith("GET /ws "))
-    NOT_SERVED[c.case] = {
-      signature: "404 text:404 page not found",
-      reason: "no GET /ws in the emulator",
-    };
-}
-
 /** Cases whose answer differs in the emulator's "latest" contract (see replay-latest-differences.ts). */
 const LATEST_DIFFERS: Record<string, { signature: string; reason: string }> = {};
 for (const name of [
@@ -887,7 +969,6 @@ for (const name of [
 let currentCase = "";
 let currentCompat: "2026-04" | "latest" = "2026-04";
 const expectedOf = (name: string): string =>
-  NOT_SERVED[name]?.signature ??
   (currentCompat === "latest" ? LATEST_DIFFERS[name]?.signature : undefined) ??
   (recorded.cases.find((c) => c.case === name) as RecordedCase).signature;
 
@@ -959,7 +1040,7 @@ async function makeOrg(echo: Echo, compat: "2026-04" | "latest"): Promise<Org> {
 it("the fixture is a faithful copy: one step per recorded case, none extra", () => {
   expect(recorded.cases).toHaveLength(291);
   expect(Object.keys(STEPS).sort()).toEqual(recorded.cases.map((c) => c.case).sort());
-  for (const name of Object.keys(NOT_SERVED)) expect(STEPS).toHaveProperty([name]);
+  for (const name of Object.keys(LATEST_DIFFERS)) expect(STEPS).toHaveProperty([name]);
 });
 
 it.skipIf(!existsSync(shared))("the fixture equals ../shared/conformance (when present)", () => {
@@ -974,7 +1055,7 @@ describe.each(["2026-04", "latest"] as const)("replay against compat %s", (compa
     org = await makeOrg(echo, compat);
   });
   afterAll(async () => {
-    for (const s of org?.subs.values() ?? []) s.abort.abort();
+    for (const s of org?.subs.values() ?? []) s.close();
     await org?.emu.close();
     await echo?.close();
   });
@@ -988,8 +1069,15 @@ describe.each(["2026-04", "latest"] as const)("replay against compat %s", (compa
       const expected = expectedOf(name);
       const got: Record<string, unknown> = {};
       const want: Record<string, unknown> = { signature: expected };
-      if ("probe" in step) got["signature"] = await step.probe(org);
-      else {
+      if ("probe" in step) {
+        const seen = await step.probe(org);
+        if (typeof seen === "string") got["signature"] = seen;
+        else {
+          got["signature"] = seen.signature;
+          got["envelopes"] = seen.envelopes;
+          want["envelopes"] = recordedEnvelopes(c.body);
+        }
+      } else {
         const r = await send(org, step);
         org.answers.set(name, r.json);
         got["signature"] = signatureOf(expected, r);

@@ -1,0 +1,139 @@
+// `GET /ws`: the platform's WebSocket event fan-out, as the real server has it (socket.go,
+// ws/hub.go). With `X-Workspace-ID` the workspace's bearer is required once it has a live token,
+// and the socket receives the events of every workspace it may communicate with; without the
+// header (the canvas) it receives every event, unauthenticated, as on the real server. Messages
+// from the client are read and discarded. Messages: `{event, workspace_id, timestamp, payload}`
+// (built by `Platform.emit`).
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { WebSocket, WebSocketServer } from "ws";
+import { type Ctx, HttpError, SECURITY_HEADERS, STATUS_TEXT } from "./http-io.js";
+import type { EventSocket, Platform } from "./platform.js";
+import { bearerOf, hashToken, UUID_ANY_RE } from "./util.js";
+
+/** Client messages are discarded; a bigger one closes the socket (1009). */
+const MAX_CLIENT_MESSAGE = 4096;
+/** A client with more unsent bytes than this misses events (the real hub drops past 256 messages). */
+const MAX_BUFFERED = 4 << 20;
+/** How long a refused upgrade's connection may linger after the answer before it is destroyed. */
+const LINGER_MS = 2_000;
+
+/** Why `GET /ws` with this `X-Workspace-ID` and `Authorization` is refused (`undefined`: it is not). */
+function refusal(
+  platform: Platform,
+  workspaceId: string,
+  authorization: string | undefined,
+): HttpError | undefined {
+  if (workspaceId === "") return undefined; // the canvas: unauthenticated, as on the real server
+  // The server's live-token query fails on a value that is not a UUID.
+  if (!UUID_ANY_RE.test(workspaceId)) return new HttpError(500, { error: "auth check failed" });
+  const id = workspaceId.toLowerCase();
+  if (platform.store.liveTokenCount(id) === 0) return undefined; // pre-token workspaces pass
+  const bearer = bearerOf(authorization);
+  if (bearer === undefined) return new HttpError(401, { error: "missing workspace auth token" });
+  if (platform.tokenFor({ bearerHash: hashToken(bearer) }, id) === undefined)
+    return new HttpError(401, { error: "invalid workspace auth token" });
+  return undefined;
+}
+
+/** The first `X-Workspace-ID` value (Go's `GetHeader`), or `""`. */
+function workspaceHeader(req: IncomingMessage): string {
+  const v = req.headers["x-workspace-id"];
+  return (Array.isArray(v) ? v[0] : v)?.split(",")[0]?.trim() ?? "";
+}
+
+/** `GET /ws` sent without the upgrade headers: refused like the upgrade, else gorilla's 400. */
+export function plainSocketRequest(platform: Platform, ctx: Ctx): void {
+  const bad = refusal(platform, workspaceHeader(ctx.req), ctx.req.headers.authorization);
+  if (bad !== undefined) throw bad;
+  const data = "Bad Request\n";
+  ctx.headers["Content-Type"] = "text/plain; charset=utf-8";
+  ctx.headers["Content-Length"] = data.length;
+  ctx.headers["Sec-Websocket-Version"] = "13";
+  ctx.res.writeHead(400, ctx.headers);
+  ctx.res.end(data);
+}
+
+/** Writes a whole HTTP answer on a socket that was not upgraded, then closes it. */
+function answerRaw(socket: Duplex, status: number, type: string, body: string): void {
+  const head = [`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ""}`];
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) head.push(`${k}: ${v}`);
+  head.push(`Content-Type: ${type}`, `Content-Length: ${Buffer.byteLength(body)}`);
+  head.push("Connection: close", "", "");
+  // Nothing more is read; the connection is destroyed once the client closes or after LINGER_MS.
+  socket.pause();
+  socket.end(head.join("\r\n") + body);
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+}
+
+/** Whether a request is a WebSocket upgrade of `GET /ws` (the server's `shouldUpgradeCallback`). */
+export function isSocketUpgrade(req: IncomingMessage): boolean {
+  const url = req.url ?? "";
+  const q = url.indexOf("?");
+  return (
+    req.method === "GET" &&
+    (q === -1 ? url : url.slice(0, q)) === "/ws" &&
+    req.headers.upgrade?.toLowerCase() === "websocket"
+  );
+}
+
+/** The `GET /ws` clients of one platform. */
+export class EventSockets {
+  readonly #platform: Platform;
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_CLIENT_MESSAGE,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+
+  constructor(platform: Platform) {
+    this.#platform = platform;
+  }
+
+  /** The HTTP server's `upgrade` listener. */
+  readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on("error", () => socket.destroy());
+    if (this.#platform.closing) {
+      socket.destroy();
+      return;
+    }
+    // Node before 24.9 has no shouldUpgradeCallback: other upgrades land here too.
+    if (!isSocketUpgrade(req)) {
+      answerRaw(socket, 404, "text/plain", "404 page not found");
+      return;
+    }
+    const workspaceId = workspaceHeader(req);
+    const bad = refusal(this.#platform, workspaceId, req.headers.authorization);
+    if (bad !== undefined) {
+      answerRaw(socket, bad.status, "application/json; charset=utf-8", JSON.stringify(bad.body));
+      return;
+    }
+    (socket as Socket).setTimeout?.(0);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, workspaceId.toLowerCase()));
+  };
+
+  #attach(ws: WebSocket, workspaceId: string): void {
+    const sockets = this.#platform.sockets;
+    const client: EventSocket = {
+      workspaceId,
+      send: (text) => {
+        if (ws.readyState === WebSocket.OPEN && ws.bufferedAmount < MAX_BUFFERED) ws.send(text);
+      },
+      close: () => ws.terminate(),
+    };
+    sockets.add(client);
+    ws.on("message", () => {}); // read and discarded, as the real server's ReadPump does
+    ws.on("error", () => ws.terminate());
+    ws.on("close", () => sockets.delete(client));
+  }
+
+  /** Closes every client and the WebSocket server. */
+  close(): void {
+    for (const s of this.#platform.sockets) s.close();
+    this.#wss.close();
+  }
+}
