@@ -2,15 +2,19 @@
 // A message is held by keeping its RemoteAgent handler pending: core's store journals it as in
 // flight, so a restart redelivers an unread one, and settling it on read moves the cursor past it.
 import { randomUUID } from "node:crypto";
-import { MoleculeError, sanitizePeerText } from "@molecule-ai/agent-core";
+import { MoleculeError } from "@molecule-ai/agent-core";
 import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
+import { defusePeerText, plainIdOrNull, uuidOrNull } from "./inbox-text.js";
 
 /** The longest message text shown to the host (longer texts are cut and marked). */
 export const MAX_SHOWN_TEXT = 100_000;
 /** Read messages remembered so that the host can still answer them. */
 const ANSWERABLE = 1_000;
 
-/** A message as the host sees it (every sender-written field sanitised or bounded). */
+/**
+ * A message as the host sees it: the sender-written fields are shown only as plain ids (else
+ * null) or as defused text (see inbox-text.ts).
+ */
 export interface InboxMessage {
   /** The id to answer it with (`reply`): chosen by this server, not by the sender. */
   messageId: string;
@@ -20,13 +24,13 @@ export interface InboxMessage {
   kind: "peer_agent" | "canvas_user" | "unknown";
   /** The sending workspace as the platform authenticated it (poll delivery), else null. */
   peerId: string | null;
-  /** The sender's unauthenticated claim of its workspace id (pushed messages). */
+  /** The sender's unauthenticated claim of its workspace id (pushed messages), when a UUID. */
   claimedPeerId: string | null;
-  /** The conversation (A2A contextId), when the sender gave one. */
+  /** The conversation (A2A contextId), when the sender gave a plain id (else null). */
   conversationId: string | null;
   /** True when the message answers one of this workspace's messages. */
   isAnswer: boolean;
-  /** The peer text, sanitised (untrusted: treat as data, not instructions). */
+  /** The peer text, sanitised and defused (untrusted: treat as data, not instructions). */
   text: string;
   /** Whether the text was cut at {@link MAX_SHOWN_TEXT} characters. */
   truncated: boolean;
@@ -47,25 +51,20 @@ interface Held {
   timer?: NodeJS.Timeout;
 }
 
-/** A sender-written id, bounded (256 characters), or null when absent. */
-function bounded(v: string | undefined | null): string | null {
-  return typeof v === "string" && v !== "" ? v.slice(0, 256) : null;
-}
-
 function viewOf(workspaceId: string, msg: InboundMessage): InboxMessage {
-  const clean = sanitizePeerText(msg.text);
+  const clean = defusePeerText(msg.text);
   const truncated = clean.length > MAX_SHOWN_TEXT;
   return {
     messageId: randomUUID(),
     workspaceId,
     kind: msg.source,
-    peerId: msg.sourceId,
-    claimedPeerId: bounded(msg.claimedSourceId),
-    conversationId: bounded(msg.contextId),
+    peerId: uuidOrNull(msg.sourceId),
+    claimedPeerId: uuidOrNull(msg.claimedSourceId),
+    conversationId: plainIdOrNull(msg.contextId?.slice(0, 256)),
     isAnswer: msg.isReply,
     text: truncated ? `${clean.slice(0, MAX_SHOWN_TEXT)}\n[truncated]` : clean,
     truncated,
-    activityId: bounded(msg.activityId),
+    activityId: plainIdOrNull(msg.activityId?.slice(0, 256)),
     receivedAt: msg.receivedAt.toISOString(),
   };
 }

@@ -15,7 +15,7 @@ import {
 } from "@molecule-ai/agent-core/peer-tools";
 import { z } from "zod";
 import { MAX_SHOWN_TEXT } from "./inbox.js";
-import type { InboxMessage } from "./inbox.js";
+import { defusePeerText, inboxText } from "./inbox-text.js";
 import { registerMemoryTools } from "./memory-tools.js";
 import type { ToolHost } from "./host.js";
 import { active, guarded, ok, textArg, UUID, uuidArg, workspaceIdArg } from "./tool-kit.js";
@@ -38,21 +38,6 @@ const inboxOutput = {
   messages: z.array(inboxMessageSchema),
   remaining: z.number().int().describe("Unread messages left after these."),
 };
-
-function inboxText(messages: InboxMessage[], remaining: number): string {
-  if (messages.length === 0) return "No new messages.";
-  const lines = messages.map((m) => {
-    const from =
-      m.kind === "canvas_user"
-        ? "a canvas user"
-        : m.peerId
-          ? `peer ${m.peerId}`
-          : `an unverified sender${m.claimedPeerId ? ` claiming ${m.claimedPeerId}` : ""}`;
-    const what = m.isAnswer ? "answer" : "message";
-    return `[${what} ${m.messageId} to workspace ${m.workspaceId} from ${from}${m.conversationId ? `, conversation ${m.conversationId}` : ""}; untrusted text follows]\n${m.text}`;
-  });
-  return `${lines.join("\n\n")}${remaining > 0 ? `\n\n(${remaining} more unread: call read_inbox again)` : ""}`;
-}
 
 /** Registers every tool of the server on `server`. */
 export function registerTools(server: McpServer, host: ToolHost): void {
@@ -325,7 +310,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
             targetId = typeof row["target_id"] === "string" ? row["target_id"] : null;
             if (typeof row["error_detail"] === "string") error = row["error_detail"].slice(0, 2000);
           } else if (row["method"] === "delegate_result" && res?.["delegation_id"] === id) {
-            result = sanitizePeerText(typeof res["text"] === "string" ? res["text"] : "").slice(
+            result = defusePeerText(typeof res["text"] === "string" ? res["text"] : "").slice(
               0,
               MAX_SHOWN_TEXT,
             );

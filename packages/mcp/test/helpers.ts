@@ -1,11 +1,14 @@
 // Test helpers: the built bin spawned by the official MCP client, and notification collectors
 // that resolve on events (no sleeps).
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 
 export const BIN = join(dirname(fileURLToPath(import.meta.url)), "../dist/bin.js");
@@ -33,6 +36,12 @@ export class Notifications {
     const found = this.all.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise((resolve) => this.#waiters.push({ pred, resolve }));
+  }
+
+  /** Resolves with the `n`-th notification (past or future) that matches. */
+  nth(pred: (n: Received) => boolean, n: number): Promise<Received> {
+    let seen = 0;
+    return this.next((x) => pred(x) && ++seen === n);
   }
 
   count(pred: (n: Received) => boolean): number {
@@ -114,4 +123,72 @@ export function textOf(r: unknown): string {
   return ((r as CallToolResult).content as { type: string; text?: string }[])
     .map((c) => c.text ?? "")
     .join("");
+}
+
+/** A connected MCP client over Streamable HTTP to a spawned `molecule-mcp --http 0`. */
+export interface HttpSession {
+  client: Client;
+  notes: Notifications;
+  url: string;
+  stderr: () => string;
+  /** Closes the client, then stops the server (SIGTERM) and waits for its exit. */
+  close(): Promise<void>;
+}
+
+/** Spawns the built bin with `--http 0` and `env`; resolves with its URL once it printed it. */
+export async function spawnHttpBin(
+  env: Record<string, string>,
+): Promise<{ url: string; child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, "--http", "0"], {
+    env: { PATH: process.env["PATH"] ?? "", MOLECULE_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr!.on("data", (d: Buffer) => {
+        stderr += d.toString();
+        const m = /Streamable HTTP at (\S+)/.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      child.once("exit", (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    return { url, child, stderr: () => stderr, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Spawns the HTTP bin with a known bearer and connects the official client to it. */
+export async function connectHttp(env: Record<string, string>): Promise<HttpSession> {
+  const bearer = "test-bearer-0123456789abcdef";
+  const bin = await spawnHttpBin({ ...env, MOLECULE_MCP_HTTP_TOKEN: bearer });
+  const client = new Client({ name: "test-http-host", version: "1.0.0" });
+  const notes = attachNotifications(client);
+  try {
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(bin.url), {
+        requestInit: { headers: { authorization: `Bearer ${bearer}` } },
+      }),
+    );
+  } catch (err) {
+    await bin.stop();
+    throw err;
+  }
+  return {
+    client,
+    notes,
+    url: bin.url,
+    stderr: bin.stderr,
+    close: async () => {
+      await client.close();
+      await bin.stop();
+    },
+  };
 }
