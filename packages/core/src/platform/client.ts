@@ -15,7 +15,8 @@ import {
   decideOwnApproval,
   listApprovals,
 } from "./approvals.js";
-import { recordDelegation, recordedDirectCall, updateDelegation } from "./delegation-records.js";
+import type { DelegationRecordInput, DelegationUpdate } from "./delegation-records.js";
+import { recordDelegation, updateDelegation } from "./delegation-records.js";
 import {
   type CommitMemoryInput,
   commitMemory,
@@ -42,10 +43,11 @@ import {
 } from "./event-connection.js";
 import { delegate, notify, reply, reportActivity, type ReplyTarget } from "./messaging.js";
 import type { ActivityReport } from "./types.js";
-import { callPeer } from "./peer-call.js";
+import { tracedCallPeer } from "./peer-call.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
 import { discoverPeer, listPeers } from "./peers.js";
 import { downloadPlugin, recordPluginInstall } from "./plugin-download.js";
+import { type CardUpdateOptions, RegisteredCard } from "./card-sync.js";
 import { heartbeat, register, updateAgentCard } from "./registry.js";
 import { enc, PlatformSession } from "./session.js";
 import { createToken, listTokens, revokeToken, rotateToken } from "./tokens.js";
@@ -78,6 +80,7 @@ export class PlatformClient {
   /** This agent's workspace id. */
   readonly workspaceId: string;
   readonly #s: PlatformSession;
+  readonly #card = new RegisteredCard();
 
   constructor(options: PlatformClientOptions) {
     const s = new PlatformSession(options);
@@ -139,7 +142,7 @@ export class PlatformClient {
     deliveryMode?: "push" | "poll" | undefined;
     signal?: AbortSignal | undefined;
   }): Promise<RegisterResult> {
-    return register(this.#s, options);
+    return register(this.#s, options, this.#card);
   }
 
   /** Sends a heartbeat with an optional task report. Integer fields are sent as integers. */
@@ -147,9 +150,17 @@ export class PlatformClient {
     return heartbeat(this.#s, report, options);
   }
 
-  /** Updates the agent card the platform shows and serves to peers. */
-  updateAgentCard(card: AgentCard, options: { signal?: AbortSignal } = {}): Promise<void> {
-    return updateAgentCard(this.#s, card, options);
+  /**
+   * Updates the agent card the platform shows and serves to peers; each top-level field `card` leaves
+   * out is kept from {@link registeredCard} (the `url` the transcript route needs) unless `replace`.
+   */
+  updateAgentCard(card: AgentCard, options: CardUpdateOptions = {}): Promise<void> {
+    return updateAgentCard(this.#s, card, options, this.#card);
+  }
+
+  /** A copy of the agent card this client last registered or sent; `undefined` before either. */
+  get registeredCard(): AgentCard | undefined {
+    return this.#card.card;
   }
 
   // ---------------------------------------------------------------- state, secrets, workspace
@@ -219,15 +230,7 @@ export class PlatformClient {
     message: string | { text?: string; parts?: A2APart[] | unknown[] },
     options: PeerCallOptions = {},
   ): Promise<PeerCallResult> {
-    const { messageId, contextId, via } = options;
-    const send = { workspaceId: this.workspaceId, peerId, messageId, contextId, via };
-    const run = (): Promise<PeerCallResult> => callPeer(this.#s, peerId, message, options);
-    // A direct call bypasses the platform: it is recorded as a delegation so the canvas shows it.
-    const recorded =
-      via === "direct" && options.recordDelegation !== false
-        ? () => recordedDirectCall(this.#s, peerId, message, run)
-        : run;
-    return tracePeerSend(send, false, recorded);
+    return tracedCallPeer(this.#s, peerId, message, options);
   }
 
   /**
@@ -468,25 +471,12 @@ export class PlatformClient {
   }
 
   /** Records a delegation made by calling a peer directly, so the canvas shows it. */
-  recordDelegation(input: {
-    targetId: string;
-    task: string;
-    delegationId?: string;
-    signal?: AbortSignal;
-  }): Promise<{ delegationId: string }> {
+  recordDelegation(input: DelegationRecordInput): Promise<{ delegationId: string }> {
     return recordDelegation(this.#s, input);
   }
 
   /** Marks a recorded delegation `completed` (with a response preview) or `failed` (with an error). */
-  updateDelegation(
-    delegationId: string,
-    update: {
-      status: "completed" | "failed";
-      error?: string;
-      responsePreview?: string;
-      signal?: AbortSignal;
-    },
-  ): Promise<void> {
+  updateDelegation(delegationId: string, update: DelegationUpdate): Promise<void> {
     return updateDelegation(this.#s, delegationId, update);
   }
 

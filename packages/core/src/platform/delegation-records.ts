@@ -21,15 +21,26 @@ function clipBytes(text: string, max: number): string {
         .replace(/\uFFFD$/, "");
 }
 
+/** What `PlatformClient.recordDelegation` records. */
+export interface DelegationRecordInput {
+  targetId: string;
+  task: string;
+  delegationId?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** What `PlatformClient.updateDelegation` sends. */
+export interface DelegationUpdate {
+  status: "completed" | "failed";
+  error?: string | undefined;
+  responsePreview?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
 /** `POST /workspaces/:id/delegations/record` (202; no de-duplication: record once). */
 export async function recordDelegation(
   s: PlatformSession,
-  input: {
-    targetId: string;
-    task: string;
-    delegationId?: string | undefined;
-    signal?: AbortSignal | undefined;
-  },
+  input: DelegationRecordInput,
 ): Promise<{ delegationId: string }> {
   const targetId = requireWorkspaceId(input?.targetId, "targetId");
   if (typeof input.task !== "string" || input.task === "")
@@ -56,12 +67,7 @@ export async function recordDelegation(
 export async function updateDelegation(
   s: PlatformSession,
   delegationId: string,
-  update: {
-    status: "completed" | "failed";
-    error?: string | undefined;
-    responsePreview?: string | undefined;
-    signal?: AbortSignal | undefined;
-  },
+  update: DelegationUpdate,
 ): Promise<void> {
   if (typeof delegationId !== "string" || delegationId === "" || delegationId.length > 256)
     throw invalid("updateDelegation needs the delegation id recordDelegation returned");

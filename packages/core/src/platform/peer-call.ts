@@ -8,10 +8,11 @@ import {
   toSendMessageRequestV1,
 } from "../a2a/index.js";
 import type { A2APart } from "../a2a/index.js";
-import { traceMetadata } from "../observability/index.js";
+import { traceMetadata, tracePeerSend } from "../observability/index.js";
 import { MoleculeError, MoleculePeerError, MoleculeTimeoutError } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
 import { invalid } from "./args.js";
+import { recordedDirectCall } from "./delegation-records.js";
 import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer } from "./direct.js";
 import { ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
@@ -23,8 +24,29 @@ import { enc, type PlatformSession } from "./session.js";
 /** What `callPeer` sends: text, or A2A parts. */
 export type PeerCallMessage = string | { text?: string; parts?: A2APart[] | unknown[] };
 
+/**
+ * `PlatformClient.callPeer`: {@link callPeer} in a peer-send span; a direct call, which the
+ * platform does not see, is recorded as a delegation so the canvas shows it (unless
+ * `recordDelegation: false`).
+ */
+export function tracedCallPeer(
+  s: PlatformSession,
+  peerId: string,
+  message: PeerCallMessage,
+  options: PeerCallOptions,
+): Promise<PeerCallResult> {
+  const { messageId, contextId, via } = options;
+  const send = { workspaceId: s.workspaceId, peerId, messageId, contextId, via };
+  const run = (): Promise<PeerCallResult> => callPeer(s, peerId, message, options);
+  const recorded =
+    via === "direct" && options.recordDelegation !== false
+      ? () => recordedDirectCall(s, peerId, message, run)
+      : run;
+  return tracePeerSend(send, false, recorded);
+}
+
 /** Sends an A2A message to a peer; see `PlatformClient.callPeer`. */
-export async function callPeer(
+async function callPeer(
   s: PlatformSession,
   peerId: string,
   message: PeerCallMessage,

@@ -1,5 +1,6 @@
 // Registry calls: register (with delivery-mode negotiation), heartbeat, update-card.
 import { checkCardSize } from "./card-size.js";
+import type { CardUpdateOptions, RegisteredCard } from "./card-sync.js";
 import type { AgentCard } from "../a2a/index.js";
 import { MoleculeError } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
@@ -20,10 +21,11 @@ export interface RegisterOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** `POST /registry/register`; see `PlatformClient.register`. */
+/** `POST /registry/register`; see `PlatformClient.register`. The card sent is kept in `registered`. */
 export async function register(
   s: PlatformSession,
   options: RegisterOptions,
+  registered: RegisteredCard,
 ): Promise<RegisterResult> {
   const { url, agentCard, signal } = options ?? ({} as never);
   if (
@@ -84,6 +86,7 @@ export async function register(
     });
   }
   const parsed = s.expect(registerResponseSchema, res, "register");
+  registered.set(agentCard);
   let tokenIssued = false;
   if (parsed.auth_token) {
     await s.setToken(parsed.auth_token.trim());
@@ -154,20 +157,26 @@ export async function heartbeat(
   if (!ok(res.status)) throw await s.selfFail(res, "heartbeat", options.signal);
 }
 
-/** `POST /registry/update-card`. */
+/**
+ * `POST /registry/update-card` with `card` over the card in `registered` (what it leaves out is
+ * kept), or `card` alone with `replace: true`; the card sent becomes the registered one.
+ */
 export async function updateAgentCard(
   s: PlatformSession,
   card: AgentCard,
-  options: { signal?: AbortSignal },
+  options: CardUpdateOptions,
+  registered: RegisteredCard,
 ): Promise<void> {
   if (!card || typeof card !== "object")
     throw invalid("updateAgentCard needs an agent card object");
-  checkCardSize(card, "updateAgentCard");
+  const sent = registered.merged(card, options.replace);
+  checkCardSize(sent, "updateAgentCard");
   const res = await s.send({
     method: "POST",
     path: "/registry/update-card",
-    json: { workspace_id: s.workspaceId, agent_card: card },
+    json: { workspace_id: s.workspaceId, agent_card: sent },
     signal: options.signal,
   });
   if (!ok(res.status)) throw await s.selfFail(res, "updateAgentCard", options.signal);
+  registered.set(sent);
 }
