@@ -177,8 +177,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   };
 
   try {
-    // Loaded only with --trace; registered before any agent starts.
-    const tracing = options.trace ? (await import("./trace.js")).startTracing() : undefined;
+    // Loaded with --trace, and with --keep: the canvas page then shows the traces (the agents send
+    // trace context only with OpenTelemetry on; without --trace no span is kept). Registered
+    // before any agent starts.
+    const tracing =
+      options.trace || options.keep
+        ? (await import("./trace.js")).startTracing({ keep: options.trace === true })
+        : undefined;
     if (tracing) stops.push(() => tracing.stop());
     const emu: Emulator = await startEmulator({ compat, sseKeepAliveMs: 2_000 });
     stops.push(() => emu.close());
@@ -471,7 +476,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       tree: root,
       elapsedMs: performance.now() - t0,
     };
-    if (tracing) report.trace = tracing.print(print, WIDTH, (id) => nameOf.get(id) ?? shortId(id));
+    if (tracing && options.trace)
+      report.trace = tracing.print(print, WIDTH, (id) => nameOf.get(id) ?? shortId(id));
 
     print();
     if (options.keep) {

@@ -1,5 +1,6 @@
 // `./dev demo --trace`: records the SDK's OpenTelemetry spans in memory and prints one request's
-// trace as a tree (which agent did what, how long it took). Loaded only with --trace.
+// trace as a tree (which agent did what, how long it took). Loaded only with --trace or --keep
+// (the canvas's Trace view needs the trace context the agents send only with OpenTelemetry on).
 import { context, propagation, trace } from "@opentelemetry/api";
 import type { Span } from "@opentelemetry/api";
 import {
@@ -34,10 +35,15 @@ export interface DemoTracing {
   stop(): Promise<void>;
 }
 
-/** Registers an in-memory tracer provider (global) for this run. */
-export function startTracing(): DemoTracing {
+/**
+ * Registers an in-memory tracer provider (global) for this run. `keep: false` keeps no span (for
+ * a long-running org: the agents still send trace context, which the canvas's Trace view shows).
+ */
+export function startTracing(options: { keep?: boolean } = {}): DemoTracing {
   const exporter = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new NodeTracerProvider({
+    spanProcessors: options.keep === false ? [] : [new SimpleSpanProcessor(exporter)],
+  });
   provider.register();
   const tracer = trace.getTracer("molecule-demo");
   let traceId: string | undefined;

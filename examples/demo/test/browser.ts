@@ -28,14 +28,28 @@ export async function launch(): Promise<Browser> {
   });
 }
 
+/** The console errors and uncaught exceptions of each page `openCanvas` opened. */
+const errors = new WeakMap<Page, string[]>();
+
+/** What the page logged as an error (a failed load, an exception) since it opened. */
+export function consoleErrors(page: Page): string[] {
+  return errors.get(page) ?? [];
+}
+
 /** Opens the canvas in a fresh tab and signs in with the admin token. */
 export async function openCanvas(
   browser: Browser,
   canvasUrl: string,
   adminToken: string,
-  viewport = { width: 1400, height: 1000 },
+  viewport: { width: number; height: number } = { width: 1400, height: 1000 },
 ): Promise<Page> {
   const page = await browser.newPage({ viewport });
+  const seen: string[] = [];
+  errors.set(page, seen);
+  page.on("console", (m) => {
+    if (m.type() === "error") seen.push(`${m.text()} (${m.location().url})`);
+  });
+  page.on("pageerror", (e) => seen.push(String(e)));
   await page.goto(canvasUrl);
   await page.getByLabel("Admin token").fill(adminToken);
   await page.getByRole("button", { name: "Open the canvas" }).click();

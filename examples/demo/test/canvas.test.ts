@@ -11,7 +11,8 @@ import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDemo } from "../src/index.js";
-import { launch, noBrowserReason, openCanvas } from "./browser.js";
+import { consoleErrors, launch, noBrowserReason, openCanvas } from "./browser.js";
+import { arcProblems, layoutProblems, SCREENS } from "./layout.js";
 
 const skip = noBrowserReason();
 if (skip !== undefined) {
@@ -57,19 +58,23 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
     await browser?.close();
   });
 
-  it("shows the demo org with its statuses, REMOTE badges, delivery, traffic, conversation and trace (and makes the README screenshot)", async () => {
+  it("shows the demo org with its statuses, REMOTE badges, delivery, traffic, conversation and trace, laid out for 1440 px and 390 px (and makes the README screenshots)", async () => {
     const { out, text } = capture();
     let release!: () => void;
+    // Without `trace`: the page shows traces whenever it is open (`keep` turns trace context on).
     const running = runDemo({
       out,
       keep: true,
-      trace: true,
       until: new Promise<void>((r) => (release = r)),
     });
     try {
       const [, canvasUrl] = await waitFor(text, /canvas {9}(\S+)/);
       const [, adminToken] = await waitFor(text, /admin token {4}(\S+)/);
-      const page = await openCanvas(browser, canvasUrl!, adminToken!);
+      // Both screens at once, while the demo's arcs are still drawn (10 s after each call).
+      const [page, phone] = await Promise.all(
+        SCREENS.map((s) => openCanvas(browser, canvasUrl!, adminToken!, s)),
+      );
+      if (page === undefined || phone === undefined) throw new Error("no page");
       for (const [name, delivery] of [
         ["coordinator", "poll"],
         ["researcher", "push"],
@@ -83,6 +88,8 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
         await expect.poll(() => card.textContent()).toContain("REMOTE");
         expect(await card.textContent()).toContain(`${delivery} delivery`);
         expect(await card.textContent()).toMatch(/heartbeat \d+ s ago/);
+        // Each one's call is forwarded to its URL or stored for its poll: none shown "no URL".
+        expect(await card.locator("[data-no-url]").count()).toBe(0);
       }
       // The specialists are the coordinator's children in the tree.
       expect(
@@ -149,11 +156,28 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       expect(await page.content()).not.toContain(adminToken);
       expect(page.url()).not.toContain(adminToken);
 
-      const png = await page.screenshot({ fullPage: false });
-      expect(png.subarray(1, 4).toString()).toBe("PNG");
-      if (process.env["UPDATE_SCREENSHOT"] === "1")
-        await writeFile(new URL("../../../docs/canvas.png", import.meta.url), png);
-      await page.close();
+      // Laid out for both screens: nothing overflows its panel, every arc and label is inside the
+      // viewport and readable, no console error (the icon is inline: no /favicon.ico 404).
+      for (const [p, file] of [
+        [page, "canvas.png"],
+        [phone, "canvas-390.png"],
+      ] as const) {
+        await p.locator("svg.edges g.edge").first().waitFor({ state: "attached" });
+        expect(await layoutProblems(p)).toEqual([]);
+        expect((await arcProblems(p)).problems).toEqual([]);
+        expect(consoleErrors(p)).toEqual([]);
+        await p.mouse.move(0, p.viewportSize()!.height - 1); // no card under the pointer
+        const png = await p.screenshot({ fullPage: false });
+        expect(png.subarray(1, 4).toString()).toBe("PNG");
+        if (process.env["UPDATE_SCREENSHOT"] === "1")
+          await writeFile(new URL(`../../../docs/${file}`, import.meta.url), png);
+        else if (process.env["CANVAS_SHOTS"] !== undefined)
+          await writeFile(
+            `${process.env["CANVAS_SHOTS"]}/${file}`,
+            await p.screenshot({ fullPage: true }),
+          );
+        await p.close();
+      }
     } finally {
       release();
       await running;
@@ -261,9 +285,27 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
 
     it("creates a workspace from the page and shows the export lines its agent needs", async () => {
       const page = await openCanvas(browser, emu.canvasUrl!, emu.adminToken);
+      await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+      // With a card selected, "as a child of" is one line: the checkbox beside its label.
+      await page.locator('.card[data-name="alpha"]').click();
+      const check = page.getByLabel("as a child of alpha");
+      const [box, label] = await Promise.all([
+        check.boundingBox(),
+        page.locator("label.check").boundingBox(),
+      ]);
+      expect(label!.height).toBeLessThan(2 * box!.height + 8);
+      expect(box!.x + box!.width).toBeLessThan(label!.x + label!.width / 2);
+      await page.getByRole("button", { name: "Deselect" }).click();
       await page.getByLabel("Name").fill("gamma");
       await page.getByRole("button", { name: "Create" }).click();
       const lines = await page.locator("pre.exports").textContent();
+      // Each export line is shown whole (scrolled sideways, never broken inside the token), and the
+      // copy button copies them as shown.
+      const pre = page.locator("pre.exports");
+      expect(await pre.evaluate((e) => getComputedStyle(e).whiteSpace)).toBe("pre");
+      await page.getByRole("button", { name: "Copy the export lines" }).click();
+      await page.getByRole("status").filter({ hasText: "Copied" }).waitFor();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(lines);
       expect(lines).toMatch(/export MOLECULE_PLATFORM_URL=http:\/\/127\.0\.0\.1:\d+\n/);
       const id = /export MOLECULE_WORKSPACE_ID=(\S+)/.exec(lines ?? "")?.[1];
       const token = /export MOLECULE_WORKSPACE_TOKEN=(\S+)/.exec(lines ?? "")?.[1];

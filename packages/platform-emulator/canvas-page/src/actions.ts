@@ -9,6 +9,8 @@ export function ActionsPanel(props: {
   token: string;
   ws: CanvasWorkspace | undefined;
   onClose: () => void;
+  /** A message was sent from the page in this thread (contextId): the page shows it. */
+  onSent: (contextId: string) => void;
 }): VNode {
   const [result, setResult] = useState("");
   const [text, setText] = useState("");
@@ -51,6 +53,8 @@ export function ActionsPanel(props: {
               onSubmit: (e: Event) => {
                 e.preventDefault();
                 if (text.trim() === "") return;
+                const contextId = crypto.randomUUID();
+                props.onSent(contextId);
                 void act("Send", "POST", `/workspaces/${w.id}/a2a`, {
                   jsonrpc: "2.0",
                   id: crypto.randomUUID(),
@@ -59,7 +63,7 @@ export function ActionsPanel(props: {
                     message: {
                       role: "user",
                       messageId: crypto.randomUUID(),
-                      contextId: crypto.randomUUID(),
+                      contextId,
                       parts: [{ kind: "text", text }],
                     },
                   },
@@ -198,12 +202,38 @@ function CreateWorkspace(props: { token: string; parent: CanvasWorkspace | undef
       : null,
     h("button", { type: "submit" }, "Create"),
     out.error !== "" ? h("p", { class: "error", role: "alert" }, out.error) : null,
-    out.lines !== ""
-      ? h(
-          "pre",
-          { class: "exports", "aria-label": "export lines for the new workspace's agent" },
-          out.lines,
-        )
-      : null,
+    out.lines !== "" ? h(Exports, { lines: out.lines }) : null,
+  );
+}
+
+/** The export lines, one per line (scrolled sideways, never broken), and a button to copy them. */
+function Exports(props: { lines: string }): VNode {
+  const [copied, setCopied] = useState("");
+  useEffect(() => setCopied(""), [props.lines]);
+  return h(
+    "div",
+    { class: "exports-box" },
+    h(
+      "pre",
+      {
+        class: "exports",
+        tabIndex: 0,
+        "aria-label": "export lines for the new workspace's agent",
+      },
+      props.lines,
+    ),
+    h(
+      "button",
+      {
+        type: "button",
+        onClick: () =>
+          navigator.clipboard.writeText(props.lines).then(
+            () => setCopied("Copied: paste them into the shell that runs the agent."),
+            () => setCopied("Copying failed: select the lines and copy them by hand."),
+          ),
+      },
+      "Copy the export lines",
+    ),
+    copied !== "" ? h("p", { class: "result", role: "status" }, copied) : null,
   );
 }

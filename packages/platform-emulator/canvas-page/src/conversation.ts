@@ -1,6 +1,6 @@
 // The conversation view: the messages of one contextId in order, each text shown as peer output.
 import { h, Section, type VNode } from "./h.js";
-import { conversations, org } from "./model.js";
+import { conversations, org, roundTrip, type CanvasTraffic } from "./model.js";
 import { Outcome } from "./traffic.js";
 
 function PeerText(props: { text: string; label: string }): VNode {
@@ -12,16 +12,26 @@ function PeerText(props: { text: string; label: string }): VNode {
   );
 }
 
+/** Threads offered in the picker (the most recent, and always the one shown). */
+const THREADS = 30;
+
+/** "a → b"; a `notify` is its workspace's message to the canvas user. */
+function hop(t: CanvasTraffic): string {
+  return `${org.name(t.from)} → ${t.kind === "notify" ? "canvas user" : org.name(t.to)}`;
+}
+
 export function ConversationPanel(props: {
   chosen: string | null;
   onChoose: (k: string | null) => void;
 }): VNode {
-  const list = conversations(org.traffic);
-  // Follows the newest conversation until one is chosen.
+  const list = conversations(org.traffic, org.threadOf);
+  // Follows the newest conversation until one is chosen (picked, or sent on from the page).
   const current = list.find((c) => c.key === props.chosen) ?? list[0];
+  const offered = list.slice(0, THREADS);
+  if (current !== undefined && !offered.includes(current)) offered.push(current);
   return h(
     Section,
-    { id: "conversation", title: "Conversation", cls: "wide" },
+    { id: "conversation", title: "Conversation" },
     list.length === 0
       ? h("p", null, "No messages yet.")
       : h(
@@ -38,12 +48,12 @@ export function ConversationPanel(props: {
                 value: current?.key ?? "",
                 onChange: (e: Event) => props.onChoose((e.target as HTMLSelectElement).value),
               },
-              list.slice(0, 30).map((c) => {
+              offered.map((c) => {
                 const first = c.items[0]!;
                 return h(
                   "option",
                   { key: c.key, value: c.key },
-                  `${org.name(first.from)} → ${org.name(first.to)} · ${c.items.length} message${c.items.length === 1 ? "" : "s"} · ${c.key.slice(0, 12)}`,
+                  `${hop(first)} · ${c.items.length} message${c.items.length === 1 ? "" : "s"} · ${c.key.slice(0, 12)}`,
                 );
               }),
             ),
@@ -61,10 +71,10 @@ export function ConversationPanel(props: {
                       h(
                         "p",
                         { class: "msg-head" },
-                        h("strong", null, `${org.name(t.from)} → ${org.name(t.to)}`),
-                        ` · ${t.kind === "reply" ? "answer" : (t.method ?? t.kind)} · `,
+                        h("strong", null, hop(t)),
+                        ` · ${t.kind === "reply" || org.threadOf.has(t.id) ? "answer" : (t.method ?? t.kind)} · `,
                         h(Outcome, { t }),
-                        t.latencyMs !== null ? ` · ${t.latencyMs} ms` : "",
+                        roundTrip(t, org.answerOf.get(t.id)),
                       ),
                       h(PeerText, {
                         text: t.text,

@@ -124,15 +124,22 @@ function App(): VNode {
     h(
       "header",
       { class: "top" },
-      h("h1", null, "Molecule emulator canvas"),
+      // One line at any width: the longer words are dropped on a phone (see style.css).
+      h("h1", null, h("span", { class: "wide-only" }, "Molecule emulator "), "canvas"),
       h(
         "p",
         { class: `conn conn-${conn}`, role: "status", "aria-live": "polite" },
         conn === "live" ? "Live" : conn === "connecting" ? "Connecting…" : "Reconnecting…",
-        org.compat !== "" ? ` · contract ${org.compat}` : "",
+        org.compat !== "" ? h("span", { class: "wide-only" }, ` · contract ${org.compat}`) : "",
         ` · ${[...org.workspaces.values()].filter((w) => w.status !== "removed").length} workspaces`,
       ),
-      h("button", { type: "button", onClick: signOut }, "Forget admin token"),
+      h(
+        "button",
+        { type: "button", onClick: signOut },
+        "Forget ",
+        h("span", { class: "wide-only" }, "admin "),
+        "token",
+      ),
     ),
     loaded ? h(Live, { token }) : h("main", null, h("p", null, "Loading the org…")),
   );
@@ -185,33 +192,44 @@ function Live(props: { token: string }): VNode {
   const [trace, setTrace] = useState<string | null>(null);
   const now = org.now();
   const sel = selected === null ? undefined : org.workspaces.get(selected);
+  // Two columns on a wide screen (org and conversation; approvals, act, traffic and trace), each
+  // panel as tall as its content; one column on a phone, in the order of style.css.
   return h(
     "main",
     { class: "grid" },
-    // The cards render when a card changes, a heartbeat age turns a second, or one is selected.
-    h(Throttled, {
-      ms: Infinity,
-      deps: [org.cardsVersion, Math.floor(now / 1000), selected],
-      render: () => h(OrgPanel, { now, selected, onSelect: setSelected }),
-    }),
-    h(Edges, { now }),
     h(
       "div",
-      { class: "side" },
-      h(ApprovalsPanel, { token: props.token, now }),
-      h(ActionsPanel, { token: props.token, ws: sel, onClose: () => setSelected(null) }),
-      h(TrafficPanel, null),
+      { class: "col" },
+      // The cards render when a card changes, a heartbeat age turns a second, or one is selected.
+      h(Throttled, {
+        ms: Infinity,
+        deps: [org.cardsVersion, Math.floor(now / 1000), selected],
+        render: () => h(OrgPanel, { now, selected, onSelect: setSelected }),
+      }),
+      h(Edges, { now }),
+      h(Throttled, {
+        ms: SLOW_MS,
+        deps: [conversation],
+        render: () => h(ConversationPanel, { chosen: conversation, onChoose: setConversation }),
+      }),
     ),
-    h(Throttled, {
-      ms: SLOW_MS,
-      deps: [conversation],
-      render: () => h(ConversationPanel, { chosen: conversation, onChoose: setConversation }),
-    }),
-    h(Throttled, {
-      ms: SLOW_MS,
-      deps: [trace],
-      render: () => h(TracePanel, { chosen: trace, onChoose: setTrace }),
-    }),
+    h(
+      "div",
+      { class: "col" },
+      h(ApprovalsPanel, { token: props.token, now }),
+      h(ActionsPanel, {
+        token: props.token,
+        ws: sel,
+        onClose: () => setSelected(null),
+        onSent: setConversation,
+      }),
+      h(TrafficPanel, null),
+      h(Throttled, {
+        ms: SLOW_MS,
+        deps: [trace],
+        render: () => h(TracePanel, { chosen: trace, onChoose: setTrace }),
+      }),
+    ),
   );
 }
 

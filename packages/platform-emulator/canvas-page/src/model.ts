@@ -10,6 +10,8 @@ export const APPROVAL_EXPIRY_MS = 10 * 60_000;
 
 /** Traffic items the page keeps (the oldest go first). */
 const KEEP = 1_000;
+/** Calls waiting for their answer that the page remembers (the oldest are forgotten). */
+const KEEP_WAITING = 2_000;
 
 function byName(a: CanvasWorkspace, b: CanvasWorkspace): number {
   return a.name.localeCompare(b.name);
@@ -30,6 +32,16 @@ export class Org {
   /** Counts the times `approvals` was replaced (a poll's answer older than a feed frame is dropped). */
   approvalsVersion = 0;
   private readonly byId = new Map<string, CanvasTraffic>();
+  /**
+   * Calls stored for a poll agent (`queued`) whose answer has not come yet, by what the answer will
+   * carry: a reply names the call's sender, receiver and contextId; a `notify` (the answer to the
+   * canvas user) only its workspace.
+   */
+  private readonly waiting = new Map<string, CanvasTraffic>();
+  /** A queued call's answer (by the call's id), once it came. */
+  readonly answerOf = new Map<string, CanvasTraffic>();
+  /** The thread (conversation key) an answer joins: the one of the call it answers. */
+  readonly threadOf = new Map<string, string>();
   /** Emulator clock minus this browser's clock (ms). */
   offset = 0;
   compat = "";
@@ -39,6 +51,9 @@ export class Org {
     this.traffic = [];
     this.approvals = [];
     this.byId.clear();
+    this.waiting.clear();
+    this.answerOf.clear();
+    this.threadOf.clear();
     this.compat = s.compat;
     this.apply(s);
   }
@@ -54,11 +69,43 @@ export class Org {
       else {
         this.byId.set(t.id, t);
         this.traffic.push(t);
+        this.pair(t);
       }
     }
     if (this.traffic.length > KEEP) {
-      for (const t of this.traffic.splice(0, this.traffic.length - KEEP)) this.byId.delete(t.id);
+      for (const t of this.traffic.splice(0, this.traffic.length - KEEP)) {
+        this.byId.delete(t.id);
+        this.answerOf.delete(t.id);
+        this.threadOf.delete(t.id);
+      }
     }
+  }
+
+  /**
+   * Pairs a poll agent's answer with the queued call it answers (the platform logs them as two
+   * unrelated rows): a reply from B to A in context c answers A's latest queued call to B in c; a
+   * `notify` from B answers the canvas user's latest queued call to B.
+   */
+  private pair(t: CanvasTraffic): void {
+    if (t.kind === "message" && t.outcome === "queued") {
+      const key = t.from === null ? `${t.to}|canvas` : `${t.to}|${t.from}|${t.contextId ?? ""}`;
+      this.waiting.delete(key); // re-inserted: the map stays in order of arrival
+      this.waiting.set(key, t);
+      if (this.waiting.size > KEEP_WAITING) this.waiting.delete(this.waiting.keys().next().value!);
+      return;
+    }
+    const key =
+      t.kind === "notify"
+        ? `${t.to}|canvas`
+        : t.kind === "reply" && t.from !== null
+          ? `${t.from}|${t.to}|${t.contextId ?? ""}`
+          : undefined;
+    const call = key === undefined ? undefined : this.waiting.get(key);
+    if (call === undefined || call.at > t.at) return;
+    this.waiting.delete(key!);
+    this.answerOf.set(call.id, t);
+    const thread = conversationKey(call);
+    if (thread !== null) this.threadOf.set(t.id, thread);
   }
 
   setApprovals(list: CanvasApproval[]): void {
@@ -105,11 +152,14 @@ export function conversationKey(t: CanvasTraffic): string | null {
   return t.contextId ?? t.messageId ?? null;
 }
 
-/** Conversations, most recent first. */
-export function conversations(traffic: readonly CanvasTraffic[]): Conversation[] {
+/** Conversations, most recent first (an answer paired with its call is in the call's). */
+export function conversations(
+  traffic: readonly CanvasTraffic[],
+  threadOf: ReadonlyMap<string, string> = new Map(),
+): Conversation[] {
   const map = new Map<string, Conversation>();
   for (const t of traffic) {
-    const key = conversationKey(t);
+    const key = threadOf.get(t.id) ?? conversationKey(t);
     if (key === null) continue;
     let c = map.get(key);
     if (c === undefined) map.set(key, (c = { key, items: [], last: 0 }));
@@ -156,6 +206,16 @@ export function traces(traffic: readonly CanvasTraffic[]): { traceId: string; ho
     out.push({ traceId, hops: roots, last: Math.max(...items.map((i) => i.seq)) });
   }
   return out.sort((a, b) => b.last - a.last);
+}
+
+/**
+ * How long a call took as the page shows it: the platform's latency, or for a call queued for a
+ * poll agent (latency 0: it was stored), the round trip to its answer once that came.
+ */
+export function roundTrip(t: CanvasTraffic, answer: CanvasTraffic | undefined): string {
+  if (t.outcome === "queued")
+    return answer === undefined ? "" : ` · answered in ${Math.max(0, answer.at - t.at)} ms`;
+  return t.latencyMs !== null ? ` · ${t.latencyMs} ms` : "";
 }
 
 /** "3 s ago", "2 min ago", "never". */

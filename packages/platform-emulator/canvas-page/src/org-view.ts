@@ -11,6 +11,19 @@ const EDGE_MS = 10_000;
 const MAX_EDGES = 24;
 /** The arcs are redrawn at most this often (ms). */
 const EDGES_MS = 500;
+/** Space kept free right of the arcs and labels (px). */
+const EDGE_MARGIN = 4;
+/** An arc label's line height, and the width of one of its characters at most (px, 12 px text). */
+const LABEL_H = 14;
+const CHAR_W = 7;
+/** An arc's colour (and arrowhead) by its call's outcome. */
+const TONE: Record<string, string> = {
+  failed: "bad",
+  "dead-lettered": "bad",
+  queued: "warn",
+  pending: "warn",
+  dispatched: "warn",
+};
 
 export function OrgPanel(props: {
   now: number;
@@ -61,6 +74,9 @@ const STATUS_TEXT: Record<string, string> = {
   hibernated: "hibernated",
 };
 
+/** Statuses in which the platform forwards a call to the agent's URL. */
+const CALLABLE = new Set(["online", "degraded"]);
+
 interface CardProps {
   w: CanvasWorkspace;
   heartbeat: string;
@@ -75,6 +91,7 @@ const SHOWN = [
   "status",
   "remote",
   "delivery",
+  "hasUrl",
   "activeTasks",
   "currentTask",
 ] as const;
@@ -101,7 +118,9 @@ class Card extends Component<CardProps> {
 
 function cardView(props: CardProps): VNode {
   const w = props.w;
-  const status = STATUS_TEXT[w.status] ?? w.status;
+  // What a call will get: a push workspace without a URL is refused (503), whatever its status.
+  const noUrl = w.delivery === "push" && !w.hasUrl && CALLABLE.has(w.status);
+  const status = `${STATUS_TEXT[w.status] ?? w.status}${noUrl ? " · no URL" : ""}`;
   return h(
     "button",
     {
@@ -117,7 +136,21 @@ function cardView(props: CardProps): VNode {
     h(
       "span",
       { class: "badges" },
-      h("span", { class: `badge st st-${w.status}`, "data-status": w.status }, status),
+      h(
+        "span",
+        {
+          class: `badge st st-${noUrl ? "no-url" : w.status}`,
+          "data-status": w.status,
+          ...(noUrl
+            ? {
+                "data-no-url": "true",
+                title:
+                  'calls through the platform get 503 "workspace has no URL" until its agent registers one',
+              }
+            : {}),
+        },
+        status,
+      ),
       w.remote
         ? h(
             "span",
@@ -132,6 +165,9 @@ function cardView(props: CardProps): VNode {
       { class: "card-facts" },
       `heartbeat ${props.heartbeat} · ${w.activeTasks} active task${w.activeTasks === 1 ? "" : "s"}`,
     ),
+    noUrl
+      ? h("span", { class: "card-task" }, "calls get 503 until its agent registers a URL")
+      : null,
     w.currentTask !== "" ? h("span", { class: "card-task" }, w.currentTask) : null,
   );
 }
@@ -168,7 +204,10 @@ export function Edges(props: { now: number }): null {
 }
 
 /** Card anchors, measured when the tree's size changes or every 5 s (layout is costly). */
-let anchors = new Map<string, { x: number; y: number }>();
+type Anchor = { x: number; y: number };
+let anchors = new Map<string, Anchor>();
+/** The box's width: arcs and labels stay inside it. */
+let width = 0;
 let anchorsAt = 0;
 let edgesKey = "";
 /** When the arcs were last drawn, and the trailing draw after skipped ones. */
@@ -194,7 +233,8 @@ function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: numb
   if (remeasure) {
     resized = false;
     anchorsAt = Date.now();
-    svg.setAttribute("width", String(box.scrollWidth));
+    width = box.clientWidth;
+    svg.setAttribute("width", String(width));
     svg.setAttribute("height", String(box.scrollHeight));
     // Each card's right edge: an edge is an arc from the caller's right edge to the callee's,
     // bulging into the free space right of the tree (cards are stacked: straight lines would hide).
@@ -224,16 +264,32 @@ function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: numb
   if (!remeasure && drawn === edgesKey) return;
   edgesKey = drawn;
   const ns = "http://www.w3.org/2000/svg";
-  const parts: SVGElement[] = [];
+  // The arcs first: each bulges right into the gutter the cards leave free (style.css: --gutter);
+  // with both control points at x its rightmost point is at most (far + 3x) / 4, inside the box.
+  const arcs: { t: CanvasTraffic; a: Anchor; b: Anchor; x: number; peak: number }[] = [];
   let lane = 0;
   for (const t of latest.values()) {
     const a = anchor.get(t.from!);
     const b = anchor.get(t.to);
     if (a === undefined || b === undefined) continue;
-    const bulge = 40 + Math.min(160, Math.abs(b.y - a.y) / 3) + 14 * (lane++ % 4);
-    const x = Math.max(a.x, b.x) + bulge;
+    const far = Math.max(a.x, b.x);
+    const room = Math.max(0, width - EDGE_MARGIN - far);
+    const bulge = Math.min(
+      (room * 4) / 3,
+      16 + Math.min(120, Math.abs(b.y - a.y) / 3) + 10 * (lane++ % 4),
+    );
+    arcs.push({ t, a, b, x: far + bulge, peak: far + (bulge * 3) / 4 });
+  }
+  // The labels in one column right of every arc (no arc crosses a label), each at its arc's middle
+  // or the nearest free line; the short form where the long one does not fit, none where neither.
+  const column = Math.max(0, ...arcs.map((c) => c.peak)) + 8;
+  const free = width - EDGE_MARGIN - column;
+  const placed: number[] = []; // the labels' baselines so far
+  const parts: SVGElement[] = [];
+  for (const { t, a, b, x } of arcs) {
+    const tone = TONE[t.outcome] ?? "ok";
     const g = document.createElementNS(ns, "g");
-    g.setAttribute("class", `edge edge-${t.outcome}`);
+    g.setAttribute("class", `edge edge-${t.outcome} tone-${tone}`);
     g.setAttribute("data-from", t.from!);
     g.setAttribute("data-to", t.to);
     const path = document.createElementNS(ns, "path");
@@ -241,29 +297,47 @@ function drawEdges(box: HTMLElement | null, svg: SVGSVGElement | null, now: numb
       "d",
       `M${a.x},${a.y - 4} C${x},${a.y - 4} ${x},${b.y + 4} ${b.x + 2},${b.y + 4}`,
     );
-    path.setAttribute("marker-end", "url(#arrow)");
-    const label = document.createElementNS(ns, "text");
-    label.setAttribute("x", String(x - bulge / 4 + 6));
-    label.setAttribute("y", String((a.y + b.y) / 2 + (b.y >= a.y ? 12 : -6)));
-    label.textContent = `${org.name(t.from)} → ${org.name(t.to)}: ${t.outcome}${t.latencyMs !== null ? ` · ${t.latencyMs} ms` : ""}`;
-    g.append(path, label);
+    path.setAttribute("marker-end", `url(#arrow-${tone})`);
+    g.append(path);
+    const ms = t.latencyMs !== null && t.outcome !== "queued" ? ` · ${t.latencyMs} ms` : "";
+    const long = `${org.name(t.from)} → ${org.name(t.to)}: ${t.outcome}${ms}`;
+    const text = long.length * CHAR_W <= free ? long : `${t.outcome}${ms}`;
+    if (text.length * CHAR_W <= free) {
+      const mid = (a.y + b.y) / 2 + 4;
+      let y = mid;
+      for (let step = 1; y < LABEL_H || placed.some((p) => Math.abs(p - y) < LABEL_H); step++)
+        y = mid + LABEL_H * Math.ceil(step / 2) * (step % 2 === 1 ? 1 : -1);
+      placed.push(y);
+      const label = document.createElementNS(ns, "text");
+      label.setAttribute("x", String(column));
+      label.setAttribute("y", String(y));
+      label.textContent = text;
+      g.append(label);
+    }
+    const title = document.createElementNS(ns, "title");
+    title.textContent = long;
+    g.append(title);
     parts.push(g);
   }
+  // One arrowhead per colour: a marker is painted with its own fill, not its line's.
   const defs = document.createElementNS(ns, "defs");
-  const marker = document.createElementNS(ns, "marker");
-  for (const [k, v] of Object.entries({
-    id: "arrow",
-    viewBox: "0 0 10 10",
-    refX: "10",
-    refY: "5",
-    markerWidth: "7",
-    markerHeight: "7",
-    orient: "auto",
-  }))
-    marker.setAttribute(k, v);
-  const tip = document.createElementNS(ns, "path");
-  tip.setAttribute("d", "M0,0 L10,5 L0,10 z");
-  marker.append(tip);
-  defs.append(marker);
+  for (const tone of ["ok", "bad", "warn"]) {
+    const marker = document.createElementNS(ns, "marker");
+    for (const [k, v] of Object.entries({
+      id: `arrow-${tone}`,
+      class: `tip tone-${tone}`,
+      viewBox: "0 0 10 10",
+      refX: "10",
+      refY: "5",
+      markerWidth: "7",
+      markerHeight: "7",
+      orient: "auto",
+    }))
+      marker.setAttribute(k, v);
+    const tip = document.createElementNS(ns, "path");
+    tip.setAttribute("d", "M0,0 L10,5 L0,10 z");
+    marker.append(tip);
+    defs.append(marker);
+  }
   svg.replaceChildren(defs, ...parts);
 }

@@ -1,6 +1,6 @@
 // Traffic: the latest calls as a list, and one traced exchange across its hops.
 import { h, Section, type VNode } from "./h.js";
-import { org, traces, type CanvasTraffic, type TraceHop } from "./model.js";
+import { org, roundTrip, traces, type CanvasTraffic, type TraceHop } from "./model.js";
 
 /** Rows of the traffic list. */
 const TRAFFIC_ROWS = 50;
@@ -38,7 +38,7 @@ export function TrafficPanel(): VNode {
               h(
                 "span",
                 { class: "when" },
-                ` ${t.kind === "message" ? (t.method ?? "message") : t.kind}${t.latencyMs !== null ? ` · ${t.latencyMs} ms` : ""} · ${clock.format(t.at - org.offset)}`,
+                ` ${t.kind === "message" ? (t.method ?? "message") : t.kind}${roundTrip(t, org.answerOf.get(t.id))} · ${clock.format(t.at - org.offset)}`,
               ),
             ),
           ),
@@ -56,7 +56,7 @@ export function TracePanel(props: { chosen: string | null; onChoose: (k: string)
       h("span", { class: "hop" }, `${org.name(x.item.from)} → ${org.name(x.item.to)}`),
       " ",
       h(Outcome, { t: x.item }),
-      x.item.latencyMs !== null ? ` ${x.item.latencyMs} ms` : "",
+      roundTrip(x.item, org.answerOf.get(x.item.id)),
       x.children.length > 0 ? h("ol", null, x.children.map(hop)) : null,
     );
   return h(

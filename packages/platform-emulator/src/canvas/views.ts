@@ -29,6 +29,7 @@ export function workspaceView(w: WorkspaceRow): CanvasWorkspace {
     parentId: w.parentId,
     remote: w.runtime === "external",
     delivery: w.deliveryMode,
+    hasUrl: w.url !== "",
     lastHeartbeatAt: w.lastHeartbeatAt,
     activeTasks: w.activeTasks,
     currentTask: bounded(w.currentTask),

@@ -12,6 +12,11 @@ export interface CanvasWorkspace {
   /** An external-runtime workspace: its agent runs outside the platform. */
   remote: boolean;
   delivery: "push" | "poll";
+  /**
+   * The workspace has an agent URL. Push delivery needs one: without it a call through the
+   * platform's proxy gets 503 "workspace has no URL", whatever the status says.
+   */
+  hasUrl: boolean;
   /** Emulator clock ms of the last accepted heartbeat (or registration). */
   lastHeartbeatAt: number | null;
   activeTasks: number;

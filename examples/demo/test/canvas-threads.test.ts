@@ -1,0 +1,149 @@
+// The canvas page in a real Chromium, on an org whose traffic the test makes: at 1440 x 900 and
+// 390 x 844 the arcs (in their line's colour, inside the viewport, labels clear) and panels hold;
+// a poll agent's answer joins the thread of the message it answers, with its round trip; the page
+// shows the thread it sent on and keeps it listed while other calls arrive.
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type { InboundMessage } from "@molecule-ai/agent-core";
+import { AdminClient } from "@molecule-ai/agent-core/admin";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { consoleErrors, launch, noBrowserReason, openCanvas } from "./browser.js";
+import { arcProblems, layoutProblems, SCREENS } from "./layout.js";
+
+const skip = noBrowserReason();
+if (skip !== undefined) console.warn(skip);
+
+describe.skipIf(skip !== undefined)("the canvas page on an org the test drives", () => {
+  let browser: Browser;
+  let emu: Emulator;
+  let admin: AdminClient;
+  const agents: { agent: RemoteAgent; client: PlatformClient }[] = [];
+
+  async function startAgent(
+    name: string,
+    answer: (m: InboundMessage) => string | undefined,
+    options: { parentId?: string; maxAttempts?: number; onDeadLetter?: () => void } = {},
+  ) {
+    const ws = await admin.createExternalWorkspace({
+      name,
+      ...(options.parentId !== undefined ? { parentId: options.parentId } : {}),
+    });
+    const client = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: ws.id,
+      token: ws.token,
+    });
+    const agent = new RemoteAgent({
+      client,
+      agentCard: { name },
+      delivery: "poll",
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+      ...(options.onDeadLetter !== undefined ? { onDeadLetter: options.onDeadLetter } : {}),
+      handler: answer,
+    });
+    await agent.start();
+    agents.push({ agent, client });
+    return { id: ws.id, agent };
+  }
+
+  let alpha: Awaited<ReturnType<typeof startAgent>>;
+  let beta: Awaited<ReturnType<typeof startAgent>>;
+  let flaky: Awaited<ReturnType<typeof startAgent>>;
+
+  beforeAll(async () => {
+    browser = await launch();
+    emu = await startEmulator();
+    admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
+    alpha = await startAgent("alpha", (m) => `alpha heard: ${m.text}`);
+    beta = await startAgent("beta", (m) => `beta heard: ${m.text}`, { parentId: alpha.id });
+    await startAgent("judge", (m) => `verdict on: ${m.text}`, { parentId: alpha.id });
+    flaky = await startAgent(
+      "flaky",
+      () => {
+        throw new Error("the model is down");
+      },
+      { parentId: alpha.id, maxAttempts: 1, onDeadLetter: () => undefined },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    for (const a of agents) {
+      await a.agent.stop();
+      await a.client.close();
+    }
+    await admin?.close();
+    await emu?.close();
+    await browser?.close();
+  });
+
+  for (const screen of SCREENS)
+    it(`at ${screen.width} x ${screen.height}: arcs in their line's colour inside the viewport, labels clear of each other and of the arcs, nothing overflows its panel, no console error; a queued call shows its round trip`, async () => {
+      const page = await openCanvas(browser, emu.canvasUrl!, emu.adminToken, screen);
+      await page.locator('.card[data-name="flaky"] [data-status="online"]').waitFor();
+      // Answered calls both ways (queued for the poll agent, then its reply) and a dead letter.
+      const ask = `ping ${crypto.randomUUID()}`;
+      const answered = await alpha.agent.callPeer(beta.id, ask, { timeoutMs: 20_000 });
+      expect(answered).toMatchObject({ status: "completed", text: `beta heard: ${ask}` });
+      await beta.agent.callPeer(alpha.id, "and back", { timeoutMs: 20_000 });
+      await alpha.agent.callPeer(flaky.id, `doomed ${ask}`, { awaitReply: false });
+      await page
+        .locator("svg.edges g.edge.tone-bad")
+        .waitFor({ state: "attached", timeout: 10_000 });
+      await page
+        .locator(`svg.edges g.edge[data-from="${beta.id}"][data-to="${alpha.id}"]`)
+        .first()
+        .waitFor({ state: "attached" });
+      const arcs = await arcProblems(page);
+      expect(arcs.problems).toEqual([]);
+      expect(arcs.arcs).toBeGreaterThanOrEqual(3);
+      expect(await layoutProblems(page)).toEqual([]);
+      // The poll call shows its real round trip once the answer came (not "queued · 0 ms").
+      const row = page
+        .locator(`.traffic li[data-from="${alpha.id}"][data-to="${beta.id}"]`, {
+          hasText: "message/send",
+        })
+        .first();
+      await expect
+        .poll(() => row.textContent())
+        .toMatch(/queued message\/send · answered in \d+ ms/);
+      expect(consoleErrors(page)).toEqual([]);
+      await page.close();
+    }, 90_000);
+
+  it("a poll agent's answer to a message sent from the page joins that message's thread with its round trip; the page switches to the thread it sent on and keeps it listed while other calls arrive", async () => {
+    const page = await openCanvas(browser, emu.canvasUrl!, emu.adminToken, SCREENS[0]);
+    await alpha.agent.callPeer(beta.id, `first ${crypto.randomUUID()}`, { timeoutMs: 20_000 });
+    // The user looks at another thread first.
+    const pick = page.getByLabel("Thread (contextId)");
+    const other = pick.locator("option", { hasText: "alpha → beta" }).first();
+    await other.waitFor({ state: "attached" });
+    await pick.selectOption((await other.getAttribute("value"))!);
+
+    await page.locator('.card[data-name="judge"]').click();
+    const said = `judge this ${crypto.randomUUID()}`;
+    await page.getByLabel("Message to judge (as the canvas user)").fill(said);
+    await page.getByRole("button", { name: "Send" }).click();
+    // The page shows the thread it sent on, and the poll agent's answer (a notify) lands in it.
+    const thread = page.locator("ol.thread");
+    await expect
+      .poll(() => thread.textContent(), { timeout: 15_000 })
+      .toContain(`verdict on: ${said}`);
+    const shown = (await thread.textContent())!;
+    expect(shown).toContain(said);
+    expect(shown).toContain("judge → canvas user · answer");
+    expect(shown).toMatch(/canvas user → judge · message\/send · queued · answered in \d+ ms/);
+    expect(await pick.locator("option", { hasText: "judge → canvas user" }).count()).toBe(0);
+    const key = await thread.getAttribute("data-context");
+    expect(await pick.inputValue()).toBe(key);
+
+    // More than 30 other threads arrive: the one shown stays shown and listed.
+    for (let i = 0; i < 35; i++)
+      await alpha.agent.callPeer(beta.id, `filler ${i}`, { awaitReply: false });
+    await expect.poll(() => pick.locator("option").count(), { timeout: 15_000 }).toBe(31);
+    expect(await pick.inputValue()).toBe(key);
+    expect(await thread.getAttribute("data-context")).toBe(key);
+    expect(await thread.textContent()).toContain(said);
+    expect(consoleErrors(page)).toEqual([]);
+    await page.close();
+  }, 90_000);
+});
