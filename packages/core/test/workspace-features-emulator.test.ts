@@ -188,6 +188,7 @@ describe("human approvals", () => {
       decision: "approved",
       decidedBy: "alice",
       expired: false,
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect(await waiter.pending()).toEqual([]);
   });

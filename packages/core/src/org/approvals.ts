@@ -1,7 +1,9 @@
 // Human approval as a wait: open a request, then wait for a person's decision on the workspace's
 // event stream, backed by polling (the platform's 10-minute expiry sends no event), with a
 // deadline. The pending request's id is kept in a small file, so an agent restarted while it
-// waits resumes the same request instead of opening another.
+// waits resumes the same request instead of opening another. A decision answers the one request
+// it was made on: each request carries a fresh reference and the digest of what it asks
+// (approval-request.ts), and only this waiter's own request for the same digest is resumed.
 // shared/reference/platform-api-workspace-features.md §2, §6.
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
@@ -11,6 +13,12 @@ import type * as EventSourceParser from "eventsource-parser";
 import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../platform/index.js";
 import { approvalBody } from "../platform/index.js";
 import { backoffDelay, describe, type Logger, MoleculeError, sleep } from "../transport/index.js";
+import {
+  newReference,
+  readReference,
+  referencedReason,
+  requestDigest,
+} from "./approval-request.js";
 
 /** What the approval wait needs of a platform client (`PlatformClient` has it all). */
 export interface ApprovalClient {
@@ -35,6 +43,11 @@ export interface ApprovalResult {
   decidedBy: string | null;
   /** The platform denied it by its 10-minute expiry (no event is sent for that). */
   expired: boolean;
+  /**
+   * The SHA-256 the decision binds to (the request's digest, shown to the person in the reason's
+   * last line); `null` for a request opened without one (`wait` on a row the SDK did not write).
+   */
+  digest: string | null;
 }
 
 /** Options of one wait. */
@@ -44,8 +57,9 @@ export interface ApprovalWaitOptions {
   /** How often the request's status is re-read besides the event stream (default 5 000 ms). */
   pollIntervalMs?: number | undefined;
   /**
-   * Names the request across restarts (default: a hash of action, task id and reason): a request
-   * with the key of one still pending resumes waiting on it instead of opening another.
+   * Names the request across restarts and timeouts (default: a hash of action, task id and
+   * reason): a request with the key of one this waiter opened and has not answered yet, for the
+   * same digest, resumes waiting on it instead of opening another.
    */
   key?: string | undefined;
   signal?: AbortSignal | undefined;
@@ -77,8 +91,20 @@ const loadParser = () => (parserModule ??= import("eventsource-parser"));
 
 interface PendingFile {
   version: 1;
-  /** `approvalId` is `null` while the request is being opened. */
-  pending: Record<string, { approvalId: string | null; action: string; createdAt: string }>;
+  /**
+   * `approvalId` is `null` while the request is being opened; `ref` is the request's reference
+   * and `digest` what it asks (absent in files of SDK versions before them: never resumed).
+   */
+  pending: Record<
+    string,
+    {
+      approvalId: string | null;
+      action: string;
+      createdAt: string;
+      ref?: string | undefined;
+      digest?: string | undefined;
+    }
+  >;
 }
 
 /** An SSE frame's event name and payload (`{type, data}` or `{event, payload}`). */
@@ -188,44 +214,70 @@ export class ApprovalWaiter {
   }
 
   /**
-   * Opens a request (or resumes the pending one with the same key) and resolves with the
-   * decision: approved, denied, or expired (a denial). Rejects with {@link ApprovalTimeoutError}
-   * after `timeoutMs`; with the signal's reason when aborted (the request stays pending and is
-   * resumed by the next call with the same key).
+   * Opens a request (or resumes the one with the same key and digest this waiter opened and has
+   * not answered yet: after a restart, an abort or a timeout) and resolves with the decision:
+   * approved, denied, or expired (a denial). Rejects with {@link ApprovalTimeoutError} after
+   * `timeoutMs` and with the signal's reason when aborted; in both cases the request stays pending
+   * and the next call with the same key and input waits on it again.
+   *
+   * A decision answers only its own request: a request whose opening failed (a 503, a crash before
+   * its id was saved) is adopted only by the fresh reference that attempt sent (its last reason
+   * line), so an earlier decision on the same words is never returned; a decision is returned
+   * once, then forgotten.
    */
   async request(
     input: ApprovalRequestInput,
     options: ApprovalWaitOptions = {},
   ): Promise<ApprovalResult> {
     approvalBody(input); // every argument checked before anything is sent or saved
+    const digest = requestDigest(input);
     const key = options.key ?? defaultKey(input);
     const stored = (await this.#load()).pending[key];
-    let approvalId = stored?.approvalId ?? undefined;
-    if (approvalId === undefined && stored !== undefined) {
-      // A previous run died between opening the request and saving its id: adopt that request
-      // (the newest with the same action, task and reason since the marker, decided or not; 10
-      // minutes of slack for clock skew).
-      const since = Date.parse(stored.createdAt) - 10 * 60_000;
-      const rows = await this.#client.listApprovals({ signal: options.signal });
-      approvalId = rows.find(
-        (r) =>
-          r.action === input.action &&
-          r.taskId === (input.taskId ?? "") &&
-          r.reason === (input.reason ?? "") &&
-          (r.createdAt === null || !(Date.parse(r.createdAt) < since)),
-      )?.id;
+    let approvalId: string | undefined;
+    let ref: string | undefined;
+    const own = stored?.digest === digest ? stored.ref : undefined;
+    if (stored !== undefined && own === undefined) {
+      this.#logger?.warn?.(
+        "approval: the request kept under this key asked something else; it is not resumed, a new one is opened",
+        { key, approvalId: stored.approvalId },
+      );
+    } else if (stored !== undefined && own !== undefined) {
+      ref = own;
+      approvalId = stored.approvalId ?? undefined;
+      if (approvalId === undefined) {
+        // A previous attempt died between opening the request and saving its id (or its opening
+        // failed): adopt only the row sent with that attempt's own reference (fresh per attempt,
+        // so it is that request, never an earlier one; its decision was never returned).
+        const reason = referencedReason(input.reason, own, digest);
+        const rows = await this.#client.listApprovals({ signal: options.signal });
+        approvalId = rows.find(
+          (r) =>
+            r.action === input.action && r.reason === reason && r.taskId === (input.taskId ?? ""),
+        )?.id;
+      }
     }
     if (approvalId === undefined) {
+      const fresh = newReference();
+      const reason = referencedReason(input.reason, fresh, digest);
       // Saved before the request is opened, so a crash right after it still finds it (above).
       await this.#save((f) => {
         f.pending[key] = {
           approvalId: null,
           action: input.action,
           createdAt: new Date().toISOString(),
+          ref: fresh,
+          digest,
         };
       });
-      const created = await this.#client.createApproval({ ...input, signal: options.signal });
+      const created = await this.#client.createApproval({
+        action: input.action,
+        reason,
+        taskId: input.taskId,
+        context: input.context,
+        signal: options.signal,
+      });
       approvalId = created.approvalId;
+      ref = fresh;
     }
     const id = approvalId;
     await this.#save((f) => {
@@ -233,16 +285,14 @@ export class ApprovalWaiter {
         approvalId: id,
         action: input.action,
         createdAt: new Date().toISOString(),
+        ref,
+        digest,
       };
     });
-    try {
-      const result = await this.wait(id, options);
-      await this.#save((f) => void delete f.pending[key]);
-      return result;
-    } catch (err) {
-      if (err instanceof ApprovalTimeoutError) await this.#save((f) => void delete f.pending[key]);
-      throw err;
-    }
+    const result = await this.wait(id, options);
+    // Answered: the entry goes, so no later call is given this decision.
+    await this.#save((f) => void delete f.pending[key]);
+    return { ...result, digest };
   }
 
   /** Waits for the decision on an existing request of this workspace. */
@@ -275,7 +325,7 @@ export class ApprovalWaiter {
           () =>
             finish(
               new ApprovalTimeoutError(
-                `no decision on approval ${approvalId} within ${timeoutMs} ms; it stays pending on the platform (wait again, or ask a person to decide on the canvas)`,
+                `no decision on approval ${approvalId} within ${timeoutMs} ms; it stays pending on the platform: ask again with the same input (requestApproval or ApprovalWaiter.request) to wait on this same request, or call ApprovalWaiter.wait("${approvalId}"); a person decides it on the canvas`,
                 approvalId,
               ),
             ),
@@ -294,6 +344,7 @@ export class ApprovalWaiter {
             decision: approved ? "approved" : "denied",
             decidedBy: row.decidedBy,
             expired,
+            digest: readReference(row.reason)?.digest ?? null,
           });
         };
         const poll = async (): Promise<void> => {
@@ -317,14 +368,9 @@ export class ApprovalWaiter {
           (name, data) => {
             if (data["approval_id"] !== approvalId) return;
             if (name !== "APPROVAL_APPROVED" && name !== "APPROVAL_DENIED") return;
-            const approved = name === "APPROVAL_APPROVED";
-            finish({
-              approvalId,
-              approved,
-              decision: approved ? "approved" : "denied",
-              decidedBy: typeof data["decided_by"] === "string" ? data["decided_by"] : null,
-              expired: false,
-            });
+            // The row says what was decided (and the digest it binds to); a failed read is
+            // retried by the poll.
+            void check().catch(() => undefined);
           },
           // A decision made before the stream opened is found by a read right after it opens.
           () => void check().catch(() => undefined),

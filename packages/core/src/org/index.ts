@@ -4,6 +4,13 @@ export { AgentApprovals } from "./agent-approvals.js";
 export { ApprovalEscalationWatcher } from "./escalations.js";
 export type { ApprovalEscalation } from "./escalations.js";
 export { ApprovalTimeoutError, ApprovalWaiter } from "./approvals.js";
+export {
+  ApprovalTooLongError,
+  openScopedApproval,
+  toolCallApproval,
+  toolCallDigest,
+} from "./approval-request.js";
+export type { BoundApprovalRequest } from "./approval-request.js";
 export type {
   ApprovalClient,
   ApprovalResult,

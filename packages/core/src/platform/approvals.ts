@@ -19,7 +19,15 @@ import { enc, type PlatformSession } from "./session.js";
 /** A decision on an approval. */
 export type ApprovalDecision = "approved" | "denied";
 
-/** Bounds of what the SDK sends (the platform has none). */
+/**
+ * Longest `action` an approval request may have, in UTF-16 code units (JavaScript's
+ * `string.length`): the platform stores any length, but the emulator's canvas cuts a longer text
+ * at 2,000 with "…", so a longer request is refused here and a person always sees it whole.
+ */
+export const MAX_APPROVAL_ACTION_CHARS = 2_000;
+/** Longest `reason` (and `taskId`), same measure and cause as {@link MAX_APPROVAL_ACTION_CHARS}. */
+export const MAX_APPROVAL_REASON_CHARS = 2_000;
+/** Bounds in bytes of what the SDK sends (the platform has none). */
 const MAX_APPROVAL_ACTION_BYTES = 4096;
 const MAX_APPROVAL_REASON_BYTES = 16_384;
 const MAX_APPROVAL_CONTEXT_BYTES = 64 * 1024;
@@ -34,6 +42,12 @@ export interface ApprovalRequestInput {
   taskId?: string | undefined;
   /** Extra facts (a JSON object). Stored by the platform but never returned by any route. */
   context?: Record<string, unknown> | undefined;
+  /**
+   * The SHA-256 (64 hex) a decision binds to (`toolCallApproval` sets it from the tool name and
+   * its complete input); default: of action, reason and taskId. Not a wire field: `ApprovalWaiter`
+   * shows it in the reason's last line.
+   */
+  digest?: string | undefined;
 }
 
 /** One approval of this workspace as `GET /workspaces/:id/approvals` lists it. */
@@ -58,17 +72,28 @@ function bytes(v: string): number {
 export function approvalBody(input: ApprovalRequestInput): Record<string, unknown> {
   if (!input || typeof input.action !== "string" || input.action.trim() === "")
     throw invalid("an approval request needs { action } with non-empty text");
-  if (bytes(input.action) > MAX_APPROVAL_ACTION_BYTES)
-    throw invalid(`action is at most ${MAX_APPROVAL_ACTION_BYTES} bytes`);
+  if (
+    input.action.length > MAX_APPROVAL_ACTION_CHARS ||
+    bytes(input.action) > MAX_APPROVAL_ACTION_BYTES
+  )
+    throw invalid(
+      `action is at most ${MAX_APPROVAL_ACTION_CHARS} characters and ${MAX_APPROVAL_ACTION_BYTES} bytes (what a person can see whole on the canvas); got ${input.action.length} characters: nothing was sent`,
+    );
   const body: Record<string, unknown> = { action: input.action };
   if (input.reason !== undefined) {
     if (typeof input.reason !== "string") throw invalid("reason must be a string");
-    if (bytes(input.reason) > MAX_APPROVAL_REASON_BYTES)
-      throw invalid(`reason is at most ${MAX_APPROVAL_REASON_BYTES} bytes`);
+    if (
+      input.reason.length > MAX_APPROVAL_REASON_CHARS ||
+      bytes(input.reason) > MAX_APPROVAL_REASON_BYTES
+    )
+      throw invalid(
+        `reason is at most ${MAX_APPROVAL_REASON_CHARS} characters and ${MAX_APPROVAL_REASON_BYTES} bytes (what a person can see whole on the canvas); got ${input.reason.length} characters: nothing was sent`,
+      );
     body["reason"] = input.reason;
   }
   if (input.taskId !== undefined) {
-    if (typeof input.taskId !== "string") throw invalid("taskId must be a string");
+    if (typeof input.taskId !== "string" || input.taskId.length > MAX_APPROVAL_REASON_CHARS)
+      throw invalid(`taskId must be a string of at most ${MAX_APPROVAL_REASON_CHARS} characters`);
     body["task_id"] = input.taskId;
   }
   if (input.context !== undefined) {

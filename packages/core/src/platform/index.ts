@@ -36,7 +36,7 @@ export type { EventChunksOpener } from "./event-connection.js";
 export { describeStartError } from "./start-error.js";
 export type { DescribeStartErrorOptions } from "./start-error.js";
 export type { ApprovalDecision, ApprovalRecord, ApprovalRequestInput } from "./approvals.js";
-export { approvalBody } from "./approvals.js";
+export { approvalBody, MAX_APPROVAL_ACTION_CHARS, MAX_APPROVAL_REASON_CHARS } from "./approvals.js";
 export type { CommitMemoryInput, Memory, MemoryScope, SearchMemoriesOptions } from "./memories.js";
 export {
   formatMemories,

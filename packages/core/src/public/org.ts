@@ -3,7 +3,15 @@
 // (`RemoteAgent.requestApproval`, `ApprovalWaiter`, a parent's `ApprovalEscalationWatcher`), and
 // the session views the canvas shows (session search, traces, transcripts).
 export { ApprovalEscalationWatcher, ApprovalTimeoutError, ApprovalWaiter } from "../org/index.js";
+export {
+  ApprovalTooLongError,
+  openScopedApproval,
+  toolCallApproval,
+  toolCallDigest,
+} from "../org/index.js";
+export { MAX_APPROVAL_ACTION_CHARS, MAX_APPROVAL_REASON_CHARS } from "../platform/index.js";
 export type {
+  BoundApprovalRequest,
   ApprovalClient,
   ApprovalEscalation,
   ApprovalResult,
