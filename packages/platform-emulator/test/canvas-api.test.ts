@@ -165,6 +165,51 @@ describe("canvas: the page and its admin-only API", () => {
     }
   });
 
+  it("tells the page whether a push workspace has a URL, so its card says what a call will get (none: 503)", async () => {
+    const emu = await emulator();
+    const agent = await startAgent();
+    try {
+      const target = await makeWs(emu, "target", { url: agent.url, mode: "push" });
+      const caller = await makeWs(emu, "caller");
+      const card = async () =>
+        (await req(emu, "GET", "/canvas/api/org", { token: emu.adminToken })).json.workspaces.find(
+          (w: any) => w.id === target.id,
+        );
+      const call = async () =>
+        (
+          await req(emu, "POST", `/workspaces/${target.id}/a2a`, {
+            body: envelope("are you there"),
+            token: caller.token,
+            headers: { "X-Workspace-ID": caller.id },
+          })
+        ).status;
+      expect(await card()).toMatchObject({ status: "online", delivery: "push", hasUrl: true });
+      expect(await call()).toBe(200);
+      // Pause blanks the URL; after resume the agent's heartbeat may bring the status back before
+      // it registers a URL again: the card's hasUrl says whether a call is forwarded or refused.
+      for (const step of ["pause", "resume"])
+        expect(
+          (await req(emu, "POST", `/workspaces/${target.id}/${step}`, { token: emu.adminToken }))
+            .status,
+        ).toBe(200);
+      expect((await card()).hasUrl).toBe(false);
+      const beat = await req(emu, "POST", "/registry/heartbeat", {
+        body: { workspace_id: target.id },
+        token: target.token,
+      });
+      expect(beat.status).toBe(200);
+      const after = await card();
+      const status = await call();
+      expect({ hasUrl: after.hasUrl, refused: status === 503 }).toEqual({
+        hasUrl: !(status === 503),
+        refused: !after.hasUrl,
+      });
+    } finally {
+      await agent.close();
+      await emu.close();
+    }
+  });
+
   it("marks a call dead-lettered when its receiver reports so (POST /activity, an error row naming it), live and in the snapshot; only the receiver can", async () => {
     const emu = await emulator();
     try {
