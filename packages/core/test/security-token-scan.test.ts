@@ -144,6 +144,7 @@ const CLIENT_CALLS: Record<string, Call<PlatformClient>> = {
   fetchTranscript: (c) => c.fetchTranscript(),
   recordDelegation: (c) => c.recordDelegation({ targetId: PEER, task: "t" }),
   updateDelegation: (c) => c.updateDelegation("d-1", { status: "failed", error: "e" }),
+  listDelegations: (c) => c.listDelegations(),
 };
 /** Methods that make no request (nothing to answer) or only release resources. */
 const NO_IO = ["close", "invalidatePeer", "pushPathSecret", "toJSON"];

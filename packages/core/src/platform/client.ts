@@ -15,8 +15,12 @@ import {
   decideOwnApproval,
   listApprovals,
 } from "./approvals.js";
-import type { DelegationRecordInput, DelegationUpdate } from "./delegation-records.js";
-import { recordDelegation, updateDelegation } from "./delegation-records.js";
+import type {
+  DelegationRecord,
+  DelegationRecordInput,
+  DelegationUpdate,
+} from "./delegation-records.js";
+import { listDelegations, recordDelegation, updateDelegation } from "./delegation-records.js";
 import {
   type CommitMemoryInput,
   commitMemory,
@@ -478,6 +482,11 @@ export class PlatformClient {
   /** Marks a recorded delegation `completed` (with a response preview) or `failed` (with an error). */
   updateDelegation(delegationId: string, update: DelegationUpdate): Promise<void> {
     return updateDelegation(this.#s, delegationId, update);
+  }
+
+  /** This workspace's 50 newest delegation rows and results, newest first (`GET …/delegations`). */
+  listDelegations(options: { signal?: AbortSignal } = {}): Promise<DelegationRecord[]> {
+    return listDelegations(this.#s, options);
   }
 
   /**

@@ -1,8 +1,9 @@
 // Delegations the agent makes by calling a peer itself (not through `/delegate`): recorded and
-// updated so the canvas shows them. shared/reference/platform-api-workspace-features.md §4.
+// updated so the canvas shows them, and the workspace's delegation rows listed.
+// shared/reference/platform-api-workspace-features.md §4, platform-api.md §3.13.
 import { randomUUID } from "node:crypto";
 import { describe } from "../transport/index.js";
-import { delegationRecordSchema } from "../wire/index.js";
+import { delegationListSchema, delegationRecordSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
 import { ok } from "./http-errors.js";
 import { requireWorkspaceId } from "./ids.js";
@@ -35,6 +36,30 @@ export interface DelegationUpdate {
   error?: string | undefined;
   responsePreview?: string | undefined;
   signal?: AbortSignal | undefined;
+}
+
+/**
+ * One row of `PlatformClient.listDelegations`: a delegation (made with `delegate` or recorded with
+ * `recordDelegation`) or a row with its result. `summary` and `responsePreview` can quote the
+ * peer's answer: peer output, untrusted (`sanitizePeerText` before a model reads it).
+ */
+export interface DelegationRecord {
+  /** The activity row's id. */
+  id: string;
+  /** The delegation's id, when the row names one (a result row of `/delegate` may not). */
+  delegationId: string | null;
+  /** The platform's row type (`"delegation"` on the 2026-04 server). */
+  type: string | null;
+  /** The workspace delegated to; `null` when the platform recorded none (a result row). */
+  targetId: string | null;
+  /** E.g. `pending`, `dispatched`, `queued`, `completed`, `failed`. */
+  status: string | null;
+  summary: string | null;
+  /** Why it failed, when it did. */
+  error: string | null;
+  /** The start of the answer (the platform keeps up to 300 characters). */
+  responsePreview: string | null;
+  createdAt: string | null;
 }
 
 /** `POST /workspaces/:id/delegations/record` (202; no de-duplication: record once). */
@@ -86,6 +111,30 @@ export async function updateDelegation(
     signal: update.signal,
   });
   if (!ok(res.status)) throw await s.selfFail(res, "updateDelegation", update.signal);
+}
+
+/** `GET /workspaces/:id/delegations`: the 50 newest delegation rows of this workspace, newest first. */
+export async function listDelegations(
+  s: PlatformSession,
+  options: { signal?: AbortSignal | undefined },
+): Promise<DelegationRecord[]> {
+  const res = await s.send({
+    method: "GET",
+    path: `/workspaces/${enc(s.workspaceId)}/delegations`,
+    signal: options.signal,
+  });
+  if (!ok(res.status)) throw await s.selfFail(res, "listDelegations", options.signal);
+  return s.expect(delegationListSchema, res, "listDelegations").map((r) => ({
+    id: r.id,
+    delegationId: r.delegation_id || null,
+    type: r.type || null,
+    targetId: r.target_id || null,
+    status: r.status || null,
+    summary: r.summary ?? null,
+    error: r.error || null,
+    responsePreview: r.response_preview ?? null,
+    createdAt: r.created_at ?? null,
+  }));
 }
 
 /** The text a delegation record shows for a peer message. */

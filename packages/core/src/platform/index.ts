@@ -49,7 +49,11 @@ export type { SessionHit, TranscriptPage } from "./session-views.js";
 export { MAX_AGENT_CARD_BYTES } from "./card-size.js";
 export { AgentCardSync, skillsFromTools } from "./card-sync.js";
 export type { CardUpdater, CardUpdateOptions, DescribedTool } from "./card-sync.js";
-export type { DelegationRecordInput, DelegationUpdate } from "./delegation-records.js";
+export type {
+  DelegationRecord,
+  DelegationRecordInput,
+  DelegationUpdate,
+} from "./delegation-records.js";
 export {
   MEMORY_TOOL_DESCRIPTIONS,
   recallForTool,

@@ -3,8 +3,9 @@
 // shared/reference/platform-api-workspace-features.md §3.
 import { neutralizePeerMarkers } from "../a2a/index.js";
 import { sessionHitListSchema } from "../wire/index.js";
+import { MoleculeAuthError, type HttpResponse, redactDeep } from "../transport/index.js";
 import { invalid } from "./args.js";
-import { ok } from "./http-errors.js";
+import { errorText, ok } from "./http-errors.js";
 import { requireWorkspaceId } from "./ids.js";
 import { enc, type PlatformSession } from "./session.js";
 
@@ -113,9 +114,30 @@ export async function fetchTranscript(
     query: { since: options.since, limit: options.limit },
     signal: options.signal,
   });
-  if (!ok(res.status)) throw s.fail(res, `fetchTranscript(${id})`);
+  if (!ok(res.status)) {
+    const other = id !== s.workspaceId && (res.status === 401 || res.status === 403);
+    throw other ? notAllowed(s, res, id) : s.fail(res, `fetchTranscript(${id})`);
+  }
   const b = res.body;
   if (typeof b !== "object" || b === null || Array.isArray(b))
     throw invalid(`fetchTranscript(${id}): the agent answered a non-object body`);
   return b as TranscriptPage;
+}
+
+/**
+ * A 401 or 403 to another workspace's transcript. The platform accepts a workspace token only for
+ * its own workspace (it answers 401 "invalid workspace auth token" to a valid token of another),
+ * so the error says the token is not allowed there (`code: "forbidden"`) rather than that it is
+ * wrong.
+ */
+function notAllowed(s: PlatformSession, res: HttpResponse, id: string): MoleculeAuthError {
+  const detail = errorText(res.body, s.known);
+  return new MoleculeAuthError(
+    `fetchTranscript(${id}) was refused (${res.status}${detail ? ` "${detail}"` : ""}): the ` +
+      `platform accepts this client's token (workspace ${s.workspaceId}) for its own workspace ` +
+      "only, not for another's transcript. Read it with that workspace's token or the admin " +
+      "token (what the canvas uses); if this client's own calls fail with 401 too, its token is " +
+      "wrong or revoked",
+    { status: res.status, body: redactDeep(res.body, s.known), code: "forbidden" },
+  );
 }

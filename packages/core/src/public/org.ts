@@ -42,7 +42,11 @@ export { createTranscriptHandler, TranscriptLog } from "../org/index.js";
 export type { TranscriptHandlerOptions, TranscriptLine } from "../org/index.js";
 export { AgentCardSync, skillsFromTools } from "../platform/index.js";
 export type { CardUpdater, CardUpdateOptions, DescribedTool } from "../platform/index.js";
-export type { DelegationRecordInput, DelegationUpdate } from "../platform/index.js";
+export type {
+  DelegationRecord,
+  DelegationRecordInput,
+  DelegationUpdate,
+} from "../platform/index.js";
 export type { WireMemoryRow } from "../wire/index.js";
 export {
   MEMORY_TOOL_DESCRIPTIONS,

@@ -62,6 +62,20 @@ function build(z: typeof Zod.z) {
   const sessionHitListSchema = z.array(sessionHitSchema);
   /** `202` of `POST …/delegations/record`. */
   const delegationRecordSchema = z.looseObject({ delegation_id: str, status: str });
+  /** One row of `GET /workspaces/:id/delegations` (a delegation, or its result). */
+  const delegationRowSchema = z.looseObject({
+    id: str,
+    type: optStr,
+    source_id: optStr,
+    target_id: optStr,
+    summary: optStr,
+    status: optStr,
+    created_at: optStr,
+    delegation_id: optStr,
+    error: optStr,
+    response_preview: optStr,
+  });
+  const delegationListSchema = z.array(delegationRowSchema);
   return {
     memoryCommitSchema,
     memoryRowSchema,
@@ -75,6 +89,7 @@ function build(z: typeof Zod.z) {
     sessionHitSchema,
     sessionHitListSchema,
     delegationRecordSchema,
+    delegationListSchema,
   };
 }
 
@@ -101,6 +116,7 @@ export const pendingApprovalListSchema = lazy("pendingApprovalListSchema");
 export const approvalDecisionSchema = lazy("approvalDecisionSchema");
 export const sessionHitListSchema = lazy("sessionHitListSchema");
 export const delegationRecordSchema = lazy("delegationRecordSchema");
+export const delegationListSchema = lazy("delegationListSchema");
 
 /** Wire type of one memory row. */
 export type WireMemoryRow = z.infer<Schemas["memoryRowSchema"]>;

@@ -35,6 +35,7 @@ export {
   approvalCreateSchema,
   approvalDecisionSchema,
   approvalListSchema,
+  delegationListSchema,
   delegationRecordSchema,
   memoryCommitSchema,
   memoryListSchema,
