@@ -267,14 +267,13 @@ describe.each(endpoints)("%s", (_label, start) => {
       expect(r.error).toBeUndefined();
     });
 
-    it("v1.0 SendMessage without role is answered, as @a2a-js/sdk 1.3 answers it", async () => {
-      const r = await rpc(
-        ep.url,
-        "SendMessage",
-        { message: { messageId: crypto.randomUUID(), parts: [{ text: "v1" }] } },
-        true,
-      );
-      expect(r.error).toBeUndefined();
+    it("v1.0 SendMessage without role (or ROLE_UNSPECIFIED) is refused -32602, as the spec requires", async () => {
+      for (const role of [undefined, "ROLE_UNSPECIFIED"]) {
+        const message = { messageId: crypto.randomUUID(), parts: [{ text: "v1" }], role };
+        const r = await rpc(ep.url, "SendMessage", { message }, true);
+        expect(r.error?.code).toBe(-32602);
+        expect(r.error?.message).toContain("params.message.role");
+      }
     });
   });
 

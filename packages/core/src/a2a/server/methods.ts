@@ -99,7 +99,7 @@ export class A2AMethods implements RpcMethods {
       return rpcError(id, A2AErrorCode.InvalidParams, "Invalid params: params.message is required");
     }
     const message = normalizeMessage(params["message"]);
-    if (version === "0.3") checkRoleNamed(params["message"]);
+    checkRoleNamed(params["message"]);
     checkInboundMessage(message);
     const config = params["configuration"];
     if (config !== undefined && config !== null && !isObj(config)) {

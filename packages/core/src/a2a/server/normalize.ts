@@ -161,14 +161,14 @@ export function normalizeMessage(raw: unknown, where = "params.message"): A2AMes
 }
 
 /**
- * A v0.3 message names its `role`, as the official SDKs require; the platform's own dialect (parts
- * spelled `type`, as the channel plugin sends them) may leave it out and is read as `user`.
- * Throws {@link ShapeError} otherwise.
+ * A message a caller sends names its `role`, as the spec requires (and `@a2a-js/sdk` 1.3 checks in
+ * v0.3); the platform's own dialect (parts spelled `type`, as the channel plugin sends them) may
+ * leave it out and is read as `user`. Throws {@link ShapeError} otherwise.
  */
 export function checkRoleNamed(raw: unknown, where = "params.message"): void {
   if (!isObj(raw)) return;
   const role = raw["role"];
-  if (role !== undefined && role !== null && role !== "") return;
+  if (role !== undefined && role !== null && role !== "" && role !== "ROLE_UNSPECIFIED") return;
   const parts = raw["parts"];
   const platform =
     Array.isArray(parts) && parts.some((p) => isObj(p) && p["kind"] === undefined && "type" in p);
