@@ -1,7 +1,10 @@
 // Molecule org memory and human approvals in the AI SDK: `remember` / `recall` tools, and the
 // decisions on tools declared with `needsApproval`, made by a person on the canvas.
+import type { Logger } from "@molecule-ai/agent-core";
 import {
+  ApprovalTooLongError,
   skillsFromTools,
+  toolCallApproval,
   type ApprovalRequestInput,
   type ApprovalResult,
   type ApprovalWaitOptions,
@@ -85,6 +88,8 @@ export interface CanvasApprovalsOptions extends Omit<ApprovalWaitOptions, "key">
   reason?: string | undefined;
   /** The task the tool calls belong to. */
   taskId?: string | undefined;
+  /** Where a refused request is logged (default: `console`). */
+  logger?: Logger | undefined;
 }
 
 /**
@@ -93,6 +98,11 @@ export interface CanvasApprovalsOptions extends Omit<ApprovalWaitOptions, "key">
  * the `tool` message to append to the messages of the next call: an approved tool then runs, a
  * denied (or expired) one gets the AI SDK's denied result (`execution-denied`). Each request is
  * keyed by the AI SDK's approval id, so a restarted agent replaying the same messages resumes it.
+ *
+ * The person sees the tool's complete input (`toolCallApproval`: canonical JSON, never cut) and
+ * the SHA-256 digest the decision binds to; a replayed call whose input differs is asked again,
+ * never approved by the earlier decision. An input too long to show whole is not asked: the model
+ * gets the denied result with one `Error: ...` line, and the refusal is logged.
  */
 export async function canvasApprovals(
   asker: ApprovalAsker,
@@ -104,28 +114,44 @@ export async function canvasApprovals(
   );
   const ask = (input: ApprovalRequestInput, o: ApprovalWaitOptions): Promise<ApprovalResult> =>
     "requestApproval" in asker ? asker.requestApproval(input, o) : asker.request(input, o);
+  const { logger, ...waitOptions } = options;
   const decisions = await Promise.all(
     requests.map(async (r) => {
-      const input = JSON.stringify(r.toolCall.input ?? {});
-      const result = await ask(
-        {
-          action: `run tool ${r.toolCall.toolName} with ${input.length > 2000 ? `${input.slice(0, 2000)}…` : input}`,
+      let request: ReturnType<typeof toolCallApproval>;
+      try {
+        request = toolCallApproval(r.toolCall.toolName, r.toolCall.input, {
           reason: options.reason ?? "the agent wants to run a tool",
-          ...(options.taskId !== undefined ? { taskId: options.taskId } : {}),
-          context: { tool: r.toolCall.toolName, toolCallId: r.toolCall.toolCallId },
-        },
-        { ...options, key: `ai-sdk:${r.approvalId}` },
+          taskId: options.taskId,
+        });
+      } catch (err) {
+        if (!(err instanceof ApprovalTooLongError)) throw err;
+        (logger ?? console).warn?.(`canvasApprovals: not asked: ${err.message}`);
+        const reason = `Error: ${err.message}`;
+        return {
+          type: "tool-approval-response" as const,
+          approvalId: r.approvalId,
+          approved: false,
+          reason,
+        };
+      }
+      const result = await ask(
+        { ...request, context: { tool: r.toolCall.toolName, toolCallId: r.toolCall.toolCallId } },
+        { ...waitOptions, key: `ai-sdk:${r.approvalId}` },
       );
+      // Only a decision on exactly this input approves it.
+      const approved = result.approved && result.digest === request.digest;
       return {
         type: "tool-approval-response" as const,
         approvalId: r.approvalId,
-        approved: result.approved,
-        ...(result.approved
+        approved,
+        ...(approved
           ? {}
           : {
-              reason: result.expired
-                ? "the request expired without a decision"
-                : `denied by ${result.decidedBy ?? "a person"}`,
+              reason: result.approved
+                ? "Error: the approval was for another input; the call was not run"
+                : result.expired
+                  ? "the request expired without a decision"
+                  : `denied by ${result.decidedBy ?? "a person"}`,
             }),
       };
     }),
