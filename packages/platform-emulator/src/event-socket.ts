@@ -8,7 +8,14 @@ import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
-import { type Ctx, HttpError, SECURITY_HEADERS, STATUS_TEXT } from "./http-io.js";
+import {
+  closeIfBodyUnread,
+  type Ctx,
+  HttpError,
+  lingerClose,
+  SECURITY_HEADERS,
+  STATUS_TEXT,
+} from "./http-io.js";
 import type { EventSocket, Platform } from "./platform.js";
 import { bearerOf, hashToken, UUID_ANY_RE } from "./util.js";
 
@@ -16,8 +23,6 @@ import { bearerOf, hashToken, UUID_ANY_RE } from "./util.js";
 const MAX_CLIENT_MESSAGE = 4096;
 /** A client with more unsent bytes than this misses events (the real hub drops past 256 messages). */
 const MAX_BUFFERED = 4 << 20;
-/** How long a refused upgrade's connection may linger after the answer before it is destroyed. */
-const LINGER_MS = 2_000;
 
 /** Why `GET /ws` with this `X-Workspace-ID` and `Authorization` is refused (`undefined`: it is not). */
 function refusal(
@@ -48,6 +53,7 @@ export function plainSocketRequest(platform: Platform, ctx: Ctx): void {
   const bad = refusal(platform, workspaceHeader(ctx.req), ctx.req.headers.authorization);
   if (bad !== undefined) throw bad;
   const data = "Bad Request\n";
+  closeIfBodyUnread(ctx);
   ctx.headers["Content-Type"] = "text/plain; charset=utf-8";
   ctx.headers["Content-Length"] = data.length;
   ctx.headers["Sec-Websocket-Version"] = "13";
@@ -61,12 +67,8 @@ function answerRaw(socket: Duplex, status: number, type: string, body: string): 
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) head.push(`${k}: ${v}`);
   head.push(`Content-Type: ${type}`, `Content-Length: ${Buffer.byteLength(body)}`);
   head.push("Connection: close", "", "");
-  // Nothing more is read; the connection is destroyed once the client closes or after LINGER_MS.
-  socket.pause();
-  socket.end(head.join("\r\n") + body);
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-  timer.unref();
-  socket.once("close", () => clearTimeout(timer));
+  socket.write(head.join("\r\n") + body);
+  lingerClose(socket);
 }
 
 /** Whether a request is a WebSocket upgrade of `GET /ws` (the server's `shouldUpgradeCallback`). */

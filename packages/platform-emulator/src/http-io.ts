@@ -1,6 +1,8 @@
 // Request plumbing shared by every route: the per-request context, typed HTTP errors, body
 // reading and JSON/404 responses.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { BindError, isObject } from "./util.js";
 
 /** One request being handled. */
@@ -39,33 +41,79 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * Reads at most `limit` bytes of the body. Past it, nothing more is read (the answer then closes
+ * the connection): `truncate` resolves with the first `limit` bytes, otherwise the answer is `413`,
+ * at once when `Content-Length` already says so.
+ */
 export function readBody(req: IncomingMessage, limit: number, truncate: boolean): Promise<Buffer> {
+  if (!truncate && Number(req.headers["content-length"]) > limit)
+    return Promise.reject(new HttpError(413, { error: "request body too large" }));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    req.on("data", (c: Buffer) => {
-      if (over) return;
+    const done = (): void =>
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    const onData = (c: Buffer): void => {
       if (size + c.length > limit) {
+        req.off("data", onData);
+        req.pause();
         if (!truncate) {
-          over = true;
           reject(new HttpError(413, { error: "request body too large" }));
           return;
         }
         chunks.push(c.subarray(0, limit - size));
         size = limit;
-        over = true;
+        done();
         return;
       }
       chunks.push(c);
       size += c.length;
-    });
-    req.on("end", () => {
-      if (!over || truncate)
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-    });
+    };
+    req.on("data", onData);
+    req.on("end", done);
     req.on("error", reject);
   });
+}
+
+/** Whether the request has body bytes that were not read. */
+function bodyUnread(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const cl = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (cl !== undefined && cl !== "0");
+}
+
+/** How long a connection closed with its request body unread may linger after the answer. */
+const LINGER_MS = 2_000;
+
+/**
+ * Ends a connection without reading more of it: stops reading, sends the FIN after what was
+ * written, and destroys the socket once the client closes or after `LINGER_MS`. (Destroying a
+ * socket with unread bytes at once is a reset, which can cost the client the answer it was sent.)
+ */
+export function lingerClose(socket: Duplex): void {
+  socket.pause();
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+}
+
+/**
+ * Before answering: a body the handler did not read is never read (a refusal for path, auth or
+ * size costs nothing however big the body is). The answer says `Connection: close`, and the
+ * connection is ended with {@link lingerClose} instead of Node's read-to-the-end and destroy.
+ */
+export function closeIfBodyUnread(ctx: Ctx): void {
+  const req = ctx.req;
+  if (!bodyUnread(req)) return;
+  ctx.headers["Connection"] = "close";
+  // Marks the body as being consumed, so that Node does not read it to the end after the answer
+  // (nothing reads it: once its buffer is full, the socket stops being read).
+  req.read(0);
+  // Node closes a `Connection: close` answer's socket with destroySoon.
+  const socket: Socket = req.socket;
+  socket.destroySoon = () => lingerClose(socket);
 }
 
 function parseJson(buf: Buffer): unknown {
@@ -89,6 +137,7 @@ export function sendJson(
   extra?: Record<string, string>,
 ): void {
   const data = JSON.stringify(body);
+  closeIfBodyUnread(ctx);
   const h = ctx.headers;
   h["Content-Type"] = "application/json; charset=utf-8";
   h["Content-Length"] = Buffer.byteLength(data);
@@ -99,7 +148,7 @@ export function sendJson(
 
 /** gin's plain-text 404 for an unknown route. */
 export function notFoundRoute(ctx: Ctx): void {
-  ctx.req.resume();
+  closeIfBodyUnread(ctx);
   const data = "404 page not found";
   ctx.headers["Content-Type"] = "text/plain";
   ctx.headers["Content-Length"] = data.length;

@@ -22,7 +22,6 @@ export function rateLimit(platform: Platform, ctx: Ctx): boolean {
   ctx.headers["X-RateLimit-Remaining"] = Math.max(0, limit - b.count);
   ctx.headers["X-RateLimit-Reset"] = reset;
   if (b.count > limit) {
-    ctx.req.resume();
     sendJson(
       ctx,
       429,

@@ -1,7 +1,7 @@
 // URL routing: maps method + path to the handler of each resource (gin's route table).
 import { plainSocketRequest } from "./event-socket.js";
 import { eventStream } from "./event-stream.js";
-import { type Ctx, notFoundRoute, sendJson } from "./http-io.js";
+import { closeIfBodyUnread, type Ctx, notFoundRoute, sendJson } from "./http-io.js";
 import type { Platform } from "./platform.js";
 import { a2a } from "./proxy/deliver.js";
 import { listActivity, notify, reportActivity } from "./routes/activity.js";
@@ -50,7 +50,7 @@ export async function route(platform: Platform, ctx: Ctx): Promise<void> {
   if (segs.length > 2 && segs[segs.length - 1] === "") {
     // gin RedirectTrailingSlash
     const to = ctx.path.slice(0, -1) + (ctx.query.size > 0 ? `?${ctx.query.toString()}` : "");
-    ctx.req.resume();
+    closeIfBodyUnread(ctx);
     writeTrailingSlashRedirect(ctx.res, ctx.headers, ctx.method, to);
     return;
   }

@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Ctx, notFoundRoute, sendJson } from "../http-io.js";
+import { closeIfBodyUnread, type Ctx, notFoundRoute, sendJson } from "../http-io.js";
 import type { Platform } from "../platform.js";
 import { feedOf } from "./feed.js";
 
@@ -74,7 +74,7 @@ export async function canvasRoute(platform: Platform, ctx: Ctx, segs: string[]):
         "the canvas page is not built: run `pnpm --filter @molecule-ai/platform-emulator build`",
     });
   }
-  ctx.req.resume();
+  closeIfBodyUnread(ctx);
   const h = ctx.headers;
   h["Content-Type"] = TYPES[extname(rel)] ?? "application/octet-stream";
   h["Content-Length"] = body.length;
@@ -107,7 +107,7 @@ function events(platform: Platform, ctx: Ctx): void {
 
 /** `GET /`: with the canvas on, a redirect to it. */
 export function rootRedirect(ctx: Ctx): void {
-  ctx.req.resume();
+  closeIfBodyUnread(ctx);
   ctx.headers["Location"] = "/canvas/";
   ctx.headers["Content-Length"] = 0;
   ctx.res.writeHead(302, ctx.headers);
