@@ -1,10 +1,23 @@
 // A person's approval inside a LangGraph graph: the node opens the request and interrupts; the
-// thread is resumed with the decision made on the canvas.
-import { Command, INTERRUPT, interrupt, isInterrupted, task } from "@langchain/langgraph";
-import type {
-  ApprovalRequestInput,
-  ApprovalResult,
-  ApprovalWaitOptions,
+// thread is resumed with the decision made on the canvas. The decision binds to the digest of what
+// was asked: a resume with a decision on anything else is not an approval.
+import {
+  Command,
+  getConfig,
+  INTERRUPT,
+  interrupt,
+  isInterrupted,
+  task,
+} from "@langchain/langgraph";
+import { isMoleculeError, type Logger, type MoleculeError } from "@molecule-ai/agent-core";
+import {
+  ApprovalTooLongError,
+  openScopedApproval,
+  toolCallApproval,
+  type ApprovalRecord,
+  type ApprovalRequestInput,
+  type ApprovalResult,
+  type ApprovalWaitOptions,
 } from "@molecule-ai/agent-core/org";
 
 /** What the node's `interrupt()` carries: the request a person decides on the canvas. */
@@ -13,11 +26,14 @@ export interface ApprovalInterrupt {
   approvalId: string;
   action: string;
   reason: string;
+  /** The SHA-256 the decision binds to (shown to the person in the reason's last line). */
+  digest: string;
 }
 
-/** What {@link approvalInterrupt} needs of a platform client. */
+/** What {@link approvalInterrupt} needs of a platform client (`PlatformClient` has it). */
 export interface ApprovalOpener {
   createApproval(input: ApprovalRequestInput): Promise<{ approvalId: string }>;
+  listApprovals(): Promise<ApprovalRecord[]>;
 }
 
 /** What {@link resumeOnDecision} needs: a waiter (`ApprovalWaiter`) for an existing request. */
@@ -25,30 +41,97 @@ export interface ApprovalDecisionSource {
   wait(approvalId: string, options?: ApprovalWaitOptions): Promise<ApprovalResult>;
 }
 
+// A failure is returned, not thrown: LangGraph raises a task's error at the graph, past the
+// node's own try/catch, and a tool must be able to tell the model in one line.
 const openApproval = task(
   "molecule_open_approval",
-  async (input: ApprovalRequestInput & { client: ApprovalOpener }) => {
-    const { client, ...request } = input;
-    return (await client.createApproval(request)).approvalId;
+  async (input: {
+    request: ApprovalRequestInput;
+    scope: string[];
+    client: ApprovalOpener;
+  }): Promise<{ approvalId: string; digest: string } | { error: MoleculeError }> => {
+    try {
+      return await openScopedApproval(input.client, input.request, input.scope);
+    } catch (err) {
+      if (isMoleculeError(err)) return { error: err };
+      throw err;
+    }
   },
 );
 
 /**
- * Inside a graph node: opens an approval request (once: it runs as a LangGraph `task`, so the
- * resumed node does not open another) and interrupts with an {@link ApprovalInterrupt}. Returns
- * the decision the thread is resumed with (see {@link resumeOnDecision}). Needs a checkpointer.
+ * Inside a graph node: opens an approval request and interrupts with an {@link ApprovalInterrupt}.
+ * Opened once: it runs as a LangGraph `task`, so the resumed node does not open another, and a
+ * thread invoked again with its original input while the request is pending reuses it. Returns
+ * the decision the thread is resumed with (see {@link resumeOnDecision}); a resume value that is
+ * not the decision on this very request (its id and digest) is returned as not approved. Needs
+ * a checkpointer.
  */
 export async function approvalInterrupt(
   client: ApprovalOpener,
   input: ApprovalRequestInput,
 ): Promise<ApprovalResult> {
-  const approvalId = await openApproval({ ...input, client });
-  return interrupt<ApprovalInterrupt, ApprovalResult>({
+  const thread = getConfig()?.configurable?.["thread_id"];
+  const scope = ["langgraph", typeof thread === "string" ? thread : String(thread ?? "")];
+  const opened = await openApproval({ request: input, scope, client });
+  if ("error" in opened) throw opened.error;
+  const { approvalId, digest } = opened;
+  const refused = (why: string): ApprovalResult => ({
+    approvalId,
+    approved: false,
+    decision: "denied",
+    decidedBy: why,
+    expired: false,
+    digest,
+  });
+  const value: unknown = interrupt<ApprovalInterrupt, unknown>({
     type: "molecule_approval",
     approvalId,
     action: input.action,
     reason: input.reason ?? "",
+    digest,
   });
+  const d = value as Partial<ApprovalResult> | null;
+  if (d === null || typeof d !== "object" || d.approvalId !== approvalId || d.digest !== digest)
+    return refused("not the decision on this request");
+  return d as ApprovalResult;
+}
+
+/**
+ * Inside a LangChain tool run by a graph (`createAgent`, `ToolNode`) with a checkpointer: asks a
+ * person about this tool call, showing its complete input ({@link toolCallApproval} in core), and
+ * returns `undefined` once approved, else the one line the tool should return to the model
+ * (`Error: ...`): an input too long to show whole is refused without asking (and logged), a
+ * denial or expiry says so.
+ */
+export async function toolCallInterrupt(
+  client: ApprovalOpener,
+  toolName: string,
+  input: unknown,
+  options: { reason?: string; taskId?: string; logger?: Logger } = {},
+): Promise<string | undefined> {
+  let request: ApprovalRequestInput;
+  try {
+    request = toolCallApproval(toolName, input, options);
+  } catch (err) {
+    if (!(err instanceof ApprovalTooLongError)) throw err;
+    (options.logger ?? console).warn?.(`toolCallInterrupt: not asked: ${err.message}`);
+    return `Error: ${err.message}`;
+  }
+  let d: ApprovalResult;
+  try {
+    d = await approvalInterrupt(client, request);
+  } catch (err) {
+    // The platform's refusal (a typed SDK error) is one line the model reads; anything else
+    // (LangGraph's own interrupt signal included) goes on.
+    if (!isMoleculeError(err)) throw err;
+    (options.logger ?? console).warn?.(`toolCallInterrupt: ${err.message}`);
+    return `Error: ${err.message.replace(/\s*\n\s*/g, " ")}`;
+  }
+  if (d.approved) return undefined;
+  return d.expired
+    ? "Error: the approval request expired without a decision; the call was not run"
+    : `Error: denied by ${d.decidedBy ?? "a person"}; the call was not run`;
 }
 
 /** The pending approval of an interrupted run's result, if it is waiting for one. */
@@ -62,18 +145,48 @@ export function pendingApproval(result: unknown): ApprovalInterrupt | undefined 
   return undefined;
 }
 
+/** The approval an interrupted thread waits for, read from its checkpointed state. */
+async function waitingApproval(
+  graph: { getState?(config: Record<string, unknown>): Promise<unknown> },
+  config: Record<string, unknown>,
+): Promise<ApprovalInterrupt | undefined> {
+  if (typeof graph.getState !== "function") return undefined;
+  const state = (await graph.getState(config)) as {
+    tasks?: readonly { interrupts?: readonly { value?: unknown }[] }[];
+  };
+  for (const t of state.tasks ?? [])
+    for (const i of t.interrupts ?? []) {
+      const v = i.value as Partial<ApprovalInterrupt> | undefined;
+      if (v?.type === "molecule_approval" && typeof v.approvalId === "string")
+        return v as ApprovalInterrupt;
+    }
+  return undefined;
+}
+
 /**
  * Runs `graph` until it ends, resuming each approval interrupt with the canvas decision (waited
- * for with `waiter`, e.g. `new ApprovalWaiter({ client })`). Returns the final result.
+ * for with `waiter`, e.g. `new ApprovalWaiter({ client })`). Returns the final result. A thread
+ * already waiting for an approval is resumed, not invoked with `input` again (no second request).
  */
 export async function resumeOnDecision<R>(
-  graph: { invoke(input: unknown, config: Record<string, unknown>): Promise<R> },
+  graph: {
+    invoke(input: unknown, config: Record<string, unknown>): Promise<R>;
+    getState?(config: Record<string, unknown>): Promise<unknown>;
+  },
   input: unknown,
   config: Record<string, unknown>,
   waiter: ApprovalDecisionSource,
   options: ApprovalWaitOptions = {},
 ): Promise<R> {
-  let result = await graph.invoke(input, config);
+  const waiting =
+    input === null || input instanceof Command ? undefined : await waitingApproval(graph, config);
+  let result =
+    waiting === undefined
+      ? await graph.invoke(input, config)
+      : await graph.invoke(
+          new Command({ resume: await waiter.wait(waiting.approvalId, options) }),
+          config,
+        );
   for (let p = pendingApproval(result); p !== undefined; p = pendingApproval(result)) {
     const decision = await waiter.wait(p.approvalId, options);
     result = await graph.invoke(new Command({ resume: decision }), config);

@@ -144,7 +144,12 @@ export function createGraphMessageHandler(
 
 export { MoleculeMemoryStore } from "./memory-store.js";
 export type { MemoryStoreClient, MoleculeMemoryStoreOptions } from "./memory-store.js";
-export { approvalInterrupt, pendingApproval, resumeOnDecision } from "./approval-interrupt.js";
+export {
+  approvalInterrupt,
+  pendingApproval,
+  resumeOnDecision,
+  toolCallInterrupt,
+} from "./approval-interrupt.js";
 export type {
   ApprovalDecisionSource,
   ApprovalInterrupt,
