@@ -10,8 +10,13 @@ import {
   type OperationResults,
   type SearchOperation,
 } from "@langchain/langgraph";
-import type { PlatformClient } from "@molecule-ai/agent-core";
-import type { Memory, MemoryScope } from "@molecule-ai/agent-core/org";
+import { MoleculeError, type PlatformClient } from "@molecule-ai/agent-core";
+import {
+  type Memory,
+  MEMORY_STORE_MARK,
+  type MemoryScope,
+  redactMemorySecrets,
+} from "@molecule-ai/agent-core/org";
 
 /** What the store needs of a platform client. */
 export type MemoryStoreClient = Pick<
@@ -32,8 +37,6 @@ export interface MoleculeMemoryStoreOptions {
 
 type SearchItem = Awaited<ReturnType<BaseStore["search"]>>[number];
 
-const MARK = "lgstore:v1:";
-
 /** A 20-hex-digit token (a word full-text search finds, short enough to escape redaction). */
 function token(prefix: string, parts: unknown): string {
   return prefix + createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 20);
@@ -41,7 +44,8 @@ function token(prefix: string, parts: unknown): string {
 
 /**
  * Base64 in runs of 32 characters separated by dots: the platform's redaction (a 33-character
- * base64 run, `..._TOKEN=`, `Bearer `, `sk-`, `ctx7_`) cannot match inside it.
+ * base64 run, `..._TOKEN=`, `Bearer `, `sk-`, `ctx7_`) cannot match inside it, so what goes in
+ * has been through the platform's patterns already ({@link redactItem}).
  */
 function encode(data: unknown): string {
   const b64 = Buffer.from(JSON.stringify(data)).toString("base64");
@@ -50,6 +54,35 @@ function encode(data: unknown): string {
 
 function decode(text: string): unknown {
   return JSON.parse(Buffer.from(text.replaceAll(".", ""), "base64").toString("utf8"));
+}
+
+/** Every string of `value` (object keys included) as the platform would store it as text. */
+function redactValue(value: unknown): unknown {
+  if (typeof value === "string") return redactMemorySecrets(value);
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[redactMemorySecrets(k)] = redactValue(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * The item with its value's strings redacted by the platform's own secret patterns, refused
+ * (`memory_secret_refused`) when its namespace or key holds such text, or when its JSON still
+ * would be redacted: the encoding never carries what the platform would have removed.
+ */
+function redactItem(item: Stored): Stored {
+  const value = redactValue(JSON.parse(JSON.stringify(item.value))) as Record<string, unknown>;
+  const out = { ...item, value };
+  const json = JSON.stringify(out);
+  if (redactMemorySecrets(json) !== json)
+    throw new MoleculeError(
+      "MoleculeMemoryStore.put: the item's namespace or key holds text the platform redacts as a secret (NAME_TOKEN=…, Bearer …, sk-…, a run of 33+ letters and digits); use a namespace and key without secrets",
+      { code: "memory_secret_refused" },
+    );
+  return out;
 }
 
 interface Stored {
@@ -62,7 +95,10 @@ interface Stored {
 /**
  * A LangGraph `BaseStore` whose items are Molecule memories. Per item: a memory in one Molecule
  * namespace (default `langgraph`), holding a readable line (for the canvas and full-text search)
- * and the exact item, encoded so the platform's secret redaction cannot alter it. Lookups go by
+ * and the item, encoded so the platform's redaction cannot alter its structure. The strings of a
+ * value go through the platform's own secret patterns first (`redactMemorySecrets`: a secret is
+ * stored as `[REDACTED:<LABEL>]`, as in any memory), and a namespace or key holding such text is
+ * refused (`MoleculeError` `memory_secret_refused`). Lookups go by
  * search tokens, so limits apply: a namespace prefix yields at most 50 items per call (the
  * platform's cap, no paging); `put` replaces an item by writing a new memory and deleting the old
  * (no update in place); `query` is a substring match on the item's JSON; no vector search.
@@ -100,10 +136,10 @@ export class MoleculeMemoryStore extends BaseStore {
     });
     const found: { memory: Memory; item: Stored }[] = [];
     for (const memory of rows) {
-      const at = memory.content.lastIndexOf(MARK);
+      const at = memory.content.lastIndexOf(MEMORY_STORE_MARK);
       if (at < 0) continue;
       try {
-        const item = decode(memory.content.slice(at + MARK.length).trim()) as Stored;
+        const item = decode(memory.content.slice(at + MEMORY_STORE_MARK.length).trim()) as Stored;
         if (Array.isArray(item.namespace) && typeof item.key === "string")
           found.push({ memory, item });
       } catch {
@@ -145,15 +181,15 @@ export class MoleculeMemoryStore extends BaseStore {
     );
     if (value !== null) {
       const prefixes = namespace.map((_, i) => token("p", namespace.slice(0, i + 1)));
-      const stored: Stored = {
+      const stored = redactItem({
         namespace,
         key,
         value,
         createdAt: old[0]?.item.createdAt ?? new Date().toISOString(),
-      };
-      const readable = `${[...namespace, key].join("/")}: ${JSON.stringify(value).slice(0, 300)}`;
+      });
+      const readable = `${[...namespace, key].join("/")}: ${JSON.stringify(stored.value).slice(0, 300)}`;
       await this.#client.commitMemory({
-        content: `${readable}\n${token("k", [namespace, key])} ${token("p", [])} ${prefixes.join(" ")}\n${MARK}${encode(stored)}`,
+        content: `${readable}\n${token("k", [namespace, key])} ${token("p", [])} ${prefixes.join(" ")}\n${MEMORY_STORE_MARK}${encode(stored)}`,
         scope: this.#scope,
         namespace: this.#namespace,
       });

@@ -20,36 +20,58 @@ export interface MemoryToolsOptions {
 }
 
 /**
- * `remember` (commit a memory) and `recall` (search one scope; another workspace's memories are
- * marked `from <workspace id>` and their text is treated as peer output: GLOBAL rows keep the
- * platform's `[MEMORY …]: ` prefix, spoofed markers are neutralised).
+ * An argument the model sees with `schema` (its JSON Schema) but that LangChain never rejects:
+ * core checks it and answers a bad one with one `Error: ` line (a LangChain schema failure would
+ * reach the model as a stack trace).
+ */
+function shown(schema: Record<string, unknown>) {
+  return z.unknown().meta(schema);
+}
+
+/**
+ * `remember` (commit a memory) and `recall` (search one scope: a header line, then one JSON object
+ * per memory with `own`, `scope` and `writer` from the platform's record, never from the text).
+ * Every failure, a bad argument included, is one `Error: ...` line the model reads.
  */
 export function createMemoryTools(client: MemoryToolClient, options: MemoryToolsOptions = {}) {
   const writeScopes = options.writeScopes ?? ["LOCAL", "TEAM"];
   const remember = tool(
-    (input: { content: string; scope?: MemoryScope | undefined }) =>
-      rememberForTool(client, input, options.namespace),
+    (input: { content?: unknown; scope?: unknown }) =>
+      rememberForTool(
+        client,
+        { content: input.content, scope: input.scope },
+        options.namespace,
+        writeScopes,
+      ),
     {
       name: "remember",
       description: MEMORY_TOOL_DESCRIPTIONS.remember,
       schema: z.object({
-        content: z.string().min(1).describe("The fact to remember, self-contained."),
-        scope: z
-          .enum(writeScopes as [MemoryScope, ...MemoryScope[]])
-          .optional()
-          .describe("Who may read it (default LOCAL)."),
+        content: shown({
+          type: "string",
+          minLength: 1,
+          description: "The fact to remember, self-contained.",
+        }),
+        scope: shown({
+          type: "string",
+          enum: writeScopes,
+          description: "Who may read it (default LOCAL).",
+        }).optional(),
       }),
     },
   );
   const recall = tool(
-    (input: { query?: string | undefined; scope?: MemoryScope | undefined }) =>
+    (input: { query?: unknown; scope?: unknown }) =>
       recallForTool(client, input, options.namespace),
     {
       name: "recall",
       description: MEMORY_TOOL_DESCRIPTIONS.recall,
       schema: z.object({
-        query: z.string().optional().describe("Words to search for (full-text, stemmed)."),
-        scope: z.enum(["LOCAL", "TEAM", "GLOBAL"]).optional(),
+        query: shown({
+          type: "string",
+          description: "Words to search for (full-text, stemmed).",
+        }).optional(),
+        scope: shown({ type: "string", enum: ["LOCAL", "TEAM", "GLOBAL"] }).optional(),
       }),
     },
   );

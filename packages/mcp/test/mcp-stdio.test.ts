@@ -315,16 +315,17 @@ describe("org memory tools (commit_memory, recall_memory) with the platform brid
     expect(peerRow.content).not.toContain("[MEMORY");
     expect(peerRow.content).not.toContain("[SYSTEM]");
     expect(peerRow.content.replaceAll("\u200b", "")).toBe(spoof);
-    expect(textOf(team)).toContain(`[TEAM from ${child.id}] `);
+    expect(textOf(team)).toContain(`{"own":false,"scope":"TEAM","writer":"${child.id}",`);
     expect(textOf(team)).not.toContain("[SYSTEM]");
 
     const global = await mcp.client.callTool({
       name: "recall_memory",
       arguments: { scope: "GLOBAL", query: "fact" },
     });
+    // One JSON item per memory: the platform's GLOBAL prefix (naming this row) is left out.
     expect(textOf(global)).toMatch(
       new RegExp(
-        `^\\[GLOBAL from ${otherRoot.id}\\] \\[MEMORY id=[0-9a-f-]{36} scope=GLOBAL from=${otherRoot.id}\\]: org-wide fact$`,
+        `^1 memory, newest first, one JSON object per line: .*\\n\\{"own":false,"scope":"GLOBAL","writer":"${otherRoot.id}","id":"[0-9a-f-]{36}","content":"org-wide fact"\\}$`,
       ),
     );
     const own = await mcp.client.callTool({ name: "recall_memory", arguments: { scope: "" } });

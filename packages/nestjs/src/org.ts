@@ -26,7 +26,8 @@ import { LOG_CONTEXT } from "./logging.js";
 
 /**
  * The organisation's memory for this workspace: commit, search one scope, delete, and the text a
- * model reads (another workspace's memories are peer output, neutralised by core).
+ * model reads (another workspace's memories are peer output: marked by the platform's record of
+ * the writer, their text neutralised and unable to start a line of its own, by core).
  */
 @Injectable()
 export class MoleculeMemory {
@@ -46,7 +47,11 @@ export class MoleculeMemory {
     return this.client.searchMemories(options);
   }
 
-  /** {@link recall} as text for a model, one memory per line. */
+  /**
+   * {@link recall} as the text a model reads (core's `formatMemories`): a header line, then one
+   * JSON object per memory whose `own`, `scope` and `writer` come from the platform's record,
+   * never from the text; a memory store's items are left out.
+   */
   async recallText(options: SearchMemoriesOptions = {}): Promise<string> {
     return formatMemories(await this.client.searchMemories(options));
   }

@@ -43,7 +43,9 @@ export {
   MAX_MEMORY_BYTES,
   MAX_MEMORY_ROWS,
   MAX_NAMESPACE_BYTES,
+  MEMORY_STORE_MARK,
   memoryText,
+  redactMemorySecrets,
 } from "./memories.js";
 export type { SessionHit, TranscriptPage } from "./session-views.js";
 export { MAX_AGENT_CARD_BYTES } from "./card-size.js";

@@ -24,7 +24,9 @@ export {
   MAX_MEMORY_BYTES,
   MAX_MEMORY_ROWS,
   MAX_NAMESPACE_BYTES,
+  MEMORY_STORE_MARK,
   memoryText,
+  redactMemorySecrets,
 } from "../platform/index.js";
 export type {
   ActivityReport,
