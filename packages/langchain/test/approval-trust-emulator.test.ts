@@ -232,7 +232,7 @@ describe("onApprovalEscalated", () => {
     const agent = new RemoteAgent({
       client: parent.client(),
       delivery: "none",
-      handler: createPeerMessageHandler(echoChatModel(), {
+      handler: createPeerMessageHandler(createAgent({ model: echoChatModel(), tools: [] }), {
         onApprovalEscalated: (e) => seen(e),
       }),
     });
