@@ -27,36 +27,61 @@ export interface MemoryToolsOptions {
   namespace?: string | undefined;
 }
 
-/** The tools {@link memoryTools} returns (a `ToolSet`). */
+/**
+ * The tools {@link memoryTools} returns (a `ToolSet`). Their arguments are checked by core, not by
+ * the schema (which only shows the model what to send), so a bad one is an `Error: ` line.
+ */
 export type MemoryTools = {
-  remember: Tool<{ content: string; scope?: MemoryScope | undefined }, string>;
-  recall: Tool<{ query?: string | undefined; scope?: MemoryScope | undefined }, string>;
+  remember: Tool<{ content: unknown; scope?: unknown }, string>;
+  recall: Tool<{ query?: unknown; scope?: unknown }, string>;
 };
 
 /**
+ * An argument the model sees with `schema` (its JSON Schema) but that the AI SDK never rejects:
+ * core checks it and answers a bad one with one `Error: ` line (an AI SDK validation failure
+ * would reach the model as a multi-line zod dump).
+ */
+function shown(schema: Record<string, unknown>) {
+  return z.unknown().meta(schema);
+}
+
+/**
  * `remember` (commit a memory) and `recall` (search one scope), as AI SDK tools for a `ToolSet`.
- * Another workspace's memories are peer output: marked `from <workspace id>`, GLOBAL rows keep the
- * platform's `[MEMORY …]: ` prefix and spoofed markers are neutralised (core's one rule).
+ * `recall` answers a header line, then one JSON object per memory with `own`, `scope` and
+ * `writer` from the platform's record (never from the text) and the text as a JSON string, so no
+ * memory can pose as another or as this agent's own (core's one rendering). Every failure, a bad
+ * argument included, is one `Error: ...` line.
  */
 export function memoryTools(
   client: MemoryToolClient,
   options: MemoryToolsOptions = {},
 ): MemoryTools {
-  const writeScopes = (options.writeScopes ?? ["LOCAL", "TEAM"]) as [MemoryScope, ...MemoryScope[]];
+  const writeScopes = options.writeScopes ?? ["LOCAL", "TEAM"];
   return {
     remember: tool({
       description: MEMORY_TOOL_DESCRIPTIONS.remember,
       inputSchema: z.object({
-        content: z.string().min(1).describe("The fact to remember, self-contained."),
-        scope: z.enum(writeScopes).optional().describe("Who may read it (default LOCAL)."),
+        content: shown({
+          type: "string",
+          minLength: 1,
+          description: "The fact to remember, self-contained.",
+        }),
+        scope: shown({
+          type: "string",
+          enum: writeScopes,
+          description: "Who may read it (default LOCAL).",
+        }).optional(),
       }),
-      execute: (input) => rememberForTool(client, input, options.namespace),
+      execute: (input) => rememberForTool(client, input, options.namespace, writeScopes),
     }),
     recall: tool({
       description: MEMORY_TOOL_DESCRIPTIONS.recall,
       inputSchema: z.object({
-        query: z.string().optional().describe("Words to search for (full-text, stemmed)."),
-        scope: z.enum(["LOCAL", "TEAM", "GLOBAL"]).optional(),
+        query: shown({
+          type: "string",
+          description: "Words to search for (full-text, stemmed).",
+        }).optional(),
+        scope: shown({ type: "string", enum: ["LOCAL", "TEAM", "GLOBAL"] }).optional(),
       }),
       execute: (input) => recallForTool(client, input, options.namespace),
     }),
