@@ -3,7 +3,7 @@
 // (GLOBAL) memory cannot render as a line of this agent's own memory, a memory store's items are
 // not teammates' memories, and every refused call reaches the model as one Error line.
 import { MEMORY_STORE_MARK } from "@molecule-ai/agent-core/org";
-import { generateText, isStepCount } from "ai";
+import { asSchema, generateText, isStepCount } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryTools } from "../src/index.js";
@@ -100,5 +100,10 @@ describe("memory errors through generateText", () => {
     expect(texts[0]).toContain('scope must be one of "LOCAL", "TEAM"');
     expect(texts[1]).toContain("content is empty");
     expect(texts[3]).toContain("only a root workspace");
+    // The model still sees the exact argument shapes (only the checking moved to core).
+    expect(await asSchema(memoryTools(me.client()).remember.inputSchema).jsonSchema).toMatchObject({
+      properties: { content: { type: "string", minLength: 1 }, scope: { enum: ["LOCAL", "TEAM"] } },
+      required: ["content"],
+    });
   });
 });

@@ -5,6 +5,7 @@
 // not teammates' memories in recall; every refused write reaches the model as one Error line.
 import { AIMessage, HumanMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
+import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
 import { createAgent } from "langchain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryTools } from "../src/index.js";
@@ -101,6 +102,11 @@ describe("memory errors through createAgent", () => {
     expect(texts[0]).toContain('scope must be one of "LOCAL", "TEAM"');
     expect(texts[1]).toContain("content is empty");
     expect(texts[3]).toContain("only a root workspace");
+    // The model still sees the exact argument shapes (only the checking moved to core).
+    expect(convertToOpenAITool(remember).function.parameters).toMatchObject({
+      properties: { content: { type: "string", minLength: 1 }, scope: { enum: ["LOCAL", "TEAM"] } },
+      required: ["content"],
+    });
   });
 });
 

@@ -85,5 +85,11 @@ describe("memory errors through callTool", () => {
     }
     expect(textOf(results[0])).toContain("content is empty");
     expect(textOf(results[2])).toContain("query is too long");
+    // The host still sees the exact argument shapes (only the checking moved to core).
+    const { tools } = await mcp.client.listTools();
+    expect(tools.find((t) => t.name === "commit_memory")!.inputSchema).toMatchObject({
+      properties: { content: { type: "string", minLength: 1 }, scope: { enum: ["LOCAL", "TEAM"] } },
+      required: ["content"],
+    });
   });
 });
