@@ -148,6 +148,23 @@ describe("PendingCalls", () => {
     expect(got.has("m1")).toBe(true);
   });
 
+  it("a call that named no conversation (a task continued by taskId alone) takes its callee's answer (#48)", () => {
+    const { pc, got, add } = calls();
+    pc.add({
+      messageId: "m0",
+      peerId: "peer-b",
+      contextId: undefined,
+      resolve: (a) => void got.set("m0", a),
+      reject: () => undefined,
+    });
+    add("m1", "peer-b", "c1");
+    expect(pc.take(answer({ sourceId: "peer-c", contextId: "task-ctx" }))).toBe(false);
+    expect(pc.take(answer({ contextId: "c1" }))).toBe(true); // the exact context first
+    expect(got.has("m1")).toBe(true);
+    expect(pc.take(answer({ contextId: "task-ctx" }))).toBe(true);
+    expect(got.has("m0")).toBe(true);
+  });
+
   it("removing a call (timeout) stops matching it", () => {
     const { pc, add } = calls();
     const remove = add("m1", "peer-b", "c1");

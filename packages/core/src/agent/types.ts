@@ -141,7 +141,8 @@ export interface HandlerContext<C = AgentPlatformClient> {
   logger: Logger;
   /**
    * The agent's `callPeer`, continuing this message's conversation (its `contextId`, unless you
-   * pass one), so the turn limit sees handlers that call each other.
+   * pass one, or a `taskId`: a peer's task continues in the task's own conversation), so the turn
+   * limit sees handlers that call each other.
    */
   callPeer(
     peerId: string,

@@ -21,10 +21,13 @@ export class MoleculeReplyTimeoutError extends MoleculeError {
   readonly receipt: QueuedReceipt;
   /** The deadline that elapsed, in ms. */
   readonly timeoutMs: number;
-  /** The conversation the answer was awaited in. */
-  readonly contextId: string;
+  /**
+   * The conversation the answer was awaited in; `undefined` when the call continued a task
+   * (`taskId`) whose `contextId` this agent did not know, so the message carried none.
+   */
+  readonly contextId: string | undefined;
 
-  constructor(receipt: QueuedReceipt, timeoutMs: number, contextId: string) {
+  constructor(receipt: QueuedReceipt, timeoutMs: number, contextId: string | undefined) {
     super(
       `peer ${receipt.peerId} did not answer message ${receipt.messageId} within ${timeoutMs} ms ` +
         `(queued for ${receipt.deliveryMode ?? "later"} delivery, queue id ${receipt.queueId || "?"}); ` +
@@ -50,7 +53,7 @@ function answerResult(
   answer: InboundMessage,
   peerId: string,
   messageId: string,
-  contextId: string,
+  contextId: string | undefined,
 ): PeerCallResult {
   const text = sanitizePeerText(answer.text);
   const task = answer.answerTask;
@@ -64,7 +67,8 @@ function answerResult(
   const state = task?.state;
   const status =
     state === "input-required" || state === "failed" || state === "working" ? state : "completed";
-  const out: PeerCallResult = { status, text, raw: answer.raw, peerId, messageId, contextId };
+  const out: PeerCallResult = { status, text, raw: answer.raw, peerId, messageId };
+  if (contextId !== undefined) out.contextId = contextId;
   if (task !== undefined) out.taskId = task.id;
   return out;
 }
@@ -97,6 +101,36 @@ async function waitFor(
   }
 }
 
+/** Peers' tasks this agent's calls were answered in: how many are remembered. */
+const KNOWN_TASKS = 1_000;
+
+/**
+ * The `contextId` of each peer task this agent's calls were answered in (the peer's answer names
+ * both), so a call that continues a task by `taskId` alone sends the task's own conversation: a
+ * fresh random one would be refused (-32600), and none at all is valid A2A. Keyed by peer and task
+ * id; the oldest is forgotten past {@link KNOWN_TASKS}.
+ */
+class TaskContexts {
+  readonly #contexts = new Map<string, string>();
+
+  /** Remembers the conversation of the task `result` names, when it names both. */
+  learn(peerId: string, result: PeerCallResult): void {
+    if (result.status === "queued" || !result.taskId || !result.contextId) return;
+    const key = `${peerId}\n${result.taskId}`;
+    this.#contexts.delete(key);
+    this.#contexts.set(key, result.contextId);
+    if (this.#contexts.size > KNOWN_TASKS) {
+      const oldest = this.#contexts.keys().next().value;
+      if (oldest !== undefined) this.#contexts.delete(oldest);
+    }
+  }
+
+  /** The contextId of `peerId`'s task `taskId`, when an answer named it. */
+  of(peerId: string, taskId: string): string | undefined {
+    return this.#contexts.get(`${peerId}\n${taskId}`);
+  }
+}
+
 /** The agent's phase and delivery: an answer can be awaited only while it runs with a delivery. */
 export interface ReceivingState {
   phase: string;
@@ -110,6 +144,7 @@ export interface ReceivingState {
 export class PeerCalls {
   /** Calls awaiting an answer. */
   readonly pending = new PendingCalls();
+  readonly #tasks = new TaskContexts();
   readonly #client: AgentPlatformClient;
   readonly #state: () => ReceivingState;
 
@@ -148,7 +183,11 @@ export class PeerCalls {
         { code: "agent_not_receiving" },
       );
     }
-    const contextId = options.contextId ?? randomUUID();
+    // A call continuing a task sends the task's conversation, or none (the peer then uses the
+    // task's); a new conversation gets a fresh id.
+    const contextId =
+      options.contextId ??
+      (options.taskId === undefined ? randomUUID() : this.#tasks.of(peerId, options.taskId));
     const messageId = options.messageId ?? randomUUID();
     let onAnswer!: (answer: InboundMessage) => void;
     let onFail!: (error: unknown) => void;
@@ -164,7 +203,7 @@ export class PeerCalls {
     try {
       receipt = await client.callPeer(peerId, message, {
         ...rest,
-        contextId,
+        ...(contextId !== undefined ? { contextId } : {}),
         messageId,
         timeoutMs,
       });
@@ -174,6 +213,7 @@ export class PeerCalls {
     }
     if (receipt.status !== "queued") {
       remove();
+      this.#tasks.learn(peerId, receipt);
       // One text shape whatever the peer's delivery: the platform proxy wraps a push peer's answer
       // in OFFSEC-003 markers, a poll peer's answer arrives as written.
       return { ...receipt, text: sanitizePeerText(receipt.text) };
@@ -185,7 +225,9 @@ export class PeerCalls {
     const left = Math.max(1, timeoutMs - (performance.now() - started));
     const answer = await waitFor(answered, left, options.signal).finally(remove);
     if (answer === undefined) throw new MoleculeReplyTimeoutError(receipt, timeoutMs, contextId);
-    return answerResult(answer, peerId, messageId, answer.contextId ?? contextId);
+    const result = answerResult(answer, peerId, messageId, answer.contextId ?? contextId);
+    this.#tasks.learn(peerId, result);
+    return result;
   }
 
   /** Why an answer cannot be awaited now (the agent is not running, or has no delivery), if so. */
@@ -196,15 +238,20 @@ export class PeerCalls {
     return undefined;
   }
 
-  /** `ctx.callPeer` of a handler: continues `msg`'s conversation unless a `contextId` is given. */
+  /**
+   * `ctx.callPeer` of a handler: continues `msg`'s conversation unless a `contextId` is given, or a
+   * `taskId` (a peer's task lives in the peer's conversation: see {@link callPeer}).
+   */
   callPeerFrom(
     msg: InboundMessage,
   ): (peerId: string, message: PeerMessage, options?: AgentCallOptions) => Promise<PeerCallResult> {
-    return async (peerId, message, options = {}) =>
-      await this.callPeer(peerId, message, {
-        ...(msg.contextId !== undefined ? { contextId: msg.contextId } : {}),
+    return async (peerId, message, options = {}) => {
+      const own = msg.contextId !== undefined && options.taskId === undefined;
+      return await this.callPeer(peerId, message, {
+        ...(own ? { contextId: msg.contextId } : {}),
         ...options,
       });
+    };
   }
 
   /** Fails every waiting call (the agent is stopping). */

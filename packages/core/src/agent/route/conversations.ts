@@ -6,7 +6,8 @@ import type { InboundMessage } from "../../inbound/index.js";
 export interface PendingCall {
   peerId: string;
   messageId: string;
-  contextId: string;
+  /** `undefined`: the call continued a task whose conversation this agent did not know. */
+  contextId: string | undefined;
   resolve(answer: InboundMessage): void;
   reject(error: unknown): void;
 }
@@ -32,9 +33,10 @@ function senderRecorded(msg: InboundMessage): boolean {
 
 /**
  * Calls awaiting answers. An answer from an authenticated sender resolves only a call to that
- * sender: by `inReplyTo`, else `contextId`, else the oldest call to it (the Python reference's
- * answer carries no ids). A polled row without an authenticated sender (the canvas route, open to
- * anyone) resolves no call, whatever it names (#46). A pushed answer, which no platform record
+ * sender: by `inReplyTo`, else `contextId` (or the oldest call to it that named none), else the
+ * oldest call to it (the Python reference's answer carries no ids). A polled row without an
+ * authenticated sender (the canvas route, open to anyone) resolves no call, whatever it names
+ * (#46). A pushed answer, which no platform record
  * identifies, resolves a call only by the exact `inReplyTo` of the call's unguessable outbound
  * `messageId`, and not when it claims another sender.
  */
@@ -86,10 +88,12 @@ export class PendingCalls {
       const c = calls.get(answer.inReplyTo);
       return c?.peerId === from ? c : undefined;
     }
+    let loose: PendingCall | undefined; // the oldest call to `from` that named no conversation
     for (const c of calls.values()) {
       if (c.peerId !== from) continue;
       if (answer.contextId === undefined || c.contextId === answer.contextId) return c;
+      if (c.contextId === undefined) loose ??= c;
     }
-    return undefined;
+    return loose;
   }
 }
