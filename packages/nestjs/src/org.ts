@@ -10,6 +10,8 @@ import { DiscoveryService, MetadataScanner } from "@nestjs/core";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import {
   ApprovalEscalationWatcher,
+  ApprovalTooLongError,
+  toolCallApproval,
   type ApprovalEscalation,
   type ApprovalRecord,
   type ApprovalRequestInput,
@@ -112,6 +114,33 @@ export class MoleculeApprovals implements OnModuleInit, OnModuleDestroy {
     options: ApprovalWaitOptions & { file?: string | false } = {},
   ): Promise<ApprovalResult> {
     return this.agent.requestApproval(input, options);
+  }
+
+  /**
+   * Asks a person about one tool call and resolves with the decision: the person sees the tool's
+   * complete input and the SHA-256 digest the decision binds to (`toolCallApproval`), and a
+   * pending request is resumed only for exactly that input. An input too long to show whole is
+   * refused with `ApprovalTooLongError` (logged) before anything is sent: tell the model
+   * `Error: ${err.message}`.
+   */
+  requestToolCall(
+    toolName: string,
+    input: unknown,
+    options: ApprovalWaitOptions & {
+      file?: string | false;
+      reason?: string | undefined;
+      taskId?: string | undefined;
+    } = {},
+  ): Promise<ApprovalResult> {
+    let request: ApprovalRequestInput;
+    try {
+      request = toolCallApproval(toolName, input, options);
+    } catch (err) {
+      if (err instanceof ApprovalTooLongError)
+        this.#logger.warn(`MoleculeApprovals: not asked: ${err.message}`);
+      return Promise.reject(err as Error);
+    }
+    return this.agent.requestApproval(request, options);
   }
 
   /** The 50 newest approval requests of this workspace. */
