@@ -173,7 +173,11 @@ export class RemoteAgent<
    * `ApprovalWaiter` in `@molecule-ai/agent-core/org`): waits on the event stream, backed by polling (an expired request
    * counts as denied), until `timeoutMs` (`ApprovalTimeoutError`, from `@molecule-ai/agent-core/org`). The pending request's id
    * is kept in `file` (default `~/.molecule/<workspaceId>/approvals.json`), so a restarted agent
-   * asking again with the same action, task and reason resumes it. `stop()` aborts the wait.
+   * asking again with the same action, task and reason resumes it, as does asking again after a
+   * timeout or an abort. The person sees the whole text (at most 2,000 characters each, else
+   * refused) and a last reason line naming the request and the SHA-256 digest it binds to; a
+   * decision answers only its own request. For a tool call pass `toolCallApproval(name, input)`
+   * (`@molecule-ai/agent-core/org`). `stop()` aborts the wait.
    */
   requestApproval(
     input: ApprovalRequestInput,
