@@ -65,6 +65,8 @@ const UNRECORDED = new Set([
   "WORKSPACE_HEARTBEAT",
   "A2A_RESPONSE",
 ]);
+/** How long the proxy keeps an idle connection to an agent (shorter than Node's default 5 s). */
+const POOL_IDLE_MS = 4_000;
 /** Structure events kept per workspace (the history route answers the 100 newest). */
 const HISTORY_PER_WORKSPACE = 100;
 
@@ -81,8 +83,17 @@ export class Platform {
   readonly inflight = new Map<string, Set<() => void>>();
   readonly rl = new Map<string, { start: number; count: number }>();
   private readonly adminHash: Buffer;
-  readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256 });
+  /**
+   * The proxy's connection pools. An idle pooled connection is closed after `POOL_IDLE_MS`, before
+   * a server with Node's default 5 s keep-alive closes it (and sooner when the server's
+   * `Keep-Alive: timeout=` says so), so a forward rarely meets a connection being closed.
+   */
+  readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: POOL_IDLE_MS });
+  readonly httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: 256,
+    timeout: POOL_IDLE_MS,
+  });
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
   /** Set by the server once it listens: the emulator's own base URL. */

@@ -16,7 +16,14 @@ export interface ForwardOutcome {
   durationMs: number;
 }
 
-/** POSTs one envelope to the target's URL; a heartbeat of the target resets the idle timeout. */
+/**
+ * POSTs one envelope to the target's URL; a heartbeat of the target resets the idle timeout.
+ *
+ * A pooled connection the agent's server closes as it sits idle can be reused at the very moment
+ * the close arrives: the request then fails (`ECONNRESET`, `socket hang up`) before any byte of an
+ * answer. Such a forward is sent once more on a fresh connection: the server never read it (and
+ * agents de-duplicate A2A sends by `messageId` anyway).
+ */
 export async function forward(
   platform: Platform,
   target: WorkspaceRow,
@@ -59,13 +66,28 @@ export async function forward(
     };
     set.add(touch);
     const mod = u.protocol === "https:" ? https : http;
-    const req = mod.request(u, {
-      method: "POST",
-      agent: u.protocol === "https:" ? platform.httpsAgent : platform.httpAgent,
-      headers: { "Content-Type": "application/json", "Content-Length": payload.length },
-    });
-    touch();
-    req.on("error", (err: NodeJS.ErrnoException) => {
+    const pooled = u.protocol === "https:" ? platform.httpsAgent : platform.httpAgent;
+    let req: http.ClientRequest;
+    let retried = false;
+    let answered = false;
+    const open = (agent: http.Agent | false): void => {
+      req = mod.request(u, {
+        method: "POST",
+        agent,
+        headers: { "Content-Type": "application/json", "Content-Length": payload.length },
+      });
+      req.on("error", onError);
+      req.on("response", onResponse);
+    };
+    const onError = (err: NodeJS.ErrnoException): void => {
+      if (settled) return;
+      // The reused connection was being closed by the server: once more, on a fresh one.
+      if (req.reusedSocket && !answered && !retried && fault === undefined) {
+        retried = true;
+        open(false);
+        req.end(payload);
+        return;
+      }
       const code = err.code ?? "";
       if (
         code === "ECONNRESET" ||
@@ -75,8 +97,9 @@ export async function forward(
       )
         finish({ kind: "busy", error: err.message || code });
       else finish({ kind: "unreachable", error: code || err.message });
-    });
-    req.on("response", (res) => {
+    };
+    const onResponse = (res: http.IncomingMessage): void => {
+      answered = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (c: Buffer) => {
@@ -92,7 +115,9 @@ export async function forward(
         const body = Buffer.concat(chunks);
         finish({ kind: status >= 300 ? "agent-error" : "ok", status, body });
       });
-    });
+    };
+    open(pooled);
+    touch();
     const send = (): void => {
       if (fault?.reset === true) {
         req.destroy();
