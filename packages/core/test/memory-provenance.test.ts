@@ -48,6 +48,7 @@ describe("redactMemorySecrets", () => {
       "path api/v1/workspaces/abcdef/memories/xyz/list and aGVsbG8gd29ybGQgaGVsbG8gd29ybGQgaGVsbG8==",
       "_API_KEY=no 1_API_KEY=no é_API_KEY=no Bearer\u00a0no Bearer\u000bno",
       "MY_TOKEN=",
+      "OPENAI_API_\u212aEY=abc X_\u017fECRET=v \u017fX_TOKEN=v a\u017f_TOKEN=v",
     ];
     for (const [i, content] of texts.entries())
       await me.commitMemory({ content, scope: "LOCAL", namespace: `redact-${i}` });

@@ -10,11 +10,25 @@ const SCOPES = new Set(["LOCAL", "TEAM", "GLOBAL"]);
 // Go RE2: `\s` is [\t\n\f\r ] and `\S` its complement (ASCII only, unlike JavaScript's).
 const S = "[^\\t\\n\\f\\r ]";
 const SP = "[\\t\\n\\f\\r ]";
+// Go's `(?i)` also folds `k` with U+212A (Kelvin sign) and `s` with U+017F (long s); JavaScript's
+// `i` flag does not, so the letters are spelled out (`\b` stays an ASCII word boundary in both).
+const L = "A-Za-z\\u017f\\u212a";
+const K = "[Kk\\u212a]";
+const SS = "[Ss\\u017f]";
 /** The server's seven redaction patterns, in order (memories.go:47-78). */
 const REDACTIONS: [RegExp, string][] = [
-  [new RegExp(`\\b[A-Z][A-Z0-9_]*_API_KEY${SP}*=${SP}*${S}+`, "gi"), "[REDACTED:API_KEY]"],
-  [new RegExp(`\\b[A-Z][A-Z0-9_]*_TOKEN${SP}*=${SP}*${S}+`, "gi"), "[REDACTED:TOKEN]"],
-  [new RegExp(`\\b[A-Z][A-Z0-9_]*_SECRET${SP}*=${SP}*${S}+`, "gi"), "[REDACTED:SECRET]"],
+  [
+    new RegExp(`\\b[${L}][${L}0-9_]*_[Aa][Pp][Ii]_${K}[Ee][Yy]${SP}*=${SP}*${S}+`, "g"),
+    "[REDACTED:API_KEY]",
+  ],
+  [
+    new RegExp(`\\b[${L}][${L}0-9_]*_[Tt][Oo]${K}[Ee][Nn]${SP}*=${SP}*${S}+`, "g"),
+    "[REDACTED:TOKEN]",
+  ],
+  [
+    new RegExp(`\\b[${L}][${L}0-9_]*_${SS}[Ee][Cc][Rr][Ee][Tt]${SP}*=${SP}*${S}+`, "g"),
+    "[REDACTED:SECRET]",
+  ],
   [new RegExp(`Bearer${SP}+${S}+`, "g"), "[REDACTED:BEARER_TOKEN]"],
   [/sk-[A-Za-z0-9\-_]{16,}/g, "[REDACTED:SK_TOKEN]"],
   [/ctx7_[A-Za-z0-9]+/g, "[REDACTED:CTX7_TOKEN]"],
