@@ -178,9 +178,15 @@ export async function heartbeat(platform: Platform, ctx: Ctx): Promise<void> {
     runtimeState === ""
   ) {
     platform.setStatus(w, "online", "WORKSPACE_ONLINE", {});
-  } else if (st === "offline" || st === "provisioning" || st === "awaiting_agent") {
+  } else if (
+    st === "offline" ||
+    st === "provisioning" ||
+    (st === "awaiting_agent" && (w.url !== "" || (platform.latest && w.deliveryMode === "poll")))
+  ) {
     platform.setStatus(w, "online", "WORKSPACE_ONLINE", { recovered_from: st });
   }
+  // A push workspace without a URL (resumed after a pause blanked it) stays `awaiting_agent` until
+  // its agent registers again: "online" would promise calls that get 503 "workspace has no URL".
   const fl = platform.inflight.get(id);
   if (fl !== undefined) for (const touch of fl) touch();
   if (platform.store.queue.length > 0 && active < w.maxConcurrentTasks) drainOne(platform, w);
