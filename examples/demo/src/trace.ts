@@ -1,13 +1,9 @@
 // `./dev demo --trace`: records the SDK's OpenTelemetry spans in memory and prints one request's
 // trace as a tree (which agent did what, how long it took). Loaded only with --trace or --keep
 // (the canvas's Trace view needs the trace context the agents send only with OpenTelemetry on).
-import { context, propagation, trace } from "@opentelemetry/api";
-import type { Span } from "@opentelemetry/api";
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-} from "@opentelemetry/sdk-trace-base";
+import { trace } from "@opentelemetry/api";
+import type { Context, Span } from "@opentelemetry/api";
+import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { ms, padEnd } from "./format.js";
 
@@ -31,20 +27,38 @@ export interface DemoTracing {
     width: number,
     nameOf: (workspaceId: string) => string,
   ): TraceNode[];
-  /** Unregisters the provider. */
+  /** Stops keeping this run's spans. */
   stop(): Promise<void>;
 }
 
+/** The spans the running demo keeps (with `--trace`), or none. */
+let kept: ReadableSpan[] | undefined;
+
+/** Hands each ended span to the running demo, when it keeps them. */
+const keeper: SpanProcessor = {
+  onStart: (_span: SdkSpan, _parent: Context) => undefined,
+  onEnd: (span: ReadableSpan) => void kept?.push(span),
+  forceFlush: async () => undefined,
+  shutdown: async () => undefined,
+};
+
 /**
- * Registers an in-memory tracer provider (global) for this run. `keep: false` keeps no span (for
- * a long-running org: the agents still send trace context, which the canvas's Trace view shows).
+ * The tracer provider, registered (global) once per process and left registered: a provider
+ * registered again after `disable()` is not the one the SDK's own copy of the API sees.
+ */
+let registered = false;
+
+/**
+ * Turns OpenTelemetry on for this run (before any agent starts). `keep: false` keeps no span (a
+ * long-running org: the agents still send trace context, which the canvas's Trace view shows).
  */
 export function startTracing(options: { keep?: boolean } = {}): DemoTracing {
-  const exporter = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({
-    spanProcessors: options.keep === false ? [] : [new SimpleSpanProcessor(exporter)],
-  });
-  provider.register();
+  if (!registered) {
+    new NodeTracerProvider({ spanProcessors: [keeper] }).register();
+    registered = true;
+  }
+  const spans: ReadableSpan[] = [];
+  kept = options.keep === false ? undefined : spans;
   const tracer = trace.getTracer("molecule-demo");
   let traceId: string | undefined;
   return {
@@ -59,8 +73,10 @@ export function startTracing(options: { keep?: boolean } = {}): DemoTracing {
       });
     },
     print(print, width, nameOf) {
-      const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
-      const roots = buildTree(spans, nameOf);
+      const roots = buildTree(
+        spans.filter((s) => s.spanContext().traceId === traceId),
+        nameOf,
+      );
       print();
       print("6. One request as a trace (OpenTelemetry spans from every agent, one trace id)");
       print(
@@ -70,10 +86,7 @@ export function startTracing(options: { keep?: boolean } = {}): DemoTracing {
       return roots;
     },
     async stop() {
-      await provider.shutdown();
-      trace.disable();
-      context.disable();
-      propagation.disable();
+      if (kept === spans) kept = undefined;
     },
   };
 }

@@ -105,6 +105,8 @@ describe("runDemo", () => {
       }, 20);
     });
     const [base, token] = url.split(" ");
+    // --keep turns trace context on for the canvas page, but prints no trace without --trace.
+    expect(text()).not.toContain("6. One request as a trace");
     const res = await fetch(`${base}/workspaces`, {
       headers: { Authorization: `Bearer ${token}` },
     });
