@@ -149,12 +149,13 @@ export class MoleculeMemoryStore extends BaseStore {
     return found;
   }
 
+  /** An item as read: its value redacted again (an item written before the store redacted). */
   #item(m: Memory, s: Stored): Item {
     const updatedAt = m.createdAt ? new Date(m.createdAt) : new Date(s.createdAt);
     return {
       namespace: s.namespace,
       key: s.key,
-      value: s.value,
+      value: redactValue(s.value) as Record<string, unknown>,
       createdAt: new Date(s.createdAt),
       updatedAt,
     };

@@ -3,6 +3,7 @@
 // (GLOBAL) memory cannot render as a line of this agent's own memory; a secret put through
 // MoleculeMemoryStore is not readable by a sibling, in plain or decoded; the store's items are
 // not teammates' memories in recall; every refused write reaches the model as one Error line.
+import { createHash } from "node:crypto";
 import { AIMessage, HumanMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
 import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
@@ -138,6 +139,23 @@ describe("MoleculeMemoryStore and the platform's redaction", () => {
     };
     expect((await theirs.get(["cfg"], "env"))?.value).toEqual(expected);
     expect((await store.get(["cfg"], "env"))?.value).toEqual(expected);
+  });
+
+  it("an item another writer encoded with a secret in it (an earlier release) reads back redacted", async () => {
+    const parts = [["cfg"], "legacy"];
+    const tok = createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 20);
+    const item = { namespace: ["cfg"], key: "legacy", value: { env: `GITHUB_TOKEN=${SECRET}` } };
+    const b64 = Buffer.from(JSON.stringify({ ...item, createdAt: new Date().toISOString() }))
+      .toString("base64")
+      .match(/.{1,32}/g)!
+      .join(".");
+    await sibling.client().commitMemory({
+      content: `cfg/legacy: {}\nk${tok}\nlgstore:v1:${b64}`,
+      scope: "TEAM",
+      namespace: "lg-legacy",
+    });
+    const store = new MoleculeMemoryStore(me.client(), { scope: "TEAM", namespace: "lg-legacy" });
+    expect((await store.get(["cfg"], "legacy"))?.value).toEqual({ env: "[REDACTED:TOKEN]" });
   });
 
   it("a namespace or key holding a secret is refused before anything is sent", async () => {
