@@ -1,15 +1,26 @@
 // The Streamable HTTP transport: one MCP session per client at `/mcp`, behind a bearer token
 // (compared in constant time) and an Origin check (DNS rebinding), bound to 127.0.0.1 by default.
+// A request refused for its path, origin, bearer or size is answered before its body is read, and
+// its connection then closes; connections are bounded (http-limits.ts).
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { McpHttpConfig } from "./config.js";
+import {
+  closeUnread,
+  ConnectionBound,
+  HEADERS_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+  TIMEOUT_CHECK_MS,
+} from "./http-limits.js";
 import type { MoleculeMcp } from "./server.js";
 
 /** MCP sessions kept at once (the least recently used one is closed to make room). */
 const MAX_SESSIONS = 32;
+/** The largest request body (the MCP SDK's default); a larger declared one is refused unread. */
+const MAX_BODY = 4 * 1024 * 1024;
 
 /** A running HTTP transport. */
 export interface McpHttpServer {
@@ -27,11 +38,13 @@ function digest(s: string): Buffer {
 }
 
 function deny(
+  req: IncomingMessage,
   res: ServerResponse,
   status: number,
   message: string,
   headers: Record<string, string> = {},
 ): void {
+  closeUnread(req, res);
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
 }
@@ -49,10 +62,11 @@ export async function startMcpHttp(
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0];
-    if (path !== "/mcp") return deny(res, 404, "Not found: the MCP endpoint is /mcp.");
+    if (path !== "/mcp") return deny(req, res, 404, "Not found: the MCP endpoint is /mcp.");
     const origin = req.headers.origin;
     if (origin !== undefined && !allowed.has(origin)) {
       return deny(
+        req,
         res,
         403,
         "Origin not allowed: start the server with --allow-origin to accept it.",
@@ -61,6 +75,7 @@ export async function startMcpHttp(
     const auth = req.headers.authorization ?? "";
     if (!timingSafeEqual(digest(auth), expected)) {
       return deny(
+        req,
         res,
         401,
         "Missing or wrong bearer token: send Authorization: Bearer <the token the server printed or MOLECULE_MCP_HTTP_TOKEN>.",
@@ -69,6 +84,13 @@ export async function startMcpHttp(
         },
       );
     }
+    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) {
+      return deny(req, res, 413, `Request body too large: at most ${MAX_BODY} bytes.`);
+    }
+    // The SDK may refuse a request (type, size, JSON) without reading all of it: close then too.
+    res.once("finish", () => {
+      if (!req.complete) req.socket.destroy();
+    });
     const sessionId = req.headers["mcp-session-id"];
     const existing = typeof sessionId === "string" ? sessions.get(sessionId) : undefined;
     if (existing) {
@@ -78,10 +100,10 @@ export async function startMcpHttp(
       return await existing.handleRequest(req, res);
     }
     if (typeof sessionId === "string") {
-      return deny(res, 404, "Unknown MCP session: initialize a new one.");
+      return deny(req, res, 404, "Unknown MCP session: initialize a new one.");
     }
     if (req.method !== "POST")
-      return deny(res, 400, "No MCP session: POST an initialize request first.");
+      return deny(req, res, 400, "No MCP session: POST an initialize request first.");
     if (sessions.size >= MAX_SESSIONS) {
       // Clients rarely end their session (DELETE): the least recently used one makes room.
       const [oldestId, oldest] = sessions.entries().next().value!;
@@ -90,6 +112,7 @@ export async function startMcpHttp(
     }
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      maxRequestBodySize: MAX_BODY,
       onsessioninitialized: (id) => void sessions.set(id, transport),
       onsessionclosed: (id) => void sessions.delete(id),
     });
@@ -98,9 +121,15 @@ export async function startMcpHttp(
     await transport.handleRequest(req, res);
   };
 
-  const http: Server = createServer((req, res) => {
+  const http: Server = createServer({
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+  });
+  new ConnectionBound().attach(http);
+  http.on("request", (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) deny(res, 500, "Internal error: see the server's log.");
+      if (!res.headersSent) deny(req, res, 500, "Internal error: see the server's log.");
       else res.destroy();
     });
   });
