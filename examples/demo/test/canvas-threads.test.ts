@@ -106,6 +106,18 @@ describe.skipIf(skip !== undefined)("the canvas page on an org the test drives",
       await expect
         .poll(() => row.textContent())
         .toMatch(/queued message\/send · answered in \d+ ms/);
+      // With a card selected and a new workspace's export lines shown, still nothing sticks out.
+      await page.locator('.card[data-name="alpha"]').click();
+      await page.getByLabel("Name").fill(`child-${screen.name}`);
+      await page.getByLabel("as a child of alpha").check();
+      await page.getByRole("button", { name: "Create" }).click();
+      await page.locator("pre.exports").waitFor();
+      expect(await layoutProblems(page)).toEqual([]);
+      if (process.env["CANVAS_SHOTS"] !== undefined)
+        await page.screenshot({
+          fullPage: true,
+          path: `${process.env["CANVAS_SHOTS"]}/threads-${screen.name}.png`,
+        });
       expect(consoleErrors(page)).toEqual([]);
       await page.close();
     }, 90_000);

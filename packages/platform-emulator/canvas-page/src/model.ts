@@ -215,6 +215,8 @@ export function traces(traffic: readonly CanvasTraffic[]): { traceId: string; ho
 export function roundTrip(t: CanvasTraffic, answer: CanvasTraffic | undefined): string {
   if (t.outcome === "queued")
     return answer === undefined ? "" : ` · answered in ${Math.max(0, answer.at - t.at)} ms`;
+  // A queued call its receiver gave up on: the 0 ms of storing it says nothing.
+  if (t.outcome === "dead-lettered" && t.latencyMs === 0) return "";
   return t.latencyMs !== null ? ` · ${t.latencyMs} ms` : "";
 }
 
