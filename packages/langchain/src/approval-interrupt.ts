@@ -33,6 +33,7 @@ export interface ApprovalInterrupt {
 /** What {@link approvalInterrupt} needs of a platform client (`PlatformClient` has it). */
 export interface ApprovalOpener {
   createApproval(input: ApprovalRequestInput): Promise<{ approvalId: string }>;
+  /** Finds the thread's pending request when the thread is invoked again. */
   listApprovals(): Promise<ApprovalRecord[]>;
 }
 
