@@ -25,7 +25,7 @@ export interface BoundApprovalRequest extends ApprovalRequestInput {
 }
 
 /** `value` as JSON with object keys sorted at every level (the form a digest is computed over). */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   const seen = new Set<object>();
   const walk = (v: unknown): unknown => {
     if (v === null || typeof v !== "object") return v;
