@@ -10,8 +10,8 @@ export const SCREENS = [
 
 /**
  * Every element that sticks out of its panel (beyond a scrolling or clipping box between them, on
- * that box's axis, content may extend: it scrolls), a page or box that scrolls sideways, and a
- * header taller than one line. Empty when the layout holds.
+ * that box's axis, content may extend: it scrolls), a page or box that scrolls sideways, a header
+ * taller than one line, an Org panel stretched empty below its tree. Empty when the layout holds.
  */
 export function layoutProblems(page: Page): Promise<string[]> {
   /* oxlint-disable unicorn/consistent-function-scoping -- serialised into the browser */
@@ -26,6 +26,10 @@ export function layoutProblems(page: Page): Promise<string[]> {
     const line = top?.querySelector("h1")?.getBoundingClientRect().height ?? 0;
     if (top !== null && top.getBoundingClientRect().height > line + 30)
       out.push(`the header wraps: ${top.getBoundingClientRect().height} px tall`);
+    const org = document.querySelector("#org")?.getBoundingClientRect();
+    const tree = document.querySelector("#org .org-box")?.getBoundingClientRect();
+    if (org !== undefined && tree !== undefined && org.bottom - tree.bottom > 48)
+      out.push(`the Org panel is ${Math.round(org.bottom - tree.bottom)} px empty below its tree`);
     for (const panel of document.querySelectorAll("section.panel")) {
       const p = panel.getBoundingClientRect();
       if (p.left < 0 || p.right > window.innerWidth + 0.5)
