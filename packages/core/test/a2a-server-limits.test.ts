@@ -1,11 +1,11 @@
 // The push server is not an open door for slow or numerous clients: slow headers and slow bodies
 // are cut within their timeouts (± 2 s; Node's default 30 s check period made them up to 30 s
-// late), and connections beyond maxConnections are closed at once.
+// late), and past maxConnections the oldest connection without a request in flight makes room
+// (a newcomer is closed only when every connection is serving a request).
 import { once } from "node:events";
 import { connect } from "node:net";
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { waitFor } from "@internal/test-utils";
 import { startA2AServer, type A2AServer, type StartA2AServerOptions } from "../src/public/a2a.js";
 
 const servers: A2AServer[] = [];
@@ -51,6 +51,8 @@ async function slowRequest(s: A2AServer, part: "headers" | "body") {
   return { seconds: (performance.now() - t0) / 1000, response };
 }
 
+const closed = (sock: Socket) => (sock.closed ? Promise.resolve() : once(sock, "close"));
+
 const cardGet = (s: A2AServer): string =>
   `GET ${new URL(s.cardUrl).pathname} HTTP/1.1\r\nHost: localhost\r\n\r\n`;
 
@@ -94,15 +96,72 @@ describe("push server limits", () => {
     for (const r of [defaultHeaders, headers, body]) expect(r.response).toMatch(/^HTTP\/1\.1 408 /);
   }, 30_000);
 
-  it("closes connections beyond maxConnections (default 256) at once, and accepts again when one ends", async () => {
-    const s = await server({});
-    const held = await Promise.all(Array.from({ length: 256 }, () => cardRequest(s)));
-    expect(await served(s)).toBe(false); // the 257th is closed without an answer
-    expect(held.every((h) => !h.destroyed)).toBe(true);
+  it("past maxConnections, the oldest connection without a request in flight makes room (default 1024)", async () => {
+    const s = await server({ maxConnections: 4 });
+    // Two keep-alive connections between requests, then two that never sent a request.
+    const idle = [await cardRequest(s), await cardRequest(s)];
+    const fresh = [await open(s.port), await open(s.port)];
+    // Newcomers are served (and kept open): first the oldest that never sent a request makes room...
+    const n1 = await cardRequest(s);
+    await closed(fresh[0]!);
+    expect([fresh[1]!.destroyed, idle[0]!.destroyed, idle[1]!.destroyed]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    // ...then the other one, then the longest-idle keep-alive connection.
+    const n2 = await cardRequest(s);
+    await closed(fresh[1]!);
+    const n3 = await cardRequest(s);
+    await closed(idle[0]!);
+    expect([idle[1]!, n1, n2, n3].every((h) => !h.destroyed)).toBe(true);
 
-    held[0]!.destroy();
-    // The server sees the close asynchronously: a new connection is served as soon as it has.
-    await waitFor(() => served(s));
+    const byDefault = await server({});
+    const many = await Promise.all(Array.from({ length: 1024 }, () => cardRequest(byDefault)));
+    await cardRequest(byDefault); // the 1025th is served...
+    await Promise.race(many.map(closed)); // ...and the longest idle of the 1024 made room
+    expect(many.filter((h) => h.destroyed)).toHaveLength(1);
+  }, 60_000);
+
+  it("closes a new connection at once when every connection has a request in flight, and accepts again when one ends", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let running = 0;
+    let allRunning!: () => void;
+    const four = new Promise<void>((r) => (allRunning = r));
+    const s = await server({
+      maxConnections: 4,
+      onMessage: async () => {
+        if (++running === 4) allRunning();
+        await gate;
+        return "done";
+      },
+    });
+    const path = new URL(s.url).pathname;
+    const push = async (i: number): Promise<Socket> => {
+      const sock = await open(s.port);
+      const body = JSON.stringify({
+        jsonrpc: "2.0",
+        id: i,
+        method: "message/send",
+        params: {
+          message: { role: "user", messageId: `busy-${i}`, parts: [{ kind: "text", text: "x" }] },
+        },
+      });
+      sock.write(
+        `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return sock;
+    };
+    const busy = await Promise.all([0, 1, 2, 3].map(push));
+    await four;
+    expect(await served(s)).toBe(false); // nothing to make room with: the newcomer is closed
+    expect(busy.every((b) => !b.destroyed)).toBe(true);
+    const answered = busy.map((b) => once(b, "data"));
+    release();
+    await Promise.all(answered); // the four answers free their connections (kept alive, idle)
+    expect(await served(s)).toBe(true);
   });
 
   it("rejects a nonsensical limit", async () => {

@@ -16,6 +16,7 @@ export {
   normalizePart,
   normalizeParts,
   MAX_HISTORY_LENGTH,
+  raiseKeepAliveTimeout,
   MAX_ID_LENGTH,
   SOURCE_WORKSPACE_KEY,
   startA2AServer,

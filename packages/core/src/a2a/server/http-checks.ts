@@ -1,9 +1,22 @@
 // The transport checks both HTTP adapters run before a JSON-RPC request is read: route, HTTP
-// method, shutdown, content type and declared body size.
+// method, shutdown, content type and declared body size; and how a node:http refusal ends.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { isJsonContentType } from "./body.js";
 import { A2AErrorCode } from "./errors.js";
 import { httpError, type Outcome } from "./outcome.js";
 import type { Route } from "./routes.js";
+
+/**
+ * Closes the connection once the answer to a request that was not read to its end has been sent
+ * (`Connection: close`, then the socket is destroyed as the answer flushes): a refused body is
+ * never read, where node:http would otherwise drain all of it to keep the connection alive. Call
+ * before writing the head; a request already read (or bodiless and complete) keeps its connection.
+ */
+export function closeUnread(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete || res.headersSent) return;
+  res.setHeader("Connection", "close");
+  res.once("finish", () => req.socket?.destroy());
+}
 
 /** HTTP 413 for a body over `maxBody` bytes (the connection is closed after it). */
 export function tooLarge(maxBody: number): Outcome {

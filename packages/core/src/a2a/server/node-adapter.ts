@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { readNodeBody, TOO_LARGE } from "./body.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { A2AErrorCode } from "./errors.js";
-import { precheck, tooLarge } from "./http-checks.js";
+import { closeUnread, precheck, tooLarge } from "./http-checks.js";
 import {
   httpError,
   JSON_HEADERS,
@@ -158,6 +158,8 @@ export class NodeAdapter {
     if (res.headersSent || res.destroyed) return RESOLVED;
     try {
       const length = Buffer.byteLength(outcome.body);
+      // A refusal (path, secret, method, type, size, shutdown) is sent before the body is read.
+      if (outcome.status >= 400) closeUnread(req, res);
       res.writeHead(
         outcome.status,
         outcome.headers === undefined
@@ -165,7 +167,6 @@ export class NodeAdapter {
           : { ...JSON_HEADERS, ...outcome.headers, "content-length": length },
       );
       res.end(method === "HEAD" ? undefined : outcome.body);
-      if (outcome.status === 413) res.once("finish", () => req.destroy());
     } catch (err) {
       this.#core.report(err, "(transport)", null);
       res.destroy();

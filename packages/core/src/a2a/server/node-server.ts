@@ -1,7 +1,8 @@
 // A standalone node:http server around createA2AHandler.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { MoleculeOptionError } from "../../transport/index.js";
+import { ConnectionLimit } from "./connection-limit.js";
 import { createA2AHandler } from "./handler.js";
 import type { A2AHandler, A2AHandlerOptions } from "./handler-types.js";
 import { generatePathSecret } from "./secret.js";
@@ -35,8 +36,20 @@ export interface StartA2AServerOptions extends Omit<A2AHandlerOptions, "pathSecr
    * 408 and is cut (default 30 000; enforced within 1 s of it).
    */
   requestTimeoutMs?: number;
-  /** Open connections at most; more are closed as soon as they connect (default 256). */
+  /**
+   * Open connections at most (default 1024). A new connection past it closes the oldest one that
+   * holds no request in flight (one that has sent no complete request head yet first, then the
+   * longest-idle keep-alive one); only when every connection is serving a request is the newcomer
+   * closed. Idle sockets cannot crowd out requests that arrive whole.
+   */
   maxConnections?: number;
+  /**
+   * How long a keep-alive connection may sit idle between requests (default 95 000 ms). Longer
+   * than the idle timeout of the clients that reuse connections (the platform's Go proxy: 90 s;
+   * undici: 4 s), so a client never sends on a connection the server is closing at that moment
+   * (a `read ECONNRESET` on the client).
+   */
+  keepAliveTimeoutMs?: number;
   /**
    * Serves requests outside A2A first (e.g. `createTranscriptHandler` from
    * `@molecule-ai/agent-core/org`): resolves `true` when it answered, `false` to hand the request
@@ -47,6 +60,29 @@ export interface StartA2AServerOptions extends Omit<A2AHandlerOptions, "pathSecr
 
 /** Node checks request timeouts on this period (its default, 30 s, made cuts up to 30 s late). */
 const TIMEOUT_CHECK_MS = 1_000;
+
+/**
+ * The keep-alive idle timeout of the SDK's servers: above Go's `http.DefaultTransport`
+ * `IdleConnTimeout` (90 s), which the platform's A2A proxy uses, and undici's 4 s.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 95_000;
+
+/**
+ * Raises a node:http server's keep-alive idle timeout to at least `ms` (default 95 000), so the
+ * platform's proxy, whose pooled connections idle up to 90 s, never sends a request on a
+ * connection the server is closing at that moment (`read ECONNRESET` on the proxy, a failed
+ * forward). Node's default is 5 s. For a server you mount `handleNode` on (Express, Nest, Fastify's
+ * `server`); `startA2AServer` does it itself. Never lowers the timeout.
+ *
+ * @example
+ * const server = app.listen(8080);
+ * raiseKeepAliveTimeout(server);
+ */
+export function raiseKeepAliveTimeout(server: Server, ms: number = KEEP_ALIVE_TIMEOUT_MS): void {
+  // Node >= 18 times request headers from the start of each request, not from the end of the
+  // previous one: a long keep-alive needs no longer headersTimeout (slow heads are still cut).
+  if (server.keepAliveTimeout !== 0 && server.keepAliveTimeout < ms) server.keepAliveTimeout = ms;
+}
 
 /** A running push server. */
 export interface A2AServer {
@@ -77,11 +113,13 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
     closeGraceMs = 1000,
     headersTimeoutMs = 15_000,
     requestTimeoutMs = 30_000,
-    maxConnections = 256,
+    maxConnections = 1024,
+    keepAliveTimeoutMs = KEEP_ALIVE_TIMEOUT_MS,
     extraRoutes,
     ...rest
   } = options;
-  for (const [name, v] of Object.entries({ headersTimeoutMs, requestTimeoutMs, maxConnections })) {
+  const limits = { headersTimeoutMs, requestTimeoutMs, maxConnections, keepAliveTimeoutMs };
+  for (const [name, v] of Object.entries(limits)) {
     if (!Number.isInteger(v) || v < 1)
       throw new MoleculeOptionError(
         name,
@@ -99,8 +137,9 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
     requestTimeout: requestTimeoutMs,
     headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+    keepAliveTimeout: keepAliveTimeoutMs,
   });
-  server.maxConnections = maxConnections;
+  new ConnectionLimit(maxConnections).attach(server);
   // Validate the options before binding: throws synchronously on a bad card or secret.
   let handler: A2AHandler;
   let bound: AddressInfo;
