@@ -1,8 +1,8 @@
 // Molecule org memory and human approvals in the AI SDK: `remember` / `recall` tools, and the
 // decisions on tools declared with `needsApproval`, made by a person on the canvas.
-import type { Logger } from "@molecule-ai/agent-core";
+import { isMoleculeError, type Logger } from "@molecule-ai/agent-core";
 import {
-  ApprovalTooLongError,
+  ApprovalTimeoutError,
   skillsFromTools,
   toolCallApproval,
   type ApprovalRequestInput,
@@ -126,8 +126,9 @@ export interface CanvasApprovalsOptions extends Omit<ApprovalWaitOptions, "key">
  *
  * The person sees the tool's complete input (`toolCallApproval`: canonical JSON, never cut) and
  * the SHA-256 digest the decision binds to; a replayed call whose input differs is asked again,
- * never approved by the earlier decision. An input too long to show whole is not asked: the model
- * gets the denied result with one `Error: ...` line, and the refusal is logged.
+ * never approved by the earlier decision. An input too long to show whole is not asked, and a
+ * request the platform refuses is not approved: the model gets the denied result with one
+ * `Error: ...` line, and the refusal is logged. `ApprovalTimeoutError` and aborts are thrown.
  */
 export async function canvasApprovals(
   asker: ApprovalAsker,
@@ -142,27 +143,32 @@ export async function canvasApprovals(
   const { logger, ...waitOptions } = options;
   const decisions = await Promise.all(
     requests.map(async (r) => {
+      const refused = (err: Error) => {
+        (logger ?? console).warn?.(`canvasApprovals: not approved: ${err.message}`);
+        return {
+          type: "tool-approval-response" as const,
+          approvalId: r.approvalId,
+          approved: false,
+          reason: `Error: ${err.message.replace(/\s*\n\s*/g, " ")}`,
+        };
+      };
       let request: ReturnType<typeof toolCallApproval>;
+      let result: ApprovalResult;
       try {
         request = toolCallApproval(r.toolCall.toolName, r.toolCall.input, {
           reason: options.reason ?? "the agent wants to run a tool",
           taskId: options.taskId,
         });
+        result = await ask(
+          { ...request, context: { tool: r.toolCall.toolName, toolCallId: r.toolCall.toolCallId } },
+          { ...waitOptions, key: `ai-sdk:${r.approvalId}` },
+        );
       } catch (err) {
-        if (!(err instanceof ApprovalTooLongError)) throw err;
-        (logger ?? console).warn?.(`canvasApprovals: not asked: ${err.message}`);
-        const reason = `Error: ${err.message}`;
-        return {
-          type: "tool-approval-response" as const,
-          approvalId: r.approvalId,
-          approved: false,
-          reason,
-        };
+        // Too long to review, or the platform refused: one line the model reads (and the log).
+        // A timeout or an abort is the caller's to handle (asking again waits on the same request).
+        if (!isMoleculeError(err) || err instanceof ApprovalTimeoutError) throw err;
+        return refused(err);
       }
-      const result = await ask(
-        { ...request, context: { tool: r.toolCall.toolName, toolCallId: r.toolCall.toolCallId } },
-        { ...waitOptions, key: `ai-sdk:${r.approvalId}` },
-      );
       // Only a decision on exactly this input approves it.
       const approved = result.approved && result.digest === request.digest;
       return {

@@ -83,13 +83,52 @@ describe("canvasApprovals through generateText", () => {
     expect(part.reason).toMatch(/^Error: the input of tool shell is 2246 characters/);
     expect(part.reason).not.toContain("\n");
     expect(logged).toHaveLength(1);
-    expect(logged[0]).toContain("not asked");
+    expect(logged[0]).toContain("not approved");
     messages.push(...first.response.messages, answer);
     await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
     expect(ran).toEqual([]);
     expect(JSON.stringify(toolResultsInPrompt(model, 1))).toContain(
       "Error: the input of tool shell is 2246 characters",
     );
+  });
+
+  it("the platform refusing the request is one Error line in the denied result, the tool not run", async () => {
+    const ws = await platform.addWorkspace("refused");
+    const client = ws.client();
+    const ran: string[] = [];
+    const tools = shellTools(ran);
+    const model = new MockLanguageModelV4({
+      doGenerate: [toolCallStep("shell", { command: "ls" }), textStep("ok")],
+    });
+    const messages: ModelMessage[] = [{ role: "user", content: "look" }];
+    const first = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    const unfault = platform.emulator.injectFault({
+      method: "POST",
+      path: `/workspaces/${ws.id}/approvals`,
+      status: 503,
+      count: 100,
+    });
+    const logged: string[] = [];
+    try {
+      const answer = await canvasApprovals(
+        new ApprovalWaiter({ client, file: false }),
+        first.content,
+        {
+          logger: { warn: (m) => logged.push(m) },
+        },
+      );
+      const part = answer.content[0] as { approved: boolean; reason: string };
+      expect(part).toMatchObject({ approved: false });
+      expect(part.reason).toMatch(/^Error: .*503/);
+      expect(part.reason).not.toContain("\n");
+      expect(logged).toHaveLength(1);
+      messages.push(...first.response.messages, answer);
+    } finally {
+      unfault();
+    }
+    await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    expect(ran).toEqual([]);
+    expect(JSON.stringify(toolResultsInPrompt(model, 1))).toContain("Error: ");
   });
 
   it("a replayed call whose input differs is not approved by the decision on the first input", async () => {
