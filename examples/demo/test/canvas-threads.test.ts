@@ -22,8 +22,13 @@ describe.skipIf(skip !== undefined)("the canvas page on an org the test drives",
 
   async function startAgent(
     name: string,
-    answer: (m: InboundMessage) => string | undefined,
-    options: { parentId?: string; maxAttempts?: number; onDeadLetter?: () => void } = {},
+    answer: (m: InboundMessage) => string | undefined | Promise<string>,
+    options: {
+      parentId?: string;
+      maxAttempts?: number;
+      onDeadLetter?: () => void;
+      concurrency?: number;
+    } = {},
   ) {
     const ws = await admin.createExternalWorkspace({
       name,
@@ -40,6 +45,7 @@ describe.skipIf(skip !== undefined)("the canvas page on an org the test drives",
       delivery: "poll",
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
       ...(options.onDeadLetter !== undefined ? { onDeadLetter: options.onDeadLetter } : {}),
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       handler: answer,
     });
     await agent.start();
@@ -156,6 +162,63 @@ describe.skipIf(skip !== undefined)("the canvas page on an org the test drives",
     expect(await thread.getAttribute("data-context")).toBe(key);
     expect(await thread.textContent()).toContain(said);
     expect(consoleErrors(page)).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it("a call someone else sends the same poll agent through the canvas route meanwhile does not take the answer to the page's message", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const received: string[] = [];
+    const scribe = await startAgent(
+      "scribe",
+      async (m) => {
+        received.push(m.text);
+        if (m.text.startsWith("hold")) await gate;
+        return `noted: ${m.text}`;
+      },
+      { concurrency: 1 },
+    );
+    const page = await openCanvas(browser, emu.canvasUrl!, emu.adminToken, SCREENS[0]);
+    await page.locator('.card[data-name="scribe"]').click();
+    const mine = `hold ${crypto.randomUUID()}`;
+    await page.getByLabel("Message to scribe (as the canvas user)").fill(mine);
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect.poll(() => received).toContain(mine);
+    // The attack: another message to scribe through the canvas route (no caller), sent while the
+    // page's one waits for its answer.
+    const theirs = `steal ${crypto.randomUUID()}`;
+    const sent = await fetch(`${emu.url}/workspaces/${scribe.id}/a2a`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "message/send",
+        params: {
+          message: {
+            role: "user",
+            messageId: crypto.randomUUID(),
+            contextId: crypto.randomUUID(),
+            parts: [{ kind: "text", text: theirs }],
+          },
+        },
+      }),
+    });
+    expect(sent.status).toBe(202);
+    await page
+      .locator(`.traffic li[data-from="canvas"][data-to="${scribe.id}"]`)
+      .nth(1)
+      .waitFor({ state: "attached" });
+    open();
+    const thread = page.locator("ol.thread");
+    await expect.poll(() => thread.textContent(), { timeout: 15_000 }).toContain(`noted: ${mine}`);
+    await expect.poll(() => received).toContain(theirs);
+    await page
+      .locator(".traffic li", { hasText: "notify" })
+      .nth(1)
+      .waitFor({ state: "attached", timeout: 15_000 });
+    expect(await thread.textContent()).toContain(mine);
+    expect(await thread.textContent()).not.toContain(theirs);
     await page.close();
   }, 90_000);
 });

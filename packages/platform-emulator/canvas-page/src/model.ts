@@ -33,11 +33,12 @@ export class Org {
   approvalsVersion = 0;
   private readonly byId = new Map<string, CanvasTraffic>();
   /**
-   * Calls stored for a poll agent (`queued`) whose answer has not come yet, by what the answer will
-   * carry: a reply names the call's sender, receiver and contextId; a `notify` (the answer to the
-   * canvas user) only its workspace.
+   * Calls stored for a poll agent (`queued`) whose answer has not come yet, oldest first, by what
+   * the answer will carry: a reply names the call's sender, receiver and contextId; a `notify` (the
+   * answer to the canvas user) only its workspace.
    */
-  private readonly waiting = new Map<string, CanvasTraffic>();
+  private readonly waiting = new Map<string, CanvasTraffic[]>();
+  private waitingCount = 0;
   /** A queued call's answer (by the call's id), once it came. */
   readonly answerOf = new Map<string, CanvasTraffic>();
   /** The thread (conversation key) an answer joins: the one of the call it answers. */
@@ -52,6 +53,7 @@ export class Org {
     this.approvals = [];
     this.byId.clear();
     this.waiting.clear();
+    this.waitingCount = 0;
     this.answerOf.clear();
     this.threadOf.clear();
     this.compat = s.compat;
@@ -83,15 +85,22 @@ export class Org {
 
   /**
    * Pairs a poll agent's answer with the queued call it answers (the platform logs them as two
-   * unrelated rows): a reply from B to A in context c answers A's latest queued call to B in c; a
-   * `notify` from B answers the canvas user's latest queued call to B.
+   * unrelated rows), in order: a reply from B to A in context c answers A's oldest call to B in c
+   * still waiting; a `notify` from B answers the canvas user's oldest call to B still waiting (so
+   * a call someone else sends B later through the canvas route cannot take its answer).
    */
   private pair(t: CanvasTraffic): void {
     if (t.kind === "message" && t.outcome === "queued") {
       const key = t.from === null ? `${t.to}|canvas` : `${t.to}|${t.from}|${t.contextId ?? ""}`;
-      this.waiting.delete(key); // re-inserted: the map stays in order of arrival
-      this.waiting.set(key, t);
-      if (this.waiting.size > KEEP_WAITING) this.waiting.delete(this.waiting.keys().next().value!);
+      const list = this.waiting.get(key) ?? [];
+      this.waiting.delete(key); // re-inserted: the map stays in order of last use
+      this.waiting.set(key, list);
+      list.push(t);
+      if (++this.waitingCount > KEEP_WAITING) {
+        const [oldest, dropped] = this.waiting.entries().next().value!;
+        this.waiting.delete(oldest);
+        this.waitingCount -= dropped.length;
+      }
       return;
     }
     const key =
@@ -100,9 +109,19 @@ export class Org {
         : t.kind === "reply" && t.from !== null
           ? `${t.from}|${t.to}|${t.contextId ?? ""}`
           : undefined;
-    const call = key === undefined ? undefined : this.waiting.get(key);
-    if (call === undefined || call.at > t.at) return;
-    this.waiting.delete(key!);
+    const list = key === undefined ? undefined : this.waiting.get(key);
+    if (list === undefined) return;
+    // Calls dead-lettered meanwhile get no answer; a call logged after the answer is not its call.
+    let call: CanvasTraffic | undefined;
+    while (list.length > 0 && call === undefined) {
+      const next = list[0]!;
+      if (next.at > t.at) return;
+      list.shift();
+      this.waitingCount--;
+      if (next.outcome === "queued") call = next;
+    }
+    if (list.length === 0) this.waiting.delete(key!);
+    if (call === undefined) return;
     this.answerOf.set(call.id, t);
     const thread = conversationKey(call);
     if (thread !== null) this.threadOf.set(t.id, thread);
