@@ -2,6 +2,9 @@
 // 390 x 844 the arcs (in their line's colour, inside the viewport, labels clear) and panels hold;
 // a poll agent's answer joins the thread of the message it answers, with its round trip; the page
 // shows the thread it sent on and keeps it listed while other calls arrive.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
@@ -164,6 +167,68 @@ describe.skipIf(skip !== undefined)("the canvas page on an org the test drives",
     expect(consoleErrors(page)).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it("a push workspace online without a URL is shown as what a call gets (no URL: 503), not plainly online", async () => {
+    // The state a platform can hold (status online, push delivery, no URL), from a state file.
+    const dir = await mkdtemp(join(tmpdir(), "canvas-no-url-"));
+    const stateFile = join(dir, "state.json");
+    try {
+      const first = await startEmulator({ stateFile });
+      const firstAdmin = new AdminClient({ platformUrl: first.url, adminToken: first.adminToken });
+      const ws = await firstAdmin.createExternalWorkspace({ name: "pusher" });
+      await firstAdmin.close();
+      const registered = await fetch(`${first.url}/registry/register`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${ws.token}` },
+        body: JSON.stringify({
+          id: ws.id,
+          url: "http://localhost:9/a2a",
+          delivery_mode: "push",
+          agent_card: { name: "pusher" },
+        }),
+      });
+      expect(registered.status).toBe(200);
+      await first.close();
+      const state = JSON.parse(await readFile(stateFile, "utf8")) as {
+        workspaces: { id: string; url: string; status: string }[];
+      };
+      const row = state.workspaces.find((w) => w.id === ws.id)!;
+      expect(row.status).toBe("online");
+      row.url = "";
+      await writeFile(stateFile, JSON.stringify(state));
+      const second = await startEmulator({ stateFile });
+      try {
+        const call = await fetch(`${second.url}/workspaces/${ws.id}/a2a`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "message/send",
+            params: {
+              message: { role: "user", messageId: "m1", parts: [{ kind: "text", text: "hi" }] },
+            },
+          }),
+        });
+        expect(call.status).toBe(503);
+        const page = await openCanvas(browser, second.canvasUrl!, second.adminToken, SCREENS[1]);
+        const badge = page.locator(`.card[data-name="pusher"] [data-status="online"]`);
+        await badge.waitFor();
+        expect(await badge.textContent()).toBe("online · no URL");
+        expect(await badge.getAttribute("data-no-url")).toBe("true");
+        expect(await page.locator('.card[data-name="pusher"]').textContent()).toContain(
+          "calls get 503 until its agent registers a URL",
+        );
+        expect(await layoutProblems(page)).toEqual([]);
+        expect(consoleErrors(page)).toEqual([]);
+        await page.close();
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("a call someone else sends the same poll agent through the canvas route meanwhile does not take the answer to the page's message", async () => {
     let open!: () => void;
