@@ -69,6 +69,13 @@ const UNRECORDED = new Set([
 const POOL_IDLE_MS = 4_000;
 /** Structure events kept per workspace (the history route answers the 100 newest). */
 const HISTORY_PER_WORKSPACE = 100;
+/** Payload bytes kept per workspace beyond its newest event (cards can be megabytes each). */
+const HISTORY_BYTES = 1 << 20;
+
+/** The size of an event payload as JSON (what the history keeps of it). */
+function payloadBytes(payload: unknown): number {
+  return JSON.stringify(payload ?? null).length;
+}
 
 /** The emulated platform. One instance serves one HTTP server. */
 export class Platform {
@@ -78,6 +85,8 @@ export class Platform {
   readonly sockets = new Set<EventSocket>();
   /** Recorded structure events per workspace, oldest first (at most 100 each, in memory only). */
   readonly history = new Map<string, StructureEvent[]>();
+  /** Payload bytes of each workspace's history. */
+  readonly #historyBytes = new Map<string, number>();
   /** Times of the last accepted heartbeats per workspace (newest last, at most 1,000 each). */
   readonly heartbeatLog = new Map<string, number[]>();
   readonly inflight = new Map<string, Set<() => void>>();
@@ -354,7 +363,10 @@ export class Platform {
       payload,
       created_at: iso(at),
     });
-    if (rows.length > HISTORY_PER_WORKSPACE) rows.shift();
+    let bytes = (this.#historyBytes.get(workspaceId) ?? 0) + payloadBytes(payload);
+    while (rows.length > HISTORY_PER_WORKSPACE || (bytes > HISTORY_BYTES && rows.length > 1))
+      bytes -= payloadBytes((rows.shift() as StructureEvent).payload);
+    this.#historyBytes.set(workspaceId, bytes);
   }
 
   /**

@@ -120,6 +120,24 @@ describe.each(["2026-04", "latest"] as const)("compat %s", (compat) => {
     expect(ws.status).toBe(401);
   });
 
+  it("the history stays bounded: big cards push older events out (at most 1 MiB beyond the newest)", async () => {
+    const b = await makeWs(emu, "socket-b");
+    for (let i = 0; i < 5; i++) {
+      const r = await req(emu, "POST", "/registry/update-card", {
+        body: {
+          workspace_id: b.id,
+          agent_card: { name: `card ${i}`, description: "x".repeat(600_000) },
+        },
+        token: b.token,
+      });
+      expect(r.status).toBe(200);
+    }
+    const h = await req(emu, "GET", `/events/${b.id}`, { token: emu.adminToken });
+    expect(h.status).toBe(200);
+    expect(h.json[0].payload.agent_card.name).toBe("card 4");
+    expect(h.text.length).toBeLessThan(2 * 1024 * 1024);
+  });
+
   it("close() ends every socket", async () => {
     const other = await emulator({ compat });
     const sock = await connect(other, {});
