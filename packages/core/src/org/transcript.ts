@@ -2,10 +2,12 @@
 // `GET /transcript?since=&limit=` at the origin of the agent card's `url`, forwarding the caller's
 // bearer as it is. This serves it, only to a bearer the platform accepts for this workspace
 // (checked against the platform, the answer cached briefly; the bearer is never logged or kept:
-// only its SHA-256 is, as the cache key). shared/reference/platform-api-workspace-features.md §3.2.
+// only its SHA-256 is, as the cache key). Checks of bearers not in the cache are rate-bounded, so
+// no stranger can make the agent spend its own platform budget (the platform limits requests per
+// IP, the agent's heartbeats among them). shared/reference/platform-api-workspace-features.md §3.2.
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AgentCard } from "../a2a/index.js";
+import { closeUnread, type AgentCard } from "../a2a/index.js";
 import { describe, MoleculeOptionError, type Logger } from "../transport/index.js";
 
 /** One transcript line. */
@@ -63,14 +65,21 @@ export interface TranscriptHandlerOptions {
   log: TranscriptLog;
   /** How long a bearer's check is reused (default 30 000 ms; refusals 5 000 ms). */
   cacheMs?: number;
+  /**
+   * Platform checks of bearers not in the cache, at most, in any 60 s (default 30). Past it a
+   * request with an unknown bearer is answered `429` with `Retry-After`, without calling the
+   * platform; cached bearers are served as before.
+   */
+  verifyPerMinute?: number;
   /** Checks a bearer against the platform (default: a WorkspaceAuth read of this workspace). */
   verify?: (bearer: string, signal: AbortSignal) => Promise<boolean>;
   logger?: Logger;
 }
 
-/** Writes a JSON answer that no cache keeps. */
-function send(res: ServerResponse, status: number, body: unknown): void {
+/** Writes a JSON answer that no cache keeps; a refusal closes the connection, its body unread. */
+function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
   const data = JSON.stringify(body);
+  if (status >= 400) closeUnread(req, res);
   res.writeHead(status, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(data),
@@ -79,8 +88,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(data);
 }
 
-/** The most bearers whose check is cached at once. */
+/** The most accepted bearers cached at once (refused ones have their own map: they cannot evict these). */
 const MAX_CACHED = 256;
+/** The most refused bearers cached at once. */
+const MAX_REFUSED = 1024;
 /** The most platform checks of bearers running at once (more get `503`). */
 const MAX_CHECKING = 8;
 
@@ -89,13 +100,25 @@ const MAX_CHECKING = 8;
  * for any other request, so it can sit in front of another handler. Answers the reference
  * runtime's shape `{runtime, supported, lines, cursor, more, source}`; `400` when `since`/`limit`
  * are not integers; `401` unless the platform accepts the request's bearer for this workspace;
- * `503` while 8 checks of other bearers are running.
+ * `503` while 8 checks of other bearers are running; `429` (with `Retry-After`) for a bearer not in
+ * the cache once `verifyPerMinute` checks ran in the last 60 s. A refusal closes the connection
+ * without reading a request body.
  */
 export function createTranscriptHandler(
   options: TranscriptHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const okMs = options.cacheMs ?? 30_000;
-  const cache = new Map<string, { ok: boolean; until: number }>();
+  const perMinute = options.verifyPerMinute ?? 30;
+  if (!Number.isInteger(perMinute) || perMinute < 1)
+    throw new MoleculeOptionError(
+      "verifyPerMinute",
+      `createTranscriptHandler: verifyPerMinute must be a positive integer (got ${perMinute}).`,
+    );
+  // sha-256 of the bearer -> valid until (an expired entry stays, as a bearer accepted before)
+  const accepted = new Map<string, number>();
+  const refused = new Map<string, number>();
+  /** When the platform checks of the last 60 s started, oldest first (at most `perMinute`). */
+  const started: number[] = [];
   const base = options.platformUrl.replace(/\/+$/, "");
   const verify =
     options.verify ??
@@ -118,20 +141,37 @@ export function createTranscriptHandler(
       });
       return false;
     }
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
-    cache.set(key, { ok, until: Date.now() + (ok ? okMs : Math.min(okMs, 5_000)) });
+    if (!ok) accepted.delete(key);
+    const map = ok ? accepted : refused;
+    if (map.size >= (ok ? MAX_CACHED : MAX_REFUSED)) map.delete(map.keys().next().value as string);
+    map.set(key, Date.now() + (ok ? okMs : Math.min(okMs, 5_000)));
     return ok;
+  };
+  /** Takes one check from the budget of the last 60 s; the seconds to wait when it is spent. */
+  const spend = (): number | undefined => {
+    const now = Date.now();
+    while (started.length > 0 && started[0]! <= now - 60_000) started.shift();
+    if (started.length >= perMinute)
+      return Math.max(1, Math.ceil((started[0]! + 60_000 - now) / 1000));
+    started.push(now);
+    return undefined;
   };
   // One platform check per bearer at a time, and a few at most: unknown bearers cannot make this
   // agent call the platform without bound.
   const checking = new Map<string, Promise<boolean>>();
-  const accepted = async (bearer: string): Promise<boolean | "busy"> => {
+  const isAccepted = async (bearer: string): Promise<boolean | "busy" | { retryAfter: number }> => {
     const key = createHash("sha256").update(bearer).digest("hex");
-    const hit = cache.get(key);
-    if (hit && hit.until > Date.now()) return hit.ok;
+    const now = Date.now();
+    const known = accepted.get(key);
+    if (known !== undefined && known > now) return true;
+    if ((refused.get(key) ?? 0) > now) return false;
     let running = checking.get(key);
     if (running === undefined) {
       if (checking.size >= MAX_CHECKING) return "busy";
+      // A bearer the platform accepted before is checked again outside the budget: a flood of
+      // unknown bearers cannot lock the canvas out (only real tokens ever enter `accepted`).
+      const retryAfter = known === undefined ? spend() : undefined;
+      if (retryAfter !== undefined) return { retryAfter };
       running = check(key, bearer).finally(() => checking.delete(key));
       checking.set(key, running);
     }
@@ -141,19 +181,24 @@ export function createTranscriptHandler(
     const url = new URL(req.url ?? "/", "http://x");
     if (url.pathname !== "/transcript") return false;
     if (req.method !== "GET") {
-      send(res, 405, { error: "method not allowed" });
+      send(req, res, 405, { error: "method not allowed" });
       return true;
     }
     const auth = req.headers.authorization;
     const bearer = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : "";
-    const ok = bearer === "" || bearer.length > 4096 ? false : await accepted(bearer);
+    const ok = bearer === "" || bearer.length > 4096 ? false : await isAccepted(bearer);
     if (ok === "busy") {
       res.setHeader("Retry-After", "1");
-      send(res, 503, { error: "busy: try again" });
+      send(req, res, 503, { error: "busy: try again" });
+      return true;
+    }
+    if (typeof ok === "object") {
+      res.setHeader("Retry-After", String(ok.retryAfter));
+      send(req, res, 429, { error: "too many unknown bearers: try again later" });
       return true;
     }
     if (!ok) {
-      send(res, 401, { error: "unauthorized" });
+      send(req, res, 401, { error: "unauthorized" });
       return true;
     }
     const int = (k: string, def: number): number | undefined => {
@@ -164,11 +209,11 @@ export function createTranscriptHandler(
     const since = int("since", 0);
     const limit = int("limit", 100);
     if (since === undefined || limit === undefined) {
-      send(res, 400, { error: "since and limit must be integers" });
+      send(req, res, 400, { error: "since and limit must be integers" });
       return true;
     }
     const page = options.log.page(since, Math.min(limit, 500));
-    send(res, 200, { runtime: "molecule-ts", supported: true, source: null, ...page });
+    send(req, res, 200, { runtime: "molecule-ts", supported: true, source: null, ...page });
     return true;
   };
 }
