@@ -1,7 +1,9 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { Controller, Inject, Post, Req, Res, VERSION_NEUTRAL } from "@nestjs/common";
-import type { Type } from "@nestjs/common";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { Controller, Inject, Optional, Post, Req, Res, VERSION_NEUTRAL } from "@nestjs/common";
+import type { OnApplicationBootstrap, Type } from "@nestjs/common";
+import { HttpAdapterHost } from "@nestjs/core";
 import { generatePathSecret, RemoteAgent } from "@molecule-ai/agent-core";
+import { raiseKeepAliveTimeout } from "@molecule-ai/agent-core/a2a";
 import type { A2AHandler } from "@molecule-ai/agent-core/a2a";
 import { MOLECULE_AGENT_CONFIG, MOLECULE_AGENT_PUSH_SECRET } from "./constants.js";
 import type { ResolvedConfig } from "./options.js";
@@ -23,19 +25,25 @@ interface PlatformReply {
  * Creates the push controller class: one per module definition, so its route can be set from
  * options that are only known once `forRootAsync`'s factory has run. It answers on the raw Node
  * response through core's push handler (path secret checked in constant time, 404 otherwise), so
- * it behaves the same on the Express and the Fastify adapter.
+ * it behaves the same on the Express and the Fastify adapter. With push delivery it raises the
+ * app's HTTP server keep-alive timeout to 95 s (never lowers it): Node's default 5 s is shorter
+ * than the platform proxy's pooled connections idle (90 s), so a forward could land on a
+ * connection the server was closing (`read ECONNRESET`).
  */
 export function createPushController(): Type {
   // Version-neutral: URI versioning must not move the URL the platform was given.
   @Controller({ version: VERSION_NEUTRAL })
-  class MoleculePushController {
+  class MoleculePushController implements OnApplicationBootstrap {
     readonly #a2a: A2AHandler;
+    readonly #push: boolean;
 
     constructor(
       @Inject(RemoteAgent) agent: RemoteAgent,
       @Inject(MOLECULE_AGENT_PUSH_SECRET) secret: string | undefined,
       @Inject(MOLECULE_AGENT_CONFIG) { delivery }: ResolvedConfig,
+      @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
     ) {
+      this.#push = delivery.mode === "push";
       // Nest maps routes once every controller exists: mount `POST <path>/:secret` now. With other
       // delivery modes there is no route (and a random secret would refuse every request anyway).
       if (delivery.mode === "push") {
@@ -44,6 +52,11 @@ export function createPushController(): Type {
         Post(`${delivery.path}/:secret`)(prototype, "handle", handle);
       }
       this.#a2a = agent.createPushHandler({ pathSecret: secret ?? generatePathSecret() });
+    }
+
+    onApplicationBootstrap(): void {
+      const server = this.adapterHost?.httpAdapter?.getHttpServer() as Server | undefined;
+      if (this.#push && typeof server?.keepAliveTimeout === "number") raiseKeepAliveTimeout(server);
     }
 
     async handle(@Req() req: PlatformRequest, @Res() res: PlatformReply): Promise<void> {
