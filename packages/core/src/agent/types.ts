@@ -193,7 +193,10 @@ export interface PushDeliveryOptions {
   pathSecret?: string | false;
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
-  /** Built-in server: open connections at most (default 256); more are closed at once. */
+  /**
+   * Built-in server: open connections at most (default 1024); past it the oldest connection
+   * without a request in flight is closed to make room (a newcomer only when all are busy).
+   */
   maxConnections?: number;
   /** Built-in server: request headers must arrive within this many ms (default 15 000). */
   headersTimeoutMs?: number;
@@ -347,10 +350,13 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
    * built-in push server, so the platform's transcript route, and the canvas, show the session.
    * Off by default. Answered only to a bearer the platform accepts for this workspace (checked
    * against the platform, the answer cached `cacheMs`, default 30 s; the bearer is never logged
-   * or kept). The card registered gets the push server's origin as its `url` (the platform asks
+   * or kept; unknown bearers checked at most `verifyPerMinute`, default 30, times a minute, then
+   * `429`). The card registered gets the push server's origin as its `url` (the platform asks
    * `<origin>/transcript`; the path secret is never in the card) unless `agentCard.url` is set.
    * Bounded: `maxLines` (default 500) of `maxTextChars` (default 4096) each. With another
    * delivery, or `server: false`, mount `createTranscriptHandler({ log: agent.transcript, … })`.
    */
-  transcript?: boolean | { maxLines?: number; maxTextChars?: number; cacheMs?: number };
+  transcript?:
+    | boolean
+    | { maxLines?: number; maxTextChars?: number; cacheMs?: number; verifyPerMinute?: number };
 }

@@ -257,6 +257,12 @@ function pushTranscript(options: TranscriptHandlerOptions): PushTranscript {
   };
 }
 
+/** `RemoteAgent`'s `transcript` option, when an object. */
+type TranscriptOption = Pick<TranscriptHandlerOptions, "cacheMs" | "verifyPerMinute"> & {
+  maxLines?: number;
+  maxTextChars?: number;
+};
+
 /** The client fields an agent's transcript needs (a `PlatformClient` has them). */
 interface TranscriptClient {
   workspaceId: string;
@@ -269,23 +275,23 @@ interface TranscriptClient {
  */
 export class AgentTranscript {
   readonly log: TranscriptLog;
-  readonly #cacheMs: number | undefined;
+  readonly #option: TranscriptOption;
   readonly #client: TranscriptClient;
   readonly #logger: Logger;
 
   private constructor(
-    option: { maxLines?: number; maxTextChars?: number; cacheMs?: number },
+    option: TranscriptOption,
     client: TranscriptClient,
     logger: Logger,
   ) {
     this.log = new TranscriptLog(option);
-    this.#cacheMs = option.cacheMs;
+    this.#option = option;
     this.#client = client;
     this.#logger = logger;
   }
 
   static of(
-    option: boolean | { maxLines?: number; maxTextChars?: number; cacheMs?: number } | undefined,
+    option: boolean | TranscriptOption | undefined,
     client: TranscriptClient,
     logger: Logger,
   ): AgentTranscript | undefined {
@@ -311,7 +317,10 @@ export class AgentTranscript {
       workspaceId: this.#client.workspaceId,
       log: this.log,
       logger: this.#logger,
-      ...(this.#cacheMs !== undefined ? { cacheMs: this.#cacheMs } : {}),
+      ...(this.#option.cacheMs !== undefined ? { cacheMs: this.#option.cacheMs } : {}),
+      ...(this.#option.verifyPerMinute !== undefined
+        ? { verifyPerMinute: this.#option.verifyPerMinute }
+        : {}),
     });
   }
 }
