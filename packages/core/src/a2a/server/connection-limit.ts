@@ -19,11 +19,6 @@ export class ConnectionLimit {
     this.#max = max;
   }
 
-  /** Open connections. */
-  get size(): number {
-    return this.#inFlight.size;
-  }
-
   /** Watches `server`'s connections and requests (call before it listens). */
   attach(server: Server): void {
     server.on("connection", (socket: Socket) => this.#admit(socket));

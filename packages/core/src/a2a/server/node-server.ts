@@ -65,7 +65,7 @@ const TIMEOUT_CHECK_MS = 1_000;
  * The keep-alive idle timeout of the SDK's servers: above Go's `http.DefaultTransport`
  * `IdleConnTimeout` (90 s), which the platform's A2A proxy uses, and undici's 4 s.
  */
-export const KEEP_ALIVE_TIMEOUT_MS = 95_000;
+const KEEP_ALIVE_TIMEOUT_MS = 95_000;
 
 /**
  * Raises a node:http server's keep-alive idle timeout to at least `ms` (default 95 000), so the
