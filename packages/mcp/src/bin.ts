@@ -1,36 +1,11 @@
 #!/usr/bin/env node
-// `molecule-mcp`: the package's own command (the same as `molecule-agent mcp`).
-import { parseArgs } from "node:util";
-import { MCP_CLI_OPTIONS } from "./config.js";
-import type { McpCliValues } from "./config.js";
-import { runMcp } from "./run.js";
-
-function help(): string {
-  const rows = MCP_CLI_OPTIONS.map((o) => `  ${o.flags.padEnd(26)}${o.description}`);
-  return `Usage: molecule-mcp [options]\n\nAn MCP server (stdio by default) that makes this MCP host a Molecule AI workspace.\n\nOptions:\n${rows.join("\n")}\n  ${"-h, --help".padEnd(26)}display help for command\n`;
-}
-
-const options = Object.fromEntries([
-  ...MCP_CLI_OPTIONS.map((o) => [o.flags.split(" ")[0]!.slice(2), { type: "string" as const }]),
-  ["help", { type: "boolean" as const, short: "h" }],
-]);
-
-let parsed: ReturnType<typeof parseArgs>;
-try {
-  parsed = parseArgs({ options, strict: true, allowPositionals: false });
-} catch (err) {
-  process.stderr.write(`molecule-mcp: ${(err as Error).message}\n\n${help()}`);
+// `molecule-mcp`: the package's own command. The Node version is checked before anything that
+// needs a newer one is loaded (an older Node would fail with a bare TypeError).
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(
+    `molecule-mcp: Node.js >= 22.19 is needed (this is ${process.versions.node}): install a newer Node (for example 24 LTS) and run the command with it.\n`,
+  );
   process.exit(1);
 }
-if (parsed.values["help"]) {
-  process.stdout.write(help());
-  process.exit(0);
-}
-const values: McpCliValues = {};
-for (const o of MCP_CLI_OPTIONS) {
-  const v = parsed.values[o.flags.split(" ")[0]!.slice(2)];
-  if (typeof v === "string") values[o.key] = v;
-}
-const code = await runMcp(values);
-// Stopped: exit now rather than wait for idle sockets (the MCP host expects us gone at once).
-process.exit(code);
+await import("./cli.js");

@@ -2,6 +2,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { MoleculeError, readMoleculeEnv } from "@molecule-ai/agent-core";
+import type { Backfill } from "@molecule-ai/agent-core";
 
 /** One workspace the server runs as. */
 export interface McpWorkspaceConfig {
@@ -25,6 +26,12 @@ export interface McpConfig {
   name: string;
   /** Messages held unread at once per workspace (default 64); more wait on the platform. */
   maxUnread: number;
+  /**
+   * What a first start (a state directory without a cursor) delivers: `"none"` (default) only
+   * messages from the server's launch on, `"all"` every message the platform still holds, `{ sinceMs }` those of
+   * the last `sinceMs` ms (`--backfill`, `MOLECULE_MCP_BACKFILL`).
+   */
+  backfill?: Backfill | undefined;
   /** How long a pushed message's sender waits for the host's answer (default 110 000 ms). */
   pushHoldMs: number;
   /**
@@ -57,6 +64,7 @@ export interface McpCliValues {
   stateDir?: string | undefined;
   name?: string | undefined;
   maxUnread?: string | undefined;
+  backfill?: string | undefined;
 }
 
 /** One command-line option, shared by the package's bin and `molecule-agent mcp`. */
@@ -116,6 +124,12 @@ export const MCP_CLI_OPTIONS: readonly McpCliOption[] = [
     flags: "--max-unread <n>",
     description:
       "messages held unread per workspace (default 64); further messages wait on the platform",
+  },
+  {
+    key: "backfill",
+    flags: "--backfill <history>",
+    description:
+      "what a new state directory starts with: none (default, messages from the launch on), all (every message the platform still holds) or a number of minutes (env MOLECULE_MCP_BACKFILL)",
   },
 ];
 
@@ -186,6 +200,7 @@ export function readMcpConfig(
     );
   }
   const name = (values.name ?? env["MOLECULE_AGENT_NAME"] ?? "MCP host").trim().slice(0, 200);
+  const backfill = readBackfill(values.backfill ?? env["MOLECULE_MCP_BACKFILL"]);
   return {
     platformUrl,
     workspaces: ids.map((id, i) => ({ id: id.toLowerCase(), token: tokens[i] })),
@@ -193,9 +208,22 @@ export function readMcpConfig(
     stateDir: values.stateDir ?? env["MOLECULE_MCP_STATE_DIR"] ?? join(homedir(), ".molecule"),
     name: name || "MCP host",
     maxUnread,
+    backfill,
     pushHoldMs: 110_000,
     stateIntervalMs,
   };
+}
+
+function readBackfill(raw: string | undefined): Backfill {
+  const v = raw?.trim().toLowerCase() || "none";
+  if (v === "none" || v === "all") return v;
+  const minutes = Number(v);
+  if (!Number.isFinite(minutes) || minutes <= 0) {
+    throw bad(
+      `--backfill (MOLECULE_MCP_BACKFILL) takes none, all or a number of minutes (got "${v.slice(0, 20)}").`,
+    );
+  }
+  return { sinceMs: Math.round(minutes * 60_000) };
 }
 
 /** Reads the HTTP settings, or `undefined` without `--http` (stdio). */

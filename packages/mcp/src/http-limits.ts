@@ -5,7 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
 /** Open connections at most; MCP clients are few and local (32 sessions, one stream each). */
-export const MAX_CONNECTIONS = 256;
+const MAX_CONNECTIONS = 256;
 /** A client must send its request head within this (ms), its whole request within the next. */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;

@@ -58,7 +58,7 @@ export interface HeaderFacts {
 }
 
 /** One message: its header line, then its (defused) text. */
-export function messageText(m: HeaderFacts): string {
+function messageText(m: HeaderFacts): string {
   const peer = uuidOrNull(m.peerId);
   const claimed = uuidOrNull(m.claimedPeerId);
   const from =

@@ -1,7 +1,6 @@
 // The command: read the configuration, start the workspaces, serve MCP over stdio (until stdin
 // closes) or Streamable HTTP (until SIGINT/SIGTERM), then stop and resolve with the exit code.
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { isMoleculeError } from "@molecule-ai/agent-core";
 import { readHttpConfig, readMcpConfig } from "./config.js";
 import type { McpCliValues } from "./config.js";
 import { startMcpHttp } from "./http.js";
@@ -18,10 +17,17 @@ export interface McpRunIo {
   signal?: AbortSignal;
 }
 
+/** The line printed when the start failed for good (a wrong token, a removed workspace, ...). */
+function startFailure(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return `molecule mcp: could not start: ${text}${text.endsWith(".") ? "" : "."}\n`;
+}
+
 /**
  * Runs `molecule-agent mcp` / `molecule-mcp` with parsed option values; resolves with the exit
  * code (0 after a clean stop, 1 when the configuration or the start failed, with one line on
- * stderr that says why and what to do).
+ * stderr that says why and what to do). The MCP transport is served at once: the workspaces
+ * start in the background (a platform that cannot be reached is retried, and the tools say so).
  */
 export async function runMcp(values: McpCliValues, io: McpRunIo = {}): Promise<number> {
   const env = io.env ?? process.env;
@@ -36,30 +42,26 @@ export async function runMcp(values: McpCliValues, io: McpRunIo = {}): Promise<n
     stderr.write(`molecule mcp: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  try {
-    await host.start();
-  } catch (err) {
-    const text = isMoleculeError(err, "unauthorized")
-      ? "the platform rejected the workspace token (401): set MOLECULE_WORKSPACE_TOKEN to the workspace's current token (or its token file), then restart."
-      : err instanceof Error
-        ? err.message
-        : String(err);
-    stderr.write(`molecule mcp: could not start: ${text}\n`);
-    return 1;
-  }
+  // Resolves with the failure line when the start fails for good; never while it retries.
+  const failed = host.start().then(
+    () => new Promise<string>(() => undefined),
+    (err: unknown) => startFailure(err),
+  );
+  const stopped = new Promise<undefined>((resolve) => {
+    const stop = (): void => resolve(undefined);
+    io.signal?.addEventListener("abort", stop, { once: true });
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
   if (http) {
     const server = await startMcpHttp(host, http);
     stderr.write(`molecule mcp: Streamable HTTP at ${server.url}\n`);
     if (server.generatedToken) stderr.write(`molecule mcp: bearer token ${server.token}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => resolve();
-      io.signal?.addEventListener("abort", stop, { once: true });
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+    const failure = await Promise.race([stopped, failed]);
     await server.close();
     await host.stop();
-    return 0;
+    if (failure) stderr.write(failure);
+    return failure ? 1 : 0;
   }
   const stdin = io.stdin ?? process.stdin;
   const transport = new StdioServerTransport(
@@ -67,15 +69,13 @@ export async function runMcp(values: McpCliValues, io: McpRunIo = {}): Promise<n
     (io.stdout ?? process.stdout) as NodeJS.WriteStream,
   );
   const server = host.createServer();
-  const closed = new Promise<void>((resolve) => {
-    stdin.once("end", resolve);
-    stdin.once("close", resolve);
-    io.signal?.addEventListener("abort", () => resolve(), { once: true });
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
+  const closed = new Promise<undefined>((resolve) => {
+    stdin.once("end", () => resolve(undefined));
+    stdin.once("close", () => resolve(undefined));
   });
   await server.connect(transport);
-  await closed;
+  const failure = await Promise.race([stopped, closed, failed]);
   await host.stop();
-  return 0;
+  if (failure) stderr.write(failure);
+  return failure ? 1 : 0;
 }

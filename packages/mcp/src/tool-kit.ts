@@ -65,13 +65,34 @@ export function redact(host: ToolHost, text: string): string {
   return out;
 }
 
-/** The workspace a call acts as, refused when its agent has ended (paused, removed, ...). */
+/**
+ * The workspace a call acts as, refused when the platform cannot be reached (the server keeps
+ * trying) or its agent has ended (paused, removed, a wrong token, ...).
+ */
 export function active(host: ToolHost, workspaceId: string | undefined): McpWorkspace {
   const ws = host.workspace(workspaceId);
-  if (ws.status !== "starting" && ws.status !== "online") {
-    throw Object.assign(new Error(endText(ws.id, ws.status)), { code: ws.status });
+  if (ws.status === "starting" || ws.status === "online") return ws;
+  if (ws.status === "unreachable") {
+    throw Object.assign(
+      new Error(
+        `Workspace ${ws.id} is not connected: ${ws.error ?? "the platform cannot be reached"}. This server keeps retrying: call the tool again in a moment.`,
+      ),
+      { code: "platform_unreachable" },
+    );
   }
-  return ws;
+  if (ws.error)
+    throw Object.assign(new Error(`Workspace ${ws.id}: ${ws.error}.`), { code: ws.status });
+  throw Object.assign(new Error(endText(ws.id, ws.status)), { code: ws.status });
+}
+
+/** {@link active}, after the workspace's first start attempt (a tool called right at start-up). */
+export async function ready(
+  host: ToolHost,
+  workspaceId: string | undefined,
+  signal: AbortSignal,
+): Promise<McpWorkspace> {
+  await host.workspace(workspaceId).firstAttempt(signal);
+  return active(host, workspaceId);
 }
 
 /** Runs a tool body; any throw becomes an `isError` result. */

@@ -3,7 +3,11 @@
 // the LangChain, AI SDK and NestJS adapters. Every tool answers; a failure is an `isError` result
 // whose sentence says what to do, never a protocol error or a crash.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { MoleculeReplyTimeoutError, sanitizePeerText } from "@molecule-ai/agent-core";
+import {
+  isMoleculeError,
+  MoleculeReplyTimeoutError,
+  sanitizePeerText,
+} from "@molecule-ai/agent-core";
 import {
   DELEGATE_DESCRIPTION,
   DELEGATE_TOOL_NAME,
@@ -18,7 +22,8 @@ import { MAX_SHOWN_TEXT } from "./inbox.js";
 import { defusePeerText, inboxText } from "./inbox-text.js";
 import { registerMemoryTools } from "./memory-tools.js";
 import type { ToolHost } from "./host.js";
-import { active, guarded, ok, textArg, UUID, uuidArg, workspaceIdArg } from "./tool-kit.js";
+import type { McpWorkspace } from "./workspace.js";
+import { guarded, ok, ready, textArg, UUID, uuidArg, workspaceIdArg } from "./tool-kit.js";
 
 const inboxMessageSchema = z.object({
   messageId: z.string(),
@@ -38,6 +43,42 @@ const inboxOutput = {
   messages: z.array(inboxMessageSchema),
   remaining: z.number().int().describe("Unread messages left after these."),
 };
+
+/** One workspace as `workspace_info` shows it: "online" only when the platform answers now. */
+async function describeWorkspace(host: ToolHost, ws: McpWorkspace, signal: AbortSignal) {
+  if (ws.status === "starting") await ws.firstAttempt(signal);
+  let name: string | null = null;
+  let status: string = ws.status;
+  let problem = ws.status === "online" ? null : (ws.error ?? null);
+  if (ws.status === "online") {
+    try {
+      const info = await ws.client.getWorkspace(undefined, { signal });
+      name = typeof info?.name === "string" ? info.name.slice(0, 200) : null;
+    } catch (err) {
+      if (isMoleculeError(err, "connection_failed") || isMoleculeError(err, "timeout")) {
+        status = "unreachable";
+        problem = `the platform at ${host.config.platformUrl} cannot be reached now (check that it is running and MOLECULE_PLATFORM_URL); messages wait on the platform until it is back`;
+      }
+    }
+  }
+  const warning = ws.duplicateWarning;
+  return {
+    id: ws.id,
+    name,
+    status,
+    delivery: ws.delivery ?? null,
+    unread: host.inbox.unread(ws.id).length,
+    problem: [problem, warning].filter(Boolean).join(" ") || null,
+  };
+}
+
+/** `call_peer`'s result when the peer has not answered within `timeoutMs`. */
+function pending(peerId: string, timeoutMs: number): ReturnType<typeof ok> {
+  return ok(
+    `Peer ${peerId} has not answered within ${timeoutMs / 1000} s. Its answer will arrive in your inbox (read_inbox or wait_for_message); to wait longer on a call, pass a larger timeoutSeconds (at most 600).`,
+    { peerId, status: "pending", answer: "", peerOutput: true, conversationId: null },
+  );
+}
 
 /** Registers every tool of the server on `server`. */
 export function registerTools(server: McpServer, host: ToolHost): void {
@@ -72,7 +113,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
     },
     ({ query, workspaceId }, extra) =>
       guarded(host, async () => {
-        const ws = active(host, workspaceId);
+        const ws = await ready(host, workspaceId, extra.signal);
         const listing = await runListPeers(ws.client, { query, signal: extra.signal });
         const peers = listing.summaries.map(({ toolName: _t, ...p }) => p);
         return ok(listing.text, { workspaceId: ws.id, peers });
@@ -84,7 +125,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
     {
       title: "Workspace info",
       description:
-        "Show the Molecule workspaces this MCP server runs as: id, name, status (online, paused, removed, ...), delivery (poll or push) and unread messages.",
+        "Show the Molecule workspaces this MCP server runs as: id, name, status (online, unreachable, paused, removed, ...), delivery (poll or push), unread messages, and what is wrong when it is not online.",
       inputSchema: { workspaceId: workspaceIdArg },
       outputSchema: {
         workspaces: z.array(
@@ -94,6 +135,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
             status: z.string(),
             delivery: z.string().nullable(),
             unread: z.number().int(),
+            problem: z.string().nullable().describe("Why it is not online, or a warning."),
           }),
         ),
       },
@@ -103,27 +145,12 @@ export function registerTools(server: McpServer, host: ToolHost): void {
       guarded(host, async () => {
         const list = workspaceId ? [host.workspace(workspaceId)] : [...host.workspaces.values()];
         const workspaces = await Promise.all(
-          list.map(async (ws) => {
-            let name: string | null = null;
-            if (ws.status === "online") {
-              const info = await ws.client
-                .getWorkspace(undefined, { signal: extra.signal })
-                .catch(() => undefined);
-              name = typeof info?.name === "string" ? info.name.slice(0, 200) : null;
-            }
-            return {
-              id: ws.id,
-              name,
-              status: ws.status,
-              delivery: ws.delivery ?? null,
-              unread: host.inbox.unread(ws.id).length,
-            };
-          }),
+          list.map((ws) => describeWorkspace(host, ws, extra.signal)),
         );
         const text = workspaces
           .map(
             (w) =>
-              `${w.id}${w.name ? ` (${w.name})` : ""}: ${w.status}${w.delivery ? `, ${w.delivery} delivery` : ""}, ${w.unread} unread`,
+              `${w.id}${w.name ? ` (${w.name})` : ""}: ${w.status}${w.delivery ? `, ${w.delivery} delivery` : ""}, ${w.unread} unread${w.problem ? `. ${w.problem}` : ""}`,
           )
           .join("\n");
         return ok(text, { workspaces });
@@ -173,7 +200,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
     },
     ({ peerId, message, contextId, timeoutSeconds, workspaceId }, extra) =>
       guarded(host, async () => {
-        const ws = active(host, workspaceId);
+        const ws = await ready(host, workspaceId, extra.signal);
         const timeoutMs = (timeoutSeconds ?? 120) * 1000;
         const id = peerId.toLowerCase();
         try {
@@ -183,6 +210,9 @@ export function registerTools(server: McpServer, host: ToolHost): void {
             { message, contextId },
             { timeoutMs, signal: extra.signal },
           );
+          if (!outcome.ok && outcome.error instanceof MoleculeReplyTimeoutError) {
+            return pending(id, timeoutMs);
+          }
           if (!outcome.ok) {
             return {
               content: [
@@ -206,10 +236,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
           });
         } catch (err) {
           if (!(err instanceof MoleculeReplyTimeoutError)) throw err;
-          return ok(
-            `Peer ${id} has not answered within ${timeoutMs / 1000} s. Its answer will arrive in your inbox (read_inbox or wait_for_message).`,
-            { peerId: id, status: "pending", answer: "", peerOutput: true, conversationId: null },
-          );
+          return pending(id, timeoutMs);
         }
       }),
   );
@@ -241,16 +268,23 @@ export function registerTools(server: McpServer, host: ToolHost): void {
     },
     ({ peerId, task, workspaceId }, extra) =>
       guarded(host, async () => {
-        const ws = active(host, workspaceId);
+        const ws = await ready(host, workspaceId, extra.signal);
+        // The platform accepts a delegation to any id and fails it later: check the peer first.
+        const peers = await ws.client.listPeers({ signal: extra.signal });
         const outcome = await runDelegate(
           ws.client,
           { peerId: peerId.toLowerCase(), task },
-          { signal: extra.signal },
+          { signal: extra.signal, allowed: new Set(peers.map((p) => p.id.toLowerCase())) },
         );
         if (!outcome.ok) {
           return {
             content: [
-              { type: "text", text: `${outcome.text}. Check the peer id with list_peers.` },
+              {
+                type: "text",
+                text: outcome.text.includes("list_peers")
+                  ? outcome.text
+                  : `${outcome.text}. Check the peer id with list_peers.`,
+              },
             ],
             isError: true,
           };
@@ -291,7 +325,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
     },
     ({ delegationId, workspaceId }, extra) =>
       guarded(host, async () => {
-        const ws = active(host, workspaceId);
+        const ws = await ready(host, workspaceId, extra.signal);
         const id = delegationId.toLowerCase();
         const page = await ws.client.fetchActivityRows({
           type: "delegation",
@@ -440,7 +474,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
       guarded(host, async () => {
         const route = host.inbox.reply(messageId, text);
         if (route.via === "reply") {
-          const ws = active(host, route.workspaceId);
+          const ws = await ready(host, route.workspaceId, extra.signal);
           await ws.client.reply(route.message, text, { signal: extra.signal });
         }
         return ok(`Answered message ${messageId}.`, { messageId, delivered: route.via });

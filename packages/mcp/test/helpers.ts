@@ -90,6 +90,9 @@ export async function connectStdio(
   const client = new Client({ name: "test-host", version: "1.0.0" });
   const notes = attachNotifications(client);
   await client.connect(transport);
+  // The server answers initialize at once and starts its workspaces in the background:
+  // workspace_info returns once the first start attempt has settled.
+  await client.callTool({ name: "workspace_info", arguments: {} });
   const pid = transport.pid!;
   return {
     client,
@@ -136,7 +139,7 @@ export interface HttpSession {
 }
 
 /** Spawns the built bin with `--http 0` and `env`; resolves with its URL once it printed it. */
-export async function spawnHttpBin(
+async function spawnHttpBin(
   env: Record<string, string>,
 ): Promise<{ url: string; child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [BIN, "--http", "0"], {
@@ -177,6 +180,7 @@ export async function connectHttp(env: Record<string, string>): Promise<HttpSess
         requestInit: { headers: { authorization: `Bearer ${bearer}` } },
       }),
     );
+    await client.callTool({ name: "workspace_info", arguments: {} }); // started (see connectStdio)
   } catch (err) {
     await bin.stop();
     throw err;

@@ -1,0 +1,281 @@
+// Issue 49, MCP: what a new user meets. The server answers initialize at once with the platform
+// down and says what is wrong through the tools; nothing is sent before the host's initialized;
+// errors name what to set (a missing token, an old Node, a call_peer timeout); delegate_to_peer
+// to an id that is no workspace fails; a fresh state directory starts from now; a second server
+// on the same workspace and state directory takes no messages and says why.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { RemoteAgent } from "@molecule-ai/agent-core";
+import { startTestPlatform } from "@molecule-ai/agent-core/testing";
+import type { TestPlatform } from "@molecule-ai/agent-core/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { MoleculeMcp, readMcpConfig } from "../src/index.js";
+import { BIN, connectStdio, isChannel, structured, tempDir, textOf } from "./helpers.js";
+import type { StdioSession } from "./helpers.js";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c();
+});
+
+async function platformFor(compat: "latest" | "2026-04" = "latest"): Promise<TestPlatform> {
+  const platform = await startTestPlatform({ name: "host", emulator: { compat } });
+  cleanups.push(() => platform.close());
+  return platform;
+}
+
+function stateDir(): string {
+  const t = tempDir();
+  cleanups.push(t.remove);
+  return t.dir;
+}
+
+async function session(env: Record<string, string>): Promise<StdioSession> {
+  const s = await connectStdio(env);
+  cleanups.push(async () => void (await s.close()));
+  return s;
+}
+
+/** A URL on which nothing listens (a port just bound and released). */
+async function deadUrl(): Promise<string> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** The bin spawned with raw JSON-RPC over its stdio: send lines, await answers by id. */
+function rawBin(env: Record<string, string>, execArgv: string[] = []) {
+  const child = spawn(process.execPath, [...execArgv, BIN], {
+    env: { PATH: process.env["PATH"] ?? "", MOLECULE_LOG_LEVEL: "warn", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: { id: number; resolve: (m: Record<string, unknown>) => void }[] = [];
+  let buf = "";
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on("data", (d: Buffer) => {
+    buf += d.toString();
+    for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+      const msg = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
+      buf = buf.slice(i + 1);
+      lines.push(msg);
+      for (const w of waiters.filter((x) => x.id === msg["id"])) w.resolve(msg);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  });
+  return {
+    lines,
+    exited,
+    stderr: () => stderr,
+    request(id: number, method: string, params: Record<string, unknown> = {}) {
+      const answered = new Promise<Record<string, unknown>>((resolve) =>
+        waiters.push({ id, resolve }),
+      );
+      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
+      return answered;
+    },
+    notify(method: string) {
+      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method })}\n`);
+    },
+    close() {
+      child.stdin.end();
+    },
+  };
+}
+
+const INIT = {
+  protocolVersion: "2025-06-18",
+  capabilities: {},
+  clientInfo: { name: "raw-host", version: "1" },
+};
+
+describe("first contact with molecule-mcp", () => {
+  it("the platform down: initialize is answered at once (< 1 s), nothing comes before it, the tools and workspace_info say the platform cannot be reached", async () => {
+    const url = await deadUrl();
+    const bin = rawBin({
+      MOLECULE_PLATFORM_URL: url,
+      MOLECULE_WORKSPACE_ID: "11111111-1111-4111-8111-111111111111",
+      MOLECULE_WORKSPACE_TOKEN: "a-token-for-a-platform-that-is-down",
+      MOLECULE_MCP_STATE_DIR: stateDir(),
+    });
+    // A ping is allowed before initialize: its answer says the process is up.
+    await bin.request(1, "ping");
+    const t0 = performance.now();
+    const init = await bin.request(2, "initialize", INIT);
+    const took = performance.now() - t0;
+    expect(init["result"]).toMatchObject({ serverInfo: { name: "molecule" } });
+    expect(took).toBeLessThan(1000);
+    expect(bin.lines.map((l) => l["id"])).toEqual([1, 2]); // nothing else before initialize
+    bin.notify("notifications/initialized");
+
+    const info = await bin.request(3, "tools/call", { name: "workspace_info", arguments: {} });
+    const infoText = JSON.stringify(info["result"]);
+    expect(infoText).toContain("unreachable");
+    expect(infoText).toContain(`could not reach the platform at ${url}`);
+    expect(infoText).not.toContain('"status":"online"');
+    const peers = await bin.request(4, "tools/call", { name: "list_peers", arguments: {} });
+    expect(peers["result"]).toMatchObject({ isError: true });
+    expect(JSON.stringify(peers["result"])).toContain("keeps retrying");
+    bin.close();
+    expect(await bin.exited).toBe(0);
+    expect(bin.stderr()).toContain(`could not reach the platform at ${url}`);
+    expect(bin.stderr()).not.toContain("a-token-for-a-platform-that-is-down");
+  });
+
+  it("a message held before the host's initialized is announced only after it", async () => {
+    const platform = await platformFor();
+    const peer = await platform.addWorkspace("peer");
+    const asker = new RemoteAgent({ client: peer.client(), handler: () => undefined, logger: {} });
+    await asker.start();
+    cleanups.push(() => asker.stop());
+    const molecule = new MoleculeMcp(
+      readMcpConfig({}, { ...platform.env, MOLECULE_MCP_STATE_DIR: stateDir() }),
+      { logger: {} },
+    );
+    await molecule.start();
+    cleanups.push(() => molecule.stop());
+    const [hostSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const seen: JSONRPCMessage[] = [];
+    let listener = (m: JSONRPCMessage): void => void seen.push(m);
+    // oxlint-disable-next-line unicorn/prefer-add-event-listener -- an MCP transport's only hook
+    hostSide.onmessage = (m) => listener(m);
+    await hostSide.start();
+    await molecule.createServer().connect(serverSide);
+    const held = new Promise<void>((resolve) => molecule.inbox.onMessage(() => resolve()));
+    await asker.callPeer(platform.workspace.id, "early bird", { awaitReply: false });
+    await held;
+    expect(seen).toEqual([]); // the host has not initialized: nothing was sent
+
+    let initResult!: () => void;
+    const initialized = new Promise<void>((resolve) => (initResult = resolve));
+    const announced = new Promise<void>((resolve) => {
+      listener = (m) => {
+        seen.push(m);
+        if ("id" in m && m.id === 1) initResult();
+        if ("method" in m && m.method === "notifications/claude/channel") resolve();
+      };
+    });
+    // As a host does: initialize, await its answer, then notifications/initialized.
+    await hostSide.send({ jsonrpc: "2.0", id: 1, method: "initialize", params: INIT });
+    await initialized;
+    expect(seen).toHaveLength(1); // the answer, and still no notification
+    await hostSide.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    await announced;
+    expect(seen[0]).toMatchObject({ id: 1, result: { serverInfo: { name: "molecule" } } });
+    expect(seen[1]).toMatchObject({
+      method: "notifications/claude/channel",
+      params: { content: "early bird" },
+    });
+    await hostSide.close();
+  });
+
+  it("no token and no token file: the line names MOLECULE_WORKSPACE_TOKEN and the file, not a 401", async () => {
+    const platform = await platformFor();
+    const home = stateDir();
+    const bin = rawBin({
+      HOME: home,
+      MOLECULE_PLATFORM_URL: platform.url,
+      MOLECULE_WORKSPACE_ID: platform.workspace.id,
+      MOLECULE_MCP_STATE_DIR: stateDir(),
+    });
+    expect(await bin.exited).toBe(1);
+    const lines = bin.stderr().trim().split("\n");
+    expect(lines).toEqual([
+      `molecule mcp: could not start: workspace ${platform.workspace.id} has no token: set MOLECULE_WORKSPACE_TOKEN (MOLECULE_WORKSPACE_TOKENS for several workspaces) to the token the platform issued for it, or write it to ${home}/.molecule/${platform.workspace.id}/.auth_token, then restart.`,
+    ]);
+  });
+
+  it("an old Node gets one line that says Node >= 22.19 is needed", async () => {
+    const bin = rawBin({}, [
+      "--import",
+      'data:text/javascript,Object.defineProperty(process,"versions",{value:{...process.versions,node:"20.18.0"}})',
+    ]);
+    expect(await bin.exited).toBe(1);
+    expect(bin.stderr()).toBe(
+      "molecule-mcp: Node.js >= 22.19 is needed (this is 20.18.0): install a newer Node (for example 24 LTS) and run the command with it.\n",
+    );
+  });
+
+  it("call_peer's timeout names only tool arguments; delegate_to_peer to an id that is no workspace fails", async () => {
+    const platform = await platformFor();
+    const silent = await platform.addWorkspace("silent"); // no agent: never answers
+    const mcp = await session({ ...platform.workspace.env, MOLECULE_MCP_STATE_DIR: stateDir() });
+    const timedOut = await mcp.client.callTool({
+      name: "call_peer",
+      arguments: { peerId: silent.id, message: "are you there?", timeoutSeconds: 1 },
+    });
+    expect(structured<{ status: string }>(timedOut).status).toBe("pending");
+    const text = textOf(timedOut);
+    expect(text).toContain("timeoutSeconds");
+    for (const word of ["timeoutMs", "awaitReply", "isReply", "list_peers"])
+      expect(text).not.toContain(word);
+
+    const nobody = "22222222-2222-4222-8222-222222222222";
+    const delegated = await mcp.client.callTool({
+      name: "delegate_to_peer",
+      arguments: { peerId: nobody, task: "do it" },
+    });
+    expect(delegated.isError).toBe(true);
+    expect(textOf(delegated)).toContain("list_peers");
+    const called = await mcp.client.callTool({
+      name: "call_peer",
+      arguments: { peerId: nobody, message: "hi", timeoutSeconds: 5 },
+    });
+    expect(called.isError).toBe(true);
+  });
+
+  it("a fresh state directory starts from now; MOLECULE_MCP_BACKFILL=all delivers the history", async () => {
+    const platform = await platformFor();
+    const peer = await platform.addWorkspace("peer");
+    const asker = new RemoteAgent({ client: peer.client(), handler: () => undefined, logger: {} });
+    await asker.start();
+    cleanups.push(() => asker.stop());
+    await asker.callPeer(platform.workspace.id, "old news", { awaitReply: false });
+    platform.emulator.advanceClock(3_600_000); // "old news" is an hour old
+
+    const fresh = await session({ ...platform.workspace.env, MOLECULE_MCP_STATE_DIR: stateDir() });
+    await asker.callPeer(platform.workspace.id, "new news", { awaitReply: false });
+    const got = structured<{ messages: { text: string }[] }>(
+      await fresh.client.callTool({ name: "wait_for_message", arguments: { timeoutSeconds: 20 } }),
+    );
+    expect(got.messages.map((m) => m.text)).toEqual(["new news"]);
+
+    const history = await session({
+      ...platform.workspace.env,
+      MOLECULE_MCP_STATE_DIR: stateDir(),
+      MOLECULE_MCP_BACKFILL: "all",
+    });
+    const note = await history.notes.next(
+      (n) => isChannel(n) && n.params["content"] === "old news",
+    );
+    expect(note.params["content"]).toBe("old news");
+  });
+
+  it("a second server on the same workspace and state directory takes no messages and says why", async () => {
+    const platform = await platformFor();
+    const dir = stateDir();
+    const env = { ...platform.workspace.env, MOLECULE_MCP_STATE_DIR: dir };
+    const first = await session(env);
+    const second = await session(env);
+    const info = structured<{ workspaces: { problem: string | null; delivery: string }[] }>(
+      await second.client.callTool({ name: "workspace_info", arguments: {} }),
+    );
+    expect(info.workspaces[0]!.problem).toContain(`Another molecule-mcp (pid ${first.pid})`);
+    expect(info.workspaces[0]!.delivery).toBe("none");
+    expect(second.stderr()).toContain(`Another molecule-mcp (pid ${first.pid})`);
+    const firstInfo = structured<{ workspaces: { problem: string | null }[] }>(
+      await first.client.callTool({ name: "workspace_info", arguments: {} }),
+    );
+    expect(firstInfo.workspaces[0]!.problem).toBeNull();
+  });
+});
