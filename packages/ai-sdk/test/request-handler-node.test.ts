@@ -141,7 +141,8 @@ describe("a model that only implements doGenerate", () => {
     const agent = await startAgent("generate-only", model, plainNode);
     try {
       const { chunks, states } = await streamFrom(agent.url, "are you there?");
-      expect(chunks).toEqual(["no stream: are you there?"]);
+      // the one chunk, then the empty closing chunk (lastChunk: true) every streamed artifact ends with
+      expect(chunks).toEqual(["no stream: are you there?", ""]);
       expect(states.at(-1)).toBe(TaskState.TASK_STATE_COMPLETED);
       expect(model.doStreamCalls).toHaveLength(1); // tried to stream first
       expect(model.doGenerateCalls).toHaveLength(1); // then answered without streaming
