@@ -20,6 +20,7 @@ let client: PlatformClient;
 let agent: RemoteAgent<PlatformClient>;
 let port: number;
 let secretPath: string;
+let token: string;
 /** Every server-side socket the agent's server accepted (diagnostics_channel `net.server.socket`). */
 const serverSockets: Socket[] = [];
 const onServerSocket = (message: unknown): void => {
@@ -30,7 +31,8 @@ const onServerSocket = (message: unknown): void => {
 beforeAll(async () => {
   emu = await startEmulator();
   const me = await emu.admin.createWorkspace({ name: "refuser" });
-  client = new PlatformClient({ platformUrl: emu.url, workspaceId: me.id, token: me.token! });
+  token = me.token!;
+  client = new PlatformClient({ platformUrl: emu.url, workspaceId: me.id, token });
   agent = new RemoteAgent({
     client,
     handler: (m) => `echo:${m.text}`,
@@ -134,7 +136,7 @@ it("8 such bodies at once: each answered 404 with < 1 MiB read, < 10 MiB RSS in 
   expect(rss).toBeLessThan(10 * MB);
 }, 120_000);
 
-it("refused for a wrong secret, a declared size over the limit, or a bad transcript bearer: the same", async () => {
+it("refused for a wrong secret, a declared size over the limit, or a bad transcript bearer (and a GET answered with a body unread): the same", async () => {
   const wrongSecret = `/${"A".repeat(43)}`;
   const cases: [string, RegExp][] = [
     [post(wrongSecret), /^HTTP\/1\.1 404 /],
@@ -150,6 +152,17 @@ it("refused for a wrong secret, a declared size over the limit, or a bad transcr
       /^HTTP\/1\.1 401 /,
     ],
     [post("/transcript", "Authorization: Bearer x\r\n"), /^HTTP\/1\.1 405 /],
+    // Answered, not refused, but a GET should carry no body: its body is not read either.
+    [
+      `GET ${secretPath}/.well-known/agent-card.json HTTP/1.1\r\nHost: localhost\r\n` +
+        `Content-Length: ${BODY}\r\n\r\n`,
+      /^HTTP\/1\.1 200 /,
+    ],
+    [
+      `GET /transcript HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Length: ${BODY}\r\n\r\n`,
+      /^HTTP\/1\.1 200 /,
+    ],
   ];
   const { results, rss } = await measured(() => cases.map(([head]) => attack(head)));
   results.forEach((r, i) => {

@@ -79,7 +79,7 @@ export interface TranscriptHandlerOptions {
 /** Writes a JSON answer that no cache keeps; a refusal closes the connection, its body unread. */
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
   const data = JSON.stringify(body);
-  if (status >= 400) closeUnread(req, res);
+  closeUnread(req, res, status >= 400);
   res.writeHead(status, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(data),
@@ -279,11 +279,7 @@ export class AgentTranscript {
   readonly #client: TranscriptClient;
   readonly #logger: Logger;
 
-  private constructor(
-    option: TranscriptOption,
-    client: TranscriptClient,
-    logger: Logger,
-  ) {
+  private constructor(option: TranscriptOption, client: TranscriptClient, logger: Logger) {
     this.log = new TranscriptLog(option);
     this.#option = option;
     this.#client = client;

@@ -10,10 +10,16 @@ import type { Route } from "./routes.js";
  * Closes the connection once the answer to a request that was not read to its end has been sent
  * (`Connection: close`, then the socket is destroyed as the answer flushes): a refused body is
  * never read, where node:http would otherwise drain all of it to keep the connection alive. Call
- * before writing the head; a request already read (or bodiless and complete) keeps its connection.
+ * before writing the head; a request already read keeps its connection, and so does a bodiless
+ * one unless `refused` (an answer that is not a refusal closes only when a body is unread).
  */
-export function closeUnread(req: IncomingMessage, res: ServerResponse): void {
+export function closeUnread(req: IncomingMessage, res: ServerResponse, refused = true): void {
   if (req.complete || res.headersSent) return;
+  if (!refused) {
+    const length = req.headers["content-length"];
+    if (req.headers["transfer-encoding"] === undefined && (length === undefined || length === "0"))
+      return;
+  }
   res.setHeader("Connection", "close");
   res.once("finish", () => req.socket?.destroy());
 }

@@ -158,8 +158,9 @@ export class NodeAdapter {
     if (res.headersSent || res.destroyed) return RESOLVED;
     try {
       const length = Buffer.byteLength(outcome.body);
-      // A refusal (path, secret, method, type, size, shutdown) is sent before the body is read.
-      if (outcome.status >= 400) closeUnread(req, res);
+      // A refusal (path, secret, method, type, size, shutdown) is sent before the body is read;
+      // so is the card, whose GET should have none.
+      closeUnread(req, res, outcome.status >= 400);
       res.writeHead(
         outcome.status,
         outcome.headers === undefined
