@@ -189,9 +189,7 @@ export class McpWorkspace {
         }
         const delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!;
         if (this.#status !== "unreachable") {
-          this.#logger.warn?.(
-            `workspace ${this.id}: ${text}; retrying every ${delay / 1000} s or so`,
-          );
+          this.#logger.warn?.(`workspace ${this.id}: ${text}; retrying in the background`);
         }
         this.#status = "unreachable";
         this.#error = text;

@@ -13,7 +13,17 @@ import { startTestPlatform } from "@molecule-ai/agent-core/testing";
 import type { TestPlatform } from "@molecule-ai/agent-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { MoleculeMcp, readMcpConfig } from "../src/index.js";
-import { BIN, connectStdio, isChannel, structured, tempDir, textOf } from "./helpers.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import {
+  BIN,
+  connectStdio,
+  isChannel,
+  spawnHttpBin,
+  structured,
+  tempDir,
+  textOf,
+} from "./helpers.js";
 import type { StdioSession } from "./helpers.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -130,6 +140,36 @@ describe("first contact with molecule-mcp", () => {
     expect(await bin.exited).toBe(0);
     expect(bin.stderr()).toContain(`could not reach the platform at ${url}`);
     expect(bin.stderr()).not.toContain("a-token-for-a-platform-that-is-down");
+  });
+
+  it("the platform down, over Streamable HTTP: the server listens at once, initialize is answered within 1 s, workspace_info says unreachable, SIGINT exits 0", async () => {
+    const url = await deadUrl();
+    const bearer = "first-contact-bearer-0123456789";
+    const bin = await spawnHttpBin({
+      MOLECULE_PLATFORM_URL: url,
+      MOLECULE_WORKSPACE_ID: "33333333-3333-4333-8333-333333333333",
+      MOLECULE_WORKSPACE_TOKEN: "another-token-for-a-platform-that-is-down",
+      MOLECULE_MCP_STATE_DIR: stateDir(),
+      MOLECULE_MCP_HTTP_TOKEN: bearer,
+    });
+    cleanups.push(bin.stop);
+    const client = new Client({ name: "http-host", version: "1" });
+    const t0 = performance.now();
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(bin.url), {
+        requestInit: { headers: { authorization: `Bearer ${bearer}` } },
+      }),
+    );
+    expect(performance.now() - t0).toBeLessThan(1000);
+    const info = structured<{ workspaces: { status: string; problem: string | null }[] }>(
+      await client.callTool({ name: "workspace_info", arguments: {} }),
+    );
+    expect(info.workspaces[0]!.status).toBe("unreachable");
+    expect(info.workspaces[0]!.problem).toContain(`could not reach the platform at ${url}`);
+    await client.close();
+    const exited = new Promise<number | null>((r) => bin.child.once("exit", r));
+    bin.child.kill("SIGINT");
+    expect(await exited).toBe(0);
   });
 
   it("a message held before the host's initialized is announced only after it", async () => {

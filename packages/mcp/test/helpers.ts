@@ -139,7 +139,7 @@ export interface HttpSession {
 }
 
 /** Spawns the built bin with `--http 0` and `env`; resolves with its URL once it printed it. */
-async function spawnHttpBin(
+export async function spawnHttpBin(
   env: Record<string, string>,
 ): Promise<{ url: string; child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [BIN, "--http", "0"], {
