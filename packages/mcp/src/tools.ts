@@ -19,7 +19,7 @@ import {
 } from "@molecule-ai/agent-core/peer-tools";
 import { z } from "zod";
 import { MAX_SHOWN_TEXT } from "./inbox.js";
-import { defusePeerText, inboxText } from "./inbox-text.js";
+import { defusePeerText, inboxText, uuidOrNull } from "./inbox-text.js";
 import { registerMemoryTools } from "./memory-tools.js";
 import type { ToolHost } from "./host.js";
 import type { McpWorkspace } from "./workspace.js";
@@ -341,8 +341,10 @@ export function registerTools(server: McpServer, host: ToolHost): void {
           const res = row["response_body"] as Record<string, unknown> | null | undefined;
           if (row["method"] === "delegate" && req?.["delegation_id"] === id) {
             status = String(row["status"] ?? "unknown").slice(0, 40);
-            targetId = typeof row["target_id"] === "string" ? row["target_id"] : null;
-            if (typeof row["error_detail"] === "string") error = row["error_detail"].slice(0, 2000);
+            targetId = uuidOrNull(typeof row["target_id"] === "string" ? row["target_id"] : null);
+            // The platform's error text may quote the peer: one defused line.
+            if (typeof row["error_detail"] === "string")
+              error = defusePeerText(row["error_detail"].slice(0, 2000)).replace(/\n/g, " ");
           } else if (row["method"] === "delegate_result" && res?.["delegation_id"] === id) {
             result = defusePeerText(typeof res["text"] === "string" ? res["text"] : "").slice(
               0,
