@@ -16,6 +16,7 @@ import { unlessPaused } from "./lifecycle/paused-start.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
 import { registerWithoutPush } from "./lifecycle/poll-register.js";
+import { Registration } from "./lifecycle/re-register.js";
 import { startGate } from "./lifecycle/start-gate.js";
 import { checkAgentOptions } from "./options.js";
 import { PeerCalls } from "./route/call-peer.js";
@@ -80,6 +81,8 @@ export class RemoteAgent<
   readonly #runner: Dispatcher;
   readonly #push: PushSource;
   readonly #platform: PlatformWatch;
+  /** The start-up registration, sent again when a resumed workspace waits for its agent. */
+  readonly #registration = new Registration();
   /** The heartbeat and state-check tasks, active while the phase is "running". */
   readonly #tasks = new PeriodicTasks();
   #resolveDone!: (r: AgentDoneResult) => void;
@@ -119,6 +122,7 @@ export class RemoteAgent<
       report: () => this.#report(),
       end: (reason, error) => void this.#end(reason, error),
       streamConnected: () => this.#pollSource?.connected() === true,
+      registerAgain: (signal) => this.#registration.again(signal),
     });
     // Without a store the state lives in the stages themselves: nothing would read a saved copy.
     this.#state = new AgentStateStore(hasStore(options) ? this.#store.state : undefined, {
@@ -323,7 +327,9 @@ export class RemoteAgent<
     const turn = startGate.turnOf(this.client);
     await turn.take(signal);
     try {
-      const step = startSteps({ attempts, signal, logger: this.#logger, turn });
+      const step = this.#registration.recording(
+        startSteps({ attempts, signal, logger: this.#logger, turn }),
+      );
       if (this.#o.register !== false) {
         const { whenPaused, stateIntervalMs: intervalMs } = this.#o; // default 5 s in the wait
         await unlessPaused({

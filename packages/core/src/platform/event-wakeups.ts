@@ -24,7 +24,10 @@ export interface EventWakeupsOptions {
   onWake(): void;
   /** Called when the stream connects (true) or drops (false). */
   onStatus?(connected: boolean): void;
-  /** Called when the platform says it paused or removed the workspace (`WORKSPACE_PAUSED`, `WORKSPACE_REMOVED`). */
+  /**
+   * Called when the platform says it paused, resumed or removed the workspace (`WORKSPACE_PAUSED`,
+   * `WORKSPACE_PROVISIONING`, `WORKSPACE_AWAITING_AGENT`, `WORKSPACE_REMOVED`).
+   */
   onStateEvent?(): void;
   /** Reconnect backoff base and cap in ms (defaults 500 and 30 000). */
   backoffBaseMs?: number;
@@ -67,10 +70,20 @@ export function isInboundActivityEvent(eventName: string | undefined, data: stri
   return isInboundActivity(name, inner);
 }
 
-/** Events after which the workspace's state is checked at once (the platform paused or removed it). */
-const STATE_EVENTS = new Set(["WORKSPACE_PAUSED", "WORKSPACE_REMOVED"]);
+/**
+ * Events after which the workspace's state is checked at once: the platform paused or removed it,
+ * or resumed it (`WORKSPACE_PROVISIONING`; `WORKSPACE_AWAITING_AGENT`), after which it waits for its
+ * agent to register again.
+ */
+const STATE_EVENTS = new Set([
+  "WORKSPACE_PAUSED",
+  "WORKSPACE_REMOVED",
+  "WORKSPACE_PROVISIONING",
+  "WORKSPACE_AWAITING_AGENT",
+]);
 /** The names of the events the agent acts on. */
-const OURS = /ACTIVITY_LOGGED|WORKSPACE_PAUSED|WORKSPACE_REMOVED/;
+const OURS =
+  /ACTIVITY_LOGGED|WORKSPACE_PAUSED|WORKSPACE_REMOVED|WORKSPACE_PROVISIONING|WORKSPACE_AWAITING_AGENT/;
 
 /** Keeps an SSE subscription open with reconnect backoff; polling continues while it is down. */
 export class EventWakeups {

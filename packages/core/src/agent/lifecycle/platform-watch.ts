@@ -1,11 +1,14 @@
 // The agent's periodic platform calls: the heartbeat (timed by the late-heartbeat watch) and the
-// state check. A removal or pause ends the agent; so do `maxUnauthorized` consecutive 401s.
+// state check. A removal or pause ends the agent; so do `maxUnauthorized` consecutive 401s. A
+// workspace found waiting for its agent (resumed after a pause the agent did not see) gets the
+// agent's registration again.
 import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import { describe } from "../../transport/index.js";
 import type { AgentEndReason, RemoteAgentOptions } from "../types.js";
 import { isRemovedError, isUnauthorized, unauthorizedError } from "./lifecycle.js";
 import { HeartbeatWatch } from "./liveness.js";
+import { awaitsRegistration } from "./re-register.js";
 
 /** What {@link PlatformWatch} asks of the agent it watches for. */
 export interface WatchedAgent {
@@ -15,6 +18,8 @@ export interface WatchedAgent {
   end(reason: AgentEndReason, error?: unknown): void;
   /** Whether the event stream is connected (it reports pause and removal as they happen). */
   streamConnected(): boolean;
+  /** Sends the start-up registration again; false when the agent did not register at start. */
+  registerAgain(signal: AbortSignal): Promise<boolean>;
 }
 
 /** The platform calls a {@link PlatformWatch} makes (and counts 401s of). */
@@ -74,7 +79,10 @@ export class PlatformWatch {
     await this.watchState();
   }
 
-  /** Checks the workspace's state once (or joins the check in flight): paused or removed ends the agent. */
+  /**
+   * Checks the workspace's state once (or joins the check in flight): paused or removed ends the
+   * agent; `awaiting_agent` or `provisioning` (resumed: its URL was blanked) registers it again.
+   */
   watchState(): Promise<void> {
     return (this.#stateCheck ??= this.#checkState().finally(() => (this.#stateCheck = undefined)));
   }
@@ -86,9 +94,26 @@ export class PlatformWatch {
       this.#unauthorized["state check"] = 0;
       if (state.removed) this.#agent.end("removed");
       else if (state.paused) this.#agent.end("paused");
+      else if (awaitsRegistration(state.status)) await this.#registerAgain(state.status);
     } catch (err) {
       this.#failed("state check", err);
     }
+  }
+
+  /** The workspace waits for its agent (resumed after a pause): registers again, once per check. */
+  async #registerAgain(status: string): Promise<void> {
+    const { workspaceId } = this.#o.client;
+    if (!(await this.#agent.registerAgain(this.#ending))) {
+      this.#observer.logger.warn?.(
+        `workspace ${workspaceId} is ${status}: it waits for its agent to register (it was ` +
+          "probably paused and resumed), and this agent does not register (register: false)",
+      );
+      return;
+    }
+    this.#observer.logger.info?.(
+      `workspace ${workspaceId} was ${status} (paused and resumed): registered again with the ` +
+        "same card and URL",
+    );
   }
 
   /** A call failed: a removal ends the agent, and so do `maxUnauthorized` consecutive 401s. */

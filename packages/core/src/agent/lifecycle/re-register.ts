@@ -1,0 +1,41 @@
+// Registering again after a resume. Pausing a workspace blanks its URL on the platform, and
+// resuming leaves it `awaiting_agent` (or `provisioning`, the April 2026 server) until its agent
+// registers again: a heartbeat alone never brings the URL back, so every call to it gets 503
+// "workspace has no URL". An agent that did not see the pause (it came and went between two state
+// checks) carries on; when a state check finds the workspace waiting for its agent, the agent
+// repeats its start-up registration: the same card, the same URL, the same delivery mode. The
+// token is kept (the platform mints one only for a workspace that has none).
+import type { StartStep } from "./lifecycle.js";
+
+/** Statuses that mean "the platform waits for this workspace's agent to register". */
+const AWAITING = new Set(["awaiting_agent", "provisioning"]);
+
+/** Whether a workspace in `status` waits for its agent to register (after a resume). */
+export function awaitsRegistration(status: string): boolean {
+  return AWAITING.has(status);
+}
+
+/** The agent's start-up registration, kept so it can be sent again. */
+export class Registration {
+  #again: ((signal: AbortSignal) => Promise<unknown>) | undefined;
+
+  /** Wraps a start step so the registration it runs (the step named "register") is kept. */
+  recording(step: StartStep): StartStep {
+    return (what, fn) => {
+      if (what === "register") this.#again = fn;
+      return step(what, fn);
+    };
+  }
+
+  /** Whether the agent registered at start (an agent with `register: false` never re-registers). */
+  get registered(): boolean {
+    return this.#again !== undefined;
+  }
+
+  /** Sends the start-up registration again; false when the agent did not register at start. */
+  async again(signal: AbortSignal): Promise<boolean> {
+    if (!this.#again) return false;
+    await this.#again(signal);
+    return true;
+  }
+}

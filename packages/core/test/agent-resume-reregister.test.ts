@@ -1,0 +1,197 @@
+// Pause -> Resume of a running agent's workspace (issue #49): pausing blanks the workspace's URL,
+// and resuming leaves it `awaiting_agent` (`provisioning` on the April 2026 server) until its agent
+// registers again; a heartbeat never brings the URL back, so a peer's call got 503 "workspace has
+// no URL" while the agent ran on. An agent whose state check finds its workspace waiting for it
+// registers again: same card, same URL, same token. Over real HTTP against the emulator.
+//
+// The agent does not see the pause itself (it came and went between two of its state checks):
+// the test holds the agent's state check at a gate (a client whose getState waits, then reads the
+// real state over HTTP) while an admin pauses and resumes, so the next check reads the resumed
+// state, whatever the machine's speed.
+import { afterEach, describe, expect, it } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import { PlatformClient, RemoteAgent, type RemoteAgentOptions } from "../src/index.js";
+import type { WorkspaceState } from "../src/index.js";
+import type { EventStream } from "../src/public/wire.js";
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c();
+});
+
+/** A client whose state reads wait at a gate while it is closed (then read the real state). */
+class GatedClient extends PlatformClient {
+  #gate: { opened: Promise<void>; open: () => void } | undefined;
+  /** State reads waiting at the closed gate. */
+  waiting = 0;
+
+  /** Event streams opened and not closed yet. */
+  streamsOpen = 0;
+
+  override async openEventStream(options?: { signal?: AbortSignal }): Promise<EventStream> {
+    const stream = await super.openEventStream(options);
+    this.streamsOpen++;
+    stream.body.once("close", () => this.streamsOpen--);
+    return stream;
+  }
+
+  hold(): void {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    this.#gate = { opened, open };
+  }
+
+  release(): void {
+    this.#gate?.open();
+    this.#gate = undefined;
+  }
+
+  override async getState(options: { signal?: AbortSignal } = {}): Promise<WorkspaceState> {
+    const gate = this.#gate;
+    if (gate) {
+      this.waiting++;
+      const aborted = new Promise<void>((resolve) =>
+        options.signal?.addEventListener("abort", () => resolve(), { once: true }),
+      );
+      await Promise.race([gate.opened, aborted]);
+      this.waiting--;
+    }
+    return super.getState(options);
+  }
+}
+
+const status = async (emu: Emulator, id: string) =>
+  (await emu.admin.getWorkspace(id))["status"] as string;
+
+const liveTokens = async (emu: Emulator, id: string): Promise<number> => {
+  const res = await fetch(`${emu.url}/workspaces/${id}/tokens`, {
+    headers: { authorization: `Bearer ${emu.adminToken}` },
+  });
+  const body = (await res.json()) as { tokens?: unknown[] } | unknown[];
+  return (Array.isArray(body) ? body : (body.tokens ?? [])).length;
+};
+
+async function setup(compat: "latest" | "2026-04") {
+  const emu = await startEmulator({ compat });
+  cleanups.push(() => emu.close());
+  // The April 2026 server resumes only a workspace it provisions (an external one: 503
+  // "provisioner not available"); its resume sets `provisioning`, which a heartbeat turns online.
+  const extra = compat === "2026-04" ? { runtime: "langgraph", external: false } : undefined;
+  const w = await emu.admin.createWorkspace({ name: "writer", ...(extra ? { extra } : {}) });
+  const p = await emu.admin.createWorkspace({ name: "reviewer" });
+  const token = w.token ?? (await emu.admin.createToken(w.id));
+  const peerToken = p.token ?? (await emu.admin.createToken(p.id));
+  const client = new GatedClient({ platformUrl: emu.url, workspaceId: w.id, token });
+  const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: peerToken });
+  cleanups.push(() => peer.close());
+  cleanups.push(() => client.close());
+  return { emu, id: w.id, client, peer, token };
+}
+
+function agent(client: GatedClient, infos: string[], extra: Partial<RemoteAgentOptions> = {}) {
+  const a = new RemoteAgent({
+    client,
+    handler: (m) => `draft: ${m.text}`,
+    // The state check runs often; the first heartbeat is at least 5 minutes away, so on the April
+    // 2026 contract no heartbeat turns `provisioning` online before the check reads it.
+    stateIntervalMs: 20,
+    heartbeatIntervalMs: 600_000,
+    logger: { info: (m) => void infos.push(m) },
+    ...extra,
+  } as RemoteAgentOptions);
+  cleanups.push(() => a.stop());
+  return a;
+}
+
+/** Pauses and resumes `id` while the agent's state check waits at the gate. */
+async function pauseAndResumeUnseen(emu: Emulator, client: GatedClient, id: string) {
+  client.hold();
+  // A check waiting at the gate: no other check is in flight (they never overlap), so none can
+  // read "paused" (which ends the agent, as it should when it sees the pause).
+  await waitFor(() => client.waiting > 0);
+  await emu.admin.pause(id);
+  await emu.admin.resume(id);
+}
+
+describe("a running agent whose workspace was paused and resumed registers again", () => {
+  it.each([
+    ["latest", "awaiting_agent"],
+    ["2026-04", "provisioning"],
+  ] as const)(
+    "push (%s): resumed as %s, the agent registers again (same URL, same card, same token) and a peer's call through the proxy is answered",
+    async (compat, resumed) => {
+      const { emu, id, client, peer } = await setup(compat);
+      const infos: string[] = [];
+      const a = agent(client, infos, {
+        delivery: { mode: "push" },
+        agentCard: { name: "writer", description: "drafts" },
+      });
+      await a.start();
+      expect(a.delivery).toBe("push");
+      const before = await emu.admin.getWorkspace(id);
+      expect(before["url"]).toBe(a.pushUrl);
+      expect(await liveTokens(emu, id)).toBe(1);
+      const first = await peer.callPeer(id, "first");
+      expect("text" in first && first.text).toContain("draft: first");
+
+      await pauseAndResumeUnseen(emu, client, id);
+      expect(await status(emu, id)).toBe(resumed);
+      // Until the agent registers again, the platform has no URL for it.
+      const refused = await peer.callPeer(id, "lost").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(refused).toMatchObject({ status: 503 });
+
+      client.release();
+      await waitFor(() => infos.some((m) => m.includes(`was ${resumed}`)));
+      const after = await emu.admin.getWorkspace(id);
+      expect(after["status"]).toBe("online");
+      expect(after["url"]).toBe(a.pushUrl);
+      expect(after["agent_card"]).toMatchObject({ name: "writer", description: "drafts" });
+      expect(await liveTokens(emu, id)).toBe(1); // no new token minted, the agent's still works
+      const answer = await peer.callPeer(id, "second");
+      expect(answer.status).toBe("completed");
+      expect("text" in answer && answer.text).toContain("draft: second");
+      await a.stop();
+      expect((await a.done).reason).toBe("stopped");
+    },
+    30_000,
+  );
+
+  it("poll (latest): the resume event triggers the state check, and the agent registers for poll again and answers a peer's call", async () => {
+    const { emu, id, client, peer } = await setup("latest");
+    const infos: string[] = [];
+    const texts: string[] = [];
+    // The state checks run on the events, not on their timer (an hour away).
+    const a = agent(client, infos, {
+      delivery: "poll",
+      stateIntervalMs: 3_600_000,
+      handler: (m) => {
+        texts.push(m.text);
+        return `draft: ${m.text}`;
+      },
+    });
+    await a.start();
+    expect(a.delivery).toBe("poll");
+    await waitFor(() => client.streamsOpen === 1);
+    expect(await liveTokens(emu, id)).toBe(1);
+
+    client.hold();
+    await emu.admin.pause(id); // WORKSPACE_PAUSED: a state check starts, held at the gate
+    await waitFor(() => client.waiting > 0);
+    await emu.admin.resume(id); // WORKSPACE_PROVISIONING
+    expect(await status(emu, id)).toBe("awaiting_agent");
+    client.release();
+    await waitFor(() => infos.some((m) => m.includes("was awaiting_agent")));
+    expect(await status(emu, id)).toBe("online");
+    expect(await liveTokens(emu, id)).toBe(1); // no new token minted
+    const queued = await peer.callPeer(id, "third");
+    expect(queued.status).toBe("queued"); // a poll workspace's messages wait in its feed
+    await waitFor(() => texts.includes("third"));
+    await a.stop();
+    expect((await a.done).reason).toBe("stopped");
+  }, 30_000);
+});
