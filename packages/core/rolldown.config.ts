@@ -4,7 +4,8 @@
 // API reports read. Why: a cold `import()` of the root resolved ~110 files one by one; bundled it
 // resolves a dozen (bench/src/import-cost.ts). Dependencies stay external and load as before.
 import { readFileSync } from "node:fs";
-import { defineConfig } from "rolldown";
+import { fileURLToPath } from "node:url";
+import { defineConfig, type Plugin } from "rolldown";
 
 interface Conditions {
   default?: string;
@@ -21,20 +22,44 @@ for (const target of Object.values(pkg.exports)) {
   if (m?.[1] !== undefined) input[m[1]] = `src/${m[1]}.ts`;
 }
 
-export default defineConfig({
-  input,
-  platform: "node",
-  // Bare specifiers (dependencies, optional peers, node: builtins) are loaded at run time.
-  external: /^[^./]/,
-  transform: { target: "es2023" },
-  output: {
-    // The build script swaps .dist-next into dist/ once tsc and this bundle both succeeded.
-    dir: ".dist-next",
-    format: "esm",
-    sourcemap: true,
-    entryFileNames: "[name].js",
-    chunkFileNames: "chunks/[name]-[hash].js",
-    // Error classes set `this.name = new.target.name`: keep names as written.
-    keepNames: true,
+const output = {
+  format: "esm",
+  sourcemap: true,
+  entryFileNames: "[name].js",
+  chunkFileNames: "chunks/[name]-[hash].js",
+  // Error classes set `this.name = new.target.name`: keep names as written.
+  keepNames: true,
+} as const;
+
+// The serverless and edge build (`dist/edge/`, the `workerd`, `edge-light`, `worker` and `browser`
+// export conditions): the same entries with runtime/modules.web.ts in place of runtime/modules.ts,
+// so nothing on their path calls `createRequire` (src/runtime/modules.web.ts says why).
+const webModules: Plugin = {
+  name: "molecule-web-modules",
+  resolveId(source, importer) {
+    if (importer?.includes("/src/") && source.endsWith("/runtime/modules.js")) {
+      return fileURLToPath(new URL("src/runtime/modules.web.ts", import.meta.url));
+    }
+    return undefined;
   },
-});
+};
+
+export default defineConfig([
+  {
+    input,
+    platform: "node",
+    // Bare specifiers (dependencies, optional peers, node: builtins) are loaded at run time.
+    external: /^[^./]/,
+    transform: { target: "es2023" },
+    // The build script swaps .dist-next into dist/ once tsc and this bundle both succeeded.
+    output: { ...output, dir: ".dist-next" },
+  },
+  {
+    input,
+    platform: "neutral",
+    external: /^[^./]/,
+    transform: { target: "es2023" },
+    plugins: [webModules],
+    output: { ...output, dir: ".dist-next/edge" },
+  },
+]);

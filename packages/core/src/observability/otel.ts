@@ -1,7 +1,7 @@
 // `@opentelemetry/api`, loaded on first use and only when installed (an optional peer): without
 // it, tracing costs one failed lookup per process and nothing per call.
-import { createRequire } from "node:module";
 import type * as OTel from "@opentelemetry/api";
+import { loadOTel } from "../runtime/modules.js";
 
 /** The OpenTelemetry API module. */
 export type OTelApi = typeof OTel;
@@ -15,13 +15,7 @@ let api: OTelApi | null | undefined;
  * application registered through its own import.
  */
 export function otel(): OTelApi | undefined {
-  if (api === undefined) {
-    try {
-      api = createRequire(import.meta.url)("@opentelemetry/api") as OTelApi;
-    } catch {
-      api = null;
-    }
-  }
+  if (api === undefined) api = loadOTel() ?? null;
   return api ?? undefined;
 }
 

@@ -24,16 +24,27 @@
 //
 // undici is loaded on the first request, not when the SDK is imported (it is most of what a
 // cold `import "@molecule-ai/agent-core"` would cost): the pools are `DeferredAgent`s. Where the
-// runtime's `undici` cannot dispatch (Bun's built-in stub), a pool is a `FetchAgent` over the
-// runtime's `fetch` instead (fetch-agent.ts); Node and Deno keep undici.
-import { createRequire } from "node:module";
-import type * as Undici from "undici";
+// runtime has no undici (workerd, Next's edge runtime: the edge build, runtime/modules.web.ts) or
+// its `undici` cannot dispatch (Bun's built-in stub), a pool is a `FetchAgent` over the runtime's
+// `fetch` instead (fetch-agent.ts), chosen by what the runtime has; Node and Deno keep undici.
 import type { Agent, Dispatcher } from "undici";
+import { loadUndici } from "../runtime/modules.js";
+import { MoleculeError } from "./errors.js";
 import { FetchAgent, isUsableUndici } from "./fetch-agent.js";
 
 type AgentOptions = ConstructorParameters<typeof Agent>[0];
-let undici: typeof Undici | undefined;
-const loadUndici = () => (undici ??= createRequire(import.meta.url)("undici") as typeof Undici);
+
+/** The runtime's undici; a failure to load it is a setup error, never a network error. */
+function undiciModule(): ReturnType<typeof loadUndici> {
+  try {
+    return loadUndici();
+  } catch (err) {
+    throw new MoleculeError(
+      `could not load undici, the SDK's HTTP client on Node (${(err as Error)?.message ?? String(err)}); reinstall @molecule-ai/agent-core's dependencies, or on a serverless or edge runtime make sure the bundler resolves the package's "workerd" / "edge-light" export condition`,
+      { code: "module_unavailable", retryable: false, cause: err },
+    );
+  }
+}
 
 /**
  * An undici `Agent` created on its first request. Only `request`, `dispatch` (the methods the SDK
@@ -58,8 +69,11 @@ class DeferredAgent {
 
   #get(): Agent | FetchAgent {
     if (!this.#agent) {
-      const undici = loadUndici();
-      this.#agent = isUsableUndici(undici) ? new undici.Agent(this.#options) : new FetchAgent();
+      const undici = undiciModule();
+      this.#agent =
+        undici !== undefined && isUsableUndici(undici)
+          ? new undici.Agent(this.#options)
+          : new FetchAgent();
       if (this.#closed) void this.#agent.close();
     }
     return this.#agent;

@@ -367,6 +367,8 @@ export class HttpTransport {
       return { status: res.statusCode, headers: res.headers, body: parseBody(res.text) };
     } catch (err) {
       if (userSignal?.aborted) throw userSignal.reason;
+      // The HTTP client could not be loaded (dispatchers.ts): a setup error, not the network.
+      if (err instanceof MoleculeError && err.code === "module_unavailable") throw err;
       if (err instanceof BodyTooLargeError) {
         throw new MoleculeError(
           `${spec.method} ${spec.path} answered with a body over ${err.limit} bytes; it was not read (raise maxResponseBytes if this is expected)`,

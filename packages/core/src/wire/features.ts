@@ -1,7 +1,7 @@
 // zod schemas of the workspace-feature routes (memories, approvals, session search, delegation
 // records): shared/reference/platform-api-workspace-features.md. Built lazily, like schemas.ts.
-import { createRequire } from "node:module";
 import type * as Zod from "zod";
+import { loadZod } from "../runtime/modules.js";
 import type { z } from "zod";
 
 function build(z: typeof Zod.z) {
@@ -95,8 +95,7 @@ function build(z: typeof Zod.z) {
 
 type Schemas = ReturnType<typeof build>;
 let built: Schemas | undefined;
-const schemas = (): Schemas =>
-  (built ??= build((createRequire(import.meta.url)("zod") as typeof Zod).z));
+const schemas = (): Schemas => (built ??= build(loadZod().z));
 
 function lazy<K extends keyof Schemas>(key: K): Schemas[K] {
   return new Proxy({} as Schemas[K], {

@@ -3,8 +3,8 @@
 //
 // zod is loaded (and the schemas built) on the first parse, not when the SDK is imported: building
 // them eagerly would cost every cold `import "@molecule-ai/agent-core"` most of its time.
-import { createRequire } from "node:module";
 import type * as Zod from "zod";
+import { loadZod } from "../runtime/modules.js";
 import type { z } from "zod";
 
 /** Builds every schema with `z` (called once, on the first parse). */
@@ -174,8 +174,7 @@ function build(z: typeof Zod.z) {
 
 type Schemas = ReturnType<typeof build>;
 let built: Schemas | undefined;
-const schemas = (): Schemas =>
-  (built ??= build((createRequire(import.meta.url)("zod") as typeof Zod).z));
+const schemas = (): Schemas => (built ??= build(loadZod().z));
 
 /** The schema `key`, built on its first use (a stand-in forwarding to the real zod schema). */
 function lazy<K extends keyof Schemas>(key: K): Schemas[K] {

@@ -1,0 +1,31 @@
+// The optional and lazily loaded modules of the SDK (undici, zod, `@opentelemetry/api`), as Node,
+// Bun and Deno load them: synchronously on first use, never at import, so a cold
+// `import "@molecule-ai/agent-core"` does not pay for them. Serverless and edge runtimes (workerd,
+// Next's edge runtime, a browser) get `modules.web.ts` instead: the package's `exports` send their
+// conditions (`workerd`, `edge-light`, `worker`, `browser`) to `dist/edge/`, built with that file
+// in place of this one (rolldown.config.ts), so no `node:module` or `createRequire` is on their path.
+import { createRequire } from "node:module";
+import type * as OTel from "@opentelemetry/api";
+import type * as Undici from "undici";
+import type * as Zod from "zod";
+
+let req: NodeJS.Require | undefined;
+const load = (name: string): unknown => (req ??= createRequire(import.meta.url))(name);
+
+/** zod (a dependency). */
+export const loadZod = (): typeof Zod => load("zod") as typeof Zod;
+
+/**
+ * undici (a dependency), or `undefined` where the runtime has no undici to dispatch with. Throws
+ * (a module-loading error, never a network error) when it cannot be loaded.
+ */
+export const loadUndici = (): typeof Undici | undefined => load("undici") as typeof Undici;
+
+/** `@opentelemetry/api` when installed (an optional peer), else `undefined`. */
+export function loadOTel(): typeof OTel | undefined {
+  try {
+    return load("@opentelemetry/api") as typeof OTel;
+  } catch {
+    return undefined;
+  }
+}
