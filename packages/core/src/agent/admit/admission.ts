@@ -1,13 +1,14 @@
 // Admit, the first stage after a source for every inbound message, polled or pushed: ids within
 // their bound (a message over it is refused where it enters, never kept), de-duplication by
-// messageId within the authenticated sender (poll) or the content (push) (`once`), the delivery
-// limit, and for pushed messages the store's claim (delivery counts, replicas). The poll source
-// (source/poll-source.ts) also de-duplicates its rows by activity id and journals them in flight,
-// which counts a polled message's deliveries.
+// messageId within the authenticated sender (poll) or the content (push) (`once`), delivery counts
+// and the delivery limit, and the crash journal. A pushed message is counted by the store's claim
+// (`claim`: store-claims.ts, or a shared store's, for replicas); a polled one by the poll journal
+// (`journal`: poll-journal.ts, persisted with the cursor), which also de-duplicates its rows by
+// activity id. The poll source keeps only what is poll's own: the cursor, activity-id order, backfill.
 import { A2AErrorCode, A2ARpcError, MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";
 import type { A2AMessage } from "../../a2a/index.js";
 import { BoundedSet, boundedKey, inboundFromA2AMessage } from "../../inbound/index.js";
-import type { InboundMessage } from "../../inbound/index.js";
+import type { CursorState, InboundMessage } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
 import {
@@ -18,6 +19,7 @@ import {
   storeRpcError,
 } from "../../store/index.js";
 import type { AgentStateStore, AgentStore, PushClaim, PushClaimResult } from "../../store/index.js";
+import { PollJournal } from "./poll-journal.js";
 import { LocalPushClaims } from "./store-claims.js";
 
 /** Remembered for a canceled pushed message: a resend of it is answered as canceled, never re-run. */
@@ -53,6 +55,8 @@ export class Admission {
    * cursor), and the answers pushed ones were given.
    */
   readonly seen: BoundedSet;
+  /** Polled rows: the activity-id window and the crash journal that counts their deliveries. */
+  readonly journal: PollJournal;
   readonly #replies = new Map<string, PushAnswer>();
   readonly #inFlight = new Map<string, Promise<PushAnswer>>();
   /** Polled messages refused at entry (their ids dropped): settled without running. */
@@ -75,6 +79,19 @@ export class Admission {
     this.#logger = logger;
     this.#maxDeliveries = maxDeliveriesOf(store);
     this.seen = new BoundedSet(dedupWindow);
+    this.journal = new PollJournal(dedupWindow);
+  }
+
+  /** Loads what poll delivery persisted for this stage: settled ids and the crash journal. */
+  loadPolled(state: CursorState): void {
+    for (const id of state.seenMessageIds ?? []) this.seen.add(id);
+    this.journal.load(state);
+  }
+
+  /** What this stage persists with the poll cursor. */
+  polledState(): Pick<CursorState, "seenActivityIds" | "seenMessageIds" | "inFlight"> {
+    const { inFlight, ...rest } = this.journal.state();
+    return { ...rest, seenMessageIds: this.seen.toArray(), ...(inFlight ? { inFlight } : {}) };
   }
 
   /** A pushed A2A message as an {@link InboundMessage}; an id over its bound is a `-32602`. */

@@ -1,16 +1,16 @@
 // The poll source of one agent: its poll loop reads the workspace's activity and hands each new
 // message to the inbound stages once; the cursor moves, and is persisted, only past settled
 // messages. A fetched page goes through admit (ids within bounds) and route (answers awaited by a
-// callPeer leave the page: they need no handler slot); each message handed over (de-duplicated by
-// activity id and journaled in flight) goes through admit (messageId de-duplication, the delivery
-// limit), route (unmatched answers, the turn limit) and run (the dispatcher, whose answer goes to
-// the reply outbox). With a shared store (replicas) the store runs the loop and calls `fetch` and
+// callPeer leave the page: they need no handler slot); each row is handed to the same `Admission`
+// the push source uses (`Admission.journal`: de-duplicated by activity id, its deliveries counted,
+// journaled in flight), then admit (messageId de-duplication, the delivery limit), route
+// (unmatched answers, the turn limit) and run (the dispatcher, whose answer goes to the reply
+// outbox). What is poll's own (the cursor, activity-id order, backfill, the 410 re-read) is in
+// poll-cursor.ts. With a shared store (replicas) the store runs the loop and calls `fetch` and
 // `handle`. Event wake-ups make the poll immediate when a message lands.
 import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events/index.js";
-import type { Backfill, CursorState, InFlightEntry } from "../../inbound/index.js";
-import type { InboundMessage, InboundPage } from "../../inbound/index.js";
-import { ALL_SECS, BoundedSet, InboundGapWarning, Waker, messageKey } from "../../inbound/index.js";
-import { backfillSecs, checkBackfill } from "../../inbound/index.js";
+import type { CursorState, InboundMessage, InboundPage } from "../../inbound/index.js";
+import { InboundGapWarning, Waker, checkBackfill, messageKey } from "../../inbound/index.js";
 import { detached } from "../../observability/index.js";
 import { type EventWakeupsOptions, EventWakeups } from "../../platform/index.js";
 import type { AgentStateStore, SharedPoll, SharedStore } from "../../store/index.js";
@@ -20,6 +20,7 @@ import type { Answers } from "../answer/answers.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { RemoteAgentOptions } from "../types.js";
+import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher, type PageFetcher } from "./poll-fetch.js";
 
 /**
@@ -32,19 +33,10 @@ export const CONNECTED_SLOWDOWN = 6;
 /** Thrown out of {@link Admission.once} by a polled message the agent stopped before it settled. */
 const ABANDONED = Symbol("abandoned");
 
-/** Margin added to the re-read window after a `410`, for clock skew between agent and platform. */
-const REWIND_MARGIN_SECS = 300;
-
 /** The agent options poll delivery reads. */
 type PollOptions = Pick<
   RemoteAgentOptions,
-  | "client"
-  | "pollLimit"
-  | "pollIntervalMs"
-  | "dedupWindow"
-  | "backfill"
-  | "concurrency"
-  | "eventWakeups"
+  "client" | "pollLimit" | "pollIntervalMs" | "backfill" | "concurrency" | "eventWakeups"
 >;
 
 /** What the capability probe said about the event stream. */
@@ -54,31 +46,12 @@ export interface PollCapabilities {
   eventStreamError?: string | undefined;
 }
 
-interface OrderEntry {
-  activityId: string;
-  messageId?: string | undefined;
-  /** When the row was logged (epoch ms), when known. */
-  at?: number | undefined;
-  settled: boolean;
-}
-
 /** A message accepted for handling and not yet handed to `handle`. */
 interface Job {
   msg: InboundMessage;
-  key: string | undefined;
   entry: OrderEntry | undefined;
   /** Unsettled hand-overs so far (journaled by previous runs), this one included. */
   deliveries: number;
-}
-
-/** Thrown by fetch implementations (or detected via `status === 410`) when the cursor is gone. */
-function isCursorLost(err: unknown): boolean {
-  return !!err && typeof err === "object" && (err as { status?: unknown }).status === 410;
-}
-
-function timeOf(msg: InboundMessage): number | undefined {
-  const at = msg.receivedAt instanceof Date ? msg.receivedAt.getTime() : Number.NaN;
-  return Number.isFinite(at) ? at : undefined;
 }
 
 /**
@@ -99,7 +72,7 @@ export class PollSource implements EventWakeupsOptions {
   readonly #state: AgentStateStore;
   readonly #intervalMs: number;
   readonly #maxInFlight: number;
-  readonly #backfill: Backfill;
+  readonly #pollCursor: PollCursor;
   readonly #open: EventWakeupsOptions["open"] | undefined;
   readonly #fetchPage: PageFetcher;
   readonly #admission: Admission;
@@ -113,33 +86,9 @@ export class PollSource implements EventWakeupsOptions {
   #shared: SharedPoll | undefined;
   readonly #waker = new Waker();
   readonly #abort = new AbortController();
-  /** The de-duplication window of settled activity ids (message ids: `Admission.seen`). */
-  readonly #seenActivity: BoundedSet;
-  /** Messages fetched and not yet passed by the persisted cursor, ascending. */
-  readonly #order: OrderEntry[] = [];
-  /** Accepted messages waiting for a slot, ascending. */
+  /** Admitted messages waiting for a slot, ascending. */
   readonly #queue: Job[] = [];
-  /** Messages handed to `handle` and not yet durably settled (persisted as in flight). */
-  readonly #started = new Map<string, InFlightEntry>();
   #running = 0;
-  /** Activity ids being handled (fetched, not settled). */
-  readonly #pending = new Set<string>();
-  /** Ids journaled as in flight by a previous run: delivered with `redelivered: true`. */
-  readonly #journal = new Map<string, InFlightEntry>();
-  #cursor: string | undefined;
-  /** When the cursor's row was logged (epoch ms), when known. */
-  #cursorAt: number | undefined;
-  #fetchCursor: string | undefined;
-  /** Without a cursor: read rows logged since this time (epoch ms; -Infinity: everything). */
-  #windowFrom = Number.NEGATIVE_INFINITY;
-  /** `backfill: "none"` on a first start: skip what is queued, start after the newest row. */
-  #skipBacklog = false;
-  /** A `backfill: "none"` first start found nothing queued (persisted until there is a cursor). */
-  #startedAt: string | undefined;
-  /** After a `410`: rows logged before this time were settled before the cursor was lost. */
-  #settledBefore: number | undefined;
-  /** Re-reading after a `410`, and the persisted cursor has not moved since. */
-  #rewinding = false;
   /** The last page was full: fetch the next one without waiting. */
   #more = false;
   #loopDone: Promise<void> | undefined;
@@ -164,7 +113,7 @@ export class PollSource implements EventWakeupsOptions {
     this.logger = observer.logger;
     this.#intervalMs = options.pollIntervalMs ?? 5_000;
     this.#maxInFlight = Math.max(1, Math.floor(options.concurrency ?? 4));
-    this.#backfill = checkBackfill(options.backfill);
+    this.#pollCursor = new PollCursor(checkBackfill(options.backfill), observer.logger);
     this.#open = eventStreamOpener(options.client);
     this.#fetchPage = pollFetcher(options.client, options.pollLimit);
     this.#admission = stages.admission;
@@ -173,12 +122,11 @@ export class PollSource implements EventWakeupsOptions {
     this.#answers = stages.answers;
     this.#observer = observer;
     this.#onStateEvent = onStateEvent;
-    this.#seenActivity = new BoundedSet(options.dedupWindow ?? 1000);
   }
 
   /** The persisted cursor (the last activity id settled in order). */
   get cursor(): string | undefined {
-    return this.#shared ? this.#shared.cursor : this.#cursor;
+    return this.#shared ? this.#shared.cursor : this.#pollCursor.cursor;
   }
 
   /**
@@ -199,7 +147,7 @@ export class PollSource implements EventWakeupsOptions {
           concurrency: this.#maxInFlight,
           pollIntervalMs: this.#intervalMs,
           readIntervalMs: () => this.#readIntervalMs(),
-          backfill: this.#backfill,
+          backfill: this.#pollCursor.backfill,
           logger: this.logger,
         }),
       );
@@ -229,18 +177,8 @@ export class PollSource implements EventWakeupsOptions {
   /** Loads the stored state and starts this process's poll loop. */
   async #startLoop(): Promise<void> {
     const state = (await this.#state.load()) ?? {};
-    for (const id of state.seenActivityIds ?? []) this.#seenActivity.add(id);
-    for (const id of state.seenMessageIds ?? []) this.#admission.seen.add(id);
-    for (const e of state.inFlight ?? []) {
-      const key = e.activityId ?? e.messageId;
-      if (key !== undefined) this.#journal.set(key, e);
-    }
-    this.#cursor = state.cursor;
-    const at = state.cursorAt === undefined ? Number.NaN : Date.parse(state.cursorAt);
-    this.#cursorAt = Number.isFinite(at) ? at : undefined;
-    this.#fetchCursor = state.cursor;
-    this.#startedAt = state.startedAt;
-    if (state.cursor === undefined) this.#seedWindow();
+    this.#admission.loadPolled(state);
+    this.#pollCursor.load(state);
     this.#loopDone = this.#loop();
   }
 
@@ -280,23 +218,6 @@ export class PollSource implements EventWakeupsOptions {
     }
   }
 
-  /** No cursor yet: what the first fetch reads, from the `backfill` option. */
-  #seedWindow(): void {
-    const secs = backfillSecs(this.#backfill);
-    // After an empty first start (`startedAt`), nothing queued predates it: deliver everything.
-    this.#skipBacklog = this.#backfill === "none" && this.#startedAt === undefined;
-    this.#windowFrom =
-      secs === undefined || secs >= ALL_SECS ? Number.NEGATIVE_INFINITY : Date.now() - secs * 1000;
-    if (this.#backfill !== "all" && this.#startedAt === undefined) {
-      this.logger.info?.(
-        this.#skipBacklog
-          ? 'no inbound cursor and backfill is "none": messages queued before this start are skipped'
-          : "no inbound cursor: delivering only the messages of the backfill window",
-        { backfill: this.#backfill },
-      );
-    }
-  }
-
   async #loop(): Promise<void> {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
@@ -328,120 +249,41 @@ export class PollSource implements EventWakeupsOptions {
 
   /** One fetch + hand-over. */
   async #pollOnce(signal: AbortSignal): Promise<void> {
+    const cursor = this.#pollCursor;
+    const fetchWithout = async (): Promise<InboundPage> =>
+      await cursor.fetchWithout(async (o) => await this.fetch(o), this.#save.bind(this), signal);
     let page: InboundPage;
-    const from = this.#fetchCursor;
+    const from = cursor.fetchCursor;
     if (from === undefined) {
-      page = await this.#fetchWithoutCursor(signal);
+      page = await fetchWithout();
     } else {
       try {
         page = await this.fetch({ sinceId: from, signal });
       } catch (err) {
         if (!isCursorLost(err)) throw err;
-        this.#rewind();
-        page = await this.#fetchWithoutCursor(signal);
+        cursor.rewind();
+        page = await fetchWithout();
       }
     }
     this.#more = page.more === true;
     if (page.gap === true) {
-      const reason = from === undefined && !this.#rewinding ? "backfill_window" : "poll_window";
+      const reason = from === undefined && !cursor.rewinding ? "backfill_window" : "poll_window";
       const gap = new InboundGapWarning(reason, from, page.messages[0]?.activityId);
       this.#observer.inboundGap(gap);
     }
     for (const msg of page.messages) this.#accept(msg);
-    const lastId = page.lastId ?? page.messages.at(-1)?.activityId;
-    if (lastId !== undefined && lastId !== this.#fetchCursor) {
-      // Rows after the last message (own notify echoes) are settled by definition; not while
-      // re-reading after a 410, where such a row may be older than the persisted cursor.
-      if (
-        !this.#rewinding &&
-        !this.#seenActivity.has(lastId) &&
-        !this.#pending.has(lastId) &&
-        !this.#order.some((e) => e.activityId === lastId)
-      ) {
-        this.#order.push({ activityId: lastId, settled: true });
-      }
-      this.#fetchCursor = lastId;
-    }
+    const { journal } = this.#admission;
+    cursor.read(page.lastId ?? page.messages.at(-1)?.activityId, (id) => journal.knows(id));
     this.#advance();
     await this.#pump();
   }
 
-  /**
-   * The platform no longer knows the cursor (410, e.g. pruned by retention). Keep the persisted
-   * cursor and its time: they stay until a message of the re-read settles, so a stop or crash in
-   * between re-reads the same window again. Re-read everything logged since the cursor's row (plus
-   * a margin for clock skew), paging forward from there.
-   */
-  #rewind(): void {
-    this.#rewinding = true;
-    this.#settledBefore = this.#cursorAt;
-    this.#windowFrom =
-      this.#cursorAt === undefined
-        ? Number.NEGATIVE_INFINITY
-        : this.#cursorAt - REWIND_MARGIN_SECS * 1000;
-    this.logger.warn?.(
-      "inbound cursor no longer known to the platform (410); re-reading messages since it, de-duplicated",
-      {
-        cursor: this.#fetchCursor,
-        ...(this.#cursorAt !== undefined
-          ? { since: new Date(this.#windowFrom).toISOString() }
-          : {}),
-      },
-    );
-    this.#fetchCursor = undefined;
-  }
-
-  async #fetchWithoutCursor(signal: AbortSignal): Promise<InboundPage> {
-    if (this.#skipBacklog) {
-      const newest = await this.fetch({ signal });
-      this.#skipBacklog = false;
-      const lastId = newest.lastId ?? newest.messages.at(-1)?.activityId;
-      if (lastId === undefined) {
-        // Nothing queued: deliver from now on, also after a restart before the first message.
-        this.#startedAt = new Date().toISOString();
-        await this.#save();
-        return { messages: [] };
-      }
-      this.#cursor = lastId;
-      this.#cursorAt = newest.messages.at(-1) ? timeOf(newest.messages.at(-1)!) : undefined;
-      this.#fetchCursor = lastId;
-      this.logger.info?.('backfill "none": starting after the newest queued row', {
-        cursor: lastId,
-        skipped: newest.messages.length,
-      });
-      await this.#save();
-      return { messages: [], lastId };
-    }
-    const sinceSecs =
-      this.#windowFrom === Number.NEGATIVE_INFINITY
-        ? ALL_SECS
-        : Math.max(0, Math.ceil((Date.now() - this.#windowFrom) / 1000));
-    return await this.fetch({ sinceSecs, signal });
-  }
-
-  /** Registers `msg` unless already seen or in progress. */
+  /** Hands `msg` to the admit stage's journal; queues it unless known or settled earlier. */
   #accept(msg: InboundMessage): void {
-    const aid = msg.activityId;
-    const mid = msg.messageId;
-    if (aid !== undefined && (this.#seenActivity.has(aid) || this.#pending.has(aid))) return;
-    const at = timeOf(msg);
-    if (
-      aid !== undefined &&
-      (aid === this.#cursor ||
-        (this.#settledBefore !== undefined && at !== undefined && at < this.#settledBefore))
-    ) {
-      this.#seenActivity.add(aid); // re-read after a 410: settled before the cursor was lost
-      return;
-    }
-    const entry: OrderEntry | undefined =
-      aid !== undefined ? { activityId: aid, messageId: mid, at, settled: false } : undefined;
-    if (entry) this.#order.push(entry);
-    const journaled =
-      (aid !== undefined ? this.#journal.get(aid) : undefined) ??
-      (mid !== undefined ? this.#journaledMessage(mid) : undefined);
-    const deliveries = journaled ? (journaled.deliveries ?? 1) + 1 : 1;
-    if (aid !== undefined) this.#pending.add(aid);
-    this.#queue.push({ msg, key: aid ?? mid, entry, deliveries });
+    const earlier = this.#pollCursor.settledEarlier(msg);
+    const deliveries = this.#admission.journal.admit(msg, earlier);
+    if (deliveries === undefined) return;
+    this.#queue.push({ msg, entry: this.#pollCursor.track(msg), deliveries });
   }
 
   /**
@@ -459,14 +301,7 @@ export class PollSource implements EventWakeupsOptions {
       }
       const job = this.#queue.shift()!;
       this.#running++;
-      if (job.key !== undefined) {
-        const { activityId, messageId } = job.msg;
-        this.#started.set(job.key, {
-          ...(activityId !== undefined ? { activityId } : {}),
-          ...(messageId !== undefined ? { messageId } : {}),
-          deliveries: job.deliveries,
-        });
-      }
+      this.#admission.journal.start(job.msg, job.deliveries);
       batch.push(job);
     }
     if (batch.length === 0) return;
@@ -478,7 +313,7 @@ export class PollSource implements EventWakeupsOptions {
         // Stopped while journaling: never started, so not in flight.
         this.#running--;
         if (job.deliveries > 1) this.#alone = false;
-        if (job.key !== undefined) this.#started.delete(job.key);
+        this.#admission.journal.unstart(job.msg);
         this.#release(job);
         dropped = true;
       } else {
@@ -498,8 +333,9 @@ export class PollSource implements EventWakeupsOptions {
       })
       .then(async (r) => {
         if (r === "settled") {
-          this.#settle(job.entry, job.msg.activityId, job.msg.messageId);
-          if (job.key !== undefined) this.#started.delete(job.key);
+          if (job.entry) job.entry.settled = true;
+          this.#admission.journal.settle(job.msg);
+          this.#advance();
           await this.#save(); // the slot is free only once the settle is durable
         }
         this.#running--;
@@ -512,53 +348,16 @@ export class PollSource implements EventWakeupsOptions {
 
   /** `job` is no longer handled here (settled, or left for the next run). */
   #release(job: Job): void {
-    if (job.msg.activityId !== undefined) this.#pending.delete(job.msg.activityId);
+    this.#admission.journal.release(job.msg);
   }
 
-  #journaledMessage(mid: string): InFlightEntry | undefined {
-    for (const e of this.#journal.values()) if (e.messageId === mid) return e;
-    return undefined;
-  }
-
-  #settle(entry: OrderEntry | undefined, aid: string | undefined, mid: string | undefined): void {
-    if (entry) entry.settled = true;
-    if (aid !== undefined) this.#seenActivity.add(aid);
-    const journal = this.#journal;
-    if (aid !== undefined) journal.delete(aid);
-    if (mid !== undefined) {
-      for (const [k, e] of journal) if (e.messageId === mid) journal.delete(k);
-    }
-    this.#advance();
-  }
-
-  /** Moves the cursor past the settled prefix of the order list. */
+  /** Moves the cursor past the settled prefix of the rows, and saves it when it moved. */
   #advance(): void {
-    let moved = false;
-    while (this.#order.length > 0 && this.#order[0]!.settled) {
-      const entry = this.#order.shift()!;
-      this.#cursor = entry.activityId;
-      if (entry.at !== undefined) this.#cursorAt = entry.at;
-      moved = true;
-    }
-    if (moved) {
-      this.#rewinding = false;
-      void this.#save();
-    }
+    if (this.#pollCursor.advance()) void this.#save();
   }
 
   #snapshot(): CursorState {
-    const state: CursorState = {
-      seenActivityIds: this.#seenActivity.toArray(),
-      seenMessageIds: this.#admission.seen.toArray(),
-    };
-    if (this.#cursor !== undefined) state.cursor = this.#cursor;
-    else if (this.#startedAt !== undefined) state.startedAt = this.#startedAt;
-    if (this.#cursor !== undefined && this.#cursorAt !== undefined)
-      state.cursorAt = new Date(this.#cursorAt).toISOString();
-    const inFlight = new Map(this.#journal);
-    for (const [k, e] of this.#started) inFlight.set(k, e);
-    if (inFlight.size > 0) state.inFlight = [...inFlight.values()];
-    return state;
+    return { ...this.#admission.polledState(), ...this.#pollCursor.state() };
   }
 
   /** A page of admitted messages, without the answers pending calls take. */
