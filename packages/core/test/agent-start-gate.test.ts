@@ -13,6 +13,9 @@ import { MoleculeError, PlatformClient, RemoteAgent, isMoleculeError } from "../
 import { startSteps } from "../src/agent/lifecycle/lifecycle.js";
 import { SLOT_MS, START_CONCURRENCY, StartGate } from "../src/agent/lifecycle/start-gate.js";
 
+/** Longer than any test: a gate timer that never fires while the test runs (unref'd, cleared). */
+const HOUR_MS = 3_600_000;
+
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
@@ -59,6 +62,9 @@ async function proxyTo(target: string, verdict: (req: IncomingMessage) => Verdic
     res.once("close", () => upstream.destroy());
     req.pipe(upstream);
   });
+  // Idle connections stay open (Node's 5 s default would close them mid-test on a slow machine,
+  // and the pools would open new ones: more connections for the same requests).
+  server.keepAliveTimeout = 60_000;
   server.on("connection", () => seen.connections++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -137,11 +143,34 @@ describe("start-up admission", () => {
     const ws = await workspaces(emu, 100);
     const proxy = await proxyTo(emu.url, () => "forward");
     const agents = ws.map((w) => agentOf(proxy.url, w));
+    // A slot is given back early when a call waits 2x this platform's median or SLOT_MS (the
+    // tests below prove both). On a loaded machine a 10 ms answer can wait that long, the starts
+    // let in early open more connections, and the count measured the machine's speed (65 and 81
+    // of at most 64 beside two CPU burners). Here a slot is given back only when its start is
+    // done with it, so the connections count the slots: counted on the gate's own events.
+    const held = { now: 0, peak: 0 };
+    const { acquire, release } = StartGate.prototype;
+    vi.spyOn(StartGate.prototype, "slowAfterMs").mockReturnValue(HOUR_MS);
+    vi.spyOn(StartGate.prototype, "acquire").mockImplementation(async function (
+      this: StartGate,
+      s,
+    ) {
+      Object.assign(this, { slotMs: HOUR_MS });
+      await acquire.call(this, s);
+      held.peak = Math.max(held.peak, ++held.now);
+    });
+    vi.spyOn(StartGate.prototype, "release").mockImplementation(function (this: StartGate) {
+      held.now--;
+      release.call(this);
+    });
+    cleanups.push(() => vi.restoreAllMocks());
 
     await Promise.all(agents.map(async (a) => await a.start()));
 
     for (const w of ws) expect(emu.heartbeats(w.id).length).toBeGreaterThan(0);
     expect(proxy.seen.streams).toBe(100); // one event stream each
+    expect(held.peak).toBe(START_CONCURRENCY); // 16 start-ups at a time, never more
+    expect(held.now).toBe(0);
     // Pooled connections for 16 start-ups at a time (about 45), not for 100 (about 200 without
     // the gate: every one a socket, a parser and buffers kept for the keep-alive time).
     expect(proxy.seen.connections - proxy.seen.streams).toBeLessThanOrEqual(4 * START_CONCURRENCY);
