@@ -21,9 +21,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-/** A client whose state reads wait at a gate while it is closed (then read the real state). */
+/**
+ * A client whose state reads wait at a gate while it is closed (then read the real state, or fail
+ * as a lost connection would), and whose open event streams the test can end.
+ */
 class GatedClient extends PlatformClient {
   #gate: { opened: Promise<void>; open: () => void } | undefined;
+  #failure: Error | undefined;
+  readonly #open = new Set<EventStream>();
   /** State reads waiting at the closed gate. */
   waiting = 0;
 
@@ -33,8 +38,17 @@ class GatedClient extends PlatformClient {
   override async openEventStream(options?: { signal?: AbortSignal }): Promise<EventStream> {
     const stream = await super.openEventStream(options);
     this.streamsOpen++;
-    stream.body.once("close", () => this.streamsOpen--);
+    this.#open.add(stream);
+    stream.body.once("close", () => {
+      this.streamsOpen--;
+      this.#open.delete(stream);
+    });
     return stream;
+  }
+
+  /** Ends every open event stream, as a network drop would. */
+  dropStreams(): void {
+    for (const s of this.#open) s.close();
   }
 
   hold(): void {
@@ -43,7 +57,9 @@ class GatedClient extends PlatformClient {
     this.#gate = { opened, open };
   }
 
-  release(): void {
+  /** Opens the gate: the reads waiting read the real state, or fail with `failure`. */
+  release(failure?: Error): void {
+    this.#failure = failure;
     this.#gate?.open();
     this.#gate = undefined;
   }
@@ -57,6 +73,9 @@ class GatedClient extends PlatformClient {
       );
       await Promise.race([gate.opened, aborted]);
       this.waiting--;
+      const failure = this.#failure;
+      this.#failure = undefined;
+      if (failure) throw failure;
     }
     return super.getState(options);
   }
@@ -90,7 +109,12 @@ async function setup(compat: "latest" | "2026-04") {
   return { emu, id: w.id, client, peer, token };
 }
 
-function agent(client: GatedClient, infos: string[], extra: Partial<RemoteAgentOptions> = {}) {
+function agent(
+  client: GatedClient,
+  infos: string[],
+  extra: Partial<RemoteAgentOptions> = {},
+  warns: string[] = [],
+) {
   const a = new RemoteAgent({
     client,
     handler: (m) => `draft: ${m.text}`,
@@ -98,7 +122,7 @@ function agent(client: GatedClient, infos: string[], extra: Partial<RemoteAgentO
     // 2026 contract no heartbeat turns `provisioning` online before the check reads it.
     stateIntervalMs: 20,
     heartbeatIntervalMs: 600_000,
-    logger: { info: (m) => void infos.push(m) },
+    logger: { info: (m) => void infos.push(m), warn: (m) => void warns.push(m) },
     ...extra,
   } as RemoteAgentOptions);
   cleanups.push(() => a.stop());
@@ -191,6 +215,44 @@ describe("a running agent whose workspace was paused and resumed registers again
     const queued = await peer.callPeer(id, "third");
     expect(queued.status).toBe("queued"); // a poll workspace's messages wait in its feed
     await waitFor(() => texts.includes("third"));
+    await a.stop();
+    expect((await a.done).reason).toBe("stopped");
+  }, 30_000);
+
+  it("poll (latest): a pause missed while the event stream was down is caught by the resume event (WORKSPACE_PROVISIONING), which checks the state at once", async () => {
+    const { emu, id, client } = await setup("latest");
+    const infos: string[] = [];
+    const warns: string[] = [];
+    const hour = 3_600_000;
+    const a = agent(
+      client,
+      infos,
+      { delivery: "poll", stateIntervalMs: hour, heartbeatIntervalMs: hour },
+      warns,
+    );
+    await a.start();
+    await waitFor(() => client.streamsOpen === 1);
+
+    // The stream drops and cannot reconnect; the state check its drop asks for is lost.
+    const outage = emu.injectFault({
+      path: "/workspaces/:id/events/stream",
+      status: 503,
+      count: 1_000,
+    });
+    client.hold();
+    client.dropStreams();
+    await waitFor(() => client.waiting > 0);
+    await emu.admin.pause(id); // nobody hears WORKSPACE_PAUSED
+    client.release(new TypeError("fetch failed"));
+    await waitFor(() => warns.includes("state check failed"));
+
+    // The stream comes back; the state checks are an hour apart; the resume is an event.
+    outage();
+    await waitFor(() => client.streamsOpen === 1, { timeoutMs: 20_000 });
+    await emu.admin.resume(id);
+    await waitFor(() => infos.some((m) => m.includes("was awaiting_agent")));
+    expect(await status(emu, id)).toBe("online");
+    expect(await liveTokens(emu, id)).toBe(1);
     await a.stop();
     expect((await a.done).reason).toBe("stopped");
   }, 30_000);
