@@ -1,0 +1,178 @@
+// The Worker (src/worker.ts) under `wrangler dev`: the npm `wrangler` package's local workerd, no
+// network, bundling core's edge build (`workerd` export condition). Registered with the emulator
+// as a deploy step would: a peer's call answered through the platform's proxy, the Worker's own
+// `callPeer` and peer tools answered, and the Cron Trigger's heartbeat keeping it online past the
+// liveness window (wrangler's `/__scheduled` route, `--test-scheduled`).
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generatePathSecret, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+let emu: Emulator;
+let wrangler: ChildProcess | undefined;
+let exited: Promise<void> | undefined;
+let home: string;
+let workerUrl: string;
+let worker: { id: string; client: PlatformClient };
+let peer: { id: string; client: PlatformClient; agent: RemoteAgent<PlatformClient> };
+
+/** A port free on 127.0.0.1 now. */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+async function workspace(name: string): Promise<{ id: string; client: PlatformClient }> {
+  const w = await emu.admin.createWorkspace({ name });
+  const token = w.token ?? (await emu.admin.createToken(w.id));
+  return {
+    id: w.id,
+    client: new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token }),
+  };
+}
+
+const status = async () => (await worker.client.getState()).status;
+
+/** The text of a peer call's answer (never queued here: the Worker answers at once). */
+async function ask(text: string): Promise<string> {
+  const r = await peer.client.callPeer(worker.id, text);
+  if (r.status === "queued") throw new Error("the call was queued");
+  expect(r.status).toBe("completed");
+  return r.text;
+}
+
+/** Starts `wrangler dev` with the Worker's settings; resolves once it serves. */
+async function startWrangler(vars: Record<string, string>): Promise<string> {
+  const [port, inspector] = [await freePort(), await freePort()];
+  home = mkdtempSync(join(tmpdir(), "wrangler-home-"));
+  const child = spawn(
+    join(root, "node_modules", ".bin", "wrangler"),
+    [
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspector),
+      "--test-scheduled",
+      "--show-interactive-dev-session=false",
+      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ],
+    {
+      cwd: root,
+      // Offline: no telemetry, no update check, config and logs in a temporary home.
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: home,
+        XDG_CONFIG_HOME: home,
+        CI: "true",
+        WRANGLER_SEND_METRICS: "false",
+        WRANGLER_LOG_PATH: home,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
+  wrangler = child;
+  exited = new Promise((resolve) => child.once("exit", () => resolve()));
+  let out = "";
+  return await new Promise<string>((resolve, reject) => {
+    const seen = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (/Ready on http:\/\/127\.0\.0\.1:\d+/.test(out)) resolve(`http://127.0.0.1:${port}`);
+    };
+    child.stdout!.on("data", seen);
+    child.stderr!.on("data", seen);
+    child.once("exit", (code) => reject(new Error(`wrangler dev exited ${code}:\n${out}`)));
+  });
+}
+
+beforeAll(async () => {
+  // The Worker and the peer listen on 127.0.0.1, which the real server would refuse to register.
+  emu = await startEmulator({ lenientAgentUrls: true });
+  worker = await workspace("worker");
+  const p = await workspace("peer");
+  const agent = new RemoteAgent({
+    client: p.client,
+    handler: (msg) => `pong: ${msg.text}`,
+    logger: {},
+    delivery: { mode: "push", port: 0 },
+  });
+  await agent.start();
+  peer = { ...p, agent };
+  const token = await emu.admin.createToken(worker.id);
+  const pathSecret = generatePathSecret();
+  workerUrl = await startWrangler({
+    MOLECULE_PLATFORM_URL: emu.url,
+    MOLECULE_WORKSPACE_ID: worker.id,
+    MOLECULE_WORKSPACE_TOKEN: token,
+    MOLECULE_PATH_SECRET: pathSecret,
+  });
+  // The deploy step: register the Worker's push URL once.
+  await worker.client.register({
+    url: `${workerUrl}/a2a/${pathSecret}`,
+    agentCard: { name: "worker-workspace", description: "A Molecule workspace in a Worker" },
+  });
+});
+
+afterAll(async () => {
+  if (wrangler?.pid !== undefined && wrangler.exitCode === null) {
+    process.kill(-wrangler.pid, "SIGTERM");
+    await exited;
+  }
+  if (home) rmSync(home, { recursive: true, force: true });
+  await peer?.agent.stop();
+  await peer?.client.close();
+  await worker?.client.close();
+  await emu?.close();
+});
+
+describe("a workspace in a Cloudflare Worker (wrangler dev, workerd)", () => {
+  it("answers a peer's call through the platform's proxy", async () => {
+    expect(await ask("hello from a peer")).toContain("echo: hello from a peer");
+  });
+
+  it("calls a peer itself (callPeer out of the Worker) and answers with the peer's reply", async () => {
+    const text = await ask(`ask ${peer.id}: are you there?`);
+    expect(text).toContain("peer answered:");
+    expect(text).toContain("pong: are you there?");
+  });
+
+  it("builds its peer tools per request and runs them", async () => {
+    const text = await ask("tools");
+    expect(text).toMatch(/call_peer\S*: /);
+    expect(text).toContain("pong: ping");
+  });
+
+  it("stays online past the liveness window on its Cron Trigger heartbeat, offline without it", async () => {
+    const cron = async () => {
+      const before = emu.heartbeats(worker.id).length;
+      const res = await fetch(`${workerUrl}/__scheduled?cron=*+*+*+*+*`);
+      expect(res.status).toBe(200);
+      await res.text();
+      // `waitUntil` work finishes after the response: wait for the heartbeat to arrive.
+      await expect.poll(() => emu.heartbeats(worker.id).length).toBeGreaterThan(before);
+    };
+    await cron();
+    for (let minute = 0; minute < 3; minute++) {
+      emu.advanceClock(60_000);
+      expect(await status()).toBe("online");
+      await cron();
+    }
+    emu.advanceClock(91_000);
+    expect(await status()).toBe("offline");
+    await cron();
+    expect(await status()).toBe("online");
+  });
+});
