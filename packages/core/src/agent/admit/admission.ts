@@ -4,7 +4,8 @@
 // and the delivery limit, and the crash journal. A pushed message is counted by the store's claim
 // (`claim`: store-claims.ts, or a shared store's, for replicas); a polled one by the poll journal
 // (`journal`: poll-journal.ts, persisted with the cursor), which also de-duplicates its rows by
-// activity id. The poll source keeps only what is poll's own: the cursor, activity-id order, backfill.
+// activity id. The poll source keeps only what is poll's own: the cursor, activity-id order and
+// backfill (source/poll-cursor.ts).
 import { A2AErrorCode, A2ARpcError, MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";
 import type { A2AMessage } from "../../a2a/index.js";
 import { BoundedSet, boundedKey, inboundFromA2AMessage } from "../../inbound/index.js";
