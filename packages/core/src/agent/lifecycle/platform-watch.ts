@@ -106,7 +106,8 @@ export class PlatformWatch {
     if (!(await this.#agent.registerAgain(this.#ending))) {
       this.#observer.logger.warn?.(
         `workspace ${workspaceId} is ${status}: it waits for its agent to register (it was ` +
-          "probably paused and resumed), and this agent does not register (register: false)",
+          "probably paused and resumed), and this agent did not register at start (register: " +
+          "false, or no poll delivery on this platform): register it, or restart the agent",
       );
       return;
     }
