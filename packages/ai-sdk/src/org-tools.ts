@@ -8,14 +8,11 @@ import {
   type ApprovalRequestInput,
   type ApprovalResult,
   type ApprovalWaitOptions,
-  MEMORY_TOOL_DESCRIPTIONS,
   type MemoryScope,
   type MemoryToolClient,
-  recallForTool,
-  rememberForTool,
+  memoryToolSpecs,
 } from "@molecule-ai/agent-core/org";
 import { type Tool, tool, type ToolModelMessage, type ToolSet } from "ai";
-import { z } from "zod";
 
 export type { MemoryToolClient } from "@molecule-ai/agent-core/org";
 
@@ -37,15 +34,6 @@ export type MemoryTools = {
 };
 
 /**
- * An argument the model sees with `schema` (its JSON Schema) but that the AI SDK never rejects:
- * core checks it and answers a bad one with one `Error: ` line (an AI SDK validation failure
- * would reach the model as a multi-line zod dump).
- */
-function shown(schema: Record<string, unknown>) {
-  return z.unknown().meta(schema);
-}
-
-/**
  * `remember` (commit a memory) and `recall` (search one scope), as AI SDK tools for a `ToolSet`.
  * `recall` answers a header line, then one JSON object per memory with `own`, `scope` and
  * `writer` from the platform's record (never from the text) and the text as a JSON string, so no
@@ -56,34 +44,17 @@ export function memoryTools(
   client: MemoryToolClient,
   options: MemoryToolsOptions = {},
 ): MemoryTools {
-  const writeScopes = options.writeScopes ?? ["LOCAL", "TEAM"];
+  const { remember, recall } = memoryToolSpecs(client, options);
   return {
     remember: tool({
-      description: MEMORY_TOOL_DESCRIPTIONS.remember,
-      inputSchema: z.object({
-        content: shown({
-          type: "string",
-          minLength: 1,
-          description: "The fact to remember, self-contained.",
-        }),
-        scope: shown({
-          type: "string",
-          enum: writeScopes,
-          description: "Who may read it (default LOCAL).",
-        }).optional(),
-      }),
-      execute: (input) => rememberForTool(client, input, options.namespace, writeScopes),
+      description: remember.description,
+      inputSchema: remember.schema,
+      execute: remember.run,
     }),
     recall: tool({
-      description: MEMORY_TOOL_DESCRIPTIONS.recall,
-      inputSchema: z.object({
-        query: shown({
-          type: "string",
-          description: "Words to search for (full-text, stemmed).",
-        }).optional(),
-        scope: shown({ type: "string", enum: ["LOCAL", "TEAM", "GLOBAL"] }).optional(),
-      }),
-      execute: (input) => recallForTool(client, input, options.namespace),
+      description: recall.description,
+      inputSchema: recall.schema,
+      execute: recall.run,
     }),
   };
 }

@@ -11,9 +11,9 @@ import {
 } from "@langchain/langgraph";
 import { isMoleculeError, type Logger, type MoleculeError } from "@molecule-ai/agent-core";
 import {
-  ApprovalTooLongError,
+  decisionOn,
   openScopedApproval,
-  toolCallApproval,
+  toolCallVerdict,
   type ApprovalRecord,
   type ApprovalRequestInput,
   type ApprovalResult,
@@ -77,14 +77,6 @@ export async function approvalInterrupt(
   const opened = await openApproval({ request: input, scope, client });
   if ("error" in opened) throw opened.error;
   const { approvalId, digest } = opened;
-  const refused = (why: string): ApprovalResult => ({
-    approvalId,
-    approved: false,
-    decision: "denied",
-    decidedBy: why,
-    expired: false,
-    digest,
-  });
   const value: unknown = interrupt<ApprovalInterrupt, unknown>({
     type: "molecule_approval",
     approvalId,
@@ -92,10 +84,7 @@ export async function approvalInterrupt(
     reason: input.reason ?? "",
     digest,
   });
-  const d = value as Partial<ApprovalResult> | null;
-  if (d === null || typeof d !== "object" || d.approvalId !== approvalId || d.digest !== digest)
-    return refused("not the decision on this request");
-  return d as ApprovalResult;
+  return decisionOn(opened, value);
 }
 
 /**
@@ -111,39 +100,23 @@ export async function toolCallInterrupt(
   input: unknown,
   options: { reason?: string; taskId?: string; logger?: Logger } = {},
 ): Promise<string | undefined> {
-  let request: ApprovalRequestInput;
-  try {
-    request = toolCallApproval(toolName, input, options);
-  } catch (err) {
-    if (!(err instanceof ApprovalTooLongError)) throw err;
-    (options.logger ?? console).warn?.(`toolCallInterrupt: not asked: ${err.message}`);
-    return `Error: ${err.message}`;
-  }
-  let d: ApprovalResult;
-  try {
-    d = await approvalInterrupt(client, request);
-  } catch (err) {
-    // The platform's refusal (a typed SDK error) is one line the model reads; anything else
-    // (LangGraph's own interrupt signal included) goes on.
-    if (!isMoleculeError(err)) throw err;
-    (options.logger ?? console).warn?.(`toolCallInterrupt: ${err.message}`);
-    return `Error: ${err.message.replace(/\s*\n\s*/g, " ")}`;
-  }
-  if (d.approved) return undefined;
-  return d.expired
-    ? "Error: the approval request expired without a decision; the call was not run"
-    : `Error: denied by ${d.decidedBy ?? "a person"}; the call was not run`;
+  const ask = (request: ApprovalRequestInput) => approvalInterrupt(client, request);
+  return toolCallVerdict(ask, toolName, input, { ...options, label: "toolCallInterrupt" });
 }
 
-/** The pending approval of an interrupted run's result, if it is waiting for one. */
-export function pendingApproval(result: unknown): ApprovalInterrupt | undefined {
-  if (!isInterrupted(result)) return undefined;
-  for (const i of result[INTERRUPT]) {
+/** The first approval interrupt among `interrupts` (their values), if any. */
+function approvalOf(interrupts: Iterable<{ value?: unknown }>): ApprovalInterrupt | undefined {
+  for (const i of interrupts) {
     const v = i.value as Partial<ApprovalInterrupt> | undefined;
     if (v?.type === "molecule_approval" && typeof v.approvalId === "string")
       return v as ApprovalInterrupt;
   }
   return undefined;
+}
+
+/** The pending approval of an interrupted run's result, if it is waiting for one. */
+export function pendingApproval(result: unknown): ApprovalInterrupt | undefined {
+  return isInterrupted(result) ? approvalOf(result[INTERRUPT]) : undefined;
 }
 
 /** The approval an interrupted thread waits for, read from its checkpointed state. */
@@ -155,13 +128,7 @@ async function waitingApproval(
   const state = (await graph.getState(config)) as {
     tasks?: readonly { interrupts?: readonly { value?: unknown }[] }[];
   };
-  for (const t of state.tasks ?? [])
-    for (const i of t.interrupts ?? []) {
-      const v = i.value as Partial<ApprovalInterrupt> | undefined;
-      if (v?.type === "molecule_approval" && typeof v.approvalId === "string")
-        return v as ApprovalInterrupt;
-    }
-  return undefined;
+  return approvalOf((state.tasks ?? []).flatMap((t) => t.interrupts ?? []));
 }
 
 /**

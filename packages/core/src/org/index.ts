@@ -21,3 +21,14 @@ export { createTranscriptHandler, recordTurns, TranscriptLog } from "./transcrip
 export { AgentTranscript } from "./transcript.js";
 export type { PushTranscript } from "./transcript.js";
 export type { TranscriptHandlerOptions, TranscriptLine } from "./transcript.js";
+export { MemoryItemStore } from "./memory-items.js";
+export type {
+  MemoryItem,
+  MemoryItemListing,
+  MemoryItemOperation,
+  MemoryItemSearch,
+  MemoryStoreClient,
+  MoleculeMemoryStoreOptions,
+} from "./memory-items.js";
+export { memoryToolSpecs } from "./memory-tool-specs.js";
+export { decisionOn, toolCallVerdict } from "./approval-decision.js";

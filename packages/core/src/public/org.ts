@@ -58,3 +58,13 @@ export {
   rememberOutcome,
 } from "../platform/index.js";
 export type { MemoryToolClient, MemoryToolOutcome } from "../platform/index.js";
+export { MemoryItemStore, memoryToolSpecs } from "../org/index.js";
+export type {
+  MemoryItem,
+  MemoryItemListing,
+  MemoryItemOperation,
+  MemoryItemSearch,
+  MemoryStoreClient,
+  MoleculeMemoryStoreOptions,
+} from "../org/index.js";
+export { decisionOn, toolCallVerdict } from "../org/index.js";

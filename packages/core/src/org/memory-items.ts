@@ -1,0 +1,247 @@
+// Key-value items on org memories, for a framework's store (`MoleculeMemoryStore`, a LangGraph
+// `BaseStore`, in @molecule-ai/langchain/langgraph): each item is one memory holding a readable
+// line (for the canvas and full-text search), search tokens, and the item, encoded so the
+// platform's redaction cannot alter its structure. The operations take LangGraph's shapes
+// (get, put, search, list namespaces), written here once, without the framework.
+import { createHash } from "node:crypto";
+import { MEMORY_STORE_MARK, redactMemorySecrets } from "../platform/index.js";
+import type { Memory, MemoryScope, PlatformClient } from "../platform/index.js";
+import { MoleculeError } from "../transport/index.js";
+
+/** What the item store needs of a platform client. */
+export type MemoryStoreClient = Pick<
+  PlatformClient,
+  "commitMemory" | "searchMemories" | "deleteMemory" | "workspaceId"
+>;
+
+/** Options of {@link MemoryItemStore}. */
+export interface MoleculeMemoryStoreOptions {
+  /**
+   * The scope items are written with and read from (default `"LOCAL"`: this workspace only).
+   * `"TEAM"` shares them with the parent and siblings (their items are read too, as peer data).
+   */
+  scope?: Extract<MemoryScope, "LOCAL" | "TEAM"> | undefined;
+  /** The Molecule memory namespace holding the items (default `"langgraph"`, at most 50 bytes). */
+  namespace?: string | undefined;
+}
+
+/** One item as read. */
+export interface MemoryItem {
+  namespace: string[];
+  key: string;
+  value: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The operations of {@link MemoryItemStore.batch} (LangGraph's `Operation` shapes). */
+export type MemoryItemOperation =
+  | { namespace: string[]; key: string; value: Record<string, unknown> | null }
+  | { namespace: string[]; key: string }
+  | MemoryItemSearch
+  | MemoryItemListing;
+
+/** A search of {@link MemoryItemStore.batch}. */
+export interface MemoryItemSearch {
+  namespacePrefix: string[];
+  filter?: Record<string, unknown> | undefined;
+  query?: string | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+/** A namespace listing of {@link MemoryItemStore.batch}. */
+export interface MemoryItemListing {
+  matchConditions?: { matchType: string; path: readonly string[] }[] | undefined;
+  maxDepth?: number | undefined;
+  limit: number;
+  offset: number;
+}
+
+interface Stored {
+  namespace: string[];
+  key: string;
+  value: Record<string, unknown>;
+  createdAt: string;
+}
+
+type Hit = { memory: Memory; item: Stored };
+
+/** A 20-hex-digit token (a word full-text search finds, short enough to escape redaction). */
+function token(prefix: string, parts: unknown): string {
+  return prefix + createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 20);
+}
+
+/**
+ * Base64 in runs of 32 characters separated by dots: the platform's redaction (a 33-character
+ * base64 run, `..._TOKEN=`, `Bearer `, `sk-`, `ctx7_`) cannot match inside it, so what goes in
+ * has been through the platform's patterns already ({@link redactItem}).
+ */
+function encode(data: unknown): string {
+  const b64 = Buffer.from(JSON.stringify(data)).toString("base64");
+  return (b64.match(/.{1,32}/g) ?? []).join(".");
+}
+
+function decode(text: string): unknown {
+  return JSON.parse(Buffer.from(text.replaceAll(".", ""), "base64").toString("utf8"));
+}
+
+/** Every string of `value` (object keys included) as the platform would store it as text. */
+function redactValue(value: unknown): unknown {
+  if (typeof value === "string") return redactMemorySecrets(value);
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[redactMemorySecrets(k)] = redactValue(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * The item with its value's strings redacted by the platform's own secret patterns, refused
+ * (`memory_secret_refused`) when its namespace or key holds such text, or when its JSON still
+ * would be redacted: the encoding never carries what the platform would have removed.
+ */
+function redactItem(item: Stored): Stored {
+  const value = redactValue(JSON.parse(JSON.stringify(item.value))) as Record<string, unknown>;
+  const out = { ...item, value };
+  const json = JSON.stringify(out);
+  if (redactMemorySecrets(json) !== json)
+    throw new MoleculeError(
+      "MoleculeMemoryStore.put: the item's namespace or key holds text the platform redacts as a secret (NAME_TOKEN=…, Bearer …, sk-…, a run of 33+ letters and digits); use a namespace and key without secrets",
+      { code: "memory_secret_refused" },
+    );
+  return out;
+}
+
+const sameItem = (h: Hit, namespace: string[], key: string): boolean =>
+  h.item.key === key && JSON.stringify(h.item.namespace) === JSON.stringify(namespace);
+
+/**
+ * Items on Molecule memories (see the file comment). A value's strings go through the platform's
+ * secret patterns first (a secret is stored as `[REDACTED:<LABEL>]`), and a namespace or key
+ * holding such text is refused (`MoleculeError` `memory_secret_refused`). Lookups go by search
+ * tokens, so limits apply: a namespace prefix yields at most 50 items per call (the platform's
+ * cap, no paging); `put` replaces an item by writing a new memory and deleting the old; `query`
+ * is a substring match on the item's JSON; no vector search.
+ */
+export class MemoryItemStore {
+  readonly #client: MemoryStoreClient;
+  readonly #scope: "LOCAL" | "TEAM";
+  readonly #namespace: string;
+
+  constructor(client: MemoryStoreClient, options: MoleculeMemoryStoreOptions = {}) {
+    this.#client = client;
+    this.#scope = options.scope ?? "LOCAL";
+    this.#namespace = options.namespace ?? "langgraph";
+  }
+
+  /** Runs the operations in order; one result each (`null`/`undefined` for put and a miss). */
+  async batch(operations: readonly MemoryItemOperation[]): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (const op of operations) {
+      if ("key" in op && "value" in op) out.push(await this.#put(op.namespace, op.key, op.value));
+      else if ("key" in op) out.push(await this.#get(op.namespace, op.key));
+      else if ("namespacePrefix" in op) out.push(await this.#search(op));
+      else out.push(await this.#listNamespaces(op));
+    }
+    return out;
+  }
+
+  /** The memories carrying `tok` in this store's namespace and scope, decoded. */
+  async #find(tok: string): Promise<Hit[]> {
+    const rows = await this.#client.searchMemories({
+      scope: this.#scope,
+      namespace: this.#namespace,
+      q: tok,
+      limit: 50,
+    });
+    const found: Hit[] = [];
+    for (const memory of rows) {
+      const at = memory.content.lastIndexOf(MEMORY_STORE_MARK);
+      if (at < 0) continue;
+      try {
+        const item = decode(memory.content.slice(at + MEMORY_STORE_MARK.length).trim()) as Stored;
+        if (Array.isArray(item.namespace) && typeof item.key === "string")
+          found.push({ memory, item });
+      } catch {
+        // not an item of this store (or altered): skipped
+      }
+    }
+    return found;
+  }
+
+  /** An item as read: its value redacted again (an item written before the store redacted). */
+  #item(m: Memory, s: Stored): MemoryItem {
+    const updatedAt = m.createdAt ? new Date(m.createdAt) : new Date(s.createdAt);
+    const value = redactValue(s.value) as Record<string, unknown>;
+    return {
+      namespace: s.namespace,
+      key: s.key,
+      value,
+      createdAt: new Date(s.createdAt),
+      updatedAt,
+    };
+  }
+
+  async #get(namespace: string[], key: string): Promise<MemoryItem | null> {
+    const hits = (await this.#find(token("k", [namespace, key]))).filter((h) =>
+      sameItem(h, namespace, key),
+    );
+    const own = hits.find((h) => !h.memory.fromPeer) ?? hits[0];
+    return own ? this.#item(own.memory, own.item) : null;
+  }
+
+  async #put(namespace: string[], key: string, value: Record<string, unknown> | null) {
+    const old = (await this.#find(token("k", [namespace, key]))).filter(
+      (h) => !h.memory.fromPeer && sameItem(h, namespace, key),
+    );
+    if (value !== null) {
+      const prefixes = namespace.map((_, i) => token("p", namespace.slice(0, i + 1)));
+      const createdAt = old[0]?.item.createdAt ?? new Date().toISOString();
+      const stored = redactItem({ namespace, key, value, createdAt });
+      const readable = `${[...namespace, key].join("/")}: ${JSON.stringify(stored.value).slice(0, 300)}`;
+      await this.#client.commitMemory({
+        content: `${readable}\n${token("k", [namespace, key])} ${token("p", [])} ${prefixes.join(" ")}\n${MEMORY_STORE_MARK}${encode(stored)}`,
+        scope: this.#scope,
+        namespace: this.#namespace,
+      });
+    }
+    for (const h of old) await this.#client.deleteMemory(h.memory.id);
+  }
+
+  async #search(op: MemoryItemSearch) {
+    const hits = await this.#find(token("p", op.namespacePrefix));
+    const prefix = JSON.stringify(op.namespacePrefix).slice(0, -1);
+    let items = hits
+      .filter((h) => JSON.stringify(h.item.namespace).startsWith(prefix))
+      .map((h) => this.#item(h.memory, h.item));
+    const filter = op.filter;
+    if (filter)
+      items = items.filter((i) =>
+        Object.entries(filter).every(([k, v]) => JSON.stringify(i.value[k]) === JSON.stringify(v)),
+      );
+    const query = op.query?.toLowerCase();
+    if (query) items = items.filter((i) => JSON.stringify(i.value).toLowerCase().includes(query));
+    const offset = op.offset ?? 0;
+    return items.slice(offset, offset + (op.limit ?? 10));
+  }
+
+  async #listNamespaces(op: MemoryItemListing) {
+    const hits = await this.#find(token("p", []));
+    const seen = new Map<string, string[]>();
+    for (const h of hits) {
+      let ns = h.item.namespace;
+      const ok = (op.matchConditions ?? []).every((c) => {
+        const path = c.path;
+        const part = c.matchType === "prefix" ? ns.slice(0, path.length) : ns.slice(-path.length);
+        return part.length === path.length && path.every((p, i) => p === "*" || p === part[i]);
+      });
+      if (!ok) continue;
+      if (op.maxDepth !== undefined) ns = ns.slice(0, op.maxDepth);
+      seen.set(JSON.stringify(ns), ns);
+    }
+    return [...seen.values()].slice(op.offset, op.offset + op.limit);
+  }
+}
