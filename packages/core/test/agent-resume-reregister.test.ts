@@ -34,6 +34,19 @@ class GatedClient extends PlatformClient {
 
   /** Event streams opened and not closed yet. */
   streamsOpen = 0;
+  /** Heartbeats sent and not answered yet, and answered. */
+  heartbeatsInFlight = 0;
+  heartbeatsDone = 0;
+
+  override async heartbeat(...args: Parameters<PlatformClient["heartbeat"]>): Promise<void> {
+    this.heartbeatsInFlight++;
+    try {
+      await super.heartbeat(...args);
+      this.heartbeatsDone++;
+    } finally {
+      this.heartbeatsInFlight--;
+    }
+  }
 
   override async openEventStream(options?: { signal?: AbortSignal }): Promise<EventStream> {
     const stream = await super.openEventStream(options);
@@ -184,6 +197,39 @@ describe("a running agent whose workspace was paused and resumed registers again
     },
     30_000,
   );
+
+  it("push (2026-04), heartbeats every 100 ms: the state is read before a heartbeat, which would otherwise turn the resumed workspace online without a URL", async () => {
+    const { emu, id, client, peer } = await setup("2026-04");
+    const infos: string[] = [];
+    const a = agent(client, infos, {
+      delivery: { mode: "push" },
+      heartbeatIntervalMs: 100,
+      stateIntervalMs: 100,
+    });
+    let late = false;
+    a.on("heartbeatLate", () => (late = true));
+    await a.start();
+    await waitFor(() => client.heartbeatsDone >= 2);
+
+    client.hold();
+    // A check waits at the gate and no heartbeat is on its way.
+    await waitFor(() => client.waiting > 0 && client.heartbeatsInFlight === 0);
+    const beats = client.heartbeatsDone;
+    await emu.admin.pause(id);
+    await emu.admin.resume(id);
+    // The next heartbeat either reaches the platform before any state read (which turns
+    // `provisioning` online without a URL), or waits for the state check (reported late after 5 s).
+    await waitFor(() => client.heartbeatsDone > beats || late, { timeoutMs: 15_000 });
+    client.release();
+    await waitFor(() => infos.some((m) => m.includes("was provisioning")));
+    await waitFor(() => client.heartbeatsDone > beats);
+    const after = await emu.admin.getWorkspace(id);
+    expect(after["status"]).toBe("online");
+    expect(after["url"]).toBe(a.pushUrl);
+    const answer = await peer.callPeer(id, "after the heartbeat");
+    expect("text" in answer && answer.text).toContain("draft: after the heartbeat");
+    await a.stop();
+  }, 30_000);
 
   it("poll (latest): the resume event triggers the state check, and the agent registers for poll again and answers a peer's call", async () => {
     const { emu, id, client, peer } = await setup("latest");

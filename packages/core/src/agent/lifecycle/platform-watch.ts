@@ -37,9 +37,15 @@ export class PlatformWatch {
   readonly #unauthorized: Record<Call, number> = { heartbeat: 0, "state check": 0 };
   #stateCheckedAt = Number.NEGATIVE_INFINITY;
   #stateCheck: Promise<void> | undefined;
+  /** The heartbeat's and the state check's intervals (ms). */
+  readonly #heartbeatMs: number;
+  readonly #stateMs: number;
 
   constructor(
-    options: Pick<RemoteAgentOptions, "client" | "heartbeatIntervalMs" | "maxUnauthorized">,
+    options: Pick<
+      RemoteAgentOptions,
+      "client" | "heartbeatIntervalMs" | "stateIntervalMs" | "maxUnauthorized"
+    >,
     observer: AgentObserver,
     ending: AbortSignal,
     agent: WatchedAgent,
@@ -49,7 +55,9 @@ export class PlatformWatch {
     this.#ending = ending;
     this.#agent = agent;
     const { workspaceId } = options.client;
-    this.#watch = new HeartbeatWatch(workspaceId, options.heartbeatIntervalMs ?? 30_000, observer);
+    const heartbeatMs = (this.#heartbeatMs = options.heartbeatIntervalMs ?? 30_000);
+    this.#watch = new HeartbeatWatch(workspaceId, heartbeatMs, observer);
+    this.#stateMs = options.stateIntervalMs ?? heartbeatMs;
   }
 
   /** Stops the late-heartbeat watchdog. */
@@ -57,9 +65,18 @@ export class PlatformWatch {
     this.#watch.stop();
   }
 
-  /** Sends one heartbeat. */
+  /**
+   * Sends one heartbeat. Without the event stream (which reports a resume as it happens), a state
+   * check in flight or due before the next heartbeat runs first: the April 2026 server's heartbeat
+   * turns a resumed workspace's `provisioning` into "online" without a URL, after which no state
+   * check could tell that the agent must register again.
+   */
   async heartbeat(): Promise<void> {
     this.#watch.begin();
+    if (!this.#agent.streamConnected() && this.#stateDueBy(this.#heartbeatMs)) {
+      await this.watchState();
+    }
+    if (this.#ending.aborted) return void this.#watch.end(false);
     try {
       await this.#o.client.heartbeat(this.#agent.report(), { signal: this.#ending });
       this.#watch.end(true);
@@ -71,12 +88,23 @@ export class PlatformWatch {
   }
 
   /**
-   * The state check's timer tick: skipped while the event stream is connected and the last check
-   * is less than `quietMs` old.
+   * The state check's timer tick: skipped when the last check (a heartbeat's, an event's) is less
+   * than its interval old, or `quietMs` while the event stream is connected.
    */
   async stateTick(quietMs: number): Promise<void> {
-    if (this.#agent.streamConnected() && performance.now() - this.#stateCheckedAt < quietMs) return;
+    if (this.#agent.streamConnected()) {
+      if (performance.now() - this.#stateCheckedAt < quietMs) return;
+    } else if (!this.#stateDueBy(0)) return;
     await this.watchState();
+  }
+
+  /**
+   * Whether a state check is in flight, or due within `ms` (a tenth of its interval early: timers
+   * may fire a little before `performance.now()` says the interval has passed).
+   */
+  #stateDueBy(ms: number): boolean {
+    const elapsed = performance.now() - this.#stateCheckedAt;
+    return this.#stateCheck !== undefined || elapsed + ms >= this.#stateMs * 0.9;
   }
 
   /**
