@@ -1,0 +1,7 @@
+// The platform pushes each A2A message here: POST /api/molecule/<path secret>.
+import { molecule } from "../../../../lib/molecule.js";
+
+export const dynamic = "force-dynamic";
+
+export const POST = (request: Request) => molecule()(request);
+export const GET = POST; // serves the agent card

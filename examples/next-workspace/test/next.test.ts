@@ -1,0 +1,183 @@
+// The Next.js app under `next build && next start` (Node.js runtime), registered with the emulator
+// by its deploy step (scripts/register.ts): a peer's call answered through the platform's proxy,
+// the app's own `callPeer` and peer tools answered, and the Vercel Cron route's heartbeat keeping
+// it online past the liveness window. The build runs without any Molecule environment: nothing is
+// built at module scope.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generatePathSecret, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const next = join(root, "node_modules", ".bin", "next");
+const cronSecret = generatePathSecret();
+
+let emu: Emulator;
+let server: ChildProcess | undefined;
+let exited: Promise<void> | undefined;
+let appUrl: string;
+let app: { id: string; client: PlatformClient };
+let peer: { id: string; client: PlatformClient; agent: RemoteAgent<PlatformClient> };
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+async function workspace(name: string): Promise<{ id: string; client: PlatformClient }> {
+  const w = await emu.admin.createWorkspace({ name });
+  const token = w.token ?? (await emu.admin.createToken(w.id));
+  return {
+    id: w.id,
+    client: new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token }),
+  };
+}
+
+const baseEnv = () => ({
+  PATH: process.env.PATH ?? "",
+  HOME: process.env.HOME ?? "/tmp",
+  CI: "true",
+  NEXT_TELEMETRY_DISABLED: "1",
+});
+
+/** Runs a command in the app's directory to completion; rejects with its output on failure. */
+function run(cmd: string, args: string[], env: Record<string, string>): Promise<void> {
+  const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+  return new Promise((resolve, reject) =>
+    child.once("close", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${out}`)),
+    ),
+  );
+}
+
+/** `next start` with the app's environment; resolves its URL once it serves. */
+async function start(env: Record<string, string>): Promise<string> {
+  const port = await freePort();
+  const child = spawn(next, ["start", "-H", "127.0.0.1", "-p", String(port)], {
+    cwd: root,
+    env: { ...baseEnv(), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  server = child;
+  exited = new Promise((resolve) => child.once("exit", () => resolve()));
+  let out = "";
+  return await new Promise<string>((resolve, reject) => {
+    const seen = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (/Ready in/.test(out)) resolve(`http://127.0.0.1:${port}`);
+    };
+    child.stdout!.on("data", seen);
+    child.stderr!.on("data", seen);
+    child.once("exit", (code) => reject(new Error(`next start exited ${code}:\n${out}`)));
+  });
+}
+
+const status = async () => (await app.client.getState()).status;
+
+async function ask(text: string): Promise<string> {
+  const r = await peer.client.callPeer(app.id, text);
+  if (r.status === "queued") throw new Error("the call was queued");
+  expect(r.status).toBe("completed");
+  return r.text;
+}
+
+beforeAll(async () => {
+  // The build sees no Molecule environment at all.
+  await run(next, ["build"], baseEnv());
+  // The app and the peer listen on 127.0.0.1, which the real server would refuse to register.
+  emu = await startEmulator({ lenientAgentUrls: true });
+  app = await workspace("next-app");
+  const p = await workspace("peer");
+  const agent = new RemoteAgent({
+    client: p.client,
+    handler: (msg) => `pong: ${msg.text}`,
+    logger: {},
+    delivery: { mode: "push", port: 0 },
+  });
+  await agent.start();
+  peer = { ...p, agent };
+  const env = {
+    MOLECULE_PLATFORM_URL: emu.url,
+    MOLECULE_WORKSPACE_ID: app.id,
+    MOLECULE_WORKSPACE_TOKEN: await emu.admin.createToken(app.id),
+    MOLECULE_PATH_SECRET: generatePathSecret(),
+    CRON_SECRET: cronSecret,
+  };
+  appUrl = await start(env);
+  // The deploy step, as documented: node scripts/register.ts.
+  await run(process.execPath, ["scripts/register.ts"], { ...baseEnv(), ...env, APP_URL: appUrl });
+}, 400_000);
+
+afterAll(async () => {
+  if (server?.pid !== undefined && server.exitCode === null) {
+    process.kill(-server.pid, "SIGTERM");
+    await exited;
+  }
+  await peer?.agent.stop();
+  await peer?.client.close();
+  await app?.client.close();
+  await emu?.close();
+});
+
+describe("a workspace in a Next.js app (next build && next start, Node.js runtime)", () => {
+  it("answers a peer's call through the platform's proxy", async () => {
+    expect(await ask("hello from a peer")).toContain("echo: hello from a peer");
+  });
+
+  it("calls a peer itself (callPeer from the route) and answers with the peer's reply", async () => {
+    const text = await ask(`ask ${peer.id}: are you there?`);
+    expect(text).toContain("peer answered:");
+    expect(text).toContain("pong: are you there?");
+  });
+
+  it("builds its peer tools per message and runs them", async () => {
+    const text = await ask("tools");
+    expect(text).toMatch(/call_peer\S*: /);
+    expect(text).toContain("pong: ping");
+  });
+
+  it("the cron route refuses a request without CRON_SECRET and sends no heartbeat", async () => {
+    const before = emu.heartbeats(app.id).length;
+    const res = await fetch(`${appUrl}/api/molecule-heartbeat`, {
+      headers: { authorization: "Bearer wrong" },
+    });
+    expect(res.status).toBe(401);
+    await res.text();
+    expect(emu.heartbeats(app.id).length).toBe(before);
+  });
+
+  it("stays online past the liveness window on the Vercel Cron route's heartbeat", async () => {
+    const cron = async () => {
+      const before = emu.heartbeats(app.id).length;
+      const res = await fetch(`${appUrl}/api/molecule-heartbeat`, {
+        headers: { authorization: `Bearer ${cronSecret}` },
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+      expect(emu.heartbeats(app.id).length).toBeGreaterThan(before);
+    };
+    await cron();
+    for (let minute = 0; minute < 3; minute++) {
+      emu.advanceClock(60_000);
+      expect(await status()).toBe("online");
+      await cron();
+    }
+    emu.advanceClock(91_000);
+    expect(await status()).toBe("offline");
+    expect(await ask("while offline")).toContain("echo: while offline");
+    await cron();
+    expect(await status()).toBe("online");
+  });
+});
