@@ -167,6 +167,11 @@ describe("a running agent whose workspace was paused and resumed registers again
       });
       await a.start();
       expect(a.delivery).toBe("push");
+      // A card updated after start (an adapter's skills, say) is the card the platform holds.
+      await client.updateAgentCard({
+        name: "writer",
+        skills: [{ id: "edit", name: "edit", description: "", tags: [] }],
+      });
       const before = await emu.admin.getWorkspace(id);
       expect(before["url"]).toBe(a.pushUrl);
       expect(await liveTokens(emu, id)).toBe(1);
@@ -187,7 +192,11 @@ describe("a running agent whose workspace was paused and resumed registers again
       const after = await emu.admin.getWorkspace(id);
       expect(after["status"]).toBe("online");
       expect(after["url"]).toBe(a.pushUrl);
-      expect(after["agent_card"]).toMatchObject({ name: "writer", description: "drafts" });
+      expect(after["agent_card"]).toMatchObject({
+        name: "writer",
+        description: "drafts",
+        skills: [{ id: "edit", name: "edit" }],
+      });
       expect(await liveTokens(emu, id)).toBe(1); // no new token minted, the agent's still works
       const answer = await peer.callPeer(id, "second");
       expect(answer.status).toBe("completed");

@@ -122,7 +122,7 @@ export class RemoteAgent<
       report: () => this.#report(),
       end: (reason, error) => void this.#end(reason, error),
       streamConnected: () => this.#pollSource?.connected() === true,
-      registerAgain: (signal) => this.#registration.again(signal),
+      registerAgain: (signal) => this.#registration.again(options.client, signal),
     });
     // Without a store the state lives in the stages themselves: nothing would read a saved copy.
     this.#state = new AgentStateStore(hasStore(options) ? this.#store.state : undefined, {

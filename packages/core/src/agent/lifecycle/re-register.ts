@@ -3,9 +3,18 @@
 // registers again: a heartbeat alone never brings the URL back, so every call to it gets 503
 // "workspace has no URL". An agent that did not see the pause (it came and went between two state
 // checks) carries on; when a state check finds the workspace waiting for its agent, the agent
-// repeats its start-up registration: the same card, the same URL, the same delivery mode. The
-// token is kept (the platform mints one only for a workspace that has none).
+// repeats its start-up registration: the same URL, the same delivery mode, and the card the
+// platform held (a card updated since start is sent again after it). The token is kept (the
+// platform mints one only for a workspace that has none).
+import type { AgentCard } from "../../a2a/index.js";
+import type { CardUpdateOptions } from "../../platform/index.js";
 import type { StartStep } from "./lifecycle.js";
+
+/** What a client may offer to keep its card across a registration (PlatformClient does). */
+interface CardKeeper {
+  readonly registeredCard?: AgentCard | undefined;
+  updateAgentCard?(card: AgentCard, options?: CardUpdateOptions): Promise<void>;
+}
 
 /** Statuses that mean "the platform waits for this workspace's agent to register". */
 const AWAITING = new Set(["awaiting_agent", "provisioning"]);
@@ -27,15 +36,19 @@ export class Registration {
     };
   }
 
-  /** Whether the agent registered at start (an agent with `register: false` never re-registers). */
-  get registered(): boolean {
-    return this.#again !== undefined;
-  }
-
-  /** Sends the start-up registration again; false when the agent did not register at start. */
-  async again(signal: AbortSignal): Promise<boolean> {
+  /**
+   * Sends the start-up registration again, then the card `client` last sent when it differs from
+   * the one registered at start; false when the agent did not register at start.
+   */
+  async again(agentClient: object, signal: AbortSignal): Promise<boolean> {
     if (!this.#again) return false;
+    const client = agentClient as CardKeeper; // a custom client may have neither member
+    const held = client.registeredCard;
     await this.#again(signal);
+    const sent = client.registeredCard;
+    if (held && client.updateAgentCard && JSON.stringify(held) !== JSON.stringify(sent)) {
+      await client.updateAgentCard(held, { replace: true, signal });
+    }
     return true;
   }
 }
