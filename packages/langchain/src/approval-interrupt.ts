@@ -9,7 +9,7 @@ import {
   isInterrupted,
   task,
 } from "@langchain/langgraph";
-import { isMoleculeError, type Logger, type MoleculeError } from "@molecule-ai/agent-core";
+import { isMoleculeError, type Logger } from "@molecule-ai/agent-core";
 import {
   decisionOn,
   openScopedApproval,
@@ -19,6 +19,7 @@ import {
   type ApprovalResult,
   type ApprovalWaitOptions,
 } from "@molecule-ai/agent-core/org";
+import { threadInterrupts } from "./question.js";
 
 /** What the node's `interrupt()` carries: the request a person decides on the canvas. */
 export interface ApprovalInterrupt {
@@ -46,18 +47,11 @@ export interface ApprovalDecisionSource {
 // node's own try/catch, and a tool must be able to tell the model in one line.
 const openApproval = task(
   "molecule_open_approval",
-  async (input: {
-    request: ApprovalRequestInput;
-    scope: string[];
-    client: ApprovalOpener;
-  }): Promise<{ approvalId: string; digest: string } | { error: MoleculeError }> => {
-    try {
-      return await openScopedApproval(input.client, input.request, input.scope);
-    } catch (err) {
+  (input: { request: ApprovalRequestInput; scope: string[]; client: ApprovalOpener }) =>
+    openScopedApproval(input.client, input.request, input.scope).catch((err: unknown) => {
       if (isMoleculeError(err)) return { error: err };
       throw err;
-    }
-  },
+    }),
 );
 
 /**
@@ -125,10 +119,7 @@ async function waitingApproval(
   config: Record<string, unknown>,
 ): Promise<ApprovalInterrupt | undefined> {
   if (typeof graph.getState !== "function") return undefined;
-  const state = (await graph.getState(config)) as {
-    tasks?: readonly { interrupts?: readonly { value?: unknown }[] }[];
-  };
-  return approvalOf((state.tasks ?? []).flatMap((t) => t.interrupts ?? []));
+  return approvalOf(await threadInterrupts({ getState: graph.getState.bind(graph) }, config));
 }
 
 /**
@@ -146,18 +137,12 @@ export async function resumeOnDecision<R>(
   waiter: ApprovalDecisionSource,
   options: ApprovalWaitOptions = {},
 ): Promise<R> {
+  const resume = async (approvalId: string) =>
+    await graph.invoke(new Command({ resume: await waiter.wait(approvalId, options) }), config);
   const waiting =
     input === null || input instanceof Command ? undefined : await waitingApproval(graph, config);
-  let result =
-    waiting === undefined
-      ? await graph.invoke(input, config)
-      : await graph.invoke(
-          new Command({ resume: await waiter.wait(waiting.approvalId, options) }),
-          config,
-        );
-  for (let p = pendingApproval(result); p !== undefined; p = pendingApproval(result)) {
-    const decision = await waiter.wait(p.approvalId, options);
-    result = await graph.invoke(new Command({ resume: decision }), config);
-  }
+  let result = waiting ? await resume(waiting.approvalId) : await graph.invoke(input, config);
+  for (let p = pendingApproval(result); p !== undefined; p = pendingApproval(result))
+    result = await resume(p.approvalId);
   return result;
 }

@@ -11,19 +11,17 @@ import {
   LIST_PEERS_TOOL_NAME,
   listPeersStep,
   toolClientOf,
+  type AgentSource,
+  type DelegateClient,
+  type DelegateToolOptions,
+  type ListPeersClient,
+  type ListPeersToolOptions,
+  type PeerToolErrorArtifact,
 } from "@molecule-ai/agent-core/peer-tools";
 import {
   delegateInputSchema,
   listPeersInputSchema,
 } from "@molecule-ai/agent-core/peer-tools/schemas";
-import type {
-  AgentSource,
-  DelegateClient,
-  DelegateToolOptions,
-  ListPeersClient,
-  ListPeersToolOptions,
-  PeerToolErrorArtifact,
-} from "@molecule-ai/agent-core/peer-tools";
 import { moleculeTool } from "./tool-result.js";
 
 /** The `list_peers` tool. */

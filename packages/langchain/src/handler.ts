@@ -2,8 +2,7 @@ import { MoleculeError, MoleculeOptionError, sanitizePeerText } from "@molecule-
 import { askForInput, createTurnHandler, threadIdFor } from "@molecule-ai/agent-core/adapters";
 import { contentText } from "@molecule-ai/agent-core/peer-tools";
 import type { ConversationKeyStrategy, TurnHandler } from "@molecule-ai/agent-core/adapters";
-import { HumanMessage } from "@langchain/core/messages";
-import type { BaseMessage } from "@langchain/core/messages";
+import { type BaseMessage, HumanMessage } from "@langchain/core/messages";
 import type { InboundMessage, RemoteAgentOptions } from "@molecule-ai/agent-core";
 import { isQuestion } from "./question.js";
 

@@ -1,8 +1,12 @@
 // @molecule-ai/langchain/langgraph: a Molecule peer as a LangGraph node, A2A `input-required`
 // answered through interrupt() / Command({ resume }), and inbound A2A conversations as threads.
 // Needs the optional peer @langchain/langgraph; the package's main entry never loads it.
-import { AIMessage, AIMessageChunk, HumanMessage } from "@langchain/core/messages";
-import type { BaseMessage } from "@langchain/core/messages";
+import {
+  AIMessage,
+  AIMessageChunk,
+  type BaseMessage,
+  HumanMessage,
+} from "@langchain/core/messages";
 import {
   Command,
   getConfig,
@@ -18,13 +22,13 @@ import {
   stepIds,
 } from "@molecule-ai/agent-core/peer-tools";
 import type { AgentSource, PeerCallClient, PeerStep } from "@molecule-ai/agent-core/peer-tools";
-import { createPeerMessageHandler } from "./handler.js";
-import { asQuestion } from "./question.js";
-import type {
-  MessagesRunnable,
-  PeerMessageHandlerOptions,
-  StreamingPeerMessageHandler,
+import {
+  createPeerMessageHandler,
+  type MessagesRunnable,
+  type PeerMessageHandlerOptions,
+  type StreamingPeerMessageHandler,
 } from "./handler.js";
+import { asQuestion, threadInterrupts } from "./question.js";
 import type { PeerCallOptions } from "@molecule-ai/agent-core";
 
 export type { PeerInputRequest } from "@molecule-ai/agent-core/peer-tools";
@@ -112,8 +116,7 @@ export function createGraphMessageHandler(
 ): StreamingPeerMessageHandler {
   type Config = Parameters<MessagesRunnable["invoke"]>[1];
   const start = async (input: { messages: BaseMessage[] }, config: Config) => {
-    const snapshot = await graph.getState(config ?? {});
-    const waiting = snapshot.tasks?.some((t) => (t.interrupts?.length ?? 0) > 0);
+    const waiting = (await threadInterrupts(graph, config ?? {})).length > 0;
     // A Command is what LangGraph takes in place of the input to resume an interrupted thread.
     return (waiting ? new Command({ resume: input.messages.at(-1)?.text ?? "" }) : input) as {
       messages: BaseMessage[];
@@ -142,16 +145,5 @@ export function createGraphMessageHandler(
   return createPeerMessageHandler(runnable, { threadId: "context", ...options });
 }
 
-export { MoleculeMemoryStore } from "./memory-store.js";
-export type { MemoryStoreClient, MoleculeMemoryStoreOptions } from "./memory-store.js";
-export {
-  approvalInterrupt,
-  pendingApproval,
-  resumeOnDecision,
-  toolCallInterrupt,
-} from "./approval-interrupt.js";
-export type {
-  ApprovalDecisionSource,
-  ApprovalInterrupt,
-  ApprovalOpener,
-} from "./approval-interrupt.js";
+export * from "./memory-store.js";
+export * from "./approval-interrupt.js";

@@ -7,17 +7,15 @@ import {
   PeerToolConfigError,
   peerToolStep,
   toolClientOf,
+  type AgentSource,
+  type PeerCallClient,
+  type PeerLike,
+  type PeerToolArtifact,
+  type PeerToolErrorArtifact,
+  type PeerToolInput,
+  type PeerToolOptions,
 } from "@molecule-ai/agent-core/peer-tools";
 import { peerToolInputSchema as peerToolSchema } from "@molecule-ai/agent-core/peer-tools/schemas";
-import type {
-  AgentSource,
-  PeerCallClient,
-  PeerLike,
-  PeerToolArtifact,
-  PeerToolErrorArtifact,
-  PeerToolInput,
-  PeerToolOptions,
-} from "@molecule-ai/agent-core/peer-tools";
 import { moleculeTool } from "./tool-result.js";
 
 /** What a peer tool's function returns: `[content for the model, artifact]`. */

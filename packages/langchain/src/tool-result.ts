@@ -8,8 +8,7 @@ import {
   type ToolStep,
 } from "@molecule-ai/agent-core/peer-tools";
 import { ToolMessage } from "@langchain/core/messages";
-import { tool } from "@langchain/core/tools";
-import type { ToolRunnableConfig } from "@langchain/core/tools";
+import { tool, type ToolRunnableConfig } from "@langchain/core/tools";
 import type { z } from "zod/v4";
 
 /**

@@ -1,8 +1,7 @@
 // Every peer as a tool at once: `loadPeerTools` and the `PeerToolkit` (peer tools plus the
 // built-in `list_peers` and `delegate_to_peer`).
 import type { Peer } from "@molecule-ai/agent-core";
-import { BaseToolkit } from "@langchain/core/tools";
-import type { StructuredToolInterface } from "@langchain/core/tools";
+import { BaseToolkit, type StructuredToolInterface } from "@langchain/core/tools";
 import { planPeerToolkit, planPeerTools, toolClientOf } from "@molecule-ai/agent-core/peer-tools";
 import type {
   AgentSource,
@@ -13,8 +12,7 @@ import type {
   PlannedPeerTool,
 } from "@molecule-ai/agent-core/peer-tools";
 import { createDelegateTool, createListPeersTool } from "./builtin-tools.js";
-import { createPeerTool } from "./peer-tool.js";
-import type { PeerTool } from "./peer-tool.js";
+import { createPeerTool, type PeerTool } from "./peer-tool.js";
 
 /** Selects peers by id or name (case-insensitive), a list of them, or a predicate. */
 export type PeerFilter = PeerSelector<Peer>;
