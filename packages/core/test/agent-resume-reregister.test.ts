@@ -2,7 +2,9 @@
 // and resuming leaves it `awaiting_agent` (`provisioning` on the April 2026 server) until its agent
 // registers again; a heartbeat never brings the URL back, so a peer's call got 503 "workspace has
 // no URL" while the agent ran on. An agent whose state check finds its workspace waiting for it
-// registers again: same card, same URL, same token. Over real HTTP against the emulator.
+// registers again: same card, same URL, same token. Over real HTTP against the emulator: push on
+// both contracts, a push agent whose heartbeats would turn `provisioning` online first (2026-04),
+// poll, and a poll agent that missed the pause and hears the resume event.
 //
 // The agent does not see the pause itself (it came and went between two of its state checks):
 // the test holds the agent's state check at a gate (a client whose getState waits, then reads the
