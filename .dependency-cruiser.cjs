@@ -4,10 +4,12 @@
 
 /** Core's folders, bottom-up, and the folders each may import (always through their index.ts). */
 const LAYERS = {
+  // How the lazily loaded modules (undici, zod, @opentelemetry/api) load: Node, or the edge build.
+  runtime: [],
   // OpenTelemetry spans and trace context (the optional @opentelemetry/api, loaded on first use).
-  observability: [],
-  transport: ["observability"],
-  wire: [],
+  observability: ["runtime"],
+  transport: ["runtime", "observability"],
+  wire: ["runtime"],
   a2a: ["transport"],
   platform: ["observability", "transport", "wire", "a2a"],
   inbound: ["observability", "transport", "wire", "a2a", "platform"],

@@ -37,7 +37,7 @@ const output = {
 const webModules: Plugin = {
   name: "molecule-web-modules",
   resolveId(source, importer) {
-    if (importer?.includes("/src/") && source.endsWith("/runtime/modules.js")) {
+    if (source === "./modules.js" && importer?.endsWith("/src/runtime/index.ts")) {
       return fileURLToPath(new URL("src/runtime/modules.web.ts", import.meta.url));
     }
     return undefined;

@@ -3,11 +3,11 @@
 // runtime), and a failure to load it is a setup error, never "check your network". Real HTTP
 // against the emulator; the edge build itself runs in workerd in examples/worker-workspace.
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
-import type * as Modules from "../src/runtime/modules.js";
+import type * as Modules from "../src/runtime/index.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
 const loader = vi.hoisted(() => ({ undici: "node" as "node" | "absent" | "broken" }));
-vi.mock("../src/runtime/modules.js", async (importOriginal) => {
+vi.mock("../src/runtime/index.js", async (importOriginal) => {
   const real = await importOriginal<typeof Modules>();
   return {
     ...real,

@@ -1,7 +1,7 @@
 // `@opentelemetry/api`, loaded on first use and only when installed (an optional peer): without
 // it, tracing costs one failed lookup per process and nothing per call.
 import type * as OTel from "@opentelemetry/api";
-import { loadOTel } from "../runtime/modules.js";
+import { loadOTel } from "../runtime/index.js";
 
 /** The OpenTelemetry API module. */
 export type OTelApi = typeof OTel;

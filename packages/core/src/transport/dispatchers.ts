@@ -28,7 +28,7 @@
 // its `undici` cannot dispatch (Bun's built-in stub), a pool is a `FetchAgent` over the runtime's
 // `fetch` instead (fetch-agent.ts), chosen by what the runtime has; Node and Deno keep undici.
 import type { Agent, Dispatcher } from "undici";
-import { loadUndici } from "../runtime/modules.js";
+import { loadUndici } from "../runtime/index.js";
 import { MoleculeError } from "./errors.js";
 import { FetchAgent, isUsableUndici } from "./fetch-agent.js";
 

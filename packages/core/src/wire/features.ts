@@ -1,7 +1,7 @@
 // zod schemas of the workspace-feature routes (memories, approvals, session search, delegation
 // records): shared/reference/platform-api-workspace-features.md. Built lazily, like schemas.ts.
 import type * as Zod from "zod";
-import { loadZod } from "../runtime/modules.js";
+import { loadZod } from "../runtime/index.js";
 import type { z } from "zod";
 
 function build(z: typeof Zod.z) {

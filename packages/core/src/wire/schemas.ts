@@ -4,7 +4,7 @@
 // zod is loaded (and the schemas built) on the first parse, not when the SDK is imported: building
 // them eagerly would cost every cold `import "@molecule-ai/agent-core"` most of its time.
 import type * as Zod from "zod";
-import { loadZod } from "../runtime/modules.js";
+import { loadZod } from "../runtime/index.js";
 import type { z } from "zod";
 
 /** Builds every schema with `z` (called once, on the first parse). */
