@@ -131,12 +131,11 @@ export function createPeerMessageHandler(
   agent: MessagesRunnable,
   options: PeerMessageHandlerOptions = {},
 ): StreamingPeerMessageHandler {
-  if (typeof agent?.invoke !== "function") {
+  if (typeof agent?.invoke !== "function")
     throw new MoleculeOptionError(
       "agent",
       "createPeerMessageHandler: `agent` must have invoke(); pass a createAgent() result or a compiled graph.",
     );
-  }
   const reply = (state: unknown, msg: InboundMessage): string | undefined => {
     // A graph's interrupt question: answered as A2A `input-required` (push), the next message of
     // the conversation resumes the graph.
@@ -162,9 +161,8 @@ export function createPeerMessageHandler(
         ...(signal ? { signal } : {}),
       };
       // A custom `reply` decides the answer, so only a default reply streams the model's tokens.
-      if (!emit || !agent.stream || options.reply) {
+      if (!emit || !agent.stream || options.reply)
         return reply(await agent.invoke(input, config), msg);
-      }
       const events = await agent.stream(input, { ...config, streamMode: ["messages", "values"] });
       let state: unknown;
       for await (const event of events) {

@@ -31,9 +31,8 @@ export function peerOutputSanitizer(options: PeerOutputSanitizerOptions = {}): A
     name: "MoleculePeerOutputSanitizer",
     wrapToolCall: async (request, handler) => {
       const result = await handler(request);
-      if (!ToolMessage.isInstance(result) || !covers(request.toolCall.name, request.tool)) {
+      if (!ToolMessage.isInstance(result) || !covers(request.toolCall.name, request.tool))
         return result;
-      }
       const content = sanitizeTextContent(result.content);
       if (content === result.content) return result;
       return new ToolMessage({

@@ -44,11 +44,10 @@ export function createPeerTool(
   peer: PeerLike,
   options: PeerToolOptions = {},
 ): PeerTool {
-  if (typeof peer?.id !== "string" || peer.id.length === 0 || typeof peer.name !== "string") {
+  if (typeof peer?.id !== "string" || peer.id.length === 0 || typeof peer.name !== "string")
     throw new PeerToolConfigError(
       "createPeerTool: `peer.id` must be a non-empty string and `peer.name` a string; pass a peer from client.listPeers().",
     );
-  }
   const caller = toolClientOf<PeerCallClient>(client, ["callPeer"], "createPeerTool");
   const name = options.name ?? peerToolName(peer);
   assertToolName(name);
