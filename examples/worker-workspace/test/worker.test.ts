@@ -143,6 +143,32 @@ describe("a workspace in a Cloudflare Worker (wrangler dev, workerd)", () => {
     expect(await ask("hello from a peer")).toContain("echo: hello from a peer");
   });
 
+  it("refuses a message sent straight to the Worker without the path secret (handler not run)", async () => {
+    const send = (path: string) =>
+      fetch(`${workerUrl}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "message/send",
+          params: {
+            message: {
+              kind: "message",
+              messageId: "m-1",
+              role: "user",
+              parts: [{ kind: "text", text: "tools" }],
+            },
+          },
+        }),
+      });
+    for (const path of ["/a2a/not-the-secret", "/a2a", "/a2a/"]) {
+      const res = await send(path);
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain("pong");
+    }
+  });
+
   it("calls a peer itself (callPeer out of the Worker) and answers with the peer's reply", async () => {
     const text = await ask(`ask ${peer.id}: are you there?`);
     expect(text).toContain("peer answered:");
