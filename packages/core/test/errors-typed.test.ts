@@ -160,7 +160,7 @@ describe("push pipeline errors", () => {
 /** A `message/send` of `text`. */
 function send(text: string, configuration?: unknown): Request {
   return rpc("message/send", {
-    message: { messageId: crypto.randomUUID(), parts: [{ kind: "text", text }] },
+    message: { role: "user", messageId: crypto.randomUUID(), parts: [{ kind: "text", text }] },
     ...(configuration ? { configuration } : {}),
   });
 }
