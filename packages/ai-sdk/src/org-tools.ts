@@ -8,21 +8,13 @@ import {
   type ApprovalRequestInput,
   type ApprovalResult,
   type ApprovalWaitOptions,
-  type MemoryScope,
+  type MemoryToolsOptions,
   type MemoryToolClient,
   memoryToolSpecs,
 } from "@molecule-ai/agent-core/org";
 import { type Tool, tool, type ToolModelMessage, type ToolSet } from "ai";
 
-export type { MemoryToolClient } from "@molecule-ai/agent-core/org";
-
-/** Options of {@link memoryTools}. */
-export interface MemoryToolsOptions {
-  /** Scopes the model may write (default `["LOCAL", "TEAM"]`; add `"GLOBAL"` only on a root). */
-  writeScopes?: MemoryScope[] | undefined;
-  /** One namespace for everything the tools write and read (default: all; writes `"general"`). */
-  namespace?: string | undefined;
-}
+export type { MemoryToolClient, MemoryToolsOptions } from "@molecule-ai/agent-core/org";
 
 /**
  * The tools {@link memoryTools} returns (a `ToolSet`). Their arguments are checked by core, not by

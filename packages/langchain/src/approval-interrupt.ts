@@ -99,27 +99,19 @@ export async function toolCallInterrupt(
 }
 
 /** The first approval interrupt among `interrupts` (their values), if any. */
-function approvalOf(interrupts: Iterable<{ value?: unknown }>): ApprovalInterrupt | undefined {
-  for (const i of interrupts) {
-    const v = i.value as Partial<ApprovalInterrupt> | undefined;
-    if (v?.type === "molecule_approval" && typeof v.approvalId === "string")
-      return v as ApprovalInterrupt;
-  }
-  return undefined;
+function approvalOf(interrupts: readonly { value?: unknown }[]): ApprovalInterrupt | undefined {
+  return interrupts.map((i) => i.value).find(isApproval);
+}
+
+/** Whether an interrupt's value is an {@link ApprovalInterrupt}. */
+function isApproval(value: unknown): value is ApprovalInterrupt {
+  const v = value as Partial<ApprovalInterrupt> | undefined;
+  return v?.type === "molecule_approval" && typeof v.approvalId === "string";
 }
 
 /** The pending approval of an interrupted run's result, if it is waiting for one. */
 export function pendingApproval(result: unknown): ApprovalInterrupt | undefined {
   return isInterrupted(result) ? approvalOf(result[INTERRUPT]) : undefined;
-}
-
-/** The approval an interrupted thread waits for, read from its checkpointed state. */
-async function waitingApproval(
-  graph: { getState?(config: Record<string, unknown>): Promise<unknown> },
-  config: Record<string, unknown>,
-): Promise<ApprovalInterrupt | undefined> {
-  if (typeof graph.getState !== "function") return undefined;
-  return approvalOf(await threadInterrupts({ getState: graph.getState.bind(graph) }, config));
 }
 
 /**
@@ -139,8 +131,11 @@ export async function resumeOnDecision<R>(
 ): Promise<R> {
   const resume = async (approvalId: string) =>
     await graph.invoke(new Command({ resume: await waiter.wait(approvalId, options) }), config);
-  const waiting =
-    input === null || input instanceof Command ? undefined : await waitingApproval(graph, config);
+  // A thread already waiting for an approval (read from its checkpointed state) is resumed.
+  const asGiven =
+    input === null || input instanceof Command || typeof graph.getState !== "function";
+  const state = asGiven ? undefined : { getState: graph.getState!.bind(graph) };
+  const waiting = state && approvalOf(await threadInterrupts(state, config));
   let result = waiting ? await resume(waiting.approvalId) : await graph.invoke(input, config);
   for (let p = pendingApproval(result); p !== undefined; p = pendingApproval(result))
     result = await resume(p.approvalId);

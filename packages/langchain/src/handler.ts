@@ -79,15 +79,10 @@ export interface PeerMessageHandlerOptions {
 /** The text of an AI message or chunk (a message instance or its plain form); else `undefined`. */
 function aiText(message: unknown): string | undefined {
   if (typeof message !== "object" || message === null) return undefined;
-  const m = message as {
-    getType?: () => unknown;
-    type?: unknown;
-    text?: unknown;
-    content?: unknown;
-  };
-  const type = typeof m.getType === "function" ? m.getType() : m.type;
+  const m = message as Record<string, unknown> & { getType?: () => unknown };
+  const type = typeof m.getType === "function" ? m.getType() : m["type"];
   if (type !== "ai" && type !== "AIMessageChunk") return undefined;
-  return typeof m.text === "string" ? m.text : contentText(m.content);
+  return typeof m["text"] === "string" ? m["text"] : contentText(m["content"]);
 }
 
 /**

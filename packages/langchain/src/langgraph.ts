@@ -118,9 +118,9 @@ export function createGraphMessageHandler(
   const start = async (input: { messages: BaseMessage[] }, config: Config) => {
     const waiting = (await threadInterrupts(graph, config ?? {})).length > 0;
     // A Command is what LangGraph takes in place of the input to resume an interrupted thread.
-    return (waiting ? new Command({ resume: input.messages.at(-1)?.text ?? "" }) : input) as {
-      messages: BaseMessage[];
-    };
+    return (
+      waiting ? new Command({ resume: input.messages.at(-1)?.text ?? "" }) : input
+    ) as typeof input;
   };
   const runnable: MessagesRunnable = {
     invoke: async (input, config) => {

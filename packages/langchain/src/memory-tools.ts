@@ -2,19 +2,11 @@
 import { tool } from "@langchain/core/tools";
 import {
   memoryToolSpecs,
-  type MemoryScope,
+  type MemoryToolsOptions,
   type MemoryToolClient,
 } from "@molecule-ai/agent-core/org";
 
-export type { MemoryToolClient } from "@molecule-ai/agent-core/org";
-
-/** Options of {@link createMemoryTools}. */
-export interface MemoryToolsOptions {
-  /** Scopes the model may write (default `["LOCAL", "TEAM"]`; add `"GLOBAL"` only on a root). */
-  writeScopes?: MemoryScope[] | undefined;
-  /** A namespace for everything these tools write and read (default: all, writes `"general"`). */
-  namespace?: string | undefined;
-}
+export type { MemoryToolClient, MemoryToolsOptions } from "@molecule-ai/agent-core/org";
 
 /**
  * `remember` (commit a memory) and `recall` (search one scope: a header line, then one JSON object

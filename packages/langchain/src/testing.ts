@@ -16,11 +16,8 @@ export type {
 
 /** Answers every call with `${prefix}${last human text}`, with no network; tools are ignored. */
 class EchoChatModel extends BaseChatModel {
-  readonly #prefix: string;
-
-  constructor(prefix: string) {
+  constructor(private readonly prefix: string) {
     super({});
-    this.#prefix = prefix;
   }
 
   _llmType(): string {
@@ -34,7 +31,7 @@ class EchoChatModel extends BaseChatModel {
 
   async _generate(messages: BaseMessage[]): Promise<ChatResult> {
     const human = messages.findLast((m) => m.getType() === "human");
-    const message = new AIMessage(`${this.#prefix}${human?.text ?? ""}`);
+    const message = new AIMessage(`${this.prefix}${human?.text ?? ""}`);
     return { generations: [{ text: message.text, message }] };
   }
 }

@@ -95,8 +95,7 @@ export class PeerToolkit extends BaseToolkit {
   /** Re-lists the peers and rebuilds the tools; returns the new tool list. */
   async refresh(options: { signal?: AbortSignal } = {}): Promise<StructuredToolInterface[]> {
     const signal = options.signal ?? this.#options.signal;
-    const q = this.#options.query;
-    const listed = await this.#client.listPeers({ q, fresh: true, signal });
+    const listed = await this.#client.listPeers({ q: this.#options.query, fresh: true, signal });
     const plan = planPeerToolkit(listed, this.#options);
     const tools: StructuredToolInterface[] = toolsFor(this.#client, plan.peerTools, this.#options);
     if (plan.listPeers) tools.push(createListPeersTool(this.#client, plan.listPeers));

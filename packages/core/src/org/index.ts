@@ -31,4 +31,5 @@ export type {
   MoleculeMemoryStoreOptions,
 } from "./memory-items.js";
 export { memoryToolSpecs } from "./memory-tool-specs.js";
+export type { MemoryToolsOptions } from "./memory-tool-specs.js";
 export { decisionOn, toolCallVerdict } from "./approval-decision.js";

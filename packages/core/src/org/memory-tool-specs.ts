@@ -17,15 +17,20 @@ function shown(schema: Record<string, unknown>) {
   return z.unknown().meta(schema);
 }
 
+/** Options of the `remember` and `recall` tools (`createMemoryTools`, `memoryTools`). */
+export interface MemoryToolsOptions {
+  /** Scopes the model may write (default `["LOCAL", "TEAM"]`; add `"GLOBAL"` only on a root). */
+  writeScopes?: MemoryScope[] | undefined;
+  /** One namespace for everything the tools write and read (default: all; writes `"general"`). */
+  namespace?: string | undefined;
+}
+
 /**
  * The `remember` and `recall` tools on `client`: `remember` writes the scopes in `writeScopes`
  * (default `LOCAL` and `TEAM`), both keep to `namespace` when given. `run` answers one line of
  * text, `Error: ...` for every failure.
  */
-export function memoryToolSpecs(
-  client: MemoryToolClient,
-  options: { writeScopes?: MemoryScope[] | undefined; namespace?: string | undefined } = {},
-) {
+export function memoryToolSpecs(client: MemoryToolClient, options: MemoryToolsOptions = {}) {
   const { namespace, writeScopes = ["LOCAL", "TEAM"] } = options;
   const remember = {
     name: "remember" as const,

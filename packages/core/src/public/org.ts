@@ -65,6 +65,7 @@ export type {
   MemoryItemOperation,
   MemoryItemSearch,
   MemoryStoreClient,
+  MemoryToolsOptions,
   MoleculeMemoryStoreOptions,
 } from "../org/index.js";
 export { decisionOn, toolCallVerdict } from "../org/index.js";
