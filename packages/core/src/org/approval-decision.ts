@@ -15,14 +15,15 @@ export function decisionOn(
   value: unknown,
 ): ApprovalResult {
   const d = value as Partial<ApprovalResult> | null;
-  if (d !== null && typeof d === "object" && d.approvalId === opened.approvalId)
-    if (d.digest === opened.digest) return d as ApprovalResult;
+  const onThis = typeof d === "object" && d !== null && d.approvalId === opened.approvalId;
+  if (onThis && d.digest === opened.digest) return d as ApprovalResult;
   return {
-    ...opened,
+    approvalId: opened.approvalId,
     approved: false,
     decision: "denied",
     decidedBy: "not the decision on this request",
     expired: false,
+    digest: opened.digest,
   };
 }
 
