@@ -10,7 +10,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import type { McpHttpConfig } from "./config.js";
 import {
   closeUnread,
-  ConnectionBound,
+  boundConnections,
   HEADERS_TIMEOUT_MS,
   REQUEST_TIMEOUT_MS,
   TIMEOUT_CHECK_MS,
@@ -126,7 +126,7 @@ export async function startMcpHttp(
     requestTimeout: REQUEST_TIMEOUT_MS,
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
   });
-  new ConnectionBound().attach(http);
+  boundConnections().attach(http);
   http.on("request", (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) deny(req, res, 500, "Internal error: see the server's log.");

@@ -14,6 +14,7 @@ export {
 } from "./node-server.js";
 // Internal: a node:http refusal closes its connection instead of draining the body (org/transcript).
 export { closeUnread } from "./http-checks.js";
+export { ConnectionLimit } from "./connection-limit.js";
 export { derivePathSecret, generatePathSecret } from "./secret.js";
 export { A2AErrorCode, A2ARpcError, type A2AErrorCodeValue } from "./errors.js";
 // Internal: ids derived from a message's id (the push source's question tasks) and the fingerprint
