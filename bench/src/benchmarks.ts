@@ -23,6 +23,7 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: "plugin-install", timeoutMs: 150_000 },
   { name: "import-cost", timeoutMs: 90_000 },
   { name: "replicas", timeoutMs: 420_000 },
+  { name: "serverless", timeoutMs: 300_000 },
 ];
 
 /** Registered benchmarks without an entry in `results` (by name). */
