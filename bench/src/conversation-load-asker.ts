@@ -1,0 +1,61 @@
+// conversation-load's asking agent, in its own process, so the benchmark can measure both agents
+// from their very first round: a default RemoteAgent (poll delivery woken by the event stream) on
+// the workspace named by BENCH_EMULATOR_URL, BENCH_WORKSPACE_ID and BENCH_WORKSPACE_TOKEN, asking
+// BENCH_PEER_ID. It sends its parent (IPC) `{ ready: true }` once its event stream is connected,
+// answers `{ cpu: true }` with its CPU time so far, and `{ round: tag, n }` by asking `n` questions
+// at once (`r<tag>q<i>`) and sending back `{ round: tag, ms, failures }` (each round trip in ms, and
+// how many got no or a wrong answer: the peer answers `answer:<question>`). It is also the load
+// generator: that work is counted in its CPU. Stops on SIGTERM.
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { benchEnv } from "./bench-agent.ts";
+
+const who = "conversation-load-asker";
+const peer = benchEnv(who, "BENCH_PEER_ID");
+const client = new PlatformClient({
+  platformUrl: benchEnv(who, "BENCH_EMULATOR_URL"),
+  workspaceId: benchEnv(who, "BENCH_WORKSPACE_ID"),
+  token: benchEnv(who, "BENCH_WORKSPACE_TOKEN"),
+});
+let onConnected!: () => void;
+const connected = new Promise<void>((resolve) => (onConnected = resolve));
+const agent = new RemoteAgent({
+  client,
+  handler: () => undefined,
+  logger: {
+    debug: (msg, meta) => {
+      if (msg === "event stream" && (meta as { connected?: boolean }).connected) onConnected();
+    },
+  },
+});
+await agent.start();
+await connected;
+
+async function round(tag: number, n: number): Promise<{ ms: number[]; failures: number }> {
+  let failures = 0;
+  const ms = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const q = `r${tag}q${i}`;
+      const t0 = performance.now();
+      const r = await agent.callPeer(peer, q, { timeoutMs: 30_000 }).catch(() => undefined);
+      const elapsed = performance.now() - t0;
+      if (r?.status !== "completed" || r.text !== `answer:${q}`) failures++;
+      return elapsed;
+    }),
+  );
+  return { ms, failures };
+}
+
+process.on("message", (m: { cpu?: boolean; round?: number; n?: number }) => {
+  if (m.cpu) process.send?.({ cpu: process.cpuUsage() });
+  if (m.round !== undefined) {
+    const tag = m.round;
+    void round(tag, m.n ?? 0).then((r) => process.send?.({ round: tag, ...r }));
+  }
+});
+process.once("SIGTERM", () => {
+  void agent
+    .stop()
+    .then(() => client.close())
+    .finally(() => process.exit(0));
+});
+process.send?.({ ready: true });
