@@ -138,32 +138,34 @@ afterAll(async () => {
   await emu?.close();
 });
 
+/** A message/send posted straight to the Worker at `path`, not through the platform. */
+const sendDirect = (path: string) =>
+  fetch(`${workerUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "message/send",
+      params: {
+        message: {
+          kind: "message",
+          messageId: "m-1",
+          role: "user",
+          parts: [{ kind: "text", text: "tools" }],
+        },
+      },
+    }),
+  });
+
 describe("a workspace in a Cloudflare Worker (wrangler dev, workerd)", () => {
   it("answers a peer's call through the platform's proxy", async () => {
     expect(await ask("hello from a peer")).toContain("echo: hello from a peer");
   });
 
   it("refuses a message sent straight to the Worker without the path secret (handler not run)", async () => {
-    const send = (path: string) =>
-      fetch(`${workerUrl}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id: 1,
-          method: "message/send",
-          params: {
-            message: {
-              kind: "message",
-              messageId: "m-1",
-              role: "user",
-              parts: [{ kind: "text", text: "tools" }],
-            },
-          },
-        }),
-      });
     for (const path of ["/a2a/not-the-secret", "/a2a", "/a2a/"]) {
-      const res = await send(path);
+      const res = await sendDirect(path);
       expect(res.status).toBe(404);
       expect(await res.text()).not.toContain("pong");
     }

@@ -35,6 +35,7 @@ describe("molecule-agent mcp", () => {
       expect(tools.map((t) => t.name)).toContain("call_peer");
       // Ended as a host ends it, and waited for without a clock: it exits by itself, code 0 (a
       // server that did not would hang here, or die by the SDK's SIGTERM 2 s into close()).
+      // oxlint-disable-next-line no-underscore-dangle -- the SDK keeps the child process private
       const child = (transport as unknown as { _process?: ChildProcess })._process!;
       const exited = new Promise((resolve) =>
         child.once("exit", (code, signal) => resolve({ code, signal })),

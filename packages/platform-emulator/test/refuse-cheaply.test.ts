@@ -28,24 +28,24 @@ async function attack(port: number, head: string): Promise<{ answer: string; sen
   const sock = net.connect(port, "127.0.0.1");
   await once(sock, "connect");
   let answer = "";
-  let closed = false;
+  const state = { closed: false };
   sock.on("data", (c: Buffer) => (answer += c.toString("latin1")));
   sock.on("error", () => {}); // EPIPE / ECONNRESET once the server has closed
   const closedP = new Promise<void>((r) =>
     sock.once("close", () => {
-      closed = true;
+      state.closed = true;
       r();
     }),
   );
   sock.write(head);
   const chunk = Buffer.alloc(64 * 1024, 0x61);
   let sent = 0;
-  while (!closed && sent < TOTAL) {
+  while (!state.closed && sent < TOTAL) {
     const ok = sock.write(chunk);
     sent += chunk.length;
     if (!ok) await Promise.race([new Promise((r) => sock.once("drain", r)), closedP]);
   }
-  if (!closed) sock.end();
+  if (!state.closed) sock.end();
   await closedP;
   return { answer, sent };
 }
