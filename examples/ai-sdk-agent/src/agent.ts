@@ -11,6 +11,7 @@ import {
   pickDelivery,
 } from "@molecule-ai/agent-core";
 import type { AgentCard, Logger, RemoteAgentOptions } from "@molecule-ai/agent-core";
+import { raiseKeepAliveTimeout } from "@molecule-ai/agent-core/a2a";
 import { createPeerMessageHandler, createPeerRequestHandler, peerTools } from "@molecule-ai/ai-sdk";
 import type { PeerMessageHandler } from "@molecule-ai/ai-sdk";
 import { isStepCount, ToolLoopAgent } from "ai";
@@ -158,6 +159,8 @@ export async function serveRoute(
   app.all("/molecule/*", (c) => handle(c.req.raw));
 
   const server = http.createServer(getRequestListener(app.fetch));
+  // Idle connections outlive the platform proxy's (90 s), so it never reuses one being closed.
+  raiseKeepAliveTimeout(server);
   await new Promise<void>((resolve, reject) => {
     const host = opts.host ?? (opts.publicUrl ? "0.0.0.0" : "127.0.0.1");
     server.once("error", reject).listen(opts.port ?? 0, host, resolve);
