@@ -1,12 +1,8 @@
 // Issue 46 (memory), over real HTTP against the emulator: `redactMemorySecrets` is the platform's
 // own redaction (what the server stores for a text), and `formatMemories` renders every row as
 // one item whose provenance comes from the platform's record, whatever the row's text holds.
-import { PlatformClient } from "@molecule-ai/agent-core";
-import {
-  formatMemories,
-  MEMORY_STORE_MARK,
-  redactMemorySecrets,
-} from "@molecule-ai/agent-core/org";
+import { PlatformClient } from "../src/index.js";
+import { formatMemories, MEMORY_STORE_MARK, redactMemorySecrets } from "../src/public/org.js";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

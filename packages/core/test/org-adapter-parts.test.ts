@@ -1,7 +1,7 @@
 // What the adapters share from core's `org` entry (#50), over real HTTP against the emulator and
 // without any framework: the items of LangGraph's memory store (`MemoryItemStore`), the memory
 // tools (`memoryToolSpecs`), and a decision handed back by a framework (`decisionOn`).
-import { PlatformClient } from "@molecule-ai/agent-core";
+import { PlatformClient } from "../src/index.js";
 import {
   decisionOn,
   MEMORY_STORE_MARK,

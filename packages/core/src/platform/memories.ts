@@ -271,7 +271,7 @@ function oneLineJson(value: unknown): string {
  * them, never from its text; `content` is a JSON string, so no text can start another item or a
  * line of its own (another workspace's text is also neutralised; a GLOBAL row's platform prefix,
  * which repeats id, scope and writer, is left out). A memory store's items
- * ({@link isStoreRecord}) are left out. The one rendering every adapter's recall tool uses.
+ * (`MEMORY_STORE_MARK` on their last line) are left out. The one rendering every adapter's recall tool uses.
  */
 export function formatMemories(memories: readonly Memory[]): string {
   const shown = memories.filter((m) => !isStoreRecord(m));
