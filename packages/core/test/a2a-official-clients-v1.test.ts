@@ -4,10 +4,6 @@
 // with filters (context, status, statusTimestampAfter), and follow a running task with
 // SubscribeToTask until CancelTask ends it `canceled`. The Python part is skipped, saying why, only
 // where no Python 3.10+ exists.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   CancelTaskRequest,
   ListTasksRequest,
@@ -19,25 +15,9 @@ import {
 import { ClientFactory, type Client } from "@a2a-js/sdk/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inputRequired, startA2AServer, type A2AServer } from "../src/public/a2a.js";
+import { installA2ASdk, pythonSkip, runPython } from "./fixtures/python-a2a-sdk.js";
 
-const A2A_SDK = "a2a-sdk[http-server]==1.3.0";
-const here = dirname(fileURLToPath(import.meta.url));
-const venv = join(here, "../../../node_modules/.cache/py-a2a-sdk-1.3.0");
-const python = join(venv, "bin/python");
-
-/** A Python 3.10+ on PATH, or why there is none. */
-function findPython(): { bin: string } | { skip: string } {
-  for (const bin of ["python3", "python"]) {
-    const r = spawnSync(bin, ["-c", "import sys; print(sys.version_info >= (3, 10))"], {
-      encoding: "utf8",
-    });
-    if (r.status === 0 && r.stdout.trim() === "True") return { bin };
-  }
-  return { skip: "no Python 3.10+ on PATH (the a2a-sdk client needs it)" };
-}
-
-const found = findPython();
-if ("skip" in found) console.warn(`[a2a-official-clients-v1] Python part skipped: ${found.skip}`);
+if (pythonSkip) console.warn(`[a2a-official-clients-v1: Python part skipped] ${pythonSkip}`);
 
 let server: A2AServer;
 
@@ -58,20 +38,7 @@ beforeAll(async () => {
       return `Sunny in ${text}`;
     },
   });
-  if ("skip" in found) return;
-  const stamp = join(venv, `.installed-${A2A_SDK.replace(/[^a-z0-9.=-]/gi, "_")}`);
-  if (!existsSync(stamp)) {
-    mkdirSync(dirname(venv), { recursive: true });
-    execFileSync(found.bin, ["-m", "venv", "--clear", venv], { stdio: "inherit" });
-    execFileSync(
-      python,
-      ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", A2A_SDK],
-      {
-        stdio: "inherit",
-      },
-    );
-    writeFileSync(stamp, "");
-  }
+  installA2ASdk();
 }, 300_000);
 
 afterAll(async () => {
@@ -157,10 +124,10 @@ describe("@a2a-js/sdk 1.x client, A2A v1.0", () => {
   });
 });
 
-describe.skipIf("skip" in found)("the Python a2a-sdk client, A2A v1.0", () => {
+describe.skipIf(pythonSkip !== undefined)("the Python a2a-sdk client, A2A v1.0", () => {
   it("holds a multi-turn task, pages ListTasks with filters, subscribes and cancels", async () => {
     const base = server.cardUrl.replace(/\/\.well-known\/agent-card\.json$/, "");
-    const out = await run(python, [join(here, "fixtures/python/v1-tour.py"), base]);
+    const out = await runPython("v1-tour.py", [base]);
     expect(JSON.parse(out)).toEqual({
       turns: ["TASK_STATE_INPUT_REQUIRED", "TASK_STATE_COMPLETED"],
       answer: "Sunny in Paris",
@@ -175,18 +142,3 @@ describe.skipIf("skip" in found)("the Python a2a-sdk client, A2A v1.0", () => {
     });
   }, 120_000);
 });
-
-/** Runs `bin args` to its end: its stdout, or an error with its stderr. */
-async function run(bin: string, args: string[]): Promise<string> {
-  return await new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`python exited ${code}: ${stderr}`)),
-    );
-  });
-}
