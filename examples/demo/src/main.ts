@@ -1,7 +1,6 @@
 // The demo: an emulated platform, a coordinator and three specialists built with LangChain.js, the
 // Vercel AI SDK and NestJS. Everything runs in this process and talks over real HTTP.
 import { performance } from "node:perf_hooks";
-import type { Writable } from "node:stream";
 import { startAiSdkSpecialist } from "@example/ai-sdk-agent";
 import { untilSignal } from "@example/shared";
 import { startLangChainSpecialist } from "@example/langchain-agent";
@@ -15,73 +14,11 @@ import {
   stderrLogger,
   stripA2ABoundary,
 } from "@molecule-ai/agent-core";
-import type {
-  AgentEventMap,
-  InboundMessage,
-  Logger,
-  PlatformCapabilities,
-} from "@molecule-ai/agent-core";
+import type { AgentEventMap, InboundMessage, Logger } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { hideSecretPath, ms, padEnd, shortId, wrap } from "./format.js";
-import type { TraceNode } from "./trace.js";
-
-/** Options of {@link runDemo}. */
-export interface DemoOptions {
-  /** Leave the org running after the transcript, until `until` resolves (default: SIGINT/SIGTERM). */
-  keep?: boolean;
-  /** Where the transcript goes (default `process.stdout`). */
-  out?: Writable;
-  /** The platform contract the emulator speaks (default `"latest"`). */
-  compat?: "latest" | "2026-04";
-  /** With `keep`: resolves when the demo should stop (default: the first SIGINT or SIGTERM). */
-  until?: Promise<unknown>;
-  /** Record OpenTelemetry spans and print the coordinator's call to the researcher as a tree. */
-  trace?: boolean;
-}
-
-/** One request in the transcript. */
-export interface DemoHop {
-  from: string;
-  to: string;
-  /** `"delegate"` (async task), `"message/send"` (A2A call through the platform's proxy). */
-  kind: "delegate" | "message/send";
-  asked: string;
-  /** The answer as shown: sanitised peer text, or what happened. */
-  answered: string;
-  latencyMs: number;
-  /** Whether the answer arrived wrapped in OFFSEC-003 markers. */
-  wrapped: boolean;
-  /** Spoofed trust markers inside the answer that `sanitizePeerText` defused. */
-  defused: number;
-  /** `true` for a hop the coordinator did not make itself (seen in the platform's activity log). */
-  nested?: boolean;
-}
-
-/** A workspace in the org tree. */
-export interface DemoWorkspace {
-  id: string;
-  name: string;
-  status: string;
-  runtime: string;
-  /** An external-runtime workspace: the agent runs outside the platform (here, in this process). */
-  remote: boolean;
-  framework: string;
-  delivery: string;
-  children: DemoWorkspace[];
-}
-
-/** What {@link runDemo} did. */
-export interface DemoReport {
-  emulatorUrl: string;
-  compat: "latest" | "2026-04";
-  capabilities: PlatformCapabilities;
-  hops: DemoHop[];
-  tree: DemoWorkspace;
-  elapsedMs: number;
-  /** With `trace`: the spans of the coordinator's call to the researcher, as trees. */
-  trace?: TraceNode[];
-}
+import type { DemoHop, DemoOptions, DemoReport, DemoWorkspace } from "./types.js";
 
 type Key = "researcher" | "writer" | "reviewer";
 
