@@ -165,7 +165,12 @@ export function failDelegation(platform: Platform, delegationId: string, error: 
   platform.emit(row.workspace_id, "DELEGATION_FAILED", { delegation_id: delegationId, error });
 }
 
-/** `GET /workspaces/:id/delegations`: the newest 50 delegation rows. */
+/**
+ * `GET /workspaces/:id/delegations`: the newest 50 delegation rows, as the real server lists them
+ * (delegation.go `ListDelegations`): `type` is the row's activity type (`"delegation"`), missing
+ * ids are `""`, and `response_preview` is the answer's `text` (else the whole response body as
+ * JSON) cut at 300 bytes with `"..."`.
+ */
 export function listDelegations(platform: Platform, ctx: Ctx, id: string): void {
   const rows = (platform.store.activity.get(id) ?? []).filter(
     (r) => r.method === "delegate" || r.method === "delegate_result",
@@ -175,18 +180,36 @@ export function listDelegations(platform: Platform, ctx: Ctx, id: string): void 
     const r = rows[i] as ActivityRow;
     const o: Record<string, unknown> = {
       id: r.id,
-      type: r.method,
-      source_id: r.source_id,
-      target_id: r.target_id,
-      summary: r.summary,
+      type: r.activity_type,
+      source_id: r.source_id ?? "",
+      target_id: r.target_id ?? "",
+      summary: r.summary ?? "",
       status: r.status,
       created_at: iso(r.created_at),
     };
-    if (r.delegationId !== undefined) o["delegation_id"] = r.delegationId;
-    if (r.error_detail !== null) o["error"] = r.error_detail;
-    if (isObject(r.response_body) && typeof r.response_body["text"] === "string")
-      o["response_preview"] = r.response_body["text"].slice(0, 200);
+    const delegationId = r.delegationId ?? bodyDelegationId(r.request_body, r.response_body);
+    if (delegationId !== undefined && delegationId !== "") o["delegation_id"] = delegationId;
+    if (r.error_detail !== null && r.error_detail !== "") o["error"] = r.error_detail;
+    const preview = responsePreview(r.response_body);
+    if (preview !== "") o["response_preview"] = preview;
     out.push(o);
   }
   sendJson(ctx, 200, out);
+}
+
+/** The server's `COALESCE(response_body->>'text', response_body::text, '')`, cut at 300 bytes. */
+function responsePreview(body: unknown): string {
+  if (body === undefined || body === null) return "";
+  const text =
+    isObject(body) && typeof body["text"] === "string" ? body["text"] : JSON.stringify(body);
+  const bytes = Buffer.from(text, "utf8");
+  return bytes.length <= 300 ? text : `${bytes.subarray(0, 300).toString("utf8")}...`;
+}
+
+/** The server's `COALESCE(request_body->>'delegation_id', response_body->>'delegation_id')`. */
+function bodyDelegationId(request: unknown, response: unknown): string | undefined {
+  for (const body of [request, response]) {
+    if (isObject(body) && typeof body["delegation_id"] === "string") return body["delegation_id"];
+  }
+  return undefined;
 }
