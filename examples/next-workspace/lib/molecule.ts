@@ -20,20 +20,24 @@ export function platform(): PlatformClient {
 }
 
 /** What the agent answers: `ask <peer id>: <text>` calls a peer, `tools` runs each peer tool. */
-async function answer(text: string, signal: AbortSignal): Promise<string> {
+export async function answer(
+  client: PlatformClient,
+  text: string,
+  signal: AbortSignal,
+): Promise<string> {
   const ask = /^ask (\S+): (.*)$/s.exec(text);
   if (ask) {
-    const result = await platform().callPeer(ask[1]!, ask[2]!, { signal });
+    const result = await client.callPeer(ask[1]!, ask[2]!, { signal });
     if (result.status === "queued") return "the peer is busy; the message is queued";
     return `peer answered: ${sanitizePeerText(result.text)}`;
   }
   if (text === "tools") {
     // Per message: peers change, and a failure here fails this message (retried), not the instance.
-    const tools = planPeerTools(await platform().listPeers({ signal }));
+    const tools = planPeerTools(await client.listPeers({ signal }));
     const said = await Promise.all(
       tools.map(
         async (t) =>
-          `${t.name}: ${(await runPeerTool(platform(), t.peer, { message: "ping" }, { signal })).text}`,
+          `${t.name}: ${(await runPeerTool(client, t.peer, { message: "ping" }, { signal })).text}`,
       ),
     );
     return said.join("\n");
@@ -48,6 +52,6 @@ export function molecule(): PeerRequestHandler {
     agentCard: { name: "next-workspace", description: "A Molecule workspace in a Next.js app" },
     basePath: "/api/molecule",
     pathSecret: process.env.MOLECULE_PATH_SECRET!,
-    handler: (message, ctx) => answer(message.text, ctx.signal),
+    handler: (message, ctx) => answer(platform(), message.text, ctx.signal),
   }));
 }
