@@ -35,7 +35,7 @@ export type MessageEndpointHandler = ((
 /** Options of {@link createMessageEndpoint}. */
 export interface MessageEndpointOptions extends Pick<
   A2AHandlerOptions,
-  "basePath" | "maxBodyBytes" | "publicUrl" | "onError"
+  "basePath" | "maxBodyBytes" | "publicUrl" | "onError" | "claims" | "workspaceId"
 > {
   /** Answers each message. */
   handler: MessageEndpointHandler;
@@ -84,12 +84,14 @@ export function createMessageEndpoint(options: MessageEndpointOptions): A2AHandl
     if (stream && handler.stream) return handler.stream(inbound, { signal });
     return (await handler(inbound, { signal, method, stream })) ?? undefined;
   };
-  const { basePath, maxBodyBytes, publicUrl, onError } = options;
+  const { basePath, maxBodyBytes, publicUrl, onError, claims, workspaceId } = options;
   return createA2AHandler({
     ...(basePath !== undefined ? { basePath } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     ...(onError !== undefined ? { onError } : {}),
+    ...(claims !== undefined ? { claims } : {}),
+    ...(workspaceId !== undefined ? { workspaceId } : {}),
     ...(pathSecret !== false ? { pathSecret } : {}),
     streaming: options.streaming ?? true,
     agentCard,
@@ -100,7 +102,7 @@ export function createMessageEndpoint(options: MessageEndpointOptions): A2AHandl
       const once = async () => collect(await answer(inbound, ctx.signal, ctx.method));
       // Keyed by messageId and a fingerprint of the content (as a RemoteAgent's push delivery): a
       // different message reusing an id never gets this answer, and remembering answers does not
-      // mean holding request bodies.
+      // mean holding request bodies. Across instances, `claims` does the same in a store.
       return await recent.get(pushKey(message.messageId, contentFingerprint(message)), once);
     },
   });

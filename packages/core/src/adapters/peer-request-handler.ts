@@ -31,7 +31,9 @@ export interface PeerRequestClient {
 /**
  * Options for {@link createPeerRequestHandler}: those of `createMessageEndpoint`
  * (`pathSecret` required, `basePath`, `maxBodyBytes`, `publicUrl`, `streaming`, `onError`,
- * `dedupeSize`), plus the `client`.
+ * `dedupeSize`, `claims`, `workspaceId`), plus the `client`. `claims` (e.g.
+ * `createPostgresClaims(...)` from `@molecule-ai/postgres`) handles a redelivered blocking send
+ * once across instances (see `A2AHandlerOptions.claims`); `workspaceId` defaults to the client's.
  */
 export interface PeerRequestHandlerOptions extends Omit<
   MessageEndpointOptions,
@@ -92,6 +94,9 @@ export function createPeerRequestHandler(options: PeerRequestHandlerOptions): Pe
     ...options,
     handler: typeof handler === "function" ? withClient : handler,
     agentCard: options.agentCard ?? defaultCard(client),
+    ...(options.workspaceId === undefined && client?.workspaceId
+      ? { workspaceId: client.workspaceId }
+      : {}),
   });
   return Object.assign((request: Request) => a2a.handleFetch(request), {
     handleNode: (req: IncomingMessage, res: ServerResponse, body?: unknown) =>

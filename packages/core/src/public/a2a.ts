@@ -47,6 +47,10 @@ export type {
   HybridAgentCard,
   MessageSendRequest,
   OutboundMessageInput,
+  PushClaim,
+  PushClaimOptions,
+  PushClaimResult,
+  PushClaimStore,
   StartA2AServerOptions,
 } from "../a2a/index.js";
 export { inboundFromA2AMessage } from "../inbound/index.js";

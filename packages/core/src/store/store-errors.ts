@@ -1,6 +1,6 @@
 // The delivery limit every store applies: its option check, its typed error, and the JSON-RPC error
 // a push sender gets for a dead-lettered message.
-import { A2AErrorCode, A2ARpcError } from "../a2a/index.js";
+import { A2AErrorCode, A2ARpcError, deadLetteredRpcError } from "../a2a/index.js";
 import { MoleculeError, MoleculeOptionError } from "../transport/index.js";
 import type { MoleculeStoreError } from "./cursor-store.js";
 
@@ -67,11 +67,7 @@ export class MoleculeDeliveryLimitError extends MoleculeError {
  * and the caller stop re-sending it instead of waiting on a run that never ends.
  */
 export function deliveryLimitRpcError(error: MoleculeDeliveryLimitError): A2ARpcError {
-  return new A2ARpcError(
-    A2AErrorCode.InternalError,
-    `message ${error.messageId ?? "?"} was dead-lettered: it was delivered ${error.deliveries} times and the agent never finished it (its process crashed or stopped each time); it will not be run again, do not resend it under the same messageId`,
-    { code: error.code, retryable: false, deliveries: error.deliveries },
-  );
+  return deadLetteredRpcError(error.messageId, error.deliveries);
 }
 
 /**

@@ -1,6 +1,6 @@
 // The `store` option of RemoteAgent: one object that holds an agent's cursor, de-duplication,
 // reply outbox and (for shared stores) the coordination of several replicas of one workspace.
-import type { A2ATaskStore } from "../a2a/index.js";
+import type { A2ATaskStore, PushClaimOptions, PushClaimResult } from "../a2a/index.js";
 import type { Backfill } from "../inbound/index.js";
 import { FileCursorStore, MemoryCursorStore } from "./cursor-store.js";
 import { FileTaskStore } from "./file-task-store.js";
@@ -10,6 +10,10 @@ import type { InboundMessage } from "../inbound/index.js";
 import type { InboundPage } from "../inbound/index.js";
 import type { DeadLetterRecord } from "../inbound/index.js";
 import { checkMaxDeliveries } from "./store-errors.js";
+
+// A pushed message's claim is the contract of the A2A server's `claims` option too (a serverless
+// instance's push handler claims in the same store): it is defined beside that server.
+export type { PushClaim, PushClaimOptions, PushClaimResult } from "../a2a/index.js";
 
 /**
  * Where an agent keeps its state. Three implementations: {@link memoryStore} (in memory),
@@ -70,58 +74,6 @@ export interface SharedStore {
     messageId: string,
     options?: PushClaimOptions,
   ): Promise<PushClaimResult>;
-}
-
-/** Options of {@link SharedStore.claimPush}. */
-export interface PushClaimOptions {
-  /**
-   * The fingerprint of the message's content: the base64url SHA-256 of its contextId, taskId and
-   * parts (43 characters). No sender of a push is authenticated, so a message is its messageId and
-   * its content: another message sent under the same messageId is claimed, counted and answered
-   * apart. Default "".
-   */
-  content?: string;
-  /**
-   * Whether this replica runs no other pushed message (default true): only then may a message
-   * claimed before and never settled be claimed again.
-   */
-  alone?: boolean;
-}
-
-/** The answer to {@link SharedStore.claimPush}. */
-export type PushClaimResult =
-  /** This replica handles it. */
-  | { status: "claimed"; claim: PushClaim }
-  /**
-   * Handled already (on any replica): answer with the stored reply; `asked` when the handler
-   * answered with a question (`askForInput`), so the reply is the question's A2A task.
-   */
-  | { status: "settled"; reply: string | undefined; asked?: boolean }
-  /** Being handled by another replica right now: the sender should retry later. */
-  | { status: "busy" }
-  /**
-   * Claimed before and never settled, and the claim was not `alone`: claim it again with
-   * `alone: true` once this replica runs nothing else, so that only a message that crashes its
-   * process accrues deliveries.
-   */
-  | { status: "redelivered" }
-  /**
-   * Dead-lettered: delivered `maxDeliveries` times without settling, never run again. `first` is
-   * true for the delivery that dead-lettered it (the one that reports it, once).
-   */
-  | { status: "dead"; deliveries: number; first: boolean };
-
-/** A pushed message claimed by this replica: settle or release it. */
-export interface PushClaim {
-  /** Whether a previous claim of this message expired (its replica died mid-message). */
-  readonly redelivered: boolean;
-  /**
-   * The message is done; `reply` is what later deliveries of its `messageId` get, as the task of a
-   * question when `options.asked` (the handler answered with `askForInput`): store both.
-   */
-  settle(reply: string | undefined, options?: { asked?: boolean }): Promise<void>;
-  /** The message was not handled (the agent stopped): another delivery may take it. */
-  release(): Promise<void>;
 }
 
 /** What the agent gives a shared poll delivery. */

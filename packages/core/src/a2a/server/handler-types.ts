@@ -2,6 +2,7 @@
 // return, and the handler object both HTTP adapters are reached through.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AgentCard, A2AMessage, A2ATask } from "../types.js";
+import type { PushClaimStore } from "./claim-store.js";
 import type { A2ATaskStore } from "./store.js";
 
 /** What `onMessage` receives besides the message. */
@@ -98,6 +99,19 @@ export interface A2AHandlerOptions {
    * behind a load balancer; a cancel aborts the handler's `signal` on the replica running it.
    */
   taskStore?: A2ATaskStore;
+  /**
+   * Where blocking sends (`message/send`, `SendMessage`) are claimed, so that each message is
+   * handled once by one of the instances sharing the store (serverless and edge instances share
+   * nothing in memory): `createPostgresClaims(...)` from `@molecule-ai/postgres`. Needs
+   * `workspaceId`. A message is its messageId and content: the first delivery runs `onMessage` and
+   * stores its answer as text; a redelivery, on any instance, gets that answer without running
+   * it; one that comes while the first still runs gets JSON-RPC `-32603` with `data.code:
+   * "message_busy"` (retryable); a handler that throws releases the claim, so a retry runs it
+   * again. A store that cannot be reached runs nothing: `-32603` with `data.code:
+   * "store_unavailable"` (retryable), reported to `onError`. Streaming, non-blocking and
+   * continued sends are not claimed.
+   */
+  claims?: PushClaimStore;
   /** Called with every exception thrown by `onMessage` (the caller only sees `-32603 Internal error`). */
   onError?: (error: unknown, info: { method: string; requestId: string | number | null }) => void;
 }

@@ -12,6 +12,7 @@ import type { A2AHandler, A2AHandlerOptions } from "./handler-types.js";
 import { dispatchRpc } from "./jsonrpc.js";
 import { A2AMethods } from "./methods.js";
 import { NodeAdapter } from "./node-adapter.js";
+import { claimedOnMessage, claimsOf } from "./push-claims.js";
 import { EndpointRoutes } from "./routes.js";
 import { CLOSED, type RequestId, type Scope } from "./scope.js";
 import { type A2ATaskStore, MemoryTaskStore } from "./store.js";
@@ -66,8 +67,11 @@ class A2AEndpoint implements A2AHandler {
         // a failing error hook must not take the server down
       }
     };
+    const claims = claimsOf(options);
     const methods = new A2AMethods({
-      onMessage: options.onMessage,
+      onMessage: claims
+        ? claimedOnMessage(options.onMessage, claims, workspaceIdOf(options), report)
+        : options.onMessage,
       streaming,
       textAsTask: options.textResult === "task",
       store: taskStoreOf(options),

@@ -17,6 +17,13 @@ export { closeUnread } from "./http-checks.js";
 export { ConnectionLimit } from "./connection-limit.js";
 export { derivePathSecret, generatePathSecret } from "./secret.js";
 export { A2AErrorCode, A2ARpcError, type A2AErrorCodeValue } from "./errors.js";
+export { deadLetteredRpcError } from "./push-claims.js";
+export type {
+  PushClaim,
+  PushClaimOptions,
+  PushClaimResult,
+  PushClaimStore,
+} from "./claim-store.js";
 // Internal: ids derived from a message's id (the push source's question tasks) and the fingerprint
 // of its content (push de-duplication).
 export { contentFingerprint, derivedId } from "./derived-id.js";
