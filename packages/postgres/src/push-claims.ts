@@ -18,14 +18,17 @@ export interface PushClaimConfig {
   replicaId: string;
   visibilityMs: number;
   maxDeliveries: number;
-  /** Keep-alive timers of running claims (closing the store stops them). */
-  timers: Set<NodeJS.Timeout>;
+  /**
+   * Keep-alive timers of running claims (closing the store stops them). Without it a claim is not
+   * kept alive: it stays invisible for `visibilityMs` from the claim (serverless: see claims.ts).
+   */
+  timers?: Set<NodeJS.Timeout> | undefined;
 }
 
 /**
- * Claims message `id` with `options.content` for this replica; a claim is kept alive while its
- * handler runs (its timer is in `timers` until it is settled or released). A claim that expired
- * (or was released) is taken over unless `options.alone` is false.
+ * Claims message `id` with `options.content` for this replica; with `timers`, a claim is kept
+ * alive while its handler runs (its timer is in `timers` until it is settled or released). A
+ * claim that expired (or was released) is taken over unless `options.alone` is false.
  */
 export async function claimPush(
   c: PushClaimConfig,
@@ -53,7 +56,39 @@ export async function claimPush(
   const where = `WHERE workspace_id = $1 AND message_id = $2 AND content = $3 AND claimed_by = $4
                    AND state = 'claimed'`;
   const key = [workspaceId, messageId, content, replicaId];
-  const { timers } = c;
+  const stop = c.timers ? keepAlive(c, c.timers, where, key, messageId) : () => undefined;
+  const claim: PushClaim = {
+    redelivered: row.deliveries > 1,
+    async settle(reply, options) {
+      stop();
+      await pool.query(
+        `UPDATE ${n.pushClaims} SET state = 'done', reply = $5, asked = $6, settled_at = now(),
+                claimed_until = NULL ${where}`,
+        [...key, reply ?? null, options?.asked === true],
+      );
+    },
+    async release() {
+      stop();
+      // Claimable at once, its delivery still counted (it never settled).
+      await pool.query(
+        `UPDATE ${n.pushClaims} SET claimed_until = now() - interval '1 ms' ${where}`,
+        key,
+      );
+    },
+  };
+  return { status: "claimed", claim };
+}
+
+/** Renews the claim (`where`, `key`) every third of its visibility; returns what stops it. */
+function keepAlive(
+  c: PushClaimConfig,
+  timers: Set<NodeJS.Timeout>,
+  where: string,
+  key: string[],
+  messageId: string,
+): () => void {
+  const { pool, names: n } = c;
+  const vis = interval(c.visibilityMs);
   let warned = false;
   const timer = setInterval(
     () =>
@@ -80,30 +115,10 @@ export async function claimPush(
   );
   timer.unref();
   timers.add(timer);
-  const stop = (): void => {
+  return (): void => {
     clearInterval(timer);
     timers.delete(timer);
   };
-  const claim: PushClaim = {
-    redelivered: row.deliveries > 1,
-    async settle(reply, options) {
-      stop();
-      await pool.query(
-        `UPDATE ${n.pushClaims} SET state = 'done', reply = $5, asked = $6, settled_at = now(),
-                claimed_until = NULL ${where}`,
-        [...key, reply ?? null, options?.asked === true],
-      );
-    },
-    async release() {
-      stop();
-      // Claimable at once, its delivery still counted (it never settled).
-      await pool.query(
-        `UPDATE ${n.pushClaims} SET claimed_until = now() - interval '1 ms' ${where}`,
-        key,
-      );
-    },
-  };
-  return { status: "claimed", claim };
 }
 
 /** Settled, being handled elsewhere, or dead (dead-lettered by this call when its limit is up). */
