@@ -3,7 +3,7 @@
 // tsc still emits the declarations (one .d.ts per source file), which the package's "types" and the
 // API reports read. Why: a cold `import()` of the root resolved ~110 files one by one; bundled it
 // resolves a dozen (bench/src/import-cost.ts). Dependencies stay external and load as before.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "rolldown";
 
@@ -29,20 +29,35 @@ const output = {
   chunkFileNames: "chunks/[name]-[hash].js",
   // Error classes set `this.name = new.target.name`: keep names as written.
   keepNames: true,
+  // The bottom of every entry's graph in one chunk: src/runtime/ (with what the edge build bundles
+  // for it) and the error family, so a cold import loads one file for both, not one per facility.
+  codeSplitting: {
+    groups: [
+      {
+        name: "runtime",
+        test: /[\\/](src[\\/]runtime[\\/]|src[\\/]transport[\\/]errors\.ts|@noble[\\/]hashes[\\/])/,
+      },
+    ],
+  },
 } as const;
 
 // The serverless and edge build (`dist/edge/`, the `workerd`, `edge-light`, `worker` and `browser`
-// export conditions): the same entries with runtime/modules.web.ts in place of runtime/modules.ts,
-// so nothing on their path calls `createRequire` (src/runtime/modules.web.ts says why).
+// export conditions): the same entries with each `src/runtime/<name>.web.ts` in place of
+// `src/runtime/<name>.ts`, so nothing on their path imports a Node built-in or calls
+// `createRequire` (src/runtime/index.ts says what each file is). What a `.web.ts` file imports from
+// a package (@noble/hashes) is bundled in, not left to the user's bundler.
+const runtimeDir = fileURLToPath(new URL("src/runtime/", import.meta.url));
 const webModules: Plugin = {
   name: "molecule-web-modules",
   resolveId(source, importer) {
-    if (source === "./modules.js" && importer?.endsWith("/src/runtime/index.ts")) {
-      return fileURLToPath(new URL("src/runtime/modules.web.ts", import.meta.url));
-    }
-    return undefined;
+    if (!importer?.startsWith(runtimeDir) || !source.startsWith("./")) return undefined;
+    const web = `${runtimeDir}${source.slice(2).replace(/\.js$/, ".web.ts")}`;
+    return existsSync(web) ? web : undefined;
   },
 };
+
+/** Bundled into the edge build: a `.web.ts` file's own libraries (devDependencies of the package). */
+const bundledInEdge = /^@noble\/hashes(\/|$)/;
 
 export default defineConfig([
   {
@@ -57,7 +72,7 @@ export default defineConfig([
   {
     input,
     platform: "neutral",
-    external: /^[^./]/,
+    external: (id) => /^[^./]/.test(id) && !bundledInEdge.test(id),
     transform: { target: "es2023" },
     plugins: [webModules],
     output: { ...output, dir: ".dist-next/edge" },

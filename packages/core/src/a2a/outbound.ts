@@ -1,6 +1,6 @@
 // Building outbound A2A envelopes (v0.3 by default, v1.0 for peers that need it) and reading any
 // result shape a peer may answer with.
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../runtime/index.js";
 import { messageToV1 } from "./to-v1.js";
 import type { A2AMessage, A2APart, A2ATaskState } from "./types.js";
 

@@ -1,6 +1,6 @@
 // A thread id for every message: the conversation key, or a thread of its own for a message that
 // names no sender and no context (what a checkpointer keyed by thread needs).
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../runtime/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import { conversationKey } from "./conversation-key.js";
 import type { ConversationKeyStrategy } from "./conversation-key.js";

@@ -1,6 +1,6 @@
 // One turn per inbound message, one at a time per conversation, answered whole or streamed: the
 // shape every adapter's message handler has, whatever runs the turn.
-import { PassThrough } from "node:stream";
+import { PassThrough } from "../runtime/index.js";
 import type { RemoteAgentOptions } from "../agent/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import { KeyedQueue } from "./keyed-queue.js";

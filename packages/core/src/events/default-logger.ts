@@ -1,5 +1,6 @@
 // The logger a RemoteAgent uses when none is given: one line per entry on stderr, from `info` up
 // (or the level in MOLECULE_LOG_LEVEL), so an agent is never silent about connecting or failing.
+import { writeStderr } from "../runtime/index.js";
 import type { Logger } from "../transport/index.js";
 
 const LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -34,7 +35,7 @@ export function stderrLogger(level: LogLevel = levelFromEnv()): Logger {
           extra = " (unserialisable metadata)";
         }
       }
-      process.stderr.write(`[molecule] ${l} ${msg}${extra}\n`);
+      writeStderr(`[molecule] ${l} ${msg}${extra}\n`);
     };
   }
   return logger;

@@ -1,5 +1,6 @@
 // The one channel of what an agent does: each step becomes a typed event for `agent.on()`, a line in
 // the agent's logger, and (for warnings nobody listens to) a process warning.
+import { emitWarning } from "../runtime/index.js";
 import type { InboundGapWarning } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import { describe, hideUrlSecret, MoleculeError } from "../transport/index.js";
@@ -186,7 +187,7 @@ export class AgentObserver {
     const onLate = this.#o.onHeartbeatLate;
     const { lateByMs, intervalMs } = warning;
     if (this.#warn("heartbeatLate", { lateByMs, intervalMs, warning }, onLate !== undefined)) {
-      process.emitWarning(warning);
+      emitWarning(warning);
     }
     onLate?.(warning);
   }
@@ -195,14 +196,14 @@ export class AgentObserver {
   inboundGap(warning: InboundGapWarning): void {
     const { reason, cursor, oldestReturned } = warning;
     if (this.#warn("inboundGap", { reason, cursor, oldestReturned, warning }, false)) {
-      process.emitWarning(warning);
+      emitWarning(warning);
     }
   }
 
   /** The store cannot save: no new work until it can (a process warning when nobody listens). */
   storeUnwritable(error: unknown): void {
     if (this.#warn("storeUnwritable", { error }, false)) {
-      process.emitWarning(
+      emitWarning(
         `the agent's store cannot save; no new messages until it can: ${describe(error)}`,
         "MoleculeStoreWarning",
       );
@@ -223,7 +224,7 @@ export class AgentObserver {
   wakeupsUnavailable(warning: EventWakeupsUnavailableWarning): void {
     const { reason, pollIntervalMs } = warning;
     if (this.#warn("wakeupsUnavailable", { reason, pollIntervalMs, warning }, false)) {
-      process.emitWarning(warning);
+      emitWarning(warning);
     }
   }
 

@@ -1,5 +1,5 @@
 // A bounded, insertion-ordered set: the de-duplication window of settled activity and message ids.
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../runtime/index.js";
 import { MAX_ID_LENGTH } from "../a2a/index.js";
 
 /**
@@ -9,7 +9,7 @@ import { MAX_ID_LENGTH } from "../a2a/index.js";
  */
 export function boundedKey(id: string): string {
   if (id.length <= MAX_ID_LENGTH) return id;
-  return `sha256:${createHash("sha256").update(id).digest("hex")}`;
+  return `sha256:${sha256Hex(id)}`;
 }
 
 /**

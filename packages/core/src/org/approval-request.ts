@@ -1,7 +1,7 @@
 // What a person is asked to approve, and what the decision binds to: the full text (never cut; a
 // request too long to show whole is refused), a SHA-256 digest of it, and a reference line naming
 // the one request a decision answers. shared/reference/platform-api-workspace-features.md §2.
-import { createHash, randomBytes } from "node:crypto";
+import { randomHex, sha256Hex } from "../runtime/index.js";
 import {
   approvalBody,
   type ApprovalRecord,
@@ -48,7 +48,7 @@ function canonicalJson(value: unknown): string {
 }
 
 function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return sha256Hex(text);
 }
 
 /** The digest a decision on a tool call binds to: SHA-256 of `canonicalJson({ tool, input })`. */
@@ -96,7 +96,7 @@ export function toolCallApproval(
 
 /** A fresh request reference (16 hex characters): names the one request a decision answers. */
 export function newReference(): string {
-  return randomBytes(8).toString("hex");
+  return randomHex(8);
 }
 
 /** A reference derived from `parts` (same parts, same reference). */

@@ -5,14 +5,28 @@
 // it was made on: each request carries a fresh reference and the digest of what it asks
 // (approval-request.ts), and only this waiter's own request for the same digest is resumed.
 // shared/reference/platform-api-workspace-features.md §2, §6.
-import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
 import type * as EventSourceParser from "eventsource-parser";
 import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../platform/index.js";
 import { approvalBody } from "../platform/index.js";
-import { backoffDelay, describe, type Logger, MoleculeError, sleep } from "../transport/index.js";
+import {
+  dirname,
+  homedir,
+  join,
+  mkdir,
+  PROCESS_ID,
+  readFile,
+  rename,
+  sha256Hex,
+  writeFile,
+} from "../runtime/index.js";
+import {
+  backoffDelay,
+  describe,
+  type Logger,
+  MoleculeError,
+  requireFileSystem,
+  sleep,
+} from "../transport/index.js";
 import {
   newReference,
   readReference,
@@ -196,6 +210,9 @@ export class ApprovalWaiter {
   constructor(options: ApprovalWaiterOptions) {
     this.#client = options.client;
     this.#logger = options.logger;
+    if (options.file !== false) {
+      requireFileSystem("ApprovalWaiter", "pass file: false (pending requests kept in memory)");
+    }
     this.#file =
       options.file === false
         ? undefined
@@ -425,7 +442,7 @@ export class ApprovalWaiter {
       const f = await this.#read();
       change(f);
       await mkdir(dirname(this.#file), { recursive: true, mode: 0o700 });
-      const tmp = `${this.#file}.${process.pid}.${Date.now()}.tmp`;
+      const tmp = `${this.#file}.${PROCESS_ID}.${Date.now()}.tmp`;
       await writeFile(tmp, JSON.stringify(f), { mode: 0o600 });
       await rename(tmp, this.#file);
     };
@@ -436,8 +453,8 @@ export class ApprovalWaiter {
 }
 
 function defaultKey(input: ApprovalRequestInput): string {
-  return createHash("sha256")
-    .update(JSON.stringify([input.action, input.taskId ?? "", input.reason ?? ""]))
-    .digest("hex")
-    .slice(0, 32);
+  return sha256Hex(JSON.stringify([input.action, input.taskId ?? "", input.reason ?? ""])).slice(
+    0,
+    32,
+  );
 }

@@ -3,7 +3,7 @@
 // line (for the canvas and full-text search), search tokens, and the item, encoded so the
 // platform's redaction cannot alter its structure. The operations take LangGraph's shapes
 // (get, put, search, list namespaces), written here once, without the framework.
-import { createHash } from "node:crypto";
+import { base64OfText, sha256Hex, textOfBase64 } from "../runtime/index.js";
 import { MEMORY_STORE_MARK, redactMemorySecrets } from "../platform/index.js";
 import type { Memory, MemoryScope, PlatformClient } from "../platform/index.js";
 import { MoleculeError } from "../transport/index.js";
@@ -69,7 +69,7 @@ type Hit = { memory: Memory; item: Stored };
 
 /** A 20-hex-digit token (a word full-text search finds, short enough to escape redaction). */
 function token(prefix: string, parts: unknown): string {
-  return prefix + createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 20);
+  return prefix + sha256Hex(JSON.stringify(parts)).slice(0, 20);
 }
 
 /**
@@ -78,12 +78,12 @@ function token(prefix: string, parts: unknown): string {
  * has been through the platform's patterns already ({@link redactItem}).
  */
 function encode(data: unknown): string {
-  const b64 = Buffer.from(JSON.stringify(data)).toString("base64");
+  const b64 = base64OfText(JSON.stringify(data));
   return (b64.match(/.{1,32}/g) ?? []).join(".");
 }
 
 function decode(text: string): unknown {
-  return JSON.parse(Buffer.from(text.replaceAll(".", ""), "base64").toString("utf8"));
+  return JSON.parse(textOfBase64(text.replaceAll(".", "")));
 }
 
 /** Every string of `value` (object keys included) as the platform would store it as text. */

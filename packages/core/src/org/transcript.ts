@@ -5,7 +5,7 @@
 // only its SHA-256 is, as the cache key). Checks of bearers not in the cache are rate-bounded, so
 // no stranger can make the agent spend its own platform budget (the platform limits requests per
 // IP, the agent's heartbeats among them). shared/reference/platform-api-workspace-features.md §3.2.
-import { createHash } from "node:crypto";
+import { sha256Hex, utf8Length } from "../runtime/index.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { closeUnread, type AgentCard } from "../a2a/index.js";
 import { describe, MoleculeOptionError, type Logger } from "../transport/index.js";
@@ -82,7 +82,7 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body: u
   closeUnread(req, res, status >= 400);
   res.writeHead(status, {
     "Content-Type": "application/json",
-    "Content-Length": Buffer.byteLength(data),
+    "Content-Length": utf8Length(data),
     "Cache-Control": "no-store",
   });
   res.end(data);
@@ -160,7 +160,7 @@ export function createTranscriptHandler(
   // agent call the platform without bound.
   const checking = new Map<string, Promise<boolean>>();
   const isAccepted = async (bearer: string): Promise<boolean | "busy" | { retryAfter: number }> => {
-    const key = createHash("sha256").update(bearer).digest("hex");
+    const key = sha256Hex(bearer);
     const now = Date.now();
     const known = accepted.get(key);
     if (known !== undefined && known > now) return true;

@@ -2,6 +2,7 @@
 // Decisions come from a person on the canvas (the admin token, see AdminClient) or from the
 // requester's own token; the parent's token is refused (401).
 // shared/reference/platform-api-workspace-features.md §2.
+import { utf8Length } from "../runtime/index.js";
 import { MoleculeNotFoundError, redactDeep } from "../transport/index.js";
 import type { MoleculeError } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
@@ -65,7 +66,7 @@ export interface ApprovalRecord {
 }
 
 function bytes(v: string): number {
-  return Buffer.byteLength(v);
+  return utf8Length(v);
 }
 
 /** Checks an approval request before it is sent; returns the wire body. */

@@ -1,7 +1,7 @@
 // Delegations the agent makes by calling a peer itself (not through `/delegate`): recorded and
 // updated so the canvas shows them, and the workspace's delegation rows listed.
 // shared/reference/platform-api-workspace-features.md §4, platform-api.md §3.13.
-import { randomUUID } from "node:crypto";
+import { randomUUID, utf8Bytes, utf8Text } from "../runtime/index.js";
 import { describe } from "../transport/index.js";
 import { delegationListSchema, delegationRecordSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
@@ -13,13 +13,8 @@ import { enc, type PlatformSession } from "./session.js";
 const MAX_DELEGATION_TEXT_BYTES = 64 * 1024;
 
 function clipBytes(text: string, max: number): string {
-  const b = Buffer.from(text);
-  return b.length <= max
-    ? text
-    : b
-        .subarray(0, max)
-        .toString("utf8")
-        .replace(/\uFFFD$/, "");
+  const b = utf8Bytes(text);
+  return b.length <= max ? text : utf8Text([b.subarray(0, max)]).replace(/\uFFFD$/, "");
 }
 
 /** What `PlatformClient.recordDelegation` records. */

@@ -1,5 +1,6 @@
 // Direct peer calls: a separate code path that builds its headers from scratch and has no access to
 // the platform token, so the token cannot leak to a peer's self-registered URL.
+import { utf8Text } from "../runtime/index.js";
 import type { Dispatcher } from "undici";
 import { MoleculePeerError } from "../transport/index.js";
 import { BodyTooLargeError, readBodyText } from "../transport/index.js";
@@ -151,17 +152,17 @@ export async function fetchPeerCard(
           continue;
         }
         let size = 0;
-        const chunks: Buffer[] = [];
+        const chunks: Uint8Array[] = [];
         for await (const chunk of res.body) {
-          size += (chunk as Buffer).length;
+          size += (chunk as Uint8Array).length;
           if (size > MAX_CARD_BYTES) break;
-          chunks.push(chunk as Buffer);
+          chunks.push(chunk as Uint8Array);
         }
         if (size > MAX_CARD_BYTES) {
           discard(res.body);
           continue;
         }
-        return JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+        return JSON.parse(utf8Text(chunks)) as unknown;
       } catch {
         if (options.signal?.aborted) throw options.signal.reason;
         if (controller.signal.aborted) return undefined; // out of time

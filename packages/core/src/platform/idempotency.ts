@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../runtime/index.js";
 
 /**
  * Derives the idempotency key the platform uses to de-duplicate a delegation, byte-compatible with
@@ -12,5 +12,5 @@ import { createHash } from "node:crypto";
 export function makeIdempotencyKey(task: string, now: Date | number = Date.now()): string {
   const ms = typeof now === "number" ? now : now.getTime();
   const minute = Math.floor(ms / 1000 / 60) * 60;
-  return createHash("sha256").update(`${task}:${minute}`, "utf8").digest("hex");
+  return sha256Hex(`${task}:${minute}`);
 }

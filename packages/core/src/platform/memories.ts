@@ -1,6 +1,7 @@
 // Org memory (`/workspaces/:id/memories`): commit, search by scope, delete. Scopes are checked
 // here because the server is lax on reads (a bad scope silently means "my rows");
 // shared/reference/platform-api-workspace-features.md §1.
+import { utf8Length } from "../runtime/index.js";
 import { neutralizePeerMarkers } from "../a2a/index.js";
 import { MoleculeAuthError, MoleculeNotFoundError, redactDeep } from "../transport/index.js";
 import { memoryCommitSchema, memoryListSchema, type WireMemoryRow } from "../wire/index.js";
@@ -124,9 +125,9 @@ function checkNamespace(ns: unknown): string | undefined {
   if (ns === undefined) return undefined;
   if (typeof ns !== "string" || ns === "")
     throw invalid('namespace must be a non-empty string (omit it for "general")');
-  if (Buffer.byteLength(ns) > MAX_NAMESPACE_BYTES)
+  if (utf8Length(ns) > MAX_NAMESPACE_BYTES)
     throw invalid(
-      `namespace must be at most ${MAX_NAMESPACE_BYTES} bytes (UTF-8); got ${Buffer.byteLength(ns)}`,
+      `namespace must be at most ${MAX_NAMESPACE_BYTES} bytes (UTF-8); got ${utf8Length(ns)}`,
     );
   return ns;
 }
@@ -152,7 +153,7 @@ export async function commitMemory(
 ): Promise<{ id: string; scope: MemoryScope; namespace: string }> {
   if (!input || typeof input.content !== "string" || input.content.trim() === "")
     throw invalid("commitMemory needs { content } with non-empty text");
-  if (Buffer.byteLength(input.content) > MAX_MEMORY_BYTES)
+  if (utf8Length(input.content) > MAX_MEMORY_BYTES)
     throw invalid(`a memory is at most ${MAX_MEMORY_BYTES} bytes; split or summarise it`);
   const scope = checkScope(input.scope ?? "LOCAL", "scope");
   const namespace = checkNamespace(input.namespace);

@@ -1,6 +1,7 @@
 // What the pieces of one PlatformClient share: the transport, the workspace token (loaded lazily
 // from the token store), the peer cache, the capability probe, and the typed failures of calls
 // about this workspace (a 401 or 410 caused by its removal becomes WorkspaceRemovedError).
+import { utf8Text } from "../runtime/index.js";
 import type { Readable } from "node:stream";
 import type { MoleculeError } from "../transport/index.js";
 import { WorkspaceRemovedError } from "./errors.js";
@@ -222,13 +223,13 @@ const MAX_ERROR_BODY = 65_536;
  */
 function readErrorText(body: ChunkedBody, signal: AbortSignal | undefined): Promise<string> {
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     let size = 0;
     const close = (): void => body.close();
     signal?.addEventListener("abort", close, { once: true });
     const done = (): void => {
       signal?.removeEventListener("abort", close);
-      resolve(Buffer.concat(chunks).toString("utf8").slice(0, MAX_ERROR_BODY));
+      resolve(utf8Text(chunks).slice(0, MAX_ERROR_BODY));
     };
     body.read({
       data(chunk) {

@@ -1,9 +1,17 @@
 // Token stores: where the workspace bearer token lives between runs.
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { MoleculeError } from "../transport/index.js";
+import {
+  chmod,
+  homedir,
+  join,
+  mkdir,
+  open,
+  PROCESS_ID,
+  randomHex,
+  readFile,
+  rename,
+  unlink,
+} from "../runtime/index.js";
+import { MoleculeError, requireFileSystem } from "../transport/index.js";
 import { inspectCustom, REDACTED } from "../transport/index.js";
 
 /** Persists the workspace bearer token. */
@@ -87,6 +95,7 @@ export class FileTokenStore implements TokenStore {
   readonly path: string;
 
   constructor(options: FileTokenStoreOptions) {
+    requireFileSystem("FileTokenStore", "use a MemoryTokenStore or a TokenStore of your own");
     const id = options.workspaceId;
     if (options.dir === undefined && (!id || /[/\\]|^\.\.?$/.test(id) || id.includes("\0"))) {
       throw new MoleculeError(
@@ -117,7 +126,7 @@ export class FileTokenStore implements TokenStore {
     const value = checkToken(token);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await chmod(this.dir, 0o700).catch(() => undefined);
-    const tmp = join(this.dir, `.auth_token.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+    const tmp = join(this.dir, `.auth_token.${PROCESS_ID}.${randomHex(6)}.tmp`);
     let handle;
     try {
       // "wx": O_CREAT | O_EXCL — a fresh private file, 0600 from the first byte.

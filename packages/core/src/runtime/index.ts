@@ -1,4 +1,42 @@
-// What differs between the runtimes the SDK runs in: how its lazily loaded modules (undici, zod,
-// `@opentelemetry/api`) are loaded. modules.ts on Node, Bun and Deno; modules.web.ts in the edge
-// build (`dist/edge/`, rolldown.config.ts) for workerd, Next's edge runtime and browsers.
+// What differs between the runtimes the SDK runs in. Each file here has a `.web.ts` twin that the
+// edge build (`dist/edge/`, rolldown.config.ts: the `workerd`, `edge-light`, `worker` and `browser`
+// conditions) uses in its place: how the lazily loaded modules (undici, zod, `@opentelemetry/api`)
+// load, hashes and random values, bytes, the event emitter, streams, the process and the file
+// system. Node, Bun and Deno get Node's own; workerd, Next's edge runtime and browsers get no
+// Node built-in at all (test/edge-bundle.test.ts).
 export { loadOTel, loadUndici, loadZod } from "./modules.js";
+export {
+  hmacSha256Base64url,
+  randomBase64url,
+  randomHex,
+  randomUUID,
+  sha256Base64url,
+  sha256Hex,
+  timingSafeEqual,
+} from "./crypto.js";
+export {
+  base64OfText,
+  chunkOf,
+  textOfBase64,
+  utf8Bytes,
+  utf8Length,
+  utf8Text,
+} from "./bytes.js";
+export { EventEmitter } from "./events.js";
+export { PassThrough, Readable } from "./stream.js";
+export { emitWarning, PROCESS_ID, RUNTIME_NAME, writeStderr } from "./process.js";
+export {
+  basename,
+  chmod,
+  dirname,
+  hasFileSystem,
+  homedir,
+  join,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  unlink,
+  writeFile,
+} from "./fs.js";

@@ -1,9 +1,18 @@
 // Cursor stores: where poll delivery persists its position and its de-duplication window.
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import type { AnswerTask } from "../a2a/index.js";
-import { MoleculeError } from "../transport/index.js";
+import {
+  basename,
+  dirname,
+  join,
+  mkdir,
+  open,
+  PROCESS_ID,
+  randomHex,
+  readFile,
+  rename,
+  rm,
+} from "../runtime/index.js";
+import { MoleculeError, requireFileSystem } from "../transport/index.js";
 import type { CursorState, CursorStore, InFlightEntry, OutboxRecord } from "../inbound/index.js";
 
 /** What went wrong with an agent's store (see {@link MoleculeStoreError}). */
@@ -88,6 +97,7 @@ export class FileCursorStore implements CursorStore {
 
   /** @param path the cursor file; the sidecar is `<path>.state.json` */
   constructor(path: string) {
+    requireFileSystem("FileCursorStore", "use memoryStore() or a shared store (e.g. PostgreSQL)");
     if (typeof path !== "string" || path.trim() === "") {
       throw new MoleculeError(
         "FileCursorStore needs a file path, e.g. new FileCursorStore('./cursor').",
@@ -169,7 +179,7 @@ export class FileCursorStore implements CursorStore {
   async check(): Promise<void> {
     await this.load();
     const dir = dirname(this.path);
-    const probe = join(dir, `.${basename(this.path)}.${process.pid}.check.tmp`);
+    const probe = join(dir, `.${basename(this.path)}.${PROCESS_ID}.check.tmp`);
     try {
       await mkdir(dir, { recursive: true });
       const fh = await open(probe, "w", 0o600);
@@ -280,7 +290,7 @@ function count(value: unknown): value is number {
 /** Writes `content` to `path` so that a crash leaves either the old or the new file. */
 export async function atomicWrite(path: string, content: string): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${PROCESS_ID}.${randomHex(6)}.tmp`);
   const fh = await open(tmp, "w", 0o600);
   try {
     try {

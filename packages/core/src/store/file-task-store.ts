@@ -4,8 +4,8 @@
 // written back whole, atomically (temp file, fsync, rename), after each change. Every task keeps
 // the workspace it was saved for. A file that cannot be read or parsed is a `store_unreadable`
 // error on every call (never replaced by an empty store); a failed write is `store_unwritable`.
-import { dirname } from "node:path";
-import { mkdir, readFile } from "node:fs/promises";
+import { dirname, mkdir, readFile } from "../runtime/index.js";
+import { requireFileSystem } from "../transport/index.js";
 import { MemoryTaskStore } from "../a2a/index.js";
 import type { A2ATask, A2ATaskStore, TaskCancelResult } from "../a2a/index.js";
 import type { TaskListPage, TaskListQuery } from "../a2a/index.js";
@@ -42,6 +42,7 @@ export class FileTaskStore implements A2ATaskStore {
 
   /** @param path the tasks file; @param max tasks kept (default {@link FILE_TASKS_KEPT}) */
   constructor(path: string, max = FILE_TASKS_KEPT) {
+    requireFileSystem("FileTaskStore", "use memoryStore() or a shared store (e.g. PostgreSQL)");
     this.path = path;
     this.#max = max;
   }

@@ -1,5 +1,6 @@
 // Reading a response body into memory with a size cap (platform and peer answers alike), and
 // parsing it as JSON when it looks like JSON.
+import { utf8Text } from "../runtime/index.js";
 import { MoleculeError } from "./errors.js";
 
 /**
@@ -49,10 +50,10 @@ export async function readBodyText(
     drop();
     throw new BodyTooLargeError(max);
   }
-  const chunks: Buffer[] = [];
+  const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    const b = chunk as Uint8Array;
     size += b.length;
     if (size > max) {
       drop();
@@ -60,9 +61,7 @@ export async function readBodyText(
     }
     chunks.push(b);
   }
-  return chunks.length === 1
-    ? (chunks[0] as Buffer).toString("utf8")
-    : Buffer.concat(chunks, size).toString("utf8");
+  return utf8Text(chunks, size);
 }
 
 /** Parses a body as JSON when it starts like JSON, else keeps the text; `undefined` when empty. */

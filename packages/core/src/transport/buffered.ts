@@ -2,6 +2,7 @@
 // undici's dispatch callbacks into one buffer, with no Readable stream, async iterator or promise
 // per chunk. Heartbeats, state checks and polls of every agent in a process go through here; with
 // `request()` and a stream read each allocated about twice as much (see bench/src/fleet-memory.ts).
+import { utf8Text } from "../runtime/index.js";
 import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
@@ -97,12 +98,7 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
     if (this.#done) return;
     this.#settle();
     const c = this.#chunks;
-    const text =
-      c.length === 0
-        ? ""
-        : c.length === 1
-          ? (c[0] as Buffer).toString("utf8")
-          : Buffer.concat(c, this.#size).toString("utf8");
+    const text = c.length === 0 ? "" : utf8Text(c, this.#size);
     this.#resolve({ statusCode: this.#status, headers: this.#headers, text });
   }
 

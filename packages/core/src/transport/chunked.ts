@@ -3,8 +3,8 @@
 // arrive before a reader attaches wait in a small queue (the socket is paused past 64 KiB).
 import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
-import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
+import { Readable } from "../runtime/index.js";
 
 /** Receives a {@link ChunkedBody}'s bytes, then its end (with the error when it failed). */
 export interface ChunkReader {

@@ -1,6 +1,7 @@
 // Typed errors of the SDK. Every error carries `status` (when an HTTP response caused it), a stable
 // machine `code`, `retryable`, the (redacted) response body, and a message that says what to do.
 // Errors never contain request headers or tokens.
+import { hasFileSystem } from "../runtime/index.js";
 
 const BRAND = Symbol.for("@molecule-ai/agent-core/MoleculeError");
 
@@ -121,4 +122,16 @@ export function isMoleculeError(err: unknown, code?: string): err is MoleculeErr
   if (typeof err !== "object" || err === null) return false;
   if ((err as Record<symbol, unknown>)[BRAND] !== true) return false;
   return code === undefined || (err as { code?: unknown }).code === code;
+}
+
+/**
+ * Refuses `what` (a file store) where the runtime has no file system (the edge build: workerd,
+ * Next's edge runtime, a browser) with `module_unavailable`, naming `instead` (what runs there).
+ */
+export function requireFileSystem(what: string, instead: string): void {
+  if (hasFileSystem) return;
+  throw new MoleculeError(
+    `${what} keeps its state in files and this runtime has no file system; ${instead}, or use the Node.js runtime`,
+    { code: "module_unavailable", retryable: false },
+  );
 }

@@ -6,9 +6,9 @@
 // keep undici: this is chosen by what the loaded `undici` can do, not by the runtime's name.
 import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
-import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Dispatcher } from "undici";
+import { chunkOf, Readable } from "../runtime/index.js";
 
 /** Whether `undici` (as the runtime resolved it) is usable undici: its `Agent` can dispatch. */
 export function isUsableUndici(undici: { Agent?: unknown }): boolean {
@@ -234,10 +234,7 @@ class FetchDispatch implements Dispatcher.DispatchController {
         if (this.aborted) break;
         const { done, value } = await reader.read();
         if (done || this.aborted) break;
-        this.#handler.onResponseData?.(
-          this,
-          Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-        );
+        this.#handler.onResponseData?.(this, chunkOf(value));
       }
       if (this.aborted) {
         void reader?.cancel().catch(() => undefined);

@@ -1,9 +1,9 @@
 // The HTTP transport: one undici dispatcher, per-call timeout + AbortSignal, the platform's headers,
 // and the retry policy. It knows nothing about endpoints.
-import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
+import { EventEmitter, RUNTIME_NAME } from "../runtime/index.js";
 import { isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
 import { requestAbortable } from "./abortable.js";
@@ -119,7 +119,7 @@ export interface HttpResponse {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** The default `User-Agent`. */
-export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 node/${process.versions.node}`;
+export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 ${RUNTIME_NAME}`;
 
 /** Validates and normalises a platform URL: http(s), no query/fragment, no trailing slash. */
 function normalizeBaseUrl(raw: string, what = "platformUrl"): URL {

@@ -3,6 +3,7 @@
 // `setTimeout`, instead of a timer, a closure chain and a promise per agent and per period. An
 // entry is allocated once and re-armed in place, so a fleet of agents allocates almost nothing
 // between its platform calls (which also keeps V8's young generation from growing).
+import { emitWarning } from "../runtime/index.js";
 
 /** A unit of scheduled work: created once, armed with {@link ScheduledTask.at}, re-armed in place. */
 export class ScheduledTask {
@@ -129,7 +130,7 @@ class Scheduler {
       try {
         task.run();
       } catch (err) {
-        process.emitWarning(err instanceof Error ? err : new Error(String(err)));
+        emitWarning(err instanceof Error ? err : new Error(String(err)));
       }
     }
   }

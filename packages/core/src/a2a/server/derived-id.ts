@@ -1,12 +1,12 @@
 // Ids derived from a message's id: the same message (a resend, a proxy retry, after a restart)
 // gets the same id, so it lands in the same conversation and the same task. And the fingerprint
 // of its content, which tells a resend from another message sent under the same id.
-import { hash } from "node:crypto";
+import { sha256Base64url, sha256Hex } from "../../runtime/index.js";
 import type { A2AMessage } from "../types.js";
 
 /** A UUID-shaped id derived from `messageId` for `purpose` (e.g. `"context"`, `"task"`). */
 export function derivedId(purpose: string, messageId: string): string {
-  const h = hash("sha256", `molecule-${purpose}\0${messageId}`, "hex");
+  const h = sha256Hex(`molecule-${purpose}\0${messageId}`);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -17,5 +17,5 @@ export function derivedId(purpose: string, messageId: string): string {
  */
 export function contentFingerprint(m: Pick<A2AMessage, "contextId" | "taskId" | "parts">): string {
   const content = JSON.stringify([m.contextId ?? null, m.taskId ?? null, m.parts]);
-  return hash("sha256", content, "base64url");
+  return sha256Base64url(content);
 }

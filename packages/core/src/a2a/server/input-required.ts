@@ -1,7 +1,7 @@
 // The answer of a handler that needs more from the caller before it can finish: the task stays
 // open (`input-required`) with a question, and the caller's next message with the task's id
 // continues it (the handler then sees `ctx.taskId` and the question in `ctx.history`).
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../../runtime/index.js";
 import type { A2ATask } from "../types.js";
 import type { A2AHandlerContext } from "./handler-types.js";
 

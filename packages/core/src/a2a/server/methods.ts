@@ -2,7 +2,7 @@
 // cancel and resubscribe to a task (their parameters are checked in task-params.ts). Runs `onMessage`, keeps tasks in the task store (in memory, or shared
 // by replicas), aborts a task canceled through any replica, reports each change of a task to its
 // resubscribed streams, and reports handler failures.
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../../runtime/index.js";
 import type { A2AMessage, A2ATask } from "../types.js";
 import { derivedId } from "./derived-id.js";
 import { A2AErrorCode, A2ARpcError } from "./errors.js";

@@ -1,10 +1,15 @@
 // The capability-URL secret guarding the push endpoint: generation and constant-time comparison.
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  hmacSha256Base64url,
+  randomBase64url,
+  timingSafeEqual,
+  utf8Bytes,
+} from "../../runtime/index.js";
 import { MoleculeOptionError } from "../../transport/index.js";
 
 /** A fresh 256-bit path secret, base64url-encoded (43 characters, URL-safe). */
 export function generatePathSecret(): string {
-  return randomBytes(32).toString("base64url");
+  return randomBase64url(32);
 }
 
 /**
@@ -13,7 +18,7 @@ export function generatePathSecret(): string {
  * agent serves the URL it registered before. The secret reveals nothing of `key`.
  */
 export function derivePathSecret(key: string, context: string): string {
-  return createHmac("sha256", key).update(context, "utf8").digest("base64url");
+  return hmacSha256Base64url(key, context);
 }
 
 const SECRET_SHAPE = /^[A-Za-z0-9_-]{22,256}$/;
@@ -34,16 +39,16 @@ export function assertPathSecret(secret: string): void {
  * secret's length (43 characters for every generated secret), never its content.
  */
 export class SecretMatcher {
-  readonly #secret: Buffer;
+  readonly #secret: Uint8Array;
 
   constructor(secret: string) {
-    this.#secret = Buffer.from(secret, "utf8");
+    this.#secret = utf8Bytes(secret);
   }
 
   /** True when `candidate` equals the secret. */
   matches(candidate: string): boolean {
     if (candidate.length !== this.#secret.length) return false; // the secret is ASCII
-    const bytes = Buffer.from(candidate, "utf8");
+    const bytes = utf8Bytes(candidate);
     return bytes.length === this.#secret.length && timingSafeEqual(bytes, this.#secret);
   }
 }

@@ -1,7 +1,7 @@
 // What `onMessage` returned, turned into A2A answers: the Message or Task of a blocking send, the
 // final state of an existing task, the v0.3 / v1.0 shape on the wire, and text collected from a
 // stream of chunks.
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../../runtime/index.js";
 import { MoleculeError } from "../../transport/index.js";
 import { messageToV1, taskToV1 } from "../to-v1.js";
 import type { A2AMessage, A2ATask } from "../types.js";

@@ -1,6 +1,6 @@
 // `message/stream` / `SendStreamingMessage`: runs the handler for a task and yields its SSE frames
 // (the task, artifact chunks as they come, the final status) in the caller's dialect.
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../../runtime/index.js";
 import { artifactToV1, statusToV1, taskToV1 } from "../to-v1.js";
 import type { A2AMessage, A2ATask } from "../types.js";
 import { A2ARpcError } from "./errors.js";

@@ -5,7 +5,7 @@
 // The reply outbox: each answer is persisted with the agent state before its message counts as
 // settled, then sent with its own bounded concurrency, retried with backoff (no slot is held while
 // waiting) and dead-lettered when it cannot be delivered.
-import { randomUUID } from "node:crypto";
+import { emitWarning, randomUUID } from "../../runtime/index.js";
 import { type AnswerTask, A2AErrorCode, type A2ATaskStore } from "../../a2a/index.js";
 import { type AgentObserver, deadLetterReason } from "../../events/index.js";
 import { BoundedSet, type InboundMessage, type OutboxRecord } from "../../inbound/index.js";
@@ -197,7 +197,7 @@ export class Answers {
           : code === "delivery_limit"
             ? "it was delivered maxDeliveries times and never settled"
             : "its handler failed after every retry";
-    process.emitWarning(
+    emitWarning(
       `Molecule inbound message ${msg.messageId ?? msg.activityId ?? "?"} was dead-lettered: ${what} (pass onDeadLetter to handle it): ${describe(error)}`,
       {
         code: code === "conversation_turn_limit" ? "MOLECULE_TURN_LIMIT" : "MOLECULE_DEAD_LETTER",

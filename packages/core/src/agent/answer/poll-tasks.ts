@@ -5,7 +5,7 @@
 // with that `taskId` continues it: checked before the handler runs (a task this agent asked that
 // same, platform-authenticated sender, and not finished), then completed by the handler's answer.
 // A continuation that fails the check is refused with the A2A server's JSON-RPC error code.
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../../runtime/index.js";
 import { A2AErrorCode, MemoryTaskStore } from "../../a2a/index.js";
 import type { A2AMessage, A2ATask, A2ATaskStore, AnswerTask } from "../../a2a/index.js";
 import { type InboundMessage, isAskingForInput } from "../../inbound/index.js";

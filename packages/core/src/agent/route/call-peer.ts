@@ -1,6 +1,6 @@
 // RemoteAgent#callPeer: send through the platform client, and when the platform queues the
 // message for a poll-delivered peer, wait for the correlated answer in the agent's own inbox.
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../../runtime/index.js";
 import { sanitizePeerText } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { PeerCallResult } from "../../platform/index.js";
@@ -78,25 +78,45 @@ function clip(text: string): string {
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
 
-/** The answer, `undefined` after `ms`, or the signal's abort reason thrown. */
+/**
+ * A call's deadline: resolves `undefined` `ms` after it is created (at the call's start), until
+ * `clear()`. Armed once per call with the call's own `timeoutMs`, so concurrent calls share one of
+ * Node's timer lists (a timer armed with what is left, a different duration per call, costs each
+ * call a list of its own in the timers' priority queue: bench/ conversation-load).
+ */
+class Deadline {
+  readonly passed: Promise<undefined>;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    let timer!: NodeJS.Timeout;
+    this.passed = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, ms, undefined);
+    });
+    this.#timer = timer;
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+/** The answer, `undefined` once `deadline` passed, or the signal's abort reason thrown. */
 async function waitFor(
   answered: Promise<InboundMessage>,
-  ms: number,
+  deadline: Deadline,
   signal: AbortSignal | undefined,
 ): Promise<InboundMessage | undefined> {
-  let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
-  const ended = new Promise<undefined>((resolve, reject) => {
-    timer = setTimeout(resolve, ms, undefined);
+  const aborted = new Promise<undefined>((_resolve, reject) => {
     if (!signal) return;
     onAbort = () => reject(signal.reason ?? new DOMException("callPeer was aborted", "AbortError"));
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([answered, ended]);
+    return await Promise.race([answered, deadline.passed, aborted]);
   } finally {
-    clearTimeout(timer);
     if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
 }
@@ -198,7 +218,12 @@ export class PeerCalls {
     answered.catch(() => undefined); // observed by waitFor when it is awaited
     const call = { peerId, messageId, contextId, resolve: onAnswer, reject: onFail };
     const remove = wait ? this.pending.add(call) : () => undefined;
-    const started = performance.now();
+    // The whole call (send + answer) ends `timeoutMs` after it starts.
+    const deadline = wait ? new Deadline(timeoutMs) : undefined;
+    const done = (): void => {
+      remove();
+      deadline?.clear();
+    };
     let receipt: PeerCallResult;
     try {
       receipt = await client.callPeer(peerId, message, {
@@ -208,22 +233,21 @@ export class PeerCalls {
         timeoutMs,
       });
     } catch (err) {
-      remove();
+      done();
       throw err;
     }
     if (receipt.status !== "queued") {
-      remove();
+      done();
       this.#tasks.learn(peerId, receipt);
       // One text shape whatever the peer's delivery: the platform proxy wraps a push peer's answer
       // in OFFSEC-003 markers, a poll peer's answer arrives as written.
       return { ...receipt, text: sanitizePeerText(receipt.text) };
     }
-    if (!wait || receipt.deliveryMode !== "poll") {
-      remove();
+    if (!deadline || receipt.deliveryMode !== "poll") {
+      done();
       return receipt;
     }
-    const left = Math.max(1, timeoutMs - (performance.now() - started));
-    const answer = await waitFor(answered, left, options.signal).finally(remove);
+    const answer = await waitFor(answered, deadline, options.signal).finally(done);
     if (answer === undefined) throw new MoleculeReplyTimeoutError(receipt, timeoutMs, contextId);
     const result = answerResult(answer, peerId, messageId, answer.contextId ?? contextId);
     this.#tasks.learn(peerId, result);

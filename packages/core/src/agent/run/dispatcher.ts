@@ -3,6 +3,7 @@
 // answer is returned to its source), and what still fails dead-lettered. Each message gets its own
 // abort signal: aborted when the agent stops (`abort()`) or when the message's own cancel signal
 // fires (its A2A task canceled with `tasks/cancel`).
+import { emitWarning } from "../../runtime/index.js";
 import type { AgentObserver, MessageTrack } from "../../events/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import { type Logger, IdleWaiters, backoffDelay, describe, sleep } from "../../transport/index.js";
@@ -268,7 +269,7 @@ export class Dispatcher {
         messageId: msg.messageId,
         error: describe(err),
       });
-      process.emitWarning(
+      emitWarning(
         `Molecule inbound message ${msg.messageId ?? msg.activityId ?? "?"} failed and onDeadLetter threw: ${describe(err)}`,
         { code: "MOLECULE_DEAD_LETTER" },
       );

@@ -3,7 +3,7 @@
 // turn limit), run (the dispatcher), answer (the handler's answer is the A2A result; never for a
 // message that is itself an answer). A message sent as an A2A task is canceled with it:
 // `tasks/cancel` (on any replica sharing the task store) aborts its handler.
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../../runtime/index.js";
 import type { A2AHandlerContext, A2AMessage, A2ATask } from "../../a2a/index.js";
 import { contentFingerprint, derivedId, inputRequired } from "../../a2a/index.js";
 import { type InboundMessage, BoundedSet, pushKey, isAskingForInput } from "../../inbound/index.js";

@@ -1,0 +1,23 @@
+// Hashes, HMAC, random values and constant-time comparison as core uses them, from node:crypto on
+// Node, Bun and Deno. The edge build swaps in crypto.web.ts (Web Crypto and @noble/hashes, bundled
+// into `dist/edge/`); both give the same bytes for the same input (test/runtime-crypto.test.ts),
+// since ids and digests are persisted and sent by instances of either kind.
+import { createHmac, hash, randomBytes } from "node:crypto";
+
+export { randomUUID, timingSafeEqual } from "node:crypto";
+
+/** SHA-256 of `text` (UTF-8), lowercase hex. */
+export const sha256Hex = (text: string): string => hash("sha256", text, "hex");
+
+/** SHA-256 of `text` (UTF-8), base64url without padding (43 characters). */
+export const sha256Base64url = (text: string): string => hash("sha256", text, "base64url");
+
+/** HMAC-SHA256 of `text` (UTF-8) under `key` (UTF-8), base64url without padding. */
+export const hmacSha256Base64url = (key: string, text: string): string =>
+  createHmac("sha256", key).update(text, "utf8").digest("base64url");
+
+/** `bytes` random bytes, lowercase hex. */
+export const randomHex = (bytes: number): string => randomBytes(bytes).toString("hex");
+
+/** `bytes` random bytes, base64url without padding. */
+export const randomBase64url = (bytes: number): string => randomBytes(bytes).toString("base64url");

@@ -1,0 +1,22 @@
+// fs.ts for the edge build (`dist/edge/`): no file system. The file stores check `hasFileSystem` at
+// construction and refuse with `module_unavailable`, so these are never reached.
+export const hasFileSystem = false;
+
+const none = (): never => {
+  throw Object.assign(new Error("this runtime has no file system; use the Node.js runtime"), {
+    code: "module_unavailable",
+  });
+};
+
+export const chmod = none;
+export const mkdir = none;
+export const open = none;
+export const readFile = none;
+export const rename = none;
+export const rm = none;
+export const unlink = none;
+export const writeFile = none;
+export const homedir = none;
+export const basename = none;
+export const dirname = none;
+export const join = none;

@@ -1,0 +1,19 @@
+// What core asks of the process: warnings, the default logger's stderr and the runtime's name for
+// the User-Agent. Node's `process` on Node, Bun and Deno; the edge build swaps in process.web.ts
+// (Next's edge runtime has a `process` whose functions throw, workerd's may have none).
+
+/** How a warning is named: its type (e.g. `"MoleculeStoreWarning"`) or its code and type. */
+export type WarningOptions = string | { code?: string; type?: string };
+
+/** Emits a process warning (printed unless the process silences warnings). */
+export const emitWarning = (warning: string | Error, options?: WarningOptions): void =>
+  process.emitWarning(warning, options as string);
+
+/** Writes `text` to stderr. */
+export const writeStderr = (text: string): void => void process.stderr.write(text);
+
+/** This process's id (file stores name their temporary files with it). */
+export const PROCESS_ID: number = process.pid;
+
+/** The runtime and its version, for the User-Agent: `node/<version>`. */
+export const RUNTIME_NAME = `node/${process.versions.node}`;

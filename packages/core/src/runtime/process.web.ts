@@ -1,0 +1,26 @@
+// process.ts for the edge build (`dist/edge/`): the console in place of process warnings and stderr.
+export function emitWarning(
+  warning: string | Error,
+  options?: string | { code?: string; type?: string },
+): void {
+  const type = typeof options === "string" ? options : (options?.type ?? "Warning");
+  const code = typeof options === "object" && options.code ? ` [${options.code}]` : "";
+  console.warn(
+    `(molecule) ${type}${code}: ${typeof warning === "string" ? warning : warning.message}`,
+  );
+}
+
+export const writeStderr = (text: string): void => console.error(text.replace(/\n$/, ""));
+
+/** No process id here (nothing uses it: there is no file system). */
+export const PROCESS_ID = 0;
+
+const g = globalThis as { navigator?: { userAgent?: unknown }; EdgeRuntime?: unknown };
+
+/** `edge-light` (Next's edge runtime), `Cloudflare-Workers` or the navigator's user agent. */
+export const RUNTIME_NAME =
+  typeof g.EdgeRuntime === "string"
+    ? "edge-light"
+    : typeof g.navigator?.userAgent === "string"
+      ? g.navigator.userAgent
+      : "web";
