@@ -10,7 +10,7 @@ import { ok } from "./http-errors.js";
 import { makeIdempotencyKey } from "./idempotency.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { postViaProxy } from "./peer-call.js";
-import { peerResult } from "./peer-result.js";
+import { assertDelivered } from "./peer-result.js";
 import { enc, type PlatformSession } from "./session.js";
 import type { ActivityReport, DelegationResult, NotifyAttachment } from "./types.js";
 
@@ -62,7 +62,7 @@ export async function reply(
     },
   });
   const res = await postViaProxy(s, target, JSON.stringify(req), s.peerTimeoutMs, options.signal);
-  peerResult(s, target, req.params.message.messageId, res, "proxy");
+  assertDelivered(s, target, req.params.message.messageId, res, "proxy");
 }
 
 /** The metadata of an answer that belongs to a task of this agent (docs/protocol.md). */

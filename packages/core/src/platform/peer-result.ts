@@ -15,11 +15,36 @@ import { clip, errorText, ok } from "./http-errors.js";
 import type { PeerCallResult } from "./peer-types.js";
 import type { PlatformSession } from "./session.js";
 
+/**
+ * Whether a body has an `error` field: one without it (every answer and queued receipt) can name
+ * no JSON-RPC error, so it is not parsed for one.
+ */
+function namesError(body: unknown): boolean {
+  return (
+    typeof body === "object" && body !== null && (body as { error?: unknown }).error !== undefined
+  );
+}
+
 /** The JSON-RPC error code of a 2xx peer answer, if it is one. */
 export function rpcErrorCode(res: HttpResponse): number | undefined {
-  if (!ok(res.status)) return undefined;
+  if (!ok(res.status) || !namesError(res.body)) return undefined;
   const rpc = parseWire(jsonRpcResponseSchema, res.body);
   return rpc.ok && rpc.value.error ? rpc.value.error.code : undefined;
+}
+
+/**
+ * Throws the typed error {@link peerResult} throws for a failed peer call, for a caller that does
+ * not read the result (a reply): a 2xx answer that names no error is not parsed.
+ */
+export function assertDelivered(
+  s: PlatformSession,
+  peerId: string,
+  messageId: string,
+  res: HttpResponse,
+  via: "proxy" | "direct",
+): void {
+  if (ok(res.status) && !namesError(res.body)) return;
+  peerResult(s, peerId, messageId, res, via);
 }
 
 /** The result of a peer call, or the typed error it failed with. */
