@@ -5,6 +5,7 @@
 // benchmark measures wake-ups, not the stream's first connect), answers `{ cpu: true }` with its
 // CPU time, and stops on SIGTERM.
 import { PlatformClient, RemoteAgent, type RemoteAgentOptions } from "@molecule-ai/agent-core";
+import { countRequests } from "./request-count.ts";
 
 /** Reads a required variable; `who` names the script in the error. */
 export function benchEnv(who: string, k: string): string {
@@ -18,6 +19,7 @@ export async function runBenchAgent(
   who: string,
   opts: Pick<RemoteAgentOptions, "handler" | "onDeadLetter">,
 ): Promise<void> {
+  countRequests(who);
   const eventWakeups = benchEnv(who, "BENCH_EVENT_WAKEUPS") === "1";
   const client = new PlatformClient({
     platformUrl: benchEnv(who, "BENCH_EMULATOR_URL"),

@@ -6,10 +6,13 @@
 // at once (`r<tag>q<i>`) and sending back `{ round: tag, ms, failures }` (each round trip in ms, and
 // how many got no or a wrong answer: the peer answers `answer:<question>`). It is also the load
 // generator: that work is counted in its CPU. Stops on SIGTERM.
+import { appendFileSync } from "node:fs";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { benchEnv } from "./bench-agent.ts";
+import { countRequests } from "./request-count.ts";
 
 const who = "conversation-load-asker";
+countRequests(who);
 const peer = benchEnv(who, "BENCH_PEER_ID");
 const client = new PlatformClient({
   platformUrl: benchEnv(who, "BENCH_EMULATOR_URL"),
@@ -30,7 +33,13 @@ const agent = new RemoteAgent({
 await agent.start();
 await connected;
 
+/** BENCH_ROUND_MARKS names a file each round's start and end (monotonic µs, the clock of a
+ * --cpu-prof profile) are appended to, so a profile can be cut into rounds. */
+const marks = process.env.BENCH_ROUND_MARKS;
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
 async function round(tag: number, n: number): Promise<{ ms: number[]; failures: number }> {
+  const startUs = nowUs();
   let failures = 0;
   const ms = await Promise.all(
     Array.from({ length: n }, async (_, i) => {
@@ -42,6 +51,7 @@ async function round(tag: number, n: number): Promise<{ ms: number[]; failures: 
       return elapsed;
     }),
   );
+  if (marks) appendFileSync(marks, `${JSON.stringify({ round: tag, startUs, endUs: nowUs() })}\n`);
   return { ms, failures };
 }
 

@@ -16,7 +16,10 @@
 // Run: ./dev bench conversation-load  (env: BENCH_COLD_ROUNDS 5, BENCH_ROUNDS 10,
 // BENCH_WARMUP_ROUNDS 26, BENCH_EMULATOR_WARMUP_ROUNDS 20, BENCH_CONCURRENCY 100;
 // BENCH_AGENT_NODE_ARGS (space-separated) adds Node flags to the measured pair's agents, e.g.
-// `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile what their first rounds pay)
+// `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile what their first rounds pay; BENCH_ROUND_MARKS=<file>
+// has the asker append each round's start and end to it, so `node bench/src/profile-rounds.ts
+// /tmp/prof <file>` can cut the profiles into round 1, rounds 2-5 and the warm rounds;
+// BENCH_COUNT_REQUESTS=1 has each agent print the requests it made, by route, when it stops)
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
