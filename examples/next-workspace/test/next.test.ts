@@ -1,9 +1,11 @@
-// The Next.js app under `next build && next start` (Node.js runtime), registered with the emulator
-// by its deploy step (scripts/register.ts): a peer's call answered through the platform's proxy,
-// the app's own `callPeer` and peer tools answered, and the Vercel Cron route's heartbeat keeping
-// it online past the liveness window. The build runs without any Molecule environment: nothing is
-// built at module scope.
+// The Next.js app under `next build && next start`, with a workspace in a Node.js runtime route and
+// another in an edge runtime route (`runtime = "edge"`, core's edge build), each registered with
+// the emulator by the deploy step (scripts/register.ts): a peer's call answered through the
+// platform's proxy, the route's own `callPeer` and peer tools answered, and a Vercel Cron route's
+// heartbeat keeping it online past the liveness window. The build runs without any Molecule
+// environment: nothing is built at module scope. One build and one `next start` for the file.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +22,9 @@ let server: ChildProcess | undefined;
 let exited: Promise<void> | undefined;
 let appUrl: string;
 let app: { id: string; client: PlatformClient };
+let edgeApp: { id: string; client: PlatformClient };
+let edgeSecret: string;
+let peerHandled = 0; // messages the peer's handler ran
 let peer: { id: string; client: PlatformClient; agent: RemoteAgent<PlatformClient> };
 
 async function freePort(): Promise<number> {
@@ -84,10 +89,10 @@ async function start(env: Record<string, string>): Promise<string> {
   });
 }
 
-const status = async () => (await app.client.getState()).status;
+const status = async (w = app) => (await w.client.getState()).status;
 
-async function ask(text: string): Promise<string> {
-  const r = await peer.client.callPeer(app.id, text);
+async function ask(text: string, to = app): Promise<string> {
+  const r = await peer.client.callPeer(to.id, text);
   if (r.status === "queued") throw new Error("the call was queued");
   expect(r.status).toBe("completed");
   return r.text;
@@ -99,10 +104,15 @@ beforeAll(async () => {
   // The app and the peer listen on 127.0.0.1, which the real server would refuse to register.
   emu = await startEmulator({ lenientAgentUrls: true });
   app = await workspace("next-app");
+  edgeApp = await workspace("next-app-edge");
+  edgeSecret = generatePathSecret();
   const p = await workspace("peer");
   const agent = new RemoteAgent({
     client: p.client,
-    handler: (msg) => `pong: ${msg.text}`,
+    handler: (msg) => {
+      peerHandled++;
+      return `pong: ${msg.text}`;
+    },
     logger: {},
     delivery: { mode: "push", port: 0 },
   });
@@ -114,10 +124,18 @@ beforeAll(async () => {
     MOLECULE_WORKSPACE_TOKEN: await emu.admin.createToken(app.id),
     MOLECULE_PATH_SECRET: generatePathSecret(),
     CRON_SECRET: cronSecret,
+    MOLECULE_EDGE_WORKSPACE_ID: edgeApp.id,
+    MOLECULE_EDGE_WORKSPACE_TOKEN: await emu.admin.createToken(edgeApp.id),
+    MOLECULE_EDGE_PATH_SECRET: edgeSecret,
   };
   appUrl = await start(env);
   // The deploy step, as documented: node scripts/register.ts.
   await run(process.execPath, ["scripts/register.ts"], { ...baseEnv(), ...env, APP_URL: appUrl });
+  await run(process.execPath, ["scripts/register.ts", "edge"], {
+    ...baseEnv(),
+    ...env,
+    APP_URL: appUrl,
+  });
 }, 400_000);
 
 afterAll(async () => {
@@ -128,6 +146,7 @@ afterAll(async () => {
   await peer?.agent.stop();
   await peer?.client.close();
   await app?.client.close();
+  await edgeApp?.client.close();
   await emu?.close();
 });
 
@@ -179,5 +198,97 @@ describe("a workspace in a Next.js app (next build && next start, Node.js runtim
     expect(await ask("while offline")).toContain("echo: while offline");
     await cron();
     expect(await status()).toBe("online");
+  });
+});
+
+describe('the same workspace in an edge route (`runtime = "edge"`, core\'s edge build)', () => {
+  /** A Vercel Cron call of the edge route's heartbeat; the heartbeat reached the platform. */
+  const edgeCron = async () => {
+    const before = emu.heartbeats(edgeApp.id).length;
+    const res = await fetch(`${appUrl}/api/molecule-edge-heartbeat`, {
+      headers: { authorization: `Bearer ${cronSecret}` },
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(emu.heartbeats(edgeApp.id).length).toBeGreaterThan(before);
+  };
+
+  it("is built for the edge runtime (Next's edge functions list its push and cron routes)", async () => {
+    const manifest = JSON.parse(
+      await readFile(join(root, ".next", "server", "middleware-manifest.json"), "utf8"),
+    ) as { functions: Record<string, unknown> };
+    expect(Object.keys(manifest.functions).sort()).toEqual([
+      "/api/molecule-edge-heartbeat/route",
+      "/api/molecule-edge/[...path]/route",
+    ]);
+  });
+
+  it("answers a peer's call through the platform's proxy", async () => {
+    expect(await ask("hello from a peer", edgeApp)).toContain("echo: hello from a peer");
+  });
+
+  it("calls a peer itself (callPeer from the edge route) and answers with the peer's reply", async () => {
+    const text = await ask(`ask ${peer.id}: are you there?`, edgeApp);
+    expect(text).toContain("peer answered:");
+    expect(text).toContain("pong: are you there?");
+  });
+
+  it("builds its peer tools per message in the edge route and runs them", async () => {
+    const text = await ask("tools", edgeApp);
+    expect(text).toMatch(/call_peer\S*: /);
+    expect(text).toContain("pong: ping");
+  });
+
+  it("refuses a push to a wrong path secret (or the Node route's) and runs no handler", async () => {
+    const body = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "message/send",
+      params: {
+        message: {
+          kind: "message",
+          messageId: "m-attack",
+          role: "user",
+          parts: [{ kind: "text", text: "tools" }],
+        },
+      },
+    });
+    const handled = peerHandled;
+    for (const secret of [generatePathSecret(), edgeSecret.slice(0, -1), "x"]) {
+      const res = await fetch(`${appUrl}/api/molecule-edge/${secret}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain("pong");
+    }
+    // No handler ran: one running "tools" would have called the peer.
+    expect(peerHandled).toBe(handled);
+  });
+
+  it("the edge cron route refuses a request without CRON_SECRET and sends no heartbeat", async () => {
+    const before = emu.heartbeats(edgeApp.id).length;
+    const res = await fetch(`${appUrl}/api/molecule-edge-heartbeat`, {
+      headers: { authorization: "Bearer wrong" },
+    });
+    expect(res.status).toBe(401);
+    await res.text();
+    expect(emu.heartbeats(edgeApp.id).length).toBe(before);
+  });
+
+  it("stays online past the liveness window on the edge cron route's heartbeat", async () => {
+    await edgeCron();
+    expect(await status(edgeApp)).toBe("online");
+    for (let minute = 0; minute < 3; minute++) {
+      emu.advanceClock(60_000);
+      expect(await status(edgeApp)).toBe("online");
+      await edgeCron();
+    }
+    emu.advanceClock(91_000);
+    expect(await status(edgeApp)).toBe("offline");
+    expect(await ask("while offline", edgeApp)).toContain("echo: while offline");
+    await edgeCron();
+    expect(await status(edgeApp)).toBe("online");
   });
 });

@@ -1,0 +1,37 @@
+// The edge route's workspace (`app/api/molecule-edge/...`, `export const runtime = "edge"`): built
+// like lib/molecule.ts on the first request, never at module scope. This app runs a second
+// workspace there only to show both runtimes; an app of your own picks one runtime and one
+// workspace. Core's `edge-light` export condition gives this route its edge build (Web Crypto,
+// `fetch`, no Node built-in).
+import { PlatformClient } from "@molecule-ai/agent-core";
+import {
+  createPeerRequestHandler,
+  type PeerRequestHandler,
+} from "@molecule-ai/agent-core/adapters";
+import { answer } from "./molecule.js";
+
+let client: PlatformClient | undefined;
+let endpoint: PeerRequestHandler | undefined;
+
+/** The edge workspace's platform client, from the environment (`MOLECULE_EDGE_*`). */
+export function edgePlatform(): PlatformClient {
+  return (client ??= new PlatformClient({
+    platformUrl: process.env.MOLECULE_PLATFORM_URL!,
+    workspaceId: process.env.MOLECULE_EDGE_WORKSPACE_ID!,
+    token: process.env.MOLECULE_EDGE_WORKSPACE_TOKEN!,
+  }));
+}
+
+/** The edge push endpoint (`POST /api/molecule-edge/<path secret>`; `GET` serves the card). */
+export function moleculeEdge(): PeerRequestHandler {
+  return (endpoint ??= createPeerRequestHandler({
+    client: edgePlatform(),
+    agentCard: {
+      name: "next-workspace-edge",
+      description: "A Molecule workspace in a Next.js edge route",
+    },
+    basePath: "/api/molecule-edge",
+    pathSecret: process.env.MOLECULE_EDGE_PATH_SECRET!,
+    handler: (message, ctx) => answer(edgePlatform(), message.text, ctx.signal),
+  }));
+}
