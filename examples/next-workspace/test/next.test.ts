@@ -201,18 +201,18 @@ describe("a workspace in a Next.js app (next build && next start, Node.js runtim
   });
 });
 
-describe('the same workspace in an edge route (`runtime = "edge"`, core\'s edge build)', () => {
-  /** A Vercel Cron call of the edge route's heartbeat; the heartbeat reached the platform. */
-  const edgeCron = async () => {
-    const before = emu.heartbeats(edgeApp.id).length;
-    const res = await fetch(`${appUrl}/api/molecule-edge-heartbeat`, {
-      headers: { authorization: `Bearer ${cronSecret}` },
-    });
-    expect(res.status).toBe(200);
-    await res.text();
-    expect(emu.heartbeats(edgeApp.id).length).toBeGreaterThan(before);
-  };
+/** A Vercel Cron call of the edge route's heartbeat; the heartbeat reached the platform. */
+async function edgeCron(): Promise<void> {
+  const before = emu.heartbeats(edgeApp.id).length;
+  const res = await fetch(`${appUrl}/api/molecule-edge-heartbeat`, {
+    headers: { authorization: `Bearer ${cronSecret}` },
+  });
+  expect(res.status).toBe(200);
+  await res.text();
+  expect(emu.heartbeats(edgeApp.id).length).toBeGreaterThan(before);
+}
 
+describe('the same workspace in an edge route (`runtime = "edge"`, core\'s edge build)', () => {
   it("is built for the edge runtime (Next's edge functions list its push and cron routes)", async () => {
     const manifest = JSON.parse(
       await readFile(join(root, ".next", "server", "middleware-manifest.json"), "utf8"),
