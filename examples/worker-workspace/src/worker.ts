@@ -1,11 +1,15 @@
 // A Molecule workspace in a Cloudflare Worker. The platform pushes each A2A message to
-// `POST /a2a/<path secret>` (the URL registered in a deploy step: scripts/register.ts); a Cron
-// Trigger heartbeats so the platform keeps the workspace online. Everything is built per request
-// (and kept for the isolate's later requests once it worked), never at module scope: the Worker's
+// `POST /a2a/<path secret>` (the URL registered in a deploy step); a Cron Trigger heartbeats so
+// the platform keeps the workspace online. Everything is built per request (the platform client
+// is kept for the isolate's later requests once it worked), never at module scope: the Worker's
 // global scope may not do I/O, and a failed first build is retried by the next request.
+// A message the platform redelivers (a proxy retry, a resend) may reach another isolate: it is
+// claimed in PostgreSQL through Hyperdrive (`claims`), so it is handled once. A Worker may not use
+// a socket opened by another request, so the claims' connection is opened and closed per request.
 import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
-import { createA2AHandler, extractA2AText, type A2AHandler } from "@molecule-ai/agent-core/a2a";
+import { createA2AHandler, extractA2AText } from "@molecule-ai/agent-core/a2a";
 import { planPeerTools, runPeerTool } from "@molecule-ai/agent-core/peer-tools";
+import { createPostgresClaims } from "@molecule-ai/postgres/claims";
 
 export interface Env {
   MOLECULE_PLATFORM_URL: string;
@@ -14,10 +18,16 @@ export interface Env {
   MOLECULE_WORKSPACE_TOKEN: string;
   /** The capability segment of the push URL (`wrangler secret put MOLECULE_PATH_SECRET`). */
   MOLECULE_PATH_SECRET: string;
+  /** Hyperdrive in front of PostgreSQL (`[[hyperdrive]]` in wrangler.toml): where claims are kept. */
+  HYPERDRIVE: { connectionString: string };
+}
+
+/** What a fetch handler may hand work that finishes after its response. */
+interface Context {
+  waitUntil(p: Promise<unknown>): void;
 }
 
 let client: PlatformClient | undefined;
-let a2a: A2AHandler | undefined;
 
 /** The platform client, built on the first request that needs it. */
 function platform(env: Env): PlatformClient {
@@ -34,6 +44,8 @@ async function answer(env: Env, text: string, signal: AbortSignal): Promise<stri
   if (ask) {
     const result = await platform(env).callPeer(ask[1]!, ask[2]!, { signal });
     if (result.status === "queued") return "the peer is busy; the message is queued";
+    // Not an answer: this message fails (its claim released), so a redelivery asks the peer again.
+    if (result.status === "failed") throw new Error(`peer ${ask[1]} failed; retry the message`);
     // Peer output is untrusted: its own markers neutralised before it is passed on.
     return `peer answered: ${sanitizePeerText(result.text)}`;
   }
@@ -51,25 +63,36 @@ async function answer(env: Env, text: string, signal: AbortSignal): Promise<stri
   return `echo: ${text}`;
 }
 
-/** The push handler, built on the first push. */
-function handler(env: Env): A2AHandler {
-  return (a2a ??= createA2AHandler({
-    agentCard: { name: "worker-workspace", description: "A Molecule workspace in a Worker" },
-    basePath: "/a2a",
-    pathSecret: env.MOLECULE_PATH_SECRET,
-    onMessage: (message, ctx) => answer(env, extractA2AText(message), ctx.signal),
-  }));
+/** Answers one push; its claims' connection is closed once the response is sent. */
+async function push(request: Request, env: Env, ctx: Context): Promise<Response> {
+  const claims = createPostgresClaims({
+    connectionString: env.HYPERDRIVE.connectionString,
+    maxConnections: 1,
+  });
+  try {
+    const a2a = createA2AHandler({
+      agentCard: { name: "worker-workspace", description: "A Molecule workspace in a Worker" },
+      basePath: "/a2a",
+      pathSecret: env.MOLECULE_PATH_SECRET,
+      workspaceId: env.MOLECULE_WORKSPACE_ID,
+      claims,
+      onMessage: (message, c) => answer(env, extractA2AText(message), c.signal),
+    });
+    return await a2a.handleFetch(request);
+  } finally {
+    ctx.waitUntil(claims.close());
+  }
 }
 
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
+  async fetch(request: Request, env: Env, ctx: Context): Promise<Response> {
     const { pathname } = new URL(request.url);
-    if (pathname.startsWith("/a2a/")) return await handler(env).handleFetch(request);
+    if (pathname.startsWith("/a2a/")) return await push(request, env, ctx);
     return new Response("not found", { status: 404 });
   },
   // The Cron Trigger (wrangler.toml `[triggers] crons`): one heartbeat a minute keeps the
   // workspace online (the platform marks it offline after 90 s without one).
-  async scheduled(_controller: unknown, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }) {
+  async scheduled(_controller: unknown, env: Env, ctx: Context) {
     ctx.waitUntil(platform(env).heartbeat({ currentTask: "" }));
   },
 };

@@ -3,43 +3,17 @@
 // as a deploy step would: a peer's call answered through the platform's proxy, the Worker's own
 // `callPeer` and peer tools answered, and the Cron Trigger's heartbeat keeping it online past the
 // liveness window (wrangler's `/__scheduled` route, `--test-scheduled`).
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { generatePathSecret, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+import { startDatabase, startWrangler, workspace, type Wrangler } from "./fixture.js";
 
 let emu: Emulator;
-let wrangler: ChildProcess | undefined;
-let exited: Promise<void> | undefined;
-let home: string;
+let db: Awaited<ReturnType<typeof startDatabase>> | undefined;
+let wrangler: Wrangler | undefined;
 let workerUrl: string;
 let worker: { id: string; client: PlatformClient };
 let peer: { id: string; client: PlatformClient; agent: RemoteAgent<PlatformClient> };
-
-/** A port free on 127.0.0.1 now. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
-async function workspace(name: string): Promise<{ id: string; client: PlatformClient }> {
-  const w = await emu.admin.createWorkspace({ name });
-  const token = w.token ?? (await emu.admin.createToken(w.id));
-  return {
-    id: w.id,
-    client: new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token }),
-  };
-}
 
 const status = async () => (await worker.client.getState()).status;
 
@@ -51,58 +25,12 @@ async function ask(text: string): Promise<string> {
   return r.text;
 }
 
-/** Starts `wrangler dev` with the Worker's settings; resolves once it serves. */
-async function startWrangler(vars: Record<string, string>): Promise<string> {
-  const [port, inspector] = [await freePort(), await freePort()];
-  home = mkdtempSync(join(tmpdir(), "wrangler-home-"));
-  const child = spawn(
-    join(root, "node_modules", ".bin", "wrangler"),
-    [
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspector),
-      "--test-scheduled",
-      "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-    ],
-    {
-      cwd: root,
-      // Offline: no telemetry, no update check, config and logs in a temporary home.
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        XDG_CONFIG_HOME: home,
-        CI: "true",
-        WRANGLER_SEND_METRICS: "false",
-        WRANGLER_LOG_PATH: home,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    },
-  );
-  wrangler = child;
-  exited = new Promise((resolve) => child.once("exit", () => resolve()));
-  let out = "";
-  return await new Promise<string>((resolve, reject) => {
-    const seen = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (/Ready on http:\/\/127\.0\.0\.1:\d+/.test(out)) resolve(`http://127.0.0.1:${port}`);
-    };
-    child.stdout!.on("data", seen);
-    child.stderr!.on("data", seen);
-    child.once("exit", (code) => reject(new Error(`wrangler dev exited ${code}:\n${out}`)));
-  });
-}
-
 beforeAll(async () => {
   // The Worker and the peer listen on 127.0.0.1, which the real server would refuse to register.
   emu = await startEmulator({ lenientAgentUrls: true });
-  worker = await workspace("worker");
-  const p = await workspace("peer");
+  db = await startDatabase();
+  worker = await workspace(emu, "worker");
+  const p = await workspace(emu, "peer");
   const agent = new RemoteAgent({
     client: p.client,
     handler: (msg) => `pong: ${msg.text}`,
@@ -113,12 +41,16 @@ beforeAll(async () => {
   peer = { ...p, agent };
   const token = await emu.admin.createToken(worker.id);
   const pathSecret = generatePathSecret();
-  workerUrl = await startWrangler({
-    MOLECULE_PLATFORM_URL: emu.url,
-    MOLECULE_WORKSPACE_ID: worker.id,
-    MOLECULE_WORKSPACE_TOKEN: token,
-    MOLECULE_PATH_SECRET: pathSecret,
-  });
+  wrangler = await startWrangler(
+    {
+      MOLECULE_PLATFORM_URL: emu.url,
+      MOLECULE_WORKSPACE_ID: worker.id,
+      MOLECULE_WORKSPACE_TOKEN: token,
+      MOLECULE_PATH_SECRET: pathSecret,
+    },
+    db.url,
+  );
+  workerUrl = wrangler.url;
   // The deploy step: register the Worker's push URL once.
   await worker.client.register({
     url: `${workerUrl}/a2a/${pathSecret}`,
@@ -127,15 +59,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (wrangler?.pid !== undefined && wrangler.exitCode === null) {
-    process.kill(-wrangler.pid, "SIGTERM");
-    await exited;
-  }
-  if (home) rmSync(home, { recursive: true, force: true });
+  await wrangler?.stop();
   await peer?.agent.stop();
   await peer?.client.close();
   await worker?.client.close();
   await emu?.close();
+  await db?.server.stop();
 });
 
 /** A message/send posted straight to the Worker at `path`, not through the platform. */

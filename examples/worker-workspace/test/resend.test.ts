@@ -1,0 +1,143 @@
+// A redelivered message handled once across Workers: two `wrangler dev` processes (two local
+// workerd instances, nothing shared in memory) of one workspace, their claims in one PostgreSQL
+// database through their Hyperdrive bindings (createPostgresClaims). The platform's proxy delivers
+// a message to one, then the same message (same messageId, same content) to the other: the
+// Worker's handler ran once (its call to the peer is counted by the peer) and both answers are the
+// same. The same messageId with other content runs; a handler failure releases the claim, so the
+// retry on the other Worker runs it again.
+import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDatabase, startWrangler, workspace, type Wrangler } from "./fixture.js";
+
+let emu: Emulator;
+let db: Awaited<ReturnType<typeof startDatabase>> | undefined;
+const wranglers: Wrangler[] = [];
+let pathSecret: string;
+let worker: { id: string; client: PlatformClient };
+let peer: { id: string; client: PlatformClient; agent: RemoteAgent<PlatformClient> };
+/** The texts the peer was called with, in order (each is one run of the Worker's handler). */
+const peerCalls: string[] = [];
+/** Texts the peer fails on (every time, while listed). */
+const failing = new Set<string>();
+
+beforeAll(async () => {
+  emu = await startEmulator({ lenientAgentUrls: true });
+  db = await startDatabase();
+  worker = await workspace(emu, "worker");
+  const p = await workspace(emu, "peer");
+  const agent = new RemoteAgent({
+    client: p.client,
+    handler: (msg) => {
+      peerCalls.push(msg.text);
+      if (failing.has(msg.text)) throw new Error("the peer fails");
+      return `pong ${peerCalls.length}: ${msg.text}`;
+    },
+    logger: {},
+    onDeadLetter: () => undefined, // the failure test's message, failed on every retry
+    delivery: { mode: "push", port: 0 },
+  });
+  await agent.start();
+  peer = { ...p, agent };
+  pathSecret = generatePathSecret();
+  const vars = {
+    MOLECULE_PLATFORM_URL: emu.url,
+    MOLECULE_WORKSPACE_ID: worker.id,
+    MOLECULE_WORKSPACE_TOKEN: await emu.admin.createToken(worker.id),
+    MOLECULE_PATH_SECRET: pathSecret,
+  };
+  // One after the other: two bundlings at once would double the load of this step.
+  wranglers.push(await startWrangler(vars, db.url));
+  wranglers.push(await startWrangler(vars, db.url));
+});
+
+afterAll(async () => {
+  await Promise.all(wranglers.map((w) => w.stop()));
+  await peer?.agent.stop();
+  await peer?.client.close();
+  await worker?.client.close();
+  await emu?.close();
+  await db?.server.stop();
+});
+
+interface RpcAnswer {
+  result?: { parts?: { text?: string }[] };
+  error?: { code: number; message: string; data?: { code?: string; retryable?: boolean } };
+}
+
+/**
+ * The platform delivers `text` under `messageId` to Worker `n` (its URL registered, as a load
+ * balancer would route it), through its A2A proxy.
+ */
+async function deliver(n: 0 | 1, messageId: string, text: string): Promise<RpcAnswer> {
+  await worker.client.register({
+    url: `${wranglers[n]!.url}/a2a/${pathSecret}`,
+    agentCard: { name: "worker-workspace" },
+  });
+  const res = await fetch(`${emu.url}/workspaces/${worker.id}/a2a`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "message/send",
+      params: {
+        message: { kind: "message", messageId, role: "user", parts: [{ kind: "text", text }] },
+      },
+    }),
+  });
+  return (await res.json()) as RpcAnswer;
+}
+
+const textOf = (a: RpcAnswer) => a.result?.parts?.map((p) => p.text).join("") ?? "";
+
+describe("a resend handled once across Workers (wrangler dev x2, claims in PostgreSQL)", () => {
+  it("the same message delivered to the other Worker gets the first answer; the handler ran once", async () => {
+    const before = peerCalls.length;
+    const first = await deliver(0, "resend-1", `ask ${peer.id}: once`);
+    const again = await deliver(1, "resend-1", `ask ${peer.id}: once`);
+    expect(textOf(first)).toContain("peer answered:");
+    expect(textOf(first)).toContain(": once");
+    expect(textOf(again)).toBe(textOf(first));
+    expect(peerCalls.slice(before)).toEqual(["once"]);
+  });
+
+  it("the same messageId with other content is another message: it runs on the other Worker", async () => {
+    const before = peerCalls.length;
+    const first = await deliver(0, "resend-2", `ask ${peer.id}: one`);
+    const other = await deliver(1, "resend-2", `ask ${peer.id}: two`);
+    expect(textOf(first)).toContain(": one");
+    expect(textOf(other)).toContain(": two");
+    expect(peerCalls.slice(before)).toEqual(["one", "two"]);
+  });
+
+  it("a handler failure releases the claim: the retry on the other Worker runs it again", async () => {
+    failing.add("flaky");
+    const failed = await deliver(0, "resend-3", `ask ${peer.id}: flaky`);
+    expect(failed.error?.code).toBe(-32603);
+    const calls = peerCalls.filter((t) => t === "flaky").length;
+    expect(calls).toBeGreaterThan(0);
+    failing.delete("flaky");
+    const retried = await deliver(1, "resend-3", `ask ${peer.id}: flaky`);
+    expect(textOf(retried)).toContain(": flaky");
+    expect(peerCalls.filter((t) => t === "flaky")).toHaveLength(calls + 1);
+  });
+
+  it("the claim is in the database both Workers share, settled with the answer", async () => {
+    const { Client } = await import("pg");
+    const c = new Client({ connectionString: db!.url });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{ state: string; deliveries: number; reply: string }>(
+        "SELECT state, deliveries, reply FROM molecule_push_claims WHERE workspace_id = $1 AND message_id = 'resend-1'",
+        [worker.id],
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.state).toBe("done");
+      expect(rows[0]!.deliveries).toBe(1);
+      expect(rows[0]!.reply).toContain(": once");
+    } finally {
+      await c.end();
+    }
+  });
+});
