@@ -5,7 +5,7 @@
 // resolves a dozen (bench/src/import-cost.ts). Dependencies stay external and load as before.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { defineConfig, type Plugin } from "rolldown";
+import { type CodeSplittingOptions, defineConfig, type Plugin } from "rolldown";
 
 interface Conditions {
   default?: string;
@@ -29,17 +29,18 @@ const output = {
   chunkFileNames: "chunks/[name]-[hash].js",
   // Error classes set `this.name = new.target.name`: keep names as written.
   keepNames: true,
-  // The bottom of every entry's graph in one chunk: src/runtime/ (with what the edge build bundles
-  // for it) and the error family, so a cold import loads one file for both, not one per facility.
-  codeSplitting: {
-    groups: [
-      {
-        name: "runtime",
-        test: /[\\/](src[\\/]runtime[\\/]|src[\\/]transport[\\/]errors\.ts|@noble[\\/]hashes[\\/])/,
-      },
-    ],
-  },
 } as const;
+
+// The bottom of every entry's graph in one chunk: src/runtime/ (with what the edge build bundles
+// for it) and the error family, so a cold import loads one file for both, not one per facility.
+const codeSplitting: CodeSplittingOptions = {
+  groups: [
+    {
+      name: "runtime",
+      test: /[\\/](src[\\/]runtime[\\/]|src[\\/]transport[\\/]errors\.ts|@noble[\\/]hashes[\\/])/,
+    },
+  ],
+};
 
 // The serverless and edge build (`dist/edge/`, the `workerd`, `edge-light`, `worker` and `browser`
 // export conditions): the same entries with each `src/runtime/<name>.web.ts` in place of
@@ -67,7 +68,7 @@ export default defineConfig([
     external: /^[^./]/,
     transform: { target: "es2023" },
     // The build script swaps .dist-next into dist/ once tsc and this bundle both succeeded.
-    output: { ...output, dir: ".dist-next" },
+    output: { ...output, codeSplitting, dir: ".dist-next" },
   },
   {
     input,
@@ -75,6 +76,6 @@ export default defineConfig([
     external: (id) => /^[^./]/.test(id) && !bundledInEdge.test(id),
     transform: { target: "es2023" },
     plugins: [webModules],
-    output: { ...output, dir: ".dist-next/edge" },
+    output: { ...output, codeSplitting, dir: ".dist-next/edge" },
   },
 ]);
