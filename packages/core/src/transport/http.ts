@@ -7,6 +7,7 @@ import { EventEmitter, RUNTIME_NAME } from "../runtime/index.js";
 import { isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
 import { requestAbortable } from "./abortable.js";
+import { onAbortOf } from "./abort-fanout.js";
 import { requestBuffered } from "./buffered.js";
 import { type ChunkedBody, chunksOf, requestChunked } from "./chunked.js";
 import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
@@ -325,8 +326,7 @@ export class HttpTransport {
       timedOut = true;
       abort.emit("abort");
     }, timeoutMs);
-    const onAbort = userSignal ? (): void => void abort.emit("abort") : undefined;
-    if (onAbort) userSignal?.addEventListener("abort", onAbort, { once: true });
+    const release = userSignal ? onAbortOf(userSignal, () => void abort.emit("abort")) : undefined;
     let streaming = false;
     const debug = this.#logger?.debug;
     const started = debug ? performance.now() : 0;
@@ -388,7 +388,7 @@ export class HttpTransport {
       );
     } finally {
       clearTimeout(timer);
-      if (onAbort && !streaming) userSignal?.removeEventListener("abort", onAbort);
+      if (!streaming) release?.();
     }
   }
 
