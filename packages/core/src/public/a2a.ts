@@ -55,3 +55,6 @@ export type {
 } from "../a2a/index.js";
 export { inboundFromA2AMessage } from "../inbound/index.js";
 export type { PushHandlerOptions } from "../agent/index.js";
+// Tracing where `@opentelemetry/api` cannot be looked up (the edge build: workerd, Next's edge
+// runtime): the application hands the SDK the API module.
+export { useOpenTelemetry } from "../observability/index.js";

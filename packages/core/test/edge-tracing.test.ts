@@ -1,0 +1,65 @@
+// Tracing in the edge build (`dist/edge/`): it cannot look the optional `@opentelemetry/api` up, so
+// it records nothing until the application hands it the API (`useOpenTelemetry` from `/a2a`); then a platform
+// request over real HTTP (the emulator) is a span on the application's provider. The edge build
+// is imported here in Node, as a bundler would take it.
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as otelApi from "@opentelemetry/api";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const edgeEntry = join(fileURLToPath(new URL("..", import.meta.url)), "dist/edge/index.js");
+const edge = (await import(edgeEntry)) as typeof import("../src/index.js");
+const edgeA2A = (await import(
+  edgeEntry.replace("index.js", "public/a2a.js")
+)) as typeof import("../src/public/a2a.js");
+
+const exporter = new InMemorySpanExporter();
+const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+let emu: Emulator;
+
+beforeAll(async () => {
+  provider.register();
+  emu = await startEmulator();
+});
+afterAll(async () => {
+  await emu?.close();
+  await provider.shutdown();
+  otelApi.trace.disable();
+  otelApi.context.disable();
+  otelApi.propagation.disable();
+});
+
+async function heartbeat(): Promise<void> {
+  const w = await emu.admin.createWorkspace({ name: "edge-traced" });
+  const token = w.token ?? (await emu.admin.createToken(w.id));
+  const client = new edge.PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });
+  try {
+    await client.heartbeat();
+  } finally {
+    await client.close();
+  }
+}
+
+const names = () => exporter.getFinishedSpans().map((s) => s.name);
+
+describe("tracing in the edge build", () => {
+  it("records no span until the application hands it the API, then records platform requests", async () => {
+    await heartbeat();
+    expect(names()).toEqual([]);
+
+    edgeA2A.useOpenTelemetry(otelApi);
+    await heartbeat();
+    const span = exporter.getFinishedSpans().find((s) => s.name === "POST /registry/heartbeat");
+    expect(span?.attributes["http.response.status_code"]).toBe(200);
+    expect(JSON.stringify(span?.attributes)).not.toContain("Bearer");
+  });
+
+  it("refuses what is not the @opentelemetry/api module, saying what to pass", () => {
+    expect(() => edgeA2A.useOpenTelemetry({})).toThrow(
+      /import \* as api from "@opentelemetry\/api"/,
+    );
+  });
+});
