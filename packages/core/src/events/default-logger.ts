@@ -1,6 +1,6 @@
 // The logger a RemoteAgent uses when none is given: one line per entry on stderr, from `info` up
 // (or the level in MOLECULE_LOG_LEVEL), so an agent is never silent about connecting or failing.
-import { writeStderr } from "../runtime/index.js";
+import { envVar, writeStderr } from "../runtime/index.js";
 import type { Logger } from "../transport/index.js";
 
 const LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -9,7 +9,7 @@ const LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
 function levelFromEnv(): LogLevel {
-  const v = process.env["MOLECULE_LOG_LEVEL"]?.trim().toLowerCase();
+  const v = envVar("MOLECULE_LOG_LEVEL")?.trim().toLowerCase();
   return v === "silent" || (LEVELS as readonly string[]).includes(v ?? "")
     ? (v as LogLevel)
     : "info";

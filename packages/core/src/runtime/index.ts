@@ -14,17 +14,10 @@ export {
   sha256Hex,
   timingSafeEqual,
 } from "./crypto.js";
-export {
-  base64OfText,
-  chunkOf,
-  textOfBase64,
-  utf8Bytes,
-  utf8Length,
-  utf8Text,
-} from "./bytes.js";
+export { base64OfText, chunkOf, textOfBase64, utf8Bytes, utf8Length, utf8Text } from "./bytes.js";
 export { EventEmitter } from "./events.js";
 export { PassThrough, Readable } from "./stream.js";
-export { emitWarning, PROCESS_ID, RUNTIME_NAME, writeStderr } from "./process.js";
+export { emitWarning, envVar, PROCESS_ID, RUNTIME_NAME, writeStderr } from "./process.js";
 export {
   basename,
   chmod,

@@ -2,8 +2,9 @@
 // `exports` conditions `workerd`, `edge-light`, `worker` and `browser` load `dist/edge/`, built with
 // this file in place of modules.ts. No `node:module`, no `createRequire` (`import.meta.url` is not
 // a file there): zod is imported statically (the bundler of the Worker or route includes it), the
-// transport uses the runtime's `fetch` (no undici), and tracing is off (`@opentelemetry/api` is an
-// optional peer a bundler cannot be asked to resolve conditionally).
+// transport uses the runtime's `fetch` (no undici), and tracing waits for the application to hand
+// over `@opentelemetry/api` (`useOpenTelemetry`: an optional peer a bundler cannot be asked to
+// resolve conditionally).
 import type * as OTel from "@opentelemetry/api";
 import type * as Undici from "undici";
 import * as zod from "zod";
@@ -14,5 +15,5 @@ export const loadZod = (): typeof zod => zod;
 /** `undefined`: these runtimes have no undici; the transport dispatches with `fetch`. */
 export const loadUndici = (): typeof Undici | undefined => undefined;
 
-/** `undefined`: no tracing in the edge build. */
+/** `undefined`: the edge build traces only with the API given to `useOpenTelemetry`. */
 export const loadOTel = (): typeof OTel | undefined => undefined;

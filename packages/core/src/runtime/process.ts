@@ -12,6 +12,9 @@ export const emitWarning = (warning: string | Error, options?: WarningOptions): 
 /** Writes `text` to stderr. */
 export const writeStderr = (text: string): void => void process.stderr.write(text);
 
+/** The environment variable `name`, if set. */
+export const envVar = (name: string): string | undefined => process.env[name];
+
 /** This process's id (file stores name their temporary files with it). */
 export const PROCESS_ID: number = process.pid;
 

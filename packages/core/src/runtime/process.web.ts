@@ -12,6 +12,12 @@ export function emitWarning(
 
 export const writeStderr = (text: string): void => console.error(text.replace(/\n$/, ""));
 
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+
+/** `process.env[name]` where the runtime has a `process` (Next's edge runtime, workerd with
+ * `nodejs_compat`), else `undefined`. */
+export const envVar = (name: string): string | undefined => env?.[name];
+
 /** No process id here (nothing uses it: there is no file system). */
 export const PROCESS_ID = 0;
 
