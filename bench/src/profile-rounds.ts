@@ -1,7 +1,8 @@
 // Reads the .cpuprofile files of conversation-load's measured pair (BENCH_AGENT_NODE_ARGS=
 // "--cpu-prof --cpu-prof-dir=<dir>") and the round marks the asker wrote (BENCH_ROUND_MARKS=<file>),
 // and prints, per profile, the sampled self-time of round 1, of rounds 2-5 (per round) and of the
-// last 10 rounds (per round), by file or package and by function.
+// last 10 rounds (per round), by file or package and by function (each sample counted as one
+// sampling interval, the median gap between samples).
 // Run: node bench/src/profile-rounds.ts <dir> <marks-file> [top]
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -55,11 +56,14 @@ function summarise(p: Profile, from: number, to: number, per: number) {
   const byFn = new Map<string, number>();
   /** Inclusive time of agent-core's and the bench's own functions (every frame on the stack). */
   const incl = new Map<string, number>();
+  const interval = [...p.timeDeltas].sort((a, b) => a - b)[p.timeDeltas.length >> 1]!;
   let t = p.startTime;
   let total = 0;
   for (let i = 0; i < p.samples.length; i++) {
     t += p.timeDeltas[i]!;
-    const dt = p.timeDeltas[i + 1] ?? 0; // a sample's time is the gap to the next one
+    // Each sample counts one sampling interval: on a loaded machine the gap to the next sample
+    // includes moments the process waited for a core, which would land on whatever was running.
+    const dt = interval;
     if (t < from || t >= to) continue;
     const n = byId.get(p.samples[i]!)!;
     const { functionName, url, lineNumber } = n.callFrame;
