@@ -5,6 +5,7 @@ import {
   createPeerRequestHandler,
   type PeerRequestHandler,
 } from "@molecule-ai/agent-core/adapters";
+import type { PushClaimStore } from "@molecule-ai/agent-core/a2a";
 import { planPeerTools, runPeerTool } from "@molecule-ai/agent-core/peer-tools";
 
 let client: PlatformClient | undefined;
@@ -29,6 +30,8 @@ export async function answer(
   if (ask) {
     const result = await client.callPeer(ask[1]!, ask[2]!, { signal });
     if (result.status === "queued") return "the peer is busy; the message is queued";
+    // Not an answer: this message fails (its claim released), so a redelivery asks the peer again.
+    if (result.status === "failed") throw new Error(`peer ${ask[1]} failed; retry the message`);
     return `peer answered: ${sanitizePeerText(result.text)}`;
   }
   if (text === "tools") {
@@ -45,9 +48,13 @@ export async function answer(
   return `echo: ${text}`;
 }
 
-/** The push endpoint (`POST /api/molecule/<path secret>`; `GET` serves the agent card). */
-export function molecule(): PeerRequestHandler {
+/**
+ * The push endpoint (`POST /api/molecule/<path secret>`; `GET` serves the agent card); `claims`
+ * (lib/claims.ts) handles a redelivered message once across instances.
+ */
+export function molecule(claims?: PushClaimStore): PeerRequestHandler {
   return (endpoint ??= createPeerRequestHandler({
+    ...(claims ? { claims } : {}),
     client: platform(),
     agentCard: { name: "next-workspace", description: "A Molecule workspace in a Next.js app" },
     basePath: "/api/molecule",

