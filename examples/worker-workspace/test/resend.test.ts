@@ -70,10 +70,10 @@ interface RpcAnswer {
  * balancer would route it), through its A2A proxy.
  */
 async function deliver(n: 0 | 1, messageId: string, text: string): Promise<RpcAnswer> {
-  await worker.client.register({
-    url: `${wranglers[n]!.url}/a2a/${pathSecret}`,
-    agentCard: { name: "worker-workspace" },
-  });
+  // By name: the emulator, as the real server, keeps a registered http://127.0.0.1 URL.
+  const url = `${wranglers[n]!.url.replace("127.0.0.1", "localhost")}/a2a/${pathSecret}`;
+  await worker.client.register({ url, agentCard: { name: "worker-workspace" } });
+  expect((await emu.admin.getWorkspace(worker.id))["url"]).toBe(url);
   const res = await fetch(`${emu.url}/workspaces/${worker.id}/a2a`, {
     method: "POST",
     headers: { "content-type": "application/json" },
