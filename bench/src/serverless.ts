@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
+import { startPgServer } from "../../packages/postgres/test/pg-server.ts";
 import { spawnEmulator } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";
 import { runRounds } from "./harness/rounds.ts";
@@ -50,6 +51,9 @@ interface Started {
 }
 
 const emu = await spawnEmulator();
+// The Worker claims each pushed message in PostgreSQL through its Hyperdrive binding.
+const pg = await startPgServer();
+const claimsDb = await pg.createDatabase("serverless_claims");
 const admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
 const c = await admin.createExternalWorkspace({ name: "serverless-caller" });
 const caller = new PlatformClient({ platformUrl: emu.url, workspaceId: c.id, token: c.token! });
@@ -165,7 +169,12 @@ async function start(side: SideName, ws: { id: string; token: string }): Promise
         ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
       ],
       WORKER_DIR,
-      { ...quietEnv(home), XDG_CONFIG_HOME: home, WRANGLER_LOG_PATH: home },
+      {
+        ...quietEnv(home),
+        XDG_CONFIG_HOME: home,
+        WRANGLER_LOG_PATH: home,
+        CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: claimsDb,
+      },
       /Ready on http:\/\/\S+:\d+/,
     );
     await deployStep(ws.id, ws.token, `http://localhost:${port}/a2a/${pathSecret}`, "worker");
@@ -311,6 +320,7 @@ try {
       "Each round starts every side cold (a new process, a new workspace), in an order rotated every round; the emulator, each side and this process (the calling peer) are separate processes on one 2-core machine shared with other work, so absolute figures are noisy and the ratios are paired per round.",
       "The Worker runs in local workerd started by `wrangler dev` (which also bundles the Worker at start-up), not on Cloudflare's edge; the Next app is one `next start` process on this machine, not a Vercel function. Neither figure says what a cold start costs on those platforms.",
       "First answer after a cold start: from spawning the process to the first call answered through the emulator's proxy. For the Worker and the Next app it includes the server's own start-up until it prints that it is ready, their deploy step (register + heartbeat from this process) and the first request, which builds the client and handler lazily; the RemoteAgent's includes Node's start-up, importing core and its own registration.",
+      "The Worker claims each pushed message in PostgreSQL (its Hyperdrive binding on an embedded PostgreSQL on this machine: one connection and the claim and settle queries per message); the Next app runs without DATABASE_URL, so without claims.",
       "Absolute call figures are percentiles over all calls of a side; the ratio is the median of per-round ratios (per-round p50s and p95s).",
       `\`next build\` took ${(buildMs / 1000).toFixed(1)} s once before the rounds; it is not part of any cold start.`,
     ],
@@ -320,4 +330,5 @@ try {
   const exited = new Promise((res) => emu.child.once("exit", res));
   emu.child.kill("SIGTERM");
   await exited;
+  await pg.stop();
 }
