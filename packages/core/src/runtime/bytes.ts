@@ -15,6 +15,8 @@ export const utf8Length = (text: string): number => Buffer.byteLength(text, "utf
 export function utf8Text(chunks: readonly Uint8Array[], size?: number): string {
   if (chunks.length === 1) {
     const c = chunks[0]!;
+    // undici's chunks are Buffers already: decode them as they are (no view, the hot path).
+    if (Buffer.isBuffer(c)) return c.toString("utf8");
     return Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString("utf8");
   }
   return Buffer.concat(chunks, size).toString("utf8");
