@@ -40,15 +40,18 @@ async function peer(key: string, name: string): Promise<void> {
   await client.register({ url: server.url, agentCard: { name } });
 }
 
-/** The caller's delegation rows, as the platform records them. */
-async function delegations(): Promise<{ type: string; target_id: string }[]> {
+/** The caller's delegations, as the platform records them: one per delegation id. */
+async function delegations(): Promise<{ target_id: string }[]> {
   const res = await fetch(`${emu.url}/workspaces/${caller.workspaceId}/delegations`, {
     headers: { authorization: `Bearer ${callerToken}` },
   });
   expect(res.status).toBe(200);
-  return ((await res.json()) as { type: string; target_id: string }[]).filter(
-    (d) => d.type === "delegate",
+  // A delegation and its result are both rows of type "delegation" (the real server's listing).
+  const rows = (await res.json()) as { type: string; target_id: string; delegation_id: string }[];
+  const byId = new Map(
+    rows.filter((d) => d.type === "delegation").map((d) => [d.delegation_id, d]),
   );
+  return [...byId.values()];
 }
 
 beforeAll(async () => {
