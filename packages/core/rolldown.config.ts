@@ -32,12 +32,13 @@ const output = {
 } as const;
 
 // The bottom of every entry's graph in one chunk: src/runtime/ (with what the edge build bundles
-// for it) and the error family, so a cold import loads one file for both, not one per facility.
+// for it), the error family and the OpenTelemetry lookup, so a cold import loads one file for
+// them, not one per facility.
 const codeSplitting: CodeSplittingOptions = {
   groups: [
     {
       name: "runtime",
-      test: /[\\/](src[\\/]runtime[\\/]|src[\\/]transport[\\/]errors\.ts|@noble[\\/]hashes[\\/])/,
+      test: /[\\/](src[\\/]runtime[\\/]|src[\\/](transport[\\/]errors|observability[\\/]otel)\.ts|@noble[\\/]hashes[\\/])/,
     },
   ],
 };

@@ -4,7 +4,7 @@
 // load, hashes and random values, bytes, the event emitter, streams, the process and the file
 // system. Node, Bun and Deno get Node's own; workerd, Next's edge runtime and browsers get no
 // Node built-in at all (test/edge-bundle.test.ts).
-export { loadOTel, loadUndici, loadZod } from "./modules.js";
+export { loadNodeHttp, loadOTel, loadUndici, loadZod } from "./modules.js";
 export {
   hmacSha256Base64url,
   randomBase64url,
@@ -17,7 +17,14 @@ export {
 export { base64OfText, chunkOf, textOfBase64, utf8Bytes, utf8Length, utf8Text } from "./bytes.js";
 export { EventEmitter } from "./events.js";
 export { PassThrough, Readable } from "./stream.js";
-export { emitWarning, envVar, PROCESS_ID, RUNTIME_NAME, writeStderr } from "./process.js";
+export {
+  emitWarning,
+  envVar,
+  PROCESS_ID,
+  RUNTIME_NAME,
+  setImmediate,
+  writeStderr,
+} from "./process.js";
 export {
   basename,
   chmod,

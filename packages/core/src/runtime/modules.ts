@@ -21,6 +21,12 @@ export const loadZod = (): typeof Zod => load("zod") as typeof Zod;
  */
 export const loadUndici = (): typeof Undici | undefined => load("undici") as typeof Undici;
 
+/**
+ * `node:http`, for `startA2AServer`. Not an ESM `import`: its ESM facade reads every export,
+ * WebSocket included, which loads Node's bundled undici (~40 ms on every cold import).
+ */
+export const loadNodeHttp = (): typeof import("node:http") => process.getBuiltinModule("node:http");
+
 /** `@opentelemetry/api` when installed (an optional peer), else `undefined`. */
 export function loadOTel(): typeof OTel | undefined {
   try {

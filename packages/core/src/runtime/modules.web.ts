@@ -9,6 +9,16 @@ import type * as OTel from "@opentelemetry/api";
 import type * as Undici from "undici";
 import * as zod from "zod";
 
+/** No Node http server here: `startA2AServer` refuses (`handleFetch` serves a route instead). */
+export function loadNodeHttp(): typeof import("node:http") {
+  throw Object.assign(
+    new Error(
+      "startA2AServer needs Node's http server, which this runtime does not have: serve createA2AHandler(...).handleFetch from your route instead",
+    ),
+    { code: "module_unavailable" },
+  );
+}
+
 /** zod. */
 export const loadZod = (): typeof zod => zod;
 

@@ -15,6 +15,9 @@ export const writeStderr = (text: string): void => void process.stderr.write(tex
 /** The environment variable `name`, if set. */
 export const envVar = (name: string): string | undefined => process.env[name];
 
+/** Runs `callback` after the event loop's current phase (Node's `setImmediate`). */
+export const setImmediate = (callback: () => void): void => void globalThis.setImmediate(callback);
+
 /** This process's id (file stores name their temporary files with it). */
 export const PROCESS_ID: number = process.pid;
 

@@ -18,6 +18,9 @@ const env = (globalThis as { process?: { env?: Record<string, string | undefined
  * `nodejs_compat`), else `undefined`. */
 export const envVar = (name: string): string | undefined => env?.[name];
 
+/** Runs `callback` on a later turn (no `setImmediate` here). */
+export const setImmediate = (callback: () => void): void => void setTimeout(callback, 0);
+
 /** No process id here (nothing uses it: there is no file system). */
 export const PROCESS_ID = 0;
 

@@ -1,6 +1,7 @@
 // A standalone node:http server around createA2AHandler.
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { loadNodeHttp, setImmediate } from "../../runtime/index.js";
 import { MoleculeOptionError } from "../../transport/index.js";
 import { ConnectionLimit } from "./connection-limit.js";
 import { createA2AHandler } from "./handler.js";
@@ -130,9 +131,7 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
     options.pathSecret === false ? undefined : (options.pathSecret ?? generatePathSecret());
   const handlerOptions: A2AHandlerOptions = { ...rest, pathSecret };
   if (pathSecret === undefined) delete handlerOptions.pathSecret;
-  // Not an ESM `import` of node:http: its ESM facade reads every export, WebSocket included, which
-  // loads Node's bundled undici (~40 ms on every `import "@molecule-ai/agent-core"`).
-  const { createServer } = process.getBuiltinModule("node:http");
+  const { createServer } = loadNodeHttp();
   const server = createServer({
     requestTimeout: requestTimeoutMs,
     headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
