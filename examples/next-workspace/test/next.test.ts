@@ -25,6 +25,7 @@ let app: { id: string; client: PlatformClient };
 let edgeApp: { id: string; client: PlatformClient };
 let edgeSecret: string;
 let peerHandled = 0; // messages the peer's handler ran
+let buildOutput: string;
 let peer: { id: string; client: PlatformClient; agent: RemoteAgent<PlatformClient> };
 
 async function freePort(): Promise<number> {
@@ -51,8 +52,8 @@ const baseEnv = () => ({
   NEXT_TELEMETRY_DISABLED: "1",
 });
 
-/** Runs a command in the app's directory to completion; rejects with its output on failure. */
-function run(cmd: string, args: string[], env: Record<string, string>): Promise<void> {
+/** Runs a command in the app's directory to completion: its output, or a rejection with it. */
+function run(cmd: string, args: string[], env: Record<string, string>): Promise<string> {
   const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (c: Buffer) => (out += c.toString()));
@@ -60,7 +61,7 @@ function run(cmd: string, args: string[], env: Record<string, string>): Promise<
   return new Promise((resolve, reject) =>
     child.once("close", (code) =>
       code === 0
-        ? resolve()
+        ? resolve(out)
         : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${out}`)),
     ),
   );
@@ -100,7 +101,7 @@ async function ask(text: string, to = app): Promise<string> {
 
 beforeAll(async () => {
   // The build sees no Molecule environment at all.
-  await run(next, ["build"], baseEnv());
+  buildOutput = await run(next, ["build"], baseEnv());
   // The app and the peer listen on 127.0.0.1, which the real server would refuse to register.
   emu = await startEmulator({ lenientAgentUrls: true });
   app = await workspace("next-app");
@@ -221,6 +222,11 @@ describe('the same workspace in an edge route (`runtime = "edge"`, core\'s edge 
       "/api/molecule-edge-heartbeat/route",
       "/api/molecule-edge/[...path]/route",
     ]);
+  });
+
+  it("builds without a Node.js module or API in the edge bundles (Next warns of each one)", () => {
+    expect(buildOutput).toContain("/api/molecule-edge/[...path]");
+    expect(buildOutput).not.toMatch(/A Node\.js (module is loaded|API is used)/);
   });
 
   it("answers a peer's call through the platform's proxy", async () => {
