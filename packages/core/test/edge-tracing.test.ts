@@ -9,12 +9,12 @@ import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type * as Core from "../src/index.js";
+import type * as CoreA2A from "../src/public/a2a.js";
 
 const edgeEntry = join(fileURLToPath(new URL("..", import.meta.url)), "dist/edge/index.js");
-const edge = (await import(edgeEntry)) as typeof import("../src/index.js");
-const edgeA2A = (await import(
-  edgeEntry.replace("index.js", "public/a2a.js")
-)) as typeof import("../src/public/a2a.js");
+const edge = (await import(edgeEntry)) as typeof Core;
+const edgeA2A = (await import(edgeEntry.replace("index.js", "public/a2a.js"))) as typeof CoreA2A;
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });

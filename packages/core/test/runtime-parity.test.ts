@@ -8,6 +8,10 @@ import * as nodeBytes from "../src/runtime/bytes.js";
 import * as webBytes from "../src/runtime/bytes.web.js";
 import * as nodeCrypto from "../src/runtime/crypto.js";
 import * as webCrypto from "../src/runtime/crypto.web.js";
+import * as nodeEvents from "../src/runtime/events.js";
+import * as webEvents from "../src/runtime/events.web.js";
+import * as nodeStream from "../src/runtime/stream.js";
+import * as webStream from "../src/runtime/stream.web.js";
 
 const texts = [
   "",
@@ -98,6 +102,78 @@ describe("runtime parity: the edge build's bytes give the Node build's text", ()
       const b64 = nodeBytes.base64OfText(t);
       expect(webBytes.base64OfText(t)).toBe(b64);
       expect(webBytes.textOfBase64(b64)).toBe(nodeBytes.textOfBase64(b64));
+    }
+  });
+});
+
+/** What an answer's `.stream()` reader sees (adapters/turn-handler.ts) with either PassThrough. */
+async function readAll(out: AsyncIterable<unknown>): Promise<{ read: unknown[]; error?: string }> {
+  const read: unknown[] = [];
+  try {
+    for await (const chunk of out) read.push(chunk);
+    return { read };
+  } catch (e) {
+    return { read, error: (e as Error).message };
+  }
+}
+
+describe("runtime parity: the edge build's object-mode PassThrough and emitter behave as Node's", () => {
+  const kinds = [
+    ["node", () => new nodeStream.PassThrough({ objectMode: true })],
+    ["web", () => new webStream.PassThrough()],
+  ] as const;
+
+  it.each(kinds)("%s: what is written is read in order, then the end", async (_kind, make) => {
+    const out = make();
+    out.write("a");
+    out.write("b");
+    out.end();
+    expect(await readAll(out as AsyncIterable<unknown>)).toEqual({ read: ["a", "b"] });
+  });
+
+  it.each(kinds)("%s: destroy(error) fails the reader and closes", async (_kind, make) => {
+    const out = make();
+    let closed = false;
+    out.on("close", () => void (closed = true));
+    const reading = readAll(out as AsyncIterable<unknown>);
+    out.write("a");
+    out.destroy(new Error("the model failed"));
+    const result = await reading;
+    expect(result.error).toBe("the model failed");
+    expect(closed).toBe(true);
+    expect(out.destroyed).toBe(true);
+  });
+
+  it.each(kinds)(
+    "%s: a reader that stops early closes it (the turn is aborted)",
+    async (_kind, make) => {
+      const out = make();
+      const closed = new Promise<void>((resolve) => out.on("close", () => resolve()));
+      out.write("a");
+      out.write("b");
+      const reader = (out as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      expect((await reader.next()).value).toBe("a");
+      await reader.return?.(); // what `break` in a for-await loop does
+      await closed;
+      expect(out.destroyed).toBe(true);
+    },
+  );
+
+  it("the emitter's once, off and emit match Node's", () => {
+    for (const Emitter of [nodeEvents.EventEmitter, webEvents.EventEmitter]) {
+      const e = new Emitter();
+      const seen: string[] = [];
+      const once = (): void => void seen.push("once");
+      const on = (): void => void seen.push("on");
+      e.once("abort", once);
+      e.on("abort", on);
+      expect(e.emit("abort")).toBe(true);
+      e.emit("abort");
+      e.off("abort", on);
+      e.once("abort", once);
+      e.off("abort", once); // removes a once listener by the function given
+      expect(e.emit("abort")).toBe(false);
+      expect(seen).toEqual(["once", "on", "on"]);
     }
   });
 });

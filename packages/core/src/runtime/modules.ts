@@ -6,6 +6,7 @@
 // in place of this one (rolldown.config.ts), so no `node:module` or `createRequire` is on their path.
 import { createRequire } from "node:module";
 import type * as OTel from "@opentelemetry/api";
+import type * as NodeHttp from "node:http";
 import type * as Undici from "undici";
 import type * as Zod from "zod";
 
@@ -25,7 +26,7 @@ export const loadUndici = (): typeof Undici | undefined => load("undici") as typ
  * `node:http`, for `startA2AServer`. Not an ESM `import`: its ESM facade reads every export,
  * WebSocket included, which loads Node's bundled undici (~40 ms on every cold import).
  */
-export const loadNodeHttp = (): typeof import("node:http") => process.getBuiltinModule("node:http");
+export const loadNodeHttp = (): typeof NodeHttp => process.getBuiltinModule("node:http");
 
 /** `@opentelemetry/api` when installed (an optional peer), else `undefined`. */
 export function loadOTel(): typeof OTel | undefined {

@@ -6,11 +6,12 @@
 // over `@opentelemetry/api` (`useOpenTelemetry`: an optional peer a bundler cannot be asked to
 // resolve conditionally).
 import type * as OTel from "@opentelemetry/api";
+import type * as NodeHttp from "node:http";
 import type * as Undici from "undici";
 import * as zod from "zod";
 
 /** No Node http server here: `startA2AServer` refuses (`handleFetch` serves a route instead). */
-export function loadNodeHttp(): typeof import("node:http") {
+export function loadNodeHttp(): typeof NodeHttp {
   throw Object.assign(
     new Error(
       "startA2AServer needs Node's http server, which this runtime does not have: serve createA2AHandler(...).handleFetch from your route instead",
