@@ -4,14 +4,15 @@
 // what a function cannot keep between requests: no LISTEN connection, no poll, and no keep-alive
 // timer (a claim stays invisible for `visibilityTimeoutMs` from the moment it is taken, which must
 // cover the longest request). It loads neither `node:os` nor the rest of the store.
-import { Pool } from "pg";
 import type {
   PushClaimOptions,
   PushClaimResult,
   PushClaimStore,
 } from "@molecule-ai/agent-core/a2a";
-import { PostgresStoreError, PostgresStoreOptionError } from "./errors.js";
+import type { Pool } from "pg";
+import { PostgresStoreError } from "./errors.js";
 import { SCHEMA_VERSION, migrate } from "./migrations.js";
+import { poolOf, positiveOf, tablePrefixOf } from "./options.js";
 import { claimPush } from "./push-claims.js";
 import { namesOf } from "./sql.js";
 import { deleteSettled } from "./work-queue.js";
@@ -57,23 +58,7 @@ export interface PostgresClaims extends PushClaimStore {
   close(): Promise<void>;
 }
 
-const PREFIX = /^[a-z_][a-z0-9_]{0,39}$/;
-
-function option(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  integer = false,
-): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new PostgresStoreOptionError(
-      name,
-      `createPostgresClaims: ${name} must be a positive ${integer ? "integer" : "number of ms"} (got ${value}).`,
-    );
-  }
-  return value;
-}
+const CLAIMS = "createPostgresClaims";
 
 /**
  * Push claims on PostgreSQL for a push handler of many instances (serverless functions, Workers):
@@ -85,31 +70,19 @@ function option(
  * const POST = createPeerRequestHandler({ client, handler, pathSecret, claims });
  */
 export function createPostgresClaims(options: PostgresClaimsOptions): PostgresClaims {
-  const prefix = options?.tablePrefix ?? "molecule_";
-  if (!PREFIX.test(prefix)) {
-    throw new PostgresStoreOptionError(
-      "tablePrefix",
-      `createPostgresClaims: tablePrefix must match [a-z_][a-z0-9_]* and be at most 40 characters (got ${JSON.stringify(prefix)}).`,
-    );
-  }
-  const visibilityMs = option("visibilityTimeoutMs", options.visibilityTimeoutMs, 300_000);
-  const maxDeliveries = option("maxDeliveries", options.maxDeliveries, 5, true);
-  const retentionMs = option("retentionMs", options.retentionMs, 7 * 24 * 3600_000);
-  let pool: Pool;
-  let owned = false;
-  if ("pool" in options && options.pool) {
-    pool = options.pool;
-  } else if ("connectionString" in options && typeof options.connectionString === "string") {
-    const max = option("maxConnections", options.maxConnections, 2, true);
-    pool = new Pool({ connectionString: options.connectionString, max });
-    pool.on("error", () => undefined); // an idle connection dropped: the next query reconnects
-    owned = true;
-  } else {
-    throw new PostgresStoreOptionError(
-      "connectionString",
-      "createPostgresClaims: pass { connectionString } or { pool }.",
-    );
-  }
+  // Checked first, so a missing argument is named rather than a TypeError.
+  if (!options || typeof options !== "object") poolOf({}, 0, CLAIMS);
+  const prefix = tablePrefixOf(options.tablePrefix, CLAIMS);
+  const visibilityMs = positiveOf(
+    "visibilityTimeoutMs",
+    options.visibilityTimeoutMs,
+    300_000,
+    CLAIMS,
+  );
+  const maxDeliveries = positiveOf("maxDeliveries", options.maxDeliveries, 5, CLAIMS, true);
+  const retentionMs = positiveOf("retentionMs", options.retentionMs, 7 * 24 * 3600_000, CLAIMS);
+  const max = positiveOf("maxConnections", options.maxConnections, 2, CLAIMS, true);
+  const { pool, owned } = poolOf(options, max, CLAIMS);
   const names = namesOf(prefix);
   // Claims of one instance carry its id (random: a function has no stable host name or pid).
   const replicaId = `claims-${crypto.randomUUID()}`;

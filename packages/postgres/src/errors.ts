@@ -2,10 +2,13 @@
 import { MoleculeError, MoleculeOptionError } from "@molecule-ai/agent-core";
 import { MoleculeDeliveryLimitError } from "@molecule-ai/agent-core/store";
 
-/** A bad option of `createPostgresStore` (`code: "invalid_option"`; `option` names it). */
+/**
+ * A bad option of `createPostgresStore` or `createPostgresClaims` (`code: "invalid_option"`;
+ * `option` names it).
+ */
 export class PostgresStoreOptionError extends MoleculeOptionError {
-  constructor(option: string, message: string) {
-    super(option, `createPostgresStore: ${message}`);
+  constructor(option: string, message: string, factory = "createPostgresStore") {
+    super(option, `${factory}: ${message}`);
   }
 }
 

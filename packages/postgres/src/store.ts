@@ -1,7 +1,7 @@
 // createPostgresStore: the agent store shared by N replicas of one agent (see the package README).
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { Pool } from "pg";
+import type { Pool } from "pg";
 import type { AgentStore } from "@molecule-ai/agent-core";
 import type {
   A2ATaskStore,
@@ -13,6 +13,7 @@ import type {
 } from "@molecule-ai/agent-core/store";
 import { PostgresStoreError, PostgresStoreOptionError } from "./errors.js";
 import { SCHEMA_VERSION, migrate } from "./migrations.js";
+import { poolOf, positiveOf, tablePrefixOf } from "./options.js";
 import { type DeadLetter, listDeadLetters } from "./dead-letters.js";
 import { claimPush } from "./push-claims.js";
 import { ReplicaStateStore } from "./replica-state.js";
@@ -58,6 +59,8 @@ export type PostgresStoreOptions = ({ connectionString: string } | { pool: Pool 
   maxConnections?: number;
 };
 
+const STORE = "createPostgresStore";
+
 /** A pool of one connection would give it to LISTEN and leave none for queries. */
 function checkPoolSize(option: "maxConnections" | "pool", max: unknown): void {
   if (max === undefined || (Number.isInteger(max) && (max as number) >= 2)) return;
@@ -95,19 +98,6 @@ export interface PostgresStore extends AgentStore {
   close(): Promise<void>;
 }
 
-const PREFIX = /^[a-z_][a-z0-9_]{0,39}$/;
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new PostgresStoreOptionError(
-      name,
-      `${name} must be a positive number of ms (got ${value}).`,
-    );
-  }
-  return value;
-}
-
 /**
  * Creates the PostgreSQL agent store: poll cursor, work queue, de-duplication, reply outbox and
  * push claims of every replica of an agent, in tables it creates and migrates itself.
@@ -123,44 +113,24 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       "pass { connectionString } or { pool }.",
     );
   }
-  const prefix = options.tablePrefix ?? "molecule_";
-  if (!PREFIX.test(prefix)) {
-    throw new PostgresStoreOptionError(
-      "tablePrefix",
-      `tablePrefix must match [a-z_][a-z0-9_]* and be at most 40 characters (got ${JSON.stringify(prefix)}).`,
-    );
-  }
-  const leaseMs = positive("leaseMs", options.leaseMs, 15_000);
-  const visibilityMs = positive("visibilityTimeoutMs", options.visibilityTimeoutMs, 30_000);
-  const retentionMs = positive("retentionMs", options.retentionMs, 7 * 24 * 3600_000);
-  const maxDeliveries = options.maxDeliveries ?? 5;
-  if (!Number.isInteger(maxDeliveries) || maxDeliveries < 1) {
-    throw new PostgresStoreOptionError(
-      "maxDeliveries",
-      `maxDeliveries must be a positive integer (got ${maxDeliveries}).`,
-    );
-  }
+  const prefix = tablePrefixOf(options.tablePrefix, STORE);
+  const leaseMs = positiveOf("leaseMs", options.leaseMs, 15_000, STORE);
+  const visibilityMs = positiveOf(
+    "visibilityTimeoutMs",
+    options.visibilityTimeoutMs,
+    30_000,
+    STORE,
+  );
+  const retentionMs = positiveOf("retentionMs", options.retentionMs, 7 * 24 * 3600_000, STORE);
+  const maxDeliveries = positiveOf("maxDeliveries", options.maxDeliveries, 5, STORE, true);
   const replicaId =
     options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`;
-  let pool: Pool;
-  let owned = false;
   if ("pool" in options && options.pool) {
     checkPoolSize("pool", (options.pool as { options?: { max?: unknown } }).options?.max);
-    pool = options.pool;
-  } else if ("connectionString" in options && typeof options.connectionString === "string") {
-    checkPoolSize("maxConnections", options.maxConnections);
-    pool = new Pool({
-      connectionString: options.connectionString,
-      max: options.maxConnections ?? 10,
-    });
-    pool.on("error", () => undefined); // an idle connection dropped: the next query reconnects
-    owned = true;
   } else {
-    throw new PostgresStoreOptionError(
-      "connectionString",
-      "pass { connectionString } or { pool }.",
-    );
+    checkPoolSize("maxConnections", options.maxConnections);
   }
+  const { pool, owned } = poolOf(options, options.maxConnections ?? 10, STORE);
   const names: Names = namesOf(prefix);
   let ready: Promise<void> | undefined;
   const ensureReady = (): Promise<void> => {

@@ -267,10 +267,10 @@ describe("createPostgresClaims: serverless instances handle a message once", () 
 
   it("checks its options", () => {
     expect(() => createPostgresClaims({ connectionString: pg.dbUrl, tablePrefix: "X;" })).toThrow(
-      /tablePrefix must match/,
+      /^createPostgresClaims: tablePrefix must match/,
     );
     expect(() => createPostgresClaims({ connectionString: pg.dbUrl, maxDeliveries: 0 })).toThrow(
-      /maxDeliveries must be a positive integer/,
+      /^createPostgresClaims: maxDeliveries must be a positive integer/,
     );
     expect(() => createPostgresClaims({} as never)).toThrow(/pass \{ connectionString \}/);
   });
