@@ -12,7 +12,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const next = join(root, "node_modules", ".bin", "next");
 
 /** The environment every command gets (no Molecule variable). */
-export const baseEnv = (): Record<string, string> => ({
+const baseEnv = (): Record<string, string> => ({
   PATH: process.env.PATH ?? "",
   HOME: process.env.HOME ?? "/tmp",
   CI: "true",
