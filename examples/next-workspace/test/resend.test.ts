@@ -6,6 +6,7 @@
 // the same answer; the same messageId with other content runs; a failure releases the claim so a
 // retry runs it again. The edge route has no store (no TCP in the edge runtime): a resend is
 // answered once by the same instance and runs again on another one, as the README says.
+import { sendA2AMessage } from "@internal/test-utils";
 import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -89,19 +90,7 @@ async function deliver(
   const url = `${servers[n]!.url.replace("127.0.0.1", "localhost")}${path}`;
   await ws.client.register({ url, agentCard: { name: "next" } });
   expect((await emu.admin.getWorkspace(ws.id))["url"]).toBe(url);
-  const res = await fetch(`${emu.url}/workspaces/${ws.id}/a2a`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "message/send",
-      params: {
-        message: { kind: "message", messageId, role: "user", parts: [{ kind: "text", text }] },
-      },
-    }),
-  });
-  return (await res.json()) as RpcAnswer;
+  return (await sendA2AMessage(`${emu.url}/workspaces/${ws.id}/a2a`, messageId, text)) as RpcAnswer;
 }
 
 const textOf = (a: RpcAnswer) => a.result?.parts?.map((p) => p.text).join("") ?? "";

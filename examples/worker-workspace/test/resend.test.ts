@@ -5,6 +5,7 @@
 // Worker's handler ran once (its call to the peer is counted by the peer) and both answers are the
 // same. The same messageId with other content runs; a handler failure releases the claim, so the
 // retry on the other Worker runs it again.
+import { sendA2AMessage } from "@internal/test-utils";
 import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,19 +75,11 @@ async function deliver(n: 0 | 1, messageId: string, text: string): Promise<RpcAn
   const url = `${wranglers[n]!.url.replace("127.0.0.1", "localhost")}/a2a/${pathSecret}`;
   await worker.client.register({ url, agentCard: { name: "worker-workspace" } });
   expect((await emu.admin.getWorkspace(worker.id))["url"]).toBe(url);
-  const res = await fetch(`${emu.url}/workspaces/${worker.id}/a2a`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "message/send",
-      params: {
-        message: { kind: "message", messageId, role: "user", parts: [{ kind: "text", text }] },
-      },
-    }),
-  });
-  return (await res.json()) as RpcAnswer;
+  return (await sendA2AMessage(
+    `${emu.url}/workspaces/${worker.id}/a2a`,
+    messageId,
+    text,
+  )) as RpcAnswer;
 }
 
 const textOf = (a: RpcAnswer) => a.result?.parts?.map((p) => p.text).join("") ?? "";

@@ -6,6 +6,7 @@
 // that kills its instance every time is dead-lettered; an unreachable database runs nothing. A
 // RemoteAgent replica on createPostgresStore and a serverless instance claim in the same table.
 import { describe, expect, it } from "vitest";
+import { sendA2AMessage } from "@internal/test-utils";
 import { MoleculeError, RemoteAgent } from "@molecule-ai/agent-core";
 import { startA2AServer, type A2AHandlerOptions } from "@molecule-ai/agent-core/a2a";
 import { createPostgresClaims, createPostgresStore, type PostgresClaims } from "../src/index.js";
@@ -13,27 +14,14 @@ import { usePostgres } from "./setup-db.js";
 
 const pg = usePostgres({ emulator: true, pool: true });
 
+/** A JSON-RPC answer, as far as these tests read it. */
 interface RpcAnswer {
   result?: { parts?: { text?: string }[] };
   error?: { code: number; data?: { code?: string; retryable?: boolean; deliveries?: number } };
 }
 
-async function send(url: string, messageId: string, text: string): Promise<RpcAnswer> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "message/send",
-      params: {
-        message: { kind: "message", messageId, role: "user", parts: [{ kind: "text", text }] },
-      },
-    }),
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as RpcAnswer;
-}
+const send = async (url: string, messageId: string, text: string) =>
+  (await sendA2AMessage(url, messageId, text)) as RpcAnswer;
 
 const textOf = (a: RpcAnswer) => a.result?.parts?.map((p) => p.text).join("");
 
