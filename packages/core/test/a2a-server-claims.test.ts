@@ -242,6 +242,42 @@ describe("claims: a blocking send handled once across instances", () => {
     expect(runs).toEqual(["m-7"]);
   });
 
+  it("a handler's Message is answered as is; its resend on the other instance gets its text", async () => {
+    runs = [];
+    claims = new TestClaims();
+    const [a, b] = await instances("ws-message", (m) => {
+      runs.push(m.messageId);
+      return {
+        kind: "message",
+        messageId: "answer-1",
+        role: "agent",
+        parts: [{ kind: "text", text: "as a message" }],
+      };
+    });
+    const first = await send(a.url, "m-10", "x");
+    expect(first.result).toMatchObject({ kind: "message", messageId: "answer-1" });
+    expect(textOf(await send(b.url, "m-10", "x"))).toBe("as a message");
+    expect(runs).toEqual(["m-10"]);
+  });
+
+  it("an answer that cannot be stored is still sent, and reported (store_unavailable)", async () => {
+    runs = [];
+    claims = new TestClaims();
+    const reported: unknown[] = [];
+    const [a] = await instances("ws-settle", undefined, { onError: (e) => reported.push(e) });
+    const claimPush = claims.claimPush.bind(claims);
+    claims.claimPush = async (...args) => {
+      const r = await claimPush(...args);
+      if (r.status !== "claimed") return r;
+      const settle = () => Promise.reject(new Error("connection terminated"));
+      return { status: "claimed", claim: { ...r.claim, settle } };
+    };
+    expect(textOf(await send(a.url, "m-11", "x"))).toBe("answer 1: x");
+    expect(reported).toHaveLength(1);
+    expect((reported[0] as MoleculeError).code).toBe("store_unavailable");
+    expect((reported[0] as Error).message).toMatch(/could not settle message m-11/);
+  });
+
   it("streaming and non-blocking sends are not claimed", async () => {
     runs = [];
     claims = new TestClaims();
