@@ -88,6 +88,45 @@ describe("the edge build at run time (imported here, in Node, as a bundler would
     expect(edge.generatePathSecret()).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it("answers a pushed message with the Node build's derived context and task ids (handleFetch)", async () => {
+    const secret = "s".repeat(43);
+    const send = async (entry: string): Promise<{ contextId?: string; taskId?: string }> => {
+      const { createA2AHandler } = await import(join(pkgDir, entry));
+      const handler = createA2AHandler({
+        agentCard: { name: "parity", description: "parity" },
+        pathSecret: secret,
+        onMessage: () => "ok",
+      });
+      const res: Response = await handler.handleFetch(
+        new Request(`http://agent.example/${secret}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "message/send",
+            params: {
+              message: {
+                kind: "message",
+                role: "user",
+                messageId: "msg-shared-by-two-runtimes ✓",
+                parts: [{ kind: "text", text: "hello" }],
+              },
+            },
+          }),
+        }),
+      );
+      const body = (await res.json()) as { result: { contextId?: string; taskId?: string } };
+      return { contextId: body.result.contextId, taskId: body.result.taskId };
+    };
+    const node = await send("dist/public/a2a.js");
+    const edge = await send("dist/edge/public/a2a.js");
+    expect(node.contextId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    expect(edge).toEqual(node);
+  });
+
   it("refuses a file store with module_unavailable, saying what runs there instead", async () => {
     const edge = await import(join(pkgDir, "dist/edge/index.js"));
     for (const make of [
