@@ -39,3 +39,19 @@ export class A2ARpcError extends Error {
     this.data = data;
   }
 }
+
+/**
+ * The answer a push sender gets for a dead-lettered message: JSON-RPC `-32603` (the agent failed
+ * on it) with `data: { code: "delivery_limit", retryable: false, deliveries }`, so the platform
+ * and the caller stop re-sending it instead of waiting on a run that never ends.
+ */
+export function deadLetteredRpcError(
+  messageId: string | undefined,
+  deliveries: number,
+): A2ARpcError {
+  return new A2ARpcError(
+    A2AErrorCode.InternalError,
+    `message ${messageId ?? "?"} was dead-lettered: it was delivered ${deliveries} times and the agent never finished it (its process crashed or stopped each time); it will not be run again, do not resend it under the same messageId`,
+    { code: "delivery_limit", retryable: false, deliveries },
+  );
+}

@@ -16,8 +16,12 @@ export {
 export { closeUnread } from "./http-checks.js";
 export { ConnectionLimit } from "./connection-limit.js";
 export { derivePathSecret, generatePathSecret } from "./secret.js";
-export { A2AErrorCode, A2ARpcError, type A2AErrorCodeValue } from "./errors.js";
-export { deadLetteredRpcError } from "./push-claims.js";
+export {
+  A2AErrorCode,
+  A2ARpcError,
+  deadLetteredRpcError,
+  type A2AErrorCodeValue,
+} from "./errors.js";
 export type {
   PushClaim,
   PushClaimOptions,

@@ -9,26 +9,10 @@ import { MoleculeError, MoleculeOptionError, describe } from "../../transport/in
 import { extractA2AText } from "../outbound.js";
 import type { A2AMessage } from "../types.js";
 import { contentFingerprint } from "./derived-id.js";
-import { A2AErrorCode, A2ARpcError } from "./errors.js";
+import { A2AErrorCode, A2ARpcError, deadLetteredRpcError } from "./errors.js";
 import type { PushClaimResult, PushClaimStore } from "./claim-store.js";
 import type { A2AHandlerContext, A2AHandlerOptions, A2AHandlerResult } from "./handler-types.js";
 import { isAsyncIterable } from "./task-results.js";
-
-/**
- * The answer a push sender gets for a dead-lettered message: JSON-RPC `-32603` (the agent failed
- * on it) with `data: { code: "delivery_limit", retryable: false, deliveries }`, so the platform
- * and the caller stop re-sending it instead of waiting on a run that never ends.
- */
-export function deadLetteredRpcError(
-  messageId: string | undefined,
-  deliveries: number,
-): A2ARpcError {
-  return new A2ARpcError(
-    A2AErrorCode.InternalError,
-    `message ${messageId ?? "?"} was dead-lettered: it was delivered ${deliveries} times and the agent never finished it (its process crashed or stopped each time); it will not be run again, do not resend it under the same messageId`,
-    { code: "delivery_limit", retryable: false, deliveries },
-  );
-}
 
 /** The `claims` option (checked): a store with `claimPush`, which needs the endpoint's workspace. */
 export function claimsOf(options: A2AHandlerOptions): PushClaimStore | undefined {
