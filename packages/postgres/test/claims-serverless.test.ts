@@ -253,6 +253,33 @@ describe("createPostgresClaims: serverless instances handle a message once", () 
     }
   });
 
+  it("cleanup() deletes settled claims past retentionMs; migrate: false claims on the schema as it is", async () => {
+    const i = await instances("ws-cleanup");
+    const claims = createPostgresClaims({
+      connectionString: pg.dbUrl,
+      migrate: false,
+      retentionMs: 3_600_000,
+    });
+    try {
+      await send(i.a.url, "m-9", "old");
+      await send(i.a.url, "m-10", "new");
+      await pg.db.query(
+        "UPDATE molecule_push_claims SET settled_at = now() - interval '2 hours' WHERE message_id = 'm-9'",
+      );
+      expect(await claims.cleanup()).toBe(1);
+      const { rows } = await pg.db.query(
+        "SELECT message_id FROM molecule_push_claims WHERE workspace_id = 'ws-cleanup'",
+      );
+      expect(rows).toEqual([{ message_id: "m-10" }]);
+      // The deleted claim no longer de-duplicates: past the window, a resend runs again.
+      expect(textOf(await send(i.b.url, "m-9", "old"))).toBe("ran: old");
+      expect((await i.runs()).sort()).toEqual(["new", "old", "old"]);
+    } finally {
+      await claims.close();
+      await i.close();
+    }
+  });
+
   it("checks its options", () => {
     expect(() => createPostgresClaims({ connectionString: pg.dbUrl, tablePrefix: "X;" })).toThrow(
       /^createPostgresClaims: tablePrefix must match/,
