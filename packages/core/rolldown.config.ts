@@ -38,7 +38,7 @@ const codeSplitting: CodeSplittingOptions = {
   groups: [
     {
       name: "runtime",
-      test: /[\\/](src[\\/]runtime[\\/]|src[\\/](transport[\\/]errors|observability[\\/]otel)\.ts|@noble[\\/]hashes[\\/])/,
+      test: /[\\/](src[\\/](runtime[\\/](modules|crypto|bytes|process)|transport[\\/]errors|observability[\\/]otel)(\.web)?\.ts|@noble[\\/]hashes[\\/])/,
     },
   ],
 };

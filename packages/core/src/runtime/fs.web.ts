@@ -1,6 +1,5 @@
-// fs.ts for the edge build (`dist/edge/`): no file system. The file stores check `hasFileSystem` at
-// construction and refuse with `module_unavailable`, so these are never reached.
-export const hasFileSystem = false;
+// fs.ts for the edge build (`dist/edge/`): no file system. The file stores check `hasFileSystem`
+// (process.web.ts) at construction and refuse with `module_unavailable`, so these are never reached.
 
 const none = (): never => {
   throw Object.assign(new Error("this runtime has no file system; use the Node.js runtime"), {

@@ -20,6 +20,7 @@ export { PassThrough, Readable } from "./stream.js";
 export {
   emitWarning,
   envVar,
+  hasFileSystem,
   PROCESS_ID,
   RUNTIME_NAME,
   setImmediate,
@@ -29,7 +30,6 @@ export {
   basename,
   chmod,
   dirname,
-  hasFileSystem,
   homedir,
   join,
   mkdir,

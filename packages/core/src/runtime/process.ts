@@ -18,6 +18,9 @@ export const envVar = (name: string): string | undefined => process.env[name];
 /** Runs `callback` after the event loop's current phase (Node's `setImmediate`). */
 export const setImmediate = (callback: () => void): void => void globalThis.setImmediate(callback);
 
+/** Whether this runtime has a file system the file stores can use (fs.ts). */
+export const hasFileSystem = true;
+
 /** This process's id (file stores name their temporary files with it). */
 export const PROCESS_ID: number = process.pid;
 

@@ -18,6 +18,9 @@ const env = (globalThis as { process?: { env?: Record<string, string | undefined
  * `nodejs_compat`), else `undefined`. */
 export const envVar = (name: string): string | undefined => env?.[name];
 
+/** No file system here: the file stores refuse (fs.web.ts). */
+export const hasFileSystem = false;
+
 /** Runs `callback` on a later turn (no `setImmediate` here). */
 export const setImmediate = (callback: () => void): void => void setTimeout(callback, 0);
 
