@@ -31,9 +31,11 @@ const output = {
   keepNames: true,
 } as const;
 
-// The bottom of every entry's graph in one chunk: src/runtime/ (with what the edge build bundles
-// for it), the error family and the OpenTelemetry lookup, so a cold import loads one file for
-// them, not one per facility.
+// The bottom of every entry's graph in one chunk: the runtime files every entry loads (modules,
+// crypto, bytes, process; with what the edge build bundles for them), the error family and the
+// OpenTelemetry lookup, so a cold import loads one file for them, not one per facility. The file
+// system, the event emitter and streams stay with the code that uses them: an entry without a
+// file store loads no node:fs.
 const codeSplitting: CodeSplittingOptions = {
   groups: [
     {
