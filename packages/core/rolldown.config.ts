@@ -32,15 +32,16 @@ const output = {
 } as const;
 
 // The bottom of every entry's graph in one chunk: the runtime files every entry loads (modules,
-// crypto, bytes, process; with what the edge build bundles for them), the error family and the
-// OpenTelemetry lookup, so a cold import loads one file for them, not one per facility. The file
-// system, the event emitter and streams stay with the code that uses them: an entry without a
-// file store loads no node:fs.
+// crypto, bytes, process; with what the edge build bundles for them), the file system facade (the
+// root's file stores and most entries reach it; node:fs/promises, node:os and node:path are
+// built-ins, already in the Node process, so an entry that never touches a file pays only their
+// binding), the error family and the OpenTelemetry lookup, so a cold import loads one file for
+// them, not one per facility. The event emitter and streams stay with the code that uses them.
 const codeSplitting: CodeSplittingOptions = {
   groups: [
     {
       name: "runtime",
-      test: /[\\/](src[\\/](runtime[\\/](modules|crypto|bytes|process)|transport[\\/]errors|observability[\\/]otel)(\.web)?\.ts|@noble[\\/]hashes[\\/])/,
+      test: /[\\/](src[\\/](runtime[\\/](modules|crypto|bytes|process|fs)|transport[\\/]errors|observability[\\/]otel)(\.web)?\.ts|@noble[\\/]hashes[\\/])/,
     },
   ],
 };
