@@ -19,6 +19,9 @@ import {
   type PushClaimStore,
 } from "../src/public/a2a.js";
 
+/** A claim's settle that fails, as a database that dropped the connection does. */
+const failedSettle = () => Promise.reject(new Error("connection terminated"));
+
 /**
  * Claims kept in this process for the test's two instances: the store's answers (claimed, settled
  * with the stored reply, busy while claimed, dead past `max` deliveries), nothing more.
@@ -269,8 +272,7 @@ describe("claims: a blocking send handled once across instances", () => {
     claims.claimPush = async (...args) => {
       const r = await claimPush(...args);
       if (r.status !== "claimed") return r;
-      const settle = () => Promise.reject(new Error("connection terminated"));
-      return { status: "claimed", claim: { ...r.claim, settle } };
+      return { status: "claimed", claim: { ...r.claim, settle: failedSettle } };
     };
     expect(textOf(await send(a.url, "m-11", "x"))).toBe("answer 1: x");
     expect(reported).toHaveLength(1);
