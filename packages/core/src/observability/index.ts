@@ -3,7 +3,6 @@ export { traceMetadata } from "./trace-context.js";
 export { tracePeerSend } from "./peer-spans.js";
 export { tracePlatformRequest } from "./platform-spans.js";
 export { traceInbound } from "./inbound-spans.js";
-export { useOpenTelemetry } from "./otel.js";
 export {
   ATTR,
   activeContext,

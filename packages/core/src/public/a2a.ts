@@ -57,4 +57,4 @@ export { inboundFromA2AMessage } from "../inbound/index.js";
 export type { PushHandlerOptions } from "../agent/index.js";
 // Tracing where `@opentelemetry/api` cannot be looked up (the edge build: workerd, Next's edge
 // runtime): the application hands the SDK the API module.
-export { useOpenTelemetry } from "../observability/index.js";
+export { useOpenTelemetry } from "../observability/use-otel.js";

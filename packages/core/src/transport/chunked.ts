@@ -4,7 +4,10 @@
 import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
-import { Readable } from "../runtime/index.js";
+import type { Readable } from "node:stream";
+// The runtime's Readable (the edge build's own): the declarations name Node's type, so they do
+// not pull the runtime layer (and its optional peers' types) into a consumer's program.
+import { Readable as RuntimeReadable } from "../runtime/index.js";
 
 /** Receives a {@link ChunkedBody}'s bytes, then its end (with the error when it failed). */
 export interface ChunkReader {
@@ -216,7 +219,7 @@ export function chunksOf(stream: Readable): ChunkedBody {
 
 /** A Node `Readable` over a {@link ChunkedBody}, with back-pressure; destroying it closes the body. */
 export function readableOf(body: ChunkedBody): Readable {
-  const stream = new Readable({
+  const stream: Readable = new RuntimeReadable({
     read: () => body.resume(),
     destroy: (err, callback) => {
       body.close();
