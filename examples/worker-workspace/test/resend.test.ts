@@ -5,7 +5,7 @@
 // Worker's handler ran once (its call to the peer is counted by the peer) and both answers are the
 // same. The same messageId with other content runs; a handler failure releases the claim, so the
 // retry on the other Worker runs it again.
-import { sendA2AMessage } from "@internal/test-utils";
+import { deliverInTurn, type ResendRig, sendA2AMessage } from "@internal/test-utils";
 import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -82,38 +82,45 @@ async function deliver(n: 0 | 1, messageId: string, text: string): Promise<RpcAn
   )) as RpcAnswer;
 }
 
-const textOf = (a: RpcAnswer) => a.result?.parts?.map((p) => p.text).join("") ?? "";
+/** Both instances, for the shared scenarios. */
+const rig: ResendRig = {
+  deliver: (n, messageId, text) => deliver(n, messageId, text),
+  get peerId() {
+    return peer.id;
+  },
+  peerCalls,
+  failing,
+};
 
 describe("a resend handled once across Workers (wrangler dev x2, claims in PostgreSQL)", () => {
   it("the same message delivered to the other Worker gets the first answer; the handler ran once", async () => {
-    const before = peerCalls.length;
-    const first = await deliver(0, "resend-1", `ask ${peer.id}: once`);
-    const again = await deliver(1, "resend-1", `ask ${peer.id}: once`);
-    expect(textOf(first)).toContain("peer answered:");
-    expect(textOf(first)).toContain(": once");
-    expect(textOf(again)).toBe(textOf(first));
-    expect(peerCalls.slice(before)).toEqual(["once"]);
+    const r = await deliverInTurn(rig, "resend-1", [
+      { to: 0, text: "once" },
+      { to: 1, text: "once" },
+    ]);
+    expect(r.answers[0]).toMatch(/peer answered: .*: once/);
+    expect(r.answers[1]).toBe(r.answers[0]);
+    expect(r.runs).toEqual([1, 0]);
   });
 
   it("the same messageId with other content is another message: it runs on the other Worker", async () => {
-    const before = peerCalls.length;
-    const first = await deliver(0, "resend-2", `ask ${peer.id}: one`);
-    const other = await deliver(1, "resend-2", `ask ${peer.id}: two`);
-    expect(textOf(first)).toContain(": one");
-    expect(textOf(other)).toContain(": two");
-    expect(peerCalls.slice(before)).toEqual(["one", "two"]);
+    const r = await deliverInTurn(rig, "resend-2", [
+      { to: 0, text: "one" },
+      { to: 1, text: "two" },
+    ]);
+    expect(r.answers).toEqual([expect.stringContaining(": one"), expect.stringContaining(": two")]);
+    expect(r.calls).toEqual(["one", "two"]);
   });
 
   it("a handler failure releases the claim: the retry on the other Worker runs it again", async () => {
-    failing.add("flaky");
-    const failed = await deliver(0, "resend-3", `ask ${peer.id}: flaky`);
-    expect(failed.error?.code).toBe(-32603);
-    const calls = peerCalls.filter((t) => t === "flaky").length;
-    expect(calls).toBeGreaterThan(0);
-    failing.delete("flaky");
-    const retried = await deliver(1, "resend-3", `ask ${peer.id}: flaky`);
-    expect(textOf(retried)).toContain(": flaky");
-    expect(peerCalls.filter((t) => t === "flaky")).toHaveLength(calls + 1);
+    const d = [
+      { to: 0, text: "flaky" },
+      { to: 1, text: "flaky" },
+    ] as const;
+    const r = await deliverInTurn(rig, "resend-3", [...d], true);
+    expect(r.answers).toEqual([-32603, expect.stringContaining(": flaky")]);
+    expect(r.runs[0]).toBeGreaterThan(0);
+    expect(r.runs[1]).toBe(1);
   });
 
   it("the claim is in the database both Workers share, settled with the answer", async () => {

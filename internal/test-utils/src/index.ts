@@ -37,6 +37,8 @@ export { extractBlocks, projectFiles, quickstartBlocks } from "./readme-blocks.j
 export type { ProjectFile, ReadmeBlock } from "./readme-blocks.js";
 export { sendA2AMessage } from "./a2a-send.js";
 export type { A2ASendAnswer } from "./a2a-send.js";
+export { deliverInTurn } from "./resend-scenarios.js";
+export type { ResendRig, ResendSeen } from "./resend-scenarios.js";
 export { readLines } from "./lines.js";
 export type { LineReader } from "./lines.js";
 export { rpc, rpcRequest, rpcStream, sseData } from "./rpc.js";
