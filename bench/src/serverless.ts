@@ -1,14 +1,19 @@
-// serverless: a workspace in a Cloudflare Worker (examples/worker-workspace under `wrangler dev`) and
-// in a Next.js app (examples/next-workspace, `next build` once, then `next start`, Node.js
-// runtime), beside a long-running RemoteAgent with push delivery (push-servers.ts remote-agent),
-// each in its own process and registered with the emulator (its own child process). Each round
-// starts every side cold, in an order rotated every round, and measures:
+// serverless: a workspace in a Cloudflare Worker (examples/worker-workspace under `wrangler dev`,
+// claims in PostgreSQL through its Hyperdrive binding) and in a Next.js app (examples/next-workspace,
+// `next build` once, then `next start`): its Node.js route without claims, the same route with
+// claims (DATABASE_URL) and its edge route (`runtime = "edge"`, core's edge build, no claims),
+// beside a long-running RemoteAgent with push delivery (push-servers.ts remote-agent, no shared
+// store), each in its own process and registered with the emulator (its own child process). Each
+// round starts every side cold (a new process, a new workspace), in an order rotated every round,
+// and measures:
 //   - the first answer after a cold start: from spawning the side's process to the first peer call
 //     answered through the emulator's A2A proxy (readiness, the registration and that call), and
 //     that first call's own latency;
 //   - 100 sequential calls through the proxy right after it (p50, p95);
-// then stops the side. The Worker and the Next app are registered by this process once their
-// server is ready (their deploy step); the RemoteAgent registers itself when it starts.
+// then stops the side. The Worker and the Next routes are registered by this process once their
+// server is ready (their deploy step: scripts/register.ts, `edge` for the edge route); the
+// RemoteAgent registers itself when it starts. The claims' tables are migrated once before the
+// rounds (a deploy step), so no round's first message creates them.
 // Informational (no targets): the ratios say what each serverless side costs beside a RemoteAgent
 // on this machine, not on Cloudflare's edge or Vercel.
 // Run: ./dev bench serverless   (env: BENCH_ROUNDS 3, BENCH_N 100 calls per round)
@@ -20,6 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
+import { createPostgresClaims } from "@molecule-ai/postgres/claims";
 import { startPgServer } from "../../packages/postgres/test/pg-server.ts";
 import { spawnEmulator } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";
@@ -33,7 +39,8 @@ const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
 const WORKER_DIR = join(EXAMPLES, "worker-workspace");
 const NEXT_DIR = join(EXAMPLES, "next-workspace");
 
-type SideName = "remote-agent" | "worker" | "next";
+const SIDES = ["remote-agent", "worker", "next", "next-claims", "next-edge"] as const;
+type SideName = (typeof SIDES)[number];
 
 /** One cold start of a side: its first answer and the calls after it, in ms. */
 interface Run {
@@ -45,15 +52,26 @@ interface Run {
   calls: number[];
 }
 
-/** A side started cold: where its workspace is, and how to stop it. */
+/** A side started cold: how to stop it, and its server's output so far (for a failure's report). */
 interface Started {
   stop: () => Promise<void>;
+  output?: () => string;
 }
 
 const emu = await spawnEmulator();
-// The Worker claims each pushed message in PostgreSQL through its Hyperdrive binding.
+// The Worker claims each pushed message in PostgreSQL through its Hyperdrive binding, the Next
+// Node.js route with claims through DATABASE_URL: one database each, migrated once here.
 const pg = await startPgServer();
 const claimsDb = await pg.createDatabase("serverless_claims");
+const nextClaimsDb = await pg.createDatabase("serverless_next_claims");
+for (const connectionString of [claimsDb, nextClaimsDb]) {
+  const claims = createPostgresClaims({ connectionString });
+  try {
+    await claims.migrate();
+  } finally {
+    await claims.close();
+  }
+}
 const admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
 const c = await admin.createExternalWorkspace({ name: "serverless-caller" });
 const caller = new PlatformClient({ platformUrl: emu.url, workspaceId: c.id, token: c.token! });
@@ -100,7 +118,7 @@ async function serve(
   cwd: string,
   env: Record<string, string>,
   ready: RegExp,
-): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
+): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
   const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let out = "";
@@ -115,6 +133,7 @@ async function serve(
   });
   return {
     child,
+    output: () => out,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         process.kill(-(child.pid as number), "SIGTERM");
@@ -179,25 +198,35 @@ async function start(side: SideName, ws: { id: string; token: string }): Promise
     );
     await deployStep(ws.id, ws.token, `http://localhost:${port}/a2a/${pathSecret}`, "worker");
     return {
+      output: s.output,
       stop: async () => {
         await s.stop();
         await rm(home, { recursive: true, force: true });
       },
     };
   }
+  // The Next app: each side gets only its own route's environment (the edge route's is
+  // MOLECULE_EDGE_*; DATABASE_URL only for the Node.js route with claims).
+  const edge = side === "next-edge";
+  const routeEnv: Record<string, string> = edge
+    ? {
+        MOLECULE_PLATFORM_URL: emu.url,
+        MOLECULE_EDGE_WORKSPACE_ID: ws.id,
+        MOLECULE_EDGE_WORKSPACE_TOKEN: ws.token,
+        MOLECULE_EDGE_PATH_SECRET: pathSecret,
+      }
+    : { ...workspaceEnv, MOLECULE_PATH_SECRET: pathSecret };
+  if (side === "next-claims") routeEnv.DATABASE_URL = nextClaimsDb;
   const s = await serve(
     join(NEXT_DIR, "node_modules", ".bin", "next"),
     ["start", "-H", "localhost", "-p", String(port)],
     NEXT_DIR,
-    {
-      ...quietEnv(process.env.HOME ?? tmpdir()),
-      ...workspaceEnv,
-      MOLECULE_PATH_SECRET: pathSecret,
-    },
+    { ...quietEnv(process.env.HOME ?? tmpdir()), ...routeEnv },
     /Ready in/,
   );
-  await deployStep(ws.id, ws.token, `http://localhost:${port}/api/molecule/${pathSecret}`, "next");
-  return { stop: s.stop };
+  const route = edge ? "molecule-edge" : "molecule";
+  await deployStep(ws.id, ws.token, `http://localhost:${port}/api/${route}/${pathSecret}`, side);
+  return { stop: s.stop, output: s.output };
 }
 
 /** One peer call through the proxy, answered; its latency in ms. */
@@ -224,6 +253,11 @@ async function measure(side: SideName, round: number): Promise<Run> {
       `round ${round} ${side}: first answer ${coldMs.toFixed(0)} ms (its call ${firstCallMs.toFixed(1)} ms), p50 ${percentile(calls, 50).toFixed(2)} ms`,
     );
     return { coldMs, firstCallMs, calls };
+  } catch (err) {
+    const out = s.output?.() ?? "";
+    if (out !== "")
+      console.error(`round ${round} ${side} failed; its server's output:\n${out.slice(-4000)}`);
+    throw err;
   } finally {
     await s.stop();
   }
@@ -241,15 +275,30 @@ try {
   );
   buildMs = performance.now() - b0;
 
-  const sides = ["remote-agent", "worker", "next"] as const;
-  const r = await runRounds(sides, ROUNDS, measure);
+  const r = await runRounds(SIDES, ROUNDS, measure);
 
   const RA =
-    "RemoteAgent, push delivery, echo handler, in its own Node process (push-servers.ts remote-agent): the long-running kind of workspace, started cold like the others";
-  const WORKER =
-    "examples/worker-workspace under `wrangler dev` (wrangler 4.164: local workerd on this machine, not Cloudflare's edge), core's edge build";
+    "RemoteAgent, push delivery, echo handler, in its own Node process (push-servers.ts remote-agent): the long-running kind of workspace, started cold like the others; no `store` option, so no shared store (de-duplication by messageId in its memory only)";
   const NEXT =
-    "examples/next-workspace, `next start` (Next 16.4, Node.js runtime, one server process on this machine, not Vercel)";
+    "examples/next-workspace, `next start` (Next 16.4, one server process on this machine, not Vercel)";
+  const OURS: Record<Exclude<SideName, "remote-agent">, { name: string; ours: string }> = {
+    worker: {
+      name: "Worker",
+      ours: "examples/worker-workspace under `wrangler dev` (wrangler 4.164: local workerd on this machine, not Cloudflare's edge), core's edge build; claims each pushed message in PostgreSQL through its Hyperdrive binding (locally no Hyperdrive pooling: a new connection per request, then the schema check, the claim and the settle)",
+    },
+    next: {
+      name: "Next Node.js route",
+      ours: `${NEXT}: the Node.js route, without DATABASE_URL, so no claims (a resend is handled once per instance only)`,
+    },
+    "next-claims": {
+      name: "Next Node.js route with claims",
+      ours: `${NEXT}: the Node.js route with DATABASE_URL set: claims each pushed message in PostgreSQL (createPostgresClaims, one pool per instance, kept between requests)`,
+    },
+    "next-edge": {
+      name: "Next edge route",
+      ours: `${NEXT}: the edge route (runtime = "edge", core's edge build, in Next's edge sandbox), no claims (the edge runtime opens no TCP socket for pg)`,
+    },
+  };
   const of = (k: "coldMs" | "firstCallMs", s: SideName) => r[s].map((x) => x[k]);
   const p = (s: SideName, q: number) => r[s].map((x) => percentile(x.calls, q));
   const all = (s: SideName, q: number) =>
@@ -257,9 +306,8 @@ try {
       r[s].flatMap((x) => x.calls),
       q,
     );
-  const fig = (side: "worker" | "next") => {
-    const ours = side === "worker" ? WORKER : NEXT;
-    const name = side === "worker" ? "Worker" : "Next route";
+  const fig = (side: Exclude<SideName, "remote-agent">) => {
+    const { name, ours } = OURS[side];
     return [
       {
         figure: `${name}: first answer after a cold start (process spawned -> first peer call answered through the proxy)`,
@@ -303,11 +351,13 @@ try {
   await writeResult({
     name: "serverless",
     description:
-      "A workspace in a Cloudflare Worker (wrangler dev, local workerd) and in a Next.js route (next start, Node.js runtime) beside a long-running RemoteAgent (push): first answer after a cold start and 100 sequential peer calls through the emulator's proxy.",
+      "A workspace in a Cloudflare Worker (wrangler dev, local workerd, claims in PostgreSQL) and in a Next.js app (next start: the Node.js route without and with claims, the edge route) beside a long-running RemoteAgent (push): first answer after a cold start and 100 sequential peer calls through the emulator's proxy.",
     rounds: ROUNDS,
     figures: [
       ...fig("worker"),
       ...fig("next"),
+      ...fig("next-claims"),
+      ...fig("next-edge"),
       {
         figure: "`next build` of examples/next-workspace (once per run, before the rounds)",
         ours: "next build (Next 16.4), no Molecule environment",
@@ -318,11 +368,11 @@ try {
     ],
     notes: [
       "Each round starts every side cold (a new process, a new workspace), in an order rotated every round; the emulator, each side and this process (the calling peer) are separate processes on one 2-core machine shared with other work, so absolute figures are noisy and the ratios are paired per round.",
-      "The Worker runs in local workerd started by `wrangler dev` (which also bundles the Worker at start-up), not on Cloudflare's edge; the Next app is one `next start` process on this machine, not a Vercel function. Neither figure says what a cold start costs on those platforms.",
-      "First answer after a cold start: from spawning the process to the first call answered through the emulator's proxy. For the Worker and the Next app it includes the server's own start-up until it prints that it is ready, their deploy step (register + heartbeat from this process) and the first request, which builds the client and handler lazily; the RemoteAgent's includes Node's start-up, importing core and its own registration.",
-      "The Worker claims each pushed message in PostgreSQL (its Hyperdrive binding on an embedded PostgreSQL on this machine: one connection and the claim and settle queries per message); the Next app runs without DATABASE_URL, so without claims.",
+      "The Worker runs in local workerd started by `wrangler dev` (which also bundles the Worker at start-up), not on Cloudflare's edge; each Next side is one `next start` process of the same build on this machine, not a Vercel function (the edge route runs in Next's local edge sandbox, not Vercel's Edge Network). No figure says what a cold start costs on those platforms.",
+      "First answer after a cold start: from spawning the process to the first call answered through the emulator's proxy. For the Worker and the Next routes it includes the server's own start-up until it prints that it is ready, their deploy step (register + heartbeat from this process) and the first request, which builds the client and handler lazily (the edge route's first request also loads its edge function into Next's sandbox); the RemoteAgent's includes Node's start-up, importing core and its own registration.",
+      "Claims: the Worker claims each pushed message in PostgreSQL through its Hyperdrive binding (an embedded PostgreSQL on this machine; `wrangler dev` has no Hyperdrive pool, so every request opens a connection and runs the schema check, the claim and the settle); the Next Node.js route claims only in its `with claims` side (DATABASE_URL set: one pool per process, the schema checked once); the plain Node.js route and the edge route run without claims (the edge runtime cannot reach PostgreSQL); the RemoteAgent runs without a `store` (de-duplication by messageId in its memory only, nothing shared). The claims' tables are migrated once before the rounds, as a deploy step would.",
       "Absolute call figures are percentiles over all calls of a side; the ratio is the median of per-round ratios (per-round p50s and p95s).",
-      `\`next build\` took ${(buildMs / 1000).toFixed(1)} s once before the rounds; it is not part of any cold start.`,
+      `\`next build\` took ${(buildMs / 1000).toFixed(1)} s once before the rounds (one build serves all three Next sides); it is not part of any cold start.`,
     ],
   });
 } finally {
