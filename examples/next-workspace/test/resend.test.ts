@@ -19,6 +19,7 @@ let app: { id: string; client: PlatformClient };
 let edgeApp: { id: string; client: PlatformClient };
 const secret = generatePathSecret();
 const edgeSecret = generatePathSecret();
+const cronSecret = generatePathSecret();
 let peer: { id: string; client: PlatformClient; agent: RemoteAgent<PlatformClient> };
 /** The texts the peer was called with, in order (each is one run of a route's handler). */
 const peerCalls: string[] = [];
@@ -54,6 +55,7 @@ beforeAll(async () => {
     MOLECULE_EDGE_WORKSPACE_TOKEN: await emu.admin.createToken(edgeApp.id),
     MOLECULE_EDGE_PATH_SECRET: edgeSecret,
     DATABASE_URL: db.url,
+    CRON_SECRET: cronSecret,
   };
   servers.push(await start(env));
   servers.push(await start(env));
@@ -134,6 +136,34 @@ describe("a resend handled once across Next.js instances (Node.js route, claims 
     expect(r.answers).toEqual([-32603, expect.stringContaining(": flaky")]);
     expect(r.runs[0]).toBeGreaterThan(0);
     expect(r.runs[1]).toBe(1);
+  });
+
+  it("the cron route deletes settled claims past their retention and keeps the others", async () => {
+    const { Client } = await import("pg");
+    const c = new Client({ connectionString: db!.url });
+    await c.connect();
+    const left = async (messageId: string) =>
+      (
+        await c.query(
+          "SELECT 1 FROM molecule_push_claims WHERE workspace_id = $1 AND message_id = $2",
+          [app.id, messageId],
+        )
+      ).rowCount;
+    try {
+      await c.query(
+        "UPDATE molecule_push_claims SET settled_at = now() - interval '8 days' WHERE workspace_id = $1 AND message_id = 'resend-2'",
+        [app.id],
+      );
+      expect(await left("resend-2")).toBe(2);
+      const res = await fetch(`${servers[1]!.url}/api/molecule-heartbeat`, {
+        headers: { authorization: `Bearer ${cronSecret}` },
+      });
+      expect(await res.json()).toEqual({ ok: true, claimsDeleted: 2 });
+      expect(await left("resend-2")).toBe(0);
+      expect(await left("resend-1")).toBe(1);
+    } finally {
+      await c.end();
+    }
   });
 });
 

@@ -84,6 +84,19 @@ async function push(request: Request, env: Env, ctx: Context): Promise<Response>
   }
 }
 
+/** Deletes settled claims older than their retention, on a connection of this event's own. */
+async function cleanupClaims(env: Env): Promise<void> {
+  const claims = createPostgresClaims({
+    connectionString: env.HYPERDRIVE.connectionString,
+    maxConnections: 1,
+  });
+  try {
+    await claims.cleanup();
+  } finally {
+    await claims.close();
+  }
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: Context): Promise<Response> {
     const { pathname } = new URL(request.url);
@@ -91,8 +104,10 @@ export default {
     return new Response("not found", { status: 404 });
   },
   // The Cron Trigger (wrangler.toml `[triggers] crons`): one heartbeat a minute keeps the
-  // workspace online (the platform marks it offline after 90 s without one).
+  // workspace online (the platform marks it offline after 90 s without one), and settled claims
+  // past their retention (the de-duplication window, 7 days by default) are deleted.
   async scheduled(_controller: unknown, env: Env, ctx: Context) {
     ctx.waitUntil(platform(env).heartbeat({ currentTask: "" }));
+    ctx.waitUntil(cleanupClaims(env));
   },
 };

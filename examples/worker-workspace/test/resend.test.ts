@@ -8,7 +8,7 @@
 import { deliverInTurn, type ResendRig, sendA2AMessage } from "@internal/test-utils";
 import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startDatabase, startWrangler, workspace, type Wrangler } from "./fixture.js";
 
 let emu: Emulator;
@@ -136,6 +136,33 @@ describe("a resend handled once across Workers (wrangler dev x2, claims in Postg
       expect(rows[0]!.state).toBe("done");
       expect(rows[0]!.deliveries).toBe(1);
       expect(rows[0]!.reply).toContain(": once");
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("the Cron Trigger deletes settled claims past their retention and keeps the others", async () => {
+    const { Client } = await import("pg");
+    const c = new Client({ connectionString: db!.url });
+    await c.connect();
+    const left = async (messageId: string) =>
+      (
+        await c.query(
+          "SELECT 1 FROM molecule_push_claims WHERE workspace_id = $1 AND message_id = $2",
+          [worker.id, messageId],
+        )
+      ).rowCount;
+    try {
+      await c.query(
+        "UPDATE molecule_push_claims SET settled_at = now() - interval '8 days' WHERE workspace_id = $1 AND message_id = 'resend-2'",
+        [worker.id],
+      );
+      expect(await left("resend-2")).toBe(2);
+      const res = await fetch(`${wranglers[0]!.url}/__scheduled?cron=*+*+*+*+*`);
+      expect(res.status).toBe(200);
+      // The deletion is the scheduled event's waitUntil work: it may end after the response.
+      await vi.waitFor(async () => expect(await left("resend-2")).toBe(0), { timeout: 30_000 });
+      expect(await left("resend-1")).toBe(1);
     } finally {
       await c.end();
     }

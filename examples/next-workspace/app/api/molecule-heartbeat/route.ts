@@ -1,5 +1,8 @@
 // Vercel Cron (vercel.json) calls this once a minute with `Authorization: Bearer $CRON_SECRET`:
-// one heartbeat keeps the workspace online (the platform marks it offline after 90 s without one).
+// one heartbeat keeps the workspace online (the platform marks it offline after 90 s without one),
+// and settled claims past their retention (the de-duplication window, 7 days by default) are
+// deleted when the route claims in PostgreSQL.
+import { pushClaims } from "../../../lib/claims.js";
 import { platform } from "../../../lib/molecule.js";
 
 export const dynamic = "force-dynamic";
@@ -9,5 +12,6 @@ export async function GET(request: Request): Promise<Response> {
     return new Response("unauthorized", { status: 401 });
   }
   await platform().heartbeat();
-  return Response.json({ ok: true });
+  const claimsDeleted = (await pushClaims()?.cleanup()) ?? 0;
+  return Response.json({ ok: true, claimsDeleted });
 }
