@@ -148,4 +148,39 @@ describe("the edge build at run time (imported here, in Node, as a bundler would
       expect(edge.isMoleculeError(err)).toBe(true);
     }
   });
+
+  it("an event stream (Node streams) refuses with MoleculeError module_unavailable, not a network error", async () => {
+    const edge = await import(join(pkgDir, "dist/edge/index.js"));
+    const { startEmulator } = await import("@molecule-ai/platform-emulator");
+    const emu = await startEmulator();
+    const w = await emu.admin.createWorkspace({ name: "edge-events" });
+    const token = w.token ?? (await emu.admin.createToken(w.id));
+    const client = new edge.PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });
+    try {
+      const err = await client.openEventStream().then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; retryable?: boolean; message: string },
+      );
+      expect(edge.isMoleculeError(err)).toBe(true);
+      expect(err?.code).toBe("module_unavailable");
+      expect(err?.retryable).toBe(false);
+      expect(err?.message).toMatch(/Node\.js runtime/);
+    } finally {
+      await client.close();
+      await emu.close();
+    }
+  });
+
+  it("startA2AServer refuses with MoleculeError module_unavailable, naming handleFetch", async () => {
+    const a2a = await import(join(pkgDir, "dist/edge/public/a2a.js"));
+    const edge = await import(join(pkgDir, "dist/edge/index.js"));
+    const err = await a2a.startA2AServer({ agentCard: { name: "x" }, onMessage: () => "hi" }).then(
+      () => undefined,
+      (e: unknown) => e as { code?: string; retryable?: boolean; message: string },
+    );
+    expect(edge.isMoleculeError(err)).toBe(true);
+    expect(err?.code).toBe("module_unavailable");
+    expect(err?.retryable).toBe(false);
+    expect(err?.message).toMatch(/handleFetch/);
+  });
 });

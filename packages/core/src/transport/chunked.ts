@@ -8,6 +8,7 @@ import type { Readable } from "node:stream";
 // The runtime's Readable (the edge build's own): the declarations name Node's type, so they do
 // not pull the runtime layer (and its optional peers' types) into a consumer's program.
 import { Readable as RuntimeReadable } from "../runtime/index.js";
+import { MoleculeError } from "./errors.js";
 
 /** Receives a {@link ChunkedBody}'s bytes, then its end (with the error when it failed). */
 export interface ChunkReader {
@@ -219,13 +220,23 @@ export function chunksOf(stream: Readable): ChunkedBody {
 
 /** A Node `Readable` over a {@link ChunkedBody}, with back-pressure; destroying it closes the body. */
 export function readableOf(body: ChunkedBody): Readable {
-  const stream: Readable = new RuntimeReadable({
-    read: () => body.resume(),
-    destroy: (err, callback) => {
-      body.close();
-      callback(err);
-    },
-  });
+  let stream: Readable;
+  try {
+    stream = new RuntimeReadable({
+      read: () => body.resume(),
+      destroy: (err, callback) => {
+        body.close();
+        callback(err);
+      },
+    });
+  } catch (err) {
+    // The edge build has no Node streams: a setup error of this runtime, never the network's.
+    body.close();
+    throw new MoleculeError(
+      `${(err as Error).message} (a Node Readable over a response body: openEventStream and plugin downloads)`,
+      { code: "module_unavailable", retryable: false, cause: err },
+    );
+  }
   body.read({
     data: (chunk) => {
       if (!stream.push(chunk)) body.pause();

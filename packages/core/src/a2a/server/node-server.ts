@@ -2,7 +2,7 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadNodeHttp, setImmediate } from "../../runtime/index.js";
-import { MoleculeOptionError } from "../../transport/index.js";
+import { MoleculeError, MoleculeOptionError } from "../../transport/index.js";
 import { ConnectionLimit } from "./connection-limit.js";
 import { createA2AHandler } from "./handler.js";
 import type { A2AHandler, A2AHandlerOptions } from "./handler-types.js";
@@ -131,7 +131,7 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
     options.pathSecret === false ? undefined : (options.pathSecret ?? generatePathSecret());
   const handlerOptions: A2AHandlerOptions = { ...rest, pathSecret };
   if (pathSecret === undefined) delete handlerOptions.pathSecret;
-  const { createServer } = loadNodeHttp();
+  const { createServer } = nodeHttp();
   const server = createServer({
     requestTimeout: requestTimeoutMs,
     headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
@@ -223,4 +223,17 @@ function advertisedHost(host: string): string {
     return "localhost";
   }
   return h;
+}
+
+/** Node's http module, or (the edge build) a typed refusal saying what serves a route there. */
+function nodeHttp(): ReturnType<typeof loadNodeHttp> {
+  try {
+    return loadNodeHttp();
+  } catch (err) {
+    throw new MoleculeError((err as Error).message, {
+      code: "module_unavailable",
+      retryable: false,
+      cause: err,
+    });
+  }
 }
