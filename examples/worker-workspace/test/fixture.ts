@@ -4,24 +4,15 @@
 // workspaces on the emulator.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@internal/test-utils";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { startPgServer, type PgServer } from "../../../packages/postgres/test/pg-server.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** A port free on 127.0.0.1 now. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 /** A new workspace on `emu` and a client with its token. */
 export async function workspace(
