@@ -55,3 +55,16 @@ export function deadLetteredRpcError(
     { code: "delivery_limit", retryable: false, deliveries },
   );
 }
+
+/**
+ * The answer a push sender gets for a message another process of the same agent is running
+ * (`by`: a `"replica"` of a RemoteAgent, an `"instance"` of a serverless handler): JSON-RPC
+ * `-32603` with `data: { code: "message_busy", retryable: true }`, never a bare `-32603`.
+ */
+export function messageBusyRpcError(messageId: string, by: "replica" | "instance"): A2ARpcError {
+  return new A2ARpcError(
+    A2AErrorCode.InternalError,
+    `message ${messageId} is being handled by another ${by} of this agent; retry later under the same messageId`,
+    { code: "message_busy", retryable: true },
+  );
+}

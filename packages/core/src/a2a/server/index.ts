@@ -20,6 +20,7 @@ export {
   A2AErrorCode,
   A2ARpcError,
   deadLetteredRpcError,
+  messageBusyRpcError,
   type A2AErrorCodeValue,
 } from "./errors.js";
 export type {

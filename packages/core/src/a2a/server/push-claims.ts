@@ -9,7 +9,7 @@ import { MoleculeError, MoleculeOptionError, describe } from "../../transport/in
 import { extractA2AText } from "../outbound.js";
 import type { A2AMessage } from "../types.js";
 import { contentFingerprint } from "./derived-id.js";
-import { A2AErrorCode, A2ARpcError, deadLetteredRpcError } from "./errors.js";
+import { A2AErrorCode, A2ARpcError, deadLetteredRpcError, messageBusyRpcError } from "./errors.js";
 import type { PushClaimResult, PushClaimStore } from "./claim-store.js";
 import type { A2AHandlerContext, A2AHandlerOptions, A2AHandlerResult } from "./handler-types.js";
 import { isAsyncIterable } from "./task-results.js";
@@ -72,13 +72,7 @@ export function claimedOnMessage(
     }
     if (r.status === "settled") return r.reply;
     if (r.status === "dead") throw deadLetteredRpcError(id, r.deliveries);
-    if (r.status !== "claimed") {
-      throw new A2ARpcError(
-        A2AErrorCode.InternalError,
-        `message ${id} is being handled by another instance of this agent; retry later under the same messageId`,
-        { code: "message_busy", retryable: true },
-      );
-    }
+    if (r.status !== "claimed") throw messageBusyRpcError(id, "instance");
     let result: A2AHandlerResult;
     let text: string | undefined;
     try {

@@ -6,7 +6,13 @@
 // (`journal`: poll-journal.ts, persisted with the cursor), which also de-duplicates its rows by
 // activity id. The poll source keeps only what is poll's own: the cursor, activity-id order and
 // backfill (source/poll-cursor.ts).
-import { A2AErrorCode, A2ARpcError, MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";
+import {
+  A2AErrorCode,
+  A2ARpcError,
+  MAX_ID_LENGTH,
+  isBoundedId,
+  messageBusyRpcError,
+} from "../../a2a/index.js";
 import type { A2AMessage } from "../../a2a/index.js";
 import { BoundedSet, boundedKey, inboundFromA2AMessage } from "../../inbound/index.js";
 import type { CursorState, InboundMessage } from "../../inbound/index.js";
@@ -221,14 +227,8 @@ export class Admission {
     if (r.status === "claimed") return r.claim;
     if (r.status === "settled") return r;
     if (r.status === "redelivered" && !alone) return REDELIVERED;
-    if (r.status === "busy" || r.status === "redelivered") {
-      // A JSON-RPC error with its code, so the sender can tell it to retry (never a bare -32603).
-      throw new A2ARpcError(
-        A2AErrorCode.InternalError,
-        `message ${mid} is being handled by another replica of this agent; retry later under the same messageId`,
-        { code: "message_busy", retryable: true },
-      );
-    }
+    if (r.status === "busy" || r.status === "redelivered")
+      throw messageBusyRpcError(mid, "replica");
     const error = new MoleculeDeliveryLimitError({
       delivery: "push",
       messageId: mid,
