@@ -150,7 +150,8 @@ async function rounds(
       { round: measuredRounds++, n: CONCURRENCY },
       "ms",
     );
-    m.emuCpuMs += emulatorCpuMs() - emu0;
+    const emuMs = emulatorCpuMs() - emu0;
+    m.emuCpuMs += emuMs;
     const cpu = (await agentsCpuMs()) - cpu0;
     failures += r.failures;
     if (round === 0) m.first = r.ms;
@@ -159,7 +160,7 @@ async function rounds(
     m.cpuPerTrip.push(cpu / CONCURRENCY);
     if (label)
       console.log(
-        `  ${label} round ${round + 1}: ${CONCURRENCY} at once, p50 ${percentile(r.ms, 50).toFixed(1)} ms, p99 ${percentile(r.ms, 99).toFixed(1)} ms, CPU ${(cpu / CONCURRENCY).toFixed(2)} ms per round trip`,
+        `  ${label} round ${round + 1}: ${CONCURRENCY} at once, p50 ${percentile(r.ms, 50).toFixed(1)} ms, p99 ${percentile(r.ms, 99).toFixed(1)} ms, CPU ${(cpu / CONCURRENCY).toFixed(2)} ms per round trip (emulator ${(emuMs / CONCURRENCY).toFixed(2)})`,
       );
   }
   return m;
