@@ -11,6 +11,8 @@
 // and warm, the round trip's p50 and p99 over all conversations and the two agents' CPU time per
 // round trip (user + system, both processes), and, for information, the emulator's (Linux: from
 // /proc; its single event loop is on every round trip's path).
+// The peer is the same conversations with no SDK (conversation-floor.ts: the protocol's requests
+// and events on undici's request(), nothing else), a fresh pair measured the same way after ours.
 // Targets (issue 50), judged from start and warm: p99 <= 50 ms at 100 concurrent, agents' CPU <=
 // 0.25 ms per round trip, no conversation lost.
 // Run: ./dev bench conversation-load  (env: BENCH_COLD_ROUNDS 5, BENCH_ROUNDS 10,
@@ -27,7 +29,7 @@ import { join } from "node:path";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { spawnEmulator } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";
-import { percentile } from "./harness/stats.ts";
+import { pairedRatios, percentile } from "./harness/stats.ts";
 
 const COLD_ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -106,13 +108,29 @@ const running: ChildProcess[] = [];
  * Creates an asker's and an answerer's workspace and starts both agents at once (as after a
  * deploy); resolves with `[answerer, asker]` once both are ready.
  */
-async function startPair(name: string, nodeArgs: string[] = []): Promise<ChildProcess[]> {
+async function startPair(
+  name: string,
+  nodeArgs: string[] = [],
+  bare = false,
+): Promise<ChildProcess[]> {
   const b = await admin.createExternalWorkspace({ name: `${name}-answerer` });
   const a = await admin.createExternalWorkspace({ name: `${name}-asker` });
-  const started = await Promise.allSettled([
-    startAgent("conversation-peer.ts", b, { BENCH_EVENT_WAKEUPS: "1" }, nodeArgs),
-    startAgent("conversation-load-asker.ts", a, { BENCH_PEER_ID: b.id }, nodeArgs),
-  ]);
+  const started = await Promise.allSettled(
+    bare
+      ? [
+          startAgent("conversation-floor.ts", b, { BENCH_FLOOR_ROLE: "answerer" }, nodeArgs),
+          startAgent(
+            "conversation-floor.ts",
+            a,
+            { BENCH_FLOOR_ROLE: "asker", BENCH_PEER_ID: b.id },
+            nodeArgs,
+          ),
+        ]
+      : [
+          startAgent("conversation-peer.ts", b, { BENCH_EVENT_WAKEUPS: "1" }, nodeArgs),
+          startAgent("conversation-load-asker.ts", a, { BENCH_PEER_ID: b.id }, nodeArgs),
+        ],
+  );
   for (const s of started) if (s.status === "fulfilled") running.push(s.value);
   return started.map((s) => {
     if (s.status === "rejected") throw s.reason;
@@ -128,19 +146,30 @@ interface Measured {
   first: number[];
   /** Agents' CPU per round trip of each round (ms). */
   cpuPerTrip: number[];
+  /** Each round's p99 (ms). */
+  p99PerRound: number[];
   /** Agents' CPU over all these rounds (ms). */
   cpuMs: number;
   emuCpuMs: number;
 }
 let failures = 0;
 let measuredRounds = 0;
+/** Failures counted while the bare pair ran (`failures` is the agents'). */
+let bareFailures = 0;
 /** Runs `n` rounds of CONCURRENCY conversations at once; prints each round when `label` is set. */
 async function rounds(
   [answerer, asker]: ChildProcess[],
   n: number,
   label: string,
 ): Promise<Measured> {
-  const m: Measured = { all: [], first: [], cpuPerTrip: [], cpuMs: 0, emuCpuMs: 0 };
+  const m: Measured = {
+    all: [],
+    first: [],
+    cpuPerTrip: [],
+    p99PerRound: [],
+    cpuMs: 0,
+    emuCpuMs: 0,
+  };
   const agentsCpuMs = async () => (await childCpuMs(asker!)) + (await childCpuMs(answerer!));
   for (let round = 0; round < n; round++) {
     const cpu0 = await agentsCpuMs();
@@ -158,6 +187,7 @@ async function rounds(
     m.all.push(...r.ms);
     m.cpuMs += cpu;
     m.cpuPerTrip.push(cpu / CONCURRENCY);
+    m.p99PerRound.push(percentile(r.ms, 99));
     if (label)
       console.log(
         `  ${label} round ${round + 1}: ${CONCURRENCY} at once, p50 ${percentile(r.ms, 50).toFixed(1)} ms, p99 ${percentile(r.ms, 99).toFixed(1)} ms, CPU ${(cpu / CONCURRENCY).toFixed(2)} ms per round trip (emulator ${(emuMs / CONCURRENCY).toFixed(2)})`,
@@ -178,6 +208,18 @@ try {
   const cold = await rounds(agents, COLD_ROUNDS, "from start:");
   await rounds(agents, WARMUP_ROUNDS, ""); // not counted (their answers are still checked)
   const warm = await rounds(agents, ROUNDS, "warm:");
+  await Promise.all(agents.map(stopAgent));
+  // The peer: the same conversations with no SDK (conversation-floor.ts), a fresh pair measured
+  // the same way, after ours, against the same running emulator.
+  const failuresBefore = failures;
+  const bare = await startPair("load-bare", [], true);
+  const bareCold = await rounds(bare, COLD_ROUNDS, "bare undici, from start:");
+  await rounds(bare, WARMUP_ROUNDS, "");
+  const bareWarm = await rounds(bare, ROUNDS, "bare undici, warm:");
+  bareFailures = failures - failuresBefore;
+  failures = failuresBefore;
+  const peer =
+    "the same conversations with no SDK: two processes speaking the protocol on undici's request() (register for poll, event stream, read the inbox after a cursor on each inbound event, reply through the A2A proxy; no validation, de-duplication, journal, tracing or retries), measured the same way after ours";
   const ours = `two default RemoteAgents, ${CONCURRENCY} concurrent callPeer conversations`;
   const fromStart = `${ours}, both agents just started: their first ${COLD_ROUNDS} rounds, none uncounted`;
   const warmOurs = `${ours}, warm: rounds ${COLD_ROUNDS + WARMUP_ROUNDS + 1} to ${COLD_ROUNDS + WARMUP_ROUNDS + ROUNDS}`;
@@ -185,7 +227,7 @@ try {
   const cpuTarget = { on: "ours", op: "<=", value: 0.25 } as const;
   await writeResult({
     name: "conversation-load",
-    description: `Ask -> answer round trips under load: ${CONCURRENCY} concurrent \`RemoteAgent#callPeer\` calls awaiting a poll-delivered peer's answer, between two default agents through the emulator (each in its own process); after a first pair has warmed the emulator, both agents start together and are measured from their first round (${COLD_ROUNDS} rounds, none uncounted), then ${ROUNDS} warm rounds (after ${WARMUP_ROUNDS} more); the targets are judged on both.`,
+    description: `Ask -> answer round trips under load: ${CONCURRENCY} concurrent \`RemoteAgent#callPeer\` calls awaiting a poll-delivered peer's answer, between two default agents through the emulator (each in its own process); after a first pair has warmed the emulator, both agents start together and are measured from their first round (${COLD_ROUNDS} rounds, none uncounted), then ${ROUNDS} warm rounds (after ${WARMUP_ROUNDS} more); the targets are judged on both. Beside the same conversations with no SDK (a bare pair on undici, measured the same way).`,
     rounds: COLD_ROUNDS + ROUNDS,
     figures: [
       {
@@ -198,9 +240,11 @@ try {
       {
         figure: `round trip at ${CONCURRENCY} concurrent, p99, from start`,
         ours: fromStart,
-        peer: "none",
+        peer,
         unit: "ms",
         oursValue: percentile(cold.all, 99),
+        peerValue: percentile(bareCold.all, 99),
+        ratio: pairedRatios(cold.p99PerRound, bareCold.p99PerRound),
         target: p99,
       },
       {
@@ -213,9 +257,11 @@ try {
       {
         figure: `agents' CPU time per round trip, from start (both agents, all ${COLD_ROUNDS} rounds)`,
         ours: fromStart,
-        peer: "none",
+        peer,
         unit: "ms",
         oursValue: cold.cpuMs / (COLD_ROUNDS * CONCURRENCY),
+        peerValue: bareCold.cpuMs / (COLD_ROUNDS * CONCURRENCY),
+        ratio: pairedRatios(cold.cpuPerTrip, bareCold.cpuPerTrip),
         target: cpuTarget,
       },
       {
@@ -228,17 +274,21 @@ try {
       {
         figure: `round trip at ${CONCURRENCY} concurrent, p99, warm`,
         ours: warmOurs,
-        peer: "none",
+        peer,
         unit: "ms",
         oursValue: percentile(warm.all, 99),
+        peerValue: percentile(bareWarm.all, 99),
+        ratio: pairedRatios(warm.p99PerRound, bareWarm.p99PerRound),
         target: p99,
       },
       {
         figure: "agents' CPU time per round trip, warm (both agents, median of rounds)",
         ours: warmOurs,
-        peer: "none",
+        peer,
         unit: "ms",
         oursValue: percentile(warm.cpuPerTrip, 50),
+        peerValue: percentile(bareWarm.cpuPerTrip, 50),
+        ratio: pairedRatios(warm.cpuPerTrip, bareWarm.cpuPerTrip),
         target: cpuTarget,
       },
       {
@@ -263,6 +313,13 @@ try {
         oursValue: emulatorCold.cpuMs / (COLD_ROUNDS * CONCURRENCY),
       },
       {
+        figure: "failed conversations (no or wrong answer), the bare pair, all rounds",
+        ours: peer,
+        peer: "none",
+        unit: "conversations",
+        oursValue: bareFailures,
+      },
+      {
         figure: "failed conversations (no or wrong answer), all rounds of both pairs",
         ours,
         peer: "none",
@@ -274,6 +331,7 @@ try {
     notes: [
       `From start: both agents are started together in fresh processes against an emulator a first pair of agents has already run ${COLD_ROUNDS + EMULATOR_WARMUP_ROUNDS} rounds through (that pair's first ${COLD_ROUNDS} rounds, with the emulator just started too, are the "emulator also just started" figures); round 1 begins as soon as both report ready (started, event stream connected), and all of rounds 1 to ${COLD_ROUNDS} are counted. CPU from start is all the agents' CPU over those rounds divided by their round trips (the first round included); per-round CPU from start: ${cold.cpuPerTrip.map((c) => c.toFixed(2)).join(", ")} ms.`,
       `Warm: rounds ${COLD_ROUNDS + WARMUP_ROUNDS + 1} to ${COLD_ROUNDS + WARMUP_ROUNDS + ROUNDS} of the same agents, when V8 has optimised the code a running agent runs.`,
+      `The peer (bare undici) is a fresh pair of processes started after ours stopped, measured the same way (${COLD_ROUNDS} rounds from start, ${WARMUP_ROUNDS} uncounted, ${ROUNDS} warm); ratios pair round i of ours with round i of the bare pair (each round's p99, each round's CPU per round trip); per-round CPU from start of the bare pair: ${bareCold.cpuPerTrip.map((c) => c.toFixed(2)).join(", ")} ms.`,
       "CPU time is user + system of the asking process (which also generates the load) and the answering process, per round trip; the emulator's own CPU is not counted in it but shown apart (read from /proc in 10 ms ticks; NaN off Linux).",
     ],
   });
