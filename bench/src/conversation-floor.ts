@@ -13,12 +13,14 @@
 import { randomUUID } from "node:crypto";
 import { Agent } from "undici";
 import { benchEnv } from "./bench-agent.ts";
+import { countRequests } from "./request-count.ts";
 
 const who = "conversation-floor";
 const origin = benchEnv(who, "BENCH_EMULATOR_URL");
 const id = benchEnv(who, "BENCH_WORKSPACE_ID");
 const token = benchEnv(who, "BENCH_WORKSPACE_TOKEN");
 const role = benchEnv(who, "BENCH_FLOOR_ROLE");
+countRequests(`${who}-${role}`);
 const peer = role === "asker" ? benchEnv(who, "BENCH_PEER_ID") : "";
 
 /** Platform requests, and (no connection limit) the held proxy sends and the event stream, as the SDK's pools. */
