@@ -1,43 +1,15 @@
 // The Streamable HTTP transport of the spawned bin, with the official StreamableHTTPClientTransport.
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import { startTestPlatform } from "@molecule-ai/agent-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { attachNotifications, BIN, isChannel, structured, tempDir } from "./helpers.js";
+import { attachNotifications, isChannel, spawnHttpBin, structured, tempDir } from "./helpers.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
-
-/** Spawns `molecule-mcp --http 0`; resolves with its URL once it printed it. */
-async function startHttpBin(
-  env: Record<string, string>,
-): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, "--http", "0"], {
-    env: { PATH: process.env["PATH"] ?? "", MOLECULE_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  cleanups.push(async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await exited;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      const m = /Streamable HTTP at (\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-  });
-  return { url, child, stderr: () => stderr };
-}
 
 describe.each(["latest", "2026-04"] as const)("molecule-mcp --http (%s)", (compat) => {
   it("serves the tools and notifications to a client with the bearer, and refuses one without it or from another origin", async () => {
@@ -46,11 +18,12 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp --http (%s)", (compa
     const dir = tempDir();
     cleanups.push(dir.remove);
     const bearer = "test-bearer-0123456789abcdef";
-    const { url, child, stderr } = await startHttpBin({
+    const { url, child, stderr, stop } = await spawnHttpBin({
       ...platform.workspace.env,
       MOLECULE_MCP_STATE_DIR: dir.dir,
       MOLECULE_MCP_HTTP_TOKEN: bearer,
     });
+    cleanups.push(stop);
     expect(new URL(url).hostname).toBe("127.0.0.1");
 
     const noBearer = new Client({ name: "intruder", version: "1" });
@@ -82,6 +55,13 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp --http (%s)", (compa
     await client.connect(transport);
     cleanups.push(() => client.close());
     expect((await client.listTools()).tools.length).toBe(10);
+    // The server answers at once and registers its workspace in the background: workspace_info
+    // returns once that first start has settled. A peer that called before then got 503
+    // "workspace has no URL" on a loaded machine.
+    const info = structured<{ workspaces: { status: string }[] }>(
+      await client.callTool({ name: "workspace_info", arguments: {} }),
+    );
+    expect(info.workspaces.map((w) => w.status)).toEqual(["online"]);
     await client.subscribeResource({ uri: "molecule://inbox" });
 
     const peer = await platform.addWorkspace("peer");
