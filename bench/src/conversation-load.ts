@@ -6,23 +6,25 @@
 // platform already running) and is measured from its very first round: 5 rounds, none
 // uncounted (the case users meet: modules just loaded, code not yet optimised by V8, connection
 // pools and event streams just opened); then, after 26 more uncounted rounds, 10 rounds still
-// warming (shown for information: V8 is still optimising, CPU per round trip keeps falling for about
-// 150 rounds more); then, from round 251, 50 warm rounds (a running agent's steady state). The asking agent is conversation-load-asker.ts (it also generates
-// the load: that work is in its CPU), the answering agent conversation-peer.ts. Reports, from start
-// and warm, the round trip's p50 and p99 over all conversations and the two agents' CPU time per
-// round trip (user + system, both processes), and, for information, the emulator's (Linux: from
-// /proc; its single event loop is on every round trip's path).
+// warming (shown for information: V8 is still optimising, CPU per round trip keeps falling for
+// about 150 rounds more); then, from round 251, 50 warm rounds (a running agent's steady state).
+// The asking agent is conversation-load-asker.ts (it also generates the load: that work is in its
+// CPU), the answering agent conversation-peer.ts. Reports, from start and warm, the round trip's
+// p50 and p99 over all conversations and the two agents' CPU time per round trip (user + system,
+// both processes), and, for information, the emulator's (Linux: from /proc; its single event loop
+// is on every round trip's path).
 // The peer is the same conversations with no SDK (conversation-floor.ts: the protocol's requests
 // and events on undici's request(), nothing else), a fresh pair measured the same way after ours.
-// Targets (issue 50), judged from start and warm (rounds 251-300): p99 <= 50 ms at 100 concurrent, agents' CPU <=
-// 0.25 ms per round trip, no conversation lost.
+// Targets (issue 50), judged from start and warm (rounds 251-300): p99 <= 50 ms at 100
+// concurrent, agents' CPU <= 0.25 ms per round trip, no conversation lost.
 // Run: ./dev bench conversation-load  (env: BENCH_COLD_ROUNDS 5, BENCH_WARMUP_ROUNDS 26,
 // BENCH_EARLY_ROUNDS 10 (still warming), BENCH_WARM_FROM 251, BENCH_ROUNDS 50 (warm),
 // BENCH_EMULATOR_WARMUP_ROUNDS 20, BENCH_CONCURRENCY 100;
 // BENCH_AGENT_NODE_ARGS (space-separated) adds Node flags to the measured pair's agents, e.g.
-// `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile what their first rounds pay; BENCH_ROUND_MARKS=<file>
-// has the asker append each round's start and end to it, so `node bench/src/profile-rounds.ts
-// /tmp/prof <file>` can cut the profiles into round 1, rounds 2-5 and the warm rounds;
+// `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile what their first rounds pay;
+// BENCH_ROUND_MARKS=<file> has the asker append each round's start and end to it, so
+// `node bench/src/profile-rounds.ts /tmp/prof <file>` can cut the profiles into round 1, rounds
+// 2-5 and the warm rounds;
 // BENCH_COUNT_REQUESTS=1 has each agent print the requests it made, by route, when it stops)
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -157,11 +159,10 @@ interface Measured {
   /** Agents' CPU over all these rounds (ms). */
   cpuMs: number;
   emuCpuMs: number;
+  /** Conversations with no or a wrong answer. */
+  failures: number;
 }
-let failures = 0;
 let measuredRounds = 0;
-/** Failures counted while the bare pair ran (`failures` is the agents'). */
-let bareFailures = 0;
 /** Runs `n` rounds of CONCURRENCY conversations at once; prints each round when `label` is set. */
 async function rounds(
   [answerer, asker]: ChildProcess[],
@@ -175,6 +176,7 @@ async function rounds(
     p99PerRound: [],
     cpuMs: 0,
     emuCpuMs: 0,
+    failures: 0,
   };
   const agentsCpuMs = async () => (await childCpuMs(asker!)) + (await childCpuMs(answerer!));
   for (let round = 0; round < n; round++) {
@@ -188,7 +190,7 @@ async function rounds(
     const emuMs = emulatorCpuMs() - emu0;
     m.emuCpuMs += emuMs;
     const cpu = (await agentsCpuMs()) - cpu0;
-    failures += r.failures;
+    m.failures += r.failures;
     if (round === 0) m.first = r.ms;
     m.all.push(...r.ms);
     m.cpuMs += cpu;
@@ -202,20 +204,23 @@ async function rounds(
   return m;
 }
 
-/** What one pair measured: from start, still warming, warm. */
+/** What one pair measured: from start, still warming, warm, and its failures in all its rounds. */
 interface Schedule {
   cold: Measured;
   early: Measured;
   warm: Measured;
+  failures: number;
 }
 /** Runs a pair's rounds: from start, uncounted, still warming, uncounted, warm. */
 async function schedule(pair: ChildProcess[], label: string): Promise<Schedule> {
   const cold = await rounds(pair, COLD_ROUNDS, `${label}from start:`);
-  await rounds(pair, WARMUP_ROUNDS, ""); // not counted (their answers are still checked)
+  // Uncounted rounds are not measured, but their answers are still checked.
+  const warming = await rounds(pair, WARMUP_ROUNDS, "");
   const early = await rounds(pair, EARLY_ROUNDS, `${label}still warming:`);
-  await rounds(pair, SETTLE_ROUNDS, "");
+  const settling = await rounds(pair, SETTLE_ROUNDS, "");
   const warm = await rounds(pair, ROUNDS, `${label}warm:`);
-  return { cold, early, warm };
+  const failures = [cold, warming, early, settling, warm].reduce((n, m) => n + m.failures, 0);
+  return { cold, early, warm, failures };
 }
 
 try {
@@ -223,20 +228,19 @@ try {
   // (a platform runs long before an agent starts); its first rounds are shown for information.
   const first = await startPair("load-first");
   const emulatorCold = await rounds(first, COLD_ROUNDS, "first pair, emulator also just started:");
-  await rounds(first, EMULATOR_WARMUP_ROUNDS, "");
+  const emulatorWarming = await rounds(first, EMULATOR_WARMUP_ROUNDS, "");
   await Promise.all(first.map(stopAgent));
   // The measured pair: fresh agent processes against the running emulator.
   const agents = await startPair("load", AGENT_NODE_ARGS);
-  const { cold, early, warm } = await schedule(agents, "");
+  const measured = await schedule(agents, "");
+  const { cold, early, warm } = measured;
   await Promise.all(agents.map(stopAgent));
   // The peer: the same conversations with no SDK (conversation-floor.ts), a fresh pair measured
   // the same way, after ours, against the same running emulator.
-  const failuresBefore = failures;
   const bare = await startPair("load-bare", [], true);
   const barePair = await schedule(bare, "bare undici, ");
   const { cold: bareCold, early: bareEarly, warm: bareWarm } = barePair;
-  bareFailures = failures - failuresBefore;
-  failures = failuresBefore;
+  const failures = emulatorCold.failures + emulatorWarming.failures + measured.failures;
   const peer =
     "the same conversations with no SDK: two processes speaking the protocol on undici's request() (register for poll, event stream, read the inbox after a cursor on each inbound event, reply through the A2A proxy; no validation, de-duplication, journal, tracing or retries), measured the same way after ours";
   const ours = `two default RemoteAgents, ${CONCURRENCY} concurrent callPeer conversations`;
@@ -357,7 +361,7 @@ try {
         ours: peer,
         peer: "none",
         unit: "conversations",
-        oursValue: bareFailures,
+        oursValue: barePair.failures,
       },
       {
         figure: "failed conversations (no or wrong answer), all rounds of both pairs",
