@@ -93,13 +93,13 @@ describe("the canvas-route reply spoof resolves nothing (#46 item 9)", () => {
         parts: [{ kind: "text", text: "spoof" }],
         metadata: inReplyTo,
       }),
-    ).toBe(202);
+    ).toBe(200);
     expect(
       await canvasPost(emu, a.id, {
         parts: [{ kind: "text", text: "spoof claiming B" }],
         metadata: { ...inReplyTo, molecule_source_workspace_id: b.id },
       }),
-    ).toBe(202);
+    ).toBe(200);
     // Both reach A's handler as answers nobody awaits (from the canvas), not the call.
     await waitFor(() => onA.length === 2, { timeoutMs: 15_000 });
     expect(onA.map((m) => [m.text, m.isReply, m.sourceId, m.inReplyTo])).toEqual([

@@ -104,14 +104,14 @@ describe("an awaited answer rests on authenticated facts only", () => {
     await waitFor(() => emu.activity(b.id).some((r) => r["activity_type"] === "a2a_receive"));
 
     // The spoofs: no metadata; a claim to be B; a guessed context. None names the call's messageId.
-    expect(await post(a.id, { role: "agent", parts: text("spoof 1") })).toBe(202);
+    expect(await post(a.id, { role: "agent", parts: text("spoof 1") })).toBe(200);
     expect(
       await post(a.id, {
         role: "agent",
         parts: text("spoof 2"),
         metadata: { molecule_source_workspace_id: b.id },
       }),
-    ).toBe(202);
+    ).toBe(200);
     await waitFor(() => onA.length === 2, { timeoutMs: 15_000 });
     expect(settled).toBeUndefined();
     expect(onA.map((m) => [m.text, m.isReply, m.sourceId])).toEqual([
@@ -157,7 +157,7 @@ describe("an awaited answer rests on authenticated facts only", () => {
     const agentA = await startAgent(a.client, () => undefined);
     const call = agentA.callPeer(py.id, "question", { timeoutMs: 15_000 });
     await waitFor(() => emu.activity(py.id).some((r) => r["activity_type"] === "a2a_receive"));
-    expect(await post(a.id, { role: "agent", parts: text("python answer") }, py)).toBe(202);
+    expect(await post(a.id, { role: "agent", parts: text("python answer") }, py)).toBe(200);
     expect(await call).toMatchObject({ status: "completed", text: "python answer" });
   });
 
@@ -219,11 +219,11 @@ describe("de-duplication keys a messageId by its authenticated sender", () => {
     expect(fromY).toMatchObject({ status: "completed", text: "answer to from y" });
     // The canvas (no authenticated sender) reusing it is its own message too.
     expect(await post(a.id, { role: "user", messageId: "m-1", parts: text("from canvas") })).toBe(
-      202,
+      200,
     );
     // X's resend of m-1 is settled without running; X's next message shows it was read.
     expect(await post(a.id, { role: "user", messageId: "m-1", parts: text("x again") }, x)).toBe(
-      202,
+      200,
     );
     await agentX.callPeer(a.id, "x next", { messageId: "m-2" });
     expect(handled).toEqual([

@@ -133,11 +133,6 @@ export interface Snapshot {
   approvals?: ApprovalRow[];
 }
 
-/** Whether `row` is an inbound message stored for its workspace (not the agent's own `notify`). */
-function isInbound(row: ActivityRow): boolean {
-  return row.activity_type === "a2a_receive" && row.method !== "notify";
-}
-
 /** The in-memory store with indexes. */
 export class Store {
   seq = 0;
@@ -148,8 +143,6 @@ export class Store {
   readonly secrets = new Map<string, Map<string, SecretRow>>();
   readonly activity = new Map<string, ActivityRow[]>();
   readonly activityById = new Map<string, ActivityRow>();
-  /** Per workspace: its stored inbound messages (see {@link inboundCount}). */
-  readonly #inbound = new Map<string, number>();
   readonly queue: QueueRow[] = [];
   /** Org memories, in insertion order (`seq`). */
   readonly memories: MemoryRow[] = [];
@@ -191,30 +184,15 @@ export class Store {
     }
     list.push(row);
     this.activityById.set(row.id, row);
-    if (isInbound(row))
-      this.#inbound.set(row.workspace_id, (this.#inbound.get(row.workspace_id) ?? 0) + 1);
   }
 
   removeActivity(row: ActivityRow): void {
     const list = this.activity.get(row.workspace_id);
     if (list !== undefined) {
       const i = list.indexOf(row);
-      if (i >= 0) {
-        list.splice(i, 1);
-        if (isInbound(row))
-          this.#inbound.set(row.workspace_id, (this.#inbound.get(row.workspace_id) ?? 1) - 1);
-      }
+      if (i >= 0) list.splice(i, 1);
     }
     this.activityById.delete(row.id);
-  }
-
-  /**
-   * How many inbound messages (`a2a_receive` rows other than `notify`) a workspace's activity
-   * holds: the poll proxy's `queue_depth`. Counted as rows come and go (a filter over the whole
-   * log per proxied message made the emulator's cost grow with its history).
-   */
-  inboundCount(workspaceId: string): number {
-    return this.#inbound.get(workspaceId) ?? 0;
   }
 
   /**
@@ -242,7 +220,6 @@ export class Store {
     this.secrets.delete(id);
     for (const r of this.activity.get(id) ?? []) this.activityById.delete(r.id);
     this.activity.delete(id);
-    this.#inbound.delete(id);
     for (let i = this.queue.length - 1; i >= 0; i--)
       if (this.queue[i]?.workspaceId === id) this.queue.splice(i, 1);
     // `DELETE /workspaces/:id?purge=true` deletes its memories and approvals (workspace_crud.go:477-485).

@@ -412,18 +412,20 @@ describe("poll delivery (latest)", () => {
     expect(bad.status).toBe(400);
   });
 
-  it("proxy calls to a poll workspace are stored as a2a_receive rows and answered 202", async () => {
+  it("proxy calls to a poll workspace are stored as a2a_receive rows and answered 200 {status: queued} (#2353)", async () => {
     const r = await req(emu, "POST", `/workspaces/${alice.id}/a2a`, {
       body: envelope("for alice"),
       token: bob.token,
       headers: { "X-Workspace-ID": bob.id },
     });
-    expect(r.status).toBe(202);
-    expect(r.json).toMatchObject({ queued: true, delivery_mode: "poll" });
+    expect(r.status).toBe(200);
+    // Exactly the platform's body (a2a_proxy.go 398-414 at 50c3bdfd): no envelope, no queue id.
+    expect(r.json).toEqual({ status: "queued", delivery_mode: "poll", method: "message/send" });
     const rows = await req(emu, "GET", `/workspaces/${alice.id}/activity?type=a2a_receive`, {
       token: alice.token,
     });
-    const row = rows.json.find((x: any) => x.id === r.json.queue_id);
+    const row = rows.json[0];
+    expect(row.summary).toBe("message/send → alice (queued for poll)");
     expect(row).toMatchObject({ source_id: bob.id, target_id: alice.id, method: "message/send" });
     expect(row.request_body.params.message.parts[0].text).toBe("for alice");
     expect(row.data).toMatchObject({
@@ -439,7 +441,7 @@ describe("poll delivery (latest)", () => {
     const r = await req(emu, "POST", `/workspaces/${alice.id}/a2a`, {
       body: envelope("from the canvas"),
     });
-    expect(r.status).toBe(202);
+    expect(r.status).toBe(200);
     const rows = await req(emu, "GET", `/workspaces/${alice.id}/activity?source=canvas`, {
       token: alice.token,
     });
@@ -456,7 +458,7 @@ describe("poll delivery (latest)", () => {
       token: alice.token,
       headers: { "X-Workspace-ID": alice.id },
     });
-    expect(reply.status).toBe(202);
+    expect(reply.status).toBe(200);
     const bobRows = emu.activity(bob.id) as any[];
     expect(bobRows.at(-1)).toMatchObject({
       source_id: alice.id,

@@ -137,17 +137,19 @@ describe("latest-only details", () => {
     expect(page2.json.map((x: any) => x.data.text)).toEqual(["new2"]);
   });
 
-  it("a poll workspace's queue_depth counts its stored messages, not its own notify rows", async () => {
-    const c = await makeWs(emu, "depth");
-    const depth = async (): Promise<number> =>
-      (await req(emu, "POST", `/workspaces/${c.id}/a2a`, { body: envelope("m") })).json.queue_depth;
-    expect(await depth()).toBe(1);
-    expect(await depth()).toBe(2);
-    await req(emu, "POST", `/workspaces/${c.id}/notify`, {
-      body: { message: "hi" },
-      token: c.token,
-    });
-    expect(await depth()).toBe(3);
+  it("a poll workspace stores a call whatever its status, paused included (#2353: no status check before the short-circuit)", async () => {
+    const c = await makeWs(emu, "paused-poll");
+    expect(
+      (await req(emu, "POST", `/workspaces/${c.id}/pause`, { token: emu.adminToken })).status,
+    ).toBe(200);
+    const r = await req(emu, "POST", `/workspaces/${c.id}/a2a`, { body: envelope("while paused") });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ status: "queued", delivery_mode: "poll", method: "message/send" });
+    expect(
+      (emu.activity(c.id) as any[]).some(
+        (x) => x.request_body?.params?.message?.parts?.[0]?.text === "while paused",
+      ),
+    ).toBe(true);
   });
 
   it("a cursor from another workspace is 410", async () => {

@@ -443,16 +443,14 @@ describe("state file", () => {
     const stateFile = join(dir, "state", "org2.json");
     const a = await startEmulator({ stateFile });
     const ws = await makeWs(a, "p2");
-    const r = await req(a, "POST", `/workspaces/${ws.id}/a2a`, { body: envelope("stored") });
+    await req(a, "POST", `/workspaces/${ws.id}/a2a`, { body: envelope("stored") });
+    const stored = a.activity(ws.id)[0] as { id: string };
     await a.close();
     const b = await startEmulator({ stateFile });
     try {
-      const rows = await req(
-        b,
-        "GET",
-        `/workspaces/${ws.id}/activity?since_id=${r.json.queue_id}`,
-        { token: ws.token },
-      );
+      const rows = await req(b, "GET", `/workspaces/${ws.id}/activity?since_id=${stored.id}`, {
+        token: ws.token,
+      });
       expect(rows.status).toBe(200);
       expect(rows.json).toEqual([]);
     } finally {

@@ -23,6 +23,7 @@ export {
   extractA2AText,
   normalizePart,
   normalizeParts,
+  isA2AAnswer,
   summarizeA2AResult,
 } from "./outbound.js";
 export type { A2AProtocolVersion, MessageSendRequest, OutboundMessageInput } from "./outbound.js";

@@ -236,7 +236,8 @@ export interface A2AResultSummary {
   taskId?: string;
 }
 
-function outcomeOf(state: string): PeerOutcome {
+/** The outcome of an A2A task state (v0.3 or v1.0 name); `undefined` for any other value. */
+function outcomeOf(state: string): PeerOutcome | undefined {
   const s = V1_STATES[state] ?? state.toLowerCase();
   switch (s) {
     case "completed":
@@ -252,21 +253,43 @@ function outcomeOf(state: string): PeerOutcome {
     case "working":
       return "working";
     default:
-      return "completed";
+      return undefined;
   }
 }
 
-/** Summarises a `message/send` result (the JSON-RPC `result`, or the v1.0 wrapper). */
-export function summarizeA2AResult(result: unknown): A2AResultSummary {
+/**
+ * Whether `v` is an A2A answer on its own: a Message or Task (`kind`, `parts`, a `status` object)
+ * or the v1.0 `{task}` / `{message}` wrapper. A body that is none of these (a receipt, an error
+ * page's JSON) is not read as an answer.
+ */
+export function isA2AAnswer(v: unknown): boolean {
+  if (!isRecord(v)) return false;
+  if (isRecord(v.task) || (isRecord(v.message) && !("parts" in v))) return true;
+  return v.kind === "message" || v.kind === "task" || Array.isArray(v.parts) || isRecord(v.status);
+}
+
+/**
+ * Summarises a `message/send` result (the JSON-RPC `result`: a Message, a Task, the v1.0 wrapper,
+ * or plain text). `undefined` when it is none of these, or names a task state A2A does not define
+ * (or `unknown`): such an answer says nothing about the outcome, so it must not read as completed.
+ */
+export function summarizeA2AResult(result: unknown): A2AResultSummary | undefined {
+  if (typeof result === "string") return { status: "completed", text: result };
   let r: unknown = result;
   if (isRecord(r) && isRecord(r.task)) r = r.task;
   else if (isRecord(r) && isRecord(r.message) && !("parts" in r) && !("status" in r)) r = r.message;
-  const text = extractA2AText(r);
-  const summary: A2AResultSummary = { status: "completed", text };
-  if (!isRecord(r)) return summary;
-  if (isRecord(r.status) && typeof r.status.state === "string")
-    summary.status = outcomeOf(r.status.state);
-  else if (typeof r.status === "string") summary.status = outcomeOf(r.status);
+  if (!isRecord(r)) return undefined;
+  if (!isA2AAnswer(r) && typeof r.text !== "string" && typeof r.message !== "string") {
+    return undefined;
+  }
+  const summary: A2AResultSummary = { status: "completed", text: extractA2AText(r) };
+  // A task's state (a status object without one is no task), or a plain string status.
+  const state = isRecord(r.status) ? (r.status.state ?? null) : r.status;
+  if (state !== undefined) {
+    const outcome = typeof state === "string" ? outcomeOf(state) : undefined;
+    if (outcome === undefined) return undefined;
+    summary.status = outcome;
+  }
   if (typeof r.contextId === "string") summary.contextId = r.contextId;
   const isTask = r.kind === "task" || (typeof r.id === "string" && isRecord(r.status));
   if (isTask && typeof r.id === "string") summary.taskId = r.id;

@@ -222,8 +222,8 @@ export class PlatformClient {
    * Sends an A2A message to a peer, through the platform proxy by default: v0.3 `message/send`,
    * or v1.0 `SendMessage` (`A2A-Version: 1.0`) for a peer whose agent card advertises only A2A 1.x
    * JSON-RPC (see {@link PeerCallOptions.protocol}; a rejected protocol is retried once in the
-   * other). A busy peer (`202 queued`) yields `{ status: "queued" }`. Peer failures raise
-   * {@link MoleculePeerError}; 401/403 raise {@link MoleculeAuthError}. `via: "direct"` posts to the
+   * other). A poll-mode or busy peer yields `{ status: "queued" }`. Peer failures, and answers of
+   * no known shape, raise {@link MoleculePeerError}; 401/403 {@link MoleculeAuthError}. `via: "direct"` posts to the
    * peer's discovered URL with no platform credential at all. The platform proxy forwards only
    * the body: a peer that insists on the `A2A-Version` header is reachable only `via: "direct"`.
    * A direct call is recorded as a delegation (`recordDelegation`/`updateDelegation`) so the

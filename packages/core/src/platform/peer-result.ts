@@ -1,7 +1,8 @@
-// A peer's answer as a PeerCallResult: queued (202), completed/failed/..., or a typed error for a
-// failed call (HTTP status through the proxy or directly, or a JSON-RPC error).
+// A peer's answer as a PeerCallResult: queued (a poll peer's receipt, or a busy peer's 202),
+// completed/failed/..., or a typed error for a failed call (HTTP status through the proxy or
+// directly, a JSON-RPC error) or an answer of no known shape.
 import type { A2AProtocolVersion } from "../a2a/index.js";
-import { summarizeA2AResult } from "../a2a/index.js";
+import { isA2AAnswer, summarizeA2AResult } from "../a2a/index.js";
 import {
   MoleculeAuthError,
   type MoleculeError,
@@ -10,7 +11,7 @@ import {
 } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
 import { redactDeep, redactText } from "../transport/index.js";
-import { jsonRpcResponseSchema, parseWire, queuedSchema } from "../wire/index.js";
+import { jsonRpcResponseSchema, parseWire, pollQueuedSchema, queuedSchema } from "../wire/index.js";
 import { clip, errorText, ok } from "./http-errors.js";
 import type { PeerCallResult } from "./peer-types.js";
 import type { PlatformSession } from "./session.js";
@@ -60,22 +61,9 @@ export function peerResult(
   },
 ): PeerCallResult {
   const body = res.body;
-  if (res.status === 202) {
-    const q = parseWire(queuedSchema, body);
-    if (q.ok) {
-      const out: PeerCallResult = {
-        status: "queued",
-        queueId: q.value.queue_id ?? "",
-        deliveryMode: q.value.delivery_mode === "poll" ? "poll" : "push",
-        raw: body,
-        peerId,
-        messageId,
-      };
-      if (q.value.queue_depth !== undefined) out.queueDepth = q.value.queue_depth;
-      return out;
-    }
-  }
   if (!ok(res.status)) throw peerFailure(s, peerId, res, via);
+  const receipt = queuedReceipt(body, peerId, messageId);
+  if (receipt !== undefined) return receipt;
   const rpc = parseWire(jsonRpcResponseSchema, body);
   if (rpc.ok && rpc.value.error) {
     const e = rpc.value.error;
@@ -100,8 +88,13 @@ export function peerResult(
       body: redactDeep(body, s.known),
     });
   }
-  const result = rpc.ok && "result" in rpc.value ? rpc.value.result : body;
-  const summary = summarizeA2AResult(result);
+  // A JSON-RPC result, or a bare A2A Message / Task (a peer answering without the envelope).
+  const enveloped = rpc.ok && "result" in rpc.value;
+  const summary =
+    enveloped || isA2AAnswer(body)
+      ? summarizeA2AResult(enveloped ? rpc.value.result : body)
+      : undefined;
+  if (summary === undefined) throw malformedAnswer(s, peerId, res);
   const out: PeerCallResult = {
     status: summary.status,
     text: summary.text,
@@ -113,6 +106,63 @@ export function peerResult(
   if (summary.contextId) out.contextId = summary.contextId;
   if (summary.taskId) out.taskId = summary.taskId;
   return out;
+}
+
+/**
+ * The platform's receipt for a call it stored or queued instead of answering, on any 2xx status:
+ * a poll-mode peer's `{"status":"queued","delivery_mode":"poll","method":...}` (molecule-core
+ * #2353, 200, no queue id) or a busy push peer's `202 {"queued":true,"queue_id",...}`.
+ */
+function queuedReceipt(
+  body: unknown,
+  peerId: string,
+  messageId: string,
+): PeerCallResult | undefined {
+  if (parseWire(pollQueuedSchema, body).ok) {
+    return { status: "queued", queueId: "", deliveryMode: "poll", raw: body, peerId, messageId };
+  }
+  const q = parseWire(queuedSchema, body);
+  if (!q.ok) return undefined;
+  const out: PeerCallResult = {
+    status: "queued",
+    queueId: q.value.queue_id ?? "",
+    deliveryMode: q.value.delivery_mode === "poll" ? "poll" : "push",
+    raw: body,
+    peerId,
+    messageId,
+  };
+  if (q.value.queue_depth !== undefined) out.queueDepth = q.value.queue_depth;
+  return out;
+}
+
+/**
+ * A 2xx answer of no shape this SDK knows (no receipt, no JSON-RPC result or error, no A2A
+ * Message or Task, or a task state A2A does not define): never read as an empty completed answer.
+ * Not retryable: the peer or the platform may have taken the message.
+ */
+function malformedAnswer(s: PlatformSession, peerId: string, res: HttpResponse): MoleculeError {
+  const b = res.body;
+  const keys =
+    typeof b === "object" && b !== null && !Array.isArray(b)
+      ? `an object with keys ${
+          Object.keys(b)
+            .slice(0, 8)
+            .map((k) => JSON.stringify(clip(k)))
+            .join(", ") || "(none)"
+        }`
+      : b === undefined || b === null || b === ""
+        ? "no JSON body"
+        : `JSON ${Array.isArray(b) ? "array" : typeof b}`;
+  return new MoleculePeerError(
+    `the answer to the call to peer ${peerId} (HTTP ${res.status}, ${keys}) is neither an A2A result nor a receipt this SDK knows; the message may have been delivered, so it is not retried: check the peer's logs, or whether the platform is newer than this SDK`,
+    {
+      peerId,
+      code: "peer_malformed_answer",
+      status: res.status,
+      retryable: false,
+      body: redactDeep(b, s.known),
+    },
+  );
 }
 
 function peerFailure(

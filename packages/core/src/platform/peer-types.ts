@@ -71,6 +71,10 @@ export type PeerCallResult =
     }
   | {
       status: "queued";
+      /**
+       * The platform's queue id of a busy push peer's call (`202 {queued: true, queue_id}`); `""`
+       * for a poll peer's receipt (`200 {status: "queued", delivery_mode: "poll"}`), which has none.
+       */
       queueId: string;
       queueDepth?: number;
       /**

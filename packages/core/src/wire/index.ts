@@ -23,6 +23,7 @@ export {
   jsonRpcResponseSchema,
   parseWire,
   peersSchema,
+  pollQueuedSchema,
   queuedSchema,
   registerResponseSchema,
   secretsSchema,

@@ -130,13 +130,24 @@ function build(z: typeof Zod.z) {
       .optional(),
   });
 
-  /** The A2A proxy's `202 {queued: true}` body. */
+  /** The A2A proxy's `202 {queued: true}` body: a busy push peer's call, held in the platform's queue. */
   const queuedSchema = z.looseObject({
     queued: z.literal(true),
     queue_id: z.string().optional(),
     queue_depth: z.number().optional(),
     delivery_mode: z.string().optional(),
     message: z.string().optional(),
+  });
+
+  /**
+   * The A2A proxy's answer for a poll-mode peer: `200 {"status":"queued","delivery_mode":"poll",
+   * "method":...}`, no JSON-RPC envelope and no queue id (molecule-core #2353; `a2a_proxy.go`
+   * 398-414 at 50c3bdfd). Both keys must match, as in the platform's own parser (#2979).
+   */
+  const pollQueuedSchema = z.looseObject({
+    status: z.literal("queued"),
+    delivery_mode: z.literal("poll"),
+    method: z.string().optional(),
   });
 
   /** A JSON-RPC 2.0 response. */
@@ -168,6 +179,7 @@ function build(z: typeof Zod.z) {
     workspaceSchema,
     createWorkspaceSchema,
     queuedSchema,
+    pollQueuedSchema,
     jsonRpcResponseSchema,
   };
 }
@@ -200,6 +212,7 @@ export const createTokenSchema = lazy("createTokenSchema");
 export const workspaceSchema = lazy("workspaceSchema");
 export const createWorkspaceSchema = lazy("createWorkspaceSchema");
 export const queuedSchema = lazy("queuedSchema");
+export const pollQueuedSchema = lazy("pollQueuedSchema");
 export const jsonRpcResponseSchema = lazy("jsonRpcResponseSchema");
 
 /** Wire type of the register response. */

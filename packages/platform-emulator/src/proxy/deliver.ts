@@ -82,36 +82,26 @@ export async function deliver(
 ): Promise<Forward> {
   const method = typeof env["method"] === "string" ? env["method"] : null;
   const caller = callerId === null ? undefined : platform.ws(callerId);
-  if (
-    platform.latest &&
-    target.deliveryMode === "poll" &&
-    target.status !== "paused" &&
-    fromQueue === undefined
-  ) {
-    const row = platform.logActivity({
+  // The poll-mode short-circuit (molecule-core #2353; `a2a_proxy.go` 398-414 and
+  // `a2a_proxy_helpers.go` 452-475 at 50c3bdfd): after the access, budget and normalisation checks
+  // and whatever the target's status, the call is stored as an `a2a_receive` row for the agent to
+  // poll and answered `200 {"status":"queued","delivery_mode":"poll","method":...}`: no JSON-RPC
+  // envelope, no queue id. A drained queue row (`fromQueue`) was a push target's and is forwarded.
+  if (platform.latest && target.deliveryMode === "poll" && fromQueue === undefined) {
+    platform.logActivity({
       workspace_id: target.id,
       activity_type: "a2a_receive",
       source_id: callerId,
       target_id: target.id,
       method,
-      summary: `${method ?? "a2a"} → ${target.name}`,
+      summary: `${method ?? ""} → ${target.name} (queued for poll)`,
       duration_ms: 0,
       status: "ok",
       error_detail: null,
       request_body: env,
     });
     if (caller !== undefined) caller.lastOutboundAt = platform.now();
-    const depth = platform.store.inboundCount(target.id);
-    return {
-      status: 202,
-      body: {
-        queued: true,
-        queue_id: row.id,
-        queue_depth: depth,
-        delivery_mode: "poll",
-        message: "workspace uses poll delivery — message stored for the agent to poll",
-      },
-    };
+    return { status: 200, body: { status: "queued", delivery_mode: "poll", method: method ?? "" } };
   }
   if (target.url === "") {
     if (target.status === "hibernated")

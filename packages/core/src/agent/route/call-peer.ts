@@ -30,7 +30,7 @@ export class MoleculeReplyTimeoutError extends MoleculeError {
   constructor(receipt: QueuedReceipt, timeoutMs: number, contextId: string | undefined) {
     super(
       `peer ${receipt.peerId} did not answer message ${receipt.messageId} within ${timeoutMs} ms ` +
-        `(queued for ${receipt.deliveryMode ?? "later"} delivery, queue id ${receipt.queueId || "?"}); ` +
+        `(queued for ${receipt.deliveryMode ?? "later"} delivery${receipt.queueId ? `, queue id ${receipt.queueId}` : ""}); ` +
         "if it answers later, the answer reaches your handler as an inbound answer (msg.isReply). " +
         "Raise timeoutMs for long tasks, or pass awaitReply: false to get the receipt at once.",
       { code: "reply_timeout", retryable: false },
