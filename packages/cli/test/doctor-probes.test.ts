@@ -117,7 +117,7 @@ describe("the token check", () => {
     expect((await emu.admin.getWorkspace(ws.id))["agent_card"]).toEqual({ name: "beating" });
   });
 
-  it("the admin token reads the state but is no agent's token: with an agent beating the check fails", async () => {
+  it("the admin token is no agent's token: with an agent beating, the check fails", async () => {
     const ws = await workspace("admin-token", true);
     const r = await doctor(flags({ id: ws.id, token: emu.adminToken }));
     expect(r.checks["token"]).toMatchObject({ status: "fail" });

@@ -84,11 +84,11 @@ const NO_TOKEN_FIX = (workspaceId: string): string =>
   `set MOLECULE_WORKSPACE_TOKEN (or pass --token), or MOLECULE_WORKSPACE_TOKEN_FILE (--token-file) to a file holding it, or keep it in ~/.molecule/${workspaceId}/.auth_token`;
 
 /**
- * The token, as the agent would use it. With the workspace online or degraded (an agent beats
- * already) a heartbeat proves it (#2961: what the agent's own calls need: the workspace's token,
- * not an admin or org token; never a register, which overwrites the agent card). Otherwise
- * `GET /workspaces/:id/state`: a heartbeat would mark a workspace no agent runs for online.
- * `removed` when the workspace is gone.
+ * The token, as the agent would use it: only the workspace's own token passes (not an admin or
+ * org token). With the workspace online or degraded (an agent beats already) one heartbeat proves
+ * it, as the platform's newer clients check it (#2961: never a register, which overwrites the
+ * agent card). Otherwise `GET /workspaces/:id/state`, which the platform guards as strictly: a
+ * heartbeat would mark a workspace no agent serves online. `removed` when the workspace is gone.
  */
 export async function checkToken(
   client: PlatformClient,
