@@ -30,6 +30,11 @@ export interface StartOptions {
   /** The workspace token; without it, the token saved at `~/.molecule/<id>/.auth_token` is used. */
   token?: string;
   /**
+   * Without `token`: a file holding it (`MOLECULE_WORKSPACE_TOKEN_FILE`), read again after a 401;
+   * without either, `~/.molecule/<workspaceId>/.auth_token`.
+   */
+  tokenFile?: string;
+  /**
    * How messages arrive: `"poll"` (no public URL needed) or `"push"`: the platform calls the
    * route handler this agent serves (see {@link serveRoute}). Default: poll when the platform
    * supports it and no `publicUrl` is given, else push.
@@ -82,7 +87,9 @@ export async function startAiSdkSpecialist(opts: StartOptions): Promise<StartedA
     workspaceId: opts.workspaceId,
     ...(opts.token
       ? { token: opts.token }
-      : { tokenStore: new FileTokenStore({ workspaceId: opts.workspaceId }) }),
+      : {
+          tokenStore: new FileTokenStore({ workspaceId: opts.workspaceId, file: opts.tokenFile }),
+        }),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
   let route: Route | undefined;

@@ -30,13 +30,14 @@ if (target) await connectOrExit(target, () => connect(target));
 else await offline(process.argv.includes("--keep"));
 
 async function connect(target: PlatformTarget): Promise<void> {
-  const { platformUrl, workspaceId, token, publicUrl, port, whenPaused } = target;
+  const { platformUrl, workspaceId, token, tokenFile, publicUrl, port, whenPaused } = target;
   // Push to MOLECULE_PUBLIC_URL (e.g. a tunnel to MOLECULE_PORT) when set; else poll where the
   // platform has it, push on localhost where it has not (the April 2026 platform).
   const writer = await startAiSdkSpecialist({
     platformUrl,
     workspaceId,
     token,
+    ...(tokenFile ? { tokenFile } : {}),
     logger: consoleLogger,
     whenPaused,
     model,

@@ -16,6 +16,7 @@ if (target) {
     MOLECULE_PLATFORM_URL: target.platformUrl,
     MOLECULE_WORKSPACE_ID: target.workspaceId,
     ...(target.token ? { MOLECULE_WORKSPACE_TOKEN: target.token } : {}),
+    ...(target.tokenFile ? { MOLECULE_WORKSPACE_TOKEN_FILE: target.tokenFile } : {}),
   });
   console.log(
     `MCP host joined ${target.platformUrl} as ${target.workspaceId}. Press Ctrl+C to stop.`,

@@ -13,6 +13,11 @@ export interface StartOptions {
   /** The workspace token; without it, the token saved at `~/.molecule/<id>/.auth_token` is used. */
   token?: string;
   /**
+   * Without `token`: a file holding it (`MOLECULE_WORKSPACE_TOKEN_FILE`), read again after a 401;
+   * without either, `~/.molecule/<workspaceId>/.auth_token`.
+   */
+  tokenFile?: string;
+  /**
    * How messages arrive: `"poll"` (no public URL needed) or `"push"` (a local A2A server).
    * Default: poll when the platform supports it and no `publicUrl` is given, else push.
    */
@@ -42,7 +47,9 @@ export async function startEchoAgent(opts: StartOptions): Promise<StartedAgent> 
     workspaceId: opts.workspaceId,
     ...(opts.token
       ? { token: opts.token }
-      : { tokenStore: new FileTokenStore({ workspaceId: opts.workspaceId }) }),
+      : {
+          tokenStore: new FileTokenStore({ workspaceId: opts.workspaceId, file: opts.tokenFile }),
+        }),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
   // With a public URL the platform comes from outside: listen on every interface.

@@ -16,8 +16,14 @@ export interface PlatformTarget {
   platformUrl: string;
   /** `MOLECULE_WORKSPACE_ID`: the workspace to run as. */
   workspaceId: string;
-  /** `MOLECULE_WORKSPACE_TOKEN`; when unset, the token saved at `~/.molecule/<id>/.auth_token` is used. */
+  /**
+   * `MOLECULE_WORKSPACE_TOKEN`; when unset, the file `MOLECULE_WORKSPACE_TOKEN_FILE` names (read
+   * again after a 401: a rotated token written there is used without a restart), else the token
+   * saved at `~/.molecule/<id>/.auth_token`.
+   */
   token: string | undefined;
+  /** `MOLECULE_WORKSPACE_TOKEN_FILE`, when `token` is unset. */
+  tokenFile: string | undefined;
   /** `MOLECULE_PUBLIC_URL`: where the platform reaches this agent (selects push delivery). */
   publicUrl: string | undefined;
   /** `MOLECULE_PORT`: the push endpoint's port (default: a free one). */
@@ -31,7 +37,7 @@ export interface PlatformTarget {
 
 /**
  * Reads the platform to connect to from `MOLECULE_PLATFORM_URL`, `MOLECULE_WORKSPACE_ID`,
- * `MOLECULE_WORKSPACE_TOKEN`, `MOLECULE_PUBLIC_URL` and `MOLECULE_PORT` (`readMoleculeEnv`: the old
+ * `MOLECULE_WORKSPACE_TOKEN` (or `MOLECULE_WORKSPACE_TOKEN_FILE`), `MOLECULE_PUBLIC_URL` and `MOLECULE_PORT` (`readMoleculeEnv`: the old
  * names still work, with a warning). Returns `undefined` when no platform URL is set (the example
  * runs offline); exits with code 2 and a hint when the workspace id is missing or the port is bad.
  */
@@ -44,7 +50,7 @@ export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformT
     process.exit(2);
   }
   for (const warning of read.warnings) console.warn(`warning: ${warning}`);
-  const { platformUrl, workspaceId, token, publicUrl, port } = read;
+  const { platformUrl, workspaceId, token, tokenFile, publicUrl, port } = read;
   if (!platformUrl) return undefined;
   if (!workspaceId) {
     console.error(
@@ -59,7 +65,7 @@ export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformT
     );
     process.exit(2);
   }
-  return { platformUrl, workspaceId, token, publicUrl, port, whenPaused: when };
+  return { platformUrl, workspaceId, token, tokenFile, publicUrl, port, whenPaused: when };
 }
 
 /**

@@ -15,6 +15,8 @@ export interface PlatformFlags {
   platformUrl?: string;
   workspaceId?: string;
   token?: string;
+  /** `--token-file` / `MOLECULE_WORKSPACE_TOKEN_FILE`: used when no token is given. */
+  tokenFile?: string;
   orgId?: string;
 }
 
@@ -45,7 +47,29 @@ export function addPlatformOptions(command: Command): Command {
         "workspace token (prefer the env var; default: ~/.molecule/<id>/.auth_token)",
       ).env("MOLECULE_WORKSPACE_TOKEN"),
     )
+    .addOption(
+      new Option(
+        "--token-file <path>",
+        "file holding the workspace token, when no token is given (read again after a 401)",
+      ).env("MOLECULE_WORKSPACE_TOKEN_FILE"),
+    )
     .addOption(new Option("--org-id <id>", "organisation id (SaaS)").env("MOLECULE_ORG_ID"));
+}
+
+/**
+ * Where the token comes from: `--token`/`MOLECULE_WORKSPACE_TOKEN`, else the token file
+ * `--token-file`/`MOLECULE_WORKSPACE_TOKEN_FILE` (it must hold the token: no fallback, #2935), else
+ * `~/.molecule/<id>/.auth_token`. A token file is read again after a 401, so a token rotated by an
+ * operator and written there is used without a restart.
+ */
+function tokenSource(
+  flags: PlatformFlags & { workspaceId: string },
+): { token: string } | { tokenStore: FileTokenStore } {
+  const token = flags.token?.trim();
+  if (token) return { token };
+  const file = flags.tokenFile?.trim();
+  const workspaceId = flags.workspaceId.trim();
+  return { tokenStore: new FileTokenStore({ workspaceId, ...(file ? { file } : {}) }) };
 }
 
 /** Throws a {@link CliError} (exit `exitCode`) naming each missing required flag and its variable. */
@@ -67,8 +91,8 @@ function withFlagNames(message: string): string {
 }
 
 /**
- * A `PlatformClient` from the flags: the token from `--token`/`MOLECULE_WORKSPACE_TOKEN`, else the
- * token file `~/.molecule/<id>/.auth_token`. Bad values throw a {@link CliError} (exit `exitCode`).
+ * A `PlatformClient` from the flags, its token from {@link tokenSource}. Bad values throw a
+ * {@link CliError} (exit `exitCode`).
  */
 export function clientFromFlags(
   flags: PlatformFlags,
@@ -76,14 +100,11 @@ export function clientFromFlags(
   logger?: Logger,
 ): PlatformClient {
   requirePlatformFlags(flags, exitCode);
-  const token = flags.token?.trim();
   try {
     return new PlatformClient({
       platformUrl: flags.platformUrl,
       workspaceId: flags.workspaceId,
-      ...(token
-        ? { token }
-        : { tokenStore: new FileTokenStore({ workspaceId: flags.workspaceId.trim() }) }),
+      ...tokenSource(flags),
       ...(flags.orgId ? { orgId: flags.orgId } : {}),
       ...(logger !== undefined ? { logger } : {}),
     });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { isMoleculeError, pickDelivery, readMoleculeEnv } from "../src/index.js";
 
 describe("readMoleculeEnv", () => {
-  it("reads the five variables", () => {
+  it("reads the six variables", () => {
     expect(
       readMoleculeEnv({
         MOLECULE_PLATFORM_URL: "https://p.example",
@@ -17,10 +17,26 @@ describe("readMoleculeEnv", () => {
       platformUrl: "https://p.example",
       workspaceId: "5ad841ef-bafe-4f6b-ba79-632fc76e330b",
       token: "tok",
+      tokenFile: undefined,
       publicUrl: "https://agent.example",
       port: 8080,
       warnings: [],
     });
+  });
+
+  it("MOLECULE_WORKSPACE_TOKEN_FILE is read when no inline token is set (#2935: the inline token wins)", () => {
+    expect(
+      readMoleculeEnv({ MOLECULE_WORKSPACE_TOKEN_FILE: " /run/secrets/token " }),
+    ).toMatchObject({
+      token: undefined,
+      tokenFile: "/run/secrets/token",
+    });
+    expect(
+      readMoleculeEnv({
+        MOLECULE_WORKSPACE_TOKEN: "tok",
+        MOLECULE_WORKSPACE_TOKEN_FILE: "/run/secrets/token",
+      }),
+    ).toMatchObject({ token: "tok", tokenFile: undefined });
   });
 
   it("accepts the old names with a warning each; a new name wins over its old one", () => {

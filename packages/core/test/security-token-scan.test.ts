@@ -111,6 +111,7 @@ const CLIENT_CALLS: Record<string, Call<PlatformClient>> = {
   discoverPeer: (c) => c.discoverPeer(PEER),
   callPeer: (c) => c.callPeer(PEER, "hello", { timeoutMs: 5_000 }),
   delegate: (c) => c.delegate(PEER, "a task"),
+  getQueuedCall: (c) => c.getQueuedCall("44444444-4444-4444-8444-444444444444"),
   fetchActivityRows: (c) => c.fetchActivityRows({ sinceId: inbound.activityId }),
   reply: (c) => c.reply(inbound, "answer"),
   notify: (c) => c.notify("note"),
@@ -158,6 +159,9 @@ const ADMIN_CALLS: Record<string, Call<AdminClient>> = {
   getWorkspace: (c) => c.getWorkspace(WS),
   listPendingApprovals: (c) => c.listPendingApprovals(),
   decideApproval: (c) => c.decideApproval(WS, "44444444-4444-4444-8444-444444444444", "denied"),
+  rotateExternalCredentials: (c) => c.rotateExternalCredentials(WS),
+  getExternalConnection: (c) => c.getExternalConnection(WS),
+  restartWorkspace: (c) => c.restartWorkspace(WS),
 };
 
 /** Every string a developer could see of `err`. */

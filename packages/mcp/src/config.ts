@@ -10,6 +10,11 @@ export interface McpWorkspaceConfig {
   id: string;
   /** Its bearer token; without one, the token file `~/.molecule/<id>/.auth_token` is read. */
   token?: string | undefined;
+  /**
+   * Without `token`: a file holding it (`MOLECULE_WORKSPACE_TOKEN_FILE`, one workspace only),
+   * read again after a 401, so a rotated token written there is used without a restart.
+   */
+  tokenFile?: string | undefined;
 }
 
 /** Everything {@link MoleculeMcp} needs. */
@@ -185,6 +190,12 @@ export function readMcpConfig(
       `${ids.length} workspace id(s) but ${tokens.length} token(s): give one token per workspace, in the same order (MOLECULE_WORKSPACE_TOKENS=t1,t2), or none to use the token files.`,
     );
   }
+  const tokenFile = tokens.length === 0 ? base.tokenFile : undefined;
+  if (tokenFile !== undefined && ids.length > 1) {
+    throw bad(
+      "MOLECULE_WORKSPACE_TOKEN_FILE holds one token: use it with one workspace, or give every workspace's token in MOLECULE_WORKSPACE_TOKENS (same order).",
+    );
+  }
   const maxUnread = values.maxUnread === undefined ? 64 : Number(values.maxUnread);
   if (!Number.isInteger(maxUnread) || maxUnread < 1 || maxUnread > 10_000) {
     throw bad("--max-unread must be an integer from 1 to 10000.");
@@ -203,7 +214,11 @@ export function readMcpConfig(
   const backfill = readBackfill(values.backfill ?? env["MOLECULE_MCP_BACKFILL"]);
   return {
     platformUrl,
-    workspaces: ids.map((id, i) => ({ id: id.toLowerCase(), token: tokens[i] })),
+    workspaces: ids.map((id, i) => ({
+      id: id.toLowerCase(),
+      token: tokens[i],
+      ...(tokenFile !== undefined ? { tokenFile } : {}),
+    })),
     orgId: env["MOLECULE_ORG_ID"]?.trim() || undefined,
     stateDir: values.stateDir ?? env["MOLECULE_MCP_STATE_DIR"] ?? join(homedir(), ".molecule"),
     name: name || "MCP host",

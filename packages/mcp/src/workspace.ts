@@ -84,7 +84,7 @@ export class McpWorkspace {
       workspaceId: ws.id,
       ...(ws.token
         ? { token: ws.token }
-        : { tokenStore: new FileTokenStore({ workspaceId: ws.id }) }),
+        : { tokenStore: new FileTokenStore({ workspaceId: ws.id, file: ws.tokenFile }) }),
       ...(config.orgId ? { orgId: config.orgId } : {}),
       logger,
     });

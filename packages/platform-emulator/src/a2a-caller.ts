@@ -1,5 +1,7 @@
-// Who is calling through the A2A proxy (platform-api.md §3.10, §8.5): `X-Workspace-ID` in both
-// contracts; in "latest" also `X-Source-Workspace-Id` backed by a bearer of that same workspace.
+// Who is calling through the A2A proxy (platform-api.md §3.10): `X-Workspace-ID` in both contracts;
+// without it, in "latest", the workspace whose live token the bearer is (molecule-core #2323,
+// `a2a_proxy.go` 259-280 at enteros-core 50c3bdfd). `X-Source-Workspace-Id` is read by neither
+// server: #2323 rejected it as "a forgeable display hint".
 import type { IncomingHttpHeaders } from "node:http";
 
 const BAD_CALLER_PREFIXES = ["webhook:", "system:", "test:", "channel:"];
@@ -10,8 +12,11 @@ export interface CallerChecks {
   latest: boolean;
   /** The lazy-bootstrap check for `id`: `undefined` when it passes, else the 401 reason. */
   lazyCheck(id: string): "missing" | "invalid" | undefined;
-  /** Whether the request's bearer is a live token of workspace `id`. */
-  bearerIsTokenOf(id: string): boolean;
+  /**
+   * The workspace whose live token the request's bearer is, unless that workspace was removed
+   * (`wsauth.WorkspaceFromToken`); `undefined` for none, the admin token included.
+   */
+  bearerWorkspace(): string | undefined;
   canCommunicate(a: string, b: string): boolean;
 }
 
@@ -26,30 +31,24 @@ function header(h: IncomingHttpHeaders, name: string): string {
 }
 
 /**
- * Resolves the caller of `POST /workspaces/:targetId/a2a`. `X-Workspace-ID` wins: a reserved
+ * Resolves the caller of `POST /workspaces/:targetId/a2a`. `X-Workspace-ID` wins; without it, in
+ * "latest", the caller is the workspace the bearer belongs to (a bearer that is no workspace's
+ * live token, the admin token included, leaves the call the canvas's, never a 401). A reserved
  * prefix is `403 invalid caller ID`; the target itself needs no token; any other caller needs its
- * own bearer (iff it has a live token) and the hierarchy's permission. Without it, in "latest",
- * `X-Source-Workspace-Id` names the caller only when the bearer is that workspace's live token
- * (then the hierarchy applies too); otherwise the call is the canvas's, as on the baseline.
+ * own bearer (iff it has a live token) and the hierarchy's permission.
  */
 export function resolveA2ACaller(
   headers: IncomingHttpHeaders,
   targetId: string,
   checks: CallerChecks,
 ): CallerResult {
-  const xws = header(headers, "x-workspace-id");
-  if (xws !== "") {
-    if (BAD_CALLER_PREFIXES.some((p) => xws.startsWith(p)))
-      return { status: 403, error: "invalid caller ID" };
-    if (xws === targetId) return { callerId: xws };
-    const bad = checks.lazyCheck(xws);
-    if (bad !== undefined) return { status: 401, error: `${bad} caller auth token` };
-    if (!checks.canCommunicate(xws, targetId)) return { status: 403, error: DENIED };
-    return { callerId: xws };
-  }
-  const src = checks.latest ? header(headers, "x-source-workspace-id") : "";
-  if (src === "" || !checks.bearerIsTokenOf(src)) return { callerId: null };
-  if (src !== targetId && !checks.canCommunicate(src, targetId))
-    return { status: 403, error: DENIED };
-  return { callerId: src };
+  const xws = header(headers, "x-workspace-id") || (checks.latest ? checks.bearerWorkspace() : "");
+  if (xws === undefined || xws === "") return { callerId: null };
+  if (BAD_CALLER_PREFIXES.some((p) => xws.startsWith(p)))
+    return { status: 403, error: "invalid caller ID" };
+  if (xws === targetId) return { callerId: xws };
+  const bad = checks.lazyCheck(xws);
+  if (bad !== undefined) return { status: 401, error: `${bad} caller auth token` };
+  if (!checks.canCommunicate(xws, targetId)) return { status: 403, error: DENIED };
+  return { callerId: xws };
 }

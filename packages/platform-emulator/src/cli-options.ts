@@ -23,6 +23,10 @@ export const USAGE = `Usage: molecule-platform-emulator [options]
   --no-dev-mode           the A2A proxy refuses loopback/private agent URLs (production)
   --lenient-agent-urls    register also accepts loopback/private URLs such as
                           http://127.0.0.1:... (the real server refuses them)
+  --delegation-result-inbox-push
+                          (latest) a finished delegation also writes an a2a_receive row with
+                          method delegate_result into the delegating workspace's activity (the
+                          platform's DELEGATION_RESULT_INBOX_PUSH=1; off by default, as there)
   --no-ui                 do not serve the canvas page (/canvas/: the live org, its traffic and
                           conversations; its API answers only with the admin token)
   -h, --help              show this help
@@ -59,6 +63,7 @@ export function parseCli(args: string[]): CliOptions {
         "no-dev-mode": { type: "boolean" },
         "lenient-agent-urls": { type: "boolean" },
         "no-ui": { type: "boolean" },
+        "delegation-result-inbox-push": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -94,6 +99,7 @@ export function parseCli(args: string[]): CliOptions {
       devMode: values["no-dev-mode"] !== true,
       lenientAgentUrls: values["lenient-agent-urls"] === true,
       ui: values["no-ui"] !== true,
+      delegationResultInboxPush: values["delegation-result-inbox-push"] === true,
     },
   };
 }

@@ -246,6 +246,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       forwardTimeoutMs: options.forwardTimeoutMs ?? 300_000,
       sseKeepAliveMs: options.sseKeepAliveMs ?? 15_000,
       queueMaxAttempts: options.queueMaxAttempts ?? 5,
+      delegationResultInboxPush: options.delegationResultInboxPush ?? false,
       ui: options.ui ?? true,
     },
     store,

@@ -8,7 +8,6 @@ import http, { type ServerResponse } from "node:http";
 import https from "node:https";
 import { agentUrlAllowed, type AgentUrlUse } from "./agent-url.js";
 import { HttpError, type Ctx } from "./http-io.js";
-import { envelopeText } from "./peer-text.js";
 import type { ActivityRow, QueueRow, Store, TokenRow, WorkspaceRow } from "./store.js";
 import type { ActiveFault, Clock, Compat } from "./types.js";
 import { hashToken, iso, newId, newToken } from "./util.js";
@@ -28,6 +27,8 @@ export interface PlatformSettings {
   forwardTimeoutMs: number;
   sseKeepAliveMs: number;
   queueMaxAttempts: number;
+  /** The server's `DELEGATION_RESULT_INBOX_PUSH=1` (latest only). */
+  delegationResultInboxPush: boolean;
   /** Whether the canvas page and its API (`/canvas/`) are served. */
   ui: boolean;
 }
@@ -153,6 +154,14 @@ export class Platform {
     return t;
   }
 
+  /** `wsauth.WorkspaceFromToken`: the workspace of a live token, unless it was removed. */
+  bearerWorkspace(ctx: Pick<Ctx, "bearerHash">): string | undefined {
+    if (ctx.bearerHash === undefined) return undefined;
+    const t = this.store.tokensByHash.get(ctx.bearerHash);
+    if (t === undefined || t.revokedAt !== null) return undefined;
+    return this.ws(t.workspaceId)?.status === "removed" ? undefined : t.workspaceId;
+  }
+
   adminAuth(ctx: Ctx): void {
     if (ctx.bearer === undefined) throw new HttpError(401, { error: "admin auth required" });
     if (!this.isAdmin(ctx)) throw new HttpError(401, { error: "invalid admin auth token" });
@@ -247,7 +256,13 @@ export class Platform {
     if (event !== undefined) this.emit(w.id, event, payload ?? {});
   }
 
-  /** Serialises an activity row as the wire shape of the current contract. */
+  /**
+   * Serialises an activity row as the server does in both contracts (`activity.go` 248-268 at
+   * 50c3bdfd): the flat row, with `request_body`, `response_body` and `tool_trace` when set. The
+   * server adds no enrichment: the `data` block (`peer_name`, `peer_role`, `agent_card_url`, ...)
+   * the Python SDK's README describes is in no server code nor pull request (#2905 enriches on the
+   * client), so the emulator no longer invents one.
+   */
   activityJson(r: ActivityRow): Record<string, unknown> {
     const o: Record<string, unknown> = {
       id: r.id,
@@ -265,33 +280,6 @@ export class Platform {
     if (r.request_body !== undefined) o["request_body"] = r.request_body;
     if (r.response_body !== undefined) o["response_body"] = r.response_body;
     if (r.tool_trace !== undefined) o["tool_trace"] = r.tool_trace;
-    if (
-      this.latest &&
-      r.activity_type === "a2a_receive" &&
-      r.method !== "notify" &&
-      r.request_body !== undefined
-    ) {
-      const peer = r.source_id === null ? undefined : this.ws(r.source_id);
-      const text = envelopeText(r.request_body);
-      let cardUrl: string | null = null;
-      if (peer !== undefined && peer.url !== "") {
-        try {
-          cardUrl = new URL("/.well-known/agent-card.json", peer.url).toString();
-        } catch {
-          cardUrl = null;
-        }
-      }
-      o["data"] = {
-        source: r.source_id === null ? "canvas_user" : "peer_agent",
-        source_id: r.source_id,
-        method: r.method,
-        text,
-        message: text,
-        peer_name: peer?.name ?? null,
-        peer_role: peer?.role ?? null,
-        agent_card_url: cardUrl,
-      };
-    }
     return o;
   }
 

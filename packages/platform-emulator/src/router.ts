@@ -4,6 +4,7 @@ import { eventStream } from "./event-stream.js";
 import { closeIfBodyUnread, type Ctx, notFoundRoute, sendJson } from "./http-io.js";
 import type { Platform } from "./platform.js";
 import { a2a } from "./proxy/deliver.js";
+import { queueStatus } from "./proxy/queue-status.js";
 import { listActivity, notify, reportActivity } from "./routes/activity.js";
 import { delegate, listDelegations } from "./routes/delegations.js";
 import { listEvents } from "./routes/events.js";
@@ -29,6 +30,7 @@ import {
   secretValues,
   state,
 } from "./routes/workspace-admin.js";
+import { externalConnection, restart, rotateExternal } from "./routes/external.js";
 import {
   createWorkspace,
   deleteWorkspace,
@@ -123,6 +125,8 @@ export async function route(platform: Platform, ctx: Ctx): Promise<void> {
           return platform.wsAuth(ctx, id, () => pause(platform, ctx, id));
         case "POST resume":
           return platform.wsAuth(ctx, id, () => resume(platform, ctx, id));
+        case "POST restart":
+          return platform.wsAuth(ctx, id, () => restart(platform, ctx, id));
       }
       return notFoundRoute(ctx);
     }
@@ -140,8 +144,18 @@ export async function route(platform: Platform, ctx: Ctx): Promise<void> {
         );
       if (m === "GET" && sub === "events" && key === "stream")
         return platform.wsAuth(ctx, id, () => eventStream(platform, ctx, id));
+      // #2852 (latest): an external workspace's credentials.
+      if (platform.latest && sub === "external") {
+        if (m === "POST" && key === "rotate")
+          return platform.wsAuth(ctx, id, () => rotateExternal(platform, ctx, id));
+        if (m === "GET" && key === "connection")
+          return platform.wsAuth(ctx, id, () => externalConnection(platform, ctx, id));
+      }
       return notFoundRoute(ctx);
     }
+    // #2333 (latest): outside the workspace auth group; the handler checks the caller itself.
+    if (platform.latest && n === 5 && m === "GET" && sub === "a2a" && key === "queue")
+      return queueStatus(platform, ctx, segs[5] ?? "");
     if (n === 5 && m === "GET" && sub === "plugins" && segs[5] === "download")
       return platform.wsAuth(ctx, id, () => downloadPlugin(platform, ctx, id, key));
     return notFoundRoute(ctx);

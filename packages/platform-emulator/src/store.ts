@@ -88,8 +88,15 @@ export interface QueueRow {
   idempotencyKey: string | null;
   attempts: number;
   status: "queued" | "dispatched" | "completed" | "failed";
+  /** `enqueued_at`. */
   createdAt: number;
   lastError?: string;
+  /** `dispatched_at`: set by a drain dispatch, cleared when the item goes back to the queue. */
+  dispatchedAt?: number | null;
+  /** `completed_at`. */
+  completedAt?: number | null;
+  /** `expires_at`: from `params.expires_in_seconds` of the call (`a2a_queue.go` 45-70). */
+  expiresAt?: number | null;
 }
 
 /** An `agent_memories` row (content as stored: redacted, GLOBAL-escaped). */

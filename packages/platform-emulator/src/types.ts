@@ -47,6 +47,13 @@ export interface EmulatorOptions {
   /** Maximum A2A queue dispatch attempts before an item is `failed`. Default 5. */
   queueMaxAttempts?: number;
   /**
+   * `"latest"` only: the server's `DELEGATION_RESULT_INBOX_PUSH=1` (RFC #2829): a delegation that
+   * completes or fails also writes an `a2a_receive` row with method `delegate_result` into the
+   * delegating workspace's own activity (its `source_id` is that workspace). Default `false`, as
+   * on the platform.
+   */
+  delegationResultInboxPush?: boolean;
+  /**
    * Serve the canvas page at `/canvas/` (and redirect `/` to it): the live org, its traffic and
    * conversations. Its API answers only with the admin token. Default `true`; `false` = `--no-ui`.
    */
@@ -102,7 +109,10 @@ export interface CreateWorkspaceInput {
   extra?: Record<string, unknown>;
 }
 
-/** The `connection` block of an external workspace created without a URL. */
+/**
+ * The `connection` block of an external workspace: created without a URL, rotated, or shown again
+ * (`auth_token: ""`). The snippet fields after `python_snippet` come in `"latest"` only.
+ */
 export interface ConnectionBlock {
   workspace_id: string;
   platform_url: string;
@@ -111,6 +121,11 @@ export interface ConnectionBlock {
   heartbeat_endpoint: string;
   curl_register_template: string;
   python_snippet: string;
+  claude_code_channel_snippet?: string;
+  universal_mcp_snippet?: string;
+  hermes_channel_snippet?: string;
+  codex_snippet?: string;
+  openclaw_snippet?: string;
 }
 
 /** Result of `emu.admin.createWorkspace`. */

@@ -15,6 +15,22 @@ import {
   type Ws,
 } from "./helpers.js";
 
+/** The keys of an inbound row as the server writes it (`activity.go` 248-268 at 50c3bdfd). */
+const ROW_KEYS = [
+  "activity_type",
+  "created_at",
+  "duration_ms",
+  "error_detail",
+  "id",
+  "method",
+  "request_body",
+  "source_id",
+  "status",
+  "summary",
+  "target_id",
+  "workspace_id",
+];
+
 const START = "[A2A_RESULT_FROM_PEER]";
 const texts = (rows: any[]) => rows.map((r) => r.request_body?.params?.message?.parts?.[0]?.text);
 
@@ -428,16 +444,11 @@ describe("poll delivery (latest)", () => {
     expect(row.summary).toBe("message/send → alice (queued for poll)");
     expect(row).toMatchObject({ source_id: bob.id, target_id: alice.id, method: "message/send" });
     expect(row.request_body.params.message.parts[0].text).toBe("for alice");
-    expect(row.data).toMatchObject({
-      source: "peer_agent",
-      source_id: bob.id,
-      text: "for alice",
-      peer_name: "bob",
-      peer_role: null,
-    });
+    // The server's row and nothing more (activity.go 248-268 at 50c3bdfd): no `data` enrichment.
+    expect(Object.keys(row).sort()).toEqual(ROW_KEYS);
   });
 
-  it("a canvas message (no X-Workspace-ID) is enriched as canvas_user", async () => {
+  it("a canvas message (no X-Workspace-ID) is a flat row with no source", async () => {
     const r = await req(emu, "POST", `/workspaces/${alice.id}/a2a`, {
       body: envelope("from the canvas"),
     });
@@ -445,11 +456,9 @@ describe("poll delivery (latest)", () => {
     const rows = await req(emu, "GET", `/workspaces/${alice.id}/activity?source=canvas`, {
       token: alice.token,
     });
-    expect(rows.json[0].data).toMatchObject({
-      source: "canvas_user",
-      text: "from the canvas",
-      peer_name: null,
-    });
+    expect(rows.json[0]).toMatchObject({ source_id: null, method: "message/send" });
+    expect(rows.json[0].request_body.params.message.parts[0].text).toBe("from the canvas");
+    expect(Object.keys(rows.json[0]).sort()).toEqual(ROW_KEYS);
   });
 
   it("the agent replies to a peer through the proxy (stored for the peer) and to the canvas via notify", async () => {
@@ -460,10 +469,8 @@ describe("poll delivery (latest)", () => {
     });
     expect(reply.status).toBe(200);
     const bobRows = emu.activity(bob.id) as any[];
-    expect(bobRows.at(-1)).toMatchObject({
-      source_id: alice.id,
-      data: { text: "reply to bob", peer_name: "alice" },
-    });
+    expect(bobRows.at(-1)).toMatchObject({ source_id: alice.id });
+    expect(bobRows.at(-1)!["data"]).toBeUndefined();
     const n = await req(emu, "POST", `/workspaces/${alice.id}/notify`, {
       body: { message: "hello canvas" },
       token: alice.token,
@@ -534,7 +541,7 @@ describe.each(["latest", "2026-04"] as const)("activity, notify, delegate (%s)",
     ).toBe(true);
   });
 
-  it("rows are flat in 2026-04 and enriched with data in latest", async () => {
+  it("rows are flat in both contracts", async () => {
     const row = (await list("?limit=1")).json[0];
     expect(row).toMatchObject({
       activity_type: "a2a_receive",
@@ -543,9 +550,9 @@ describe.each(["latest", "2026-04"] as const)("activity, notify, delegate (%s)",
       status: "ok",
     });
     expect(typeof row.created_at).toBe("string");
-    expect(row.data === undefined ? "flat" : row.data.source).toBe(
-      compat === "latest" ? "canvas_user" : "flat",
-    );
+    expect(row.data).toBeUndefined();
+    // A pushed call's row also holds the agent's answer.
+    expect(Object.keys(row).sort()).toEqual([...ROW_KEYS, "response_body"].sort());
   });
 
   it("peer_id and before_ts filter in latest; ignored in 2026-04", async () => {

@@ -112,7 +112,10 @@ describe("latest-only details", () => {
     const r = await req(emu, "GET", `/workspaces/${a.id}/activity?since_secs=60`, {
       token: a.token,
     });
-    expect(r.json.map((x: any) => x.data.text)).toEqual(["new1", "new2"]);
+    expect(r.json.map((x: any) => x.request_body.params.message.parts[0].text)).toEqual([
+      "new1",
+      "new2",
+    ]);
     expect(
       (await req(emu, "GET", `/workspaces/${a.id}/activity?since_secs=abc`, { token: a.token }))
         .status,
@@ -127,14 +130,18 @@ describe("latest-only details", () => {
     const page = await req(emu, "GET", `/workspaces/${a.id}/activity?since_id=${first}&limit=1`, {
       token: a.token,
     });
-    expect(page.json.map((x: any) => x.data.text)).toEqual(["new1"]);
+    expect(page.json.map((x: any) => x.request_body.params.message.parts[0].text)).toEqual([
+      "new1",
+    ]);
     const page2 = await req(
       emu,
       "GET",
       `/workspaces/${a.id}/activity?since_id=${page.json[0].id}`,
       { token: a.token },
     );
-    expect(page2.json.map((x: any) => x.data.text)).toEqual(["new2"]);
+    expect(page2.json.map((x: any) => x.request_body.params.message.parts[0].text)).toEqual([
+      "new2",
+    ]);
   });
 
   it("a poll workspace stores a call whatever its status, paused included (#2353: no status check before the short-circuit)", async () => {

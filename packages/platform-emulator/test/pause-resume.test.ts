@@ -1,7 +1,8 @@
 // Pause -> Resume of a push workspace (issue #49): pause blanks the URL, as the real server does,
 // so after resume the workspace is `awaiting_agent` until its agent registers again. A heartbeat
-// alone does not bring it back "online" (the real server's heartbeat never moves `awaiting_agent`):
-// the status says what a call gets (503 "workspace has no URL") until the agent re-registers.
+// lifts `awaiting_agent` to "online" as the newer server's does (#2382, `registry.go` 768-777 at
+// 50c3bdfd), but the URL stays blank: calls get 503 "workspace has no URL" until the agent
+// registers again.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Emulator } from "../src/index.js";
 import { type Agent, emulator, envelope, makeWs, req, startAgent, type Ws } from "./helpers.js";
@@ -25,15 +26,17 @@ const heartbeat = () =>
   req(emu, "POST", "/registry/heartbeat", { body: { workspace_id: w.id }, token: w.token });
 const call = () => req(emu, "POST", `/workspaces/${w.id}/a2a`, { body: envelope("draft it") });
 
-it("after pause and resume a heartbeat leaves the workspace awaiting its agent (not online), calls say why, and registering again brings it back", async () => {
+it("after pause and resume a heartbeat lifts awaiting_agent to online, calls still get 503 without a URL, and registering again brings them back", async () => {
   expect(await status()).toBe("online");
   await emu.admin.pause(w.id);
   await emu.admin.resume(w.id);
-  expect((await heartbeat()).status).toBe(200);
   expect(await status()).toBe("awaiting_agent");
+  expect((await call()).json).toEqual({ error: "workspace has no URL", status: "awaiting_agent" });
+  expect((await heartbeat()).status).toBe(200);
+  expect(await status()).toBe("online");
   const refused = await call();
   expect(refused.status).toBe(503);
-  expect(refused.json).toEqual({ error: "workspace has no URL", status: "awaiting_agent" });
+  expect(refused.json).toEqual({ error: "workspace has no URL", status: "online" });
   const again = await req(emu, "POST", "/registry/register", {
     body: { id: w.id, url: agent.url, agent_card: { name: "writer" } },
     token: w.token,

@@ -170,59 +170,68 @@ describe.each(["latest", "2026-04"] as const)("recorded server oddities (%s)", (
   });
 });
 
-describe.each(["latest", "2026-04"] as const)("X-Source-Workspace-Id (%s)", (compat) => {
-  let emu: Emulator;
-  let agent: Agent;
-  let target: Ws, sibling: Ws, cousin: Ws;
-  beforeAll(async () => {
-    emu = await emulator({ compat });
-    agent = await startAgent();
-    const p1 = await makeWs(emu, "p1", { url: agent.url });
-    const p2 = await makeWs(emu, "p2", { url: agent.url });
-    target = await makeWs(emu, "target", { parentId: p1.id, url: agent.url });
-    sibling = await makeWs(emu, "sibling", { parentId: p1.id, url: agent.url });
-    cousin = await makeWs(emu, "cousin", { parentId: p2.id, url: agent.url });
-  });
-  afterAll(async () => {
-    await emu.close();
-    await agent.close();
-  });
-
-  const call = (src: string, token?: string) =>
-    req(emu, "POST", `/workspaces/${target.id}/a2a`, {
-      body: envelope(`from ${src}`),
-      headers: { "X-Source-Workspace-Id": src },
-      ...(token !== undefined ? { token } : {}),
+// #2323 (`a2a_proxy.go` 259-280 at 50c3bdfd): without X-Workspace-ID the newer server takes the
+// caller from the bearer; X-Source-Workspace-Id ("a forgeable display hint") is read by neither.
+describe.each(["latest", "2026-04"] as const)(
+  "the A2A caller without X-Workspace-ID (%s)",
+  (compat) => {
+    let emu: Emulator;
+    let agent: Agent;
+    let target: Ws, sibling: Ws, cousin: Ws;
+    beforeAll(async () => {
+      emu = await emulator({ compat });
+      agent = await startAgent();
+      const p1 = await makeWs(emu, "p1", { url: agent.url });
+      const p2 = await makeWs(emu, "p2", { url: agent.url });
+      target = await makeWs(emu, "target", { parentId: p1.id, url: agent.url });
+      sibling = await makeWs(emu, "sibling", { parentId: p1.id, url: agent.url });
+      cousin = await makeWs(emu, "cousin", { parentId: p2.id, url: agent.url });
     });
-  const lastSource = () => emu.activity(target.id).at(-1)?.["source_id"];
-
-  it("with a bearer of that workspace it names the caller in latest; the baseline ignores it", async () => {
-    expect((await call(sibling.id, sibling.token)).status).toBe(200);
-    expect(lastSource()).toBe(compat === "latest" ? sibling.id : null);
-  });
-
-  it("without that workspace's bearer the call stays an anonymous canvas message", async () => {
-    expect((await call(sibling.id)).status).toBe(200);
-    expect(lastSource()).toBeNull();
-    expect((await call(sibling.id, cousin.token)).status).toBe(200);
-    expect(lastSource()).toBeNull();
-  });
-
-  it("an identified caller is held to the hierarchy rules", async () => {
-    const r = await call(cousin.id, cousin.token);
-    const denied = "access denied: workspaces cannot communicate per hierarchy rules";
-    expect([r.status, r.json.error]).toEqual(
-      compat === "latest" ? [403, denied] : [200, undefined],
-    );
-  });
-
-  it("X-Workspace-ID still wins when both are sent", async () => {
-    const r = await req(emu, "POST", `/workspaces/${target.id}/a2a`, {
-      body: envelope("both"),
-      headers: { "X-Workspace-ID": sibling.id, "X-Source-Workspace-Id": cousin.id },
-      token: sibling.token,
+    afterAll(async () => {
+      await emu.close();
+      await agent.close();
     });
-    expect(r.status).toBe(200);
-    expect(lastSource()).toBe(sibling.id);
-  });
-});
+
+    const call = (token?: string, headers: Record<string, string> = {}) =>
+      req(emu, "POST", `/workspaces/${target.id}/a2a`, {
+        body: envelope("hello"),
+        headers,
+        ...(token !== undefined ? { token } : {}),
+      });
+    const lastSource = () => emu.activity(target.id).at(-1)?.["source_id"];
+
+    it("a workspace's bearer names the caller in latest; the baseline leaves the call the canvas's", async () => {
+      expect((await call(sibling.token)).status).toBe(200);
+      expect(lastSource()).toBe(compat === "latest" ? sibling.id : null);
+    });
+
+    it("X-Source-Workspace-Id names no caller in either contract, whatever the bearer", async () => {
+      expect((await call(undefined, { "X-Source-Workspace-Id": sibling.id })).status).toBe(200);
+      expect(lastSource()).toBeNull();
+      const claimed = await call(sibling.token, { "X-Source-Workspace-Id": target.id });
+      expect(claimed.status).toBe(200);
+      expect(lastSource()).toBe(compat === "latest" ? sibling.id : null);
+    });
+
+    it("a bearer that is no live workspace token (the admin token, a revoked one) leaves the call the canvas's, never a 401", async () => {
+      expect((await call(emu.adminToken)).status).toBe(200);
+      expect(lastSource()).toBeNull();
+      expect((await call("not-a-token")).status).toBe(200);
+      expect(lastSource()).toBeNull();
+    });
+
+    it("a caller named by its bearer is held to the hierarchy rules", async () => {
+      const r = await call(cousin.token);
+      const denied = "access denied: workspaces cannot communicate per hierarchy rules";
+      expect([r.status, r.json.error]).toEqual(
+        compat === "latest" ? [403, denied] : [200, undefined],
+      );
+    });
+
+    it("X-Workspace-ID still wins over the bearer's workspace", async () => {
+      const r = await call(sibling.token, { "X-Workspace-ID": sibling.id });
+      expect(r.status).toBe(200);
+      expect(lastSource()).toBe(sibling.id);
+    });
+  },
+);

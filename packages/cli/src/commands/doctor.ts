@@ -67,6 +67,7 @@ export async function runDoctorCommand(
     const checks = await runDoctor({
       client,
       token: opts.token?.trim() || undefined,
+      tokenFile: opts.tokenFile,
       orgId: opts.orgId,
       timeoutMs,
     });

@@ -11,70 +11,124 @@ function statusOf(err: unknown): string {
   return isMoleculeError(err) && err.status !== undefined ? ` (HTTP ${err.status})` : "";
 }
 
-/** `GET /health`: is anything answering at the platform URL? */
-export async function checkPlatform(platformUrl: string, timeoutMs: number): Promise<DoctorCheck> {
-  const started = performance.now();
+/** What one health probe got, for a detail line. */
+function said(r: { status?: number }): string {
+  return r.status === undefined ? "no answer" : `HTTP ${r.status}`;
+}
+
+/** One health probe: its status, or why nothing answered. */
+async function probe(
+  url: string,
+  timeoutMs: number,
+): Promise<{ status?: number; error?: unknown }> {
   try {
-    const res = await fetch(`${platformUrl}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     await res.body?.cancel();
-    const ms = Math.round(performance.now() - started);
-    if (res.ok)
-      return { id: "platform", status: "ok", detail: `${platformUrl} answered in ${ms} ms` };
-    return {
-      id: "platform",
-      status: "fail",
-      detail: `${platformUrl}/health answered HTTP ${res.status}`,
-      fix:
-        res.status === 404
-          ? "--platform-url (MOLECULE_PLATFORM_URL) must be the platform's API base URL, not the canvas"
-          : "the platform is up but unhealthy: retry shortly, or check the platform's logs",
-    };
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    const why =
-      (err as Error).name === "TimeoutError"
-        ? `no answer within ${timeoutMs} ms`
-        : (cause ?? (err as Error).message);
-    return {
-      id: "platform",
-      status: "fail",
-      detail: `cannot reach ${platformUrl}: ${why}`,
-      fix: "start the platform, or correct --platform-url (MOLECULE_PLATFORM_URL); check proxies and firewalls between here and it",
-    };
+    return { status: res.status };
+  } catch (error) {
+    return { error };
   }
 }
 
-/** The token: `GET /workspaces/:id/state` with it. `removed` when the workspace is gone. */
+/**
+ * Is anything answering at the platform URL? `GET /health` (the workspace-server's own) and
+ * `GET /healthz` (what the platform's newer clients probe, #2954/#2961: a SaaS edge's; the
+ * workspace-server has none), at once: either one answering 2xx passes.
+ */
+export async function checkPlatform(platformUrl: string, timeoutMs: number): Promise<DoctorCheck> {
+  const started = performance.now();
+  const paths = ["/health", "/healthz"] as const;
+  const [health, healthz] = await Promise.all(
+    paths.map((p) => probe(`${platformUrl}${p}`, timeoutMs)),
+  );
+  const ms = Math.round(performance.now() - started);
+  const passed = [health, healthz].findIndex(
+    (r) => r!.status !== undefined && r!.status < 300 && r!.status >= 200,
+  );
+  if (passed !== -1)
+    return {
+      id: "platform",
+      status: "ok",
+      detail: `${platformUrl} answered in ${ms} ms (${paths[passed]})`,
+    };
+  if (health!.status !== undefined || healthz!.status !== undefined) {
+    return {
+      id: "platform",
+      status: "fail",
+      detail: `${platformUrl}/health answered ${said(health!)} and /healthz ${said(healthz!)}`,
+      fix:
+        health!.status === 404 && (healthz!.status ?? 404) === 404
+          ? "--platform-url (MOLECULE_PLATFORM_URL) must be the platform's API base URL, not the canvas"
+          : "the platform is up but unhealthy: retry shortly, or check the platform's logs",
+    };
+  }
+  const err = health!.error as { name?: string; message?: string; cause?: { code?: string } };
+  const why =
+    err.name === "TimeoutError"
+      ? `no answer within ${timeoutMs} ms`
+      : (err.cause?.code ?? err.message);
+  return {
+    id: "platform",
+    status: "fail",
+    detail: `cannot reach ${platformUrl}: ${why}`,
+    fix: "start the platform, or correct --platform-url (MOLECULE_PLATFORM_URL); check proxies and firewalls between here and it",
+  };
+}
+
+/** Where the doctor found the token: given, read from a file, none, or a token file it cannot use. */
+export type FoundToken =
+  | { token: string }
+  | { token?: undefined; fileError?: string; file?: string };
+
+const NO_TOKEN_FIX = (workspaceId: string): string =>
+  `set MOLECULE_WORKSPACE_TOKEN (or pass --token), or MOLECULE_WORKSPACE_TOKEN_FILE (--token-file) to a file holding it, or keep it in ~/.molecule/${workspaceId}/.auth_token`;
+
+/**
+ * The token, as the agent would use it: only the workspace's own token passes (not an admin or
+ * org token). With the workspace online or degraded (an agent beats already) one heartbeat proves
+ * it, as the platform's newer clients check it (#2961: never a register, which overwrites the
+ * agent card). Otherwise `GET /workspaces/:id/state`, which the platform guards as strictly: a
+ * heartbeat would mark a workspace no agent serves online. `removed` when the workspace is gone.
+ */
 export async function checkToken(
   client: PlatformClient,
-  hasToken: boolean,
+  found: FoundToken,
+  ws: WorkspaceInfo | undefined,
 ): Promise<{ check: DoctorCheck; removed: boolean }> {
-  if (!hasToken)
+  if (found.token === undefined)
     return {
       removed: false,
       check: {
         id: "token",
         status: "fail",
-        detail: `no token for workspace ${client.workspaceId}`,
-        fix: `set MOLECULE_WORKSPACE_TOKEN (or pass --token), or keep the token in ~/.molecule/${client.workspaceId}/.auth_token`,
+        detail: found.fileError ?? `no token for workspace ${client.workspaceId}`,
+        fix: found.fileError
+          ? "write the workspace token into that file (one line), or unset MOLECULE_WORKSPACE_TOKEN_FILE"
+          : NO_TOKEN_FIX(client.workspaceId),
       },
     };
+  const live = ws?.status === "online" || ws?.status === "degraded";
+  const skipped = {
+    removed: true,
+    check: {
+      id: "token",
+      status: "skip",
+      detail: "not checked: the workspace was removed, which revokes its tokens",
+    } satisfies DoctorCheck,
+  };
   try {
-    const state = await client.getState();
-    if (state.removed)
-      return {
-        removed: true,
-        check: {
-          id: "token",
-          status: "skip",
-          detail: "not checked: the workspace was removed, which revokes its tokens",
-        },
-      };
+    if (live) await client.heartbeat();
+    else if ((await client.getState()).removed) return skipped;
     return {
       removed: false,
-      check: { id: "token", status: "ok", detail: "accepted by the platform (not shown)" },
+      check: {
+        id: "token",
+        status: "ok",
+        detail: `accepted by the platform (${live ? "a heartbeat" : "the state read; no heartbeat, which would mark the workspace online"}; the token is not shown)`,
+      },
     };
   } catch (err) {
+    if (isMoleculeError(err, "workspace_removed")) return skipped;
     const auth = isMoleculeError(err, "unauthorized") || isMoleculeError(err, "forbidden");
     return {
       removed: false,
@@ -85,7 +139,7 @@ export async function checkToken(
           ? `the platform rejected the token for workspace ${client.workspaceId}${statusOf(err)}`
           : `the token could not be checked: ${(err as Error).message}`,
         fix: auth
-          ? "the token is revoked or belongs to another workspace: mint a new one for this workspace (canvas, or POST /workspaces/:id/tokens) and set MOLECULE_WORKSPACE_TOKEN"
+          ? "the token is revoked, rotated or belongs to another workspace: use the workspace's current token (after an operator's rotation, the new one; or mint one: canvas, or POST /workspaces/:id/tokens) in MOLECULE_WORKSPACE_TOKEN or the token file"
           : "retry; if it persists, check the platform's logs",
       },
     };

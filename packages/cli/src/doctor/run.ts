@@ -6,6 +6,7 @@ import {
   checkPlatform,
   checkRegistration,
   checkToken,
+  type FoundToken,
   pushUrlOf,
 } from "./platform-checks.js";
 import { checkPush } from "./push-probe.js";
@@ -17,9 +18,26 @@ export interface DoctorInput {
   client: PlatformClient;
   /** The token given by flag or variable; else the token file is read. */
   token: string | undefined;
+  /** `--token-file` / `MOLECULE_WORKSPACE_TOKEN_FILE`, when no token is given. */
+  tokenFile?: string | undefined;
   orgId: string | undefined;
   /** Per network check. */
   timeoutMs: number;
+}
+
+/**
+ * The token the client uses: the given one, else the token file (`tokenFile`, which must hold it;
+ * an unusable one is reported, not passed over), else `~/.molecule/<id>/.auth_token`.
+ */
+async function findToken(workspaceId: string, input: DoctorInput): Promise<FoundToken> {
+  if (input.token) return { token: input.token };
+  const file = input.tokenFile?.trim();
+  try {
+    const token = await new FileTokenStore({ workspaceId, ...(file ? { file } : {}) }).load();
+    return token === undefined ? {} : { token };
+  } catch (err) {
+    return file ? { fileError: (err as Error).message, file } : {};
+  }
 }
 
 function skipped(id: CheckId, why: string): DoctorCheck {
@@ -37,16 +55,15 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
         skipped(id, "the platform is not reachable"),
       ),
     ];
-  const token =
-    input.token ??
-    (await new FileTokenStore({ workspaceId: client.workspaceId }).load().catch(() => undefined));
-  // The client reads the token file itself; a token found here is the same one.
-  const tok = await checkToken(client, token !== undefined);
+  const found = await findToken(client.workspaceId, input);
+  const token = found.token;
+  // The workspace is read first (it needs no token): a heartbeat of the token check may change it.
+  const reg = await checkRegistration(client);
+  const tok = await checkToken(client, found, reg.workspace);
   const contract =
     tok.check.status === "ok"
       ? await checkContract(client)
       : skipped("contract", "needs a valid token");
-  const reg = await checkRegistration(client);
   const heartbeat =
     reg.workspace === undefined
       ? skipped("heartbeat", "no workspace to check")

@@ -139,6 +139,24 @@ export interface AgentEventMap {
     downMs: number;
   };
   /**
+   * Poll delivery: a delegation this workspace made completed or failed, and the platform pushed
+   * its result into this workspace's own inbox (newer platforms with
+   * `DELEGATION_RESULT_INBOX_PUSH=1`, molecule-core #2832-#2844; off by default there). It is not a
+   * message: the handler never gets it. Emitted once per result row.
+   */
+  delegationResult: {
+    type: "delegationResult";
+    workspaceId: string;
+    delegationId: string;
+    status: "completed" | "failed";
+    /** The delegate's answer (peer output: `sanitizePeerText` before a model reads it); `""` on failure. */
+    text: string;
+    /** Why it failed, when the platform said. */
+    error?: string;
+    /** The inbox row as a message (`message.delegationResult` holds the same fields). */
+    message: InboundMessage;
+  };
+  /**
    * A direct child workspace asked a person for approval (the platform's `APPROVAL_ESCALATED`, sent
    * to the parent only). Notify someone or add context: this workspace's token cannot decide it
    * (a person on the canvas, or an `AdminClient`, can). Emitted only by an agent that listens for

@@ -171,6 +171,19 @@ export class AgentObserver {
     );
   }
 
+  /** A delegation result the platform pushed into the inbox (never the handler's). */
+  delegationResult(message: InboundMessage): void {
+    const r = message.delegationResult;
+    if (!r) return;
+    this.emit("delegationResult", {
+      delegationId: r.delegationId,
+      status: r.status,
+      text: r.text,
+      ...(r.error !== undefined ? { error: r.error } : {}),
+      message,
+    });
+  }
+
   /** A failed answer send. */
   replyFailed(message: InboundMessage, attempt: number, error: unknown, retryInMs?: number): void {
     this.emit("replyFailed", {
@@ -392,6 +405,12 @@ function line(event: AgentEvent): [Level, string, Record<string, unknown>] {
         "error",
         `the store cannot save, taking no new messages until it can: ${describe(event.error)}`,
         ws,
+      ];
+    case "delegationResult":
+      return [
+        "info",
+        `delegation ${event.delegationId} ${event.status} (its result was pushed into the inbox)`,
+        { ...ids(event.message), delegationId: event.delegationId, status: event.status },
       ];
     case "approvalEscalated":
       return [

@@ -37,9 +37,32 @@ export interface InboundMessage {
   text: string;
   /** The message parts, normalised to A2A v0.3 (`kind`). */
   parts: A2APart[];
+  /**
+   * The sender's name in the platform's registry: the activity row's own (`peer_name`, flat or in
+   * a `data` block, when the platform sends one), else the name this client's peer cache holds for
+   * the `sourceId` the platform authenticated (`PlatformClient.fetchActivityRows`). Never what a
+   * sender wrote. Absent for the canvas, on push delivery, and for a sender the cache does not know
+   * yet (its first message starts one lookup; the next ones are named).
+   */
   peerName?: string;
+  /** The sender's role in the platform's registry, found as {@link peerName} is. */
   peerRole?: string;
+  /** The sender's agent card URL, only when the platform's row names one. */
   agentCardUrl?: string;
+  /**
+   * Set on a delegation result the platform pushed into this workspace's own inbox (newer
+   * platforms with `DELEGATION_RESULT_INBOX_PUSH=1`, molecule-core #2832-#2844): an `a2a_receive`
+   * row with method `delegate_result` whose sender is this workspace itself. It is not a message:
+   * a `RemoteAgent` never hands it to the handler (listen to its `delegationResult` event). `text`
+   * is the delegate's answer (peer output: `sanitizePeerText` before a model reads it), `""` when
+   * it failed; `error` says why it failed.
+   */
+  delegationResult?: {
+    delegationId: string;
+    status: "completed" | "failed";
+    text: string;
+    error?: string;
+  };
   /** The A2A `contextId`, when present (replies continue the same conversation). */
   contextId?: string;
   /**
@@ -110,7 +133,8 @@ function messageOfBody(body: unknown): {
  *
  * Returns `null` for rows that are not inbound messages: rows without an `id`, the agent's own
  * `/notify` echoes (`method: "notify"`), and rows of another activity type than `a2a_receive`.
- * Callers polling with a cursor must still advance past those rows.
+ * Callers polling with a cursor must still advance past those rows. A delegation result the
+ * platform pushed into the inbox comes back with `delegationResult` set (see there).
  */
 export function parseActivityRow(row: unknown): InboundMessage | null {
   if (!isRecord(row)) return null;
@@ -145,6 +169,8 @@ export function parseActivityRow(row: unknown): InboundMessage | null {
       if (parts.length === 0) parts = normalizeParts(inner.parts);
     }
   }
+  const result = delegationResultOf(row, sourceId);
+  if (result) text = result.text;
   if (text === "" && row.request_body === undefined && typeof row.summary === "string") {
     text = row.summary;
   }
@@ -172,8 +198,34 @@ export function parseActivityRow(row: unknown): InboundMessage | null {
   if (cardUrl) msg.agentCardUrl = cardUrl;
   const contextId = nonEmpty(message?.contextId) ?? nonEmpty(message?.context_id);
   if (contextId) msg.contextId = contextId;
+  if (result) msg.delegationResult = result;
   markReply(msg, message);
   return msg;
+}
+
+/**
+ * A delegation result pushed into this workspace's inbox (`pushDelegationResultToInbox`,
+ * `delegation.go` 50-78 at enteros-core 50c3bdfd): method `delegate_result` and a sender the
+ * platform recorded as the workspace itself (`source_id` = the row's `workspace_id`). A peer can
+ * send a call named `delegate_result` too, but its row names the peer as the sender: a message.
+ */
+function delegationResultOf(
+  row: Record<string, unknown>,
+  sourceId: string | null,
+): InboundMessage["delegationResult"] {
+  if (row.method !== "delegate_result" || !sourceId || sourceId !== nonEmpty(row.workspace_id))
+    return undefined;
+  const response = isRecord(row.response_body) ? row.response_body : {};
+  const request = isRecord(row.request_body) ? row.request_body : {};
+  const failed = row.status === "error" || row.status === "failed";
+  const out: NonNullable<InboundMessage["delegationResult"]> = {
+    delegationId: nonEmpty(response.delegation_id) ?? nonEmpty(request.delegation_id) ?? "",
+    status: failed ? "failed" : "completed",
+    text: typeof response.text === "string" ? response.text : "",
+  };
+  const error = nonEmpty(row.error_detail);
+  if (error) out.error = error;
+  return out;
 }
 
 /** Sets `isReply`, `inReplyTo`, `taskId` and `answerTask` from the A2A message and its metadata. */

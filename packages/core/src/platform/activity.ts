@@ -12,6 +12,7 @@ import {
 import { toInt } from "./args.js";
 import { platformContract } from "./capabilities.js";
 import { ok } from "./http-errors.js";
+import { nameSenders } from "./peers.js";
 import { enc, type PlatformSession } from "./session.js";
 
 /** Filters of `PlatformClient.fetchActivityRows` (and inbound's `fetchActivity`/`fetchInbound`). */
@@ -124,6 +125,7 @@ export async function fetchActivityRows(
         rows = rows.filter((r) => !r.created_at || Date.parse(r.created_at) < limitTs);
     }
   }
+  nameSenders(s, rows);
   return {
     rows,
     nextCursor: rows.length > 0 ? rows[rows.length - 1]?.id : options.sinceId,

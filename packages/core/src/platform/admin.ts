@@ -9,12 +9,15 @@ import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport
 import {
   approvalDecisionSchema,
   createWorkspaceSchema,
+  externalConnectionSchema,
   pendingApprovalListSchema,
+  restartSchema,
   type WireWorkspace,
   workspaceSchema,
 } from "../wire/index.js";
 import { type ApprovalDecision, decisionNotFound, decisionRequest } from "./approvals.js";
-import { errorText, expectShape, httpError, ok } from "./http-errors.js";
+import { type ExternalConnection, type RestartResult, toExternalConnection } from "./external.js";
+import { errorText, expectShape, type Hints, httpError, ok } from "./http-errors.js";
 import { requireWorkspaceId } from "./ids.js";
 
 /** Options of {@link AdminClient}. */
@@ -51,6 +54,12 @@ export interface CreateExternalWorkspaceInput {
   /** A push URL; without it the platform mints a token and returns it once. */
   url?: string | undefined;
   tier?: number | undefined;
+  /**
+   * How the platform delivers messages to it: default `"push"` with `url`, else `"poll"`, always
+   * sent (newer platforms store `push` when none is sent, whatever the runtime, #2348; the April
+   * 2026 one ignores the field). Another value is refused before any request.
+   */
+  deliveryMode?: "push" | "poll" | undefined;
 }
 
 /** Result of {@link AdminClient.createExternalWorkspace}. `util.inspect` redacts `token`. */
@@ -126,7 +135,19 @@ export class AdminClient {
         code: "invalid_argument",
       });
     }
-    const body: Record<string, unknown> = { name: input.name, runtime: "external", external: true };
+    const mode = input.deliveryMode ?? (input.url ? "push" : "poll");
+    if (mode !== "push" && mode !== "poll") {
+      throw new MoleculeError(
+        `createExternalWorkspace deliveryMode must be "push" or "poll" (got ${JSON.stringify(mode)})`,
+        { code: "invalid_argument" },
+      );
+    }
+    const body: Record<string, unknown> = {
+      name: input.name,
+      runtime: "external",
+      external: true,
+      delivery_mode: mode,
+    };
     if (input.role) body.role = input.role;
     if (input.parentId) body.parent_id = requireWorkspaceId(input.parentId, "parentId");
     if (input.url) body.url = input.url;
@@ -185,6 +206,100 @@ export class AdminClient {
         409: `workspace ${id} has children; pass { confirm: true } to delete them too`,
       });
     }
+  }
+
+  /**
+   * Rotates an external workspace's credentials (`POST /workspaces/:id/external/rotate`, newer
+   * platforms, molecule-core #2852): the platform revokes every token of the workspace, then mints
+   * one, returned once in `token`. The agent running with the old token gets 401 from its next
+   * call: write the new token to its token file (`MOLECULE_WORKSPACE_TOKEN_FILE`, read again on a
+   * 401) or restart it with the new token. A `500 "mint failed"` left the workspace without any
+   * live token: rotate again. Another runtime is refused (`bad_request`).
+   */
+  async rotateExternalCredentials(
+    workspaceId: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ExternalConnection> {
+    return await this.#connection(workspaceId, "POST", "rotate", options.signal);
+  }
+
+  /**
+   * An external workspace's connection block again, without a token and without rotating
+   * (`GET /workspaces/:id/external/connection`, newer platforms, #2852): the URLs and snippets an
+   * operator needs to set an agent up with a token they still have.
+   */
+  async getExternalConnection(
+    workspaceId: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ExternalConnection> {
+    return await this.#connection(workspaceId, "GET", "connection", options.signal);
+  }
+
+  async #connection(
+    workspaceId: string,
+    method: "POST" | "GET",
+    what: "rotate" | "connection",
+    signal: AbortSignal | undefined,
+  ): Promise<ExternalConnection> {
+    const id = requireWorkspaceId(workspaceId, "workspace id");
+    const op = `${what === "rotate" ? "rotateExternalCredentials" : "getExternalConnection"}(${id})`;
+    const res = await this.#transport.send({
+      method,
+      path: `/workspaces/${enc(id)}/external/${what}`,
+      signal,
+    });
+    if (!ok(res.status)) {
+      const said = errorText(res.body, [this.#token]);
+      const hints: Hints = {
+        400: `${op}: workspace ${id} is not an external workspace (400 "${said ?? ""}"); credentials of another runtime are renewed by restarting it`,
+        404: /workspace not found/.test(said ?? "")
+          ? `${op}: workspace ${id} does not exist (404)`
+          : `${op}: this platform has no external credential routes (404${said ? ` "${said}"` : ""}); they came after April 2026 (molecule-core #2852)`,
+      };
+      if (what === "rotate" && said === "mint failed")
+        hints[500] = `${op}: the platform revoked every token of workspace ${id} but could not mint a new one (500 "mint failed"): no token is live now; rotate again`;
+      throw httpError(res, op, [this.#token], hints);
+    }
+    const wire = expectShape(externalConnectionSchema, res, op, [this.#token], {
+      includeBody: false,
+    });
+    return toExternalConnection(wire, res.body, [this.#token]);
+  }
+
+  /**
+   * Restarts a workspace (`POST /workspaces/:id/restart`). On newer platforms an external
+   * workspace's restart is a no-op (`status: "noop"`, #2412): restart its agent instead (before,
+   * the platform re-provisioned it, which revoked every token). A platform without a provisioner
+   * answers `503 provisioner not available` (the April 2026 one for every external workspace):
+   * an `unavailable` error saying so, not retried.
+   */
+  async restartWorkspace(
+    workspaceId: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RestartResult> {
+    const id = requireWorkspaceId(workspaceId, "workspace id");
+    const op = `restartWorkspace(${id})`;
+    const res = await this.#transport.send({
+      method: "POST",
+      path: `/workspaces/${enc(id)}/restart`,
+      signal: options.signal,
+    });
+    if (res.status === 503 && errorText(res.body, [this.#token]) === "provisioner not available") {
+      throw new MoleculeError(
+        `${op}: this platform has no provisioner to restart workspace ${id} with (503 "provisioner not available"); an external workspace is restarted by restarting its agent`,
+        { code: "unavailable", status: 503, body: redactDeep(res.body, [this.#token]) },
+      );
+    }
+    if (!ok(res.status)) {
+      throw httpError(res, op, [this.#token], {
+        404: `${op}: workspace ${id} does not exist (404)`,
+      });
+    }
+    const b = expectShape(restartSchema, res, op, [this.#token]);
+    const out: RestartResult = { status: b.status, raw: redactDeep(res.body, [this.#token]) };
+    if (b.runtime) out.runtime = b.runtime;
+    if (b.message) out.message = b.message;
+    return out;
   }
 
   /** Pauses a workspace (and its descendants). */

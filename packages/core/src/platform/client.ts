@@ -51,6 +51,7 @@ import { tracedCallPeer } from "./peer-call.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
 import { discoverPeer, listPeers } from "./peers.js";
 import { downloadPlugin, recordPluginInstall } from "./plugin-download.js";
+import { getQueuedCall, type QueuedCall } from "./queue-status.js";
 import { type CardUpdateOptions, RegisteredCard } from "./card-sync.js";
 import { heartbeat, register, updateAgentCard } from "./registry.js";
 import { enc, PlatformSession } from "./session.js";
@@ -131,14 +132,11 @@ export class PlatformClient {
 
   /**
    * Registers the agent (and mints its token on the first call, saved to the token store).
-   *
-   * Delivery: `deliveryMode` defaults to `"push"` when `url` is given, else `"poll"`. Poll delivery
-   * needs a newer platform; the 2026-04 baseline only pushes to an http(s) `url`: when it is
-   * detected and `url` is given, the agent is registered for push; without `url` a `MoleculeError`
-   * with code `poll_delivery_unsupported` explains what to pass. The result's `deliveryMode` is
-   * what the platform did: its echoed `delivery_mode` when it sends one, else (poll requested with
-   * a `url`) the capability probe, run after a first registration has minted the token; when the
-   * probe fails, `"push"` (a server that does not echo the mode ignores it and pushes to the url).
+   * `deliveryMode` defaults to `"push"` with `url`, else `"poll"`. Poll delivery needs a newer
+   * platform; on the 2026-04 baseline the agent is registered for push when `url` is given, else
+   * a `MoleculeError` `poll_delivery_unsupported` says what to pass. The result's `deliveryMode` is
+   * what the platform did: its echoed `delivery_mode`, else (poll asked for with a `url`) the
+   * capability probe, after a first registration minted the token; when that fails, `"push"`.
    */
   register(options: {
     url?: string | undefined;
@@ -238,9 +236,17 @@ export class PlatformClient {
   }
 
   /**
+   * The fate of a call queued for a busy peer (a receipt with a `queueId`): `GET …/a2a/queue/:id`
+   * (newer platforms). Only its caller or its target may read it; else, as for an unknown id,
+   * `not_found`. Timestamps come as `Date`s, a completed delegation's answer as `result`.
+   */
+  getQueuedCall(queueId: string, options: { signal?: AbortSignal } = {}): Promise<QueuedCall> {
+    return getQueuedCall(this.#s, queueId, options);
+  }
+
+  /**
    * Delegates a task asynchronously (`POST /workspaces/<self>/delegate`). The idempotency key
-   * defaults to `makeIdempotencyKey("<targetId>:<task>")`, so the same task to two targets no
-   * longer collides; because of the key the request is retried on 429/502/503/connection errors.
+   * defaults to `makeIdempotencyKey("<targetId>:<task>")` (the request is retried with it).
    */
   delegate(
     targetId: string,
@@ -253,12 +259,11 @@ export class PlatformClient {
   // ---------------------------------------------------------------- inbound
 
   /**
-   * Reads activity rows (wire data), oldest first, in both contracts. With cursors (newer servers)
-   * the rows strictly after `sinceId` are returned and a stale cursor raises
-   * {@link CursorLostError}. On the baseline the newest `limit` rows are returned reversed;
-   * `sinceId`, `peerId` and `beforeTs` are applied client-side (rows up to `sinceId` are cut when
-   * it is in the window), so callers must still de-duplicate by `id`. For inbound messages use
-   * `fetchActivity(client, options)` or `fetchInbound(client, options)`.
+   * Reads activity rows (wire data), oldest first, in both contracts: with cursors (newer servers)
+   * the rows strictly after `sinceId` (a stale cursor raises {@link CursorLostError}); on the
+   * baseline the newest `limit` rows reversed, `sinceId`, `peerId` and `beforeTs` applied here, so
+   * de-duplicate by `id`. A peer's row without `peer_name`/`peer_role` gets them from this client's
+   * peer cache (see `InboundMessage.peerName`). For inbound messages: `fetchActivity`/`fetchInbound`.
    */
   fetchActivityRows(options: FetchInboundOptions = {}): Promise<ActivityRows> {
     return fetchActivityRows(this.#s, options);
@@ -304,11 +309,9 @@ export class PlatformClient {
   // ---------------------------------------------------------------- capabilities, events
 
   /**
-   * Probes once what the platform supports and caches the answer: `since_id` cursors (a zero
-   * cursor answers 410 on newer servers, 200 on the baseline), poll delivery (same servers), and
-   * the SSE event stream. A failed probe is not cached. `events: false` skips the event-stream
-   * check (`eventStream` is then false) unless it was already made: for callers that will not open
-   * the stream, it saves a connection.
+   * Probes once what the platform supports and caches it (a failed probe is not cached): `since_id`
+   * cursors (a zero cursor answers 410 on newer servers, 200 on the baseline), poll delivery (same
+   * servers), the SSE event stream. `events: false` skips the stream check unless it was made.
    */
   capabilities(
     options: { signal?: AbortSignal; events?: boolean } = {},
@@ -361,11 +364,9 @@ export class PlatformClient {
   }
 
   /**
-   * Rotates the workspace token without deleting the workspace: mints a new token, saves it to the
-   * token store, switches to it, then revokes the old one, found by the `prefix` the platform lists
-   * for each token (whatever its length). When no listed token or more than one matches, nothing
-   * is revoked and the result says why (`oldToken`, `candidateIds`): the new token is active
-   * either way; revoke the old one with {@link revokeToken}.
+   * Rotates the workspace token: mints a new one, saves it to the token store, switches to it, then
+   * revokes the old one, found by its listed `prefix`. When no listed token or several match, none
+   * is revoked and the result says why (`oldToken`, `candidateIds`); the new token is active.
    */
   rotateToken(options: { signal?: AbortSignal } = {}): Promise<RotateTokenResult> {
     return rotateToken(this.#s, options);
@@ -489,10 +490,7 @@ export class PlatformClient {
     return listDelegations(this.#s, options);
   }
 
-  /**
-   * Releases the client's connection pools (never closes a dispatcher you passed) and closes the
-   * capability probe's event stream if no `openEventStream` took it.
-   */
+  /** Releases the client's pools (never a dispatcher you passed) and the probe's unused stream. */
   async close(): Promise<void> {
     dropSpare(this.#s);
     await this.#s.transport.close();

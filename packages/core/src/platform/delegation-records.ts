@@ -8,6 +8,7 @@ import { invalid } from "./args.js";
 import { ok } from "./http-errors.js";
 import { requireWorkspaceId } from "./ids.js";
 import { enc, type PlatformSession } from "./session.js";
+import type { DelegationStatus } from "./types.js";
 
 /** The most of a task or a response preview the SDK sends (the platform stores it whole). */
 const MAX_DELEGATION_TEXT_BYTES = 64 * 1024;
@@ -47,8 +48,8 @@ export interface DelegationRecord {
   type: string | null;
   /** The workspace delegated to; `null` when the platform recorded none (a result row). */
   targetId: string | null;
-  /** E.g. `pending`, `dispatched`, `queued`, `completed`, `failed`. */
-  status: string | null;
+  /** E.g. `pending`, `dispatched`, `queued`, `completed`, `failed` (see {@link DelegationStatus}). */
+  status: DelegationStatus | null;
   summary: string | null;
   /** Why it failed, when it did. */
   error: string | null;

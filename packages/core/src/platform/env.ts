@@ -10,6 +10,14 @@ export interface MoleculeEnv {
   workspaceId: string | undefined;
   /** `MOLECULE_WORKSPACE_TOKEN`: its token (else the token file is used). */
   token: string | undefined;
+  /**
+   * `MOLECULE_WORKSPACE_TOKEN_FILE`: a file holding the token, when `token` is unset (the inline
+   * token wins, as in the platform's own clients, #2935). Read it with
+   * `new FileTokenStore({ workspaceId, file: tokenFile })`: a missing or blank file is then an
+   * error (never another token instead), and the agent reads it again after a 401, so a rotated
+   * token written there is used without a restart.
+   */
+  tokenFile: string | undefined;
   /** `MOLECULE_PUBLIC_URL`: where the platform reaches this agent's push endpoint. */
   publicUrl: string | undefined;
   /** `MOLECULE_PORT`: the port of the push endpoint. */
@@ -20,7 +28,7 @@ export interface MoleculeEnv {
 
 /**
  * Reads `MOLECULE_PLATFORM_URL`, `MOLECULE_WORKSPACE_ID`, `MOLECULE_WORKSPACE_TOKEN`,
- * `MOLECULE_PUBLIC_URL` and `MOLECULE_PORT`. An old name (`MOLECULE_URL`, `WORKSPACE_ID`,
+ * `MOLECULE_WORKSPACE_TOKEN_FILE`, `MOLECULE_PUBLIC_URL` and `MOLECULE_PORT`. An old name (`MOLECULE_URL`, `WORKSPACE_ID`,
  * `MOLECULE_REPORTED_URL`) is used when its new one is unset, with a deprecation warning in
  * `warnings`. A `MOLECULE_PORT` that is not a port number throws `invalid_argument`.
  */
@@ -45,10 +53,12 @@ export function readMoleculeEnv(env: NodeJS.ProcessEnv = process.env): MoleculeE
       { code: "invalid_argument" },
     );
   }
+  const token = read("MOLECULE_WORKSPACE_TOKEN");
   return {
     platformUrl: read("MOLECULE_PLATFORM_URL", "MOLECULE_URL"),
     workspaceId: read("MOLECULE_WORKSPACE_ID", "WORKSPACE_ID"),
-    token: read("MOLECULE_WORKSPACE_TOKEN"),
+    token,
+    tokenFile: token === undefined ? read("MOLECULE_WORKSPACE_TOKEN_FILE") : undefined,
     publicUrl: read("MOLECULE_PUBLIC_URL", "MOLECULE_REPORTED_URL"),
     port,
     warnings,

@@ -7,6 +7,8 @@ export type {
   PendingApproval,
   SetSecretsFailure,
 } from "./admin.js";
+export type { ExternalConnection, RestartResult } from "./external.js";
+export type { QueuedCall, QueuedCallStatus } from "./queue-status.js";
 export { PlatformClient } from "./client.js";
 export { CursorLostError, WorkspaceRemovedError } from "./errors.js";
 export type { ActivityRows, FetchInboundOptions } from "./activity.js";
@@ -22,10 +24,12 @@ export type {
   PlatformCapabilities,
   PlatformClientOptions,
   RegisterResult,
+  DelegationStatus,
   RotateTokenResult,
   TokenInfo,
   WorkspaceInfo,
   WorkspaceState,
+  WorkspaceStatus,
 } from "./types.js";
 export { FileTokenStore, MemoryTokenStore } from "./token-store.js";
 export type { FileTokenStoreOptions, TokenStore } from "./token-store.js";

@@ -1,5 +1,5 @@
-// The peer data one client caches: discovered URLs and protocols for `ttlMs`, peer lists for at
-// most 30 s. Every map is bounded: peer ids and list queries may come from a model's tool call.
+// The peer data one client caches: discovered URLs, protocols and names for `ttlMs`, peer lists for
+// at most 30 s. Every map is bounded: peer ids and list queries may come from a model's tool call.
 import { peerProtocolFromCard, type A2AProtocolVersion } from "../a2a/index.js";
 import { UUID_RE } from "./ids.js";
 import type { DiscoveredPeer, Peer } from "./peer-types.js";
@@ -9,17 +9,34 @@ interface CacheEntry<T> {
   expires: number;
 }
 
+/** A peer's name and role as the platform's registry lists them. */
+export interface PeerIdentity {
+  name: string;
+  role: string | null;
+}
+
+/** Peers whose registry name and role are kept (from lists and discoveries). */
+const MAX_IDENTITIES = 1_000;
+/** The least time between two lookups of senders the cache does not know. */
+const LOOKUP_INTERVAL_MS = 30_000;
+
 /**
- * Cached peer lists, discovered peer URLs and the A2A protocol each peer speaks. Each map is
- * created on its first entry: most agents of a fleet never call a peer.
+ * Cached peer lists, discovered peer URLs, the A2A protocol each peer speaks, and each peer's
+ * registry name and role. Each map is created on its first entry: most agents of a fleet never
+ * call a peer.
  */
 export class PeerCache {
-  /** How long discovered peer URLs and protocols stay cached, in ms. */
+  /** How long discovered peer URLs, protocols and names stay cached, in ms. */
   readonly ttlMs: number;
   #discovered: Map<string, CacheEntry<DiscoveredPeer>> | undefined;
   #lists: Map<string, CacheEntry<Peer[]>> | undefined;
   /** The A2A protocol each peer answered in (or its card advertised). */
   #protocols: Map<string, CacheEntry<A2AProtocolVersion>> | undefined;
+  /** Each peer's registry name and role (inbound messages are named with them). */
+  #identities: Map<string, CacheEntry<PeerIdentity>> | undefined;
+  /** When the last lookup of unknown senders started (`performance.now()`), and whether it runs. */
+  #lookedUpAt = Number.NEGATIVE_INFINITY;
+  #lookingUp = false;
 
   constructor(ttlMs: number) {
     this.ttlMs = ttlMs;
@@ -36,6 +53,36 @@ export class PeerCache {
     this.#lists ??= new Map();
     if (this.#lists.size >= 64) this.#lists.clear();
     this.#lists.set(key, { value: peers, expires: now + Math.min(30_000, this.ttlMs) });
+    for (const p of peers) this.#setIdentity(p.id, { name: p.name, role: p.role }, now);
+  }
+
+  /** A peer's registry name and role, unless unknown or expired. */
+  identity(peerId: string, now: number): PeerIdentity | undefined {
+    const hit = this.#identities?.get(peerId);
+    return hit && hit.expires > now ? hit.value : undefined;
+  }
+
+  #setIdentity(peerId: string, value: PeerIdentity, now: number): void {
+    this.#identities ??= new Map();
+    if (this.#identities.size >= MAX_IDENTITIES && !this.#identities.has(peerId))
+      this.#identities.clear();
+    this.#identities.set(peerId, { value, expires: now + this.ttlMs });
+  }
+
+  /**
+   * Whether a lookup of senders the cache does not know may start now (then it is marked started):
+   * one at a time, at most one per 30 s, whatever the number of messages or senders.
+   */
+  startLookup(now: number): boolean {
+    if (this.#lookingUp || now - this.#lookedUpAt < LOOKUP_INTERVAL_MS) return false;
+    this.#lookingUp = true;
+    this.#lookedUpAt = now;
+    return true;
+  }
+
+  /** The lookup {@link startLookup} allowed has ended. */
+  endLookup(): void {
+    this.#lookingUp = false;
   }
 
   /** A copy of a peer's cached discovery, unless it expired or `fresh` (then it is dropped). */
@@ -48,6 +95,9 @@ export class PeerCache {
 
   setDiscovered(peerId: string, value: DiscoveredPeer, now: number): void {
     (this.#discovered ??= new Map()).set(peerId, { value, expires: now + this.ttlMs });
+    // Discovery names a peer but not its role: it names one the lists have not.
+    if (!this.identity(peerId, now))
+      this.#setIdentity(peerId, { name: value.name, role: null }, now);
   }
 
   /** The protocol last seen working for a peer, or read from its cached `listPeers` card. */
@@ -73,12 +123,13 @@ export class PeerCache {
   /** Forgets one peer's URL and protocol (and every list), or (without id) everything. */
   invalidate(id?: string): void {
     if (id === undefined) {
-      this.#discovered = this.#lists = this.#protocols = undefined;
+      this.#discovered = this.#lists = this.#protocols = this.#identities = undefined;
       return;
     }
     const key = UUID_RE.test(id) ? id.toLowerCase() : id;
     this.#discovered?.delete(key);
     this.#protocols?.delete(key);
+    this.#identities?.delete(key);
     this.#lists = undefined;
   }
 }

@@ -1,5 +1,6 @@
 // The types of peers as PlatformClient lists, discovers and calls them.
 import type { AgentCard } from "../a2a/index.js";
+import type { WorkspaceStatus } from "./types.js";
 
 /** A peer workspace this agent may talk to. */
 export interface Peer {
@@ -7,7 +8,8 @@ export interface Peer {
   name: string;
   role: string | null;
   tier: number | null;
-  status: string;
+  /** `"unknown"` when the platform sent none. */
+  status: WorkspaceStatus;
   url: string | null;
   parentId: string | null;
   activeTasks: number;

@@ -1,6 +1,8 @@
-// Peer discovery: the peers this workspace may talk to, and one peer's A2A URL (both cached).
+// Peer discovery: the peers this workspace may talk to, and one peer's A2A URL (both cached); and
+// the registry names of the peers inbound rows come from.
 import type { AgentCard } from "../a2a/index.js";
-import { discoverSchema, peersSchema, type WirePeer } from "../wire/index.js";
+import { discoverSchema, peersSchema, type WireActivityRow, type WirePeer } from "../wire/index.js";
+import { describe } from "../transport/index.js";
 import { platformContract } from "./capabilities.js";
 import { errorText, ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
@@ -98,4 +100,45 @@ function toPeer(row: WirePeer): Peer {
         ? (card as AgentCard)
         : null,
   };
+}
+
+/** Whether a row already names its sender (the server's flat fields or a `data` block). */
+function named(row: WireActivityRow): boolean {
+  const data = row.data as { peer_name?: unknown } | null | undefined;
+  return (
+    (typeof row["peer_name"] === "string" && row["peer_name"] !== "") ||
+    (typeof data?.peer_name === "string" && data.peer_name !== "")
+  );
+}
+
+/**
+ * Names the senders of inbound rows: a peer's `a2a_receive` row without `peer_name` gets the
+ * registry's `peer_name` and `peer_role` (flat, as a newer server's `?include=peer_info` sends
+ * them) for the `source_id` the platform authenticated, from this client's peer cache: no request
+ * per message (molecule-core #2905 names them the same way, on the client). A sender the cache does
+ * not know starts one `listPeers` in the background (at most one per 30 s; it fills the cache for
+ * the next rows) and is left unnamed: naming never delays nor fails a delivery.
+ */
+export function nameSenders(s: PlatformSession, rows: WireActivityRow[]): void {
+  const now = performance.now();
+  let unknown = false;
+  for (const row of rows) {
+    const id = row.source_id;
+    if (!id || id === s.workspaceId || row.activity_type !== "a2a_receive" || named(row)) continue;
+    const known = s.peers.identity(id, now);
+    if (!known) {
+      unknown = true;
+      continue;
+    }
+    row["peer_name"] = known.name;
+    if (known.role) row["peer_role"] = known.role;
+  }
+  if (!unknown || !s.peers.startLookup(now)) return;
+  void listPeers(s, { fresh: true })
+    .catch((err: unknown) =>
+      s.logger?.debug?.("could not list peers to name a message's sender", {
+        error: describe(err),
+      }),
+    )
+    .finally(() => s.peers.endLookup());
 }

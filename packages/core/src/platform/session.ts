@@ -60,6 +60,10 @@ export class PlatformSession {
   readonly #store: TokenStore | undefined;
   #token: string | undefined;
   #tokenLoaded: boolean;
+  /** Whether a 401 re-reads the store (the token was not given inline): see {@link send}. */
+  readonly #rereads: boolean;
+  /** The store's read in flight after a 401 (concurrent 401s share it). */
+  #rereading: Promise<string | undefined> | undefined;
 
   constructor(options: PlatformClientOptions) {
     if (!options || typeof options !== "object")
@@ -86,6 +90,7 @@ export class PlatformSession {
     const token = options.token?.trim();
     this.#token = token || undefined;
     this.#tokenLoaded = this.#token !== undefined || this.#store === undefined;
+    this.#rereads = this.#token === undefined && this.#store !== undefined;
     this.selfHeaders = { "x-workspace-id": this.workspaceId };
     this.selfPeerHeaders = {
       "x-workspace-id": this.workspaceId,
@@ -119,11 +124,55 @@ export class PlatformSession {
     this.#tokenLoaded = true;
   }
 
-  /** Sends a platform request with the token (loaded first when a store holds it). */
+  /**
+   * Sends a platform request with the token (loaded first when a store holds it). When the token
+   * came from the store (a token file), a `401` reads the store again: when it now holds another
+   * token (an operator rotated the workspace's credentials and wrote the new one there), the
+   * request is sent once more with it. Streams are not re-sent (their next open uses it).
+   */
   send(spec: RequestSpec): Promise<HttpResponse> {
+    const retry = this.#rereads && spec.auth !== false && !spec.stream;
     // No extra async hop on the hot path once the token is loaded.
-    if (this.#tokenLoaded) return this.transport.send(spec);
-    return this.ensureToken().then(() => this.transport.send(spec));
+    if (this.#tokenLoaded) return retry ? this.#sendRereading(spec) : this.transport.send(spec);
+    return this.ensureToken().then(() =>
+      retry ? this.#sendRereading(spec) : this.transport.send(spec),
+    );
+  }
+
+  async #sendRereading(spec: RequestSpec): Promise<HttpResponse> {
+    const used = this.#token;
+    const res = await this.transport.send(spec);
+    if (res.status !== 401 || !(await this.#reread(used))) return res;
+    return await this.transport.send(spec);
+  }
+
+  /**
+   * After a 401 for token `used`: reads the store again and switches to the token it holds when
+   * that differs; true when the request should be sent again. A store that cannot be read keeps
+   * the 401 (its error is logged: the next 401 reads it again).
+   */
+  async #reread(used: string | undefined): Promise<boolean> {
+    if (this.#token !== used) return this.#token !== undefined; // another call switched already
+    let stored: string | undefined;
+    try {
+      stored = await (this.#rereading ??= (this.#store as TokenStore)
+        .load()
+        .finally(() => (this.#rereading = undefined)));
+    } catch (err) {
+      this.logger?.warn?.(
+        "the platform rejected the workspace token (401), and the token store could not be read again",
+        { error: (err as Error).message },
+      );
+      return false;
+    }
+    if (stored === undefined || stored === used) return false;
+    if (this.#token === used) {
+      this.#token = stored;
+      this.logger?.info?.(
+        "the platform rejected the workspace token (401): the token store holds a new one (rotated?); using it",
+      );
+    }
+    return true;
   }
 
   /**

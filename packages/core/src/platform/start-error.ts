@@ -38,8 +38,8 @@ function portOf(err: unknown): number | undefined {
 
 /**
  * One line saying why an agent could not start and what to do, for the failures a first run
- * meets: a wrong token, a removed workspace, a paused workspace, a platform that cannot be
- * reached, a push port already in use, a delivery the platform lacks. `undefined` for any other
+ * meets: a wrong token, a token file that cannot be used, a removed workspace, a paused workspace,
+ * a platform that cannot be reached, a push port already in use, a delivery the platform lacks. `undefined` for any other
  * error (print its message).
  *
  * @example
@@ -60,7 +60,9 @@ export function describeStartError(
   const status = (err as { status?: unknown } | null)?.status;
   switch (codeOf(err)) {
     case "unauthorized":
-      return `the platform rejected the workspace token (401): set ${name("MOLECULE_WORKSPACE_TOKEN", "--token")} to the token the platform issued for this workspace (the canvas shows it once when the workspace is created)`;
+      return `the platform rejected the workspace token (401): set ${name("MOLECULE_WORKSPACE_TOKEN", "--token")} (or the file ${name("MOLECULE_WORKSPACE_TOKEN_FILE", "--token-file")} names) to the token the platform issued for this workspace (the canvas shows it once when the workspace is created; after a rotation, the new one)`;
+    case "token_file_unreadable":
+      return (err as Error).message;
     case "forbidden":
       return `the platform refused this workspace (403): check ${name("MOLECULE_WORKSPACE_ID", "--workspace-id")} and ${name("MOLECULE_ORG_ID", "--org-id")}`;
     case "workspace_removed":

@@ -1,6 +1,8 @@
 // Token stores: where the workspace bearer token lives between runs.
 import {
+  basename,
   chmod,
+  dirname,
   homedir,
   join,
   mkdir,
@@ -77,6 +79,13 @@ export interface FileTokenStoreOptions {
   workspaceId: string;
   /** Directory holding `.auth_token`; default `~/.molecule/<workspaceId>`. */
   dir?: string;
+  /**
+   * A token file of the operator's (`MOLECULE_WORKSPACE_TOKEN_FILE`), instead of
+   * `<dir>/.auth_token`. It must hold the token: a file that is missing, unreadable, blank or of
+   * more than one line fails `load()` with `token_file_unreadable` (never another token instead).
+   * `save()` replaces it atomically and leaves its directory's mode alone.
+   */
+  file?: string | undefined;
 }
 
 /**
@@ -93,9 +102,26 @@ export class FileTokenStore implements TokenStore {
   readonly dir: string;
   /** Full path of the token file. */
   readonly path: string;
+  /** Whether the file is the operator's (`file`): it must exist and hold exactly one token. */
+  readonly #required: boolean;
 
   constructor(options: FileTokenStoreOptions) {
     requireFileSystem("FileTokenStore", "use a MemoryTokenStore or a TokenStore of your own");
+    this.#required = options.file !== undefined;
+    if (options.file !== undefined) {
+      if (
+        typeof options.file !== "string" ||
+        options.file.trim() === "" ||
+        options.file.includes("\0")
+      )
+        throw new MoleculeError(
+          `the token file must be a path (MOLECULE_WORKSPACE_TOKEN_FILE); got ${JSON.stringify(options.file)}`,
+          { code: "invalid_argument" },
+        );
+      this.path = options.file;
+      this.dir = dirname(options.file);
+      return;
+    }
     const id = options.workspaceId;
     if (options.dir === undefined && (!id || /[/\\]|^\.\.?$/.test(id) || id.includes("\0"))) {
       throw new MoleculeError(
@@ -112,21 +138,37 @@ export class FileTokenStore implements TokenStore {
     try {
       text = await readFile(this.path, "utf8");
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" && !this.#required) return undefined;
+      if (this.#required) throw this.#unreadable("cannot be read", err);
       throw new MoleculeError(`could not read the token file ${this.path}; check its permissions`, {
         code: "token_store_error",
         cause: err,
       });
     }
     const token = text.trim();
-    return token === "" ? undefined : token;
+    if (!this.#required) return token === "" ? undefined : token;
+    if (token === "") throw this.#unreadable("is empty");
+    if (/[\r\n]/.test(token)) throw this.#unreadable("holds more than one line");
+    return token;
+  }
+
+  /** The operator's token file is unusable: a hard error, never another token instead (#2934). */
+  #unreadable(why: string, cause?: unknown): MoleculeError {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    return new MoleculeError(
+      `the token file ${this.path} (MOLECULE_WORKSPACE_TOKEN_FILE) ${why}${code ? ` (${code})` : ""}: write the workspace token into it (one line), or unset the variable`,
+      { code: "token_file_unreadable", cause },
+    );
   }
 
   async save(token: string): Promise<void> {
     const value = checkToken(token);
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await chmod(this.dir, 0o700).catch(() => undefined);
-    const tmp = join(this.dir, `.auth_token.${PROCESS_ID}.${randomHex(6)}.tmp`);
+    if (!this.#required) {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await chmod(this.dir, 0o700).catch(() => undefined);
+    }
+    const stem = this.#required ? `.${basename(this.path)}` : ".auth_token";
+    const tmp = join(this.dir, `${stem}.${PROCESS_ID}.${randomHex(6)}.tmp`);
     let handle;
     try {
       // "wx": O_CREAT | O_EXCL — a fresh private file, 0600 from the first byte.

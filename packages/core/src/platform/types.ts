@@ -87,9 +87,46 @@ export interface HeartbeatReport {
   runtimeState?: "" | "wedged";
 }
 
+/**
+ * A workspace's status: the platform's `workspace_status` values (`models/workspace_status.go` at
+ * molecule-core 2026-05: `awaiting_agent`, an external workspace no agent serves yet or whose
+ * heartbeats stopped, and `hibernating`, on its way to `hibernated`, came with #2388), or another
+ * string a newer platform sends, passed through as is.
+ */
+export type WorkspaceStatus =
+  | "provisioning"
+  | "online"
+  | "offline"
+  | "degraded"
+  | "failed"
+  | "removed"
+  | "paused"
+  | "hibernated"
+  | "hibernating"
+  | "awaiting_agent"
+  | (string & {});
+
+/**
+ * A delegation's status: `delegated` (the answer to `delegate`), then the row's `pending`,
+ * `dispatched`, `received`, `in_progress`, `queued` (the target was busy), `completed` or `failed`;
+ * `stuck` (the platform's ledger found no heartbeat for it for 10 minutes, #2836); or another string
+ * a newer platform sends, passed through as is.
+ */
+export type DelegationStatus =
+  | "delegated"
+  | "pending"
+  | "dispatched"
+  | "received"
+  | "in_progress"
+  | "queued"
+  | "completed"
+  | "failed"
+  | "stuck"
+  | (string & {});
+
 /** Result of {@link PlatformClient.getState}. */
 export interface WorkspaceState {
-  status: string;
+  status: WorkspaceStatus;
   paused: boolean;
   removed: boolean;
 }
@@ -97,7 +134,7 @@ export interface WorkspaceState {
 /** Result of {@link PlatformClient.delegate}. */
 export interface DelegationResult {
   delegationId: string;
-  status: string;
+  status: DelegationStatus;
   targetId: string;
   /** True when the platform recognised the idempotency key and returned the existing delegation. */
   idempotentHit: boolean;

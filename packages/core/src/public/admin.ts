@@ -1,13 +1,17 @@
 // Public API of @molecule-ai/agent-core/admin: provisioning with the platform's admin token
-// (create external workspaces, set secrets, delete, issue tokens), and the result types of the
-// client's token management (`createToken`, `listTokens`, `rotateToken`).
+// (create external workspaces, rotate their credentials, restart, set secrets, delete, issue
+// tokens), and the result types of the client's token management (`createToken`, `listTokens`,
+// `rotateToken`) and queue status (`getQueuedCall`).
 export { AdminClient } from "../platform/index.js";
 export type {
   AdminClientOptions,
   CreatedWorkspace,
   CreateExternalWorkspaceInput,
+  ExternalConnection,
   PendingApproval,
+  RestartResult,
   SetSecretsFailure,
 } from "../platform/index.js";
 export type { IssuedToken, RotateTokenResult, TokenInfo } from "../platform/index.js";
+export type { QueuedCall, QueuedCallStatus } from "../platform/index.js";
 export type { ApprovalDecision } from "../platform/index.js";

@@ -14,6 +14,8 @@ export type {
   WireWorkspace,
 } from "../wire/index.js";
 export type { ActivityRows, EventStream } from "../platform/index.js";
+// The platform's status values, typed (unknown ones pass through as strings).
+export type { DelegationStatus, WorkspaceStatus } from "../platform/index.js";
 export { parseActivityRow } from "../inbound/index.js";
 export { isInboundActivityEvent } from "../platform/index.js";
 export type { EventStreamBody } from "../platform/index.js";

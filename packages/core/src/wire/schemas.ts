@@ -130,6 +130,42 @@ function build(z: typeof Zod.z) {
       .optional(),
   });
 
+  /**
+   * `POST /workspaces/:id/external/rotate` and `GET …/external/connection` 200 (molecule-core
+   * #2852): the connection block wrapped in `{"connection": …}` (12 fields at 2026-05; the snippets
+   * are read loosely, they are templates).
+   */
+  const externalConnectionSchema = z.looseObject({
+    connection: z.looseObject({
+      workspace_id: str,
+      platform_url: optStr,
+      auth_token: z.string().optional(),
+      registry_endpoint: optStr,
+      heartbeat_endpoint: optStr,
+    }),
+  });
+
+  /** `POST /workspaces/:id/restart` 200: `{"status":"noop","runtime":"external","message"}` (#2412). */
+  const restartSchema = z.looseObject({ status: str, runtime: optStr, message: optStr });
+
+  /**
+   * `GET /workspaces/:id/a2a/queue/:queue_id` 200 (molecule-core #2333): timestamps are Postgres
+   * text (`2026-05-01 12:00:00.123+00`), `response_body` a base64 string (a Go `[]byte`).
+   */
+  const queueStatusSchema = z.looseObject({
+    queue_id: str,
+    workspace_id: optStr,
+    status: str,
+    priority: looseNum,
+    attempts: looseNum,
+    last_error: optStr,
+    enqueued_at: optStr,
+    dispatched_at: optStr,
+    completed_at: optStr,
+    expires_at: optStr,
+    response_body: optStr,
+  });
+
   /** The A2A proxy's `202 {queued: true}` body: a busy push peer's call, held in the platform's queue. */
   const queuedSchema = z.looseObject({
     queued: z.literal(true),
@@ -181,6 +217,9 @@ function build(z: typeof Zod.z) {
     queuedSchema,
     pollQueuedSchema,
     jsonRpcResponseSchema,
+    externalConnectionSchema,
+    restartSchema,
+    queueStatusSchema,
   };
 }
 
@@ -214,6 +253,9 @@ export const createWorkspaceSchema = lazy("createWorkspaceSchema");
 export const queuedSchema = lazy("queuedSchema");
 export const pollQueuedSchema = lazy("pollQueuedSchema");
 export const jsonRpcResponseSchema = lazy("jsonRpcResponseSchema");
+export const externalConnectionSchema = lazy("externalConnectionSchema");
+export const restartSchema = lazy("restartSchema");
+export const queueStatusSchema = lazy("queueStatusSchema");
 
 /** Wire type of the register response. */
 export type WireRegisterResponse = z.infer<Schemas["registerResponseSchema"]>;
@@ -235,6 +277,8 @@ export type WireWorkspace = z.infer<Schemas["workspaceSchema"]>;
 export type WireCreateWorkspaceResponse = z.infer<Schemas["createWorkspaceSchema"]>;
 /** Wire type of a JSON-RPC response. */
 export type WireJsonRpcResponse = z.infer<Schemas["jsonRpcResponseSchema"]>;
+/** `POST /workspaces/:id/external/rotate` and `GET …/external/connection` 200. */
+export type WireExternalConnection = z.infer<Schemas["externalConnectionSchema"]>;
 
 /** Parses with `schema`; returns the value or the dotted path + message of the first issue. */
 export function parseWire<T>(

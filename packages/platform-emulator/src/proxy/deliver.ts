@@ -50,7 +50,7 @@ export async function a2a(platform: Platform, ctx: Ctx, id: string): Promise<voi
   const who = resolveA2ACaller(ctx.req.headers, id, {
     latest: platform.latest,
     lazyCheck: (caller) => platform.lazyFailure(ctx, caller),
-    bearerIsTokenOf: (caller) => platform.tokenFor(ctx, caller) !== undefined,
+    bearerWorkspace: () => platform.bearerWorkspace(ctx),
     canCommunicate: (a, b) => platform.canCommunicate(a, b),
   });
   if (who.callerId === undefined) throw new HttpError(who.status, { error: who.error });

@@ -26,6 +26,10 @@ export function enqueue(
     );
     if (dup !== undefined) return dup;
   }
+  const now = platform.now();
+  // `params.expires_in_seconds`, a positive integer, sets `expires_at` (#2333; `a2a_queue.go`
+  // 45-70 at 50c3bdfd); anything else leaves it NULL. Read in both contracts, stored only.
+  const ttl = isObject(params) ? params["expires_in_seconds"] : undefined;
   const q: QueueRow = {
     id: newId(),
     workspaceId: target.id,
@@ -34,7 +38,9 @@ export function enqueue(
     idempotencyKey: mid,
     attempts: 0,
     status: "queued",
-    createdAt: platform.now(),
+    createdAt: now,
+    expiresAt:
+      typeof ttl === "number" && Number.isInteger(ttl) && ttl > 0 ? now + ttl * 1000 : null,
   };
   platform.store.queue.push(q);
   platform.changed();

@@ -11,8 +11,23 @@ function bytePreview(s: string, n: number): string {
   return b.length > n ? `${b.subarray(0, n).toString("utf8")}...` : s;
 }
 
+/**
+ * A delegation text cut to `n` bytes as each server cuts it: the 2026-04 one's `truncate` (the
+ * first `n` bytes plus "...", `delegation.go` 619-624 at 7cf77f27); latest's `TruncateBytes`
+ * (#3016: at most `n` bytes in all, cut at a character boundary, ending in "…";
+ * `textutil/truncate.go` 58-72 at 50c3bdfd).
+ */
+export function delegationPreview(platform: Platform, s: string, n: number): string {
+  if (!platform.latest) return bytePreview(s, n);
+  const b = Buffer.from(s);
+  if (b.length <= n) return s;
+  let cut = n - 3; // "…" is 3 bytes
+  while (cut > 0 && ((b[cut] as number) & 0xc0) === 0x80) cut--;
+  return `${b.subarray(0, cut).toString("utf8")}…`;
+}
+
 /** A direct activity INSERT (the handlers bypass `LogActivity`: no `ACTIVITY_LOGGED`). */
-function insertActivity(
+export function insertActivity(
   platform: Platform,
   row: Omit<ActivityRow, "seq" | "id" | "created_at">,
 ): void {
@@ -23,6 +38,39 @@ function insertActivity(
     created_at: platform.now(),
   });
   platform.changed();
+}
+
+/**
+ * The delegation result pushed into the delegating workspace's own inbox (RFC #2829, #2832-#2844;
+ * `pushDelegationResultToInbox`, `delegation.go` 34-78 at enteros-core 50c3bdfd), only in latest
+ * with `delegationResultInboxPush` (the server's `DELEGATION_RESULT_INBOX_PUSH=1`, default off):
+ * an `a2a_receive` row with method `delegate_result` whose `source_id` is the workspace itself,
+ * `request_body {delegation_id}`, `response_body {text, delegation_id}` (`text` empty on failure),
+ * written by a direct INSERT (no `ACTIVITY_LOGGED`). Called where the server calls it: a run of
+ * `/delegate` that completed or failed, and `…/delegations/:id/update`.
+ */
+export function pushDelegationResult(
+  platform: Platform,
+  sourceId: string,
+  delegationId: string,
+  outcome: { status: "completed"; text: string } | { status: "failed"; error: string },
+): void {
+  if (!platform.latest || !platform.s.delegationResultInboxPush) return;
+  if (platform.ws(sourceId) === undefined) return;
+  const failed = outcome.status === "failed";
+  insertActivity(platform, {
+    workspace_id: sourceId,
+    activity_type: "a2a_receive",
+    source_id: sourceId,
+    target_id: null,
+    method: "delegate_result",
+    summary: failed ? "Delegation failed" : "Delegation result delivered",
+    duration_ms: null,
+    status: failed ? "error" : "ok",
+    error_detail: failed && outcome.error !== "" ? outcome.error : null,
+    request_body: { delegation_id: delegationId },
+    response_body: { text: failed ? "" : outcome.text, delegation_id: delegationId },
+  });
 }
 
 /** `POST /workspaces/:id/delegations/record`: 202 (no de-dup), `DELEGATION_SENT`. */
@@ -57,7 +105,7 @@ export async function recordDelegation(platform: Platform, ctx: Ctx, id: string)
   platform.emit(ws.id, "DELEGATION_SENT", {
     delegation_id: delegationId,
     target_id: targetId,
-    task_preview: bytePreview(task, 100),
+    task_preview: delegationPreview(platform, task, 100),
   });
   sendJson(ctx, 202, { delegation_id: delegationId, status: "recorded" });
 }
@@ -95,7 +143,7 @@ export async function updateDelegation(
         source_id: wsId,
         target_id: null,
         method: "delegate_result",
-        summary: `Delegation completed (${bytePreview(preview, 80)})`,
+        summary: `Delegation completed (${delegationPreview(platform, preview, 80)})`,
         duration_ms: null,
         status: "completed",
         error_detail: null,
@@ -104,8 +152,12 @@ export async function updateDelegation(
       });
     platform.emit(wsId, "DELEGATION_COMPLETE", {
       delegation_id: delegationId,
-      response_preview: bytePreview(preview, 200),
+      response_preview: delegationPreview(platform, preview, 200),
     });
-  } else platform.emit(wsId, "DELEGATION_FAILED", { delegation_id: delegationId, error });
+    pushDelegationResult(platform, wsId, delegationId, { status, text: preview });
+  } else {
+    platform.emit(wsId, "DELEGATION_FAILED", { delegation_id: delegationId, error });
+    pushDelegationResult(platform, wsId, delegationId, { status, error });
+  }
   sendJson(ctx, 200, { status, delegation_id: delegationId });
 }

@@ -5,6 +5,7 @@ import type { Platform } from "../platform.js";
 import { deliver } from "../proxy/deliver.js";
 import type { ActivityRow } from "../store.js";
 import { iso, isObject, newId, optString, reqString, UUID_ANY_RE } from "../util.js";
+import { delegationPreview, insertActivity, pushDelegationResult } from "./delegation-records.js";
 
 /** `POST /workspaces/:id/delegate`: answers 202 and runs the delegation in the background. */
 export async function delegate(platform: Platform, ctx: Ctx, id: string): Promise<void> {
@@ -19,6 +20,7 @@ export async function delegate(platform: Platform, ctx: Ctx, id: string): Promis
   }
   if (!UUID_ANY_RE.test(targetId))
     throw new HttpError(400, { error: "target_id must be a valid UUID" });
+  const sentTargetId = targetId;
   targetId = targetId.toLowerCase();
   if (targetId === id) throw new HttpError(400, { error: "self-delegation not permitted" });
   if (key !== "") {
@@ -37,18 +39,19 @@ export async function delegate(platform: Platform, ctx: Ctx, id: string): Promis
     }
   }
   const delegationId = newId();
-  const target = platform.ws(targetId);
+  // The row as `insertDelegationRow` writes it (`delegation.go` 196-207 at 7cf77f27, 269-271 at
+  // 50c3bdfd): the target id as sent, `request_body {task, delegation_id}`.
   const row = platform.logActivity({
     workspace_id: id,
     activity_type: "delegation",
     source_id: id,
     target_id: targetId,
     method: "delegate",
-    summary: `Delegating to ${target?.name ?? targetId}`,
+    summary: `Delegating to ${sentTargetId}`,
     duration_ms: null,
     status: "pending",
     error_detail: null,
-    request_body: { task, delegation_id: delegationId, target_id: targetId },
+    request_body: { task, delegation_id: delegationId },
     ...(key !== "" ? { idempotencyKey: key } : {}),
     delegationId,
   });
@@ -96,6 +99,7 @@ async function runDelegation(
       target === undefined
         ? "workspace not found"
         : "access denied: workspaces cannot communicate per hierarchy rules",
+      true,
     );
     return;
   }
@@ -115,7 +119,21 @@ async function runDelegation(
   setDelegationStatus(platform, row, "dispatched");
   const r = await deliver(platform, target, sourceId, env, undefined);
   if (r.status === 202) {
+    // `delegation.go` 305-326 at 7cf77f27 (384-389 at 50c3bdfd).
     setDelegationStatus(platform, row, "queued");
+    insertActivity(platform, {
+      workspace_id: sourceId,
+      activity_type: "delegation",
+      source_id: sourceId,
+      target_id: targetId,
+      method: "delegate_result",
+      summary: "Delegation queued — target at capacity",
+      duration_ms: null,
+      status: "queued",
+      error_detail: null,
+      response_body: { delegation_id: delegationId, queued: true },
+      delegationId,
+    });
     return;
   }
   if (r.status >= 200 && r.status < 300) {
@@ -124,10 +142,14 @@ async function runDelegation(
   }
   const err =
     isObject(r.body) && typeof r.body["error"] === "string" ? r.body["error"] : `HTTP ${r.status}`;
-  failDelegation(platform, delegationId, err);
+  failDelegation(platform, delegationId, err, true);
 }
 
-/** Records a delegation result (`delegate_result` row, `DELEGATION_COMPLETE`). */
+/**
+ * Records a delegation result: the `delegate_result` row of `executeDelegation` (`delegation.go`
+ * 331-351 at 7cf77f27, 405-430 at 50c3bdfd; the summary is the answer's first 80 bytes, unwrapped),
+ * `DELEGATION_COMPLETE`, and in latest with its option the result pushed into the inbox.
+ */
 export function finishDelegation(platform: Platform, delegationId: string, body: unknown): void {
   const row = delegationRow(platform, delegationId);
   if (row === undefined) return;
@@ -140,7 +162,7 @@ export function finishDelegation(platform: Platform, delegationId: string, body:
     source_id: row.workspace_id,
     target_id: row.target_id,
     method: "delegate_result",
-    summary: `Delegation result from ${platform.ws(row.target_id ?? "")?.name ?? row.target_id}`,
+    summary: `Delegation completed (${delegationPreview(platform, stored, 80)})`,
     duration_ms: null,
     status: "completed",
     error_detail: null,
@@ -153,16 +175,45 @@ export function finishDelegation(platform: Platform, delegationId: string, body:
   platform.emit(row.workspace_id, "DELEGATION_COMPLETE", {
     delegation_id: delegationId,
     target_id: row.target_id,
-    response_preview: stored.slice(0, 200),
+    response_preview: delegationPreview(platform, stored, 200),
+  });
+  pushDelegationResult(platform, row.workspace_id, delegationId, {
+    status: "completed",
+    text: stored,
   });
 }
 
-/** Marks a delegation failed (`DELEGATION_FAILED`). */
-export function failDelegation(platform: Platform, delegationId: string, error: string): void {
-  const row = delegationRow(platform, delegationId);
-  if (row === undefined) return;
-  setDelegationStatus(platform, row, "failed", error);
-  platform.emit(row.workspace_id, "DELEGATION_FAILED", { delegation_id: delegationId, error });
+/**
+ * Marks a delegation failed (`DELEGATION_FAILED`). A run of `/delegate` whose call failed (`row`)
+ * also writes the `delegate_result` row `"Delegation failed"` with the error (`delegation.go`
+ * 278-292 at 7cf77f27, 346-360 at 50c3bdfd), and in latest with its option pushes the failure
+ * into the inbox.
+ */
+export function failDelegation(
+  platform: Platform,
+  delegationId: string,
+  error: string,
+  row = false,
+): void {
+  const d = delegationRow(platform, delegationId);
+  if (d === undefined) return;
+  setDelegationStatus(platform, d, "failed", error);
+  if (row)
+    insertActivity(platform, {
+      workspace_id: d.workspace_id,
+      activity_type: "delegation",
+      source_id: d.workspace_id,
+      target_id: d.target_id,
+      method: "delegate_result",
+      summary: "Delegation failed",
+      duration_ms: null,
+      status: "failed",
+      error_detail: error,
+      delegationId,
+    });
+  platform.emit(d.workspace_id, "DELEGATION_FAILED", { delegation_id: delegationId, error });
+  if (row)
+    pushDelegationResult(platform, d.workspace_id, delegationId, { status: "failed", error });
 }
 
 /**
@@ -190,20 +241,22 @@ export function listDelegations(platform: Platform, ctx: Ctx, id: string): void 
     const delegationId = r.delegationId ?? bodyDelegationId(r.request_body, r.response_body);
     if (delegationId !== undefined && delegationId !== "") o["delegation_id"] = delegationId;
     if (r.error_detail !== null && r.error_detail !== "") o["error"] = r.error_detail;
-    const preview = responsePreview(r.response_body);
+    const preview = responsePreview(platform, r.response_body);
     if (preview !== "") o["response_preview"] = preview;
     out.push(o);
   }
   sendJson(ctx, 200, out);
 }
 
-/** The server's `COALESCE(response_body->>'text', response_body::text, '')`, cut at 300 bytes. */
-function responsePreview(body: unknown): string {
+/**
+ * The server's `COALESCE(response_body->>'text', response_body::text, '')`, cut at 300 bytes
+ * (`delegation.go` 630 at 50c3bdfd: `TruncateBytes` in latest).
+ */
+function responsePreview(platform: Platform, body: unknown): string {
   if (body === undefined || body === null) return "";
   const text =
     isObject(body) && typeof body["text"] === "string" ? body["text"] : JSON.stringify(body);
-  const bytes = Buffer.from(text, "utf8");
-  return bytes.length <= 300 ? text : `${bytes.subarray(0, 300).toString("utf8")}...`;
+  return delegationPreview(platform, text, 300);
 }
 
 /** The server's `COALESCE(request_body->>'delegation_id', response_body->>'delegation_id')`. */

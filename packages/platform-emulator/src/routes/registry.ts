@@ -35,7 +35,7 @@ export async function register(platform: Platform, ctx: Ctx): Promise<void> {
   let deliveryMode: "push" | "poll";
   if (platform.latest) {
     if (mode !== "" && mode !== "push" && mode !== "poll")
-      throw new HttpError(400, { error: "invalid delivery_mode: must be 'push' or 'poll'" });
+      throw new HttpError(400, { error: "delivery_mode must be 'push' or 'poll'" }); // registry.go 275-278 at 50c3bdfd
     deliveryMode = mode === "poll" || (mode === "" && url === "") ? "poll" : "push";
     if (deliveryMode === "push" && url === "")
       throw new HttpError(400, { error: "invalid request body" });
@@ -181,12 +181,14 @@ export async function heartbeat(platform: Platform, ctx: Ctx): Promise<void> {
   } else if (
     st === "offline" ||
     st === "provisioning" ||
-    (st === "awaiting_agent" && (w.url !== "" || (platform.latest && w.deliveryMode === "poll")))
+    (st === "awaiting_agent" && (platform.latest || w.url !== ""))
   ) {
+    // In latest a heartbeat lifts `awaiting_agent` whatever the workspace's URL ("auto-recovery
+    // from awaiting_agent", #2382; `registry.go` 768-777 at 50c3bdfd): a push workspace resumed
+    // after a pause blanked its URL is then "online" while calls to it still get 503 "workspace
+    // has no URL", until its agent registers again, as on the server.
     platform.setStatus(w, "online", "WORKSPACE_ONLINE", { recovered_from: st });
   }
-  // A push workspace without a URL (resumed after a pause blanked it) stays `awaiting_agent` until
-  // its agent registers again: "online" would promise calls that get 503 "workspace has no URL".
   const fl = platform.inflight.get(id);
   if (fl !== undefined) for (const touch of fl) touch();
   if (platform.store.queue.length > 0 && active < w.maxConcurrentTasks) drainOne(platform, w);

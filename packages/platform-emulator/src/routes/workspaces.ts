@@ -3,6 +3,7 @@ import { type Ctx, HttpError, readJsonObject, sendJson } from "../http-io.js";
 import type { Platform } from "../platform.js";
 import { MALFORMED_ID_ERROR } from "../server-quirks.js";
 import type { WorkspaceRow } from "../store.js";
+import { connectionBlock } from "./external.js";
 import {
   BindError,
   iso,
@@ -60,7 +61,7 @@ export async function createWorkspace(platform: Platform, ctx: Ctx): Promise<voi
   platform.adminAuth(ctx);
   const b = await readJsonObject(ctx, "invalid workspace payload");
   let name: string, role: string, runtime: string, url: string, tier: number, external: boolean;
-  let parentId: string, maxConc: number, budget: number | null;
+  let parentId: string, maxConc: number, budget: number | null, mode: string;
   let secrets: Record<string, string> = {};
   try {
     name = reqString(b, "name");
@@ -77,6 +78,7 @@ export async function createWorkspace(platform: Platform, ctx: Ctx): Promise<voi
         : optInt(b, "budget_limit");
     optString(b, "model");
     optString(b, "template");
+    mode = platform.latest ? optString(b, "delivery_mode") : "";
     if (b["secrets"] !== undefined && b["secrets"] !== null) {
       if (!isObject(b["secrets"])) throw new BindError("secrets");
       for (const [k, v] of Object.entries(b["secrets"])) {
@@ -105,6 +107,10 @@ export async function createWorkspace(platform: Platform, ctx: Ctx): Promise<voi
   const access = optString(b, "workspace_access", "none");
   if (!["none", "read_only", "read_write"].includes(access))
     throw new HttpError(400, { error: "invalid workspace access" });
+  // `delivery_mode` (#2348; `workspace.go` 262-274 at 50c3bdfd): validated before the insert, the
+  // same 400 text as register's. The 2026-04 server has no such column and ignores the field.
+  if (mode !== "" && mode !== "push" && mode !== "poll")
+    throw new HttpError(400, { error: "delivery_mode must be 'push' or 'poll'" });
   if (parentId !== "") {
     // Postgres rejects a non-UUID and the foreign key an unknown one: the real server's 500.
     if (!UUID_ANY_RE.test(parentId) || platform.ws(parentId.toLowerCase()) === undefined)
@@ -137,7 +143,7 @@ export async function createWorkspace(platform: Platform, ctx: Ctx): Promise<voi
     createdAt: now,
     updatedAt: now,
     removedAt: null,
-    deliveryMode: "push",
+    deliveryMode: mode === "poll" ? "poll" : "push",
     inboundSecret: newToken(),
     capabilities: {},
     x: 0,
@@ -186,31 +192,17 @@ export async function createWorkspace(platform: Platform, ctx: Ctx): Promise<voi
   if (platform.latest) {
     w.status = "awaiting_agent";
     w.runtime = "external";
-    w.deliveryMode = "poll";
+    if (mode === "") w.deliveryMode = "poll";
   } else if (runtime === "external") {
     w.runtime = "external";
   }
   const token = platform.mintToken(id);
   platform.emit(id, "WORKSPACE_AWAITING_AGENT", { name });
-  const host = ctx.req.headers.host;
-  const platformUrl = host !== undefined ? `http://${host}` : platform.baseUrl;
   sendJson(ctx, 201, {
     id,
     external: true,
     status: "awaiting_agent",
-    connection: {
-      workspace_id: id,
-      platform_url: platformUrl,
-      auth_token: token,
-      registry_endpoint: `${platformUrl}/registry/register`,
-      heartbeat_endpoint: `${platformUrl}/registry/heartbeat`,
-      curl_register_template:
-        `curl -X POST ${platformUrl}/registry/register -H 'Content-Type: application/json' ` +
-        `-H 'Authorization: Bearer <auth_token>' -d '{"id":"${id}","url":"<your agent url>","agent_card":{"name":"${name}"}}'`,
-      python_snippet:
-        `from molecule_agent import RemoteAgentClient\n` +
-        `client = RemoteAgentClient(workspace_id="${id}", platform_url="${platformUrl}")\nclient.register()\n`,
-    },
+    connection: connectionBlock(platform, ctx, id, name, token),
   });
 }
 

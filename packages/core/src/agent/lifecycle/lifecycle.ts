@@ -87,14 +87,25 @@ export function startSteps(o: StartRetryOptions): StartStep {
   };
 }
 
-/** The error an agent ends with after `n` consecutive 401s: says how to re-onboard. */
+/**
+ * What a 401 means once the workspace was found not removed (a removal is its own error), and
+ * what to do, in one line: the token was revoked or rotated (an operator's rotation revokes every
+ * token of the workspace; the SDK cannot tell the two apart), and how to hand the agent the new one.
+ */
+export function tokenRejected(workspaceId: string): string {
+  return (
+    `the platform rejected workspace ${workspaceId}'s token (401) and the workspace still exists: ` +
+    "its token was revoked or rotated (an operator's rotate revokes every token). Give the agent " +
+    "the new token: write it to the agent's token file (MOLECULE_WORKSPACE_TOKEN_FILE, else " +
+    `~/.molecule/${workspaceId}/.auth_token; read again on every 401, no restart needed) or restart ` +
+    "it with MOLECULE_WORKSPACE_TOKEN; if the workspace was deleted, create it again and re-onboard"
+  );
+}
+
+/** The error an agent ends with after `n` consecutive 401s: says how to give it a new token. */
 export function unauthorizedError(workspaceId: string, n: number, what: string): MoleculeAuthError {
   return new MoleculeAuthError(
-    `The platform rejected workspace ${workspaceId}'s token on ${n} consecutive ${what}s (401): ` +
-      "the workspace was probably deleted or its token revoked. To re-onboard, create the workspace " +
-      "again (or have an admin issue a new token), delete the stale token file " +
-      `(~/.molecule/${workspaceId}/.auth_token) if you use one, and restart with the new ` +
-      "token (MOLECULE_WORKSPACE_TOKEN or --token).",
+    `Stopped after ${n} consecutive ${what}s were rejected: ${tokenRejected(workspaceId)}.`,
     { status: 401 },
   );
 }

@@ -6,7 +6,7 @@ import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import { describe } from "../../transport/index.js";
 import type { AgentEndReason, RemoteAgentOptions } from "../types.js";
-import { isRemovedError, isUnauthorized, unauthorizedError } from "./lifecycle.js";
+import { isRemovedError, isUnauthorized, tokenRejected, unauthorizedError } from "./lifecycle.js";
 import { HeartbeatWatch } from "./liveness.js";
 import { awaitsRegistration } from "./re-register.js";
 
@@ -156,8 +156,14 @@ export class PlatformWatch {
       return;
     }
     const consecutive = ++this.#unauthorized[call];
-    logger.warn?.(`${call} rejected (401)`, { consecutive });
     const max = this.#o.maxUnauthorized ?? 3;
+    // The first rejection says what it means and what to do; the next ones only count.
+    if (consecutive === 1)
+      logger.warn?.(`${call} rejected: ${tokenRejected(this.#o.client.workspaceId)}`, {
+        consecutive,
+        stopsAfter: max,
+      });
+    else logger.warn?.(`${call} rejected (401)`, { consecutive });
     if (consecutive >= max) {
       this.#agent.end("unauthorized", unauthorizedError(this.#o.client.workspaceId, max, call));
     }

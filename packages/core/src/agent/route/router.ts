@@ -20,7 +20,9 @@ export type Route =
   /** An answer nobody awaits, over the rate limit: counted and dropped. */
   | "dropped"
   /** The user's handler. */
-  | "handler";
+  | "handler"
+  /** A delegation result the platform pushed into the inbox: an event, never the handler. */
+  | "delegationResult";
 
 /** Answers nobody awaits that reach the handler per sender (the unauthenticated ones share one budget). */
 const UNMATCHED_ANSWERS_PER_MINUTE = 30;
@@ -87,6 +89,7 @@ export class Router {
 
   /** Routes one admitted message (see {@link Route}). */
   route(msg: InboundMessage): Route {
+    if (msg.delegationResult) return "delegationResult";
     if (msg.isReply) {
       if (this.#take(msg)) return "call";
       return this.#unmatched.admit(senderOf(msg), this.#logger) ? "handler" : "dropped";

@@ -394,7 +394,9 @@ export class PollSource implements EventWakeupsOptions {
     info: { redelivered: boolean; deliveries?: number },
   ): Promise<undefined> {
     if (await this.#admission.overDelivered(msg, info.deliveries)) return;
-    if (this.#router.route(msg) !== "handler") return;
+    const route = this.#router.route(msg);
+    if (route === "delegationResult") this.#observer.delegationResult(msg);
+    if (route !== "handler") return;
     if (info.redelivered && this.#answers.answered(msg)) return; // its answer is queued
     if (!(await this.#answers.admitTask(msg))) return; // a refused continuation
     const outcome = await this.#runner.submit(msg, {
