@@ -1,5 +1,5 @@
 // Types of the RemoteAgent runtime.
-import type { AgentCard, AnswerTask, A2APart } from "../a2a/index.js";
+import type { AgentCard, AnswerFailure, AnswerTask, A2APart } from "../a2a/index.js";
 import type { Backfill, CursorStore, InboundMessage } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import type { HeartbeatLateWarning } from "../events/index.js";
@@ -83,12 +83,13 @@ export interface AgentPlatformClient {
   }>;
   /**
    * Sends an answer; `messageId` is the answer's fixed id (resends reuse it); `task` the agent's
-   * task it belongs to (a client that drops it answers a question as a plain message).
+   * task it belongs to (a client that drops it answers a question as a plain message); `failure`
+   * marks the answer that says the message was dead-lettered unanswered.
    */
   reply(
     inbound: InboundMessage,
     text: string,
-    opts?: { signal?: AbortSignal; messageId?: string; task?: AnswerTask },
+    opts?: { signal?: AbortSignal; messageId?: string; task?: AnswerTask; failure?: AnswerFailure },
   ): Promise<void>;
   /**
    * Adds a row to this workspace's activity log: the agent reports each dead letter there (an

@@ -2,7 +2,7 @@
 // is a function of the piece that owns it, given the client's shared PlatformSession.
 import type { Readable } from "node:stream";
 import { derivePathSecret } from "../a2a/index.js";
-import type { A2APart, AgentCard, AnswerTask } from "../a2a/index.js";
+import type { A2APart, AgentCard, AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
 import { inspectCustom, REDACTED } from "../transport/index.js";
 import type { ChunkedBody } from "../transport/index.js";
@@ -270,13 +270,18 @@ export class PlatformClient {
    * `contextId`, metadata `molecule_in_reply_to: <inbound messageId>`; see docs/protocol.md).
    * `messageId` fixes the answer's id (the reply outbox resends under the same id); `task` marks
    * the answer as part of a task of this agent (`input-required`: a question the peer answers by
-   * that `taskId`; metadata `molecule_task_*`). Empty text and messages of unknown source are
-   * rejected before any request.
+   * that `taskId`; metadata `molecule_task_*`); `failure` says the message was dead-lettered
+   * unanswered (`molecule_failure`). Empty text and unknown senders are refused before any request.
    */
   reply(
     inbound: ReplyTarget,
     text: string,
-    options: { signal?: AbortSignal; messageId?: string; task?: AnswerTask } = {},
+    options: {
+      signal?: AbortSignal;
+      messageId?: string;
+      task?: AnswerTask;
+      failure?: AnswerFailure;
+    } = {},
   ): Promise<void> {
     const peerId = inbound?.sourceId ?? inbound?.source ?? "unknown";
     const send = { workspaceId: this.workspaceId, peerId, messageId: options.messageId };

@@ -1,5 +1,5 @@
 // Cursor stores: where poll delivery persists its position and its de-duplication window.
-import type { AnswerTask } from "../a2a/index.js";
+import { type AnswerTask, isAnswerFailure } from "../a2a/index.js";
 import {
   basename,
   dirname,
@@ -345,6 +345,7 @@ function parseOutboxRecords(value: unknown): OutboxRecord[] | undefined {
       rec.task = { id: task.id, state: task.state as AnswerTask["state"] };
       if (typeof task.error === "number") rec.task.error = task.error;
     }
+    if (isAnswerFailure(v.failure)) rec.failure = v.failure;
     out.push(rec);
   }
   return out;
