@@ -1,7 +1,7 @@
 // An AI SDK agent whose peer is a default (poll-delivered) agent: tools built from a running
 // RemoteAgent await the peer's answer, so generateText's model gets it as the tool result.
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { InboundMessage } from "@molecule-ai/agent-core";
+import type { InboundMessage, RemoteAgentOptions } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { generateText, isStepCount } from "ai";
@@ -22,7 +22,7 @@ async function setup() {
   const start = async (
     name: string,
     handler: (m: InboundMessage) => string | void,
-    extra: Partial<ConstructorParameters<typeof RemoteAgent>[0]> = {},
+    extra: Partial<RemoteAgentOptions<PlatformClient>> = {},
   ) => {
     const w = await emu.admin.createWorkspace({ name });
     const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token: w.token! });

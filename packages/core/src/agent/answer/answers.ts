@@ -120,6 +120,11 @@ export class Answers {
     return this.#entries.size;
   }
 
+  /** Keeps poll questions' tasks in `tasks` from now on (the default store, opened at start). */
+  useTasks(tasks: A2ATaskStore): void {
+    this.#tasks.use(tasks);
+  }
+
   /** Persists the outbox in `store` from now on, and resends what a previous run left there. */
   async attach(store: AgentStateStore): Promise<void> {
     this.#state = store;
