@@ -167,13 +167,15 @@ describe("RemoteAgent events (poll delivery, latest contract)", () => {
     for (const t of ["deliveryChosen", "connected", "stopping", "stopped"] as const) {
       expect(rec.types().filter((x) => x === t)).toHaveLength(1);
     }
-    // One info line says the agent is connected, one that it stopped.
+    // One info line says where inbound delivery starts (how far back it looks), one that the
+    // agent is connected, one that it stopped.
     const infos = rec.lines.filter((l) => l.level === "info").map((l) => l.msg);
-    expect(infos).toHaveLength(2);
-    expect(infos[0]).toMatch(
+    expect(infos).toHaveLength(3);
+    expect(infos[0]).toMatch(/^inbound: a first start \(no saved cursor, no checkpoint/);
+    expect(infos[1]).toMatch(
       new RegExp(`^connected as ${a.id} \\(poll every 60000 ms, event wake-ups on\\)`),
     );
-    expect(infos[1]).toBe("stopped (stopped)");
+    expect(infos[2]).toBe("stopped (stopped)");
   });
 
   it("retried for each failed attempt, the first error logged as a warning, then handled", async () => {

@@ -1,5 +1,5 @@
 // Types of the RemoteAgent runtime.
-import type { AgentCard, AnswerTask, A2APart } from "../a2a/index.js";
+import type { AgentCard, AnswerFailure, AnswerTask, A2APart } from "../a2a/index.js";
 import type { Backfill, CursorStore, InboundMessage } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import type { HeartbeatLateWarning } from "../events/index.js";
@@ -63,6 +63,8 @@ export interface AgentPlatformClient {
     sinceId?: string;
     sinceSecs?: number;
     limit?: number;
+    /** The activity type (default `a2a_receive`; the agent reads its checkpoint as `agent_log`). */
+    type?: string;
     signal?: AbortSignal;
   }): Promise<ActivityRows>;
   fetchInbound?(opts?: {
@@ -83,12 +85,13 @@ export interface AgentPlatformClient {
   }>;
   /**
    * Sends an answer; `messageId` is the answer's fixed id (resends reuse it); `task` the agent's
-   * task it belongs to (a client that drops it answers a question as a plain message).
+   * task it belongs to (a client that drops it answers a question as a plain message); `failure`
+   * marks the answer that says the message was dead-lettered unanswered.
    */
   reply(
     inbound: InboundMessage,
     text: string,
-    opts?: { signal?: AbortSignal; messageId?: string; task?: AnswerTask },
+    opts?: { signal?: AbortSignal; messageId?: string; task?: AnswerTask; failure?: AnswerFailure },
   ): Promise<void>;
   /**
    * Adds a row to this workspace's activity log: the agent reports each dead letter there (an
@@ -263,21 +266,24 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   /** Rows per fetch (default: the client's default). */
   pollLimit?: number;
   /**
-   * Where the poll cursor and de-dup window live (default in memory). Same as
+   * Where the poll cursor and de-dup window live (default: see `store`). Same as
    * `store: { state: cursorStore }`; prefer `store`.
    */
   cursorStore?: CursorStore;
   /**
-   * Where the agent keeps its cursor, de-duplication, reply outbox and task state:
-   * `memoryStore()` (default), `fileStore(path)`, or `createPostgresStore(...)` from
-   * `@molecule-ai/postgres`, which lets N replicas of this agent share one workspace and handle
-   * each message once. The store is yours: close it after `stop()`.
+   * Where the agent keeps its cursor, de-duplication, reply outbox and task state. Default, on poll
+   * delivery: `fileStore(<MOLECULE_STATE_DIR or ~/.molecule>/<workspaceId>/inbound)`, held by this
+   * agent alone (in memory where there is no file system), so a restart resumes where it stopped.
+   * Or `memoryStore()` (a restart resumes from the checkpoint in the activity log),
+   * `fileStore(path)`, or `createPostgresStore(...)` from `@molecule-ai/postgres` (N replicas of
+   * this agent share one workspace, each message handled once). A store you pass is yours: close it
+   * after `stop()`.
    */
   store?: AgentStore;
   /**
-   * What a start without a cursor (first start, or an empty store) delivers: `"all"` (default)
-   * every message the platform still holds, oldest first; `"none"` only messages arriving after
-   * the start (logged); `{ sinceMs }` those of the last `sinceMs` ms.
+   * What a first start delivers (no saved cursor, no checkpoint in the activity log): `"all"`
+   * (default) every message the platform still holds, oldest first; `"none"` only messages arriving
+   * after the start (logged); `{ sinceMs }` those of the last `sinceMs` ms.
    */
   backfill?: Backfill;
   /** Settled ids remembered for de-duplication (default 1000 activity ids and 1000 message ids). */

@@ -16,6 +16,8 @@ export const PEER_SIDE_CODES: ReadonlySet<string> = new Set([
   "peer_error", // any other HTTP status from the peer
   "peer_rpc_error", // a JSON-RPC error answer
   "peer_task_failed", // a task that ended "failed"
+  "peer_failed", // the peer dead-lettered the message: its handler failed, it will not answer
+  "peer_malformed_answer", // an answer of no known shape
   "peer_response_too_large",
   "peer_url_stale",
   "peer_url_invalid",

@@ -21,6 +21,7 @@ export {
   emitWarning,
   envVar,
   hasFileSystem,
+  isProcessAlive,
   PROCESS_ID,
   RUNTIME_NAME,
   setImmediate,

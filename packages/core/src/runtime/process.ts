@@ -24,5 +24,15 @@ export const hasFileSystem = true;
 /** This process's id (file stores name their temporary files with it). */
 export const PROCESS_ID: number = process.pid;
 
+/** Whether a process with this id runs (a state folder's lock names its holder by pid). */
+export const isProcessAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0); // signal 0: checks only
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, owned by another user
+  }
+};
+
 /** The runtime and its version, for the User-Agent: `node/<version>`. */
 export const RUNTIME_NAME = `node/${process.versions.node}`;

@@ -27,6 +27,9 @@ export const setImmediate = (callback: () => void): void => void setTimeout(call
 /** No process id here (nothing uses it: there is no file system). */
 export const PROCESS_ID = 0;
 
+/** No processes to look up here (nothing uses it: there is no file system). */
+export const isProcessAlive = (_pid: number): boolean => false;
+
 const g = globalThis as { navigator?: { userAgent?: unknown }; EdgeRuntime?: unknown };
 
 /** `edge-light` (Next's edge runtime), `Cloudflare-Workers` or the navigator's user agent. */

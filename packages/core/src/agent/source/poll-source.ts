@@ -20,6 +20,7 @@ import type { Answers } from "../answer/answers.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { RemoteAgentOptions } from "../types.js";
+import { type Checkpoint, PollCheckpoint, resumeFrom } from "./poll-checkpoint.js";
 import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher, type PageFetcher } from "./poll-fetch.js";
 
@@ -80,6 +81,10 @@ export class PollSource implements EventWakeupsOptions {
   readonly #runner: Dispatcher;
   readonly #answers: Answers;
   readonly #observer: AgentObserver;
+  /** Where the state is saved, for the start's log line (a file, or "memory"). */
+  readonly #where: string;
+  /** The checkpoints in the activity log (this process's loop, with a client that can). */
+  readonly #checkpoint: PollCheckpoint | undefined;
   /** The platform paused or removed the workspace, or the event stream dropped: check the state. */
   readonly #onStateEvent: () => void;
   /** A shared store's poll, which runs the loop instead of this process (replicas). */
@@ -107,8 +112,11 @@ export class PollSource implements EventWakeupsOptions {
     stages: { admission: Admission; router: Router; runner: Dispatcher; answers: Answers },
     observer: AgentObserver,
     onStateEvent: () => void,
+    where: string,
   ) {
     this.#o = options;
+    this.#where = where;
+    this.#checkpoint = PollCheckpoint.of(options.client, observer.logger);
     this.#state = state;
     this.logger = observer.logger;
     this.#intervalMs = options.pollIntervalMs ?? 5_000;
@@ -176,10 +184,36 @@ export class PollSource implements EventWakeupsOptions {
 
   /** Loads the stored state and starts this process's poll loop. */
   async #startLoop(): Promise<void> {
-    const state = (await this.#state.load()) ?? {};
+    const { state, settled } = await this.#resume((await this.#state.load()) ?? {});
     this.#admission.loadPolled(state);
+    this.#admission.journal.settleAll(settled);
     this.#pollCursor.load(state);
     this.#loopDone = this.#loop();
+  }
+
+  /** Where this start reads from (see {@link resumeFrom}). */
+  async #resume(state: CursorState): ReturnType<typeof resumeFrom> {
+    const { backfill } = this.#pollCursor;
+    const read = (): Promise<Checkpoint | undefined> =>
+      this.#checkpoint?.read(this.#abort.signal) ?? Promise.resolve(undefined);
+    return await resumeFrom(state, read, { backfill, where: this.#where, logger: this.logger });
+  }
+
+  /**
+   * The agent ends: writes the checkpoint of where it got to (when it `stopped` or was `paused`;
+   * a removed or unauthorized workspace cannot write its log), after the last settle.
+   */
+  async checkpoint(reason: string): Promise<void> {
+    if (reason === "stopped" || reason === "paused") await this.#checkpoint?.flush();
+    else this.#checkpoint?.cancel();
+  }
+
+  /** What a checkpoint records: the cursor, its time and the rows settled recently. */
+  #checkpointOf(): Checkpoint | undefined {
+    const { cursor, cursorAt } = this.#pollCursor.state();
+    if (cursor === undefined) return undefined;
+    const settled = this.#admission.journal.settledIds();
+    return { cursor, ...(cursorAt === undefined ? {} : { cursorAt }), settled };
   }
 
   /** Triggers a fetch now (event wake-up, or a dispatcher slot became free). */
@@ -351,9 +385,11 @@ export class PollSource implements EventWakeupsOptions {
     this.#admission.journal.release(job.msg);
   }
 
-  /** Moves the cursor past the settled prefix of the rows, and saves it when it moved. */
+  /** Moves the cursor past the settled prefix of the rows; saves it (and checkpoints) when it moved. */
   #advance(): void {
-    if (this.#pollCursor.advance()) void this.#save();
+    if (!this.#pollCursor.advance()) return;
+    void this.#save();
+    if (!this.#shared) this.#checkpoint?.changed(() => this.#checkpointOf());
   }
 
   #snapshot(): CursorState {
