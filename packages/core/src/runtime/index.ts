@@ -21,9 +21,11 @@ export {
   emitWarning,
   envVar,
   hasFileSystem,
+  NODE_FLOOR,
   PROCESS_ID,
   RUNTIME_NAME,
   setImmediate,
+  UNSUPPORTED_NODE,
   writeStderr,
 } from "./process.js";
 export {

@@ -11,7 +11,7 @@ import { onAbortOf } from "./abort-fanout.js";
 import { requestBuffered } from "./buffered.js";
 import { type ChunkedBody, chunksOf, requestChunked } from "./chunked.js";
 import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
-import { MoleculeError, MoleculeTimeoutError } from "./errors.js";
+import { MoleculeError, MoleculeTimeoutError, requireSupportedNode } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
@@ -209,6 +209,7 @@ export class HttpTransport {
   readonly #maxBytes: number;
 
   constructor(options: HttpTransportOptions) {
+    requireSupportedNode();
     const url = normalizeBaseUrl(options.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, "");
