@@ -225,7 +225,7 @@ describe("the same tool inputs in every adapter", () => {
     expect(langchainInput("call_renee")).toEqual(peerInput);
     expect(await aiSdkInput("call_renee")).toEqual(peerInput);
     expect(langchainInput("list_peers")).toEqual(await aiSdkInput("list_peers"));
-    expect(langchainInput("delegate_to_peer")).toEqual(await aiSdkInput("delegate_task"));
+    expect(langchainInput("delegate_to_peer")).toEqual(await aiSdkInput("delegate_to_peer"));
     expect(langchainInput("delegate_to_peer")).toMatchObject({
       properties: { peerId: { description: expect.stringContaining("list_peers") } },
       required: ["peerId", "task"],
