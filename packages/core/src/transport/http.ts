@@ -124,6 +124,12 @@ export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 ${RUNTIME_NAME}`
 
 /** Validates and normalises a platform URL: http(s), no query/fragment, no trailing slash. */
 function normalizeBaseUrl(raw: string, what = "platformUrl"): URL {
+  if ((raw === undefined || raw === "") && what === "platformUrl") {
+    throw new MoleculeError(
+      `platformUrl is missing: set MOLECULE_PLATFORM_URL (or pass platformUrl) to the platform's base URL, such as "https://acme.moleculesai.app" (the canvas or the platform emulator shows it)`,
+      { code: "invalid_argument" },
+    );
+  }
   let url: URL;
   try {
     url = new URL(raw);
