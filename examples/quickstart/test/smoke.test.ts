@@ -58,7 +58,9 @@ describe("the example (node dist/main.js)", () => {
     });
     const tokenOnly = await runExample(main, { env: { MOLECULE_WORKSPACE_TOKEN: "t" } });
     expect(tokenOnly.code).toBe(2);
-    expect(tokenOnly.stderr).toMatch(/^Set MOLECULE_PLATFORM_URL .*\(MOLECULE_WORKSPACE_TOKEN is set/);
+    expect(tokenOnly.stderr).toMatch(
+      /^Set MOLECULE_PLATFORM_URL .*\(MOLECULE_WORKSPACE_TOKEN is set/,
+    );
     const noId = await runExample(main, { env: { MOLECULE_PLATFORM_URL: "http://127.0.0.1:9" } });
     expect(noId).toMatchObject({ code: 2, stdout: "" });
     expect(noId.stderr).toMatch(/^Set MOLECULE_WORKSPACE_ID .*\n$/);

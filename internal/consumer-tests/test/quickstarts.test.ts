@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
+import type * as TypeScript from "typescript";
 import { fileURLToPath } from "node:url";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import { startTestPlatform, type TestPlatform } from "@molecule-ai/agent-core/testing";
@@ -58,7 +59,7 @@ function writeQuickstart(
 ): { dir: string; files: string[] } {
   const blocks = quickstartBlocks(readFileSync(join(repo, readme), "utf8"));
   const files = projectFiles(blocks);
-  const dir = join(consumer.dir, "quickstarts", readme.split("/")[1]!);
+  const dir = join(consumer.dir, "quickstarts", `${readme.split("/")[1]!}-${type}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type }));
   for (const file of files) writeFileSync(join(dir, file.name), file.text);
@@ -167,7 +168,7 @@ describe("README quickstarts fail at start with one line naming the fix", () => 
     const preload = join(consumer.dir, "ai-sdk-echo-model.mjs");
     const node = oldNode();
     // Node 20 cannot run a .ts file (a user there runs it with tsx): run it type-stripped.
-    const ts = require("typescript60") as typeof import("typescript");
+    const ts = require("typescript60") as typeof TypeScript;
     const js = ts.transpileModule(readFileSync(join(dir, script), "utf8"), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     }).outputText;
@@ -216,28 +217,31 @@ describe("README quickstarts, run against the emulator", () => {
     expect(text).toContain("ping from the asker");
   });
 
-  it("@molecule-ai/nestjs: the app answers a peer (compiled as a CommonJS Nest app)", async () => {
-    const { dir } = writeQuickstart("packages/nestjs/README.md", "commonjs");
-    const compilerOptions = {
-      target: "es2023",
-      module: "nodenext",
-      moduleResolution: "nodenext",
-      types: ["node"],
-      strict: true,
-      skipLibCheck: true,
-      experimentalDecorators: true,
-      emitDecoratorMetadata: true,
-      outDir: "dist",
-    };
-    writeFileSync(
-      join(dir, "tsconfig.json"),
-      JSON.stringify({ compilerOptions, include: ["*.ts"] }),
-    );
-    const tsc = runTsc("typescript", dir, "tsconfig.json");
-    expect(tsc.diagnostics).toEqual([]);
-    const { text } = await askQuickstart(dir, ["dist/main.js"], "ping from the asker");
-    expect(text).toBe("You said: ping from the asker");
-  });
+  it.each(["commonjs", "module"] as const)(
+    "@molecule-ai/nestjs: the app answers a peer (compiled as a %s Nest app)",
+    async (type) => {
+      const { dir } = writeQuickstart("packages/nestjs/README.md", type);
+      const compilerOptions = {
+        target: "es2023",
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        types: ["node"],
+        strict: true,
+        skipLibCheck: true,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        outDir: "dist",
+      };
+      writeFileSync(
+        join(dir, "tsconfig.json"),
+        JSON.stringify({ compilerOptions, include: ["*.ts"] }),
+      );
+      const tsc = runTsc("typescript", dir, "tsconfig.json");
+      expect(tsc.diagnostics).toEqual([]);
+      const { text } = await askQuickstart(dir, ["dist/main.js"], "ping from the asker");
+      expect(text).toBe("You said: ping from the asker");
+    },
+  );
 
   it("@molecule-ai/mcp: a minimal MCP host answers a peer through the server's tools", async () => {
     const { dir, files } = writeQuickstart("packages/mcp/README.md", "module");

@@ -33,5 +33,10 @@ export function oldNode(): OldNode {
   }
   const pretend =
     'data:text/javascript,Object.defineProperty(process,"versions",{value:{...process.versions,node:"20.18.0"}})';
-  return { command: process.execPath, args: ["--import", pretend], version: "20.18.0", real: false };
+  return {
+    command: process.execPath,
+    args: ["--import", pretend],
+    version: "20.18.0",
+    real: false,
+  };
 }

@@ -68,6 +68,8 @@ export const LIST_PEERS_TOOL = LIST_PEERS_TOOL_NAME;
 /** Name of the built-in tool that delegates a task asynchronously (the same in every adapter). */
 export const DELEGATE_TO_PEER_TOOL = DELEGATE_TOOL_NAME;
 /**
+ * The old name of {@link DELEGATE_TO_PEER_TOOL}, kept as an alias.
+ *
  * @deprecated Use {@link DELEGATE_TO_PEER_TOOL}. The delegation tool was `delegate_task` here
  * and `delegate_to_peer` in the other adapters; it is `delegate_to_peer` everywhere now.
  */

@@ -102,6 +102,7 @@ describe("peer tools", () => {
     createAgent({ model: fakeModel(), tools: [...kit.tools, weather] });
     createAgent({ model: "openai:gpt-5", tools: [...kit.tools, weather, ...kit.getTools()] });
     createAgent({ model: fakeModel(), tools: kit.tools });
+    expectTypeOf(kit.tools).toEqualTypeOf<PeerToolkitTools>();
   });
 
   it("tools plug into createAgent", () => {

@@ -106,7 +106,7 @@ function report(result: PeerCallResult): number {
 }
 
 /** Sends `text` to `workspace` and prints the outcome; resolves with the process exit code. */
-export async function runSend(workspace: string, text: string, opts: SendOptions): Promise<number> {
+async function runSend(workspace: string, text: string, opts: SendOptions): Promise<number> {
   if (text.trim() === "") throw new CliError("the message is empty", { exitCode: 2 });
   let timeoutMs = 60_000;
   if (opts.timeout !== undefined) {

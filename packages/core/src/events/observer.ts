@@ -128,6 +128,12 @@ export class AgentObserver {
     });
   }
 
+  /** The workspace was paused (`true`) or resumed (`false`) while the agent waits it out. */
+  paused(paused: boolean): void {
+    if (paused) this.emit("paused", {});
+    else this.emit("resumed", {});
+  }
+
   /** The agent begins to end. */
   stopping(reason: AgentEndReason, activeTasks: number, pendingReplies: number): void {
     this.emit("stopping", { reason, activeTasks, pendingReplies });
@@ -409,6 +415,14 @@ function line(event: AgentEvent): [Level, string, Record<string, unknown>] {
         `the store saves again after ${Math.round(event.downMs)} ms; taking new messages`,
         ws,
       ];
+    case "paused":
+      return [
+        "info",
+        `workspace ${event.workspaceId} was paused: taking no messages until it is resumed`,
+        ws,
+      ];
+    case "resumed":
+      return ["info", `workspace ${event.workspaceId} was resumed: taking messages again`, ws];
     case "stopping": {
       const busy = event.activeTasks + event.pendingReplies > 0;
       return [

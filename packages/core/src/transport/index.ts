@@ -15,7 +15,7 @@ export type { Logger } from "./logger.js";
 export { backoffDelay } from "./backoff.js";
 export { parseRetryAfter } from "./retry.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
-export { requireFileSystem, requireSupportedNode } from "./errors.js";
+export { requireFileSystem } from "./errors.js";
 export { describe } from "./logger.js";
 export { sleep } from "./backoff.js";
 export {

@@ -1,7 +1,7 @@
 // The agent's periodic platform calls: the heartbeat (timed by the late-heartbeat watch) and the
-// state check. A removal or pause ends the agent; so do `maxUnauthorized` consecutive 401s. A
-// workspace found waiting for its agent (resumed after a pause the agent did not see) gets the
-// agent's registration again.
+// state check. A removal ends the agent, and so does a pause unless it waits pauses out
+// (`onPause: "wait"`); so do `maxUnauthorized` consecutive 401s. A workspace found waiting for
+// its agent (resumed after a pause) gets the agent's registration again.
 import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import { describe } from "../../transport/index.js";
@@ -16,6 +16,8 @@ export interface WatchedAgent {
   report(): HeartbeatReport;
   /** Ends the agent. */
   end(reason: AgentEndReason, error?: unknown): void;
+  /** The workspace is paused (`true`; the agent ends or holds, per `onPause`), or not (`false`). */
+  pausedNow(paused: boolean): void;
   /** Whether the event stream is connected (it reports pause and removal as they happen). */
   streamConnected(): boolean;
   /** Sends the start-up registration again; false when the agent did not register at start. */
@@ -121,8 +123,11 @@ export class PlatformWatch {
       const state = await this.#o.client.getState({ signal: this.#ending });
       this.#unauthorized["state check"] = 0;
       if (state.removed) this.#agent.end("removed");
-      else if (state.paused) this.#agent.end("paused");
-      else if (awaitsRegistration(state.status)) await this.#registerAgain(state.status);
+      else if (state.paused) this.#agent.pausedNow(true);
+      else {
+        if (awaitsRegistration(state.status)) await this.#registerAgain(state.status);
+        this.#agent.pausedNow(false);
+      }
     } catch (err) {
       this.#failed("state check", err);
     }
