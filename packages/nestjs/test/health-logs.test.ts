@@ -145,7 +145,7 @@ describe("MoleculeHealthIndicator through @nestjs/terminus", () => {
 });
 
 describe("default logs", () => {
-  it("one line per lifecycle step; no per-poll or per-heartbeat lines; no push controller in poll mode", async () => {
+  it("one line per lifecycle step and per message; no per-poll or per-heartbeat lines; no push route in poll mode", async () => {
     const logs = new Capture();
     const { app: nest, workspaceId } = await app(
       { delivery: { mode: "poll", intervalMs: 50 } },
