@@ -12,6 +12,7 @@ import { MoleculeError, describe, type Logger } from "../transport/index.js";
 import { Admission } from "./admit/admission.js";
 import { Answers } from "./answer/answers.js";
 import { startCancelled, startSteps, type StartStep } from "./lifecycle/lifecycle.js";
+import { escalationListener } from "./lifecycle/escalations.js";
 import { unlessPaused } from "./lifecycle/paused-start.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
@@ -89,8 +90,6 @@ export class RemoteAgent<
   #phase: Phase = "new";
   #mode: AgentDeliveryMode = "none";
   #pollSource: PollSource | undefined;
-  /** The workspace is paused and the agent waits it out (`onPause: "wait"`). */
-  #held = false;
   readonly #store: AgentStore;
   /** The store's saved state, one writer for poll, outbox and push counts. */
   readonly #state: AgentStateStore;
@@ -123,7 +122,11 @@ export class RemoteAgent<
     this.#platform = new PlatformWatch(options, this.#obs, this.#ending.signal, {
       report: () => this.#report(),
       end: (reason, error) => void this.#end(reason, error),
-      pausedNow: (paused) => this.#pausedNow(paused),
+      hold: (paused) => {
+        if (this.#pollSource) this.#pollSource.held = paused;
+        this.#obs.paused(paused);
+        if (!paused) this.#pollSource?.wake(); // read what arrived while paused, now
+      },
       streamConnected: () => this.#pollSource?.connected() === true,
       registerAgain: (signal) => this.#registration.again(options.client, signal),
     });
@@ -158,16 +161,8 @@ export class RemoteAgent<
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
-    const onEscalated =
-      options.onApprovalEscalated ??
-      (options.handler as { onApprovalEscalated?: RemoteAgentOptions["onApprovalEscalated"] })
-        .onApprovalEscalated;
-    if (typeof onEscalated === "function")
-      this.on("approvalEscalated", (e) => {
-        void Promise.resolve(onEscalated(e)).catch((err: unknown) =>
-          this.#logger.warn?.("onApprovalEscalated failed", { error: describe(err) }),
-        );
-      });
+    const onEscalated = escalationListener(options, this.#logger);
+    if (onEscalated) this.on("approvalEscalated", onEscalated);
   }
 
   /** The messages and answers this agent served at `/transcript` (the `transcript` option). */
@@ -224,7 +219,7 @@ export class RemoteAgent<
 
   /** True while the workspace is paused and the agent waits it out (`onPause: "wait"`). */
   get paused(): boolean {
-    return this.#held;
+    return this.#platform.held;
   }
 
   /** The poll cursor (last activity id settled in order), in poll mode. */
@@ -417,16 +412,6 @@ export class RemoteAgent<
     await this.#pollSource.start(this.#store.shared, caps);
   }
 
-  /** A state check saw the workspace paused or not: end, hold or release (see `onPause`). */
-  #pausedNow(paused: boolean): void {
-    if (paused && this.#o.onPause !== "wait") return void this.#end("paused");
-    if (this.#held === paused || this.#phase !== "running") return;
-    this.#held = paused;
-    if (this.#pollSource) this.#pollSource.held = paused;
-    this.#obs.paused(paused);
-    if (!paused) this.#pollSource?.wake(); // read what arrived while paused, now
-  }
-
   #report(): HeartbeatReport {
     return {
       activeTasks: this.#runner.active,
@@ -473,4 +458,39 @@ export class RemoteAgent<
     })();
     return this.#shutdown;
   }
+}
+
+// A client view of a running agent for code written against PlatformClient (adapters' tools,
+// Nest services): `callPeer` goes through the agent, so a poll peer's answer is awaited.
+const views = new WeakMap<object, object>();
+
+/**
+ * Returns `source` itself when it is a client, or, for a `RemoteAgent`, its client with `callPeer`
+ * replaced by the agent's (which awaits a poll-delivered peer's answer; see
+ * `RemoteAgent#callPeer`); every other method and property is the client's own.
+ *
+ * @example
+ * const tools = await loadPeerTools(peerClientOf(agent)); // tools get the peers' answers
+ */
+export function peerClientOf<C extends AgentPlatformClient>(source: RemoteAgent<C>): C;
+export function peerClientOf<T extends object>(source: T): T;
+export function peerClientOf(source: object): object {
+  if (!(source instanceof RemoteAgent)) return source;
+  const cached = views.get(source);
+  if (cached) return cached;
+  const agent = source as RemoteAgent;
+  const client = agent.client as unknown as object;
+  const callPeer = agent.callPeer.bind(agent);
+  const view = new Proxy(client, {
+    get(target, prop) {
+      if (prop === "callPeer") return callPeer;
+      const value: unknown = Reflect.get(target, prop, target);
+      // Bind methods to the real client: its private fields are not on the proxy.
+      return typeof value === "function"
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+  views.set(source, view);
+  return view;
 }

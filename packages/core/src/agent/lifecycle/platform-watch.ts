@@ -16,8 +16,8 @@ export interface WatchedAgent {
   report(): HeartbeatReport;
   /** Ends the agent. */
   end(reason: AgentEndReason, error?: unknown): void;
-  /** The workspace is paused (`true`; the agent ends or holds, per `onPause`), or not (`false`). */
-  pausedNow(paused: boolean): void;
+  /** Takes no new messages while its workspace is paused (`true`), or takes them again. */
+  hold(paused: boolean): void;
   /** Whether the event stream is connected (it reports pause and removal as they happen). */
   streamConnected(): boolean;
   /** Sends the start-up registration again; false when the agent did not register at start. */
@@ -29,7 +29,7 @@ type Call = "heartbeat" | "state check";
 
 /** Runs the heartbeat and the state check for one agent; each call is one tick of its timer. */
 export class PlatformWatch {
-  readonly #o: Pick<RemoteAgentOptions, "client" | "maxUnauthorized">;
+  readonly #o: Pick<RemoteAgentOptions, "client" | "maxUnauthorized" | "onPause">;
   readonly #observer: AgentObserver;
   /** Aborted when the agent ends: in-flight calls give up at once. */
   readonly #ending: AbortSignal;
@@ -39,6 +39,7 @@ export class PlatformWatch {
   readonly #unauthorized: Record<Call, number> = { heartbeat: 0, "state check": 0 };
   #stateCheckedAt = Number.NEGATIVE_INFINITY;
   #stateCheck: Promise<void> | undefined;
+  #held = false;
   /** The heartbeat's and the state check's intervals (ms). */
   readonly #heartbeatMs: number;
   readonly #stateMs: number;
@@ -46,7 +47,7 @@ export class PlatformWatch {
   constructor(
     options: Pick<
       RemoteAgentOptions,
-      "client" | "heartbeatIntervalMs" | "stateIntervalMs" | "maxUnauthorized"
+      "client" | "heartbeatIntervalMs" | "stateIntervalMs" | "maxUnauthorized" | "onPause"
     >,
     observer: AgentObserver,
     ending: AbortSignal,
@@ -60,6 +61,11 @@ export class PlatformWatch {
     const heartbeatMs = (this.#heartbeatMs = options.heartbeatIntervalMs ?? 30_000);
     this.#watch = new HeartbeatWatch(workspaceId, heartbeatMs, observer);
     this.#stateMs = options.stateIntervalMs ?? heartbeatMs;
+  }
+
+  /** True while the workspace is paused and the agent waits it out (`onPause: "wait"`). */
+  get held(): boolean {
+    return this.#held;
   }
 
   /** Stops the late-heartbeat watchdog. */
@@ -123,14 +129,22 @@ export class PlatformWatch {
       const state = await this.#o.client.getState({ signal: this.#ending });
       this.#unauthorized["state check"] = 0;
       if (state.removed) this.#agent.end("removed");
-      else if (state.paused) this.#agent.pausedNow(true);
+      else if (state.paused) this.#paused(true);
       else {
         if (awaitsRegistration(state.status)) await this.#registerAgain(state.status);
-        this.#agent.pausedNow(false);
+        this.#paused(false);
       }
     } catch (err) {
       this.#failed("state check", err);
     }
+  }
+
+  /** The workspace is paused, or not: the agent ends (`onPause: "end"`), holds or takes again. */
+  #paused(paused: boolean): void {
+    if (paused && this.#o.onPause !== "wait") return this.#agent.end("paused");
+    if (this.#held === paused || this.#ending.aborted) return;
+    this.#held = paused;
+    this.#agent.hold(paused);
   }
 
   /** The workspace waits for its agent (resumed after a pause): registers again, once per check. */
