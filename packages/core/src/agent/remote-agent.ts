@@ -13,6 +13,7 @@ import { MoleculeError, describe, type Logger } from "../transport/index.js";
 import { Admission } from "./admit/admission.js";
 import { Answers } from "./answer/answers.js";
 import { startCancelled, startSteps, type StartStep } from "./lifecycle/lifecycle.js";
+import { escalationListener } from "./lifecycle/escalations.js";
 import { unlessPaused } from "./lifecycle/paused-start.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
@@ -125,6 +126,11 @@ export class RemoteAgent<
     this.#platform = new PlatformWatch(options, this.#obs, this.#ending.signal, {
       report: () => this.#runner.report(this.#startedAt),
       end: (reason, error) => void this.#end(reason, error),
+      hold: (paused) => {
+        if (this.#pollSource) this.#pollSource.held = paused;
+        this.#obs.paused(paused);
+        if (!paused) this.#pollSource?.wake(); // read what arrived while paused, now
+      },
       streamConnected: () => this.#pollSource?.connected() === true,
       registerAgain: (signal) => this.#registration.again(options.client, signal),
     });
@@ -159,13 +165,8 @@ export class RemoteAgent<
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
-    type Escalated = Pick<RemoteAgentOptions, "onApprovalEscalated">;
-    const onEscalated =
-      options.onApprovalEscalated ?? (options.handler as Escalated).onApprovalEscalated;
-    const failed = (err: unknown): void =>
-      void this.#logger.warn?.("onApprovalEscalated failed", { error: describe(err) });
-    if (typeof onEscalated === "function")
-      this.on("approvalEscalated", (e) => void Promise.resolve(onEscalated(e)).catch(failed));
+    const onEscalated = escalationListener(options, this.#logger);
+    if (onEscalated) this.on("approvalEscalated", onEscalated);
   }
 
   /** The messages and answers this agent served at `/transcript` (the `transcript` option). */
@@ -218,6 +219,11 @@ export class RemoteAgent<
   /** The URL registered for push delivery, once started in push mode. */
   get pushUrl(): string | undefined {
     return this.#pushUrl;
+  }
+
+  /** True while the workspace is paused and the agent waits it out (`onPause: "wait"`). */
+  get paused(): boolean {
+    return this.#platform.held;
   }
 
   /** The poll cursor (last activity id settled in order), in poll mode. */

@@ -327,6 +327,16 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
    */
   whenPaused?: "refuse" | "wait" | "resume" | undefined;
   /**
+   * What the agent does when its workspace is paused while it runs: `"end"` (default) ends it
+   * (`done` resolves with `reason: "paused"`); `"wait"` keeps it running but taking no new
+   * messages (poll delivery stops fetching; a paused workspace gets no pushes), heartbeating and
+   * checking the state, until the workspace is resumed: then it registers again and takes
+   * messages again (`paused` and `resumed` events, `agent.paused`). What a web app hosting the
+   * agent wants (its process outlives a pause). With a shared store (replicas) the store's poll
+   * keeps running while paused.
+   */
+  onPause?: "end" | "wait" | undefined;
+  /**
    * Logger (default: `stderrLogger()`: `info` and up on stderr, level from `MOLECULE_LOG_LEVEL`;
    * pass `{}` for none). Every event is logged once (see the README's events table).
    */

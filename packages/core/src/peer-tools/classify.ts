@@ -26,6 +26,7 @@ export const PEER_SIDE_CODES: ReadonlySet<string> = new Set([
   "timeout",
   "reply_timeout", // a poll peer did not answer in time
   "not_found", // no such peer
+  "peer_unknown", // 403 for an id this workspace's peer list does not hold
   "forbidden", // 403: the platform refuses this pair (the peer left the hierarchy or was removed)
   "server_error",
   "unavailable",

@@ -22,9 +22,11 @@ export {
   envVar,
   hasFileSystem,
   isProcessAlive,
+  NODE_FLOOR,
   PROCESS_ID,
   RUNTIME_NAME,
   setImmediate,
+  UNSUPPORTED_NODE,
   writeStderr,
 } from "./process.js";
 export {

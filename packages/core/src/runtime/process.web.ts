@@ -39,3 +39,9 @@ export const RUNTIME_NAME =
     : typeof g.navigator?.userAgent === "string"
       ? g.navigator.userAgent
       : "web";
+
+/** The oldest Node.js the SDK supports (the edge build runs on no Node). */
+export const NODE_FLOOR = "22.19";
+
+/** Never flagged: the edge build does not run on Node. */
+export const UNSUPPORTED_NODE: string | undefined = undefined;

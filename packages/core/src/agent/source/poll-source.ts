@@ -69,6 +69,8 @@ export class PollSource implements EventWakeupsOptions {
   readonly logger: Logger;
   /** The event wake-ups, once they run. */
   events: EventWakeups | undefined;
+  /** The workspace is paused and the agent waits it out: the poll loop fetches nothing. */
+  held = false;
   readonly #o: PollOptions;
   readonly #state: AgentStateStore;
   readonly #intervalMs: number;
@@ -257,7 +259,9 @@ export class PollSource implements EventWakeupsOptions {
     while (!signal.aborted) {
       let delay = this.#readIntervalMs();
       const full = this.#queue.length > 0 || !this.#runner.hasCapacity();
-      if (full && !(this.#router.waiting > 0 && this.#queue.length < 64)) {
+      if (this.held) {
+        // Paused: nothing new starts; the cursor stays, so the resumed agent reads on from it.
+      } else if (full && !(this.#router.waiting > 0 && this.#queue.length < 64)) {
         this.#starved = true;
       } else {
         this.#starved = false;
