@@ -51,15 +51,11 @@ const noop = (): void => {};
  * (concurrency limit, retries with backoff, reply, dead letter). `stop()` drains and closes
  * every timer, socket and server. `done` resolves with why the agent ended.
  *
- * Delivery guarantee (poll): each message is handed to the handler at most once per run
- * (de-duplicated by activity id and A2A `messageId`, across `410` resets and re-listings), and the
- * persisted cursor never passes an unsettled message. Across a crash, a message whose handler was
- * running may be delivered once more, flagged `ctx.redelivered`.
- *
- * Conversations: an answer (`msg.isReply`) is never answered; an answer a `callPeer` awaits
- * resolves that call instead of reaching the handler; a conversation over the turn limit is cut.
- * Answers leave the handler slot through a reply outbox persisted with the cursor: once a message
- * is settled its answer is sent at least once, under one `messageId` (see docs/protocol.md).
+ * Poll: each message reaches the handler at most once per run, the saved cursor never passes an
+ * unsettled one, a restart resumes after it (the default store, else the activity log's
+ * checkpoint), and after a crash a message that was running comes again flagged `redelivered`.
+ * An answer is never answered; one a `callPeer` awaits resolves it; answers leave through a
+ * reply outbox saved with the cursor (docs/protocol.md).
  */
 export class RemoteAgent<
   C extends AgentPlatformClient = AgentPlatformClient,
@@ -126,11 +122,7 @@ export class RemoteAgent<
     this.#platform = new PlatformWatch(options, this.#obs, this.#ending.signal, {
       report: () => this.#runner.report(this.#startedAt),
       end: (reason, error) => void this.#end(reason, error),
-      hold: (paused) => {
-        if (this.#pollSource) this.#pollSource.held = paused;
-        this.#obs.paused(paused);
-        if (!paused) this.#pollSource?.wake(); // read what arrived while paused, now
-      },
+      hold: (paused) => void (this.#pollSource?.hold(paused), this.#obs.paused(paused)),
       streamConnected: () => this.#pollSource?.connected() === true,
       registerAgain: (signal) => this.#registration.again(options.client, signal),
     });

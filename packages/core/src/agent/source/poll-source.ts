@@ -218,6 +218,15 @@ export class PollSource implements EventWakeupsOptions {
     return { cursor, ...(cursorAt === undefined ? {} : { cursorAt }), settled };
   }
 
+  /**
+   * Holds the poll loop while the workspace is paused and the agent waits it out (it fetches
+   * nothing); on resume, reads what arrived meanwhile at once.
+   */
+  hold(paused: boolean): void {
+    this.held = paused;
+    if (!paused) this.wake();
+  }
+
   /** Triggers a fetch now (event wake-up, or a dispatcher slot became free). */
   wake(): void {
     if (this.#shared) this.#shared.wake();
