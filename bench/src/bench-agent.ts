@@ -4,7 +4,12 @@
 // (IPC) `{ ready: true }` once it runs (with wake-ups: once the event stream is connected, so the
 // benchmark measures wake-ups, not the stream's first connect), answers `{ cpu: true }` with its
 // CPU time, and stops on SIGTERM.
-import { PlatformClient, RemoteAgent, type RemoteAgentOptions } from "@molecule-ai/agent-core";
+import {
+  PlatformClient,
+  RemoteAgent,
+  memoryStore,
+  type RemoteAgentOptions,
+} from "@molecule-ai/agent-core";
 import { countRequests } from "./request-count.ts";
 
 /** Reads a required variable; `who` names the script in the error. */
@@ -12,6 +17,15 @@ export function benchEnv(who: string, k: string): string {
   const v = process.env[k];
   if (v === undefined) throw new Error(`${who} needs ${k}`);
   return v;
+}
+
+/**
+ * The agent's `store` option: `store: memoryStore()` when BENCH_AGENT_STORE is "memory" (what the
+ * default store costs is measured against it), else none (the default store, files in
+ * MOLECULE_STATE_DIR).
+ */
+export function benchStore(): Pick<RemoteAgentOptions, "store"> {
+  return process.env.BENCH_AGENT_STORE === "memory" ? { store: memoryStore() } : {};
 }
 
 /** Starts the agent with `handler` (and `onDeadLetter`), then reports ready to the parent. */
@@ -32,6 +46,7 @@ export async function runBenchAgent(
   });
   const agent = new RemoteAgent({
     ...opts,
+    ...benchStore(),
     client,
     eventWakeups,
     pollIntervalMs: 5_000, // the Python reference's cadence (also RemoteAgent's default)

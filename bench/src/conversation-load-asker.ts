@@ -8,7 +8,7 @@
 // generator: that work is counted in its CPU. Stops on SIGTERM.
 import { appendFileSync } from "node:fs";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import { benchEnv } from "./bench-agent.ts";
+import { benchEnv, benchStore } from "./bench-agent.ts";
 import { countRequests } from "./request-count.ts";
 
 const who = "conversation-load-asker";
@@ -22,6 +22,7 @@ const client = new PlatformClient({
 let onConnected!: () => void;
 const connected = new Promise<void>((resolve) => (onConnected = resolve));
 const agent = new RemoteAgent({
+  ...benchStore(),
   client,
   handler: () => undefined,
   logger: {

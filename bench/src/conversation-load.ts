@@ -2,7 +2,7 @@
 // two default agents (poll delivery woken by the event stream) through the emulator, each agent and
 // the emulator in its own process. A first pair of agents starts with the emulator and warms it
 // (its first 5 rounds are shown for information: the emulator's own cold start is in them); then
-// the measured pair starts together in fresh processes (as after a deploy or a scale-out, the
+// each measured pair starts together in fresh processes (as after a deploy or a scale-out, the
 // platform already running) and is measured from its very first round: 5 rounds, none
 // uncounted (the case users meet: modules just loaded, code not yet optimised by V8, connection
 // pools and event streams just opened); then, after 26 more uncounted rounds, 10 rounds still
@@ -14,9 +14,12 @@
 // both processes), and, for information, the emulator's (Linux: from /proc; its single event loop
 // is on every round trip's path).
 // The peer is the same conversations with no SDK (conversation-floor.ts: the protocol's requests
-// and events on undici's request(), nothing else), a fresh pair measured the same way after ours.
-// Targets (issue 50), judged from start and warm (rounds 251-300): p99 <= 50 ms at 100
-// concurrent, agents' CPU <= 0.25 ms per round trip, no conversation lost.
+// and events on undici's request(), nothing else), a fresh pair measured the same way.
+// Every round alternates between the sides (ours, ours with store: memoryStore() to show what the
+// default store costs, the bare pair), the order rotated each round (BENCH_MEMORY_SIDE=0 leaves
+// the memory-store side out).
+// Targets (issue 60), judged from start and warm (rounds 251-300) on the paired ratio to the bare
+// pair: p99 <= 1.1x at 100 concurrent, agents' CPU per round trip <= 1.1x, no conversation lost.
 // Run: ./dev bench conversation-load  (env: BENCH_COLD_ROUNDS 5, BENCH_WARMUP_ROUNDS 26,
 // BENCH_EARLY_ROUNDS 10 (still warming), BENCH_WARM_FROM 251, BENCH_ROUNDS 50 (warm),
 // BENCH_EMULATOR_WARMUP_ROUNDS 20, BENCH_CONCURRENCY 100;
@@ -29,11 +32,15 @@
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { spawnEmulator } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";
+import { runRounds } from "./harness/rounds.ts";
 import { pairedRatios, percentile } from "./harness/stats.ts";
+import type { Figure } from "./harness/types.ts";
 
 const COLD_ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 5);
 const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 26);
@@ -47,6 +54,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
 const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
 const emu = await spawnEmulator();
+/** The default store's folder of every agent of this run (removed at the end). */
+const stateDir = await mkdtemp(join(tmpdir(), "conversation-load-"));
 const admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
 
 /** Sends `msg` to `child` and resolves with its first reply that has `key`. */
@@ -94,6 +103,7 @@ async function startAgent(
       BENCH_EMULATOR_URL: emu.url,
       BENCH_WORKSPACE_ID: ws.id,
       BENCH_WORKSPACE_TOKEN: ws.token!,
+      MOLECULE_STATE_DIR: stateDir,
     },
   });
   await new Promise<void>((resolve, reject) => {
@@ -112,19 +122,31 @@ async function stopAgent(child: ChildProcess): Promise<void> {
 
 /** Every agent process started, so `finally` stops them all. */
 const running: ChildProcess[] = [];
+
 /**
- * Creates an asker's and an answerer's workspace and starts both agents at once (as after a
- * deploy); resolves with `[answerer, asker]` once both are ready.
+ * The measured sides: our two default agents (default store: files in MOLECULE_STATE_DIR), the
+ * same agents given `store: memoryStore()` (what the default store costs), and the bare pair.
+ */
+type Side = "ours" | "memory" | "bare";
+const SIDES: readonly Side[] =
+  process.env.BENCH_MEMORY_SIDE === "0" ? ["ours", "bare"] : ["ours", "memory", "bare"];
+
+/**
+ * Creates an asker's and an answerer's workspace and starts both agents of `side` at once (as
+ * after a deploy); resolves with `[answerer, asker]` once both are ready.
  */
 async function startPair(
   name: string,
+  side: Side,
   nodeArgs: string[] = [],
-  bare = false,
 ): Promise<ChildProcess[]> {
   const b = await admin.createExternalWorkspace({ name: `${name}-answerer` });
   const a = await admin.createExternalWorkspace({ name: `${name}-asker` });
+  // Only our default pair is profiled and marks its rounds (BENCH_ROUND_MARKS).
+  const store: Record<string, string> =
+    side === "memory" ? { BENCH_AGENT_STORE: "memory", BENCH_ROUND_MARKS: "" } : {};
   const started = await Promise.allSettled(
-    bare
+    side === "bare"
       ? [
           startAgent("conversation-floor.ts", b, { BENCH_FLOOR_ROLE: "answerer" }, nodeArgs),
           startAgent(
@@ -135,8 +157,8 @@ async function startPair(
           ),
         ]
       : [
-          startAgent("conversation-peer.ts", b, { BENCH_EVENT_WAKEUPS: "1" }, nodeArgs),
-          startAgent("conversation-load-asker.ts", a, { BENCH_PEER_ID: b.id }, nodeArgs),
+          startAgent("conversation-peer.ts", b, { BENCH_EVENT_WAKEUPS: "1", ...store }, nodeArgs),
+          startAgent("conversation-load-asker.ts", a, { BENCH_PEER_ID: b.id, ...store }, nodeArgs),
         ],
   );
   for (const s of started) if (s.status === "fulfilled") running.push(s.value);
@@ -162,98 +184,174 @@ interface Measured {
   /** Conversations with no or a wrong answer. */
   failures: number;
 }
+const measured = (): Measured => ({
+  all: [],
+  first: [],
+  cpuPerTrip: [],
+  p99PerRound: [],
+  cpuMs: 0,
+  emuCpuMs: 0,
+  failures: 0,
+});
 let measuredRounds = 0;
-/** Runs `n` rounds of CONCURRENCY conversations at once; prints each round when `label` is set. */
-async function rounds(
+/** Runs one round of CONCURRENCY conversations at once on `pair`, adds it to `m`. */
+async function oneRound(
   [answerer, asker]: ChildProcess[],
-  n: number,
+  m: Measured,
   label: string,
-): Promise<Measured> {
-  const m: Measured = {
-    all: [],
-    first: [],
-    cpuPerTrip: [],
-    p99PerRound: [],
-    cpuMs: 0,
-    emuCpuMs: 0,
-    failures: 0,
-  };
+): Promise<void> {
   const agentsCpuMs = async () => (await childCpuMs(asker!)) + (await childCpuMs(answerer!));
-  for (let round = 0; round < n; round++) {
-    const cpu0 = await agentsCpuMs();
-    const emu0 = emulatorCpuMs();
-    const r = await ask<{ ms: number[]; failures: number }>(
-      asker!,
-      { round: measuredRounds++, n: CONCURRENCY },
-      "ms",
+  const cpu0 = await agentsCpuMs();
+  const emu0 = emulatorCpuMs();
+  const r = await ask<{ ms: number[]; failures: number }>(
+    asker!,
+    { round: measuredRounds++, n: CONCURRENCY },
+    "ms",
+  );
+  const emuMs = emulatorCpuMs() - emu0;
+  m.emuCpuMs += emuMs;
+  const cpu = (await agentsCpuMs()) - cpu0;
+  m.failures += r.failures;
+  if (m.cpuPerTrip.length === 0) m.first = r.ms;
+  m.all.push(...r.ms);
+  m.cpuMs += cpu;
+  m.cpuPerTrip.push(cpu / CONCURRENCY);
+  m.p99PerRound.push(percentile(r.ms, 99));
+  if (label)
+    console.log(
+      `  ${label} round ${m.cpuPerTrip.length}: ${CONCURRENCY} at once, p50 ${percentile(r.ms, 50).toFixed(1)} ms, p99 ${percentile(r.ms, 99).toFixed(1)} ms, CPU ${(cpu / CONCURRENCY).toFixed(2)} ms per round trip (emulator ${(emuMs / CONCURRENCY).toFixed(2)})`,
     );
-    const emuMs = emulatorCpuMs() - emu0;
-    m.emuCpuMs += emuMs;
-    const cpu = (await agentsCpuMs()) - cpu0;
-    m.failures += r.failures;
-    if (round === 0) m.first = r.ms;
-    m.all.push(...r.ms);
-    m.cpuMs += cpu;
-    m.cpuPerTrip.push(cpu / CONCURRENCY);
-    m.p99PerRound.push(percentile(r.ms, 99));
-    if (label)
-      console.log(
-        `  ${label} round ${round + 1}: ${CONCURRENCY} at once, p50 ${percentile(r.ms, 50).toFixed(1)} ms, p99 ${percentile(r.ms, 99).toFixed(1)} ms, CPU ${(cpu / CONCURRENCY).toFixed(2)} ms per round trip (emulator ${(emuMs / CONCURRENCY).toFixed(2)})`,
-      );
-  }
+}
+
+/** Runs `n` rounds of one pair (the emulator's warm-up pair). */
+async function rounds(pair: ChildProcess[], n: number, label: string): Promise<Measured> {
+  const m = measured();
+  for (let round = 0; round < n; round++) await oneRound(pair, m, label);
   return m;
 }
 
-/** What one pair measured: from start, still warming, warm, and its failures in all its rounds. */
+/**
+ * Runs `n` rounds of every side, the sides' order rotated each round (`runRounds`), so round i of
+ * each side is measured under the same load, seconds apart.
+ */
+async function alternating(
+  pairs: Record<Side, ChildProcess[]>,
+  n: number,
+  label: string,
+): Promise<Record<Side, Measured>> {
+  const out = Object.fromEntries(SIDES.map((s) => [s, measured()])) as Record<Side, Measured>;
+  await runRounds(SIDES, n, async (side) => {
+    await oneRound(pairs[side], out[side], label && `${side} ${label}`);
+  });
+  return out;
+}
+
+/** What each side measured: from start, still warming, warm, and its failures in all its rounds. */
 interface Schedule {
   cold: Measured;
   early: Measured;
   warm: Measured;
   failures: number;
 }
-/** Runs a pair's rounds: from start, uncounted, still warming, uncounted, warm. */
-async function schedule(pair: ChildProcess[], label: string): Promise<Schedule> {
-  const cold = await rounds(pair, COLD_ROUNDS, `${label}from start:`);
+/** Runs every side's rounds, alternating: from start, uncounted, still warming, uncounted, warm. */
+async function schedule(pairs: Record<Side, ChildProcess[]>): Promise<Record<Side, Schedule>> {
+  const cold = await alternating(pairs, COLD_ROUNDS, "from start:");
   // Uncounted rounds are not measured, but their answers are still checked.
-  const warming = await rounds(pair, WARMUP_ROUNDS, "");
-  const early = await rounds(pair, EARLY_ROUNDS, `${label}still warming:`);
-  const settling = await rounds(pair, SETTLE_ROUNDS, "");
-  const warm = await rounds(pair, ROUNDS, `${label}warm:`);
-  const failures = [cold, warming, early, settling, warm].reduce((n, m) => n + m.failures, 0);
-  return { cold, early, warm, failures };
+  const warming = await alternating(pairs, WARMUP_ROUNDS, "");
+  const early = await alternating(pairs, EARLY_ROUNDS, "still warming:");
+  const settling = await alternating(pairs, SETTLE_ROUNDS, "");
+  const warm = await alternating(pairs, ROUNDS, "warm:");
+  return Object.fromEntries(
+    SIDES.map((s) => [
+      s,
+      {
+        cold: cold[s],
+        early: early[s],
+        warm: warm[s],
+        failures: [cold, warming, early, settling, warm].reduce((n, m) => n + m[s].failures, 0),
+      },
+    ]),
+  ) as Record<Side, Schedule>;
+}
+
+/**
+ * What the default store costs: our default agents beside the same agents given
+ * `store: memoryStore()` (nothing written to disk), from start and warm; informational.
+ */
+function storeFigures(
+  ours: string,
+  o: { cold: Measured; warm: Measured },
+  mem: Schedule,
+): Figure[] {
+  const peer =
+    "our same two agents given store: memoryStore() (state in memory, nothing written to disk), fresh processes started with ours, every round alternating with ours";
+  const of = `${ours}, default store (files in MOLECULE_STATE_DIR)`;
+  return [
+    {
+      figure: "the default store's cost: agents' CPU time per round trip, from start",
+      ours: of,
+      peer,
+      unit: "ms",
+      oursValue: o.cold.cpuMs / (COLD_ROUNDS * CONCURRENCY),
+      peerValue: mem.cold.cpuMs / (COLD_ROUNDS * CONCURRENCY),
+      ratio: pairedRatios(o.cold.cpuPerTrip, mem.cold.cpuPerTrip),
+    },
+    {
+      figure: "the default store's cost: agents' CPU time per round trip, warm (median of rounds)",
+      ours: of,
+      peer,
+      unit: "ms",
+      oursValue: percentile(o.warm.cpuPerTrip, 50),
+      peerValue: percentile(mem.warm.cpuPerTrip, 50),
+      ratio: pairedRatios(o.warm.cpuPerTrip, mem.warm.cpuPerTrip),
+    },
+    {
+      figure: `the default store's cost: round trip at ${CONCURRENCY} concurrent, p99, warm`,
+      ours: of,
+      peer,
+      unit: "ms",
+      oursValue: percentile(o.warm.all, 99),
+      peerValue: percentile(mem.warm.all, 99),
+      ratio: pairedRatios(o.warm.p99PerRound, mem.warm.p99PerRound),
+    },
+  ];
 }
 
 try {
   // The emulator's own first rounds: a first pair of agents, started with the emulator, warms it
   // (a platform runs long before an agent starts); its first rounds are shown for information.
-  const first = await startPair("load-first");
+  const first = await startPair("load-first", "ours");
   const emulatorCold = await rounds(first, COLD_ROUNDS, "first pair, emulator also just started:");
   const emulatorWarming = await rounds(first, EMULATOR_WARMUP_ROUNDS, "");
   await Promise.all(first.map(stopAgent));
-  // The measured pair: fresh agent processes against the running emulator.
-  const agents = await startPair("load", AGENT_NODE_ARGS);
-  const measured = await schedule(agents, "");
-  const { cold, early, warm } = measured;
-  await Promise.all(agents.map(stopAgent));
-  // The peer: the same conversations with no SDK (conversation-floor.ts), a fresh pair measured
-  // the same way, after ours, against the same running emulator.
-  const bare = await startPair("load-bare", [], true);
-  const barePair = await schedule(bare, "bare undici, ");
-  const { cold: bareCold, early: bareEarly, warm: bareWarm } = barePair;
-  const failures = emulatorCold.failures + emulatorWarming.failures + measured.failures;
+  // The measured pairs: fresh processes against the running emulator, each pair's two started
+  // together, measured from their first round, every round alternating between the sides.
+  const pairs = {} as Record<Side, ChildProcess[]>;
+  for (const side of SIDES) {
+    pairs[side] = await startPair(`load-${side}`, side, side === "ours" ? AGENT_NODE_ARGS : []);
+  }
+  const all = await schedule(pairs);
+  await Promise.all(Object.values(pairs).flat().map(stopAgent));
+  const { cold, early, warm } = all.ours;
+  const { cold: bareCold, early: bareEarly, warm: bareWarm } = all.bare;
+  const mem = all.memory;
+  const failures =
+    emulatorCold.failures + emulatorWarming.failures + all.ours.failures + (mem?.failures ?? 0);
   const peer =
-    "the same conversations with no SDK: two processes speaking the protocol on undici's request() (register for poll, event stream, read the inbox after a cursor on each inbound event, reply through the A2A proxy; no validation, de-duplication, journal, tracing or retries), measured the same way after ours";
+    "the same conversations with no SDK: two processes speaking the protocol on undici's request() (register for poll, event stream, read the inbox after a cursor on each inbound event, reply through the A2A proxy; no validation, de-duplication, journal, tracing or retries), fresh processes started with ours, every round alternating with ours";
   const ours = `two default RemoteAgents, ${CONCURRENCY} concurrent callPeer conversations`;
   const fromStart = `${ours}, both agents just started: their first ${COLD_ROUNDS} rounds, none uncounted`;
   const earlyFrom = COLD_ROUNDS + WARMUP_ROUNDS + 1;
   const earlyOurs = `${ours}, still warming: rounds ${earlyFrom} to ${earlyFrom + EARLY_ROUNDS - 1}`;
   const warmFrom = earlyFrom + EARLY_ROUNDS + SETTLE_ROUNDS;
   const warmOurs = `${ours}, warm: rounds ${warmFrom} to ${warmFrom + ROUNDS - 1}`;
-  const p99 = { on: "ours", op: "<=", value: 50 } as const;
-  const cpuTarget = { on: "ours", op: "<=", value: 0.25 } as const;
+  // Issue 60: the targets are the floor, the bare pair measured in the same run (issue 50's fixed
+  // 50 ms and 0.25 ms are below what the bare protocol itself costs on Node here).
+  const p99 = { on: "ratio", op: "<=", value: 1.1 } as const;
+  const cpuTarget = { on: "ratio", op: "<=", value: 1.1 } as const;
   await writeResult({
     name: "conversation-load",
-    description: `Ask -> answer round trips under load: ${CONCURRENCY} concurrent \`RemoteAgent#callPeer\` calls awaiting a poll-delivered peer's answer, between two default agents through the emulator (each in its own process); after a first pair has warmed the emulator, both agents start together and are measured from their first round (${COLD_ROUNDS} rounds, none uncounted), then ${EARLY_ROUNDS} rounds still warming (from round ${COLD_ROUNDS + WARMUP_ROUNDS + 1}) and ${ROUNDS} warm rounds (from round ${WARM_FROM}); the targets are judged from start and warm. Beside the same conversations with no SDK (a bare pair on undici, measured the same way).`,
+    description: `Ask -> answer round trips under load: ${CONCURRENCY} concurrent \`RemoteAgent#callPeer\` calls awaiting a poll-delivered peer's answer, between two default agents through the emulator (each in its own process); after a first pair has warmed the emulator, both agents start together and are measured from their first round (${COLD_ROUNDS} rounds, none uncounted), then ${EARLY_ROUNDS} rounds still warming (from round ${COLD_ROUNDS + WARMUP_ROUNDS + 1}) and ${ROUNDS} warm rounds (from round ${WARM_FROM}); the targets are judged from start and warm. Beside the same conversations with no SDK (a bare pair on undici, measured the same way) and, for what the default store costs, the same agents given store: memoryStore(); every round alternates between the sides.`,
     rounds: COLD_ROUNDS + EARLY_ROUNDS + ROUNDS,
     figures: [
       {
@@ -356,15 +454,16 @@ try {
         unit: "ms",
         oursValue: emulatorCold.cpuMs / (COLD_ROUNDS * CONCURRENCY),
       },
+      ...(mem === undefined ? [] : storeFigures(ours, { cold, warm }, mem)),
       {
         figure: "failed conversations (no or wrong answer), the bare pair, all rounds",
         ours: peer,
         peer: "none",
         unit: "conversations",
-        oursValue: barePair.failures,
+        oursValue: all.bare.failures,
       },
       {
-        figure: "failed conversations (no or wrong answer), all rounds of both pairs",
+        figure: "failed conversations (no or wrong answer), all rounds of our pairs",
         ours,
         peer: "none",
         unit: "conversations",
@@ -373,9 +472,10 @@ try {
       },
     ],
     notes: [
+      `Every round alternates between the sides (${SIDES.join(", ")}), the order rotated each round, so round i of each side runs under the same machine load, seconds apart; each side's pair is fresh processes started just before round 1, its two agents together.`,
       `From start: both agents are started together in fresh processes against an emulator a first pair of agents has already run ${COLD_ROUNDS + EMULATOR_WARMUP_ROUNDS} rounds through (that pair's first ${COLD_ROUNDS} rounds, with the emulator just started too, are the "emulator also just started" figures); round 1 begins as soon as both report ready (started, event stream connected), and all of rounds 1 to ${COLD_ROUNDS} are counted. CPU from start is all the agents' CPU over those rounds divided by their round trips (the first round included); per-round CPU from start: ${cold.cpuPerTrip.map((c) => c.toFixed(2)).join(", ")} ms.`,
       `Still warming: rounds ${earlyFrom} to ${earlyFrom + EARLY_ROUNDS - 1} (the benchmark's warm window until 2026-11-24, shown for information: V8 is still optimising there, and CPU per round trip keeps falling until about round 150). Warm: rounds ${warmFrom} to ${warmFrom + ROUNDS - 1} of the same agents, a running agent's steady state.`,
-      `The peer (bare undici) is a fresh pair of processes started after ours stopped, measured the same way (the same rounds); ratios pair round i of ours with round i of the bare pair (each round's p99, each round's CPU per round trip); per-round CPU from start of the bare pair: ${bareCold.cpuPerTrip.map((c) => c.toFixed(2)).join(", ")} ms.`,
+      `The peer (bare undici) is a fresh pair of processes, measured the same way (the same rounds); ratios pair round i of ours with round i of the bare pair (each round's p99, each round's CPU per round trip); per-round CPU from start of the bare pair: ${bareCold.cpuPerTrip.map((c) => c.toFixed(2)).join(", ")} ms.`,
       "CPU time is user + system of the asking process (which also generates the load) and the answering process, per round trip; the emulator's own CPU is not counted in it but shown apart (read from /proc in 10 ms ticks; NaN off Linux).",
     ],
   });
@@ -385,4 +485,5 @@ try {
   const emuExited = new Promise((res) => emu.child.once("exit", res));
   emu.child.kill("SIGTERM");
   await emuExited;
+  await rm(stateDir, { recursive: true, force: true });
 }

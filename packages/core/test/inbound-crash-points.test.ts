@@ -1,10 +1,11 @@
 // A crash at any point of the poll loop loses nothing. One instrumented run records, at every point
 // where a process can die (each fetch answered or refused with 410, before and after each state
 // save, between the sidecar and the cursor-file write of a save, each handler start and end), the
-// files a kill -9 would leave and the handler effects done so far. Each of those crash states is
+// files a kill -9 would leave (the cursor file, the sidecar and its journal) and the handler
+// effects done so far. Each of those crash states is
 // then resumed by a fresh agent: every message must end up handled, and a message handled before
 // the crash and again after it must be flagged `redelivered`.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,11 +24,13 @@ function lastMessageRow(workspaceId: string): unknown {
     .at(-1)?.["id"];
 }
 
-/** What a kill -9 leaves: the two files of the store, and the effects of finished handlers. */
+/**
+ * What a kill -9 leaves: the files of the store (the cursor file, the sidecar, its journal), by
+ * name, and the effects of finished handlers.
+ */
 interface CrashState {
   point: string;
-  cursor: string | undefined;
-  sidecar: string | undefined;
+  files: Record<string, string>;
   handled: string[];
 }
 
@@ -49,6 +52,29 @@ function read(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The files of the store in `dir`: the cursor file last (every other file is renamed or appended
+ * before the cursor file is rewritten, so this order never reads a newer cursor file with older
+ * state).
+ */
+function storeFiles(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort(
+    (x, y) => Number(x === "cursor") - Number(y === "cursor"),
+  )) {
+    const text = read(join(dir, name));
+    if (text !== undefined) files[name] = text;
+  }
+  return files;
+}
+
+/** The state a fresh store loads from `state`'s files. */
+async function loaded(state: CrashState): Promise<CursorState | undefined> {
+  const dir = mkdtempSync(join(root, "load-"));
+  for (const [name, text] of Object.entries(state.files)) writeFileSync(join(dir, name), text);
+  return await new FileCursorStore(join(dir, "cursor")).load();
 }
 
 async function workspace(): Promise<{ id: string; client: PlatformClient }> {
@@ -107,23 +133,18 @@ async function record(
   const handled: string[] = [];
   const states: CrashState[] = [];
   const snap = (point: string): void => {
-    // The cursor file first: the store renames the sidecar before it, so this order never reads a
-    // newer cursor file with an older sidecar.
-    const cursor = read(store.path);
-    states.push({ point, cursor, sidecar: read(store.statePath), handled: [...handled] });
+    states.push({ point, files: storeFiles(dir), handled: [...handled] });
   };
   const save = store.save.bind(store);
   store.save = async (s) => {
     snap("before save");
     const cursorBefore = read(store.path);
     await save(s);
-    // Killed between the sidecar's rename and the cursor file's.
-    states.push({
-      point: "mid save",
-      cursor: cursorBefore,
-      sidecar: read(store.statePath),
-      handled: [...handled],
-    });
+    // Killed between the sidecar's rename and the cursor file's (a save that wrote a new sidecar).
+    const files = storeFiles(dir);
+    delete files["cursor"];
+    if (cursorBefore !== undefined) files["cursor"] = cursorBefore;
+    states.push({ point: "mid save", files, handled: [...handled] });
     snap("after save");
   };
   const instrumented = instrument(client, snap);
@@ -145,8 +166,7 @@ async function record(
 async function resume(client: PlatformClient, state: CrashState): Promise<Map<string, boolean[]>> {
   const dir = mkdtempSync(join(root, "resume-"));
   const store = new FileCursorStore(join(dir, "cursor"));
-  if (state.cursor !== undefined) writeFileSync(store.path, state.cursor);
-  if (state.sidecar !== undefined) writeFileSync(store.statePath, state.sidecar);
+  for (const [name, text] of Object.entries(state.files)) writeFileSync(join(dir, name), text);
   const runs = new Map<string, boolean[]>();
   // Each resume is one possible future of the crash, not the next run: through a client without
   // `reportActivity`, it neither writes nor reads activity-log checkpoints (each future's stop()
@@ -198,10 +218,10 @@ describe("a crash at any point of the poll loop loses nothing", () => {
     const states = await record(client, initial);
     expect(states.some((s) => s.point === "fetch failed (410)")).toBe(true);
     // The persisted cursor is never dropped: the pruned one stays until a re-read message settles.
-    expect(states.every((s) => s.cursor !== undefined && s.sidecar?.includes('"cursorAt"'))).toBe(
-      true,
-    );
-    const firstNew = states.findIndex((s) => s.cursor !== initial.cursor);
+    const cursors: Array<CursorState | undefined> = [];
+    for (const state of states) cursors.push(await loaded(state));
+    expect(cursors.every((c) => c?.cursor !== undefined && c.cursorAt !== undefined)).toBe(true);
+    const firstNew = cursors.findIndex((c) => c?.cursor !== initial.cursor);
     expect(firstNew).toBeGreaterThan(0);
     expect(states[firstNew - 1]!.handled.length).toBeGreaterThan(0);
     for (const state of states) check(state, await resume(client, state));
@@ -245,11 +265,11 @@ describe("a crash at any point of the poll loop loses nothing", () => {
       expect((await agent.done).reason).toBe("stopped");
       const state: CrashState = {
         point: `stop() after fetch ${k}`,
-        cursor: read(store.path),
-        sidecar: read(store.statePath),
+        files: storeFiles(dir),
         handled,
       };
-      expect(state.cursor).toBeDefined(); // never dropped
+      expect((await loaded(state))?.cursor).toBeDefined(); // never dropped
+      expect(state.files["cursor"]).toBe((await loaded(state))?.cursor); // current after stop()
       check(state, await resume(client, state));
     }
     expect(steps).toBeGreaterThanOrEqual(4); // the 410, the window, and its pages

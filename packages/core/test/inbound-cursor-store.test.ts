@@ -2,7 +2,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileCursorStore, MemoryCursorStore } from "../src/store/cursor-store.js";
+import { waitFor } from "@internal/test-utils";
+import { MemoryCursorStore } from "../src/store/cursor-store.js";
+import { FileCursorStore } from "../src/store/file-cursor-store.js";
 
 describe("MemoryCursorStore", () => {
   it("returns what was saved, undefined before", async () => {
@@ -86,6 +88,7 @@ describe("FileCursorStore", () => {
     const store = new FileCursorStore(path);
     await store.save({ cursor: "a1" });
     await store.save({ seenActivityIds: ["a1"] });
+    await store.flush(); // the cursor file follows the journal within a second, or at flush
     await expect(readFile(path, "utf8")).rejects.toMatchObject({ code: "ENOENT" });
     expect(await new FileCursorStore(path).load()).toEqual({ seenActivityIds: ["a1"] });
     await writeFile(path, "a3");
@@ -111,6 +114,139 @@ describe("FileCursorStore", () => {
       path: `${path}.state.json`,
     });
     expect((await readdir(dir)).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("a save appends what changed to the journal: the sidecar is written whole only by the first", async () => {
+    const path = join(dir, "cursor");
+    const store = new FileCursorStore(path);
+    const window = Array.from({ length: 1000 }, (_, i) => `act-${i}`);
+    await store.save({ cursor: "act-999", seenActivityIds: window });
+    const sidecar = await readFile(`${path}.state.json`, "utf8");
+    const { journal } = JSON.parse(sidecar) as { journal: string };
+    expect(journal).toMatch(/^cursor\.state\.[0-9a-f]+\.log$/);
+    let last = window;
+    for (let i = 1000; i < 1010; i++) {
+      last = [...last.slice(1), `act-${i}`];
+      await store.save({ cursor: `act-${i}`, seenActivityIds: last });
+    }
+    expect(await readFile(`${path}.state.json`, "utf8")).toBe(sidecar);
+    const lines = (await readFile(join(dir, journal), "utf8")).split("\n").filter(Boolean);
+    expect(lines).toHaveLength(10);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(120); // not the 1,000 ids
+    // A process killed now (no flush): a new store object reads every save.
+    expect(await new FileCursorStore(path).load()).toEqual({
+      cursor: "act-1009",
+      seenActivityIds: last,
+    });
+  });
+
+  it("a journal line the process did not finish is left out; a corrupted one before the end fails the load", async () => {
+    const path = join(dir, "cursor");
+    const store = new FileCursorStore(path);
+    await store.save({ cursor: "a1", seenActivityIds: ["a1"] });
+    await store.save({ cursor: "a2", seenActivityIds: ["a1", "a2"] });
+    const { journal } = JSON.parse(await readFile(`${path}.state.json`, "utf8")) as {
+      journal: string;
+    };
+    const text = await readFile(join(dir, journal), "utf8");
+    await writeFile(join(dir, journal), `${text}{"s":{"cursor":"a3"},"l":{"seenAc`);
+    expect(await new FileCursorStore(path).load()).toEqual({
+      cursor: "a2",
+      seenActivityIds: ["a1", "a2"],
+    });
+    await writeFile(join(dir, journal), `{"s":{"cursor":"a3"\n${text}`);
+    await expect(new FileCursorStore(path).load()).rejects.toMatchObject({
+      code: "store_unreadable",
+      message: expect.stringContaining(`corrupted journal ${journal}`),
+    });
+  });
+
+  it("a sidecar an earlier version wrote loads; the first save writes it anew, still version 1", async () => {
+    const path = join(dir, "cursor");
+    const old = { version: 1, cursor: "a2", previousCursor: "a1", seenActivityIds: ["a1", "a2"] };
+    await writeFile(`${path}.state.json`, JSON.stringify(old));
+    await writeFile(path, "a2");
+    const store = new FileCursorStore(path);
+    expect(await store.load()).toEqual({ cursor: "a2", seenActivityIds: ["a1", "a2"] });
+    await store.save({ cursor: "a3", seenActivityIds: ["a1", "a2", "a3"] });
+    const sidecar = JSON.parse(await readFile(`${path}.state.json`, "utf8")) as Record<
+      string,
+      unknown
+    >;
+    // What an earlier version's loader reads: the same fields (it ignores `journal`).
+    expect(sidecar).toMatchObject({
+      version: 1,
+      cursor: "a3",
+      previousCursor: "a2",
+      seenActivityIds: ["a1", "a2", "a3"],
+    });
+    expect(await readFile(path, "utf8")).toBe("a3");
+  });
+
+  it("folds the journal into a new sidecar once it outgrows it, and removes the old journal", async () => {
+    const path = join(dir, "cursor");
+    const store = new FileCursorStore(path);
+    await store.save({ cursor: "a0" });
+    const first = (JSON.parse(await readFile(`${path}.state.json`, "utf8")) as { journal: string })
+      .journal;
+    const big = "x".repeat(10_000);
+    for (let i = 1; i <= 120; i++) await store.save({ cursor: `a${i}`, startedAt: `${big}${i}` });
+    const { journal } = JSON.parse(await readFile(`${path}.state.json`, "utf8")) as {
+      journal: string;
+    };
+    expect(journal).not.toBe(first);
+    expect((await readdir(dir)).filter((n) => n.endsWith(".log"))).toEqual([journal]);
+    expect(await new FileCursorStore(path).load()).toEqual({
+      cursor: "a120",
+      startedAt: `${big}120`,
+    });
+  });
+
+  it("the cursor file trails the journal: rewritten by flush(), or a second after a save", async () => {
+    const path = join(dir, "cursor");
+    const store = new FileCursorStore(path);
+    await store.save({ cursor: "a1", seenActivityIds: ["a1"] });
+    await store.save({ cursor: "a2", seenActivityIds: ["a1", "a2"] });
+    expect(await readFile(path, "utf8")).toBe("a1");
+    // Killed now: the cursor file is its own (the journal's state wins), not another tool's.
+    expect(await new FileCursorStore(path).load()).toEqual({
+      cursor: "a2",
+      seenActivityIds: ["a1", "a2"],
+    });
+    await store.flush();
+    expect(await readFile(path, "utf8")).toBe("a2");
+    await store.save({ cursor: "a3", seenActivityIds: ["a1", "a2", "a3"] });
+    await waitFor(async () => (await readFile(path, "utf8")) === "a3", { timeoutMs: 5_000 });
+    // Killed between the journal's note of a new cursor file and its rename: still its own.
+    await store.save({ cursor: "a4", seenActivityIds: ["a2", "a3", "a4"] });
+    const { journal } = JSON.parse(await readFile(`${path}.state.json`, "utf8")) as {
+      journal: string;
+    };
+    await writeFile(
+      join(dir, journal),
+      `${await readFile(join(dir, journal), "utf8")}{"f":"a4"}\n`,
+    );
+    expect(await new FileCursorStore(path).load()).toEqual({
+      cursor: "a4",
+      seenActivityIds: ["a2", "a3", "a4"],
+    });
+    // Another tool wrote it: that cursor wins, the de-dup window is kept.
+    await writeFile(path, "a9");
+    expect(await new FileCursorStore(path).load()).toEqual({
+      cursor: "a9",
+      seenActivityIds: ["a2", "a3", "a4"],
+    });
+  });
+
+  it("syncEverySave: every save is synced before it resolves, and reads back the same", async () => {
+    const path = join(dir, "cursor");
+    const store = new FileCursorStore(path, { syncEverySave: true });
+    await store.save({ cursor: "a1" });
+    await store.save({ cursor: "a2", seenActivityIds: ["a1", "a2"] });
+    expect(await new FileCursorStore(path).load()).toEqual({
+      cursor: "a2",
+      seenActivityIds: ["a1", "a2"],
+    });
   });
 
   it("rejects an empty path with a clear error", () => {

@@ -164,9 +164,10 @@ describe("reply outbox", () => {
     const q = await a.client.callPeer(b.id, "question");
     await waitFor(() => runs === 1 && first.pendingReplies === 1, { timeoutMs: 15_000 });
     await first.stop();
-    const sidecar = JSON.parse(await readFile(join(dir, "cursor.state.json"), "utf8"));
+    // What the store saved (its sidecar and journal), as a restarted agent reads it.
+    const sidecar = (await new FileCursorStore(join(dir, "cursor")).load())!;
     expect(sidecar.outbox).toHaveLength(1);
-    expect(sidecar.outbox[0]).toMatchObject({
+    expect(sidecar.outbox![0]).toMatchObject({
       text: "answer to question",
       to: { messageId: q.messageId },
     });
@@ -189,8 +190,8 @@ describe("reply outbox", () => {
       .map(
         (r) => (r["request_body"] as { params: { message: { messageId: string } } }).params.message,
       );
-    expect(sent.map((m) => m.messageId)).toEqual([sidecar.outbox[0].id]);
-    const after = JSON.parse(await readFile(join(dir, "cursor.state.json"), "utf8"));
+    expect(sent.map((m) => m.messageId)).toEqual([sidecar.outbox![0]!.id]);
+    const after = (await new FileCursorStore(join(dir, "cursor")).load())!;
     expect(after.outbox).toBeUndefined();
   });
 });
@@ -209,9 +210,10 @@ function startChild(env: Record<string, string>): { child: ChildProcess; ready: 
   return { child, ready };
 }
 
-async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+/** What the file store at `path` saved (sidecar and journal), as a restarted agent reads it. */
+async function savedState(path: string): Promise<Record<string, unknown> | undefined> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    return (await new FileCursorStore(path).load()) as Record<string, unknown> | undefined;
   } catch {
     return undefined;
   }
@@ -245,7 +247,7 @@ describe("kill -9 with answers in the outbox", () => {
     // Every message handled and settled, every answer queued (its send failed): kill -9 now.
     await waitFor(
       async () => {
-        const s = await readJson(`${env.CURSOR_FILE}.state.json`);
+        const s = await savedState(env.CURSOR_FILE);
         return Array.isArray(s?.["outbox"]) && (s["outbox"] as unknown[]).length === ids.length;
       },
       { timeoutMs: 15_000 },

@@ -89,6 +89,12 @@ export interface CursorStore {
   /** Replaces the saved state. */
   save(state: CursorState): Promise<void>;
   /**
+   * Optional: makes what `save` wrote durable where a save leaves some of that for later (the file
+   * store syncs its journal to the disk and rewrites its plain cursor file). The agent calls it when
+   * it stops.
+   */
+  flush?(): Promise<void>;
+  /**
    * Optional: checks that the state can be read and written, without changing it (`start()` calls
    * it, so a store that cannot work fails the start instead of the first save).
    */

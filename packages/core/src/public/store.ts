@@ -8,6 +8,8 @@ export { boundedKey } from "../inbound/index.js";
 export type {
   AgentStore,
   DeliveryLimitInfo,
+  FileCursorStoreOptions,
+  FileStoreOptions,
   LocalStore,
   StoreOptions,
   PushClaim,

@@ -7,9 +7,11 @@ const none = (): never => {
   });
 };
 
+export const appendNow = none;
 export const chmod = none;
 export const mkdir = none;
 export const open = none;
+export const readdir = none;
 export const readFile = none;
 export const rename = none;
 export const rm = none;

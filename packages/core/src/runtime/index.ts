@@ -30,6 +30,7 @@ export {
   writeStderr,
 } from "./process.js";
 export {
+  appendNow,
   basename,
   chmod,
   dirname,
@@ -37,6 +38,7 @@ export {
   join,
   mkdir,
   open,
+  readdir,
   readFile,
   rename,
   rm,

@@ -1,7 +1,9 @@
 // Internal entry of store/: the agent stores (memory, file; what a shared one implements), the
 // state they persist through `AgentStateStore`, and the delivery limit's errors. The public API is
 // src/index.ts and src/public/store.ts.
-export { FileCursorStore, MemoryCursorStore, MoleculeStoreError } from "./cursor-store.js";
+export { MemoryCursorStore, MoleculeStoreError } from "./cursor-store.js";
+export { FileCursorStore } from "./file-cursor-store.js";
+export type { FileCursorStoreOptions } from "./file-cursor-store.js";
 export { FileTaskStore } from "./file-task-store.js";
 export type { StoreErrorCode } from "./cursor-store.js";
 export { fileStore, memoryStore } from "./store.js";
@@ -14,6 +16,7 @@ export type {
   SharedPoll,
   SharedPollContext,
   SharedStore,
+  FileStoreOptions,
   StoreOptions,
 } from "./store.js";
 export {

@@ -64,6 +64,16 @@ function boundedOutbox(r: OutboxRecord): OutboxRecord {
   return { ...r, to };
 }
 
+/** A push delivery count as stored (its messageId a bounded key). */
+function boundedPush(e: PushDeliveryEntry): PushDeliveryEntry {
+  return over(e.messageId) ? { ...e, messageId: boundedKey(e.messageId) } : e;
+}
+
+/** A dead letter as stored (its messageId a bounded key). */
+function boundedDead(d: DeadLetterRecord): DeadLetterRecord {
+  return over(d.messageId) ? { ...d, messageId: boundedKey(d.messageId!) } : d;
+}
+
 /** Merges poll state, outbox records and push counts into single, serialised saves of `inner`. */
 export class AgentStateStore {
   #inner: CursorStore | undefined;
@@ -200,23 +210,31 @@ export class AgentStateStore {
   /** Saves the push delivery counts (merged with the rest). Resolves once durable. */
   async savePush(entries: PushDeliveryEntry[]): Promise<void> {
     await this.#load();
-    this.#push = entries;
+    this.#push = entries.map(boundedPush);
     await this.#write();
   }
 
   /** Records a dead letter (the oldest go past 1,000). Resolves once durable. */
   async addDeadLetter(record: DeadLetterRecord): Promise<void> {
     await this.#load();
-    this.#dead = [...this.#dead, record].slice(-DEAD_LETTERS_KEPT);
+    this.#dead = [...this.#dead, boundedDead(record)].slice(-DEAD_LETTERS_KEPT);
     await this.#write();
   }
 
-  /** Resolves once every requested save is written. */
+  /**
+   * Resolves once every requested save is written, and made durable by the store (`flush`); a store
+   * that fails to is reported (`onUnwritable`), never passed over.
+   */
   async flush(): Promise<void> {
     for (;;) {
       const chain = this.#chain;
       await chain;
-      if (chain === this.#chain) return;
+      if (chain === this.#chain) break;
+    }
+    try {
+      await this.#inner?.flush?.();
+    } catch (err) {
+      this.#failed(err);
     }
   }
 
@@ -228,8 +246,8 @@ export class AgentStateStore {
           const { outbox, pushDeliveries, deadLetters, ...rest } = state;
           this.#poll = rest;
           this.#outbox = outbox ?? NONE;
-          this.#push = pushDeliveries ?? NONE;
-          this.#dead = deadLetters ?? NONE;
+          this.#push = pushDeliveries?.map(boundedPush) ?? NONE;
+          this.#dead = deadLetters?.map(boundedDead) ?? NONE;
         }
         return state;
       },
@@ -306,14 +324,8 @@ export class AgentStateStore {
       state.outbox = anyOverlong(this.#outbox)
         ? this.#outbox.map(boundedOutbox)
         : (this.#outbox as OutboxRecord[]);
-    if (this.#push.length > 0) {
-      state.pushDeliveries = this.#push.map((e) => ({ ...e, messageId: boundedKey(e.messageId) }));
-    }
-    if (this.#dead.length > 0) {
-      state.deadLetters = this.#dead.map((d) =>
-        d.messageId === undefined ? d : { ...d, messageId: boundedKey(d.messageId) },
-      );
-    }
+    if (this.#push.length > 0) state.pushDeliveries = this.#push as PushDeliveryEntry[];
+    if (this.#dead.length > 0) state.deadLetters = this.#dead as DeadLetterRecord[];
     return state;
   }
 

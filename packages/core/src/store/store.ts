@@ -2,7 +2,8 @@
 // reply outbox and (for shared stores) the coordination of several replicas of one workspace.
 import type { A2ATaskStore, PushClaimOptions, PushClaimResult } from "../a2a/index.js";
 import type { Backfill } from "../inbound/index.js";
-import { FileCursorStore, MemoryCursorStore } from "./cursor-store.js";
+import { MemoryCursorStore } from "./cursor-store.js";
+import { FileCursorStore, type FileCursorStoreOptions } from "./file-cursor-store.js";
 import { FileTaskStore } from "./file-task-store.js";
 import type { CursorStore } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
@@ -54,6 +55,9 @@ export interface StoreOptions {
   /** See {@link AgentStore.maxDeliveries} (default 5). */
   maxDeliveries?: number;
 }
+
+/** Options of {@link fileStore}. */
+export interface FileStoreOptions extends StoreOptions, FileCursorStoreOptions {}
 
 /** What a store shared by replicas adds: a coordinated poll delivery and push de-duplication. */
 export interface SharedStore {
@@ -129,18 +133,21 @@ export function memoryStore(options: StoreOptions = {}): LocalStore {
 }
 
 /**
- * In a cursor file compatible with the Python reference SDK plus a JSON sidecar: one process,
- * survives restarts, delivery counts included (see `FileCursorStore`). The agent's A2A tasks (a
- * question waiting for its answer among them) are kept in `<path>.tasks.json`, the last 1,000.
+ * In a cursor file compatible with the Python reference SDK plus a JSON sidecar and its journal:
+ * one process, survives restarts, delivery counts included. A killed process loses nothing; a
+ * power loss can lose the last second of saves unless `syncEverySave` (see `FileCursorStore`).
+ * The agent's A2A tasks (a question waiting for its answer among them) are kept in
+ * `<path>.tasks.json`, the last 1,000.
  */
-export function fileStore(path: string, options: StoreOptions = {}): LocalStore {
+export function fileStore(path: string, options: FileStoreOptions = {}): LocalStore {
   const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "fileStore");
-  const cursor = new FileCursorStore(path);
+  const cursor = new FileCursorStore(path, { syncEverySave: options.syncEverySave === true });
   const tasks = new FileTaskStore(`${path}.tasks.json`);
   // start() checks both files: a corrupted task file fails it, as a corrupted state file does.
   const state: CursorStore = {
     load: async () => await cursor.load(),
     save: async (s) => await cursor.save(s),
+    flush: async () => await cursor.flush(),
     check: async () => {
       await cursor.check();
       await tasks.check();
