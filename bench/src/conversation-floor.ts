@@ -11,6 +11,7 @@
 // conversation-load-asker.ts's: `{ ready: true }` once the stream is open, `{ cpu: true }`,
 // and (asker) `{ round: tag, n }` answered by `{ round: tag, ms, failures }`. Stops on SIGTERM.
 import { randomUUID } from "node:crypto";
+import { appendFileSync } from "node:fs";
 import { Agent } from "undici";
 import { benchEnv } from "./bench-agent.ts";
 import { countRequests } from "./request-count.ts";
@@ -188,7 +189,12 @@ async function ask(question: string): Promise<string | undefined> {
   }
 }
 
+/** BENCH_ROUND_MARKS: as conversation-load-asker.ts, each round's start and end (monotonic µs). */
+const marks = process.env.BENCH_ROUND_MARKS;
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
 async function round(tag: number, n: number): Promise<{ ms: number[]; failures: number }> {
+  const startUs = nowUs();
   let failures = 0;
   const ms = await Promise.all(
     Array.from({ length: n }, async (_, i) => {
@@ -200,6 +206,7 @@ async function round(tag: number, n: number): Promise<{ ms: number[]; failures: 
       return elapsed;
     }),
   );
+  if (marks) appendFileSync(marks, `${JSON.stringify({ round: tag, startUs, endUs: nowUs() })}\n`);
   return { ms, failures };
 }
 

@@ -27,11 +27,12 @@
 // `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile what their first rounds pay;
 // BENCH_ROUND_MARKS=<file> has the asker append each round's start and end to it, so
 // `node bench/src/profile-rounds.ts /tmp/prof <file>` can cut the profiles into round 1, rounds
-// 2-5 and the warm rounds;
+// 2-5 and the warm rounds; BENCH_PROFILE_DIR=<dir> profiles every measured side at once, each in
+// <dir>/<side> with its marks in <dir>/<side>/marks (`profile-rounds.ts <dir>/bare <dir>/bare/marks`);
 // BENCH_COUNT_REQUESTS=1 has each agent print the requests it made, by route, when it stops)
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,6 +53,29 @@ const SETTLE_ROUNDS = Math.max(0, WARM_FROM - 1 - (COLD_ROUNDS + WARMUP_ROUNDS +
 const EMULATOR_WARMUP_ROUNDS = Number(process.env.BENCH_EMULATOR_WARMUP_ROUNDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
 const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+
+/** How a measured side's agents run: Node flags and environment (see BENCH_PROFILE_DIR). */
+interface Measuring {
+  nodeArgs: string[];
+  env: Record<string, string>;
+}
+
+/** The flags and environment of a measured side's agents. */
+function measuring(side: Side): Measuring {
+  if (PROFILE_DIR === undefined) {
+    // BENCH_AGENT_NODE_ARGS and BENCH_ROUND_MARKS: our default pair only.
+    return side === "ours"
+      ? { nodeArgs: AGENT_NODE_ARGS, env: {} }
+      : { nodeArgs: [], env: { BENCH_ROUND_MARKS: "" } };
+  }
+  const dir = join(PROFILE_DIR, side);
+  mkdirSync(dir, { recursive: true });
+  return {
+    nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`],
+    env: { BENCH_ROUND_MARKS: join(dir, "marks") },
+  };
+}
 
 const emu = await spawnEmulator();
 /** The default store's folder of every agent of this run (removed at the end). */
@@ -138,21 +162,28 @@ const SIDES: readonly Side[] =
 async function startPair(
   name: string,
   side: Side,
-  nodeArgs: string[] = [],
+  how: Measuring = { nodeArgs: [], env: { BENCH_ROUND_MARKS: "" } },
 ): Promise<ChildProcess[]> {
   const b = await admin.createExternalWorkspace({ name: `${name}-answerer` });
   const a = await admin.createExternalWorkspace({ name: `${name}-asker` });
-  // Only our default pair is profiled and marks its rounds (BENCH_ROUND_MARKS).
-  const store: Record<string, string> =
-    side === "memory" ? { BENCH_AGENT_STORE: "memory", BENCH_ROUND_MARKS: "" } : {};
+  const { nodeArgs } = how;
+  const store: Record<string, string> = {
+    ...(side === "memory" ? { BENCH_AGENT_STORE: "memory" } : {}),
+    ...how.env,
+  };
   const started = await Promise.allSettled(
     side === "bare"
       ? [
-          startAgent("conversation-floor.ts", b, { BENCH_FLOOR_ROLE: "answerer" }, nodeArgs),
+          startAgent(
+            "conversation-floor.ts",
+            b,
+            { BENCH_FLOOR_ROLE: "answerer", ...store },
+            nodeArgs,
+          ),
           startAgent(
             "conversation-floor.ts",
             a,
-            { BENCH_FLOOR_ROLE: "asker", BENCH_PEER_ID: b.id },
+            { BENCH_FLOOR_ROLE: "asker", BENCH_PEER_ID: b.id, ...store },
             nodeArgs,
           ),
         ]
@@ -328,7 +359,7 @@ try {
   // together, measured from their first round, every round alternating between the sides.
   const pairs = {} as Record<Side, ChildProcess[]>;
   for (const side of SIDES) {
-    pairs[side] = await startPair(`load-${side}`, side, side === "ours" ? AGENT_NODE_ARGS : []);
+    pairs[side] = await startPair(`load-${side}`, side, measuring(side));
   }
   const all = await schedule(pairs);
   await Promise.all(Object.values(pairs).flat().map(stopAgent));

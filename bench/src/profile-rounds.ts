@@ -2,7 +2,8 @@
 // "--cpu-prof --cpu-prof-dir=<dir>") and the round marks the asker wrote (BENCH_ROUND_MARKS=<file>),
 // and prints, per profile, the sampled self-time of round 1, of rounds 2-5 (per round) and of the
 // last 10 rounds (per round), by file or package and by function (each sample counted as one
-// sampling interval, the median gap between samples).
+// sampling interval, the median gap between samples), counting only samples within the rounds'
+// own spans (conversation-load alternates sides: other pairs' rounds run in between).
 // Run: node bench/src/profile-rounds.ts <dir> <marks-file> [top]
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -48,7 +49,12 @@ function sorted(m: Map<string, number>): [string, number][] {
   return [...m].sort((a, b) => b[1] - a[1]).slice(0, top);
 }
 
-function summarise(p: Profile, from: number, to: number, per: number) {
+/** Whether `t` is in one of `windows` (each [from, to)). */
+function within(windows: Array<[number, number]>, t: number): boolean {
+  return windows.some(([from, to]) => t >= from && t < to);
+}
+
+function summarise(p: Profile, windows: Array<[number, number]>, per: number) {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -64,7 +70,7 @@ function summarise(p: Profile, from: number, to: number, per: number) {
     // Each sample counts one sampling interval: on a loaded machine the gap to the next sample
     // includes moments the process waited for a core, which would land on whatever was running.
     const dt = interval;
-    if (t < from || t >= to) continue;
+    if (!within(windows, t)) continue;
     const n = byId.get(p.samples[i]!)!;
     const { functionName, url, lineNumber } = n.callFrame;
     if (functionName === "(idle)") continue;
@@ -108,7 +114,13 @@ for (const f of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"))) {
   ];
   for (const [label, ms] of windows) {
     console.log(`\n-- ${label}`);
-    if (ms.length === 0) summarise(p, p.startTime, mine[0]!.startUs, 1);
-    else summarise(p, ms[0]!.startUs, ms.at(-1)!.endUs, ms.length);
+    // Each round's own span: conversation-load alternates sides, so other pairs run in between.
+    if (ms.length === 0) summarise(p, [[p.startTime, mine[0]!.startUs]], 1);
+    else
+      summarise(
+        p,
+        ms.map((m) => [m.startUs, m.endUs]),
+        ms.length,
+      );
   }
 }

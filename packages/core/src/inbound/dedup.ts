@@ -36,6 +36,8 @@ export function pushKey(messageId: string, content: string): string {
 export class BoundedSet {
   readonly #max: number;
   readonly #items = new Set<string>();
+  /** {@link toArray}'s array, until the set changes (saves ask for it far more often). */
+  #array: readonly string[] | undefined;
   // From the first eviction (an idle iterator would keep the Set's outgrown tables alive), just
   // before the oldest entry: a Set iterator sees later additions and skips deleted entries.
   #oldest: Iterator<string> | undefined;
@@ -61,6 +63,7 @@ export class BoundedSet {
     const key = boundedKey(id);
     this.#items.delete(key);
     this.#items.add(key);
+    this.#array = undefined;
     if (this.#items.size <= this.#max) return undefined;
     this.#oldest ??= this.#items.values();
     const oldest = this.#oldest.next().value as string; // the set holds at least two entries
@@ -73,8 +76,11 @@ export class BoundedSet {
     return this.#items.size;
   }
 
-  /** The remembered ids (as their bounded keys), oldest first. */
-  toArray(): string[] {
-    return [...this.#items];
+  /**
+   * The remembered ids (as their bounded keys), oldest first. The same array until the set
+   * changes: callers keep it as it is (a saved state holds it by reference).
+   */
+  toArray(): readonly string[] {
+    return (this.#array ??= [...this.#items]);
   }
 }

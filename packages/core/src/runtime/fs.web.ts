@@ -7,16 +7,19 @@ const none = (): never => {
   });
 };
 
-export const appendNow = none;
 export const chmod = none;
+export const closeNow = none;
+export const datasyncFd = none;
 export const mkdir = none;
 export const open = none;
+export const openAppend = none;
 export const readdir = none;
 export const readFile = none;
 export const rename = none;
 export const rm = none;
 export const unlink = none;
 export const writeFile = none;
+export const writeNow = none;
 export const homedir = none;
 export const basename = none;
 export const dirname = none;

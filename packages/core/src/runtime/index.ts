@@ -30,18 +30,21 @@ export {
   writeStderr,
 } from "./process.js";
 export {
-  appendNow,
   basename,
   chmod,
+  closeNow,
+  datasyncFd,
   dirname,
   homedir,
   join,
   mkdir,
   open,
+  openAppend,
   readdir,
   readFile,
   rename,
   rm,
   unlink,
   writeFile,
+  writeNow,
 } from "./fs.js";

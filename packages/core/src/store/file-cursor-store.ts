@@ -1,17 +1,20 @@
 // The file store's state: a plain cursor file compatible with the Python reference SDK, a JSON
 // sidecar holding the rest, and a journal of the changes since the sidecar was written.
 import {
-  appendNow,
   basename,
+  closeNow,
+  datasyncFd,
   dirname,
   join,
   mkdir,
   open,
+  openAppend,
   PROCESS_ID,
   randomHex,
   readdir,
   readFile,
   rm,
+  writeNow,
 } from "../runtime/index.js";
 import { MoleculeError, requireFileSystem } from "../transport/index.js";
 import type { CursorState, CursorStore } from "../inbound/index.js";
@@ -41,16 +44,6 @@ export interface FileCursorStoreOptions {
 function isJournalOf(base: string, name: string): boolean {
   const prefix = `${base}.state.`;
   return name.startsWith(prefix) && /^[0-9a-f]+\.log$/.test(name.slice(prefix.length));
-}
-
-/** Syncs `path`'s data to the disk. */
-async function datasync(path: string): Promise<void> {
-  const fh = await open(path, "r+");
-  try {
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /**
@@ -88,6 +81,8 @@ export class FileCursorStore implements CursorStore {
   #base: CursorState | undefined;
   /** The file name of the journal the sidecar names. */
   #journal = "";
+  /** The journal, open for appending while saves come (closed by the sync after they stop). */
+  #fd: number | undefined;
   #journalBytes = 0;
   #sidecarBytes = 0;
   /** Saves, one at a time. */
@@ -218,11 +213,9 @@ export class FileCursorStore implements CursorStore {
       if (rec === undefined) return;
       file = join(dirname(this.path), this.#journal);
       this.#base = undefined; // a failed append leaves a line the next sidecar supersedes
-      const line = `${JSON.stringify(rec)}\n`;
-      appendNow(file, line);
-      this.#journalBytes += line.length;
+      const fd = this.#append(file, `${JSON.stringify(rec)}\n`);
       this.#base = state;
-      if (this.#syncEverySave) await datasync(file);
+      if (this.#syncEverySave) await datasyncFd(fd);
       this.#scheduleSync();
     } catch (err) {
       throw new MoleculeStoreError(
@@ -231,6 +224,21 @@ export class FileCursorStore implements CursorStore {
         { path: file, cause: err },
       );
     }
+  }
+
+  /** Appends `line` to the journal `file` (opened on first use); returns its descriptor. */
+  #append(file: string, line: string): number {
+    const fd = (this.#fd ??= openAppend(file));
+    writeNow(fd, line);
+    this.#journalBytes += line.length;
+    return fd;
+  }
+
+  /** Closes the journal's descriptor (the next append opens it again). */
+  #close(): void {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd !== undefined) closeNow(fd);
   }
 
   /** Writes `state` as a new sidecar with an empty journal, then the cursor file. */
@@ -248,6 +256,7 @@ export class FileCursorStore implements CursorStore {
       if (this.#fileCursor !== undefined) sidecar.previousCursor = this.#fileCursor;
       const text = JSON.stringify(sidecar);
       await atomicWrite(this.statePath, text);
+      this.#close();
       this.#journal = journal;
       this.#journalBytes = 0;
       this.#sidecarBytes = text.length;
@@ -302,15 +311,16 @@ export class FileCursorStore implements CursorStore {
     const cursor = this.#base?.cursor; // synced with the lines written so far
     const run = async (): Promise<void> => {
       try {
-        await datasync(file);
+        const fd = (this.#fd ??= openAppend(file));
+        await datasyncFd(fd);
         if (cursor !== this.#fileCursor) {
-          const line = `${JSON.stringify({ f: cursor ?? null })}\n`;
-          appendNow(file, line);
-          this.#journalBytes += line.length;
+          this.#append(file, `${JSON.stringify({ f: cursor ?? null })}\n`);
           await this.#writeCursorFile(cursor);
         }
+        if (!this.#dirty) this.#close(); // saves stopped: no descriptor stays open
       } catch (err) {
         this.#syncError ??= err;
+        this.#close();
       }
     };
     const syncing = run().finally(() => {

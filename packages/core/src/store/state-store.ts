@@ -13,6 +13,7 @@ import { MoleculeStoreError } from "./cursor-store.js";
 import type { CursorState, CursorStore } from "../inbound/index.js";
 import type { DeadLetterRecord, OutboxRecord, PushDeliveryEntry } from "../inbound/index.js";
 import { describe } from "../transport/index.js";
+import { setImmediate } from "../runtime/index.js";
 
 /** Dead letters kept in the state (oldest dropped first). */
 const DEAD_LETTERS_KEPT = 1000;
@@ -260,7 +261,8 @@ export class AgentStateStore {
   }
 
   /**
-   * Coalesced serial writes: a save requested while one is queued joins it (it writes the latest).
+   * Coalesced serial writes: a save requested while one is queued (until the event loop's next
+   * turn, or while the previous write runs) joins it (it writes the latest).
    * Every save loads the stored state first, so a part never saved in this run keeps its value.
    * A failed write is tried again (with the latest state) until it succeeds or {@link endRetries}.
    */
@@ -273,6 +275,9 @@ export class AgentStateStore {
     }
     if (this.#queued) return this.#queued;
     const p = (this.#chain ?? Promise.resolve()).then(async () => {
+      // Saves asked for in this turn of the event loop (settlements, answers and journal entries
+      // of the messages whose I/O completed together) join this write.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       this.#queued = undefined;
       for (let wait = RETRY_FIRST_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
         try {

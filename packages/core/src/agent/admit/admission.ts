@@ -98,7 +98,8 @@ export class Admission {
   /** What this stage persists with the poll cursor. */
   polledState(): Pick<CursorState, "seenActivityIds" | "seenMessageIds" | "inFlight"> {
     const { inFlight, ...rest } = this.journal.state();
-    return { ...rest, seenMessageIds: this.seen.toArray(), ...(inFlight ? { inFlight } : {}) };
+    const seenMessageIds = this.seen.toArray() as string[]; // shared until it changes: kept as is
+    return { ...rest, seenMessageIds, ...(inFlight ? { inFlight } : {}) };
   }
 
   /** A pushed A2A message as an {@link InboundMessage}; an id over its bound is a `-32602`. */

@@ -100,9 +100,8 @@ export class PollJournal {
     if (msg.activityId !== undefined) this.#pending.delete(msg.activityId);
   }
 
-  /** What it persists with the cursor. */
   /** The activity ids settled recently, oldest first (what a checkpoint names past its cursor). */
-  settledIds(): string[] {
+  settledIds(): readonly string[] {
     return this.#settled.toArray();
   }
 
@@ -111,11 +110,15 @@ export class PollJournal {
     for (const id of activityIds) this.#settled.add(id);
   }
 
+  /**
+   * What it persists with the cursor. The window is the set's own array until it changes (a saved
+   * state is kept as it is), so a save that changed nothing in it copies nothing.
+   */
   state(): Pick<CursorState, "seenActivityIds" | "inFlight"> {
     const inFlight = new Map(this.#previous);
     for (const [k, e] of this.#started) inFlight.set(k, e);
     return {
-      seenActivityIds: this.#settled.toArray(),
+      seenActivityIds: this.#settled.toArray() as string[],
       ...(inFlight.size > 0 ? { inFlight: [...inFlight.values()] } : {}),
     };
   }

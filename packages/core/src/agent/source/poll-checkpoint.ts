@@ -22,7 +22,7 @@ const TIMEOUT_MS = 5_000;
 export interface Checkpoint {
   cursor: string;
   cursorAt?: string;
-  settled: string[];
+  settled: readonly string[];
 }
 
 type Client = Required<Pick<AgentPlatformClient, "fetchActivityRows" | "reportActivity">> &
@@ -162,7 +162,7 @@ export async function resumeFrom(
   state: CursorState,
   readCheckpoint: () => Promise<Checkpoint | undefined>,
   o: { backfill: Backfill; where: string; logger: Logger },
-): Promise<{ state: CursorState; settled: string[] }> {
+): Promise<{ state: CursorState; settled: readonly string[] }> {
   const log = o.logger.info?.bind(o.logger);
   if (state.cursor !== undefined) {
     const { cursor, cursorAt } = state;
