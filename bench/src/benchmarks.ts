@@ -18,7 +18,9 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: "inbound-latency", timeoutMs: 150_000 },
   { name: "conversation-latency", timeoutMs: 150_000 },
   { name: "mcp-notify", timeoutMs: 90_000 },
-  { name: "conversation-load", timeoutMs: 120_000 },
+  { name: "conversation-load", timeoutMs: 480_000 },
+  // 100,000 round trips (SOAK_ROUND_TRIPS): about 4 minutes at 500 round trips/s.
+  { name: "soak", timeoutMs: 600_000 },
   { name: "fleet", nodeArgs: ["--expose-gc"], timeoutMs: 180_000 },
   { name: "plugin-install", timeoutMs: 150_000 },
   { name: "import-cost", timeoutMs: 90_000 },

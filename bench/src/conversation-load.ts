@@ -516,5 +516,7 @@ try {
   const emuExited = new Promise((res) => emu.child.once("exit", res));
   emu.child.kill("SIGTERM");
   await emuExited;
-  await rm(stateDir, { recursive: true, force: true });
+  // BENCH_KEEP_STATE=1 keeps the agents' state files (their journals) to look at.
+  if (process.env.BENCH_KEEP_STATE === "1") console.log(`state files kept in ${stateDir}`);
+  else await rm(stateDir, { recursive: true, force: true });
 }
