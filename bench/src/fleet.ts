@@ -17,6 +17,8 @@
 //        FLEET_WINDOW_MS=30000 (the issue's window)  FLEET_HEARTBEAT_MS=5000  FLEET_MESSAGES=100
 //        FLEET_NODE_FLAGS="<node flags>" (e.g. --trace-gc-nvp)  FLEET_HEAP_SNAPSHOTS=<dir>
 //        FLEET_SMAPS=1|2 (where the memory goes: see fleet-memory.ts)
+//        BENCH_PYTHON_SDK=<dir> (a checkout of the Python reference SDK: each round, below 10,000
+//        agents, also runs the same fleet on it, fleet-python.py, one thread per agent; unset: skipped)
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -30,7 +32,7 @@ import { spawnEmulator } from "./emulator-process.ts";
 import { FLEET_CONFIGS } from "./fleet-configs.ts";
 import type { FleetConfig, FleetConfigName } from "./fleet-configs.ts";
 import { writeResult } from "./harness/result.ts";
-import { median } from "./harness/stats.ts";
+import { median, pairedRatios } from "./harness/stats.ts";
 import type { Figure } from "./harness/types.ts";
 
 const KiB = 1024;
@@ -49,10 +51,19 @@ const MESSAGES = Number(env.FLEET_MESSAGES ?? 100);
  * default, so `./dev bench` stays in its budget; the published figures use FLEET_ROUNDS=3.
  */
 const ROUNDS = Math.max(1, Number(env.FLEET_ROUNDS ?? 1));
+/** A checkout of the Python reference SDK (its molecule_agent package), or none: no Python side. */
+const PYTHON_SDK = env.BENCH_PYTHON_SDK;
+/** The Python side's name among the configurations. */
+const PYTHON = "python";
+type SideName = FleetConfigName | typeof PYTHON;
+const PYTHON_LABEL =
+  "the Python reference SDK (molecule_agent, from BENCH_PYTHON_SDK), one thread per agent: RemoteAgentClient.run_agent_loop with PollDelivery, heartbeat + inbox + state check every interval";
+const labelOf = (side: SideName): string =>
+  side === PYTHON ? PYTHON_LABEL : FLEET_CONFIGS[side].label;
 
 /** What one fleet-run.ts process reports. */
 export interface FleetResult {
-  config: FleetConfigName;
+  config: SideName;
   label: string;
   agents: number;
   rssGrowthBytes: number;
@@ -103,7 +114,7 @@ async function createWorkspaces(url: string, adminToken: string, n: number) {
 }
 
 /** Runs one configuration at one size in a fresh emulator and a fresh agent process. */
-async function measure(config: FleetConfigName, n: number, dir: string): Promise<FleetResult> {
+async function measure(config: SideName, n: number, dir: string): Promise<FleetResult> {
   const emu = await spawnEmulator();
   try {
     const all = await createWorkspaces(emu.url, emu.adminToken, n + 2);
@@ -111,26 +122,34 @@ async function measure(config: FleetConfigName, n: number, dir: string): Promise
     const warmup = all.pop()!;
     const file = join(dir, `${config}-${n}.json`);
     await writeFile(file, JSON.stringify({ warmup, workspaces: all }));
-    const child = spawn(
-      process.execPath,
-      [
-        "--expose-gc",
-        ...((FLEET_CONFIGS[config] as FleetConfig).nodeFlags ?? []),
-        ...(env.FLEET_NODE_FLAGS ? env.FLEET_NODE_FLAGS.split(" ") : []),
-        fileURLToPath(new URL("fleet-run.ts", import.meta.url)),
-      ],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-        env: {
-          ...env,
-          FLEET_URL: emu.url,
-          FLEET_CONFIG: config,
-          FLEET_WORKSPACES: file,
-          FLEET_WINDOW_MS: String(WINDOW_MS),
-          FLEET_HEARTBEAT_MS: String(HEARTBEAT_MS),
-        },
-      },
-    );
+    const childEnv = {
+      ...env,
+      FLEET_URL: emu.url,
+      FLEET_CONFIG: config,
+      FLEET_WORKSPACES: file,
+      FLEET_WINDOW_MS: String(WINDOW_MS),
+      FLEET_HEARTBEAT_MS: String(HEARTBEAT_MS),
+    };
+    const child =
+      config === PYTHON
+        ? spawn(
+            env.BENCH_PYTHON ?? "python3",
+            [fileURLToPath(new URL("fleet-python.py", import.meta.url))],
+            {
+              stdio: ["ignore", "pipe", "inherit"],
+              env: { ...childEnv, PYTHONPATH: PYTHON_SDK, PYTHONUNBUFFERED: "1" },
+            },
+          )
+        : spawn(
+            process.execPath,
+            [
+              "--expose-gc",
+              ...((FLEET_CONFIGS[config] as FleetConfig).nodeFlags ?? []),
+              ...(env.FLEET_NODE_FLAGS ? env.FLEET_NODE_FLAGS.split(" ") : []),
+              fileURLToPath(new URL("fleet-run.ts", import.meta.url)),
+            ],
+            { stdio: ["ignore", "pipe", "inherit"], env: childEnv },
+          );
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     const lines = createInterface({ input: child.stdout });
     let sent = 0;
@@ -143,7 +162,7 @@ async function measure(config: FleetConfigName, n: number, dir: string): Promise
       const msg = JSON.parse(line) as { event: string } & Record<string, number>;
       if (
         msg.event === "started" &&
-        (FLEET_CONFIGS[config] as FleetConfig).agent.delivery !== "none"
+        (config === PYTHON || (FLEET_CONFIGS[config] as FleetConfig).agent.delivery !== "none")
       ) {
         // Traffic while the fleet runs: messages through the platform's A2A proxy.
         const client = new PlatformClient({
@@ -162,7 +181,7 @@ async function measure(config: FleetConfigName, n: number, dir: string): Promise
         const { event: _, ...rest } = msg;
         return {
           config,
-          label: FLEET_CONFIGS[config].label,
+          label: labelOf(config),
           sent,
           ...(rest as unknown as Omit<FleetResult, "config" | "label" | "sent">),
         };
@@ -182,7 +201,12 @@ async function runFleet(): Promise<FleetResult[]> {
     for (const n of SIZES) {
       const rounds = n >= 10_000 ? 1 : ROUNDS;
       for (let round = 0; round < rounds; round++) {
-        for (const config of n >= 10_000 ? CONFIGS_10K : CONFIGS) {
+        // With BENCH_PYTHON_SDK, the Python SDK's fleet is one more side below 10,000 agents; the
+        // sides' order is rotated each round.
+        const sides: SideName[] = n >= 10_000 ? CONFIGS_10K : [...CONFIGS];
+        if (PYTHON_SDK !== undefined && n < 10_000) sides.push(PYTHON);
+        const k = round % sides.length;
+        for (const config of [...sides.slice(k), ...sides.slice(0, k)]) {
           const r = await measure(config, n, dir);
           results.push(r);
           report(r, round, rounds);
@@ -334,15 +358,73 @@ function slopes(all: FleetResult[][]): Figure[] {
   return out;
 }
 
+/**
+ * Our defaults beside the Python SDK's fleet at 1,000 agents (issue 60): RSS growth per agent
+ * (paired by round), heartbeats recorded and the longest gap. None without BENCH_PYTHON_SDK.
+ */
+function besidePython(all: FleetResult[][]): Figure[] {
+  const py = all.find((g) => g[0]!.config === PYTHON);
+  const ts = all.find((g) => g[0]!.config === "defaults" && g[0]!.agents === py?.[0]!.agents);
+  if (py === undefined || ts === undefined) return [];
+  const n = ts[0]!.agents;
+  const ours = `defaults: ${FLEET_CONFIGS.defaults.label}, ${n.toLocaleString("en-US")} agents`;
+  const peer = `${PYTHON_LABEL}, ${n.toLocaleString("en-US")} agents, against its own fresh emulator, every round beside ours`;
+  const rss = (x: FleetResult): number => x.rssGrowthBytes / x.agents / KiB;
+  // Per agent: one heartbeat every interval in the window, plus the gap from the last to its end.
+  const expected = n * (Math.floor(WINDOW_MS / HEARTBEAT_MS) + 1);
+  return [
+    {
+      figure: `RSS growth per agent, ${n.toLocaleString("en-US")} agents, beside the Python SDK (median of runs)`,
+      ours,
+      peer,
+      unit: "KiB",
+      oursValue: median(ts.map(rss)),
+      peerValue: median(py.map(rss)),
+      ratio: pairedRatios(ts.map(rss), py.map(rss)),
+      target: { on: "ratio", op: "<=", value: 1 },
+    },
+    {
+      figure: `heartbeats recorded in the window (of ${expected.toLocaleString("en-US")} due), worst run`,
+      ours,
+      peer,
+      unit: "heartbeats",
+      oursValue: Math.min(...ts.map((x) => x.heartbeats)),
+      peerValue: Math.min(...py.map((x) => x.heartbeats)),
+      ratio: pairedRatios(
+        ts.map((x) => x.heartbeats),
+        py.map((x) => x.heartbeats),
+      ),
+      target: { on: "ours", op: ">=", value: expected },
+    },
+    {
+      figure: `longest gap between an agent's heartbeats, worst run (cadence ${HEARTBEAT_MS / 1000} s)`,
+      ours,
+      peer,
+      unit: "ms",
+      oursValue: Math.max(...ts.map((x) => x.maxGapMs)),
+      peerValue: Math.max(...py.map((x) => x.maxGapMs)),
+      ratio: pairedRatios(
+        ts.map((x) => x.maxGapMs),
+        py.map((x) => x.maxGapMs),
+      ),
+      target: { on: "ours", op: "<=", value: 1.2 * HEARTBEAT_MS },
+    },
+  ];
+}
+
 const results = groups(await runFleet());
+const ourResults = results.filter((g) => g[0]!.config !== PYTHON);
 await writeResult({
   name: "fleet",
   description: `RemoteAgents in one process (${SIZES.join(" and ")} agents, heartbeats every ${HEARTBEAT_MS / 1000} s, ${WINDOW_MS / 1000} s window, ${MESSAGES} messages through the A2A proxy) against the emulator in a child process; each configuration in a fresh process with fresh workspaces, ${ROUNDS} runs of each below 10,000 agents (1 at 10,000).`,
   rounds: ROUNDS,
-  figures: [...results.flatMap(figures), ...slopes(results)],
+  figures: [...ourResults.flatMap(figures), ...slopes(ourResults), ...besidePython(results)],
   notes: [
     "RSS growth per agent: (RSS at the end of the window - RSS before the first agent) / agents, both after GC, the baseline taken after one warm-up agent of the same configuration ran (first-use costs such as undici's parser and compiled code are not per agent).",
     "Heartbeat lateness: every gap between an agent's consecutive heartbeats during the window (and from the window's start to its first one, and from its last one to the end) minus the interval; 0 when on time.",
+    PYTHON_SDK === undefined
+      ? "The Python SDK side was skipped: BENCH_PYTHON_SDK (a checkout of the Python reference SDK) was not set."
+      : `Beside the Python SDK (BENCH_PYTHON_SDK=${PYTHON_SDK}): at 1,000 agents every round also runs the same fleet on it (fleet-python.py: one thread per agent, RemoteAgentClient.run_agent_loop with PollDelivery at the same cadence; RSS from /proc/self/status after gc.collect(), the baseline after a warm-up agent, as ours), in the same run, the sides' order rotated each round.`,
     "The 46 KiB goal is the Python reference SDK's RSS growth per agent (thread per agent, run_heartbeat_loop: heartbeat + state check every 5 s) measured beside ours for issue 20, not run here; heartbeat-only and lightest do the same work per agent.",
     'Messages are sent only to fleets with a delivery (not to delivery: "none").',
     "V8 young generation: the growth of V8's new space, part of the RSS growth (nothing is subtracted). V8 doubles it while the bytes surviving its minor collections since the last doubling exceed its size (up to its limit, --max-semi-space-size; --optimize-for-size keeps it small), once per process, not per agent: it is why the per-agent figure at 1,000 agents is higher than the RSS per additional agent between 1,000 and 10,000.",
