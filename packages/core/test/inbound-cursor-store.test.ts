@@ -183,6 +183,49 @@ describe("FileCursorStore", () => {
     expect(await readFile(path, "utf8")).toBe("a3");
   });
 
+  it("a whole state an earlier version wrote loads, also after it died between its sidecar and its cursor file", async () => {
+    const path = join(dir, "cursor");
+    // Everything the earlier version's sidecar held (its save wrote the sidecar, then the cursor
+    // file): here it died in between, so the cursor file still holds the previous cursor.
+    const state = {
+      cursor: "a7",
+      cursorAt: "2026-11-20T10:00:00.000Z",
+      startedAt: "2026-11-20T09:00:00.000Z",
+      seenActivityIds: ["a5", "a6", "a7"],
+      seenMessageIds: ["m5", "m6", "m7"],
+      inFlight: [{ activityId: "a8", messageId: "m8", deliveries: 2 }],
+      outbox: [
+        {
+          id: "r7",
+          text: "answer to m7",
+          to: { source: "peer_agent" as const, sourceId: "w1", activityId: "a7", messageId: "m7" },
+          queuedAt: "2026-11-20T10:00:01.000Z",
+        },
+      ],
+      pushDeliveries: [{ messageId: "p1", deliveries: 1 }],
+      deadLetters: [
+        {
+          delivery: "poll" as const,
+          activityId: "a4",
+          messageId: "m4",
+          deliveries: 5,
+          deadAt: "2026-11-20T09:30:00.000Z",
+        },
+      ],
+    };
+    await writeFile(
+      `${path}.state.json`,
+      JSON.stringify({ version: 1, ...state, previousCursor: "a6" }),
+    );
+    await writeFile(path, "a6");
+    const store = new FileCursorStore(path);
+    expect(await store.load()).toEqual(state);
+    // It goes on from there: the next save and a fresh load see the whole state.
+    await store.save({ ...state, inFlight: [] });
+    expect(await new FileCursorStore(path).load()).toEqual({ ...state, inFlight: [] });
+    expect(await readFile(path, "utf8")).toBe("a7");
+  });
+
   it("folds the journal into a new sidecar once it outgrows it, and removes the old journal", async () => {
     const path = join(dir, "cursor");
     const store = new FileCursorStore(path);
