@@ -124,6 +124,8 @@ async function measure(config: SideName, n: number, dir: string): Promise<FleetR
     await writeFile(file, JSON.stringify({ warmup, workspaces: all }));
     const childEnv = {
       ...env,
+      // The default store's files (one folder per poll agent): in the run's temporary folder.
+      MOLECULE_STATE_DIR: join(dir, `state-${config}-${n}`),
       FLEET_URL: emu.url,
       FLEET_CONFIG: config,
       FLEET_WORKSPACES: file,
