@@ -43,6 +43,7 @@ last = [0.0] * N
 gaps: list[float] = []
 handled = 0
 registered = 0
+failed = 0
 all_registered = threading.Event()
 
 
@@ -79,28 +80,48 @@ def make_client(ws: dict, index: int | None) -> RemoteAgentClient:
     return client
 
 
-def register(client: RemoteAgentClient) -> None:
+def register(client: RemoteAgentClient, attempts: int = 5) -> None:
     # register() at 9622f0b reports url "remote://no-inbound", which the platform refuses (400,
     # not an http(s) URL); a poll agent registers with delivery_mode "poll" and no url, so the
     # harness sends that one request itself, with the SDK's own session and headers.
-    resp = client._session.post(
-        f"{URL}/registry/register",
-        json={"id": client.workspace_id, "delivery_mode": "poll", "agent_card": client.agent_card},
-        headers=client._request_headers(),
-        timeout=10.0,
-    )
-    resp.raise_for_status()
+    for attempt in range(attempts):
+        try:
+            resp = client._session.post(
+                f"{URL}/registry/register",
+                json={
+                    "id": client.workspace_id,
+                    "delivery_mode": "poll",
+                    "agent_card": client.agent_card,
+                },
+                headers=client._request_headers(),
+                timeout=10.0,
+            )
+            resp.raise_for_status()
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1)
 
 
 def run(ws: dict, index: int) -> None:
-    global registered
+    global registered, failed
     client = make_client(ws, index)
-    register(client)
+    try:
+        register(client)
+        ok = True
+    except Exception as exc:
+        print(f"fleet-python: agent {index} could not register: {exc}", file=sys.stderr)
+        ok = False
     with lock:
-        registered += 1
-        if registered == N:
+        if ok:
+            registered += 1
+        else:
+            failed += 1
+        if registered + failed == N:
             all_registered.set()
-    client.run_agent_loop(handler, PollDelivery(client, interval=INTERVAL_S))
+    if ok:
+        client.run_agent_loop(handler, PollDelivery(client, interval=INTERVAL_S))
 
 
 # A warm-up agent first (first-use costs such as imports and the HTTP stack are not per agent).
@@ -115,7 +136,11 @@ before = rss_bytes()
 threads = [threading.Thread(target=run, args=(ws, i), daemon=True) for i, ws in enumerate(WORKSPACES)]
 for t in threads:
     t.start()
-all_registered.wait()
+# Every agent registered (or gave up after its retries); at most START_LIMIT_S seconds.
+START_LIMIT_S = 300
+started_in = time.monotonic()
+all_registered.wait(START_LIMIT_S)
+start_s = time.monotonic() - started_in
 window_start = time.monotonic()
 cpu_start = time.process_time()
 with lock:
@@ -152,6 +177,8 @@ print(
             "lateMaxMs": max(0, (max_gap - INTERVAL_S) * 1000),
             "lateP99Ms": max(0, (p99 - INTERVAL_S) * 1000),
             "handled": handled,
+            "registered": registered,
+            "startMs": start_s * 1000,
             "stopMs": 0,
             "cpuCoreShare": cpu / (window_end - window_start),
             "rssGrowthAfterLastResortGcBytes": during - before,

@@ -85,6 +85,9 @@ export interface FleetResult {
   /** Sockets open at the end of the window (platform requests, event streams). */
   sockets: number;
   spaces: Record<string, { sizeGrowthBytes: number; usedGrowthBytes: number }>;
+  /** The Python side only: agents that registered, and how long starting them all took. */
+  registered?: number;
+  startMs?: number;
 }
 
 async function createWorkspaces(url: string, adminToken: string, n: number) {
@@ -374,6 +377,10 @@ function besidePython(all: FleetResult[][]): Figure[] {
   const rss = (x: FleetResult): number => x.rssGrowthBytes / x.agents / KiB;
   // Per agent: one heartbeat every interval in the window, plus the gap from the last to its end.
   const expected = n * (Math.floor(WINDOW_MS / HEARTBEAT_MS) + 1);
+  pythonStarts = py.map(
+    (x) =>
+      `${x.registered ?? "?"} of ${n} registered, all threads started in ${((x.startMs ?? 0) / 1000).toFixed(1)} s`,
+  );
   return [
     {
       figure: `RSS growth per agent, ${n.toLocaleString("en-US")} agents, beside the Python SDK (median of runs)`,
@@ -414,19 +421,22 @@ function besidePython(all: FleetResult[][]): Figure[] {
   ];
 }
 
+/** The Python side's start-ups, run by run (for the notes). */
+let pythonStarts: string[] = [];
 const results = groups(await runFleet());
+const pythonFigures = besidePython(results);
 const ourResults = results.filter((g) => g[0]!.config !== PYTHON);
 await writeResult({
   name: "fleet",
   description: `RemoteAgents in one process (${SIZES.join(" and ")} agents, heartbeats every ${HEARTBEAT_MS / 1000} s, ${WINDOW_MS / 1000} s window, ${MESSAGES} messages through the A2A proxy) against the emulator in a child process; each configuration in a fresh process with fresh workspaces, ${ROUNDS} runs of each below 10,000 agents (1 at 10,000).`,
   rounds: ROUNDS,
-  figures: [...ourResults.flatMap(figures), ...slopes(ourResults), ...besidePython(results)],
+  figures: [...ourResults.flatMap(figures), ...slopes(ourResults), ...pythonFigures],
   notes: [
     "RSS growth per agent: (RSS at the end of the window - RSS before the first agent) / agents, both after GC, the baseline taken after one warm-up agent of the same configuration ran (first-use costs such as undici's parser and compiled code are not per agent).",
     "Heartbeat lateness: every gap between an agent's consecutive heartbeats during the window (and from the window's start to its first one, and from its last one to the end) minus the interval; 0 when on time.",
     PYTHON_SDK === undefined
       ? "The Python SDK side was skipped: BENCH_PYTHON_SDK (a checkout of the Python reference SDK) was not set."
-      : `Beside the Python SDK (BENCH_PYTHON_SDK=${PYTHON_SDK}): at 1,000 agents every round also runs the same fleet on it (fleet-python.py: one thread per agent, RemoteAgentClient.run_agent_loop with PollDelivery at the same cadence; RSS from /proc/self/status after gc.collect(), the baseline after a warm-up agent, as ours), in the same run, the sides' order rotated each round.`,
+      : `Beside the Python SDK (BENCH_PYTHON_SDK=${PYTHON_SDK}; its start-ups: ${pythonStarts.join("; ")}): at 1,000 agents every round also runs the same fleet on it (fleet-python.py: one thread per agent, RemoteAgentClient.run_agent_loop with PollDelivery at the same cadence; RSS from /proc/self/status after gc.collect(), the baseline after a warm-up agent, as ours), in the same run, the sides' order rotated each round.`,
     "The 46 KiB goal is the Python reference SDK's RSS growth per agent (thread per agent, run_heartbeat_loop: heartbeat + state check every 5 s) measured beside ours for issue 20, not run here; heartbeat-only and lightest do the same work per agent.",
     'Messages are sent only to fleets with a delivery (not to delivery: "none").',
     "V8 young generation: the growth of V8's new space, part of the RSS growth (nothing is subtracted). V8 doubles it while the bytes surviving its minor collections since the last doubling exceed its size (up to its limit, --max-semi-space-size; --optimize-for-size keeps it small), once per process, not per agent: it is why the per-agent figure at 1,000 agents is higher than the RSS per additional agent between 1,000 and 10,000.",
