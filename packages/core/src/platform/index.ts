@@ -8,6 +8,15 @@ export type {
   SetSecretsFailure,
 } from "./admin.js";
 export { PlatformClient } from "./client.js";
+export {
+  ChatFiles,
+  fileTooLarge,
+  MAX_FILE_BYTES,
+  MAX_UPLOAD_BYTES,
+  MAX_UPLOAD_FILES,
+  unavailable as fileUnavailable,
+} from "./chat-files.js";
+export type { NotifyOptions, OutboundFile, PendingUploadContent } from "./chat-files.js";
 export { CursorLostError, WorkspaceRemovedError } from "./errors.js";
 export type { ActivityRows, FetchInboundOptions } from "./activity.js";
 export type { ReplyTarget } from "./messaging.js";

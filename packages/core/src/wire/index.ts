@@ -16,6 +16,7 @@ export type {
 export {
   activityListSchema,
   activityRowSchema,
+  chatUploadsSchema,
   createTokenSchema,
   createWorkspaceSchema,
   delegateSchema,
