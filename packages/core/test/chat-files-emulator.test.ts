@@ -210,6 +210,34 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
   }, 30_000);
 });
 
+describe("the inbound secret", () => {
+  it("comes with register and with every heartbeat (newer platforms), kept by client.files", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "secret" });
+    const registered = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: ws.id,
+      token: ws.token!,
+    });
+    const r = await registered.register({ agentCard: { name: "s" }, deliveryMode: "poll" });
+    expect(registered.files.inboundSecret).toBe(r.inboundSecret);
+    // A client that never registered learns it from a heartbeat.
+    const beating = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: ws.id,
+      token: ws.token!,
+    });
+    expect(beating.files.inboundSecret).toBeUndefined();
+    await beating.heartbeat();
+    expect(beating.files.inboundSecret).toBe(r.inboundSecret);
+    // Never shown.
+    const { inspect } = await import("node:util");
+    expect(inspect(beating.files)).not.toContain(r.inboundSecret!);
+    expect(JSON.stringify(beating.files)).not.toContain(r.inboundSecret!);
+    await registered.close();
+    await beating.close();
+  });
+});
+
 describe("push delivery: the platform forwards the upload to the agent", () => {
   it("a canvas upload reaches the push agent's handler through its ingest route", async () => {
     const ws = await emu.admin.createWorkspace({ name: "push-files" });

@@ -9,15 +9,15 @@ import https from "node:https";
 import { type Ctx, HttpError } from "../http-io.js";
 import type { WorkspaceRow } from "../store.js";
 
-/** `chatUploadMaxBytes` (chat_files.go 108-111): the whole body, behind `http.MaxBytesReader`. */
+/** `chatUploadMaxBytes` (chat_files.go 113): the whole body, behind `http.MaxBytesReader`. */
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
-/** `NewChatFilesHandler`'s client timeout (chat_files.go 92-101): 120 s for the whole exchange. */
+/** `NewChatFilesHandler`'s client timeout (chat_files.go 88-97): 120 s for the whole exchange. */
 const FORWARD_TIMEOUT_MS = 120_000;
 
 /**
  * POSTs the caller's body to the workspace's ingest route and relays the answer (`Content-Type`
- * only, chat_files.go 320). The body passes through the 50 MB `MaxBytesReader`: past it the
+ * only, chat_files.go 345). The body passes through the 50 MB `MaxBytesReader`: past it the
  * forward's body fails, and so does the forward (502), unless the workspace answered first.
  */
 export async function forwardUpload(ctx: Ctx, w: WorkspaceRow): Promise<void> {

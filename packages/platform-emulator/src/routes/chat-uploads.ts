@@ -72,7 +72,7 @@ async function cappedBody(ctx: Ctx): Promise<Buffer | undefined> {
   return body.length > MAX_UPLOAD_BYTES ? undefined : body;
 }
 
-/** `POST /workspaces/:id/chat/uploads` (`Upload`, chat_files.go 277-321 at 50c3bdfd). */
+/** `POST /workspaces/:id/chat/uploads` (`Upload`, chat_files.go 286-346 at 50c3bdfd). */
 async function upload(platform: Platform, ctx: Ctx, id: string): Promise<void> {
   if (!UUID_ANY_RE.test(id)) throw new HttpError(400, { error: "invalid workspace ID" });
   if (!platform.latest) return await baselineUpload(ctx);

@@ -125,7 +125,7 @@ function rowFor(platform: Platform, id: string, fileId: string): PendingUpload {
   return row;
 }
 
-/** `Content-Disposition: attachment` as `contentDispositionAttachment` (chat_files.go 231-258). */
+/** `Content-Disposition: attachment` as `contentDispositionAttachment` (chat_files.go 245-275). */
 function disposition(name: string): string {
   // oxlint-disable-next-line no-control-regex
   const quoted = name.replace(/[\r\n\x00-\x1f\x7f]/g, "").replace(/["\\]/g, "\\$&");
