@@ -17,9 +17,9 @@ import type { IngestedFiles } from "./ingested-files.js";
 import { contentDisposition, safeMediaType, sanitizeFileName } from "./names.js";
 import { uploadFormFiles } from "./upload-form.js";
 
-/** Below the endpoint path: the platform's ingest forward. */
+/** Below a push endpoint's path: where the platform forwards a canvas upload (RFC #2312). */
 export const INGEST_SUFFIX = "/internal/chat/uploads/ingest";
-/** Below the endpoint path: the platform's download forward. */
+/** Below a push endpoint's path: where the platform forwards a download of one of its files. */
 export const FILE_READ_SUFFIX = "/internal/file/read";
 const ROOTS = ["/configs", "/workspace", "/home", "/plugins"];
 

@@ -10,3 +10,5 @@ export { ChatFileRoutes, FILE_READ_SUFFIX, INGEST_SUFFIX } from "./chat-file-rou
 export type { ChatFileRoutesOptions } from "./chat-file-routes.js";
 export { MessageFiles } from "./message-files.js";
 export type { FileMessage, PendingUploads } from "./message-files.js";
+export { SEND_TO_USER_TOOL_NAME, sendToUserToolSpec } from "./send-to-user.js";
+export type { SendToUserClient, SendToUserToolOptions } from "./send-to-user.js";

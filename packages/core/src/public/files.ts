@@ -11,3 +11,8 @@ export {
   MAX_UPLOAD_FILES,
 } from "../platform/index.js";
 export type { NotifyOptions, OutboundFile, PendingUploadContent } from "../platform/index.js";
+// The `send_message_to_user` tool every adapter wraps (LangChain, AI SDK, MCP).
+export { SEND_TO_USER_TOOL_NAME, sendToUserToolSpec } from "../files/index.js";
+export type { SendToUserClient, SendToUserToolOptions } from "../files/index.js";
+// Where the platform forwards chat files below a push URL (for routes you mount yourself).
+export { FILE_READ_SUFFIX, INGEST_SUFFIX } from "../files/index.js";
