@@ -14,7 +14,7 @@ const LAYERS = {
   a2a: ["transport"],
   platform: ["observability", "transport", "wire", "a2a"],
   // Files between the canvas and an agent: `msg.files` values, the push routes the platform
-  // forwards files to, the store of ingested files, safe names.
+  // forwards files to, the store of ingested files, the `send_message_to_user` tool spec.
   files: ["transport", "a2a", "platform"],
   inbound: ["observability", "transport", "wire", "a2a", "platform", "files"],
   // An agent's typed events, log lines and process warnings (AgentObserver), the stderr logger.

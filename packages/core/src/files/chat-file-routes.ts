@@ -14,13 +14,15 @@ import { timingSafeEqual, utf8Bytes } from "../runtime/index.js";
 import { MAX_UPLOAD_BYTES } from "../platform/index.js";
 import type { Logger } from "../transport/index.js";
 import type { IngestedFiles } from "./ingested-files.js";
-import { contentDisposition, safeMediaType, sanitizeFileName } from "./names.js";
+import {
+  contentDisposition,
+  FILE_READ_SUFFIX,
+  INGEST_SUFFIX,
+  safeMediaType,
+  sanitizeFileName,
+} from "../platform/index.js";
 import { uploadFormFiles } from "./upload-form.js";
 
-/** Below a push endpoint's path: where the platform forwards a canvas upload (RFC #2312). */
-export const INGEST_SUFFIX = "/internal/chat/uploads/ingest";
-/** Below a push endpoint's path: where the platform forwards a download of one of its files. */
-export const FILE_READ_SUFFIX = "/internal/file/read";
 const ROOTS = ["/configs", "/workspace", "/home", "/plugins"];
 
 /** Options of {@link ChatFileRoutes}. */

@@ -3,10 +3,9 @@
 // store of ingested files, safe names). The public API is src/public/files.ts.
 export type { InboundFile } from "./inbound-file.js";
 export { MessageFile } from "./inbound-file.js";
-export { contentDisposition, safeMediaType, sanitizeFileName } from "./names.js";
 export { INGEST_DIR, IngestedFiles, WORKSPACE_SCHEME } from "./ingested-files.js";
 export type { IngestedFile, IngestedFilesOptions } from "./ingested-files.js";
-export { ChatFileRoutes, FILE_READ_SUFFIX, INGEST_SUFFIX } from "./chat-file-routes.js";
+export { ChatFileRoutes } from "./chat-file-routes.js";
 export type { ChatFileRoutesOptions } from "./chat-file-routes.js";
 export { MessageFiles } from "./message-files.js";
 export type { FileMessage, PendingUploads } from "./message-files.js";

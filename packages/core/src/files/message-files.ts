@@ -14,12 +14,17 @@ import { fileTooLarge, MAX_FILE_BYTES } from "../platform/index.js";
 import { type Logger, MoleculeError, describe } from "../transport/index.js";
 import { MessageFile, type InboundFile } from "./inbound-file.js";
 import type { IngestedFiles } from "./ingested-files.js";
-import { safeMediaType, sanitizeFileName } from "./names.js";
+import { safeMediaType, sanitizeFileName } from "../platform/index.js";
 
 const PENDING = "platform-pending:";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Acknowledged file ids remembered, so each is acknowledged once. */
 const ACKED_WINDOW = 1_000;
+/**
+ * How long one acknowledgement may take, its retries included: the message it follows has
+ * settled, and a stopping agent waits for it; past it the file is left to expire.
+ */
+const ACK_TIMEOUT_MS = 15_000;
 
 /** What reads and acknowledges this workspace's pending uploads (`PlatformClient.files` does). */
 export interface PendingUploads {
@@ -142,7 +147,9 @@ export class MessageFiles {
     for (const file of files ?? []) {
       if (!(file instanceof PendingFile) || this.#acked.has(file.fileId)) continue;
       try {
-        await this.#pending!.ackPending(file.fileId);
+        await this.#pending!.ackPending(file.fileId, {
+          signal: AbortSignal.timeout(ACK_TIMEOUT_MS),
+        });
         this.#acked.add(file.fileId);
         if (this.#acked.size > ACKED_WINDOW) this.#acked.delete(this.#acked.values().next().value!);
       } catch (err) {

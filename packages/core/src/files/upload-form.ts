@@ -4,7 +4,7 @@
 // its parts are counted first, so a body of many tiny parts is refused before it is parsed into
 // objects (the workspace runtime's parser takes at most 64 files and 32 other fields).
 import { MAX_FILE_BYTES, MAX_UPLOAD_FILES } from "../platform/index.js";
-import { sanitizeFileName } from "./names.js";
+import { sanitizeFileName } from "../platform/index.js";
 
 /** Parts of one upload body at most: 64 files and 32 other fields, as the workspace runtime. */
 const MAX_PARTS = MAX_UPLOAD_FILES + 32;

@@ -10,16 +10,15 @@ import { MoleculeError, inspectCustom, REDACTED } from "../transport/index.js";
 import type { ChunkedBody } from "../transport/index.js";
 import { chatUploadsSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
+import {
+  fileTooLarge,
+  MAX_FILE_BYTES,
+  MAX_UPLOAD_BYTES,
+  MAX_UPLOAD_FILES,
+} from "./chat-file-rules.js";
 import { ok } from "./http-errors.js";
 import { enc, type PlatformSession } from "./session.js";
 import type { NotifyAttachment } from "./types.js";
-
-/** The most bytes of one file the platform stages or a workspace ingests (25 MiB, as the platform). */
-export const MAX_FILE_BYTES = 25 * 1024 * 1024;
-/** The most bytes of one upload request, multipart framing included (50 MiB, as the platform). */
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
-/** The most files of one upload request (64, as the platform). */
-export const MAX_UPLOAD_FILES = 64;
 
 /**
  * A file to send to the canvas user: a path on this machine (read when sent; not on edge
@@ -77,15 +76,6 @@ function mediaTypeOf(name: string): string {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A typed error for a file over `max` bytes; `what` names it. */
-export function fileTooLarge(what: string, max: number, size?: number): MoleculeError {
-  const got = size === undefined ? "" : ` (${size} bytes)`;
-  return new MoleculeError(
-    `${what} is larger than ${max} bytes${got}: send a smaller file, or split it`,
-    { code: "file_too_large", retryable: false },
-  );
-}
 
 /** The newest inbound secret the platform sent this client (register, heartbeat). Internal. */
 export class InboundSecret {

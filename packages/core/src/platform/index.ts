@@ -8,14 +8,18 @@ export type {
   SetSecretsFailure,
 } from "./admin.js";
 export { PlatformClient } from "./client.js";
+export { ChatFiles } from "./chat-files.js";
 export {
-  ChatFiles,
+  contentDisposition,
+  FILE_READ_SUFFIX,
   fileTooLarge,
+  INGEST_SUFFIX,
   MAX_FILE_BYTES,
   MAX_UPLOAD_BYTES,
   MAX_UPLOAD_FILES,
-  unavailable as fileUnavailable,
-} from "./chat-files.js";
+  safeMediaType,
+  sanitizeFileName,
+} from "./chat-file-rules.js";
 export type { NotifyOptions, OutboundFile, PendingUploadContent } from "./chat-files.js";
 export { CursorLostError, WorkspaceRemovedError } from "./errors.js";
 export type { ActivityRows, FetchInboundOptions } from "./activity.js";

@@ -3,16 +3,16 @@
 // agent sends files to the canvas user with `client.notify(text, { files })` (`OutboundFile`),
 // or uploads them first with `client.files.upload` (`ChatFiles`). The bounds are the platform's.
 export type { InboundFile } from "../files/index.js";
-export { sanitizeFileName } from "../files/index.js";
-export {
+export { sanitizeFileName } from "../platform/index.js";
+export { MAX_FILE_BYTES, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES } from "../platform/index.js";
+export type {
   ChatFiles,
-  MAX_FILE_BYTES,
-  MAX_UPLOAD_BYTES,
-  MAX_UPLOAD_FILES,
+  NotifyOptions,
+  OutboundFile,
+  PendingUploadContent,
 } from "../platform/index.js";
-export type { NotifyOptions, OutboundFile, PendingUploadContent } from "../platform/index.js";
 // The `send_message_to_user` tool every adapter wraps (LangChain, AI SDK, MCP).
 export { SEND_TO_USER_TOOL_NAME, sendToUserToolSpec } from "../files/index.js";
 export type { SendToUserClient, SendToUserToolOptions } from "../files/index.js";
 // Where the platform forwards chat files below a push URL (for routes you mount yourself).
-export { FILE_READ_SUFFIX, INGEST_SUFFIX } from "../files/index.js";
+export { FILE_READ_SUFFIX, INGEST_SUFFIX } from "../platform/index.js";

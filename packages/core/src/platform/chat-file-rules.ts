@@ -1,7 +1,26 @@
-// File names and media types as the platform makes them safe, so a name the SDK shows, stores or
-// answers is the one the platform would: `SanitizeFilename`, `safeMimetype` and
-// `contentDispositionAttachment` of enteros-core@50c3bdfd `workspace-server/internal/handlers/
-// chat_files.go` (identical to the workspace runtime's `sanitize_filename`).
+// The platform's rules on chat files, which the SDK keeps as the platform does: the bounds
+// (enteros-core@50c3bdfd `chat_files.go` 113, 588; `pendinguploads.MaxFileBytes`; the workspace
+// runtime's `internal_chat_uploads.py`), file names and media types made safe (`SanitizeFilename`,
+// `safeMimetype`, `contentDispositionAttachment` of `chat_files.go`, identical to the runtime's
+// `sanitize_filename`), and where the platform forwards files below a push URL (RFC #2312).
+// Imports only the error type, so the `/files` entry reads these without loading the client.
+import { MoleculeError } from "../transport/index.js";
+
+/** The most bytes of one file the platform stages or a workspace ingests (25 MiB, as the platform). */
+export const MAX_FILE_BYTES = 25 * 1024 * 1024;
+/** The most bytes of one upload request, multipart framing included (50 MiB, as the platform). */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+/** The most files of one upload request (64, as the platform). */
+export const MAX_UPLOAD_FILES = 64;
+
+/** A typed error for a file over `max` bytes; `what` names it. */
+export function fileTooLarge(what: string, max: number, size?: number): MoleculeError {
+  const got = size === undefined ? "" : ` (${size} bytes)`;
+  return new MoleculeError(
+    `${what} is larger than ${max} bytes${got}: send a smaller file, or split it`,
+    { code: "file_too_large", retryable: false },
+  );
+}
 
 /** Characters a file name keeps; each other character (code point) becomes `_`. */
 const UNSAFE = /[^a-zA-Z0-9._-]/gu;
@@ -62,3 +81,8 @@ export function contentDisposition(name: string): string {
   }
   return `attachment; filename="${quoted}"; filename*=UTF-8''${encoded}`;
 }
+
+/** Below a push endpoint's path: where the platform forwards a canvas upload (RFC #2312). */
+export const INGEST_SUFFIX = "/internal/chat/uploads/ingest";
+/** Below a push endpoint's path: where the platform forwards a download of one of its files. */
+export const FILE_READ_SUFFIX = "/internal/file/read";
