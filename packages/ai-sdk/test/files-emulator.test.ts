@@ -66,16 +66,16 @@ it("sendToUserTool sends the canvas user a message with a file in one call", asy
     const tool = sendToUserTool(client);
     const out = await tool.execute!(
       { message: "Your chart data:", attachments: [{ name: "chart.csv", content: "x,y\n1,2\n" }] },
-      { toolCallId: "t1", messages: [] },
+      { toolCallId: "t1", messages: [] } as never,
     );
     expect(out).toBe("Sent to the canvas user with 1 attachment(s).");
     const row = emu.activity(ws.id).find((r) => r["method"] === "notify")!;
     const [part] = (row["response_body"] as { parts: { file: { uri: string } }[] }).parts;
     const got = await canvasDownload(emu.url, emu.adminToken, ws.id, part!.file.uri);
     expect(new TextDecoder().decode(got.bytes)).toBe("x,y\n1,2\n");
-    expect(await tool.execute!({ message: "" }, { toolCallId: "t2", messages: [] })).toMatch(
-      /^Error: message is empty/,
-    );
+    expect(
+      await tool.execute!({ message: "" }, { toolCallId: "t2", messages: [] } as never),
+    ).toMatch(/^Error: message is empty/);
   } finally {
     await client.close();
   }

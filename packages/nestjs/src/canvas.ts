@@ -34,7 +34,7 @@ export class MoleculeCanvas {
    * zod `schema` (hand its JSON Schema to the model) and `run(input, signal)`, which answers one
    * line (`Error: …` on any failure). Paths are read only inside `attachmentsDir`.
    */
-  sendToUserTool(options: SendToUserToolOptions = {}) {
+  sendToUserTool(options: SendToUserToolOptions = {}): ReturnType<typeof sendToUserToolSpec> {
     return sendToUserToolSpec(this.client, options);
   }
 }

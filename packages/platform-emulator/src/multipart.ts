@@ -18,7 +18,7 @@ export interface FormPart {
 const MAX_PARTS = 1000;
 
 /** Go's `filepath.Base` on Unix. */
-export function goBase(path: string): string {
+function goBase(path: string): string {
   if (path === "") return ".";
   const trimmed = path.replace(/\/+$/, "");
   if (trimmed === "") return "/";

@@ -289,7 +289,7 @@ describe("chat files (latest)", () => {
         ["workspace/x", "path must be absolute"],
         ["/etc/passwd", "path must be under /configs, /workspace, /home, or /plugins"],
         ["/workspace/../etc/passwd", "invalid path"],
-      ])
+      ] as const)
         expect(
           (
             await req(

@@ -7,9 +7,9 @@
 import { randomHex } from "../runtime/index.js";
 
 /** The folder in the URIs the platform's runtime answers (`chatUploadDir` in chat_files.go). */
-export const INGEST_DIR = "/workspace/.molecule/chat-uploads";
+const INGEST_DIR = "/workspace/.molecule/chat-uploads";
 /** The URI scheme of an ingested file. */
-export const WORKSPACE_SCHEME = "workspace:";
+const WORKSPACE_SCHEME = "workspace:";
 
 /** One ingested file. */
 export interface IngestedFile {

@@ -91,6 +91,9 @@ export class InboundSecret {
   }
 }
 
+/** The key of the factory `PlatformClient` makes its `files` with (not public API). */
+export const CREATE_CHAT_FILES: unique symbol = Symbol("createChatFiles");
+
 /**
  * This workspace's chat files on the platform: `PlatformClient.files`. Every call is
  * authenticated with the workspace token.
@@ -99,10 +102,14 @@ export class ChatFiles {
   readonly #s: PlatformSession;
   readonly #secret: InboundSecret;
 
-  /** @internal Created by `PlatformClient`. */
-  constructor(s: PlatformSession, secret: InboundSecret) {
+  private constructor(s: PlatformSession, secret: InboundSecret) {
     this.#s = s;
     this.#secret = secret;
+  }
+
+  /** @internal `PlatformClient`'s `files`, on its session (typed opaquely: no internal type leaks). */
+  static [CREATE_CHAT_FILES](session: unknown, secret: unknown): ChatFiles {
+    return new ChatFiles(session as PlatformSession, secret as InboundSecret);
   }
 
   /**
@@ -248,7 +255,7 @@ function pendingId(fileId: string): string {
 }
 
 /** The `file_unavailable` error of a pending upload the platform no longer holds. */
-export function unavailable(fileId: string): MoleculeError {
+function unavailable(fileId: string): MoleculeError {
   return new MoleculeError(
     `the platform no longer holds pending upload ${fileId}: it was acknowledged already, or it expired (24 h after the upload)`,
     { code: "file_unavailable", status: 404, retryable: false },

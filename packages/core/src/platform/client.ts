@@ -44,7 +44,7 @@ import {
   OPEN_EVENT_CHUNKS,
   openEventChunks,
 } from "./event-connection.js";
-import { ChatFiles, InboundSecret, type NotifyOptions } from "./chat-files.js";
+import { ChatFiles, CREATE_CHAT_FILES, InboundSecret, type NotifyOptions } from "./chat-files.js";
 import { delegate, notify, reply, reportActivity, type ReplyTarget } from "./messaging.js";
 import { tracedCallPeer } from "./peer-call.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
@@ -93,7 +93,7 @@ export class PlatformClient {
     this.#s = s;
     this.workspaceId = s.workspaceId;
     this.platformUrl = s.transport.origin + s.transport.basePath;
-    this.files = new ChatFiles(s, this.#secret);
+    this.files = ChatFiles[CREATE_CHAT_FILES](s, this.#secret);
   }
 
   /** The URL of this workspace's SSE event stream. */

@@ -44,7 +44,7 @@ export function chatFilesRoute(
 }
 
 /** Go's `SanitizeFilename` (chat_files.go 510-531), after `Part.FileName`'s `filepath.Base`. */
-export function sanitizeFilename(base: string): string {
+function sanitizeFilename(base: string): string {
   let b = base.replaceAll(" ", "_").replace(/[^a-zA-Z0-9._-]/gu, "_");
   if (b.length > 100) {
     const dot = b.lastIndexOf(".");
@@ -55,7 +55,7 @@ export function sanitizeFilename(base: string): string {
 }
 
 /** Go's `safeMimetype` (chat_files.go 768-790): "" stays "", anything odd is octet-stream. */
-export function safeMimetype(raw: string): string {
+function safeMimetype(raw: string): string {
   const t = raw.split(";")[0]!.trim();
   if (t === "") return "";
   if (!/^[\x21-\x7e]+$/.test(t)) return "application/octet-stream";
