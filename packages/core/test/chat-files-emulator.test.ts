@@ -272,6 +272,48 @@ describe("push delivery: the platform forwards the upload to the agent", () => {
   }, 30_000);
 });
 
+describe("push delivery: a file this agent does not hold", () => {
+  it("is listed, and bytes() says it is not held (another instance took it in, or it was dropped)", async () => {
+    const ws = await emu.admin.createWorkspace({ name: "push-files-missing" });
+    const errors: unknown[] = [];
+    const { agent, seen } = await agentOn(emu.url, ws, { mode: "push" }, async (f) => {
+      try {
+        return await f.bytes();
+      } catch (err) {
+        errors.push(err);
+        return new Uint8Array();
+      }
+    });
+    const uri = `workspace:/workspace/.molecule/chat-uploads/${"0".repeat(32)}-gone.txt`;
+    const res = await fetch(agent.pushUrl!, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "message/send",
+        params: {
+          message: {
+            kind: "message",
+            role: "user",
+            messageId: crypto.randomUUID(),
+            parts: [
+              { kind: "text", text: "where" },
+              { kind: "file", file: { uri, name: "gone.txt", mimeType: "text/plain" } },
+              // Not one of this agent's uploads: not a file of the message.
+              { kind: "file", file: { uri: "workspace:/etc/passwd", name: "passwd" } },
+            ],
+          },
+        },
+      }),
+    });
+    await res.json();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.files.map((f) => f.name)).toEqual(["gone.txt"]);
+    expect(errors[0]).toMatchObject({ code: "file_unavailable", retryable: false });
+  }, 30_000);
+});
+
 describe("an agent's files reach the canvas user in one call", () => {
   it("poll: notify(text, { files }) stages them, the canvas downloads them, the agent's handler never sees them", async () => {
     const ws = await emu.admin.createWorkspace({ name: "notify-poll" });

@@ -171,7 +171,12 @@ describe.each(["latest", "2026-04"] as const)("registry and lifecycle (%s)", (co
     expect(
       (await hb({ workspace_id: ws.id, active_tasks: 2, uptime_seconds: 10, error_rate: 0.25 }))
         .json,
-    ).toEqual({ status: "ok" });
+    ).toEqual(
+      // latest: the inbound secret with every heartbeat (#2421, registry.go 622-650 at 50c3bdfd)
+      compat === "latest"
+        ? { status: "ok", platform_inbound_secret: expect.any(String) }
+        : { status: "ok" },
+    );
     const noBearer = await req(emu, "POST", "/registry/heartbeat", {
       body: { workspace_id: ws.id },
     });

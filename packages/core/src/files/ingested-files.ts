@@ -10,6 +10,8 @@ import { randomHex } from "../runtime/index.js";
 const INGEST_DIR = "/workspace/.molecule/chat-uploads";
 /** The URI scheme of an ingested file. */
 const WORKSPACE_SCHEME = "workspace:";
+/** What every URI of an ingested file starts with. */
+export const INGESTED_PREFIX = `${WORKSPACE_SCHEME}${INGEST_DIR}/`;
 
 /** One ingested file. */
 export interface IngestedFile {

@@ -13,7 +13,7 @@ import type { A2APart } from "../a2a/index.js";
 import { fileTooLarge, MAX_FILE_BYTES } from "../platform/index.js";
 import { type Logger, MoleculeError, describe } from "../transport/index.js";
 import { MessageFile, type InboundFile } from "./inbound-file.js";
-import type { IngestedFiles } from "./ingested-files.js";
+import { INGESTED_PREFIX, type IngestedFiles } from "./ingested-files.js";
 import { safeMediaType, sanitizeFileName } from "../platform/index.js";
 
 const PENDING = "platform-pending:";
@@ -108,11 +108,12 @@ export class MessageFiles {
           return (await pending.fetchPending(fileId, { maxBytes: max, signal })).bytes;
         };
         out.push(new PendingFile(facts, fileId, load));
-      } else if (delivery === "push" && this.#ingested) {
+      } else if (delivery === "push" && this.#ingested && uri.startsWith(INGESTED_PREFIX)) {
+        // One of this agent's chat uploads: its bytes, or (taken in by another instance, or
+        // dropped for room or age) a file whose bytes() says so.
         const kept = this.#ingested.byUri(uri);
-        if (kept === undefined) continue;
-        const file = { ...facts, name: kept.name, size: kept.bytes.length };
-        out.push(new MessageFile(file, async () => kept.bytes));
+        const file = kept ? { ...facts, name: kept.name, size: kept.bytes.length } : facts;
+        out.push(new MessageFile(file, async () => kept?.bytes ?? notKept(facts.name)));
       }
     }
     return out;
@@ -160,6 +161,14 @@ export class MessageFiles {
       }
     }
   }
+}
+
+/** The error of an ingested file this agent no longer holds (or never held). */
+function notKept(name: string): never {
+  throw new MoleculeError(
+    `this agent does not hold file ${name}: it was taken in by another instance of the agent, or dropped for room or age (RemoteAgent option files.maxBytes, files.keepMs)`,
+    { code: "file_unavailable", status: 404, retryable: false },
+  );
 }
 
 /** The bytes of an inline (base64) file part, at most 25 MiB. */
