@@ -2,7 +2,7 @@
 // gets a message's files in `msg.files` (`InboundFile`: safe name, media type, size, bytes); an
 // agent sends files to the canvas user with `client.notify(text, { files })` (`OutboundFile`),
 // or uploads them first with `client.files.upload` (`ChatFiles`). The bounds are the platform's.
-export type { InboundFile } from "../files/index.js";
+export type { InboundFile, PendingUploads } from "../files/index.js";
 export { sanitizeFileName } from "../platform/index.js";
 export { MAX_FILE_BYTES, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES } from "../platform/index.js";
 export type {
