@@ -87,8 +87,11 @@ export class ChatFileRoutes {
     return undefined;
   }
 
-  /** Serves a node:http request when it is for one of the routes; `false` (nothing written) else. */
-  async handleNode(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  /**
+   * Serves a node:http request when it is for one of the routes; `false` (nothing written) else.
+   * `body`: the raw bytes, when a framework read them already (else the request is read here).
+   */
+  async handleNode(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<boolean> {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const route = this.route(q === -1 ? url : url.slice(0, q));
@@ -100,7 +103,12 @@ export class ChatFileRoutes {
       authorization: h.authorization,
       contentType: h["content-type"],
       contentLength: h["content-length"],
-      body: (max) => readNodeBytes(req, max),
+      body: async (max) =>
+        body instanceof Uint8Array
+          ? body.length > max
+            ? undefined
+            : body
+          : await readNodeBytes(req, max),
     });
     closeUnread(req, res, answer.status >= 400);
     res.writeHead(answer.status, {
@@ -200,6 +208,8 @@ function badPath(path: string): string | undefined {
 
 /** A node request's body, at most `max` bytes: `undefined` (reading paused) past it or on failure. */
 function readNodeBytes(req: IncomingMessage, max: number): Promise<Uint8Array | undefined> {
+  // A body a framework consumed and did not hand over: nothing is left to read (never wait).
+  if (req.readableEnded) return Promise.resolve(new Uint8Array(0));
   return new Promise((resolve) => {
     const chunks: Uint8Array[] = [];
     let size = 0;

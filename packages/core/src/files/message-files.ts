@@ -129,7 +129,8 @@ export class MessageFiles {
     const slash = rest.indexOf("/");
     const ws = rest.slice(0, slash).toLowerCase();
     const id = rest.slice(slash + 1);
-    if (slash < 0 || ws !== this.#workspaceId || !UUID.test(id) || msg.source !== "canvas_user") {
+    const canvas = msg.source === "canvas_user" && msg.sourceId === null;
+    if (slash < 0 || ws !== this.#workspaceId || !UUID.test(id) || !canvas) {
       this.#logger.warn?.(
         "inbound file part not fetched: a platform-pending file is fetched only for a canvas message to this workspace",
         { sourceId: msg.sourceId },

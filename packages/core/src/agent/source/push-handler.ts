@@ -56,7 +56,7 @@ export function createAgentPushHandler(
   return {
     endpointPath: a2a.endpointPath,
     async handleNode(req, res, body) {
-      if (!(await files.handleNode(req, res))) await a2a.handleNode(req, res, body);
+      if (!(await files.handleNode(req, res, body))) await a2a.handleNode(req, res, body);
     },
     async handleFetch(request) {
       return (await files.handleFetch(request)) ?? (await a2a.handleFetch(request));
