@@ -45,3 +45,7 @@ export { rpc, rpcRequest, rpcStream, sseData } from "./rpc.js";
 export type { RpcBody, RpcRequestOptions, RpcResult, RpcStream } from "./rpc.js";
 export { pushKillRounds } from "./kill-rounds.js";
 export type { KillRounds } from "./kill-rounds.js";
+export { canvasDownload, canvasSend, canvasSendFiles, canvasUpload } from "./canvas-files.js";
+export type { CanvasFile, CanvasUpload } from "./canvas-files.js";
+export { countingProxy } from "./counting-proxy.js";
+export type { CountingProxy } from "./counting-proxy.js";

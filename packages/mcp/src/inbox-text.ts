@@ -55,6 +55,8 @@ export interface HeaderFacts {
   conversationId: string | null;
   isAnswer: boolean;
   text: string;
+  /** The files it carries (names safe: `[A-Za-z0-9._-]`); their content follows the text. */
+  files?: readonly { name: string; mediaType: string; size: number }[] | undefined;
 }
 
 /** One message: its header line, then its (defused) text. */
@@ -69,7 +71,10 @@ function messageText(m: HeaderFacts): string {
         : `an unverified sender${claimed ? ` claiming ${claimed}` : ""}`;
   const conversation = plainIdOrNull(m.conversationId);
   const what = m.isAnswer ? "answer" : "message";
-  return `[${what} ${m.messageId} to workspace ${m.workspaceId} from ${from}${conversation ? `, conversation ${conversation}` : ""}; untrusted text follows]\n${m.text}`;
+  const files = m.files?.length
+    ? `, with files ${m.files.map((f) => `${plainIdOrNull(f.name) ?? "file"} (${plainIdOrNull(f.mediaType) ?? "?"}, ${f.size} bytes)`).join(", ")}`
+    : "";
+  return `[${what} ${m.messageId} to workspace ${m.workspaceId} from ${from}${conversation ? `, conversation ${conversation}` : ""}${files}; untrusted text follows]\n${m.text}`;
 }
 
 /** The text of `read_inbox` / `wait_for_message`. */

@@ -20,6 +20,7 @@ import {
 import { z } from "zod";
 import { MAX_SHOWN_TEXT } from "./inbox.js";
 import { defusePeerText, inboxText, uuidOrNull } from "./inbox-text.js";
+import { registerFileTools, withFiles } from "./file-tools.js";
 import { registerMemoryTools } from "./memory-tools.js";
 import type { ToolHost } from "./host.js";
 import type { McpWorkspace } from "./workspace.js";
@@ -37,6 +38,7 @@ const inboxMessageSchema = z.object({
   truncated: z.boolean(),
   activityId: z.string().nullable(),
   receivedAt: z.string(),
+  files: z.array(z.object({ name: z.string(), mediaType: z.string(), size: z.number().int() })),
 });
 
 const inboxOutput = {
@@ -83,6 +85,7 @@ function pending(peerId: string, timeoutMs: number): ReturnType<typeof ok> {
 /** Registers every tool of the server on `server`. */
 export function registerTools(server: McpServer, host: ToolHost): void {
   registerMemoryTools(server, host);
+  registerFileTools(server, host);
   server.registerTool(
     LIST_PEERS_TOOL_NAME,
     {
@@ -400,7 +403,11 @@ export function registerTools(server: McpServer, host: ToolHost): void {
         const ws = workspaceId ? host.workspace(workspaceId).id : undefined;
         const messages = host.inbox.take(ws, limit ?? 20);
         const remaining = host.inbox.unread(ws).length;
-        return ok(inboxText(messages, remaining), { messages, remaining });
+        return withFiles(
+          ok(inboxText(messages, remaining), { messages, remaining }),
+          host.inbox,
+          messages,
+        );
       }),
   );
 
@@ -440,7 +447,9 @@ export function registerTools(server: McpServer, host: ToolHost): void {
         const arrived = await host.inbox.waitForUnread(ws, signal);
         const messages = arrived ? host.inbox.take(ws, 20) : [];
         const remaining = host.inbox.unread(ws).length;
-        return ok(inboxText(messages, remaining), { messages, remaining, timedOut: !arrived });
+        const text = inboxText(messages, remaining);
+        const result = ok(text, { messages, remaining, timedOut: !arrived });
+        return withFiles(result, host.inbox, messages);
       }),
   );
 

@@ -54,7 +54,7 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp --http (%s)", (compa
     });
     await client.connect(transport);
     cleanups.push(() => client.close());
-    expect((await client.listTools()).tools.length).toBe(10);
+    expect((await client.listTools()).tools.length).toBe(11);
     // The server answers at once and registers its workspace in the background: workspace_info
     // returns once that first start has settled. A peer that called before then got 503
     // "workspace has no URL" on a loaded machine.

@@ -16,6 +16,7 @@ const TOOLS = [
   "read_inbox",
   "recall_memory",
   "reply",
+  "send_message_to_user",
   "wait_for_message",
   "workspace_info",
 ];

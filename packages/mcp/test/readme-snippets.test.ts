@@ -119,7 +119,7 @@ describe("README host snippets", () => {
           stderr: "pipe",
         }),
       );
-      expect((await client.listTools()).tools.length).toBe(10);
+      expect((await client.listTools()).tools.length).toBe(11);
       await roundTrip(platform, asker, client, notes, name);
       await client.close();
     }

@@ -31,8 +31,10 @@ const PEER_MESSAGE_HANDLER_METADATA = "molecule:peer-message-handler";
 
 /**
  * Makes a method of a {@link PeerAgent} class answer inbound messages. The method receives the
- * `InboundMessage` and the handler context (`signal`, `client`, `attempt`, `logger`); its return
- * value (a string, or a promise of one) is the reply. Returning nothing sends no reply.
+ * `InboundMessage`, the handler context (`signal`, `client`, `attempt`, `logger`) and the
+ * message's files (`InboundFile[]`, `[]` when none: e.g. a canvas upload, with its safe `name`,
+ * `mediaType`, `size` and `bytes()`); its return value (a string, or a promise of one) is the
+ * reply. Returning nothing sends no reply.
  *
  * With several handlers the most specific matching filter wins (`from` > `source` > no filter);
  * handlers whose filters overlap at the same specificity are rejected at start-up. A method may

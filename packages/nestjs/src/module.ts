@@ -16,6 +16,7 @@ import {
 } from "./constants.js";
 import { PeerMessageDispatcher } from "./explorer.js";
 import { MoleculeHealthIndicator } from "./health.js";
+import { MoleculeCanvas } from "./canvas.js";
 import { MoleculeApprovals, MoleculeMemory } from "./org.js";
 import { MoleculePeerTools } from "./peer-tools.js";
 import { MoleculeAgentLifecycle } from "./lifecycle.js";
@@ -72,6 +73,7 @@ const providers: Provider[] = [
   MoleculeHealthIndicator,
   MoleculeMemory,
   MoleculeApprovals,
+  MoleculeCanvas,
   {
     provide: MOLECULE_AGENT_RAW_CLIENT,
     useFactory: (config: ResolvedConfig) =>
@@ -146,6 +148,7 @@ const providers: Provider[] = [
     MoleculeHealthIndicator,
     MoleculeMemory,
     MoleculeApprovals,
+    MoleculeCanvas,
     MOLECULE_AGENT_MODULE_OPTIONS,
   ],
 })

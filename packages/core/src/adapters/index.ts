@@ -75,6 +75,9 @@ export type { AgentRunHooks } from "./agent-run.js";
 export { lineLogger } from "./line-logger.js";
 export type { LineSink } from "./line-logger.js";
 export { HeartbeatClockClient } from "./heartbeat-clock.js";
+// A message's files as a model gets them (LangChain content blocks, AI SDK file parts, MCP content).
+export { base64Of, isTextMediaType, readModelFiles } from "./model-files.js";
+export type { ModelFile, ModelFiles } from "./model-files.js";
 // The one line a command prints when an agent could not start (the examples and the CLI).
 // A node:http server's cheap refusals and connection bound (the push server's; the MCP server's too).
 export { closeUnread, ConnectionLimit } from "../a2a/index.js";

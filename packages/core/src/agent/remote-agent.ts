@@ -22,6 +22,7 @@ import { checkAgentOptions } from "./options.js";
 import { PeerCalls } from "./route/call-peer.js";
 import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
+import { AgentFiles } from "./source/agent-files.js";
 import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
 import { CONNECTED_SLOWDOWN, PollSource, type PollCapabilities } from "./source/poll-source.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
@@ -80,6 +81,8 @@ export class RemoteAgent<
   readonly #admission: Admission;
   readonly #runner: Dispatcher;
   readonly #push: PushSource;
+  /** Which message parts are files, their acknowledgement, the push routes of chat files. */
+  readonly #files: AgentFiles;
   readonly #platform: PlatformWatch;
   /** The start-up registration, sent again when a resumed workspace waits for its agent. */
   readonly #registration = new Registration();
@@ -150,7 +153,8 @@ export class RemoteAgent<
     const runOptions = { ...options, handler } as unknown as RemoteAgentOptions;
     this.#runner = new Dispatcher(runOptions, calls, answers, this.#obs);
     const concurrency = options.concurrency ?? 4;
-    this.#push = new PushSource(this.#admission, this.#router, this.#runner, concurrency);
+    const files = (this.#files = new AgentFiles(options.client, options.files, logger));
+    this.#push = new PushSource(this.#admission, this.#router, this.#runner, files, concurrency);
     this.#approvals = new AgentApprovals(options.client, this.#logger, this.#ending.signal);
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
@@ -267,6 +271,7 @@ export class RemoteAgent<
         onMessage: (message, ctx) => this.#push.onMessage(message, ctx),
         taskStore: this.#store.tasks,
         workspaceId: this.client.workspaceId,
+        files: this.#files,
       },
       options,
     );
@@ -393,6 +398,7 @@ export class RemoteAgent<
       onServer: (server) => (this.#server = server),
       register: this.#o.register === false ? undefined : step,
       transcript,
+      files: this.#files,
     });
   }
 
@@ -402,6 +408,7 @@ export class RemoteAgent<
       router: this.#router,
       runner: this.#runner,
       answers: this.#answers,
+      files: this.#files,
     };
     this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, () => {
       if (this.#phase === "running") detached(() => this.#platform.watchState());

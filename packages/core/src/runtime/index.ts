@@ -35,8 +35,11 @@ export {
   mkdir,
   open,
   readFile,
+  realpath,
   rename,
+  resolve,
   rm,
+  sep,
   unlink,
   writeFile,
 } from "./fs.js";

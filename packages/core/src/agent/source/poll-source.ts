@@ -20,6 +20,7 @@ import type { Answers } from "../answer/answers.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { RemoteAgentOptions } from "../types.js";
+import type { AgentFiles } from "./agent-files.js";
 import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher, type PageFetcher } from "./poll-fetch.js";
 
@@ -79,6 +80,7 @@ export class PollSource implements EventWakeupsOptions {
   readonly #router: Router;
   readonly #runner: Dispatcher;
   readonly #answers: Answers;
+  readonly #files: AgentFiles;
   readonly #observer: AgentObserver;
   /** The platform paused or removed the workspace, or the event stream dropped: check the state. */
   readonly #onStateEvent: () => void;
@@ -104,7 +106,13 @@ export class PollSource implements EventWakeupsOptions {
   constructor(
     options: PollOptions,
     state: AgentStateStore,
-    stages: { admission: Admission; router: Router; runner: Dispatcher; answers: Answers },
+    stages: {
+      admission: Admission;
+      router: Router;
+      runner: Dispatcher;
+      answers: Answers;
+      files: AgentFiles;
+    },
     observer: AgentObserver,
     onStateEvent: () => void,
   ) {
@@ -120,6 +128,7 @@ export class PollSource implements EventWakeupsOptions {
     this.#router = stages.router;
     this.#runner = stages.runner;
     this.#answers = stages.answers;
+    this.#files = stages.files;
     this.#observer = observer;
     this.#onStateEvent = onStateEvent;
   }
@@ -397,13 +406,21 @@ export class PollSource implements EventWakeupsOptions {
     const route = this.#router.route(msg);
     if (route === "delegationResult") this.#observer.delegationResult(msg);
     if (route !== "handler") return;
-    if (info.redelivered && this.#answers.answered(msg)) return; // its answer is queued
+    this.#files.attach(msg, "poll");
+    // Its answer is queued: handled by a run that died before settling it (files included).
+    if (info.redelivered && this.#answers.answered(msg)) {
+      await this.#files.acknowledge(msg);
+      return;
+    }
     if (!(await this.#answers.admitTask(msg))) return; // a refused continuation
     const outcome = await this.#runner.submit(msg, {
       redelivered: info.redelivered,
       reply: !msg.isReply, // never answer an answer
     });
     if (outcome.status === "aborted") throw ABANDONED; // not settled: not remembered
+    // Its files are acknowledged once its handler succeeded (and its answer is queued), never
+    // before: a crash until here leaves them on the platform for the redelivery.
+    if (outcome.status === "handled") await this.#files.acknowledge(msg);
   }
 
   open(signal: AbortSignal): ReturnType<EventWakeupsOptions["open"]> {
