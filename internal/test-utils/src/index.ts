@@ -49,3 +49,5 @@ export { canvasDownload, canvasSend, canvasSendFiles, canvasUpload } from "./can
 export type { CanvasFile, CanvasUpload } from "./canvas-files.js";
 export { countingProxy } from "./counting-proxy.js";
 export type { CountingProxy } from "./counting-proxy.js";
+export { oldNode } from "./old-node.js";
+export type { OldNode } from "./old-node.js";

@@ -7,7 +7,12 @@ export type {
   PeerToolOutput,
   ToolResultOutput,
 } from "./peer-tool.js";
-export { DELEGATE_TASK_TOOL, LIST_PEERS_TOOL, peerTools } from "./peer-tools.js";
+export {
+  DELEGATE_TASK_TOOL,
+  DELEGATE_TO_PEER_TOOL,
+  LIST_PEERS_TOOL,
+  peerTools,
+} from "./peer-tools.js";
 export type {
   DelegateTaskInput,
   DelegateTaskTool,

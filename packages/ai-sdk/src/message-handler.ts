@@ -16,6 +16,7 @@ import type {
   ConversationStore as CoreConversationStore,
 } from "@molecule-ai/agent-core/adapters";
 import type { FilePart, ModelMessage, TextPart } from "ai";
+import { assertModelResolvable } from "./model-check.js";
 
 /**
  * Where {@link createPeerMessageHandler} keeps history, keyed by conversation (A2A `contextId`,
@@ -118,6 +119,11 @@ export { defaultConversationKey } from "@molecule-ai/agent-core/adapters";
  * message (untrusted), never as instructions. When `streamText` fails before its first chunk
  * (a model without `doStream`), `.stream()` answers with one non-streaming call instead.
  *
+ * An agent whose model is an AI Gateway model id (`model: "openai/gpt-5"`) that cannot be resolved
+ * here (no `AI_SDK_DEFAULT_PROVIDER`, no `AI_GATEWAY_API_KEY`, no `VERCEL_OIDC_TOKEN`, no linked
+ * Vercel project) throws `MoleculeError` `model_unresolvable` at once, naming the fix, instead of
+ * failing every message later. An answer no `callPeer` awaits (`msg.isReply`) runs no model.
+ *
  * @example
  * const agent = new ToolLoopAgent({ model, tools: await peerTools(client), instructions: "You are billing." });
  * new RemoteAgent({ client, handler: createPeerMessageHandler(agent) });
@@ -127,6 +133,9 @@ export function createPeerMessageHandler(
   options: PeerMessageHandlerOptions = {},
 ): PeerMessageHandler {
   const generate = toGenerateFunction(agentOrGenerate);
+  if (typeof agentOrGenerate !== "function") {
+    assertModelResolvable(agentOrGenerate, "createPeerMessageHandler");
+  }
   const format = options.formatMessage ?? ((m: InboundMessage) => sanitizePeerText(m.text));
   const handler = createConversationHandler<ModelMessage>({
     ...options,

@@ -289,3 +289,47 @@ describe("LangChain agents as Molecule workspaces", () => {
     ]);
   });
 });
+
+describe("a peer whose handler fails", () => {
+  it.each(["poll", "push"] as const)(
+    "%s: the createAgent loop gets an error ToolMessage saying the peer failed, long before the call's deadline",
+    async (delivery) => {
+      const name = `Failing ${delivery}`;
+      const failing = await workspace(name);
+      const failingAgent = new RemoteAgent({
+        client: failing,
+        handler: () => {
+          throw new Error("model down");
+        },
+        agentCard: { name },
+        delivery: delivery === "push" ? { mode: "push" } : "poll",
+        retryBaseMs: 10,
+        onDeadLetter: () => undefined,
+        logger: {},
+      });
+      agents.push(failingAgent);
+      await failingAgent.start();
+      const me = await workspace("Asker");
+      const asker = new RemoteAgent({ client: me, handler: () => undefined, logger: {} });
+      agents.push(asker);
+      await asker.start();
+      // The call's deadline (10 min) is far beyond the receiver's retries.
+      const tools = await loadPeerTools(asker, {
+        include: [name],
+        fresh: true,
+        timeoutMs: 600_000,
+      });
+      const model = fakeModel()
+        .respondWithTools([{ name: tools[0]!.name, args: { message: "help" }, id: "tc-1" }])
+        .respond(new AIMessage("the peer failed"));
+      const result = await createAgent({ model, tools }).invoke({
+        messages: [new HumanMessage("go")],
+      });
+      expect(result.messages.at(-1)?.text).toBe("the peer failed");
+      const tm = result.messages.find((m: BaseMessage) => ToolMessage.isInstance(m)) as ToolMessage;
+      expect(tm.status).toBe("error");
+      expect(tm.content).toContain("could not handle the message (handler_failed");
+      expect(tm.content).not.toContain("timeoutMs");
+    },
+  );
+});

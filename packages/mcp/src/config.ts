@@ -140,7 +140,7 @@ export const MCP_CLI_OPTIONS: readonly McpCliOption[] = [
     key: "backfill",
     flags: "--backfill <history>",
     description:
-      "what a new state directory starts with: none (default, messages from the launch on), all (every message the platform still holds) or a number of minutes (env MOLECULE_MCP_BACKFILL)",
+      "what a workspace's first start reads (no saved state, no checkpoint in its activity log): all (default, every message the platform still holds), none (messages from the launch on) or a number of minutes (env MOLECULE_MCP_BACKFILL)",
   },
 ];
 
@@ -236,8 +236,10 @@ export function readMcpConfig(
   };
 }
 
-function readBackfill(raw: string | undefined): Backfill {
-  const v = raw?.trim().toLowerCase() || "none";
+/** `--backfill`; unset: core's default (a first start reads what the platform still holds). */
+function readBackfill(raw: string | undefined): Backfill | undefined {
+  const v = raw?.trim().toLowerCase();
+  if (!v) return undefined;
   if (v === "none" || v === "all") return v;
   const minutes = Number(v);
   if (!Number.isFinite(minutes) || minutes <= 0) {

@@ -82,7 +82,12 @@ export async function connectStdio(
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, ...args],
-    env: { PATH: process.env["PATH"] ?? "", MOLECULE_LOG_LEVEL: "warn", ...env },
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
+      MOLECULE_LOG_LEVEL: "warn",
+      ...env,
+    },
     stderr: "pipe",
   });
   let err = "";
@@ -143,7 +148,12 @@ export async function spawnHttpBin(
   env: Record<string, string>,
 ): Promise<{ url: string; child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [BIN, "--http", "0"], {
-    env: { PATH: process.env["PATH"] ?? "", MOLECULE_LOG_LEVEL: "warn", ...env },
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
+      MOLECULE_LOG_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

@@ -104,6 +104,7 @@ describe("README host snippets", () => {
       cleanups.push(state.remove);
       const env: Record<string, string> = {
         PATH: process.env["PATH"] ?? "",
+        MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
         MOLECULE_MCP_STATE_DIR: state.dir,
         MOLECULE_LOG_LEVEL: "warn",
       };
@@ -135,6 +136,7 @@ describe("README host snippets", () => {
     const words = snippet("http-server").replace(/\\\n/g, " ").trim().split(/\s+/);
     const env: Record<string, string> = {
       PATH: process.env["PATH"] ?? "",
+      MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
       MOLECULE_MCP_STATE_DIR: state.dir,
       MOLECULE_LOG_LEVEL: "warn",
     };
@@ -198,6 +200,7 @@ describe("README host snippets", () => {
       cwd: dir,
       env: {
         PATH: process.env["PATH"] ?? "",
+        MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
         ...platform.env,
         MOLECULE_MCP_STATE_DIR: state.dir,
         MOLECULE_LOG_LEVEL: "warn",

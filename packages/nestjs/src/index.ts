@@ -12,7 +12,12 @@ export {
   OnPeerMessage,
   PeerAgent,
 } from "./decorators.js";
-export type { PeerAgentOptions } from "./decorators.js";
+export type {
+  PeerAgentOptions,
+  PeerMessageDecorator,
+  PeerMessageMethod,
+  PeerReply,
+} from "./decorators.js";
 // Core's handler routing and health types, named as this package always exported them.
 export {
   NoPeerHandlerError,

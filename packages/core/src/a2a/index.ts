@@ -28,14 +28,16 @@ export {
 } from "./outbound.js";
 export type { A2AProtocolVersion, MessageSendRequest, OutboundMessageInput } from "./outbound.js";
 export {
+  FAILURE_KEY,
   IN_REPLY_TO_KEY,
+  isAnswerFailure,
   SOURCE_WORKSPACE_KEY,
   TASK_ERROR_KEY,
   TASK_ID_KEY,
   TASK_STATE_KEY,
   isAgentRole,
 } from "./conversation.js";
-export type { AnswerTask } from "./conversation.js";
+export type { AnswerFailure, AnswerTask } from "./conversation.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export {
   A2A_VERSION_HEADER,

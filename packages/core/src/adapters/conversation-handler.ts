@@ -108,6 +108,9 @@ export function trimHistory<T>(
 /**
  * A message handler with conversation history: messages of one conversation are answered one at
  * a time, in arrival order, so history stays consistent; other conversations run concurrently.
+ * An answer no `callPeer` awaits (`msg.isReply`: late, or a duplicate of one a call took) is
+ * `unawaited`: it never reaches the model nor the history, and the handler resolves `""` (the
+ * runtime never answers an answer).
  * `.stream()` yields text as the run streams it; when a stream fails before its first chunk (a
  * model that cannot stream), the turn is answered by one non-streaming run instead.
  */
@@ -163,6 +166,7 @@ export function createConversationHandler<T>(
 
   const handler = async (message: InboundMessage, context: ConversationContext = {}) => {
     const key = start(message);
+    if (message.isReply === true) return ""; // see `unawaited`
     return locks.run(key, async () => {
       const signal = context.signal;
       const messages = await prepare(message, key, signal);
@@ -177,6 +181,7 @@ export function createConversationHandler<T>(
   const stream = (message: InboundMessage, context: ConversationContext = {}) => ({
     [Symbol.asyncIterator]: () => {
       const key = start(message);
+      if (message.isReply === true) return (async function* () {})(); // see `unawaited`
       return locks.iterate(key, async function* () {
         const signal = context.signal;
         const messages = await prepare(message, key, signal);

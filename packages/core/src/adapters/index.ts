@@ -68,7 +68,7 @@ export type {
 } from "./hosted-agent-options.js";
 export { hostedAgentOptions, hostedClientOptions, hostedPushSecret } from "./hosted-agent-setup.js";
 export type { HostedAgentParts } from "./hosted-agent-setup.js";
-export { checkAgentHealth } from "./agent-health.js";
+export { checkAgentHealth, checkAgentReadiness } from "./agent-health.js";
 export type { AgentHealth, AgentHealthInput, AgentLifecycleState } from "./agent-health.js";
 export { AgentRun } from "./agent-run.js";
 export type { AgentRunHooks } from "./agent-run.js";

@@ -3,7 +3,8 @@
 import { normalizeParts, textOfParts } from "../a2a/index.js";
 import { IN_REPLY_TO_KEY, isAgentRole } from "../a2a/index.js";
 import { TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY, isTaskState } from "../a2a/index.js";
-import type { A2APart, AnswerTask } from "../a2a/index.js";
+import { FAILURE_KEY, isAnswerFailure } from "../a2a/index.js";
+import type { A2APart, AnswerFailure, AnswerTask } from "../a2a/index.js";
 import type { InboundFile } from "../files/index.js";
 
 /** Who sent an inbound message. */
@@ -90,6 +91,11 @@ export interface InboundMessage {
   taskId?: string;
   /** An answer's task on the agent that answered (see {@link AnswerTask}), when it names one. */
   answerTask?: AnswerTask;
+  /**
+   * Set on an answer that says the message it answers was dead-lettered there, unanswered
+   * (metadata `molecule_failure`): `RemoteAgent#callPeer` then fails with `peer_failed`.
+   */
+  answerFailure?: AnswerFailure;
   /** When the platform recorded (or the push server received) the message. */
   receivedAt: Date;
   /** The raw row or message. */
@@ -249,6 +255,8 @@ function markReply(msg: InboundMessage, message: Record<string, unknown> | undef
   if (inReplyTo) msg.inReplyTo = inReplyTo;
   const taskId = nonEmpty(message.taskId) ?? nonEmpty(message.task_id);
   if (taskId) msg.taskId = taskId;
+  const failure = metadata?.[FAILURE_KEY];
+  if (msg.isReply && isAnswerFailure(failure)) msg.answerFailure = failure;
   const answerTaskId = nonEmpty(metadata?.[TASK_ID_KEY]);
   const state = metadata?.[TASK_STATE_KEY];
   if (answerTaskId && isTaskState(state)) {

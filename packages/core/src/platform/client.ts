@@ -2,7 +2,7 @@
 // is a function of the piece that owns it, given the client's shared PlatformSession.
 import type { Readable } from "node:stream";
 import { derivePathSecret } from "../a2a/index.js";
-import type { A2APart, AgentCard, AnswerTask } from "../a2a/index.js";
+import type { A2APart, AgentCard, AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
 import { inspectCustom, REDACTED, type ChunkedBody } from "../transport/index.js";
 import { type ActivityRows, type FetchInboundOptions, fetchActivityRows } from "./activity.js";
@@ -120,9 +120,8 @@ export class PlatformClient {
   }
 
   /**
-   * The path secret of this workspace's push endpoint, derived from its token: the same in every
-   * run that holds the same token, so a restarted agent serves the URL it registered before (and a
-   * rotated token rotates it). `undefined` while no token is known (before a first registration).
+   * The path secret of this workspace's push endpoint, derived from its token: the same in every run
+   * with that token (a rotated token rotates it); `undefined` before a token is known.
    */
   async pushPathSecret(): Promise<string | undefined> {
     await this.#s.ensureToken();
@@ -273,18 +272,20 @@ export class PlatformClient {
   }
 
   /**
-   * Replies to an inbound message: a canvas user gets a `/notify`; a peer gets an A2A
-   * `message/send` through the platform proxy marked as an answer (role `agent`, the same
-   * `contextId`, metadata `molecule_in_reply_to: <inbound messageId>`; see docs/protocol.md).
-   * `messageId` fixes the answer's id (the reply outbox resends under the same id); `task` marks
-   * the answer as part of a task of this agent (`input-required`: a question the peer answers by
-   * that `taskId`; metadata `molecule_task_*`). Empty text and messages of unknown source are
-   * rejected before any request.
+   * Replies to an inbound message: a canvas user gets a `/notify`, a peer an A2A answer through the
+   * proxy (role `agent`, its `contextId`, metadata `molecule_in_reply_to`; docs/protocol.md).
+   * `messageId` fixes the answer's id (resends reuse it); `task` marks it part of this agent's task
+   * (`molecule_task_*`), `failure` says the message will not be answered (`molecule_failure`).
    */
   reply(
     inbound: ReplyTarget,
     text: string,
-    options: { signal?: AbortSignal; messageId?: string; task?: AnswerTask } = {},
+    options: {
+      signal?: AbortSignal;
+      messageId?: string;
+      task?: AnswerTask;
+      failure?: AnswerFailure;
+    } = {},
   ): Promise<void> {
     const peerId = inbound?.sourceId ?? inbound?.source ?? "unknown";
     const send = { workspaceId: this.workspaceId, peerId, messageId: options.messageId };
@@ -386,9 +387,8 @@ export class PlatformClient {
   }
 
   /**
-   * Best effort: tells the platform a plugin was installed (`POST /workspaces/:id/plugins`).
-   * Returns `false` on any HTTP error or network failure (external workspaces get 503); never throws
-   * except for an aborted signal.
+   * Best effort: tells the platform a plugin was installed (`POST /workspaces/:id/plugins`); `false`
+   * on any HTTP or network failure (external workspaces get 503), throws only when aborted.
    */
   recordPluginInstall(
     name: string,

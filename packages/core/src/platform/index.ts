@@ -83,3 +83,4 @@ export {
 export type { MemoryToolClient, MemoryToolOutcome } from "./memory-tools.js";
 export { EventWakeups, isInboundActivityEvent } from "./event-wakeups.js";
 export type { EventStreamBody, EventWakeupsOptions } from "./event-wakeups.js";
+export { peerFailedError } from "./peer-result.js";

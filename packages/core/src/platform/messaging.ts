@@ -1,8 +1,9 @@
 // Outgoing messages that are not peer calls: a reply to an inbound message, a canvas notification,
 // an asynchronous delegation.
 import { buildMessageSendRequest } from "../a2a/index.js";
-import { IN_REPLY_TO_KEY, TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY } from "../a2a/index.js";
-import type { AnswerTask } from "../a2a/index.js";
+import { FAILURE_KEY, IN_REPLY_TO_KEY } from "../a2a/index.js";
+import { TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY } from "../a2a/index.js";
+import type { AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { traceMetadata } from "../observability/index.js";
 import { delegateSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
@@ -35,7 +36,7 @@ export async function reply(
   s: PlatformSession,
   inbound: ReplyTarget,
   text: string,
-  options: { signal?: AbortSignal; messageId?: string; task?: AnswerTask },
+  options: { signal?: AbortSignal; messageId?: string; task?: AnswerTask; failure?: AnswerFailure },
 ): Promise<void> {
   if (typeof text !== "string" || text.trim() === "") throw invalid("reply needs non-empty text");
   if (!inbound || typeof inbound !== "object")
@@ -60,6 +61,7 @@ export async function reply(
       ...traceMetadata(),
       ...(inbound.messageId === undefined ? {} : { [IN_REPLY_TO_KEY]: inbound.messageId }),
       ...taskMetadata(options.task),
+      ...(options.failure === undefined ? {} : { [FAILURE_KEY]: options.failure }),
     },
   });
   const res = await postViaProxy(s, target, JSON.stringify(req), s.peerTimeoutMs, options.signal);

@@ -68,7 +68,14 @@ export class PlatformSession {
   constructor(options: PlatformClientOptions) {
     if (!options || typeof options !== "object")
       throw invalid("PlatformClient needs { platformUrl, workspaceId }");
-    this.workspaceId = requireId(options.workspaceId, "workspaceId");
+    this.workspaceId =
+      options.workspaceId === undefined || options.workspaceId === ""
+        ? requireId(
+            options.workspaceId,
+            "workspaceId",
+            "set MOLECULE_WORKSPACE_ID (or pass workspaceId) to the id the canvas or the platform emulator shows",
+          )
+        : requireId(options.workspaceId, "workspaceId");
     this.transport = new HttpTransport({
       baseUrl: options.platformUrl,
       getToken: () => this.#token,

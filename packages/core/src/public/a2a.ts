@@ -23,8 +23,10 @@ export {
   TASK_ERROR_KEY,
   TASK_ID_KEY,
   TASK_STATE_KEY,
+  FAILURE_KEY,
 } from "../a2a/index.js";
 export type {
+  AnswerFailure,
   AnswerTask,
   A2AAgentInterface,
   A2AAgentSkill,

@@ -21,9 +21,12 @@ export {
   emitWarning,
   envVar,
   hasFileSystem,
+  isProcessAlive,
+  NODE_FLOOR,
   PROCESS_ID,
   RUNTIME_NAME,
   setImmediate,
+  UNSUPPORTED_NODE,
   writeStderr,
 } from "./process.js";
 export {

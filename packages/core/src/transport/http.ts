@@ -11,7 +11,7 @@ import { onAbortOf } from "./abort-fanout.js";
 import { requestBuffered } from "./buffered.js";
 import { type ChunkedBody, chunksOf, requestChunked } from "./chunked.js";
 import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
-import { MoleculeError, MoleculeTimeoutError } from "./errors.js";
+import { MoleculeError, MoleculeTimeoutError, requireSupportedNode } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
@@ -126,6 +126,12 @@ export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 ${RUNTIME_NAME}`
 
 /** Validates and normalises a platform URL: http(s), no query/fragment, no trailing slash. */
 function normalizeBaseUrl(raw: string, what = "platformUrl"): URL {
+  if ((raw === undefined || raw === "") && what === "platformUrl") {
+    throw new MoleculeError(
+      `platformUrl is missing: set MOLECULE_PLATFORM_URL (or pass platformUrl) to the platform's base URL, such as "https://acme.moleculesai.app" (the canvas or the platform emulator shows it)`,
+      { code: "invalid_argument" },
+    );
+  }
   let url: URL;
   try {
     url = new URL(raw);
@@ -211,6 +217,7 @@ export class HttpTransport {
   readonly #maxBytes: number;
 
   constructor(options: HttpTransportOptions) {
+    requireSupportedNode();
     const url = normalizeBaseUrl(options.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, "");

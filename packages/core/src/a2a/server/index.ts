@@ -20,6 +20,7 @@ export {
   A2AErrorCode,
   A2ARpcError,
   deadLetteredRpcError,
+  handlerFailedRpcError,
   messageBusyRpcError,
   type A2AErrorCodeValue,
 } from "./errors.js";

@@ -21,6 +21,7 @@ import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { RemoteAgentOptions } from "../types.js";
 import type { AgentFiles } from "./agent-files.js";
+import { type Checkpoint, checkpointOf, PollCheckpoint, resumeFrom } from "./poll-checkpoint.js";
 import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher, type PageFetcher } from "./poll-fetch.js";
 
@@ -69,6 +70,8 @@ export class PollSource implements EventWakeupsOptions {
   readonly logger: Logger;
   /** The event wake-ups, once they run. */
   events: EventWakeups | undefined;
+  /** The workspace is paused and the agent waits it out: the poll loop fetches nothing. */
+  held = false;
   readonly #o: PollOptions;
   readonly #state: AgentStateStore;
   readonly #intervalMs: number;
@@ -82,6 +85,10 @@ export class PollSource implements EventWakeupsOptions {
   readonly #answers: Answers;
   readonly #files: AgentFiles;
   readonly #observer: AgentObserver;
+  /** Where the state is saved, for the start's log line (a file, or "memory"). */
+  readonly #where: string;
+  /** The checkpoints in the activity log (this process's loop, with a client that can). */
+  readonly #checkpoint: PollCheckpoint | undefined;
   /** The platform paused or removed the workspace, or the event stream dropped: check the state. */
   readonly #onStateEvent: () => void;
   /** A shared store's poll, which runs the loop instead of this process (replicas). */
@@ -115,8 +122,11 @@ export class PollSource implements EventWakeupsOptions {
     },
     observer: AgentObserver,
     onStateEvent: () => void,
+    where: string,
   ) {
     this.#o = options;
+    this.#where = where;
+    this.#checkpoint = PollCheckpoint.of(options.client, observer.logger);
     this.#state = state;
     this.logger = observer.logger;
     this.#intervalMs = options.pollIntervalMs ?? 5_000;
@@ -185,10 +195,37 @@ export class PollSource implements EventWakeupsOptions {
 
   /** Loads the stored state and starts this process's poll loop. */
   async #startLoop(): Promise<void> {
-    const state = (await this.#state.load()) ?? {};
+    const { state, settled } = await this.#resume((await this.#state.load()) ?? {});
     this.#admission.loadPolled(state);
+    this.#admission.journal.settleAll(settled);
     this.#pollCursor.load(state);
     this.#loopDone = this.#loop();
+  }
+
+  /** Where this start reads from (see {@link resumeFrom}). */
+  async #resume(state: CursorState): ReturnType<typeof resumeFrom> {
+    const { backfill } = this.#pollCursor;
+    const read = (): Promise<Checkpoint | undefined> =>
+      this.#checkpoint?.read(this.#abort.signal) ?? Promise.resolve(undefined);
+    return await resumeFrom(state, read, { backfill, where: this.#where, logger: this.logger });
+  }
+
+  /**
+   * The agent ends: writes the checkpoint of where it got to (when it `stopped` or was `paused`;
+   * a removed or unauthorized workspace cannot write its log), after the last settle.
+   */
+  async checkpoint(reason: string): Promise<void> {
+    if (reason === "stopped" || reason === "paused") await this.#checkpoint?.flush();
+    else this.#checkpoint?.cancel();
+  }
+
+  /**
+   * Holds the poll loop while the workspace is paused and the agent waits it out (it fetches
+   * nothing); on resume, reads what arrived meanwhile at once.
+   */
+  hold(paused: boolean): void {
+    this.held = paused;
+    if (!paused) this.wake();
   }
 
   /** Triggers a fetch now (event wake-up, or a dispatcher slot became free). */
@@ -232,7 +269,9 @@ export class PollSource implements EventWakeupsOptions {
     while (!signal.aborted) {
       let delay = this.#readIntervalMs();
       const full = this.#queue.length > 0 || !this.#runner.hasCapacity();
-      if (full && !(this.#router.waiting > 0 && this.#queue.length < 64)) {
+      if (this.held) {
+        // Paused: nothing new starts; the cursor stays, so the resumed agent reads on from it.
+      } else if (full && !(this.#router.waiting > 0 && this.#queue.length < 64)) {
         this.#starved = true;
       } else {
         this.#starved = false;
@@ -360,9 +399,13 @@ export class PollSource implements EventWakeupsOptions {
     this.#admission.journal.release(job.msg);
   }
 
-  /** Moves the cursor past the settled prefix of the rows, and saves it when it moved. */
+  /** Moves the cursor past the settled prefix of the rows; saves it (and checkpoints) when it moved. */
   #advance(): void {
-    if (this.#pollCursor.advance()) void this.#save();
+    if (!this.#pollCursor.advance()) return;
+    void this.#save();
+    const settled = (): string[] => this.#admission.journal.settledIds();
+    if (!this.#shared)
+      this.#checkpoint?.changed(() => checkpointOf(this.#pollCursor.state(), settled()));
   }
 
   #snapshot(): CursorState {
