@@ -45,3 +45,5 @@ export { rpc, rpcRequest, rpcStream, sseData } from "./rpc.js";
 export type { RpcBody, RpcRequestOptions, RpcResult, RpcStream } from "./rpc.js";
 export { pushKillRounds } from "./kill-rounds.js";
 export type { KillRounds } from "./kill-rounds.js";
+export { slowReaderUpload } from "./uploads.js";
+export type { UploadOptions, UploadOutcome } from "./uploads.js";

@@ -1,7 +1,8 @@
 // The Streamable HTTP transport: one MCP session per client at `/mcp`, behind a bearer token
 // (compared in constant time) and an Origin check (DNS rebinding), bound to 127.0.0.1 by default.
 // A request refused for its path, origin, bearer or size is answered before its body is read, and
-// its connection then closes; connections are bounded (http-limits.ts).
+// its connection then closes (a lingering close, so the client reads the refusal); connections are
+// bounded (http-limits.ts).
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
@@ -11,6 +12,7 @@ import type { McpHttpConfig } from "./config.js";
 import {
   closeUnread,
   boundConnections,
+  lingerUnread,
   HEADERS_TIMEOUT_MS,
   REQUEST_TIMEOUT_MS,
   TIMEOUT_CHECK_MS,
@@ -87,10 +89,9 @@ export async function startMcpHttp(
     if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) {
       return deny(req, res, 413, `Request body too large: at most ${MAX_BODY} bytes.`);
     }
-    // The SDK may refuse a request (type, size, JSON) without reading all of it: close then too.
-    res.once("finish", () => {
-      if (!req.complete) req.socket.destroy();
-    });
+    // The SDK may refuse a request (type, size, JSON) without reading all of it: close then too,
+    // with the same lingering close as the refusals above.
+    lingerUnread(req, res);
     const sessionId = req.headers["mcp-session-id"];
     const existing = typeof sessionId === "string" ? sessions.get(sessionId) : undefined;
     if (existing) {
