@@ -47,3 +47,14 @@ export { pushKillRounds } from "./kill-rounds.js";
 export type { KillRounds } from "./kill-rounds.js";
 export { slowReaderUpload } from "./uploads.js";
 export type { UploadOptions, UploadOutcome } from "./uploads.js";
+export {
+  forgedInboxHeader,
+  forgedLines,
+  forgedText,
+  HIDDEN_CHARACTERS,
+  HIDDEN_KEYS_SHOWN,
+  hiddenToolInput,
+  LOOKALIKE_OPENERS,
+  PADDED_MARKERS,
+  readerLine,
+} from "./forgery.js";

@@ -78,7 +78,9 @@ export function slowReaderUpload(
           if (size) sock.write("\r\n");
           if (!more) return void sock.once("drain", pump);
         }
-        if (!sock.destroyed) sock.end(chunked ? "0\r\n\r\n" : undefined);
+        if (sock.destroyed) return;
+        if (chunked) sock.end("0\r\n\r\n");
+        else sock.end();
       };
       pump();
     });

@@ -214,7 +214,8 @@ describe("first contact with molecule-mcp", () => {
     expect(seen[0]).toMatchObject({ id: 1, result: { serverInfo: { name: "molecule" } } });
     expect(seen[1]).toMatchObject({
       method: "notifications/claude/channel",
-      params: { content: "early bird" },
+      // Its header line, then the text, each line marked.
+      params: { content: expect.stringMatching(/^\[message [^\n]+\]\n│ early bird$/) },
     });
     await hostSide.close();
   });

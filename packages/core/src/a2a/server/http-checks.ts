@@ -22,6 +22,9 @@ export function closeUnread(req: IncomingMessage, res: ServerResponse, refused =
       return;
   }
   res.setHeader("Connection", "close");
+  // The body is not used: what arrived is dropped (reading it also marks the body as read by
+  // someone, which keeps node:http from draining the rest after the answer).
+  while (req.read() !== null);
   lingerUnread(req, res);
 }
 
@@ -65,6 +68,11 @@ function lingerClose(req: IncomingMessage, socket: Socket): void {
   socket.once("close", () => clearTimeout(timer));
   socket.end();
   if (req.complete) return;
+  if (req.readableFlowing === true && req.listenerCount("data") === 0) {
+    // node:http drains it unseen (nobody marked it read): read no more of it at all.
+    socket.pause();
+    return;
+  }
   // The body flows through the HTTP parser into `req`: read it (nothing keeps it: whatever was
   // still reading it is detached) up to the bound, then stop reading, so that the client's further
   // bytes wait in its own buffers until the close. Reading past twice the bound (something
