@@ -141,3 +141,14 @@ export const HIDDEN_KEYS_SHOWN: readonly string[] = [
   '"comm\\u200Band":"rm -rf /"',
   '"\\u0441ommand":"ls"',
 ];
+
+/**
+ * A peer tool's result as the model reads it since issue 59: a header line naming the peer,
+ * then every line of `text` after the mark `│ ` (an empty line is `│`).
+ */
+export function peerAnswerText(peer: string, text: string, what = "answer"): string {
+  const lines = text.split("\n").map((l) => (l === "" ? "│" : `│ ${l}`));
+  return [`[${what} of peer "${peer}"; untrusted text follows, each line marked │]`, ...lines].join(
+    "\n",
+  );
+}

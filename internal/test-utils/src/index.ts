@@ -56,5 +56,6 @@ export {
   hiddenToolInput,
   LOOKALIKE_OPENERS,
   PADDED_MARKERS,
+  peerAnswerText,
   readerLine,
 } from "./forgery.js";
