@@ -3,7 +3,7 @@
 // A request refused for its path, origin, bearer or size is answered before its body is read, and
 // its connection then closes (a lingering close, so the client reads the refusal); connections are
 // bounded (http-limits.ts).
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,6 +16,7 @@ import {
   HEADERS_TIMEOUT_MS,
   REQUEST_TIMEOUT_MS,
   TIMEOUT_CHECK_MS,
+  verifyBearer,
 } from "./http-limits.js";
 import type { MoleculeMcp } from "./server.js";
 
@@ -33,10 +34,6 @@ export interface McpHttpServer {
   /** Whether the token was generated (then print it for the user). */
   readonly generatedToken: boolean;
   close(): Promise<void>;
-}
-
-function digest(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
 }
 
 function deny(
@@ -58,7 +55,6 @@ export async function startMcpHttp(
 ): Promise<McpHttpServer> {
   const generatedToken = config.token === undefined;
   const token = config.token ?? randomBytes(32).toString("base64url");
-  const expected = digest(`Bearer ${token}`);
   const allowed = new Set(config.allowedOrigins.map((o) => o.replace(/\/$/, "")));
   const sessions = new Map<string, StreamableHTTPServerTransport>();
 
@@ -75,7 +71,7 @@ export async function startMcpHttp(
       );
     }
     const auth = req.headers.authorization ?? "";
-    if (!timingSafeEqual(digest(auth), expected)) {
+    if (!verifyBearer(auth, token)) {
       return deny(
         req,
         res,

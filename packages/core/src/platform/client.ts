@@ -1,7 +1,6 @@
 // PlatformClient: one method per platform endpoint a remote agent uses. A thin facade: each call
 // is a function of the piece that owns it, given the client's shared PlatformSession.
 import type { Readable } from "node:stream";
-import { derivePathSecret } from "../a2a/index.js";
 import type { A2APart, AgentCard, AnswerTask } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
 import { inspectCustom, REDACTED } from "../transport/index.js";
@@ -87,10 +86,9 @@ export class PlatformClient {
   readonly #card = new RegisteredCard();
 
   constructor(options: PlatformClientOptions) {
-    const s = new PlatformSession(options);
-    this.#s = s;
-    this.workspaceId = s.workspaceId;
-    this.platformUrl = s.transport.origin + s.transport.basePath;
+    this.#s = new PlatformSession(options);
+    this.workspaceId = this.#s.workspaceId;
+    this.platformUrl = this.#s.transport.origin + this.#s.transport.basePath;
   }
 
   /** The URL of this workspace's SSE event stream. */
@@ -101,6 +99,11 @@ export class PlatformClient {
   /** Whether a token is currently held (after `register()`, `token`, or a loaded store). */
   get hasToken(): boolean {
     return this.#s.token !== undefined;
+  }
+
+  /** Whether `bearer` is the token held now (constant time): how agent routes know the owner. */
+  isOwnToken(bearer: string): boolean {
+    return this.#s.holds(bearer);
   }
 
   [inspectCustom](): string {
@@ -116,15 +119,11 @@ export class PlatformClient {
   }
 
   /**
-   * The path secret of this workspace's push endpoint, derived from its token: the same in every
-   * run that holds the same token, so a restarted agent serves the URL it registered before (and a
-   * rotated token rotates it). `undefined` while no token is known (before a first registration).
+   * The path secret of this workspace's push endpoint, derived from its token (a restart serves the
+   * URL it registered; a rotated token rotates it); `undefined` while no token is known.
    */
-  async pushPathSecret(): Promise<string | undefined> {
-    await this.#s.ensureToken();
-    const token = this.#s.token;
-    if (token === undefined) return undefined;
-    return derivePathSecret(token, `molecule-push-path-secret:v1:${this.workspaceId}`);
+  pushPathSecret(): Promise<string | undefined> {
+    return this.#s.pushPathSecret();
   }
 
   // ---------------------------------------------------------------- registry

@@ -15,7 +15,7 @@ export {
 // Internal: a node:http refusal closes its connection instead of draining the body (org/transcript).
 export { closeUnread, lingerUnread } from "./http-checks.js";
 export { ConnectionLimit } from "./connection-limit.js";
-export { derivePathSecret, generatePathSecret } from "./secret.js";
+export { derivePathSecret, generatePathSecret, verifyBearer } from "./secret.js";
 export {
   A2AErrorCode,
   A2ARpcError,
