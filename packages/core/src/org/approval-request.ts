@@ -62,7 +62,7 @@ const UNSEEN_IN_TEXT = /(?![\t\n])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_
  * written as its escape (`\u202E`), tabs and line feeds kept. What runs is bound by the digest of
  * the exact input; this is only what is shown.
  */
-export function visibleApprovalText(text: string): string {
+function visibleApprovalText(text: string): string {
   return text.replace(UNSEEN_IN_TEXT, unicodeEscape);
 }
 
