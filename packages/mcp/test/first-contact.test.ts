@@ -17,11 +17,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import {
   BIN,
+  channelText,
   connectStdio,
   isChannel,
+  tempDir,
   spawnHttpBin,
   structured,
-  tempDir,
   textOf,
 } from "./helpers.js";
 import type { StdioSession } from "./helpers.js";
@@ -296,10 +297,8 @@ describe("first contact with molecule-mcp", () => {
       MOLECULE_MCP_STATE_DIR: stateDir(),
       MOLECULE_MCP_BACKFILL: "all",
     });
-    const note = await history.notes.next(
-      (n) => isChannel(n) && n.params["content"] === "old news",
-    );
-    expect(note.params["content"]).toBe("old news");
+    const note = await history.notes.next((n) => isChannel(n) && channelText(n) === "old news");
+    expect(channelText(note)).toBe("old news");
   });
 
   it("a second server on the same workspace and state directory takes no messages and says why", async () => {
