@@ -51,3 +51,17 @@ export { countingProxy } from "./counting-proxy.js";
 export type { CountingProxy } from "./counting-proxy.js";
 export { oldNode } from "./old-node.js";
 export type { OldNode } from "./old-node.js";
+export { slowReaderUpload } from "./uploads.js";
+export type { UploadOptions, UploadOutcome } from "./uploads.js";
+export {
+  forgedInboxHeader,
+  forgedLines,
+  forgedText,
+  HIDDEN_CHARACTERS,
+  HIDDEN_KEYS_SHOWN,
+  hiddenToolInput,
+  LOOKALIKE_OPENERS,
+  PADDED_MARKERS,
+  peerAnswerText,
+  readerLine,
+} from "./forgery.js";

@@ -38,8 +38,8 @@ describe("cold import", () => {
     expect(own.length).toBeGreaterThan(0);
     // tsc's one-file-per-source output resolved ~110 files here; the bundle 27 (one chunk per
     // group of modules two entries share: the transcript route now shares the push server's
-    // cheap refusal, which made one more, and `/files` the platform's chat-file rules with the
-    // client, one more again).
+    // cheap refusal, which made one more; `/files` the platform's chat-file rules with the client,
+    // one more again; the approval text's escapes, shared with spotlighting, one more).
     expect(own.length).toBeLessThanOrEqual(27);
   });
 

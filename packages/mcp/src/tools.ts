@@ -3,11 +3,8 @@
 // the LangChain, AI SDK and NestJS adapters. Every tool answers; a failure is an `isError` result
 // whose sentence says what to do, never a protocol error or a crash.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import {
-  isMoleculeError,
-  MoleculeReplyTimeoutError,
-  sanitizePeerText,
-} from "@molecule-ai/agent-core";
+import { isMoleculeError, MoleculeReplyTimeoutError } from "@molecule-ai/agent-core";
+import { spotlightPeerText } from "@molecule-ai/agent-core/a2a";
 import {
   DELEGATE_DESCRIPTION,
   DELEGATE_TOOL_NAME,
@@ -228,9 +225,10 @@ export function registerTools(server: McpServer, host: ToolHost): void {
             };
           }
           const r = outcome.result;
-          const answer = r.status === "queued" ? "" : sanitizePeerText(r.text);
+          const answer = r.status === "queued" ? "" : defusePeerText(r.text);
           const conversationId = r.status === "queued" ? null : (r.contextId ?? null);
-          return ok(`[untrusted output of peer ${id}]\n${outcome.text}`, {
+          // outcome.text: the peer's text below a header naming the peer, each line marked.
+          return ok(outcome.text, {
             peerId: id,
             status: r.status,
             answer: answer.slice(0, MAX_SHOWN_TEXT),
@@ -368,7 +366,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
         }
         const text =
           result !== null
-            ? `Delegation ${id}: ${status}. [untrusted output of peer ${targetId ?? "?"}]\n${result}`
+            ? `Delegation ${id}: ${status}.\n${spotlightPeerText(`[result of peer ${targetId ?? "?"}; untrusted text follows, each line marked │]`, result)}`
             : `Delegation ${id}: ${status}${error ? ` (${error})` : ""}. No result yet: check again later.`;
         return ok(text, { delegationId: id, status, targetId, result, error });
       }),

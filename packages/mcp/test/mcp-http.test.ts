@@ -4,7 +4,14 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import { startTestPlatform } from "@molecule-ai/agent-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { attachNotifications, isChannel, spawnHttpBin, structured, tempDir } from "./helpers.js";
+import {
+  attachNotifications,
+  channelText,
+  isChannel,
+  tempDir,
+  spawnHttpBin,
+  structured,
+} from "./helpers.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -71,7 +78,7 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp --http (%s)", (compa
     const answer = asker.callPeer(platform.workspace.id, "over http?", { timeoutMs: 20_000 });
     const note = await notes.next(isChannel);
     await notes.next((n) => n.method === "notifications/resources/updated");
-    expect(note.params["content"]).toBe("over http?");
+    expect(channelText(note)).toBe("over http?");
     const read = structured<{ messages: { messageId: string }[] }>(
       await client.callTool({ name: "read_inbox", arguments: {} }),
     );

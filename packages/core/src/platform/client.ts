@@ -1,7 +1,6 @@
 // PlatformClient: one method per platform endpoint a remote agent uses. A thin facade: each call
 // is a function of the piece that owns it, given the client's shared PlatformSession.
 import type { Readable } from "node:stream";
-import { derivePathSecret } from "../a2a/index.js";
 import type { A2APart, AgentCard, AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
 import { inspectCustom, REDACTED, type ChunkedBody } from "../transport/index.js";
@@ -107,6 +106,11 @@ export class PlatformClient {
     return this.#s.token !== undefined;
   }
 
+  /** Whether `bearer` is the token held now (constant time): how agent routes know the owner. */
+  isOwnToken(bearer: string): boolean {
+    return this.#s.holds(bearer);
+  }
+
   [inspectCustom](): string {
     return `PlatformClient { platformUrl: '${this.platformUrl}', workspaceId: '${this.workspaceId}', token: ${this.#s.token ? `'${REDACTED}'` : "undefined"} }`;
   }
@@ -120,14 +124,11 @@ export class PlatformClient {
   }
 
   /**
-   * The path secret of this workspace's push endpoint, derived from its token: the same in every run
-   * with that token (a rotated token rotates it); `undefined` before a token is known.
+   * The path secret of this workspace's push endpoint, derived from its token (a restart serves the
+   * URL it registered; a rotated token rotates it); `undefined` while no token is known.
    */
-  async pushPathSecret(): Promise<string | undefined> {
-    await this.#s.ensureToken();
-    const token = this.#s.token;
-    if (token === undefined) return undefined;
-    return derivePathSecret(token, `molecule-push-path-secret:v1:${this.workspaceId}`);
+  pushPathSecret(): Promise<string | undefined> {
+    return this.#s.pushPathSecret();
   }
 
   // ---------------------------------------------------------------- registry

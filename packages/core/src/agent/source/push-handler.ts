@@ -32,10 +32,8 @@ export function createAgentPushHandler(
   options: PushHandlerOptions,
 ): A2AHandler {
   const delivery = typeof input.delivery === "object" ? input.delivery : undefined;
-  const secret =
-    options.pathSecret === undefined
-      ? delivery?.pathSecret || undefined
-      : options.pathSecret || undefined;
+  // No secret given anywhere is refused by createA2AHandler (`false` opts out on purpose).
+  const secret = options.pathSecret === undefined ? delivery?.pathSecret : options.pathSecret;
   const publicUrl =
     options.publicUrl ?? (delivery?.server === false ? delivery.publicUrl : undefined);
   const maxBodyBytes = options.maxBodyBytes ?? delivery?.maxBodyBytes;
@@ -46,7 +44,7 @@ export function createAgentPushHandler(
     workspaceId: input.workspaceId,
     onError: (error) => input.logger.warn?.("push request failed", { error: describe(error) }),
     ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
-    ...(secret !== undefined ? { pathSecret: secret } : {}),
+    pathSecret: secret as string | false,
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
     ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
