@@ -5,7 +5,7 @@
 // server destroyed the socket as the answer flushed: the reset reached the client while it was
 // still sending, and it never read the answer (ECONNRESET / EPIPE, no status). Now the server
 // half-closes, discards at most 256 KiB more and closes within 1 s (lingerClose, http-checks.ts):
-// still at most 4 MiB read per connection, and RSS flat.
+// still at most 4 MiB read per connection, and RSS far below the 2 GB the uploads carry.
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { Socket } from "node:net";
 import { startEmulator } from "@molecule-ai/platform-emulator";
@@ -90,7 +90,7 @@ it.each([
     false,
   ],
 ])(
-  "%s: the client reads its %i in 20 of 20 tries, the server reads < 4 MiB of each, RSS flat",
+  "%s: the client reads its %i in 20 of 20 tries, the server reads < 4 MiB of each, RSS bounded",
   async (_name, status, request, chunked) => {
     const req = request === "secret" ? head("POST", secretPath) : request;
     await tries(req, chunked); // warm-up: every code path loaded once, so the RSS baseline is fair
@@ -99,7 +99,10 @@ it.each([
     for (const o of outcomes) expect(o.response.toLowerCase()).toContain("connection: close");
     // The body limit (1 MiB, read before a chunked body is known to exceed it) and 256 KiB more.
     expect(Math.max(...read)).toBeLessThan(4 * MB);
-    expect(rss).toBeLessThan(10 * MB);
+    // RSS moves with the collector's timing (each refused connection may hold up to 1.25 MiB until
+    // it runs), so it is bounded far below what buffering the uploads would cost (20 x 100 MB):
+    // the bytes read above are the exact measure.
+    expect(rss).toBeLessThan(200 * MB);
   },
   120_000,
 );
