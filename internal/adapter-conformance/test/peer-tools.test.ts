@@ -17,6 +17,7 @@ import type { Tool } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOrg } from "./org.js";
 import type { Org } from "./org.js";
+import { peerAnswerText } from "@internal/test-utils";
 
 /** What the model ends up with after one tool call, whatever the framework. */
 type Outcome =
@@ -247,17 +248,17 @@ const rows: Row[] = [
   {
     name: "healthy answer",
     tool: () => "call_renee",
-    expected: { kind: "answer", text: "Bonjour, ici Renée." },
+    expected: { kind: "answer", text: peerAnswerText("Renée", "Bonjour, ici Renée.") },
   },
   {
     name: "non-ASCII-only name",
     tool: () => `call_${short(ids["kaikei"]!)}`,
-    expected: { kind: "answer", text: "会計です" },
+    expected: { kind: "answer", text: peerAnswerText("会計", "会計です") },
   },
   {
     name: "colliding names reach their own peer",
     tool: () => `call_ops_${short(ids["ops2"]!)}`,
-    expected: { kind: "answer", text: "ops two" },
+    expected: { kind: "answer", text: peerAnswerText("OPS", "ops two") },
   },
   {
     name: "peer 429",

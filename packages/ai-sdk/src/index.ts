@@ -57,3 +57,6 @@ export type {
   MemoryTools,
   MemoryToolsOptions,
 } from "./org-tools.js";
+// Files to the canvas user (`send_message_to_user`).
+export { sendToUserTool } from "./send-tool.js";
+export type { SendToUserClient, SendToUserTool, SendToUserToolOptions } from "./send-tool.js";

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { peerResultToModelOutput, peerTool, peerTools } from "../src/index.js";
 import type { PeerToolOutput } from "../src/index.js";
 import { textStep, toolCallStep, toolResultsInPrompt } from "./helpers.js";
+import { peerAnswerText } from "@internal/test-utils";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -49,7 +50,9 @@ describe("AI SDK peer tools built from a running agent", () => {
     });
     const result = await generateText({ model, tools, prompt: "haiku", stopWhen: isStepCount(3) });
     expect(result.text).toBe("done");
-    expect(toolResultsInPrompt(model, 1)).toEqual([{ type: "text", value: "Haiku about queues" }]);
+    expect(toolResultsInPrompt(model, 1)).toEqual([
+      { type: "text", value: peerAnswerText("Writer", "Haiku about queues") },
+    ]);
   });
 
   it("from a bare client, a poll peer's queued message is not called busy", async () => {

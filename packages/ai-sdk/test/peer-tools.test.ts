@@ -9,6 +9,7 @@ import {
 } from "../src/index.js";
 import type { ListPeersTool } from "../src/index.js";
 import { FakeClient, peer, textStep, toolCallStep, toolResultsInPrompt } from "./helpers.js";
+import { peerAnswerText } from "@internal/test-utils";
 
 const opts = { toolCallId: "t", messages: [], context: {} };
 
@@ -90,7 +91,9 @@ describe("peerTools", () => {
       stopWhen: isStepCount(3),
     });
     expect(client.calls.map((c) => c.peerId)).toEqual(["ws-2"]);
-    expect(toolResultsInPrompt(model, 1)).toEqual([{ type: "text", value: "ok" }]);
+    expect(toolResultsInPrompt(model, 1)).toEqual([
+      { type: "text", value: peerAnswerText("Support", "ok") },
+    ]);
   });
 
   it("list_peers lists fresh, neutralised peers with their tool names", async () => {

@@ -91,7 +91,13 @@ describe("A2A push server option errors", () => {
     ["onMessage", () => createA2AHandler({ agentCard: card } as never), /function/],
     [
       "maxBodyBytes",
-      () => createA2AHandler({ agentCard: card, onMessage: () => "", maxBodyBytes: 0 }),
+      () =>
+        createA2AHandler({
+          pathSecret: false,
+          agentCard: card,
+          onMessage: () => "",
+          maxBodyBytes: 0,
+        }),
       /got 0/,
     ],
     [
@@ -180,6 +186,7 @@ describe("A2A endpoint abort reasons and handler results", () => {
     const reasons: unknown[] = [];
     const running: A2AHandlerContext[] = [];
     const a2a = createA2AHandler({
+      pathSecret: false,
       agentCard: { name: "a" },
       onMessage: async (_m, ctx) => {
         running.push(ctx);
@@ -206,6 +213,7 @@ describe("A2A endpoint abort reasons and handler results", () => {
   it("an invalid handler result reaches onError as invalid_handler_result", async () => {
     const errors: unknown[] = [];
     const a2a = createA2AHandler({
+      pathSecret: false,
       agentCard: { name: "a" },
       onMessage: () => 42 as unknown as string,
       onError: (err) => errors.push(err),

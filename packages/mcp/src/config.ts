@@ -44,6 +44,12 @@ export interface McpConfig {
    * `MOLECULE_MCP_STATE_INTERVAL_MS`; default: core's, the heartbeat interval).
    */
   stateIntervalMs?: number | undefined;
+  /**
+   * The folder `send_message_to_user` reads attachments given as paths from (env
+   * `MOLECULE_MCP_ATTACHMENTS_DIR`; default: the server's working directory): a path outside it,
+   * through `..` or a symbolic link, is refused.
+   */
+  attachmentsDir?: string | undefined;
 }
 
 /** Streamable HTTP settings (`--http`). */
@@ -226,6 +232,7 @@ export function readMcpConfig(
     backfill,
     pushHoldMs: 110_000,
     stateIntervalMs,
+    attachmentsDir: env["MOLECULE_MCP_ATTACHMENTS_DIR"]?.trim() || undefined,
   };
 }
 

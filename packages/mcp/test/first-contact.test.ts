@@ -17,11 +17,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import {
   BIN,
+  channelText,
   connectStdio,
   isChannel,
+  tempDir,
   spawnHttpBin,
   structured,
-  tempDir,
   textOf,
 } from "./helpers.js";
 import type { StdioSession } from "./helpers.js";
@@ -219,7 +220,8 @@ describe("first contact with molecule-mcp", () => {
     expect(seen[0]).toMatchObject({ id: 1, result: { serverInfo: { name: "molecule" } } });
     expect(seen[1]).toMatchObject({
       method: "notifications/claude/channel",
-      params: { content: "early bird" },
+      // Its header line, then the text, each line marked.
+      params: { content: expect.stringMatching(/^\[message [^\n]+\]\n│ early bird$/) },
     });
     await hostSide.close();
   });
@@ -291,10 +293,8 @@ describe("first contact with molecule-mcp", () => {
     platform.emulator.advanceClock(3_600_000); // "old news" is an hour old
 
     const history = await session({ ...other.env, MOLECULE_MCP_STATE_DIR: stateDir() });
-    const note = await history.notes.next(
-      (n) => isChannel(n) && n.params["content"] === "old news",
-    );
-    expect(note.params["content"]).toBe("old news");
+    const note = await history.notes.next((n) => isChannel(n) && channelText(n) === "old news");
+    expect(channelText(note)).toBe("old news");
 
     const fresh = await session({
       ...platform.workspace.env,

@@ -48,10 +48,12 @@ export type PeerMessageDecorator = <M extends PeerMessageMethod>(
 
 /**
  * Makes a method of a {@link PeerAgent} class answer inbound messages. The method receives the
- * `InboundMessage` and the handler context (`signal`, `client`, `attempt`, `logger`); its return
- * value (a string, or a promise of one) is the reply. Returning nothing sends no reply. A method
- * typed to return anything else (a number, an object) is a type error; at run time a number or a
- * boolean is sent as text and an object fails the message (`PeerReplyTypeError`, dead-lettered).
+ * `InboundMessage`, the handler context (`signal`, `client`, `attempt`, `logger`) and the
+ * message's files (`InboundFile[]`, `[]` when none: e.g. a canvas upload, with its safe `name`,
+ * `mediaType`, `size` and `bytes()`); its return value (a string, or a promise of one) is the
+ * reply. Returning nothing sends no reply. A method typed to return anything else (a number, an
+ * object) is a type error; at run time a number or a boolean is sent as text and an object fails
+ * the message (`PeerReplyTypeError`, dead-lettered).
  *
  * With several handlers the most specific matching filter wins (`from` > `source` > no filter);
  * handlers whose filters overlap at the same specificity are rejected at start-up. A method may

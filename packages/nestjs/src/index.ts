@@ -40,5 +40,6 @@ export { PeerMessageDispatcher } from "./explorer.js";
 export type { BoundPeerHandler } from "./explorer.js";
 export { MoleculePeerTools } from "./peer-tools.js";
 export { MoleculeApprovals, MoleculeMemory } from "./org.js";
+export { MoleculeCanvas } from "./canvas.js";
 export { MoleculeHealthIndicator } from "./health.js";
 export type { MoleculeHealthOptions, MoleculeHealthResult } from "./health.js";

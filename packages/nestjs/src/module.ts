@@ -16,6 +16,7 @@ import {
 } from "./constants.js";
 import { PeerMessageDispatcher } from "./explorer.js";
 import { MoleculeHealthIndicator } from "./health.js";
+import { MoleculeCanvas } from "./canvas.js";
 import { MoleculeApprovals, MoleculeMemory } from "./org.js";
 import { MoleculePeerTools } from "./peer-tools.js";
 import { MoleculeAgentLifecycle } from "./lifecycle.js";
@@ -56,6 +57,7 @@ const providers: Provider[] = [
   MoleculeHealthIndicator,
   MoleculeMemory,
   MoleculeApprovals,
+  MoleculeCanvas,
   MoleculePushRoute,
   {
     provide: MOLECULE_AGENT_RAW_CLIENT,
@@ -131,6 +133,7 @@ const providers: Provider[] = [
     MoleculeHealthIndicator,
     MoleculeMemory,
     MoleculeApprovals,
+    MoleculeCanvas,
     MOLECULE_AGENT_MODULE_OPTIONS,
   ],
 })

@@ -19,6 +19,12 @@ export {
 } from "./card.js";
 export { neutralizePeerMarkers, sanitizePeerText, stripA2ABoundary } from "./boundary.js";
 export {
+  spotlightPeerText,
+  unicodeEscape,
+  UNTRUSTED_LINE_MARK,
+  visiblePeerText,
+} from "./spotlight.js";
+export {
   buildMessageSendRequest,
   extractA2AText,
   normalizePart,

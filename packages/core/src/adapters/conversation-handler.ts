@@ -72,8 +72,11 @@ export interface ConversationHistoryOptions<T> {
 export interface ConversationHandlerOptions<T> extends ConversationHistoryOptions<T> {
   /** Runs the model. */
   run: ConversationRun<T>;
-  /** The message for an inbound one (its text is untrusted: pass it through `sanitizePeerText`). */
-  toMessage: (message: InboundMessage) => T;
+  /**
+   * The message for an inbound one (its text and files are untrusted: pass the text through
+   * `sanitizePeerText`; `readModelFiles` reads its files so); `signal` aborts reading its files.
+   */
+  toMessage: (message: InboundMessage, signal: AbortSignal | undefined) => T | Promise<T>;
   /** What is saved for an answer that names no `responseMessages`: an assistant message. */
   assistantMessage: (text: string) => T;
   /** Whether kept history may start at this message (a user message): see {@link trimHistory}. */
@@ -134,9 +137,13 @@ export function createConversationHandler<T>(
     }
     return keyOf(message);
   };
-  const prepare = async (message: InboundMessage, key: string | undefined): Promise<T[]> => {
+  const prepare = async (
+    message: InboundMessage,
+    key: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<T[]> => {
     const history = key === undefined ? [] : ((await store.get(key)) ?? []);
-    return [...history, toMessage(message)];
+    return [...history, await toMessage(message, signal)];
   };
   const save = async (key: string | undefined, messages: T[], added: T[]): Promise<void> => {
     if (key !== undefined) {
@@ -161,8 +168,8 @@ export function createConversationHandler<T>(
     const key = start(message);
     if (message.isReply === true) return ""; // see `unawaited`
     return locks.run(key, async () => {
-      const messages = await prepare(message, key);
       const signal = context.signal;
+      const messages = await prepare(message, key, signal);
       const { text, added } = await complete(
         await run({ messages, message, signal, stream: false }),
       );
@@ -176,8 +183,8 @@ export function createConversationHandler<T>(
       const key = start(message);
       if (message.isReply === true) return (async function* () {})(); // see `unawaited`
       return locks.iterate(key, async function* () {
-        const messages = await prepare(message, key);
         const signal = context.signal;
+        const messages = await prepare(message, key, signal);
         const answer = await run({ messages, message, signal, stream: true });
         const streamed = asStream<T>(answer);
         if (!streamed) {

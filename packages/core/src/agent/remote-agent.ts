@@ -24,6 +24,7 @@ import { checkAgentOptions } from "./options.js";
 import { PeerCalls } from "./route/call-peer.js";
 import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
+import { AgentFiles } from "./source/agent-files.js";
 import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
 import { CONNECTED_SLOWDOWN, PollSource, type PollCapabilities } from "./source/poll-source.js";
 import { openPollState } from "./source/poll-state.js";
@@ -79,6 +80,8 @@ export class RemoteAgent<
   readonly #admission: Admission;
   readonly #runner: Dispatcher;
   readonly #push: PushSource;
+  /** Which message parts are files, their acknowledgement, the push routes of chat files. */
+  readonly #files: AgentFiles;
   readonly #platform: PlatformWatch;
   /** The start-up registration, sent again when a resumed workspace waits for its agent. */
   readonly #registration = new Registration();
@@ -152,7 +155,8 @@ export class RemoteAgent<
     const runOptions = { ...options, handler } as unknown as RemoteAgentOptions;
     this.#runner = new Dispatcher(runOptions, calls, answers, this.#obs);
     const concurrency = options.concurrency ?? 4;
-    this.#push = new PushSource(this.#admission, this.#router, this.#runner, concurrency);
+    const files = (this.#files = new AgentFiles(options.client, options.files, logger));
+    this.#push = new PushSource(this.#admission, this.#router, this.#runner, files, concurrency);
     this.#approvals = new AgentApprovals(options.client, this.#logger, this.#ending.signal);
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
@@ -266,6 +270,7 @@ export class RemoteAgent<
         onMessage: (message, ctx) => this.#push.onMessage(message, ctx),
         taskStore: this.#store.tasks,
         workspaceId: this.client.workspaceId,
+        files: this.#files,
       },
       options,
     );
@@ -398,6 +403,7 @@ export class RemoteAgent<
       onServer: (server) => (this.#server = server),
       register: this.#o.register === false ? undefined : step,
       transcript,
+      files: this.#files,
     });
   }
 
@@ -405,16 +411,11 @@ export class RemoteAgent<
     const ws = this.client.workspaceId;
     const state = await openPollState(hasStore(this.#o), ws, this.#state, this.#answers);
     this.#defaultStore = state.opened;
-    const [admission, router, runner, answers] = [
-      this.#admission,
-      this.#router,
-      this.#runner,
-      this.#answers,
-    ];
+    const [admission, router, runner] = [this.#admission, this.#router, this.#runner];
     const watch = (): void => {
       if (this.#phase === "running") detached(() => this.#platform.watchState());
     };
-    const stages = { admission, router, runner, answers };
+    const stages = { admission, router, runner, answers: this.#answers, files: this.#files };
     this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, watch, state.where);
     await this.#pollSource.start(this.#store.shared, caps);
   }

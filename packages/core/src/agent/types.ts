@@ -8,6 +8,7 @@ import type { EventStreamBody, HeartbeatReport } from "../platform/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
 import type { AgentEndReason, AgentEvent, AgentEventMap } from "../events/index.js";
 import type { AgentStore } from "../store/index.js";
+import type { PendingUploads } from "../files/index.js";
 
 /** A peer message: text, or parts. */
 export type PeerMessage = string | { text?: string; parts?: A2APart[] | unknown[] };
@@ -116,6 +117,12 @@ export interface AgentPlatformClient {
   pushPathSecret?(): Promise<string | undefined>;
   /** This workspace as the platform holds it: push delivery checks the registered `url`. */
   getWorkspace?(): Promise<{ url?: string | null | undefined }>;
+  /**
+   * Chat files (`PlatformClient.files`): a polled canvas upload's bytes and acknowledgement, and
+   * the inbound secret that authenticates the platform's file forwards to a push agent. Without
+   * it, polled uploads are not in `msg.files` and the push ingest route refuses every request.
+   */
+  readonly files?: (PendingUploads & { readonly inboundSecret?: string | undefined }) | undefined;
   openEventStream?(opts?: {
     signal?: AbortSignal;
   }): Promise<EventStreamBody | { body: EventStreamBody }>;
@@ -375,4 +382,12 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   transcript?:
     | boolean
     | { maxLines?: number; maxTextChars?: number; cacheMs?: number; verifyPerMinute?: number };
+  /**
+   * Where a push agent keeps the files the platform forwards to it (canvas uploads, and its own
+   * uploads for the canvas, which the canvas downloads from it): in memory, at most `maxBytes`
+   * (default 256 MiB; the oldest file goes first past it) and for `keepMs` (default 24 h, as the
+   * platform keeps a poll workspace's pending uploads). Poll delivery keeps nothing: a polled
+   * upload's bytes are fetched from the platform when the handler reads them.
+   */
+  files?: { maxBytes?: number; keepMs?: number } | undefined;
 }

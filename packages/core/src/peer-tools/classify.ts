@@ -1,6 +1,6 @@
 // One rule for every adapter: which failures of a peer call the model sees as a tool result, and
 // which throw. Decided by the error's `code`, so it holds across copies of this package.
-import { sanitizePeerText } from "../a2a/index.js";
+import { visiblePeerText } from "../a2a/index.js";
 import { isMoleculeError } from "../transport/index.js";
 import { PeerToolConfigError } from "./errors.js";
 
@@ -76,7 +76,11 @@ export function toPeerToolFailure(peerId: string, error: unknown): PeerToolFailu
   const failure: PeerToolFailure = {
     status: "error",
     peerId,
-    error: sanitizePeerText(error instanceof Error ? error.message : String(error)),
+    // One line (it may quote the peer): its line breaks shown as `\n`.
+    error: visiblePeerText(error instanceof Error ? error.message : String(error)).replaceAll(
+      "\n",
+      "\\n",
+    ),
     code: e?.code ?? "peer_error",
     retryable: e?.retryable ?? false,
   };

@@ -1,11 +1,9 @@
 // PlatformClient: one method per platform endpoint a remote agent uses. A thin facade: each call
 // is a function of the piece that owns it, given the client's shared PlatformSession.
 import type { Readable } from "node:stream";
-import { derivePathSecret } from "../a2a/index.js";
 import type { A2APart, AgentCard, AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
-import { inspectCustom, REDACTED } from "../transport/index.js";
-import type { ChunkedBody } from "../transport/index.js";
+import { inspectCustom, REDACTED, type ChunkedBody } from "../transport/index.js";
 import { type ActivityRows, type FetchInboundOptions, fetchActivityRows } from "./activity.js";
 import {
   type ApprovalDecision,
@@ -45,8 +43,8 @@ import {
   OPEN_EVENT_CHUNKS,
   openEventChunks,
 } from "./event-connection.js";
+import { ChatFiles, CREATE_CHAT_FILES, InboundSecret, type NotifyOptions } from "./chat-files.js";
 import { delegate, notify, reply, reportActivity, type ReplyTarget } from "./messaging.js";
-import type { ActivityReport } from "./types.js";
 import { tracedCallPeer } from "./peer-call.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
 import { discoverPeer, listPeers } from "./peers.js";
@@ -57,11 +55,11 @@ import { heartbeat, register, updateAgentCard } from "./registry.js";
 import { enc, PlatformSession } from "./session.js";
 import { createToken, listTokens, revokeToken, rotateToken } from "./tokens.js";
 import type {
+  ActivityReport,
   DelegationResult,
   EventStream,
   HeartbeatReport,
   IssuedToken,
-  NotifyAttachment,
   PlatformCapabilities,
   PlatformClientOptions,
   RegisterResult,
@@ -84,14 +82,18 @@ export class PlatformClient {
   readonly platformUrl: string;
   /** This agent's workspace id. */
   readonly workspaceId: string;
+  /** Files between the canvas and this workspace: uploads, the canvas's pending uploads, the inbound secret. */
+  readonly files: ChatFiles;
   readonly #s: PlatformSession;
   readonly #card = new RegisteredCard();
+  readonly #secret = new InboundSecret();
 
   constructor(options: PlatformClientOptions) {
     const s = new PlatformSession(options);
     this.#s = s;
     this.workspaceId = s.workspaceId;
     this.platformUrl = s.transport.origin + s.transport.basePath;
+    this.files = ChatFiles[CREATE_CHAT_FILES](s, this.#secret);
   }
 
   /** The URL of this workspace's SSE event stream. */
@@ -102,6 +104,11 @@ export class PlatformClient {
   /** Whether a token is currently held (after `register()`, `token`, or a loaded store). */
   get hasToken(): boolean {
     return this.#s.token !== undefined;
+  }
+
+  /** Whether `bearer` is the token held now (constant time): how agent routes know the owner. */
+  isOwnToken(bearer: string): boolean {
+    return this.#s.holds(bearer);
   }
 
   [inspectCustom](): string {
@@ -117,14 +124,11 @@ export class PlatformClient {
   }
 
   /**
-   * The path secret of this workspace's push endpoint, derived from its token: the same in every run
-   * with that token (a rotated token rotates it); `undefined` before a token is known.
+   * The path secret of this workspace's push endpoint, derived from its token (a restart serves the
+   * URL it registered; a rotated token rotates it); `undefined` while no token is known.
    */
-  async pushPathSecret(): Promise<string | undefined> {
-    await this.#s.ensureToken();
-    const token = this.#s.token;
-    if (token === undefined) return undefined;
-    return derivePathSecret(token, `molecule-push-path-secret:v1:${this.workspaceId}`);
+  pushPathSecret(): Promise<string | undefined> {
+    return this.#s.pushPathSecret();
   }
 
   // ---------------------------------------------------------------- registry
@@ -143,12 +147,12 @@ export class PlatformClient {
     deliveryMode?: "push" | "poll" | undefined;
     signal?: AbortSignal | undefined;
   }): Promise<RegisterResult> {
-    return register(this.#s, options, this.#card);
+    return register(this.#s, options, this.#card, this.#secret);
   }
 
   /** Sends a heartbeat with an optional task report. Integer fields are sent as integers. */
   heartbeat(report: HeartbeatReport = {}, options: { signal?: AbortSignal } = {}): Promise<void> {
-    return heartbeat(this.#s, report, options);
+    return heartbeat(this.#s, report, options, this.#secret);
   }
 
   /**
@@ -289,12 +293,9 @@ export class PlatformClient {
     return tracePeerSend(send, true, () => reply(this.#s, inbound, text, options));
   }
 
-  /** Posts a chat message to the canvas (`POST /workspaces/:id/notify`), optionally with attachments. */
-  notify(
-    text: string,
-    options: { attachments?: NotifyAttachment[]; signal?: AbortSignal } = {},
-  ): Promise<void> {
-    return notify(this.#s, text, options);
+  /** Posts a chat message to the canvas (`POST /workspaces/:id/notify`); `files` are uploaded first. */
+  notify(text: string, options: NotifyOptions = {}): Promise<void> {
+    return notify(this.#s, text, options, this.files);
   }
 
   /**

@@ -12,8 +12,9 @@ import { makeIdempotencyKey } from "./idempotency.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { postViaProxy } from "./peer-call.js";
 import { assertDelivered } from "./peer-result.js";
+import type { ChatFiles, NotifyOptions } from "./chat-files.js";
 import { enc, type PlatformSession } from "./session.js";
-import type { ActivityReport, DelegationResult, NotifyAttachment } from "./types.js";
+import type { ActivityReport, DelegationResult } from "./types.js";
 
 /**
  * What `PlatformClient.reply` needs of the message it answers: who sent it and which message and
@@ -75,28 +76,30 @@ function taskMetadata(task: AnswerTask | undefined): Record<string, unknown> {
   return out;
 }
 
-/** `POST /workspaces/:id/notify`: a chat message on the canvas, optionally with attachments. */
+/**
+ * `POST /workspaces/:id/notify`: a chat message on the canvas, optionally with attachments: refs
+ * uploaded before, and `files` uploaded first with `chatFiles.upload` (then attached, in order).
+ */
 export async function notify(
   s: PlatformSession,
   text: string,
-  options: { attachments?: NotifyAttachment[]; signal?: AbortSignal | undefined },
+  options: NotifyOptions,
+  chatFiles?: ChatFiles,
 ): Promise<void> {
   if (typeof text !== "string" || text.trim() === "") throw invalid("notify needs non-empty text");
-  const body: Record<string, unknown> = { message: text };
-  if (options.attachments && options.attachments.length > 0) {
-    options.attachments.forEach((a, i) => {
-      if (
-        !a ||
-        typeof a.uri !== "string" ||
-        a.uri === "" ||
-        typeof a.name !== "string" ||
-        a.name === ""
-      ) {
-        throw invalid(`notify attachment[${i}] needs a non-empty uri and name`);
-      }
-    });
-    body.attachments = options.attachments;
+  let attachments = options.attachments ?? [];
+  if (!Array.isArray(attachments)) throw invalid("notify attachments must be an array");
+  attachments.forEach((a, i) => {
+    if (!a || typeof a.uri !== "string" || a.uri === "" || typeof a.name !== "string" || !a.name)
+      throw invalid(`notify attachment[${i}] needs a non-empty uri and name`);
+  });
+  if (options.files !== undefined && options.files.length > 0) {
+    if (!chatFiles) throw invalid("notify with files needs a PlatformClient");
+    const uploaded = await chatFiles.upload(options.files, { signal: options.signal });
+    attachments = [...attachments, ...uploaded];
   }
+  const body: Record<string, unknown> = { message: text };
+  if (attachments.length > 0) body.attachments = attachments;
   const res = await s.send({
     method: "POST",
     path: `/workspaces/${enc(s.workspaceId)}/notify`,

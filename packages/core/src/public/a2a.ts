@@ -19,11 +19,14 @@ export {
   raiseKeepAliveTimeout,
   MAX_ID_LENGTH,
   SOURCE_WORKSPACE_KEY,
+  spotlightPeerText,
   startA2AServer,
   TASK_ERROR_KEY,
   TASK_ID_KEY,
   TASK_STATE_KEY,
   FAILURE_KEY,
+  UNTRUSTED_LINE_MARK,
+  visiblePeerText,
 } from "../a2a/index.js";
 export type {
   AnswerFailure,

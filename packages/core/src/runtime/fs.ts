@@ -9,13 +9,14 @@ export {
   open,
   readdir,
   readFile,
+  realpath,
   rename,
   rm,
   unlink,
   writeFile,
 } from "node:fs/promises";
 export { homedir } from "node:os";
-export { basename, dirname, join } from "node:path";
+export { basename, dirname, join, resolve, sep } from "node:path";
 
 /**
  * Opens `path` for appending (created with mode 0600), on the calling thread; see {@link writeNow}.

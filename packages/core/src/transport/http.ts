@@ -77,8 +77,10 @@ export interface RequestSpec {
   query?: Record<string, string | number | undefined> | undefined;
   /** A JSON body (serialised here) ... */
   json?: unknown;
-  /** ... or a pre-serialised JSON body. */
+  /** ... or a pre-serialised JSON body ... */
   bodyText?: string | undefined;
+  /** ... or raw bytes, sent with `headers["content-type"]` (multipart uploads). */
+  bytes?: Uint8Array | undefined;
   /** Extra headers, e.g. `x-workspace-id`. */
   headers?: Record<string, string> | undefined;
   /** Send the bearer token (default true). */
@@ -270,9 +272,10 @@ export class HttpTransport {
       const token = this.#getToken?.();
       if (token) headers.authorization = `Bearer ${token}`;
     }
-    let body: string | undefined = spec.bodyText;
+    let body: string | Uint8Array | undefined = spec.bodyText;
     if (body === undefined && spec.json !== undefined) body = JSON.stringify(spec.json);
     if (body !== undefined) headers["content-type"] = "application/json";
+    else body = spec.bytes;
     if (spec.headers) Object.assign(headers, spec.headers);
     const path = this.basePath + withQuery(spec.path, spec.query);
 
@@ -320,7 +323,7 @@ export class HttpTransport {
     spec: RequestSpec,
     path: string,
     headers: Record<string, string>,
-    body: string | undefined,
+    body: string | Uint8Array | undefined,
   ): Promise<HttpResponse> {
     const userSignal = spec.signal;
     if (userSignal?.aborted) throw userSignal.reason;

@@ -3,6 +3,7 @@
 import { buildAgentCard } from "../card.js";
 import type { AgentCard } from "../types.js";
 import type { Outcome } from "./outcome.js";
+import { MoleculeOptionError } from "../../transport/index.js";
 import { assertPathSecret, SecretMatcher } from "./secret.js";
 
 /** What a request path addresses. */
@@ -21,7 +22,7 @@ function normalizePath(path: string): string {
 export interface RouteOptions {
   agentCard: AgentCard;
   basePath?: string | undefined;
-  pathSecret?: string | undefined;
+  pathSecret: string | false;
   publicUrl?: string | undefined;
   streaming: boolean;
 }
@@ -45,7 +46,13 @@ export class EndpointRoutes {
     const base = normalizePath(options.basePath ?? "/");
     this.#prefix = base === "/" ? "" : base;
     let secretSegment = "";
-    if (options.pathSecret !== undefined) {
+    if (options.pathSecret === undefined) {
+      throw new MoleculeOptionError(
+        "pathSecret",
+        "pathSecret is not set: pass generatePathSecret() (and register the URL ending with it), or `false` to serve the endpoint without one, only behind your own authentication. (An unset environment variable reads as undefined: the endpoint is not opened.)",
+      );
+    }
+    if (options.pathSecret !== false) {
       assertPathSecret(options.pathSecret);
       this.#secret = new SecretMatcher(options.pathSecret);
       secretSegment = `/${options.pathSecret}`;

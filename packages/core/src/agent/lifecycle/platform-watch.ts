@@ -131,7 +131,9 @@ export class PlatformWatch {
       if (state.removed) this.#agent.end("removed");
       else if (state.paused) this.#paused(true);
       else {
-        if (awaitsRegistration(state.status)) await this.#registerAgain(state.status);
+        // A workspace this agent saw paused had its URL blanked: register again on the resume,
+        // even when a heartbeat (newer servers lift `awaiting_agent` to online) got there first.
+        if (awaitsRegistration(state.status) || this.#held) await this.#registerAgain(state.status);
         this.#paused(false);
       }
     } catch (err) {

@@ -50,6 +50,16 @@ function parse(body: unknown): Checkpoint | undefined {
   return out;
 }
 
+/** What a checkpoint records: the saved cursor, its time and the rows settled recently. */
+export function checkpointOf(
+  state: Pick<CursorState, "cursor" | "cursorAt">,
+  settled: string[],
+): Checkpoint | undefined {
+  if (state.cursor === undefined) return undefined;
+  const at = state.cursorAt === undefined ? {} : { cursorAt: state.cursorAt };
+  return { cursor: state.cursor, ...at, settled };
+}
+
 /** The checkpoints of one poll agent. */
 export class PollCheckpoint {
   readonly #client: Client;

@@ -20,7 +20,8 @@ import type { Answers } from "../answer/answers.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { RemoteAgentOptions } from "../types.js";
-import { type Checkpoint, PollCheckpoint, resumeFrom } from "./poll-checkpoint.js";
+import type { AgentFiles } from "./agent-files.js";
+import { type Checkpoint, checkpointOf, PollCheckpoint, resumeFrom } from "./poll-checkpoint.js";
 import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher, type PageFetcher } from "./poll-fetch.js";
 
@@ -82,6 +83,7 @@ export class PollSource implements EventWakeupsOptions {
   readonly #router: Router;
   readonly #runner: Dispatcher;
   readonly #answers: Answers;
+  readonly #files: AgentFiles;
   readonly #observer: AgentObserver;
   /** Where the state is saved, for the start's log line (a file, or "memory"). */
   readonly #where: string;
@@ -111,7 +113,13 @@ export class PollSource implements EventWakeupsOptions {
   constructor(
     options: PollOptions,
     state: AgentStateStore,
-    stages: { admission: Admission; router: Router; runner: Dispatcher; answers: Answers },
+    stages: {
+      admission: Admission;
+      router: Router;
+      runner: Dispatcher;
+      answers: Answers;
+      files: AgentFiles;
+    },
     observer: AgentObserver,
     onStateEvent: () => void,
     where: string,
@@ -130,6 +138,7 @@ export class PollSource implements EventWakeupsOptions {
     this.#router = stages.router;
     this.#runner = stages.runner;
     this.#answers = stages.answers;
+    this.#files = stages.files;
     this.#observer = observer;
     this.#onStateEvent = onStateEvent;
   }
@@ -208,14 +217,6 @@ export class PollSource implements EventWakeupsOptions {
   async checkpoint(reason: string): Promise<void> {
     if (reason === "stopped" || reason === "paused") await this.#checkpoint?.flush();
     else this.#checkpoint?.cancel();
-  }
-
-  /** What a checkpoint records: the cursor, its time and the rows settled recently. */
-  #checkpointOf(): Checkpoint | undefined {
-    const { cursor, cursorAt } = this.#pollCursor.state();
-    if (cursor === undefined) return undefined;
-    const settled = this.#admission.journal.settledIds();
-    return { cursor, ...(cursorAt === undefined ? {} : { cursorAt }), settled };
   }
 
   /**
@@ -402,7 +403,9 @@ export class PollSource implements EventWakeupsOptions {
   #advance(): void {
     if (!this.#pollCursor.advance()) return;
     void this.#save();
-    if (!this.#shared) this.#checkpoint?.changed(() => this.#checkpointOf());
+    const settled = (): string[] => this.#admission.journal.settledIds();
+    if (!this.#shared)
+      this.#checkpoint?.changed(() => checkpointOf(this.#pollCursor.state(), settled()));
   }
 
   #snapshot(): CursorState {
@@ -446,13 +449,21 @@ export class PollSource implements EventWakeupsOptions {
     const route = this.#router.route(msg);
     if (route === "delegationResult") this.#observer.delegationResult(msg);
     if (route !== "handler") return;
-    if (info.redelivered && this.#answers.answered(msg)) return; // its answer is queued
+    this.#files.attach(msg, "poll");
+    // Its answer is queued: handled by a run that died before settling it (files included).
+    if (info.redelivered && this.#answers.answered(msg)) {
+      await this.#files.acknowledge(msg);
+      return;
+    }
     if (!(await this.#answers.admitTask(msg))) return; // a refused continuation
     const outcome = await this.#runner.submit(msg, {
       redelivered: info.redelivered,
       reply: !msg.isReply, // never answer an answer
     });
     if (outcome.status === "aborted") throw ABANDONED; // not settled: not remembered
+    // Its files are acknowledged once its handler succeeded (and its answer is queued), never
+    // before: a crash until here leaves them on the platform for the redelivery.
+    if (outcome.status === "handled") await this.#files.acknowledge(msg);
   }
 
   open(signal: AbortSignal): ReturnType<EventWakeupsOptions["open"]> {

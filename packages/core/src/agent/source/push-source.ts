@@ -14,6 +14,7 @@ import { CANCELED, REDELIVERED } from "../admit/admission.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { PushClaim } from "../../store/index.js";
+import type { AgentFiles } from "./agent-files.js";
 import { PushSlots } from "./push-slots.js";
 
 /** The agent does not take pushed messages now: the sender should retry later. */
@@ -62,6 +63,7 @@ export class PushSource {
     readonly admission: Admission,
     readonly router: Router,
     readonly runner: Dispatcher,
+    readonly files: AgentFiles,
     concurrency: number,
   ) {
     this.#slots = new PushSlots(concurrency);
@@ -149,6 +151,7 @@ export class PushSource {
       if (claim.asked === true) this.#asked.add(key); // answered as the question's task
       return claim.reply;
     }
+    this.files.attach(msg, "push");
     const outcome = await this.runner.submit(msg, {
       redelivered: claim?.redelivered ?? false,
       reply: false,
