@@ -53,7 +53,7 @@ function parse(body: unknown): Checkpoint | undefined {
 /** What a checkpoint records: the saved cursor, its time and the rows settled recently. */
 export function checkpointOf(
   state: Pick<CursorState, "cursor" | "cursorAt">,
-  settled: string[],
+  settled: readonly string[],
 ): Checkpoint | undefined {
   if (state.cursor === undefined) return undefined;
   const at = state.cursorAt === undefined ? {} : { cursorAt: state.cursorAt };

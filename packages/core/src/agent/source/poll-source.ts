@@ -403,7 +403,7 @@ export class PollSource implements EventWakeupsOptions {
   #advance(): void {
     if (!this.#pollCursor.advance()) return;
     void this.#save();
-    const settled = (): string[] => this.#admission.journal.settledIds();
+    const settled = (): readonly string[] => this.#admission.journal.settledIds();
     if (!this.#shared)
       this.#checkpoint?.changed(() => checkpointOf(this.#pollCursor.state(), settled()));
   }
