@@ -1,4 +1,5 @@
 export type {
+  A2AAgentExtension,
   A2AAgentSkill,
   A2AArtifact,
   A2ADataPart,
@@ -18,6 +19,14 @@ export {
   type HybridAgentCard,
 } from "./card.js";
 export { neutralizePeerMarkers, sanitizePeerText, stripA2ABoundary } from "./boundary.js";
+export { verifyAgentCard } from "./card-signature.js";
+export type {
+  AgentCardSignature,
+  CardKeyResolver,
+  CardSignatureAlgorithm,
+  CardSigningOptions,
+  VerifiedCardSignature,
+} from "./card-signature.js";
 export {
   buildMessageSendRequest,
   extractA2AText,

@@ -23,9 +23,12 @@ export {
   TASK_ERROR_KEY,
   TASK_ID_KEY,
   TASK_STATE_KEY,
+  verifyAgentCard,
 } from "../a2a/index.js";
 export type {
+  AgentCardSignature,
   AnswerTask,
+  A2AAgentExtension,
   A2AAgentInterface,
   A2AAgentSkill,
   A2AArtifact,
@@ -44,6 +47,10 @@ export type {
   A2ATaskState,
   A2ATextPart,
   BuildAgentCardOptions,
+  CardKeyResolver,
+  CardSignatureAlgorithm,
+  CardSigningOptions,
+  ExtendedAgentCardOptions,
   HybridAgentCard,
   MessageSendRequest,
   OutboundMessageInput,
@@ -51,7 +58,11 @@ export type {
   PushClaimOptions,
   PushClaimResult,
   PushClaimStore,
+  PushNotificationOptions,
   StartA2AServerOptions,
+  VerifiedCardSignature,
+  WebhookAddressKind,
+  WebhookAddressPolicy,
 } from "../a2a/index.js";
 export { inboundFromA2AMessage } from "../inbound/index.js";
 export type { PushHandlerOptions } from "../agent/index.js";
