@@ -43,7 +43,12 @@ async function agent(
   const server = await startA2AServer({
     agentCard: { name: "victim" },
     onError: (err) => errors.push(err),
-    onMessage: () => ({ kind: "task", status: { state: "completed" } }),
+    onMessage: (_m: unknown, ctx: { contextId: string }) => ({
+      kind: "task" as const,
+      id: crypto.randomUUID(),
+      contextId: ctx.contextId,
+      status: { state: "completed" as const },
+    }),
     ...options,
   });
   opened.push(server);

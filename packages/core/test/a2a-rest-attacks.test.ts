@@ -21,7 +21,12 @@ beforeAll(async () => {
     streaming: true,
     maxBodyBytes: 4096,
     taskStore: shared,
-    onMessage: () => ({ kind: "task" as const, status: { state: "working" as const } }),
+    onMessage: (_m: unknown, ctx: { contextId: string }) => ({
+      kind: "task" as const,
+      id: crypto.randomUUID(),
+      contextId: ctx.contextId,
+      status: { state: "working" as const },
+    }),
   };
   mine = await startA2AServer({ ...options, workspaceId: "ws-mine" });
   theirs = await startA2AServer({ ...options, workspaceId: "ws-theirs" });

@@ -6,8 +6,15 @@
 import { MoleculeError, MoleculeOptionError } from "../transport/index.js";
 import { canonicalCard } from "./card-canonical.js";
 
-/** The JWS algorithms cards are signed and verified with. */
-export type CardSignatureAlgorithm = "ES256" | "ES384" | "ES512" | "RS256" | "PS256" | "EdDSA";
+/** The JWS algorithms cards are signed and verified with (`Ed25519` is RFC 9864's name for EdDSA). */
+export type CardSignatureAlgorithm =
+  | "ES256"
+  | "ES384"
+  | "ES512"
+  | "RS256"
+  | "PS256"
+  | "EdDSA"
+  | "Ed25519";
 
 /** One signature of a card (`AgentCard.signatures[]`). */
 export interface AgentCardSignature {
@@ -65,6 +72,7 @@ const ALGORITHMS: Record<CardSignatureAlgorithm, { sign: Params; key: Imported }
   },
   PS256: { sign: { name: "RSA-PSS", saltLength: 32 }, key: { name: "RSA-PSS", hash: "SHA-256" } },
   EdDSA: { sign: { name: "Ed25519" }, key: { name: "Ed25519" } },
+  Ed25519: { sign: { name: "Ed25519" }, key: { name: "Ed25519" } },
 };
 
 const encoder = new TextEncoder();

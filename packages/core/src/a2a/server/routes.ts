@@ -90,6 +90,10 @@ export class EndpointRoutes {
       const pub = signing.publicKey;
       if (pub !== undefined) {
         const key: Record<string, unknown> = { ...pub, kid: signing.keyId, use: "sig" };
+        // Web Crypto names an Ed25519 key's alg "Ed25519" where the JWS says "EdDSA": a verifier
+        // (jose) refuses a key whose alg differs, so the key carries the JWS alg or none.
+        delete key["alg"];
+        if (signing.algorithm !== undefined) key["alg"] = signing.algorithm;
         for (const k of PRIVATE_JWK) delete key[k];
         this.#jwks = JSON.stringify({ keys: [key] });
       }
