@@ -45,6 +45,19 @@ export {
   isAgentRole,
 } from "./conversation.js";
 export type { AnswerTask } from "./conversation.js";
+export type { A2AStreamEvent } from "./from-v1.js";
+export type { PeerTaskQuery } from "./peer-wire.js";
+// Internal: the client side of a peer's tasks (platform/peer-tasks.ts).
+export { messageFromV1, streamEventOf, taskFromV1 } from "./from-v1.js";
+export {
+  peerInterfaceOf,
+  peerRequest,
+  peerResultOf,
+  peerTaskOf,
+  peerWireError,
+} from "./peer-wire.js";
+export type { PeerBinding, PeerOp } from "./peer-wire.js";
+export { sseEvents } from "./sse.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export {
   A2A_VERSION_HEADER,
