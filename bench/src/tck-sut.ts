@@ -3,11 +3,14 @@
 // (the card at `<url>.well-known/agent-card.json`) and serves until SIGTERM.
 //
 //   ours       startA2AServer (no path secret, streaming on), the agent as an onMessage handler; it
-//              serves JSON-RPC and HTTP+JSON on the same URL (its card lists both)
+//              serves JSON-RPC and HTTP+JSON on the same URL (its card lists both) and push
+//              notifications, with webhooks on loopback allowed (the kit's webhook listens on
+//              localhost: a local run allows what a deployment should not)
 //   official   an @a2a-js/sdk 1.3 Express server (DefaultRequestHandler, InMemoryTaskStore), the same
 //              agent as an AgentExecutor; `legacy` enables its v0.3 compatibility layer (the v0.3
 //              kit); `rest` adds its HTTP+JSON handler (restHandler) on the same URL as JSON-RPC,
-//              with the same interfaces in its card as ours
+//              with the same interfaces in its card as ours; push notifications on (its in-memory
+//              config store and default sender), as in our card
 //
 //   working    answers every message with its task in `working` and keeps it there (until canceled):
 //              the kit's ListTasks, GetTask and CancelTask tests wait for a task in `working`
@@ -32,6 +35,7 @@ async function serveOurs(agent: AgentKind): Promise<{ url: string; close(): Prom
     },
     pathSecret: false,
     streaming: true,
+    pushNotifications: { allowAddresses: "private" },
     onMessage: (message, ctx) => {
       if (agent === "working") {
         const id = ctx.taskId ?? randomUUID();
@@ -51,8 +55,14 @@ async function serveOfficial(
 ): Promise<{ url: string; close(): Promise<void> }> {
   const express = (await import("express")).default;
   const { AgentCard, Task, TaskStatusUpdateEvent } = await import("@a2a-js/sdk");
-  const { AgentEvent, DefaultRequestHandler, InMemoryTaskStore } =
-    await import("@a2a-js/sdk/server");
+  const {
+    AgentEvent,
+    DefaultExecutionEventBusManager,
+    DefaultPushNotificationSender,
+    DefaultRequestHandler,
+    InMemoryPushNotificationStore,
+    InMemoryTaskStore,
+  } = await import("@a2a-js/sdk/server");
   const { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } =
     await import("@a2a-js/sdk/server/express");
   const app = express();
@@ -72,7 +82,7 @@ async function serveOfficial(
       { url, protocolBinding: "JSONRPC", protocolVersion: "0.3" },
       ...(rest ? [{ url, protocolBinding: "HTTP+JSON", protocolVersion: "0.3" }] : []),
     ],
-    capabilities: { streaming: true, pushNotifications: false },
+    capabilities: { streaming: true, pushNotifications: true },
     defaultInputModes: ["text/plain"],
     defaultOutputModes: ["text/plain"],
     skills: [{ id: "tck", name: "tck", description: "tck", tags: ["tck"] }],
@@ -136,7 +146,15 @@ async function serveOfficial(
       bus.finished();
     },
   };
-  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor as never);
+  const pushes = new InMemoryPushNotificationStore();
+  const handler = new DefaultRequestHandler(
+    card,
+    new InMemoryTaskStore(),
+    executor as never,
+    new DefaultExecutionEventBusManager(),
+    pushes,
+    new DefaultPushNotificationSender(pushes),
+  );
   const compat = legacy ? { legacyCompat: { enabled: true } } : {};
   app.use(
     "/.well-known/agent-card.json",

@@ -171,7 +171,7 @@ function cleaned(v: unknown): unknown {
 }
 
 /** JSON Canonicalization Scheme (RFC 8785) of a JSON value. */
-export function jcs(v: unknown): string {
+function jcs(v: unknown): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(jcs).join(",")}]`;
   const keys = Object.keys(v).sort();

@@ -22,7 +22,7 @@ const STATES: Record<string, A2ATaskState> = {
 };
 
 /** A task state in either dialect, as v0.3 names it (`"unknown"` for anything else). */
-export function stateFromV1(state: unknown): A2ATaskState {
+function stateFromV1(state: unknown): A2ATaskState {
   if (typeof state !== "string") return "unknown";
   const v03 = STATES[state] ?? state;
   return v03 in REVERSE ? (v03 as A2ATaskState) : "unknown";
@@ -51,7 +51,7 @@ export function messageFromV1(raw: unknown): A2AMessage {
 }
 
 /** A status of either dialect as v0.3. */
-export function statusFromV1(raw: unknown): A2ATask["status"] {
+function statusFromV1(raw: unknown): A2ATask["status"] {
   const s = isObj(raw) ? raw : {};
   const out: A2ATask["status"] = { state: stateFromV1(s["state"]) };
   if (isObj(s["message"])) out.message = messageFromV1(s["message"]);
@@ -61,7 +61,7 @@ export function statusFromV1(raw: unknown): A2ATask["status"] {
 }
 
 /** An artifact of either dialect as v0.3. */
-export const artifactFromV1: (raw: unknown) => A2AArtifact = normalizeArtifact;
+const artifactFromV1: (raw: unknown) => A2AArtifact = normalizeArtifact;
 
 /** A task of either dialect as v0.3. */
 export function taskFromV1(raw: unknown): A2ATask {

@@ -28,7 +28,7 @@ export interface TaskPushConfig {
 }
 
 /** Longest webhook URL accepted. */
-export const MAX_WEBHOOK_URL_LENGTH = 2048;
+const MAX_WEBHOOK_URL_LENGTH = 2048;
 /** Longest `token` or `credentials` accepted. */
 const MAX_SECRET_LENGTH = 4096;
 /** Most push configs one task may have. */

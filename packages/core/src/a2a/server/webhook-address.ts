@@ -174,7 +174,7 @@ export function isIpLiteral(host: string): boolean {
 }
 
 /** Resolves a host name to all its addresses, or `undefined` where the runtime cannot. */
-export async function resolveHost(host: string): Promise<string[] | undefined> {
+async function resolveHost(host: string): Promise<string[] | undefined> {
   const dns = loadNodeDns();
   if (dns === undefined) return undefined;
   const found = await dns.promises.lookup(host, { all: true, verbatim: true });
