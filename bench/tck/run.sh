@@ -21,9 +21,9 @@ mkdir -p "$WORK"
 command -v python3 >/dev/null || { echo "tck: no python3 on PATH, nothing run"; exit 0; }
 
 src="${TCK_SRC:-$WORK/a2a-tck.git}"
-if [ ! -d "$src" ]; then git clone -q --bare https://github.com/a2aproject/a2a-tck "$src"; fi
 for c in "$TCK_V1" "$TCK_V03"; do
   if [ ! -d "$WORK/kit-$c" ]; then
+    if [ ! -d "$src" ]; then git clone -q --bare https://github.com/a2aproject/a2a-tck "$src"; fi
     mkdir -p "$WORK/kit-$c" && git -C "$src" archive "$c" | tar -x -C "$WORK/kit-$c"
   fi
 done

@@ -250,3 +250,34 @@ describe("the same server over JSON-RPC", () => {
     expect(seen).toEqual(await rest.getTask(GetTaskRequest.fromJSON({ id: task.id })));
   });
 });
+
+describe("proto field names", () => {
+  it("a body under the proto's own names (snake_case) is read as under its JSON names", async () => {
+    const contextId = crypto.randomUUID();
+    const metadata = { caller_note: { keep_me: 1 } };
+    const res = await fetch(`${server.url}/message:send`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        message: {
+          message_id: crypto.randomUUID(),
+          context_id: contextId,
+          role: "ROLE_USER",
+          parts: [{ text: "weather?" }],
+          metadata,
+        },
+        configuration: { history_length: 5 },
+      }),
+    });
+    expect(res.status).toBe(200);
+    const { task } = (await res.json()) as {
+      task: { id: string; contextId: string; status: { state: string } };
+    };
+    expect(task.contextId).toBe(contextId);
+    expect(task.status.state).toBe("TASK_STATE_INPUT_REQUIRED");
+    // The sender's own JSON (a Struct) is kept as sent: never renamed inside.
+    const got = await fetch(`${server.url}/tasks/${task.id}`);
+    const body = (await got.json()) as { history: { metadata?: unknown }[] };
+    expect(body.history[0]?.metadata).toEqual(metadata);
+  });
+});

@@ -10,6 +10,7 @@ import { invokeMethod, type EndpointMethods } from "./dispatch.js";
 import { A2AErrorCode } from "./errors.js";
 import { isObj } from "./normalize.js";
 import { HTTP_JSON, rpcError, type CallId, type Outcome } from "./outcome.js";
+import { withJsonNames } from "./proto-names.js";
 import { unsupportedVersion, type RequestMeta } from "./request-meta.js";
 import { A2A_JSON, type RestTarget } from "./rest.js";
 import type { Scope } from "./scope.js";
@@ -175,7 +176,7 @@ export function restCall(
       "Invalid params: the body must be a JSON object",
     );
   }
-  const params = op.params(body, new URLSearchParams(target.query), ids);
+  const params = op.params(withJsonNames(body), new URLSearchParams(target.query), ids);
   const call = { id: HTTP_JSON, method: op.method, params, scope, meta } as const;
   const out = invokeMethod(call, methods, report);
   const shape = (o: Outcome): Outcome => {
