@@ -10,6 +10,7 @@
 #   ./dev bash bench/tck/run.sh            (from the repository root; needs Python 3.11 and pip)
 #   TCK_SRC=/path/to/a2a-tck ./dev bash bench/tck/run.sh   (a local clone instead of GitHub)
 #   TCK_ONLY="rest equivalence" ./dev bash bench/tck/run.sh (only these runs: v1.0 v0.3 rest equivalence)
+#   TCK_AGENTS=working ./dev bash bench/tck/run.sh          (only these agents: working multiturn)
 #
 # The kit's code and its virtualenv live in bench/tck/.work/ (git-ignored); none of it is committed.
 set -euo pipefail
@@ -59,7 +60,7 @@ run() {
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-for agent in working multiturn; do
+for agent in ${TCK_AGENTS:-working multiturn}; do
   run "$TCK_V1" v1.0 jsonrpc ours "$agent"
   run "$TCK_V1" v1.0 jsonrpc official "$agent"
   run "$TCK_V03" v0.3 jsonrpc ours "$agent"
