@@ -13,7 +13,10 @@ const LAYERS = {
   wire: ["runtime"],
   a2a: ["transport"],
   platform: ["observability", "transport", "wire", "a2a"],
-  inbound: ["observability", "transport", "wire", "a2a", "platform"],
+  // Files between the canvas and an agent: `msg.files` values, the push routes the platform
+  // forwards files to, the store of ingested files, the `send_message_to_user` tool spec.
+  files: ["transport", "a2a", "platform"],
+  inbound: ["observability", "transport", "wire", "a2a", "platform", "files"],
   // An agent's typed events, log lines and process warnings (AgentObserver), the stderr logger.
   events: ["observability", "transport", "inbound"],
   // The agent stores (memory, file; what a shared one implements) and the state they persist.
@@ -26,6 +29,7 @@ const LAYERS = {
     "wire",
     "a2a",
     "platform",
+    "files",
     "inbound",
     "events",
     "store",

@@ -9,6 +9,7 @@ import type {
   LanguageModelV4ToolResultOutput,
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
+import { peerTextOf } from "@example/shared";
 
 /** How the example labels this model in its output. */
 export const DEMO_MODEL_LABEL = "deterministic demo model (no LLM configured)";
@@ -86,7 +87,7 @@ function respond({ prompt, tools = [] }: LanguageModelV4CallOptions): LanguageMo
     .flatMap((p) => (p.type === "tool-result" ? [p] : []));
   if (results.length > 0) {
     const text = results
-      .map((r) => `According to the ${peerOf(r.toolName)}: ${outputText(r.output)}`)
+      .map((r) => `According to the ${peerOf(r.toolName)}: ${peerTextOf(outputText(r.output))}`)
       .join("\n");
     return [{ type: "text", text }];
   }

@@ -6,6 +6,7 @@ import { untilSignal } from "@example/shared";
 import { startLangChainSpecialist } from "@example/langchain-agent";
 import { startNestSpecialist } from "@example/nestjs-app";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
+import { UNTRUSTED_LINE_MARK, visiblePeerText } from "@molecule-ai/agent-core/a2a";
 import {
   PlatformClient,
   RemoteAgent,
@@ -242,19 +243,29 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     // 4. The work: a delegation, a retried delegation, and calls through the proxy.
     const hops: DemoHop[] = [];
     print();
-    print("4. The work (each answer is peer output: untrusted, shown after sanitizePeerText)");
+    print(
+      `4. The work (each answer is peer output: untrusted, each of its lines marked ${UNTRUSTED_LINE_MARK})`,
+    );
     const showHop = (hop: DemoHop) => {
       hops.push(hop);
       const arrow = `${hop.from} ──${hop.kind}──▶ ${hop.to}`;
       const indent = hop.nested ? "    ↳ " : "  ";
       print(`${indent}${padEnd(arrow, WIDTH - indent.length - 8)}${ms(hop.latencyMs)}`);
       const pad = hop.nested ? "        " : "      ";
-      if (hop.asked !== "") {
-        const asked = wrap(hop.asked, WIDTH - pad.length - 10, 3);
-        asked.forEach((l, i) => print(`${pad}${i === 0 ? "asked     " : "          "}${l}`));
-      }
-      const answered = wrap(hop.answered, WIDTH - pad.length - 10, hop.nested ? 3 : 8);
-      answered.forEach((l, i) => print(`${pad}${i === 0 ? "answered  " : "          "}${l}`));
+      // Peer text (an answer; what a specialist asked another): every line after the mark, so
+      // none of it reads as a line of this transcript. The coordinator's own words and the
+      // demo's notes are not marked.
+      const show = (label: string, text: string, untrusted: boolean, max: number): void => {
+        if (text === "") return print(`${pad}${label}(no text)`);
+        const mark = untrusted ? `${UNTRUSTED_LINE_MARK} ` : "";
+        const lines = wrap(text, WIDTH - pad.length - 10 - mark.length, Infinity);
+        const shown = lines.length > max ? lines.slice(0, max - 1) : lines;
+        shown.forEach((l, i) => print(`${pad}${i === 0 ? label : "          "}${mark}${l}`));
+        if (shown.length < lines.length)
+          print(`${pad}          … (${lines.length - shown.length} more lines)`);
+      };
+      if (hop.asked !== "") show("asked     ", hop.asked, hop.askedUntrusted === true, 4);
+      show("answered  ", hop.answered, hop.untrusted, hop.nested ? 3 : 8);
       const notes: string[] = [];
       if (hop.wrapped) notes.push("OFFSEC-003 markers stripped");
       if (hop.defused > 0)
@@ -282,7 +293,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
             to: nameOf.get(id) ?? shortId(id),
             kind: "message/send",
             asked: asked === parentAsked ? FORWARDED : asked,
-            answered: sanitizePeerText(row["response_body"]) || "(no text)",
+            askedUntrusted: asked !== parentAsked,
+            answered: visiblePeerText(row["response_body"]),
+            untrusted: true,
             latencyMs: Number(row["duration_ms"] ?? 0),
             wrapped: false,
             defused: 0,
@@ -315,7 +328,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       to: "researcher",
       kind: "delegate",
       asked: task,
-      answered: sanitizePeerText(rawResult),
+      answered: visiblePeerText(rawResult),
+      untrusted: true,
       latencyMs: delegateMs,
       wrapped: rawResult !== stripA2ABoundary(rawResult),
       defused: countDefused(rawResult),
@@ -333,13 +347,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       answered: retry.idempotentHit
         ? `idempotent hit: the platform returned delegation ${shortId(retry.delegationId)} (${retry.status}); no second task ran`
         : `a new delegation ${shortId(retry.delegationId)} was created`,
+      untrusted: false,
       latencyMs: performance.now() - retryStart,
       wrapped: false,
       defused: 0,
     });
 
     // 4c-e. Synchronous A2A calls through the platform's proxy, one to each specialist.
-    const call = async (to: Key, text: string): Promise<string> => {
+    const call = async (to: Key, text: string, quotesOthers = false): Promise<string> => {
       before = snapshot();
       const begin = performance.now();
       const send = () => coordinatorClient.callPeer(peerId(to), text, { timeoutMs: 30_000 });
@@ -352,13 +367,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       const answered =
         result.status === "queued"
           ? `queued by the platform (queue ${shortId(result.queueId)}); the answer will come as a message`
-          : sanitizePeerText(raw);
+          : visiblePeerText(raw);
       showHop({
         from: "coordinator",
         to,
         kind: "message/send",
         asked: text,
-        answered: answered === "" ? "(empty answer)" : answered,
+        askedUntrusted: quotesOthers,
+        answered,
+        untrusted: result.status !== "queued",
         latencyMs,
         wrapped: raw !== stripA2ABoundary(raw),
         defused: countDefused(raw),
@@ -368,7 +385,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     };
     await call("researcher", `Ask the reviewer whether this headline works: "${HEADLINE}"`);
     await call("writer", `Draft a release note and have the reviewer check it: ${NOTE}`);
-    await call("reviewer", `Review: ${INJECTED}`);
+    await call("reviewer", `Review: ${INJECTED}`, true); // it quotes a customer: untrusted text
 
     const wrappedCount = hops.filter((h) => h.wrapped).length;
     const answers = hops.filter((h) => !h.nested && h.asked !== SAME_TASK_AGAIN).length;

@@ -24,8 +24,12 @@ export interface DemoHop {
   /** `"delegate"` (async task), `"message/send"` (A2A call through the platform's proxy). */
   kind: "delegate" | "message/send";
   asked: string;
-  /** The answer as shown: sanitised peer text, or what happened. */
+  /** Whether `asked` holds text from outside the coordinator (shown with each line marked). */
+  askedUntrusted?: boolean;
+  /** The answer as shown: the peer's text made visible (`visiblePeerText`), or what happened. */
   answered: string;
+  /** Whether `answered` is the peer's text (shown with each line marked). */
+  untrusted: boolean;
   latencyMs: number;
   /** Whether the answer arrived wrapped in OFFSEC-003 markers. */
   wrapped: boolean;

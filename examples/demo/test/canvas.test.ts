@@ -283,6 +283,39 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       await page.close();
     }, 60_000);
 
+    it("a file attached on the page is uploaded first, as the canvas does, and reaches the handler in msg.files", async () => {
+      const ws = await admin.createExternalWorkspace({ name: "filer" });
+      const client = new PlatformClient({
+        platformUrl: emu.url,
+        workspaceId: ws.id,
+        token: ws.token,
+      });
+      const read: string[][] = [];
+      const agent = new RemoteAgent({
+        client,
+        agentCard: { name: "filer" },
+        // The file is read in the handler: once it succeeds, the platform drops the upload.
+        handler: async (m) =>
+          void read.push([m.text, ...(await Promise.all((m.files ?? []).map((f) => f.text())))]),
+      });
+      await agent.start();
+      agents.push({ id: ws.id, agent, inbox: [], client });
+      const page = await openCanvas(browser, emu.canvasUrl!, emu.adminToken);
+      await page.locator('.card[data-name="filer"] [data-status="online"]').waitFor();
+      await page.locator('.card[data-name="filer"]').click();
+      await page.getByLabel("Message to filer (as the canvas user)").fill("see the notes");
+      await page.getByLabel("Files (uploaded first, as the canvas does)").setInputFiles({
+        name: "notes.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.from("from the page"),
+      });
+      await page.getByRole("button", { name: "Send" }).click();
+      await expect
+        .poll(() => read, { timeout: 10_000 })
+        .toEqual([["see the notes", "from the page"]]);
+      await page.close();
+    }, 60_000);
+
     it("creates a workspace from the page and shows the export lines its agent needs", async () => {
       const page = await openCanvas(browser, emu.canvasUrl!, emu.adminToken);
       await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);

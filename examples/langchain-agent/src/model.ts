@@ -4,6 +4,7 @@ import type { BindToolsInput } from "@langchain/core/language_models/chat_models
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
+import { peerTextOf } from "@example/shared";
 
 /** How the example labels this model in its output. */
 export const DEMO_MODEL_LABEL = "deterministic demo model (no LLM configured)";
@@ -46,7 +47,9 @@ export class DemoChatModel extends BaseChatModel {
     const results = messages.slice(lastHuman + 1).filter((m) => ToolMessage.isInstance(m));
     if (results.length > 0) {
       return new AIMessage(
-        results.map((r) => `According to the ${peerOf(r.name ?? "a peer")}: ${r.text}`).join("\n"),
+        results
+          .map((r) => `According to the ${peerOf(r.name ?? "a peer")}: ${peerTextOf(r.text)}`)
+          .join("\n"),
       );
     }
     const words = `_${question.toLowerCase().replace(/[^a-z0-9]+/g, "_")}_`;

@@ -17,7 +17,7 @@ import type {
 import { AppModule } from "./app.module.js";
 import { ReviewerAgent } from "./reviewer.agent.js";
 
-/** The route the push controller is mounted at (a secret path segment is appended). */
+/** The route the push handler is mounted at (a secret path segment is appended). */
 export const PUSH_PATH = "/molecule/a2a";
 
 /** Options of {@link startNestSpecialist}. */

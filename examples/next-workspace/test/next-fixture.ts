@@ -43,6 +43,8 @@ export function build(): Promise<string> {
 /** A running `next start`. */
 export interface NextServer {
   readonly url: string;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -73,7 +75,7 @@ export async function start(env: Record<string, string>): Promise<NextServer> {
       child.stderr.on("data", seen);
       child.once("exit", (code) => reject(new Error(`next start exited ${code}:\n${out}`)));
     });
-    return { url, stop };
+    return { url, stop, output: () => out };
   } catch (err) {
     await stop();
     throw err;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "@internal/test-utils";
 import { baseEnv, build, root, run, start, workspace, type NextServer } from "./next-fixture.js";
 
 const cronSecret = generatePathSecret();
@@ -80,6 +81,42 @@ afterAll(async () => {
   await app?.client.close();
   await edgeApp?.client.close();
   await emu?.close();
+});
+
+describe("the cron routes with CRON_SECRET unset (issue 59)", () => {
+  it("refuse `Bearer undefined`, no bearer and any other, Node.js and edge, send no heartbeat, and say what to set", async () => {
+    const open = await start({
+      MOLECULE_PLATFORM_URL: emu.url,
+      MOLECULE_WORKSPACE_ID: app.id,
+      MOLECULE_WORKSPACE_TOKEN: await emu.admin.createToken(app.id),
+      MOLECULE_PATH_SECRET: generatePathSecret(),
+      MOLECULE_EDGE_WORKSPACE_ID: edgeApp.id,
+      MOLECULE_EDGE_WORKSPACE_TOKEN: await emu.admin.createToken(edgeApp.id),
+      MOLECULE_EDGE_PATH_SECRET: generatePathSecret(),
+    });
+    try {
+      const beats = () => emu.heartbeats(app.id).length + emu.heartbeats(edgeApp.id).length;
+      const before = beats();
+      const statuses: number[] = [];
+      for (const route of ["molecule-heartbeat", "molecule-edge-heartbeat"]) {
+        for (const headers of [
+          { authorization: "Bearer undefined" },
+          { authorization: "Bearer " },
+          {} as Record<string, string>,
+          { authorization: `Bearer ${cronSecret}` },
+        ]) {
+          const res = await fetch(`${open.url}/api/${route}`, { headers });
+          statuses.push(res.status);
+          await res.text();
+        }
+      }
+      expect(statuses).toEqual(Array(8).fill(503));
+      expect(beats()).toBe(before);
+      await waitFor(() => open.output().includes("CRON_SECRET is not set"), { timeoutMs: 30_000 });
+    } finally {
+      await open.stop();
+    }
+  });
 });
 
 describe("a workspace in a Next.js app (next build && next start, Node.js runtime)", () => {

@@ -44,6 +44,28 @@ describe("startEchoAgent", () => {
 });
 
 describe("the example (node dist/main.js)", () => {
+  it("a half-set environment names the missing variable instead of running offline", async () => {
+    const main = new URL("../dist/main.js", import.meta.url);
+    const id = "5ad841ef-bafe-4f6b-ba79-632fc76e330b";
+    const noUrl = await runExample(main, {
+      env: { MOLECULE_WORKSPACE_ID: id, MOLECULE_WORKSPACE_TOKEN: "t" },
+    });
+    expect(noUrl).toEqual({
+      code: 2,
+      stdout: "",
+      stderr:
+        "Set MOLECULE_PLATFORM_URL to the platform's base URL (MOLECULE_WORKSPACE_ID is set, so this is no offline run; unset MOLECULE_WORKSPACE_ID and MOLECULE_WORKSPACE_TOKEN for the offline demo).\n",
+    });
+    const tokenOnly = await runExample(main, { env: { MOLECULE_WORKSPACE_TOKEN: "t" } });
+    expect(tokenOnly.code).toBe(2);
+    expect(tokenOnly.stderr).toMatch(
+      /^Set MOLECULE_PLATFORM_URL .*\(MOLECULE_WORKSPACE_TOKEN is set/,
+    );
+    const noId = await runExample(main, { env: { MOLECULE_PLATFORM_URL: "http://127.0.0.1:9" } });
+    expect(noId).toMatchObject({ code: 2, stdout: "" });
+    expect(noId.stderr).toMatch(/^Set MOLECULE_WORKSPACE_ID .*\n$/);
+  });
+
   it("runs offline: Alice's message is echoed back, then it exits 0", async () => {
     const {
       code,

@@ -16,3 +16,4 @@ export type {
   StartedPeer,
   WorkspaceCredentials,
 } from "./offline.js";
+export { peerTextOf } from "./peer-text.js";

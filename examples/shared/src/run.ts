@@ -37,9 +37,11 @@ export interface PlatformTarget {
 
 /**
  * Reads the platform to connect to from `MOLECULE_PLATFORM_URL`, `MOLECULE_WORKSPACE_ID`,
- * `MOLECULE_WORKSPACE_TOKEN` (or `MOLECULE_WORKSPACE_TOKEN_FILE`), `MOLECULE_PUBLIC_URL` and `MOLECULE_PORT` (`readMoleculeEnv`: the old
- * names still work, with a warning). Returns `undefined` when no platform URL is set (the example
- * runs offline); exits with code 2 and a hint when the workspace id is missing or the port is bad.
+ * `MOLECULE_WORKSPACE_TOKEN` (or `MOLECULE_WORKSPACE_TOKEN_FILE`), `MOLECULE_PUBLIC_URL` and
+ * `MOLECULE_PORT` (`readMoleculeEnv`: the old names still work, with a warning). Returns
+ * `undefined` when none of the first three is set (the example runs offline); exits with code 2
+ * and one line naming the variable when one of them is set and the platform URL or the workspace
+ * id is missing, or the port is bad: a half-set environment is a mistake, never the offline demo.
  */
 export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformTarget | undefined {
   let read: MoleculeEnv;
@@ -51,7 +53,14 @@ export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformT
   }
   for (const warning of read.warnings) console.warn(`warning: ${warning}`);
   const { platformUrl, workspaceId, token, tokenFile, publicUrl, port } = read;
-  if (!platformUrl) return undefined;
+  if (!platformUrl && !workspaceId && !token && !tokenFile) return undefined;
+  if (!platformUrl) {
+    const set = workspaceId ? "MOLECULE_WORKSPACE_ID" : "MOLECULE_WORKSPACE_TOKEN";
+    console.error(
+      `Set MOLECULE_PLATFORM_URL to the platform's base URL (${set} is set, so this is no offline run; unset MOLECULE_WORKSPACE_ID and MOLECULE_WORKSPACE_TOKEN for the offline demo).`,
+    );
+    process.exit(2);
+  }
   if (!workspaceId) {
     console.error(
       "Set MOLECULE_WORKSPACE_ID (and MOLECULE_WORKSPACE_TOKEN) to the workspace to run as.",

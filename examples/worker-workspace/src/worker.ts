@@ -16,8 +16,11 @@ export interface Env {
   MOLECULE_WORKSPACE_ID: string;
   /** A secret (`wrangler secret put MOLECULE_WORKSPACE_TOKEN`), never a `[vars]` entry. */
   MOLECULE_WORKSPACE_TOKEN: string;
-  /** The capability segment of the push URL (`wrangler secret put MOLECULE_PATH_SECRET`). */
-  MOLECULE_PATH_SECRET: string;
+  /**
+   * The capability segment of the push URL (`wrangler secret put MOLECULE_PATH_SECRET`). Unset,
+   * the Worker answers every request `503` and runs nothing.
+   */
+  MOLECULE_PATH_SECRET: string | undefined;
   /** Hyperdrive in front of PostgreSQL (`[[hyperdrive]]` in wrangler.toml): where claims are kept. */
   HYPERDRIVE: { connectionString: string };
 }
@@ -73,7 +76,7 @@ async function push(request: Request, env: Env, ctx: Context): Promise<Response>
     const a2a = createA2AHandler({
       agentCard: { name: "worker-workspace", description: "A Molecule workspace in a Worker" },
       basePath: "/a2a",
-      pathSecret: env.MOLECULE_PATH_SECRET,
+      pathSecret: env.MOLECULE_PATH_SECRET as string, // checked by fetch: never unset here
       workspaceId: env.MOLECULE_WORKSPACE_ID,
       claims,
       onMessage: (message, c) => answer(env, extractA2AText(message), c.signal),
@@ -97,8 +100,25 @@ async function cleanupClaims(env: Env): Promise<void> {
   }
 }
 
+let warned = false;
+
+/**
+ * The answer to every request while the path secret is not set: nothing is served (core refuses
+ * to build an endpoint without one too), and the Worker says once, in its log, what to set.
+ */
+function notConfigured(): Response {
+  if (!warned) {
+    warned = true;
+    console.error(
+      "MOLECULE_PATH_SECRET is not set: this Worker serves nothing until it is (wrangler secret put MOLECULE_PATH_SECRET, with the value that ends the registered push URL)",
+    );
+  }
+  return new Response("not configured", { status: 503 });
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: Context): Promise<Response> {
+    if (!env.MOLECULE_PATH_SECRET) return notConfigured();
     const { pathname } = new URL(request.url);
     if (pathname.startsWith("/a2a/")) return await push(request, env, ctx);
     return new Response("not found", { status: 404 });

@@ -31,6 +31,8 @@ export async function workspace(
 /** A running `wrangler dev`. */
 export interface Wrangler {
   readonly url: string;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -93,7 +95,7 @@ export async function startWrangler(
       child.stderr.on("data", seen);
       child.once("exit", (code) => reject(new Error(`wrangler dev exited ${code}:\n${out}`)));
     });
-    return { url, stop };
+    return { url, stop, output: () => out };
   } catch (err) {
     await stop();
     throw err;

@@ -6,6 +6,7 @@
 import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "@internal/test-utils";
 import { startDatabase, startWrangler, workspace, type Wrangler } from "./fixture.js";
 
 let emu: Emulator;
@@ -14,6 +15,7 @@ let wrangler: Wrangler | undefined;
 let workerUrl: string;
 let worker: { id: string; client: PlatformClient };
 let peer: { id: string; client: PlatformClient; agent: RemoteAgent<PlatformClient> };
+let peerHandled = 0; // messages the peer's handler ran
 
 const status = async () => (await worker.client.getState()).status;
 
@@ -33,7 +35,10 @@ beforeAll(async () => {
   const p = await workspace(emu, "peer");
   const agent = new RemoteAgent({
     client: p.client,
-    handler: (msg) => `pong: ${msg.text}`,
+    handler: (msg) => {
+      peerHandled++;
+      return `pong: ${msg.text}`;
+    },
     logger: {},
     delivery: { mode: "push", port: 0 },
   });
@@ -67,6 +72,22 @@ afterAll(async () => {
   await db?.server.stop();
 });
 
+/** A message/send asking the Worker to call `peerId` (what a stranger would send). */
+const askPeerBody = (peerId: string): string =>
+  JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "message/send",
+    params: {
+      message: {
+        kind: "message",
+        messageId: "m-stranger",
+        role: "user",
+        parts: [{ kind: "text", text: `ask ${peerId}: hi` }],
+      },
+    },
+  });
+
 /** A message/send posted straight to the Worker at `path`, not through the platform. */
 const sendDirect = (path: string) =>
   fetch(`${workerUrl}${path}`, {
@@ -97,6 +118,37 @@ describe("a workspace in a Cloudflare Worker (wrangler dev, workerd)", () => {
       const res = await sendDirect(path);
       expect(res.status).toBe(404);
       expect(await res.text()).not.toContain("pong");
+    }
+  });
+
+  it("with MOLECULE_PATH_SECRET unset, answers no stranger: every request 503, no peer called, the log says what to set (issue 59)", async () => {
+    const handledBefore = peerHandled;
+    const open = await startWrangler(
+      {
+        MOLECULE_PLATFORM_URL: emu.url,
+        MOLECULE_WORKSPACE_ID: worker.id,
+        MOLECULE_WORKSPACE_TOKEN: await emu.admin.createToken(worker.id),
+      },
+      db!.url,
+    );
+    try {
+      const statuses: number[] = [];
+      for (const path of ["/a2a", "/a2a/", "/a2a/anything", "/a2a/.well-known/agent-card.json"]) {
+        const res = await fetch(`${open.url}${path}`, {
+          method: path.endsWith(".json") ? "GET" : "POST",
+          headers: { "content-type": "application/json" },
+          ...(path.endsWith(".json") ? {} : { body: askPeerBody(peer.id) }),
+        });
+        statuses.push(res.status);
+        expect(await res.text()).not.toContain("pong");
+      }
+      expect(statuses).toEqual([503, 503, 503, 503]);
+      expect(peerHandled).toBe(handledBefore); // no peer call was made as the workspace
+      await waitFor(() => open.output().includes("MOLECULE_PATH_SECRET is not set"), {
+        timeoutMs: 30_000,
+      });
+    } finally {
+      await open.stop();
     }
   });
 

@@ -1,12 +1,13 @@
 // One table, three adapters, one plan (core's `planPeerToolkit`): for the same peers and the same
 // filters, name overrides and built-in switches, LangChain's PeerToolkit, the AI SDK's peerTools
-// and NestJS's MoleculePeerTools name each peer's tool the same, and the two adapters with built-in
-// tools offer the same built-ins, list the same peers and delegate to exactly the selected peers.
+// and NestJS's MoleculePeerTools name each peer's tool the same (or refuse the same filter that
+// matches no peer), and the two adapters with built-in tools offer the same built-ins under the
+// same names, list the same peers and delegate to exactly the selected peers.
 // Over real HTTP against the platform emulator; delegations really reach the peers.
 import type { ToolMessage } from "@langchain/core/messages";
 import type { Peer } from "@molecule-ai/agent-core";
 import { waitFor } from "@internal/test-utils";
-import { DELEGATE_TASK_TOOL, LIST_PEERS_TOOL, peerTools } from "@molecule-ai/ai-sdk";
+import { LIST_PEERS_TOOL, peerTools } from "@molecule-ai/ai-sdk";
 import type { DelegateTaskTool, ListPeersTool } from "@molecule-ai/ai-sdk";
 import { PeerToolkit } from "@molecule-ai/langchain";
 import { MoleculePeerTools } from "@molecule-ai/nestjs";
@@ -29,7 +30,7 @@ interface CaseOptions {
 interface Toolkit {
   /** Peer key → the name of its tool. */
   names: Record<string, string>;
-  /** Which built-ins exist (`list` / `delegate`). */
+  /** The built-in tools' names (`list_peers`, `delegate_to_peer`), in that order. */
   builtins: string[];
   /** The peers `list_peers` lists, sorted. */
   listed?: string[];
@@ -57,7 +58,7 @@ const codeOf = (error: unknown) => String((error as { code?: unknown })?.code ??
 /** The options with peer keys turned into workspace ids. */
 function resolve(options: CaseOptions) {
   const names = options.names
-    ? Object.fromEntries(Object.entries(options.names).map(([k, n]) => [ids[k]!, n]))
+    ? Object.fromEntries(Object.entries(options.names).map(([k, n]) => [ids[k] ?? k, n]))
     : undefined;
   return {
     ...options,
@@ -92,12 +93,12 @@ const langchain: Adapter = {
       (await find(name)!.invoke({ type: "tool_call", id: "tc-1", name, args })) as ToolMessage;
     const kitOut: Toolkit = { names, builtins: [] };
     if (find("list_peers")) {
-      kitOut.builtins.push("list");
+      kitOut.builtins.push("list_peers");
       const tm = await invoke("list_peers", {});
       kitOut.listed = (tm.artifact as Peer[]).map((p) => keyOf(p.id)).sort();
     }
     if (find("delegate_to_peer")) {
-      kitOut.builtins.push("delegate");
+      kitOut.builtins.push("delegate_to_peer");
       kitOut.delegateScope = await scope(async (peerId) => {
         const tm = await invoke("delegate_to_peer", { peerId, task });
         return tm.status === "error" ? String(tm.artifact.error.code) : "accepted";
@@ -122,17 +123,20 @@ const aiSdk: Adapter = {
       const peerId = (t.metadata as { molecule?: { peerId?: string } })?.molecule?.peerId;
       if (peerId !== undefined) names[keyOf(peerId)] = name;
     }
-    const builtin = (name: string) =>
-      (tools[name]?.metadata as { molecule?: { builtin?: string } })?.molecule?.builtin === name;
-    const kitOut: Toolkit = { names, builtins: [] };
-    if (builtin(LIST_PEERS_TOOL)) {
-      kitOut.builtins.push("list");
+    const builtinOf = (name: string) =>
+      (tools[name]?.metadata as { molecule?: { builtin?: string } })?.molecule?.builtin;
+    // Every built-in, by the name the model sees: the same as LangChain's.
+    const builtins = Object.keys(tools)
+      .filter((name) => builtinOf(name) === name)
+      .sort((a, b) => Number(b === LIST_PEERS_TOOL) - Number(a === LIST_PEERS_TOOL));
+    const kitOut: Toolkit = { names, builtins };
+    if (builtins.includes(LIST_PEERS_TOOL)) {
       const out = await (tools[LIST_PEERS_TOOL] as ListPeersTool).execute({}, toolCall);
       kitOut.listed = out.map((p) => keyOf(p.id)).sort();
     }
-    if (builtin(DELEGATE_TASK_TOOL)) {
-      kitOut.builtins.push("delegate");
-      const delegate = tools[DELEGATE_TASK_TOOL] as DelegateTaskTool;
+    const delegateName = builtins.find((name) => name.startsWith("delegate"));
+    if (delegateName !== undefined) {
+      const delegate = tools[delegateName] as DelegateTaskTool;
       kitOut.delegateScope = await scope(async (peerId) => {
         const out = await delegate.execute({ peerId, task }, toolCall);
         return "error" in out ? out.code : "accepted";
@@ -224,6 +228,26 @@ const rows: Row[] = [
     names: { ...ALL, support: "ask_support" },
   },
   {
+    name: "a name override keyed by the peer's name",
+    options: { names: { "support desk": "ask_support", Ops: "ask_ops" } },
+    names: { ...ALL, support: "ask_support", ops: "ask_ops" },
+  },
+  {
+    name: "an include that matches no peer (a typo)",
+    options: { include: ["billing", "billingg"] },
+    names: { throws: "peer_filter_unmatched" },
+  },
+  {
+    name: "a skill no peer advertises (a typo)",
+    options: { skills: ["invoicez"] },
+    names: { throws: "peer_filter_unmatched" },
+  },
+  {
+    name: "a names key that matches no peer",
+    options: { names: { Suport: "ask_support" } },
+    names: { throws: "peer_filter_unmatched" },
+  },
+  {
     name: "an override taking list_peers while it is on",
     options: { names: { ops: "list_peers" } },
     names: { throws: "invalid_argument" },
@@ -252,7 +276,7 @@ function expectedToolkit(row: Row): Loaded {
   );
   return {
     names: row.names,
-    builtins: [...(list ? ["list"] : []), ...(delegate ? ["delegate"] : [])],
+    builtins: [...(list ? ["list_peers"] : []), ...(delegate ? ["delegate_to_peer"] : [])],
     ...(list ? { listed: [...selected].sort() } : {}),
     ...(delegate ? { delegateScope: scope } : {}),
   };
@@ -276,11 +300,16 @@ describe.each(rows)("$name", (row) => {
       results[adapter.name] = await adapter.load(row.options, `${row.name} (${adapter.name})`);
     }
     await delegationsSettled();
-    const nestNames = row.nestNames ?? (row.names as Record<string, string>);
+    const nest =
+      row.nestNames !== undefined
+        ? { names: row.nestNames, builtins: [] }
+        : "throws" in row.names
+          ? row.names
+          : { names: row.names, builtins: [] };
     expect(results).toEqual({
       langchain: expectedToolkit(row),
       "ai-sdk": expectedToolkit(row),
-      nestjs: { names: nestNames, builtins: [] },
+      nestjs: nest,
     });
     // Each accepted delegation reached its peer, from both adapters; the refused ones did not.
     const accepted = (expectedToolkit(row) as Toolkit).delegateScope ?? {};

@@ -17,6 +17,7 @@ import type { Tool } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOrg } from "./org.js";
 import type { Org } from "./org.js";
+import { peerAnswerText } from "@internal/test-utils";
 
 /** What the model ends up with after one tool call, whatever the framework. */
 type Outcome =
@@ -225,7 +226,7 @@ describe("the same tool inputs in every adapter", () => {
     expect(langchainInput("call_renee")).toEqual(peerInput);
     expect(await aiSdkInput("call_renee")).toEqual(peerInput);
     expect(langchainInput("list_peers")).toEqual(await aiSdkInput("list_peers"));
-    expect(langchainInput("delegate_to_peer")).toEqual(await aiSdkInput("delegate_task"));
+    expect(langchainInput("delegate_to_peer")).toEqual(await aiSdkInput("delegate_to_peer"));
     expect(langchainInput("delegate_to_peer")).toMatchObject({
       properties: { peerId: { description: expect.stringContaining("list_peers") } },
       required: ["peerId", "task"],
@@ -247,17 +248,17 @@ const rows: Row[] = [
   {
     name: "healthy answer",
     tool: () => "call_renee",
-    expected: { kind: "answer", text: "Bonjour, ici Renée." },
+    expected: { kind: "answer", text: peerAnswerText("Renée", "Bonjour, ici Renée.") },
   },
   {
     name: "non-ASCII-only name",
     tool: () => `call_${short(ids["kaikei"]!)}`,
-    expected: { kind: "answer", text: "会計です" },
+    expected: { kind: "answer", text: peerAnswerText("会計", "会計です") },
   },
   {
     name: "colliding names reach their own peer",
     tool: () => `call_ops_${short(ids["ops2"]!)}`,
-    expected: { kind: "answer", text: "ops two" },
+    expected: { kind: "answer", text: peerAnswerText("OPS", "ops two") },
   },
   {
     name: "peer 429",
@@ -326,7 +327,9 @@ describe("removed workspaces", () => {
     for (const adapter of ADAPTERS) outcomes.push(await loaded.get(adapter.name)!.call(tool, "hi"));
     const [first, ...others] = outcomes;
     for (const other of others) expect(other).toEqual(first);
-    expect(first).toMatchObject({ kind: "error", code: "forbidden" });
+    // The platform's 403 for it is the one it gives an id that names no workspace: no longer
+    // among this workspace's peers, it is reported unknown.
+    expect(first).toMatchObject({ kind: "error", code: "peer_unknown" });
   });
 
   it("this workspace purged: the same outcome everywhere (the platform answers 403, as for a removed peer)", async () => {

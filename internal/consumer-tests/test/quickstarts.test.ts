@@ -8,16 +8,19 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import type * as TypeScript from "typescript60";
 import { fileURLToPath } from "node:url";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import { startTestPlatform, type TestPlatform } from "@molecule-ai/agent-core/testing";
-import { freePort, waitFor } from "@internal/test-utils";
+import { freePort, oldNode, waitFor } from "@internal/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createConsumerProject, repo, runTsc } from "./consumer-project.js";
 import type { ConsumerProject } from "./consumer-project.js";
 import { projectFiles, quickstartBlocks } from "@internal/test-utils";
 
 const offline = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/offline");
+const require = createRequire(import.meta.url);
 
 let consumer: ConsumerProject;
 const running: { child: ChildProcess; platform: TestPlatform; asker?: RemoteAgent }[] = [];
@@ -56,7 +59,7 @@ function writeQuickstart(
 ): { dir: string; files: string[] } {
   const blocks = quickstartBlocks(readFileSync(join(repo, readme), "utf8"));
   const files = projectFiles(blocks);
-  const dir = join(consumer.dir, "quickstarts", readme.split("/")[1]!);
+  const dir = join(consumer.dir, "quickstarts", `${readme.split("/")[1]!}-${type}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type }));
   for (const file of files) writeFileSync(join(dir, file.name), file.text);
@@ -107,7 +110,103 @@ async function askQuickstart(
   return { text: answer.text, output: () => output };
 }
 
+/**
+ * Runs `args` in `cwd` with the documented env (minus `unset`, plus `extraEnv`) with `node` (this
+ * Node by default) until it exits by itself; resolves with its exit code and output.
+ */
+async function runToExit(
+  cwd: string,
+  args: string[],
+  options: { unset?: string[]; extraEnv?: Record<string, string>; node?: string[] } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const platform = await startTestPlatform({ name: "quickstart" });
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...platform.env, ...options.extraEnv };
+    for (const name of options.unset ?? []) delete env[name];
+    const [command, ...pre] = options.node ?? [process.execPath];
+    const child = spawn(command!, [...pre, ...args], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    clearTimeout(timer);
+    return { code, stdout, stderr };
+  } finally {
+    await platform.close();
+  }
+}
+
+/** The first line of an uncaught error's report that is not source context (Node prints the
+ * throwing line and a caret first): the error's own message line. */
+function errorLine(stderr: string): string {
+  return stderr.split("\n").find((l) => /^\w*Error: /.test(l)) ?? stderr;
+}
+
+describe("README quickstarts fail at start with one line naming the fix", () => {
+  it("@molecule-ai/ai-sdk without an AI Gateway key: model_unresolvable, before it connects", async () => {
+    const { dir, files } = writeQuickstart("packages/ai-sdk/README.md", "module");
+    const script = files.find((f) => !f.includes("/")) ?? files[0]!;
+    const run = await runToExit(dir, [script], {
+      unset: ["AI_GATEWAY_API_KEY", "VERCEL_OIDC_TOKEN"],
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).not.toContain("connected");
+    expect(errorLine(run.stderr)).toBe(
+      'MoleculeError: createPeerMessageHandler: the agent\'s model "openai/gpt-5" is an AI Gateway model id and the AI Gateway has no credential here: set AI_GATEWAY_API_KEY (or VERCEL_OIDC_TOKEN, e.g. with `vercel env pull`), or give the agent a provider\'s model instance (e.g. openai("gpt-5") from @ai-sdk/openai)',
+    );
+  });
+
+  it(`@molecule-ai/ai-sdk on Node ${oldNode().version}: "needs Node.js >= 22.19", no undici error`, async () => {
+    const { dir, files } = writeQuickstart("packages/ai-sdk/README.md", "module");
+    const script = files.find((f) => !f.includes("/")) ?? files[0]!;
+    const preload = join(consumer.dir, "ai-sdk-echo-model.mjs");
+    const node = oldNode();
+    // Node 20 cannot run a .ts file (a user there runs it with tsx): run it type-stripped.
+    const ts = require("typescript60") as typeof TypeScript;
+    const js = ts.transpileModule(readFileSync(join(dir, script), "utf8"), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    writeFileSync(join(dir, "agent-stripped.mjs"), js);
+    const run = await runToExit(dir, ["--import", preload, "agent-stripped.mjs"], {
+      node: [node.command, ...node.args],
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).not.toMatch(/undici/i);
+    expect(errorLine(run.stderr)).toBe(
+      `MoleculeError: @molecule-ai/agent-core needs Node.js >= 22.19 (this is ${node.version}): install a newer Node (for example 24 LTS) and run it again`,
+    );
+  });
+
+  it("@molecule-ai/ai-sdk without MOLECULE_PLATFORM_URL: the variable is named", async () => {
+    const { dir, files } = writeQuickstart("packages/ai-sdk/README.md", "module");
+    const script = files.find((f) => !f.includes("/")) ?? files[0]!;
+    const preload = join(consumer.dir, "ai-sdk-echo-model.mjs");
+    const run = await runToExit(dir, ["--import", preload, script], {
+      unset: ["MOLECULE_PLATFORM_URL"],
+    });
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run.stderr)).toBe(
+      'MoleculeError: platformUrl is missing: set MOLECULE_PLATFORM_URL (or pass platformUrl) to the platform\'s base URL, such as "https://acme.moleculesai.app" (the canvas or the platform emulator shows it)',
+    );
+  });
+});
+
 describe("README quickstarts, run against the emulator", () => {
+  it("@molecule-ai/agent-core: the agent answers a peer, with the README's defaults", async () => {
+    const { dir, files } = writeQuickstart("packages/core/README.md", "module");
+    // The default state folder: inside the throwaway project, not in ~.
+    const { text } = await askQuickstart(dir, [files[0]!], "ping from the asker", {
+      MOLECULE_STATE_DIR: join(dir, ".molecule"),
+    });
+    expect(text).toBe("You said: ping from the asker");
+  });
+
   it("@molecule-ai/ai-sdk: the agent answers a peer (echo model for openai/gpt-5)", async () => {
     const { dir, files } = writeQuickstart("packages/ai-sdk/README.md", "module");
     const script = files.find((f) => !f.includes("/")) ?? files[0]!;
@@ -127,28 +226,31 @@ describe("README quickstarts, run against the emulator", () => {
     expect(text).toContain("ping from the asker");
   });
 
-  it("@molecule-ai/nestjs: the app answers a peer (compiled as a CommonJS Nest app)", async () => {
-    const { dir } = writeQuickstart("packages/nestjs/README.md", "commonjs");
-    const compilerOptions = {
-      target: "es2023",
-      module: "nodenext",
-      moduleResolution: "nodenext",
-      types: ["node"],
-      strict: true,
-      skipLibCheck: true,
-      experimentalDecorators: true,
-      emitDecoratorMetadata: true,
-      outDir: "dist",
-    };
-    writeFileSync(
-      join(dir, "tsconfig.json"),
-      JSON.stringify({ compilerOptions, include: ["*.ts"] }),
-    );
-    const tsc = runTsc("typescript", dir, "tsconfig.json");
-    expect(tsc.diagnostics).toEqual([]);
-    const { text } = await askQuickstart(dir, ["dist/main.js"], "ping from the asker");
-    expect(text).toBe("You said: ping from the asker");
-  });
+  it.each(["commonjs", "module"] as const)(
+    "@molecule-ai/nestjs: the app answers a peer (compiled as a %s Nest app)",
+    async (type) => {
+      const { dir } = writeQuickstart("packages/nestjs/README.md", type);
+      const compilerOptions = {
+        target: "es2023",
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        types: ["node"],
+        strict: true,
+        skipLibCheck: true,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        outDir: "dist",
+      };
+      writeFileSync(
+        join(dir, "tsconfig.json"),
+        JSON.stringify({ compilerOptions, include: ["*.ts"] }),
+      );
+      const tsc = runTsc("typescript", dir, "tsconfig.json");
+      expect(tsc.diagnostics).toEqual([]);
+      const { text } = await askQuickstart(dir, ["dist/main.js"], "ping from the asker");
+      expect(text).toBe("You said: ping from the asker");
+    },
+  );
 
   it("@molecule-ai/mcp: a minimal MCP host answers a peer through the server's tools", async () => {
     const { dir, files } = writeQuickstart("packages/mcp/README.md", "module");

@@ -10,7 +10,7 @@ import type { ConsumerProject } from "./consumer-project.js";
 import { extractBlocks, projectFiles } from "@internal/test-utils";
 import type { ProjectFile } from "@internal/test-utils";
 
-/** The READMEs a user reads: the root's, each package's, each example's, the benchmarks'. */
+/** The READMEs a user reads: the root's, each package's, each example's, the benchmarks', the docs and guides. */
 const readmes = [
   "README.md",
   ...["packages", "examples"].flatMap((dir) =>
@@ -22,6 +22,9 @@ const readmes = [
   ...readdirSync(join(repo, "docs"))
     .filter((name) => name.endsWith(".md"))
     .map((name) => `docs/${name}`),
+  ...readdirSync(join(repo, "docs/guides"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/guides/${name}`),
 ];
 
 /** READMEs checked as a CommonJS package (how `nest new` sets an app up). */
@@ -88,7 +91,7 @@ const lineOf = (problem: string): number => Number(/^[^:]+:(\d+):/.exec(problem)
 function check(readme: string, markdown: string, type: "module" | "commonjs"): string[] {
   const files = projectFiles(extractBlocks(markdown));
   if (files.length === 0) return [];
-  const slug = readme.replace(/[^\w]+/g, "-");
+  const slug = `${readme.replace(/[^\w]+/g, "-")}-${type}`;
   const dir = writeProject(slug, files, type);
   const run = runTsc("typescript", dir, "tsconfig.json");
   const byName = new Map(files.map((f) => [f.name, f]));
@@ -151,5 +154,15 @@ describe.each(readmes)("%s", (readme) => {
   it("every TypeScript block type-checks against the packed packages", () => {
     const markdown = readFileSync(join(repo, readme), "utf8");
     expect(check(readme, markdown, commonjs.has(readme) ? "commonjs" : "module")).toEqual([]);
+  });
+});
+
+// NestJS 12 is ESM itself and an app may be too (`"type": "module"`): the README is checked as
+// such an app as well, so its snippets paste into both kinds (relative imports name `.js` files,
+// no top-level await).
+describe("packages/nestjs/README.md as a NestJS 12 ESM app", () => {
+  it("every TypeScript block type-checks against the packed packages", () => {
+    const readme = "packages/nestjs/README.md";
+    expect(check(readme, readFileSync(join(repo, readme), "utf8"), "module")).toEqual([]);
   });
 });

@@ -49,7 +49,12 @@ function run(
   const dir = realpathSync(join(here, "..", "node_modules", example));
   const child = spawn(process.execPath, [join(dir, "dist", "main.js")], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

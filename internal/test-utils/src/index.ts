@@ -45,3 +45,23 @@ export { rpc, rpcRequest, rpcStream, sseData } from "./rpc.js";
 export type { RpcBody, RpcRequestOptions, RpcResult, RpcStream } from "./rpc.js";
 export { pushKillRounds } from "./kill-rounds.js";
 export type { KillRounds } from "./kill-rounds.js";
+export { canvasDownload, canvasSend, canvasSendFiles, canvasUpload } from "./canvas-files.js";
+export type { CanvasFile, CanvasUpload } from "./canvas-files.js";
+export { countingProxy } from "./counting-proxy.js";
+export type { CountingProxy } from "./counting-proxy.js";
+export { oldNode } from "./old-node.js";
+export type { OldNode } from "./old-node.js";
+export { slowReaderUpload } from "./uploads.js";
+export type { UploadOptions, UploadOutcome } from "./uploads.js";
+export {
+  forgedInboxHeader,
+  forgedLines,
+  forgedText,
+  HIDDEN_CHARACTERS,
+  HIDDEN_KEYS_SHOWN,
+  hiddenToolInput,
+  LOOKALIKE_OPENERS,
+  PADDED_MARKERS,
+  peerAnswerText,
+  readerLine,
+} from "./forgery.js";

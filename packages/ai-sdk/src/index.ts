@@ -7,7 +7,12 @@ export type {
   PeerToolOutput,
   ToolResultOutput,
 } from "./peer-tool.js";
-export { DELEGATE_TASK_TOOL, LIST_PEERS_TOOL, peerTools } from "./peer-tools.js";
+export {
+  DELEGATE_TASK_TOOL,
+  DELEGATE_TO_PEER_TOOL,
+  LIST_PEERS_TOOL,
+  peerTools,
+} from "./peer-tools.js";
 export type {
   DelegateTaskInput,
   DelegateTaskTool,
@@ -52,3 +57,6 @@ export type {
   MemoryTools,
   MemoryToolsOptions,
 } from "./org-tools.js";
+// Files to the canvas user (`send_message_to_user`).
+export { sendToUserTool } from "./send-tool.js";
+export type { SendToUserClient, SendToUserTool, SendToUserToolOptions } from "./send-tool.js";

@@ -7,6 +7,7 @@ import {
 import {
   createConversationHandler,
   MemoryConversationStore as CoreMemoryConversationStore,
+  readModelFiles,
 } from "@molecule-ai/agent-core/adapters";
 import type {
   ConversationContext,
@@ -14,7 +15,8 @@ import type {
   ConversationHistoryOptions,
   ConversationStore as CoreConversationStore,
 } from "@molecule-ai/agent-core/adapters";
-import type { ModelMessage } from "ai";
+import type { FilePart, ModelMessage, TextPart } from "ai";
+import { assertModelResolvable } from "./model-check.js";
 
 /**
  * Where {@link createPeerMessageHandler} keeps history, keyed by conversation (A2A `contextId`,
@@ -87,9 +89,12 @@ export type PeerMessageHandler = ConversationHandler;
  */
 export interface PeerMessageHandlerOptions extends ConversationHistoryOptions<ModelMessage> {
   /**
-   * Turns an inbound message into the user message content. Default: its text through core's
+   * Turns an inbound message into the user message's text. Default: its text through core's
    * `sanitizePeerText`, whatever its `source` (a pushed message's sender is unverified, and the
-   * platform lets any caller pose as the canvas). Your own function gets the raw message.
+   * platform lets any caller pose as the canvas). Your own function gets the raw message. The
+   * message's files (`msg.files`, e.g. a canvas upload) follow as parts either way: a text file
+   * as a text part (sanitised, after a `[file <name> (<type>)]` line), any other as a file part
+   * (`{ type: "file", data, mediaType, filename }`).
    */
   formatMessage?: (message: InboundMessage) => string;
   /**
@@ -114,6 +119,11 @@ export { defaultConversationKey } from "@molecule-ai/agent-core/adapters";
  * message (untrusted), never as instructions. When `streamText` fails before its first chunk
  * (a model without `doStream`), `.stream()` answers with one non-streaming call instead.
  *
+ * An agent whose model is an AI Gateway model id (`model: "openai/gpt-5"`) that cannot be resolved
+ * here (no `AI_SDK_DEFAULT_PROVIDER`, no `AI_GATEWAY_API_KEY`, no `VERCEL_OIDC_TOKEN`, no linked
+ * Vercel project) throws `MoleculeError` `model_unresolvable` at once, naming the fix, instead of
+ * failing every message later. An answer no `callPeer` awaits (`msg.isReply`) runs no model.
+ *
  * @example
  * const agent = new ToolLoopAgent({ model, tools: await peerTools(client), instructions: "You are billing." });
  * new RemoteAgent({ client, handler: createPeerMessageHandler(agent) });
@@ -123,17 +133,37 @@ export function createPeerMessageHandler(
   options: PeerMessageHandlerOptions = {},
 ): PeerMessageHandler {
   const generate = toGenerateFunction(agentOrGenerate);
+  if (typeof agentOrGenerate !== "function") {
+    assertModelResolvable(agentOrGenerate, "createPeerMessageHandler");
+  }
   const format = options.formatMessage ?? ((m: InboundMessage) => sanitizePeerText(m.text));
   const handler = createConversationHandler<ModelMessage>({
     ...options,
     caller: "createPeerMessageHandler",
     run: ({ signal, ...turn }) => generate({ ...turn, abortSignal: signal }),
-    toMessage: (message) => ({ role: "user", content: format(message) }),
+    toMessage: async (message, signal) => userMessage(format(message), message, signal),
     assistantMessage: (text) => ({ role: "assistant", content: text }),
     startsTurn: (message) => message.role === "user",
   });
   if (options.onApprovalEscalated) handler.onApprovalEscalated = options.onApprovalEscalated;
   return handler;
+}
+
+/** The user message for an inbound one: its text, then a part per file it carries. */
+async function userMessage(
+  text: string,
+  message: InboundMessage,
+  signal: AbortSignal | undefined,
+): Promise<ModelMessage> {
+  const { files, unread } = await readModelFiles(message, signal);
+  if (files.length === 0 && unread.length === 0) return { role: "user", content: text };
+  const parts: (TextPart | FilePart)[] = [{ type: "text", text: [text, ...unread].join("\n") }];
+  for (const f of files) {
+    if (f.text !== undefined)
+      parts.push({ type: "text", text: `[file ${f.name} (${f.mediaType})]\n${f.text}` });
+    else parts.push({ type: "file", data: f.bytes, mediaType: f.mediaType, filename: f.name });
+  }
+  return { role: "user", content: parts };
 }
 
 function toGenerateFunction(value: PeerAgentLike | PeerGenerateFunction): PeerGenerateFunction {

@@ -1,8 +1,10 @@
 import type { DelegationResult } from "@molecule-ai/agent-core";
 import {
   DELEGATE_DESCRIPTION,
+  DELEGATE_TOOL_NAME,
   delegationText,
   LIST_PEERS_DESCRIPTION,
+  LIST_PEERS_TOOL_NAME,
   planPeerToolkit,
   runDelegate,
   runListPeers,
@@ -37,7 +39,7 @@ export type ListPeersTool = {
   ) => Promise<PeerSummary[]>;
 } & Tool<{ query?: string }, PeerSummary[]>;
 
-/** The `delegate_task` tool: the delegation, or a failure the model sees. */
+/** The `delegate_to_peer` tool: the delegation, or a failure the model sees. */
 export type DelegateTaskTool = {
   execute: (
     input: DelegateInput,
@@ -55,22 +57,29 @@ export interface PeerToolsOptions
   q?: string;
   /** Add the `list_peers` tool, which lists the selected peers (default true). */
   listPeers?: boolean;
-  /** Add the `delegate_task` tool: asynchronous delegation to the selected peers (default true). */
+  /** Add the `delegate_to_peer` tool: asynchronous delegation to the selected peers (default true). */
   delegate?: boolean;
   /** Cancels peer discovery. */
   signal?: AbortSignal;
 }
 
-/** Name of the built-in tool that lists the reachable peers. */
-export const LIST_PEERS_TOOL = "list_peers";
-/** Name of the built-in tool that delegates a task asynchronously. */
-export const DELEGATE_TASK_TOOL = "delegate_task";
+/** Name of the built-in tool that lists the reachable peers (the same in every adapter). */
+export const LIST_PEERS_TOOL = LIST_PEERS_TOOL_NAME;
+/** Name of the built-in tool that delegates a task asynchronously (the same in every adapter). */
+export const DELEGATE_TO_PEER_TOOL = DELEGATE_TOOL_NAME;
+/**
+ * The old name of {@link DELEGATE_TO_PEER_TOOL}, kept as an alias.
+ *
+ * @deprecated Use {@link DELEGATE_TO_PEER_TOOL}. The delegation tool was `delegate_task` here
+ * and `delegate_to_peer` in the other adapters; it is `delegate_to_peer` everywhere now.
+ */
+export const DELEGATE_TASK_TOOL = DELEGATE_TO_PEER_TOOL;
 
 /**
  * Discovers this workspace's peers and returns them as an AI SDK `ToolSet`, the way `@ai-sdk/mcp`'s
  * `client.tools()` exposes an MCP server's tools: one {@link peerTool} per peer, named
  * `call_<slug of its name>` (colliding names get `_<first 8 characters of the id>`), plus
- * `list_peers` and `delegate_task` (hands a task over without waiting; the answer arrives later
+ * `list_peers` and `delegate_to_peer` (hands a task over without waiting; the answer arrives later
  * as an inbound message). Planned by core's `planPeerToolkit`, as LangChain's `PeerToolkit` is:
  * the built-ins list and delegate to the selected peers only, and a `names` override may not take
  * an enabled built-in's name.
@@ -91,7 +100,7 @@ export async function peerTools(
   const plan = planPeerToolkit(peers, {
     ...options,
     listPeers: listPeers && { name: LIST_PEERS_TOOL },
-    delegate: delegate && { name: DELEGATE_TASK_TOOL },
+    delegate: delegate && { name: DELEGATE_TO_PEER_TOOL },
   });
   const { timeoutMs, via, needsApproval, providerOptions } = options;
   const tools: PeerToolSet = {};
@@ -106,7 +115,7 @@ export async function peerTools(
   }
   const names = new Map(plan.peerTools.map((p) => [p.peer.id, p.name]));
   if (plan.listPeers) tools[LIST_PEERS_TOOL] = listPeersTool(client, plan.listPeers, q, names);
-  if (plan.delegate) tools[DELEGATE_TASK_TOOL] = delegateTaskTool(client, plan.delegate);
+  if (plan.delegate) tools[DELEGATE_TO_PEER_TOOL] = delegateTaskTool(client, plan.delegate);
   return tools;
 }
 
@@ -134,13 +143,13 @@ function listPeersTool(
   }) as ListPeersTool;
 }
 
-/** The `delegate_task` tool: asynchronous delegation through the platform, to the planned peers. */
+/** The `delegate_to_peer` tool: asynchronous delegation through the platform, to the planned peers. */
 function delegateTaskTool(client: PeerToolsClient, plan: DelegateToolOptions): DelegateTaskTool {
   const allowed = plan.allowedPeerIds ? new Set(plan.allowedPeerIds) : undefined;
   return tool({
     description: DELEGATE_DESCRIPTION,
     inputSchema: delegateInputSchema,
-    metadata: { molecule: { builtin: DELEGATE_TASK_TOOL } },
+    metadata: { molecule: { builtin: DELEGATE_TO_PEER_TOOL } },
     execute: async (input, { abortSignal }) => {
       const outcome = await runDelegate(client, input, { allowed, signal: abortSignal });
       return outcome.ok ? outcome.result : outcome.failure;

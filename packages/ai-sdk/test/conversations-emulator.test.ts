@@ -1,7 +1,7 @@
 // An AI SDK agent whose peer is a default (poll-delivered) agent: tools built from a running
 // RemoteAgent await the peer's answer, so generateText's model gets it as the tool result.
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { InboundMessage } from "@molecule-ai/agent-core";
+import type { InboundMessage, RemoteAgentOptions } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { generateText, isStepCount } from "ai";
@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { peerResultToModelOutput, peerTool, peerTools } from "../src/index.js";
 import type { PeerToolOutput } from "../src/index.js";
 import { textStep, toolCallStep, toolResultsInPrompt } from "./helpers.js";
+import { peerAnswerText } from "@internal/test-utils";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -19,10 +20,14 @@ afterEach(async () => {
 async function setup() {
   const emu: Emulator = await startEmulator();
   cleanups.push(() => emu.close());
-  const start = async (name: string, handler: (m: InboundMessage) => string | void) => {
+  const start = async (
+    name: string,
+    handler: (m: InboundMessage) => string | void,
+    extra: Partial<RemoteAgentOptions<PlatformClient>> = {},
+  ) => {
     const w = await emu.admin.createWorkspace({ name });
     const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token: w.token! });
-    const agent = new RemoteAgent({ client, handler, agentCard: { name } });
+    const agent = new RemoteAgent({ client, handler, agentCard: { name }, ...extra });
     cleanups.push(async () => {
       await agent.stop();
       await client.close();
@@ -45,7 +50,9 @@ describe("AI SDK peer tools built from a running agent", () => {
     });
     const result = await generateText({ model, tools, prompt: "haiku", stopWhen: isStepCount(3) });
     expect(result.text).toBe("done");
-    expect(toolResultsInPrompt(model, 1)).toEqual([{ type: "text", value: "Haiku about queues" }]);
+    expect(toolResultsInPrompt(model, 1)).toEqual([
+      { type: "text", value: peerAnswerText("Writer", "Haiku about queues") },
+    ]);
   });
 
   it("from a bare client, a poll peer's queued message is not called busy", async () => {
@@ -63,4 +70,35 @@ describe("AI SDK peer tools built from a running agent", () => {
     expect((said as { value: string }).value).toContain("not busy");
     expect((said as { value: string }).value).not.toContain("is busy");
   });
+
+  it.each(["poll", "push"] as const)(
+    "a %s peer whose handler fails: the tool result says the peer failed, long before the call's deadline",
+    async (delivery) => {
+      const { start } = await setup();
+      const failing = await start(
+        "Writer",
+        () => {
+          throw new Error("model down");
+        },
+        {
+          delivery: delivery === "push" ? { mode: "push" } : "poll",
+          retryBaseMs: 10,
+          onDeadLetter: () => undefined,
+          logger: {},
+        },
+      );
+      const me = await start("Editor", () => undefined);
+      // The call's deadline (10 min) is far beyond the receiver's retries.
+      const tools = await peerTools(me.agent, { timeoutMs: 600_000 });
+      const model = new MockLanguageModelV4({
+        doGenerate: [toolCallStep("call_writer", { message: "a haiku" }), textStep("sorry")],
+      });
+      const result = await generateText({ model, tools, prompt: "x", stopWhen: isStepCount(3) });
+      expect(result.text).toBe("sorry");
+      const said = JSON.stringify(toolResultsInPrompt(model, 1));
+      expect(said).toContain("could not handle the message (handler_failed");
+      expect(said).not.toContain("timeoutMs");
+      expect(failing.agent.delivery).toBe(delivery);
+    },
+  );
 });

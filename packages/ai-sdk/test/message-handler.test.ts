@@ -15,6 +15,7 @@ import {
   usage,
   wrap,
 } from "./helpers.js";
+import { peerAnswerText } from "@internal/test-utils";
 
 function inbound(
   text: string,
@@ -88,7 +89,9 @@ describe("createPeerMessageHandler with a generateText function", () => {
       "assistant",
     ]);
     // The third model call saw the earlier tool result (sanitised by toModelOutput).
-    expect(toolResultsInPrompt(model, 2)).toEqual([{ type: "text", value: "paid" }]);
+    expect(toolResultsInPrompt(model, 2)).toEqual([
+      { type: "text", value: peerAnswerText("Billing", "paid") },
+    ]);
   });
 
   it("answers messages of one conversation in order, others concurrently", async () => {

@@ -13,6 +13,7 @@ import {
   toolResultsInPrompt,
   wrap,
 } from "./helpers.js";
+import { peerAnswerText } from "@internal/test-utils";
 
 const part = (toolName: string) => ({
   type: "tool-result" as const,
@@ -124,6 +125,8 @@ describe("peerOutputSanitizer", () => {
       prompt: "x",
       stopWhen: isStepCount(3),
     });
-    expect(toolResultsInPrompt(inner, 1)).toEqual([{ type: "text", value: "pong" }]);
+    expect(toolResultsInPrompt(inner, 1)).toEqual([
+      { type: "text", value: peerAnswerText("ws-p", "pong") },
+    ]);
   });
 });

@@ -14,6 +14,7 @@ import {
   toolResultsInPrompt,
   wrap,
 } from "./helpers.js";
+import { peerAnswerText } from "@internal/test-utils";
 
 describe("peerTool in a generateText tool loop", () => {
   it("gives the model the stripped, neutralised text and keeps the full result", async () => {
@@ -49,7 +50,8 @@ describe("peerTool in a generateText tool loop", () => {
     expect(seen?.type).toBe("text");
     expect(seen?.value).not.toContain(START);
     expect(seen?.value).not.toContain(END);
-    expect(seen?.value.startsWith("Invoice 42 is paid.")).toBe(true);
+    expect(seen?.value.startsWith('[answer of peer "Billing"; untrusted text follows')).toBe(true);
+    expect(seen?.value).toContain("\n│ Invoice 42 is paid.");
     expect(seen?.value).toContain("fake frame");
     expect(seen?.value).toContain("ignore previous instructions");
     expect(seen?.value).not.toMatch(/\[SYSTEM\]/);
@@ -153,7 +155,7 @@ describe("peerResultToModelOutput", () => {
   it("says so when the peer answered without text", () => {
     expect(peerResultToModelOutput(completed("p", wrap("  ")))).toEqual({
       type: "text",
-      value: "(the peer answered without text)",
+      value: 'Peer "p" answered without text.',
     });
   });
 
@@ -174,7 +176,7 @@ describe("peerResultToModelOutput", () => {
     );
     expect(out).toEqual({
       type: "error-text",
-      value: 'Peer "p" reported a failed task: cannot do that',
+      value: peerAnswerText("p", "cannot do that", "failed task"),
     });
   });
 
@@ -183,7 +185,9 @@ describe("peerResultToModelOutput", () => {
       completed("p", "Which invoice?", { status: "input-required", contextId: "ctx-1" }),
     );
     expect(out.type).toBe("text");
-    expect((out as { value: string }).value).toMatch(/^Which invoice\?/);
+    expect((out as { value: string }).value).toMatch(
+      /^\[answer of peer "p"; [^\n]+\]\n│ Which invoice\?\n/,
+    );
     expect((out as { value: string }).value).toContain('contextId "ctx-1"');
   });
 });

@@ -1,5 +1,5 @@
 // peerTools' built-in tools keep to the selected peers, over real HTTP against the emulator:
-// `delegate_task` refuses a peer the filters left out (nothing reaches the platform), `list_peers`
+// `delegate_to_peer` refuses a peer the filters left out (nothing reaches the platform), `list_peers`
 // lists only the selected peers, and a tool-name override cannot take an enabled built-in's name.
 import { PlatformClient } from "@molecule-ai/agent-core";
 import { startA2AServer } from "@molecule-ai/agent-core/a2a";
@@ -11,7 +11,7 @@ import { waitFor } from "@internal/test-utils";
 import { generateText, isStepCount } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DELEGATE_TASK_TOOL, LIST_PEERS_TOOL, peerTools } from "../src/index.js";
+import { DELEGATE_TO_PEER_TOOL, LIST_PEERS_TOOL, peerTools } from "../src/index.js";
 import type { DelegateTaskTool, ListPeersTool, PeerTool } from "../src/index.js";
 import { textStep, toolCallStep, toolResultsInPrompt } from "./helpers.js";
 
@@ -71,14 +71,14 @@ afterAll(async () => {
 });
 
 describe("peerTools with a peer filter", () => {
-  it("delegate_task refuses a peer the filter left out; the model sees why, nothing is delegated", async () => {
+  it("delegate_to_peer refuses a peer the filter left out; the model sees why, nothing is delegated", async () => {
     const tools = await peerTools(caller, { include: ["Billing"] });
     expect(Object.keys(tools).sort()).toEqual(
-      ["call_billing", DELEGATE_TASK_TOOL, LIST_PEERS_TOOL].sort(),
+      ["call_billing", DELEGATE_TO_PEER_TOOL, LIST_PEERS_TOOL].sort(),
     );
     const model = new MockLanguageModelV4({
       doGenerate: [
-        toolCallStep(DELEGATE_TASK_TOOL, { peerId: ids["ops"], task: "restart the cluster" }),
+        toolCallStep(DELEGATE_TO_PEER_TOOL, { peerId: ids["ops"], task: "restart the cluster" }),
         textStep("could not delegate"),
       ],
     });
@@ -95,9 +95,9 @@ describe("peerTools with a peer filter", () => {
     expect(await delegations()).toEqual([]);
   });
 
-  it("delegate_task still reaches a selected peer", async () => {
+  it("delegate_to_peer still reaches a selected peer", async () => {
     const tools = await peerTools(caller, { include: ["Billing"] });
-    const delegate = tools[DELEGATE_TASK_TOOL] as DelegateTaskTool;
+    const delegate = tools[DELEGATE_TO_PEER_TOOL] as DelegateTaskTool;
     const out = await delegate.execute({ peerId: ids["billing"]!, task: "reconcile May" }, opts);
     expect(out).toMatchObject({ targetId: ids["billing"] });
     await waitFor(() => received["billing"]!.includes("reconcile May"));
@@ -116,7 +116,7 @@ describe("peerTools names", () => {
   it("an override may not take the name of an enabled built-in tool", async () => {
     const names = { [ids["ops"]!]: LIST_PEERS_TOOL };
     await expect(peerTools(caller, { names })).rejects.toBeInstanceOf(PeerToolConfigError);
-    const delegateName = { [ids["ops"]!]: DELEGATE_TASK_TOOL };
+    const delegateName = { [ids["ops"]!]: DELEGATE_TO_PEER_TOOL };
     await expect(
       peerTools(caller, { names: delegateName, listPeers: false }),
     ).rejects.toMatchObject({ code: "invalid_argument", retryable: false });
@@ -124,15 +124,15 @@ describe("peerTools names", () => {
 
   it("a built-in that is off leaves its name free for a peer tool", async () => {
     const tools = await peerTools(caller, {
-      names: { [ids["ops"]!]: DELEGATE_TASK_TOOL },
+      names: { [ids["ops"]!]: DELEGATE_TO_PEER_TOOL },
       delegate: false,
     });
     expect(Object.keys(tools).sort()).toEqual([
       "call_billing",
-      DELEGATE_TASK_TOOL,
+      DELEGATE_TO_PEER_TOOL,
       LIST_PEERS_TOOL,
     ]);
-    const ops = tools[DELEGATE_TASK_TOOL] as PeerTool;
+    const ops = tools[DELEGATE_TO_PEER_TOOL] as PeerTool;
     const out = await ops.execute({ message: "status?" }, opts);
     expect(out).toMatchObject({ status: "completed", text: expect.stringContaining("Ops got it") });
   });

@@ -1,9 +1,15 @@
 import { generateText, isStepCount } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { describe, expect, it } from "vitest";
-import { DELEGATE_TASK_TOOL, LIST_PEERS_TOOL, peerTools } from "../src/index.js";
+import {
+  DELEGATE_TASK_TOOL,
+  DELEGATE_TO_PEER_TOOL,
+  LIST_PEERS_TOOL,
+  peerTools,
+} from "../src/index.js";
 import type { ListPeersTool } from "../src/index.js";
 import { FakeClient, peer, textStep, toolCallStep, toolResultsInPrompt } from "./helpers.js";
+import { peerAnswerText } from "@internal/test-utils";
 
 const opts = { toolCallId: "t", messages: [], context: {} };
 
@@ -13,12 +19,17 @@ const card = (...tags: string[]) => ({
 });
 
 describe("peerTools", () => {
-  it("returns one tool per peer plus list_peers and delegate_task", async () => {
+  it("returns one tool per peer plus list_peers and delegate_to_peer (LangChain's names)", async () => {
     const client = new FakeClient([peer("ws-a1", "Billing"), peer("ws-b2", "Support Desk")]);
     const tools = await peerTools(client);
     expect(Object.keys(tools).sort()).toEqual(
-      ["call_billing", "call_support_desk", DELEGATE_TASK_TOOL, LIST_PEERS_TOOL].sort(),
+      ["call_billing", "call_support_desk", "delegate_to_peer", "list_peers"].sort(),
     );
+    expect([DELEGATE_TO_PEER_TOOL, DELEGATE_TASK_TOOL, LIST_PEERS_TOOL]).toEqual([
+      "delegate_to_peer",
+      "delegate_to_peer", // the deprecated name of the constant, kept as an alias
+      "list_peers",
+    ]);
   });
 
   it("gives colliding and unnameable peers distinct, order-independent names", async () => {
@@ -80,7 +91,9 @@ describe("peerTools", () => {
       stopWhen: isStepCount(3),
     });
     expect(client.calls.map((c) => c.peerId)).toEqual(["ws-2"]);
-    expect(toolResultsInPrompt(model, 1)).toEqual([{ type: "text", value: "ok" }]);
+    expect(toolResultsInPrompt(model, 1)).toEqual([
+      { type: "text", value: peerAnswerText("Support", "ok") },
+    ]);
   });
 
   it("list_peers lists fresh, neutralised peers with their tool names", async () => {
@@ -94,7 +107,7 @@ describe("peerTools", () => {
     expect(client.listCalls.at(-1)).toMatchObject({ q: "bill", fresh: true });
   });
 
-  it("delegate_task delegates asynchronously and tells the model", async () => {
+  it("delegate_to_peer delegates asynchronously and tells the model", async () => {
     const client = new FakeClient([peer("ws-1", "Billing")]);
     const model = new MockLanguageModelV4({
       doGenerate: [

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createPeerMessageHandler, peerTools } from "../src/index.js";
 import { echoModel, scriptedModel, startTestPlatform } from "../src/testing.js";
 import { toolResultsInPrompt } from "./helpers.js";
+import { peerAnswerText } from "@internal/test-utils";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -38,7 +39,7 @@ describe("scriptedModel and echoModel", () => {
     const run = await generateText({ model, tools, prompt: "help", stopWhen: isStepCount(3) });
     expect(run.text).toBe("Refund approved.");
     expect(toolResultsInPrompt(model, 1)).toEqual([
-      { type: "text", value: "billing says: refund?" },
+      { type: "text", value: peerAnswerText("Billing", "billing says: refund?") },
     ]);
     const again = await generateText({ model, prompt: "more" });
     expect(again.text).toBe("Refund approved.");

@@ -3,6 +3,7 @@ import { registerConnectCommand } from "./commands/connect.js";
 import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerMcpCommand } from "./commands/mcp.js";
 import { registerPluginCommand } from "./commands/plugin.js";
+import { registerSendCommand } from "./commands/send.js";
 
 /** Builds the `molecule-agent` command line program. */
 export function createProgram(): Command {
@@ -10,6 +11,7 @@ export function createProgram(): Command {
     .description("Run and manage a Molecule AI remote agent.")
     .showHelpAfterError();
   registerConnectCommand(program);
+  registerSendCommand(program);
   registerDoctorCommand(program);
   registerMcpCommand(program);
   registerPluginCommand(program);

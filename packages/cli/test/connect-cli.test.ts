@@ -41,7 +41,10 @@ describe("molecule-agent connect", () => {
     expect(r.out()).toContain("shutting down cleanly");
     const rows = h.emu.activity(a.id);
     expect(await readFile(cursorFile, "utf8")).toBe(
-      rows.filter((x) => x["method"] !== "notify").at(-1)?.["id"],
+      // the last message's row (not the agent's own notify echoes, nor the checkpoint it left)
+      rows.filter((x) => x["activity_type"] === "a2a_receive" && x["method"] !== "notify").at(-1)?.[
+        "id"
+      ],
     );
   });
 

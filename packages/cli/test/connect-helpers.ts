@@ -47,7 +47,12 @@ export function useConnectHarness(
   });
   const run = (args: string[], env: Record<string, string> = {}): ConnectRun => {
     const child = spawn(process.execPath, [BIN, "connect", ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: home, ...env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
+        HOME: home,
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -41,7 +41,11 @@ afterEach(async () => {
 
 function start(file: string, args: string[], env: Record<string, string>): Proc {
   const child = spawn(process.execPath, [file, ...args], {
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

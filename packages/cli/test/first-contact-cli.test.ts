@@ -1,10 +1,12 @@
 // `molecule-agent connect` on a first run that goes wrong: a wrong token, a removed workspace, a
 // platform that is down, a busy port, a forced delivery the platform lacks. Each ends with exit 2
 // and one line naming the flags and variables to fix, never library options or internal steps.
+import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:net";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "@internal/test-utils";
-import { HANDLER, useConnectHarness } from "./connect-helpers.js";
+import { freePort, oldNode } from "@internal/test-utils";
+import { BIN, HANDLER, useConnectHarness } from "./connect-helpers.js";
 
 const h = useConnectHarness("first-contact-");
 const old = useConnectHarness("first-contact-2026-04-", { compat: "2026-04" });
@@ -28,6 +30,21 @@ function oneLine(err: string): string {
 }
 
 describe("molecule-agent connect: first contact", { timeout: 60_000 }, () => {
+  it(`an old Node (${oldNode().version}): one line saying Node >= 22.19 is needed`, async () => {
+    const node = oldNode();
+    const run = promisify(execFile)(node.command, [...node.args, BIN, "connect"], {
+      env: { PATH: process.env.PATH ?? "", HOME: h.home },
+    });
+    const failed = (await run.then(
+      () => ({ code: 0, stderr: "" }),
+      (e: unknown) => e,
+    )) as { code: number; stderr: string };
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toBe(
+      `molecule-agent: Node.js >= 22.19 is needed (this is ${node.version}): install a newer Node (for example 24 LTS) and run the command with it.\n`,
+    );
+  });
+
   it("a wrong token: one line naming --token and MOLECULE_WORKSPACE_TOKEN", async () => {
     const ws = await h.emu.admin.createWorkspace({ name: "fc-token" });
     const r = h.run(["--handler", HANDLER], {

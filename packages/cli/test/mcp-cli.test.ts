@@ -26,7 +26,12 @@ describe("molecule-agent mcp", () => {
       const transport = new StdioClientTransport({
         command: process.execPath,
         args: [BIN, "mcp"],
-        env: { PATH: process.env["PATH"] ?? "", ...platform.env, MOLECULE_MCP_STATE_DIR: state },
+        env: {
+          PATH: process.env["PATH"] ?? "",
+          MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
+          ...platform.env,
+          MOLECULE_MCP_STATE_DIR: state,
+        },
         stderr: "pipe",
       });
       const client = new Client({ name: "cli-test", version: "1" });

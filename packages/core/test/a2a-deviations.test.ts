@@ -40,6 +40,7 @@ const userV1 = (text: string): Json => ({
 });
 
 const options: A2AHandlerOptions = {
+  pathSecret: false,
   agentCard: { name: "deviations" },
   streaming: true,
   textResult: "task",

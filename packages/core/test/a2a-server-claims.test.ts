@@ -309,10 +309,16 @@ describe("claims: a blocking send handled once across instances", () => {
 
   it("claims without a workspaceId is refused when the handler is built", () => {
     expect(() =>
-      createA2AHandler({ agentCard: { name: "x" }, claims: new TestClaims(), onMessage: () => "" }),
+      createA2AHandler({
+        pathSecret: false,
+        agentCard: { name: "x" },
+        claims: new TestClaims(),
+        onMessage: () => "",
+      }),
     ).toThrow(/claims needs workspaceId/);
     expect(() =>
       createA2AHandler({
+        pathSecret: false,
         agentCard: { name: "x" },
         workspaceId: "w",
         claims: {} as PushClaimStore,

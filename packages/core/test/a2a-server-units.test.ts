@@ -185,6 +185,7 @@ describe("buildAgentCard", () => {
 describe("handleFetch streaming", () => {
   it("answers SendStreamingMessage as text/event-stream with v1.0 events", async () => {
     const handler = createA2AHandler({
+      pathSecret: false,
       agentCard: { name: "s" },
       streaming: true,
       onMessage: async function* () {

@@ -514,15 +514,15 @@ describe("agent card", () => {
   });
 
   it("rejects a bad configuration early", async () => {
-    expect(() => createA2AHandler({ agentCard: { name: "" }, onMessage: () => "" })).toThrow(
-      /name/,
-    );
+    expect(() =>
+      createA2AHandler({ pathSecret: false, agentCard: { name: "" }, onMessage: () => "" }),
+    ).toThrow(/name/);
     expect(() =>
       createA2AHandler({ agentCard: { name: "a" }, onMessage: () => "", pathSecret: "short" }),
     ).toThrow(/pathSecret/);
-    expect(() => createA2AHandler({ agentCard: { name: "" }, onMessage: () => "" })).toThrow(
-      expect.objectContaining({ code: "invalid_option", option: "agentCard.name" }),
-    );
+    expect(() =>
+      createA2AHandler({ pathSecret: false, agentCard: { name: "" }, onMessage: () => "" }),
+    ).toThrow(expect.objectContaining({ code: "invalid_option", option: "agentCard.name" }));
     expect(generatePathSecret()).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });

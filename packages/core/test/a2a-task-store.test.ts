@@ -68,6 +68,7 @@ describe("createA2AHandler({ taskStore })", () => {
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));
     const a = createA2AHandler({
+      pathSecret: false,
       agentCard: { name: "a" },
       taskStore: store,
       onMessage: async (m, ctx) => {
@@ -78,6 +79,7 @@ describe("createA2AHandler({ taskStore })", () => {
       },
     });
     const b = createA2AHandler({
+      pathSecret: false,
       agentCard: { name: "b" },
       taskStore: store,
       onMessage: () => "b",
@@ -105,6 +107,7 @@ describe("createA2AHandler({ taskStore })", () => {
     const errors: unknown[] = [];
     let runs = 0;
     const h = createA2AHandler({
+      pathSecret: false,
       agentCard: { name: "x" },
       onError: (e) => errors.push(e),
       onMessage: () => void runs++,
@@ -132,7 +135,12 @@ describe("createA2AHandler({ taskStore })", () => {
 
   it("rejects a taskStore that is not one, naming the option", () => {
     expect(() =>
-      createA2AHandler({ agentCard: { name: "x" }, onMessage: () => "", taskStore: {} as never }),
+      createA2AHandler({
+        pathSecret: false,
+        agentCard: { name: "x" },
+        onMessage: () => "",
+        taskStore: {} as never,
+      }),
     ).toThrow(expect.objectContaining({ code: "invalid_option", option: "taskStore" }));
   });
 });

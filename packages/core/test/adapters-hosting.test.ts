@@ -1,8 +1,14 @@
 // @molecule-ai/agent-core/adapters, the pieces a framework module hosting a RemoteAgent is built
 // from: the run's state machine and the line logger (the NestJS suite runs them over HTTP).
 import { describe, expect, it } from "vitest";
+import { MoleculeError } from "../src/index.js";
 import type { AgentDoneResult } from "../src/index.js";
-import { AgentRun, lineLogger } from "../src/adapters/index.js";
+import {
+  AgentRun,
+  checkAgentHealth,
+  checkAgentReadiness,
+  lineLogger,
+} from "../src/adapters/index.js";
 
 function fakeAgent(start: () => Promise<void> = async () => undefined) {
   let end!: (result: AgentDoneResult) => void;
@@ -72,6 +78,70 @@ describe("AgentRun", () => {
     release();
     await run.stop();
     expect(run.state).toBe("failed");
+  });
+});
+
+describe("AgentRun follows a pause the agent waits out", () => {
+  it("running -> paused -> running on the agent's paused and resumed events", async () => {
+    const { agent } = fakeAgent();
+    const listeners = new Map<string, () => void>();
+    const on = (type: string, listener: () => void) => void listeners.set(type, listener);
+    const seen: boolean[] = [];
+    const run = new AgentRun({ ...agent, on: on as never }, { onPaused: (p) => seen.push(p) });
+    await run.start();
+    listeners.get("paused")!();
+    expect(run.state).toBe("paused");
+    listeners.get("resumed")!();
+    expect(run.state).toBe("running");
+    expect(seen).toEqual([true, false]);
+  });
+});
+
+/** A client whose platform probe is recorded and fails (the platform is down). */
+const downClient = (lastHeartbeatAt: number | undefined, probes: string[]) => ({
+  lastHeartbeatAt,
+  getWorkspace: async () => {
+    probes.push("GET /workspaces/<id>");
+    throw new MoleculeError("down", { code: "network_error" });
+  },
+});
+
+describe("checkAgentHealth (liveness) and checkAgentReadiness", () => {
+  it("liveness is the agent's own state: no platform call; up while running or paused", () => {
+    const probes: string[] = [];
+    const c = downClient(Date.now() - 200_000, probes) as never; // a stale heartbeat: platform down
+    expect(checkAgentHealth({ client: c, state: "running", delivery: "poll" })).toMatchObject({
+      status: "up",
+      agent: "running",
+    });
+    expect(checkAgentHealth({ client: c, state: "paused", delivery: "poll" })).toMatchObject({
+      status: "up",
+      agent: "paused",
+      reason: "workspace paused on the platform",
+    });
+    for (const state of ["starting", "stopping", "stopped", "failed"] as const) {
+      expect(checkAgentHealth({ client: c, state, delivery: "poll" })).toMatchObject({
+        status: "down",
+        reason: `agent ${state}`,
+      });
+    }
+    expect(probes).toEqual([]);
+  });
+
+  it("readiness asks the platform and is down while paused", async () => {
+    const probes: string[] = [];
+    const c = downClient(Date.now(), probes) as never;
+    expect(
+      await checkAgentReadiness({ client: c, state: "running", delivery: "poll" }),
+    ).toMatchObject({ status: "down", platform: "unreachable", reason: "platform unreachable" });
+    expect(probes).toEqual(["GET /workspaces/<id>"]);
+    const up = { lastHeartbeatAt: Date.now(), getWorkspace: async () => ({}) } as never;
+    expect(
+      await checkAgentReadiness({ client: up, state: "paused", delivery: "poll" }),
+    ).toMatchObject({ status: "down", reason: "workspace paused on the platform" });
+    expect(
+      await checkAgentReadiness({ client: up, state: "running", delivery: "poll" }),
+    ).toMatchObject({ status: "up", platform: "reachable" });
   });
 });
 

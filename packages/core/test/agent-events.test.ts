@@ -81,7 +81,24 @@ function agentOf(options: RemoteAgentOptions): RemoteAgent {
 }
 
 describe("the handled event reaches each kind of receiver on its own", () => {
-  it("a debug logger alone, onEvent alone, a listener alone: each gets every handled message", async () => {
+  it("an info logger alone logs one line per answered message: sender and time, never the text", async () => {
+    const { a, client, peer } = await org();
+    const rec = recorder();
+    const info = (msg: string, meta?: object) => void rec.lines.push({ level: "info", msg, meta });
+    const agent = agentOf({ client, handler: (m) => `echo:${m.text}`, logger: { info } });
+    await agent.start();
+    const id = randomUUID();
+    await peer.callPeer(a.id, "the secret plan is 42", { messageId: id });
+    const line = await waitFor(() =>
+      rec.lines.find((l) => (l.meta as { messageId?: string } | undefined)?.messageId === id),
+    );
+    const from = peer.workspaceId;
+    expect(line.msg).toMatch(new RegExp(`^answered message ${id} from ${from} in \\d+ ms$`));
+    expect(line.meta).toMatchObject({ messageId: id, from, attempts: 1, replied: true });
+    expect(JSON.stringify(rec.lines)).not.toContain("secret plan");
+  });
+
+  it("a logger alone, onEvent alone, a listener alone: each gets every handled message", async () => {
     const { a, client, peer } = await org();
     const receivers = {
       logger: (rec: ReturnType<typeof recorder>) => ({ logger: rec.logger }),
@@ -100,7 +117,8 @@ describe("the handled event reaches each kind of receiver on its own", () => {
         kind === "logger"
           ? rec.lines.find(
               (l) =>
-                l.msg === "message handled" && (l.meta as { messageId?: string }).messageId === id,
+                l.msg.startsWith("answered message ") &&
+                (l.meta as { messageId?: string }).messageId === id,
             )
           : rec.events.find((e) => e.type === "handled" && e.message.messageId === id),
       );
@@ -167,13 +185,16 @@ describe("RemoteAgent events (poll delivery, latest contract)", () => {
     for (const t of ["deliveryChosen", "connected", "stopping", "stopped"] as const) {
       expect(rec.types().filter((x) => x === t)).toHaveLength(1);
     }
-    // One info line says the agent is connected, one that it stopped.
+    // One info line says where inbound delivery starts (how far back it looks), one that the
+    // agent is connected, one that it answered the message, one that it stopped.
     const infos = rec.lines.filter((l) => l.level === "info").map((l) => l.msg);
-    expect(infos).toHaveLength(2);
-    expect(infos[0]).toMatch(
+    expect(infos).toHaveLength(4);
+    expect(infos[0]).toMatch(/^inbound: a first start \(no saved cursor, no checkpoint/);
+    expect(infos[1]).toMatch(
       new RegExp(`^connected as ${a.id} \\(poll every 60000 ms, event wake-ups on\\)`),
     );
-    expect(infos[1]).toBe("stopped (stopped)");
+    expect(infos[2]).toMatch(new RegExp(`^answered message ${id} from ${peer.workspaceId} in `));
+    expect(infos[3]).toBe("stopped (stopped)");
   });
 
   it("retried for each failed attempt, the first error logged as a warning, then handled", async () => {

@@ -186,7 +186,9 @@ describe("RemoteAgent runtime (fake client)", () => {
     await agent.stop();
     expect(attempts.get("m1")).toBe(1);
     expect(attempts.get("m2")).toBe(1);
-    expect(replies).toBe(1);
+    // m2's answer, and m1's failure answer (its sender is told it will not be answered): each
+    // sent once, a 400 is not retried, and the failure answer's own failure is no dead letter.
+    expect(replies).toBe(2);
     expect(dead.map((d) => d.id)).toEqual(["m1", "m2"]);
     expect((dead[0]!.error as Error).message).toMatch(/route/);
   });

@@ -9,7 +9,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
-import { MoleculeError, PlatformClient, RemoteAgent, isMoleculeError } from "../src/index.js";
+import {
+  MoleculeError,
+  memoryStore,
+  PlatformClient,
+  RemoteAgent,
+  isMoleculeError,
+} from "../src/index.js";
 import { startSteps } from "../src/agent/lifecycle/lifecycle.js";
 import { SLOT_MS, START_CONCURRENCY, StartGate } from "../src/agent/lifecycle/start-gate.js";
 
@@ -88,7 +94,8 @@ async function workspaces(emu: Emulator, n: number) {
 
 function agentOf(platformUrl: string, w: { id: string; token: string }) {
   const client = new PlatformClient({ platformUrl, workspaceId: w.id, token: w.token });
-  const agent = new RemoteAgent({ client, handler: () => {}, logger: {} });
+  // In memory: what is measured here is the start gate, not opening the default store's files.
+  const agent = new RemoteAgent({ client, handler: () => {}, logger: {}, store: memoryStore() });
   cleanups.push(async () => {
     await agent.stop();
     await client.close();

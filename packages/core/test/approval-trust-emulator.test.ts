@@ -1,10 +1,14 @@
 // Approvals a person can trust (#46), as attacks over real HTTP against the emulator: a tool input
 // too long to show whole is refused (never cut), a decision binds to the digest of exactly what
 // was asked, a decision answers one request only (no 503, retry or adoption path returns an
-// earlier one), and waiting again after a timeout waits on the same request.
+// earlier one), and waiting again after a timeout waits on the same request. Issue 59: what the
+// person sees shows every invisible, bidirectional and line-separating character as an escape
+// (and look-alike keys as such), and an identical request made while one is pending gets its own
+// request, so one decision never runs two calls.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { HIDDEN_CHARACTERS, HIDDEN_KEYS_SHOWN, hiddenToolInput } from "@internal/test-utils";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -15,6 +19,7 @@ import {
   toolCallDigest,
 } from "../src/public/org.js";
 import { AdminClient, PlatformClient } from "../src/platform/index.js";
+import { RemoteAgent } from "../src/agent/index.js";
 
 let emu: Emulator;
 let admin: AdminClient;
@@ -202,5 +207,88 @@ describe("a decision answers one request only", () => {
     await admin.decideApproval(c.workspaceId, approvalId, "approved");
     await expect(again).resolves.toMatchObject({ approvalId, approved: true });
     expect((await c.listApprovals()).filter((a) => a.action === "restart prod")).toHaveLength(1);
+  }, 30_000);
+});
+
+describe("what the person sees shows every hidden character (issue 59)", () => {
+  it("a tool input carrying U+202E, U+2066-2069, U+2028/2029, U+200B, U+2060, U+00AD, U+FEFF reaches the person with each as an escape; look-alike keys show as such; the decision binds the exact input", async () => {
+    const c = await workspace("hidden");
+    const input = hiddenToolInput();
+    const req = toolCallApproval("shell", input);
+    const waiter = new ApprovalWaiter({ client: c, file: false });
+    const waiting = waiter.request(req, { pollIntervalMs: 20 });
+    const row = await nextPending(c);
+    const shown = (await admin.listPendingApprovals()).find((a) => a.id === row.id)!;
+    for (const text of [row.action, shown.action]) {
+      for (const [raw, escape] of Object.entries(HIDDEN_CHARACTERS)) {
+        expect(text).not.toContain(raw);
+        expect(text).toContain(escape);
+      }
+      for (const key of HIDDEN_KEYS_SHOWN) expect(text).toContain(key);
+      // Still JSON: read back, it is exactly the input that runs.
+      expect(JSON.parse(text.slice("run tool shell with input ".length))).toEqual(input);
+    }
+    await admin.decideApproval(c.workspaceId, row.id, "approved");
+    await expect(waiting).resolves.toMatchObject({
+      approved: true,
+      digest: toolCallDigest("shell", input),
+    });
+  });
+
+  it("free text (requestApproval's action and reason) shows them as escapes too", async () => {
+    const c = await workspace("hidden-text");
+    const waiter = new ApprovalWaiter({ client: c, file: false });
+    const waiting = waiter.request(
+      { action: "deploy \u202eorp\u202c", reason: `line one\nline two\u2028\u200bhidden` },
+      { pollIntervalMs: 20 },
+    );
+    const row = await nextPending(c);
+    expect(row.action).toBe("deploy \\u202Eorp\\u202C");
+    expect(row.reason).toMatch(/^line one\nline two\\u2028\\u200Bhidden\n\[approval /);
+    await admin.decideApproval(c.workspaceId, row.id, "denied");
+    await expect(waiting).resolves.toMatchObject({ approved: false });
+  });
+});
+
+describe("one decision, one run (issue 59)", () => {
+  it("an identical request made while the first is pending gets its own request: one approval runs one call", async () => {
+    const c = await workspace("twice");
+    const agent = new RemoteAgent({ client: c, handler: () => undefined, logger: {} });
+    await agent.start();
+    try {
+      const req = toolCallApproval("shell", { command: "deploy" });
+      const first = agent.requestApproval(req, { file: false, pollIntervalMs: 20 });
+      const row1 = await nextPending(c);
+      // A second, identical call a moment later (the peer asked twice).
+      let secondResult: unknown;
+      const second = agent
+        .requestApproval(req, { file: false, pollIntervalMs: 20 })
+        .then((r) => (secondResult = r));
+      const row2 = await nextPending(c, [row1.id]);
+      expect(row2.id).not.toBe(row1.id);
+      await admin.decideApproval(c.workspaceId, row1.id, "approved");
+      await expect(first).resolves.toMatchObject({ approvalId: row1.id, approved: true });
+      // The one "yes" did not approve the second call: it waits for its own decision.
+      expect(secondResult).toBeUndefined();
+      expect((await c.listApprovals()).find((r) => r.id === row2.id)?.status).toBe("pending");
+      await admin.decideApproval(c.workspaceId, row2.id, "denied");
+      await second;
+      expect(secondResult).toMatchObject({ approvalId: row2.id, approved: false });
+    } finally {
+      await agent.stop();
+    }
+  }, 20_000);
+
+  it("calls that pass the same key join one request and share its decision", async () => {
+    const c = await workspace("join");
+    const waiter = new ApprovalWaiter({ client: c, file: false });
+    const input = { action: "rotate the key" };
+    const a = waiter.request(input, { key: "rotation", pollIntervalMs: 20 });
+    const row = await nextPending(c);
+    const b = waiter.request(input, { key: "rotation", pollIntervalMs: 20 });
+    await admin.decideApproval(c.workspaceId, row.id, "approved");
+    await expect(a).resolves.toMatchObject({ approvalId: row.id, approved: true });
+    await expect(b).resolves.toMatchObject({ approvalId: row.id, approved: true });
+    expect(await c.listApprovals()).toHaveLength(1);
   }, 30_000);
 });

@@ -324,6 +324,29 @@ describe.each(["latest", "2026-04"] as const)(
       await expect(client.callPeer(peerWs.id, "")).rejects.toThrow(/non-empty message/);
     });
 
+    it("callPeer to an id its peer list does not hold: peer_unknown, not the hierarchy rules", async () => {
+      // The platform answers 403 "hierarchy rules" for an id that names no workspace, as for a
+      // workspace it keeps apart; only the second is about the hierarchy.
+      const unknown = "0badc0de-0000-4000-8000-000000000000";
+      const err = await capture(client.callPeer(unknown, "x"));
+      expect(err).toBeInstanceOf(MoleculePeerError);
+      expect(err).toMatchObject({
+        code: "peer_unknown",
+        status: 403,
+        retryable: false,
+        peerId: unknown,
+        message: `peer ${unknown} is unknown to workspace ${self.id}: it is not among the peers this workspace may message (listPeers()), and the platform answers 403 alike for an id that names no workspace and for one its hierarchy rules keep apart; check the id against listPeers()`,
+      });
+      // A workspace the hierarchy keeps apart is not among the peers either: the same answer. (A
+      // 403 for a listed peer keeps the hierarchy message: "callPeer maps failures" above.)
+      const parent = await emu.admin.createWorkspace({ name: "Elsewhere" });
+      const apart = await emu.admin.createWorkspace({ name: "Kept apart", parentId: parent.id });
+      expect(await capture(client.callPeer(apart.id, "x"))).toMatchObject({
+        code: "peer_unknown",
+        peerId: apart.id,
+      });
+    });
+
     it("callPeer via: direct never sends the platform token or platform headers", async () => {
       const before = peer.headers.length;
       const r = await client.callPeer(peerWs.id, "direct hi", { via: "direct" });

@@ -6,6 +6,7 @@ import type { Dispatcher, DispatchOutcome } from "../src/agent/run/dispatcher.js
 import type { PushSource } from "../src/agent/source/push-source.js";
 import { pushSource } from "./fixtures/push-source.js";
 import {
+  A2ARpcError,
   buildAgentCard,
   createA2AHandler,
   startA2AServer,
@@ -90,7 +91,13 @@ describe("A2A push server option errors", () => {
     ["onMessage", () => createA2AHandler({ agentCard: card } as never), /function/],
     [
       "maxBodyBytes",
-      () => createA2AHandler({ agentCard: card, onMessage: () => "", maxBodyBytes: 0 }),
+      () =>
+        createA2AHandler({
+          pathSecret: false,
+          agentCard: card,
+          onMessage: () => "",
+          maxBodyBytes: 0,
+        }),
       /got 0/,
     ],
     [
@@ -142,14 +149,23 @@ describe("push pipeline errors", () => {
     expect(err).toMatchObject({ code: "agent_stopping", retryable: true });
   });
 
-  it("a handler that threw a non-Error: handler_failed, not retryable, the value as cause", async () => {
-    const outcome: DispatchOutcome = { status: "dead-lettered", error: "plain string" };
-    const err = await caught(() => pipeline(true, outcome).onMessage(message));
-    expect(err).toMatchObject({ code: "handler_failed", retryable: false, cause: "plain string" });
+  it("a handler that failed on every attempt: the sender gets -32603 handler_failed, never the handler's error", async () => {
+    for (const error of ["plain string", new Error("boom: secret detail")]) {
+      const err = await caught(() =>
+        pipeline(true, { status: "dead-lettered", error }).onMessage(message),
+      );
+      expect(err).toBeInstanceOf(A2ARpcError);
+      expect(err).toMatchObject({
+        code: -32603,
+        data: { code: "handler_failed", retryable: false },
+      });
+      expect((err as Error).message).not.toContain("boom");
+      expect((err as Error).message).not.toContain("plain string");
+    }
   });
 
-  it("a handler's own Error reaches the push endpoint as it was thrown", async () => {
-    const own = new Error("boom");
+  it("a handler's own A2ARpcError reaches the sender as it was thrown", async () => {
+    const own = new A2ARpcError(-32602, "not something I handle");
     const err = await caught(() =>
       pipeline(true, { status: "dead-lettered", error: own }).onMessage(message),
     );
@@ -170,6 +186,7 @@ describe("A2A endpoint abort reasons and handler results", () => {
     const reasons: unknown[] = [];
     const running: A2AHandlerContext[] = [];
     const a2a = createA2AHandler({
+      pathSecret: false,
       agentCard: { name: "a" },
       onMessage: async (_m, ctx) => {
         running.push(ctx);
@@ -196,6 +213,7 @@ describe("A2A endpoint abort reasons and handler results", () => {
   it("an invalid handler result reaches onError as invalid_handler_result", async () => {
     const errors: unknown[] = [];
     const a2a = createA2AHandler({
+      pathSecret: false,
       agentCard: { name: "a" },
       onMessage: () => 42 as unknown as string,
       onError: (err) => errors.push(err),

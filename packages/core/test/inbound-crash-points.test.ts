@@ -15,6 +15,14 @@ import { FileCursorStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import type { AgentPlatformClient, InboundMessage } from "../src/index.js";
 import type { CursorState } from "../src/public/store.js";
 
+/** The id of the last message row of a workspace (its log also holds the agents' checkpoints). */
+function lastMessageRow(workspaceId: string): unknown {
+  return emu
+    .activity(workspaceId)
+    .filter((r) => r["activity_type"] === "a2a_receive")
+    .at(-1)?.["id"];
+}
+
 /** What a kill -9 leaves: the two files of the store, and the effects of finished handlers. */
 interface CrashState {
   point: string;
@@ -127,7 +135,7 @@ async function record(
   });
   await agent.start();
   await waitFor(() => handled.length === N, { timeoutMs: 10_000 });
-  await waitFor(() => agent.cursor === emu.activity(client.workspaceId).at(-1)?.["id"]);
+  await waitFor(() => agent.cursor === lastMessageRow(client.workspaceId));
   await agent.stop();
   expect(new Set(handled).size).toBe(N);
   return states;
@@ -140,16 +148,23 @@ async function resume(client: PlatformClient, state: CrashState): Promise<Map<st
   if (state.cursor !== undefined) writeFileSync(store.path, state.cursor);
   if (state.sidecar !== undefined) writeFileSync(store.statePath, state.sidecar);
   const runs = new Map<string, boolean[]>();
-  const agent = agentOn(client, store, async (m, ctx) => {
-    runs.set(m.text, [...(runs.get(m.text) ?? []), ctx.redelivered]);
-  });
+  // Each resume is one possible future of the crash, not the next run: through a client without
+  // `reportActivity`, it neither writes nor reads activity-log checkpoints (each future's stop()
+  // would otherwise leave one the next future reads); this test is about the store's files.
+  const agent = agentOn(
+    instrument(client, () => {}),
+    store,
+    async (m, ctx) => {
+      runs.set(m.text, [...(runs.get(m.text) ?? []), ctx.redelivered]);
+    },
+  );
   await agent.start();
   const all = Array.from({ length: N }, (_, i) => `m${i}`);
   try {
     await waitFor(() => all.every((t) => runs.has(t) || state.handled.includes(t)), {
       timeoutMs: 10_000,
     });
-    await waitFor(() => agent.cursor === emu.activity(client.workspaceId).at(-1)?.["id"]);
+    await waitFor(() => agent.cursor === lastMessageRow(client.workspaceId));
   } catch {
     // Not everything arrived: check() names what was lost.
   } finally {
@@ -218,7 +233,7 @@ describe("a crash at any point of the poll loop loses nothing", () => {
         async (m) => void handled.push(m.text),
       );
       await agent.start();
-      const all = emu.activity(client.workspaceId).at(-1)?.["id"];
+      const all = lastMessageRow(client.workspaceId);
       await waitFor(() => stopped || (handled.length === N && agent.cursor === all), {
         timeoutMs: 10_000,
       });

@@ -161,7 +161,13 @@ describe("poll delivery (fake client)", () => {
     expect(dead).toHaveLength(1);
     expect(dead[0]![0]).toBe("poison");
     expect((dead[0]![1] as Error).message).toBe("boom");
-    expect(client.replies).toEqual([{ messageId: "ok", text: "fine" }]);
+    // The poison message's sender is told it will never be answered.
+    expect(client.replies).toHaveLength(2);
+    expect(client.replies).toContainEqual({ messageId: "ok", text: "fine" });
+    expect(client.replies).toContainEqual({
+      messageId: "poison",
+      text: expect.stringContaining("could not handle the message (handler_failed"),
+    });
   });
 
   it("a handler that recovers on retry is handled once and replied once; failed replies are retried", async () => {

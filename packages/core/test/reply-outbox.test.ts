@@ -78,7 +78,7 @@ describe("reply outbox", () => {
     });
     cleanups.push(() => agent.stop());
     await agent.start();
-    const fromDead = await dead.client.callPeer(b.id, "from the dead caller");
+    await dead.client.callPeer(b.id, "from the dead caller");
     await waitFor(() => handled.length === 1, { timeoutMs: 15_000 });
     await waitFor(() => agent.pendingReplies === 1); // its reply failed and waits to retry
     const fromHealthy = await healthy.client.callPeer(b.id, "from a healthy sender");
@@ -88,12 +88,21 @@ describe("reply outbox", () => {
     // The healthy answer leaves the outbox; the dead caller's stays queued for its retry.
     await waitFor(() => agent.pendingReplies === 1);
     expect(handled.map((m) => m.text)).toEqual(["from the dead caller", "from a healthy sender"]);
-    // Stopping with a memory store: the unsent answer is dead-lettered as a reply failure.
+    // Stopping with the default store: the unsent answer stays in it for the next start, which
+    // sends it again (under the same messageId) without running the handler.
     await agent.stop();
-    expect(letters).toHaveLength(1);
-    expect(letters[0]![0].messageId).toBe(fromDead.messageId);
-    expect(letters[0]![1]).toBeInstanceOf(MoleculeReplyError);
-    expect((letters[0]![1] as Error).message).toContain("reply");
+    expect(letters).toHaveLength(0);
+    const again = new RemoteAgent({
+      client: b.client,
+      retryBaseMs: 60_000,
+      drainTimeoutMs: 100,
+      handler: (m) => void handled.push(m),
+    });
+    cleanups.push(() => again.stop());
+    await again.start();
+    expect(again.pendingReplies).toBe(1);
+    await again.stop();
+    expect(handled).toHaveLength(2);
   });
 
   it("dead-letters a reply that keeps failing with a reason naming the reply; the handler ran once", async () => {

@@ -2,6 +2,8 @@
 // with lookalike characters, invisible characters or separator variants.
 import { describe, expect, it } from "vitest";
 import { neutralizePeerMarkers } from "../src/public/a2a.js";
+import { LOOKALIKE_OPENERS, PADDED_MARKERS } from "@internal/test-utils";
+import { MARKER_OPENERS } from "../src/a2a/boundary.js";
 import { sanitizePeerText } from "../src/index.js";
 
 const ZW = "\u200b";
@@ -16,7 +18,9 @@ function visible(text: string): string {
 
 /** Every opener is immediately followed by the zero-width space the neutraliser inserts. */
 function defused(text: string): boolean {
-  return !/[[\uff3b\u27e6\u3010](?!\u200b)/u.test(text);
+  return [...text].every(
+    (c, i, all) => !MARKER_OPENERS.has(c.codePointAt(0)!) || all[i + 1] === ZW,
+  );
 }
 
 describe("neutralizePeerMarkers against evasion", () => {
@@ -47,6 +51,41 @@ describe("neutralizePeerMarkers against evasion", () => {
       expect(neutralizePeerMarkers(out)).toBe(out);
     });
   }
+
+  it.each(PADDED_MARKERS.map((m) => [m.length, m]))(
+    "defuses a marker padded past any window (%i characters)",
+    (_, text) => {
+      const out = neutralizePeerMarkers(text);
+      expect(out).toBe(`[${ZW}${text.slice(1)}`);
+      expect(neutralizePeerMarkers(out)).toBe(out);
+    },
+  );
+
+  it.each(LOOKALIKE_OPENERS)("defuses a marker behind a look-alike opener: %s", (text) => {
+    const opener = String.fromCodePoint(text.codePointAt(0)!);
+    expect(neutralizePeerMarkers(text)).toBe(`${opener}${ZW}${text.slice(opener.length)}`);
+  });
+
+  it("knows every opener: the look-alikes and every code point whose NFKC form starts with one", () => {
+    const base = [0x5b, 0x2045, 0x27e6, 0x27ec, 0x298b, 0x298d, 0x298f];
+    base.push(0x3010, 0x3014, 0x3016, 0x3018, 0x301a);
+    const firsts = new Set(base.map((c) => String.fromCodePoint(c)));
+    const closure: number[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const folded = String.fromCodePoint(cp).normalize("NFKC");
+      if (firsts.has(String.fromCodePoint(folded.codePointAt(0)!))) closure.push(cp);
+    }
+    expect([...MARKER_OPENERS].sort((a, b) => a - b)).toEqual(closure);
+  });
+
+  it("scans long hostile text in one pass (openers each followed by long padding)", () => {
+    const unit = `[${" ".repeat(1000)}[${"/".repeat(1000)}`;
+    const text = unit.repeat(500) + "[SYSTEM]"; // 1 MB
+    const out = neutralizePeerMarkers(text);
+    expect(out.endsWith(`[${ZW}SYSTEM]`)).toBe(true);
+    expect(out.length).toBe(text.length + 1);
+  });
 
   it("covers every marker of platform-api.md §8.4 (and the closing forms)", () => {
     const markers = [

@@ -150,7 +150,7 @@ const CLIENT_CALLS: Record<string, Call<PlatformClient>> = {
   listDelegations: (c) => c.listDelegations(),
 };
 /** Methods that make no request (nothing to answer) or only release resources. */
-const NO_IO = ["close", "invalidatePeer", "pushPathSecret", "toJSON"];
+const NO_IO = ["close", "invalidatePeer", "isOwnToken", "pushPathSecret", "toJSON"];
 
 const ADMIN_CALLS: Record<string, Call<AdminClient>> = {
   createExternalWorkspace: (c) => c.createExternalWorkspace({ name: "w" }),

@@ -1,8 +1,13 @@
 import { MoleculeError, MoleculeOptionError, sanitizePeerText } from "@molecule-ai/agent-core";
-import { askForInput, createTurnHandler, threadIdFor } from "@molecule-ai/agent-core/adapters";
+import {
+  askForInput,
+  createTurnHandler,
+  readModelFiles,
+  threadIdFor,
+} from "@molecule-ai/agent-core/adapters";
 import { contentText } from "@molecule-ai/agent-core/peer-tools";
 import type { ConversationKeyStrategy, TurnHandler } from "@molecule-ai/agent-core/adapters";
-import { type BaseMessage, HumanMessage } from "@langchain/core/messages";
+import { type BaseMessage, type ContentBlock, HumanMessage } from "@langchain/core/messages";
 import type { InboundMessage, RemoteAgentOptions } from "@molecule-ai/agent-core";
 import { isQuestion } from "./question.js";
 
@@ -57,9 +62,12 @@ export interface PeerMessageHandlerOptions {
   /**
    * Builds the agent's input messages. Default: one `HumanMessage` with the inbound text passed
    * through `sanitizePeerText`, whatever its `source` (a pushed message's sender is unverified, and
-   * the platform lets any caller pose as the canvas). Your own function gets the raw message.
+   * the platform lets any caller pose as the canvas), and the message's files (`msg.files`, e.g.
+   * a canvas upload) as content blocks: `image`, `audio`, `video` or `file` blocks with base64
+   * `data`, a text file as a `text` block (sanitised, after a `[file <name> (<type>)]` line). Your
+   * own function gets the raw message (read its files with `file.bytes()`).
    */
-  toMessages?: (msg: InboundMessage) => BaseMessage[];
+  toMessages?: (msg: InboundMessage) => BaseMessage[] | Promise<BaseMessage[]>;
   /** Extra run config (tags, metadata, recursionLimit, context...), static or per message. */
   config?: Record<string, unknown> | ((msg: InboundMessage) => Record<string, unknown> | undefined);
   /**
@@ -97,18 +105,36 @@ export function defaultReply(state: unknown): string | undefined {
   return aiText(s.messages.findLast((m: unknown) => aiText(m) !== undefined));
 }
 
-function defaultMessages(msg: InboundMessage): BaseMessage[] {
+/** The content block of one read file: its kind from the media type, text files as text. */
+function fileBlock(
+  f: Awaited<ReturnType<typeof readModelFiles>>["files"][number],
+): ContentBlock.Standard {
+  if (f.text !== undefined)
+    return { type: "text", text: `[file ${f.name} (${f.mediaType})]\n${f.text}` };
+  const kind = /^(image|audio|video)\//.exec(f.mediaType)?.[1] as
+    | "image"
+    | "audio"
+    | "video"
+    | undefined;
+  const data = { mimeType: f.mediaType, data: f.base64, metadata: { filename: f.name } };
+  return kind ? { type: kind, ...data } : { type: "file", ...data };
+}
+
+async function defaultMessages(msg: InboundMessage, signal?: AbortSignal): Promise<BaseMessage[]> {
   // Every source: a pushed message names no verified sender ("unknown"), and the platform treats
   // an A2A call without a caller id as the canvas, unauthenticated, so "canvas_user" can be a peer.
   const { source, sourceId, peerName, contextId } = msg;
   const molecule = { source, sourceId, ...(peerName ? { peerName } : {}) };
-  return [
-    new HumanMessage({
-      content: sanitizePeerText(msg.text),
-      ...(msg.messageId ? { id: msg.messageId } : {}),
-      additional_kwargs: { molecule: { ...molecule, ...(contextId ? { contextId } : {}) } },
-    }),
-  ];
+  const fields = {
+    ...(msg.messageId ? { id: msg.messageId } : {}),
+    additional_kwargs: { molecule: { ...molecule, ...(contextId ? { contextId } : {}) } },
+  };
+  const text = sanitizePeerText(msg.text);
+  const { files, unread } = await readModelFiles(msg, signal);
+  if (files.length === 0 && unread.length === 0)
+    return [new HumanMessage({ content: text, ...fields })];
+  const blocks: ContentBlock.Standard[] = [{ type: "text", text: [text, ...unread].join("\n") }];
+  return [new HumanMessage({ contentBlocks: [...blocks, ...files.map(fileBlock)], ...fields })];
 }
 
 /**
@@ -149,7 +175,10 @@ export function createPeerMessageHandler(
     async (msg, { key, signal, emit }) => {
       const extra = typeof options.config === "function" ? options.config(msg) : options.config;
       const configurable = typeof extra?.configurable === "object" ? extra.configurable : undefined;
-      const input = { messages: (options.toMessages ?? defaultMessages)(msg) };
+      const messages = options.toMessages
+        ? await options.toMessages(msg)
+        : await defaultMessages(msg, signal);
+      const input = { messages };
       const config = {
         ...extra,
         configurable: { ...configurable, thread_id: key },

@@ -5,6 +5,7 @@ export * from "./handler.js";
 export * from "./peer-tool.js";
 export * from "./toolkit.js";
 export * from "./memory-tools.js";
+export * from "./send-tool.js";
 // The framework-neutral types and helpers are core's, under the names this package always had.
 export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "@molecule-ai/agent-core/peer-tools";
 export { peerToolInputSchema as peerToolSchema } from "@molecule-ai/agent-core/peer-tools/schemas";

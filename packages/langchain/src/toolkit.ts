@@ -17,6 +17,20 @@ import { createPeerTool, type PeerTool } from "./peer-tool.js";
 /** Selects peers by id or name (case-insensitive), a list of them, or a predicate. */
 export type PeerFilter = PeerSelector<Peer>;
 
+/**
+ * What {@link loadPeerTools} resolves to: the peer tools as an empty or a non-empty tuple, so they
+ * mix with your own in `createAgent({ tools: [...(await loadPeerTools(remote)), myTool] })` (with
+ * a plain `PeerTool[]`, LangChain's `createAgent` overloads fail that spread with TS2769,
+ * "'responseFormat' is missing").
+ */
+export type PeerToolList = [] | [PeerTool, ...PeerTool[]];
+
+/** `tools` as an empty or a non-empty tuple (see {@link PeerToolList}). */
+function asToolList<T>(tools: T[]): [] | [T, ...T[]] {
+  const [first, ...rest] = tools;
+  return first === undefined ? [] : [first, ...rest];
+}
+
 /** One peer tool per planned peer; every option but the plan's goes to each tool. */
 function toolsFor(
   client: Pick<PeerToolkitClient, "callPeer">,
@@ -38,7 +52,7 @@ function toolsFor(
 export async function loadPeerTools(
   source: Pick<PeerToolkitClient, "listPeers" | "callPeer"> | AgentSource,
   options: LoadPeerToolsOptions = {},
-): Promise<PeerTool[]> {
+): Promise<PeerToolList> {
   const client = toolClientOf<Pick<PeerToolkitClient, "listPeers" | "callPeer">>(
     source,
     ["listPeers", "callPeer"],
@@ -46,7 +60,7 @@ export async function loadPeerTools(
   );
   const { query: q, fresh, signal } = options;
   const peers = await client.listPeers({ q, fresh, signal });
-  return toolsFor(client, planPeerTools(peers, options), options);
+  return asToolList(toolsFor(client, planPeerTools(peers, options), options));
 }
 
 /**
@@ -61,8 +75,7 @@ export type PeerToolkitTools = [] | [StructuredToolInterface, ...StructuredToolI
  * {@link PeerToolkit.fromClient}; call {@link PeerToolkit.refresh} when the org changes.
  */
 export class PeerToolkit extends BaseToolkit {
-  /** Every tool of the toolkit (peer tools first). */
-  tools: StructuredToolInterface[] = [];
+  #tools: PeerToolkitTools = [];
   /** The peers the peer tools call. */
   peers: Peer[] = [];
   readonly #client: PeerToolkitClient;
@@ -86,28 +99,40 @@ export class PeerToolkit extends BaseToolkit {
     return toolkit;
   }
 
+  /**
+   * Every tool of the toolkit (peer tools first), typed to mix with your own:
+   * `createAgent({ tools: [...kit.tools, myTool] })`. Rebuilt by {@link PeerToolkit.refresh}.
+   */
+  get tools(): PeerToolkitTools {
+    return this.#tools;
+  }
+
   /** Every tool, typed to mix with your own: `createAgent({ tools: [...toolkit.getTools(), myTool] })`. */
   override getTools(): PeerToolkitTools {
-    const [first, ...rest] = this.tools;
-    return first === undefined ? [] : [first, ...rest];
+    return this.#tools;
   }
 
   /** Re-lists the peers and rebuilds the tools; returns the new tool list. */
-  async refresh(options: { signal?: AbortSignal } = {}): Promise<StructuredToolInterface[]> {
+  async refresh(options: { signal?: AbortSignal } = {}): Promise<PeerToolkitTools> {
     const signal = options.signal ?? this.#options.signal;
     const listed = await this.#client.listPeers({ q: this.#options.query, fresh: true, signal });
     const plan = planPeerToolkit(listed, this.#options);
     const tools: StructuredToolInterface[] = toolsFor(this.#client, plan.peerTools, this.#options);
     if (plan.listPeers) tools.push(createListPeersTool(this.#client, plan.listPeers));
     if (plan.delegate) tools.push(createDelegateTool(this.#client, plan.delegate));
-    this.tools = tools;
+    this.#tools = asToolList(tools);
     this.peers = plan.peers;
-    return this.tools;
+    return this.#tools;
   }
 
-  /** The peer tool for a peer id, if the peer is in the toolkit. */
-  getPeerTool(peerId: string): PeerTool | undefined {
-    const index = this.peers.findIndex((p) => p.id === peerId);
-    return index === -1 ? undefined : (this.tools[index] as PeerTool);
+  /**
+   * The peer tool for a peer, by id or by name (any case; an id wins), if the peer is in the
+   * toolkit: `kit.getPeerTool("billing")`.
+   */
+  getPeerTool(peer: string): PeerTool | undefined {
+    let index = this.peers.findIndex((p) => p.id === peer);
+    if (index === -1)
+      index = this.peers.findIndex((p) => p.name.toLowerCase() === peer.toLowerCase());
+    return index === -1 ? undefined : (this.#tools[index] as PeerTool);
   }
 }

@@ -2,7 +2,8 @@
 // #47): a padded tool input is refused with one Error line through createAgent's ToolNode (never
 // shown cut); a platform refusal is one Error line too; an interrupted thread invoked again with
 // its original input reuses the pending request; a resume with a decision on anything else is not
-// an approval; a child's request reaches the handler's onApprovalEscalated.
+// an approval; a child's request reaches the handler's onApprovalEscalated. Issue 59: every hidden
+// character of a tool input reaches the person as an escape, and the tool runs the exact input.
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
 import { tool } from "@langchain/core/tools";
@@ -13,6 +14,7 @@ import { ApprovalWaiter } from "@molecule-ai/agent-core/org";
 import { createAgent } from "langchain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod/v4";
+import { HIDDEN_CHARACTERS, HIDDEN_KEYS_SHOWN, hiddenToolInput } from "@internal/test-utils";
 import { createPeerMessageHandler } from "../src/index.js";
 import {
   approvalInterrupt,
@@ -155,6 +157,44 @@ describe("toolCallInterrupt through createAgent", () => {
     );
     expect(ran).toEqual(["ls /tmp"]);
     expect(String(toolMessages(done.messages)[0]!.content)).toBe("ran ls /tmp");
+  });
+});
+
+describe("what the person sees (issue 59)", () => {
+  it("a tool input carrying U+202E, U+2066-2069, U+2028/2029, U+200B, U+2060, U+00AD, U+FEFF reaches the person with each as an escape; approved, the tool runs that exact input", async () => {
+    const ws = await platform.addWorkspace("hidden");
+    const client = ws.client();
+    const ran: unknown[] = [];
+    const input = hiddenToolInput();
+    const shell = tool(
+      async (args) => {
+        const refused = await toolCallInterrupt(client, "shell", args);
+        if (refused !== undefined) return refused;
+        ran.push(args);
+        return "done";
+      },
+      {
+        name: "shell",
+        description: "run a shell command",
+        schema: z.record(z.string(), z.string()),
+      },
+    );
+    const model = fakeModel()
+      .respondWithTools([{ name: "shell", args: input, id: "tc-hidden" }])
+      .respond(new AIMessage("done"));
+    const agent = createAgent({ model, tools: [shell], checkpointer: new MemorySaver() });
+    const config = { configurable: { thread_id: "hidden" } };
+    const first = await agent.invoke({ messages: [new HumanMessage("clean up")] }, config);
+    const p = pendingApproval(first)!;
+    const row = (await client.listApprovals()).find((r) => r.id === p.approvalId)!;
+    for (const [raw, escape] of Object.entries(HIDDEN_CHARACTERS)) {
+      expect(row.action).not.toContain(raw);
+      expect(row.action).toContain(escape);
+    }
+    for (const key of HIDDEN_KEYS_SHOWN) expect(row.action).toContain(key);
+    await admin.decideApproval(ws.id, p.approvalId, "approved");
+    await resumeOnDecision(agent, null, config, new ApprovalWaiter({ client, file: false }));
+    expect(ran).toEqual([input]);
   });
 });
 

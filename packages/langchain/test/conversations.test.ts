@@ -10,6 +10,7 @@ import type { Emulator } from "@molecule-ai/platform-emulator";
 import { createAgent } from "langchain";
 import { afterEach, describe, expect, it } from "vitest";
 import { createPeerTool, loadPeerTools, PeerToolkit } from "../src/index.js";
+import { peerAnswerText } from "@internal/test-utils";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -52,7 +53,7 @@ describe("peer tools built from a running agent", () => {
     const agent = createAgent({ model, tools });
     const result = await agent.invoke({ messages: [new HumanMessage("get me a haiku")] });
     const [tm] = toolMessages(result.messages);
-    expect(tm!.content).toBe("Haiku about queues");
+    expect(tm!.content).toBe(peerAnswerText("Writer", "Haiku about queues"));
     expect(tm!.status).not.toBe("error");
   });
 
@@ -62,7 +63,7 @@ describe("peer tools built from a running agent", () => {
     const me = await start("Editor", () => undefined);
     const kit = await PeerToolkit.fromClient(me.agent);
     const out = await kit.getPeerTool(writer.id)!.invoke({ message: "hello" });
-    expect(out).toBe("answer to hello");
+    expect(out).toBe(peerAnswerText("Writer", "answer to hello"));
 
     const bare = createPeerTool(me.client, { id: writer.id, name: "Writer" });
     const queued = String(await bare.invoke({ message: "later" }));

@@ -3,6 +3,8 @@
 // (GLOBAL) memory cannot render as a line of this agent's own memory; a secret put through
 // MoleculeMemoryStore is not readable by a sibling, in plain or decoded; the store's items are
 // not teammates' memories in recall; every refused write reaches the model as one Error line.
+// Issue 59: a teammate's rows cannot shadow the store's own item (get reads the agent's own rows
+// apart, whatever teammates write).
 import { createHash } from "node:crypto";
 import { AIMessage, HumanMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
@@ -156,6 +158,35 @@ describe("MoleculeMemoryStore and the platform's redaction", () => {
     });
     const store = new MoleculeMemoryStore(me.client(), { scope: "TEAM", namespace: "lg-legacy" });
     expect((await store.get(["cfg"], "legacy"))?.value).toEqual({ env: "[REDACTED:TOKEN]" });
+  });
+
+  it("a teammate's 50 newer rows for the same key do not shadow the agent's own item, and its next put replaces its own row (issue 59)", async () => {
+    const ns = "lg-shadow";
+    const store = new MoleculeMemoryStore(me.client(), { scope: "TEAM", namespace: ns });
+    await store.put(["acl"], "me", { role: "viewer" });
+    // The teammate writes 50 newer TEAM rows carrying the key's search token and item.
+    const tok = createHash("sha256")
+      .update(JSON.stringify([["acl"], "me"]))
+      .digest("hex");
+    const item = { namespace: ["acl"], key: "me", value: { role: "admin" } };
+    const b64 = Buffer.from(JSON.stringify({ ...item, createdAt: new Date().toISOString() }))
+      .toString("base64")
+      .match(/.{1,32}/g)!
+      .join(".");
+    for (let i = 0; i < 50; i++)
+      await sibling.client().commitMemory({
+        content: `acl/me: {"role":"admin"} ${i}\nk${tok.slice(0, 20)}\nlgstore:v1:${b64}`,
+        scope: "TEAM",
+        namespace: ns,
+      });
+    expect((await store.get(["acl"], "me"))?.value).toEqual({ role: "viewer" });
+    await store.put(["acl"], "me", { role: "editor" });
+    expect((await store.get(["acl"], "me"))?.value).toEqual({ role: "editor" });
+    // The old row was found and replaced: one row of the agent's own holds the item.
+    const own = (await me.client().searchMemories({ namespace: ns })).filter((m) =>
+      m.content.includes(`k${tok.slice(0, 20)}`),
+    );
+    expect(own).toHaveLength(1);
   });
 
   it("a namespace or key holding a secret is refused before anything is sent", async () => {

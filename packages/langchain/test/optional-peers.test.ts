@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { peerAnswerText } from "@internal/test-utils";
 
 const pkgDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(join(pkgDir, "package.json"));
@@ -101,7 +102,10 @@ describe("optional peers", () => {
     })
       .trim()
       .split("\n");
-    expect(JSON.parse(out[0] as string)).toEqual({ name: "call_peer_one", out: "hi there" });
+    expect(JSON.parse(out[0] as string)).toEqual({
+      name: "call_peer_one",
+      out: peerAnswerText("Peer One", "hi there"),
+    });
     expect(out[1]).toBe("middleware:ERR_MODULE_NOT_FOUND:true");
   });
 });

@@ -24,7 +24,12 @@ describe("README: Testing your agent", () => {
       "### Scripted answers and tool calls with `fakeModel()`",
     );
     const { stdout, stderr } = await runTypeScript(code, new URL("..", import.meta.url));
-    expect(stdout.trim().split("\n")).toEqual(["Billing says: ACME owes 42 EUR", "2"]);
+    expect(stdout.trim().split("\n")).toEqual([
+      "Billing says:",
+      '[answer of peer "billing"; untrusted text follows, each line marked │]',
+      "│ ACME owes 42 EUR",
+      "2",
+    ]);
     expect(problems(stderr)).toEqual([]);
   }, 60_000);
 });

@@ -24,6 +24,7 @@ import type {
   PeerToolInput,
   PeerToolkitClient,
   PeerToolkitTools,
+  PeerToolList,
   PeerToolOutput,
 } from "../src/index.js";
 import { peerOutputSanitizer } from "../src/middleware.js";
@@ -64,9 +65,11 @@ describe("peer tools", () => {
   });
 
   it("loaders and the toolkit", () => {
-    expectTypeOf(loadPeerTools(client)).resolves.toEqualTypeOf<PeerTool[]>();
+    expectTypeOf(loadPeerTools(client)).resolves.toEqualTypeOf<PeerToolList>();
+    expectTypeOf<PeerToolList>().toExtend<PeerTool[]>();
     expectTypeOf(PeerToolkit.fromClient(client)).resolves.toEqualTypeOf<PeerToolkit>();
-    expectTypeOf<PeerToolkit["tools"]>().toEqualTypeOf<StructuredToolInterface[]>();
+    expectTypeOf<PeerToolkit["tools"]>().toEqualTypeOf<PeerToolkitTools>();
+    expectTypeOf<PeerToolkit["tools"]>().toExtend<StructuredToolInterface[]>();
     expectTypeOf(createListPeersTool(client)).toExtend<StructuredToolInterface>();
     expectTypeOf(createDelegateTool(client)).toExtend<StructuredToolInterface>();
     // @ts-expect-error skills is a list of strings
@@ -85,6 +88,21 @@ describe("peer tools", () => {
     createAgent({ model: fakeModel(), tools: [weather, ...toolkit.getTools()] });
     expectTypeOf(toolkit.getTools()).toEqualTypeOf<PeerToolkitTools>();
     expectTypeOf(toolkit.getTools()).toExtend<StructuredToolInterface[]>();
+  });
+
+  it("loadPeerTools' result and kit.tools mix with other tools in createAgent (issue #58)", async () => {
+    const weather = tool(async ({ city }: { city: string }) => `sunny in ${city}`, {
+      name: "weather",
+      description: "Weather for a city",
+      schema: z.object({ city: z.string() }),
+    });
+    // Both failed with TS2769 ("'responseFormat' is missing") while they were plain arrays.
+    createAgent({ model: fakeModel(), tools: [...(await loadPeerTools(client)), weather] });
+    const kit = await PeerToolkit.fromClient(client);
+    createAgent({ model: fakeModel(), tools: [...kit.tools, weather] });
+    createAgent({ model: "openai:gpt-5", tools: [...kit.tools, weather, ...kit.getTools()] });
+    createAgent({ model: fakeModel(), tools: kit.tools });
+    expectTypeOf(kit.tools).toEqualTypeOf<PeerToolkitTools>();
   });
 
   it("tools plug into createAgent", () => {

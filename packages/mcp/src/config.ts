@@ -44,6 +44,12 @@ export interface McpConfig {
    * `MOLECULE_MCP_STATE_INTERVAL_MS`; default: core's, the heartbeat interval).
    */
   stateIntervalMs?: number | undefined;
+  /**
+   * The folder `send_message_to_user` reads attachments given as paths from (env
+   * `MOLECULE_MCP_ATTACHMENTS_DIR`; default: the server's working directory): a path outside it,
+   * through `..` or a symbolic link, is refused.
+   */
+  attachmentsDir?: string | undefined;
 }
 
 /** Streamable HTTP settings (`--http`). */
@@ -134,7 +140,7 @@ export const MCP_CLI_OPTIONS: readonly McpCliOption[] = [
     key: "backfill",
     flags: "--backfill <history>",
     description:
-      "what a new state directory starts with: none (default, messages from the launch on), all (every message the platform still holds) or a number of minutes (env MOLECULE_MCP_BACKFILL)",
+      "what a workspace's first start reads (no saved state, no checkpoint in its activity log): all (default, every message the platform still holds), none (messages from the launch on) or a number of minutes (env MOLECULE_MCP_BACKFILL)",
   },
 ];
 
@@ -226,11 +232,14 @@ export function readMcpConfig(
     backfill,
     pushHoldMs: 110_000,
     stateIntervalMs,
+    attachmentsDir: env["MOLECULE_MCP_ATTACHMENTS_DIR"]?.trim() || undefined,
   };
 }
 
-function readBackfill(raw: string | undefined): Backfill {
-  const v = raw?.trim().toLowerCase() || "none";
+/** `--backfill`; unset: core's default (a first start reads what the platform still holds). */
+function readBackfill(raw: string | undefined): Backfill | undefined {
+  const v = raw?.trim().toLowerCase();
+  if (!v) return undefined;
   if (v === "none" || v === "all") return v;
   const minutes = Number(v);
   if (!Number.isFinite(minutes) || minutes <= 0) {

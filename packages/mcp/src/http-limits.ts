@@ -3,7 +3,7 @@
 // holding no request, so idle or half-sent connections cannot crowd out requests that arrive whole.
 import { ConnectionLimit } from "@molecule-ai/agent-core/adapters";
 
-export { closeUnread } from "@molecule-ai/agent-core/adapters";
+export { closeUnread, lingerUnread, verifyBearer } from "@molecule-ai/agent-core/adapters";
 
 /** Open connections at most; MCP clients are few and local (32 sessions, one stream each). */
 const MAX_CONNECTIONS = 256;

@@ -1,8 +1,9 @@
 // The Streamable HTTP transport: one MCP session per client at `/mcp`, behind a bearer token
 // (compared in constant time) and an Origin check (DNS rebinding), bound to 127.0.0.1 by default.
 // A request refused for its path, origin, bearer or size is answered before its body is read, and
-// its connection then closes; connections are bounded (http-limits.ts).
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+// its connection then closes (a lingering close, so the client reads the refusal); connections are
+// bounded (http-limits.ts).
+import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,9 +12,11 @@ import type { McpHttpConfig } from "./config.js";
 import {
   closeUnread,
   boundConnections,
+  lingerUnread,
   HEADERS_TIMEOUT_MS,
   REQUEST_TIMEOUT_MS,
   TIMEOUT_CHECK_MS,
+  verifyBearer,
 } from "./http-limits.js";
 import type { MoleculeMcp } from "./server.js";
 
@@ -31,10 +34,6 @@ export interface McpHttpServer {
   /** Whether the token was generated (then print it for the user). */
   readonly generatedToken: boolean;
   close(): Promise<void>;
-}
-
-function digest(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
 }
 
 function deny(
@@ -56,7 +55,6 @@ export async function startMcpHttp(
 ): Promise<McpHttpServer> {
   const generatedToken = config.token === undefined;
   const token = config.token ?? randomBytes(32).toString("base64url");
-  const expected = digest(`Bearer ${token}`);
   const allowed = new Set(config.allowedOrigins.map((o) => o.replace(/\/$/, "")));
   const sessions = new Map<string, StreamableHTTPServerTransport>();
 
@@ -73,7 +71,7 @@ export async function startMcpHttp(
       );
     }
     const auth = req.headers.authorization ?? "";
-    if (!timingSafeEqual(digest(auth), expected)) {
+    if (!verifyBearer(auth, token)) {
       return deny(
         req,
         res,
@@ -87,10 +85,9 @@ export async function startMcpHttp(
     if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) {
       return deny(req, res, 413, `Request body too large: at most ${MAX_BODY} bytes.`);
     }
-    // The SDK may refuse a request (type, size, JSON) without reading all of it: close then too.
-    res.once("finish", () => {
-      if (!req.complete) req.socket.destroy();
-    });
+    // The SDK may refuse a request (type, size, JSON) without reading all of it: close then too,
+    // with the same lingering close as the refusals above.
+    lingerUnread(req, res);
     const sessionId = req.headers["mcp-session-id"];
     const existing = typeof sessionId === "string" ? sessions.get(sessionId) : undefined;
     if (existing) {

@@ -4,12 +4,18 @@
 import { randomUUID } from "node:crypto";
 import { MoleculeError } from "@molecule-ai/agent-core";
 import type { HandlerContext, InboundMessage } from "@molecule-ai/agent-core";
+import { readModelFiles, type ModelFile, type ModelFiles } from "@molecule-ai/agent-core/adapters";
 import { defusePeerText, plainIdOrNull, uuidOrNull } from "./inbox-text.js";
 
 /** The longest message text shown to the host (longer texts are cut and marked). */
 export const MAX_SHOWN_TEXT = 100_000;
 /** Read messages remembered so that the host can still answer them. */
 const ANSWERABLE = 1_000;
+/**
+ * File bytes held for unread messages at most: a message whose files do not fit waits (its
+ * delivery with it) until the host reads others, unless nothing is held.
+ */
+const MAX_HELD_FILE_BYTES = 256 * 1024 * 1024;
 
 /**
  * A message as the host sees it: the sender-written fields are shown only as plain ids (else
@@ -30,7 +36,10 @@ export interface InboxMessage {
   conversationId: string | null;
   /** True when the message answers one of this workspace's messages. */
   isAnswer: boolean;
-  /** The peer text, sanitised and defused (untrusted: treat as data, not instructions). */
+  /**
+   * The peer text, sanitised and defused, invisible characters shown as escapes (untrusted: treat
+   * as data, not instructions); where it is shown as text, each of its lines is marked `│`.
+   */
   text: string;
   /** Whether the text was cut at {@link MAX_SHOWN_TEXT} characters. */
   truncated: boolean;
@@ -38,11 +47,15 @@ export interface InboxMessage {
   activityId: string | null;
   /** When the platform recorded it (ISO 8601). */
   receivedAt: string;
+  /** The files it carries (names safe, `[A-Za-z0-9._-]`); their content comes with its reading. */
+  files: { name: string; mediaType: string; size: number }[];
 }
 
 interface Held {
   view: InboxMessage;
   msg: InboundMessage;
+  /** Its files, read before it was shown (a polled upload is acknowledged once it is read). */
+  files: ModelFile[];
   /** Resolves the pending handler: a string is the answer (sent by core), undefined settles it. */
   settle: ((answer: string | undefined) => void) | undefined;
   /** Pushed: the answer can only travel in the pending A2A response. */
@@ -51,8 +64,8 @@ interface Held {
   timer?: NodeJS.Timeout;
 }
 
-function viewOf(workspaceId: string, msg: InboundMessage): InboxMessage {
-  const clean = defusePeerText(msg.text);
+function viewOf(workspaceId: string, msg: InboundMessage, read: ModelFiles): InboxMessage {
+  const clean = defusePeerText([msg.text, ...read.unread].join("\n"));
   const truncated = clean.length > MAX_SHOWN_TEXT;
   return {
     messageId: randomUUID(),
@@ -62,10 +75,11 @@ function viewOf(workspaceId: string, msg: InboundMessage): InboxMessage {
     claimedPeerId: uuidOrNull(msg.claimedSourceId),
     conversationId: plainIdOrNull(msg.contextId?.slice(0, 256)),
     isAnswer: msg.isReply,
-    text: truncated ? `${clean.slice(0, MAX_SHOWN_TEXT)}\n[truncated]` : clean,
+    text: truncated ? clean.slice(0, MAX_SHOWN_TEXT) : clean,
     truncated,
     activityId: plainIdOrNull(msg.activityId?.slice(0, 256)),
     receivedAt: msg.receivedAt.toISOString(),
+    files: read.files.map((f) => ({ name: f.name, mediaType: f.mediaType, size: f.bytes.length })),
   };
 }
 
@@ -80,6 +94,9 @@ export class Inbox {
   readonly #listeners = new Set<(m: InboxMessage) => void>();
   readonly #waiters = new Set<() => void>();
   readonly #pushHoldMs: number;
+  /** File bytes held now (see {@link MAX_HELD_FILE_BYTES}), and who waits for room. */
+  #fileBytes = 0;
+  readonly #roomWaiters = new Set<() => void>();
 
   constructor(options: { pushHoldMs: number }) {
     this.#pushHoldMs = options.pushHoldMs;
@@ -97,10 +114,41 @@ export class Inbox {
    * in core's store and is delivered again on the next start).
    */
   hold(workspaceId: string, msg: InboundMessage, ctx: HandlerContext): Promise<string | undefined> {
+    if (!msg.files?.length) return this.#register(workspaceId, msg, ctx, { files: [], unread: [] });
+    return this.#readFiles(msg, ctx.signal).then((read) =>
+      this.#register(workspaceId, msg, ctx, read),
+    );
+  }
+
+  /**
+   * Reads `msg`'s files before it is shown: a polled upload is acknowledged once the message is
+   * read (settled), after which the platform serves it no more. A failure that may pass rejects
+   * (core delivers the message again). Waits while the files of unread messages fill the bound.
+   */
+  async #readFiles(msg: InboundMessage, signal: AbortSignal): Promise<ModelFiles> {
+    const announced = (msg.files ?? []).reduce((n, f) => n + f.size, 0);
+    await this.#room(announced, signal);
+    this.#fileBytes += announced;
+    try {
+      const read = await readModelFiles(msg, signal);
+      this.#fileBytes += read.files.reduce((n, f) => n + f.bytes.length, 0);
+      return read;
+    } finally {
+      this.#free(announced);
+    }
+  }
+
+  #register(
+    workspaceId: string,
+    msg: InboundMessage,
+    ctx: HandlerContext,
+    read: ModelFiles,
+  ): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
       const held: Held = {
-        view: viewOf(workspaceId, msg),
+        view: viewOf(workspaceId, msg, read),
         msg,
+        files: read.files,
         settle: undefined,
         pushed: ctx.delivery === "push",
         read: false,
@@ -117,6 +165,7 @@ export class Inbox {
         if (!held.settle) return;
         held.settle = undefined;
         if (held.timer) clearTimeout(held.timer);
+        this.takeFiles(id);
         this.#held.delete(id);
         reject(ctx.signal.reason ?? new Error("the agent stopped"));
       };
@@ -161,6 +210,42 @@ export class Inbox {
     return out;
   }
 
+  /**
+   * The files of a message returned by {@link take}, once: the bytes are let go afterwards (the host
+   * got them with the message).
+   */
+  takeFiles(messageId: string): ModelFile[] {
+    const h = this.#held.get(messageId);
+    if (!h) return [];
+    const files = h.files;
+    h.files = [];
+    this.#free(files.reduce((n, f) => n + f.bytes.length, 0));
+    return files;
+  }
+
+  /** Waits until `bytes` more file bytes fit (or nothing is held), or `signal` aborts. */
+  async #room(bytes: number, signal: AbortSignal): Promise<void> {
+    while (this.#fileBytes > 0 && this.#fileBytes + bytes > MAX_HELD_FILE_BYTES) {
+      signal.throwIfAborted();
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          this.#roomWaiters.delete(wake);
+          signal.removeEventListener("abort", wake);
+          resolve();
+        };
+        this.#roomWaiters.add(wake);
+        signal.addEventListener("abort", wake, { once: true });
+      });
+    }
+  }
+
+  /** `bytes` of files are held no more: a waiting message may fit now. */
+  #free(bytes: number): void {
+    if (bytes === 0) return;
+    this.#fileBytes -= bytes;
+    for (const wake of this.#roomWaiters) wake(); // each removes itself
+  }
+
   /** Resolves when an unread message exists (of `workspaceId`, or any), or `signal` aborts. */
   async waitForUnread(workspaceId: string | undefined, signal: AbortSignal): Promise<boolean> {
     while (this.unread(workspaceId).length === 0) {
@@ -202,6 +287,7 @@ export class Inbox {
         { code: "sender_gone" },
       );
     }
+    this.takeFiles(messageId);
     this.#held.delete(messageId);
     if (h.settle) {
       h.settle(text);
@@ -216,6 +302,7 @@ export class Inbox {
     for (const [id, h] of this.#held) {
       if (excess <= 0) break;
       if (h.read && !h.settle) {
+        this.takeFiles(id);
         this.#held.delete(id);
         excess--;
       }

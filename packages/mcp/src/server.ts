@@ -10,6 +10,7 @@ import { MoleculeError, stderrLogger } from "@molecule-ai/agent-core";
 import type { AgentEndReason, Logger } from "@molecule-ai/agent-core";
 import type { McpConfig } from "./config.js";
 import { Inbox } from "./inbox.js";
+import { headedText } from "./inbox-text.js";
 import type { InboxMessage } from "./inbox.js";
 import { registerInboxResource, INBOX_URI } from "./resource.js";
 import { registerTools } from "./tools.js";
@@ -196,7 +197,7 @@ export class MoleculeMcp {
     void s.server.server
       .notification({
         method: "notifications/claude/channel",
-        params: { content: m.text, meta },
+        params: { content: headedText(m), meta },
       } as never)
       .catch((err: unknown) => this.#notifyFailed(err));
     if (s.subscribed) {

@@ -3,11 +3,8 @@
 // the LangChain, AI SDK and NestJS adapters. Every tool answers; a failure is an `isError` result
 // whose sentence says what to do, never a protocol error or a crash.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import {
-  isMoleculeError,
-  MoleculeReplyTimeoutError,
-  sanitizePeerText,
-} from "@molecule-ai/agent-core";
+import { isMoleculeError, MoleculeReplyTimeoutError } from "@molecule-ai/agent-core";
+import { spotlightPeerText } from "@molecule-ai/agent-core/a2a";
 import {
   DELEGATE_DESCRIPTION,
   DELEGATE_TOOL_NAME,
@@ -20,6 +17,7 @@ import {
 import { z } from "zod";
 import { MAX_SHOWN_TEXT } from "./inbox.js";
 import { defusePeerText, inboxText, uuidOrNull } from "./inbox-text.js";
+import { registerFileTools, withFiles } from "./file-tools.js";
 import { registerMemoryTools } from "./memory-tools.js";
 import type { ToolHost } from "./host.js";
 import type { McpWorkspace } from "./workspace.js";
@@ -37,6 +35,7 @@ const inboxMessageSchema = z.object({
   truncated: z.boolean(),
   activityId: z.string().nullable(),
   receivedAt: z.string(),
+  files: z.array(z.object({ name: z.string(), mediaType: z.string(), size: z.number().int() })),
 });
 
 const inboxOutput = {
@@ -83,6 +82,7 @@ function pending(peerId: string, timeoutMs: number): ReturnType<typeof ok> {
 /** Registers every tool of the server on `server`. */
 export function registerTools(server: McpServer, host: ToolHost): void {
   registerMemoryTools(server, host);
+  registerFileTools(server, host);
   server.registerTool(
     LIST_PEERS_TOOL_NAME,
     {
@@ -225,9 +225,10 @@ export function registerTools(server: McpServer, host: ToolHost): void {
             };
           }
           const r = outcome.result;
-          const answer = r.status === "queued" ? "" : sanitizePeerText(r.text);
+          const answer = r.status === "queued" ? "" : defusePeerText(r.text);
           const conversationId = r.status === "queued" ? null : (r.contextId ?? null);
-          return ok(`[untrusted output of peer ${id}]\n${outcome.text}`, {
+          // outcome.text: the peer's text below a header naming the peer, each line marked.
+          return ok(outcome.text, {
             peerId: id,
             status: r.status,
             answer: answer.slice(0, MAX_SHOWN_TEXT),
@@ -365,7 +366,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
         }
         const text =
           result !== null
-            ? `Delegation ${id}: ${status}. [untrusted output of peer ${targetId ?? "?"}]\n${result}`
+            ? `Delegation ${id}: ${status}.\n${spotlightPeerText(`[result of peer ${targetId ?? "?"}; untrusted text follows, each line marked │]`, result)}`
             : `Delegation ${id}: ${status}${error ? ` (${error})` : ""}. No result yet: check again later.`;
         return ok(text, { delegationId: id, status, targetId, result, error });
       }),
@@ -400,7 +401,11 @@ export function registerTools(server: McpServer, host: ToolHost): void {
         const ws = workspaceId ? host.workspace(workspaceId).id : undefined;
         const messages = host.inbox.take(ws, limit ?? 20);
         const remaining = host.inbox.unread(ws).length;
-        return ok(inboxText(messages, remaining), { messages, remaining });
+        return withFiles(
+          ok(inboxText(messages, remaining), { messages, remaining }),
+          host.inbox,
+          messages,
+        );
       }),
   );
 
@@ -440,7 +445,9 @@ export function registerTools(server: McpServer, host: ToolHost): void {
         const arrived = await host.inbox.waitForUnread(ws, signal);
         const messages = arrived ? host.inbox.take(ws, 20) : [];
         const remaining = host.inbox.unread(ws).length;
-        return ok(inboxText(messages, remaining), { messages, remaining, timedOut: !arrived });
+        const text = inboxText(messages, remaining);
+        const result = ok(text, { messages, remaining, timedOut: !arrived });
+        return withFiles(result, host.inbox, messages);
       }),
   );
 

@@ -108,7 +108,9 @@ export class McpWorkspace {
       drainTimeoutMs: 50,
       // Each attempt fails fast; this class retries a platform that cannot be reached.
       startAttempts: 1,
-      backfill: (config.backfill ?? "none") === "none" ? sinceLaunch() : config.backfill,
+      ...(config.backfill === undefined
+        ? {}
+        : { backfill: config.backfill === "none" ? sinceLaunch() : config.backfill }),
       ...(this.duplicateOf ? { delivery: "none" as const } : {}),
       ...(config.stateIntervalMs ? { stateIntervalMs: config.stateIntervalMs } : {}),
       logger,

@@ -1,7 +1,7 @@
 // Issue 49, MCP: what a new user meets. The server answers initialize at once with the platform
 // down and says what is wrong through the tools; nothing is sent before the host's initialized;
 // errors name what to set (a missing token, an old Node, a call_peer timeout); delegate_to_peer
-// to an id that is no workspace fails; a fresh state directory starts from now; a second server
+// to an id that is no workspace fails; a first start reads the history (or from now, on request); a second server
 // on the same workspace and state directory takes no messages and says why.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -17,11 +17,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import {
   BIN,
+  channelText,
   connectStdio,
   isChannel,
+  tempDir,
   spawnHttpBin,
   structured,
-  tempDir,
   textOf,
 } from "./helpers.js";
 import type { StdioSession } from "./helpers.js";
@@ -61,7 +62,12 @@ async function deadUrl(): Promise<string> {
 /** The bin spawned with raw JSON-RPC over its stdio: send lines, await answers by id. */
 function rawBin(env: Record<string, string>, execArgv: string[] = []) {
   const child = spawn(process.execPath, [...execArgv, BIN], {
-    env: { PATH: process.env["PATH"] ?? "", MOLECULE_LOG_LEVEL: "warn", ...env },
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
+      MOLECULE_LOG_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   const lines: Record<string, unknown>[] = [];
@@ -214,7 +220,8 @@ describe("first contact with molecule-mcp", () => {
     expect(seen[0]).toMatchObject({ id: 1, result: { serverInfo: { name: "molecule" } } });
     expect(seen[1]).toMatchObject({
       method: "notifications/claude/channel",
-      params: { content: "early bird" },
+      // Its header line, then the text, each line marked.
+      params: { content: expect.stringMatching(/^\[message [^\n]+\]\n│ early bird$/) },
     });
     await hostSide.close();
   });
@@ -274,31 +281,31 @@ describe("first contact with molecule-mcp", () => {
     expect(called.isError).toBe(true);
   });
 
-  it("a fresh state directory starts from now; MOLECULE_MCP_BACKFILL=all delivers the history", async () => {
+  it("a first start delivers the history, as every package does; MOLECULE_MCP_BACKFILL=none starts from now", async () => {
     const platform = await platformFor();
+    const other = await platform.addWorkspace("other host");
     const peer = await platform.addWorkspace("peer");
     const asker = new RemoteAgent({ client: peer.client(), handler: () => undefined, logger: {} });
     await asker.start();
     cleanups.push(() => asker.stop());
-    await asker.callPeer(platform.workspace.id, "old news", { awaitReply: false });
+    for (const id of [platform.workspace.id, other.id])
+      await asker.callPeer(id, "old news", { awaitReply: false });
     platform.emulator.advanceClock(3_600_000); // "old news" is an hour old
 
-    const fresh = await session({ ...platform.workspace.env, MOLECULE_MCP_STATE_DIR: stateDir() });
+    const history = await session({ ...other.env, MOLECULE_MCP_STATE_DIR: stateDir() });
+    const note = await history.notes.next((n) => isChannel(n) && channelText(n) === "old news");
+    expect(channelText(note)).toBe("old news");
+
+    const fresh = await session({
+      ...platform.workspace.env,
+      MOLECULE_MCP_STATE_DIR: stateDir(),
+      MOLECULE_MCP_BACKFILL: "none",
+    });
     await asker.callPeer(platform.workspace.id, "new news", { awaitReply: false });
     const got = structured<{ messages: { text: string }[] }>(
       await fresh.client.callTool({ name: "wait_for_message", arguments: { timeoutSeconds: 20 } }),
     );
     expect(got.messages.map((m) => m.text)).toEqual(["new news"]);
-
-    const history = await session({
-      ...platform.workspace.env,
-      MOLECULE_MCP_STATE_DIR: stateDir(),
-      MOLECULE_MCP_BACKFILL: "all",
-    });
-    const note = await history.notes.next(
-      (n) => isChannel(n) && n.params["content"] === "old news",
-    );
-    expect(note.params["content"]).toBe("old news");
   });
 
   it("a second server on the same workspace and state directory takes no messages and says why", async () => {

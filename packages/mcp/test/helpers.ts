@@ -51,6 +51,17 @@ export class Notifications {
 
 export const isChannel = (n: Received): boolean => n.method === "notifications/claude/channel";
 
+/**
+ * The sender's text of a channel notification: its content is a header line, then each line of
+ * the text after `│ ` (issue 59); `undefined` when the content is not of that shape.
+ */
+export function channelText(n: Received): string | undefined {
+  const [head, ...lines] = String(n.params["content"]).split("\n");
+  if (!head?.startsWith("[message ") && !head?.startsWith("[answer ")) return undefined;
+  if (!lines.every((l) => l.startsWith("│"))) return undefined;
+  return lines.map((l) => l.replace(/^│ ?/, "")).join("\n");
+}
+
 /** A connected MCP client over stdio to a spawned `molecule-mcp`, with its stderr and notifications. */
 export interface StdioSession {
   client: Client;
@@ -82,7 +93,12 @@ export async function connectStdio(
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, ...args],
-    env: { PATH: process.env["PATH"] ?? "", MOLECULE_LOG_LEVEL: "warn", ...env },
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
+      MOLECULE_LOG_LEVEL: "warn",
+      ...env,
+    },
     stderr: "pipe",
   });
   let err = "";
@@ -143,7 +159,12 @@ export async function spawnHttpBin(
   env: Record<string, string>,
 ): Promise<{ url: string; child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [BIN, "--http", "0"], {
-    env: { PATH: process.env["PATH"] ?? "", MOLECULE_LOG_LEVEL: "warn", ...env },
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
+      MOLECULE_LOG_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

@@ -13,6 +13,7 @@ import { startTestPlatform } from "@molecule-ai/agent-core/testing";
 import type { TestPlatform } from "@molecule-ai/agent-core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "./helpers.js";
+import { slowReaderUpload, type UploadOutcome } from "@internal/test-utils";
 
 const BEARER = "flood-test-bearer-0123456789";
 const MiB = 1024 * 1024;
@@ -113,6 +114,21 @@ async function floods(
 
 const status = (n: number): unknown => expect.stringMatching(new RegExp(`^HTTP/1\\.1 ${n} `));
 
+/** A POST head to `path` on the server (the framing header is added by the upload). */
+function postHead(path: string, headers: string[] = []): string {
+  return [
+    `POST ${path} HTTP/1.1`,
+    `Host: 127.0.0.1:${port}`,
+    "Accept: application/json, text/event-stream",
+    ...headers,
+  ].join("\r\n");
+}
+
+/** 5 uploads of 100 MB at once, each reading its answer 250 ms late. */
+function round(request: string, chunked: boolean): Promise<UploadOutcome[]> {
+  return Promise.all(Array.from({ length: 5 }, () => slowReaderUpload(port, request, { chunked })));
+}
+
 describe("the MCP HTTP server refuses cheaply", () => {
   it("100 MB to /mcp without a bearer, to a wrong path, or declared too large: 401/404/413 after reading < 1 MiB, < 10 MiB RSS", async () => {
     for (const [path, headers, code] of [
@@ -141,6 +157,37 @@ describe("the MCP HTTP server refuses cheaply", () => {
     expect(r.read).toHaveLength(8);
     for (const n of r.read) expect(n).toBeLessThan(MiB);
     expect(r.growth).toBeLessThan(10 * MiB);
+  }, 120_000);
+
+  it("a client reading its answer 250 ms late gets it in 20 of 20 tries: 100 MB without a bearer, chunked to a wrong path, or refused by the MCP SDK", async () => {
+    for (const [request, chunked, code, refusal] of [
+      [postHead("/mcp", ["Content-Type: application/json"]), false, 401, true],
+      [postHead("/not-mcp", ["Content-Type: application/json"]), true, 404, true],
+      // Answered by the SDK (not a refusal of this server's: it builds a session first).
+      [
+        postHead("/mcp", ["Content-Type: text/plain", `Authorization: Bearer ${BEARER}`]),
+        true,
+        415,
+        false,
+      ],
+    ] as const) {
+      await round(request, chunked); // warm-up: every code path loaded, so the RSS baseline is fair
+      serverRead.length = 0;
+      const rss0 = process.memoryUsage().rss;
+      const outcomes: UploadOutcome[] = [];
+      for (let i = 0; i < 4; i++) outcomes.push(...(await round(request, chunked)));
+      const growth = process.memoryUsage().rss - rss0;
+      expect(outcomes.map((o) => o.status ?? o.error)).toEqual(Array(20).fill(code));
+      await new Promise<void>((resolve) => {
+        onRead = () => void (serverRead.length >= 20 && resolve());
+        onRead();
+      });
+      for (const n of serverRead) expect(n).toBeLessThan(4 * MiB);
+      // RSS flat: < 1 MiB per 100 MB refused (each lingering connection discards at most 256 KiB,
+      // garbage until the next collection). Only this server's own refusals: the SDK builds a
+      // session per request it answers.
+      expect(refusal ? growth : 0).toBeLessThan(20 * MiB);
+    }
   }, 120_000);
 
   it("1,000 idle sockets: 40 whole requests on new connections are all answered, and the idle ones past the bound are closed", async () => {

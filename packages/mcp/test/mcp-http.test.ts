@@ -4,7 +4,14 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import { startTestPlatform } from "@molecule-ai/agent-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { attachNotifications, isChannel, spawnHttpBin, structured, tempDir } from "./helpers.js";
+import {
+  attachNotifications,
+  channelText,
+  isChannel,
+  tempDir,
+  spawnHttpBin,
+  structured,
+} from "./helpers.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -54,7 +61,7 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp --http (%s)", (compa
     });
     await client.connect(transport);
     cleanups.push(() => client.close());
-    expect((await client.listTools()).tools.length).toBe(10);
+    expect((await client.listTools()).tools.length).toBe(11);
     // The server answers at once and registers its workspace in the background: workspace_info
     // returns once that first start has settled. A peer that called before then got 503
     // "workspace has no URL" on a loaded machine.
@@ -71,7 +78,7 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp --http (%s)", (compa
     const answer = asker.callPeer(platform.workspace.id, "over http?", { timeoutMs: 20_000 });
     const note = await notes.next(isChannel);
     await notes.next((n) => n.method === "notifications/resources/updated");
-    expect(note.params["content"]).toBe("over http?");
+    expect(channelText(note)).toBe("over http?");
     const read = structured<{ messages: { messageId: string }[] }>(
       await client.callTool({ name: "read_inbox", arguments: {} }),
     );

@@ -5,7 +5,15 @@ import { RemoteAgent } from "@molecule-ai/agent-core";
 import { startTestPlatform } from "@molecule-ai/agent-core/testing";
 import type { TestPlatform } from "@molecule-ai/agent-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { BIN, connectStdio, isChannel, structured, tempDir, textOf } from "./helpers.js";
+import {
+  BIN,
+  channelText,
+  connectStdio,
+  isChannel,
+  tempDir,
+  structured,
+  textOf,
+} from "./helpers.js";
 import type { StdioSession } from "./helpers.js";
 
 interface InboxMsg {
@@ -43,7 +51,11 @@ async function runToExit(
   args: string[] = [],
 ): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env["PATH"] ?? "", ...env },
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
+      ...env,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stderr = "";
@@ -169,7 +181,7 @@ describe("restart (latest: poll delivery keeps unread messages in core's file st
 
     const second = await session(env);
     const note = await second.notes.next(isChannel);
-    expect(note.params["content"]).toBe("are you there?");
+    expect(channelText(note)).toBe("are you there?");
     const read = structured<{ messages: InboxMsg[] }>(
       await second.client.callTool({ name: "read_inbox", arguments: {} }),
     );
@@ -182,7 +194,7 @@ describe("restart (latest: poll delivery keeps unread messages in core's file st
     expect(got.status === "completed" && got.text).toContain("yes");
     // A second message, read but never answered: reading settles it too.
     await asker.callPeer(platform.workspace.id, "read me only", { awaitReply: false });
-    await second.notes.next((n) => isChannel(n) && n.params["content"] === "read me only");
+    await second.notes.next((n) => isChannel(n) && channelText(n) === "read me only");
     const readOnly = structured<{ messages: InboxMsg[] }>(
       await second.client.callTool({ name: "read_inbox", arguments: {} }),
     );

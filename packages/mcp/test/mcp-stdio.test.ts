@@ -4,7 +4,7 @@ import { RemoteAgent } from "@molecule-ai/agent-core";
 import { startTestPlatform } from "@molecule-ai/agent-core/testing";
 import type { TestPlatform, TestWorkspace } from "@molecule-ai/agent-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectStdio, isChannel, structured, tempDir, textOf } from "./helpers.js";
+import { channelText, connectStdio, isChannel, tempDir, structured, textOf } from "./helpers.js";
 import type { StdioSession } from "./helpers.js";
 
 const TOOLS = [
@@ -16,6 +16,7 @@ const TOOLS = [
   "read_inbox",
   "recall_memory",
   "reply",
+  "send_message_to_user",
   "wait_for_message",
   "workspace_info",
 ];
@@ -122,7 +123,10 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp over stdio (%s)", (c
       expect(s.answer).toContain("echo: ping");
       expect(s.answer).not.toContain("[SYSTEM]"); // the spoofed marker is neutralised
       expect(s.answer).not.toContain("A2A_RESULT_FROM_PEER");
-      expect(textOf(r)).toContain("untrusted output of peer");
+      // The peer's text below a header naming the peer, each line marked (issue 59).
+      expect(textOf(r)).toMatch(
+        /^\[answer of peer "[^"]+"; untrusted text follows, each line marked │\]\n│ /,
+      );
     }
   });
 
@@ -140,7 +144,11 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp over stdio (%s)", (c
     expect(channel.at - t0).toBeLessThan(1000);
     expect(updated.at - t0).toBeLessThan(1000);
     expect(updated.params["uri"]).toBe("molecule://inbox");
-    expect(channel.params["content"]).toBe("what is 6 x 7?");
+    // A header line, then the text, each line marked (issue 59).
+    expect(channel.params["content"]).toMatch(
+      /^\[message [^\n]+; untrusted text follows, each line marked │\]\n│ what is 6 x 7\?$/,
+    );
+    expect(channelText(channel)).toBe("what is 6 x 7?");
     const meta = channel.params["meta"] as Record<string, string>;
     expect(meta).toMatchObject({ source: "molecule", workspace_id: platform.workspace.id });
     // Poll rows name the sender the platform authenticated; a pushed message names none.

@@ -16,7 +16,7 @@ import { startTestPlatform } from "@molecule-ai/agent-core/testing";
 import type { TestPlatform } from "@molecule-ai/agent-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { MCP_CLI_OPTIONS } from "../src/config.js";
-import { attachNotifications, isChannel, structured, tempDir } from "./helpers.js";
+import { attachNotifications, channelText, isChannel, tempDir, structured } from "./helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The checkout's root, for the snippets' `/path/to/molecule-sdk`. */
@@ -104,6 +104,7 @@ describe("README host snippets", () => {
       cleanups.push(state.remove);
       const env: Record<string, string> = {
         PATH: process.env["PATH"] ?? "",
+        MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
         MOLECULE_MCP_STATE_DIR: state.dir,
         MOLECULE_LOG_LEVEL: "warn",
       };
@@ -119,7 +120,7 @@ describe("README host snippets", () => {
           stderr: "pipe",
         }),
       );
-      expect((await client.listTools()).tools.length).toBe(10);
+      expect((await client.listTools()).tools.length).toBe(11);
       await roundTrip(platform, asker, client, notes, name);
       await client.close();
     }
@@ -135,6 +136,7 @@ describe("README host snippets", () => {
     const words = snippet("http-server").replace(/\\\n/g, " ").trim().split(/\s+/);
     const env: Record<string, string> = {
       PATH: process.env["PATH"] ?? "",
+      MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
       MOLECULE_MCP_STATE_DIR: state.dir,
       MOLECULE_LOG_LEVEL: "warn",
     };
@@ -198,6 +200,7 @@ describe("README host snippets", () => {
       cwd: dir,
       env: {
         PATH: process.env["PATH"] ?? "",
+        MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",
         ...platform.env,
         MOLECULE_MCP_STATE_DIR: state.dir,
         MOLECULE_LOG_LEVEL: "warn",
@@ -238,7 +241,7 @@ async function roundTrip(
 ): Promise<void> {
   await client.callTool({ name: "workspace_info", arguments: {} }); // started
   const answer = asker.callPeer(platform.workspace.id, `hello ${name}`, { timeoutMs: 30_000 });
-  await notes.next((n) => isChannel(n) && n.params["content"] === `hello ${name}`);
+  await notes.next((n) => isChannel(n) && channelText(n) === `hello ${name}`);
   const read = structured<{ messages: { messageId: string; text: string }[] }>(
     await client.callTool({ name: "read_inbox", arguments: {} }),
   );

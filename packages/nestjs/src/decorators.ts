@@ -29,16 +29,37 @@ export const PeerAgent = DiscoveryService.createDecorator<PeerAgentOptions>();
 /** Reflect-metadata key under which {@link OnPeerMessage} stores its filters on the method. */
 const PEER_MESSAGE_HANDLER_METADATA = "molecule:peer-message-handler";
 
+/** What an {@link OnPeerMessage} method returns: the reply text, or nothing (no reply). */
+export type PeerReply = string | undefined | void;
+
+/**
+ * A method {@link OnPeerMessage} accepts: its result (or the promise of it) is a {@link PeerReply}.
+ * A method typed to return a number or an object does not type-check: reply with text
+ * (`JSON.stringify(...)` for data).
+ */
+export type PeerMessageMethod = (...args: never[]) => PeerReply | PromiseLike<PeerReply>;
+
+/** The decorator {@link OnPeerMessage} returns: a method decorator for {@link PeerMessageMethod}s. */
+export type PeerMessageDecorator = <M extends PeerMessageMethod>(
+  target: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+) => TypedPropertyDescriptor<M>;
+
 /**
  * Makes a method of a {@link PeerAgent} class answer inbound messages. The method receives the
- * `InboundMessage` and the handler context (`signal`, `client`, `attempt`, `logger`); its return
- * value (a string, or a promise of one) is the reply. Returning nothing sends no reply.
+ * `InboundMessage`, the handler context (`signal`, `client`, `attempt`, `logger`) and the
+ * message's files (`InboundFile[]`, `[]` when none: e.g. a canvas upload, with its safe `name`,
+ * `mediaType`, `size` and `bytes()`); its return value (a string, or a promise of one) is the
+ * reply. Returning nothing sends no reply. A method typed to return anything else (a number, an
+ * object) is a type error; at run time a number or a boolean is sent as text and an object fails
+ * the message (`PeerReplyTypeError`, dead-lettered).
  *
  * With several handlers the most specific matching filter wins (`from` > `source` > no filter);
  * handlers whose filters overlap at the same specificity are rejected at start-up. A method may
  * carry several `@OnPeerMessage()` decorators.
  */
-export function OnPeerMessage(filter: PeerMessageFilter = {}): MethodDecorator {
+export function OnPeerMessage(filter: PeerMessageFilter = {}): PeerMessageDecorator {
   return (_target, _key, descriptor) => {
     const method: unknown = descriptor.value;
     if (typeof method !== "function") {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from "@nestjs/common";
 import type { OnModuleInit } from "@nestjs/common";
 import { DiscoveryService, MetadataScanner } from "@nestjs/core";
 import type { HandlerContext, InboundMessage, PlatformClient } from "@molecule-ai/agent-core";
+import type { InboundFile } from "@molecule-ai/agent-core/files";
 import {
   dispatchRouted,
   NoPeerHandlerError,
@@ -15,10 +16,14 @@ import { LOG_CONTEXT } from "./logging.js";
 import { MOLECULE_AGENT_CONFIG } from "./constants.js";
 import type { ResolvedConfig } from "./options.js";
 
-/** A discovered `@OnPeerMessage()` method bound to its instance. */
+/**
+ * A discovered `@OnPeerMessage()` method bound to its instance: called with the message, the
+ * handler context and the message's files (`msg.files`, `[]` when none).
+ */
 export type BoundPeerHandler = (
   msg: InboundMessage,
   ctx: HandlerContext<PlatformClient>,
+  files: readonly InboundFile[],
 ) => unknown;
 
 const LABEL = "@OnPeerMessage()";
@@ -61,7 +66,8 @@ export class PeerMessageDispatcher implements OnModuleInit {
   /** Routes one inbound message to its handler and returns the reply text (if any). */
   async dispatch(msg: InboundMessage, ctx: HandlerContext<PlatformClient>): Promise<string | void> {
     try {
-      return await dispatchRouted(this.#router, msg, (handler) => handler(msg, ctx));
+      const files = msg.files ?? [];
+      return await dispatchRouted(this.#router, msg, (handler) => handler(msg, ctx, files));
     } catch (error) {
       if (error instanceof NoPeerHandlerError) this.#logger.warn(error.message);
       throw error;
@@ -104,7 +110,7 @@ export class PeerMessageDispatcher implements OnModuleInit {
       seen.add(target);
       for (const method of methods) {
         const fn = target[method] as BoundPeerHandler; // no filters unless it is a function
-        const handler: BoundPeerHandler = (msg, ctx) => fn.call(target, msg, ctx);
+        const handler: BoundPeerHandler = (msg, ctx, files) => fn.call(target, msg, ctx, files);
         for (const filter of getPeerMessageFilters(fn)) {
           routes.push({ name: `${label}.${method}`, filter, handler });
         }

@@ -12,7 +12,12 @@ export {
   OnPeerMessage,
   PeerAgent,
 } from "./decorators.js";
-export type { PeerAgentOptions } from "./decorators.js";
+export type {
+  PeerAgentOptions,
+  PeerMessageDecorator,
+  PeerMessageMethod,
+  PeerReply,
+} from "./decorators.js";
 // Core's handler routing and health types, named as this package always exported them.
 export {
   NoPeerHandlerError,
@@ -35,5 +40,6 @@ export { PeerMessageDispatcher } from "./explorer.js";
 export type { BoundPeerHandler } from "./explorer.js";
 export { MoleculePeerTools } from "./peer-tools.js";
 export { MoleculeApprovals, MoleculeMemory } from "./org.js";
+export { MoleculeCanvas } from "./canvas.js";
 export { MoleculeHealthIndicator } from "./health.js";
 export type { MoleculeHealthOptions, MoleculeHealthResult } from "./health.js";

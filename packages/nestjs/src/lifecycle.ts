@@ -48,10 +48,25 @@ export class MoleculeAgentLifecycle
         );
       },
       onStopped: () => this.#logger.log(`Stopped workspace ${workspaceId}.`),
+      onPaused: (paused) =>
+        this.#logger.log(
+          paused
+            ? `Workspace ${workspaceId} was paused on the platform: no messages are handled until it is resumed.`
+            : `Workspace ${workspaceId} was resumed: handling messages again.`,
+        ),
+    });
+    // One line per message (who sent it, how long it took; never its text).
+    agent.on("handled", ({ message: m, durationMs, replied }) => {
+      if (m.isReply) return;
+      const id = m.messageId ?? m.activityId ?? "(no id)";
+      const what = replied ? "Answered" : "Handled (no answer)";
+      this.#logger.log(
+        `${what} message ${id} from ${m.sourceId ?? m.source} in ${Math.round(durationMs)} ms.`,
+      );
     });
   }
 
-  /** The agent's state: `running` between a successful start and shutdown. */
+  /** The agent's state: `running` between a successful start and shutdown (`paused` while its workspace is). */
   get state(): AgentLifecycleState {
     return this.#run.state;
   }

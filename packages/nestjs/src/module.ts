@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder, Module } from "@nestjs/common";
-import type { DynamicModule, Provider, ValueProvider } from "@nestjs/common";
+import type { Provider } from "@nestjs/common";
 import { DiscoveryModule } from "@nestjs/core";
 import { PlatformClient, RemoteAgent, peerClientOf } from "@molecule-ai/agent-core";
 import {
@@ -16,6 +16,7 @@ import {
 } from "./constants.js";
 import { PeerMessageDispatcher } from "./explorer.js";
 import { MoleculeHealthIndicator } from "./health.js";
+import { MoleculeCanvas } from "./canvas.js";
 import { MoleculeApprovals, MoleculeMemory } from "./org.js";
 import { MoleculePeerTools } from "./peer-tools.js";
 import { MoleculeAgentLifecycle } from "./lifecycle.js";
@@ -26,39 +27,23 @@ import type {
   MoleculeAgentModuleOptions,
   ResolvedConfig,
 } from "./options.js";
-import { createPushController } from "./push.js";
+import { MoleculePushRoute } from "./push.js";
 
 const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<MoleculeAgentModuleOptions>({
     optionsInjectionToken: MOLECULE_AGENT_MODULE_OPTIONS,
   })
     .setClassMethodName("forRoot")
-    .setExtras<MoleculeAgentModuleExtras>({ isGlobal: true }, (definition, extras) =>
-      withPushRoute({ ...definition, global: extras.isGlobal ?? true }),
-    )
+    .setExtras<MoleculeAgentModuleExtras>({ isGlobal: true }, (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal ?? true,
+    }))
     .build();
 
 /** What `MoleculeAgentModule.forRoot()` accepts: the options plus `isGlobal`. */
 export type MoleculeAgentModuleForRootOptions = typeof OPTIONS_TYPE;
 /** What `MoleculeAgentModule.forRootAsync()` accepts: `imports`, `inject`, `useFactory` | `useClass` | `useExisting`, `isGlobal`. */
 export type MoleculeAgentModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
-
-/**
- * Adds a fresh push controller (it mounts its route once the options are known), unless `forRoot`
- * was given options whose delivery is not push (`forRootAsync`'s are only known later).
- */
-function withPushRoute(definition: DynamicModule): DynamicModule {
-  const known = definition.providers?.find(
-    (p): p is ValueProvider<MoleculeAgentModuleOptions> =>
-      typeof p === "object" && "useValue" in p && p.provide === MOLECULE_AGENT_MODULE_OPTIONS,
-  )?.useValue;
-  const delivery = known?.delivery;
-  if (known && !(typeof delivery === "object" && delivery?.mode === "push")) return definition;
-  return {
-    ...definition,
-    controllers: [...(definition.controllers ?? []), createPushController()],
-  };
-}
 
 const providers: Provider[] = [
   {
@@ -72,6 +57,8 @@ const providers: Provider[] = [
   MoleculeHealthIndicator,
   MoleculeMemory,
   MoleculeApprovals,
+  MoleculeCanvas,
+  MoleculePushRoute,
   {
     provide: MOLECULE_AGENT_RAW_CLIENT,
     useFactory: (config: ResolvedConfig) =>
@@ -146,6 +133,7 @@ const providers: Provider[] = [
     MoleculeHealthIndicator,
     MoleculeMemory,
     MoleculeApprovals,
+    MoleculeCanvas,
     MOLECULE_AGENT_MODULE_OPTIONS,
   ],
 })

@@ -1,7 +1,9 @@
 // Approvals a person can trust in a real Nest application against the emulator (#46, #47):
 // MoleculeApprovals.requestToolCall shows the complete input or refuses it (never cut), a decision
 // answers only its own request (a 503 on the create does not bring back an earlier yes), and an
-// @OnApprovalEscalated() method hears a child's request over the event stream.
+// @OnApprovalEscalated() method hears a child's request over the event stream. Issue 59: the
+// person sees every hidden character of the input as an escape, and a second identical call made
+// while the first is pending gets its own request (one decision, one run).
 import { Injectable, type INestApplication } from "@nestjs/common";
 import { Test } from "@nestjs/testing";
 import { ExpressAdapter } from "@nestjs/platform-express";
@@ -9,6 +11,7 @@ import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { PlatformClient, type AgentEventMap } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { HIDDEN_CHARACTERS, HIDDEN_KEYS_SHOWN, hiddenToolInput } from "@internal/test-utils";
 import { MoleculeAgentModule, MoleculeApprovals, OnApprovalEscalated } from "../src/index.js";
 
 let emu: Emulator;
@@ -138,3 +141,35 @@ it("@OnApprovalEscalated() hears a child's request over the event stream", async
     await childClient.close();
   }
 });
+
+it("requestToolCall shows every hidden character of the input as an escape, and look-alike keys as such", async () => {
+  const approvals = app.get(MoleculeApprovals);
+  const input = hiddenToolInput();
+  const asked = approvals.requestToolCall("shell", input, { file: false, pollIntervalMs: 20 });
+  const row = await nextPending();
+  for (const [raw, escape] of Object.entries(HIDDEN_CHARACTERS)) {
+    expect(row.action).not.toContain(raw);
+    expect(row.action).toContain(escape);
+  }
+  for (const key of HIDDEN_KEYS_SHOWN) expect(row.action).toContain(key);
+  await admin.decideApproval(parentId, row.id, "denied");
+  await expect(asked).resolves.toMatchObject({ approvalId: row.id, approved: false });
+});
+
+it("requestToolCall asked twice while the first is pending: two requests, one decision approves one call", async () => {
+  const approvals = app.get(MoleculeApprovals);
+  const input = { order: "B-2", amount: 20 };
+  const first = approvals.requestToolCall("refund", input, { file: false, pollIntervalMs: 20 });
+  const row1 = await nextPending();
+  let secondResult: unknown;
+  const second = approvals
+    .requestToolCall("refund", input, { file: false, pollIntervalMs: 20 })
+    .then((r) => (secondResult = r));
+  const row2 = await nextPending([row1.id]);
+  await admin.decideApproval(parentId, row1.id, "approved");
+  await expect(first).resolves.toMatchObject({ approvalId: row1.id, approved: true });
+  expect(secondResult).toBeUndefined();
+  await admin.decideApproval(parentId, row2.id, "denied");
+  await second;
+  expect(secondResult).toMatchObject({ approvalId: row2.id, approved: false });
+}, 20_000);

@@ -1,9 +1,11 @@
-// The health indicator through @nestjs/terminus, and what the module logs by default: one line per
-// lifecycle step, nothing per poll or heartbeat, no push controller in poll mode.
+// The health indicator through @nestjs/terminus (liveness without a platform call, readiness with
+// one), and what the module logs by default: one line per lifecycle step and per message (never its
+// text), nothing per poll or heartbeat.
 import { Injectable } from "@nestjs/common";
 import type { INestApplication, LoggerService } from "@nestjs/common";
 import { HealthCheckService, TerminusModule } from "@nestjs/terminus";
 import { Test } from "@nestjs/testing";
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
@@ -45,6 +47,13 @@ class Capture implements LoggerService {
   }
 }
 
+/** A terminus check's result: its report, also when it is down (then terminus throws it). */
+const settle = (p: Promise<unknown>) =>
+  p.then(
+    (r) => r,
+    (e: { response?: unknown }) => e.response,
+  );
+
 let emu: Emulator;
 
 beforeAll(async () => {
@@ -78,66 +87,65 @@ async function app(
 }
 
 describe("MoleculeHealthIndicator through @nestjs/terminus", () => {
-  it("is down before start-up, up while running, down when the platform fails or the agent stopped", async () => {
-    const { app: nest } = await app({ delivery: { mode: "poll", intervalMs: 100 } });
+  it("liveness is the agent's own state: up while running, even with the platform down; readiness asks the platform", async () => {
+    const own = await startEmulator(); // closed below: the platform goes down
+    const ws = await own.admin.createWorkspace({ name: "nest-health" });
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TerminusModule,
+        MoleculeAgentModule.forRoot({
+          platformUrl: own.url,
+          workspaceId: ws.id,
+          token: ws.token!,
+          heartbeatIntervalMs: 100,
+          delivery: { mode: "poll", intervalMs: 100 },
+        }),
+      ],
+      providers: [EchoAgent],
+    }).compile();
+    const nest = moduleRef.createNestApplication({ logger: false });
     const health = nest.get(HealthCheckService);
     const molecule = nest.get(MoleculeHealthIndicator);
-    const check = (options = {}) =>
-      health.check([() => molecule.isHealthy("molecule", { timeoutMs: 1_000, ...options })]).then(
-        (r) => r,
-        (e: { response?: unknown }) => e.response,
-      );
+    const live = () => settle(health.check([() => molecule.isHealthy("molecule")]));
+    const ready = (options = {}) =>
+      settle(health.check([() => molecule.isReady("molecule", { timeoutMs: 1_000, ...options })]));
 
-    expect(await check()).toMatchObject({
+    expect(await live()).toMatchObject({
       status: "error",
       details: { molecule: { status: "down", agent: "starting", lastHeartbeatAgeMs: null } },
     });
-
     await nest.init();
-    const up = await waitFor(async () => {
-      const r = (await check()) as { status: string };
-      return r.status === "ok" ? r : undefined;
+    expect(await live()).toMatchObject({
+      status: "ok",
+      details: { molecule: { status: "up", agent: "running", delivery: "poll" } },
     });
-    expect(up).toMatchObject({
-      details: {
-        molecule: { status: "up", platform: "reachable", agent: "running", delivery: "poll" },
-      },
+    expect(await ready()).toMatchObject({
+      status: "ok",
+      details: { molecule: { status: "up", platform: "reachable", agent: "running" } },
     });
-
-    // A heartbeat older than allowed is down (heartbeats run every 100 ms: wait for one to age).
-    const stale = await waitFor(async () => {
-      const r = (await check({ maxHeartbeatAgeMs: 0 })) as { status: string };
-      return r.status === "error" ? r : undefined;
-    });
+    const stale = (await ready({ maxHeartbeatAgeMs: 0 })) as { status: string };
     expect(stale).toMatchObject({ details: { molecule: { reason: "no heartbeat within 0 ms" } } });
 
-    const workspaceId = (
-      nest.get(MoleculeHealthIndicator) as unknown as { client: { workspaceId: string } }
-    ).client.workspaceId;
-    const remove = emu.injectFault({
-      method: "GET",
-      path: `/workspaces/${workspaceId}`,
-      status: 500,
-      count: 1_000,
+    // The platform goes away: readiness is down, liveness (no platform call) stays up, so a
+    // liveness probe never restarts the app for a platform outage.
+    await own.close();
+    expect(await ready()).toMatchObject({
+      status: "error",
+      details: { molecule: { status: "down", platform: "unreachable" } },
     });
-    try {
-      expect(await check()).toMatchObject({
-        status: "error",
-        details: { molecule: { status: "down", platform: "unreachable" } },
-      });
-    } finally {
-      remove();
-    }
+    const alive = (await live()) as { details: { molecule: Record<string, unknown> } };
+    expect(alive).toMatchObject({ status: "ok", details: { molecule: { status: "up" } } });
+    expect(alive.details.molecule["platform"]).toBeUndefined(); // it asked nothing
 
     await nest.close();
-    const after = (await check()) as { status: string };
-    expect(after.status).not.toBe("ok"); // terminus says "shutting_down" once the app closes
-    expect(after).toMatchObject({ details: { molecule: { status: "down", agent: "stopped" } } });
+    expect(await live()).toMatchObject({
+      details: { molecule: { status: "down", agent: "stopped" } },
+    });
   });
 });
 
 describe("default logs", () => {
-  it("one line per lifecycle step; no per-poll or per-heartbeat lines; no push controller in poll mode", async () => {
+  it("one line per lifecycle step and per message; no per-poll or per-heartbeat lines; no push route in poll mode", async () => {
     const logs = new Capture();
     const { app: nest, workspaceId } = await app(
       { delivery: { mode: "poll", intervalMs: 50 } },
@@ -147,18 +155,38 @@ describe("default logs", () => {
     const before = emu.heartbeats(workspaceId).length;
     // Several polls and heartbeats happen (observed on the platform side).
     await waitFor(() => emu.heartbeats(workspaceId).length >= before + 3);
+    // A message: one line saying who sent it and how long it took, never its text.
+    const peerWs = await emu.admin.createWorkspace({ name: "nest-health-peer" });
+    const peer = new RemoteAgent({
+      client: new PlatformClient({
+        platformUrl: emu.url,
+        workspaceId: peerWs.id,
+        token: peerWs.token!,
+      }),
+      handler: () => undefined,
+    });
+    await peer.start();
+    const answer = await peer.callPeer(workspaceId, "the secret plan");
+    expect(answer.status === "completed" && answer.text).toBe("echo the secret plan");
+    await peer.stop();
+    await peer.client.close();
     await nest.close();
 
     const mine = logs.of("MoleculeAgent");
-    expect(mine.map((l) => `${l.level}: ${l.message}`)).toEqual([
+    const lines = mine.map((l) => `${l.level}: ${l.message}`);
+    expect(lines).toEqual([
       `log: Connected workspace ${workspaceId} (delivery: poll; handlers: EchoAgent.answer).`,
+      expect.stringMatching(
+        new RegExp(`^log: Answered message [0-9a-f-]{36} from ${peerWs.id} in \\d+ ms\\.$`),
+      ),
       `log: Draining workspace ${workspaceId}: 0 in flight.`,
       `log: Stopped workspace ${workspaceId}.`,
     ]);
-    expect(logs.lines.some((l) => l.message.includes("MoleculePushController"))).toBe(false);
+    expect(JSON.stringify(logs.lines)).not.toContain("secret plan");
+    expect(logs.lines.some((l) => l.message.includes("MoleculePushRoute"))).toBe(false);
   });
 
-  it("verboseLogs: true adds the per-request lines at debug; push mode registers the controller", async () => {
+  it("verboseLogs: true adds the per-request lines at debug; push mode serves its route", async () => {
     const logs = new Capture();
     const port = await freePort();
     const { app: nest, workspaceId } = await app(
@@ -175,6 +203,14 @@ describe("default logs", () => {
     await nest.listen(port, "127.0.0.1");
     const before = emu.heartbeats(workspaceId).length;
     await waitFor(() => emu.heartbeats(workspaceId).length >= before + 2);
+    // The route is served by core's push handler (a JSON-RPC answer), not Nest's 404.
+    const registered = new URL(nest.get(RemoteAgent).pushUrl!);
+    const probe = await fetch(`http://127.0.0.1:${port}${registered.pathname}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(((await probe.json()) as { jsonrpc?: string }).jsonrpc).toBe("2.0");
     await nest.close();
     const mine = logs.of("MoleculeAgent");
     expect(mine.filter((l) => l.level === "debug").length).toBeGreaterThan(2);
@@ -183,6 +219,5 @@ describe("default logs", () => {
       `Draining workspace ${workspaceId}: 0 in flight.`,
       `Stopped workspace ${workspaceId}.`,
     ]);
-    expect(logs.lines.some((l) => l.message.includes("MoleculePushController"))).toBe(true);
   });
 });

@@ -12,8 +12,9 @@ const base: MoleculeAgentModuleOptions = {
 const bad = (options: unknown) => () => resolveOptions(options as MoleculeAgentModuleOptions);
 
 describe("resolveOptions", () => {
-  it("defaults delivery to poll", () => {
-    expect(resolveOptions(base).delivery).toEqual({ mode: "poll" });
+  it("leaves delivery to the agent when unset (poll where the platform has it, else push)", () => {
+    expect(resolveOptions(base).delivery).toEqual({ mode: "auto" });
+    expect(resolveOptions({ ...base, delivery: "poll" }).delivery).toEqual({ mode: "poll" });
     expect(resolveOptions({ ...base, delivery: "off" }).delivery).toEqual({ mode: "off" });
     expect(
       resolveOptions({ ...base, delivery: { mode: "poll", intervalMs: 50 } }).delivery,

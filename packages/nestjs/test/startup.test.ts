@@ -326,7 +326,7 @@ describe("start-up errors", () => {
 });
 
 describe("a message no handler matches", () => {
-  it("is dead-lettered with a NoPeerHandlerError and never answered", async () => {
+  it("is dead-lettered with a NoPeerHandlerError; its sender is told it will not be answered", async () => {
     @PeerAgent()
     @Injectable()
     class OnlyBilling {
@@ -370,7 +370,11 @@ describe("a message no handler matches", () => {
       /No @OnPeerMessage\(\) handler matches/,
     );
     expect(nest.get(OnlyBilling).calls).toBe(0);
-    expect(await fetchInbound(client)).toEqual([]);
+    // No handler's answer: only the failure answer (molecule_failure), so a waiting caller fails
+    // at once instead of waiting out its timeout.
+    await waitFor(async () => (await fetchInbound(client)).length === 1);
+    const [answer] = await fetchInbound(client);
+    expect(answer).toMatchObject({ isReply: true, answerFailure: "handler_failed" });
   });
 });
 

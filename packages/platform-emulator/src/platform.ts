@@ -333,7 +333,9 @@ export class Platform {
     const subs = this.subscribers.get(workspaceId);
     if (subs === undefined || subs.size === 0) return;
     const payload = JSON.stringify({ type, timestamp: at, data });
-    const frame = this.latest ? `event: ${type}\ndata: ${payload}\n\n` : `data: ${payload}\n\n`;
+    // `data:` frames only, in both contracts: the newer server's `sse.go` 103 at 50c3bdfd writes
+    // exactly what the baseline's does (an `event: <TYPE>` line was an emulator assumption).
+    const frame = `data: ${payload}\n\n`;
     for (const res of subs) {
       if (res.writableEnded) continue;
       if (this.#unsent.size === 0) setImmediate(() => this.#flushFrames());

@@ -8,6 +8,7 @@ import { queueStatus } from "./proxy/queue-status.js";
 import { listActivity, notify, reportActivity } from "./routes/activity.js";
 import { delegate, listDelegations } from "./routes/delegations.js";
 import { listEvents } from "./routes/events.js";
+import { chatFilesRoute } from "./routes/chat-uploads.js";
 import { featureRoute } from "./routes/features.js";
 import { downloadPlugin, installPlugin } from "./routes/plugins.js";
 import {
@@ -77,7 +78,7 @@ export async function route(platform: Platform, ctx: Ctx): Promise<void> {
   if (a === "ws" && n === 1 && m === "GET") return plainSocketRequest(platform, ctx);
   if (a === "events" && m === "GET" && (n === 1 || n === 2))
     return listEvents(platform, ctx, n === 2 ? (segs[2] ?? "") : undefined);
-  const feature = featureRoute(platform, ctx, segs);
+  const feature = featureRoute(platform, ctx, segs) ?? chatFilesRoute(platform, ctx, segs);
   if (feature !== undefined) return feature;
   if (a === "workspaces") {
     if (n === 1) {

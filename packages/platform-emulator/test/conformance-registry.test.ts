@@ -168,10 +168,16 @@ describe.each(["latest", "2026-04"] as const)("registry and lifecycle (%s)", (co
     expect(asFloat.json).toEqual({ error: "invalid request body" });
     expect((await hb({ workspace_id: ws.id, error_rate: "x" })).status).toBe(400);
     expect((await hb({ active_tasks: 0 })).status).toBe(400);
-    expect(
-      (await hb({ workspace_id: ws.id, active_tasks: 2, uptime_seconds: 10, error_rate: 0.25 }))
-        .json,
-    ).toEqual({ status: "ok" });
+    const ok = await hb({
+      workspace_id: ws.id,
+      active_tasks: 2,
+      uptime_seconds: 10,
+      error_rate: 0.25,
+    });
+    // latest: the inbound secret with every heartbeat (#2421, registry.go 622-650 at 50c3bdfd)
+    const { platform_inbound_secret: secret, ...rest } = ok.json as Record<string, unknown>;
+    expect(rest).toEqual({ status: "ok" });
+    expect(typeof secret).toBe(compat === "latest" ? "string" : "undefined");
     const noBearer = await req(emu, "POST", "/registry/heartbeat", {
       body: { workspace_id: ws.id },
     });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { once } from "node:events";
 import { expect, it } from "vitest";
+import { slowReaderUpload } from "@internal/test-utils";
 import { firstLines, run } from "./cli-helpers.js";
 
 const TOTAL = 100 * 1024 * 1024;
@@ -80,6 +81,35 @@ it.skipIf(!existsSync("/proc/self/io"))(
     expect(tooBig.answer).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
     for (const a of [wrongPath, noBearer, tooBig]) expect(a.answer).toContain("Connection: close");
     expect(read).toBeLessThan(MiB);
+    expect(rss).toBeLessThan(10 * MiB);
+    child.kill("SIGTERM");
+    await once(child, "exit");
+  },
+  120_000,
+);
+
+it.skipIf(!existsSync("/proc/self/io"))(
+  "a client reading its answer 250 ms late gets its 401 (100 MB, no bearer) and 404 (100 MB chunked, wrong path) in 20 of 20 tries, < 1 MiB read per refusal, RSS flat",
+  async () => {
+    const child = run(["--port", "0", "--no-ui"]);
+    const [first] = await firstLines(child, 1);
+    const port = Number(/:(\d+)/.exec(first ?? "")?.[1]);
+    const pid = child.pid as number;
+    const ws = "7b0c3a52-5d4e-4f8a-9c1e-2a3b4c5d6e7f";
+    const noBearer = `POST /workspaces/${ws}/memories HTTP/1.1\r\nHost: x\r\nContent-Type: application/json`;
+    const wrongPath = "POST /no/such/route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json";
+    const tries = (head: string, chunked: boolean) =>
+      Promise.all(Array.from({ length: 20 }, () => slowReaderUpload(port, head, { chunked })));
+    await tries(noBearer, false); // warm-up: first-use allocations are not counted
+    const read0 = procField(pid, "io", "rchar");
+    const rss0 = procField(pid, "status", "VmRSS") * 1024;
+    const refused = await tries(noBearer, false);
+    const lost = await tries(wrongPath, true);
+    const read = procField(pid, "io", "rchar") - read0;
+    const rss = procField(pid, "status", "VmRSS") * 1024 - rss0;
+    expect(refused.map((o) => o.status ?? o.error)).toEqual(Array(20).fill(401));
+    expect(lost.map((o) => o.status ?? o.error)).toEqual(Array(20).fill(404));
+    expect(read).toBeLessThan(40 * MiB);
     expect(rss).toBeLessThan(10 * MiB);
     child.kill("SIGTERM");
     await once(child, "exit");

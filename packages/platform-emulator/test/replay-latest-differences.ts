@@ -49,6 +49,16 @@ export const LATEST_DIFFERS: Record<string, LatestDifference> = {
     signature: "410 keys:error,hint,id,removed_at",
     reason: "§8.5: a removed workspace is 410 without ?include_removed=true",
   },
+  "heartbeat valid": {
+    signature: "200 keys:platform_inbound_secret,status",
+    reason:
+      "#2421: the heartbeat answers the inbound secret too (registry.go 622-650 at enteros-core@50c3bdfd)",
+  },
+  "heartbeat oversized body (2 MiB)": {
+    signature: "200 keys:platform_inbound_secret,status",
+    reason:
+      "#2421: the heartbeat answers the inbound secret too (registry.go 622-650 at enteros-core@50c3bdfd)",
+  },
   "deleted: heartbeat with own token": {
     signature: "401 error:invalid workspace auth token",
     reason: "§8.5: a heartbeat after delete is 401",

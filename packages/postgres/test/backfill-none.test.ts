@@ -13,7 +13,10 @@ import { sendMessages } from "./replicas.js";
 
 const pg = usePostgres({ emulator: true, tmp: true });
 
-/** A client that counts its completed platform reads (`reads(n)` resolves after the n-th). */
+/**
+ * A client that counts its completed inbox reads (`reads(n)` resolves after the n-th); the read of
+ * the agent's checkpoint (`agent_log` rows) at a start without saved state is not one.
+ */
 class CountingClient extends PlatformClient {
   #done = 0;
   #waiters: Array<{ n: number; resolve: () => void }> = [];
@@ -21,6 +24,7 @@ class CountingClient extends PlatformClient {
     ...args: Parameters<PlatformClient["fetchActivityRows"]>
   ): ReturnType<PlatformClient["fetchActivityRows"]> {
     const page = await super.fetchActivityRows(...args);
+    if ((args[0]?.type ?? "a2a_receive") !== "a2a_receive") return page;
     this.#done++;
     for (const w of this.#waiters.filter((x) => x.n <= this.#done)) w.resolve();
     this.#waiters = this.#waiters.filter((x) => x.n > this.#done);

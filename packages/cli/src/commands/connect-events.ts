@@ -1,6 +1,7 @@
 // What `molecule-agent connect` prints about its agent, from the agent's typed events: the
-// connected line and the drain on stdout, one line per handled message with --verbose. Warnings
-// and errors reach stderr through the agent's logger (also fed by the events).
+// connected line, one line per handled message (who sent it and how long it took, never its
+// text; answers to its own calls only with --verbose) and the drain on stdout. Warnings and errors
+// reach stderr through the agent's logger (also fed by the events).
 import type { AgentEventMap, Logger, RemoteAgent } from "@molecule-ai/agent-core";
 import { hidePathSecret } from "./secrets.js";
 
@@ -35,7 +36,7 @@ function connectedLine(
   return `${o.prefix} connected as ${e.workspaceId} (platform=${platformUrl}, delivery=${e.delivery}, ${where})`;
 }
 
-/** Prints `agent`'s lifecycle (and, with `verbose`, each handled message) as it happens. */
+/** Prints `agent`'s lifecycle and each handled message as it happens. */
 export function printAgentEvents(agent: RemoteAgent, o: ConnectOutput, platformUrl: string): void {
   agent.on("connected", (e) => o.out(connectedLine(o, platformUrl, e)));
   // The logger prints these warnings; a listener tells the agent they are seen, so Node does not
@@ -48,9 +49,9 @@ export function printAgentEvents(agent: RemoteAgent, o: ConnectOutput, platformU
       `${o.prefix} draining: ${e.activeTasks} handler(s) running, ${e.pendingReplies} answer(s) to send`,
     );
   });
-  if (!o.verbose) return;
   agent.on("handled", (e) => {
     const m = e.message;
+    if (m.isReply && !o.verbose) return;
     const from = m.sourceId ?? m.claimedSourceId ?? m.source;
     const retries = e.attempts > 1 ? `, ${e.attempts} attempts` : "";
     o.out(

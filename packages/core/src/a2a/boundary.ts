@@ -50,8 +50,17 @@ export function stripA2ABoundary(text: unknown): string {
 
 const ZWSP = "\u200b";
 
-// Characters a model may read as the `[` of a marker: ASCII, fullwidth, and common lookalikes.
-const OPENERS = new Set([0x5b, 0xff3b, 0x27e6, 0x3010, 0x3016, 0x301a, 0x2045, 0xfe5d]);
+/**
+ * Characters a model may read as the `[` of a marker: `[` and the square-bracket lookalikes
+ * (`⁅ ⟦ ⟬ ⦋ ⦍ ⦏ 【 〔 〖 〘 〚`), closed under NFKC: every code point whose NFKC form starts with one
+ * of them (`［`, `﹇`, `﹝`, `︹`, `︻`, `︗`, ...). `test/security-boundary.test.ts` recomputes the
+ * closure over every code point.
+ */
+export const MARKER_OPENERS: ReadonlySet<number> = new Set([
+  0x5b, 0x2045, 0x27e6, 0x27ec, 0x298b, 0x298d, 0x298f, 0x3010, 0x3014, 0x3016, 0x3018, 0x301a,
+  0xfe17, 0xfe39, 0xfe3b, 0xfe47, 0xfe5d, 0xff3b, 0x1f12a, 0x1f240, 0x1f241, 0x1f242, 0x1f243,
+  0x1f244, 0x1f245, 0x1f246, 0x1f247, 0x1f248,
+]);
 // Invisible characters a peer may put inside a marker: format characters (zero-width spaces and
 // joiners, soft hyphen, bidi controls, BOM), combining marks and variation selectors, Hangul fillers.
 const IGNORABLE = /^[\p{Cf}\p{Mn}\p{Me}\u115f\u1160\u3164\uffa0]$/u;
@@ -91,39 +100,49 @@ const CONFUSABLES: Readonly<Record<string, string>> = {
   "\u051b": "Q",
   "\u051c": "W",
 };
-// The marker names on the skeleton (upper-cased, lookalikes mapped, invisibles removed): any
-// number of `/` and spaces before the name, `_`, `-` or spaces between its words, and no letter,
-// digit or `_` right after it ("[SYSTEMATIC" and "[SYSTEM_PROMPT" are not markers).
+// The marker names on the skeleton (see `markerAt`): `/` and spaces before the name, one separator
+// (a space, `_` or `-`) between its words, and no letter, digit or `_` right after it
+// ("[SYSTEMATIC" and "[SYSTEM_PROMPT" are not markers).
 const MARKER_SKELETON =
-  /^[\s/]*(?:A2A[\s_-]*RESULT[\s_-]*(?:FROM|TO)[\s_-]*PEER|A2A[\s_-]*ERROR|A2A[\s_-]*QUEUED|SYSTEM|OVERRIDE|INSTRUCTIONS|IGNORE[\s_-]*ALL|YOU[\s_-]*ARE[\s_-]*NOW)(?![A-Z0-9_])/;
-// Every character a marker skeleton is made of; scanning stops after the first other one.
-const MARKER_CHAR = /^[A-Z2\s_/-]$/;
-const SKELETON_CHARS = 40; // longer than any marker name with its separators
-const SCAN_LIMIT = 512; // raw characters examined after an opener (invisible padding included)
+  /^(?:A2A[ _-]?RESULT[ _-]?(?:FROM|TO)[ _-]?PEER|A2A[ _-]?ERROR|A2A[ _-]?QUEUED|SYSTEM|OVERRIDE|INSTRUCTIONS|IGNORE[ _-]?ALL|YOU[ _-]?ARE[ _-]?NOW)(?![A-Z0-9_])/;
+/** Longer than any marker name on the skeleton (padding collapses, so no sender length matters). */
+const SKELETON_CHARS = 40;
+const SPACE = /^\s$/u;
 
-/** The visible text after an opener, as a model would read it, for marker matching only. */
-function skeletonAfter(text: string, from: number): string {
-  let out = "";
-  const end = Math.min(text.length, from + SCAN_LIMIT);
-  for (let i = from; i < end && out.length < SKELETON_CHARS;) {
+/**
+ * Whether the text after an opener at `from` reads as a marker name, as a model would read it:
+ * upper-cased, NFKC-folded, lookalike letters mapped, invisible characters dropped, any run of
+ * spaces and `/` before the name dropped and any run of separators between words read as its
+ * first one. However much padding a sender adds, the skeleton stays as short as the name, so the
+ * scan has no length limit a sender controls; it stops at the first character no marker name
+ * continues with (another opener among them), so scanning all openers of a text is linear.
+ */
+function markerAt(text: string, from: number): boolean {
+  let skeleton = "";
+  let lead = true; // before the name
+  let separated = false; // the last skeleton character is a separator
+  for (let i = from; i < text.length && skeleton.length < SKELETON_CHARS;) {
     const cp = text.codePointAt(i) as number;
     const ch = String.fromCodePoint(cp);
     i += ch.length;
-    if (cp < 0x80) {
-      const c = ch.toUpperCase();
-      out += c;
-      if (!MARKER_CHAR.test(c)) break; // no marker continues past it: stop early
-      continue;
-    }
-    if (IGNORABLE.test(ch)) continue;
-    for (const c of ch.normalize("NFKC").toUpperCase()) {
-      if (IGNORABLE.test(c)) continue;
-      const mapped = CONFUSABLES[c] ?? c;
-      out += mapped;
-      if (!MARKER_CHAR.test(mapped)) return out;
+    const folded = cp < 0x80 ? ch.toUpperCase() : ch.normalize("NFKC").toUpperCase();
+    for (const f of folded) {
+      if (f.codePointAt(0)! >= 0x80 && IGNORABLE.test(f)) continue;
+      const c = CONFUSABLES[f] ?? f;
+      const space = SPACE.test(c);
+      if (lead && (space || c === "/")) continue;
+      lead = false;
+      if (space || c === "_" || c === "-") {
+        if (!separated) skeleton += space ? " " : c;
+        separated = true;
+        continue;
+      }
+      separated = false;
+      skeleton += c;
+      if (!/^[A-Z0-9]$/.test(c)) return MARKER_SKELETON.test(skeleton); // no name continues
     }
   }
-  return out;
+  return MARKER_SKELETON.test(skeleton);
 }
 
 /**
@@ -131,23 +150,27 @@ function skeletonAfter(text: string, from: number): string {
  * after the `[` of every `[A2A_RESULT_FROM_PEER]`, `[/A2A_RESULT_FROM_PEER]`, `[A2A_RESULT_TO_PEER]`,
  * `[A2A_ERROR]`, `[A2A_QUEUED]`, `[SYSTEM]`, `[OVERRIDE]`, `[INSTRUCTIONS]`, `[IGNORE ALL]` and
  * `[YOU ARE NOW]`, anywhere in the text. The match is made on what a model would read: any case,
- * spaces, `/`, `_` or `-` between the words, invisible characters (zero-width, bidi, combining
- * marks) anywhere inside, fullwidth and compatibility forms (NFKC), Cyrillic/Greek lookalike
- * letters, and bracket lookalikes (`［`, `⟦`, `【`, ...). The text reads the same to a person, but
- * no longer matches the marker, so peer output cannot close the boundary or pose as a system
- * instruction. An opener already followed by U+200B counts as defused, so the function is
- * idempotent.
+ * any amount of spaces, `/`, `_` or `-` between the words, invisible characters (zero-width, bidi,
+ * combining marks) anywhere inside and in any number, fullwidth and compatibility forms (NFKC),
+ * Cyrillic/Greek lookalike letters, and every bracket lookalike of {@link MARKER_OPENERS}. A
+ * string comparison no longer matches the marker, so peer output cannot close the boundary or
+ * pose as a system instruction for a parser; a reader sees the text as it was, which is why text
+ * shown to a model or a person also marks each of its lines (`spotlightPeerText`). An opener
+ * already followed by U+200B counts as defused, so the function is idempotent.
  */
 export function neutralizePeerMarkers(text: string): string {
   if (typeof text !== "string") return "";
   let out = "";
   let last = 0;
   for (let i = 0; i < text.length; i++) {
-    if (!OPENERS.has(text.charCodeAt(i))) continue;
-    if (text.charCodeAt(i + 1) === 0x200b) continue; // already defused
-    if (!MARKER_SKELETON.test(skeletonAfter(text, i + 1))) continue;
-    out += text.slice(last, i + 1) + ZWSP;
-    last = i + 1;
+    const cp = text.codePointAt(i) as number;
+    if (!MARKER_OPENERS.has(cp)) continue;
+    const after = i + (cp > 0xffff ? 2 : 1);
+    if (cp > 0xffff) i++;
+    if (text.charCodeAt(after) === 0x200b) continue; // already defused
+    if (!markerAt(text, after)) continue;
+    out += text.slice(last, after) + ZWSP;
+    last = after;
   }
   return last === 0 ? text : out + text.slice(last);
 }

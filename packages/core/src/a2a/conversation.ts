@@ -29,6 +29,23 @@ export const TASK_STATE_KEY = "molecule_task_state";
 export const TASK_ERROR_KEY = "molecule_task_error";
 
 /**
+ * Metadata key of an answer that says its message was dead-lettered unanswered (an
+ * {@link AnswerFailure}); see docs/protocol.md.
+ */
+export const FAILURE_KEY = "molecule_failure";
+/**
+ * Why a message will never be answered, as its dead-letter answer says it (metadata
+ * `molecule_failure`, docs/protocol.md): the handler failed on every attempt, the conversation went
+ * over the turn limit, or the message was delivered `maxDeliveries` times and never settled.
+ */
+export type AnswerFailure = "handler_failed" | "turn_limit" | "delivery_limit";
+
+/** Whether `v` is an {@link AnswerFailure}. */
+export function isAnswerFailure(v: unknown): v is AnswerFailure {
+  return v === "handler_failed" || v === "turn_limit" || v === "delivery_limit";
+}
+
+/**
  * The answering agent's task an answer belongs to (message metadata `molecule_task_id`,
  * `molecule_task_state`, `molecule_task_error`; see docs/protocol.md): written by a poll-delivered
  * `RemoteAgent`, whose answers travel as messages rather than as A2A results.

@@ -28,6 +28,12 @@ export type {
   VerifiedCardSignature,
 } from "./card-signature.js";
 export {
+  spotlightPeerText,
+  unicodeEscape,
+  UNTRUSTED_LINE_MARK,
+  visiblePeerText,
+} from "./spotlight.js";
+export {
   buildMessageSendRequest,
   extractA2AText,
   normalizePart,
@@ -37,14 +43,16 @@ export {
 } from "./outbound.js";
 export type { A2AProtocolVersion, MessageSendRequest, OutboundMessageInput } from "./outbound.js";
 export {
+  FAILURE_KEY,
   IN_REPLY_TO_KEY,
+  isAnswerFailure,
   SOURCE_WORKSPACE_KEY,
   TASK_ERROR_KEY,
   TASK_ID_KEY,
   TASK_STATE_KEY,
   isAgentRole,
 } from "./conversation.js";
-export type { AnswerTask } from "./conversation.js";
+export type { AnswerFailure, AnswerTask } from "./conversation.js";
 export type { A2AStreamEvent } from "./from-v1.js";
 export type { PeerTaskQuery } from "./peer-wire.js";
 // Internal: the client side of a peer's tasks (platform/peer-tasks.ts).

@@ -1,39 +1,77 @@
-// The health of a running agent for a framework's health endpoint: the platform answers, the agent
-// runs, and its last heartbeat is recent.
+// The health of an agent hosted in a web app, for its framework's probes. Liveness
+// (`checkAgentHealth`) is the agent's own state, with no platform call: a platform outage must not
+// restart the app's pods, and a paused workspace is a healthy agent waiting. Readiness
+// (`checkAgentReadiness`) also asks the platform and wants a recent heartbeat: whether messages
+// reach this agent now.
 import type { HeartbeatClockClient } from "./heartbeat-clock.js";
 import { isMoleculeError } from "../transport/index.js";
 
-/** Where a hosted agent is in its life. */
-export type AgentLifecycleState = "starting" | "running" | "stopping" | "stopped" | "failed";
+/** Where a hosted agent is in its life (`paused`: running, its workspace paused on the platform). */
+export type AgentLifecycleState =
+  | "starting"
+  | "running"
+  | "paused"
+  | "stopping"
+  | "stopped"
+  | "failed";
 
-/** What {@link checkAgentHealth} reports. */
+/** What {@link checkAgentHealth} and {@link checkAgentReadiness} report. */
 export interface AgentHealth {
   status: "up" | "down";
-  /** `reachable`, or why the platform could not be asked (`unreachable`, `unauthorized`, `workspace_removed`). */
-  platform: string;
+  /**
+   * Readiness only: `reachable`, or why the platform could not be asked (`unreachable`,
+   * `unauthorized`, `workspace_removed`).
+   */
+  platform?: string;
   agent: AgentLifecycleState;
   delivery: string;
   /** Milliseconds since a heartbeat last reached the platform (null before the first). */
   lastHeartbeatAgeMs: number | null;
-  /** Why the agent is down. */
+  /** Why the agent is down (or, paused, why it takes no messages). */
   reason?: string;
 }
 
-/** What {@link checkAgentHealth} looks at. */
+/** What {@link checkAgentHealth} and {@link checkAgentReadiness} look at. */
 export interface AgentHealthInput {
   /** The agent's client (a {@link HeartbeatClockClient} knows when its last heartbeat was accepted). */
   client: Pick<HeartbeatClockClient, "getWorkspace" | "lastHeartbeatAt">;
   state: AgentLifecycleState;
   /** The agent's delivery (`agent.delivery`). */
   delivery: string;
-  /** How long the platform probe may take, in ms (default 3 000). */
+  /** Readiness: how long the platform probe may take, in ms (default 3 000). */
   timeoutMs?: number | undefined;
-  /** Oldest acceptable heartbeat, in ms (default 90 000: the platform's offline threshold). */
+  /** Readiness: oldest acceptable heartbeat, in ms (default 90 000: the platform's offline threshold). */
   maxHeartbeatAgeMs?: number | undefined;
 }
 
-/** Probes the platform (`GET /workspaces/<id>`) and reports the agent's state; never throws. */
-export async function checkAgentHealth(input: AgentHealthInput): Promise<AgentHealth> {
+function heartbeatAge(client: AgentHealthInput["client"]): number | null {
+  const at = client.lastHeartbeatAt;
+  return at === undefined ? null : Date.now() - at;
+}
+
+/**
+ * Liveness: up while the agent runs, its workspace paused included (it waits for the resume);
+ * down before start-up, while stopping, after it stopped or failed. Makes no platform call and
+ * never throws: a liveness probe must not fail because the platform is down.
+ */
+export function checkAgentHealth(input: Omit<AgentHealthInput, "timeoutMs">): AgentHealth {
+  const { state: agent, delivery } = input;
+  const alive = agent === "running" || agent === "paused";
+  return {
+    status: alive ? "up" : "down",
+    agent,
+    delivery,
+    lastHeartbeatAgeMs: heartbeatAge(input.client),
+    ...(agent === "paused" ? { reason: "workspace paused on the platform" } : {}),
+    ...(alive ? {} : { reason: `agent ${agent}` }),
+  };
+}
+
+/**
+ * Readiness: up when the platform answers (`GET /workspaces/<id>`), the agent runs (not paused)
+ * and its last heartbeat is recent; never throws.
+ */
+export async function checkAgentReadiness(input: AgentHealthInput): Promise<AgentHealth> {
   const { client, state: agent, delivery } = input;
   const { timeoutMs = 3_000, maxHeartbeatAgeMs = 90_000 } = input;
   let platform = "reachable";
@@ -43,16 +81,17 @@ export async function checkAgentHealth(input: AgentHealthInput): Promise<AgentHe
     const code = isMoleculeError(error) ? error.code : "";
     platform = code === "unauthorized" || code === "workspace_removed" ? code : "unreachable";
   }
-  const at = client.lastHeartbeatAt;
-  const age = at === undefined ? null : Date.now() - at;
+  const age = heartbeatAge(client);
   const reason =
     platform !== "reachable"
       ? `platform ${platform}`
-      : agent !== "running"
-        ? `agent ${agent}`
-        : age === null || age > maxHeartbeatAgeMs
-          ? `no heartbeat within ${maxHeartbeatAgeMs} ms`
-          : undefined;
+      : agent === "paused"
+        ? "workspace paused on the platform"
+        : agent !== "running"
+          ? `agent ${agent}`
+          : age === null || age > maxHeartbeatAgeMs
+            ? `no heartbeat within ${maxHeartbeatAgeMs} ms`
+            : undefined;
   const status = reason === undefined ? ("up" as const) : ("down" as const);
   return {
     status,

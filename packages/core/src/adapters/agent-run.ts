@@ -11,12 +11,15 @@ export interface AgentRunHooks {
   onStopping?: () => void;
   /** The agent has stopped (drained, timers cleared). */
   onStopped?: () => void;
+  /** The workspace was paused (`true`) or resumed (`false`) while the agent waits it out. */
+  onPaused?: (paused: boolean) => void;
 }
 
 /**
  * Starts and stops one `RemoteAgent` and tracks its {@link AgentLifecycleState}: `starting`, then
- * `running` after a successful `start()`, `failed` when start-up fails or the agent ends on its
- * own, `stopping` and `stopped` (or `failed` again) on shutdown.
+ * `running` after a successful `start()`, `paused` while its workspace is paused (an agent with
+ * `onPause: "wait"`) and `running` again once resumed, `failed` when start-up fails or the agent
+ * ends on its own, `stopping` and `stopped` (or `failed` again) on shutdown.
  */
 export class AgentRun {
   #state: AgentLifecycleState = "starting";
@@ -24,9 +27,17 @@ export class AgentRun {
   #stopping: Promise<void> | undefined;
 
   constructor(
-    private readonly agent: Pick<RemoteAgent, "start" | "stop" | "done">,
+    private readonly agent: Pick<RemoteAgent, "start" | "stop" | "done"> &
+      Partial<Pick<RemoteAgent, "on">>,
     private readonly hooks: AgentRunHooks = {},
   ) {}
+
+  /** Follows the agent's `paused` and `resumed` events (while it runs). */
+  #follow(paused: boolean): void {
+    if (this.#state !== (paused ? "running" : "paused")) return;
+    this.#state = paused ? "paused" : "running";
+    this.hooks.onPaused?.(paused);
+  }
 
   /** Where the agent is in its life. */
   get state(): AgentLifecycleState {
@@ -36,6 +47,8 @@ export class AgentRun {
   /** Starts the agent (rejects with its start-up error, leaving the state `failed`). */
   async start(): Promise<void> {
     this.#started = true;
+    this.agent.on?.("paused", () => this.#follow(true));
+    this.agent.on?.("resumed", () => this.#follow(false));
     try {
       await this.agent.start();
     } catch (error) {

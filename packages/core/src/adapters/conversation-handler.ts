@@ -72,8 +72,11 @@ export interface ConversationHistoryOptions<T> {
 export interface ConversationHandlerOptions<T> extends ConversationHistoryOptions<T> {
   /** Runs the model. */
   run: ConversationRun<T>;
-  /** The message for an inbound one (its text is untrusted: pass it through `sanitizePeerText`). */
-  toMessage: (message: InboundMessage) => T;
+  /**
+   * The message for an inbound one (its text and files are untrusted: pass the text through
+   * `sanitizePeerText`; `readModelFiles` reads its files so); `signal` aborts reading its files.
+   */
+  toMessage: (message: InboundMessage, signal: AbortSignal | undefined) => T | Promise<T>;
   /** What is saved for an answer that names no `responseMessages`: an assistant message. */
   assistantMessage: (text: string) => T;
   /** Whether kept history may start at this message (a user message): see {@link trimHistory}. */
@@ -105,6 +108,9 @@ export function trimHistory<T>(
 /**
  * A message handler with conversation history: messages of one conversation are answered one at
  * a time, in arrival order, so history stays consistent; other conversations run concurrently.
+ * An answer no `callPeer` awaits (`msg.isReply`: late, or a duplicate of one a call took) is
+ * `unawaited`: it never reaches the model nor the history, and the handler resolves `""` (the
+ * runtime never answers an answer).
  * `.stream()` yields text as the run streams it; when a stream fails before its first chunk (a
  * model that cannot stream), the turn is answered by one non-streaming run instead.
  */
@@ -131,9 +137,13 @@ export function createConversationHandler<T>(
     }
     return keyOf(message);
   };
-  const prepare = async (message: InboundMessage, key: string | undefined): Promise<T[]> => {
+  const prepare = async (
+    message: InboundMessage,
+    key: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<T[]> => {
     const history = key === undefined ? [] : ((await store.get(key)) ?? []);
-    return [...history, toMessage(message)];
+    return [...history, await toMessage(message, signal)];
   };
   const save = async (key: string | undefined, messages: T[], added: T[]): Promise<void> => {
     if (key !== undefined) {
@@ -156,9 +166,10 @@ export function createConversationHandler<T>(
 
   const handler = async (message: InboundMessage, context: ConversationContext = {}) => {
     const key = start(message);
+    if (message.isReply === true) return ""; // see `unawaited`
     return locks.run(key, async () => {
-      const messages = await prepare(message, key);
       const signal = context.signal;
+      const messages = await prepare(message, key, signal);
       const { text, added } = await complete(
         await run({ messages, message, signal, stream: false }),
       );
@@ -170,9 +181,10 @@ export function createConversationHandler<T>(
   const stream = (message: InboundMessage, context: ConversationContext = {}) => ({
     [Symbol.asyncIterator]: () => {
       const key = start(message);
+      if (message.isReply === true) return (async function* () {})(); // see `unawaited`
       return locks.iterate(key, async function* () {
-        const messages = await prepare(message, key);
         const signal = context.signal;
+        const messages = await prepare(message, key, signal);
         const answer = await run({ messages, message, signal, stream: true });
         const streamed = asStream<T>(answer);
         if (!streamed) {

@@ -54,8 +54,11 @@ export interface HostedAgentOptions {
   /** The agent card registered with the platform (default `{ name: workspaceId }`). */
   agentCard?: AgentCard;
   /**
-   * `"poll"` (default), `{ mode: "push", path, publicUrl }` (a route in this app), or `"off"`
-   * (no inbound delivery: the workspace heartbeats and can call peers, nothing is received).
+   * Unset (the default): chosen as core's `RemoteAgent` chooses, poll where the platform has poll
+   * delivery, else push to a server of the agent's own (127.0.0.1, a free port, registered as
+   * `http://localhost:<port>/<secret>`: the April 2026 platform). `"poll"`, `{ mode: "push",
+   * path, publicUrl }` (a route in this app), or `"off"` (no inbound delivery: the workspace
+   * heartbeats and can call peers, nothing is received) choose it.
    */
   delivery?: HostedDelivery;
   /** Heartbeat interval in ms (default 30 000; the platform marks a workspace offline after 90 s). */
@@ -84,10 +87,17 @@ export interface HostedAgentOptions {
    * `RemoteAgentOptions.whenPaused`).
    */
   whenPaused?: "refuse" | "wait" | "resume" | undefined;
+  /**
+   * When the workspace is paused while the app runs: `"wait"` (default for a hosted agent, whose
+   * app outlives the pause) takes no messages until it is resumed, then carries on; `"end"` ends
+   * the agent (see `RemoteAgentOptions.onPause`).
+   */
+  onPause?: "end" | "wait" | undefined;
 }
 
 /** Delivery after validation: trailing slashes trimmed, defaults filled in. */
 export type ResolvedHostedDelivery =
+  | { mode: "auto" }
   | { mode: "off" }
   | { mode: "poll"; intervalMs?: number; cursorStore?: CursorStore }
   | { mode: "push"; path: string; publicUrl: string; secret?: string };
@@ -166,8 +176,13 @@ export function resolveHostedAgentOptions<O extends HostedAgentOptions>(
       `\`drainTimeoutMs\` must be a number >= 0, got ${JSON.stringify(options.drainTimeoutMs)}.`,
     );
   }
+  const onPause: unknown = options.onPause;
+  if (onPause !== undefined && onPause !== "end" && onPause !== "wait") {
+    fail(`\`onPause\` must be "end" or "wait", got ${JSON.stringify(onPause)}.`);
+  }
   const delivery = options.delivery;
-  if (delivery === undefined || delivery === "poll") return { options, delivery: { mode: "poll" } };
+  if (delivery === undefined) return { options, delivery: { mode: "auto" } };
+  if (delivery === "poll") return { options, delivery: { mode: "poll" } };
   if (delivery === "off") return { options, delivery: { mode: "off" } };
   if (typeof delivery !== "object" || delivery === null) {
     fail(

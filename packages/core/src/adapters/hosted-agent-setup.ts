@@ -47,14 +47,16 @@ export interface HostedAgentParts<C extends PlatformClient> {
 
 /**
  * The `RemoteAgent` options of a hosted agent. Push delivery registers `<publicUrl>/<secret>` and
- * starts no server: the app routes `<path>/<secret>` to `agent.createPushHandler()`. A dead letter
- * is logged as an error unless `onDeadLetter` is given.
+ * starts no server: the app routes `<path>/<secret>` to `agent.createPushHandler()`. Delivery left
+ * unset is `RemoteAgent`'s own choice (poll, or push to a server of its own). A pause is waited
+ * out unless `onPause: "end"`. A dead letter is logged as an error unless `onDeadLetter` is given.
  */
 export function hostedAgentOptions<C extends PlatformClient>(
   { options, delivery }: HostedAgentConfig,
   { client, handler, logger, pushSecret }: HostedAgentParts<C>,
 ): RemoteAgentOptions<C> {
   let agentDelivery: RemoteAgentOptions["delivery"] = "none";
+  if (delivery.mode === "auto") agentDelivery = undefined;
   if (delivery.mode === "poll") agentDelivery = "poll";
   if (delivery.mode === "push") {
     if (pushSecret === undefined) {
@@ -74,6 +76,7 @@ export function hostedAgentOptions<C extends PlatformClient>(
     cursorStore: delivery.mode === "poll" ? delivery.cursorStore : undefined,
     store: options.store,
     whenPaused: options.whenPaused,
+    onPause: options.onPause ?? "wait",
     maxAttempts: options.maxAttempts,
     drainTimeoutMs: options.drainTimeoutMs,
     logger,

@@ -68,15 +68,20 @@ export type {
 } from "./hosted-agent-options.js";
 export { hostedAgentOptions, hostedClientOptions, hostedPushSecret } from "./hosted-agent-setup.js";
 export type { HostedAgentParts } from "./hosted-agent-setup.js";
-export { checkAgentHealth } from "./agent-health.js";
+export { checkAgentHealth, checkAgentReadiness } from "./agent-health.js";
 export type { AgentHealth, AgentHealthInput, AgentLifecycleState } from "./agent-health.js";
 export { AgentRun } from "./agent-run.js";
 export type { AgentRunHooks } from "./agent-run.js";
 export { lineLogger } from "./line-logger.js";
 export type { LineSink } from "./line-logger.js";
 export { HeartbeatClockClient } from "./heartbeat-clock.js";
+// A message's files as a model gets them (LangChain content blocks, AI SDK file parts, MCP content).
+export { base64Of, isTextMediaType, readModelFiles } from "./model-files.js";
+export type { ModelFile, ModelFiles } from "./model-files.js";
 // The one line a command prints when an agent could not start (the examples and the CLI).
 // A node:http server's cheap refusals and connection bound (the push server's; the MCP server's too).
-export { closeUnread, ConnectionLimit } from "../a2a/index.js";
+export { closeUnread, ConnectionLimit, lingerUnread } from "../a2a/index.js";
+// The bearer check of an operator route (a cron route; the MCP HTTP server's token).
+export { verifyBearer } from "../a2a/index.js";
 export { describeStartError } from "../platform/index.js";
 export type { DescribeStartErrorOptions } from "../platform/index.js";

@@ -92,7 +92,7 @@ export function createMessageEndpoint(options: MessageEndpointOptions): A2AHandl
     ...(onError !== undefined ? { onError } : {}),
     ...(claims !== undefined ? { claims } : {}),
     ...(workspaceId !== undefined ? { workspaceId } : {}),
-    ...(pathSecret !== false ? { pathSecret } : {}),
+    pathSecret,
     streaming: options.streaming ?? true,
     agentCard,
     onMessage: async (message, ctx) => {

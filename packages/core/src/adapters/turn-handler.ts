@@ -36,13 +36,21 @@ export interface TurnHandler {
 /**
  * Wraps `turn` into a {@link TurnHandler}: turns of one conversation (`key`) run one at a time in
  * arrival order, other conversations concurrently; an already aborted `signal` never starts one.
+ * An answer no `callPeer` awaits (`msg.isReply`: a late or duplicate answer) runs no turn: the
+ * handler resolves `undefined` (the runtime never answers an answer).
  */
 export function createTurnHandler(
   turn: Turn,
   key: (message: InboundMessage) => string | undefined,
 ): TurnHandler {
   const queue = new KeyedQueue();
-  const run = (message: InboundMessage, context: Omit<TurnContext, "key">) => {
+  const run = async (
+    message: InboundMessage,
+    context: Omit<TurnContext, "key">,
+  ): Promise<string | undefined> => {
+    // An answer nobody awaits (late, or a duplicate of one a call took) is not a turn: the model
+    // never sees it, and nothing would be sent back for it anyway.
+    if (message?.isReply === true) return undefined;
     const turnKey = key(message);
     return queue.run(turnKey, async () => {
       context.signal?.throwIfAborted();

@@ -40,5 +40,12 @@ export function checkAgentOptions<C extends AgentPlatformClient>(
       );
     }
   }
+  const onPause: unknown = options.onPause;
+  if (onPause !== undefined && onPause !== "end" && onPause !== "wait") {
+    throw new MoleculeOptionError(
+      "onPause",
+      `RemoteAgent: onPause must be "end" or "wait" (got ${JSON.stringify(onPause)}).`,
+    );
+  }
   checkBackfill(options.backfill);
 }

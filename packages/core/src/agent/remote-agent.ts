@@ -6,12 +6,14 @@ import { detached } from "../observability/index.js";
 import { AgentApprovals, AgentTranscript, recordTurns } from "../org/index.js";
 import type { PushTranscript, TranscriptLog } from "../org/index.js";
 import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
-import type { ApprovalRequestInput, HeartbeatReport, PeerCallResult } from "../platform/index.js";
-import { AgentStateStore, hasStore, storeOf, type AgentStore } from "../store/index.js";
+import type { ApprovalRequestInput, PeerCallResult } from "../platform/index.js";
+import { AgentStateStore, hasStore, storeOf } from "../store/index.js";
+import type { AgentStore, DefaultStore } from "../store/index.js";
 import { MoleculeError, describe, type Logger } from "../transport/index.js";
 import { Admission } from "./admit/admission.js";
 import { Answers } from "./answer/answers.js";
 import { startCancelled, startSteps, type StartStep } from "./lifecycle/lifecycle.js";
+import { escalationListener } from "./lifecycle/escalations.js";
 import { unlessPaused } from "./lifecycle/paused-start.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
@@ -22,8 +24,10 @@ import { checkAgentOptions } from "./options.js";
 import { PeerCalls } from "./route/call-peer.js";
 import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
+import { AgentFiles } from "./source/agent-files.js";
 import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
 import { CONNECTED_SLOWDOWN, PollSource, type PollCapabilities } from "./source/poll-source.js";
+import { openPollState } from "./source/poll-state.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
 import { PushSource } from "./source/push-source.js";
 import { startPush } from "./source/push-start.js";
@@ -48,15 +52,11 @@ const noop = (): void => {};
  * (concurrency limit, retries with backoff, reply, dead letter). `stop()` drains and closes
  * every timer, socket and server. `done` resolves with why the agent ended.
  *
- * Delivery guarantee (poll): each message is handed to the handler at most once per run
- * (de-duplicated by activity id and A2A `messageId`, across `410` resets and re-listings), and the
- * persisted cursor never passes an unsettled message. Across a crash, a message whose handler was
- * running may be delivered once more, flagged `ctx.redelivered`.
- *
- * Conversations: an answer (`msg.isReply`) is never answered; an answer a `callPeer` awaits
- * resolves that call instead of reaching the handler; a conversation over the turn limit is cut.
- * Answers leave the handler slot through a reply outbox persisted with the cursor: once a message
- * is settled its answer is sent at least once, under one `messageId` (see docs/protocol.md).
+ * Poll: each message reaches the handler at most once per run, the saved cursor never passes an
+ * unsettled one, a restart resumes after it (the default store, else the activity log's
+ * checkpoint), and after a crash a message that was running comes again flagged `redelivered`.
+ * An answer is never answered; one a `callPeer` awaits resolves it; answers leave through a
+ * reply outbox saved with the cursor (docs/protocol.md).
  */
 export class RemoteAgent<
   C extends AgentPlatformClient = AgentPlatformClient,
@@ -80,6 +80,8 @@ export class RemoteAgent<
   readonly #admission: Admission;
   readonly #runner: Dispatcher;
   readonly #push: PushSource;
+  /** Which message parts are files, their acknowledgement, the push routes of chat files. */
+  readonly #files: AgentFiles;
   readonly #platform: PlatformWatch;
   /** The start-up registration, sent again when a resumed workspace waits for its agent. */
   readonly #registration = new Registration();
@@ -90,6 +92,8 @@ export class RemoteAgent<
   #mode: AgentDeliveryMode = "none";
   #pollSource: PollSource | undefined;
   readonly #store: AgentStore;
+  /** Poll delivery without a `store` option: the default store (files beside the token file). */
+  #defaultStore: DefaultStore | undefined;
   /** The store's saved state, one writer for poll, outbox and push counts. */
   readonly #state: AgentStateStore;
   #server: A2AServer | undefined;
@@ -119,8 +123,9 @@ export class RemoteAgent<
     this.eventBus = this.#obs.bus;
     this.#card = options.agentCard ?? { name: options.client.workspaceId };
     this.#platform = new PlatformWatch(options, this.#obs, this.#ending.signal, {
-      report: () => this.#report(),
+      report: () => this.#runner.report(this.#startedAt),
       end: (reason, error) => void this.#end(reason, error),
+      hold: (paused) => void (this.#pollSource?.hold(paused), this.#obs.paused(paused)),
       streamConnected: () => this.#pollSource?.connected() === true,
       registerAgain: (signal) => this.#registration.again(options.client, signal),
     });
@@ -150,21 +155,14 @@ export class RemoteAgent<
     const runOptions = { ...options, handler } as unknown as RemoteAgentOptions;
     this.#runner = new Dispatcher(runOptions, calls, answers, this.#obs);
     const concurrency = options.concurrency ?? 4;
-    this.#push = new PushSource(this.#admission, this.#router, this.#runner, concurrency);
+    const files = (this.#files = new AgentFiles(options.client, options.files, logger));
+    this.#push = new PushSource(this.#admission, this.#router, this.#runner, files, concurrency);
     this.#approvals = new AgentApprovals(options.client, this.#logger, this.#ending.signal);
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
-    const onEscalated =
-      options.onApprovalEscalated ??
-      (options.handler as { onApprovalEscalated?: RemoteAgentOptions["onApprovalEscalated"] })
-        .onApprovalEscalated;
-    if (typeof onEscalated === "function")
-      this.on("approvalEscalated", (e) => {
-        void Promise.resolve(onEscalated(e)).catch((err: unknown) =>
-          this.#logger.warn?.("onApprovalEscalated failed", { error: describe(err) }),
-        );
-      });
+    const onEscalated = escalationListener(options, this.#logger);
+    if (onEscalated) this.on("approvalEscalated", onEscalated);
   }
 
   /** The messages and answers this agent served at `/transcript` (the `transcript` option). */
@@ -219,6 +217,11 @@ export class RemoteAgent<
     return this.#pushUrl;
   }
 
+  /** True while the workspace is paused and the agent waits it out (`onPause: "wait"`). */
+  get paused(): boolean {
+    return this.#platform.held;
+  }
+
   /** The poll cursor (last activity id settled in order), in poll mode. */
   get cursor(): string | undefined {
     return this.#pollSource?.cursor;
@@ -267,6 +270,7 @@ export class RemoteAgent<
         onMessage: (message, ctx) => this.#push.onMessage(message, ctx),
         taskStore: this.#store.tasks,
         workspaceId: this.client.workspaceId,
+        files: this.#files,
       },
       options,
     );
@@ -300,7 +304,8 @@ export class RemoteAgent<
       dropEventSpare(this.client); // the probe's stream, when nothing took it
       if (abort.signal.aborted) throw startCancelled(); // stop() closes what was opened
       await Promise.allSettled([this.#pollSource?.stop(), this.#server?.close()]);
-      this.#pollSource = this.#server = this.#pushUrl = undefined;
+      await this.#defaultStore?.release();
+      this.#pollSource = this.#server = this.#pushUrl = this.#defaultStore = undefined;
       this.#runner.poll = undefined;
       this.#mode = "none";
       this.#phase = "new";
@@ -326,6 +331,7 @@ export class RemoteAgent<
     if (hasStore(this.#o)) await this.#state.open();
     const turn = startGate.turnOf(this.client);
     await turn.take(signal);
+    let caps: PollCapabilities | undefined;
     try {
       const step = this.#registration.recording(
         startSteps({ attempts, signal, logger: this.#logger, turn }),
@@ -342,13 +348,15 @@ export class RemoteAgent<
           intervalMs,
         });
       }
-      await this.#boot(step);
+      caps = await this.#boot(step);
     } finally {
       turn.give();
     }
+    // Poll delivery opens its state (files, the checkpoint) without holding a start slot.
+    if (this.#mode === "poll") await this.#startPoll(caps);
   }
 
-  async #boot(step: StartStep): Promise<void> {
+  async #boot(step: StartStep): Promise<PollCapabilities | undefined> {
     const delivery = this.#o.delivery;
     const needCaps = delivery === undefined || delivery === "poll" || delivery === "none";
     // The event stream is probed only for an agent that will open it (poll with wake-ups).
@@ -369,8 +377,10 @@ export class RemoteAgent<
       const poll = caps?.pollDelivery === true;
       await registerWithoutPush(this.client, this.#card, this.#mode, poll, step, this.#logger);
     }
-    await step("first heartbeat", (signal) => this.client.heartbeat(this.#report(), { signal }));
-    if (this.#mode === "poll") await this.#startPoll(caps);
+    await step("first heartbeat", (signal) =>
+      this.client.heartbeat(this.#runner.report(this.#startedAt), { signal }),
+    );
+    return caps;
   }
 
   /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */
@@ -393,28 +403,21 @@ export class RemoteAgent<
       onServer: (server) => (this.#server = server),
       register: this.#o.register === false ? undefined : step,
       transcript,
+      files: this.#files,
     });
   }
 
   async #startPoll(caps: PollCapabilities | undefined): Promise<void> {
-    const stages = {
-      admission: this.#admission,
-      router: this.#router,
-      runner: this.#runner,
-      answers: this.#answers,
-    };
-    this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, () => {
+    const ws = this.client.workspaceId;
+    const state = await openPollState(hasStore(this.#o), ws, this.#state, this.#answers);
+    this.#defaultStore = state.opened;
+    const [admission, router, runner] = [this.#admission, this.#router, this.#runner];
+    const watch = (): void => {
       if (this.#phase === "running") detached(() => this.#platform.watchState());
-    });
-    await this.#pollSource.start(this.#store.shared, caps);
-  }
-
-  #report(): HeartbeatReport {
-    return {
-      activeTasks: this.#runner.active,
-      currentTask: this.#runner.currentTask(),
-      uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
     };
+    const stages = { admission, router, runner, answers: this.#answers, files: this.#files };
+    this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, watch, state.where);
+    await this.#pollSource.start(this.#store.shared, caps);
   }
 
   /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */
@@ -439,8 +442,11 @@ export class RemoteAgent<
       await delivering;
       await this.#runner.stop(before === "new" ? undefined : (this.#o.drainTimeoutMs ?? 10_000));
       this.#calls.stop();
-      await this.#answers.stop(this.#o.drainTimeoutMs ?? 10_000, hasStore(this.#o));
+      const persistent = hasStore(this.#o) || this.#defaultStore !== undefined;
+      await this.#answers.stop(this.#o.drainTimeoutMs ?? 10_000, persistent);
       await this.#pollSource?.flush();
+      await this.#pollSource?.checkpoint(reason);
+      await this.#defaultStore?.release();
       await this.#tasks.settled();
       this.#tasks.cancel();
       await this.#server?.close().catch((err: unknown) => {

@@ -1,5 +1,5 @@
 // Types of the RemoteAgent runtime.
-import type { AgentCard, AnswerTask, A2APart } from "../a2a/index.js";
+import type { AgentCard, AnswerFailure, AnswerTask, A2APart } from "../a2a/index.js";
 import type { Backfill, CursorStore, InboundMessage } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import type { HeartbeatLateWarning } from "../events/index.js";
@@ -8,6 +8,7 @@ import type { EventStreamBody, HeartbeatReport } from "../platform/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
 import type { AgentEndReason, AgentEvent, AgentEventMap } from "../events/index.js";
 import type { AgentStore } from "../store/index.js";
+import type { PendingUploads } from "../files/index.js";
 
 /** A peer message: text, or parts. */
 export type PeerMessage = string | { text?: string; parts?: A2APart[] | unknown[] };
@@ -63,6 +64,8 @@ export interface AgentPlatformClient {
     sinceId?: string;
     sinceSecs?: number;
     limit?: number;
+    /** The activity type (default `a2a_receive`; the agent reads its checkpoint as `agent_log`). */
+    type?: string;
     signal?: AbortSignal;
   }): Promise<ActivityRows>;
   fetchInbound?(opts?: {
@@ -83,12 +86,13 @@ export interface AgentPlatformClient {
   }>;
   /**
    * Sends an answer; `messageId` is the answer's fixed id (resends reuse it); `task` the agent's
-   * task it belongs to (a client that drops it answers a question as a plain message).
+   * task it belongs to (a client that drops it answers a question as a plain message); `failure`
+   * marks the answer that says the message was dead-lettered unanswered.
    */
   reply(
     inbound: InboundMessage,
     text: string,
-    opts?: { signal?: AbortSignal; messageId?: string; task?: AnswerTask },
+    opts?: { signal?: AbortSignal; messageId?: string; task?: AnswerTask; failure?: AnswerFailure },
   ): Promise<void>;
   /**
    * Adds a row to this workspace's activity log: the agent reports each dead letter there (an
@@ -113,6 +117,12 @@ export interface AgentPlatformClient {
   pushPathSecret?(): Promise<string | undefined>;
   /** This workspace as the platform holds it: push delivery checks the registered `url`. */
   getWorkspace?(): Promise<{ url?: string | null | undefined }>;
+  /**
+   * Chat files (`PlatformClient.files`): a polled canvas upload's bytes and acknowledgement, and
+   * the inbound secret that authenticates the platform's file forwards to a push agent. Without
+   * it, polled uploads are not in `msg.files` and the push ingest route refuses every request.
+   */
+  readonly files?: (PendingUploads & { readonly inboundSecret?: string | undefined }) | undefined;
   openEventStream?(opts?: {
     signal?: AbortSignal;
   }): Promise<EventStreamBody | { body: EventStreamBody }>;
@@ -263,21 +273,24 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   /** Rows per fetch (default: the client's default). */
   pollLimit?: number;
   /**
-   * Where the poll cursor and de-dup window live (default in memory). Same as
+   * Where the poll cursor and de-dup window live (default: see `store`). Same as
    * `store: { state: cursorStore }`; prefer `store`.
    */
   cursorStore?: CursorStore;
   /**
-   * Where the agent keeps its cursor, de-duplication, reply outbox and task state:
-   * `memoryStore()` (default), `fileStore(path)`, or `createPostgresStore(...)` from
-   * `@molecule-ai/postgres`, which lets N replicas of this agent share one workspace and handle
-   * each message once. The store is yours: close it after `stop()`.
+   * Where the agent keeps its cursor, de-duplication, reply outbox and task state. Default, on poll
+   * delivery: `fileStore(<MOLECULE_STATE_DIR or ~/.molecule>/<workspaceId>/inbound)`, held by this
+   * agent alone (in memory where there is no file system), so a restart resumes where it stopped.
+   * Or `memoryStore()` (a restart resumes from the checkpoint in the activity log),
+   * `fileStore(path)`, or `createPostgresStore(...)` from `@molecule-ai/postgres` (N replicas of
+   * this agent share one workspace, each message handled once). A store you pass is yours: close it
+   * after `stop()`.
    */
   store?: AgentStore;
   /**
-   * What a start without a cursor (first start, or an empty store) delivers: `"all"` (default)
-   * every message the platform still holds, oldest first; `"none"` only messages arriving after
-   * the start (logged); `{ sinceMs }` those of the last `sinceMs` ms.
+   * What a first start delivers (no saved cursor, no checkpoint in the activity log): `"all"`
+   * (default) every message the platform still holds, oldest first; `"none"` only messages arriving
+   * after the start (logged); `{ sinceMs }` those of the last `sinceMs` ms.
    */
   backfill?: Backfill;
   /** Settled ids remembered for de-duplication (default 1000 activity ids and 1000 message ids). */
@@ -321,6 +334,16 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
    */
   whenPaused?: "refuse" | "wait" | "resume" | undefined;
   /**
+   * What the agent does when its workspace is paused while it runs: `"end"` (default) ends it
+   * (`done` resolves with `reason: "paused"`); `"wait"` keeps it running but taking no new
+   * messages (poll delivery stops fetching; a paused workspace gets no pushes), heartbeating and
+   * checking the state, until the workspace is resumed: then it registers again and takes
+   * messages again (`paused` and `resumed` events, `agent.paused`). What a web app hosting the
+   * agent wants (its process outlives a pause). With a shared store (replicas) the store's poll
+   * keeps running while paused.
+   */
+  onPause?: "end" | "wait" | undefined;
+  /**
    * Logger (default: `stderrLogger()`: `info` and up on stderr, level from `MOLECULE_LOG_LEVEL`;
    * pass `{}` for none). Every event is logged once (see the README's events table).
    */
@@ -359,4 +382,12 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   transcript?:
     | boolean
     | { maxLines?: number; maxTextChars?: number; cacheMs?: number; verifyPerMinute?: number };
+  /**
+   * Where a push agent keeps the files the platform forwards to it (canvas uploads, and its own
+   * uploads for the canvas, which the canvas downloads from it): in memory, at most `maxBytes`
+   * (default 256 MiB; the oldest file goes first past it) and for `keepMs` (default 24 h, as the
+   * platform keeps a poll workspace's pending uploads). Poll delivery keeps nothing: a polled
+   * upload's bytes are fetched from the platform when the handler reads them.
+   */
+  files?: { maxBytes?: number; keepMs?: number } | undefined;
 }

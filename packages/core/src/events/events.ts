@@ -174,6 +174,19 @@ export interface AgentEventMap {
     /** The child's reason: peer text, spoofed trust markers neutralised. */
     reason: string;
   };
+  /**
+   * The workspace was paused while the agent runs with `onPause: "wait"`: it takes no new messages
+   * until the workspace is resumed (`resumed`).
+   */
+  paused: {
+    type: "paused";
+    workspaceId: string;
+  };
+  /** The workspace was resumed after `paused`: the agent registered again and takes messages. */
+  resumed: {
+    type: "resumed";
+    workspaceId: string;
+  };
   /** The agent is ending: it drains running handlers and queued answers, then closes. */
   stopping: {
     type: "stopping";

@@ -128,6 +128,12 @@ export class AgentObserver {
     });
   }
 
+  /** The workspace was paused (`true`) or resumed (`false`) while the agent waits it out. */
+  paused(paused: boolean): void {
+    if (paused) this.emit("paused", {});
+    else this.emit("resumed", {});
+  }
+
   /** The agent begins to end. */
   stopping(reason: AgentEndReason, activeTasks: number, pendingReplies: number): void {
     this.emit("stopping", { reason, activeTasks, pendingReplies });
@@ -302,9 +308,11 @@ export class AgentObserver {
           });
         }
         if (outcome.status !== "handled") return;
-        // Every message ends here: its (debug-level) event is built only for a listener or a
-        // logger that prints debug lines.
-        if (!this.#o.logger.debug && this.bus.listenerCount("handled") === 0) return;
+        // Every message ends here: its event is built only for a listener or a logger that prints
+        // its line (info, debug for an answer).
+        const { info, debug } = this.#o.logger;
+        const logs = msg.isReply ? debug : info;
+        if (!logs && this.bus.listenerCount("handled") === 0) return;
         this.emit("handled", {
           message: msg,
           delivery,
@@ -352,17 +360,19 @@ function line(event: AgentEvent): [Level, string, Record<string, unknown>] {
         { ...ws, delivery: event.delivery },
       ];
     }
-    case "handled":
+    case "handled": {
+      // One line per message at info (an answer to this agent's own call at debug): who sent it
+      // and how long it took, never its text (messages may carry what logs must not keep).
+      const m = event.message;
+      const ms = Math.round(event.durationMs);
+      const tries = event.attempts > 1 ? `, ${event.attempts} attempts` : "";
+      const what = m.isReply ? "answer" : event.replied ? "answered" : "handled (no answer)";
       return [
-        "debug",
-        "message handled",
-        {
-          ...ids(event.message),
-          attempts: event.attempts,
-          durationMs: Math.round(event.durationMs),
-          replied: event.replied,
-        },
+        m.isReply ? "debug" : "info",
+        `${what} message ${m.messageId ?? m.activityId ?? "(no id)"} from ${m.sourceId ?? m.source} in ${ms} ms${tries}`,
+        { ...ids(m), attempts: event.attempts, durationMs: ms, replied: event.replied },
       ];
+    }
     case "retried":
       // The first failure of a message is a warning; its further retries are detail.
       return [
@@ -424,6 +434,14 @@ function line(event: AgentEvent): [Level, string, Record<string, unknown>] {
         `the store saves again after ${Math.round(event.downMs)} ms; taking new messages`,
         ws,
       ];
+    case "paused":
+      return [
+        "info",
+        `workspace ${event.workspaceId} was paused: taking no messages until it is resumed`,
+        ws,
+      ];
+    case "resumed":
+      return ["info", `workspace ${event.workspaceId} was resumed: taking messages again`, ws];
     case "stopping": {
       const busy = event.activeTasks + event.pendingReplies > 0;
       return [

@@ -1,6 +1,6 @@
 // What poll delivery, the reply outbox and the push delivery counts persist (one state, saved
 // atomically), and the store contract that persists it. The built-in stores are in store/.
-import type { AnswerTask } from "../a2a/index.js";
+import type { AnswerFailure, AnswerTask } from "../a2a/index.js";
 import type { InboundSource } from "./message.js";
 
 /** A message whose handler started but had not settled when the state was saved. */
@@ -113,4 +113,9 @@ export interface OutboxRecord {
   queuedAt: string;
   /** The agent's task the answer belongs to (a question, its end, or a refusal), if any. */
   task?: AnswerTask;
+  /**
+   * Set on the answer that tells the sender its message was dead-lettered unanswered: why
+   * (`handler_failed`, `turn_limit`, `delivery_limit`; see {@link AnswerFailure}).
+   */
+  failure?: AnswerFailure;
 }

@@ -3,7 +3,9 @@
 import { normalizeParts, textOfParts } from "../a2a/index.js";
 import { IN_REPLY_TO_KEY, isAgentRole } from "../a2a/index.js";
 import { TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY, isTaskState } from "../a2a/index.js";
-import type { A2APart, AnswerTask } from "../a2a/index.js";
+import { FAILURE_KEY, isAnswerFailure } from "../a2a/index.js";
+import type { A2APart, AnswerFailure, AnswerTask } from "../a2a/index.js";
+import type { InboundFile } from "../files/index.js";
 
 /** Who sent an inbound message. */
 export type InboundSource = "canvas_user" | "peer_agent" | "unknown";
@@ -37,6 +39,14 @@ export interface InboundMessage {
   text: string;
   /** The message parts, normalised to A2A v0.3 (`kind`). */
   parts: A2APart[];
+  /**
+   * The files that came with it (a `RemoteAgent` sets it before the handler runs): a canvas
+   * upload (the canvas's message names it in a file part: fetched from the platform on poll,
+   * taken in by the agent's push server on push) and a file part with inline bytes. Each has a
+   * safe `name`, `mediaType`, `size` and `bytes()` / `text()` / `stream()`. See
+   * `@molecule-ai/agent-core/files`.
+   */
+  files?: InboundFile[];
   /**
    * The sender's name in the platform's registry: the activity row's own (`peer_name`, flat or in
    * a `data` block, when the platform sends one), else the name this client's peer cache holds for
@@ -81,6 +91,11 @@ export interface InboundMessage {
   taskId?: string;
   /** An answer's task on the agent that answered (see {@link AnswerTask}), when it names one. */
   answerTask?: AnswerTask;
+  /**
+   * Set on an answer that says the message it answers was dead-lettered there, unanswered
+   * (metadata `molecule_failure`): `RemoteAgent#callPeer` then fails with `peer_failed`.
+   */
+  answerFailure?: AnswerFailure;
   /** When the platform recorded (or the push server received) the message. */
   receivedAt: Date;
   /** The raw row or message. */
@@ -132,15 +147,18 @@ function messageOfBody(body: unknown): {
  * `type`) and the Python SDK's enrichment object (`data.source`, `data.text`, `data.peer_name`, …).
  *
  * Returns `null` for rows that are not inbound messages: rows without an `id`, the agent's own
- * `/notify` echoes (`method: "notify"`), and rows of another activity type than `a2a_receive`.
- * Callers polling with a cursor must still advance past those rows. A delegation result the
- * platform pushed into the inbox comes back with `delegationResult` set (see there).
+ * `/notify` echoes (`method: "notify"`), the platform's record of a file the canvas staged for
+ * this workspace (`method: "chat_upload_receive"`: the canvas's message that follows names the
+ * file in a file part, and the message is what the handler gets, with the file in `files`), and
+ * rows of another activity type than `a2a_receive`. Callers polling with a cursor must still
+ * advance past those rows. A delegation result the platform pushed into the inbox comes back with
+ * `delegationResult` set (see there).
  */
 export function parseActivityRow(row: unknown): InboundMessage | null {
   if (!isRecord(row)) return null;
   const activityId = nonEmpty(row.id);
   if (!activityId) return null;
-  if (row.method === "notify") return null;
+  if (row.method === "notify" || row.method === "chat_upload_receive") return null;
   if (typeof row.activity_type === "string" && row.activity_type !== "a2a_receive") return null;
 
   const data = isRecord(row.data) ? row.data : {};
@@ -237,6 +255,8 @@ function markReply(msg: InboundMessage, message: Record<string, unknown> | undef
   if (inReplyTo) msg.inReplyTo = inReplyTo;
   const taskId = nonEmpty(message.taskId) ?? nonEmpty(message.task_id);
   if (taskId) msg.taskId = taskId;
+  const failure = metadata?.[FAILURE_KEY];
+  if (msg.isReply && isAnswerFailure(failure)) msg.answerFailure = failure;
   const answerTaskId = nonEmpty(metadata?.[TASK_ID_KEY]);
   const state = metadata?.[TASK_STATE_KEY];
   if (answerTaskId && isTaskState(state)) {

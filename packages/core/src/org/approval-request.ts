@@ -2,6 +2,7 @@
 // request too long to show whole is refused), a SHA-256 digest of it, and a reference line naming
 // the one request a decision answers. shared/reference/platform-api-workspace-features.md §2.
 import { randomHex, sha256Hex } from "../runtime/index.js";
+import { unicodeEscape } from "../a2a/index.js";
 import {
   approvalBody,
   type ApprovalRecord,
@@ -47,6 +48,56 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(walk(value)) ?? "null";
 }
 
+/**
+ * What a person cannot see or may misread in approval text: control, format (zero-width, bidi
+ * embeddings, overrides and isolates, soft hyphen, BOM, tags) and other default-ignorable
+ * characters, and the line and paragraph separators.
+ */
+const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
+/** The same, a tab and a line feed aside (free text keeps its lines). */
+const UNSEEN_IN_TEXT = /(?![\t\n])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
+
+/**
+ * Approval text as a person sees it: every invisible, bidirectional or line-separating character
+ * written as its escape (`\u202E`), tabs and line feeds kept. What runs is bound by the digest of
+ * the exact input; this is only what is shown.
+ */
+function visibleApprovalText(text: string): string {
+  return text.replace(UNSEEN_IN_TEXT, unicodeEscape);
+}
+
+/**
+ * `value` as canonical JSON (sorted keys) for a person: in strings, every invisible, bidirectional
+ * or line-separating character written as its `\uXXXX` escape; in keys, every character outside
+ * printable ASCII, so a key that looks like another (`comm\u200Band`, a Cyrillic `с`) shows as
+ * what it is. It is still JSON, read back as exactly `value`.
+ */
+function shownJson(value: unknown): string {
+  const walk = (v: unknown): string => {
+    if (typeof v === "string") return quote(v, false);
+    if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+    if (Array.isArray(v)) return `[${v.map(walk).join(",")}]`;
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${quote(k, true)}:${walk(o[k])}`)
+      .join(",")}}`;
+  };
+  return walk(JSON.parse(canonicalJson(value))); // plain JSON values: toJSON applied, undefined gone
+}
+
+/** A JSON string as a person is shown it (a key: every non-ASCII character escaped). */
+function quote(s: string, key: boolean): string {
+  return JSON.stringify(s).replace(key ? /[^\x20-\x7e]/g : UNSEEN, unicodeEscape);
+}
+
+/** The request as a person is shown it: its action and reason through {@link visibleApprovalText}. */
+export function shownRequest<T extends ApprovalRequestInput>(input: T): T {
+  const out = { ...input, action: visibleApprovalText(input.action) };
+  if (typeof input.reason === "string") out.reason = visibleApprovalText(input.reason);
+  return out;
+}
+
 function sha256(text: string): string {
   return sha256Hex(text);
 }
@@ -66,19 +117,22 @@ export function requestDigest(
   );
 }
 
-const ACTION_PREFIX = (toolName: string) => `run tool ${toolName} with input `;
+const ACTION_PREFIX = (toolName: string) =>
+  `run tool ${toolName.replace(/[^\x20-\x7e]/g, unicodeEscape)} with input `;
 
 /**
  * The approval for one tool call: `action` shows the tool and its complete input (canonical
- * JSON), `digest` is what the decision binds to. Throws {@link ApprovalTooLongError} when the
- * input is too long for a person to see whole (nothing is cut): refuse the call and tell the model.
+ * JSON with every invisible, bidirectional or line-separating character and every non-ASCII
+ * character of a key shown as an escape), `digest` is what the decision binds to (the exact
+ * input). Throws {@link ApprovalTooLongError} when the input is too long for a person to see whole
+ * (nothing is cut): refuse the call and tell the model.
  */
 export function toolCallApproval(
   toolName: string,
   input: unknown,
   options: { reason?: string | undefined; taskId?: string | undefined } = {},
 ): BoundApprovalRequest {
-  const json = canonicalJson(input ?? {});
+  const json = shownJson(input ?? {});
   const action = `${ACTION_PREFIX(toolName)}${json}`;
   if (action.length > MAX_APPROVAL_ACTION_CHARS) {
     const room = MAX_APPROVAL_ACTION_CHARS - ACTION_PREFIX(toolName).length;
@@ -144,8 +198,9 @@ export async function openScopedApproval(
   scope: readonly string[],
   signal?: AbortSignal,
 ): Promise<{ approvalId: string; digest: string }> {
-  approvalBody(input);
   const digest = requestDigest(input);
+  input = shownRequest(input);
+  approvalBody(input);
   const reason = referencedReason(input.reason, derivedReference(...scope, digest), digest);
   const rows = await client.listApprovals(signal ? { signal } : {});
   const pending = rows.find(

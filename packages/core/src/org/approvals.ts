@@ -32,6 +32,7 @@ import {
   readReference,
   referencedReason,
   requestDigest,
+  shownRequest,
 } from "./approval-request.js";
 
 /** What the approval wait needs of a platform client (`PlatformClient` has it all). */
@@ -71,9 +72,12 @@ export interface ApprovalWaitOptions {
   /** How often the request's status is re-read besides the event stream (default 5 000 ms). */
   pollIntervalMs?: number | undefined;
   /**
-   * Names the request across restarts and timeouts (default: a hash of action, task id and
-   * reason): a request with the key of one this waiter opened and has not answered yet, for the
-   * same digest, resumes waiting on it instead of opening another.
+   * Names the request across restarts and timeouts, and joins calls: a call with the key of a
+   * request this waiter opened and has not answered yet, for the same digest, waits on that
+   * request, even while another call waits on it too (both get its one decision). Without a key
+   * (a hash of action, task id and reason), a call resumes such a request only when no other call
+   * of this process waits on it (after a restart, a timeout or an abort); an identical call made
+   * while one waits opens its own request, so one decision never runs two calls.
    */
   key?: string | undefined;
   signal?: AbortSignal | undefined;
@@ -205,6 +209,8 @@ export class ApprovalWaiter {
   readonly #logger: Logger | undefined;
   #memory: PendingFile = { version: 1, pending: {} };
   #writes: Promise<void> = Promise.resolve();
+  /** The keys calls of this process wait on now, with how many calls wait on each. */
+  readonly #waiting = new Map<string, number>();
 
   /** @param options see {@link ApprovalWaiterOptions} */
   constructor(options: ApprovalWaiterOptions) {
@@ -235,7 +241,9 @@ export class ApprovalWaiter {
    * not answered yet: after a restart, an abort or a timeout) and resolves with the decision:
    * approved, denied, or expired (a denial). Rejects with {@link ApprovalTimeoutError} after
    * `timeoutMs` and with the signal's reason when aborted; in both cases the request stays pending
-   * and the next call with the same key and input waits on it again.
+   * and the next call with the same key and input waits on it again. One decision, one call: an
+   * identical call made while another waits opens its own request, unless both pass the same
+   * `key`. The person sees the action and reason with invisible characters as escapes.
    *
    * A decision answers only its own request: a request whose opening failed (a 503, a crash before
    * its id was saved) is adopted only by the fresh reference that attempt sent (its last reason
@@ -246,9 +254,38 @@ export class ApprovalWaiter {
     input: ApprovalRequestInput,
     options: ApprovalWaitOptions = {},
   ): Promise<ApprovalResult> {
+    const digest = requestDigest(input); // of the exact input
+    input = shownRequest(input); // what the person is shown: invisible characters as escapes
     approvalBody(input); // every argument checked before anything is sent or saved
-    const digest = requestDigest(input);
-    const key = options.key ?? defaultKey(input);
+    // Taken before anything is awaited, so that calls made at the same instant count each other.
+    const key = options.key ?? this.#freeKey(defaultKey(input));
+    this.#waiting.set(key, (this.#waiting.get(key) ?? 0) + 1);
+    try {
+      return await this.#request(input, digest, key, options);
+    } finally {
+      const left = (this.#waiting.get(key) ?? 1) - 1;
+      if (left > 0) this.#waiting.set(key, left);
+      else this.#waiting.delete(key);
+    }
+  }
+
+  /**
+   * The first of `base`, `base#2`, `base#3`, ... that no call of this process waits on: an
+   * identical request made while one waits gets its own (and after a restart, each of several
+   * resumes its own).
+   */
+  #freeKey(base: string): string {
+    let key = base;
+    for (let n = 2; this.#waiting.has(key); n++) key = `${base}#${n}`;
+    return key;
+  }
+
+  async #request(
+    input: ApprovalRequestInput,
+    digest: string,
+    key: string,
+    options: ApprovalWaitOptions,
+  ): Promise<ApprovalResult> {
     const stored = (await this.#load()).pending[key];
     let approvalId: string | undefined;
     let ref: string | undefined;

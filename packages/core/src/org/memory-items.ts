@@ -149,16 +149,22 @@ export class MemoryItemStore {
     return out;
   }
 
-  /** The memories carrying `tok` in this store's namespace and scope, decoded. */
-  async #find(tok: string): Promise<Hit[]> {
+  /**
+   * The memories carrying `tok` in this store's namespace and scope, decoded: the agent's own
+   * (`own`: read apart, from the platform's rows of this workspace alone, so no teammate's rows
+   * can crowd them out of a page), or every one the scope shows.
+   */
+  async #find(tok: string, own = false): Promise<Hit[]> {
     const rows = await this.#client.searchMemories({
-      scope: this.#scope,
+      // Without a scope the platform answers this workspace's own rows (of every scope).
+      ...(own ? {} : { scope: this.#scope }),
       namespace: this.#namespace,
       q: tok,
       limit: 50,
     });
     const found: Hit[] = [];
     for (const memory of rows) {
+      if (own && (memory.fromPeer || memory.scope !== this.#scope)) continue;
       const at = memory.content.lastIndexOf(MEMORY_STORE_MARK);
       if (at < 0) continue;
       try {
@@ -185,17 +191,19 @@ export class MemoryItemStore {
     };
   }
 
+  /** The agent's own item first, whatever teammates write; else a teammate's (TEAM scope). */
   async #get(namespace: string[], key: string): Promise<MemoryItem | null> {
-    const hits = (await this.#find(token("k", [namespace, key]))).filter((h) =>
-      sameItem(h, namespace, key),
-    );
-    const own = hits.find((h) => !h.memory.fromPeer) ?? hits[0];
-    return own ? this.#item(own.memory, own.item) : null;
+    const tok = token("k", [namespace, key]);
+    const mine = (await this.#find(tok, true)).find((h) => sameItem(h, namespace, key));
+    if (mine) return this.#item(mine.memory, mine.item);
+    if (this.#scope === "LOCAL") return null;
+    const theirs = (await this.#find(tok)).find((h) => sameItem(h, namespace, key));
+    return theirs ? this.#item(theirs.memory, theirs.item) : null;
   }
 
   async #put(namespace: string[], key: string, value: Record<string, unknown> | null) {
-    const old = (await this.#find(token("k", [namespace, key]))).filter(
-      (h) => !h.memory.fromPeer && sameItem(h, namespace, key),
+    const old = (await this.#find(token("k", [namespace, key]), true)).filter((h) =>
+      sameItem(h, namespace, key),
     );
     if (value !== null) {
       const prefixes = namespace.map((_, i) => token("p", namespace.slice(0, i + 1)));

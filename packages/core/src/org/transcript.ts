@@ -1,14 +1,17 @@
 // An agent's transcript for the canvas: the platform's `GET /workspaces/:id/transcript` relays
 // `GET /transcript?since=&limit=` at the origin of the agent card's `url`, forwarding the caller's
-// bearer as it is. This serves it, only to a bearer the platform accepts for this workspace
-// (checked against the platform, the answer cached briefly; the bearer is never logged or kept:
-// only its SHA-256 is, as the cache key). Checks of bearers not in the cache are rate-bounded, so
-// no stranger can make the agent spend its own platform budget (the platform limits requests per
-// IP, the agent's heartbeats among them). shared/reference/platform-api-workspace-features.md §3.2.
+// bearer as it is. This serves it to the agent's own token (compared here, no platform call) and
+// to a bearer the platform accepts for this workspace (checked against the platform, the answer
+// cached briefly; the bearer is never logged or kept: only its SHA-256 is, as the cache key).
+// Checks of bearers not in the cache are rate-bounded per address (transcript-budget.ts), so no
+// stranger can make the agent spend its own platform budget (the platform limits requests per IP,
+// the agent's heartbeats among them) nor the share of the platform's own relay.
+// shared/reference/platform-api-workspace-features.md §3.2.
 import { sha256Hex, utf8Length } from "../runtime/index.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { closeUnread, type AgentCard } from "../a2a/index.js";
 import { describe, MoleculeOptionError, type Logger } from "../transport/index.js";
+import { BearerCheckBudget } from "./transcript-budget.js";
 
 /** One transcript line. */
 export interface TranscriptLine {
@@ -66,11 +69,19 @@ export interface TranscriptHandlerOptions {
   /** How long a bearer's check is reused (default 30 000 ms; refusals 5 000 ms). */
   cacheMs?: number;
   /**
-   * Platform checks of bearers not in the cache, at most, in any 60 s (default 30). Past it a
-   * request with an unknown bearer is answered `429` with `Retry-After`, without calling the
-   * platform; cached bearers are served as before.
+   * Platform checks of bearers not in the cache, at most, in any 60 s (default 30): that many for
+   * requests from the platform's own addresses (what `platformUrl` resolves to: the canvas reads
+   * it relays), that many for all other addresses together, and a third of it for any one of
+   * them. Past its budget a request with an unknown bearer is answered `429` with `Retry-After`,
+   * without calling the platform; the agent's own token and cached bearers are served as before.
    */
   verifyPerMinute?: number;
+  /**
+   * Whether a bearer is the agent's own token (compared in constant time; `RemoteAgent` passes
+   * its client's `isOwnToken`): served at once, without a platform check or any budget, so no
+   * flood can lock the owner out.
+   */
+  isOwnToken?: (bearer: string) => boolean;
   /** Checks a bearer against the platform (default: a WorkspaceAuth read of this workspace). */
   verify?: (bearer: string, signal: AbortSignal) => Promise<boolean>;
   logger?: Logger;
@@ -99,10 +110,10 @@ const MAX_CHECKING = 8;
  * A `node:http` handler for `GET /transcript?since=&limit=`; returns `false` (and writes nothing)
  * for any other request, so it can sit in front of another handler. Answers the reference
  * runtime's shape `{runtime, supported, lines, cursor, more, source}`; `400` when `since`/`limit`
- * are not integers; `401` unless the platform accepts the request's bearer for this workspace;
- * `503` while 8 checks of other bearers are running; `429` (with `Retry-After`) for a bearer not in
- * the cache once `verifyPerMinute` checks ran in the last 60 s. A refusal closes the connection
- * without reading a request body.
+ * are not integers; `401` unless the bearer is the agent's own token (`isOwnToken`) or the platform
+ * accepts it for this workspace; `503` while 8 checks of other bearers are running; `429` (with
+ * `Retry-After`) for a bearer not in the cache once the budget of its address is spent (see
+ * `verifyPerMinute`). A refusal closes the connection without reading a request body.
  */
 export function createTranscriptHandler(
   options: TranscriptHandlerOptions,
@@ -117,8 +128,7 @@ export function createTranscriptHandler(
   // sha-256 of the bearer -> valid until (an expired entry stays, as a bearer accepted before)
   const accepted = new Map<string, number>();
   const refused = new Map<string, number>();
-  /** When the platform checks of the last 60 s started, oldest first (at most `perMinute`). */
-  const started: number[] = [];
+  const budget = new BearerCheckBudget(perMinute, options.platformUrl);
   const base = options.platformUrl.replace(/\/+$/, "");
   const verify =
     options.verify ??
@@ -147,19 +157,15 @@ export function createTranscriptHandler(
     map.set(key, Date.now() + (ok ? okMs : Math.min(okMs, 5_000)));
     return ok;
   };
-  /** Takes one check from the budget of the last 60 s; the seconds to wait when it is spent. */
-  const spend = (): number | undefined => {
-    const now = Date.now();
-    while (started.length > 0 && started[0]! <= now - 60_000) started.shift();
-    if (started.length >= perMinute)
-      return Math.max(1, Math.ceil((started[0]! + 60_000 - now) / 1000));
-    started.push(now);
-    return undefined;
-  };
   // One platform check per bearer at a time, and a few at most: unknown bearers cannot make this
   // agent call the platform without bound.
   const checking = new Map<string, Promise<boolean>>();
-  const isAccepted = async (bearer: string): Promise<boolean | "busy" | { retryAfter: number }> => {
+  const isAccepted = async (
+    bearer: string,
+    address: string | undefined,
+  ): Promise<boolean | "busy" | { retryAfter: number }> => {
+    if (options.isOwnToken?.(bearer) === true) return true; // the owner: no check, no budget
+    await budget.ready; // the platform's addresses (resolved once)
     const key = sha256Hex(bearer);
     const now = Date.now();
     const known = accepted.get(key);
@@ -170,7 +176,7 @@ export function createTranscriptHandler(
       if (checking.size >= MAX_CHECKING) return "busy";
       // A bearer the platform accepted before is checked again outside the budget: a flood of
       // unknown bearers cannot lock the canvas out (only real tokens ever enter `accepted`).
-      const retryAfter = known === undefined ? spend() : undefined;
+      const retryAfter = known === undefined ? budget.spend(address) : undefined;
       if (retryAfter !== undefined) return { retryAfter };
       running = check(key, bearer).finally(() => checking.delete(key));
       checking.set(key, running);
@@ -186,7 +192,10 @@ export function createTranscriptHandler(
     }
     const auth = req.headers.authorization;
     const bearer = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : "";
-    const ok = bearer === "" || bearer.length > 4096 ? false : await isAccepted(bearer);
+    const ok =
+      bearer === "" || bearer.length > 4096
+        ? false
+        : await isAccepted(bearer, req.socket?.remoteAddress);
     if (ok === "busy") {
       res.setHeader("Retry-After", "1");
       send(req, res, 503, { error: "busy: try again" });
@@ -267,6 +276,7 @@ type TranscriptOption = Pick<TranscriptHandlerOptions, "cacheMs" | "verifyPerMin
 interface TranscriptClient {
   workspaceId: string;
   platformUrl?: unknown;
+  isOwnToken?: (bearer: string) => boolean;
 }
 
 /**
@@ -313,6 +323,9 @@ export class AgentTranscript {
       workspaceId: this.#client.workspaceId,
       log: this.log,
       logger: this.#logger,
+      ...(typeof this.#client.isOwnToken === "function"
+        ? { isOwnToken: (bearer: string) => this.#client.isOwnToken!(bearer) }
+        : {}),
       ...(this.#option.cacheMs !== undefined ? { cacheMs: this.#option.cacheMs } : {}),
       ...(this.#option.verifyPerMinute !== undefined
         ? { verifyPerMinute: this.#option.verifyPerMinute }

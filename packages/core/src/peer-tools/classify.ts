@@ -1,6 +1,6 @@
 // One rule for every adapter: which failures of a peer call the model sees as a tool result, and
 // which throw. Decided by the error's `code`, so it holds across copies of this package.
-import { sanitizePeerText } from "../a2a/index.js";
+import { visiblePeerText } from "../a2a/index.js";
 import { isMoleculeError } from "../transport/index.js";
 import { PeerToolConfigError } from "./errors.js";
 
@@ -16,6 +16,8 @@ export const PEER_SIDE_CODES: ReadonlySet<string> = new Set([
   "peer_error", // any other HTTP status from the peer
   "peer_rpc_error", // a JSON-RPC error answer
   "peer_task_failed", // a task that ended "failed"
+  "peer_failed", // the peer dead-lettered the message: its handler failed, it will not answer
+  "peer_malformed_answer", // an answer of no known shape
   "peer_response_too_large",
   "peer_url_stale",
   "peer_url_invalid",
@@ -24,6 +26,7 @@ export const PEER_SIDE_CODES: ReadonlySet<string> = new Set([
   "timeout",
   "reply_timeout", // a poll peer did not answer in time
   "not_found", // no such peer
+  "peer_unknown", // 403 for an id this workspace's peer list does not hold
   "forbidden", // 403: the platform refuses this pair (the peer left the hierarchy or was removed)
   "server_error",
   "unavailable",
@@ -73,7 +76,11 @@ export function toPeerToolFailure(peerId: string, error: unknown): PeerToolFailu
   const failure: PeerToolFailure = {
     status: "error",
     peerId,
-    error: sanitizePeerText(error instanceof Error ? error.message : String(error)),
+    // One line (it may quote the peer): its line breaks shown as `\n`.
+    error: visiblePeerText(error instanceof Error ? error.message : String(error)).replaceAll(
+      "\n",
+      "\\n",
+    ),
     code: e?.code ?? "peer_error",
     retryable: e?.retryable ?? false,
   };

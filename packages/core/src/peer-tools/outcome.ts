@@ -1,5 +1,5 @@
 // Calling a peer as a tool: one outcome (answer, error result, or throw) and one text for the model.
-import { sanitizePeerText } from "../a2a/index.js";
+import { sanitizePeerText, spotlightPeerText, UNTRUSTED_LINE_MARK } from "../a2a/index.js";
 import type { PeerCallOptions, PeerCallResult, PlatformClient } from "../platform/index.js";
 import { MoleculePeerError } from "../transport/index.js";
 import { isPeerSideError, toPeerToolFailure } from "./classify.js";
@@ -33,24 +33,43 @@ export type PeerToolOutcome =
     };
 
 function label(peer: { id: string; name?: string | undefined }): string {
-  return untrustedLabel(peer.name, 100) || peer.id;
+  return JSON.stringify(untrustedLabel(peer.name, 100) || peer.id);
 }
 
-/** What the model sees for a peer's answer (anything but a failed task). */
+/** The line above a peer's text: whose it is, and how its lines are marked. */
+function header(what: string, peer: { id: string; name?: string | undefined }): string {
+  return `[${what} of peer ${label(peer)}; untrusted text follows, each line marked ${UNTRUSTED_LINE_MARK}]`;
+}
+
+/**
+ * What the model sees for a peer's answer (anything but a failed task): the peer's text below a
+ * header line, each of its lines marked (`spotlightPeerText`), or a note (queued, still working,
+ * no text), and how to continue a task the peer has not finished.
+ */
 export function peerResultText(
   result: PeerCallResult,
   peer: { id: string; name?: string | undefined } = { id: result.peerId },
 ): string {
-  const who = `Peer "${label(peer)}"`;
+  const who = `Peer ${label(peer)}`;
   if (result.status === "queued") {
     return result.deliveryMode === "poll"
       ? `${who} reads its messages by polling: the message is in its inbox (it is not busy) and its answer will arrive later as an inbound answer, not as this tool's result.`
       : `${who} is busy: the message was queued${result.queueDepth === undefined ? "" : ` (position ${result.queueDepth})`}${result.queueId ? ` under queue id ${untrustedLabel(result.queueId, 80)}` : ""} and will be delivered when it has capacity; its answer will not come back through this call.`;
   }
-  const extra = nonTextParts(result.parts);
-  const text = [sanitizePeerText(result.text), extra].filter((t) => t !== "").join("\n\n");
-  if (result.status === "completed") return text || "(the peer answered without text)";
-  if (result.status === "failed") return `${who} reported a failed task: ${text || "no details"}`;
+  // The peer's data and file parts follow its text, marked like it (result-parts.ts).
+  const text = [sanitizePeerText(result.text), nonTextParts(result.parts)]
+    .filter((t) => t !== "")
+    .join("\n\n");
+  if (result.status === "completed") {
+    return text === ""
+      ? `${who} answered without text.`
+      : spotlightPeerText(header("answer", peer), text);
+  }
+  if (result.status === "failed") {
+    return text === ""
+      ? `${who} reported a failed task, without details.`
+      : spotlightPeerText(header("failed task", peer), text);
+  }
   if (text === "" && result.status === "working") {
     return `${who} accepted the task and is still working on it.`;
   }
@@ -62,7 +81,9 @@ export function peerResultText(
       : ctx
         ? ` To continue, call this tool again with ${ctx}.`
         : "";
-  return `${text}\n\n[peer task state: ${untrustedLabel(result.status, 40)}.${cont}]`;
+  const said =
+    text === "" ? `${who} sent no text.` : spotlightPeerText(header("answer", peer), text);
+  return `${said}\n\n[peer task state: ${untrustedLabel(result.status, 40)}.${cont}]`;
 }
 
 /** What the model sees for a failed call. */
@@ -70,7 +91,7 @@ export function peerFailureText(
   failure: PeerToolFailure,
   peer: { id: string; name?: string | undefined } = { id: failure.peerId },
 ): string {
-  return `Error: the call to peer "${label(peer)}" failed: ${failure.error}`;
+  return `Error: the call to peer ${label(peer)} failed: ${failure.error}`;
 }
 
 /**

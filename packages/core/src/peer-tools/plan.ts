@@ -7,12 +7,17 @@ import { assertToolName, uniquePeerToolNames } from "./naming.js";
 import { runPeerTool } from "./outcome.js";
 import type { PeerToolCallSettings, PeerToolOutcome } from "./outcome.js";
 import type { PeerToolInput } from "./tool-inputs.js";
-import { matchedSkills, selectPeers } from "./select.js";
+import { untrustedLabel } from "./label.js";
+import { matchedSkills, matchesPeer, selectPeers } from "./select.js";
 import type { PeerSelection } from "./select.js";
 
 /** Options of {@link planPeerTools}. */
 export interface PeerToolPlanOptions extends PeerSelection<Peer> {
-  /** Tool-name overrides by peer id (or a function of the peer); others get `call_<slug>`. */
+  /**
+   * Tool-name overrides keyed by peer id or peer name (any case; an id key wins over a name key),
+   * or a function of the peer; others get `call_<slug>`. A key that names no listed peer throws
+   * {@link PeerToolConfigError} (`peer_filter_unmatched`).
+   */
   names?: Readonly<Record<string, string>> | ((peer: Peer) => string | undefined) | undefined;
   /**
    * Names the peer tools must not take (built-in or your own tools): a clashing generated name gets
@@ -31,17 +36,20 @@ export interface PlannedPeerTool {
 /**
  * Selects the peers (`include` / `exclude` / `skills`, repeated ids dropped) and gives each a
  * collision-free name and a description. Throws {@link PeerToolConfigError} when two peers would
- * get the same name from `names`, a `names` override takes a reserved name, or a name is invalid.
+ * get the same name from `names`, a `names` override takes a reserved name, or a name is invalid;
+ * and (`peer_filter_unmatched`) when an `include` id or name, a `skills` entry or a `names` key
+ * matches none of `peers`: a typo would otherwise leave the model without the tool, silently.
  */
 export function planPeerTools(
   peers: readonly Peer[],
   options: PeerToolPlanOptions = {},
 ): PlannedPeerTool[] {
+  checkUnmatched(peers, options);
   const selected = selectPeers(peers, options);
   const { names } = options;
   const overrides = new Map<string, string>();
   for (const peer of selected) {
-    const name = typeof names === "function" ? names(peer) : names?.[peer.id];
+    const name = typeof names === "function" ? names(peer) : names && nameOverride(names, peer);
     if (name !== undefined) overrides.set(peer.id, name);
   }
   const reserved = new Set(options.reservedNames ?? []);
@@ -68,6 +76,61 @@ export function planPeerTools(
     const description = peerToolDescription(peer, skills.length ? { matchedSkills: skills } : {});
     return { peer, name, description };
   });
+}
+
+/** The `names` entry for `peer`: keyed by its id, else by its name (any case). */
+function nameOverride(names: Readonly<Record<string, string>>, peer: Peer): string | undefined {
+  if (Object.hasOwn(names, peer.id)) return names[peer.id];
+  const wanted = peer.name.toLowerCase();
+  const key = Object.keys(names).find((k) => k.toLowerCase() === wanted);
+  return key === undefined ? undefined : names[key];
+}
+
+/**
+ * Throws `peer_filter_unmatched` naming each `include` string, `skills` entry and `names` key that
+ * matches none of the listed peers (predicates cannot be named, so they are not checked; neither
+ * is `exclude`: leaving out a peer that is not there is no mistake).
+ */
+function checkUnmatched(peers: readonly Peer[], options: PeerToolPlanOptions): void {
+  const problems: string[] = [];
+  const include = options.include;
+  const named =
+    include === undefined
+      ? []
+      : typeof include === "string"
+        ? [include]
+        : typeof include === "function"
+          ? []
+          : include;
+  for (const m of named) {
+    if (typeof m === "string" && !peers.some((p) => matchesPeer(p, m))) {
+      problems.push(`include ${JSON.stringify(m)} matches no peer id or name`);
+    }
+  }
+  for (const skill of options.skills ?? []) {
+    if (!peers.some((p) => matchedSkills(p, [skill]).length > 0)) {
+      problems.push(`skills ${JSON.stringify(skill)} is a skill no peer's card advertises`);
+    }
+  }
+  const names = options.names;
+  if (names !== undefined && typeof names !== "function") {
+    for (const key of Object.keys(names)) {
+      if (!peers.some((p) => p.id === key || p.name.toLowerCase() === key.toLowerCase())) {
+        problems.push(`names key ${JSON.stringify(key)} matches no peer id or name`);
+      }
+    }
+  }
+  if (problems.length === 0) return;
+  const listed = peers.slice(0, 10).map((p) => JSON.stringify(untrustedLabel(p.name, 60)));
+  const more = peers.length > 10 ? `, and ${peers.length - 10} more` : "";
+  const have =
+    peers.length === 0
+      ? "this workspace has no peers"
+      : `its peers are ${listed.join(", ")}${more}`;
+  throw new PeerToolConfigError(
+    `${problems.join("; ")} (${have}): fix the filter (ids and names come from client.listPeers()), or leave it out`,
+    "peer_filter_unmatched",
+  );
 }
 
 /** A framework-neutral peer tool: hand `name`, `description` and the input schema to any model API. */

@@ -1,11 +1,9 @@
 // PlatformClient: one method per platform endpoint a remote agent uses. A thin facade: each call
 // is a function of the piece that owns it, given the client's shared PlatformSession.
 import type { Readable } from "node:stream";
-import { derivePathSecret } from "../a2a/index.js";
-import type { A2APart, AgentCard, AnswerTask } from "../a2a/index.js";
+import type { A2APart, AgentCard, AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
-import { inspectCustom, REDACTED } from "../transport/index.js";
-import type { ChunkedBody } from "../transport/index.js";
+import { inspectCustom, REDACTED, type ChunkedBody } from "../transport/index.js";
 import { type ActivityRows, type FetchInboundOptions, fetchActivityRows } from "./activity.js";
 import {
   type ApprovalDecision,
@@ -45,8 +43,8 @@ import {
   OPEN_EVENT_CHUNKS,
   openEventChunks,
 } from "./event-connection.js";
+import { ChatFiles, CREATE_CHAT_FILES, InboundSecret, type NotifyOptions } from "./chat-files.js";
 import { delegate, notify, reply, reportActivity, type ReplyTarget } from "./messaging.js";
-import type { ActivityReport } from "./types.js";
 import { tracedCallPeer } from "./peer-call.js";
 import { PeerTasks, type PeerTasksOptions } from "./peer-tasks.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
@@ -58,11 +56,11 @@ import { heartbeat, register, updateAgentCard } from "./registry.js";
 import { enc, PlatformSession } from "./session.js";
 import { createToken, listTokens, revokeToken, rotateToken } from "./tokens.js";
 import type {
+  ActivityReport,
   DelegationResult,
   EventStream,
   HeartbeatReport,
   IssuedToken,
-  NotifyAttachment,
   PlatformCapabilities,
   PlatformClientOptions,
   RegisterResult,
@@ -85,14 +83,18 @@ export class PlatformClient {
   readonly platformUrl: string;
   /** This agent's workspace id. */
   readonly workspaceId: string;
+  /** Files between the canvas and this workspace: uploads, the canvas's pending uploads, the inbound secret. */
+  readonly files: ChatFiles;
   readonly #s: PlatformSession;
   readonly #card = new RegisteredCard();
+  readonly #secret = new InboundSecret();
 
   constructor(options: PlatformClientOptions) {
     const s = new PlatformSession(options);
     this.#s = s;
     this.workspaceId = s.workspaceId;
     this.platformUrl = s.transport.origin + s.transport.basePath;
+    this.files = ChatFiles[CREATE_CHAT_FILES](s, this.#secret);
   }
 
   /** The URL of this workspace's SSE event stream. */
@@ -103,6 +105,11 @@ export class PlatformClient {
   /** Whether a token is currently held (after `register()`, `token`, or a loaded store). */
   get hasToken(): boolean {
     return this.#s.token !== undefined;
+  }
+
+  /** Whether `bearer` is the token held now (constant time): how agent routes know the owner. */
+  isOwnToken(bearer: string): boolean {
+    return this.#s.holds(bearer);
   }
 
   [inspectCustom](): string {
@@ -118,15 +125,11 @@ export class PlatformClient {
   }
 
   /**
-   * The path secret of this workspace's push endpoint, derived from its token: the same in every
-   * run that holds the same token, so a restarted agent serves the URL it registered before (and a
-   * rotated token rotates it). `undefined` while no token is known (before a first registration).
+   * The path secret of this workspace's push endpoint, derived from its token (a restart serves the
+   * URL it registered; a rotated token rotates it); `undefined` while no token is known.
    */
-  async pushPathSecret(): Promise<string | undefined> {
-    await this.#s.ensureToken();
-    const token = this.#s.token;
-    if (token === undefined) return undefined;
-    return derivePathSecret(token, `molecule-push-path-secret:v1:${this.workspaceId}`);
+  pushPathSecret(): Promise<string | undefined> {
+    return this.#s.pushPathSecret();
   }
 
   // ---------------------------------------------------------------- registry
@@ -145,12 +148,12 @@ export class PlatformClient {
     deliveryMode?: "push" | "poll" | undefined;
     signal?: AbortSignal | undefined;
   }): Promise<RegisterResult> {
-    return register(this.#s, options, this.#card);
+    return register(this.#s, options, this.#card, this.#secret);
   }
 
   /** Sends a heartbeat with an optional task report. Integer fields are sent as integers. */
   heartbeat(report: HeartbeatReport = {}, options: { signal?: AbortSignal } = {}): Promise<void> {
-    return heartbeat(this.#s, report, options);
+    return heartbeat(this.#s, report, options, this.#secret);
   }
 
   /**
@@ -218,11 +221,10 @@ export class PlatformClient {
   // ---------------------------------------------------------------- A2A
 
   /**
-   * Sends an A2A message to a peer and waits for its answer, through the platform proxy by default
-   * (`via: "direct"`: to the peer's URL, with no platform credential, in the binding its card
-   * offers; see {@link PeerCallOptions}). A poll-mode or busy peer yields `{ status: "queued" }`.
-   * Peer failures, and answers of no known shape, raise {@link MoleculePeerError}; 401/403
-   * {@link MoleculeAuthError}. A direct call is recorded as a delegation unless `recordDelegation: false`.
+   * Sends an A2A message to a peer and waits for its answer: through the platform proxy by default,
+   * or `via: "direct"` to its URL (no platform credential; the binding its card offers; recorded as
+   * a delegation unless `recordDelegation: false`). A poll-mode or busy peer yields `{ status:
+   * "queued" }`; failures raise {@link MoleculePeerError}, 401/403 {@link MoleculeAuthError}.
    */
   callPeer(
     peerId: string,
@@ -272,30 +274,29 @@ export class PlatformClient {
   }
 
   /**
-   * Replies to an inbound message: a canvas user gets a `/notify`; a peer gets an A2A
-   * `message/send` through the platform proxy marked as an answer (role `agent`, the same
-   * `contextId`, metadata `molecule_in_reply_to: <inbound messageId>`; see docs/protocol.md).
-   * `messageId` fixes the answer's id (the reply outbox resends under the same id); `task` marks
-   * the answer as part of a task of this agent (`input-required`: a question the peer answers by
-   * that `taskId`; metadata `molecule_task_*`). Empty text and messages of unknown source are
-   * rejected before any request.
+   * Replies to an inbound message: a canvas user gets a `/notify`, a peer an A2A answer through the
+   * proxy (role `agent`, its `contextId`, metadata `molecule_in_reply_to`; docs/protocol.md).
+   * `messageId` fixes the answer's id (resends reuse it); `task` marks it part of this agent's task
+   * (`molecule_task_*`), `failure` says the message will not be answered (`molecule_failure`).
    */
   reply(
     inbound: ReplyTarget,
     text: string,
-    options: { signal?: AbortSignal; messageId?: string; task?: AnswerTask } = {},
+    options: {
+      signal?: AbortSignal;
+      messageId?: string;
+      task?: AnswerTask;
+      failure?: AnswerFailure;
+    } = {},
   ): Promise<void> {
     const peerId = inbound?.sourceId ?? inbound?.source ?? "unknown";
     const send = { workspaceId: this.workspaceId, peerId, messageId: options.messageId };
     return tracePeerSend(send, true, () => reply(this.#s, inbound, text, options));
   }
 
-  /** Posts a chat message to the canvas (`POST /workspaces/:id/notify`), optionally with attachments. */
-  notify(
-    text: string,
-    options: { attachments?: NotifyAttachment[]; signal?: AbortSignal } = {},
-  ): Promise<void> {
-    return notify(this.#s, text, options);
+  /** Posts a chat message to the canvas (`POST /workspaces/:id/notify`); `files` are uploaded first. */
+  notify(text: string, options: NotifyOptions = {}): Promise<void> {
+    return notify(this.#s, text, options, this.files);
   }
 
   /**
@@ -388,9 +389,8 @@ export class PlatformClient {
   }
 
   /**
-   * Best effort: tells the platform a plugin was installed (`POST /workspaces/:id/plugins`).
-   * Returns `false` on any HTTP error or network failure (external workspaces get 503); never throws
-   * except for an aborted signal.
+   * Best effort: tells the platform a plugin was installed (`POST /workspaces/:id/plugins`); `false`
+   * on any HTTP or network failure (external workspaces get 503), throws only when aborted.
    */
   recordPluginInstall(
     name: string,

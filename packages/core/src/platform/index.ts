@@ -10,6 +10,19 @@ export type {
 export type { ExternalConnection, RestartResult } from "./external.js";
 export type { QueuedCall, QueuedCallStatus } from "./queue-status.js";
 export { PlatformClient } from "./client.js";
+export { ChatFiles } from "./chat-files.js";
+export {
+  contentDisposition,
+  FILE_READ_SUFFIX,
+  fileTooLarge,
+  INGEST_SUFFIX,
+  MAX_FILE_BYTES,
+  MAX_UPLOAD_BYTES,
+  MAX_UPLOAD_FILES,
+  safeMediaType,
+  sanitizeFileName,
+} from "./chat-file-rules.js";
+export type { NotifyOptions, OutboundFile, PendingUploadContent } from "./chat-files.js";
 export { CursorLostError, WorkspaceRemovedError } from "./errors.js";
 export type { ActivityRows, FetchInboundOptions } from "./activity.js";
 export type { ReplyTarget } from "./messaging.js";
@@ -77,3 +90,4 @@ export {
 export type { MemoryToolClient, MemoryToolOutcome } from "./memory-tools.js";
 export { EventWakeups, isInboundActivityEvent } from "./event-wakeups.js";
 export type { EventStreamBody, EventWakeupsOptions } from "./event-wakeups.js";
+export { peerFailedError } from "./peer-result.js";

@@ -1,8 +1,9 @@
 // Outgoing messages that are not peer calls: a reply to an inbound message, a canvas notification,
 // an asynchronous delegation.
 import { buildMessageSendRequest } from "../a2a/index.js";
-import { IN_REPLY_TO_KEY, TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY } from "../a2a/index.js";
-import type { AnswerTask } from "../a2a/index.js";
+import { FAILURE_KEY, IN_REPLY_TO_KEY } from "../a2a/index.js";
+import { TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY } from "../a2a/index.js";
+import type { AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { traceMetadata } from "../observability/index.js";
 import { delegateSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
@@ -11,8 +12,9 @@ import { makeIdempotencyKey } from "./idempotency.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { postViaProxy } from "./peer-call.js";
 import { assertDelivered } from "./peer-result.js";
+import type { ChatFiles, NotifyOptions } from "./chat-files.js";
 import { enc, type PlatformSession } from "./session.js";
-import type { ActivityReport, DelegationResult, NotifyAttachment } from "./types.js";
+import type { ActivityReport, DelegationResult } from "./types.js";
 
 /**
  * What `PlatformClient.reply` needs of the message it answers: who sent it and which message and
@@ -34,7 +36,7 @@ export async function reply(
   s: PlatformSession,
   inbound: ReplyTarget,
   text: string,
-  options: { signal?: AbortSignal; messageId?: string; task?: AnswerTask },
+  options: { signal?: AbortSignal; messageId?: string; task?: AnswerTask; failure?: AnswerFailure },
 ): Promise<void> {
   if (typeof text !== "string" || text.trim() === "") throw invalid("reply needs non-empty text");
   if (!inbound || typeof inbound !== "object")
@@ -59,6 +61,7 @@ export async function reply(
       ...traceMetadata(),
       ...(inbound.messageId === undefined ? {} : { [IN_REPLY_TO_KEY]: inbound.messageId }),
       ...taskMetadata(options.task),
+      ...(options.failure === undefined ? {} : { [FAILURE_KEY]: options.failure }),
     },
   });
   const res = await postViaProxy(s, target, JSON.stringify(req), s.peerTimeoutMs, options.signal);
@@ -73,28 +76,30 @@ function taskMetadata(task: AnswerTask | undefined): Record<string, unknown> {
   return out;
 }
 
-/** `POST /workspaces/:id/notify`: a chat message on the canvas, optionally with attachments. */
+/**
+ * `POST /workspaces/:id/notify`: a chat message on the canvas, optionally with attachments: refs
+ * uploaded before, and `files` uploaded first with `chatFiles.upload` (then attached, in order).
+ */
 export async function notify(
   s: PlatformSession,
   text: string,
-  options: { attachments?: NotifyAttachment[]; signal?: AbortSignal | undefined },
+  options: NotifyOptions,
+  chatFiles?: ChatFiles,
 ): Promise<void> {
   if (typeof text !== "string" || text.trim() === "") throw invalid("notify needs non-empty text");
-  const body: Record<string, unknown> = { message: text };
-  if (options.attachments && options.attachments.length > 0) {
-    options.attachments.forEach((a, i) => {
-      if (
-        !a ||
-        typeof a.uri !== "string" ||
-        a.uri === "" ||
-        typeof a.name !== "string" ||
-        a.name === ""
-      ) {
-        throw invalid(`notify attachment[${i}] needs a non-empty uri and name`);
-      }
-    });
-    body.attachments = options.attachments;
+  let attachments = options.attachments ?? [];
+  if (!Array.isArray(attachments)) throw invalid("notify attachments must be an array");
+  attachments.forEach((a, i) => {
+    if (!a || typeof a.uri !== "string" || a.uri === "" || typeof a.name !== "string" || !a.name)
+      throw invalid(`notify attachment[${i}] needs a non-empty uri and name`);
+  });
+  if (options.files !== undefined && options.files.length > 0) {
+    if (!chatFiles) throw invalid("notify with files needs a PlatformClient");
+    const uploaded = await chatFiles.upload(options.files, { signal: options.signal });
+    attachments = [...attachments, ...uploaded];
   }
+  const body: Record<string, unknown> = { message: text };
+  if (attachments.length > 0) body.attachments = attachments;
   const res = await s.send({
     method: "POST",
     path: `/workspaces/${enc(s.workspaceId)}/notify`,

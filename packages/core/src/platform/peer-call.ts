@@ -17,7 +17,7 @@ import { recordedDirectCall } from "./delegation-records.js";
 import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer, requestPeer } from "./direct.js";
 import { ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
-import { discoverPeer } from "./peers.js";
+import { discoverPeer, listPeers } from "./peers.js";
 import { peerResult, rpcErrorCode } from "./peer-result.js";
 import type { PeerCallOptions, PeerCallResult } from "./peer-types.js";
 import { enc, type PlatformSession } from "./session.js";
@@ -158,7 +158,33 @@ async function callPeer(
     }
     if (ok(res.status) && rpcErrorCode(res) === undefined) s.peers.rememberProtocol(target, used);
   }
-  return peerResult(s, target, messageId, res, via, { protocol: used, fellBack });
+  try {
+    return peerResult(s, target, messageId, res, via, { protocol: used, fellBack });
+  } catch (error) {
+    throw via === "proxy" ? await unknownPeerOr(s, target, error, signal) : error;
+  }
+}
+
+/**
+ * The error for a peer call the proxy refused with 403: `peer_unknown` when this workspace's peer
+ * list (read afresh) does not hold the id, else `error` itself. The platform answers an id that
+ * names no workspace exactly as one its hierarchy rules keep apart (both fail `CanCommunicate`,
+ * `a2a_proxy.go` `proxyA2ARequest` at enteros-core 50c3bdfd), so "hierarchy rules" would send the
+ * user looking at the org chart for what is most often a wrong id.
+ */
+async function unknownPeerOr(
+  s: PlatformSession,
+  target: string,
+  error: unknown,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  if (!(error instanceof MoleculeError) || error.status !== 403) return error;
+  const peers = await listPeers(s, { fresh: true, signal }).catch(() => undefined);
+  if (peers === undefined || peers.some((p) => p.id === target)) return error;
+  return new MoleculePeerError(
+    `peer ${target} is unknown to workspace ${s.workspaceId}: it is not among the peers this workspace may message (listPeers()), and the platform answers 403 alike for an id that names no workspace and for one its hierarchy rules keep apart; check the id against listPeers()`,
+    { peerId: target, code: "peer_unknown", status: 403, retryable: false, body: error.body },
+  );
 }
 
 /** POSTs an A2A request to a peer through the platform proxy (`/workspaces/:peer/a2a`). */

@@ -1,8 +1,8 @@
 // A peer's answer as a PeerCallResult: queued (a poll peer's receipt, or a busy peer's 202),
 // completed/failed/..., or a typed error for a failed call (HTTP status through the proxy or
 // directly, a JSON-RPC error) or an answer of no known shape.
-import type { A2AProtocolVersion } from "../a2a/index.js";
-import { isA2AAnswer, peerWireError, summarizeA2AResult } from "../a2a/index.js";
+import type { A2AProtocolVersion, AnswerFailure } from "../a2a/index.js";
+import { isA2AAnswer, isAnswerFailure, peerWireError, summarizeA2AResult } from "../a2a/index.js";
 import {
   MoleculeAuthError,
   type MoleculeError,
@@ -69,6 +69,9 @@ export function peerResult(
   const rpc = parseWire(jsonRpcResponseSchema, body);
   const e = rest ?? (rpc.ok ? rpc.value.error : undefined);
   if (e) {
+    const data = "data" in e ? e.data : undefined;
+    const failure = isRecord(data) ? data.code : undefined;
+    if (isAnswerFailure(failure)) throw peerFailedError(peerId, failure, res.status);
     let hint = "";
     if (e.code === -32009 && via === "proxy") {
       hint =
@@ -110,6 +113,32 @@ export function peerResult(
   if (summary.contextId) out.contextId = summary.contextId;
   if (summary.taskId) out.taskId = summary.taskId;
   return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The peer took the message but will never answer it: its handler failed on every attempt, the
+ * conversation went over its turn limit, or the message never finished after repeated deliveries
+ * (a push peer's JSON-RPC `-32603` with `data.code`, a poll peer's answer with
+ * `molecule_failure`). Not retryable: calling again would likely fail the same way.
+ */
+export function peerFailedError(
+  peerId: string,
+  reason: AnswerFailure,
+  status?: number,
+): MoleculePeerError {
+  const why: Record<AnswerFailure, string> = {
+    handler_failed: "its handler failed on every attempt",
+    turn_limit: "the conversation went over its turn limit (a loop between agents?)",
+    delivery_limit: "the message was delivered to it repeatedly and never finished",
+  };
+  return new MoleculePeerError(
+    `peer ${peerId} could not handle the message (${reason}: ${why[reason]}) and will not answer it; see that agent's logs (calling again may fail the same way)`,
+    { peerId, code: "peer_failed", rpcCode: -32603, retryable: false, status },
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { registerResponseSchema } from "../wire/index.js";
 import { invalid, toInt } from "./args.js";
 import { platformContract } from "./capabilities.js";
 import { errorText, ok } from "./http-errors.js";
+import type { InboundSecret } from "./chat-files.js";
 import type { PlatformSession } from "./session.js";
 import type { HeartbeatReport, RegisterResult } from "./types.js";
 import type { PlatformContract } from "./capabilities.js";
@@ -26,6 +27,7 @@ export async function register(
   s: PlatformSession,
   options: RegisterOptions,
   registered: RegisteredCard,
+  secret: InboundSecret,
 ): Promise<RegisterResult> {
   const { url, agentCard, signal } = options ?? ({} as never);
   if (
@@ -112,6 +114,7 @@ export async function register(
   }
   const result: RegisterResult = { status: parsed.status, tokenIssued, deliveryMode };
   if (parsed.platform_inbound_secret) {
+    secret.note(parsed.platform_inbound_secret);
     result.inboundSecret = parsed.platform_inbound_secret;
     hideInInspect(result, ["inboundSecret"]);
   }
@@ -129,11 +132,16 @@ function pollUnsupported(s: PlatformSession, res?: HttpResponse): MoleculeError 
   );
 }
 
-/** `POST /registry/heartbeat` with a task report; integer fields are sent as integers. */
+/**
+ * `POST /registry/heartbeat` with a task report; integer fields are sent as integers. The answer's
+ * `platform_inbound_secret` (newer platforms send it with every heartbeat: enteros-core@50c3bdfd
+ * `registry.go` 622-650) is kept in `secret`.
+ */
 export async function heartbeat(
   s: PlatformSession,
   report: HeartbeatReport,
   options: { signal?: AbortSignal },
+  secret: InboundSecret,
 ): Promise<void> {
   const uptime = report.uptimeSeconds ?? (performance.now() - s.started) / 1000;
   const bodyText =
@@ -155,6 +163,9 @@ export async function heartbeat(
     liveness: true,
   });
   if (!ok(res.status)) throw await s.selfFail(res, "heartbeat", options.signal);
+  secret.note(
+    (res.body as { platform_inbound_secret?: unknown } | undefined)?.platform_inbound_secret,
+  );
 }
 
 /**

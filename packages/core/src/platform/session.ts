@@ -2,6 +2,7 @@
 // from the token store), the peer cache, the capability probe, and the typed failures of calls
 // about this workspace (a 401 or 410 caused by its removal becomes WorkspaceRemovedError).
 import { utf8Text } from "../runtime/index.js";
+import { derivePathSecret, verifyBearer } from "../a2a/index.js";
 import type { Readable } from "node:stream";
 import type { MoleculeError } from "../transport/index.js";
 import { WorkspaceRemovedError } from "./errors.js";
@@ -68,7 +69,14 @@ export class PlatformSession {
   constructor(options: PlatformClientOptions) {
     if (!options || typeof options !== "object")
       throw invalid("PlatformClient needs { platformUrl, workspaceId }");
-    this.workspaceId = requireId(options.workspaceId, "workspaceId");
+    this.workspaceId =
+      options.workspaceId === undefined || options.workspaceId === ""
+        ? requireId(
+            options.workspaceId,
+            "workspaceId",
+            "set MOLECULE_WORKSPACE_ID (or pass workspaceId) to the id the canvas or the platform emulator shows",
+          )
+        : requireId(options.workspaceId, "workspaceId");
     this.transport = new HttpTransport({
       baseUrl: options.platformUrl,
       getToken: () => this.#token,
@@ -102,6 +110,19 @@ export class PlatformSession {
   /** The token held now (after `ensureToken()` it includes a stored one). */
   get token(): string | undefined {
     return this.#token;
+  }
+
+  /** Whether `bearer` is the token held now (compared in constant time). */
+  holds(bearer: string): boolean {
+    return this.#token !== undefined && verifyBearer(`Bearer ${bearer}`, this.#token);
+  }
+
+  /** The push path secret derived from the token (see `PlatformClient.pushPathSecret`). */
+  async pushPathSecret(): Promise<string | undefined> {
+    await this.ensureToken();
+    const token = this.#token;
+    if (token === undefined) return undefined;
+    return derivePathSecret(token, `molecule-push-path-secret:v1:${this.workspaceId}`);
   }
 
   /** The secrets to mask in anything built from a response. */

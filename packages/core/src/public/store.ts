@@ -19,6 +19,7 @@ export type {
 } from "../store/index.js";
 export type {
   A2ATaskStore,
+  AnswerFailure,
   AnswerTask,
   TaskCancelResult,
   TaskListPage,

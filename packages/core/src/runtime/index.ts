@@ -4,7 +4,14 @@
 // load, hashes and random values, bytes, the event emitter, streams, the process and the file
 // system. Node, Bun and Deno get Node's own; workerd, Next's edge runtime and browsers get no
 // Node built-in at all (test/edge-bundle.test.ts).
-export { loadNodeDns, loadNodeHttp, loadOTel, loadUndici, loadZod } from "./modules.js";
+export {
+  loadNodeDns,
+  loadNodeHttp,
+  loadOTel,
+  loadUndici,
+  loadZod,
+  lookupAddresses,
+} from "./modules.js";
 export {
   hmacSha256Base64url,
   randomBase64url,
@@ -21,9 +28,12 @@ export {
   emitWarning,
   envVar,
   hasFileSystem,
+  isProcessAlive,
+  NODE_FLOOR,
   PROCESS_ID,
   RUNTIME_NAME,
   setImmediate,
+  UNSUPPORTED_NODE,
   writeStderr,
 } from "./process.js";
 export {
@@ -35,8 +45,11 @@ export {
   mkdir,
   open,
   readFile,
+  realpath,
   rename,
+  resolve,
   rm,
+  sep,
   unlink,
   writeFile,
 } from "./fs.js";

@@ -32,6 +32,22 @@ export const loadNodeHttp = (): typeof NodeHttp => process.getBuiltinModule("nod
 /** `node:dns`, for the push notification webhooks' address checks (webhook-address.ts). */
 export const loadNodeDns = (): typeof NodeDns | undefined => process.getBuiltinModule("node:dns");
 
+/**
+ * The addresses `host` resolves to (an IP literal: itself), for telling a request from the
+ * platform's own address apart (the transcript route's budgets); `[]` when it does not resolve.
+ */
+export async function lookupAddresses(host: string): Promise<string[]> {
+  const bare = host.replace(/^\[|\]$/g, "");
+  const { isIP } = process.getBuiltinModule("node:net");
+  if (isIP(bare) !== 0) return [bare];
+  try {
+    const found = await process.getBuiltinModule("node:dns").promises.lookup(bare, { all: true });
+    return found.map((a) => a.address);
+  } catch {
+    return [];
+  }
+}
+
 /** `@opentelemetry/api` when installed (an optional peer), else `undefined`. */
 export function loadOTel(): typeof OTel | undefined {
   try {

@@ -27,6 +27,11 @@ export function loadNodeHttp(): typeof NodeHttp {
  */
 export const loadNodeDns = (): typeof NodeDns | undefined => undefined;
 
+/** No DNS here (and no transcript route, which needs a Node server): nothing resolves. */
+export async function lookupAddresses(_host: string): Promise<string[]> {
+  return [];
+}
+
 /** zod. */
 export const loadZod = (): typeof zod => zod;
 

@@ -24,5 +24,29 @@ export const hasFileSystem = true;
 /** This process's id (file stores name their temporary files with it). */
 export const PROCESS_ID: number = process.pid;
 
+/** Whether a process with this id runs (a state folder's lock names its holder by pid). */
+export const isProcessAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0); // signal 0: checks only
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, owned by another user
+  }
+};
+
 /** The runtime and its version, for the User-Agent: `node/<version>`. */
 export const RUNTIME_NAME = `node/${process.versions.node}`;
+
+/** The oldest Node.js the SDK supports (undici 8, the SDK's HTTP client, needs it). */
+export const NODE_FLOOR = "22.19";
+
+/**
+ * This Node's version when it is older than {@link NODE_FLOOR}, else `undefined`. Bun and Deno
+ * report a Node version of their own for compatibility and are not Node: never flagged.
+ */
+export const UNSUPPORTED_NODE: string | undefined = (() => {
+  const versions = process.versions as NodeJS.ProcessVersions & { bun?: string; deno?: string };
+  if (versions.bun !== undefined || versions.deno !== undefined) return undefined;
+  const [major = 0, minor = 0] = versions.node.split(".").map(Number);
+  return major < 22 || (major === 22 && minor < 19) ? versions.node : undefined;
+})();

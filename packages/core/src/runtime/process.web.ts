@@ -27,6 +27,9 @@ export const setImmediate = (callback: () => void): void => void setTimeout(call
 /** No process id here (nothing uses it: there is no file system). */
 export const PROCESS_ID = 0;
 
+/** No processes to look up here (nothing uses it: there is no file system). */
+export const isProcessAlive = (_pid: number): boolean => false;
+
 const g = globalThis as { navigator?: { userAgent?: unknown }; EdgeRuntime?: unknown };
 
 /** `edge-light` (Next's edge runtime), `Cloudflare-Workers` or the navigator's user agent. */
@@ -36,3 +39,9 @@ export const RUNTIME_NAME =
     : typeof g.navigator?.userAgent === "string"
       ? g.navigator.userAgent
       : "web";
+
+/** The oldest Node.js the SDK supports (the edge build runs on no Node). */
+export const NODE_FLOOR = "22.19";
+
+/** Never flagged: the edge build does not run on Node. */
+export const UNSUPPORTED_NODE: string | undefined = undefined;

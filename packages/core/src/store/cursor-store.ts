@@ -1,5 +1,5 @@
 // Cursor stores: where poll delivery persists its position and its de-duplication window.
-import type { AnswerTask } from "../a2a/index.js";
+import { type AnswerTask, isAnswerFailure } from "../a2a/index.js";
 import {
   basename,
   dirname,
@@ -16,7 +16,11 @@ import { MoleculeError, requireFileSystem } from "../transport/index.js";
 import type { CursorState, CursorStore, InFlightEntry, OutboxRecord } from "../inbound/index.js";
 
 /** What went wrong with an agent's store (see {@link MoleculeStoreError}). */
-export type StoreErrorCode = "store_unreadable" | "store_unwritable" | "store_stopped";
+export type StoreErrorCode =
+  | "store_unreadable"
+  | "store_unwritable"
+  | "store_stopped"
+  | "store_in_use";
 
 /**
  * The agent's store cannot be read or written. `code` says which:
@@ -28,6 +32,8 @@ export type StoreErrorCode = "store_unreadable" | "store_unwritable" | "store_st
  *   `storeWritable`); `start()` fails with it when the store cannot be written at all.
  * - `store_stopped` (not retryable): the agent stopped while the save was still failing; what it
  *   had not saved is redelivered (as `redelivered`) after a restart.
+ * - `store_in_use` (not retryable): another running agent keeps its state in the same folder (the
+ *   default store's lock): two agents on one workspace would each handle every message.
  */
 export class MoleculeStoreError extends MoleculeError {
   /** The file or resource concerned. */
@@ -345,6 +351,7 @@ function parseOutboxRecords(value: unknown): OutboxRecord[] | undefined {
       rec.task = { id: task.id, state: task.state as AnswerTask["state"] };
       if (typeof task.error === "number") rec.task.error = task.error;
     }
+    if (isAnswerFailure(v.failure)) rec.failure = v.failure;
     out.push(rec);
   }
   return out;

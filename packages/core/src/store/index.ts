@@ -24,3 +24,5 @@ export {
 export type { DeliveryLimitInfo } from "./store-errors.js";
 export { hasStore, maxDeliveriesOf, storeOf } from "./store-option.js";
 export { AgentStateStore } from "./state-store.js";
+export { openDefaultStore } from "./default-store.js";
+export type { DefaultStore } from "./default-store.js";

@@ -66,7 +66,7 @@ function boundedOutbox(r: OutboxRecord): OutboxRecord {
 
 /** Merges poll state, outbox records and push counts into single, serialised saves of `inner`. */
 export class AgentStateStore {
-  readonly #inner: CursorStore | undefined;
+  #inner: CursorStore | undefined;
   readonly #events: StateStoreEvents;
   /** Since when writes fail (performance.now()), while they do. */
   #failingSince: number | undefined;
@@ -96,6 +96,17 @@ export class AgentStateStore {
   constructor(inner: CursorStore | undefined, events: StateStoreEvents = {}) {
     this.#inner = inner;
     this.#events = events;
+  }
+
+  /**
+   * Persists in `inner` from now on: an agent without a store of its own, on poll delivery, keeps
+   * its state in the default store (default-store.ts). Only before anything was loaded.
+   */
+  persistIn(inner: CursorStore): void {
+    if (this.#inner !== undefined || this.#loaded !== undefined) {
+      throw new Error("AgentStateStore.persistIn: the state is in use already");
+    }
+    this.#inner = inner;
   }
 
   /**

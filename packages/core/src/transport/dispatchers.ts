@@ -29,13 +29,14 @@
 // `fetch` instead (fetch-agent.ts), chosen by what the runtime has; Node and Deno keep undici.
 import type { Agent, Dispatcher } from "undici";
 import { loadUndici } from "../runtime/index.js";
-import { MoleculeError } from "./errors.js";
+import { MoleculeError, requireSupportedNode } from "./errors.js";
 import { FetchAgent, isUsableUndici } from "./fetch-agent.js";
 
 type AgentOptions = ConstructorParameters<typeof Agent>[0];
 
 /** The runtime's undici; a failure to load it is a setup error, never a network error. */
 function undiciModule(): ReturnType<typeof loadUndici> {
+  requireSupportedNode();
   try {
     return loadUndici();
   } catch (err) {

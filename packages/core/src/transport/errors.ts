@@ -1,7 +1,7 @@
 // Typed errors of the SDK. Every error carries `status` (when an HTTP response caused it), a stable
 // machine `code`, `retryable`, the (redacted) response body, and a message that says what to do.
 // Errors never contain request headers or tokens.
-import { hasFileSystem } from "../runtime/index.js";
+import { hasFileSystem, NODE_FLOOR, UNSUPPORTED_NODE } from "../runtime/index.js";
 
 const BRAND = Symbol.for("@molecule-ai/agent-core/MoleculeError");
 
@@ -133,5 +133,18 @@ export function requireFileSystem(what: string, instead: string): void {
   throw new MoleculeError(
     `${what} keeps its state in files and this runtime has no file system; ${instead}, or use the Node.js runtime`,
     { code: "module_unavailable", retryable: false },
+  );
+}
+
+/**
+ * Refuses to run on a Node.js older than the SDK's floor with `unsupported_node`: one line naming
+ * the fix, at the SDK's first step (a client is built), instead of an error of its HTTP client
+ * (undici 8) at the first request.
+ */
+export function requireSupportedNode(): void {
+  if (UNSUPPORTED_NODE === undefined) return;
+  throw new MoleculeError(
+    `@molecule-ai/agent-core needs Node.js >= ${NODE_FLOOR} (this is ${UNSUPPORTED_NODE}): install a newer Node (for example 24 LTS) and run it again`,
+    { code: "unsupported_node", retryable: false },
   );
 }

@@ -11,7 +11,7 @@ import { onAbortOf } from "./abort-fanout.js";
 import { requestBuffered } from "./buffered.js";
 import { type ChunkedBody, chunksOf, requestChunked } from "./chunked.js";
 import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
-import { MoleculeError, MoleculeTimeoutError } from "./errors.js";
+import { MoleculeError, MoleculeTimeoutError, requireSupportedNode } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
@@ -77,8 +77,10 @@ export interface RequestSpec {
   query?: Record<string, string | number | undefined> | undefined;
   /** A JSON body (serialised here) ... */
   json?: unknown;
-  /** ... or a pre-serialised JSON body. */
+  /** ... or a pre-serialised JSON body ... */
   bodyText?: string | undefined;
+  /** ... or raw bytes, sent with `headers["content-type"]` (multipart uploads). */
+  bytes?: Uint8Array | undefined;
   /** Extra headers, e.g. `x-workspace-id`. */
   headers?: Record<string, string> | undefined;
   /** Send the bearer token (default true). */
@@ -124,6 +126,12 @@ export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 ${RUNTIME_NAME}`
 
 /** Validates and normalises a platform URL: http(s), no query/fragment, no trailing slash. */
 function normalizeBaseUrl(raw: string, what = "platformUrl"): URL {
+  if ((raw === undefined || raw === "") && what === "platformUrl") {
+    throw new MoleculeError(
+      `platformUrl is missing: set MOLECULE_PLATFORM_URL (or pass platformUrl) to the platform's base URL, such as "https://acme.moleculesai.app" (the canvas or the platform emulator shows it)`,
+      { code: "invalid_argument" },
+    );
+  }
   let url: URL;
   try {
     url = new URL(raw);
@@ -209,6 +217,7 @@ export class HttpTransport {
   readonly #maxBytes: number;
 
   constructor(options: HttpTransportOptions) {
+    requireSupportedNode();
     const url = normalizeBaseUrl(options.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, "");
@@ -268,9 +277,10 @@ export class HttpTransport {
       const token = this.#getToken?.();
       if (token) headers.authorization = `Bearer ${token}`;
     }
-    let body: string | undefined = spec.bodyText;
+    let body: string | Uint8Array | undefined = spec.bodyText;
     if (body === undefined && spec.json !== undefined) body = JSON.stringify(spec.json);
     if (body !== undefined) headers["content-type"] = "application/json";
+    else body = spec.bytes;
     if (spec.headers) Object.assign(headers, spec.headers);
     const path = this.basePath + withQuery(spec.path, spec.query);
 
@@ -318,7 +328,7 @@ export class HttpTransport {
     spec: RequestSpec,
     path: string,
     headers: Record<string, string>,
-    body: string | undefined,
+    body: string | Uint8Array | undefined,
   ): Promise<HttpResponse> {
     const userSignal = spec.signal;
     if (userSignal?.aborted) throw userSignal.reason;

@@ -17,6 +17,7 @@ export type {
 export {
   activityListSchema,
   activityRowSchema,
+  chatUploadsSchema,
   createTokenSchema,
   createWorkspaceSchema,
   delegateSchema,

@@ -186,6 +186,17 @@ function build(z: typeof Zod.z) {
     method: z.string().optional(),
   });
 
+  /**
+   * `POST /workspaces/:id/chat/uploads` 200 (and a push workspace's ingest answer, relayed as is):
+   * `{files: [{uri, name, mimeType, size}]}` (enteros-core@50c3bdfd `chat_files.go` 534-539, 753;
+   * `workspace/internal_chat_uploads.py` 117+).
+   */
+  const chatUploadsSchema = z.looseObject({
+    files: z.array(
+      z.looseObject({ uri: str, name: str, mimeType: z.string().nullish(), size: looseNum }),
+    ),
+  });
+
   /** A JSON-RPC 2.0 response. */
   const jsonRpcResponseSchema = z.looseObject({
     jsonrpc: z.string().optional(),
@@ -216,6 +227,7 @@ function build(z: typeof Zod.z) {
     createWorkspaceSchema,
     queuedSchema,
     pollQueuedSchema,
+    chatUploadsSchema,
     jsonRpcResponseSchema,
     externalConnectionSchema,
     restartSchema,
@@ -256,6 +268,7 @@ export const jsonRpcResponseSchema = lazy("jsonRpcResponseSchema");
 export const externalConnectionSchema = lazy("externalConnectionSchema");
 export const restartSchema = lazy("restartSchema");
 export const queueStatusSchema = lazy("queueStatusSchema");
+export const chatUploadsSchema = lazy("chatUploadsSchema");
 
 /** Wire type of the register response. */
 export type WireRegisterResponse = z.infer<Schemas["registerResponseSchema"]>;

@@ -1,7 +1,7 @@
 // Acting as the platform's canvas does: message, pause, resume or remove the selected workspace,
 // and create a workspace (showing the `export MOLECULE_…` lines its agent needs).
 import { useEffect, useState } from "preact/hooks";
-import { call } from "./api.js";
+import { call, uploadFiles, type UploadedFile } from "./api.js";
 import { h, Section, type VNode } from "./h.js";
 import type { CanvasWorkspace } from "./model.js";
 
@@ -14,6 +14,7 @@ export function ActionsPanel(props: {
 }): VNode {
   const [result, setResult] = useState("");
   const [text, setText] = useState("");
+  const [files, setFiles] = useState<File[]>([]);
   const [confirmRemove, setConfirmRemove] = useState(false);
   const w = props.ws;
   useEffect(() => {
@@ -52,22 +53,43 @@ export function ActionsPanel(props: {
             {
               onSubmit: (e: Event) => {
                 e.preventDefault();
-                if (text.trim() === "") return;
+                if (text.trim() === "" && files.length === 0) return;
                 const contextId = crypto.randomUUID();
                 props.onSent(contextId);
-                void act("Send", "POST", `/workspaces/${w.id}/a2a`, {
-                  jsonrpc: "2.0",
-                  id: crypto.randomUUID(),
-                  method: "message/send",
-                  params: {
-                    message: {
-                      role: "user",
-                      messageId: crypto.randomUUID(),
-                      contextId,
-                      parts: [{ kind: "text", text }],
+                void (async () => {
+                  // As the platform's canvas: the files first, then one message naming them.
+                  let uploaded: UploadedFile[] = [];
+                  if (files.length > 0) {
+                    setResult("Upload…");
+                    const up = await uploadFiles(props.token, w.id, files).catch(
+                      (err: unknown) => ({ status: 0, json: { error: (err as Error).message } }),
+                    );
+                    const body = up.json as { files?: UploadedFile[]; error?: unknown };
+                    if (up.status !== 200 || !Array.isArray(body.files)) {
+                      setResult(`Upload failed: ${String(body.error ?? `HTTP ${up.status}`)}`);
+                      return;
+                    }
+                    uploaded = body.files;
+                  }
+                  const parts: unknown[] = text.trim() === "" ? [] : [{ kind: "text", text }];
+                  for (const f of uploaded)
+                    parts.push({
+                      kind: "file",
+                      file: { name: f.name, mimeType: f.mimeType, uri: f.uri, size: f.size },
+                    });
+                  const r = await act("Send", "POST", `/workspaces/${w.id}/a2a`, {
+                    jsonrpc: "2.0",
+                    id: crypto.randomUUID(),
+                    method: "message/send",
+                    params: {
+                      message: { role: "user", messageId: crypto.randomUUID(), contextId, parts },
                     },
-                  },
-                }).then((r) => r !== undefined && r.status < 300 && setText(""));
+                  });
+                  if (r !== undefined && r.status < 300) {
+                    setText("");
+                    setFiles([]);
+                  }
+                })();
               },
             },
             h("label", { for: "send-text" }, `Message to ${w.name} (as the canvas user)`),
@@ -76,6 +98,15 @@ export function ActionsPanel(props: {
               rows: 2,
               value: text,
               onInput: (e: Event) => setText((e.target as HTMLTextAreaElement).value),
+            }),
+            h("label", { for: "send-files" }, "Files (uploaded first, as the canvas does)"),
+            h("input", {
+              id: "send-files",
+              type: "file",
+              multiple: true,
+              // A controlled value cannot be set on a file input: a fresh key clears it.
+              key: files.length === 0 ? "empty" : "chosen",
+              onChange: (e: Event) => setFiles([...((e.target as HTMLInputElement).files ?? [])]),
             }),
             h("button", { type: "submit" }, "Send"),
           ),

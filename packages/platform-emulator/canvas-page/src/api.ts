@@ -47,6 +47,43 @@ export async function call(
   return { status: res.status, json };
 }
 
+/** One uploaded file as the platform answers it (`{files: [...]}` of `POST …/chat/uploads`). */
+export interface UploadedFile {
+  uri: string;
+  name: string;
+  mimeType: string;
+  size: number;
+}
+
+/**
+ * Uploads files as the platform's canvas does before it sends a message with them
+ * (`canvas/src/components/tabs/chat/uploads.ts` at enteros-core@50c3bdfd): multipart field `files`.
+ */
+export async function uploadFiles(
+  token: string,
+  workspaceId: string,
+  files: readonly File[],
+): Promise<{ status: number; json: unknown }> {
+  const form = new FormData();
+  for (const f of files) form.append("files", f, f.name);
+  const res = await fetch(`/workspaces/${workspaceId}/chat/uploads`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}` },
+    body: form,
+    cache: "no-store",
+    credentials: "omit",
+  });
+  const text = await res.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  if (res.status === 401) throw new Unauthorized("the emulator refused the admin token");
+  return { status: res.status, json };
+}
+
 export async function loadOrg(token: string): Promise<OrgSnapshot> {
   const r = await call(token, "GET", "/canvas/api/org");
   if (r.status !== 200) throw new Error(`loading the org failed: HTTP ${r.status}`);

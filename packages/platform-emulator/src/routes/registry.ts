@@ -193,7 +193,10 @@ export async function heartbeat(platform: Platform, ctx: Ctx): Promise<void> {
   if (fl !== undefined) for (const touch of fl) touch();
   if (platform.store.queue.length > 0 && active < w.maxConcurrentTasks) drainOne(platform, w);
   if (platform.statePersisted) platform.changed();
-  sendJson(ctx, 200, { status: "ok" });
+  // "latest": the inbound secret with every heartbeat (#2421; registry.go 622-650 at 50c3bdfd).
+  const out: Record<string, unknown> = { status: "ok" };
+  if (platform.latest && w.inboundSecret !== "") out["platform_inbound_secret"] = w.inboundSecret;
+  sendJson(ctx, 200, out);
 }
 
 /** `POST /registry/update-card`. */

@@ -57,6 +57,20 @@ export function deadLetteredRpcError(
 }
 
 /**
+ * The answer a push sender gets for a message whose handler failed on every attempt (it was
+ * dead-lettered): JSON-RPC `-32603` with `data: { code: "handler_failed", retryable: false }`, so
+ * the caller learns at once that the peer failed (`peer_failed`), not that it was slow. The
+ * handler's error itself is never sent.
+ */
+export function handlerFailedRpcError(messageId: string | undefined): A2ARpcError {
+  return new A2ARpcError(
+    A2AErrorCode.InternalError,
+    `message ${messageId ?? "?"} could not be handled: the agent's handler failed on every attempt; it will not be answered`,
+    { code: "handler_failed", retryable: false },
+  );
+}
+
+/**
  * The answer a push sender gets for a message another process of the same agent is running
  * (`by`: a `"replica"` of a RemoteAgent, an `"instance"` of a serverless handler): JSON-RPC
  * `-32603` with `data: { code: "message_busy", retryable: true }`, never a bare `-32603`.

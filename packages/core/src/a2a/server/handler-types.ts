@@ -112,10 +112,13 @@ export interface A2AHandlerOptions {
   /** Path of the JSON-RPC endpoint (default `"/"`). */
   basePath?: string;
   /**
-   * When set, the endpoint is `<basePath>/<pathSecret>` and the card is served only below it; any
-   * other path gets 404. Compared in constant time. Use `generatePathSecret()` (root entry).
+   * The endpoint is `<basePath>/<pathSecret>` and the card is served only below it; any other path
+   * gets 404. Compared in constant time. Use `generatePathSecret()` (root entry). Required:
+   * `false` serves the endpoint on `basePath` itself, for anyone who can reach it (only behind
+   * your own authentication); `undefined` (an unset environment variable, say) is refused at
+   * construction, so a missing secret never opens the endpoint.
    */
-  pathSecret?: string;
+  pathSecret: string | false;
   /** Request body limit in bytes (default 1 MiB); larger bodies get HTTP 413. */
   maxBodyBytes?: number;
   /** Maximum JSON nesting depth of a request (default 64). */

@@ -28,8 +28,9 @@ import { type A2ATaskStore, MemoryTaskStore } from "./store.js";
 type EndpointState = EndpointCore & { closed: boolean };
 
 /**
- * Creates the A2A push endpoint. Serves JSON-RPC POSTs on `basePath` (plus `/<pathSecret>` when
- * set) and the hybrid agent card on `GET <endpoint>/.well-known/agent-card.json` (and `agent.json`).
+ * Creates the A2A push endpoint. Serves JSON-RPC POSTs on `basePath` plus `/<pathSecret>` (on
+ * `basePath` itself only with `pathSecret: false`; an undefined secret is refused with
+ * `MoleculeOptionError`) and the hybrid agent card on `GET <endpoint>/.well-known/agent-card.json` (and `agent.json`).
  *
  * @example
  * const a2a = createA2AHandler({ agentCard: { name: "echo" }, pathSecret: generatePathSecret(),

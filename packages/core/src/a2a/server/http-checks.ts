@@ -1,6 +1,7 @@
 // The transport checks both HTTP adapters run before a JSON-RPC request is read: route, HTTP
 // method, shutdown, content type and declared body size; and how a node:http refusal ends.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { isJsonContentType } from "./body.js";
 import { A2AErrorCode } from "./errors.js";
 import { httpError, type Outcome } from "./outcome.js";
@@ -8,10 +9,10 @@ import type { Route } from "./routes.js";
 
 /**
  * Closes the connection once the answer to a request that was not read to its end has been sent
- * (`Connection: close`, then the socket is destroyed as the answer flushes): a refused body is
- * never read, where node:http would otherwise drain all of it to keep the connection alive. Call
- * before writing the head; a request already read keeps its connection, and so does a bodiless
- * one unless `refused` (an answer that is not a refusal closes only when a body is unread).
+ * (`Connection: close`, then {@link lingerUnread}'s lingering close): a refused body is read only
+ * up to a bound, where node:http would otherwise drain all of it to keep the connection alive.
+ * Call before writing the head; a request already read keeps its connection, and so does a
+ * bodiless one unless `refused` (an answer that is not a refusal closes only when a body is unread).
  */
 export function closeUnread(req: IncomingMessage, res: ServerResponse, refused = true): void {
   if (req.complete || res.headersSent) return;
@@ -21,7 +22,70 @@ export function closeUnread(req: IncomingMessage, res: ServerResponse, refused =
       return;
   }
   res.setHeader("Connection", "close");
-  res.once("finish", () => req.socket?.destroy());
+  // The body is not used: what arrived is dropped (reading it also marks the body as read by
+  // someone, which keeps node:http from draining the rest after the answer).
+  while (req.read() !== null);
+  lingerUnread(req, res);
+}
+
+/**
+ * For a request whose answer may leave its body unread (a refusal, or a library that answers
+ * before reading): once the answer is sent with the body unread, the connection ends the way Go's
+ * net/http and nginx end it (a lingering close). The answer, then a half-close (FIN after the
+ * answer), then at most 256 KiB more of the body read and discarded, and the socket destroyed once
+ * the client closes, or 1 s after the answer at the latest. Destroying the socket as the answer
+ * flushes, with unread bytes, is a reset, which can discard the answer before a client still
+ * sending has read it; this way the client reads its `401`/`404`/`413`, and the refused body still
+ * costs a bounded read. node:http never drains the body to keep the connection. Call before the
+ * answer is written.
+ */
+export function lingerUnread(req: IncomingMessage, res: ServerResponse): void {
+  // Marks the body as read by someone: node:http then does not drain it after the answer (a
+  // drained body is dropped unseen, so the bound below could not count it).
+  req.read(0);
+  const socket = req.socket;
+  if (!socket) return;
+  // node:http ends a `Connection: close` answer's socket with `destroySoon` once it is sent.
+  socket.destroySoon = () => lingerClose(req, socket);
+  res.once("finish", () => {
+    if (!req.complete) lingerClose(req, socket);
+  });
+}
+
+/** At most this much of an unread request body is read (and discarded) after the answer. */
+const LINGER_BYTES = 256 * 1024;
+/** A connection closed with its request body unread is destroyed at most this long after its answer. */
+const LINGER_MS = 1_000;
+const lingering = new WeakSet<Socket>();
+
+/** The lingering close of {@link lingerUnread}, once per socket. */
+function lingerClose(req: IncomingMessage, socket: Socket): void {
+  if (socket.destroyed || lingering.has(socket)) return;
+  lingering.add(socket);
+  const limit = socket.bytesRead + LINGER_BYTES;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref?.();
+  socket.once("close", () => clearTimeout(timer));
+  socket.end();
+  if (req.complete) return;
+  if (req.readableFlowing === true && req.listenerCount("data") === 0) {
+    // node:http drains it unseen (nobody marked it read): read no more of it at all.
+    socket.pause();
+    return;
+  }
+  // The body flows through the HTTP parser into `req`: read it (nothing keeps it: whatever was
+  // still reading it is detached) up to the bound, then stop reading, so that the client's further
+  // bytes wait in its own buffers until the close. Reading past twice the bound (something
+  // resumed it) ends the connection at once.
+  req.removeAllListeners("data");
+  req.removeAllListeners("readable");
+  const discard = (): void => {
+    if (socket.bytesRead < limit) return;
+    req.pause();
+    if (socket.bytesRead >= limit + LINGER_BYTES) socket.destroy();
+  };
+  req.on("data", discard);
+  req.resume();
 }
 
 /** HTTP 413 for a body over `maxBody` bytes (the connection is closed after it). */

@@ -17,13 +17,14 @@ export {
   type StartA2AServerOptions,
 } from "./node-server.js";
 // Internal: a node:http refusal closes its connection instead of draining the body (org/transcript).
-export { closeUnread } from "./http-checks.js";
+export { closeUnread, lingerUnread } from "./http-checks.js";
 export { ConnectionLimit } from "./connection-limit.js";
-export { derivePathSecret, generatePathSecret } from "./secret.js";
+export { derivePathSecret, generatePathSecret, verifyBearer } from "./secret.js";
 export {
   A2AErrorCode,
   A2ARpcError,
   deadLetteredRpcError,
+  handlerFailedRpcError,
   messageBusyRpcError,
   type A2AErrorCodeValue,
 } from "./errors.js";

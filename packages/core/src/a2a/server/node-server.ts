@@ -127,10 +127,8 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
         `startA2AServer: ${name} must be a positive integer (got ${v}).`,
       );
   }
-  const pathSecret =
-    options.pathSecret === false ? undefined : (options.pathSecret ?? generatePathSecret());
+  const pathSecret = options.pathSecret ?? generatePathSecret(); // `false`: public, on purpose
   const handlerOptions: A2AHandlerOptions = { ...rest, pathSecret };
-  if (pathSecret === undefined) delete handlerOptions.pathSecret;
   const { createServer } = nodeHttp();
   const server = createServer({
     requestTimeout: requestTimeoutMs,
@@ -183,7 +181,7 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
       );
     });
   const publicBase = handlerOptions.publicUrl!.replace(/\/+$/, "");
-  const url = publicBase + (pathSecret === undefined ? "" : `/${pathSecret}`);
+  const url = publicBase + (pathSecret === false ? "" : `/${pathSecret}`);
   let closing: Promise<void> | undefined;
   return {
     url: url || "/",

@@ -36,7 +36,7 @@ function normalizePath(path: string): string {
 export interface RouteOptions {
   agentCard: AgentCard;
   basePath?: string | undefined;
-  pathSecret?: string | undefined;
+  pathSecret: string | false;
   publicUrl?: string | undefined;
   /** What the card says the endpoint serves (its URL aside). */
   serves: Omit<BuildAgentCardOptions, "url">;
@@ -68,7 +68,13 @@ export class EndpointRoutes {
     const base = normalizePath(options.basePath ?? "/");
     this.#prefix = base === "/" ? "" : base;
     let secretSegment = "";
-    if (options.pathSecret !== undefined) {
+    if (options.pathSecret === undefined) {
+      throw new MoleculeOptionError(
+        "pathSecret",
+        "pathSecret is not set: pass generatePathSecret() (and register the URL ending with it), or `false` to serve the endpoint without one, only behind your own authentication. (An unset environment variable reads as undefined: the endpoint is not opened.)",
+      );
+    }
+    if (options.pathSecret !== false) {
       assertPathSecret(options.pathSecret);
       this.#secret = new SecretMatcher(options.pathSecret);
       secretSegment = `/${options.pathSecret}`;

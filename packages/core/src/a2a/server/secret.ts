@@ -1,7 +1,9 @@
-// The capability-URL secret guarding the push endpoint: generation and constant-time comparison.
+// The capability-URL secret guarding the push endpoint: generation and constant-time comparison;
+// and the bearer check of an operator route (`verifyBearer`).
 import {
   hmacSha256Base64url,
   randomBase64url,
+  sha256Hex,
   timingSafeEqual,
   utf8Bytes,
 } from "../../runtime/index.js";
@@ -51,4 +53,20 @@ export class SecretMatcher {
     const bytes = utf8Bytes(candidate);
     return bytes.length === this.#secret.length && timingSafeEqual(bytes, this.#secret);
   }
+}
+
+/**
+ * Whether an `Authorization` header is `Bearer <secret>`, for an operator route (a cron route, an
+ * admin hook): compared in constant time, over the SHA-256 of both, so neither the secret's
+ * content nor its length shows in the timing. `false` for any request while `secret` is unset or
+ * empty, so a missing environment variable refuses everyone (never `Bearer undefined`); say so at
+ * start (or on the first request) so the operator sets it.
+ */
+export function verifyBearer(
+  authorization: string | null | undefined,
+  secret: string | undefined,
+): boolean {
+  if (typeof secret !== "string" || secret === "") return false;
+  const given = utf8Bytes(sha256Hex(typeof authorization === "string" ? authorization : ""));
+  return timingSafeEqual(given, utf8Bytes(sha256Hex(`Bearer ${secret}`)));
 }

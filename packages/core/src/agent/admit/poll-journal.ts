@@ -101,6 +101,16 @@ export class PollJournal {
   }
 
   /** What it persists with the cursor. */
+  /** The activity ids settled recently, oldest first (what a checkpoint names past its cursor). */
+  settledIds(): string[] {
+    return this.#settled.toArray();
+  }
+
+  /** Marks rows settled (those a checkpoint named past its cursor: never handed over again). */
+  settleAll(activityIds: readonly string[]): void {
+    for (const id of activityIds) this.#settled.add(id);
+  }
+
   state(): Pick<CursorState, "seenActivityIds" | "inFlight"> {
     const inFlight = new Map(this.#previous);
     for (const [k, e] of this.#started) inFlight.set(k, e);

@@ -6,7 +6,8 @@
 // settled, then sent with its own bounded concurrency, retried with backoff (no slot is held while
 // waiting) and dead-lettered when it cannot be delivered.
 import { emitWarning, randomUUID } from "../../runtime/index.js";
-import { type AnswerTask, A2AErrorCode, type A2ATaskStore } from "../../a2a/index.js";
+import { type AnswerFailure, type AnswerTask, A2AErrorCode } from "../../a2a/index.js";
+import type { A2ATaskStore } from "../../a2a/index.js";
 import { type AgentObserver, deadLetterReason } from "../../events/index.js";
 import { BoundedSet, type InboundMessage, type OutboxRecord } from "../../inbound/index.js";
 import type { AgentStateStore } from "../../store/index.js";
@@ -119,6 +120,11 @@ export class Answers {
     return this.#entries.size;
   }
 
+  /** Keeps poll questions' tasks in `tasks` from now on (the default store, opened at start). */
+  useTasks(tasks: A2ATaskStore): void {
+    this.#tasks.use(tasks);
+  }
+
   /** Persists the outbox in `store` from now on, and resends what a previous run left there. */
   async attach(store: AgentStateStore): Promise<void> {
     this.#state = store;
@@ -185,6 +191,7 @@ export class Answers {
     const user = this.#onDeadLetter;
     const unheard = this.#observer.deadLettered(msg, error, user !== undefined);
     await this.#report(msg, error);
+    await this.#answerFailure(msg, error);
     if (user) return await user(msg, error);
     if (!unheard) return;
     // By code: MoleculeReplyError, MoleculeTurnLimitError, MoleculeDeliveryLimitError.
@@ -244,7 +251,12 @@ export class Answers {
    * Queues the answer `text` to `msg`. Resolves once the outbox (with it) is persisted, so the
    * caller may then settle `msg`: from here on the answer is sent even across a restart.
    */
-  async #enqueue(msg: InboundMessage, text: string, task: AnswerTask | undefined): Promise<void> {
+  async #enqueue(
+    msg: InboundMessage,
+    text: string,
+    task: AnswerTask | undefined,
+    failure?: AnswerFailure,
+  ): Promise<void> {
     const record: OutboxRecord = {
       id: randomUUID(),
       text,
@@ -252,6 +264,7 @@ export class Answers {
       queuedAt: new Date().toISOString(),
     };
     if (task !== undefined) record.task = task;
+    if (failure !== undefined) record.failure = failure;
     if (msg.activityId !== undefined) record.to.activityId = msg.activityId;
     if (msg.messageId !== undefined) record.to.messageId = msg.messageId;
     if (msg.contextId !== undefined) record.to.contextId = msg.contextId;
@@ -302,6 +315,7 @@ export class Answers {
           signal,
           messageId: record.id,
           ...(record.task ? { task: record.task } : {}),
+          ...(record.failure ? { failure: record.failure } : {}),
         }),
       );
       await this.#remove(entry);
@@ -327,9 +341,48 @@ export class Answers {
     }
   }
 
-  /** Dead-letters an answer that could not be delivered. */
+  /**
+   * Tells the sender of a polled message that it will never be answered (the sender may be waiting
+   * in `callPeer`, or a person on the canvas): an answer naming why ({@link AnswerFailure}), sent
+   * through the outbox like any answer. Not for an answer (answers are never answered), nor for a
+   * message whose own answer could not be delivered (the failure would not be either), nor for a
+   * pushed message (its A2A result carries the failure) or one whose sender is not known.
+   */
+  async #answerFailure(msg: InboundMessage, error: unknown): Promise<void> {
+    if (msg.activityId === undefined || msg.isReply || this.#state === undefined) return;
+    if (msg.source !== "canvas_user" && !(msg.source === "peer_agent" && msg.sourceId)) return;
+    const reason = deadLetterReason(error);
+    if (reason === "reply_failed") return;
+    const why: Record<AnswerFailure, string> = {
+      handler_failed: "its handler failed on every attempt",
+      turn_limit: "its conversation went over this agent's turn limit",
+      delivery_limit: "it was delivered too many times without finishing",
+    };
+    try {
+      await this.#enqueue(
+        msg,
+        `This agent could not handle the message (${reason}: ${why[reason]}); it will not be answered.`,
+        undefined,
+        reason,
+      );
+    } catch (err) {
+      this.#logger.error?.("could not queue the failure answer of a dead-lettered message", {
+        messageId: msg.messageId,
+        error: describe(err),
+      });
+    }
+  }
+
+  /** Dead-letters an answer that could not be delivered (a failure answer is only logged). */
   async #undeliverable(entry: Entry, cause: unknown): Promise<void> {
     const msg = entry.msg;
+    if (entry.record.failure !== undefined) {
+      this.#logger.warn?.("the failure answer of a dead-lettered message could not be delivered", {
+        messageId: msg.messageId,
+        error: describe(cause),
+      });
+      return;
+    }
     const error = new MoleculeReplyError(
       `the reply to message ${msg.messageId ?? msg.activityId ?? "?"} (to ${msg.sourceId ?? msg.source}) could ` +
         `not be delivered after ${entry.attempts} attempt(s); the handler succeeded and is not run ` +

@@ -40,7 +40,7 @@ function historyOf(msg: InboundMessage, task: A2ATask): A2AMessage {
 /** See the file comment. */
 export class PollTasks {
   readonly #workspaceId: string;
-  readonly #tasks: A2ATaskStore;
+  #tasks: A2ATaskStore;
   /** Tasks being continued by a message whose handler runs (checked by {@link check}). */
   readonly #continuing = new WeakMap<InboundMessage, A2ATask>();
 
@@ -48,6 +48,11 @@ export class PollTasks {
   constructor(workspaceId: string, store: A2ATaskStore | undefined) {
     this.#workspaceId = workspaceId;
     this.#tasks = store ?? new MemoryTaskStore(MEMORY_TASKS);
+  }
+
+  /** Keeps the tasks in `store` from now on (the default store, opened at start). */
+  use(store: A2ATaskStore): void {
+    this.#tasks = store;
   }
 
   /**

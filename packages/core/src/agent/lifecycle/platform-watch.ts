@@ -1,7 +1,7 @@
 // The agent's periodic platform calls: the heartbeat (timed by the late-heartbeat watch) and the
-// state check. A removal or pause ends the agent; so do `maxUnauthorized` consecutive 401s. A
-// workspace found waiting for its agent (resumed after a pause the agent did not see) gets the
-// agent's registration again.
+// state check. A removal ends the agent, and so does a pause unless it waits pauses out
+// (`onPause: "wait"`); so do `maxUnauthorized` consecutive 401s. A workspace found waiting for
+// its agent (resumed after a pause) gets the agent's registration again.
 import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import { describe } from "../../transport/index.js";
@@ -16,6 +16,8 @@ export interface WatchedAgent {
   report(): HeartbeatReport;
   /** Ends the agent. */
   end(reason: AgentEndReason, error?: unknown): void;
+  /** Takes no new messages while its workspace is paused (`true`), or takes them again. */
+  hold(paused: boolean): void;
   /** Whether the event stream is connected (it reports pause and removal as they happen). */
   streamConnected(): boolean;
   /** Sends the start-up registration again; false when the agent did not register at start. */
@@ -27,7 +29,7 @@ type Call = "heartbeat" | "state check";
 
 /** Runs the heartbeat and the state check for one agent; each call is one tick of its timer. */
 export class PlatformWatch {
-  readonly #o: Pick<RemoteAgentOptions, "client" | "maxUnauthorized">;
+  readonly #o: Pick<RemoteAgentOptions, "client" | "maxUnauthorized" | "onPause">;
   readonly #observer: AgentObserver;
   /** Aborted when the agent ends: in-flight calls give up at once. */
   readonly #ending: AbortSignal;
@@ -37,6 +39,7 @@ export class PlatformWatch {
   readonly #unauthorized: Record<Call, number> = { heartbeat: 0, "state check": 0 };
   #stateCheckedAt = Number.NEGATIVE_INFINITY;
   #stateCheck: Promise<void> | undefined;
+  #held = false;
   /** The heartbeat's and the state check's intervals (ms). */
   readonly #heartbeatMs: number;
   readonly #stateMs: number;
@@ -44,7 +47,7 @@ export class PlatformWatch {
   constructor(
     options: Pick<
       RemoteAgentOptions,
-      "client" | "heartbeatIntervalMs" | "stateIntervalMs" | "maxUnauthorized"
+      "client" | "heartbeatIntervalMs" | "stateIntervalMs" | "maxUnauthorized" | "onPause"
     >,
     observer: AgentObserver,
     ending: AbortSignal,
@@ -58,6 +61,11 @@ export class PlatformWatch {
     const heartbeatMs = (this.#heartbeatMs = options.heartbeatIntervalMs ?? 30_000);
     this.#watch = new HeartbeatWatch(workspaceId, heartbeatMs, observer);
     this.#stateMs = options.stateIntervalMs ?? heartbeatMs;
+  }
+
+  /** True while the workspace is paused and the agent waits it out (`onPause: "wait"`). */
+  get held(): boolean {
+    return this.#held;
   }
 
   /** Stops the late-heartbeat watchdog. */
@@ -121,11 +129,24 @@ export class PlatformWatch {
       const state = await this.#o.client.getState({ signal: this.#ending });
       this.#unauthorized["state check"] = 0;
       if (state.removed) this.#agent.end("removed");
-      else if (state.paused) this.#agent.end("paused");
-      else if (awaitsRegistration(state.status)) await this.#registerAgain(state.status);
+      else if (state.paused) this.#paused(true);
+      else {
+        // A workspace this agent saw paused had its URL blanked: register again on the resume,
+        // even when a heartbeat (newer servers lift `awaiting_agent` to online) got there first.
+        if (awaitsRegistration(state.status) || this.#held) await this.#registerAgain(state.status);
+        this.#paused(false);
+      }
     } catch (err) {
       this.#failed("state check", err);
     }
+  }
+
+  /** The workspace is paused, or not: the agent ends (`onPause: "end"`), holds or takes again. */
+  #paused(paused: boolean): void {
+    if (paused && this.#o.onPause !== "wait") return this.#agent.end("paused");
+    if (this.#held === paused || this.#ending.aborted) return;
+    this.#held = paused;
+    this.#agent.hold(paused);
   }
 
   /** The workspace waits for its agent (resumed after a pause): registers again, once per check. */

@@ -4,6 +4,7 @@ import { randomUUID } from "../../runtime/index.js";
 import { sanitizePeerText } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { PeerCallResult } from "../../platform/index.js";
+import { peerFailedError } from "../../platform/index.js";
 import { MoleculeError, MoleculePeerError } from "../../transport/index.js";
 import type { AgentCallOptions, AgentPlatformClient, PeerMessage } from "../types.js";
 import { PendingCalls } from "./conversations.js";
@@ -55,6 +56,7 @@ function answerResult(
   messageId: string,
   contextId: string | undefined,
 ): PeerCallResult {
+  if (answer.answerFailure !== undefined) throw peerFailedError(peerId, answer.answerFailure);
   const text = sanitizePeerText(answer.text);
   const task = answer.answerTask;
   if (task?.error !== undefined) {

@@ -17,7 +17,11 @@ export type Route =
   | "call"
   /** Cut by the turn limit (reported as a dead letter). */
   | "cut"
-  /** An answer nobody awaits, over the rate limit: counted and dropped. */
+  /**
+   * An answer nobody awaits, over the rate limit (counted and dropped), or a failure answer nobody
+   * awaits (it says only that a message of this agent will not be answered: logged, not handled,
+   * so a handler that messages on every input cannot loop on the failures it causes).
+   */
   | "dropped"
   /** The user's handler. */
   | "handler"
@@ -92,6 +96,14 @@ export class Router {
     if (msg.delegationResult) return "delegationResult";
     if (msg.isReply) {
       if (this.#take(msg)) return "call";
+      if (msg.answerFailure !== undefined) {
+        this.#logger.info?.("a peer will not answer a message of this agent (no call awaits it)", {
+          peerId: senderOf(msg),
+          inReplyTo: msg.inReplyTo,
+          failure: msg.answerFailure,
+        });
+        return "dropped";
+      }
       return this.#unmatched.admit(senderOf(msg), this.#logger) ? "handler" : "dropped";
     }
     return this.#overLimit(msg) ? "cut" : "handler";

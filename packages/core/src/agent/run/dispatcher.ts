@@ -6,6 +6,7 @@
 import { emitWarning } from "../../runtime/index.js";
 import type { AgentObserver, MessageTrack } from "../../events/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
+import type { HeartbeatReport } from "../../platform/index.js";
 import { type Logger, IdleWaiters, backoffDelay, describe, sleep } from "../../transport/index.js";
 import { type Answers, isPermanent } from "../answer/answers.js";
 import type { PeerCalls } from "../route/call-peer.js";
@@ -90,6 +91,12 @@ export class Dispatcher {
   /** Whether a new message would start right away. */
   hasCapacity(): boolean {
     return this.#queue.length === 0 && this.active < this.#concurrency;
+  }
+
+  /** What a heartbeat reports: the handlers running now, and the uptime since `startedAt` (ms). */
+  report(startedAt: number): HeartbeatReport {
+    const uptimeSeconds = Math.floor((Date.now() - startedAt) / 1000);
+    return { activeTasks: this.active, currentTask: this.currentTask(), uptimeSeconds };
   }
 
   /** A short description of the oldest running message (for heartbeats), or "". */

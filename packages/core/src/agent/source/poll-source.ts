@@ -20,6 +20,8 @@ import type { Answers } from "../answer/answers.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { RemoteAgentOptions } from "../types.js";
+import type { AgentFiles } from "./agent-files.js";
+import { type Checkpoint, checkpointOf, PollCheckpoint, resumeFrom } from "./poll-checkpoint.js";
 import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher, type PageFetcher } from "./poll-fetch.js";
 
@@ -68,6 +70,8 @@ export class PollSource implements EventWakeupsOptions {
   readonly logger: Logger;
   /** The event wake-ups, once they run. */
   events: EventWakeups | undefined;
+  /** The workspace is paused and the agent waits it out: the poll loop fetches nothing. */
+  held = false;
   readonly #o: PollOptions;
   readonly #state: AgentStateStore;
   readonly #intervalMs: number;
@@ -79,7 +83,12 @@ export class PollSource implements EventWakeupsOptions {
   readonly #router: Router;
   readonly #runner: Dispatcher;
   readonly #answers: Answers;
+  readonly #files: AgentFiles;
   readonly #observer: AgentObserver;
+  /** Where the state is saved, for the start's log line (a file, or "memory"). */
+  readonly #where: string;
+  /** The checkpoints in the activity log (this process's loop, with a client that can). */
+  readonly #checkpoint: PollCheckpoint | undefined;
   /** The platform paused or removed the workspace, or the event stream dropped: check the state. */
   readonly #onStateEvent: () => void;
   /** A shared store's poll, which runs the loop instead of this process (replicas). */
@@ -104,11 +113,20 @@ export class PollSource implements EventWakeupsOptions {
   constructor(
     options: PollOptions,
     state: AgentStateStore,
-    stages: { admission: Admission; router: Router; runner: Dispatcher; answers: Answers },
+    stages: {
+      admission: Admission;
+      router: Router;
+      runner: Dispatcher;
+      answers: Answers;
+      files: AgentFiles;
+    },
     observer: AgentObserver,
     onStateEvent: () => void,
+    where: string,
   ) {
     this.#o = options;
+    this.#where = where;
+    this.#checkpoint = PollCheckpoint.of(options.client, observer.logger);
     this.#state = state;
     this.logger = observer.logger;
     this.#intervalMs = options.pollIntervalMs ?? 5_000;
@@ -120,6 +138,7 @@ export class PollSource implements EventWakeupsOptions {
     this.#router = stages.router;
     this.#runner = stages.runner;
     this.#answers = stages.answers;
+    this.#files = stages.files;
     this.#observer = observer;
     this.#onStateEvent = onStateEvent;
   }
@@ -176,10 +195,37 @@ export class PollSource implements EventWakeupsOptions {
 
   /** Loads the stored state and starts this process's poll loop. */
   async #startLoop(): Promise<void> {
-    const state = (await this.#state.load()) ?? {};
+    const { state, settled } = await this.#resume((await this.#state.load()) ?? {});
     this.#admission.loadPolled(state);
+    this.#admission.journal.settleAll(settled);
     this.#pollCursor.load(state);
     this.#loopDone = this.#loop();
+  }
+
+  /** Where this start reads from (see {@link resumeFrom}). */
+  async #resume(state: CursorState): ReturnType<typeof resumeFrom> {
+    const { backfill } = this.#pollCursor;
+    const read = (): Promise<Checkpoint | undefined> =>
+      this.#checkpoint?.read(this.#abort.signal) ?? Promise.resolve(undefined);
+    return await resumeFrom(state, read, { backfill, where: this.#where, logger: this.logger });
+  }
+
+  /**
+   * The agent ends: writes the checkpoint of where it got to (when it `stopped` or was `paused`;
+   * a removed or unauthorized workspace cannot write its log), after the last settle.
+   */
+  async checkpoint(reason: string): Promise<void> {
+    if (reason === "stopped" || reason === "paused") await this.#checkpoint?.flush();
+    else this.#checkpoint?.cancel();
+  }
+
+  /**
+   * Holds the poll loop while the workspace is paused and the agent waits it out (it fetches
+   * nothing); on resume, reads what arrived meanwhile at once.
+   */
+  hold(paused: boolean): void {
+    this.held = paused;
+    if (!paused) this.wake();
   }
 
   /** Triggers a fetch now (event wake-up, or a dispatcher slot became free). */
@@ -223,7 +269,9 @@ export class PollSource implements EventWakeupsOptions {
     while (!signal.aborted) {
       let delay = this.#readIntervalMs();
       const full = this.#queue.length > 0 || !this.#runner.hasCapacity();
-      if (full && !(this.#router.waiting > 0 && this.#queue.length < 64)) {
+      if (this.held) {
+        // Paused: nothing new starts; the cursor stays, so the resumed agent reads on from it.
+      } else if (full && !(this.#router.waiting > 0 && this.#queue.length < 64)) {
         this.#starved = true;
       } else {
         this.#starved = false;
@@ -351,9 +399,13 @@ export class PollSource implements EventWakeupsOptions {
     this.#admission.journal.release(job.msg);
   }
 
-  /** Moves the cursor past the settled prefix of the rows, and saves it when it moved. */
+  /** Moves the cursor past the settled prefix of the rows; saves it (and checkpoints) when it moved. */
   #advance(): void {
-    if (this.#pollCursor.advance()) void this.#save();
+    if (!this.#pollCursor.advance()) return;
+    void this.#save();
+    const settled = (): string[] => this.#admission.journal.settledIds();
+    if (!this.#shared)
+      this.#checkpoint?.changed(() => checkpointOf(this.#pollCursor.state(), settled()));
   }
 
   #snapshot(): CursorState {
@@ -397,13 +449,21 @@ export class PollSource implements EventWakeupsOptions {
     const route = this.#router.route(msg);
     if (route === "delegationResult") this.#observer.delegationResult(msg);
     if (route !== "handler") return;
-    if (info.redelivered && this.#answers.answered(msg)) return; // its answer is queued
+    this.#files.attach(msg, "poll");
+    // Its answer is queued: handled by a run that died before settling it (files included).
+    if (info.redelivered && this.#answers.answered(msg)) {
+      await this.#files.acknowledge(msg);
+      return;
+    }
     if (!(await this.#answers.admitTask(msg))) return; // a refused continuation
     const outcome = await this.#runner.submit(msg, {
       redelivered: info.redelivered,
       reply: !msg.isReply, // never answer an answer
     });
     if (outcome.status === "aborted") throw ABANDONED; // not settled: not remembered
+    // Its files are acknowledged once its handler succeeded (and its answer is queued), never
+    // before: a crash until here leaves them on the platform for the redelivery.
+    if (outcome.status === "handled") await this.#files.acknowledge(msg);
   }
 
   open(signal: AbortSignal): ReturnType<EventWakeupsOptions["open"]> {

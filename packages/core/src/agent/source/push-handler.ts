@@ -6,6 +6,7 @@ import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
 import { type Logger, describe } from "../../transport/index.js";
 import type { PushHandlerOptions, RemoteAgentOptions } from "../types.js";
+import type { AgentFiles } from "./agent-files.js";
 
 /** What {@link createAgentPushHandler} needs from the agent. */
 export interface AgentPushHandlerInput {
@@ -18,32 +19,46 @@ export interface AgentPushHandlerInput {
   taskStore: A2ATaskStore | undefined;
   /** The agent's workspace: its A2A tasks are stored for it (and only its tasks answered). */
   workspaceId: string;
+  /** The agent's files: the handler also serves the platform's chat-file forwards. */
+  files: AgentFiles;
 }
 
-/** A handler serving the agent's pipeline with `options` (defaults from the push delivery). */
+/**
+ * A handler serving the agent's pipeline with `options` (defaults from the push delivery), and
+ * below its endpoint the routes the platform forwards chat files to (`<endpoint>/internal/...`).
+ */
 export function createAgentPushHandler(
   input: AgentPushHandlerInput,
   options: PushHandlerOptions,
 ): A2AHandler {
   const delivery = typeof input.delivery === "object" ? input.delivery : undefined;
-  const secret =
-    options.pathSecret === undefined
-      ? delivery?.pathSecret || undefined
-      : options.pathSecret || undefined;
+  // No secret given anywhere is refused by createA2AHandler (`false` opts out on purpose).
+  const secret = options.pathSecret === undefined ? delivery?.pathSecret : options.pathSecret;
   const publicUrl =
     options.publicUrl ?? (delivery?.server === false ? delivery.publicUrl : undefined);
   const maxBodyBytes = options.maxBodyBytes ?? delivery?.maxBodyBytes;
   const streaming = options.streaming ?? delivery?.streaming;
-  return createA2AHandler({
+  const a2a = createA2AHandler({
     agentCard: input.card,
     onMessage: input.onMessage,
     workspaceId: input.workspaceId,
     onError: (error) => input.logger.warn?.("push request failed", { error: describe(error) }),
     ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
-    ...(secret !== undefined ? { pathSecret: secret } : {}),
+    pathSecret: secret as string | false,
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
     ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
     ...(streaming === true ? { streaming: true } : {}),
   });
+  const files = input.files.routes(a2a.endpointPath);
+  return {
+    endpointPath: a2a.endpointPath,
+    async handleNode(req, res, body) {
+      if (!(await files.handleNode(req, res, body))) await a2a.handleNode(req, res, body);
+    },
+    async handleFetch(request) {
+      return (await files.handleFetch(request)) ?? (await a2a.handleFetch(request));
+    },
+    close: () => a2a.close(),
+  };
 }

@@ -6,13 +6,15 @@
 import { randomUUID } from "../../runtime/index.js";
 import type { A2AHandlerContext, A2AMessage, A2ATask } from "../../a2a/index.js";
 import { contentFingerprint, derivedId, inputRequired } from "../../a2a/index.js";
+import { A2ARpcError, handlerFailedRpcError } from "../../a2a/index.js";
+import { MoleculeError } from "../../transport/index.js";
 import { type InboundMessage, BoundedSet, pushKey, isAskingForInput } from "../../inbound/index.js";
-import { MoleculeError, describe } from "../../transport/index.js";
 import type { Admission, PushAnswer, PushSettled } from "../admit/admission.js";
 import { CANCELED, REDELIVERED } from "../admit/admission.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { PushClaim } from "../../store/index.js";
+import type { AgentFiles } from "./agent-files.js";
 import { PushSlots } from "./push-slots.js";
 
 /** The agent does not take pushed messages now: the sender should retry later. */
@@ -61,6 +63,7 @@ export class PushSource {
     readonly admission: Admission,
     readonly router: Router,
     readonly runner: Dispatcher,
+    readonly files: AgentFiles,
     concurrency: number,
   ) {
     this.#slots = new PushSlots(concurrency);
@@ -148,6 +151,7 @@ export class PushSource {
       if (claim.asked === true) this.#asked.add(key); // answered as the question's task
       return claim.reply;
     }
+    this.files.attach(msg, "push");
     const outcome = await this.runner.submit(msg, {
       redelivered: claim?.redelivered ?? false,
       reply: false,
@@ -165,10 +169,9 @@ export class PushSource {
     }
     await claim?.release();
     if (outcome.status === "aborted") throw notAccepting("agent_stopping", "is stopping");
-    if (outcome.error instanceof Error) throw outcome.error; // the handler's own error
-    throw new MoleculeError(`the handler failed: ${describe(outcome.error)}`, {
-      code: "handler_failed",
-      cause: outcome.error,
-    });
+    // The handler's own choice of JSON-RPC error stands; any other failure (dead-lettered after
+    // every attempt) tells the caller it failed and will not be answered, never a bare -32603.
+    if (outcome.error instanceof A2ARpcError) throw outcome.error;
+    throw handlerFailedRpcError(msg.messageId);
   }
 }

@@ -1,5 +1,5 @@
 // Push delivery start-up: the built-in server (or the caller's route), registration, read-back.
-import { startA2AServer } from "../../a2a/index.js";
+import { generatePathSecret, startA2AServer } from "../../a2a/index.js";
 import type { A2AServer } from "../../a2a/index.js";
 import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
@@ -8,6 +8,7 @@ import { checkRegisteredUrl } from "./registered-url.js";
 import type { PushTranscript } from "../../org/index.js";
 import type { StartStep } from "../lifecycle/lifecycle.js";
 import type { AgentPlatformClient, PushDeliveryOptions } from "../types.js";
+import type { AgentFiles } from "./agent-files.js";
 
 /** What {@link startPush} needs from the agent. */
 export interface StartPushInput {
@@ -25,6 +26,8 @@ export interface StartPushInput {
   onServer: (server: A2AServer) => void;
   /** The transcript the built-in server serves (its route, and the card that advertises it). */
   transcript?: PushTranscript | undefined;
+  /** The agent's files: the built-in server serves the platform's chat-file forwards. */
+  files: AgentFiles;
 }
 
 /**
@@ -50,19 +53,25 @@ export async function startPush(input: StartPushInput): Promise<string> {
   } else {
     // `pathSecret: false`: a public A2A agent (no capability segment).
     const pathSecret =
-      opts.pathSecret === false ? false : (opts.pathSecret ?? (await client.pushPathSecret?.()));
+      opts.pathSecret === false
+        ? false
+        : (opts.pathSecret ?? (await client.pushPathSecret?.()) ?? generatePathSecret());
+    // The platform's chat-file forwards go below the registered URL (`<url>/internal/...`).
+    const files = input.files.routes(pathSecret === false ? "/" : `/${pathSecret}`);
+    const transcript = input.transcript?.route;
     const server = await startA2AServer({
       agentCard: input.card,
       onMessage: input.onMessage,
       workspaceId: client.workspaceId, // its A2A tasks are stored for it (and only its answered)
       host: opts.host ?? "127.0.0.1",
       port: opts.port ?? 0,
-      ...(pathSecret !== undefined ? { pathSecret } : {}),
+      pathSecret,
       ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
       ...(opts.streaming === true ? { streaming: true } : {}),
-      ...(input.transcript !== undefined ? { extraRoutes: input.transcript.route } : {}),
+      extraRoutes: async (req, res) =>
+        (await files.handleNode(req, res)) || (transcript ? await transcript(req, res) : false),
       ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
       ...(opts.headersTimeoutMs !== undefined ? { headersTimeoutMs: opts.headersTimeoutMs } : {}),
       ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),

@@ -1,0 +1,62 @@
+// An answer nobody awaits (it came after the caller's callPeer gave up) reaches the agent as an
+// inbound answer (`msg.isReply`): the AI SDK handler must neither run the model on it nor keep it
+// in the conversation's history as a user turn. Over the emulator, poll delivery.
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type { AgentEventMap } from "@molecule-ai/agent-core";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import { ToolLoopAgent } from "ai";
+import { MockLanguageModelV4 } from "ai/test";
+import { afterEach, describe, expect, it } from "vitest";
+import { createPeerMessageHandler, MemoryConversationStore } from "../src/index.js";
+import { textStep } from "./helpers.js";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
+});
+
+describe("an answer that arrives after its callPeer gave up", () => {
+  it("never reaches the model nor the history", async () => {
+    const emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const client = async (name: string) => {
+      const w = await emu.admin.createWorkspace({ name });
+      const c = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token: w.token! });
+      cleanups.push(() => c.close());
+      return c;
+    };
+    // The slow peer answers only once the caller has given up.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = new RemoteAgent({
+      client: await client("Slow"),
+      handler: async (m) => {
+        await gate;
+        return `late answer to ${m.text}`;
+      },
+    });
+    cleanups.push(() => slow.stop());
+    await slow.start();
+
+    const model = new MockLanguageModelV4({ doGenerate: [textStep("should not run")] });
+    const store = new MemoryConversationStore();
+    const handler = createPeerMessageHandler(new ToolLoopAgent({ model }), { store });
+    const me = new RemoteAgent({ client: await client("Caller"), handler });
+    cleanups.push(() => me.stop());
+    const handled = new Promise<AgentEventMap["handled"]>((resolve) =>
+      me.on("handled", (e) => resolve(e)),
+    );
+    await me.start();
+
+    await expect(
+      me.callPeer(slow.client.workspaceId, "are you there?", { timeoutMs: 200 }),
+    ).rejects.toMatchObject({ code: "reply_timeout" });
+    release();
+    const event = await handled; // the late answer, handed to the handler
+    expect(event.message.isReply).toBe(true);
+    expect(event.message.text).toBe("late answer to are you there?");
+    expect(event.replied).toBe(false);
+    expect(model.doGenerateCalls).toHaveLength(0);
+    expect(await store.get(`peer:${slow.client.workspaceId}`)).toBeUndefined();
+  });
+});

@@ -1,0 +1,203 @@
+// Where a poll agent resumes when it finds no saved state (a container without a volume, a
+// serverless instance, a deleted state folder, an edge runtime): a checkpoint it left in its own
+// activity log (an `agent_log` row, method `molecule/inbound_checkpoint`: its cursor, the cursor's
+// time and the rows settled past it), written when the cursor has moved (at most every
+// CHECKPOINT_EVERY_MS) and when it stops. Only this workspace's token (or the org's admins) can
+// write that log: a peer cannot forge it. Read only at a start without a saved cursor.
+import { isBoundedId } from "../../a2a/index.js";
+import type { Backfill, CursorState } from "../../inbound/index.js";
+import { type Logger, describe } from "../../transport/index.js";
+import type { AgentPlatformClient } from "../types.js";
+
+/** The activity row's method (its type is `agent_log`, one the platform accepts from an agent). */
+const CHECKPOINT_METHOD = "molecule/inbound_checkpoint";
+/** At most one checkpoint write this often while messages are settled (ms). */
+const CHECKPOINT_EVERY_MS = 10_000;
+/** Rows settled past the cursor that a checkpoint names (out-of-order settlements). */
+const MAX_SETTLED = 200;
+/** How long a checkpoint read or write may take (ms). */
+const TIMEOUT_MS = 5_000;
+
+/** What a checkpoint holds: the cursor, its time, and rows settled past it (activity ids). */
+export interface Checkpoint {
+  cursor: string;
+  cursorAt?: string;
+  settled: string[];
+}
+
+type Client = Required<Pick<AgentPlatformClient, "fetchActivityRows" | "reportActivity">> &
+  Pick<AgentPlatformClient, "workspaceId">;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A checkpoint's body as stored, or `undefined` when it is not a well-formed one. */
+function parse(body: unknown): Checkpoint | undefined {
+  const cp = isRecord(body) ? body["inbound_checkpoint"] : undefined;
+  if (!isRecord(cp) || cp["v"] !== 1) return undefined;
+  const cursor = cp["cursor"];
+  if (typeof cursor !== "string" || cursor === "" || !isBoundedId(cursor)) return undefined;
+  const out: Checkpoint = { cursor, settled: [] };
+  const at = cp["cursor_at"];
+  if (typeof at === "string" && Number.isFinite(Date.parse(at))) out.cursorAt = at;
+  const settled = cp["settled"];
+  if (Array.isArray(settled)) {
+    out.settled = settled
+      .filter((s): s is string => typeof s === "string" && s !== "" && isBoundedId(s))
+      .slice(-MAX_SETTLED);
+  }
+  return out;
+}
+
+/** What a checkpoint records: the saved cursor, its time and the rows settled recently. */
+export function checkpointOf(
+  state: Pick<CursorState, "cursor" | "cursorAt">,
+  settled: string[],
+): Checkpoint | undefined {
+  if (state.cursor === undefined) return undefined;
+  const at = state.cursorAt === undefined ? {} : { cursorAt: state.cursorAt };
+  return { cursor: state.cursor, ...at, settled };
+}
+
+/** The checkpoints of one poll agent. */
+export class PollCheckpoint {
+  readonly #client: Client;
+  readonly #logger: Logger;
+  /** What the next write sends, taken when it starts. */
+  #of: (() => Checkpoint | undefined) | undefined;
+  /** The last cursor written (nothing is written again for it). */
+  #written: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> | undefined;
+
+  private constructor(client: Client, logger: Logger) {
+    this.#client = client;
+    this.#logger = logger;
+  }
+
+  /** Checkpoints for `client`, when it can read and write its activity log. */
+  static of(client: AgentPlatformClient, logger: Logger): PollCheckpoint | undefined {
+    if (!client.fetchActivityRows || !client.reportActivity) return undefined;
+    return new PollCheckpoint(client as Client, logger);
+  }
+
+  /** The newest checkpoint in this workspace's activity log, if any (a failed read: none). */
+  async read(signal: AbortSignal): Promise<Checkpoint | undefined> {
+    try {
+      const page = await this.#client.fetchActivityRows({
+        type: "agent_log",
+        limit: 100,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(TIMEOUT_MS)]),
+      });
+      for (const row of page.rows.toReversed()) {
+        if (row.method !== CHECKPOINT_METHOD) continue;
+        if (row.source_id && row.source_id !== this.#client.workspaceId) continue;
+        const cp = parse(row.request_body);
+        if (cp !== undefined) return cp;
+      }
+    } catch (err) {
+      if (signal.aborted) throw err;
+      this.#logger.warn?.("could not read the inbound checkpoint from the activity log", {
+        error: describe(err),
+      });
+    }
+    return undefined;
+  }
+
+  /** The cursor moved: writes a checkpoint within {@link CHECKPOINT_EVERY_MS}. */
+  changed(of: () => Checkpoint | undefined): void {
+    this.#of = of;
+    if (this.#timer !== undefined || this.#writing !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, CHECKPOINT_EVERY_MS);
+    this.#timer.unref?.();
+  }
+
+  /** Writes the checkpoint now when the cursor moved since the last one (the agent stops). */
+  async flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#writing !== undefined) await this.#writing;
+    const cp = this.#of?.();
+    if (cp === undefined || cp.cursor === this.#written) return;
+    this.#writing = this.#write(cp).finally(() => (this.#writing = undefined));
+    await this.#writing;
+  }
+
+  /** Stops scheduled writes (a removed or unauthorized agent writes none). */
+  cancel(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#of = undefined;
+  }
+
+  async #write(cp: Checkpoint): Promise<void> {
+    try {
+      await this.#client.reportActivity(
+        {
+          activityType: "agent_log",
+          method: CHECKPOINT_METHOD,
+          summary: `inbound messages settled through activity ${cp.cursor}`,
+          status: "ok",
+          requestBody: {
+            inbound_checkpoint: {
+              v: 1,
+              cursor: cp.cursor,
+              ...(cp.cursorAt === undefined ? {} : { cursor_at: cp.cursorAt }),
+              settled: cp.settled.slice(-MAX_SETTLED),
+            },
+          },
+        },
+        { signal: AbortSignal.timeout(TIMEOUT_MS) },
+      );
+      this.#written = cp.cursor;
+    } catch (err) {
+      this.#logger.warn?.("could not write the inbound checkpoint to the activity log", {
+        error: describe(err),
+      });
+    }
+  }
+}
+
+/**
+ * Where a start reads from, said in one log line: after the saved cursor; else after the
+ * checkpoint this workspace left in its activity log (its saved state was lost); else a first
+ * start, which reads what the `backfill` option says (by default every message the platform still
+ * holds). Returns the state to start from, and the rows a checkpoint says were settled past it.
+ */
+export async function resumeFrom(
+  state: CursorState,
+  readCheckpoint: () => Promise<Checkpoint | undefined>,
+  o: { backfill: Backfill; where: string; logger: Logger },
+): Promise<{ state: CursorState; settled: string[] }> {
+  const log = o.logger.info?.bind(o.logger);
+  if (state.cursor !== undefined) {
+    const { cursor, cursorAt } = state;
+    log?.("inbound: resuming after the saved cursor", { cursor, cursorAt, store: o.where });
+    return { state, settled: [] };
+  }
+  if (state.startedAt !== undefined) return { state, settled: [] }; // `backfill: "none"`, empty
+  const cp = await readCheckpoint();
+  if (cp !== undefined) {
+    log?.(
+      "inbound: no saved cursor; resuming after this workspace's checkpoint in its activity log",
+      {
+        cursor: cp.cursor,
+        cursorAt: cp.cursorAt,
+        store: o.where,
+      },
+    );
+    const at = cp.cursorAt === undefined ? {} : { cursorAt: cp.cursorAt };
+    return { state: { ...state, cursor: cp.cursor, ...at }, settled: cp.settled };
+  }
+  if (o.backfill === "all") {
+    log?.(
+      "inbound: a first start (no saved cursor, no checkpoint in the activity log): delivering every message the platform still holds",
+      { store: o.where },
+    );
+  }
+  return { state, settled: [] };
+}
