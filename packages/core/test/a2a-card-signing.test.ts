@@ -168,6 +168,7 @@ describe("our signed card", () => {
     expect(() =>
       createA2AHandler({
         agentCard: { name: "x" },
+        pathSecret: false,
         cardSigning: { privateKey: k.privateKey, keyId: "k" },
         onMessage: () => "",
       }),

@@ -157,6 +157,7 @@ describe("handleFetch (web Request in, Response out)", () => {
   it("serves the HTTP+JSON routes as the node adapter does", async () => {
     const handler = (await import("../src/public/a2a.js")).createA2AHandler({
       agentCard: { name: "edge" },
+      pathSecret: false,
       publicUrl: "https://agent.example.com/a2a",
       basePath: "/a2a",
       onMessage: () => "hi",
