@@ -37,7 +37,7 @@ const LAYERS = {
   ],
   plugins: ["transport", "platform"],
   // The framework-neutral peer-tool logic the adapters share (`/peer-tools`).
-  "peer-tools": ["transport", "a2a", "platform", "agent"],
+  "peer-tools": ["observability", "transport", "a2a", "platform", "agent"],
   // `/adapters`: the message endpoint, conversation helpers, handler routing and hosted-agent
   // options the framework adapters share.
   adapters: ["transport", "a2a", "platform", "inbound", "store", "agent"],

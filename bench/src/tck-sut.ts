@@ -1,10 +1,16 @@
 // A system under test for the A2A conformance kit (a2aproject/a2a-tck), run by bench/tck/run.sh:
-// `node bench/src/tck-sut.ts <ours|official> <working|multiturn> [legacy]` prints its URL (the
-// card at `<url>.well-known/agent-card.json`) and serves until SIGTERM.
+// `node bench/src/tck-sut.ts <ours|official> <working|multiturn> [legacy|rest]` prints its URL
+// (the card at `<url>.well-known/agent-card.json`) and serves until SIGTERM.
 //
-//   ours       startA2AServer (no path secret, streaming on), the agent as an onMessage handler
+//   ours       startA2AServer (no path secret, streaming on), the agent as an onMessage handler; it
+//              serves JSON-RPC and HTTP+JSON on the same URL (its card lists both) and push
+//              notifications, with webhooks on loopback allowed (the kit's webhook listens on
+//              localhost: a local run allows what a deployment should not)
 //   official   an @a2a-js/sdk 1.3 Express server (DefaultRequestHandler, InMemoryTaskStore), the same
-//              agent as an AgentExecutor; `legacy` enables its v0.3 compatibility layer (the v0.3 kit)
+//              agent as an AgentExecutor; `legacy` enables its v0.3 compatibility layer (the v0.3
+//              kit); `rest` adds its HTTP+JSON handler (restHandler) on the same URL as JSON-RPC,
+//              with the same interfaces in its card as ours; push notifications on (its in-memory
+//              config store and default sender), as in our card
 //
 //   working    answers every message with its task in `working` and keeps it there (until canceled):
 //              the kit's ListTasks, GetTask and CancelTask tests wait for a task in `working`
@@ -29,6 +35,7 @@ async function serveOurs(agent: AgentKind): Promise<{ url: string; close(): Prom
     },
     pathSecret: false,
     streaming: true,
+    pushNotifications: { allowAddresses: "private" },
     onMessage: (message, ctx) => {
       if (agent === "working") {
         const id = ctx.taskId ?? randomUUID();
@@ -44,12 +51,19 @@ async function serveOurs(agent: AgentKind): Promise<{ url: string; close(): Prom
 async function serveOfficial(
   agent: AgentKind,
   legacy: boolean,
+  rest: boolean,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const express = (await import("express")).default;
   const { AgentCard, Task, TaskStatusUpdateEvent } = await import("@a2a-js/sdk");
-  const { AgentEvent, DefaultRequestHandler, InMemoryTaskStore } =
-    await import("@a2a-js/sdk/server");
-  const { agentCardHandler, jsonRpcHandler, UserBuilder } =
+  const {
+    AgentEvent,
+    DefaultExecutionEventBusManager,
+    DefaultPushNotificationSender,
+    DefaultRequestHandler,
+    InMemoryPushNotificationStore,
+    InMemoryTaskStore,
+  } = await import("@a2a-js/sdk/server");
+  const { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } =
     await import("@a2a-js/sdk/server/express");
   const app = express();
   const httpServer = createServer(app);
@@ -61,11 +75,14 @@ async function serveOfficial(
     version: "1.0.0",
     supportedInterfaces: [
       { url, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
+      ...(rest ? [{ url, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" }] : []),
       // Listed without `legacy` too: the kit sends no A2A-Version header, which the official
-      // server reads as 0.3 and refuses (-32009) unless the card lists 0.3.
+      // server reads as 0.3 and refuses (-32009, HTTP 400 over HTTP+JSON) unless the card lists
+      // 0.3 for that binding (ours reads a request without the header by its method or path).
       { url, protocolBinding: "JSONRPC", protocolVersion: "0.3" },
+      ...(rest ? [{ url, protocolBinding: "HTTP+JSON", protocolVersion: "0.3" }] : []),
     ],
-    capabilities: { streaming: true, pushNotifications: false },
+    capabilities: { streaming: true, pushNotifications: true },
     defaultInputModes: ["text/plain"],
     defaultOutputModes: ["text/plain"],
     skills: [{ id: "tck", name: "tck", description: "tck", tags: ["tck"] }],
@@ -129,31 +146,47 @@ async function serveOfficial(
       bus.finished();
     },
   };
-  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor as never);
+  const pushes = new InMemoryPushNotificationStore();
+  const handler = new DefaultRequestHandler(
+    card,
+    new InMemoryTaskStore(),
+    executor as never,
+    new DefaultExecutionEventBusManager(),
+    pushes,
+    new DefaultPushNotificationSender(pushes),
+  );
   const compat = legacy ? { legacyCompat: { enabled: true } } : {};
   app.use(
     "/.well-known/agent-card.json",
     agentCardHandler({ agentCardProvider: handler, ...compat } as never),
   );
-  app.use(
-    jsonRpcHandler({
-      requestHandler: handler,
-      userBuilder: UserBuilder.noAuthentication,
-      ...compat,
-    }),
-  );
+  const rpc = jsonRpcHandler({
+    requestHandler: handler,
+    userBuilder: UserBuilder.noAuthentication,
+    ...compat,
+  });
+  if (rest) {
+    // JSON-RPC on "/" only, the HTTP+JSON routes (/message:send, /tasks/...) beside it: each
+    // router's guards would otherwise see the other's requests.
+    app.use((req, res, next) => (req.path === "/" ? rpc(req, res, next) : next()));
+    app.use(restHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+  } else {
+    app.use(rpc);
+  }
   return {
     url,
     close: () => new Promise<void>((resolve) => httpServer.close(() => resolve())),
   };
 }
 
-const [impl, agent, legacy] = process.argv.slice(2) as [Impl, AgentKind, string | undefined];
+const [impl, agent, mode] = process.argv.slice(2) as [Impl, AgentKind, string | undefined];
 if ((impl !== "ours" && impl !== "official") || (agent !== "working" && agent !== "multiturn")) {
-  console.error("usage: tck-sut.ts <ours|official> <working|multiturn> [legacy]");
+  console.error("usage: tck-sut.ts <ours|official> <working|multiturn> [legacy|rest]");
   process.exit(2);
 }
 const sut =
-  impl === "ours" ? await serveOurs(agent) : await serveOfficial(agent, legacy === "legacy");
+  impl === "ours"
+    ? await serveOurs(agent)
+    : await serveOfficial(agent, mode === "legacy", mode === "rest");
 console.log(sut.url);
 process.once("SIGTERM", () => void sut.close().then(() => process.exit(0)));

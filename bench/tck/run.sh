@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The A2A conformance kit (a2aproject/a2a-tck), run side by side on our push server and on an
 # @a2a-js/sdk 1.3 server with the same agents (bench/src/tck-sut.ts): the v1.0 kit (main branch at
-# TCK_V1) and the v0.3 kit (tag 0.3.0.beta4). Prints, per kit and agent, the tests each passes and
-# every test the official server passes that ours does not (exit 1 if there is one).
+# TCK_V1) and the v0.3 kit (tag 0.3.0.beta4), over JSON-RPC; then the v1.0 kit over HTTP+JSON
+# (`--transports rest`) and its transport-equivalence category (tests/optional/multi_transport,
+# marker transport_equivalence, `--transports jsonrpc,rest`), both servers serving JSON-RPC and
+# HTTP+JSON on the same URL. Prints, per kit, run and agent, the tests each passes and every test
+# the official server passes that ours does not (exit 1 if there is one).
 #
 #   ./dev bash bench/tck/run.sh            (from the repository root; needs Python 3.11 and pip)
 #   TCK_SRC=/path/to/a2a-tck ./dev bash bench/tck/run.sh   (a local clone instead of GitHub)
+#   TCK_ONLY="rest equivalence" ./dev bash bench/tck/run.sh (only these runs: v1.0 v0.3 rest equivalence)
+#   TCK_AGENTS=working ./dev bash bench/tck/run.sh          (only these agents: working multiturn)
 #
 # The kit's code and its virtualenv live in bench/tck/.work/ (git-ignored); none of it is committed.
 set -euo pipefail
@@ -17,9 +22,9 @@ mkdir -p "$WORK"
 command -v python3 >/dev/null || { echo "tck: no python3 on PATH, nothing run"; exit 0; }
 
 src="${TCK_SRC:-$WORK/a2a-tck.git}"
-if [ ! -d "$src" ]; then git clone -q --bare https://github.com/a2aproject/a2a-tck "$src"; fi
 for c in "$TCK_V1" "$TCK_V03"; do
   if [ ! -d "$WORK/kit-$c" ]; then
+    if [ ! -d "$src" ]; then git clone -q --bare https://github.com/a2aproject/a2a-tck "$src"; fi
     mkdir -p "$WORK/kit-$c" && git -C "$src" archive "$c" | tar -x -C "$WORK/kit-$c"
   fi
 done
@@ -34,44 +39,62 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# run <kit commit> <label> <impl> <agent> [legacy]  (the URL without its trailing slash: the kit
-# appends "/.well-known/agent-card.json" to it)
+# run <kit commit> <label> <transports> <impl> <agent> [legacy|rest]  (the URL without its trailing
+# slash: the kit appends "/.well-known/agent-card.json" to it). Label "equivalence" runs only the
+# transport-equivalence category.
 run() {
-  local kit="$1" label="$2"; shift 2
-  local out="$WORK/$label-$1-$2.json" urlf="$WORK/sut.url"
+  local kit="$1" label="$2" transports="$3"; shift 3
+  local out="$WORK/$label-$1-$2.json" urlf="$WORK/sut.url" tests=(tests/mandatory tests/optional)
+  if [ -n "${TCK_ONLY:-}" ] && [[ " $TCK_ONLY " != *" $label "* ]]; then return; fi
+  rm -f "$out"
+  # The category as run_tck.py runs it (its tests skip without --test-scope all).
+  [ "$label" = "equivalence" ] && tests=(tests/optional/multi_transport -m transport_equivalence --test-scope all)
   rm -f "$urlf"
   node "$ROOT/bench/src/tck-sut.ts" "$@" >"$urlf" &
   local pid=$!
   pids+=("$pid")
   until [ -s "$urlf" ]; do kill -0 "$pid" || { echo "tck: the $1 server did not start"; exit 1; }; sleep 0.2; done
   (cd "$WORK/kit-$kit" && TCK_STREAMING_TIMEOUT=2.0 "$WORK/venv/bin/python" -m pytest \
-    tests/mandatory tests/optional --sut-url "$(sed 's#/$##' "$urlf")" --transports jsonrpc \
+    "${tests[@]}" --sut-url "$(sed 's#/$##' "$urlf")" --transports "$transports" \
     -p no:cacheprovider -q --timeout 60 --json-report --json-report-file "$out" >"$out.log" 2>&1) || true
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-for agent in working multiturn; do
-  run "$TCK_V1" v1.0 ours "$agent"
-  run "$TCK_V1" v1.0 official "$agent"
-  run "$TCK_V03" v0.3 ours "$agent"
-  run "$TCK_V03" v0.3 official "$agent" legacy
+for agent in ${TCK_AGENTS:-working multiturn}; do
+  run "$TCK_V1" v1.0 jsonrpc ours "$agent"
+  run "$TCK_V1" v1.0 jsonrpc official "$agent"
+  run "$TCK_V03" v0.3 jsonrpc ours "$agent"
+  run "$TCK_V03" v0.3 jsonrpc official "$agent" legacy
+  run "$TCK_V1" rest rest ours "$agent"
+  run "$TCK_V1" rest rest official "$agent" rest
+  run "$TCK_V1" equivalence jsonrpc,rest ours "$agent"
+  run "$TCK_V1" equivalence jsonrpc,rest official "$agent" rest
 done
 
 "$WORK/venv/bin/python" - "$WORK" <<'PY'
 import json, sys
 work = sys.argv[1]
 def outcomes(name):
-    d = json.load(open(f"{work}/{name}.json"))
-    return {t["nodeid"]: t["outcome"] for t in d["tests"]}
+    try:
+        d = json.load(open(f"{work}/{name}.json"))
+    except FileNotFoundError:
+        return {}
+    return {t["nodeid"]: t["outcome"] for t in d.get("tests", [])}
 missing = 0
-for kit in ("v1.0", "v0.3"):
+for kit in ("v1.0", "v0.3", "rest", "equivalence"):
     for agent in ("working", "multiturn"):
         ours, off = outcomes(f"{kit}-ours-{agent}"), outcomes(f"{kit}-official-{agent}")
+        if not ours and not off:
+            continue
         def count(o, pre=""):
             return sum(1 for k, v in o.items() if v == "passed" and k.startswith(pre))
         lt = "tests/mandatory/protocol/test_tasks_list_method.py"
-        print(f"{kit} kit, {agent} agent: ours {count(ours)} passed ({count(ours, 'tests/mandatory')} mandatory, "
-              f"ListTasks {count(ours, lt)}), @a2a-js/sdk 1.3 {count(off)} ({count(off, 'tests/mandatory')}, {count(off, lt)})")
+        name = {"v1.0": "v1.0 kit", "v0.3": "v0.3 kit", "rest": "v1.0 kit over HTTP+JSON",
+                "equivalence": "v1.0 kit, transport-equivalence (JSON-RPC + HTTP+JSON)"}[kit]
+        def skipped(o):
+            return sum(1 for v in o.values() if v == "skipped")
+        print(f"{name}, {agent} agent: ours {count(ours)} passed ({count(ours, 'tests/mandatory')} mandatory, "
+              f"ListTasks {count(ours, lt)}), @a2a-js/sdk 1.3 {count(off)} ({count(off, 'tests/mandatory')}, {count(off, lt)}); skipped: ours {skipped(ours)}, @a2a-js/sdk {skipped(off)}")
         for k in sorted(off):
             if off[k] == "passed" and ours.get(k) != "passed":
                 missing += 1

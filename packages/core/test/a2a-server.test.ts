@@ -351,9 +351,9 @@ describe("bad input gets the right error", () => {
     ["tasks/get without id", { jsonrpc: "2.0", id: 1, method: "tasks/get", params: {} }, -32602],
     ["an unknown method", { jsonrpc: "2.0", id: 1, method: "tasks/explode", params: {} }, -32601],
     [
-      "a push-config method",
+      "a push-config method without its task",
       { jsonrpc: "2.0", id: 1, method: "tasks/pushNotificationConfig/set", params: {} },
-      -32003,
+      -32602,
     ],
     ["message/stream while streaming is off", { ...send("x"), method: "message/stream" }, -32004],
     [
@@ -498,14 +498,18 @@ describe("agent card", () => {
         url: server.url,
         protocolVersion: "0.3.0",
         preferredTransport: "JSONRPC",
-        capabilities: { streaming: false, pushNotifications: false },
+        capabilities: { streaming: false, pushNotifications: true },
         defaultInputModes: ["text/plain"],
         skills: [{ id: "echo" }],
+        additionalInterfaces: [{ url: server.url, transport: "JSONRPC" }],
+        // Each binding once per protocol version: JSON-RPC for v0.3 (the fields above), JSON-RPC
+        // and HTTP+JSON for v1.0, all at the same URL.
         supportedInterfaces: [
           { url: server.url, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
-          { url: server.url, protocolBinding: "JSONRPC", protocolVersion: "0.3" },
+          { url: server.url, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" },
         ],
       });
+      expect(card.supportedInterfaces).toHaveLength(2);
     }
   });
 

@@ -282,6 +282,12 @@ describe("outbound envelopes and tolerant result text", () => {
         contextId: "c",
         parts: [{ kind: "text", text: "x" }],
       }),
-    ).toEqual({ status: "completed", text: "x", contextId: "c" });
+    ).toEqual({
+      status: "completed",
+      text: "x",
+      parts: [{ kind: "text", text: "x" }],
+      artifacts: [],
+      contextId: "c",
+    });
   });
 });

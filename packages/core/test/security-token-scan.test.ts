@@ -110,6 +110,8 @@ const CLIENT_CALLS: Record<string, Call<PlatformClient>> = {
   listPeers: (c) => c.listPeers(),
   discoverPeer: (c) => c.discoverPeer(PEER),
   callPeer: (c) => c.callPeer(PEER, "hello", { timeoutMs: 5_000 }),
+  // Its handle's calls go to the platform's proxy like callPeer's.
+  peerTasks: (c) => c.peerTasks(PEER, { timeoutMs: 5_000 }).get("task-1"),
   delegate: (c) => c.delegate(PEER, "a task"),
   getQueuedCall: (c) => c.getQueuedCall("44444444-4444-4444-8444-444444444444"),
   fetchActivityRows: (c) => c.fetchActivityRows({ sinceId: inbound.activityId }),

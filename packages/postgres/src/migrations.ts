@@ -139,6 +139,21 @@ const MIGRATIONS: Migration[] = [
       `ALTER TABLE ${n.pushClaims} ADD PRIMARY KEY (workspace_id, message_id, content)`,
     ],
   },
+  {
+    // The push notification configs of A2A tasks (webhooks, A2A v1.0 §3.1.7), kept in the
+    // workspace of their task and deleted with it (retention).
+    version: 9,
+    up: (n) => [
+      `CREATE TABLE ${n.pushConfigs} (
+         workspace_id text NOT NULL,
+         task_id text NOT NULL REFERENCES ${n.tasks} (task_id) ON DELETE CASCADE,
+         config_id text NOT NULL,
+         config jsonb NOT NULL,
+         created_at timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (workspace_id, task_id, config_id))`,
+      `CREATE INDEX ${n.pushConfigs}_task ON ${n.pushConfigs} (task_id)`,
+    ],
+  },
 ];
 
 /** The schema version this package writes. */

@@ -12,6 +12,8 @@ export interface Names {
   leases: string;
   /** The A2A task store shared by push replicas. */
   tasks: string;
+  /** The push notification configs (webhooks) of the A2A tasks, deleted with their task. */
+  pushConfigs: string;
   /** Liveness of replicas running A2A tasks: each renews its row while it runs. */
   replicaLeases: string;
   /** The LISTEN/NOTIFY channel that announces new work (payload: the workspace id). */
@@ -33,6 +35,7 @@ export function namesOf(prefix: string): Names {
     pushClaims: `${prefix}push_claims`,
     leases: `${prefix}poll_leases`,
     tasks: `${prefix}a2a_tasks`,
+    pushConfigs: `${prefix}a2a_push_configs`,
     replicaLeases: `${prefix}replica_leases`,
     channel: `${prefix}work_ready`,
     taskChannel: `${prefix}task_canceled`,

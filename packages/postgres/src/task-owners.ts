@@ -146,5 +146,11 @@ export function ownedTasks(inner: A2ATaskStore, owners: TaskOwners): A2ATaskStor
   if (watch) store.watch = (onCancel: (taskId: string) => void): TaskWatch => watch(onCancel);
   const changes = inner.watchChanges?.bind(inner);
   if (changes) store.watchChanges = (onChange): TaskWatch => changes(onChange);
+  // A task's webhooks: read and written as they are (a push config names no replica).
+  if (inner.savePushConfig && inner.pushConfigs && inner.deletePushConfig) {
+    store.savePushConfig = inner.savePushConfig.bind(inner);
+    store.pushConfigs = inner.pushConfigs.bind(inner);
+    store.deletePushConfig = inner.deletePushConfig.bind(inner);
+  }
   return store;
 }

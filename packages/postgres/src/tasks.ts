@@ -2,7 +2,9 @@
 // cancel is announced with NOTIFY so the replica running the task aborts its handler, and every
 // change with another NOTIFY, so a tasks/resubscribe stream on any replica follows the task. Each
 // task row carries its workspace: every read, cancel and write is scoped to it, so agents of
-// several workspaces may share one store without seeing each other's tasks.
+// several workspaces may share one store without seeing each other's tasks. A task's push
+// notification configs (webhooks) are rows of their own, in its workspace, deleted with it; the
+// replica that stores a change of the task reads them to notify its webhooks.
 import type { Pool } from "pg";
 import type { A2ATask } from "@molecule-ai/agent-core/a2a";
 import type {
@@ -10,6 +12,7 @@ import type {
   TaskCancelResult,
   TaskListPage,
   TaskListQuery,
+  TaskPushConfig,
   TaskWatch,
 } from "@molecule-ai/agent-core/store";
 import { type Names, interval } from "./sql.js";
@@ -131,6 +134,42 @@ export class PostgresTaskStore implements A2ATaskStore {
       nextPageToken: rows.length > query.pageSize ? page.at(-1)!.seq : "",
       totalSize: Number(count.rows[0]?.n ?? 0),
     };
+  }
+
+  async savePushConfig(
+    taskId: string,
+    workspaceId: string,
+    config: TaskPushConfig,
+  ): Promise<boolean> {
+    await this.#c.ready();
+    const { tasks, pushConfigs } = this.#c.names;
+    const r = await this.#c.pool.query(
+      `INSERT INTO ${pushConfigs} (workspace_id, task_id, config_id, config)
+       SELECT $1, $2, $3, $4::jsonb WHERE EXISTS
+         (SELECT 1 FROM ${tasks} WHERE task_id = $2 AND workspace_id = $1)
+       ON CONFLICT (workspace_id, task_id, config_id) DO UPDATE SET config = EXCLUDED.config`,
+      [workspaceId, taskId, config.id, JSON.stringify(config)],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async pushConfigs(taskId: string, workspaceId: string): Promise<TaskPushConfig[]> {
+    await this.#c.ready();
+    const { rows } = await this.#c.pool.query<{ config: TaskPushConfig }>(
+      `SELECT config FROM ${this.#c.names.pushConfigs}
+        WHERE workspace_id = $1 AND task_id = $2 ORDER BY created_at, config_id`,
+      [workspaceId, taskId],
+    );
+    return rows.map((r) => r.config);
+  }
+
+  async deletePushConfig(taskId: string, workspaceId: string, configId: string): Promise<void> {
+    await this.#c.ready();
+    await this.#c.pool.query(
+      `DELETE FROM ${this.#c.names.pushConfigs}
+        WHERE workspace_id = $1 AND task_id = $2 AND config_id = $3`,
+      [workspaceId, taskId, configId],
+    );
   }
 
   watch(onCancel: (taskId: string) => void): TaskWatch {

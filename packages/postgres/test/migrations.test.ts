@@ -27,6 +27,7 @@ describe("migrations", () => {
       const { rows } = await pg.db.query("SELECT version FROM race_schema_migrations");
       expect(rows.map((r) => r.version).sort()).toEqual(all);
       expect(await tables("race_")).toEqual([
+        "race_a2a_push_configs",
         "race_a2a_tasks",
         "race_cursors",
         "race_poll_leases",
@@ -110,8 +111,8 @@ describe("migrations", () => {
     try {
       await a.migrate();
       await b.migrate();
-      expect(await tables("app_a_")).toHaveLength(8);
-      expect(await tables("app_b_")).toHaveLength(8);
+      expect(await tables("app_a_")).toHaveLength(9);
+      expect(await tables("app_b_")).toHaveLength(9);
     } finally {
       await a.close();
       await b.close();

@@ -1,4 +1,5 @@
 export type {
+  A2AAgentExtension,
   A2AAgentSkill,
   A2AArtifact,
   A2ADataPart,
@@ -18,6 +19,14 @@ export {
   type HybridAgentCard,
 } from "./card.js";
 export { neutralizePeerMarkers, sanitizePeerText, stripA2ABoundary } from "./boundary.js";
+export { verifyAgentCard } from "./card-signature.js";
+export type {
+  AgentCardSignature,
+  CardKeyResolver,
+  CardSignatureAlgorithm,
+  CardSigningOptions,
+  VerifiedCardSignature,
+} from "./card-signature.js";
 export {
   spotlightPeerText,
   unicodeEscape,
@@ -44,6 +53,19 @@ export {
   isAgentRole,
 } from "./conversation.js";
 export type { AnswerFailure, AnswerTask } from "./conversation.js";
+export type { A2AStreamEvent } from "./from-v1.js";
+export type { PeerTaskQuery } from "./peer-wire.js";
+// Internal: the client side of a peer's tasks (platform/peer-tasks.ts).
+export { messageFromV1, streamEventOf, taskFromV1 } from "./from-v1.js";
+export {
+  peerInterfaceOf,
+  peerRequest,
+  peerResultOf,
+  peerTaskOf,
+  peerWireError,
+} from "./peer-wire.js";
+export type { PeerBinding, PeerOp } from "./peer-wire.js";
+export { sseEvents } from "./sse.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export {
   A2A_VERSION_HEADER,

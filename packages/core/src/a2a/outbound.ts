@@ -2,7 +2,7 @@
 // result shape a peer may answer with.
 import { randomUUID } from "../runtime/index.js";
 import { messageToV1 } from "./to-v1.js";
-import type { A2AMessage, A2APart, A2ATaskState } from "./types.js";
+import type { A2AArtifact, A2AMessage, A2APart, A2ATaskState } from "./types.js";
 
 /** A JSON-RPC 2.0 `message/send` request as this SDK sends it. */
 export interface MessageSendRequest {
@@ -67,6 +67,19 @@ export function normalizePart(part: unknown): A2APart | undefined {
     return isRecord(part.data) ? { kind: "data", data: part.data, ...metadata } : undefined;
   }
   return undefined;
+}
+
+/** An artifact of either dialect with its parts normalised to v0.3. */
+export function normalizeArtifact(raw: unknown): A2AArtifact {
+  const a = isRecord(raw) ? raw : {};
+  const out: A2AArtifact = {
+    artifactId: typeof a.artifactId === "string" ? a.artifactId : "",
+    parts: normalizeParts(a.parts),
+  };
+  if (typeof a.name === "string" && a.name !== "") out.name = a.name;
+  if (typeof a.description === "string" && a.description !== "") out.description = a.description;
+  if (isRecord(a.metadata)) out.metadata = a.metadata;
+  return out;
 }
 
 /** Normalises a list of parts, dropping what is not a part. */
@@ -228,10 +241,14 @@ const V1_STATES: Record<string, A2ATaskState> = {
 /** The coarse outcome of a peer call, as {@link PeerCallResult} reports it. */
 export type PeerOutcome = "completed" | "failed" | "input-required" | "working";
 
-/** Summary of a `message/send` result: outcome, text and ids. */
+/** Summary of a `message/send` result: outcome, text, parts, artifacts and ids. */
 export interface A2AResultSummary {
   status: PeerOutcome;
   text: string;
+  /** Every part of the answer (v0.3): the artifacts', else the message's or the status message's. */
+  parts: A2APart[];
+  /** The task's artifacts (v0.3); none for a message. */
+  artifacts: A2AArtifact[];
   contextId?: string;
   taskId?: string;
 }
@@ -274,7 +291,14 @@ export function isA2AAnswer(v: unknown): boolean {
  * (or `unknown`): such an answer says nothing about the outcome, so it must not read as completed.
  */
 export function summarizeA2AResult(result: unknown): A2AResultSummary | undefined {
-  if (typeof result === "string") return { status: "completed", text: result };
+  if (typeof result === "string") {
+    return {
+      status: "completed",
+      text: result,
+      parts: [{ kind: "text", text: result }],
+      artifacts: [],
+    };
+  }
   let r: unknown = result;
   if (isRecord(r) && isRecord(r.task)) r = r.task;
   else if (isRecord(r) && isRecord(r.message) && !("parts" in r) && !("status" in r)) r = r.message;
@@ -282,7 +306,16 @@ export function summarizeA2AResult(result: unknown): A2AResultSummary | undefine
   if (!isA2AAnswer(r) && typeof r.text !== "string" && typeof r.message !== "string") {
     return undefined;
   }
-  const summary: A2AResultSummary = { status: "completed", text: extractA2AText(r) };
+  const artifacts = Array.isArray(r.artifacts) ? r.artifacts.map(normalizeArtifact) : [];
+  const message = isRecord(r.status) && isRecord(r.status.message) ? r.status.message.parts : [];
+  const own = Array.isArray(r.parts) ? normalizeParts(r.parts) : normalizeParts(message);
+  const parts = artifacts.length > 0 ? artifacts.flatMap((a) => a.parts) : own;
+  const summary: A2AResultSummary = {
+    status: "completed",
+    text: extractA2AText(r),
+    parts,
+    artifacts,
+  };
   // A task's state (a status object without one is no task), or a plain string status.
   const state = isRecord(r.status) ? (r.status.state ?? null) : r.status;
   if (state !== undefined) {

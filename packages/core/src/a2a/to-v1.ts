@@ -40,6 +40,7 @@ export function messageToV1(m: A2AMessage): Obj {
   if (m.contextId !== undefined) out["contextId"] = m.contextId;
   if (m.taskId !== undefined) out["taskId"] = m.taskId;
   if (m.referenceTaskIds !== undefined) out["referenceTaskIds"] = m.referenceTaskIds;
+  if (m.extensions !== undefined) out["extensions"] = m.extensions;
   if (m.metadata !== undefined) out["metadata"] = m.metadata;
   return out;
 }

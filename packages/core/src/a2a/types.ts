@@ -34,6 +34,8 @@ export interface A2AMessage {
   contextId?: string;
   taskId?: string;
   referenceTaskIds?: string[];
+  /** URIs of the extensions this message uses (its `metadata` may carry their data). */
+  extensions?: string[];
   metadata?: Record<string, unknown>;
 }
 
@@ -69,18 +71,44 @@ export interface A2ATask {
   metadata?: Record<string, unknown>;
 }
 
-/** A skill advertised on an agent card. */
+/**
+ * A skill advertised on an agent card. The v1.0 fields (`inputModes`, `outputModes`,
+ * `securityRequirements`) are served as declared.
+ */
 export interface A2AAgentSkill {
   id: string;
   name: string;
   description: string;
   tags: string[];
   examples?: string[];
+  /** Media types the skill accepts, overriding the card's `defaultInputModes`. */
+  inputModes?: string[];
+  /** Media types the skill answers with, overriding the card's `defaultOutputModes`. */
+  outputModes?: string[];
+  /** v1.0: the security schemes (with scopes) the skill needs: `[{ schemes: { oauth: { list: ["read"] } } }]`. */
+  securityRequirements?: Record<string, unknown>[];
+  [key: string]: unknown;
+}
+
+/**
+ * An A2A extension an agent supports (A2A v1.0 §4.6), declared in its card's
+ * `capabilities.extensions`. A caller asks for it with the `A2A-Extensions` header (v0.3:
+ * `X-A2A-Extensions`); the handler sees the ones it asked for in `ctx.extensions`.
+ */
+export interface A2AAgentExtension {
+  /** The extension's URI (with its version). */
+  uri: string;
+  description?: string;
+  /** A caller must ask for it: a message that does not is refused (`-32008`). */
+  required?: boolean;
+  /** Extension-specific settings. */
+  params?: Record<string, unknown>;
 }
 
 /**
  * An agent card as this SDK registers and serves it. Only `name` is required when registering;
- * the push server fills in the rest of the v0.3/v1.0 hybrid card it serves.
+ * the push server fills in the rest of the v0.3/v1.0 hybrid card it serves (what an author
+ * declares beyond that, e.g. extensions or security schemes, is served as declared).
  */
 export interface AgentCard {
   name: string;
@@ -88,6 +116,11 @@ export interface AgentCard {
   version?: string;
   url?: string;
   skills?: A2AAgentSkill[];
-  capabilities?: { streaming?: boolean; pushNotifications?: boolean };
+  capabilities?: {
+    streaming?: boolean;
+    pushNotifications?: boolean;
+    extensions?: A2AAgentExtension[];
+    [key: string]: unknown;
+  };
   [key: string]: unknown;
 }

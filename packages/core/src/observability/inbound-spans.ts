@@ -2,7 +2,7 @@
 // carries a W3C trace context in its metadata.
 import type { Span } from "@opentelemetry/api";
 import { otel, tracingOn } from "./otel.js";
-import { ATTR, SPAN, inSpan } from "./spans.js";
+import { ATTR, GEN_AI, SPAN, inSpan } from "./spans.js";
 import { contextFromMetadata } from "./trace-context.js";
 
 /** The parts of an inbound message its span reads. */
@@ -55,6 +55,9 @@ export function traceInbound<T>(
       [ATTR.peerId]: msg.sourceId ?? msg.claimedSourceId,
       [ATTR.isReply]: msg.isReply,
       [ATTR.redelivered]: redelivered,
+      [GEN_AI.operation]: "invoke_agent",
+      [GEN_AI.agentId]: workspaceId,
+      [GEN_AI.conversationId]: msg.contextId,
     },
     fn,
     {

@@ -1,6 +1,6 @@
 // Spans of the messages this SDK sends to peers: a call and an answer, each carrying its trace
 // context in the message metadata (see trace-context.ts).
-import { ATTR, SPAN, boundAttribute, inSpan } from "./spans.js";
+import { ATTR, GEN_AI, SPAN, boundAttribute, inSpan } from "./spans.js";
 
 /** What a peer send resolves with, as far as its span reads it. */
 interface SentResult {
@@ -17,6 +17,8 @@ export interface PeerSend {
   messageId?: string | undefined;
   contextId?: string | undefined;
   via?: "proxy" | "direct" | undefined;
+  /** The peer's name, when known (GenAI `gen_ai.agent.name`). */
+  peerName?: string | undefined;
 }
 
 /**
@@ -37,6 +39,10 @@ export async function tracePeerSend<T>(
       [ATTR.messageId]: send.messageId,
       [ATTR.contextId]: send.contextId,
       [ATTR.via]: send.via,
+      [GEN_AI.operation]: "invoke_agent",
+      [GEN_AI.agentId]: send.peerId,
+      [GEN_AI.agentName]: send.peerName,
+      [GEN_AI.conversationId]: send.contextId,
     },
     async () => await fn(),
     {
@@ -46,8 +52,10 @@ export async function tracePeerSend<T>(
           span.setAttribute(ATTR.callStatus, boundAttribute(r.status));
         if (typeof r.messageId === "string")
           span.setAttribute(ATTR.messageId, boundAttribute(r.messageId));
-        if (typeof r.contextId === "string")
+        if (typeof r.contextId === "string") {
           span.setAttribute(ATTR.contextId, boundAttribute(r.contextId));
+          span.setAttribute(GEN_AI.conversationId, boundAttribute(r.contextId));
+        }
         if (typeof r.protocol === "string")
           span.setAttribute(ATTR.protocol, boundAttribute(r.protocol));
       },

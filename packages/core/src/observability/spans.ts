@@ -9,6 +9,7 @@ export const SPAN = {
   peerCall: "molecule.peer_call",
   reply: "molecule.reply",
   handle: "molecule.handle_message",
+  tool: "molecule.tool",
 } as const;
 
 /** Attribute keys (ids and outcomes only: never a token, a header or message text). */
@@ -26,6 +27,22 @@ export const ATTR = {
   redelivered: "molecule.message.redelivered",
   attempts: "molecule.handler.attempts",
   outcome: "molecule.handler.outcome",
+} as const;
+
+/**
+ * OpenTelemetry GenAI semantic conventions, set beside the attributes above so that observability
+ * tools that understand agents read the SDK's spans: a peer call and a message's handling are
+ * `invoke_agent` (the agent is the peer, resp. this workspace; the conversation is the A2A
+ * `contextId`), a peer tool's run is `execute_tool`.
+ */
+export const GEN_AI = {
+  operation: "gen_ai.operation.name",
+  agentId: "gen_ai.agent.id",
+  agentName: "gen_ai.agent.name",
+  conversationId: "gen_ai.conversation.id",
+  toolName: "gen_ai.tool.name",
+  toolType: "gen_ai.tool.type",
+  toolCallId: "gen_ai.tool.call.id",
 } as const;
 
 /** Attribute values; `undefined` ones are left out. */
@@ -47,7 +64,7 @@ export function boundAttribute<T>(value: T, max = MAX_SPAN_ATTRIBUTE_LENGTH): T 
   return typeof value === "string" && value.length > max ? `${value.slice(0, max - 1)}…` : value;
 }
 
-type Kind = "client" | "server" | "consumer";
+type Kind = "client" | "server" | "consumer" | "internal";
 
 function defined(attrs: SpanAttributes): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
@@ -99,7 +116,9 @@ export async function inSpan<T>(
       ? api.SpanKind.CLIENT
       : kind === "server"
         ? api.SpanKind.SERVER
-        : api.SpanKind.CONSUMER;
+        : kind === "consumer"
+          ? api.SpanKind.CONSUMER
+          : api.SpanKind.INTERNAL;
   const parent = options.parent ?? api.context.active();
   const span = tracer(api).startSpan(
     name,

@@ -5,6 +5,7 @@ import { MoleculePeerError } from "../transport/index.js";
 import { isPeerSideError, toPeerToolFailure } from "./classify.js";
 import type { PeerToolFailure } from "./classify.js";
 import { untrustedLabel } from "./label.js";
+import { nonTextParts } from "./result-parts.js";
 import type { PeerToolInput } from "./tool-inputs.js";
 
 /** How a peer tool calls its peer. */
@@ -55,7 +56,10 @@ export function peerResultText(
       ? `${who} reads its messages by polling: the message is in its inbox (it is not busy) and its answer will arrive later as an inbound answer, not as this tool's result.`
       : `${who} is busy: the message was queued${result.queueDepth === undefined ? "" : ` (position ${result.queueDepth})`}${result.queueId ? ` under queue id ${untrustedLabel(result.queueId, 80)}` : ""} and will be delivered when it has capacity; its answer will not come back through this call.`;
   }
-  const text = sanitizePeerText(result.text);
+  // The peer's data and file parts follow its text, marked like it (result-parts.ts).
+  const text = [sanitizePeerText(result.text), nonTextParts(result.parts)]
+    .filter((t) => t !== "")
+    .join("\n\n");
   if (result.status === "completed") {
     return text === ""
       ? `${who} answered without text.`

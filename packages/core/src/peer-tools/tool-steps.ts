@@ -1,6 +1,7 @@
 // The three tools of a peer tool set, each run as a {@link ToolStep}: call one peer, list the
 // peers, delegate a task. An adapter wraps them in its tool type and answers failures with
 // `failedStepAnswer`.
+import { traceTool } from "../observability/index.js";
 import type { DelegationResult, Peer, PlatformClient } from "../platform/index.js";
 import { runDelegate, runListPeers } from "./builtins.js";
 import { runPeerTool } from "./outcome.js";
@@ -10,6 +11,15 @@ import type { DelegateToolOptions } from "./peer-tool-options.js";
 import type { PeerToolArtifact } from "./peer-tool-types.js";
 import type { PeerSelection } from "./select.js";
 import type { ToolStep } from "./tool-step.js";
+import { peerToolName } from "./naming.js";
+
+/** How a step's span names its tool (GenAI `execute_tool`): default, the tool's usual name. */
+export interface ToolSpanName {
+  /** The tool's name as the model sees it. */
+  toolName?: string | undefined;
+  /** The id of the model's call of the tool. */
+  toolCallId?: string | undefined;
+}
 
 /**
  * Calls a peer for a tool (`runPeerTool`): the answer with its artifact, or a peer-side failure
@@ -19,12 +29,15 @@ export async function peerToolStep(
   client: Pick<PlatformClient, "callPeer">,
   peer: { id: string; name: string },
   input: PeerToolInput,
-  settings: PeerToolCallSettings & { signal?: AbortSignal | undefined } = {},
+  settings: PeerToolCallSettings & ToolSpanName & { signal?: AbortSignal | undefined } = {},
 ): Promise<ToolStep<PeerToolArtifact>> {
-  const outcome = await runPeerTool(client, peer, input, settings);
-  if (outcome.ok)
-    return { ok: true, text: outcome.text, artifact: { peer, result: outcome.result } };
-  return { ...outcome, peer };
+  const name = settings.toolName ?? peerToolName(peer);
+  return await traceTool({ name, callId: settings.toolCallId }, async () => {
+    const outcome = await runPeerTool(client, peer, input, settings);
+    if (outcome.ok)
+      return { ok: true, text: outcome.text, artifact: { peer, result: outcome.result } };
+    return { ...outcome, peer };
+  });
 }
 
 /**
@@ -35,14 +48,20 @@ export async function peerToolStep(
 export async function listPeersStep(
   client: Pick<PlatformClient, "listPeers">,
   input: { query?: string | undefined },
-  options: { selection?: PeerSelection<Peer> | undefined; signal?: AbortSignal | undefined } = {},
+  options: ToolSpanName & {
+    selection?: PeerSelection<Peer> | undefined;
+    signal?: AbortSignal | undefined;
+  } = {},
 ): Promise<ToolStep<Peer[]>> {
-  try {
-    const listing = await runListPeers(client, { ...input, ...options });
-    return { ok: true, text: listing.text, artifact: listing.peers };
-  } catch (error) {
-    return { ok: false, error, peer: { id: "", name: "platform" } };
-  }
+  const name = options.toolName ?? "list_peers";
+  return await traceTool({ name, callId: options.toolCallId }, async () => {
+    try {
+      const listing = await runListPeers(client, { ...input, ...options });
+      return { ok: true, text: listing.text, artifact: listing.peers };
+    } catch (error) {
+      return { ok: false, error, peer: { id: "", name: "platform" } };
+    }
+  });
 }
 
 /**
@@ -53,10 +72,9 @@ export async function listPeersStep(
 export async function delegateStep(
   client: Pick<PlatformClient, "delegate">,
   input: { peerId: string; task: string },
-  options: {
+  options: ToolSpanName & {
     allowed?: ReadonlySet<string> | undefined;
     idempotencyKey?: DelegateToolOptions["idempotencyKey"] | undefined;
-    toolCallId?: string | undefined;
     signal?: AbortSignal | undefined;
   } = {},
 ): Promise<ToolStep<DelegationResult>> {
@@ -65,7 +83,10 @@ export async function delegateStep(
     ...input,
     ...(toolCallId ? { toolCallId } : {}),
   });
-  const outcome = await runDelegate(client, input, { allowed, signal, idempotencyKey });
-  if (outcome.ok) return { ok: true, text: outcome.text, artifact: outcome.result };
-  return { ...outcome, peer: { id: input.peerId, name: input.peerId } };
+  const name = options.toolName ?? "delegate_task";
+  return await traceTool({ name, callId: toolCallId }, async () => {
+    const outcome = await runDelegate(client, input, { allowed, signal, idempotencyKey });
+    if (outcome.ok) return { ok: true, text: outcome.text, artifact: outcome.result };
+    return { ...outcome, peer: { id: input.peerId, name: input.peerId } };
+  });
 }

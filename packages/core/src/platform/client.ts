@@ -46,6 +46,7 @@ import {
 import { ChatFiles, CREATE_CHAT_FILES, InboundSecret, type NotifyOptions } from "./chat-files.js";
 import { delegate, notify, reply, reportActivity, type ReplyTarget } from "./messaging.js";
 import { tracedCallPeer } from "./peer-call.js";
+import { PeerTasks, type PeerTasksOptions } from "./peer-tasks.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
 import { discoverPeer, listPeers } from "./peers.js";
 import { downloadPlugin, recordPluginInstall } from "./plugin-download.js";
@@ -220,15 +221,10 @@ export class PlatformClient {
   // ---------------------------------------------------------------- A2A
 
   /**
-   * Sends an A2A message to a peer, through the platform proxy by default: v0.3 `message/send`,
-   * or v1.0 `SendMessage` (`A2A-Version: 1.0`) for a peer whose agent card advertises only A2A 1.x
-   * JSON-RPC (see {@link PeerCallOptions.protocol}; a rejected protocol is retried once in the
-   * other). A poll-mode or busy peer yields `{ status: "queued" }`. Peer failures, and answers of
-   * no known shape, raise {@link MoleculePeerError}; 401/403 {@link MoleculeAuthError}. `via: "direct"` posts to the
-   * peer's discovered URL with no platform credential at all. The platform proxy forwards only
-   * the body: a peer that insists on the `A2A-Version` header is reachable only `via: "direct"`.
-   * A direct call is recorded as a delegation (`recordDelegation`/`updateDelegation`) so the
-   * canvas shows it, unless `recordDelegation: false`.
+   * Sends an A2A message to a peer and waits for its answer: through the platform proxy by default,
+   * or `via: "direct"` to its URL (no platform credential; the binding its card offers; recorded as
+   * a delegation unless `recordDelegation: false`). A poll-mode or busy peer yields `{ status:
+   * "queued" }`; failures raise {@link MoleculePeerError}, 401/403 {@link MoleculeAuthError}.
    */
   callPeer(
     peerId: string,
@@ -236,6 +232,11 @@ export class PlatformClient {
     options: PeerCallOptions = {},
   ): Promise<PeerCallResult> {
     return tracedCallPeer(this.#s, peerId, message, options);
+  }
+
+  /** A peer's A2A tasks: start, stream, follow, get, list and cancel them ({@link PeerTasks}). */
+  peerTasks(peerId: string, options: PeerTasksOptions = {}): PeerTasks {
+    return new PeerTasks(this.#s, peerId, options);
   }
 
   /**

@@ -12,6 +12,19 @@ import type { HttpResponse } from "../transport/index.js";
  */
 export const MAX_PEER_RESPONSE_BYTES = 16 * 1024 * 1024;
 
+/** What {@link requestPeer} needs besides the request. */
+export interface PeerRequestOptions {
+  peerId: string;
+  signal?: AbortSignal | undefined;
+  /** Deadline of the answer (of its head, for a stream). */
+  timeoutMs: number;
+  userAgent: string;
+  /** Sent as `A2A-Version` (only v1.0 requests carry it; absent means 0.3). */
+  a2aVersion?: "1.0" | undefined;
+  /** Largest answer read, in bytes (default {@link MAX_PEER_RESPONSE_BYTES}). */
+  maxBytes?: number | undefined;
+}
+
 /**
  * POSTs a JSON body to a peer URL with only `Content-Type`, `Accept`, `User-Agent` and, for an
  * A2A 1.0 request, `A2A-Version`. Network failures and timeouts raise {@link MoleculePeerError}.
@@ -20,16 +33,23 @@ export async function postToPeer(
   dispatcher: Dispatcher,
   peerUrl: string,
   bodyText: string,
-  options: {
-    peerId: string;
-    signal?: AbortSignal | undefined;
-    timeoutMs: number;
-    userAgent: string;
-    /** Sent as `A2A-Version` (only `"1.0"` requests carry it; absent means 0.3). */
-    a2aVersion?: "1.0" | undefined;
-    /** Largest answer read, in bytes (default {@link MAX_PEER_RESPONSE_BYTES}). */
-    maxBytes?: number | undefined;
-  },
+  options: PeerRequestOptions,
+): Promise<HttpResponse> {
+  return await requestPeer(dispatcher, peerUrl, { method: "POST", body: bodyText }, options);
+}
+
+/**
+ * Sends one request to a peer URL (`path` appended), with only `Content-Type` (when it has a
+ * body), `Accept`, `User-Agent` and `A2A-Version` (v1.0): never a platform credential. Without
+ * `stream`, the answer is read (within `maxBytes`) and parsed as JSON when it is; with it, an
+ * answer of type `text/event-stream` is returned unread as `stream` (its deadline is the head's;
+ * aborting `signal` closes it), any other is read as without.
+ */
+export async function requestPeer(
+  dispatcher: Dispatcher,
+  peerUrl: string,
+  req: { method: "GET" | "POST"; path?: string; body?: string | undefined; stream?: boolean },
+  options: PeerRequestOptions,
 ): Promise<HttpResponse> {
   const url = peerHttpUrl(peerUrl);
   if (!url) {
@@ -48,20 +68,30 @@ export async function postToPeer(
   }, options.timeoutMs);
   const onAbort = (): void => controller.abort();
   signal?.addEventListener("abort", onAbort, { once: true });
+  let open = false;
   try {
+    // An HTTP+JSON route is below the interface URL; JSON-RPC posts to the URL itself.
+    const path = req.path ? url.pathname.replace(/\/+$/, "") + req.path : url.pathname + url.search;
     const res = await dispatcher.request({
       origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: "POST",
+      path,
+      method: req.method,
       headers: {
-        "content-type": "application/json",
-        accept: "application/json",
+        ...(req.body === undefined ? {} : { "content-type": "application/json" }),
+        accept: req.stream ? "text/event-stream, application/json" : "application/json",
         "user-agent": options.userAgent,
         ...(options.a2aVersion ? { "a2a-version": options.a2aVersion } : {}),
       },
-      body: bodyText,
+      body: req.body ?? null,
       signal: controller.signal,
     });
+    const type = String(res.headers["content-type"] ?? "");
+    if (req.stream && type.startsWith("text/event-stream")) {
+      clearTimeout(timer);
+      open = true; // the caller's signal stays bridged: aborting it closes the stream
+      res.body.once("close", () => signal?.removeEventListener("abort", onAbort));
+      return { status: res.statusCode, headers: res.headers, body: undefined, stream: res.body };
+    }
     const text = await readBodyText(
       res.body,
       options.maxBytes ?? MAX_PEER_RESPONSE_BYTES,
@@ -94,7 +124,7 @@ export async function postToPeer(
     );
   } finally {
     clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
+    if (!open) signal?.removeEventListener("abort", onAbort);
   }
 }
 

@@ -27,6 +27,13 @@ export { CursorLostError, WorkspaceRemovedError } from "./errors.js";
 export type { ActivityRows, FetchInboundOptions } from "./activity.js";
 export type { ReplyTarget } from "./messaging.js";
 export type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
+export { PeerTasks } from "./peer-tasks.js";
+export type {
+  PeerTaskCallOptions,
+  PeerTaskMessageOptions,
+  PeerTaskPage,
+  PeerTasksOptions,
+} from "./peer-tasks.js";
 export type {
   ActivityReport,
   DelegationResult,

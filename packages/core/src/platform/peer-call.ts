@@ -1,10 +1,11 @@
 // Peer calls: an A2A message to a peer through the platform proxy or directly, in the protocol the
-// peer speaks (v0.3 or v1.0, from its card or what worked before), falling back once when refused.
+// peer speaks (v0.3 or v1.0, from its card or what worked before), falling back once when refused;
+// directly, a peer whose card offers only the HTTP+JSON binding gets `POST /message:send`.
 import {
   A2A_VERSION_HEADER,
   type A2AProtocolVersion,
   buildMessageSendRequest,
-  peerProtocolFromCard,
+  peerInterfaceOf,
   toSendMessageRequestV1,
 } from "../a2a/index.js";
 import type { A2APart } from "../a2a/index.js";
@@ -13,7 +14,7 @@ import { MoleculeError, MoleculePeerError, MoleculeTimeoutError } from "../trans
 import type { HttpResponse } from "../transport/index.js";
 import { invalid } from "./args.js";
 import { recordedDirectCall } from "./delegation-records.js";
-import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer } from "./direct.js";
+import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer, requestPeer } from "./direct.js";
 import { ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { discoverPeer, listPeers } from "./peers.js";
@@ -36,7 +37,8 @@ export function tracedCallPeer(
   options: PeerCallOptions,
 ): Promise<PeerCallResult> {
   const { messageId, contextId, via } = options;
-  const send = { workspaceId: s.workspaceId, peerId, messageId, contextId, via };
+  const peerName = s.peers.identity(peerId, performance.now())?.name ?? undefined;
+  const send = { workspaceId: s.workspaceId, peerId, peerName, messageId, contextId, via };
   const run = (): Promise<PeerCallResult> => callPeer(s, peerId, message, options);
   const recorded =
     via === "direct" && options.recordDelegation !== false
@@ -77,17 +79,40 @@ async function callPeer(
     throw invalid(`callPeer protocol must be "0.3" or "1.0"; got ${JSON.stringify(forced)}`);
   const signal = options.signal;
   const via = options.via === "direct" ? "direct" : "proxy";
-  const peerUrl = via === "direct" ? (await discoverPeer(s, target, { signal })).url : undefined;
+  let peerUrl = via === "direct" ? (await discoverPeer(s, target, { signal })).url : undefined;
   const deadline = performance.now() + timeoutMs;
   const remaining = (): number => Math.max(1, Math.ceil(deadline - performance.now()));
   let protocol = forced ?? s.peers.knownProtocol(target);
-  if (protocol === undefined && peerUrl !== undefined) {
+  // A peer that serves only HTTP+JSON has no protocol remembered: its card is read each time.
+  if (peerUrl !== undefined && protocol === undefined) {
     const card = await fetchPeerCard(s.transport.dispatcher, peerUrl, {
       signal,
       timeoutMs: Math.min(5_000, remaining()),
       userAgent: s.userAgent,
     });
-    protocol = peerProtocolFromCard(card);
+    const iface = peerInterfaceOf(card, peerUrl);
+    if (iface?.binding.binding === "HTTP+JSON" && forced === undefined) {
+      // A peer that serves only HTTP+JSON: its v1.0 `POST /message:send`, no fallback.
+      const res = await requestPeer(
+        s.transport.dispatcher,
+        iface.url,
+        {
+          method: "POST",
+          path: "/message:send",
+          body: JSON.stringify(toSendMessageRequestV1(req).params),
+        },
+        {
+          peerId: target,
+          signal,
+          timeoutMs: remaining(),
+          userAgent: s.userAgent,
+          a2aVersion: "1.0",
+        },
+      );
+      return peerResult(s, target, messageId, res, via, { protocol: "1.0", fellBack: false });
+    }
+    if (iface !== undefined) peerUrl = iface.url;
+    protocol ??= iface?.binding.version;
     if (protocol !== undefined) s.peers.rememberProtocol(target, protocol);
   }
   const send = async (version: A2AProtocolVersion): Promise<HttpResponse> => {

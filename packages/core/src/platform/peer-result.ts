@@ -2,7 +2,7 @@
 // completed/failed/..., or a typed error for a failed call (HTTP status through the proxy or
 // directly, a JSON-RPC error) or an answer of no known shape.
 import type { A2AProtocolVersion, AnswerFailure } from "../a2a/index.js";
-import { isA2AAnswer, isAnswerFailure, summarizeA2AResult } from "../a2a/index.js";
+import { isA2AAnswer, isAnswerFailure, peerWireError, summarizeA2AResult } from "../a2a/index.js";
 import {
   MoleculeAuthError,
   type MoleculeError,
@@ -61,13 +61,16 @@ export function peerResult(
   },
 ): PeerCallResult {
   const body = res.body;
-  if (!ok(res.status)) throw peerFailure(s, peerId, res, via);
-  const receipt = queuedReceipt(body, peerId, messageId);
+  // An HTTP+JSON peer's error: an HTTP status with an A2A reason (google.rpc.Status).
+  const rest = !ok(res.status) && via === "direct" ? peerWireError(body) : undefined;
+  if (!ok(res.status) && rest?.code === undefined) throw peerFailure(s, peerId, res, via);
+  const receipt = rest === undefined ? queuedReceipt(body, peerId, messageId) : undefined;
   if (receipt !== undefined) return receipt;
   const rpc = parseWire(jsonRpcResponseSchema, body);
-  if (rpc.ok && rpc.value.error) {
-    const e = rpc.value.error;
-    const failure = isRecord(e.data) ? e.data.code : undefined;
+  const e = rest ?? (rpc.ok ? rpc.value.error : undefined);
+  if (e) {
+    const data = "data" in e ? e.data : undefined;
+    const failure = isRecord(data) ? data.code : undefined;
     if (isAnswerFailure(failure)) throw peerFailedError(peerId, failure, res.status);
     let hint = "";
     if (e.code === -32009 && via === "proxy") {
@@ -82,7 +85,7 @@ export function peerResult(
         "; the peer refused the request: check the message against its agent card, or its logs";
     }
     const said = e.message ? ` "${redactText(clip(e.message), s.known)}"` : "";
-    throw new MoleculePeerError(`peer ${peerId} answered JSON-RPC error ${e.code}${said}${hint}`, {
+    throw new MoleculePeerError(`peer ${peerId} answered A2A error ${e.code}${said}${hint}`, {
       peerId,
       code: "peer_rpc_error",
       rpcCode: e.code,
@@ -100,6 +103,8 @@ export function peerResult(
   const out: PeerCallResult = {
     status: summary.status,
     text: summary.text,
+    parts: summary.parts,
+    artifacts: summary.artifacts,
     raw: body,
     peerId,
     messageId,
@@ -193,7 +198,7 @@ function malformedAnswer(s: PlatformSession, peerId: string, res: HttpResponse):
   );
 }
 
-function peerFailure(
+export function peerFailure(
   s: PlatformSession,
   peerId: string,
   res: HttpResponse,

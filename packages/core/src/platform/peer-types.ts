@@ -1,5 +1,5 @@
 // The types of peers as PlatformClient lists, discovers and calls them.
-import type { AgentCard } from "../a2a/index.js";
+import type { A2AArtifact, A2APart, AgentCard } from "../a2a/index.js";
 import type { WorkspaceStatus } from "./types.js";
 
 /** A peer workspace this agent may talk to. */
@@ -62,7 +62,16 @@ export interface PeerCallOptions {
 export type PeerCallResult =
   | {
       status: "completed" | "failed" | "input-required" | "working";
+      /** The answer's text parts joined (artifacts first, else the message): the peer's, untrusted. */
       text: string;
+      /**
+       * Every part of the answer in order, text, data and file parts alike (normalised to v0.3
+       * `kind`): the artifacts' parts, else the message's or the status message's. Always set by
+       * the SDK's calls (optional so that test doubles written before it still type-check).
+       */
+      parts?: A2APart[];
+      /** The artifacts of the peer's task (empty for an answer that is a message); always set by the SDK. */
+      artifacts?: A2AArtifact[];
       raw: unknown;
       peerId: string;
       messageId: string;

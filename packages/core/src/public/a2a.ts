@@ -24,13 +24,16 @@ export {
   TASK_ERROR_KEY,
   TASK_ID_KEY,
   TASK_STATE_KEY,
+  verifyAgentCard,
   FAILURE_KEY,
   UNTRUSTED_LINE_MARK,
   visiblePeerText,
 } from "../a2a/index.js";
 export type {
+  AgentCardSignature,
   AnswerFailure,
   AnswerTask,
+  A2AAgentExtension,
   A2AAgentInterface,
   A2AAgentSkill,
   A2AArtifact,
@@ -49,6 +52,10 @@ export type {
   A2ATaskState,
   A2ATextPart,
   BuildAgentCardOptions,
+  CardKeyResolver,
+  CardSignatureAlgorithm,
+  CardSigningOptions,
+  ExtendedAgentCardOptions,
   HybridAgentCard,
   MessageSendRequest,
   OutboundMessageInput,
@@ -56,8 +63,21 @@ export type {
   PushClaimOptions,
   PushClaimResult,
   PushClaimStore,
+  PushNotificationOptions,
   StartA2AServerOptions,
+  VerifiedCardSignature,
+  WebhookAddressKind,
+  WebhookAddressPolicy,
 } from "../a2a/index.js";
+export type { A2AStreamEvent, PeerTaskQuery } from "../a2a/index.js";
+// A peer's tasks from the caller's side (`PlatformClient.peerTasks`).
+export type {
+  PeerTaskCallOptions,
+  PeerTaskMessageOptions,
+  PeerTaskPage,
+  PeerTasks,
+  PeerTasksOptions,
+} from "../platform/index.js";
 export { inboundFromA2AMessage } from "../inbound/index.js";
 export type { PushHandlerOptions } from "../agent/index.js";
 // Tracing where `@opentelemetry/api` cannot be looked up (the edge build: workerd, Next's edge

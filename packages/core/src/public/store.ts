@@ -26,6 +26,7 @@ export type {
   TaskCancelResult,
   TaskListPage,
   TaskListQuery,
+  TaskPushConfig,
   TaskWatch,
 } from "../a2a/index.js";
 export type {

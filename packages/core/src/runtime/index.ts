@@ -4,7 +4,14 @@
 // load, hashes and random values, bytes, the event emitter, streams, the process and the file
 // system. Node, Bun and Deno get Node's own; workerd, Next's edge runtime and browsers get no
 // Node built-in at all (test/edge-bundle.test.ts).
-export { loadNodeHttp, loadOTel, loadUndici, loadZod, lookupAddresses } from "./modules.js";
+export {
+  loadNodeDns,
+  loadNodeHttp,
+  loadOTel,
+  loadUndici,
+  loadZod,
+  lookupAddresses,
+} from "./modules.js";
 export {
   hmacSha256Base64url,
   randomBase64url,

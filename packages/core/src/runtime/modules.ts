@@ -6,6 +6,7 @@
 // in place of this one (rolldown.config.ts), so no `node:module` or `createRequire` is on their path.
 import { createRequire } from "node:module";
 import type * as OTel from "@opentelemetry/api";
+import type * as NodeDns from "node:dns";
 import type * as NodeHttp from "node:http";
 import type * as Undici from "undici";
 import type * as Zod from "zod";
@@ -27,6 +28,9 @@ export const loadUndici = (): typeof Undici | undefined => load("undici") as typ
  * WebSocket included, which loads Node's bundled undici (~40 ms on every cold import).
  */
 export const loadNodeHttp = (): typeof NodeHttp => process.getBuiltinModule("node:http");
+
+/** `node:dns`, for the push notification webhooks' address checks (webhook-address.ts). */
+export const loadNodeDns = (): typeof NodeDns | undefined => process.getBuiltinModule("node:dns");
 
 /**
  * The addresses `host` resolves to (an IP literal: itself), for telling a request from the

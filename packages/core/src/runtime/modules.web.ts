@@ -6,6 +6,7 @@
 // over `@opentelemetry/api` (`useOpenTelemetry`: an optional peer a bundler cannot be asked to
 // resolve conditionally).
 import type * as OTel from "@opentelemetry/api";
+import type * as NodeDns from "node:dns";
 import type * as NodeHttp from "node:http";
 import type * as Undici from "undici";
 import * as zod from "zod";
@@ -19,6 +20,12 @@ export function loadNodeHttp(): typeof NodeHttp {
     { code: "module_unavailable" },
   );
 }
+
+/**
+ * `undefined`: no resolver here, so a webhook host name is checked as written (its IP literal, or
+ * `localhost`); the runtime's `fetch` resolves it.
+ */
+export const loadNodeDns = (): typeof NodeDns | undefined => undefined;
 
 /** No DNS here (and no transcript route, which needs a Node server): nothing resolves. */
 export async function lookupAddresses(_host: string): Promise<string[]> {

@@ -1,5 +1,6 @@
 // The A2A task store of `fileStore`: an agent's tasks (an `input-required` question waiting for its
-// answer included) in a JSON file next to the cursor, so they survive a restart. The tasks are the
+// answer included) and their push notification configs in a JSON file next to the cursor, so they
+// survive a restart. The tasks are the
 // bounded in-memory store's (the least recently used dropped first), read once from the file and
 // written back whole, atomically (temp file, fsync, rename), after each change. Every task keeps
 // the workspace it was saved for. A file that cannot be read or parsed is a `store_unreadable`
@@ -8,7 +9,7 @@ import { dirname, mkdir, readFile } from "../runtime/index.js";
 import { requireFileSystem } from "../transport/index.js";
 import { MemoryTaskStore } from "../a2a/index.js";
 import type { A2ATask, A2ATaskStore, TaskCancelResult } from "../a2a/index.js";
-import type { TaskListPage, TaskListQuery } from "../a2a/index.js";
+import type { TaskListPage, TaskListQuery, TaskPushConfig } from "../a2a/index.js";
 import { atomicWrite, fsReason, MoleculeStoreError } from "./cursor-store.js";
 
 /** Tasks a file task store keeps (the least recently used are dropped first). */
@@ -20,6 +21,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** A stored push notification config, or undefined when it is not one. */
+function pushConfigOf(v: unknown): TaskPushConfig | undefined {
+  if (!isRecord(v) || typeof v.id !== "string" || typeof v.url !== "string") return;
+  if (v.version !== "0.3" && v.version !== "1.0") return;
+  return v as unknown as TaskPushConfig;
+}
+
 /** One stored entry, or undefined when it is not one. */
 function entryOf(v: unknown): Entry | undefined {
   if (!isRecord(v) || typeof v.workspaceId !== "string" || typeof v.seq !== "number") return;
@@ -27,7 +35,13 @@ function entryOf(v: unknown): Entry | undefined {
   if (!isRecord(t) || t.kind !== "task" || typeof t.id !== "string" || t.id === "") return;
   if (typeof t.contextId !== "string" || !isRecord(t.status)) return;
   if (typeof t.status.state !== "string") return;
-  return { task: t as unknown as A2ATask, workspaceId: v.workspaceId, seq: v.seq };
+  const entry: Entry = { task: t as unknown as A2ATask, workspaceId: v.workspaceId, seq: v.seq };
+  if (v.push !== undefined) {
+    const push = Array.isArray(v.push) ? v.push.map(pushConfigOf) : [undefined];
+    if (push.some((c) => c === undefined)) return;
+    entry.push = push as TaskPushConfig[];
+  }
+  return entry;
 }
 
 /** See the file comment. */
@@ -71,6 +85,28 @@ export class FileTaskStore implements A2ATaskStore {
 
   async list(workspaceId: string, query: TaskListQuery): Promise<TaskListPage> {
     return (await this.#load()).list(workspaceId, query);
+  }
+
+  async savePushConfig(
+    taskId: string,
+    workspaceId: string,
+    config: TaskPushConfig,
+  ): Promise<boolean> {
+    const tasks = await this.#load();
+    if (!tasks.savePushConfig(taskId, workspaceId, config)) return false;
+    await this.#write(tasks);
+    return true;
+  }
+
+  async pushConfigs(taskId: string, workspaceId: string): Promise<TaskPushConfig[]> {
+    return (await this.#load()).pushConfigs(taskId, workspaceId);
+  }
+
+  async deletePushConfig(taskId: string, workspaceId: string, configId: string): Promise<void> {
+    const tasks = await this.#load();
+    const before = tasks.pushConfigs(taskId, workspaceId).length;
+    tasks.deletePushConfig(taskId, workspaceId, configId);
+    if (tasks.pushConfigs(taskId, workspaceId).length !== before) await this.#write(tasks);
   }
 
   /** The tasks, read from the file on first use (a failed read is retried by the next call). */

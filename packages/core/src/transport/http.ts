@@ -251,6 +251,11 @@ export class HttpTransport {
     return this.#dispatcher;
   }
 
+  /** The dispatcher of long-lived streams (a peer's SSE answer, like the platform's own streams). */
+  get streamDispatcher(): Dispatcher {
+    return this.#streams;
+  }
+
   /** Default timeout in milliseconds. */
   get timeoutMs(): number {
     return this.#timeoutMs;

@@ -1,8 +1,10 @@
-// What the HTTP adapters (node:http, web fetch) need from the endpoint: routes, limits, the
-// JSON-RPC core, the set of running scopes and the error hook.
-import type { Outcome } from "./outcome.js";
+// What the HTTP adapters (node:http, web fetch) need from the endpoint: routes, limits, the two
+// front ends (JSON-RPC, HTTP+JSON) over one dispatch, the set of running scopes and the error hook.
+import type { CallId, Outcome } from "./outcome.js";
+import type { RequestMeta } from "./request-meta.js";
+import type { RestTarget } from "./rest.js";
 import type { EndpointRoutes } from "./routes.js";
-import type { RequestId, Scope } from "./scope.js";
+import type { Scope } from "./scope.js";
 
 /** The transport-neutral endpoint an adapter serves. */
 export interface EndpointCore {
@@ -13,8 +15,18 @@ export interface EndpointCore {
   readonly closed: boolean;
   /** Scopes of requests and tasks still running (aborted by `close()`). */
   readonly inflight: Set<Scope>;
+  /** The extension URIs the card declares (the only ones read from a request). */
+  readonly extensions: ReadonlySet<string>;
   /** Parses one JSON-RPC request and runs it; synchronous unless the handler is. */
-  rpc(input: unknown, versionHeader: string | undefined, scope: Scope): Outcome | Promise<Outcome>;
+  rpc(input: unknown, meta: RequestMeta, scope: Scope): Outcome | Promise<Outcome>;
+  /** Runs one HTTP+JSON request whose body (`""` when none) was read. */
+  rest(
+    target: RestTarget,
+    httpMethod: string,
+    input: unknown,
+    meta: RequestMeta,
+    scope: Scope,
+  ): Outcome | Promise<Outcome>;
   /** Hands an error to `onError` (never throws). */
-  report(err: unknown, method: string, requestId: RequestId): void;
+  report(err: unknown, method: string, requestId: CallId): void;
 }

@@ -1,5 +1,6 @@
 // Serves the endpoint on the web fetch API (`Request` in, `Response` out: Next.js route handlers,
-// Hono, Bun, Deno): reads the body within the limit and streams SSE answers as a ReadableStream.
+// Hono, Bun, Deno): reads the body within the limit, hands JSON-RPC and HTTP+JSON requests to their
+// front end, and streams SSE answers as a ReadableStream.
 import { readWebBody, TOO_LARGE } from "./body.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { A2AErrorCode } from "./errors.js";
@@ -11,26 +12,41 @@ import {
   type Outcome,
   type StreamOutcome,
 } from "./outcome.js";
+import { requestedExtensions, requestMeta } from "./request-meta.js";
+import { restPrecheck } from "./rest.js";
 import { DISCONNECTED, Scope } from "./scope.js";
 
 /** Serves one web `Request`. */
 export async function handleFetch(core: EndpointCore, request: Request): Promise<Response> {
   const url = new URL(request.url);
-  const route = core.routes.route(url.pathname);
+  const route = core.routes.route(url.pathname + url.search);
   const method = request.method;
-  let outcome: Outcome | undefined = precheck(
-    method,
-    route,
-    request.headers.get("content-type"),
-    request.headers.get("content-length"),
-    core.closed,
-    core.maxBody,
-  );
+  const contentType = request.headers.get("content-type");
+  const contentLength = request.headers.get("content-length");
+  let outcome: Outcome | undefined =
+    typeof route === "object"
+      ? restPrecheck(method, contentType, contentLength, core.closed, core.maxBody)
+      : precheck(method, route, contentType, contentLength, core.closed, core.maxBody);
   if (outcome === undefined) {
-    if (route === "card") {
-      outcome = core.routes.card(url.origin);
+    if (route === "card" || route === "jwks") {
+      try {
+        outcome = await core.routes.card(url.origin, route);
+      } catch (err) {
+        core.report(err, "(card)", null);
+        outcome = httpError(500, A2AErrorCode.InternalError, "Internal error");
+      }
     } else {
-      const text = await readWebBody(request.body, core.maxBody).catch(() => undefined);
+      const h = request.headers;
+      const extensions = h.get("a2a-extensions") ?? h.get("x-a2a-extensions");
+      const meta = requestMeta(
+        h.get("a2a-version") ?? undefined,
+        requestedExtensions(extensions, core.extensions),
+        () => h,
+      );
+      const bodyless = route !== "rpc" && method !== "POST";
+      const text = bodyless
+        ? ""
+        : await readWebBody(request.body, core.maxBody).catch(() => undefined);
       if (text === undefined) {
         outcome = httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body");
       } else if (text === TOO_LARGE) {
@@ -41,7 +57,9 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
         request.signal?.addEventListener("abort", onAbort, { once: true });
         core.inflight.add(scope);
         try {
-          outcome = await core.rpc(text, request.headers.get("a2a-version") ?? undefined, scope);
+          outcome = await (route === "rpc"
+            ? core.rpc(text, meta, scope)
+            : core.rest(route!, method, text, meta, scope));
         } catch (err) {
           core.report(err, "(transport)", null);
           outcome = httpError(500, A2AErrorCode.InternalError, "Internal error");
@@ -54,7 +72,8 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
   }
   if ("stream" in outcome) return streamResponse(core, outcome, outcome.scope);
   const headers: Record<string, string> = { ...JSON_HEADERS, ...outcome.headers };
-  return new Response(method === "HEAD" ? null : outcome.body, {
+  const empty = method === "HEAD" || outcome.status === 204;
+  return new Response(empty ? null : outcome.body, {
     status: outcome.status,
     headers,
   });

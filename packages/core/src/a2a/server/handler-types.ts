@@ -1,9 +1,11 @@
 // The public contract of the A2A push endpoint: its options, what `onMessage` receives and may
 // return, and the handler object both HTTP adapters are reached through.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CardSigningOptions } from "../card-signature.js";
 import type { AgentCard, A2AMessage, A2ATask } from "../types.js";
 import type { PushClaimStore } from "./claim-store.js";
 import type { A2ATaskStore } from "./store.js";
+import type { WebhookAddressPolicy } from "./webhook-address.js";
 
 /** What `onMessage` receives besides the message. */
 export interface A2AHandlerContext {
@@ -28,6 +30,44 @@ export interface A2AHandlerContext {
    * question of an `input-required` answer), oldest first; empty for a new task.
    */
   readonly history: readonly A2AMessage[];
+  /**
+   * The extensions the caller asked for (`A2A-Extensions`, v0.3 `X-A2A-Extensions`) that the
+   * card declares (`capabilities.extensions`), in the caller's order; empty when none.
+   */
+  readonly extensions: readonly string[];
+}
+
+/** The `extendedAgentCard` option of `createA2AHandler`. */
+export interface ExtendedAgentCardOptions {
+  /**
+   * Whether the caller may read the extended card, from its request's headers (check its
+   * credentials here: a bearer token, an API key). Anything but `true` is a refusal (HTTP 401).
+   */
+  authorize: (headers: Headers) => boolean | Promise<boolean>;
+  /**
+   * The card an authorized caller gets (a function may tailor it to the caller): built into the
+   * same hybrid card as the public one (same endpoint, bindings and capabilities), and signed
+   * like it.
+   */
+  card: AgentCard | ((headers: Headers) => AgentCard | Promise<AgentCard>);
+}
+
+/** Push notifications (webhooks) of a task: how their addresses are checked and calls made. */
+export interface PushNotificationOptions {
+  /**
+   * Which webhook addresses may be called (checked when a config is set, for every address its
+   * host resolves to, and again on every connection): `"public"` (default), `"private"` (also
+   * loopback, private, link-local and unique-local addresses: a webhook on your own network), or
+   * a function deciding for each address. Metadata, multicast and reserved addresses pass only
+   * a function.
+   */
+  allowAddresses?: WebhookAddressPolicy;
+  /** Attempts per task state before it is given up (default 5). */
+  maxAttempts?: number;
+  /** Delay before the first retry in ms, doubled after each (up to 30 s; default 1000). */
+  retryDelayMs?: number;
+  /** Deadline of one webhook request in ms (default 10 000). */
+  timeoutMs?: number;
 }
 
 /**
@@ -48,7 +88,10 @@ export type A2AHandlerResult =
 
 /** Options of {@link createA2AHandler}. */
 export interface A2AHandlerOptions {
-  /** The agent card; served as a v0.3/v1.0 hybrid at `<endpoint>/.well-known/agent-card.json` (and `agent.json`). */
+  /**
+   * The agent card; served as a v0.3/v1.0 hybrid at `<endpoint>/.well-known/agent-card.json` (and
+   * `agent.json`), listing JSON-RPC (v0.3, v1.0) and HTTP+JSON (v1.0), both served at the endpoint.
+   */
   agentCard: AgentCard;
   /** Handles one inbound message; `message` is normalised to v0.3 (`kind` on parts, `role` defaulted to `"user"`). */
   onMessage: (
@@ -115,11 +158,34 @@ export interface A2AHandlerOptions {
    * continued sends are not claimed.
    */
   claims?: PushClaimStore;
+  /**
+   * Push notifications: callers set webhooks on their tasks (`tasks/pushNotificationConfig/*`,
+   * `*TaskPushNotificationConfig`, or a send's `configuration`) and each stored change of the task
+   * is POSTed to them in the background. Default: on when the task store keeps push configs (the
+   * in-memory, file and PostgreSQL stores do), with the defaults of
+   * {@link PushNotificationOptions}; `false` turns it off (`-32003`).
+   */
+  pushNotifications?: boolean | PushNotificationOptions;
+  /**
+   * Signs the served card (JWS, A2A v1.0 §8.4) with this key; needs `publicUrl`. The card's
+   * `signatures` name the key (`kid`, and `jku` when known); with `publicKey` the endpoint also
+   * serves that key's JWKS at `<endpoint>/.well-known/jwks.json`.
+   */
+  cardSigning?: CardSigningOptions;
+  /**
+   * An authenticated extended card (`GetExtendedAgentCard`, `GET /extendedAgentCard`, v0.3
+   * `agent/getAuthenticatedExtendedCard`), served to callers `authorize` accepts; the public card
+   * then says so (`capabilities.extendedAgentCard`).
+   */
+  extendedAgentCard?: ExtendedAgentCardOptions;
   /** Called with every exception thrown by `onMessage` (the caller only sees `-32603 Internal error`). */
   onError?: (error: unknown, info: { method: string; requestId: string | number | null }) => void;
 }
 
-/** The push endpoint, mountable on any HTTP stack. */
+/**
+ * The push endpoint, mountable on any HTTP stack: JSON-RPC `POST`s on its path, the HTTP+JSON
+ * routes below it (`POST /message:send`, `GET /tasks/{id}`, ...), and the card.
+ */
 export interface A2AHandler {
   /** Serves a node:http request (also Express, Fastify's `request.raw`/`reply.raw`, Nest). `body`: an already-parsed or raw body, if a framework consumed the stream. */
   handleNode(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void>;

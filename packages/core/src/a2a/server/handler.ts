@@ -1,20 +1,27 @@
-// The A2A JSON-RPC push endpoint: v0.3 (`message/send`, `message/stream`, `tasks/get`,
-// `tasks/cancel`) and v1.0 (`SendMessage`, `SendStreamingMessage`, `GetTask`, `CancelTask`), the
-// hybrid agent card, and the transport checks (path secret, content type, body size, nesting).
-// This file assembles the pieces: routes and card (`routes.ts`), transport checks
-// (`http-checks.ts`), JSON-RPC parsing (`jsonrpc.ts`), the methods (`methods.ts`, `task-stream.ts`,
-// `task-results.ts`) and the node:http and fetch adapters (`node-adapter.ts`, `fetch-adapter.ts`).
+// The A2A push endpoint: the JSON-RPC binding (v0.3 `message/send` ... and v1.0 `SendMessage` ...)
+// and the HTTP+JSON binding (v1.0 `POST /message:send` ...) over one dispatch, the hybrid agent
+// card (signed on request), push notifications, the extended card, and the transport checks (path
+// secret, content type, body size, nesting). This file assembles the pieces: routes and card
+// (`routes.ts`), transport checks (`http-checks.ts`), the front ends (`jsonrpc.ts`, `rest.ts`) and
+// their dispatch (`dispatch.ts`), the methods (`methods.ts`, `task-queries.ts`,
+// `push-config-methods.ts`, `extended-card.ts`), push delivery (`push-notifier.ts`) and the
+// node:http and fetch adapters (`node-adapter.ts`, `fetch-adapter.ts`).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MoleculeOptionError } from "../../transport/index.js";
+import { declaredExtensions } from "../card.js";
 import type { EndpointCore } from "./endpoint-core.js";
+import { ExtendedCardMethod } from "./extended-card.js";
 import { handleFetch } from "./fetch-adapter.js";
 import type { A2AHandler, A2AHandlerOptions } from "./handler-types.js";
+import { keepsPushConfigs, pushDeliveryOf, PushNotifications } from "./handler-push.js";
 import { dispatchRpc } from "./jsonrpc.js";
 import { A2AMethods } from "./methods.js";
 import { NodeAdapter } from "./node-adapter.js";
 import { claimedOnMessage, claimsOf } from "./push-claims.js";
+import type { restCall } from "./rest-call.js";
 import { EndpointRoutes } from "./routes.js";
-import { CLOSED, type RequestId, type Scope } from "./scope.js";
+import { requestIdOf, type CallId } from "./outcome.js";
+import { CLOSED, type Scope } from "./scope.js";
 import { type A2ATaskStore, MemoryTaskStore } from "./store.js";
 
 /** The core with its mutable shutdown flag. */
@@ -39,6 +46,7 @@ class A2AEndpoint implements A2AHandler {
   readonly endpointPath: string;
   readonly #core: EndpointState;
   readonly #methods: A2AMethods;
+  readonly #push: PushNotifications | undefined;
   readonly #node: NodeAdapter;
 
   constructor(options: A2AHandlerOptions) {
@@ -49,7 +57,22 @@ class A2AEndpoint implements A2AHandler {
       );
     }
     const streaming = options.streaming === true;
-    const routes = new EndpointRoutes({ ...options, streaming });
+    const store = taskStoreOf(options);
+    const workspaceId = workspaceIdOf(options);
+    const delivery = pushDeliveryOf(options.pushNotifications, keepsPushConfigs(store));
+    const extended = options.extendedAgentCard;
+    if (extended !== undefined && typeof extended?.authorize !== "function") {
+      throw new MoleculeOptionError(
+        "extendedAgentCard.authorize",
+        "createA2AHandler: extendedAgentCard.authorize must be a function (headers) => boolean that checks the caller's credentials.",
+      );
+    }
+    const serves = {
+      streaming,
+      pushNotifications: delivery !== undefined,
+      extendedAgentCard: extended !== undefined,
+    };
+    const routes = new EndpointRoutes({ ...options, serves });
     this.endpointPath = routes.endpointPath;
     const maxBody = options.maxBodyBytes ?? 1024 * 1024;
     if (!Number.isSafeInteger(maxBody) || maxBody <= 0) {
@@ -61,34 +84,64 @@ class A2AEndpoint implements A2AHandler {
     const maxDepth = options.maxDepth ?? 64;
     const { onError } = options;
     const inflight = new Set<Scope>();
-    const report = (err: unknown, method: string, requestId: RequestId): void => {
+    const report = (err: unknown, method: string, requestId: CallId): void => {
       try {
-        onError?.(err, { method, requestId });
+        onError?.(err, { method, requestId: requestIdOf(requestId) });
       } catch {
         // a failing error hook must not take the server down
       }
     };
     const claims = claimsOf(options);
+    const push =
+      delivery !== undefined && keepsPushConfigs(store)
+        ? new PushNotifications(store, workspaceId, delivery, report)
+        : undefined;
+    this.#push = push;
     const methods = new A2AMethods({
       onMessage: claims
-        ? claimedOnMessage(options.onMessage, claims, workspaceIdOf(options), report)
+        ? claimedOnMessage(options.onMessage, claims, workspaceId, report)
         : options.onMessage,
       streaming,
       textAsTask: options.textResult === "task",
-      store: taskStoreOf(options),
-      workspaceId: workspaceIdOf(options),
+      store,
+      workspaceId,
       maxSubscribers: maxSubscribersOf(options),
       inflight,
       report,
+      ...(push !== undefined ? { notify: (task) => push.notify(task), push } : {}),
     });
     this.#methods = methods;
+    const card =
+      extended === undefined
+        ? undefined
+        : new ExtendedCardMethod(
+            extended,
+            (c, headers) => routes.build(c, originOf(headers)),
+            report,
+          );
+    const all = {
+      tasks: methods,
+      queries: methods.queries,
+      push,
+      card,
+      required: declaredExtensions(options.agentCard)
+        .filter((e) => e.required === true)
+        .map((e) => e.uri),
+    };
+    // The HTTP+JSON routes load with the first request for one.
+    let rest: Promise<typeof restCall> | undefined;
     this.#core = {
       routes,
       maxBody,
       closed: false,
       inflight,
       report,
-      rpc: (input, version, scope) => dispatchRpc(input, version, scope, maxDepth, methods, report),
+      extensions: new Set(declaredExtensions(options.agentCard).map((e) => e.uri)),
+      rpc: (input, meta, scope) => dispatchRpc(input, meta, scope, maxDepth, all, report),
+      rest: (target, httpMethod, input, meta, scope) =>
+        (rest ??= import("./rest-call.js").then((m) => m.restCall)).then((call) =>
+          call(target, httpMethod, input, meta, scope, maxDepth, all, report),
+        ),
     };
     this.#node = new NodeAdapter(this.#core);
   }
@@ -106,7 +159,13 @@ class A2AEndpoint implements A2AHandler {
     for (const scope of this.#core.inflight) scope.abort(CLOSED);
     this.#core.inflight.clear();
     await this.#methods.close(CLOSED);
+    await this.#push?.close();
   }
+}
+
+/** The origin a request reached (for a card built per request, without `publicUrl`). */
+function originOf(headers: Headers): string {
+  return `http://${headers.get("host") ?? "localhost"}`;
 }
 
 /** The `workspaceId` option (checked): `""` when unset. */

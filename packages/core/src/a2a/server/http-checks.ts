@@ -98,17 +98,20 @@ export function tooLarge(maxBody: number): Outcome {
   );
 }
 
-/** Transport checks shared by both adapters; undefined when the request may proceed. */
+/**
+ * Transport checks shared by both adapters (an HTTP+JSON route's are `restPrecheck`'s); undefined
+ * when the request may proceed.
+ */
 export function precheck(
   httpMethod: string,
-  route: Route | undefined,
+  route: Exclude<Route, object> | undefined,
   contentType: string | null | undefined,
   contentLength: string | null | undefined,
   closed: boolean,
   maxBody: number,
 ): Outcome | undefined {
   if (route === undefined) return httpError(404, A2AErrorCode.InvalidRequest, "Not found");
-  if (route === "card") {
+  if (route === "card" || route === "jwks") {
     if (httpMethod === "GET" || httpMethod === "HEAD") return undefined;
     return httpError(405, A2AErrorCode.InvalidRequest, "Method not allowed; use GET", {
       allow: "GET, HEAD",

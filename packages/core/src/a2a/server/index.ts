@@ -5,7 +5,11 @@ export type {
   A2AHandlerContext,
   A2AHandlerOptions,
   A2AHandlerResult,
+  ExtendedAgentCardOptions,
+  PushNotificationOptions,
 } from "./handler-types.js";
+export type { TaskPushConfig } from "./push-config.js";
+export type { WebhookAddressKind, WebhookAddressPolicy } from "./webhook-address.js";
 export {
   raiseKeepAliveTimeout,
   startA2AServer,

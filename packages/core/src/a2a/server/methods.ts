@@ -1,13 +1,13 @@
-// The A2A methods the endpoint implements: send (blocking, non-blocking, streaming), get, list,
-// cancel and resubscribe to a task (their parameters are checked in task-params.ts). Runs `onMessage`, keeps tasks in the task store (in memory, or shared
-// by replicas), aborts a task canceled through any replica, reports each change of a task to its
-// resubscribed streams, and reports handler failures.
+// The send methods (blocking, non-blocking, streaming; get, list, cancel and resubscribe are in
+// task-queries.ts): runs `onMessage`, keeps tasks in the task store (in memory, or shared by
+// replicas), aborts a task canceled through any replica, reports each change of a task to its
+// resubscribed streams and its webhooks (push notifications), and reports handler failures.
 import { randomUUID } from "../../runtime/index.js";
 import type { A2AMessage, A2ATask } from "../types.js";
 import { derivedId } from "./derived-id.js";
 import { A2AErrorCode, A2ARpcError } from "./errors.js";
 import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
-import type { RpcMethods } from "./jsonrpc.js";
+import type { RpcMethods } from "./dispatch.js";
 import {
   checkInboundMessage,
   checkRoleNamed,
@@ -16,15 +16,10 @@ import {
   ShapeError,
   TERMINAL_STATES,
 } from "./normalize.js";
-import { rpcError, rpcResult, type Outcome } from "./outcome.js";
-import { CANCELED, RequestContext, Scope, type RequestId } from "./scope.js";
-import {
-  MemoryTaskStore,
-  type A2ATaskStore,
-  type TaskCancelResult,
-  type TaskListPage,
-  type TaskWatch,
-} from "./store.js";
+import { requestIdOf, rpcError, rpcResult, type CallId, type Outcome } from "./outcome.js";
+import { CANCELED, RequestContext, Scope } from "./scope.js";
+import { sendPushConfig, type TaskPushConfig } from "./push-config.js";
+import { MemoryTaskStore, type A2ATaskStore, type TaskWatch } from "./store.js";
 import {
   collectText,
   failedStatus,
@@ -34,15 +29,14 @@ import {
   now,
   settleTask,
   shapeResult,
-  shapeTask,
   toResult,
   toTaskResult,
   withHistory,
 } from "./task-results.js";
 import { TaskHub } from "./task-hub.js";
-import { historyLengthOf, listRequestOf, listResult, taskIdOf } from "./task-params.js";
+import { historyLengthOf } from "./task-params.js";
+import { storeCall, storeError, TaskQueries } from "./task-queries.js";
 import { streamTask } from "./task-stream.js";
-import { subscribe } from "./task-subscribe.js";
 
 type Obj = Record<string, unknown>;
 
@@ -59,7 +53,14 @@ export interface MethodOptions {
   maxSubscribers: number;
   /** Scopes still running after their request was answered (closed with the endpoint). */
   inflight: Set<Scope>;
-  report: (err: unknown, method: string, requestId: RequestId) => void;
+  report: (err: unknown, method: string, requestId: CallId) => void;
+  /** Push notifications, when served: a send's webhook is checked, then kept with its task. */
+  push?: {
+    check(config: TaskPushConfig): Promise<string | undefined>;
+    attach(task: A2ATask, config: TaskPushConfig): void | Promise<void>;
+  };
+  /** Called with each stored change of a task (its webhooks are notified). */
+  notify?: (task: A2ATask) => void;
 }
 
 /** A task running in this process. */
@@ -79,21 +80,28 @@ export class A2AMethods implements RpcMethods {
   #watch: TaskWatch | undefined;
   /** Changes of tasks, for resubscribed streams. */
   readonly #hub = new TaskHub();
-  /** The store's change notifications (tasks run elsewhere), once a stream follows one. */
-  #changes: TaskWatch | undefined;
+  /** get, list, cancel and resubscribe, over the same tasks. */
+  readonly queries: TaskQueries;
 
   constructor(options: MethodOptions) {
     this.#o = options;
     this.#store = options.store;
+    this.queries = new TaskQueries({
+      ...options,
+      hub: this.#hub,
+      running: this.#running,
+      canceled: (task) => options.notify?.(task),
+    });
   }
 
   send(
-    id: RequestId,
+    id: CallId,
     method: string,
     version: "0.3" | "1.0",
     params: Obj,
     stream: boolean,
     scope: Scope,
+    extensions: readonly string[] = [],
   ): Outcome | Promise<Outcome> {
     if (params["message"] === undefined) {
       return rpcError(id, A2AErrorCode.InvalidParams, "Invalid params: params.message is required");
@@ -117,29 +125,52 @@ export class A2AMethods implements RpcMethods {
       !stream &&
       isObj(config) &&
       (config["blocking"] === false || config["returnImmediately"] === true);
+    const mode = stream ? "stream" : background ? "background" : "blocking";
+    const go: Go = { id, method, version, message, mode, scope, historyLength, extensions };
+    const push = this.#o.push === undefined ? undefined : sendPushConfig(config, version);
+    if (push === undefined) return this.#route(go);
+    // The webhook's address is checked before anything runs (a refused one refuses the send).
+    return this.#o.push!.check(push).then((refusal) => {
+      if (refusal !== undefined) return rpcError(id, A2AErrorCode.InvalidParams, refusal);
+      return this.#route({ ...go, push });
+    });
+  }
+
+  /** A checked send: the continuation of a task, a blocking send, or a new task. */
+  #route(go: Go): Outcome | Promise<Outcome> {
+    const { id, method, version, message, mode, scope } = go;
     if (message.taskId !== undefined) {
-      const mode = stream ? "stream" : background ? "background" : "blocking";
-      const go = { id, method, version, message, mode, scope, historyLength } as const;
-      return this.#call(
+      return storeCall(
         id,
         method,
         () => this.#store.get(message.taskId!, this.#o.workspaceId),
         (task) => this.#continue(go, task),
+        this.#o.report,
       );
     }
     // A message without a conversation starts one named after it: its resends land in it too.
     const contextId = message.contextId ?? derivedId("context", message.messageId);
+    const stream = mode === "stream";
 
-    if (!stream && !background) {
-      const ctx = new RequestContext(scope, method, id, version, contextId, undefined);
+    if (mode === "blocking") {
+      const rid = requestIdOf(id);
+      const ctx = new RequestContext(
+        scope,
+        method,
+        rid,
+        version,
+        contextId,
+        undefined,
+        [],
+        go.extensions,
+      );
       let result: unknown;
       try {
         result = this.#o.onMessage(message, ctx);
       } catch (err) {
         return this.#handlerError(id, method, err);
       }
-      const answer = (r: unknown): Outcome | Promise<Outcome> =>
-        this.#answer(id, method, version, r, message, contextId, scope, historyLength);
+      const answer = (r: unknown): Outcome | Promise<Outcome> => this.#answer(go, r, contextId);
       if (isThenable(result)) {
         return Promise.resolve(result).then(answer, (err: unknown) =>
           this.#handlerError(id, method, err),
@@ -157,8 +188,7 @@ export class A2AMethods implements RpcMethods {
       status: { state: stream ? "working" : "submitted", timestamp: now() },
       history: [{ ...message, taskId, contextId }],
     };
-    const mode = stream ? "stream" : "background";
-    return this.#start({ id, method, version, message, mode, scope, historyLength }, task, []);
+    return this.#start(go, task, []);
   }
 
   /** A message that continues the task `stored` (`message.taskId`): same id, same context. */
@@ -198,7 +228,17 @@ export class A2AMethods implements RpcMethods {
     const stream = mode === "stream";
     const contextId = task.contextId;
     const taskScope = mode === "background" ? new Scope() : scope;
-    const ctx = new RequestContext(taskScope, method, id, version, contextId, task.id, prior);
+    const rid = requestIdOf(id);
+    const ctx = new RequestContext(
+      taskScope,
+      method,
+      rid,
+      version,
+      contextId,
+      task.id,
+      prior,
+      go.extensions,
+    );
     const run = (): Outcome | Promise<Outcome> => {
       if (mode === "blocking") {
         return this.#runBackground(task, message, ctx, taskScope).then(() => ({
@@ -211,10 +251,11 @@ export class A2AMethods implements RpcMethods {
         const persist = (): void | Promise<void> => this.#persist(task, method, id);
         const finished = (): void => void this.#running.delete(task.id);
         const changed = (): void => this.#hub.emit(task.id, task);
-        const frames = { id, method, version, task, message, ctx, scope, onMessage, report };
+        const frames = { id: id as CallId, method, version, task, message, ctx, scope };
+        const hooks = { onMessage, report };
         return {
           status: 200,
-          stream: streamTask({ ...frames, persist, finished, changed }),
+          stream: streamTask({ ...frames, ...hooks, persist, finished, changed }),
           scope,
         };
       }
@@ -229,107 +270,19 @@ export class A2AMethods implements RpcMethods {
     let begun: void | Promise<void>;
     try {
       begun = this.#begin(task, taskScope);
+      // The webhook is kept with the task once it is stored, and told its state at once.
+      if (go.push !== undefined) begun = then(begun, () => this.#withPush(task, go.push!));
     } catch (err) {
-      return this.#storeError(id, method, err);
+      return storeError(id, method, err, this.#o.report);
     }
     return isThenable(begun)
-      ? begun.then(run, (err: unknown) => this.#storeError(id, method, err))
+      ? begun.then(run, (err: unknown) => storeError(id, method, err, this.#o.report))
       : run();
   }
 
-  getTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome> {
-    const historyLength = historyLengthOf(params, "params.historyLength");
-    const taskId = taskIdOf(params);
-    const answer = (stored: A2ATask | undefined): Outcome => {
-      if (stored === undefined) return rpcError(id, A2AErrorCode.TaskNotFound, "Task not found");
-      const task = withHistory(stored, historyLength);
-      return { status: 200, body: rpcResult(id, shapeTask(version, task)) };
-    };
-    return this.#call(id, "tasks/get", () => this.#store.get(taskId, this.#o.workspaceId), answer);
-  }
-
-  /** v1.0 `ListTasks`: a page of this workspace's tasks, most recently changed first. */
-  listTasks(id: RequestId, params: Obj): Outcome | Promise<Outcome> {
-    const store = this.#store;
-    if (store.list === undefined) {
-      return rpcError(
-        id,
-        A2AErrorCode.UnsupportedOperation,
-        "ListTasks is not supported by this agent's task store (it has no list method)",
-      );
-    }
-    const request = listRequestOf(params);
-    const answer = (page: TaskListPage): Outcome => ({
-      status: 200,
-      body: rpcResult(id, listResult(page, request)),
-    });
-    const list = (): TaskListPage | Promise<TaskListPage> =>
-      store.list!(this.#o.workspaceId, request.query);
-    return this.#call(id, "ListTasks", list, answer);
-  }
-
-  cancelTask(id: RequestId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome> {
-    const taskId = taskIdOf(params);
-    const answer = (r: TaskCancelResult): Outcome => {
-      if (r.status === "not_found") {
-        return rpcError(id, A2AErrorCode.TaskNotFound, "Task not found");
-      }
-      if (r.status === "not_cancelable") {
-        return rpcError(
-          id,
-          A2AErrorCode.TaskNotCancelable,
-          `Task is ${r.task.status.state} and cannot be canceled`,
-        );
-      }
-      this.#running.get(taskId)?.scope.abort(CANCELED); // other replicas learn it from the store
-      this.#hub.emit(taskId, r.task);
-      return { status: 200, body: rpcResult(id, shapeTask(version, r.task)) };
-    };
-    const ws = this.#o.workspaceId;
-    return this.#call(id, "tasks/cancel", () => this.#store.cancel(taskId, ws), answer);
-  }
-
-  /**
-   * `tasks/resubscribe` / `SubscribeToTask`: a stream of a task's updates (see task-subscribe.ts);
-   * needs `streaming`, like the official SDK.
-   */
-  resubscribe(
-    id: RequestId,
-    version: "0.3" | "1.0",
-    params: Obj,
-    scope: Scope,
-  ): Outcome | Promise<Outcome> {
-    const method = version === "0.3" ? "tasks/resubscribe" : "SubscribeToTask";
-    if (!this.#o.streaming) {
-      return rpcError(
-        id,
-        A2AErrorCode.UnsupportedOperation,
-        `Streaming is not enabled on this agent, so ${method} is not either; poll tasks/get (GetTask)`,
-      );
-    }
-    const taskId = taskIdOf(params);
-    return subscribe({
-      id,
-      version,
-      method,
-      taskId,
-      workspaceId: this.#o.workspaceId,
-      maxSubscribers: this.#o.maxSubscribers,
-      scope,
-      store: this.#store,
-      hub: this.#hub,
-      local: this.#running.get(taskId)?.task,
-      allLocal: this.#store instanceof MemoryTaskStore,
-      follow: () => this.#follow(),
-      report: this.#o.report,
-    });
-  }
-
-  /** Follows the store's task changes (once), when it can report them; resolves once they flow. */
-  #follow(): Promise<void> | undefined {
-    if (this.#store.watchChanges === undefined) return undefined;
-    this.#changes ??= this.#store.watchChanges((taskId) => this.#hub.emit(taskId));
-    return this.#changes.ready;
+  /** Keeps a send's webhook with its (stored) task and notifies it of the task's state. */
+  #withPush(task: A2ATask, config: TaskPushConfig): void | Promise<void> {
+    return then(this.#o.push!.attach(task, config), () => this.#o.notify?.(task));
   }
 
   /** Aborts the tasks running here (stored as `canceled`) and stops watching the store. */
@@ -344,10 +297,9 @@ export class A2AMethods implements RpcMethods {
     this.#running.clear();
     while (this.#writes.size > 0) await Promise.allSettled(this.#writes);
     const watch = this.#watch;
-    const changes = this.#changes;
-    this.#watch = this.#changes = undefined;
+    this.#watch = undefined;
     await watch?.close();
-    await changes?.close();
+    await this.queries.close();
     if (this.#store instanceof MemoryTaskStore) this.#store.clear();
   }
 
@@ -377,7 +329,7 @@ export class A2AMethods implements RpcMethods {
   }
 
   /** Stores the task's current state; failures go to `report` (the task runs on). */
-  #persist(task: A2ATask, method: string, id: RequestId): void | Promise<void> {
+  #persist(task: A2ATask, method: string, id: CallId): void | Promise<void> {
     let saved: void | Promise<void>;
     try {
       saved = this.#store.save(task, this.#o.workspaceId);
@@ -386,61 +338,38 @@ export class A2AMethods implements RpcMethods {
       return;
     }
     this.#hub.emit(task.id, task);
-    if (!isThenable(saved)) return;
+    const notify = this.#o.notify;
+    if (!isThenable(saved)) return notify?.(task);
     const write: Promise<void> = Promise.resolve(saved)
-      .catch((err: unknown) => this.#o.report(err, method, id))
+      .then(
+        () => notify?.(task),
+        (err: unknown) => this.#o.report(err, method, id),
+      )
       .finally(() => this.#writes.delete(write));
     this.#writes.add(write);
     return write;
   }
 
-  /** Runs a store call and answers from its result, synchronously when the store is. */
-  #call<T>(
-    id: RequestId,
-    method: string,
-    op: () => T | Promise<T>,
-    answer: (r: T) => Outcome | Promise<Outcome>,
-  ): Outcome | Promise<Outcome> {
-    const r = op();
-    return isThenable(r)
-      ? Promise.resolve(r).then(answer, (err: unknown) => this.#storeError(id, method, err))
-      : answer(r);
-  }
-
-  #storeError(id: RequestId, method: string, err: unknown): Outcome {
-    this.#o.report(err, method, id);
-    return rpcError(
-      id,
-      A2AErrorCode.InternalError,
-      "Internal error: the task store is unavailable",
-    );
-  }
-
-  #handlerError(id: RequestId, method: string, err: unknown): Outcome {
+  #handlerError(id: CallId, method: string, err: unknown): Outcome {
     if (err instanceof A2ARpcError) return rpcError(id, err.code, err.message, err.data);
     this.#o.report(err, method, id);
     return rpcError(id, A2AErrorCode.InternalError, "Internal error");
   }
 
   /** The answer to a blocking send, once the handler's result is known. */
-  #answer(
-    id: RequestId,
-    method: string,
-    version: "0.3" | "1.0",
-    result: unknown,
-    message: A2AMessage,
-    contextId: string,
-    scope: Scope,
-    historyLength: number | undefined,
-  ): Outcome | Promise<Outcome> {
+  #answer(go: Go, result: unknown, contextId: string): Outcome | Promise<Outcome> {
+    const { id, method, version, message, historyLength } = go;
     if (isAsyncIterable(result)) {
-      return collectText(result, scope).then(
-        (text) => this.#answer(id, method, version, text, message, contextId, scope, historyLength),
+      return collectText(result, go.scope).then(
+        (text) => this.#answer(go, text, contextId),
         (err: unknown) => this.#handlerError(id, method, err),
       );
     }
     const saves: Array<void | Promise<void>> = [];
-    const remember = (task: A2ATask): void => void saves.push(this.#persist(task, method, id));
+    const remember = (task: A2ATask): void => {
+      const saved = this.#persist(task, method, id);
+      saves.push(go.push === undefined ? saved : then(saved, () => this.#withPush(task, go.push!)));
+    };
     let out: Outcome;
     try {
       const answer = toResult(result, message, contextId, this.#o.textAsTask, remember);
@@ -487,11 +416,20 @@ export class A2AMethods implements RpcMethods {
 
 /** A send, continued or new, on its way to the handler. */
 interface Go {
-  id: RequestId;
+  id: CallId;
   method: string;
   version: "0.3" | "1.0";
   message: A2AMessage;
   mode: "blocking" | "background" | "stream";
   scope: Scope;
   historyLength: number | undefined;
+  /** The extensions the caller asked for that the card declares. */
+  extensions: readonly string[];
+  /** The webhook the send carries, checked. */
+  push?: TaskPushConfig;
+}
+
+/** `next` after `first` (at once when `first` is not a promise). */
+function then(first: void | Promise<void>, next: () => void | Promise<void>): void | Promise<void> {
+  return isThenable(first) ? first.then(next) : next();
 }

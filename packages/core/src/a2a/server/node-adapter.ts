@@ -1,5 +1,6 @@
 // Serves the endpoint on node:http (and Express, Fastify's raw objects, Nest): reads the headers
-// and body, writes JSON and SSE answers with back-pressure, and watches for a disconnect.
+// and body, hands JSON-RPC and HTTP+JSON requests to their front end, writes JSON and SSE answers
+// with back-pressure, and watches for a disconnect.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readNodeBody, TOO_LARGE } from "./body.js";
 import type { EndpointCore } from "./endpoint-core.js";
@@ -12,33 +13,40 @@ import {
   type Outcome,
   type StreamOutcome,
 } from "./outcome.js";
+import { requestedExtensions, requestMeta } from "./request-meta.js";
+import { restPrecheck } from "./rest.js";
 import { DISCONNECTED, Scope } from "./scope.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Runs a request's body through its front end (JSON-RPC or HTTP+JSON). */
+type Runner = (input: unknown, scope: Scope) => Outcome | Promise<Outcome>;
 const INTERNAL_ERROR_BODY =
   '{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Internal error"}}';
 
 /**
- * The three request headers the endpoint reads, scanned from `rawHeaders` (cheaper than building
+ * The request headers the endpoint reads, scanned from `rawHeaders` (cheaper than building
  * node's `req.headers` object on every request).
  */
 function readHeaders(req: IncomingMessage): {
   contentType: string | undefined;
   contentLength: string | undefined;
   version: string | undefined;
+  extensions: string | undefined;
 } {
   const out = {
     contentType: undefined as string | undefined,
     contentLength: undefined as string | undefined,
     version: undefined as string | undefined,
+    extensions: undefined as string | undefined,
   };
   const raw = req.rawHeaders;
   if (!Array.isArray(raw)) {
     const h = req.headers;
-    const v = h["a2a-version"];
     out.contentType = h["content-type"];
     out.contentLength = h["content-length"];
-    out.version = Array.isArray(v) ? v[0] : v;
+    out.version = one(h["a2a-version"]);
+    out.extensions = one(h["a2a-extensions"]) ?? one(h["x-a2a-extensions"]);
     return out;
   }
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -54,9 +62,27 @@ function readHeaders(req: IncomingMessage): {
       out.contentLength = raw[i + 1];
     } else if (n === 11 && out.version === undefined && name.toLowerCase() === "a2a-version") {
       out.version = raw[i + 1];
+    } else if ((n === 14 || n === 16) && out.extensions === undefined) {
+      const lower = name.toLowerCase();
+      if (lower === "a2a-extensions" || lower === "x-a2a-extensions") out.extensions = raw[i + 1];
     }
   }
   return out;
+}
+
+/** The first value of a header. */
+function one(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** A node request's headers as web `Headers` (for the extended card's `authorize`). */
+function webHeaders(req: IncomingMessage): Headers {
+  const h = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) h.append(name, v);
+  }
+  return h;
 }
 
 /** The node:http side of one endpoint. */
@@ -74,22 +100,34 @@ export class NodeAdapter {
       const route = core.routes.route(req.url ?? "/");
       const method = req.method ?? "GET";
       const headers = readHeaders(req);
-      const pre = precheck(
-        method,
-        route,
-        headers.contentType,
-        headers.contentLength,
-        core.closed,
-        core.maxBody,
-      );
+      const { contentType, contentLength } = headers;
+      const pre =
+        typeof route === "object"
+          ? restPrecheck(method, contentType, contentLength, core.closed, core.maxBody)
+          : precheck(method, route, contentType, contentLength, core.closed, core.maxBody);
       if (pre !== undefined) return this.#write(req, res, pre, method);
-      if (route === "card") {
+      if (route === "card" || route === "jwks") {
         const proto = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
         const origin = `${proto}://${req.headers.host ?? "localhost"}`;
-        return this.#write(req, res, core.routes.card(origin), method);
+        const card = core.routes.card(origin, route);
+        return card instanceof Promise
+          ? card.then(
+              (o) => this.#write(req, res, o, method),
+              (err: unknown) => this.#failure(res, err),
+            )
+          : this.#write(req, res, card, method);
       }
-      const version = headers.version;
-      if (body !== undefined) return this.#rpc(req, res, body, version);
+      const meta = requestMeta(
+        headers.version,
+        requestedExtensions(headers.extensions, core.extensions),
+        () => webHeaders(req),
+      );
+      const run: Runner =
+        route === "rpc"
+          ? (input, scope) => core.rpc(input, meta, scope)
+          : (input, scope) => core.rest(route!, method, input, meta, scope);
+      if (route !== "rpc" && method !== "POST") return this.#rpc(req, res, "", run);
+      if (body !== undefined) return this.#rpc(req, res, body, run);
       if (req.readableEnded) {
         const parsed = (req as { body?: unknown }).body;
         if (parsed === undefined) {
@@ -104,7 +142,7 @@ export class NodeAdapter {
             method,
           );
         }
-        return this.#rpc(req, res, parsed, version);
+        return this.#rpc(req, res, parsed, run);
       }
       return new Promise<void>((resolve) => {
         readNodeBody(req, core.maxBody, (text) => {
@@ -119,7 +157,7 @@ export class NodeAdapter {
           } else if (text === TOO_LARGE) {
             done = this.#write(req, res, tooLarge(core.maxBody), "POST");
           } else {
-            done = this.#rpc(req, res, text, version);
+            done = this.#rpc(req, res, text, run);
           }
           resolve(done);
         });
@@ -175,12 +213,7 @@ export class NodeAdapter {
     return RESOLVED;
   }
 
-  #rpc(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: unknown,
-    version: string | undefined,
-  ): Promise<void> {
+  #rpc(req: IncomingMessage, res: ServerResponse, body: unknown, run: Runner): Promise<void> {
     const core = this.#core;
     let input = body;
     if (Buffer.isBuffer(input) || input instanceof Uint8Array) {
@@ -203,7 +236,7 @@ export class NodeAdapter {
     core.inflight.add(scope);
     let outcome: Outcome | Promise<Outcome>;
     try {
-      outcome = core.rpc(input, version, scope);
+      outcome = run(input, scope);
     } catch (err) {
       core.inflight.delete(scope);
       return this.#failure(res, err);

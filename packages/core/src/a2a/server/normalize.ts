@@ -152,6 +152,18 @@ export function normalizeMessage(raw: unknown, where = "params.message"): A2AMes
     }
     if (refs.length > 0) message.referenceTaskIds = refs;
   }
+  const extensions = raw["extensions"];
+  if (extensions !== undefined && extensions !== null) {
+    if (!Array.isArray(extensions) || !extensions.every((e) => typeof e === "string")) {
+      throw new ShapeError(`${where}.extensions must be an array of strings`);
+    }
+    if (extensions.length > 32 || extensions.some((e: string) => e.length > 512)) {
+      throw new ShapeError(
+        `${where}.extensions may name at most 32 URIs of at most 512 characters`,
+      );
+    }
+    if (extensions.length > 0) message.extensions = extensions;
+  }
   const metadata = raw["metadata"];
   if (metadata !== undefined && metadata !== null) {
     if (!isObj(metadata)) throw new ShapeError(`${where}.metadata must be an object`);

@@ -1,15 +1,29 @@
-// Which paths the endpoint answers (the JSON-RPC endpoint and the agent card, below the optional
-// capability secret) and the agent card it serves there.
-import { buildAgentCard } from "../card.js";
+// Which paths the endpoint answers (the JSON-RPC endpoint, the HTTP+JSON routes below it, the
+// agent card and, for a signed card with a public key, its JWKS; all below the optional capability
+// secret) and the agent cards it serves there (signed when `cardSigning` is set).
+import { MoleculeOptionError } from "../../transport/index.js";
+import { buildAgentCard, type BuildAgentCardOptions } from "../card.js";
+import type { CardSigningOptions } from "../card-signature.js";
 import type { AgentCard } from "../types.js";
 import type { Outcome } from "./outcome.js";
-import { MoleculeOptionError } from "../../transport/index.js";
+import type { RestTarget } from "./rest.js";
 import { assertPathSecret, SecretMatcher } from "./secret.js";
 
-/** What a request path addresses. */
-export type Route = "rpc" | "card";
+/** What a request path addresses: JSON-RPC, the card, its JWKS, or an HTTP+JSON route. */
+export type Route = "rpc" | "card" | "jwks" | RestTarget;
+
+/** The first path segments of the HTTP+JSON routes (rest.ts). */
+const REST_ROOTS = new Set(["message:send", "message:stream", "tasks", "extendedAgentCard"]);
+
+/** `suffix` (a path below the endpoint) as an HTTP+JSON target, if it starts like one. */
+function restTarget(suffix: string, query: string): RestTarget | undefined {
+  const slash = suffix.indexOf("/", 1);
+  const first = slash === -1 ? suffix.slice(1) : suffix.slice(1, slash);
+  return REST_ROOTS.has(first) ? { path: suffix, query } : undefined;
+}
 
 const CARD_SUFFIXES = ["/.well-known/agent-card.json", "/.well-known/agent.json"];
+const JWKS_SUFFIX = "/.well-known/jwks.json";
 
 /** `path` with a leading slash and no trailing slash (`"/"` stays `"/"`). */
 function normalizePath(path: string): string {
@@ -24,23 +38,31 @@ export interface RouteOptions {
   basePath?: string | undefined;
   pathSecret: string | false;
   publicUrl?: string | undefined;
-  streaming: boolean;
+  /** What the card says the endpoint serves (its URL aside). */
+  serves: Omit<BuildAgentCardOptions, "url">;
+  cardSigning?: CardSigningOptions | undefined;
 }
+
+/** JWK members that only a private key has: never published. */
+const PRIVATE_JWK = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 /** Classifies request paths and serves the card (cached per origin unless `publicUrl` fixes it). */
 export class EndpointRoutes {
   /** The endpoint path (`basePath` plus the secret segment, if any). */
   readonly endpointPath: string;
   readonly #card: AgentCard;
-  readonly #streaming: boolean;
+  readonly #serves: Omit<BuildAgentCardOptions, "url">;
   readonly #prefix: string; // basePath without trailing slash ("" for "/")
   readonly #secret: SecretMatcher | undefined;
-  readonly #fixedCard: string | undefined;
+  readonly #fixedUrl: string | undefined;
+  #fixedCard: string | Promise<string> | undefined;
   readonly #cards = new Map<string, string>();
+  readonly #sign: ((card: object) => Promise<object>) | undefined;
+  readonly #jwks: string | undefined;
 
   constructor(options: RouteOptions) {
     this.#card = options.agentCard;
-    this.#streaming = options.streaming;
+    this.#serves = options.serves;
     // Validates the card early (throws on a missing name).
     buildAgentCard(options.agentCard, { url: "http://localhost/" });
     const base = normalizePath(options.basePath ?? "/");
@@ -60,21 +82,62 @@ export class EndpointRoutes {
     this.endpointPath = this.#prefix + secretSegment || "/";
     if (options.publicUrl !== undefined) {
       const u = new URL(options.publicUrl);
-      const url = u.origin + normalizePath(u.pathname).replace(/^\/$/, "") + secretSegment;
-      this.#fixedCard = this.#cardJson(url || "/");
+      this.#fixedUrl =
+        u.origin + normalizePath(u.pathname).replace(/^\/$/, "") + secretSegment || "/";
+    }
+    const signing = options.cardSigning;
+    if (signing !== undefined) {
+      if (this.#fixedUrl === undefined) {
+        throw new MoleculeOptionError(
+          "cardSigning",
+          "cardSigning needs publicUrl: a card is signed for the URL it names, never for whatever Host a request sends.",
+        );
+      }
+      const pub = signing.publicKey;
+      if (pub !== undefined) {
+        const key: Record<string, unknown> = { ...pub, kid: signing.keyId, use: "sig" };
+        // Web Crypto names an Ed25519 key's alg "Ed25519" where the JWS says "EdDSA": a verifier
+        // (jose) refuses a key whose alg differs, so the key carries the JWS alg or none.
+        delete key["alg"];
+        if (signing.algorithm !== undefined) key["alg"] = signing.algorithm;
+        for (const k of PRIVATE_JWK) delete key[k];
+        this.#jwks = JSON.stringify({ keys: [key] });
+      }
+      const jku = pub === undefined ? undefined : this.#fixedUrl.replace(/\/$/, "") + JWKS_SUFFIX;
+      if (typeof signing.keyId !== "string" || signing.keyId === "" || !signing.privateKey) {
+        throw new MoleculeOptionError(
+          "cardSigning",
+          "cardSigning needs privateKey (a CryptoKey or private JWK) and keyId (the kid verifiers look the key up by).",
+        );
+      }
+      // Web Crypto and the canonical form load with the first card served.
+      let signer: Promise<(card: object) => Promise<object>> | undefined;
+      this.#sign = async (card) => {
+        signer ??= import("../card-signature.js").then((m) => m.cardSigner(signing, jku));
+        return await (
+          await signer
+        )(card);
+      };
     }
   }
 
-  /** Classifies a path: the JSON-RPC endpoint, the card, or nothing (404). */
+  /**
+   * Classifies a path (with its query): the JSON-RPC endpoint, the card, its JWKS, an HTTP+JSON
+   * route, or nothing (404).
+   */
   route(rawPath: string): Route | undefined {
     const q = rawPath.indexOf("?");
     let path = q === -1 ? rawPath : rawPath.slice(0, q);
     if (path.length > 1 && path.endsWith("/")) path = normalizePath(path);
     const prefix = this.#prefix;
+    const query = q === -1 ? "" : rawPath.slice(q + 1);
     if (this.#secret === undefined) {
       if (path === (prefix || "/")) return "rpc";
       for (const s of CARD_SUFFIXES) if (path === prefix + s || path === s) return "card";
-      return undefined;
+      if (this.#jwks !== undefined && path === prefix + JWKS_SUFFIX) return "jwks";
+      return path.startsWith(`${prefix}/`)
+        ? restTarget(path.slice(prefix.length), query)
+        : undefined;
     }
     if (!path.startsWith(`${prefix}/`)) return undefined;
     const rest = path.slice(prefix.length + 1);
@@ -84,30 +147,51 @@ export class EndpointRoutes {
     let kind: Route | undefined;
     if (suffix === "") kind = "rpc";
     else if (suffix === CARD_SUFFIXES[0] || suffix === CARD_SUFFIXES[1]) kind = "card";
+    else if (suffix === JWKS_SUFFIX && this.#jwks !== undefined) kind = "jwks";
+    else kind = restTarget(suffix, query);
     if (kind === undefined) return undefined;
     return this.#secret.matches(segment) ? kind : undefined;
   }
 
-  /** The card answer for a request that reached the server at `origin` (`https://host:port`). */
-  card(origin: string): Outcome {
-    return {
-      status: 200,
-      body: this.#cardFor(origin),
-      headers: {
-        "cache-control": this.#secret === undefined ? "public, max-age=300" : "no-store",
-      },
+  /**
+   * The card (or, `route` `"jwks"`, the JWKS of its signing key) for a request that reached the
+   * server at `origin` (`https://host:port`).
+   */
+  card(origin: string, route: "card" | "jwks" = "card"): Outcome | Promise<Outcome> {
+    const headers = {
+      "cache-control": this.#secret === undefined ? "public, max-age=300" : "no-store",
     };
+    if (route === "jwks") return { status: 200, body: this.#jwks ?? "{}", headers };
+    const body = this.#cardFor(origin);
+    return typeof body === "string"
+      ? { status: 200, body, headers }
+      : body.then((b) => ({ status: 200, body: b, headers }));
   }
 
-  #cardJson(url: string): string {
-    return JSON.stringify(buildAgentCard(this.#card, { url, streaming: this.#streaming }));
+  /** `card` built (and signed) as the served card is, for a request at `origin`. */
+  build(card: AgentCard, origin: string): string | Promise<string> {
+    return this.#cardJson(card, this.#fixedUrl ?? origin + this.endpointPath);
   }
 
-  #cardFor(origin: string): string {
-    if (this.#fixedCard !== undefined) return this.#fixedCard;
+  #cardJson(card: AgentCard, url: string): string | Promise<string> {
+    const built = buildAgentCard(card, { ...this.#serves, url });
+    if (this.#sign === undefined) return JSON.stringify(built);
+    return this.#sign(built).then((signed) => JSON.stringify(signed));
+  }
+
+  #cardFor(origin: string): string | Promise<string> {
+    if (this.#fixedUrl !== undefined) {
+      if (this.#fixedCard === undefined) {
+        const card = this.#cardJson(this.#card, this.#fixedUrl);
+        // A signing failure is answered (and reported) once; the next request tries again.
+        if (typeof card !== "string") card.catch(() => (this.#fixedCard = undefined));
+        this.#fixedCard = card;
+      }
+      return this.#fixedCard;
+    }
     let card = this.#cards.get(origin);
     if (card === undefined) {
-      card = this.#cardJson(origin + this.endpointPath);
+      card = this.#cardJson(this.#card, origin + this.endpointPath) as string;
       if (this.#cards.size >= 16) this.#cards.clear();
       this.#cards.set(origin, card);
     }

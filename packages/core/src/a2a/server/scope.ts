@@ -64,6 +64,7 @@ export class RequestContext implements A2AHandlerContext {
   readonly contextId: string;
   readonly taskId: string | undefined;
   readonly history: readonly A2AMessage[];
+  readonly extensions: readonly string[];
 
   constructor(
     scope: Scope,
@@ -73,6 +74,7 @@ export class RequestContext implements A2AHandlerContext {
     contextId: string,
     taskId: string | undefined,
     history: readonly A2AMessage[] = [],
+    extensions: readonly string[] = [],
   ) {
     this.#scope = scope;
     this.method = method;
@@ -81,6 +83,7 @@ export class RequestContext implements A2AHandlerContext {
     this.contextId = contextId;
     this.taskId = taskId;
     this.history = history;
+    this.extensions = extensions;
   }
 
   get signal(): AbortSignal {

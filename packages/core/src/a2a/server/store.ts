@@ -5,6 +5,7 @@
 // workspace it was saved for, exactly as if it did not exist for any other.
 import type { A2ATask } from "../types.js";
 import { TERMINAL_STATES } from "./normalize.js";
+import type { TaskPushConfig } from "./push-config.js";
 
 /** The answer to {@link A2ATaskStore.cancel}. */
 export type TaskCancelResult =
@@ -76,6 +77,20 @@ export interface A2ATaskStore {
    * run by another process follow them; without it, those answer UnsupportedOperation.
    */
   watchChanges?(onChange: (taskId: string | undefined) => void): TaskWatch;
+  /**
+   * Push notifications (webhooks) need the three methods below; a store without them serves no
+   * push notification config (`-32003`). Stores `config` for the task `taskId` of `workspaceId`,
+   * replacing the one with its id; `false` (nothing stored) when the workspace has no such task.
+   */
+  savePushConfig?(
+    taskId: string,
+    workspaceId: string,
+    config: TaskPushConfig,
+  ): boolean | Promise<boolean>;
+  /** The push notification configs of a task of `workspaceId` (none for another workspace's). */
+  pushConfigs?(taskId: string, workspaceId: string): TaskPushConfig[] | Promise<TaskPushConfig[]>;
+  /** Removes a push notification config (nothing when there is none). */
+  deletePushConfig?(taskId: string, workspaceId: string, configId: string): void | Promise<void>;
 }
 
 /** A subscription of {@link A2ATaskStore.watch} or {@link A2ATaskStore.watchChanges}. */
@@ -86,17 +101,20 @@ export interface TaskWatch {
   close(): void | Promise<void>;
 }
 
-interface Entry {
+/** A task as the in-memory store keeps it. */
+export interface MemoryTaskEntry {
   task: A2ATask;
   workspaceId: string;
   /** Order of the last change (saves and cancels), for `list`. */
   seq: number;
+  /** The task's push notification configs. */
+  push?: TaskPushConfig[];
 }
 
 /** The default task store: at most `max` tasks in memory; `get` refreshes an entry's recency. */
 export class MemoryTaskStore implements A2ATaskStore {
   readonly #max: number;
-  readonly #map = new Map<string, Entry>();
+  readonly #map = new Map<string, MemoryTaskEntry>();
   #seq = 0;
 
   constructor(max: number) {
@@ -119,7 +137,9 @@ export class MemoryTaskStore implements A2ATaskStore {
       if (stored.task !== task && TERMINAL_STATES.has(stored.task.status.state)) return;
     }
     this.#map.delete(id);
-    this.#map.set(id, { task, workspaceId, seq: ++this.#seq });
+    const entry: MemoryTaskEntry = { task, workspaceId, seq: ++this.#seq };
+    if (stored?.push !== undefined) entry.push = stored.push;
+    this.#map.set(id, entry);
     if (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next().value as string;
       this.#map.delete(oldest);
@@ -157,13 +177,33 @@ export class MemoryTaskStore implements A2ATaskStore {
     };
   }
 
-  /** The stored tasks with their workspace and change order, least recently used first. */
-  entries(): Array<{ task: A2ATask; workspaceId: string; seq: number }> {
+  savePushConfig(taskId: string, workspaceId: string, config: TaskPushConfig): boolean {
+    const entry = this.#map.get(taskId);
+    if (entry === undefined || entry.workspaceId !== workspaceId) return false;
+    entry.push = [...(entry.push ?? []).filter((c) => c.id !== config.id), config];
+    return true;
+  }
+
+  pushConfigs(taskId: string, workspaceId: string): TaskPushConfig[] {
+    const entry = this.#map.get(taskId);
+    return entry === undefined || entry.workspaceId !== workspaceId ? [] : (entry.push ?? []);
+  }
+
+  deletePushConfig(taskId: string, workspaceId: string, configId: string): void {
+    const entry = this.#map.get(taskId);
+    if (entry === undefined || entry.workspaceId !== workspaceId || entry.push === undefined)
+      return;
+    entry.push = entry.push.filter((c) => c.id !== configId);
+    if (entry.push.length === 0) delete entry.push;
+  }
+
+  /** The stored tasks with their workspace, change order and webhooks, least recently used first. */
+  entries(): MemoryTaskEntry[] {
     return [...this.#map.values()].map((e) => ({ ...e }));
   }
 
   /** Adds tasks as {@link entries} listed them (a saved store read back), keeping their order. */
-  restore(entries: ReadonlyArray<{ task: A2ATask; workspaceId: string; seq: number }>): void {
+  restore(entries: readonly MemoryTaskEntry[]): void {
     for (const e of entries) {
       this.#map.delete(e.task.id);
       this.#map.set(e.task.id, { ...e });

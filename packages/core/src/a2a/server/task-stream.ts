@@ -6,8 +6,8 @@ import type { A2AMessage, A2ATask } from "../types.js";
 import { A2ARpcError } from "./errors.js";
 import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
 import { ShapeError, TERMINAL_STATES } from "./normalize.js";
-import { rpcResult } from "./outcome.js";
-import type { RequestId, Scope } from "./scope.js";
+import { rpcResult, type CallId } from "./outcome.js";
+import type { Scope } from "./scope.js";
 import {
   failedStatus,
   invalidResult,
@@ -19,7 +19,7 @@ import {
 
 /** What one streamed task needs. */
 export interface StreamedTask {
-  id: RequestId;
+  id: CallId;
   method: string;
   version: "0.3" | "1.0";
   /** The task, already stored; its state changes in place. */
@@ -28,7 +28,7 @@ export interface StreamedTask {
   ctx: A2AHandlerContext;
   scope: Scope;
   onMessage: A2AHandlerOptions["onMessage"];
-  report: (err: unknown, method: string, requestId: RequestId) => void;
+  report: (err: unknown, method: string, requestId: CallId) => void;
   /** Stores the task's current state (failures are reported by it). */
   persist: () => void | Promise<void>;
   /** Called once the handler is done with the task. */
@@ -38,7 +38,7 @@ export interface StreamedTask {
 }
 
 /** Frame builders bound to one task and one dialect (they read the task when called). */
-export function framer(id: RequestId, version: "0.3" | "1.0", task: A2ATask) {
+export function framer(id: CallId, version: "0.3" | "1.0", task: A2ATask) {
   const frame = (result: unknown): string => `data: ${rpcResult(id, result)}\n\n`;
   return {
     task: (): string => frame(version === "0.3" ? task : { task: taskToV1(task) }),

@@ -6,8 +6,8 @@
 import type { A2AArtifact, A2ATask } from "../types.js";
 import { A2AErrorCode } from "./errors.js";
 import { TERMINAL_STATES } from "./normalize.js";
-import { rpcError, type Outcome } from "./outcome.js";
-import type { RequestId, Scope } from "./scope.js";
+import { rpcError, type CallId, type Outcome } from "./outcome.js";
+import type { Scope } from "./scope.js";
 import type { A2ATaskStore } from "./store.js";
 import { framer } from "./task-stream.js";
 import type { TaskHub } from "./task-hub.js";
@@ -15,7 +15,7 @@ import { isThenable } from "./task-results.js";
 
 /** What one subscription needs from the endpoint. */
 export interface Subscription {
-  id: RequestId;
+  id: CallId;
   version: "0.3" | "1.0";
   taskId: string;
   /** The workspace the endpoint serves: the only one whose tasks it streams. */
@@ -35,7 +35,7 @@ export interface Subscription {
   follow: () => Promise<void> | undefined;
   /** The request's scope: aborted when the caller goes away or the endpoint closes. */
   scope: Scope;
-  report: (err: unknown, method: string, requestId: RequestId) => void;
+  report: (err: unknown, method: string, requestId: CallId) => void;
   method: string;
 }
 

@@ -69,7 +69,16 @@ function answerResult(
   const state = task?.state;
   const status =
     state === "input-required" || state === "failed" || state === "working" ? state : "completed";
-  const out: PeerCallResult = { status, text, raw: answer.raw, peerId, messageId };
+  const parts = answer.parts;
+  const out: PeerCallResult = {
+    status,
+    text,
+    parts,
+    artifacts: [],
+    raw: answer.raw,
+    peerId,
+    messageId,
+  };
   if (contextId !== undefined) out.contextId = contextId;
   if (task !== undefined) out.taskId = task.id;
   return out;

@@ -1,0 +1,55 @@
+// A2A errors in the HTTP+JSON binding (A2A v1.0 §11.6, §5.4): the HTTP status the spec maps each
+// code to, and a `google.rpc.Status` body whose `details` carry a `google.rpc.ErrorInfo` naming the
+// A2A error (`reason`, domain `a2a-protocol.org`), as @a2a-js/sdk's REST client reads it.
+
+/** HTTP status, `google.rpc.Code` name and ErrorInfo reason of each code. */
+const MAPPING: Record<number, [number, string, string | undefined]> = {
+  [-32001]: [404, "NOT_FOUND", "TASK_NOT_FOUND"],
+  [-32002]: [400, "FAILED_PRECONDITION", "TASK_NOT_CANCELABLE"],
+  [-32003]: [400, "FAILED_PRECONDITION", "PUSH_NOTIFICATION_NOT_SUPPORTED"],
+  [-32004]: [400, "FAILED_PRECONDITION", "UNSUPPORTED_OPERATION"],
+  [-32005]: [400, "INVALID_ARGUMENT", "CONTENT_TYPE_NOT_SUPPORTED"],
+  [-32006]: [500, "INTERNAL", "INVALID_AGENT_RESPONSE"],
+  [-32007]: [400, "FAILED_PRECONDITION", "EXTENDED_AGENT_CARD_NOT_CONFIGURED"],
+  [-32008]: [400, "FAILED_PRECONDITION", "EXTENSION_SUPPORT_REQUIRED"],
+  [-32009]: [400, "FAILED_PRECONDITION", "VERSION_NOT_SUPPORTED"],
+  [-32700]: [400, "INVALID_ARGUMENT", "INVALID_PARAMS"],
+  [-32600]: [400, "INVALID_ARGUMENT", "INVALID_PARAMS"],
+  [-32602]: [400, "INVALID_ARGUMENT", "INVALID_PARAMS"],
+  [-32601]: [404, "NOT_FOUND", undefined],
+  // A stream refused because its task has too many (task-subscribe.ts).
+  [-32000]: [429, "RESOURCE_EXHAUSTED", undefined],
+};
+
+/**
+ * The HTTP+JSON answer of an A2A error. `data` of a Molecule error (`{ code, retryable }`, e.g.
+ * `message_busy`) becomes an ErrorInfo of domain `molecule.ai` with its code as the reason.
+ */
+export function restError(
+  code: number,
+  message: string,
+  data?: unknown,
+): { status: number; body: string; headers?: Record<string, string> } {
+  const [status, name, reason] = MAPPING[code] ?? [500, "INTERNAL", undefined];
+  const details: Record<string, unknown>[] = [];
+  if (reason !== undefined) {
+    details.push({
+      "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+      reason,
+      domain: "a2a-protocol.org",
+    });
+  }
+  const own = data as { code?: unknown; retryable?: unknown } | undefined;
+  if (typeof own?.code === "string") {
+    details.push({
+      "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+      reason: own.code.toUpperCase(),
+      domain: "molecule.ai",
+      metadata: { retryable: String(own.retryable === true) },
+    });
+  }
+  return {
+    status,
+    body: JSON.stringify({ error: { code: status, status: name, message, details } }),
+  };
+}

@@ -1,0 +1,303 @@
+// A peer's A2A tasks from the caller's side (`PlatformClient.peerTasks`): start a long task
+// without waiting, stream a message's task, follow a running task, get, list and cancel tasks.
+// Directly (`via: "direct"`: the binding and dialect the peer's card offers, JSON-RPC or
+// HTTP+JSON, with no platform credential) or through the platform's proxy (the default: JSON-RPC
+// only, since the proxy forwards JSON-RPC bodies, and without the A2A-Version header; it buffers
+// answers, so a stream's events arrive together when the task stops, and its timeout applies).
+// Answers are read in the SDK's v0.3 shapes whatever the peer speaks; their text is the peer's:
+// apply `sanitizePeerText` before a model reads it.
+import {
+  buildMessageSendRequest,
+  peerInterfaceOf,
+  peerRequest,
+  peerResultOf,
+  peerTaskOf,
+  peerWireError,
+  sseEvents,
+  streamEventOf,
+  taskFromV1,
+  messageFromV1,
+} from "../a2a/index.js";
+import type {
+  A2AMessage,
+  A2AStreamEvent,
+  A2ATask,
+  PeerBinding,
+  PeerOp,
+  PeerTaskQuery,
+} from "../a2a/index.js";
+import { MoleculePeerError, redactDeep, redactText } from "../transport/index.js";
+import type { HttpResponse } from "../transport/index.js";
+import { invalid } from "./args.js";
+import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, requestPeer } from "./direct.js";
+import { clip, ok } from "./http-errors.js";
+import { requireWorkspaceId as requireId } from "./ids.js";
+import { postViaProxy, type PeerCallMessage } from "./peer-call.js";
+import { peerFailure } from "./peer-result.js";
+import { discoverPeer } from "./peers.js";
+import type { PlatformSession } from "./session.js";
+
+/** Options of `PlatformClient.peerTasks`. */
+export interface PeerTasksOptions {
+  /** `"proxy"` (default): through the platform. `"direct"`: to the peer's URL, without any platform credential. */
+  via?: "proxy" | "direct" | undefined;
+  /** Deadline of each request in ms (of a stream's first byte); default the client's `peerTimeoutMs`. */
+  timeoutMs?: number | undefined;
+}
+
+/** Options of one call of {@link PeerTasks}. */
+export interface PeerTaskCallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of {@link PeerTasks.start} and {@link PeerTasks.stream}: the message's ids and metadata. */
+export interface PeerTaskMessageOptions extends PeerTaskCallOptions {
+  contextId?: string | undefined;
+  /** Continue this task of the peer (e.g. answer its `input-required` question). */
+  taskId?: string | undefined;
+  messageId?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+/** A page of a peer's tasks (v1.0 `ListTasks`), most recently changed first. */
+export interface PeerTaskPage {
+  tasks: A2ATask[];
+  /** Pass it as `pageToken` for the next page; `""` on the last one. */
+  nextPageToken: string;
+  totalSize: number;
+}
+
+/** A buffered body as a stream of one chunk. */
+async function* once(text: string): AsyncGenerator<string, void, undefined> {
+  yield text;
+}
+
+/** See the file comment. Made by `PlatformClient.peerTasks(peerId, options)`. */
+export class PeerTasks {
+  /** The peer. */
+  readonly peerId: string;
+  readonly #s: PlatformSession;
+  readonly #via: "proxy" | "direct";
+  readonly #timeoutMs: number;
+  #direct: Promise<{ binding: PeerBinding; url: string }> | undefined;
+
+  constructor(s: PlatformSession, peerId: string, options: PeerTasksOptions = {}) {
+    this.peerId = requireId(peerId, "peerId");
+    this.#s = s;
+    this.#via = options.via === "direct" ? "direct" : "proxy";
+    this.#timeoutMs = options.timeoutMs ?? s.peerTimeoutMs;
+    if (!(Number.isFinite(this.#timeoutMs) && this.#timeoutMs > 0)) {
+      throw invalid(
+        `peerTasks timeoutMs must be a positive number; got ${String(options.timeoutMs)}`,
+      );
+    }
+  }
+
+  /**
+   * Sends a message without waiting for its task (a non-blocking send): the task as the peer
+   * started it (follow it with {@link follow}, {@link get} or the peer's push notifications), or
+   * the peer's message when it answered at once without a task.
+   */
+  async start(
+    message: PeerCallMessage,
+    options: PeerTaskMessageOptions = {},
+  ): Promise<A2ATask | A2AMessage> {
+    const result = await this.#call(
+      { op: "send", message: this.#message(message, options), background: true },
+      options,
+    );
+    const task = peerTaskOf(result);
+    if (task !== undefined) return task;
+    const m = (result as { message?: unknown })?.message ?? result;
+    return messageFromV1(m);
+  }
+
+  /** Sends a message and streams its task's events until the task stops (the peer ends the stream). */
+  stream(
+    message: PeerCallMessage,
+    options: PeerTaskMessageOptions = {},
+  ): AsyncGenerator<A2AStreamEvent, void, undefined> {
+    return this.#events({ op: "stream", message: this.#message(message, options) }, options);
+  }
+
+  /** Follows a running task (v0.3 `tasks/resubscribe`, v1.0 `SubscribeToTask`): its state now, then each change. */
+  follow(
+    taskId: string,
+    options: PeerTaskCallOptions = {},
+  ): AsyncGenerator<A2AStreamEvent, void, undefined> {
+    return this.#events({ op: "subscribe", taskId: requireId(taskId, "taskId") }, options);
+  }
+
+  /** A task of the peer (with at most `historyLength` messages of its history). */
+  async get(
+    taskId: string,
+    options: PeerTaskCallOptions & { historyLength?: number } = {},
+  ): Promise<A2ATask> {
+    const op: PeerOp = {
+      op: "get",
+      taskId: requireId(taskId, "taskId"),
+      historyLength: options.historyLength,
+    };
+    return this.#task(await this.#call(op, options), "get");
+  }
+
+  /** Cancels a task of the peer; resolves with its canceled state. */
+  async cancel(taskId: string, options: PeerTaskCallOptions = {}): Promise<A2ATask> {
+    return this.#task(
+      await this.#call({ op: "cancel", taskId: requireId(taskId, "taskId") }, options),
+      "cancel",
+    );
+  }
+
+  /** A page of the peer's tasks visible to this caller (v1.0 `ListTasks`). */
+  async list(query: PeerTaskQuery = {}, options: PeerTaskCallOptions = {}): Promise<PeerTaskPage> {
+    const result = (await this.#call({ op: "list", query }, options)) as
+      | Partial<PeerTaskPage>
+      | undefined;
+    return {
+      tasks: Array.isArray(result?.tasks) ? result.tasks.map(taskFromV1) : [],
+      nextPageToken: typeof result?.nextPageToken === "string" ? result.nextPageToken : "",
+      totalSize: typeof result?.totalSize === "number" ? result.totalSize : 0,
+    };
+  }
+
+  #message(message: PeerCallMessage, o: PeerTaskMessageOptions): A2AMessage {
+    const input = typeof message === "string" ? { text: message } : (message ?? {});
+    const req = buildMessageSendRequest({
+      text: input.text,
+      parts: input.parts,
+      role: "user",
+      messageId: o.messageId,
+      contextId: o.contextId,
+      taskId: o.taskId,
+      metadata: { ...this.#s.senderHint, ...o.metadata },
+    });
+    if (req.params.message.parts.length === 0)
+      throw invalid("peerTasks needs a non-empty message (text or parts)");
+    return req.params.message;
+  }
+
+  #task(result: unknown, what: string): A2ATask {
+    const task = peerTaskOf(result);
+    if (task === undefined) throw this.#malformed(what);
+    return task;
+  }
+
+  /** Where and how: the peer's card decides when direct; the proxy speaks JSON-RPC. */
+  async #target(signal: AbortSignal | undefined): Promise<{ binding: PeerBinding; url?: string }> {
+    if (this.#via === "proxy") {
+      return {
+        binding: { binding: "JSONRPC", version: this.#s.peers.knownProtocol(this.peerId) ?? "0.3" },
+      };
+    }
+    this.#direct ??= (async () => {
+      const { url } = await discoverPeer(this.#s, this.peerId, { signal });
+      const card = await fetchPeerCard(this.#s.transport.dispatcher, url, {
+        signal,
+        timeoutMs: Math.min(5_000, this.#timeoutMs),
+        userAgent: this.#s.userAgent,
+      });
+      return peerInterfaceOf(card, url) ?? { binding: { binding: "JSONRPC", version: "0.3" }, url };
+    })();
+    this.#direct.catch(() => (this.#direct = undefined));
+    return await this.#direct;
+  }
+
+  async #send(
+    op: PeerOp,
+    signal: AbortSignal | undefined,
+  ): Promise<{ res: HttpResponse; binding: PeerBinding }> {
+    const { binding, url } = await this.#target(signal);
+    const req = peerRequest(binding, op);
+    if (url === undefined) {
+      const res = await postViaProxy(this.#s, this.peerId, req.body ?? "", this.#timeoutMs, signal);
+      return { res, binding };
+    }
+    const t = this.#s.transport;
+    const res = await requestPeer(req.stream ? t.streamDispatcher : t.dispatcher, url, req, {
+      peerId: this.peerId,
+      signal,
+      timeoutMs: this.#timeoutMs,
+      userAgent: this.#s.userAgent,
+      a2aVersion: req.a2aVersion,
+    });
+    return { res, binding };
+  }
+
+  /** One request answered as a whole: its result, or the typed error it names. */
+  async #call(op: PeerOp, options: PeerTaskCallOptions): Promise<unknown> {
+    const { res, binding } = await this.#send(op, options.signal);
+    this.#check(res);
+    return peerResultOf(binding, res.body);
+  }
+
+  /** Throws the error an answer names (HTTP status, JSON-RPC or google.rpc.Status error). */
+  #check(res: HttpResponse): void {
+    const wire = res.stream === undefined ? peerWireError(res.body) : undefined;
+    if (wire !== undefined && (wire.code !== undefined || ok(res.status)))
+      throw this.#rpcError(wire, res);
+    if (!ok(res.status)) throw peerFailure(this.#s, this.peerId, res, this.#via);
+  }
+
+  #rpcError(
+    wire: { code: number | undefined; message: string },
+    res?: HttpResponse,
+  ): MoleculePeerError {
+    const said = wire.message ? ` "${redactText(clip(wire.message), this.#s.known)}"` : "";
+    return new MoleculePeerError(
+      `peer ${this.peerId} answered A2A error ${wire.code ?? "(no code)"}${said}`,
+      {
+        peerId: this.peerId,
+        code: "peer_rpc_error",
+        ...(wire.code === undefined ? {} : { rpcCode: wire.code }),
+        ...(res === undefined
+          ? {}
+          : { status: res.status, body: redactDeep(res.body, this.#s.known) }),
+      },
+    );
+  }
+
+  #malformed(what: string): MoleculePeerError {
+    return new MoleculePeerError(`peer ${this.peerId} answered ${what} with no task`, {
+      peerId: this.peerId,
+      code: "peer_malformed_answer",
+      retryable: false,
+    });
+  }
+
+  /** The events of a streamed answer (read whole when the proxy buffered it). */
+  async *#events(
+    op: PeerOp,
+    options: PeerTaskCallOptions,
+  ): AsyncGenerator<A2AStreamEvent, void, undefined> {
+    const { res, binding } = await this.#send(op, options.signal);
+    this.#check(res);
+    const body = res.body;
+    if (res.stream === undefined && typeof body !== "string") {
+      // A peer that answered the stream with one JSON result (not SSE).
+      const event = streamEventOf(peerResultOf(binding, body));
+      if (event === undefined) throw this.#malformed("the stream");
+      yield event;
+      return;
+    }
+    const chunks: AsyncIterable<Uint8Array | string> = res.stream ?? once(body as string);
+    try {
+      for await (const e of sseEvents(chunks, MAX_PEER_RESPONSE_BYTES)) {
+        let data: unknown;
+        try {
+          data = JSON.parse(e.data);
+        } catch {
+          throw this.#malformed("the stream");
+        }
+        const wire = peerWireError(data);
+        if (wire !== undefined || e.event === "error") {
+          throw this.#rpcError(wire ?? { code: undefined, message: e.data.slice(0, 200) });
+        }
+        const event = streamEventOf(peerResultOf(binding, data));
+        if (event !== undefined) yield event;
+      }
+    } finally {
+      res.stream?.destroy();
+    }
+  }
+}
