@@ -37,10 +37,16 @@ async function startWrangler(vars: Record<string, string>): Promise<string> {
     join(root, "node_modules", ".bin", "wrangler"),
     [
       "dev",
-      ...["--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector)],
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspector),
       "--show-interactive-dev-session=false",
       // The agents' Durable Object storage in the temporary home: each run starts empty.
-      ...["--persist-to", join(home, "state")],
+      "--persist-to",
+      join(home, "state"),
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
     {
@@ -117,7 +123,7 @@ it("answers a peer's message in workerd after asking the peer it names, through 
   const question = "Is this tagline accurate? Ask the fact checker.";
   const result = await caller.callPeer(workerId, question, { contextId: "ctx-1" });
   if (result.status === "queued") throw new Error(`queued:\n${output}`);
-  expect(result.status, output).toBe("completed");
+  if (result.status !== "completed") throw new Error(`${result.status}:\n${output}`);
   expect(heard).toEqual([question]);
   expect(result.text).toContain("According to call_fact_checker:");
   // Spotlighted by core before the model read it: the peer's [SYSTEM] marker is shown defused.
