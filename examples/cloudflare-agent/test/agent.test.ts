@@ -18,6 +18,7 @@ let output = "";
 const clients: PlatformClient[] = [];
 const agents: RemoteAgent<PlatformClient>[] = [];
 let workerId: string;
+let workerUrl: string;
 let caller: PlatformClient;
 const heard: string[] = [];
 
@@ -102,12 +103,12 @@ beforeAll(async () => {
   agents.push(agent);
   await agent.start();
   const pathSecret = generatePathSecret();
-  const url = await startWrangler({
+  const url = (workerUrl = await startWrangler({
     MOLECULE_PLATFORM_URL: emu.url,
     MOLECULE_WORKSPACE_ID: worker.id,
     MOLECULE_WORKSPACE_TOKEN: worker.token,
     MOLECULE_PATH_SECRET: pathSecret,
-  });
+  }));
   // The deploy step: register the Worker's push URL once.
   await worker.client.register({ url: `${url}/a2a/${pathSecret}`, agentCard: { name: "Writer" } });
 }, 120_000);
@@ -136,4 +137,29 @@ it("keeps the conversation in the agent's state (same contextId, same Durable Ob
   if (again.status === "queued" || other.status === "queued") throw new Error(`queued:\n${output}`);
   expect(again.text).toMatch(/\bturn 2\b/);
   expect(other.text).toMatch(/\bturn 1\b/);
+}, 60_000);
+
+it("refuses a push to a wrong path secret and runs no agent", async () => {
+  const before = heard.length;
+  const body = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "message/send",
+    params: {
+      message: {
+        kind: "message",
+        role: "user",
+        messageId: "m-guess",
+        parts: [{ kind: "text", text: "Ask the fact checker." }],
+      },
+    },
+  });
+  const statuses: number[] = [];
+  for (const path of ["/a2a/guess", "/a2a/", "/"]) {
+    const response = await fetch(`${workerUrl}${path}`, { method: "POST", body });
+    statuses.push(response.status);
+    await response.body?.cancel();
+  }
+  expect(statuses).toEqual([404, 404, 404]);
+  expect(heard).toHaveLength(before);
 }, 60_000);
