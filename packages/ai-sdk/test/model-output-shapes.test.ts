@@ -4,6 +4,7 @@
 // the same sanitised text.
 import { describe, expect, it } from "vitest";
 import { DELEGATE_TASK_TOOL, peerTool, peerTools } from "../src/index.js";
+import type { DelegateTaskTool } from "../src/index.js";
 import { completed, FakeClient, peer, START, wrap } from "./helpers.js";
 
 const opts = { toolCallId: "t", messages: [], context: {} };
@@ -29,7 +30,7 @@ describe("toModelOutput called with either shape", () => {
   it("delegate_to_peer gives the same note for the bare output (Mastra) and the v6 shape", async () => {
     const client = new FakeClient([peer("ws-1", "Billing")]);
     const tools = await peerTools(client);
-    const delegate = tools[DELEGATE_TASK_TOOL];
+    const delegate = tools[DELEGATE_TASK_TOOL] as DelegateTaskTool;
     const output = await delegate.execute({ peerId: "ws-1", task: "reconcile May" }, opts);
     const toModelOutput = delegate.toModelOutput as unknown as ToModelOutput;
     const wrapped = toModelOutput({ toolCallId: "t", input: {}, output });
