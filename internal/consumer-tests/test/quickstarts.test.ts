@@ -198,6 +198,15 @@ describe("README quickstarts fail at start with one line naming the fix", () => 
 });
 
 describe("README quickstarts, run against the emulator", () => {
+  it("@molecule-ai/agent-core: the agent answers a peer, with the README's defaults", async () => {
+    const { dir, files } = writeQuickstart("packages/core/README.md", "module");
+    // The default state folder: inside the throwaway project, not in ~.
+    const { text } = await askQuickstart(dir, [files[0]!], "ping from the asker", {
+      MOLECULE_STATE_DIR: join(dir, ".molecule"),
+    });
+    expect(text).toBe("You said: ping from the asker");
+  });
+
   it("@molecule-ai/ai-sdk: the agent answers a peer (echo model for openai/gpt-5)", async () => {
     const { dir, files } = writeQuickstart("packages/ai-sdk/README.md", "module");
     const script = files.find((f) => !f.includes("/")) ?? files[0]!;

@@ -10,7 +10,7 @@ import type { ConsumerProject } from "./consumer-project.js";
 import { extractBlocks, projectFiles } from "@internal/test-utils";
 import type { ProjectFile } from "@internal/test-utils";
 
-/** The READMEs a user reads: the root's, each package's, each example's, the benchmarks'. */
+/** The READMEs a user reads: the root's, each package's, each example's, the benchmarks', the docs and guides. */
 const readmes = [
   "README.md",
   ...["packages", "examples"].flatMap((dir) =>
@@ -22,6 +22,9 @@ const readmes = [
   ...readdirSync(join(repo, "docs"))
     .filter((name) => name.endsWith(".md"))
     .map((name) => `docs/${name}`),
+  ...readdirSync(join(repo, "docs/guides"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/guides/${name}`),
 ];
 
 /** READMEs checked as a CommonJS package (how `nest new` sets an app up). */
