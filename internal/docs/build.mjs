@@ -22,6 +22,7 @@ const packages = {
   ],
   langchain: [],
   "ai-sdk": [],
+  "openai-agents": [],
   nestjs: [
     // ConfigurableModuleBuilder's type carriers behind the forRoot/forRootAsync option types
     "OPTIONS_TYPE",

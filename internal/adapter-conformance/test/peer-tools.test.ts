@@ -1,7 +1,7 @@
-// One table, three adapters: for the same peers and the same failures, LangChain's toolkit, the
-// AI SDK's peerTools and the NestJS module's MoleculePeerTools give the same tool names, the same
-// descriptions and the same outcome (answer / error result the model sees / throw), over real
-// HTTP against the platform emulator.
+// One table, four adapters: for the same peers and the same failures, LangChain's toolkit, the
+// AI SDK's peerTools, the NestJS module's MoleculePeerTools and the OpenAI Agents SDK's peerTools
+// give the same tool names, the same descriptions and the same outcome (answer / error result the
+// model sees / throw), over real HTTP against the platform emulator.
 import type { ToolMessage } from "@langchain/core/messages";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import type { PlatformClient } from "@molecule-ai/agent-core";
@@ -11,6 +11,8 @@ import { peerTools } from "@molecule-ai/ai-sdk";
 import type { PeerTool, PeerToolOutput } from "@molecule-ai/ai-sdk";
 import { PeerToolkit } from "@molecule-ai/langchain";
 import { MoleculePeerTools } from "@molecule-ai/nestjs";
+import { peerTools as openAIAgentsPeerTools } from "@molecule-ai/openai-agents";
+import { RunContext } from "@openai/agents";
 import type { FaultSpec } from "@molecule-ai/platform-emulator";
 import { asSchema } from "ai";
 import type { Tool } from "ai";
@@ -33,6 +35,11 @@ interface Tools {
 
 interface Adapter {
   name: string;
+  /**
+   * False when the framework hands the model text only (the OpenAI Agents SDK: a function tool's
+   * result is a string): its error outcome carries no code, and is compared without one.
+   */
+  errorCodes?: false;
   load(client: PlatformClient, timeoutMs: number): Promise<Tools>;
 }
 
@@ -125,7 +132,39 @@ const nest: Adapter = {
   },
 };
 
-const ADAPTERS = [langchain, aiSdk, nest];
+const openAIAgents: Adapter = {
+  name: "openai-agents",
+  errorCodes: false,
+  async load(client, timeoutMs) {
+    const tools = await openAIAgentsPeerTools(client, {
+      timeoutMs,
+      listPeers: false,
+      delegate: false,
+    });
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    return {
+      describe: () => new Map(tools.map((t) => [t.name, t.description])),
+      async call(name, message) {
+        try {
+          const text = String(
+            await byName.get(name)!.invoke(new RunContext(), JSON.stringify({ message })),
+          );
+          return text.startsWith("Error: ")
+            ? { kind: "error", text, code: "-" }
+            : { kind: "answer", text };
+        } catch (error) {
+          return { kind: "throws", code: codeOf(error) };
+        }
+      },
+    };
+  },
+};
+
+const ADAPTERS = [langchain, aiSdk, nest, openAIAgents];
+
+/** `outcome` as `adapter` can give it (no error code where the framework passes text only). */
+const asSeenBy = (adapter: Adapter, outcome: Outcome): Outcome =>
+  adapter.errorCodes === false && outcome.kind === "error" ? { ...outcome, code: "-" } : outcome;
 const TIMEOUT_MS = 1_500;
 
 let org: Org;
@@ -194,7 +233,12 @@ describe("the same tools in every adapter", () => {
     const names = Object.fromEntries(
       ADAPTERS.map((a) => [a.name, [...loaded.get(a.name)!.describe().keys()].sort()]),
     );
-    expect(names).toEqual({ langchain: expected, "ai-sdk": expected, nestjs: expected });
+    expect(names).toEqual({
+      langchain: expected,
+      "ai-sdk": expected,
+      nestjs: expected,
+      "openai-agents": expected,
+    });
   });
 
   it("descriptions: identical, built from name, role and card, peer text neutralised", () => {
@@ -223,6 +267,11 @@ describe("the same tool inputs in every adapter", () => {
     const aiSdkInput = async (name: string) =>
       fieldsOf(await asSchema((set[name] as Tool).inputSchema).jsonSchema);
     const peerInput = fieldsOf(PEER_TOOL_INPUT_JSON_SCHEMA);
+    const openAI = await openAIAgentsPeerTools(caller, { timeoutMs: TIMEOUT_MS });
+    const openAIInput = (name: string) => fieldsOf(openAI.find((t) => t.name === name)!.parameters);
+    expect(openAIInput("call_renee")).toEqual(peerInput);
+    expect(openAIInput("list_peers")).toEqual(langchainInput("list_peers"));
+    expect(openAIInput("delegate_to_peer")).toEqual(langchainInput("delegate_to_peer"));
     expect(langchainInput("call_renee")).toEqual(peerInput);
     expect(await aiSdkInput("call_renee")).toEqual(peerInput);
     expect(langchainInput("list_peers")).toEqual(await aiSdkInput("list_peers"));
@@ -297,7 +346,7 @@ const rows: Row[] = [
 ];
 
 describe.each(rows)("$name", (row) => {
-  it("gives the same outcome in LangChain, the AI SDK and NestJS", async () => {
+  it("gives the same outcome in LangChain, the AI SDK, NestJS and the OpenAI Agents SDK", async () => {
     const outcomes: Outcome[] = [];
     for (const adapter of ADAPTERS) {
       const remove = row.fault ? org.emu.injectFault(row.fault()) : undefined;
@@ -309,7 +358,8 @@ describe.each(rows)("$name", (row) => {
     }
     const [first, ...others] = outcomes;
     for (const [i, other] of others.entries()) {
-      expect(other, `${ADAPTERS[i + 1]!.name} vs langchain`).toEqual(first);
+      const adapter = ADAPTERS[i + 1]!;
+      expect(other, `${adapter.name} vs langchain`).toEqual(asSeenBy(adapter, first!));
     }
     expect(first).toMatchObject(row.expected);
     // Every error result reads the same way, whatever the failure.
@@ -326,7 +376,8 @@ describe("removed workspaces", () => {
     const tool = `call_ops_${short(ids["ops1"]!)}`;
     for (const adapter of ADAPTERS) outcomes.push(await loaded.get(adapter.name)!.call(tool, "hi"));
     const [first, ...others] = outcomes;
-    for (const other of others) expect(other).toEqual(first);
+    for (const [i, other] of others.entries())
+      expect(other).toEqual(asSeenBy(ADAPTERS[i + 1]!, first!));
     // The platform's 403 for it is the one it gives an id that names no workspace: no longer
     // among this workspace's peers, it is reported unknown.
     expect(first).toMatchObject({ kind: "error", code: "peer_unknown" });
@@ -338,7 +389,8 @@ describe("removed workspaces", () => {
     for (const adapter of ADAPTERS)
       outcomes.push(await loaded.get(adapter.name)!.call("call_renee", "hi"));
     const [first, ...others] = outcomes;
-    for (const other of others) expect(other).toEqual(first);
+    for (const [i, other] of others.entries())
+      expect(other).toEqual(asSeenBy(ADAPTERS[i + 1]!, first!));
     // The platform answers a purged caller's peer call with the 403 it gives for a removed peer:
     // the tool cannot tell them apart; the agent's heartbeat raises WorkspaceRemovedError.
     expect(first).toMatchObject({ kind: "error", code: "forbidden" });

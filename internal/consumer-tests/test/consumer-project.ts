@@ -26,6 +26,7 @@ export const publishedPackages = [
   { name: "@molecule-ai/nestjs", dir: "nestjs", fixtures: ["nestjs.ts"] },
   { name: "@molecule-ai/postgres", dir: "postgres", fixtures: ["postgres.ts"] },
   { name: "@molecule-ai/mcp", dir: "mcp", fixtures: ["mcp.ts"] },
+  { name: "@molecule-ai/openai-agents", dir: "openai-agents", fixtures: ["openai-agents.ts"] },
 ] as const;
 
 /** What an application brings itself: the adapters' peer dependencies and Node's types. */
@@ -39,6 +40,7 @@ const appDependencies = [
   "@nestjs/core",
   "reflect-metadata",
   "rxjs",
+  "@openai/agents",
   "@types/node",
 ];
 

@@ -226,6 +226,17 @@ describe("README quickstarts, run against the emulator", () => {
     expect(text).toContain("ping from the asker");
   });
 
+  it("@molecule-ai/openai-agents: the agent answers a peer (echo model for gpt-5)", async () => {
+    const { dir, files } = writeQuickstart("packages/openai-agents/README.md", "module");
+    const preload = join(consumer.dir, "openai-agents-echo-model.mjs");
+    const { text } = await askQuickstart(
+      dir,
+      ["--import", preload, files[0]!],
+      "ping from the asker",
+    );
+    expect(text).toBe("You said: ping from the asker");
+  });
+
   it.each(["commonjs", "module"] as const)(
     "@molecule-ai/nestjs: the app answers a peer (compiled as a %s Nest app)",
     async (type) => {

@@ -84,8 +84,20 @@ export function peerTool(
       });
       return outcome.ok ? outcome.result : outcome.failure;
     },
-    toModelOutput: ({ output }) => peerResultToModelOutput(output, info),
+    toModelOutput: (call) => peerResultToModelOutput(toolOutputOf<PeerToolOutput>(call), info),
   }) as PeerTool;
+}
+
+/**
+ * The tool's output from what `toModelOutput` was called with: the AI SDK (since v6) passes
+ * `{ toolCallId, input, output }`; hosts that call tools with the AI SDK v5 signature pass the
+ * output itself (Mastra 1.x does, for every AI SDK tool it runs). A tool's own output never has a
+ * `toolCallId` key.
+ */
+export function toolOutputOf<O>(call: { output: O } | O): O {
+  const wrapped =
+    typeof call === "object" && call !== null && "toolCallId" in call && "output" in call;
+  return wrapped ? (call as { output: O }).output : (call as O);
 }
 
 /**

@@ -26,7 +26,7 @@ import type {
 import { tool } from "ai";
 import type { Tool, ToolExecutionOptions } from "ai";
 import type { AgentSource, PeerToolsClient } from "./client.js";
-import { peerTool } from "./peer-tool.js";
+import { peerTool, toolOutputOf } from "./peer-tool.js";
 import type { PeerTool, PeerToolOptions } from "./peer-tool.js";
 
 export type { DelegateInput as DelegateTaskInput, PeerMatcher, PeerSummary };
@@ -154,9 +154,9 @@ function delegateTaskTool(client: PeerToolsClient, plan: DelegateToolOptions): D
       const outcome = await runDelegate(client, input, { allowed, signal: abortSignal });
       return outcome.ok ? outcome.result : outcome.failure;
     },
-    toModelOutput: ({ output }) => ({
-      type: "error" in output ? "error-text" : "text",
-      value: delegationText(output),
-    }),
+    toModelOutput: (call) => {
+      const output = toolOutputOf<DelegationResult | PeerToolFailure>(call);
+      return { type: "error" in output ? "error-text" : "text", value: delegationText(output) };
+    },
   }) as DelegateTaskTool;
 }

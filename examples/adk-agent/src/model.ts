@@ -1,0 +1,55 @@
+// A deterministic stand-in for an LLM behind ADK's `BaseLlm`, so the example runs without a Gemini
+// key. Not an LLM: after a function response it answers with what the tool returned; when the
+// question names a peer whose tool it was given, it calls that tool; else it says so.
+import { peerTextOf } from "@example/shared";
+import { BaseLlm } from "@google/adk";
+import type { BaseLlmConnection, LlmRequest, LlmResponse } from "@google/adk";
+
+type Part = NonNullable<NonNullable<LlmResponse["content"]>["parts"]>[number];
+
+const textOf = (parts: Part[] | undefined): string =>
+  (parts ?? []).map((p) => p.text ?? "").join("");
+
+/** See the file comment. */
+export class DemoLlm extends BaseLlm {
+  constructor() {
+    super({ model: "molecule-demo" });
+  }
+
+  async *generateContentAsync(request: LlmRequest): AsyncGenerator<LlmResponse, void> {
+    const contents = request.contents;
+    const lastUser = contents.findLastIndex(
+      (c) => c.role === "user" && (c.parts ?? []).some((p) => p.text !== undefined),
+    );
+    const question = textOf(contents[lastUser]?.parts);
+    const responses = contents
+      .slice(lastUser + 1)
+      .flatMap((c) => c.parts ?? [])
+      .flatMap((p) => (p.functionResponse ? [p.functionResponse] : []));
+    if (responses.length > 0) {
+      const text = responses
+        .map((r) => {
+          const peer = (r.name ?? "").replace(/^call_/, "").replaceAll("_", " ");
+          const out = (r.response as { result?: unknown } | undefined)?.result;
+          return `According to the ${peer}: ${peerTextOf(String(out ?? ""))}`;
+        })
+        .join("\n");
+      yield { content: { role: "model", parts: [{ text }] } };
+      return;
+    }
+    const words = `_${question.toLowerCase().replace(/[^a-z0-9]+/g, "_")}_`;
+    const peers = Object.keys(request.toolsDict).filter((n) => n.startsWith("call_"));
+    const named = peers.filter((n) => words.includes(`_${n.slice("call_".length)}_`));
+    const parts: Part[] =
+      named.length > 0
+        ? named.map((name, i) => ({
+            functionCall: { id: `c${i}`, name, args: { message: question } },
+          }))
+        : [{ text: `I am a demo model: name one of my peers (${peers.join(", ")}).` }];
+    yield { content: { role: "model", parts } };
+  }
+
+  connect(): Promise<BaseLlmConnection> {
+    throw new Error("the demo model has no live connection");
+  }
+}
