@@ -152,10 +152,11 @@ function markerAt(text: string, from: number): boolean {
  * `[YOU ARE NOW]`, anywhere in the text. The match is made on what a model would read: any case,
  * any amount of spaces, `/`, `_` or `-` between the words, invisible characters (zero-width, bidi,
  * combining marks) anywhere inside and in any number, fullwidth and compatibility forms (NFKC),
- * Cyrillic/Greek lookalike letters, and every bracket lookalike of {@link MARKER_OPENERS}. A
- * string comparison no longer matches the marker, so peer output cannot close the boundary or
- * pose as a system instruction for a parser; a reader sees the text as it was, which is why text
- * shown to a model or a person also marks each of its lines (`spotlightPeerText`). An opener
+ * Cyrillic/Greek lookalike letters, and every bracket that reads as `[` (`⟦`, `【`, `［`, ...,
+ * closed under NFKC). A string comparison no longer matches the marker, so peer output cannot
+ * close the boundary or pose as a system instruction for a parser; a reader sees the text as it
+ * was, which is why text shown to a model or a person also marks each of its lines
+ * (`spotlightPeerText`). An opener
  * already followed by U+200B counts as defused, so the function is idempotent.
  */
 export function neutralizePeerMarkers(text: string): string {

@@ -65,6 +65,7 @@ export type {
 export { failedStepAnswer } from "./tool-step.js";
 export type { FailedStepAnswer, FailedToolStep, ToolStep } from "./tool-step.js";
 export { delegateStep, listPeersStep, peerToolStep } from "./tool-steps.js";
+export type { ToolSpanName } from "./tool-steps.js";
 export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "./tool-marker.js";
 export { inputRequestQuestion, peerInputRequest } from "./peer-input-request.js";
 export type { PeerInputRequest } from "./peer-input-request.js";

@@ -78,6 +78,7 @@ export type {
   PeerTasks,
   PeerTasksOptions,
 } from "../platform/index.js";
+export type { PeerCallMessage } from "../platform/peer-call.js";
 export { inboundFromA2AMessage } from "../inbound/index.js";
 export type { PushHandlerOptions } from "../agent/index.js";
 // Tracing where `@opentelemetry/api` cannot be looked up (the edge build: workerd, Next's edge

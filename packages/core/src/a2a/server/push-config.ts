@@ -17,7 +17,7 @@ type Obj = Record<string, unknown>;
 export interface TaskPushConfig {
   /** The config's id (the caller's, else a UUID). */
   id: string;
-  /** The webhook: an absolute http(s) URL, at most {@link MAX_WEBHOOK_URL_LENGTH} characters. */
+  /** The webhook: an absolute http(s) URL, at most 2,048 characters. */
   url: string;
   /** Sent as `X-A2A-Notification-Token`. */
   token?: string;
