@@ -1,7 +1,7 @@
 // v1.0 proto-JSON -> v0.3 conversion of what a peer answers (tasks, messages, statuses, artifacts,
 // stream events): the client side reads every peer in the v0.3 shapes the rest of the SDK uses.
 // A value already in v0.3 shape (it has `kind`) is kept as it is.
-import { normalizeArtifact, normalizeParts } from "./outbound.js";
+import { normalizeArtifact, normalizeParts, STATE_FROM_V1 } from "./outbound.js";
 import type { A2AArtifact, A2AMessage, A2ATask, A2ATaskState } from "./types.js";
 
 type Obj = Record<string, unknown>;
@@ -9,25 +9,13 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
-const STATES: Record<string, A2ATaskState> = {
-  TASK_STATE_SUBMITTED: "submitted",
-  TASK_STATE_WORKING: "working",
-  TASK_STATE_INPUT_REQUIRED: "input-required",
-  TASK_STATE_COMPLETED: "completed",
-  TASK_STATE_CANCELED: "canceled",
-  TASK_STATE_CANCELLED: "canceled",
-  TASK_STATE_FAILED: "failed",
-  TASK_STATE_REJECTED: "rejected",
-  TASK_STATE_AUTH_REQUIRED: "auth-required",
-};
-
 /** A task state in either dialect, as v0.3 names it (`"unknown"` for anything else). */
 function stateFromV1(state: unknown): A2ATaskState {
   if (typeof state !== "string") return "unknown";
-  const v03 = STATES[state] ?? state;
+  const v03 = STATE_FROM_V1[state] ?? state;
   return v03 in REVERSE ? (v03 as A2ATaskState) : "unknown";
 }
-const REVERSE = Object.fromEntries(Object.values(STATES).map((s) => [s, true]));
+const REVERSE = Object.fromEntries(Object.values(STATE_FROM_V1).map((s) => [s, true]));
 
 /** A message of either dialect as v0.3. */
 export function messageFromV1(raw: unknown): A2AMessage {

@@ -226,7 +226,8 @@ export function extractA2AText(result: unknown, depth = 0): string {
   return "";
 }
 
-const V1_STATES: Record<string, A2ATaskState> = {
+/** A v1.0 task state enum name's v0.3 state (both spellings of canceled). */
+export const STATE_FROM_V1: Record<string, A2ATaskState> = {
   TASK_STATE_SUBMITTED: "submitted",
   TASK_STATE_WORKING: "working",
   TASK_STATE_INPUT_REQUIRED: "input-required",
@@ -255,7 +256,7 @@ export interface A2AResultSummary {
 
 /** The outcome of an A2A task state (v0.3 or v1.0 name); `undefined` for any other value. */
 function outcomeOf(state: string): PeerOutcome | undefined {
-  const s = V1_STATES[state] ?? state.toLowerCase();
+  const s = STATE_FROM_V1[state] ?? state.toLowerCase();
   switch (s) {
     case "completed":
       return "completed";

@@ -4,7 +4,7 @@
 // platform/peer-tasks.ts sends the requests.
 import { randomUUID } from "../runtime/index.js";
 import { taskFromV1 } from "./from-v1.js";
-import { messageToV1 } from "./to-v1.js";
+import { messageToV1, V1_STATES } from "./to-v1.js";
 import type { A2AMessage, A2ATask } from "./types.js";
 
 type Obj = Record<string, unknown>;
@@ -47,17 +47,6 @@ export interface PeerRequest {
 }
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-
-const V1_STATE: Record<string, string> = {
-  submitted: "TASK_STATE_SUBMITTED",
-  working: "TASK_STATE_WORKING",
-  "input-required": "TASK_STATE_INPUT_REQUIRED",
-  completed: "TASK_STATE_COMPLETED",
-  canceled: "TASK_STATE_CANCELED",
-  failed: "TASK_STATE_FAILED",
-  rejected: "TASK_STATE_REJECTED",
-  "auth-required": "TASK_STATE_AUTH_REQUIRED",
-};
 
 /**
  * The interface to use for a peer from its card: JSON-RPC when the card offers it (in the dialect
@@ -154,7 +143,8 @@ export function peerRequest(b: PeerBinding, op: PeerOp): PeerRequest {
 function listParams(q: PeerTaskQuery): Obj {
   const out: Obj = {};
   if (q.contextId !== undefined) out["contextId"] = q.contextId;
-  if (q.status !== undefined) out["status"] = V1_STATE[q.status] ?? q.status;
+  if (q.status !== undefined)
+    out["status"] = (V1_STATES as Record<string, string | undefined>)[q.status] ?? q.status;
   if (q.pageSize !== undefined) out["pageSize"] = q.pageSize;
   if (q.pageToken !== undefined) out["pageToken"] = q.pageToken;
   if (q.historyLength !== undefined) out["historyLength"] = q.historyLength;

@@ -4,7 +4,8 @@ import type { A2AArtifact, A2AMessage, A2APart, A2ATask, A2ATaskState } from "./
 
 type Obj = Record<string, unknown>;
 
-const V1_STATES: Record<A2ATaskState, string> = {
+/** A v0.3 task state's v1.0 enum name. */
+export const V1_STATES: Record<A2ATaskState, string> = {
   submitted: "TASK_STATE_SUBMITTED",
   working: "TASK_STATE_WORKING",
   "input-required": "TASK_STATE_INPUT_REQUIRED",
