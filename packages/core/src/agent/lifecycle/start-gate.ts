@@ -105,6 +105,8 @@ export class StartGate {
 /** One {@link StartGate} per platform URL, each dropped once idle. */
 class StartGates {
   readonly #gates = new Map<string, StartGate>();
+  /** The longest time one start holds a slot at a gate created from now on (SLOT_MS). */
+  slotMs = SLOT_MS;
 
   /** A turn at the gate of `client.platformUrl` (one shared gate for clients without one). */
   turnOf(client: object): StartTurn {
@@ -112,7 +114,7 @@ class StartGates {
     const url = typeof given === "string" ? given : "";
     let gate = this.#gates.get(url);
     if (!gate) {
-      const created = new StartGate(START_CONCURRENCY, SLOT_MS, () => {
+      const created = new StartGate(START_CONCURRENCY, this.slotMs, () => {
         if (this.#gates.get(url) === created) this.#gates.delete(url);
       });
       this.#gates.set(url, (gate = created));
