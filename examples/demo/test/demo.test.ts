@@ -173,19 +173,23 @@ describe("runDemo with trace", () => {
       /\n {2}researcher {6}molecule\.handle_message \(push, handled, remote parent\) +\d+ ms\n/,
     );
     expect(section).toMatch(
-      /\n {2}researcher {8}molecule\.peer_call → reviewer \(completed\) +\d+ ms\n/,
+      /\n {2}researcher {8}molecule\.tool +\d+ ms\n {2}researcher {10}molecule\.peer_call → reviewer \(completed\) +\d+ ms\n/,
     );
     expect(section).toMatch(
-      /\n {2}reviewer {12}molecule\.handle_message \(push, handled, remote parent\) +\d+ ms\n/,
+      /\n {2}reviewer {14}molecule\.handle_message \(push, handled, remote parent\) +\d+ ms\n/,
     );
-    // The same tree in the report: root -> coordinator's call -> researcher's handling -> its call
-    // -> reviewer's handling, each one level below its parent.
+    // The same tree in the report: root -> coordinator's call -> researcher's handling -> its tool
+    // -> its call -> reviewer's handling, each one level below its parent.
     const root = report.trace?.[0];
     expect(root?.name).toBe("demo: coordinator asks the researcher");
     const call = root?.children.find((n) => n.name === "molecule.peer_call");
     const handled = call?.children.find((n) => n.name === "molecule.handle_message");
     expect(handled?.agent).toBe("researcher");
-    const nested = handled?.children.find((n) => n.name === "molecule.peer_call");
+    // The researcher's model called its peer tool: the tool's span (GenAI execute_tool) is the
+    // parent of the call it made.
+    const tool = handled?.children.find((n) => n.name === "molecule.tool");
+    expect(tool?.agent).toBe("researcher");
+    const nested = tool?.children.find((n) => n.name === "molecule.peer_call");
     expect(nested?.agent).toBe("researcher");
     const reviewed = nested?.children.find((n) => n.name === "molecule.handle_message");
     expect(reviewed?.agent).toBe("reviewer");
