@@ -2,7 +2,7 @@
 // the restarted process resumes the same request (no second one) and continues with the decision
 // a person makes on the canvas. Uses the built package (fixtures/approval-child.mjs).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -83,3 +83,27 @@ it("the child continues with the decision across a kill -9 and restart", async (
   const all = await admin.listPendingApprovals();
   expect(all.filter((a) => a.action === "migrate the billing db")).toEqual([]);
 }, 30_000);
+
+it("with no file given, the pending id is kept under MOLECULE_STATE_DIR (not in ~)", async () => {
+  const parent = await emu.admin.createWorkspace({ name: "parent" });
+  const child = await emu.admin.createWorkspace({ name: "child", parentId: parent.id });
+  const stateDir = join(dir, "state");
+  const { child: proc, exited } = run({
+    PLATFORM_URL: emu.url,
+    WS_ID: child.id,
+    WS_TOKEN: child.token as string,
+    MOLECULE_STATE_DIR: stateDir,
+  });
+  let pending: { id: string }[] = [];
+  while ((pending = await pendingFor(child.id)).length === 0)
+    await new Promise((r) => setImmediate(r));
+  const file = join(stateDir, child.id, "approvals.json");
+  let saved = "";
+  while (!saved.includes(pending[0]!.id)) {
+    saved = await readFile(file, "utf8").catch(() => "");
+    if (!saved.includes(pending[0]!.id)) await new Promise((r) => setImmediate(r));
+  }
+  await admin.decideApproval(child.id, pending[0]!.id, "approved", { decidedBy: "erin" });
+  expect(await exited).toBe(0);
+  expect(proc.exitCode).toBe(0);
+}, 60_000);

@@ -174,7 +174,7 @@ export class RemoteAgent<
    * Asks a person for approval and resolves with the decision and who made it (see
    * `ApprovalWaiter` in `@molecule-ai/agent-core/org`): waits on the event stream, backed by polling (an expired request
    * counts as denied), until `timeoutMs` (`ApprovalTimeoutError`, from `@molecule-ai/agent-core/org`). The pending request's id
-   * is kept in `file` (default `~/.molecule/<workspaceId>/approvals.json`), so a restarted agent
+   * is kept in `file` (default `<MOLECULE_STATE_DIR or ~/.molecule>/<id>/approvals.json`), so a restarted agent
    * asking again with the same action, task and reason resumes it, as does asking again after a
    * timeout or an abort. The person sees the whole text (at most 2,000 characters each, else
    * refused) and a last reason line naming the request and the SHA-256 digest it binds to; a

@@ -10,7 +10,7 @@ import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../platf
 import { approvalBody } from "../platform/index.js";
 import {
   dirname,
-  homedir,
+  stateRoot,
   join,
   mkdir,
   PROCESS_ID,
@@ -87,8 +87,9 @@ export interface ApprovalWaitOptions {
 export interface ApprovalWaiterOptions {
   client: ApprovalClient;
   /**
-   * The file keeping pending request ids (default `~/.molecule/<workspaceId>/approvals.json`,
-   * beside the token file); `false` keeps them in memory only (a restart opens a new request).
+   * The file keeping pending request ids (default
+   * `<MOLECULE_STATE_DIR or ~/.molecule>/<workspaceId>/approvals.json`, beside the agent's default
+   * store); `false` keeps them in memory only (a restart opens a new request).
    */
   file?: string | false | undefined;
   logger?: Logger | undefined;
@@ -222,8 +223,7 @@ export class ApprovalWaiter {
     this.#file =
       options.file === false
         ? undefined
-        : (options.file ??
-          join(homedir(), ".molecule", options.client.workspaceId, "approvals.json"));
+        : (options.file ?? join(stateRoot(), options.client.workspaceId, "approvals.json"));
   }
 
   /** The requests this waiter (or a previous run with the same file) still waits for (`approvalId` is `null` while one is being opened). */

@@ -27,6 +27,7 @@ export { CursorLostError, WorkspaceRemovedError } from "./errors.js";
 export type { ActivityRows, FetchInboundOptions } from "./activity.js";
 export type { ReplyTarget } from "./messaging.js";
 export type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
+export type { PeerCallMessage } from "./peer-call.js";
 export { PeerTasks } from "./peer-tasks.js";
 export type {
   PeerTaskCallOptions,

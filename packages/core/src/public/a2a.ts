@@ -72,13 +72,13 @@ export type {
 export type { A2AStreamEvent, PeerTaskQuery } from "../a2a/index.js";
 // A peer's tasks from the caller's side (`PlatformClient.peerTasks`).
 export type {
+  PeerCallMessage,
   PeerTaskCallOptions,
   PeerTaskMessageOptions,
   PeerTaskPage,
   PeerTasks,
   PeerTasksOptions,
 } from "../platform/index.js";
-export type { PeerCallMessage } from "../platform/peer-call.js";
 export { inboundFromA2AMessage } from "../inbound/index.js";
 export type { PushHandlerOptions } from "../agent/index.js";
 // Tracing where `@opentelemetry/api` cannot be looked up (the edge build: workerd, Next's edge

@@ -1,9 +1,7 @@
 // The store of an agent given no `store` option, on poll delivery: files beside its token file, so
 // a restart resumes where the last run stopped (DESIGN §4.3), held by one agent at a time.
 import {
-  envVar,
   hasFileSystem,
-  homedir,
   isProcessAlive,
   join,
   mkdir,
@@ -11,6 +9,7 @@ import {
   PROCESS_ID,
   readFile,
   rm,
+  stateRoot,
 } from "../runtime/index.js";
 import { MoleculeError } from "../transport/index.js";
 import { fsReason, MoleculeStoreError } from "./cursor-store.js";
@@ -28,7 +27,7 @@ function workspaceStateDir(workspaceId: string): string {
       { code: "invalid_argument" },
     );
   }
-  return join(envVar("MOLECULE_STATE_DIR") || join(homedir(), ".molecule"), workspaceId);
+  return join(stateRoot(), workspaceId);
 }
 
 /** Lock files this process holds (an agent of this process is their holder). */
