@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,6 +69,9 @@ async function start(args: string[], env: Record<string, string>): Promise<Child
   return child;
 }
 
+/** How long an answer may take (a start on a busy machine included). */
+const WAIT = { timeoutMs: 30_000 };
+
 async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
@@ -84,14 +88,6 @@ function answersIn(asker: string): Map<string, number> {
     if (msg?.["role"] === "agent" && typeof to === "string") out.set(to, (out.get(to) ?? 0) + 1);
   }
   return out;
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1_200; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe.each(Object.keys(programs))("%s restarted", { timeout: 120_000 }, (name) => {
@@ -113,19 +109,16 @@ describe.each(Object.keys(programs))("%s restarted", { timeout: 120_000 }, (name
     try {
       const first = await start(args, env);
       const m1 = await asker.callPeer(b.id, "first question");
-      await until(() => answersIn(a.id).get(m1.messageId) === 1, "the first answer");
+      await waitFor(() => answersIn(a.id).get(m1.messageId) === 1, WAIT); // the first answer
       await stop(first);
       expect((await stat(join(stateDir, b.id, "inbound"))).isFile()).toBe(true);
       if (wipe) await rm(stateDir, { recursive: true, force: true });
 
       const m2 = await asker.callPeer(b.id, "sent while it was down");
       const second = await start(args, env);
-      await until(
-        () => answersIn(a.id).get(m2.messageId) === 1,
-        "the answer to the message sent while down",
-      );
+      await waitFor(() => answersIn(a.id).get(m2.messageId) === 1, WAIT); // sent while down
       const m3 = await asker.callPeer(b.id, "after the restart");
-      await until(() => answersIn(a.id).get(m3.messageId) === 1, "the answer after the restart");
+      await waitFor(() => answersIn(a.id).get(m3.messageId) === 1, WAIT); // after the restart
       await stop(second);
       expect(answersIn(a.id)).toEqual(
         new Map([
