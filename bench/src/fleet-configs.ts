@@ -10,6 +10,8 @@ export interface FleetConfig {
   sharedDispatcher?: { connections?: number };
   /** Node flags of the agents' process. */
   nodeFlags?: string[];
+  /** Environment variables of the agents' process. */
+  env?: Record<string, string>;
 }
 
 export const FLEET_CONFIGS = {
@@ -30,6 +32,13 @@ export const FLEET_CONFIGS = {
     label: "defaults on one undici Agent limited to 16 connections",
     agent: {},
     sharedDispatcher: { connections: 16 },
+  },
+  fleet: {
+    label:
+      'defaults, the process run as the core README\'s "Running many agents" says: --max-semi-space-size=1, MALLOC_ARENA_MAX=2',
+    agent: {},
+    nodeFlags: ["--max-semi-space-size=1"],
+    env: { MALLOC_ARENA_MAX: "2" },
   },
   "small-heap": {
     label: "defaults, Node run with --optimize-for-size",

@@ -153,7 +153,10 @@ async function measure(config: SideName, n: number, dir: string): Promise<FleetR
               ...(env.FLEET_NODE_FLAGS ? env.FLEET_NODE_FLAGS.split(" ") : []),
               fileURLToPath(new URL("fleet-run.ts", import.meta.url)),
             ],
-            { stdio: ["ignore", "pipe", "inherit"], env: childEnv },
+            {
+              stdio: ["ignore", "pipe", "inherit"],
+              env: { ...childEnv, ...(FLEET_CONFIGS[config] as FleetConfig).env },
+            },
           );
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     const lines = createInterface({ input: child.stdout });

@@ -44,6 +44,24 @@ describe("cold import", () => {
     expect(own.length).toBeLessThanOrEqual(28);
   });
 
+  it("the root entry loads no Node built-in the process had not loaded (crypto, streams, fs.promises on first use)", async () => {
+    // Built-ins a cold import would load (node:crypto ~5 ms, node:fs's ESM facade ~4 ms,
+    // fs.promises and node:stream ~2.5 ms each): runtime/ takes them with getBuiltinModule on
+    // first use. process.moduleLoadList names every internal module Node has loaded.
+    const url = new URL("../dist/index.js", import.meta.url).href;
+    const script = `
+      await import("data:text/javascript,export default 1");
+      const before = new Set(process.moduleLoadList);
+      await import(${JSON.stringify(url)});
+      console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));
+    `;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+      timeout: 30_000,
+    });
+    const added = JSON.parse(stdout.trim().split("\n").at(-1)!) as string[];
+    expect(added.filter((m) => !m.startsWith("NativeModule internal/modules/"))).toEqual([]);
+  });
+
   it("/peer-tools and /adapters load no zod (NestJS imports both); /peer-tools/schemas does", async () => {
     expect(zod(await loadedBy("peer-tools/index.js"))).toEqual([]);
     expect(zod(await loadedBy("adapters/index.js"))).toEqual([]);

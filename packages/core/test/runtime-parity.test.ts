@@ -119,8 +119,8 @@ async function readAll(out: AsyncIterable<unknown>): Promise<{ read: unknown[]; 
 
 describe("runtime parity: the edge build's object-mode PassThrough and emitter behave as Node's", () => {
   const kinds = [
-    ["node", () => new nodeStream.PassThrough({ objectMode: true })],
-    ["web", () => new webStream.PassThrough()],
+    ["node", () => nodeStream.objectPassThrough()],
+    ["web", () => webStream.objectPassThrough()],
   ] as const;
 
   it.each(kinds)("%s: what is written is read in order, then the end", async (_kind, make) => {

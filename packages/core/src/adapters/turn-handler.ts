@@ -1,6 +1,6 @@
 // One turn per inbound message, one at a time per conversation, answered whole or streamed: the
 // shape every adapter's message handler has, whatever runs the turn.
-import { PassThrough } from "../runtime/index.js";
+import { objectPassThrough } from "../runtime/index.js";
 import type { RemoteAgentOptions } from "../agent/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import { KeyedQueue } from "./keyed-queue.js";
@@ -62,7 +62,7 @@ export function createTurnHandler(
     run(message, { signal: context.signal });
 
   const stream = (message: InboundMessage, context: { signal?: AbortSignal } = {}) => {
-    const out = new PassThrough({ objectMode: true });
+    const out = objectPassThrough();
     const reader = new AbortController();
     const signal = context.signal
       ? AbortSignal.any([context.signal, reader.signal])

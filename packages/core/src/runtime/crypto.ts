@@ -2,22 +2,34 @@
 // Node, Bun and Deno. The edge build swaps in crypto.web.ts (Web Crypto and @noble/hashes, bundled
 // into `dist/edge/`); both give the same bytes for the same input (test/runtime-crypto.test.ts),
 // since ids and digests are persisted and sent by instances of either kind.
-import { createHmac, hash, randomBytes } from "node:crypto";
+// node:crypto loads on first use, not at import: loading it costs a cold import ~5 ms
+// (test/cold-import.test.ts, bench import-cost).
+import type * as NodeCrypto from "node:crypto";
 
-export { randomUUID, timingSafeEqual } from "node:crypto";
+let loaded: typeof NodeCrypto | undefined;
+const nodeCrypto = (): typeof NodeCrypto => (loaded ??= process.getBuiltinModule("node:crypto"));
+
+/** A random v4 UUID. */
+export const randomUUID = (): string => nodeCrypto().randomUUID();
+
+/** Constant-time equality of two byte arrays of the same length (throws otherwise). */
+export const timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView): boolean =>
+  nodeCrypto().timingSafeEqual(a, b);
 
 /** SHA-256 of `text` (UTF-8), lowercase hex. */
-export const sha256Hex = (text: string): string => hash("sha256", text, "hex");
+export const sha256Hex = (text: string): string => nodeCrypto().hash("sha256", text, "hex");
 
 /** SHA-256 of `text` (UTF-8), base64url without padding (43 characters). */
-export const sha256Base64url = (text: string): string => hash("sha256", text, "base64url");
+export const sha256Base64url = (text: string): string =>
+  nodeCrypto().hash("sha256", text, "base64url");
 
 /** HMAC-SHA256 of `text` (UTF-8) under `key` (UTF-8), base64url without padding. */
 export const hmacSha256Base64url = (key: string, text: string): string =>
-  createHmac("sha256", key).update(text, "utf8").digest("base64url");
+  nodeCrypto().createHmac("sha256", key).update(text, "utf8").digest("base64url");
 
 /** `bytes` random bytes, lowercase hex. */
-export const randomHex = (bytes: number): string => randomBytes(bytes).toString("hex");
+export const randomHex = (bytes: number): string => nodeCrypto().randomBytes(bytes).toString("hex");
 
 /** `bytes` random bytes, base64url without padding. */
-export const randomBase64url = (bytes: number): string => randomBytes(bytes).toString("base64url");
+export const randomBase64url = (bytes: number): string =>
+  nodeCrypto().randomBytes(bytes).toString("base64url");

@@ -24,7 +24,7 @@ export {
 export { base64OfText, chunkOf, textOfBase64, utf8Bytes, utf8Length, utf8Text } from "./bytes.js";
 export { EventEmitter } from "./events.js";
 export { stateRoot } from "./state-root.js";
-export { PassThrough, Readable } from "./stream.js";
+export { newReadable, objectPassThrough, readableFromWeb } from "./stream.js";
 export {
   emitWarning,
   envVar,

@@ -4,7 +4,6 @@
 // Next's edge runtime, a browser) get `modules.web.ts` instead: the package's `exports` send their
 // conditions (`workerd`, `edge-light`, `worker`, `browser`) to `dist/edge/`, built with that file
 // in place of this one (rolldown.config.ts), so no `node:module` or `createRequire` is on their path.
-import { createRequire } from "node:module";
 import type * as OTel from "@opentelemetry/api";
 import type * as NodeDns from "node:dns";
 import type * as NodeHttp from "node:http";
@@ -12,7 +11,8 @@ import type * as Undici from "undici";
 import type * as Zod from "zod";
 
 let req: NodeJS.Require | undefined;
-const load = (name: string): unknown => (req ??= createRequire(import.meta.url))(name);
+const load = (name: string): unknown =>
+  (req ??= process.getBuiltinModule("node:module").createRequire(import.meta.url))(name);
 
 /** zod (a dependency). */
 export const loadZod = (): typeof Zod => load("zod") as typeof Zod;

@@ -1,6 +1,6 @@
-// stream.ts for the edge build (`dist/edge/`). No Node streams there: `PassThrough` is the
+// stream.ts for the edge build (`dist/edge/`). No Node streams there: `objectPassThrough` is the
 // object-mode queue an answer's `.stream()` yields from (write, end, destroy, `close`, async
-// iteration); `Readable` (a raw response body as a Node stream: plugin downloads, the SSE stream
+// iteration); `newReadable` and `readableFromWeb` (a raw response body as a Node stream: plugin downloads, the SSE stream
 // as a `Readable`) refuses with `module_unavailable`, which the Node.js runtime does not.
 
 /** The refusal of what needs Node streams. */
@@ -13,22 +13,21 @@ function unavailable(what: string): Error {
   );
 }
 
-export class Readable {
-  constructor() {
-    throw unavailable("a Node Readable");
-  }
+/** A Node `Readable`: refused, no Node streams here. */
+export const newReadable = (_options: unknown): never => {
+  throw unavailable("a Node Readable");
+};
 
-  static from(): never {
-    throw unavailable("Readable.from");
-  }
+/** A web body as a Node `Readable`: refused, no Node streams here. */
+export const readableFromWeb = (_body: unknown): never => {
+  throw unavailable("Readable.fromWeb");
+};
 
-  static fromWeb(): never {
-    throw unavailable("Readable.fromWeb");
-  }
-}
+/** An object-mode PassThrough (see {@link PassThrough}). */
+export const objectPassThrough = <T = unknown>(): PassThrough<T> => new PassThrough<T>();
 
 /** An object-mode PassThrough: what is written is read once, in order, by one async iterator. */
-export class PassThrough<T = unknown> {
+class PassThrough<T = unknown> {
   // Node's takes `{ objectMode: true }`; this one is always in object mode and takes no options.
   destroyed = false;
   readonly #queue: T[] = [];

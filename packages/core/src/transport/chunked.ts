@@ -5,9 +5,9 @@ import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import type { Readable } from "node:stream";
-// The runtime's Readable (the edge build's own): the declarations name Node's type, so they do
-// not pull the runtime layer (and its optional peers' types) into a consumer's program.
-import { Readable as RuntimeReadable } from "../runtime/index.js";
+// The runtime's Readable (the edge build refuses one): the declarations name Node's type, so they
+// do not pull the runtime layer (and its optional peers' types) into a consumer's program.
+import { newReadable } from "../runtime/index.js";
 import { MoleculeError } from "./errors.js";
 
 /** Receives a {@link ChunkedBody}'s bytes, then its end (with the error when it failed). */
@@ -222,7 +222,7 @@ export function chunksOf(stream: Readable): ChunkedBody {
 export function readableOf(body: ChunkedBody): Readable {
   let stream: Readable;
   try {
-    stream = new RuntimeReadable({
+    stream = newReadable({
       read: () => body.resume(),
       destroy: (err, callback) => {
         body.close();

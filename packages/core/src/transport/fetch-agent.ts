@@ -6,9 +6,8 @@
 // keep undici: this is chosen by what the loaded `undici` can do, not by the runtime's name.
 import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Dispatcher } from "undici";
-import { chunkOf, Readable } from "../runtime/index.js";
+import { chunkOf, readableFromWeb } from "../runtime/index.js";
 
 /** Whether `undici` (as the runtime resolved it) is usable undici: its `Agent` can dispatch. */
 export function isUsableUndici(undici: { Agent?: unknown }): boolean {
@@ -119,9 +118,7 @@ export class FetchAgent {
     const off = onSignal(options.signal as Signal, () => ac.abort());
     try {
       const res = await this.#fetch(options, ac.signal);
-      const body = res.body
-        ? Readable.fromWeb(res.body as unknown as WebReadableStream)
-        : Readable.from([]);
+      const body = readableFromWeb(res.body);
       body.once("close", off);
       return {
         statusCode: res.status,
