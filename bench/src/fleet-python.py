@@ -44,6 +44,7 @@ gaps: list[float] = []
 handled = 0
 registered = 0
 failed = 0
+heartbeats_failed = 0  # heartbeats that raised during the window
 all_registered = threading.Event()
 
 
@@ -69,7 +70,14 @@ def make_client(ws: dict, index: int | None) -> RemoteAgentClient:
         heartbeat = client.heartbeat
 
         def timed_heartbeat(*args, **kwargs):
-            heartbeat(*args, **kwargs)
+            global heartbeats_failed
+            try:
+                heartbeat(*args, **kwargs)
+            except Exception:
+                if recording:
+                    with lock:
+                        heartbeats_failed += 1
+                raise
             now = time.monotonic()
             with lock:
                 if recording and last[index] > 0:
@@ -172,6 +180,7 @@ print(
             "rssBytes": during,
             "rssBeforeBytes": before,
             "heartbeats": len(gaps),
+            "heartbeatsFailed": heartbeats_failed,
             "maxGapMs": max_gap * 1000,
             "p99GapMs": p99 * 1000,
             "lateMaxMs": max(0, (max_gap - INTERVAL_S) * 1000),

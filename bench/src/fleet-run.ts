@@ -53,10 +53,15 @@ let recording = false;
 const last = new Float64Array(N);
 const gaps = new Float64Array(N * (Math.ceil(WINDOW_MS / HEARTBEAT_MS) + 4));
 let gapCount = 0;
+/** Heartbeats that failed during the window. */
+let heartbeatsFailed = 0;
 class TimedClient extends PlatformClient {
   index = 0;
   override async heartbeat(report?: HeartbeatReport, options?: { signal?: AbortSignal }) {
-    const r = await super.heartbeat(report, options);
+    const r = await super.heartbeat(report, options).catch((err: unknown) => {
+      if (recording) heartbeatsFailed++;
+      throw err;
+    });
     const now = performance.now();
     if (recording && last[this.index]! > 0 && gapCount < gaps.length) {
       gaps[gapCount++] = now - last[this.index]!;
@@ -173,6 +178,7 @@ process.stdout.write(
     rssBytes: during.rss,
     rssBeforeBytes: before.rss,
     heartbeats: gapCount,
+    heartbeatsFailed,
     maxGapMs: maxGap,
     p99GapMs: p99,
     lateMaxMs: Math.max(0, maxGap - HEARTBEAT_MS),

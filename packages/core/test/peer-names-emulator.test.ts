@@ -116,6 +116,10 @@ describe("naming a polled message's sender (latest)", () => {
       ["third", "researcher", "sre"],
     ]);
     expect(counter.started()).toBe(1);
+    // The lookup kept each peer's name and role, not the list and its cards (a fleet agent's peers
+    // can be a thousand siblings): listing the peers asks the platform.
+    await agent.client.listPeers();
+    expect(counter.started()).toBe(2);
   });
 
   it("the canvas is no peer: its messages get no name and start no lookup", async () => {

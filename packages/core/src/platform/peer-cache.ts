@@ -32,8 +32,8 @@ export class PeerCache {
   #lists: Map<string, CacheEntry<Peer[]>> | undefined;
   /** The A2A protocol each peer answered in (or its card advertised). */
   #protocols: Map<string, CacheEntry<A2AProtocolVersion>> | undefined;
-  /** Each peer's registry name and role (inbound messages are named with them). */
-  #identities: Map<string, CacheEntry<PeerIdentity>> | undefined;
+  /** Each peer's registry name and role (inbound messages are named with them), until `expires`. */
+  #identities: Map<string, PeerIdentity & { expires: number }> | undefined;
   /** When the last lookup of unknown senders started (`performance.now()`), and whether it runs. */
   #lookedUpAt = Number.NEGATIVE_INFINITY;
   #lookingUp = false;
@@ -42,9 +42,10 @@ export class PeerCache {
     this.ttlMs = ttlMs;
   }
 
-  /** A copy of the cached list for query `key`, unless it expired. */
+  /** A copy of the cached list for query `key`, unless it expired (then it is dropped). */
   list(key: string, now: number): Peer[] | undefined {
     const hit = this.#lists?.get(key);
+    if (hit && hit.expires <= now) this.#lists?.delete(key);
     return hit && hit.expires > now ? hit.value.map((p) => ({ ...p })) : undefined;
   }
 
@@ -52,21 +53,30 @@ export class PeerCache {
     // Bounded: the query may come from a model (a list_peers tool), so keys are not under our control.
     this.#lists ??= new Map();
     if (this.#lists.size >= 64) this.#lists.clear();
+    for (const [k, entry] of this.#lists) if (entry.expires <= now) this.#lists.delete(k);
     this.#lists.set(key, { value: peers, expires: now + Math.min(30_000, this.ttlMs) });
-    for (const p of peers) this.#setIdentity(p.id, { name: p.name, role: p.role }, now);
+    this.setIdentities(peers, now);
+  }
+
+  /**
+   * Keeps the registry name and role of each of `peers` (not the list: naming inbound senders
+   * needs only these, and a fleet agent's peers can be its thousand siblings, cards and all).
+   */
+  setIdentities(peers: readonly Peer[], now: number): void {
+    for (const p of peers) this.#setIdentity(p.id, p.name, p.role, now);
   }
 
   /** A peer's registry name and role, unless unknown or expired. */
   identity(peerId: string, now: number): PeerIdentity | undefined {
     const hit = this.#identities?.get(peerId);
-    return hit && hit.expires > now ? hit.value : undefined;
+    return hit && hit.expires > now ? hit : undefined;
   }
 
-  #setIdentity(peerId: string, value: PeerIdentity, now: number): void {
+  #setIdentity(peerId: string, name: string, role: string | null, now: number): void {
     this.#identities ??= new Map();
     if (this.#identities.size >= MAX_IDENTITIES && !this.#identities.has(peerId))
       this.#identities.clear();
-    this.#identities.set(peerId, { value, expires: now + this.ttlMs });
+    this.#identities.set(peerId, { name, role, expires: now + this.ttlMs });
   }
 
   /**
@@ -97,7 +107,7 @@ export class PeerCache {
     (this.#discovered ??= new Map()).set(peerId, { value, expires: now + this.ttlMs });
     // Discovery names a peer but not its role: it names one the lists have not.
     if (!this.identity(peerId, now))
-      this.#setIdentity(peerId, { name: value.name, role: null }, now);
+      this.#setIdentity(peerId, value.name, null, now);
   }
 
   /** The protocol last seen working for a peer, or read from its cached `listPeers` card. */

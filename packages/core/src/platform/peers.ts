@@ -12,14 +12,17 @@ import { enc, type PlatformSession } from "./session.js";
 
 type Opts = { signal?: AbortSignal | undefined; fresh?: boolean | undefined };
 
-/** `GET /registry/:id/peers[?q=]`, cached for 30 s per query; see `PlatformClient.listPeers`. */
+/**
+ * `GET /registry/:id/peers[?q=]`, cached for 30 s per query; see `PlatformClient.listPeers`.
+ * `namesOnly`: fresh, and only each peer's name and role are kept (nameSenders' lookup).
+ */
 export async function listPeers(
   s: PlatformSession,
-  options: Opts & { q?: string },
+  options: Opts & { q?: string; namesOnly?: boolean },
 ): Promise<Peer[]> {
   const key = options.q ?? "";
   const now = performance.now();
-  if (!options.fresh) {
+  if (!options.fresh && !options.namesOnly) {
     const hit = s.peers.list(key, now);
     if (hit) return hit;
   }
@@ -39,6 +42,10 @@ export async function listPeers(
     if (q && res.status === 500) peers = await filterLocally(s, q, options);
     else if (!ok(res.status)) throw await s.selfFail(res, "listPeers", options.signal);
     else peers = s.expect(peersSchema, res, "listPeers").map(toPeer);
+  }
+  if (options.namesOnly) {
+    s.peers.setIdentities(peers, now);
+    return peers;
   }
   s.peers.setList(key, peers, now);
   return peers.map((p) => ({ ...p }));
@@ -134,7 +141,7 @@ export function nameSenders(s: PlatformSession, rows: WireActivityRow[]): void {
     if (known.role) row["peer_role"] = known.role;
   }
   if (!unknown || !s.peers.startLookup(now)) return;
-  void listPeers(s, { fresh: true })
+  void listPeers(s, { namesOnly: true })
     .catch((err: unknown) =>
       s.logger?.debug?.("could not list peers to name a message's sender", {
         error: describe(err),
