@@ -58,8 +58,8 @@ export class Dispatcher {
   readonly #calls: PeerCalls;
   readonly #answers: Answers;
   readonly #observer: AgentObserver;
-  /** The running poll loop, woken when a handler slot frees up (poll delivery only). */
-  poll: { wake(): void } | undefined;
+  /** The running poll loop, told when a handler slot frees up (poll delivery only). */
+  poll: { slotFreed(): void } | undefined;
   readonly #queue: Job[] = [];
   /** Jobs whose handler runs, oldest first. */
   readonly #running = new Set<Job>();
@@ -198,7 +198,7 @@ export class Dispatcher {
           this.#running.delete(job);
           job.resolve(outcome);
           this.#pump();
-          this.poll?.wake();
+          this.poll?.slotFreed();
           this.#checkIdle();
         });
     }

@@ -26,9 +26,8 @@ import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher, type PageFetcher } from "./poll-fetch.js";
 
 /**
- * While the event stream is connected, the safety poll and the state check run this many times
- * less often: the stream wakes the poll when a message lands and says when the workspace is paused
- * or removed, so a fleet makes a third of the requests (bench/ fleet).
+ * While the event stream is connected (it wakes the poll and tells of a pause or removal), the
+ * safety poll and the state check run this many times less often (bench/ fleet).
  */
 export const CONNECTED_SLOWDOWN = 6;
 
@@ -41,10 +40,9 @@ type PollOptions = Pick<
   "client" | "pollLimit" | "pollIntervalMs" | "backfill" | "concurrency" | "eventWakeups"
 >;
 
-/** What the capability probe said about the event stream. */
+/** What the capability probe said about the event stream (and why it failed, if it did). */
 export interface PollCapabilities {
   eventStream: boolean;
-  /** Why the event-stream probe failed, when it failed rather than answered. */
   eventStreamError?: string | undefined;
 }
 
@@ -104,9 +102,8 @@ export class PollSource implements EventWakeupsOptions {
   #failures = 0;
   #starved = false;
   /**
-   * A redelivered message (in flight when a previous run died) is running alone: after a crash,
-   * such messages run one at a time until each settles, so only the one that crashes accrues
-   * deliveries and a bystander is never dead-lettered for a neighbour's crash (#29).
+   * A redelivered message (in flight when a previous run died) runs alone, one at a time until
+   * each settles: only the one that crashes accrues deliveries, never a bystander (#29).
    */
   #alone = false;
 
@@ -228,10 +225,16 @@ export class PollSource implements EventWakeupsOptions {
     if (!paused) this.wake();
   }
 
-  /** Triggers a fetch now (event wake-up, or a dispatcher slot became free). */
+  /** Triggers a fetch now (an event wake-up, a resume). */
   wake(): void {
     if (this.#shared) this.#shared.wake();
     else this.#waker.wake();
+  }
+
+  /** A handler slot is free: reads on if the loop skipped a read for want of one (not per slot). */
+  slotFreed(): void {
+    if (this.#shared) this.#shared.wake();
+    else if (this.#starved) this.#waker.wake();
   }
 
   /**
