@@ -128,7 +128,8 @@ export interface RunExampleOptions {
 
 /**
  * Runs a built entry point as a user does (`node <entry> ...args`), with the caller's environment
- * minus every `MOLECULE_*` variable (so it runs offline unless `env` says otherwise), and resolves
+ * minus every `MOLECULE_*` variable but `MOLECULE_STATE_DIR` (so it runs offline unless `env` says
+ * otherwise, and keeps its state where the tests' agents do, not in ~/.molecule), and resolves
  * once it has exited and closed its output.
  */
 export function runExample(
@@ -139,7 +140,8 @@ export function runExample(
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(
       Object.entries(process.env).filter(
-        ([k]) => !k.startsWith("MOLECULE_") && !options.unset?.includes(k),
+        ([k]) =>
+          (!k.startsWith("MOLECULE_") || k === "MOLECULE_STATE_DIR") && !options.unset?.includes(k),
       ),
     ),
     ...options.env,
