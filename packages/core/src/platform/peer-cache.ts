@@ -106,8 +106,7 @@ export class PeerCache {
   setDiscovered(peerId: string, value: DiscoveredPeer, now: number): void {
     (this.#discovered ??= new Map()).set(peerId, { value, expires: now + this.ttlMs });
     // Discovery names a peer but not its role: it names one the lists have not.
-    if (!this.identity(peerId, now))
-      this.#setIdentity(peerId, value.name, null, now);
+    if (!this.identity(peerId, now)) this.#setIdentity(peerId, value.name, null, now);
   }
 
   /** The protocol last seen working for a peer, or read from its cached `listPeers` card. */
