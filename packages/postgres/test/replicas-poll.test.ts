@@ -47,10 +47,20 @@ describe("poll replicas on PostgreSQL", () => {
     const ids = await sendMessages(pg.emu, ws.id, 600);
     const { list, logs } = await replicas(3, env);
     const victim = list[1]!;
-    await waitFor(async () => (await readLogs([logs[1]!])).done.size >= 30, {
-      timeoutMs: 60_000,
-      intervalMs: 10,
-    });
+    // Killed where it holds claims: stopped (SIGSTOP), its log is exact, and a message it started
+    // and has not finished is a claim only it holds (released only after it settles), which must
+    // come back flagged. (Killed at any moment, it could have held none on a busy machine.)
+    await waitFor(
+      async () => {
+        victim.child.kill("SIGSTOP");
+        const mine = await readLogs([logs[1]!]);
+        const holding = [...mine.starts.keys()].some((id) => !mine.done.has(id));
+        if (mine.done.size >= 30 && holding) return true;
+        victim.child.kill("SIGCONT");
+        return false;
+      },
+      { timeoutMs: 60_000, intervalMs: 10 },
+    );
     victim.child.kill("SIGKILL");
     await victim.exited;
     const atKill = await readLogs(logs);
