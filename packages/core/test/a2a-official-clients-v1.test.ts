@@ -7,25 +7,18 @@
 import {
   CancelTaskRequest,
   ListTasksRequest,
-  SendMessageRequest,
   SubscribeToTaskRequest,
   TaskState,
-  type Task,
 } from "@a2a-js/sdk";
 import { ClientFactory, type Client } from "@a2a-js/sdk/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inputRequired, startA2AServer, type A2AServer } from "../src/public/a2a.js";
+import { hold, request, taskOf } from "./fixtures/a2a-v1-client.js";
 import { installA2ASdk, pythonSkip, runPython } from "./fixtures/python-a2a-sdk.js";
 
 if (pythonSkip) console.warn(`[a2a-official-clients-v1: Python part skipped] ${pythonSkip}`);
 
 let server: A2AServer;
-
-/** A task that runs until it is canceled (CancelTask aborts `signal`). */
-async function* hold(signal: AbortSignal): AsyncGenerator<string> {
-  yield "holding";
-  await new Promise((resolve) => signal.addEventListener("abort", resolve));
-}
 
 beforeAll(async () => {
   server = await startA2AServer({
@@ -44,27 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
-const request = (
-  text: string,
-  extra: { taskId?: string; contextId?: string; background?: boolean } = {},
-): SendMessageRequest =>
-  SendMessageRequest.fromJSON({
-    message: {
-      messageId: crypto.randomUUID(),
-      role: "ROLE_USER",
-      parts: [{ text }],
-      ...(extra.taskId ? { taskId: extra.taskId } : {}),
-      ...(extra.contextId ? { contextId: extra.contextId } : {}),
-    },
-    ...(extra.background ? { configuration: { returnImmediately: true } } : {}),
-  });
-
-async function taskOf(client: Client, req: SendMessageRequest): Promise<Task> {
-  const result = await client.sendMessage(req);
-  if (!("status" in result)) throw new Error(`expected a task, got ${JSON.stringify(result)}`);
-  return result;
-}
 
 describe("@a2a-js/sdk 1.x client, A2A v1.0", () => {
   let client: Client;

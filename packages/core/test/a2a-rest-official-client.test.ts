@@ -10,11 +10,9 @@ import {
   GetTaskRequest,
   ListTaskPushNotificationConfigsRequest,
   ListTasksRequest,
-  SendMessageRequest,
   SubscribeToTaskRequest,
   TaskPushNotificationConfig,
   TaskState,
-  type Task,
 } from "@a2a-js/sdk";
 import {
   ClientFactory,
@@ -26,14 +24,9 @@ import {
 import { TaskNotFoundError, UnsupportedOperationError } from "@a2a-js/sdk/errors";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inputRequired, startA2AServer, type A2AServer } from "../src/public/a2a.js";
+import { hold, request, taskOf } from "./fixtures/a2a-v1-client.js";
 
 let server: A2AServer;
-
-/** A task that runs until it is canceled (CancelTask aborts `signal`). */
-async function* hold(signal: AbortSignal): AsyncGenerator<string> {
-  yield "holding";
-  await new Promise((resolve) => signal.addEventListener("abort", resolve));
-}
 
 beforeAll(async () => {
   server = await startA2AServer({
@@ -64,27 +57,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
-const request = (
-  text: string,
-  extra: { taskId?: string; contextId?: string; background?: boolean } = {},
-): SendMessageRequest =>
-  SendMessageRequest.fromJSON({
-    message: {
-      messageId: crypto.randomUUID(),
-      role: "ROLE_USER",
-      parts: [{ text }],
-      ...(extra.taskId ? { taskId: extra.taskId } : {}),
-      ...(extra.contextId ? { contextId: extra.contextId } : {}),
-    },
-    ...(extra.background ? { configuration: { returnImmediately: true } } : {}),
-  });
-
-async function taskOf(client: Client, req: SendMessageRequest): Promise<Task> {
-  const result = await client.sendMessage(req);
-  if (!("status" in result)) throw new Error(`expected a task, got ${JSON.stringify(result)}`);
-  return result;
-}
 
 /** A client that picks HTTP+JSON from our card (JSON-RPC is listed first). */
 async function restClient(headers?: Record<string, string>): Promise<Client> {
