@@ -391,16 +391,20 @@ function besidePython(all: FleetResult[][]): Figure[] {
     (x) =>
       `${x.registered ?? "?"} of ${n} registered, all threads started in ${((x.startMs ?? 0) / 1000).toFixed(1)} s`,
   );
+  /** RSS growth per agent of `side` beside Python's (median of runs, ratios paired by run). */
+  const rssBeside = (side: FleetResult[]) => ({
+    peer,
+    unit: "KiB",
+    oursValue: median(side.map(rss)),
+    peerValue: median(py.map(rss)),
+    ratio: pairedRatios(side.map(rss), py.map(rss)),
+  });
   const plain = at("defaults");
   return [
     {
       figure: `RSS growth per agent, ${agents}, beside the Python SDK (median of runs)`,
       ours,
-      peer,
-      unit: "KiB",
-      oursValue: median(ts.map(rss)),
-      peerValue: median(py.map(rss)),
-      ratio: pairedRatios(ts.map(rss), py.map(rss)),
+      ...rssBeside(ts),
       target: { on: "ratio", op: "<=", value: 1 },
     },
     ...(plain === undefined
@@ -409,11 +413,7 @@ function besidePython(all: FleetResult[][]): Figure[] {
           {
             figure: `RSS growth per agent, ${agents}, beside the Python SDK, Node run with no flag (median of runs)`,
             ours: `defaults: ${FLEET_CONFIGS.defaults.label}, ${agents}`,
-            peer,
-            unit: "KiB",
-            oursValue: median(plain.map(rss)),
-            peerValue: median(py.map(rss)),
-            ratio: pairedRatios(plain.map(rss), py.map(rss)),
+            ...rssBeside(plain),
           },
         ]),
     {
@@ -431,7 +431,7 @@ function besidePython(all: FleetResult[][]): Figure[] {
       // fewer in a fixed window without missing any (a missed one shows in the longest gap).
     },
     {
-      figure: `heartbeats failed during the window, all runs (the Python SDK's: ${py.reduce((sum, x) => sum + (x.heartbeatsFailed ?? 0), 0)})`,
+      figure: `heartbeats failed during the window, all runs (the Python SDK's: ${py.reduce((sum, x) => sum + x.heartbeatsFailed, 0)})`,
       ours,
       peer: "none",
       unit: "heartbeats",
