@@ -123,8 +123,8 @@ function named(row: WireActivityRow): boolean {
  * registry's `peer_name` and `peer_role` (flat, as a newer server's `?include=peer_info` sends
  * them) for the `source_id` the platform authenticated, from this client's peer cache: no request
  * per message (molecule-core #2905 names them the same way, on the client). A sender the cache does
- * not know starts one `listPeers` in the background (at most one per 30 s; it fills the cache for
- * the next rows) and is left unnamed: naming never delays nor fails a delivery.
+ * not know starts one `listPeers` in the background (at most one per 30 s; it keeps each peer's
+ * name and role for the next rows, not the list) and is left unnamed: naming never delays nor fails a delivery.
  */
 export function nameSenders(s: PlatformSession, rows: WireActivityRow[]): void {
   const now = performance.now();
