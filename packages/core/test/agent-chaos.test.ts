@@ -13,7 +13,6 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator, FaultSpec } from "@molecule-ai/platform-emulator";
-import { waitFor } from "@internal/test-utils";
 import { PlatformClient } from "../src/index.js";
 import { readInvocations, redeliveryFigures } from "./fixtures/invocations.js";
 
@@ -22,6 +21,8 @@ const CONCURRENCY = 4;
 const BACKLOG = 400; // queued before the first start
 const LIVE = 150; // sent while the agent is being killed
 const KILLS = 6;
+/** Longer than the agent's longest wait between failed reads (30 s, transport/backoff.ts). */
+const STALL_MS = 45_000;
 
 let emu: Emulator;
 let dir: string;
@@ -78,23 +79,32 @@ function spawnChild(env: Record<string, string>): {
   return { child, ready, exited };
 }
 
-/** A path matcher that counts the requests it matched (the emulator consumes a fault on a match). */
-class Counting extends RegExp {
+/**
+ * A path matcher that matches a request with odds 1 in `odds`, and counts what it matched
+ * (the emulator asks each GET once per request; a match answers with the fault).
+ */
+class Random extends RegExp {
   constructor(
     source: string,
+    readonly odds: number,
     readonly onHit: () => void,
   ) {
     super(source);
   }
   override test(s: string): boolean {
-    const hit = super.test(s);
+    const hit = super.test(s) && Math.random() * this.odds < 1;
     if (hit) this.onHit();
     return hit;
   }
 }
 
-/** Random faults on the agent's /activity, at most one pending at a time, until stopped. */
-function chaos(workspaceId: string): { stop(): void; hits: Map<string, number> } {
+/**
+ * Random faults on the agent's /activity until stopped. One fault waits at a time and meets a read
+ * with odds 1 in 3, whenever the read comes (a read after a long backoff is no likelier to fail
+ * than any other); once met, the next waits, its kind drawn from a shuffled bag of the four, so
+ * every kind comes within any four faults.
+ */
+function chaos(workspaceId: string): { stop(): void; hits: Map<string, number>; kinds: number } {
   const hits = new Map<string, number>();
   const kinds: Array<[string, Omit<FaultSpec, "path">]> = [
     ["500", { status: 500, body: { error: "database connection lost" } }],
@@ -102,22 +112,50 @@ function chaos(workspaceId: string): { stop(): void; hits: Map<string, number> }
     ["delay", { delayMs: 150 }],
     ["410", { status: 410, body: { error: "since_id cursor not found (unknown or pruned)" } }],
   ];
+  let bag: typeof kinds = [];
   let remove: (() => void) | undefined;
-  const timer = setInterval(() => {
-    remove?.(); // a fault nobody consumed yet is replaced, so they never pile up
-    const [name, spec] = kinds[Math.floor(Math.random() * kinds.length)]!;
-    const path = new Counting(`^/workspaces/${workspaceId}/activity$`, () =>
-      hits.set(name, (hits.get(name) ?? 0) + 1),
-    );
+  let stopped = false;
+  const next = (): void => {
+    if (stopped) return;
+    if (bag.length === 0)
+      bag = kinds
+        .map((k) => ({ k, r: Math.random() }))
+        .sort((x, y) => x.r - y.r)
+        .map((x) => x.k);
+    const [name, spec] = bag.pop()!;
+    const path = new Random(`^/workspaces/${workspaceId}/activity$`, 3, () => {
+      hits.set(name, (hits.get(name) ?? 0) + 1);
+      queueMicrotask(next);
+    });
     remove = emu.injectFault({ ...spec, method: "GET", path });
-  }, 60);
+  };
+  next();
   return {
     hits,
+    kinds: kinds.length,
     stop() {
-      clearInterval(timer);
+      stopped = true;
       remove?.();
     },
   };
+}
+
+/**
+ * Waits until `count()` reaches `target`, failing only when it stops moving for `STALL_MS`: the
+ * agent is allowed to be slow (a loaded machine), not to stall longer than its longest backoff.
+ */
+async function untilCount(count: () => Promise<number>, target: number): Promise<void> {
+  let last = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const n = await count();
+    if (n >= target) return;
+    if (n !== last) [last, movedAt] = [n, Date.now()];
+    if (Date.now() - movedAt > STALL_MS) {
+      throw new Error(`stalled at ${n} of ${target} for ${STALL_MS} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 describe("chaos: kill -9 under /activity faults, file cursor", () => {
@@ -153,10 +191,7 @@ describe("chaos: kill -9 under /activity faults, file cursor", () => {
       live ??= send(ids.slice(BACKLOG)); // messages keep arriving during the kills
       // Let it make some progress (sometimes none at all), then kill it mid-batch.
       const progress = Math.floor(Math.random() * 60);
-      await waitFor(async () => (await readLog(env.LOG_FILE)).length >= before + progress, {
-        timeoutMs: 20_000,
-        intervalMs: 2,
-      });
+      await untilCount(async () => (await readLog(env.LOG_FILE)).length, before + progress);
       c.child.kill("SIGKILL");
       await c.exited;
       kills++;
@@ -164,12 +199,11 @@ describe("chaos: kill -9 under /activity faults, file cursor", () => {
     await live;
     const last = spawnChild({ ...env, RUN: String(KILLS) });
     await last.ready;
-    await waitFor(
-      async () => new Set((await readLog(env.LOG_FILE)).map((l) => l.id)).size >= ids.length,
-      {
-        timeoutMs: 30_000,
-      },
-    );
+    // It meets every kind of fault (these four may not all have come during the kills).
+    await untilCount(async () => faults.hits.size, faults.kinds);
+    const handled = async (): Promise<number> =>
+      new Set((await readLog(env.LOG_FILE)).map((l) => l.id)).size;
+    await untilCount(handled, ids.length);
     faults.stop();
     last.child.kill("SIGTERM");
     expect(await last.exited).toBe(0);
@@ -212,5 +246,5 @@ describe("chaos: kill -9 under /activity faults, file cursor", () => {
     // The agent really met every kind of fault.
     for (const kind of ["500", "reset", "delay", "410"])
       expect(faults.hits.get(kind), `${kind} faults met`).toBeGreaterThan(0);
-  }, 60_000);
+  }, 600_000); // bounded by STALL_MS per step; a run takes 10-20 s
 });
