@@ -393,7 +393,7 @@ export class PollSource implements EventWakeupsOptions {
         if (job.deliveries > 1) this.#alone = false;
         this.#release(job);
         void this.#pump();
-        if (this.#starved) this.#waker.wake();
+        this.slotFreed();
       });
   }
 
