@@ -184,6 +184,20 @@ describe("TurnLimiter", () => {
     expect(t.admit("c", "p", 1_005)).toBe(true); // the first turn left the window
   });
 
+  it("remembers a conversation until maxKeys others had a turn after it, then forgets it", () => {
+    const t = new TurnLimiter({ maxTurns: 1 }, 3);
+    expect(t.admit("loop", "p", 0)).toBe(true);
+    for (const c of ["a", "b", "c"]) expect(t.admit(c, "p", 1)).toBe(true);
+    expect(t.admit("loop", "p", 2)).toBe(false); // three others since: still counted
+    for (const c of ["d", "e", "f", "g", "h", "i"]) expect(t.admit(c, "p", 3)).toBe(true);
+    expect(t.admit("loop", "p", 4)).toBe(true); // six others since its last turn: forgotten
+    // A conversation used again moves to the newest keys: refused while the others come and go.
+    for (let i = 0; i < 20; i++) {
+      expect(t.admit(`new-${i}`, "p", 5)).toBe(true);
+      expect(t.admit("loop", "p", 5)).toBe(false);
+    }
+  });
+
   it("does not limit messages without a conversation or peer, nor when off", () => {
     const t = new TurnLimiter({ maxTurns: 1 });
     for (let i = 0; i < 5; i++) expect(t.admit(undefined, "p")).toBe(true);

@@ -1,5 +1,7 @@
 // The de-duplication window: BoundedSet's eviction order against a plain model, and Admission.once
 // answering resends only while their message is in the window (long keys too).
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { memoryStore } from "../src/index.js";
 import { BoundedSet } from "../src/inbound/index.js";
@@ -44,6 +46,22 @@ describe("BoundedSet", () => {
       expect(set.toArray()).toEqual(ref.items);
       for (const id of ref.items) expect(set.has(id)).toBe(true);
     }
+  });
+
+  it("holds its memory when a full window sees the same ids again and again (a resend flood)", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const set = new BoundedSet(1_000);
+    for (let i = 0; i <= 1_000; i++) set.add(`id-${i}`); // full, and one eviction made
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // Re-adds evict nothing: an iterator kept idle meanwhile held each table the Set outgrew
+    // (59 MiB after a million of them).
+    for (let i = 0; i < 1_000_000; i++) set.add(`id-${1 + (i % 1_000)}`);
+    gc();
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(8 * 2 ** 20);
+    expect(set.add("new")).toBe("id-1"); // the oldest still goes first
+    expect(set.size).toBe(1_000);
   });
 });
 

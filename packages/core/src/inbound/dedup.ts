@@ -38,8 +38,9 @@ export class BoundedSet {
   readonly #items = new Set<string>();
   /** {@link toArray}'s array, until the set changes (saves ask for it far more often). */
   #array: readonly string[] | undefined;
-  // From the first eviction (an idle iterator would keep the Set's outgrown tables alive), just
-  // before the oldest entry: a Set iterator sees later additions and skips deleted entries.
+  // From the first eviction, just before the oldest entry: a Set iterator sees later additions and
+  // skips deleted entries (a new one would scan every deleted entry before the oldest). An idle
+  // iterator keeps every table the Set outgrows alive, so a re-add that evicts nothing drops it.
   #oldest: Iterator<string> | undefined;
 
   /** @param max how many ids to remember (oldest are evicted first) */
@@ -61,10 +62,13 @@ export class BoundedSet {
   add(id: string | undefined): string | undefined {
     if (id === undefined) return undefined;
     const key = boundedKey(id);
-    this.#items.delete(key);
+    const again = this.#items.delete(key);
     this.#items.add(key);
     this.#array = undefined;
-    if (this.#items.size <= this.#max) return undefined;
+    if (this.#items.size <= this.#max) {
+      if (again) this.#oldest = undefined;
+      return undefined;
+    }
     this.#oldest ??= this.#items.values();
     const oldest = this.#oldest.next().value as string; // the set holds at least two entries
     this.#items.delete(oldest);
