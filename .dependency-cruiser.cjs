@@ -40,7 +40,7 @@ const LAYERS = {
   "peer-tools": ["observability", "transport", "a2a", "platform", "agent"],
   // `/adapters`: the message endpoint, conversation helpers, handler routing and hosted-agent
   // options the framework adapters share.
-  adapters: ["transport", "a2a", "platform", "inbound", "store", "agent"],
+  adapters: ["transport", "a2a", "platform", "inbound", "events", "store", "agent"],
   // `/testing`: a local platform for users' tests (also imports the emulator package).
   testing: ["transport", "platform"],
 };

@@ -73,3 +73,34 @@ describe("molecule-agent connect output (from the agent's events)", () => {
     }
   }, 30_000);
 });
+
+describe("connect's message lines under a burst", () => {
+  it("prints at most 20 message lines a second and one line counting the rest", async () => {
+    const { EventEmitter } = await import("node:events");
+    const { printAgentEvents } = await import("../src/commands/connect-events.js");
+    type Agent = Parameters<typeof printAgentEvents>[0];
+    const agent = new EventEmitter();
+    const out: string[] = [];
+    const o = {
+      prefix: "[molecule]",
+      verbose: false,
+      out: (l: string) => out.push(l),
+      err: () => {},
+    };
+    printAgentEvents(agent as unknown as Agent, o, "http://platform");
+    const n = 50;
+    const began = performance.now();
+    for (let i = 0; i < n; i++) {
+      const message = { messageId: `m${i}`, source: "canvas", isReply: false };
+      agent.emit("handled", { message, attempts: 1, durationMs: 1, replied: true });
+    }
+    const seconds = (performance.now() - began) / 1_000;
+    agent.emit("stopped", {});
+    const lines = out.filter((l) => /^\[molecule\] handled m\d+ /.test(l));
+    const counted = out
+      .map((l) => /^\[molecule\] (\d+) more message\(s\) handled in the last second/.exec(l)?.[1])
+      .reduce((sum, c) => sum + Number(c ?? 0), 0);
+    expect(lines.length + counted).toBe(n);
+    expect(lines.length).toBeLessThanOrEqual(20 * (Math.ceil(seconds) + 1));
+  });
+});

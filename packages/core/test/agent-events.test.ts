@@ -98,6 +98,51 @@ describe("the handled event reaches each kind of receiver on its own", () => {
     expect(JSON.stringify(rec.lines)).not.toContain("secret plan");
   });
 
+  it("a flood of pushed messages gets at most 20 handled lines a second and a line counting the rest; a listener sees each message", async () => {
+    const { client } = await org();
+    const rec = recorder();
+    const agent = agentOf({
+      client,
+      handler: (m) => m.text,
+      logger: rec.logger,
+      delivery: { mode: "push", host: "localhost" },
+    });
+    const handled = new Set<string>();
+    agent.on("handled", (e) => void handled.add(e.message.messageId ?? ""));
+    await agent.start();
+    const n = 200;
+    const began = performance.now();
+    const send = async (i: number): Promise<void> => {
+      const message = {
+        kind: "message",
+        role: "user",
+        messageId: `flood-${i}`,
+        parts: [{ kind: "text", text: "hi" }],
+      };
+      const body = { jsonrpc: "2.0", id: i, method: "message/send", params: { message } };
+      const res = await fetch(agent.pushUrl as string, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('"result"');
+    };
+    await Promise.all(Array.from({ length: n }, (_, i) => send(i)));
+    const seconds = (performance.now() - began) / 1_000;
+    await agent.stop(); // says the count of the last second
+    const lines = rec.lines.filter((l) => l.msg.startsWith("answered message flood-"));
+    const counts = rec.lines.filter((l) =>
+      / more messages? handled in the last second /.test(l.msg),
+    );
+    const counted = counts.reduce((sum, l) => sum + (l.meta as { skipped: number }).skipped, 0);
+    expect(handled.size).toBe(n);
+    expect(lines.length + counted).toBe(n); // every message is a line or in a count
+    // Lines come in windows of at least a second each, at most 20 in a window.
+    expect(lines.length).toBeLessThanOrEqual(20 * (Math.ceil(seconds) + 1));
+    expect(counts.every((l) => l.level === "info")).toBe(true);
+  });
+
   it("a logger alone, onEvent alone, a listener alone: each gets every handled message", async () => {
     const { a, client, peer } = await org();
     const receivers = {

@@ -6,7 +6,7 @@ import type {
 } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import { AgentRun } from "@molecule-ai/agent-core/adapters";
+import { AgentRun, LINES_PER_SECOND, LineBudget } from "@molecule-ai/agent-core/adapters";
 import type { AgentLifecycleState } from "@molecule-ai/agent-core/adapters";
 import { MOLECULE_AGENT_CONFIG } from "./constants.js";
 import type { ResolvedConfig } from "./options.js";
@@ -34,6 +34,13 @@ export class MoleculeAgentLifecycle
     @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
   ) {
     const { workspaceId, drainTimeoutMs } = config.options;
+    // One line per message (who sent it, how long it took; never its text), at most
+    // LINES_PER_SECOND a second: past that, one line a second counts the rest.
+    const lines = new LineBudget(LINES_PER_SECOND, (n) =>
+      this.#logger.log(
+        `${n} more message(s) handled in the last second without a line each (at most ${LINES_PER_SECOND} such lines a second).`,
+      ),
+    );
     this.#run = new AgentRun(agent, {
       onEnded: (outcome) =>
         this.#logger.warn(
@@ -47,7 +54,10 @@ export class MoleculeAgentLifecycle
           `Draining workspace ${workspaceId}: ${agent.activeTasks} in flight${limit}.`,
         );
       },
-      onStopped: () => this.#logger.log(`Stopped workspace ${workspaceId}.`),
+      onStopped: () => {
+        lines.close();
+        this.#logger.log(`Stopped workspace ${workspaceId}.`);
+      },
       onPaused: (paused) =>
         this.#logger.log(
           paused
@@ -55,9 +65,8 @@ export class MoleculeAgentLifecycle
             : `Workspace ${workspaceId} was resumed: handling messages again.`,
         ),
     });
-    // One line per message (who sent it, how long it took; never its text).
     agent.on("handled", ({ message: m, durationMs, replied }) => {
-      if (m.isReply) return;
+      if (m.isReply || !lines.take()) return;
       const id = m.messageId ?? m.activityId ?? "(no id)";
       const what = replied ? "Answered" : "Handled (no answer)";
       this.#logger.log(

@@ -186,6 +186,38 @@ describe("default logs", () => {
     expect(logs.lines.some((l) => l.message.includes("MoleculePushRoute"))).toBe(false);
   });
 
+  it("a burst of messages: at most 20 message lines a second, one line counting the rest", async () => {
+    const logs = new Capture();
+    const { app: nest, workspaceId } = await app(
+      { delivery: { mode: "poll", intervalMs: 50 } },
+      logs,
+    );
+    await nest.init();
+    const peerWs = await emu.admin.createWorkspace({ name: "nest-burst-peer" });
+    const peer = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: peerWs.id,
+      token: peerWs.token!,
+    });
+    const n = 150;
+    const began = performance.now();
+    const sends = Array.from({ length: n }, (_, i) => peer.callPeer(workspaceId, `m${i}`));
+    await Promise.all(sends);
+    const answered = () => logs.of("MoleculeAgent").filter((l) => l.message.startsWith("Answered"));
+    const counted = () =>
+      logs
+        .of("MoleculeAgent")
+        .map((l) => /^(\d+) more message\(s\) handled/.exec(l.message)?.[1])
+        .reduce((sum, c) => sum + Number(c ?? 0), 0);
+    // Each message is a line or in a count (the last count said at the latest on close).
+    await waitFor(() => answered().length + counted() === n || undefined, { timeoutMs: 30_000 });
+    const seconds = (performance.now() - began) / 1_000;
+    await nest.close();
+    await peer.close();
+    expect(answered().length + counted()).toBe(n);
+    expect(answered().length).toBeLessThanOrEqual(20 * (Math.ceil(seconds) + 1));
+  });
+
   it("verboseLogs: true adds the per-request lines at debug; push mode serves its route", async () => {
     const logs = new Capture();
     const port = await freePort();

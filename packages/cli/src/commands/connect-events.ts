@@ -1,8 +1,10 @@
 // What `molecule-agent connect` prints about its agent, from the agent's typed events: the
 // connected line, one line per handled message (who sent it and how long it took, never its
-// text; answers to its own calls only with --verbose) and the drain on stdout. Warnings and errors
-// reach stderr through the agent's logger (also fed by the events).
+// text; answers to its own calls only with --verbose; at most 20 a second, then a count) and the
+// drain on stdout. Warnings and errors reach stderr through the agent's logger (also fed by the
+// events).
 import type { AgentEventMap, Logger, RemoteAgent } from "@molecule-ai/agent-core";
+import { LINES_PER_SECOND, LineBudget } from "@molecule-ai/agent-core/adapters";
 import { hidePathSecret } from "./secrets.js";
 
 /** Where and how much `connect` prints. */
@@ -49,9 +51,16 @@ export function printAgentEvents(agent: RemoteAgent, o: ConnectOutput, platformU
       `${o.prefix} draining: ${e.activeTasks} handler(s) running, ${e.pendingReplies} answer(s) to send`,
     );
   });
+  // At most LINES_PER_SECOND message lines a second: past that, one line a second counts the rest.
+  const lines = new LineBudget(LINES_PER_SECOND, (n) =>
+    o.out(
+      `${o.prefix} ${n} more message(s) handled in the last second (at most ${LINES_PER_SECOND} lines a second)`,
+    ),
+  );
+  agent.on("stopped", () => lines.close());
   agent.on("handled", (e) => {
     const m = e.message;
-    if (m.isReply && !o.verbose) return;
+    if ((m.isReply && !o.verbose) || !lines.take()) return;
     const from = m.sourceId ?? m.claimedSourceId ?? m.source;
     const retries = e.attempts > 1 ? `, ${e.attempts} attempts` : "";
     o.out(

@@ -85,3 +85,5 @@ export { closeUnread, ConnectionLimit, lingerUnread } from "../a2a/index.js";
 export { verifyBearer } from "../a2a/index.js";
 export { describeStartError } from "../platform/index.js";
 export type { DescribeStartErrorOptions } from "../platform/index.js";
+// The cap on per-message log lines (the agent's own; the NestJS module's and the CLI's too).
+export { LINES_PER_SECOND, LineBudget } from "../events/index.js";

@@ -14,3 +14,4 @@ export type { MessageTrack } from "./observer.js";
 export { stderrLogger } from "./default-logger.js";
 export type { LogLevel } from "./default-logger.js";
 export { EventWakeupsUnavailableWarning, HeartbeatLateWarning } from "./warnings.js";
+export { LINES_PER_SECOND, LineBudget } from "./line-budget.js";

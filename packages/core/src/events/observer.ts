@@ -17,6 +17,7 @@ import type { TraceContext } from "../observability/index.js";
 import { AgentEventBus } from "./events.js";
 import type { AgentEvent, AgentEventMap, AgentEventName } from "./events.js";
 import { stderrLogger } from "./default-logger.js";
+import { LINES_PER_SECOND, LineBudget } from "./line-budget.js";
 import type { AgentDeliveryMode, AgentEndReason } from "./events.js";
 import type { EventWakeupsUnavailableWarning, HeartbeatLateWarning } from "./warnings.js";
 
@@ -81,6 +82,14 @@ export class AgentObserver {
   readonly #o: AgentObserverOptions;
   /** The trace context each message was handled in (its answer is sent in it). */
   #contexts: WeakMap<InboundMessage, TraceContext> | undefined;
+  /** The `handled` lines: at most {@link LINES_PER_SECOND} a second, the rest counted. */
+  readonly #lines = new LineBudget(LINES_PER_SECOND, (skipped) => {
+    const { info, debug } = this.#o.logger;
+    (info ?? debug)?.(
+      `${skipped} more ${skipped === 1 ? "message" : "messages"} handled in the last second without a line each (at most ${LINES_PER_SECOND} such lines a second; a "handled" listener sees every message)`,
+      { workspaceId: this.#o.workspaceId, skipped },
+    );
+  });
 
   /** The observer of an agent with these options (its logger: `logger`, else {@link stderrLogger}). */
   static of(options: ObservedOptions): AgentObserver {
@@ -141,6 +150,7 @@ export class AgentObserver {
 
   /** The agent ended. */
   stopped(reason: AgentEndReason, error: unknown, uptimeMs: number): void {
+    this.#lines.close();
     this.emit("stopped", { reason, uptimeMs, ...(error === undefined ? {} : { error }) });
   }
 
@@ -149,10 +159,10 @@ export class AgentObserver {
     this.bus = new AgentEventBus(options.onEvent, options.logger);
   }
 
-  /** Logs and emits an event. */
-  emit<K extends AgentEventName>(type: K, fields: Fields<K>): void {
+  /** Logs (unless `log` is false) and emits an event. */
+  emit<K extends AgentEventName>(type: K, fields: Fields<K>, log = true): void {
     const event = { type, workspaceId: this.#o.workspaceId, ...fields } as unknown as AgentEvent;
-    logEvent(this.#o.logger, event);
+    if (log) logEvent(this.#o.logger, event);
     this.bus.emit(event);
   }
 
@@ -309,18 +319,19 @@ export class AgentObserver {
         }
         if (outcome.status !== "handled") return;
         // Every message ends here: its event is built only for a listener or a logger that prints
-        // its line (info, debug for an answer).
+        // its line (info, debug for an answer; at most LINES_PER_SECOND lines a second).
         const { info, debug } = this.#o.logger;
-        const logs = msg.isReply ? debug : info;
+        const logs = (msg.isReply ? debug : info) !== undefined && this.#lines.take();
         if (!logs && this.bus.listenerCount("handled") === 0) return;
-        this.emit("handled", {
+        const fields: Fields<"handled"> = {
           message: msg,
           delivery,
           attempts: failures + 1,
           durationMs: performance.now() - started,
           replied: outcome.reply !== undefined,
           redelivered,
-        });
+        };
+        this.emit("handled", fields, logs);
       },
     };
   }
