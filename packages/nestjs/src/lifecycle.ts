@@ -54,10 +54,7 @@ export class MoleculeAgentLifecycle
           `Draining workspace ${workspaceId}: ${agent.activeTasks} in flight${limit}.`,
         );
       },
-      onStopped: () => {
-        lines.close();
-        this.#logger.log(`Stopped workspace ${workspaceId}.`);
-      },
+      onStopped: () => this.#logger.log(`Stopped workspace ${workspaceId}.`),
       onPaused: (paused) =>
         this.#logger.log(
           paused
@@ -65,6 +62,8 @@ export class MoleculeAgentLifecycle
             : `Workspace ${workspaceId} was resumed: handling messages again.`,
         ),
     });
+    // The count of the last second is said when the agent ends, however it ends.
+    agent.on("stopped", () => lines.close());
     agent.on("handled", ({ message: m, durationMs, replied }) => {
       if (m.isReply || !lines.take()) return;
       const id = m.messageId ?? m.activityId ?? "(no id)";
