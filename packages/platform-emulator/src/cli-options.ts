@@ -1,16 +1,18 @@
 // The command line of `molecule-platform-emulator`: usage text and flag parsing into
 // `startEmulator` options plus the start-up workspaces. Bad input is an `invalid_argument` error.
 import { parseArgs } from "node:util";
+import { COMPATS, isCompat } from "./contract.js";
 import { EmulatorError } from "./errors.js";
 import { parseWorkspaceSpecs, type WorkspaceSpec } from "./startup-workspaces.js";
-import type { Compat, EmulatorOptions } from "./types.js";
+import type { EmulatorOptions } from "./types.js";
 
 /** `molecule-platform-emulator --help`. */
 export const USAGE = `Usage: molecule-platform-emulator [options]
 
   --host <host>           interface to bind (default 127.0.0.1)
   --port <port>           port to bind (default 8080; 0 = a free port)
-  --compat <contract>     "latest" (default) or "2026-04"
+  --compat <contract>     "latest" (default), "2026-04" (April 2026) or "2026-08"
+                          (the August-2026 server)
   --admin-token <token>   admin bearer (default: random, printed on start)
   --workspace <spec>      create a workspace at start-up and print the export lines its agent
                           needs; repeatable. <spec> is name[,parent=<name>][,role=<role>], e.g.
@@ -74,9 +76,9 @@ export function parseCli(args: string[]): CliOptions {
   const port = values.port === undefined ? 8080 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw invalid(`--port must be an integer 0-65535, got ${values.port}`);
-  const compat = (values.compat ?? "latest") as Compat;
-  if (compat !== "latest" && compat !== "2026-04")
-    throw invalid(`--compat must be "latest" or "2026-04", got ${values.compat}`);
+  const compat = values.compat ?? "latest";
+  if (!isCompat(compat))
+    throw invalid(`--compat must be one of ${COMPATS.join(", ")}, got ${values.compat}`);
   const rateLimit = values["rate-limit"] === undefined ? undefined : Number(values["rate-limit"]);
   if (rateLimit !== undefined && (!Number.isInteger(rateLimit) || rateLimit <= 0))
     throw invalid(`--rate-limit must be a positive integer`);

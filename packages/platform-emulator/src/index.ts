@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { COMPATS, isCompat } from "./contract.js";
 import { EventSockets, isSocketUpgrade } from "./event-socket.js";
 import { Platform } from "./platform.js";
 import { requestHandler } from "./request-handler.js";
@@ -189,10 +190,11 @@ function makeAdmin(url: string, adminToken: string): EmulatorAdmin {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const compat: Compat = options.compat ?? "latest";
-  if (compat !== "latest" && compat !== "2026-04")
-    throw new EmulatorError(`compat must be "latest" or "2026-04", got ${JSON.stringify(compat)}`, {
-      code: "invalid_argument",
-    });
+  if (!isCompat(compat))
+    throw new EmulatorError(
+      `compat must be one of ${COMPATS.join(", ")}, got ${JSON.stringify(compat)}`,
+      { code: "invalid_argument" },
+    );
   const store = new Store();
   const snap = options.stateFile !== undefined ? await readSnapshot(options.stateFile) : undefined;
   if (snap !== undefined) store.load(snap);

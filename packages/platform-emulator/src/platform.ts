@@ -7,6 +7,7 @@ import { timingSafeEqual } from "node:crypto";
 import http, { type ServerResponse } from "node:http";
 import https from "node:https";
 import { agentUrlAllowed, type AgentUrlUse } from "./agent-url.js";
+import { isAugust, resolveContract, type Contract } from "./contract.js";
 import { HttpError, type Ctx } from "./http-io.js";
 import type { ActivityRow, QueueRow, Store, TokenRow, WorkspaceRow } from "./store.js";
 import type { ActiveFault, Clock, Compat } from "./types.js";
@@ -115,10 +116,20 @@ export class Platform {
     readonly changed: () => void,
   ) {
     this.adminHash = Buffer.from(hashToken(s.adminToken), "hex");
+    this.contract = resolveContract(s.compat);
   }
 
+  /** The dated contract spoken (`compat: "latest"` resolved, see contract.ts). */
+  readonly contract: Contract;
+
+  /** Whether the contract is newer than the April-2026 baseline (`2026-05` or `2026-08`). */
   get latest(): boolean {
-    return this.s.compat === "latest";
+    return this.contract !== "2026-04";
+  }
+
+  /** Whether the contract is the August-2026 server's. */
+  get august(): boolean {
+    return isAugust(this.contract);
   }
 
   now(): number {

@@ -2,7 +2,7 @@
 // gin's trailing-slash redirect body, the 500s a malformed id causes, and the `q` filter's panic
 // (shared/conformance/real-server-2026-04.json).
 import type { ServerResponse } from "node:http";
-import type { Compat } from "./types.js";
+import type { Contract } from "./contract.js";
 
 /**
  * The `500 {"error": ...}` texts the real server answers when an id is not a UUID (its database
@@ -53,11 +53,11 @@ function htmlEscape(s: string): string {
  * answer (see {@link writeRecoveredPanic}).
  */
 export function peersQueryPanics(
-  compat: Compat,
+  contract: Contract,
   q: string,
   candidates: ReadonlyArray<{ role: string | null }>,
 ): boolean {
-  return compat === "2026-04" && q !== "" && candidates.some((w) => w.role === null);
+  return contract === "2026-04" && q !== "" && candidates.some((w) => w.role === null);
 }
 
 /** gin's `Recovery()` after a panic: `500` with an empty body and no content type. */

@@ -1,7 +1,7 @@
 // Public option and helper types of the emulator.
 
 /** Which platform contract the emulator speaks. */
-export type Compat = "latest" | "2026-04";
+export type Compat = "latest" | "2026-04" | "2026-08";
 
 /** A clock the emulator reads for liveness, rate-limit windows and timestamps. */
 export interface Clock {
@@ -11,7 +11,10 @@ export interface Clock {
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
-  /** Platform contract: `"latest"` (default, platform-api.md §8) or the April-2026 baseline `"2026-04"`. */
+  /**
+   * Platform contract: `"latest"` (default, platform-api.md §8), the April-2026 baseline
+   * `"2026-04"`, or the August-2026 server `"2026-08"` (real-server-2026-08.json).
+   */
   compat?: Compat;
   /** Interface to bind. Default `127.0.0.1`. */
   host?: string;

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseCli } from "../src/cli-options.js";
 import { exitOf, firstLines, run } from "./cli-helpers.js";
 
 /** Registers a loopback URL on a fresh emulator process started with `args`; the status. */
@@ -90,6 +91,11 @@ describe("molecule-platform-emulator", () => {
     let err = "";
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
     expect(await exitOf(child)).toBe(2);
-    expect(err).toContain('--compat must be "latest" or "2026-04"');
+    expect(err).toContain("--compat must be one of latest, 2026-04, 2026-08");
+  });
+
+  it("accepts --compat 2026-08", () => {
+    expect(parseCli(["--compat", "2026-08"]).emulator.compat).toBe("2026-08");
+    expect(parseCli([]).emulator.compat).toBe("latest");
   });
 });

@@ -288,7 +288,7 @@ export function peers(platform: Platform, ctx: Ctx, id: string): void {
   const siblings = all.filter((w) => w.parentId === me.parentId);
   const children = all.filter((w) => w.parentId === id);
   const parent = me.parentId === null ? [] : all.filter((w) => w.id === me.parentId);
-  if (peersQueryPanics(platform.s.compat, q, [...siblings, ...children, ...parent]))
+  if (peersQueryPanics(platform.contract, q, [...siblings, ...children, ...parent]))
     return writeRecoveredPanic(ctx.res, ctx.headers);
   const out: Record<string, unknown>[] = [];
   for (const w of [...siblings, ...children, ...parent]) {
