@@ -3,7 +3,10 @@
 // protected header names the key (`kid`, and `jku`: the JWKS the endpoint serves, without private
 // members); a card @a2a-js/sdk signed verifies with ours; a tampered card (any signed field, or an
 // unsigned v0.3 URL pointing elsewhere) fails ours. The canonical form matches @a2a-js/sdk's on a
-// card with every field. The extended card is signed too.
+// card with every field. The extended card is signed too. Issue #69: a signature whose protected
+// header marks a parameter critical (`crit`) is refused, as RFC 7515 §4.1.11 and @a2a-js/sdk do, and
+// so is a malformed crit; a v0.3-form security scheme is outside the signed form in both verifiers,
+// and ours names it in `unsignedSecuritySchemes`.
 import {
   canonicalizeAgentCard,
   generateAgentCardSignature,
@@ -11,7 +14,7 @@ import {
   AgentCard as ProtoAgentCard,
 } from "@a2a-js/sdk";
 import { ClientFactory } from "@a2a-js/sdk/client";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   createA2AHandler,
   startA2AServer,
@@ -21,6 +24,9 @@ import {
 import { canonicalCard } from "../src/a2a/card-canonical.js";
 
 type Json = Record<string, any>; // oxlint-disable-line typescript/no-explicit-any
+
+// @a2a-js/sdk's verifier logs each signature it refuses with console.debug.
+beforeEach(() => void vi.spyOn(console, "debug").mockImplementation(() => {}));
 
 const opened: A2AServer[] = [];
 afterEach(async () => {
@@ -275,5 +281,137 @@ describe("the canonical form", () => {
     };
     expect(canonicalCard(card)).toBe(canonicalizeAgentCard(card as never));
     expect(canonicalCard({ name: "n" })).toBe(canonicalizeAgentCard({ name: "n" } as never));
+  });
+});
+
+/** A card signed by hand (ES256) with exactly `protectedHeader` (and `unprotected`, if any). */
+async function signRaw(
+  card: Json,
+  protectedHeader: Json,
+  privateKey: CryptoKey,
+  unprotected?: Json,
+): Promise<Json> {
+  const prot = Buffer.from(JSON.stringify(protectedHeader)).toString("base64url");
+  const payload = Buffer.from(canonicalCard(card)).toString("base64url");
+  const sig = await crypto.subtle.sign(
+    { name: "ECDSA", hash: "SHA-256" },
+    privateKey,
+    new TextEncoder().encode(`${prot}.${payload}`),
+  );
+  const signature = Buffer.from(sig).toString("base64url");
+  return {
+    ...card,
+    signatures: [{ protected: prot, signature, ...(unprotected ? { header: unprotected } : {}) }],
+  };
+}
+
+const plainCard: Json = {
+  name: "peer",
+  description: "a peer",
+  version: "1.0.0",
+  supportedInterfaces: [
+    { url: "https://peer.example.com/a2a", protocolBinding: "JSONRPC", protocolVersion: "1.0" },
+  ],
+  skills: [{ id: "s", name: "S", description: "d", tags: ["t"] }],
+};
+const base = { alg: "ES256", typ: "JOSE", kid: "peer-key" };
+
+describe("a signature's crit (RFC 7515 §4.1.11)", () => {
+  it('crit: ["exp"] with an exp of 2001 is refused, as @a2a-js/sdk refuses it', async () => {
+    const k = await keys("ES256");
+    const card = await signRaw(
+      plainCard,
+      { ...base, crit: ["exp"], exp: 978_307_200 },
+      k.privateKey,
+    );
+    await expect(verifyAgentCard(card, () => k.publicJwk)).rejects.toMatchObject({
+      code: "card_signature_invalid",
+      message: expect.stringMatching(/crit marks "exp" critical.*does not understand/),
+    });
+    const official = verifyAgentCardSignature(async () => k.publicKey);
+    await expect(official(card as never)).rejects.toThrow(/No valid signatures/);
+    // The same signature without crit verifies: the crit is what is refused.
+    const plain = await signRaw(plainCard, { ...base, exp: 978_307_200 }, k.privateKey);
+    await expect(verifyAgentCard(plain, () => k.publicJwk)).resolves.toEqual({
+      alg: "ES256",
+      kid: "peer-key",
+    });
+  });
+
+  it("a crit naming an extension this verifier does not process is refused", async () => {
+    const k = await keys("ES256");
+    const card = await signRaw(
+      plainCard,
+      { ...base, crit: ["x-policy"], "x-policy": "strict" },
+      k.privateKey,
+    );
+    await expect(verifyAgentCard(card, () => k.publicJwk)).rejects.toMatchObject({
+      code: "card_signature_invalid",
+      message: expect.stringMatching(/"x-policy".*does not understand or process/),
+    });
+  });
+
+  it("a malformed crit is refused: empty, not names, twice, registered, absent, unprotected", async () => {
+    const k = await keys("ES256");
+    const cases: Array<[Json, RegExp, Json?]> = [
+      [{ ...base, crit: [] }, /not a non-empty list/],
+      [{ ...base, crit: "exp", exp: 1 }, /not a non-empty list/],
+      [{ ...base, crit: [7] }, /something other than a header parameter name/],
+      [{ ...base, crit: [""] }, /something other than a header parameter name/],
+      [{ ...base, crit: ["exp", "exp"], exp: 1 }, /names "exp" twice/],
+      [{ ...base, crit: ["alg"] }, /names "alg", a parameter RFC 7515 defines/],
+      [{ ...base, crit: ["kid"] }, /names "kid", a parameter RFC 7515 defines/],
+      [{ ...base, crit: ["exp"] }, /names "exp", which its protected header lacks/],
+      [base, /unprotected header carries crit/, { crit: ["exp"], exp: 1 }],
+      [base, /both carry "kid"/, { kid: "other" }],
+    ];
+    for (const [h, reason, unprotected] of cases) {
+      const card = await signRaw(plainCard, h, k.privateKey, unprotected);
+      await expect(verifyAgentCard(card, () => k.publicJwk)).rejects.toMatchObject({
+        code: "card_signature_invalid",
+        message: expect.stringMatching(reason),
+      });
+    }
+  });
+});
+
+describe("security schemes and the signature", () => {
+  it("a v0.3-form scheme is outside the signed form (as in @a2a-js/sdk): verified, named unsigned", async () => {
+    const k = await keys("ES256");
+    const card: Json = {
+      ...plainCard,
+      securitySchemes: {
+        signedOauth: {
+          oauth2SecurityScheme: {
+            flows: { clientCredentials: { tokenUrl: "https://auth.example.com/t", scopes: {} } },
+          },
+        },
+        oauth: {
+          type: "oauth2",
+          flows: { clientCredentials: { tokenUrl: "https://auth.example.com/t", scopes: {} } },
+        },
+      },
+    };
+    const signed = await signRaw(card, base, k.privateKey);
+    const evil = structuredClone(signed);
+    evil.securitySchemes.oauth.flows.clientCredentials.tokenUrl = "https://evil.example.com/t";
+    // Both verifiers accept the changed v0.3 token URL: it is not in the signed canonical form.
+    expect(canonicalCard(evil)).toBe(canonicalCard(signed));
+    const official = verifyAgentCardSignature(async () => k.publicKey);
+    await expect(official(evil as never)).resolves.toBeUndefined();
+    // Ours says so.
+    await expect(verifyAgentCard(evil, () => k.publicJwk)).resolves.toEqual({
+      alg: "ES256",
+      kid: "peer-key",
+      unsignedSecuritySchemes: ["oauth"],
+    });
+    // A v1.0-form scheme is signed: changing its token URL breaks the signature in both.
+    const evil10 = structuredClone(signed);
+    evil10.securitySchemes.signedOauth.oauth2SecurityScheme.flows.clientCredentials.tokenUrl =
+      "https://evil.example.com/t";
+    await expect(verifyAgentCard(evil10, () => k.publicJwk)).rejects.toMatchObject({
+      code: "card_signature_invalid",
+    });
+    await expect(official(evil10 as never)).rejects.toThrow(/No valid signatures/);
   });
 });

@@ -155,17 +155,105 @@ function invalid(message: string, cause?: unknown): MoleculeError {
 }
 
 /**
+ * What {@link verifyAgentCard} resolves with: the protected header of the signature that verified,
+ * and what of the card that signature does not cover.
+ */
+export interface VerifiedAgentCard extends VerifiedCardSignature {
+  /**
+   * Names of `securitySchemes` entries in the v0.3 form (`type`, `flows`, `tokenUrl`...): that
+   * form is outside the signed canonical form (as in @a2a-js/sdk), so anyone who can change the
+   * card can change them (e.g. point an OAuth `tokenUrl` elsewhere) without breaking the
+   * signature. Present only when there are such entries; do not send credentials on their word.
+   * Entries in the v1.0 form (`oauth2SecurityScheme`, ...) are signed.
+   */
+  unsignedSecuritySchemes?: string[];
+}
+
+/**
+ * Header parameters RFC 7515 (§4.1) and RFC 7518 define for JWS: never allowed in `crit`
+ * (RFC 7515 §4.1.11).
+ */
+const REGISTERED_HEADER = new Set([
+  "alg",
+  "jku",
+  "jwk",
+  "kid",
+  "x5u",
+  "x5c",
+  "x5t",
+  "x5t#S256",
+  "typ",
+  "cty",
+  "crit",
+]);
+
+/**
+ * Why a signature's headers cannot be accepted, or `undefined`. RFC 7515 §4.1.11: `crit` must be
+ * protected, a non-empty list of distinct names of extension parameters present in the header, and
+ * a recipient rejects the JWS when it does not understand and process every one; this verifier
+ * processes no extension parameter, so any well-formed `crit` is refused as not understood (a
+ * signature marking `exp` critical is never accepted with its `exp` unchecked). §7.2.1: the
+ * protected and unprotected headers share no name.
+ */
+function headerProblem(header: Record<string, unknown>, unprotected: unknown): string | undefined {
+  const open =
+    typeof unprotected === "object" && unprotected !== null
+      ? (unprotected as Record<string, unknown>)
+      : {};
+  if ("crit" in open) return "its unprotected header carries crit (crit must be protected)";
+  const shared = Object.keys(open).find((k) => k in header);
+  if (shared !== undefined) {
+    return `its protected and unprotected headers both carry ${JSON.stringify(shared.slice(0, 64))}`;
+  }
+  if (!("crit" in header)) return undefined;
+  const crit = header["crit"];
+  if (!Array.isArray(crit) || crit.length === 0) {
+    return "its crit is not a non-empty list of header parameter names (RFC 7515 §4.1.11)";
+  }
+  const seen = new Set<string>();
+  for (const name of crit as unknown[]) {
+    if (typeof name !== "string" || name === "") {
+      return "its crit holds something other than a header parameter name";
+    }
+    const said = JSON.stringify(name.slice(0, 64));
+    if (seen.has(name)) return `its crit names ${said} twice`;
+    seen.add(name);
+    if (REGISTERED_HEADER.has(name)) {
+      return `its crit names ${said}, a parameter RFC 7515 defines (never allowed in crit)`;
+    }
+    if (!(name in header)) return `its crit names ${said}, which its protected header lacks`;
+  }
+  return `its crit marks ${[...seen]
+    .slice(0, 5)
+    .map((n) => JSON.stringify(n.slice(0, 64)))
+    .join(
+      ", ",
+    )} critical, which this verifier does not understand or process (RFC 7515 §4.1.11: refused)`;
+}
+
+/** Names of the card's `securitySchemes` entries in the v0.3 form (outside the signed form). */
+function v03SecuritySchemes(schemes: unknown): string[] {
+  if (typeof schemes !== "object" || schemes === null || Array.isArray(schemes)) return [];
+  return Object.entries(schemes as Record<string, unknown>)
+    .filter(([, s]) => typeof s === "object" && s !== null && "type" in s)
+    .map(([name]) => name);
+}
+
+/**
  * Verifies a peer's signed agent card: resolves at least one signature's key with `resolveKey`
  * and checks the signature over the card's canonical form (A2A v1.0 §8.4.3, as @a2a-js/sdk signs
  * it). Resolves with the header of the signature that verified; rejects with a `MoleculeError`
  * (`card_signature_invalid`) when the card is unsigned, no signature verifies (a tampered card),
- * or the card's v0.3 `url` or `additionalInterfaces` point somewhere its signed
- * `supportedInterfaces` do not (those fields are outside the signed form).
+ * a signature's header is not acceptable (a `crit` it does not process, malformed or unprotected
+ * `crit`, a name in both headers: RFC 7515 §4.1.11, §7.2.1), or the card's v0.3 `url` or
+ * `additionalInterfaces` point somewhere its signed `supportedInterfaces` do not (those fields
+ * are outside the signed form). v0.3-form `securitySchemes` are outside the signed form too and
+ * cannot be checked against it: they are named in `unsignedSecuritySchemes` of the result.
  */
 export async function verifyAgentCard(
   card: unknown,
   resolveKey: CardKeyResolver,
-): Promise<VerifiedCardSignature> {
+): Promise<VerifiedAgentCard> {
   const c = (typeof card === "object" && card !== null ? card : {}) as Record<string, unknown>;
   const signatures = Array.isArray(c["signatures"]) ? c["signatures"] : [];
   if (signatures.length === 0) throw invalid("the agent card is not signed (it has no signatures)");
@@ -188,13 +276,20 @@ export async function verifyAgentCard(
   }
   const payload = base64url(encoder.encode(canonicalCard(card)));
   let last: unknown;
-  for (const s of signatures as Partial<AgentCardSignature>[]) {
+  const refused: string[] = [];
+  for (const [n, s] of (signatures as Partial<AgentCardSignature>[]).entries()) {
     try {
       if (typeof s?.protected !== "string" || typeof s.signature !== "string") continue;
       const header = JSON.parse(new TextDecoder().decode(fromBase64url(s.protected))) as Record<
         string,
         unknown
       >;
+      if (typeof header !== "object" || header === null) continue;
+      const problem = headerProblem(header, s.header);
+      if (problem !== undefined) {
+        refused.push(`signature ${n + 1}: ${problem}`);
+        continue;
+      }
       const alg = header["alg"] as CardSignatureAlgorithm;
       if (typeof header["kid"] !== "string" || ALGORITHMS[alg] === undefined) continue;
       const found: VerifiedCardSignature = { alg, kid: header["kid"] };
@@ -208,10 +303,18 @@ export async function verifyAgentCard(
         fromBase64url(s.signature),
         encoder.encode(`${s.protected}.${payload}`),
       );
-      if (ok) return found;
+      if (!ok) continue;
+      const loose = v03SecuritySchemes(c["securitySchemes"]);
+      return loose.length > 0 ? { ...found, unsignedSecuritySchemes: loose } : found;
     } catch (err) {
       last = err;
     }
+  }
+  if (refused.length > 0) {
+    throw invalid(
+      `no signature of the agent card is acceptable: ${refused.slice(0, 3).join("; ")}; the card's signer must sign without them`,
+      last,
+    );
   }
   throw invalid(
     "no signature of the agent card verifies with a known key (the card was changed after it was signed, or its key is not trusted)",

@@ -25,6 +25,7 @@ export type {
   CardKeyResolver,
   CardSignatureAlgorithm,
   CardSigningOptions,
+  VerifiedAgentCard,
   VerifiedCardSignature,
 } from "./card-signature.js";
 export {

@@ -65,6 +65,7 @@ export type {
   PushClaimStore,
   PushNotificationOptions,
   StartA2AServerOptions,
+  VerifiedAgentCard,
   VerifiedCardSignature,
   WebhookAddressKind,
   WebhookAddressPolicy,
