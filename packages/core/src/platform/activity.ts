@@ -76,10 +76,70 @@ export async function fetchActivityRows(
   };
   if (caps.cursors) {
     query.since_id = options.sinceId || undefined;
-    query.since_secs = options.sinceId ? undefined : toInt(options.sinceSecs, "sinceSecs");
+    // The server wants a positive integer (400 for 0) and caps it at 30 days itself.
+    const secs = options.sinceId ? undefined : toInt(options.sinceSecs, "sinceSecs");
+    query.since_secs = secs === undefined ? undefined : Math.max(1, secs);
     query.peer_id = options.peerId || undefined;
     query.before_ts = beforeTs || undefined;
   }
+  const first = await readRows(s, query, options);
+  const items = first.count;
+  let rows = first.rows;
+  let gap = false;
+  let walked = false;
+  if (caps.cursors && query.since_id === undefined && query.since_secs !== undefined) {
+    // A time window without a cursor: the August-2026 server answers it newest first, an older
+    // server oldest first. Either way the caller gets the window's oldest page, oldest first,
+    // then pages forward with `since_id` (hasMore).
+    const oldest = await oldestPage(s, query, options, rows, items >= limit);
+    rows = oldest.rows;
+    gap = oldest.gap;
+    walked = oldest.walked;
+  } else {
+    const windowed = caps.cursors && query.since_id !== undefined;
+    // Without a cursor both contracts answer newest first: reverse to oldest first.
+    if (!windowed) rows.reverse();
+  }
+  if (!caps.cursors) {
+    if (options.sinceId) {
+      const at = rows.findIndex((r) => r.id === options.sinceId);
+      if (at !== -1) rows = rows.slice(at + 1);
+      else gap = rows.length > 0;
+    } else if (options.sinceSecs !== undefined) {
+      // A backfill window: the newest-first listing is all this platform has; when it is full
+      // and still inside the window, older rows of the window are out of its reach.
+      const from = Date.now() - toInt(options.sinceSecs, "sinceSecs")! * 1000;
+      const inWindow = (r: WireActivityRow): boolean =>
+        !r.created_at || !(Date.parse(r.created_at) < from);
+      gap = items >= limit && rows.length > 0 && inWindow(rows[0]!);
+      rows = rows.filter(inWindow);
+    }
+    if (options.peerId) rows = rows.filter((r) => r.source_id === options.peerId);
+    if (beforeTs) {
+      const limitTs = Date.parse(beforeTs);
+      if (Number.isFinite(limitTs))
+        rows = rows.filter((r) => !r.created_at || Date.parse(r.created_at) < limitTs);
+    }
+  }
+  nameSenders(s, rows);
+  return {
+    rows,
+    nextCursor: rows.length > 0 ? rows[rows.length - 1]?.id : options.sinceId,
+    cursorSupported: caps.cursors,
+    hasMore:
+      caps.cursors &&
+      (query.since_id !== undefined || query.since_secs !== undefined) &&
+      (walked || items >= limit),
+    gap,
+  };
+}
+
+/** One `GET .../activity`: the parsed rows in the server's order and how many items came. */
+async function readRows(
+  s: PlatformSession,
+  query: Record<string, string | number | undefined>,
+  options: FetchInboundOptions,
+): Promise<{ rows: WireActivityRow[]; count: number }> {
   const res = await s.send({
     method: "GET",
     path: `/workspaces/${enc(s.workspaceId)}/activity`,
@@ -95,42 +155,79 @@ export async function fetchActivityRows(
   if (!ok(res.status)) throw await s.selfFail(res, "fetchInbound", options.signal);
   const list = s.expect(activityListSchema, res, "fetchInbound");
   const items = Array.isArray(list) ? list : list.items;
-  let rows: WireActivityRow[] = [];
+  const rows: WireActivityRow[] = [];
   for (const item of items) {
     const r = parseWire(activityRowSchema, item);
     if (r.ok) rows.push(r.value);
   }
-  // Without a cursor or window both contracts answer newest-first: reverse to oldest-first.
-  const windowed = caps.cursors && (query.since_id !== undefined || query.since_secs !== undefined);
-  if (!windowed) rows.reverse();
+  return { rows, count: items.length };
+}
+
+/**
+ * The oldest page of a `since_secs` window, oldest first. While a page is full, the rows before
+ * its oldest one are read with `before_ts` (strictly older on the server, so it is set just past
+ * that row to keep rows sharing its instant; rows already read are dropped). Only the last
+ * (oldest) page is kept, so memory stays one page whatever the backlog. `gap`: a full page held
+ * nothing new (more rows than a page share one millisecond), so older rows may be unreachable.
+ */
+async function oldestPage(
+  s: PlatformSession,
+  query: Record<string, string | number | undefined>,
+  options: FetchInboundOptions,
+  firstRows: WireActivityRow[],
+  firstFull: boolean,
+): Promise<{ rows: WireActivityRow[]; gap: boolean; walked: boolean }> {
+  let page = firstRows.sort(feedOrder);
+  let full = firstFull;
+  let walked = false;
   let gap = false;
-  if (!caps.cursors) {
-    if (options.sinceId) {
-      const at = rows.findIndex((r) => r.id === options.sinceId);
-      if (at !== -1) rows = rows.slice(at + 1);
-      else gap = rows.length > 0;
-    } else if (options.sinceSecs !== undefined) {
-      // A backfill window: the newest-first listing is all this platform has; when it is full
-      // and still inside the window, older rows of the window are out of its reach.
-      const from = Date.now() - toInt(options.sinceSecs, "sinceSecs")! * 1000;
-      const inWindow = (r: WireActivityRow): boolean =>
-        !r.created_at || !(Date.parse(r.created_at) < from);
-      gap = items.length >= limit && rows.length > 0 && inWindow(rows[0]!);
-      rows = rows.filter(inWindow);
+  let upper = typeof query.before_ts === "string" ? instant(query.before_ts) : undefined;
+  while (full && page.length > 0) {
+    const head = page[0]!;
+    const at = instant(head.created_at);
+    if (at === undefined) return { rows: page, gap: true, walked };
+    // Just past the oldest row read (rows sharing its microsecond come again and are dropped);
+    // when a whole page shares it, strictly before it.
+    const before = upper !== undefined && upper <= at + 1n ? upper : at + 1n;
+    const seen = new Set(page.map((r) => r.id));
+    const next = await readRows(s, { ...query, before_ts: rfc3339(before) }, options);
+    const older = next.rows.filter((r) => !seen.has(r.id) && feedOrder(r, head) <= 0);
+    full = next.count >= Number(query.limit);
+    if (older.length === 0) {
+      if (!full || before <= at) break;
+      // A full page of rows all sharing one microsecond: any more of them are out of reach.
+      gap = true;
+      upper = at;
+      continue;
     }
-    if (options.peerId) rows = rows.filter((r) => r.source_id === options.peerId);
-    if (beforeTs) {
-      const limitTs = Date.parse(beforeTs);
-      if (Number.isFinite(limitTs))
-        rows = rows.filter((r) => !r.created_at || Date.parse(r.created_at) < limitTs);
-    }
+    page = older.sort(feedOrder);
+    walked = true;
   }
-  nameSenders(s, rows);
-  return {
-    rows,
-    nextCursor: rows.length > 0 ? rows[rows.length - 1]?.id : options.sinceId,
-    cursorSupported: caps.cursors,
-    hasMore: windowed && items.length >= limit,
-    gap,
-  };
+  return { rows: page, gap, walked };
+}
+
+/** The feed's order, `(created_at, seq)` ascending; rows without either keep their place. */
+function feedOrder(a: WireActivityRow, b: WireActivityRow): number {
+  const ta = instant(a.created_at);
+  const tb = instant(b.created_at);
+  if (ta !== undefined && tb !== undefined && ta !== tb) return ta < tb ? -1 : 1;
+  const sa = typeof a.seq === "number" ? a.seq : undefined;
+  const sb = typeof b.seq === "number" ? b.seq : undefined;
+  return sa !== undefined && sb !== undefined ? sa - sb : 0;
+}
+
+/** An RFC 3339 time in microseconds since the epoch (the server's precision); `undefined` if unreadable. */
+function instant(iso: string | null | undefined): bigint | undefined {
+  if (!iso) return undefined;
+  const ms = Date.parse(iso.replace(/\.\d+/, ""));
+  if (!Number.isFinite(ms)) return undefined;
+  const frac = /\.(\d+)/.exec(iso)?.[1] ?? "";
+  return BigInt(ms) * 1000n + BigInt(frac.padEnd(6, "0").slice(0, 6));
+}
+
+/** Microseconds since the epoch as RFC 3339 in UTC with six fractional digits. */
+function rfc3339(micros: bigint): string {
+  const ms = Number(micros / 1000n);
+  const frac = (micros % 1_000_000n).toString().padStart(6, "0");
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, `.${frac}Z`);
 }

@@ -72,6 +72,8 @@ function build(z: typeof Zod.z) {
     summary: optStr,
     status: optStr,
     created_at: optStr,
+    /** The row's place in the feed (August 2026 servers): the tie-breaker of `created_at`, and what `POST .../activity/ack` takes. */
+    seq: z.unknown().optional(),
     request_body: z.unknown().optional(),
     response_body: z.unknown().optional(),
     data: z.unknown().optional(),
