@@ -1,6 +1,6 @@
 import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { backoffDelay, parseRetryAfter } from "../src/transport/index.js";
+import { backoffDelay, parseRetryAfter, retriedByCaller } from "../src/transport/index.js";
 import {
   isMoleculeError,
   MoleculeRateLimitError,
@@ -180,6 +180,21 @@ describe("HttpTransport retry policy (fake timers)", () => {
     const res = await p;
     expect(res.status).toBe(200);
     expect(calls).toHaveLength(3); // 502, 503, (error is not recorded), 200
+  });
+
+  it("sends a GET once when its signal is marked retriedByCaller (the caller's one retry budget)", async () => {
+    intercept("GET", "/once", 503);
+    agent
+      .get(ORIGIN)
+      .intercept({ method: "GET", path: "/refused" })
+      .replyWithError(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }));
+    const signal = retriedByCaller(new AbortController().signal);
+    const t = transport();
+    expect((await t.send({ method: "GET", path: "/once", signal })).status).toBe(503);
+    expect(calls).toHaveLength(1);
+    const refused = await t.send({ method: "GET", path: "/refused", signal }).catch((e) => e);
+    expect(isMoleculeError(refused) && refused.code).toBe("connection_failed");
+    agent.assertNoPendingInterceptors();
   });
 
   it("timeoutMs bounds each attempt, not the call: slow retried attempts still succeed", async () => {

@@ -313,7 +313,9 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   onDeadLetter?: (msg: InboundMessage, error: unknown) => void | Promise<void>;
   /**
    * Attempts of each start-up call (capability probe, register, first heartbeat) through
-   * transient failures (5xx, timeouts, connection errors), with backoff from 0.5 s (default 6).
+   * transient failures (5xx, timeouts, connection errors), with backoff from 0.5 s (default 6:
+   * a platform that refuses connections fails `start()` after about 15 s). Each attempt is one
+   * request: the client's own retries are off during the start.
    */
   startAttempts?: number;
   /**

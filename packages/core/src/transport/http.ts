@@ -88,7 +88,10 @@ export interface RequestSpec {
   signal?: AbortSignal | undefined;
   /** Timeout of each attempt (not of the whole call with its retries); default: the transport's. */
   timeoutMs?: number | undefined;
-  /** Retry 429 / 502 / 503 / connection errors. Default: only for GET. */
+  /**
+   * Retry 429 / 502 / 503 / connection errors. Default: only for GET, and never for a `signal`
+   * marked by {@link retriedByCaller}.
+   */
   retry?: boolean | undefined;
   /** A liveness request (heartbeat, state check): sent through the liveness budget. */
   liveness?: boolean | undefined;
@@ -106,6 +109,19 @@ export interface RequestSpec {
   stream?: boolean | "chunks" | undefined;
   /** Largest body read for this request, in bytes (default: the transport's `maxResponseBytes`). */
   maxBytes?: number | undefined;
+}
+
+/** Signals marked by {@link retriedByCaller}. */
+const callerRetried = new WeakSet<AbortSignal>();
+
+/**
+ * Marks `signal`: every request sent with it is sent once, without the transport's own retries,
+ * because its caller retries the call itself (an agent's start-up calls: one retry budget, not
+ * the transport's retries nested inside each of the start's attempts). Returns `signal`.
+ */
+export function retriedByCaller(signal: AbortSignal): AbortSignal {
+  callerRetried.add(signal);
+  return signal;
 }
 
 /** A response: status, headers and the parsed body (JSON, text, or `undefined` when empty). */
@@ -271,7 +287,8 @@ export class HttpTransport {
   }
 
   async #send(spec: RequestSpec): Promise<HttpResponse> {
-    const retry = spec.retry ?? spec.method === "GET";
+    const retry =
+      (spec.retry ?? spec.method === "GET") && !(spec.signal && callerRetried.has(spec.signal));
     const headers: Record<string, string> = { ...this.#baseHeaders };
     if (spec.auth !== false) {
       const token = this.#getToken?.();

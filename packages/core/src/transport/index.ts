@@ -26,7 +26,7 @@ export {
   redactDeep,
   redactText,
 } from "./redact.js";
-export { DEFAULT_USER_AGENT, HttpTransport } from "./http.js";
+export { DEFAULT_USER_AGENT, HttpTransport, retriedByCaller } from "./http.js";
 export type { HttpResponse, RequestSpec } from "./http.js";
 export { BodyTooLargeError, readBodyText } from "./body.js";
 export { chunksOf, readableOf } from "./chunked.js";

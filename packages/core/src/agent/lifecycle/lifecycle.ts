@@ -2,12 +2,15 @@
 // transient failures, a start cancelled by stop(), and the errors that end an agent.
 import type { Logger } from "../../transport/index.js";
 import { describe } from "../../transport/index.js";
-import { backoffDelay, sleep } from "../../transport/index.js";
+import { backoffDelay, retriedByCaller, sleep } from "../../transport/index.js";
 import { MoleculeAuthError, MoleculeError } from "../../transport/index.js";
 
 /** How start-up retries. */
 export interface StartRetryOptions {
-  /** Attempts per start-up call (default 6: about 15 s of backoff in all). */
+  /**
+   * Attempts per start-up call (default 6: 0.5 + 1 + 2 + 4 + 8 s = about 15 s of backoff in all).
+   * Each attempt sends its request once: the transport's own retries are off inside a start.
+   */
   attempts: number;
   /** First retry delay in ms (default 500; doubles per attempt, jittered, capped at 8 s). */
   baseMs?: number;
@@ -58,22 +61,36 @@ export function startCancelled(): MoleculeError {
 /** One start-up call, retried as {@link startSteps} says. */
 export type StartStep = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 
+/** The wait a 429 asked for (`retryAfterMs` of a rate-limit error), capped at the start's 8 s. */
+function retryAfterOf(err: unknown): number | undefined {
+  const ms = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof ms === "number" && ms >= 0 ? Math.min(ms, MAX_START_DELAY_MS) : undefined;
+}
+
+/** Longest wait between two attempts of a start-up call. */
+const MAX_START_DELAY_MS = 8_000;
+
 /**
  * Start-up calls with these retry options: each runs `fn` until it succeeds, retrying transient
- * errors with backoff up to `attempts` times. A permanent error, or the last transient one, is
- * thrown as is (typed by the client); `stop()` (the signal) ends the wait at once with an
+ * errors with backoff up to `attempts` times. This is the start's one retry budget: `fn` gets a
+ * signal the transport sends once with (no retries of its own nested in each attempt), so a
+ * refused connection fails the start after `attempts` connection attempts and about 15 s, and
+ * each `retryInMs` logged is the gap to the next attempt. A permanent error, or the last transient
+ * one, is thrown as is (typed by the client); `stop()` (the signal) ends the wait at once with an
  * `agent_stopped` error.
  */
 export function startSteps(o: StartRetryOptions): StartStep {
+  const once = retriedByCaller(AbortSignal.any([o.signal]));
   return async (what, fn) => {
     for (let attempt = 1; ; attempt++) {
       if (o.signal.aborted) throw startCancelled();
       try {
-        return await o.turn.call(() => fn(o.signal));
+        return await o.turn.call(() => fn(once));
       } catch (err) {
         if (o.signal.aborted) throw startCancelled();
         if (attempt >= o.attempts || !isTransient(err)) throw err;
-        const delay = backoffDelay(attempt, o.baseMs ?? 500, 8_000);
+        const delay =
+          retryAfterOf(err) ?? backoffDelay(attempt, o.baseMs ?? 500, MAX_START_DELAY_MS);
         o.logger.warn?.(`${what} failed during start; retrying`, {
           attempt,
           retryInMs: delay,
