@@ -142,10 +142,11 @@ async function runToExit(
   }
 }
 
-/** The first line of an uncaught error's report that is not source context (Node prints the
- * throwing line and a caret first): the error's own message line. */
+/** What the quickstart printed on stderr, which must be one line (no stack trace): that line. */
 function errorLine(stderr: string): string {
-  return stderr.split("\n").find((l) => /^\w*Error: /.test(l)) ?? stderr;
+  const lines = stderr.trimEnd().split("\n");
+  expect(lines, `one line on stderr, not:\n${stderr}`).toHaveLength(1);
+  return lines[0]!;
 }
 
 describe("README quickstarts fail at start with one line naming the fix", () => {
@@ -193,6 +194,25 @@ describe("README quickstarts fail at start with one line naming the fix", () => 
     expect(run.code).not.toBe(0);
     expect(errorLine(run.stderr)).toBe(
       'MoleculeError: platformUrl is missing: set MOLECULE_PLATFORM_URL (or pass platformUrl) to the platform\'s base URL, such as "https://acme.moleculesai.app" (the canvas or the platform emulator shows it)',
+    );
+  });
+});
+
+describe("@molecule-ai/agent-core's README quickstart fails at start with one line on stderr", () => {
+  it("without MOLECULE_WORKSPACE_ID: the variable is named, exit code 1", async () => {
+    const { dir, files } = writeQuickstart("packages/core/README.md", "module");
+    const run = await runToExit(dir, [files[0]!], { unset: ["MOLECULE_WORKSPACE_ID"] });
+    expect(run.code).toBe(1);
+    expect(errorLine(run.stderr)).toMatch(/^MoleculeError: .*MOLECULE_WORKSPACE_ID/);
+    expect(run.stdout).not.toContain("connected");
+  });
+
+  it("without MOLECULE_WORKSPACE_TOKEN: the platform's 401, naming MOLECULE_WORKSPACE_TOKEN", async () => {
+    const { dir, files } = writeQuickstart("packages/core/README.md", "module");
+    const run = await runToExit(dir, [files[0]!], { unset: ["MOLECULE_WORKSPACE_TOKEN"] });
+    expect(run.code).toBe(1);
+    expect(errorLine(run.stderr)).toMatch(
+      /^the platform rejected the workspace token \(401\): set MOLECULE_WORKSPACE_TOKEN /,
     );
   });
 });
