@@ -240,9 +240,9 @@ describe("the official @a2a-js/sdk clients hold a multi-turn task", () => {
     const list = await client.listTasks(
       ListTasksRequest.fromJSON({ contextId: first.contextId, pageSize: 10 }),
     );
-    expect(list.tasks.map((t) => t.id)).toEqual([first.id]);
-    expect(list.tasks[0]?.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
-    expect(list.totalSize).toBe(1);
+    // Callers cannot be told apart: ListTasks lists no task (the caller keeps its ids).
+    expect(list.tasks).toEqual([]);
+    expect(list.totalSize).toBe(0);
   });
 
   it("0.3.x: the same exchange, and its not-found error on resubscribe", async () => {

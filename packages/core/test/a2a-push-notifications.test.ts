@@ -118,6 +118,7 @@ describe("push notifications", () => {
     expect(done.headers["x-a2a-notification-token"]).toBe("tok-123");
     expect(done.headers["authorization"]).toBe("Bearer cred-456");
     expect(done.headers["content-type"]).toBe("application/json");
+    // Read back, a config never shows its token or credentials (sent to the webhook only).
     const listed = await rpc(server.url, "tasks/pushNotificationConfig/list", { id: taskId });
     expect(listed.result).toEqual([
       {
@@ -125,8 +126,7 @@ describe("push notifications", () => {
         pushNotificationConfig: {
           id: expect.any(String),
           url: h.url,
-          token: "tok-123",
-          authentication: { schemes: ["Bearer"], credentials: "cred-456" },
+          authentication: { schemes: ["Bearer"] },
         },
       },
     ]);
@@ -151,7 +151,7 @@ describe("push notifications", () => {
       { taskId, id: "h1", url: h.url, token: "t1" },
       true,
     );
-    expect(set.result).toEqual({ taskId, id: "h1", url: h.url, token: "t1" });
+    expect(set.result).toEqual({ taskId, id: "h1", url: h.url }); // the token is never echoed
     const got = await rpc(server.url, "GetTaskPushNotificationConfig", { taskId, id: "h1" }, true);
     expect(got.result).toEqual(set.result);
     g.release();
@@ -287,8 +287,11 @@ describe("push notifications", () => {
       });
       expect(got.result).toEqual({
         taskId,
-        pushNotificationConfig: { id: "kept", url: "https://hooks.example.com/a", token: "t" },
+        pushNotificationConfig: { id: "kept", url: "https://hooks.example.com/a" },
       });
+      // The token is kept (for the webhook), only never answered.
+      const stored = await new FileTaskStore(join(dir, "tasks.json")).pushConfigs(taskId, "");
+      expect(stored.map((c) => c.token)).toEqual(["t"]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

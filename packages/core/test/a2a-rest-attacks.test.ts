@@ -110,9 +110,13 @@ describe("HTTP+JSON routes refuse as JSON-RPC does", () => {
     const id = encodeURIComponent(taskOfTheirs);
     const get = await fetch(`${mine.url}/tasks/${id}`);
     expect(get.status).toBe(404);
-    const cancel = await fetch(`${mine.url}/tasks/${id}:cancel`, { method: "POST" });
+    const json = { "content-type": "application/json" };
+    const cancel = await fetch(`${mine.url}/tasks/${id}:cancel`, { method: "POST", headers: json });
     expect(cancel.status).toBe(404);
-    const subscribe = await fetch(`${mine.url}/tasks/${id}:subscribe`, { method: "POST" });
+    const subscribe = await fetch(`${mine.url}/tasks/${id}:subscribe`, {
+      method: "POST",
+      headers: json,
+    });
     expect(subscribe.status).toBe(404);
     const configs = await fetch(`${mine.url}/tasks/${id}/pushNotificationConfigs`, {
       method: "POST",

@@ -102,23 +102,14 @@ describe("@a2a-js/sdk 1.3's REST client on our server", () => {
     expect(got.artifacts[0]?.parts[0]?.content).toEqual({ $case: "text", value: "Sunny in Paris" });
   });
 
-  it("pages through ListTasks with filters", async () => {
+  it("ListTasks answers an empty page: no caller is shown another's tasks", async () => {
     const contextId = crypto.randomUUID();
     for (let i = 0; i < 3; i++) await taskOf(client, request(`q ${i}`, { contextId }));
-    const page1 = await client.listTasks(ListTasksRequest.fromJSON({ contextId, pageSize: 2 }));
-    const page2 = await client.listTasks(
-      ListTasksRequest.fromJSON({ contextId, pageSize: 2, pageToken: page1.nextPageToken }),
-    );
-    expect([page1.tasks.length, page2.tasks.length, page2.nextPageToken, page1.totalSize]).toEqual([
-      2,
-      1,
-      "",
-      3,
-    ]);
+    const page = await client.listTasks(ListTasksRequest.fromJSON({ contextId, pageSize: 2 }));
     const asking = await client.listTasks(
       ListTasksRequest.fromJSON({ contextId, status: "TASK_STATE_INPUT_REQUIRED" }),
     );
-    expect(asking.tasks).toHaveLength(3);
+    expect([page.tasks, page.nextPageToken, page.totalSize, asking.tasks]).toEqual([[], "", 0, []]);
   });
 
   it("streams a send: the task, its artifact chunks, the final status", async () => {
@@ -161,12 +152,14 @@ describe("@a2a-js/sdk 1.3's REST client on our server", () => {
         authentication: { scheme: "Bearer", credentials: "c-1" },
       }),
     );
-    expect(created).toMatchObject({ taskId: task.id, id: "hook-1", token: "t-1" });
+    // The token and credentials are sent to the webhook only: never answered, not even to the setter.
+    expect(created).toMatchObject({ taskId: task.id, id: "hook-1", token: "" });
     const got = await client.getTaskPushNotificationConfig(
       GetTaskPushNotificationConfigRequest.fromJSON({ taskId: task.id, id: "hook-1" }),
     );
     expect(got.url).toBe("https://hooks.example.com/a2a");
-    expect(got.authentication).toEqual({ scheme: "Bearer", credentials: "c-1" });
+    expect(got.token).toBe("");
+    expect(got.authentication).toEqual({ scheme: "Bearer", credentials: "" });
     const listed = await client.listTaskPushNotificationConfig(
       ListTaskPushNotificationConfigsRequest.fromJSON({ taskId: task.id }),
     );

@@ -140,7 +140,7 @@ describe("accepted bodies", () => {
     }
   });
 
-  it("maps role assistant to agent and echoes the caller's contextId", async () => {
+  it("maps role assistant to agent and keeps the caller's contextId", async () => {
     const body = send("hi");
     body["params"].message.role = "assistant";
     body["params"].message.contextId = "ctx-9";

@@ -77,7 +77,8 @@ export async function requestPeer(
       path,
       method: req.method,
       headers: {
-        ...(req.body === undefined ? {} : { "content-type": "application/json" }),
+        // Every POST says JSON (a bodiless :subscribe too): A2A servers refuse a POST without it.
+        ...(req.method === "POST" ? { "content-type": "application/json" } : {}),
         accept: req.stream ? "text/event-stream, application/json" : "application/json",
         "user-agent": options.userAgent,
         ...(options.a2aVersion ? { "a2a-version": options.a2aVersion } : {}),

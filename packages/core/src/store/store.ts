@@ -137,7 +137,7 @@ export function memoryStore(options: StoreOptions = {}): LocalStore {
  * one process, survives restarts, delivery counts included. A killed process loses nothing; a
  * power loss can lose the last second of saves unless `syncEverySave` (see `FileCursorStore`).
  * The agent's A2A tasks (a question waiting for its answer among them) are kept in
- * `<path>.tasks.json`, the last 1,000.
+ * `<path>.tasks.json` and its journal (a change appends a line), the last 1,000.
  */
 export function fileStore(path: string, options: FileStoreOptions = {}): LocalStore {
   const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "fileStore");
@@ -147,7 +147,10 @@ export function fileStore(path: string, options: FileStoreOptions = {}): LocalSt
   const state: CursorStore = {
     load: async () => await cursor.load(),
     save: async (s) => await cursor.save(s),
-    flush: async () => await cursor.flush(),
+    flush: async () => {
+      await cursor.flush();
+      await tasks.flush();
+    },
     check: async () => {
       await cursor.check();
       await tasks.check();

@@ -1,12 +1,22 @@
 // Ids derived from a message's id: the same message (a resend, a proxy retry, after a restart)
 // gets the same id, so it lands in the same conversation and the same task. And the fingerprint
 // of its content, which tells a resend from another message sent under the same id.
-import { sha256Base64url, sha256Hex } from "../../runtime/index.js";
+import { randomHex, sha256Base64url, sha256Hex } from "../../runtime/index.js";
 import type { A2AMessage } from "../types.js";
 
 /** A UUID-shaped id derived from `messageId` for `purpose` (e.g. `"context"`, `"task"`). */
 export function derivedId(purpose: string, messageId: string): string {
   const h = sha256Hex(`molecule-${purpose}\0${messageId}`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * A fresh task id: 128 random bits, UUID-shaped (32 hex digits in 8-4-4-4-12 groups). A task id is
+ * the capability to its task (the push path names no caller), so it is never derived, counted or
+ * chosen by a caller.
+ */
+export function newTaskId(): string {
+  const h = randomHex(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 

@@ -16,6 +16,7 @@ import type { A2AHandler, A2AHandlerOptions } from "./handler-types.js";
 import { keepsPushConfigs, pushDeliveryOf, PushNotifications } from "./handler-push.js";
 import { dispatchRpc } from "./jsonrpc.js";
 import { A2AMethods } from "./methods.js";
+import { ContextIds } from "./context-ids.js";
 import { NodeAdapter } from "./node-adapter.js";
 import { claimedOnMessage, claimsOf } from "./push-claims.js";
 import type { restCall } from "./rest-call.js";
@@ -105,6 +106,9 @@ class A2AEndpoint implements A2AHandler {
       textAsTask: options.textResult === "task",
       store,
       workspaceId,
+      contexts: new ContextIds(options.pathSecret),
+      // A task's history is bounded like one request: memory is at most maxTasks times the limit.
+      maxHistoryBytes: maxBody,
       maxSubscribers: maxSubscribersOf(options),
       inflight,
       report,

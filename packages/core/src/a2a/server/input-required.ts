@@ -2,6 +2,7 @@
 // open (`input-required`) with a question, and the caller's next message with the task's id
 // continues it (the handler then sees `ctx.taskId` and the question in `ctx.history`).
 import { randomUUID } from "../../runtime/index.js";
+import { newTaskId } from "./derived-id.js";
 import type { A2ATask } from "../types.js";
 import type { A2AHandlerContext } from "./handler-types.js";
 
@@ -15,7 +16,7 @@ import type { A2AHandlerContext } from "./handler-types.js";
  *   ctx.history.length === 0 ? inputRequired(ctx, "Which city?") : `Weather in ${textOf(message)}: sunny`
  */
 export function inputRequired(ctx: A2AHandlerContext, question: string): A2ATask {
-  const id = ctx.taskId ?? randomUUID();
+  const id = ctx.taskId ?? newTaskId();
   return {
     kind: "task",
     id,

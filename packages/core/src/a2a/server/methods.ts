@@ -2,9 +2,9 @@
 // task-queries.ts): runs `onMessage`, keeps tasks in the task store (in memory, or shared by
 // replicas), aborts a task canceled through any replica, reports each change of a task to its
 // resubscribed streams and its webhooks (push notifications), and reports handler failures.
-import { randomUUID } from "../../runtime/index.js";
 import type { A2AMessage, A2ATask } from "../types.js";
-import { derivedId } from "./derived-id.js";
+import type { ContextIds } from "./context-ids.js";
+import { newTaskId } from "./derived-id.js";
 import { A2AErrorCode, A2ARpcError } from "./errors.js";
 import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
 import type { RpcMethods } from "./dispatch.js";
@@ -17,6 +17,7 @@ import {
   TERMINAL_STATES,
 } from "./normalize.js";
 import { requestIdOf, rpcError, rpcResult, type CallId, type Outcome } from "./outcome.js";
+import { utf8Length } from "../../runtime/index.js";
 import { CANCELED, RequestContext, Scope } from "./scope.js";
 import { sendPushConfig, type TaskPushConfig } from "./push-config.js";
 import { MemoryTaskStore, type A2ATaskStore, type TaskWatch } from "./store.js";
@@ -51,6 +52,10 @@ export interface MethodOptions {
   workspaceId: string;
   /** Resubscribed streams one task may have at once. */
   maxSubscribers: number;
+  /** Issues the conversation id of a message that names none. */
+  contexts: ContextIds;
+  /** Most bytes (JSON) of one task's history: a continuation past it is refused. */
+  maxHistoryBytes: number;
   /** Scopes still running after their request was answered (closed with the endpoint). */
   inflight: Set<Scope>;
   report: (err: unknown, method: string, requestId: CallId) => void;
@@ -148,8 +153,10 @@ export class A2AMethods implements RpcMethods {
         this.#o.report,
       );
     }
-    // A message without a conversation starts one named after it: its resends land in it too.
-    const contextId = message.contextId ?? derivedId("context", message.messageId);
+    // The caller's conversation, else one issued for the message (its resends land in it too, and
+    // only this endpoint can compute it). The handler sees it on the message.
+    const contextId = this.#o.contexts.of(message.contextId, message.messageId);
+    message.contextId = contextId;
     const stream = mode === "stream";
 
     if (mode === "blocking") {
@@ -180,7 +187,7 @@ export class A2AMethods implements RpcMethods {
     }
 
     // A task exists (and is stored) before the handler runs: streaming and non-blocking sends.
-    const taskId = randomUUID();
+    const taskId = newTaskId();
     const task: A2ATask = {
       kind: "task",
       id: taskId,
@@ -210,7 +217,20 @@ export class A2AMethods implements RpcMethods {
         `params.message.contextId does not match the contextId of task ${stored.id}; omit it or send the task's`,
       );
     }
+    // Only a task waiting for its caller (the handler asked a question) takes a message: one that
+    // runs (here, or stored as running by another replica) is never run twice at once.
+    if (!WAITING_STATES.has(stored.status.state) || this.#running.has(stored.id)) {
+      const state = this.#running.has(stored.id) ? "working" : stored.status.state;
+      return rpcError(
+        id,
+        A2AErrorCode.UnsupportedOperation,
+        `Task ${stored.id} is ${state}: a task takes a message only while it waits for one (input-required); poll tasks/get (GetTask) until it does, or send a message without taskId to start a new task`,
+      );
+    }
     const prior = stored.history ?? [];
+    const refusal = historyRefusal(stored.id, prior, message, this.#o.maxHistoryBytes);
+    if (refusal !== undefined) return rpcError(id, A2AErrorCode.UnsupportedOperation, refusal);
+    message.contextId = stored.contextId;
     const task: A2ATask = {
       ...stored,
       status: { state: "working", timestamp: now() },
@@ -412,6 +432,33 @@ export class A2AMethods implements RpcMethods {
       await this.#persist(task, ctx.method, ctx.requestId);
     }
   }
+}
+
+/** The states in which a task takes its caller's next message. */
+const WAITING_STATES: ReadonlySet<string> = new Set(["input-required", "auth-required"]);
+
+/** Most messages one task's history holds: a continuation past it is refused. */
+export const MAX_TASK_HISTORY_MESSAGES = 100;
+
+/**
+ * Why `message` may not join the history `prior` of task `taskId` (at most
+ * {@link MAX_TASK_HISTORY_MESSAGES} messages and `maxBytes` bytes of JSON), if it may not.
+ */
+function historyRefusal(
+  taskId: string,
+  prior: readonly A2AMessage[],
+  message: A2AMessage,
+  maxBytes: number,
+): string | undefined {
+  if (prior.length + 1 > MAX_TASK_HISTORY_MESSAGES) {
+    return `Task ${taskId} has ${prior.length} messages, the most one task keeps (${MAX_TASK_HISTORY_MESSAGES}); send a message without taskId to start a new task`;
+  }
+  let bytes = utf8Length(JSON.stringify(message));
+  for (const m of prior) bytes += utf8Length(JSON.stringify(m));
+  if (bytes > maxBytes) {
+    return `Task ${taskId}'s history would hold ${bytes} bytes with this message, over the ${maxBytes}-byte limit of one task; send a message without taskId to start a new task`;
+  }
+  return undefined;
 }
 
 /** A send, continued or new, on its way to the handler. */

@@ -11,8 +11,8 @@ type Obj = Record<string, unknown>;
 
 /**
  * One webhook of a task, as the SDK keeps it (`A2ATaskStore.savePushConfig`). Its credentials
- * (`token`, `authentication.credentials`) are sent to the webhook with every notification and to
- * the caller that reads the config back; they are never logged.
+ * (`token`, `authentication.credentials`) are sent to the webhook with every notification, never
+ * answered to a caller (reading the config back shows neither) and never logged.
  */
 export interface TaskPushConfig {
   /** The config's id (the caller's, else a UUID). */
@@ -125,16 +125,16 @@ export function pushTaskId(params: Obj, version: "0.3" | "1.0", op: string): str
   return raw;
 }
 
-/** A config as the caller's dialect writes it (v0.3 nests it under its task). */
+/**
+ * A config as the caller's dialect writes it (v0.3 nests it under its task), without its secrets:
+ * the `token` and `authentication.credentials` are sent to the webhook only, never answered to a
+ * caller (who cannot be told from another), the one that set them included.
+ */
 export function writePushConfig(taskId: string, c: TaskPushConfig, version: "0.3" | "1.0"): Obj {
   const inner: Obj = { id: c.id, url: c.url };
-  if (c.token !== undefined) inner["token"] = c.token;
   if (c.authentication !== undefined) {
-    const { scheme, credentials } = c.authentication;
-    inner["authentication"] =
-      version === "0.3"
-        ? { schemes: [scheme], ...(credentials === undefined ? {} : { credentials }) }
-        : { scheme, ...(credentials === undefined ? {} : { credentials }) };
+    const { scheme } = c.authentication;
+    inner["authentication"] = version === "0.3" ? { schemes: [scheme] } : { scheme };
   }
   return version === "0.3" ? { taskId, pushNotificationConfig: inner } : { taskId, ...inner };
 }

@@ -24,8 +24,8 @@ function refuse(status: number, code: number, message: string, headers?: Obj): O
 
 /**
  * The checks made before an HTTP+JSON request's body is read (the JSON-RPC ones, answered in this
- * binding's shape): shutdown, HTTP method, a body that is not JSON (a missing content type is
- * read as JSON: no browser form omits it), the declared size.
+ * binding's shape): shutdown, HTTP method, a POST whose content type is not JSON (or missing), the
+ * declared size.
  */
 export function restPrecheck(
   httpMethod: string,
@@ -40,7 +40,9 @@ export function restPrecheck(
     });
   }
   if (closed) return refuse(503, A2AErrorCode.InternalError, "Server is shutting down");
-  if (httpMethod === "POST" && contentType && !isJsonContentType(contentType)) {
+  // As JSON-RPC: a POST without a JSON content type (none included: a browser's no-cors fetch of
+  // an ArrayBuffer sends none, without a preflight) runs nothing.
+  if (httpMethod === "POST" && !isJsonContentType(contentType)) {
     return refuse(
       415,
       A2AErrorCode.ContentTypeNotSupported,

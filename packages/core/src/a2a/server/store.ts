@@ -115,10 +115,18 @@ export interface MemoryTaskEntry {
 export class MemoryTaskStore implements A2ATaskStore {
   readonly #max: number;
   readonly #map = new Map<string, MemoryTaskEntry>();
+  readonly #onEvict: ((taskId: string) => void) | undefined;
   #seq = 0;
 
-  constructor(max: number) {
+  /** @param onEvict called with each task dropped to keep `max` (a file store records it) */
+  constructor(max: number, onEvict?: (taskId: string) => void) {
     this.#max = Math.max(1, max);
+    this.#onEvict = onEvict;
+  }
+
+  /** The stored entry of a task (any workspace's), without refreshing its recency. */
+  entry(id: string): MemoryTaskEntry | undefined {
+    return this.#map.get(id);
   }
 
   get(id: string, workspaceId: string): A2ATask | undefined {
@@ -143,6 +151,7 @@ export class MemoryTaskStore implements A2ATaskStore {
     if (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next().value as string;
       this.#map.delete(oldest);
+      this.#onEvict?.(oldest);
     }
   }
 

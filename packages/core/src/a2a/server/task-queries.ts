@@ -83,28 +83,15 @@ export class TaskQueries {
     return storeCall(id, "tasks/get", () => store.get(taskId, workspaceId), answer, report);
   }
 
-  /** v1.0 `ListTasks`: a page of this workspace's tasks, most recently changed first. */
-  listTasks(id: CallId, params: Obj): Outcome | Promise<Outcome> {
-    const { store, workspaceId, report } = this.#o;
-    if (store.list === undefined) {
-      return rpcError(
-        id,
-        A2AErrorCode.UnsupportedOperation,
-        "ListTasks is not supported by this agent's task store (it has no list method)",
-      );
-    }
+  /**
+   * v1.0 `ListTasks`: an empty page. The push path names no caller, so every caller would be shown
+   * every other caller's tasks: none is listed (a caller keeps the ids its sends return, and reads
+   * each with `GetTask`). The request is still checked (`-32602` for a bad one).
+   */
+  listTasks(id: CallId, params: Obj): Outcome {
     const request = listRequestOf(params);
-    const answer = (page: TaskListPage): Outcome => ({
-      status: 200,
-      body: rpcResult(id, listResult(page, request)),
-    });
-    return storeCall(
-      id,
-      "ListTasks",
-      () => store.list!(workspaceId, request.query),
-      answer,
-      report,
-    );
+    const page: TaskListPage = { tasks: [], nextPageToken: "", totalSize: 0 };
+    return { status: 200, body: rpcResult(id, listResult(page, request)) };
   }
 
   cancelTask(id: CallId, version: "0.3" | "1.0", params: Obj): Outcome | Promise<Outcome> {

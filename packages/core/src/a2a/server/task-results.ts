@@ -4,6 +4,7 @@
 import { randomUUID } from "../../runtime/index.js";
 import { MoleculeError } from "../../transport/index.js";
 import { messageToV1, taskToV1 } from "../to-v1.js";
+import { newTaskId } from "./derived-id.js";
 import type { A2AMessage, A2ATask } from "../types.js";
 import { isObj, normalizeAgentMessage, normalizeAgentTask, ShapeError } from "./normalize.js";
 import type { Scope } from "./scope.js";
@@ -71,7 +72,7 @@ export function toResult(
   }
   if (!isObj(result)) throw new ShapeError(`unsupported result type ${typeof result}`);
   if (isTaskLike(result)) {
-    const task = normalizeAgentTask(result, contextId, randomUUID);
+    const task = normalizeAgentTask(result, contextId, newTaskId);
     task.history ??= [{ ...message, taskId: task.id, contextId: task.contextId }];
     recordStatusMessage(task);
     remember(task);
@@ -141,7 +142,7 @@ export function shapeTask(version: "0.3" | "1.0", task: A2ATask): unknown {
 }
 
 function completedTask(contextId: string, message: A2AMessage, text: string | undefined): A2ATask {
-  const id = randomUUID();
+  const id = newTaskId();
   const task: A2ATask = {
     kind: "task",
     id,
