@@ -5,7 +5,10 @@
 // only, since the proxy forwards JSON-RPC bodies, and without the A2A-Version header; it buffers
 // answers, so a stream's events arrive together when the task stops, and its timeout applies).
 // Answers are read in the SDK's v0.3 shapes whatever the peer speaks; their text is the peer's:
-// apply `sanitizePeerText` before a model reads it.
+// apply `sanitizePeerText` before a model reads it. A stream is read in linear time under bounds
+// (`a2a/sse.ts`: event and line size, stream size, deadline, idle gap); an event naming another
+// task or context than the stream's refuses the stream (`peer_stream_foreign_task`), and nothing
+// is passed on after the task's terminal state or once the caller aborted.
 import {
   buildMessageSendRequest,
   peerInterfaceOf,
@@ -13,6 +16,7 @@ import {
   peerResultOf,
   peerTaskOf,
   peerWireError,
+  peerStreamLimits,
   sseEvents,
   streamEventOf,
   taskFromV1,
@@ -24,12 +28,13 @@ import type {
   A2ATask,
   PeerBinding,
   PeerOp,
+  PeerStreamLimits,
   PeerTaskQuery,
 } from "../a2a/index.js";
 import { MoleculePeerError, redactDeep, redactText } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
 import { invalid } from "./args.js";
-import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, requestPeer } from "./direct.js";
+import { fetchPeerCard, requestPeer } from "./direct.js";
 import { clip, ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { postViaProxy, type PeerCallMessage } from "./peer-call.js";
@@ -43,6 +48,12 @@ export interface PeerTasksOptions {
   via?: "proxy" | "direct" | undefined;
   /** Deadline of each request in ms (of a stream's first byte); default the client's `peerTimeoutMs`. */
   timeoutMs?: number | undefined;
+  /**
+   * Bounds of each stream after its first byte ({@link stream}, {@link follow}): event size,
+   * stream size, deadline and idle gap; defaults `PEER_STREAM_LIMITS` (16 MiB, 256 MiB, 1 hour,
+   * 10 minutes).
+   */
+  streamLimits?: PeerStreamLimits | undefined;
 }
 
 /** Options of one call of {@link PeerTasks}. */
@@ -79,6 +90,7 @@ export class PeerTasks {
   readonly #s: PlatformSession;
   readonly #via: "proxy" | "direct";
   readonly #timeoutMs: number;
+  readonly #limits: Required<PeerStreamLimits>;
   #direct: Promise<{ binding: PeerBinding; url: string }> | undefined;
 
   constructor(s: PlatformSession, peerId: string, options: PeerTasksOptions = {}) {
@@ -86,6 +98,7 @@ export class PeerTasks {
     this.#s = s;
     this.#via = options.via === "direct" ? "direct" : "proxy";
     this.#timeoutMs = options.timeoutMs ?? s.peerTimeoutMs;
+    this.#limits = peerStreamLimits(options.streamLimits);
     if (!(Number.isFinite(this.#timeoutMs) && this.#timeoutMs > 0)) {
       throw invalid(
         `peerTasks timeoutMs must be a positive number; got ${String(options.timeoutMs)}`,
@@ -112,7 +125,12 @@ export class PeerTasks {
     return messageFromV1(m);
   }
 
-  /** Sends a message and streams its task's events until the task stops (the peer ends the stream). */
+  /**
+   * Sends a message and streams its task's events until the task stops: after a terminal state
+   * (completed, canceled, failed, rejected) or a `final` event nothing more is read. An event of
+   * another task or context refuses the stream (`peer_stream_foreign_task`); so do the bounds of
+   * {@link PeerTasksOptions.streamLimits} (`sse_*` codes). Aborting `signal` ends it at once.
+   */
   stream(
     message: PeerCallMessage,
     options: PeerTaskMessageOptions = {},
@@ -120,7 +138,10 @@ export class PeerTasks {
     return this.#events({ op: "stream", message: this.#message(message, options) }, options);
   }
 
-  /** Follows a running task (v0.3 `tasks/resubscribe`, v1.0 `SubscribeToTask`): its state now, then each change. */
+  /**
+   * Follows a running task (v0.3 `tasks/resubscribe`, v1.0 `SubscribeToTask`): its state now, then
+   * each change, until it stops; read as {@link stream} reads (events of another task refuse it).
+   */
   follow(
     taskId: string,
     options: PeerTaskCallOptions = {},
@@ -149,7 +170,12 @@ export class PeerTasks {
     );
   }
 
-  /** A page of the peer's tasks visible to this caller (v1.0 `ListTasks`). */
+  /**
+   * A page of the peer's tasks (v1.0 `ListTasks`), as the peer chooses to show them. A Molecule
+   * push agent lists none (an empty page): the platform's proxy names no caller, so it cannot show
+   * a caller its own tasks without showing every caller's. Keep the task ids your sends return
+   * (`start`, `send`) and read each with {@link get}.
+   */
   async list(query: PeerTaskQuery = {}, options: PeerTaskCallOptions = {}): Promise<PeerTaskPage> {
     const result = (await this.#call({ op: "list", query }, options)) as
       | Partial<PeerTaskPage>
@@ -265,7 +291,10 @@ export class PeerTasks {
     });
   }
 
-  /** The events of a streamed answer (read whole when the proxy buffered it). */
+  /**
+   * The events of a streamed answer (read whole when the proxy buffered it): only the stream's
+   * task (the one asked for, else the first an event names) and context, up to its end.
+   */
   async *#events(
     op: PeerOp,
     options: PeerTaskCallOptions,
@@ -281,8 +310,16 @@ export class PeerTasks {
       return;
     }
     const chunks: AsyncIterable<Uint8Array | string> = res.stream ?? once(body as string);
+    const close = (): void => void res.stream?.destroy();
+    const signal = options.signal;
+    const ours: Ids = {
+      taskId:
+        op.op === "subscribe" ? op.taskId : op.op === "stream" ? op.message.taskId : undefined,
+      contextId: undefined,
+    };
     try {
-      for await (const e of sseEvents(chunks, MAX_PEER_RESPONSE_BYTES)) {
+      for await (const e of sseEvents(chunks, close, this.#limits)) {
+        if (signal?.aborted) break;
         let data: unknown;
         try {
           data = JSON.parse(e.data);
@@ -294,10 +331,60 @@ export class PeerTasks {
           throw this.#rpcError(wire ?? { code: undefined, message: e.data.slice(0, 200) });
         }
         const event = streamEventOf(peerResultOf(binding, data));
-        if (event !== undefined) yield event;
+        if (event === undefined) continue;
+        this.#sameTask(ours, event);
+        yield event;
+        if (signal?.aborted) break;
+        if (ends(event)) return;
       }
-    } finally {
-      res.stream?.destroy();
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw err;
+    }
+    if (signal?.aborted) throw signal.reason;
+  }
+
+  /** Refuses an event naming another task or context than the stream's (fixed by the first). */
+  #sameTask(ours: Ids, event: A2AStreamEvent): void {
+    const said = idsOf(event);
+    for (const key of ["taskId", "contextId"] as const) {
+      const named = said[key];
+      if (named === undefined || named === "") continue;
+      ours[key] ??= named;
+      if (named !== ours[key]) {
+        throw new MoleculePeerError(
+          `peer ${this.peerId} streamed an event of another ${key === "taskId" ? "task" : "context"} (${JSON.stringify(named.slice(0, 64))}, not ${JSON.stringify(ours[key].slice(0, 64))}); the stream was dropped`,
+          { peerId: this.peerId, code: "peer_stream_foreign_task", retryable: false },
+        );
+      }
     }
   }
+}
+
+/** The task and context a stream follows. */
+interface Ids {
+  taskId: string | undefined;
+  contextId: string | undefined;
+}
+
+/** The task and context an event names. */
+function idsOf(e: A2AStreamEvent): Partial<Ids> {
+  switch (e.kind) {
+    case "task":
+      return { taskId: e.task.id, contextId: e.task.contextId };
+    case "message":
+      return { taskId: e.message.taskId, contextId: e.message.contextId };
+    default:
+      return { taskId: e.taskId, contextId: e.contextId };
+  }
+}
+
+/** Task states after which a task does not change. */
+const TERMINAL = new Set(["completed", "canceled", "failed", "rejected"]);
+
+/** Whether nothing of the stream is to be read after `e`: a terminal state or a `final` event. */
+function ends(e: A2AStreamEvent): boolean {
+  if (e.kind === "task") return TERMINAL.has(e.task.status.state);
+  if (e.kind === "status-update") return e.final || TERMINAL.has(e.status.state);
+  return false;
 }
