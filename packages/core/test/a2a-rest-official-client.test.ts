@@ -246,3 +246,45 @@ describe("proto field names", () => {
     expect(body.history[0]?.metadata).toEqual(metadata);
   });
 });
+
+describe("proto field names over JSON-RPC v1.0", () => {
+  it("SendMessage and GetTask params under the proto's names (message_id, task_id...) are read, not -32602", async () => {
+    const rpc = async (method: string, params: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "a2a-version": "1.0" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const contextId = crypto.randomUUID();
+    const sent = await rpc("SendMessage", {
+      message: {
+        message_id: crypto.randomUUID(),
+        context_id: contextId,
+        role: "ROLE_USER",
+        parts: [{ text: "weather?" }],
+        metadata: { caller_note: 1 },
+      },
+      configuration: { history_length: 5 },
+    });
+    expect(sent["error"]).toBeUndefined();
+    const { task } = sent["result"] as { task: { id: string; contextId: string } };
+    expect(task.contextId).toBe(contextId);
+    const got = await rpc("GetTask", { id: task.id, history_length: 1 });
+    expect(got["error"]).toBeUndefined();
+    expect((got["result"] as { id: string }).id).toBe(task.id);
+    // A follow-up in the same task, naming it by its proto name.
+    const followUp = await rpc("SendMessage", {
+      message: {
+        message_id: crypto.randomUUID(),
+        task_id: task.id,
+        context_id: contextId,
+        role: "ROLE_USER",
+        parts: [{ text: "in Paris" }],
+      },
+    });
+    expect(followUp["error"]).toBeUndefined();
+  });
+});

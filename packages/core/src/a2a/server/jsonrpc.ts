@@ -4,6 +4,7 @@ import { exceedsJsonDepth, exceedsValueDepth } from "./body.js";
 import { invokeMethod, STREAM_METHODS, type EndpointMethods } from "./dispatch.js";
 import { A2AErrorCode } from "./errors.js";
 import { isObj } from "./normalize.js";
+import { withJsonNames } from "./proto-names.js";
 import { rpcError, type CallId, type Outcome } from "./outcome.js";
 import { unsupportedVersion, type RequestMeta } from "./request-meta.js";
 import type { RequestId, Scope } from "./scope.js";
@@ -88,7 +89,10 @@ export function dispatchRpc(
       rpcError(id, A2AErrorCode.InvalidParams, "Invalid params: params must be an object"),
     );
   }
-  const out = invokeMethod({ id, method, params: params ?? {}, scope, meta }, methods, report);
+  // v1.0 (`SendMessage`, no "/") is proto-JSON: its parsers take the proto names (`message_id`) too.
+  const given = params ?? {};
+  const args = method.includes("/") ? given : withJsonNames(given);
+  const out = invokeMethod({ id, method, params: args, scope, meta }, methods, report);
   if (!preStream) return out;
   const asStream = (o: Outcome): Outcome => ("stream" in o ? o : refuse(o));
   return out instanceof Promise ? out.then(asStream) : asStream(out);
