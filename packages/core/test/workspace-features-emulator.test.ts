@@ -114,7 +114,7 @@ describe("org memory", () => {
     await expect(
       clients.C1.commitMemory({ content: "x", namespace: "é".repeat(26) }),
     ).rejects.toMatchObject({ code: "invalid_argument" });
-    await expect(clients.C1.searchMemories({ limit: 51 })).rejects.toMatchObject({
+    await expect(clients.C1.searchMemories({ limit: 101 })).rejects.toMatchObject({
       code: "invalid_argument",
     });
     const ok = await clients.C1.commitMemory({ content: "ns ok", namespace: "é".repeat(25) });

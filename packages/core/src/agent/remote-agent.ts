@@ -271,6 +271,8 @@ export class RemoteAgent<
         taskStore: this.#store.tasks,
         workspaceId: this.client.workspaceId,
         files: this.#files,
+        inboundSecret: () => this.client.files?.inboundSecret,
+        signsPushes: () => this.client.files?.signsPushes === true,
       },
       options,
     );

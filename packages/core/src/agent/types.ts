@@ -122,7 +122,12 @@ export interface AgentPlatformClient {
    * the inbound secret that authenticates the platform's file forwards to a push agent. Without
    * it, polled uploads are not in `msg.files` and the push ingest route refuses every request.
    */
-  readonly files?: (PendingUploads & { readonly inboundSecret?: string | undefined }) | undefined;
+  readonly files?:
+    | (PendingUploads & {
+        readonly inboundSecret?: string | undefined;
+        readonly signsPushes?: boolean | undefined;
+      })
+    | undefined;
   openEventStream?(opts?: {
     signal?: AbortSignal;
   }): Promise<EventStreamBody | { body: EventStreamBody }>;
@@ -201,6 +206,15 @@ export interface PushDeliveryOptions {
    * can reach the URL may call it (explicit opt-in; see docs/security.md).
    */
   pathSecret?: string | false;
+  /**
+   * Whether a POST to the push endpoint must carry the platform's bearer
+   * (`Authorization: Bearer <platform_inbound_secret>`, the secret register and heartbeats send).
+   * Default: from the moment the platform is known to send it with its pushes (its heartbeat
+   * answers `generation`, as August-2026 servers do, or a push arrived with it), so only the
+   * platform may push there; a platform of May to June 2026, which hands out the secret but pushes
+   * without it, keeps working. `true`: as soon as a secret is known. `false`: never checked.
+   */
+  requirePlatformBearer?: boolean;
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /**

@@ -65,10 +65,32 @@ export interface CreateExternalWorkspaceInput {
 /** Result of {@link AdminClient.createExternalWorkspace}. `util.inspect` redacts `token`. */
 export interface CreatedWorkspace {
   id: string;
+  /**
+   * Where it landed: its parent's id, `null` at the top level. A self-hosted August-2026 platform
+   * puts every workspace created without `parentId` under its seeded "Org Concierge" (a SaaS one
+   * under the org's first root): it then cannot write GLOBAL memory, its peers include the
+   * concierge, and TEAM memory is shared with every sibling there.
+   */
+  parentId: string | null;
   /** The workspace token (only when created without `url`); shown once — store it. */
   token?: string;
   /** The response body, with the token redacted. */
   raw: unknown;
+}
+
+/** A secret write the platform holds until a person approves it (`202 pending_approval`, August 2026). */
+export interface PendingSecret {
+  key: string;
+  /** The approval to decide (`decideApproval(approvalId, ...)` or the canvas). */
+  approvalId: string;
+}
+
+/** What {@link AdminClient.setSecrets} did, key by key. */
+export interface SetSecretsResult {
+  /** Keys stored now. */
+  stored: string[];
+  /** Keys not stored yet: each waits for a person's approval (nothing is stored until then). */
+  awaitingApproval: PendingSecret[];
 }
 
 /**
@@ -78,6 +100,8 @@ export interface CreatedWorkspace {
 export interface SetSecretsFailure {
   /** Keys stored before the failure; they stay set. */
   setKeys: string[];
+  /** Keys accepted before the failure that wait for a person's approval (not stored yet). */
+  awaitingApproval: PendingSecret[];
   /** The key whose request failed (not set). */
   failedKey: string;
   /** Keys after it, not attempted. */
@@ -85,6 +109,15 @@ export interface SetSecretsFailure {
 }
 
 const enc = encodeURIComponent;
+
+/** The approval id of a `202 {"status":"pending_approval","approval_id"}` answer, else `undefined`. */
+function pendingApprovalId(status: number, body: unknown): string | undefined {
+  if (status !== 202 || !body || typeof body !== "object") return undefined;
+  const b = body as { status?: unknown; approval_id?: unknown };
+  return b.status === "pending_approval" && typeof b.approval_id === "string"
+    ? b.approval_id
+    : undefined;
+}
 
 /** Administrative client for setting workspaces up (tests, CLIs, provisioning scripts). */
 export class AdminClient {
@@ -168,23 +201,45 @@ export class AdminClient {
         includeBody: false,
       },
     );
-    const out: CreatedWorkspace = { id: created.id, raw: redactDeep(res.body, [this.#token]) };
+    // The create answer does not say where the workspace landed; without a parentId an August
+    // platform puts it under its concierge, so the row is read back.
+    const parentId = input.parentId
+      ? (body.parent_id as string)
+      : ((await this.getWorkspace(created.id, { signal: options.signal })).parent_id ?? null);
+    const out: CreatedWorkspace = {
+      id: created.id,
+      parentId,
+      raw: redactDeep(res.body, [this.#token]),
+    };
+    if (!input.parentId && parentId !== null) {
+      this.#logger?.info?.(
+        `createExternalWorkspace: the platform placed "${input.name}" under workspace ${parentId} (no parentId was given); it is not a root: it cannot write GLOBAL memory and shares TEAM memory with its siblings there`,
+      );
+    }
     const token = created.connection?.auth_token;
     if (token) out.token = token;
     return hideInInspect(out, ["token"]);
   }
 
   /**
-   * Deletes (removes) a workspace; `confirm` is needed when it has children, `purge` hard-deletes.
-   * A `500 "workspace marked removed, but N stop call(s) failed …"` (the April-2026 server with a
-   * Docker client but no daemon) counts as removed: the row is removed, only stopping containers
-   * failed; a warning is logged.
+   * Deletes (removes) a workspace. `confirm: true` says the caller means it: the April-2026 server
+   * wants it for a workspace with children (`?confirm=true`), the August-2026 one for every delete
+   * (`X-Confirm-Name: <the workspace's name>`, read from the platform first); without it such a
+   * delete is refused with `confirmation_required`. `purge` hard-deletes. A
+   * `500 "workspace marked removed, but N stop call(s) failed …"` (the April-2026 server with a
+   * Docker client but no daemon) counts as removed: only stopping containers failed; a warning is
+   * logged.
    */
   async deleteWorkspace(
     workspaceId: string,
     options: { confirm?: boolean; purge?: boolean; signal?: AbortSignal } = {},
   ): Promise<void> {
     const id = requireWorkspaceId(workspaceId, "workspace id");
+    const headers: Record<string, string> = {};
+    if (options.confirm) {
+      const ws = await this.getWorkspace(id, { signal: options.signal, includeRemoved: false });
+      if (typeof ws.name === "string") headers["X-Confirm-Name"] = ws.name;
+    }
     const res = await this.#transport.send({
       method: "DELETE",
       path: `/workspaces/${enc(id)}`,
@@ -192,6 +247,7 @@ export class AdminClient {
         confirm: options.confirm ? "true" : undefined,
         purge: options.purge ? "true" : undefined,
       },
+      headers,
       signal: options.signal,
     });
     const said = res.status === 500 ? errorText(res.body, [this.#token]) : undefined;
@@ -201,11 +257,22 @@ export class AdminClient {
       );
       return;
     }
-    if (!ok(res.status)) {
-      throw httpError(res, `deleteWorkspace(${id})`, [this.#token], {
-        409: `workspace ${id} has children; pass { confirm: true } to delete them too`,
-      });
+    if (
+      res.status === 409 ||
+      errorText(res.body, [this.#token]) === "destructive_action_requires_confirmation"
+    ) {
+      throw new MoleculeError(
+        res.status === 409
+          ? `deleteWorkspace(${id}): workspace ${id} has children; pass { confirm: true } to delete them too`
+          : `deleteWorkspace(${id}): this platform deletes a workspace only when the caller confirms it; pass { confirm: true } (the SDK then sends the workspace's name as the platform asks)`,
+        {
+          status: res.status,
+          code: "confirmation_required",
+          body: redactDeep(res.body, [this.#token]),
+        },
+      );
     }
+    if (!ok(res.status)) throw httpError(res, `deleteWorkspace(${id})`, [this.#token]);
   }
 
   /**
@@ -335,7 +402,7 @@ export class AdminClient {
     workspaceId: string,
     secrets: Record<string, string>,
     options: { signal?: AbortSignal } = {},
-  ): Promise<void> {
+  ): Promise<SetSecretsResult> {
     const id = requireWorkspaceId(workspaceId, "workspace id");
     const entries = Object.entries(secrets ?? {});
     for (const [key, value] of entries) {
@@ -347,8 +414,10 @@ export class AdminClient {
       }
     }
     const setKeys: string[] = [];
+    const awaitingApproval: PendingSecret[] = [];
     for (const [i, [key, value]] of entries.entries()) {
       let error: MoleculeError | undefined;
+      let approvalId: string | undefined;
       try {
         const res = await this.#transport.send({
           method: "POST",
@@ -356,6 +425,7 @@ export class AdminClient {
           json: { key, value },
           signal: options.signal,
         });
+        approvalId = pendingApprovalId(res.status, res.body);
         if (!ok(res.status))
           error = httpError(res, `setSecrets(${id}, ${key})`, [this.#token, value]);
       } catch (err) {
@@ -368,11 +438,23 @@ export class AdminClient {
           setKeys.length === 0
             ? `; no secret was set (${entries.length} requested)`
             : `; already set and still in place: ${setKeys.join(", ")}; not set: ${[key, ...pendingKeys].join(", ")} (retry these)`;
-        const failure: SetSecretsFailure = { setKeys, failedKey: key, pendingKeys };
+        const failure: SetSecretsFailure = {
+          setKeys,
+          awaitingApproval,
+          failedKey: key,
+          pendingKeys,
+        };
         throw Object.assign(error, failure);
       }
-      setKeys.push(key);
+      if (approvalId !== undefined) awaitingApproval.push({ key, approvalId });
+      else setKeys.push(key);
     }
+    if (awaitingApproval.length > 0) {
+      this.#logger?.warn?.(
+        `setSecrets(${id}): ${awaitingApproval.length} secret(s) wait for a person's approval and are not set yet: ${awaitingApproval.map((p) => `${p.key} (approval ${p.approvalId})`).join(", ")}`,
+      );
+    }
+    return { stored: setKeys, awaitingApproval };
   }
 
   /** A workspace as the platform describes it, including removed ones (`status: "removed"`). */

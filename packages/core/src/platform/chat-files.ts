@@ -80,9 +80,26 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The newest inbound secret the platform sent this client (register, heartbeat). Internal. */
 export class InboundSecret {
   #value: string | undefined;
+  #signsPushes = false;
 
   get value(): string | undefined {
     return this.#value;
+  }
+
+  /**
+   * Whether the platform is known to send the secret with its pushes: its heartbeat answers
+   * `generation` (enteros-core 2c8ff214, 2026-07-26, after pushes carried the bearer from
+   * 858511a8, 2026-06-27).
+   */
+  get signsPushes(): boolean {
+    return this.#signsPushes;
+  }
+
+  /** Notes a heartbeat answer: its secret, and whether it says the platform signs pushes. */
+  noteHeartbeat(body: unknown): void {
+    const b = body as { platform_inbound_secret?: unknown; generation?: unknown } | undefined;
+    this.note(b?.platform_inbound_secret);
+    if (typeof b?.generation === "number") this.#signsPushes = true;
   }
 
   /** Keeps `secret` when the platform sent one (an answer without it keeps the one held). */
@@ -119,6 +136,14 @@ export class ChatFiles {
    */
   get inboundSecret(): string | undefined {
     return this.#secret.value;
+  }
+
+  /**
+   * @internal Whether the platform is known to send {@link inboundSecret} with every push (an
+   * August-2026 server), so a push without it is not the platform's.
+   */
+  get signsPushes(): boolean {
+    return this.#secret.signsPushes;
   }
 
   [inspectCustom](): string {

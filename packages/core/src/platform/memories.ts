@@ -3,8 +3,20 @@
 // shared/reference/platform-api-workspace-features.md §1.
 import { utf8Length } from "../runtime/index.js";
 import { neutralizePeerMarkers } from "../a2a/index.js";
-import { MoleculeAuthError, MoleculeNotFoundError, redactDeep } from "../transport/index.js";
-import { memoryCommitSchema, memoryListSchema, type WireMemoryRow } from "../wire/index.js";
+import {
+  MoleculeAuthError,
+  MoleculeError,
+  MoleculeNotFoundError,
+  redactDeep,
+  type HttpResponse,
+} from "../transport/index.js";
+import {
+  memoryCommitSchema,
+  memoryListSchema,
+  memoryNamespacesSchema,
+  memoryV2ListSchema,
+  type WireMemoryRow,
+} from "../wire/index.js";
 import { invalid } from "./args.js";
 import { ok } from "./http-errors.js";
 import { enc, type PlatformSession } from "./session.js";
@@ -17,8 +29,8 @@ const SCOPES: readonly MemoryScope[] = ["LOCAL", "TEAM", "GLOBAL"];
 export const MAX_NAMESPACE_BYTES = 50;
 /** The SDK's bound on one memory's text (the platform has none). */
 export const MAX_MEMORY_BYTES = 256 * 1024;
-/** The platform's row cap per read. */
-export const MAX_MEMORY_ROWS = 50;
+/** The most rows one read asks for (memory v2's cap; the April server stops at 50 itself). */
+export const MAX_MEMORY_ROWS = 100;
 
 // Go RE2, as the server compiles them: `\s` is [\t\n\f\r ] and `\S` its complement; `\b` is an
 // ASCII word boundary; `(?i)` folds `k` with U+212A (Kelvin) and `s` with U+017F (long s), so the
@@ -71,8 +83,12 @@ const MEMORY_MARKER = /\[(?=_?MEMORY[\s\u00a0])/gi;
 /** A memory as read from the platform. */
 export interface Memory {
   id: string;
-  /** The workspace that wrote it (the platform records it from the writer's token). */
-  workspaceId: string;
+  /**
+   * The workspace that wrote it, as the platform recorded it from the writer's token; `undefined`
+   * where the platform does not say (memory v2 names only the namespace: a TEAM or GLOBAL row may
+   * be this workspace's own or another's).
+   */
+  workspaceId: string | undefined;
   /**
    * The text as the platform returned it: redacted on write (see README), GLOBAL rows keep the
    * platform's `[MEMORY id=… scope=GLOBAL from=…]: ` prefix. Rows written by another workspace
@@ -80,9 +96,16 @@ export interface Memory {
    */
   content: string;
   scope: MemoryScope;
+  /**
+   * The row's namespace: the label it was committed with (April 2026), or on a memory v2 platform
+   * (August 2026) the platform's namespace (`workspace:<id>`, `team:<id>`, `org:<id>`).
+   */
   namespace: string;
   createdAt: string | undefined;
-  /** `true` when another workspace wrote it (decided from `workspace_id`, never from the text). */
+  /**
+   * `true` unless the platform recorded this workspace as the writer (`workspace_id`; on memory v2
+   * only this workspace's own `workspace:` namespace): never decided from the text.
+   */
   fromPeer: boolean;
 }
 
@@ -106,9 +129,12 @@ export interface SearchMemoriesOptions {
   scope?: MemoryScope | undefined;
   /** Search text: 2+ bytes = English full-text search (stemmed), 1 byte = substring. */
   q?: string | undefined;
-  /** Exact namespace. */
+  /**
+   * Exact namespace label (April 2026). Memory v2 (August 2026) keeps no label: there it filters
+   * only when it is one of the platform's namespaces (`workspace:<id>`, `team:<id>`, `org:<id>`).
+   */
   namespace?: string | undefined;
-  /** 1..50 (default 50, the platform's cap). */
+  /** 1..100 (default 50; the April server returns at most 50). */
   limit?: number | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -168,12 +194,12 @@ export async function commitMemory(
       `commitMemory: only a root workspace (no parent) may write GLOBAL memories; write TEAM instead`,
       { status: 403, body: redactDeep(res.body, s.known), code: "global_memory_forbidden" },
     );
-  if (!ok(res.status)) throw await s.selfFail(res, "commitMemory", input.signal);
+  if (!ok(res.status)) throw await memoryFail(s, res, "commitMemory", input.signal);
   const b = s.expect(memoryCommitSchema, res, "commitMemory");
   return { id: b.id, scope: checkScope(b.scope, "the platform's scope"), namespace: b.namespace };
 }
 
-/** `GET /workspaces/:id/memories`: one scope per call, newest first, at most 50 rows. */
+/** `GET /workspaces/:id/memories` (or `/v2/memories` on memory v2): one scope per call, newest first. */
 export async function searchMemories(
   s: PlatformSession,
   options: SearchMemoriesOptions,
@@ -191,13 +217,15 @@ export async function searchMemories(
       throw invalid(`limit must be an integer from 1 to ${MAX_MEMORY_ROWS}; got ${String(n)}`);
     query.limit = n;
   }
+  const api = await memoryApi(s, options.signal);
+  if (api.v2) return await searchV2(s, api.readable, query, options.signal);
   const res = await s.send({
     method: "GET",
     path: `/workspaces/${enc(s.workspaceId)}/memories`,
     query,
     signal: options.signal,
   });
-  if (!ok(res.status)) throw await s.selfFail(res, "searchMemories", options.signal);
+  if (!ok(res.status)) throw await memoryFail(s, res, "searchMemories", options.signal);
   const rows = s.expect(memoryListSchema, res, "searchMemories");
   const self = s.workspaceId;
   const out: Memory[] = [];
@@ -216,7 +244,10 @@ export async function searchMemories(
   return out;
 }
 
-/** `DELETE /workspaces/:id/memories/:memoryId`: own rows only (a foreign or missing id is `memory_not_found`). */
+/**
+ * `DELETE /workspaces/:id/memories/:memoryId` (or `/v2/memories/:memoryId` on memory v2): own rows
+ * only (a foreign or missing id is `memory_not_found`).
+ */
 export async function deleteMemory(
   s: PlatformSession,
   memoryId: string,
@@ -224,9 +255,10 @@ export async function deleteMemory(
 ): Promise<void> {
   if (typeof memoryId !== "string" || !/^[0-9a-f-]{36}$/i.test(memoryId))
     throw invalid(`deleteMemory needs a memory id (a UUID); got ${JSON.stringify(memoryId)}`);
+  const api = await memoryApi(s, options.signal);
   const res = await s.send({
     method: "DELETE",
-    path: `/workspaces/${enc(s.workspaceId)}/memories/${enc(memoryId)}`,
+    path: `/workspaces/${enc(s.workspaceId)}${api.v2 ? "/v2" : ""}/memories/${enc(memoryId)}`,
     signal: options.signal,
   });
   if (res.status === 404)
@@ -234,7 +266,119 @@ export async function deleteMemory(
       `deleteMemory(${memoryId}): no such memory written by this workspace (a workspace deletes only its own memories)`,
       { status: 404, body: redactDeep(res.body, s.known), code: "memory_not_found" },
     );
-  if (!ok(res.status)) throw await s.selfFail(res, "deleteMemory", options.signal);
+  if (!ok(res.status)) throw await memoryFail(s, res, "deleteMemory", options.signal);
+}
+
+/** Which memory routes a platform has: memory v2 (August 2026) with what it may read, or v1. */
+type MemoryApi = { v2: true; readable: { name: string; kind: string }[] } | { v2: false };
+
+const memoryApis = new WeakMap<PlatformSession, Promise<MemoryApi>>();
+
+/**
+ * Probes once per client (a failed probe is not kept): `GET /workspaces/:id/v2/namespaces` answers
+ * on a memory v2 platform, and is an unknown route (404) on the April one.
+ */
+function memoryApi(s: PlatformSession, signal: AbortSignal | undefined): Promise<MemoryApi> {
+  let p = memoryApis.get(s);
+  if (!p) {
+    p = probeMemoryApi(s, signal);
+    memoryApis.set(s, p);
+    p.catch(() => memoryApis.delete(s));
+  }
+  return p;
+}
+
+async function probeMemoryApi(
+  s: PlatformSession,
+  signal: AbortSignal | undefined,
+): Promise<MemoryApi> {
+  const res = await s.send({
+    method: "GET",
+    path: `/workspaces/${enc(s.workspaceId)}/v2/namespaces`,
+    signal,
+  });
+  if (res.status === 404) return { v2: false };
+  if (!ok(res.status)) throw await memoryFail(s, res, "memory namespaces", signal);
+  const body = s.expect(memoryNamespacesSchema, res, "memory namespaces");
+  return { v2: true, readable: body.readable };
+}
+
+/** The v1 scope of a memory v2 namespace kind. */
+const SCOPE_OF_KIND: Record<string, MemoryScope> = {
+  workspace: "LOCAL",
+  team: "TEAM",
+  org: "GLOBAL",
+};
+
+/**
+ * Memory v2 search: `scope` picks the readable namespace of its kind (none: every readable one),
+ * `q` is the plugin's full-text search, a v1 label in `namespace` cannot filter (v2 keeps none).
+ */
+async function searchV2(
+  s: PlatformSession,
+  readable: { name: string; kind: string }[],
+  query: Record<string, string | number | undefined>,
+  signal: AbortSignal | undefined,
+): Promise<Memory[]> {
+  let namespace: string | undefined;
+  if (typeof query.namespace === "string" && query.namespace.includes(":")) {
+    namespace = query.namespace;
+  }
+  if (query.scope !== undefined) {
+    const ns = readable.find((n) => SCOPE_OF_KIND[n.kind] === query.scope)?.name;
+    if (ns === undefined || (namespace !== undefined && namespace !== ns)) return [];
+    namespace = ns;
+  }
+  const res = await s.send({
+    method: "GET",
+    path: `/workspaces/${enc(s.workspaceId)}/v2/memories`,
+    query: { namespace, q: query.q, limit: query.limit },
+    signal,
+  });
+  if (!ok(res.status)) throw await memoryFail(s, res, "searchMemories", signal);
+  const own = `workspace:${s.workspaceId}`;
+  const out: Memory[] = [];
+  for (const r of s.expect(memoryV2ListSchema, res, "searchMemories").memories) {
+    const scope = SCOPE_OF_KIND[r.namespace.slice(0, r.namespace.indexOf(":"))];
+    if (scope === undefined) continue;
+    const mine = r.namespace.toLowerCase() === own;
+    const writer = mine ? s.workspaceId : undefined;
+    out.push({
+      id: r.id,
+      workspaceId: writer,
+      content: memoryText({ content: r.content, scope, workspace_id: writer ?? "" }, s.workspaceId),
+      scope,
+      namespace: r.namespace,
+      createdAt: r.created_at ?? undefined,
+      fromPeer: !mine,
+    });
+  }
+  return out;
+}
+
+/**
+ * A memory route's failure: a platform without its memory plugin answers 503 on every memory
+ * route, which only its operator can fix, so it is not retryable.
+ */
+async function memoryFail(
+  s: PlatformSession,
+  res: HttpResponse,
+  op: string,
+  signal: AbortSignal | undefined,
+): Promise<MoleculeError> {
+  const text = JSON.stringify(res.body ?? "");
+  if (res.status === 503 && text.includes("memory plugin is not configured")) {
+    return new MoleculeError(
+      `${op}: this platform has no memory plugin configured (its operator must set MEMORY_PLUGIN_URL); memory calls fail until then, retrying will not help`,
+      {
+        status: 503,
+        code: "memory_not_configured",
+        retryable: false,
+        body: redactDeep(res.body, s.known),
+      },
+    );
+  }
+  return await s.selfFail(res, op, signal);
 }
 
 /**

@@ -163,9 +163,7 @@ export async function heartbeat(
     liveness: true,
   });
   if (!ok(res.status)) throw await s.selfFail(res, "heartbeat", options.signal);
-  secret.note(
-    (res.body as { platform_inbound_secret?: unknown } | undefined)?.platform_inbound_secret,
-  );
+  secret.noteHeartbeat(res.body);
 }
 
 /**

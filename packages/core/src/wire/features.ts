@@ -19,6 +19,23 @@ function build(z: typeof Zod.z) {
     created_at: z.string().optional(),
   });
   const memoryListSchema = z.array(memoryRowSchema);
+  /** `GET /workspaces/:id/v2/memories` (memory v2, August 2026): rows name a namespace, not a writer. */
+  const memoryV2ListSchema = z.looseObject({
+    memories: z.array(
+      z.looseObject({
+        id: str,
+        namespace: str,
+        content: str,
+        kind: optStr,
+        created_at: optStr,
+      }),
+    ),
+  });
+  /** `GET /workspaces/:id/v2/namespaces`: what this workspace may read and write. */
+  const memoryNamespacesSchema = z.looseObject({
+    readable: z.array(z.looseObject({ name: str, kind: str })),
+    writable: z.array(z.looseObject({ name: str, kind: str })).optional(),
+  });
   /** `201` of `POST /workspaces/:id/approvals`. */
   const approvalCreateSchema = z.looseObject({ approval_id: str, status: str });
   /** One row of `GET /workspaces/:id/approvals`. */
@@ -80,6 +97,8 @@ function build(z: typeof Zod.z) {
     memoryCommitSchema,
     memoryRowSchema,
     memoryListSchema,
+    memoryV2ListSchema,
+    memoryNamespacesSchema,
     approvalCreateSchema,
     approvalRowSchema,
     approvalListSchema,
@@ -109,6 +128,8 @@ function lazy<K extends keyof Schemas>(key: K): Schemas[K] {
 
 export const memoryCommitSchema = lazy("memoryCommitSchema");
 export const memoryListSchema = lazy("memoryListSchema");
+export const memoryV2ListSchema = lazy("memoryV2ListSchema");
+export const memoryNamespacesSchema = lazy("memoryNamespacesSchema");
 export const approvalCreateSchema = lazy("approvalCreateSchema");
 export const approvalListSchema = lazy("approvalListSchema");
 export const pendingApprovalListSchema = lazy("pendingApprovalListSchema");

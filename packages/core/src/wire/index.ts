@@ -45,6 +45,8 @@ export {
   delegationRecordSchema,
   memoryCommitSchema,
   memoryListSchema,
+  memoryV2ListSchema,
+  memoryNamespacesSchema,
   pendingApprovalListSchema,
   sessionHitListSchema,
 } from "./features.js";

@@ -7,6 +7,7 @@ import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
 import { type Logger, describe } from "../../transport/index.js";
 import type { PushHandlerOptions, RemoteAgentOptions } from "../types.js";
 import type { AgentFiles } from "./agent-files.js";
+import { PlatformBearer } from "./platform-bearer.js";
 
 /** What {@link createAgentPushHandler} needs from the agent. */
 export interface AgentPushHandlerInput {
@@ -21,6 +22,10 @@ export interface AgentPushHandlerInput {
   workspaceId: string;
   /** The agent's files: the handler also serves the platform's chat-file forwards. */
   files: AgentFiles;
+  /** The newest inbound secret the platform sent: pushes must carry it (see `PlatformBearer`). */
+  inboundSecret: () => string | undefined;
+  /** Whether the platform said it sends that secret with its pushes. */
+  signsPushes: () => boolean;
 }
 
 /**
@@ -51,13 +56,29 @@ export function createAgentPushHandler(
     ...(streaming === true ? { streaming: true } : {}),
   });
   const files = input.files.routes(a2a.endpointPath);
+  const registered =
+    publicUrl === undefined || secret === false || secret === undefined
+      ? publicUrl
+      : `${publicUrl.replace(/\/+$/, "")}/${secret as string}`;
+  const bearer = new PlatformBearer({
+    secret: input.inboundSecret,
+    require: delivery?.requirePlatformBearer,
+    signs: input.signsPushes,
+    url: () => registered,
+    logger: input.logger,
+  });
   return {
     endpointPath: a2a.endpointPath,
     async handleNode(req, res, body) {
+      if (bearer.handleNode(req, res)) return;
       if (!(await files.handleNode(req, res, body))) await a2a.handleNode(req, res, body);
     },
     async handleFetch(request) {
-      return (await files.handleFetch(request)) ?? (await a2a.handleFetch(request));
+      return (
+        bearer.handleFetch(request) ??
+        (await files.handleFetch(request)) ??
+        (await a2a.handleFetch(request))
+      );
     },
     close: () => a2a.close(),
   };

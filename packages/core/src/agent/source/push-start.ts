@@ -9,6 +9,7 @@ import type { PushTranscript } from "../../org/index.js";
 import type { StartStep } from "../lifecycle/lifecycle.js";
 import type { AgentPlatformClient, PushDeliveryOptions } from "../types.js";
 import type { AgentFiles } from "./agent-files.js";
+import { PlatformBearer } from "./platform-bearer.js";
 
 /** What {@link startPush} needs from the agent. */
 export interface StartPushInput {
@@ -59,6 +60,14 @@ export async function startPush(input: StartPushInput): Promise<string> {
     // The platform's chat-file forwards go below the registered URL (`<url>/internal/...`).
     const files = input.files.routes(pathSecret === false ? "/" : `/${pathSecret}`);
     const transcript = input.transcript?.route;
+    let registered: string | undefined;
+    const bearer = new PlatformBearer({
+      secret: () => client.files?.inboundSecret,
+      require: opts.requirePlatformBearer,
+      signs: () => client.files?.signsPushes === true,
+      url: () => registered,
+      logger: input.logger,
+    });
     const server = await startA2AServer({
       agentCard: input.card,
       onMessage: input.onMessage,
@@ -71,13 +80,16 @@ export async function startPush(input: StartPushInput): Promise<string> {
       ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
       ...(opts.streaming === true ? { streaming: true } : {}),
       extraRoutes: async (req, res) =>
-        (await files.handleNode(req, res)) || (transcript ? await transcript(req, res) : false),
+        bearer.handleNode(req, res) ||
+        (await files.handleNode(req, res)) ||
+        (transcript ? await transcript(req, res) : false),
       ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
       ...(opts.headersTimeoutMs !== undefined ? { headersTimeoutMs: opts.headersTimeoutMs } : {}),
       ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
     });
     input.onServer(server);
     url = server.url; // includes the secret path segment (also under publicUrl)
+    registered = url;
   }
   const step = input.register;
   if (step) {
