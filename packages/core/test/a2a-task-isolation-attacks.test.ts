@@ -86,9 +86,11 @@ describe("another caller's task, JSON-RPC, createA2AHandler", () => {
       ],
       ["message/send", { message: user("yes", { taskId: guess }) }],
     ];
+    const codes: Array<[string, unknown]> = [];
     for (const [method, params] of calls) {
-      expect((await rpc(server.url, method, params)).error?.code, method).toBe(-32001);
+      codes.push([method, (await rpc(server.url, method, params)).error?.code]);
     }
+    expect(codes).toEqual(calls.map(([method]) => [method, -32001]));
     // A's task is untouched.
     const got = await rpc(server.url, "tasks/get", { id: a.id });
     expect(got.result).toMatchObject({ id: a.id, status: { state: "working" } });
@@ -192,13 +194,14 @@ describe("another caller's task, JSON-RPC, createA2AHandler", () => {
   });
 });
 
-describe("another caller's task, HTTP+JSON, createA2AHandler", () => {
-  const rest = (path: string, init: RequestInit = {}): Promise<Response> =>
-    fetch(`${server.url}${path}`, {
-      ...init,
-      headers: { "content-type": "application/json", ...init.headers },
-    });
+/** An HTTP+JSON request below the endpoint, its body JSON. */
+const rest = (path: string, init: RequestInit = {}): Promise<Response> =>
+  fetch(`${server.url}${path}`, {
+    ...init,
+    headers: { "content-type": "application/json", ...init.headers },
+  });
 
+describe("another caller's task, HTTP+JSON, createA2AHandler", () => {
   it("B lists nothing, and a guessed id is 404 on every route", async () => {
     await heldTask();
     const list = (await (await rest("/tasks")).json()) as Json;
