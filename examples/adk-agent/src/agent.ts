@@ -18,7 +18,10 @@ export interface StartAdkOptions {
   platformUrl: string;
   workspaceId: string;
   token: string;
-  /** `"poll"` (no public URL needed) or `"push"` (core serves the A2A endpoint on 127.0.0.1). */
+  /**
+   * `"poll"` (no public URL needed) or `"push"` (core serves the A2A endpoint on 127.0.0.1).
+   * Default: poll where the platform has it, else push (as the root README says).
+   */
   delivery?: RemoteAgentOptions["delivery"];
   /** A model name (`"gemini-2.5-flash"`, needs `GOOGLE_GENAI_API_KEY`) or a `BaseLlm`. Default: {@link DemoLlm}. */
   model?: string | BaseLlm;
@@ -41,7 +44,8 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
   const client = new PlatformClient({ platformUrl, workspaceId, token });
   const remote = new RemoteAgent({
     client,
-    delivery: options.delivery ?? "poll",
+    // Unset: poll where the platform has it, else push (the April 2026 platform refuses poll).
+    ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
     ...(options.logger ? { logger: options.logger } : {}),
     handler: (msg, ctx) => answer(msg, ctx.signal),
   });

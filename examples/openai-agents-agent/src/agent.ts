@@ -14,7 +14,10 @@ export interface StartAgentsOptions {
   platformUrl: string;
   workspaceId: string;
   token: string;
-  /** `"poll"` (no public URL needed) or `"push"` (core serves the A2A endpoint on 127.0.0.1). */
+  /**
+   * `"poll"` (no public URL needed) or `"push"` (core serves the A2A endpoint on 127.0.0.1).
+   * Default: poll where the platform has it, else push (as the root README says).
+   */
   delivery?: RemoteAgentOptions["delivery"];
   /** A model name (`"gpt-5"`, needs `OPENAI_API_KEY`) or a `Model`. Default: {@link DemoAgentsModel}. */
   model?: string | Model;
@@ -35,7 +38,8 @@ export async function startAgentsAgent(options: StartAgentsOptions): Promise<Sta
   const client = new PlatformClient({ platformUrl, workspaceId, token });
   const remote = new RemoteAgent({
     client,
-    delivery: options.delivery ?? "poll",
+    // Unset: poll where the platform has it, else push (the April 2026 platform refuses poll).
+    ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
     ...(options.logger ? { logger: options.logger } : {}),
     handler: (msg, ctx) => handler(msg, ctx),
   });

@@ -67,9 +67,10 @@ export function registerConnectCommand(program: Command): void {
       ).env("MOLECULE_HEARTBEAT_INTERVAL"),
     )
     .addOption(
-      new Option("--cursor-file <path>", "persist the poll cursor here (default: in memory)").env(
-        "MOLECULE_CURSOR_FILE",
-      ),
+      new Option(
+        "--cursor-file <path>",
+        "persist the poll cursor here (default: the agent's state folder, ~/.molecule/<id>/ or MOLECULE_STATE_DIR)",
+      ).env("MOLECULE_CURSOR_FILE"),
     )
     .addOption(
       new Option(
