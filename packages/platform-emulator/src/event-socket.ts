@@ -3,7 +3,7 @@
 // and the socket receives the events of every workspace it may communicate with; without the
 // header (the canvas) it receives every event, unauthenticated, as on the real server. Messages
 // from the client are read and discarded. Messages: `{event, workspace_id, timestamp, payload}`
-// (built by `Platform.emit`).
+// (built by `Platform.emit`). 2026-08: both sockets need a bearer (`refusal2026_08`).
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -42,6 +42,52 @@ function refusal(
   return undefined;
 }
 
+/**
+ * 2026-08 (socket.go `authenticateWebSocket` at aeec8e47, c1475219): the token comes from
+ * `Authorization: Bearer` or a `Sec-WebSocket-Protocol: molecule-auth.<hex>` offer (both must
+ * agree); a workspace socket always needs that workspace's live token (no pre-token pass); the
+ * canvas socket needs the admin token (`401 canvas auth required` without one; org tokens and
+ * the verified canvas session are not emulated).
+ */
+function refusal2026_08(
+  platform: Platform,
+  workspaceId: string,
+  req: IncomingMessage,
+): HttpError | undefined {
+  const bad = new HttpError(401, { error: "invalid WebSocket credential" });
+  const auths = req.headersDistinct["authorization"] ?? [];
+  if (auths.length > 1) return bad;
+  const authorization = auths[0] ?? "";
+  const headerToken = bearerOf(authorization) ?? "";
+  if (authorization !== "" && headerToken === "") return bad;
+  let protocolToken = "";
+  for (const header of req.headersDistinct["sec-websocket-protocol"] ?? [])
+    for (const raw of header.split(",")) {
+      const offered = raw.trim();
+      if (!offered.startsWith("molecule-auth.")) continue;
+      if (protocolToken !== "") return bad;
+      const hex = offered.slice("molecule-auth.".length);
+      if (hex === "" || hex.length > 8192 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex))
+        return bad;
+      protocolToken = Buffer.from(hex, "hex").toString("latin1");
+    }
+  if (headerToken !== "" && protocolToken !== "" && headerToken !== protocolToken) return bad;
+  const token = headerToken !== "" ? headerToken : protocolToken;
+  if (workspaceId !== "") {
+    if (token === "") return new HttpError(401, { error: "missing workspace auth token" });
+    const id = workspaceId.toLowerCase();
+    if (
+      !UUID_ANY_RE.test(workspaceId) ||
+      platform.tokenFor({ bearerHash: hashToken(token) }, id) === undefined
+    )
+      return new HttpError(401, { error: "invalid workspace auth token" });
+    return undefined;
+  }
+  if (token === "") return new HttpError(401, { error: "canvas auth required" });
+  if (platform.isAdmin({ bearerHash: hashToken(token) } as Ctx)) return undefined;
+  return new HttpError(401, { error: "invalid canvas auth token" });
+}
+
 /** The first `X-Workspace-ID` value (Go's `GetHeader`), or `""`. */
 function workspaceHeader(req: IncomingMessage): string {
   const v = req.headers["x-workspace-id"];
@@ -50,7 +96,9 @@ function workspaceHeader(req: IncomingMessage): string {
 
 /** `GET /ws` sent without the upgrade headers: refused like the upgrade, else gorilla's 400. */
 export function plainSocketRequest(platform: Platform, ctx: Ctx): void {
-  const bad = refusal(platform, workspaceHeader(ctx.req), ctx.req.headers.authorization);
+  const bad = platform.august
+    ? refusal2026_08(platform, workspaceHeader(ctx.req), ctx.req)
+    : refusal(platform, workspaceHeader(ctx.req), ctx.req.headers.authorization);
   if (bad !== undefined) throw bad;
   const data = "Bad Request\n";
   closeIfBodyUnread(ctx);
@@ -90,6 +138,12 @@ export class EventSockets {
     maxPayload: MAX_CLIENT_MESSAGE,
     perMessageDeflate: false,
     clientTracking: false,
+    // 2026-08: gorilla's Upgrader offers only `molecule-ws` (socket.go); before, it offered none
+    // and `ws` keeps its own choice (the client's first protocol).
+    handleProtocols: (protocols) =>
+      this.#platform.august
+        ? protocols.has("molecule-ws") && "molecule-ws"
+        : (protocols.values().next().value ?? false),
   });
 
   constructor(platform: Platform) {
@@ -109,7 +163,9 @@ export class EventSockets {
       return;
     }
     const workspaceId = workspaceHeader(req);
-    const bad = refusal(this.#platform, workspaceId, req.headers.authorization);
+    const bad = this.#platform.august
+      ? refusal2026_08(this.#platform, workspaceId, req)
+      : refusal(this.#platform, workspaceId, req.headers.authorization);
     if (bad !== undefined) {
       answerRaw(socket, bad.status, "application/json; charset=utf-8", JSON.stringify(bad.body));
       return;

@@ -249,6 +249,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       sseKeepAliveMs: options.sseKeepAliveMs ?? 15_000,
       queueMaxAttempts: options.queueMaxAttempts ?? 5,
       delegationResultInboxPush: options.delegationResultInboxPush ?? false,
+      memoryPlugin: options.memoryPlugin ?? true,
       ui: options.ui ?? true,
     },
     store,

@@ -30,6 +30,8 @@ export interface PlatformSettings {
   queueMaxAttempts: number;
   /** The server's `DELEGATION_RESULT_INBOX_PUSH=1` (latest only). */
   delegationResultInboxPush: boolean;
+  /** 2026-08: whether the memory v2 sidecar is configured (`MEMORY_PLUGIN_URL`); off, memory routes answer 503. */
+  memoryPlugin: boolean;
   /** Whether the canvas page and its API (`/canvas/`) are served. */
   ui: boolean;
 }

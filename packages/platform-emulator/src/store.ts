@@ -108,6 +108,14 @@ export interface MemoryRow {
   scope: "LOCAL" | "TEAM" | "GLOBAL";
   namespace: string;
   createdAt: number;
+  /** 2026-08 (memory v2): the plugin namespace (`workspace:<id>`, `team:<id>`, `org:<id>`). */
+  v2Namespace?: string;
+  /** 2026-08: `fact`, `summary` or `checkpoint`. */
+  kind?: string;
+  /** 2026-08: `agent`, `runtime` or `user`. */
+  source?: string;
+  /** 2026-08: pinned rows list first. */
+  pin?: boolean;
 }
 
 /** An `approval_requests` row. */

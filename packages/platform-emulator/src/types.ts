@@ -56,6 +56,8 @@ export interface EmulatorOptions {
    * on the platform.
    */
   delegationResultInboxPush?: boolean;
+  /** `"2026-08"`: `false` = a server without the memory v2 sidecar: every memory route answers 503. Default `true`. */
+  memoryPlugin?: boolean;
   /**
    * Serve the canvas page at `/canvas/` (and redirect `/` to it): the live org, its traffic and
    * conversations. Its API answers only with the admin token. Default `true`; `false` = `--no-ui`.

@@ -127,7 +127,12 @@ export async function updateDelegation(
     throw new HttpError(400, { error: "invalid request body" });
   }
   if (status !== "completed" && status !== "failed")
-    throw new HttpError(400, { error: "status must be 'completed' or 'failed'" });
+    throw new HttpError(400, {
+      // 2026-08: the text is derived from `DelegationTerminalStates` (delegation.go UpdateStatus, #4314).
+      error: platform.august
+        ? "status must be one of: completed, failed"
+        : "status must be 'completed' or 'failed'",
+    });
   const wsId = id.toLowerCase();
   for (const r of platform.store.activity.get(wsId) ?? [])
     if (r.method === "delegate" && r.delegationId === delegationId) {

@@ -6,6 +6,13 @@ import type { Platform } from "../platform.js";
 import { createApproval, decide, listApprovals, listPendingApprovals } from "./approvals.js";
 import { recordDelegation, updateDelegation } from "./delegation-records.js";
 import { commitMemory, deleteMemory, searchMemories } from "./memories.js";
+import {
+  commitMemory2026_08,
+  forgetMemoryV2,
+  listNamespacesV2,
+  searchMemories2026_08,
+  searchMemoriesV2,
+} from "./memories-v2.js";
 import { sessionSearch, traces, transcript } from "./session-views.js";
 
 /** Handles one of the feature routes, or returns `undefined` when `segs` names none of them. */
@@ -25,9 +32,17 @@ export function featureRoute(
   if (n === 3)
     switch (`${m} ${sub}`) {
       case "POST memories":
-        return auth(() => commitMemory(platform, ctx, id));
+        return auth(() =>
+          platform.august
+            ? commitMemory2026_08(platform, ctx, id)
+            : commitMemory(platform, ctx, id),
+        );
       case "GET memories":
-        return auth(() => searchMemories(platform, ctx, id));
+        return auth(() =>
+          platform.august
+            ? searchMemories2026_08(platform, ctx, id)
+            : searchMemories(platform, ctx, id),
+        );
       case "POST approvals":
         return auth(() => createApproval(platform, ctx, id));
       case "GET approvals":
@@ -40,8 +55,17 @@ export function featureRoute(
         return auth(() => sessionSearch(platform, ctx, id));
     }
   const key = segs[4] ?? "";
-  if (n === 4 && m === "DELETE" && sub === "memories")
+  // 2026-08: the v1 DELETE is gone (#1792, gin's 404); memory v2's routes (memories_v2.go).
+  if (n === 4 && m === "DELETE" && sub === "memories" && !platform.august)
     return auth(() => deleteMemory(platform, ctx, id, key));
+  if (platform.august && sub === "v2") {
+    if (n === 4 && m === "GET" && key === "memories")
+      return auth(() => searchMemoriesV2(platform, ctx, id));
+    if (n === 4 && m === "GET" && key === "namespaces")
+      return auth(() => listNamespacesV2(platform, ctx, id));
+    if (n === 5 && m === "DELETE" && key === "memories")
+      return auth(() => forgetMemoryV2(platform, ctx, id, segs[5] ?? ""));
+  }
   if (n === 4 && m === "POST" && sub === "delegations" && key === "record")
     return auth(() => recordDelegation(platform, ctx, id));
   if (n === 5 && m === "POST" && sub === "approvals" && segs[5] === "decide")

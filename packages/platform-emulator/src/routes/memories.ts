@@ -47,8 +47,16 @@ function wrapGlobal(m: MemoryRow): string {
   return `[MEMORY id=${m.id} scope=GLOBAL from=${m.workspaceId}]: ${m.content}`;
 }
 
-/** `POST /workspaces/:id/memories`. */
-export async function commitMemory(platform: Platform, ctx: Ctx, id: string): Promise<void> {
+/** What a memory write asked for: the body checks both contracts make first (memories.go Commit). */
+export interface MemoryWriteBody {
+  content: string;
+  scope: MemoryRow["scope"];
+  /** The caller's tag, `general` when absent or empty. */
+  namespace: string;
+}
+
+/** Reads and checks `POST /workspaces/:id/memories`'s body (the same checks in 2026-04 and 2026-08). */
+export async function readMemoryWrite(ctx: Ctx): Promise<MemoryWriteBody> {
   const b = await readJsonObject(ctx, "invalid request body");
   let content: string, scope: string, namespace: string;
   try {
@@ -63,6 +71,45 @@ export async function commitMemory(platform: Platform, ctx: Ctx, id: string): Pr
   if (namespace === "") namespace = "general";
   if (Buffer.byteLength(namespace) > 50)
     throw new HttpError(400, { error: "namespace must be <= 50 characters" });
+  return { content, scope: scope as MemoryRow["scope"], namespace };
+}
+
+/**
+ * The GLOBAL write's audit row: a direct INSERT into `activity_logs`, so no `ACTIVITY_LOGGED`
+ * broadcast (memories.go:205-221; the same at aeec8e47 with the plugin namespace as `namespace`).
+ */
+export function auditGlobalWrite(
+  platform: Platform,
+  wsId: string,
+  memoryId: string,
+  namespace: string,
+  stored: string,
+  at: number,
+): void {
+  platform.store.addActivity({
+    seq: platform.store.nextSeq(),
+    id: newId(),
+    workspace_id: wsId,
+    activity_type: "memory_write_global",
+    source_id: wsId,
+    target_id: null,
+    method: null,
+    summary: `GLOBAL memory written: id=${memoryId} namespace=${namespace}`,
+    duration_ms: null,
+    status: "ok",
+    error_detail: null,
+    created_at: at,
+    request_body: {
+      memory_id: memoryId,
+      namespace,
+      content_sha256: createHash("sha256").update(stored).digest("hex"),
+    },
+  });
+}
+
+/** `POST /workspaces/:id/memories`. */
+export async function commitMemory(platform: Platform, ctx: Ctx, id: string): Promise<void> {
+  const { content, scope, namespace } = await readMemoryWrite(ctx);
   const ws = UUID_ANY_RE.test(id) ? platform.ws(id.toLowerCase()) : undefined;
   // The parent lookup's error is ignored (a failed lookup counts as root); the INSERT then fails.
   if (scope === "GLOBAL" && ws !== undefined && ws.parentId !== null)
@@ -75,39 +122,19 @@ export async function commitMemory(platform: Platform, ctx: Ctx, id: string): Pr
     id: newId(),
     workspaceId: ws.id,
     content: stored,
-    scope: scope as MemoryRow["scope"],
+    scope,
     namespace,
     createdAt: platform.now(),
   };
   featureStore(platform).memories.push(row);
-  if (scope === "GLOBAL") {
-    // Direct INSERT into activity_logs: no ACTIVITY_LOGGED broadcast (memories.go:205-221).
-    platform.store.addActivity({
-      seq: platform.store.nextSeq(),
-      id: newId(),
-      workspace_id: ws.id,
-      activity_type: "memory_write_global",
-      source_id: ws.id,
-      target_id: null,
-      method: null,
-      summary: `GLOBAL memory written: id=${row.id} namespace=${namespace}`,
-      duration_ms: null,
-      status: "ok",
-      error_detail: null,
-      created_at: row.createdAt,
-      request_body: {
-        memory_id: row.id,
-        namespace,
-        content_sha256: createHash("sha256").update(stored).digest("hex"),
-      },
-    });
-  }
+  if (scope === "GLOBAL")
+    auditGlobalWrite(platform, ws.id, row.id, namespace, stored, row.createdAt);
   platform.changed();
   sendJson(ctx, 201, { id: row.id, scope, namespace });
 }
 
 /** Light English stemming standing in for Postgres `to_tsvector('english', …)`. */
-function stem(word: string): string {
+export function stem(word: string): string {
   for (const suffix of ["ational", "ments", "ment", "ings", "ing", "ies", "es", "ed", "s"])
     if (word.length > suffix.length + 2 && word.endsWith(suffix))
       return word.slice(0, -suffix.length);
@@ -120,12 +147,12 @@ const STOP_WORDS = new Set(
   ),
 );
 
-function words(text: string): string[] {
+export function words(text: string): string[] {
   return (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => !STOP_WORDS.has(w));
 }
 
 /** `plainto_tsquery` match: every (non-stop) query word's stem occurs among the content's stems. */
-function ftsMatch(content: string, q: string): boolean {
+export function ftsMatch(content: string, q: string): boolean {
   const terms = words(q).map(stem);
   if (terms.length === 0) return false;
   const have = new Set(words(content).map(stem));

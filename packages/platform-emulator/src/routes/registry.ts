@@ -2,6 +2,7 @@
 import { type Ctx, HttpError, readJsonObject, sendJson } from "../http-io.js";
 import type { Platform } from "../platform.js";
 import { drainOne } from "../proxy/drain.js";
+import { refuseUnsafeCardUrl } from "./session-views.js";
 import { MALFORMED_ID_ERROR, peersQueryPanics, writeRecoveredPanic } from "../server-quirks.js";
 import {
   BindError,
@@ -211,6 +212,7 @@ export async function updateCard(platform: Platform, ctx: Ctx): Promise<void> {
   // `json.RawMessage` with `binding:"required"`: JSON null passes and is stored (features §5).
   if (b["agent_card"] === undefined) throw new HttpError(400, { error: "invalid request body" });
   platform.lazy(ctx, id.toLowerCase());
+  await refuseUnsafeCardUrl(platform, b["agent_card"]); // 2026-08 (session-views.ts)
   if (!UUID_ANY_RE.test(id)) throw new HttpError(500, { error: "failed to update card" });
   id = id.toLowerCase();
   const w = platform.ws(id);

@@ -39,13 +39,18 @@ export async function transcript(platform: Platform, ctx: Ctx, id: string): Prom
     throw new HttpError(404, { error: "workspace not found" });
   const text = typeof raw === "string" ? raw : JSON.stringify(raw);
   if (text === "") throw new HttpError(503, { error: "workspace not registered (no URL on file)" });
+  // 2026-08: the production `isSafeURL` (DNS-resolved, dev mode allows loopback and private
+  // hosts; an unparsable URL fails it too) replaces `validateWorkspaceURL` (transcript.go Get at
+  // aeec8e47, #2130).
+  if (platform.august && !(await platform.checkAgentUrl(text, "dispatch")))
+    throw new HttpError(400, { error: "workspace URL not allowed" });
   let target: URL;
   try {
     target = new URL(text);
   } catch {
     throw new HttpError(400, { error: "invalid workspace URL" });
   }
-  if (!transcriptUrlAllowed(target))
+  if (!platform.august && !transcriptUrlAllowed(target))
     throw new HttpError(400, { error: "workspace URL not allowed" });
   target.pathname = "/transcript";
   target.search = "";
@@ -91,7 +96,10 @@ export async function transcript(platform: Platform, ctx: Ctx, id: string): Prom
   ctx.res.end(answer.body);
 }
 
-/** `GET /workspaces/:id/session-search?q=&limit=`: ILIKE over own activity rows + own memories. */
+/**
+ * `GET /workspaces/:id/session-search?q=&limit=`: ILIKE over own activity rows + own memories
+ * (2026-08: activity rows only).
+ */
 export function sessionSearch(platform: Platform, ctx: Ctx, id: string): void {
   if (!UUID_ANY_RE.test(id)) throw new HttpError(500, { error: "session search failed" });
   const wsId = id.toLowerCase();
@@ -127,7 +135,9 @@ export function sessionSearch(platform: Platform, ctx: Ctx, id: string): void {
     ].join("\n");
     hits.push({ at: r.created_at, seq: r.seq, row, text });
   }
-  for (const m of featureStore(platform).memories)
+  // 2026-08: the memory branch of the UNION is gone with the v1 table (activity.go
+  // buildSessionSearchQuery, #1792): activity rows only.
+  for (const m of platform.august ? [] : featureStore(platform).memories)
     if (m.workspaceId === wsId)
       hits.push({
         at: m.createdAt,
@@ -150,4 +160,18 @@ export function sessionSearch(platform: Platform, ctx: Ctx, id: string): void {
     .slice(0, limit)
     .map((h) => h.row);
   sendJson(ctx, 200, out);
+}
+
+/**
+ * 2026-08 `update-card` (registry.go UpdateCard at aeec8e47, #2130): a card whose `url` is a
+ * non-empty string must pass the production `isSafeURL` (dev mode allows loopback and private
+ * hosts), else `400 workspace URL not allowed` and nothing is stored. A card that is not an
+ * object, or whose `url` is not a string, is not checked (its `json.Unmarshal` fails).
+ */
+export async function refuseUnsafeCardUrl(platform: Platform, card: unknown): Promise<void> {
+  if (!platform.august || !isObject(card)) return;
+  const url = card["url"];
+  if (typeof url !== "string" || url === "") return;
+  if (!(await platform.checkAgentUrl(url, "dispatch")))
+    throw new HttpError(400, { error: "workspace URL not allowed" });
 }
