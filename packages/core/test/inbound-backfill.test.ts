@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-const org = (compat: "latest" | "2026-04") => startOrg(compat, cleanups);
+const org = (compat: "latest" | "2026-04" | "2026-08") => startOrg(compat, cleanups);
 
 /** Texts of the a2a_receive rows the platform holds, oldest first. */
 function queuedTexts(emu: Emulator, id: string): string[] {
@@ -67,9 +67,10 @@ function agentOf(
   return agent;
 }
 
-describe("backfill on first start (latest contract)", () => {
+// 2026-08: the August server answers a since_secs window newest first (activity.go List).
+describe.each(["latest", "2026-08"] as const)("backfill on first start (%s contract)", (compat) => {
   it("600 queued before the first start: 600 handled once, oldest first; a restart on the same MemoryCursorStore adds only the new 600", async () => {
-    const { emu, a, client, queue } = await org("latest");
+    const { emu, a, client, queue } = await org(compat);
     await queue("m", 600);
     const rec = recorder();
     const store = new MemoryCursorStore();
@@ -93,7 +94,7 @@ describe("backfill on first start (latest contract)", () => {
   });
 
   it('backfill "none" skips the backlog (and says so), then delivers what arrives', async () => {
-    const { emu, a, client, queue } = await org("latest");
+    const { emu, a, client, queue } = await org(compat);
     await queue("old", 5);
     const rec = recorder();
     const info = vi.fn<(msg: string, meta?: object) => void>();
@@ -112,7 +113,7 @@ describe("backfill on first start (latest contract)", () => {
   });
 
   it('backfill "none" on an empty workspace delivers the first message that arrives', async () => {
-    const { client, queue } = await org("latest");
+    const { client, queue } = await org(compat);
     const rec = recorder();
     const agent = agentOf(client, rec.handler, { backfill: "none", pollIntervalMs: 20 });
     await agent.start();
@@ -123,7 +124,7 @@ describe("backfill on first start (latest contract)", () => {
   });
 
   it("backfill { sinceMs } delivers only the window", async () => {
-    const { emu, client, queue } = await org("latest");
+    const { emu, client, queue } = await org(compat);
     await queue("old", 4);
     emu.advanceClock(120_000); // the platform's clock: those four are now two minutes old
     await queue("recent", 3);

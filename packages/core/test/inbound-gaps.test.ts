@@ -14,48 +14,49 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-const org = (compat: "latest" | "2026-04") => startOrg(compat, cleanups);
+const org = (compat: "latest" | "2026-04" | "2026-08") => startOrg(compat, cleanups);
 
-describe("poll delivery when the cursor was pruned (latest contract)", () => {
-  it("re-reads everything since the cursor's time, a page at a time, each message once", async () => {
-    const { emu, a, client, peer } = await org("latest");
-    const dir = mkdtempSync(join(tmpdir(), "molecule-gaps-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const store = new FileCursorStore(join(dir, "cursor"));
-    const handled = new Map<string, number>();
-    const handler = (m: InboundMessage): void => {
-      handled.set(m.text, (handled.get(m.text) ?? 0) + 1);
-    };
-    // Poll rarely, 5 rows a page: what follows must not depend on the poll interval.
-    const options = { client, handler, cursorStore: store, pollLimit: 5, pollIntervalMs: 60_000 };
+describe.each(["latest", "2026-08"] as const)(
+  "poll delivery when the cursor was pruned (%s contract)",
+  (compat) => {
+    it("re-reads everything since the cursor's time, a page at a time, each message once, in order", async () => {
+      const { emu, a, client, peer } = await org(compat);
+      const dir = mkdtempSync(join(tmpdir(), "molecule-gaps-"));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const store = new FileCursorStore(join(dir, "cursor"));
+      const handled = new Map<string, number>();
+      const handler = (m: InboundMessage): void => {
+        handled.set(m.text, (handled.get(m.text) ?? 0) + 1);
+      };
+      // Poll rarely, 5 rows a page: what follows must not depend on the poll interval.
+      const options = { client, handler, cursorStore: store, pollLimit: 5, pollIntervalMs: 60_000 };
 
-    const first = new RemoteAgent(options);
-    await first.start();
-    for (let i = 1; i <= 3; i++) await peer.callPeer(a.id, `m${i}`);
-    await waitFor(() => handled.size === 3);
-    await first.stop();
-    const saved = await store.load();
-    expect(saved?.cursor).toBeDefined();
-    expect(saved?.cursorAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+      const first = new RemoteAgent(options);
+      await first.start();
+      for (let i = 1; i <= 3; i++) await peer.callPeer(a.id, `m${i}`);
+      await waitFor(() => handled.size === 3);
+      await first.stop();
+      const saved = await store.load();
+      expect(saved?.cursor).toBeDefined();
+      expect(saved?.cursorAt).toMatch(/^\d{4}-\d\d-\d\dT/);
 
-    // The platform pruned the cursor's row (retention): its id now answers 410.
-    await store.save({ ...saved, cursor: "00000000-0000-4000-8000-00000000dead" });
-    for (let i = 4; i <= 15; i++) await peer.callPeer(a.id, `m${i}`);
+      // The platform pruned the cursor's row (retention): its id now answers 410.
+      await store.save({ ...saved, cursor: "00000000-0000-4000-8000-00000000dead" });
+      for (let i = 4; i <= 15; i++) await peer.callPeer(a.id, `m${i}`);
 
-    const second = new RemoteAgent(options);
-    cleanups.push(() => second.stop());
-    await second.start();
-    // 12 new messages behind a 410, 5 per page, with a 60 s poll interval: all arrive at once.
-    await waitFor(() => handled.size === 15, { timeoutMs: 10_000 });
-    // Every page was read and settled: the cursor stands on the newest row.
-    const newest = emu.activity(a.id).at(-1)?.["id"];
-    await waitFor(() => second.cursor === newest, { timeoutMs: 10_000 });
-    expect([...handled.values()].every((n) => n === 1)).toBe(true);
-    expect([...handled.keys()].sort()).toEqual(
-      Array.from({ length: 15 }, (_, i) => `m${i + 1}`).sort(),
-    );
-  });
-});
+      const second = new RemoteAgent(options);
+      cleanups.push(() => second.stop());
+      await second.start();
+      // 12 new messages behind a 410, 5 per page, with a 60 s poll interval: all arrive at once.
+      await waitFor(() => handled.size === 15, { timeoutMs: 10_000 });
+      // Every page was read and settled: the cursor stands on the newest row.
+      const newest = emu.activity(a.id).at(-1)?.["id"];
+      await waitFor(() => second.cursor === newest, { timeoutMs: 10_000 });
+      expect([...handled.values()].every((n) => n === 1)).toBe(true);
+      expect([...handled.keys()]).toEqual(Array.from({ length: 15 }, (_, i) => `m${i + 1}`));
+    });
+  },
+);
 
 describe("fetchActivity paging signals", () => {
   it("latest: hasMore after a full page behind a cursor, not after a partial one", async () => {
