@@ -317,7 +317,7 @@ const plainCard: Json = {
 const base = { alg: "ES256", typ: "JOSE", kid: "peer-key" };
 
 describe("a signature's crit (RFC 7515 §4.1.11)", () => {
-  it('crit: ["exp"] with an exp of 2001 is refused, as @a2a-js/sdk refuses it', async () => {
+  it("crit: [exp] with an exp of 2001 is refused, as @a2a-js/sdk refuses it", async () => {
     const k = await keys("ES256");
     const card = await signRaw(
       plainCard,
