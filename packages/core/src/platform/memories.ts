@@ -292,10 +292,12 @@ async function probeMemoryApi(
   s: PlatformSession,
   signal: AbortSignal | undefined,
 ): Promise<MemoryApi> {
+  // Not retried: a platform without its memory plugin answers 503 for good.
   const res = await s.send({
     method: "GET",
     path: `/workspaces/${enc(s.workspaceId)}/v2/namespaces`,
     signal,
+    retry: false,
   });
   if (res.status === 404) return { v2: false };
   if (!ok(res.status)) throw await memoryFail(s, res, "memory namespaces", signal);

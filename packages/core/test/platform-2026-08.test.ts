@@ -1,0 +1,228 @@
+// The SDK's paths on the August-2026 platform (the emulator's `2026-08` contract, which replays
+// conformance/real-server-2026-08*.json): memory v2, admin secret writes that wait for a person,
+// deletes that need the workspace's name, workspaces placed under the seeded concierge, and pushes
+// that must carry the platform's bearer. Each path is also run on 2026-04 where it differs.
+import { randomUUID } from "node:crypto";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { rpc, waitFor } from "@internal/test-utils";
+import { afterEach, describe, expect, it } from "vitest";
+import { AdminClient } from "../src/public/admin.js";
+import { memoryStore, PlatformClient, RemoteAgent, type InboundMessage } from "../src/index.js";
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c();
+});
+
+async function emulator(
+  compat: "2026-04" | "2026-08",
+  extra: { memoryPlugin?: boolean } = {},
+): Promise<{ emu: Emulator; admin: AdminClient }> {
+  const emu = await startEmulator({ compat, ...extra });
+  cleanups.push(() => emu.close());
+  const admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
+  cleanups.push(() => admin.close());
+  return { emu, admin };
+}
+
+function clientOf(emu: Emulator, id: string, token: string): PlatformClient {
+  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: id, token });
+  cleanups.push(() => client.close());
+  return client;
+}
+
+/** A workspace made with the SDK's AdminClient, and its client. */
+async function workspace(emu: Emulator, admin: AdminClient, name: string, parentId?: string) {
+  const created = await admin.createExternalWorkspace({
+    name,
+    ...(parentId !== undefined ? { parentId } : {}),
+  });
+  return { created, client: clientOf(emu, created.id, created.token!) };
+}
+
+describe("createExternalWorkspace says where the workspace landed", () => {
+  it("2026-08: without parentId, under the seeded Org Concierge (not a root)", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const { created } = await workspace(emu, admin, "lone");
+    expect(created.parentId).not.toBeNull();
+    const parent = await admin.getWorkspace(created.parentId!);
+    expect(parent.name).toBe("Org Concierge");
+    const child = await workspace(emu, admin, "child", created.id);
+    expect(child.created.parentId).toBe(created.id);
+  });
+
+  it("2026-04: without parentId, at the top level (parentId null)", async () => {
+    const { emu, admin } = await emulator("2026-04");
+    const { created } = await workspace(emu, admin, "lone");
+    expect(created.parentId).toBeNull();
+  });
+});
+
+describe("memories on memory v2 (2026-08)", () => {
+  it("commit, search by scope and query, delete: through the v2 routes", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const { client } = await workspace(emu, admin, "rememberer");
+    const a = await client.commitMemory({ content: "the launch code word is marmalade" });
+    await client.commitMemory({ content: "tea is served at four", scope: "TEAM" });
+
+    const local = await client.searchMemories({ scope: "LOCAL" });
+    expect(local.map((m) => m.content)).toEqual(["the launch code word is marmalade"]);
+    expect(local[0]).toMatchObject({
+      id: a.id,
+      scope: "LOCAL",
+      fromPeer: false,
+      workspaceId: client.workspaceId,
+      namespace: `workspace:${client.workspaceId}`,
+    });
+    // TEAM rows name no writer on memory v2: never claimed as this workspace's own.
+    const team = await client.searchMemories({ scope: "TEAM" });
+    expect(team.map((m) => [m.content, m.fromPeer, m.workspaceId])).toEqual([
+      ["tea is served at four", true, undefined],
+    ]);
+    expect((await client.searchMemories({ q: "marmalade" })).map((m) => m.id)).toEqual([a.id]);
+    expect(await client.searchMemories({ q: "nothing-like-this" })).toEqual([]);
+
+    await client.deleteMemory(a.id);
+    expect(await client.searchMemories({ scope: "LOCAL" })).toEqual([]);
+    await expect(client.deleteMemory(a.id)).rejects.toMatchObject({ code: "memory_not_found" });
+  });
+
+  it("GLOBAL from a workspace under the concierge is a typed 403", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const { client } = await workspace(emu, admin, "not-a-root");
+    await expect(client.commitMemory({ content: "x", scope: "GLOBAL" })).rejects.toMatchObject({
+      code: "global_memory_forbidden",
+    });
+  });
+
+  it("a platform without its memory plugin: a configuration error, not retryable", async () => {
+    const { emu, admin } = await emulator("2026-08", { memoryPlugin: false });
+    const { client } = await workspace(emu, admin, "no-plugin");
+    for (const call of [
+      () => client.searchMemories({}),
+      () => client.commitMemory({ content: "x" }),
+      () => client.deleteMemory(randomUUID()),
+    ]) {
+      await expect(call()).rejects.toMatchObject({
+        code: "memory_not_configured",
+        retryable: false,
+        message: expect.stringContaining("MEMORY_PLUGIN_URL"),
+      });
+    }
+  });
+});
+
+describe("admin secret writes and deletes (2026-08)", () => {
+  it("setSecrets reports a write waiting for a person as pending, never as set; approved, it is stored", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const { created, client } = await workspace(emu, admin, "secretive");
+    const result = await admin.setSecrets(created.id, { API_KEY: "s3cr3t-value" });
+    expect(result.stored).toEqual([]);
+    expect(result.awaitingApproval).toEqual([{ key: "API_KEY", approvalId: expect.any(String) }]);
+    expect(await client.pullSecrets()).toEqual({});
+
+    await admin.decideApproval(created.id, result.awaitingApproval[0]!.approvalId, "approved");
+    const again = await admin.setSecrets(created.id, { API_KEY: "s3cr3t-value" });
+    expect(again).toEqual({ stored: ["API_KEY"], awaitingApproval: [] });
+    expect(await client.pullSecrets()).toEqual({ API_KEY: "s3cr3t-value" });
+  });
+
+  it("2026-04: every key stored at once", async () => {
+    const { emu, admin } = await emulator("2026-04");
+    const { created } = await workspace(emu, admin, "secretive");
+    expect(await admin.setSecrets(created.id, { A: "1", B: "2" })).toEqual({
+      stored: ["A", "B"],
+      awaitingApproval: [],
+    });
+  });
+
+  it("deleteWorkspace needs the caller's confirmation, then sends the name the server asks for", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const { created } = await workspace(emu, admin, "doomed");
+    await expect(admin.deleteWorkspace(created.id)).rejects.toMatchObject({
+      code: "confirmation_required",
+      message: expect.stringContaining("confirm: true"),
+    });
+    await admin.deleteWorkspace(created.id, { confirm: true });
+    const after = await admin.getWorkspace(created.id);
+    expect(after.status).toBe("removed");
+  });
+});
+
+describe("pushes carry the platform's bearer (2026-08)", () => {
+  it("a peer's call through the proxy is answered; a direct POST without the bearer, or with another, is refused unread", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const { client } = await workspace(emu, admin, "pushed");
+    const peer = await workspace(emu, admin, "caller");
+    const handled: string[] = [];
+    const agent = new RemoteAgent({
+      client,
+      store: memoryStore(),
+      delivery: "push",
+      handler: (m: InboundMessage) => {
+        handled.push(m.text);
+        return `echo: ${m.text}`;
+      },
+      logger: {},
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    await waitFor(() => client.files.signsPushes);
+    expect(client.files.inboundSecret).toBeTruthy();
+
+    const answer = await peer.client.callPeer(client.workspaceId, "through the platform");
+    expect(JSON.stringify(answer)).toContain("echo: through the platform");
+
+    const url = agent.pushUrl!;
+    const send = (authorization?: string) =>
+      fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(authorization ? { authorization } : {}),
+        },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "message/send",
+          params: {
+            message: {
+              kind: "message",
+              role: "user",
+              messageId: randomUUID(),
+              parts: [{ kind: "text", text: "forged" }],
+            },
+          },
+        }),
+      });
+    for (const auth of [undefined, "Bearer not-the-secret", `Bearer ${peer.created.token}`]) {
+      const res = await send(auth);
+      expect(res.status).toBe(401);
+      expect(await res.text()).not.toContain(client.files.inboundSecret!);
+    }
+    expect(handled).toEqual(["through the platform"]);
+    // The platform's own bearer is accepted (what the proxy sends).
+    const ok = await send(`Bearer ${client.files.inboundSecret}`);
+    expect(ok.status).toBe(200);
+    await waitFor(() => handled.length === 2);
+  });
+
+  it("requirePlatformBearer: false keeps the path secret as the only check", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const { client } = await workspace(emu, admin, "lenient");
+    const agent = new RemoteAgent({
+      client,
+      store: memoryStore(),
+      delivery: { mode: "push", requirePlatformBearer: false },
+      handler: () => "ok",
+      logger: {},
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    await waitFor(() => client.files.signsPushes);
+    const body = await rpc(agent.pushUrl!, "message/send", {
+      message: { kind: "message", role: "user", messageId: randomUUID(), parts: [] },
+    });
+    expect(body.error?.code ?? 0).not.toBe(401);
+  });
+});
