@@ -20,14 +20,18 @@ const FORWARD_TIMEOUT_MS = 120_000;
  * only, chat_files.go 345). The body passes through the 50 MB `MaxBytesReader`: past it the
  * forward's body fails, and so does the forward (502), unless the workspace answered first.
  */
-export async function forwardUpload(ctx: Ctx, w: WorkspaceRow): Promise<void> {
+export async function forwardUpload(
+  ctx: Ctx,
+  w: WorkspaceRow,
+  maxBytes = MAX_UPLOAD_BYTES,
+): Promise<void> {
   const url = `${w.url.replace(/\/+$/, "")}/internal/chat/uploads/ingest`;
   const headers: Record<string, string> = { Authorization: `Bearer ${w.inboundSecret}` };
   const type = ctx.req.headers["content-type"];
   if (type !== undefined && type !== "") headers["Content-Type"] = type;
   const length = Number(ctx.req.headers["content-length"]);
   if (length > 0) headers["Content-Length"] = String(length);
-  await relay(ctx, url, "POST", headers, ["content-type"], true);
+  await relay(ctx, url, "POST", headers, ["content-type"], maxBytes);
 }
 
 /** GETs `path` from the workspace's file-read route and relays the answer (chat_files.go 405-431). */
@@ -37,7 +41,7 @@ export async function forwardDownload(ctx: Ctx, w: WorkspaceRow, path: string): 
   const url = `${w.url.replace(/\/+$/, "")}/internal/file/read?${query}`;
   const headers = { Authorization: `Bearer ${w.inboundSecret}` };
   const keep = ["content-type", "content-length", "content-disposition"];
-  await relay(ctx, url, "GET", headers, keep, false);
+  await relay(ctx, url, "GET", headers, keep, undefined);
 }
 
 /** Sends one forward and streams the answer back (`streamWorkspaceResponse`); 502 when it fails. */
@@ -47,7 +51,8 @@ function relay(
   method: "GET" | "POST",
   headers: Record<string, string>,
   keep: readonly string[],
-  withBody: boolean,
+  /** The caller's body is forwarded, cut past this many bytes; `undefined`: no body. */
+  bodyCap: number | undefined,
 ): Promise<void> {
   let u: URL;
   try {
@@ -73,7 +78,7 @@ function relay(
         const v = res.headers[name];
         if (typeof v === "string") ctx.headers[name] = v;
       }
-      if (withBody && !ctx.req.complete) ctx.headers["Connection"] = "close";
+      if (bodyCap !== undefined && !ctx.req.complete) ctx.headers["Connection"] = "close";
       ctx.res.writeHead(res.statusCode ?? 502, ctx.headers);
       res.pipe(ctx.res);
       res.on("end", () => resolve());
@@ -82,15 +87,15 @@ function relay(
         resolve();
       });
     });
-    if (!withBody) {
+    if (bodyCap === undefined) {
       req.end();
       return;
     }
-    // The caller's body, streamed as it arrives, cut at 50 MB (`http.MaxBytesReader`).
+    // The caller's body, streamed as it arrives, cut at 50 MB (2026-08: 100 MB; `http.MaxBytesReader`).
     let sent = 0;
     ctx.req.on("data", (chunk: Buffer) => {
       sent += chunk.length;
-      if (sent > MAX_UPLOAD_BYTES) {
+      if (sent > bodyCap) {
         ctx.req.pause();
         req.destroy(new Error("http: request body too large"));
         return;

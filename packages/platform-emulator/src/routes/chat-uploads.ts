@@ -6,7 +6,9 @@
 // secret, #2314 #2315 #2877 #2907); "2026-04" answers as molecule-core 7cf77f27's chat_files.go,
 // which copies files into the workspace's Docker container: an external workspace has none, so
 // the upload is refused 503 after the multipart checks (inferred from code; no replay fixture).
-// Every behaviour and its source: /tmp/research/rows-files.md.
+// Every behaviour and its source: /tmp/research/rows-files.md. "2026-08" (enteros-core aeec8e47):
+// 100 MB per file and per request, `GET /uploads/limits`, and acknowledged uploads stay readable
+// (pending-uploads.ts).
 import { type Ctx, HttpError, readBody, sendJson } from "../http-io.js";
 import { readMultipart } from "../multipart.js";
 import type { Platform } from "../platform.js";
@@ -17,6 +19,19 @@ import { ackPending, MAX_FILE_BYTES, pendingContent, stage } from "./pending-upl
 /** The download roots (`allowedRoots`, chat_files.go Download; the runtime's `_ALLOWED_ROOTS`). */
 const ROOTS = ["/configs", "/workspace", "/home", "/plugins"];
 
+/** The caps of one contract: per file, per request (`uploads.DefaultUploadLimits`). */
+interface UploadCaps {
+  perFile: number;
+  perRequest: number;
+}
+
+/** 100 MB per file and per request on 2026-08 (uploads/limits.go, mc#1588/#1589); before, 25 MiB and 50 MB. */
+function capsOf(platform: Platform): UploadCaps {
+  return platform.august
+    ? { perFile: 100 * 1024 * 1024, perRequest: 100 * 1024 * 1024 }
+    : { perFile: MAX_FILE_BYTES, perRequest: MAX_UPLOAD_BYTES };
+}
+
 /** Handles one of the chat-file routes, or returns `undefined` when `segs` names none of them. */
 export function chatFilesRoute(
   platform: Platform,
@@ -24,6 +39,18 @@ export function chatFilesRoute(
   segs: readonly string[],
 ): Promise<void> | undefined {
   const n = segs.length - 1;
+  // 2026-08: public, no auth (router.go 119-135 at aeec8e47, 47d24be5): `DefaultUploadLimits()`.
+  if (platform.august && n === 2 && segs[1] === "uploads" && segs[2] === "limits") {
+    if (ctx.method !== "GET") return undefined;
+    const caps = capsOf(platform);
+    return Promise.resolve(
+      sendJson(ctx, 200, {
+        per_file_bytes: caps.perFile,
+        per_request_bytes: caps.perRequest,
+        max_attachments_per_message: 10,
+      }),
+    );
+  }
   if (segs[1] !== "workspaces" || n < 4) return undefined;
   const m = ctx.method;
   const id = segs[2] ?? "";
@@ -67,9 +94,9 @@ function safeMimetype(raw: string): string {
  * The body behind `http.MaxBytesReader(50 MB)`: a longer body makes the multipart parse fail
  * (its first 50 MB are read; the connection is closed after the answer, the rest unread).
  */
-async function cappedBody(ctx: Ctx): Promise<Buffer | undefined> {
-  const body = await readBody(ctx.req, MAX_UPLOAD_BYTES + 1, true);
-  return body.length > MAX_UPLOAD_BYTES ? undefined : body;
+async function cappedBody(ctx: Ctx, cap = MAX_UPLOAD_BYTES): Promise<Buffer | undefined> {
+  const body = await readBody(ctx.req, cap + 1, true);
+  return body.length > cap ? undefined : body;
 }
 
 /** `POST /workspaces/:id/chat/uploads` (`Upload`, chat_files.go 286-346 at 50c3bdfd). */
@@ -82,7 +109,7 @@ async function upload(platform: Platform, ctx: Ctx, id: string): Promise<void> {
   // resolveWorkspaceForwardCreds (chat_files.go 142-216): the emulator mints every workspace's
   // inbound secret at create and register, so the lazy-heal 503s never happen here.
   if (w.url === "") throw new HttpError(503, { error: "workspace url not registered yet" });
-  await forwardUpload(ctx, w);
+  await forwardUpload(ctx, w, capsOf(platform).perRequest);
 }
 
 /**
@@ -100,19 +127,20 @@ async function baselineUpload(ctx: Ctx): Promise<void> {
 
 /** `uploadPollMode` (chat_files.go 566-754): stage each file, one activity row per file. */
 async function pollUpload(platform: Platform, ctx: Ctx, id: string): Promise<void> {
-  const body = await cappedBody(ctx);
+  const caps = capsOf(platform);
+  const body = await cappedBody(ctx, caps.perRequest);
   const parts = body && readMultipart(body, ctx.req.headers["content-type"]);
   if (parts === undefined) throw new HttpError(400, { error: "malformed multipart body" });
   const files = parts.filter((p) => p.name === "files" && p.filename !== undefined);
   if (files.length === 0) throw new HttpError(400, { error: "no files field in request" });
   if (files.length > 64) throw new HttpError(400, { error: "too many files (limit 64)" });
   for (const f of files) {
-    if (f.body.length > MAX_FILE_BYTES)
+    if (f.body.length > caps.perFile)
       throw new HttpError(413, {
         error: "file exceeds per-file cap",
         filename: f.filename,
         size: f.body.length,
-        max: MAX_FILE_BYTES,
+        max: caps.perFile,
       });
   }
   const staged = stage(

@@ -15,6 +15,12 @@ export const MAX_FILE_BYTES = 25 * 1024 * 1024;
 const MAX_STAGED_BYTES = 512 * 1024 * 1024;
 /** `expires_at DEFAULT now() + interval '24 hours'` (migration 20260505100000_pending_uploads). */
 const EXPIRY_MS = 24 * 60 * 60 * 1000;
+/**
+ * 2026-08: the sweeper deletes an acknowledged row an hour after its ack (`DefaultAckRetention`,
+ * sweeper.go 49); until then `Get` still finds it (storage.go `Get` at aeec8e47, 6b1d9bdb). The
+ * real sweeper runs every 5 minutes: here the row is gone exactly at the hour.
+ */
+const ACK_RETENTION_MS = 60 * 60 * 1000;
 
 /** One staged file (`pending_uploads` row). */
 interface PendingUpload {
@@ -25,6 +31,8 @@ interface PendingUpload {
   content: Buffer;
   expiresAt: number;
   fetchedAt: number | null;
+  /** 2026-08: when the first ack came (the row stays readable for `ACK_RETENTION_MS`). */
+  ackedAt?: number;
 }
 
 /** One file to stage: sanitised name, safe media type, bytes. */
@@ -52,7 +60,9 @@ function storeOf(platform: Platform): Map<string, PendingUpload> {
 function get(platform: Platform, fileId: string): PendingUpload | undefined {
   const store = storeOf(platform);
   const row = store.get(fileId);
-  if (row !== undefined && row.expiresAt <= platform.now()) {
+  const now = platform.now();
+  const swept = row?.ackedAt !== undefined && row.ackedAt + ACK_RETENTION_MS <= now;
+  if (row !== undefined && (row.expiresAt <= now || swept)) {
     store.delete(fileId);
     return undefined;
   }
@@ -114,12 +124,16 @@ export function stage(
 }
 
 /** The checks both routes make first (pending_uploads.go 66-105, 135-165). */
-function rowFor(platform: Platform, id: string, fileId: string): PendingUpload {
+function rowFor(
+  platform: Platform,
+  id: string,
+  fileId: string,
+  missing = "pending upload not found, expired, or already acked",
+): PendingUpload {
   if (!UUID_ANY_RE.test(id)) throw new HttpError(400, { error: "invalid workspace ID" });
   if (!UUID_ANY_RE.test(fileId)) throw new HttpError(400, { error: "invalid file_id" });
   const row = get(platform, fileId.toLowerCase());
-  if (row === undefined)
-    throw new HttpError(404, { error: "pending upload not found, expired, or already acked" });
+  if (row === undefined) throw new HttpError(404, { error: missing });
   // Cross-workspace bleed protection: another workspace's file is answered as not found.
   if (row.workspaceId !== id) throw new HttpError(404, { error: "pending upload not found" });
   return row;
@@ -139,7 +153,10 @@ function disposition(name: string): string {
 
 /** `GET /workspaces/:id/pending-uploads/:file_id/content` (`GetContent`, pending_uploads.go 66-131). */
 export function pendingContent(platform: Platform, ctx: Ctx, id: string, fileId: string): void {
-  const row = rowFor(platform, id, fileId);
+  // 2026-08: GetContent's own text (pending_uploads.go at aeec8e47).
+  const row = platform.august
+    ? rowFor(platform, id, fileId, "pending upload not found or expired")
+    : rowFor(platform, id, fileId);
   const h = ctx.headers;
   h["Content-Type"] = row.mimetype === "" ? "application/octet-stream" : row.mimetype;
   h["Content-Disposition"] = disposition(row.filename);
@@ -152,9 +169,12 @@ export function pendingContent(platform: Platform, ctx: Ctx, id: string, fileId:
 /**
  * `POST /workspaces/:id/pending-uploads/:file_id/ack` (`Ack`, pending_uploads.go 135-183): the
  * lookup filters acked rows, so a second ack, or one after expiry, is the 404 of the lookup.
+ * 2026-08: the lookup finds acked rows until they are swept, so a second ack is `200 {acked}`.
  */
 export function ackPending(platform: Platform, ctx: Ctx, id: string, fileId: string): void {
   const row = rowFor(platform, id, fileId);
-  storeOf(platform).delete(row.fileId);
+  // 2026-08: `acked_at` is set once and the row kept; a second ack is the same success.
+  if (platform.august) row.ackedAt ??= platform.now();
+  else storeOf(platform).delete(row.fileId);
   sendJson(ctx, 200, { acked: true });
 }
