@@ -185,7 +185,7 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
     await waitFor(() => seen.length === 1, { timeoutMs: 15_000 });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: "file_unavailable", status: 404, retryable: false });
-    expect(String((errors[0] as Error).message)).toMatch(/acknowledged already, or it expired/);
+    expect(String((errors[0] as Error).message)).toMatch(/it expired \(24 h after the upload\)/);
   }, 30_000);
 
   it("a pending upload larger than its message announces is not read past the announced size", async () => {

@@ -226,3 +226,22 @@ describe("pushes carry the platform's bearer (2026-08)", () => {
     expect(body.error?.code ?? 0).not.toBe(401);
   });
 });
+
+describe("errors that point the right way", () => {
+  it.each(["2026-04", "2026-08"] as const)(
+    "%s: a path after the platform's host says to fix MOLECULE_PLATFORM_URL, not 'found nothing'",
+    async (compat) => {
+      const { emu, admin } = await emulator(compat);
+      const { created } = await workspace(emu, admin, "misplaced");
+      const client = new PlatformClient({
+        platformUrl: `${emu.url}/api`,
+        workspaceId: created.id,
+        token: created.token!,
+      });
+      cleanups.push(() => client.close());
+      await expect(client.getState()).rejects.toMatchObject({
+        message: expect.stringContaining("MOLECULE_PLATFORM_URL"),
+      });
+    },
+  );
+});

@@ -232,7 +232,9 @@ export class ChatFiles {
     if (!ok(res.status)) {
       if (res.status === 404) {
         body.close();
-        throw unavailable(id);
+        // gin's plain-text `404 page not found`: the route itself is missing, not the file.
+        const type = String(res.headers["content-type"] ?? "");
+        throw type.includes("json") ? unavailable(id) : noPendingUploads(id);
       }
       throw await s.streamFail(res, body, "fetchPendingUpload", options.signal);
     }
@@ -282,8 +284,16 @@ function pendingId(fileId: string): string {
 /** The `file_unavailable` error of a pending upload the platform no longer holds. */
 function unavailable(fileId: string): MoleculeError {
   return new MoleculeError(
-    `the platform no longer holds pending upload ${fileId}: it was acknowledged already, or it expired (24 h after the upload)`,
+    `the platform no longer holds pending upload ${fileId}: it expired (24 h after the upload), or it was acknowledged already on a platform older than late May 2026 (newer ones keep it readable after the acknowledgement)`,
     { code: "file_unavailable", status: 404, retryable: false },
+  );
+}
+
+/** The error of a platform that has no pending-uploads route at all. */
+function noPendingUploads(fileId: string): MoleculeError {
+  return new MoleculeError(
+    `cannot read pending upload ${fileId}: this platform has no pending-uploads route (404 page not found; the April-2026 server stages no canvas files for poll workspaces)`,
+    { code: "unsupported", status: 404, retryable: false },
   );
 }
 

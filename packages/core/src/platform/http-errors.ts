@@ -68,9 +68,14 @@ export function httpError(
     return new MoleculeAuthError(hint ?? `${op} is not allowed (403)${said}`, base);
   }
   if (status === 404) {
+    // gin's plain-text answer for a route it does not have: the address is not the platform's
+    // base URL (a path after the host), or the platform is older or newer than this route.
+    const noRoute = typeof res.body === "string" && res.body.trim() === "404 page not found";
     return new MoleculeNotFoundError(
       hint ??
-        `${op} found nothing (404)${said}${detail ? "" : "; an empty 404 usually means a SaaS edge rejected the request: check platformUrl, orgId and origin"}`,
+        (noRoute
+          ? `${op}: the platform has no such route (404 page not found): check that platformUrl (MOLECULE_PLATFORM_URL) is the platform's base address with no path after the host; otherwise this platform version does not offer ${op}`
+          : `${op} found nothing (404)${said}${detail ? "" : "; an empty 404 usually means a SaaS edge rejected the request: check platformUrl, orgId and origin"}`),
       base,
     );
   }

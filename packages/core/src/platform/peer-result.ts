@@ -227,7 +227,7 @@ export function peerFailure(
     if (status === 404) {
       // Relayed from the peer's own endpoint: the platform holds a URL the peer no longer serves.
       return new MoleculePeerError(
-        `peer ${peerId} exists, but its own endpoint answered 404${said} at the URL the platform holds for it: that URL is stale (the peer restarted on another port or path secret, and the April-2026 platform keeps an existing http://127.0.0.1… URL on re-register); the peer must register a URL it serves (see docs/platform-versions.md)`,
+        `peer ${peerId} exists, but its own endpoint answered 404${said} at the URL the platform holds for it: that URL is stale: the peer restarted on another port or path secret and has not registered the new URL (on the April-2026 platform a re-register also keeps an existing http://127.0.0.1… URL); the peer must register a URL it serves (see docs/platform-versions.md)`,
         { peerId, code: "peer_url_stale", status, retryable: false, body },
       );
     }
