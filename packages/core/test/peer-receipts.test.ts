@@ -56,6 +56,30 @@ describe("a peer call's receipt", () => {
     expect(calls()).toBe(1);
   });
 
+  it("August 2026: a booting peer's 200 {status, queued: true, queue_id, queue_depth} (a2a_proxy.go, boot turn in flight) is a queued receipt with its queue id", async () => {
+    const { client, calls } = await proxyAnswering(
+      200,
+      '{"method":"message/send","queue_depth":2,"queue_id":"4a1f3c9e-0b7d-4e5a-9c2f-8d6b1e0a7f31","queued":true,"status":"queued"}',
+    );
+    const result = await client.callPeer(PEER, "hello", { protocol: "0.3" });
+    expect(result).toMatchObject({
+      status: "queued",
+      queueId: "4a1f3c9e-0b7d-4e5a-9c2f-8d6b1e0a7f31",
+      queueDepth: 2,
+      deliveryMode: "push",
+    });
+    expect(calls()).toBe(1);
+  });
+
+  it("August 2026: the proxy's push-async envelope {status: queued, delivery_mode: push-async} is a queued receipt, not an unknown answer", async () => {
+    const { client } = await proxyAnswering(
+      200,
+      '{"status":"queued","delivery_mode":"push-async","method":"message/send"}',
+    );
+    const result = await client.callPeer(PEER, "hello", { protocol: "0.3" });
+    expect(result).toMatchObject({ status: "queued", queueId: "", deliveryMode: "push" });
+  });
+
   it("a busy push peer's 202 {queued: true, queue_id} stays a queued receipt with its queue id", async () => {
     const { client } = await proxyAnswering(
       202,

@@ -245,3 +245,22 @@ describe("errors that point the right way", () => {
     },
   );
 });
+
+describe("typed answers of the August-2026 platform", () => {
+  it("notify with messages to the canvas turned off: talk_to_user_disabled, not retryable", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const { created, client } = await workspace(emu, admin, "muted");
+    await client.notify("hello, canvas");
+    const res = await fetch(`${emu.url}/workspaces/${created.id}/abilities`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${emu.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ talk_to_user_enabled: false }),
+    });
+    expect(res.status).toBe(200);
+    await expect(client.notify("hello again")).rejects.toMatchObject({
+      code: "talk_to_user_disabled",
+      retryable: false,
+      status: 403,
+    });
+  });
+});

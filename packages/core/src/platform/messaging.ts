@@ -5,6 +5,7 @@ import { FAILURE_KEY, IN_REPLY_TO_KEY } from "../a2a/index.js";
 import { TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY } from "../a2a/index.js";
 import type { AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { traceMetadata } from "../observability/index.js";
+import { MoleculeError, redactDeep } from "../transport/index.js";
 import { delegateSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
 import { ok } from "./http-errors.js";
@@ -106,6 +107,20 @@ export async function notify(
     json: body,
     signal: options.signal,
   });
+  const refused = res.body as { error?: unknown } | undefined;
+  if (res.status === 403 && refused?.error === "talk_to_user_disabled") {
+    // August 2026 (enteros-core 29b4bffb): an operator turned this workspace's messages to the
+    // canvas off; nothing was shown, and retrying will not change it.
+    throw new MoleculeError(
+      `notify: this workspace may not message the canvas (talk_to_user_disabled): an operator turned it off (PATCH /workspaces/:id/abilities {"talk_to_user_enabled": true} turns it on)`,
+      {
+        status: 403,
+        code: "talk_to_user_disabled",
+        retryable: false,
+        body: redactDeep(res.body, s.known),
+      },
+    );
+  }
   if (!ok(res.status)) throw await s.selfFail(res, "notify", options.signal);
 }
 

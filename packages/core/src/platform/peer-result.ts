@@ -144,7 +144,9 @@ export function peerFailedError(
 /**
  * The platform's receipt for a call it stored or queued instead of answering, on any 2xx status:
  * a poll-mode peer's `{"status":"queued","delivery_mode":"poll","method":...}` (molecule-core
- * #2353, 200, no queue id) or a busy push peer's `202 {"queued":true,"queue_id",...}`.
+ * #2353, 200, no queue id), a busy push peer's `202 {"queued":true,"queue_id",...}`, a booting
+ * peer's `200 {"status":"queued","queued":true,"queue_id","queue_depth"}` (August 2026, 50e5b3ec)
+ * or a push call past the proxy's budget, `{"status":"queued","delivery_mode":"push-async"}`.
  */
 function queuedReceipt(
   body: unknown,
@@ -155,7 +157,14 @@ function queuedReceipt(
     return { status: "queued", queueId: "", deliveryMode: "poll", raw: body, peerId, messageId };
   }
   const q = parseWire(queuedSchema, body);
-  if (!q.ok) return undefined;
+  if (!q.ok) {
+    // The August-2026 proxy's answer when a push call outlives its edge budget: the call goes on
+    // and its reply reaches the canvas, not this caller (a2a_proxy.go, `push-async`).
+    const b = body as { status?: unknown; delivery_mode?: unknown } | undefined;
+    if (b?.status === "queued" && b.delivery_mode === "push-async")
+      return { status: "queued", queueId: "", deliveryMode: "push", raw: body, peerId, messageId };
+    return undefined;
+  }
   const out: PeerCallResult = {
     status: "queued",
     queueId: q.value.queue_id ?? "",
