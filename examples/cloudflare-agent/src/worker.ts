@@ -4,7 +4,7 @@
 // answers with the AI SDK (`generateText`) whose tools are its Molecule peers
 // (`@molecule-ai/ai-sdk`'s `peerTools`), and keeps the conversation in its state.
 import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
-import { createA2AHandler, extractA2AText } from "@molecule-ai/agent-core/a2a";
+import { createA2AHandler, extractA2AText, isAgentRole } from "@molecule-ai/agent-core/a2a";
 import { peerTools } from "@molecule-ai/ai-sdk";
 import { Agent, getAgentByName } from "agents";
 import { generateText, isStepCount } from "ai";
@@ -70,6 +70,10 @@ export default {
       pathSecret: env.MOLECULE_PATH_SECRET,
       workspaceId: env.MOLECULE_WORKSPACE_ID,
       onMessage: async (message) => {
+        // An answer (role "agent"): a peer's late reply to a call that no longer waits for it (a
+        // poll peer answers after the call gave up). Answers are not answered and not turns, as
+        // in core's conversation handlers (`msg.isReply`): no model run, no history.
+        if (isAgentRole(message.role)) return;
         // One agent per conversation (A2A contextId), else one per message.
         const name = message.contextId ?? message.messageId;
         const writer = await getAgentByName(env.WRITER, name);

@@ -2,7 +2,7 @@
 // offline), registered with the emulator as a deploy step would: a peer's message is answered by
 // the Cloudflare Agents SDK agent, which calls another peer through its peer tool.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, watch } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,11 +15,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 let emu: Emulator;
 let stopWrangler: (() => Promise<void>) | undefined;
 let output = "";
+let pathSecret: string;
 const clients: PlatformClient[] = [];
 const agents: RemoteAgent<PlatformClient>[] = [];
 let workerId: string;
 let workerUrl: string;
 let caller: PlatformClient;
+let checker: PlatformClient;
 const heard: string[] = [];
 
 async function workspace(name: string) {
@@ -30,10 +32,24 @@ async function workspace(name: string) {
   return { id: w.id, token, client };
 }
 
-/** Starts `wrangler dev` with `vars`; resolves with its URL once it serves. */
+/** The flags of the package's `dev` script (`wrangler dev --log-level warn`). */
+const devFlags = (
+  JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { dev: string } }
+).scripts.dev
+  .split(/\s+/)
+  .slice(2);
+
+/**
+ * Starts `wrangler dev` with `vars` and the `dev` script's flags (`--log-level warn`: at info,
+ * wrangler prints each request's path, so the path secret); resolves with its URL once it serves: when
+ * wrangler lists the Worker in its dev registry (a folder it writes once workerd runs it), and
+ * again on each later write or output until the URL answers.
+ */
 async function startWrangler(vars: Record<string, string>): Promise<string> {
   const [port, inspector] = [await freePort(), await freePort()];
   const home = mkdtempSync(join(tmpdir(), "wrangler-home-"));
+  const registry = join(home, "registry");
+  mkdirSync(registry);
   const child = spawn(
     join(root, "node_modules", ".bin", "wrangler"),
     [
@@ -45,6 +61,7 @@ async function startWrangler(vars: Record<string, string>): Promise<string> {
       "--inspector-port",
       String(inspector),
       "--show-interactive-dev-session=false",
+      ...devFlags,
       // The agents' Durable Object storage in the temporary home: each run starts empty.
       "--persist-to",
       join(home, "state"),
@@ -60,23 +77,52 @@ async function startWrangler(vars: Record<string, string>): Promise<string> {
         CI: "true",
         WRANGLER_SEND_METRICS: "false",
         WRANGLER_LOG_PATH: home,
+        WRANGLER_REGISTRY_PATH: registry,
       },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     },
   );
+  const watcher = watch(registry);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   stopWrangler = async () => {
+    watcher.close();
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       process.kill(-child.pid, "SIGTERM");
       await exited;
     }
     rmSync(home, { recursive: true, force: true });
   };
+  const url = `http://127.0.0.1:${port}`;
   return new Promise<string>((resolve, reject) => {
+    let listed = false;
+    let trying = false;
+    let again = false;
+    // One GET at a time; an event during a refused one tries once more after it.
+    const probe = async (): Promise<void> => {
+      if (!listed) return;
+      if (trying) return void (again = true);
+      trying = true;
+      try {
+        const response = await fetch(url);
+        await response.body?.cancel();
+        watcher.close();
+        resolve(url);
+      } catch {
+        trying = false;
+        if (again) {
+          again = false;
+          void probe();
+        }
+      }
+    };
+    watcher.on("change", () => {
+      listed = true;
+      void probe();
+    });
     const seen = (chunk: Buffer) => {
       output += chunk.toString();
-      if (/Ready on http:\/\/127\.0\.0\.1:\d+/.test(output)) resolve(`http://127.0.0.1:${port}`);
+      void probe();
     };
     child.stdout.on("data", seen);
     child.stderr.on("data", seen);
@@ -90,9 +136,10 @@ beforeAll(async () => {
   const worker = await workspace("Writer");
   workerId = worker.id;
   caller = (await workspace("Caller")).client;
-  const checker = await workspace("Fact Checker");
+  const fact = await workspace("Fact Checker");
+  checker = fact.client;
   const agent = new RemoteAgent({
-    client: checker.client,
+    client: fact.client,
     logger: {},
     delivery: { mode: "push", port: 0 },
     handler: (msg) => {
@@ -102,7 +149,7 @@ beforeAll(async () => {
   });
   agents.push(agent);
   await agent.start();
-  const pathSecret = generatePathSecret();
+  pathSecret = generatePathSecret();
   const url = (workerUrl = await startWrangler({
     MOLECULE_PLATFORM_URL: emu.url,
     MOLECULE_WORKSPACE_ID: worker.id,
@@ -163,3 +210,21 @@ it("refuses a push to a wrong path secret and runs no agent", async () => {
   expect(statuses).toEqual([404, 404, 404]);
   expect(heard).toHaveLength(before);
 }, 60_000);
+
+it("runs no model on a peer's late answer (role agent) and keeps it out of the history", async () => {
+  const before = heard.length;
+  // A poll peer's answer that no call awaits any more comes as a push with role "agent" (what
+  // `PlatformClient.reply` sends); it names the fact checker, which the model would call.
+  await checker.reply(
+    { source: "peer_agent", sourceId: workerId, messageId: "m-asked", contextId: "ctx-late" },
+    "Late answer: ask the fact checker again.",
+  );
+  const next = await caller.callPeer(workerId, "Which turn is this?", { contextId: "ctx-late" });
+  if (next.status === "queued") throw new Error(`queued:\n${output}`);
+  expect(heard).toHaveLength(before);
+  expect(next.text).toMatch(/\bturn 1\b/);
+}, 60_000);
+
+it("prints no path secret in wrangler dev's output", () => {
+  expect(output).not.toContain(pathSecret);
+});
