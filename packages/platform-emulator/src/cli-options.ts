@@ -29,6 +29,8 @@ export const USAGE = `Usage: molecule-platform-emulator [options]
                           (latest) a finished delegation also writes an a2a_receive row with
                           method delegate_result into the delegating workspace's activity (the
                           platform's DELEGATION_RESULT_INBOX_PUSH=1; off by default, as there)
+  --a2a-always-auth       (2026-08) pushes to IP-literal agent URLs also carry the inbound
+                          secret (the platform's MOLECULE_A2A_ALWAYS_AUTH; off by default)
   --no-ui                 do not serve the canvas page (/canvas/: the live org, its traffic and
                           conversations; its API answers only with the admin token)
   -h, --help              show this help
@@ -66,6 +68,7 @@ export function parseCli(args: string[]): CliOptions {
         "lenient-agent-urls": { type: "boolean" },
         "no-ui": { type: "boolean" },
         "delegation-result-inbox-push": { type: "boolean" },
+        "a2a-always-auth": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -102,6 +105,7 @@ export function parseCli(args: string[]): CliOptions {
       lenientAgentUrls: values["lenient-agent-urls"] === true,
       ui: values["no-ui"] !== true,
       delegationResultInboxPush: values["delegation-result-inbox-push"] === true,
+      a2aAlwaysAuth: values["a2a-always-auth"] === true,
     },
   };
 }

@@ -6,13 +6,14 @@ import { COMPATS, isCompat } from "./contract.js";
 import { EventSockets, isSocketUpgrade } from "./event-socket.js";
 import { Platform } from "./platform.js";
 import { requestHandler } from "./request-handler.js";
+import { seedConcierge } from "./routes/workspaces.js";
 import { Store, readSnapshot, writeSnapshot } from "./store.js";
 import type { QueueRow } from "./store.js";
 import type {
   Clock,
   Compat,
   CreateWorkspaceInput,
-  CreatedWorkspace,
+  CreatedWorkspaceWithToken,
   EmulatorAdmin,
   EmulatorOptions,
   FaultSpec,
@@ -26,6 +27,7 @@ export type {
   ConnectionBlock,
   CreateWorkspaceInput,
   CreatedWorkspace,
+  CreatedWorkspaceWithToken,
   EmulatorAdmin,
   EmulatorOptions,
   FaultSpec,
@@ -78,12 +80,14 @@ async function call(
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; json: unknown }> {
   const res = await fetch(url + path, {
     method,
     headers: {
       Authorization: `Bearer ${adminToken}`,
       ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+      ...headers,
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
@@ -114,9 +118,14 @@ function expectOk(r: { status: number; json: unknown }, what: string): void {
   }
 }
 
+/** A header value as fetch sends it: the UTF-8 bytes of `v` as Latin-1 characters (Go reads bytes). */
+function encodeHeader(v: string): string {
+  return Buffer.from(v, "utf8").toString("latin1");
+}
+
 function makeAdmin(url: string, adminToken: string): EmulatorAdmin {
   return {
-    async createWorkspace(input: CreateWorkspaceInput): Promise<CreatedWorkspace> {
+    async createWorkspace(input: CreateWorkspaceInput): Promise<CreatedWorkspaceWithToken> {
       const body: Record<string, unknown> = {
         name: input.name,
         runtime: "external",
@@ -131,25 +140,51 @@ function makeAdmin(url: string, adminToken: string): EmulatorAdmin {
       expectOk(r, "createWorkspace");
       const raw = r.json as Record<string, unknown>;
       const connection = isObject(raw["connection"])
-        ? (raw["connection"] as unknown as CreatedWorkspace["connection"])
+        ? (raw["connection"] as unknown as CreatedWorkspaceWithToken["connection"])
         : undefined;
       const token =
         connection !== undefined && connection.auth_token !== ""
           ? connection.auth_token
           : undefined;
+      // Without a URL the platform always answers the one-time token: its absence is an error,
+      // so the result's type can say `token: string` (the overload without `url`).
+      if (input.url === undefined && token === undefined)
+        throw new EmulatorError(
+          "emulator admin createWorkspace: no token in the answer: create without `url` (and no `extra.url`) to get one",
+          { code: "admin_call_failed", status: r.status, retryable: false },
+        );
       return {
         id: String(raw["id"]),
-        token,
+        token: token as string,
         ...(connection !== undefined ? { connection } : {}),
         raw,
       };
     },
     async setSecrets(id, secrets) {
-      for (const [key, value] of Object.entries(secrets))
-        expectOk(
-          await call(url, adminToken, "POST", `/workspaces/${id}/secrets`, { key, value }),
-          "setSecrets",
-        );
+      for (const [key, value] of Object.entries(secrets)) {
+        const path = `/workspaces/${id}/secrets`;
+        const r = await call(url, adminToken, "POST", path, { key, value });
+        expectOk(r, "setSecrets");
+        // 2026-08 holds an admin secret write for a person's approval (202 pending_approval):
+        // the helper approves it, as that person would, and writes again.
+        const approvalId = isObject(r.json) ? r.json["approval_id"] : undefined;
+        if (r.status === 202 && typeof approvalId === "string") {
+          expectOk(
+            await call(
+              url,
+              adminToken,
+              "POST",
+              `/workspaces/${id}/approvals/${approvalId}/decide`,
+              {
+                decision: "approved",
+                decided_by: "emulator-admin",
+              },
+            ),
+            "setSecrets (approval)",
+          );
+          expectOk(await call(url, adminToken, "POST", path, { key, value }), "setSecrets");
+        }
+      }
     },
     async pause(id) {
       expectOk(await call(url, adminToken, "POST", `/workspaces/${id}/pause`), "pause");
@@ -159,7 +194,15 @@ function makeAdmin(url: string, adminToken: string): EmulatorAdmin {
     },
     async deleteWorkspace(id, opts) {
       const q = opts?.purge === true ? "?confirm=true&purge=true" : "?confirm=true";
-      expectOk(await call(url, adminToken, "DELETE", `/workspaces/${id}${q}`), "deleteWorkspace");
+      // 2026-08 deletes only with the workspace's name in `X-Confirm-Name` (the others ignore it).
+      const got = await call(url, adminToken, "GET", `/workspaces/${id}?include_removed=true`);
+      const name = isObject(got.json) ? got.json["name"] : undefined;
+      const confirm: Record<string, string> =
+        typeof name === "string" ? { "X-Confirm-Name": encodeHeader(name) } : {};
+      expectOk(
+        await call(url, adminToken, "DELETE", `/workspaces/${id}${q}`, undefined, confirm),
+        "deleteWorkspace",
+      );
     },
     async getWorkspace(id) {
       const r = await call(url, adminToken, "GET", `/workspaces/${id}?include_removed=true`);
@@ -251,11 +294,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       delegationResultInboxPush: options.delegationResultInboxPush ?? false,
       memoryPlugin: options.memoryPlugin ?? true,
       ui: options.ui ?? true,
+      a2aAlwaysAuth: options.a2aAlwaysAuth ?? false,
     },
     store,
     changed,
   );
   platform.statePersisted = stateFile !== undefined;
+  if (platform.august) seedConcierge(platform);
 
   const server = http.createServer(
     { keepAliveTimeout: 65_000, requestTimeout: 0, shouldUpgradeCallback: isSocketUpgrade },

@@ -34,6 +34,8 @@ export interface PlatformSettings {
   memoryPlugin: boolean;
   /** Whether the canvas page and its API (`/canvas/`) are served. */
   ui: boolean;
+  /** 2026-08: the server's `MOLECULE_A2A_ALWAYS_AUTH` (pushes to IP-literal URLs carry the bearer too). */
+  a2aAlwaysAuth: boolean;
 }
 
 /** Sees every event the platform emits, org-wide (the canvas feed); installed on first use. */
@@ -290,6 +292,8 @@ export class Platform {
       error_detail: r.error_detail,
       created_at: iso(r.created_at),
     };
+    // 2026-08: the row's monotonic `seq`, what `POST …/activity/ack` takes (`activity.go` ~560).
+    if (this.august) o["seq"] = r.seq;
     if (r.request_body !== undefined) o["request_body"] = r.request_body;
     if (r.response_body !== undefined) o["response_body"] = r.response_body;
     if (r.tool_trace !== undefined) o["tool_trace"] = r.tool_trace;
@@ -419,7 +423,10 @@ export class Platform {
       if (w.status !== "online" && w.status !== "degraded") continue;
       const last = w.lastHeartbeatAt ?? w.updatedAt;
       if (now - last > this.s.livenessMs) {
-        this.setStatus(w, "offline", "WORKSPACE_OFFLINE", {});
+        // 2026-08: an external workspace waits for its agent to register again
+        // (`registry/liveness.go` 57-68, `healthsweep.go` 205-222 at enteros-core aeec8e47).
+        const to = this.august && w.runtime === "external" ? "awaiting_agent" : "offline";
+        this.setStatus(w, to, "WORKSPACE_OFFLINE", {});
         this.changed();
       }
     }

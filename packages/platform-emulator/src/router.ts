@@ -5,7 +5,7 @@ import { closeIfBodyUnread, type Ctx, notFoundRoute, sendJson } from "./http-io.
 import type { Platform } from "./platform.js";
 import { a2a } from "./proxy/deliver.js";
 import { queueStatus } from "./proxy/queue-status.js";
-import { listActivity, notify, reportActivity } from "./routes/activity.js";
+import { ackActivity, listActivity, notify, reportActivity } from "./routes/activity.js";
 import { delegate, listDelegations } from "./routes/delegations.js";
 import { listEvents } from "./routes/events.js";
 import { chatFilesRoute } from "./routes/chat-uploads.js";
@@ -37,6 +37,7 @@ import {
   deleteWorkspace,
   getWorkspace,
   listWorkspaces,
+  patchAbilities,
   testToken,
 } from "./routes/workspaces.js";
 import { writeTrailingSlashRedirect } from "./server-quirks.js";
@@ -94,6 +95,8 @@ export async function route(platform: Platform, ctx: Ctx): Promise<void> {
     }
     const sub = segs[3];
     if (n === 3) {
+      if (platform.august && m === "PATCH" && sub === "abilities")
+        return patchAbilities(platform, ctx, id);
       switch (`${m} ${sub}`) {
         case "POST a2a":
           return a2a(platform, ctx, id);
@@ -143,6 +146,8 @@ export async function route(platform: Platform, ctx: Ctx): Promise<void> {
         return platform.wsAuth(ctx, id, () =>
           sendJson(ctx, 503, { error: "workspace container not running" }),
         );
+      if (platform.august && m === "POST" && sub === "activity" && key === "ack")
+        return platform.wsAuth(ctx, id, () => ackActivity(platform, ctx, id));
       if (m === "GET" && sub === "events" && key === "stream")
         return platform.wsAuth(ctx, id, () => eventStream(platform, ctx, id));
       // #2852 (latest): an external workspace's credentials.
@@ -161,7 +166,9 @@ export async function route(platform: Platform, ctx: Ctx): Promise<void> {
       return platform.wsAuth(ctx, id, () => downloadPlugin(platform, ctx, id, key));
     return notFoundRoute(ctx);
   }
+  // The 2026-08 server has no test-token route (gin's plain-text 404, recorded).
   if (
+    !platform.august &&
     a === "admin" &&
     n === 4 &&
     m === "GET" &&

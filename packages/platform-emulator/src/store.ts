@@ -37,6 +37,12 @@ export interface WorkspaceRow {
   collapsed: boolean;
   workspaceDir: string | null;
   workspaceAccess: string;
+  /** 2026-08: `"platform"` for the seeded Org Concierge (absent = `"workspace"`). */
+  kind?: "workspace" | "platform";
+  /** 2026-08: `PATCH /workspaces/:id/abilities` (absent = `true`, the column's default). */
+  talkToUserEnabled?: boolean;
+  /** 2026-08: `PATCH /workspaces/:id/abilities` (absent = `false`; the concierge is born `true`). */
+  broadcastEnabled?: boolean;
 }
 
 /** A workspace auth token row: only the sha256 of the plaintext is kept. */
@@ -131,6 +137,8 @@ export interface ApprovalRow {
   decidedBy: string | null;
   decidedAt: number | null;
   createdAt: number;
+  /** 2026-08: when a gated write used this approval (`approval_requests.consumed_at`). */
+  consumedAt?: number | null;
 }
 
 /** Everything the emulator persists. */

@@ -59,6 +59,12 @@ export interface EmulatorOptions {
   /** `"2026-08"`: `false` = a server without the memory v2 sidecar: every memory route answers 503. Default `true`. */
   memoryPlugin?: boolean;
   /**
+   * `"2026-08"` only: the server's `MOLECULE_A2A_ALWAYS_AUTH`: a push to an IP-literal agent URL
+   * (`http://127.0.0.1:...`) also carries `Authorization: Bearer <platform_inbound_secret>`, as one
+   * to a host name (`http://localhost:...`) always does. Default `false`, as on the platform.
+   */
+  a2aAlwaysAuth?: boolean;
+  /**
    * Serve the canvas page at `/canvas/` (and redirect `/` to it): the live org, its traffic and
    * conversations. Its API answers only with the admin token. Default `true`; `false` = `--no-ui`.
    */
@@ -143,17 +149,34 @@ export interface CreatedWorkspace {
   raw: unknown;
 }
 
+/** Result of `emu.admin.createWorkspace` without a `url`: the token is always there. */
+export interface CreatedWorkspaceWithToken extends CreatedWorkspace {
+  /** The one-time workspace token. */
+  token: string;
+}
+
 /** Admin helpers: each one is a real HTTP call to the emulator with the admin token. */
 export interface EmulatorAdmin {
-  /** `POST /workspaces` with `runtime: "external"`. */
+  /**
+   * `POST /workspaces` with `runtime: "external"`. Without a `url` the answer always has the
+   * one-time token (typed as present; a platform answer without one throws `admin_call_failed`).
+   */
+  createWorkspace(
+    input: CreateWorkspaceInput & { url?: undefined },
+  ): Promise<CreatedWorkspaceWithToken>;
+  /** `POST /workspaces` with `runtime: "external"` and a push `url`: no token. */
   createWorkspace(input: CreateWorkspaceInput): Promise<CreatedWorkspace>;
-  /** `POST /workspaces/:id/secrets` once per key. */
+  /**
+   * `POST /workspaces/:id/secrets` once per key. On `"2026-08"`, where an admin write waits for a
+   * person (`202 pending_approval`), the helper approves it (`POST …/approvals/:id/decide`, as that
+   * person would) and writes again.
+   */
   setSecrets(id: string, secrets: Record<string, string>): Promise<void>;
   /** `POST /workspaces/:id/pause`. */
   pause(id: string): Promise<void>;
   /** `POST /workspaces/:id/resume`. */
   resume(id: string): Promise<void>;
-  /** `DELETE /workspaces/:id?confirm=true` (cascades to children). */
+  /** `DELETE /workspaces/:id?confirm=true` (cascades to children), with `X-Confirm-Name` (2026-08). */
   deleteWorkspace(id: string, opts?: { purge?: boolean }): Promise<void>;
   /** `GET /workspaces/:id?include_removed=true` body. */
   getWorkspace(id: string): Promise<Record<string, unknown>>;

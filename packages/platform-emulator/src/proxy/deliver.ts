@@ -5,11 +5,14 @@ import { type Ctx, HttpError, readBody, sendJson, STATUS_TEXT } from "../http-io
 import { wrapPeerResult } from "../peer-text.js";
 import type { Platform } from "../platform.js";
 import { forward } from "./forward.js";
+import { inboundAuth } from "./inbound-auth.js";
 import { enqueue } from "./queue.js";
 import type { QueueRow, WorkspaceRow } from "../store.js";
 import { isObject, newId } from "../util.js";
 
+/** The proxy's body cap: 1 MiB on the older servers, 16 MiB on 2026-08 (`a2a_proxy.go` 81 at aeec8e47). */
 const A2A_MAX_BODY = 1 << 20;
+const A2A_MAX_BODY_AUGUST = 16 << 20;
 
 /** What one delivery answers the caller. */
 export interface Forward {
@@ -40,7 +43,15 @@ function normalize(v: unknown): Record<string, unknown> {
 
 /** `POST /workspaces/:id/a2a`: the A2A proxy. */
 export async function a2a(platform: Platform, ctx: Ctx, id: string): Promise<void> {
-  const buf = await readBody(ctx.req, A2A_MAX_BODY, true);
+  const limit = platform.august ? A2A_MAX_BODY_AUGUST : A2A_MAX_BODY;
+  const buf = await readBody(ctx.req, platform.august ? limit + 1 : limit, true);
+  // 2026-08 fails loud instead of truncating (core#2677; `a2a_proxy.go` 105-116, 472-486).
+  if (buf.length > limit)
+    throw new HttpError(413, {
+      error: `request body exceeds ${limit} byte limit: A2A body exceeds size limit`,
+      truncated: true,
+      max_bytes: limit,
+    });
   let parsed: unknown;
   try {
     parsed = JSON.parse(buf.toString("utf8"));
@@ -49,6 +60,9 @@ export async function a2a(platform: Platform, ctx: Ctx, id: string): Promise<voi
   }
   const who = resolveA2ACaller(ctx.req.headers, id, {
     latest: platform.latest,
+    august: platform.august,
+    hasBearer: () => ctx.bearer !== undefined,
+    isAdmin: () => platform.isAdmin(ctx),
     lazyCheck: (caller) => platform.lazyFailure(ctx, caller),
     bearerWorkspace: () => platform.bearerWorkspace(ctx),
     canCommunicate: (a, b) => platform.canCommunicate(a, b),
@@ -116,7 +130,13 @@ export async function deliver(
       };
     return { status: 503, body: { error: "workspace has no URL", status: target.status } };
   }
-  const out = await forward(platform, target, env);
+  let bearer: string | undefined;
+  if (platform.august) {
+    const auth = inboundAuth(platform, target);
+    if (auth.refuse !== undefined) return auth.refuse;
+    bearer = auth.bearer;
+  }
+  const out = await forward(platform, target, env, bearer);
   const base = {
     workspace_id: target.id,
     activity_type: "a2a_receive",

@@ -17,7 +17,8 @@ export interface ForwardOutcome {
 }
 
 /**
- * POSTs one envelope to the target's URL; a heartbeat of the target resets the idle timeout.
+ * POSTs one envelope to the target's URL (with `Authorization: Bearer <bearer>` when given); a
+ * heartbeat of the target resets the idle timeout.
  *
  * A pooled connection the agent's server closes as it sits idle can be reused at the very moment
  * the close arrives: the request then fails (`ECONNRESET`, `socket hang up`) before any byte of an
@@ -28,6 +29,7 @@ export async function forward(
   platform: Platform,
   target: WorkspaceRow,
   env: Record<string, unknown>,
+  bearer?: string,
 ): Promise<ForwardOutcome> {
   const started = Date.now();
   const url = target.url;
@@ -74,7 +76,11 @@ export async function forward(
       req = mod.request(u, {
         method: "POST",
         agent,
-        headers: { "Content-Type": "application/json", "Content-Length": payload.length },
+        headers: {
+          "Content-Type": "application/json",
+          "Content-Length": payload.length,
+          ...(bearer !== undefined ? { Authorization: `Bearer ${bearer}` } : {}),
+        },
       });
       req.on("error", onError);
       req.on("response", onResponse);

@@ -76,7 +76,14 @@ export async function downloadPlugin(
 }
 
 /** `POST /workspaces/:id/plugins`: no container to install into (503 once the source resolves). */
-export async function installPlugin(platform: Platform, ctx: Ctx, _id: string): Promise<void> {
+export async function installPlugin(platform: Platform, ctx: Ctx, id: string): Promise<void> {
+  // 2026-08 (molecule-core#10; `plugins_install.go` 34-46 at aeec8e47): refused before the body
+  // is read for an external workspace.
+  if (platform.august && platform.ws(id)?.runtime === "external")
+    throw new HttpError(422, {
+      error: "plugin install via push is not supported for external runtimes",
+      hint: "external workspaces pull plugins via GET /workspaces/:id/plugins/:name/download",
+    });
   const b = await readJsonObject(ctx, "invalid request body");
   const source = typeof b["source"] === "string" ? b["source"] : "";
   if (source === "") throw new HttpError(400, { error: "invalid request body" });

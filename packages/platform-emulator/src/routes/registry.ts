@@ -1,9 +1,11 @@
 // The registry: register, heartbeat (and status evaluation), update-card, check-access, discover, peers.
 import { type Ctx, HttpError, readJsonObject, sendJson } from "../http-io.js";
 import type { Platform } from "../platform.js";
+import { augustAgentUrlError } from "../agent-url.js";
 import { drainOne } from "../proxy/drain.js";
 import { refuseUnsafeCardUrl } from "./session-views.js";
 import { MALFORMED_ID_ERROR, peersQueryPanics, writeRecoveredPanic } from "../server-quirks.js";
+import type { WorkspaceRow } from "../store.js";
 import {
   BindError,
   isObject,
@@ -32,6 +34,7 @@ export async function register(platform: Platform, ctx: Ctx): Promise<void> {
   }
   if (b["agent_card"] === undefined || b["agent_card"] === null)
     throw new HttpError(400, { error: "invalid request body" });
+  if (platform.august) return registerAugust(platform, ctx, id, url, mode, b["agent_card"]);
   const existing = UUID_ANY_RE.test(id) ? platform.ws(id.toLowerCase()) : undefined;
   let deliveryMode: "push" | "poll";
   if (platform.latest) {
@@ -105,6 +108,113 @@ export async function register(platform: Platform, ctx: Ctx): Promise<void> {
   sendJson(ctx, 200, out);
 }
 
+/**
+ * `register` on 2026-08 (`registry.go` 726-1311 at enteros-core aeec8e47): the token check comes
+ * first; the mode is the sent one, else the row's, else `push` (a new row); push needs a URL (the
+ * card's `url` when the body has none) that passes `validateAgentURL`, whose texts are answered
+ * as they are; the upsert keeps a provisioner's `http://127.0.0.1:<port>` or
+ * `http://localhost:<port>` URL (no path, port not 8000) and replaces any other.
+ */
+async function registerAugust(
+  platform: Platform,
+  ctx: Ctx,
+  rawId: string,
+  url: string,
+  mode: string,
+  card: unknown,
+): Promise<void> {
+  if (mode !== "" && mode !== "push" && mode !== "poll")
+    throw new HttpError(400, { error: "delivery_mode must be 'push' or 'poll'" });
+  if (!UUID_ANY_RE.test(rawId)) {
+    platform.lazy(ctx, rawId);
+    throw new HttpError(500, { error: MALFORMED_ID_ERROR.register });
+  }
+  const id = rawId.toLowerCase();
+  platform.lazy(ctx, id);
+  const existing = platform.ws(id);
+  const deliveryMode: "push" | "poll" =
+    mode === "push" || mode === "poll" ? mode : (existing?.deliveryMode ?? "push");
+  let effectiveUrl = url;
+  if (deliveryMode === "push") {
+    const cardUrl = isObject(card) && typeof card["url"] === "string" ? card["url"] : "";
+    if (effectiveUrl === "") effectiveUrl = cardUrl;
+    if (effectiveUrl === "")
+      throw new HttpError(400, { error: "url is required for push-mode workspaces" });
+    const bad = await augustAgentUrlError(effectiveUrl, {
+      devMode: platform.s.devMode,
+      lenientRegister: platform.s.lenientAgentUrls,
+    });
+    if (bad !== undefined) throw new HttpError(400, { error: bad });
+  } else effectiveUrl = "";
+  const now = platform.now();
+  let w = existing;
+  if (w === undefined) {
+    w = newRegisteredRow(id, effectiveUrl, card, deliveryMode, now);
+    platform.store.workspaces.set(id, w);
+  } else if (w.status !== "removed") {
+    const kept = /^http:\/\/(?:127\.0\.0\.1|localhost):.*:(\d+)$/.exec(w.url);
+    if (kept === null || Number(kept[1]) === 8000) w.url = effectiveUrl;
+    w.agentCard = card;
+    w.status = "online";
+    w.lastHeartbeatAt = now;
+    w.updatedAt = now;
+    w.deliveryMode = deliveryMode;
+  }
+  platform.emit(id, "WORKSPACE_ONLINE", {
+    url: w.url,
+    agent_card: card,
+    delivery_mode: deliveryMode,
+  });
+  const out: Record<string, unknown> = { status: "registered", delivery_mode: deliveryMode };
+  if (platform.store.liveTokenCount(id) === 0) out["auth_token"] = platform.mintToken(id);
+  if (w.inboundSecret === "") w.inboundSecret = newToken();
+  out["platform_inbound_secret"] = w.inboundSecret;
+  platform.changed();
+  sendJson(ctx, 200, out);
+}
+
+/** The row `register` inserts for an id no workspace has. */
+function newRegisteredRow(
+  id: string,
+  url: string,
+  card: unknown,
+  deliveryMode: "push" | "poll",
+  now: number,
+): WorkspaceRow {
+  return {
+    id,
+    name: id,
+    role: null,
+    tier: 1,
+    status: "online",
+    runtime: "langgraph",
+    url,
+    agentCard: card,
+    parentId: null,
+    activeTasks: 0,
+    maxConcurrentTasks: 1,
+    lastErrorRate: 0,
+    lastSampleError: "",
+    uptimeSeconds: 0,
+    currentTask: "",
+    monthlySpend: 0,
+    budgetLimit: null,
+    lastHeartbeatAt: now,
+    lastOutboundAt: null,
+    createdAt: now,
+    updatedAt: now,
+    removedAt: null,
+    deliveryMode,
+    inboundSecret: newToken(),
+    capabilities: {},
+    x: 0,
+    y: 0,
+    collapsed: false,
+    workspaceDir: null,
+    workspaceAccess: "none",
+  };
+}
+
 /** `POST /registry/heartbeat`: liveness, status evaluation, queue drain. */
 export async function heartbeat(platform: Platform, ctx: Ctx): Promise<void> {
   const b = await readJsonObject(ctx, "invalid request body", HEARTBEAT_INT_AS_FLOAT);
@@ -137,6 +247,17 @@ export async function heartbeat(platform: Platform, ctx: Ctx): Promise<void> {
   if (!UUID_ANY_RE.test(id)) throw new HttpError(500, { error: MALFORMED_ID_ERROR.heartbeat });
   if (id.charCodeAt(0) > 0x60 || id !== id.toLowerCase()) id = id.toLowerCase();
   const w = platform.ws(id);
+  // 2026-08 (`registry.go` 1313-1520 at aeec8e47): a removed workspace's tokens are revoked, so
+  // `requireWorkspaceToken` lets the call through and the answer is the usual `200`; an unknown
+  // id gets a secret minted for it (`readOrLazyHealInboundSecret`) that no row keeps.
+  if (platform.august && (w === undefined || w.status === "removed")) {
+    platform.lazy(ctx, id);
+    return sendJson(ctx, 200, {
+      status: "ok",
+      generation: 0,
+      platform_inbound_secret: w?.inboundSecret || newToken(),
+    });
+  }
   if (platform.latest && w !== undefined && w.status === "removed")
     throw new HttpError(401, {
       error:
@@ -196,6 +317,12 @@ export async function heartbeat(platform: Platform, ctx: Ctx): Promise<void> {
   if (platform.statePersisted) platform.changed();
   // "latest": the inbound secret with every heartbeat (#2421; registry.go 622-650 at 50c3bdfd).
   const out: Record<string, unknown> = { status: "ok" };
+  // 2026-08: `generation` (the row's `desired_generation`; the emulator never bumps it) and the
+  // secret, minted when none is on file (`readOrLazyHealInboundSecret`).
+  if (platform.august) {
+    out["generation"] = 0;
+    if (w.inboundSecret === "") w.inboundSecret = newToken();
+  }
   if (platform.latest && w.inboundSecret !== "") out["platform_inbound_secret"] = w.inboundSecret;
   sendJson(ctx, 200, out);
 }

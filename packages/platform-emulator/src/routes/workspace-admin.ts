@@ -1,7 +1,8 @@
 // Per-workspace state, secrets, tokens, pause and resume.
 import { type Ctx, HttpError, readJsonObject, sendJson } from "../http-io.js";
 import type { Platform } from "../platform.js";
-import { iso, reqString, UUID_RE } from "../util.js";
+import type { ApprovalRow } from "../store.js";
+import { iso, isObject, newId, reqString, UUID_RE } from "../util.js";
 
 /** `GET /workspaces/:id/state`. */
 export function state(platform: Platform, ctx: Ctx, id: string): void {
@@ -56,6 +57,16 @@ export async function putSecret(platform: Platform, ctx: Ctx, id: string): Promi
   } catch {
     throw new HttpError(400, { error: "invalid request body" });
   }
+  if (platform.august && platform.isAdmin(ctx)) {
+    const pending = secretWriteApproval(platform, id, key);
+    if (pending !== undefined)
+      return sendJson(ctx, 202, {
+        status: "pending_approval",
+        approval_id: pending,
+        action: "secret_write",
+        reason: `write secret ${key}`,
+      });
+  }
   let m = platform.store.secrets.get(id);
   if (m === undefined) {
     m = new Map();
@@ -66,6 +77,52 @@ export async function putSecret(platform: Platform, ctx: Ctx, id: string): Promi
   m.set(key, { key, value, createdAt: prev?.createdAt ?? now, updatedAt: now });
   platform.changed();
   sendJson(ctx, 200, { status: "saved", key });
+}
+
+/**
+ * 2026-08's approval gate on an admin-token secret write (`gateDestructive` and `requireApproval`,
+ * `approval_gate.go` at enteros-core aeec8e47; core#2574): an approved, unused request for the same
+ * workspace and key (the value is not part of it) is consumed and the write goes ahead
+ * (`undefined`); otherwise the pending request (created once, then the same one) is answered with
+ * its id. A person approves it with `POST /workspaces/:id/approvals/:approvalId/decide
+ * {"decision":"approved"}` and the caller sends the write again. No events (the secrets route
+ * passes no broadcaster). A workspace's own token is not gated.
+ */
+function secretWriteApproval(platform: Platform, id: string, key: string): string | undefined {
+  const rows = platform.store.approvals;
+  const matches = (a: ApprovalRow): boolean =>
+    a.workspaceId === id &&
+    a.action === "secret_write" &&
+    isObject(a.context) &&
+    a.context["workspace_id"] === id &&
+    a.context["key"] === key;
+  const approved = rows
+    .filter((a) => matches(a) && a.status === "approved" && (a.consumedAt ?? null) === null)
+    .sort((a, b) => (b.decidedAt ?? 0) - (a.decidedAt ?? 0))[0];
+  if (approved !== undefined) {
+    approved.consumedAt = platform.now();
+    platform.changed();
+    return undefined;
+  }
+  const pending = rows.find((a) => matches(a) && a.status === "pending");
+  if (pending !== undefined) return pending.id;
+  const row: ApprovalRow = {
+    seq: platform.store.nextSeq(),
+    id: newId(),
+    workspaceId: id,
+    taskId: "",
+    action: "secret_write",
+    reason: `write secret ${key}`,
+    context: { workspace_id: id, key },
+    status: "pending",
+    decidedBy: null,
+    decidedAt: null,
+    createdAt: platform.now(),
+    consumedAt: null,
+  };
+  rows.push(row);
+  platform.changed();
+  return row.id;
 }
 
 /** `DELETE /workspaces/:id/secrets/:key`. */
