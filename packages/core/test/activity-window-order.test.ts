@@ -163,6 +163,8 @@ describe("a since_secs window on the August-2026 server (newest first without a 
     expect(queries.filter((q) => q.has("before_ts")).length).toBeGreaterThanOrEqual(9);
     const reads = queries.filter((q) => !q.has("since_id"));
     expect(reads.every((q) => q.get("since_secs") === "3600")).toBe(true);
+    // The sender's registry name is asked of the server, not guessed.
+    expect(reads.every((q) => q.get("include") === "peer_info")).toBe(true);
   });
 
   it("sinceSecs 0 is sent as 1 (the server refuses 0 with a 400)", async () => {

@@ -264,3 +264,16 @@ describe("typed answers of the August-2026 platform", () => {
     });
   });
 });
+
+describe("inbound rows name their sender from the platform (2026-08, ?include=peer_info)", () => {
+  it("a polled message carries the caller's registry name without a peer listing", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const inbox = await admin.createExternalWorkspace({ name: "inbox", deliveryMode: "poll" });
+    const sender = await workspace(emu, admin, "the-sender", inbox.parentId!);
+    const client = clientOf(emu, inbox.id, inbox.token!);
+    await sender.client.callPeer(inbox.id, "hi");
+    const page = await client.fetchActivityRows({ sinceSecs: 60 });
+    const row = page.rows.find((r) => r.source_id === sender.created.id);
+    expect(row?.["peer_name"]).toBe("the-sender");
+  });
+});

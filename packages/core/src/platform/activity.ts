@@ -73,6 +73,9 @@ export async function fetchActivityRows(
   const query: Record<string, string | number | undefined> = {
     type: options.type ?? "a2a_receive",
     limit,
+    // Newer servers name each row's sender from their registry (`peer_name`, `peer_role`; 2026-05
+    // 3ff613e3): asked for, so no peer listing is needed to name them (older servers ignore it).
+    include: "peer_info",
   };
   if (caps.cursors) {
     query.since_id = options.sinceId || undefined;
