@@ -12,7 +12,8 @@ import type { AddressInfo } from "node:net";
 import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlatformClient } from "../src/index.js";
-import { PEER_STREAM_LIMITS, type A2AStreamEvent } from "../src/public/a2a.js";
+import { PEER_STREAM_LIMITS } from "../src/a2a/sse.js";
+import type { A2AStreamEvent } from "../src/public/a2a.js";
 
 const MiB = 1024 * 1024;
 const T1 = "11111111-1111-4111-8111-111111111111";

@@ -17,7 +17,7 @@ export interface SseEvent {
   data: string;
 }
 
-/** Bounds of one peer stream (see {@link PEER_STREAM_LIMITS} for the defaults). */
+/** Bounds of one peer stream (`PeerTasksOptions.streamLimits`); each is a positive number. */
 export interface PeerStreamLimits {
   /** Largest event (its data) and longest line, in characters: default 16 MiB. */
   maxEventBytes?: number | undefined;

@@ -49,9 +49,8 @@ export interface PeerTasksOptions {
   /** Deadline of each request in ms (of a stream's first byte); default the client's `peerTimeoutMs`. */
   timeoutMs?: number | undefined;
   /**
-   * Bounds of each stream after its first byte ({@link stream}, {@link follow}): event size,
-   * stream size, deadline and idle gap; defaults `PEER_STREAM_LIMITS` (16 MiB, 256 MiB, 1 hour,
-   * 10 minutes).
+   * Bounds of each stream after its first byte (`stream`, `follow`): event size, stream size,
+   * deadline and idle gap; by default 16 MiB, 256 MiB, 1 hour and 10 minutes.
    */
   streamLimits?: PeerStreamLimits | undefined;
 }
@@ -129,7 +128,7 @@ export class PeerTasks {
    * Sends a message and streams its task's events until the task stops: after a terminal state
    * (completed, canceled, failed, rejected) or a `final` event nothing more is read. An event of
    * another task or context refuses the stream (`peer_stream_foreign_task`); so do the bounds of
-   * {@link PeerTasksOptions.streamLimits} (`sse_*` codes). Aborting `signal` ends it at once.
+   * `streamLimits` (`sse_*` codes). Aborting `signal` ends it at once.
    */
   stream(
     message: PeerCallMessage,
@@ -140,7 +139,7 @@ export class PeerTasks {
 
   /**
    * Follows a running task (v0.3 `tasks/resubscribe`, v1.0 `SubscribeToTask`): its state now, then
-   * each change, until it stops; read as {@link stream} reads (events of another task refuse it).
+   * each change, until it stops; read as `stream` reads (events of another task refuse it).
    */
   follow(
     taskId: string,

@@ -71,7 +71,6 @@ export type {
   WebhookAddressPolicy,
 } from "../a2a/index.js";
 export type { A2AStreamEvent, PeerStreamLimits, PeerTaskQuery } from "../a2a/index.js";
-export { PEER_STREAM_LIMITS } from "../a2a/index.js";
 // A peer's tasks from the caller's side (`PlatformClient.peerTasks`).
 export type {
   PeerCallMessage,
