@@ -309,7 +309,46 @@ describe("RemoteAgent events (poll delivery, latest contract)", () => {
     ]);
   });
 
-  it("without a listener or onDeadLetter, a dead letter is still a process warning, and a non-retried error is logged", async () => {
+  it("without a listener or onDeadLetter, a dead letter is one logged line, no process warning, and a non-retried error is logged", async () => {
+    const { a, client, peer } = await org();
+    const id = randomUUID();
+    const processWarnings: string[] = [];
+    const onWarning = (w: Error) => void processWarnings.push(w.message);
+    process.on("warning", onWarning);
+    cleanups.push(() => process.off("warning", onWarning));
+    const rec = recorder();
+    let logged!: () => void;
+    const deadLine = new Promise<void>((resolve) => (logged = resolve));
+    const agent = agentOf({
+      client,
+      handler: () => {
+        throw Object.assign(new Error("bad input"), { retryable: false });
+      },
+      logger: {
+        ...rec.logger,
+        error: (msg: string, meta?: object) => {
+          rec.logger.error(msg, meta);
+          logged();
+        },
+      },
+    });
+    await agent.start();
+    await peer.callPeer(a.id, "doomed", { messageId: id });
+    await deadLine;
+    // Settled (stop waits for the message's dead letter), then the warnings of this tick and
+    // the next (process.emitWarning emits on process.nextTick).
+    await agent.stop();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(rec.lines.filter((l) => l.level === "error").map((l) => l.msg)).toEqual([
+      "inbound message dead-lettered (handler_failed): Error: bad input",
+    ]);
+    expect(processWarnings.filter((w) => w.includes(id))).toEqual([]);
+    expect(rec.lines.find((l) => l.level === "warn")?.msg).toBe(
+      "inbound handler failed; not retried: Error: bad input",
+    );
+  });
+
+  it("with a logger that has no error (logger: {}) and nobody listening, a dead letter is a process warning", async () => {
     const { a, client, peer } = await org();
     const id = randomUUID();
     const warned = new Promise<string>((resolve) => {
@@ -319,20 +358,16 @@ describe("RemoteAgent events (poll delivery, latest contract)", () => {
       process.on("warning", onWarning);
       cleanups.push(() => process.off("warning", onWarning));
     });
-    const rec = recorder();
     const agent = agentOf({
       client,
       handler: () => {
         throw Object.assign(new Error("bad input"), { retryable: false });
       },
-      logger: rec.logger,
+      logger: {},
     });
     await agent.start();
     await peer.callPeer(a.id, "doomed", { messageId: id });
     expect(await warned).toContain("was dead-lettered");
-    expect(rec.lines.find((l) => l.level === "warn")?.msg).toBe(
-      "inbound handler failed; not retried: Error: bad input",
-    );
   });
 
   it("replyFailed when an answer cannot be sent, then delivered on the retry", async () => {

@@ -73,6 +73,8 @@ export interface AgentPlatformClient {
     limit?: number;
     signal?: AbortSignal;
   }): Promise<InboundMessage[]>;
+  /** Acknowledges activity up to row `seq` once settled (optional; `false`: no such route). */
+  ackActivity?(seq: number, opts?: { signal?: AbortSignal }): Promise<boolean>;
   fetchActivity?(opts?: {
     sinceId?: string;
     sinceSecs?: number;
@@ -321,8 +323,9 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
    * Called with a message whose handler failed `maxAttempts` times, or once with a non-retryable
    * error (`retryable === false`); with a `MoleculeReplyError` when the handler succeeded but its
    * answer could not be delivered; with a `MoleculeTurnLimitError` when its conversation was cut.
-   * The message is then settled. Without it and without a `deadLettered` listener, a process
-   * warning (`MOLECULE_DEAD_LETTER`, or `MOLECULE_TURN_LIMIT`) is emitted.
+   * The message is then settled. Each dead letter is one `error` line of the `logger`; only when
+   * the logger has no `error` (e.g. `{}`), and neither this nor a `deadLettered` listener takes
+   * it, a process warning (`MOLECULE_DEAD_LETTER`, or `MOLECULE_TURN_LIMIT`) says it instead.
    */
   onDeadLetter?: (msg: InboundMessage, error: unknown) => void | Promise<void>;
   /**

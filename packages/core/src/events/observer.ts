@@ -178,13 +178,17 @@ export class AgentObserver {
     return unheard;
   }
 
-  /** A dead letter; true when a process warning should say it (no `onDeadLetter`, no listener). */
+  /**
+   * A dead letter, said in one line: by the logger (the default one too), else (a logger without
+   * `error`, e.g. `{}`) by a process warning, which it returns true for, unless a listener or
+   * `onDeadLetter` takes it.
+   */
   deadLettered(message: InboundMessage, error: unknown, hasCallback: boolean): boolean {
-    return this.#warn(
-      "deadLettered",
-      { message, error, reason: deadLetterReason(error) },
-      hasCallback,
-    );
+    const fields = { message, error, reason: deadLetterReason(error) };
+    const event = { type: "deadLettered", workspaceId: this.#o.workspaceId, ...fields } as const;
+    const heard = this.bus.emit(event);
+    logEvent(this.#o.logger, event);
+    return !hasCallback && !heard && this.#o.logger.error === undefined;
   }
 
   /** A delegation result the platform pushed into the inbox (never the handler's). */

@@ -184,8 +184,9 @@ export class Answers {
 
   /**
    * A `deadLettered` event, a report to the platform (an `error` row in this workspace's activity
-   * log naming the message, which the canvas shows), then the user's `onDeadLetter`; without both
-   * a listener and the callback, a process warning (`MOLECULE_DEAD_LETTER`).
+   * log naming the message, which the canvas shows), then the user's `onDeadLetter`. It is said in one
+   * line, by the agent's logger; a process warning (`MOLECULE_DEAD_LETTER`) only when the logger
+   * has no `error` and neither a listener nor the callback takes it.
    */
   async deadLetter(msg: InboundMessage, error: unknown): Promise<void> {
     const user = this.#onDeadLetter;
