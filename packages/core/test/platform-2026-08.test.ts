@@ -277,3 +277,48 @@ describe("inbound rows name their sender from the platform (2026-08, ?include=pe
     expect(row?.["peer_name"]).toBe("the-sender");
   });
 });
+
+describe("settled activity is acknowledged (2026-08, POST /activity/ack)", () => {
+  it("a poll agent acknowledges up to the seq of the last row its cursor passed", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const inbox = await admin.createExternalWorkspace({ name: "acker", deliveryMode: "poll" });
+    const sender = await workspace(emu, admin, "sender", inbox.parentId!);
+    const client = clientOf(emu, inbox.id, inbox.token!);
+    const acks: number[] = [];
+    const ackActivity = client.ackActivity.bind(client);
+    client.ackActivity = async (seq, opts) => {
+      const supported = await ackActivity(seq, opts);
+      acks.push(seq);
+      return supported;
+    };
+    const handled: string[] = [];
+    const agent = new RemoteAgent({
+      client,
+      store: memoryStore(),
+      delivery: "poll",
+      handler: (m: InboundMessage) => void handled.push(m.text),
+      logger: {},
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    for (const text of ["one", "two", "three"]) await sender.client.callPeer(inbox.id, text);
+    await waitFor(() => handled.length === 3);
+    const rows = (await client.fetchActivityRows({ sinceSecs: 60 })).rows;
+    const lastSeq = rows.at(-1)?.seq as number;
+    expect(typeof lastSeq).toBe("number");
+    await waitFor(() => acks.at(-1) === lastSeq);
+    // The platform holds it: a lower acknowledgement answers the stored one.
+    const res = await fetch(`${emu.url}/workspaces/${inbox.id}/activity/ack`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${inbox.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ acked_seq: 0 }),
+    });
+    expect(await res.json()).toEqual({ last_acked_seq: lastSeq });
+  });
+
+  it("2026-04: the route is missing: ackActivity answers false", async () => {
+    const { emu, admin } = await emulator("2026-04");
+    const { client } = await workspace(emu, admin, "old");
+    expect(await client.ackActivity(1)).toBe(false);
+  });
+});

@@ -14,6 +14,11 @@ export type InboundSource = "canvas_user" | "peer_agent" | "unknown";
 export interface InboundMessage {
   /** Activity row id (poll); `undefined` for push. */
   activityId: string | undefined;
+  /**
+   * The row's place in the platform's feed (`seq`, August-2026 servers): what the agent
+   * acknowledges once the message is settled (`PlatformClient.ackActivity`).
+   */
+  activitySeq?: number;
   /** The A2A `messageId`, when present (use it to de-duplicate). */
   messageId: string | undefined;
   /** The JSON-RPC method, e.g. `"message/send"`. */
@@ -208,6 +213,8 @@ export function parseActivityRow(row: unknown): InboundMessage | null {
     isReply: false,
     raw: row,
   };
+  const seq = (row as { seq?: unknown }).seq;
+  if (typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 0) msg.activitySeq = seq;
   const peerName = nonEmpty(data.peer_name) ?? nonEmpty(row.peer_name);
   if (peerName) msg.peerName = peerName;
   const peerRole = nonEmpty(data.peer_role) ?? nonEmpty(row.peer_role);

@@ -9,7 +9,7 @@ import {
   parseWire,
   type WireActivityRow,
 } from "../wire/index.js";
-import { toInt } from "./args.js";
+import { invalid, toInt } from "./args.js";
 import { platformContract } from "./capabilities.js";
 import { ok } from "./http-errors.js";
 import { nameSenders } from "./peers.js";
@@ -233,4 +233,27 @@ function rfc3339(micros: bigint): string {
   const ms = Number(micros / 1000n);
   const frac = (micros % 1_000_000n).toString().padStart(6, "0");
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, `.${frac}Z`);
+}
+
+/**
+ * `POST /workspaces/:id/activity/ack {acked_seq}` (August 2026, 2c5c1950): the platform may prune
+ * this workspace's rows up to `seq` 7 days after the acknowledgement (30 days at most otherwise).
+ * `false` when the platform has no such route (older servers).
+ */
+export async function ackActivity(
+  s: PlatformSession,
+  seq: number,
+  options: { signal?: AbortSignal | undefined },
+): Promise<boolean> {
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw invalid(`ackActivity needs a row's seq (a non-negative integer); got ${String(seq)}`);
+  const res = await s.send({
+    method: "POST",
+    path: `/workspaces/${enc(s.workspaceId)}/activity/ack`,
+    json: { acked_seq: seq },
+    signal: options.signal,
+  });
+  if (res.status === 404) return false;
+  if (!ok(res.status)) throw await s.selfFail(res, "ackActivity", options.signal);
+  return true;
 }

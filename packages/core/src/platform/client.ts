@@ -4,7 +4,12 @@ import type { Readable } from "node:stream";
 import type { A2APart, AgentCard, AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
 import { inspectCustom, REDACTED, type ChunkedBody } from "../transport/index.js";
-import { type ActivityRows, type FetchInboundOptions, fetchActivityRows } from "./activity.js";
+import {
+  ackActivity,
+  type ActivityRows,
+  type FetchInboundOptions,
+  fetchActivityRows,
+} from "./activity.js";
 import {
   type ApprovalDecision,
   type ApprovalRecord,
@@ -271,6 +276,15 @@ export class PlatformClient {
    */
   fetchActivityRows(options: FetchInboundOptions = {}): Promise<ActivityRows> {
     return fetchActivityRows(this.#s, options);
+  }
+
+  /**
+   * Acknowledges this workspace's activity up to row `seq` (`InboundMessage.activitySeq`), so an
+   * August-2026 platform may prune those rows 7 days later; `RemoteAgent` does it as its cursor
+   * advances. `false` when the platform has no such route (older servers).
+   */
+  ackActivity(seq: number, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    return ackActivity(this.#s, seq, options);
   }
 
   /**

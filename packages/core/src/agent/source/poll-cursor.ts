@@ -14,6 +14,8 @@ export interface OrderEntry {
   activityId: string;
   /** When the row was logged (epoch ms), when known. */
   at?: number | undefined;
+  /** The row's `seq` (August-2026 servers), when known. */
+  seq?: number | undefined;
   settled: boolean;
 }
 
@@ -38,6 +40,8 @@ export class PollCursor {
   fetchCursor: string | undefined;
   /** Re-reading after a `410`, and the persisted cursor has not moved since. */
   rewinding = false;
+  /** The highest `seq` of a row the cursor passed (what may be acknowledged to the platform). */
+  settledSeq: number | undefined;
   /** What a first start reads (the `backfill` option). */
   readonly backfill: Backfill;
   readonly #logger: Logger;
@@ -160,7 +164,12 @@ export class PollCursor {
   /** Puts an admitted row in order: the cursor passes it once it is {@link settle}d. */
   track(msg: InboundMessage): OrderEntry | undefined {
     if (msg.activityId === undefined) return undefined;
-    const entry: OrderEntry = { activityId: msg.activityId, at: timeOf(msg), settled: false };
+    const entry: OrderEntry = {
+      activityId: msg.activityId,
+      at: timeOf(msg),
+      seq: msg.activitySeq,
+      settled: false,
+    };
     this.#order.push(entry);
     return entry;
   }
@@ -185,6 +194,8 @@ export class PollCursor {
       const entry = this.#order.shift()!;
       this.cursor = entry.activityId;
       if (entry.at !== undefined) this.#cursorAt = entry.at;
+      if (entry.seq !== undefined && !(entry.seq <= (this.settledSeq ?? -1)))
+        this.settledSeq = entry.seq;
       moved = true;
     }
     if (moved) this.rewinding = false;

@@ -106,6 +106,9 @@ export class PollSource implements EventWakeupsOptions {
    * each settles: only the one that crashes accrues deliveries, never a bystander (#29).
    */
   #alone = false;
+  /** The `seq` the platform last took an acknowledgement of; `null`: it has no such route. */
+  #acked: number | null | undefined;
+  #acking = false;
 
   constructor(
     options: PollOptions,
@@ -405,10 +408,36 @@ export class PollSource implements EventWakeupsOptions {
   /** Moves the cursor past the settled prefix of the rows; saves it (and checkpoints) when it moved. */
   #advance(): void {
     if (!this.#pollCursor.advance()) return;
-    void this.#save();
+    void this.#save().then(() => this.#ack());
     const settled = (): readonly string[] => this.#admission.journal.settledIds();
     if (!this.#shared)
       this.#checkpoint?.changed(() => checkpointOf(this.#pollCursor.state(), settled()));
+  }
+
+  /**
+   * Acknowledges the settled rows to the platform once their cursor is saved (August 2026:
+   * `POST .../activity/ack`, so it may prune them a week later): one request at a time, the newest
+   * `seq` each time; a platform without the route is not asked again.
+   */
+  #ack(): void {
+    const seq = this.#pollCursor.settledSeq;
+    const ack = this.#o.client.ackActivity?.bind(this.#o.client);
+    if (!ack || seq === undefined || this.#acking || this.#acked === null) return;
+    if (this.#acked !== undefined && seq <= this.#acked) return;
+    this.#acking = true;
+    ack(seq, { signal: this.#abort.signal }).then(
+      (supported) => {
+        this.#acking = false;
+        this.#acked = supported ? seq : null;
+        if (supported) this.#ack(); // the cursor may have moved on meanwhile
+      },
+      (err: unknown) => {
+        this.#acking = false;
+        this.logger.debug?.("could not acknowledge settled activity (retried later)", {
+          error: describe(err),
+        });
+      },
+    );
   }
 
   #snapshot(): CursorState {
