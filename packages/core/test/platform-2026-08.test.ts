@@ -322,3 +322,30 @@ describe("settled activity is acknowledged (2026-08, POST /activity/ack)", () =>
     expect(await client.ackActivity(1)).toBe(false);
   });
 });
+
+describe("a credential rotation is named as such (2026-08, EXTERNAL_CREDENTIALS_ROTATED)", () => {
+  it("the agent that reads the event ends saying its credentials were rotated, not merely revoked", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const created = await admin.createExternalWorkspace({ name: "rotated", deliveryMode: "poll" });
+    const client = clientOf(emu, created.id, created.token!);
+    const warnings: string[] = [];
+    const agent = new RemoteAgent({
+      client,
+      store: memoryStore(),
+      delivery: "poll",
+      handler: () => undefined,
+      heartbeatIntervalMs: 50,
+      maxUnauthorized: 2,
+      logger: { warn: (m: string) => void warnings.push(m) },
+    });
+    cleanups.push(() => agent.stop());
+    // start() leaves the event stream of its capability probe open for the agent to read: the
+    // platform's rotation event reaches it whenever the agent gets to it.
+    await agent.start();
+    await admin.rotateExternalCredentials(created.id);
+    const done = await agent.done;
+    expect(done.reason).toBe("unauthorized");
+    expect(String((done.error as Error).message)).toContain("an operator rotated its credentials");
+    expect(warnings.some((w) => w.includes("rotated this workspace's credentials"))).toBe(true);
+  });
+});

@@ -128,6 +128,7 @@ export class RemoteAgent<
       hold: (paused) => void (this.#pollSource?.hold(paused), this.#obs.paused(paused)),
       streamConnected: () => this.#pollSource?.connected() === true,
       registerAgain: (signal) => this.#registration.again(options.client, signal),
+      rotated: () => this.#pollSource?.credentialsRotated === true,
     });
     // Without a store the state lives in the stages themselves: nothing would read a saved copy.
     this.#state = new AgentStateStore(hasStore(options) ? this.#store.state : undefined, {

@@ -29,6 +29,11 @@ export interface EventWakeupsOptions {
    * `WORKSPACE_PROVISIONING`, `WORKSPACE_AWAITING_AGENT`, `WORKSPACE_REMOVED`).
    */
   onStateEvent?(): void;
+  /**
+   * Called when the platform says an operator rotated this workspace's credentials
+   * (`EXTERNAL_CREDENTIALS_ROTATED`, August 2026): every old token is revoked, one new one minted.
+   */
+  onRotated?(): void;
   /** Reconnect backoff base and cap in ms (defaults 500 and 30 000). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -83,7 +88,7 @@ const STATE_EVENTS = new Set([
 ]);
 /** The names of the events the agent acts on. */
 const OURS =
-  /ACTIVITY_LOGGED|WORKSPACE_PAUSED|WORKSPACE_REMOVED|WORKSPACE_PROVISIONING|WORKSPACE_AWAITING_AGENT/;
+  /ACTIVITY_LOGGED|WORKSPACE_PAUSED|WORKSPACE_REMOVED|WORKSPACE_PROVISIONING|WORKSPACE_AWAITING_AGENT|EXTERNAL_CREDENTIALS_ROTATED/;
 
 /** Keeps an SSE subscription open with reconnect backoff; polling continues while it is down. */
 export class EventWakeups {
@@ -156,6 +161,7 @@ export class EventWakeups {
     const { name, inner } = readEvent(ev.event, ev.data);
     if (isInboundActivity(name, inner)) this.#o.onWake();
     else if (name !== undefined && STATE_EVENTS.has(name)) this.#o.onStateEvent?.();
+    else if (name === "EXTERNAL_CREDENTIALS_ROTATED") this.#o.onRotated?.();
   };
 
   async #consume(

@@ -106,13 +106,16 @@ export function startSteps(o: StartRetryOptions): StartStep {
 
 /**
  * What a 401 means once the workspace was found not removed (a removal is its own error), and
- * what to do, in one line: the token was revoked or rotated (an operator's rotation revokes every
- * token of the workspace; the SDK cannot tell the two apart), and how to hand the agent the new one.
+ * what to do, in one line: the token was revoked, or rotated (an operator's rotation revokes every
+ * token of the workspace; `rotated` when the platform said so on the event stream,
+ * `EXTERNAL_CREDENTIALS_ROTATED`), and how to hand the agent the new one.
  */
-export function tokenRejected(workspaceId: string): string {
+export function tokenRejected(workspaceId: string, rotated = false): string {
   return (
     `the platform rejected workspace ${workspaceId}'s token (401) and the workspace still exists: ` +
-    "its token was revoked or rotated (an operator's rotate revokes every token). Give the agent " +
+    (rotated
+      ? "an operator rotated its credentials (the platform said so), which revoked every old token. Give the agent "
+      : "its token was revoked or rotated (an operator's rotate revokes every token). Give the agent ") +
     "the new token: write it to the agent's token file (MOLECULE_WORKSPACE_TOKEN_FILE, else " +
     `~/.molecule/${workspaceId}/.auth_token; read again on every 401, no restart needed) or restart ` +
     "it with MOLECULE_WORKSPACE_TOKEN; if the workspace was deleted, create it again and re-onboard"
@@ -120,9 +123,14 @@ export function tokenRejected(workspaceId: string): string {
 }
 
 /** The error an agent ends with after `n` consecutive 401s: says how to give it a new token. */
-export function unauthorizedError(workspaceId: string, n: number, what: string): MoleculeAuthError {
+export function unauthorizedError(
+  workspaceId: string,
+  n: number,
+  what: string,
+  rotated = false,
+): MoleculeAuthError {
   return new MoleculeAuthError(
-    `Stopped after ${n} consecutive ${what}s were rejected: ${tokenRejected(workspaceId)}.`,
+    `Stopped after ${n} consecutive ${what}s were rejected: ${tokenRejected(workspaceId, rotated)}.`,
     { status: 401 },
   );
 }

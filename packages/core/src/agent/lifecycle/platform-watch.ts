@@ -22,6 +22,8 @@ export interface WatchedAgent {
   streamConnected(): boolean;
   /** Sends the start-up registration again; false when the agent did not register at start. */
   registerAgain(signal: AbortSignal): Promise<boolean>;
+  /** Whether the platform said it rotated the workspace's credentials. */
+  rotated(): boolean;
 }
 
 /** The platform calls a {@link PlatformWatch} makes (and counts 401s of). */
@@ -180,13 +182,17 @@ export class PlatformWatch {
     const max = this.#o.maxUnauthorized ?? 3;
     // The first rejection says what it means and what to do; the next ones only count.
     if (consecutive === 1)
-      logger.warn?.(`${call} rejected: ${tokenRejected(this.#o.client.workspaceId)}`, {
-        consecutive,
-        stopsAfter: max,
-      });
+      logger.warn?.(
+        `${call} rejected: ${tokenRejected(this.#o.client.workspaceId, this.#agent.rotated())}`,
+        {
+          consecutive,
+          stopsAfter: max,
+        },
+      );
     else logger.warn?.(`${call} rejected (401)`, { consecutive });
     if (consecutive >= max) {
-      this.#agent.end("unauthorized", unauthorizedError(this.#o.client.workspaceId, max, call));
+      const id = this.#o.client.workspaceId;
+      this.#agent.end("unauthorized", unauthorizedError(id, max, call, this.#agent.rotated()));
     }
   }
 }

@@ -526,4 +526,14 @@ export class PollSource implements EventWakeupsOptions {
   onStateEvent(): void {
     this.#onStateEvent();
   }
+
+  /** The platform said an operator rotated this workspace's credentials. */
+  credentialsRotated = false;
+
+  onRotated(): void {
+    this.credentialsRotated = true;
+    this.logger.warn?.(
+      "the platform rotated this workspace's credentials: the agent's token is revoked; give it the new one (its token file, or MOLECULE_WORKSPACE_TOKEN and a restart)",
+    );
+  }
 }
