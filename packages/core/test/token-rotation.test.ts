@@ -134,7 +134,7 @@ describe("an agent whose credentials an operator rotates", () => {
     const done = await agent.done;
     expect(done.reason).toBe("unauthorized");
     const first = lines.find((l) => l.startsWith("warn heartbeat rejected"))!;
-    expect(first).toMatch(/its token was revoked or rotated/);
+    expect(first).toMatch(/an operator rotated its credentials/);
     expect(first).toMatch(/MOLECULE_WORKSPACE_TOKEN_FILE/);
     expect(first).toMatch(/restart it with MOLECULE_WORKSPACE_TOKEN/);
     expect(String((done.error as Error).message)).toMatch(
