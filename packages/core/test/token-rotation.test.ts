@@ -117,7 +117,7 @@ describe("an agent whose credentials an operator rotates", () => {
     expect((await agent.done).reason).toBe("stopped");
   });
 
-  it("left with the revoked token: one line says it was revoked or rotated and how to give the agent the new one, then it ends unauthorized", async () => {
+  it("left with the revoked token: one line says its credentials were rotated and how to give the agent the new one, then it ends unauthorized", async () => {
     const { emu, admin, ws, file } = await setup();
     const { logger, lines } = recorder();
     const { agent } = agentOn(
@@ -138,7 +138,7 @@ describe("an agent whose credentials an operator rotates", () => {
     expect(first).toMatch(/MOLECULE_WORKSPACE_TOKEN_FILE/);
     expect(first).toMatch(/restart it with MOLECULE_WORKSPACE_TOKEN/);
     expect(String((done.error as Error).message)).toMatch(
-      /^Stopped after 3 consecutive heartbeats were rejected: .*revoked or rotated/,
+      /^Stopped after 3 consecutive heartbeats were rejected: .*an operator rotated its credentials/,
     );
     expect(lines.join("\n")).not.toContain(ws.token);
   });
