@@ -14,7 +14,7 @@ export type Contract = "2026-04" | "2026-05" | "2026-08";
  * The contract `compat: "latest"` (the default) speaks. Making `latest` the August-2026 server is
  * this one line: `"2026-08"`.
  */
-export const LATEST_CONTRACT: Contract = "2026-05";
+const LATEST_CONTRACT: Contract = "2026-05";
 
 /** The values `compat` accepts. */
 export const COMPATS: readonly Compat[] = ["latest", "2026-04", "2026-08"];

@@ -67,7 +67,7 @@ export async function createStartupWorkspaces(
     const parentId = spec.parent === undefined ? undefined : ids.get(spec.parent);
     const kept = existing.find((w) => w["name"] === spec.name && w["status"] !== "removed");
     let id: string;
-    let token: string | undefined;
+    let token: string;
     if (kept !== undefined) {
       id = String(kept["id"]);
       token = await admin.createToken(id);
@@ -80,10 +80,6 @@ export async function createStartupWorkspaces(
       id = created.id;
       token = created.token;
     }
-    if (token === undefined)
-      throw new EmulatorError(`workspace "${spec.name}" was created without a token`, {
-        code: "unexpected_response",
-      });
     ids.set(spec.name, id);
     out.push({ ...spec, id, token, reused: kept !== undefined });
   }

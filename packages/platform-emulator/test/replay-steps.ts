@@ -463,13 +463,12 @@ export async function makeOrg(compat: Compat, agent: Agent): Promise<Org> {
       name,
       ...(parent !== undefined ? { parentId: parent.id } : {}),
     });
-    const token = c.token as string;
     const r = await req(emu, "POST", "/registry/register", {
       body: { id: c.id, url: agentUrl, agent_card: card },
-      token,
+      token: c.token,
     });
     if (r.status !== 200) throw new Error(`setup register ${name}: ${r.status} ${r.text}`);
-    return { id: c.id, token };
+    return { id: c.id, token: c.token };
   };
   const root1 = await make("probe-root1");
   const child1 = await make("probe-child1", root1);

@@ -7,7 +7,7 @@ import type { WorkspaceRow } from "../store.js";
 import { classifyIp, newToken } from "../util.js";
 
 /** The bearer a dispatch carries (none: `undefined`), or the answer that refuses it. */
-export type InboundAuth =
+type InboundAuth =
   | { bearer: string | undefined; refuse?: undefined }
   | { refuse: { status: number; body: Record<string, unknown> }; bearer?: undefined };
 

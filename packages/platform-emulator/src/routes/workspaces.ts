@@ -319,7 +319,7 @@ function augustCreateParent(platform: Platform, parentId: string): string {
 }
 
 /** `SelfHostedPlatformAgentID`: uuidv5(NameSpaceURL, "molecule:self-hosted:platform-agent"). */
-export const CONCIERGE_ID = "ea3cfcf1-cb9c-53b4-90fd-c53123569c4a";
+const CONCIERGE_ID = "ea3cfcf1-cb9c-53b4-90fd-c53123569c4a";
 
 /**
  * 2026-08: a self-hosted server (`MOLECULE_ORG_ID` unset) seeds its platform agent at every boot
