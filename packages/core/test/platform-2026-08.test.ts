@@ -349,3 +349,30 @@ describe("a credential rotation is named as such (2026-08, EXTERNAL_CREDENTIALS_
     expect(warnings.some((w) => w.includes("rotated this workspace's credentials"))).toBe(true);
   });
 });
+
+describe("uploads up to the platform's own limit", () => {
+  it("2026-08: 100 MB per file and per request (GET /uploads/limits); a 30 MiB file goes up", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const created = await admin.createExternalWorkspace({ name: "uploader", deliveryMode: "poll" });
+    const client = clientOf(emu, created.id, created.token!);
+    expect(await client.files.limits()).toEqual({
+      perFileBytes: 100 * 1024 * 1024,
+      perRequestBytes: 100 * 1024 * 1024,
+    });
+    const big = new Uint8Array(30 * 1024 * 1024);
+    const [ref] = await client.files.upload([{ name: "big.bin", data: big }]);
+    expect(ref).toMatchObject({ name: "big.bin", size: big.length });
+  });
+
+  it("2026-04: no limits route: 25 MiB a file, refused before anything is sent", async () => {
+    const { emu, admin } = await emulator("2026-04");
+    const { client } = await workspace(emu, admin, "old-uploader");
+    expect(await client.files.limits()).toEqual({
+      perFileBytes: 25 * 1024 * 1024,
+      perRequestBytes: 50 * 1024 * 1024,
+    });
+    await expect(
+      client.files.upload([{ name: "big.bin", data: new Uint8Array(30 * 1024 * 1024) }]),
+    ).rejects.toMatchObject({ code: "file_too_large" });
+  });
+});

@@ -118,6 +118,7 @@ export const CREATE_CHAT_FILES: unique symbol = Symbol("createChatFiles");
 export class ChatFiles {
   readonly #s: PlatformSession;
   readonly #secret: InboundSecret;
+  #limits: Promise<UploadLimits> | undefined;
 
   private constructor(s: PlatformSession, secret: InboundSecret) {
     this.#s = s;
@@ -155,14 +156,27 @@ export class ChatFiles {
   }
 
   /**
+   * The platform's upload limits (`GET /uploads/limits`, August 2026: 100 MB per file and per
+   * request), read once per client; a platform without the route has the April-2026 limits
+   * ({@link MAX_FILE_BYTES}, {@link MAX_UPLOAD_BYTES}). A failed read is not kept.
+   */
+  async limits(options: { signal?: AbortSignal | undefined } = {}): Promise<UploadLimits> {
+    this.#limits ??= readLimits(this.#s, options.signal);
+    this.#limits.catch(() => (this.#limits = undefined));
+    return await this.#limits;
+  }
+
+  /**
    * Uploads files for a canvas message (`POST /workspaces/:id/chat/uploads`) and returns their
    * references for `notify`'s `attachments` (`uri`, `name` as the platform sanitised it,
    * `mimeType`, `size`). A poll workspace's files are staged by the platform
    * (`platform-pending:` URIs); a push workspace's are forwarded to its own ingest route
    * (`workspace:` URIs: a `RemoteAgent` with push delivery serves them to the canvas). At most
-   * {@link MAX_UPLOAD_FILES} files, each at most {@link MAX_FILE_BYTES}, all at most
-   * {@link MAX_UPLOAD_BYTES}: past a bound a `file_too_large` (or `invalid_argument`) error is
-   * thrown before anything is sent. Not retried (a retry would stage the files twice).
+   * {@link MAX_UPLOAD_FILES} files, each and all together within the platform's own limits
+   * ({@link ChatFiles.limits}: 100 MB each and together on August-2026 servers; else
+   * {@link MAX_FILE_BYTES} and {@link MAX_UPLOAD_BYTES}): past a bound a `file_too_large` (or
+   * `invalid_argument`) error is thrown before anything is sent. Not retried (a retry would stage
+   * the files twice).
    */
   async upload(
     files: readonly OutboundFile[],
@@ -172,15 +186,20 @@ export class ChatFiles {
       throw invalid("upload needs at least one file (a path, a Blob, or { name, data })");
     if (files.length > MAX_UPLOAD_FILES)
       throw invalid(`upload takes at most ${MAX_UPLOAD_FILES} files at once; got ${files.length}`);
+    const limits = await this.limits({ signal: options.signal });
     const form = new FormData();
     for (const [i, file] of files.entries()) {
-      const { name, blob } = await blobOf(file, i);
+      const { name, blob } = await blobOf(file, i, limits.perFileBytes);
       form.append("files", blob, name);
     }
     const request = new Response(form);
     const bytes = new Uint8Array(await request.arrayBuffer());
-    if (bytes.byteLength > MAX_UPLOAD_BYTES)
-      throw fileTooLarge("the upload (all files together)", MAX_UPLOAD_BYTES, bytes.byteLength);
+    if (bytes.byteLength > limits.perRequestBytes)
+      throw fileTooLarge(
+        "the upload (all files together)",
+        limits.perRequestBytes,
+        bytes.byteLength,
+      );
     const s = this.#s;
     const res = await s.send({
       method: "POST",
@@ -193,7 +212,7 @@ export class ChatFiles {
     });
     if (!ok(res.status)) {
       throw await s.selfFail(res, "uploadFiles", options.signal, {
-        413: "the platform refused a file as too large (25 MB per file, 50 MB per upload)",
+        413: `the platform refused a file as too large (it said ${limits.perFileBytes} bytes per file, ${limits.perRequestBytes} per upload)`,
         422: "this workspace cannot take chat files: the platform has neither a poll store nor a push URL for it (register with delivery_mode poll, or with a public push URL)",
         503: "the platform cannot take chat files for this workspace now (a push workspace whose agent has not registered its URL or secret yet, or the April 2026 platform, which stages chat files only in a container): retry later",
       });
@@ -210,7 +229,8 @@ export class ChatFiles {
   /**
    * The bytes of a file the canvas staged for this (poll) workspace
    * (`GET /workspaces/:id/pending-uploads/:fileId/content`), read up to `maxBytes` (default and
-   * at most {@link MAX_FILE_BYTES}): a larger body is not read (`file_too_large`). A file the
+   * at most the platform's per-file limit, {@link ChatFiles.limits}): a larger body is not read
+   * (`file_too_large`). A file the
    * platform no longer holds (acknowledged, or expired after 24 h) is a `file_unavailable`
    * error (404, not retryable).
    */
@@ -219,7 +239,8 @@ export class ChatFiles {
     options: { maxBytes?: number | undefined; signal?: AbortSignal | undefined } = {},
   ): Promise<PendingUploadContent> {
     const id = pendingId(fileId);
-    const max = Math.min(options.maxBytes ?? MAX_FILE_BYTES, MAX_FILE_BYTES);
+    const limit = (await this.limits({ signal: options.signal })).perFileBytes;
+    const max = Math.min(options.maxBytes ?? limit, limit);
     const s = this.#s;
     const res = await s.send({
       method: "GET",
@@ -272,6 +293,30 @@ export class ChatFiles {
     if (res.status === 404) return false;
     throw await s.selfFail(res, "ackPendingUpload", options.signal);
   }
+}
+
+/** The platform's upload limits ({@link ChatFiles.limits}). */
+export interface UploadLimits {
+  /** The largest file it takes, in bytes. */
+  perFileBytes: number;
+  /** The largest upload request (all files together), in bytes. */
+  perRequestBytes: number;
+}
+
+/** `GET /uploads/limits`; the April-2026 limits when the platform has no such route. */
+async function readLimits(
+  s: PlatformSession,
+  signal: AbortSignal | undefined,
+): Promise<UploadLimits> {
+  const res = await s.send({ method: "GET", path: "/uploads/limits", signal });
+  const b = res.body as { per_file_bytes?: unknown; per_request_bytes?: unknown } | undefined;
+  const positive = (v: unknown): v is number =>
+    typeof v === "number" && Number.isSafeInteger(v) && v > 0;
+  if (ok(res.status) && positive(b?.per_file_bytes) && positive(b?.per_request_bytes))
+    return { perFileBytes: b.per_file_bytes, perRequestBytes: b.per_request_bytes };
+  if (res.status === 404 || ok(res.status))
+    return { perFileBytes: MAX_FILE_BYTES, perRequestBytes: MAX_UPLOAD_BYTES };
+  throw await s.selfFail(res, "uploadLimits", signal);
 }
 
 /** `fileId` when it is a UUID (the platform's file ids are), else an `invalid_argument` error. */
@@ -346,11 +391,15 @@ function readFailed(cause: Error): MoleculeError {
 }
 
 /** One outbound file as a named Blob, its size checked before it is read (paths: stat first). */
-async function blobOf(file: OutboundFile, i: number): Promise<{ name: string; blob: Blob }> {
+async function blobOf(
+  file: OutboundFile,
+  i: number,
+  max: number,
+): Promise<{ name: string; blob: Blob }> {
   const what = `files[${i}]`;
-  if (typeof file === "string") return await readPath(file, what);
+  if (typeof file === "string") return await readPath(file, what, max);
   if (file instanceof Blob) {
-    checkSize(what, file.size);
+    checkSize(what, file.size, max);
     const name =
       typeof (file as File).name === "string" && (file as File).name ? (file as File).name : "file";
     return { name, blob: file };
@@ -364,16 +413,20 @@ async function blobOf(file: OutboundFile, i: number): Promise<{ name: string; bl
   else if (typeof data === "string" || data instanceof Uint8Array || data instanceof ArrayBuffer)
     blob = new Blob([data as BlobPart], { type });
   else throw invalid(`${what}.data must be a Uint8Array, an ArrayBuffer, a Blob or a string`);
-  checkSize(what, blob.size);
+  checkSize(what, blob.size, max);
   return { name: file.name, blob };
 }
 
-function checkSize(what: string, size: number): void {
-  if (size > MAX_FILE_BYTES) throw fileTooLarge(what, MAX_FILE_BYTES, size);
+function checkSize(what: string, size: number, max: number): void {
+  if (size > max) throw fileTooLarge(what, max, size);
 }
 
 /** Reads the file at `path` (its size checked first: a file over the bound is never read). */
-async function readPath(path: string, what: string): Promise<{ name: string; blob: Blob }> {
+async function readPath(
+  path: string,
+  what: string,
+  max: number,
+): Promise<{ name: string; blob: Blob }> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, "r");
@@ -389,9 +442,9 @@ async function readPath(path: string, what: string): Promise<{ name: string; blo
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw invalid(`${what}: ${JSON.stringify(path)} is not a regular file`);
-    checkSize(what, stat.size);
+    checkSize(what, stat.size, max);
     const bytes = await handle.readFile();
-    checkSize(what, bytes.length); // it may have grown since the stat
+    checkSize(what, bytes.length, max); // it may have grown since the stat
     const name = basename(path);
     return { name, blob: new Blob([bytes as BlobPart], { type: mediaTypeOf(name) }) };
   } finally {

@@ -22,7 +22,12 @@ export {
   safeMediaType,
   sanitizeFileName,
 } from "./chat-file-rules.js";
-export type { NotifyOptions, OutboundFile, PendingUploadContent } from "./chat-files.js";
+export type {
+  NotifyOptions,
+  OutboundFile,
+  PendingUploadContent,
+  UploadLimits,
+} from "./chat-files.js";
 export { CursorLostError, WorkspaceRemovedError } from "./errors.js";
 export type { ActivityRows, FetchInboundOptions } from "./activity.js";
 export type { ReplyTarget } from "./messaging.js";

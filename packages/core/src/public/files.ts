@@ -10,6 +10,7 @@ export type {
   NotifyOptions,
   OutboundFile,
   PendingUploadContent,
+  UploadLimits,
 } from "../platform/index.js";
 // The `send_message_to_user` tool every adapter wraps (LangChain, AI SDK, MCP).
 export { SEND_TO_USER_TOOL_NAME, sendToUserToolSpec } from "../files/index.js";
