@@ -1,11 +1,8 @@
-import type { Peer, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type { Peer, PlatformClient } from "@molecule-ai/agent-core";
 
-/**
- * A running agent, accepted by {@link peerTool} and {@link peerTools} in place of a client: the
- * tools then call through `agent.callPeer`, which awaits a poll-delivered peer's answer, so the
- * model gets the answer as the tool result instead of a "queued" note.
- */
-export type AgentSource = RemoteAgent<PlatformClient>;
+// A running agent (`RemoteAgent`, with its `PlatformClient` type or the default one), accepted by
+// `peerTool` and `peerTools` in place of a client: core's type.
+export type { AgentSource } from "@molecule-ai/agent-core/peer-tools";
 
 /** The part of `PlatformClient` a peer tool uses (a test double or a wrapper fits too). */
 export type PeerToolClient = Pick<PlatformClient, "callPeer">;

@@ -100,6 +100,17 @@ describe("public types", () => {
     createPeerMessageHandler({ generate: () => "x" });
   });
 
+  it("peerTools and peerTool take a RemoteAgent of either type: a field declared `RemoteAgent` (#70)", () => {
+    class Service {
+      remote!: RemoteAgent;
+      typed!: RemoteAgent<PlatformClient>;
+    }
+    const s = new Service();
+    expectTypeOf(peerTools(s.remote)).resolves.toEqualTypeOf<PeerToolSet>();
+    expectTypeOf(peerTools(s.typed)).resolves.toEqualTypeOf<PeerToolSet>();
+    expectTypeOf(peerTool(s.remote, "ws-1")).toEqualTypeOf<PeerTool>();
+  });
+
   it("createPeerRequestHandler is a web handler with handleNode", () => {
     const handle = createPeerRequestHandler({
       agentCard: { name: "me" },

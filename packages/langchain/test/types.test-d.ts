@@ -3,7 +3,12 @@ import { tool } from "@langchain/core/tools";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { z } from "zod/v4";
 import { END, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import type { InboundHandler, InboundMessage } from "@molecule-ai/agent-core";
+import type {
+  InboundHandler,
+  InboundMessage,
+  PlatformClient,
+  RemoteAgent,
+} from "@molecule-ai/agent-core";
 import { createAgent, fakeModel } from "langchain";
 import type { AgentMiddleware } from "langchain";
 import { describe, expectTypeOf, it } from "vitest";
@@ -74,6 +79,17 @@ describe("peer tools", () => {
     expectTypeOf(createDelegateTool(client)).toExtend<StructuredToolInterface>();
     // @ts-expect-error skills is a list of strings
     void loadPeerTools(client, { skills: "search" });
+  });
+
+  it("takes a RemoteAgent of either type: a field declared `RemoteAgent` (#70)", () => {
+    class Service {
+      remote!: RemoteAgent;
+      typed!: RemoteAgent<PlatformClient>;
+    }
+    const s = new Service();
+    expectTypeOf(loadPeerTools(s.remote)).resolves.toEqualTypeOf<PeerToolList>();
+    expectTypeOf(loadPeerTools(s.typed)).resolves.toEqualTypeOf<PeerToolList>();
+    expectTypeOf(new PeerToolkit(s.remote)).toEqualTypeOf<PeerToolkit>();
   });
 
   it("toolkit.getTools() mixes with other tools in createAgent (issue #17)", () => {

@@ -8,9 +8,11 @@ import type { ErrorFields } from "./error-fields.js";
 /**
  * A running agent, accepted by every tool factory in place of a client: its tools call peers
  * through `agent.callPeer`, which awaits a poll-delivered peer's answer, so the model gets the
- * answer instead of a "queued" note.
+ * answer instead of a "queued" note. Typed with its `PlatformClient` or as a plain `RemoteAgent`
+ * (a field declared `RemoteAgent`); a client without a method a factory needs is refused when the
+ * tools are built (`PeerToolConfigError`).
  */
-export type AgentSource = RemoteAgent<PlatformClient>;
+export type AgentSource = RemoteAgent<PlatformClient> | RemoteAgent;
 
 /**
  * The part of a `PlatformClient` a peer tool needs. Any object with this method works (a real
