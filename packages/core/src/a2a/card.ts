@@ -53,6 +53,11 @@ export interface BuildAgentCardOptions {
   pushNotifications?: boolean;
   /** Whether an authenticated extended card is served. Default false. */
   extendedAgentCard?: boolean;
+  /**
+   * A gRPC server serving the same endpoint (`@molecule-ai/grpc`): listed as a v1.0 `GRPC`
+   * interface at `url` (`host:port`), with `tenant` (the path secret) when there is one.
+   */
+  grpc?: { url: string; tenant?: string | undefined } | undefined;
 }
 
 // Keys the hybrid card owns; a user card cannot override them with inconsistent values.
@@ -119,6 +124,7 @@ export function buildAgentCard(card: AgentCard, options: BuildAgentCardOptions):
     supportedInterfaces: [
       { url, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
       { url, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" },
+      ...grpcInterface(options.grpc),
     ],
     capabilities: {
       ...declared,
@@ -135,6 +141,14 @@ export function buildAgentCard(card: AgentCard, options: BuildAgentCardOptions):
     out.supportsAuthenticatedExtendedCard = true;
   }
   return out;
+}
+
+/** The card's `GRPC` interface, if a gRPC server serves the endpoint. */
+function grpcInterface(grpc: BuildAgentCardOptions["grpc"]): A2AAgentInterface[] {
+  if (grpc === undefined) return [];
+  const g: A2AAgentInterface = { url: grpc.url, protocolBinding: "GRPC", protocolVersion: "1.0" };
+  if (grpc.tenant !== undefined) g.tenant = grpc.tenant;
+  return [g];
 }
 
 /** The extensions a card declares (`capabilities.extensions`), valid entries only. */

@@ -128,6 +128,12 @@ export interface A2AHandlerOptions {
    * the path secret is appended. Default: derived from each request's `Host`.
    */
   publicUrl?: string;
+  /**
+   * The address (`host:port`) of a gRPC server serving this endpoint (`@molecule-ai/grpc`): the
+   * card lists it as a v1.0 `GRPC` interface whose `tenant` is the path secret, which gRPC
+   * callers send in every request (`@a2a-js/sdk`'s client does so from the card).
+   */
+  grpcUrl?: string;
   /** Answer `message/stream` / `SendStreamingMessage` and advertise `capabilities.streaming` (default false). */
   streaming?: boolean;
   /**

@@ -72,6 +72,7 @@ class A2AEndpoint implements A2AHandler {
       streaming,
       pushNotifications: delivery !== undefined,
       extendedAgentCard: extended !== undefined,
+      grpc: grpcOf(options),
     };
     const routes = new EndpointRoutes({ ...options, serves });
     this.endpointPath = routes.endpointPath;
@@ -179,6 +180,19 @@ function workspaceIdOf(options: A2AHandlerOptions): string {
     throw new MoleculeOptionError("workspaceId", "createA2AHandler: workspaceId must be a string.");
   }
   return ws;
+}
+
+/** The `grpcUrl` option (checked), with the path secret as the interface's tenant. */
+function grpcOf(options: A2AHandlerOptions): { url: string; tenant?: string } | undefined {
+  const url = options.grpcUrl;
+  if (url === undefined) return undefined;
+  if (typeof url !== "string" || url === "") {
+    throw new MoleculeOptionError(
+      "grpcUrl",
+      'createA2AHandler: grpcUrl must be the gRPC server\'s address, e.g. "agent.example.com:50051".',
+    );
+  }
+  return typeof options.pathSecret === "string" ? { url, tenant: options.pathSecret } : { url };
 }
 
 /** The `maxSubscribersPerTask` option (checked), default 32. */

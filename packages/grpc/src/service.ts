@@ -1,0 +1,339 @@
+// The A2A gRPC binding (A2A v1.0 §10) over an endpoint made by createA2AHandler: each RPC is the
+// HTTP+JSON route of the same v1.0 method, run in-process through the handler's `handleFetch`,
+// so the dispatch, the refusals, the limits and the task scope are the ones JSON-RPC and
+// HTTP+JSON have. Requests and answers are converted with @a2a-js/sdk's generated proto messages
+// (binary on the wire, proto-JSON to the endpoint). The path secret is the request's `tenant`.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type {
+  sendUnaryData,
+  ServerUnaryCall,
+  ServerWritableStream,
+  UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import { status as Status } from "@grpc/grpc-js";
+import {
+  AgentCard,
+  CancelTaskRequest,
+  DeleteTaskPushNotificationConfigRequest,
+  GetExtendedAgentCardRequest,
+  GetTaskPushNotificationConfigRequest,
+  GetTaskRequest,
+  ListTaskPushNotificationConfigsRequest,
+  ListTaskPushNotificationConfigsResponse,
+  ListTasksRequest,
+  ListTasksResponse,
+  SendMessageRequest,
+  SendMessageResponse,
+  StreamResponse,
+  SubscribeToTaskRequest,
+  Task,
+  TaskPushNotificationConfig,
+} from "@a2a-js/sdk";
+import type { A2AHandler } from "@molecule-ai/agent-core/a2a";
+import { MoleculeOptionError } from "@molecule-ai/agent-core";
+import { errorOfAnswer, grpcError, type GrpcError } from "./errors.js";
+import { sseEvents } from "./sse.js";
+
+type Json = Record<string, unknown>;
+
+/** Converts one proto message to and from proto-JSON (@a2a-js/sdk's generated messages). */
+interface JsonCodec<T> {
+  fromJSON(object: unknown): T;
+  toJSON(message: T): unknown;
+}
+
+/** The HTTP+JSON request an RPC becomes. */
+interface Route {
+  method: "GET" | "POST" | "DELETE";
+  /** Below the endpoint, with its query. */
+  path: string;
+  body?: Json;
+}
+
+/** Options of {@link createA2AGrpcService}. */
+export interface A2AGrpcServiceOptions {
+  /** The endpoint to serve (`createA2AHandler(...)`): its dispatch, limits and task store. */
+  handler: A2AHandler;
+  /**
+   * The handler's `pathSecret`: a gRPC call must carry it as its request's `tenant` (the card lists
+   * it as the `GRPC` interface's tenant when `createA2AHandler` has `grpcUrl`), else it is refused
+   * with `UNAUTHENTICATED` and runs nothing. `false` (the handler has none) serves every caller.
+   */
+  pathSecret: string | false;
+}
+
+/** The `lf.a2a.v1.A2AService` implementation for a `grpc.Server` (with `A2AService`). */
+export interface A2AGrpcService {
+  /** Pass to `server.addService(A2AService, service.implementation)`. */
+  readonly implementation: UntypedServiceImplementation;
+  /** Cancels the calls in flight (their tasks' signals abort, as on a disconnect). */
+  close(): void;
+}
+
+const enc = encodeURIComponent;
+
+/** An authority a card may name: a host name or IP literal and an optional port. */
+const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/;
+
+/** The route of each unary RPC from its request as proto-JSON. */
+const ROUTES = {
+  sendMessage: (r: Json): Route => ({ method: "POST", path: "/message:send", body: r }),
+  getTask: (r: Json): Route => ({
+    method: "GET",
+    path: `/tasks/${enc(str(r["id"]))}${query({ historyLength: r["historyLength"] })}`,
+  }),
+  cancelTask: ({ id, ...body }: Json): Route => ({
+    method: "POST",
+    path: `/tasks/${enc(str(id))}:cancel`,
+    body,
+  }),
+  listTasks: (r: Json): Route => ({ method: "GET", path: `/tasks${query(r)}` }),
+  createTaskPushNotificationConfig: ({ taskId, ...body }: Json): Route => ({
+    method: "POST",
+    path: `/tasks/${enc(str(taskId))}/pushNotificationConfigs`,
+    body,
+  }),
+  getTaskPushNotificationConfig: (r: Json): Route => ({
+    method: "GET",
+    path: `/tasks/${enc(str(r["taskId"]))}/pushNotificationConfigs/${enc(str(r["id"]))}`,
+  }),
+  listTaskPushNotificationConfigs: ({ taskId, ...q }: Json): Route => ({
+    method: "GET",
+    path: `/tasks/${enc(str(taskId))}/pushNotificationConfigs${query(q)}`,
+  }),
+  deleteTaskPushNotificationConfig: (r: Json): Route => ({
+    method: "DELETE",
+    path: `/tasks/${enc(str(r["taskId"]))}/pushNotificationConfigs/${enc(str(r["id"]))}`,
+  }),
+  getExtendedAgentCard: (): Route => ({ method: "GET", path: "/extendedAgentCard" }),
+};
+
+const EMPTY: JsonCodec<object> = { fromJSON: () => ({}), toJSON: () => ({}) };
+
+/**
+ * The A2A gRPC service (`lf.a2a.v1.A2AService`, A2A v1.0) of an endpoint made by
+ * `createA2AHandler`: every RPC runs as the same v1.0 method over HTTP+JSON would, in-process.
+ *
+ * @example
+ * const server = new grpc.Server();
+ * const service = createA2AGrpcService({ handler: a2a, pathSecret });
+ * server.addService(A2AService, service.implementation);
+ */
+export function createA2AGrpcService(options: A2AGrpcServiceOptions): A2AGrpcService {
+  return new GrpcEndpoint(options);
+}
+
+/** One endpoint's RPCs. */
+class GrpcEndpoint implements A2AGrpcService {
+  readonly implementation: UntypedServiceImplementation;
+  readonly #handler: A2AHandler;
+  readonly #secret: Buffer | undefined;
+  readonly #inflight = new Set<AbortController>();
+
+  constructor(options: A2AGrpcServiceOptions) {
+    const handler = options?.handler;
+    if (typeof handler?.handleFetch !== "function") {
+      throw new MoleculeOptionError(
+        "handler",
+        "createA2AGrpcService: handler must be the endpoint from createA2AHandler(...).",
+      );
+    }
+    if (
+      options.pathSecret !== false &&
+      (typeof options.pathSecret !== "string" || options.pathSecret === "")
+    ) {
+      throw new MoleculeOptionError(
+        "pathSecret",
+        "createA2AGrpcService: pathSecret must be the handler's path secret (or false when it has none); an unset environment variable reads as undefined and opens nothing.",
+      );
+    }
+    this.#handler = handler;
+    this.#secret = options.pathSecret === false ? undefined : digest(options.pathSecret);
+    const unary =
+      <Req, Res>(req: JsonCodec<Req>, res: JsonCodec<Res>, route: (r: Json) => Route) =>
+      (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void =>
+        void this.#unary(call, callback, req, res, route);
+    const stream =
+      <Req>(req: JsonCodec<Req>, route: (r: Json) => Route) =>
+      (call: ServerWritableStream<Req, StreamResponse>): void =>
+        void this.#stream(call, req, route);
+    this.implementation = {
+      sendMessage: unary(SendMessageRequest, SendMessageResponse, ROUTES.sendMessage),
+      sendStreamingMessage: stream(SendMessageRequest, (r) => ({
+        method: "POST",
+        path: "/message:stream",
+        body: r,
+      })),
+      getTask: unary(GetTaskRequest, Task, ROUTES.getTask),
+      listTasks: unary(ListTasksRequest, ListTasksResponse, ROUTES.listTasks),
+      cancelTask: unary(CancelTaskRequest, Task, ROUTES.cancelTask),
+      subscribeToTask: stream(SubscribeToTaskRequest, (r) => ({
+        method: "POST",
+        path: `/tasks/${enc(str(r["id"]))}:subscribe`,
+      })),
+      createTaskPushNotificationConfig: unary(
+        TaskPushNotificationConfig,
+        TaskPushNotificationConfig,
+        ROUTES.createTaskPushNotificationConfig,
+      ),
+      getTaskPushNotificationConfig: unary(
+        GetTaskPushNotificationConfigRequest,
+        TaskPushNotificationConfig,
+        ROUTES.getTaskPushNotificationConfig,
+      ),
+      listTaskPushNotificationConfigs: unary(
+        ListTaskPushNotificationConfigsRequest,
+        ListTaskPushNotificationConfigsResponse,
+        ROUTES.listTaskPushNotificationConfigs,
+      ),
+      getExtendedAgentCard: unary(
+        GetExtendedAgentCardRequest,
+        AgentCard,
+        ROUTES.getExtendedAgentCard,
+      ),
+      deleteTaskPushNotificationConfig: unary(
+        DeleteTaskPushNotificationConfigRequest,
+        EMPTY,
+        ROUTES.deleteTaskPushNotificationConfig,
+      ),
+    };
+  }
+
+  close(): void {
+    for (const c of this.#inflight) c.abort();
+    this.#inflight.clear();
+  }
+
+  async #unary<Req, Res>(
+    call: ServerUnaryCall<Req, Res>,
+    callback: sendUnaryData<Res>,
+    req: JsonCodec<Req>,
+    res: JsonCodec<Res>,
+    route: (r: Json) => Route,
+  ): Promise<void> {
+    const abort = this.#track(call);
+    try {
+      const answer = await this.#fetch(call, req, route, abort);
+      if (!("status" in answer)) return callback(answer);
+      const text = await answer.text();
+      if (!answer.ok) return callback(errorOfAnswer(answer.status, text));
+      callback(null, res.fromJSON(text === "" ? {} : JSON.parse(text)));
+    } catch {
+      callback(grpcError(Status.INTERNAL, "Internal error"));
+    } finally {
+      this.#inflight.delete(abort);
+    }
+  }
+
+  async #stream<Req>(
+    call: ServerWritableStream<Req, StreamResponse>,
+    req: JsonCodec<Req>,
+    route: (r: Json) => Route,
+  ): Promise<void> {
+    const abort = this.#track(call);
+    try {
+      const answer = await this.#fetch(call, req, route, abort);
+      if (!("status" in answer)) return void call.emit("error", toError(answer));
+      if (!answer.ok || answer.body === null) {
+        return void call.emit("error", toError(errorOfAnswer(answer.status, await answer.text())));
+      }
+      for await (const e of sseEvents(answer.body)) {
+        if (abort.signal.aborted) return;
+        if (e.event === "error")
+          return void call.emit("error", toError(errorOfAnswer(500, e.data)));
+        if (!call.write(StreamResponse.fromJSON(JSON.parse(e.data)))) {
+          await new Promise<void>((resolve) => {
+            call.once("drain", resolve);
+            abort.signal.addEventListener("abort", () => resolve(), { once: true });
+          });
+        }
+      }
+      call.end();
+    } catch {
+      if (!abort.signal.aborted)
+        call.emit("error", toError(grpcError(Status.INTERNAL, "Internal error")));
+    } finally {
+      this.#inflight.delete(abort);
+    }
+  }
+
+  /** An abort controller for the call, aborted when the caller cancels it. */
+  #track(
+    call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
+  ): AbortController {
+    const abort = new AbortController();
+    this.#inflight.add(abort);
+    call.once("cancelled", () => abort.abort());
+    return abort;
+  }
+
+  /** Runs the call's route on the endpoint: its HTTP answer, or the refusal of its tenant. */
+  async #fetch<Req>(
+    call: ServerUnaryCall<Req, unknown> | ServerWritableStream<Req, unknown>,
+    req: JsonCodec<Req>,
+    route: (r: Json) => Route,
+    abort: AbortController,
+  ): Promise<Response | GrpcError> {
+    const { tenant, ...json } = (req.toJSON(call.request) ?? {}) as Json;
+    if (!this.#admits(tenant)) {
+      return grpcError(
+        Status.UNAUTHENTICATED,
+        "Unknown tenant: send the tenant of the GRPC interface in this agent's card",
+      );
+    }
+    const r = route(json);
+    // A POST always has a JSON body, as the HTTP+JSON routes ask (`:subscribe` reads none).
+    const body = r.body ?? (r.method === "POST" ? {} : undefined);
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(call.metadata.getMap())) {
+      if (typeof value === "string" && !key.startsWith("grpc-")) headers.set(key, value);
+    }
+    // The authority the caller reached (a card built per request names it, as over HTTP).
+    const host = call.getHost();
+    if (HOST.test(host)) headers.set("host", host);
+    if (body !== undefined) headers.set("content-type", "application/json");
+    headers.delete("content-length");
+    const url = `http://grpc.localhost${this.#handler.endpointPath.replace(/\/$/, "")}${r.path}`;
+    return await this.#handler.handleFetch(
+      new Request(url, {
+        method: r.method,
+        headers,
+        signal: abort.signal,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      }),
+    );
+  }
+
+  /** Whether a request's tenant is the path secret (always, without one); constant time. */
+  #admits(tenant: unknown): boolean {
+    if (this.#secret === undefined) return true;
+    return typeof tenant === "string" && timingSafeEqual(digest(tenant), this.#secret);
+  }
+}
+
+function digest(s: string): Buffer {
+  return createHash("sha256").update(s).digest();
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+
+/** `?a=1&b=x` from the fields that are set (`""` when none). */
+function query(fields: Json): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) {
+    if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s === "" ? "" : `?${s}`;
+}
+
+/** A gRPC status as the error a server stream is destroyed with. */
+function toError(e: GrpcError): Error {
+  return Object.assign(new Error(e.details), {
+    code: e.code,
+    details: e.details,
+    metadata: e.metadata,
+  });
+}

@@ -1,0 +1,3 @@
+import { defineProjectConfig } from "@internal/config/vitest";
+
+export default defineProjectConfig();
