@@ -3,4 +3,11 @@
 export { peerTools } from "./peer-tools.js";
 export type { MoleculeFunctionTool, PeerToolsOptions } from "./peer-tools.js";
 export { createPeerMessageHandler } from "./message-handler.js";
-export type { AnyAgent, PeerMessageHandlerOptions, PeerRunFunction } from "./message-handler.js";
+export type {
+  AnyAgent,
+  ApprovalAsker,
+  PeerMessageHandlerOptions,
+  PeerRunFunction,
+  PeerRunResult,
+  ToolApprovalOptions,
+} from "./message-handler.js";
