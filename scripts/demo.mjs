@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm demo [--keep] [--compat latest|2026-04]` (what `./dev demo` runs): builds the packages the
+// `pnpm demo [--keep] [--compat latest|2026-04|2026-08]` (what `./dev demo` runs): builds the packages the
 // demo needs (turbo: a cache hit when nothing changed), then runs the demo's built entry point.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `./dev demo [--keep] [--compat latest|2026-04]`: runs the demo and exits 0 when it worked.
+// `./dev demo [--keep] [--compat latest|2026-04|2026-08]`: runs the demo and exits 0 when it worked.
 import { parseArgs } from "node:util";
 import { runDemo } from "./main.js";
 
-const USAGE = `usage: ./dev demo [--keep] [--trace] [--compat latest|2026-04]
+const USAGE = `usage: ./dev demo [--keep] [--trace] [--compat latest|2026-04|2026-08]
 
 Starts a local Molecule platform (the emulator) in this process, creates an org of four
 workspaces, runs a coordinator and three specialists (LangChain.js, Vercel AI SDK, NestJS), and
@@ -12,7 +12,8 @@ prints who asked whom, what came back, the latency of each hop, and the org tree
   --keep            leave the org running; prints the platform URL, the admin token and the canvas
                     page's URL (the live org in a browser); Ctrl-C stops it
   --trace           record OpenTelemetry spans; print one request's trace across the agents as a tree
-  --compat <c>      the platform contract: latest (default) or 2026-04 (the April 2026 baseline)`;
+  --compat <c>      the platform contract: latest (default), 2026-04 (the April 2026 baseline) or
+                    2026-08 (the August 2026 server users run today)`;
 
 async function main(): Promise<number> {
   let values: { keep?: boolean; trace?: boolean; compat?: string; help?: boolean };
@@ -33,9 +34,9 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (values.compat !== "latest" && values.compat !== "2026-04") {
+  if (values.compat !== "latest" && values.compat !== "2026-04" && values.compat !== "2026-08") {
     process.stderr.write(
-      `--compat must be latest or 2026-04, got ${JSON.stringify(values.compat)}\n\n${USAGE}\n`,
+      `--compat must be latest, 2026-04 or 2026-08, got ${JSON.stringify(values.compat)}\n\n${USAGE}\n`,
     );
     return 2;
   }

@@ -230,7 +230,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     print(
       `  list peers          ${peers.map((p) => `${p.name} (${p.status})`).join(", ") || "(none)"}`,
     );
-    for (const p of peers) {
+    // Only the peers it works with: on the August-2026 platform the org's seeded concierge is a
+    // peer too, and an offline peer has no URL to discover (503).
+    for (const p of peers.filter((peer) => SPECIALISTS.some((s) => ws[s.key].id === peer.id))) {
       const found = await coordinatorClient.discoverPeer(p.id);
       print(`  discover  ${padEnd(p.name, 12)}${hideSecretPath(found.url)}   (secret path hidden)`);
     }
@@ -392,7 +394,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     print();
     const defused = hops.reduce((n, h) => n + h.defused, 0);
     const summary =
-      compat === "latest"
+      compat !== "2026-04"
         ? `${wrappedCount} of ${answers} answers arrived wrapped in OFFSEC-003 trust-boundary markers by the platform; sanitizePeerText removed the wrappers and defused ${defused} spoofed marker${defused === 1 ? "" : "s"} inside.`
         : `The 2026-04 baseline adds no OFFSEC-003 markers; sanitizePeerText still defused ${defused} spoofed marker${defused === 1 ? "" : "s"} in ${answers} answers.`;
     for (const line of wrap(summary, WIDTH - 2)) print(`  ${line}`);

@@ -10,7 +10,7 @@ export interface DemoOptions {
   /** Where the transcript goes (default `process.stdout`). */
   out?: Writable;
   /** The platform contract the emulator speaks (default `"latest"`). */
-  compat?: "latest" | "2026-04";
+  compat?: "latest" | "2026-04" | "2026-08";
   /** With `keep`: resolves when the demo should stop (default: the first SIGINT or SIGTERM). */
   until?: Promise<unknown>;
   /** Record OpenTelemetry spans and print the coordinator's call to the researcher as a tree. */
@@ -55,7 +55,7 @@ export interface DemoWorkspace {
 /** What {@link runDemo} did. */
 export interface DemoReport {
   emulatorUrl: string;
-  compat: "latest" | "2026-04";
+  compat: "latest" | "2026-04" | "2026-08";
   capabilities: PlatformCapabilities;
   hops: DemoHop[];
   tree: DemoWorkspace;

@@ -92,6 +92,15 @@ describe("runDemo", () => {
     expect(text()).toContain("The 2026-04 baseline adds no OFFSEC-003 markers");
   }, 60_000);
 
+  it("runs unchanged against the August-2026 contract (the platform users run today)", async () => {
+    const { out, text } = capture();
+    const report = await runDemo({ out, compat: "2026-08" });
+    expect(report.compat).toBe("2026-08");
+    expect(report.capabilities).toMatchObject({ pollDelivery: true });
+    for (const hop of HOPS) expect(text()).toContain(hop);
+    expect(text()).toContain("4 of 4 answers arrived wrapped in OFFSEC-003");
+  }, 60_000);
+
   it("--keep semantics: the org stays up until asked to stop", async () => {
     const { out, text } = capture();
     let release!: () => void;
@@ -156,7 +165,7 @@ describe("the built entry point (dist/cli.js)", () => {
   it("rejects an unknown contract with exit 2", async () => {
     const r = await runCli(["--compat", "2025-01"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--compat must be latest or 2026-04");
+    expect(r.stderr).toContain("--compat must be latest, 2026-04 or 2026-08");
   }, 30_000);
 });
 
