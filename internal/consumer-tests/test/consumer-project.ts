@@ -27,6 +27,7 @@ export const publishedPackages = [
   { name: "@molecule-ai/postgres", dir: "postgres", fixtures: ["postgres.ts"] },
   { name: "@molecule-ai/mcp", dir: "mcp", fixtures: ["mcp.ts"] },
   { name: "@molecule-ai/openai-agents", dir: "openai-agents", fixtures: ["openai-agents.ts"] },
+  { name: "@molecule-ai/grpc", dir: "grpc", fixtures: ["grpc.ts"] },
 ] as const;
 
 /** What an application brings itself: the adapters' peer dependencies and Node's types. */
