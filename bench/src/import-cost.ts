@@ -7,6 +7,7 @@
 // Run: ./dev bench import-cost   (env: BENCH_ROUNDS, default 5)
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { withoutSdkHook } from "./harness/ab.ts";
 import { writeResult } from "./harness/result.ts";
 import { runRounds } from "./harness/rounds.ts";
 import { median, pairedRatios } from "./harness/stats.ts";
@@ -52,11 +53,15 @@ interface Cost {
   rssMiB: number;
 }
 
+// The module is resolved here (in the A/B mode, to the build under test); the child imports its
+// file URL, so it needs no A/B hook, which would add its own loading to the figure.
+const childEnv = withoutSdkHook(process.env);
+
 async function measure(module: Module): Promise<Cost> {
   const { stdout } = await run(
     process.execPath,
     ["--input-type=module", "-e", CHILD, import.meta.resolve(module)],
-    { encoding: "utf8" },
+    { encoding: "utf8", env: childEnv },
   );
   return JSON.parse(stdout) as Cost;
 }

@@ -1,11 +1,28 @@
 // `./dev bench [name...]`: runs the named benchmarks (default: all of bench/src/benchmarks.ts),
 // each in its own Node process, prints one summary table from their result files and regenerates
 // the results section of bench/README.md. `./dev bench --readme` only regenerates the README.
+// `./dev bench <name...> --base <ref> [--new <ref>] [--rounds N]`: the A/B mode (harness/ab.ts).
 import { spawn } from "node:child_process";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { BENCHMARKS, inRunOrder, missingResults, type BenchmarkEntry } from "./benchmarks.ts";
+import {
+  AB_ROUNDS,
+  AB_UNSUPPORTED,
+  abHeader,
+  abLines,
+  abRows,
+  checkResolution,
+  currentCheckout,
+  prepareCheckout,
+  sideEnv,
+  writeABResult,
+  type ABResult,
+  type Checkout,
+} from "./harness/ab.ts";
 import { updateReadme } from "./harness/readme.ts";
 import { readAllResults, readResult, RESULTS_DIR } from "./harness/result.ts";
 import { summaryLines } from "./harness/summary.ts";
@@ -23,12 +40,13 @@ async function regenerateReadme(): Promise<void> {
 }
 
 /** Runs one benchmark to completion (or kills it at its timeout); resolves its exit status. */
-function runOne(b: BenchmarkEntry): Promise<string> {
+function runOne(b: BenchmarkEntry, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   // BENCH_TIMEOUT_MS overrides the budget, e.g. for `FLEET_SIZES=1000,10000`.
   const timeoutMs = Number(process.env.BENCH_TIMEOUT_MS) || b.timeoutMs;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...(b.nodeArgs ?? []), join(SRC, `${b.name}.ts`)], {
       cwd: join(SRC, ".."),
+      env,
       stdio: "inherit",
       detached: true, // its own process group: a timeout also kills its servers and emulator
     });
@@ -54,9 +72,92 @@ function runOne(b: BenchmarkEntry): Promise<string> {
   });
 }
 
+/**
+ * The A/B mode: for each named benchmark, `rounds` rounds, each running the benchmark once on
+ * each build (new first in even rounds, base first in odd ones); prints and writes
+ * `results/ab/<name>.json` with every figure's paired ratios new / base.
+ */
+async function runAB(
+  selected: readonly BenchmarkEntry[],
+  baseRef: string,
+  newRef: string | undefined,
+  rounds: number,
+): Promise<void> {
+  const repo = join(SRC, "..", "..");
+  const refused = selected.filter((b) => AB_UNSUPPORTED[b.name] !== undefined);
+  if (refused.length > 0 || selected.length === BENCHMARKS.length) {
+    for (const b of refused) console.error(`no A/B for ${b.name}: ${AB_UNSUPPORTED[b.name]}`);
+    if (selected.length === BENCHMARKS.length) console.error("name the benchmark(s) to A/B");
+    process.exit(2);
+  }
+  const sides: Record<"new" | "base", Checkout> = {
+    base: await prepareCheckout(repo, baseRef),
+    new: newRef === undefined ? await currentCheckout(repo) : await prepareCheckout(repo, newRef),
+  };
+  for (const side of ["new", "base"] as const) {
+    const p = sides[side].prepare;
+    console.log(
+      p.reused
+        ? `[ab] ${side}: ${sides[side].root} (${side === "new" && newRef === undefined ? "this checkout" : "prepared before, reused"})`
+        : `[ab] ${side}: prepared ${sides[side].root}: worktree ${p.worktreeS.toFixed(1)} s, pnpm install ${p.installS.toFixed(1)} s, build ${p.buildS.toFixed(1)} s`,
+    );
+    console.log(`[ab] ${side}: @molecule-ai/agent-core is ${await checkResolution(sides[side])}`);
+  }
+  const tmp = await mkdtemp(join(tmpdir(), "bench-ab-"));
+  try {
+    for (const b of selected) {
+      const started = performance.now();
+      const runs: Record<"new" | "base", BenchResult[]> = { new: [], base: [] };
+      const loadAvg: ABResult["loadAvg"] = [];
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? (["new", "base"] as const) : (["base", "new"] as const);
+        for (const side of order) {
+          console.log(`\n=== ${b.name}: round ${round + 1}/${rounds}, ${side} ===`);
+          const dir = join(tmp, `${b.name}-${side}-${round}`);
+          const status = await runOne(b, sideEnv(sides[side], dir));
+          const result = await readResult(b.name, dir);
+          if (result === undefined) {
+            throw new Error(`${b.name} on the ${side} build wrote no result (${status})`);
+          }
+          runs[side].push(result);
+          loadAvg.push({ side, round, ...result.loadAvg });
+        }
+      }
+      const { rows, missing } = abRows(runs.new, runs.base);
+      const ab: ABResult = {
+        name: b.name,
+        date: new Date().toISOString(),
+        node: process.version,
+        cpus: cpus().length,
+        rounds,
+        new: sides.new,
+        base: sides.base,
+        loadAvg,
+        durationS: (performance.now() - started) / 1000,
+        rows,
+        missing,
+      };
+      const file = await writeABResult(join(RESULTS_DIR, "ab"), ab);
+      console.log(`\n${abHeader(ab)}\n${abLines(rows).join("\n")}`);
+      if (missing.length > 0) console.log(`not in every run (left out): ${missing.join("; ")}`);
+      console.log(`written to ${file}`);
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  if (args.includes("--readme")) {
+  const { values, positionals: args } = parseArgs({
+    allowPositionals: true,
+    options: {
+      readme: { type: "boolean" },
+      base: { type: "string" },
+      new: { type: "string" },
+      rounds: { type: "string" },
+    },
+  });
+  if (values.readme) {
     await regenerateReadme();
     console.log(`regenerated ${README}`);
     return;
@@ -69,6 +170,17 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const selected = args.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => args.includes(b.name));
+  if (values.base !== undefined) {
+    const rounds = values.rounds === undefined ? AB_ROUNDS : Number(values.rounds);
+    if (!Number.isInteger(rounds) || rounds < 1)
+      throw new Error(`--rounds ${values.rounds}: a positive integer`);
+    await runAB(selected, values.base, values.new, rounds);
+    return;
+  }
+  if (values.new !== undefined || values.rounds !== undefined) {
+    console.error("--new and --rounds belong to the A/B mode: add --base <ref>");
+    process.exit(2);
+  }
   const started = performance.now();
   const results: BenchResult[] = [];
   const missing: string[] = [];

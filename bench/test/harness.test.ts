@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { inRunOrder, missingResults } from "../src/benchmarks.ts";
+import { abLines, abRows, SDK_HOOK_URL, withoutSdkHook } from "../src/harness/ab.ts";
 import { README_END, README_START, resultsSection, updateReadme } from "../src/harness/readme.ts";
 import { readAllResults, toResult } from "../src/harness/result.ts";
 import { rotation, runRounds } from "../src/harness/rounds.ts";
@@ -179,5 +180,42 @@ describe("summary and README", () => {
     // If this fails, run `./dev bench --readme` (never edit the table by hand).
     const results = inRunOrder(await readAllResults());
     expect(readme).toBe(updateReadme(readme, results, missingResults(results)));
+  });
+});
+
+const run = (figures: Figure[]): BenchResult =>
+  toResult({ name: "x", description: "d", rounds: 1, figures });
+const twoPeers = (v: number, w: number): BenchResult =>
+  run([fig({ oursValue: v }), fig({ peer: "another peer", oursValue: w })]);
+
+describe("A/B mode", () => {
+  it("pairs run i of the new build with run i of the base, figure by figure (peer included)", () => {
+    const a = twoPeers;
+    const { rows, missing } = abRows([a(10, 1), a(30, 2)], [a(20, 2), a(10, 2)]);
+    expect(missing).toEqual([]);
+    expect(rows.map((r) => [r.peer, r.ratio.rounds])).toEqual([
+      ["a peer", [0.5, 3]],
+      ["another peer", [0.5, 1]],
+    ]);
+    expect(rows[0]).toMatchObject({ newValue: 20, baseValue: 15, newVsPeer: 1.75 });
+  });
+
+  it("leaves out a figure one run lacks, and says which", () => {
+    const { rows, missing } = abRows([run([fig(), fig({ figure: "only new" })])], [run([fig()])]);
+    expect(rows.map((r) => r.figure)).toEqual(["req/s"]);
+    expect(missing).toEqual(["only new | ours | a peer"]);
+  });
+
+  it("prints 0 on both sides as such, not NaN", () => {
+    const zero = run([fig({ oursValue: 0 })]);
+    const lines = abLines(abRows([zero], [zero]).rows);
+    expect(lines.join("\n")).toContain("- (0 on both)");
+    expect(lines.join("\n")).not.toContain("NaN");
+  });
+
+  it("a child that needs no redirection gets NODE_OPTIONS without the hook", () => {
+    const env = { NODE_OPTIONS: `--max-old-space-size=99 --import=${SDK_HOOK_URL}`, A: "1" };
+    expect(withoutSdkHook(env)).toEqual({ NODE_OPTIONS: "--max-old-space-size=99", A: "1" });
+    expect(withoutSdkHook({ NODE_OPTIONS: `--import=${SDK_HOOK_URL}` })).toEqual({});
   });
 });

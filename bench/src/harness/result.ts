@@ -9,6 +9,8 @@ import { benchVerdict } from "./verdict.ts";
 
 /** Where the result files live. */
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "results");
+/** Where this process writes its result: BENCH_RESULTS_DIR (the A/B mode's per-run folders) or RESULTS_DIR. */
+const writeDir = process.env.BENCH_RESULTS_DIR || RESULTS_DIR;
 
 const startedAt = performance.now();
 const loadAtStart = loadavg()[0] ?? Number.NaN;
@@ -32,22 +34,25 @@ export function toResult(input: BenchInput, now = new Date()): BenchResult {
 }
 
 /**
- * Writes `bench/results/<name>.json`, prints the benchmark's figures, and sets a non-zero exit
+ * Writes `bench/results/<name>.json` (or into BENCH_RESULTS_DIR when set), prints the benchmark's figures, and sets a non-zero exit
  * code when the verdict is FAIL. Call it once, at the end of the benchmark.
  */
 export async function writeResult(input: BenchInput): Promise<BenchResult> {
   const result = toResult(input);
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, `${input.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  await mkdir(writeDir, { recursive: true });
+  await writeFile(join(writeDir, `${input.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   console.log(`\n${summaryLines([result]).join("\n")}`);
   if (result.verdict === "FAIL") process.exitCode = 1;
   return result;
 }
 
-/** Reads `results/<name>.json`; undefined when the file does not exist. */
-export async function readResult(name: string): Promise<BenchResult | undefined> {
+/** Reads `<dir>/<name>.json` (default `results/`); undefined when the file does not exist. */
+export async function readResult(
+  name: string,
+  dir = RESULTS_DIR,
+): Promise<BenchResult | undefined> {
   try {
-    return JSON.parse(await readFile(join(RESULTS_DIR, `${name}.json`), "utf8")) as BenchResult;
+    return JSON.parse(await readFile(join(dir, `${name}.json`), "utf8")) as BenchResult;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
