@@ -7,7 +7,15 @@ import { defaultConversationKey } from "@molecule-ai/agent-core/adapters";
 import { loadPeerToolSpecs, toolClientOf } from "@molecule-ai/agent-core/peer-tools";
 import type { PeerToolkitClient } from "@molecule-ai/agent-core/peer-tools";
 import { peerToolInputSchema } from "@molecule-ai/agent-core/peer-tools/schemas";
-import { FunctionTool, InMemoryRunner, isFinalResponse, LlmAgent } from "@google/adk";
+import { decisionOn, toolCallVerdict } from "@molecule-ai/agent-core/org";
+import type { ApprovalRequestInput } from "@molecule-ai/agent-core/org";
+import {
+  FunctionTool,
+  InMemoryRunner,
+  isFinalResponse,
+  LlmAgent,
+  REQUEST_CONFIRMATION_FUNCTION_CALL_NAME,
+} from "@google/adk";
 import type { BaseLlm } from "@google/adk";
 import { DemoLlm } from "./model.js";
 
@@ -26,11 +34,15 @@ export interface StartAdkOptions {
   /** A model name (`"gemini-2.5-flash"`, needs `GOOGLE_GENAI_API_KEY`) or a `BaseLlm`. Default: {@link DemoLlm}. */
   model?: string | BaseLlm;
   logger?: Logger;
+  /** How often a pending decision is re-read besides the event stream (default 5 000 ms). */
+  approvalPollMs?: number;
 }
 
 /** A running workspace. */
 export interface StartedAdkAgent {
   remote: RemoteAgent<PlatformClient>;
+  /** Orders `refund` ran for (only after a person confirmed). */
+  refunded: string[];
   /** The tool names the agent was given. */
   tools: string[];
   stop(): Promise<void>;
@@ -67,12 +79,55 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
         execute: async (input) => (await spec.call(input)).text,
       }),
   );
+  // A tool a person confirms first: ADK pauses the run with an `adk_request_confirmation` call.
+  const refunded: string[] = [];
+  const refund = new FunctionTool({
+    name: "refund",
+    description: "Refund an order. A person confirms each refund on the canvas first.",
+    // A Gemini `Schema` (type names as the API spells them); the input arrives unchecked.
+    parameters: {
+      type: "OBJECT",
+      properties: { order: { type: "STRING" } },
+      required: ["order"],
+    } as NonNullable<ConstructorParameters<typeof FunctionTool>[0]["parameters"]>,
+    requireConfirmation: true,
+    execute: async (input) => {
+      const order = String((input as { order?: unknown }).order);
+      refunded.push(order);
+      return { result: `refunded ${order}` };
+    },
+  });
   const agent = new LlmAgent({
     name: "writer",
     instruction: "You write. Ask your peers when a question is theirs.",
     model: options.model ?? new DemoLlm(),
-    tools,
+    tools: [...tools, refund],
   });
+
+  /**
+   * A person's decision on an `adk_request_confirmation` call (core's approvals: the tool and its
+   * complete input shown, the decision bound to its SHA-256, keyed by ADK's call id).
+   */
+  async function confirmed(args: unknown, signal: AbortSignal | undefined): Promise<boolean> {
+    const call = (args as { originalFunctionCall?: { id?: string; name?: string; args?: unknown } })
+      .originalFunctionCall;
+    const ask = async (request: ApprovalRequestInput) => {
+      const d = await remote.requestApproval(request, {
+        key: `adk:${call?.id ?? ""}`,
+        ...(options.approvalPollMs ? { pollIntervalMs: options.approvalPollMs } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      return decisionOn(
+        { approvalId: d.approvalId, digest: (request as { digest: string }).digest },
+        d,
+      );
+    };
+    const verdict = await toolCallVerdict(ask, call?.name ?? "tool", call?.args ?? {}, {
+      reason: "the writer wants to refund an order",
+      label: "startAdkAgent",
+    });
+    return verdict === undefined;
+  }
   const runner = new InMemoryRunner({ agent, appName: APP });
 
   /** One run of the agent in the conversation's ADK session; the final response's text. */
@@ -85,22 +140,44 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
       await runner.sessionService.createSession(session);
     }
     let text = "";
-    for await (const event of runner.runAsync({
-      userId,
-      sessionId,
-      newMessage: { role: "user", parts: [{ text: sanitizePeerText(msg.text) }] },
-      ...(signal ? { abortSignal: signal } : {}),
-    })) {
-      if (isFinalResponse(event)) {
-        text += (event.content?.parts ?? []).map((p) => p.text ?? "").join("");
+    let newMessage: NonNullable<Parameters<typeof runner.runAsync>[0]["newMessage"]> = {
+      role: "user",
+      parts: [{ text: sanitizePeerText(msg.text) }],
+    };
+    for (;;) {
+      const confirmations: { id: string; args: unknown }[] = [];
+      for await (const event of runner.runAsync({
+        userId,
+        sessionId,
+        newMessage,
+        ...(signal ? { abortSignal: signal } : {}),
+      })) {
+        for (const p of event.content?.parts ?? []) {
+          const call = p.functionCall;
+          if (call?.name === REQUEST_CONFIRMATION_FUNCTION_CALL_NAME && call.id)
+            confirmations.push({ id: call.id, args: call.args });
+        }
+        if (isFinalResponse(event)) {
+          text += (event.content?.parts ?? []).map((p) => p.text ?? "").join("");
+        }
       }
+      if (confirmations.length === 0) return text;
+      // The run paused for confirmations: each is decided on the canvas, then the run resumes.
+      const parts = [];
+      for (const c of confirmations) {
+        const response = { confirmed: await confirmed(c.args, signal) };
+        parts.push({
+          functionResponse: { id: c.id, name: REQUEST_CONFIRMATION_FUNCTION_CALL_NAME, response },
+        });
+      }
+      newMessage = { role: "user", parts };
     }
-    return text;
   }
 
   await remote.start();
   return {
     remote,
+    refunded,
     tools: specs.map((s) => s.name),
     async stop() {
       await remote.stop();

@@ -1,6 +1,7 @@
 // A deterministic stand-in for an LLM behind ADK's `BaseLlm`, so the example runs without a Gemini
-// key. Not an LLM: after a function response it answers with what the tool returned; when the
-// question names a peer whose tool it was given, it calls that tool; else it says so.
+// key. Not an LLM: after a function response it answers with what the tool returned; "refund order
+// <id>" calls the `refund` tool (which a person confirms); when the question names a peer whose
+// tool it was given, it calls that tool; else it says so.
 import { peerTextOf } from "@example/shared";
 import { BaseLlm } from "@google/adk";
 import type { BaseLlmConnection, LlmRequest, LlmResponse } from "@google/adk";
@@ -29,12 +30,20 @@ export class DemoLlm extends BaseLlm {
     if (responses.length > 0) {
       const text = responses
         .map((r) => {
-          const peer = (r.name ?? "").replace(/^call_/, "").replaceAll("_", " ");
           const out = (r.response as { result?: unknown } | undefined)?.result;
+          if (!(r.name ?? "").startsWith("call_"))
+            return `${r.name}: ${JSON.stringify(r.response)}`;
+          const peer = (r.name ?? "").replace(/^call_/, "").replaceAll("_", " ");
           return `According to the ${peer}: ${peerTextOf(String(out ?? ""))}`;
         })
         .join("\n");
       yield { content: { role: "model", parts: [{ text }] } };
+      return;
+    }
+    const refund = /refund order ([\w-]+)/i.exec(question);
+    if (refund && "refund" in request.toolsDict) {
+      const call = { id: `refund-${refund[1]}`, name: "refund", args: { order: refund[1] } };
+      yield { content: { role: "model", parts: [{ functionCall: call }] } };
       return;
     }
     const words = `_${question.toLowerCase().replace(/[^a-z0-9]+/g, "_")}_`;
