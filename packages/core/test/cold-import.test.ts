@@ -1,8 +1,10 @@
 // What `import "@molecule-ai/agent-core"` loads, in a fresh Node process over the built package:
 // no third-party module (undici, zod, eventsource-parser, tar, yaml load on first use or only via
 // /plugins), no node:http, and a handful of bundled files rather than one per source file; zod
-// only through /peer-tools/schemas among the adapters' subpaths.
+// only through /peer-tools/schemas among the adapters' subpaths; the A2A server only on a push
+// agent's start (or its first framework-route handler).
 import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
@@ -42,6 +44,21 @@ describe("cold import", () => {
     // one more again; the approval text's escapes, shared with spotlighting, one more; the path
     // secret's rules, shared with /a2a's verifyBearer, one more).
     expect(own.length).toBeLessThanOrEqual(28);
+  });
+
+  it("the root entry leaves the A2A server (endpoint, HTTP+JSON binding, push notifications, node:http server) to first use", async () => {
+    // a2a/push-server.ts is bundled as a facade chunk importing the server's chunks: the agent
+    // `import()`s it when push delivery starts (agent/source/push-start.ts, push-handler.ts).
+    const dir = new URL("../dist/chunks/", import.meta.url);
+    const facade = readdirSync(dir).find((f) => /^push-server-.*\.js$/.test(f));
+    expect(facade).toBeDefined();
+    const code = readFileSync(new URL(facade!, dir), "utf8");
+    const server = [...code.matchAll(/from "\.\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(code).toMatch(/createA2AHandler/);
+    expect(server.length).toBeGreaterThan(0);
+    const loaded = await loadedBy("index.js");
+    const chunks = [facade!, ...server].map((f) => `/dist/chunks/${f}`);
+    expect(loaded.filter((u) => chunks.some((c) => u.endsWith(c)))).toEqual([]);
   });
 
   it("the root entry loads no Node built-in the process had not loaded (crypto, streams, fs.promises on first use)", async () => {

@@ -20,6 +20,8 @@ export {
 export { closeUnread, lingerUnread } from "./http-checks.js";
 export { ConnectionLimit } from "./connection-limit.js";
 export { derivePathSecret, generatePathSecret, verifyBearer } from "./secret.js";
+// Internal: a push agent's framework handler answers its path before the server loads.
+export { endpointPathOf } from "./endpoint-path.js";
 export {
   A2AErrorCode,
   A2ARpcError,

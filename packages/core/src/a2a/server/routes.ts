@@ -7,7 +7,8 @@ import type { CardSigningOptions } from "../card-signature.js";
 import type { AgentCard } from "../types.js";
 import type { Outcome } from "./outcome.js";
 import type { RestTarget } from "./rest.js";
-import { assertPathSecret, SecretMatcher } from "./secret.js";
+import { endpointPathOf, normalizePath } from "./endpoint-path.js";
+import { SecretMatcher } from "./secret.js";
 
 /** What a request path addresses: JSON-RPC, the card, its JWKS, or an HTTP+JSON route. */
 export type Route = "rpc" | "card" | "jwks" | RestTarget;
@@ -24,13 +25,6 @@ function restTarget(suffix: string, query: string): RestTarget | undefined {
 
 const CARD_SUFFIXES = ["/.well-known/agent-card.json", "/.well-known/agent.json"];
 const JWKS_SUFFIX = "/.well-known/jwks.json";
-
-/** `path` with a leading slash and no trailing slash (`"/"` stays `"/"`). */
-function normalizePath(path: string): string {
-  let p = path.startsWith("/") ? path : `/${path}`;
-  while (p.length > 1 && p.endsWith("/")) p = p.slice(0, -1);
-  return p;
-}
 
 /** The options that shape the routes and the card. */
 export interface RouteOptions {
@@ -65,21 +59,14 @@ export class EndpointRoutes {
     this.#serves = options.serves;
     // Validates the card early (throws on a missing name).
     buildAgentCard(options.agentCard, { url: "http://localhost/" });
+    this.endpointPath = endpointPathOf(options.basePath, options.pathSecret);
     const base = normalizePath(options.basePath ?? "/");
     this.#prefix = base === "/" ? "" : base;
     let secretSegment = "";
-    if (options.pathSecret === undefined) {
-      throw new MoleculeOptionError(
-        "pathSecret",
-        "pathSecret is not set: pass generatePathSecret() (and register the URL ending with it), or `false` to serve the endpoint without one, only behind your own authentication. (An unset environment variable reads as undefined: the endpoint is not opened.)",
-      );
-    }
-    if (options.pathSecret !== false) {
-      assertPathSecret(options.pathSecret);
+    if (options.pathSecret !== false && options.pathSecret !== undefined) {
       this.#secret = new SecretMatcher(options.pathSecret);
       secretSegment = `/${options.pathSecret}`;
     }
-    this.endpointPath = this.#prefix + secretSegment || "/";
     if (options.publicUrl !== undefined) {
       const u = new URL(options.publicUrl);
       this.#fixedUrl =

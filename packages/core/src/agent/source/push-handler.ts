@@ -1,6 +1,8 @@
 // The A2A handlers a RemoteAgent hands out for framework routes (`createPushHandler`): path,
-// capability secret, public URL and body limit taken from the options or the push delivery.
-import { createA2AHandler } from "../../a2a/index.js";
+// capability secret, public URL and body limit taken from the options or the push delivery. The
+// A2A server's code loads on the handler's creation, in the background (`loadPushServer`): the
+// path and its secret are checked at once, the endpoint is built when that code has loaded.
+import { endpointPathOf, loadPushServer } from "../../a2a/index.js";
 import type { A2AHandler } from "../../a2a/index.js";
 import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
@@ -43,19 +45,30 @@ export function createAgentPushHandler(
     options.publicUrl ?? (delivery?.server === false ? delivery.publicUrl : undefined);
   const maxBodyBytes = options.maxBodyBytes ?? delivery?.maxBodyBytes;
   const streaming = options.streaming ?? delivery?.streaming;
-  const a2a = createA2AHandler({
-    agentCard: input.card,
-    onMessage: input.onMessage,
-    workspaceId: input.workspaceId,
-    onError: (error) => input.logger.warn?.("push request failed", { error: describe(error) }),
-    ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
-    pathSecret: secret as string | false,
-    ...(publicUrl !== undefined ? { publicUrl } : {}),
-    ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
-    ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
-    ...(streaming === true ? { streaming: true } : {}),
+  // Throws MoleculeOptionError for an unset or malformed secret, as createA2AHandler would.
+  const endpointPath = endpointPathOf(options.basePath, secret);
+  let closed = false;
+  const a2a = loadPushServer().then(async ({ createA2AHandler }) => {
+    const handler = createA2AHandler({
+      agentCard: input.card,
+      onMessage: input.onMessage,
+      workspaceId: input.workspaceId,
+      onError: (error) => input.logger.warn?.("push request failed", { error: describe(error) }),
+      ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
+      pathSecret: secret as string | false,
+      ...(publicUrl !== undefined ? { publicUrl } : {}),
+      ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+      ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
+      ...(streaming === true ? { streaming: true } : {}),
+    });
+    if (closed) await handler.close(); // closed before it loaded: it answers 503, as after close()
+    return handler;
   });
-  const files = input.files.routes(a2a.endpointPath);
+  // A bad option the endpoint refuses (e.g. maxBodyBytes) fails every request; logged once here.
+  a2a.catch((error: unknown) =>
+    input.logger.error?.("push handler options refused", { error: describe(error) }),
+  );
+  const files = input.files.routes(endpointPath);
   const registered =
     publicUrl === undefined || secret === false || secret === undefined
       ? publicUrl
@@ -68,18 +81,21 @@ export function createAgentPushHandler(
     logger: input.logger,
   });
   return {
-    endpointPath: a2a.endpointPath,
+    endpointPath,
     async handleNode(req, res, body) {
       if (bearer.handleNode(req, res)) return;
-      if (!(await files.handleNode(req, res, body))) await a2a.handleNode(req, res, body);
+      if (!(await files.handleNode(req, res, body))) await (await a2a).handleNode(req, res, body);
     },
     async handleFetch(request) {
       return (
         bearer.handleFetch(request) ??
         (await files.handleFetch(request)) ??
-        (await a2a.handleFetch(request))
+        (await (await a2a).handleFetch(request))
       );
     },
-    close: () => a2a.close(),
+    async close() {
+      closed = true;
+      await (await a2a.catch(() => undefined))?.close();
+    },
   };
 }

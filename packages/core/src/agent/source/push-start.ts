@@ -1,5 +1,5 @@
 // Push delivery start-up: the built-in server (or the caller's route), registration, read-back.
-import { generatePathSecret, startA2AServer } from "../../a2a/index.js";
+import { generatePathSecret, loadPushServer } from "../../a2a/index.js";
 import type { A2AServer } from "../../a2a/index.js";
 import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
@@ -68,6 +68,8 @@ export async function startPush(input: StartPushInput): Promise<string> {
       url: () => registered,
       logger: input.logger,
     });
+    // The server's code loads here, on a push agent's start (core's root import does not load it).
+    const { startA2AServer } = await loadPushServer();
     const server = await startA2AServer({
       agentCard: input.card,
       onMessage: input.onMessage,
