@@ -5,6 +5,7 @@ import { callExampleOnPlatform, useEmulator } from "@example/shared/testing";
 import { describe, expect, it } from "vitest";
 
 const platform = useEmulator({ compat: "2026-04" });
+const august = useEmulator({ compat: "2026-08" });
 const main = new URL("../dist/main.js", import.meta.url);
 /** A TCP port free right now. */
 async function freePort(): Promise<number> {
@@ -43,5 +44,26 @@ describe("node dist/main.js on the April-2026 platform", () => {
     expect(run.stderr).toContain(
       "warning: MOLECULE_REPORTED_URL is deprecated: rename it to MOLECULE_PUBLIC_URL",
     );
+  }, 60_000);
+});
+
+// The platform users run today, with push as the README shows it (MOLECULE_PUBLIC_URL): the
+// platform's pushes carry its bearer, which the agent requires there.
+describe("node dist/main.js on the August-2026 platform", () => {
+  it("answers a peer's call pushed through the platform", async () => {
+    const port = await freePort();
+    const { result, run } = await callExampleOnPlatform(
+      new URL("../dist/main.js", import.meta.url),
+      {
+        emu: august.emu,
+        name: "Echo",
+        ready: /^Echo agent .* connected to .* \(delivery: push\)/,
+        text: "ping",
+        env: { MOLECULE_PUBLIC_URL: `http://localhost:${port}`, MOLECULE_PORT: String(port) },
+      },
+    );
+    expect(result.status).toBe("completed");
+    expect(result.status === "queued" ? "" : result.text).not.toBe("");
+    expect(run.code).toBe(0);
   }, 60_000);
 });
