@@ -20,6 +20,8 @@ const heap = () => {
 // (1) continuations of a running task
 let running = 0;
 let peak = 0;
+let started;
+const firstRun = new Promise((r) => (started = r));
 const release = [];
 const server = await startA2AServer({
   agentCard: { name: "bounds" },
@@ -27,6 +29,7 @@ const server = await startA2AServer({
   onMessage: async () => {
     running++;
     peak = Math.max(peak, running);
+    started();
     await new Promise((r) => release.push(r));
     running--;
     return "done";
@@ -52,7 +55,7 @@ const msg = (text, taskId) => ({
 });
 const first = await send(msg("hold"));
 const taskId = first.result.id;
-while (running === 0) await new Promise((r) => setTimeout(r, 5));
+await firstRun;
 const before = heap();
 const big = "x".repeat(1_000_000);
 let refused = 0;
