@@ -128,7 +128,6 @@ export class RemoteAgent<
       hold: (paused) => void (this.#pollSource?.hold(paused), this.#obs.paused(paused)),
       streamConnected: () => this.#pollSource?.connected() === true,
       registerAgain: (signal) => this.#registration.again(options.client, signal),
-      rotated: () => this.#pollSource?.credentialsRotated === true,
     });
     // Without a store the state lives in the stages themselves: nothing would read a saved copy.
     this.#state = new AgentStateStore(hasStore(options) ? this.#store.state : undefined, {
@@ -270,10 +269,8 @@ export class RemoteAgent<
         logger: this.#logger,
         onMessage: (message, ctx) => this.#push.onMessage(message, ctx),
         taskStore: this.#store.tasks,
-        workspaceId: this.client.workspaceId,
+        client: this.client,
         files: this.#files,
-        inboundSecret: () => this.client.files?.inboundSecret,
-        signsPushes: () => this.client.files?.signsPushes === true,
       },
       options,
     );
@@ -415,7 +412,8 @@ export class RemoteAgent<
     const state = await openPollState(hasStore(this.#o), ws, this.#state, this.#answers);
     this.#defaultStore = state.opened;
     const [admission, router, runner] = [this.#admission, this.#router, this.#runner];
-    const watch = (): void => {
+    const watch = (event?: string): void => {
+      if (event === "EXTERNAL_CREDENTIALS_ROTATED") this.#platform.credentialsRotated();
       if (this.#phase === "running") detached(() => this.#platform.watchState());
     };
     const stages = { admission, router, runner, answers: this.#answers, files: this.#files };

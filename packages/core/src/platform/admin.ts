@@ -19,6 +19,7 @@ import { type ApprovalDecision, decisionNotFound, decisionRequest } from "./appr
 import { type ExternalConnection, type RestartResult, toExternalConnection } from "./external.js";
 import { errorText, expectShape, type Hints, httpError, ok } from "./http-errors.js";
 import { requireWorkspaceId } from "./ids.js";
+import { type SetSecretsResult, setSecrets } from "./admin-secrets.js";
 
 /** Options of {@link AdminClient}. */
 export interface AdminClientOptions {
@@ -78,46 +79,7 @@ export interface CreatedWorkspace {
   raw: unknown;
 }
 
-/** A secret write the platform holds until a person approves it (`202 pending_approval`, August 2026). */
-export interface PendingSecret {
-  key: string;
-  /** The approval to decide (`decideApproval(approvalId, ...)` or the canvas). */
-  approvalId: string;
-}
-
-/** What {@link AdminClient.setSecrets} did, key by key. */
-export interface SetSecretsResult {
-  /** Keys stored now. */
-  stored: string[];
-  /** Keys not stored yet: each waits for a person's approval (nothing is stored until then). */
-  awaitingApproval: PendingSecret[];
-}
-
-/**
- * What the error thrown by {@link AdminClient.setSecrets} carries when a request failed part-way
- * (`isMoleculeError(err) && "setKeys" in err`).
- */
-export interface SetSecretsFailure {
-  /** Keys stored before the failure; they stay set. */
-  setKeys: string[];
-  /** Keys accepted before the failure that wait for a person's approval (not stored yet). */
-  awaitingApproval: PendingSecret[];
-  /** The key whose request failed (not set). */
-  failedKey: string;
-  /** Keys after it, not attempted. */
-  pendingKeys: string[];
-}
-
 const enc = encodeURIComponent;
-
-/** The approval id of a `202 {"status":"pending_approval","approval_id"}` answer, else `undefined`. */
-function pendingApprovalId(status: number, body: unknown): string | undefined {
-  if (status !== 202 || !body || typeof body !== "object") return undefined;
-  const b = body as { status?: unknown; approval_id?: unknown };
-  return b.status === "pending_approval" && typeof b.approval_id === "string"
-    ? b.approval_id
-    : undefined;
-}
 
 /** Administrative client for setting workspaces up (tests, CLIs, provisioning scripts). */
 export class AdminClient {
@@ -392,11 +354,8 @@ export class AdminClient {
   }
 
   /**
-   * Sets secrets on a workspace, one `POST /workspaces/:id/secrets` per key, in order. Every entry
-   * is validated before the first request. When a request fails part-way, the keys already stored
-   * stay set: the error (a {@link MoleculeError}) says so in its message and carries
-   * `setKeys`, `failedKey` and `pendingKeys` (see {@link SetSecretsFailure}); retry with the
-   * failed and pending keys. An abort rejects with the signal's reason; keys sent before it stay set.
+   * Sets secrets on a workspace, one `POST /workspaces/:id/secrets` per key, in order; see
+   * {@link setSecrets} (what was stored, and what waits for a person's approval).
    */
   async setSecrets(
     workspaceId: string,
@@ -404,57 +363,12 @@ export class AdminClient {
     options: { signal?: AbortSignal } = {},
   ): Promise<SetSecretsResult> {
     const id = requireWorkspaceId(workspaceId, "workspace id");
-    const entries = Object.entries(secrets ?? {});
-    for (const [key, value] of entries) {
-      if (key === "" || typeof value !== "string" || value === "") {
-        throw new MoleculeError(
-          `secret ${JSON.stringify(key)} needs a non-empty key and string value; nothing was set`,
-          { code: "invalid_argument" },
-        );
-      }
-    }
-    const setKeys: string[] = [];
-    const awaitingApproval: PendingSecret[] = [];
-    for (const [i, [key, value]] of entries.entries()) {
-      let error: MoleculeError | undefined;
-      let approvalId: string | undefined;
-      try {
-        const res = await this.#transport.send({
-          method: "POST",
-          path: `/workspaces/${enc(id)}/secrets`,
-          json: { key, value },
-          signal: options.signal,
-        });
-        approvalId = pendingApprovalId(res.status, res.body);
-        if (!ok(res.status))
-          error = httpError(res, `setSecrets(${id}, ${key})`, [this.#token, value]);
-      } catch (err) {
-        if (!(err instanceof MoleculeError)) throw err; // the signal's reason
-        error = err;
-      }
-      if (error) {
-        const pendingKeys = entries.slice(i + 1).map(([k]) => k);
-        error.message +=
-          setKeys.length === 0
-            ? `; no secret was set (${entries.length} requested)`
-            : `; already set and still in place: ${setKeys.join(", ")}; not set: ${[key, ...pendingKeys].join(", ")} (retry these)`;
-        const failure: SetSecretsFailure = {
-          setKeys,
-          awaitingApproval,
-          failedKey: key,
-          pendingKeys,
-        };
-        throw Object.assign(error, failure);
-      }
-      if (approvalId !== undefined) awaitingApproval.push({ key, approvalId });
-      else setKeys.push(key);
-    }
-    if (awaitingApproval.length > 0) {
-      this.#logger?.warn?.(
-        `setSecrets(${id}): ${awaitingApproval.length} secret(s) wait for a person's approval and are not set yet: ${awaitingApproval.map((p) => `${p.key} (approval ${p.approvalId})`).join(", ")}`,
-      );
-    }
-    return { stored: setKeys, awaitingApproval };
+    return await setSecrets(
+      { transport: this.#transport, token: this.#token, logger: this.#logger },
+      id,
+      secrets,
+      options.signal,
+    );
   }
 
   /** A workspace as the platform describes it, including removed ones (`status: "removed"`). */

@@ -4,42 +4,20 @@ import type { Readable } from "node:stream";
 import type { A2APart, AgentCard, AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
 import { inspectCustom, REDACTED, type ChunkedBody } from "../transport/index.js";
-import {
-  ackActivity,
-  type ActivityRows,
-  type FetchInboundOptions,
-  fetchActivityRows,
-} from "./activity.js";
-import {
-  type ApprovalDecision,
-  type ApprovalRecord,
-  type ApprovalRequestInput,
-  createApproval,
-  decideOwnApproval,
-  listApprovals,
-} from "./approvals.js";
+import { ackActivity, fetchActivityRows } from "./activity.js";
+import type { ActivityRows, FetchInboundOptions } from "./activity.js";
+import { createApproval, decideOwnApproval, listApprovals } from "./approvals.js";
+import type { ApprovalDecision, ApprovalRecord, ApprovalRequestInput } from "./approvals.js";
 import type {
   DelegationRecord,
   DelegationRecordInput,
   DelegationUpdate,
 } from "./delegation-records.js";
 import { listDelegations, recordDelegation, updateDelegation } from "./delegation-records.js";
-import {
-  type CommitMemoryInput,
-  commitMemory,
-  deleteMemory,
-  type Memory,
-  type MemoryScope,
-  searchMemories,
-  type SearchMemoriesOptions,
-} from "./memories.js";
-import {
-  fetchTranscript,
-  listTraces,
-  searchSession,
-  type SessionHit,
-  type TranscriptPage,
-} from "./session-views.js";
+import { commitMemory, deleteMemory, searchMemories } from "./memories.js";
+import type { CommitMemoryInput, Memory, MemoryScope, SearchMemoriesOptions } from "./memories.js";
+import { fetchTranscript, listTraces, searchSession } from "./session-views.js";
+import type { SessionHit, TranscriptPage } from "./session-views.js";
 import { capabilities, openEventStream } from "./capabilities.js";
 import {
   DROP_EVENT_SPARE,

@@ -25,15 +25,12 @@ export interface EventWakeupsOptions {
   /** Called when the stream connects (true) or drops (false). */
   onStatus?(connected: boolean): void;
   /**
-   * Called when the platform says it paused, resumed or removed the workspace (`WORKSPACE_PAUSED`,
-   * `WORKSPACE_PROVISIONING`, `WORKSPACE_AWAITING_AGENT`, `WORKSPACE_REMOVED`).
+   * Called with the event's name when the platform says it paused, resumed or removed the
+   * workspace (`WORKSPACE_PAUSED`, `WORKSPACE_PROVISIONING`, `WORKSPACE_AWAITING_AGENT`,
+   * `WORKSPACE_REMOVED`), or that an operator rotated its credentials
+   * (`EXTERNAL_CREDENTIALS_ROTATED`, August 2026: every old token revoked, one new one minted).
    */
-  onStateEvent?(): void;
-  /**
-   * Called when the platform says an operator rotated this workspace's credentials
-   * (`EXTERNAL_CREDENTIALS_ROTATED`, August 2026): every old token is revoked, one new one minted.
-   */
-  onRotated?(): void;
+  onStateEvent?(name?: string): void;
   /** Reconnect backoff base and cap in ms (defaults 500 and 30 000). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -85,6 +82,7 @@ const STATE_EVENTS = new Set([
   "WORKSPACE_REMOVED",
   "WORKSPACE_PROVISIONING",
   "WORKSPACE_AWAITING_AGENT",
+  "EXTERNAL_CREDENTIALS_ROTATED",
 ]);
 /** The names of the events the agent acts on. */
 const OURS =
@@ -160,8 +158,7 @@ export class EventWakeups {
     if (!OURS.test(named ? ev.event! : ev.data)) return;
     const { name, inner } = readEvent(ev.event, ev.data);
     if (isInboundActivity(name, inner)) this.#o.onWake();
-    else if (name !== undefined && STATE_EVENTS.has(name)) this.#o.onStateEvent?.();
-    else if (name === "EXTERNAL_CREDENTIALS_ROTATED") this.#o.onRotated?.();
+    else if (name !== undefined && STATE_EVENTS.has(name)) this.#o.onStateEvent?.(name);
   };
 
   async #consume(

@@ -5,8 +5,8 @@ export type {
   CreatedWorkspace,
   CreateExternalWorkspaceInput,
   PendingApproval,
-  SetSecretsFailure,
 } from "./admin.js";
+export type { PendingSecret, SetSecretsFailure, SetSecretsResult } from "./admin-secrets.js";
 export type { ExternalConnection, RestartResult } from "./external.js";
 export type { QueuedCall, QueuedCallStatus } from "./queue-status.js";
 export { PlatformClient } from "./client.js";

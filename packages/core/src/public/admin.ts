@@ -9,8 +9,10 @@ export type {
   CreateExternalWorkspaceInput,
   ExternalConnection,
   PendingApproval,
+  PendingSecret,
   RestartResult,
   SetSecretsFailure,
+  SetSecretsResult,
 } from "../platform/index.js";
 export type { IssuedToken, RotateTokenResult, TokenInfo } from "../platform/index.js";
 export type { QueuedCall, QueuedCallStatus } from "../platform/index.js";

@@ -22,8 +22,6 @@ export interface WatchedAgent {
   streamConnected(): boolean;
   /** Sends the start-up registration again; false when the agent did not register at start. */
   registerAgain(signal: AbortSignal): Promise<boolean>;
-  /** Whether the platform said it rotated the workspace's credentials. */
-  rotated(): boolean;
 }
 
 /** The platform calls a {@link PlatformWatch} makes (and counts 401s of). */
@@ -39,6 +37,8 @@ export class PlatformWatch {
   readonly #watch: HeartbeatWatch;
   /** Consecutive 401s of each call. */
   readonly #unauthorized: Record<Call, number> = { heartbeat: 0, "state check": 0 };
+  /** The platform said an operator rotated the workspace's credentials (its event stream). */
+  #rotated = false;
   #stateCheckedAt = Number.NEGATIVE_INFINITY;
   #stateCheck: Promise<void> | undefined;
   #held = false;
@@ -168,6 +168,14 @@ export class PlatformWatch {
     );
   }
 
+  /** The platform said an operator rotated the credentials: the token held is revoked. */
+  credentialsRotated(): void {
+    this.#rotated = true;
+    this.#observer.logger.warn?.(
+      "the platform rotated this workspace's credentials: the agent's token is revoked; give it the new one (its token file, or MOLECULE_WORKSPACE_TOKEN and a restart)",
+    );
+  }
+
   /** A call failed: a removal ends the agent, and so do `maxUnauthorized` consecutive 401s. */
   #failed(call: Call, err: unknown): void {
     if (this.#ending.aborted) return;
@@ -183,7 +191,7 @@ export class PlatformWatch {
     // The first rejection says what it means and what to do; the next ones only count.
     if (consecutive === 1)
       logger.warn?.(
-        `${call} rejected: ${tokenRejected(this.#o.client.workspaceId, this.#agent.rotated())}`,
+        `${call} rejected: ${tokenRejected(this.#o.client.workspaceId, this.#rotated)}`,
         {
           consecutive,
           stopsAfter: max,
@@ -192,7 +200,7 @@ export class PlatformWatch {
     else logger.warn?.(`${call} rejected (401)`, { consecutive });
     if (consecutive >= max) {
       const id = this.#o.client.workspaceId;
-      this.#agent.end("unauthorized", unauthorizedError(id, max, call, this.#agent.rotated()));
+      this.#agent.end("unauthorized", unauthorizedError(id, max, call, this.#rotated));
     }
   }
 }

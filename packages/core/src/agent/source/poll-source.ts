@@ -22,6 +22,7 @@ import type { Dispatcher } from "../run/dispatcher.js";
 import type { RemoteAgentOptions } from "../types.js";
 import type { AgentFiles } from "./agent-files.js";
 import { type Checkpoint, checkpointOf, PollCheckpoint, resumeFrom } from "./poll-checkpoint.js";
+import { ActivityAcks } from "./activity-acks.js";
 import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher, type PageFetcher } from "./poll-fetch.js";
 
@@ -87,8 +88,8 @@ export class PollSource implements EventWakeupsOptions {
   readonly #where: string;
   /** The checkpoints in the activity log (this process's loop, with a client that can). */
   readonly #checkpoint: PollCheckpoint | undefined;
-  /** The platform paused or removed the workspace, or the event stream dropped: check the state. */
-  readonly #onStateEvent: () => void;
+  /** A workspace event from the platform (its name) or a dropped stream: check the state. */
+  readonly onStateEvent: (name?: string) => void;
   /** A shared store's poll, which runs the loop instead of this process (replicas). */
   #shared: SharedPoll | undefined;
   readonly #waker = new Waker();
@@ -106,9 +107,7 @@ export class PollSource implements EventWakeupsOptions {
    * each settles: only the one that crashes accrues deliveries, never a bystander (#29).
    */
   #alone = false;
-  /** The `seq` the platform last took an acknowledgement of; `null`: it has no such route. */
-  #acked: number | null | undefined;
-  #acking = false;
+  readonly #acks: ActivityAcks;
 
   constructor(
     options: PollOptions,
@@ -121,7 +120,7 @@ export class PollSource implements EventWakeupsOptions {
       files: AgentFiles;
     },
     observer: AgentObserver,
-    onStateEvent: () => void,
+    onStateEvent: (name?: string) => void,
     where: string,
   ) {
     this.#o = options;
@@ -140,7 +139,8 @@ export class PollSource implements EventWakeupsOptions {
     this.#answers = stages.answers;
     this.#files = stages.files;
     this.#observer = observer;
-    this.#onStateEvent = onStateEvent;
+    this.onStateEvent = onStateEvent;
+    this.#acks = new ActivityAcks(options.client, observer.logger, this.#pollCursor);
   }
 
   /** The persisted cursor (the last activity id settled in order). */
@@ -408,36 +408,10 @@ export class PollSource implements EventWakeupsOptions {
   /** Moves the cursor past the settled prefix of the rows; saves it (and checkpoints) when it moved. */
   #advance(): void {
     if (!this.#pollCursor.advance()) return;
-    void this.#save().then(() => this.#ack());
+    void this.#save().then(() => this.#acks.send(this.#abort.signal));
     const settled = (): readonly string[] => this.#admission.journal.settledIds();
     if (!this.#shared)
       this.#checkpoint?.changed(() => checkpointOf(this.#pollCursor.state(), settled()));
-  }
-
-  /**
-   * Acknowledges the settled rows to the platform once their cursor is saved (August 2026:
-   * `POST .../activity/ack`, so it may prune them a week later): one request at a time, the newest
-   * `seq` each time; a platform without the route is not asked again.
-   */
-  #ack(): void {
-    const seq = this.#pollCursor.settledSeq;
-    const ack = this.#o.client.ackActivity?.bind(this.#o.client);
-    if (!ack || seq === undefined || this.#acking || this.#acked === null) return;
-    if (this.#acked !== undefined && seq <= this.#acked) return;
-    this.#acking = true;
-    ack(seq, { signal: this.#abort.signal }).then(
-      (supported) => {
-        this.#acking = false;
-        this.#acked = supported ? seq : null;
-        if (supported) this.#ack(); // the cursor may have moved on meanwhile
-      },
-      (err: unknown) => {
-        this.#acking = false;
-        this.logger.debug?.("could not acknowledge settled activity (retried later)", {
-          error: describe(err),
-        });
-      },
-    );
   }
 
   #snapshot(): CursorState {
@@ -520,20 +494,6 @@ export class PollSource implements EventWakeupsOptions {
     if (connected) return;
     // Events may have been missed while it was down: catch up now, then poll at the full rate.
     this.wake();
-    this.#onStateEvent();
-  }
-
-  onStateEvent(): void {
-    this.#onStateEvent();
-  }
-
-  /** The platform said an operator rotated this workspace's credentials. */
-  credentialsRotated = false;
-
-  onRotated(): void {
-    this.credentialsRotated = true;
-    this.logger.warn?.(
-      "the platform rotated this workspace's credentials: the agent's token is revoked; give it the new one (its token file, or MOLECULE_WORKSPACE_TOKEN and a restart)",
-    );
+    this.onStateEvent();
   }
 }

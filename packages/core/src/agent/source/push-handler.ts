@@ -7,7 +7,7 @@ import type { A2AHandler } from "../../a2a/index.js";
 import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
 import { type Logger, describe } from "../../transport/index.js";
-import type { PushHandlerOptions, RemoteAgentOptions } from "../types.js";
+import type { AgentPlatformClient, PushHandlerOptions, RemoteAgentOptions } from "../types.js";
 import type { AgentFiles } from "./agent-files.js";
 import { PlatformBearer } from "./platform-bearer.js";
 
@@ -20,14 +20,13 @@ export interface AgentPushHandlerInput {
   onMessage: (message: A2AMessage, ctx: A2AHandlerContext) => Promise<A2AHandlerResult>;
   /** The store's A2A task store, when it has one. */
   taskStore: A2ATaskStore | undefined;
-  /** The agent's workspace: its A2A tasks are stored for it (and only its tasks answered). */
-  workspaceId: string;
+  /**
+   * The agent's client: its workspace (its A2A tasks are stored for it, and only its tasks
+   * answered), and the inbound secret pushes must carry (see `PlatformBearer`).
+   */
+  client: Pick<AgentPlatformClient, "workspaceId" | "files">;
   /** The agent's files: the handler also serves the platform's chat-file forwards. */
   files: AgentFiles;
-  /** The newest inbound secret the platform sent: pushes must carry it (see `PlatformBearer`). */
-  inboundSecret: () => string | undefined;
-  /** Whether the platform said it sends that secret with its pushes. */
-  signsPushes: () => boolean;
 }
 
 /**
@@ -52,7 +51,7 @@ export function createAgentPushHandler(
     const handler = createA2AHandler({
       agentCard: input.card,
       onMessage: input.onMessage,
-      workspaceId: input.workspaceId,
+      workspaceId: input.client.workspaceId,
       onError: (error) => input.logger.warn?.("push request failed", { error: describe(error) }),
       ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
       pathSecret: secret as string | false,
@@ -74,9 +73,9 @@ export function createAgentPushHandler(
       ? publicUrl
       : `${publicUrl.replace(/\/+$/, "")}/${secret as string}`;
   const bearer = new PlatformBearer({
-    secret: input.inboundSecret,
+    secret: () => input.client.files?.inboundSecret,
     require: delivery?.requirePlatformBearer,
-    signs: input.signsPushes,
+    signs: () => input.client.files?.signsPushes === true,
     url: () => registered,
     logger: input.logger,
   });
