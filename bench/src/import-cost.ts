@@ -4,7 +4,7 @@
 // module, and reports the time the import took (wall clock), the CPU time it used (user + system,
 // every thread of the process: steadier than the wall clock on a loaded machine) and its peak RSS
 // (getrusage maxRSS) minus the RSS before the import. Rounds rotate the order of the modules.
-// Run: ./dev bench import-cost   (env: BENCH_ROUNDS, default 5)
+// Run: ./dev bench import-cost   (env: BENCH_ROUNDS, default 5; BENCH_MODULES, default all)
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { withoutSdkHook } from "./harness/ab.ts";
@@ -15,7 +15,7 @@ import type { Figure } from "./harness/types.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-const MODULES = [
+const ALL_MODULES = [
   "@molecule-ai/agent-core",
   "@molecule-ai/ai-sdk",
   "@molecule-ai/langchain",
@@ -25,7 +25,10 @@ const MODULES = [
   "@a2a-js/sdk/server",
   "ai",
 ] as const;
-type Module = (typeof MODULES)[number];
+type Module = (typeof ALL_MODULES)[number];
+/** BENCH_MODULES (comma-separated) measures only those, e.g. core and its peer for an A/B run. */
+const only = process.env.BENCH_MODULES?.split(",").filter(Boolean);
+const MODULES = only ? ALL_MODULES.filter((m) => only.includes(m)) : ALL_MODULES;
 
 /** Ours beside the peer it is compared with ("none": the peers' figures are the context). */
 const PEERS: Partial<Record<Module, Module>> = {
@@ -77,7 +80,7 @@ const r = await runRounds(MODULES, ROUNDS, async (module, round) => {
 const series = (m: Module, k: keyof Cost) => r[m].map((c) => c[k]);
 const figures: Figure[] = [];
 for (const m of MODULES.filter((x) => x.startsWith("@molecule-ai/"))) {
-  const peer = PEERS[m];
+  const peer = PEERS[m] !== undefined && MODULES.includes(PEERS[m]) ? PEERS[m] : undefined;
   for (const [k, label, unit] of [
     ["ms", "cold import() time", "ms"],
     ["cpuMs", "CPU time of the cold import()", "ms"],
@@ -93,13 +96,13 @@ for (const m of MODULES.filter((x) => x.startsWith("@molecule-ai/"))) {
         ? { peerValue: median(series(peer, k)), ratio: pairedRatios(series(m, k), series(peer, k)) }
         : {}),
       // Issue #16: importing core's root costs no more than the official A2A server SDK's.
-      ...(m === "@molecule-ai/agent-core" && k !== "rssMiB"
+      ...(m === "@molecule-ai/agent-core" && k !== "rssMiB" && peer !== undefined
         ? { target: { on: "ratio", op: "<=", value: 1 } as const }
         : {}),
     });
   }
 }
-for (const m of ["@a2a-js/sdk/server", "ai"] as const) {
+for (const m of (["@a2a-js/sdk/server", "ai"] as const).filter((x) => MODULES.includes(x))) {
   figures.push({
     figure: "cold import() time (context)",
     ours: `${m} (not ours)`,

@@ -197,7 +197,8 @@ describe("A/B mode", () => {
       ["a peer", [0.5, 3]],
       ["another peer", [0.5, 1]],
     ]);
-    expect(rows[0]).toMatchObject({ newValue: 20, baseValue: 15, newVsPeer: 1.75 });
+    expect(rows[0]).toMatchObject({ newValue: 20, baseValue: 15 });
+    expect(rows[0]!.newVsPeer).toMatchObject({ median: 1.75, min: 1.75, max: 1.75 });
   });
 
   it("leaves out a figure one run lacks, and says which", () => {

@@ -159,9 +159,9 @@ export interface ABRow {
   baseValue: number;
   /** Per-round `new / base` of the figure's value. */
   ratio: RatioStats;
-  /** Medians over the rounds of each build's own ours/peer ratio, when the figure has a peer. */
-  newVsPeer?: number;
-  baseVsPeer?: number;
+  /** Each build's own ours/peer ratio (every run's median) over the rounds, when there is a peer. */
+  newVsPeer?: RatioStats;
+  baseVsPeer?: RatioStats;
   peer: string;
 }
 
@@ -192,8 +192,11 @@ export function abRows(
       runs.map((r) => r.figures.find((g) => key(g) === key(f))!);
     const n = pick(newRuns);
     const b = pick(baseRuns);
-    const vsPeer = (fs: typeof n) =>
-      fs.every((g) => g.ratio !== undefined) ? median(fs.map((g) => g.ratio!.median)) : undefined;
+    const vsPeer = (fs: typeof n): RatioStats | undefined => {
+      if (!fs.every((g) => g.ratio !== undefined)) return undefined;
+      const rounds = fs.map((g) => g.ratio!.median);
+      return { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds), rounds };
+    };
     const newVsPeer = vsPeer(n);
     const baseVsPeer = vsPeer(b);
     rows.push({
@@ -214,6 +217,10 @@ export function abRows(
   return { rows, missing: [...missing].map((k) => k.replaceAll("\u0000", " | ")) };
 }
 
+/** `0.92x (0.85-0.97)`. */
+const formatStats = (r: RatioStats): string =>
+  `${formatNumber(r.median)}x (${formatNumber(r.min)}-${formatNumber(r.max)})`;
+
 /** `t` cut to 60 characters for a terminal table. */
 const cut = (t: string): string => (t.length > 60 ? `${t.slice(0, 59)}…` : t);
 
@@ -227,7 +234,7 @@ export function abLines(rows: readonly ABRow[]): string[] {
     "base",
     "new/base: median (min-max)",
     "per round",
-    "ours/peer: new, base",
+    "ours/peer, median (min-max) of runs: new; base",
   ];
   const cells = rows.map((r) => [
     r.figure,
@@ -235,13 +242,11 @@ export function abLines(rows: readonly ABRow[]): string[] {
     cut(r.peer),
     `${formatNumber(r.newValue)} ${r.unit}`,
     `${formatNumber(r.baseValue)} ${r.unit}`,
-    r.ratio.rounds.every((x) => Number.isNaN(x))
-      ? "- (0 on both)"
-      : `${formatNumber(r.ratio.median)}x (${formatNumber(r.ratio.min)}-${formatNumber(r.ratio.max)})`,
+    r.ratio.rounds.every((x) => Number.isNaN(x)) ? "- (0 on both)" : formatStats(r.ratio),
     r.ratio.rounds.map((x) => (Number.isNaN(x) ? "-" : formatNumber(x))).join(", "),
-    r.newVsPeer === undefined
+    r.newVsPeer === undefined || r.baseVsPeer === undefined
       ? "-"
-      : `${formatNumber(r.newVsPeer)}x, ${formatNumber(r.baseVsPeer)}x`,
+      : `${formatStats(r.newVsPeer)}; ${formatStats(r.baseVsPeer)}`,
   ]);
   const table = [headers, ...cells];
   const widths = headers.map((_, c) => Math.max(...table.map((r) => (r[c] ?? "").length)));
