@@ -32,6 +32,8 @@ describe("a Mastra agent on the August-2026 platform", () => {
       expect(writer.tools).toEqual(
         expect.arrayContaining([`call_${peer.replace(" ", "_")}`, "list_peers", "remember"]),
       );
+      // The concierge (offline, no URL) is a peer like any other: a tool, not a failed start.
+      expect(writer.tools).toContain("call_org_concierge");
       const question = `Is this tagline accurate? Ask the ${peer}.`;
       const result = await caller.callPeer(subjectWs.id, question);
       const text =
