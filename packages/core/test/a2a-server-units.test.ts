@@ -2,7 +2,7 @@
 // LRU task store, part normalisation and the v1.0 conversion; plus streaming through handleFetch.
 import { describe, expect, it } from "vitest";
 import { exceedsJsonDepth, exceedsValueDepth, isJsonContentType } from "../src/a2a/server/body.js";
-import { derivedId } from "../src/a2a/server/derived-id.js";
+import { endpointKey, keyedId } from "../src/a2a/server/derived-id.js";
 import { normalizeMessage, normalizePart } from "../src/a2a/server/normalize.js";
 import { messageToV1, taskToV1 } from "../src/a2a/to-v1.js";
 import { SecretMatcher } from "../src/a2a/server/secret.js";
@@ -237,10 +237,16 @@ describe("handleFetch streaming", () => {
   });
 });
 
-describe("derivedId", () => {
-  it("is stable across versions: ids stored before a restart or an upgrade still match", () => {
-    // sha256("molecule-context\0m-1"), shaped as a UUID: a change of algorithm fails here.
-    expect(derivedId("context", "m-1")).toBe("b22b774e-71d4-bc6a-7e05-5abd8ec9a0e4");
-    expect(derivedId("task", "m-1")).not.toBe(derivedId("context", "m-1"));
+describe("keyedId", () => {
+  it("is stable across versions and restarts: a question task's id stored before one still matches", () => {
+    // The key from the path secret (HMAC), the id from the key and the message's pushKey: a change
+    // of algorithm fails here.
+    const key = endpointKey("s".repeat(43), "task");
+    expect(keyedId(key, "m-1")).toBe(keyedId(endpointKey("s".repeat(43), "task"), "m-1"));
+    expect(keyedId(key, "m-1")).toBe("5130a04a-dcf1-8de8-0a01-bc9aea97de46");
+    expect(keyedId(endpointKey("t".repeat(43), "task"), "m-1")).not.toBe(keyedId(key, "m-1"));
+    expect(keyedId(endpointKey("s".repeat(43), "context"), "m-1")).not.toBe(keyedId(key, "m-1"));
+    // Without a path secret the key is random: this instance's alone.
+    expect(endpointKey(false, "task")).not.toBe(endpointKey(false, "task"));
   });
 });

@@ -5,7 +5,8 @@
 // caller's name for its conversation (shared by the agents it talks to): kept as sent, never listed
 // to anyone, and never enough to reach a task (a continuation needs the task's id, and a contextId
 // that is not the task's is refused).
-import { hmacSha256Base64url, randomBase64url } from "../../runtime/index.js";
+import { hmacSha256Base64url } from "../../runtime/index.js";
+import { endpointKey } from "./derived-id.js";
 
 /** Issues an endpoint's contextIds. */
 export class ContextIds {
@@ -16,10 +17,7 @@ export class ContextIds {
    *   restart of one endpoint names a message's conversation alike); `false`: a random key
    */
   constructor(pathSecret: string | false) {
-    this.#key =
-      pathSecret === false
-        ? randomBase64url(32)
-        : hmacSha256Base64url(pathSecret, "molecule-a2a-context-key");
+    this.#key = endpointKey(pathSecret, "context");
   }
 
   /** The conversation of a message that continues no task: the caller's, else one issued for it. */

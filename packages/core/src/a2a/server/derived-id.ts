@@ -1,23 +1,46 @@
-// Ids derived from a message's id: the same message (a resend, a proxy retry, after a restart)
-// gets the same id, so it lands in the same conversation and the same task. And the fingerprint
-// of its content, which tells a resend from another message sent under the same id.
-import { randomHex, sha256Base64url, sha256Hex } from "../../runtime/index.js";
+// Ids named after a message: the same message (a resend, a proxy retry, after a restart) gets the
+// same id, so it lands in the same conversation and the same task; under the endpoint's own key,
+// so nobody else can compute it, even from the message's id and content. And the fingerprint of
+// its content, which tells a resend from another message sent under the same id.
+import {
+  hmacSha256Base64url,
+  randomBase64url,
+  randomHex,
+  sha256Base64url,
+  sha256Hex,
+} from "../../runtime/index.js";
 import type { A2AMessage } from "../types.js";
 
-/** A UUID-shaped id derived from `messageId` for `purpose` (e.g. `"context"`, `"task"`). */
-export function derivedId(purpose: string, messageId: string): string {
-  const h = sha256Hex(`molecule-${purpose}\0${messageId}`);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+/** UUID-shaped (8-4-4-4-12) from the first 32 hex digits of `h`. */
+const uuidShaped = (h: string): string =>
+  `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+
+/**
+ * The key an endpoint names its `purpose`'s ids with (e.g. `"context"`, `"task"`): derived from its
+ * path secret, so every replica and restart of the endpoint computes the same one and nobody
+ * without the secret can; `false` (an endpoint without one): a random key, this instance's alone.
+ */
+export function endpointKey(pathSecret: string | false, purpose: string): string {
+  return pathSecret === false
+    ? randomBase64url(32)
+    : hmacSha256Base64url(pathSecret, `molecule-a2a-${purpose}-key`);
+}
+
+/**
+ * A UUID-shaped id named after `name` (a message's `pushKey`) under `key` (an {@link endpointKey}):
+ * the same for the same name and key, unguessable without the key.
+ */
+export function keyedId(key: string, name: string): string {
+  return uuidShaped(sha256Hex(hmacSha256Base64url(key, `task\0${name}`)));
 }
 
 /**
  * A fresh task id: 128 random bits, UUID-shaped (32 hex digits in 8-4-4-4-12 groups). A task id is
- * the capability to its task (the push path names no caller), so it is never derived, counted or
- * chosen by a caller.
+ * the capability to its task (the push path names no caller), so it is never counted, chosen by a
+ * caller or derived from anything a caller knows (a {@link keyedId} also needs the endpoint's key).
  */
 export function newTaskId(): string {
-  const h = randomHex(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  return uuidShaped(randomHex(16));
 }
 
 /**

@@ -2,7 +2,7 @@
 // capability secret, public URL and body limit taken from the options or the push delivery. The
 // A2A server's code loads on the handler's creation, in the background (`loadPushServer`): the
 // path and its secret are checked at once, the endpoint is built when that code has loaded.
-import { endpointPathOf, loadPushServer } from "../../a2a/index.js";
+import { endpointKey, endpointPathOf, loadPushServer } from "../../a2a/index.js";
 import type { A2AHandler } from "../../a2a/index.js";
 import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
@@ -16,8 +16,15 @@ export interface AgentPushHandlerInput {
   card: AgentCard;
   delivery: RemoteAgentOptions["delivery"];
   logger: Logger;
-  /** The push pipeline (`ctx` carries the task whose cancel aborts the handler). */
-  onMessage: (message: A2AMessage, ctx: A2AHandlerContext) => Promise<A2AHandlerResult>;
+  /**
+   * The push pipeline (`ctx` carries the task whose cancel aborts the handler; `taskKey` is the
+   * endpoint's key its question tasks are named under, derived from the path secret).
+   */
+  onMessage: (
+    message: A2AMessage,
+    ctx: A2AHandlerContext,
+    taskKey: string,
+  ) => Promise<A2AHandlerResult>;
   /** The store's A2A task store, when it has one. */
   taskStore: A2ATaskStore | undefined;
   /**
@@ -46,11 +53,12 @@ export function createAgentPushHandler(
   const streaming = options.streaming ?? delivery?.streaming;
   // Throws MoleculeOptionError for an unset or malformed secret, as createA2AHandler would.
   const endpointPath = endpointPathOf(options.basePath, secret);
+  const taskKey = endpointKey(secret as string | false, "task");
   let closed = false;
   const a2a = loadPushServer().then(async ({ createA2AHandler }) => {
     const handler = createA2AHandler({
       agentCard: input.card,
-      onMessage: input.onMessage,
+      onMessage: (message, ctx) => input.onMessage(message, ctx, taskKey),
       workspaceId: input.client.workspaceId,
       onError: (error) => input.logger.warn?.("push request failed", { error: describe(error) }),
       ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),

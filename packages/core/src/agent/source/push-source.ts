@@ -5,7 +5,7 @@
 // `tasks/cancel` (on any replica sharing the task store) aborts its handler.
 import { randomUUID } from "../../runtime/index.js";
 import type { A2AHandlerContext, A2AMessage, A2ATask } from "../../a2a/index.js";
-import { contentFingerprint, derivedId, inputRequired } from "../../a2a/index.js";
+import { contentFingerprint, endpointKey, inputRequired, keyedId } from "../../a2a/index.js";
 import { A2ARpcError, handlerFailedRpcError } from "../../a2a/index.js";
 import { MoleculeError } from "../../transport/index.js";
 import { type InboundMessage, BoundedSet, pushKey, isAskingForInput } from "../../inbound/index.js";
@@ -37,13 +37,14 @@ function canceledTask(msg: InboundMessage): A2ATask {
 
 /**
  * The task of a question asked by the handler of the pushed message of `key` (its `pushKey`): the
- * task the message continues or was sent as, else one named after the message, so a resend of it
- * (a proxy retry, a caller's resend, after a restart too) is answered with the same task.
+ * task the message continues or was sent as, else one named after the message under the
+ * endpoint's `taskKey`, so a resend of it (a proxy retry, a caller's resend, after a restart too)
+ * is answered with the same task, and nobody without the endpoint's key can compute its id.
  */
-function questionTask(ctx: A2AHandlerContext, key: string, text: string): A2ATask {
+function questionTask(ctx: A2AHandlerContext, key: string, text: string, taskKey: string): A2ATask {
   const task = inputRequired(ctx, text);
   if (ctx.taskId !== undefined) return task;
-  const id = derivedId("task", key);
+  const id = keyedId(taskKey, key);
   task.id = id;
   if (task.status.message) task.status.message.taskId = id;
   return task;
@@ -57,6 +58,8 @@ export class PushSource {
   readonly #slots: PushSlots;
   /** Pushed messages (by `pushKey`) whose handler asked a question: resends get its task. */
   readonly #asked = new BoundedSet(1_000);
+  /** The key of question tasks when the caller names none: this instance's alone. */
+  readonly #taskKey = endpointKey(false, "task");
 
   /** @param concurrency the agent's: pushed messages that run at once */
   constructor(
@@ -72,9 +75,14 @@ export class PushSource {
   /**
    * Handles one pushed message; resolves with the answer text (or nothing, or a `canceled` task
    * once the message was canceled). When `ctx` carries a task (a non-blocking or streaming
-   * send), the task's signal cancels the message: `tasks/cancel` aborts its handler.
+   * send), the task's signal cancels the message: `tasks/cancel` aborts its handler. `taskKey`:
+   * the endpoint's key its question tasks are named under (`endpointKey(pathSecret, "task")`).
    */
-  async onMessage(message: A2AMessage, ctx?: A2AHandlerContext): Promise<string | A2ATask | void> {
+  async onMessage(
+    message: A2AMessage,
+    ctx?: A2AHandlerContext,
+    taskKey?: string,
+  ): Promise<string | A2ATask | void> {
     if (!this.accepting) throw notAccepting("agent_not_running", "is not running");
     const msg = this.admission.pushed(message);
     // The conversation the server answers in: the caller's contextId, a continued task's, or the
@@ -93,7 +101,7 @@ export class PushSource {
         ? this.#run(msg, content, key, cancel)
         : Promise.resolve(undefined),
     );
-    return this.#result(msg, key, answer, ctx);
+    return this.#result(msg, key, answer, ctx, taskKey);
   }
 
   /**
@@ -105,12 +113,13 @@ export class PushSource {
     key: string,
     answer: PushAnswer,
     ctx: A2AHandlerContext | undefined,
+    taskKey: string | undefined,
   ): string | A2ATask | undefined {
     if (answer === CANCELED) return canceledTask(msg);
     const asking = isAskingForInput(msg);
     if (asking) this.#asked.add(key);
     if (typeof answer === "string" && ctx !== undefined && (asking || this.#asked.has(key))) {
-      return questionTask(ctx, key, answer);
+      return questionTask(ctx, key, answer, taskKey ?? this.#taskKey);
     }
     return answer;
   }

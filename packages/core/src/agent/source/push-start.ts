@@ -1,5 +1,5 @@
 // Push delivery start-up: the built-in server (or the caller's route), registration, read-back.
-import { generatePathSecret, loadPushServer } from "../../a2a/index.js";
+import { endpointKey, generatePathSecret, loadPushServer } from "../../a2a/index.js";
 import type { A2AServer } from "../../a2a/index.js";
 import type { A2AHandlerContext, A2AHandlerResult } from "../../a2a/index.js";
 import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
@@ -19,8 +19,15 @@ export interface StartPushInput {
   /** The start step the registration runs in; undefined when the agent does not register. */
   register: StartStep | undefined;
   logger: Logger;
-  /** The push pipeline (`ctx` carries the task whose cancel aborts the handler). */
-  onMessage: (message: A2AMessage, ctx: A2AHandlerContext) => Promise<A2AHandlerResult>;
+  /**
+   * The push pipeline (`ctx` carries the task whose cancel aborts the handler; `taskKey` is the
+   * endpoint's key its question tasks are named under, derived from the path secret).
+   */
+  onMessage: (
+    message: A2AMessage,
+    ctx: A2AHandlerContext,
+    taskKey: string,
+  ) => Promise<A2AHandlerResult>;
   /** The store's A2A task store, when it has one. */
   taskStore: A2ATaskStore | undefined;
   /** Receives the server as soon as it listens, so a failed registration still closes it. */
@@ -60,6 +67,8 @@ export async function startPush(input: StartPushInput): Promise<string> {
     // The platform's chat-file forwards go below the registered URL (`<url>/internal/...`).
     const files = input.files.routes(pathSecret === false ? "/" : `/${pathSecret}`);
     const transcript = input.transcript?.route;
+    // Question tasks are named under a key from the path secret: stable across restarts.
+    const taskKey = endpointKey(pathSecret, "task");
     let registered: string | undefined;
     const bearer = new PlatformBearer({
       secret: () => client.files?.inboundSecret,
@@ -72,7 +81,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
     const { startA2AServer } = await loadPushServer();
     const server = await startA2AServer({
       agentCard: input.card,
-      onMessage: input.onMessage,
+      onMessage: (message, ctx) => input.onMessage(message, ctx, taskKey),
       workspaceId: client.workspaceId, // its A2A tasks are stored for it (and only its answered)
       host: opts.host ?? "127.0.0.1",
       port: opts.port ?? 0,
