@@ -1,14 +1,22 @@
 // A Cloudflare Agents SDK agent as a Molecule workspace. The platform pushes each A2A message to
-// `POST /a2a/<path secret>` (the URL registered in a deploy step); core's edge A2A handler hands
-// its text to the `Writer` agent (a Durable Object, one per conversation) over RPC; the agent
-// answers with the AI SDK (`generateText`) whose tools are its Molecule peers
-// (`@molecule-ai/ai-sdk`'s `peerTools`), and keeps the conversation in its state.
-import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
-import { createA2AHandler, extractA2AText, isAgentRole } from "@molecule-ai/agent-core/a2a";
-import { peerTools } from "@molecule-ai/ai-sdk";
+// `POST /a2a/<path secret>` (the URL registered in a deploy step); core's message endpoint
+// (`createMessageEndpoint`) hands it to the `Writer` agent (a Durable Object, one per
+// conversation) over RPC: whole for `message/send`, as a stream of text for `message/stream`.
+// The agent answers with the AI SDK (`streamText`) through the AI SDK adapter's message handler
+// (core's conversation handler, its history in the agent's state); its tools are its Molecule
+// peers (`peerTools`) and `refund`, which a person approves on the canvas first (`needsApproval`,
+// decided through `canvasApprovals`, core's approvals).
+import { PlatformClient } from "@molecule-ai/agent-core";
+import type { InboundMessage } from "@molecule-ai/agent-core";
+import { createMessageEndpoint } from "@molecule-ai/agent-core/adapters";
+import type { MessageEndpointHandler } from "@molecule-ai/agent-core/adapters";
+import { ApprovalWaiter } from "@molecule-ai/agent-core/org";
+import { canvasApprovals, createPeerMessageHandler, peerTools } from "@molecule-ai/ai-sdk";
+import type { PeerMessageHandler } from "@molecule-ai/ai-sdk";
 import { Agent, getAgentByName } from "agents";
-import { generateText, isStepCount } from "ai";
+import { isStepCount, streamText, tool } from "ai";
 import type { ModelMessage } from "ai";
+import { z } from "zod";
 import { demoModel } from "./model.js";
 
 export interface Env {
@@ -18,44 +26,142 @@ export interface Env {
   MOLECULE_WORKSPACE_TOKEN: string;
   /** The capability segment of the push URL; unset, the Worker answers every request 503. */
   MOLECULE_PATH_SECRET: string | undefined;
+  /** How often a pending approval is re-read besides the event stream, in ms (default 5 000). */
+  MOLECULE_APPROVAL_POLL_MS?: string | undefined;
   /** The `Writer` agents (wrangler.toml `[[durable_objects.bindings]]`). */
   WRITER: DurableObjectNamespace<Writer>;
 }
 
 interface WriterState {
-  /** The conversation so far (the newest 40 messages). */
+  /** The conversation so far (the newest 40 messages, whole turns). */
   messages: ModelMessage[];
+  /** Orders `refund` ran for (only after a person approved). */
+  refunded: string[];
 }
 
 /** The agent: one instance per conversation, its history in its (SQLite-backed) state. */
 export class Writer extends Agent<Env, WriterState> {
-  override initialState: WriterState = { messages: [] };
+  override initialState: WriterState = { messages: [], refunded: [] };
+  #handler: PeerMessageHandler | undefined;
 
-  /** Answers one inbound text (untrusted: a `user` message, sanitised), calling peers as tools. */
-  async answer(text: string): Promise<string> {
+  /** Answers one inbound message whole (its text is untrusted: a `user` message, sanitised). */
+  async answer(message: InboundMessage): Promise<string> {
+    return this.#messages()(message);
+  }
+
+  /** Answers one inbound message as UTF-8 text sent as it is written (Workers RPC streams bytes). */
+  stream(message: InboundMessage): ReadableStream<Uint8Array> {
+    const chunks = this.#messages().stream(message)[Symbol.asyncIterator]();
+    const encoder = new TextEncoder();
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      },
+      async cancel() {
+        await chunks.return?.();
+      },
+    });
+  }
+
+  /** The AI SDK adapter's message handler, its one conversation kept in the agent's state. */
+  #messages(): PeerMessageHandler {
+    if (this.#handler) return this.#handler;
+    // One client for the agent's life (a Durable Object is evicted when idle, not stopped).
     const client = new PlatformClient({
       platformUrl: this.env.MOLECULE_PLATFORM_URL,
       workspaceId: this.env.MOLECULE_WORKSPACE_ID,
       token: this.env.MOLECULE_WORKSPACE_TOKEN,
     });
-    try {
-      const messages: ModelMessage[] = [
-        ...this.state.messages,
-        { role: "user", content: sanitizePeerText(text) },
-      ];
-      const result = await generateText({
-        model: demoModel(),
-        system: "You write. Ask your peers when a question is theirs.",
-        tools: await peerTools(client, { delegate: false }),
-        messages,
-        stopWhen: isStepCount(4),
-      });
-      this.setState({ messages: [...messages, ...result.response.messages].slice(-40) });
-      return result.text;
-    } finally {
-      await client.close();
-    }
+    // A Worker has no file system: pending requests are kept in memory (an evicted agent that
+    // replays a call opens a new request; see the README).
+    const waiter = new ApprovalWaiter({ client, file: false });
+    const pollMs = Number(this.env.MOLECULE_APPROVAL_POLL_MS) || undefined;
+    const refund = tool({
+      description: "Refund an order. A person approves each refund on the canvas first.",
+      inputSchema: z.object({ order: z.string() }),
+      needsApproval: true,
+      execute: async ({ order }) => {
+        this.setState({ ...this.state, refunded: [...this.state.refunded, order] });
+        return `refunded ${order}`;
+      },
+    });
+    this.#handler = createPeerMessageHandler(
+      ({ messages, abortSignal }) => {
+        const added: ModelMessage[] = [];
+        const peers = peerTools(client, { delegate: false }); // the peers of now, once per turn
+        let finished!: (messages: ModelMessage[]) => void;
+        const responseMessages = new Promise<ModelMessage[]>((resolve) => (finished = resolve));
+        // One answer across model runs: a run that stops on a `needsApproval` call waits for a
+        // person's decision on the canvas, then the next run goes on with it.
+        const textStream = async function* () {
+          for (;;) {
+            const result = streamText({
+              model: demoModel(),
+              system: "You write. Ask your peers when a question is theirs.",
+              tools: { ...(await peers), refund },
+              messages: [...messages, ...added],
+              stopWhen: isStepCount(4),
+              ...(abortSignal ? { abortSignal } : {}),
+            });
+            for await (const chunk of result.textStream) yield chunk;
+            added.push(...(await result.response).messages);
+            const content = await result.content;
+            if (!content.some((p) => p.type === "tool-approval-request")) break;
+            added.push(
+              await canvasApprovals(waiter, content, {
+                reason: "the writer wants to refund an order",
+                ...(pollMs ? { pollIntervalMs: pollMs } : {}),
+                ...(abortSignal ? { signal: abortSignal } : {}),
+              }),
+            );
+          }
+          finished(added);
+        };
+        return { textStream: textStream(), responseMessages };
+      },
+      // This agent is one conversation (the Worker names it by contextId): one key.
+      { conversationKey: () => "conversation", maxHistoryMessages: 40, store: this.#store() },
+    );
+    return this.#handler;
   }
+
+  /** The conversation store of the AI SDK adapter, over this agent's state. */
+  #store() {
+    return {
+      get: () => this.state.messages,
+      set: (_key: string, messages: ModelMessage[]) => this.setState({ ...this.state, messages }),
+    };
+  }
+}
+
+/** What crosses RPC: the message without its raw request (structured-cloned, not needed). */
+function plain(message: InboundMessage): InboundMessage {
+  return { ...message, raw: undefined };
+}
+
+/** The endpoint's handler: each message to the agent of its conversation, over RPC. */
+function toAgents(env: Env): MessageEndpointHandler {
+  const agentOf = (message: InboundMessage) =>
+    // One agent per conversation (A2A contextId, which the endpoint fills in when absent).
+    getAgentByName(env.WRITER, message.contextId ?? message.messageId ?? crypto.randomUUID());
+  const handler: MessageEndpointHandler = async (message) => {
+    // An answer (role "agent"): a peer's late reply to a call that no longer waits for it. Not
+    // answered and not a turn (core's conversation handler skips it too): no agent is woken.
+    if (message.isReply) return;
+    return (await agentOf(message)).answer(plain(message));
+  };
+  handler.stream = async function* (message) {
+    if (message.isReply) return;
+    const body = await (await agentOf(message)).stream(plain(message));
+    const decoder = new TextDecoder();
+    for await (const bytes of body) {
+      const text = decoder.decode(bytes, { stream: true });
+      if (text) yield text;
+    }
+  };
+  return handler;
 }
 
 export default {
@@ -64,22 +170,13 @@ export default {
     if (!new URL(request.url).pathname.startsWith("/a2a/")) {
       return new Response("not found", { status: 404 });
     }
-    const a2a = createA2AHandler({
+    const endpoint = createMessageEndpoint({
       agentCard: { name: "cloudflare-agent", description: "A Cloudflare Agents SDK agent" },
       basePath: "/a2a",
       pathSecret: env.MOLECULE_PATH_SECRET,
       workspaceId: env.MOLECULE_WORKSPACE_ID,
-      onMessage: async (message) => {
-        // An answer (role "agent"): a peer's late reply to a call that no longer waits for it (a
-        // poll peer answers after the call gave up). Answers are not answered and not turns, as
-        // in core's conversation handlers (`msg.isReply`): no model run, no history.
-        if (isAgentRole(message.role)) return;
-        // One agent per conversation (A2A contextId), else one per message.
-        const name = message.contextId ?? message.messageId;
-        const writer = await getAgentByName(env.WRITER, name);
-        return writer.answer(extractA2AText(message));
-      },
+      handler: toAgents(env),
     });
-    return a2a.handleFetch(request);
+    return endpoint.handleFetch(request);
   },
 };
