@@ -1,9 +1,15 @@
 // A Google ADK (TypeScript) `LlmAgent` as a Molecule workspace: its tools are its peers (core's
 // framework-neutral peer-tool specs as ADK `FunctionTool`s), and an ADK `Runner` answers each
-// inbound message in an ADK session per conversation.
+// inbound message in an ADK session per conversation, through core's conversation handler: whole,
+// or (`.stream()`, a `message/stream` caller) run with ADK's `StreamingMode.SSE` and sent as the
+// model writes it.
 import { PlatformClient, RemoteAgent, sanitizePeerText } from "@molecule-ai/agent-core";
 import type { InboundMessage, Logger, RemoteAgentOptions } from "@molecule-ai/agent-core";
-import { defaultConversationKey } from "@molecule-ai/agent-core/adapters";
+import {
+  createConversationHandler,
+  defaultConversationKey,
+} from "@molecule-ai/agent-core/adapters";
+import type { ConversationHandler } from "@molecule-ai/agent-core/adapters";
 import { loadPeerToolSpecs, toolClientOf } from "@molecule-ai/agent-core/peer-tools";
 import type { PeerToolkitClient } from "@molecule-ai/agent-core/peer-tools";
 import { peerToolInputSchema } from "@molecule-ai/agent-core/peer-tools/schemas";
@@ -15,6 +21,7 @@ import {
   isFinalResponse,
   LlmAgent,
   REQUEST_CONFIRMATION_FUNCTION_CALL_NAME,
+  StreamingMode,
 } from "@google/adk";
 import type { BaseLlm } from "@google/adk";
 import { DemoLlm } from "./model.js";
@@ -41,6 +48,12 @@ export interface StartAdkOptions {
 /** A running workspace. */
 export interface StartedAdkAgent {
   remote: RemoteAgent<PlatformClient>;
+  /**
+   * The message handler (the `RemoteAgent`'s): `.stream()` runs ADK with `StreamingMode.SSE` and
+   * yields the text as the model writes it (core's `createMessageEndpoint` serves it to
+   * `message/stream` callers).
+   */
+  handler: ConversationHandler;
   /** Orders `refund` ran for (only after a person confirmed). */
   refunded: string[];
   /** The tool names the agent was given. */
@@ -59,7 +72,7 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
     // Unset: poll where the platform has it, else push (the April 2026 platform refuses poll).
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
     ...(options.logger ? { logger: options.logger } : {}),
-    handler: (msg, ctx) => answer(msg, ctx.signal),
+    handler: (msg, ctx) => handler(msg, ctx),
   });
   // One FunctionTool per peer: core's names, descriptions, input schema and the text the model
   // reads (the peer's answer neutralised and labelled, or a peer-side failure's note).
@@ -130,38 +143,51 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
   }
   const runner = new InMemoryRunner({ agent, appName: APP });
 
-  /** One run of the agent in the conversation's ADK session; the final response's text. */
-  async function answer(msg: InboundMessage, signal: AbortSignal | undefined): Promise<string> {
-    if (msg.isReply === true) return ""; // an answer no callPeer awaits: nothing to do
+  /**
+   * One turn in the conversation's ADK session: the final responses' text (with `stream`, run with
+   * `StreamingMode.SSE` and each partial response's text as it comes).
+   */
+  async function* turn(
+    msg: InboundMessage,
+    signal: AbortSignal | undefined,
+    stream: boolean,
+  ): AsyncGenerator<string> {
     const sessionId = defaultConversationKey(msg) ?? `message:${msg.messageId}`;
     const userId = "molecule";
     const session = { appName: APP, userId, sessionId };
     if (!(await runner.sessionService.getSession(session))) {
       await runner.sessionService.createSession(session);
     }
-    let text = "";
     let newMessage: NonNullable<Parameters<typeof runner.runAsync>[0]["newMessage"]> = {
       role: "user",
       parts: [{ text: sanitizePeerText(msg.text) }],
     };
     for (;;) {
       const confirmations: { id: string; args: unknown }[] = [];
+      // The text of the partial responses since the last whole one (which repeats it).
+      let partial = "";
       for await (const event of runner.runAsync({
         userId,
         sessionId,
         newMessage,
+        ...(stream ? { runConfig: { streamingMode: StreamingMode.SSE } } : {}),
         ...(signal ? { abortSignal: signal } : {}),
       })) {
+        const text = (event.content?.parts ?? []).map((p) => p.text ?? "").join("");
+        if (event.partial) {
+          partial += text;
+          if (text) yield text;
+          continue;
+        }
         for (const p of event.content?.parts ?? []) {
           const call = p.functionCall;
           if (call?.name === REQUEST_CONFIRMATION_FUNCTION_CALL_NAME && call.id)
             confirmations.push({ id: call.id, args: call.args });
         }
-        if (isFinalResponse(event)) {
-          text += (event.content?.parts ?? []).map((p) => p.text ?? "").join("");
-        }
+        if (isFinalResponse(event) && text && partial === "") yield text;
+        partial = "";
       }
-      if (confirmations.length === 0) return text;
+      if (confirmations.length === 0) return;
       // The run paused for confirmations: each is decided on the canvas, then the run resumes.
       const parts = [];
       for (const c of confirmations) {
@@ -174,9 +200,22 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
     }
   }
 
+  // Core's conversation handler: one turn at a time per conversation, answers (`msg.isReply`)
+  // not answered, `.stream()` for streaming callers. The history is the ADK session's, so the
+  // handler's own store keeps nothing.
+  const handler = createConversationHandler<string>({
+    caller: "startAdkAgent",
+    store: { get: () => [], set: () => undefined },
+    run: ({ message, signal, stream }) => ({ textStream: turn(message, signal, stream) }),
+    toMessage: (message) => message.text,
+    assistantMessage: (text) => text,
+    startsTurn: () => true,
+  });
+
   await remote.start();
   return {
     remote,
+    handler,
     refunded,
     tools: specs.map((s) => s.name),
     async stop() {
