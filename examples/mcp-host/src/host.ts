@@ -20,8 +20,8 @@ export interface EchoHost {
 }
 
 /**
- * Starts `molecule-mcp` with `env` (the `MOLECULE_*` variables) and answers each message with
- * `You said: <text>` until `stop()`.
+ * Starts `molecule-mcp` with `env` (the `MOLECULE_*` variables), resolves once its workspace is
+ * registered, and answers each message with `You said: <text>` until `stop()`.
  */
 export async function startEchoHost(env: Record<string, string>): Promise<EchoHost> {
   const client = new Client({ name: "echo-host", version: "1.0.0" });
@@ -33,6 +33,10 @@ export async function startEchoHost(env: Record<string, string>): Promise<EchoHo
       stderr: "inherit",
     }),
   );
+  // molecule-mcp answers at once and registers its workspace in the background; workspace_info
+  // returns once that first start has settled. Until then the platform has no way to deliver to
+  // the workspace (the August-2026 platform answers a caller 503 "workspace has no URL").
+  await client.callTool({ name: "workspace_info", arguments: {} });
   const stopping = new AbortController();
   const done = (async () => {
     while (!stopping.signal.aborted) {
