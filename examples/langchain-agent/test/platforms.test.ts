@@ -1,6 +1,5 @@
 // The built example on the April-2026 platform (no poll delivery), run as a user runs it with only
 // the README's variables: it picks push, registers a URL that platform accepts, and answers.
-import { createServer } from "node:net";
 import { callExampleOnPlatform, useEmulator } from "@example/shared/testing";
 import { describe, expect, it } from "vitest";
 
@@ -25,20 +24,10 @@ describe("node dist/main.js on the April-2026 platform", () => {
   }, 60_000);
 });
 
-/** A TCP port free right now. */
-async function freePortAugust(): Promise<number> {
-  const srv = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => srv.once("listening", resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
 // The platform users run today, with push as the README shows it (MOLECULE_PUBLIC_URL): the
 // platform's pushes carry its bearer, which the agent requires there.
 describe("node dist/main.js on the August-2026 platform", () => {
   it("answers a peer's call pushed through the platform", async () => {
-    const port = await freePortAugust();
     const { result, run } = await callExampleOnPlatform(
       new URL("../dist/main.js", import.meta.url),
       {
@@ -46,7 +35,7 @@ describe("node dist/main.js on the August-2026 platform", () => {
         name: "Researcher",
         ready: /^Researcher .* connected to .* \(delivery: push\)/,
         text: "What is a remote agent?",
-        env: { MOLECULE_PUBLIC_URL: `http://localhost:${port}`, MOLECULE_PORT: String(port) },
+        localPush: true,
         unset: ["LANGCHAIN_MODEL"],
       },
     );

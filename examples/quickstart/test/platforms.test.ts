@@ -1,20 +1,11 @@
 // The built example on the April-2026 platform (no poll delivery), run as a user runs it with only
 // the README's variables: it picks push, registers a URL that platform accepts, and answers.
-import { createServer } from "node:net";
-import { callExampleOnPlatform, useEmulator } from "@example/shared/testing";
+import { callExampleOnPlatform, freePort, useEmulator } from "@example/shared/testing";
 import { describe, expect, it } from "vitest";
 
 const platform = useEmulator({ compat: "2026-04" });
 const august = useEmulator({ compat: "2026-08" });
 const main = new URL("../dist/main.js", import.meta.url);
-/** A TCP port free right now. */
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => srv.once("listening", resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 const ready = /^Echo agent .* connected to .* \(delivery: push\)/;
 
@@ -51,7 +42,6 @@ describe("node dist/main.js on the April-2026 platform", () => {
 // platform's pushes carry its bearer, which the agent requires there.
 describe("node dist/main.js on the August-2026 platform", () => {
   it("answers a peer's call pushed through the platform", async () => {
-    const port = await freePort();
     const { result, run } = await callExampleOnPlatform(
       new URL("../dist/main.js", import.meta.url),
       {
@@ -59,7 +49,7 @@ describe("node dist/main.js on the August-2026 platform", () => {
         name: "Echo",
         ready: /^Echo agent .* connected to .* \(delivery: push\)/,
         text: "ping",
-        env: { MOLECULE_PUBLIC_URL: `http://localhost:${port}`, MOLECULE_PORT: String(port) },
+        localPush: true,
       },
     );
     expect(result.status).toBe("completed");

@@ -1,6 +1,7 @@
 // Test helpers for the examples' Vitest suites: an emulator per test file, a small org around the
 // agent under test, waiting for replies, and running a built entry point as a user does.
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { fetchInbound } from "@molecule-ai/agent-core";
 import type { InboundMessage, PeerCallResult, PlatformClient } from "@molecule-ai/agent-core";
@@ -183,6 +184,20 @@ export interface CallExampleOptions {
   args?: string[];
   /** Variables to remove besides every `MOLECULE_*` one. */
   unset?: string[];
+  /**
+   * Push on this machine, as the README shows it: `MOLECULE_PUBLIC_URL=http://localhost:<port>`
+   * and `MOLECULE_PORT=<port>` on a free port (examples that poll by default on newer platforms).
+   */
+  localPush?: boolean;
+}
+
+/** A TCP port free right now on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const srv = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => srv.once("listening", resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
 }
 
 /**
@@ -197,6 +212,11 @@ export async function callExampleOnPlatform(
 ): Promise<{ result: PeerCallResult; run: ExampleRun }> {
   const { emu, name, ready, text } = options;
   const ws = await emu.admin.createWorkspace({ name });
+  const port = options.localPush ? await freePort() : undefined;
+  const push: Record<string, string> =
+    port === undefined
+      ? {}
+      : { MOLECULE_PUBLIC_URL: `http://localhost:${port}`, MOLECULE_PORT: String(port) };
   let calling: Promise<PeerCallResult> | undefined;
   const run = await runExample(entry, {
     ...(options.args ? { args: options.args } : {}),
@@ -205,6 +225,7 @@ export async function callExampleOnPlatform(
       MOLECULE_PLATFORM_URL: emu.url,
       MOLECULE_WORKSPACE_ID: ws.id,
       MOLECULE_WORKSPACE_TOKEN: ws.token ?? "",
+      ...push,
       ...options.env,
     },
     onLine: (line, kill) => {
