@@ -1,4 +1,4 @@
-// `molecule-agent doctor` against the emulator in both contracts: healthy (poll and push), and
+// `molecule-agent doctor` against the emulator in three contracts (latest, April and August 2026): healthy (poll and push), and
 // each failure it must explain — platform down, no token, bad token, never connected, workspace
 // removed, paused, agent gone (push URL unreachable), no heartbeat for 90 s — with a fix each,
 // the exit code, and the token never printed.
@@ -16,10 +16,11 @@ async function stop(r: ConnectRun): Promise<void> {
 const harnesses = {
   latest: useConnectHarness("doctor-latest-"),
   "2026-04": useConnectHarness("doctor-2026-04-", { compat: "2026-04" }),
+  "2026-08": useConnectHarness("doctor-2026-08-", { compat: "2026-08" }),
 } as const;
 
 // Spawned agents and two doctor runs per test: generous bounds for a loaded machine.
-describe.each(["latest", "2026-04"] as const)(
+describe.each(["latest", "2026-04", "2026-08"] as const)(
   "molecule-agent doctor (%s)",
   { timeout: 60_000 },
   (compat) => {
@@ -62,18 +63,21 @@ describe.each(["latest", "2026-04"] as const)(
           contract: "ok",
           registration: "ok",
           heartbeat: "ok",
-          // poll on the newer platform: nothing to probe; push on the baseline: probed
-          push: compat === "latest" ? "skip" : "ok",
+          // poll on the newer platforms: nothing to probe; push on the baseline: probed
+          push: compat === "2026-04" ? "ok" : "skip",
         });
         expect(r.checks["contract"]!.detail).toMatch(
-          compat === "latest" ? /^latest/ : /^April-2026/,
+          compat === "2026-04" ? /^April-2026/ : /^latest/,
         );
         expect(r.text).toContain("all checks passed");
         expect(r.text).not.toContain(ws.token);
         expect(r.checks["push"]!.detail).toMatch(
-          compat === "latest"
-            ? /^poll delivery/
-            : /reached the agent at http:\/\/localhost:\d+\/<secret>/,
+          {
+            latest: /^poll delivery/,
+            "2026-04": /reached the agent at http:\/\/localhost:\d+\/<secret>/,
+            // its workspace read does not say the delivery mode
+            "2026-08": /^no registered URL, so the platform never calls the agent \(poll delivery;/,
+          }[compat],
         );
         // the probe went through the platform's proxy as tasks/get: no message for the handler
         const methods = h.emu.activity(ws.id).map((row) => row["method"]);
@@ -114,11 +118,15 @@ describe.each(["latest", "2026-04"] as const)(
       expect(r.text).toMatch(/\[FAIL\] push .*\n\s+fix: is the agent running\?/);
       expect(r.text).toContain("1 check failed");
 
-      // 90 s later without a heartbeat the platform marks it offline: heartbeat fails too
+      // 90 s later without a heartbeat the platform marks it offline (August 2026: an external
+      // workspace goes back to awaiting_agent, its last heartbeat still shown): heartbeat fails too
       h.emu.advanceClock(91_000);
       const later = await doctor(flags(ws));
       expect(later.checks["heartbeat"]).toMatchObject({ status: "fail" });
-      expect(later.checks["heartbeat"]!.detail).toContain("none for over 90 s");
+      expect(later.checks["heartbeat"]!.detail).toContain(
+        `none for over 90 s (status ${compat === "2026-08" ? "awaiting_agent" : "offline"}`,
+      );
+      expect(later.checks["registration"]!.detail).not.toContain("no agent has registered");
       expect(later.checks["push"]).toMatchObject({
         status: "skip",
         detail: "the agent is not online",

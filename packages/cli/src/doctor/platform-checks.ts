@@ -218,7 +218,12 @@ export async function checkRegistration(
   }
   const status = ws.status ?? "unknown";
   let check: DoctorCheck;
-  if (status === "awaiting_agent" || status === "provisioning")
+  if (heartbeatsStopped(ws))
+    check = registrationFailed(
+      "status awaiting_agent: its agent stopped heartbeating, and the platform waits for it to register again",
+      START_AGENT,
+    );
+  else if (status === "awaiting_agent" || status === "provisioning")
     check = registrationFailed(
       `status ${status}: no agent has registered as this workspace yet`,
       START_AGENT,
@@ -248,6 +253,15 @@ export async function checkRegistration(
   return { check, workspace: ws };
 }
 
+/**
+ * An external workspace whose agent registered and then stopped heartbeating: from the
+ * August-2026 platform on it goes back to `awaiting_agent` (not `offline`) about 90 s after the last
+ * heartbeat, which its `last_heartbeat_at` still shows.
+ */
+function heartbeatsStopped(ws: WorkspaceInfo | undefined): boolean {
+  return ws?.status === "awaiting_agent" && typeof ws["last_heartbeat_at"] === "string";
+}
+
 /** Liveness: the platform marks a workspace offline about 90 s after its last heartbeat. */
 export function checkHeartbeat(ws: WorkspaceInfo | undefined): DoctorCheck {
   const status = ws?.status;
@@ -262,12 +276,11 @@ export function checkHeartbeat(ws: WorkspaceInfo | undefined): DoctorCheck {
       detail: `arriving, but the workspace is degraded${up}: the agent reports a high error rate or a wedged runtime`,
       fix: "check the agent's logs for failing handlers",
     };
-  if (status === "offline")
+  if (status === "offline" || heartbeatsStopped(ws))
     return {
       id: "heartbeat",
       status: "fail",
-      detail:
-        "none for over 90 s (status offline, grey on the canvas): the agent stopped or cannot reach the platform",
+      detail: `none for over 90 s (status ${status}, grey on the canvas): the agent stopped or cannot reach the platform`,
       fix: `${START_AGENT}; check that it reaches --platform-url`,
     };
   if (status === "awaiting_agent" || status === "provisioning")

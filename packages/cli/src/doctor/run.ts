@@ -76,7 +76,10 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
           "push",
           reg.workspace?.["delivery_mode"] === "poll"
             ? "poll delivery: the platform never calls the agent"
-            : "no registered URL",
+            : reg.workspace !== undefined && reg.workspace["delivery_mode"] === undefined
+              ? // the August-2026 platform's workspace read has no delivery_mode
+                "no registered URL, so the platform never calls the agent (poll delivery; this platform does not report the mode)"
+              : "no registered URL",
         )
       : !live
         ? skipped("push", "the agent is not online")
