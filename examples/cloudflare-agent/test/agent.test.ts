@@ -1,21 +1,15 @@
 // The Worker (src/worker.ts) under `wrangler dev` (the npm `wrangler` package's local workerd,
 // offline), registered with the emulator as a deploy step would: a peer's message is answered by
 // the Cloudflare Agents SDK agent, which calls another peer through its peer tool.
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, watch } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { freePort } from "@internal/test-utils";
 import { generatePathSecret, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { startWrangler, type Wrangler } from "./wrangler.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 let emu: Emulator;
-let stopWrangler: (() => Promise<void>) | undefined;
-let output = "";
+let wrangler: Wrangler | undefined;
+const output = () => wrangler?.output() ?? "";
 let pathSecret: string;
 const clients: PlatformClient[] = [];
 const agents: RemoteAgent<PlatformClient>[] = [];
@@ -32,104 +26,6 @@ async function workspace(name: string) {
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });
   clients.push(client);
   return { id: w.id, token, client };
-}
-
-/** The flags of the package's `dev` script (`wrangler dev --log-level warn`). */
-const devFlags = (
-  JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { dev: string } }
-).scripts.dev
-  .split(/\s+/)
-  .slice(2);
-
-/**
- * Starts `wrangler dev` with `vars` and the `dev` script's flags (`--log-level warn`: at info,
- * wrangler prints each request's path, so the path secret); resolves with its URL once it serves: when
- * wrangler lists the Worker in its dev registry (a folder it writes once workerd runs it), and
- * again on each later write or output until the URL answers.
- */
-async function startWrangler(vars: Record<string, string>): Promise<string> {
-  const [port, inspector] = [await freePort(), await freePort()];
-  const home = mkdtempSync(join(tmpdir(), "wrangler-home-"));
-  const registry = join(home, "registry");
-  mkdirSync(registry);
-  const child = spawn(
-    join(root, "node_modules", ".bin", "wrangler"),
-    [
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspector),
-      "--show-interactive-dev-session=false",
-      ...devFlags,
-      // The agents' Durable Object storage in the temporary home: each run starts empty.
-      "--persist-to",
-      join(home, "state"),
-      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-    ],
-    {
-      cwd: root,
-      // Offline: no telemetry, no update check, config and logs in a temporary home.
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        XDG_CONFIG_HOME: home,
-        CI: "true",
-        WRANGLER_SEND_METRICS: "false",
-        WRANGLER_LOG_PATH: home,
-        WRANGLER_REGISTRY_PATH: registry,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    },
-  );
-  const watcher = watch(registry);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  stopWrangler = async () => {
-    watcher.close();
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      process.kill(-child.pid, "SIGTERM");
-      await exited;
-    }
-    rmSync(home, { recursive: true, force: true });
-  };
-  const url = `http://127.0.0.1:${port}`;
-  return new Promise<string>((resolve, reject) => {
-    let listed = false;
-    let trying = false;
-    let again = false;
-    // One GET at a time; an event during a refused one tries once more after it.
-    const probe = async (): Promise<void> => {
-      if (!listed) return;
-      if (trying) return void (again = true);
-      trying = true;
-      try {
-        const response = await fetch(url);
-        await response.body?.cancel();
-        watcher.close();
-        resolve(url);
-      } catch {
-        trying = false;
-        if (again) {
-          again = false;
-          void probe();
-        }
-      }
-    };
-    watcher.on("change", () => {
-      listed = true;
-      void probe();
-    });
-    const seen = (chunk: Buffer) => {
-      output += chunk.toString();
-      void probe();
-    };
-    child.stdout.on("data", seen);
-    child.stderr.on("data", seen);
-    child.once("exit", (code) => reject(new Error(`wrangler dev exited ${code}:\n${output}`)));
-  });
 }
 
 beforeAll(async () => {
@@ -153,19 +49,20 @@ beforeAll(async () => {
   await agent.start();
   admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
   pathSecret = generatePathSecret();
-  const url = (workerUrl = await startWrangler({
+  wrangler = await startWrangler({
     MOLECULE_PLATFORM_URL: emu.url,
     MOLECULE_WORKSPACE_ID: worker.id,
     MOLECULE_WORKSPACE_TOKEN: worker.token,
     MOLECULE_PATH_SECRET: pathSecret,
     MOLECULE_APPROVAL_POLL_MS: "100",
-  }));
+  });
+  const url = (workerUrl = await wrangler.url);
   // The deploy step: register the Worker's push URL once.
   await worker.client.register({ url: `${url}/a2a/${pathSecret}`, agentCard: { name: "Writer" } });
 }, 120_000);
 
 afterAll(async () => {
-  await stopWrangler?.();
+  await wrangler?.stop();
   for (const a of agents) await a.stop();
   for (const c of clients) await c.close();
   await admin?.close();
@@ -175,8 +72,8 @@ afterAll(async () => {
 it("answers a peer's message in workerd after asking the peer it names, through its peer tool", async () => {
   const question = "Is this tagline accurate? Ask the fact checker.";
   const result = await caller.callPeer(workerId, question, { contextId: "ctx-1" });
-  if (result.status === "queued") throw new Error(`queued:\n${output}`);
-  if (result.status !== "completed") throw new Error(`${result.status}:\n${output}`);
+  if (result.status === "queued") throw new Error(`queued:\n${output()}`);
+  if (result.status !== "completed") throw new Error(`${result.status}:\n${output()}`);
   expect(heard).toEqual([question]);
   expect(result.text).toContain("According to call_fact_checker:");
   // Spotlighted by core before the model read it: the peer's [SYSTEM] marker is shown defused.
@@ -186,7 +83,8 @@ it("answers a peer's message in workerd after asking the peer it names, through 
 it("keeps the conversation in the agent's state (same contextId, same Durable Object)", async () => {
   const again = await caller.callPeer(workerId, "Which turn is this?", { contextId: "ctx-1" });
   const other = await caller.callPeer(workerId, "Which turn is this?", { contextId: "ctx-2" });
-  if (again.status === "queued" || other.status === "queued") throw new Error(`queued:\n${output}`);
+  if (again.status === "queued" || other.status === "queued")
+    throw new Error(`queued:\n${output()}`);
   expect(again.text).toMatch(/\bturn 2\b/);
   expect(other.text).toMatch(/\bturn 1\b/);
 }, 60_000);
@@ -225,13 +123,13 @@ it("runs no model on a peer's late answer (role agent) and keeps it out of the h
     "Late answer: ask the fact checker again.",
   );
   const next = await caller.callPeer(workerId, "Which turn is this?", { contextId: "ctx-late" });
-  if (next.status === "queued") throw new Error(`queued:\n${output}`);
+  if (next.status === "queued") throw new Error(`queued:\n${output()}`);
   expect(heard).toHaveLength(before);
   expect(next.text).toMatch(/\bturn 1\b/);
 }, 60_000);
 
 it("prints no path secret in wrangler dev's output", () => {
-  expect(output).not.toContain(pathSecret);
+  expect(output()).not.toContain(pathSecret);
 });
 
 /** A JSON-RPC `message/stream` request, as the platform forwards a streaming caller's. */
@@ -293,7 +191,7 @@ it("streams the answer to a message/stream caller as the model writes it (artifa
   expect(heard).toHaveLength(before + 1);
   // The streamed turn is in the agent's history like a whole one.
   const next = await caller.callPeer(workerId, "Which turn is this?", { contextId: "ctx-stream" });
-  if (next.status === "queued") throw new Error(`queued:\n${output}`);
+  if (next.status === "queued") throw new Error(`queued:\n${output()}`);
   expect(next.text).toMatch(/\bturn 2\b/);
 }, 60_000);
 
@@ -302,7 +200,7 @@ it("refunds only after a person approves on the canvas (needsApproval, core's ap
     caller.callPeer(workerId, "Please refund order A-1.", { contextId: "ctx-refund-ok" }),
     decide("A-1", "approved"),
   ]);
-  if (result.status !== "completed") throw new Error(`${result.status}:\n${output}`);
+  if (result.status !== "completed") throw new Error(`${result.status}:\n${output()}`);
   expect(action).toBe('run tool refund with input {"order":"A-1"}');
   expect(result.text).toContain("According to refund: refunded A-1");
 }, 60_000);
