@@ -7,6 +7,7 @@ import { NestFactory } from "@nestjs/core";
 import { ExpressAdapter } from "@nestjs/platform-express";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
 import { RemoteAgent } from "@molecule-ai/agent-core";
+import { MoleculeAgentLifecycle } from "@molecule-ai/nestjs";
 import type { MoleculeAgentModuleOptions } from "@molecule-ai/nestjs";
 import type {
   Logger,
@@ -139,8 +140,10 @@ export async function startNestSpecialist(options: NestSpecialistOptions): Promi
     });
     app = http;
     try {
-      // listen() runs the bootstrap hooks (the workspace registers its URL), then binds the port.
+      // listen() runs the bootstrap hooks (the start-up checks), then binds the port; the URL is
+      // registered once the server listens, so the platform never forwards to an unbound port.
       await http.listen(port, host);
+      await http.get(MoleculeAgentLifecycle).ready;
     } catch (err) {
       await http.close().catch(() => undefined);
       throw err;

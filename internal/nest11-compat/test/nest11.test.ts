@@ -146,6 +146,7 @@ async function main() {
         app = await core_1.NestFactory.create(AppModule, { logger });
     }
     if (push) await app.listen(Number(process.env.PORT), "127.0.0.1");
+    if (push) await app.get(nestjs_1.MoleculeAgentLifecycle).ready; // registered once it listens
     const agent = app.get(agent_core_1.RemoteAgent);
     console.log("READY " + JSON.stringify({
         coreVersion: require("@nestjs/core/package.json").version,

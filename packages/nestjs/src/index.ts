@@ -42,4 +42,5 @@ export { MoleculePeerTools } from "./peer-tools.js";
 export { MoleculeApprovals, MoleculeMemory } from "./org.js";
 export { MoleculeCanvas } from "./canvas.js";
 export { MoleculeHealthIndicator } from "./health.js";
+export { MoleculeAgentLifecycle } from "./lifecycle.js";
 export type { MoleculeHealthOptions, MoleculeHealthResult } from "./health.js";

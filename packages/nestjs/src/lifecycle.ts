@@ -12,12 +12,19 @@ import { MOLECULE_AGENT_CONFIG } from "./constants.js";
 import type { ResolvedConfig } from "./options.js";
 import { MoleculeAgentConfigError } from "./errors.js";
 import { PeerMessageDispatcher } from "./explorer.js";
+import { ServerListening } from "./listen.js";
 import { LOG_CONTEXT } from "./logging.js";
 
 /**
  * Starts the `RemoteAgent` when the application has bootstrapped and stops it (draining in-flight
  * handlers, clearing timers, closing connections) before the application shuts down. On SIGTERM
  * this only runs when the app called `app.enableShutdownHooks()`. Logs one line per step.
+ *
+ * With push delivery the start-up checks run during bootstrap (a bad token or an unreachable
+ * platform still fails `app.listen()`), but the push URL is registered, and the platform lists the
+ * workspace online, only once the Nest HTTP server listens, so `app.listen()` may resolve a moment
+ * before: await {@link MoleculeAgentLifecycle.ready} to know the workspace is online. An app that
+ * only calls `app.init()` is never registered (one log line says so).
  */
 @Injectable()
 export class MoleculeAgentLifecycle
@@ -25,14 +32,22 @@ export class MoleculeAgentLifecycle
 {
   readonly #logger = new Logger(LOG_CONTEXT);
   readonly #run: AgentRun;
+  #ready!: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
 
+  /** @internal Created by Nest's injector. */
   constructor(
     @Inject(RemoteAgent) private readonly agent: RemoteAgent,
     @Inject(PlatformClient) private readonly client: PlatformClient,
     @Inject(MOLECULE_AGENT_CONFIG) private readonly config: ResolvedConfig,
     @Inject(PeerMessageDispatcher) private readonly dispatcher: PeerMessageDispatcher,
+    @Inject(ServerListening) private readonly listening: ServerListening,
     @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
   ) {
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<void>((yes, no) => ((resolve = yes), (reject = no)));
+    promise.catch(() => undefined); // awaited by whoever asks; never unhandled
+    this.#ready = { promise, resolve, reject };
     const { workspaceId, drainTimeoutMs } = config.options;
     // One line per message (who sent it, how long it took; never its text), at most
     // LINES_PER_SECOND a second: past that, one line a second counts the rest.
@@ -79,7 +94,18 @@ export class MoleculeAgentLifecycle
     return this.#run.state;
   }
 
-  /** Registers the workspace and starts heartbeats and inbound delivery. */
+  /**
+   * Resolves once the workspace is registered and the agent runs (with push delivery: after the
+   * HTTP server listens); rejects with the start-up error. The same promise every time.
+   */
+  get ready(): Promise<void> {
+    return this.#ready.promise;
+  }
+
+  /**
+   * Runs the start-up checks, then registers the workspace (push delivery: once the HTTP server
+   * listens) and starts heartbeats and inbound delivery.
+   */
   async onApplicationBootstrap(): Promise<void> {
     const { delivery, options } = this.config;
     if (delivery.mode === "push" && !this.adapterHost?.httpAdapter) {
@@ -88,11 +114,37 @@ export class MoleculeAgentLifecycle
           'but this is an application context without an HTTP server. Use delivery "poll" instead.',
       );
     }
-    await this.#run.start();
-    const handlers = this.dispatcher.routes.map((r) => r.name).join(", ") || "none";
-    this.#logger.log(
-      `Connected workspace ${options.workspaceId} (delivery: ${this.agent.delivery}; handlers: ${handlers}).`,
+    let bootstrapped = false;
+    const started = this.#run.start();
+    void started.then(
+      () => {
+        const handlers = this.dispatcher.routes.map((r) => r.name).join(", ") || "none";
+        this.#logger.log(
+          `Connected workspace ${options.workspaceId} (delivery: ${this.agent.delivery}; handlers: ${handlers}).`,
+        );
+        this.#ready.resolve();
+      },
+      (error: unknown) => {
+        this.#ready.reject(error);
+        // Before the wait for the server, the error fails bootstrap (and app.listen()) instead.
+        const stopped = (error as { code?: unknown } | null)?.code === "agent_stopped";
+        if (bootstrapped && !stopped) {
+          this.#logger.error(
+            `Workspace ${options.workspaceId} could not register its push URL: ${
+              error instanceof Error ? error.message : String(error)
+            }. Inbound messages are not delivered.`,
+          );
+        }
+      },
     );
+    // Push: the registration waits for the server to listen; bootstrap ends before it.
+    const waiting = this.listening.waiting.then(() => void (bootstrapped = true));
+    await Promise.race([started, waiting]);
+    if (this.agent.delivery === "push" && this.listening.server?.listening === false) {
+      this.#logger.log(
+        `Workspace ${options.workspaceId} registers its push URL once the HTTP server listens (app.listen()): an app that never listens is never registered.`,
+      );
+    }
   }
 
   /** Stops the agent; resolves once in-flight handlers have drained and every timer is cleared. */

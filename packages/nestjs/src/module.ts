@@ -20,6 +20,7 @@ import { MoleculeCanvas } from "./canvas.js";
 import { MoleculeApprovals, MoleculeMemory } from "./org.js";
 import { MoleculePeerTools } from "./peer-tools.js";
 import { MoleculeAgentLifecycle } from "./lifecycle.js";
+import { ServerListening } from "./listen.js";
 import { moduleLogger } from "./logging.js";
 import { resolveOptions } from "./options.js";
 import type {
@@ -52,6 +53,7 @@ const providers: Provider[] = [
     inject: [MOLECULE_AGENT_MODULE_OPTIONS],
   },
   PeerMessageDispatcher,
+  ServerListening,
   MoleculeAgentLifecycle,
   MoleculePeerTools,
   MoleculeHealthIndicator,
@@ -86,12 +88,15 @@ const providers: Provider[] = [
       dispatcher: PeerMessageDispatcher,
       config: ResolvedConfig,
       pushSecret: string | undefined,
+      listening: ServerListening,
     ) => {
       // Handlers' ctx.client is the injectable client (the agent's view), one object everywhere.
       const agent: RemoteAgent<PlatformClient> = new RemoteAgent(
         hostedAgentOptions(config, {
           client,
           pushSecret,
+          // The push URL is registered once the Nest server listens (see listen.ts).
+          registerWhen: listening.registerWhen,
           logger: moduleLogger(config.options),
           handler: (msg, ctx) => dispatcher.dispatch(msg, { ...ctx, client: peerClientOf(agent) }),
         }),
@@ -103,6 +108,7 @@ const providers: Provider[] = [
       PeerMessageDispatcher,
       MOLECULE_AGENT_CONFIG,
       MOLECULE_AGENT_PUSH_SECRET,
+      ServerListening,
     ],
   },
 ];
@@ -129,6 +135,7 @@ const providers: Provider[] = [
     PlatformClient,
     RemoteAgent,
     PeerMessageDispatcher,
+    MoleculeAgentLifecycle,
     MoleculePeerTools,
     MoleculeHealthIndicator,
     MoleculeMemory,

@@ -14,6 +14,7 @@ import { freePort, waitFor } from "@internal/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   InjectPlatformClient,
+  MoleculeAgentLifecycle,
   MoleculeAgentModule,
   OnPeerMessage,
   PeerAgent,
@@ -105,6 +106,7 @@ async function boot(
   app = nest;
   if (listenPort === undefined) await nest.init();
   else await nest.listen(listenPort, "127.0.0.1");
+  await nest.get(MoleculeAgentLifecycle).ready; // push: registered once the server listens
   return {
     app: nest,
     heartbeats: () => spy.mock.calls.length,

@@ -12,7 +12,13 @@ import type { InboundFile } from "@molecule-ai/agent-core/files";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { canvasDownload, canvasSendFiles, freePort, waitFor } from "@internal/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MoleculeAgentModule, MoleculeCanvas, OnPeerMessage, PeerAgent } from "../src/index.js";
+import {
+  MoleculeAgentLifecycle,
+  MoleculeAgentModule,
+  MoleculeCanvas,
+  OnPeerMessage,
+  PeerAgent,
+} from "../src/index.js";
 import type { MoleculeAgentModuleForRootOptions } from "../src/index.js";
 
 const got: { text: string; files: { name: string; mediaType: string; text: string }[] }[] = [];
@@ -66,6 +72,7 @@ async function boot(
   app = nest;
   if (port === undefined) await nest.init();
   else await nest.listen(port, "127.0.0.1");
+  await nest.get(MoleculeAgentLifecycle).ready; // push: registered once the server listens
   return nest;
 }
 

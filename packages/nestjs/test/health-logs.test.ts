@@ -12,6 +12,7 @@ import type { Emulator } from "@molecule-ai/platform-emulator";
 import { freePort, waitFor } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  MoleculeAgentLifecycle,
   MoleculeAgentModule,
   MoleculeHealthIndicator,
   OnPeerMessage,
@@ -233,6 +234,7 @@ describe("default logs", () => {
       logs,
     );
     await nest.listen(port, "127.0.0.1");
+    await nest.get(MoleculeAgentLifecycle).ready; // registered once the server listens
     const before = emu.heartbeats(workspaceId).length;
     await waitFor(() => emu.heartbeats(workspaceId).length >= before + 2);
     // The route is served by core's push handler (a JSON-RPC answer), not Nest's 404.
@@ -247,6 +249,7 @@ describe("default logs", () => {
     const mine = logs.of("MoleculeAgent");
     expect(mine.filter((l) => l.level === "debug").length).toBeGreaterThan(2);
     expect(mine.filter((l) => l.level === "log").map((l) => l.message)).toEqual([
+      `Workspace ${workspaceId} registers its push URL once the HTTP server listens (app.listen()): an app that never listens is never registered.`,
       `Connected workspace ${workspaceId} (delivery: push; handlers: EchoAgent.answer).`,
       `Draining workspace ${workspaceId}: 0 in flight.`,
       `Stopped workspace ${workspaceId}.`,

@@ -19,7 +19,12 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { freePort } from "@internal/test-utils";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { MoleculeAgentModule, OnPeerMessage, PeerAgent } from "../src/index.js";
+import {
+  MoleculeAgentLifecycle,
+  MoleculeAgentModule,
+  OnPeerMessage,
+  PeerAgent,
+} from "../src/index.js";
 
 @PeerAgent()
 @Injectable()
@@ -66,6 +71,7 @@ async function boot(adapter: ExpressAdapter | FastifyAdapter): Promise<string> {
   }).compile();
   app = moduleRef.createNestApplication(adapter, { logger: false });
   await app.listen(port, "127.0.0.1");
+  await app.get(MoleculeAgentLifecycle).ready; // registered once the server listens
   return app.get(RemoteAgent).pushUrl!;
 }
 

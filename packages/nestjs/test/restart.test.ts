@@ -10,7 +10,12 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { freePort } from "@internal/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MoleculeAgentModule, OnPeerMessage, PeerAgent } from "../src/index.js";
+import {
+  MoleculeAgentLifecycle,
+  MoleculeAgentModule,
+  OnPeerMessage,
+  PeerAgent,
+} from "../src/index.js";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import type { MoleculeAgentModuleForRootOptions } from "../src/index.js";
 import { hostedPushSecret as resolvePushSecret } from "@molecule-ai/agent-core/adapters";
@@ -56,6 +61,7 @@ async function start(options: MoleculeAgentModuleForRootOptions, port: number): 
   nest.setGlobalPrefix("api");
   app = nest;
   await nest.listen(port, "127.0.0.1");
+  await nest.get(MoleculeAgentLifecycle).ready; // registered once the server listens
   return nest.get(RemoteAgent).pushUrl ?? "";
 }
 

@@ -20,6 +20,7 @@ import {
   InjectPlatformClient,
   InjectRemoteAgent,
   MoleculeAgentConfigError,
+  MoleculeAgentLifecycle,
   MoleculeAgentModule,
   NoPeerHandlerError,
   OnPeerMessage,
@@ -113,6 +114,7 @@ describe("forRootAsync with @nestjs/config", () => {
     const nest = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
     app = nest;
     await nest.listen(port, "127.0.0.1");
+    await nest.get(MoleculeAgentLifecycle).ready; // registered once the server listens
 
     const caller = nest.get(PeerCaller);
     expect(caller.client).toBe(nest.get(PlatformClient));

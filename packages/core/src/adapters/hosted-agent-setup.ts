@@ -43,6 +43,8 @@ export interface HostedAgentParts<C extends PlatformClient> {
   logger: Logger;
   /** From {@link hostedPushSecret}; required with push delivery. */
   pushSecret: string | undefined;
+  /** Push delivery: what registration waits for (the host's server listening), see `PushDeliveryOptions.registerWhen`. */
+  registerWhen?: ((signal: AbortSignal) => Promise<void>) | undefined;
 }
 
 /**
@@ -53,7 +55,7 @@ export interface HostedAgentParts<C extends PlatformClient> {
  */
 export function hostedAgentOptions<C extends PlatformClient>(
   { options, delivery }: HostedAgentConfig,
-  { client, handler, logger, pushSecret }: HostedAgentParts<C>,
+  { client, handler, logger, pushSecret, registerWhen }: HostedAgentParts<C>,
 ): RemoteAgentOptions<C> {
   let agentDelivery: RemoteAgentOptions["delivery"] = "none";
   if (delivery.mode === "auto") agentDelivery = undefined;
@@ -64,6 +66,7 @@ export function hostedAgentOptions<C extends PlatformClient>(
     }
     const { publicUrl } = delivery;
     agentDelivery = { mode: "push", server: false, publicUrl, pathSecret: pushSecret };
+    if (registerWhen) agentDelivery.registerWhen = registerWhen;
   }
   return compact({
     client,

@@ -404,6 +404,7 @@ export class RemoteAgent<
       register: this.#o.register === false ? undefined : step,
       transcript,
       files: this.#files,
+      signal: this.#ending.signal,
     });
   }
 
@@ -464,8 +465,7 @@ export class RemoteAgent<
   }
 }
 
-// A client view of a running agent for code written against PlatformClient (adapters' tools,
-// Nest services): `callPeer` goes through the agent, so a poll peer's answer is awaited.
+// A client view of a running agent: its `callPeer` awaits a poll-delivered peer's answer.
 const views = new WeakMap<object, object>();
 
 /**

@@ -217,6 +217,14 @@ export interface PushDeliveryOptions {
    * without it, keeps working. `true`: as soon as a secret is known. `false`: never checked.
    */
   requirePlatformBearer?: boolean;
+  /**
+   * Called once the start-up checks passed, right before the URL is registered: registration (and
+   * with it the first heartbeat and `start()` resolving) waits until the promise it returns
+   * resolves, so the platform lists the workspace online only once the URL answers (e.g. with
+   * `server: false`, until the host app's HTTP server listens). A rejection fails the start;
+   * `signal` aborts when `stop()` is called, and the promise should then reject.
+   */
+  registerWhen?: (signal: AbortSignal) => Promise<void>;
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /**

@@ -36,6 +36,8 @@ export interface StartPushInput {
   transcript?: PushTranscript | undefined;
   /** The agent's files: the built-in server serves the platform's chat-file forwards. */
   files: AgentFiles;
+  /** Aborted when the agent is stopped: ends the wait of `opts.registerWhen`. */
+  signal: AbortSignal;
 }
 
 /**
@@ -104,6 +106,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
   }
   const step = input.register;
   if (step) {
+    await opts.registerWhen?.(input.signal);
     const card = input.transcript ? input.transcript.card(input.card, url) : input.card;
     await step("register", (signal) =>
       client.register({ url, agentCard: card, deliveryMode: "push", signal }),
