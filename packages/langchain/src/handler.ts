@@ -1,4 +1,5 @@
 import { MoleculeError, MoleculeOptionError, sanitizePeerText } from "@molecule-ai/agent-core";
+import { assertModelKey } from "./model-check.js";
 import {
   askForInput,
   createTurnHandler,
@@ -157,6 +158,7 @@ export function createPeerMessageHandler(
       "agent",
       "createPeerMessageHandler: `agent` must have invoke(); pass a createAgent() result or a compiled graph.",
     );
+  assertModelKey(agent, "createPeerMessageHandler");
   const reply = (state: unknown, msg: InboundMessage): string | undefined => {
     // A graph's interrupt question: answered as A2A `input-required` (push), the next message of
     // the conversation resumes the graph.
