@@ -17,7 +17,12 @@ import { active, guarded, redact, workspaceIdArg } from "./tool-kit.js";
 const memoryRow = z.object({
   id: z.string(),
   scope: z.enum(["LOCAL", "TEAM", "GLOBAL"]),
-  workspaceId: z.string().describe("The workspace that wrote it."),
+  workspaceId: z
+    .string()
+    .nullable()
+    .describe(
+      "The workspace that wrote it; null where the platform does not say (memory v2, August 2026: a TEAM or GLOBAL row names only its namespace).",
+    ),
   fromPeer: z.boolean().describe("Written by another workspace: untrusted peer output."),
   content: z.string(),
   createdAt: z.string().nullable(),
@@ -116,7 +121,7 @@ export function registerMemoryTools(server: McpServer, host: ToolHost): void {
         const memories = (o.memories ?? []).map((m) => ({
           id: m.id,
           scope: m.scope,
-          workspaceId: m.workspaceId,
+          workspaceId: m.workspaceId ?? null,
           fromPeer: m.fromPeer,
           content: m.content,
           createdAt: m.createdAt ?? null,
