@@ -12,23 +12,26 @@ describe("a Google ADK agent on the August-2026 platform", () => {
   it.each([
     ["poll", "fact checker"],
     ["push", "style checker"],
+    // No delivery option: poll, which the platform has (an admin-created workspace there defaults
+    // to push until the agent registers)
+    [undefined, "tone checker"],
   ] as const)(
     "answers a peer's message (%s) after asking the %s, through its peer tool",
     async (delivery, peer) => {
       const { subjectWs, caller, received } = await platform.org({
-        subject: `Writer ${delivery}`,
+        subject: `Writer ${delivery ?? "default"}`,
         peer: peer.replace(/\b\w/g, (c) => c.toUpperCase()),
-        caller: `Caller ${delivery}`,
+        caller: `Caller ${delivery ?? "default"}`,
         answer: "Verified: true.",
       });
       const writer = await startAdkAgent({
         platformUrl: platform.emu.url,
         workspaceId: subjectWs.id,
         token: subjectWs.token!,
-        delivery,
+        ...(delivery ? { delivery } : {}),
       });
       platform.defer(writer.stop);
-      expect(writer.remote.delivery).toBe(delivery);
+      expect(writer.remote.delivery).toBe(delivery ?? "poll");
       expect(writer.tools).toEqual(expect.arrayContaining([`call_${peer.replace(" ", "_")}`]));
       // The concierge (offline, no URL) is a peer like any other: a tool, not a failed start.
       expect(writer.tools).toContain("call_org_concierge");
@@ -38,7 +41,7 @@ describe("a Google ADK agent on the August-2026 platform", () => {
         result.status === "queued"
           ? ((await waitForReplies(caller, subjectWs.id))[0]?.text ?? "")
           : result.text;
-      expect(result.status).toBe(delivery === "poll" ? "queued" : "completed");
+      expect(result.status).toBe(delivery === "push" ? "completed" : "queued");
       expect(received).toEqual([question]);
       expect(sanitizePeerText(text)).toContain(`According to the ${peer}:`);
       expect(text).toContain("Verified: true.");
