@@ -101,7 +101,8 @@ describe("webhook addresses a caller may not make the agent call", () => {
       expect({ url, got: v03.error?.code }).toEqual({ url, got: -32602 });
       expect({ url, got: v03.error?.message }).toMatchObject({
         url,
-        got: expect.stringMatching(/refused/),
+        // It names the option the operator can set (not one that does not exist).
+        got: expect.stringMatching(/refused.*pushNotifications\.allowAddresses/),
       });
       const v1 = await rpc(server.url, "CreateTaskPushNotificationConfig", { taskId, url }, true);
       expect({ url, got: v1.error?.code }).toEqual({ url, got: -32602 });
@@ -184,6 +185,7 @@ describe("webhook addresses a caller may not make the agent call", () => {
     });
     const err = await waitFor(() => errors[0]);
     expect(err).toMatchObject({ code: "push_address_refused" });
+    expect(String((err as Error).message)).toContain("pushNotifications.allowAddresses option");
     expect(t.hits).toBe(0);
   });
 

@@ -44,7 +44,7 @@ export async function pushConfigRefusal(
 ): Promise<string | undefined> {
   const why = await webhookRefusal(config.url, addressAllowed(policy));
   if (why === undefined) return undefined;
-  return `Invalid params: ${where} is refused: ${why}; a webhook must be a public address (the agent's push.allowAddresses option allows others)`;
+  return `Invalid params: ${where} is refused: ${why}; a webhook must be a public address (an agent served by createA2AHandler or startA2AServer allows others with its pushNotifications.allowAddresses option; a RemoteAgent's push delivery cannot)`;
 }
 
 /** See the file comment. */

@@ -308,7 +308,7 @@ function originOf(url: string): string {
 
 function refused(why: string): MoleculeError {
   return new MoleculeError(
-    `push notification refused: ${why} (see the push.allowAddresses option)`,
+    `push notification refused: ${why} (other addresses are allowed by createA2AHandler's or startA2AServer's pushNotifications.allowAddresses option; a RemoteAgent's push delivery calls public addresses only)`,
     {
       code: "push_address_refused",
       retryable: false,
