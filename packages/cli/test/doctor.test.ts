@@ -69,6 +69,14 @@ describe.each(["latest", "2026-04", "2026-08"] as const)(
         expect(r.checks["contract"]!.detail).toMatch(
           compat === "2026-04" ? /^April-2026/ : /^latest/,
         );
+        expect(r.checks["registration"]!.detail).toMatch(
+          {
+            latest: /^status online, delivery poll$/,
+            "2026-04": /^status online, delivery push to http:\/\/localhost:\d+\/<secret>$/,
+            "2026-08":
+              /^status online, delivery poll \(no URL; this platform does not report the mode\)$/,
+          }[compat],
+        );
         expect(r.text).toContain("all checks passed");
         expect(r.text).not.toContain(ws.token);
         expect(r.checks["push"]!.detail).toMatch(

@@ -247,7 +247,9 @@ export async function checkRegistration(
       ? `push to ${hidePathSecret(push)}`
       : ws["delivery_mode"] === "poll"
         ? "poll"
-        : "no URL";
+        : ws["delivery_mode"] === undefined
+          ? "poll (no URL; this platform does not report the mode)"
+          : "no URL";
     check = { id: "registration", status: "ok", detail: `status ${status}, delivery ${how}` };
   }
   return { check, workspace: ws };
