@@ -115,6 +115,7 @@ const CLIENT_CALLS: Record<string, Call<PlatformClient>> = {
   delegate: (c) => c.delegate(PEER, "a task"),
   getQueuedCall: (c) => c.getQueuedCall("44444444-4444-4444-8444-444444444444"),
   fetchActivityRows: (c) => c.fetchActivityRows({ sinceId: inbound.activityId }),
+  ackActivity: (c) => c.ackActivity(7),
   reply: (c) => c.reply(inbound, "answer"),
   notify: (c) => c.notify("note"),
   reportActivity: (c) => c.reportActivity({ activityType: "error", summary: "dead letter" }),

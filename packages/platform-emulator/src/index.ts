@@ -146,9 +146,10 @@ function makeAdmin(url: string, adminToken: string): EmulatorAdmin {
         connection !== undefined && connection.auth_token !== ""
           ? connection.auth_token
           : undefined;
-      // Without a URL the platform always answers the one-time token: its absence is an error,
-      // so the result's type can say `token: string` (the overload without `url`).
-      if (input.url === undefined && token === undefined)
+      // Without a URL the platform always answers an external workspace's one-time token: its
+      // absence is an error, so the result's type can say `token: string` (the overload without
+      // `url`). Another runtime (`extra.runtime`) gets none: `createToken` mints one.
+      if (body["url"] === undefined && body["runtime"] === "external" && token === undefined)
         throw new EmulatorError(
           "emulator admin createWorkspace: no token in the answer: create without `url` (and no `extra.url`) to get one",
           { code: "admin_call_failed", status: r.status, retryable: false },
