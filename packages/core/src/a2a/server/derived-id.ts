@@ -44,11 +44,25 @@ export function newTaskId(): string {
 }
 
 /**
- * What a resend of `m` repeats: its contextId, taskId and parts (not its metadata, where a resend
- * may carry new trace context), as the base64url SHA-256 of their JSON (43 characters). A pushed
- * message's sender is not authenticated: this tells a resend from another message under its id.
+ * The messages whose contextId the endpoint issued (the sender sent none): their fingerprint is of
+ * what the sender sent, so it does not depend on an instance's key (one without a path secret has
+ * a random one) and every instance sharing a claims store fingerprints a resend alike.
+ */
+const issuedContext = new WeakSet<object>();
+
+/** Marks `m`'s contextId as issued by the endpoint, not sent (see {@link contentFingerprint}). */
+export function markContextIssued(m: A2AMessage): void {
+  issuedContext.add(m);
+}
+
+/**
+ * What a resend of `m` repeats: its contextId as sent (none when the endpoint issued it), taskId
+ * and parts (not its metadata, where a resend may carry new trace context), as the base64url
+ * SHA-256 of their JSON (43 characters). A pushed message's sender is not authenticated: this
+ * tells a resend from another message under its id.
  */
 export function contentFingerprint(m: Pick<A2AMessage, "contextId" | "taskId" | "parts">): string {
-  const content = JSON.stringify([m.contextId ?? null, m.taskId ?? null, m.parts]);
+  const sentContext = issuedContext.has(m) ? undefined : m.contextId;
+  const content = JSON.stringify([sentContext ?? null, m.taskId ?? null, m.parts]);
   return sha256Base64url(content);
 }

@@ -4,7 +4,7 @@
 // resubscribed streams and its webhooks (push notifications), and reports handler failures.
 import type { A2AMessage, A2ATask } from "../types.js";
 import type { ContextIds } from "./context-ids.js";
-import { newTaskId } from "./derived-id.js";
+import { markContextIssued, newTaskId } from "./derived-id.js";
 import { A2AErrorCode, A2ARpcError } from "./errors.js";
 import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
 import type { RpcMethods } from "./dispatch.js";
@@ -156,6 +156,7 @@ export class A2AMethods implements RpcMethods {
     // The caller's conversation, else one issued for the message (its resends land in it too, and
     // only this endpoint can compute it). The handler sees it on the message.
     const contextId = this.#o.contexts.of(message.contextId, message.messageId);
+    if (message.contextId === undefined) markContextIssued(message);
     message.contextId = contextId;
     const stream = mode === "stream";
 
