@@ -38,16 +38,26 @@ export interface PeerRunResult {
 }
 
 /**
- * The runner {@link createPeerMessageHandler} calls: `run` of `@openai/agents` by default. `input`
- * is the history plus the message, or the interrupted run's state to resume; `stream` asks for a
- * streamed run (`run(agent, input, { stream: true })`).
+ * The runner {@link createPeerMessageHandler} calls: `run` of `@openai/agents` by default; that
+ * `run` and a `Runner`'s (bound) fit as they are. `input` is the history plus the message, or the
+ * interrupted run's state to resume; `stream: true` asks for a streamed run.
  */
-export type PeerRunFunction = (
-  agent: AnyAgent,
-  // oxlint-disable-next-line typescript/no-explicit-any -- a `RunState` of any context and agent
-  input: AgentInputItem[] | RunState<any, any>,
-  options: { signal?: AbortSignal; stream?: boolean },
-) => Promise<PeerRunResult>;
+export interface PeerRunFunction {
+  /** A streamed run (`StreamedRunResult`: `toTextStream`, `completed`). */
+  (
+    agent: AnyAgent,
+    // oxlint-disable-next-line typescript/no-explicit-any -- a `RunState` of any context and agent
+    input: AgentInputItem[] | RunState<any, any>,
+    options: { signal?: AbortSignal; stream: true },
+  ): Promise<PeerRunResult>;
+  /** A whole run (`RunResult`). */
+  (
+    agent: AnyAgent,
+    // oxlint-disable-next-line typescript/no-explicit-any -- a `RunState` of any context and agent
+    input: AgentInputItem[] | RunState<any, any>,
+    options: { signal?: AbortSignal; stream?: false },
+  ): Promise<PeerRunResult>;
+}
 
 /** Who asks a person: a `RemoteAgent` (`requestApproval`) or an `ApprovalWaiter` (`request`). */
 export type ApprovalAsker =
@@ -113,12 +123,7 @@ export function createPeerMessageHandler(
   agent: AnyAgent,
   options: PeerMessageHandlerOptions = {},
 ): ConversationHandler {
-  const runAgent: PeerRunFunction =
-    options.run ??
-    ((a, input, { stream, signal }) =>
-      (stream
-        ? run(a, input, { stream: true, ...(signal ? { signal } : {}) })
-        : run(a, input, signal ? { signal } : {})) as unknown as Promise<PeerRunResult>);
+  const runAgent: PeerRunFunction = options.run ?? run;
   const format = options.formatMessage ?? ((m: InboundMessage) => sanitizePeerText(m.text));
   const decide = toolDecider(options.approvals);
 
@@ -131,7 +136,9 @@ export function createPeerMessageHandler(
     // oxlint-disable-next-line typescript/no-explicit-any -- the state `run` hands back
     let input: AgentInputItem[] | RunState<any, any> = messages;
     for (;;) {
-      const result = await runAgent(agent, input, { ...(signal ? { signal } : {}), stream });
+      const result = stream
+        ? await runAgent(agent, input, { ...(signal ? { signal } : {}), stream: true })
+        : await runAgent(agent, input, signal ? { signal } : {});
       if (stream && result.toTextStream) {
         for await (const chunk of result.toTextStream()) yield chunk;
       }
