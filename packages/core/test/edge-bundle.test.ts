@@ -121,9 +121,9 @@ describe("the edge build at run time (imported here, in Node, as a bundler would
     };
     const node = await send("dist/public/a2a.js");
     const edge = await send("dist/edge/public/a2a.js");
-    expect(node.contextId).toMatch(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-    );
+    // An issued contextId (#69): an HMAC of the messageId under a key derived from the path secret,
+    // so both builds (and every replica sharing the secret) name the message's conversation alike.
+    expect(node.contextId).toMatch(/^ctx-[A-Za-z0-9_-]{32}$/);
     expect(edge).toEqual(node);
   });
 
