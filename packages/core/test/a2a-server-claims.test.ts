@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createPeerRequestHandler } from "../src/adapters/index.js";
-import { MoleculeError, PlatformClient } from "../src/index.js";
+import { MoleculeError, PlatformClient, generatePathSecret } from "../src/index.js";
 import {
   createA2AHandler,
   startA2AServer,
@@ -71,7 +71,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-/** Two instances of workspace `ws` sharing `claims`; the handler records each run. */
+/**
+ * Two instances of workspace `ws` sharing `claims` and, as instances behind its one registered URL
+ * do, its path secret; the handler records each run.
+ */
 async function instances(
   ws: string,
   onMessage: A2AHandlerOptions["onMessage"] = (m) => {
@@ -82,10 +85,12 @@ async function instances(
   extra: Partial<A2AHandlerOptions> = {},
 ): Promise<[A2AServer, A2AServer]> {
   claims ??= new TestClaims();
+  const pathSecret = generatePathSecret();
   const start = () =>
     startA2AServer({
       agentCard: { name: "claimed" },
       workspaceId: ws,
+      pathSecret,
       claims,
       onMessage,
       ...extra,
@@ -96,7 +101,12 @@ async function instances(
 }
 
 interface RpcAnswer {
-  result?: { kind: string; parts?: { text?: string }[]; status?: { state: string } };
+  result?: {
+    kind: string;
+    contextId?: string;
+    parts?: { text?: string }[];
+    status?: { state: string };
+  };
   error?: { code: number; message: string; data?: { code?: string; retryable?: boolean } };
 }
 
@@ -129,6 +139,7 @@ async function send(
 }
 
 const textOf = (a: RpcAnswer) => a.result?.parts?.map((p) => p.text).join("");
+const contextOf = (a: RpcAnswer) => a.result?.contextId;
 
 describe("claims: a blocking send handled once across instances", () => {
   it("a resend to the other instance gets the first answer; the handler ran once", async () => {
@@ -140,6 +151,9 @@ describe("claims: a blocking send handled once across instances", () => {
     expect(runs).toEqual(["hello"]);
     expect(textOf(first)).toBe("answer 1: hello");
     expect(textOf(again)).toBe(textOf(first));
+    // In the conversation the first instance issued: both derive it from the shared path secret.
+    expect(contextOf(again)).toMatch(/^ctx-/);
+    expect(contextOf(again)).toBe(contextOf(first));
     expect(claims.calls).toBe(2);
   });
 
