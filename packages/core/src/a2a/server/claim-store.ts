@@ -7,9 +7,9 @@
 export interface PushClaimOptions {
   /**
    * The fingerprint of the message's content: the base64url SHA-256 of its contextId (as sent),
-   * taskId and parts (43 characters). No sender of a push is authenticated, so a message is its messageId and
-   * its content: another message sent under the same messageId is claimed, counted and answered
-   * apart. Default "".
+   * taskId and parts (43 characters). No sender of a push is authenticated, so a message is its
+   * messageId and its content: another message sent under the same messageId is claimed, counted
+   * and answered apart. Default "".
    */
   content?: string;
   /**
