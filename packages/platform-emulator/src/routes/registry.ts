@@ -56,38 +56,7 @@ export async function register(platform: Platform, ctx: Ctx): Promise<void> {
   const now = platform.now();
   let w = existing;
   if (w === undefined) {
-    w = {
-      id,
-      name: id,
-      role: null,
-      tier: 1,
-      status: "online",
-      runtime: "langgraph",
-      url,
-      agentCard: b["agent_card"],
-      parentId: null,
-      activeTasks: 0,
-      maxConcurrentTasks: 1,
-      lastErrorRate: 0,
-      lastSampleError: "",
-      uptimeSeconds: 0,
-      currentTask: "",
-      monthlySpend: 0,
-      budgetLimit: null,
-      lastHeartbeatAt: now,
-      lastOutboundAt: null,
-      createdAt: now,
-      updatedAt: now,
-      removedAt: null,
-      deliveryMode,
-      inboundSecret: newToken(),
-      capabilities: {},
-      x: 0,
-      y: 0,
-      collapsed: false,
-      workspaceDir: null,
-      workspaceAccess: "none",
-    };
+    w = newRegisteredRow(id, url, b["agent_card"], deliveryMode, now);
     platform.store.workspaces.set(id, w);
   } else if (w.status !== "removed") {
     if (!w.url.startsWith("http://127.0.0.1") || url === "" || deliveryMode === "poll") w.url = url;
