@@ -60,6 +60,15 @@ afterAll(async () => {
   await db?.server.stop();
 });
 
+/** Fires the Worker's Cron Trigger once and waits for the heartbeat it sends. */
+async function cron(): Promise<void> {
+  const before = emu.heartbeats(worker.id).length;
+  const res = await fetch(`${wrangler!.url}/__scheduled?cron=*+*+*+*+*`);
+  expect(res.status).toBe(200);
+  await res.text();
+  await expect.poll(() => emu.heartbeats(worker.id).length).toBeGreaterThan(before);
+}
+
 describe("a workspace in a Cloudflare Worker on the August-2026 platform", () => {
   it("answers a peer's call through the platform's proxy", async () => {
     expect(await ask("hello from a peer")).toContain("echo: hello from a peer");
@@ -78,13 +87,6 @@ describe("a workspace in a Cloudflare Worker on the August-2026 platform", () =>
   });
 
   it("stays online past the liveness window on its Cron Trigger heartbeat", async () => {
-    const cron = async () => {
-      const before = emu.heartbeats(worker.id).length;
-      const res = await fetch(`${wrangler!.url}/__scheduled?cron=*+*+*+*+*`);
-      expect(res.status).toBe(200);
-      await res.text();
-      await expect.poll(() => emu.heartbeats(worker.id).length).toBeGreaterThan(before);
-    };
     for (let minute = 0; minute < 3; minute++) {
       await cron();
       emu.advanceClock(60_000);

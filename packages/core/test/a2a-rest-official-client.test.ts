@@ -247,17 +247,19 @@ describe("proto field names", () => {
   });
 });
 
+/** A v1.0 JSON-RPC call to the server under test. */
+async function rpc(method: string, params: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(server.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "a2a-version": "1.0" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Record<string, unknown>;
+}
+
 describe("proto field names over JSON-RPC v1.0", () => {
   it("SendMessage and GetTask params under the proto's names (message_id, task_id...) are read, not -32602", async () => {
-    const rpc = async (method: string, params: unknown): Promise<Record<string, unknown>> => {
-      const res = await fetch(server.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", "a2a-version": "1.0" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-      });
-      expect(res.status).toBe(200);
-      return (await res.json()) as Record<string, unknown>;
-    };
     const contextId = crypto.randomUUID();
     const sent = await rpc("SendMessage", {
       message: {

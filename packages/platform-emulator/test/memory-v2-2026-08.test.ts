@@ -22,6 +22,11 @@ const write = (emu: Emulator, w: W, content: string, scope: string, token = w.to
 const v2 = (emu: Emulator, w: W, query = "", token = w.token) =>
   req(emu, "GET", `/workspaces/${w.id}/v2/memories${query}`, { token });
 
+/** A set-up write must have been stored (`201`); anything else stops the suite's set-up. */
+function wrote(r: { status: number }): void {
+  if (r.status !== 201) throw new Error(`set-up write answered ${r.status}, not 201`);
+}
+
 describe("compat 2026-08: memory v2", () => {
   let emu: Emulator;
   /** The org's root (the seeded concierge when the contract has one, else `lead`). */
@@ -45,11 +50,9 @@ describe("compat 2026-08: memory v2", () => {
       [b, "team fact: staging runs on port 8080", "TEAM"],
       [other, "another team deploys on fridays", "TEAM"],
     ] as const)
-      expect((await write(emu, w, text, scope)).status).toBe(201);
+      wrote(await write(emu, w, text, scope));
     // Only the root may write its org namespace (the admin bearer passes the route's auth).
-    expect((await write(emu, root, "org-wide: deploy freeze in december", "GLOBAL")).status).toBe(
-      201,
-    );
+    wrote(await write(emu, root, "org-wide: deploy freeze in december", "GLOBAL"));
   });
   afterAll(() => emu.close());
 

@@ -303,6 +303,10 @@ export interface UploadLimits {
   perRequestBytes: number;
 }
 
+/** A positive whole number of bytes. */
+const positive = (v: unknown): v is number =>
+  typeof v === "number" && Number.isSafeInteger(v) && v > 0;
+
 /** `GET /uploads/limits`; the April-2026 limits when the platform has no such route. */
 async function readLimits(
   s: PlatformSession,
@@ -310,8 +314,6 @@ async function readLimits(
 ): Promise<UploadLimits> {
   const res = await s.send({ method: "GET", path: "/uploads/limits", signal });
   const b = res.body as { per_file_bytes?: unknown; per_request_bytes?: unknown } | undefined;
-  const positive = (v: unknown): v is number =>
-    typeof v === "number" && Number.isSafeInteger(v) && v > 0;
   if (ok(res.status) && positive(b?.per_file_bytes) && positive(b?.per_request_bytes))
     return { perFileBytes: b.per_file_bytes, perRequestBytes: b.per_request_bytes };
   if (res.status === 404 || ok(res.status))
