@@ -38,7 +38,7 @@ export interface Checkout {
 }
 
 /** `74d1838` or `74d1838 + uncommitted changes`. */
-export function describeCheckout(c: Checkout): string {
+function describeCheckout(c: Checkout): string {
   return `${c.ref} (${c.sha.slice(0, 7)}${c.dirty ? " + uncommitted changes" : ""})`;
 }
 

@@ -27,7 +27,7 @@ function at(obj: object, path: string): unknown {
  * the environment; undefined when it has every key or it cannot be told (no `lc_secrets`, no
  * `process.env`).
  */
-export function missingModelKey(model: unknown): string | undefined {
+function missingModelKey(model: unknown): string | undefined {
   const secrets = (model as { lc_secrets?: unknown } | null)?.lc_secrets;
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
     ?.env;

@@ -66,7 +66,7 @@ export {
   peerWireError,
 } from "./peer-wire.js";
 export type { PeerBinding, PeerOp } from "./peer-wire.js";
-export { PEER_STREAM_LIMITS, peerStreamLimits, sseEvents } from "./sse.js";
+export { peerStreamLimits, sseEvents } from "./sse.js";
 export type { PeerStreamLimits } from "./sse.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export {

@@ -73,7 +73,7 @@ const REDACTIONS: [RegExp, string][] = [
 ];
 
 /** `redactSecrets` at aeec8e47: what the plugin stores instead of the sent text. */
-export function redactSecrets2026_08(text: string): string {
+function redactSecrets2026_08(text: string): string {
   let out = text;
   for (const [re, label] of REDACTIONS) out = out.replace(re, `[REDACTED:${label}]`);
   return out;
@@ -96,7 +96,7 @@ const MAX_CHAIN_DEPTH = 50;
  * workspace has no row (`ErrWorkspaceNotFound`; a non-UUID id fails the query the same way).
  * Removed workspaces keep their rows, so they resolve.
  */
-export function readableNamespaces(platform: Platform, id: string): MemoryNamespace[] | undefined {
+function readableNamespaces(platform: Platform, id: string): MemoryNamespace[] | undefined {
   if (!UUID_ANY_RE.test(id)) return undefined;
   const self = platform.ws(id.toLowerCase());
   if (self === undefined) return undefined;

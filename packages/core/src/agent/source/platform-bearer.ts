@@ -16,7 +16,7 @@ import { FILE_READ_SUFFIX, INGEST_SUFFIX } from "../../platform/index.js";
 import type { Logger } from "../../transport/index.js";
 
 /** Whether the platform sends its bearer to `url` (handlers/ssrf.go `isExternalAgentURL`). */
-export function platformSendsBearer(url: string | undefined): boolean {
+function platformSendsBearer(url: string | undefined): boolean {
   if (url === undefined) return false;
   let host: string;
   try {
