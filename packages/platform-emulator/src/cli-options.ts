@@ -11,8 +11,8 @@ export const USAGE = `Usage: molecule-platform-emulator [options]
 
   --host <host>           interface to bind (default 127.0.0.1)
   --port <port>           port to bind (default 8080; 0 = a free port)
-  --compat <contract>     "latest" (default), "2026-04" (April 2026) or "2026-08"
-                          (the August-2026 server)
+  --compat <contract>     "latest" (default: the August-2026 server, also "2026-08"),
+                          "2026-04" (April 2026) or "2026-05" (May 2026)
   --admin-token <token>   admin bearer (default: random, printed on start)
   --workspace <spec>      create a workspace at start-up and print the export lines its agent
                           needs; repeatable. <spec> is name[,parent=<name>][,role=<role>], e.g.

@@ -5,19 +5,17 @@ import type { Compat } from "./types.js";
 
 /**
  * The dated contracts: `2026-04` (the April-2026 server, real-server-2026-04.json), `2026-05`
- * (the newer server at enteros-core 50c3bdfd, platform-api.md §8: what `latest` has meant so far)
- * and `2026-08` (the August-2026 server at aeec8e47, real-server-2026-08.json).
+ * (the May-2026 server at enteros-core 50c3bdfd, platform-api.md §8: what `latest` meant until
+ * the August recordings) and `2026-08` (the August-2026 server at aeec8e47,
+ * real-server-2026-08.json).
  */
 export type Contract = "2026-04" | "2026-05" | "2026-08";
 
-/**
- * The contract `compat: "latest"` (the default) speaks. Making `latest` the August-2026 server is
- * this one line: `"2026-08"`.
- */
-const LATEST_CONTRACT: Contract = "2026-05";
+/** The contract `compat: "latest"` (the default) speaks: the August-2026 server users run today. */
+const LATEST_CONTRACT: Contract = "2026-08";
 
 /** The values `compat` accepts. */
-export const COMPATS: readonly Compat[] = ["latest", "2026-04", "2026-08"];
+export const COMPATS: readonly Compat[] = ["latest", "2026-04", "2026-05", "2026-08"];
 
 /** Whether `v` is a value `compat` accepts. */
 export function isCompat(v: unknown): v is Compat {

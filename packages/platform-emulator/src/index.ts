@@ -136,6 +136,7 @@ function makeAdmin(url: string, adminToken: string): EmulatorAdmin {
       if (input.parentId !== undefined) body["parent_id"] = input.parentId;
       if (input.url !== undefined) body["url"] = input.url;
       if (input.tier !== undefined) body["tier"] = input.tier;
+      if (input.deliveryMode !== undefined) body["delivery_mode"] = input.deliveryMode;
       const r = await call(url, adminToken, "POST", "/workspaces", body);
       expectOk(r, "createWorkspace");
       const raw = r.json as Record<string, unknown>;

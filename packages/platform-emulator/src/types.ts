@@ -1,7 +1,7 @@
 // Public option and helper types of the emulator.
 
 /** Which platform contract the emulator speaks. */
-export type Compat = "latest" | "2026-04" | "2026-08";
+export type Compat = "latest" | "2026-04" | "2026-05" | "2026-08";
 
 /** A clock the emulator reads for liveness, rate-limit windows and timestamps. */
 export interface Clock {
@@ -12,8 +12,9 @@ export interface Clock {
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
   /**
-   * Platform contract: `"latest"` (default, platform-api.md §8), the April-2026 baseline
-   * `"2026-04"`, or the August-2026 server `"2026-08"` (real-server-2026-08.json).
+   * Platform contract: `"latest"` (default: the August-2026 server, real-server-2026-08.json, also
+   * `"2026-08"`), the April-2026 baseline `"2026-04"`, or the May-2026 server `"2026-05"`
+   * (platform-api.md §8).
    */
   compat?: Compat;
   /** Interface to bind. Default `127.0.0.1`. */
@@ -116,6 +117,13 @@ export interface CreateWorkspaceInput {
   parentId?: string;
   url?: string;
   tier?: number;
+  /**
+   * `delivery_mode`: the server's default is push (workspace.go 790-800 at aeec8e47), so a
+   * workspace without a URL takes calls (503 "workspace has no URL") only once its agent
+   * registers for poll or with a URL; `"poll"` queues them from the start. The 2026-04 server,
+   * which has no such field, ignores it.
+   */
+  deliveryMode?: "push" | "poll";
   /** Extra fields sent as-is in the `POST /workspaces` body. */
   extra?: Record<string, unknown>;
 }

@@ -91,7 +91,7 @@ describe("molecule-platform-emulator", () => {
     let err = "";
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
     expect(await exitOf(child)).toBe(2);
-    expect(err).toContain("--compat must be one of latest, 2026-04, 2026-08");
+    expect(err).toContain("--compat must be one of latest, 2026-04, 2026-05, 2026-08");
   });
 
   it("accepts --compat 2026-08", () => {

@@ -10,6 +10,8 @@ export type {
 } from "./handler-types.js";
 export type { TaskPushConfig } from "./push-config.js";
 export type { WebhookAddressKind, WebhookAddressPolicy } from "./webhook-address.js";
+// Internal: the platform-bearer check classifies its registered URL's host (agent/source).
+export { classifyAddress, isIpLiteral } from "./webhook-address.js";
 export {
   raiseKeepAliveTimeout,
   startA2AServer,

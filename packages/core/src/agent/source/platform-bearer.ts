@@ -11,7 +11,7 @@
 // out the secret but pushes without it. GETs (the card, the transcript the platform
 // reads without a bearer) are left to the path secret; the chat-file routes check it themselves.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { closeUnread, verifyBearer } from "../../a2a/index.js";
+import { classifyAddress, closeUnread, isIpLiteral, verifyBearer } from "../../a2a/index.js";
 import { FILE_READ_SUFFIX, INGEST_SUFFIX } from "../../platform/index.js";
 import type { Logger } from "../../transport/index.js";
 
@@ -20,30 +20,16 @@ function platformSendsBearer(url: string | undefined): boolean {
   if (url === undefined) return false;
   let host: string;
   try {
-    host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    host = new URL(url).hostname.toLowerCase();
   } catch {
     return false;
   }
   if (host === "") return false;
   // The platform's own names (a workspace container, a per-workspace tunnel) count as internal.
   if (/^ws-[0-9a-f-]+(\.|$)/.test(host)) return false;
-  if (/^[\d.]+$/.test(host)) return !privateV4(host);
-  if (host.includes(":")) return !/^(::1?|f[cd]|fe[89ab]|::ffff:)/.test(host);
+  // An IP literal: only a public one is external (loopback, private, link-local, CGNAT are not).
+  if (isIpLiteral(host)) return classifyAddress(host.replace(/^\[|\]$/g, "")) === "public";
   return true;
-}
-
-/** Loopback, private, link-local, unspecified or shared (CGNAT) IPv4: the platform sends no bearer. */
-function privateV4(ip: string): boolean {
-  const [a = 0, b = 0] = ip.split(".").map(Number);
-  return (
-    a === 0 ||
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b < 128) ||
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b < 32) ||
-    (a === 192 && b === 168)
-  );
 }
 
 /** Options of {@link PlatformBearer}. */
