@@ -70,8 +70,11 @@ it("answers a peer's message and calls another peer through a peer tool, reading
     }),
   ]);
   const tools = await peerTools(writer);
+  // The platform files every workspace created without a parent under its seeded "Org Concierge",
+  // so the concierge is a sibling peer, as a user sees it.
   expect(tools.map((t) => t.name).sort()).toEqual([
     "call_fact_checker",
+    "call_org_concierge",
     "call_user",
     "delegate_to_peer",
     "list_peers",
