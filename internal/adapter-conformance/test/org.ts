@@ -27,7 +27,7 @@ export interface Org {
   emu: Emulator;
   caller: PlatformClient;
   callerToken: string;
-  /** Peer key → workspace id. */
+  /** Peer key → workspace id (`concierge`: the Org Concierge the org's workspaces nest under). */
   ids: Record<string, string>;
   /** Adds a peer under `key`. */
   peer(key: string, spec: PeerSpec): Promise<void>;
@@ -51,6 +51,10 @@ export async function startOrg(): Promise<Org> {
   const clients: PlatformClient[] = [];
   const modules: TestingModule[] = [];
   const ids: Record<string, string> = {};
+  // On the August-2026 platform a workspace created without a parent nests under the seeded Org
+  // Concierge (offline, no URL), which is then among every peer list: key "concierge".
+  const parentId = (await caller.getWorkspace(self.id)).parent_id;
+  if (parentId) ids["concierge"] = parentId;
   return {
     emu,
     caller,

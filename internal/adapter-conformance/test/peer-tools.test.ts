@@ -229,6 +229,7 @@ describe("the same tools in every adapter", () => {
       `call_${short(ids["kaikei"]!)}`,
       "call_slow_lane",
       "call_offline_desk",
+      "call_org_concierge", // the Org Concierge the org nests under (August 2026)
     ].sort();
     const names = Object.fromEntries(
       ADAPTERS.map((a) => [a.name, [...loaded.get(a.name)!.describe().keys()].sort()]),
@@ -383,7 +384,7 @@ describe("removed workspaces", () => {
     expect(first).toMatchObject({ kind: "error", code: "peer_unknown" });
   });
 
-  it("this workspace purged: the same outcome everywhere (the platform answers 403, as for a removed peer)", async () => {
+  it("this workspace purged: the same outcome everywhere (its own failure: thrown, not a tool result)", async () => {
     await org.emu.admin.deleteWorkspace(caller.workspaceId, { purge: true });
     const outcomes: Outcome[] = [];
     for (const adapter of ADAPTERS)
@@ -391,8 +392,8 @@ describe("removed workspaces", () => {
     const [first, ...others] = outcomes;
     for (const [i, other] of others.entries())
       expect(other).toEqual(asSeenBy(ADAPTERS[i + 1]!, first!));
-    // The platform answers a purged caller's peer call with the 403 it gives for a removed peer:
-    // the tool cannot tell them apart; the agent's heartbeat raises WorkspaceRemovedError.
-    expect(first).toMatchObject({ kind: "error", code: "forbidden" });
+    // The August-2026 platform authenticates every caller: a purged workspace's token is `401`,
+    // this workspace's own failure, which every adapter throws rather than hand to the model.
+    expect(first).toMatchObject({ kind: "throws", code: "unauthorized" });
   });
 });
