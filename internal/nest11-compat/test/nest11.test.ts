@@ -262,7 +262,8 @@ async function workspaces(label: string): Promise<{
 }> {
   const ws = await emu.admin.createWorkspace({ name: `nest11-${label}` });
   if (!ws.token) throw new Error("the emulator issued no workspace token");
-  const peer = await emu.admin.createWorkspace({ name: `peer-${label}` });
+  // The peer reads its inbox (poll): created for poll, as a poll agent's workspace is.
+  const peer = await emu.admin.createWorkspace({ name: `peer-${label}`, deliveryMode: "poll" });
   const client = new PlatformClient({
     platformUrl: emu.url,
     workspaceId: peer.id,
@@ -403,11 +404,20 @@ describe("@molecule-ai/nestjs as published, in a CommonJS NestJS 11 app", () => 
         `nest11 echo: over push on ${adapter}`,
       );
 
-      // Without the secret path segment the route answers 404 and nothing is handled.
+      // Without the secret path segment the route answers 404 and nothing is handled, even with
+      // the platform's bearer (which the workspace's heartbeat hands out, as to the app).
+      const self = new PlatformClient({
+        platformUrl: emu.url,
+        workspaceId: ws.id,
+        token: ws.token,
+      });
+      await self.heartbeat();
+      const bearer = `Bearer ${self.files.inboundSecret!}`;
+      await self.close();
       for (const url of [`${base}/wrong-secret-wrong-secret-0000`, base]) {
         const res = await fetch(url, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", authorization: bearer },
           body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "message/send", params: {} }),
         });
         expect(res.status).toBe(404);
