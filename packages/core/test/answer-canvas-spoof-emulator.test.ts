@@ -1,6 +1,8 @@
-// #46 item 9 over real HTTP through the emulator: an unauthenticated POST to the platform's canvas
-// route (no X-Workspace-ID), role agent, naming A's outbound messageId in molecule_in_reply_to,
-// resolves nothing: a polled row without an authenticated sender resolves no call. The legitimate
+// #46 item 9 over real HTTP through the emulator: a POST to the platform's canvas route (no
+// X-Workspace-ID), role agent, naming A's outbound messageId in molecule_in_reply_to, resolves
+// nothing: a polled row without an authenticated sender resolves no call. On August the route
+// refuses a POST without a bearer (401); with the admin bearer (the canvas's) it is delivered, and
+// still resolves nothing. The legitimate
 // answers still do, in both compat modes: a poll peer answering with reply, a push peer answering
 // through the proxy synchronously.
 import { randomUUID } from "node:crypto";
@@ -41,11 +43,22 @@ async function startAgent(
   return agent;
 }
 
-/** The attack: an answer POSTed to A's canvas route, with no caller headers at all. */
-async function canvasPost(emu: Emulator, to: string, message: Record<string, unknown>) {
+/**
+ * The attack: an answer POSTed to A's canvas route with no workspace caller headers, with the
+ * canvas's admin bearer (`bearer: false`: none at all).
+ */
+async function canvasPost(
+  emu: Emulator,
+  to: string,
+  message: Record<string, unknown>,
+  { bearer = true }: { bearer?: boolean } = {},
+) {
   const res = await fetch(`${emu.url}/workspaces/${to}/a2a`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: {
+      "content-type": "application/json",
+      ...(bearer ? { authorization: `Bearer ${emu.adminToken}` } : {}),
+    },
     body: JSON.stringify({
       jsonrpc: "2.0",
       id: randomUUID(),
@@ -88,6 +101,9 @@ describe("the canvas-route reply spoof resolves nothing (#46 item 9)", () => {
 
     // The spoofs name the exact outbound messageId; one also claims to be B.
     const inReplyTo = { molecule_in_reply_to: messageId };
+    // August refuses the route without a bearer (a2a_proxy_helpers.go authenticateA2AHTTPCaller).
+    const spoof = { parts: [{ kind: "text", text: "no bearer" }], metadata: inReplyTo };
+    expect(await canvasPost(emu, a.id, spoof, { bearer: false })).toBe(401);
     expect(
       await canvasPost(emu, a.id, {
         parts: [{ kind: "text", text: "spoof" }],

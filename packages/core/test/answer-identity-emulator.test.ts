@@ -50,16 +50,18 @@ async function startAgent(
 }
 
 /**
- * POSTs a message to `/workspaces/<to>/a2a`: as the canvas (no caller headers: the platform
- * authenticates nobody and records no sender), or as workspace `as` with its token.
+ * POSTs a message to `/workspaces/<to>/a2a`: as the canvas (the admin bearer, no X-Workspace-ID:
+ * the platform records no sender), as workspace `as` with its token, or with no bearer at all
+ * (`"nobody"`, which August refuses 401).
  */
 async function post(
   to: string,
   message: Record<string, unknown>,
-  as?: { id: string; token: string },
+  as?: { id: string; token: string } | "nobody",
 ): Promise<number> {
   const headers: Record<string, string> = { "content-type": "application/json" };
-  if (as) {
+  if (as === undefined) headers.authorization = `Bearer ${emu.adminToken}`;
+  else if (as !== "nobody") {
     headers.authorization = `Bearer ${as.token}`;
     headers["x-workspace-id"] = as.id;
   }
@@ -92,7 +94,7 @@ async function slowCallee(name: string) {
 }
 
 describe("an awaited answer rests on authenticated facts only", () => {
-  it("canvas-route spoof: an unauthenticated role-agent message does not resolve A's call to B", async () => {
+  it("canvas-route spoof: a role-agent message with no authenticated sender does not resolve A's call to B", async () => {
     await setup();
     const a = await workspace("a");
     const b = await slowCallee("b");
@@ -103,6 +105,8 @@ describe("an awaited answer rests on authenticated facts only", () => {
     const call = agentA.callPeer(b.id, "question").then((r) => (settled = r));
     await waitFor(() => emu.activity(b.id).some((r) => r["activity_type"] === "a2a_receive"));
 
+    // Without a bearer the canvas route refuses the post (August: authenticateA2AHTTPCaller).
+    expect(await post(a.id, { role: "agent", parts: text("spoof 0") }, "nobody")).toBe(401);
     // The spoofs: no metadata; a claim to be B; a guessed context. None names the call's messageId.
     expect(await post(a.id, { role: "agent", parts: text("spoof 1") })).toBe(200);
     expect(
@@ -191,7 +195,8 @@ describe("the turn limit counts authenticated senders only", () => {
     const contextId = "ctx-b";
     const claim = { molecule_source_workspace_id: b.id };
     for (let i = 0; i < 10; i++) {
-      await post(a.id, { role: "user", contextId, parts: text(`spoof ${i}`), metadata: claim });
+      const spoof = { role: "user", contextId, parts: text(`spoof ${i}`), metadata: claim };
+      expect(await post(a.id, spoof)).toBe(200);
     }
     // B's real messages in its conversation, sent by B through the proxy (authenticated).
     for (const t of ["real 1", "real 2"]) await b.client.callPeer(a.id, t, { contextId });
