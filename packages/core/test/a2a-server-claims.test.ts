@@ -110,17 +110,24 @@ interface RpcAnswer {
   error?: { code: number; message: string; data?: { code?: string; retryable?: boolean } };
 }
 
-/** A blocking `message/send` (or `method`) of `text` under `messageId`, posted to `url`. */
+/**
+ * A blocking `message/send` (or `method`) of `text` under `messageId`, posted to `url` (with
+ * `bearer`, as the canvas route needs on August 2026).
+ */
 async function send(
   url: string,
   messageId: string,
   text: string,
   method = "message/send",
   configuration?: unknown,
+  bearer?: string,
 ): Promise<RpcAnswer> {
   const res = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: {
+      "content-type": "application/json",
+      ...(bearer !== undefined ? { authorization: `Bearer ${bearer}` } : {}),
+    },
     body: JSON.stringify({
       jsonrpc: "2.0",
       id: 1,
@@ -353,7 +360,9 @@ describe("claims through the platform's proxy", () => {
     // Each delivery lands on another instance (as behind a load balancer): registered in turn.
     const proxied = async (url: string) => {
       await client.register({ url, agentCard: { name: "claimed" } });
-      return await send(`${emu.url}/workspaces/${ws.id}/a2a`, "m-proxy", "via proxy");
+      // The canvas route needs a bearer on August 2026: the admin token, as the canvas sends.
+      const canvas = `${emu.url}/workspaces/${ws.id}/a2a`;
+      return await send(canvas, "m-proxy", "via proxy", undefined, undefined, emu.adminToken);
     };
     const first = await proxied(a.url);
     const again = await proxied(b.url);

@@ -1,5 +1,7 @@
 // End to end through the platform: the emulator's A2A proxy forwards a canvas-style body (no
-// jsonrpc/id, `type` parts, or no role) to our push server's capability URL, with no credentials.
+// jsonrpc/id, `type` parts, or no role) to our push server's capability URL. The canvas route needs
+// a bearer on August 2026 (the canvas sends the admin token); the push server is the bare A2A
+// server, which checks no platform bearer (a RemoteAgent's endpoint does, see platform-2026-08).
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startA2AServer, type A2AMessage, type A2AServer } from "../src/public/a2a.js";
@@ -31,7 +33,7 @@ interface ProxyAnswer {
 async function proxy(id: string, body: unknown): Promise<{ status: number; json: ProxyAnswer }> {
   const res = await fetch(`${emu.url}/workspaces/${id}/a2a`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${emu.adminToken}` },
     body: JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as ProxyAnswer };

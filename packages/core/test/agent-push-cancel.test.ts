@@ -1,13 +1,13 @@
 // tasks/cancel reaches a RemoteAgent handler: a push agent (its own server, registered with the
 // emulator, memory store) runs a message sent as an A2A task; tasks/cancel to the agent's own
-// endpoint aborts the handler's ctx.signal, the task answers `canceled`, the handler's late
+// endpoint (with the platform's bearer, as the August-2026 proxy sends it) aborts the handler's ctx.signal, the task answers `canceled`, the handler's late
 // answer is dropped and nothing is retried or dead-lettered. A queued message leaves the queue.
 // Unit level: each message has its own signal, and the cancel listeners go when messages settle.
 import { randomUUID } from "node:crypto";
 import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
-import { rpc, waitFor } from "@internal/test-utils";
+import { type RpcBody, rpcRequest, waitFor } from "@internal/test-utils";
 import type { A2AHandlerContext, A2AMessage } from "../src/a2a/index.js";
 import type { Answers } from "../src/agent/answer/answers.js";
 import type { PeerCalls } from "../src/agent/route/call-peer.js";
@@ -26,9 +26,24 @@ function userMessage(text: string, messageId: string = randomUUID()): Record<str
   return { kind: "message", role: "user", messageId, parts: [{ kind: "text", text }] };
 }
 
+/** A JSON-RPC call to `agent`'s push endpoint with the platform's bearer, as its proxy sends. */
+async function rpc(
+  agent: RemoteAgent<PlatformClient>,
+  method: string,
+  params: unknown,
+): Promise<RpcBody> {
+  const request = rpcRequest(agent.pushUrl!, method, params);
+  request.headers.set("authorization", `Bearer ${agent.client.files.inboundSecret}`);
+  return (await (await fetch(request)).json()) as RpcBody;
+}
+
 /** A non-blocking send: the task id. */
-async function startTask(url: string, text: string, messageId?: string): Promise<string> {
-  const body = await rpc(url, "message/send", {
+async function startTask(
+  agent: RemoteAgent<PlatformClient>,
+  text: string,
+  messageId?: string,
+): Promise<string> {
+  const body = await rpc(agent, "message/send", {
     message: userMessage(text, messageId),
     configuration: { blocking: false },
   });
@@ -87,28 +102,27 @@ describe("tasks/cancel aborts a RemoteAgent push handler", () => {
       }
       return `ok ${msg.text}`;
     });
-    const url = agent.pushUrl!;
-    const id = await startTask(url, "long");
+    const id = await startTask(agent, "long");
     await waitFor(() => calls.length === 1);
-    expect((await rpc(url, "tasks/get", { id })).result?.status?.state).toBe("working");
+    expect((await rpc(agent, "tasks/get", { id })).result?.status?.state).toBe("working");
 
-    const canceled = await rpc(url, "tasks/cancel", { id });
+    const canceled = await rpc(agent, "tasks/cancel", { id });
     expect(canceled.result?.status?.state).toBe("canceled");
     await aborted(calls[0]!.signal); // the handler observes the cancel at once
     expect((calls[0]!.signal.reason as { code?: string }).code).toBe("task_canceled");
 
     release();
     await waitFor(() => agent.activeTasks === 0);
-    const task = (await rpc(url, "tasks/get", { id })).result!;
+    const task = (await rpc(agent, "tasks/get", { id })).result!;
     expect(task.status?.state).toBe("canceled");
     expect(task.artifacts).toBeUndefined();
-    expect((await rpc(url, "tasks/cancel", { id })).error?.code).toBe(-32002);
+    expect((await rpc(agent, "tasks/cancel", { id })).error?.code).toBe(-32002);
     expect(calls).toHaveLength(1); // not retried
     expect(deadLetters).toEqual([]);
     expect(events).not.toContain("handled");
 
     // Other messages have their own signal: not aborted, answered as usual.
-    const next = await rpc(url, "message/send", { message: userMessage("next") });
+    const next = await rpc(agent, "message/send", { message: userMessage("next") });
     expect(JSON.stringify(next.result)).toContain("ok next");
     expect(calls[1]!.signal).not.toBe(calls[0]!.signal);
     expect(calls[1]!.signal.aborted).toBe(false);
@@ -121,12 +135,11 @@ describe("tasks/cancel aborts a RemoteAgent push handler", () => {
       await aborted(ctx.signal);
       throw ctx.signal.reason;
     });
-    const url = agent.pushUrl!;
-    const id = await startTask(url, "abortable");
+    const id = await startTask(agent, "abortable");
     await waitFor(() => attempts.length === 1);
-    await rpc(url, "tasks/cancel", { id });
+    await rpc(agent, "tasks/cancel", { id });
     await waitFor(() => agent.activeTasks === 0);
-    expect((await rpc(url, "tasks/get", { id })).result?.status?.state).toBe("canceled");
+    expect((await rpc(agent, "tasks/get", { id })).result?.status?.state).toBe("canceled");
     expect(attempts).toEqual([1]);
     expect(deadLetters).toEqual([]);
   });
@@ -143,21 +156,22 @@ describe("tasks/cancel aborts a RemoteAgent push handler", () => {
       },
       { concurrency: 1 },
     );
-    const url = agent.pushUrl!;
-    const first = await startTask(url, "first");
+    const first = await startTask(agent, "first");
     await waitFor(() => seen.length === 1);
     const queuedMid = randomUUID();
-    const queued = await startTask(url, "queued", queuedMid);
-    expect((await rpc(url, "tasks/cancel", { id: queued })).result?.status?.state).toBe("canceled");
+    const queued = await startTask(agent, "queued", queuedMid);
+    expect((await rpc(agent, "tasks/cancel", { id: queued })).result?.status?.state).toBe(
+      "canceled",
+    );
     release();
     await waitFor(
       async () =>
-        (await rpc(url, "tasks/get", { id: first })).result?.status?.state === "completed",
+        (await rpc(agent, "tasks/get", { id: first })).result?.status?.state === "completed",
     );
     await waitFor(() => agent.activeTasks === 0);
     expect(seen).toEqual(["first"]);
     // A resend of the canceled message is answered canceled, not run and not "completed".
-    const again = await rpc(url, "message/send", { message: userMessage("queued", queuedMid) });
+    const again = await rpc(agent, "message/send", { message: userMessage("queued", queuedMid) });
     expect(again.result?.status?.state).toBe("canceled");
     expect(seen).toEqual(["first"]);
   });

@@ -1,12 +1,13 @@
 // Issue #69 for a RemoteAgent on push delivery (its own built-in server), through the emulator's
-// proxy, on the August-2026 contract (the proxy sends the platform's bearer) and on the default
-// one: peer workspace A starts a task (a non-blocking send) and asks a question (the handler's
+// proxy, on the default contract (August 2026: the proxy sends the platform's bearer) and on
+// 2026-05 (the platform hands out the secret but pushes without it): peer workspace A starts a task (a non-blocking send) and asks a question (the handler's
 // `askForInput`); peer workspace B, through the same proxy with its own token, is shown nothing of
 // A's and reaches nothing by a guessed id (tasks/get, tasks/cancel, tasks/resubscribe, the push
 // config methods, a message answering A's question), nor by the id the message's id and content
 // would name (what question tasks were once named after): a question task's id is an HMAC under a
 // key from the path secret, so a restart of the agent still answers the same task. A stranger
-// POSTing to the push URL directly is refused without the platform's bearer on 2026-08.
+// POSTing to the push URL directly is refused without the platform's bearer on August; on May the
+// path secret is the only check.
 import { createHash, randomUUID } from "node:crypto";
 import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
 import { sseData, waitFor } from "@internal/test-utils";
@@ -64,8 +65,8 @@ function unkeyedQuestionId(message: A2AMessage): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-for (const compat of ["2026-08", undefined] as const) {
-  const contract = compat ?? "default";
+for (const compat of [undefined, "2026-05"] as const) {
+  const contract = compat ?? "default, 2026-08";
   describe(`two callers of a RemoteAgent's push endpoint through the proxy (${contract} contract)`, () => {
     let emu: Emulator;
     let a: Peer;
@@ -101,7 +102,7 @@ for (const compat of ["2026-08", undefined] as const) {
         logger: {},
       });
       await started.start();
-      if (compat === "2026-08") await waitFor(() => agentPeer.client.files.signsPushes);
+      if (compat === undefined) await waitFor(() => agentPeer.client.files.signsPushes);
       return started;
     };
 
@@ -236,7 +237,7 @@ for (const compat of ["2026-08", undefined] as const) {
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
       });
 
-    it.runIf(compat === "2026-08")(
+    it.runIf(compat === undefined)(
       "a stranger POSTing to the push URL directly is refused without the platform's bearer (401)",
       async () => {
         const before = runs.length;
@@ -251,10 +252,10 @@ for (const compat of ["2026-08", undefined] as const) {
       },
     );
 
-    it.runIf(compat === undefined)(
+    it.runIf(compat === "2026-05")(
       "a stranger POSTing to the push URL directly still reaches no task (the path secret is the check)",
       async () => {
-        // The default contract's platform pushes without a bearer: there is none to require.
+        // A May-June 2026 platform pushes without a bearer: there is none to require.
         const listed = (await (await direct("ListTasks", {})).json()) as Json;
         const got = (await (await direct("tasks/get", { id: newTaskId() })).json()) as Json;
         expect(listed.result).toMatchObject({ tasks: [], totalSize: 0 });

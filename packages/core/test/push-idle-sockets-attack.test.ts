@@ -1,7 +1,7 @@
 // Issue 46 item 7, as the attack itself over real HTTP: a stranger (no path secret needed) holds
 // 10,000 idle sockets to the push port of a RemoteAgent registered with the emulator, reopening
-// every one the server closes (up to 1,000 a second), while 40 legitimate pushes arrive and a
-// peer calls the agent through the platform's proxy. Before the fix the server held 256 idle
+// every one the server closes (up to 1,000 a second), while 40 legitimate pushes arrive (with the
+// platform's bearer, as the August-2026 proxy sends them) and a peer calls the agent through the platform's proxy. Before the fix the server held 256 idle
 // sockets and closed every newcomer: 0-1 of 40 pushes were served. Now the oldest connection
 // without a request in flight makes room, so >= 38 of 40 are answered and the peer's call
 // completes, while the server's open connections stay bounded by its cap (1024).
@@ -62,6 +62,7 @@ interface AttackerStats {
 let emu: Awaited<ReturnType<typeof startEmulator>>;
 const clients: PlatformClient[] = [];
 let agent: RemoteAgent<PlatformClient>;
+let client: PlatformClient;
 let peer: PlatformClient;
 let meId: string;
 let port: number;
@@ -81,7 +82,7 @@ beforeAll(async () => {
   const me = await emu.admin.createWorkspace({ name: "target" });
   const other = await emu.admin.createWorkspace({ name: "caller" });
   meId = me.id;
-  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: me.id, token: me.token! });
+  client = new PlatformClient({ platformUrl: emu.url, workspaceId: me.id, token: me.token! });
   peer = new PlatformClient({ platformUrl: emu.url, workspaceId: other.id, token: other.token! });
   clients.push(client, peer);
   agent = new RemoteAgent({
@@ -103,13 +104,19 @@ afterAll(async () => {
   await emu?.close();
 });
 
-/** One legitimate push (JSON-RPC `message/send`): true when answered with the handler's text. */
+/**
+ * One legitimate push (JSON-RPC `message/send`, with the platform's bearer): true when answered
+ * with the handler's text.
+ */
 async function push(i: number): Promise<boolean> {
   const messageId = randomUUID();
   try {
     const r = await fetch(agent.pushUrl!, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${client.files.inboundSecret}`,
+      },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: i,
