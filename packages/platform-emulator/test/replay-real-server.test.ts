@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LATEST_DIFFERS } from "./replay-latest-differences.js";
+import { MAY_DIFFERS } from "./replay-2026-05-differences.js";
 import { startAgent, type Agent } from "./helpers.js";
 import {
   makeOrg,
@@ -28,14 +28,14 @@ const shared = fileURLToPath(
 it("the fixture is a faithful copy: one step per recorded case, none extra", () => {
   expect(recorded.cases).toHaveLength(117);
   expect(Object.keys(STEPS).sort()).toEqual(recorded.cases.map((c) => c.case).sort());
-  for (const name of Object.keys(LATEST_DIFFERS)) expect(STEPS).toHaveProperty([name]);
+  for (const name of Object.keys(MAY_DIFFERS)) expect(STEPS).toHaveProperty([name]);
 });
 
 it.skipIf(!existsSync(shared))("the fixture equals ../shared/conformance (when present)", () => {
   expect(recorded).toEqual(JSON.parse(readFileSync(shared, "utf8")));
 });
 
-describe.each(["2026-04", "latest"] as const)("replay against compat %s", (compat) => {
+describe.each(["2026-04", "2026-05"] as const)("replay against compat %s", (compat) => {
   let agent: Agent;
   let org: Org;
   beforeAll(async () => {
@@ -51,7 +51,7 @@ describe.each(["2026-04", "latest"] as const)("replay against compat %s", (compa
     "case %i: %s",
     async (_i, name, c) => {
       const r = await runStep(org, name);
-      const differs = compat === "latest" ? LATEST_DIFFERS[name] : undefined;
+      const differs = compat === "2026-05" ? MAY_DIFFERS[name] : undefined;
       const expected = differs?.signature ?? c.signature;
       expect(r.status).toBe(Number(expected.slice(0, 3)));
       expect(signatureOf(expected, r)).toBe(expected);

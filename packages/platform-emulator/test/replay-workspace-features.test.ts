@@ -3,9 +3,10 @@
 // memories, approvals, traces, transcript, session search, delegation records, update-card, event
 // delivery over SSE and the `GET /ws` WebSocket, event history) against the emulator and compares
 // each case's `signature`: the April-2026 recording (fixtures/real-server-2026-04-workspace-
-// features.json) in compats "2026-04" and "latest", the August-2026 one (…-2026-08-…) in compat
-// "2026-08". Both recordings have the same case names, so one step table serves them; every case
-// is served (a case that differs in "latest" is listed below with its reason, as in the README).
+// features.json) in compats "2026-04" and "2026-05", the August-2026 one (…-2026-08-…) in compat
+// "2026-08" (what "latest" is). Both recordings have the same case names, so one step table serves
+// them; every case is served (a case that differs in "2026-05" is listed below with its reason, as
+// in the README).
 // Event cases also compare the envelope of every message (its keys and their JSON types) with the
 // recorded ones. Memory and session-search listings are also compared row by row (scope/label and
 // content, ids mapped to the org's names).
@@ -971,28 +972,28 @@ const STEPS: Record<string, Step> = {
     call("GET", path(o, "C2", "approvals"), admin(o)),
 };
 
-/** Cases whose answer differs in the emulator's "latest" contract (see replay-latest-differences.ts). */
-const LATEST_DIFFERS: Record<string, { signature: string; reason: string }> = {};
+/** Cases whose answer differs in the emulator's "2026-05" contract (see replay-2026-05-differences.ts). */
+const MAY_DIFFERS: Record<string, { signature: string; reason: string }> = {};
 for (const name of [
   "GET /workspaces/C2 after update-card (no auth)",
   "GET /workspaces/C2 after agent_card {} (no auth)",
 ])
-  LATEST_DIFFERS[name] = {
+  MAY_DIFFERS[name] = {
     signature:
       "200 keys:active_tasks,agent_card,collapsed,delivery_mode,id,last_error_rate," +
       "last_outbound_at,max_concurrent_tasks,name,parent_id,role,runtime,status,tier," +
       "uptime_seconds,url,x,y",
-    reason: "emulator addition in latest: the workspace's delivery_mode",
+    reason: "emulator addition in 2026-05: the workspace's delivery_mode",
   };
 
-type Compat = "2026-04" | "latest" | "2026-08";
+type Compat = "2026-04" | "2026-05" | "2026-08";
 let currentCase = "";
 let currentCompat: Compat = "2026-04";
 let recorded: Recording = RECORDINGS["2026-04"];
 const recordedCase = (name: string): RecordedCase =>
   recorded.cases.find((c) => c.case === name) as RecordedCase;
 const expectedOf = (name: string): string =>
-  (currentCompat === "latest" ? LATEST_DIFFERS[name]?.signature : undefined) ??
+  (currentCompat === "2026-05" ? MAY_DIFFERS[name]?.signature : undefined) ??
   recordedCase(name).signature;
 
 async function send(o: Org, c: Call): Promise<Res> {
@@ -1065,7 +1066,7 @@ describe.each(["2026-04", "2026-08"] as const)("the %s recording", (server) => {
     const rec = RECORDINGS[server];
     expect(rec.cases).toHaveLength(291);
     expect(Object.keys(STEPS).sort()).toEqual(rec.cases.map((c) => c.case).sort());
-    for (const name of Object.keys(LATEST_DIFFERS)) expect(STEPS).toHaveProperty([name]);
+    for (const name of Object.keys(MAY_DIFFERS)) expect(STEPS).toHaveProperty([name]);
   });
 
   it.skipIf(!existsSync(sharedPath(server)))(
@@ -1078,7 +1079,7 @@ describe.each(["2026-04", "2026-08"] as const)("the %s recording", (server) => {
 
 describe.each([
   ["2026-04", "2026-04"],
-  ["latest", "2026-04"],
+  ["2026-05", "2026-04"],
   ["2026-08", "2026-08"],
 ] as const)("replay against compat %s (the %s recording)", (compat, server) => {
   let echo: Echo;

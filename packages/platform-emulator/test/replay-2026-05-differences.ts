@@ -1,15 +1,16 @@
-// Recorded cases whose answer differs in the emulator's "latest" contract, each with its reason.
+// Recorded cases whose answer differs in the emulator's "2026-05" contract (the May-2026 server),
+// each with its reason.
 // The emulator README lists the same cases ("Replaying the real server").
 
-/** A case's expected signature in "latest" and why it differs from the 2026-04 recording. */
-export interface LatestDifference {
+/** A case's expected signature in "2026-05" and why it differs from the 2026-04 recording. */
+export interface MayDifference {
   signature: string;
   reason: string;
 }
 
 const REGISTER_KEYS = "delivery_mode,platform_inbound_secret,status";
 
-export const LATEST_DIFFERS: Record<string, LatestDifference> = {
+export const MAY_DIFFERS: Record<string, MayDifference> = {
   "GET /workspaces/<id> no auth": {
     signature:
       "200 keys:active_tasks,agent_card,collapsed,delivery_mode,id,last_error_rate," +
