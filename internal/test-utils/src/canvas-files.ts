@@ -43,13 +43,17 @@ export async function canvasUpload(
   return { status: res.status, json };
 }
 
-/** The canvas's chat message: a text part, then one file part per uploaded file. */
+/**
+ * The canvas's chat message: a text part, then one file part per uploaded file. `adminToken` is the
+ * bearer the canvas sends; the August-2026 platform refuses the route without it (401), the May
+ * one took none.
+ */
 export async function canvasSend(
   platformUrl: string,
   workspaceId: string,
   text: string,
   uploaded: readonly { uri: string; name: string; mimeType: string; size: number }[],
-  messageId: string = crypto.randomUUID(),
+  { messageId = crypto.randomUUID(), adminToken }: { messageId?: string; adminToken?: string } = {},
 ): Promise<{ status: number; json: unknown }> {
   const parts: unknown[] = [];
   if (text) parts.push({ kind: "text", text });
@@ -60,7 +64,10 @@ export async function canvasSend(
     });
   const res = await fetch(`${platformUrl}/workspaces/${workspaceId}/a2a`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: {
+      "Content-Type": "application/json",
+      ...(adminToken === undefined ? {} : { Authorization: `Bearer ${adminToken}` }),
+    },
     body: JSON.stringify({
       method: "message/send",
       params: { message: { role: "user", messageId, parts }, metadata: { history: [] } },
@@ -76,7 +83,10 @@ export async function canvasSend(
   return { status: res.status, json };
 }
 
-/** Uploads `files` and sends `text` with them, as one canvas user action; throws on a refusal. */
+/**
+ * Uploads `files` and sends `text` with them, as one canvas user action; throws when the upload or
+ * the send is refused (a status that is not 2xx).
+ */
 export async function canvasSendFiles(
   platformUrl: string,
   adminToken: string,
@@ -87,7 +97,9 @@ export async function canvasSendFiles(
   const up = await canvasUpload(platformUrl, adminToken, workspaceId, files);
   if (up.status !== 200 || !up.json.files)
     throw new Error(`canvas upload refused: ${up.status} ${JSON.stringify(up.json)}`);
-  const sent = await canvasSend(platformUrl, workspaceId, text, up.json.files);
+  const sent = await canvasSend(platformUrl, workspaceId, text, up.json.files, { adminToken });
+  if (sent.status < 200 || sent.status > 299)
+    throw new Error(`canvas send refused: ${sent.status} ${JSON.stringify(sent.json)}`);
   return { uploaded: up.json.files, answer: sent.json };
 }
 

@@ -263,7 +263,8 @@ describe("a 2026-04 platform sends no inbound secret: the route fails closed", (
 describe("a poll agent fetches only its own workspace's uploads, only for the canvas", () => {
   it("a pending URI of another workspace, or one a peer sends, is never fetched nor acknowledged", async () => {
     const a = await emu.admin.createWorkspace({ name: "poll-a" });
-    const b = await emu.admin.createWorkspace({ name: "poll-b" });
+    // B has no agent running: a poll workspace, where the canvas's uploads are staged.
+    const b = await emu.admin.createWorkspace({ name: "poll-b", deliveryMode: "poll" });
     const peerWs = await emu.admin.createWorkspace({ name: "peer" });
     const proxy = await countingProxy(emu.url);
     const c = new PlatformClient({ platformUrl: proxy.url, workspaceId: a.id, token: a.token! });
@@ -288,7 +289,8 @@ describe("a poll agent fetches only its own workspace's uploads, only for the ca
         await canvasUpload(emu.url, emu.adminToken, a.id, [{ name: "a.txt", data: "A" }])
       ).json.files!;
       // The canvas names B's file in a message to A; a peer names A's own file.
-      await canvasSend(emu.url, a.id, "B's file", ofB);
+      const sent = await canvasSend(emu.url, a.id, "B's file", ofB, { adminToken: emu.adminToken });
+      expect(sent.status).toBe(200);
       await peer.callPeer(a.id, {
         parts: [
           { kind: "text", text: "A's file, from a peer" },

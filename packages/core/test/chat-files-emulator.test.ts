@@ -2,8 +2,8 @@
 // poll delivery (the platform stages it; the agent fetches it and acknowledges it once, after the
 // handler) and with push delivery (the platform forwards it to the agent's ingest route); and an
 // agent's file reaches the canvas user in one call (`client.notify(text, { files })`), both ways.
-// Everything over real HTTP against the emulator's "latest" contract, the canvas side played as
-// the canvas does it (@internal/test-utils canvas-files.ts).
+// Everything over real HTTP against the emulator's "latest" contract (the August-2026 server), the
+// canvas side played as the canvas does it (@internal/test-utils canvas-files.ts).
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import {
   canvasDownload,
@@ -18,6 +18,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent, type InboundMessage } from "../src/index.js";
 import type { InboundFile } from "../src/public/files.js";
 
+/** A pending upload's acknowledgement (not the inbox cursor's `POST /activity/ack`). */
+const isFileAck = (r: string): boolean => /\/pending-uploads\/[^/]+\/ack$/.test(r);
+
 let emu: Emulator;
 const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -30,6 +33,19 @@ afterEach(async () => {
 afterAll(async () => {
   await emu.close();
 });
+
+/** The sweeper deletes an acknowledged upload an hour after its ack (August `DefaultAckRetention`). */
+const ACK_RETENTION_MS = 60 * 60 * 1000;
+
+/** The canvas's chat message to `ws` (the admin bearer), which the platform must take. */
+async function canvasSays(
+  ws: string,
+  text: string,
+  uploaded: Parameters<typeof canvasSend>[3],
+): Promise<void> {
+  const sent = await canvasSend(emu.url, ws, text, uploaded, { adminToken: emu.adminToken });
+  expect(sent.status).toBe(200);
+}
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -112,13 +128,17 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
       },
     ]);
     expect(files[1]!.bytes).toEqual(PNG);
-    // Acknowledged once each, after the handler: the platform no longer serves them.
-    const acks = (): string[] => proxy.requests.filter((r) => r.endsWith("/ack"));
+    // Acknowledged once each, after the handler. The August platform keeps an acknowledged upload
+    // readable for an hour, then sweeps it (an unacknowledged one lives 24 h).
+    const acks = (): string[] => proxy.requests.filter(isFileAck);
     await waitFor(() => acks().length === 2, { timeoutMs: 10_000 });
     const ids = uploaded.map((u) => u.uri.split("/")[1]);
     expect(acks().sort()).toEqual(
       ids.map((id) => `POST /workspaces/${ws.id}/pending-uploads/${id}/ack`).sort(),
     );
+    for (const u of uploaded)
+      expect((await canvasDownload(emu.url, emu.adminToken, ws.id, u.uri)).status).toBe(200);
+    emu.advanceClock(ACK_RETENTION_MS);
     for (const u of uploaded)
       expect((await canvasDownload(emu.url, emu.adminToken, ws.id, u.uri)).status).toBe(404);
     // The upload rows are not messages: the handler ran once, for the canvas's message.
@@ -155,14 +175,15 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
     ]);
     await waitFor(() => dead.length === 1, { timeoutMs: 15_000 });
     await agent.stop();
-    expect(proxy.requests.filter((r) => r.endsWith("/ack"))).toEqual([]);
+    expect(proxy.requests.filter(isFileAck)).toEqual([]);
     const still = await canvasDownload(emu.url, emu.adminToken, ws.id, uploaded[0]!.uri);
     expect(still.status).toBe(200);
     expect(text(still.bytes)).toBe("a");
   }, 30_000);
 
   it("a file the platform no longer holds (acknowledged, expired) is a file_unavailable error the handler can catch", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "poll-files-gone" });
+    // Uploads before the agent's first start: the workspace is created for poll, as users do.
+    const ws = await emu.admin.createWorkspace({ name: "poll-files-gone", deliveryMode: "poll" });
     const up = await canvasUpload(emu.url, emu.adminToken, ws.id, [
       { name: "gone.txt", data: "x" },
     ]);
@@ -172,6 +193,7 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
       headers: { Authorization: `Bearer ${emu.adminToken}` },
     });
     expect(acked.status).toBe(200);
+    emu.advanceClock(ACK_RETENTION_MS); // swept
     const errors: unknown[] = [];
     const { seen } = await agentOn(emu.url, ws, "poll", async (f) => {
       try {
@@ -181,7 +203,7 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
         return new Uint8Array();
       }
     });
-    await canvasSend(emu.url, ws.id, "where is it", up.json.files!);
+    await canvasSays(ws.id, "where is it", up.json.files!);
     await waitFor(() => seen.length === 1, { timeoutMs: 15_000 });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: "file_unavailable", status: 404, retryable: false });
@@ -189,7 +211,7 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
   }, 30_000);
 
   it("a pending upload larger than its message announces is not read past the announced size", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "poll-files-size" });
+    const ws = await emu.admin.createWorkspace({ name: "poll-files-size", deliveryMode: "poll" });
     const up = await canvasUpload(emu.url, emu.adminToken, ws.id, [
       { name: "big.bin", data: new Uint8Array(4096) },
     ]);
@@ -203,7 +225,7 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
       }
     });
     // The message claims 16 bytes: the SDK reads no more than that.
-    await canvasSend(emu.url, ws.id, "small, I promise", [{ ...up.json.files![0]!, size: 16 }]);
+    await canvasSays(ws.id, "small, I promise", [{ ...up.json.files![0]!, size: 16 }]);
     await waitFor(() => seen.length === 1, { timeoutMs: 15_000 });
     expect(seen[0]!.files[0]!.size).toBe(16);
     expect(errors[0]).toMatchObject({ code: "file_too_large", retryable: false });
@@ -276,7 +298,7 @@ describe("push delivery: a file this agent does not hold", () => {
   it("is listed, and bytes() says it is not held (another instance took it in, or it was dropped)", async () => {
     const ws = await emu.admin.createWorkspace({ name: "push-files-missing" });
     const errors: unknown[] = [];
-    const { agent, seen } = await agentOn(emu.url, ws, { mode: "push" }, async (f) => {
+    const { agent, client, seen } = await agentOn(emu.url, ws, { mode: "push" }, async (f) => {
       try {
         return await f.bytes();
       } catch (err) {
@@ -285,9 +307,13 @@ describe("push delivery: a file this agent does not hold", () => {
       }
     });
     const uri = `workspace:/workspace/.molecule/chat-uploads/${"0".repeat(32)}-gone.txt`;
+    // Sent as the platform sends a push: with the inbound secret the agent got at register.
     const res = await fetch(agent.pushUrl!, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${client.files.inboundSecret!}`,
+      },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: 1,
@@ -336,7 +362,7 @@ describe("an agent's files reach the canvas user in one call", () => {
     ).toEqual(PNG);
     // Its own uploads are logged as chat_upload_receive rows in its inbox: never a message. A
     // later canvas message is handled after the poll passed them, alone.
-    await canvasSend(emu.url, ws.id, "thanks", []);
+    await canvasSays(ws.id, "thanks", []);
     await waitFor(() => seen.length === 1, { timeoutMs: 15_000 });
     expect(seen.map((s) => s.msg.text)).toEqual(["thanks"]);
   }, 30_000);

@@ -12,6 +12,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 
 const CHILD = fileURLToPath(new URL("./fixtures/files-kill-child.mjs", import.meta.url));
 
+/** A pending upload's acknowledgement (not the inbox cursor's `POST /activity/ack`). */
+const isFileAck = (r: string): boolean => /\/pending-uploads\/[^/]+\/ack$/.test(r);
+
 let emu: Emulator;
 let dir: string;
 const children: ChildProcess[] = [];
@@ -49,7 +52,8 @@ async function lines(path: string): Promise<string[]> {
 }
 
 it("a crash before the acknowledgement delivers the file again on the next start, then acknowledges it once", async () => {
-  const ws = await emu.admin.createWorkspace({ name: "files-crashy" });
+  // The canvas uploads before the agent's first start: a poll workspace, as users create it.
+  const ws = await emu.admin.createWorkspace({ name: "files-crashy", deliveryMode: "poll" });
   const proxy = await countingProxy(emu.url);
   try {
     const { uploaded } = await canvasSendFiles(emu.url, emu.adminToken, ws.id, "keep this", [
@@ -68,7 +72,7 @@ it("a crash before the acknowledgement delivers the file again on the next start
     const exited = new Promise((r) => first.child.once("exit", r));
     first.child.kill("SIGKILL");
     await exited;
-    const acks = (): string[] => proxy.requests.filter((r) => r.endsWith("/ack"));
+    const acks = (): string[] => proxy.requests.filter(isFileAck);
     expect(acks()).toEqual([]);
     const kept = await canvasDownload(emu.url, emu.adminToken, ws.id, uploaded[0]!.uri);
     expect(kept.status).toBe(200); // still on the platform
@@ -83,9 +87,13 @@ it("a crash before the acknowledgement delivers the file again on the next start
     second.child.kill("SIGTERM");
     await stopped;
     expect(acks()).toHaveLength(1);
-    expect((await canvasDownload(emu.url, emu.adminToken, ws.id, uploaded[0]!.uri)).status).toBe(
-      404,
-    );
+    // August keeps an acknowledged upload readable for an hour (`DefaultAckRetention`), then sweeps
+    // it; an unacknowledged one would live 24 h.
+    const after = async (): Promise<number> =>
+      (await canvasDownload(emu.url, emu.adminToken, ws.id, uploaded[0]!.uri)).status;
+    expect(await after()).toBe(200);
+    emu.advanceClock(60 * 60 * 1000);
+    expect(await after()).toBe(404);
   } finally {
     await proxy.close();
   }
