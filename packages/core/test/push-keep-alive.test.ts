@@ -58,8 +58,11 @@ class PooledConnection {
     return new PooledConnection(socket);
   }
 
-  /** Sends one push on this connection; resolves with the whole answer, or `"closed"`. */
-  async push(url: URL, text: string): Promise<string> {
+  /**
+   * Sends one push on this connection (with `bearer`, as the August-2026 proxy sends the platform's
+   * to a RemoteAgent); resolves with the whole answer, or `"closed"`.
+   */
+  async push(url: URL, text: string, bearer?: string): Promise<string> {
     if (this.#closed) return "closed";
     const messageId = randomUUID();
     const body = JSON.stringify({
@@ -71,6 +74,7 @@ class PooledConnection {
     this.#buffer = "";
     this.socket.write(
       `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+        (bearer === undefined ? "" : `Authorization: Bearer ${bearer}\r\n`) +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
     for (;;) {
@@ -87,12 +91,13 @@ class PooledConnection {
 it("keeps an idle connection longer than its clients do: a push 7 s after the last one reuses it", async () => {
   const url = new URL(agent.pushUrl!);
   const conn = await PooledConnection.open(url);
-  const first = await conn.push(url, "one");
+  const bearer = client.files.inboundSecret;
+  const first = await conn.push(url, "one", bearer);
   expect(first).toMatch(/^HTTP\/1\.1 200 /);
   expect(first.toLowerCase()).toContain("keep-alive: timeout=95");
   // The client's own idle interval (what the scenario is about), longer than Node's default 5 s.
   await sleep(CLIENT_IDLE_MS);
-  const second = await conn.push(url, "two");
+  const second = await conn.push(url, "two", bearer);
   expect(second).toMatch(/^HTTP\/1\.1 200 /);
   expect(second).toContain("echo:two");
   conn.socket.destroy();

@@ -1,13 +1,13 @@
 // Issue 46 item 6, as the attack itself over real HTTP: a request the push server (RemoteAgent's
 // built-in server, registered with the emulator) or its transcript route refuses for its path, its
-// auth (path secret, bearer) or its declared size is answered without reading its body, and the
-// connection closes: 100 MB streamed at it costs < 1 MiB read on the server side and < 10 MiB of
+// auth (path secret, the platform's bearer on August 2026, the transcript's bearer) or its declared
+// size is answered without reading its body, and the connection closes: 100 MB streamed at it costs < 1 MiB read on the server side and < 10 MiB of
 // RSS, alone and 8 at once. Without the fix node:http drained all 100 MB to keep the connection.
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { connect, type Socket } from "node:net";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { sendA2AMessage } from "@internal/test-utils";
+import { rpcRequest, type RpcBody } from "@internal/test-utils";
 import { RemoteAgent } from "../src/agent/index.js";
 import { PlatformClient } from "../src/platform/index.js";
 
@@ -94,9 +94,13 @@ function attack(head: string): Promise<Attack> {
   });
 }
 
-const post = (path: string, extra = ""): string =>
+/** The header line of the platform's bearer, as its proxy sends with each push (August 2026). */
+const platform = (): string => `Authorization: Bearer ${client.files.inboundSecret}\r\n`;
+
+/** A POST of a 100 MB body to `path`, by default with the platform's bearer (`auth` "": none). */
+const post = (path: string, auth = platform()): string =>
   `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
-  `Content-Length: ${BODY}\r\n${extra}\r\n`;
+  `Content-Length: ${BODY}\r\n${auth}\r\n`;
 
 /** Runs `attacks`, sampling this process's RSS meanwhile; returns the results and the RSS growth. */
 async function measured(
@@ -136,12 +140,15 @@ it("8 such bodies at once: each answered 404 with < 1 MiB read, < 10 MiB RSS in 
   expect(rss).toBeLessThan(10 * MB);
 }, 120_000);
 
-it("refused for a wrong secret, a declared size over the limit, or a bad transcript bearer (and a GET answered with a body unread): the same", async () => {
+it("refused for a wrong secret, a missing platform bearer, a declared size over the limit, or a bad transcript bearer (and a GET answered with a body unread): the same", async () => {
   const wrongSecret = `/${"A".repeat(43)}`;
   const cases: [string, RegExp][] = [
     [post(wrongSecret), /^HTTP\/1\.1 404 /],
     [post(secretPath), /^HTTP\/1\.1 413 /], // declared 100 MB against the 1 MiB default limit
     [post(`${secretPath}/.well-known/agent-card.json`), /^HTTP\/1\.1 405 /],
+    // Without the platform's bearer, once it signs: refused before the path is looked at.
+    [post(secretPath, ""), /^HTTP\/1\.1 401 /],
+    [post(wrongSecret, ""), /^HTTP\/1\.1 401 /],
     [
       `GET /transcript HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${BODY}\r\n\r\n`,
       /^HTTP\/1\.1 401 /,
@@ -151,7 +158,7 @@ it("refused for a wrong secret, a declared size over the limit, or a bad transcr
         `Content-Length: ${BODY}\r\n\r\n`,
       /^HTTP\/1\.1 401 /,
     ],
-    [post("/transcript", "Authorization: Bearer x\r\n"), /^HTTP\/1\.1 405 /],
+    [post("/transcript"), /^HTTP\/1\.1 405 /],
     // Answered, not refused, but a GET should carry no body: its body is not read either.
     [
       `GET ${secretPath}/.well-known/agent-card.json HTTP/1.1\r\nHost: localhost\r\n` +
@@ -170,7 +177,12 @@ it("refused for a wrong secret, a declared size over the limit, or a bad transcr
     expect(r.serverRead).toBeLessThan(MB);
   });
   expect(rss).toBeLessThan(10 * MB);
-  // The server still serves: a push is answered.
-  const answer = await sendA2AMessage(agent.pushUrl!, "after-the-attacks", "still here?");
+  // The server still serves: a push (the platform's, with its bearer) is answered.
+  const message = { kind: "message", role: "user", messageId: "after-the-attacks" };
+  const request = rpcRequest(agent.pushUrl!, "message/send", {
+    message: { ...message, parts: [{ kind: "text", text: "still here?" }] },
+  });
+  request.headers.set("authorization", `Bearer ${client.files.inboundSecret}`);
+  const answer = (await (await fetch(request)).json()) as RpcBody;
   expect(JSON.stringify(answer.result)).toContain("echo:still here?");
 }, 120_000);
