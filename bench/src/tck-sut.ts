@@ -1,24 +1,38 @@
 // A system under test for the A2A conformance kit (a2aproject/a2a-tck), run by bench/tck/run.sh:
-// `node bench/src/tck-sut.ts <ours|official> <working|multiturn> [legacy|rest]` prints its URL
+// `node bench/src/tck-sut.ts <ours|official> <working|multiturn> [legacy|rest|grpc]` prints its URL
 // (the card at `<url>.well-known/agent-card.json`) and serves until SIGTERM.
 //
 //   ours       startA2AServer (no path secret, streaming on), the agent as an onMessage handler; it
 //              serves JSON-RPC and HTTP+JSON on the same URL (its card lists both) and push
 //              notifications, with webhooks on loopback allowed (the kit's webhook listens on
-//              localhost: a local run allows what a deployment should not)
+//              localhost: a local run allows what a deployment should not); `grpc`: the same
+//              handler options through createA2AHandler on a node:http server, and its gRPC binding
+//              (@molecule-ai/grpc startA2AGrpcServer, no tenant) on a second port, listed in the
+//              card by `grpcUrl`
 //   official   an @a2a-js/sdk 1.3 Express server (DefaultRequestHandler, InMemoryTaskStore), the same
 //              agent as an AgentExecutor; `legacy` enables its v0.3 compatibility layer (the v0.3
 //              kit); `rest` adds its HTTP+JSON handler (restHandler) on the same URL as JSON-RPC,
-//              with the same interfaces in its card as ours; push notifications on (its in-memory
-//              config store and default sender), as in our card
+//              with the same interfaces in its card as ours; `grpc` is `rest` plus its gRPC service
+//              (@a2a-js/sdk/server/grpc grpcService on a @grpc/grpc-js server) on a second port;
+//              push notifications on (its in-memory config store and default sender), as in our card
+//
+// The GRPC interface's url is `http://127.0.0.1:<port>` in both cards: the kit's gRPC client reads
+// a URL (its scheme says TLS or not; a bare `host:port` parses to no host), where @a2a-js/sdk's
+// client would take `host:port`.
 //
 //   working    answers every message with its task in `working` and keeps it there (until canceled):
 //              the kit's ListTasks, GetTask and CancelTask tests wait for a task in `working`
 //   multiturn  asks for input on a new task and completes it with the caller's answer
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { inputRequired, startA2AServer, type A2AMessage } from "@molecule-ai/agent-core/a2a";
+import { createServer as createTcpServer, type AddressInfo } from "node:net";
+import {
+  createA2AHandler,
+  inputRequired,
+  startA2AServer,
+  type A2AHandlerOptions,
+  type A2AMessage,
+} from "@molecule-ai/agent-core/a2a";
 
 type Impl = "ours" | "official";
 type AgentKind = "working" | "multiturn";
@@ -26,8 +40,9 @@ type AgentKind = "working" | "multiturn";
 const textOf = (m: A2AMessage): string =>
   m.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
 
-async function serveOurs(agent: AgentKind): Promise<{ url: string; close(): Promise<void> }> {
-  const server = await startA2AServer({
+/** The agent's options, the same over HTTP alone and with gRPC. */
+function oursOptions(agent: AgentKind): A2AHandlerOptions {
+  return {
     agentCard: {
       name: `tck ${agent}`,
       description: "A2A conformance kit agent",
@@ -44,14 +59,49 @@ async function serveOurs(agent: AgentKind): Promise<{ url: string; close(): Prom
       if (ctx.history.length === 0) return inputRequired(ctx, "Which city?");
       return `Sunny in ${textOf(message)}`;
     },
-  });
+  };
+}
+
+async function serveOurs(agent: AgentKind): Promise<{ url: string; close(): Promise<void> }> {
+  const server = await startA2AServer(oursOptions(agent));
   return { url: `${server.url.replace(/\/$/, "")}/`, close: () => server.close() };
+}
+
+/** A free loopback port (the gRPC server's, known before the card that names it). */
+async function freePort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+async function serveOursGrpc(agent: AgentKind): Promise<{ url: string; close(): Promise<void> }> {
+  const { startA2AGrpcServer } = await import("@molecule-ai/grpc");
+  const grpcPort = await freePort();
+  const a2a = createA2AHandler({
+    ...oursOptions(agent),
+    grpcUrl: `http://127.0.0.1:${grpcPort}`,
+  });
+  const httpServer = createServer((req, res) => void a2a.handleNode(req, res));
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  const grpc = await startA2AGrpcServer({ handler: a2a, pathSecret: false, port: grpcPort });
+  const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/`;
+  return {
+    url,
+    close: async () => {
+      await grpc.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
 }
 
 async function serveOfficial(
   agent: AgentKind,
   legacy: boolean,
   rest: boolean,
+  grpc: boolean,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const express = (await import("express")).default;
   const { AgentCard, Task, TaskStatusUpdateEvent } = await import("@a2a-js/sdk");
@@ -69,6 +119,7 @@ async function serveOfficial(
   const httpServer = createServer(app);
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/`;
+  const grpcUrl = grpc ? `http://127.0.0.1:${await freePort()}` : undefined;
   const card = AgentCard.fromJSON({
     name: `tck ${agent} (official)`,
     description: "A2A conformance kit agent",
@@ -76,11 +127,14 @@ async function serveOfficial(
     supportedInterfaces: [
       { url, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
       ...(rest ? [{ url, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" }] : []),
+      ...(grpcUrl ? [{ url: grpcUrl, protocolBinding: "GRPC", protocolVersion: "1.0" }] : []),
       // Listed without `legacy` too: the kit sends no A2A-Version header, which the official
       // server reads as 0.3 and refuses (-32009, HTTP 400 over HTTP+JSON) unless the card lists
       // 0.3 for that binding (ours reads a request without the header by its method or path).
       { url, protocolBinding: "JSONRPC", protocolVersion: "0.3" },
       ...(rest ? [{ url, protocolBinding: "HTTP+JSON", protocolVersion: "0.3" }] : []),
+      // The gRPC service checks the version as the others do (metadata `a2a-version`, none sent).
+      ...(grpcUrl ? [{ url: grpcUrl, protocolBinding: "GRPC", protocolVersion: "0.3" }] : []),
     ],
     capabilities: { streaming: true, pushNotifications: true },
     defaultInputModes: ["text/plain"],
@@ -173,20 +227,41 @@ async function serveOfficial(
   } else {
     app.use(rpc);
   }
+  let grpcServer: { tryShutdown(cb: () => void): void } | undefined;
+  if (grpcUrl !== undefined) {
+    const { Server, ServerCredentials } = await import("@grpc/grpc-js");
+    const { A2AService, grpcService } = await import("@a2a-js/sdk/server/grpc");
+    const server = new Server();
+    server.addService(
+      A2AService,
+      grpcService({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }),
+    );
+    await new Promise<number>((resolve, reject) =>
+      server.bindAsync(new URL(grpcUrl).host, ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
+    );
+    grpcServer = server;
+  }
   return {
     url,
-    close: () => new Promise<void>((resolve) => httpServer.close(() => resolve())),
+    close: async () => {
+      if (grpcServer) await new Promise<void>((resolve) => grpcServer.tryShutdown(resolve));
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
   };
 }
 
 const [impl, agent, mode] = process.argv.slice(2) as [Impl, AgentKind, string | undefined];
 if ((impl !== "ours" && impl !== "official") || (agent !== "working" && agent !== "multiturn")) {
-  console.error("usage: tck-sut.ts <ours|official> <working|multiturn> [legacy|rest]");
+  console.error("usage: tck-sut.ts <ours|official> <working|multiturn> [legacy|rest|grpc]");
   process.exit(2);
 }
+const grpc = mode === "grpc";
 const sut =
   impl === "ours"
-    ? await serveOurs(agent)
-    : await serveOfficial(agent, mode === "legacy", mode === "rest");
+    ? await (grpc ? serveOursGrpc(agent) : serveOurs(agent))
+    : await serveOfficial(agent, mode === "legacy", mode === "rest" || grpc, grpc);
 console.log(sut.url);
 process.once("SIGTERM", () => void sut.close().then(() => process.exit(0)));

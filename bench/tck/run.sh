@@ -4,12 +4,16 @@
 # TCK_V1) and the v0.3 kit (tag 0.3.0.beta4), over JSON-RPC; then the v1.0 kit over HTTP+JSON
 # (`--transports rest`) and its transport-equivalence category (tests/optional/multi_transport,
 # marker transport_equivalence, `--transports jsonrpc,rest`), both servers serving JSON-RPC and
-# HTTP+JSON on the same URL. Prints, per kit, run and agent, the tests each passes and every test
-# the official server passes that ours does not (exit 1 if there is one).
+# HTTP+JSON on the same URL; then the v1.0 kit over gRPC (`--transports grpc`) and the
+# transport-equivalence category over all three (`--transports jsonrpc,rest,grpc`), both servers
+# adding their gRPC binding on a second port (ours: @molecule-ai/grpc; the official one:
+# @a2a-js/sdk/server/grpc), listed in their cards. Prints, per kit, run and agent, the tests each
+# passes and every test the official server passes that ours does not (exit 1 if there is one).
 #
 #   ./dev bash bench/tck/run.sh            (from the repository root; needs Python 3.11 and pip)
 #   TCK_SRC=/path/to/a2a-tck ./dev bash bench/tck/run.sh   (a local clone instead of GitHub)
-#   TCK_ONLY="rest equivalence" ./dev bash bench/tck/run.sh (only these runs: v1.0 v0.3 rest equivalence)
+#   TCK_ONLY="rest equivalence" ./dev bash bench/tck/run.sh
+#       (only these runs: v1.0 v0.3 rest equivalence grpc equivalence3)
 #   TCK_AGENTS=working ./dev bash bench/tck/run.sh          (only these agents: working multiturn)
 #
 # The kit's code and its virtualenv live in bench/tck/.work/ (git-ignored); none of it is committed.
@@ -39,9 +43,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# run <kit commit> <label> <transports> <impl> <agent> [legacy|rest]  (the URL without its trailing
-# slash: the kit appends "/.well-known/agent-card.json" to it). Label "equivalence" runs only the
-# transport-equivalence category.
+# run <kit commit> <label> <transports> <impl> <agent> [legacy|rest|grpc]  (the URL without its
+# trailing slash: the kit appends "/.well-known/agent-card.json" to it). Labels "equivalence" and
+# "equivalence3" run only the transport-equivalence category.
 run() {
   local kit="$1" label="$2" transports="$3"; shift 3
   # --test-scope all: without it the kit skips its optional tests (5 of them exercise the proto
@@ -50,7 +54,7 @@ run() {
   if [ -n "${TCK_ONLY:-}" ] && [[ " $TCK_ONLY " != *" $label "* ]]; then return; fi
   rm -f "$out"
   # The category as run_tck.py runs it (its tests skip without --test-scope all).
-  [ "$label" = "equivalence" ] && tests=(tests/optional/multi_transport -m transport_equivalence --test-scope all)
+  [[ "$label" = equivalence* ]] && tests=(tests/optional/multi_transport -m transport_equivalence --test-scope all)
   rm -f "$urlf"
   node "$ROOT/bench/src/tck-sut.ts" "$@" >"$urlf" &
   local pid=$!
@@ -71,6 +75,10 @@ for agent in ${TCK_AGENTS:-working multiturn}; do
   run "$TCK_V1" rest rest official "$agent" rest
   run "$TCK_V1" equivalence jsonrpc,rest ours "$agent"
   run "$TCK_V1" equivalence jsonrpc,rest official "$agent" rest
+  run "$TCK_V1" grpc grpc ours "$agent" grpc
+  run "$TCK_V1" grpc grpc official "$agent" grpc
+  run "$TCK_V1" equivalence3 jsonrpc,rest,grpc ours "$agent" grpc
+  run "$TCK_V1" equivalence3 jsonrpc,rest,grpc official "$agent" grpc
 done
 
 "$WORK/venv/bin/python" - "$WORK" <<'PY'
@@ -83,7 +91,7 @@ def outcomes(name):
         return {}
     return {t["nodeid"]: t["outcome"] for t in d.get("tests", [])}
 missing = 0
-for kit in ("v1.0", "v0.3", "rest", "equivalence"):
+for kit in ("v1.0", "v0.3", "rest", "equivalence", "grpc", "equivalence3"):
     for agent in ("working", "multiturn"):
         ours, off = outcomes(f"{kit}-ours-{agent}"), outcomes(f"{kit}-official-{agent}")
         if not ours and not off:
@@ -92,7 +100,9 @@ for kit in ("v1.0", "v0.3", "rest", "equivalence"):
             return sum(1 for k, v in o.items() if v == "passed" and k.startswith(pre))
         lt = "tests/mandatory/protocol/test_tasks_list_method.py"
         name = {"v1.0": "v1.0 kit", "v0.3": "v0.3 kit", "rest": "v1.0 kit over HTTP+JSON",
-                "equivalence": "v1.0 kit, transport-equivalence (JSON-RPC + HTTP+JSON)"}[kit]
+                "equivalence": "v1.0 kit, transport-equivalence (JSON-RPC + HTTP+JSON)",
+                "grpc": "v1.0 kit over gRPC",
+                "equivalence3": "v1.0 kit, transport-equivalence (JSON-RPC + HTTP+JSON + gRPC)"}[kit]
         def skipped(o):
             return sum(1 for v in o.values() if v == "skipped")
         print(f"{name}, {agent} agent: ours {count(ours)} passed ({count(ours, 'tests/mandatory')} mandatory, "
