@@ -1,9 +1,11 @@
-// Who sent a polled message, by name. The platform's activity rows carry only the sender's id
-// (`source_id`; no `data` block, no `peer_name`: activity.go at enteros-core 50c3bdfd), so the SDK
-// names the sender from its own peer cache, as the platform's newer clients do (#2905): the
-// registry's name and role for the id the platform authenticated, never what a sender wrote, with
-// no platform call per message once known, one bounded lookup for a sender not known yet, and
-// never a delivery delayed or failed by it. Over real HTTP against the emulator's latest contract.
+// Who sent a polled message, by name. The August-2026 platform names the sender in its activity
+// rows (`?include=peer_info`: `peer_name`, `peer_role`, activity.go `List`); the May one carried
+// only the sender's id (`source_id`; no `data` block, no `peer_name`: activity.go at enteros-core
+// 50c3bdfd), so there the SDK names the sender from its own peer cache, as the platform's newer
+// clients do (#2905): the registry's name and role for the id the platform authenticated, never
+// what a sender wrote, with no platform call per message once known, one bounded lookup for a
+// sender not known yet, and never a delivery delayed or failed by it. Over real HTTP against the
+// emulator.
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, type Dispatcher } from "undici";
 import { startEmulator } from "@molecule-ai/platform-emulator";
@@ -49,8 +51,8 @@ function countingPeers(): {
   return { dispatcher, started: () => started, answered: () => answered };
 }
 
-async function org() {
-  const emu: Emulator = await startEmulator();
+async function org(compat: "latest" | "2026-05" = "latest") {
+  const emu: Emulator = await startEmulator({ compat });
   const admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
   cleanups.push(
     () => emu.close(),
@@ -84,7 +86,7 @@ async function org() {
   return { emu, a, b, client, peer, agent, seen, counter };
 }
 
-describe("naming a polled message's sender (latest)", () => {
+describe("naming a polled message's sender", () => {
   it("a sender the peer cache knows is named with its registry name and role, with no platform call per message", async () => {
     const { a, b, client, peer, agent, seen, counter } = await org();
     await client.listPeers(); // e.g. a toolkit listed its peers at start
@@ -100,8 +102,23 @@ describe("naming a polled message's sender (latest)", () => {
     expect(counter.started()).toBe(1);
   });
 
-  it("an unknown sender starts one lookup, is not waited for, and is named from then on", async () => {
+  it("the platform names an unknown sender in its row: named at once, with no lookup", async () => {
     const { a, b, peer, agent, seen, counter } = await org();
+    await agent.start();
+    await peer.callPeer(a.id, "first");
+    await waitFor(() => seen.length === 1);
+    expect(seen[0]).toMatchObject({
+      text: "first",
+      sourceId: b.id,
+      peerName: "researcher",
+      peerRole: "sre",
+    });
+    expect(counter.started()).toBe(0);
+  });
+
+  it("an unknown sender starts one lookup, is not waited for, and is named from then on (2026-05)", async () => {
+    // The May platform's rows carry no peer_name: the SDK's own lookup names the sender.
+    const { a, b, peer, agent, seen, counter } = await org("2026-05");
     await agent.start();
     await peer.callPeer(a.id, "first");
     await waitFor(() => seen.length === 1);
@@ -127,7 +144,8 @@ describe("naming a polled message's sender (latest)", () => {
     await agent.start();
     const res = await fetch(`${emu.url}/workspaces/${a.id}/a2a`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      // The canvas's bearer (the admin token): August refuses the route without one.
+      headers: { "content-type": "application/json", authorization: `Bearer ${emu.adminToken}` },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: "1",
