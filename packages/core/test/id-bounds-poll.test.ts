@@ -28,7 +28,7 @@ afterEach(async () => {
  * handled, warned and left on disk, and its heap after a full GC.
  */
 async function run(emu: Emulator, dir: string, messageId: (i: number) => string) {
-  const w = await emu.admin.createWorkspace({ name: "bounded" });
+  const w = await emu.admin.createWorkspace({ name: "bounded", deliveryMode: "poll" });
   const token = w.token ?? (await emu.admin.createToken(w.id));
   const child = spawn(process.execPath, ["--expose-gc", CHILD], {
     env: {
@@ -50,7 +50,8 @@ async function run(emu: Emulator, dir: string, messageId: (i: number) => string)
   for (let i = 0; i < 100; i++) {
     const res = await fetch(`${emu.url}/workspaces/${w.id}/a2a`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      // The canvas route needs a bearer on August 2026: the admin token, as the canvas sends.
+      headers: { "content-type": "application/json", authorization: `Bearer ${emu.adminToken}` },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: randomUUID(),
