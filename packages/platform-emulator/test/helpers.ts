@@ -52,7 +52,11 @@ export interface Ws {
   token: string;
 }
 
-/** Creates an external workspace without URL and registers it (poll in latest, or push when url given). */
+/**
+ * Creates an external workspace without URL and registers it: poll without `url` (created for
+ * poll, as `AdminClient.createExternalWorkspace` does, since 2026-08 creates push by default;
+ * 2026-04 has no poll and gets an unreachable URL), push when `url` is given.
+ */
 export async function makeWs(
   emu: Emulator,
   name: string,
@@ -61,6 +65,9 @@ export async function makeWs(
   const created = await emu.admin.createWorkspace({
     name,
     ...(opts.parentId ? { parentId: opts.parentId } : {}),
+    ...(opts.url === undefined && emu.compat !== "2026-04"
+      ? { deliveryMode: "poll" as const }
+      : {}),
   });
   const token = created.token as string;
   const body: Record<string, unknown> = { id: created.id, agent_card: { name } };

@@ -1,6 +1,6 @@
 /* oxlint-disable typescript/no-explicit-any */
 // The real server's strict rules: agent URLs on register and dispatch, the sticky loopback URL on
-// re-register, the recorded 2026-04 oddities, and X-Source-Workspace-Id in "latest".
+// re-register, the recorded 2026-04 oddities, and X-Source-Workspace-Id since 2026-05.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../src/index.js";
 import { emulator, envelope, makeWs, req, startAgent, type Agent, type Ws } from "./helpers.js";
@@ -11,7 +11,10 @@ const register = (emu: Emulator, ws: Ws, url: string) =>
     token: ws.token,
   });
 
-describe.each(["latest", "2026-04"] as const)("agent URL rules (%s)", (compat) => {
+// The older servers' rules (one opaque 400 for every refused URL; any 127.0.0.1 URL sticks):
+// 2026-08 answers its URL check's own texts and keeps only a provisioner's URL (compat-2026-08's
+// register test).
+describe.each(["2026-05", "2026-04"] as const)("agent URL rules (%s)", (compat) => {
   let emu: Emulator;
   let agent: Agent;
   let ws: Ws;
@@ -87,7 +90,10 @@ describe("opt-ins: lenientAgentUrls (register) and devMode: false (dispatch)", (
     const agent = await startAgent();
     try {
       const ws = await makeWs(emu, "prod", { url: agent.url });
-      const r = await req(emu, "POST", `/workspaces/${ws.id}/a2a`, { body: envelope("hi") });
+      const r = await req(emu, "POST", `/workspaces/${ws.id}/a2a`, {
+        body: envelope("hi"),
+        token: emu.adminToken, // the canvas's bearer, which 2026-08 requires
+      });
       expect([r.status, r.json]).toEqual([
         502,
         { error: "workspace URL is not publicly routable" },
@@ -114,12 +120,21 @@ describe.each(["latest", "2026-04"] as const)("recorded server oddities (%s)", (
       body: { name: "c", runtime: "external", parent_id: "nope" },
       token: t,
     });
-    expect([create.status, create.json]).toEqual([500, { error: "failed to create workspace" }]);
     const unknownParent = await req(emu, "POST", "/workspaces", {
       body: { name: "c", runtime: "external", parent_id: crypto.randomUUID() },
       token: t,
     });
-    expect(unknownParent.json).toEqual({ error: "failed to create workspace" });
+    if (compat === "latest") {
+      // 2026-08 checks the parent first (the recording's cases 10 and 11).
+      expect([create.status, create.json.error]).toEqual([400, "parent_id is not a valid UUID"]);
+      expect([unknownParent.status, unknownParent.json.error]).toEqual([
+        422,
+        "parent workspace does not exist",
+      ]);
+    } else {
+      expect([create.status, create.json]).toEqual([500, { error: "failed to create workspace" }]);
+      expect(unknownParent.json).toEqual({ error: "failed to create workspace" });
+    }
     const reg = await req(emu, "POST", "/registry/register", {
       body: { id: "nope", url: "http://localhost:9/a2a", agent_card: {} },
       token: ws.token,
@@ -128,7 +143,8 @@ describe.each(["latest", "2026-04"] as const)("recorded server oddities (%s)", (
     const regBadUrl = await req(emu, "POST", "/registry/register", {
       body: { id: "nope", url: "http://127.0.0.1:9/a2a", agent_card: {} },
     });
-    expect(regBadUrl.status).toBe(400);
+    // 2026-08 checks the id before the URL.
+    expect(regBadUrl.status).toBe(compat === "latest" ? 500 : 400);
     const hb = await req(emu, "POST", "/registry/heartbeat", {
       body: { workspace_id: "nope" },
       token: ws.token,
@@ -170,8 +186,9 @@ describe.each(["latest", "2026-04"] as const)("recorded server oddities (%s)", (
   });
 });
 
-// #2323 (`a2a_proxy.go` 259-280 at 50c3bdfd): without X-Workspace-ID the newer server takes the
-// caller from the bearer; X-Source-Workspace-Id ("a forgeable display hint") is read by neither.
+// #2323 (`a2a_proxy.go` 259-280 at 50c3bdfd): without X-Workspace-ID the newer servers take the
+// caller from the bearer; X-Source-Workspace-Id ("a forgeable display hint") is read by none.
+// 2026-08 also refuses a call with no live bearer (401): the canvas sends the admin token.
 describe.each(["latest", "2026-04"] as const)(
   "the A2A caller without X-Workspace-ID (%s)",
   (compat) => {
@@ -199,6 +216,8 @@ describe.each(["latest", "2026-04"] as const)(
         ...(token !== undefined ? { token } : {}),
       });
     const lastSource = () => emu.activity(target.id).at(-1)?.["source_id"];
+    /** The canvas's bearer: none before 2026-08, the admin token on it. */
+    const canvas = (): string | undefined => (compat === "latest" ? emu.adminToken : undefined);
 
     it("a workspace's bearer names the caller in latest; the baseline leaves the call the canvas's", async () => {
       expect((await call(sibling.token)).status).toBe(200);
@@ -206,18 +225,21 @@ describe.each(["latest", "2026-04"] as const)(
     });
 
     it("X-Source-Workspace-Id names no caller in either contract, whatever the bearer", async () => {
-      expect((await call(undefined, { "X-Source-Workspace-Id": sibling.id })).status).toBe(200);
+      expect((await call(canvas(), { "X-Source-Workspace-Id": sibling.id })).status).toBe(200);
       expect(lastSource()).toBeNull();
       const claimed = await call(sibling.token, { "X-Source-Workspace-Id": target.id });
       expect(claimed.status).toBe(200);
       expect(lastSource()).toBe(compat === "latest" ? sibling.id : null);
     });
 
-    it("a bearer that is no live workspace token (the admin token, a revoked one) leaves the call the canvas's, never a 401", async () => {
+    it("the admin token leaves the call the canvas's; a bearer that is no live token does too before 2026-08, which refuses it (401)", async () => {
       expect((await call(emu.adminToken)).status).toBe(200);
       expect(lastSource()).toBeNull();
-      expect((await call("not-a-token")).status).toBe(200);
-      expect(lastSource()).toBeNull();
+      const stale = await call("not-a-token");
+      expect([stale.status, stale.json?.error]).toEqual(
+        compat === "latest" ? [401, "invalid caller auth token"] : [200, undefined],
+      );
+      if (compat !== "latest") expect(lastSource()).toBeNull();
     });
 
     it("a caller named by its bearer is held to the hierarchy rules", async () => {
