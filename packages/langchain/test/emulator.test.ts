@@ -103,7 +103,13 @@ describe("peers as tools in a createAgent loop", () => {
     });
 
     const tools = await loadPeerTools(me, { fresh: true });
-    expect(tools.map((t) => t.name).sort()).toEqual(["call_billing", "call_broken"]);
+    // Every workspace created without a parent is filed under the platform's seeded "Org
+    // Concierge", so the model is offered it too, as a user's agent is.
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      "call_billing",
+      "call_broken",
+      "call_org_concierge",
+    ]);
     const billingTool = tools.find((t) => t.name === "call_billing")!;
     expect(billingTool.description).toContain("Role: finance.");
     expect(billingTool.description).toContain("Skills: Refunds (issue refunds).");

@@ -63,9 +63,17 @@ interface Stored {
   key: string;
   value: Record<string, unknown>;
   createdAt: string;
+  /**
+   * The store's Molecule namespace when not the default: memory v2 (August 2026) keeps no label,
+   * so this is what tells two stores of one workspace apart there.
+   */
+  store?: string;
 }
 
 type Hit = { memory: Memory; item: Stored };
+
+/** The Molecule namespace of a store given none. */
+const DEFAULT_STORE = "langgraph";
 
 /** A 20-hex-digit token (a word full-text search finds, short enough to escape redaction). */
 function token(prefix: string, parts: unknown): string {
@@ -134,7 +142,7 @@ export class MemoryItemStore {
   constructor(client: MemoryStoreClient, options: MoleculeMemoryStoreOptions = {}) {
     this.#client = client;
     this.#scope = options.scope ?? "LOCAL";
-    this.#namespace = options.namespace ?? "langgraph";
+    this.#namespace = options.namespace ?? DEFAULT_STORE;
   }
 
   /** Runs the operations in order; one result each (`null`/`undefined` for put and a miss). */
@@ -169,7 +177,10 @@ export class MemoryItemStore {
       if (at < 0) continue;
       try {
         const item = decode(memory.content.slice(at + MEMORY_STORE_MARK.length).trim()) as Stored;
-        if (Array.isArray(item.namespace) && typeof item.key === "string")
+        // A labelled row (before memory v2) is this store's already; on v2 the item says.
+        const mine =
+          memory.namespace === this.#namespace || (item.store ?? DEFAULT_STORE) === this.#namespace;
+        if (mine && Array.isArray(item.namespace) && typeof item.key === "string")
           found.push({ memory, item });
       } catch {
         // not an item of this store (or altered): skipped
@@ -208,7 +219,8 @@ export class MemoryItemStore {
     if (value !== null) {
       const prefixes = namespace.map((_, i) => token("p", namespace.slice(0, i + 1)));
       const createdAt = old[0]?.item.createdAt ?? new Date().toISOString();
-      const stored = redactItem({ namespace, key, value, createdAt });
+      const store = this.#namespace === DEFAULT_STORE ? {} : { store: this.#namespace };
+      const stored = redactItem({ namespace, key, value, createdAt, ...store });
       const readable = `${[...namespace, key].join("/")}: ${JSON.stringify(stored.value).slice(0, 300)}`;
       await this.#client.commitMemory({
         content: `${readable}\n${token("k", [namespace, key])} ${token("p", [])} ${prefixes.join(" ")}\n${MEMORY_STORE_MARK}${encode(stored)}`,
