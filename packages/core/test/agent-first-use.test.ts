@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { rpc } from "@internal/test-utils";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
+import { platformRpc } from "./fixtures/platform-rpc.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -55,12 +56,13 @@ describe("structures created at their first use", () => {
     cleanups.push(() => agent.stop());
     await agent.start();
     const mid = randomUUID();
-    const first = await rpc(agent.pushUrl!, "message/send", { message: userMessage("hi", mid) });
-    const resend = await rpc(agent.pushUrl!, "message/send", { message: userMessage("hi", mid) });
+    // Pushed as the platform does (with its bearer, which an August-2026 platform sends).
+    const first = await platformRpc(agent, "message/send", { message: userMessage("hi", mid) });
+    const resend = await platformRpc(agent, "message/send", { message: userMessage("hi", mid) });
     expect(answerText(first.result)).toBe("answer 1: hi");
     expect(answerText(resend.result)).toBe("answer 1: hi");
     expect(runs).toEqual([mid]);
-    const other = await rpc(agent.pushUrl!, "message/send", {
+    const other = await platformRpc(agent, "message/send", {
       message: userMessage("again", randomUUID()),
     });
     expect(answerText(other.result)).toBe("answer 2: again");

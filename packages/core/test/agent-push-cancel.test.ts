@@ -7,12 +7,13 @@ import { randomUUID } from "node:crypto";
 import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
-import { type RpcBody, rpcRequest, waitFor } from "@internal/test-utils";
+import { waitFor } from "@internal/test-utils";
 import type { A2AHandlerContext, A2AMessage } from "../src/a2a/index.js";
 import type { Answers } from "../src/agent/answer/answers.js";
 import type { PeerCalls } from "../src/agent/route/call-peer.js";
 import { Dispatcher, type DispatcherOptions } from "../src/agent/run/dispatcher.js";
 import type { AgentObserver, MessageTrack } from "../src/events/index.js";
+import { platformRpc } from "./fixtures/platform-rpc.js";
 import { pushSource } from "./fixtures/push-source.js";
 import { memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import type { HandlerContext, InboundMessage } from "../src/index.js";
@@ -26,24 +27,13 @@ function userMessage(text: string, messageId: string = randomUUID()): Record<str
   return { kind: "message", role: "user", messageId, parts: [{ kind: "text", text }] };
 }
 
-/** A JSON-RPC call to `agent`'s push endpoint with the platform's bearer, as its proxy sends. */
-async function rpc(
-  agent: RemoteAgent<PlatformClient>,
-  method: string,
-  params: unknown,
-): Promise<RpcBody> {
-  const request = rpcRequest(agent.pushUrl!, method, params);
-  request.headers.set("authorization", `Bearer ${agent.client.files.inboundSecret}`);
-  return (await (await fetch(request)).json()) as RpcBody;
-}
-
 /** A non-blocking send: the task id. */
 async function startTask(
   agent: RemoteAgent<PlatformClient>,
   text: string,
   messageId?: string,
 ): Promise<string> {
-  const body = await rpc(agent, "message/send", {
+  const body = await platformRpc(agent, "message/send", {
     message: userMessage(text, messageId),
     configuration: { blocking: false },
   });
@@ -104,25 +94,25 @@ describe("tasks/cancel aborts a RemoteAgent push handler", () => {
     });
     const id = await startTask(agent, "long");
     await waitFor(() => calls.length === 1);
-    expect((await rpc(agent, "tasks/get", { id })).result?.status?.state).toBe("working");
+    expect((await platformRpc(agent, "tasks/get", { id })).result?.status?.state).toBe("working");
 
-    const canceled = await rpc(agent, "tasks/cancel", { id });
+    const canceled = await platformRpc(agent, "tasks/cancel", { id });
     expect(canceled.result?.status?.state).toBe("canceled");
     await aborted(calls[0]!.signal); // the handler observes the cancel at once
     expect((calls[0]!.signal.reason as { code?: string }).code).toBe("task_canceled");
 
     release();
     await waitFor(() => agent.activeTasks === 0);
-    const task = (await rpc(agent, "tasks/get", { id })).result!;
+    const task = (await platformRpc(agent, "tasks/get", { id })).result!;
     expect(task.status?.state).toBe("canceled");
     expect(task.artifacts).toBeUndefined();
-    expect((await rpc(agent, "tasks/cancel", { id })).error?.code).toBe(-32002);
+    expect((await platformRpc(agent, "tasks/cancel", { id })).error?.code).toBe(-32002);
     expect(calls).toHaveLength(1); // not retried
     expect(deadLetters).toEqual([]);
     expect(events).not.toContain("handled");
 
     // Other messages have their own signal: not aborted, answered as usual.
-    const next = await rpc(agent, "message/send", { message: userMessage("next") });
+    const next = await platformRpc(agent, "message/send", { message: userMessage("next") });
     expect(JSON.stringify(next.result)).toContain("ok next");
     expect(calls[1]!.signal).not.toBe(calls[0]!.signal);
     expect(calls[1]!.signal.aborted).toBe(false);
@@ -137,9 +127,9 @@ describe("tasks/cancel aborts a RemoteAgent push handler", () => {
     });
     const id = await startTask(agent, "abortable");
     await waitFor(() => attempts.length === 1);
-    await rpc(agent, "tasks/cancel", { id });
+    await platformRpc(agent, "tasks/cancel", { id });
     await waitFor(() => agent.activeTasks === 0);
-    expect((await rpc(agent, "tasks/get", { id })).result?.status?.state).toBe("canceled");
+    expect((await platformRpc(agent, "tasks/get", { id })).result?.status?.state).toBe("canceled");
     expect(attempts).toEqual([1]);
     expect(deadLetters).toEqual([]);
   });
@@ -160,18 +150,21 @@ describe("tasks/cancel aborts a RemoteAgent push handler", () => {
     await waitFor(() => seen.length === 1);
     const queuedMid = randomUUID();
     const queued = await startTask(agent, "queued", queuedMid);
-    expect((await rpc(agent, "tasks/cancel", { id: queued })).result?.status?.state).toBe(
+    expect((await platformRpc(agent, "tasks/cancel", { id: queued })).result?.status?.state).toBe(
       "canceled",
     );
     release();
     await waitFor(
       async () =>
-        (await rpc(agent, "tasks/get", { id: first })).result?.status?.state === "completed",
+        (await platformRpc(agent, "tasks/get", { id: first })).result?.status?.state ===
+        "completed",
     );
     await waitFor(() => agent.activeTasks === 0);
     expect(seen).toEqual(["first"]);
     // A resend of the canceled message is answered canceled, not run and not "completed".
-    const again = await rpc(agent, "message/send", { message: userMessage("queued", queuedMid) });
+    const again = await platformRpc(agent, "message/send", {
+      message: userMessage("queued", queuedMid),
+    });
     expect(again.result?.status?.state).toBe("canceled");
     expect(seen).toEqual(["first"]);
   });

@@ -7,9 +7,9 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { connect, type Socket } from "node:net";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { rpcRequest, type RpcBody } from "@internal/test-utils";
 import { RemoteAgent } from "../src/agent/index.js";
 import { PlatformClient } from "../src/platform/index.js";
+import { platformRpc } from "./fixtures/platform-rpc.js";
 
 const MB = 1024 * 1024;
 const BODY = 100 * MB;
@@ -179,10 +179,8 @@ it("refused for a wrong secret, a missing platform bearer, a declared size over 
   expect(rss).toBeLessThan(10 * MB);
   // The server still serves: a push (the platform's, with its bearer) is answered.
   const message = { kind: "message", role: "user", messageId: "after-the-attacks" };
-  const request = rpcRequest(agent.pushUrl!, "message/send", {
+  const answer = await platformRpc(agent, "message/send", {
     message: { ...message, parts: [{ kind: "text", text: "still here?" }] },
   });
-  request.headers.set("authorization", `Bearer ${client.files.inboundSecret}`);
-  const answer = (await (await fetch(request)).json()) as RpcBody;
   expect(JSON.stringify(answer.result)).toContain("echo:still here?");
 }, 120_000);
