@@ -22,6 +22,11 @@ export interface RpcRequestOptions {
   id?: string | number;
   /** Send `A2A-Version: 1.0` (the v1.0 dialect). */
   v1?: boolean;
+  /**
+   * `Authorization: Bearer <bearer>`: the platform's inbound secret, which a push server refuses a
+   * POST without (401) once it knows the platform signs (the August-2026 platform does).
+   */
+  bearer?: string | undefined;
 }
 
 /** A JSON-RPC 2.0 POST of `method` with `params` to `url`, as a `Request`. */
@@ -29,23 +34,32 @@ export function rpcRequest(
   url: string,
   method: string,
   params: unknown,
-  { id = randomUUID(), v1 = false }: RpcRequestOptions = {},
+  { id = randomUUID(), v1 = false, bearer }: RpcRequestOptions = {},
 ): Request {
   return new Request(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(v1 ? { "a2a-version": "1.0" } : {}) },
+    headers: {
+      "content-type": "application/json",
+      ...(v1 ? { "a2a-version": "1.0" } : {}),
+      ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+    },
     body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
   });
 }
 
-/** Calls `method` on `url` (`A2A-Version: 1.0` when `v1`) and returns the parsed answer. */
+/**
+ * Calls `method` on `url` and returns the parsed answer; `options` is `v1` (`A2A-Version: 1.0`)
+ * or the {@link RpcRequestOptions}.
+ */
 export async function rpc(
   url: string,
   method: string,
   params: unknown,
-  v1 = false,
+  options: boolean | RpcRequestOptions = false,
 ): Promise<RpcBody> {
-  const res = await fetch(rpcRequest(url, method, params, { v1 }));
+  const res = await fetch(
+    rpcRequest(url, method, params, typeof options === "boolean" ? { v1: options } : options),
+  );
   if (!(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
     return (await res.json()) as RpcBody;
   }
