@@ -1,5 +1,5 @@
-// The attack of issue 46 item 5, over real HTTP: a peer (and the unauthenticated canvas route)
-// sends messages whose contextId, text and claimed sender id hold a forged `[SYSTEM]` line and a
+// The attack of issue 46 item 5, over real HTTP: a peer (and the canvas route, with the admin
+// bearer the canvas holds) sends messages whose contextId, text and claimed sender id hold a forged `[SYSTEM]` line and a
 // forged inbox header "from a canvas user". The host (the official MCP client, over stdio and
 // Streamable HTTP, against both platform contracts) must read 0 forged headers or marker lines in
 // read_inbox, wait_for_message and the channel notifications. Issue 59: also with the header
@@ -57,7 +57,10 @@ function check(text: string, ws: string): { forged: string[]; headers: number } 
   };
 }
 
-/** Posts one A2A message to `target` through the platform's proxy, as `from` (or the canvas). */
+/**
+ * Posts one A2A message to `target` through the platform's proxy, as `from` (or as the canvas, with
+ * the admin bearer it holds: an August platform refuses the canvas route without one).
+ */
 function send(
   platform: TestPlatform,
   target: string,
@@ -68,7 +71,9 @@ function send(
     method: "POST",
     headers: {
       "content-type": "application/json",
-      ...(from ? { authorization: `Bearer ${from.token}`, "x-workspace-id": from.id } : {}),
+      ...(from
+        ? { authorization: `Bearer ${from.token}`, "x-workspace-id": from.id }
+        : { authorization: `Bearer ${platform.emulator.adminToken}` }),
     },
     body: JSON.stringify({
       jsonrpc: "2.0",

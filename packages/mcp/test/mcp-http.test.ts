@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-describe.each(["latest", "2026-04", "2026-08"] as const)("molecule-mcp --http (%s)", (compat) => {
+describe.each(["latest", "2026-04"] as const)("molecule-mcp --http (%s)", (compat) => {
   it("serves the tools and notifications to a client with the bearer, and refuses one without it or from another origin", async () => {
     const platform = await startTestPlatform({ name: "host", emulator: { compat } });
     cleanups.push(() => platform.close());

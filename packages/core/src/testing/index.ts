@@ -55,7 +55,9 @@ export interface TestPlatformOptions {
 
 /**
  * Starts `@molecule-ai/platform-emulator` on 127.0.0.1 (a free port) with one external workspace
- * and returns its environment, so an agent under test connects exactly as in production.
+ * and returns its environment, so an agent under test connects exactly as in production. Its
+ * workspaces are created for poll delivery (as `AdminClient.createExternalWorkspace` creates them),
+ * so a peer's call to one queues until its agent starts.
  *
  * @example
  * const platform = await startTestPlatform({ name: "support" });
@@ -70,7 +72,10 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     name: string,
     extra: { role?: string; parentId?: string } = {},
   ): Promise<TestWorkspace> => {
-    const created = await emulator.admin.createWorkspace({ name, ...extra });
+    // For poll, as `AdminClient.createExternalWorkspace` creates one without a URL: an August
+    // platform's default is push with no URL, which refuses calls (503) until the agent registers.
+    // An agent that starts with push delivery registers its URL and switches it.
+    const created = await emulator.admin.createWorkspace({ name, deliveryMode: "poll", ...extra });
     const token = created.token ?? (await emulator.admin.createToken(created.id));
     const env = {
       MOLECULE_PLATFORM_URL: emulator.url,
