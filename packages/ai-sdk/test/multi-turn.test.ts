@@ -45,16 +45,22 @@ it("asks back with askForInput (input-required) and answers in the same task", a
   cleanups.push(() => agent.stop());
   await agent.start();
   const url = agent.pushUrl!;
+  // Sent as the platform's proxy sends a push on August 2026: with its bearer.
   const send = (text: string, taskId?: string) =>
-    rpc(url, "message/send", {
-      message: {
-        kind: "message",
-        role: "user",
-        messageId: randomUUID(),
-        parts: [{ kind: "text", text }],
-        ...(taskId ? { taskId } : {}),
+    rpc(
+      url,
+      "message/send",
+      {
+        message: {
+          kind: "message",
+          role: "user",
+          messageId: randomUUID(),
+          parts: [{ kind: "text", text }],
+          ...(taskId ? { taskId } : {}),
+        },
       },
-    });
+      { bearer: client.files.inboundSecret },
+    );
 
   const ask = (await send("What is the weather?")).result!;
   expect(ask.status?.state).toBe("input-required");

@@ -108,7 +108,15 @@ describe("peerTools with a peer filter", () => {
     const tools = await peerTools(caller, { exclude: ["Billing"] });
     const list = tools[LIST_PEERS_TOOL] as ListPeersTool;
     const out = await list.execute({}, opts);
-    expect(out.map((p) => [p.id, p.toolName])).toEqual([[ids["ops"], "call_ops"]]);
+    // Every workspace created without a parent is filed under the platform's seeded "Org
+    // Concierge", which the caller sees as a peer too.
+    const concierge = (await caller.listPeers()).find((p) => p.name === "Org Concierge")!;
+    expect(out.map((p) => [p.id, p.toolName]).sort()).toEqual(
+      [
+        [ids["ops"], "call_ops"],
+        [concierge.id, "call_org_concierge"],
+      ].sort(),
+    );
   });
 });
 
@@ -129,6 +137,7 @@ describe("peerTools names", () => {
     });
     expect(Object.keys(tools).sort()).toEqual([
       "call_billing",
+      "call_org_concierge",
       DELEGATE_TO_PEER_TOOL,
       LIST_PEERS_TOOL,
     ]);

@@ -59,22 +59,29 @@ it("tasks/cancel aborts the model call of a ToolLoopAgent handler", async () => 
   cleanups.push(() => agent.stop());
   await agent.start();
   const url = agent.pushUrl!;
+  // The bearer the platform's proxy sends on every push (August 2026), which the agent wants.
+  const auth = { bearer: client.files.inboundSecret };
   const contextId = randomUUID();
 
-  const sent = await rpc(url, "message/send", {
-    message: message("a slow question", contextId),
-    configuration: { blocking: false },
-  });
+  const sent = await rpc(
+    url,
+    "message/send",
+    {
+      message: message("a slow question", contextId),
+      configuration: { blocking: false },
+    },
+    auth,
+  );
   const id = sent.result!.id!;
   await waitFor(() => modelSignals.length === 1);
-  expect((await rpc(url, "tasks/cancel", { id })).result?.status?.state).toBe("canceled");
+  expect((await rpc(url, "tasks/cancel", { id }, auth)).result?.status?.state).toBe("canceled");
   await waitFor(() => modelSignals[0]!.aborted); // the model call itself was aborted
   await waitFor(() => agent.activeTasks === 0);
-  expect((await rpc(url, "tasks/get", { id })).result?.status?.state).toBe("canceled");
+  expect((await rpc(url, "tasks/get", { id }, auth)).result?.status?.state).toBe("canceled");
   expect(modelSignals).toHaveLength(1); // not retried
   expect(deadLetters).toEqual([]);
 
   // Same conversation: the canceled turn is not in its history (one user turn in the prompt).
-  const next = await rpc(url, "message/send", { message: message("and now?", contextId) });
+  const next = await rpc(url, "message/send", { message: message("and now?", contextId) }, auth);
   expect(JSON.stringify(next.result)).toContain("quick answer (1 user turns)");
 });

@@ -19,7 +19,9 @@ it("answers polled messages with a ToolLoopAgent, keeping history per peer", asy
   const emu: Emulator = await startEmulator();
   cleanups.push(() => emu.close());
   const mk = async (name: string) => {
-    const ws = await emu.admin.createWorkspace({ name });
+    // For poll, as real users create an external workspace: on August 2026 an admin-created
+    // workspace is push with no URL, so a reply to a caller that never registered would fail.
+    const ws = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
     const client = new PlatformClient({
       platformUrl: emu.url,
       workspaceId: ws.id,
