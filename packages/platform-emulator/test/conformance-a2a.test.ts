@@ -32,6 +32,9 @@ const ROW_KEYS = [
 ];
 
 const START = "[A2A_RESULT_FROM_PEER]";
+/** The canvas's bearer on `emu`: none before 2026-08, the admin token on it (it refuses none). */
+const canvas = (emu: Emulator): { token?: string } =>
+  emu.compat === "latest" ? { token: emu.adminToken } : {};
 const texts = (rows: any[]) => rows.map((r) => r.request_body?.params?.message?.parts?.[0]?.text);
 
 describe.each(["latest", "2026-04"] as const)("hierarchy and discovery (%s)", (compat) => {
@@ -105,7 +108,13 @@ describe.each(["latest", "2026-04"] as const)("hierarchy and discovery (%s)", (c
       token: a.token,
       headers: { "X-Workspace-ID": b.id },
     });
-    expect(wrong.json).toEqual({ error: "invalid caller auth token" });
+    expect(wrong.json).toEqual({
+      // 2026-08: a live token of another workspace (a2a_proxy_helpers.go 1032 at aeec8e47)
+      error:
+        compat === "latest"
+          ? "caller ID does not match workspace auth token"
+          : "invalid caller auth token",
+    });
     const sys = await req(emu, "POST", `/workspaces/${a.id}/a2a`, {
       body: envelope("x"),
       headers: { "X-Workspace-ID": "system:cron" },
@@ -161,7 +170,12 @@ describe.each(["latest", "2026-04"] as const)("hierarchy and discovery (%s)", (c
       ].sort(),
     );
     const rootPeers = await req(emu, "GET", `/registry/${root.id}/peers`, { token: root.token });
-    expect(rootPeers.json.map((p: any) => p.name)).toEqual(["other-root", "alpha", "beta"]);
+    // 2026-08 nests parentless creates under the seeded Org Concierge, root's parent there.
+    expect(rootPeers.json.map((p: any) => p.name)).toEqual(
+      compat === "latest"
+        ? ["other-root", "alpha", "beta", "Org Concierge"]
+        : ["other-root", "alpha", "beta"],
+    );
     const q = await req(emu, "GET", `/registry/${a.id}/peers?q=zzz`, { token: a.token });
     // 2026-04: the real server's q filter crashes on these role-less peers (strict-rules.test.ts)
     expect([q.status, q.text]).toEqual(compat === "latest" ? [200, "[]"] : [500, ""]);
@@ -242,7 +256,14 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toBe("application/json");
     const sent = agent.headers[before] as Record<string, unknown>;
-    expect(sent["authorization"]).toBeUndefined();
+    // 2026-08 signs a push to a host-name URL with the target's inbound secret.
+    const beat = await req(emu, "POST", "/registry/heartbeat", {
+      body: { workspace_id: target.id },
+      token: target.token,
+    });
+    expect(sent["authorization"]).toBe(
+      compat === "latest" ? `Bearer ${beat.json.platform_inbound_secret}` : undefined,
+    );
     expect(sent["x-workspace-id"]).toBeUndefined();
     expect(sent["content-type"]).toBe("application/json");
     expect(agent.received[before].params.message.parts[0].text).toBe("hello");
@@ -275,12 +296,13 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
     expect(env.params.message.parts[0]).toEqual({ type: "text", text: "short" });
   });
 
-  it("malformed bodies: non-JSON is 400 invalid JSON; bodies over 1 MiB are truncated (400)", async () => {
+  it("malformed bodies: non-JSON is 400 invalid JSON; bodies over 1 MiB are truncated (400) before 2026-08, which forwards them", async () => {
     expect((await call(undefined, { raw: "not json" })).json).toEqual({ error: "invalid JSON" });
     const big = JSON.stringify(envelope("x".repeat(1_100_000)));
     const r = await call(undefined, { raw: big });
-    expect(r.status).toBe(400);
-    expect(r.json).toEqual({ error: "invalid JSON" });
+    // The 2026-08 recording's "a2a oversized body (1.5 MiB)" is 200.
+    expect(r.status).toBe(compat === "latest" ? 200 : 400);
+    if (compat !== "latest") expect(r.json).toEqual({ error: "invalid JSON" });
   });
 
   it("logs an a2a_receive row on the target with source_id, method and request_body", async () => {
@@ -307,7 +329,10 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
     });
     try {
       const w = await makeWs(emu, "erring", { url: errAgent.url });
-      const r = await req(emu, "POST", `/workspaces/${w.id}/a2a`, { body: envelope("x") });
+      const r = await req(emu, "POST", `/workspaces/${w.id}/a2a`, {
+        body: envelope("x"),
+        ...canvas(emu),
+      });
       expect(r.status).toBe(500);
       expect(r.json).toEqual({ error: "agent says no" });
     } finally {
@@ -317,18 +342,25 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
 
   it("an unreachable agent is 502 failed to reach workspace agent", async () => {
     const w = await makeWs(emu, "dead", { url: "http://localhost:1/a2a" });
-    const r = await req(emu, "POST", `/workspaces/${w.id}/a2a`, { body: envelope("x") });
+    const r = await req(emu, "POST", `/workspaces/${w.id}/a2a`, {
+      body: envelope("x"),
+      ...canvas(emu),
+    });
     expect(r.status).toBe(502);
     expect(r.json).toEqual({ error: "failed to reach workspace agent" });
   });
 
   it("unknown target 404; paused target 503 workspace has no URL", async () => {
     expect(
-      (await req(emu, "POST", `/workspaces/${ZERO}/a2a`, { body: envelope("x") })).json,
+      (await req(emu, "POST", `/workspaces/${ZERO}/a2a`, { body: envelope("x"), ...canvas(emu) }))
+        .json,
     ).toEqual({ error: "workspace not found" });
     const w = await makeWs(emu, "to-pause", { url: agent.url });
     await emu.admin.pause(w.id);
-    const r = await req(emu, "POST", `/workspaces/${w.id}/a2a`, { body: envelope("x") });
+    const r = await req(emu, "POST", `/workspaces/${w.id}/a2a`, {
+      body: envelope("x"),
+      ...canvas(emu),
+    });
     expect(r.status).toBe(503);
     expect(r.json).toEqual({ error: "workspace has no URL", status: "paused" });
   });
@@ -377,7 +409,10 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
       token: w.token,
     });
     emu.injectFault({ path: "/workspaces/:id/a2a", stage: "forward", reset: true });
-    const r = await req(emu, "POST", `/workspaces/${w.id}/a2a`, { body: envelope("x") });
+    const r = await req(emu, "POST", `/workspaces/${w.id}/a2a`, {
+      body: envelope("x"),
+      ...canvas(emu),
+    });
     expect(r.status).toBe(503);
     expect(r.headers.get("retry-after")).toBe("30");
     expect(r.json).toMatchObject({ busy: true, native_session: true, retry_after: 30 });
@@ -396,7 +431,10 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
       body: { workspace_id: created.id, monthly_spend: 10 },
       token: reg.json.auth_token,
     });
-    const r = await req(emu, "POST", `/workspaces/${created.id}/a2a`, { body: envelope("x") });
+    const r = await req(emu, "POST", `/workspaces/${created.id}/a2a`, {
+      body: envelope("x"),
+      ...canvas(emu),
+    });
     expect(r.status).toBe(402);
     expect(r.json).toEqual({ error: "workspace budget limit exceeded" });
   });
@@ -444,13 +482,15 @@ describe("poll delivery (latest)", () => {
     expect(row.summary).toBe("message/send → alice (queued for poll)");
     expect(row).toMatchObject({ source_id: bob.id, target_id: alice.id, method: "message/send" });
     expect(row.request_body.params.message.parts[0].text).toBe("for alice");
-    // The server's row and nothing more (activity.go 248-268 at 50c3bdfd): no `data` enrichment.
-    expect(Object.keys(row).sort()).toEqual(ROW_KEYS);
+    // The server's row and nothing more (activity.go 248-268 at 50c3bdfd): no `data` enrichment;
+    // 2026-08 numbers rows (`seq`).
+    expect(Object.keys(row).sort()).toEqual([...ROW_KEYS, "seq"].sort());
   });
 
   it("a canvas message (no X-Workspace-ID) is a flat row with no source", async () => {
     const r = await req(emu, "POST", `/workspaces/${alice.id}/a2a`, {
       body: envelope("from the canvas"),
+      ...canvas(emu),
     });
     expect(r.status).toBe(200);
     const rows = await req(emu, "GET", `/workspaces/${alice.id}/activity?source=canvas`, {
@@ -458,7 +498,7 @@ describe("poll delivery (latest)", () => {
     });
     expect(rows.json[0]).toMatchObject({ source_id: null, method: "message/send" });
     expect(rows.json[0].request_body.params.message.parts[0].text).toBe("from the canvas");
-    expect(Object.keys(rows.json[0]).sort()).toEqual(ROW_KEYS);
+    expect(Object.keys(rows.json[0]).sort()).toEqual([...ROW_KEYS, "seq"].sort());
   });
 
   it("the agent replies to a peer through the proxy (stored for the peer) and to the canvas via notify", async () => {
@@ -489,7 +529,10 @@ describe.each(["latest", "2026-04"] as const)("activity, notify, delegate (%s)",
     src = await makeWs(emu, "src", { url: agent.url });
     dst = await makeWs(emu, "dst", { url: agent.url });
     for (let i = 0; i < 3; i++)
-      await req(emu, "POST", `/workspaces/${src.id}/a2a`, { body: envelope(`m${i}`), headers: {} });
+      await req(emu, "POST", `/workspaces/${src.id}/a2a`, {
+        body: envelope(`m${i}`),
+        ...canvas(emu),
+      });
   });
   afterAll(async () => {
     await emu.close();
@@ -551,8 +594,9 @@ describe.each(["latest", "2026-04"] as const)("activity, notify, delegate (%s)",
     });
     expect(typeof row.created_at).toBe("string");
     expect(row.data).toBeUndefined();
-    // A pushed call's row also holds the agent's answer.
-    expect(Object.keys(row).sort()).toEqual([...ROW_KEYS, "response_body"].sort());
+    // A pushed call's row also holds the agent's answer; 2026-08 numbers rows (`seq`).
+    const extra = compat === "latest" ? ["response_body", "seq"] : ["response_body"];
+    expect(Object.keys(row).sort()).toEqual([...ROW_KEYS, ...extra].sort());
   });
 
   it("peer_id and before_ts filter in latest; ignored in 2026-04", async () => {
