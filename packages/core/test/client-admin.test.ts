@@ -53,7 +53,17 @@ describe("AdminClient against the emulator", () => {
     expect(err.message).toMatch(/nothing was set/);
     const c = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token });
     expect(await c.pullSecrets()).toEqual({});
-    await admin.setSecrets(ws.id, { A: "1", B: "2" });
+    // Nor did it ask for an approval (the August platform gates every admin secret write).
+    expect((await admin.listPendingApprovals()).filter((a) => a.workspaceId === ws.id)).toEqual([]);
+    const first = await admin.setSecrets(ws.id, { A: "1", B: "2" });
+    expect(first.stored).toEqual([]);
+    expect(first.awaitingApproval.map((p) => p.key)).toEqual(["A", "B"]);
+    for (const p of first.awaitingApproval)
+      await admin.decideApproval(ws.id, p.approvalId, "approved");
+    expect(await admin.setSecrets(ws.id, { A: "1", B: "2" })).toEqual({
+      stored: ["A", "B"],
+      awaitingApproval: [],
+    });
     expect(await c.pullSecrets()).toEqual({ A: "1", B: "2" });
     await c.close();
   });

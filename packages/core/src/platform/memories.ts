@@ -48,26 +48,52 @@ function folded(word: string): string {
 function assignment(name: string): RegExp {
   return new RegExp(`\\b[${LETTER}][${LETTER}0-9_]*_${folded(name)}${SP}*=${SP}*${NSP}+`, "g");
 }
+/** `(?i)` alternatives of DB URL schemes, as RE2 folds them. */
+const DB_SCHEMES = `${folded("POSTGRES")}(?:${folded("QL")})?|${folded("MYSQL")}|${folded("MONGODB")}(?:\\+${folded("SRV")})?|${folded("REDIS")}|${folded("AMQP")}|${folded("AMQPS")}`;
 /**
- * The platform's secret patterns, in its order (workspace-server memories.go `memorySecretPatterns`,
- * April 2026): each match becomes `[REDACTED:<LABEL>]` before a memory is stored.
+ * The platform's secret patterns, in its order (workspace-server memories.go `memorySecretPatterns`
+ * of the August-2026 server, #838 extended by #2832; the April-May server had the three
+ * assignments, `Bearer`, `sk-`, `ctx7_` and base64 runs of them): each match becomes
+ * `[REDACTED:<LABEL>]` before a memory is stored.
  */
 const SECRET_PATTERNS: readonly [RegExp, string][] = [
   [assignment("API_KEY"), "API_KEY"],
   [assignment("TOKEN"), "TOKEN"],
   [assignment("SECRET"), "SECRET"],
   [new RegExp(`Bearer${SP}+${NSP}+`, "g"), "BEARER_TOKEN"],
+  [
+    /-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]*?-----END OPENSSH PRIVATE KEY-----/g,
+    "OPENSSH_PRIVATE_KEY",
+  ],
+  [/-----BEGIN[ A-Z]+PRIVATE KEY-----[\s\S]*?-----END[ A-Z]+PRIVATE KEY-----/g, "PRIVATE_KEY"],
+  [
+    new RegExp(
+      `\\b(?:${DB_SCHEMES})://(?:[^\\t\\n\\f\\r /@:]*:[^\\t\\n\\f\\r /@]+)@[^\\t\\n\\f\\r /]+`,
+      "g",
+    ),
+    "DB_URL_WITH_CREDENTIALS",
+  ],
+  [/\bghp_[A-Za-z0-9]{16,}/g, "GITHUB_PAT"],
+  [/\bgho_[A-Za-z0-9]{16,}/g, "GITHUB_OAUTH"],
+  [/\bghs_[A-Za-z0-9]{16,}/g, "GITHUB_APP_SERVER_TOKEN"],
+  [/\bghu_[A-Za-z0-9]{16,}/g, "GITHUB_USER_TOKEN"],
+  [/\bghr_[A-Za-z0-9]{16,}/g, "GITHUB_REFRESH_TOKEN"],
+  [/\bgithub_pat_[A-Za-z0-9_]{16,}/g, "GITHUB_FINEGRAINED_PAT"],
+  [/\bvc_[A-Za-z0-9]{16,}/g, "VERCEL_TOKEN"],
+  [/\bAKIA[A-Z0-9]{16}/g, "AWS_ACCESS_KEY_ID"],
+  [/\bpplx-[A-Za-z0-9]{20,}/g, "PERPLEXITY_API_KEY"],
   [/sk-[A-Za-z0-9\-_]{16,}/g, "SK_TOKEN"],
   [/ctx7_[A-Za-z0-9]+/g, "CTX7_TOKEN"],
   [/[A-Za-z0-9+/]{33,}={0,2}/g, "BASE64_BLOB"],
 ];
 
 /**
- * `text` as the platform stores it: its seven secret patterns applied in order, each match
- * replaced by `[REDACTED:<LABEL>]` (`NAME_API_KEY=…`, `NAME_TOKEN=…`, `NAME_SECRET=…` in any case,
- * `Bearer …`, `sk-…` of 16+, `ctx7_…`, and any run of 33+ base64 characters). An SDK path that
- * sends a value in a form the platform cannot read (`MoleculeMemoryStore`'s encoded items)
- * applies it first, so nothing the platform would have redacted passes in another form.
+ * `text` as the platform stores it: its secret patterns applied in order, each match replaced by
+ * `[REDACTED:<LABEL>]` (`NAME_API_KEY=…`, `NAME_TOKEN=…`, `NAME_SECRET=…` in any case, `Bearer …`,
+ * PEM private keys, database URLs with credentials, GitHub/Vercel/AWS/Perplexity tokens, `sk-…` of
+ * 16+, `ctx7_…`, and any run of 33+ base64 characters). An SDK path that sends a value in a form
+ * the platform cannot read (`MoleculeMemoryStore`'s encoded items) applies it first, so nothing the
+ * platform would have redacted passes in another form.
  */
 export function redactMemorySecrets(text: string): string {
   let out = text;
