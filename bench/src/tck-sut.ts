@@ -16,8 +16,9 @@
 //              (@a2a-js/sdk/server/grpc grpcService on a @grpc/grpc-js server) on a second port;
 //              push notifications on (its in-memory config store and default sender), as in our card
 //
-// The GRPC interface's url is `http://127.0.0.1:<port>` in both cards: the kit's gRPC client reads
-// a URL (its scheme says TLS or not; a bare `host:port` parses to no host), where @a2a-js/sdk's
+// The GRPC interface's url is `http://<host>:<port>` in both cards (ours `localhost` as in its
+// other modes, the official one `127.0.0.1` as in its other modes): the kit's gRPC client reads a
+// URL (its scheme says TLS or not; a bare `host:port` parses to no host), where @a2a-js/sdk's
 // client would take `host:port`.
 //
 //   working    answers every message with its task in `working` and keeps it there (until canceled):
@@ -79,14 +80,15 @@ async function freePort(): Promise<number> {
 async function serveOursGrpc(agent: AgentKind): Promise<{ url: string; close(): Promise<void> }> {
   const { startA2AGrpcServer } = await import("@molecule-ai/grpc");
   const grpcPort = await freePort();
+  // Named `localhost`, as startA2AServer names a loopback server (its card follows the Host).
   const a2a = createA2AHandler({
     ...oursOptions(agent),
-    grpcUrl: `http://127.0.0.1:${grpcPort}`,
+    grpcUrl: `http://localhost:${grpcPort}`,
   });
   const httpServer = createServer((req, res) => void a2a.handleNode(req, res));
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   const grpc = await startA2AGrpcServer({ handler: a2a, pathSecret: false, port: grpcPort });
-  const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/`;
+  const url = `http://localhost:${(httpServer.address() as AddressInfo).port}/`;
   return {
     url,
     close: async () => {
