@@ -14,6 +14,10 @@ import {
   type Ws,
 } from "./helpers.js";
 
+/** The canvas's bearer on `emu`: none before 2026-08, the admin token on it (it refuses none). */
+const canvas = (emu: Emulator): { token?: string } =>
+  emu.compat === "latest" ? { token: emu.adminToken } : {};
+
 describe.each(["latest", "2026-04"] as const)("queue and misc (%s)", (compat) => {
   let emu: Emulator;
   let agent: Agent;
@@ -35,7 +39,10 @@ describe.each(["latest", "2026-04"] as const)("queue and misc (%s)", (compat) =>
       reset: true,
       count: 3,
     });
-    const r = await req(emu, "POST", `/workspaces/${target.id}/a2a`, { body: envelope("x") });
+    const r = await req(emu, "POST", `/workspaces/${target.id}/a2a`, {
+      body: envelope("x"),
+      ...canvas(emu),
+    });
     expect(r.status).toBe(202);
     const hb = () =>
       req(emu, "POST", "/registry/heartbeat", {
@@ -51,12 +58,13 @@ describe.each(["latest", "2026-04"] as const)("queue and misc (%s)", (compat) =>
     expect(emu.queue(target.id)[0]?.attempts).toBe(2);
   });
 
-  it("X-Source-Workspace-Id alone is an unauthenticated canvas call (source_id null)", async () => {
+  it("X-Source-Workspace-Id names no caller: the call is the canvas's (source_id null)", async () => {
     const other = await makeWs(emu, "other", { url: agent.url });
     const mid = crypto.randomUUID();
     const r = await req(emu, "POST", `/workspaces/${target.id}/a2a`, {
       body: envelope("x", mid),
       headers: { "X-Source-Workspace-Id": other.id },
+      ...canvas(emu),
     });
     expect(r.status).toBe(200);
     const row = emu
@@ -65,11 +73,17 @@ describe.each(["latest", "2026-04"] as const)("queue and misc (%s)", (compat) =>
     expect(row.source_id).toBeNull();
   });
 
-  it("GET /admin/workspaces/:id/test-token mints a token with the admin bearer only", async () => {
-    expect((await req(emu, "GET", `/admin/workspaces/${target.id}/test-token`)).status).toBe(401);
+  it("GET /admin/workspaces/:id/test-token mints a token with the admin bearer only (2026-08 has no such route)", async () => {
+    const none = await req(emu, "GET", `/admin/workspaces/${target.id}/test-token`);
     const r = await req(emu, "GET", `/admin/workspaces/${target.id}/test-token`, {
       token: emu.adminToken,
     });
+    if (compat === "latest") {
+      // The 2026-08 recording's "GET admin test-token" cases: gin's 404 with and without a bearer.
+      expect([none.status, r.status, r.text]).toEqual([404, 404, "404 page not found"]);
+      return;
+    }
+    expect(none.status).toBe(401);
     expect(r.json.workspace_id).toBe(target.id);
     expect(
       (await req(emu, "GET", `/workspaces/${target.id}/state`, { token: r.json.auth_token }))
@@ -94,7 +108,7 @@ describe.each(["latest", "2026-04"] as const)("queue and misc (%s)", (compat) =>
   });
 });
 
-describe("latest-only details", () => {
+describe("poll delivery and activity cursors (latest; 2026-04 has neither)", () => {
   let emu: Emulator;
   let a: Ws, b: Ws;
   beforeAll(async () => {
@@ -104,17 +118,17 @@ describe("latest-only details", () => {
   });
   afterAll(async () => emu.close());
 
-  it("since_secs returns the recent window oldest-first", async () => {
-    await req(emu, "POST", `/workspaces/${a.id}/a2a`, { body: envelope("old") });
+  it("since_secs returns the recent window, newest first (2026-05 answered it oldest first)", async () => {
+    await req(emu, "POST", `/workspaces/${a.id}/a2a`, { body: envelope("old"), ...canvas(emu) });
     emu.advanceClock(120_000);
-    await req(emu, "POST", `/workspaces/${a.id}/a2a`, { body: envelope("new1") });
-    await req(emu, "POST", `/workspaces/${a.id}/a2a`, { body: envelope("new2") });
+    await req(emu, "POST", `/workspaces/${a.id}/a2a`, { body: envelope("new1"), ...canvas(emu) });
+    await req(emu, "POST", `/workspaces/${a.id}/a2a`, { body: envelope("new2"), ...canvas(emu) });
     const r = await req(emu, "GET", `/workspaces/${a.id}/activity?since_secs=60`, {
       token: a.token,
     });
     expect(r.json.map((x: any) => x.request_body.params.message.parts[0].text)).toEqual([
-      "new1",
       "new2",
+      "new1",
     ]);
     expect(
       (await req(emu, "GET", `/workspaces/${a.id}/activity?since_secs=abc`, { token: a.token }))
@@ -126,7 +140,7 @@ describe("latest-only details", () => {
     const all = await req(emu, "GET", `/workspaces/${a.id}/activity?since_secs=100000`, {
       token: a.token,
     });
-    const first = all.json[0].id;
+    const first = all.json.at(-1).id; // the oldest
     const page = await req(emu, "GET", `/workspaces/${a.id}/activity?since_id=${first}&limit=1`, {
       token: a.token,
     });
@@ -149,7 +163,10 @@ describe("latest-only details", () => {
     expect(
       (await req(emu, "POST", `/workspaces/${c.id}/pause`, { token: emu.adminToken })).status,
     ).toBe(200);
-    const r = await req(emu, "POST", `/workspaces/${c.id}/a2a`, { body: envelope("while paused") });
+    const r = await req(emu, "POST", `/workspaces/${c.id}/a2a`, {
+      body: envelope("while paused"),
+      ...canvas(emu),
+    });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ status: "queued", delivery_mode: "poll", method: "message/send" });
     expect(
@@ -160,7 +177,7 @@ describe("latest-only details", () => {
   });
 
   it("a cursor from another workspace is 410", async () => {
-    await req(emu, "POST", `/workspaces/${b.id}/a2a`, { body: envelope("b's") });
+    await req(emu, "POST", `/workspaces/${b.id}/a2a`, { body: envelope("b's"), ...canvas(emu) });
     const bRow = emu.activity(b.id)[0] as any;
     expect(
       (
@@ -171,13 +188,14 @@ describe("latest-only details", () => {
     ).toBe(410);
   });
 
-  it("discover of a poll workspace answers an empty url and delivery_mode poll; offline is 503", async () => {
-    // the clock moved past the liveness window in an earlier test: b is offline until it heartbeats
+  it("discover of a poll workspace answers an empty url and delivery_mode poll; a stale one is 503", async () => {
+    // the clock moved past the liveness window in an earlier test: b, external, is awaiting_agent
+    // (offline before 2026-08) until it heartbeats
     const offline = await req(emu, "GET", `/registry/discover/${b.id}`, {
       token: a.token,
       headers: { "X-Workspace-ID": a.id },
     });
-    expect(offline.json).toEqual({ error: "workspace not available", status: "offline" });
+    expect(offline.json).toEqual({ error: "workspace not available", status: "awaiting_agent" });
     await req(emu, "POST", "/registry/heartbeat", { body: { workspace_id: b.id }, token: b.token });
     const r = await req(emu, "GET", `/registry/discover/${b.id}`, {
       token: a.token,
@@ -186,18 +204,24 @@ describe("latest-only details", () => {
     expect(r.json).toEqual({ id: b.id, url: "", name: "b", delivery_mode: "poll" });
   });
 
-  it("external workspaces registered without url default to poll delivery", async () => {
-    const created = await emu.admin.createWorkspace({ name: "default-poll" });
-    const r = await req(emu, "POST", "/registry/register", {
-      body: { id: created.id, agent_card: {} },
-      token: created.token,
-    });
-    expect(r.json.delivery_mode).toBe("poll");
-    const withUrl = await req(emu, "POST", "/registry/register", {
-      body: { id: created.id, url: "http://localhost:9/a2a", agent_card: {} },
-      token: created.token,
-    });
-    expect(withUrl.json.delivery_mode).toBe("push");
+  it("2026-05: external workspaces registered without url default to poll delivery", async () => {
+    // The May inference (#2348); 2026-08 keeps the row's mode, push by default (compat-2026-08).
+    const may = await emulator({ compat: "2026-05" });
+    try {
+      const created = await may.admin.createWorkspace({ name: "default-poll" });
+      const r = await req(may, "POST", "/registry/register", {
+        body: { id: created.id, agent_card: {} },
+        token: created.token,
+      });
+      expect(r.json.delivery_mode).toBe("poll");
+      const withUrl = await req(may, "POST", "/registry/register", {
+        body: { id: created.id, url: "http://localhost:9/a2a", agent_card: {} },
+        token: created.token,
+      });
+      expect(withUrl.json.delivery_mode).toBe("push");
+    } finally {
+      await may.close();
+    }
   });
 });
 
