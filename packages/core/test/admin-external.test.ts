@@ -126,22 +126,37 @@ describe("restartWorkspace (latest)", () => {
 
 describe.each(["latest", "2026-04"] as const)("createExternalWorkspace (%s)", (compat) => {
   it("always sends delivery_mode: poll without a url, push with one, or as given", async () => {
-    const { admin } = await setup(compat);
-    const mode = async (input: Parameters<AdminClient["createExternalWorkspace"]>[0]) =>
-      (await admin.getWorkspace((await admin.createExternalWorkspace(input)).id))["delivery_mode"];
-    // The baseline has no such column (its views show none); newer servers store what is sent.
+    const { emu, admin } = await setup(compat);
+    // What the platform stored, as its agent meets it: a register that names no mode and no URL
+    // gets the row's mode (registry.go resolveDeliveryMode), and a push row needs a URL (400). The
+    // August server's GET /workspaces/:id does not show delivery_mode (real-server-2026-08.json).
+    // The baseline has no such column: its view shows none (and its register needs a URL).
+    const mode = async (input: Parameters<AdminClient["createExternalWorkspace"]>[0]) => {
+      const ws = await admin.createExternalWorkspace(input);
+      if (compat !== "latest") return (await admin.getWorkspace(ws.id))["delivery_mode"];
+      const res = await fetch(`${emu.url}/registry/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${ws.token!}` },
+        body: JSON.stringify({ id: ws.id, agent_card: { name: "probe" } }),
+      });
+      const body = (await res.json()) as { delivery_mode?: string; error?: string };
+      return res.status === 200 ? body.delivery_mode : `${res.status} ${body.error}`;
+    };
+    const push = "400 url is required for push-mode workspaces";
     const expected = (m: string) => (compat === "latest" ? m : undefined);
     expect(await mode({ name: "a" })).toBe(expected("poll"));
-    expect(await mode({ name: "b", url: "https://agent.example.com/a2a" })).toBe(expected("push"));
-    expect(await mode({ name: "c", deliveryMode: "push" })).toBe(expected("push"));
+    // A public address literal: the August server resolves a host name at create (no DNS here).
+    expect(await mode({ name: "b", url: "https://93.184.215.14/a2a" })).toBe(expected(push));
+    expect(await mode({ name: "c", deliveryMode: "push" })).toBe(expected(push));
   });
 
   it("an unknown delivery mode is refused before any request", async () => {
     const { emu, admin } = await setup(compat);
+    const before = await emu.admin.listWorkspaces(); // August: the seeded Org Concierge
     const err = await admin
       .createExternalWorkspace({ name: "a", deliveryMode: "carrier" as "poll" })
       .catch((e: unknown) => e);
     expect(isMoleculeError(err, "invalid_argument")).toBe(true);
-    expect(await emu.admin.listWorkspaces()).toEqual([]);
+    expect(await emu.admin.listWorkspaces()).toEqual(before);
   });
 });
