@@ -2,7 +2,9 @@
 // emulator serves its card below the path secret, so `createFromUrl(pushUrl)` of @a2a-js/sdk
 // (which resolves `.well-known/agent-card.json` against the URL, beside the secret) gets 404 and
 // nothing is found at the host root either; the README's one line, the card URL with an empty
-// path, works with the 1.x and 0.3 clients.
+// path, works with the 1.x and 0.3 clients. The agent lets clients other than the platform POST
+// (`requirePlatformBearer: false`): on a platform that signs its pushes (August 2026) it refuses
+// them by default (a2a-multiturn-peers, platform-2026-08).
 import { Role, SendMessageRequest } from "@a2a-js/sdk";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import { ClientFactory as ClientFactory03 } from "a2a-sdk-03/client";
@@ -21,7 +23,7 @@ beforeAll(async () => {
   agent = new RemoteAgent({
     client,
     store: memoryStore(),
-    delivery: "push",
+    delivery: { mode: "push", requirePlatformBearer: false },
     agentCard: { name: "discoverable" },
     handler: (msg) => `echo: ${msg.text}`,
     logger: {},

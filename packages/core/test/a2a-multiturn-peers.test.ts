@@ -2,7 +2,9 @@
 // to a peer whose handler asks a question (`inputRequired`) returns `input-required` with the
 // question and the task's ids; calling again with those ids answers it in the same task, which
 // completes; through the platform's proxy and directly to the peer's URL. The peer tools' step
-// (`callPeerStep`) keeps the same ids for a model or a graph to answer with.
+// (`callPeerStep`) keeps the same ids for a model or a graph to answer with. A public agent
+// (`pathSecret: false`) on a platform that signs its pushes serves outside clients only with
+// `requirePlatformBearer: false` too.
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientFactory } from "@a2a-js/sdk/client";
@@ -90,7 +92,11 @@ describe("callPeer holds a peer's multi-turn task", () => {
 });
 
 describe("a public A2A agent (pathSecret: false)", () => {
-  it("serves and registers its push endpoint without the secret; any A2A client can call it", async () => {
+  /** A push agent served and registered without the capability segment, with `delivery`. */
+  async function publicAgent(
+    delivery: { requirePlatformBearer?: boolean },
+    check: (url: string, id: string) => Promise<void>,
+  ): Promise<void> {
     const ws = await emu.admin.createWorkspace({ name: "public-agent" });
     const own = new PlatformClient({
       platformUrl: emu.url,
@@ -100,7 +106,7 @@ describe("a public A2A agent (pathSecret: false)", () => {
     const agent = new RemoteAgent({
       client: own,
       logger: {},
-      delivery: { mode: "push", port: 0, pathSecret: false },
+      delivery: { mode: "push", port: 0, pathSecret: false, ...delivery },
       handler: (msg) => `public: ${msg.text}`,
     });
     try {
@@ -108,16 +114,36 @@ describe("a public A2A agent (pathSecret: false)", () => {
       const url = agent.pushUrl!;
       expect(new URL(url).pathname).toBe("/"); // no capability segment
       expect(String((await emu.admin.getWorkspace(ws.id))["url"])).toBe(url);
-      const a2a = await new ClientFactory().createFromUrl(url);
-      const answer = await a2a.sendMessage(
-        SendMessageRequest.fromJSON({
-          message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "hi" }] },
-        }),
-      );
-      expect("parts" in answer && answer.parts[0]?.content?.value).toBe("public: hi");
+      await check(url, ws.id);
     } finally {
       await agent.stop();
       await own.close();
     }
+  }
+
+  const hi = () =>
+    SendMessageRequest.fromJSON({
+      message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "hi" }] },
+    });
+
+  // The platform signs its pushes (August 2026): by default only a POST with its bearer is served,
+  // whatever the path (the bearer is then the only credential: the URL is the host's). The
+  // platform's own Python SDK fails closed the same way.
+  it("without the secret, the platform's proxy still calls it, but an outside A2A client is refused (401)", async () => {
+    await publicAgent({}, async (url, id) => {
+      const viaPlatform = await client.callPeer(id, "hi", { via: "proxy" });
+      expect(viaPlatform.status).toBe("completed");
+      expect(viaPlatform.status === "completed" && viaPlatform.text).toContain("public: hi");
+      const a2a = await new ClientFactory().createFromUrl(url); // the card is served to anyone
+      await expect(a2a.sendMessage(hi())).rejects.toThrow(/401/);
+    });
+  });
+
+  it("with requirePlatformBearer: false too, any A2A client can call it", async () => {
+    await publicAgent({ requirePlatformBearer: false }, async (url) => {
+      const a2a = await new ClientFactory().createFromUrl(url);
+      const answer = await a2a.sendMessage(hi());
+      expect("parts" in answer && answer.parts[0]?.content?.value).toBe("public: hi");
+    });
   });
 });

@@ -205,7 +205,8 @@ export interface PushDeliveryOptions {
    * yet). With `server: false`
    * it is appended to `publicUrl` for registration, and `agent.createPushHandler()` checks it.
    * `false`: a public A2A agent, served and registered without a secret, so any A2A client that
-   * can reach the URL may call it (explicit opt-in; see docs/security.md).
+   * can reach the URL may call it (explicit opt-in; see docs/security.md); on a platform that
+   * signs its pushes (August 2026 on) only if `requirePlatformBearer` is `false` too.
    */
   pathSecret?: string | false;
   /**
