@@ -80,7 +80,7 @@ describe.each(["latest", "2026-04"] as const)(
     let emu: Emulator;
     let peer: Awaited<ReturnType<typeof startPeer>>;
     let self: { id: string; token: string };
-    let peerWs: { id: string };
+    let peerWs: { id: string; token?: string | undefined };
     let client: PlatformClient;
     const logs: string[] = [];
     const logger = {
@@ -174,10 +174,9 @@ describe.each(["latest", "2026-04"] as const)(
       expect(r.tokenIssued).toBe(true);
       // The baseline ignores delivery_mode and pushes to the url; the newer platform polls.
       expect(r.deliveryMode).toBe(compat === "latest" ? "poll" : "push");
+      // The newer platform keeps no URL for a poll workspace (its GET shows no delivery_mode).
       const server = await emu.admin.getWorkspace(ws.id);
-      expect(server).toMatchObject(
-        compat === "latest" ? { delivery_mode: "poll" } : { url: peer.url },
-      );
+      expect(server).toMatchObject({ url: compat === "latest" ? "" : peer.url });
       await c.close();
     });
 
@@ -239,7 +238,12 @@ describe.each(["latest", "2026-04"] as const)(
     it("listPeers and discoverPeer, with a TTL cache and invalidation", async () => {
       const peers = await client.listPeers({ fresh: true });
       const p = peers.find((x) => x.id === peerWs.id);
-      expect(p).toMatchObject({ name: "peer", url: peer.url, parentId: null });
+      // On August every workspace created without a parent is under the seeded Org Concierge.
+      const concierge = (await emu.admin.listWorkspaces()).find(
+        (w) => w["name"] === "Org Concierge",
+      );
+      const parentId = compat === "latest" ? concierge!["id"] : null;
+      expect(p).toMatchObject({ name: "peer", url: peer.url, parentId });
       expect(typeof p?.activeTasks).toBe("number");
       expect((await client.listPeers({ q: "no-such-peer-name", fresh: true })).length).toBe(0);
 
@@ -274,8 +278,22 @@ describe.each(["latest", "2026-04"] as const)(
       expect(done.text.includes("[A2A_RESULT_FROM_PEER]")).toBe(compat === "latest");
       expect(done.contextId).toBe("ctx-1");
       expect(r.messageId).toMatch(/^[0-9a-f-]{36}$/);
+      // No workspace token reaches the peer. The August platform signs a push to a host-name URL
+      // with the peer's own inbound secret (what its agent gets at register and heartbeat).
       const h = peer.headers[before];
-      expect(h?.authorization).toBeUndefined();
+      expect(h?.authorization ?? "").not.toContain(self.token);
+      if (compat === "latest") {
+        const asPeer = new PlatformClient({
+          platformUrl: emu.url,
+          workspaceId: peerWs.id,
+          token: peerWs.token!,
+        });
+        await asPeer.heartbeat();
+        expect(asPeer.files.inboundSecret).toBeTruthy();
+        expect(h?.authorization).toBe(`Bearer ${asPeer.files.inboundSecret!}`);
+        expect(h?.authorization).not.toContain(peerWs.token!);
+        await asPeer.close();
+      } else expect(h?.authorization).toBeUndefined();
     });
 
     it("callPeer maps failures: JSON-RPC error, 502, 403, 202 queued, timeout", async () => {
@@ -476,11 +494,9 @@ describe.each(["latest", "2026-04"] as const)(
       await emu.admin.deleteWorkspace(ws.id);
       expect(await c.getState()).toEqual({ status: "removed", paused: false, removed: true });
       expect(await capture(c.getWorkspace())).toBeInstanceOf(WorkspaceRemovedError);
-      // Newer servers answer 401 (mapped to removed); the baseline answers 200 (platform-api.md §3.5).
-      const hb = await capture(c.heartbeat());
-      expect(hb === undefined ? "ok" : (hb as Error).name).toBe(
-        compat === "latest" ? "WorkspaceRemovedError" : "ok",
-      );
+      // The May server answered 401 (mapped to removed); August, like the baseline, answers 200
+      // (platform-api.md §3.5, platform-2026-08.md): getState is what says removed.
+      expect(await capture(c.heartbeat())).toBeUndefined();
       await c.close();
     });
 
@@ -530,7 +546,11 @@ describe("AdminClient against the emulator", () => {
     expect(JSON.stringify(ws.raw)).not.toContain(ws.token as string);
     const row = await admin.getWorkspace(ws.id);
     expect(row.runtime).toBe("external");
-    await admin.setSecrets(ws.id, { K: "v" });
+    // August: an admin secret write waits for a person's approval, then is written again.
+    const pending = await admin.setSecrets(ws.id, { K: "v" });
+    expect(pending.awaitingApproval.map((a) => a.key)).toEqual(["K"]);
+    await admin.decideApproval(ws.id, pending.awaitingApproval[0]!.approvalId, "approved");
+    expect((await admin.setSecrets(ws.id, { K: "v" })).stored).toEqual(["K"]);
     const c = new PlatformClient({
       platformUrl: emu.url,
       workspaceId: ws.id,
