@@ -49,7 +49,8 @@ describe("OpenTelemetry is optional and lazy", () => {
     const emu = await startEmulator();
     try {
       const a = await emu.admin.createWorkspace({ name: "sender" });
-      const b = await emu.admin.createWorkspace({ name: "receiver" });
+      // A poll receiver (no agent runs): the platform queues the message in its inbox.
+      const b = await emu.admin.createWorkspace({ name: "receiver", deliveryMode: "poll" });
       await inFreshProcess(`
         const client = new core.PlatformClient({ platformUrl: ${JSON.stringify(emu.url)}, workspaceId: ${JSON.stringify(a.id)}, token: ${JSON.stringify(a.token)} });
         await client.callPeer(${JSON.stringify(b.id)}, "no trace here");
