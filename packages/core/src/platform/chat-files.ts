@@ -331,7 +331,7 @@ function pendingId(fileId: string): string {
 /** The `file_unavailable` error of a pending upload the platform no longer holds. */
 function unavailable(fileId: string): MoleculeError {
   return new MoleculeError(
-    `the platform no longer holds pending upload ${fileId}: it expired (24 h after the upload), or it was acknowledged already on a platform older than late May 2026 (newer ones keep it readable after the acknowledgement)`,
+    `the platform no longer holds pending upload ${fileId}: it expired (24 h after the upload), or it was acknowledged already (a platform older than late May 2026 deletes it at once, a newer one an hour later)`,
     { code: "file_unavailable", status: 404, retryable: false },
   );
 }
