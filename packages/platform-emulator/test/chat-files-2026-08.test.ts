@@ -34,7 +34,7 @@ describe("chat files (2026-08)", () => {
       { per_file_bytes: 100 * MB, per_request_bytes: 100 * MB, max_attachments_per_message: 10 },
     ]);
     // Only on the August contract: the older servers have no such route (gin's 404).
-    const old = await emulator({ compat: "latest" });
+    const old = await emulator({ compat: "2026-05" });
     try {
       expect((await req(old, "GET", "/uploads/limits")).text).toBe("404 page not found");
     } finally {

@@ -1,7 +1,8 @@
 /* oxlint-disable typescript/no-explicit-any */
 // Conformance: chat files (enteros-core@50c3bdfd chat_files.go, pending_uploads.go; molecule-core
 // 7cf77f27 chat_files.go for "2026-04"). Each answer here is the server's, by source line
-// (/tmp/research/rows-files.md); none is shaped after the SDK.
+// (/tmp/research/rows-files.md); none is shaped after the SDK. What 2026-08 ("latest") changed
+// (the 100 MB cap, acks that keep the file an hour) is in chat-files-2026-08.test.ts.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,10 +49,10 @@ function raw(parts: { head: string; body: string }[]): { raw: string; type: stri
   return { raw: text, type: `multipart/form-data; boundary=${b}` };
 }
 
-describe("chat files (latest)", () => {
+describe("chat files (2026-05)", () => {
   let emu: Emulator;
   beforeAll(async () => {
-    emu = await emulator();
+    emu = await emulator({ compat: "2026-05" }); // the caps and ack of 50c3bdfd's chat_files.go
   });
   afterAll(async () => {
     await emu.close();
