@@ -99,13 +99,18 @@ describe.each(["latest", "2026-04"] as const)("plugins (%s)", (compat) => {
     });
   });
 
-  it("install on an external workspace is 503 workspace container not running; list is []", async () => {
+  it("install on an external workspace is 503 workspace container not running (2026-08: 422, pull instead); list is []", async () => {
     const r = await req(emu, "POST", `/workspaces/${ws.id}/plugins`, {
       body: { source: "local://hello" },
       token: ws.token,
     });
-    expect(r.status).toBe(503);
-    expect(r.json).toEqual({ error: "workspace container not running" });
+    if (compat === "latest")
+      // The 2026-08 recording's "POST plugins install (external)".
+      expect([r.status, r.json.error]).toEqual([
+        422,
+        "plugin install via push is not supported for external runtimes",
+      ]);
+    else expect([r.status, r.json]).toEqual([503, { error: "workspace container not running" }]);
     expect(
       (await req(emu, "GET", `/workspaces/${ws.id}/plugins`, { token: ws.token })).json,
     ).toEqual([]);
@@ -444,7 +449,10 @@ describe("state file", () => {
     const stateFile = join(dir, "state", "org2.json");
     const a = await startEmulator({ stateFile });
     const ws = await makeWs(a, "p2");
-    await req(a, "POST", `/workspaces/${ws.id}/a2a`, { body: envelope("stored") });
+    await req(a, "POST", `/workspaces/${ws.id}/a2a`, {
+      body: envelope("stored"),
+      token: a.adminToken,
+    });
     const stored = a.activity(ws.id)[0] as { id: string };
     await a.close();
     const b = await startEmulator({ stateFile });
