@@ -133,8 +133,13 @@ describe.each([
     it("boots, answers a waiting message with the decorated method, closes and exits", async () => {
       const dir = makeProject(`app-${type}`, type);
       writeFileSync(join(dir, file), source);
-      const ws = await emu.admin.createWorkspace({ name: `consumer-${type}` });
-      const peer = await emu.admin.createWorkspace({ name: `peer-${type}` });
+      // Both for poll, as users create external workspaces (August 2026: an admin-created one is
+      // push with no URL, which refuses a message waiting before the app starts, and a reply).
+      const ws = await emu.admin.createWorkspace({
+        name: `consumer-${type}`,
+        deliveryMode: "poll",
+      });
+      const peer = await emu.admin.createWorkspace({ name: `peer-${type}`, deliveryMode: "poll" });
       const sender = new PlatformClient({
         platformUrl: emu.url,
         workspaceId: peer.id,

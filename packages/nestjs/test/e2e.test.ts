@@ -115,7 +115,9 @@ async function boot(
 }
 
 async function peerClient(): Promise<{ id: string; client: PlatformClient }> {
-  const ws = await emu.admin.createWorkspace({ name: "sender" });
+  // For poll, as users create an external workspace: it reads replies from its inbox (on August
+  // 2026 an admin-created workspace is push with no URL, and a reply to it would fail).
+  const ws = await emu.admin.createWorkspace({ name: "sender", deliveryMode: "poll" });
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token });
   return { id: ws.id, client };
 }
@@ -151,11 +153,11 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
     ]);
     expect(sameClient).toEqual([true]);
 
-    // Routing by source: a canvas message (no X-Workspace-ID) goes to the canvas handler, and its
-    // reply is posted to the canvas chat (notify).
+    // Routing by source: a canvas message (the admin bearer the canvas sends, no X-Workspace-ID)
+    // goes to the canvas handler, and its reply is posted to the canvas chat (notify).
     const canvas = await fetch(`${emu.url}/workspaces/${ws.id}/a2a`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${emu.adminToken}` },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: "c1",
@@ -241,12 +243,15 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
       { text: "ping over push", source: "unknown", handler: "fallback", attempt: 1 },
     ]);
 
-    // Without the secret segment the route is a 404, and nothing is handled.
+    // Without the secret segment the route is a 404, and nothing is handled (sent with the bearer
+    // the platform signs pushes with, so the refusal is the path's).
     const base = `http://127.0.0.1:${port}/molecule/a2a`;
+    const bearer = nest.get(PlatformClient).files.inboundSecret;
+    expect(bearer).toBeTruthy();
     for (const url of [`${base}/wrong-secret-wrong-secret-0000`, base]) {
       const res = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "message/send", params: {} }),
       });
       expect(res.status).toBe(404);

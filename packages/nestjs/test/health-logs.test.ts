@@ -237,11 +237,13 @@ describe("default logs", () => {
     await nest.get(MoleculeAgentLifecycle).ready; // registered once the server listens
     const before = emu.heartbeats(workspaceId).length;
     await waitFor(() => emu.heartbeats(workspaceId).length >= before + 2);
-    // The route is served by core's push handler (a JSON-RPC answer), not Nest's 404.
+    // The route is served by core's push handler (a JSON-RPC answer), not Nest's 404 (probed with
+    // the bearer the platform signs its pushes with).
     const registered = new URL(nest.get(RemoteAgent).pushUrl!);
+    const bearer = nest.get(PlatformClient).files.inboundSecret;
     const probe = await fetch(`http://127.0.0.1:${port}${registered.pathname}`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
       body: "{}",
     });
     expect(((await probe.json()) as { jsonrpc?: string }).jsonrpc).toBe("2.0");

@@ -14,7 +14,7 @@ import { ExpressAdapter } from "@nestjs/platform-express";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
 import { Test } from "@nestjs/testing";
 import type { InboundMessage } from "@molecule-ai/agent-core";
-import { RemoteAgent } from "@molecule-ai/agent-core";
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { freePort } from "@internal/test-utils";
@@ -51,7 +51,10 @@ afterAll(async () => {
   await emu.close();
 });
 
-async function boot(adapter: ExpressAdapter | FastifyAdapter): Promise<string> {
+/** Boots the app; its push URL and the bearer the platform signs its pushes with. */
+async function boot(
+  adapter: ExpressAdapter | FastifyAdapter,
+): Promise<{ url: string; bearer: string }> {
   const ws = await emu.admin.createWorkspace({ name: "nest-reviewer" });
   const port = await freePort();
   const moduleRef = await Test.createTestingModule({
@@ -72,11 +75,22 @@ async function boot(adapter: ExpressAdapter | FastifyAdapter): Promise<string> {
   app = moduleRef.createNestApplication(adapter, { logger: false });
   await app.listen(port, "127.0.0.1");
   await app.get(MoleculeAgentLifecycle).ready; // registered once the server listens
-  return app.get(RemoteAgent).pushUrl!;
+  return {
+    url: app.get(RemoteAgent).pushUrl!,
+    bearer: app.get(PlatformClient).files.inboundSecret!,
+  };
 }
 
-/** Sends a push on `socket` and resolves with the whole answer, or `"closed"`. */
-async function push(socket: ReturnType<typeof connect>, url: URL, text: string): Promise<string> {
+/**
+ * Sends a push on `socket` as the platform does (with its bearer) and resolves with the whole
+ * answer, or `"closed"`.
+ */
+async function push(
+  socket: ReturnType<typeof connect>,
+  url: URL,
+  bearer: string,
+  text: string,
+): Promise<string> {
   if (socket.closed) return "closed";
   const messageId = randomUUID();
   const body = JSON.stringify({
@@ -90,6 +104,7 @@ async function push(socket: ReturnType<typeof connect>, url: URL, text: string):
   socket.on("data", onData);
   socket.write(
     `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+      `Authorization: Bearer ${bearer}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
   try {
@@ -104,14 +119,15 @@ async function push(socket: ReturnType<typeof connect>, url: URL, text: string):
 }
 
 it("Express: the app's keep-alive is raised to 95 s, and a push 7 s after the last reuses its connection", async () => {
-  const url = new URL(await boot(new ExpressAdapter()));
+  const booted = await boot(new ExpressAdapter());
+  const url = new URL(booted.url);
   expect((app!.getHttpServer() as Server).keepAliveTimeout).toBe(95_000);
   const socket = connect(Number(url.port), "127.0.0.1");
   socket.on("error", () => undefined);
   await once(socket, "connect");
-  expect(await push(socket, url, "draft 1")).toMatch(/^HTTP\/1\.1 200 /);
+  expect(await push(socket, url, booted.bearer, "draft 1")).toMatch(/^HTTP\/1\.1 200 /);
   await sleep(7_000); // the proxy's idle between two calls, longer than Node's default 5 s
-  expect(await push(socket, url, "draft 2")).toMatch(/^HTTP\/1\.1 200 /);
+  expect(await push(socket, url, booted.bearer, "draft 2")).toMatch(/^HTTP\/1\.1 200 /);
   socket.destroy();
 }, 60_000);
 
