@@ -64,6 +64,9 @@ describe.each(["2026-04", "latest"] as const)("compat %s", (compat) => {
   afterAll(async () => {
     await emu?.close();
   });
+  /** The canvas's headers on `e`: none before 2026-08, which wants the admin token. */
+  const canvasHeaders = (e: Emulator): Record<string, string> =>
+    compat === "latest" ? { Authorization: `Bearer ${e.adminToken}` } : {};
 
   it("a workspace socket gets the same event as its SSE stream, in the WebSocket envelope", async () => {
     const sock = await connect(emu, {
@@ -91,10 +94,11 @@ describe.each(["2026-04", "latest"] as const)("compat %s", (compat) => {
     sock.ws.terminate();
   });
 
-  it("refuses a workspace socket without its bearer (401, nothing upgraded) and closes a client that sends too much", async () => {
+  it("refuses a workspace socket without its bearer (401, nothing upgraded; 2026-08: the canvas's too) and closes a client that sends too much", async () => {
     const none = await connect(emu, { "X-Workspace-ID": a.id });
     expect(none.status).toBe(401);
-    const canvas = await connect(emu, {});
+    if (compat === "latest") expect((await connect(emu, {})).status).toBe(401);
+    const canvas = await connect(emu, canvasHeaders(emu));
     expect(canvas.status).toBe(101);
     const closed = new Promise<number>((r) => canvas.ws.once("close", (code) => r(code)));
     canvas.ws.send("x".repeat(64 * 1024));
@@ -140,7 +144,7 @@ describe.each(["2026-04", "latest"] as const)("compat %s", (compat) => {
 
   it("close() ends every socket", async () => {
     const other = await emulator({ compat });
-    const sock = await connect(other, {});
+    const sock = await connect(other, canvasHeaders(other));
     const closed = new Promise<void>((r) => sock.ws.once("close", () => r()));
     await other.close();
     await closed;
