@@ -24,7 +24,12 @@ const status = async (): Promise<string> =>
   (await req(emu, "GET", `/workspaces/${w.id}`)).json.status as string;
 const heartbeat = () =>
   req(emu, "POST", "/registry/heartbeat", { body: { workspace_id: w.id }, token: w.token });
-const call = () => req(emu, "POST", `/workspaces/${w.id}/a2a`, { body: envelope("draft it") });
+/** A canvas call (the admin token: the August canvas route wants a bearer). */
+const call = () =>
+  req(emu, "POST", `/workspaces/${w.id}/a2a`, {
+    body: envelope("draft it"),
+    token: emu.adminToken,
+  });
 
 it("after pause and resume a heartbeat lifts awaiting_agent to online, calls still get 503 without a URL, and registering again brings them back", async () => {
   expect(await status()).toBe("online");
