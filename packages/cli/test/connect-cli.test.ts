@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PlatformClient } from "@molecule-ai/agent-core";
-import { waitFor } from "@internal/test-utils";
+import { freePort, waitFor } from "@internal/test-utils";
 import { HANDLER, useConnectHarness } from "./connect-helpers.js";
 
 const h = useConnectHarness("connect-home-");
@@ -12,8 +12,10 @@ const { run } = h;
 
 describe("molecule-agent connect", () => {
   it("connects from environment variables, answers messages, and exits 0 on SIGTERM", async () => {
+    // The agent's workspace as an admin creates it (push with no URL on August: connect registers it
+    // for poll); the caller runs no agent, so it is created for poll and its answer is queued.
     const a = await h.emu.admin.createWorkspace({ name: "cli-agent" });
-    const p = await h.emu.admin.createWorkspace({ name: "cli-peer" });
+    const p = await h.emu.admin.createWorkspace({ name: "cli-peer", deliveryMode: "poll" });
     const cursorFile = join(h.home, "cursor");
     const r = run([`--handler`, HANDLER], {
       MOLECULE_PLATFORM_URL: h.emu.url,
@@ -29,7 +31,8 @@ describe("molecule-agent connect", () => {
     expect(r.out() + r.err()).not.toContain(a.token!);
 
     const peer = new PlatformClient({ platformUrl: h.emu.url, workspaceId: p.id, token: p.token! });
-    await peer.callPeer(a.id, "hello cli", { messageId: randomUUID() });
+    const sent = await peer.callPeer(a.id, "hello cli", { messageId: randomUUID() });
+    expect(sent.status).toBe("queued");
     await peer.close();
     await waitFor(() =>
       h.emu
@@ -39,6 +42,7 @@ describe("molecule-agent connect", () => {
     r.child.kill("SIGTERM");
     expect(await r.exit).toBe(0);
     expect(r.out()).toContain("shutting down cleanly");
+    expect(r.err()).toBe("");
     const rows = h.emu.activity(a.id);
     expect(await readFile(cursorFile, "utf8")).toBe(
       // the last message's row (not the agent's own notify echoes, nor the checkpoint it left)
@@ -46,6 +50,34 @@ describe("molecule-agent connect", () => {
         "id"
       ],
     );
+  });
+
+  it("with MOLECULE_PUBLIC_URL: push, the platform's pushes (with its bearer) are answered", async () => {
+    const a = await h.emu.admin.createWorkspace({ name: "cli-push" });
+    const p = await h.emu.admin.createWorkspace({ name: "cli-push-caller" });
+    const port = await freePort();
+    const r = run(["--handler", HANDLER], {
+      MOLECULE_PLATFORM_URL: h.emu.url,
+      MOLECULE_WORKSPACE_ID: a.id,
+      MOLECULE_WORKSPACE_TOKEN: a.token!,
+      MOLECULE_PUBLIC_URL: `http://localhost:${port}/`,
+      MOLECULE_PORT: String(port),
+    });
+    await waitFor(() => r.out().includes("connected as"), { timeoutMs: 15_000 });
+    expect(r.out()).toContain(`delivery=push, url=http://localhost:${port}/<secret>`);
+    const peer = new PlatformClient({ platformUrl: h.emu.url, workspaceId: p.id, token: p.token! });
+    try {
+      // the platform wraps a peer's result in its OFFSEC-003 markers, as every newer platform does
+      expect(await peer.callPeer(a.id, "pushed")).toMatchObject({
+        status: "completed",
+        text: expect.stringContaining("\ncli-echo:pushed\n"),
+      });
+    } finally {
+      await peer.close();
+    }
+    r.child.kill("SIGTERM");
+    expect(await r.exit).toBe(0);
+    expect(r.err()).toBe("");
   });
 
   it("exits 0 with a message when the workspace is paused", async () => {

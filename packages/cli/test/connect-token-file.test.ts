@@ -18,7 +18,8 @@ describe("molecule-agent connect with MOLECULE_WORKSPACE_TOKEN_FILE", () => {
   it("reads the token from the file, and after a rotation uses the new token written there, without a restart", async () => {
     const admin = new AdminClient({ platformUrl: h.emu.url, adminToken: h.emu.adminToken });
     const a = await admin.createExternalWorkspace({ name: "filed" });
-    const p = await h.emu.admin.createWorkspace({ name: "asker" });
+    // the asker runs no agent: created for poll, so the answer is queued for it
+    const p = await h.emu.admin.createWorkspace({ name: "asker", deliveryMode: "poll" });
     const file = join(h.home, "agent.token");
     await writeFile(file, a.token!, { mode: 0o600 });
     const r = h.run(["--handler", HANDLER, "--heartbeat-interval", "1"], {

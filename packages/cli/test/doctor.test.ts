@@ -1,4 +1,5 @@
-// `molecule-agent doctor` against the emulator in three contracts (latest, April and August 2026): healthy (poll and push), and
+// `molecule-agent doctor` against the emulator in two contracts (latest, the August-2026 server, and
+// the April-2026 baseline): healthy (poll and push), and
 // each failure it must explain — platform down, no token, bad token, never connected, workspace
 // removed, paused, agent gone (push URL unreachable), no heartbeat for 90 s — with a fix each,
 // the exit code, and the token never printed.
@@ -16,11 +17,10 @@ async function stop(r: ConnectRun): Promise<void> {
 const harnesses = {
   latest: useConnectHarness("doctor-latest-"),
   "2026-04": useConnectHarness("doctor-2026-04-", { compat: "2026-04" }),
-  "2026-08": useConnectHarness("doctor-2026-08-", { compat: "2026-08" }),
 } as const;
 
 // Spawned agents and two doctor runs per test: generous bounds for a loaded machine.
-describe.each(["latest", "2026-04", "2026-08"] as const)(
+describe.each(["latest", "2026-04"] as const)(
   "molecule-agent doctor (%s)",
   { timeout: 60_000 },
   (compat) => {
@@ -67,24 +67,22 @@ describe.each(["latest", "2026-04", "2026-08"] as const)(
           push: compat === "2026-04" ? "ok" : "skip",
         });
         expect(r.checks["contract"]!.detail).toMatch(
-          compat === "2026-04" ? /^April-2026/ : /^latest/,
+          compat === "2026-04" ? /^April-2026/ : /^May-2026 or newer platform: /,
         );
         expect(r.checks["registration"]!.detail).toMatch(
           {
-            latest: /^status online, delivery poll$/,
-            "2026-04": /^status online, delivery push to http:\/\/localhost:\d+\/<secret>$/,
-            "2026-08":
+            latest:
               /^status online, delivery poll \(no URL; this platform does not report the mode\)$/,
+            "2026-04": /^status online, delivery push to http:\/\/localhost:\d+\/<secret>$/,
           }[compat],
         );
         expect(r.text).toContain("all checks passed");
         expect(r.text).not.toContain(ws.token);
         expect(r.checks["push"]!.detail).toMatch(
           {
-            latest: /^poll delivery/,
-            "2026-04": /reached the agent at http:\/\/localhost:\d+\/<secret>/,
             // its workspace read does not say the delivery mode
-            "2026-08": /^no registered URL, so the platform never calls the agent \(poll delivery;/,
+            latest: /^no registered URL, so the platform never calls the agent \(poll delivery;/,
+            "2026-04": /reached the agent at http:\/\/localhost:\d+\/<secret>/,
           }[compat],
         );
         // the probe went through the platform's proxy as tasks/get: no message for the handler
@@ -126,13 +124,13 @@ describe.each(["latest", "2026-04", "2026-08"] as const)(
       expect(r.text).toMatch(/\[FAIL\] push .*\n\s+fix: is the agent running\?/);
       expect(r.text).toContain("1 check failed");
 
-      // 90 s later without a heartbeat the platform marks it offline (August 2026: an external
+      // 90 s later without a heartbeat the platform marks it offline (latest, August 2026: an external
       // workspace goes back to awaiting_agent, its last heartbeat still shown): heartbeat fails too
       h.emu.advanceClock(91_000);
       const later = await doctor(flags(ws));
       expect(later.checks["heartbeat"]).toMatchObject({ status: "fail" });
       expect(later.checks["heartbeat"]!.detail).toContain(
-        `none for over 90 s (status ${compat === "2026-08" ? "awaiting_agent" : "offline"}`,
+        `none for over 90 s (status ${compat === "latest" ? "awaiting_agent" : "offline"}`,
       );
       expect(later.checks["registration"]!.detail).not.toContain("no agent has registered");
       expect(later.checks["push"]).toMatchObject({

@@ -9,7 +9,9 @@ describe("EmulatorError", () => {
   it("a bad option and a failed admin call are MoleculeErrors with a code", async () => {
     const bad = await startEmulator({ compat: "2025" as Compat }).catch((e: unknown) => e);
     expect(isMoleculeError(bad, "invalid_argument")).toBe(true);
-    expect((bad as Error).message).toContain("compat must be one of latest, 2026-04, 2026-08");
+    expect((bad as Error).message).toContain(
+      "compat must be one of latest, 2026-04, 2026-05, 2026-08",
+    );
 
     const emu = await startEmulator();
     try {

@@ -29,7 +29,11 @@ async function platform(options?: EmulatorOptions): Promise<Emulator> {
   return emu;
 }
 
-/** A workspace whose agent answers `echo: <text>` (the platform's default delivery). */
+/**
+ * A workspace whose agent answers `echo: <text>` (the platform's default delivery). The callers
+ * below (`me`) run no agent: they are created for poll, as `AdminClient.createExternalWorkspace`
+ * creates a workspace without a URL, so the answer can be queued in their inbox.
+ */
 async function echoPeer(emu: Emulator, name: string): Promise<string> {
   const ws = await emu.admin.createWorkspace({ name });
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token! });
@@ -70,7 +74,7 @@ describe("molecule-agent send", { timeout: 60_000 }, () => {
   it("prints a poll peer's answer, by id and by name", async () => {
     const emu = await platform();
     const peer = await echoPeer(emu, "Echo");
-    const me = await emu.admin.createWorkspace({ name: "me" });
+    const me = await emu.admin.createWorkspace({ name: "me", deliveryMode: "poll" });
     expect(await send(emu, me, [peer, "hello", "there"])).toEqual({
       code: 0,
       out: "echo: hello there\n",
@@ -97,8 +101,9 @@ describe("molecule-agent send", { timeout: 60_000 }, () => {
 
   it("a peer that never answers: one line after --timeout, exit 1", async () => {
     const emu = await platform();
-    const silent = await emu.admin.createWorkspace({ name: "Silent" }); // no agent
-    const me = await emu.admin.createWorkspace({ name: "me" });
+    // no agent; created for poll, so the platform queues the message for it
+    const silent = await emu.admin.createWorkspace({ name: "Silent", deliveryMode: "poll" });
+    const me = await emu.admin.createWorkspace({ name: "me", deliveryMode: "poll" });
     const r = await send(emu, me, [silent.id, "anyone?", "--timeout", "1"]);
     expect(r).toEqual({
       code: 1,
@@ -109,8 +114,8 @@ describe("molecule-agent send", { timeout: 60_000 }, () => {
 
   it("--no-wait prints the platform's receipt for a poll peer", async () => {
     const emu = await platform();
-    const silent = await emu.admin.createWorkspace({ name: "Silent" });
-    const me = await emu.admin.createWorkspace({ name: "me" });
+    const silent = await emu.admin.createWorkspace({ name: "Silent", deliveryMode: "poll" });
+    const me = await emu.admin.createWorkspace({ name: "me", deliveryMode: "poll" });
     const r = await send(emu, me, [silent.id, "later", "--no-wait"]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(
@@ -123,7 +128,7 @@ describe("molecule-agent send", { timeout: 60_000 }, () => {
   it("an unknown peer or name: one line saying so", async () => {
     const emu = await platform();
     await echoPeer(emu, "Echo");
-    const me = await emu.admin.createWorkspace({ name: "me" });
+    const me = await emu.admin.createWorkspace({ name: "me", deliveryMode: "poll" });
     const unknown = "0badc0de-0000-4000-8000-000000000000";
     const byId = await send(emu, me, [unknown, "hi"]);
     expect(byId.code).toBe(1);
@@ -133,7 +138,8 @@ describe("molecule-agent send", { timeout: 60_000 }, () => {
     expect(byName).toEqual({
       code: 2,
       out: "",
-      err: `[molecule] no peer of workspace ${me.id} is named "ecco" (its peers: "Echo"): pass a peer's name or a workspace id\n`,
+      // the seeded Org Concierge, every parentless workspace's parent, is a peer too
+      err: `[molecule] no peer of workspace ${me.id} is named "ecco" (its peers: "Echo", "Org Concierge"): pass a peer's name or a workspace id\n`,
     });
   });
 });

@@ -146,7 +146,10 @@ export async function checkToken(
   }
 }
 
-/** What the platform supports: the newer contract (poll, cursors, events) or the April-2026 one. */
+/**
+ * What the platform supports: the newer contract (poll, cursors, events: May 2026 and later, the
+ * August-2026 server users run today among them) or the April-2026 one.
+ */
 export async function checkContract(client: PlatformClient): Promise<DoctorCheck> {
   try {
     const caps = await client.capabilities();
@@ -161,13 +164,13 @@ export async function checkContract(client: PlatformClient): Promise<DoctorCheck
       return {
         id: "contract",
         status: "warn",
-        detail: `latest: poll delivery and since_id cursors, but the event stream failed (${caps.eventStreamError ?? "not text/event-stream"})`,
+        detail: `May-2026 or newer platform: poll delivery and since_id cursors, but the event stream failed (${caps.eventStreamError ?? "not text/event-stream"})`,
         fix: "agents still poll, only without instant wake-ups: check proxies that buffer or block text/event-stream",
       };
     return {
       id: "contract",
       status: "ok",
-      detail: "latest: poll delivery, since_id cursors, event stream",
+      detail: "May-2026 or newer platform: poll delivery, since_id cursors, event stream",
     };
   } catch (err) {
     return {
