@@ -160,8 +160,8 @@ async function untilCount(count: () => Promise<number>, target: number): Promise
 
 describe("chaos: kill -9 under /activity faults, file cursor", () => {
   it(`loses nothing across ${KILLS} kills; duplicates are flagged and bounded by concurrency`, async () => {
-    const a = await emu.admin.createWorkspace({ name: "chaotic" });
-    const p = await emu.admin.createWorkspace({ name: "sender" });
+    const a = await emu.admin.createWorkspace({ name: "chaotic", deliveryMode: "poll" });
+    const p = await emu.admin.createWorkspace({ name: "sender", deliveryMode: "poll" });
     const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: p.token! });
     const ids = Array.from({ length: BACKLOG + LIVE }, () => randomUUID());
     const send = async (batch: string[]): Promise<void> => {

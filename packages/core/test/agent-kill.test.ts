@@ -52,8 +52,8 @@ async function lines(path: string): Promise<string[]> {
 
 describe("kill -9 mid-batch, restart with the file cursor", () => {
   it("handles every messageId exactly once", async () => {
-    const a = await emu.admin.createWorkspace({ name: "crashy" });
-    const p = await emu.admin.createWorkspace({ name: "sender" });
+    const a = await emu.admin.createWorkspace({ name: "crashy", deliveryMode: "poll" });
+    const p = await emu.admin.createWorkspace({ name: "sender", deliveryMode: "poll" });
     const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: p.token! });
     const ids = Array.from({ length: 60 }, () => randomUUID());
     for (const id of ids) await peer.callPeer(a.id, `job ${id}`, { messageId: id });

@@ -32,8 +32,8 @@ const handler = (): void => {};
 
 describe("RemoteAgent `store` option", () => {
   it("fileStore: a restarted agent on the same store handles only the new messages", async () => {
-    const a = await emu.admin.createWorkspace({ name: "stored" });
-    const p = await emu.admin.createWorkspace({ name: "sender" });
+    const a = await emu.admin.createWorkspace({ name: "stored", deliveryMode: "poll" });
+    const p = await emu.admin.createWorkspace({ name: "sender", deliveryMode: "poll" });
     const client = new PlatformClient({ platformUrl: emu.url, workspaceId: a.id, token: a.token! });
     const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: p.token! });
     const path = join(dir, "cursor");

@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-const org = (compat: "latest" | "2026-04" | "2026-08") => startOrg(compat, cleanups);
+const org = (compat: "latest" | "2026-04" | "2026-05") => startOrg(compat, cleanups);
 
 /** Texts of the a2a_receive rows the platform holds, oldest first. */
 function queuedTexts(emu: Emulator, id: string): string[] {
@@ -67,8 +67,8 @@ function agentOf(
   return agent;
 }
 
-// 2026-08: the August server answers a since_secs window newest first (activity.go List).
-describe.each(["latest", "2026-08"] as const)("backfill on first start (%s contract)", (compat) => {
+// latest (August) answers a since_secs window newest first (activity.go List), 2026-05 oldest first.
+describe.each(["latest", "2026-05"] as const)("backfill on first start (%s contract)", (compat) => {
   it("600 queued before the first start: 600 handled once, oldest first; a restart on the same MemoryCursorStore adds only the new 600", async () => {
     const { emu, a, client, queue } = await org(compat);
     await queue("m", 600);

@@ -78,8 +78,8 @@ async function loaded(state: CrashState): Promise<CursorState | undefined> {
 }
 
 async function workspace(): Promise<{ id: string; client: PlatformClient }> {
-  const a = await emu.admin.createWorkspace({ name: "agent" });
-  const p = await emu.admin.createWorkspace({ name: "peer" });
+  const a = await emu.admin.createWorkspace({ name: "agent", deliveryMode: "poll" });
+  const p = await emu.admin.createWorkspace({ name: "peer", deliveryMode: "poll" });
   const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: p.token! });
   for (let i = 0; i < N; i++) await peer.callPeer(a.id, `m${i}`);
   await peer.close();

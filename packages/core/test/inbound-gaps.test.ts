@@ -14,9 +14,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-const org = (compat: "latest" | "2026-04" | "2026-08") => startOrg(compat, cleanups);
+const org = (compat: "latest" | "2026-04" | "2026-05") => startOrg(compat, cleanups);
 
-describe.each(["latest", "2026-08"] as const)(
+describe.each(["latest", "2026-05"] as const)(
   "poll delivery when the cursor was pruned (%s contract)",
   (compat) => {
     it("re-reads everything since the cursor's time, a page at a time, each message once, in order", async () => {
@@ -59,8 +59,34 @@ describe.each(["latest", "2026-08"] as const)(
 );
 
 describe("fetchActivity paging signals", () => {
-  it("latest: hasMore after a full page behind a cursor, not after a partial one", async () => {
+  it("latest: a time window's oldest page first (the server answers it newest first), then hasMore after a full page behind a cursor, not after a partial one", async () => {
     const { a, client, peer } = await org("latest");
+    await client.register({ agentCard: { name: "agent" }, deliveryMode: "poll" });
+    for (let i = 1; i <= 7; i++) await peer.callPeer(a.id, `m${i}`);
+    const newest = await fetchActivity(client, { limit: 2 }); // no cursor: the newest page
+    expect(newest.messages.map((m) => m.text)).toEqual(["m6", "m7"]);
+    expect(newest.hasMore).toBe(false);
+    // August answers `since_secs` alone newest first (activity.go List: ASC only with since_id):
+    // its newest 5 are m3..m7, so the SDK walks back (`before_ts`) to the window's oldest page.
+    const oldest = await fetchActivity(client, { sinceSecs: 3600, limit: 5 });
+    expect(oldest.messages.map((m) => m.text)).toEqual(["m1", "m2"]);
+    expect(oldest.hasMore).toBe(true);
+    const full = await fetchActivity(client, { sinceId: oldest.nextCursor!, limit: 5 });
+    expect(full.messages.map((m) => m.text)).toEqual(["m3", "m4", "m5", "m6", "m7"]);
+    expect(full.hasMore).toBe(true);
+    const empty = await fetchActivity(client, { sinceId: full.nextCursor!, limit: 5 });
+    expect(empty.messages).toEqual([]);
+    expect(empty.hasMore).toBe(false);
+    const partial = await fetchActivity(client, { sinceId: oldest.nextCursor!, limit: 6 });
+    expect(partial.messages.map((m) => m.text)).toEqual(["m3", "m4", "m5", "m6", "m7"]);
+    expect(partial.hasMore).toBe(false);
+    expect(partial.gap).toBe(false);
+  });
+
+  it("2026-05: hasMore after a full page behind a cursor, not after a partial one", async () => {
+    // The May server answers a `since_secs` window oldest first: its first page is the window's
+    // oldest 5 rows (August answers newest first: the test above).
+    const { a, client, peer } = await org("2026-05");
     await client.register({ agentCard: { name: "agent" }, deliveryMode: "poll" });
     for (let i = 1; i <= 7; i++) await peer.callPeer(a.id, `m${i}`);
     const newest = await fetchActivity(client, { limit: 2 }); // no cursor: the newest page
