@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { parseCli } from "../src/cli-options.js";
 import { exitOf, firstLines, run } from "./cli-helpers.js";
 
-/** Registers a loopback URL on a fresh emulator process started with `args`; the status. */
-async function registerLoopback(args: string[]): Promise<number> {
+/** Registers `agentUrl` on a fresh emulator process started with `args`; the status. */
+async function registerUrl(agentUrl: string, args: string[]): Promise<number> {
   const child = run(["--port", "0", "--admin-token", "adm", ...args]);
   const [listening] = await firstLines(child, 2);
   const url = listening?.replace("listening on ", "");
@@ -23,7 +23,7 @@ async function registerLoopback(args: string[]): Promise<number> {
   const r = await fetch(`${url}/registry/register`, {
     method: "POST",
     headers: { Authorization: `Bearer ${connection.auth_token}` },
-    body: JSON.stringify({ id, url: "http://127.0.0.1:9/a2a", agent_card: { name: "cli" } }),
+    body: JSON.stringify({ id, url: agentUrl, agent_card: { name: "cli" } }),
   });
   child.kill("SIGTERM");
   await exitOf(child);
@@ -81,9 +81,15 @@ describe("molecule-platform-emulator", () => {
     }
   });
 
-  it("refuses loopback agent URLs on register unless --lenient-agent-urls", async () => {
-    expect(await registerLoopback([])).toBe(400);
-    expect(await registerLoopback(["--lenient-agent-urls"])).toBe(200);
+  it("refuses private agent URLs on register unless --lenient-agent-urls; loopback only before 2026-08", async () => {
+    // The August server in dev mode accepts loopback and refuses RFC-1918 (validateAgentURL).
+    expect(await registerUrl("http://127.0.0.1:9/a2a", [])).toBe(200);
+    expect(await registerUrl("http://10.0.0.5/a2a", [])).toBe(400);
+    expect(await registerUrl("http://10.0.0.5/a2a", ["--lenient-agent-urls"])).toBe(200);
+    // The May server refused loopback too, with the opaque 400.
+    const may = ["--compat", "2026-05"];
+    expect(await registerUrl("http://127.0.0.1:9/a2a", may)).toBe(400);
+    expect(await registerUrl("http://127.0.0.1:9/a2a", [...may, "--lenient-agent-urls"])).toBe(200);
   });
 
   it("rejects a bad --compat with exit code 2", async () => {
