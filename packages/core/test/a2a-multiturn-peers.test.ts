@@ -91,41 +91,41 @@ describe("callPeer holds a peer's multi-turn task", () => {
   });
 });
 
-describe("a public A2A agent (pathSecret: false)", () => {
-  /** A push agent served and registered without the capability segment, with `delivery`. */
-  async function publicAgent(
-    delivery: { requirePlatformBearer?: boolean },
-    check: (url: string, id: string) => Promise<void>,
-  ): Promise<void> {
-    const ws = await emu.admin.createWorkspace({ name: "public-agent" });
-    const own = new PlatformClient({
-      platformUrl: emu.url,
-      workspaceId: ws.id,
-      tokenStore: new MemoryTokenStore(ws.token as string),
-    });
-    const agent = new RemoteAgent({
-      client: own,
-      logger: {},
-      delivery: { mode: "push", port: 0, pathSecret: false, ...delivery },
-      handler: (msg) => `public: ${msg.text}`,
-    });
-    try {
-      await agent.start();
-      const url = agent.pushUrl!;
-      expect(new URL(url).pathname).toBe("/"); // no capability segment
-      expect(String((await emu.admin.getWorkspace(ws.id))["url"])).toBe(url);
-      await check(url, ws.id);
-    } finally {
-      await agent.stop();
-      await own.close();
-    }
+/** A push agent served and registered without the capability segment, with `delivery`. */
+async function publicAgent(
+  delivery: { requirePlatformBearer?: boolean },
+  check: (url: string, id: string) => Promise<void>,
+): Promise<void> {
+  const ws = await emu.admin.createWorkspace({ name: "public-agent" });
+  const own = new PlatformClient({
+    platformUrl: emu.url,
+    workspaceId: ws.id,
+    tokenStore: new MemoryTokenStore(ws.token as string),
+  });
+  const agent = new RemoteAgent({
+    client: own,
+    logger: {},
+    delivery: { mode: "push", port: 0, pathSecret: false, ...delivery },
+    handler: (msg) => `public: ${msg.text}`,
+  });
+  try {
+    await agent.start();
+    const url = agent.pushUrl!;
+    expect(new URL(url).pathname).toBe("/"); // no capability segment
+    expect(String((await emu.admin.getWorkspace(ws.id))["url"])).toBe(url);
+    await check(url, ws.id);
+  } finally {
+    await agent.stop();
+    await own.close();
   }
+}
 
-  const hi = () =>
-    SendMessageRequest.fromJSON({
-      message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "hi" }] },
-    });
+const hi = () =>
+  SendMessageRequest.fromJSON({
+    message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "hi" }] },
+  });
 
+describe("a public A2A agent (pathSecret: false)", () => {
   // The platform signs its pushes (August 2026): by default only a POST with its bearer is served,
   // whatever the path (the bearer is then the only credential: the URL is the host's). The
   // platform's own Python SDK fails closed the same way.
