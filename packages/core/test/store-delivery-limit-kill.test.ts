@@ -13,8 +13,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { readLines, sendA2AMessage } from "@internal/test-utils";
+import { readLines } from "@internal/test-utils";
 import { PlatformClient, fileStore } from "../src/index.js";
+import { inboundSecretOf, platformSend } from "./fixtures/platform-send.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/delivery-limit-child.mjs", import.meta.url));
 const MAX = 3;
@@ -71,9 +72,12 @@ function start(env: Record<string, string>): Child {
   return { child, lines: out.lines, line, exited };
 }
 
-/** `message/send` to a child's push URL (it binds 127.0.0.1; the URL says localhost). */
-async function send(url: string, messageId: string, text: string): Promise<unknown> {
-  return await sendA2AMessage(url.replace("//localhost:", "//127.0.0.1:"), messageId, text);
+/**
+ * `message/send` to a child's push URL (it binds 127.0.0.1; the URL says localhost) with the
+ * platform's bearer (`secret`), as the platform's proxy forwards a sender's message.
+ */
+async function send(url: string, secret: string, messageId: string, text: string) {
+  return await platformSend(url.replace("//localhost:", "//127.0.0.1:"), secret, messageId, text);
 }
 
 async function stop(c: Child): Promise<void> {
@@ -83,8 +87,9 @@ async function stop(c: Child): Promise<void> {
 
 describe("kill -9 on a poison message, file store", () => {
   it("poll: the message stops being re-run after maxDeliveries restarts", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "poison-poll" });
-    const s = await emu.admin.createWorkspace({ name: "sender" });
+    // For poll, as external agents are created (August creates push: calls to it refused 503).
+    const ws = await emu.admin.createWorkspace({ name: "poison-poll", deliveryMode: "poll" });
+    const s = await emu.admin.createWorkspace({ name: "sender", deliveryMode: "poll" });
     const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });
     const poison = randomUUID();
     await peer.callPeer(ws.id, "poison", { messageId: poison });
@@ -121,22 +126,25 @@ describe("kill -9 on a poison message, file store", () => {
     const ws = await emu.admin.createWorkspace({ name: "poison-push" });
     const cursor = join(dir, "push-cursor");
     const env = { PLATFORM_URL: emu.url, WS_ID: ws.id, WS_TOKEN: ws.token!, CURSOR_FILE: cursor };
+    const secret = await inboundSecretOf(emu.url, ws.id, ws.token!);
     const poison = randomUUID();
     for (let i = 0; i < MAX; i++) {
       const c = start({ ...env, MAX: String(MAX) });
       const url = (await c.line("ready ")).slice(6);
-      await expect(send(url, poison, "poison")).rejects.toThrow("fetch failed"); // the connection dies with it
+      await expect(send(url, secret, poison, "poison")).rejects.toThrow("fetch failed"); // the connection dies with it
       expect(await c.exited).toBe("SIGKILL");
       expect(c.lines.filter((l) => l.startsWith("poison"))).toHaveLength(1);
     }
     const next = start({ ...env, MAX: String(MAX) });
     const url = (await next.line("ready ")).slice(6);
-    expect(await send(url, poison, "poison")).toMatchObject({
+    expect(await send(url, secret, poison, "poison")).toMatchObject({
       error: { code: -32603, data: { code: "delivery_limit", retryable: false, deliveries: MAX } },
     });
     expect(await next.line("dead ")).toBe(`dead MoleculeDeliveryLimitError delivery_limit ${MAX}`);
-    expect(await send(url, poison, "poison")).toMatchObject({ error: { code: -32603 } });
-    expect(await send(url, randomUUID(), "fine")).toMatchObject({ result: expect.anything() });
+    expect(await send(url, secret, poison, "poison")).toMatchObject({ error: { code: -32603 } });
+    expect(await send(url, secret, randomUUID(), "fine")).toMatchObject({
+      result: expect.anything(),
+    });
     await stop(next);
     expect(next.lines.filter((l) => /^(poison|dead|event)/.test(l))).toEqual([
       "event delivery_limit",

@@ -14,12 +14,13 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { sendA2AMessage as send, waitFor } from "@internal/test-utils";
+import { waitFor } from "@internal/test-utils";
 import type { A2ASendAnswer as RpcAnswer } from "@internal/test-utils";
 import { PlatformClient, RemoteAgent, fileStore, memoryStore } from "../src/index.js";
 import type { AgentEvent, InboundMessage } from "../src/index.js";
 import { MoleculeDeliveryLimitError } from "../src/public/store.js";
 import type { LocalStore } from "../src/public/store.js";
+import { platformSend } from "./fixtures/platform-send.js";
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -84,6 +85,11 @@ function agentOn(
   return run;
 }
 
+/** `message/send` to `run`'s push endpoint with the platform's bearer (its client's, from start). */
+async function send(run: Run, url: string, messageId: string, text: string): Promise<RpcAnswer> {
+  return await platformSend(url, run.agent.client.files.inboundSecret!, messageId, text);
+}
+
 async function serve(run: Run): Promise<{ url: string; server: Server }> {
   const handler = run.agent.createPushHandler({ basePath: "/a2a", pathSecret: false });
   const server = createServer((req, res) => void handler.handleNode(req, res));
@@ -101,8 +107,9 @@ describe("maxDeliveries, single-process stores", () => {
   });
 
   it("poll (memory store): dead-lettered after maxDeliveries unsettled deliveries, once", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "poisoned-poll" });
-    const s = await emu.admin.createWorkspace({ name: "sender" });
+    // For poll, as external agents are created (August creates push: calls to it refused 503).
+    const ws = await emu.admin.createWorkspace({ name: "poisoned-poll", deliveryMode: "poll" });
+    const s = await emu.admin.createWorkspace({ name: "sender", deliveryMode: "poll" });
     const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });
     const store = memoryStore({ maxDeliveries: 2 });
     const poison = randomUUID();
@@ -151,7 +158,7 @@ describe("maxDeliveries, single-process stores", () => {
       const run = agentOn(store, ws, true);
       await run.agent.start();
       const { url, server } = await serve(run);
-      const sent = send(url, poison, "poison");
+      const sent = send(run, url, poison, "poison");
       await run.firstStart;
       await run.agent.stop(); // the handler is aborted: the message was not settled
       answers.push(await sent);
@@ -164,15 +171,17 @@ describe("maxDeliveries, single-process stores", () => {
     await last.agent.start();
     const { url, server } = await serve(last);
     try {
-      const dead = await send(url, poison, "poison");
+      const dead = await send(last, url, poison, "poison");
       expect(dead.error).toMatchObject({
         code: -32603,
         data: { code: "delivery_limit", retryable: false, deliveries: 5 },
       });
       expect(dead.error!.message).toMatch(/dead-lettered.*do not resend/);
-      const again = await send(url, poison, "poison"); // same answer, reported once
+      const again = await send(last, url, poison, "poison"); // same answer, reported once
       expect(again.error?.data?.code).toBe("delivery_limit");
-      expect(await send(url, randomUUID(), "fine")).toMatchObject({ result: expect.anything() });
+      expect(await send(last, url, randomUUID(), "fine")).toMatchObject({
+        result: expect.anything(),
+      });
     } finally {
       await new Promise((r) => server.close(r));
       await last.agent.stop();
@@ -196,7 +205,7 @@ describe("maxDeliveries, single-process stores", () => {
       const first = agentOn(store, ws, true);
       await first.agent.start();
       const one = await serve(first);
-      const sent = send(one.url, id, "poison");
+      const sent = send(first, one.url, id, "poison");
       await first.firstStart;
       await first.agent.stop(); // unsettled: counted once in the file
       await sent;
@@ -208,13 +217,13 @@ describe("maxDeliveries, single-process stores", () => {
       const two = await serve(next);
       try {
         // Other content under the same id: its own message (no sender of a push is authenticated).
-        const other = await send(two.url, id, "fine");
+        const other = await send(next, two.url, id, "fine");
         expect(other.error).toBeUndefined();
         expect((other.result as { parts?: Array<{ text?: string }> }).parts?.[0]?.text).toBe(
           "ok fine",
         );
         // The counted message itself is over its limit: dead-lettered, never run again.
-        expect((await send(two.url, id, "poison")).error?.data?.code).toBe("delivery_limit");
+        expect((await send(next, two.url, id, "poison")).error?.data?.code).toBe("delivery_limit");
       } finally {
         await new Promise((r) => two.server.close(r));
         await next.agent.stop();
@@ -241,7 +250,9 @@ describe("maxDeliveries, single-process stores", () => {
         try {
           const id = randomUUID();
           // All five arrive while the first is still being claimed in the store.
-          const answers = await Promise.all(Array.from({ length: 5 }, () => send(url, id, "dup")));
+          const answers = await Promise.all(
+            Array.from({ length: 5 }, () => send(run, url, id, "dup")),
+          );
           expect(answers.map((a) => a.error)).toEqual([
             undefined,
             undefined,
