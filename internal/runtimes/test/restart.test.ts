@@ -96,7 +96,9 @@ describe.each(Object.keys(programs))("%s restarted", { timeout: 120_000 }, (name
     ["after its state folder was deleted", true],
   ])("%s: answers nothing twice, and once what was sent while it was down", async (_, wipe) => {
     const b = await emu.admin.createWorkspace({ name: "agent" });
-    const a = await emu.admin.createWorkspace({ name: "asker" });
+    // The asker reads its answers from its activity feed: a poll workspace (on the August-2026
+    // platform a workspace is push until told otherwise, and a push one without a URL takes none).
+    const a = await emu.admin.createWorkspace({ name: "asker", deliveryMode: "poll" });
     const asker = new PlatformClient({ platformUrl: emu.url, workspaceId: a.id, token: a.token! });
     const stateDir = join(stateRoot, b.id.slice(0, 8));
     const env = {
