@@ -48,8 +48,9 @@ afterAll(async () => {
 
 /** A workspace with the poison message and its three neighbours queued, in that order. */
 async function queued(name: string) {
-  const ws = await emu.admin.createWorkspace({ name });
-  const s = await emu.admin.createWorkspace({ name: `${name}-sender` });
+  // For poll, as external agents are created (August creates push: calls to it refused 503).
+  const ws = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
+  const s = await emu.admin.createWorkspace({ name: `${name}-sender`, deliveryMode: "poll" });
   const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });
   cleanups.push(() => peer.close());
   for (const text of ["poison", "b1", "b2", "b3"]) {

@@ -12,12 +12,13 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { sendA2AMessage, waitFor } from "@internal/test-utils";
+import { waitFor } from "@internal/test-utils";
 import { fileStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import { MoleculeStoreError } from "../src/public/store.js";
 import type { AgentEventMap } from "../src/index.js";
 import type { CursorState } from "../src/inbound/index.js";
 import { readInvocations } from "./fixtures/invocations.js";
+import { platformSend } from "./fixtures/platform-send.js";
 import { fillDisk, mountable, mountTmpfs } from "./fixtures/tiny-fs.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/store-full-child.mjs", import.meta.url));
@@ -33,7 +34,9 @@ async function emulator(): Promise<Emulator> {
 }
 
 async function workspace(emu: Emulator, name: string) {
-  const w = await emu.admin.createWorkspace({ name });
+  // For poll, as external agents are created (August creates push, and a push workspace with no
+  // URL refuses calls 503 until its agent registers).
+  const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token: w.token! });
   cleanups.push(() => client.close());
   return { id: w.id, token: w.token!, client };
@@ -244,9 +247,11 @@ describe.skipIf(!mountable)("push on a full disk (tmpfs, needs root)", () => {
     agent.on("storeUnwritable", () => events.push("unwritable"));
     agent.on("storeWritable", () => events.push("writable"));
     await agent.start();
-    const url = agent.pushUrl!;
+    // Pushed as the platform pushes: with its bearer (the secret the agent's client got).
+    const send = (id: string, text: string) =>
+      platformSend(agent.pushUrl!, a.client.files.inboundSecret!, id, text);
     const before = randomUUID();
-    expect((await sendA2AMessage(url, before, "before")).result).toBeDefined();
+    expect((await send(before, "before")).result).toBeDefined();
 
     const free = await fillDisk(fs.dir);
     // A save appends a line to the store's journal: messages whose saves still fit the last page
@@ -257,10 +262,10 @@ describe.skipIf(!mountable)("push on a full disk (tmpfs, needs root)", () => {
     );
     const through = [before];
     let first = "";
-    let waiting: ReturnType<typeof sendA2AMessage> | undefined;
+    let waiting: ReturnType<typeof send> | undefined;
     for (let i = 0; i < 500 && waiting === undefined; i++) {
       const id = randomUUID();
-      const sent = sendA2AMessage(url, id, `message ${i}`);
+      const sent = send(id, `message ${i}`);
       if ((await Promise.race([sent.then(() => "answered"), unwritable])) === "answered") {
         through.push(id);
       } else {
@@ -268,7 +273,7 @@ describe.skipIf(!mountable)("push on a full disk (tmpfs, needs root)", () => {
       }
     }
     expect(waiting).toBeDefined();
-    const refused = await sendA2AMessage(url, randomUUID(), "refused");
+    const refused = await send(randomUUID(), "refused");
     expect(refused.error?.code).toBe(-32603);
     expect(refused.error?.data).toMatchObject({ code: "store_unwritable", retryable: true });
     expect(handled.filter((id) => id !== first)).toEqual(through);
