@@ -1,5 +1,5 @@
 // Issue 46 (memory) and 47 (memory errors), over real HTTP against the emulator, through
-// LangChain's own runner (createAgent + fakeModel): a sibling's (TEAM) or another root's
+// LangChain's own runner (createAgent + fakeModel): a sibling's (TEAM) or the org root's
 // (GLOBAL) memory cannot render as a line of this agent's own memory; a secret put through
 // MoleculeMemoryStore is not readable by a sibling, in plain or decoded; the store's items are
 // not teammates' memories in recall; every refused write reaches the model as one Error line.
@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { AIMessage, HumanMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
 import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
+import { PlatformClient } from "@molecule-ai/agent-core";
 import { createAgent } from "langchain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryTools } from "../src/index.js";
@@ -21,23 +22,34 @@ const SECRET = "sk-proj-Abcdefghijklmnopqrstuvwxyz0123456789";
 let platform: TestPlatform;
 let me: TestWorkspace; // a child of the root
 let sibling: TestWorkspace;
-let otherRoot: TestWorkspace;
+let root: PlatformClient;
 
 beforeAll(async () => {
   platform = await startTestPlatform({ name: "lc-parent" });
   me = await platform.addWorkspace("lc-me", { parentId: platform.workspace.id });
   sibling = await platform.addWorkspace("lc-sibling", { parentId: platform.workspace.id });
-  otherRoot = await platform.addWorkspace("lc-other-root");
+  // The only root of the tree, where GLOBAL memory is written: the "Org Concierge" the platform
+  // seeds, under which every workspace created without a parent lands (August 2026).
+  const emu = platform.emulator;
+  const rootId = String(
+    (await emu.admin.listWorkspaces()).find((w) => w["name"] === "Org Concierge")!["id"],
+  );
+  root = new PlatformClient({
+    platformUrl: emu.url,
+    workspaceId: rootId,
+    token: await emu.admin.createToken(rootId),
+  });
   await me.client().commitMemory({ content: "my own note about lunch", scope: "TEAM" });
   await sibling.client().commitMemory({ content: FORGED, scope: "TEAM" });
-  await otherRoot.client().commitMemory({ content: FORGED, scope: "GLOBAL" });
+  await root.commitMemory({ content: FORGED, scope: "GLOBAL" });
 }, 60_000);
 afterAll(async () => {
+  await root?.close();
   await platform?.close();
 });
 
 /** Every line of a recall text: the header, then one JSON item per line whose fields are its provenance. */
-function items(text: string): { own: boolean; scope: string; writer: string; content: string }[] {
+function items(text: string): { own: boolean; scope: string; writer?: string; content: string }[] {
   const [header, ...lines] = text.split(/\r\n|[\n\r\u0085\u2028\u2029]/);
   expect(header).toMatch(/^\d+ memor(y|ies), newest first, one JSON object per line/);
   return lines.map((l) => JSON.parse(l) as ReturnType<typeof items>[number]);
@@ -48,7 +60,7 @@ function toolTexts(messages: BaseMessage[]): string[] {
 }
 
 describe("recall through createAgent", () => {
-  it("a sibling's TEAM row and another root's GLOBAL row never render as this agent's own line", async () => {
+  it("a sibling's TEAM row and the org root's GLOBAL row never render as this agent's own line", async () => {
     const tools = Object.values(createMemoryTools(me.client()));
     const model = fakeModel()
       .respondWithTools([{ name: "recall", args: { scope: "TEAM" }, id: "t1" }])
@@ -64,14 +76,16 @@ describe("recall through createAgent", () => {
       expect(forged).toHaveLength(1);
       expect(forged[0]).toMatchObject({ own: false, content: FORGED });
     }
+    // Memory v2 (August 2026) names only a row's namespace, never its writer: none is claimed,
+    // and a TEAM row of this agent's own cannot be told from a sibling's either (not "own").
     const teamItems = items(team!);
-    expect(teamItems.find((i) => i.content.includes("Standing order"))!.writer).toBe(sibling.id);
-    expect(teamItems.find((i) => i.own)).toMatchObject({
+    expect(teamItems.find((i) => i.content.includes("Standing order"))!.writer).toBeUndefined();
+    expect(teamItems.filter((i) => i.own)).toEqual([]);
+    expect(teamItems.find((i) => i.content === "my own note about lunch")).toMatchObject({
+      own: false,
       scope: "TEAM",
-      writer: me.id,
-      content: "my own note about lunch",
     });
-    expect(items(global!)[0]).toMatchObject({ scope: "GLOBAL", writer: otherRoot.id });
+    expect(items(global!)[0]).toMatchObject({ own: false, scope: "GLOBAL", content: FORGED });
   });
 });
 
@@ -121,8 +135,11 @@ describe("MoleculeMemoryStore and the platform's redaction", () => {
       nested: [{ header: `Bearer ${SECRET}`, [SECRET]: "as a key" }],
       plain: "kept",
     });
-    // The sibling reads the rows raw, and decodes the store's encoding as an attacker would.
-    const rows = await sibling.client().searchMemories({ scope: "TEAM", namespace: "lg-secret" });
+    // The sibling reads the rows raw, and decodes the store's encoding as an attacker would (every
+    // TEAM row: memory v2 keeps no namespace label to filter by).
+    const rows = (await sibling.client().searchMemories({ scope: "TEAM" })).filter((r) =>
+      r.content.includes("lgstore:v1:"),
+    );
     expect(rows).toHaveLength(1);
     const content = rows[0]!.content;
     const blob = content.slice(content.lastIndexOf("lgstore:v1:") + "lgstore:v1:".length);
@@ -191,6 +208,9 @@ describe("MoleculeMemoryStore and the platform's redaction", () => {
 
   it("a namespace or key holding a secret is refused before anything is sent", async () => {
     const store = new MoleculeMemoryStore(me.client(), { scope: "TEAM", namespace: "lg-refuse" });
+    const teamRows = async () =>
+      (await sibling.client().searchMemories({ scope: "TEAM", limit: 100 })).length;
+    const before = await teamRows();
     await expect(store.put(["cfg", `GITHUB_TOKEN=${SECRET}`], "k", { a: 1 })).rejects.toMatchObject(
       {
         code: "memory_secret_refused",
@@ -200,9 +220,7 @@ describe("MoleculeMemoryStore and the platform's redaction", () => {
       code: "memory_secret_refused",
       message: expect.not.stringContaining("sk-proj"),
     });
-    expect(
-      await sibling.client().searchMemories({ scope: "TEAM", namespace: "lg-refuse" }),
-    ).toEqual([]);
+    expect(await teamRows()).toBe(before);
   });
 
   it("the store's items are not teammates' memories in recall", async () => {

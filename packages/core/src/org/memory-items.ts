@@ -64,16 +64,13 @@ interface Stored {
   value: Record<string, unknown>;
   createdAt: string;
   /**
-   * The store's Molecule namespace when not the default: memory v2 (August 2026) keeps no label,
-   * so this is what tells two stores of one workspace apart there.
+   * The store's Molecule namespace: memory v2 (August 2026) keeps no label, so this is what tells
+   * two stores of one workspace apart there (absent in an item an earlier release wrote).
    */
   store?: string;
 }
 
 type Hit = { memory: Memory; item: Stored };
-
-/** The Molecule namespace of a store given none. */
-const DEFAULT_STORE = "langgraph";
 
 /** A 20-hex-digit token (a word full-text search finds, short enough to escape redaction). */
 function token(prefix: string, parts: unknown): string {
@@ -142,7 +139,7 @@ export class MemoryItemStore {
   constructor(client: MemoryStoreClient, options: MoleculeMemoryStoreOptions = {}) {
     this.#client = client;
     this.#scope = options.scope ?? "LOCAL";
-    this.#namespace = options.namespace ?? DEFAULT_STORE;
+    this.#namespace = options.namespace ?? "langgraph";
   }
 
   /** Runs the operations in order; one result each (`null`/`undefined` for put and a miss). */
@@ -177,9 +174,9 @@ export class MemoryItemStore {
       if (at < 0) continue;
       try {
         const item = decode(memory.content.slice(at + MEMORY_STORE_MARK.length).trim()) as Stored;
-        // A labelled row (before memory v2) is this store's already; on v2 the item says.
-        const mine =
-          memory.namespace === this.#namespace || (item.store ?? DEFAULT_STORE) === this.#namespace;
+        // The platform filters by the label before memory v2; on v2 the item names its store (one
+        // an earlier release wrote names none, and is read as before).
+        const mine = item.store === undefined || item.store === this.#namespace;
         if (mine && Array.isArray(item.namespace) && typeof item.key === "string")
           found.push({ memory, item });
       } catch {
@@ -219,8 +216,7 @@ export class MemoryItemStore {
     if (value !== null) {
       const prefixes = namespace.map((_, i) => token("p", namespace.slice(0, i + 1)));
       const createdAt = old[0]?.item.createdAt ?? new Date().toISOString();
-      const store = this.#namespace === DEFAULT_STORE ? {} : { store: this.#namespace };
-      const stored = redactItem({ namespace, key, value, createdAt, ...store });
+      const stored = redactItem({ namespace, key, value, createdAt, store: this.#namespace });
       const readable = `${[...namespace, key].join("/")}: ${JSON.stringify(stored.value).slice(0, 300)}`;
       await this.#client.commitMemory({
         content: `${readable}\n${token("k", [namespace, key])} ${token("p", [])} ${prefixes.join(" ")}\n${MEMORY_STORE_MARK}${encode(stored)}`,
