@@ -63,9 +63,16 @@ describe.each([
     );
     expect(reviewer.reviewer.reviewed).toBe(1);
 
-    // The secret path is the credential: the same route without it is a 404.
+    // The secret path is the credential: the same route without it is a 404, even with the bearer
+    // the platform signs its pushes with (which the agent requires once it knows the platform signs).
     const bare = String(info["url"]).replace(/\/[^/]+$/, "/wrong-secret-wrong-secret");
-    const res = await fetch(bare, { method: "POST", body: "{}" });
+    const inboundSecret = reviewer.agent.client.files.inboundSecret;
+    expect(inboundSecret).toBeTruthy();
+    const res = await fetch(bare, {
+      method: "POST",
+      headers: { authorization: `Bearer ${inboundSecret}` },
+      body: "{}",
+    });
     expect(res.status).toBe(404);
     await res.arrayBuffer();
   });
