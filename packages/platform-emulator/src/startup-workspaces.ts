@@ -53,8 +53,12 @@ export function parseWorkspaceSpecs(values: readonly string[]): WorkspaceSpec[] 
 }
 
 /**
- * Creates each workspace (children under their parent), or reuses one of the same name that a
- * `--state-file` org already holds and mints it a new token (the old ones stay valid).
+ * Creates each workspace (children under their parent) for poll delivery, as
+ * `AdminClient.createExternalWorkspace` does without a URL: calls made before its agent is up are
+ * queued for it (on 2026-08 a workspace created without a mode is push, and such calls get
+ * `503 workspace has no URL`); an agent that registers with a push URL switches it to push. Or
+ * reuses one of the same name that a `--state-file` org already holds and mints it a new token
+ * (the old ones stay valid).
  */
 export async function createStartupWorkspaces(
   admin: EmulatorAdmin,
@@ -74,6 +78,7 @@ export async function createStartupWorkspaces(
     } else {
       const created = await admin.createWorkspace({
         name: spec.name,
+        deliveryMode: "poll",
         ...(spec.role !== undefined ? { role: spec.role } : {}),
         ...(parentId !== undefined ? { parentId } : {}),
       });

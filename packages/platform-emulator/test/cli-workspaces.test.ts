@@ -90,6 +90,38 @@ describe.each(["latest", "2026-04"])("molecule-platform-emulator --workspace (%s
       (await get(`${url}/workspaces/${coordId}/state`, res!.env["MOLECULE_WORKSPACE_TOKEN"]!))
         .status,
     ).toBe(401);
+    // Created for poll: the parent's call before the child's agent is up is queued for it (not
+    // 503 "workspace has no URL"), and a poll agent registers with the printed values; 2026-04
+    // has no poll delivery.
+    const early = await fetch(`${url}/workspaces/${resId}/a2a`, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${coord!.env["MOLECULE_WORKSPACE_TOKEN"]}`,
+        "X-Workspace-ID": coordId,
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: "1",
+        method: "message/send",
+        params: {
+          message: { role: "user", messageId: "m1", parts: [{ kind: "text", text: "hi" }] },
+        },
+      }),
+    });
+    expect([early.status, await early.json()]).toEqual(
+      compat === "latest"
+        ? [200, { status: "queued", delivery_mode: "poll", method: "message/send" }]
+        : [503, { error: "workspace has no URL", status: "provisioning" }],
+    );
+    const reg = await fetch(`${url}/registry/register`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${res!.env["MOLECULE_WORKSPACE_TOKEN"]}` },
+      body: JSON.stringify({ id: resId, agent_card: { name: "researcher" } }),
+    });
+    const registered = (await reg.json()) as { delivery_mode?: string };
+    expect([reg.status, registered.delivery_mode]).toEqual(
+      compat === "latest" ? [200, "poll"] : [400, undefined],
+    );
     child.kill("SIGTERM");
     expect(await exitOf(child)).toBe(0);
   });
@@ -118,7 +150,9 @@ describe("molecule-platform-emulator --workspace with --state-file", () => {
     const list = await fetch(`${url}/workspaces`, {
       headers: { Authorization: `Bearer ${lines[1]!.replace("admin token: ", "")}` },
     });
-    expect(((await list.json()) as unknown[]).length).toBe(1);
+    // One "echo" (beside the August platform's seeded Org Concierge), not a second one.
+    const names = ((await list.json()) as { name: string }[]).map((w) => w.name);
+    expect(names.filter((n) => n === "echo")).toHaveLength(1);
     second.kill("SIGTERM");
     expect(await exitOf(second)).toBe(0);
   });

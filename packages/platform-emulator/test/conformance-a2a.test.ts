@@ -302,7 +302,7 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
     const r = await call(undefined, { raw: big });
     // The 2026-08 recording's "a2a oversized body (1.5 MiB)" is 200.
     expect(r.status).toBe(compat === "latest" ? 200 : 400);
-    if (compat !== "latest") expect(r.json).toEqual({ error: "invalid JSON" });
+    expect(r.json.error).toBe(compat === "latest" ? undefined : "invalid JSON");
   });
 
   it("logs an a2a_receive row on the target with source_id, method and request_body", async () => {

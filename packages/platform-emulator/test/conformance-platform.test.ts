@@ -104,13 +104,12 @@ describe.each(["latest", "2026-04"] as const)("plugins (%s)", (compat) => {
       body: { source: "local://hello" },
       token: ws.token,
     });
-    if (compat === "latest")
-      // The 2026-08 recording's "POST plugins install (external)".
-      expect([r.status, r.json.error]).toEqual([
-        422,
-        "plugin install via push is not supported for external runtimes",
-      ]);
-    else expect([r.status, r.json]).toEqual([503, { error: "workspace container not running" }]);
+    // 2026-08: the recording's "POST plugins install (external)".
+    expect([r.status, r.json.error]).toEqual(
+      compat === "latest"
+        ? [422, "plugin install via push is not supported for external runtimes"]
+        : [503, "workspace container not running"],
+    );
     expect(
       (await req(emu, "GET", `/workspaces/${ws.id}/plugins`, { token: ws.token })).json,
     ).toEqual([]);
