@@ -24,9 +24,11 @@ async function setup(compat: "latest" | "2026-04" = "latest", agentUrl?: string)
   cleanups.push(() => emu.close());
   const a = await emu.admin.createWorkspace({
     name: "agent",
-    ...(agentUrl ? { url: agentUrl } : {}),
+    // Without a URL, for poll, as external agents are created (August creates push, and a push
+    // workspace with no URL refuses calls and replies 503 until its agent registers).
+    ...(agentUrl ? { url: agentUrl } : { deliveryMode: "poll" as const }),
   });
-  const p = await emu.admin.createWorkspace({ name: "peer" });
+  const p = await emu.admin.createWorkspace({ name: "peer", deliveryMode: "poll" });
   const agentToken = a.token ?? (await emu.admin.createToken(a.id));
   const peerToken = p.token ?? (await emu.admin.createToken(p.id));
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: a.id, token: agentToken });

@@ -17,7 +17,9 @@ afterEach(async () => {
 let emu: Emulator;
 
 async function workspace(name: string): Promise<{ id: string; client: PlatformClient }> {
-  const w = await emu.admin.createWorkspace({ name });
+  // For poll, as external agents are created (August creates push, and a push workspace with no
+  // URL refuses calls and replies 503 until its agent registers).
+  const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
   const token = w.token ?? (await emu.admin.createToken(w.id));
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });
   cleanups.push(() => client.close());
@@ -80,9 +82,10 @@ describe("a failing handler and the canvas", () => {
     cleanups.push(() => emu.close());
     const b = await workspace("failing");
     await startAgent(b.client, failing, { retryBaseMs: 10 });
-    await fetch(`${emu.url}/workspaces/${b.id}/a2a`, {
+    // The canvas sends the admin bearer: the August-2026 platform refuses the route without it.
+    const sent = await fetch(`${emu.url}/workspaces/${b.id}/a2a`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${emu.adminToken}` },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: 1,
@@ -92,6 +95,7 @@ describe("a failing handler and the canvas", () => {
         },
       }),
     });
+    expect(sent.status).toBe(200); // queued for the poll agent
     const notified = (): Array<Record<string, unknown>> =>
       emu.activity(b.id).filter((r) => r["method"] === "notify");
     await waitFor(() => notified().length === 1, { timeoutMs: 15_000 });
