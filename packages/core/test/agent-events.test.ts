@@ -122,7 +122,11 @@ describe("the handled event reaches each kind of receiver on its own", () => {
       const body = { jsonrpc: "2.0", id: i, method: "message/send", params: { message } };
       const res = await fetch(agent.pushUrl as string, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        // The platform's bearer, as the August-2026 proxy pushes (without it: 401).
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${client.files.inboundSecret}`,
+        },
         body: JSON.stringify(body),
       });
       expect(res.status).toBe(200);
