@@ -55,6 +55,11 @@ function items(text: string): { own: boolean; scope: string; writer?: string; co
   return lines.map((l) => JSON.parse(l) as ReturnType<typeof items>[number]);
 }
 
+/** How many TEAM rows the sibling reads (every one: memory v2 keeps no label to filter by). */
+async function teamRows(): Promise<number> {
+  return (await sibling.client().searchMemories({ scope: "TEAM", limit: 100 })).length;
+}
+
 function toolTexts(messages: BaseMessage[]): string[] {
   return messages.filter((m) => ToolMessage.isInstance(m)).map((m) => String(m.content));
 }
@@ -208,8 +213,6 @@ describe("MoleculeMemoryStore and the platform's redaction", () => {
 
   it("a namespace or key holding a secret is refused before anything is sent", async () => {
     const store = new MoleculeMemoryStore(me.client(), { scope: "TEAM", namespace: "lg-refuse" });
-    const teamRows = async () =>
-      (await sibling.client().searchMemories({ scope: "TEAM", limit: 100 })).length;
     const before = await teamRows();
     await expect(store.put(["cfg", `GITHUB_TOKEN=${SECRET}`], "k", { a: 1 })).rejects.toMatchObject(
       {
