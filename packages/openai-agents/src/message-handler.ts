@@ -16,6 +16,7 @@ import type {
   ApprovalWaitOptions,
 } from "@molecule-ai/agent-core/org";
 import { run } from "@openai/agents";
+import { checkModelKey } from "./model-check.js";
 import type { Agent, AgentInputItem, RunState, RunToolApprovalItem } from "@openai/agents";
 
 /** Any OpenAI Agents SDK agent, whatever its context and output type. */
@@ -187,6 +188,9 @@ export function createPeerMessageHandler(
     startsTurn: (item) => "role" in item && item.role === "user",
   });
   if (options.onApprovalEscalated) handler.onApprovalEscalated = options.onApprovalEscalated;
+  // With the SDK's own `run`, a model without a key fails the agent's start (see model-check.ts).
+  if (options.run === undefined)
+    handler.checkStart = () => checkModelKey(agent, "createPeerMessageHandler");
   return handler;
 }
 

@@ -53,6 +53,12 @@ export interface ConversationHandler {
    * on each `approvalEscalated` event (and so reads its event stream for escalations).
    */
   onApprovalEscalated?: RemoteAgentOptions["onApprovalEscalated"];
+  /**
+   * Set by an adapter that can tell at start whether its model can run (e.g. it has a key): a
+   * `RemoteAgent` given this handler awaits it before any platform call, and a rejection fails
+   * `start()` with it.
+   */
+  checkStart?: () => Promise<void>;
 }
 
 /** The history options users set. */

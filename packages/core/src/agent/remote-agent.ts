@@ -327,7 +327,9 @@ export class RemoteAgent<
 
   /** Runs the start-up calls in a turn at the process's start gate (see start-gate.ts). */
   async #admitted(signal: AbortSignal, attempts: number): Promise<void> {
-    // A store that cannot be read or written fails the start (MoleculeStoreError), before any call.
+    // Before any call: the handler's own check (an adapter's `checkStart`: e.g. its model has a
+    // key), then the store (MoleculeStoreError when it cannot be read or written).
+    await (this.#o.handler as { checkStart?: () => Promise<void> }).checkStart?.();
     if (hasStore(this.#o)) await this.#state.open();
     const turn = startGate.turnOf(this.client);
     await turn.take(signal);
@@ -388,11 +390,7 @@ export class RemoteAgent<
     await this.#end("stopped");
   }
 
-  async #startPush(
-    opts: PushDeliveryOptions,
-    step: StartStep,
-    transcript: PushTranscript | undefined,
-  ): Promise<void> {
+  async #startPush(opts: PushDeliveryOptions, step: StartStep, transcript?: PushTranscript) {
     this.#pushUrl = await startPush({
       opts,
       client: this.client,
