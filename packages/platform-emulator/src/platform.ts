@@ -1,5 +1,6 @@
 // The emulated workspace-server: state, auth layers, model helpers and events.
-// Behaviour follows shared/reference/platform-api.md (§1-§7 = compat "2026-04", + §8 = "latest").
+// Behaviour follows shared/reference/platform-api.md (§1-§7 = compat "2026-04", + §8 = "2026-05"),
+// and platform-2026-08.md for "2026-08" (what "latest" is).
 // The request entry point is request-handler.ts; routes live in routes/ (one file per resource),
 // the A2A proxy in proxy/, faults, rate limit, SSE and request plumbing in their own files. This
 // file imports none of them (they import it): the emulator has no import cycle.

@@ -51,7 +51,7 @@ export interface EmulatorOptions {
   /** Maximum A2A queue dispatch attempts before an item is `failed`. Default 5. */
   queueMaxAttempts?: number;
   /**
-   * `"latest"` only: the server's `DELEGATION_RESULT_INBOX_PUSH=1` (RFC #2829): a delegation that
+   * `"2026-05"` and later (`"latest"` too): the server's `DELEGATION_RESULT_INBOX_PUSH=1` (RFC #2829): a delegation that
    * completes or fails also writes an `a2a_receive` row with method `delegate_result` into the
    * delegating workspace's own activity (its `source_id` is that workspace). Default `false`, as
    * on the platform.
@@ -130,7 +130,7 @@ export interface CreateWorkspaceInput {
 
 /**
  * The `connection` block of an external workspace: created without a URL, rotated, or shown again
- * (`auth_token: ""`). The snippet fields after `python_snippet` come in `"latest"` only.
+ * (`auth_token: ""`). The snippet fields after `python_snippet` come since `"2026-05"`.
  */
 export interface ConnectionBlock {
   workspace_id: string;
