@@ -1,6 +1,7 @@
 // The Worker (src/worker.ts) under `wrangler dev` (the npm `wrangler` package's local workerd,
-// offline), registered with the emulator as a deploy step would: a peer's message is answered by
-// the Cloudflare Agents SDK agent, which calls another peer through its peer tool.
+// offline), registered with the emulator (latest: the August-2026 platform users run today) as a
+// deploy step would: a peer's message is answered by the Cloudflare Agents SDK agent, which calls
+// another peer through its peer tool.
 import { generatePathSecret, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
@@ -14,6 +15,7 @@ let pathSecret: string;
 const clients: PlatformClient[] = [];
 const agents: RemoteAgent<PlatformClient>[] = [];
 let workerId: string;
+let workerClient: PlatformClient;
 let workerUrl: string;
 let caller: PlatformClient;
 let checker: PlatformClient;
@@ -33,6 +35,7 @@ beforeAll(async () => {
   emu = await startEmulator({ lenientAgentUrls: true });
   const worker = await workspace("Writer");
   workerId = worker.id;
+  workerClient = worker.client;
   caller = (await workspace("Caller")).client;
   const fact = await workspace("Fact Checker");
   checker = fact.client;
@@ -69,7 +72,10 @@ afterAll(async () => {
   await emu?.close();
 });
 
-it("answers a peer's message in workerd after asking the peer it names, through its peer tool", async () => {
+it("answers a peer's message in workerd after asking the peer it names, through its peer tool, the Org Concierge among its peers", async () => {
+  // Every workspace lands under the seeded Org Concierge (offline, no URL): it is one of the
+  // Worker's peers, and keeps the Worker from neither building its peer tools nor answering.
+  expect((await workerClient.listPeers()).map((p) => p.name)).toContain("Org Concierge");
   const question = "Is this tagline accurate? Ask the fact checker.";
   const result = await caller.callPeer(workerId, question, { contextId: "ctx-1" });
   if (result.status === "queued") throw new Error(`queued:\n${output()}`);

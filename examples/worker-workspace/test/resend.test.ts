@@ -5,7 +5,7 @@
 // Worker's handler ran once (its call to the peer is counted by the peer) and both answers are the
 // same. The same messageId with other content runs; a handler failure releases the claim, so the
 // retry on the other Worker runs it again.
-import { deliverInTurn, type ResendRig, sendA2AMessage } from "@internal/test-utils";
+import { deliverInTurn, type ResendRig, rpc } from "@internal/test-utils";
 import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -75,11 +75,11 @@ async function deliver(n: 0 | 1, messageId: string, text: string): Promise<RpcAn
   const url = `${wranglers[n]!.url.replace("127.0.0.1", "localhost")}/a2a/${pathSecret}`;
   await worker.client.register({ url, agentCard: { name: "worker-workspace" } });
   expect((await emu.admin.getWorkspace(worker.id))["url"]).toBe(url);
-  return (await sendA2AMessage(
-    `${emu.url}/workspaces/${worker.id}/a2a`,
-    messageId,
-    text,
-  )) as RpcAnswer;
+  // Through the canvas route, with the bearer the canvas sends (the admin token; August wants it).
+  const message = { kind: "message", role: "user", messageId, parts: [{ kind: "text", text }] };
+  const proxy = `${emu.url}/workspaces/${worker.id}/a2a`;
+  const canvas = { id: messageId, bearer: emu.adminToken };
+  return (await rpc(proxy, "message/send", { message }, canvas)) as RpcAnswer;
 }
 
 /** Both instances, for the shared scenarios. */

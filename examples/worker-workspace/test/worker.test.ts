@@ -158,13 +158,16 @@ describe("a workspace in a Cloudflare Worker (wrangler dev, workerd)", () => {
     expect(text).toContain("pong: are you there?");
   });
 
-  it("builds its peer tools per request and runs them", async () => {
+  it("builds its peer tools per request and runs them, the Org Concierge's among them", async () => {
     const text = await ask("tools");
     expect(text).toMatch(/call_peer\S*: /);
     expect(text).toContain("pong: ping");
+    // Every workspace lands under the seeded Org Concierge (offline, no URL): its tool is built and
+    // run like any other (its failure is its answer), never a failed request.
+    expect(text).toMatch(/call_org_concierge\S*: /);
   });
 
-  it("stays online past the liveness window on its Cron Trigger heartbeat; offline without it, still answers, back online on the next", async () => {
+  it("stays online past the liveness window on its Cron Trigger heartbeat; awaiting its agent without it, still answers, back online on the next", async () => {
     const cron = async () => {
       const before = emu.heartbeats(worker.id).length;
       const res = await fetch(`${workerUrl}/__scheduled?cron=*+*+*+*+*`);
@@ -180,10 +183,11 @@ describe("a workspace in a Cloudflare Worker (wrangler dev, workerd)", () => {
       await cron();
     }
     emu.advanceClock(91_000);
-    expect(await status()).toBe("offline");
-    // Marked offline, it is still pushed to (the April-2026 server does not check the status when
-    // it forwards): a call in that window is answered, and the next cron heartbeat recovers it.
-    expect(await ask("while offline")).toContain("echo: while offline");
+    // Stale, an external workspace is awaiting its agent on the August-2026 platform (not offline).
+    expect(await status()).toBe("awaiting_agent");
+    // Marked so, it is still pushed to (the server does not check the status when it forwards): a
+    // call in that window is answered, and the next cron heartbeat recovers it.
+    expect(await ask("while stale")).toContain("echo: while stale");
     await cron();
     expect(await status()).toBe("online");
   });
