@@ -88,15 +88,21 @@ export interface RpcStream {
   close(): void;
 }
 
-/** Calls a streaming `method` on `url` (`A2A-Version: 1.0` when `v1`) and reads its SSE events. */
+/**
+ * Calls a streaming `method` on `url` and reads its SSE events; `options` is `v1`
+ * (`A2A-Version: 1.0`) or the {@link RpcRequestOptions}.
+ */
 export async function rpcStream(
   url: string,
   method: string,
   params: unknown,
-  v1 = false,
+  options: boolean | RpcRequestOptions = false,
 ): Promise<RpcStream> {
   const abort = new AbortController();
-  const res = await fetch(rpcRequest(url, method, params, { v1 }), { signal: abort.signal });
+  const res = await fetch(
+    rpcRequest(url, method, params, typeof options === "boolean" ? { v1: options } : options),
+    { signal: abort.signal },
+  );
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buf = "";
   const next: RpcStream["next"] = async () => {

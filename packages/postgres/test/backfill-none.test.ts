@@ -77,7 +77,7 @@ async function agentOn(kind: Kind, key: string, ws: { id: string; token?: string
 
 describe.each(stores)('backfill "none" (%s store)', (kind) => {
   it("an empty first start delivers every message sent after it", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: `empty-${kind}` });
+    const ws = await pg.emu.admin.createWorkspace({ name: `empty-${kind}`, deliveryMode: "poll" });
     const a = await agentOn(kind, randomUUID(), ws);
     try {
       await a.client.reads(2); // the first read (empty inbox) and one after it are done
@@ -90,7 +90,10 @@ describe.each(stores)('backfill "none" (%s store)', (kind) => {
   });
 
   it("skips what was queued before the first start and delivers what comes after", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: `backlog-${kind}` });
+    const ws = await pg.emu.admin.createWorkspace({
+      name: `backlog-${kind}`,
+      deliveryMode: "poll",
+    });
     const backlog = await sendMessages(pg.emu, ws.id, 3);
     const a = await agentOn(kind, randomUUID(), ws);
     try {
@@ -107,7 +110,10 @@ describe.each(stores)('backfill "none" (%s store)', (kind) => {
 
 describe.each(["file", "postgres"] as const)('backfill "none" restart (%s store)', (kind) => {
   it("a message sent while an agent that started empty was down is delivered on restart", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: `restart-${kind}` });
+    const ws = await pg.emu.admin.createWorkspace({
+      name: `restart-${kind}`,
+      deliveryMode: "poll",
+    });
     const key = randomUUID();
     const first = await agentOn(kind, key, ws);
     await first.client.reads(1);

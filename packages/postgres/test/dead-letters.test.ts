@@ -12,7 +12,7 @@ import { type Replica, readLogs, sendMessages } from "./replicas.js";
 const pg = usePostgres({ emulator: true, replicas: true });
 
 async function sendPoison(targetId: string): Promise<string> {
-  const s = await pg.emu.admin.createWorkspace({ name: "poisoner" });
+  const s = await pg.emu.admin.createWorkspace({ name: "poisoner", deliveryMode: "poll" });
   const peer = new PlatformClient({ platformUrl: pg.emu.url, workspaceId: s.id, token: s.token! });
   const id = randomUUID();
   try {

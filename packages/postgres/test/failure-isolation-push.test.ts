@@ -27,7 +27,10 @@ afterEach(async () => {
 
 describe("failure isolation after a crash, push, PostgreSQL store", () => {
   it("kill -9: the poison message is dead-lettered alone; its 3 neighbours are handled", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: "isolation-push-pg" });
+    const ws = await pg.emu.admin.createWorkspace({
+      name: "isolation-push-pg",
+      deliveryMode: "poll",
+    });
     const { kills, answers } = await pushKillRounds({
       file: CHILD,
       env: {

@@ -15,8 +15,11 @@ const MAX = 3;
 
 describe("failure isolation, PostgreSQL store", () => {
   it("the poison message is dead-lettered alone; its 3 neighbours are handled", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: "isolation-pg" });
-    const s = await pg.emu.admin.createWorkspace({ name: "isolation-sender" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "isolation-pg", deliveryMode: "poll" });
+    const s = await pg.emu.admin.createWorkspace({
+      name: "isolation-sender",
+      deliveryMode: "poll",
+    });
     const peer = new PlatformClient({
       platformUrl: pg.emu.url,
       workspaceId: s.id,

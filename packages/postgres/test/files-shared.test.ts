@@ -10,7 +10,7 @@ import { usePostgres } from "./setup-db.js";
 const pg = usePostgres({ emulator: true });
 
 it("two replicas: the message with its file is handled once, the file acknowledged once", async () => {
-  const ws = await pg.emu.admin.createWorkspace({ name: "files-replicas" });
+  const ws = await pg.emu.admin.createWorkspace({ name: "files-replicas", deliveryMode: "poll" });
   const proxy = await countingProxy(pg.emu.url);
   const seen: { replica: number; msg: InboundMessage; text: string }[] = [];
   const replicas = await Promise.all(

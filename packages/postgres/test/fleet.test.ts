@@ -34,7 +34,7 @@ describe("a fleet of agents on one store", () => {
     const handled = new Map<string, string>(); // messageId -> workspace id
     const agents = await Promise.all(
       Array.from({ length: n }, async (_, i) => {
-        const ws = await pg.emu.admin.createWorkspace({ name: `fleet-${i}` });
+        const ws = await pg.emu.admin.createWorkspace({ name: `fleet-${i}`, deliveryMode: "poll" });
         const client = new PlatformClient({
           platformUrl: pg.emu.url,
           workspaceId: ws.id,
@@ -95,7 +95,7 @@ describe("a fleet of agents on one store", () => {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
     const store = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "let_go_" });
-    const ws = await pg.emu.admin.createWorkspace({ name: "restarted" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "restarted", deliveryMode: "poll" });
     // Each run in its own function: a suspended async frame may still hold its last locals.
     const run = async (): Promise<WeakRef<RemoteAgent>> => {
       const client = new PlatformClient({

@@ -52,8 +52,11 @@ async function replica(
 
 describe("MoleculeAgentModule.forRoot({ store })", () => {
   it("two replicas of a Nest app handle each message once and answer once", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: "nest-replicated" });
-    const s = await pg.emu.admin.createWorkspace({ name: "nest-sender" });
+    const ws = await pg.emu.admin.createWorkspace({
+      name: "nest-replicated",
+      deliveryMode: "poll",
+    });
+    const s = await pg.emu.admin.createWorkspace({ name: "nest-sender", deliveryMode: "poll" });
     const stores = [0, 1].map(() => createPostgresStore({ connectionString: pg.dbUrl }));
     const apps = [await replica(ws, stores[0]!), await replica(ws, stores[1]!)];
     const sender = new PlatformClient({

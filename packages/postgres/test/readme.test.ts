@@ -37,8 +37,8 @@ async function replica(env: Record<string, string>, seen: InboundMessage[]) {
 
 describe("README quickstart", () => {
   it("two replicas answer each message once", async () => {
-    const a = await pg.emu.admin.createWorkspace({ name: "readme" });
-    const p = await pg.emu.admin.createWorkspace({ name: "asker" });
+    const a = await pg.emu.admin.createWorkspace({ name: "readme", deliveryMode: "poll" });
+    const p = await pg.emu.admin.createWorkspace({ name: "asker", deliveryMode: "poll" });
     const env = {
       MOLECULE_PLATFORM_URL: pg.emu.url,
       MOLECULE_WORKSPACE_ID: a.id,

@@ -48,7 +48,7 @@ function answerOf(body: unknown): string | undefined {
 
 describe("push replicas on PostgreSQL", () => {
   it("a retry on another replica gets the stored answer; one in flight is told to retry", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: "push-replicas" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "push-replicas", deliveryMode: "poll" });
     const runs: Array<{ id: string; replica: number; redelivered: boolean }> = [];
     let gate: (() => void) | undefined;
     let onGate!: () => void;
@@ -105,7 +105,7 @@ describe("push replicas on PostgreSQL", () => {
   });
 
   it("another message under a settled messageId (other content) runs: never the stored answer of the first", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: "push-reused-id" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "push-reused-id", deliveryMode: "poll" });
     const runs: Array<{ text: string; replica: number }> = [];
     const replicas = [0, 1].map((replica) =>
       pushReplica(ws, {
@@ -203,7 +203,7 @@ describe("push replicas on PostgreSQL", () => {
   });
 
   it("replicas: a message whose runs never settle gets a JSON-RPC error on any replica", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: "push-dead" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "push-dead", deliveryMode: "poll" });
     const started: number[] = [];
     const dead: string[] = [];
     const replica = (i: number) =>

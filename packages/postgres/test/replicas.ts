@@ -90,7 +90,10 @@ export async function sendMessages(
   targetId: string,
   count: number,
 ): Promise<string[]> {
-  const s = await emu.admin.createWorkspace({ name: `sender-${randomUUID().slice(0, 8)}` });
+  const s = await emu.admin.createWorkspace({
+    name: `sender-${randomUUID().slice(0, 8)}`,
+    deliveryMode: "poll",
+  });
   const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });
   const ids = Array.from({ length: count }, () => randomUUID());
   try {

@@ -99,7 +99,7 @@ export function usePostgres(options: PgTestOptions = {}): PgTest {
     },
     async replicaWorkspace(name, extra = {}) {
       const emu = get("emu");
-      const ws = await emu.admin.createWorkspace({ name });
+      const ws = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
       const env = {
         PLATFORM_URL: emu.url,
         WS_ID: ws.id,
@@ -110,7 +110,7 @@ export function usePostgres(options: PgTestOptions = {}): PgTest {
     },
     async workspaceClient(name) {
       const emu = get("emu");
-      const ws = await emu.admin.createWorkspace({ name });
+      const ws = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
       const client = new PlatformClient({
         platformUrl: emu.url,
         workspaceId: ws.id,

@@ -10,7 +10,7 @@ import { usePostgres } from "./setup-db.js";
 const pg = usePostgres({ emulator: true });
 
 it("shared poll: another sender reusing a messageId is handled; the same sender's resend is not", async () => {
-  const ws = await pg.emu.admin.createWorkspace({ name: "senders-agent" });
+  const ws = await pg.emu.admin.createWorkspace({ name: "senders-agent", deliveryMode: "poll" });
   const client = new PlatformClient({
     platformUrl: pg.emu.url,
     workspaceId: ws.id,

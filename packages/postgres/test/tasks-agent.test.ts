@@ -10,7 +10,7 @@ import { rpc, waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import type { PostgresStore } from "../src/index.js";
 import { balance, usePostgres } from "./setup-db.js";
-import { startNestTaskReplicas, startTask, stateOn } from "./tasks-replicas.js";
+import { platformBearer, startNestTaskReplicas, startTask, stateOn } from "./tasks-replicas.js";
 
 const pg = usePostgres({ emulator: true });
 
@@ -21,7 +21,7 @@ const hold = async (text: string): Promise<void> =>
 
 describe("the task store through the agent's store option", () => {
   it("RemoteAgent replicas: tasks/get and tasks/cancel answer on both", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: "tasks-agents" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "tasks-agents", deliveryMode: "poll" });
     const stores: PostgresStore[] = [];
     const agents: RemoteAgent<PlatformClient>[] = [];
     const ran: Array<{ text: string; replica: number }> = [];
@@ -48,6 +48,8 @@ describe("the task store through the agent's store option", () => {
       );
     }
     await Promise.all(agents.map(async (a) => await a.start()));
+    // What the platform sends with its pushes: these requests stand in for its.
+    const bearer = agents[0]!.client.files.inboundSecret;
     const lb = await balance(
       agents.map((a) => a.createPushHandler({ basePath: "/a2a", pathSecret: false })),
     );
@@ -57,21 +59,23 @@ describe("the task store through the agent's store option", () => {
       ),
     );
     try {
-      const id = await startTask(lb.url, "hold one"); // runs on replica 0
+      const id = await startTask(lb.url, "hold one", bearer); // runs on replica 0
       await waitFor(() => gates.has("hold one"));
       expect(ran).toEqual([{ text: "hold one", replica: 0 }]);
-      expect(await stateOn(direct[1]!.url, id)).toBe("working");
+      expect(await stateOn(direct[1]!.url, id, bearer)).toBe("working");
       gates.get("hold one")!();
-      await waitFor(async () => (await stateOn(direct[1]!.url, id)) === "completed");
-      const task = (await rpc(direct[1]!.url, "tasks/get", { id })).result!;
+      await waitFor(async () => (await stateOn(direct[1]!.url, id, bearer)) === "completed");
+      const task = (await rpc(direct[1]!.url, "tasks/get", { id }, { bearer })).result!;
       expect(task.artifacts?.[0]?.parts[0]?.text).toBe("answer hold one");
 
-      const other = await startTask(direct[0]!.url, "hold two");
+      const other = await startTask(direct[0]!.url, "hold two", bearer);
       await waitFor(() => gates.has("hold two"));
-      const canceled = await rpc(direct[1]!.url, "tasks/cancel", { id: other });
+      const canceled = await rpc(direct[1]!.url, "tasks/cancel", { id: other }, { bearer });
       expect(canceled.result?.status?.state).toBe("canceled");
-      expect(await stateOn(direct[0]!.url, other)).toBe("canceled");
-      expect((await rpc(direct[0]!.url, "tasks/cancel", { id: other })).error?.code).toBe(-32002);
+      expect(await stateOn(direct[0]!.url, other, bearer)).toBe("canceled");
+      expect(
+        (await rpc(direct[0]!.url, "tasks/cancel", { id: other }, { bearer })).error?.code,
+      ).toBe(-32002);
       gates.get("hold two")!();
     } finally {
       for (const s of [lb, ...direct]) await new Promise((r) => s.server.close(r));
@@ -91,7 +95,7 @@ describe("the task store through the agent's store option", () => {
         return `nest ${msg.text}`;
       }
     }
-    const ws = await pg.emu.admin.createWorkspace({ name: "tasks-nest" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "tasks-nest", deliveryMode: "poll" });
     const nest = await startNestTaskReplicas({
       platformUrl: pg.emu.url,
       ws,
@@ -99,14 +103,15 @@ describe("the task store through the agent's store option", () => {
       worker: Worker,
     });
     const { proxy } = nest;
+    const bearer = await platformBearer(pg.emu.url, ws); // what the platform's pushes carry
     try {
-      const id = await startTask(proxy.url, "hold nest"); // app 0
+      const id = await startTask(proxy.url, "hold nest", bearer); // app 0
       await waitFor(() => gates.has("hold nest"));
-      expect(await stateOn(proxy.url, id)).toBe("working"); // app 1
+      expect(await stateOn(proxy.url, id, bearer)).toBe("working"); // app 1
       gates.get("hold nest")!();
-      await waitFor(async () => (await stateOn(proxy.url, id)) === "completed");
+      await waitFor(async () => (await stateOn(proxy.url, id, bearer)) === "completed");
       for (const _ of nest.urls) {
-        const task = (await rpc(proxy.url, "tasks/get", { id })).result!;
+        const task = (await rpc(proxy.url, "tasks/get", { id }, { bearer })).result!;
         expect(task.artifacts?.[0]?.parts[0]?.text).toBe("nest hold nest");
       }
     } finally {

@@ -12,7 +12,13 @@ import { rpc, waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import type { PostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
-import { roundRobin, startNestTaskReplicas, startTask, stateOn } from "./tasks-replicas.js";
+import {
+  platformBearer,
+  roundRobin,
+  startNestTaskReplicas,
+  startTask,
+  stateOn,
+} from "./tasks-replicas.js";
 
 const pg = usePostgres({ emulator: true });
 
@@ -32,7 +38,7 @@ interface Call {
 
 describe("tasks/cancel on one replica aborts the handler on another (PostgreSQL task store)", () => {
   it("RemoteAgent push replicas behind a round-robin proxy", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: "cancel-agents" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "cancel-agents", deliveryMode: "poll" });
     const calls: Call[] = [];
     const stores: PostgresStore[] = [];
     const agents: RemoteAgent<PlatformClient>[] = [];
@@ -63,12 +69,14 @@ describe("tasks/cancel on one replica aborts the handler on another (PostgreSQL 
     }
     await Promise.all(agents.map(async (a) => await a.start()));
     const [a, b] = agents.map((x) => x.pushUrl!) as [string, string];
+    // What the platform sends with its pushes: these requests stand in for its.
+    const bearer = agents[0]!.client.files.inboundSecret;
     const proxy = await roundRobin(() => [a, b]);
     try {
-      const id = await startTask(proxy.url, "long job"); // replica A
+      const id = await startTask(proxy.url, "long job", bearer); // replica A
       await waitFor(() => calls.length === 1);
       expect(calls[0]!.replica).toBe(0);
-      const canceled = await rpc(proxy.url, "tasks/cancel", { id }); // replica B
+      const canceled = await rpc(proxy.url, "tasks/cancel", { id }, { bearer }); // replica B
       expect(canceled.result?.status?.state).toBe("canceled");
       await aborted(calls[0]!.signal);
       expect((calls[0]!.signal.reason as { code?: string }).code).toBe("task_canceled");
@@ -76,18 +84,18 @@ describe("tasks/cancel on one replica aborts the handler on another (PostgreSQL 
       calls[0]!.release();
       await waitFor(() => agents[0]!.activeTasks === 0);
       for (const url of [a, b]) {
-        const task = (await rpc(url, "tasks/get", { id })).result!;
+        const task = (await rpc(url, "tasks/get", { id }, { bearer })).result!;
         expect(task.status?.state).toBe("canceled");
         expect(task.artifacts).toBeUndefined();
       }
       expect(calls).toHaveLength(1); // not retried, not run on B
 
       // The next task on B is not affected (its own signal) and completes.
-      const next = await startTask(b, "next");
+      const next = await startTask(b, "next", bearer);
       await waitFor(() => calls.length === 2);
       expect(calls[1]!.replica).toBe(1);
       calls[1]!.release();
-      await waitFor(async () => (await stateOn(a, next)) === "completed");
+      await waitFor(async () => (await stateOn(a, next, bearer)) === "completed");
       expect(calls[1]!.signal.aborted).toBe(false);
     } finally {
       await new Promise((r) => proxy.server.close(r));
@@ -113,7 +121,7 @@ describe("tasks/cancel on one replica aborts the handler on another (PostgreSQL 
         return `nest ${msg.text}`;
       }
     }
-    const ws = await pg.emu.admin.createWorkspace({ name: "cancel-nest" });
+    const ws = await pg.emu.admin.createWorkspace({ name: "cancel-nest", deliveryMode: "poll" });
     const nest = await startNestTaskReplicas({
       platformUrl: pg.emu.url,
       ws,
@@ -122,14 +130,17 @@ describe("tasks/cancel on one replica aborts the handler on another (PostgreSQL 
       logger: {},
     });
     const { proxy, urls } = nest;
+    const bearer = await platformBearer(pg.emu.url, ws); // what the platform's pushes carry
     try {
-      const id = await startTask(proxy.url, "nest job"); // app 0
+      const id = await startTask(proxy.url, "nest job", bearer); // app 0
       await waitFor(() => calls.length === 1);
-      expect((await rpc(proxy.url, "tasks/cancel", { id })).result?.status?.state).toBe("canceled"); // app 1
+      expect((await rpc(proxy.url, "tasks/cancel", { id }, { bearer })).result?.status?.state).toBe(
+        "canceled",
+      ); // app 1
       await aborted(calls[0]!.signal);
       for (const url of urls) {
-        await waitFor(async () => (await stateOn(url, id)) === "canceled");
-        expect((await rpc(url, "tasks/get", { id })).result?.artifacts).toBeUndefined();
+        await waitFor(async () => (await stateOn(url, id, bearer)) === "canceled");
+        expect((await rpc(url, "tasks/get", { id }, { bearer })).result?.artifacts).toBeUndefined();
       }
       expect(calls).toHaveLength(1);
     } finally {

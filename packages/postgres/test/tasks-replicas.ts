@@ -12,6 +12,7 @@ import type { INestApplication, Type } from "@nestjs/common";
 import { ExpressAdapter } from "@nestjs/platform-express";
 import { Test } from "@nestjs/testing";
 import { afterAll, beforeAll } from "vitest";
+import { PlatformClient } from "@molecule-ai/agent-core";
 import { MoleculeAgentModule } from "@molecule-ai/nestjs";
 import { freePort, readLines, rpc } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
@@ -173,9 +174,10 @@ export async function roundRobin(
     req.on("end", () => {
       const list = targets();
       const target = list[next++ % list.length]!;
+      const auth = req.headers.authorization;
       void fetch(target, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) },
         body: Buffer.concat(chunks),
       }).then(
         (r) => {
@@ -202,18 +204,42 @@ export function userMessage(text: string): Record<string, unknown> {
   };
 }
 
-/** A non-blocking `message/send` of `text`: the task id. */
-export async function startTask(url: string, text: string): Promise<string> {
-  const body = await rpc(url, "message/send", {
-    message: userMessage(text),
-    configuration: { blocking: false },
-  });
+/**
+ * The bearer the platform sends with its pushes to workspace `ws` (its `platform_inbound_secret`,
+ * as a heartbeat answers it): what a test that POSTs to the workspace's push endpoint itself sends,
+ * since a push server that knows the platform signs refuses a POST without it (August 2026).
+ */
+export async function platformBearer(
+  platformUrl: string,
+  ws: { id: string; token?: string | undefined },
+): Promise<string | undefined> {
+  const client = new PlatformClient({ platformUrl, workspaceId: ws.id, token: ws.token! });
+  try {
+    await client.heartbeat();
+    return client.files.inboundSecret;
+  } finally {
+    await client.close();
+  }
+}
+
+/** A non-blocking `message/send` of `text`: the task id (`bearer`: see {@link platformBearer}). */
+export async function startTask(url: string, text: string, bearer?: string): Promise<string> {
+  const body = await rpc(
+    url,
+    "message/send",
+    { message: userMessage(text), configuration: { blocking: false } },
+    { bearer },
+  );
   if (typeof body.result?.id !== "string") throw new Error(`no task: ${JSON.stringify(body)}`);
   return body.result.id;
 }
 
 /** The task's state as `url` answers `tasks/get` (or the error code). */
-export async function stateOn(url: string, taskId: string): Promise<string | number> {
-  const body = await rpc(url, "tasks/get", { id: taskId });
+export async function stateOn(
+  url: string,
+  taskId: string,
+  bearer?: string,
+): Promise<string | number> {
+  const body = await rpc(url, "tasks/get", { id: taskId }, { bearer });
   return body.result?.status?.state ?? body.error?.code ?? "no answer";
 }

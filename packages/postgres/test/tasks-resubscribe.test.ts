@@ -26,8 +26,13 @@ const file = useTaskReplicas(pg);
 const { replicas } = file;
 
 /** Follows a task's stream on a replica (an SSE response). */
-async function follow(url: string, method: string, params: unknown, v1 = false) {
-  const stream = await rpcStream(url, method, params, v1);
+async function follow(
+  url: string,
+  method: string,
+  params: unknown,
+  options: boolean | { bearer?: string | undefined } = false,
+) {
+  const stream = await rpcStream(url, method, params, options);
   expect(stream.contentType).toBe("text/event-stream");
   return stream;
 }
@@ -118,7 +123,10 @@ describe("resubscribing to a task that runs on another replica", () => {
 
 describe("RemoteAgent push replicas with streaming: true", () => {
   it("a task running on replica A is followed from B; a stream caller that hangs up cancels", async () => {
-    const ws = await pg.emu.admin.createWorkspace({ name: "resubscribe-agents" });
+    const ws = await pg.emu.admin.createWorkspace({
+      name: "resubscribe-agents",
+      deliveryMode: "poll",
+    });
     const held = new Map<string, { signal: AbortSignal; release: () => void }>();
     const stores = [0, 1].map(() => createPostgresStore({ connectionString: pg.dbUrl }));
     const agents = stores.map(
@@ -144,10 +152,12 @@ describe("RemoteAgent push replicas with streaming: true", () => {
     );
     await Promise.all(agents.map(async (a) => await a.start()));
     const [a, b] = agents.map((x) => x.pushUrl!) as [string, string];
+    // What the platform sends with its pushes: these requests stand in for its.
+    const bearer = agents[0]!.client.files.inboundSecret;
     try {
-      const id = await startTask(a, "bg job");
+      const id = await startTask(a, "bg job", bearer);
       await waitFor(() => held.has("bg job"));
-      const sub = await follow(b, "tasks/resubscribe", { id });
+      const sub = await follow(b, "tasks/resubscribe", { id }, { bearer });
       expect(await sub.next()).toMatchObject({ kind: "task", id, status: { state: "working" } });
       held.get("bg job")!.release();
       const rest = await sub.rest();
@@ -157,7 +167,7 @@ describe("RemoteAgent push replicas with streaming: true", () => {
       const hangUp = new AbortController();
       const res = await fetch(a, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
         body: JSON.stringify({
           jsonrpc: "2.0",
           id: 1,

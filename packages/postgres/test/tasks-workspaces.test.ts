@@ -24,7 +24,7 @@ describe("A2A tasks on a store shared by two workspaces", () => {
     const held: Array<{ signal: AbortSignal; release: () => void }> = [];
     const agents: RemoteAgent<PlatformClient>[] = [];
     for (const name of ["ws-a", "ws-b"]) {
-      const ws = await pg.emu.admin.createWorkspace({ name });
+      const ws = await pg.emu.admin.createWorkspace({ name, deliveryMode: "poll" });
       const client = new PlatformClient({
         platformUrl: pg.emu.url,
         workspaceId: ws.id,
@@ -49,28 +49,39 @@ describe("A2A tasks on a store shared by two workspaces", () => {
     try {
       await Promise.all(agents.map(async (a) => await a.start()));
       const [a, b] = agents.map((x) => x.pushUrl!) as [string, string];
-      const id = await startTask(b, "B's secret job");
+      // What the platform sends with its pushes to each workspace: these requests stand in for its.
+      const [authA, authB] = agents.map((x) => ({ bearer: x.client.files.inboundSecret }));
+      const id = await startTask(b, "B's secret job", authB!.bearer);
       await waitFor(() => held.length === 1);
-      expect(await stateOn(b, id)).toBe("working");
+      expect(await stateOn(b, id, authB!.bearer)).toBe("working");
 
-      expect((await rpc(a, "tasks/get", { id })).error?.code).toBe(-32001);
-      expect((await rpc(a, "tasks/cancel", { id })).error?.code).toBe(-32001);
-      const sub = await rpcStream(a, "tasks/resubscribe", { id });
+      expect((await rpc(a, "tasks/get", { id }, authA)).error?.code).toBe(-32001);
+      expect((await rpc(a, "tasks/cancel", { id }, authA)).error?.code).toBe(-32001);
+      const sub = await rpcStream(a, "tasks/resubscribe", { id }, authA);
       expect(await sub.rest()).toEqual([
         expect.objectContaining({ error: expect.objectContaining({ code: -32001 }) }),
       ]);
-      const cont = await rpc(a, "message/send", {
-        message: { ...userMessage("take it over"), taskId: id },
-      });
+      const cont = await rpc(
+        a,
+        "message/send",
+        {
+          message: { ...userMessage("take it over"), taskId: id },
+        },
+        authA,
+      );
       expect(cont.error?.code).toBe(-32001);
-      const listed = await rpc(a, "ListTasks", { pageSize: 100 }, true);
+      const listed = await rpc(a, "ListTasks", { pageSize: 100 }, { ...authA, v1: true });
       expect(listed.result?.["tasks"]).toEqual([]);
-      // Through the platform: a canvas-route cancel sent to A (which the proxy lets through).
+      // Through the platform: a canvas-route cancel sent to A (which the proxy lets through), with
+      // the admin bearer the canvas holds.
       const viaProxy = await fetch(
         `${pg.emu.url}/workspaces/${agents[0]!.client.workspaceId}/a2a`,
         {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: {
+            "content-type": "application/json",
+            authorization: `Bearer ${pg.emu.adminToken}`,
+          },
           body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tasks/cancel", params: { id } }),
         },
       );
@@ -78,12 +89,12 @@ describe("A2A tasks on a store shared by two workspaces", () => {
       expect(proxied.error?.code).toBe(-32001);
 
       expect(held[0]!.signal.aborted).toBe(false);
-      expect(await stateOn(b, id)).toBe("working");
+      expect(await stateOn(b, id, authB!.bearer)).toBe("working");
       // B's own endpoint lists none either: its callers cannot be told apart (the id reads it).
-      const mine = await rpc(b, "ListTasks", { pageSize: 100 }, true);
+      const mine = await rpc(b, "ListTasks", { pageSize: 100 }, { ...authB, v1: true });
       expect(mine.result?.["tasks"]).toEqual([]);
       held[0]!.release();
-      await waitFor(async () => (await stateOn(b, id)) === "completed");
+      await waitFor(async () => (await stateOn(b, id, authB!.bearer)) === "completed");
     } finally {
       for (const h of held) h.release();
       for (const x of agents) await x.stop();
