@@ -132,7 +132,43 @@ describe("memory errors through createAgent", () => {
   });
 });
 
-describe("MoleculeMemoryStore and the platform's redaction", () => {
+describe("a TEAM MoleculeMemoryStore on memory v2 (August 2026)", () => {
+  it("refuses once it reads a TEAM row, whose writer the platform does not record: a teammate's forged item is never read as its own", async () => {
+    const store = new MoleculeMemoryStore(me.client(), { scope: "TEAM", namespace: "lg-v2" });
+    const forged = new MoleculeMemoryStore(sibling.client(), { scope: "TEAM", namespace: "lg-v2" });
+    // A first put finds no row to replace, and writes.
+    await store.put(["acl"], "me", { role: "viewer" });
+    // From then on every read or put meets a TEAM row that names no writer.
+    await expect(forged.put(["acl"], "me", { role: "admin" })).rejects.toMatchObject({
+      code: "memory_scope_unsupported",
+      retryable: false,
+    });
+    await expect(store.get(["acl"], "me")).rejects.toMatchObject({
+      code: "memory_scope_unsupported",
+      message: expect.stringContaining('use scope "LOCAL"'),
+    });
+    await expect(store.search(["acl"])).rejects.toMatchObject({ code: "memory_scope_unsupported" });
+  });
+});
+
+// Memory v1 (the May-2026 server) records each row's writer: the TEAM store's own guarantees.
+describe("MoleculeMemoryStore and the platform's redaction (memory v1, where writers are recorded)", () => {
+  let platform: TestPlatform;
+  let me: TestWorkspace;
+  let sibling: TestWorkspace;
+  beforeAll(async () => {
+    platform = await startTestPlatform({ name: "lc-parent", emulator: { compat: "2026-05" } });
+    me = await platform.addWorkspace("lc-me", { parentId: platform.workspace.id });
+    sibling = await platform.addWorkspace("lc-sibling", { parentId: platform.workspace.id });
+    await me.client().commitMemory({ content: "my own note about lunch", scope: "TEAM" });
+    await sibling.client().commitMemory({ content: FORGED, scope: "TEAM" });
+  }, 60_000);
+  afterAll(async () => {
+    await platform?.close();
+  });
+  const teamRows = async (): Promise<number> =>
+    (await sibling.client().searchMemories({ scope: "TEAM", limit: 100 })).length;
+
   it("a secret put with TEAM scope is not readable by a sibling, in plain or decoded", async () => {
     const store = new MoleculeMemoryStore(me.client(), { scope: "TEAM", namespace: "lg-secret" });
     await store.put(["cfg"], "env", {

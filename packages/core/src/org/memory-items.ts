@@ -19,6 +19,8 @@ export interface MoleculeMemoryStoreOptions {
   /**
    * The scope items are written with and read from (default `"LOCAL"`: this workspace only).
    * `"TEAM"` shares them with the parent and siblings (their items are read too, as peer data).
+   * On memory v2 (August 2026), which records no writer of a TEAM row, a TEAM store refuses
+   * (`memory_scope_unsupported`) once it reads such a row: it could not tell its own items.
    */
   scope?: Extract<MemoryScope, "LOCAL" | "TEAM"> | undefined;
   /** The Molecule memory namespace holding the items (default `"langgraph"`, at most 50 bytes). */
@@ -120,6 +122,14 @@ function redactItem(item: Stored): Stored {
   return out;
 }
 
+/** A TEAM store on memory v2, where the platform records no writer of a TEAM row. */
+function teamWithoutWriters(): MoleculeError {
+  return new MoleculeError(
+    'MoleculeMemoryStore (scope "TEAM"): this platform (memory v2, August 2026) records no writer of a TEAM memory, so a teammate\'s row cannot be told from this agent\'s own item, nor replaced; use scope "LOCAL" (this workspace only)',
+    { code: "memory_scope_unsupported", retryable: false },
+  );
+}
+
 const sameItem = (h: Hit, namespace: string[], key: string): boolean =>
   h.item.key === key && JSON.stringify(h.item.namespace) === JSON.stringify(namespace);
 
@@ -169,6 +179,9 @@ export class MemoryItemStore {
     });
     const found: Hit[] = [];
     for (const memory of rows) {
+      // A TEAM row that names no writer (memory v2) could be any teammate's: never read as an item.
+      if (this.#scope === "TEAM" && memory.scope === "TEAM" && memory.workspaceId === undefined)
+        throw teamWithoutWriters();
       if (own && (memory.fromPeer || memory.scope !== this.#scope)) continue;
       const at = memory.content.lastIndexOf(MEMORY_STORE_MARK);
       if (at < 0) continue;
