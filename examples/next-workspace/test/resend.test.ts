@@ -6,7 +6,7 @@
 // the same answer; the same messageId with other content runs; a failure releases the claim so a
 // retry runs it again. The edge route has no store (no TCP in the edge runtime): a resend is
 // answered once by the same instance and runs again on another one, as the README says.
-import { deliverInTurn, type ResendRig, sendA2AMessage } from "@internal/test-utils";
+import { deliverInTurn, type ResendRig, rpc } from "@internal/test-utils";
 import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -92,7 +92,11 @@ async function deliver(
   const url = `${servers[n]!.url.replace("127.0.0.1", "localhost")}${path}`;
   await ws.client.register({ url, agentCard: { name: "next" } });
   expect((await emu.admin.getWorkspace(ws.id))["url"]).toBe(url);
-  return (await sendA2AMessage(`${emu.url}/workspaces/${ws.id}/a2a`, messageId, text)) as RpcAnswer;
+  // Through the canvas route, with the bearer the canvas sends (the admin token; August wants it).
+  const message = { kind: "message", role: "user", messageId, parts: [{ kind: "text", text }] };
+  const proxy = `${emu.url}/workspaces/${ws.id}/a2a`;
+  const canvas = { id: messageId, bearer: emu.adminToken };
+  return (await rpc(proxy, "message/send", { message }, canvas)) as RpcAnswer;
 }
 
 /** Both instances, for the shared scenarios. */
