@@ -11,10 +11,14 @@ export async function sendA2AMessage(
   url: string,
   messageId: string,
   text: string,
+  bearer?: string,
 ): Promise<A2ASendAnswer> {
   const res = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: {
+      "content-type": "application/json",
+      ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+    },
     body: JSON.stringify({
       jsonrpc: "2.0",
       id: messageId,

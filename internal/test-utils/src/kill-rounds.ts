@@ -17,7 +17,8 @@ export interface KillRounds {
 /**
  * Sends `texts` to the child at `file` (it prints "ready <push url>") with `env`, restarting it
  * after each kill, for at most `maxRuns` runs. An answer is the result's text, or the JSON-RPC
- * error's `data.code`. `children` holds the running child (for the test's clean-up).
+ * error's `data.code`. `children` holds the running child (for the test's clean-up). `bearer`:
+ * the platform's inbound secret, sent as the platform's pushes carry it (August 2026).
  */
 export async function pushKillRounds(opts: {
   file: string;
@@ -25,6 +26,7 @@ export async function pushKillRounds(opts: {
   texts: string[];
   maxRuns: number;
   children: Set<ChildProcess>;
+  bearer?: string | undefined;
 }): Promise<KillRounds> {
   const ids = new Map(opts.texts.map((t) => [t, randomUUID()]));
   const answers = new Map<string, string>();
@@ -50,7 +52,7 @@ export async function pushKillRounds(opts: {
       opts.texts
         .filter((t) => !answers.has(t))
         .map(async (t) => {
-          const a = await sendUntilTaken(url, ids.get(t)!, t);
+          const a = await sendUntilTaken(url, ids.get(t)!, t, opts.bearer);
           if (a?.error) answers.set(t, String(a.error.data?.code ?? a.error.code));
           else if (a) answers.set(t, textOf(a.result));
           return a !== undefined;
@@ -71,10 +73,10 @@ export async function pushKillRounds(opts: {
  * Sends until the message is not busy on another replica (a killed replica's claim lasts until its
  * visibility timeout), for 15 s at most; `undefined` when the connection was lost.
  */
-async function sendUntilTaken(url: string, id: string, text: string) {
+async function sendUntilTaken(url: string, id: string, text: string, bearer?: string) {
   const end = Date.now() + 15_000;
   for (;;) {
-    const a = await sendA2AMessage(url, id, text).catch(() => undefined);
+    const a = await sendA2AMessage(url, id, text, bearer).catch(() => undefined);
     if (a?.error?.data?.code !== "message_busy" || Date.now() > end) return a;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -20,8 +20,8 @@ interface RpcAnswer {
   error?: { code: number; data?: { code?: string; retryable?: boolean; deliveries?: number } };
 }
 
-const send = async (url: string, messageId: string, text: string) =>
-  (await sendA2AMessage(url, messageId, text)) as RpcAnswer;
+const send = async (url: string, messageId: string, text: string, bearer?: string) =>
+  (await sendA2AMessage(url, messageId, text, bearer)) as RpcAnswer;
 
 const textOf = (a: RpcAnswer) => a.result?.parts?.map((p) => p.text).join("");
 
@@ -239,10 +239,11 @@ describe("createPostgresClaims: serverless instances handle a message once", () 
     });
     try {
       const proxy = `${pg.emu.url}/workspaces/${id}/a2a`;
-      const first = await send(proxy, "m-8", "hi"); // the replica, registered by its start
+      // the canvas route, with the admin bearer the canvas holds (August 2026 refuses it without)
+      const first = await send(proxy, "m-8", "hi", pg.emu.adminToken); // the replica, registered by its start
       expect(textOf(first)).toContain("replica answer 1");
       await client.register({ url: fn.url, agentCard: { name: "fn" } });
-      const again = await send(proxy, "m-8", "hi"); // redelivered to the serverless instance
+      const again = await send(proxy, "m-8", "hi", pg.emu.adminToken); // redelivered to the serverless instance
       expect(textOf(again)).toContain("replica answer 1");
       expect(count).toBe(1);
     } finally {

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { pushKillRounds } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
+import { platformBearer } from "./tasks-replicas.js";
 
 const CHILD = fileURLToPath(
   new URL("../../core/test/fixtures/push-isolation-child.mjs", import.meta.url),
@@ -45,6 +46,8 @@ describe("failure isolation after a crash, push, PostgreSQL store", () => {
       texts: ["poison", "b1", "b2", "b3"],
       maxRuns: 2 * MAX + 4,
       children,
+      // what the platform's pushes carry (the workspace's secret outlives each child's register)
+      bearer: await platformBearer(pg.emu.url, ws),
     });
     expect(Object.fromEntries(answers)).toEqual({
       poison: "delivery_limit",

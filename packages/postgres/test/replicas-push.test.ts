@@ -72,26 +72,28 @@ describe("push replicas on PostgreSQL", () => {
       agents.push(agent);
     }
     await Promise.all(agents.map(async (a) => await a.start()));
+    // What the platform sends with its pushes: these requests stand in for its.
+    const bearer = agents[0]!.client.files.inboundSecret;
     const lb = await balance(
       agents.map((a) => a.createPushHandler({ basePath: "/a2a", pathSecret: false })),
     );
     try {
       // Sequential retry: replica 0 answers, the retry lands on replica 1.
       const id = randomUUID();
-      const first = await send(lb.url, id, "one");
-      const retry = await send(lb.url, id, "one");
+      const first = await send(lb.url, id, "one", bearer);
+      const retry = await send(lb.url, id, "one", bearer);
       expect(answerOf(first)).toBe("answer one from 0");
       expect(answerOf(retry)).toBe("answer one from 0"); // the stored answer, not a second run
       // Retry while the first delivery still runs: busy (retryable), then the stored answer.
       const slowId = randomUUID();
-      const slow = send(lb.url, slowId, "slow"); // replica 0
+      const slow = send(lb.url, slowId, "slow", bearer); // replica 0
       await gateSet; // replica 0 is running it
-      const busy = await send(lb.url, slowId, "slow"); // replica 1
+      const busy = await send(lb.url, slowId, "slow", bearer); // replica 1
       expect(JSON.stringify(busy)).toContain("error");
       expect(answerOf(busy)).toBeUndefined();
       gate!();
       expect(answerOf(await slow)).toBe("answer slow from 0");
-      expect(answerOf(await send(lb.url, slowId, "slow"))).toBe("answer slow from 0");
+      expect(answerOf(await send(lb.url, slowId, "slow", bearer))).toBe("answer slow from 0");
       expect(runs).toEqual([
         { id, replica: 0, redelivered: false },
         { id: slowId, replica: 0, redelivered: false },
@@ -116,17 +118,19 @@ describe("push replicas on PostgreSQL", () => {
       }),
     );
     await Promise.all(replicas.map(async (r) => await r.agent.start()));
+    // What the platform sends with its pushes: these requests stand in for its.
+    const bearer = replicas[0]!.agent.client.files.inboundSecret;
     const lb = await balance(
       replicas.map((r) => r.agent.createPushHandler({ basePath: "/a2a", pathSecret: false })),
     );
     try {
       const id = randomUUID();
-      expect(answerOf(await send(lb.url, id, "from x"))).toBe("answer from x from 0");
+      expect(answerOf(await send(lb.url, id, "from x", bearer))).toBe("answer from x from 0");
       // No sender of a push is authenticated: Y's message under X's id is told apart by content.
-      expect(answerOf(await send(lb.url, id, "from y"))).toBe("answer from y from 1");
+      expect(answerOf(await send(lb.url, id, "from y", bearer))).toBe("answer from y from 1");
       // Resends (each on the other replica) get their own message's stored answer.
-      expect(answerOf(await send(lb.url, id, "from x"))).toBe("answer from x from 0");
-      expect(answerOf(await send(lb.url, id, "from y"))).toBe("answer from y from 1");
+      expect(answerOf(await send(lb.url, id, "from x", bearer))).toBe("answer from x from 0");
+      expect(answerOf(await send(lb.url, id, "from y", bearer))).toBe("answer from y from 1");
       expect(runs).toEqual([
         { text: "from x", replica: 0 },
         { text: "from y", replica: 1 },
@@ -225,16 +229,18 @@ describe("push replicas on PostgreSQL", () => {
     const [r0, r1] = [replica(0), replica(1)];
     await r0.agent.start();
     await r1.agent.start();
+    // What the platform sends with its pushes: these requests stand in for its.
+    const bearer = r0.agent.client.files.inboundSecret;
     const lb = await balance(
       [r0, r1].map((r) => r.agent.createPushHandler({ basePath: "/a2a", pathSecret: false })),
     );
     try {
       const id = randomUUID();
-      const first = send(lb.url, id, "stuck"); // replica 0 runs it and never finishes
+      const first = send(lb.url, id, "stuck", bearer); // replica 0 runs it and never finishes
       await waitFor(() => started.length === 1);
       await r0.agent.stop(); // aborted: released, not settled
       expect(JSON.stringify(await first)).toContain("error");
-      const second = await send(lb.url, id, "stuck");
+      const second = await send(lb.url, id, "stuck", bearer);
       expect(second.error?.code).toBe(-32603);
       expect(second.error?.data?.code).toBe("delivery_limit");
       expect(started).toEqual([0]); // never run again
