@@ -198,9 +198,13 @@ describe.skipIf(skip !== undefined)("the canvas page on an org the test drives",
       await writeFile(stateFile, JSON.stringify(state));
       const second = await startEmulator({ stateFile });
       try {
+        // The canvas route wants the canvas's bearer (the admin token) on August 2026.
         const call = await fetch(`${second.url}/workspaces/${ws.id}/a2a`, {
           method: "POST",
-          headers: { "Content-Type": "application/json" },
+          headers: {
+            "Content-Type": "application/json",
+            Authorization: `Bearer ${second.adminToken}`,
+          },
           body: JSON.stringify({
             jsonrpc: "2.0",
             id: 1,
@@ -252,9 +256,10 @@ describe.skipIf(skip !== undefined)("the canvas page on an org the test drives",
     // The attack: another message to scribe through the canvas route (no caller), sent while the
     // page's one waits for its answer.
     const theirs = `steal ${crypto.randomUUID()}`;
+    // With the canvas's bearer (the admin token), which the canvas route wants on August 2026.
     const sent = await fetch(`${emu.url}/workspaces/${scribe.id}/a2a`, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${emu.adminToken}` },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: 1,
