@@ -101,7 +101,13 @@ export async function deliver(
   // and whatever the target's status, the call is stored as an `a2a_receive` row for the agent to
   // poll and answered `200 {"status":"queued","delivery_mode":"poll","method":...}`: no JSON-RPC
   // envelope, no queue id. A drained queue row (`fromQueue`) was a push target's and is forwarded.
-  if (platform.latest && target.deliveryMode === "poll" && fromQueue === undefined) {
+  // On 2026-08 a drained row goes through the same proxy call (`DrainQueueForWorkspace` calls
+  // `proxyA2ARequest`, `a2a_queue.go` 805 at aeec8e47): a poll target stores it too.
+  if (
+    platform.latest &&
+    target.deliveryMode === "poll" &&
+    (fromQueue === undefined || platform.august)
+  ) {
     platform.logActivity({
       workspace_id: target.id,
       activity_type: "a2a_receive",
@@ -128,6 +134,26 @@ export async function deliver(
         },
         headers: { "Retry-After": "15" },
       };
+    // 2026-08: a workspace still settling (`provisioning`, `awaiting_agent`: an external one before
+    // its agent registers) has the call queued for a later heartbeat's drain, and logged as an
+    // `a2a_receive` row (`a2a_proxy.go` 935-947 and 1280-1290, `a2a_proxy_helpers.go` 487-512,
+    // `logA2ABusyQueued` at aeec8e47); a drained row still settling stays a 503 (requeued).
+    const settling = target.status === "provisioning" || target.status === "awaiting_agent";
+    if (platform.august && settling && fromQueue === undefined) {
+      platform.logActivity({
+        workspace_id: target.id,
+        activity_type: "a2a_receive",
+        source_id: callerId,
+        target_id: target.id,
+        method,
+        summary: `${method ?? ""} → ${target.name} (queued: target busy)`,
+        duration_ms: 0,
+        status: "ok",
+        error_detail: null,
+        request_body: env,
+      });
+      return queuedAnswer(platform, target, callerId, env);
+    }
     return { status: 503, body: { error: "workspace has no URL", status: target.status } };
   }
   let bearer: string | undefined;
@@ -242,18 +268,28 @@ export async function deliver(
           },
           headers: { "Retry-After": "30" },
         };
-      const q = enqueue(platform, target, callerId, env);
-      return {
-        status: 202,
-        body: {
-          queued: true,
-          queue_id: q.id,
-          queue_depth: platform.store.queue.filter(
-            (x) => x.workspaceId === target.id && x.status === "queued",
-          ).length,
-          message: "workspace agent busy — request queued, will dispatch when capacity available",
-        },
-      };
+      return queuedAnswer(platform, target, callerId, env);
     }
   }
+}
+
+/** Queues the call (`enqueueBusyA2A`) and answers `202` with its queue id and depth. */
+function queuedAnswer(
+  platform: Platform,
+  target: WorkspaceRow,
+  callerId: string | null,
+  env: Record<string, unknown>,
+): Forward {
+  const q = enqueue(platform, target, callerId, env);
+  return {
+    status: 202,
+    body: {
+      queued: true,
+      queue_id: q.id,
+      queue_depth: platform.store.queue.filter(
+        (x) => x.workspaceId === target.id && x.status === "queued",
+      ).length,
+      message: "workspace agent busy — request queued, will dispatch when capacity available",
+    },
+  };
 }

@@ -282,7 +282,12 @@ export async function heartbeat(platform: Platform, ctx: Ctx): Promise<void> {
   }
   const fl = platform.inflight.get(id);
   if (fl !== undefined) for (const touch of fl) touch();
-  if (platform.store.queue.length > 0 && active < w.maxConcurrentTasks) drainOne(platform, w);
+  // One queued item per heartbeat with spare capacity; 2026-08 drains up to the spare capacity
+  // (`registry.go` 3275-3295, `DrainQueueForWorkspace` at aeec8e47).
+  if (platform.store.queue.length > 0 && active < w.maxConcurrentTasks) {
+    const capacity = platform.august ? w.maxConcurrentTasks - active : 1;
+    for (let i = 0; i < capacity; i++) drainOne(platform, w);
+  }
   if (platform.statePersisted) platform.changed();
   // "latest": the inbound secret with every heartbeat (#2421; registry.go 622-650 at 50c3bdfd).
   const out: Record<string, unknown> = { status: "ok" };
