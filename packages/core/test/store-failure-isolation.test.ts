@@ -20,6 +20,7 @@ import type { Emulator } from "@molecule-ai/platform-emulator";
 import { pushKillRounds, readLines, waitFor } from "@internal/test-utils";
 import { fileStore, memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import type { InboundMessage } from "../src/index.js";
+import { inboundSecretOf } from "./fixtures/platform-send.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/isolation-child.mjs", import.meta.url));
 const PUSH_CHILD = fileURLToPath(new URL("./fixtures/push-isolation-child.mjs", import.meta.url));
@@ -157,6 +158,8 @@ describe("failure isolation after a crash", () => {
       texts: ["poison", "b1", "b2", "b3"],
       maxRuns: 2 * MAX + 4,
       children,
+      // As the platform pushes: with its bearer, which the agent requires once it signs (August).
+      bearer: await inboundSecretOf(emu.url, ws.id, ws.token!),
     });
     expect(Object.fromEntries(answers)).toEqual({
       poison: "delivery_limit",
