@@ -21,10 +21,16 @@ export function ActionsPanel(props: {
     setResult("");
     setConfirmRemove(false);
   }, [w?.id]);
-  const act = async (what: string, method: string, path: string, body?: unknown) => {
+  const act = async (
+    what: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => {
     setResult(`${what}…`);
     try {
-      const r = await call(props.token, method, path, body);
+      const r = await call(props.token, method, path, body, headers);
       const err =
         typeof r.json === "object" && r.json !== null
           ? (r.json as { error?: unknown }).error
@@ -138,9 +144,11 @@ export function ActionsPanel(props: {
                     type: "button",
                     class: "danger",
                     onClick: () =>
-                      void act("Remove", "DELETE", `/workspaces/${w.id}?confirm=true`).then(() =>
-                        setConfirmRemove(false),
-                      ),
+                      // The name the person confirmed, as the platform's canvas sends it (its
+                      // UTF-8 bytes; the August-2026 server refuses a delete without it).
+                      void act("Remove", "DELETE", `/workspaces/${w.id}?confirm=true`, undefined, {
+                        "X-Confirm-Name": String.fromCharCode(...new TextEncoder().encode(w.name)),
+                      }).then(() => setConfirmRemove(false)),
                   },
                   `Confirm: remove ${w.name} and its children`,
                 )

@@ -108,18 +108,7 @@ export async function deliver(
     target.deliveryMode === "poll" &&
     (fromQueue === undefined || platform.august)
   ) {
-    platform.logActivity({
-      workspace_id: target.id,
-      activity_type: "a2a_receive",
-      source_id: callerId,
-      target_id: target.id,
-      method,
-      summary: `${method ?? ""} → ${target.name} (queued for poll)`,
-      duration_ms: 0,
-      status: "ok",
-      error_detail: null,
-      request_body: env,
-    });
+    logStored(platform, target, callerId, env, "queued for poll");
     if (caller !== undefined) caller.lastOutboundAt = platform.now();
     return { status: 200, body: { status: "queued", delivery_mode: "poll", method: method ?? "" } };
   }
@@ -140,18 +129,7 @@ export async function deliver(
     // `logA2ABusyQueued` at aeec8e47); a drained row still settling stays a 503 (requeued).
     const settling = target.status === "provisioning" || target.status === "awaiting_agent";
     if (platform.august && settling && fromQueue === undefined) {
-      platform.logActivity({
-        workspace_id: target.id,
-        activity_type: "a2a_receive",
-        source_id: callerId,
-        target_id: target.id,
-        method,
-        summary: `${method ?? ""} → ${target.name} (queued: target busy)`,
-        duration_ms: 0,
-        status: "ok",
-        error_detail: null,
-        request_body: env,
-      });
+      logStored(platform, target, callerId, env, "queued: target busy");
       return queuedAnswer(platform, target, callerId, env);
     }
     return { status: 503, body: { error: "workspace has no URL", status: target.status } };
@@ -271,6 +249,29 @@ export async function deliver(
       return queuedAnswer(platform, target, callerId, env);
     }
   }
+}
+
+/** The `a2a_receive` row of a call stored for the target, not forwarded (`<method> → <name> (why)`). */
+function logStored(
+  platform: Platform,
+  target: WorkspaceRow,
+  callerId: string | null,
+  env: Record<string, unknown>,
+  why: string,
+): void {
+  const method = typeof env["method"] === "string" ? env["method"] : null;
+  platform.logActivity({
+    workspace_id: target.id,
+    activity_type: "a2a_receive",
+    source_id: callerId,
+    target_id: target.id,
+    method,
+    summary: `${method ?? ""} → ${target.name} (${why})`,
+    duration_ms: 0,
+    status: "ok",
+    error_detail: null,
+    request_body: env,
+  });
 }
 
 /** Queues the call (`enqueueBusyA2A`) and answers `202` with its queue id and depth. */
