@@ -55,11 +55,6 @@ function items(text: string): { own: boolean; scope: string; writer?: string; co
   return lines.map((l) => JSON.parse(l) as ReturnType<typeof items>[number]);
 }
 
-/** How many TEAM rows the sibling reads (every one: memory v2 keeps no label to filter by). */
-async function teamRows(): Promise<number> {
-  return (await sibling.client().searchMemories({ scope: "TEAM", limit: 100 })).length;
-}
-
 function toolTexts(messages: BaseMessage[]): string[] {
   return messages.filter((m) => ToolMessage.isInstance(m)).map((m) => String(m.content));
 }
@@ -166,6 +161,7 @@ describe("MoleculeMemoryStore and the platform's redaction (memory v1, where wri
   afterAll(async () => {
     await platform?.close();
   });
+  /** How many TEAM rows the sibling reads. */
   const teamRows = async (): Promise<number> =>
     (await sibling.client().searchMemories({ scope: "TEAM", limit: 100 })).length;
 
