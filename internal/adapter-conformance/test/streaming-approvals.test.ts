@@ -5,6 +5,9 @@
 // Then the adapters whose handler decides tool approvals (AI SDK `needsApproval` with
 // `canvasApprovals`, OpenAI Agents `needsApproval` with `approvals`) ask a person through core's
 // approvals on the emulator: the same action, the tool runs only when approved.
+// The Mastra and Google ADK integrations (examples, started as workspaces) are held to the same two
+// behaviours in example-integrations.test.ts. Cloudflare Agents runs under workerd, not Node: its
+// streaming and approvals are covered by examples/cloudflare-agent's own test.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";

@@ -1,0 +1,199 @@
+// The two integrations that live as examples, Mastra (examples/mastra-agent) and Google ADK
+// (examples/adk-agent), held to streaming-approvals.test.ts's two behaviours the same way: each
+// started as a workspace on the emulator (its `start*Agent`, on the model its own tests use) and its
+// message handler served by core's createMessageEndpoint over real HTTP. A `message/stream` caller
+// gets the answer in more than one piece, joined the whole answer; a `refund` tool that needs a
+// person (Mastra's `needsApproval` suspend/resume, ADK's `requireConfirmation`) asks through core's
+// approvals on the emulator, the person sees the tool's complete input, and the tool runs only when
+// approved. (Their `start*Agent` needs a workspace, so they are a describe each, not table rows.)
+// Cloudflare Agents, the fourth integration, runs under workerd: examples/cloudflare-agent's own
+// test covers it.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { startAdkAgent } from "@example/adk-agent";
+import { startMastraAgent } from "@example/mastra-agent";
+import { generatePathSecret } from "@molecule-ai/agent-core";
+import { createMessageEndpoint } from "@molecule-ai/agent-core/adapters";
+import type { MessageEndpointHandler } from "@molecule-ai/agent-core/adapters";
+import { AdminClient } from "@molecule-ai/agent-core/admin";
+import { scriptedModel } from "@molecule-ai/ai-sdk/testing";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ANSWER = "alpha beta gamma delta";
+let emu: Emulator;
+let admin: AdminClient;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
+});
+afterAll(async () => {
+  for (const c of cleanups.toReversed()) await c();
+  await admin?.close();
+  await emu?.close();
+});
+
+/** A new workspace on the emulator: what `start*Agent` connects with (pushed, so no poll). */
+async function workspace(name: string) {
+  const ws = await emu.admin.createWorkspace({ name });
+  return {
+    platformUrl: emu.url,
+    workspaceId: ws.id,
+    token: ws.token!,
+    delivery: "push" as const,
+    approvalPollMs: 50,
+  };
+}
+
+/** Serves `handler` with core's createMessageEndpoint on 127.0.0.1; resolves its URL. */
+async function serve(handler: MessageEndpointHandler): Promise<string> {
+  const pathSecret = generatePathSecret();
+  const a2a = createMessageEndpoint({ handler, agentCard: { name: "writer" }, pathSecret });
+  const server = http.createServer((req, res) => void a2a.handleNode(req, res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(async () => {
+    await a2a.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/${pathSecret}`;
+}
+
+/** An A2A call: `message/stream` (the text pieces of the artifact updates) or `message/send`. */
+async function call(url: string, text: string, contextId: string, stream: boolean) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: stream ? "text/event-stream" : "application/json",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: stream ? "message/stream" : "message/send",
+      params: {
+        message: {
+          kind: "message",
+          role: "user",
+          messageId: crypto.randomUUID(),
+          contextId,
+          parts: [{ kind: "text", text }],
+        },
+      },
+    }),
+  });
+  const body = await res.text();
+  const results = stream
+    ? body
+        .split("\n\n")
+        .map((f) =>
+          f
+            .split("\n")
+            .filter((l) => l.startsWith("data:"))
+            .map((l) => l.slice(5)),
+        )
+        .filter((d) => d.length > 0)
+        .map((d) => (JSON.parse(d.join("\n")) as { result: Record<string, unknown> }).result)
+    : [(JSON.parse(body) as { result: Record<string, unknown> }).result];
+  const texts = results.flatMap((r) => {
+    const parts = (r["artifact"] ?? r) as { parts?: { kind?: string; text?: string }[] };
+    const t = (parts.parts ?? []).map((p) => p.text ?? "").join("");
+    return t ? [t] : [];
+  });
+  return { stream: res.headers.get("content-type"), texts };
+}
+
+/** Decides the first pending request whose action names `order`, as a person on the canvas. */
+async function decide(order: string, decision: "approved" | "denied"): Promise<string> {
+  for (;;) {
+    const p = (await admin.listPendingApprovals()).find((a) => a.action.includes(order));
+    if (p) {
+      await admin.decideApproval(p.workspaceId, p.id, decision, { decidedBy: "dana" });
+      return p.action;
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe("mastra: streaming behind createMessageEndpoint", () => {
+  it("a message/stream caller gets the answer in pieces; the streamed turn is history", async () => {
+    // The AI SDK's scripted model (as the Mastra example's tests run it) streams word by word.
+    const model = scriptedModel([ANSWER, "second"]);
+    const writer = await startMastraAgent({ ...(await workspace("mastra-stream")), model });
+    cleanups.push(writer.stop);
+    const url = await serve(writer.handler);
+    const first = await call(url, "write four words", "mastra-s", true);
+    expect(first.stream).toMatch(/^text\/event-stream/);
+    expect(first.texts.length).toBeGreaterThan(1);
+    expect(first.texts.join("")).toBe(ANSWER);
+    const second = await call(url, "and again", "mastra-s", false);
+    expect(second.texts.join("")).toBe("second");
+    expect(JSON.stringify(model.doStreamCalls.at(-1)?.prompt ?? [])).toContain(ANSWER);
+  });
+});
+
+describe("mastra: a tool call a person approves on the canvas", () => {
+  it.each(["approved", "denied"] as const)(
+    "%s: one request, the tool's complete input shown; it runs only when approved",
+    async (decision) => {
+      const order = `mastra-${decision}-1`;
+      const model = scriptedModel([{ toolName: "refund", input: { order } }, "done"]);
+      const writer = await startMastraAgent({
+        ...(await workspace(`mastra-${decision}`)),
+        model,
+      });
+      cleanups.push(writer.stop);
+      const url = await serve(writer.handler);
+      const [answer, action] = await Promise.all([
+        call(url, `refund order ${order}`, `mastra-${decision}`, true),
+        decide(order, decision),
+      ]);
+      expect(action).toBe(`run tool refund with input {"order":"${order}"}`);
+      expect(writer.refunded).toEqual(decision === "approved" ? [order] : []);
+      expect(answer.texts.join("")).toBe("done");
+    },
+  );
+});
+
+describe("google-adk: streaming behind createMessageEndpoint", () => {
+  it("a message/stream caller gets the answer in pieces (StreamingMode.SSE); joined, the whole answer", async () => {
+    // The example's DemoLlm: streamed, its text answer comes word by word as partial responses.
+    const writer = await startAdkAgent(await workspace("adk-stream"));
+    cleanups.push(writer.stop);
+    const url = await serve(writer.handler);
+    const streamed = await call(url, "write four words", "adk-s", true);
+    expect(streamed.stream).toMatch(/^text\/event-stream/);
+    // The same question sent whole (no partial responses), in a conversation of its own.
+    const whole = await call(url, "write four words", "adk-w", false);
+    expect(whole.texts.join("")).toMatch(/^I am a demo model: /);
+    expect(streamed.texts.length).toBeGreaterThan(1);
+    expect(streamed.texts[0]).toBe("I ");
+    expect(streamed.texts.join("")).toBe(whole.texts.join(""));
+  });
+});
+
+describe("google-adk: a tool call a person approves on the canvas", () => {
+  it.each(["approved", "denied"] as const)(
+    "%s: one request, the tool's complete input shown; it runs only when approved",
+    async (decision) => {
+      const order = `adk-${decision}-1`;
+      const writer = await startAdkAgent(await workspace(`adk-${decision}`));
+      cleanups.push(writer.stop);
+      const url = await serve(writer.handler);
+      const [answer, action] = await Promise.all([
+        call(url, `refund order ${order}`, `adk-${decision}`, true),
+        decide(order, decision),
+      ]);
+      expect(action).toBe(`run tool refund with input {"order":"${order}"}`);
+      expect(writer.refunded).toEqual(decision === "approved" ? [order] : []);
+      // What the DemoLlm read back: the tool's result, or ADK's own rejection of the call.
+      expect(answer.texts.join("")).toBe(
+        decision === "approved"
+          ? `refund: {"result":"refunded ${order}"}`
+          : 'refund: {"error":"This tool call is rejected."}',
+      );
+    },
+  );
+});
