@@ -58,7 +58,7 @@ export class MoleculeMemory {
     return formatMemories(await this.client.searchMemories(options));
   }
 
-  /** Deletes a memory this workspace wrote. */
+  /** Deletes a memory this workspace wrote (on memory v2, August 2026: a LOCAL one only). */
   forget(memoryId: string): Promise<void> {
     return this.client.deleteMemory(memoryId);
   }

@@ -413,7 +413,10 @@ export class PlatformClient {
     return searchMemories(this.#s, options);
   }
 
-  /** Deletes a memory this workspace wrote (`memory_not_found` for a foreign or missing id). */
+  /**
+   * Deletes a memory this workspace wrote, on memory v2 (August 2026) a LOCAL one only
+   * (`memory_not_found` for a foreign, shared or missing id).
+   */
   deleteMemory(memoryId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     return deleteMemory(this.#s, memoryId, options);
   }

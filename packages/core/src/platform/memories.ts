@@ -272,7 +272,7 @@ export async function searchMemories(
 
 /**
  * `DELETE /workspaces/:id/memories/:memoryId` (or `/v2/memories/:memoryId` on memory v2): own rows
- * only (a foreign or missing id is `memory_not_found`).
+ * only, and on memory v2 only LOCAL ones (a foreign, shared or missing id is `memory_not_found`).
  */
 export async function deleteMemory(
   s: PlatformSession,
@@ -289,7 +289,9 @@ export async function deleteMemory(
   });
   if (res.status === 404)
     throw new MoleculeNotFoundError(
-      `deleteMemory(${memoryId}): no such memory written by this workspace (a workspace deletes only its own memories)`,
+      api.v2
+        ? `deleteMemory(${memoryId}): no such memory in this workspace's own (LOCAL) memories: memory v2 deletes only those, not TEAM or GLOBAL ones, even this workspace's`
+        : `deleteMemory(${memoryId}): no such memory written by this workspace (a workspace deletes only its own memories)`,
       { status: 404, body: redactDeep(res.body, s.known), code: "memory_not_found" },
     );
   if (!ok(res.status)) throw await memoryFail(s, res, "deleteMemory", options.signal);
