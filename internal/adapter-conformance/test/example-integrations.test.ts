@@ -8,17 +8,13 @@
 // approved. (Their `start*Agent` needs a workspace, so they are a describe each, not table rows.)
 // Cloudflare Agents, the fourth integration, runs under workerd: examples/cloudflare-agent's own
 // test covers it.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { startAdkAgent } from "@example/adk-agent";
 import { startMastraAgent } from "@example/mastra-agent";
-import { generatePathSecret } from "@molecule-ai/agent-core";
-import { createMessageEndpoint } from "@molecule-ai/agent-core/adapters";
-import type { MessageEndpointHandler } from "@molecule-ai/agent-core/adapters";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { scriptedModel } from "@molecule-ai/ai-sdk/testing";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, decide, serve } from "./endpoint.js";
 
 const ANSWER = "alpha beta gamma delta";
 let emu: Emulator;
@@ -47,83 +43,13 @@ async function workspace(name: string) {
   };
 }
 
-/** Serves `handler` with core's createMessageEndpoint on 127.0.0.1; resolves its URL. */
-async function serve(handler: MessageEndpointHandler): Promise<string> {
-  const pathSecret = generatePathSecret();
-  const a2a = createMessageEndpoint({ handler, agentCard: { name: "writer" }, pathSecret });
-  const server = http.createServer((req, res) => void a2a.handleNode(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  cleanups.push(async () => {
-    await a2a.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/${pathSecret}`;
-}
-
-/** An A2A call: `message/stream` (the text pieces of the artifact updates) or `message/send`. */
-async function call(url: string, text: string, contextId: string, stream: boolean) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: stream ? "text/event-stream" : "application/json",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: stream ? "message/stream" : "message/send",
-      params: {
-        message: {
-          kind: "message",
-          role: "user",
-          messageId: crypto.randomUUID(),
-          contextId,
-          parts: [{ kind: "text", text }],
-        },
-      },
-    }),
-  });
-  const body = await res.text();
-  const results = stream
-    ? body
-        .split("\n\n")
-        .map((f) =>
-          f
-            .split("\n")
-            .filter((l) => l.startsWith("data:"))
-            .map((l) => l.slice(5)),
-        )
-        .filter((d) => d.length > 0)
-        .map((d) => (JSON.parse(d.join("\n")) as { result: Record<string, unknown> }).result)
-    : [(JSON.parse(body) as { result: Record<string, unknown> }).result];
-  const texts = results.flatMap((r) => {
-    const parts = (r["artifact"] ?? r) as { parts?: { kind?: string; text?: string }[] };
-    const t = (parts.parts ?? []).map((p) => p.text ?? "").join("");
-    return t ? [t] : [];
-  });
-  return { stream: res.headers.get("content-type"), texts };
-}
-
-/** Decides the first pending request whose action names `order`, as a person on the canvas. */
-async function decide(order: string, decision: "approved" | "denied"): Promise<string> {
-  for (;;) {
-    const p = (await admin.listPendingApprovals()).find((a) => a.action.includes(order));
-    if (p) {
-      await admin.decideApproval(p.workspaceId, p.id, decision, { decidedBy: "dana" });
-      return p.action;
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
 describe("mastra: streaming behind createMessageEndpoint", () => {
   it("a message/stream caller gets the answer in pieces; the streamed turn is history", async () => {
     // The AI SDK's scripted model (as the Mastra example's tests run it) streams word by word.
     const model = scriptedModel([ANSWER, "second"]);
     const writer = await startMastraAgent({ ...(await workspace("mastra-stream")), model });
     cleanups.push(writer.stop);
-    const url = await serve(writer.handler);
+    const url = await serve(writer.handler, cleanups);
     const first = await call(url, "write four words", "mastra-s", true);
     expect(first.stream).toMatch(/^text\/event-stream/);
     expect(first.texts.length).toBeGreaterThan(1);
@@ -145,10 +71,10 @@ describe("mastra: a tool call a person approves on the canvas", () => {
         model,
       });
       cleanups.push(writer.stop);
-      const url = await serve(writer.handler);
+      const url = await serve(writer.handler, cleanups);
       const [answer, action] = await Promise.all([
         call(url, `refund order ${order}`, `mastra-${decision}`, true),
-        decide(order, decision),
+        decide(admin, order, decision),
       ]);
       expect(action).toBe(`run tool refund with input {"order":"${order}"}`);
       expect(writer.refunded).toEqual(decision === "approved" ? [order] : []);
@@ -162,7 +88,7 @@ describe("google-adk: streaming behind createMessageEndpoint", () => {
     // The example's DemoLlm: streamed, its text answer comes word by word as partial responses.
     const writer = await startAdkAgent(await workspace("adk-stream"));
     cleanups.push(writer.stop);
-    const url = await serve(writer.handler);
+    const url = await serve(writer.handler, cleanups);
     const streamed = await call(url, "write four words", "adk-s", true);
     expect(streamed.stream).toMatch(/^text\/event-stream/);
     // The same question sent whole (no partial responses), in a conversation of its own.
@@ -181,10 +107,10 @@ describe("google-adk: a tool call a person approves on the canvas", () => {
       const order = `adk-${decision}-1`;
       const writer = await startAdkAgent(await workspace(`adk-${decision}`));
       cleanups.push(writer.stop);
-      const url = await serve(writer.handler);
+      const url = await serve(writer.handler, cleanups);
       const [answer, action] = await Promise.all([
         call(url, `refund order ${order}`, `adk-${decision}`, true),
-        decide(order, decision),
+        decide(admin, order, decision),
       ]);
       expect(action).toBe(`run tool refund with input {"order":"${order}"}`);
       expect(writer.refunded).toEqual(decision === "approved" ? [order] : []);

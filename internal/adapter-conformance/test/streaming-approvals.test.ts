@@ -8,12 +8,9 @@
 // The Mastra and Google ADK integrations (examples, started as workspaces) are held to the same two
 // behaviours in example-integrations.test.ts. Cloudflare Agents runs under workerd, not Node: its
 // streaming and approvals are covered by examples/cloudflare-agent's own test.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
-import { generatePathSecret, PlatformClient } from "@molecule-ai/agent-core";
-import { createMessageEndpoint } from "@molecule-ai/agent-core/adapters";
+import { PlatformClient } from "@molecule-ai/agent-core";
 import type { MessageEndpointHandler } from "@molecule-ai/agent-core/adapters";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { ApprovalWaiter } from "@molecule-ai/agent-core/org";
@@ -32,6 +29,7 @@ import {
 } from "@openai/agents/testing";
 import { streamText, tool, type ModelMessage } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, decide, serve } from "./endpoint.js";
 import { z } from "zod";
 
 const ANSWER = "alpha beta gamma delta";
@@ -49,64 +47,6 @@ afterAll(async () => {
   await admin?.close();
   await emu?.close();
 });
-
-/** Serves `handler` with core's createMessageEndpoint on 127.0.0.1; resolves its URL. */
-async function serve(handler: MessageEndpointHandler): Promise<string> {
-  const pathSecret = generatePathSecret();
-  const a2a = createMessageEndpoint({ handler, agentCard: { name: "writer" }, pathSecret });
-  const server = http.createServer((req, res) => void a2a.handleNode(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  cleanups.push(async () => {
-    await a2a.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/${pathSecret}`;
-}
-
-/** An A2A call: `message/stream` (the text pieces of the artifact updates) or `message/send`. */
-async function call(url: string, text: string, contextId: string, stream: boolean) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: stream ? "text/event-stream" : "application/json",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: stream ? "message/stream" : "message/send",
-      params: {
-        message: {
-          kind: "message",
-          role: "user",
-          messageId: crypto.randomUUID(),
-          contextId,
-          parts: [{ kind: "text", text }],
-        },
-      },
-    }),
-  });
-  const body = await res.text();
-  const results = stream
-    ? body
-        .split("\n\n")
-        .map((f) =>
-          f
-            .split("\n")
-            .filter((l) => l.startsWith("data:"))
-            .map((l) => l.slice(5)),
-        )
-        .filter((d) => d.length > 0)
-        .map((d) => (JSON.parse(d.join("\n")) as { result: Record<string, unknown> }).result)
-    : [(JSON.parse(body) as { result: Record<string, unknown> }).result];
-  const texts = results.flatMap((r) => {
-    const parts = (r["artifact"] ?? r) as { parts?: { kind?: string; text?: string }[] };
-    const t = (parts.parts ?? []).map((p) => p.text ?? "").join("");
-    return t ? [t] : [];
-  });
-  return { stream: res.headers.get("content-type"), texts };
-}
 
 /** What each model saw last, as text (to check the streamed turn reached the history). */
 type Row = [name: string, make: () => { handler: MessageEndpointHandler; seen: () => string }];
@@ -189,7 +129,7 @@ const streaming: Row[] = [
 describe.each(streaming)("%s: streaming behind createMessageEndpoint", (name, make) => {
   it("a message/stream caller gets the answer in pieces; the streamed turn is history", async () => {
     const { handler, seen } = make();
-    const url = await serve(handler);
+    const url = await serve(handler, cleanups);
     const first = await call(url, "write four words", `${name}-s`, true);
     expect(first.stream).toMatch(/^text\/event-stream/);
     expect(first.texts.length).toBeGreaterThan(1);
@@ -199,18 +139,6 @@ describe.each(streaming)("%s: streaming behind createMessageEndpoint", (name, ma
     expect(seen()).toContain(ANSWER);
   });
 });
-
-/** Decides the first pending request whose action names `order`, as a person on the canvas. */
-async function decide(order: string, decision: "approved" | "denied"): Promise<string> {
-  for (;;) {
-    const p = (await admin.listPendingApprovals()).find((a) => a.action.includes(order));
-    if (p) {
-      await admin.decideApproval(p.workspaceId, p.id, decision, { decidedBy: "dana" });
-      return p.action;
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 /** A handler whose `refund` tool needs a person's approval; `ran` lists the orders it ran for. */
 type ApprovalRow = [
@@ -284,10 +212,10 @@ describe.each(approvals)("%s: a tool call a person approves on the canvas", (nam
       cleanups.push(() => client.close());
       const order = `${name}-${decision}-1`;
       const ran: string[] = [];
-      const url = await serve(make(client, order, ran));
+      const url = await serve(make(client, order, ran), cleanups);
       const [answer, action] = await Promise.all([
         call(url, `refund order ${order}`, `${name}-${decision}`, true),
-        decide(order, decision),
+        decide(admin, order, decision),
       ]);
       expect(action).toBe(`run tool refund with input {"order":"${order}"}`);
       expect(ran).toEqual(decision === "approved" ? [order] : []);
