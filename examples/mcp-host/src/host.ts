@@ -35,7 +35,7 @@ export async function startEchoHost(env: Record<string, string>): Promise<EchoHo
   );
   // molecule-mcp answers at once and registers its workspace in the background; workspace_info
   // returns once that first start has settled. Until then the platform has no way to deliver to
-  // the workspace (the August-2026 platform answers a caller 503 "workspace has no URL").
+  // the workspace (the August-2026 platform only queues a caller's message for it).
   await client.callTool({ name: "workspace_info", arguments: {} });
   const stopping = new AbortController();
   const done = (async () => {

@@ -25,7 +25,7 @@ async function setup(compat: "latest" | "2026-04" = "latest", agentUrl?: string)
   const a = await emu.admin.createWorkspace({
     name: "agent",
     // Without a URL, for poll, as external agents are created (August creates push, and a push
-    // workspace with no URL refuses calls and replies 503 until its agent registers).
+    // workspace with no URL takes calls and replies only through the platform's queue until its agent registers).
     ...(agentUrl ? { url: agentUrl } : { deliveryMode: "poll" as const }),
   });
   const p = await emu.admin.createWorkspace({ name: "peer", deliveryMode: "poll" });

@@ -74,7 +74,7 @@ async function setUp() {
     return c;
   };
   // For poll, as a user's external workspace is: on August an admin-created workspace is push
-  // with no URL until its agent registers, and a call to it is refused (503) and logs nothing.
+  // with no URL until its agent registers, and a call to it only waits in the platform's queue.
   const ws = await emu.admin.createWorkspace({ name: "agent", deliveryMode: "poll" });
   const client = clientOf(proxy.url, ws); // through the counting proxy
   const peer = clientOf(emu.url, await emu.admin.createWorkspace({ name: "peer" }));

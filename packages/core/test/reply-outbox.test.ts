@@ -31,7 +31,7 @@ async function workspace(
   name: string,
 ): Promise<{ id: string; token: string; client: PlatformClient }> {
   // For poll, as external agents are created (August creates push, and a push workspace with no
-  // URL refuses calls and replies 503 until its agent registers).
+  // URL takes calls and replies only through the platform's queue until its agent registers).
   const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
   const token = w.token ?? (await emu.admin.createToken(w.id));
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });

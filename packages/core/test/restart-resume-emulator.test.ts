@@ -33,7 +33,7 @@ afterEach(async () => {
 
 async function workspace(name: string): Promise<{ id: string; client: PlatformClient }> {
   // For poll, as external agents are created (August creates push, and a push workspace with no
-  // URL refuses calls and replies 503 until its agent registers).
+  // URL takes calls and replies only through the platform's queue until its agent registers).
   const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token: w.token! });
   cleanups.push(() => client.close());

@@ -87,7 +87,7 @@ async function stop(c: Child): Promise<void> {
 
 describe("kill -9 on a poison message, file store", () => {
   it("poll: the message stops being re-run after maxDeliveries restarts", async () => {
-    // For poll, as external agents are created (August creates push: calls to it refused 503).
+    // For poll, as external agents are created (August creates push: calls to it wait in the platform's queue).
     const ws = await emu.admin.createWorkspace({ name: "poison-poll", deliveryMode: "poll" });
     const s = await emu.admin.createWorkspace({ name: "sender", deliveryMode: "poll" });
     const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });

@@ -107,7 +107,7 @@ describe("maxDeliveries, single-process stores", () => {
   });
 
   it("poll (memory store): dead-lettered after maxDeliveries unsettled deliveries, once", async () => {
-    // For poll, as external agents are created (August creates push: calls to it refused 503).
+    // For poll, as external agents are created (August creates push: calls to it wait in the platform's queue).
     const ws = await emu.admin.createWorkspace({ name: "poisoned-poll", deliveryMode: "poll" });
     const s = await emu.admin.createWorkspace({ name: "sender", deliveryMode: "poll" });
     const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });

@@ -49,7 +49,7 @@ afterAll(async () => {
 
 /** A workspace with the poison message and its three neighbours queued, in that order. */
 async function queued(name: string) {
-  // For poll, as external agents are created (August creates push: calls to it refused 503).
+  // For poll, as external agents are created (August creates push: calls to it wait in the platform's queue).
   const ws = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
   const s = await emu.admin.createWorkspace({ name: `${name}-sender`, deliveryMode: "poll" });
   const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });

@@ -35,7 +35,7 @@ async function emulator(): Promise<Emulator> {
 
 async function workspace(emu: Emulator, name: string) {
   // For poll, as external agents are created (August creates push, and a push workspace with no
-  // URL refuses calls 503 until its agent registers).
+  // URL takes calls only through the platform's queue until its agent registers).
   const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token: w.token! });
   cleanups.push(() => client.close());

@@ -118,10 +118,11 @@ export interface CreateWorkspaceInput {
   url?: string;
   tier?: number;
   /**
-   * `delivery_mode`: the server's default is push (workspace.go 790-800 at aeec8e47), so a
-   * workspace without a URL takes calls (503 "workspace has no URL") only once its agent
-   * registers for poll or with a URL; `"poll"` queues them from the start. The 2026-04 server,
-   * which has no such field, ignores it.
+   * `delivery_mode`: the server's default is push (workspace.go 790-800 at aeec8e47), so on
+   * 2026-08 calls to a workspace without a URL wait in the platform's queue (`202 {queued}`) until
+   * a heartbeat after its agent registers drains them (older contracts refuse them `503`);
+   * `"poll"` stores them for the agent from the start. The 2026-04 server, which has no such
+   * field, ignores it.
    */
   deliveryMode?: "push" | "poll";
   /** Extra fields sent as-is in the `POST /workspaces` body. */

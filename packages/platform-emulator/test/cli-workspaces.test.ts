@@ -90,8 +90,8 @@ describe.each(["latest", "2026-04"])("molecule-platform-emulator --workspace (%s
       (await get(`${url}/workspaces/${coordId}/state`, res!.env["MOLECULE_WORKSPACE_TOKEN"]!))
         .status,
     ).toBe(401);
-    // Created for poll: the parent's call before the child's agent is up is queued for it (not
-    // 503 "workspace has no URL"), and a poll agent registers with the printed values; 2026-04
+    // Created for poll: the parent's call before the child's agent is up is stored for it (not
+    // held in the platform's queue), and a poll agent registers with the printed values; 2026-04
     // has no poll delivery.
     const early = await fetch(`${url}/workspaces/${resId}/a2a`, {
       method: "POST",

@@ -72,9 +72,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     name: string,
     extra: { role?: string; parentId?: string } = {},
   ): Promise<TestWorkspace> => {
-    // For poll, as `AdminClient.createExternalWorkspace` creates one without a URL: an August
-    // platform's default is push with no URL, which refuses calls (503) until the agent registers.
-    // An agent that starts with push delivery registers its URL and switches it.
+    // For poll, as `AdminClient.createExternalWorkspace` creates one without a URL: a platform's
+    // default is push, whose calls with no URL wait in a queue (August) or are refused (May) until
+    // the agent registers. An agent that starts with push delivery registers its URL and switches it.
     const created = await emulator.admin.createWorkspace({ name, deliveryMode: "poll", ...extra });
     const token = created.token ?? (await emulator.admin.createToken(created.id));
     const env = {
