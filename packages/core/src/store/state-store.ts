@@ -4,7 +4,7 @@
 //
 // Honest storage: a failed write is never passed over. It is retried (backoff up to 5 s) and the
 // save that asked for it resolves only once it is written, so poll delivery (which journals a
-// message before its handler runs and frees a slot only once its settle is written) starts no new
+// message, with the settle of the one whose slot it takes, before its handler runs) starts no new
 // handler while the store cannot write; push claims are refused at once. `onUnwritable` and
 // `onWritable` tell the agent when writing stops and starts working again.
 import { MAX_ID_LENGTH } from "../a2a/index.js";

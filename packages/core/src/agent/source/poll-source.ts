@@ -61,7 +61,8 @@ interface Job {
  *   after a `410` (one re-delivered under the same A2A `messageId` is handed over and settles with
  *   the first: the admit stage de-duplicates by messageId, `Admission.once`);
  * - journaled as in flight (persisted) before `handle` runs, and at most `concurrency` messages
- *   are in flight: a handler slot is given back only once its settlement is persisted;
+ *   are journaled in flight: the next message's entry and the settlement of the one whose slot
+ *   it takes are persisted in one write, before its handler runs;
  * - the persisted cursor never passes a message that is not settled, and is never dropped: after
  *   a `410` it stays (with its time) until a message of the re-read has settled.
  */
@@ -385,13 +386,16 @@ export class PollSource implements EventWakeupsOptions {
         });
         return "abandoned" as const;
       })
-      .then(async (r) => {
+      .then((r) => {
         if (r === "settled") {
           if (job.entry) job.entry.settled = true;
           this.#admission.journal.settle(job.msg);
           this.#advance();
-          await this.#save(); // the slot is free only once the settle is durable
+          void this.#save();
         }
+        // The slot is free now: the next message's in-flight entry and this settle are written
+        // together (saves asked for in one turn share a write), and it starts only once that
+        // write is done, so no more than `concurrency` messages are ever journaled in flight.
         this.#running--;
         if (job.deliveries > 1) this.#alone = false;
         this.#release(job);
