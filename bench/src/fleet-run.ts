@@ -3,8 +3,9 @@
 // {"event":"started"} once every agent runs, then {"event":"result", ...} after the window.
 // Memory is RSS growth from just before the first agent to the end of the window (after GC);
 // heartbeat lateness is each gap between an agent's consecutive heartbeats minus the interval.
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Session } from "node:inspector/promises";
 import { writeHeapSnapshot } from "node:v8";
 import { Agent } from "undici";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
@@ -134,7 +135,24 @@ const cpuStart = process.cpuUsage();
 last.fill(windowStart);
 recording = true;
 process.stdout.write(`${JSON.stringify({ event: "started" })}\n`);
+// FLEET_ALLOC_PROFILE=<file>: a sampling profile of every allocation during the window, the
+// collected ones included (what sizes V8's young generation), for `node src/alloc-profile.ts`.
+const allocProfile = env.FLEET_ALLOC_PROFILE;
+const inspector = allocProfile ? new Session() : undefined;
+if (inspector) {
+  inspector.connect();
+  await inspector.post("HeapProfiler.startSampling", {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
 await new Promise((r) => setTimeout(r, WINDOW_MS));
+if (inspector && allocProfile) {
+  const { profile } = await inspector.post("HeapProfiler.stopSampling");
+  writeFileSync(allocProfile, JSON.stringify(profile));
+  inspector.disconnect();
+}
 recording = false;
 const windowEnd = performance.now();
 const cpu = process.cpuUsage(cpuStart);
