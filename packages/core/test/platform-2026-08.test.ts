@@ -316,6 +316,43 @@ describe("settled activity is acknowledged (2026-08, POST /activity/ack)", () =>
     expect(await res.json()).toEqual({ last_acked_seq: lastSeq });
   });
 
+  it("a busy agent acknowledges at most once a second, the newest seq last", async () => {
+    const { emu, admin } = await emulator("2026-08");
+    const inbox = await admin.createExternalWorkspace({ name: "busy", deliveryMode: "poll" });
+    const sender = await workspace(emu, admin, "sender", inbox.parentId!);
+    const client = clientOf(emu, inbox.id, inbox.token!);
+    const sentAt: number[] = [];
+    const acks: number[] = [];
+    const ackActivity = client.ackActivity.bind(client);
+    client.ackActivity = async (seq, opts) => {
+      sentAt.push(performance.now());
+      const supported = await ackActivity(seq, opts);
+      acks.push(seq);
+      return supported;
+    };
+    const handled: string[] = [];
+    const agent = new RemoteAgent({
+      client,
+      store: memoryStore(),
+      delivery: "poll",
+      handler: (m: InboundMessage) => void handled.push(m.text),
+      logger: {},
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    // Settled one by one: without the interval, each settle would send its own acknowledgement.
+    for (let i = 0; i < 12; i++) {
+      await sender.client.callPeer(inbox.id, `m${i}`);
+      await waitFor(() => handled.length === i + 1);
+    }
+    const rows = (await client.fetchActivityRows({ sinceSecs: 60 })).rows;
+    const lastSeq = rows.at(-1)?.seq as number;
+    await waitFor(() => acks.at(-1) === lastSeq);
+    for (let i = 1; i < sentAt.length; i++) {
+      expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(999);
+    }
+  });
+
   it("2026-04: the route is missing: ackActivity answers false", async () => {
     const { emu, admin } = await emulator("2026-04");
     const { client } = await workspace(emu, admin, "old");

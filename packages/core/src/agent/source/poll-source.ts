@@ -60,9 +60,8 @@ interface Job {
  * - handed to `handle` at most once per run, whether re-listed (baseline server) or re-fetched
  *   after a `410` (one re-delivered under the same A2A `messageId` is handed over and settles with
  *   the first: the admit stage de-duplicates by messageId, `Admission.once`);
- * - journaled as in flight (persisted) before `handle` runs, and at most `concurrency` messages
- *   are journaled in flight: the next message's entry and the settlement of the one whose slot
- *   it takes are persisted in one write, before its handler runs;
+ * - journaled as in flight (persisted, with the settle of the message whose slot it takes)
+ *   before `handle` runs: at most `concurrency` messages are journaled in flight;
  * - the persisted cursor never passes a message that is not settled, and is never dropped: after
  *   a `410` it stays (with its time) until a message of the re-read has settled.
  */
@@ -103,10 +102,8 @@ export class PollSource implements EventWakeupsOptions {
   #loopDone: Promise<void> | undefined;
   #failures = 0;
   #starved = false;
-  /**
-   * A redelivered message (in flight when a previous run died) runs alone, one at a time until
-   * each settles: only the one that crashes accrues deliveries, never a bystander (#29).
-   */
+  /** A redelivered message (in flight when a previous run died) runs alone until it settles:
+   * only the one that crashes accrues deliveries, never a bystander (#29). */
   #alone = false;
   readonly #acks: ActivityAcks;
 
@@ -141,7 +138,8 @@ export class PollSource implements EventWakeupsOptions {
     this.#files = stages.files;
     this.#observer = observer;
     this.onStateEvent = onStateEvent;
-    this.#acks = new ActivityAcks(options.client, observer.logger, this.#pollCursor);
+    const { signal } = this.#abort;
+    this.#acks = new ActivityAcks(options.client, observer.logger, this.#pollCursor, signal);
   }
 
   /** The persisted cursor (the last activity id settled in order). */
@@ -393,9 +391,8 @@ export class PollSource implements EventWakeupsOptions {
           this.#advance();
           void this.#save();
         }
-        // The slot is free now: the next message's in-flight entry and this settle are written
-        // together (saves asked for in one turn share a write), and it starts only once that
-        // write is done, so no more than `concurrency` messages are ever journaled in flight.
+        // The slot frees now: the next message's in-flight entry is written with this settle (one
+        // turn's saves share a write), and that message starts once the write is done.
         this.#running--;
         if (job.deliveries > 1) this.#alone = false;
         this.#release(job);
@@ -412,7 +409,7 @@ export class PollSource implements EventWakeupsOptions {
   /** Moves the cursor past the settled prefix of the rows; saves it (and checkpoints) when it moved. */
   #advance(): void {
     if (!this.#pollCursor.advance()) return;
-    void this.#save().then(() => this.#acks.send(this.#abort.signal));
+    void this.#save().then(() => this.#acks.send());
     const settled = (): readonly string[] => this.#admission.journal.settledIds();
     if (!this.#shared)
       this.#checkpoint?.changed(() => checkpointOf(this.#pollCursor.state(), settled()));
