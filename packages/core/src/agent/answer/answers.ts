@@ -142,11 +142,11 @@ export class Answers {
   }
 
   /**
-   * Queues the answer to a polled message; resolves once it is persisted (it may then settle). A
-   * question (`askForInput`) or the answer to one goes with its task, stored first.
+   * Queues the answer to a polled message (see {@link #enqueue}: it may then settle). A question
+   * (`askForInput`) or the answer to one goes with its task, stored first.
    */
   async enqueueReply(msg: InboundMessage, text: string): Promise<void> {
-    await this.#enqueue(msg, text, await this.#tasks.answered(msg, text));
+    this.#enqueue(msg, text, await this.#tasks.answered(msg, text));
   }
 
   /**
@@ -169,7 +169,7 @@ export class Answers {
       };
     }
     if (refusal === undefined) return true;
-    await this.#enqueue(msg, refusal.text, refusal.task);
+    this.#enqueue(msg, refusal.text, refusal.task);
     return false;
   }
 
@@ -192,7 +192,7 @@ export class Answers {
     const user = this.#onDeadLetter;
     const unheard = this.#observer.deadLettered(msg, error, user !== undefined);
     await this.#report(msg, error);
-    await this.#answerFailure(msg, error);
+    this.#answerFailure(msg, error);
     if (user) return await user(msg, error);
     if (!unheard) return;
     // By code: MoleculeReplyError, MoleculeTurnLimitError, MoleculeDeliveryLimitError.
@@ -249,15 +249,17 @@ export class Answers {
   }
 
   /**
-   * Queues the answer `text` to `msg`. Resolves once the outbox (with it) is persisted, so the
-   * caller may then settle `msg`: from here on the answer is sent even across a restart.
+   * Queues the answer `text` to `msg`, so the caller may then settle `msg`: the outbox holding the
+   * answer is saved in the next write of the agent state, which a settle asked for afterwards
+   * joins or follows (never precedes), and the answer is sent once that write is done. From there
+   * on it is sent even across a restart; a crash before it leaves `msg` unsettled (handled again).
    */
-  async #enqueue(
+  #enqueue(
     msg: InboundMessage,
     text: string,
     task: AnswerTask | undefined,
     failure?: AnswerFailure,
-  ): Promise<void> {
+  ): void {
     const record: OutboxRecord = {
       id: randomUUID(),
       text,
@@ -271,14 +273,17 @@ export class Answers {
     if (msg.contextId !== undefined) record.to.contextId = msg.contextId;
     const entry: Entry = { record, msg, attempts: 0 };
     this.#entries.set(record.id, entry);
-    try {
-      await this.#persist();
-    } catch (err) {
-      this.#entries.delete(record.id);
-      throw err;
-    }
-    this.#queue(entry);
-    this.#pump();
+    this.#persist().then(
+      () => {
+        this.#queue(entry);
+        this.#pump();
+      },
+      (err: unknown) => {
+        // Only when the agent stops with the store failing: the settle was not written either.
+        this.#entries.delete(record.id);
+        this.#logger.error?.("could not persist the reply outbox", { error: describe(err) });
+      },
+    );
   }
 
   /** Adds `entry` to the outbox (a restored one: sent under its original id) and the send queue. */
@@ -349,7 +354,7 @@ export class Answers {
    * message whose own answer could not be delivered (the failure would not be either), nor for a
    * pushed message (its A2A result carries the failure) or one whose sender is not known.
    */
-  async #answerFailure(msg: InboundMessage, error: unknown): Promise<void> {
+  #answerFailure(msg: InboundMessage, error: unknown): void {
     if (msg.activityId === undefined || msg.isReply || this.#state === undefined) return;
     if (msg.source !== "canvas_user" && !(msg.source === "peer_agent" && msg.sourceId)) return;
     const reason = deadLetterReason(error);
@@ -359,19 +364,12 @@ export class Answers {
       turn_limit: "its conversation went over this agent's turn limit",
       delivery_limit: "it was delivered too many times without finishing",
     };
-    try {
-      await this.#enqueue(
-        msg,
-        `This agent could not handle the message (${reason}: ${why[reason]}); it will not be answered.`,
-        undefined,
-        reason,
-      );
-    } catch (err) {
-      this.#logger.error?.("could not queue the failure answer of a dead-lettered message", {
-        messageId: msg.messageId,
-        error: describe(err),
-      });
-    }
+    this.#enqueue(
+      msg,
+      `This agent could not handle the message (${reason}: ${why[reason]}); it will not be answered.`,
+      undefined,
+      reason,
+    );
   }
 
   /** Dead-letters an answer that could not be delivered (a failure answer is only logged). */
