@@ -3,6 +3,7 @@
 // self and inclusive, each as a share of the whole.
 // Run: node bench/src/alloc-profile.ts <file> [top]
 import { readFileSync } from "node:fs";
+import { place } from "./profile-place.ts";
 
 interface Node {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -14,17 +15,6 @@ const [file, topArg] = process.argv.slice(2);
 if (!file) throw new Error("usage: alloc-profile.ts <file> [top]");
 const top = Number(topArg ?? 30);
 const { head } = JSON.parse(readFileSync(file, "utf8")) as { head: Node };
-
-/** Where a frame's code lives: a package, one of agent-core's dist files, or Node's internals. */
-function place(url: string, name: string): string {
-  if (!url) return name.startsWith("(") ? name : "(native)";
-  const pkg = /node_modules\/\.pnpm\/([^/]+)\//.exec(url);
-  if (pkg) return pkg[1]!.replace(/@\d.*$/, "");
-  const core = /packages\/core\/dist\/(.*)$/.exec(url);
-  if (core) return `core:${core[1]}`;
-  if (url.startsWith("node:")) return url;
-  return url.replace(/^file:\/\/.*\/(bench|packages)\//, "$1/");
-}
 
 const byPlace = new Map<string, number>();
 const self = new Map<string, number>();

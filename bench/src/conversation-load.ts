@@ -28,7 +28,8 @@
 // BENCH_ROUND_MARKS=<file> has the asker append each round's start and end to it, so
 // `node bench/src/profile-rounds.ts /tmp/prof <file>` can cut the profiles into round 1, rounds
 // 2-5 and the warm rounds; BENCH_PROFILE_DIR=<dir> profiles every measured side at once, each in
-// <dir>/<side> with its marks in <dir>/<side>/marks (`profile-rounds.ts <dir>/bare <dir>/bare/marks`);
+// <dir>/<side> with its marks in <dir>/<side>/marks (`profile-rounds.ts <dir>/bare <dir>/bare/marks`),
+// sampling every BENCH_PROFILE_INTERVAL_US microseconds (Node's default: 1000);
 // BENCH_COUNT_REQUESTS=1 has each agent print the requests it made, by route, when it stops)
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -54,6 +55,7 @@ const EMULATOR_WARMUP_ROUNDS = Number(process.env.BENCH_EMULATOR_WARMUP_ROUNDS ?
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
 const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+const INTERVAL_US = process.env.BENCH_PROFILE_INTERVAL_US;
 
 /** How a measured side's agents run: Node flags and environment (see BENCH_PROFILE_DIR). */
 interface Measuring {
@@ -72,7 +74,11 @@ function measuring(side: Side): Measuring {
   const dir = join(PROFILE_DIR, side);
   mkdirSync(dir, { recursive: true });
   return {
-    nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`],
+    nodeArgs: [
+      "--cpu-prof",
+      `--cpu-prof-dir=${dir}`,
+      ...(INTERVAL_US ? [`--cpu-prof-interval=${INTERVAL_US}`] : []),
+    ],
     env: { BENCH_ROUND_MARKS: join(dir, "marks") },
   };
 }

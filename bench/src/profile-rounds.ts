@@ -6,6 +6,7 @@
 // own spans (conversation-load alternates sides: other pairs' rounds run in between).
 // Run: node bench/src/profile-rounds.ts <dir> <marks-file> [top]
 import { readdirSync, readFileSync } from "node:fs";
+import { place } from "./profile-place.ts";
 import { join } from "node:path";
 
 interface Node {
@@ -32,17 +33,6 @@ const marks: Mark[] = readFileSync(marksFile, "utf8")
   .split("\n")
   .filter(Boolean)
   .map((l) => JSON.parse(l) as Mark);
-
-/** Where a frame's code lives: a package, one of agent-core's dist files, or Node's internals. */
-function place(url: string, name: string): string {
-  if (!url) return name.startsWith("(") ? name : "(native)";
-  const pkg = /node_modules\/\.pnpm\/([^/]+)\//.exec(url);
-  if (pkg) return pkg[1]!.replace(/@\d.*$/, "");
-  const core = /packages\/core\/dist\/(.*)$/.exec(url);
-  if (core) return `core:${core[1]}`;
-  if (url.startsWith("node:")) return url;
-  return url.replace(/^file:\/\/.*\/(bench|packages)\//, "$1/");
-}
 
 /** The `top` largest entries of `m`. */
 function sorted(m: Map<string, number>): [string, number][] {

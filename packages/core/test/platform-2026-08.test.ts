@@ -278,76 +278,66 @@ describe("inbound rows name their sender from the platform (2026-08, ?include=pe
   });
 });
 
+/**
+ * A poll agent on the August emulator whose acknowledgements are recorded (the seq of each, when
+ * it was sent), and a sender in its organisation.
+ */
+async function ackingAgent() {
+  const { emu, admin } = await emulator("2026-08");
+  const inbox = await admin.createExternalWorkspace({ name: "acker", deliveryMode: "poll" });
+  const sender = await workspace(emu, admin, "sender", inbox.parentId!);
+  const client = clientOf(emu, inbox.id, inbox.token!);
+  const acks: number[] = [];
+  const sentAt: number[] = [];
+  const ackActivity = client.ackActivity.bind(client);
+  client.ackActivity = async (seq, opts) => {
+    sentAt.push(performance.now());
+    const supported = await ackActivity(seq, opts);
+    acks.push(seq);
+    return supported;
+  };
+  const handled: string[] = [];
+  const agent = new RemoteAgent({
+    client,
+    store: memoryStore(),
+    delivery: "poll",
+    handler: (m: InboundMessage) => void handled.push(m.text),
+    logger: {},
+  });
+  cleanups.push(() => agent.stop());
+  await agent.start();
+  /** The seq of the inbox's last row. */
+  const lastSeq = async (): Promise<number> =>
+    (await client.fetchActivityRows({ sinceSecs: 60 })).rows.at(-1)?.seq as number;
+  return { emu, inbox, sender, acks, sentAt, handled, lastSeq };
+}
+
 describe("settled activity is acknowledged (2026-08, POST /activity/ack)", () => {
   it("a poll agent acknowledges up to the seq of the last row its cursor passed", async () => {
-    const { emu, admin } = await emulator("2026-08");
-    const inbox = await admin.createExternalWorkspace({ name: "acker", deliveryMode: "poll" });
-    const sender = await workspace(emu, admin, "sender", inbox.parentId!);
-    const client = clientOf(emu, inbox.id, inbox.token!);
-    const acks: number[] = [];
-    const ackActivity = client.ackActivity.bind(client);
-    client.ackActivity = async (seq, opts) => {
-      const supported = await ackActivity(seq, opts);
-      acks.push(seq);
-      return supported;
-    };
-    const handled: string[] = [];
-    const agent = new RemoteAgent({
-      client,
-      store: memoryStore(),
-      delivery: "poll",
-      handler: (m: InboundMessage) => void handled.push(m.text),
-      logger: {},
-    });
-    cleanups.push(() => agent.stop());
-    await agent.start();
+    const { emu, inbox, sender, acks, handled, lastSeq } = await ackingAgent();
     for (const text of ["one", "two", "three"]) await sender.client.callPeer(inbox.id, text);
     await waitFor(() => handled.length === 3);
-    const rows = (await client.fetchActivityRows({ sinceSecs: 60 })).rows;
-    const lastSeq = rows.at(-1)?.seq as number;
-    expect(typeof lastSeq).toBe("number");
-    await waitFor(() => acks.at(-1) === lastSeq);
+    const last = await lastSeq();
+    expect(typeof last).toBe("number");
+    await waitFor(() => acks.at(-1) === last);
     // The platform holds it: a lower acknowledgement answers the stored one.
     const res = await fetch(`${emu.url}/workspaces/${inbox.id}/activity/ack`, {
       method: "POST",
       headers: { authorization: `Bearer ${inbox.token}`, "content-type": "application/json" },
       body: JSON.stringify({ acked_seq: 0 }),
     });
-    expect(await res.json()).toEqual({ last_acked_seq: lastSeq });
+    expect(await res.json()).toEqual({ last_acked_seq: last });
   });
 
   it("a busy agent acknowledges at most once a second, the newest seq last", async () => {
-    const { emu, admin } = await emulator("2026-08");
-    const inbox = await admin.createExternalWorkspace({ name: "busy", deliveryMode: "poll" });
-    const sender = await workspace(emu, admin, "sender", inbox.parentId!);
-    const client = clientOf(emu, inbox.id, inbox.token!);
-    const sentAt: number[] = [];
-    const acks: number[] = [];
-    const ackActivity = client.ackActivity.bind(client);
-    client.ackActivity = async (seq, opts) => {
-      sentAt.push(performance.now());
-      const supported = await ackActivity(seq, opts);
-      acks.push(seq);
-      return supported;
-    };
-    const handled: string[] = [];
-    const agent = new RemoteAgent({
-      client,
-      store: memoryStore(),
-      delivery: "poll",
-      handler: (m: InboundMessage) => void handled.push(m.text),
-      logger: {},
-    });
-    cleanups.push(() => agent.stop());
-    await agent.start();
+    const { inbox, sender, acks, sentAt, handled, lastSeq } = await ackingAgent();
     // Settled one by one: without the interval, each settle would send its own acknowledgement.
     for (let i = 0; i < 12; i++) {
       await sender.client.callPeer(inbox.id, `m${i}`);
       await waitFor(() => handled.length === i + 1);
     }
-    const rows = (await client.fetchActivityRows({ sinceSecs: 60 })).rows;
-    const lastSeq = rows.at(-1)?.seq as number;
-    await waitFor(() => acks.at(-1) === lastSeq);
+    const last = await lastSeq();
+    await waitFor(() => acks.at(-1) === last);
     for (let i = 1; i < sentAt.length; i++) {
       expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(999);
     }
