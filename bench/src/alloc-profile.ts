@@ -39,7 +39,8 @@ function walk(n: Node, stack: Set<string>): number {
 }
 walk(head, new Set());
 
-const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1).padStart(8)} MiB ${((100 * b) / total).toFixed(1).padStart(5)} %`;
+const mib = (b: number): string =>
+  `${(b / 2 ** 20).toFixed(1).padStart(8)} MiB ${((100 * b) / total).toFixed(1).padStart(5)} %`;
 const print = (title: string, m: Map<string, number>): void => {
   process.stdout.write(`-- ${title}\n`);
   for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top))
