@@ -402,7 +402,19 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
     expect(ok.status).toBe(200);
   });
 
-  it("a target declaring the session capability gets 503 native_session instead of queueing", async () => {
+  it("a busy forward is logged: August an ok row (queued: target busy), April the failure", async () => {
+    emu.injectFault({ path: `/workspaces/${target.id}/a2a`, stage: "forward", reset: true });
+    const r = await call(envelope("busy row"));
+    expect(r.status).toBe(202);
+    const rows = emu
+      .activity(target.id)
+      .filter((a) => JSON.stringify(a["request_body"] ?? "").includes("busy row"));
+    expect(
+      rows.map((a) => [a["status"], String(a["summary"]).includes("(queued: target busy)")]),
+    ).toEqual(compat === "latest" ? [["ok", true]] : [["error", false]]);
+  });
+
+  it("a target declaring the session capability: August queues it (#1684), April answers 503 native_session", async () => {
     const w = await makeWs(emu, "native", { url: agent.url });
     await req(emu, "POST", "/registry/heartbeat", {
       body: { workspace_id: w.id, runtime_metadata: { capabilities: { session: true } } },
@@ -413,9 +425,17 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
       body: envelope("x"),
       ...canvas(emu),
     });
-    expect(r.status).toBe(503);
-    expect(r.headers.get("retry-after")).toBe("30");
-    expect(r.json).toMatchObject({ busy: true, native_session: true, retry_after: 30 });
+    const seen = {
+      status: r.status,
+      queued: r.json.queued,
+      native: r.json.native_session,
+      retryAfter: r.headers.get("retry-after"),
+    };
+    expect(seen).toEqual(
+      compat === "latest"
+        ? { status: 202, queued: true, native: undefined, retryAfter: null }
+        : { status: 503, queued: undefined, native: true, retryAfter: "30" },
+    );
   });
 
   it("budget exceeded is 402", async () => {

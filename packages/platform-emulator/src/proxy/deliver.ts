@@ -228,6 +228,13 @@ export async function deliver(
       });
       return { status: 502, body: { error: "failed to reach workspace agent" } };
     case "busy": {
+      // 2026-08: a busy target's call is queued and logged as an `ok` row `(queued: target busy)`,
+      // native_session targets too (#1684 collapsed the two branches): `a2a_proxy_helpers.go`
+      // 206-301 and `logA2ABusyQueued` 712-733 at aeec8e47. Earlier servers log the failure.
+      if (platform.august && fromQueue === undefined) {
+        logStored(platform, target, callerId, env, "queued: target busy");
+        return queuedAnswer(platform, target, callerId, env);
+      }
       platform.logActivity({
         ...base,
         summary: `A2A request to ${target.name} failed: ${out.error}`,
