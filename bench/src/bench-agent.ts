@@ -3,7 +3,8 @@
 // BENCH_WORKSPACE_TOKEN, with event wake-ups when BENCH_EVENT_WAKEUPS is "1". It sends its parent
 // (IPC) `{ ready: true }` once it runs (with wake-ups: once the event stream is connected, so the
 // benchmark measures wake-ups, not the stream's first connect), answers `{ cpu: true }` with its
-// CPU time, and stops on SIGTERM.
+// CPU time, and stops on SIGTERM. BENCH_AGENT_CONCURRENCY sets its `concurrency` (default: the
+// SDK's), to measure what the default costs.
 import {
   PlatformClient,
   RemoteAgent,
@@ -47,6 +48,9 @@ export async function runBenchAgent(
   const agent = new RemoteAgent({
     ...opts,
     ...benchStore(),
+    ...(process.env.BENCH_AGENT_CONCURRENCY
+      ? { concurrency: Number(process.env.BENCH_AGENT_CONCURRENCY) }
+      : {}),
     client,
     eventWakeups,
     pollIntervalMs: 5_000, // the Python reference's cadence (also RemoteAgent's default)
