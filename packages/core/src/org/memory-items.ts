@@ -223,16 +223,18 @@ export class MemoryItemStore {
   }
 
   async #put(namespace: string[], key: string, value: Record<string, unknown> | null) {
-    // A namespace or key holding a secret is refused before any request.
-    const item = value === null ? undefined : { namespace, key, value, store: this.#namespace };
-    if (item !== undefined) redactItem({ ...item, createdAt: "" });
+    // Redacted (a namespace or key holding a secret refused) before any request; the time it
+    // was first written, a timestamp, is set after the lookup.
+    const redacted =
+      value === null
+        ? undefined
+        : redactItem({ namespace, key, value, createdAt: "", store: this.#namespace });
     const old = (await this.#find(token("k", [namespace, key]), true)).filter((h) =>
       sameItem(h, namespace, key),
     );
-    if (item !== undefined) {
+    if (redacted !== undefined) {
       const prefixes = namespace.map((_, i) => token("p", namespace.slice(0, i + 1)));
-      const createdAt = old[0]?.item.createdAt ?? new Date().toISOString();
-      const stored = redactItem({ ...item, createdAt });
+      const stored = { ...redacted, createdAt: old[0]?.item.createdAt ?? new Date().toISOString() };
       const readable = `${[...namespace, key].join("/")}: ${JSON.stringify(stored.value).slice(0, 300)}`;
       await this.#client.commitMemory({
         content: `${readable}\n${token("k", [namespace, key])} ${token("p", [])} ${prefixes.join(" ")}\n${MEMORY_STORE_MARK}${encode(stored)}`,
