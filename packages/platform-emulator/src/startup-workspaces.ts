@@ -56,9 +56,9 @@ export function parseWorkspaceSpecs(values: readonly string[]): WorkspaceSpec[] 
  * Creates each workspace (children under their parent) for poll delivery, as
  * `AdminClient.createExternalWorkspace` does without a URL: calls made before its agent is up are
  * stored for it (a workspace created without a mode is push, whose calls wait in the platform's
- * queue on 2026-08 and are refused `503` on 2026-05); an agent that registers with a push URL switches it to push. Or
- * reuses one of the same name that a `--state-file` org already holds and mints it a new token
- * (the old ones stay valid).
+ * queue on 2026-08 and are refused `503` on 2026-05); an agent that registers with a push URL
+ * switches it to push. Or reuses one of the same name that a `--state-file` org already holds and
+ * mints it a new token (the old ones stay valid).
  */
 export async function createStartupWorkspaces(
   admin: EmulatorAdmin,

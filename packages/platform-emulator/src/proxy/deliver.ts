@@ -232,7 +232,7 @@ export async function deliver(
       // native_session targets too (#1684 collapsed the two branches): `a2a_proxy_helpers.go`
       // 206-301 and `logA2ABusyQueued` 712-733 at aeec8e47. Earlier servers log the failure.
       if (platform.august && fromQueue === undefined) {
-        logStored(platform, target, callerId, env, "queued: target busy");
+        logStored(platform, target, callerId, env, "queued: target busy", out.durationMs);
         return queuedAnswer(platform, target, callerId, env);
       }
       platform.logActivity({
@@ -258,13 +258,17 @@ export async function deliver(
   }
 }
 
-/** The `a2a_receive` row of a call stored for the target, not forwarded (`<method> → <name> (why)`). */
+/**
+ * The `a2a_receive` row of a call stored for the target, not forwarded (`<method> → <name> (why)`);
+ * `durationMs`: how long a forward that found the target busy took.
+ */
 function logStored(
   platform: Platform,
   target: WorkspaceRow,
   callerId: string | null,
   env: Record<string, unknown>,
   why: string,
+  durationMs = 0,
 ): void {
   const method = typeof env["method"] === "string" ? env["method"] : null;
   platform.logActivity({
@@ -274,7 +278,7 @@ function logStored(
     target_id: target.id,
     method,
     summary: `${method ?? ""} → ${target.name} (${why})`,
-    duration_ms: 0,
+    duration_ms: durationMs,
     status: "ok",
     error_detail: null,
     request_body: env,
