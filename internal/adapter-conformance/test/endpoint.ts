@@ -1,11 +1,35 @@
 // The suite's A2A endpoint helpers: a handler served behind core's createMessageEndpoint, an A2A
-// call to it (streamed or not), and a person's decision on the canvas.
+// call to it (streamed or not), a person's decision on the canvas, and the emulator they run on.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { generatePathSecret } from "@molecule-ai/agent-core";
 import { createMessageEndpoint } from "@molecule-ai/agent-core/adapters";
 import type { MessageEndpointHandler } from "@molecule-ai/agent-core/adapters";
-import type { AdminClient } from "@molecule-ai/agent-core/admin";
+import { AdminClient } from "@molecule-ai/agent-core/admin";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { afterAll, beforeAll } from "vitest";
+
+/** One test file's emulator, its admin client, and what to close after its tests (in reverse). */
+export interface SuiteEmulator {
+  emu: Emulator;
+  admin: AdminClient;
+  cleanups: (() => Promise<unknown>)[];
+}
+
+/** Starts an emulator before the file's tests and closes it, after its cleanups, once they ran. */
+export function useEmulator(): SuiteEmulator {
+  const suite = { cleanups: [] } as unknown as SuiteEmulator;
+  beforeAll(async () => {
+    suite.emu = await startEmulator();
+    suite.admin = new AdminClient({ platformUrl: suite.emu.url, adminToken: suite.emu.adminToken });
+  });
+  afterAll(async () => {
+    for (const c of suite.cleanups.toReversed()) await c();
+    await suite.admin?.close();
+    await suite.emu?.close();
+  });
+  return suite;
+}
 
 /**
  * Serves `handler` with core's createMessageEndpoint on 127.0.0.1; resolves its URL (closed by

@@ -10,32 +10,19 @@
 // test covers it.
 import { startAdkAgent } from "@example/adk-agent";
 import { startMastraAgent } from "@example/mastra-agent";
-import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { scriptedModel } from "@molecule-ai/ai-sdk/testing";
-import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, decide, serve } from "./endpoint.js";
+import { describe, expect, it } from "vitest";
+import { call, decide, serve, useEmulator } from "./endpoint.js";
 
 const ANSWER = "alpha beta gamma delta";
-let emu: Emulator;
-let admin: AdminClient;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
-});
-afterAll(async () => {
-  for (const c of cleanups.toReversed()) await c();
-  await admin?.close();
-  await emu?.close();
-});
+const suite = useEmulator();
+const { cleanups } = suite;
 
 /** A new workspace on the emulator: what `start*Agent` connects with (pushed, so no poll). */
 async function workspace(name: string) {
-  const ws = await emu.admin.createWorkspace({ name });
+  const ws = await suite.emu.admin.createWorkspace({ name });
   return {
-    platformUrl: emu.url,
+    platformUrl: suite.emu.url,
     workspaceId: ws.id,
     token: ws.token!,
     delivery: "push" as const,
@@ -74,7 +61,7 @@ describe("mastra: a tool call a person approves on the canvas", () => {
       const url = await serve(writer.handler, cleanups);
       const [answer, action] = await Promise.all([
         call(url, `refund order ${order}`, `mastra-${decision}`, true),
-        decide(admin, order, decision),
+        decide(suite.admin, order, decision),
       ]);
       expect(action).toBe(`run tool refund with input {"order":"${order}"}`);
       expect(writer.refunded).toEqual(decision === "approved" ? [order] : []);
@@ -110,7 +97,7 @@ describe("google-adk: a tool call a person approves on the canvas", () => {
       const url = await serve(writer.handler, cleanups);
       const [answer, action] = await Promise.all([
         call(url, `refund order ${order}`, `adk-${decision}`, true),
-        decide(admin, order, decision),
+        decide(suite.admin, order, decision),
       ]);
       expect(action).toBe(`run tool refund with input {"order":"${order}"}`);
       expect(writer.refunded).toEqual(decision === "approved" ? [order] : []);

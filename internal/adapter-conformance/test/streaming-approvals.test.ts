@@ -12,13 +12,11 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import type { MessageEndpointHandler } from "@molecule-ai/agent-core/adapters";
-import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { ApprovalWaiter } from "@molecule-ai/agent-core/org";
 import { canvasApprovals, createPeerMessageHandler as aiSdkHandler } from "@molecule-ai/ai-sdk";
 import { scriptedModel } from "@molecule-ai/ai-sdk/testing";
 import { createPeerMessageHandler as langChainHandler } from "@molecule-ai/langchain";
 import { createPeerMessageHandler as agentsHandler } from "@molecule-ai/openai-agents";
-import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { Agent, setTracingDisabled, tool as agentsTool } from "@openai/agents";
 import {
   assistantMessage,
@@ -28,25 +26,14 @@ import {
   ScriptedModel,
 } from "@openai/agents/testing";
 import { streamText, tool, type ModelMessage } from "ai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, decide, serve } from "./endpoint.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, decide, serve, useEmulator } from "./endpoint.js";
 import { z } from "zod";
 
 const ANSWER = "alpha beta gamma delta";
-let emu: Emulator;
-let admin: AdminClient;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  setTracingDisabled(true);
-  emu = await startEmulator();
-  admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
-});
-afterAll(async () => {
-  for (const c of cleanups.toReversed()) await c();
-  await admin?.close();
-  await emu?.close();
-});
+const suite = useEmulator();
+const { cleanups } = suite;
+beforeAll(() => setTracingDisabled(true));
 
 /** What each model saw last, as text (to check the streamed turn reached the history). */
 type Row = [name: string, make: () => { handler: MessageEndpointHandler; seen: () => string }];
@@ -203,9 +190,9 @@ describe.each(approvals)("%s: a tool call a person approves on the canvas", (nam
   it.each(["approved", "denied"] as const)(
     "%s: one request, the tool's complete input shown; it runs only when approved",
     async (decision) => {
-      const ws = await emu.admin.createWorkspace({ name: `${name}-${decision}` });
+      const ws = await suite.emu.admin.createWorkspace({ name: `${name}-${decision}` });
       const client = new PlatformClient({
-        platformUrl: emu.url,
+        platformUrl: suite.emu.url,
         workspaceId: ws.id,
         token: ws.token!,
       });
@@ -215,7 +202,7 @@ describe.each(approvals)("%s: a tool call a person approves on the canvas", (nam
       const url = await serve(make(client, order, ran), cleanups);
       const [answer, action] = await Promise.all([
         call(url, `refund order ${order}`, `${name}-${decision}`, true),
-        decide(admin, order, decision),
+        decide(suite.admin, order, decision),
       ]);
       expect(action).toBe(`run tool refund with input {"order":"${order}"}`);
       expect(ran).toEqual(decision === "approved" ? [order] : []);
