@@ -21,8 +21,12 @@ const CONCURRENCY = 4;
 const BACKLOG = 400; // queued before the first start
 const LIVE = 150; // sent while the agent is being killed
 const KILLS = 6;
-/** Longer than the agent's longest wait between failed reads (30 s, transport/backoff.ts). */
-const STALL_MS = 45_000;
+/**
+ * Longer than two of the agent's longest waits between failed reads (30 s each,
+ * transport/backoff.ts): the faults can fail reads many times in a row (a busy CI run logged a
+ * chain of seven, waits 0.1 s to 30 s), and the last two waits alone can pass 45 s.
+ */
+const STALL_MS = 75_000;
 
 let emu: Emulator;
 let dir: string;
