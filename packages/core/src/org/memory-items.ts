@@ -166,13 +166,16 @@ export class MemoryItemStore {
 
   /**
    * The memories carrying `tok` in this store's namespace and scope, decoded: the agent's own
-   * (`own`: read apart, from the platform's rows of this workspace alone, so no teammate's rows
-   * can crowd them out of a page), or every one the scope shows.
+   * (`own`: read apart, from rows only this workspace writes, so no teammate's rows can crowd
+   * them out of the 50-row page), or every one the scope shows.
    */
   async #find(tok: string, own = false): Promise<Hit[]> {
     const rows = await this.#client.searchMemories({
-      // Without a scope the platform answers this workspace's own rows (of every scope).
-      ...(own ? {} : { scope: this.#scope }),
+      // A LOCAL store reads scope LOCAL: this workspace's own rows (v1), its own `workspace:<id>`
+      // namespace (v2, `GET /v2/memories?namespace=`), never a teammate's. A TEAM store's own
+      // items are read without a scope: this workspace's own rows of every scope on v1 (on v2 it
+      // refuses at the first TEAM row, below).
+      ...(own && this.#scope === "TEAM" ? {} : { scope: this.#scope }),
       namespace: this.#namespace,
       q: tok,
       limit: 50,
