@@ -66,9 +66,28 @@ export interface A2AGrpcServiceOptions {
 export interface A2AGrpcService {
   /** Pass to `server.addService(A2AService, service.implementation)`. */
   readonly implementation: UntypedServiceImplementation;
-  /** Cancels the calls in flight (their tasks' signals abort, as on a disconnect). */
-  close(): void;
+  /**
+   * Cancels the calls in flight: each handler's `signal` aborts (as on a disconnect) and each call
+   * ends with `UNAVAILABLE`. Resolves when every call has returned (a handler that ignores its
+   * signal keeps running, but no call waits for it).
+   */
+  close(): Promise<void>;
 }
+
+/** One call in flight. */
+interface InFlight {
+  /** Aborted when the caller cancels the call or the service closes. */
+  readonly abort: AbortController;
+  /**
+   * The Request the call runs as, held until the call ends: its `signal` (the handler's, through
+   * the endpoint) follows `abort.signal` through a link the Request owns and the signal holds
+   * only weakly, so a dropped Request is collected and a cancel no longer reaches the handler.
+   */
+  request?: Request;
+}
+
+/** What the endpoint's answer resolves to when the call was aborted first. */
+const ABORTED = Symbol("aborted");
 
 const enc = encodeURIComponent;
 
@@ -128,7 +147,10 @@ class GrpcEndpoint implements A2AGrpcService {
   readonly implementation: UntypedServiceImplementation;
   readonly #handler: A2AHandler;
   readonly #secret: Buffer | undefined;
-  readonly #inflight = new Set<AbortController>();
+  readonly #inflight = new Set<InFlight>();
+  /** The calls' own promises, for close() to wait on. */
+  readonly #running = new Set<Promise<void>>();
+  #closed = false;
 
   constructor(options: A2AGrpcServiceOptions) {
     const handler = options?.handler;
@@ -152,11 +174,11 @@ class GrpcEndpoint implements A2AGrpcService {
     const unary =
       <Req, Res>(req: JsonCodec<Req>, res: JsonCodec<Res>, route: (r: Json) => Route) =>
       (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void =>
-        void this.#unary(call, callback, req, res, route);
+        this.#run(this.#unary(call, callback, req, res, route));
     const stream =
       <Req>(req: JsonCodec<Req>, route: (r: Json) => Route) =>
       (call: ServerWritableStream<Req, StreamResponse>): void =>
-        void this.#stream(call, req, route);
+        this.#run(this.#stream(call, req, route));
     this.implementation = {
       sendMessage: unary(SendMessageRequest, SendMessageResponse, ROUTES.sendMessage),
       sendStreamingMessage: stream(SendMessageRequest, (r) => ({
@@ -199,9 +221,16 @@ class GrpcEndpoint implements A2AGrpcService {
     };
   }
 
-  close(): void {
-    for (const c of this.#inflight) c.abort();
-    this.#inflight.clear();
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const c of this.#inflight) c.abort.abort();
+    await Promise.all(this.#running);
+  }
+
+  /** Keeps a call's promise until it settles (it never rejects: each call answers its errors). */
+  #run(call: Promise<void>): void {
+    this.#running.add(call);
+    void call.finally(() => this.#running.delete(call));
   }
 
   async #unary<Req, Res>(
@@ -211,9 +240,10 @@ class GrpcEndpoint implements A2AGrpcService {
     res: JsonCodec<Res>,
     route: (r: Json) => Route,
   ): Promise<void> {
-    const abort = this.#track(call);
+    const flight = this.#track(call);
     try {
-      const answer = await this.#fetch(call, req, route, abort);
+      const answer = await this.#fetch(call, req, route, flight);
+      if (answer === ABORTED) return callback(this.#aborted());
       if (!("status" in answer)) return callback(answer);
       const text = await answer.text();
       if (!answer.ok) return callback(errorOfAnswer(answer.status, text));
@@ -221,7 +251,7 @@ class GrpcEndpoint implements A2AGrpcService {
     } catch {
       callback(grpcError(Status.INTERNAL, "Internal error"));
     } finally {
-      this.#inflight.delete(abort);
+      this.#inflight.delete(flight);
     }
   }
 
@@ -230,50 +260,72 @@ class GrpcEndpoint implements A2AGrpcService {
     req: JsonCodec<Req>,
     route: (r: Json) => Route,
   ): Promise<void> {
-    const abort = this.#track(call);
+    const flight = this.#track(call);
+    const { signal } = flight.abort;
     try {
-      const answer = await this.#fetch(call, req, route, abort);
+      const answer = await this.#fetch(call, req, route, flight);
+      if (answer === ABORTED) return void call.emit("error", toError(this.#aborted()));
       if (!("status" in answer)) return void call.emit("error", toError(answer));
       if (!answer.ok || answer.body === null) {
         return void call.emit("error", toError(errorOfAnswer(answer.status, await answer.text())));
       }
-      for await (const e of sseEvents(answer.body)) {
-        if (abort.signal.aborted) return;
+      // Piped with the call's signal: an abort cancels the endpoint's stream (its task's scope)
+      // and ends this loop even while it waits for the next event.
+      const events = answer.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>(), {
+        signal,
+      });
+      for await (const e of sseEvents(events)) {
+        if (signal.aborted) break;
         if (e.event === "error")
           return void call.emit("error", toError(errorOfAnswer(500, e.data)));
         if (!call.write(StreamResponse.fromJSON(JSON.parse(e.data)))) {
           await new Promise<void>((resolve) => {
             call.once("drain", resolve);
-            abort.signal.addEventListener("abort", () => resolve(), { once: true });
+            signal.addEventListener("abort", () => resolve(), { once: true });
           });
         }
       }
-      call.end();
+      if (signal.aborted) call.emit("error", toError(this.#aborted()));
+      else call.end();
     } catch {
-      if (!abort.signal.aborted)
-        call.emit("error", toError(grpcError(Status.INTERNAL, "Internal error")));
+      call.emit(
+        "error",
+        toError(signal.aborted ? this.#aborted() : grpcError(Status.INTERNAL, "Internal error")),
+      );
     } finally {
-      this.#inflight.delete(abort);
+      this.#inflight.delete(flight);
     }
   }
 
-  /** An abort controller for the call, aborted when the caller cancels it. */
+  /** The call's entry in the calls in flight, aborted when the caller cancels it. */
   #track(
     call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
-  ): AbortController {
-    const abort = new AbortController();
-    this.#inflight.add(abort);
-    call.once("cancelled", () => abort.abort());
-    return abort;
+  ): InFlight {
+    const flight: InFlight = { abort: new AbortController() };
+    this.#inflight.add(flight);
+    call.once("cancelled", () => flight.abort.abort());
+    if (this.#closed) flight.abort.abort();
+    return flight;
   }
 
-  /** Runs the call's route on the endpoint: its HTTP answer, or the refusal of its tenant. */
+  /** The status of a call aborted before its answer (the caller may be gone: then it is dropped). */
+  #aborted(): GrpcError {
+    return this.#closed
+      ? grpcError(Status.UNAVAILABLE, "The server is closing: retry the call later")
+      : grpcError(Status.CANCELLED, "The call was cancelled");
+  }
+
+  /**
+   * Runs the call's route on the endpoint: its HTTP answer, the refusal of its tenant, or
+   * {@link ABORTED} when the call is aborted first (a handler that ignores its signal holds no
+   * call open; a late answer's stream is cancelled).
+   */
   async #fetch<Req>(
     call: ServerUnaryCall<Req, unknown> | ServerWritableStream<Req, unknown>,
     req: JsonCodec<Req>,
     route: (r: Json) => Route,
-    abort: AbortController,
-  ): Promise<Response | GrpcError> {
+    flight: InFlight,
+  ): Promise<Response | GrpcError | typeof ABORTED> {
     const { tenant, ...json } = (req.toJSON(call.request) ?? {}) as Json;
     if (!this.#admits(tenant)) {
       return grpcError(
@@ -294,14 +346,28 @@ class GrpcEndpoint implements A2AGrpcService {
     if (body !== undefined) headers.set("content-type", "application/json");
     headers.delete("content-length");
     const url = `http://grpc.localhost${this.#handler.endpointPath.replace(/\/$/, "")}${r.path}`;
-    return await this.#handler.handleFetch(
-      new Request(url, {
-        method: r.method,
-        headers,
-        signal: abort.signal,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      }),
+    const { signal } = flight.abort;
+    if (signal.aborted) return ABORTED;
+    flight.request = new Request(url, {
+      method: r.method,
+      headers,
+      signal,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const answer = this.#handler.handleFetch(flight.request);
+    const aborted = new Promise<typeof ABORTED>((resolve) =>
+      signal.addEventListener("abort", () => resolve(ABORTED), { once: true }),
     );
+    const first = await Promise.race([answer, aborted]);
+    if (first === ABORTED) {
+      answer
+        .then(
+          (late) => late.body?.cancel(),
+          () => undefined,
+        )
+        .catch(() => undefined);
+    }
+    return first;
   }
 
   /** Whether a request's tenant is the path secret (always, without one); constant time. */
