@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ToolLoopAgent } from "ai";
+import { LoadAPIKeyError, ToolLoopAgent } from "ai";
 import { MockLanguageModelV4, MockProviderV4 } from "ai/test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createPeerMessageHandler } from "../src/index.js";
@@ -30,6 +30,26 @@ afterEach(() => {
 
 const build = (model: ConstructorParameters<typeof ToolLoopAgent>[0]["model"]) => () =>
   createPeerMessageHandler(new ToolLoopAgent({ model }));
+
+/**
+ * The shape of @ai-sdk/openai's model: `provider`, `modelId`, and `config.headers()` reading the
+ * key as @ai-sdk/provider-utils' loadApiKey does (the parameter, else the variable).
+ */
+const openaiModel = (apiKey?: string) =>
+  Object.assign(new MockLanguageModelV4({ provider: "openai.responses", modelId: "gpt-5" }), {
+    config: {
+      headers: () => {
+        const key = apiKey ?? process.env["OPENAI_API_KEY"];
+        if (key == null) {
+          throw new LoadAPIKeyError({
+            message:
+              "OpenAI API key is missing. Pass it using the 'apiKey' parameter or the OPENAI_API_KEY environment variable.",
+          });
+        }
+        return { Authorization: `Bearer ${key}` };
+      },
+    },
+  });
 
 describe("createPeerMessageHandler checks the agent's model at start", () => {
   it("an AI Gateway model id without a credential: model_unresolvable, one line naming the fix", () => {
@@ -64,6 +84,21 @@ describe("createPeerMessageHandler checks the agent's model at start", () => {
     mkdirSync(nested);
     vi.mocked(process.cwd).mockReturnValue(nested);
     expect(build("openai/gpt-5")).not.toThrow();
+  });
+
+  it('a provider\'s model instance without its key (openai("gpt-5") without OPENAI_API_KEY): model_key_missing naming the variable', () => {
+    delete process.env["OPENAI_API_KEY"];
+    expect(build(openaiModel())).toThrow(
+      expect.objectContaining({
+        code: "model_key_missing",
+        retryable: false,
+        message:
+          'createPeerMessageHandler: the agent\'s model "gpt-5" (openai.responses) has no API key: set OPENAI_API_KEY (or pass apiKey to the provider), then start again',
+      }),
+    );
+    expect(build(openaiModel("sk-given"))).not.toThrow();
+    process.env["OPENAI_API_KEY"] = "sk-env";
+    expect(build(openaiModel())).not.toThrow();
   });
 
   it("a generate function is not inspected (its model is only known when it runs)", () => {

@@ -14,6 +14,18 @@ function modelOf(agent: unknown): object | undefined {
   return typeof model === "object" && model !== null ? model : undefined;
 }
 
+/**
+ * The provider models behind `model`: an `initChatModel()` result (langchain's `ConfigurableModel`)
+ * holds none of the keys itself but caches the provider's model it built (`initChatModel` builds
+ * it before returning, e.g. a `ChatOpenAI` for "openai:gpt-5"), in `_modelInstanceCache`; any
+ * other model is itself.
+ */
+function providerModels(model: object): object[] {
+  const cache: unknown = Reflect.get(model, "_modelInstanceCache");
+  if (!(cache instanceof Map)) return [model];
+  return [...cache.values()].filter((m): m is object => typeof m === "object" && m !== null);
+}
+
 /** The value at a dotted path (`configuration.apiKey`) of `obj`. */
 function at(obj: object, path: string): unknown {
   let v: unknown = obj;
@@ -52,12 +64,14 @@ function missingModelKey(model: unknown): string | undefined {
  * no provider key (see {@link missingModelKey}), naming the variable to set.
  */
 export function assertModelKey(agent: unknown, caller: string): void {
-  const model = modelOf(agent);
-  const name = model && missingModelKey(model);
-  if (!name) return;
-  const kind = (model as { constructor?: { name?: string } }).constructor?.name ?? "chat model";
-  throw new MoleculeError(
-    `${caller}: the agent's ${kind} has no API key: set ${name} (or pass the key to the model), then start again`,
-    { code: "model_key_missing", retryable: false },
-  );
+  const outer = modelOf(agent);
+  for (const model of outer ? providerModels(outer) : []) {
+    const name = missingModelKey(model);
+    if (!name) continue;
+    const kind = (model as { constructor?: { name?: string } }).constructor?.name ?? "chat model";
+    throw new MoleculeError(
+      `${caller}: the agent's ${kind} has no API key: set ${name} (or pass the key to the model), then start again`,
+      { code: "model_key_missing", retryable: false },
+    );
+  }
 }

@@ -3,6 +3,7 @@
 // the environment passes. The signal is the model's `lc_secrets` (here a fake model's).
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { createAgent } from "langchain";
+import { ConfigurableModel } from "langchain/chat_models/universal";
 import { afterEach, describe, expect, it } from "vitest";
 import { createPeerMessageHandler } from "../src/index.js";
 
@@ -48,6 +49,27 @@ describe("the chat model's provider key, checked when the handler is built", () 
     const lazy = new KeyedFakeModel();
     lazy.apiKey = undefined; // a model that reads the variable only when it calls
     expect(() => createPeerMessageHandler(createAgent({ model: lazy, tools: [] }))).not.toThrow();
+  });
+
+  it("checks the provider model behind an initChatModel() result (a ConfigurableModel)", () => {
+    // What initChatModel("openai:gpt-5") returns: a ConfigurableModel that built (and cached) the
+    // provider's model before returning; the keys are on that model, not on the wrapper.
+    const model = new ConfigurableModel({ defaultConfig: { model: "fake" } });
+    // langchain's own cache (internal), filled as initChatModel fills it.
+    const cache = Reflect.get(model, "_modelInstanceCache") as Map<string, unknown>;
+    cache.set(JSON.stringify({}), new KeyedFakeModel());
+    let error: unknown;
+    try {
+      createPeerMessageHandler(createAgent({ model, tools: [] }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: "model_key_missing", retryable: false });
+    expect((error as Error).message).toContain(
+      `the agent's KeyedFakeModel has no API key: set ${VAR}`,
+    );
+    process.env[VAR] = "sk-env";
+    expect(() => createPeerMessageHandler(createAgent({ model, tools: [] }))).not.toThrow();
   });
 
   it("does not check a model without lc_secrets (the fake models of tests)", () => {

@@ -4,7 +4,11 @@
 // for (`needsApproval`) decided by a person on the canvas before the run resumes from its state.
 import { sanitizePeerText } from "@molecule-ai/agent-core";
 import type { InboundMessage, Logger, RemoteAgentOptions } from "@molecule-ai/agent-core";
-import { createConversationHandler, readModelFiles } from "@molecule-ai/agent-core/adapters";
+import {
+  addStartCheck,
+  createConversationHandler,
+  readModelFiles,
+} from "@molecule-ai/agent-core/adapters";
 import type {
   ConversationHandler,
   ConversationHistoryOptions,
@@ -17,6 +21,7 @@ import type {
 } from "@molecule-ai/agent-core/org";
 import { run } from "@openai/agents";
 import { checkModelKey } from "./model-check.js";
+import { peerToolSource } from "./peer-tools.js";
 import type { Agent, AgentInputItem, RunState, RunToolApprovalItem } from "@openai/agents";
 
 /** Any OpenAI Agents SDK agent, whatever its context and output type. */
@@ -188,9 +193,17 @@ export function createPeerMessageHandler(
     startsTurn: (item) => "role" in item && item.role === "user",
   });
   if (options.onApprovalEscalated) handler.onApprovalEscalated = options.onApprovalEscalated;
-  // With the SDK's own `run`, a model without a key fails the agent's start (see model-check.ts).
-  if (options.run === undefined)
-    handler.checkStart = () => checkModelKey(agent, "createPeerMessageHandler");
+  // With the SDK's own `run`, a model without a key fails the agent's start (see model-check.ts):
+  // a `RemoteAgent` given this handler runs it, and so does the one the agent's peer tools were
+  // built from, which is given a wrapper (`(msg, ctx) => handler(msg, ctx)`) when the tools came first.
+  if (options.run === undefined) {
+    const check = (): Promise<void> => checkModelKey(agent, "createPeerMessageHandler");
+    handler.checkStart = check;
+    for (const tool of agent.tools ?? []) {
+      const source = peerToolSource(tool);
+      if (source) addStartCheck(source, check);
+    }
+  }
   return handler;
 }
 

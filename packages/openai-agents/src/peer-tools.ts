@@ -86,6 +86,16 @@ function moleculeTool<I>(
   }) as MoleculeFunctionTool;
 }
 
+// What each tool of `peerTools` was built from: `createPeerMessageHandler` registers its model
+// check with that `RemoteAgent`, so `start()` runs it even when the handler it was given wraps
+// this one (see core's `addStartCheck`).
+const sources = new WeakMap<object, object>();
+
+/** The `source` a tool of {@link peerTools} was built from (a `RemoteAgent` or a client). */
+export function peerToolSource(tool: unknown): object | undefined {
+  return typeof tool === "object" && tool !== null ? sources.get(tool) : undefined;
+}
+
 /**
  * Lists this workspace's peers and returns them as OpenAI Agents SDK function tools: one per peer
  * (`call_<slug>`, colliding names get an id suffix), plus `list_peers` and `delegate_to_peer`
@@ -158,5 +168,6 @@ export async function peerTools(
       ),
     );
   }
+  for (const t of tools) sources.set(t, source);
   return tools;
 }

@@ -7,7 +7,7 @@ import type { Emulator } from "@molecule-ai/platform-emulator";
 import { Agent, setDefaultOpenAIKey, setTracingDisabled } from "@openai/agents";
 import { ScriptedModel } from "@openai/agents/testing";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { createPeerMessageHandler } from "../src/index.js";
+import { createPeerMessageHandler, peerTools } from "../src/index.js";
 
 let emu: Emulator;
 const savedKey = process.env["OPENAI_API_KEY"];
@@ -51,6 +51,24 @@ it("no key anywhere: start() rejects with model_key_missing, before registering"
 it("the default model (no model on the agent) is checked too", async () => {
   const { remote } = await agentFor(new Agent({ name: "writer" }));
   await expect(remote.start()).rejects.toMatchObject({ code: "model_key_missing" });
+});
+
+it("the quickstart's wrapped handler ((msg, ctx) => handler(msg, ctx)): start() still checks, through the peer tools", async () => {
+  const ws = await emu.admin.createWorkspace({ name: "writer" });
+  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token });
+  // As the README's quickstart: the agent's tools need the RemoteAgent, so its handler is a
+  // wrapper around the handler built after them, which hides the handler's own checkStart.
+  const remote = new RemoteAgent({ client, handler: (msg, ctx) => handler(msg, ctx) });
+  stops.push(async () => {
+    await remote.stop();
+    await client.close();
+  });
+  const agent = new Agent({ name: "writer", model: "gpt-5", tools: await peerTools(remote) });
+  const handler = createPeerMessageHandler(agent);
+  const error = await remote.start().catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: "model_key_missing", retryable: false });
+  expect((error as Error).message).toContain("set OPENAI_API_KEY");
+  expect((await emu.admin.getWorkspace(ws.id))["status"]).toBe("awaiting_agent");
 });
 
 it("a model instance, or a run of the user's own, is not checked", async () => {

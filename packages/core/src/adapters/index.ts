@@ -4,7 +4,7 @@
 // routing messages to handlers by sender, the pieces of an agent hosted in a web framework, and
 // the one line a command prints when its agent could not start.
 export { createMessageEndpoint } from "./message-endpoint.js";
-export { askForInput } from "../agent/index.js";
+export { addStartCheck, askForInput } from "../agent/index.js";
 export type {
   MessageEndpointAnswer,
   MessageEndpointContext,

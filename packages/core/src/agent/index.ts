@@ -17,4 +17,5 @@ export { MoleculeReplyTimeoutError } from "./route/call-peer.js";
 export type { QueuedReceipt } from "./route/call-peer.js";
 export { MoleculeTurnLimitError } from "./route/turn-limit.js";
 export { peerClientOf } from "./remote-agent.js";
+export { addStartCheck } from "./lifecycle/start-checks.js";
 export { askForInput } from "../inbound/index.js";

@@ -19,6 +19,7 @@ import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
 import { registerWithoutPush } from "./lifecycle/poll-register.js";
 import { Registration } from "./lifecycle/re-register.js";
+import { startChecksOf } from "./lifecycle/start-checks.js";
 import { startGate } from "./lifecycle/start-gate.js";
 import { checkAgentOptions } from "./options.js";
 import { PeerCalls } from "./route/call-peer.js";
@@ -28,6 +29,7 @@ import { AgentFiles } from "./source/agent-files.js";
 import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
 import { CONNECTED_SLOWDOWN, PollSource, type PollCapabilities } from "./source/poll-source.js";
 import { openPollState } from "./source/poll-state.js";
+import { PlatformPushAuth } from "./source/platform-bearer.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
 import { PushSource } from "./source/push-source.js";
 import { startPush } from "./source/push-start.js";
@@ -96,6 +98,8 @@ export class RemoteAgent<
   #defaultStore: DefaultStore | undefined;
   /** The store's saved state, one writer for poll, outbox and push counts. */
   readonly #state: AgentStateStore;
+  /** What the agent knows of its platform's bearer: its push endpoints' first check. */
+  readonly #auth: PlatformPushAuth;
   #server: A2AServer | undefined;
   #handleA2A: A2AHandler | undefined;
   #handlers: Set<A2AHandler> | undefined;
@@ -133,6 +137,13 @@ export class RemoteAgent<
     this.#state = new AgentStateStore(hasStore(options) ? this.#store.state : undefined, {
       onUnwritable: (error) => this.#obs.storeUnwritable(error),
       onWritable: (downMs) => this.#obs.storeWritable(downMs),
+    });
+    const delivery = typeof options.delivery === "object" ? options.delivery : undefined;
+    this.#auth = new PlatformPushAuth({
+      client: options.client,
+      state: this.#state,
+      require: delivery?.requirePlatformBearer,
+      logger: this.#logger,
     });
     const logger = this.#logger;
     const answers = (this.#answers = new Answers(
@@ -271,6 +282,7 @@ export class RemoteAgent<
         taskStore: this.#store.tasks,
         client: this.client,
         files: this.#files,
+        auth: this.#auth,
       },
       options,
     );
@@ -328,8 +340,12 @@ export class RemoteAgent<
   /** Runs the start-up calls in a turn at the process's start gate (see start-gate.ts). */
   async #admitted(signal: AbortSignal, attempts: number): Promise<void> {
     // Before any call: the handler's own check (an adapter's `checkStart`: e.g. its model has a
-    // key), then the store (MoleculeStoreError when it cannot be read or written).
-    await (this.#o.handler as { checkStart?: () => Promise<void> }).checkStart?.();
+    // key) and those registered for this agent (start-checks.ts), each once, then the store
+    // (MoleculeStoreError when it cannot be read or written).
+    const handler = this.#o.handler as { checkStart?: () => Promise<void> };
+    const registered = startChecksOf(this).filter((check) => check !== handler.checkStart);
+    await handler.checkStart?.();
+    for (const check of registered) await check();
     if (hasStore(this.#o)) await this.#state.open();
     const turn = startGate.turnOf(this.client);
     await turn.take(signal);
@@ -382,6 +398,10 @@ export class RemoteAgent<
     await step("first heartbeat", (signal) =>
       this.client.heartbeat(this.#runner.report(this.#startedAt), { signal }),
     );
+    if (this.#mode === "push") {
+      this.#auth.heard("heartbeat"); // whether the platform signs its pushes is known now
+      this.#auth.checkHonoured(this.#pushUrl);
+    }
     return caps;
   }
 
@@ -403,6 +423,7 @@ export class RemoteAgent<
       transcript,
       files: this.#files,
       signal: this.#ending.signal,
+      auth: this.#auth,
     });
   }
 
