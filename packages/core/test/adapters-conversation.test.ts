@@ -22,14 +22,16 @@ import {
 
 type Msg = { role: "user" | "assistant" | "tool"; text: string };
 
+/** A message from the peer `p`, as a polled row names it (its sender authenticated). */
 function inbound(text: string, contextId?: string): InboundMessage {
-  return inboundFromA2AMessage({
+  const msg = inboundFromA2AMessage({
     kind: "message",
     role: "user",
     messageId: crypto.randomUUID(),
     parts: [{ kind: "text", text }],
     ...(contextId ? { contextId } : {}),
   });
+  return { ...msg, source: "peer_agent", sourceId: "p", activityId: crypto.randomUUID() };
 }
 
 function handlerWith(run: ConversationRun<Msg>, store = new MemoryConversationStore<Msg>()) {
@@ -84,7 +86,13 @@ describe("createConversationHandler", () => {
     expect(await handler(inbound("other", "c2"))).toBe("a3");
     expect(seen[1]!.map((m) => m.text)).toEqual(["q1", "t", "a1", "q2"]);
     expect(seen[2]!.map((m) => m.text)).toEqual(["other"]);
-    expect(store.get("context:c1")!.map((m) => m.text)).toEqual(["q1", "t", "a1", "q2", "a2"]);
+    expect(store.get("peer:p/context:c1")!.map((m) => m.text)).toEqual([
+      "q1",
+      "t",
+      "a1",
+      "q2",
+      "a2",
+    ]);
   });
 
   it("streams chunks, saves after the stream, and falls back to one whole run when nothing streamed", async () => {
@@ -100,7 +108,12 @@ describe("createConversationHandler", () => {
     expect(await read(handler.stream(inbound("q1", "c")))).toEqual(["he", "llo"]);
     expect(await read(handler.stream(inbound("q2", "c")))).toEqual(["whole"]);
     expect(runs).toEqual([true, true, false]);
-    expect(store.get("context:c")!.map((m) => m.text)).toEqual(["q1", "hello", "q2", "whole"]);
+    expect(store.get("peer:p/context:c")!.map((m) => m.text)).toEqual([
+      "q1",
+      "hello",
+      "q2",
+      "whole",
+    ]);
   });
 
   it("rethrows a stream that failed after its first chunk, and saves nothing", async () => {
@@ -111,7 +124,7 @@ describe("createConversationHandler", () => {
       })(),
     }));
     await expect(read(handler.stream(inbound("q", "c")))).rejects.toThrow("cut off");
-    expect(store.get("context:c")).toBeUndefined();
+    expect(store.get("peer:p/context:c")).toBeUndefined();
   });
 
   it("answers one message of a conversation at a time, in arrival order", async () => {
@@ -168,10 +181,22 @@ describe("trimHistory and defaultConversationKey", () => {
     expect(trimHistory(history, 1, isUser)).toEqual([]);
   });
 
-  it("keys by context, then peer, then the canvas; strangers get no history", () => {
+  it("keys by the authenticated sender, then its context; the canvas; strangers get no history", () => {
     const base = inbound("x");
-    expect(defaultConversationKey({ ...base, contextId: "c", sourceId: "p" })).toBe("context:c");
+    expect(defaultConversationKey({ ...base, contextId: "c", sourceId: "p" })).toBe(
+      "peer:p/context:c",
+    );
+    expect(defaultConversationKey({ ...base, contextId: "c", sourceId: "q" })).toBe(
+      "peer:q/context:c",
+    );
     expect(defaultConversationKey({ ...base, contextId: undefined, sourceId: "p" })).toBe("peer:p");
+    expect(
+      defaultConversationKey({ ...base, contextId: "c", sourceId: null, source: "canvas_user" }),
+    ).toBe("canvas/context:c");
+    // A pushed message: its contextId is a name any caller may send, and nobody names the caller.
+    expect(
+      defaultConversationKey({ ...base, contextId: "c", sourceId: null, source: "unknown" }),
+    ).toBeUndefined();
     expect(
       defaultConversationKey({
         ...base,

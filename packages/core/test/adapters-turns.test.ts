@@ -31,21 +31,28 @@ async function collect(chunks: AsyncIterable<string>): Promise<string[]> {
 describe("conversationKey", () => {
   it.each([
     [
-      "context first by default",
+      "context within the sender by default",
       message({ sourceId: "p", contextId: "c" }),
       "context",
-      "context:c",
+      "peer:p/context:c",
     ],
     ["peer first", message({ sourceId: "p", contextId: "c" }), "peer", "peer:p"],
     ["context falls back to the sender", message({ sourceId: "p" }), "context", "peer:p"],
-    ["peer falls back to the context", message({ contextId: "c" }), "peer", "context:c"],
+    ["a context without a sender: no key", message({ contextId: "c" }), "peer", undefined],
+    ["a context without a sender: no key", message({ contextId: "c" }), "context", undefined],
     ["the canvas user", message({ source: "canvas_user" }), "peer", "canvas"],
+    [
+      "the canvas user's context",
+      message({ source: "canvas_user", contextId: "c" }),
+      "context",
+      "canvas/context:c",
+    ],
     ["nobody: no key", message({ source: "unknown" }), "context", undefined],
   ] as const)("%s", (_name, msg, strategy, expected) => {
     expect(conversationKey(msg, strategy)).toBe(expected);
   });
 
-  it("uses a function's key, and the peer-first chain when it returns undefined", () => {
+  it("uses a function's key, and the sender's when it returns undefined", () => {
     expect(conversationKey(message({ text: "x" }), (m) => `t:${m.text}`)).toBe("t:x");
     const msg = message({ sourceId: "p", contextId: "c" });
     expect(conversationKey(msg, () => undefined)).toBe("peer:p");

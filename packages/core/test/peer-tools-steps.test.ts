@@ -132,10 +132,21 @@ describe("small helpers", () => {
     ]);
     const base = { text: "hi", source: "agent", sourceId: "ws-9" } as const;
     expect(threadIdFor({ ...base, contextId: "c" } as never)).toBe("peer:ws-9");
-    expect(threadIdFor({ ...base, contextId: "c" } as never, "context")).toBe("context:c");
+    expect(threadIdFor({ ...base, contextId: "c" } as never, "context")).toBe(
+      "peer:ws-9/context:c",
+    );
     expect(threadIdFor({ text: "hi", source: "unknown", messageId: "m1" } as never)).toBe(
       "message:m1",
     );
+    // A pushed message names no authenticated sender: a thread of its own, whatever its context.
+    const pushed = {
+      text: "hi",
+      source: "unknown",
+      sourceId: null,
+      contextId: "c",
+      messageId: "m2",
+    };
+    expect(threadIdFor(pushed as never, "context")).toBe("message:m2");
   });
 });
 

@@ -67,7 +67,7 @@ export interface ConversationHistoryOptions<T> {
   store?: ConversationStore<T> | undefined;
   /**
    * The conversation a message belongs to; `undefined` = answer without history. Default:
-   * {@link defaultConversationKey}.
+   * {@link defaultConversationKey} (per authenticated sender and contextId; none on push).
    */
   conversationKey?: ((message: InboundMessage) => string | undefined) | undefined;
   /** Most messages kept per conversation; older turns are dropped whole (default 100). */
@@ -91,7 +91,11 @@ export interface ConversationHandlerOptions<T> extends ConversationHistoryOption
   caller: string;
 }
 
-/** The default conversation key: A2A contextId, else the peer, else the canvas user. */
+/**
+ * The default conversation key: the A2A contextId within the sender the platform authenticated
+ * (`peer:<sourceId>/context:<contextId>`, else `peer:<sourceId>`; the canvas user's `canvas`...);
+ * a pushed message, whose sender nobody authenticated, has none (see {@link conversationKey}).
+ */
 export function defaultConversationKey(message: InboundMessage): string | undefined {
   return conversationKey(message, "context");
 }

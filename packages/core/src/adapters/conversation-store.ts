@@ -2,8 +2,9 @@
 import { MoleculeOptionError } from "../transport/index.js";
 
 /**
- * Conversation history by key (A2A `contextId`, else the peer). Implement it over Redis, a
- * database or a file to survive restarts; values must round-trip as JSON.
+ * Conversation history by key (the authenticated sender and its A2A `contextId`: see
+ * `conversationKey`). Implement it over Redis, a database or a file to survive restarts; values
+ * must round-trip as JSON.
  */
 export interface ConversationStore<T = unknown> {
   /** The messages of a conversation, oldest first; undefined when there is none. */
