@@ -163,6 +163,25 @@ describe("README quickstarts fail at start with one line naming the fix", () => 
     );
   });
 
+  it.each([
+    ["packages/langchain/README.md", "ChatOpenAI"],
+    ["packages/openai-agents/README.md", "model"],
+  ])(
+    "%s without OPENAI_API_KEY: model_key_missing naming the variable, before it connects",
+    async (readme, kind) => {
+      const { dir, files } = writeQuickstart(readme, "module");
+      // The real provider (no offline preload): initChatModel's ChatOpenAI, the SDK's OpenAIProvider.
+      const run = await runToExit(dir, [files[0]!], { unset: ["OPENAI_API_KEY"] });
+      expect(run.code).not.toBe(0);
+      expect(run.stdout).not.toContain("connected");
+      expect(errorLine(run.stderr)).toMatch(
+        new RegExp(
+          `^MoleculeError: createPeerMessageHandler: the agent's ${kind} has no (OpenAI )?API key: set OPENAI_API_KEY `,
+        ),
+      );
+    },
+  );
+
   it(`@molecule-ai/ai-sdk on Node ${oldNode().version}: "needs Node.js >= 22.19", no undici error`, async () => {
     const { dir, files } = writeQuickstart("packages/ai-sdk/README.md", "module");
     const script = files.find((f) => !f.includes("/")) ?? files[0]!;
