@@ -59,8 +59,30 @@ const checks = [
   ],
   ["public API", "node", ["scripts/check-api.mjs"]],
   ["unused code", "pnpm", ["exec", "knip", "--no-progress"]],
+  // What npm needs to accept a publish with provenance, and each tarball through
+  // `npm publish --dry-run` (scripts/check-release.mjs).
+  ["release", "node", ["scripts/check-release.mjs"]],
+  // The GitHub Actions workflows (`./dev test` installs actionlint into .tools; shellcheck and
+  // pyflakes are left out so that the result does not depend on what else the machine has).
+  [
+    "workflows",
+    process.env.MOLECULE_ACTIONLINT || join(root, ".tools", "actionlint", "bin", "actionlint"),
+    [
+      "-shellcheck=",
+      "-pyflakes=",
+      ...readdirSync(join(root, ".github", "workflows"))
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => join(".github", "workflows", f)),
+    ],
+  ],
 ];
 const hints = {
+  workflows:
+    "actionlint found problems in .github/workflows (listed above), or is not installed: `./dev test` " +
+    "builds it into .tools/actionlint with `go install` (Go >= 1.21 needed on the machine).",
+  release:
+    "a published package is not ready for `npm publish --provenance` (listed above): see the " +
+    '"Releasing" section of the README.',
   "unused code":
     "knip found unused files, exports or dependencies (listed above): delete them (or drop the " +
     "`export`); if knip is wrong (used by path or by name at run time), add an entry or ignore " +
