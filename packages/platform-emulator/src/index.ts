@@ -54,6 +54,8 @@ export interface Emulator {
   readonly canvasUrl: string | undefined;
   /** The contract being spoken. */
   readonly compat: Compat;
+  /** The org this emulator is the SaaS tenant of (`orgId`), or `undefined` (no tenant guard). */
+  readonly orgId: string | undefined;
   /** Admin helpers (real HTTP calls with the admin token). */
   readonly admin: EmulatorAdmin;
   /** Server-side activity rows of a workspace, oldest first, in the wire shape of the contract. */
@@ -70,11 +72,24 @@ export interface Emulator {
   injectFault(fault: FaultSpec): () => void;
   /** Persists the state file now (no-op without `stateFile`). */
   flush(): Promise<void>;
+  /**
+   * A platform outage (or the first half of a restart): stops accepting connections and destroys
+   * every open one (in-flight requests, SSE streams, `/ws` clients), so clients see `ECONNREFUSED`
+   * (or a reset mid-request). The org's state is kept. Resolves once the port is closed;
+   * idempotent. `listenAgain()` brings it back.
+   */
+  stopListening(): Promise<void>;
+  /**
+   * Listens again after `stopListening()`, on the same host and port (so `url` is unchanged),
+   * with the same state: a restarted platform. No-op while listening. Rejects (code `listen_failed`)
+   * when the port was taken meanwhile, or after `close()`.
+   */
+  listenAgain(): Promise<void>;
   /** Closes every socket and stream; idempotent. */
   close(): Promise<void>;
 }
 
-async function call(
+async function callApi(
   url: string,
   adminToken: string,
   method: string,
@@ -123,7 +138,16 @@ function encodeHeader(v: string): string {
   return Buffer.from(v, "utf8").toString("latin1");
 }
 
-function makeAdmin(url: string, adminToken: string): EmulatorAdmin {
+function makeAdmin(url: string, adminToken: string, orgId: string | undefined): EmulatorAdmin {
+  // A tenant (`orgId`) routes only requests that name its org.
+  const org: Record<string, string> = orgId !== undefined ? { "X-Molecule-Org-Id": orgId } : {};
+  const call = (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; json: unknown }> =>
+    callApi(url, adminToken, method, path, body, { ...org, ...headers });
   return {
     async createWorkspace(input: CreateWorkspaceInput): Promise<CreatedWorkspaceWithToken> {
       const body: Record<string, unknown> = {
@@ -137,7 +161,7 @@ function makeAdmin(url: string, adminToken: string): EmulatorAdmin {
       if (input.url !== undefined) body["url"] = input.url;
       if (input.tier !== undefined) body["tier"] = input.tier;
       if (input.deliveryMode !== undefined) body["delivery_mode"] = input.deliveryMode;
-      const r = await call(url, adminToken, "POST", "/workspaces", body);
+      const r = await call("POST", "/workspaces", body);
       expectOk(r, "createWorkspace");
       const raw = r.json as Record<string, unknown>;
       const connection = isObject(raw["connection"])
@@ -165,59 +189,54 @@ function makeAdmin(url: string, adminToken: string): EmulatorAdmin {
     async setSecrets(id, secrets) {
       for (const [key, value] of Object.entries(secrets)) {
         const path = `/workspaces/${id}/secrets`;
-        const r = await call(url, adminToken, "POST", path, { key, value });
+        const r = await call("POST", path, { key, value });
         expectOk(r, "setSecrets");
         // 2026-08 holds an admin secret write for a person's approval (202 pending_approval):
         // the helper approves it, as that person would, and writes again.
         const approvalId = isObject(r.json) ? r.json["approval_id"] : undefined;
         if (r.status === 202 && typeof approvalId === "string") {
           expectOk(
-            await call(
-              url,
-              adminToken,
-              "POST",
-              `/workspaces/${id}/approvals/${approvalId}/decide`,
-              {
-                decision: "approved",
-                decided_by: "emulator-admin",
-              },
-            ),
+            await call("POST", `/workspaces/${id}/approvals/${approvalId}/decide`, {
+              decision: "approved",
+              decided_by: "emulator-admin",
+            }),
             "setSecrets (approval)",
           );
-          expectOk(await call(url, adminToken, "POST", path, { key, value }), "setSecrets");
+          expectOk(await call("POST", path, { key, value }), "setSecrets");
         }
       }
     },
+    // With its descendants, as the canvas asks (2026-08 refuses a workspace with children without).
     async pause(id) {
-      expectOk(await call(url, adminToken, "POST", `/workspaces/${id}/pause`), "pause");
+      expectOk(await call("POST", `/workspaces/${id}/pause?cascade=true`), "pause");
     },
     async resume(id) {
-      expectOk(await call(url, adminToken, "POST", `/workspaces/${id}/resume`), "resume");
+      expectOk(await call("POST", `/workspaces/${id}/resume?cascade=true`), "resume");
     },
     async deleteWorkspace(id, opts) {
       const q = opts?.purge === true ? "?confirm=true&purge=true" : "?confirm=true";
       // 2026-08 deletes only with the workspace's name in `X-Confirm-Name` (the others ignore it).
-      const got = await call(url, adminToken, "GET", `/workspaces/${id}?include_removed=true`);
+      const got = await call("GET", `/workspaces/${id}?include_removed=true`);
       const name = isObject(got.json) ? got.json["name"] : undefined;
       const confirm: Record<string, string> =
         typeof name === "string" ? { "X-Confirm-Name": encodeHeader(name) } : {};
       expectOk(
-        await call(url, adminToken, "DELETE", `/workspaces/${id}${q}`, undefined, confirm),
+        await call("DELETE", `/workspaces/${id}${q}`, undefined, confirm),
         "deleteWorkspace",
       );
     },
     async getWorkspace(id) {
-      const r = await call(url, adminToken, "GET", `/workspaces/${id}?include_removed=true`);
+      const r = await call("GET", `/workspaces/${id}?include_removed=true`);
       expectOk(r, "getWorkspace");
       return r.json as Record<string, unknown>;
     },
     async listWorkspaces() {
-      const r = await call(url, adminToken, "GET", "/workspaces");
+      const r = await call("GET", "/workspaces");
       expectOk(r, "listWorkspaces");
       return r.json as Record<string, unknown>[];
     },
     async createToken(id) {
-      const r = await call(url, adminToken, "POST", `/workspaces/${id}/tokens`);
+      const r = await call("POST", `/workspaces/${id}/tokens`);
       expectOk(r, "createToken");
       return String((r.json as Record<string, unknown>)["auth_token"]);
     },
@@ -247,6 +266,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.adminToken ?? snap?.adminToken ?? randomBytes(24).toString("base64url");
   if (adminToken === "")
     throw new EmulatorError("adminToken must not be empty: omit it for a random one", {
+      code: "invalid_argument",
+    });
+  const orgId = options.orgId?.trim();
+  if (orgId === "")
+    throw new EmulatorError("orgId must not be empty: omit it for a self-hosted platform", {
       code: "invalid_argument",
     });
   const base: Clock = options.clock ?? { now: () => Date.now() };
@@ -297,6 +321,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       memoryPlugin: options.memoryPlugin ?? true,
       ui: options.ui ?? true,
       a2aAlwaysAuth: options.a2aAlwaysAuth ?? false,
+      orgId,
+      offsec003Wrapping: options.offsec003Wrapping ?? false,
     },
     store,
     changed,
@@ -319,13 +345,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
     else socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
+  const listen = (port: number, host: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  await listen(options.port ?? 0, options.host ?? "127.0.0.1");
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${addr.port}`;
@@ -336,12 +364,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   sweepTimer.unref();
 
   let closing: Promise<void> | undefined;
+  /** While stopped by `stopListening()`: the promise of the port being closed. */
+  let stopped: Promise<void> | undefined;
   const emu: Emulator = {
     url,
     adminToken,
     canvasUrl: options.ui === false ? undefined : `${url}/canvas/`,
     compat,
-    admin: makeAdmin(url, adminToken),
+    orgId,
+    admin: makeAdmin(url, adminToken, orgId),
     activity(id) {
       return (store.activity.get(id) ?? []).map((r) => platform.activityJson(r));
     },
@@ -407,6 +438,31 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       };
     },
     flush,
+    stopListening() {
+      if (closing !== undefined) return closing;
+      stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const sock of sockets) sock.destroy();
+      });
+      return stopped;
+    },
+    async listenAgain() {
+      if (closing !== undefined)
+        throw new EmulatorError("listenAgain after close(): start a new emulator", {
+          code: "listen_failed",
+        });
+      if (stopped === undefined) return;
+      await stopped;
+      try {
+        await listen(addr.port, addr.address);
+      } catch (err) {
+        throw new EmulatorError(
+          `listenAgain could not listen on ${url} again (${(err as Error).message}): the port was taken meanwhile`,
+          { code: "listen_failed", retryable: true, cause: err },
+        );
+      }
+      stopped = undefined;
+    },
     close() {
       closing ??= (async () => {
         clearInterval(sweepTimer);

@@ -25,9 +25,34 @@ export interface EmulatorOptions {
   adminToken?: string;
   /**
    * The real server's `MOLECULE_ENV=development`: the A2A proxy may dispatch to loopback and
-   * private agent URLs (registered as `http://localhost:...`). Register is unaffected. Default `true`.
+   * private agent URLs (registered as `http://localhost:...`), and the rate limiter is off unless
+   * `rateLimit` is set. Register is unaffected. Default `true`. `false` = production, as hosted
+   * users run the platform: a call to a workspace at a loopback URL answers the sender
+   * `502 {"error":"workspace URL is not publicly routable"}`, and requests are limited (600 a
+   * minute per caller unless `rateLimit` says otherwise).
    */
   devMode?: boolean;
+  /**
+   * Run as a SaaS tenant of this org (the server's `MOLECULE_ORG_ID`, `middleware/tenant_guard.go`
+   * at aeec8e47): every request except `/health`, `/buildinfo`, `/metrics`, `/registry/register`,
+   * `/registry/heartbeat` (exact) and `/cp/*` must carry `X-Molecule-Org-Id` equal to it. Missing
+   * answers `400 {"error":"missing tenant routing header","code":"TENANT_ORG_HEADER_REQUIRED",…}`,
+   * another org's id a bare `404` with an empty body. Also let through: a same-origin request
+   * (`Origin`/`Referer` = `http(s)://<Host>`, the tenant image's canvas), a legacy
+   * `Fly-Replay-Src: …;state=<org>`, and the emulator's own canvas page. `emu.admin` sends the
+   * header. Default: unset, no guard (self-hosted, as every recording was made).
+   */
+  orgId?: string;
+  /**
+   * Wrap every text part of a peer's answer, as the A2A proxy returns it to the caller (and the
+   * text of a `delegate_result` row), in `[A2A_RESULT_FROM_PEER]` … `[/A2A_RESULT_FROM_PEER]`.
+   * This models the seed documents' description of OFFSEC-003, which was in fact the May-2026
+   * in-container Python runtime (`workspace/_sanitize_a2a.py`, wrapping results it showed its own
+   * model), not any platform server: no server code ever wrapped a peer's answer (April 7cf77f27,
+   * May 50c3bdfd, August aeec8e47). For tests of an SDK's marker stripping. Default `false`: peer
+   * answers pass through unchanged, in every contract.
+   */
+  offsec003Wrapping?: boolean;
   /**
    * Opt-in leniency the real server does not have: register also accepts loopback and private
    * agent URLs, IP literals included (`http://127.0.0.1:...`). Default `false`: register refuses
@@ -40,7 +65,15 @@ export interface EmulatorOptions {
   pluginsDir?: string;
   /** JSON file persisting workspaces, tokens, secrets, activity, queue, org memories and approval requests (atomic writes). */
   stateFile?: string;
-  /** Requests per minute per client IP. Default: unlimited (`X-RateLimit-Limit: unlimited`). */
+  /**
+   * Requests per minute per caller, as the server's `RATE_LIMIT` (`middleware/ratelimit.go` at
+   * aeec8e47): the caller is the `X-Molecule-Org-Id` header when present (one bucket for a whole
+   * org), else the bearer, else the client IP; a fixed window from the caller's first request;
+   * every answer carries `X-RateLimit-Limit`, `-Remaining` and `-Reset`; over it,
+   * `429 {"error":"rate limit exceeded","retry_after":N}` with `Retry-After: N`. The server limits
+   * only outside development mode: default unlimited (`X-RateLimit-Limit: unlimited`) with
+   * `devMode` (the default), 600 with `devMode: false`. Set, it applies in both modes.
+   */
   rateLimit?: number;
   /** A workspace is marked offline after this long without a heartbeat. Default 90_000. */
   livenessMs?: number;
@@ -181,9 +214,9 @@ export interface EmulatorAdmin {
    * person would) and writes again.
    */
   setSecrets(id: string, secrets: Record<string, string>): Promise<void>;
-  /** `POST /workspaces/:id/pause`. */
+  /** `POST /workspaces/:id/pause?cascade=true` (with its descendants). */
   pause(id: string): Promise<void>;
-  /** `POST /workspaces/:id/resume`. */
+  /** `POST /workspaces/:id/resume?cascade=true` (with its paused descendants). */
   resume(id: string): Promise<void>;
   /** `DELETE /workspaces/:id?confirm=true` (cascades to children), with `X-Confirm-Name` (2026-08). */
   deleteWorkspace(id: string, opts?: { purge?: boolean }): Promise<void>;

@@ -281,7 +281,7 @@ describe.each(["latest", "2026-05", "2026-04"] as const)(
       });
       expect([resumed.status, resumed.json]).toEqual(
         compat !== "2026-04"
-          ? [200, { status: "awaiting_agent", resumed_count: 1 }]
+          ? [200, { status: "provisioning", resumed_count: 1 }] // workspace_restart.go 2203 at aeec8e47
           : [503, { error: "provisioner not available" }],
       );
       await req(emu, "POST", "/registry/register", {
@@ -293,11 +293,29 @@ describe.each(["latest", "2026-05", "2026-04"] as const)(
       ).toBe("online");
     });
 
-    it("pause blanks the URL and pauses children", async () => {
+    it("pause blanks the URL and pauses children (2026-08: only with ?cascade=true)", async () => {
       const p = await makeWs(emu, "pp", { url: "http://localhost:9/p" });
       const c = await makeWs(emu, "pc", { parentId: p.id, url: "http://localhost:9/c" });
-      const r = await req(emu, "POST", `/workspaces/${p.id}/pause`, { token: p.token });
-      expect(r.json).toEqual({ status: "paused", paused_count: 2 });
+      const plain = await req(emu, "POST", `/workspaces/${p.id}/pause`, { token: p.token });
+      expect([plain.status, plain.json]).toEqual(
+        compat === "latest"
+          ? [
+              409,
+              {
+                error: "workspace has descendants — use ?cascade=true to pause all",
+                descendants: [{ id: c.id, name: "pc" }],
+              },
+            ]
+          : [200, { status: "paused", paused_count: 2 }],
+      );
+      const r = await req(emu, "POST", `/workspaces/${p.id}/pause?cascade=true`, {
+        token: p.token,
+      });
+      expect([r.status, r.json]).toEqual(
+        compat === "latest"
+          ? [200, { status: "paused", paused_count: 2 }]
+          : [404, { error: "workspace not found or already paused" }],
+      );
       const got = await emu.admin.getWorkspace(c.id);
       expect(got["status"]).toBe("paused");
       expect(got["url"]).toBe("");

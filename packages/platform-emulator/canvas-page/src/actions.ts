@@ -124,7 +124,8 @@ export function ActionsPanel(props: {
               {
                 type: "button",
                 disabled: w.status === "paused" || w.status === "removed",
-                onClick: () => void act("Pause", "POST", `/workspaces/${w.id}/pause`),
+                // As the platform's canvas sends them (ContextMenu.tsx 176, 188 at aeec8e47).
+                onClick: () => void act("Pause", "POST", `/workspaces/${w.id}/pause?cascade=true`),
               },
               "Pause",
             ),
@@ -133,7 +134,8 @@ export function ActionsPanel(props: {
               {
                 type: "button",
                 disabled: w.status !== "paused",
-                onClick: () => void act("Resume", "POST", `/workspaces/${w.id}/resume`),
+                onClick: () =>
+                  void act("Resume", "POST", `/workspaces/${w.id}/resume?cascade=true`),
               },
               "Resume",
             ),

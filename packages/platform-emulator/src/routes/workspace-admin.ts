@@ -1,7 +1,7 @@
 // Per-workspace state, secrets, tokens, pause and resume.
 import { type Ctx, HttpError, readJsonObject, sendJson } from "../http-io.js";
 import type { Platform } from "../platform.js";
-import type { ApprovalRow } from "../store.js";
+import type { ApprovalRow, WorkspaceRow } from "../store.js";
 import { iso, isObject, newId, reqString, UUID_RE } from "../util.js";
 
 /** `GET /workspaces/:id/state`. */
@@ -175,40 +175,120 @@ export function revokeToken(platform: Platform, ctx: Ctx, id: string, tokenId: s
   sendJson(ctx, 200, { status: "revoked" });
 }
 
-/** `POST /workspaces/:id/pause` (cascades to descendants). */
+/**
+ * The workspaces below `id` a pause or resume reaches: the walk goes on only through workspaces
+ * `keep` accepts (the server's recursive query: not removed or paused for a pause, paused for a
+ * resume), parents before their children.
+ */
+function reached(
+  platform: Platform,
+  id: string,
+  keep: (w: WorkspaceRow) => boolean,
+): WorkspaceRow[] {
+  const out: WorkspaceRow[] = [];
+  const walk = (pid: string, depth: number): void => {
+    if (depth > 32) return;
+    for (const w of platform.store.workspaces.values())
+      if (w.parentId === pid && keep(w)) {
+        out.push(w);
+        walk(w.id, depth + 1);
+      }
+  };
+  walk(id, 0);
+  return out;
+}
+
+/**
+ * 2026-08 (since 22ee2b0e, 2026-06-05): a pause or resume of a workspace with descendants in reach
+ * is refused unless `?cascade=true`, naming them (`workspace_restart.go` 1688-1696, 2011-2019 at
+ * enteros-core aeec8e47). Earlier servers cascade always and ignore the query.
+ */
+function requireCascade(
+  platform: Platform,
+  ctx: Ctx,
+  what: "pause" | "resume",
+  descendants: WorkspaceRow[],
+): void {
+  if (!platform.august || ctx.query.get("cascade") === "true" || descendants.length === 0) return;
+  throw new HttpError(409, {
+    error: `workspace has descendants — use ?cascade=true to ${what} all`,
+    descendants: descendants.map((d) => ({ id: d.id, name: d.name })),
+  });
+}
+
+/**
+ * `POST /workspaces/:id/pause`: the workspace and its descendants not yet paused (every contract;
+ * 2026-08 only with `?cascade=true` when there are any). `200 {"status":"paused","paused_count"}`
+ * (`workspace_restart.go` 1645-1880 at aeec8e47; 7cf77f27 and 50c3bdfd alike). The emulator stops
+ * nothing, so it never answers the server's `207 partially_paused` or `500 pause_failed`.
+ */
 export function pause(platform: Platform, ctx: Ctx, id: string): void {
   const w = platform.ws(id);
   if (w === undefined || w.status === "removed" || w.status === "paused")
     throw new HttpError(404, { error: "workspace not found or already paused" });
-  const all = [w, ...platform.descendants(id).filter((d) => d.status !== "paused")];
+  const below = reached(platform, id, (d) => d.status !== "removed" && d.status !== "paused");
+  requireCascade(platform, ctx, "pause", below);
+  const all = [w, ...below];
   for (const x of all) {
     x.url = "";
-    platform.setStatus(x, "paused", "WORKSPACE_PAUSED", {});
+    platform.setStatus(x, "paused", "WORKSPACE_PAUSED", { name: x.name });
   }
   platform.changed();
   sendJson(ctx, 200, { status: "paused", paused_count: all.length });
 }
 
-/** `POST /workspaces/:id/resume` (refused while an ancestor is paused). */
+/**
+ * What a 2026-08 provision of a workspace the emulator resumed ends in: the server provisions every
+ * resumed workspace, an external one included, and with no model for it the provision aborts
+ * (`workspace_provision_shared.go` 290-316, `formatMissingModelError` in `workspace_preflight.go`
+ * 209-214 at aeec8e47, core#2594; seen on a tenant within
+ * seconds, shared/reference/platform-hosted.md). The emulator has no provisioner: it fails it at
+ * once, as it does a created non-external workspace.
+ */
+const MISSING_MODEL_ERROR =
+  "this workspace reached provisioning with no model set. The platform does not pick a default model — choose one under Config → Model (or set the MODEL workspace secret) and retry. Provisioning is refused rather than silently running an arbitrary model.";
+
+/**
+ * `POST /workspaces/:id/resume` (`workspace_restart.go` 1920-2230 at aeec8e47; 419-493 at
+ * 7cf77f27; 655-727 at 50c3bdfd): `404 "workspace not found or not paused"`; `503 "provisioner not
+ * available"` (the emulator plays a 2026-04 server without one for an external workspace, as the
+ * setup external agents meet); `409 parent workspace "<name>" is paused — resume it first`; 2026-08
+ * `409` with `descendants` unless `?cascade=true`; then the workspace and its paused descendants go
+ * `provisioning` and the answer is `200 {"status":"provisioning","resumed_count"}`. 2026-08 then
+ * fails each provision (`failed`, `WORKSPACE_PROVISION_FAILED` with `MISSING_MODEL`): the agent
+ * brings its workspace back by registering again. 2026-05 leaves it `provisioning` (a heartbeat or
+ * a registration lifts it to `online`).
+ */
 export function resume(platform: Platform, ctx: Ctx, id: string): void {
   const w = platform.ws(id);
-  if (w === undefined || w.status === "removed")
-    throw new HttpError(404, { error: "workspace not found" });
-  if (w.status !== "paused") throw new HttpError(409, { error: "workspace is not paused" });
-  // The April 2026 server re-provisions a container on resume, and without a provisioner (the
-  // setup external agents meet) refuses: an external agent resumes its workspace by registering.
+  if (w === undefined || w.status !== "paused")
+    throw new HttpError(404, { error: "workspace not found or not paused" });
   if (!platform.latest && w.runtime === "external")
     throw new HttpError(503, { error: "provisioner not available" });
   for (let p = w.parentId === null ? undefined : platform.ws(w.parentId); p !== undefined;) {
     if (p.status === "paused")
-      throw new HttpError(409, { error: "cannot resume: an ancestor workspace is paused" });
+      throw new HttpError(409, {
+        error: `parent workspace "${p.name}" is paused — resume it first`,
+      });
     p = p.parentId === null ? undefined : platform.ws(p.parentId);
   }
-  // The real server provisions a container; the emulator hands an external workspace back to
-  // its agent, which must register again (pause blanked its URL).
-  const next = platform.latest ? "awaiting_agent" : "provisioning";
-  const all = [w, ...platform.descendants(id).filter((d) => d.status === "paused")];
-  for (const x of all) platform.setStatus(x, next, "WORKSPACE_PROVISIONING", { name: x.name });
+  const below = reached(platform, id, (d) => d.status === "paused");
+  requireCascade(platform, ctx, "resume", below);
+  const all = [w, ...below];
+  for (const x of all)
+    platform.setStatus(x, "provisioning", "WORKSPACE_PROVISIONING", {
+      name: x.name,
+      tier: x.tier,
+      runtime: x.runtime,
+    });
+  if (platform.august) {
+    for (const x of all)
+      platform.setStatus(x, "failed", "WORKSPACE_PROVISION_FAILED", {
+        error: MISSING_MODEL_ERROR,
+        code: "MISSING_MODEL",
+        issue: "2594",
+      });
+  }
   platform.changed();
-  sendJson(ctx, 200, { status: next, resumed_count: all.length });
+  sendJson(ctx, 200, { status: "provisioning", resumed_count: all.length });
 }
