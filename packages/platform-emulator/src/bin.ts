@@ -43,10 +43,14 @@ async function main(): Promise<void> {
   }
   try {
     const created = await createStartupWorkspaces(emu.admin, cli.workspaces);
+    const orgId = emu.orgId;
     const files =
-      cli.envDir === undefined ? undefined : await writeEnvFiles(cli.envDir, emu.url, created);
+      cli.envDir === undefined
+        ? undefined
+        : await writeEnvFiles(cli.envDir, emu.url, created, orgId);
     let text = "";
-    for (const ws of created) text += `\n${describeWorkspace(emu.url, ws, files?.get(ws.name))}`;
+    for (const ws of created)
+      text += `\n${describeWorkspace(emu.url, ws, files?.get(ws.name), orgId)}`;
     process.stdout.write(`${text}\n${canvasLine}`);
   } catch (err) {
     const code = err instanceof EmulatorError ? ` [${err.code}]` : "";

@@ -21,8 +21,18 @@ export const USAGE = `Usage: molecule-platform-emulator [options]
   --plugins-dir <dir>     directory of local plugins served by plugin download
   --state-file <file>     persist the org (workspaces, tokens, secrets, activity, memories, approvals) to this JSON file
                           (a --workspace it already holds is kept and gets a new token)
-  --rate-limit <n>        requests per minute per IP (default: unlimited)
-  --no-dev-mode           the A2A proxy refuses loopback/private agent URLs (production)
+  --rate-limit <n>        requests per minute per caller (the X-Molecule-Org-Id header, else the
+                          bearer, else the IP), as the platform's RATE_LIMIT (default: unlimited,
+                          as in development mode; 600 with --no-dev-mode, as in production)
+  --no-dev-mode           production (MOLECULE_ENV not development): the A2A proxy refuses
+                          loopback/private agent URLs, and the rate limit is on (600 a minute
+                          unless --rate-limit says otherwise)
+  --org-id <uuid>         run as a SaaS tenant of this org (the platform's MOLECULE_ORG_ID): every
+                          request but /health, /buildinfo, /metrics, /registry/register,
+                          /registry/heartbeat and /cp/* must carry X-Molecule-Org-Id: <uuid>; the
+                          --workspace export lines then include MOLECULE_ORG_ID
+  --offsec003-wrapping    wrap peer answers in [A2A_RESULT_FROM_PEER] markers, as the seed documents
+                          describe OFFSEC-003 (no platform server ever did; off by default)
   --lenient-agent-urls    register also accepts loopback/private URLs such as
                           http://127.0.0.1:... (the real server refuses them)
   --delegation-result-inbox-push
@@ -65,6 +75,8 @@ export function parseCli(args: string[]): CliOptions {
         "state-file": { type: "string" },
         "rate-limit": { type: "string" },
         "no-dev-mode": { type: "boolean" },
+        "org-id": { type: "string" },
+        "offsec003-wrapping": { type: "boolean" },
         "lenient-agent-urls": { type: "boolean" },
         "no-ui": { type: "boolean" },
         "delegation-result-inbox-push": { type: "boolean" },
@@ -85,6 +97,8 @@ export function parseCli(args: string[]): CliOptions {
   const rateLimit = values["rate-limit"] === undefined ? undefined : Number(values["rate-limit"]);
   if (rateLimit !== undefined && (!Number.isInteger(rateLimit) || rateLimit <= 0))
     throw invalid(`--rate-limit must be a positive integer`);
+  const orgId = values["org-id"]?.trim();
+  if (orgId === "") throw invalid("--org-id needs the organisation's id (a UUID)");
   const workspaces = parseWorkspaceSpecs(values.workspace ?? []);
   const envDir = values["env-dir"];
   if (envDir !== undefined && workspaces.length === 0)
@@ -102,6 +116,8 @@ export function parseCli(args: string[]): CliOptions {
       ...(values["state-file"] !== undefined ? { stateFile: values["state-file"] } : {}),
       ...(rateLimit !== undefined ? { rateLimit } : {}),
       devMode: values["no-dev-mode"] !== true,
+      ...(orgId !== undefined ? { orgId } : {}),
+      ...(values["offsec003-wrapping"] === true ? { offsec003Wrapping: true } : {}),
       lenientAgentUrls: values["lenient-agent-urls"] === true,
       ui: values["no-ui"] !== true,
       delegationResultInboxPush: values["delegation-result-inbox-push"] === true,

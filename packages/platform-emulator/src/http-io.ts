@@ -26,6 +26,14 @@ export const SECURITY_HEADERS: Record<string, string> = {
   "Content-Security-Policy": "default-src 'self'",
 };
 
+/**
+ * Removes the security headers from an answer given before the server's `SecurityHeaders`
+ * middleware runs (the rate limiter's 429, the tenant guard's refusals: `router.go` at aeec8e47).
+ */
+export function dropSecurityHeaders(ctx: Ctx): void {
+  for (const k of Object.keys(SECURITY_HEADERS)) delete ctx.headers[k];
+}
+
 const MAX_BODY = 16 << 20;
 /** Reason phrases by status code. */
 export const STATUS_TEXT = http.STATUS_CODES;

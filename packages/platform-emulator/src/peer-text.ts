@@ -1,11 +1,16 @@
-// Reading and wrapping the text of A2A payloads: OFFSEC-003 boundary markers (compat "latest"),
-// delegation result text, inbound envelope text.
+// Reading and wrapping the text of A2A payloads: OFFSEC-003 boundary markers (the
+// `offsec003Wrapping` opt-in), delegation result text, inbound envelope text.
 import { isObject } from "./util.js";
 
 export const BOUNDARY_START = "[A2A_RESULT_FROM_PEER]";
 export const BOUNDARY_END = "[/A2A_RESULT_FROM_PEER]";
 
-/** Wraps every text part of a peer's JSON-RPC result in OFFSEC-003 markers (compat "latest"). */
+/**
+ * Wraps every text part of a peer's JSON-RPC result in OFFSEC-003 markers: the `offsec003Wrapping`
+ * opt-in only. It models the seed documents' description of OFFSEC-003, which was the May-2026
+ * in-container Python runtime (`workspace/_sanitize_a2a.py`, a2050996, wrapping results that
+ * runtime showed its own model), never a platform server: no server wraps a peer's answer.
+ */
 export function wrapPeerResult(body: unknown): boolean {
   if (!isObject(body)) return false;
   const result = body["result"];

@@ -37,6 +37,10 @@ export interface PlatformSettings {
   ui: boolean;
   /** 2026-08: the server's `MOLECULE_A2A_ALWAYS_AUTH` (pushes to IP-literal URLs carry the bearer too). */
   a2aAlwaysAuth: boolean;
+  /** The server's `MOLECULE_ORG_ID`: the tenant guard is on (tenant-guard.ts). */
+  orgId: string | undefined;
+  /** Opt-in: peer answers wrapped in OFFSEC-003 markers (no server did this; peer-text.ts). */
+  offsec003Wrapping: boolean;
 }
 
 /** Sees every event the platform emits, org-wide (the canvas feed); installed on first use. */
@@ -72,6 +76,14 @@ const UNRECORDED = new Set([
   "WORKSPACE_HEARTBEAT",
   "A2A_RESPONSE",
 ]);
+/** The rate limiter's window of one caller key (`ratelimit.go`'s bucket): tokens left, its start. */
+export interface RateBucket {
+  tokens: number;
+  start: number;
+}
+
+/** The server's `RATE_LIMIT` default (`router.go` at aeec8e47). */
+const DEFAULT_RATE_LIMIT = 600;
 /** How long the proxy keeps an idle connection to an agent (shorter than Node's default 5 s). */
 const POOL_IDLE_MS = 4_000;
 /** Structure events kept per workspace (the history route answers the 100 newest). */
@@ -97,7 +109,8 @@ export class Platform {
   /** Times of the last accepted heartbeats per workspace (newest last, at most 1,000 each). */
   readonly heartbeatLog = new Map<string, number[]>();
   readonly inflight = new Map<string, Set<() => void>>();
-  readonly rl = new Map<string, { start: number; count: number }>();
+  /** The rate limiter's windows by caller key (rate-limit.ts). */
+  readonly rl = new Map<string, RateBucket>();
   private readonly adminHash: Buffer;
   /**
    * The proxy's connection pools. An idle pooled connection is closed after `POOL_IDLE_MS`, before
@@ -139,6 +152,16 @@ export class Platform {
 
   now(): number {
     return this.s.clock.now();
+  }
+
+  /**
+   * Requests per minute per caller key, or `undefined` for no limit. The server limits outside
+   * development mode only (`RATE_LIMIT`, default 600; `ratelimit.go` at aeec8e47): `devMode: false`
+   * limits at 600 unless `rateLimit` says otherwise; with `devMode` (the default) only an explicit
+   * `rateLimit` turns the limiter on.
+   */
+  get rateLimit(): number | undefined {
+    return this.s.rateLimit ?? (this.s.devMode ? undefined : DEFAULT_RATE_LIMIT);
   }
 
   /** Whether `shutdown()` has begun (the request handler then stops tracking requests). */

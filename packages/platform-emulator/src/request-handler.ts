@@ -1,11 +1,12 @@
-// The request entry point: builds the per-request context, applies injected faults and the rate
-// limit, routes, and turns a thrown `HttpError` (or an internal bug) into the platform's answer.
+// The request entry point: builds the per-request context, applies injected faults, the rate
+// limit and the tenant guard, routes, and turns a thrown `HttpError` (or an internal bug) into the platform's answer.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { applyRequestFault } from "./faults.js";
 import { HttpError, SECURITY_HEADERS, sendJson, type Ctx } from "./http-io.js";
 import type { Platform } from "./platform.js";
 import { rateLimit } from "./rate-limit.js";
 import { route } from "./router.js";
+import { tenantGuard } from "./tenant-guard.js";
 import { bearerOf, hashToken } from "./util.js";
 
 /** Bearer -> sha256 memo: a memo of a pure function, so a revoked token still fails at once (revocation
@@ -59,7 +60,9 @@ async function run(platform: Platform, ctx: Ctx): Promise<void> {
     const handled = await applyRequestFault(platform, ctx);
     if (handled) return;
   }
+  // The server's order (`router.go` at aeec8e47): rate limit, tenant guard, then the routes.
   if (!rateLimit(platform, ctx)) return;
+  if (!tenantGuard(platform, ctx)) return;
   await route(platform, ctx);
 }
 

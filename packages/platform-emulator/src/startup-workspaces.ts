@@ -91,12 +91,16 @@ export async function createStartupWorkspaces(
   return out;
 }
 
-/** The `export` lines an agent running as `ws` needs (the variables `readMoleculeEnv()` reads). */
-function exportLines(platformUrl: string, ws: StartupWorkspace): string[] {
+/**
+ * The `export` lines an agent running as `ws` needs (the variables `readMoleculeEnv()` reads),
+ * with `MOLECULE_ORG_ID` when the emulator runs as a SaaS tenant (`--org-id`).
+ */
+function exportLines(platformUrl: string, ws: StartupWorkspace, orgId?: string): string[] {
   return [
     `export MOLECULE_PLATFORM_URL=${platformUrl}`,
     `export MOLECULE_WORKSPACE_ID=${ws.id}`,
     `export MOLECULE_WORKSPACE_TOKEN=${ws.token}`,
+    ...(orgId !== undefined ? [`export MOLECULE_ORG_ID=${orgId}`] : []),
   ];
 }
 
@@ -105,6 +109,7 @@ export function describeWorkspace(
   platformUrl: string,
   ws: StartupWorkspace,
   envFile?: string,
+  orgId?: string,
 ): string {
   const about = [
     ws.parent !== undefined ? `child of "${ws.parent}"` : "top level",
@@ -113,7 +118,7 @@ export function describeWorkspace(
   ].join(", ");
   const lines = [
     `# workspace "${ws.name}" (${about}): paste into the shell that runs its agent`,
-    ...exportLines(platformUrl, ws),
+    ...exportLines(platformUrl, ws, orgId),
   ];
   if (envFile !== undefined) lines.push(`# or: source ${envFile}`);
   return `${lines.join("\n")}\n`;
@@ -124,12 +129,13 @@ export async function writeEnvFiles(
   dir: string,
   platformUrl: string,
   workspaces: readonly StartupWorkspace[],
+  orgId?: string,
 ): Promise<Map<string, string>> {
   await mkdir(dir, { recursive: true });
   const paths = new Map<string, string>();
   for (const ws of workspaces) {
     const file = join(dir, `${ws.name}.env`);
-    await writeFile(file, `${exportLines(platformUrl, ws).join("\n")}\n`, { mode: 0o600 });
+    await writeFile(file, `${exportLines(platformUrl, ws, orgId).join("\n")}\n`, { mode: 0o600 });
     await chmod(file, 0o600);
     paths.set(ws.name, file);
   }

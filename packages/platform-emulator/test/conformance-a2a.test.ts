@@ -31,7 +31,6 @@ const ROW_KEYS = [
   "workspace_id",
 ];
 
-const START = "[A2A_RESULT_FROM_PEER]";
 /** The canvas's bearer on `emu`: none before 2026-08, the admin token on it (it refuses none). */
 const canvas = (emu: Emulator): { token?: string } =>
   emu.compat === "latest" ? { token: emu.adminToken } : {};
@@ -241,8 +240,6 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
     await agent.close();
   });
 
-  const wrapped = (t: string) =>
-    compat === "latest" ? `${START}\n${t}\n[/A2A_RESULT_FROM_PEER]` : t;
   const call = (body: unknown, extra: { raw?: string } = {}) =>
     req(emu, "POST", `/workspaces/${target.id}/a2a`, {
       ...(extra.raw !== undefined ? { raw: extra.raw } : { body }),
@@ -268,17 +265,16 @@ describe.each(["latest", "2026-04"] as const)("A2A proxy (%s)", (compat) => {
     expect(sent["content-type"]).toBe("application/json");
     expect(agent.received[before].params.message.parts[0].text).toBe("hello");
     const text = r.json.result.parts[0].text as string;
-    expect(text).toBe(
-      compat === "latest" ? `${START}\necho:hello\n[/A2A_RESULT_FROM_PEER]` : "echo:hello",
-    );
+    // Unwrapped in every contract: no server wraps a peer's answer (platform-hosted.md).
+    expect(text).toBe("echo:hello");
   });
 
-  it("OFFSEC-003 wraps Task artifact and status text parts in latest, none in 2026-04", async () => {
+  it("relays Task artifact and status text parts unchanged (no OFFSEC-003 markers)", async () => {
     const r = await call(envelope("task"));
     const res = r.json.result;
-    expect(res.artifacts[0].parts[0].text).toBe(wrapped("artifact text"));
+    expect(res.artifacts[0].parts[0].text).toBe("artifact text");
     expect(res.artifacts[0].parts[1]).toEqual({ kind: "data", data: { x: 1 } });
-    expect(res.status.message.parts[0].text).toBe(wrapped("status text"));
+    expect(res.status.message.parts[0].text).toBe("status text");
   });
 
   it("normalises shorthand bodies: jsonrpc/id added, messageId injected, other keys dropped", async () => {
@@ -705,9 +701,8 @@ describe.each(["latest", "2026-04"] as const)("activity, notify, delegate (%s)",
       return rows.length > 0;
     });
     expect(rows[0].method).toBe("delegate_result");
-    // The result text is wrapped in OFFSEC-003 markers exactly once in "latest", never in 2026-04.
-    const markers = String(rows[0].response_body.text).split("[A2A_RESULT_FROM_PEER]").length - 1;
-    expect(markers).toBe(emu.compat === "latest" ? 1 : 0);
+    // The result text as the peer answered it (`delegation.go` ~880 at aeec8e47): no markers.
+    expect(String(rows[0].response_body.text)).not.toContain("[A2A_RESULT_FROM_PEER]");
     const sent = agent.received.find((e) => e.params?.message?.messageId === id);
     expect(sent.params.message).toMatchObject({
       role: "user",

@@ -20,6 +20,16 @@ export function forgetToken(): void {
 /** A refused admin token (401): the page asks for it again. */
 export class Unauthorized extends Error {}
 
+/**
+ * The headers of every call: the admin token, and on a SaaS tenant the org id the snapshot named
+ * (as the control plane's domain router adds it on a hosted tenant).
+ */
+let orgHeader: Record<string, string> = {};
+
+function authHeaders(token: string): Record<string, string> {
+  return { ...orgHeader, Authorization: `Bearer ${token}` };
+}
+
 /** One request to the emulator with the admin token; the parsed JSON body (or text). */
 export async function call(
   token: string,
@@ -28,7 +38,7 @@ export async function call(
   body?: unknown,
   extra: Record<string, string> = {},
 ): Promise<{ status: number; json: unknown }> {
-  const headers: Record<string, string> = { ...extra, Authorization: `Bearer ${token}` };
+  const headers: Record<string, string> = { ...extra, ...authHeaders(token) };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(path, {
     method,
@@ -69,7 +79,7 @@ export async function uploadFiles(
   for (const f of files) form.append("files", f, f.name);
   const res = await fetch(`/workspaces/${workspaceId}/chat/uploads`, {
     method: "POST",
-    headers: { Authorization: `Bearer ${token}` },
+    headers: authHeaders(token),
     body: form,
     cache: "no-store",
     credentials: "omit",
@@ -88,7 +98,9 @@ export async function uploadFiles(
 export async function loadOrg(token: string): Promise<OrgSnapshot> {
   const r = await call(token, "GET", "/canvas/api/org");
   if (r.status !== 200) throw new Error(`loading the org failed: HTTP ${r.status}`);
-  return r.json as OrgSnapshot;
+  const snap = r.json as OrgSnapshot;
+  orgHeader = snap.orgId !== undefined ? { "X-Molecule-Org-Id": snap.orgId } : {};
+  return snap;
 }
 
 /** The pending approvals (the platform's expiry sweep runs first, as for `GET /approvals/pending`). */

@@ -128,6 +128,7 @@ export class CanvasFeed implements PlatformObserver {
       workspaces: [...store.workspaces.values()].map(workspaceView),
       traffic,
       approvals: this.approvals(),
+      ...(this.platform.s.orgId !== undefined ? { orgId: this.platform.s.orgId } : {}),
     };
   }
 

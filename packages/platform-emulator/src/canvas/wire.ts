@@ -85,4 +85,6 @@ export interface FeedFrame {
 export interface OrgSnapshot extends FeedFrame {
   compat: string;
   approvals: CanvasApproval[];
+  /** The org of a SaaS tenant (`orgId`): the page sends it as `X-Molecule-Org-Id` on its calls. */
+  orgId?: string;
 }

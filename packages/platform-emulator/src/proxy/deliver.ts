@@ -180,7 +180,9 @@ export async function deliver(
       if (caller !== undefined) caller.lastOutboundAt = platform.now();
       if (callerId === null)
         platform.emit(target.id, "A2A_RESPONSE", { response_body: parsed ?? null });
-      if (platform.latest && parsed !== undefined) {
+      // Peer answers pass through unchanged: no server wraps them (platform-hosted.md, last
+      // section). `offsec003Wrapping` opts into the seed documents' OFFSEC-003 markers.
+      if (platform.s.offsec003Wrapping && parsed !== undefined) {
         const copy = JSON.parse(raw.toString("utf8")) as unknown;
         if (wrapPeerResult(copy))
           return {

@@ -167,7 +167,7 @@ export function finishDelegation(platform: Platform, delegationId: string, body:
     status: "completed",
     error_detail: null,
     response_body: {
-      text: platform.latest ? `${BOUNDARY_START}\n${stored}\n${BOUNDARY_END}` : stored,
+      text: platform.s.offsec003Wrapping ? `${BOUNDARY_START}\n${stored}\n${BOUNDARY_END}` : stored,
       delegation_id: delegationId,
     },
     delegationId,
