@@ -467,6 +467,7 @@ export class RemoteAgent<
       await this.#answers.stop(this.#o.drainTimeoutMs ?? 10_000, persistent);
       await this.#pollSource?.flush();
       await this.#pollSource?.checkpoint(reason);
+      await this.#state.flush(); // what push delivery learned of its platform is kept too
       await this.#defaultStore?.release();
       await this.#tasks.settled();
       this.#tasks.cancel();

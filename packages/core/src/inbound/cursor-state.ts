@@ -49,6 +49,19 @@ export interface CursorState {
   pushDeliveries?: PushDeliveryEntry[];
   /** Messages dead-lettered by the delivery limit (`maxDeliveries`), oldest first (bounded). */
   deadLetters?: DeadLetterRecord[];
+  /** What a push agent learned about its platform's bearer (kept so a restart opens no window). */
+  platformPush?: PlatformPushRecord;
+}
+
+/**
+ * What a push agent learned about its platform (see {@link CursorState.platformPush}): the secret
+ * itself is never stored, only the SHA-256 of the header that carries it.
+ */
+export interface PlatformPushRecord {
+  /** SHA-256 (hex) of `Bearer <platform_inbound_secret>`, the newest secret the platform sent. */
+  bearer?: string;
+  /** The platform said it sends that bearer with every push (its heartbeat answers `generation`). */
+  signs?: boolean;
 }
 
 /** A pushed message's unsettled deliveries (see {@link CursorState.pushDeliveries}). */

@@ -10,6 +10,7 @@ export type {
   DeadLetterRecord,
   InFlightEntry,
   OutboxRecord,
+  PlatformPushRecord,
   PushDeliveryEntry,
 } from "./cursor-state.js";
 export { InboundGapWarning } from "./gap-warning.js";

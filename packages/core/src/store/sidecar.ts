@@ -63,6 +63,16 @@ export function parseSidecar(value: unknown): Sidecar | undefined {
       deadAt: typeof e.deadAt === "string" ? e.deadAt : "",
     }));
   }
+  const platform = v.platformPush;
+  if (platform && typeof platform === "object" && !Array.isArray(platform)) {
+    const p = platform as Record<string, unknown>;
+    out.platformPush = {
+      ...(typeof p.bearer === "string" && /^[0-9a-f]{64}$/.test(p.bearer)
+        ? { bearer: p.bearer }
+        : {}),
+      ...(p.signs === true ? { signs: true } : {}),
+    };
+  }
   return out;
 }
 

@@ -12,6 +12,7 @@ import { boundedKey } from "../inbound/index.js";
 import { MoleculeStoreError } from "./cursor-store.js";
 import type { CursorState, CursorStore } from "../inbound/index.js";
 import type { DeadLetterRecord, OutboxRecord, PushDeliveryEntry } from "../inbound/index.js";
+import type { PlatformPushRecord } from "../inbound/index.js";
 import { describe } from "../transport/index.js";
 import { setImmediate } from "../runtime/index.js";
 
@@ -95,6 +96,7 @@ export class AgentStateStore {
   #outboxOf: (() => OutboxRecord[]) | undefined;
   #push: readonly PushDeliveryEntry[] = NONE;
   #dead: readonly DeadLetterRecord[] = NONE;
+  #platform: PlatformPushRecord | undefined;
   /** The last write (none before the first). */
   #chain: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
@@ -167,7 +169,7 @@ export class AgentStateStore {
   async load(): Promise<CursorState | undefined> {
     const state = await this.#load();
     if (!state) return undefined;
-    const { outbox: _o, pushDeliveries: _p, deadLetters: _d, ...rest } = state;
+    const { outbox: _o, pushDeliveries: _p, deadLetters: _d, platformPush: _f, ...rest } = state;
     return rest;
   }
 
@@ -179,6 +181,19 @@ export class AgentStateStore {
   /** The push delivery counts stored by a previous run. */
   async loadPush(): Promise<PushDeliveryEntry[]> {
     return [...((await this.#load())?.pushDeliveries ?? [])];
+  }
+
+  /** What a push agent learned about its platform, as a previous run stored it. */
+  async loadPlatformPush(): Promise<PlatformPushRecord | undefined> {
+    await this.#load();
+    return this.#platform;
+  }
+
+  /** Saves what a push agent learned about its platform (merged with the rest). */
+  async savePlatformPush(record: PlatformPushRecord): Promise<void> {
+    await this.#load();
+    this.#platform = record;
+    await this.#write();
   }
 
   /** The messages dead-lettered by the delivery limit, oldest first. */
@@ -244,8 +259,9 @@ export class AgentStateStore {
     this.#loaded ??= (this.#inner?.load() ?? Promise.resolve(undefined)).then(
       (state) => {
         if (state) {
-          const { outbox, pushDeliveries, deadLetters, ...rest } = state;
+          const { outbox, pushDeliveries, deadLetters, platformPush, ...rest } = state;
           this.#poll = rest;
+          this.#platform = platformPush;
           this.#outbox = outbox ?? NONE;
           this.#push = pushDeliveries?.map(boundedPush) ?? NONE;
           this.#dead = deadLetters?.map(boundedDead) ?? NONE;
@@ -331,6 +347,7 @@ export class AgentStateStore {
         : (this.#outbox as OutboxRecord[]);
     if (this.#push.length > 0) state.pushDeliveries = this.#push as PushDeliveryEntry[];
     if (this.#dead.length > 0) state.deadLetters = this.#dead as DeadLetterRecord[];
+    if (this.#platform !== undefined) state.platformPush = this.#platform;
     return state;
   }
 

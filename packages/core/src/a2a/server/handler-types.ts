@@ -1,5 +1,6 @@
 // The public contract of the A2A push endpoint: its options, what `onMessage` receives and may
 // return, and the handler object both HTTP adapters are reached through.
+import type { PlatformSecretSource } from "./platform-auth.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CardSigningOptions } from "../card-signature.js";
 import type { AgentCard, A2AMessage, A2ATask } from "../types.js";
@@ -119,6 +120,17 @@ export interface A2AHandlerOptions {
    * construction, so a missing secret never opens the endpoint.
    */
   pathSecret: string | false;
+  /**
+   * Only the platform may push: every POST must carry `Authorization: Bearer <secret>`, the
+   * `platform_inbound_secret` register and every heartbeat answer (August-2026 platforms send it
+   * with each push). Checked before the body is read, in constant time: another bearer, or none,
+   * is refused `401`; while a function returns no secret, `503` with `Retry-After` (nothing runs
+   * that cannot be checked). A function is called again with `true` after a mismatch, to pick up a
+   * rotated secret (`platformSecretOf(client)` from `@molecule-ai/agent-core/adapters` asks the
+   * platform with a heartbeat). GETs (the card) are left to the path secret. Unset: no check (an
+   * endpoint whose caller is not the platform, or one behind your own authentication).
+   */
+  platformSecret?: PlatformSecretSource;
   /** Request body limit in bytes (default 1 MiB); larger bodies get HTTP 413. */
   maxBodyBytes?: number;
   /** Maximum JSON nesting depth of a request (default 64). */

@@ -18,6 +18,7 @@ import { dispatchRpc } from "./jsonrpc.js";
 import { A2AMethods } from "./methods.js";
 import { ContextIds } from "./context-ids.js";
 import { NodeAdapter } from "./node-adapter.js";
+import { PlatformSecretCheck, refusePlatformFetch, refusePlatformNode } from "./platform-auth.js";
 import { claimedOnMessage, claimsOf } from "./push-claims.js";
 import type { restCall } from "./rest-call.js";
 import { EndpointRoutes } from "./routes.js";
@@ -49,6 +50,8 @@ class A2AEndpoint implements A2AHandler {
   readonly #methods: A2AMethods;
   readonly #push: PushNotifications | undefined;
   readonly #node: NodeAdapter;
+  /** The `platformSecret` option's check, when set. */
+  readonly #platform: PlatformSecretCheck | undefined;
 
   constructor(options: A2AHandlerOptions) {
     if (typeof options?.onMessage !== "function") {
@@ -57,6 +60,10 @@ class A2AEndpoint implements A2AHandler {
         "createA2AHandler: onMessage must be a function (message, ctx) => result.",
       );
     }
+    this.#platform =
+      options.platformSecret === undefined
+        ? undefined
+        : new PlatformSecretCheck(options.platformSecret);
     const streaming = options.streaming === true;
     const store = taskStoreOf(options);
     const workspaceId = workspaceIdOf(options);
@@ -151,12 +158,21 @@ class A2AEndpoint implements A2AHandler {
     this.#node = new NodeAdapter(this.#core);
   }
 
-  handleNode(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
-    return this.#node.handle(req, res, body);
+  async handleNode(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
+    if (this.#platform !== undefined) {
+      const verdict = await this.#platform.verdict(req.method, req.headers.authorization);
+      if (verdict !== "pass") return refusePlatformNode(req, res, verdict);
+    }
+    return await this.#node.handle(req, res, body);
   }
 
-  handleFetch(request: Request): Promise<Response> {
-    return handleFetch(this.#core, request);
+  async handleFetch(request: Request): Promise<Response> {
+    if (this.#platform !== undefined) {
+      const auth = request.headers.get("authorization");
+      const verdict = await this.#platform.verdict(request.method, auth);
+      if (verdict !== "pass") return refusePlatformFetch(verdict);
+    }
+    return await handleFetch(this.#core, request);
   }
 
   async close(): Promise<void> {

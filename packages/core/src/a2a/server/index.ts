@@ -21,7 +21,21 @@ export {
 // Internal: a node:http refusal closes its connection instead of draining the body (org/transcript).
 export { closeUnread, lingerUnread } from "./http-checks.js";
 export { ConnectionLimit } from "./connection-limit.js";
-export { derivePathSecret, generatePathSecret, verifyBearer } from "./secret.js";
+export {
+  bearerDigest,
+  derivePathSecret,
+  generatePathSecret,
+  verifyBearer,
+  verifyBearerDigest,
+} from "./secret.js";
+// Internal: the answers of a push endpoint to a POST without the platform's bearer.
+export {
+  PLATFORM_AUTH_RETRY_AFTER_S,
+  refusePlatformFetch,
+  refusePlatformNode,
+  type PlatformAuthVerdict,
+  type PlatformSecretSource,
+} from "./platform-auth.js";
 // Internal: a push agent's framework handler answers its path before the server loads.
 export { endpointPathOf } from "./endpoint-path.js";
 export {

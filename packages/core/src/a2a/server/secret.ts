@@ -67,6 +67,23 @@ export function verifyBearer(
   secret: string | undefined,
 ): boolean {
   if (typeof secret !== "string" || secret === "") return false;
+  return verifyBearerDigest(authorization, bearerDigest(secret));
+}
+
+/**
+ * The SHA-256 (hex) of `Bearer <secret>`: what a store keeps instead of the secret, and what
+ * {@link verifyBearerDigest} compares a request's header with.
+ */
+export function bearerDigest(secret: string): string {
+  return sha256Hex(`Bearer ${secret}`);
+}
+
+/** {@link verifyBearer} against a {@link bearerDigest} (constant time over both digests). */
+export function verifyBearerDigest(
+  authorization: string | null | undefined,
+  digest: string,
+): boolean {
   const given = utf8Bytes(sha256Hex(typeof authorization === "string" ? authorization : ""));
-  return timingSafeEqual(given, utf8Bytes(sha256Hex(`Bearer ${secret}`)));
+  const want = utf8Bytes(digest);
+  return given.length === want.length && timingSafeEqual(given, want);
 }

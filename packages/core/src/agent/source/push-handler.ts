@@ -9,7 +9,7 @@ import type { A2AMessage, A2ATaskStore, AgentCard } from "../../a2a/index.js";
 import { type Logger, describe } from "../../transport/index.js";
 import type { AgentPlatformClient, PushHandlerOptions, RemoteAgentOptions } from "../types.js";
 import type { AgentFiles } from "./agent-files.js";
-import { PlatformBearer } from "./platform-bearer.js";
+import { PlatformBearer, type PlatformPushAuth } from "./platform-bearer.js";
 
 /** What {@link createAgentPushHandler} needs from the agent. */
 export interface AgentPushHandlerInput {
@@ -34,6 +34,8 @@ export interface AgentPushHandlerInput {
   client: Pick<AgentPlatformClient, "workspaceId" | "files">;
   /** The agent's files: the handler also serves the platform's chat-file forwards. */
   files: AgentFiles;
+  /** What the agent knows of its platform's bearer: every POST is judged by it. */
+  auth: PlatformPushAuth;
 }
 
 /**
@@ -80,22 +82,16 @@ export function createAgentPushHandler(
     publicUrl === undefined || secret === false || secret === undefined
       ? publicUrl
       : `${publicUrl.replace(/\/+$/, "")}/${secret as string}`;
-  const bearer = new PlatformBearer({
-    secret: () => input.client.files?.inboundSecret,
-    require: delivery?.requirePlatformBearer,
-    signs: () => input.client.files?.signsPushes === true,
-    url: () => registered,
-    logger: input.logger,
-  });
+  const bearer = new PlatformBearer(input.auth, () => registered);
   return {
     endpointPath,
     async handleNode(req, res, body) {
-      if (bearer.handleNode(req, res)) return;
+      if (await bearer.handleNode(req, res)) return;
       if (!(await files.handleNode(req, res, body))) await (await a2a).handleNode(req, res, body);
     },
     async handleFetch(request) {
       return (
-        bearer.handleFetch(request) ??
+        (await bearer.handleFetch(request)) ??
         (await files.handleFetch(request)) ??
         (await (await a2a).handleFetch(request))
       );

@@ -9,7 +9,7 @@ import type { PushTranscript } from "../../org/index.js";
 import type { StartStep } from "../lifecycle/lifecycle.js";
 import type { AgentPlatformClient, PushDeliveryOptions } from "../types.js";
 import type { AgentFiles } from "./agent-files.js";
-import { PlatformBearer } from "./platform-bearer.js";
+import { PlatformBearer, type PlatformPushAuth } from "./platform-bearer.js";
 
 /** What {@link startPush} needs from the agent. */
 export interface StartPushInput {
@@ -38,6 +38,8 @@ export interface StartPushInput {
   files: AgentFiles;
   /** Aborted when the agent is stopped: ends the wait of `opts.registerWhen`. */
   signal: AbortSignal;
+  /** What the agent knows of its platform's bearer: every POST is judged by it from the first. */
+  auth: PlatformPushAuth;
 }
 
 /**
@@ -47,6 +49,8 @@ export interface StartPushInput {
  */
 export async function startPush(input: StartPushInput): Promise<string> {
   const { opts, client } = input;
+  // What a previous run learned about the platform's bearer, before the first request is judged.
+  await input.auth.open();
   let url: string;
   if (opts.server === false) {
     if (!opts.publicUrl) {
@@ -72,13 +76,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
     // Question tasks are named under a key from the path secret: stable across restarts.
     const taskKey = endpointKey(pathSecret, "task");
     let registered: string | undefined;
-    const bearer = new PlatformBearer({
-      secret: () => client.files?.inboundSecret,
-      require: opts.requirePlatformBearer,
-      signs: () => client.files?.signsPushes === true,
-      url: () => registered,
-      logger: input.logger,
-    });
+    const bearer = new PlatformBearer(input.auth, () => registered);
     // The server's code loads here, on a push agent's start (core's root import does not load it).
     const { startA2AServer } = await loadPushServer();
     const server = await startA2AServer({
@@ -93,7 +91,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
       ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
       ...(opts.streaming === true ? { streaming: true } : {}),
       extraRoutes: async (req, res) =>
-        bearer.handleNode(req, res) ||
+        (await bearer.handleNode(req, res)) ||
         (await files.handleNode(req, res)) ||
         (transcript ? await transcript(req, res) : false),
       ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
@@ -111,6 +109,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
     await step("register", (signal) =>
       client.register({ url, agentCard: card, deliveryMode: "push", signal }),
     );
+    input.auth.heard("register");
     await checkRegisteredUrl(client, url, input.logger);
   }
   return url;
