@@ -34,6 +34,8 @@ export interface StartOptions {
    * without either, `~/.molecule/<workspaceId>/.auth_token`.
    */
   tokenFile?: string;
+  /** A hosted (SaaS tenant) platform's organisation id (`MOLECULE_ORG_ID`); unset elsewhere. */
+  orgId?: string;
   /**
    * How messages arrive: `"poll"` (no public URL needed) or `"push"`: the platform calls the
    * route handler this agent serves (see {@link serveRoute}). Default: poll when the platform
@@ -90,6 +92,7 @@ export async function startAiSdkSpecialist(opts: StartOptions): Promise<StartedA
       : {
           tokenStore: new FileTokenStore({ workspaceId: opts.workspaceId, file: opts.tokenFile }),
         }),
+    ...(opts.orgId ? { orgId: opts.orgId } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
   let route: Route | undefined;

@@ -30,7 +30,7 @@ if (target) await connectOrExit(target, () => connect(target));
 else await offline(process.argv.includes("--keep"));
 
 async function connect(target: PlatformTarget): Promise<void> {
-  const { platformUrl, workspaceId, token, tokenFile, publicUrl, port, whenPaused } = target;
+  const { platformUrl, workspaceId, token, tokenFile, publicUrl, port, orgId, whenPaused } = target;
   // Push to MOLECULE_PUBLIC_URL (e.g. a tunnel to MOLECULE_PORT) when set; else poll where the
   // platform has it, push on localhost where it has not (the April 2026 platform).
   const writer = await startAiSdkSpecialist({
@@ -38,6 +38,7 @@ async function connect(target: PlatformTarget): Promise<void> {
     workspaceId,
     token,
     ...(tokenFile ? { tokenFile } : {}),
+    ...(orgId ? { orgId } : {}),
     logger: consoleLogger,
     whenPaused,
     model,

@@ -24,6 +24,8 @@ export interface Env {
   MOLECULE_WORKSPACE_ID: string;
   /** A secret (`wrangler secret put MOLECULE_WORKSPACE_TOKEN`), never a `[vars]` entry. */
   MOLECULE_WORKSPACE_TOKEN: string;
+  /** A hosted (SaaS tenant) platform's organisation id (a `[vars]` entry); unset elsewhere. */
+  MOLECULE_ORG_ID?: string | undefined;
   /** The capability segment of the push URL; unset, the Worker answers every request 503. */
   MOLECULE_PATH_SECRET: string | undefined;
   /** How often a pending approval is re-read besides the event stream, in ms (default 5 000). */
@@ -73,6 +75,7 @@ export class Writer extends Agent<Env, WriterState> {
       platformUrl: this.env.MOLECULE_PLATFORM_URL,
       workspaceId: this.env.MOLECULE_WORKSPACE_ID,
       token: this.env.MOLECULE_WORKSPACE_TOKEN,
+      orgId: this.env.MOLECULE_ORG_ID,
     });
     // A Worker has no file system: pending requests are kept in memory (an evicted agent that
     // replays a call opens a new request; see the README).

@@ -23,6 +23,8 @@ export interface StartOptions {
    * without either, `~/.molecule/<workspaceId>/.auth_token`.
    */
   tokenFile?: string;
+  /** A hosted (SaaS tenant) platform's organisation id (`MOLECULE_ORG_ID`); unset elsewhere. */
+  orgId?: string;
   /**
    * How messages arrive: `"poll"` (no public URL needed) or `"push"` (a local A2A server).
    * Default: poll when the platform supports it and no `publicUrl` is given, else push.
@@ -70,6 +72,7 @@ export async function startLangChainSpecialist(opts: StartOptions): Promise<Star
       : {
           tokenStore: new FileTokenStore({ workspaceId: opts.workspaceId, file: opts.tokenFile }),
         }),
+    ...(opts.orgId ? { orgId: opts.orgId } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
   try {

@@ -17,6 +17,7 @@ if (target) {
     MOLECULE_WORKSPACE_ID: target.workspaceId,
     ...(target.token ? { MOLECULE_WORKSPACE_TOKEN: target.token } : {}),
     ...(target.tokenFile ? { MOLECULE_WORKSPACE_TOKEN_FILE: target.tokenFile } : {}),
+    ...(target.orgId ? { MOLECULE_ORG_ID: target.orgId } : {}),
   });
   console.log(
     `MCP host joined ${target.platformUrl} as ${target.workspaceId}. Press Ctrl+C to stop.`,

@@ -48,7 +48,7 @@ async function onPlatform(
   delivery: "poll" | "push" | undefined,
   adapter: "express" | "fastify" | undefined,
 ): Promise<number> {
-  const { platformUrl, workspaceId, token, tokenFile, publicUrl, port, whenPaused } = target;
+  const { platformUrl, workspaceId, token, tokenFile, publicUrl, port, orgId, whenPaused } = target;
   const options: NestSpecialistOptions = {
     platformUrl,
     workspaceId,
@@ -58,7 +58,6 @@ async function onPlatform(
   if (whenPaused) options.whenPaused = whenPaused;
   if (token) options.token = token;
   else options.tokenStore = new FileTokenStore({ workspaceId, file: tokenFile });
-  const orgId = process.env["MOLECULE_ORG_ID"];
   if (orgId) options.orgId = orgId;
   if (adapter) options.adapter = adapter;
   // Poll where the platform has it (unless a public URL is given), else push.

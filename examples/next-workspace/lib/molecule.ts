@@ -17,6 +17,7 @@ export function platform(): PlatformClient {
     platformUrl: process.env.MOLECULE_PLATFORM_URL!,
     workspaceId: process.env.MOLECULE_WORKSPACE_ID!,
     token: process.env.MOLECULE_WORKSPACE_TOKEN!,
+    orgId: process.env.MOLECULE_ORG_ID, // a hosted (SaaS tenant) platform's org id; unset elsewhere
   }));
 }
 

@@ -10,6 +10,7 @@ const client = new PlatformClient({
   platformUrl: process.env.MOLECULE_PLATFORM_URL!,
   workspaceId: env("WORKSPACE_ID"),
   token: env("WORKSPACE_TOKEN"),
+  orgId: process.env.MOLECULE_ORG_ID, // a hosted (SaaS tenant) platform's org id; unset elsewhere
 });
 try {
   await client.register({

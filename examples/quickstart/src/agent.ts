@@ -17,6 +17,8 @@ export interface StartOptions {
    * without either, `~/.molecule/<workspaceId>/.auth_token`.
    */
   tokenFile?: string;
+  /** A hosted (SaaS tenant) platform's organisation id (`MOLECULE_ORG_ID`); unset elsewhere. */
+  orgId?: string;
   /**
    * How messages arrive: `"poll"` (no public URL needed) or `"push"` (a local A2A server).
    * Default: poll when the platform supports it and no `publicUrl` is given, else push.
@@ -50,6 +52,7 @@ export async function startEchoAgent(opts: StartOptions): Promise<StartedAgent> 
       : {
           tokenStore: new FileTokenStore({ workspaceId: opts.workspaceId, file: opts.tokenFile }),
         }),
+    ...(opts.orgId ? { orgId: opts.orgId } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
   // With a public URL the platform comes from outside: listen on every interface.

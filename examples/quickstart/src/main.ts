@@ -21,12 +21,13 @@ if (target) await connectOrExit(target, () => connect(target));
 else await offline(process.argv.includes("--keep"));
 
 async function connect(target: PlatformTarget): Promise<void> {
-  const { platformUrl, workspaceId, token, tokenFile, publicUrl, port, whenPaused } = target;
+  const { platformUrl, workspaceId, token, tokenFile, publicUrl, port, orgId, whenPaused } = target;
   const echo = await startEchoAgent({
     platformUrl,
     workspaceId,
     token,
     ...(tokenFile ? { tokenFile } : {}),
+    ...(orgId ? { orgId } : {}),
     logger: consoleLogger,
     whenPaused,
     ...(publicUrl ? { publicUrl } : {}),

@@ -29,6 +29,11 @@ export interface PlatformTarget {
   /** `MOLECULE_PORT`: the push endpoint's port (default: a free one). */
   port: number | undefined;
   /**
+   * `MOLECULE_ORG_ID`: the organisation id a hosted (SaaS tenant) platform needs on every request
+   * (sent as `X-Molecule-Org-Id`); unset for a self-hosted platform or the emulator.
+   */
+  orgId: string | undefined;
+  /**
    * `MOLECULE_WHEN_PAUSED` (`refuse`, `wait`, `resume`) or `MOLECULE_RESUME=1` (`resume`): what
    * the agent does when its workspace is paused at start (default: refuse).
    */
@@ -37,8 +42,9 @@ export interface PlatformTarget {
 
 /**
  * Reads the platform to connect to from `MOLECULE_PLATFORM_URL`, `MOLECULE_WORKSPACE_ID`,
- * `MOLECULE_WORKSPACE_TOKEN` (or `MOLECULE_WORKSPACE_TOKEN_FILE`), `MOLECULE_PUBLIC_URL` and
- * `MOLECULE_PORT` (`readMoleculeEnv`: the old names still work, with a warning). Returns
+ * `MOLECULE_WORKSPACE_TOKEN` (or `MOLECULE_WORKSPACE_TOKEN_FILE`), `MOLECULE_PUBLIC_URL`,
+ * `MOLECULE_PORT` and `MOLECULE_ORG_ID` (`readMoleculeEnv`: the old names still work, with a
+ * warning). Returns
  * `undefined` when none of the first three is set (the example runs offline); exits with code 2
  * and one line naming the variable when one of them is set and the platform URL or the workspace
  * id is missing, or the port is bad: a half-set environment is a mistake, never the offline demo.
@@ -52,7 +58,7 @@ export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformT
     process.exit(2);
   }
   for (const warning of read.warnings) console.warn(`warning: ${warning}`);
-  const { platformUrl, workspaceId, token, tokenFile, publicUrl, port } = read;
+  const { platformUrl, workspaceId, token, tokenFile, publicUrl, port, orgId } = read;
   if (!platformUrl && !workspaceId && !token && !tokenFile) return undefined;
   if (!platformUrl) {
     const set = workspaceId ? "MOLECULE_WORKSPACE_ID" : "MOLECULE_WORKSPACE_TOKEN";
@@ -74,7 +80,7 @@ export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformT
     );
     process.exit(2);
   }
-  return { platformUrl, workspaceId, token, tokenFile, publicUrl, port, whenPaused: when };
+  return { platformUrl, workspaceId, token, tokenFile, publicUrl, port, orgId, whenPaused: when };
 }
 
 /**
@@ -89,8 +95,9 @@ export async function connectOrExit(
   try {
     await connect();
   } catch (err) {
-    const { platformUrl, workspaceId } = target;
-    console.error(describeStartError(err, { platformUrl, workspaceId }) ?? String(err));
+    const { platformUrl, workspaceId, token, tokenFile } = target;
+    const named = { platformUrl, workspaceId, tokenFile: token ? undefined : tokenFile };
+    console.error(describeStartError(err, named) ?? String(err));
     process.exit(1);
   }
 }

@@ -16,6 +16,8 @@ export interface Env {
   MOLECULE_WORKSPACE_ID: string;
   /** A secret (`wrangler secret put MOLECULE_WORKSPACE_TOKEN`), never a `[vars]` entry. */
   MOLECULE_WORKSPACE_TOKEN: string;
+  /** A hosted (SaaS tenant) platform's organisation id (a `[vars]` entry); unset elsewhere. */
+  MOLECULE_ORG_ID?: string | undefined;
   /**
    * The capability segment of the push URL (`wrangler secret put MOLECULE_PATH_SECRET`). Unset,
    * the Worker answers every request `503` and runs nothing.
@@ -38,6 +40,7 @@ function platform(env: Env): PlatformClient {
     platformUrl: env.MOLECULE_PLATFORM_URL,
     workspaceId: env.MOLECULE_WORKSPACE_ID,
     token: env.MOLECULE_WORKSPACE_TOKEN,
+    orgId: env.MOLECULE_ORG_ID,
   }));
 }
 

@@ -100,7 +100,7 @@ describe.each(examples)("%s on a first run that goes wrong", { timeout: 60_000 }
     ]);
     expect([token.code, removed.code, down.code]).toEqual([1, 1, 1]);
     expect(errorLines(token.stderr)).toEqual([
-      "the platform rejected the workspace token (401): set MOLECULE_WORKSPACE_TOKEN (or the file MOLECULE_WORKSPACE_TOKEN_FILE names) to the token the platform issued for this workspace (the canvas shows it once when the workspace is created; after a rotation, the new one)",
+      "the platform rejected the workspace token (401): set MOLECULE_WORKSPACE_TOKEN to the token the platform issued for this workspace (the canvas shows it once when the workspace is created; after a rotation, the new one)",
     ]);
     expect(errorLines(removed.stderr)).toEqual([
       `workspace ${gone.id} was removed from the platform: create a new workspace and set MOLECULE_WORKSPACE_ID and MOLECULE_WORKSPACE_TOKEN to its id and token`,

@@ -54,7 +54,7 @@ describe("molecule-agent connect: first contact", { timeout: 60_000 }, () => {
     });
     expect(await r.exit).toBe(2);
     expect(oneLine(r.err())).toBe(
-      "[molecule] the platform rejected the workspace token (401): set MOLECULE_WORKSPACE_TOKEN or --token (or the file MOLECULE_WORKSPACE_TOKEN_FILE or --token-file names) to the token the platform issued for this workspace (the canvas shows it once when the workspace is created; after a rotation, the new one)",
+      "[molecule] the platform rejected the workspace token (401): set MOLECULE_WORKSPACE_TOKEN or --token to the token the platform issued for this workspace (the canvas shows it once when the workspace is created; after a rotation, the new one)",
     );
   });
 

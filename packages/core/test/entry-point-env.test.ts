@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { isMoleculeError, pickDelivery, readMoleculeEnv } from "../src/index.js";
 
 describe("readMoleculeEnv", () => {
-  it("reads the six variables", () => {
+  it("reads the seven variables", () => {
     expect(
       readMoleculeEnv({
         MOLECULE_PLATFORM_URL: "https://p.example",
@@ -12,6 +12,7 @@ describe("readMoleculeEnv", () => {
         MOLECULE_WORKSPACE_TOKEN: " tok ",
         MOLECULE_PUBLIC_URL: "https://agent.example",
         MOLECULE_PORT: "8080",
+        MOLECULE_ORG_ID: " 0f9e2a51-org ",
       }),
     ).toEqual({
       platformUrl: "https://p.example",
@@ -20,6 +21,7 @@ describe("readMoleculeEnv", () => {
       tokenFile: undefined,
       publicUrl: "https://agent.example",
       port: 8080,
+      orgId: "0f9e2a51-org",
       warnings: [],
     });
   });

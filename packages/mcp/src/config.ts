@@ -225,7 +225,7 @@ export function readMcpConfig(
       token: tokens[i],
       ...(tokenFile !== undefined ? { tokenFile } : {}),
     })),
-    orgId: env["MOLECULE_ORG_ID"]?.trim() || undefined,
+    orgId: base.orgId,
     stateDir: values.stateDir ?? env["MOLECULE_MCP_STATE_DIR"] ?? join(homedir(), ".molecule"),
     name: name || "MCP host",
     maxUnread,

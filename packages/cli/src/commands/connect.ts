@@ -269,6 +269,7 @@ function startFailed(err: unknown, opts: ConnectOptions): CliError {
     flags: true,
     platformUrl: opts.platformUrl,
     workspaceId: opts.workspaceId,
+    tokenFile: opts.token?.trim() ? undefined : opts.tokenFile?.trim() || undefined,
   });
   return new CliError(line ?? `could not start: ${(err as Error).message}`, {
     exitCode: 2,

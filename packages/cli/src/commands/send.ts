@@ -51,10 +51,11 @@ export function registerSendCommand(program: Command): void {
       } catch (err) {
         // One line: ours, or what a first contact's failure means (token, platform, workspace).
         const { platformUrl, workspaceId } = opts;
+        const tokenFile = opts.token?.trim() ? undefined : opts.tokenFile?.trim() || undefined;
         const line =
           err instanceof CliError
             ? err.message
-            : (describeStartError(err, { flags: true, platformUrl, workspaceId }) ??
+            : (describeStartError(err, { flags: true, platformUrl, workspaceId, tokenFile }) ??
               (err as Error).message);
         process.stderr.write(`${PREFIX} ${line}\n`);
         process.exitCode = err instanceof CliError ? err.exitCode : 1;

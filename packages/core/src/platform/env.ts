@@ -22,13 +22,20 @@ export interface MoleculeEnv {
   publicUrl: string | undefined;
   /** `MOLECULE_PORT`: the port of the push endpoint. */
   port: number | undefined;
+  /**
+   * `MOLECULE_ORG_ID`: the organisation id of a hosted (SaaS tenant) platform, passed as `orgId`
+   * and sent as `X-Molecule-Org-Id`. A tenant refuses every request but register and heartbeat
+   * without it (400 `org_id_required`) and answers an empty 404 to a wrong one.
+   */
+  orgId: string | undefined;
   /** One message per deprecated variable in use: print them. */
   warnings: string[];
 }
 
 /**
  * Reads `MOLECULE_PLATFORM_URL`, `MOLECULE_WORKSPACE_ID`, `MOLECULE_WORKSPACE_TOKEN`,
- * `MOLECULE_WORKSPACE_TOKEN_FILE`, `MOLECULE_PUBLIC_URL` and `MOLECULE_PORT`. An old name (`MOLECULE_URL`, `WORKSPACE_ID`,
+ * `MOLECULE_WORKSPACE_TOKEN_FILE`, `MOLECULE_PUBLIC_URL`, `MOLECULE_PORT` and `MOLECULE_ORG_ID`.
+ * An old name (`MOLECULE_URL`, `WORKSPACE_ID`,
  * `MOLECULE_REPORTED_URL`) is used when its new one is unset, with a deprecation warning in
  * `warnings`. A `MOLECULE_PORT` that is not a port number throws `invalid_argument`.
  */
@@ -61,6 +68,7 @@ export function readMoleculeEnv(env: NodeJS.ProcessEnv = process.env): MoleculeE
     tokenFile: token === undefined ? read("MOLECULE_WORKSPACE_TOKEN_FILE") : undefined,
     publicUrl: read("MOLECULE_PUBLIC_URL", "MOLECULE_REPORTED_URL"),
     port,
+    orgId: read("MOLECULE_ORG_ID"),
     warnings,
   };
 }

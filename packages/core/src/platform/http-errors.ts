@@ -38,19 +38,69 @@ export function errorText(body: unknown, known: readonly string[]): string | und
 /** Per-status message overrides for one operation. */
 export type Hints = Partial<Record<number, string>>;
 
+/** What a request carried that its error message may depend on (see {@link httpError}). */
+export interface RequestContext {
+  /** The org id sent as `X-Molecule-Org-Id` (`orgId`, `MOLECULE_ORG_ID`), if any. */
+  orgId?: string | undefined;
+}
+
+/** Whether a response body is empty (no bytes, or only whitespace). */
+function isEmptyBody(body: unknown): boolean {
+  return body === undefined || body === null || (typeof body === "string" && body.trim() === "");
+}
+
+/**
+ * A hosted (SaaS tenant) platform's refusal, read from its tenant guard
+ * (`middleware/tenant_guard.go`), or `undefined`. Without `X-Molecule-Org-Id` a tenant answers
+ * every route but register and heartbeat `400 {"code":"TENANT_ORG_HEADER_REQUIRED",...}`:
+ * `org_id_required`. With a wrong one it answers a bare `404` with an empty body, the same as for
+ * a workspace it does not hold (a tenant must not be probeable). The platform's own 404s carry a
+ * body (JSON; for a route it does not have, gin's text "404 page not found"), so an empty 404 to
+ * a request that sent an org id is `org_or_workspace_not_found`. Neither is retryable.
+ */
+export function tenantRefusal(
+  res: HttpResponse,
+  op: string,
+  known: readonly string[],
+  context: RequestContext = {},
+): MoleculeError | undefined {
+  const { status } = res;
+  const code = (res.body as { code?: unknown } | null | undefined)?.code;
+  if (status === 400 && code === "TENANT_ORG_HEADER_REQUIRED") {
+    return new MoleculeError(
+      context.orgId
+        ? `${op}: the platform is a SaaS tenant and needs its organisation id (400 TENANT_ORG_HEADER_REQUIRED), but the X-Molecule-Org-Id header this client sent did not arrive: check proxies between here and the platform`
+        : `${op}: the platform is a SaaS tenant and needs its organisation id (400 TENANT_ORG_HEADER_REQUIRED): set MOLECULE_ORG_ID (or pass orgId) to your organisation's id`,
+      { status, body: redactDeep(res.body, known), code: "org_id_required", retryable: false },
+    );
+  }
+  if (status === 404 && context.orgId && isEmptyBody(res.body)) {
+    return new MoleculeNotFoundError(
+      `${op} found nothing (404 with an empty body): the org id is wrong, or the workspace does not exist (a SaaS tenant answers both alike): check MOLECULE_ORG_ID (orgId) and MOLECULE_WORKSPACE_ID`,
+      { status, body: redactDeep(res.body, known), code: "org_or_workspace_not_found" },
+    );
+  }
+  return undefined;
+}
+
 /**
  * Builds the typed error for a non-2xx response of operation `op`. Every error built from a
  * response is built here or in {@link expectShape}: both mask the `known` secrets (the caller's
  * tokens) in everything taken from the response, since a hostile or broken server may echo them.
+ * A SaaS tenant's refusal ({@link tenantRefusal}) wins over the operation's `hints`.
  *
  * @param known - Secrets to mask in the message and the attached body.
+ * @param context - What the request carried (its org id).
  */
 export function httpError(
   res: HttpResponse,
   op: string,
   known: readonly string[],
   hints: Hints = {},
+  context: RequestContext = {},
 ): MoleculeError {
+  const tenant = tenantRefusal(res, op, known, context);
+  if (tenant) return tenant;
   const status = res.status;
   const body = redactDeep(res.body, known);
   const detail = errorText(res.body, known);

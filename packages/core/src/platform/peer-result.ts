@@ -12,7 +12,7 @@ import {
 import type { HttpResponse } from "../transport/index.js";
 import { redactDeep, redactText } from "../transport/index.js";
 import { jsonRpcResponseSchema, parseWire, pollQueuedSchema, queuedSchema } from "../wire/index.js";
-import { clip, errorText, ok } from "./http-errors.js";
+import { clip, errorText, ok, tenantRefusal } from "./http-errors.js";
 import type { PeerCallResult } from "./peer-types.js";
 import type { PlatformSession } from "./session.js";
 
@@ -218,6 +218,9 @@ export function peerFailure(
   const said = detail ? ` "${detail}"` : "";
   const body = redactDeep(res.body, s.known);
   if (via === "proxy") {
+    // A peer's own error reaches the caller wrapped in JSON: an empty 404 is the tenant's.
+    const tenant = tenantRefusal(res, "callPeer", s.known, { orgId: s.orgId });
+    if (tenant) return tenant;
     if (status === 401) {
       return new MoleculeAuthError(
         `the platform rejected this workspace's token for the peer call (401${said}); check the token, or whether this workspace was removed`,

@@ -34,6 +34,8 @@ export interface SpareStream {
 /** The shared state of one {@link PlatformClient}; internal, never exported from the package. */
 export class PlatformSession {
   readonly workspaceId: string;
+  /** The org id sent as `X-Molecule-Org-Id` (SaaS tenants), if any. */
+  readonly orgId: string | undefined;
   readonly transport: HttpTransport;
   readonly logger: Logger | undefined;
   readonly peerTimeoutMs: number;
@@ -77,6 +79,7 @@ export class PlatformSession {
             "set MOLECULE_WORKSPACE_ID (or pass workspaceId) to the id the canvas or the platform emulator shows",
           )
         : requireId(options.workspaceId, "workspaceId");
+    this.orgId = options.orgId || undefined;
     this.transport = new HttpTransport({
       baseUrl: options.platformUrl,
       getToken: () => this.#token,
@@ -227,7 +230,7 @@ export class PlatformSession {
 
   /** The typed error of a non-2xx answer to `op`. */
   fail(res: HttpResponse, op: string, hints?: Hints): MoleculeError {
-    return httpError(res, op, this.known, hints);
+    return httpError(res, op, this.known, hints, { orgId: this.orgId });
   }
 
   /** Validates a 2xx body against `schema` (see `expectShape`), masking this client's token. */

@@ -13,6 +13,12 @@ export interface DescribeStartErrorOptions {
   platformUrl?: string | undefined;
   /** The workspace id, named when it was removed or is paused. */
   workspaceId?: string | undefined;
+  /**
+   * The token file the token was read from (`MOLECULE_WORKSPACE_TOKEN_FILE`), when one was set and
+   * no token was given: a rejected token then names that file. Otherwise it names
+   * `MOLECULE_WORKSPACE_TOKEN`, the variable the quickstarts read.
+   */
+  tokenFile?: string | undefined;
 }
 
 /** The first `code` (a string) on `err` or its causes. */
@@ -38,7 +44,8 @@ function portOf(err: unknown): number | undefined {
 
 /**
  * One line saying why an agent could not start and what to do, for the failures a first run
- * meets: a wrong token, a token file that cannot be used, a removed workspace, a paused workspace,
+ * meets: a wrong token, a token file that cannot be used, a SaaS tenant's missing or wrong org
+ * id, a removed workspace, a paused workspace,
  * a platform that cannot be reached, a push port already in use, a delivery the platform lacks. `undefined` for any other
  * error (print its message).
  *
@@ -59,8 +66,17 @@ export function describeStartError(
   const ws = options.workspaceId ? `workspace ${options.workspaceId}` : "the workspace";
   const status = (err as { status?: unknown } | null)?.status;
   switch (codeOf(err)) {
-    case "unauthorized":
-      return `the platform rejected the workspace token (401): set ${name("MOLECULE_WORKSPACE_TOKEN", "--token")} (or the file ${name("MOLECULE_WORKSPACE_TOKEN_FILE", "--token-file")} names) to the token the platform issued for this workspace (the canvas shows it once when the workspace is created; after a rotation, the new one)`;
+    case "unauthorized": {
+      const issued =
+        "the token the platform issued for this workspace (the canvas shows it once when the workspace is created; after a rotation, the new one)";
+      return options.tokenFile
+        ? `the platform rejected the workspace token read from ${options.tokenFile} (401): write into that file (${name("MOLECULE_WORKSPACE_TOKEN_FILE", "--token-file")}) ${issued}`
+        : `the platform rejected the workspace token (401): set ${name("MOLECULE_WORKSPACE_TOKEN", "--token")} to ${issued}`;
+    }
+    case "org_id_required":
+      return `the platform is a SaaS tenant and needs its organisation id: set ${name("MOLECULE_ORG_ID", "--org-id")} to your organisation's id (when it is set, something between here and the platform drops the X-Molecule-Org-Id header)`;
+    case "org_or_workspace_not_found":
+      return `the platform answered 404 with an empty body: the org id is wrong, or ${ws} does not exist (a SaaS tenant answers both alike): check ${name("MOLECULE_ORG_ID", "--org-id")} and ${name("MOLECULE_WORKSPACE_ID", "--workspace-id")}`;
     case "token_file_unreadable":
       return (err as Error).message;
     case "forbidden":

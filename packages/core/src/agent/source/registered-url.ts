@@ -1,9 +1,11 @@
 // After a push registration: check that the platform holds the URL just registered.
 import { describe, type Logger, hideUrlSecret, MoleculeError } from "../../transport/index.js";
 import type { AgentPlatformClient } from "../types.js";
+import { warnUnreachablePushUrl } from "./push-url-reach.js";
 
 /**
- * Reads the workspace back (`getWorkspace`) and throws `MoleculeError` `push_url_not_held` when
+ * Warns when the URL is on loopback and the platform is not (`warnUnreachablePushUrl`). Then reads
+ * the workspace back (`getWorkspace`) and throws `MoleculeError` `push_url_not_held` when
  * the platform kept another URL: the April-2026 platform keeps an existing `http://127.0.0.1…`
  * URL on re-register, so messages would go to an address this agent does not serve. A failed
  * read is only logged (the check cannot run on that platform or with those credentials).
@@ -13,6 +15,7 @@ export async function checkRegisteredUrl(
   url: string,
   logger: Logger,
 ): Promise<void> {
+  warnUnreachablePushUrl(client, url, logger);
   if (!client.getWorkspace) return;
   let held: string | null | undefined;
   try {
