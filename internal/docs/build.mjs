@@ -7,7 +7,7 @@
 // and `skipErrorChecking` keeps TS 6 from re-judging code that TS 7 type-checks in the
 // typecheck/build tasks.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -31,12 +31,24 @@ const packages = {
   "platform-emulator": [],
   cli: [],
   postgres: [],
+  grpc: [],
+  mcp: [],
 };
 
 // Referenced by public members but not exported: to be fixed in the owning packages (export the
 // type, or mark the member @internal); remove an entry once fixed (TypeDoc then warns that it is
 // listed but exported, so a stale entry fails the build too).
 const pending = {};
+
+// `{@link}`s in doc comments to a symbol the package does not export, and where they point instead
+// (TypeDoc's externalSymbolLinkMappings). Remove an entry once the package exports the symbol or
+// writes out its value in the comment.
+const unexportedLinks = {
+  // InboxMessage.truncated: "cut at {@link MAX_SHOWN_TEXT} characters" (100,000, in the README)
+  mcp: {
+    MAX_SHOWN_TEXT: "https://github.com/Molecule-AI/molecule-sdk-ts/tree/main/packages/mcp#tools",
+  },
+};
 
 // Packages with more than one public entry point (default: taken from package.json `exports`).
 const entryPoints = { langchain: ["src/index.ts", "src/middleware.ts"] };
@@ -56,6 +68,27 @@ function run(optionsFile) {
     stdio: "inherit",
   });
   if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+// Every published package has a reference: one missing from `packages` (or from this package's
+// devDependencies, which order the build) fails the run.
+const packagesDir = new URL("../../packages/", import.meta.url);
+const docsDeps = JSON.parse(
+  readFileSync(new URL("package.json", import.meta.url), "utf8"),
+).devDependencies;
+for (const dir of readdirSync(packagesDir)) {
+  const manifest = new URL(`${dir}/package.json`, packagesDir);
+  if (!existsSync(manifest)) continue;
+  const pkg = JSON.parse(readFileSync(manifest, "utf8"));
+  if (pkg.private === true) continue;
+  if (!(dir in packages) || !docsDeps[pkg.name]) {
+    console.error(
+      `${pkg.name} (packages/${dir}) is published but has no API reference: add "${dir}" to ` +
+        `\`packages\` in internal/docs/build.mjs and "${pkg.name}": "workspace:*" to ` +
+        `internal/docs/package.json devDependencies`,
+    );
+    process.exit(1);
+  }
 }
 
 rmSync(new URL(".api", import.meta.url), { recursive: true, force: true });
@@ -80,6 +113,9 @@ for (const [dir, intentionallyNotExported] of Object.entries(packages)) {
       intentionallyNotExported: [...intentionallyNotExported, ...(pending[dir] ?? [])],
       // Several public entry points: name them after their files (exports "." and "./middleware").
       ...(entryPoints[dir] ? { entryPoints: entryPoints[dir] } : {}),
+      ...(unexportedLinks[dir]
+        ? { externalSymbolLinkMappings: { [`@molecule-ai/${dir}`]: unexportedLinks[dir] } }
+        : {}),
       validation,
     },
     json: fileURLToPath(new URL(`.api/models/${dir}.json`, import.meta.url)),
