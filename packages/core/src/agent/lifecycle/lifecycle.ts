@@ -108,11 +108,12 @@ export function startSteps(o: StartRetryOptions): StartStep {
  * What a 401 means once the workspace was found not removed (a removal is its own error), and
  * what to do, in one line: the token was revoked, or rotated (an operator's rotation revokes every
  * token of the workspace; `rotated` when the platform said so on the event stream,
- * `EXTERNAL_CREDENTIALS_ROTATED`), and how to hand the agent the new one.
+ * `EXTERNAL_CREDENTIALS_ROTATED`), and how to hand the agent the new one. `exists`: the platform
+ * still shows the workspace (false when that could not be read: then it is not claimed).
  */
-export function tokenRejected(workspaceId: string, rotated = false): string {
+export function tokenRejected(workspaceId: string, rotated = false, exists = true): string {
   return (
-    `the platform rejected workspace ${workspaceId}'s token (401) and the workspace still exists: ` +
+    `the platform rejected workspace ${workspaceId}'s token (401)${exists ? " and the workspace still exists" : ""}: ` +
     (rotated
       ? "an operator rotated its credentials (the platform said so), which revoked every old token. Give the agent "
       : "its token was revoked or rotated (an operator's rotate revokes every token). Give the agent ") +
@@ -128,9 +129,10 @@ export function unauthorizedError(
   n: number,
   what: string,
   rotated = false,
+  exists = true,
 ): MoleculeAuthError {
   return new MoleculeAuthError(
-    `Stopped after ${n} consecutive ${what}s were rejected: ${tokenRejected(workspaceId, rotated)}.`,
+    `Stopped after ${n} consecutive ${what}s were rejected: ${tokenRejected(workspaceId, rotated, exists)}.`,
     { status: 401 },
   );
 }

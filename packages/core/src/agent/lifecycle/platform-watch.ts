@@ -4,7 +4,8 @@
 // its agent (resumed after a pause) gets the agent's registration again.
 import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
-import { describe } from "../../transport/index.js";
+import { WorkspaceRemovedError } from "../../platform/index.js";
+import { describe, isMoleculeError } from "../../transport/index.js";
 import type { AgentEndReason, RemoteAgentOptions } from "../types.js";
 import { isRemovedError, isUnauthorized, tokenRejected, unauthorizedError } from "./lifecycle.js";
 import { HeartbeatWatch } from "./liveness.js";
@@ -39,6 +40,8 @@ export class PlatformWatch {
   readonly #unauthorized: Record<Call, number> = { heartbeat: 0, "state check": 0 };
   /** The platform said an operator rotated the workspace's credentials (its event stream). */
   #rotated = false;
+  /** The platform showed the workspace after the last first 401 (so a 401 is about the token). */
+  #exists = false;
   #stateCheckedAt = Number.NEGATIVE_INFINITY;
   #stateCheck: Promise<void> | undefined;
   #held = false;
@@ -93,7 +96,7 @@ export class PlatformWatch {
       this.#unauthorized.heartbeat = 0;
     } catch (err) {
       this.#watch.end(false);
-      this.#failed("heartbeat", err);
+      await this.#failed("heartbeat", err);
     }
   }
 
@@ -139,7 +142,7 @@ export class PlatformWatch {
         this.#paused(false);
       }
     } catch (err) {
-      this.#failed("state check", err);
+      await this.#failed("state check", err);
     }
   }
 
@@ -177,7 +180,7 @@ export class PlatformWatch {
   }
 
   /** A call failed: a removal ends the agent, and so do `maxUnauthorized` consecutive 401s. */
-  #failed(call: Call, err: unknown): void {
+  async #failed(call: Call, err: unknown): Promise<void> {
     if (this.#ending.aborted) return;
     if (isRemovedError(err)) return this.#agent.end("removed", err);
     const logger = this.#observer.logger;
@@ -188,19 +191,47 @@ export class PlatformWatch {
     }
     const consecutive = ++this.#unauthorized[call];
     const max = this.#o.maxUnauthorized ?? 3;
-    // The first rejection says what it means and what to do; the next ones only count.
-    if (consecutive === 1)
+    // The first rejection looks the workspace up: one the platform no longer has ends the agent
+    // now (no token brings it back), else the line says what the 401 means and what to do; the
+    // next ones only count.
+    if (consecutive === 1) {
+      const found = await this.#lookUp();
+      if (this.#ending.aborted) return;
+      if (found instanceof WorkspaceRemovedError) return this.#agent.end("removed", found);
+      this.#exists = found;
       logger.warn?.(
-        `${call} rejected: ${tokenRejected(this.#o.client.workspaceId, this.#rotated)}`,
-        {
-          consecutive,
-          stopsAfter: max,
-        },
+        `${call} rejected: ${tokenRejected(this.#o.client.workspaceId, this.#rotated, found)}`,
+        { consecutive, stopsAfter: max },
       );
-    else logger.warn?.(`${call} rejected (401)`, { consecutive });
+    } else logger.warn?.(`${call} rejected (401)`, { consecutive });
     if (consecutive >= max) {
       const id = this.#o.client.workspaceId;
-      this.#agent.end("unauthorized", unauthorizedError(id, max, call, this.#rotated));
+      this.#agent.end(
+        "unauthorized",
+        unauthorizedError(id, max, call, this.#rotated, this.#exists),
+      );
+    }
+  }
+
+  /**
+   * After a 401, whether the platform still has the workspace: true when it shows it, a
+   * `WorkspaceRemovedError` when it was removed or does not exist (404: deleted, or a platform
+   * reset, such as an emulator restarted without `--state-file`), false when that cannot be read.
+   */
+  async #lookUp(): Promise<boolean | WorkspaceRemovedError> {
+    const { client } = this.#o;
+    if (!client.getWorkspace) return false;
+    try {
+      await client.getWorkspace();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkspaceRemovedError) return err;
+      if (!isMoleculeError(err, "not_found")) return false;
+      const id = client.workspaceId;
+      return new WorkspaceRemovedError(
+        `the platform rejected workspace ${id}'s token (401) and the workspace does not exist on this platform (it was deleted, or the platform was reset, such as an emulator restarted without --state-file): create a workspace and start the agent with its MOLECULE_WORKSPACE_ID and MOLECULE_WORKSPACE_TOKEN`,
+        { workspaceId: id, status: 404 },
+      );
     }
   }
 }
