@@ -2,13 +2,41 @@
 // token, contract (capabilities), registration and heartbeat.
 import { isMoleculeError, type PlatformClient, type WorkspaceInfo } from "@molecule-ai/agent-core";
 import { hidePathSecret } from "../commands/secrets.js";
-import type { DoctorCheck } from "./types.js";
+import type { CheckId, DoctorCheck } from "./types.js";
 
 const START_AGENT =
   "start the agent with these settings (molecule-agent connect --handler ./agent.js, or your app)";
 
 function statusOf(err: unknown): string {
   return isMoleculeError(err) && err.status !== undefined ? ` (HTTP ${err.status})` : "";
+}
+
+/**
+ * A SaaS tenant's refusal as a failed check, or `undefined`: no org id (`org_id_required`, the
+ * tenant's 400), or a wrong one (`org_or_workspace_not_found`, its empty 404, which it also
+ * answers for a workspace it does not hold: both causes are named, never "create a workspace").
+ */
+export function tenantRefused(
+  id: CheckId,
+  err: unknown,
+  workspaceId: string,
+): DoctorCheck | undefined {
+  if (isMoleculeError(err, "org_id_required"))
+    return {
+      id,
+      status: "fail",
+      detail:
+        "the platform is a SaaS tenant and refused the request without its organisation id (400 TENANT_ORG_HEADER_REQUIRED)",
+      fix: "set --org-id (MOLECULE_ORG_ID) to your organisation's id (when it is set, something between here and the platform drops the X-Molecule-Org-Id header)",
+    };
+  if (isMoleculeError(err, "org_or_workspace_not_found"))
+    return {
+      id,
+      status: "fail",
+      detail: `the platform answered 404 with an empty body: the org id is wrong, or workspace ${workspaceId} does not exist (a SaaS tenant answers both alike)`,
+      fix: "check --org-id (MOLECULE_ORG_ID) against your organisation's id, and --workspace-id (MOLECULE_WORKSPACE_ID)",
+    };
+  return undefined;
 }
 
 /** What one health probe got, for a detail line. */
@@ -129,6 +157,16 @@ export async function checkToken(
     };
   } catch (err) {
     if (isMoleculeError(err, "workspace_removed")) return skipped;
+    if (tenantRefused("token", err, client.workspaceId))
+      return {
+        removed: false,
+        check: {
+          id: "token",
+          status: "skip",
+          detail:
+            "not checked: the platform refused the request before reading the token (its organisation id: see registration)",
+        },
+      };
     const auth = isMoleculeError(err, "unauthorized") || isMoleculeError(err, "forbidden");
     return {
       removed: false,
@@ -200,6 +238,8 @@ export async function checkRegistration(
   try {
     ws = await client.getWorkspace();
   } catch (err) {
+    const tenant = tenantRefused("registration", err, client.workspaceId);
+    if (tenant) return { workspace: undefined, check: tenant };
     const removed = isMoleculeError(err, "workspace_removed");
     const missing = isMoleculeError(err, "not_found");
     return {

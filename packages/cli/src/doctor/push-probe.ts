@@ -79,7 +79,14 @@ export async function checkPush(input: PushProbeInput): Promise<DoctorCheck> {
     : `is the agent running? Make ${new URL(input.pushUrl).host} reachable from the platform (firewall, tunnel), or set MOLECULE_PUBLIC_URL to a URL that is, and restart the agent`;
   let detail: string;
   let fix: string;
-  if (status === 502 && error === "failed to reach workspace agent") {
+  if (status === 400 && rec["code"] === "TENANT_ORG_HEADER_REQUIRED") {
+    detail = "the platform is a SaaS tenant and refused the proxy call without its organisation id";
+    fix = "set --org-id (MOLECULE_ORG_ID) to your organisation's id";
+  } else if (status === 404 && input.orgId && typeof body === "string" && body.trim() === "") {
+    // The tenant guard's answer to another org's id; a peer's own 404 arrives wrapped in JSON.
+    detail = `the platform answered 404 with an empty body: the org id is wrong, or workspace ${input.workspaceId} does not exist (a SaaS tenant answers both alike)`;
+    fix = "check --org-id (MOLECULE_ORG_ID) and --workspace-id (MOLECULE_WORKSPACE_ID)";
+  } else if (status === 502 && error === "failed to reach workspace agent") {
     detail = `the platform cannot reach the agent at ${shown}`;
     fix = unreachableFix;
   } else if (status === 502 && error === "workspace URL is not publicly routable") {
