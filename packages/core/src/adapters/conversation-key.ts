@@ -1,8 +1,10 @@
 // Which conversation an inbound message belongs to: the key an adapter keeps history or a
 // checkpointer thread under. A conversation is its sender's: a contextId is a name any agent that
 // learns it may send (`ctx.callPeer` passes a message's contextId on to every peer it calls), so
-// it never joins another sender's history. The sender is the one the platform authenticated
-// (a polled row's `sourceId`); a pushed message has none, so it keeps no history by default.
+// it never joins another sender's history. The sender is the one the platform authenticated (a
+// polled row's `sourceId`); a push names none, so there only a conversation the endpoint itself
+// put the message in is kept.
+import { isOwnContext } from "../a2a/server/derived-id.js";
 import type { InboundMessage } from "../inbound/index.js";
 
 /**
@@ -20,10 +22,15 @@ export type ConversationKeyStrategy =
  *   `peer:<sourceId>/context:<contextId>` (another peer sending the same contextId has its own);
  * - the canvas user (a polled row the platform recorded without a sender): `canvas`, and with
  *   `"context"` and a contextId `canvas/context:<contextId>`;
- * - a pushed message: `undefined` (answered without history). The platform's proxy names no
- *   caller, and every contextId a caller may send is one another caller can learn (a peer's
- *   `ctx.callPeer` passes it on, so does this agent's), so no key a pushed message names is only
- *   its sender's. Keep push history with your own function, over something you authenticate.
+ * - a pushed message: `push/context:<contextId>` only when the push endpoint put it in that
+ *   conversation itself: a contextId it issued for the message (the caller sent none), or the
+ *   issued contextId of the task the message continues by its `taskId` (the answer to a question
+ *   the handler asked with `askForInput`). Nobody else can send a message into it: it needs the
+ *   first message's id and content, or the task's id (128 random bits). Any other pushed message:
+ *   `undefined` (answered without history). The platform's proxy names no caller, and a contextId
+ *   a caller sends is one another caller may have learned (a peer's `ctx.callPeer` passes it on,
+ *   so does this agent's), so it is never a key. Keep more push history with your own function,
+ *   over something you authenticate.
  *
  * Keys of earlier releases (`context:<contextId>`, shared by every sender) are never produced, so
  * a store's conversations saved under them are not read (they may already mix two senders).
@@ -36,15 +43,10 @@ export function conversationKey(
     const key = strategy(message);
     if (key !== undefined) return key;
   }
-  const sender = senderKey(message);
-  if (sender === undefined) return undefined;
-  if (strategy === "context" && message.contextId) return `${sender}/context:${message.contextId}`;
-  return sender;
-}
-
-/** `peer:<sourceId>` (authenticated), `canvas` (a polled row without a sender), else `undefined`. */
-function senderKey(message: InboundMessage): string | undefined {
-  if (message.sourceId) return `peer:${message.sourceId}`;
-  if (message.source === "canvas_user") return "canvas";
+  const sender = (key: string): string =>
+    strategy === "context" && message.contextId ? `${key}/context:${message.contextId}` : key;
+  if (message.sourceId) return sender(`peer:${message.sourceId}`);
+  if (message.source === "canvas_user") return sender("canvas");
+  if (message.contextId && isOwnContext(message.raw)) return `push/context:${message.contextId}`;
   return undefined;
 }

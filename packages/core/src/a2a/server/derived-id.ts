@@ -66,3 +66,25 @@ export function contentFingerprint(m: Pick<A2AMessage, "contextId" | "taskId" | 
   const content = JSON.stringify([sentContext ?? null, m.taskId ?? null, m.parts]);
   return sha256Base64url(content);
 }
+
+/**
+ * The messages in a conversation only this endpoint could have put them in: a contextId it issued
+ * for the message (the sender sent none), or the issued contextId of a task the message continues
+ * (reached by the task's id, a capability). Never a contextId a message carries by itself: that is
+ * a name every agent that learned it may send (agents pass a conversation's id on to their peers).
+ */
+const ownContext = new WeakSet<object>();
+
+/** Marks `m` as in a conversation of the endpoint's own (see {@link isOwnContext}). */
+export function markOwnContext(m: A2AMessage): void {
+  ownContext.add(m);
+}
+
+/**
+ * Whether the pushed A2A message `m` (an `InboundMessage`'s `raw`) is in a conversation only the
+ * endpoint could have put it in: what a push conversation's history may be kept under, since the
+ * platform names no caller of a push.
+ */
+export function isOwnContext(m: unknown): boolean {
+  return typeof m === "object" && m !== null && ownContext.has(m);
+}

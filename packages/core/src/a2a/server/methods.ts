@@ -4,7 +4,7 @@
 // resubscribed streams and its webhooks (push notifications), and reports handler failures.
 import type { A2AMessage, A2ATask } from "../types.js";
 import type { ContextIds } from "./context-ids.js";
-import { markContextIssued, newTaskId } from "./derived-id.js";
+import { contentFingerprint, markContextIssued, markOwnContext, newTaskId } from "./derived-id.js";
 import { A2AErrorCode, A2ARpcError } from "./errors.js";
 import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
 import type { RpcMethods } from "./dispatch.js";
@@ -155,8 +155,15 @@ export class A2AMethods implements RpcMethods {
     }
     // The caller's conversation, else one issued for the message (its resends land in it too, and
     // only this endpoint can compute it). The handler sees it on the message.
-    const contextId = this.#o.contexts.of(message.contextId, message.messageId);
-    if (message.contextId === undefined) markContextIssued(message);
+    const issue = message.contextId === undefined;
+    const contextId = this.#o.contexts.of(
+      message.contextId,
+      `${message.messageId}\0${issue ? contentFingerprint({ parts: message.parts }) : ""}`,
+    );
+    if (issue) {
+      markContextIssued(message);
+      markOwnContext(message);
+    }
     message.contextId = contextId;
     const stream = mode === "stream";
 
@@ -232,6 +239,8 @@ export class A2AMethods implements RpcMethods {
     const refusal = historyRefusal(stored.id, prior, message, this.#o.maxHistoryBytes);
     if (refusal !== undefined) return rpcError(id, A2AErrorCode.UnsupportedOperation, refusal);
     message.contextId = stored.contextId;
+    // Reached by the task's id: the conversation is the endpoint's own when it issued its id.
+    if (this.#o.contexts.issued(stored.contextId)) markOwnContext(message);
     const task: A2ATask = {
       ...stored,
       status: { state: "working", timestamp: now() },
