@@ -2,12 +2,16 @@
 // (This package cannot import @molecule-ai/agent-core, which depends on it; the values below are
 // checked against agent-core's types where the adapters' tests use them.)
 
-/** The OFFSEC-003 marker that opens a peer's answer as the platform's A2A proxy returns it. */
+/**
+ * The OFFSEC-003 marker that opens a peer's answer, as the seed documents describe the platform
+ * wrapping it (no platform server does: the May-2026 in-container runtime did; the emulator's
+ * `offsec003Wrapping` opt-in models it). The adapters strip it wherever it appears.
+ */
 export const PEER_RESULT_START = "[A2A_RESULT_FROM_PEER]";
 /** The OFFSEC-003 marker that closes a peer's answer. */
 export const PEER_RESULT_END = "[/A2A_RESULT_FROM_PEER]";
 
-/** `text` as the platform's A2A proxy returns a peer's answer: between the OFFSEC-003 markers. */
+/** `text` between the OFFSEC-003 markers (a fake client's wrapped peer answer). */
 export function wrapPeerText(text: string): string {
   return `${PEER_RESULT_START}\n${text}\n${PEER_RESULT_END}`;
 }

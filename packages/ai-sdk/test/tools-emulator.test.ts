@@ -1,6 +1,8 @@
 // peerTools in a real generateText tool loop against emulator peers, over real HTTP:
-// the model calls a peer tool, the platform proxy wraps the peer's answer in OFFSEC-003 markers,
-// the model's next call sees the stripped, neutralised text; abort cancels the in-flight call.
+// the model calls a peer tool, the emulator wraps the peer's answer in OFFSEC-003 markers (its
+// `offsec003Wrapping` opt-in: the seed documents' description; no platform server wraps a peer's
+// answer), the model's next call sees the stripped, neutralised text; abort cancels the in-flight
+// call.
 import { PlatformClient } from "@molecule-ai/agent-core";
 import { startA2AServer } from "@molecule-ai/agent-core/a2a";
 import type { A2AHandlerContext, A2AMessage, A2AServer } from "@molecule-ai/agent-core/a2a";
@@ -23,7 +25,7 @@ let behaviour: (message: A2AMessage, ctx: A2AHandlerContext) => Promise<string> 
 const received: string[] = [];
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startEmulator({ offsec003Wrapping: true });
   const callerWs = await emu.admin.createWorkspace({ name: "caller" });
   const billingWs = await emu.admin.createWorkspace({ name: "Billing" });
   billingId = billingWs.id;
@@ -87,7 +89,7 @@ describe("peer tools against the emulator", () => {
     };
     expect(output.status).toBe("completed");
     expect(output.peerId).toBe(billingId);
-    // The platform proxy wrapped the answer; the full result keeps it as received.
+    // The emulator (opt-in) wrapped the answer; the full result keeps it as received.
     expect(output.text.startsWith(START)).toBe(true);
     expect(output.text.trimEnd().endsWith(END)).toBe(true);
     // The model's next call sees the stripped, neutralised text.

@@ -35,8 +35,18 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-async function platformFor(compat: "latest" | "2026-04"): Promise<TestPlatform> {
-  const platform = await startTestPlatform({ name: "host", emulator: { compat } });
+/**
+ * A test platform. `offsec003Wrapping`: peer answers between the OFFSEC-003 markers the seed
+ * documents describe (no platform server wraps them), for the tests that the tools strip them.
+ */
+async function platformFor(
+  compat: "latest" | "2026-04",
+  offsec003Wrapping = false,
+): Promise<TestPlatform> {
+  const platform = await startTestPlatform({
+    name: "host",
+    emulator: { compat, offsec003Wrapping },
+  });
   cleanups.push(() => platform.close());
   return platform;
 }
@@ -104,7 +114,7 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp over stdio (%s)", (c
   });
 
   it("calls a push peer and a poll peer and returns their sanitised answers, marked as peer output", async () => {
-    const platform = await platformFor(compat);
+    const platform = await platformFor(compat, true);
     const push = await echoPeer(platform, "pusher", "push");
     // The baseline has no poll delivery: there the second peer is push too.
     const poll = await echoPeer(platform, "poller");
@@ -266,7 +276,7 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp over stdio (%s)", (c
   });
 
   it("delegates a task and checks the delegation until its result is there", async () => {
-    const platform = await platformFor(compat);
+    const platform = await platformFor(compat, true);
     const peer = await echoPeer(platform, "worker", "push");
     const mcp = await serve(platform.workspace);
     const d = structured<{ delegationId: string; status: string }>(
