@@ -49,7 +49,7 @@ function agentOn(
   port: number,
   handled: string[],
   extra: { store?: string; publicUrl?: string; requirePlatformBearer?: boolean } = {},
-): RemoteAgent {
+): RemoteAgent<PlatformClient> {
   const agent = new RemoteAgent({
     client,
     ...(extra.store !== undefined ? { store: fileStore(join(extra.store, "state")) } : {}),
@@ -96,13 +96,16 @@ function post(url: string, text: string, authorization?: string): Promise<Respon
 
 /** Resolves once the agent's server answers (its card), before its start has finished. */
 async function listening(url: string): Promise<void> {
-  await waitFor(async () => {
-    try {
-      return (await fetch(`${url}/.well-known/agent-card.json`)).status === 200;
-    } catch {
-      return false;
-    }
-  }, 20_000);
+  await waitFor(
+    async () => {
+      try {
+        return (await fetch(`${url}/.well-known/agent-card.json`)).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs: 20_000 },
+  );
 }
 
 const STRANGERS = [undefined, "Bearer not-the-secret", "Basic c3RyYW5nZXI6eA=="];
@@ -122,7 +125,7 @@ describe("a stranger's POSTs while the agent starts (first heartbeat slow)", () 
     // Before register answers: nothing known yet.
     const early = STRANGERS.map((a) => post(url, "before register", a));
     // After register answered (the secret is known) and before the first heartbeat.
-    await waitFor(() => client.files.inboundSecret !== undefined, 20_000);
+    await waitFor(() => client.files.inboundSecret !== undefined, { timeoutMs: 20_000 });
     const window = Array.from({ length: 30 }, (_, i) =>
       post(url, `in the window ${i}`, STRANGERS[i % STRANGERS.length]),
     );

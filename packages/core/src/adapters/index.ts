@@ -29,6 +29,8 @@ export type {
   ConversationTurn,
 } from "./conversation-handler.js";
 export { createPeerRequestHandler } from "./peer-request-handler.js";
+export { platformSecretOf } from "./platform-secret.js";
+export type { PlatformSecretClient } from "./platform-secret.js";
 export type {
   PeerRequestClient,
   PeerRequestContext,

@@ -35,7 +35,13 @@ export type MessageEndpointHandler = ((
 /** Options of {@link createMessageEndpoint}. */
 export interface MessageEndpointOptions extends Pick<
   A2AHandlerOptions,
-  "basePath" | "maxBodyBytes" | "publicUrl" | "onError" | "claims" | "workspaceId"
+  | "basePath"
+  | "maxBodyBytes"
+  | "publicUrl"
+  | "onError"
+  | "claims"
+  | "workspaceId"
+  | "platformSecret"
 > {
   /** Answers each message. */
   handler: MessageEndpointHandler;
@@ -85,7 +91,9 @@ export function createMessageEndpoint(options: MessageEndpointOptions): A2AHandl
     return (await handler(inbound, { signal, method, stream })) ?? undefined;
   };
   const { basePath, maxBodyBytes, publicUrl, onError, claims, workspaceId } = options;
+  const { platformSecret } = options;
   return createA2AHandler({
+    ...(platformSecret !== undefined ? { platformSecret } : {}),
     ...(basePath !== undefined ? { basePath } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
     ...(publicUrl !== undefined ? { publicUrl } : {}),

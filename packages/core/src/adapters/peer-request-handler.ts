@@ -30,8 +30,11 @@ export interface PeerRequestClient {
 
 /**
  * Options for {@link createPeerRequestHandler}: those of `createMessageEndpoint`
- * (`pathSecret` required, `basePath`, `maxBodyBytes`, `publicUrl`, `streaming`, `onError`,
- * `dedupeSize`, `claims`, `workspaceId`), plus the `client`. `claims` (e.g.
+ * (`pathSecret` required, `platformSecret`, `basePath`, `maxBodyBytes`, `publicUrl`, `streaming`,
+ * `onError`, `dedupeSize`, `claims`, `workspaceId`), plus the `client`. `platformSecret:
+ * platformSecretOf(client)` lets only the platform push (its bearer on every POST, see
+ * `A2AHandlerOptions.platformSecret`): without it, anyone who learns the URL runs the handler
+ * as this workspace. `claims` (e.g.
  * `createPostgresClaims(...)` from `@molecule-ai/postgres`) handles a redelivered blocking send
  * once across instances (see `A2AHandlerOptions.claims`); `workspaceId` defaults to the client's.
  */
@@ -78,6 +81,7 @@ export interface PeerRequestHandler {
  * // app/api/molecule/[...path]/route.ts; register https://<app>/api/molecule/<pathSecret>
  * export const POST = createPeerRequestHandler({
  *   client, handler: createPeerMessageHandler(agent), basePath: "/api/molecule", pathSecret,
+ *   platformSecret: platformSecretOf(client), // only the platform's pushes run
  * });
  * export const GET = POST; // serves the agent card
  * // Express 5 (routes keep `req.url` whole, so `basePath` matches):

@@ -43,6 +43,7 @@ export type {
   A2AHandler,
   A2AHandlerContext,
   A2AHandlerOptions,
+  PlatformSecretSource,
   A2AHandlerResult,
   A2AMessage,
   A2APart,
