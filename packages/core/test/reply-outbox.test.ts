@@ -107,7 +107,7 @@ describe("reply outbox", () => {
     expect(handled).toHaveLength(2);
   });
 
-  it("dead-letters a reply that keeps failing with a reason naming the reply; the handler ran once", async () => {
+  it("dead-letters a reply the platform refuses for good (its sender purged: the platform says not allowed) at once, naming the reply; the handler ran once", async () => {
     await setup();
     const b = await workspace("b");
     const dead = await deadPushCaller();
@@ -124,18 +124,89 @@ describe("reply outbox", () => {
       },
     });
     cleanups.push(() => agent.stop());
-    await agent.start();
     await dead.client.callPeer(b.id, "hello");
+    await emu.admin.deleteWorkspace(dead.id, { purge: true }); // the sender is gone for good
+    await agent.start();
     await waitFor(() => letters.length === 1, { timeoutMs: 15_000 });
     const err = letters[0] as MoleculeReplyError;
     expect(err).toBeInstanceOf(MoleculeReplyError);
     expect(err).toMatchObject({ code: "reply_failed", retryable: false });
-    expect(err.message).toMatch(/reply .* could not be delivered after 3 attempt/);
+    expect(err.message).toMatch(/reply .* could not be delivered after 1 attempt\(s\) \(the platform refused it for good\)/);
     expect(err.message).toContain("handler succeeded");
     expect(err.message).not.toContain(b.token);
     expect(runs).toBe(1);
     expect(agent.pendingReplies).toBe(0);
   });
+
+  it("keeps an answer through the platform's transient refusals (5xx, its rate limit) past maxAttempts, and delivers it once", async () => {
+    await setup();
+    const b = await workspace("b");
+    const asker = await workspace("asker");
+    const letters: unknown[] = [];
+    const failures: Array<number | undefined> = [];
+    const agent = new RemoteAgent({
+      client: b.client,
+      retryBaseMs: 5,
+      maxAttempts: 3,
+      onDeadLetter: (_m, e) => void letters.push(e),
+      handler: (m) => `answer to ${m.text}`,
+    });
+    agent.on("replyFailed", (e) => void failures.push(e.retryInMs));
+    cleanups.push(() => agent.stop());
+    // Twice maxAttempts of 503s, then the limiter's refusals (each sent again by the transport
+    // when the platform says: 0 = the next second), then the platform answers.
+    emu.injectFault({ method: "POST", path: `/workspaces/${asker.id}/a2a`, status: 503, count: 6 });
+    await agent.start();
+    const sent = await asker.client.callPeer(b.id, "q1");
+    await waitFor(() => failures.length >= 6, { timeoutMs: 30_000 });
+    emu.injectFault({
+      method: "POST",
+      path: `/workspaces/${asker.id}/a2a`,
+      status: 429,
+      body: { error: "rate limit exceeded", retry_after: 0 },
+      headers: { "Retry-After": "0" },
+      count: 2,
+    });
+    await waitFor(() => answersIn(asker.id).get(sent.messageId) === 1, { timeoutMs: 30_000 });
+    expect(letters).toHaveLength(0);
+    expect(failures.every((ms) => ms !== undefined)).toBe(true); // never the last attempt
+    await waitFor(() => agent.pendingReplies === 0);
+  }, 60_000);
+
+  it("an answer finished while the platform is down (a restart) is delivered when it is back, not dead-lettered", async () => {
+    await setup();
+    const b = await workspace("b");
+    const asker = await workspace("asker");
+    const letters: unknown[] = [];
+    const failures: unknown[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const agent = new RemoteAgent({
+      client: b.client,
+      retryBaseMs: 5,
+      maxAttempts: 3,
+      onDeadLetter: (_m, e) => void letters.push(e),
+      handler: async (m) => {
+        started();
+        await gate; // finishes while the platform is away
+        return `answer to ${m.text}`;
+      },
+    });
+    agent.on("replyFailed", (e) => void failures.push(e.error));
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const sent = await asker.client.callPeer(b.id, "during the restart");
+    await running;
+    await emu.stopListening();
+    release();
+    // More failed attempts than maxAttempts while it is away: none of them is the last.
+    await waitFor(() => failures.length > 3, { timeoutMs: 60_000 });
+    await emu.listenAgain();
+    await waitFor(() => answersIn(asker.id).get(sent.messageId) === 1, { timeoutMs: 60_000 });
+    expect(letters).toHaveLength(0);
+  }, 120_000);
 
   it("keeps an unsent answer in the file store across a restart and sends it once, without re-running the handler", async () => {
     await setup();

@@ -121,6 +121,8 @@ export class EventWakeups {
     let failures = 0;
     while (!signal.aborted) {
       const since = Date.now();
+      /** The wait the platform asked for (its rate limit's `Retry-After`). */
+      let asked = 0;
       try {
         const { createParser } = await loadParser();
         const opened = await this.#o.open(signal);
@@ -131,6 +133,8 @@ export class EventWakeups {
         else await this.#consume(parser, opened.body, opened.close, signal);
       } catch (err) {
         if (signal.aborted) break;
+        const ms = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+        if (typeof ms === "number" && ms > 0) asked = ms;
         this.#o.logger.debug?.("event stream unavailable; polling only until it reconnects", {
           error: describe(err),
         });
@@ -138,10 +142,12 @@ export class EventWakeups {
       this.#setConnected(false);
       if (signal.aborted) break;
       failures = Date.now() - since > 30_000 ? 1 : failures + 1;
-      await sleep(
-        backoffDelay(failures, this.#o.backoffBaseMs ?? 500, this.#o.backoffMaxMs ?? 30_000),
-        signal,
+      const backoff = backoffDelay(
+        failures,
+        this.#o.backoffBaseMs ?? 500,
+        this.#o.backoffMaxMs ?? 30_000,
       );
+      await sleep(Math.max(backoff, asked), signal);
     }
     this.#setConnected(false);
   }

@@ -8,7 +8,7 @@ import {
 } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
 import { redactDeep, redactText } from "../transport/index.js";
-import { parseRetryAfter } from "../transport/index.js";
+import { rateLimitWaitMs } from "../transport/index.js";
 import type { z } from "zod";
 import { parseWire } from "../wire/index.js";
 
@@ -130,13 +130,11 @@ export function httpError(
     );
   }
   if (status === 429) {
-    const fromHeader = parseRetryAfter(res.headers["retry-after"]);
-    const ra = (res.body as { retry_after?: unknown } | undefined)?.retry_after;
-    const retryAfterMs =
-      fromHeader ?? (typeof ra === "number" && ra >= 0 ? Math.min(ra * 1000, 30_000) : undefined);
+    // Whole seconds rounded down by the platform (0 in its window's last second): one more.
+    const retryAfterMs = rateLimitWaitMs(res.headers, res.body);
     return new MoleculeRateLimitError(
       hint ??
-        `${op} was rate limited (429)${retryAfterMs === undefined ? "" : `; retry in ${Math.ceil(retryAfterMs / 1000)} s`}; reduce the request rate`,
+        `${op} was refused by the platform's rate limit (429) and not carried out${retryAfterMs === undefined ? "" : `; it may be sent again in ${Math.ceil(retryAfterMs / 1000)} s`}: fewer requests a minute share this bucket (the org with MOLECULE_ORG_ID, else the token), or ask the platform's operator for a higher RATE_LIMIT`,
       { ...base, retryAfterMs },
     );
   }

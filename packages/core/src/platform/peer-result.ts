@@ -245,6 +245,14 @@ export function peerFailure(
     }
     if (status === 400 || status === 402 || status === 429) return s.fail(res, "callPeer");
   }
+  if (status === 502 && /not publicly routable/i.test(detail ?? "")) {
+    // Outside development mode the platform refuses loopback agent URLs (handlers/ssrf.go at
+    // enteros-core aeec8e47): the peer registered a URL this platform will never call.
+    return new MoleculePeerError(
+      `peer ${peerId} cannot be reached by this platform (502${said}): it registered a loopback or private URL, which a hosted platform refuses; the peer must register a public URL (publicUrl / MOLECULE_PUBLIC_URL) or use poll delivery`,
+      { peerId, code: "peer_url_not_routable", status, retryable: false, body },
+    );
+  }
   if (status === 502) {
     return new MoleculePeerError(
       `peer ${peerId} is unreachable (502${said}); it may be offline — try later`,

@@ -15,6 +15,7 @@ import { MoleculeError, MoleculeTimeoutError, requireSupportedNode } from "./err
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
+import { isRateLimitRefusal, type RateBucket, rateBucketOf } from "./rate-budget.js";
 import { tracePlatformRequest } from "../observability/index.js";
 
 /** HTTP methods the transport sends. */
@@ -90,7 +91,9 @@ export interface RequestSpec {
   timeoutMs?: number | undefined;
   /**
    * Retry 429 / 502 / 503 / connection errors. Default: only for GET, and never for a `signal`
-   * marked by {@link retriedByCaller}.
+   * marked by {@link retriedByCaller}. Whatever this says, a request the platform's rate limiter
+   * refused (it was not handled) is sent again when the platform says, up to
+   * {@link MAX_RATE_LIMIT_RETRIES} times, unless its signal is marked by {@link retriedByCaller}.
    */
   retry?: boolean | undefined;
   /** A liveness request (heartbeat, state check): sent through the liveness budget. */
@@ -136,6 +139,13 @@ export interface HttpResponse {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * How many times a request the platform's rate limiter refused is sent again (each after the wait
+ * the platform named): enough for a bucket shared by a busy fleet, bounded so a platform that
+ * keeps refusing ends the call with a `rate_limited` error.
+ */
+export const MAX_RATE_LIMIT_RETRIES = 5;
 
 /** The default `User-Agent`. */
 export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 ${RUNTIME_NAME}`;
@@ -226,6 +236,10 @@ export class HttpTransport {
   readonly #streams: Dispatcher;
   readonly #leases: DispatcherLease[];
   readonly #getToken: (() => string | undefined) | undefined;
+  readonly #orgId: string | undefined;
+  /** The rate budget of the bucket last used, and the token it was chosen for. */
+  #bucket: RateBucket | undefined;
+  #bucketToken: string | undefined;
   readonly #baseHeaders: Record<string, string>;
   readonly #timeoutMs: number;
   readonly #logger: Logger | undefined;
@@ -243,6 +257,7 @@ export class HttpTransport {
     this.#streams = budgets.streams;
     this.#leases = budgets.leases;
     this.#getToken = options.getToken;
+    this.#orgId = options.orgId || undefined;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#logger = options.logger;
     this.#random = options.random ?? Math.random;
@@ -301,7 +316,16 @@ export class HttpTransport {
     if (spec.headers) Object.assign(headers, spec.headers);
     const path = this.basePath + withQuery(spec.path, spec.query);
 
-    for (let attempt = 0; ; attempt++) {
+    const bucket = this.#budget(headers.authorization);
+    const byCaller = spec.signal !== undefined && callerRetried.has(spec.signal);
+    let refusals = 0;
+    for (let attempt = 0; ; ) {
+      // The bucket's budget first: wait while it is spent (heartbeats may use its reserve).
+      for (let wait = bucket.take(spec.liveness === true); wait > 0; ) {
+        this.#logger?.debug?.(`${spec.method} ${spec.path} waits ${wait} ms for the rate limit`);
+        await this.#wait(wait, spec.signal);
+        wait = bucket.take(spec.liveness === true);
+      }
       let res: HttpResponse;
       try {
         res = await this.#once(spec, path, headers, body);
@@ -312,7 +336,8 @@ export class HttpTransport {
           err instanceof MoleculeError &&
           err.code === "connection_failed"
         ) {
-          const delay = this.#backoff(attempt + 1);
+          attempt++;
+          const delay = this.#backoff(attempt);
           this.#logger?.debug?.(
             `${spec.method} ${spec.path} connection failed; retrying in ${delay} ms`,
           );
@@ -321,13 +346,34 @@ export class HttpTransport {
         }
         throw err;
       }
+      bucket.observe(res.status, res.headers, res.body);
+      if (res.status === 429 && !byCaller && isRateLimitRefusal(429, res.headers, res.body)) {
+        // Refused before it was handled, so safe to send again whatever the method: the bucket
+        // now waits what the platform said (the next take).
+        if (refusals++ < MAX_RATE_LIMIT_RETRIES) {
+          this.#logger?.debug?.(`${spec.method} ${spec.path} -> 429; sent again when the platform says`);
+          continue;
+        }
+        return res;
+      }
       if (!retry || attempt >= MAX_RETRIES || !isRetryableStatus(res.status)) return res;
-      const delay = parseRetryAfter(res.headers["retry-after"]) ?? this.#backoff(attempt + 1);
+      attempt++;
+      // `Retry-After: 0` from the platform means "at the next second", never "at once".
+      const after = parseRetryAfter(res.headers["retry-after"]);
+      const delay = after === undefined ? this.#backoff(attempt) : Math.max(after, 1_000);
       this.#logger?.debug?.(
-        `${spec.method} ${spec.path} -> ${res.status}; retry ${attempt + 1}/${MAX_RETRIES} in ${delay} ms`,
+        `${spec.method} ${spec.path} -> ${res.status}; retry ${attempt}/${MAX_RETRIES} in ${delay} ms`,
       );
       await this.#wait(delay, spec.signal);
     }
+  }
+
+  /** The rate budget of the platform bucket a request with `authorization` falls in. */
+  #budget(authorization: string | undefined): RateBucket {
+    if (this.#bucket !== undefined && (this.#orgId !== undefined || authorization === this.#bucketToken))
+      return this.#bucket;
+    this.#bucketToken = authorization;
+    return (this.#bucket = rateBucketOf(this.origin, this.#orgId, authorization));
   }
 
   /** The wait before retry `attempt`: 1 s, 2 s, 4 s ± 25 %. */

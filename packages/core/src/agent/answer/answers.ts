@@ -3,8 +3,10 @@
 // source), and a message that ends without being handled is reported as a dead letter.
 //
 // The reply outbox: each answer is persisted with the agent state before its message counts as
-// settled, then sent with its own bounded concurrency, retried with backoff (no slot is held while
-// waiting) and dead-lettered when it cannot be delivered.
+// settled, then sent with its own bounded concurrency and retried (no slot is held while waiting).
+// An answer is delivered or provably undeliverable: the platform's own faults (its rate limit, an
+// outage, a restart) only delay it, for up to REPLY_KEEP_MS, across restarts; only a permanent
+// refusal (the sender removed, not allowed) dead-letters it.
 import { emitWarning, randomUUID } from "../../runtime/index.js";
 import { type AnswerFailure, type AnswerTask, A2AErrorCode } from "../../a2a/index.js";
 import type { A2ATaskStore } from "../../a2a/index.js";
@@ -17,12 +19,26 @@ import { backoffDelay, describe } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { PollTasks, type Refusal } from "./poll-tasks.js";
 
-/** How long a dead-letter report to the platform may take (ms). */
-const REPORT_TIMEOUT_MS = 5_000;
+/**
+ * How long a dead-letter report to the platform may take (ms): long enough to wait out the
+ * platform's rate-limit window twice (the transport sends a refused request again when it says).
+ */
+const REPORT_TIMEOUT_MS = 150_000;
 /** Longest error text reported to the platform. */
 const MAX_REPORT_DETAIL = 1_000;
 /** Longest wait between two attempts to send an answer. */
 const RETRY_MAX_MS = 30_000;
+/**
+ * How long an answer is kept through the platform's transient failures (5xx, 429, timeouts, the
+ * platform unreachable), counted from when it was queued (also across restarts): a day.
+ */
+export const REPLY_KEEP_MS = 24 * 60 * 60_000;
+/**
+ * Most answers the outbox holds, and most text (UTF-16 code units); past either, a handler that
+ * finishes waits for room (its slot stays taken, so no new message starts): nothing is dropped.
+ */
+export const MAX_OUTBOX_ANSWERS = 10_000;
+export const MAX_OUTBOX_TEXT = 64 * 1024 * 1024;
 
 /**
  * The handler ran and returned an answer, but the answer could not be delivered to the sender
@@ -86,6 +102,12 @@ export class Answers {
   readonly #retryBaseMs: number;
   /** The outbox: answers not delivered yet, by their record's id, in queue order. */
   readonly #entries = new Map<string, Entry>();
+  /** The text the outbox holds (see {@link MAX_OUTBOX_TEXT}). */
+  #text = 0;
+  /** Handlers waiting for room in the outbox. */
+  readonly #roomWaiters: (() => void)[] = [];
+  /** Dead-letter reports in flight (sent in the background, awaited by `stop()`). */
+  readonly #reports = new Set<Promise<void>>();
   /** Entries waiting for a send slot. */
   readonly #ready: Entry[] = [];
   /** Entries being sent. */
@@ -146,7 +168,20 @@ export class Answers {
    * (`askForInput`) or the answer to one goes with its task, stored first.
    */
   async enqueueReply(msg: InboundMessage, text: string): Promise<void> {
-    this.#enqueue(msg, text, await this.#tasks.answered(msg, text));
+    const task = await this.#tasks.answered(msg, text);
+    while (this.#full()) {
+      if (this.#stopped.signal.aborted) break; // stopping: the settle waits on this write
+      this.#logger.warn?.("the reply outbox is full: a finished handler waits for room", {
+        answers: this.#entries.size,
+      });
+      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+    }
+    this.#enqueue(msg, text, task);
+  }
+
+  /** Whether the outbox holds its most answers or text. */
+  #full(): boolean {
+    return this.#entries.size >= MAX_OUTBOX_ANSWERS || this.#text >= MAX_OUTBOX_TEXT;
   }
 
   /**
@@ -191,7 +226,9 @@ export class Answers {
   async deadLetter(msg: InboundMessage, error: unknown): Promise<void> {
     const user = this.#onDeadLetter;
     const unheard = this.#observer.deadLettered(msg, error, user !== undefined);
-    await this.#report(msg, error);
+    // In the background: a rate-limited or unreachable platform must not hold a handler slot.
+    const report = this.#report(msg, error).finally(() => this.#reports.delete(report));
+    this.#reports.add(report);
     this.#answerFailure(msg, error);
     if (user) return await user(msg, error);
     if (!unheard) return;
@@ -234,6 +271,8 @@ export class Answers {
     this.#stopped.abort();
     for (const e of this.#entries.values()) clearTimeout(e.timer);
     this.#ready.length = 0;
+    for (const wake of this.#roomWaiters.splice(0)) wake();
+    await Promise.allSettled(this.#reports);
     const unsent = [...this.#entries.values()].map((e) => e.msg);
     await this.#state?.flush();
     if (persistent) return;
@@ -273,6 +312,7 @@ export class Answers {
     if (msg.contextId !== undefined) record.to.contextId = msg.contextId;
     const entry: Entry = { record, msg, attempts: 0 };
     this.#entries.set(record.id, entry);
+    this.#text += text.length;
     this.#persist().then(
       () => {
         this.#queue(entry);
@@ -280,7 +320,7 @@ export class Answers {
       },
       (err: unknown) => {
         // Only when the agent stops with the store failing: the settle was not written either.
-        this.#entries.delete(record.id);
+        if (this.#entries.delete(record.id)) this.#text -= text.length;
         this.#logger.error?.("could not persist the reply outbox", { error: describe(err) });
       },
     );
@@ -288,6 +328,7 @@ export class Answers {
 
   /** Adds `entry` to the outbox (a restored one: sent under its original id) and the send queue. */
   #queue(entry: Entry): void {
+    if (!this.#entries.has(entry.record.id)) this.#text += entry.record.text.length;
     this.#entries.set(entry.record.id, entry);
     this.#answered.add(entry.record.to.activityId);
     this.#ready.push(entry);
@@ -327,10 +368,7 @@ export class Answers {
       await this.#remove(entry);
     } catch (err) {
       if (signal.aborted) return;
-      const last = isPermanent(err) || entry.attempts >= this.#maxAttempts;
-      const delay = last
-        ? undefined
-        : backoffDelay(entry.attempts, this.#retryBaseMs, RETRY_MAX_MS);
+      const delay = this.#retryDelay(entry, err);
       this.#observer.replyFailed(msg, entry.attempts, err, delay);
       if (delay === undefined) {
         await this.#undeliverable(entry, err);
@@ -345,6 +383,25 @@ export class Answers {
         this.#pump();
       }, delay);
     }
+  }
+
+  /**
+   * The wait before the next attempt to send `entry` after `err`, `undefined` when it is
+   * undeliverable: a permanent refusal at once; a failure of the platform's own (flagged
+   * `retryable`: its rate limit, 5xx, a timeout, the platform unreachable) only once the answer is
+   * older than {@link REPLY_KEEP_MS}, waiting what the platform asked (`retryAfterMs`) or backing
+   * off to 30 s; any other error after `maxAttempts`.
+   */
+  #retryDelay(entry: Entry, err: unknown): number | undefined {
+    if (isPermanent(err)) return undefined;
+    const backoff = backoffDelay(entry.attempts, this.#retryBaseMs, RETRY_MAX_MS);
+    if ((err as { retryable?: unknown } | null)?.retryable !== true) {
+      return entry.attempts >= this.#maxAttempts ? undefined : backoff;
+    }
+    const queuedAt = Date.parse(entry.record.queuedAt);
+    if (Date.now() - (Number.isFinite(queuedAt) ? queuedAt : 0) > REPLY_KEEP_MS) return undefined;
+    const asked = (err as { retryAfterMs?: unknown }).retryAfterMs;
+    return typeof asked === "number" && asked > 0 ? Math.max(asked, backoff) : backoff;
   }
 
   /**
@@ -384,8 +441,9 @@ export class Answers {
     }
     const error = new MoleculeReplyError(
       `the reply to message ${msg.messageId ?? msg.activityId ?? "?"} (to ${msg.sourceId ?? msg.source}) could ` +
-        `not be delivered after ${entry.attempts} attempt(s); the handler succeeded and is not run ` +
-        `again: ${describe(cause)}`,
+        `not be delivered after ${entry.attempts} attempt(s)` +
+        (isPermanent(cause) ? " (the platform refused it for good)" : "") +
+        `; the handler succeeded and is not run again: ${describe(cause)}`,
       cause,
     );
     try {
@@ -396,7 +454,8 @@ export class Answers {
   }
 
   async #remove(entry: Entry): Promise<void> {
-    this.#entries.delete(entry.record.id);
+    if (this.#entries.delete(entry.record.id)) this.#text -= entry.record.text.length;
+    if (!this.#full()) for (const wake of this.#roomWaiters.splice(0)) wake();
     try {
       await this.#persist();
     } catch (err) {

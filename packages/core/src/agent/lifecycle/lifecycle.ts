@@ -3,7 +3,8 @@
 import type { Logger } from "../../transport/index.js";
 import { describe } from "../../transport/index.js";
 import { backoffDelay, retriedByCaller, sleep } from "../../transport/index.js";
-import { MoleculeAuthError, MoleculeError } from "../../transport/index.js";
+import { isMoleculeError, MoleculeAuthError, MoleculeError } from "../../transport/index.js";
+import { MAX_RATE_WAIT_MS } from "../../transport/index.js";
 
 /** How start-up retries. */
 export interface StartRetryOptions {
@@ -61,11 +62,17 @@ export function startCancelled(): MoleculeError {
 /** One start-up call, retried as {@link startSteps} says. */
 export type StartStep = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 
-/** The wait a 429 asked for (`retryAfterMs` of a rate-limit error), capped at the start's 8 s. */
+/**
+ * The wait a 429 of the platform's rate limit asked for (`retryAfterMs` of a rate-limit error),
+ * in full: the platform's window is a minute, and a start that tried earlier would be refused again.
+ */
 function retryAfterOf(err: unknown): number | undefined {
   const ms = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-  return typeof ms === "number" && ms >= 0 ? Math.min(ms, MAX_START_DELAY_MS) : undefined;
+  return typeof ms === "number" && ms >= 0 ? Math.min(ms, MAX_RATE_WAIT_MS) : undefined;
 }
+
+/** Start-up calls the rate limit refused that do not count as attempts (then they do). */
+const MAX_START_RATE_LIMITED = 10;
 
 /** Longest wait between two attempts of a start-up call. */
 const MAX_START_DELAY_MS = 8_000;
@@ -82,17 +89,20 @@ const MAX_START_DELAY_MS = 8_000;
 export function startSteps(o: StartRetryOptions): StartStep {
   const once = retriedByCaller(AbortSignal.any([o.signal]));
   return async (what, fn) => {
+    let refused = 0;
     for (let attempt = 1; ; attempt++) {
       if (o.signal.aborted) throw startCancelled();
       try {
         return await o.turn.call(() => fn(once));
       } catch (err) {
         if (o.signal.aborted) throw startCancelled();
-        if (attempt >= o.attempts || !isTransient(err)) throw err;
+        // The platform's rate limit said when: waiting for it is not a failed attempt.
+        if (isMoleculeError(err, "rate_limited") && refused++ < MAX_START_RATE_LIMITED) attempt--;
+        else if (attempt >= o.attempts || !isTransient(err)) throw err;
         const delay =
           retryAfterOf(err) ?? backoffDelay(attempt, o.baseMs ?? 500, MAX_START_DELAY_MS);
         o.logger.warn?.(`${what} failed during start; retrying`, {
-          attempt,
+          attempt: Math.max(1, attempt),
           retryInMs: delay,
           error: describe(err),
         });

@@ -9,6 +9,8 @@ import type { PollCursor } from "./poll-cursor.js";
  * so a busy agent sends one a second with the newest `seq`, not one per settled batch.
  */
 const ACK_INTERVAL_MS = 1_000;
+/** The wait before a failed acknowledgement is sent again (unless the platform asked for longer). */
+const ACK_RETRY_MS = 5_000;
 
 /**
  * Sends the newest settled `seq` once its cursor is saved: one request at a time and at most one
@@ -69,6 +71,10 @@ export class ActivityAcks {
         this.#logger.debug?.("could not acknowledge settled activity (retried later)", {
           error: describe(err),
         });
+        // Again after the wait the platform asked for (its rate limit), else in a few seconds.
+        const asked = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+        const later = Math.max(ACK_RETRY_MS, typeof asked === "number" ? asked : 0);
+        if (!signal.aborted && !this.#later.armed) this.#later.at(later);
       },
     );
   }

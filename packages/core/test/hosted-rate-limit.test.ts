@@ -1,0 +1,98 @@
+// The platform as hosted users run it (reference: platform-hosted.md): a rate limit on every route
+// (the emulator's limiter follows enteros-core aeec8e47 `middleware/ratelimit.go`), one bucket for a
+// whole SaaS org. Default agents, as the README shows them, lose no answer to it.
+import { randomUUID } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import { PlatformClient, RemoteAgent } from "../src/index.js";
+import { forgetRateBuckets } from "../src/transport/rate-budget.js";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
+  forgetRateBuckets();
+});
+
+/** Answers the platform logged into `id`'s inbox, by the message they answer. */
+function answersIn(emu: Emulator, id: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of emu.activity(id)) {
+    const msg = (r["request_body"] as { params?: { message?: Record<string, unknown> } })?.params
+      ?.message;
+    const to = (msg?.["metadata"] as Record<string, unknown> | undefined)?.["molecule_in_reply_to"];
+    if (msg?.["role"] === "agent" && typeof to === "string") out.set(to, (out.get(to) ?? 0) + 1);
+  }
+  return out;
+}
+
+describe("a rate-limited SaaS tenant", () => {
+  it("a default poll agent answers every question once, though the org's minute runs out", async () => {
+    const orgId = randomUUID();
+    const emu = await startEmulator({ orgId, rateLimit: 30 });
+    cleanups.push(() => emu.close());
+    const made = async (name: string) => {
+      const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
+      return { id: w.id, token: w.token ?? (await emu.admin.createToken(w.id)) };
+    };
+    const b = await made("answerer");
+    const a = await made("asker");
+    const refused: string[] = [];
+    const client = (w: { id: string; token: string }) => {
+      const c = new PlatformClient({
+        platformUrl: emu.url,
+        workspaceId: w.id,
+        token: w.token,
+        orgId,
+        logger: { debug: (m: string) => void (/429|rate limit/.test(m) && refused.push(m)) },
+      });
+      cleanups.push(() => c.close());
+      return c;
+    };
+    const letters: unknown[] = [];
+    const agent = new RemoteAgent({
+      client: client(b),
+      onDeadLetter: (_m, e) => void letters.push(e),
+      handler: (m) => `answer to ${m.text}`,
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const asker = client(a);
+    const sent: string[] = [];
+    for (let i = 0; i < 12; i++) sent.push((await asker.callPeer(b.id, `q${i}`)).messageId);
+    await waitFor(() => sent.every((id) => answersIn(emu, a.id).get(id) === 1), {
+      timeoutMs: 150_000,
+    });
+    expect(letters).toHaveLength(0);
+    // The org's minute did run out (the platform refused, or the budget held requests back).
+    expect(refused.length).toBeGreaterThan(0);
+    const answered = answersIn(emu, a.id);
+    expect(sent.map((id) => answered.get(id))).toEqual(sent.map(() => 1));
+  }, 180_000);
+
+  it("a start whose first heartbeat the limiter refuses more often than the start's attempts waits and starts", async () => {
+    const emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const w = await emu.admin.createWorkspace({ name: "late", deliveryMode: "poll" });
+    const token = w.token ?? (await emu.admin.createToken(w.id));
+    const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });
+    cleanups.push(() => client.close());
+    // Eight refusals (the start makes 6 attempts): "0" is the window's last second.
+    emu.injectFault({
+      method: "POST",
+      path: "/registry/heartbeat",
+      status: 429,
+      body: { error: "rate limit exceeded", retry_after: 0 },
+      headers: { "Retry-After": "0" },
+      count: 8,
+    });
+    const agent = new RemoteAgent({ client, handler: () => "ok" });
+    cleanups.push(() => agent.stop());
+    const t0 = performance.now();
+    await agent.start();
+    expect(emu.heartbeats(w.id).length).toBeGreaterThan(0);
+    // Each refusal was waited out (a second each), never retried at once.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(7_500);
+  }, 60_000);
+});
