@@ -137,6 +137,77 @@ describe("a SaaS tenant's empty 404 to a wrong org id", () => {
   });
 });
 
+describe("against the emulator's tenant mode (orgId: the server's MOLECULE_ORG_ID)", () => {
+  const ORG = "6f1c9a52-3d0e-4b7a-9c11-2e8f4d5a7b90";
+
+  /**
+   * A client from the variables. `origin: false`: the tenant lets a same-origin canvas request
+   * through (Origin = http(s)://<Host>, CANVAS_PROXY_URL set), and the SDK's default Origin is the
+   * platform URL's own, which passes that check wherever the tenant sees the URL's host.
+   */
+  async function tenant(orgId: string | undefined) {
+    const emu = await startEmulator({ orgId: ORG });
+    cleanups.push(() => emu.close());
+    const ws = await emu.admin.createWorkspace({ name: "agent", deliveryMode: "poll" });
+    const env = readMoleculeEnv({
+      MOLECULE_PLATFORM_URL: emu.url,
+      MOLECULE_WORKSPACE_ID: ws.id,
+      MOLECULE_WORKSPACE_TOKEN: ws.token!,
+      ...(orgId ? { MOLECULE_ORG_ID: orgId } : {}),
+    });
+    const client = new PlatformClient({
+      platformUrl: env.platformUrl!,
+      workspaceId: env.workspaceId!,
+      token: env.token!,
+      orgId: env.orgId,
+      origin: false,
+    });
+    cleanups.push(() => client.close());
+    const agent = new RemoteAgent({
+      client,
+      handler: (m) => `echo: ${m.text}`,
+      delivery: "poll",
+      eventWakeups: false,
+      logger: {},
+    });
+    cleanups.push(() => agent.stop());
+    return {
+      emu,
+      ws,
+      agent,
+      client,
+      start: () =>
+        agent.start().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+    };
+  }
+
+  it("MOLECULE_ORG_ID set: the agent starts, and its guarded reads pass", async () => {
+    const { start, client } = await tenant(ORG);
+    expect(await start()).toBeUndefined();
+    expect(await client.getState()).toMatchObject({ status: "online", removed: false });
+    expect(Array.isArray(await client.listPeers())).toBe(true);
+  });
+
+  it("MOLECULE_ORG_ID unset: start fails with org_id_required, one line naming MOLECULE_ORG_ID", async () => {
+    const { start } = await tenant(undefined);
+    const err = await start();
+    expect(isMoleculeError(err, "org_id_required")).toBe(true);
+    expect(describeStartError(err)).toMatch(/^the platform is a SaaS tenant .*MOLECULE_ORG_ID/);
+  });
+
+  it("another org's id: start fails with org_or_workspace_not_found, naming both causes", async () => {
+    const { ws, start } = await tenant("00000000-0000-4000-8000-000000000000");
+    const err = await start();
+    expect(isMoleculeError(err, "org_or_workspace_not_found")).toBe(true);
+    expect(describeStartError(err, { workspaceId: ws.id })).toContain(
+      `the org id is wrong, or workspace ${ws.id} does not exist`,
+    );
+  });
+});
+
 describe("a loopback push URL with a platform that is not on loopback", () => {
   it("is named in one warning at start; the same agent with a loopback platform URL gets none", async () => {
     const emu = await startEmulator();
