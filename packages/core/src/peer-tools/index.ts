@@ -44,6 +44,8 @@ export {
 export type { DelegateOutcome, PeerListing } from "./builtins.js";
 export { sanitizePeerJson } from "./sanitize-json.js";
 export { toolClientOf, toPeerRef } from "./tool-client.js";
+export { findPeer } from "./find-peer.js";
+export type { FoundPeer, PeerListClient } from "./find-peer.js";
 export type {
   AgentSource,
   DelegateClient,
