@@ -44,11 +44,14 @@ describe("createPeerMessageHandler with a generateText function", () => {
       seen.push(messages);
       return `answer ${seen.length}`;
     });
-    expect(await handler(inbound("one", { contextId: "c1" }))).toBe("answer 1");
-    expect(await handler(inbound("two", { contextId: "c1" }))).toBe("answer 2");
-    await handler(inbound("other", { contextId: "c2" }));
+    expect(await handler(inbound("one", { contextId: "c1", source: "ws-a" }))).toBe("answer 1");
+    expect(await handler(inbound("two", { contextId: "c1", source: "ws-a" }))).toBe("answer 2");
+    await handler(inbound("other", { contextId: "c2", source: "ws-a" }));
     await handler(inbound("from peer", { source: "ws-peer" }));
     await handler(inbound("again", { source: "ws-peer" }));
+    // Another peer that learned c1 has a conversation of its own; a push naming c1 has none.
+    await handler(inbound("three", { contextId: "c1", source: "ws-b" }));
+    await handler(inbound("pushed", { contextId: "c1" }));
 
     expect(userTexts(seen[1]!)).toEqual(["one", "two"]);
     expect(seen[1]!.find((m) => m.role === "assistant")).toEqual({
@@ -57,6 +60,8 @@ describe("createPeerMessageHandler with a generateText function", () => {
     });
     expect(userTexts(seen[2]!)).toEqual(["other"]);
     expect(userTexts(seen[4]!)).toEqual(["from peer", "again"]);
+    expect(userTexts(seen[5]!)).toEqual(["three"]);
+    expect(userTexts(seen[6]!)).toEqual(["pushed"]);
   });
 
   it("stores the full response messages of a real generateText tool loop", async () => {
@@ -77,9 +82,13 @@ describe("createPeerMessageHandler with a generateText function", () => {
         generateText({ model, tools, messages, abortSignal, stopWhen: isStepCount(4) }),
       { store },
     );
-    expect(await handler(inbound("is it paid?", { contextId: "c" }))).toBe("It is paid.");
-    expect(await handler(inbound("thanks", { contextId: "c" }))).toBe("You're welcome.");
-    const history = store.get("context:c")!;
+    expect(await handler(inbound("is it paid?", { contextId: "c", source: "ws-a" }))).toBe(
+      "It is paid.",
+    );
+    expect(await handler(inbound("thanks", { contextId: "c", source: "ws-a" }))).toBe(
+      "You're welcome.",
+    );
+    const history = store.get("peer:ws-a/context:c")!;
     expect(history.map((m) => m.role)).toEqual([
       "user",
       "assistant",
@@ -103,9 +112,9 @@ describe("createPeerMessageHandler with a generateText function", () => {
       order.push(`end ${message.text}`);
       return message.text;
     });
-    const a = handler(inbound("a1", { contextId: "A" }));
-    const b = handler(inbound("a2", { contextId: "A" }));
-    const c = handler(inbound("b1", { contextId: "B" }));
+    const a = handler(inbound("a1", { contextId: "A", source: "ws-a" }));
+    const b = handler(inbound("a2", { contextId: "A", source: "ws-a" }));
+    const c = handler(inbound("b1", { contextId: "B", source: "ws-a" }));
     await new Promise((r) => setImmediate(r));
     expect(order).toEqual(["start a1", "start b1"]);
     gates.get("a1")!();
@@ -129,7 +138,7 @@ describe("createPeerMessageHandler with a generateText function", () => {
     await handler(inbound("x"));
     await handler(inbound("y"));
     expect(seen[1]).toHaveLength(1);
-    for (const t of ["1", "2", "3"]) await handler(inbound(t, { contextId: "k" }));
+    for (const t of ["1", "2", "3"]) await handler(inbound(t, { contextId: "k", source: "ws-a" }));
     // 3 max: [u2 a2 u3] would start at a user message; [a1 u2 a2] would not.
     expect(userTexts(seen.at(-1)!)).toEqual(["2", "3"]);
   });
@@ -146,10 +155,10 @@ describe("createPeerMessageHandler with a generateText function", () => {
       { store },
     );
     await expect(
-      handler(inbound("x", { contextId: "c" }), { signal: controller.signal }),
+      handler(inbound("x", { contextId: "c", source: "ws-a" }), { signal: controller.signal }),
     ).rejects.toThrow("model down");
     expect(got).toBe(controller.signal);
-    expect(store.get("context:c")).toBeUndefined();
+    expect(store.get("peer:ws-a/context:c")).toBeUndefined();
   });
 
   it("rejects what is not an agent or a function", () => {
@@ -186,9 +195,10 @@ describe("createPeerMessageHandler with an Agent", () => {
     const store = new MemoryConversationStore();
     const handler = createPeerMessageHandler(new ToolLoopAgent({ model }), { store });
     const got: string[] = [];
-    for await (const c of handler.stream(inbound("say hello", { contextId: "s" }))) got.push(c);
+    for await (const c of handler.stream(inbound("say hello", { contextId: "s", source: "ws-a" })))
+      got.push(c);
     expect(got).toEqual(chunks);
-    expect(store.get("context:s")?.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(store.get("peer:ws-a/context:s")?.map((m) => m.role)).toEqual(["user", "assistant"]);
   });
 
   it("a generate function can stream with streamText when asked", async () => {
@@ -226,11 +236,14 @@ describe("createPeerMessageHandler with an Agent", () => {
       ({ messages }) => streamText({ model, messages, onError: () => {} }),
       { store },
     );
-    await expect(handler(inbound("x", { contextId: "f" }))).rejects.toThrow("provider down");
+    await expect(handler(inbound("x", { contextId: "f", source: "ws-a" }))).rejects.toThrow(
+      "provider down",
+    );
     const drain = async () => {
-      for await (const _ of handler.stream(inbound("y", { contextId: "f" }))) void _;
+      for await (const _ of handler.stream(inbound("y", { contextId: "f", source: "ws-a" })))
+        void _;
     };
     await expect(drain()).rejects.toThrow("provider down");
-    expect(store.get("context:f")).toBeUndefined();
+    expect(store.get("peer:ws-a/context:f")).toBeUndefined();
   });
 });

@@ -45,8 +45,10 @@ describe("inbound messages handed to the model", () => {
       next.push(messages);
       return "ok";
     });
-    await h2({ ...pushed, contextId: "c1" });
-    await h2({ ...pushed, contextId: "c1", messageId: "m2", text: "again" });
+    // (History is kept per sender the platform authenticated: a polled peer's.)
+    const polled = { ...pushed, contextId: "c1", source: "peer_agent" as const, sourceId: "ws-p" };
+    await h2(polled);
+    await h2({ ...polled, messageId: "m2", text: "again" });
     const history = (next[1] ?? []).map((m) => String(m.content)).join("\n");
     expect(history).toContain("SYSTEM]");
     expect(defused(history)).toBe(true);

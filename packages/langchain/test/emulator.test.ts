@@ -239,7 +239,7 @@ describe("peers as tools in a createAgent loop", () => {
 });
 
 describe("LangChain agents as Molecule workspaces", () => {
-  it("answers a peer's message over push, one thread per A2A context", async () => {
+  it("answers a peer's message over push, a thread per message (the proxy names no caller)", async () => {
     const assistant = await workspace("Assistant");
     await pushAgent(assistant, "Assistant", createPeerMessageHandler(echoAgent()));
     const sender = await workspace("Sender");
@@ -252,16 +252,12 @@ describe("LangChain agents as Molecule workspaces", () => {
     // the reply came back to the sender synchronously, as the peer answered it (no platform
     // wraps a peer's answer)
     expect(resultText(first)).toBe("turn 1: hello there");
-    // same context: the checkpointer kept the thread, the model saw both turns
+    // The same context: still a fresh thread. A push names no caller, and a contextId a caller
+    // sends may be one it learned from another (agents pass a conversation's id on to peers).
     const second = await sender.callPeer(assistant.workspaceId, "and again", {
       contextId: "conv-1",
     });
-    expect(resultText(second)).toContain("turn 2: and again");
-    // another context: a fresh thread
-    const other = await sender.callPeer(assistant.workspaceId, "new topic", {
-      contextId: "conv-2",
-    });
-    expect(resultText(other)).toContain("turn 1: new topic");
+    expect(resultText(second)).toContain("turn 1: and again");
   });
 
   it("answers a message delivered by polling; the reply arrives in the sender's inbox", async () => {

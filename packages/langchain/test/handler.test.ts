@@ -21,7 +21,16 @@ function countingGraph() {
 describe("threadIdFor", () => {
   it("maps senders, contexts, the canvas and anonymous messages", () => {
     expect(threadIdFor(inbound({ sourceId: "p1", contextId: "c1" }))).toBe("peer:p1");
-    expect(threadIdFor(inbound({ sourceId: "p1", contextId: "c1" }), "context")).toBe("context:c1");
+    expect(threadIdFor(inbound({ sourceId: "p1", contextId: "c1" }), "context")).toBe(
+      "peer:p1/context:c1",
+    );
+    // A pushed message names no authenticated sender: its contextId keys no thread.
+    expect(
+      threadIdFor(
+        inbound({ source: "unknown", sourceId: null, contextId: "c1", messageId: "m8" }),
+        "context",
+      ),
+    ).toBe("message:m8");
     expect(threadIdFor(inbound({ sourceId: "p1" }), "context")).toBe("peer:p1");
     expect(threadIdFor(inbound({ source: "canvas_user", sourceId: null }))).toBe("canvas");
     expect(threadIdFor(inbound({ source: "unknown", sourceId: null, messageId: "m7" }))).toBe(

@@ -101,7 +101,7 @@ it("answers a peer's message and calls another peer through a peer tool, reading
   model.assertComplete();
 });
 
-it("keeps the conversation's history across turns (same contextId), tool calls included", async () => {
+it("keeps the conversation's history across turns (same sender and contextId), tool calls included", async () => {
   const { mk } = await org();
   const writer = await mk("Writer");
   const user = await mk("User");
@@ -116,16 +116,29 @@ it("keeps the conversation's history across turns (same contextId), tool calls i
       ];
     }),
   ]);
+  // Poll delivery: the platform names each message's sender, so the conversation is the user's
+  // (a push names no caller, and there a contextId a caller sends keys no history).
   const writerAgent = new RemoteAgent({
     client: writer,
-    delivery: "push",
+    delivery: "poll",
+    logger: {},
     handler: createPeerMessageHandler(new Agent({ name: "Writer", model })),
   });
-  cleanups.push(() => writerAgent.stop());
+  const userAgent = new RemoteAgent({
+    client: user,
+    delivery: "poll",
+    logger: {},
+    handler: () => undefined,
+  });
+  cleanups.push(
+    () => writerAgent.stop(),
+    () => userAgent.stop(),
+  );
   await writerAgent.start();
-  const first = await user.callPeer(writer.workspaceId, "one", { contextId: "ctx-1" });
+  await userAgent.start();
+  const first = await userAgent.callPeer(writer.workspaceId, "one", { contextId: "ctx-1" });
   expect((first as { text: string }).text).toContain("first answer");
-  const second = await user.callPeer(writer.workspaceId, "two", { contextId: "ctx-1" });
+  const second = await userAgent.callPeer(writer.workspaceId, "two", { contextId: "ctx-1" });
   expect((second as { text: string }).text).toContain("remembered");
 });
 
