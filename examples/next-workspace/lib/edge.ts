@@ -6,6 +6,7 @@
 import { PlatformClient } from "@molecule-ai/agent-core";
 import {
   createPeerRequestHandler,
+  platformSecretOf,
   type PeerRequestHandler,
 } from "@molecule-ai/agent-core/adapters";
 import { answer } from "./molecule.js";
@@ -23,7 +24,10 @@ export function edgePlatform(): PlatformClient {
   }));
 }
 
-/** The edge push endpoint (`POST /api/molecule-edge/<path secret>`; `GET` serves the card). */
+/**
+ * The edge push endpoint (`POST /api/molecule-edge/<path secret>`; `GET` serves the card): only
+ * the platform's pushes run, as in lib/molecule.ts.
+ */
 export function moleculeEdge(): PeerRequestHandler {
   return (endpoint ??= createPeerRequestHandler({
     client: edgePlatform(),
@@ -33,6 +37,7 @@ export function moleculeEdge(): PeerRequestHandler {
     },
     basePath: "/api/molecule-edge",
     pathSecret: process.env.MOLECULE_EDGE_PATH_SECRET!,
+    platformSecret: platformSecretOf(edgePlatform()),
     handler: (message, ctx) => answer(edgePlatform(), message.text, ctx.signal),
   }));
 }

@@ -3,6 +3,7 @@
 import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
 import {
   createPeerRequestHandler,
+  platformSecretOf,
   type PeerRequestHandler,
 } from "@molecule-ai/agent-core/adapters";
 import type { PushClaimStore } from "@molecule-ai/agent-core/a2a";
@@ -51,7 +52,10 @@ export async function answer(
 
 /**
  * The push endpoint (`POST /api/molecule/<path secret>`; `GET` serves the agent card); `claims`
- * (lib/claims.ts) handles a redelivered message once across instances.
+ * (lib/claims.ts) handles a redelivered message once across instances. Only the platform's pushes
+ * run: each POST must carry its bearer (`platform_inbound_secret`, which this instance learns from
+ * the platform with one heartbeat), else `401` (or `503` + `Retry-After` while the platform cannot
+ * be asked); `answer` calls peers as this workspace, so a stranger must never reach it.
  */
 export function molecule(claims?: PushClaimStore): PeerRequestHandler {
   return (endpoint ??= createPeerRequestHandler({
@@ -60,6 +64,7 @@ export function molecule(claims?: PushClaimStore): PeerRequestHandler {
     agentCard: { name: "next-workspace", description: "A Molecule workspace in a Next.js app" },
     basePath: "/api/molecule",
     pathSecret: process.env.MOLECULE_PATH_SECRET!,
+    platformSecret: platformSecretOf(platform()),
     handler: (message, ctx) => answer(platform(), message.text, ctx.signal),
   }));
 }

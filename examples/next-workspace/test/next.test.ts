@@ -14,6 +14,7 @@ import { waitFor } from "@internal/test-utils";
 import { baseEnv, build, root, run, start, workspace, type NextServer } from "./next-fixture.js";
 
 const cronSecret = generatePathSecret();
+const pathSecret = generatePathSecret();
 
 let emu: Emulator;
 let server: NextServer | undefined;
@@ -58,7 +59,7 @@ beforeAll(async () => {
     MOLECULE_PLATFORM_URL: emu.url,
     MOLECULE_WORKSPACE_ID: app.id,
     MOLECULE_WORKSPACE_TOKEN: await emu.admin.createToken(app.id),
-    MOLECULE_PATH_SECRET: generatePathSecret(),
+    MOLECULE_PATH_SECRET: pathSecret,
     CRON_SECRET: cronSecret,
     MOLECULE_EDGE_WORKSPACE_ID: edgeApp.id,
     MOLECULE_EDGE_WORKSPACE_TOKEN: await emu.admin.createToken(edgeApp.id),
@@ -66,13 +67,12 @@ beforeAll(async () => {
   };
   server = await start(env);
   appUrl = server.url;
-  // The deploy step, as documented: node scripts/register.ts.
-  await run(process.execPath, ["scripts/register.ts"], { ...baseEnv(), ...env, APP_URL: appUrl });
-  await run(process.execPath, ["scripts/register.ts", "edge"], {
-    ...baseEnv(),
-    ...env,
-    APP_URL: appUrl,
-  });
+  // The deploy step, as documented: node scripts/register.ts. By host name, as a deployment's URL
+  // is: the platform signs its pushes to a host name (an IP literal only with
+  // MOLECULE_A2A_ALWAYS_AUTH), and the routes run only pushes that carry its bearer.
+  const APP_URL = appUrl.replace("127.0.0.1", "localhost");
+  await run(process.execPath, ["scripts/register.ts"], { ...baseEnv(), ...env, APP_URL });
+  await run(process.execPath, ["scripts/register.ts", "edge"], { ...baseEnv(), ...env, APP_URL });
 }, 400_000);
 
 afterAll(async () => {
@@ -117,6 +117,54 @@ describe("the cron routes with CRON_SECRET unset (issue 59)", () => {
     } finally {
       await open.stop();
     }
+  });
+});
+
+describe("a stranger who knows the push routes' URLs (issue #78)", () => {
+  it("cannot ask a peer or run the peer tools as the workspace: no bearer, or any but the platform's, is 401 (Node.js and edge)", async () => {
+    const handled = peerHandled;
+    const token = await emu.admin.createToken(app.id);
+    const routes = [
+      `${appUrl}/api/molecule/${pathSecret}`,
+      `${appUrl}/api/molecule-edge/${edgeSecret}`,
+    ];
+    for (const url of routes) {
+      for (const text of [`ask ${peer.id}: what do you know?`, "tools"]) {
+        for (const authorization of [
+          undefined,
+          "Bearer not-it",
+          `Bearer ${cronSecret}`,
+          `Bearer ${token}`,
+        ]) {
+          const res = await fetch(url, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              ...(authorization !== undefined ? { authorization } : {}),
+            },
+            body: JSON.stringify({
+              jsonrpc: "2.0",
+              id: 1,
+              method: "message/send",
+              params: {
+                message: {
+                  kind: "message",
+                  messageId: `m-${Math.random()}`,
+                  role: "user",
+                  parts: [{ kind: "text", text }],
+                },
+              },
+            }),
+          });
+          expect(res.status).toBe(401);
+          expect(await res.text()).not.toContain("pong");
+        }
+      }
+    }
+    // No handler ran: one would have called the peer.
+    expect(peerHandled).toBe(handled);
+    // The platform's push still runs.
+    expect(await ask("hello after the stranger")).toContain("echo: hello after the stranger");
   });
 });
 

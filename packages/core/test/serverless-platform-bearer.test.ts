@@ -172,6 +172,10 @@ describe("createA2AHandler's platformSecret", () => {
     const base = await serve((req, res) => void a2a.handleNode(req, res));
     for (const a of STRANGERS)
       expect((await post(`${base}/${pathSecret}`, "x", a)).status).toBe(401);
+    // A wrong path is a 404 first, whatever its bearer: the path secret is checked before it.
+    for (const a of [undefined, "Bearer the-platform-secret"]) {
+      expect((await post(`${base}/${generatePathSecret()}`, "x", a)).status).toBe(404);
+    }
     expect(ran).toEqual([]);
     const ok = await post(`${base}/${pathSecret}`, "x", "Bearer the-platform-secret");
     expect(ok.status).toBe(200);

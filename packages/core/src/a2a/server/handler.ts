@@ -159,7 +159,8 @@ class A2AEndpoint implements A2AHandler {
   }
 
   async handleNode(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
-    if (this.#platform !== undefined) {
+    // A wrong path stays a 404 (the path secret first), whatever its bearer.
+    if (this.#platform !== undefined && this.#core.routes.route(req.url ?? "/") !== undefined) {
       const verdict = await this.#platform.verdict(req.method, req.headers.authorization);
       if (verdict !== "pass") return refusePlatformNode(req, res, verdict);
     }
@@ -167,12 +168,18 @@ class A2AEndpoint implements A2AHandler {
   }
 
   async handleFetch(request: Request): Promise<Response> {
-    if (this.#platform !== undefined) {
+    if (this.#platform !== undefined && this.#routed(request.url)) {
       const auth = request.headers.get("authorization");
       const verdict = await this.#platform.verdict(request.method, auth);
       if (verdict !== "pass") return refusePlatformFetch(verdict);
     }
     return await handleFetch(this.#core, request);
+  }
+
+  /** Whether a fetch request's URL is one of the endpoint's (its path secret matches). */
+  #routed(raw: string): boolean {
+    const url = new URL(raw);
+    return this.#core.routes.route(url.pathname + url.search) !== undefined;
   }
 
   async close(): Promise<void> {
