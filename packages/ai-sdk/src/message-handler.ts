@@ -83,8 +83,10 @@ export type PeerMessageHandler = ConversationHandler;
 
 /**
  * Options for {@link createPeerMessageHandler}: `store` (default: a {@link MemoryConversationStore}),
- * `conversationKey` (default: the A2A `contextId`, else `peer:<sourceId>`, else `canvas` for the
- * canvas user; `undefined` = answer without history), `maxHistoryMessages` (default 100; older
+ * `conversationKey` (default: the A2A `contextId` within the authenticated sender,
+ * `peer:<sourceId>/context:<contextId>`, else `peer:<sourceId>`, else `canvas` for the canvas user;
+ * a pushed message's own contextId keys none: core's `conversationKey`; `undefined` = answer
+ * without history), `maxHistoryMessages` (default 100; older
  * turns are dropped whole).
  */
 export interface PeerMessageHandlerOptions extends ConversationHistoryOptions<ModelMessage> {

@@ -53,10 +53,11 @@ export type ThreadIdStrategy = ConversationKeyStrategy;
 /** Options of {@link createPeerMessageHandler}. */
 export interface PeerMessageHandlerOptions {
   /**
-   * One thread per sender (`"peer"`, default: `peer:<sourceId>`), per A2A conversation
-   * (`"context"`: `context:<contextId>`, falling back to the sender), or your own function
-   * (return `undefined` to fall back). Canvas messages share the thread `canvas`; a message with
-   * no sender and no context gets a thread of its own. With a checkpointer on the agent, each
+   * One thread per sender (`"peer"`, default: `peer:<sourceId>`), per A2A conversation within
+   * its sender (`"context"`: `peer:<sourceId>/context:<contextId>`, falling back to the sender),
+   * or your own function (return `undefined` to fall back). Canvas messages share the thread
+   * `canvas`; a message without a sender the platform authenticated (a push) gets a thread of its
+   * own, unless the push endpoint issued its conversation (core's `conversationKey`). With a checkpointer on the agent, each
    * thread keeps its history across messages.
    */
   threadId?: ThreadIdStrategy;

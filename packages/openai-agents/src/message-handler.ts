@@ -116,7 +116,8 @@ const NO_APPROVER =
  * Turns an OpenAI Agents SDK `Agent` into a Molecule inbound-message handler (a `RemoteAgent`
  * `handler`, poll or push): each message is one `run(agent, history + message)`, the answer is the
  * run's final output, and the run's new items join the conversation's history (kept per A2A
- * `contextId`, else per peer; one turn at a time per conversation). `.stream()` (A2A
+ * `contextId` within the authenticated sender, else per peer: core's `defaultConversationKey`;
+ * one turn at a time per conversation). `.stream()` (A2A
  * `message/stream`) runs with `stream: true` and sends the text as the model writes it. A tool
  * declared with `needsApproval` waits for a person on the canvas (`approvals`), then the run
  * resumes from its interruption. Inbound text is a `user` message, never instructions. An answer
