@@ -3,11 +3,17 @@
 // the platform keeps the workspace online. Everything is built per request (the platform client
 // is kept for the isolate's later requests once it worked), never at module scope: the Worker's
 // global scope may not do I/O, and a failed first build is retried by the next request.
+// Only the platform's pushes run: each POST must carry its bearer (`platform_inbound_secret`, which
+// the isolate learns from the platform with one heartbeat), else `401` (`503` + `Retry-After`
+// while the platform cannot be asked). `answer` calls peers as this workspace: a stranger who
+// learns the URL must never reach it.
 // A message the platform redelivers (a proxy retry, a resend) may reach another isolate: it is
 // claimed in PostgreSQL through Hyperdrive (`claims`), so it is handled once. A Worker may not use
 // a socket opened by another request, so the claims' connection is opened and closed per request.
 import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
 import { createA2AHandler, extractA2AText } from "@molecule-ai/agent-core/a2a";
+import type { PlatformSecretSource } from "@molecule-ai/agent-core/a2a";
+import { platformSecretOf } from "@molecule-ai/agent-core/adapters";
 import { planPeerTools, runPeerTool } from "@molecule-ai/agent-core/peer-tools";
 import { createPostgresClaims } from "@molecule-ai/postgres/claims";
 
@@ -33,6 +39,7 @@ interface Context {
 }
 
 let client: PlatformClient | undefined;
+let platformSecret: PlatformSecretSource | undefined;
 
 /** The platform client, built on the first request that needs it. */
 function platform(env: Env): PlatformClient {
@@ -80,6 +87,8 @@ async function push(request: Request, env: Env, ctx: Context): Promise<Response>
       agentCard: { name: "worker-workspace", description: "A Molecule workspace in a Worker" },
       basePath: "/a2a",
       pathSecret: env.MOLECULE_PATH_SECRET as string, // checked by fetch: never unset here
+      // The platform's bearer on every POST; the isolate keeps what it learned.
+      platformSecret: (platformSecret ??= platformSecretOf(platform(env))),
       workspaceId: env.MOLECULE_WORKSPACE_ID,
       claims,
       onMessage: (message, c) => answer(env, extractA2AText(message), c.signal),

@@ -13,6 +13,7 @@ let emu: Emulator;
 let db: Awaited<ReturnType<typeof startDatabase>> | undefined;
 let wrangler: Wrangler | undefined;
 let workerUrl: string;
+let pathSecret: string;
 let worker: { id: string; client: PlatformClient };
 let peer: { id: string; client: PlatformClient; agent: RemoteAgent<PlatformClient> };
 let peerHandled = 0; // messages the peer's handler ran
@@ -45,7 +46,7 @@ beforeAll(async () => {
   await agent.start();
   peer = { ...p, agent };
   const token = await emu.admin.createToken(worker.id);
-  const pathSecret = generatePathSecret();
+  pathSecret = generatePathSecret();
   wrangler = await startWrangler(
     {
       MOLECULE_PLATFORM_URL: emu.url,
@@ -56,9 +57,10 @@ beforeAll(async () => {
     db.url,
   );
   workerUrl = wrangler.url;
-  // The deploy step: register the Worker's push URL once.
+  // The deploy step: register the Worker's push URL once, by host name as a deployment's is (the
+  // platform signs its pushes to a host name; to an IP literal only with MOLECULE_A2A_ALWAYS_AUTH).
   await worker.client.register({
-    url: `${workerUrl}/a2a/${pathSecret}`,
+    url: `${workerUrl.replace("127.0.0.1", "localhost")}/a2a/${pathSecret}`,
     agentCard: { name: "worker-workspace", description: "A Molecule workspace in a Worker" },
   });
 });
@@ -107,6 +109,41 @@ const sendDirect = (path: string) =>
       },
     }),
   });
+
+describe("a stranger who knows the Worker's push URL (issue #78)", () => {
+  it("cannot ask a peer or run the peer tools as the workspace: no bearer, or any but the platform's, is 401", async () => {
+    const handled = peerHandled;
+    const token = await emu.admin.createToken(worker.id);
+    for (const text of [`ask ${peer.id}: what do you know?`, "tools"]) {
+      for (const authorization of [undefined, "Bearer not-it", `Bearer ${token}`]) {
+        const res = await fetch(`${workerUrl}/a2a/${pathSecret}`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(authorization !== undefined ? { authorization } : {}),
+          },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "message/send",
+            params: {
+              message: {
+                kind: "message",
+                messageId: `m-${Math.random()}`,
+                role: "user",
+                parts: [{ kind: "text", text }],
+              },
+            },
+          }),
+        });
+        expect(res.status).toBe(401);
+        expect(await res.text()).not.toContain("pong");
+      }
+    }
+    expect(peerHandled).toBe(handled); // no handler ran: one would have called the peer
+    expect(await ask("hello after the stranger")).toContain("echo: hello after the stranger");
+  });
+});
 
 describe("a workspace in a Cloudflare Worker (wrangler dev, workerd)", () => {
   it("answers a peer's call through the platform's proxy", async () => {

@@ -212,10 +212,15 @@ export interface PushDeliveryOptions {
   /**
    * Whether a POST to the push endpoint must carry the platform's bearer
    * (`Authorization: Bearer <platform_inbound_secret>`, the secret register and heartbeats send).
-   * Default: from the moment the platform is known to send it with its pushes (its heartbeat
-   * answers `generation`, as August-2026 servers do, or a push arrived with it), so only the
-   * platform may push there; a platform of May to June 2026, which hands out the secret but pushes
-   * without it, keeps working. `true`: as soon as a secret is known. `false`: never checked.
+   * Whatever it is (but `false`), no POST runs before the agent knows the secret: until register
+   * (or the first heartbeat) answers it is held, then refused `503` + `Retry-After`. Default: the
+   * bearer is required once the platform is known to send it to this URL (its heartbeat answers
+   * `generation`, as August-2026 servers do, or a push arrived with it; kept in the store across
+   * restarts), so only the platform may push there; until the first heartbeat says, a POST without
+   * it is held the same way; a platform of May to June 2026, which hands out the secret but pushes
+   * without it, keeps working. `true`: on every POST, whatever the URL (an IP literal too); a
+   * platform that sends no secret fails `start()` (`platform_bearer_unavailable`). `false`: never
+   * checked (the path secret alone).
    */
   requirePlatformBearer?: boolean;
   /**
