@@ -3,11 +3,12 @@
 // id), injected for one workspace's routes: each is one line naming MOLECULE_ORG_ID / --org-id,
 // never "check the arguments", "create a workspace" or "the registered URL is stale". And a
 // rejected token read from a token file names that file, not MOLECULE_WORKSPACE_TOKEN.
+import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { doctor, statuses } from "./doctor-helpers.js";
-import { HANDLER, useConnectHarness } from "./connect-helpers.js";
+import { BIN, HANDLER, useConnectHarness } from "./connect-helpers.js";
 
 const h = useConnectHarness("saas-tenant-");
 
@@ -90,6 +91,41 @@ describe("molecule-agent connect on a SaaS tenant", { timeout: 60_000 }, () => {
     expect(oneLine(r.err())).toBe(
       `[molecule] the platform rejected the workspace token read from ${file} (401): write into that file (MOLECULE_WORKSPACE_TOKEN_FILE or --token-file) the token the platform issued for this workspace (the canvas shows it once when the workspace is created; after a rotation, the new one)`,
     );
+  });
+});
+
+describe("molecule-agent send on a SaaS tenant", { timeout: 60_000 }, () => {
+  it("MOLECULE_ORG_ID of another org: exit 1 and one line naming the org id or the workspace", async () => {
+    const me = await workspace("send-me");
+    const peer = await workspace("send-peer");
+    const remove = h.emu.injectFault({
+      path: new RegExp(`^/workspaces/(${me.id}|${peer.id})(/|$)`),
+      status: 404,
+      body: "",
+      count: 1000,
+    });
+    try {
+      const child = spawn(process.execPath, [BIN, "send", peer.id, "hello"], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: h.home,
+          MOLECULE_PLATFORM_URL: h.emu.url,
+          MOLECULE_WORKSPACE_ID: me.id,
+          MOLECULE_WORKSPACE_TOKEN: me.token,
+          MOLECULE_ORG_ID: "another-org",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let err = "";
+      child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+      expect(code).toBe(1);
+      expect(oneLine(err)).toMatch(
+        /the org id is wrong, or .* does not exist \(a SaaS tenant answers both alike\): check MOLECULE_ORG_ID or --org-id/,
+      );
+    } finally {
+      remove();
+    }
   });
 });
 
