@@ -37,3 +37,11 @@ describe("MOLECULE_WORKSPACE_TOKEN_FILE", () => {
     expect((err as Error).message).toMatch(/MOLECULE_WORKSPACE_TOKENS/);
   });
 });
+
+describe("MOLECULE_ORG_ID", () => {
+  it("is read with the other variables (readMoleculeEnv), trimmed; unset, no org id", () => {
+    const env = { ...base, MOLECULE_WORKSPACE_ID: ID, MOLECULE_WORKSPACE_TOKEN: "tok" };
+    expect(readMcpConfig({}, { ...env, MOLECULE_ORG_ID: " org-1 " }).orgId).toBe("org-1");
+    expect(readMcpConfig({}, env).orgId).toBeUndefined();
+  });
+});
