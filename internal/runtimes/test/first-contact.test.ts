@@ -110,6 +110,50 @@ describe.each(examples)("%s on a first run that goes wrong", { timeout: 60_000 }
     ]);
   });
 
+  it("a SaaS tenant without MOLECULE_ORG_ID, or with another org's: exit 1, one line each", async () => {
+    // The tenant guard's answers (middleware/tenant_guard.go), for these two workspaces' routes.
+    const missing = await emu.admin.createWorkspace({ name: "fc-org-missing" });
+    const wrong = await emu.admin.createWorkspace({ name: "fc-org-wrong" });
+    const routes = (id: string): RegExp => new RegExp(`^/workspaces/${id}(/|$)`);
+    const removeMissing = emu.injectFault({
+      path: routes(missing.id),
+      status: 400,
+      body: {
+        error: "missing tenant routing header",
+        code: "TENANT_ORG_HEADER_REQUIRED",
+        required_header: "X-Molecule-Org-Id",
+      },
+      count: 1000,
+    });
+    const removeWrong = emu.injectFault({
+      path: routes(wrong.id),
+      status: 404,
+      body: "",
+      count: 1000,
+    });
+    try {
+      const env = (ws: { id: string; token?: string | undefined }) => ({
+        MOLECULE_PLATFORM_URL: emu.url,
+        MOLECULE_WORKSPACE_ID: ws.id,
+        MOLECULE_WORKSPACE_TOKEN: ws.token!,
+      });
+      const [noOrg, otherOrg] = await Promise.all([
+        run(example, env(missing)),
+        run(example, { ...env(wrong), MOLECULE_ORG_ID: "another-org" }),
+      ]);
+      expect([noOrg.code, otherOrg.code]).toEqual([1, 1]);
+      expect(errorLines(noOrg.stderr)).toEqual([
+        "the platform is a SaaS tenant and needs its organisation id: set MOLECULE_ORG_ID to your organisation's id (when it is set, something between here and the platform drops the X-Molecule-Org-Id header)",
+      ]);
+      expect(errorLines(otherOrg.stderr)).toEqual([
+        `the platform answered 404 with an empty body: the org id is wrong, or workspace ${wrong.id} does not exist (a SaaS tenant answers both alike): check MOLECULE_ORG_ID and MOLECULE_WORKSPACE_ID`,
+      ]);
+    } finally {
+      removeMissing();
+      removeWrong();
+    }
+  });
+
   it("a busy port (push): exit 1, one line naming MOLECULE_PORT", async () => {
     const ws = await emu.admin.createWorkspace({ name: "fc-port" });
     const r = await run(example, {
