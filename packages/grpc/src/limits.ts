@@ -22,6 +22,8 @@ export const MAX_CONNECTIONS = 1024;
 export const MAX_STREAMS_PER_CONNECTION = 100;
 /** Calls at once on the whole server (as many as startA2AServer's connections serve). */
 export const MAX_CONCURRENT_CALLS = 1024;
+/** How long a connection to be closed gets to receive what was written to it (as HTTP's linger). */
+const LINGER_MS = 1_000;
 
 /**
  * The server's connections, with `max` enforced on them: a connection past it closes the oldest
@@ -39,6 +41,8 @@ export class ConnectionCap {
   readonly #fresh = new Set<Socket>();
   /** Connections between calls, longest idle first. */
   readonly #idle = new Set<Socket>();
+  /** Connections to close once they carry no call. */
+  readonly #cut = new Set<Socket>();
   /** Each open socket's `close`, for {@link closeAll}. */
   readonly #closed = new Map<Socket, Promise<void>>();
 
@@ -76,8 +80,13 @@ export class ConnectionCap {
     return true;
   }
 
-  /** Marks a call started on the connection of `address:port`; returns what marks it ended. */
-  start(address: string | undefined, port: number | undefined): () => void {
+  /**
+   * Marks a call started on the connection of `address:port`; returns what marks it ended. A call
+   * ended with `cut` closes its connection once that carries no call (as the HTTP server closes
+   * the connection of a request it cut): the client stalled, and the server cannot close the
+   * streams it left open.
+   */
+  start(address: string | undefined, port: number | undefined): (cut?: boolean) => void {
     const peer = peerKey(address, port);
     const socket = peer === undefined ? undefined : this.#byPeer.get(peer);
     const count = socket === undefined ? undefined : this.#calls.get(socket);
@@ -85,11 +94,19 @@ export class ConnectionCap {
     this.#calls.set(socket, count + 1);
     this.#fresh.delete(socket);
     this.#idle.delete(socket);
-    return () => {
+    return (cut = false) => {
+      if (cut) this.#cut.add(socket);
       const left = this.#calls.get(socket);
       if (left === undefined) return; // closed meanwhile
       this.#calls.set(socket, left - 1);
-      if (left === 1 && !socket.destroyed) this.#idle.add(socket);
+      if (left !== 1 || socket.destroyed) return;
+      if (!this.#cut.has(socket)) {
+        this.#idle.add(socket);
+        return;
+      }
+      // Its last call's status is on its way: the socket goes once that is sent.
+      this.#forget(socket, peer);
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
     };
   }
 
@@ -115,6 +132,7 @@ export class ConnectionCap {
     this.#calls.delete(socket);
     this.#fresh.delete(socket);
     this.#idle.delete(socket);
+    this.#cut.delete(socket);
     if (peer !== undefined && this.#byPeer.get(peer) === socket) this.#byPeer.delete(peer);
   }
 }
@@ -133,8 +151,9 @@ export interface CallGateOptions {
  * A server interceptor that bounds every call from the moment its headers arrive: at most
  * `maxConcurrentCalls` at once (more are refused with `RESOURCE_EXHAUSTED`, worth retrying), each
  * must send its whole request message within `requestTimeoutMs` (else it ends with
- * `DEADLINE_EXCEEDED` and its handler never runs), and each marks its connection busy while it is
- * in flight, so the connection cap evicts only idle connections.
+ * `DEADLINE_EXCEEDED`, its handler never runs, and its connection is closed once it carries no
+ * call), and each marks its connection busy while it is in flight, so the connection cap evicts
+ * only idle connections.
  */
 export class CallGate {
   readonly #max: number;
@@ -167,20 +186,20 @@ export class CallGate {
     }
     const info = call.getConnectionInfo();
     const ended = this.#connections.start(info.remoteAddress, info.remotePort);
-    const deadline = setTimeout(
-      () =>
-        call.sendStatus({
-          code: Status.DEADLINE_EXCEEDED,
-          details: `The request message did not arrive whole within ${this.#timeoutMs} ms: send it at once, or over a faster link`,
-          metadata: new Metadata(),
-        }),
-      this.#timeoutMs,
-    );
+    let late = false;
+    const deadline = setTimeout(() => {
+      late = true;
+      call.sendStatus({
+        code: Status.DEADLINE_EXCEEDED,
+        details: `The request message did not arrive whole within ${this.#timeoutMs} ms: send it at once, or over a faster link`,
+        metadata: new Metadata(),
+      });
+    }, this.#timeoutMs);
     deadline.unref();
     const end = (): void => {
       if (!this.#calls.delete(call)) return;
       clearTimeout(deadline);
-      ended();
+      ended(late);
     };
     this.#calls.add(call);
     return new ServerInterceptingCall(call, {
