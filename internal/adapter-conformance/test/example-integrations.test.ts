@@ -31,7 +31,7 @@ async function workspace(name: string) {
 }
 
 describe("mastra: streaming behind createMessageEndpoint", () => {
-  it("a message/stream caller gets the answer in pieces; the streamed turn is history", async () => {
+  it("a message/stream caller gets the answer in pieces; a contextId it sends again keys no history", async () => {
     // The AI SDK's scripted model (as the Mastra example's tests run it) streams word by word.
     const model = scriptedModel([ANSWER, "second"]);
     const writer = await startMastraAgent({ ...(await workspace("mastra-stream")), model });
@@ -41,9 +41,12 @@ describe("mastra: streaming behind createMessageEndpoint", () => {
     expect(first.stream).toMatch(/^text\/event-stream/);
     expect(first.texts.length).toBeGreaterThan(1);
     expect(first.texts.join("")).toBe(ANSWER);
+    // A push names no caller, and a contextId may be one a caller learned from another: the
+    // example's default key (the AI SDK adapter's, whose streamed turns the conformance table
+    // shows saved) keeps no history for it.
     const second = await call(url, "and again", "mastra-s", false);
     expect(second.texts.join("")).toBe("second");
-    expect(JSON.stringify(model.doStreamCalls.at(-1)?.prompt ?? [])).toContain(ANSWER);
+    expect(JSON.stringify(model.doStreamCalls.at(-1)?.prompt ?? [])).not.toContain(ANSWER);
   });
 });
 

@@ -1,7 +1,9 @@
 // One table, three adapters: LangChain, the AI SDK and the OpenAI Agents SDK, each on its
 // framework's own test model, served by core's createMessageEndpoint over real HTTP: an A2A
 // `message/stream` caller gets the answer in pieces as the model writes them (the adapter's
-// `.stream()`, core's conversation handler), and the streamed turn is in the next turn's history.
+// `.stream()`, core's conversation handler), and the streamed turn is in the next turn's history
+// (under a key of the test's own: the endpoint has one caller, and a push names no caller, so by
+// default a contextId a caller sends keys no history).
 // Then the adapters whose handler decides tool approvals (AI SDK `needsApproval` with
 // `canvasApprovals`, OpenAI Agents `needsApproval` with `approvals`) ask a person through core's
 // approvals on the emulator: the same action, the tool runs only when approved.
@@ -34,6 +36,9 @@ const ANSWER = "alpha beta gamma delta";
 const suite = useEmulator();
 const { cleanups } = suite;
 beforeAll(() => setTracingDisabled(true));
+
+/** The conversation of every message: this endpoint's one caller is the test. */
+const ONE_CALLER = () => "the-test";
 
 /** What each model saw last, as text (to check the streamed turn reached the history). */
 type Row = [name: string, make: () => { handler: MessageEndpointHandler; seen: () => string }];
@@ -71,15 +76,17 @@ const streaming: Row[] = [
           yield ["values", { messages: threads.get(thread) }];
         },
       };
-      return { handler: langChainHandler(runnable, { threadId: "context" }), seen: () => seen };
+      return { handler: langChainHandler(runnable, { threadId: ONE_CALLER }), seen: () => seen };
     },
   ],
   [
     "ai-sdk",
     () => {
       const model = scriptedModel([ANSWER, "second"]);
-      const handler = aiSdkHandler(({ messages, abortSignal }) =>
-        streamText({ model, messages, ...(abortSignal ? { abortSignal } : {}) }),
+      const handler = aiSdkHandler(
+        ({ messages, abortSignal }) =>
+          streamText({ model, messages, ...(abortSignal ? { abortSignal } : {}) }),
+        { conversationKey: ONE_CALLER },
       );
       const seen = () =>
         JSON.stringify([...model.doGenerateCalls, ...model.doStreamCalls].at(-1)?.prompt ?? []);
@@ -107,7 +114,9 @@ const streaming: Row[] = [
         ),
         [assistantMessage("second")],
       ]);
-      const handler = agentsHandler(new Agent({ name: "writer", model }));
+      const handler = agentsHandler(new Agent({ name: "writer", model }), {
+        conversationKey: ONE_CALLER,
+      });
       return { handler, seen: () => JSON.stringify(model.calls.at(-1)?.request.input ?? []) };
     },
   ],
