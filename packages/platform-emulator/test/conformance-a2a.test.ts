@@ -698,9 +698,13 @@ describe.each(["latest", "2026-04"] as const)("activity, notify, delegate (%s)",
     let rows: any[] = [];
     await until(() => {
       rows = emu.activity(src.id).filter((x: any) => x.response_body?.delegation_id === id);
-      return rows.length > 0;
+      return rows.some((x: any) => x.method === "delegate_result");
     });
-    expect(rows[0].method).toBe("delegate_result");
+    // 2026-08 also names the delegation in the `delegate` row's response_body (mc#984).
+    expect(rows.map((x: any) => x.method)).toEqual(
+      emu.compat === "latest" ? ["delegate", "delegate_result"] : ["delegate_result"],
+    );
+    rows = rows.filter((x: any) => x.method === "delegate_result");
     // The result text as the peer answered it (`delegation.go` ~880 at aeec8e47): no markers.
     expect(String(rows[0].response_body.text)).not.toContain("[A2A_RESULT_FROM_PEER]");
     const sent = agent.received.find((e) => e.params?.message?.messageId === id);

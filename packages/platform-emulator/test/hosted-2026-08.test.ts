@@ -149,7 +149,7 @@ describe("SaaS tenant guard (tenant_guard.go)", () => {
       { "X-Molecule-Org-Id": OTHER_ORG },
       { "X-Molecule-Org-Id": ORG.toUpperCase() }, // compared exactly
       { "Fly-Replay-Src": `instance=1;region=ord;state=${OTHER_ORG}` },
-    ]) {
+    ] as Record<string, string>[]) {
       const r = await req(emu, "GET", "/workspaces", { token: emu.adminToken, headers });
       expect([r.status, r.text]).toEqual([404, ""]);
       expect(r.headers.get("content-length")).toBe("0");

@@ -100,6 +100,9 @@ export async function recordDelegation(platform: Platform, ctx: Ctx, id: string)
     status: "dispatched",
     error_detail: null,
     request_body: { task, delegation_id: delegationId },
+    // 2026-08: `response_body {delegation_id}` too (mc#984, `Record` at aeec8e47; recorded as the
+    // row's `response_preview` in `GET /workspaces/C1/delegations (C1 token)`).
+    ...(platform.august ? { response_body: { delegation_id: delegationId } } : {}),
     delegationId,
   });
   platform.emit(ws.id, "DELEGATION_SENT", {
@@ -161,8 +164,24 @@ export async function updateDelegation(
     });
     pushDelegationResult(platform, wsId, delegationId, { status, text: preview });
   } else {
+    // 2026-08 writes the failed `delegate_result` row too (`UpdateStatus` "MUST-FIX 4" at aeec8e47;
+    // recorded: `Delegation failed (peer refused)` in `GET /workspaces/C1/delegations (C1 token)`).
+    if (platform.august && platform.ws(wsId) !== undefined)
+      insertActivity(platform, {
+        workspace_id: wsId,
+        activity_type: "delegation",
+        source_id: wsId,
+        target_id: null,
+        method: "delegate_result",
+        summary: `Delegation failed (${delegationPreview(platform, error, 80)})`,
+        duration_ms: null,
+        status: "failed",
+        error_detail: error,
+        response_body: { error, delegation_id: delegationId },
+        delegationId,
+      });
     platform.emit(wsId, "DELEGATION_FAILED", { delegation_id: delegationId, error });
     pushDelegationResult(platform, wsId, delegationId, { status, error });
   }
-  sendJson(ctx, 200, { status, delegation_id: delegationId });
+  sendJson(ctx, 200, { delegation_id: delegationId, status }); // gin.H: keys sorted
 }

@@ -40,7 +40,8 @@ export async function delegate(platform: Platform, ctx: Ctx, id: string): Promis
   }
   const delegationId = newId();
   // The row as `insertDelegationRow` writes it (`delegation.go` 196-207 at 7cf77f27, 269-271 at
-  // 50c3bdfd): the target id as sent, `request_body {task, delegation_id}`.
+  // 50c3bdfd): the target id as sent, `request_body {task, delegation_id}`; 2026-08 also
+  // `response_body {delegation_id}` (mc#984, `insertDelegationRow` at aeec8e47).
   const row = platform.logActivity({
     workspace_id: id,
     activity_type: "delegation",
@@ -52,6 +53,7 @@ export async function delegate(platform: Platform, ctx: Ctx, id: string): Promis
     status: "pending",
     error_detail: null,
     request_body: { task, delegation_id: delegationId },
+    ...(platform.august ? { response_body: { delegation_id: delegationId } } : {}),
     ...(key !== "" ? { idempotencyKey: key } : {}),
     delegationId,
   });
@@ -209,6 +211,9 @@ export function failDelegation(
       duration_ms: null,
       status: "failed",
       error_detail: error,
+      // 2026-08: every delegate_result row names its delegation (`delegationCorrelationJSON`,
+      // `finalizeNonDispatchedDelegation` at aeec8e47).
+      ...(platform.august ? { response_body: { delegation_id: delegationId } } : {}),
       delegationId,
     });
   platform.emit(d.workspace_id, "DELEGATION_FAILED", { delegation_id: delegationId, error });
@@ -220,7 +225,9 @@ export function failDelegation(
  * `GET /workspaces/:id/delegations`: the newest 50 delegation rows, as the real server lists them
  * (delegation.go `ListDelegations`): `type` is the row's activity type (`"delegation"`), missing
  * ids are `""`, and `response_preview` is the answer's `text` (else the whole response body as
- * JSON) cut at 300 bytes with `"..."`.
+ * Postgres prints `jsonb`) cut at 300 bytes with `"..."`. 2026-08 adds `direction`: `"sent"` when
+ * the row's `source_id` is the listed workspace, else `"received"` (`listDelegationsFromActivityLogs`
+ * at aeec8e47; recorded: `GET /workspaces/C1/delegations (C1 token)`).
  */
 export function listDelegations(platform: Platform, ctx: Ctx, id: string): void {
   const rows = (platform.store.activity.get(id) ?? []).filter(
@@ -238,6 +245,7 @@ export function listDelegations(platform: Platform, ctx: Ctx, id: string): void 
       status: r.status,
       created_at: iso(r.created_at),
     };
+    if (platform.august) o["direction"] = r.source_id === id ? "sent" : "received";
     const delegationId = r.delegationId ?? bodyDelegationId(r.request_body, r.response_body);
     if (delegationId !== undefined && delegationId !== "") o["delegation_id"] = delegationId;
     if (r.error_detail !== null && r.error_detail !== "") o["error"] = r.error_detail;
@@ -254,9 +262,27 @@ export function listDelegations(platform: Platform, ctx: Ctx, id: string): void 
  */
 function responsePreview(platform: Platform, body: unknown): string {
   if (body === undefined || body === null) return "";
-  const text =
-    isObject(body) && typeof body["text"] === "string" ? body["text"] : JSON.stringify(body);
+  const text = isObject(body) && typeof body["text"] === "string" ? body["text"] : jsonbText(body);
   return delegationPreview(platform, text, 300);
+}
+
+/**
+ * A JSON value as Postgres prints a `jsonb` (`response_body::text`): object keys shortest first,
+ * then bytewise; `", "` between members and `": "` after keys.
+ */
+export function jsonbText(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(jsonbText).join(", ")}]`;
+  if (isObject(v)) {
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort((a, b) => {
+        const ba = Buffer.from(a);
+        const bb = Buffer.from(b);
+        return ba.length - bb.length || Buffer.compare(ba, bb);
+      });
+    return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonbText(v[k])}`).join(", ")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
 }
 
 /** The server's `COALESCE(request_body->>'delegation_id', response_body->>'delegation_id')`. */
