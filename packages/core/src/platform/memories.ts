@@ -148,7 +148,9 @@ export interface CommitMemoryInput {
 /** Filters of `PlatformClient.searchMemories`. */
 export interface SearchMemoriesOptions {
   /**
-   * Which rows: absent = this workspace's own rows of every scope; `"LOCAL"` = own LOCAL;
+   * Which rows: absent = this workspace's own rows of every scope (memory v1; on memory v2,
+   * August 2026, every namespace it may read: its own, its team's and the org's, teammates' rows
+   * included, 50 newest of all of them); `"LOCAL"` = own LOCAL (v2: its `workspace:<id>`);
    * `"TEAM"` = TEAM rows of the parent, siblings and self (a root: self and its children);
    * `"GLOBAL"` = every GLOBAL row of the platform.
    */
