@@ -52,10 +52,13 @@ async function startAgent(
  */
 function recordingModel() {
   const turns: string[][] = [];
+  /** The contextId each turn's message named, by its text. */
+  const contexts = new Map<string, string | undefined>();
   const handler = createConversationHandler<Msg>({
     caller: "recordingModel",
     run: ({ messages, message }) => {
       turns.push(messages.map((m) => m.text));
+      contexts.set(message.text, message.contextId);
       return message.text.startsWith("ask me")
         ? askForInput(message, "which one?")
         : `turn ${turns.length}`;
@@ -64,7 +67,7 @@ function recordingModel() {
     assistantMessage: (text) => ({ role: "assistant", text }),
     startsTurn: (m) => m.role === "user",
   });
-  return { turns, handler };
+  return { turns, contexts, handler };
 }
 
 /** The three workspaces of the attack, X delivered by `xMode`, and A's and B's agents. */
@@ -95,6 +98,8 @@ async function attack(xMode: "poll" | "push") {
 describe("a peer that learns a contextId", () => {
   it("on poll does not join the conversation: X's model is not given A's message in B's turn", async () => {
     const { model, agentA, x, contextId } = await attack("poll");
+    // B's question named A's conversation: ctx.callPeer passed it on.
+    expect(model.contexts.get(PROBE)).toBe(contextId);
     const probe = model.turns.find((t) => t.at(-1) === PROBE);
     expect(probe).toEqual([PROBE]);
     expect(JSON.stringify(model.turns.filter((t) => t.at(-1) !== SECRET))).not.toContain("4711");
@@ -105,6 +110,7 @@ describe("a peer that learns a contextId", () => {
 
   it("on push does not join the conversation: a contextId a caller sends keys no history", async () => {
     const { model, agentA, x, contextId } = await attack("push");
+    expect(model.contexts.get(PROBE)).toBe(contextId);
     const probe = model.turns.find((t) => t.at(-1) === PROBE);
     expect(probe).toEqual([PROBE]);
     expect(JSON.stringify(model.turns.filter((t) => t.at(-1) !== SECRET))).not.toContain("4711");
@@ -143,6 +149,7 @@ describe("a peer that learns a contextId", () => {
     expect(asked.contextId).toMatch(/^ctx-/);
     // B learned the issued id (X's own ctx.callPeer passes it on to X's peers) and sends it.
     await send(PROBE, { contextId: asked.contextId });
+    expect(model.contexts.get(PROBE)).toBe(asked.contextId);
     expect(model.turns.at(-1)).toEqual([PROBE]);
     // A answers the question by the task's id: the same conversation, with its history.
     await send("the red one", { taskId: asked.id });
