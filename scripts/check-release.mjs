@@ -13,13 +13,15 @@
 // Then each package is packed (`pnpm pack`: `workspace:` ranges rewritten, as `changeset publish`
 // does) and the tarball goes through `npm publish --dry-run`: a package.json npm would have to
 // auto-correct, a tarball without its README or LICENSE, or a `workspace:` range left in it fails.
-// Prints one line per problem and exits 1 when there is any.
+// Prints one line per problem and exits 1 when there is any. `--root <dir>` checks another
+// repository laid out the same way (the test's fixtures).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-const root = resolve(import.meta.dirname, "..");
+const at = process.argv.indexOf("--root");
+const root = at === -1 ? resolve(import.meta.dirname, "..") : resolve(process.argv[at + 1]);
 const rootPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const license = readFileSync(join(root, "LICENSE"), "utf8");
 const problems = [];
