@@ -144,6 +144,7 @@ export class RemoteAgent<
       state: this.#state,
       require: delivery?.requirePlatformBearer,
       logger: this.#logger,
+      signal: this.#ending.signal,
     });
     const logger = this.#logger;
     const answers = (this.#answers = new Answers(

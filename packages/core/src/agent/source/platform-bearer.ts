@@ -71,6 +71,8 @@ export interface PlatformPushAuthOptions {
    */
   require: boolean | undefined;
   logger?: Logger | undefined;
+  /** Aborted when the agent stops: a held POST is answered (`503`) at once. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A verdict of {@link PlatformPushAuth.verdict}: `wait` until the agent hears its platform. */
@@ -95,9 +97,15 @@ export class PlatformPushAuth {
   /** Wakes the POSTs held while the agent learns (see {@link heard}). */
   #wake: { promise: Promise<void>; resolve: () => void } | undefined;
   #refused = 0;
+  /**
+   * The URL the agent registers for push delivery (set by its start): the URL of an endpoint that
+   * does not know its own (a handler mounted without `publicUrl`).
+   */
+  registeredUrl: string | undefined;
 
   constructor(options: PlatformPushAuthOptions) {
     this.#o = options;
+    options.signal?.addEventListener("abort", () => this.#wakeAll(), { once: true });
   }
 
   /** Loads what a previous run learned (once; a store that cannot be read keeps nothing). */
@@ -121,6 +129,11 @@ export class PlatformPushAuth {
     this.#heard = true;
     if (what === "heartbeat") this.#heartbeat = true;
     this.#save();
+    this.#wakeAll();
+  }
+
+  /** Wakes the POSTs held while the agent learns. */
+  #wakeAll(): void {
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.resolve();
@@ -188,7 +201,7 @@ export class PlatformPushAuth {
     const deadline = performance.now() + HOLD_MS;
     while (verdict === "wait") {
       const left = deadline - performance.now();
-      if (left <= 0 || !(await this.#learned(left))) {
+      if (left <= 0 || this.#o.signal?.aborted === true || !(await this.#learned(left))) {
         verdict = this.verdict(url(), authorization);
         if (verdict === "wait") verdict = "unknown";
         break;
@@ -263,10 +276,13 @@ export class PlatformBearer {
   readonly #auth: PlatformPushAuth;
   readonly #url: () => string | undefined;
 
-  /** @param url the URL the agent registered (or will) for this endpoint */
+  /**
+   * @param url the URL the agent registered (or will) for this endpoint; when it does not know
+   *   one, the agent's registered push URL
+   */
   constructor(auth: PlatformPushAuth, url: () => string | undefined) {
     this.#auth = auth;
-    this.#url = url;
+    this.#url = () => url() ?? auth.registeredUrl;
   }
 
   /** Answers a refused node:http request (401 or 503, its body left unread); `true` when it did. */

@@ -102,6 +102,7 @@ export async function startPush(input: StartPushInput): Promise<string> {
     url = server.url; // includes the secret path segment (also under publicUrl)
     registered = url;
   }
+  input.auth.registeredUrl = url;
   const step = input.register;
   if (step) {
     await opts.registerWhen?.(input.signal);
