@@ -17,6 +17,8 @@ import {
   STATUS_TEXT,
 } from "./http-io.js";
 import type { EventSocket, Platform } from "./platform.js";
+import { countRequest, tooManyRequests } from "./rate-limit.js";
+import { MISSING_ORG_HEADER, tenantRefusal } from "./tenant-guard.js";
 import { bearerOf, hashToken, UUID_ANY_RE } from "./util.js";
 
 /** Client messages are discarded; a bigger one closes the socket (1009). */
@@ -109,13 +111,21 @@ export function plainSocketRequest(platform: Platform, ctx: Ctx): void {
   ctx.res.end(data);
 }
 
-/** Writes a whole HTTP answer on a socket that was not upgraded, then closes it. */
-function answerRaw(socket: Duplex, status: number, type: string, body: string): void {
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/** Writes a whole HTTP answer (`headers`, then the body's) on a socket not upgraded, then closes it. */
+function answerRaw(
+  socket: Duplex,
+  status: number,
+  headers: Record<string, string | number>,
+  body?: { type: string; text: string },
+): void {
   const head = [`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ""}`];
-  for (const [k, v] of Object.entries(SECURITY_HEADERS)) head.push(`${k}: ${v}`);
-  head.push(`Content-Type: ${type}`, `Content-Length: ${Buffer.byteLength(body)}`);
-  head.push("Connection: close", "", "");
-  socket.write(head.join("\r\n") + body);
+  for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
+  const text = body?.text ?? "";
+  if (body !== undefined) head.push(`Content-Type: ${body.type}`);
+  head.push(`Content-Length: ${Buffer.byteLength(text)}`, "Connection: close", "", "");
+  socket.write(head.join("\r\n") + text);
   lingerClose(socket);
 }
 
@@ -157,17 +167,39 @@ export class EventSockets {
       socket.destroy();
       return;
     }
+    // The server's middleware comes first, as for every route (`router.go`): the rate limit,
+    // then the tenant guard; their refusals carry no security headers.
+    const platform = this.#platform;
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const bearer = bearerOf(req.headers.authorization);
+    const headers: Record<string, string | number> = {};
+    if (
+      !countRequest(platform, req, bearer === undefined ? undefined : hashToken(bearer), headers)
+    ) {
+      const over = tooManyRequests(headers);
+      headers["Retry-After"] = over.retryAfter;
+      answerRaw(socket, 429, headers, { type: JSON_TYPE, text: JSON.stringify(over.body) });
+      return;
+    }
+    const tenant = tenantRefusal(platform, q === -1 ? url : url.slice(0, q), req);
+    if (tenant !== undefined) {
+      const text = JSON.stringify(MISSING_ORG_HEADER);
+      answerRaw(socket, tenant, headers, tenant === 400 ? { type: JSON_TYPE, text } : undefined);
+      return;
+    }
+    Object.assign(headers, SECURITY_HEADERS);
     // Node before 24.9 has no shouldUpgradeCallback: other upgrades land here too.
     if (!isSocketUpgrade(req)) {
-      answerRaw(socket, 404, "text/plain", "404 page not found");
+      answerRaw(socket, 404, headers, { type: "text/plain", text: "404 page not found" });
       return;
     }
     const workspaceId = workspaceHeader(req);
-    const bad = this.#platform.august
-      ? refusal2026_08(this.#platform, workspaceId, req)
-      : refusal(this.#platform, workspaceId, req.headers.authorization);
+    const bad = platform.august
+      ? refusal2026_08(platform, workspaceId, req)
+      : refusal(platform, workspaceId, req.headers.authorization);
     if (bad !== undefined) {
-      answerRaw(socket, bad.status, "application/json; charset=utf-8", JSON.stringify(bad.body));
+      answerRaw(socket, bad.status, headers, { type: JSON_TYPE, text: JSON.stringify(bad.body) });
       return;
     }
     (socket as Socket).setTimeout?.(0);

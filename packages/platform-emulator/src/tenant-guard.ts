@@ -52,29 +52,46 @@ function emulatorPage(platform: Platform, path: string): boolean {
   return platform.s.ui && (path === "/" || path === "/canvas" || path.startsWith("/canvas/"));
 }
 
+/** The `400` of a request without the org header. */
+export const MISSING_ORG_HEADER = {
+  error: "missing tenant routing header",
+  code: "TENANT_ORG_HEADER_REQUIRED",
+  required_header: "X-Molecule-Org-Id",
+  detail: "SaaS tenant API requests must include X-Molecule-Org-Id matching the organization UUID.",
+};
+
+/**
+ * Why the tenant guard refuses a request to `path`: `400` (no org header, no `Fly-Replay-Src`:
+ * {@link MISSING_ORG_HEADER}), `404` (another org: a bare 404), or `undefined` (it passes). The
+ * HTTP path and the `GET /ws` upgrade both go through it.
+ */
+export function tenantRefusal(
+  platform: Platform,
+  path: string,
+  req: IncomingMessage,
+): 400 | 404 | undefined {
+  const orgId = platform.s.orgId;
+  if (orgId === undefined) return undefined;
+  if (ALLOWLIST.has(path) || path.startsWith("/cp/")) return undefined;
+  if (emulatorPage(platform, path)) return undefined;
+  const given = header(req, "x-molecule-org-id");
+  if (given === orgId) return undefined;
+  const replay = header(req, "fly-replay-src");
+  if (orgIdFromReplaySrc(replay) === orgId) return undefined;
+  if (sameOriginCanvas(req)) return undefined;
+  // Another org's id: a bare 404, so a tenant's existence cannot be probed.
+  return given === "" && replay === "" ? 400 : 404;
+}
+
 /** Applies the tenant guard; `false` after refusing the request. */
 export function tenantGuard(platform: Platform, ctx: Ctx): boolean {
-  const orgId = platform.s.orgId;
-  if (orgId === undefined) return true;
-  if (ALLOWLIST.has(ctx.path) || ctx.path.startsWith("/cp/")) return true;
-  if (emulatorPage(platform, ctx.path)) return true;
-  const given = header(ctx.req, "x-molecule-org-id");
-  if (given === orgId) return true;
-  const replay = header(ctx.req, "fly-replay-src");
-  if (orgIdFromReplaySrc(replay) === orgId) return true;
-  if (sameOriginCanvas(ctx.req)) return true;
+  const refusal = tenantRefusal(platform, ctx.path, ctx.req);
+  if (refusal === undefined) return true;
   dropSecurityHeaders(ctx);
-  if (given === "" && replay === "") {
-    sendJson(ctx, 400, {
-      error: "missing tenant routing header",
-      code: "TENANT_ORG_HEADER_REQUIRED",
-      required_header: "X-Molecule-Org-Id",
-      detail:
-        "SaaS tenant API requests must include X-Molecule-Org-Id matching the organization UUID.",
-    });
+  if (refusal === 400) {
+    sendJson(ctx, 400, MISSING_ORG_HEADER);
     return false;
   }
-  // Another org's id: a bare 404, so a tenant's existence cannot be probed.
   closeIfBodyUnread(ctx);
   ctx.headers["Content-Length"] = 0;
   ctx.res.writeHead(404, ctx.headers);

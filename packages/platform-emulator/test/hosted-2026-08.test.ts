@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { parseCli } from "../src/cli-options.js";
 import type { Emulator } from "../src/index.js";
 import { describeWorkspace, writeEnvFiles } from "../src/startup-workspaces.js";
@@ -15,6 +16,26 @@ import { emulator, envelope, makeWs, req, startAgent, until, type Res } from "./
 const ORG = "4f6d2c1e-8a3b-4c5d-9e7f-0a1b2c3d4e5f";
 const OTHER_ORG = "11111111-2222-4333-8444-555555555555";
 const T0 = Date.UTC(2026, 7, 20, 12, 0, 0);
+
+/** Opens `GET /ws` and resolves with the answer: `101`, or the refusal's status, headers and body. */
+function openSocket(
+  emu: Emulator,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${emu.url.replace(/^http/, "ws")}/ws`, { headers });
+    ws.on("error", reject);
+    ws.once("open", () => {
+      ws.terminate();
+      resolve({ status: 101, headers: {}, body: "" });
+    });
+    ws.once("unexpected-response", (_rq, res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+  });
+}
 
 const rl = (r: Res) => [
   r.headers.get("x-ratelimit-limit"),
@@ -95,6 +116,22 @@ describe("rate limit (ratelimit.go)", () => {
     for (let i = 0; i < 3; i++) await req(emu, "GET", "/workspaces", { token: emu.adminToken });
     const admin = await req(emu, "GET", "/workspaces", { token: emu.adminToken });
     expect(admin.status).toBe(429);
+    await emu.close();
+  });
+
+  it("GET /ws upgrades count too, and are refused 429 before the socket's own checks", async () => {
+    emu = await emulator({ rateLimit: 2, clock: { now: () => T0 } });
+    const ws = await makeWs(emu, "sock"); // its register is the bearer's first request
+    const h = { Authorization: `Bearer ${ws.token}`, "X-Workspace-ID": ws.id };
+    expect((await openSocket(emu, h)).status).toBe(101);
+    const over = await openSocket(emu, h);
+    expect(over.status).toBe(429);
+    expect(JSON.parse(over.body)).toEqual({ error: "rate limit exceeded", retry_after: 59 });
+    expect([over.headers["retry-after"], over.headers["x-ratelimit-remaining"]]).toEqual([
+      "59",
+      "0",
+    ]);
+    expect(over.headers["x-frame-options"]).toBeUndefined();
     await emu.close();
   });
 
@@ -184,6 +221,17 @@ describe("SaaS tenant guard (tenant_guard.go)", () => {
     // Not the same origin: a prefix of the host is not enough.
     expect((await list({ Referer: `${emu.url}.evil.example/` })).status).toBe(400);
     expect((await list({ Origin: "http://elsewhere.example" })).status).toBe(400);
+  });
+
+  it("GET /ws upgrades: 400 without the header, a bare 404 for another org, 101 with this one", async () => {
+    const ws = await makeWs(emu, "sock");
+    const h = { Authorization: `Bearer ${ws.token}`, "X-Workspace-ID": ws.id };
+    const missing = await openSocket(emu, h);
+    expect([missing.status, JSON.parse(missing.body)]).toEqual([400, MISSING]);
+    expect(missing.headers["x-ratelimit-limit"]).toBe("1000");
+    const other = await openSocket(emu, { ...h, "X-Molecule-Org-Id": OTHER_ORG });
+    expect([other.status, other.body, other.headers["content-length"]]).toEqual([404, "", "0"]);
+    expect((await openSocket(emu, { ...h, "X-Molecule-Org-Id": ORG })).status).toBe(101);
   });
 
   it("emu.admin sends the header; the canvas page loads and learns the org id it sends", async () => {
