@@ -52,3 +52,25 @@ describe.each(["latest", "2026-04"] as const)("startTestPlatform (%s contract)",
     }
   });
 });
+
+describe("startTestPlatform as a SaaS tenant (emulator: { orgId })", () => {
+  it("the env carries MOLECULE_ORG_ID, and a client built from it passes the tenant guard", async () => {
+    const orgId = "6f1c9a52-3d0e-4b7a-9c11-2e8f4d5a7b90";
+    platform = await startTestPlatform({ emulator: { orgId } });
+    expect(platform.env.MOLECULE_ORG_ID).toBe(orgId);
+    const env = readMoleculeEnv({ ...platform.env });
+    // origin: false, so the tenant's same-origin pass (its canvas's) does not let it through.
+    const client = new PlatformClient({
+      platformUrl: env.platformUrl!,
+      workspaceId: env.workspaceId!,
+      token: env.token!,
+      orgId: env.orgId,
+      origin: false,
+    });
+    try {
+      expect(await client.getState()).toMatchObject({ removed: false });
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -10,6 +10,8 @@ export interface TestWorkspaceEnv {
   MOLECULE_PLATFORM_URL: string;
   MOLECULE_WORKSPACE_ID: string;
   MOLECULE_WORKSPACE_TOKEN: string;
+  /** The tenant's org id, when the emulator runs as a SaaS tenant (`emulator: { orgId }`). */
+  MOLECULE_ORG_ID?: string;
 }
 
 /** A workspace created on the test platform. */
@@ -77,10 +79,12 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     // the agent registers. An agent that starts with push delivery registers its URL and switches it.
     const created = await emulator.admin.createWorkspace({ name, deliveryMode: "poll", ...extra });
     const token = created.token ?? (await emulator.admin.createToken(created.id));
-    const env = {
+    const orgId = emulator.orgId;
+    const env: TestWorkspaceEnv = {
       MOLECULE_PLATFORM_URL: emulator.url,
       MOLECULE_WORKSPACE_ID: created.id,
       MOLECULE_WORKSPACE_TOKEN: token,
+      ...(orgId !== undefined ? { MOLECULE_ORG_ID: orgId } : {}),
     };
     return {
       id: created.id,
@@ -92,6 +96,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
           platformUrl: emulator.url,
           workspaceId: created.id,
           token,
+          orgId,
         });
         clients.add(client);
         return client;
