@@ -2,7 +2,8 @@
 // on an August-2026 platform a write that waits for a person's approval (`202 pending_approval`,
 // core#2574), reported as such, never as set.
 import { MoleculeError } from "../transport/index.js";
-import type { HttpTransport, Logger } from "../transport/index.js";
+import type { HttpResponse, HttpTransport, Logger } from "../transport/index.js";
+import { adminAuthHints } from "./admin-auth.js";
 import { httpError, ok } from "./http-errors.js";
 
 const enc = encodeURIComponent;
@@ -14,18 +15,40 @@ export interface AdminTransport {
   logger: Logger | undefined;
 }
 
-/** A secret write the platform holds until a person approves it (`202 pending_approval`, August 2026). */
+/**
+ * A secret write the platform holds until a person approves it (`202 pending_approval`, August 2026).
+ * The approval does not store anything: it lets the same write through once, when it is sent
+ * again (`approval_gate.go`: the approval is matched by workspace and key, and consumed by that
+ * write). `complete()` sends it again.
+ */
 export interface PendingSecret {
   key: string;
-  /** The approval to decide (`decideApproval(approvalId, ...)` or the canvas). */
+  /** The approval to decide (`decideApproval(workspaceId, approvalId, ...)` or the canvas). */
   approvalId: string;
+  /**
+   * Sends the same write again (the value is kept in memory by this closure, never shown; the
+   * property is not enumerable, so it is neither logged nor serialised). After the approval:
+   * `{ status: "stored" }`, the approval used up. Before it: `{ status: "pending_approval" }`
+   * with the same `approvalId` (nothing stored). When the approval was denied or expired (after 10
+   * minutes) the platform opens a new one: `pending_approval` with the new `approvalId` and
+   * `renewed: true`. Other failures raise as `setSecrets` does.
+   */
+  complete(options?: { signal?: AbortSignal }): Promise<CompletedSecret>;
 }
+
+/** What {@link PendingSecret.complete} found. */
+export type CompletedSecret =
+  | { key: string; status: "stored" }
+  | { key: string; status: "pending_approval"; approvalId: string; renewed: boolean };
 
 /** What `AdminClient.setSecrets` did, key by key. */
 export interface SetSecretsResult {
   /** Keys stored now. */
   stored: string[];
-  /** Keys not stored yet: each waits for a person's approval (nothing is stored until then). */
+  /**
+   * Keys not stored yet: each waits for a person's approval, and the approval alone stores
+   * nothing: after it, send the write again (`complete()` of each entry).
+   */
   awaitingApproval: PendingSecret[];
 }
 
@@ -88,8 +111,7 @@ export async function setSecrets(
         signal,
       });
       approvalId = pendingApprovalId(res.status, res.body);
-      if (!ok(res.status))
-        error = httpError(res, `setSecrets(${id}, ${key})`, [admin.token, value]);
+      if (!ok(res.status)) error = secretError(res, `setSecrets(${id}, ${key})`, admin, value);
     } catch (err) {
       if (!(err instanceof MoleculeError)) throw err; // the signal's reason
       error = err;
@@ -108,13 +130,56 @@ export async function setSecrets(
       };
       throw Object.assign(error, failure);
     }
-    if (approvalId !== undefined) awaitingApproval.push({ key, approvalId });
+    if (approvalId !== undefined)
+      awaitingApproval.push(pendingSecret(admin, id, key, value, approvalId));
     else setKeys.push(key);
   }
   if (awaitingApproval.length > 0) {
     admin.logger?.warn?.(
-      `setSecrets(${id}): ${awaitingApproval.length} secret(s) wait for a person's approval and are not set yet: ${awaitingApproval.map((p) => `${p.key} (approval ${p.approvalId})`).join(", ")}`,
+      `setSecrets(${id}): ${awaitingApproval.length} secret(s) wait for a person's approval and are not set yet: ${awaitingApproval.map((p) => `${p.key} (approval ${p.approvalId})`).join(", ")}; an approval stores nothing by itself: send the write again after it (each entry's complete())`,
     );
   }
   return { stored: setKeys, awaitingApproval };
+}
+
+function secretError(
+  res: HttpResponse,
+  op: string,
+  admin: AdminTransport,
+  value: string,
+): MoleculeError {
+  const known = [admin.token, value];
+  return httpError(res, op, known, adminAuthHints(op, res, known));
+}
+
+/** A held write, with the `complete()` that sends it again (not enumerable: it holds the value). */
+function pendingSecret(
+  admin: AdminTransport,
+  id: string,
+  key: string,
+  value: string,
+  approvalId: string,
+): PendingSecret {
+  const entry = { key, approvalId } as PendingSecret;
+  const complete = async (options: { signal?: AbortSignal } = {}): Promise<CompletedSecret> => {
+    const op = `complete secret write (${id}, ${key})`;
+    const res = await admin.transport.send({
+      method: "POST",
+      path: `/workspaces/${enc(id)}/secrets`,
+      json: { key, value },
+      signal: options.signal,
+    });
+    if (!ok(res.status)) throw secretError(res, op, admin, value);
+    const again = pendingApprovalId(res.status, res.body);
+    if (again === undefined) return { key, status: "stored" };
+    const renewed = again !== approvalId;
+    admin.logger?.warn?.(
+      renewed
+        ? `${op}: approval ${approvalId} was denied, expired or already used; the platform opened approval ${again}: nothing is stored until a person approves it and the write is sent again`
+        : `${op}: approval ${approvalId} is not decided yet; nothing is stored`,
+    );
+    return { key, status: "pending_approval", approvalId: again, renewed };
+  };
+  Object.defineProperty(entry, "complete", { value: complete, enumerable: false });
+  return entry;
 }

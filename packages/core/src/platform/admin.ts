@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import { MoleculeError } from "../transport/index.js";
 import { WorkspaceRemovedError } from "./errors.js";
 import { HttpTransport } from "../transport/index.js";
-import type { Logger } from "../transport/index.js";
+import type { HttpResponse, Logger } from "../transport/index.js";
 import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/index.js";
 import {
   approvalDecisionSchema,
@@ -20,6 +20,14 @@ import { type ExternalConnection, type RestartResult, toExternalConnection } fro
 import { errorText, expectShape, type Hints, httpError, ok } from "./http-errors.js";
 import { requireWorkspaceId } from "./ids.js";
 import { type SetSecretsResult, setSecrets } from "./admin-secrets.js";
+import {
+  externalResumeWarning,
+  type LifecycleTransport,
+  type PauseResult,
+  pauseOrResume,
+  type ResumeResult,
+} from "./admin-lifecycle.js";
+import { adminAuthHints } from "./admin-auth.js";
 
 /** Options of {@link AdminClient}. */
 export interface AdminClientOptions {
@@ -153,7 +161,7 @@ export class AdminClient {
       json: body,
       signal: options.signal,
     });
-    if (!ok(res.status)) throw httpError(res, "createExternalWorkspace", [this.#token]);
+    if (!ok(res.status)) throw this.#fail(res, "createExternalWorkspace");
     const created = expectShape(
       createWorkspaceSchema,
       res,
@@ -234,7 +242,7 @@ export class AdminClient {
         },
       );
     }
-    if (!ok(res.status)) throw httpError(res, `deleteWorkspace(${id})`, [this.#token]);
+    if (!ok(res.status)) throw this.#fail(res, `deleteWorkspace(${id})`);
   }
 
   /**
@@ -287,7 +295,7 @@ export class AdminClient {
       };
       if (what === "rotate" && said === "mint failed")
         hints[500] = `${op}: the platform revoked every token of workspace ${id} but could not mint a new one (500 "mint failed"): no token is live now; rotate again`;
-      throw httpError(res, op, [this.#token], hints);
+      throw this.#fail(res, op, hints);
     }
     const wire = expectShape(externalConnectionSchema, res, op, [this.#token], {
       includeBody: false,
@@ -320,7 +328,7 @@ export class AdminClient {
       );
     }
     if (!ok(res.status)) {
-      throw httpError(res, op, [this.#token], {
+      throw this.#fail(res, op, {
         404: `${op}: workspace ${id} does not exist (404)`,
       });
     }
@@ -331,26 +339,67 @@ export class AdminClient {
     return out;
   }
 
-  /** Pauses a workspace (and its descendants). */
-  async pause(workspaceId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Pauses a workspace and its descendants (`POST /workspaces/:id/pause?cascade=true`): the platform
+   * stops each one and blanks its URL; their agents see `paused` (`onPause`). August-2026 platforms
+   * pause descendants only when asked (`?cascade=true`, sent unless `cascade: false`; without it a
+   * workspace with children is refused, `has_descendants`, the error's `descendants` naming them);
+   * older ones cascade always and ignore the query. The result counts what was paused; a `207` is
+   * `partially_paused` with `failures` (which workspace, which step), a `500 pause_failed` a
+   * `MoleculeError` `pause_failed` carrying `failures`. `404`: unknown or already paused.
+   */
+  async pause(
+    workspaceId: string,
+    options: { cascade?: boolean; signal?: AbortSignal } = {},
+  ): Promise<PauseResult> {
     const id = requireWorkspaceId(workspaceId, "workspace id");
-    const res = await this.#transport.send({
-      method: "POST",
-      path: `/workspaces/${enc(id)}/pause`,
-      signal: options.signal,
-    });
-    if (!ok(res.status)) throw httpError(res, `pause(${id})`, [this.#token]);
+    return (await pauseOrResume(this.#lifecycle(), "pause", id, options)) as PauseResult;
   }
 
-  /** Resumes a paused workspace. */
-  async resume(workspaceId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Resumes a paused workspace and its paused descendants (`POST /workspaces/:id/resume?cascade=true`,
+   * `cascade` as for {@link pause}): the platform re-provisions each one (`status: "provisioning"`,
+   * which succeeds or fails later). A `207` is `partially_resumed` with `failures`, a
+   * `500 resume_failed` a `MoleculeError` `resume_failed`; a paused ancestor is `parent_paused`
+   * (resume it first); a platform without a provisioner answers `unavailable` (the April-2026 one
+   * for every external workspace).
+   *
+   * An external workspace (`runtime: "external"`): the platform provisions it as it would a
+   * container, which fails (a SaaS tenant marks it `failed`, `MISSING_MODEL`, within seconds). The
+   * workspace comes back when its agent registers again: an agent with `onPause: "wait"` does so by
+   * itself; otherwise start it again (`whenPaused: "resume"` registers a paused workspace). The
+   * result's `warning` says so (the workspace is read after the resume), and it is logged.
+   */
+  async resume(
+    workspaceId: string,
+    options: { cascade?: boolean; signal?: AbortSignal } = {},
+  ): Promise<ResumeResult> {
     const id = requireWorkspaceId(workspaceId, "workspace id");
-    const res = await this.#transport.send({
-      method: "POST",
-      path: `/workspaces/${enc(id)}/resume`,
-      signal: options.signal,
-    });
-    if (!ok(res.status)) throw httpError(res, `resume(${id})`, [this.#token]);
+    const out = (await pauseOrResume(this.#lifecycle(), "resume", id, options)) as ResumeResult;
+    const ws = await this.getWorkspace(id, { signal: options.signal }).catch(() => undefined);
+    if (ws?.runtime === "external") {
+      out.warning = externalResumeWarning(
+        id,
+        typeof ws.status === "string" ? ws.status : undefined,
+      );
+      this.#logger?.warn?.(`resume(${id}): ${out.warning}`);
+    }
+    return out;
+  }
+
+  /** The typed error of a non-2xx answer to `op`: a 401/403 names the admin token (#79). */
+  #fail(res: HttpResponse, op: string, hints: Hints = {}): MoleculeError {
+    const known = [this.#token];
+    return httpError(res, op, known, { ...adminAuthHints(op, res, known), ...hints });
+  }
+
+  #lifecycle(): LifecycleTransport {
+    return {
+      transport: this.#transport,
+      token: this.#token,
+      logger: this.#logger,
+      authHints: adminAuthHints,
+    };
   }
 
   /**
@@ -393,7 +442,7 @@ export class AdminClient {
         },
       );
     }
-    if (!ok(res.status)) throw httpError(res, `getWorkspace(${id})`, [this.#token]);
+    if (!ok(res.status)) throw this.#fail(res, `getWorkspace(${id})`);
     return expectShape(workspaceSchema, res, "getWorkspace", [this.#token]);
   }
 
@@ -408,7 +457,7 @@ export class AdminClient {
       path: "/approvals/pending",
       signal: options.signal,
     });
-    if (!ok(res.status)) throw httpError(res, "listPendingApprovals", [this.#token]);
+    if (!ok(res.status)) throw this.#fail(res, "listPendingApprovals");
     return expectShape(pendingApprovalListSchema, res, "listPendingApprovals", [this.#token]).map(
       (a) => ({
         id: a.id,
@@ -435,7 +484,7 @@ export class AdminClient {
     const { path, json } = decisionRequest(workspaceId, approvalId, decision, options.decidedBy);
     const res = await this.#transport.send({ method: "POST", path, json, signal: options.signal });
     if (res.status === 404) throw decisionNotFound(res, approvalId, [this.#token]);
-    if (!ok(res.status)) throw httpError(res, "decideApproval", [this.#token]);
+    if (!ok(res.status)) throw this.#fail(res, "decideApproval");
     const b = expectShape(approvalDecisionSchema, res, "decideApproval", [this.#token]);
     return { approvalId: b.approval_id, status: b.status === "approved" ? "approved" : "denied" };
   }

@@ -6,7 +6,20 @@ export type {
   CreateExternalWorkspaceInput,
   PendingApproval,
 } from "./admin.js";
-export type { PendingSecret, SetSecretsFailure, SetSecretsResult } from "./admin-secrets.js";
+export type {
+  CompletedSecret,
+  PendingSecret,
+  SetSecretsFailure,
+  SetSecretsResult,
+} from "./admin-secrets.js";
+export type {
+  DescendantsError,
+  LifecycleFailedError,
+  LifecycleFailure,
+  NamedWorkspace,
+  PauseResult,
+  ResumeResult,
+} from "./admin-lifecycle.js";
 export type { ExternalConnection, RestartResult } from "./external.js";
 export type { QueuedCall, QueuedCallStatus } from "./queue-status.js";
 export { PlatformClient } from "./client.js";

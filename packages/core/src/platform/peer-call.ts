@@ -17,7 +17,7 @@ import { recordedDirectCall } from "./delegation-records.js";
 import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer, requestPeer } from "./direct.js";
 import { ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
-import { discoverPeer, listPeers } from "./peers.js";
+import { directPeerUrl, listPeers } from "./peers.js";
 import { peerResult, rpcErrorCode } from "./peer-result.js";
 import type { PeerCallOptions, PeerCallResult } from "./peer-types.js";
 import { enc, type PlatformSession } from "./session.js";
@@ -79,7 +79,7 @@ async function callPeer(
     throw invalid(`callPeer protocol must be "0.3" or "1.0"; got ${JSON.stringify(forced)}`);
   const signal = options.signal;
   const via = options.via === "direct" ? "direct" : "proxy";
-  let peerUrl = via === "direct" ? (await discoverPeer(s, target, { signal })).url : undefined;
+  let peerUrl = via === "direct" ? await directPeerUrl(s, target, signal) : undefined;
   const deadline = performance.now() + timeoutMs;
   const remaining = (): number => Math.max(1, Math.ceil(deadline - performance.now()));
   let protocol = forced ?? s.peers.knownProtocol(target);

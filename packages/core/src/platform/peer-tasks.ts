@@ -39,7 +39,7 @@ import { clip, ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
 import { postViaProxy, type PeerCallMessage } from "./peer-call.js";
 import { peerFailure } from "./peer-result.js";
-import { discoverPeer } from "./peers.js";
+import { directPeerUrl } from "./peers.js";
 import type { PlatformSession } from "./session.js";
 
 /** Options of `PlatformClient.peerTasks`. */
@@ -216,7 +216,7 @@ export class PeerTasks {
       };
     }
     this.#direct ??= (async () => {
-      const { url } = await discoverPeer(this.#s, this.peerId, { signal });
+      const url = await directPeerUrl(this.#s, this.peerId, signal);
       const card = await fetchPeerCard(this.#s.transport.dispatcher, url, {
         signal,
         timeoutMs: Math.min(5_000, this.#timeoutMs),

@@ -19,8 +19,21 @@ export interface Peer {
 /** A discovered peer endpoint. */
 export interface DiscoveredPeer {
   id: string;
+  /**
+   * The address the platform gave. For a peer that polls for its messages (`delivery_mode: "poll"`)
+   * this is no address of the peer's: an August-2026 platform answers its own internal
+   * `http://ws-<id>:8000` (the name of a container on the platform's network), the emulator an
+   * empty URL. See `internal`.
+   */
   url: string;
   name: string;
+  /**
+   * `true` when `url` is not an address a caller outside the platform can reach: empty, or the
+   * platform's internal `http://ws-<id>:8000` (a peer that polls, or one the platform runs in its
+   * own container network). Call such a peer through the platform (`via: "proxy"`, the default);
+   * `via: "direct"` refuses it with `peer_polls` before any connection attempt.
+   */
+  internal: boolean;
 }
 
 /** Options of {@link PlatformClient.callPeer}. */

@@ -2,7 +2,7 @@
 // the registry names of the peers inbound rows come from.
 import type { AgentCard } from "../a2a/index.js";
 import { discoverSchema, peersSchema, type WireActivityRow, type WirePeer } from "../wire/index.js";
-import { describe } from "../transport/index.js";
+import { describe, MoleculePeerError } from "../transport/index.js";
 import { platformContract } from "./capabilities.js";
 import { errorText, ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
@@ -80,9 +80,42 @@ export async function discoverPeer(
     });
   }
   const d = s.expect(discoverSchema, res, "discoverPeer");
-  const value: DiscoveredPeer = { id: d.id, url: d.url, name: d.name ?? d.id };
+  const value: DiscoveredPeer = {
+    id: d.id,
+    url: d.url,
+    name: d.name ?? d.id,
+    internal: isInternalUrl(d.url) || d["delivery_mode"] === "poll",
+  };
   s.peers.setDiscovered(peerId, value, now);
   return { ...value };
+}
+
+/**
+ * Whether a discovered URL is no address a remote caller can reach: empty, or the platform's own
+ * `http://ws-<id>:8000` (`provisioner.InternalURL`, the container name on the platform's network),
+ * which an August-2026 platform answers for a peer that polls (`discovery.go`
+ * `discoverWorkspacePeer` at enteros-core aeec8e47; older platforms a 12-character id).
+ */
+export function isInternalUrl(url: string): boolean {
+  return url === "" || /^http:\/\/ws-[0-9a-f][0-9a-f-]{7,35}:8000\/?$/i.test(url);
+}
+
+/**
+ * The URL to call a peer at directly (`via: "direct"`): its discovered URL, or a
+ * {@link MoleculePeerError} `peer_polls` when the platform gave no address a caller outside it can
+ * reach (a peer that polls), before any connection attempt.
+ */
+export async function directPeerUrl(
+  s: PlatformSession,
+  peerId: string,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  const d = await discoverPeer(s, peerId, { signal });
+  if (!d.internal) return d.url;
+  throw new MoleculePeerError(
+    `peer ${peerId} polls the platform for its messages: it has no address of its own, and the one discovery gave (${d.url === "" ? "an empty URL" : d.url}) is the platform's internal name for it, which no caller outside the platform reaches; call it through the platform (via: "proxy", the default), which queues the message for it to take`,
+    { peerId, code: "peer_polls", retryable: false },
+  );
 }
 
 function numOrNull(v: unknown): number | null {
