@@ -142,6 +142,26 @@ async function runToExit(
   }
 }
 
+/** Writes the NestJS README's quickstart and compiles it with tsc as a `type` Nest app; returns its folder. */
+function compileNestQuickstart(type: "module" | "commonjs"): string {
+  const { dir } = writeQuickstart("packages/nestjs/README.md", type);
+  const compilerOptions = {
+    target: "es2023",
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    types: ["node"],
+    strict: true,
+    skipLibCheck: true,
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+    outDir: "dist",
+  };
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["*.ts"] }));
+  const tsc = runTsc("typescript", dir, "tsconfig.json");
+  expect(tsc.diagnostics).toEqual([]);
+  return dir;
+}
+
 /** What the quickstart printed on stderr, which must be one line (no stack trace): that line. */
 function errorLine(stderr: string): string {
   const lines = stderr.trimEnd().split("\n");
@@ -236,6 +256,43 @@ describe("@molecule-ai/agent-core's README quickstart fails at start with one li
   });
 });
 
+describe("@molecule-ai/nestjs's README quickstart fails at start with one line on stderr", () => {
+  it("without MOLECULE_PLATFORM_URL: the variable is named, not a trace through Nest's injector", async () => {
+    const dir = compileNestQuickstart("commonjs");
+    const run = await runToExit(dir, ["dist/main.js"], {
+      unset: ["MOLECULE_PLATFORM_URL"],
+      extraEnv: { NO_COLOR: "1", PORT: "0" },
+    });
+    expect(run.code).toBe(1);
+    expect(errorLine(run.stderr)).toMatch(
+      /ERROR \[ExceptionHandler\] MoleculeAgentConfigError: MoleculeAgentModule: `platformUrl` is missing: .*MOLECULE_PLATFORM_URL/,
+    );
+  });
+
+  it("with a wrong token: the platform's 401, naming MOLECULE_WORKSPACE_TOKEN", async () => {
+    const dir = compileNestQuickstart("commonjs");
+    const run = await runToExit(dir, ["dist/main.js"], {
+      extraEnv: { MOLECULE_WORKSPACE_TOKEN: "not-the-token", NO_COLOR: "1", PORT: "0" },
+    });
+    expect(run.code).toBe(1);
+    expect(errorLine(run.stderr)).toMatch(
+      /^the platform rejected the workspace token \(401\): set MOLECULE_WORKSPACE_TOKEN /,
+    );
+  });
+
+  it("with a URL nothing listens on: the URL is named, after the start's retries (as core's quickstart)", async () => {
+    const dir = compileNestQuickstart("commonjs");
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const run = await runToExit(dir, ["dist/main.js"], {
+      extraEnv: { MOLECULE_PLATFORM_URL: url, NO_COLOR: "1", PORT: "0" },
+    });
+    expect(run.code).toBe(1);
+    expect(errorLine(run.stderr)).toBe(
+      `could not reach the platform at ${url}: check MOLECULE_PLATFORM_URL and that the platform is running`,
+    );
+  });
+});
+
 describe("README quickstarts, run against the emulator", () => {
   it("@molecule-ai/agent-core: the agent answers a peer, with the README's defaults", async () => {
     const { dir, files } = writeQuickstart("packages/core/README.md", "module");
@@ -279,24 +336,7 @@ describe("README quickstarts, run against the emulator", () => {
   it.each(["commonjs", "module"] as const)(
     "@molecule-ai/nestjs: the app answers a peer (compiled as a %s Nest app)",
     async (type) => {
-      const { dir } = writeQuickstart("packages/nestjs/README.md", type);
-      const compilerOptions = {
-        target: "es2023",
-        module: "nodenext",
-        moduleResolution: "nodenext",
-        types: ["node"],
-        strict: true,
-        skipLibCheck: true,
-        experimentalDecorators: true,
-        emitDecoratorMetadata: true,
-        outDir: "dist",
-      };
-      writeFileSync(
-        join(dir, "tsconfig.json"),
-        JSON.stringify({ compilerOptions, include: ["*.ts"] }),
-      );
-      const tsc = runTsc("typescript", dir, "tsconfig.json");
-      expect(tsc.diagnostics).toEqual([]);
+      const dir = compileNestQuickstart(type);
       const { text } = await askQuickstart(dir, ["dist/main.js"], "ping from the asker");
       expect(text).toBe("You said: ping from the asker");
     },

@@ -144,7 +144,7 @@ export function resolveHostedAgentOptions<O extends HostedAgentOptions>(
   }
   if (typeof options.platformUrl !== "string" || options.platformUrl.trim() === "") {
     fail(
-      `\`platformUrl\` is missing: set it to the platform's base URL, e.g. "https://acme.moleculesai.app". ${hint}`,
+      `\`platformUrl\` is missing: set it to the platform's base URL (MOLECULE_PLATFORM_URL in the quickstarts), e.g. "https://acme.moleculesai.app". ${hint}`,
     );
   }
   if (!isHttpUrl(options.platformUrl)) {
