@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { parseCli } from "../src/cli-options.js";
+import { firstLines, run } from "./cli-helpers.js";
 import type { Emulator } from "../src/index.js";
 import { describeWorkspace, writeEnvFiles } from "../src/startup-workspaces.js";
 import { emulator, envelope, makeWs, req, startAgent, until, type Res } from "./helpers.js";
@@ -271,6 +272,31 @@ describe("SaaS tenant guard (tenant_guard.go)", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("the command line: --org-id runs a tenant and prints MOLECULE_ORG_ID with each workspace's exports", async () => {
+    const child = run(["--port", "0", "--org-id", ORG, "--workspace", "solo"]);
+    // 2 banner lines, a blank line, the comment, 4 exports
+    const lines = await firstLines(child, 2 + 2 + 4);
+    const env = Object.fromEntries(
+      lines.flatMap((l) => {
+        const m = /^export (MOLECULE_[A-Z_]+)=(.+)$/.exec(l);
+        return m ? [[m[1], m[2]]] : [];
+      }),
+    ) as Record<string, string>;
+    expect(env["MOLECULE_ORG_ID"]).toBe(ORG);
+    const get = (headers: Record<string, string>) =>
+      req(
+        env["MOLECULE_PLATFORM_URL"] as string,
+        "GET",
+        `/workspaces/${env["MOLECULE_WORKSPACE_ID"]}`,
+        {
+          token: env["MOLECULE_WORKSPACE_TOKEN"] as string,
+          headers,
+        },
+      );
+    expect((await get({})).status).toBe(400);
+    expect((await get({ "X-Molecule-Org-Id": env["MOLECULE_ORG_ID"] as string })).status).toBe(200);
   });
 
   it("outside development, a call to a push workspace at a loopback host answers 502 not publicly routable", async () => {
