@@ -43,11 +43,12 @@ const pending = {};
 // `{@link}`s in doc comments to a symbol the package does not export, and where they point instead
 // (TypeDoc's externalSymbolLinkMappings). Remove an entry once the package exports the symbol or
 // writes out its value in the comment.
+const repository = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"))
+  .repository.url.replace(/^git\+/, "")
+  .replace(/\.git$/, "");
 const unexportedLinks = {
   // InboxMessage.truncated: "cut at {@link MAX_SHOWN_TEXT} characters" (100,000, in the README)
-  mcp: {
-    MAX_SHOWN_TEXT: "https://github.com/Molecule-AI/molecule-sdk-ts/tree/main/packages/mcp#tools",
-  },
+  mcp: { MAX_SHOWN_TEXT: `${repository}/tree/main/packages/mcp#tools` },
 };
 
 // Packages with more than one public entry point (default: taken from package.json `exports`).
