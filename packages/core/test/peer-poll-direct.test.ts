@@ -39,7 +39,10 @@ async function capture(p: Promise<unknown>): Promise<MoleculeError> {
 
 describe.each([
   ["the August-2026 server's internal address", (id: string) => `http://ws-${id}:8000`],
-  ["an older server's 12-character container name", (id: string) => `http://ws-${id.slice(0, 12)}:8000`],
+  [
+    "an older server's 12-character container name",
+    (id: string) => `http://ws-${id.slice(0, 12)}:8000`,
+  ],
   ["the emulator's empty URL", undefined],
 ] as const)("a poll peer discovered with %s", (_, internalUrl) => {
   const inject = (): void => {
