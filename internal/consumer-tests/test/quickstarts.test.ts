@@ -5,8 +5,16 @@
 // workspace, which must get the answer. Offline, the model the quickstart names resolves to the
 // adapter's deterministic echo model through a preload (fixtures/offline); the NestJS quickstart
 // needs no model and is compiled as a default CommonJS Nest app (its decorators need tsc).
-import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import {
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import type * as TypeScript from "typescript60";
@@ -291,6 +299,124 @@ describe("@molecule-ai/nestjs's README quickstart fails at start with one line o
       `could not reach the platform at ${url}: check MOLECULE_PLATFORM_URL and that the platform is running`,
     );
   });
+});
+
+/** The `nest new` app's files (Nest CLI 11: tsconfig, test/jest-e2e.json), the README's app module and an e2e test. */
+function nestNewApp(dir: string, scripts: Record<string, string>): void {
+  const readme = readFileSync(join(repo, "packages/nestjs/README.md"), "utf8");
+  const appModule = projectFiles(quickstartBlocks(readme)).find((f) => f.name === "app.module.ts")!;
+  mkdirSync(join(dir, "src"), { recursive: true });
+  mkdirSync(join(dir, "test"), { recursive: true });
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "nest-app", private: true, scripts }),
+  );
+  writeFileSync(join(dir, "src/app.module.ts"), appModule.text);
+  const compilerOptions = {
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    resolvePackageJsonExports: true,
+    esModuleInterop: true,
+    isolatedModules: true,
+    declaration: true,
+    removeComments: true,
+    emitDecoratorMetadata: true,
+    experimentalDecorators: true,
+    allowSyntheticDefaultImports: true,
+    target: "ES2023",
+    sourceMap: true,
+    outDir: "./dist",
+    baseUrl: "./",
+    incremental: true,
+    skipLibCheck: true,
+    strictNullChecks: true,
+    forceConsistentCasingInFileNames: true,
+    noImplicitAny: false,
+    strictBindCallApply: false,
+    noFallthroughCasesInSwitch: false,
+  };
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions }));
+  const jestE2e = {
+    moduleFileExtensions: ["js", "json", "ts"],
+    rootDir: ".",
+    testEnvironment: "node",
+    testRegex: ".e2e-spec.ts$",
+    transform: { "^.+\\.(t|j)s$": "ts-jest" },
+  };
+  writeFileSync(join(dir, "test/jest-e2e.json"), JSON.stringify(jestE2e));
+  // The README's "Testing your app" test, with the emulator it names.
+  writeFileSync(
+    join(dir, "test/app.e2e-spec.ts"),
+    `import { Test } from "@nestjs/testing";
+import { MoleculeAgentModule } from "@molecule-ai/nestjs";
+import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { EchoAgent } from "../src/app.module";
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+it("answers a peer", async () => {
+  const ws = await emu.admin.createWorkspace({ name: "app" });
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      MoleculeAgentModule.forRoot({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token }),
+    ],
+    providers: [EchoAgent],
+  }).compile();
+  const app = moduleRef.createNestApplication();
+  await app.init();
+  const peer = await emu.admin.createWorkspace({ name: "asker" });
+  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: peer.id, token: peer.token });
+  const asker = new RemoteAgent({ client, handler: () => undefined, logger: {} });
+  await asker.start();
+  expect((await asker.callPeer(ws.id, "ping", { timeoutMs: 30_000 })).text).toBe("You said: ping");
+  await asker.stop();
+  await app.close();
+});
+`,
+  );
+}
+
+describe("@molecule-ai/nestjs's Jest set-up (README: Testing your app, With Jest)", () => {
+  const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
+  it.skipIf(major < 24 || (major === 24 && minor < 9))(
+    "a `nest new` app's e2e test (ts-jest, CommonJS) imports the ES module packages and passes, run as the README's test:e2e script",
+    async () => {
+      const readme = readFileSync(join(repo, "packages/nestjs/README.md"), "utf8");
+      const section = readme.slice(readme.indexOf("### With Jest"));
+      const json = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+      const { scripts } = JSON.parse(json) as { scripts: Record<string, string> };
+      const dir = join(consumer.dir, "nest-jest-app");
+      nestNewApp(dir, scripts);
+      for (const dep of ["jest", "ts-jest", "@types/jest", "@nestjs/testing"]) {
+        const at = join(dir, "node_modules", dep);
+        mkdirSync(dirname(at), { recursive: true });
+        symlinkSync(
+          realpathSync(join(repo, "internal/consumer-tests/node_modules", dep)),
+          at,
+          "dir",
+        );
+      }
+      const [node, ...args] = scripts["test:e2e"]!.split(" ");
+      expect(node).toBe("node");
+      const run = spawnSync(process.execPath, args, {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, MOLECULE_STATE_DIR: join(dir, ".molecule"), NO_COLOR: "1" },
+        timeout: 120_000,
+      });
+      const output = `${run.stdout}${run.stderr}`;
+      expect(output).not.toContain("Must use import to load ES Module");
+      expect(output).toMatch(/Tests:\s+1 passed, 1 total/);
+      expect(run.status).toBe(0);
+    },
+  );
 });
 
 describe("README quickstarts, run against the emulator", () => {
