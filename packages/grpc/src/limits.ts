@@ -82,9 +82,9 @@ export class ConnectionCap {
 
   /**
    * Marks a call started on the connection of `address:port`; returns what marks it ended. A call
-   * ended with `cut` closes its connection once that carries no call (as the HTTP server closes
-   * the connection of a request it cut): the client stalled, and the server cannot close the
-   * streams it left open.
+   * ended with `cut` (cut by the deadline, or refused) closes its connection once that carries no
+   * call, 1 s after its status (as the HTTP server closes the connection of a request it cut or
+   * refused): a client may leave such a stream open, and only closing its connection closes it.
    */
   start(address: string | undefined, port: number | undefined): (cut?: boolean) => void {
     const peer = peerKey(address, port);
@@ -149,7 +149,8 @@ export interface CallGateOptions {
 
 /**
  * A server interceptor that bounds every call from the moment its headers arrive: at most
- * `maxConcurrentCalls` at once (more are refused with `RESOURCE_EXHAUSTED`, worth retrying), each
+ * `maxConcurrentCalls` at once (more are refused with `RESOURCE_EXHAUSTED`, worth retrying, and
+ * the connection is closed once it carries no call), each
  * must send its whole request message within `requestTimeoutMs` (else it ends with
  * `DEADLINE_EXCEEDED`, its handler never runs, and its connection is closed once it carries no
  * call), and each marks its connection busy while it is in flight, so the connection cap evicts
@@ -181,10 +182,13 @@ export class CallGate {
 
   /** Pass in the `grpc.Server`'s `interceptors`. */
   readonly interceptor: ServerInterceptor = (_method, call) => {
+    const info = call.getConnectionInfo();
     if (this.#closing || this.#calls.size >= this.#max) {
+      // A refused stream its client does not close would stay open (grpc-js cannot reset it):
+      // its connection goes once it carries no call.
+      if (!this.#closing) this.#connections.start(info.remoteAddress, info.remotePort)(true);
       return new ServerInterceptingCall(call, { start: () => call.sendStatus(this.#refusal()) });
     }
-    const info = call.getConnectionInfo();
     const ended = this.#connections.start(info.remoteAddress, info.remotePort);
     let late = false;
     const deadline = setTimeout(() => {

@@ -272,6 +272,10 @@ describe("the gRPC server's bounds", () => {
     const err = await refusal(unary(clientOf(h), "hi"));
     expect(err.code).toBe(Status.RESOURCE_EXHAUSTED);
     expect(err.metadata.get(MOLECULE_ERROR_CODE)).toEqual(["server_busy"]);
+    // A refused stream its client leaves open goes with its connection.
+    const s = session(h);
+    expect(await halfSent(s)).toBe(String(Status.RESOURCE_EXHAUSTED));
+    await new Promise((resolve) => (s.closed ? resolve(undefined) : s.once("close", resolve)));
     h.release();
     await Promise.all(calls);
     expect(await unary(client, "hi")).toMatchObject({ payload: { $case: "message" } });
