@@ -1,5 +1,5 @@
 // The A2A proxy: `POST /workspaces/:id/a2a` and delivery of one envelope (poll store, forward,
-// activity rows, busy queueing, OFFSEC-003 wrapping).
+// activity rows, busy queueing, the `offsec003Wrapping` opt-in).
 import { resolveA2ACaller } from "../a2a-caller.js";
 import { type Ctx, HttpError, readBody, sendJson, STATUS_TEXT } from "../http-io.js";
 import { wrapPeerResult } from "../peer-text.js";
