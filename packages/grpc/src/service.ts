@@ -227,10 +227,11 @@ class GrpcEndpoint implements A2AGrpcService {
     await Promise.all(this.#running);
   }
 
-  /** Keeps a call's promise until it settles (it never rejects: each call answers its errors). */
+  /** Keeps a call's promise until it settles (each call answers its own errors). */
   #run(call: Promise<void>): void {
     this.#running.add(call);
-    void call.finally(() => this.#running.delete(call));
+    const settled = (): void => void this.#running.delete(call);
+    call.then(settled, settled);
   }
 
   async #unary<Req, Res>(
