@@ -31,6 +31,7 @@ export type {
 export { createPeerRequestHandler } from "./peer-request-handler.js";
 export { platformSecretOf } from "./platform-secret.js";
 export type { PlatformSecretClient } from "./platform-secret.js";
+export type { PlatformSecretSource } from "../a2a/index.js";
 export type {
   PeerRequestClient,
   PeerRequestContext,

@@ -10,7 +10,9 @@ import type { PlatformSecretSource } from "../a2a/index.js";
 
 /** The part of `PlatformClient` {@link platformSecretOf} uses. */
 export interface PlatformSecretClient {
+  /** `files.inboundSecret`: the newest secret register or a heartbeat answered. */
   readonly files?: { readonly inboundSecret?: string | undefined } | undefined;
+  /** One heartbeat: its answer carries the secret (and says the workspace is alive). */
   heartbeat(): Promise<unknown>;
 }
 

@@ -35,6 +35,7 @@ export type {
   InboundPage,
   InFlightEntry,
   OutboxRecord,
+  PlatformPushRecord,
   PushDeliveryEntry,
 } from "../inbound/index.js";
 export type { StoreErrorCode } from "../store/index.js";
