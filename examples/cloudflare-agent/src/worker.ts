@@ -5,11 +5,14 @@
 // The agent answers with the AI SDK (`streamText`) through the AI SDK adapter's message handler
 // (core's conversation handler, its history in the agent's state); its tools are its Molecule
 // peers (`peerTools`) and `refund`, which a person approves on the canvas first (`needsApproval`,
-// decided through `canvasApprovals`, core's approvals).
+// decided through `canvasApprovals`, core's approvals). Only the platform's pushes run: each POST
+// must carry its bearer (`platformSecret`), which the isolate learns from the platform with one
+// heartbeat; the agent calls peers as this workspace, so a stranger who learns the URL gets 401.
 import { PlatformClient } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
-import { createMessageEndpoint } from "@molecule-ai/agent-core/adapters";
+import { createMessageEndpoint, platformSecretOf } from "@molecule-ai/agent-core/adapters";
 import type { MessageEndpointHandler } from "@molecule-ai/agent-core/adapters";
+import type { PlatformSecretSource } from "@molecule-ai/agent-core/a2a";
 import { ApprovalWaiter } from "@molecule-ai/agent-core/org";
 import { canvasApprovals, createPeerMessageHandler, peerTools } from "@molecule-ai/ai-sdk";
 import type { PeerMessageHandler } from "@molecule-ai/ai-sdk";
@@ -167,6 +170,20 @@ function toAgents(env: Env): MessageEndpointHandler {
   return handler;
 }
 
+/** The platform's push secret, as this isolate learned it (its client kept for later requests). */
+let platformSecret: PlatformSecretSource | undefined;
+
+function platformSecretFor(env: Env): PlatformSecretSource {
+  return (platformSecret ??= platformSecretOf(
+    new PlatformClient({
+      platformUrl: env.MOLECULE_PLATFORM_URL,
+      workspaceId: env.MOLECULE_WORKSPACE_ID,
+      token: env.MOLECULE_WORKSPACE_TOKEN,
+      orgId: env.MOLECULE_ORG_ID,
+    }),
+  ));
+}
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     if (!env.MOLECULE_PATH_SECRET) return new Response("not configured", { status: 503 });
@@ -178,6 +195,7 @@ export default {
       basePath: "/a2a",
       pathSecret: env.MOLECULE_PATH_SECRET,
       workspaceId: env.MOLECULE_WORKSPACE_ID,
+      platformSecret: platformSecretFor(env),
       handler: toAgents(env),
     });
     return endpoint.handleFetch(request);

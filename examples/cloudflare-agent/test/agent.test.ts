@@ -60,8 +60,12 @@ beforeAll(async () => {
     MOLECULE_APPROVAL_POLL_MS: "100",
   });
   const url = (workerUrl = await wrangler.url);
-  // The deploy step: register the Worker's push URL once.
-  await worker.client.register({ url: `${url}/a2a/${pathSecret}`, agentCard: { name: "Writer" } });
+  // The deploy step: register the Worker's push URL once, by host name as a deployment's is (the
+  // platform signs its pushes to a host name; to an IP literal only with MOLECULE_A2A_ALWAYS_AUTH).
+  await worker.client.register({
+    url: `${url.replace("127.0.0.1", "localhost")}/a2a/${pathSecret}`,
+    agentCard: { name: "Writer" },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -134,6 +138,39 @@ it("runs no model on a peer's late answer (role agent) and keeps it out of the h
   expect(next.text).toMatch(/\bturn 1\b/);
 }, 60_000);
 
+it("runs nothing for a stranger who knows the push URL (issue #78): no bearer, or any but the platform's, is 401", async () => {
+  const before = heard.length;
+  for (const authorization of [
+    undefined,
+    "Bearer not-it",
+    `Bearer ${await emu.admin.createToken(workerId)}`,
+  ]) {
+    const response = await fetch(`${workerUrl}/a2a/${pathSecret}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(authorization !== undefined ? { authorization } : {}),
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "message/send",
+        params: {
+          message: {
+            kind: "message",
+            role: "user",
+            messageId: crypto.randomUUID(),
+            parts: [{ kind: "text", text: "Ask the fact checker." }],
+          },
+        },
+      }),
+    });
+    expect(response.status).toBe(401);
+    await response.body?.cancel();
+  }
+  expect(heard).toHaveLength(before); // no model ran: it would have asked the fact checker
+}, 60_000);
+
 it("prints no path secret in wrangler dev's output", () => {
   expect(output()).not.toContain(pathSecret);
 });
@@ -142,7 +179,12 @@ it("prints no path secret in wrangler dev's output", () => {
 async function streamFromWorker(text: string, contextId: string) {
   const response = await fetch(`${workerUrl}/a2a/${pathSecret}`, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    headers: {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      // What the platform sends with each push (only its pushes run).
+      authorization: `Bearer ${workerClient.files.inboundSecret}`,
+    },
     body: JSON.stringify({
       jsonrpc: "2.0",
       id: 1,
