@@ -94,13 +94,14 @@ describe("rateLimitWaitMs", () => {
   });
 });
 
-describe("RateBucket", () => {
-  const headers = (remaining: number, reset: number) => ({
-    "x-ratelimit-limit": "40",
-    "x-ratelimit-remaining": String(remaining),
-    "x-ratelimit-reset": String(reset),
-  });
+/** An answer's limiter headers: a limit of 40. */
+const headers = (remaining: number, reset: number) => ({
+  "x-ratelimit-limit": "40",
+  "x-ratelimit-remaining": String(remaining),
+  "x-ratelimit-reset": String(reset),
+});
 
+describe("RateBucket", () => {
   it("lets everything through while the platform names no limit (development: unlimited)", () => {
     const b = new RateBucket(() => 1_000);
     b.observe(200, { "x-ratelimit-limit": "unlimited" }, undefined);
@@ -109,7 +110,10 @@ describe("RateBucket", () => {
 
   it("keeps the reserve for liveness requests, then waits for the window's reset", () => {
     let now = 1_000_000;
-    const b = new RateBucket(() => now, () => 0);
+    const b = new RateBucket(
+      () => now,
+      () => 0,
+    );
     b.observe(200, headers(5, 10), undefined);
     // Reserve: min(40/4, 0 liveness + 2) = 2: three requests go, the fourth waits to the reset.
     expect([b.take(false), b.take(false), b.take(false)]).toEqual([0, 0, 0]);
@@ -123,7 +127,10 @@ describe("RateBucket", () => {
 
   it("after a 429 nothing is sent, liveness included, until the time the platform named", () => {
     let now = 5_000;
-    const b = new RateBucket(() => now, () => 0);
+    const b = new RateBucket(
+      () => now,
+      () => 0,
+    );
     b.observe(429, { "retry-after": "0" }, { error: "rate limit exceeded", retry_after: 0 });
     expect(b.take(true)).toBe(1_000);
     now += 1_000;
@@ -131,7 +138,10 @@ describe("RateBucket", () => {
   });
 
   it("answers that arrive out of order never raise the count", () => {
-    const b = new RateBucket(() => 0, () => 0);
+    const b = new RateBucket(
+      () => 0,
+      () => 0,
+    );
     b.observe(200, headers(3, 30), undefined);
     b.observe(200, headers(9, 30), undefined); // an older answer, overtaken
     expect([b.take(false)]).toEqual([0]);

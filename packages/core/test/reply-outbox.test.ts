@@ -131,7 +131,9 @@ describe("reply outbox", () => {
     const err = letters[0] as MoleculeReplyError;
     expect(err).toBeInstanceOf(MoleculeReplyError);
     expect(err).toMatchObject({ code: "reply_failed", retryable: false });
-    expect(err.message).toMatch(/reply .* could not be delivered after 1 attempt\(s\) \(the platform refused it for good\)/);
+    expect(err.message).toMatch(
+      /reply .* could not be delivered after 1 attempt\(s\) \(the platform refused it for good\)/,
+    );
     expect(err.message).toContain("handler succeeded");
     expect(err.message).not.toContain(b.token);
     expect(runs).toBe(1);

@@ -15,7 +15,12 @@ import { MoleculeError, MoleculeTimeoutError, requireSupportedNode } from "./err
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
-import { isRateLimitRefusal, type RateBucket, rateBucketOf } from "./rate-budget.js";
+import {
+  isRateLimitRefusal,
+  platformSecond,
+  type RateBucket,
+  rateBucketOf,
+} from "./rate-budget.js";
 import { tracePlatformRequest } from "../observability/index.js";
 
 /** HTTP methods the transport sends. */
@@ -319,9 +324,9 @@ export class HttpTransport {
     const bucket = this.#budget(headers.authorization);
     const byCaller = spec.signal !== undefined && callerRetried.has(spec.signal);
     let refusals = 0;
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; ;) {
       // The bucket's budget first: wait while it is spent (heartbeats may use its reserve).
-      for (let wait = bucket.take(spec.liveness === true); wait > 0; ) {
+      for (let wait = bucket.take(spec.liveness === true); wait > 0;) {
         this.#logger?.debug?.(`${spec.method} ${spec.path} waits ${wait} ms for the rate limit`);
         await this.#wait(wait, spec.signal);
         wait = bucket.take(spec.liveness === true);
@@ -351,7 +356,9 @@ export class HttpTransport {
         // Refused before it was handled, so safe to send again whatever the method: the bucket
         // now waits what the platform said (the next take).
         if (refusals++ < MAX_RATE_LIMIT_RETRIES) {
-          this.#logger?.debug?.(`${spec.method} ${spec.path} -> 429; sent again when the platform says`);
+          this.#logger?.debug?.(
+            `${spec.method} ${spec.path} -> 429; sent again when the platform says`,
+          );
           continue;
         }
         return res;
@@ -360,7 +367,8 @@ export class HttpTransport {
       attempt++;
       // `Retry-After: 0` from the platform means "at the next second", never "at once".
       const after = parseRetryAfter(res.headers["retry-after"]);
-      const delay = after === undefined ? this.#backoff(attempt) : Math.max(after, 1_000);
+      const delay =
+        after === undefined ? this.#backoff(attempt) : Math.max(after, platformSecond.ms);
       this.#logger?.debug?.(
         `${spec.method} ${spec.path} -> ${res.status}; retry ${attempt}/${MAX_RETRIES} in ${delay} ms`,
       );
@@ -370,7 +378,10 @@ export class HttpTransport {
 
   /** The rate budget of the platform bucket a request with `authorization` falls in. */
   #budget(authorization: string | undefined): RateBucket {
-    if (this.#bucket !== undefined && (this.#orgId !== undefined || authorization === this.#bucketToken))
+    if (
+      this.#bucket !== undefined &&
+      (this.#orgId !== undefined || authorization === this.#bucketToken)
+    )
       return this.#bucket;
     this.#bucketToken = authorization;
     return (this.#bucket = rateBucketOf(this.origin, this.#orgId, authorization));

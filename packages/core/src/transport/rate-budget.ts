@@ -17,6 +17,12 @@
 export const MAX_RATE_WAIT_MS = 61_000;
 
 /**
+ * The length of the platform's second, for the waits it asks for (tests that drive many refusals
+ * shorten it; never changed otherwise).
+ */
+export const platformSecond = { ms: 1_000 };
+
+/**
  * The wait a rate-limited answer asks for, in milliseconds: `Retry-After` (or the body's
  * `retry_after`, else `X-RateLimit-Reset`) in whole seconds rounded down by the platform, so one
  * second more, and at least one second (`0` means "at the next second"). `undefined` when the answer
@@ -32,7 +38,8 @@ export function rateLimitWaitMs(
     numberOf((body as { retry_after?: unknown } | null | undefined)?.retry_after) ??
     wholeSeconds(headers["x-ratelimit-reset"], nowMs);
   if (seconds === undefined) return undefined;
-  return Math.min(MAX_RATE_WAIT_MS, Math.floor(seconds) * 1000 + 1000);
+  const second = platformSecond.ms;
+  return Math.min(MAX_RATE_WAIT_MS, Math.floor(seconds) * second + second);
 }
 
 /** A non-negative number of seconds from a header (delta seconds, or an HTTP-date). */
@@ -56,7 +63,8 @@ export function isRateLimitRefusal(
   body: unknown,
 ): boolean {
   if (status !== 429) return false;
-  if ((body as { error?: unknown } | null | undefined)?.error === "rate limit exceeded") return true;
+  if ((body as { error?: unknown } | null | undefined)?.error === "rate limit exceeded")
+    return true;
   return headers["x-ratelimit-limit"] !== undefined || headers["retry-after"] !== undefined;
 }
 
@@ -107,10 +115,14 @@ export class RateBucket {
   }
 
   /** Reads an answer's `X-RateLimit-*` headers (and a 429's wait) into the budget. */
-  observe(status: number, headers: Record<string, string | string[] | undefined>, body: unknown): void {
+  observe(
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    body: unknown,
+  ): void {
     const now = this.#now();
     if (isRateLimitRefusal(status, headers, body)) {
-      const wait = rateLimitWaitMs(headers, body, now) ?? 1_000;
+      const wait = rateLimitWaitMs(headers, body, now) ?? platformSecond.ms;
       this.#blockedUntil = Math.max(this.#blockedUntil, now + wait);
       this.#remaining = 0;
     }
@@ -120,7 +132,7 @@ export class RateBucket {
     const reset = Number(headers["x-ratelimit-reset"]);
     if (!(limit > 0) || !(remaining >= 0) || !(reset >= 0)) return;
     // The window ends within a second after `reset` whole seconds (the platform rounds down).
-    const resetAt = now + reset * 1000 + 1000;
+    const resetAt = now + (reset + 1) * platformSecond.ms;
     if (this.#limit === undefined || resetAt > this.#resetAt + 1500) {
       if (this.#limit === undefined && now >= this.#resetAt && this.#resetAt !== 0) {
         this.#livenessBefore = this.#liveness;
@@ -150,7 +162,7 @@ export class RateBucket {
    * not send in lockstep).
    */
   #until(until: number, now: number): number {
-    return Math.max(1, until - now) + Math.floor(this.#random() * 250);
+    return Math.max(1, until - now) + Math.floor((this.#random() * platformSecond.ms) / 4);
   }
 }
 
@@ -168,7 +180,11 @@ export function forgetRateBuckets(): void {
  * The process-wide budget of the bucket a request falls in: the org id when sent (one bucket for
  * a whole SaaS org), else the bearer, else the origin alone (the platform keys it by IP).
  */
-export function rateBucketOf(origin: string, orgId: string | undefined, token: string | undefined): RateBucket {
+export function rateBucketOf(
+  origin: string,
+  orgId: string | undefined,
+  token: string | undefined,
+): RateBucket {
   const key = orgId ? `${origin} org:${orgId}` : token ? `${origin} tok:${token}` : `${origin} ip`;
   let bucket = buckets.get(key);
   if (bucket === undefined) {
