@@ -25,6 +25,18 @@ export const MAX_CONCURRENT_CALLS = 1024;
 /** How long a connection to be closed gets to receive what was written to it (as HTTP's linger). */
 const LINGER_MS = 1_000;
 
+/** One open connection. */
+interface Connection {
+  /** `address|port` of its remote end. */
+  readonly peer: string;
+  /** Calls in flight on it. */
+  calls: number;
+  /** To be closed once it carries no call: a call on it was cut or refused. */
+  cut: boolean;
+  /** Closes it, once a cut connection carries no call (cleared when a call starts meanwhile). */
+  linger?: ReturnType<typeof setTimeout>;
+}
+
 /**
  * The server's connections, with `max` enforced on them: a connection past it closes the oldest
  * one without a call in flight (one that never started a call first, then the longest idle), as
@@ -33,17 +45,15 @@ const LINGER_MS = 1_000;
  */
 export class ConnectionCap {
   readonly #max: number;
-  /** Calls in flight per open connection. */
-  readonly #calls = new Map<Socket, number>();
+  /** Open connections. */
+  readonly #open = new Map<Socket, Connection>();
   /** Open connections by `address|port`. */
   readonly #byPeer = new Map<string, Socket>();
   /** Connections that have not started a call yet, oldest first. */
   readonly #fresh = new Set<Socket>();
   /** Connections between calls, longest idle first. */
   readonly #idle = new Set<Socket>();
-  /** Connections to close once they carry no call. */
-  readonly #cut = new Set<Socket>();
-  /** Each open socket's `close`, for {@link closeAll}. */
+  /** Each admitted socket's `close`, for {@link closeAll}. */
   readonly #closed = new Map<Socket, Promise<void>>();
 
   constructor(max: number) {
@@ -52,7 +62,7 @@ export class ConnectionCap {
 
   /** Open connections. */
   get size(): number {
-    return this.#calls.size;
+    return this.#open.size;
   }
 
   /** Takes a new connection: false (and the socket destroyed) when it cannot be served. */
@@ -60,18 +70,18 @@ export class ConnectionCap {
     // A reset before HTTP/2 takes the socket (or after an eviction) has no one to report to.
     socket.on("error", () => undefined);
     const peer = peerKey(socket.remoteAddress, socket.remotePort);
-    if (peer === undefined || (this.#calls.size >= this.#max && !this.#evict())) {
+    if (peer === undefined || (this.#open.size >= this.#max && !this.#evict())) {
       socket.destroy(); // gone already, or every connection is serving a call
       return false;
     }
-    this.#calls.set(socket, 0);
+    this.#open.set(socket, { peer, calls: 0, cut: false });
     this.#byPeer.set(peer, socket);
     this.#fresh.add(socket);
     this.#closed.set(
       socket,
       new Promise<void>((resolve) =>
         socket.once("close", () => {
-          this.#forget(socket, peer);
+          this.#forget(socket);
           this.#closed.delete(socket);
           resolve();
         }),
@@ -83,30 +93,26 @@ export class ConnectionCap {
   /**
    * Marks a call started on the connection of `address:port`; returns what marks it ended. A call
    * ended with `cut` (cut by the deadline, or refused) closes its connection once that carries no
-   * call, 1 s after its status (as the HTTP server closes the connection of a request it cut or
-   * refused): a client may leave such a stream open, and only closing its connection closes it.
+   * call, 1 s after its status unless a call starts meanwhile (as the HTTP server closes the
+   * connection of a request it cut or refused): a client may leave such a stream open, and only
+   * closing its connection closes it.
    */
   start(address: string | undefined, port: number | undefined): (cut?: boolean) => void {
     const peer = peerKey(address, port);
     const socket = peer === undefined ? undefined : this.#byPeer.get(peer);
-    const count = socket === undefined ? undefined : this.#calls.get(socket);
-    if (socket === undefined || count === undefined) return () => undefined;
-    this.#calls.set(socket, count + 1);
+    const conn = socket === undefined ? undefined : this.#open.get(socket);
+    if (socket === undefined || conn === undefined) return () => undefined;
+    conn.calls++;
+    clearTimeout(conn.linger);
     this.#fresh.delete(socket);
     this.#idle.delete(socket);
     return (cut = false) => {
-      if (cut) this.#cut.add(socket);
-      const left = this.#calls.get(socket);
-      if (left === undefined) return; // closed meanwhile
-      this.#calls.set(socket, left - 1);
-      if (left !== 1 || socket.destroyed) return;
-      if (!this.#cut.has(socket)) {
-        this.#idle.add(socket);
-        return;
-      }
+      if (this.#open.get(socket) !== conn) return; // closed meanwhile
+      conn.cut ||= cut;
+      if (--conn.calls > 0 || socket.destroyed) return;
+      this.#idle.add(socket);
       // Its last call's status is on its way: the socket goes once that is sent.
-      this.#forget(socket, peer);
-      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+      if (conn.cut) conn.linger = setTimeout(() => socket.destroy(), LINGER_MS).unref();
     };
   }
 
@@ -123,17 +129,19 @@ export class ConnectionCap {
     // without warning, so closing it risks failing the client's next call.
     const victim = first(this.#fresh) ?? first(this.#idle);
     if (victim === undefined) return false;
-    this.#forget(victim, peerKey(victim.remoteAddress, victim.remotePort));
+    this.#forget(victim);
     victim.destroy();
     return true;
   }
 
-  #forget(socket: Socket, peer: string | undefined): void {
-    this.#calls.delete(socket);
+  #forget(socket: Socket): void {
+    const conn = this.#open.get(socket);
+    if (conn === undefined) return;
+    clearTimeout(conn.linger);
+    this.#open.delete(socket);
     this.#fresh.delete(socket);
     this.#idle.delete(socket);
-    this.#cut.delete(socket);
-    if (peer !== undefined && this.#byPeer.get(peer) === socket) this.#byPeer.delete(peer);
+    if (this.#byPeer.get(conn.peer) === socket) this.#byPeer.delete(conn.peer);
   }
 }
 
