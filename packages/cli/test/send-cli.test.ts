@@ -108,8 +108,24 @@ describe("molecule-agent send", { timeout: 60_000 }, () => {
     expect(r).toEqual({
       code: 1,
       out: "",
-      err: `[molecule] no answer within 1 s; the message was delivered and its answer, if it comes, reaches workspace ${me.id}'s inbox (raise --timeout to wait longer)\n`,
+      err: `[molecule] no answer from ${silent.id} within 1 s; the message was delivered and its answer, if it comes, reaches workspace ${me.id}'s inbox (raise --timeout to wait longer)\n`,
     });
+  });
+
+  it("a peer given by name is named `name (id)` in the lines about it (#79)", async () => {
+    const emu = await platform();
+    const silent = await emu.admin.createWorkspace({ name: "Silent", deliveryMode: "poll" });
+    const me = await emu.admin.createWorkspace({ name: "me", deliveryMode: "poll" });
+    const waited = await send(emu, me, ["silent", "anyone?", "--timeout", "1"]);
+    expect(waited.err).toBe(
+      `[molecule] no answer from Silent (${silent.id}) within 1 s; the message was delivered and its answer, if it comes, reaches workspace ${me.id}'s inbox (raise --timeout to wait longer)\n`,
+    );
+    const queued = await send(emu, me, ["Silent", "later", "--no-wait"]);
+    expect(queued.out).toMatch(
+      new RegExp(
+        `^\\[molecule\\] queued: message [0-9a-f-]{36} for Silent \\(${silent.id}\\) \\(poll delivery\\);`,
+      ),
+    );
   });
 
   it("--no-wait prints the platform's receipt for a poll peer", async () => {

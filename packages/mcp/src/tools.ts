@@ -14,6 +14,7 @@ import {
   runListPeers,
   findPeer,
   runPeerTool,
+  untrustedLabel,
 } from "@molecule-ai/agent-core/peer-tools";
 import { z } from "zod";
 import { MAX_SHOWN_TEXT } from "./inbox.js";
@@ -73,9 +74,11 @@ async function describeWorkspace(host: ToolHost, ws: McpWorkspace, signal: Abort
 }
 
 /** `call_peer`'s result when the peer has not answered within `timeoutMs`. */
-function pending(peerId: string, timeoutMs: number): ReturnType<typeof ok> {
+function pending(peerId: string, timeoutMs: number, name?: string): ReturnType<typeof ok> {
+  // A peer called by name is named `"name" (id)`: the id alone is not what the host wrote.
+  const who = name ? `${JSON.stringify(untrustedLabel(name, 60))} (${peerId})` : peerId;
   return ok(
-    `Peer ${peerId} has not answered within ${timeoutMs / 1000} s. Its answer will arrive in your inbox (read_inbox or wait_for_message); to wait longer on a call, pass a larger timeoutSeconds (at most 600).`,
+    `Peer ${who} has not answered within ${timeoutMs / 1000} s. Its answer will arrive in your inbox (read_inbox or wait_for_message); to wait longer on a call, pass a larger timeoutSeconds (at most 600).`,
     { peerId, status: "pending", answer: "", peerOutput: true, conversationId: null },
   );
 }
@@ -209,16 +212,16 @@ export function registerTools(server: McpServer, host: ToolHost): void {
         const ws = await ready(host, workspaceId, extra.signal);
         const timeoutMs = (timeoutSeconds ?? 120) * 1000;
         // A name is looked up among the peers (none or several of that name: refused, naming them).
-        const { id } = await findPeer(ws.client, peerId, { signal: extra.signal });
+        const { id, name } = await findPeer(ws.client, peerId, { signal: extra.signal });
         try {
           const outcome = await runPeerTool(
             ws.agent,
-            { id },
+            { id, name },
             { message, contextId },
             { timeoutMs, signal: extra.signal },
           );
           if (!outcome.ok && outcome.error instanceof MoleculeReplyTimeoutError) {
-            return pending(id, timeoutMs);
+            return pending(id, timeoutMs, name);
           }
           if (!outcome.ok) {
             return {
@@ -244,7 +247,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
           });
         } catch (err) {
           if (!(err instanceof MoleculeReplyTimeoutError)) throw err;
-          return pending(id, timeoutMs);
+          return pending(id, timeoutMs, name);
         }
       }),
   );

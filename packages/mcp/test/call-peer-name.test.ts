@@ -27,6 +27,7 @@ it("call_peer: a peer's name (any case) reaches it; an unknown or shared name is
   cleanups.push(() => agent.stop());
   await platform.addWorkspace("twin");
   await platform.addWorkspace("twin");
+  const silent = await platform.addWorkspace("Silent"); // no agent: never answers
 
   const state = tempDir();
   cleanups.push(state.remove);
@@ -52,6 +53,16 @@ it("call_peer: a peer's name (any case) reaches it; an unknown or shared name is
     status: "completed",
   });
   expect(textOf(answered)).toContain("You said: hello by name");
+
+  // A peer called by name is named `"name" (id)` where the result speaks of it.
+  const waited = await host.callTool({
+    name: "call_peer",
+    arguments: { peerId: "silent", message: "anyone?", timeoutSeconds: 1 },
+  });
+  expect(structured<{ status: string }>(waited).status).toBe("pending");
+  expect(textOf(waited)).toMatch(
+    new RegExp(`^Peer "Silent" \\(${silent.id}\\) has not answered within 1 s`),
+  );
 
   const unknown = await host.callTool({
     name: "call_peer",

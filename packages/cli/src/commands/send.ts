@@ -11,6 +11,7 @@ import {
   type PlatformClient,
 } from "@molecule-ai/agent-core";
 import { describeStartError } from "@molecule-ai/agent-core/adapters";
+import { findPeer, type FoundPeer } from "@molecule-ai/agent-core/peer-tools";
 import { Option, type Command } from "commander";
 import { CliError } from "../errors.js";
 import { addPlatformOptions, clientFromFlags, type PlatformFlags } from "../platform-flags.js";
@@ -23,7 +24,6 @@ export interface SendOptions extends PlatformFlags {
 }
 
 const PREFIX = "[molecule]";
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Adds `molecule-agent send`. */
 export function registerSendCommand(program: Command): void {
@@ -70,33 +70,38 @@ const quietLogger: Logger = {
   error: (msg) => void process.stderr.write(`${PREFIX} error ${msg}\n`),
 };
 
-/** The workspace id of `target`: a UUID as given, else the one peer of that name (any case). */
-async function resolveTarget(client: PlatformClient, target: string): Promise<string> {
-  if (UUID.test(target)) return target.toLowerCase();
-  const peers = await client.listPeers();
-  const named = peers.filter((p) => p.name.toLowerCase() === target.toLowerCase());
-  if (named.length === 1) return named[0]!.id;
-  const names = peers.map((p) => JSON.stringify(sanitizePeerText(p.name).slice(0, 60))).join(", ");
-  throw new CliError(
-    named.length === 0
-      ? `no peer of workspace ${client.workspaceId} is named ${JSON.stringify(target)} (its peers: ${names || "none"}): pass a peer's name or a workspace id`
-      : `${named.length} peers are named ${JSON.stringify(target)} (${named.map((p) => p.id).join(", ")}): pass the workspace id`,
-    { exitCode: 2 },
-  );
+/**
+ * The peer `target` names: a workspace id, or the one peer of that name (any case): core's
+ * `findPeer`, the rule the MCP `call_peer` tool follows too. A name no peer has, or several do, is
+ * a usage error naming the choices.
+ */
+async function resolveTarget(client: PlatformClient, target: string): Promise<FoundPeer> {
+  try {
+    return await findPeer(client, target);
+  } catch (err) {
+    if (isMoleculeError(err, "peer_not_found") || isMoleculeError(err, "peer_ambiguous"))
+      throw new CliError(err.message, { exitCode: 2 });
+    throw err;
+  }
+}
+
+/** How the lines name a peer: `name (id)` when it was given by name, else its id. */
+function peerLabel(peer: FoundPeer): string {
+  return peer.name ? `${sanitizePeerText(peer.name).slice(0, 60)} (${peer.id})` : peer.id;
 }
 
 /** What the command prints for a result; resolves with the exit code. */
-function report(result: PeerCallResult): number {
+function report(result: PeerCallResult, peer: string): number {
   if (result.status === "queued") {
     const queue = result.queueId ? `, queue ${result.queueId}` : "";
     process.stdout.write(
-      `${PREFIX} queued: message ${result.messageId} for ${result.peerId} (${result.deliveryMode} delivery${queue}); its answer will reach this workspace's inbox\n`,
+      `${PREFIX} queued: message ${result.messageId} for ${peer} (${result.deliveryMode} delivery${queue}); its answer will reach this workspace's inbox\n`,
     );
     return 0;
   }
   const text = sanitizePeerText(result.text);
   if (result.status === "failed") {
-    process.stderr.write(`${PREFIX} the peer failed: ${text}\n`);
+    process.stderr.write(`${PREFIX} the peer ${peer} failed: ${text}\n`);
     return 1;
   }
   process.stdout.write(`${text}\n`);
@@ -122,12 +127,14 @@ async function runSend(workspace: string, text: string, opts: SendOptions): Prom
   }
   const client = clientFromFlags(opts, 2, quietLogger);
   let agent: RemoteAgent | undefined;
+  let label = workspace;
   try {
-    const target = await resolveTarget(client, workspace);
+    const peer = await resolveTarget(client, workspace);
+    label = peerLabel(peer);
     const caps = await client.capabilities();
     if (opts.wait === false || !caps.pollDelivery) {
       // No poll delivery (the April 2026 platform): every answer comes in the call itself.
-      return report(await client.callPeer(target, text, { timeoutMs }));
+      return report(await client.callPeer(peer.id, text, { timeoutMs }), label);
     }
     // A poll peer answers into this workspace's inbox: read it without registering (this
     // workspace's own agent, if it runs, keeps its registration).
@@ -140,11 +147,11 @@ async function runSend(workspace: string, text: string, opts: SendOptions): Prom
       logger: quietLogger,
     });
     await agent.start();
-    return report(await agent.callPeer(target, text, { timeoutMs }));
+    return report(await agent.callPeer(peer.id, text, { timeoutMs }), label);
   } catch (err) {
     if (isMoleculeError(err, "reply_timeout")) {
       throw new CliError(
-        `no answer within ${timeoutMs / 1000} s; the message was delivered and its answer, if it comes, reaches workspace ${client.workspaceId}'s inbox (raise --timeout to wait longer)`,
+        `no answer from ${label} within ${timeoutMs / 1000} s; the message was delivered and its answer, if it comes, reaches workspace ${client.workspaceId}'s inbox (raise --timeout to wait longer)`,
         { exitCode: 1, code: "reply_timeout" },
       );
     }
