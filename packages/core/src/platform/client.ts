@@ -188,7 +188,12 @@ export class PlatformClient {
     return listPeers(this.#s, options);
   }
 
-  /** Resolves a peer's A2A URL (`GET /registry/discover/:id`), cached for `peerCacheTtlMs`. */
+  /**
+   * Resolves a peer's A2A URL (`GET /registry/discover/:id`), cached for `peerCacheTtlMs`. For a
+   * peer that polls the URL is no address of its own (the platform's internal
+   * `http://ws-<id>:8000`, or empty): `internal` is `true`, and `via: "direct"` refuses it
+   * (`peer_polls`).
+   */
   discoverPeer(
     id: string,
     options: { signal?: AbortSignal; fresh?: boolean } = {},

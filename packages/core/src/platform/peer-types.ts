@@ -54,7 +54,11 @@ export interface PeerCallOptions {
    * fallback happens.
    */
   protocol?: "0.3" | "1.0" | undefined;
-  /** `"proxy"` (default): through the platform. `"direct"`: to the peer's URL, without any platform credential. */
+  /**
+   * `"proxy"` (default): through the platform. `"direct"`: to the peer's URL, without any platform
+   * credential; a peer that polls has no URL of its own, so it fails `peer_polls` before any
+   * connection (see `DiscoveredPeer.internal`).
+   */
   via?: "proxy" | "direct" | undefined;
   /**
    * `via: "direct"` only: record the call as a delegation on the platform (default `true`), so the
