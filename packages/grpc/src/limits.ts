@@ -60,11 +60,6 @@ export class ConnectionCap {
     this.#max = max;
   }
 
-  /** Open connections. */
-  get size(): number {
-    return this.#open.size;
-  }
-
   /** Takes a new connection: false (and the socket destroyed) when it cannot be served. */
   admit(socket: Socket): boolean {
     // A reset before HTTP/2 takes the socket (or after an eviction) has no one to report to.
@@ -158,11 +153,10 @@ export interface CallGateOptions {
 /**
  * A server interceptor that bounds every call from the moment its headers arrive: at most
  * `maxConcurrentCalls` at once (more are refused with `RESOURCE_EXHAUSTED`, worth retrying, and
- * the connection is closed once it carries no call), each
- * must send its whole request message within `requestTimeoutMs` (else it ends with
- * `DEADLINE_EXCEEDED`, its handler never runs, and its connection is closed once it carries no
- * call), and each marks its connection busy while it is in flight, so the connection cap evicts
- * only idle connections.
+ * their connection is closed once it carries no call); each must send its whole request message
+ * within `requestTimeoutMs` (else it ends with `DEADLINE_EXCEEDED`, its handler never runs, and its
+ * connection is closed once it carries no call); each marks its connection busy while it is in
+ * flight, so the connection cap evicts only idle connections.
  */
 export class CallGate {
   readonly #max: number;
@@ -176,11 +170,6 @@ export class CallGate {
     this.#max = options.maxConcurrentCalls;
     this.#timeoutMs = options.requestTimeoutMs;
     this.#connections = options.connections;
-  }
-
-  /** Calls in flight. */
-  get size(): number {
-    return this.#calls.size;
   }
 
   /** Refuses every new call from now on (`UNAVAILABLE`): the server is closing. */
