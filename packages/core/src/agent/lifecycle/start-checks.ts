@@ -9,7 +9,7 @@ type StartCheck = () => Promise<void>;
 const checks = new WeakMap<object, Set<StartCheck>>();
 
 /** Has `agent` (a `RemoteAgent`; anything else is ignored by start) await `check` at start. */
-export function addStartCheck(agent: object, check: StartCheck): void {
+export function addStartCheck(agent: object, check: () => Promise<void>): void {
   const set = checks.get(agent) ?? new Set<StartCheck>();
   set.add(check);
   checks.set(agent, set);
