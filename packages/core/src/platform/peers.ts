@@ -96,7 +96,7 @@ export async function discoverPeer(
  * which an August-2026 platform answers for a peer that polls (`discovery.go`
  * `discoverWorkspacePeer` at enteros-core aeec8e47; older platforms a 12-character id).
  */
-export function isInternalUrl(url: string): boolean {
+function isInternalUrl(url: string): boolean {
   return url === "" || /^http:\/\/ws-[0-9a-f][0-9a-f-]{7,35}:8000\/?$/i.test(url);
 }
 
