@@ -83,3 +83,11 @@ export { loadPushServer } from "./load-push-server.js";
 export type { A2AHandler, A2AHandlerOptions } from "./server/index.js";
 // Bounds on sender-chosen ids and sizes (docs/security.md, "Bounds"); `isBoundedId` is internal.
 export { MAX_HISTORY_LENGTH, MAX_ID_LENGTH, isBoundedId } from "./limits.js";
+// Any A2A agent by URL, as a client (`@molecule-ai/agent-core/a2a`).
+export { RemoteA2AAgent } from "./remote/index.js";
+export type {
+  RemoteA2AAgentOptions,
+  RemoteA2AMessage,
+  RemoteA2AResult,
+  RemoteA2ASendOptions,
+} from "./remote/index.js";

@@ -1,0 +1,63 @@
+// Finding a remote A2A agent's card: at `cardUrl` when given, else at the agent URL's origin
+// `/.well-known/agent-card.json` (A2A 0.3+), below its path (`<url>/.well-known/agent-card.json`),
+// then the older `/.well-known/agent.json` (A2A 0.2). Each through the address guard, bounded to
+// 256 KiB, with only `Accept` and `User-Agent` (no credential: the card says which to send).
+import { MoleculeError, MoleculePeerError } from "../../transport/index.js";
+import type { AddressGuard } from "./address-guard.js";
+import { remoteRequest } from "./http.js";
+
+const MAX_CARD_BYTES = 256 * 1024;
+
+/** The card URLs to try for an agent, in order. */
+export function cardCandidates(agentUrl: string): string[] {
+  const url = new URL(agentUrl);
+  if (/\.json$/i.test(url.pathname) && url.pathname.includes("/.well-known/")) return [url.href];
+  const path = url.pathname.replace(/\/+$/, "");
+  const out = [`${url.origin}/.well-known/agent-card.json`];
+  if (path !== "") out.push(`${url.origin}${path}/.well-known/agent-card.json`);
+  out.push(`${url.origin}/.well-known/agent.json`);
+  if (path !== "") out.push(`${url.origin}${path}/.well-known/agent.json`);
+  return out;
+}
+
+/**
+ * The first card found at `candidates` (a JSON object with a `name`), with the URL it was read
+ * from. Throws `a2a_card_unavailable` when none answers one; an address refusal or an abort as is.
+ */
+export async function discoverCard(
+  guard: AddressGuard,
+  candidates: readonly string[],
+  options: { who: string; signal?: AbortSignal | undefined; timeoutMs: number; userAgent: string },
+): Promise<{ card: Record<string, unknown>; url: string }> {
+  const tried: string[] = [];
+  for (const candidate of candidates) {
+    let res;
+    try {
+      res = await remoteRequest(
+        guard,
+        new URL(candidate),
+        { method: "GET" },
+        { ...options, maxBytes: MAX_CARD_BYTES },
+      );
+    } catch (err) {
+      if (!(err instanceof MoleculePeerError)) throw err; // refused, aborted
+      tried.push(`${new URL(candidate).pathname}: ${err.code}`);
+      continue;
+    }
+    const body = res.body;
+    if (
+      res.status === 200 &&
+      typeof body === "object" &&
+      body !== null &&
+      !Array.isArray(body) &&
+      typeof (body as { name?: unknown }).name === "string"
+    ) {
+      return { card: body as Record<string, unknown>, url: candidate };
+    }
+    tried.push(`${new URL(candidate).pathname}: HTTP ${res.status}`);
+  }
+  throw new MoleculeError(
+    `no agent card found for the A2A agent at ${options.who} (tried ${tried.join(", ")}); pass the card's exact URL as cardUrl`,
+    { code: "a2a_card_unavailable", retryable: true },
+  );
+}

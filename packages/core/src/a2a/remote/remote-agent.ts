@@ -1,0 +1,545 @@
+// Any A2A agent by URL (`RemoteA2AAgent`): its card discovered and optionally verified, the
+// binding and dialect it offers (JSON-RPC v0.3 or v1.0, HTTP+JSON v1.0: peer-wire.ts), the
+// caller's credentials sent only for the schemes its card declares (security.ts), every connection
+// through the SSRF rule of push webhooks (address-guard.ts), every answer bounded (http.ts, the
+// peer stream bounds of sse.ts). It has no platform credential to send: it never sees one.
+// Answers are the agent's, untrusted: a model reads them through `sanitizePeerText` and
+// `spotlightPeerText` (the adapters' `a2aAgentTool` does).
+import { randomUUID } from "../../runtime/index.js";
+import { MoleculeError, MoleculePeerError, redactDeep, redactText } from "../../transport/index.js";
+import type { HttpResponse } from "../../transport/index.js";
+import type { CardKeyResolver, VerifiedAgentCard } from "../card-signature.js";
+import { verifyAgentCard } from "../card-signature.js";
+import { messageFromV1, streamEventOf } from "../from-v1.js";
+import type { A2AStreamEvent } from "../from-v1.js";
+import { buildMessageSendRequest, summarizeA2AResult } from "../outbound.js";
+import {
+  peerInterfaceOf,
+  peerRequest,
+  peerResultOf,
+  peerTaskOf,
+  peerWireError,
+} from "../peer-wire.js";
+import type { PeerBinding, PeerOp } from "../peer-wire.js";
+import { peerStreamLimits, sseEvents } from "../sse.js";
+import type { PeerStreamLimits } from "../sse.js";
+import type { A2AArtifact, A2AMessage, A2APart, A2ATask, AgentCard } from "../types.js";
+import { AddressGuard } from "./address-guard.js";
+import { cardCandidates, discoverCard } from "./card-discovery.js";
+import { remoteRequest, targetUrl } from "./http.js";
+import { applyCredentials, declaredSchemes } from "./security.js";
+import type { AppliedCredentials } from "./security.js";
+
+/** Largest answer read from a remote agent by default: 16 MiB (as a peer's, `MAX_PEER_RESPONSE_BYTES`). */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** Options of {@link RemoteA2AAgent}. */
+export interface RemoteA2AAgentOptions {
+  /**
+   * The agent's URL (its A2A endpoint or its base URL). Its card is looked up at the origin's
+   * `/.well-known/agent-card.json`, below the URL's path, then at the older `agent.json`. The
+   * agent is called at the URL its card gives when that is on this URL's origin, else here.
+   */
+  url?: string | undefined;
+  /** The card's exact URL, instead of looking it up from `url` (one of the two is needed). */
+  cardUrl?: string | undefined;
+  /**
+   * The caller's credentials by the name of the card's `securitySchemes` entry (e.g.
+   * `{ bearerAuth: "<token>", apiKey: "<key>" }`): each is sent only when the card declares that
+   * scheme (and its security requirements, when it lists some, name it), as the scheme says:
+   * `Authorization: Bearer` (HTTP bearer, OAuth 2, OpenID Connect: bring the access token),
+   * `Authorization: Basic` (HTTP basic: `user:password`), or an API key in a header, the query or
+   * a cookie. Nothing else is sent: never a Molecule workspace token.
+   */
+  credentials?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * Allow an agent on this machine or your own network: loopback, private (RFC 1918, CGNAT),
+   * link-local and unique-local addresses (default `false`: public addresses only, as for push
+   * webhooks). Cloud metadata, multicast, unspecified and reserved addresses are never allowed.
+   */
+  allowPrivateNetwork?: boolean | undefined;
+  /**
+   * Verify the card's signature (JWS, A2A v1.0 §8.4) with keys this resolver knows: an unsigned
+   * card, or one no signature of which verifies, is refused (`card_signature_invalid`), and
+   * credentials are not sent for a scheme the signature does not cover (v0.3-form entries).
+   * Without it the card is used unverified (its interface URL must still be on the agent's origin).
+   */
+  verifyCard?: CardKeyResolver | undefined;
+  /** Deadline of each request in ms (of a stream's first byte); default 120 000. */
+  timeoutMs?: number | undefined;
+  /** Largest answer read, in bytes; default 16 MiB. */
+  maxResponseBytes?: number | undefined;
+  /** Bounds of each stream after its first byte (event and stream size, deadline, idle gap). */
+  streamLimits?: PeerStreamLimits | undefined;
+  /** The `User-Agent` header; default `molecule-agent-core`. */
+  userAgent?: string | undefined;
+}
+
+/** What is sent: text, or A2A parts (with optional text before them). */
+export type RemoteA2AMessage = string | { text?: string; parts?: A2APart[] | unknown[] };
+
+/** Options of one message to a remote agent. */
+export interface RemoteA2ASendOptions {
+  signal?: AbortSignal | undefined;
+  /** Continue this conversation. */
+  contextId?: string | undefined;
+  /** Continue this task of the agent (e.g. answer its `input-required` question). */
+  taskId?: string | undefined;
+  messageId?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  /** Deadline of this request in ms; default the agent's `timeoutMs`. */
+  timeoutMs?: number | undefined;
+}
+
+/** The agent's answer to {@link RemoteA2AAgent.send}: its text and parts are the agent's, untrusted. */
+export interface RemoteA2AResult {
+  /** The task's state (`canceled` and `rejected` read as `failed`), or `completed` for a message. */
+  status: "completed" | "failed" | "input-required" | "working";
+  /** The answer's text parts joined (artifacts first, else the message): the agent's, untrusted. */
+  text: string;
+  /** Every part of the answer (v0.3): the artifacts', else the message's or the status message's. */
+  parts: A2APart[];
+  /** The task's artifacts (v0.3); none for a message. */
+  artifacts: A2AArtifact[];
+  /** The conversation to continue. */
+  contextId?: string;
+  /** The agent's task (continue it, get it, cancel it). */
+  taskId?: string;
+  /** The id of the message sent. */
+  messageId: string;
+  /** The A2A protocol the agent answered in. */
+  protocol: "0.3" | "1.0";
+  /** The answer's JSON-RPC result (or HTTP+JSON body) as the agent sent it. */
+  raw: unknown;
+}
+
+/** One connected agent: where it is called, how, and with which credentials. */
+interface Connection {
+  card: AgentCard;
+  binding: PeerBinding;
+  url: string;
+  credentials: AppliedCredentials;
+  verified: VerifiedAgentCard | undefined;
+}
+
+const TERMINAL = new Set(["completed", "canceled", "failed", "rejected"]);
+
+function invalid(message: string): MoleculeError {
+  return new MoleculeError(message, { code: "invalid_argument", retryable: false });
+}
+
+function httpUrl(raw: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid(`RemoteA2AAgent: ${what} is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw invalid(`RemoteA2AAgent: ${what} must be an http(s) URL; got ${url.protocol}`);
+  if (url.username || url.password)
+    throw invalid(`RemoteA2AAgent: ${what} must not hold credentials; pass them as credentials`);
+  return url;
+}
+
+/**
+ * An A2A agent anywhere, by URL: send it a message and wait for the answer, stream a message's
+ * task, start a long task and follow, get or cancel it. See the file comment for what it checks.
+ * `connect()` reads (and verifies) the card; every call connects first when needed.
+ */
+export class RemoteA2AAgent {
+  /** The agent's origin, as errors name it (its path may be a secret). */
+  readonly origin: string;
+  readonly #url: URL | undefined;
+  readonly #cardUrl: URL | undefined;
+  readonly #credentials: Readonly<Record<string, string | undefined>>;
+  readonly #secrets: string[];
+  readonly #verify: CardKeyResolver | undefined;
+  readonly #timeoutMs: number;
+  readonly #maxBytes: number;
+  readonly #limits: Required<PeerStreamLimits>;
+  readonly #userAgent: string;
+  readonly #guard: AddressGuard;
+  #connection: Promise<Connection> | undefined;
+  #connected: Connection | undefined;
+
+  constructor(options: RemoteA2AAgentOptions) {
+    if (options?.url === undefined && options?.cardUrl === undefined)
+      throw invalid("RemoteA2AAgent needs url (the agent's URL) or cardUrl (its card's URL)");
+    this.#url = options.url === undefined ? undefined : httpUrl(options.url, "url");
+    this.#cardUrl = options.cardUrl === undefined ? undefined : httpUrl(options.cardUrl, "cardUrl");
+    this.origin = (this.#url ?? this.#cardUrl)!.origin;
+    this.#credentials = { ...options.credentials };
+    this.#secrets = Object.values(this.#credentials).filter(
+      (v): v is string => typeof v === "string" && v !== "",
+    );
+    this.#verify = options.verifyCard;
+    this.#timeoutMs = options.timeoutMs ?? 120_000;
+    if (!(Number.isFinite(this.#timeoutMs) && this.#timeoutMs > 0))
+      throw invalid(
+        `RemoteA2AAgent timeoutMs must be a positive number; got ${String(options.timeoutMs)}`,
+      );
+    this.#maxBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+    if (!(Number.isInteger(this.#maxBytes) && this.#maxBytes > 0))
+      throw invalid("RemoteA2AAgent maxResponseBytes must be a positive integer");
+    this.#limits = peerStreamLimits(options.streamLimits);
+    this.#userAgent = options.userAgent ?? "molecule-agent-core";
+    this.#guard = new AddressGuard(options.allowPrivateNetwork === true);
+    // Refuse a private IP literal at once (a host name is checked on every connection).
+    this.#guard.check(this.#url ?? this.#cardUrl!);
+  }
+
+  /**
+   * Reads the agent's card (and verifies it with `verifyCard`), once; resolves with it. Throws
+   * `a2a_address_refused`, `a2a_card_unavailable`, `card_signature_invalid`, or
+   * `a2a_binding_unsupported` (a card offering neither JSON-RPC nor HTTP+JSON).
+   */
+  async connect(options: { signal?: AbortSignal | undefined } = {}): Promise<AgentCard> {
+    return (await this.#connect(options.signal)).card;
+  }
+
+  /** The card, once connected (`undefined` before). */
+  get card(): AgentCard | undefined {
+    return this.#connected?.card;
+  }
+
+  /** The card's name once connected, else the agent's origin. */
+  get name(): string {
+    const n = this.#connected?.card.name;
+    return typeof n === "string" && n !== "" ? n : this.origin;
+  }
+
+  /** The verified signature's header, once connected with `verifyCard`. */
+  get verified(): VerifiedAgentCard | undefined {
+    return this.#connected?.verified;
+  }
+
+  /** The names of the card's schemes whose credentials are sent, once connected. */
+  get credentialSchemes(): readonly string[] {
+    return this.#connected?.credentials.schemes ?? [];
+  }
+
+  /** How the agent is called, once connected: the binding and A2A version its card offers. */
+  get binding(): { binding: "JSONRPC" | "HTTP+JSON"; version: "0.3" | "1.0" } | undefined {
+    return this.#connected?.binding;
+  }
+
+  #connect(signal: AbortSignal | undefined): Promise<Connection> {
+    this.#connection ??= (async () => {
+      const found = await discoverCard(
+        this.#guard,
+        this.#cardUrl ? [this.#cardUrl.href] : cardCandidates(this.#url!.href),
+        { who: this.origin, signal, timeoutMs: this.#timeoutMs, userAgent: this.#userAgent },
+      );
+      const card = found.card;
+      const verified = this.#verify ? await verifyAgentCard(card, this.#verify) : undefined;
+      const registered =
+        this.#url?.href ?? (typeof card["url"] === "string" ? card["url"] : found.url);
+      const iface = peerInterfaceOf(
+        card,
+        new URL(registered).origin === this.origin ? registered : this.origin,
+      );
+      if (iface === undefined) {
+        throw new MoleculeError(
+          `the agent card at ${this.origin} offers neither JSON-RPC nor HTTP+JSON (A2A 0.3 or 1.0); this client speaks only those: for gRPC use @molecule-ai/grpc`,
+          { code: "a2a_binding_unsupported", retryable: false },
+        );
+      }
+      const untrusted = new Set(verified?.unsignedSecuritySchemes ?? []);
+      const credentials = applyCredentials(card, this.#credentials, untrusted);
+      const c: Connection = {
+        card: card as unknown as AgentCard,
+        binding: iface.binding,
+        url: iface.url,
+        credentials,
+        verified,
+      };
+      this.#connected = c;
+      return c;
+    })();
+    this.#connection.catch(() => (this.#connection = undefined));
+    return this.#connection;
+  }
+
+  /**
+   * Sends a message and waits for the answer (a blocking send): its state (`completed`,
+   * `input-required`, `working`, `failed`), text, parts and artifacts, and the task and context
+   * to continue it with. A failed call throws a `MoleculePeerError` (`peer_unreachable`,
+   * `peer_timeout`, `peer_rpc_error`, `peer_unauthorized`, `peer_error`...).
+   */
+  async send(
+    message: RemoteA2AMessage,
+    options: RemoteA2ASendOptions = {},
+  ): Promise<RemoteA2AResult> {
+    const msg = this.#message(message, options);
+    const { res, binding } = await this.#send(
+      { op: "send", message: msg, background: false },
+      options.signal,
+      options.timeoutMs,
+    );
+    this.#check(res, binding);
+    const result = peerResultOf(binding, res.body);
+    const summary = summarizeA2AResult(result);
+    if (summary === undefined) throw this.#malformed("the message");
+    return { ...summary, messageId: msg.messageId, protocol: binding.version, raw: result };
+  }
+
+  /**
+   * Sends a message without waiting for its task: the task as the agent started it (follow it,
+   * get it or cancel it by id), or the agent's message when it answered at once.
+   */
+  async start(
+    message: RemoteA2AMessage,
+    options: RemoteA2ASendOptions = {},
+  ): Promise<A2ATask | A2AMessage> {
+    const result = await this.#call(
+      { op: "send", message: this.#message(message, options), background: true },
+      options.signal,
+    );
+    const task = peerTaskOf(result);
+    if (task !== undefined) return task;
+    return messageFromV1((result as { message?: unknown })?.message ?? result);
+  }
+
+  /**
+   * Sends a message and streams its task's events until the task stops (a terminal state or a
+   * `final` event). An event of another task or context refuses the stream
+   * (`peer_stream_foreign_task`); so do the stream bounds (`sse_*` codes).
+   */
+  stream(
+    message: RemoteA2AMessage,
+    options: RemoteA2ASendOptions = {},
+  ): AsyncGenerator<A2AStreamEvent, void, undefined> {
+    const msg = this.#message(message, options);
+    return this.#events({ op: "stream", message: msg }, msg.taskId, options.signal);
+  }
+
+  /** Follows a running task (v0.3 `tasks/resubscribe`, v1.0 `SubscribeToTask`) until it stops. */
+  follow(
+    taskId: string,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): AsyncGenerator<A2AStreamEvent, void, undefined> {
+    const id = this.#id(taskId);
+    return this.#events({ op: "subscribe", taskId: id }, id, options.signal);
+  }
+
+  /** A task of the agent (with at most `historyLength` messages of its history). */
+  async getTask(
+    taskId: string,
+    options: { signal?: AbortSignal | undefined; historyLength?: number } = {},
+  ): Promise<A2ATask> {
+    const op: PeerOp = {
+      op: "get",
+      taskId: this.#id(taskId),
+      historyLength: options.historyLength,
+    };
+    return this.#task(await this.#call(op, options.signal), "get");
+  }
+
+  /** Cancels a task of the agent; resolves with its state after the cancel. */
+  async cancelTask(
+    taskId: string,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<A2ATask> {
+    return this.#task(
+      await this.#call({ op: "cancel", taskId: this.#id(taskId) }, options.signal),
+      "cancel",
+    );
+  }
+
+  /** Closes the connections to the agent. */
+  async close(): Promise<void> {
+    await this.#guard.close();
+  }
+
+  #id(taskId: string): string {
+    if (typeof taskId !== "string" || taskId === "")
+      throw invalid("RemoteA2AAgent: taskId must be a non-empty string");
+    return taskId;
+  }
+
+  #message(message: RemoteA2AMessage, o: RemoteA2ASendOptions): A2AMessage {
+    const input = typeof message === "string" ? { text: message } : (message ?? {});
+    const req = buildMessageSendRequest({
+      text: input.text,
+      parts: input.parts,
+      role: "user",
+      messageId: o.messageId ?? randomUUID(),
+      contextId: o.contextId,
+      taskId: o.taskId,
+      metadata: o.metadata,
+    });
+    if (req.params.message.parts.length === 0)
+      throw invalid("RemoteA2AAgent needs a non-empty message (text or parts)");
+    return req.params.message;
+  }
+
+  async #send(
+    op: PeerOp,
+    signal: AbortSignal | undefined,
+    timeoutMs = this.#timeoutMs,
+  ): Promise<{ res: HttpResponse; binding: PeerBinding }> {
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
+      throw invalid(`RemoteA2AAgent timeoutMs must be a positive number; got ${String(timeoutMs)}`);
+    const c = await this.#connect(signal);
+    const req = peerRequest(c.binding, op);
+    const url = targetUrl(c.url, req.path, c.credentials.query);
+    const res = await remoteRequest(this.#guard, url, req, {
+      who: this.origin,
+      signal,
+      timeoutMs,
+      userAgent: this.#userAgent,
+      a2aVersion: req.a2aVersion,
+      maxBytes: this.#maxBytes,
+      headers: c.credentials.headers,
+    });
+    return { res, binding: c.binding };
+  }
+
+  async #call(op: PeerOp, signal: AbortSignal | undefined): Promise<unknown> {
+    const { res, binding } = await this.#send(op, signal);
+    this.#check(res, binding);
+    return peerResultOf(binding, res.body);
+  }
+
+  #task(result: unknown, what: string): A2ATask {
+    const task = peerTaskOf(result);
+    if (task === undefined) throw this.#malformed(what);
+    return task;
+  }
+
+  /** Throws the error an answer names (HTTP status, JSON-RPC or google.rpc.Status error). */
+  #check(res: HttpResponse, _binding: PeerBinding): void {
+    const ok = res.status >= 200 && res.status < 300;
+    const wire = res.stream === undefined ? peerWireError(res.body) : undefined;
+    if (wire !== undefined && (wire.code !== undefined || ok)) throw this.#rpcError(wire, res);
+    if (ok) return;
+    const status = res.status;
+    const body = redactDeep(res.body, this.#secrets);
+    if (status === 401 || status === 403) {
+      const asked = declaredSchemes(this.#connected?.card);
+      const sent = this.#connected?.credentials.schemes ?? [];
+      throw new MoleculePeerError(
+        `the A2A agent at ${this.origin} refused the request (HTTP ${status}): its card declares the security schemes [${asked.join(", ")}], credentials were sent for [${sent.join(", ")}]; pass RemoteA2AAgent credentials keyed by one of the declared scheme names`,
+        { peerId: this.origin, code: "peer_unauthorized", status, retryable: false, body },
+      );
+    }
+    throw new MoleculePeerError(
+      `the A2A agent at ${this.origin} answered HTTP ${status}${status >= 300 && status < 400 ? " (a redirect, which is never followed)" : ""}`,
+      {
+        peerId: this.origin,
+        code: status === 429 ? "rate_limited" : status === 504 ? "peer_timeout" : "peer_error",
+        status,
+        retryable: status >= 500 || status === 429,
+        body,
+      },
+    );
+  }
+
+  #rpcError(
+    wire: { code: number | undefined; message: string },
+    res?: HttpResponse,
+  ): MoleculePeerError {
+    const said = wire.message ? ` "${redactText(wire.message.slice(0, 500), this.#secrets)}"` : "";
+    return new MoleculePeerError(
+      `the A2A agent at ${this.origin} answered A2A error ${wire.code ?? "(no code)"}${said}`,
+      {
+        peerId: this.origin,
+        code: "peer_rpc_error",
+        ...(wire.code === undefined ? {} : { rpcCode: wire.code }),
+        ...(res === undefined
+          ? {}
+          : { status: res.status, body: redactDeep(res.body, this.#secrets) }),
+      },
+    );
+  }
+
+  #malformed(what: string): MoleculePeerError {
+    return new MoleculePeerError(
+      `the A2A agent at ${this.origin} answered ${what} with no A2A result`,
+      {
+        peerId: this.origin,
+        code: "peer_malformed_answer",
+        retryable: false,
+      },
+    );
+  }
+
+  /** The events of a streamed answer: only the stream's task and context, up to its end. */
+  async *#events(
+    op: PeerOp,
+    taskId: string | undefined,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<A2AStreamEvent, void, undefined> {
+    const { res, binding } = await this.#send(op, signal);
+    this.#check(res, binding);
+    if (res.stream === undefined) {
+      // An agent that answered the stream with one JSON result (not SSE).
+      const event =
+        typeof res.body === "string" ? undefined : streamEventOf(peerResultOf(binding, res.body));
+      if (event === undefined) throw this.#malformed("the stream");
+      yield event;
+      return;
+    }
+    const stream = res.stream;
+    const ours: { taskId: string | undefined; contextId: string | undefined } = {
+      taskId,
+      contextId: undefined,
+    };
+    try {
+      for await (const e of sseEvents(stream, () => void stream.destroy(), this.#limits)) {
+        if (signal?.aborted) break;
+        let data: unknown;
+        try {
+          data = JSON.parse(e.data);
+        } catch {
+          throw this.#malformed("the stream");
+        }
+        const wire = peerWireError(data);
+        if (wire !== undefined || e.event === "error")
+          throw this.#rpcError(wire ?? { code: undefined, message: e.data.slice(0, 200) });
+        const event = streamEventOf(peerResultOf(binding, data));
+        if (event === undefined) continue;
+        this.#sameTask(ours, event);
+        yield event;
+        if (signal?.aborted) break;
+        if (
+          event.kind === "task"
+            ? TERMINAL.has(event.task.status.state)
+            : event.kind === "status-update" && (event.final || TERMINAL.has(event.status.state))
+        )
+          return;
+      }
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw err;
+    } finally {
+      stream.destroy();
+    }
+    if (signal?.aborted) throw signal.reason;
+  }
+
+  /** Refuses an event naming another task or context than the stream's (fixed by the first). */
+  #sameTask(
+    ours: { taskId: string | undefined; contextId: string | undefined },
+    e: A2AStreamEvent,
+  ): void {
+    const said =
+      e.kind === "task"
+        ? { taskId: e.task.id, contextId: e.task.contextId }
+        : e.kind === "message"
+          ? { taskId: e.message.taskId, contextId: e.message.contextId }
+          : { taskId: e.taskId, contextId: e.contextId };
+    for (const key of ["taskId", "contextId"] as const) {
+      const named = said[key];
+      if (named === undefined || named === "") continue;
+      ours[key] ??= named;
+      if (named !== ours[key]) {
+        throw new MoleculePeerError(
+          `the A2A agent at ${this.origin} streamed an event of another ${key === "taskId" ? "task" : "context"}; the stream was dropped`,
+          { peerId: this.origin, code: "peer_stream_foreign_task", retryable: false },
+        );
+      }
+    }
+  }
+}
