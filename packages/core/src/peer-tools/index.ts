@@ -73,3 +73,5 @@ export { inputRequestQuestion, peerInputRequest } from "./peer-input-request.js"
 export type { PeerInputRequest } from "./peer-input-request.js";
 export { DELEGATE_TOOL_NAME, LIST_PEERS_TOOL_NAME, planPeerToolkit } from "./toolkit-plan.js";
 export type { PeerToolkitPlan } from "./toolkit-plan.js";
+export { a2aAgentPeer } from "./a2a-agent.js";
+export type { A2AAgentToolOptions } from "./a2a-agent.js";
