@@ -1,7 +1,10 @@
 // A Cloudflare Agents SDK agent as a Molecule workspace. The platform pushes each A2A message to
 // `POST /a2a/<path secret>` (the URL registered in a deploy step); core's message endpoint
 // (`createMessageEndpoint`) hands it to the `Writer` agent (a Durable Object, one per
-// conversation) over RPC: whole for `message/send`, as a stream of text for `message/stream`.
+// conversation, named by core's `conversationKey`: on push only a conversation the endpoint put
+// the message in itself, never a contextId a caller sent; any other message goes to a fresh agent
+// and is answered without history) over RPC: whole for `message/send`, as a stream of text for
+// `message/stream`.
 // The agent answers with the AI SDK (`streamText`) through the AI SDK adapter's message handler
 // (core's conversation handler, its history in the agent's state); its tools are its Molecule
 // peers (`peerTools`) and `refund`, which a person approves on the canvas first (`needsApproval`,
@@ -10,7 +13,11 @@
 // heartbeat; the agent calls peers as this workspace, so a stranger who learns the URL gets 401.
 import { PlatformClient } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
-import { createMessageEndpoint, platformSecretOf } from "@molecule-ai/agent-core/adapters";
+import {
+  conversationKey,
+  createMessageEndpoint,
+  platformSecretOf,
+} from "@molecule-ai/agent-core/adapters";
 import type { MessageEndpointHandler } from "@molecule-ai/agent-core/adapters";
 import type { PlatformSecretSource } from "@molecule-ai/agent-core/a2a";
 import { ApprovalWaiter } from "@molecule-ai/agent-core/org";
@@ -44,7 +51,16 @@ interface WriterState {
   refunded: string[];
 }
 
-/** The agent: one instance per conversation, its history in its (SQLite-backed) state. */
+/**
+ * The name of an agent that is no conversation's: a message with no conversation of its own (see
+ * `agentOf`) is answered by a fresh one, without history, and nobody reaches it again.
+ */
+const ONE_OFF = "one-off:";
+
+/**
+ * The agent: one instance per conversation, its history in its (SQLite-backed) state; a one-off
+ * agent (named `one-off:<random>`) keeps none.
+ */
 export class Writer extends Agent<Env, WriterState> {
   override initialState: WriterState = { messages: [], refunded: [] };
   #handler: PeerMessageHandler | undefined;
@@ -127,8 +143,13 @@ export class Writer extends Agent<Env, WriterState> {
         };
         return { textStream: textStream(), responseMessages };
       },
-      // This agent is one conversation (the Worker names it by contextId): one key.
-      { conversationKey: () => "conversation", maxHistoryMessages: 40, store: this.#store() },
+      // This agent is one conversation (the Worker names it by its conversation key): one key; a
+      // one-off agent answers without history (`undefined`: nothing read, nothing saved).
+      {
+        conversationKey: () => (this.name.startsWith(ONE_OFF) ? undefined : "conversation"),
+        maxHistoryMessages: 40,
+        store: this.#store(),
+      },
     );
     return this.#handler;
   }
@@ -149,9 +170,14 @@ function plain(message: InboundMessage): InboundMessage {
 
 /** The endpoint's handler: each message to the agent of its conversation, over RPC. */
 function toAgents(env: Env): MessageEndpointHandler {
+  // One agent per conversation, by core's rule (`conversationKey`, read here: what marks a
+  // conversation as the endpoint's own does not cross RPC): on push only one the endpoint put the
+  // message in itself (`push/context:<id>`: the contextId it issued for a message that sent none).
+  // A contextId the caller sent is a name any peer that learned it can send (`ctx.callPeer` passes
+  // it on), so it joins nothing: such a message, like any other without a conversation, goes to a
+  // fresh agent and is answered without history.
   const agentOf = (message: InboundMessage) =>
-    // One agent per conversation (A2A contextId, which the endpoint fills in when absent).
-    getAgentByName(env.WRITER, message.contextId ?? message.messageId ?? crypto.randomUUID());
+    getAgentByName(env.WRITER, conversationKey(message) ?? `${ONE_OFF}${crypto.randomUUID()}`);
   const handler: MessageEndpointHandler = async (message) => {
     // An answer (role "agent"): a peer's late reply to a call that no longer waits for it. Not
     // answered and not a turn (core's conversation handler skips it too): no agent is woken.
