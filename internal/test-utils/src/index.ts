@@ -52,6 +52,8 @@ export type { CountingProxy } from "./counting-proxy.js";
 export { oldNode } from "./old-node.js";
 export type { OldNode } from "./old-node.js";
 export { slowReaderUpload } from "./uploads.js";
+export { startTaskPeer } from "./task-peer.js";
+export type { TaskPeer } from "./task-peer.js";
 export type { UploadOptions, UploadOutcome } from "./uploads.js";
 export {
   forgedInboxHeader,

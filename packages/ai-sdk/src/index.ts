@@ -22,7 +22,10 @@ export type {
   PeerToolSet,
   PeerToolsOptions,
 } from "./peer-tools.js";
-export type { PeerToolInput } from "@molecule-ai/agent-core/peer-tools";
+export type { PeerToolInput, WorkToolsOptions } from "@molecule-ai/agent-core/peer-tools";
+export { WorkLedger } from "@molecule-ai/agent-core/peer-tools";
+export { workTools } from "./work-tools.js";
+export type { WorkTool, WorkToolOutput, WorkToolSet } from "./work-tools.js";
 export type { AgentSource, PeerRef, PeerToolClient, PeerToolsClient } from "./client.js";
 export { createPeerMessageHandler, defaultConversationKey } from "./message-handler.js";
 export type {

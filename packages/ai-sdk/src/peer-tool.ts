@@ -1,5 +1,6 @@
 import type { PeerCallResult } from "@molecule-ai/agent-core";
 import {
+  holdAnsweredTask,
   peerFailureText,
   peerResultText,
   peerToolDescription,
@@ -12,6 +13,7 @@ import type {
   PeerToolCallSettings,
   PeerToolFailure,
   PeerToolInput,
+  WorkLedger,
 } from "@molecule-ai/agent-core/peer-tools";
 import { tool } from "ai";
 import type { Tool, ToolExecutionOptions } from "ai";
@@ -49,6 +51,11 @@ export interface PeerToolOptions extends Omit<PeerToolCallSettings, "callOptions
   needsApproval?: Tool<PeerToolInput, PeerToolOutput>["needsApproval"];
   /** Provider-specific tool options (passed to the AI SDK tool as is), e.g. cache control. */
   providerOptions?: Tool<PeerToolInput, PeerToolOutput>["providerOptions"];
+  /**
+   * Where an unfinished task the peer answers with is held, so the follow-up tools of the same
+   * ledger (`workTools`) may reach it. `peerTools` with `delegations` sets it.
+   */
+  ledger?: WorkLedger;
 }
 
 /**
@@ -69,7 +76,7 @@ export function peerTool(
 ): PeerTool {
   const client = toolClientOf<PeerToolClient>(source, ["callPeer"], "peerTool");
   const info = toPeerRef<Exclude<PeerRef, string>>(peer, "peerTool");
-  const { description, needsApproval, providerOptions, timeoutMs, via } = options;
+  const { description, needsApproval, providerOptions, timeoutMs, via, ledger } = options;
   return tool({
     description: description ?? peerToolDescription(info),
     inputSchema: peerToolInputSchema,
@@ -82,10 +89,17 @@ export function peerTool(
         via,
         signal: abortSignal,
       });
+      if (outcome.ok)
+        holdAnsweredTask(ledger, { id: info.id, name: peerName(info) }, outcome.result);
       return outcome.ok ? outcome.result : outcome.failure;
     },
     toModelOutput: (call) => peerResultToModelOutput(toolOutputOf<PeerToolOutput>(call), info),
   }) as PeerTool;
+}
+
+/** The peer's name when known, else its id. */
+function peerName(peer: { id: string; name?: string | null | undefined }): string {
+  return typeof peer.name === "string" && peer.name !== "" ? peer.name : peer.id;
 }
 
 /**

@@ -22,12 +22,15 @@ import type {
   PeerSummary,
   PeerToolFailure,
   PeerToolPlanOptions,
+  WorkToolsOptions,
 } from "@molecule-ai/agent-core/peer-tools";
 import { tool } from "ai";
 import type { Tool, ToolExecutionOptions } from "ai";
 import type { AgentSource, PeerToolsClient } from "./client.js";
 import { peerTool, toolOutputOf } from "./peer-tool.js";
 import type { PeerTool, PeerToolOptions } from "./peer-tool.js";
+import { workTools } from "./work-tools.js";
+import type { WorkTool } from "./work-tools.js";
 
 export type { DelegateInput as DelegateTaskInput, PeerMatcher, PeerSummary };
 
@@ -48,7 +51,7 @@ export type DelegateTaskTool = {
 } & Tool<DelegateInput, DelegationResult | PeerToolFailure>;
 
 /** The tool set {@link peerTools} returns: one {@link PeerTool} per peer plus the built-in tools. */
-export type PeerToolSet = Record<string, PeerTool | ListPeersTool | DelegateTaskTool>;
+export type PeerToolSet = Record<string, PeerTool | ListPeersTool | DelegateTaskTool | WorkTool>;
 
 /** Options for {@link peerTools}. */
 export interface PeerToolsOptions
@@ -59,6 +62,12 @@ export interface PeerToolsOptions
   listPeers?: boolean;
   /** Add the `delegate_to_peer` tool: asynchronous delegation to the selected peers (default true). */
   delegate?: boolean;
+  /**
+   * Add the follow-up tools of the work this agent started (`check_delegation`,
+   * `wait_for_delegation`, `cancel_delegation`, `list_delegations`; default false, `true` or their
+   * options). The client then needs `listDelegations` and `peerTasks` too.
+   */
+  delegations?: boolean | WorkToolsOptions;
   /** Cancels peer discovery. */
   signal?: AbortSignal;
 }
@@ -92,6 +101,7 @@ export async function peerTools(
 ): Promise<PeerToolSet> {
   const { listPeers = true, delegate = true, q, signal } = options;
   const needed = ["listPeers", "callPeer", ...(delegate ? ["delegate"] : [])];
+  if (options.delegations) needed.push("listDelegations", "peerTasks");
   const client = toolClientOf<PeerToolsClient>(source, needed, "peerTools");
   const peers = await client.listPeers({
     ...(q === undefined ? {} : { q }),
@@ -103,6 +113,7 @@ export async function peerTools(
     delegate: delegate && { name: DELEGATE_TO_PEER_TOOL },
   });
   const { timeoutMs, via, needsApproval, providerOptions } = options;
+  const ledger = plan.work?.ledger ?? options.ledger;
   const tools: PeerToolSet = {};
   for (const { peer, name, description } of plan.peerTools) {
     tools[name] = peerTool(client, peer, {
@@ -111,11 +122,13 @@ export async function peerTools(
       needsApproval,
       providerOptions,
       description,
+      ...(ledger ? { ledger } : {}),
     });
   }
   const names = new Map(plan.peerTools.map((p) => [p.peer.id, p.name]));
   if (plan.listPeers) tools[LIST_PEERS_TOOL] = listPeersTool(client, plan.listPeers, q, names);
   if (plan.delegate) tools[DELEGATE_TO_PEER_TOOL] = delegateTaskTool(client, plan.delegate);
+  if (plan.work) Object.assign(tools, workTools(client as never, plan.work));
   return tools;
 }
 

@@ -6,6 +6,7 @@ export * from "./peer-tool.js";
 export * from "./toolkit.js";
 export * from "./memory-tools.js";
 export * from "./send-tool.js";
+export * from "./work-tools.js";
 // The framework-neutral types and helpers are core's, under the names this package always had.
 export { MOLECULE_TOOL_METADATA, moleculeToolKind } from "@molecule-ai/agent-core/peer-tools";
 export { peerToolInputSchema as peerToolSchema } from "@molecule-ai/agent-core/peer-tools/schemas";
@@ -25,6 +26,8 @@ export type {
   PeerToolkitClient,
   PeerToolkitOptions,
   PeerToolOptions,
+  WorkToolsOptions,
 } from "@molecule-ai/agent-core/peer-tools";
+export { WorkLedger } from "@molecule-ai/agent-core/peer-tools";
 export { threadIdFor } from "@molecule-ai/agent-core/adapters";
 export type { PeerMessageHandler } from "@molecule-ai/agent-core/adapters";

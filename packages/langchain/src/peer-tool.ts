@@ -51,13 +51,19 @@ export function createPeerTool(
   const caller = toolClientOf<PeerCallClient>(client, ["callPeer"], "createPeerTool");
   const name = options.name ?? peerToolName(peer);
   assertToolName(name);
-  const { onError = "return", metadata, timeoutMs, via, callOptions } = options;
+  const { onError = "return", metadata, timeoutMs, via, callOptions, ledger } = options;
   const ref = { id: peer.id, name: peer.name };
   const description = options.description ?? peerToolDescription(peer);
   const mark = { kind: "peer", peerId: peer.id };
   return moleculeTool(
     { name, description, schema: peerToolSchema, onError, mark, metadata },
     (input, config) =>
-      peerToolStep(caller, ref, input, { timeoutMs, via, callOptions, signal: config?.signal }),
+      peerToolStep(caller, ref, input, {
+        timeoutMs,
+        via,
+        callOptions,
+        ledger,
+        signal: config?.signal,
+      }),
   ) as PeerTool;
 }

@@ -13,6 +13,7 @@ import type {
 } from "@molecule-ai/agent-core/peer-tools";
 import { createDelegateTool, createListPeersTool } from "./builtin-tools.js";
 import { createPeerTool, type PeerTool } from "./peer-tool.js";
+import { createWorkTools } from "./work-tools.js";
 
 /** Selects peers by id or name (case-insensitive), a list of them, or a predicate. */
 export type PeerFilter = PeerSelector<Peer>;
@@ -85,6 +86,7 @@ export class PeerToolkit extends BaseToolkit {
   constructor(client: PeerToolkitClient | AgentSource, options: PeerToolkitOptions = {}) {
     super();
     const needed = ["callPeer", "listPeers", ...(options.delegate === false ? [] : ["delegate"])];
+    if (options.delegations) needed.push("listDelegations", "peerTasks");
     this.#client = toolClientOf<PeerToolkitClient>(client, needed, "PeerToolkit");
     this.#options = options;
   }
@@ -117,9 +119,16 @@ export class PeerToolkit extends BaseToolkit {
     const signal = options.signal ?? this.#options.signal;
     const listed = await this.#client.listPeers({ q: this.#options.query, fresh: true, signal });
     const plan = planPeerToolkit(listed, this.#options);
-    const tools: StructuredToolInterface[] = toolsFor(this.#client, plan.peerTools, this.#options);
+    // With the follow-up tools, the peer tools hold the unfinished tasks they are answered with.
+    const ledger = plan.work?.ledger ?? this.#options.ledger;
+    const peerOptions = ledger ? { ...this.#options, ledger } : this.#options;
+    const tools: StructuredToolInterface[] = toolsFor(this.#client, plan.peerTools, peerOptions);
     if (plan.listPeers) tools.push(createListPeersTool(this.#client, plan.listPeers));
     if (plan.delegate) tools.push(createDelegateTool(this.#client, plan.delegate));
+    if (plan.work) {
+      const client = this.#client as unknown as Parameters<typeof createWorkTools>[0];
+      tools.push(...createWorkTools(client, plan.work));
+    }
     this.#tools = asToolList(tools);
     this.peers = plan.peers;
     return this.#tools;

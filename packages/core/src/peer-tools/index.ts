@@ -21,7 +21,26 @@ export type { NamedPeer } from "./naming.js";
 export { peerFailureText, peerResultText, runPeerTool } from "./outcome.js";
 export type { PeerToolCallSettings, PeerToolOutcome } from "./outcome.js";
 export { PEER_TOOL_INPUT_JSON_SCHEMA } from "./tool-inputs.js";
-export type { DelegateInput, PeerToolInput } from "./tool-inputs.js";
+export type { DelegateInput, PeerToolInput, WorkInput } from "./tool-inputs.js";
+export {
+  CANCEL_WORK_DESCRIPTION,
+  CANCEL_WORK_TOOL_NAME,
+  cancelWorkStep,
+  CHECK_WORK_DESCRIPTION,
+  CHECK_WORK_TOOL_NAME,
+  checkWorkStep,
+  delegationStateText,
+  holdAnsweredTask,
+  LIST_WORK_DESCRIPTION,
+  LIST_WORK_TOOL_NAME,
+  listWorkStep,
+  taskStateText,
+  WAIT_WORK_DESCRIPTION,
+  WAIT_WORK_TOOL_NAME,
+  waitWorkStep,
+  WorkLedger,
+} from "./work.js";
+export type { HeldTask, WorkArtifact, WorkClient, WorkStepOptions } from "./work.js";
 export { loadPeerToolSpecs, planPeerTools } from "./plan.js";
 export type {
   LoadPeerToolSpecsOptions,
@@ -58,6 +77,7 @@ export type {
   PeerToolkitClient,
 } from "./peer-tool-types.js";
 export type {
+  WorkToolsOptions,
   DelegateToolOptions,
   ListPeersToolOptions,
   LoadPeerToolsOptions,

@@ -5,6 +5,7 @@ import type { PeerToolCallSettings } from "./outcome.js";
 import type { OnPeerError } from "./peer-tool-types.js";
 import type { PeerToolPlanOptions } from "./plan.js";
 import type { PeerSelection } from "./select.js";
+import type { WorkLedger } from "./work.js";
 
 /** Options of a tool that calls one peer. */
 export interface PeerToolOptions extends PeerToolCallSettings {
@@ -26,6 +27,12 @@ export interface PeerToolOptions extends PeerToolCallSettings {
   via?: "proxy" | "direct";
   /** Extra tool metadata (merged with the package's own marker). */
   metadata?: Record<string, unknown>;
+  /**
+   * Where an unfinished task the peer answers with (`working`, `input-required`) is held, so the
+   * follow-up tools (`check_delegation`, ...) of the same ledger may reach it. A toolkit with
+   * `delegations` sets it.
+   */
+  ledger?: WorkLedger;
 }
 
 /** Options of the `list_peers` tool. */
@@ -56,6 +63,23 @@ export interface DelegateToolOptions {
   onError?: OnPeerError;
 }
 
+/**
+ * Options of the follow-up tools (`check_delegation`, `wait_for_delegation`, `cancel_delegation`,
+ * `list_delegations`): their names, the ledger of held tasks, the wait's bounds.
+ */
+export interface WorkToolsOptions {
+  /** The tools' names; defaults `check_delegation`, `wait_for_delegation`, `cancel_delegation`, `list_delegations`. */
+  names?: { check?: string; wait?: string; cancel?: string; list?: string };
+  /** The peer tasks this agent holds; a toolkit makes one and gives it to its peer tools. */
+  ledger?: WorkLedger;
+  /** The most a wait lasts in ms, whatever the model asks (default 120 000). */
+  maxWaitMs?: number;
+  /** How often a wait re-reads a delegation's rows, in ms (default 2000). */
+  pollMs?: number;
+  /** See {@link PeerToolOptions.onError}. */
+  onError?: OnPeerError;
+}
+
 /** Options of loading every peer as a tool: peer filters, names, and the options of every peer tool. */
 export interface LoadPeerToolsOptions
   extends Omit<PeerToolOptions, "name" | "description">, PeerToolPlanOptions {
@@ -73,4 +97,10 @@ export interface PeerToolkitOptions extends LoadPeerToolsOptions {
   listPeers?: boolean | ListPeersToolOptions;
   /** Add the `delegate_to_peer` tool (default true; `false` to leave it out, or its options). */
   delegate?: boolean | DelegateToolOptions;
+  /**
+   * Add the follow-up tools of the work this agent started (`check_delegation`,
+   * `wait_for_delegation`, `cancel_delegation`, `list_delegations`; default false, `true` or
+   * their options). The client then needs `listDelegations` and `peerTasks` too.
+   */
+  delegations?: boolean | WorkToolsOptions;
 }

@@ -26,3 +26,20 @@ export const delegateInputSchema: z.ZodObject<{ peerId: z.ZodString; task: z.Zod
     peerId: z.string().min(1).describe(FIELD.peerId),
     task: z.string().min(1).describe(FIELD.task),
   });
+
+/** The input schema of `check_delegation` and `cancel_delegation`. */
+export const workIdInputSchema: z.ZodObject<{ id: z.ZodString }> = z.object({
+  id: z.string().min(1).describe(FIELD.workId),
+});
+
+/** The input schema of `wait_for_delegation`. */
+export const waitWorkInputSchema: z.ZodObject<{
+  id: z.ZodString;
+  timeoutSeconds: z.ZodOptional<z.ZodNumber>;
+}> = z.object({
+  id: z.string().min(1).describe(FIELD.workId),
+  timeoutSeconds: z.number().positive().optional().describe(FIELD.timeoutSeconds),
+});
+
+/** The input schema of `list_delegations` (no input). */
+export const listWorkInputSchema: z.ZodObject<{}> = z.object({});

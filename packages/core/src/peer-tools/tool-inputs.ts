@@ -11,6 +11,9 @@ export const FIELD = {
   query: "Optional text to search peer names and roles.",
   peerId: "The id of the peer to delegate to (from list_peers).",
   task: "The task, self-contained: the peer sees nothing else.",
+  workId:
+    "The delegation id delegate_to_peer returned, or the task id of a peer's unfinished answer.",
+  timeoutSeconds: "Optional: the most seconds to wait (default 30; capped by the tool).",
 } as const;
 
 /** What the model sends to a peer tool. */
@@ -41,4 +44,12 @@ export interface DelegateInput {
   peerId: string;
   /** The task, self-contained: the peer sees nothing else. */
   task: string;
+}
+
+/** What the model sends to `check_delegation`, `wait_for_delegation` and `cancel_delegation`. */
+export interface WorkInput {
+  /** The delegation id or the task id. */
+  id: string;
+  /** `wait_for_delegation` only: the most seconds to wait. */
+  timeoutSeconds?: number | undefined;
 }

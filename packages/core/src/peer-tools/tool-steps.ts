@@ -12,6 +12,8 @@ import type { PeerToolArtifact } from "./peer-tool-types.js";
 import type { PeerSelection } from "./select.js";
 import type { ToolStep } from "./tool-step.js";
 import { peerToolName } from "./naming.js";
+import { holdAnsweredTask } from "./work.js";
+import type { WorkLedger } from "./work.js";
 
 /** How a step's span names its tool (GenAI `execute_tool`): default, the tool's usual name. */
 export interface ToolSpanName {
@@ -23,17 +25,20 @@ export interface ToolSpanName {
 
 /**
  * Calls a peer for a tool (`runPeerTool`): the answer with its artifact, or a peer-side failure
- * with the text for the model. This workspace's own problems reject.
+ * with the text for the model. This workspace's own problems reject. An unfinished task the peer
+ * answered with is held in `ledger` (when given), for the follow-up tools.
  */
 export async function peerToolStep(
   client: Pick<PlatformClient, "callPeer">,
   peer: { id: string; name: string },
   input: PeerToolInput,
-  settings: PeerToolCallSettings & ToolSpanName & { signal?: AbortSignal | undefined } = {},
+  settings: PeerToolCallSettings &
+    ToolSpanName & { signal?: AbortSignal | undefined; ledger?: WorkLedger | undefined } = {},
 ): Promise<ToolStep<PeerToolArtifact>> {
   const name = settings.toolName ?? peerToolName(peer);
   return await traceTool({ name, callId: settings.toolCallId }, async () => {
     const outcome = await runPeerTool(client, peer, input, settings);
+    if (outcome.ok) holdAnsweredTask(settings.ledger, peer, outcome.result);
     if (outcome.ok)
       return { ok: true, text: outcome.text, artifact: { peer, result: outcome.result } };
     return { ...outcome, peer };

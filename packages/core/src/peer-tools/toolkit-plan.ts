@@ -5,7 +5,15 @@ import type {
   DelegateToolOptions,
   ListPeersToolOptions,
   PeerToolkitOptions,
+  WorkToolsOptions,
 } from "./peer-tool-options.js";
+import {
+  CANCEL_WORK_TOOL_NAME,
+  CHECK_WORK_TOOL_NAME,
+  LIST_WORK_TOOL_NAME,
+  WAIT_WORK_TOOL_NAME,
+  WorkLedger,
+} from "./work.js";
 import { planPeerTools } from "./plan.js";
 import type { PlannedPeerTool } from "./plan.js";
 
@@ -24,6 +32,8 @@ export interface PeerToolkitPlan {
   listPeers?: ListPeersToolOptions;
   /** The delegation tool's options, limited to the selected peers by default; absent when left out. */
   delegate?: DelegateToolOptions;
+  /** The follow-up tools' options, with the ledger the peer tools hold tasks in; absent unless asked. */
+  work?: WorkToolsOptions & { ledger: WorkLedger };
 }
 
 /**
@@ -45,9 +55,23 @@ export function planPeerToolkit(
   if (listPeersOptions) reservedNames.push(listPeersOptions.name ?? LIST_PEERS_TOOL_NAME);
   if (delegateOptions) reservedNames.push(delegateOptions.name ?? DELEGATE_TOOL_NAME);
   // `planPeerTools` selects the peers: the plan's peers are its tools' peers, in the same order.
+  const work =
+    options.delegations === undefined || options.delegations === false
+      ? undefined
+      : { onError, ...(options.delegations === true ? {} : options.delegations) };
+  if (work) {
+    const n = work.names ?? {};
+    reservedNames.push(
+      n.check ?? CHECK_WORK_TOOL_NAME,
+      n.wait ?? WAIT_WORK_TOOL_NAME,
+      n.cancel ?? CANCEL_WORK_TOOL_NAME,
+      n.list ?? LIST_WORK_TOOL_NAME,
+    );
+  }
   const peerTools = planPeerTools(listed, { ...options, reservedNames });
   const peers = peerTools.map((t) => t.peer);
   const plan: PeerToolkitPlan = { peers, peerTools };
+  if (work) plan.work = { ...work, ledger: work.ledger ?? new WorkLedger() };
   if (listPeersOptions) plan.listPeers = listPeersOptions;
   if (delegateOptions) {
     const allowedPeerIds = peers.map((p) => p.id);
