@@ -62,6 +62,11 @@ export interface McpHttpConfig {
   token?: string | undefined;
   /** Origins allowed besides none (requests without `Origin` are allowed; browsers send one). */
   allowedOrigins: string[];
+  /**
+   * A directory the replicas share, where 2025-era sessions' SSE events are kept so that a broken
+   * stream resumes on any replica (`MOLECULE_MCP_HTTP_EVENT_DIR`); none by default.
+   */
+  eventDir?: string | undefined;
 }
 
 /** The option values of `molecule-agent mcp` / `molecule-mcp` (all strings, as parsed). */
@@ -269,5 +274,6 @@ export function readHttpConfig(
     host: values.host?.trim() || "127.0.0.1",
     token,
     allowedOrigins: list(values.allowOrigin),
+    eventDir: env["MOLECULE_MCP_HTTP_EVENT_DIR"]?.trim() || undefined,
   };
 }

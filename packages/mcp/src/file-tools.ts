@@ -4,8 +4,8 @@
 // platform's own tool name and arguments (the channel plugin's), core's tool spec: a message with
 // files to the canvas user in one call. Attachments given as paths are read only inside the
 // server's attachments folder (`MOLECULE_MCP_ATTACHMENTS_DIR`, default its working directory).
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer } from "@modelcontextprotocol/server";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { sendToUserToolSpec } from "@molecule-ai/agent-core/files";
 import { z } from "zod";
 import type { ToolHost } from "./host.js";
@@ -61,9 +61,9 @@ export function registerFileTools(server: McpServer, host: ToolHost): void {
     },
     ({ message, attachments, workspaceId }, extra) =>
       guarded(host, async () => {
-        const ws = await ready(host, workspaceId, extra.signal);
+        const ws = await ready(host, workspaceId, extra.mcpReq.signal);
         const spec = sendToUserToolSpec(ws.client, { attachmentsDir });
-        const line = await spec.run({ message, attachments }, extra.signal);
+        const line = await spec.run({ message, attachments }, extra.mcpReq.signal);
         const sent = !line.startsWith("Error: ");
         const count = sent && Array.isArray(attachments) ? attachments.length : 0;
         const result = ok(line, { sent, attachments: count });

@@ -7,8 +7,15 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import {
+  createMcpHandler,
+  isJsonContentType,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
 import type { McpHttpConfig } from "./config.js";
+import { FileMcpEventStore, parseEventId, sessionEventStore } from "./event-store.js";
+import type { McpEventStore } from "./event-store.js";
 import {
   closeUnread,
   boundConnections,
@@ -18,12 +25,17 @@ import {
   TIMEOUT_CHECK_MS,
   verifyBearer,
 } from "./http-limits.js";
+import { INBOX_URI } from "./resource.js";
 import type { MoleculeMcp } from "./server.js";
 
-/** MCP sessions kept at once (the least recently used one is closed to make room). */
+/** 2025-era MCP sessions kept at once (the least recently used one is closed to make room). */
 const MAX_SESSIONS = 32;
-/** The largest request body (the MCP SDK's default); a larger declared one is refused unread. */
+/** The largest request body (the MCP SDK's default); a larger one is refused (413). */
 const MAX_BODY = 4 * 1024 * 1024;
+/** How often a replica that follows another replica's stream reads the event store (ms). */
+const FOLLOW_POLL_MS = 200;
+/** The SSE comment a followed stream sends while nothing new is stored (ms). */
+const KEEPALIVE_MS = 15_000;
 
 /** A running HTTP transport. */
 export interface McpHttpServer {
@@ -34,6 +46,16 @@ export interface McpHttpServer {
   /** Whether the token was generated (then print it for the user). */
   readonly generatedToken: boolean;
   close(): Promise<void>;
+}
+
+/** Options of {@link startMcpHttp}. */
+export interface McpHttpOptions {
+  /**
+   * Where 2025-era sessions' SSE events are kept, so that a broken stream resumes
+   * (`Last-Event-ID`) on this replica or any other that shares the store. Default: a
+   * {@link FileMcpEventStore} in `config.eventDir` when set, else none (no resumption).
+   */
+  eventStore?: McpEventStore;
 }
 
 function deny(
@@ -48,15 +70,162 @@ function deny(
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
 }
 
-/** Serves `host` over Streamable HTTP; see {@link McpHttpServer}. */
+/** The request's body, or `undefined` once it grew past {@link MAX_BODY} (the rest is left unread). */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= MAX_BODY) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off("data", onData);
+      req.pause();
+      resolve(undefined);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+}
+
+/** A web `Request` of a Node request (its body already read), aborted when the client leaves. */
+function webRequest(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === "string") headers.set(name, value);
+    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+  }
+  const aborted = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) aborted.abort();
+  });
+  return new Request(new URL(req.url ?? "/mcp", "http://localhost"), {
+    method: req.method ?? "GET",
+    headers,
+    ...(body && req.method !== "GET" && req.method !== "HEAD"
+      ? { body: new Uint8Array(body) }
+      : {}),
+    signal: aborted.signal,
+  });
+}
+
+/** Writes a web `Response` (a JSON body or an SSE stream) to `res`. */
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  res.writeHead(response.status, headers);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  res.once("close", () => void reader.cancel().catch(() => undefined));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      res.write(value);
+    }
+  } catch {
+    // The stream was cancelled (the client left) or failed: end the response.
+  }
+  res.end();
+}
+
+/** Whether `message` is a JSON-RPC response (the end of a request's stream). */
+function isResponse(message: unknown): boolean {
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    "id" in message &&
+    ("result" in message || "error" in message)
+  );
+}
+
+/**
+ * Resumes, on this replica, a stream of a session another replica holds: replays the stored
+ * events after `lastEventId` and follows the store until the stream's answer is stored, the
+ * session ends, the client leaves or this server closes.
+ */
+async function follow(
+  store: McpEventStore,
+  lastEventId: string,
+  res: ServerResponse,
+  closing: AbortSignal,
+): Promise<void> {
+  res.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache, no-transform",
+    connection: "keep-alive",
+  });
+  let last = lastEventId;
+  let quietSince = Date.now();
+  const gone = AbortSignal.any([closing, abortedOn(res)]);
+  while (!gone.aborted) {
+    const found = await store.after(last);
+    if (!found) break; // the session ended
+    for (const e of found.events) {
+      res.write(`id: ${e.id}\ndata: ${JSON.stringify(e.message)}\n\n`);
+      last = e.id;
+      quietSince = Date.now();
+      if (isResponse(e.message)) {
+        res.end();
+        return;
+      }
+    }
+    if (Date.now() - quietSince > KEEPALIVE_MS) {
+      res.write(": keepalive\n\n");
+      quietSince = Date.now();
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, FOLLOW_POLL_MS);
+      gone.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+  res.end();
+}
+
+/** A signal aborted when `res` closes before it ended. */
+function abortedOn(res: ServerResponse): AbortSignal {
+  const ac = new AbortController();
+  res.once("close", () => ac.abort());
+  return ac.signal;
+}
+
+/**
+ * Serves `host` over Streamable HTTP, to both protocol eras: a host that opens with `initialize`
+ * (2025) gets a session (`Mcp-Session-Id`) served by one server, told of new messages; a host of
+ * the 2026-07-28 revision (`_meta` on every request, `server/discover`) is served per request.
+ * See {@link McpHttpServer}.
+ */
 export async function startMcpHttp(
   host: MoleculeMcp,
   config: McpHttpConfig,
+  options: McpHttpOptions = {},
 ): Promise<McpHttpServer> {
   const generatedToken = config.token === undefined;
   const token = config.token ?? randomBytes(32).toString("base64url");
   const allowed = new Set(config.allowedOrigins.map((o) => o.replace(/\/$/, "")));
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const store =
+    options.eventStore ??
+    (config.eventDir === undefined ? undefined : new FileMcpEventStore(config.eventDir));
+  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const closing = new AbortController();
+  const modern = createMcpHandler((context) => host.createServer(context), {
+    legacy: "reject",
+    maxRequestBodySize: MAX_BODY,
+  });
+  const stopNotifying = host.inbox.onMessage(() => modern.notify.resourceUpdated(INBOX_URI));
+
+  const endSession = async (id: string): Promise<void> => {
+    const transport = sessions.get(id);
+    sessions.delete(id);
+    await transport?.close();
+    await store?.drop(id);
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0];
@@ -85,37 +254,62 @@ export async function startMcpHttp(
     if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) {
       return deny(req, res, 413, `Request body too large: at most ${MAX_BODY} bytes.`);
     }
-    // The SDK may refuse a request (type, size, JSON) without reading all of it: close then too,
-    // with the same lingering close as the refusals above.
+    if (req.method === "POST" && !isJsonContentType(req.headers["content-type"])) {
+      return deny(
+        req,
+        res,
+        415,
+        "Unsupported Media Type: POST a JSON-RPC message as application/json.",
+      );
+    }
+    // A body that grows past the bound unannounced is refused with the same lingering close.
     lingerUnread(req, res);
+    const body = req.method === "POST" ? await readBody(req) : undefined;
+    if (req.method === "POST" && body === undefined) {
+      return deny(req, res, 413, `Request body too large: at most ${MAX_BODY} bytes.`);
+    }
+    const request = webRequest(req, res, body);
+    if (!(await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_BODY }))) {
+      return await writeResponse(res, await modern.fetch(request));
+    }
     const sessionId = req.headers["mcp-session-id"];
     const existing = typeof sessionId === "string" ? sessions.get(sessionId) : undefined;
     if (existing) {
       // Most recently used last: the first entry is the one to evict when the table is full.
       sessions.delete(sessionId as string);
       sessions.set(sessionId as string, existing);
-      return await existing.handleRequest(req, res);
+      return await writeResponse(res, await existing.handleRequest(request));
     }
     if (typeof sessionId === "string") {
+      const lastEventId = req.headers["last-event-id"];
+      if (
+        req.method === "GET" &&
+        store &&
+        typeof lastEventId === "string" &&
+        parseEventId(lastEventId)?.sessionId === sessionId &&
+        (await store.after(lastEventId))
+      ) {
+        return await follow(store, lastEventId, res, closing.signal); // another replica's session
+      }
       return deny(req, res, 404, "Unknown MCP session: initialize a new one.");
     }
     if (req.method !== "POST")
       return deny(req, res, 400, "No MCP session: POST an initialize request first.");
     if (sessions.size >= MAX_SESSIONS) {
       // Clients rarely end their session (DELETE): the least recently used one makes room.
-      const [oldestId, oldest] = sessions.entries().next().value!;
-      sessions.delete(oldestId);
-      await oldest.close();
+      await endSession(sessions.keys().next().value!);
     }
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
+    const id = randomUUID();
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
       maxRequestBodySize: MAX_BODY,
-      onsessioninitialized: (id) => void sessions.set(id, transport),
-      onsessionclosed: (id) => void sessions.delete(id),
+      ...(store ? { eventStore: sessionEventStore(store, id) } : {}),
+      onsessioninitialized: () => void sessions.set(id, transport),
+      onsessionclosed: () => endSession(id),
     });
-    const server = host.createServer();
+    const server = host.createServer({ era: "legacy" });
     await server.connect(transport);
-    await transport.handleRequest(req, res);
+    await writeResponse(res, await transport.handleRequest(request));
   };
 
   const http: Server = createServer({
@@ -144,8 +338,10 @@ export async function startMcpHttp(
     token,
     generatedToken,
     async close() {
-      await Promise.allSettled([...sessions.values()].map((t) => t.close()));
-      sessions.clear();
+      closing.abort();
+      stopNotifying();
+      await Promise.allSettled([...sessions.keys()].map((id) => endSession(id)));
+      await modern.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

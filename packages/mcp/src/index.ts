@@ -7,8 +7,10 @@ export type {
   McpHttpConfig,
   McpWorkspaceConfig,
 } from "./config.js";
+export { FileMcpEventStore, sessionEventStore } from "./event-store.js";
+export type { McpEventsAfter, McpEventStore, McpStoredEvent } from "./event-store.js";
 export { startMcpHttp } from "./http.js";
-export type { McpHttpServer } from "./http.js";
+export type { McpHttpOptions, McpHttpServer } from "./http.js";
 export { INBOX_URI } from "./resource.js";
 export type { Inbox, InboxMessage, ReplyRoute } from "./inbox.js";
 export { runMcp } from "./run.js";

@@ -2,8 +2,8 @@
 // (`commit_memory {content, scope?: LOCAL|TEAM}`, `recall_memory {query?, scope?: LOCAL|TEAM|""}`,
 // platform-api-workspace-features.md §7.1-§7.2), run by core's remember/recall logic: another
 // workspace's text (TEAM, GLOBAL) is peer output, neutralised by core's trust-boundary rule.
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer } from "@modelcontextprotocol/server";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import {
   MAX_MEMORY_BYTES,
   type MemoryToolOutcome,

@@ -1,6 +1,6 @@
 // The `molecule://inbox` resource: the unread messages of every workspace, as JSON. Reading it
 // marks nothing read (hosts may read resources at will); subscribers get resources/updated.
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import type { ToolHost } from "./host.js";
 
 /** The inbox resource's URI. */

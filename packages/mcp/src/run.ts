@@ -1,6 +1,6 @@
 // The command: read the configuration, start the workspaces, serve MCP over stdio (until stdin
 // closes) or Streamable HTTP (until SIGINT/SIGTERM), then stop and resolve with the exit code.
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { serveStdio, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
 import { readHttpConfig, readMcpConfig } from "./config.js";
 import type { McpCliValues } from "./config.js";
 import { startMcpHttp } from "./http.js";
@@ -68,13 +68,15 @@ export async function runMcp(values: McpCliValues, io: McpRunIo = {}): Promise<n
     stdin as NodeJS.ReadStream,
     (io.stdout ?? process.stdout) as NodeJS.WriteStream,
   );
-  const server = host.createServer();
   const closed = new Promise<undefined>((resolve) => {
     stdin.once("end", () => resolve(undefined));
     stdin.once("close", () => resolve(undefined));
   });
-  await server.connect(transport);
+  // Both eras: a host that opens with `initialize` (2025) or with `server/discover` (2026-07-28)
+  // is served by one server pinned to its era for the connection.
+  const served = serveStdio((context) => host.createServer(context), { transport });
   const failure = await Promise.race([stopped, closed, failed]);
+  await served.close();
   await host.stop();
   if (failure) stderr.write(failure);
   return failure ? 1 : 0;

@@ -1,7 +1,7 @@
 // What every MCP tool of this server shares: argument schemas, the `ok` / `isError` results
 // (a failure is one sentence that says what to do, never a protocol error, never a token), and the
 // workspace a call acts as.
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { isMoleculeError } from "@molecule-ai/agent-core";
 import { z } from "zod";
 import { endText } from "./host.js";

@@ -2,7 +2,7 @@
 // reply), and org memory (memory-tools.ts). Names and descriptions of the shared ones come from core's peer-tool core, so they match
 // the LangChain, AI SDK and NestJS adapters. Every tool answers; a failure is an `isError` result
 // whose sentence says what to do, never a protocol error or a crash.
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { isMoleculeError, MoleculeReplyTimeoutError } from "@molecule-ai/agent-core";
 import { spotlightPeerText } from "@molecule-ai/agent-core/a2a";
 import {
@@ -117,8 +117,8 @@ export function registerTools(server: McpServer, host: ToolHost): void {
     },
     ({ query, workspaceId }, extra) =>
       guarded(host, async () => {
-        const ws = await ready(host, workspaceId, extra.signal);
-        const listing = await runListPeers(ws.client, { query, signal: extra.signal });
+        const ws = await ready(host, workspaceId, extra.mcpReq.signal);
+        const listing = await runListPeers(ws.client, { query, signal: extra.mcpReq.signal });
         const peers = listing.summaries.map(({ toolName: _t, ...p }) => p);
         return ok(listing.text, { workspaceId: ws.id, peers });
       }),
@@ -149,7 +149,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
       guarded(host, async () => {
         const list = workspaceId ? [host.workspace(workspaceId)] : [...host.workspaces.values()];
         const workspaces = await Promise.all(
-          list.map((ws) => describeWorkspace(host, ws, extra.signal)),
+          list.map((ws) => describeWorkspace(host, ws, extra.mcpReq.signal)),
         );
         const text = workspaces
           .map(
@@ -209,16 +209,16 @@ export function registerTools(server: McpServer, host: ToolHost): void {
     },
     ({ peerId, message, contextId, timeoutSeconds, workspaceId }, extra) =>
       guarded(host, async () => {
-        const ws = await ready(host, workspaceId, extra.signal);
+        const ws = await ready(host, workspaceId, extra.mcpReq.signal);
         const timeoutMs = (timeoutSeconds ?? 120) * 1000;
         // A name is looked up among the peers (none or several of that name: refused, naming them).
-        const { id, name } = await findPeer(ws.client, peerId, { signal: extra.signal });
+        const { id, name } = await findPeer(ws.client, peerId, { signal: extra.mcpReq.signal });
         try {
           const outcome = await runPeerTool(
             ws.agent,
             { id, name },
             { message, contextId },
-            { timeoutMs, signal: extra.signal },
+            { timeoutMs, signal: extra.mcpReq.signal },
           );
           if (!outcome.ok && outcome.error instanceof MoleculeReplyTimeoutError) {
             return pending(id, timeoutMs, name);
@@ -279,13 +279,13 @@ export function registerTools(server: McpServer, host: ToolHost): void {
     },
     ({ peerId, task, workspaceId }, extra) =>
       guarded(host, async () => {
-        const ws = await ready(host, workspaceId, extra.signal);
+        const ws = await ready(host, workspaceId, extra.mcpReq.signal);
         // The platform accepts a delegation to any id and fails it later: check the peer first.
-        const peers = await ws.client.listPeers({ signal: extra.signal });
+        const peers = await ws.client.listPeers({ signal: extra.mcpReq.signal });
         const outcome = await runDelegate(
           ws.client,
           { peerId: peerId.toLowerCase(), task },
-          { signal: extra.signal, allowed: new Set(peers.map((p) => p.id.toLowerCase())) },
+          { signal: extra.mcpReq.signal, allowed: new Set(peers.map((p) => p.id.toLowerCase())) },
         );
         if (!outcome.ok) {
           return {
@@ -336,12 +336,12 @@ export function registerTools(server: McpServer, host: ToolHost): void {
     },
     ({ delegationId, workspaceId }, extra) =>
       guarded(host, async () => {
-        const ws = await ready(host, workspaceId, extra.signal);
+        const ws = await ready(host, workspaceId, extra.mcpReq.signal);
         const id = delegationId.toLowerCase();
         const page = await ws.client.fetchActivityRows({
           type: "delegation",
           limit: 500,
-          signal: extra.signal,
+          signal: extra.mcpReq.signal,
         });
         let status: string | undefined;
         let targetId: string | null = null;
@@ -449,7 +449,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
       guarded(host, async () => {
         const ws = workspaceId ? host.workspace(workspaceId).id : undefined;
         const signal = AbortSignal.any([
-          extra.signal,
+          extra.mcpReq.signal,
           AbortSignal.timeout((timeoutSeconds ?? 30) * 1000),
         ]);
         const arrived = await host.inbox.waitForUnread(ws, signal);
@@ -493,8 +493,8 @@ export function registerTools(server: McpServer, host: ToolHost): void {
       guarded(host, async () => {
         const route = host.inbox.reply(messageId, text);
         if (route.via === "reply") {
-          const ws = await ready(host, route.workspaceId, extra.signal);
-          await ws.client.reply(route.message, text, { signal: extra.signal });
+          const ws = await ready(host, route.workspaceId, extra.mcpReq.signal);
+          await ws.client.reply(route.message, text, { signal: extra.mcpReq.signal });
         }
         return ok(`Answered message ${messageId}.`, { messageId, delivered: route.via });
       }),
