@@ -6,6 +6,7 @@ import { isPeerSideError, toPeerToolFailure } from "./classify.js";
 import type { PeerToolFailure } from "./classify.js";
 import { untrustedLabel } from "./label.js";
 import { nonTextParts } from "./result-parts.js";
+import { CHECK_WORK_TOOL_NAME, WAIT_WORK_TOOL_NAME } from "./work.js";
 import type { PeerToolInput } from "./tool-inputs.js";
 
 /** How a peer tool calls its peer. */
@@ -70,17 +71,22 @@ export function peerResultText(
       ? `${who} reported a failed task, without details.`
       : spotlightPeerText(header("failed task", peer), text);
   }
-  if (text === "" && result.status === "working") {
-    return `${who} accepted the task and is still working on it.`;
-  }
   const ctx = result.contextId ? `contextId "${untrustedLabel(result.contextId, 120)}"` : "";
   const task = result.taskId ? `taskId "${untrustedLabel(result.taskId, 120)}"` : "";
+  // A task still running: its id is what the follow-up tools (`check_delegation`, ...) take.
+  const follow =
+    result.status === "working" && task
+      ? ` Its ${task}: to follow it, pass that id to ${CHECK_WORK_TOOL_NAME} or ${WAIT_WORK_TOOL_NAME} if you have them.`
+      : "";
+  if (text === "" && result.status === "working") {
+    return `${who} accepted the task and is still working on it.${follow}`;
+  }
   const cont =
     result.status === "input-required" && task
       ? ` The peer asks the question above: to answer it, call this tool again with ${task}${ctx ? ` and ${ctx}` : ""} and your answer as message.`
       : ctx
-        ? ` To continue, call this tool again with ${ctx}.`
-        : "";
+        ? `${follow} To continue, call this tool again with ${ctx}.`
+        : follow;
   const said =
     text === "" ? `${who} sent no text.` : spotlightPeerText(header("answer", peer), text);
   return `${said}\n\n[peer task state: ${untrustedLabel(result.status, 40)}.${cont}]`;
