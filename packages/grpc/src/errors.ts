@@ -9,6 +9,11 @@ import { encodeGrpcStatusDetails, GRPC_STATUS_DETAILS_BIN } from "@a2a-js/sdk/er
 export const MOLECULE_ERROR_CODE = "molecule-error-code";
 /** Trailing metadata saying whether that Molecule error is worth retrying (`"true"`/`"false"`). */
 export const MOLECULE_RETRYABLE = "molecule-retryable";
+/**
+ * Trailing metadata carrying the endpoint's `Retry-After` (seconds, or an HTTP date), e.g. with the
+ * `UNAVAILABLE` of a push endpoint that does not know its platform's secret yet.
+ */
+export const RETRY_AFTER = "retry-after";
 
 /** A refusal as the gRPC status the call ends with. */
 export type GrpcError = Pick<StatusObject, "code" | "details" | "metadata">;
@@ -35,13 +40,23 @@ export function grpcError(code: Status, message: string): GrpcError {
   return { code, details: message, metadata: new Metadata() };
 }
 
-/** The gRPC error of an endpoint's error answer: its HTTP status and body (as text). */
-export function errorOfAnswer(httpStatus: number, body: string): GrpcError {
+/**
+ * The gRPC error of an endpoint's error answer: its HTTP status, body (as text) and `Retry-After`
+ * header (passed on as the trailing metadata {@link RETRY_AFTER}).
+ */
+export function errorOfAnswer(
+  httpStatus: number,
+  body: string,
+  retryAfter?: string | null,
+): GrpcError {
   let error: Record<string, unknown> | undefined;
+  let text: string | undefined;
   try {
     const parsed = JSON.parse(body) as { error?: unknown };
     if (typeof parsed?.error === "object" && parsed.error !== null) {
       error = parsed.error as Record<string, unknown>;
+    } else if (typeof parsed?.error === "string") {
+      text = parsed.error; // a plain refusal, e.g. the platform bearer's 401 and 503
     }
   } catch {
     // not JSON: the status alone says what happened
@@ -49,8 +64,12 @@ export function errorOfAnswer(httpStatus: number, body: string): GrpcError {
   const name = typeof error?.["status"] === "string" ? error["status"] : "";
   const named = (Status as unknown as Record<string, number>)[name];
   const code: Status = typeof named === "number" ? named : codeOfHttp(httpStatus);
-  const message = typeof error?.["message"] === "string" ? error["message"] : `HTTP ${httpStatus}`;
+  const message =
+    typeof error?.["message"] === "string" ? error["message"] : (text ?? `HTTP ${httpStatus}`);
   const out = grpcError(code, message);
+  // Metadata values are printable ASCII: anything else is dropped, never a failed call.
+  if (retryAfter && /^[\x20-\x7e]{1,64}$/.test(retryAfter))
+    out.metadata.set(RETRY_AFTER, retryAfter);
   const details = Array.isArray(error?.["details"]) ? (error["details"] as ErrorInfo[]) : [];
   for (const d of details) {
     if (typeof d?.reason !== "string") continue;

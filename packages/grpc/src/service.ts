@@ -247,7 +247,7 @@ class GrpcEndpoint implements A2AGrpcService {
       if (answer === ABORTED) return callback(this.#aborted());
       if (!("status" in answer)) return callback(answer);
       const text = await answer.text();
-      if (!answer.ok) return callback(errorOfAnswer(answer.status, text));
+      if (!answer.ok) return callback(errorOfAnswer(answer.status, text, retryAfterOf(answer)));
       callback(null, res.fromJSON(text === "" ? {} : JSON.parse(text)));
     } catch {
       callback(grpcError(Status.INTERNAL, "Internal error"));
@@ -268,7 +268,11 @@ class GrpcEndpoint implements A2AGrpcService {
       if (answer === ABORTED) return void call.emit("error", toError(this.#aborted()));
       if (!("status" in answer)) return void call.emit("error", toError(answer));
       if (!answer.ok || answer.body === null) {
-        return void call.emit("error", toError(errorOfAnswer(answer.status, await answer.text())));
+        const text = await answer.text();
+        return void call.emit(
+          "error",
+          toError(errorOfAnswer(answer.status, text, retryAfterOf(answer))),
+        );
       }
       // Piped with the call's signal: an abort cancels the endpoint's stream (its task's scope)
       // and ends this loop even while it waits for the next event.
@@ -376,6 +380,11 @@ class GrpcEndpoint implements A2AGrpcService {
     if (this.#secret === undefined) return true;
     return typeof tenant === "string" && timingSafeEqual(digest(tenant), this.#secret);
   }
+}
+
+/** The answer's `Retry-After` header, when it has one. */
+function retryAfterOf(answer: Response): string | null {
+  return answer.headers.get("retry-after");
 }
 
 function digest(s: string): Buffer {
