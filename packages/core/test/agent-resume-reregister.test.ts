@@ -1,5 +1,5 @@
 // Pause -> Resume of a running agent's workspace (issue #49): pausing blanks the workspace's URL,
-// and resuming leaves it `awaiting_agent` (`provisioning` on the April 2026 server) until its agent
+// and resuming leaves it `provisioning` (the server's answer and state, #77) until its agent
 // registers again; a heartbeat never brings the URL back, so a peer's call got 503 "workspace has
 // no URL" while the agent ran on. An agent whose state check finds its workspace waiting for it
 // registers again: same card, same URL, same token. Over real HTTP against the emulator: push on
@@ -156,9 +156,9 @@ async function pauseAndResumeUnseen(emu: Emulator, client: GatedClient, id: stri
 
 describe("a running agent whose workspace was paused and resumed registers again", () => {
   it.each([
-    // August 2026 queues a call to a workspace awaiting its agent (for a heartbeat to deliver once
+    // August 2026 queues a call to a workspace still provisioning (for a heartbeat to deliver once
     // the agent registered again); the April server refuses it.
-    ["latest", "awaiting_agent", { status: "queued" }],
+    ["latest", "provisioning", { status: "queued" }],
     ["2026-04", "provisioning", { status: 503 }],
   ] as const)(
     "push (%s): resumed as %s, the agent registers again (same URL, same card, same token) and a peer's call through the proxy is answered",
@@ -266,9 +266,9 @@ describe("a running agent whose workspace was paused and resumed registers again
     await emu.admin.pause(id); // WORKSPACE_PAUSED: a state check starts, held at the gate
     await waitFor(() => client.waiting > 0);
     await emu.admin.resume(id); // WORKSPACE_PROVISIONING
-    expect(await status(emu, id)).toBe("awaiting_agent");
+    expect(await status(emu, id)).toBe("provisioning");
     client.release();
-    await waitFor(() => infos.some((m) => m.includes("was awaiting_agent")));
+    await waitFor(() => infos.some((m) => m.includes("was provisioning")));
     expect(await status(emu, id)).toBe("online");
     expect(await liveTokens(emu, id)).toBe(1); // no new token minted
     const queued = await peer.callPeer(id, "third");
@@ -309,7 +309,7 @@ describe("a running agent whose workspace was paused and resumed registers again
     outage();
     await waitFor(() => client.streamsOpen === 1, { timeoutMs: 20_000 });
     await emu.admin.resume(id);
-    await waitFor(() => infos.some((m) => m.includes("was awaiting_agent")));
+    await waitFor(() => infos.some((m) => m.includes("was provisioning")));
     expect(await status(emu, id)).toBe("online");
     expect(await liveTokens(emu, id)).toBe(1);
     await a.stop();

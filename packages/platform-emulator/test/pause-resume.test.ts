@@ -1,11 +1,12 @@
 // Pause -> Resume of a push workspace (issue #49, #77): pause blanks the URL, as the real server
 // does; resume answers `200 {"status":"provisioning","resumed_count"}` and re-provisions
-// (`workspace_restart.go` 655-727 at 50c3bdfd, 1920-2230 at aeec8e47). On the May-2026 server the
-// workspace is `provisioning`; a heartbeat lifts it to "online" but the URL stays blank, so calls
-// get 503 "workspace has no URL" until the agent registers again. On the August-2026 one the
-// provision of an external workspace fails (`failed`, WORKSPACE_PROVISION_FAILED, MISSING_MODEL:
-// shared/reference/platform-hosted.md) and registering again brings it back. 2026-08 pauses and
-// resumes descendants only with `?cascade=true`.
+// (`workspace_restart.go` 655-727 at 50c3bdfd, 1920-2230 at aeec8e47): the workspace is
+// `provisioning` (the provision itself, which a tenant fails for an external workspace, is not
+// emulated). A heartbeat lifts it to "online" but the URL stays blank: on the May-2026 server calls
+// get 503 "workspace has no URL" until the agent registers again; on the August-2026 one a call
+// while it is `provisioning` is queued, and a heartbeat after the agent registered again delivers
+// that call (`a2a_proxy.go` 935-947, `registry.go` 3275-3295 at aeec8e47). 2026-08 pauses and resumes
+// descendants only with `?cascade=true`.
 import { waitFor } from "@internal/test-utils";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Emulator } from "../src/index.js";
@@ -63,25 +64,29 @@ it("2026-05: after pause and resume a heartbeat lifts provisioning to online, ca
   expect((await call()).status).toBe(200);
 });
 
-it("latest (August 2026): resume answers provisioning, the provision fails MISSING_MODEL, and registering again brings the workspace back", async () => {
-  const { emu, id, status, call, register } = await setup("latest");
+it("latest (August 2026): resume answers provisioning; a call while provisioning is queued, and delivered by a heartbeat once the agent registered again", async () => {
+  const { emu, id, status, heartbeat, call, register } = await setup("latest");
   await emu.admin.pause(id);
   const r = await req(emu, "POST", `/workspaces/${id}/resume`, { token: emu.adminToken });
   expect([r.status, r.json]).toEqual([200, { status: "provisioning", resumed_count: 1 }]);
-  expect(await status()).toBe("failed");
-  const events = (await req(emu, "GET", `/events/${id}`, { token: emu.adminToken })).json as {
-    event_type: string;
-    payload: Record<string, unknown>;
-  }[];
-  expect(events.slice(0, 2).map((e) => e.event_type)).toEqual([
-    "WORKSPACE_PROVISION_FAILED",
-    "WORKSPACE_PROVISIONING",
-  ]);
-  expect(events[0]!.payload).toMatchObject({ code: "MISSING_MODEL" });
-  expect((await register()).status).toBe(200);
+  expect(await status()).toBe("provisioning");
+  const queued = await call("queued while away");
+  expect(queued.status).toBe(202);
+  expect(queued.json).toMatchObject({ queued: true, queue_id: expect.any(String), queue_depth: 1 });
+  // Logged for the workspace as it waits (`logA2ABusyQueued`).
+  expect(emu.activity(id).map((r) => r["summary"])).toContain(
+    "message/send → writer (queued: target busy)",
+  );
+  // Online without a URL: no longer settling, a call is refused; the queued one stays queued.
+  expect((await heartbeat()).status).toBe(200);
   expect(await status()).toBe("online");
-  expect((await call("after the resume")).status).toBe(200);
-  await waitFor(() => texts().includes("after the resume"));
+  expect((await call()).json).toEqual({ error: "workspace has no URL", status: "online" });
+  expect(texts()).not.toContain("queued while away");
+  expect((await register()).status).toBe(200);
+  expect((await call()).status).toBe(200);
+  // The next heartbeat drains the queue to the URL registered again.
+  await heartbeat();
+  await waitFor(() => texts().includes("queued while away"));
 });
 
 /** A root with a child and a grandchild, each with its agent's URL, on a fresh emulator. */
@@ -127,7 +132,7 @@ it("2026-08 pauses a subtree only with ?cascade=true: without it 409 names the d
   expect(await statuses()).toEqual(["paused", "paused", "paused"]);
 });
 
-it("2026-08 resumes from the top only, and a subtree only with ?cascade=true; each provision then fails", async () => {
+it("2026-08 resumes from the top only, and a subtree only with ?cascade=true", async () => {
   const { root, child, post, statuses } = await tree("latest");
   await post(`/workspaces/${root.id}/pause?cascade=true`);
   expect(await post(`/workspaces/${child.id}/resume?cascade=true`)).toEqual(PARENT_PAUSED);
@@ -141,7 +146,7 @@ it("2026-08 resumes from the top only, and a subtree only with ?cascade=true; ea
     200,
     { status: "provisioning", resumed_count: 3 },
   ]);
-  expect(await statuses()).toEqual(["failed", "failed", "failed"]);
+  expect(await statuses()).toEqual(["provisioning", "provisioning", "provisioning"]);
   expect(await post(`/workspaces/${root.id}/resume`)).toEqual([
     404,
     { error: "workspace not found or not paused" },

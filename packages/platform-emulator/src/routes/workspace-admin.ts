@@ -238,26 +238,16 @@ export function pause(platform: Platform, ctx: Ctx, id: string): void {
 }
 
 /**
- * What a 2026-08 provision of a workspace the emulator resumed ends in: the server provisions every
- * resumed workspace, an external one included, and with no model for it the provision aborts
- * (`workspace_provision_shared.go` 290-316, `formatMissingModelError` in `workspace_preflight.go`
- * 209-214 at aeec8e47, core#2594; seen on a tenant within
- * seconds, shared/reference/platform-hosted.md). The emulator has no provisioner: it fails it at
- * once, as it does a created non-external workspace.
- */
-const MISSING_MODEL_ERROR =
-  "this workspace reached provisioning with no model set. The platform does not pick a default model — choose one under Config → Model (or set the MODEL workspace secret) and retry. Provisioning is refused rather than silently running an arbitrary model.";
-
-/**
  * `POST /workspaces/:id/resume` (`workspace_restart.go` 1920-2230 at aeec8e47; 419-493 at
  * 7cf77f27; 655-727 at 50c3bdfd): `404 "workspace not found or not paused"`; `503 "provisioner not
  * available"` (the emulator plays a 2026-04 server without one for an external workspace, as the
  * setup external agents meet); `409 parent workspace "<name>" is paused — resume it first`; 2026-08
  * `409` with `descendants` unless `?cascade=true`; then the workspace and its paused descendants go
- * `provisioning` and the answer is `200 {"status":"provisioning","resumed_count"}`. 2026-08 then
- * fails each provision (`failed`, `WORKSPACE_PROVISION_FAILED` with `MISSING_MODEL`): the agent
- * brings its workspace back by registering again. 2026-05 leaves it `provisioning` (a heartbeat or
- * a registration lifts it to `online`).
+ * `provisioning` (the state the server holds when it answers) and the answer is
+ * `200 {"status":"provisioning","resumed_count"}`. The provision itself is not emulated: a server
+ * fails an external workspace's later (on a tenant `failed`, `MISSING_MODEL`, within seconds,
+ * shared/reference/platform-hosted.md); here the workspace stays `provisioning` until its agent
+ * registers again or a heartbeat lifts it.
  */
 export function resume(platform: Platform, ctx: Ctx, id: string): void {
   const w = platform.ws(id);
@@ -281,14 +271,6 @@ export function resume(platform: Platform, ctx: Ctx, id: string): void {
       tier: x.tier,
       runtime: x.runtime,
     });
-  if (platform.august) {
-    for (const x of all)
-      platform.setStatus(x, "failed", "WORKSPACE_PROVISION_FAILED", {
-        error: MISSING_MODEL_ERROR,
-        code: "MISSING_MODEL",
-        issue: "2594",
-      });
-  }
   platform.changed();
   sendJson(ctx, 200, { status: "provisioning", resumed_count: all.length });
 }
