@@ -67,3 +67,5 @@ export {
   peerAnswerText,
   readerLine,
 } from "./forgery.js";
+export { startBareA2AAgent } from "./a2a-agent.js";
+export type { BareA2AAgent } from "./a2a-agent.js";

@@ -3,6 +3,7 @@
 export * from "./builtin-tools.js";
 export * from "./handler.js";
 export * from "./peer-tool.js";
+export * from "./a2a-agent-tool.js";
 export * from "./toolkit.js";
 export * from "./memory-tools.js";
 export * from "./send-tool.js";
