@@ -13,6 +13,18 @@ import {
   peerToolStep,
   planPeerToolkit,
   toolClientOf,
+  CANCEL_WORK_DESCRIPTION,
+  CANCEL_WORK_TOOL_NAME,
+  cancelWorkStep,
+  CHECK_WORK_DESCRIPTION,
+  CHECK_WORK_TOOL_NAME,
+  checkWorkStep,
+  LIST_WORK_DESCRIPTION,
+  LIST_WORK_TOOL_NAME,
+  listWorkStep,
+  WAIT_WORK_DESCRIPTION,
+  WAIT_WORK_TOOL_NAME,
+  waitWorkStep,
 } from "@molecule-ai/agent-core/peer-tools";
 import type {
   AgentSource,
@@ -20,11 +32,17 @@ import type {
   PeerToolkitClient,
   PeerToolkitOptions,
   ToolStep,
+  WorkClient,
+  WorkLedger,
+  WorkToolsOptions,
 } from "@molecule-ai/agent-core/peer-tools";
 import {
   delegateInputSchema,
   listPeersInputSchema,
   peerToolInputSchema,
+  listWorkInputSchema,
+  waitWorkInputSchema,
+  workIdInputSchema,
 } from "@molecule-ai/agent-core/peer-tools/schemas";
 import { tool } from "@openai/agents";
 import type { FunctionTool } from "@openai/agents";
@@ -53,7 +71,7 @@ function jsonSchemaOf(schema: z.ZodType): JsonObjectSchema {
  * failure is the text the model reads; this workspace's own failure (bad token, removed workspace,
  * abort) rejects the run (`errorFunction: null`: the SDK does not turn it into a generic message).
  */
-export function moleculeTool<I>(
+function moleculeTool<I>(
   spec: {
     name: string;
     description: string;
@@ -112,11 +130,14 @@ export async function peerTools(
   options: PeerToolsOptions = {},
 ): Promise<MoleculeFunctionTool[]> {
   const needed = ["listPeers", "callPeer", ...(options.delegate === false ? [] : ["delegate"])];
+  if (options.delegations) needed.push("listDelegations", "peerTasks");
   const client = toolClientOf<PeerToolkitClient>(source, needed, "peerTools");
   const { query: q, fresh, signal } = options;
   const plan = planPeerToolkit(await client.listPeers({ q, fresh, signal }), options);
   const onError = options.onError ?? "return";
   const { timeoutMs, via, callOptions } = options;
+  // With the follow-up tools, the peer tools hold the unfinished tasks they are answered with.
+  const ledger = plan.work?.ledger ?? options.ledger;
   const tools = plan.peerTools.map(({ peer, name, description }) =>
     moleculeTool(
       {
@@ -127,7 +148,13 @@ export async function peerTools(
         onError,
       },
       (input, callSignal) =>
-        peerToolStep(client, peer, input, { timeoutMs, via, callOptions, signal: callSignal }),
+        peerToolStep(client, peer, input, {
+          timeoutMs,
+          via,
+          callOptions,
+          ledger,
+          signal: callSignal,
+        }),
     ),
   );
   if (plan.listPeers) {
@@ -168,6 +195,79 @@ export async function peerTools(
       ),
     );
   }
+  if (plan.work)
+    tools.push(...workFunctionTools(client as unknown as WorkClient, plan.work, onError));
   for (const t of tools) sources.set(t, source);
   return tools;
+}
+
+/**
+ * The follow-up tools of the work this agent started (`check_delegation`, `wait_for_delegation`,
+ * `cancel_delegation`, `list_delegations`): core's steps over the toolkit's ledger; only this
+ * workspace's delegations and the tasks its peer tools hold are reachable.
+ */
+function workFunctionTools(
+  client: WorkClient,
+  options: WorkToolsOptions & { ledger: WorkLedger },
+  fallback: OnPeerError,
+): MoleculeFunctionTool[] {
+  const { ledger, names = {}, maxWaitMs, pollMs } = options;
+  const onError = options.onError ?? fallback;
+  const check = names.check ?? CHECK_WORK_TOOL_NAME;
+  const wait = names.wait ?? WAIT_WORK_TOOL_NAME;
+  const cancel = names.cancel ?? CANCEL_WORK_TOOL_NAME;
+  const list = names.list ?? LIST_WORK_TOOL_NAME;
+  const idSchema = jsonSchemaOf(workIdInputSchema);
+  return [
+    moleculeTool(
+      {
+        name: check,
+        description: CHECK_WORK_DESCRIPTION,
+        parameters: idSchema,
+        schema: workIdInputSchema,
+        onError,
+      },
+      (input, signal, toolCallId) =>
+        checkWorkStep(client, ledger, input, { toolName: check, toolCallId, signal }),
+    ),
+    moleculeTool(
+      {
+        name: wait,
+        description: WAIT_WORK_DESCRIPTION,
+        parameters: jsonSchemaOf(waitWorkInputSchema),
+        schema: waitWorkInputSchema,
+        onError,
+      },
+      (input, signal, toolCallId) =>
+        waitWorkStep(client, ledger, input, {
+          toolName: wait,
+          toolCallId,
+          signal,
+          maxWaitMs,
+          pollMs,
+        }),
+    ),
+    moleculeTool(
+      {
+        name: cancel,
+        description: CANCEL_WORK_DESCRIPTION,
+        parameters: idSchema,
+        schema: workIdInputSchema,
+        onError,
+      },
+      (input, signal, toolCallId) =>
+        cancelWorkStep(client, ledger, input, { toolName: cancel, toolCallId, signal }),
+    ),
+    moleculeTool(
+      {
+        name: list,
+        description: LIST_WORK_DESCRIPTION,
+        parameters: jsonSchemaOf(listWorkInputSchema),
+        schema: listWorkInputSchema,
+        onError,
+      },
+      (_input, signal, toolCallId) =>
+        listWorkStep(client, ledger, { toolName: list, toolCallId, signal }),
+    ),
+  ];
 }
