@@ -389,14 +389,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     await call("writer", `Draft a release note and have the reviewer check it: ${NOTE}`);
     await call("reviewer", `Review: ${INJECTED}`, true); // it quotes a customer: untrusted text
 
-    const wrappedCount = hops.filter((h) => h.wrapped).length;
     const answers = hops.filter((h) => !h.nested && h.asked !== SAME_TASK_AGAIN).length;
     print();
     const defused = hops.reduce((n, h) => n + h.defused, 0);
-    const summary =
-      compat !== "2026-04"
-        ? `${wrappedCount} of ${answers} answers arrived wrapped in OFFSEC-003 trust-boundary markers by the platform; sanitizePeerText removed the wrappers and defused ${defused} spoofed marker${defused === 1 ? "" : "s"} inside.`
-        : `The 2026-04 baseline adds no OFFSEC-003 markers; sanitizePeerText still defused ${defused} spoofed marker${defused === 1 ? "" : "s"} in ${answers} answers.`;
+    // No platform server wraps a peer's answer (in no contract): what a peer writes is what the
+    // coordinator gets, spoofed markers included, so the SDK is what defuses them.
+    const summary = `The platform relays each answer as the peer wrote it (no server wraps answers in OFFSEC-003 markers); sanitizePeerText defused ${defused} spoofed marker${defused === 1 ? "" : "s"} in the ${answers} answers.`;
     for (const line of wrap(summary, WIDTH - 2)) print(`  ${line}`);
 
     // 5. The org tree, as the platform sees it.

@@ -31,7 +31,7 @@ export interface DemoHop {
   /** Whether `answered` is the peer's text (shown with each line marked). */
   untrusted: boolean;
   latencyMs: number;
-  /** Whether the answer arrived wrapped in OFFSEC-003 markers. */
+  /** Whether the answer arrived wrapped in OFFSEC-003 markers (no platform server wraps one). */
   wrapped: boolean;
   /** Spoofed trust markers inside the answer that `sanitizePeerText` defused. */
   defused: number;
