@@ -76,7 +76,12 @@ export async function startMastraAgent(options: StartMastraOptions): Promise<Sta
       return `refunded ${order}`;
     },
   });
-  const tools = { ...(await peerTools(remote)), ...memoryTools(client), refund };
+  // `delegations`: the model can also check, wait for, cancel and list the work it started.
+  const tools = {
+    ...(await peerTools(remote, { delegations: true })),
+    ...memoryTools(client),
+    refund,
+  };
   const agent = new Agent({
     id: "writer",
     name: "Writer",

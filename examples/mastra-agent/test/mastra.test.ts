@@ -12,7 +12,9 @@ import { startMastraAgent } from "../src/agent.js";
 const platform = useEmulator();
 
 describe("a Mastra agent in a Molecule org", () => {
-  itAnswersThroughPeerTools(platform, startMastraAgent, { tools: ["list_peers", "remember"] });
+  itAnswersThroughPeerTools(platform, startMastraAgent, {
+    tools: ["list_peers", "check_delegation", "list_delegations", "remember"],
+  });
 });
 
 /** A streaming caller's message, its own conversation. */
