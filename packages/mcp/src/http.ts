@@ -161,6 +161,7 @@ async function follow(
     "cache-control": "no-cache, no-transform",
     connection: "keep-alive",
   });
+  res.flushHeaders(); // the client learns at once that the stream resumed
   let last = lastEventId;
   let quietSince = Date.now();
   const gone = AbortSignal.any([closing, abortedOn(res)]);
