@@ -71,7 +71,7 @@ function jsonSchemaOf(schema: z.ZodType): JsonObjectSchema {
  * failure is the text the model reads; this workspace's own failure (bad token, removed workspace,
  * abort) rejects the run (`errorFunction: null`: the SDK does not turn it into a generic message).
  */
-function moleculeTool<I>(
+export function moleculeTool<I>(
   spec: {
     name: string;
     description: string;
