@@ -5,11 +5,14 @@
 import { describe, expect, it } from "vitest";
 import { PlatformPushAuth } from "../src/agent/source/platform-bearer.js";
 import { AgentStateStore, MemoryCursorStore } from "../src/store/index.js";
+import type { AgentPlatformClient } from "../src/agent/types.js";
 
 const URL_ = "https://agent.example/secret-path";
 
+/** A client whose chat files say the platform's secret (the only part the check reads). */
 function client(secret?: string, signs = false) {
-  return { files: { inboundSecret: secret, signsPushes: signs } };
+  const files = { inboundSecret: secret, signsPushes: signs };
+  return { files } as unknown as { files: typeof files } & Pick<AgentPlatformClient, "files">;
 }
 
 describe("PlatformPushAuth", () => {

@@ -16,8 +16,13 @@ interface CardKeeper {
   updateAgentCard?(card: AgentCard, options?: CardUpdateOptions): Promise<void>;
 }
 
-/** Statuses that mean "the platform waits for this workspace's agent to register". */
-const AWAITING = new Set(["awaiting_agent", "provisioning"]);
+/**
+ * Statuses that mean "the platform waits for this workspace's agent to register". `failed` too: on
+ * a SaaS tenant a resumed external workspace goes through provisioning, which fails it
+ * (`MISSING_MODEL`, handlers/workspace_restart.go at enteros-core aeec8e47) with its URL blank; only
+ * a registration brings it back (registering again is harmless where it was not needed).
+ */
+const AWAITING = new Set(["awaiting_agent", "provisioning", "failed"]);
 
 /** Whether a workspace in `status` waits for its agent to register (after a resume). */
 export function awaitsRegistration(status: string): boolean {
