@@ -154,6 +154,19 @@ const MIGRATIONS: Migration[] = [
       `CREATE INDEX ${n.pushConfigs}_task ON ${n.pushConfigs} (task_id)`,
     ],
   },
+  {
+    // What a push agent learned about its platform's bearer (the SHA-256 of the header, never the
+    // secret, and whether the platform signs its pushes), one row per workspace: every replica of
+    // the workspace, and a restarted one, knows it before register answers.
+    version: 10,
+    up: (n) => [
+      `CREATE TABLE ${n.platformPush} (
+         workspace_id text PRIMARY KEY,
+         bearer text,
+         signs boolean NOT NULL DEFAULT false,
+         updated_at timestamptz NOT NULL DEFAULT now())`,
+    ],
+  },
 ];
 
 /** The schema version this package writes. */

@@ -1,40 +1,57 @@
 // The per-replica part of the agent state (its reply outbox: answers whose handler finished but
 // which are not sent yet). A replica that starts adopts the state of replicas gone silent, so the
-// answers a killed replica left are sent by the next one that starts.
+// answers a killed replica left are sent by the next one that starts. With the store's
+// `workspaceId`, also what a push agent learned about its platform's bearer (`platformPush`): one
+// row per workspace, shared by its replicas, so a replica that starts, or restarts, knows it
+// before register answers (see the agent's platform-bearer.ts).
 import type { Pool, PoolClient } from "pg";
-import type { CursorState } from "@molecule-ai/agent-core/store";
+import type { CursorState, PlatformPushRecord } from "@molecule-ai/agent-core/store";
 import type { CursorStore } from "@molecule-ai/agent-core";
 import { PostgresStoreError } from "./errors.js";
 import { type Names, interval } from "./sql.js";
+
+/** A SHA-256 digest as the agent keeps it (hex). */
+const DIGEST = /^[0-9a-f]{64}$/;
 
 /** A replica's saved state, with orphan adoption on load. */
 export class ReplicaStateStore implements CursorStore {
   readonly #pool: Pool;
   readonly #n: Names;
   readonly #replicaId: string;
+  readonly #workspaceId: string | undefined;
   readonly #orphanAfterMs: number;
   readonly #ready: () => Promise<void>;
+  /**
+   * The workspace's `platformPush` as this replica last read or wrote it (JSON): a save writes it
+   * only when the agent's differs, so the copy an agent loaded and saves again with each outbox
+   * write never overwrites what another replica learned since.
+   */
+  #platformKept = keyOf({});
 
   constructor(o: {
     pool: Pool;
     names: Names;
     replicaId: string;
+    /** The workspace whose `platformPush` this state keeps (none: not kept). */
+    workspaceId?: string | undefined;
     orphanAfterMs: number;
     ready: () => Promise<void>;
   }) {
     this.#pool = o.pool;
     this.#n = o.names;
     this.#replicaId = o.replicaId;
+    this.#workspaceId = o.workspaceId;
     this.#orphanAfterMs = o.orphanAfterMs;
     this.#ready = o.ready;
   }
 
-  /** This replica's state merged with the state of replicas silent for longer than the threshold. */
+  /**
+   * This replica's state merged with the state of replicas silent for longer than the threshold,
+   * and the workspace's `platformPush`.
+   */
   async load(): Promise<CursorState | undefined> {
     await this.#ready();
-    const client = await this.#pool.connect();
-    try {
-      await client.query("BEGIN");
+    return await this.#transaction(async (client) => {
       const { rows } = await client.query<{ replica_id: string; state: CursorState }>(
         `SELECT replica_id, state FROM ${this.#n.replicaState}
           WHERE replica_id = $1 OR seen_at < now() - $2::interval
@@ -53,26 +70,40 @@ export class ReplicaStateStore implements CursorStore {
         );
       }
       await this.#upsert(client, merged);
-      await client.query("COMMIT");
-      return rows.length > 0 ? merged : undefined;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      const platform = await this.#loadPlatform(client);
+      if (platform !== undefined) merged.platformPush = platform;
+      return rows.length > 0 || platform !== undefined ? merged : undefined;
+    });
   }
 
   /**
-   * Replaces this replica's state. A failure throws a {@link PostgresStoreError} (the agent then
-   * retries it, emits `storeUnwritable` and takes no new work until a save succeeds).
+   * Replaces this replica's state (and the workspace's `platformPush` when the agent's changed). A
+   * failure throws a {@link PostgresStoreError} (the agent then retries it, emits
+   * `storeUnwritable` and takes no new work until a save succeeds).
    */
   async save(state: CursorState): Promise<void> {
+    const own: CursorState = state.outbox ? { outbox: state.outbox } : {};
+    const platform = this.#workspaceId === undefined ? undefined : state.platformPush;
+    const kept = platform === undefined ? this.#platformKept : keyOf(platform);
     try {
       await this.#ready();
-      await this.#upsert(this.#pool, state.outbox ? { outbox: state.outbox } : {});
+      if (kept === this.#platformKept) {
+        await this.#upsert(this.#pool, own);
+        return;
+      }
+      await this.#transaction(async (client) => {
+        await client.query(
+          `INSERT INTO ${this.#n.platformPush} (workspace_id, bearer, signs, updated_at)
+           VALUES ($1, $2, $3, now())
+           ON CONFLICT (workspace_id) DO UPDATE
+             SET bearer = EXCLUDED.bearer, signs = EXCLUDED.signs, updated_at = now()`,
+          [this.#workspaceId, platform?.bearer ?? null, platform?.signs === true],
+        );
+        await this.#upsert(client, own);
+      });
+      this.#platformKept = kept;
     } catch (err) {
-      throw new PostgresStoreError("could not save the agent's reply outbox", err);
+      throw new PostgresStoreError("could not save the agent's state (reply outbox)", err);
     }
   }
 
@@ -84,6 +115,39 @@ export class ReplicaStateStore implements CursorStore {
     );
   }
 
+  /** The workspace's `platformPush` (checked as the file store checks it), when it has one. */
+  async #loadPlatform(client: PoolClient): Promise<PlatformPushRecord | undefined> {
+    if (this.#workspaceId === undefined) return undefined;
+    const { rows } = await client.query<{ bearer: string | null; signs: boolean }>(
+      `SELECT bearer, signs FROM ${this.#n.platformPush} WHERE workspace_id = $1`,
+      [this.#workspaceId],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const record: PlatformPushRecord = {
+      ...(row.bearer !== null && DIGEST.test(row.bearer) ? { bearer: row.bearer } : {}),
+      ...(row.signs ? { signs: true } : {}),
+    };
+    this.#platformKept = keyOf(record);
+    return record;
+  }
+
+  /** Runs `fn` in a transaction on one connection. */
+  async #transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query("BEGIN");
+      const out = await fn(client);
+      await client.query("COMMIT");
+      return out;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   async #upsert(q: Pool | PoolClient, state: CursorState): Promise<void> {
     await q.query(
       `INSERT INTO ${this.#n.replicaState} (replica_id, state, seen_at) VALUES ($1, $2, now())
@@ -91,4 +155,9 @@ export class ReplicaStateStore implements CursorStore {
       [this.#replicaId, JSON.stringify(state)],
     );
   }
+}
+
+/** A `platformPush` record as compared between saves (its fields in one order). */
+function keyOf(record: PlatformPushRecord): string {
+  return JSON.stringify({ bearer: record.bearer, signs: record.signs === true });
 }

@@ -16,6 +16,8 @@ export interface Names {
   pushConfigs: string;
   /** Liveness of replicas running A2A tasks: each renews its row while it runs. */
   replicaLeases: string;
+  /** What push agents learned about their platform's bearer, one row per workspace. */
+  platformPush: string;
   /** The LISTEN/NOTIFY channel that announces new work (payload: the workspace id). */
   channel: string;
   /** The LISTEN/NOTIFY channel that announces a canceled A2A task (payload: the task id). */
@@ -37,6 +39,7 @@ export function namesOf(prefix: string): Names {
     tasks: `${prefix}a2a_tasks`,
     pushConfigs: `${prefix}a2a_push_configs`,
     replicaLeases: `${prefix}replica_leases`,
+    platformPush: `${prefix}platform_push`,
     channel: `${prefix}work_ready`,
     taskChannel: `${prefix}task_canceled`,
     taskChangeChannel: `${prefix}task_changed`,

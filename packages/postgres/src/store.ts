@@ -31,6 +31,15 @@ export type PostgresStoreOptions = ({ connectionString: string } | { pool: Pool 
   /** This replica's id (default: host name, process id and a random suffix). */
   replicaId?: string;
   /**
+   * The workspace of the agent that uses this store (its client's `workspaceId`): the store then
+   * also keeps what the agent learned about its platform's push bearer (the SHA-256 of the header,
+   * never the secret, and whether the platform signs), one row per workspace shared by its
+   * replicas, so a replica that starts or restarts refuses a stranger's push and takes the
+   * platform's before register answers. Unset (a store shared by agents of several workspaces):
+   * not kept; each replica holds pushes at start until its platform answers (safe, a short wait).
+   */
+  workspaceId?: string;
+  /**
    * Upper bound of a poll-leadership handover after the leader dies or hangs (default 15 s). The
    * leader renews a lease of half this time every sixth of it from its poll loop; followers try
    * to take it as often. A leader whose loop stalls for about a third of it loses the lease.
@@ -130,6 +139,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   } else {
     checkPoolSize("maxConnections", options.maxConnections);
   }
+  const { workspaceId } = options;
+  if (workspaceId !== undefined && (typeof workspaceId !== "string" || workspaceId === "")) {
+    throw new PostgresStoreOptionError(
+      "workspaceId",
+      "workspaceId must be the workspace id of the agent using this store (its client's workspaceId), or left unset; an unset environment variable reads as undefined.",
+    );
+  }
   const { pool, owned } = poolOf(options, options.maxConnections ?? 10, STORE);
   const names: Names = namesOf(prefix);
   let ready: Promise<void> | undefined;
@@ -156,6 +172,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     pool,
     names,
     replicaId,
+    workspaceId,
     orphanAfterMs: Math.max(visibilityMs * 2, leaseMs),
     ready: ensureReady,
   });

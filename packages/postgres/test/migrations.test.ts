@@ -25,11 +25,12 @@ describe("migrations", () => {
       expect(applied.flat()).toEqual(all); // one store applied them, the rest nothing
       expect(await stores[0]!.migrate()).toEqual([]); // idempotent
       const { rows } = await pg.db.query("SELECT version FROM race_schema_migrations");
-      expect(rows.map((r) => r.version).sort()).toEqual(all);
+      expect(rows.map((r) => r.version).sort((a, b) => a - b)).toEqual(all);
       expect(await tables("race_")).toEqual([
         "race_a2a_push_configs",
         "race_a2a_tasks",
         "race_cursors",
+        "race_platform_push",
         "race_poll_leases",
         "race_push_claims",
         "race_replica_leases",
@@ -111,8 +112,8 @@ describe("migrations", () => {
     try {
       await a.migrate();
       await b.migrate();
-      expect(await tables("app_a_")).toHaveLength(9);
-      expect(await tables("app_b_")).toHaveLength(9);
+      expect(await tables("app_a_")).toHaveLength(10);
+      expect(await tables("app_b_")).toHaveLength(10);
     } finally {
       await a.close();
       await b.close();
