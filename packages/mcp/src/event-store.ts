@@ -20,13 +20,17 @@ import { MoleculeError } from "@molecule-ai/agent-core";
 export interface McpStoredEvent {
   /** The SSE event id (`Last-Event-ID`): `<sessionId>.<streamId>.<sequence>`. */
   id: string;
+  /** The JSON-RPC message the event carried. */
   message: JSONRPCMessage;
 }
 
 /** The events of one stream after a given event, as {@link McpEventStore.after} returns them. */
 export interface McpEventsAfter {
+  /** The session the stream belongs to. */
   sessionId: string;
+  /** The stream (the SDK's stream id). */
   streamId: string;
+  /** The events stored after the given one, oldest first. */
   events: McpStoredEvent[];
 }
 
@@ -101,6 +105,7 @@ export class FileMcpEventStore implements McpEventStore {
     this.#swept = this.#sweep().catch(() => undefined); // append says what failed
   }
 
+  /** {@inheritDoc McpEventStore.append} */
   async append(sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string> {
     if (!ID.test(sessionId) || !ID.test(streamId)) {
       throw new MoleculeError("An MCP session or stream id is not storable.", {
@@ -131,6 +136,7 @@ export class FileMcpEventStore implements McpEventStore {
     return `${key}.${seq}`;
   }
 
+  /** {@inheritDoc McpEventStore.after} */
   async after(eventId: string): Promise<McpEventsAfter | undefined> {
     const parsed = parseEventId(eventId);
     if (!parsed) return undefined;
@@ -157,6 +163,7 @@ export class FileMcpEventStore implements McpEventStore {
     return { sessionId, streamId, events };
   }
 
+  /** {@inheritDoc McpEventStore.drop} */
   async drop(sessionId: string): Promise<void> {
     if (!ID.test(sessionId)) return;
     for (const key of this.#streams.keys()) {
