@@ -5,6 +5,7 @@
 import { afterEach, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { MoleculeError, PlatformClient, RemoteAgent } from "../src/index.js";
+import type { RemoteAgentOptions } from "../src/index.js";
 import { addStartCheck } from "../src/adapters/index.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -12,7 +13,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
 });
 
-async function agentWith(handler: Parameters<typeof RemoteAgent>[0]["handler"]) {
+async function agentWith(handler: RemoteAgentOptions["handler"]) {
   const emu = await startEmulator();
   const ws = await emu.admin.createWorkspace({ name: "agent" });
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token });
