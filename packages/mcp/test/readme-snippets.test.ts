@@ -109,7 +109,7 @@ describe("README host snippets", () => {
         MOLECULE_LOG_LEVEL: "warn",
       };
       for (const key of Object.keys(entry.env))
-        env[key] = platform.env[key as keyof typeof platform.env];
+        env[key] = platform.env[key as keyof typeof platform.env] ?? "";
       const client = new Client({ name: `${name}-host`, version: "1" });
       const notes = attachNotifications(client);
       await client.connect(
@@ -143,7 +143,7 @@ describe("README host snippets", () => {
     let i = 0;
     for (; words[i]!.includes("="); i++) {
       const [key, value] = words[i]!.split("=") as [string, string];
-      env[key] = key in platform.env ? platform.env[key as keyof typeof platform.env] : value;
+      env[key] = platform.env[key as keyof typeof platform.env] ?? value;
     }
     const [command, ...args] = words.slice(i);
     expect(command).toBe("node");
