@@ -25,6 +25,8 @@ import {
 } from "@google/adk";
 import type { BaseLlm } from "@google/adk";
 import { DemoLlm } from "./model.js";
+import type { RemoteA2AAgent } from "@molecule-ai/agent-core/a2a";
+import { a2aAgentTools } from "./a2a-agents.js";
 
 export { DemoLlm } from "./model.js";
 
@@ -43,6 +45,8 @@ export interface StartAdkOptions {
   logger?: Logger;
   /** How often a pending decision is re-read besides the event stream (default 5 000 ms). */
   approvalPollMs?: number;
+  /** Any A2A agents by URL, each a tool beside the peers (connect them first). */
+  a2aAgents?: readonly RemoteA2AAgent[];
 }
 
 /** A running workspace. */
@@ -92,6 +96,7 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
         execute: async (input) => (await spec.call(input)).text,
       }),
   );
+  tools.push(...a2aAgentTools(options.a2aAgents));
   // A tool a person confirms first: ADK pauses the run with an `adk_request_confirmation` call.
   const refunded: string[] = [];
   const refund = new FunctionTool({
@@ -217,7 +222,7 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
     remote,
     handler,
     refunded,
-    tools: specs.map((s) => s.name),
+    tools: tools.map((t) => t.name),
     async stop() {
       await remote.stop();
       await client.close();

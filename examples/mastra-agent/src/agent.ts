@@ -20,6 +20,8 @@ import { tool } from "ai";
 import type { LanguageModel, ModelMessage } from "ai";
 import { z } from "zod";
 import { DemoLanguageModel } from "@example/ai-sdk-agent";
+import type { RemoteA2AAgent } from "@molecule-ai/agent-core/a2a";
+import { a2aAgentTools } from "./a2a-agents.js";
 
 /** Where and how to connect, and which model to use. */
 export interface StartMastraOptions {
@@ -38,6 +40,8 @@ export interface StartMastraOptions {
   approvals?: ApprovalAsker;
   /** How often a pending decision is re-read besides the event stream (default 5 000 ms). */
   approvalPollMs?: number;
+  /** Any A2A agents by URL, each a tool beside the peers (`a2aAgentTool`; connect them first). */
+  a2aAgents?: readonly RemoteA2AAgent[];
 }
 
 /** A running Mastra workspace. */
@@ -80,6 +84,7 @@ export async function startMastraAgent(options: StartMastraOptions): Promise<Sta
   const tools = {
     ...(await peerTools(remote, { delegations: true })),
     ...memoryTools(client),
+    ...a2aAgentTools(options.a2aAgents),
     refund,
   };
   const agent = new Agent({
