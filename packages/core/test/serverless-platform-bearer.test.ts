@@ -181,4 +181,44 @@ describe("createA2AHandler's platformSecret", () => {
     expect(ok.status).toBe(200);
     expect(ran.length).toBe(1);
   });
+
+  it("a task's reads and webhook deletes over HTTP+JSON need the bearer too; only the card is public", async () => {
+    const pathSecret = generatePathSecret();
+    const a2a = createA2AHandler({
+      agentCard: { name: "x" },
+      pathSecret,
+      platformSecret: "the-platform-secret",
+      onMessage: () => "the task's answer",
+    });
+    cleanups.push(() => a2a.close());
+    const base = `${await serve((req, res) => void a2a.handleNode(req, res))}/${pathSecret}`;
+    const platform = { authorization: "Bearer the-platform-secret" };
+    const sent = await fetch(`${base}/message:send`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...platform },
+      body: JSON.stringify({
+        message: { messageId: randomUUID(), role: "ROLE_USER", parts: [{ text: "hi" }] },
+      }),
+    });
+    expect(sent.status).toBe(200);
+    const task = ((await sent.json()) as { task?: { id: string } }).task;
+    const id = encodeURIComponent(task?.id ?? "none");
+    for (const a of STRANGERS) {
+      const headers = a === undefined ? undefined : { authorization: a };
+      const read = await fetch(`${base}/tasks/${id}`, { headers });
+      expect(read.status).toBe(401);
+      expect(await read.text()).not.toContain("the task's answer");
+      const drop = await fetch(`${base}/tasks/${id}/pushNotificationConfigs/c1`, {
+        method: "DELETE",
+        headers,
+      });
+      expect(drop.status).toBe(401);
+    }
+    // The card stays public (a caller discovers the agent before it has any bearer).
+    expect((await fetch(`${base}/.well-known/agent-card.json`)).status).toBe(200);
+    if (task !== undefined) {
+      const own = await fetch(`${base}/tasks/${id}`, { headers: platform });
+      expect(own.status).toBe(200);
+    }
+  });
 });

@@ -21,13 +21,21 @@ import { NodeAdapter } from "./node-adapter.js";
 import { PlatformSecretCheck, refusePlatformFetch, refusePlatformNode } from "./platform-auth.js";
 import { claimedOnMessage, claimsOf } from "./push-claims.js";
 import type { restCall } from "./rest-call.js";
-import { EndpointRoutes } from "./routes.js";
+import { EndpointRoutes, type Route } from "./routes.js";
 import { requestIdOf, type CallId } from "./outcome.js";
 import { CLOSED, type Scope } from "./scope.js";
 import { type A2ATaskStore, MemoryTaskStore } from "./store.js";
 
 /** The core with its mutable shutdown flag. */
 type EndpointState = EndpointCore & { closed: boolean };
+
+/**
+ * Whether a route needs the platform's bearer (`platformSecret`): every route of the endpoint but
+ * its public card and the card's keys; `undefined` (a wrong path) is left to answer 404.
+ */
+function guarded(route: Route | undefined): boolean {
+  return route !== undefined && route !== "card" && route !== "jwks";
+}
 
 /**
  * Creates the A2A push endpoint. Serves JSON-RPC POSTs on `basePath` plus `/<pathSecret>` (on
@@ -160,7 +168,7 @@ class A2AEndpoint implements A2AHandler {
 
   async handleNode(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
     // A wrong path stays a 404 (the path secret first), whatever its bearer.
-    if (this.#platform !== undefined && this.#core.routes.route(req.url ?? "/") !== undefined) {
+    if (this.#platform !== undefined && guarded(this.#core.routes.route(req.url ?? "/"))) {
       const verdict = await this.#platform.verdict(req.method, req.headers.authorization);
       if (verdict !== "pass") return refusePlatformNode(req, res, verdict);
     }
@@ -176,10 +184,10 @@ class A2AEndpoint implements A2AHandler {
     return await handleFetch(this.#core, request);
   }
 
-  /** Whether a fetch request's URL is one of the endpoint's (its path secret matches). */
+  /** Whether a fetch request's URL is one of the endpoint's guarded routes (see {@link guarded}). */
   #routed(raw: string): boolean {
     const url = new URL(raw);
-    return this.#core.routes.route(url.pathname + url.search) !== undefined;
+    return guarded(this.#core.routes.route(url.pathname + url.search));
   }
 
   async close(): Promise<void> {

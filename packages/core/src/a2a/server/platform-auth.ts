@@ -70,7 +70,7 @@ export type PlatformSecretSource =
   | string
   | ((refresh: boolean) => string | undefined | Promise<string | undefined>);
 
-/** The check of `createA2AHandler`'s `platformSecret` (POSTs only; GETs serve the card). */
+/** The check of `createA2AHandler`'s `platformSecret` (every route but the card and its keys). */
 export class PlatformSecretCheck {
   readonly #source: PlatformSecretSource;
 
@@ -84,12 +84,17 @@ export class PlatformSecretCheck {
     this.#source = source;
   }
 
-  /** What to do with a request of `method` carrying `authorization`. */
+  /**
+   * What to do with a request of `method` carrying `authorization`, to a route of the endpoint
+   * other than its public card (the caller skips those): every method but `OPTIONS` needs the
+   * bearer, GETs and DELETEs too (a task read, a webhook deleted over HTTP+JSON), since the
+   * platform sends the bearer with all it sends.
+   */
   async verdict(
     method: string | undefined,
     authorization: string | null | undefined,
   ): Promise<PlatformAuthVerdict> {
-    if (method !== "POST") return "pass";
+    if (method === "OPTIONS") return "pass";
     const source = this.#source;
     if (typeof source === "string")
       return verifyBearer(authorization, source) ? "pass" : "unauthorized";

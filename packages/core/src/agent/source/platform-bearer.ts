@@ -195,7 +195,8 @@ export class PlatformPushAuth {
     url: () => string | undefined,
     authorization: string | null | undefined,
   ): Promise<PlatformAuthVerdict> {
-    if (method !== "POST" || this.#o.require === false) return "pass";
+    if (this.#o.require === false) return "pass";
+    if (method !== "POST" && !tasksRoute(method, path, url())) return "pass";
     if (path.endsWith(INGEST_SUFFIX) || path.endsWith(FILE_READ_SUFFIX)) return "pass";
     let verdict = this.verdict(url(), authorization);
     const deadline = performance.now() + HOLD_MS;
@@ -303,4 +304,29 @@ export class PlatformBearer {
     const verdict = await this.#auth.judge(request.method, path, this.#url, auth);
     return verdict === "pass" ? undefined : refusePlatformFetch(verdict);
   }
+}
+
+/** The public documents below an endpoint: its agent card and the card's keys. */
+const PUBLIC_SUFFIXES = [
+  "/.well-known/agent-card.json",
+  "/.well-known/agent.json",
+  "/.well-known/jwks.json",
+];
+
+/**
+ * Whether a request other than a POST reaches the endpoint's task state (a task read, a webhook
+ * deleted over HTTP+JSON): any method but `OPTIONS` on a path below the endpoint `url` other than
+ * its public card. The platform never sends these (it pushes with POST), so they need its bearer
+ * too; a path elsewhere is left to routing (a wrong path stays 404).
+ */
+function tasksRoute(method: string | undefined, path: string, url: string | undefined): boolean {
+  if (method === "OPTIONS" || url === undefined) return false;
+  let endpoint: string;
+  try {
+    endpoint = new URL(url).pathname.replace(/\/+$/, "");
+  } catch {
+    return false;
+  }
+  if (path !== endpoint && !path.startsWith(`${endpoint}/`)) return false;
+  return !PUBLIC_SUFFIXES.some((s) => path.endsWith(s));
 }
