@@ -12,7 +12,7 @@ import { MoleculeError } from "../../transport/index.js";
 import { addressAllowed, classifyAddress, isIpLiteral } from "../server/webhook-address.js";
 
 /** The error code of a refused agent address. */
-export const ADDRESS_REFUSED = "a2a_address_refused";
+const ADDRESS_REFUSED = "a2a_address_refused";
 
 function refused(why: string): MoleculeError {
   return new MoleculeError(

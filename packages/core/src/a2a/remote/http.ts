@@ -9,7 +9,7 @@ import type { HttpResponse } from "../../transport/index.js";
 import { AddressGuard } from "./address-guard.js";
 
 /** How one request is sent. */
-export interface RemoteRequestOptions {
+interface RemoteRequestOptions {
   /** How errors name the agent (its origin). */
   who: string;
   signal?: AbortSignal | undefined;

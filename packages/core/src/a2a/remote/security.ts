@@ -11,7 +11,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Where one scheme's credential goes. */
-export type SchemePlacement =
+type SchemePlacement =
   | { kind: "header"; name: string; prefix: string }
   | { kind: "query"; name: string }
   | { kind: "cookie"; name: string };
@@ -46,7 +46,7 @@ function bad(message: string): MoleculeError {
 }
 
 /** The placement of one `securitySchemes` entry, or `undefined` for one this client cannot use. */
-export function placementOf(raw: unknown): SchemePlacement | undefined {
+function placementOf(raw: unknown): SchemePlacement | undefined {
   if (!isObj(raw)) return undefined;
   // @a2a-js/sdk 1.3's card handler serves the v1.0 oneof as `{ scheme: { $case, value } }`.
   const oneof = isObj(raw["scheme"]) ? raw["scheme"] : undefined;
