@@ -167,6 +167,17 @@ const MIGRATIONS: Migration[] = [
          updated_at timestamptz NOT NULL DEFAULT now())`,
     ],
   },
+  {
+    // Each replica's state (its reply outbox) per workspace: agents of several workspaces on one
+    // store keep their unsent answers apart. Rows saved before belong to no workspace (''): only
+    // the store's `workspaceId` (declared the store's one workspace) adopts them.
+    version: 11,
+    up: (n) => [
+      `ALTER TABLE ${n.replicaState} ADD COLUMN workspace_id text NOT NULL DEFAULT ''`,
+      `ALTER TABLE ${n.replicaState} DROP CONSTRAINT ${n.replicaState}_pkey`,
+      `ALTER TABLE ${n.replicaState} ADD PRIMARY KEY (replica_id, workspace_id)`,
+    ],
+  },
 ];
 
 /** The schema version this package writes. */

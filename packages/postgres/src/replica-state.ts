@@ -1,9 +1,10 @@
 // The per-replica part of the agent state (its reply outbox: answers whose handler finished but
-// which are not sent yet). A replica that starts adopts the state of replicas gone silent, so the
-// answers a killed replica left are sent by the next one that starts. With the store's
-// `workspaceId`, also what a push agent learned about its platform's bearer (`platformPush`): one
-// row per workspace, shared by its replicas, so a replica that starts, or restarts, knows it
-// before register answers (see the agent's platform-bearer.ts).
+// which are not sent yet), one row per (replica, workspace): agents of several workspaces on one
+// store keep their answers apart. A replica that starts adopts the rows its workspace's replicas
+// gone silent left, so the answers a killed replica left are sent by the next one of the same
+// workspace that starts. A workspace's state also keeps what a push agent learned about its
+// platform's bearer (`platformPush`): one row per workspace, shared by its replicas, so a replica
+// that starts, or restarts, knows it before register answers (see the agent's platform-bearer.ts).
 import type { Pool, PoolClient } from "pg";
 import type { CursorState, PlatformPushRecord } from "@molecule-ai/agent-core/store";
 import type { CursorStore } from "@molecule-ai/agent-core";
@@ -13,12 +14,19 @@ import { type Names, interval } from "./sql.js";
 /** A SHA-256 digest as the agent keeps it (hex). */
 const DIGEST = /^[0-9a-f]{64}$/;
 
-/** A replica's saved state, with orphan adoption on load. */
+/** Rows saved before states were keyed by workspace (schema version 11), or by an unkeyed state. */
+const NO_WORKSPACE = "";
+
+/** A replica's saved state of one workspace, with orphan adoption on load. */
 export class ReplicaStateStore implements CursorStore {
   readonly #pool: Pool;
   readonly #n: Names;
   readonly #replicaId: string;
   readonly #workspaceId: string | undefined;
+  /** The workspace key of this state's rows (`''` when it has no workspace). */
+  readonly #key: string;
+  /** The row keys this state loads and adopts: its own, and `''` when it takes the old rows. */
+  readonly #keys: string[];
   readonly #orphanAfterMs: number;
   readonly #ready: () => Promise<void>;
   /**
@@ -32,8 +40,13 @@ export class ReplicaStateStore implements CursorStore {
     pool: Pool;
     names: Names;
     replicaId: string;
-    /** The workspace whose `platformPush` this state keeps (none: not kept). */
+    /**
+     * The workspace of this state: its rows are keyed by it, and its `platformPush` is kept (none:
+     * rows keyed `''`, no `platformPush`).
+     */
     workspaceId?: string | undefined;
+    /** Also adopt the rows keyed `''` (the store's one declared workspace). */
+    adoptUnkeyed?: boolean;
     orphanAfterMs: number;
     ready: () => Promise<void>;
   }) {
@@ -41,32 +54,42 @@ export class ReplicaStateStore implements CursorStore {
     this.#n = o.names;
     this.#replicaId = o.replicaId;
     this.#workspaceId = o.workspaceId;
+    this.#key = o.workspaceId ?? NO_WORKSPACE;
+    this.#keys = o.adoptUnkeyed === true ? [this.#key, NO_WORKSPACE] : [this.#key];
     this.#orphanAfterMs = o.orphanAfterMs;
     this.#ready = o.ready;
   }
 
   /**
-   * This replica's state merged with the state of replicas silent for longer than the threshold,
-   * and the workspace's `platformPush`.
+   * This replica's state of the workspace merged with the states its replicas silent for longer
+   * than the threshold left, and the workspace's `platformPush`.
    */
   async load(): Promise<CursorState | undefined> {
     await this.#ready();
     return await this.#transaction(async (client) => {
-      const { rows } = await client.query<{ replica_id: string; state: CursorState }>(
-        `SELECT replica_id, state FROM ${this.#n.replicaState}
-          WHERE replica_id = $1 OR seen_at < now() - $2::interval
-          ORDER BY replica_id = $1 DESC
+      const { rows } = await client.query<{
+        replica_id: string;
+        workspace_id: string;
+        state: CursorState;
+      }>(
+        `SELECT replica_id, workspace_id, state FROM ${this.#n.replicaState}
+          WHERE workspace_id = ANY($3::text[])
+            AND (replica_id = $1 OR seen_at < now() - $2::interval)
+          ORDER BY replica_id = $1 AND workspace_id = $4 DESC
           FOR UPDATE SKIP LOCKED`,
-        [this.#replicaId, interval(this.#orphanAfterMs)],
+        [this.#replicaId, interval(this.#orphanAfterMs), this.#keys, this.#key],
       );
       const merged: CursorState = {};
       const outbox = rows.flatMap((r) => r.state.outbox ?? []);
       if (outbox.length > 0) merged.outbox = outbox;
-      const orphans = rows.map((r) => r.replica_id).filter((id) => id !== this.#replicaId);
-      if (orphans.length > 0) {
+      const adopted = rows.filter(
+        (r) => r.replica_id !== this.#replicaId || r.workspace_id !== this.#key,
+      );
+      if (adopted.length > 0) {
         await client.query(
-          `DELETE FROM ${this.#n.replicaState} WHERE replica_id = ANY($1::text[])`,
-          [orphans],
+          `DELETE FROM ${this.#n.replicaState}
+            WHERE (replica_id, workspace_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+          [adopted.map((r) => r.replica_id), adopted.map((r) => r.workspace_id)],
         );
       }
       await this.#upsert(client, merged);
@@ -107,7 +130,7 @@ export class ReplicaStateStore implements CursorStore {
     }
   }
 
-  /** Marks this replica alive (its state is not adopted while it is). */
+  /** Marks this replica alive, in every workspace (its states are not adopted while it is). */
   async touch(): Promise<void> {
     await this.#pool.query(
       `UPDATE ${this.#n.replicaState} SET seen_at = now() WHERE replica_id = $1`,
@@ -150,9 +173,10 @@ export class ReplicaStateStore implements CursorStore {
 
   async #upsert(q: Pool | PoolClient, state: CursorState): Promise<void> {
     await q.query(
-      `INSERT INTO ${this.#n.replicaState} (replica_id, state, seen_at) VALUES ($1, $2, now())
-       ON CONFLICT (replica_id) DO UPDATE SET state = EXCLUDED.state, seen_at = now()`,
-      [this.#replicaId, JSON.stringify(state)],
+      `INSERT INTO ${this.#n.replicaState} (replica_id, workspace_id, state, seen_at)
+       VALUES ($1, $2, $3, now())
+       ON CONFLICT (replica_id, workspace_id) DO UPDATE SET state = EXCLUDED.state, seen_at = now()`,
+      [this.#replicaId, this.#key, JSON.stringify(state)],
     );
   }
 }

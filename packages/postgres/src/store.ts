@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Pool } from "pg";
-import type { AgentStore } from "@molecule-ai/agent-core";
+import type { AgentStore, CursorStore } from "@molecule-ai/agent-core";
 import type {
   A2ATaskStore,
   PushClaimOptions,
@@ -31,12 +31,14 @@ export type PostgresStoreOptions = ({ connectionString: string } | { pool: Pool 
   /** This replica's id (default: host name, process id and a random suffix). */
   replicaId?: string;
   /**
-   * The workspace of the agent that uses this store (its client's `workspaceId`): the store then
-   * also keeps what the agent learned about its platform's push bearer (the SHA-256 of the header,
-   * never the secret, and whether the platform signs), one row per workspace shared by its
-   * replicas, so a replica that starts or restarts refuses a stranger's push and takes the
-   * platform's before register answers. Unset (a store shared by agents of several workspaces):
-   * not kept; each replica holds pushes at start until its platform answers (safe, a short wait).
+   * The store's one workspace, for agents that read `store.state` (an agent-core older than
+   * `stateFor`, or your own code): that state is then the workspace's, and keeps what the agent
+   * learned about its platform's push bearer (the SHA-256 of the header, never the secret, and
+   * whether the platform signs), one row per workspace shared by its replicas, so a replica that
+   * starts or restarts refuses a stranger's push and takes the platform's before register answers.
+   * A `RemoteAgent` asks the store by its workspace (`stateFor`), so agents of several workspaces
+   * share one store, each with its own outbox and push-bearer record, with or without this. Given,
+   * it also adopts the reply outboxes saved before schema version 11 (no workspace recorded).
    */
   workspaceId?: string;
   /**
@@ -87,6 +89,12 @@ export interface PostgresStore extends AgentStore {
   readonly shared: SharedStore;
   /** The A2A task store of push replicas: `tasks/get` and `tasks/cancel` work on any replica. */
   readonly tasks: A2ATaskStore;
+  /**
+   * The state (reply outbox, `platformPush`) of the agent of `workspaceId` on this replica, kept
+   * apart from other workspaces' (`RemoteAgent` asks for it): one store serves agents of several
+   * workspaces. The same object for the same workspace.
+   */
+  stateFor(workspaceId: string): CursorStore;
   /** This replica's id (claims and outbox rows carry it). */
   readonly replicaId: string;
   /** The table prefix in use. */
@@ -168,14 +176,31 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     channels: [names.channel, names.taskChangeChannel, names.taskChannel],
     ready: ensureReady,
   });
-  const state = new ReplicaStateStore({
-    pool,
-    names,
-    replicaId,
-    workspaceId,
-    orphanAfterMs: Math.max(visibilityMs * 2, leaseMs),
-    ready: ensureReady,
-  });
+  // One state per workspace (rows keyed by replica and workspace); `state` is the `workspaceId`'s,
+  // or, without it, the state of no workspace (for agents that do not ask by workspace).
+  const states = new Map<string, ReplicaStateStore>();
+  const stateOf = (ws: string | undefined): ReplicaStateStore =>
+    new ReplicaStateStore({
+      pool,
+      names,
+      replicaId,
+      workspaceId: ws,
+      adoptUnkeyed: ws !== undefined && ws === workspaceId,
+      orphanAfterMs: Math.max(visibilityMs * 2, leaseMs),
+      ready: ensureReady,
+    });
+  const stateFor = (ws: string): ReplicaStateStore => {
+    if (typeof ws !== "string" || ws === "") {
+      throw new PostgresStoreOptionError(
+        "workspaceId",
+        "stateFor needs the workspace id of the agent (its client's workspaceId).",
+      );
+    }
+    let s = states.get(ws);
+    if (s === undefined) states.set(ws, (s = stateOf(ws)));
+    return s;
+  };
+  const state = workspaceId !== undefined ? stateFor(workspaceId) : stateOf(undefined);
   const taskStore = new PostgresTaskStore({
     pool,
     names,
@@ -207,7 +232,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           visibilityMs,
           maxDeliveries,
           retentionMs,
-          onAlive: () => state.touch(),
+          onAlive: () => state.touch(), // every state of this replica
           onStopped: (stopped) => polls.delete(stopped), // a restarted agent's old poll is let go
         },
         ctx,
@@ -229,6 +254,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   let closed: Promise<void> | undefined;
   return {
     state,
+    stateFor,
     shared,
     tasks,
     replicaId,

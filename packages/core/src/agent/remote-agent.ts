@@ -134,7 +134,11 @@ export class RemoteAgent<
       registerAgain: (signal) => this.#registration.again(options.client, signal),
     });
     // Without a store the state lives in the stages themselves: nothing would read a saved copy.
-    this.#state = new AgentStateStore(hasStore(options) ? this.#store.state : undefined, {
+    // A store shared by agents of several workspaces keeps each one's state apart (`stateFor`).
+    const saved = hasStore(options)
+      ? (this.#store.stateFor?.(options.client.workspaceId) ?? this.#store.state)
+      : undefined;
+    this.#state = new AgentStateStore(saved, {
       onUnwritable: (error) => this.#obs.storeUnwritable(error),
       onWritable: (downMs) => this.#obs.storeWritable(downMs),
     });

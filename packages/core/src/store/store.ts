@@ -11,6 +11,7 @@ import type { InboundMessage } from "../inbound/index.js";
 import type { InboundPage } from "../inbound/index.js";
 import type { DeadLetterRecord } from "../inbound/index.js";
 import { checkMaxDeliveries } from "./store-errors.js";
+import { MoleculeOptionError } from "../transport/index.js";
 
 // A pushed message's claim is the contract of the A2A server's `claims` option too (a serverless
 // instance's push handler claims in the same store): it is defined beside that server.
@@ -27,6 +28,14 @@ export interface AgentStore {
    * journal and reply outbox. A shared store keeps one per replica (only its outbox is used then).
    */
   readonly state: CursorStore;
+  /**
+   * The state of the agent of `workspaceId` (its client's): `RemoteAgent` takes it instead of
+   * {@link AgentStore.state} when the store has it, so that agents of several workspaces on one
+   * store never share a cursor, de-dup window or reply outbox. The PostgreSQL store keeps one per
+   * (replica, workspace); {@link memoryStore} and {@link fileStore} hold one workspace's state and
+   * throw a `MoleculeOptionError` (option `store`) for a second workspace.
+   */
+  stateFor?(workspaceId: string): CursorStore;
   /** Present on stores shared by several replicas of one workspace: see {@link SharedStore}. */
   readonly shared?: SharedStore;
   /**
@@ -129,7 +138,12 @@ export interface SharedPoll {
 export function memoryStore(options: StoreOptions = {}): LocalStore {
   const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "memoryStore");
   const state = new MemoryCursorStore();
-  return { state, maxDeliveries, deadLetters: async () => await deadLettersIn(state) };
+  return {
+    state,
+    stateFor: oneWorkspace(state, "memoryStore()"),
+    maxDeliveries,
+    deadLetters: async () => await deadLettersIn(state),
+  };
 }
 
 /**
@@ -158,10 +172,29 @@ export function fileStore(path: string, options: FileStoreOptions = {}): LocalSt
   };
   return {
     state,
+    stateFor: oneWorkspace(state, `fileStore(${JSON.stringify(path)})`),
     tasks,
     maxDeliveries,
     // A reader of its own: loading does not disturb the agent's writer.
     deadLetters: async () => await deadLettersIn(new FileCursorStore(path)),
+  };
+}
+
+/**
+ * `stateFor` of a single-process store: its one state, for the first workspace that asks and no
+ * other (a second workspace would read and overwrite the first one's cursor, de-dup and outbox).
+ */
+function oneWorkspace(state: CursorStore, store: string): (workspaceId: string) => CursorStore {
+  let owner: string | undefined;
+  return (workspaceId) => {
+    if (owner !== undefined && owner !== workspaceId) {
+      throw new MoleculeOptionError(
+        "store",
+        `RemoteAgent: ${store} holds the state of workspace ${owner}'s agent; give the agent of workspace ${workspaceId} a store of its own (another memoryStore() or fileStore(path)), or use createPostgresStore, which keeps each workspace's state apart.`,
+      );
+    }
+    owner = workspaceId;
+    return state;
   };
 }
 
