@@ -59,7 +59,7 @@ async function sendFromPeer(platform: TestPlatform, text: string): Promise<void>
 }
 
 describe("Streamable HTTP serves both eras", () => {
-  it("a 2025 host (v2 client, initialize), a host pinned to 2026-07-28 (server/discover) and a v1 client each list the tools and wait for a message", async () => {
+  it("a 2025 host (v2 client, initialize), a host pinned to 2026-07-28 (server/discover) and a v1 client each list the tools; the 2026 host is told of a message on its listen stream and waits for it", async () => {
     const { platform, http } = await platformAndServer();
 
     const legacy = new Client({ name: "legacy-host", version: "1" });
@@ -99,12 +99,21 @@ describe("Streamable HTTP serves both eras", () => {
     );
     expect(info.workspaces.map((w) => w.status)).toEqual(["online"]);
 
-    // The 2026 host waits for a message with a tool call of its own (no session, no channel).
+    // The 2026 host listens for inbox updates (subscriptions/listen) and waits for a message with
+    // a tool call of its own (no session, no channel notification).
+    let updated!: () => void;
+    const inboxUpdated = new Promise<void>((resolve) => (updated = resolve));
+    modern.setNotificationHandler("notifications/resources/updated", (n) => {
+      if (n.params.uri === "molecule://inbox") updated();
+    });
+    const listening = await modern.listen({ resourceSubscriptions: ["molecule://inbox"] });
+    cleanups.push(() => listening.close());
     const waited = modern.callTool(
       { name: "wait_for_message", arguments: { timeoutSeconds: 60 } },
       { timeout: 70_000 },
     );
     await sendFromPeer(platform, "to the 2026 host");
+    await inboxUpdated;
     const got = structured<{ messages: { text: string }[]; timedOut: boolean }>(await waited);
     expect(got.timedOut).toBe(false);
     expect(got.messages.map((m) => m.text).join("\n")).toContain("to the 2026 host");
