@@ -386,6 +386,14 @@ describe("an agent whose card asks for an API key (v0.3 card at the older agent.
     expect(everything(keyed.seen)).not.toContain(WORKSPACE_TOKEN);
   });
 
+  it("reads the card at cardUrl when given, and calls the URL the card names on its origin", async () => {
+    const a = agent({ cardUrl: `${keyed.origin}/.well-known/agent.json` });
+    expect((await a.connect()).name).toBe("Keyed agent");
+    const from = keyed.seen.length;
+    expect((await a.send("hi")).status).toBe("completed");
+    expect(keyed.seen.slice(from).map((s) => s.url)).toEqual(["/rpc"]);
+  });
+
   it("bounds the answer and never follows a redirect", async () => {
     const a = agent({ url: keyed.origin, maxResponseBytes: 16 * 1024 });
     await expect(a.send("big")).rejects.toMatchObject({ code: "peer_response_too_large" });
