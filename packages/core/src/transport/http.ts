@@ -339,7 +339,8 @@ export class HttpTransport {
           retry &&
           attempt < MAX_RETRIES &&
           err instanceof MoleculeError &&
-          err.code === "connection_failed"
+          err.code === "connection_failed" &&
+          err.retryable
         ) {
           attempt++;
           const delay = this.#backoff(attempt);
@@ -471,6 +472,13 @@ export class HttpTransport {
         );
       }
       const code = errorCode(err);
+      if (code === "ENOTFOUND") {
+        // No such host: one rule everywhere (core's start, the adapters' first calls): not retried.
+        throw new MoleculeError(
+          `could not reach the platform at ${this.origin}: its host name does not resolve (ENOTFOUND); check platformUrl (MOLECULE_PLATFORM_URL)`,
+          { code: "connection_failed", retryable: false, cause: err },
+        );
+      }
       throw new MoleculeError(
         `could not reach the platform at ${this.origin} (${code ?? (err as Error)?.name ?? "error"}); check platformUrl and your network`,
         { code: "connection_failed", retryable: true, cause: err },
