@@ -67,6 +67,7 @@ export {
 } from "./peer-wire.js";
 export type { PeerBinding, PeerOp } from "./peer-wire.js";
 export { peerStreamLimits, sseEvents } from "./sse.js";
+export { peerEvents } from "./peer-events.js";
 export type { PeerStreamLimits } from "./sse.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export {

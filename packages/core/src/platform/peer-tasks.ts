@@ -16,9 +16,8 @@ import {
   peerResultOf,
   peerTaskOf,
   peerWireError,
+  peerEvents,
   peerStreamLimits,
-  sseEvents,
-  streamEventOf,
   taskFromV1,
   messageFromV1,
 } from "../a2a/index.js";
@@ -75,11 +74,6 @@ export interface PeerTaskPage {
   /** Pass it as `pageToken` for the next page; `""` on the last one. */
   nextPageToken: string;
   totalSize: number;
-}
-
-/** A buffered body as a stream of one chunk. */
-async function* once(text: string): AsyncGenerator<string, void, undefined> {
-  yield text;
 }
 
 /** See the file comment. Made by `PlatformClient.peerTasks(peerId, options)`. */
@@ -300,90 +294,19 @@ export class PeerTasks {
   ): AsyncGenerator<A2AStreamEvent, void, undefined> {
     const { res, binding } = await this.#send(op, options.signal);
     this.#check(res);
-    const body = res.body;
-    if (res.stream === undefined && typeof body !== "string") {
-      // A peer that answered the stream with one JSON result (not SSE).
-      const event = streamEventOf(peerResultOf(binding, body));
-      if (event === undefined) throw this.#malformed("the stream");
-      yield event;
-      return;
-    }
-    const chunks: AsyncIterable<Uint8Array | string> = res.stream ?? once(body as string);
-    const close = (): void => void res.stream?.destroy();
-    const signal = options.signal;
-    const ours: Ids = {
+    yield* peerEvents(res, {
+      binding,
       taskId:
         op.op === "subscribe" ? op.taskId : op.op === "stream" ? op.message.taskId : undefined,
-      contextId: undefined,
-    };
-    try {
-      for await (const e of sseEvents(chunks, close, this.#limits)) {
-        if (signal?.aborted) break;
-        let data: unknown;
-        try {
-          data = JSON.parse(e.data);
-        } catch {
-          throw this.#malformed("the stream");
-        }
-        const wire = peerWireError(data);
-        if (wire !== undefined || e.event === "error") {
-          throw this.#rpcError(wire ?? { code: undefined, message: e.data.slice(0, 200) });
-        }
-        const event = streamEventOf(peerResultOf(binding, data));
-        if (event === undefined) continue;
-        this.#sameTask(ours, event);
-        yield event;
-        if (signal?.aborted) break;
-        if (ends(event)) return;
-      }
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      throw err;
-    }
-    if (signal?.aborted) throw signal.reason;
-  }
-
-  /** Refuses an event naming another task or context than the stream's (fixed by the first). */
-  #sameTask(ours: Ids, event: A2AStreamEvent): void {
-    const said = idsOf(event);
-    for (const key of ["taskId", "contextId"] as const) {
-      const named = said[key];
-      if (named === undefined || named === "") continue;
-      ours[key] ??= named;
-      if (named !== ours[key]) {
-        throw new MoleculePeerError(
-          `peer ${this.peerId} streamed an event of another ${key === "taskId" ? "task" : "context"} (${JSON.stringify(named.slice(0, 64))}, not ${JSON.stringify(ours[key].slice(0, 64))}); the stream was dropped`,
+      limits: this.#limits,
+      signal: options.signal,
+      rpcError: (wire) => this.#rpcError(wire),
+      malformed: (what) => this.#malformed(what),
+      foreign: (key, named, ours) =>
+        new MoleculePeerError(
+          `peer ${this.peerId} streamed an event of another ${key === "taskId" ? "task" : "context"} (${JSON.stringify(named.slice(0, 64))}, not ${JSON.stringify(ours.slice(0, 64))}); the stream was dropped`,
           { peerId: this.peerId, code: "peer_stream_foreign_task", retryable: false },
-        );
-      }
-    }
+        ),
+    });
   }
-}
-
-/** The task and context a stream follows. */
-interface Ids {
-  taskId: string | undefined;
-  contextId: string | undefined;
-}
-
-/** The task and context an event names. */
-function idsOf(e: A2AStreamEvent): Partial<Ids> {
-  switch (e.kind) {
-    case "task":
-      return { taskId: e.task.id, contextId: e.task.contextId };
-    case "message":
-      return { taskId: e.message.taskId, contextId: e.message.contextId };
-    default:
-      return { taskId: e.taskId, contextId: e.contextId };
-  }
-}
-
-/** Task states after which a task does not change. */
-const TERMINAL = new Set(["completed", "canceled", "failed", "rejected"]);
-
-/** Whether nothing of the stream is to be read after `e`: a terminal state or a `final` event. */
-function ends(e: A2AStreamEvent): boolean {
-  if (e.kind === "task") return TERMINAL.has(e.task.status.state);
-  if (e.kind === "status-update") return e.final || TERMINAL.has(e.status.state);
-  return false;
 }

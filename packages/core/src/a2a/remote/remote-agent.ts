@@ -10,7 +10,8 @@ import { MoleculeError, MoleculePeerError, redactDeep, redactText } from "../../
 import type { HttpResponse } from "../../transport/index.js";
 import type { CardKeyResolver, VerifiedAgentCard } from "../card-signature.js";
 import { verifyAgentCard } from "../card-signature.js";
-import { messageFromV1, streamEventOf } from "../from-v1.js";
+import { messageFromV1 } from "../from-v1.js";
+import { peerEvents } from "../peer-events.js";
 import type { A2AStreamEvent } from "../from-v1.js";
 import { buildMessageSendRequest, summarizeA2AResult } from "../outbound.js";
 import {
@@ -21,7 +22,7 @@ import {
   peerWireError,
 } from "../peer-wire.js";
 import type { PeerBinding, PeerOp } from "../peer-wire.js";
-import { peerStreamLimits, sseEvents } from "../sse.js";
+import { peerStreamLimits } from "../sse.js";
 import type { PeerStreamLimits } from "../sse.js";
 import type { A2AArtifact, A2AMessage, A2APart, A2ATask, AgentCard } from "../types.js";
 import { AddressGuard } from "./address-guard.js";
@@ -121,8 +122,6 @@ interface Connection {
   credentials: AppliedCredentials;
   verified: VerifiedAgentCard | undefined;
 }
-
-const TERMINAL = new Set(["completed", "canceled", "failed", "rejected"]);
 
 function invalid(message: string): MoleculeError {
   return new MoleculeError(message, { code: "invalid_argument", retryable: false });
@@ -473,73 +472,18 @@ export class RemoteA2AAgent {
   ): AsyncGenerator<A2AStreamEvent, void, undefined> {
     const { res, binding } = await this.#send(op, signal);
     this.#check(res, binding);
-    if (res.stream === undefined) {
-      // An agent that answered the stream with one JSON result (not SSE).
-      const event =
-        typeof res.body === "string" ? undefined : streamEventOf(peerResultOf(binding, res.body));
-      if (event === undefined) throw this.#malformed("the stream");
-      yield event;
-      return;
-    }
-    const stream = res.stream;
-    const ours: { taskId: string | undefined; contextId: string | undefined } = {
+    yield* peerEvents(res, {
+      binding,
       taskId,
-      contextId: undefined,
-    };
-    try {
-      for await (const e of sseEvents(stream, () => void stream.destroy(), this.#limits)) {
-        if (signal?.aborted) break;
-        let data: unknown;
-        try {
-          data = JSON.parse(e.data);
-        } catch {
-          throw this.#malformed("the stream");
-        }
-        const wire = peerWireError(data);
-        if (wire !== undefined || e.event === "error")
-          throw this.#rpcError(wire ?? { code: undefined, message: e.data.slice(0, 200) });
-        const event = streamEventOf(peerResultOf(binding, data));
-        if (event === undefined) continue;
-        this.#sameTask(ours, event);
-        yield event;
-        if (signal?.aborted) break;
-        if (
-          event.kind === "task"
-            ? TERMINAL.has(event.task.status.state)
-            : event.kind === "status-update" && (event.final || TERMINAL.has(event.status.state))
-        )
-          return;
-      }
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      throw err;
-    } finally {
-      stream.destroy();
-    }
-    if (signal?.aborted) throw signal.reason;
-  }
-
-  /** Refuses an event naming another task or context than the stream's (fixed by the first). */
-  #sameTask(
-    ours: { taskId: string | undefined; contextId: string | undefined },
-    e: A2AStreamEvent,
-  ): void {
-    const said =
-      e.kind === "task"
-        ? { taskId: e.task.id, contextId: e.task.contextId }
-        : e.kind === "message"
-          ? { taskId: e.message.taskId, contextId: e.message.contextId }
-          : { taskId: e.taskId, contextId: e.contextId };
-    for (const key of ["taskId", "contextId"] as const) {
-      const named = said[key];
-      if (named === undefined || named === "") continue;
-      ours[key] ??= named;
-      if (named !== ours[key]) {
-        throw new MoleculePeerError(
+      limits: this.#limits,
+      signal,
+      rpcError: (wire) => this.#rpcError(wire),
+      malformed: (what) => this.#malformed(what),
+      foreign: (key) =>
+        new MoleculePeerError(
           `the A2A agent at ${this.origin} streamed an event of another ${key === "taskId" ? "task" : "context"}; the stream was dropped`,
           { peerId: this.origin, code: "peer_stream_foreign_task", retryable: false },
-        );
-      }
-    }
+        ),
+    });
   }
 }
