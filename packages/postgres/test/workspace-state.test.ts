@@ -2,7 +2,8 @@
 // store keys state by workspace): each agent's reply outbox is its own row, so after a restart each
 // resends only its own unsent answers, never another workspace's.
 import { describe, expect, it } from "vitest";
-import { RemoteAgent, type PlatformClient } from "@molecule-ai/agent-core";
+import { RemoteAgent, type CursorStore, type PlatformClient } from "@molecule-ai/agent-core";
+import type { OutboxRecord } from "@molecule-ai/agent-core/store";
 import { waitFor } from "@internal/test-utils";
 import { createPostgresStore, type PostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
@@ -40,6 +41,27 @@ function agentOf(client: PlatformClient, store: PostgresStore, handled: string[]
     },
   });
 }
+
+/** A store on the test's tables as replica `replicaId`. */
+const openAs = (replicaId: string, workspaceId?: string): PostgresStore =>
+  createPostgresStore({
+    connectionString: pg.dbUrl,
+    tablePrefix: "wso_",
+    replicaId,
+    visibilityTimeoutMs: 1_000,
+    leaseMs: 1_000,
+    ...(workspaceId !== undefined ? { workspaceId } : {}),
+  });
+/** An unsent answer as the agent saves it. */
+const record = (id: string): OutboxRecord => ({
+  id,
+  text: `answer ${id}`,
+  to: { source: "peer_agent", sourceId: "caller" },
+  queuedAt: new Date().toISOString(),
+});
+/** The ids of the answers a state loads. */
+const ids = async (s: CursorStore): Promise<string[]> =>
+  ((await s.load())?.outbox ?? []).map((r) => r.id);
 
 describe("one PostgreSQL store, agents of two workspaces", () => {
   it("keeps each agent's reply outbox apart: after a restart each resends only its own answers", async () => {
@@ -136,6 +158,39 @@ describe("one PostgreSQL store, agents of two workspaces", () => {
       }
     } finally {
       await store.close();
+    }
+  });
+
+  it("adopts a silent replica's outbox only into the same workspace, and the rows saved before keys by workspace only with the store's workspaceId", async () => {
+    const dead = openAs("dead");
+    const stores: PostgresStore[] = [dead];
+    try {
+      await dead.stateFor("ws-1").save({ outbox: [record("of-ws-1")] });
+      await dead.stateFor("ws-2").save({ outbox: [record("of-ws-2")] });
+      // A row saved before schema version 11 (no workspace), as an agent-core without stateFor does.
+      await dead.state.save({ outbox: [record("unkeyed")] });
+      await pg.db.query(`UPDATE wso_replica_state SET seen_at = now() - interval '1 hour'`);
+      const live = openAs("live");
+      stores.push(live);
+      expect(await ids(live.stateFor("ws-2"))).toEqual(["of-ws-2"]);
+      expect(await ids(live.stateFor("ws-3"))).toEqual([]);
+      expect(await ids(live.stateFor("ws-2"))).toEqual(["of-ws-2"]); // now its own row
+      // The store declared for ws-1 takes ws-1's rows and the unkeyed one.
+      const declared = openAs("declared", "ws-1");
+      stores.push(declared);
+      expect((await ids(declared.stateFor("ws-1"))).toSorted()).toEqual(["of-ws-1", "unkeyed"]);
+      expect(declared.state).toBe(declared.stateFor("ws-1"));
+      const { rows } = await pg.db.query<{ replica_id: string; workspace_id: string }>(
+        `SELECT replica_id, workspace_id FROM wso_replica_state
+          WHERE jsonb_array_length(coalesce(state->'outbox', '[]')) > 0
+          ORDER BY replica_id, workspace_id`,
+      );
+      expect(rows).toEqual([
+        { replica_id: "declared", workspace_id: "ws-1" },
+        { replica_id: "live", workspace_id: "ws-2" },
+      ]);
+    } finally {
+      for (const s of stores) await s.close();
     }
   });
 });
