@@ -159,16 +159,16 @@ describe("the MCP HTTP server refuses cheaply", () => {
     expect(r.growth).toBeLessThan(10 * MiB);
   }, 120_000);
 
-  it("a client reading its answer 250 ms late gets it in 20 of 20 tries: 100 MB without a bearer, chunked to a wrong path, or refused by the MCP SDK", async () => {
+  it("a client reading its answer 250 ms late gets it in 20 of 20 tries: 100 MB without a bearer, chunked to a wrong path, or not JSON", async () => {
     for (const [request, chunked, code, refusal] of [
       [postHead("/mcp", ["Content-Type: application/json"]), false, 401, true],
       [postHead("/not-mcp", ["Content-Type: application/json"]), true, 404, true],
-      // Answered by the SDK (not a refusal of this server's: it builds a session first).
+      // Not JSON: refused (415) before the body is read, as the refusals above.
       [
         postHead("/mcp", ["Content-Type: text/plain", `Authorization: Bearer ${BEARER}`]),
         true,
         415,
-        false,
+        true,
       ],
     ] as const) {
       await round(request, chunked); // warm-up: every code path loaded, so the RSS baseline is fair
@@ -188,6 +188,22 @@ describe("the MCP HTTP server refuses cheaply", () => {
       // session per request it answers.
       expect(refusal ? growth : 0).toBeLessThan(20 * MiB);
     }
+  }, 120_000);
+
+  it("a chunked JSON body with the bearer that grows past 4 MiB gets 413 once it passed the bound, in 5 of 5 tries", async () => {
+    const request = postHead("/mcp", [
+      "Content-Type: application/json",
+      `Authorization: Bearer ${BEARER}`,
+    ]);
+    serverRead.length = 0;
+    const outcomes = await round(request, true);
+    expect(outcomes.map((o) => o.status ?? o.error)).toEqual(Array(5).fill(413));
+    await new Promise<void>((resolve) => {
+      onRead = () => void (serverRead.length >= 5 && resolve());
+      onRead();
+    });
+    // 4 MiB held, then at most the lingering close's 256 KiB (and what was in flight) more.
+    for (const n of serverRead) expect(n).toBeLessThan(6 * MiB);
   }, 120_000);
 
   it("1,000 idle sockets: 40 whole requests on new connections are all answered, and the idle ones past the bound are closed", async () => {
