@@ -7,9 +7,13 @@
 // the connection's own lookup (so a DNS rebinding between a check and the connection changes
 // nothing). Redirects are never followed (undici's `request` does not).
 import type { Dispatcher } from "undici";
-import { loadNodeDns, loadUndici } from "../../runtime/index.js";
 import { MoleculeError } from "../../transport/index.js";
-import { addressAllowed, classifyAddress, isIpLiteral } from "../server/webhook-address.js";
+import {
+  addressAllowed,
+  classifyAddress,
+  guardedAgent,
+  isIpLiteral,
+} from "../server/webhook-address.js";
 
 /** The error code of a refused agent address. */
 const ADDRESS_REFUSED = "a2a_address_refused";
@@ -54,44 +58,13 @@ export class AddressGuard {
 
   /** The undici agent whose every connection resolves through the address rule (Node). */
   dispatcher(): Dispatcher {
-    if (this.#dispatcher !== undefined) return this.#dispatcher;
-    const undici = loadUndici();
-    const dns = loadNodeDns();
-    if (undici === undefined || dns === undefined) {
+    this.#dispatcher ??= guardedAgent(this.#allowed, "EA2AADDRESSREFUSED");
+    if (this.#dispatcher === undefined) {
       throw new MoleculeError(
         "RemoteA2AAgent needs Node's DNS and undici to check every connection's address (SSRF rule); this runtime has neither: call the agent from a Node, Bun or Deno process",
         { code: "module_unavailable", retryable: false },
       );
     }
-    const allowed = this.#allowed;
-    const lookup = (
-      hostname: string,
-      options: { all?: boolean; family?: number | string },
-      callback: (...args: unknown[]) => void,
-    ): void => {
-      dns.lookup(hostname, { all: true, verbatim: true }, (err, found) => {
-        if (err) return callback(err);
-        const want = options.family === "IPv4" ? 4 : options.family === "IPv6" ? 6 : options.family;
-        const usable = found.filter((a) => !want || a.family === want);
-        const bad = found.find((a) => !allowed(a.address));
-        if (bad !== undefined || usable.length === 0) {
-          const what =
-            bad === undefined
-              ? "no usable address"
-              : `${bad.address}, a ${classifyAddress(bad.address)} address`;
-          return callback(
-            Object.assign(new Error(`${hostname} resolves to ${what}`), {
-              code: "EA2AADDRESSREFUSED",
-            }),
-          );
-        }
-        if (options.all) callback(null, usable);
-        else callback(null, usable[0]!.address, usable[0]!.family);
-      });
-    };
-    // `lookup` is Node's (net.connect's): its callback forms are typed loosely here.
-    const agent = new undici.Agent({ connect: { lookup: lookup as never } });
-    this.#dispatcher = agent as unknown as Dispatcher;
     return this.#dispatcher;
   }
 

@@ -8,7 +8,6 @@
 // at once, a failed one is retried with exponential backoff up to `maxAttempts`, and a webhook
 // that answers a redirect has failed (redirects are never followed). The address of every
 // connection is checked by the connection's own lookup (webhook-address.ts).
-import { loadNodeDns, loadUndici } from "../../runtime/index.js";
 import { MoleculeError } from "../../transport/index.js";
 import { taskToV1 } from "../to-v1.js";
 import type { A2ATask } from "../types.js";
@@ -16,6 +15,7 @@ import type { TaskPushConfig } from "./push-config.js";
 import {
   addressAllowed,
   classifyAddress,
+  guardedAgent,
   isIpLiteral,
   type WebhookAddressPolicy,
 } from "./webhook-address.js";
@@ -244,44 +244,7 @@ export class PushNotifier {
 
   /** The undici agent whose every connection resolves through the address check (Node). */
   #agent(): Dispatcher | undefined {
-    if (this.#dispatcher !== undefined) return this.#dispatcher;
-    const undici = loadUndici();
-    const dns = loadNodeDns();
-    if (
-      undici === undefined ||
-      dns === undefined ||
-      typeof undici.Agent?.prototype?.request !== "function"
-    ) {
-      return undefined;
-    }
-    const allowed = this.#allowed;
-    const lookup = (
-      hostname: string,
-      options: { all?: boolean; family?: number | string },
-      callback: (...args: unknown[]) => void,
-    ): void => {
-      dns.lookup(hostname, { all: true, verbatim: true }, (err, found) => {
-        if (err) return callback(err);
-        const want = options.family === "IPv4" ? 4 : options.family === "IPv6" ? 6 : options.family;
-        const usable = found.filter((a) => !want || a.family === want);
-        const bad = found.find((a) => !allowed(a.address));
-        if (bad !== undefined || usable.length === 0) {
-          const what =
-            bad === undefined
-              ? "no usable address"
-              : `${bad.address}, a ${classifyAddress(bad.address)} address`;
-          const e = Object.assign(new Error(`${hostname} resolves to ${what}`), {
-            code: "EWEBHOOKREFUSED",
-          });
-          return callback(e);
-        }
-        if (options.all) callback(null, usable);
-        else callback(null, usable[0]!.address, usable[0]!.family);
-      });
-    };
-    // `lookup` is Node's (net.connect's): its callback forms are typed loosely here.
-    const agent = new undici.Agent({ connect: { lookup: lookup as never } });
-    this.#dispatcher = agent as unknown as Dispatcher;
+    this.#dispatcher ??= guardedAgent(this.#allowed, "EWEBHOOKREFUSED");
     return this.#dispatcher;
   }
 

@@ -6,7 +6,8 @@
 // host name is judged by every address it resolves to, when the config is set and again on every
 // connection (webhook-sender.ts: the connection's own lookup, so a rebinding between the check and
 // the connection changes nothing).
-import { loadNodeDns } from "../../runtime/index.js";
+import type { Dispatcher } from "undici";
+import { loadNodeDns, loadUndici } from "../../runtime/index.js";
 
 /** The range an address falls in; only `"public"` passes by default. */
 export type WebhookAddressKind =
@@ -209,4 +210,51 @@ export async function webhookRefusal(
     if (!allowed(a)) return `${host} resolves to ${a}, a ${classifyAddress(a)} address`;
   }
   return undefined;
+}
+
+/**
+ * An undici agent whose every connection resolves its host through `allowed`: a host name with
+ * any refused address (or none usable) fails to connect with an error of code `refusalCode`
+ * (`<host> resolves to <address>, a <kind> address`). `undefined` where the runtime has no undici
+ * or no DNS (the edge build). An IP literal is not looked up: check it before connecting.
+ */
+export function guardedAgent(
+  allowed: (address: string) => boolean,
+  refusalCode: string,
+): Dispatcher | undefined {
+  const undici = loadUndici();
+  const dns = loadNodeDns();
+  if (
+    undici === undefined ||
+    dns === undefined ||
+    typeof undici.Agent?.prototype?.request !== "function"
+  ) {
+    return undefined;
+  }
+  const lookup = (
+    hostname: string,
+    options: { all?: boolean; family?: number | string },
+    callback: (...args: unknown[]) => void,
+  ): void => {
+    dns.lookup(hostname, { all: true, verbatim: true }, (err, found) => {
+      if (err) return callback(err);
+      const want = options.family === "IPv4" ? 4 : options.family === "IPv6" ? 6 : options.family;
+      const usable = found.filter((a) => !want || a.family === want);
+      const bad = found.find((a) => !allowed(a.address));
+      if (bad !== undefined || usable.length === 0) {
+        const what =
+          bad === undefined
+            ? "no usable address"
+            : `${bad.address}, a ${classifyAddress(bad.address)} address`;
+        const e = Object.assign(new Error(`${hostname} resolves to ${what}`), {
+          code: refusalCode,
+        });
+        return callback(e);
+      }
+      if (options.all) callback(null, usable);
+      else callback(null, usable[0]!.address, usable[0]!.family);
+    });
+  };
+  // `lookup` is Node's (net.connect's): its callback forms are typed loosely here.
+  return new undici.Agent({ connect: { lookup: lookup as never } }) as unknown as Dispatcher;
 }
