@@ -248,7 +248,9 @@ describe.each(["latest", "2026-04"] as const)("molecule-mcp over stdio (%s)", (c
       arguments: { peerId: "not-a-uuid", message: "x" },
     });
     expect(badId.isError).toBe(true);
-    expect(textOf(badId)).toContain("peerId must be a workspace UUID: take it from list_peers");
+    // Not an id: taken as a peer's name (#79), refused naming the choices.
+    expect(textOf(badId)).toContain(`is named "not-a-uuid"`);
+    expect(textOf(badId)).toContain("pass a peer's name or a workspace id");
     const huge = await mcp.client.callTool({
       name: "call_peer",
       arguments: { peerId: platform.workspace.id, message: "x".repeat(100_001) },
