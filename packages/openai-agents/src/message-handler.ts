@@ -13,16 +13,17 @@ import type {
   ConversationHandler,
   ConversationHistoryOptions,
 } from "@molecule-ai/agent-core/adapters";
-import { decisionOn, toolCallVerdict } from "@molecule-ai/agent-core/org";
+import { decisionOn, durableToolCallVerdict, toolCallVerdict } from "@molecule-ai/agent-core/org";
 import type {
   ApprovalRequestInput,
   ApprovalResult,
   ApprovalWaitOptions,
+  PendingToolCalls,
 } from "@molecule-ai/agent-core/org";
-import { run } from "@openai/agents";
+import { run, RunState } from "@openai/agents";
 import { checkModelKey } from "./model-check.js";
 import { peerToolSource } from "./peer-tools.js";
-import type { Agent, AgentInputItem, RunState, RunToolApprovalItem } from "@openai/agents";
+import type { Agent, AgentInputItem, RunToolApprovalItem } from "@openai/agents";
 
 /** Any OpenAI Agents SDK agent, whatever its context and output type. */
 // oxlint-disable-next-line typescript/no-explicit-any -- `Agent` is invariant in both: `unknown` fits none
@@ -85,6 +86,13 @@ export interface ToolApprovalOptions extends Omit<ApprovalWaitOptions, "key" | "
   reason?: string | undefined;
   /** Where a request that was not asked (too long) or that the platform refused is logged. */
   logger?: Logger | undefined;
+  /**
+   * Where the calls asked about are kept across restarts, with the run to resume: default the
+   * asker's when it is a `RemoteAgent` (`agent.pendingToolCalls`, in the agent's store), so a
+   * message redelivered after a restart resumes its run (the same request, no new one) and an
+   * approved call runs once. `false`: kept in memory only (a restart runs the message again).
+   */
+  pendingToolCalls?: PendingToolCalls | false | undefined;
 }
 
 /** Options of {@link createPeerMessageHandler}. */
@@ -133,15 +141,24 @@ export function createPeerMessageHandler(
   const runAgent: PeerRunFunction = options.run ?? run;
   const format = options.formatMessage ?? ((m: InboundMessage) => sanitizePeerText(m.text));
   const decide = toolDecider(options.approvals);
+  const calls = durableCalls(options.approvals);
 
-  /** One turn: runs, resumes after each round of decisions, yields the text when streaming. */
+  /**
+   * One turn: runs (or resumes the run a restart interrupted), resumes after each round of
+   * decisions, yields the text when streaming. With durable calls, the run and the calls asked
+   * about are saved before anyone is asked, and an approved call is marked done once it ran.
+   */
   async function* turn(
     messages: AgentInputItem[],
+    message: InboundMessage,
     signal: AbortSignal | undefined,
     stream: boolean,
   ): AsyncGenerator<string, PeerRunResult> {
+    const messageKey = calls ? messageKeyOf(message) : undefined;
     // oxlint-disable-next-line typescript/no-explicit-any -- the state `run` hands back
-    let input: AgentInputItem[] | RunState<any, any> = messages;
+    let input: AgentInputItem[] | RunState<any, any> =
+      (calls && messageKey && (await savedRun(calls, agent, messageKey))) || messages;
+    let ran: string[] = [];
     for (;;) {
       const result = stream
         ? await runAgent(agent, input, { ...(signal ? { signal } : {}), stream: true })
@@ -150,12 +167,18 @@ export function createPeerMessageHandler(
         for await (const chunk of result.toTextStream()) yield chunk;
       }
       await result.completed;
+      if (calls && ran.length > 0) await calls.finish(ran);
+      ran = [];
       const pending = result.interruptions ?? [];
       if (pending.length === 0 || !result.state) return result;
+      const saved = calls && result.state instanceof RunState ? result.state.toString() : undefined;
       for (const item of pending) {
-        const verdict = await decide(item, signal);
-        if (verdict === undefined) result.state.approve(item);
-        else result.state.reject(item, { message: verdict });
+        const call = calls && { calls, messageKey, run: saved };
+        const verdict = await decide(item, signal, call || undefined);
+        if (verdict === undefined) {
+          result.state.approve(item);
+          if (call) ran.push(callKey(item));
+        } else result.state.reject(item, { message: verdict });
       }
       input = result.state as RunState<unknown, AnyAgent>;
     }
@@ -164,8 +187,8 @@ export function createPeerMessageHandler(
   const handler = createConversationHandler<AgentInputItem>({
     ...options,
     caller: "createPeerMessageHandler",
-    run: async ({ messages, signal, stream }) => {
-      const steps = turn(messages, signal, stream);
+    run: async ({ messages, message, signal, stream }) => {
+      const steps = turn(messages, message, signal, stream);
       if (!stream) {
         let step = await steps.next();
         while (!step.done) step = await steps.next();
@@ -214,23 +237,58 @@ function answerText(result: PeerRunResult): string {
   return typeof out === "string" ? out : out === undefined ? "" : JSON.stringify(out);
 }
 
+/** Where the calls asked about are kept (see {@link ToolApprovalOptions.pendingToolCalls}). */
+function durableCalls(approvals: ToolApprovalOptions | undefined): PendingToolCalls | undefined {
+  if (!approvals || approvals.pendingToolCalls === false) return undefined;
+  if (approvals.pendingToolCalls) return approvals.pendingToolCalls;
+  const own = (approvals.asker as { pendingToolCalls?: PendingToolCalls }).pendingToolCalls;
+  return typeof own?.claim === "function" ? own : undefined;
+}
+
+/** The inbound message a turn answers, as its calls are kept: `<sender>\n<messageId>`. */
+function messageKeyOf(message: InboundMessage): string | undefined {
+  return message.messageId ? `${message.sourceId ?? ""}\n${message.messageId}` : undefined;
+}
+
+/** The run a restart interrupted while this message's calls were asked about, resumed. */
+async function savedRun(
+  calls: PendingToolCalls,
+  agent: AnyAgent,
+  messageKey: string,
+): Promise<RunState<unknown, AnyAgent> | undefined> {
+  const kept = (await calls.forMessage(messageKey)).findLast((r) => r.run !== undefined);
+  return kept?.run === undefined ? undefined : await RunState.fromString(agent, kept.run);
+}
+
+/** The key a call is asked about and kept under: the SDK's call id. */
+function callKey(item: RunToolApprovalItem): string {
+  const raw = item.rawItem as { callId?: string; id?: string };
+  return `openai-agents:${raw.callId ?? raw.id ?? ""}`;
+}
+
 /**
  * The decision on one interrupted tool call: `undefined` to approve, else the line the model reads.
  * Core's `toolCallVerdict`: the complete input shown, a decision only on exactly this input (its
- * digest) approves; the request is keyed by the SDK's call id, so asking again waits on it.
+ * digest) approves; the request is keyed by the SDK's call id, so asking again waits on it. With
+ * `durable` (core's `durableToolCallVerdict`), the call is kept in the agent's store: after a
+ * restart the same request is resumed, and a call handed to its tool once is never run again.
  */
 function toolDecider(
   approvals: ToolApprovalOptions | undefined,
-): (item: RunToolApprovalItem, signal: AbortSignal | undefined) => Promise<string | undefined> {
+): (
+  item: RunToolApprovalItem,
+  signal: AbortSignal | undefined,
+  durable?: { calls: PendingToolCalls; messageKey: string | undefined; run: string | undefined },
+) => Promise<string | undefined> {
   if (!approvals) return async () => NO_APPROVER;
-  const { asker, reason, logger, ...wait } = approvals;
-  return async (item, signal) => {
+  const { asker, reason, logger, pendingToolCalls: _calls, ...wait } = approvals;
+  return async (item, signal, durable) => {
     const toolName = item.name ?? "tool";
-    const raw = item.rawItem as { callId?: string; id?: string };
-    const callId = raw.callId ?? raw.id ?? "";
+    const key = callKey(item);
+    const callId = key.slice("openai-agents:".length);
     const ask = async (request: ApprovalRequestInput): Promise<ApprovalResult> => {
       const input = { ...request, context: { tool: toolName, toolCallId: callId } };
-      const o = { ...wait, key: `openai-agents:${callId}`, ...(signal ? { signal } : {}) };
+      const o = { ...wait, key, ...(signal ? { signal } : {}) };
       const d =
         "requestApproval" in asker
           ? await asker.requestApproval(input, o)
@@ -238,11 +296,22 @@ function toolDecider(
       const digest = (request as { digest?: string }).digest ?? "";
       return decisionOn({ approvalId: d.approvalId, digest }, d);
     };
-    return toolCallVerdict(ask, toolName, toolInput(item.arguments), {
+    const input = toolInput(item.arguments);
+    const settings = {
       reason: reason ?? "the agent wants to run a tool",
       ...(logger ? { logger } : {}),
       label: "createPeerMessageHandler",
-    });
+    };
+    if (!durable) return toolCallVerdict(ask, toolName, input, settings);
+    const { messageKey, run } = durable;
+    const call = {
+      key,
+      tool: toolName,
+      input,
+      ...(messageKey === undefined ? {} : { messageKey }),
+      ...(run === undefined ? {} : { run }),
+    };
+    return durableToolCallVerdict(durable.calls, call, ask, settings);
   };
 }
 

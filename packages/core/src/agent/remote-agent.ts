@@ -3,7 +3,7 @@
 import type { A2AHandler, A2AServer, AgentCard } from "../a2a/index.js";
 import { AgentEventSource, AgentObserver, type AgentEventBus } from "../events/index.js";
 import { detached } from "../observability/index.js";
-import { AgentApprovals, AgentTranscript, recordTurns } from "../org/index.js";
+import { AgentApprovals, AgentTranscript, PendingToolCalls, recordTurns } from "../org/index.js";
 import type { PushTranscript, TranscriptLog } from "../org/index.js";
 import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
 import type { ApprovalRequestInput, PeerCallResult } from "../platform/index.js";
@@ -65,6 +65,13 @@ export class RemoteAgent<
 > extends AgentEventSource {
   /** The platform client. */
   readonly client: C;
+  /**
+   * The tool calls a person is asked about and their state (pending, running, done, refused), kept
+   * in the agent's store with the exact input shown, so that an approval survives a restart and
+   * runs its call once: the adapters' approvals use it (core's `durableToolCallVerdict`). Kept in
+   * memory only when the agent's state is (no `store`, push delivery).
+   */
+  readonly pendingToolCalls: PendingToolCalls;
   /** Resolves when the agent has ended and released every resource. */
   readonly done: Promise<AgentDoneResult>;
 
@@ -174,6 +181,7 @@ export class RemoteAgent<
     const files = (this.#files = new AgentFiles(options.client, options.files, logger));
     this.#push = new PushSource(this.#admission, this.#router, this.#runner, files, concurrency);
     this.#approvals = new AgentApprovals(options.client, this.#logger, this.#ending.signal);
+    this.pendingToolCalls = new PendingToolCalls(this.#state);
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });

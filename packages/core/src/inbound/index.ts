@@ -10,6 +10,7 @@ export type {
   DeadLetterRecord,
   InFlightEntry,
   OutboxRecord,
+  PendingToolCallRecord,
   PlatformPushRecord,
   PushDeliveryEntry,
 } from "./cursor-state.js";

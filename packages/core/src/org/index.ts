@@ -33,3 +33,5 @@ export type {
 export { memoryToolSpecs } from "./memory-tool-specs.js";
 export type { MemoryToolsOptions } from "./memory-tool-specs.js";
 export { decisionOn, toolCallVerdict } from "./approval-decision.js";
+export { ALREADY_RUN, durableToolCallVerdict, PendingToolCalls } from "./pending-tool-calls.js";
+export type { PendingToolCallBackend, PendingToolCallRecord } from "./pending-tool-calls.js";

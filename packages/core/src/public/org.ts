@@ -10,6 +10,8 @@ export {
   toolCallDigest,
 } from "../org/index.js";
 export { MAX_APPROVAL_ACTION_CHARS, MAX_APPROVAL_REASON_CHARS } from "../platform/index.js";
+export { ALREADY_RUN, durableToolCallVerdict, PendingToolCalls } from "../org/index.js";
+export type { PendingToolCallBackend, PendingToolCallRecord } from "../org/index.js";
 export type {
   BoundApprovalRequest,
   ApprovalClient,

@@ -1,7 +1,12 @@
 // The sidecar of a file store (`<path>.state.json`), as read back: every field checked, malformed
 // entries dropped, so a state written by an older version (or edited by hand) loads cleanly.
 import { type AnswerTask, isAnswerFailure } from "../a2a/index.js";
-import type { CursorState, InFlightEntry, OutboxRecord } from "../inbound/index.js";
+import type {
+  CursorState,
+  InFlightEntry,
+  OutboxRecord,
+  PendingToolCallRecord,
+} from "../inbound/index.js";
 
 /** What the sidecar holds beside the state. */
 export interface Sidecar extends CursorState {
@@ -73,7 +78,35 @@ export function parseSidecar(value: unknown): Sidecar | undefined {
       ...(p.signs === true ? { signs: true } : {}),
     };
   }
+  const calls = parseToolCalls(v.pendingToolCalls);
+  if (calls.length > 0) out.pendingToolCalls = calls;
   return out;
+}
+
+const CALL_STATUSES = new Set(["pending", "running", "done", "refused"]);
+
+/** Reads the pending tool calls (see `CursorState.pendingToolCalls`), dropping malformed ones. */
+function parseToolCalls(value: unknown): PendingToolCallRecord[] {
+  return records(value)
+    .filter(
+      (e) =>
+        typeof e.key === "string" &&
+        typeof e.tool === "string" &&
+        typeof e.digest === "string" &&
+        typeof e.status === "string" &&
+        CALL_STATUSES.has(e.status) &&
+        "input" in e,
+    )
+    .map((e) => ({
+      key: e.key as string,
+      ...(typeof e.messageKey === "string" ? { messageKey: e.messageKey } : {}),
+      tool: e.tool as string,
+      input: e.input,
+      digest: e.digest as string,
+      status: e.status as PendingToolCallRecord["status"],
+      ...(typeof e.run === "string" ? { run: e.run } : {}),
+      createdAt: typeof e.createdAt === "string" ? e.createdAt : "",
+    }));
 }
 
 function records(value: unknown): Array<Record<string, unknown>> {

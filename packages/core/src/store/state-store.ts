@@ -12,7 +12,7 @@ import { boundedKey } from "../inbound/index.js";
 import { MoleculeStoreError } from "./cursor-store.js";
 import type { CursorState, CursorStore } from "../inbound/index.js";
 import type { DeadLetterRecord, OutboxRecord, PushDeliveryEntry } from "../inbound/index.js";
-import type { PlatformPushRecord } from "../inbound/index.js";
+import type { PendingToolCallRecord, PlatformPushRecord } from "../inbound/index.js";
 import { describe } from "../transport/index.js";
 import { setImmediate } from "../runtime/index.js";
 
@@ -97,6 +97,7 @@ export class AgentStateStore {
   #push: readonly PushDeliveryEntry[] = NONE;
   #dead: readonly DeadLetterRecord[] = NONE;
   #platform: PlatformPushRecord | undefined;
+  #calls: readonly PendingToolCallRecord[] = NONE;
   /** The last write (none before the first). */
   #chain: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
@@ -169,7 +170,14 @@ export class AgentStateStore {
   async load(): Promise<CursorState | undefined> {
     const state = await this.#load();
     if (!state) return undefined;
-    const { outbox: _o, pushDeliveries: _p, deadLetters: _d, platformPush: _f, ...rest } = state;
+    const {
+      outbox: _o,
+      pushDeliveries: _p,
+      deadLetters: _d,
+      platformPush: _f,
+      pendingToolCalls: _c,
+      ...rest
+    } = state;
     return rest;
   }
 
@@ -193,6 +201,19 @@ export class AgentStateStore {
   async savePlatformPush(record: PlatformPushRecord): Promise<void> {
     await this.#load();
     this.#platform = record;
+    await this.#write();
+  }
+
+  /** The tool calls waiting for a decision or decided, as a previous run (or this one) saved them. */
+  async loadToolCalls(): Promise<PendingToolCallRecord[]> {
+    await this.#load();
+    return [...this.#calls];
+  }
+
+  /** Saves the pending tool calls (merged with the rest; a fresh array). Resolves once written. */
+  async saveToolCalls(records: PendingToolCallRecord[]): Promise<void> {
+    await this.#load();
+    this.#calls = records;
     await this.#write();
   }
 
@@ -259,8 +280,10 @@ export class AgentStateStore {
     this.#loaded ??= (this.#inner?.load() ?? Promise.resolve(undefined)).then(
       (state) => {
         if (state) {
-          const { outbox, pushDeliveries, deadLetters, platformPush, ...rest } = state;
+          const { outbox, pushDeliveries, deadLetters, platformPush, pendingToolCalls, ...rest } =
+            state;
           this.#poll = rest;
+          this.#calls = pendingToolCalls ?? NONE;
           this.#platform = platformPush;
           this.#outbox = outbox ?? NONE;
           this.#push = pushDeliveries?.map(boundedPush) ?? NONE;
@@ -348,6 +371,7 @@ export class AgentStateStore {
     if (this.#push.length > 0) state.pushDeliveries = this.#push as PushDeliveryEntry[];
     if (this.#dead.length > 0) state.deadLetters = this.#dead as DeadLetterRecord[];
     if (this.#platform !== undefined) state.platformPush = this.#platform;
+    if (this.#calls.length > 0) state.pendingToolCalls = this.#calls as PendingToolCallRecord[];
     return state;
   }
 
