@@ -117,6 +117,7 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
   res.writeHead(response.status, headers);
+  res.flushHeaders(); // an SSE stream may stay quiet long: the client learns at once it is open
   if (!response.body) {
     res.end();
     return;
