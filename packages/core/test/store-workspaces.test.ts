@@ -56,6 +56,12 @@ describe("a store and the workspaces of its agents", () => {
       expect(message).toContain("a store of its own");
       // A restarted agent of the same workspace on the same store is the normal case.
       expect(() => new RemoteAgent({ client: clientOf("ws-a"), handler, store })).not.toThrow();
+      // A copy with its state wrapped hands the agent the wrapper (stateFor returns `this.state`).
+      const wrapped: CursorStore = {
+        load: () => store.state.load(),
+        save: (x) => store.state.save(x),
+      };
+      expect({ ...store, state: wrapped }.stateFor!("ws-a")).toBe(wrapped);
     });
   }
 

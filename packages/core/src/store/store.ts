@@ -33,7 +33,9 @@ export interface AgentStore {
    * {@link AgentStore.state} when the store has it, so that agents of several workspaces on one
    * store never share a cursor, de-dup window or reply outbox. The PostgreSQL store keeps one per
    * (replica, workspace); {@link memoryStore} and {@link fileStore} hold one workspace's state and
-   * throw a `MoleculeOptionError` (option `store`) for a second workspace.
+   * throw a `MoleculeOptionError` (option `store`) for a second workspace. Theirs returns
+   * `this.state`, so a copy with `state` wrapped (`{ ...store, state: wrapped }`) hands the agent
+   * the wrapper; wrapping a store whose states are keyed by workspace means wrapping `stateFor`.
    */
   stateFor?(workspaceId: string): CursorStore;
   /** Present on stores shared by several replicas of one workspace: see {@link SharedStore}. */
@@ -140,7 +142,7 @@ export function memoryStore(options: StoreOptions = {}): LocalStore {
   const state = new MemoryCursorStore();
   return {
     state,
-    stateFor: oneWorkspace(state, "memoryStore()"),
+    stateFor: oneWorkspace("memoryStore()"),
     maxDeliveries,
     deadLetters: async () => await deadLettersIn(state),
   };
@@ -172,7 +174,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): LocalSt
   };
   return {
     state,
-    stateFor: oneWorkspace(state, `fileStore(${JSON.stringify(path)})`),
+    stateFor: oneWorkspace(`fileStore(${JSON.stringify(path)})`),
     tasks,
     maxDeliveries,
     // A reader of its own: loading does not disturb the agent's writer.
@@ -181,12 +183,14 @@ export function fileStore(path: string, options: FileStoreOptions = {}): LocalSt
 }
 
 /**
- * `stateFor` of a single-process store: its one state, for the first workspace that asks and no
+ * `stateFor` of a single-process store: its `state`, for the first workspace that asks and no
  * other (a second workspace would read and overwrite the first one's cursor, de-dup and outbox).
+ * It returns `this.state`, so a copy of the store with its `state` wrapped (`{ ...store, state }`)
+ * gives the agent the wrapper.
  */
-function oneWorkspace(state: CursorStore, store: string): (workspaceId: string) => CursorStore {
+function oneWorkspace(store: string): (this: AgentStore, workspaceId: string) => CursorStore {
   let owner: string | undefined;
-  return (workspaceId) => {
+  return function stateFor(this: AgentStore, workspaceId: string): CursorStore {
     if (owner !== undefined && owner !== workspaceId) {
       throw new MoleculeOptionError(
         "store",
@@ -194,7 +198,7 @@ function oneWorkspace(state: CursorStore, store: string): (workspaceId: string) 
       );
     }
     owner = workspaceId;
-    return state;
+    return this.state;
   };
 }
 
