@@ -312,6 +312,8 @@ export async function startMcpHttp(
     const server = host.createServer({ era: "legacy" });
     await server.connect(transport);
     await writeResponse(res, await transport.handleRequest(request));
+    // Not an initialize (the SDK refused it): no session to keep, its server closes.
+    if (!sessions.has(id)) await transport.close();
   };
 
   const http: Server = createServer({
