@@ -1,6 +1,5 @@
 // The public contract of the A2A push endpoint: its options, what `onMessage` receives and may
 // return, and the handler object both HTTP adapters are reached through.
-import type { PlatformSecretSource } from "./platform-auth.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CardSigningOptions } from "../card-signature.js";
 import type { AgentCard, A2AMessage, A2ATask } from "../types.js";
@@ -214,3 +213,14 @@ export interface A2AHandler {
   /** The endpoint path (`basePath` plus the secret segment, if any). */
   readonly endpointPath: string;
 }
+
+/**
+ * The platform's secret for `createA2AHandler`'s `platformSecret` option: the secret itself, or a
+ * function that returns the newest one the route knows (`undefined` while it knows none: the
+ * request is refused `503` + `Retry-After`). After a bearer that does not match, the function is
+ * called again with `refresh: true`, so a source that can ask the platform (a heartbeat answers the
+ * secret) may pick up a rotated one before the request is refused.
+ */
+export type PlatformSecretSource =
+  | string
+  | ((refresh: boolean) => string | undefined | Promise<string | undefined>);

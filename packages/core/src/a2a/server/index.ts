@@ -34,8 +34,8 @@ export {
   refusePlatformFetch,
   refusePlatformNode,
   type PlatformAuthVerdict,
-  type PlatformSecretSource,
 } from "./platform-auth.js";
+export type { PlatformSecretSource } from "./handler-types.js";
 // Internal: a push agent's framework handler answers its path before the server loads.
 export { endpointPathOf } from "./endpoint-path.js";
 export {

@@ -5,6 +5,7 @@
 // check; the platform's own push is retried). These answers are written once here, for a
 // RemoteAgent's endpoints (agent/source/platform-bearer.ts) and for `createA2AHandler`'s
 // `platformSecret` option (serverless and edge routes: {@link PlatformSecretCheck}).
+import type { PlatformSecretSource } from "./handler-types.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MoleculeOptionError } from "../../transport/index.js";
 import { closeUnread } from "./http-checks.js";
@@ -58,17 +59,6 @@ export function refusePlatformFetch(verdict: "unauthorized" | "unknown"): Respon
     headers: headersOf(verdict),
   });
 }
-
-/**
- * The platform's secret for `createA2AHandler`'s `platformSecret` option: the secret itself, or a
- * function that returns the newest one the route knows (`undefined` while it knows none: the
- * request is refused `503` + `Retry-After`). After a bearer that does not match, the function is
- * called again with `refresh: true`, so a source that can ask the platform (a heartbeat answers the
- * secret) may pick up a rotated one before the request is refused.
- */
-export type PlatformSecretSource =
-  | string
-  | ((refresh: boolean) => string | undefined | Promise<string | undefined>);
 
 /** The check of `createA2AHandler`'s `platformSecret` (every route but the card and its keys). */
 export class PlatformSecretCheck {
