@@ -11,6 +11,8 @@ import {
   type MemoryToolsOptions,
   type MemoryToolClient,
   memoryToolSpecs,
+  ALREADY_RUN,
+  type PendingToolCalls,
 } from "@molecule-ai/agent-core/org";
 import { type Tool, tool, type ToolModelMessage, type ToolSet } from "ai";
 
@@ -78,6 +80,14 @@ export interface CanvasApprovalsOptions extends Omit<ApprovalWaitOptions, "key">
   taskId?: string | undefined;
   /** Where a refused request is logged (default: `console`). */
   logger?: Logger | undefined;
+  /**
+   * Where the calls asked about are kept across restarts: default the asker's when it is a
+   * `RemoteAgent` (`agent.pendingToolCalls`, in the agent's store). An approval is then given
+   * once per call: replayed after it was approved (the same messages after a restart, or twice at
+   * once), the call gets a denied result saying it was handed to the tool before, and nobody is
+   * asked again; a call refused before stays refused. `false`: not kept.
+   */
+  pendingToolCalls?: PendingToolCalls | false | undefined;
 }
 
 /**
@@ -103,7 +113,8 @@ export async function canvasApprovals(
   );
   const ask = (input: ApprovalRequestInput, o: ApprovalWaitOptions): Promise<ApprovalResult> =>
     "requestApproval" in asker ? asker.requestApproval(input, o) : asker.request(input, o);
-  const { logger, ...waitOptions } = options;
+  const { logger, pendingToolCalls: _calls, ...waitOptions } = options;
+  const calls = keptCalls(asker, options.pendingToolCalls);
   const decisions = await Promise.all(
     requests.map(async (r) => {
       const refused = (err: Error) => {
@@ -115,6 +126,13 @@ export async function canvasApprovals(
           reason: `Error: ${err.message.replace(/\s*\n\s*/g, " ")}`,
         };
       };
+      const key = `ai-sdk:${r.approvalId}`;
+      const denied = (reason: string) => ({
+        type: "tool-approval-response" as const,
+        approvalId: r.approvalId,
+        approved: false,
+        reason,
+      });
       let request: ReturnType<typeof toolCallApproval>;
       let result: ApprovalResult;
       try {
@@ -122,9 +140,16 @@ export async function canvasApprovals(
           reason: options.reason ?? "the agent wants to run a tool",
           taskId: options.taskId,
         });
+        // Kept before anyone is asked; a call taken or refused before is not asked again.
+        const kept =
+          calls &&
+          (await calls.record({ key, tool: r.toolCall.toolName, input: r.toolCall.input }));
+        if (kept && kept.status === "refused")
+          return denied("Error: this call was refused before; the call was not run");
+        if (kept && kept.status !== "pending") return denied(ALREADY_RUN);
         result = await ask(
           { ...request, context: { tool: r.toolCall.toolName, toolCallId: r.toolCall.toolCallId } },
-          { ...waitOptions, key: `ai-sdk:${r.approvalId}` },
+          { ...waitOptions, key },
         );
       } catch (err) {
         // Too long to review, or the platform refused: one line the model reads (and the log).
@@ -132,8 +157,11 @@ export async function canvasApprovals(
         if (!isMoleculeError(err) || err instanceof ApprovalTimeoutError) throw err;
         return refused(err);
       }
-      // Only a decision on exactly this input approves it.
-      const approved = result.approved && result.digest === request.digest;
+      // Only a decision on exactly this input approves it, and only once (kept calls).
+      const onThis = result.approved && result.digest === request.digest;
+      if (calls && !onThis) await calls.finish([key], "refused");
+      if (calls && onThis && !(await calls.claim(key, request.digest))) return denied(ALREADY_RUN);
+      const approved = onThis;
       return {
         type: "tool-approval-response" as const,
         approvalId: r.approvalId,
@@ -151,6 +179,17 @@ export async function canvasApprovals(
     }),
   );
   return { role: "tool", content: decisions };
+}
+
+/** The calls kept across restarts (see {@link CanvasApprovalsOptions.pendingToolCalls}). */
+function keptCalls(
+  asker: ApprovalAsker,
+  given: PendingToolCalls | false | undefined,
+): PendingToolCalls | undefined {
+  if (given === false) return undefined;
+  if (given) return given;
+  const own = (asker as { pendingToolCalls?: PendingToolCalls }).pendingToolCalls;
+  return typeof own?.claim === "function" ? own : undefined;
 }
 
 /**
