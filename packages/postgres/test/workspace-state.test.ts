@@ -193,4 +193,38 @@ describe("one PostgreSQL store, agents of two workspaces", () => {
       for (const s of stores) await s.close();
     }
   });
+
+  it("v11 keys replica_state by workspace; an outbox saved before it goes only to the store's declared workspace", async () => {
+    const store = createPostgresStore({ connectionString: pg.dbUrl, tablePrefix: "up11_" });
+    const stores: PostgresStore[] = [store];
+    try {
+      await store.migrate();
+      // The schema as version 10 left it, with the outbox of a replica gone silent.
+      await pg.db.query(`DELETE FROM up11_schema_migrations WHERE version = 11`);
+      await pg.db.query(`ALTER TABLE up11_replica_state DROP CONSTRAINT up11_replica_state_pkey`);
+      await pg.db.query(`ALTER TABLE up11_replica_state DROP COLUMN workspace_id`);
+      await pg.db.query(`ALTER TABLE up11_replica_state ADD PRIMARY KEY (replica_id)`);
+      await pg.db.query(
+        `INSERT INTO up11_replica_state (replica_id, state, seen_at)
+         VALUES ('old', $1, now() - interval '1 hour')`,
+        [JSON.stringify({ outbox: [record("before-v11")] })],
+      );
+      expect(await store.migrate()).toEqual([11]);
+      const open = (replicaId: string, workspaceId?: string): PostgresStore => {
+        const s = createPostgresStore({
+          connectionString: pg.dbUrl,
+          tablePrefix: "up11_",
+          replicaId,
+          ...(workspaceId !== undefined ? { workspaceId } : {}),
+        });
+        stores.push(s);
+        return s;
+      };
+      // A store shared by workspaces (no workspaceId) does not know whose it is: nobody takes it.
+      expect(await ids(open("shared").stateFor("ws-2"))).toEqual([]);
+      expect(await ids(open("declared", "ws-1").stateFor("ws-1"))).toEqual(["before-v11"]);
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
 });
