@@ -19,24 +19,15 @@ import { backoffDelay, describe } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { PollTasks, type Refusal } from "./poll-tasks.js";
 
-/**
- * How long a dead-letter report to the platform may take (ms): long enough to wait out the
- * platform's rate-limit window twice (the transport sends a refused request again when it says).
- */
+/** How long a dead-letter report may take (ms): twice the platform's rate-limit window. */
 const REPORT_TIMEOUT_MS = 150_000;
 /** Longest error text reported to the platform. */
 const MAX_REPORT_DETAIL = 1_000;
 /** Longest wait between two attempts to send an answer. */
 const RETRY_MAX_MS = 30_000;
-/**
- * How long an answer is kept through the platform's transient failures (5xx, 429, timeouts, the
- * platform unreachable), counted from when it was queued (also across restarts): a day.
- */
+/** How long an answer is kept through the platform's transient failures, from when it was queued. */
 export const REPLY_KEEP_MS = 24 * 60 * 60_000;
-/**
- * Most answers the outbox holds, and most text (UTF-16 code units); past either, a handler that
- * finishes waits for room (its slot stays taken, so no new message starts): nothing is dropped.
- */
+/** Most answers (and UTF-16 units of text) the outbox holds; past either a finished handler waits. */
 export const MAX_OUTBOX_ANSWERS = 10_000;
 export const MAX_OUTBOX_TEXT = 64 * 1024 * 1024;
 
