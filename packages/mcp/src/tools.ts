@@ -1,7 +1,5 @@
-// The MCP tools: peers (list, call, delegate, check), this workspace, the inbox (read, wait,
-// reply), and org memory (memory-tools.ts). Names and descriptions of the shared ones come from core's peer-tool core, so they match
-// the LangChain, AI SDK and NestJS adapters. Every tool answers; a failure is an `isError` result
-// whose sentence says what to do, never a protocol error or a crash.
+// The MCP tools: peers, this workspace, the inbox and org memory (memory-tools.ts); shared names and
+// descriptions from core's peer tools. A failure is an `isError` result saying what to do.
 import type { McpServer } from "@modelcontextprotocol/server";
 import { isMoleculeError, MoleculeReplyTimeoutError } from "@molecule-ai/agent-core";
 import { spotlightPeerText } from "@molecule-ai/agent-core/a2a";
