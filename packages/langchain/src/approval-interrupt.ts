@@ -11,9 +11,11 @@ import {
 } from "@langchain/langgraph";
 import { isMoleculeError, type Logger } from "@molecule-ai/agent-core";
 import {
+  ALREADY_RUN,
   decisionOn,
   openScopedApproval,
   toolCallVerdict,
+  type PendingToolCalls,
   type ApprovalRecord,
   type ApprovalRequestInput,
   type ApprovalResult,
@@ -87,15 +89,45 @@ export async function approvalInterrupt(
  * returns `undefined` once approved, else the one line the tool should return to the model
  * (`Error: ...`): an input too long to show whole is refused without asking (and logged), a
  * denial or expiry says so.
+ *
+ * With `pendingToolCalls` (a `RemoteAgent`'s `agent.pendingToolCalls`, kept in its store), an
+ * approval is given once per request: the thread resumed again with the same decision (a crash
+ * after the tool ran but before the checkpoint was written, a resume from an earlier checkpoint,
+ * a decision delivered twice) gets `ALREADY_RUN` instead of running the tool again, and a call
+ * refused before stays refused.
  */
 export async function toolCallInterrupt(
   client: ApprovalOpener,
   toolName: string,
   input: unknown,
-  options: { reason?: string; taskId?: string; logger?: Logger } = {},
+  options: {
+    reason?: string;
+    taskId?: string;
+    logger?: Logger;
+    pendingToolCalls?: PendingToolCalls | undefined;
+  } = {},
 ): Promise<string | undefined> {
-  const ask = (request: ApprovalRequestInput) => approvalInterrupt(client, request);
-  return toolCallVerdict(ask, toolName, input, { ...options, label: "toolCallInterrupt" });
+  const { pendingToolCalls: calls, ...rest } = options;
+  let key: string | undefined;
+  const ask = async (request: ApprovalRequestInput) => {
+    const d = await approvalInterrupt(client, request);
+    key = `langchain:${d.approvalId}`;
+    return d;
+  };
+  const verdict = await toolCallVerdict(ask, toolName, input, {
+    ...rest,
+    label: "toolCallInterrupt",
+  });
+  if (!calls || key === undefined) return verdict;
+  // Kept once the decision is in: the checkpointer holds the pending request until then.
+  const kept = await calls.record({ key, tool: toolName, input });
+  if (kept.status === "refused") return "Error: this call was refused before; the call was not run";
+  if (kept.status !== "pending") return ALREADY_RUN;
+  if (verdict !== undefined) {
+    await calls.finish([key], "refused");
+    return verdict;
+  }
+  return (await calls.claim(key, kept.digest)) ? undefined : ALREADY_RUN;
 }
 
 /** The first approval interrupt among `interrupts` (their values), if any. */
