@@ -4,7 +4,12 @@
 // or (`.stream()`, a `message/stream` caller) run with ADK's `StreamingMode.SSE` and sent as the
 // model writes it.
 import { PlatformClient, RemoteAgent, sanitizePeerText } from "@molecule-ai/agent-core";
-import type { InboundMessage, Logger, RemoteAgentOptions } from "@molecule-ai/agent-core";
+import type {
+  AgentStore,
+  InboundMessage,
+  Logger,
+  RemoteAgentOptions,
+} from "@molecule-ai/agent-core";
 import {
   createConversationHandler,
   defaultConversationKey,
@@ -13,7 +18,7 @@ import type { ConversationHandler } from "@molecule-ai/agent-core/adapters";
 import { loadPeerToolSpecs, toolClientOf } from "@molecule-ai/agent-core/peer-tools";
 import type { PeerToolkitClient } from "@molecule-ai/agent-core/peer-tools";
 import { peerToolInputSchema } from "@molecule-ai/agent-core/peer-tools/schemas";
-import { decisionOn, toolCallVerdict } from "@molecule-ai/agent-core/org";
+import { decisionOn, durableToolCallVerdict, toolCallDigest } from "@molecule-ai/agent-core/org";
 import type { ApprovalRequestInput } from "@molecule-ai/agent-core/org";
 import {
   FunctionTool,
@@ -45,6 +50,12 @@ export interface StartAdkOptions {
   logger?: Logger;
   /** How often a pending decision is re-read besides the event stream (default 5 000 ms). */
   approvalPollMs?: number;
+  /**
+   * The agent's store (e.g. `fileStore(path)`): with poll delivery, a message that waited for a
+   * person when the process died comes again after a restart, and its confirmation waits on the
+   * same request; an approved call runs once. Default: the agent's default store.
+   */
+  store?: AgentStore;
   /** Any A2A agents by URL, each a tool beside the peers (connect them first). */
   a2aAgents?: readonly RemoteA2AAgent[];
 }
@@ -76,6 +87,7 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
     // Unset: poll where the platform has it, else push (the April 2026 platform refuses poll).
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.store ? { store: options.store } : {}),
     handler: (msg, ctx) => handler(msg, ctx),
   });
   // One FunctionTool per peer: core's names, descriptions, input schema and the text the model
@@ -124,14 +136,25 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
 
   /**
    * A person's decision on an `adk_request_confirmation` call (core's approvals: the tool and its
-   * complete input shown, the decision bound to its SHA-256, keyed by ADK's call id).
+   * complete input shown, the decision bound to its SHA-256). Kept in the agent's store
+   * (`durableToolCallVerdict`) under the message and the exact input, not ADK's call id (its
+   * session is in memory: after a restart the message runs again and the model's call gets a new
+   * id), so the restarted agent waits on the same request, and an approval runs the call once.
    */
-  async function confirmed(args: unknown, signal: AbortSignal | undefined): Promise<boolean> {
+  async function confirmed(
+    args: unknown,
+    signal: AbortSignal | undefined,
+    msg: InboundMessage,
+  ): Promise<boolean> {
     const call = (args as { originalFunctionCall?: { id?: string; name?: string; args?: unknown } })
       .originalFunctionCall;
+    const name = call?.name ?? "tool";
+    const input = call?.args ?? {};
+    const messageKey = `${msg.sourceId ?? ""}\n${msg.messageId ?? call?.id ?? ""}`;
+    const key = `adk:${messageKey}:${toolCallDigest(name, input)}`;
     const ask = async (request: ApprovalRequestInput) => {
       const d = await remote.requestApproval(request, {
-        key: `adk:${call?.id ?? ""}`,
+        key,
         ...(options.approvalPollMs ? { pollIntervalMs: options.approvalPollMs } : {}),
         ...(signal ? { signal } : {}),
       });
@@ -140,10 +163,12 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
         d,
       );
     };
-    const verdict = await toolCallVerdict(ask, call?.name ?? "tool", call?.args ?? {}, {
-      reason: "the writer wants to refund an order",
-      label: "startAdkAgent",
-    });
+    const verdict = await durableToolCallVerdict(
+      remote.pendingToolCalls,
+      { key, tool: name, input, messageKey },
+      ask,
+      { reason: "the writer wants to refund an order", label: "startAdkAgent" },
+    );
     return verdict === undefined;
   }
   const runner = new InMemoryRunner({ agent, appName: APP });
@@ -196,7 +221,7 @@ export async function startAdkAgent(options: StartAdkOptions): Promise<StartedAd
       // The run paused for confirmations: each is decided on the canvas, then the run resumes.
       const parts = [];
       for (const c of confirmations) {
-        const response = { confirmed: await confirmed(c.args, signal) };
+        const response = { confirmed: await confirmed(c.args, signal, msg) };
         parts.push({
           functionResponse: { id: c.id, name: REQUEST_CONFIRMATION_FUNCTION_CALL_NAME, response },
         });
