@@ -11,6 +11,7 @@ import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import {
   ApprovalEscalationWatcher,
   ApprovalTooLongError,
+  durableToolCallVerdict,
   toolCallApproval,
   type ApprovalEscalation,
   type ApprovalRecord,
@@ -141,6 +142,41 @@ export class MoleculeApprovals implements OnModuleInit, OnModuleDestroy {
       return Promise.reject(err as Error);
     }
     return this.agent.requestApproval(request, options);
+  }
+
+  /**
+   * Decides one tool call once, across restarts: the call (its tool, exact input and digest) is
+   * kept in the agent's store under `key` before the person is asked (the same request is waited
+   * on after a restart), and an approval is taken once (core's `durableToolCallVerdict`). Resolves
+   * with `undefined` when you run the tool now, else the one line the model reads: a denial, an
+   * input too long to show, the platform's refusal, or `ALREADY_RUN` for a call handed to its tool
+   * before (a decision delivered twice, a redelivered message). Use a `key` that names the call
+   * across a restart (the message and the call, not a random id).
+   */
+  toolCallOnce(
+    key: string,
+    toolName: string,
+    input: unknown,
+    options: ApprovalWaitOptions & {
+      file?: string | false;
+      reason?: string | undefined;
+      taskId?: string | undefined;
+    } = {},
+  ): Promise<string | undefined> {
+    const { reason, taskId, ...wait } = options;
+    const ask = (request: ApprovalRequestInput) =>
+      this.agent.requestApproval(request, { ...wait, key: `nestjs:${key}` });
+    return durableToolCallVerdict(
+      this.agent.pendingToolCalls,
+      { key: `nestjs:${key}`, tool: toolName, input },
+      ask,
+      {
+        ...(reason === undefined ? {} : { reason }),
+        ...(taskId === undefined ? {} : { taskId }),
+        label: "MoleculeApprovals.toolCallOnce",
+        logger: { warn: (line: string) => this.#logger.warn(line) },
+      },
+    );
   }
 
   /** The 50 newest approval requests of this workspace. */

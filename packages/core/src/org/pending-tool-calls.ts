@@ -157,7 +157,33 @@ export async function durableToolCallVerdict(
   calls: PendingToolCalls,
   call: { key: string; tool: string; input: unknown; messageKey?: string; run?: string },
   ask: (request: ApprovalRequestInput) => Promise<ApprovalResult>,
-  options: { reason?: string; logger?: Logger; label: string },
+  options: { reason?: string; taskId?: string; logger?: Logger; label: string },
+): Promise<string | undefined> {
+  // One decision at a time per call: a second delivery made while the first waits gets its
+  // outcome from the record the first leaves (taken or refused), not a request of its own.
+  let waiting = asking.get(calls);
+  if (waiting === undefined) asking.set(calls, (waiting = new Map()));
+  const before = waiting.get(call.key);
+  const mine = (async () => {
+    await before?.catch(() => undefined);
+    return await decideOnce(calls, call, ask, options);
+  })();
+  waiting.set(call.key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (waiting.get(call.key) === mine) waiting.delete(call.key);
+  }
+}
+
+/** The decisions being made, per store and call key (see {@link durableToolCallVerdict}). */
+const asking = new WeakMap<PendingToolCalls, Map<string, Promise<unknown>>>();
+
+async function decideOnce(
+  calls: PendingToolCalls,
+  call: { key: string; tool: string; input: unknown; messageKey?: string; run?: string },
+  ask: (request: ApprovalRequestInput) => Promise<ApprovalResult>,
+  options: { reason?: string; taskId?: string; logger?: Logger; label: string },
 ): Promise<string | undefined> {
   const { key, tool, input } = call;
   const kept = await calls.record({
