@@ -1,5 +1,6 @@
 // What poll delivery, the reply outbox and the push delivery counts persist (one state, saved
 // atomically), and the store contract that persists it. The built-in stores are in store/.
+import type { PendingToolCallRecord } from "../platform/index.js";
 import type { AnswerFailure, AnswerTask } from "../a2a/index.js";
 import type { InboundSource } from "./message.js";
 
@@ -56,32 +57,6 @@ export interface CursorState {
    * same request and never runs an approved call twice): see `PendingToolCalls`.
    */
   pendingToolCalls?: PendingToolCallRecord[];
-}
-
-/**
- * A tool call a person is asked to approve, as the agent's store keeps it across restarts (see
- * {@link CursorState.pendingToolCalls}).
- */
-export interface PendingToolCallRecord {
-  /** The call's key (the framework's call id, e.g. `openai-agents:<callId>`): its approval's key too. */
-  key: string;
-  /** The inbound message whose turn made the call (`<sender>\n<messageId>`), when it has one. */
-  messageKey?: string;
-  /** The tool's name, as the person is shown it. */
-  tool: string;
-  /** The tool's complete input, as the person is shown it (the decision binds to it). */
-  input: unknown;
-  /** SHA-256 of the approval request asked for the call (what the decision binds to). */
-  digest: string;
-  /**
-   * `pending`: waiting for a decision; `running`: approved and handed to the tool (once, never
-   * again: a restart finds it so); `done`: the tool returned; `refused`: denied, expired or not asked.
-   */
-  status: "pending" | "running" | "done" | "refused";
-  /** The framework's resumable run (opaque to the store, e.g. an OpenAI Agents `RunState` string). */
-  run?: string;
-  /** When it was recorded (ISO 8601). */
-  createdAt: string;
 }
 
 /**
@@ -169,3 +144,5 @@ export interface OutboxRecord {
    */
   failure?: AnswerFailure;
 }
+
+export type { PendingToolCallRecord } from "../platform/index.js";

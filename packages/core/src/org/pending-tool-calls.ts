@@ -4,14 +4,13 @@
 // request is asked again (same key and digest: the waiter resumes it, nothing new is opened), and
 // an approval runs the call once: `claim` marks it `running` (saved) before the tool is run, so a
 // second delivery of the decision, a redelivered message or a restart after the run finds it taken.
-import type { PendingToolCallRecord } from "../inbound/index.js";
-import type { ApprovalRequestInput } from "../platform/index.js";
+import type { ApprovalRequestInput, PendingToolCallRecord } from "../platform/index.js";
 import type { Logger } from "../transport/index.js";
 import { toolCallDigest } from "./approval-request.js";
 import { toolCallVerdict } from "./approval-decision.js";
 import type { ApprovalResult } from "./approvals.js";
 
-export type { PendingToolCallRecord } from "../inbound/index.js";
+export type { PendingToolCallRecord } from "../platform/index.js";
 
 /** Where the records are kept: the agent's state store (`RemoteAgent.pendingToolCalls`). */
 export interface PendingToolCallBackend {

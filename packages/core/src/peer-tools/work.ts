@@ -15,7 +15,6 @@ import { MoleculeError } from "../transport/index.js";
 import { isPeerSideError } from "./classify.js";
 import { untrustedLabel } from "./label.js";
 import { nonTextParts } from "./result-parts.js";
-import type { ToolSpanName } from "./tool-steps.js";
 import type { ToolStep } from "./tool-step.js";
 import type { WorkInput } from "./tool-inputs.js";
 
@@ -114,7 +113,11 @@ export type WorkArtifact =
   | { kind: "list"; tasks: HeldTask[]; delegations: DelegationRecord[] };
 
 /** Settings of the follow-up steps. */
-export interface WorkStepOptions extends ToolSpanName {
+export interface WorkStepOptions {
+  /** The tool's name as the model sees it (the span's name). */
+  toolName?: string | undefined;
+  /** The id of the model's call of the tool. */
+  toolCallId?: string | undefined;
   signal?: AbortSignal | undefined;
   /** The most a wait lasts, in ms, whatever the model asks (default 120 000). */
   maxWaitMs?: number | undefined;

@@ -78,7 +78,12 @@ export { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "./event-c
 export type { EventChunksOpener } from "./event-connection.js";
 export { describeStartError } from "./start-error.js";
 export type { DescribeStartErrorOptions } from "./start-error.js";
-export type { ApprovalDecision, ApprovalRecord, ApprovalRequestInput } from "./approvals.js";
+export type {
+  ApprovalDecision,
+  ApprovalRecord,
+  ApprovalRequestInput,
+  PendingToolCallRecord,
+} from "./approvals.js";
 export { approvalBody, MAX_APPROVAL_ACTION_CHARS, MAX_APPROVAL_REASON_CHARS } from "./approvals.js";
 export type { CommitMemoryInput, Memory, MemoryScope, SearchMemoriesOptions } from "./memories.js";
 export {
