@@ -13,7 +13,7 @@ export const MOLECULE_RETRYABLE = "molecule-retryable";
  * Trailing metadata carrying the endpoint's `Retry-After` (seconds, or an HTTP date), e.g. with the
  * `UNAVAILABLE` of a push endpoint that does not know its platform's secret yet.
  */
-export const RETRY_AFTER = "retry-after";
+const RETRY_AFTER = "retry-after";
 
 /** A refusal as the gRPC status the call ends with. */
 export type GrpcError = Pick<StatusObject, "code" | "details" | "metadata">;

@@ -19,7 +19,7 @@ export class MoleculeAgentConfigError extends MoleculeError {
  * error is Nest's injector, not the app's code, and the line names what to change. The error is
  * otherwise unchanged (its class, code and stack stay for code that catches it).
  */
-export function printedAs<E extends object>(error: E, line: string): E {
+function printedAs<E extends object>(error: E, line: string): E {
   Object.defineProperty(error, Symbol.for("nodejs.util.inspect.custom"), {
     value: () => line,
     configurable: true,

@@ -128,3 +128,22 @@ export function classifyIp(ip: string): IpClass {
   }
   return "blocked";
 }
+
+/**
+ * A JSON value as Postgres prints a `jsonb` (`response_body::text`): object keys shortest first,
+ * then bytewise; `", "` between members and `": "` after keys.
+ */
+export function jsonbText(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(jsonbText).join(", ")}]`;
+  if (isObject(v)) {
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort((a, b) => {
+        const ba = Buffer.from(a);
+        const bb = Buffer.from(b);
+        return ba.length - bb.length || Buffer.compare(ba, bb);
+      });
+    return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonbText(v[k])}`).join(", ")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}

@@ -16,7 +16,7 @@ function statusOf(err: unknown): string {
  * tenant's 400), or a wrong one (`org_or_workspace_not_found`, its empty 404, which it also
  * answers for a workspace it does not hold: both causes are named, never "create a workspace").
  */
-export function tenantRefused(
+function tenantRefused(
   id: CheckId,
   err: unknown,
   workspaceId: string,

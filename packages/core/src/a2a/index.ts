@@ -57,7 +57,7 @@ export type { AnswerFailure, AnswerTask } from "./conversation.js";
 export type { A2AStreamEvent } from "./from-v1.js";
 export type { PeerTaskQuery } from "./peer-wire.js";
 // Internal: the client side of a peer's tasks (platform/peer-tasks.ts).
-export { messageFromV1, streamEventOf, taskFromV1 } from "./from-v1.js";
+export { messageFromV1, taskFromV1 } from "./from-v1.js";
 export {
   peerInterfaceOf,
   peerRequest,
@@ -66,7 +66,7 @@ export {
   peerWireError,
 } from "./peer-wire.js";
 export type { PeerBinding, PeerOp } from "./peer-wire.js";
-export { peerStreamLimits, sseEvents } from "./sse.js";
+export { peerStreamLimits } from "./sse.js";
 export { peerEvents } from "./peer-events.js";
 export type { PeerStreamLimits } from "./sse.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).

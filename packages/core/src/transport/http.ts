@@ -150,7 +150,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * the platform named): enough for a bucket shared by a busy fleet, bounded so a platform that
  * keeps refusing ends the call with a `rate_limited` error.
  */
-export const MAX_RATE_LIMIT_RETRIES = 5;
+const MAX_RATE_LIMIT_RETRIES = 5;
 
 /** The default `User-Agent`. */
 export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 ${RUNTIME_NAME}`;

@@ -4,7 +4,7 @@
 import { type Ctx, HttpError, sendJson } from "../http-io.js";
 import type { Platform } from "../platform.js";
 import type { ActivityRow, QueueRow } from "../store.js";
-import { isObject, UUID_ANY_RE } from "../util.js";
+import { isObject, jsonbText, UUID_ANY_RE } from "../util.js";
 
 const NOT_FOUND = { error: "queue item not found" };
 
@@ -16,20 +16,6 @@ function pgText(ms: number): string {
   const iso = new Date(ms).toISOString(); // 2026-05-01T12:00:00.123Z
   const fraction = iso.slice(19, 23).replace(/\.?0+$/, "");
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}+00`;
-}
-
-/** A JSON value as Postgres prints a `jsonb` cast to text: keys by length then bytes, `", "`. */
-function jsonbText(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(jsonbText).join(", ")}]`;
-  if (isObject(v)) {
-    const keys = Object.keys(v).sort((a, b) => {
-      const la = Buffer.byteLength(a);
-      const lb = Buffer.byteLength(b);
-      return la !== lb ? la - lb : Buffer.compare(Buffer.from(a), Buffer.from(b));
-    });
-    return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonbText(v[k])}`).join(", ")}}`;
-  }
-  return JSON.stringify(v ?? null);
 }
 
 /** The delegation id a queued call's message names (`params.message.metadata.delegation_id`). */

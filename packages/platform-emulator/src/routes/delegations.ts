@@ -4,7 +4,7 @@ import { BOUNDARY_END, BOUNDARY_START, resultText } from "../peer-text.js";
 import type { Platform } from "../platform.js";
 import { deliver } from "../proxy/deliver.js";
 import type { ActivityRow } from "../store.js";
-import { iso, isObject, newId, optString, reqString, UUID_ANY_RE } from "../util.js";
+import { iso, isObject, jsonbText, newId, optString, reqString, UUID_ANY_RE } from "../util.js";
 import { delegationPreview, insertActivity, pushDelegationResult } from "./delegation-records.js";
 
 /** `POST /workspaces/:id/delegate`: answers 202 and runs the delegation in the background. */
@@ -264,25 +264,6 @@ function responsePreview(platform: Platform, body: unknown): string {
   if (body === undefined || body === null) return "";
   const text = isObject(body) && typeof body["text"] === "string" ? body["text"] : jsonbText(body);
   return delegationPreview(platform, text, 300);
-}
-
-/**
- * A JSON value as Postgres prints a `jsonb` (`response_body::text`): object keys shortest first,
- * then bytewise; `", "` between members and `": "` after keys.
- */
-export function jsonbText(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(jsonbText).join(", ")}]`;
-  if (isObject(v)) {
-    const keys = Object.keys(v)
-      .filter((k) => v[k] !== undefined)
-      .sort((a, b) => {
-        const ba = Buffer.from(a);
-        const bb = Buffer.from(b);
-        return ba.length - bb.length || Buffer.compare(ba, bb);
-      });
-    return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonbText(v[k])}`).join(", ")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
 }
 
 /** The server's `COALESCE(request_body->>'delegation_id', response_body->>'delegation_id')`. */

@@ -30,7 +30,6 @@ export {
 } from "./secret.js";
 // Internal: the answers of a push endpoint to a POST without the platform's bearer.
 export {
-  PLATFORM_AUTH_RETRY_AFTER_S,
   refusePlatformFetch,
   refusePlatformNode,
   type PlatformAuthVerdict,

@@ -15,7 +15,7 @@ import { verifyBearer } from "./secret.js";
 export type PlatformAuthVerdict = "pass" | "unauthorized" | "unknown";
 
 /** Seconds a caller refused with `503` (secret not known yet) is told to wait. */
-export const PLATFORM_AUTH_RETRY_AFTER_S = 5;
+const PLATFORM_AUTH_RETRY_AFTER_S = 5;
 
 const BODIES = {
   unauthorized: JSON.stringify({

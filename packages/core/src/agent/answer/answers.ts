@@ -26,10 +26,10 @@ const MAX_REPORT_DETAIL = 1_000;
 /** Longest wait between two attempts to send an answer. */
 const RETRY_MAX_MS = 30_000;
 /** How long an answer is kept through the platform's transient failures, from when it was queued. */
-export const REPLY_KEEP_MS = 24 * 60 * 60_000;
+const REPLY_KEEP_MS = 24 * 60 * 60_000;
 /** Most answers (and UTF-16 units of text) the outbox holds; past either a finished handler waits. */
-export const MAX_OUTBOX_ANSWERS = 10_000;
-export const MAX_OUTBOX_TEXT = 64 * 1024 * 1024;
+const MAX_OUTBOX_ANSWERS = 10_000;
+const MAX_OUTBOX_TEXT = 64 * 1024 * 1024;
 
 /**
  * The handler ran and returned an answer, but the answer could not be delivered to the sender

@@ -43,7 +43,7 @@ import type { AgentPlatformClient } from "../types.js";
 const HOLD_MS = 5_000;
 
 /** Whether the platform sends its bearer to `url` (handlers/ssrf.go `isExternalAgentURL`). */
-export function platformSendsBearer(url: string | undefined): boolean {
+function platformSendsBearer(url: string | undefined): boolean {
   if (url === undefined) return false;
   let host: string;
   try {

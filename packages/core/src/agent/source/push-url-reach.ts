@@ -3,7 +3,7 @@ import { classifyAddress, isIpLiteral } from "../../a2a/index.js";
 import { hideUrlSecret, type Logger } from "../../transport/index.js";
 
 /** Whether `url`'s host is this machine's loopback (`localhost`, `*.localhost`, 127.0.0.0/8, ::1). */
-export function isLoopbackUrl(url: string): boolean {
+function isLoopbackUrl(url: string): boolean {
   let host: string;
   try {
     host = new URL(url).hostname.toLowerCase();
