@@ -23,11 +23,11 @@ const KEPT = 200;
 
 /** What the model reads for a call that was handed to its tool already. */
 export const ALREADY_RUN =
-  "Error: this call was approved and handed to the tool before (an earlier run of this message, before a restart); it is not run again";
+  "Error: this call was approved and handed to the tool before (an earlier delivery of the same call, or before a restart); it is not run again";
 
 /** What the model reads for a call a person refused before (a redelivered message's turn). */
 const REFUSED_BEFORE =
-  "Error: this call was refused before (an earlier run of this message, before a restart); the call was not run";
+  "Error: this call was refused before (an earlier delivery of the same call, or before a restart); the call was not run";
 
 /** What the model reads for a call whose input is not the one the person was asked about. */
 const OTHER_INPUT =
