@@ -121,12 +121,27 @@ describe("HttpTransport retry policy (fake timers)", () => {
       .times(times);
   }
 
-  it("retries a GET on 429 after Retry-After seconds (rounded down by the platform: one more), then succeeds", async () => {
+  it("retries a GET on 429 after Retry-After seconds, then succeeds", async () => {
     intercept("GET", "/x", 429, { "retry-after": "2" });
     intercept("GET", "/x", 200);
     const p = transport().send({ method: "GET", path: "/x" });
     await vi.advanceTimersByTimeAsync(1);
     expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1900);
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(calls).toHaveLength(2);
+    expect((await p).status).toBe(200);
+  });
+
+  it("the platform limiter's 429 (its spent window): Retry-After rounded down, so one second more", async () => {
+    intercept("GET", "/x", 429, {
+      "retry-after": "2",
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-limit": "600",
+    });
+    intercept("GET", "/x", 200);
+    const p = transport().send({ method: "GET", path: "/x" });
     await vi.advanceTimersByTimeAsync(2900);
     expect(calls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(400);

@@ -56,7 +56,12 @@ function numberOf(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
 
-/** Whether an answer is the platform limiter's refusal (so the request was not handled at all). */
+/**
+ * Whether an answer is the platform limiter's refusal (so the request was not handled at all): a
+ * 429 with its body (`{"error":"rate limit exceeded"}`) or its spent window
+ * (`X-RateLimit-Remaining: 0`). A peer's own 429, relayed by the A2A proxy, is neither: it is the
+ * peer's answer, not the platform's budget.
+ */
 export function isRateLimitRefusal(
   status: number,
   headers: Record<string, string | string[] | undefined>,
@@ -65,7 +70,7 @@ export function isRateLimitRefusal(
   if (status !== 429) return false;
   if ((body as { error?: unknown } | null | undefined)?.error === "rate limit exceeded")
     return true;
-  return headers["x-ratelimit-limit"] !== undefined || headers["retry-after"] !== undefined;
+  return headers["x-ratelimit-remaining"] === "0";
 }
 
 /**
