@@ -86,6 +86,10 @@ function refundModel(order: string) {
   ]);
 }
 
+/**
+ * A peer's message as a polled row carries it: its sender authenticated by the platform, so its
+ * conversation (sender and contextId) keeps a history (a pushed one names no sender: none).
+ */
 function inbound(text: string, contextId = "ctx"): InboundMessage {
   return {
     ...inboundFromA2AMessage({
@@ -94,6 +98,8 @@ function inbound(text: string, contextId = "ctx"): InboundMessage {
       messageId: crypto.randomUUID(),
       parts: [{ kind: "text", text }],
     }),
+    source: "peer_agent",
+    sourceId: "11111111-2222-4333-8444-555555555555",
     contextId,
   };
 }
