@@ -4,7 +4,7 @@
 // it never joins another sender's history. The sender is the one the platform authenticated (a
 // polled row's `sourceId`); a push names none, so there only a conversation the endpoint itself
 // put the message in is kept.
-import { isOwnContext } from "../a2a/server/derived-id.js";
+import { isOwnContext } from "../a2a/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 
 /**

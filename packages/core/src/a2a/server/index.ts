@@ -53,7 +53,7 @@ export type {
 } from "./claim-store.js";
 // Internal: ids derived from a message's id (the push source's question tasks) and the fingerprint
 // of its content (push de-duplication).
-export { contentFingerprint, endpointKey, keyedId } from "./derived-id.js";
+export { contentFingerprint, endpointKey, isOwnContext, keyedId } from "./derived-id.js";
 export { isTaskState } from "./normalize.js";
 // Internal: the default task store, also a poll agent's (not public API).
 export { MemoryTaskStore } from "./store.js";
