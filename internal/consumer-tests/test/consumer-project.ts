@@ -30,7 +30,11 @@ export const publishedPackages = [
   { name: "@molecule-ai/grpc", dir: "grpc", fixtures: ["grpc.ts"] },
 ] as const;
 
-/** What an application brings itself: the adapters' peer dependencies and Node's types. */
+/**
+ * What an application brings itself: the adapters' peer dependencies, Node's types, and the MCP
+ * client a host built on @molecule-ai/mcp installs (the v1 SDK or the v2 client: the packed mcp
+ * depends on the v2 server only, so a consumer that imports a client must install it).
+ */
 const appDependencies = [
   "@langchain/core",
   "@langchain/langgraph",
@@ -42,6 +46,8 @@ const appDependencies = [
   "reflect-metadata",
   "rxjs",
   "@openai/agents",
+  "@modelcontextprotocol/sdk",
+  "@modelcontextprotocol/client",
   "@types/node",
 ];
 
