@@ -112,8 +112,9 @@ const config: KnipConfig = {
       entry: ["fixtures/**/*.{ts,cts,mjs}"],
       project: ["test/**/*.ts", "fixtures/**/*.{ts,cts,mjs}"],
       // Linked by name into the consumer projects (consumer.link(...) in the tests: README blocks,
-      // quickstarts, the examples); pg comes with the packed @molecule-ai/postgres there, the MCP
-      // SDK with the packed @molecule-ai/mcp.
+      // quickstarts, the examples); pg comes with the packed @molecule-ai/postgres there. jest and
+      // ts-jest are linked into the `nest new` app of quickstarts.test.ts and run by its spawned
+      // `test:e2e` script (jest's bin, ts-jest named in its jest config), never imported.
       ignoreDependencies: [
         /^@example\//,
         "@ai-sdk/openai",
@@ -124,7 +125,8 @@ const config: KnipConfig = {
         "express",
         "hono",
         "pg",
-        "@modelcontextprotocol/sdk",
+        "jest",
+        "ts-jest",
       ],
     },
     "internal/runtimes": {
