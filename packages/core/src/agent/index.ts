@@ -16,6 +16,6 @@ export { MoleculeReplyError } from "./answer/answers.js";
 export { MoleculeReplyTimeoutError } from "./route/call-peer.js";
 export type { QueuedReceipt } from "./route/call-peer.js";
 export { MoleculeTurnLimitError } from "./route/turn-limit.js";
-export { peerClientOf } from "./peer-client-view.js";
+export { peerClientOf } from "./remote-agent.js";
 export { addStartCheck } from "./lifecycle/start-checks.js";
 export { askForInput } from "../inbound/index.js";

@@ -22,6 +22,7 @@ import { Registration } from "./lifecycle/re-register.js";
 import { startChecksOf } from "./lifecycle/start-checks.js";
 import { startGate } from "./lifecycle/start-gate.js";
 import { checkAgentOptions } from "./options.js";
+import { clientView } from "./client-view.js";
 import { PeerCalls } from "./route/call-peer.js";
 import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
@@ -66,10 +67,8 @@ export class RemoteAgent<
   /** The platform client. */
   readonly client: C;
   /**
-   * The tool calls a person is asked about and their state (pending, running, done, refused), kept
-   * in the agent's store with the exact input shown, so that an approval survives a restart and
-   * runs its call once: the adapters' approvals use it (core's `durableToolCallVerdict`). Kept in
-   * memory only when the agent's state is (no `store`, push delivery).
+   * The tool calls a person is asked about (pending, running, done, refused), in the agent's store
+   * with the exact input shown: an approval survives a restart and runs its call once.
    */
   readonly pendingToolCalls: PendingToolCalls;
   /** Resolves when the agent has ended and released every resource. */
@@ -101,10 +100,8 @@ export class RemoteAgent<
   #mode: AgentDeliveryMode = "none";
   #pollSource: PollSource | undefined;
   readonly #store: AgentStore;
-  /** Poll delivery without a `store` option: the default store (files beside the token file). */
-  #defaultStore: DefaultStore | undefined;
-  /** The store's saved state, one writer for poll, outbox and push counts. */
-  readonly #state: AgentStateStore;
+  #defaultStore: DefaultStore | undefined; // poll without `store`: files beside the token file
+  readonly #state: AgentStateStore; // one writer for poll, outbox and push state
   /** What the agent knows of its platform's bearer: its push endpoints' first check. */
   readonly #auth: PlatformPushAuth;
   #server: A2AServer | undefined;
@@ -116,8 +113,7 @@ export class RemoteAgent<
   readonly #ending = new AbortController();
   #starting: { abort: AbortController; settled: Promise<void> } | undefined;
   readonly #startedAt = Date.now();
-  /** Approval waits (`requestApproval`) and escalations (`approvalEscalated`). */
-  readonly #approvals: AgentApprovals;
+  readonly #approvals: AgentApprovals; // requestApproval, approvalEscalated
   /** The messages and answers served at `/transcript` (the `transcript` option). */
   readonly #transcript: AgentTranscript | undefined;
 
@@ -195,15 +191,10 @@ export class RemoteAgent<
   }
 
   /**
-   * Asks a person for approval and resolves with the decision and who made it (see
-   * `ApprovalWaiter` in `@molecule-ai/agent-core/org`): waits on the event stream, backed by polling (an expired request
-   * counts as denied), until `timeoutMs` (`ApprovalTimeoutError`, from `@molecule-ai/agent-core/org`). The pending request's id
-   * is kept in `file` (default `<MOLECULE_STATE_DIR or ~/.molecule>/<id>/approvals.json`), so a restarted agent
-   * asking again with the same action, task and reason resumes it, as does asking again after a
-   * timeout or an abort. The person sees the whole text (at most 2,000 characters each, else
-   * refused) and a last reason line naming the request and the SHA-256 digest it binds to; a
-   * decision answers only its own request. For a tool call pass `toolCallApproval(name, input)`
-   * (`@molecule-ai/agent-core/org`). `stop()` aborts the wait.
+   * Asks a person for approval and resolves with the decision and who made it (as `ApprovalWaiter`
+   * in `@molecule-ai/agent-core/org`, whose TSDoc says how it waits, resumes after a restart and
+   * binds the decision to the text shown); the pending request is kept in `file` (default
+   * `<MOLECULE_STATE_DIR or ~/.molecule>/<id>/approvals.json`). `stop()` aborts the wait.
    */
   requestApproval(
     input: ApprovalRequestInput,
@@ -256,22 +247,16 @@ export class RemoteAgent<
     return this.#runner.active;
   }
 
-  /**
-   * An A2A request handler wired to this agent's handler (same pipeline as every delivery): mount
-   * it in Express, Fastify, Nest or a fetch-style route when you host the push endpoint yourself.
-   * It answers JSON-RPC on "/" without a secret (for frameworks that check it themselves).
-   */
+  /** An A2A request handler wired to this agent's pipeline, on "/" without a secret (see below). */
   get handleA2A(): A2AHandler {
     return (this.#handleA2A ??= this.#pushHandler({ pathSecret: false }));
   }
 
   /**
-   * Creates an A2A request handler for a framework route, with the path and the capability secret
-   * checked by core: it answers JSON-RPC POSTs on `<basePath>/<pathSecret>` (and the agent card
-   * below it) and 404 to any other path or a wrong secret (constant-time comparison). Mount it on
-   * a catch-all route under `basePath` and pass the full request path (`req.originalUrl` in
-   * Express). `pathSecret` defaults to the push delivery's `pathSecret`; `false` serves without
-   * one (only behind your own authentication). Closed by `stop()`.
+   * An A2A request handler for a framework route: JSON-RPC POSTs (and the card) on
+   * `<basePath>/<pathSecret>`, 404 elsewhere (constant-time secret check). Mount it on a catch-all
+   * route under `basePath` with the full request path. `pathSecret` defaults to the push
+   * delivery's; `false` serves without one (behind your own authentication). Closed by `stop()`.
    *
    * @example
    * const agent = new RemoteAgent({ client, handler,
@@ -496,4 +481,20 @@ export class RemoteAgent<
     })();
     return this.#shutdown;
   }
+}
+
+/**
+ * Returns `source` itself when it is a client, or, for a `RemoteAgent`, its client with `callPeer`
+ * replaced by the agent's (which awaits a poll-delivered peer's answer; see
+ * `RemoteAgent#callPeer`); every other method and property is the client's own.
+ *
+ * @example
+ * const tools = await loadPeerTools(peerClientOf(agent)); // tools get the peers' answers
+ */
+export function peerClientOf<C extends AgentPlatformClient>(source: RemoteAgent<C>): C;
+export function peerClientOf<T extends object>(source: T): T;
+export function peerClientOf(source: object): object {
+  if (!(source instanceof RemoteAgent)) return source;
+  const agent = source as RemoteAgent;
+  return clientView(agent, agent.client as unknown as object, agent.callPeer.bind(agent));
 }
