@@ -114,9 +114,8 @@ describe.each(examples)("%s on a first run that goes wrong", { timeout: 60_000 }
     // The tenant guard's answers (middleware/tenant_guard.go), for these two workspaces' routes.
     const missing = await emu.admin.createWorkspace({ name: "fc-org-missing" });
     const wrong = await emu.admin.createWorkspace({ name: "fc-org-wrong" });
-    const routes = (id: string): RegExp => new RegExp(`^/workspaces/${id}(/|$)`);
     const removeMissing = emu.injectFault({
-      path: routes(missing.id),
+      path: workspaceRoutes(missing.id),
       status: 400,
       body: {
         error: "missing tenant routing header",
@@ -126,7 +125,7 @@ describe.each(examples)("%s on a first run that goes wrong", { timeout: 60_000 }
       count: 1000,
     });
     const removeWrong = emu.injectFault({
-      path: routes(wrong.id),
+      path: workspaceRoutes(wrong.id),
       status: 404,
       body: "",
       count: 1000,
@@ -186,6 +185,9 @@ describe.each(examples)("%s on a first run that goes wrong", { timeout: 60_000 }
     expect((await emu.admin.getWorkspace(ws.id))["status"]).toBe("paused");
   });
 });
+
+/** Every route of workspace `id`. */
+const workspaceRoutes = (id: string): RegExp => new RegExp(`^/workspaces/${id}(/|$)`);
 
 describe("@example/nestjs-app with MOLECULE_DELIVERY=poll on the April 2026 platform", () => {
   it("exits 1 with one line instead of printing that it is online", async () => {

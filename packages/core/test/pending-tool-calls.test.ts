@@ -28,6 +28,18 @@ const approved = (digest: string): ApprovalResult => ({
   digest,
 });
 
+/** A person who denies the request. */
+const denied = async (request: { digest?: string }) => ({
+  ...approved(request.digest!),
+  approved: false,
+  decision: "denied" as const,
+});
+
+/** A person who must never be asked (again). */
+const never = async (): Promise<ApprovalResult> => {
+  throw new Error("not asked again");
+};
+
 describe("durableToolCallVerdict", () => {
   it("runs an approved call once when the decision is delivered twice, also after a restart", async () => {
     const store = backend();
@@ -66,17 +78,9 @@ describe("durableToolCallVerdict", () => {
   it("a refusal is kept: the call is never run on a later delivery", async () => {
     const calls = new PendingToolCalls(backend());
     const call = { key: "k-3", tool: "refund", input: { order: "R-4" } };
-    const denied = async (request: { digest?: string }) => ({
-      ...approved(request.digest!),
-      approved: false,
-      decision: "denied" as const,
-    });
     expect(await durableToolCallVerdict(calls, call, denied, { label: "t" })).toMatch(
       /^Error: denied by dana/,
     );
-    const never = async (): Promise<ApprovalResult> => {
-      throw new Error("not asked again");
-    };
     expect(await durableToolCallVerdict(calls, call, never, { label: "t" })).toMatch(
       /refused before/,
     );

@@ -7,7 +7,7 @@ import { PlatformPushAuth } from "../src/agent/source/platform-bearer.js";
 import { AgentStateStore, MemoryCursorStore } from "../src/store/index.js";
 import type { AgentPlatformClient } from "../src/agent/types.js";
 
-const URL_ = "https://agent.example/secret-path";
+const PUSH_URL = "https://agent.example/secret-path";
 
 /** A client whose chat files say the platform's secret (the only part the check reads). */
 function client(secret?: string, signs = false) {
@@ -24,10 +24,10 @@ describe("PlatformPushAuth", () => {
     await auth.open();
     auth.heard("register");
     auth.heard("heartbeat");
-    expect(auth.verdict(URL_, "Bearer old-secret")).toBe("pass");
+    expect(auth.verdict(PUSH_URL, "Bearer old-secret")).toBe("pass");
     c.files.inboundSecret = "new-secret"; // a heartbeat answered the rotated secret
-    expect(auth.verdict(URL_, "Bearer old-secret")).toBe("unauthorized");
-    expect(auth.verdict(URL_, "Bearer new-secret")).toBe("pass"); // and kept
+    expect(auth.verdict(PUSH_URL, "Bearer old-secret")).toBe("unauthorized");
+    expect(auth.verdict(PUSH_URL, "Bearer new-secret")).toBe("pass"); // and kept
     await first.flush();
 
     // The restart: nothing heard yet, the store's digest is the new secret's.
@@ -36,9 +36,9 @@ describe("PlatformPushAuth", () => {
     await after.open();
     expect(await state.loadPlatformPush()).toMatchObject({ signs: true });
     expect(JSON.stringify(await inner.load())).not.toContain("new-secret");
-    expect(after.verdict(URL_, "Bearer new-secret")).toBe("pass");
-    expect(after.verdict(URL_, "Bearer old-secret")).toBe("wait");
-    expect(after.verdict(URL_, undefined)).toBe("wait");
+    expect(after.verdict(PUSH_URL, "Bearer new-secret")).toBe("pass");
+    expect(after.verdict(PUSH_URL, "Bearer old-secret")).toBe("wait");
+    expect(after.verdict(PUSH_URL, undefined)).toBe("wait");
   });
 
   it("a POST held while the agent learns is answered 503 as soon as the agent stops", async () => {
@@ -49,7 +49,7 @@ describe("PlatformPushAuth", () => {
       require: undefined,
       signal: stop.signal,
     });
-    const held = auth.judge("POST", "/secret-path", () => URL_, undefined);
+    const held = auth.judge("POST", "/secret-path", () => PUSH_URL, undefined);
     let answered: string | undefined;
     void held.then((v) => (answered = v));
     await Promise.resolve();
@@ -76,6 +76,6 @@ describe("PlatformPushAuth", () => {
       state: new AgentStateStore(undefined),
       require: false,
     });
-    expect(auth.verdict(URL_, undefined)).toBe("pass");
+    expect(auth.verdict(PUSH_URL, undefined)).toBe("pass");
   });
 });

@@ -30,7 +30,9 @@ function recorder(): { logger: Logger; lines: string[] } {
 
 async function runningAgent(emu: Emulator, admin?: AdminClient) {
   const ws = admin
-    ? await admin.createExternalWorkspace({ name: "agent" }).then((w) => ({ ...w, token: w.token! }))
+    ? await admin
+        .createExternalWorkspace({ name: "agent" })
+        .then((w) => ({ ...w, token: w.token! }))
     : await emu.admin.createWorkspace({ name: "agent" });
   const { logger, lines } = recorder();
   const client = new PlatformClient({

@@ -16,11 +16,7 @@ function statusOf(err: unknown): string {
  * tenant's 400), or a wrong one (`org_or_workspace_not_found`, its empty 404, which it also
  * answers for a workspace it does not hold: both causes are named, never "create a workspace").
  */
-function tenantRefused(
-  id: CheckId,
-  err: unknown,
-  workspaceId: string,
-): DoctorCheck | undefined {
+function tenantRefused(id: CheckId, err: unknown, workspaceId: string): DoctorCheck | undefined {
   if (isMoleculeError(err, "org_id_required"))
     return {
       id,
