@@ -178,6 +178,24 @@ const MIGRATIONS: Migration[] = [
       `ALTER TABLE ${n.replicaState} ADD PRIMARY KEY (replica_id, workspace_id)`,
     ],
   },
+  {
+    // The tool calls a person is asked about (`pendingToolCalls`), one row per workspace and call
+    // shared by the workspace's replicas: an approval asked by one replica is completed by another
+    // after a restart, and a call is taken for running once (`status` moves forward only).
+    version: 12,
+    up: (n) => [
+      `CREATE TABLE ${n.toolCalls} (
+         workspace_id text NOT NULL,
+         call_key text NOT NULL,
+         status text NOT NULL,
+         digest text NOT NULL,
+         record jsonb NOT NULL,
+         seq bigserial NOT NULL,
+         updated_at timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (workspace_id, call_key))`,
+      `CREATE INDEX ${n.toolCalls}_order ON ${n.toolCalls} (workspace_id, seq)`,
+    ],
+  },
 ];
 
 /** The schema version this package writes. */

@@ -5,11 +5,15 @@
 // workspace that starts. A workspace's state also keeps what a push agent learned about its
 // platform's bearer (`platformPush`): one row per workspace, shared by its replicas, so a replica
 // that starts, or restarts, knows it before register answers (see the agent's platform-bearer.ts).
+// The workspace's tool calls a person is asked about (`pendingToolCalls`) are shared the same way
+// (tool-calls.ts): a replica writes only the calls its agent changed, never moving one back.
 import type { Pool, PoolClient } from "pg";
 import type { CursorState, PlatformPushRecord } from "@molecule-ai/agent-core/store";
+import type { PendingToolCallRecord } from "@molecule-ai/agent-core/org";
 import type { CursorStore } from "@molecule-ai/agent-core";
 import { PostgresStoreError } from "./errors.js";
 import { type Names, interval } from "./sql.js";
+import { canonical, listToolCalls, mergeToolCalls } from "./tool-calls.js";
 
 /** A SHA-256 digest as the agent keeps it (hex). */
 const DIGEST = /^[0-9a-f]{64}$/;
@@ -35,6 +39,11 @@ export class ReplicaStateStore implements CursorStore {
    * write never overwrites what another replica learned since.
    */
   #platformKept = keyOf({});
+  /**
+   * The workspace's tool calls as this replica last read or wrote them (JSON by key): a save
+   * writes only the calls the agent changed since, as for `platformPush`.
+   */
+  #callsKept = new Map<string, string>();
 
   constructor(o: {
     pool: Pool;
@@ -95,7 +104,9 @@ export class ReplicaStateStore implements CursorStore {
       await this.#upsert(client, merged);
       const platform = await this.#loadPlatform(client);
       if (platform !== undefined) merged.platformPush = platform;
-      return rows.length > 0 || platform !== undefined ? merged : undefined;
+      const calls = this.#workspaceId === undefined ? [] : await this.#loadCalls(client);
+      if (calls.length > 0) merged.pendingToolCalls = calls;
+      return rows.length > 0 || platform !== undefined || calls.length > 0 ? merged : undefined;
     });
   }
 
@@ -108,13 +119,16 @@ export class ReplicaStateStore implements CursorStore {
     const own: CursorState = state.outbox ? { outbox: state.outbox } : {};
     const platform = this.#workspaceId === undefined ? undefined : state.platformPush;
     const kept = platform === undefined ? this.#platformKept : keyOf(platform);
+    const calls = this.#workspaceId === undefined ? [] : this.#changedCalls(state);
     try {
       await this.#ready();
-      if (kept === this.#platformKept) {
+      if (kept === this.#platformKept && calls.length === 0) {
         await this.#upsert(this.#pool, own);
         return;
       }
       await this.#transaction(async (client) => {
+        if (calls.length > 0) await mergeToolCalls(client, this.#n, this.#key, calls);
+        if (kept === this.#platformKept) return await this.#upsert(client, own);
         await client.query(
           `INSERT INTO ${this.#n.platformPush} (workspace_id, bearer, signs, updated_at)
            VALUES ($1, $2, $3, now())
@@ -125,6 +139,7 @@ export class ReplicaStateStore implements CursorStore {
         await this.#upsert(client, own);
       });
       this.#platformKept = kept;
+      for (const c of calls) this.#callsKept.set(c.key, canonical(c));
     } catch (err) {
       throw new PostgresStoreError("could not save the agent's state (reply outbox)", err);
     }
@@ -153,6 +168,20 @@ export class ReplicaStateStore implements CursorStore {
     };
     this.#platformKept = keyOf(record);
     return record;
+  }
+
+  /** The workspace's tool calls, remembered as this replica's copy. */
+  async #loadCalls(client: PoolClient): Promise<PendingToolCallRecord[]> {
+    const calls = await listToolCalls(client, this.#n, this.#key);
+    this.#callsKept = new Map(calls.map((c) => [c.key, canonical(c)]));
+    return calls;
+  }
+
+  /** The agent's tool calls that differ from this replica's copy (see {@link #callsKept}). */
+  #changedCalls(state: CursorState): PendingToolCallRecord[] {
+    return (state.pendingToolCalls ?? []).filter(
+      (c) => this.#callsKept.get(c.key) !== canonical(c),
+    );
   }
 
   /** Runs `fn` in a transaction on one connection. */

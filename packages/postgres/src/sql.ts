@@ -18,6 +18,8 @@ export interface Names {
   replicaLeases: string;
   /** What push agents learned about their platform's bearer, one row per workspace. */
   platformPush: string;
+  /** The tool calls a person is asked about (`pendingToolCalls`), one row per workspace and call. */
+  toolCalls: string;
   /** The LISTEN/NOTIFY channel that announces new work (payload: the workspace id). */
   channel: string;
   /** The LISTEN/NOTIFY channel that announces a canceled A2A task (payload: the task id). */
@@ -40,6 +42,7 @@ export function namesOf(prefix: string): Names {
     pushConfigs: `${prefix}a2a_push_configs`,
     replicaLeases: `${prefix}replica_leases`,
     platformPush: `${prefix}platform_push`,
+    toolCalls: `${prefix}tool_calls`,
     channel: `${prefix}work_ready`,
     taskChannel: `${prefix}task_canceled`,
     taskChangeChannel: `${prefix}task_changed`,

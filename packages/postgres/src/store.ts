@@ -17,6 +17,8 @@ import { poolOf, positiveOf, tablePrefixOf } from "./options.js";
 import { type DeadLetter, listDeadLetters } from "./dead-letters.js";
 import { claimPush } from "./push-claims.js";
 import { ReplicaStateStore } from "./replica-state.js";
+import { PostgresPendingToolCalls } from "./tool-calls.js";
+import type { PendingToolCalls } from "@molecule-ai/agent-core/org";
 import { PostgresSharedPoll } from "./shared-poll.js";
 import { type Names, namesOf } from "./sql.js";
 import { StoreListener } from "./store-listener.js";
@@ -95,6 +97,13 @@ export interface PostgresStore extends AgentStore {
    * workspaces. The same object for the same workspace.
    */
   stateFor(workspaceId: string): CursorStore;
+  /**
+   * The tool calls a person is asked about in `workspaceId`, read and changed in the database for
+   * every replica (no copy in memory): pass it to an adapter (`pendingToolCalls`) so an approved
+   * call is taken for running by one replica only, even when two get the decision at once. The
+   * same rows `stateFor` keeps `pendingToolCalls` in. The same object for the same workspace.
+   */
+  pendingToolCallsFor(workspaceId: string): PendingToolCalls;
   /** This replica's id (claims and outbox rows carry it). */
   readonly replicaId: string;
   /** The table prefix in use. */
@@ -201,6 +210,16 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return s;
   };
   const state = workspaceId !== undefined ? stateFor(workspaceId) : stateOf(undefined);
+  const toolCalls = new Map<string, PostgresPendingToolCalls>();
+  const pendingToolCallsFor = (ws: string): PostgresPendingToolCalls => {
+    stateFor(ws); // the same check of the workspace id
+    let c = toolCalls.get(ws);
+    if (c === undefined) {
+      c = new PostgresPendingToolCalls({ pool, names, workspaceId: ws, ready: ensureReady });
+      toolCalls.set(ws, c);
+    }
+    return c;
+  };
   const taskStore = new PostgresTaskStore({
     pool,
     names,
@@ -255,6 +274,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   return {
     state,
     stateFor,
+    pendingToolCallsFor,
     shared,
     tasks,
     replicaId,

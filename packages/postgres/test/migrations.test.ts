@@ -36,6 +36,7 @@ describe("migrations", () => {
         "race_replica_leases",
         "race_replica_state",
         "race_schema_migrations",
+        "race_tool_calls",
         "race_work",
       ]);
     } finally {
@@ -112,8 +113,8 @@ describe("migrations", () => {
     try {
       await a.migrate();
       await b.migrate();
-      expect(await tables("app_a_")).toHaveLength(10);
-      expect(await tables("app_b_")).toHaveLength(10);
+      expect(await tables("app_a_")).toHaveLength(11);
+      expect(await tables("app_b_")).toHaveLength(11);
     } finally {
       await a.close();
       await b.close();
