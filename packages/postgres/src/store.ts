@@ -92,9 +92,9 @@ export interface PostgresStore extends AgentStore {
   /** The A2A task store of push replicas: `tasks/get` and `tasks/cancel` work on any replica. */
   readonly tasks: A2ATaskStore;
   /**
-   * The state (reply outbox, `platformPush`) of the agent of `workspaceId` on this replica, kept
-   * apart from other workspaces' (`RemoteAgent` asks for it): one store serves agents of several
-   * workspaces. The same object for the same workspace.
+   * The state (reply outbox, `platformPush`, `pendingToolCalls`) of the agent of `workspaceId` on
+   * this replica, kept apart from other workspaces' (`RemoteAgent` asks for it): one store serves
+   * agents of several workspaces. The same object for the same workspace.
    */
   stateFor(workspaceId: string): CursorStore;
   /**
