@@ -4,13 +4,16 @@
 // moves forward (a replica saving the copy it loaded never undoes another's claim); and the
 // store's `pendingToolCallsFor` takes an approved call for running on one replica only, even when
 // two claim it at the same moment.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RemoteAgent, type PlatformClient } from "@molecule-ai/agent-core";
-import { toolCallDigest } from "@molecule-ai/agent-core/org";
+import { AdminClient } from "@molecule-ai/agent-core/admin";
+import { ALREADY_RUN, durableToolCallVerdict, toolCallDigest } from "@molecule-ai/agent-core/org";
+import { waitFor } from "@internal/test-utils";
 import { createPostgresStore, type PostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
 
-const pg = usePostgres({ emulator: true, pool: true });
+const pg = usePostgres({ emulator: true, pool: true, tmp: true });
 
 /** A store on the test's tables as replica `replicaId`. */
 const openAs = (replicaId: string): PostgresStore =>
@@ -114,6 +117,62 @@ describe("pending tool calls on PostgreSQL", () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it("an approval asked on replica A, killed while the person decides, is completed by replica B, and the call runs once", async () => {
+    const { client } = await pg.workspaceClient("tool-calls-decide");
+    const ws = client.workspaceId;
+    const admin = new AdminClient({ platformUrl: pg.emu.url, adminToken: pg.emu.adminToken });
+    // The pending request's id is kept in a file (core's ApprovalWaiter), on a volume the
+    // replicas share here; the call itself is kept in PostgreSQL.
+    const file = join(pg.dir, "approvals.json");
+    const call = { key: "decide-1", tool: "write_file", input: INPUT, messageKey: "caller\nm-9" };
+    const asked: string[] = [];
+    const verdictOn = (replica: string, store: PostgresStore, signal?: AbortSignal) => {
+      const agent = agentOn(client, store);
+      return durableToolCallVerdict(
+        store.pendingToolCallsFor(ws),
+        call,
+        async (request) => {
+          asked.push(replica);
+          return await agent.requestApproval(request, {
+            key: `pg:${call.key}`,
+            file,
+            pollIntervalMs: 20,
+            ...(signal === undefined ? {} : { signal }),
+          });
+        },
+        { label: "test" },
+      );
+    };
+    const a = openAs("decide-a");
+    const b = openAs("decide-b");
+    const c = openAs("decide-c");
+    try {
+      const kill = new AbortController();
+      const onA = verdictOn("a", a, kill.signal).catch((err: unknown) => err);
+      await waitFor(async () => (await client.listApprovals()).some((r) => r.status === "pending"));
+      kill.abort(); // replica A dies while the person decides
+      expect(await onA).toBeInstanceOf(Error);
+      await a.close();
+      expect((await b.pendingToolCallsFor(ws).get(call.key))?.status).toBe("pending");
+
+      const onB = verdictOn("b", b);
+      await waitFor(() => asked.length === 2);
+      const [row] = await client.listApprovals();
+      await admin.decideApproval(ws, row!.id, "approved", { decidedBy: "dana" });
+      expect(await onB).toBeUndefined(); // replica B runs the call
+      await b.pendingToolCallsFor(ws).finish([call.key]);
+      // Another replica given the same call again (a redelivered message) runs nothing, asks nobody.
+      expect(await verdictOn("c", c)).toBe(ALREADY_RUN);
+      expect(asked).toEqual(["a", "b"]);
+      expect(await client.listApprovals()).toHaveLength(1); // one request in all
+    } finally {
+      await admin.close();
+      await a.close();
+      await b.close();
+      await c.close();
     }
   });
 });
