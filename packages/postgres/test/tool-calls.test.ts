@@ -40,9 +40,9 @@ describe("pending tool calls on PostgreSQL", () => {
         messageKey: "caller\nm-1",
         run: "run-state-1",
       });
-      // A stale copy: an agent of replica A that loaded the call while it was pending.
-      const staleA = agentOn(client, a);
-      expect((await staleA.pendingToolCalls.get("call-1"))?.status).toBe("pending");
+      // A stale copy: what replica A's state held while the call was pending.
+      const stale = await onA.pendingToolCalls.list();
+      expect(stale.find((c) => c.key === "call-1")?.status).toBe("pending");
       await a.close(); // replica A is restarted (its process, and memory, gone)
 
       const onB = agentOn(client, b);
@@ -64,9 +64,7 @@ describe("pending tool calls on PostgreSQL", () => {
       // and a restarted replica reads it as done (never runs it).
       const a2 = openAs("replica-a");
       try {
-        await a2.stateFor(client.workspaceId).save({
-          pendingToolCalls: await staleA.pendingToolCalls.list(),
-        });
+        await a2.stateFor(client.workspaceId).save({ pendingToolCalls: stale });
         const again = agentOn(client, a2);
         expect((await again.pendingToolCalls.get("call-1"))?.status).toBe("done");
         ran.push(await again.pendingToolCalls.claim("call-1", DIGEST));
@@ -81,6 +79,27 @@ describe("pending tool calls on PostgreSQL", () => {
         `SELECT workspace_id, status FROM tc_tool_calls WHERE call_key = 'call-1'`,
       );
       expect(rows).toEqual([{ workspace_id: client.workspaceId, status: "done" }]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("two live agents' own pendingToolCalls (the adapters' default) claim an approved call once between them", async () => {
+    const { client } = await pg.workspaceClient("tool-calls-live");
+    const a = openAs("live-a");
+    const b = openAs("live-b");
+    try {
+      const onA = agentOn(client, a);
+      const onB = agentOn(client, b);
+      // Both loaded the call while it was pending (both replicas running).
+      await onA.pendingToolCalls.record({ key: "live-1", tool: "write_file", input: INPUT });
+      expect((await onB.pendingToolCalls.get("live-1"))?.status).toBe("pending");
+      const won = await Promise.all([
+        onA.pendingToolCalls.claim("live-1", DIGEST),
+        onB.pendingToolCalls.claim("live-1", DIGEST),
+      ]);
+      expect(won.filter(Boolean)).toHaveLength(1);
     } finally {
       await a.close();
       await b.close();

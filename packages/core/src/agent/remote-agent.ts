@@ -47,6 +47,8 @@ import type {
 } from "./types.js";
 
 type Phase = "new" | "starting" | "running" | "stopping" | "stopped";
+/** A store shared by replicas that keeps their tool calls itself (PostgreSQL's). */
+type SharedCalls = { pendingToolCallsFor?(workspaceId: string): PendingToolCalls };
 const noop = (): void => {};
 
 /**
@@ -88,11 +90,9 @@ export class RemoteAgent<
   readonly #admission: Admission;
   readonly #runner: Dispatcher;
   readonly #push: PushSource;
-  /** Which message parts are files, their acknowledgement, the push routes of chat files. */
-  readonly #files: AgentFiles;
+  readonly #files: AgentFiles; // file parts, their acknowledgement, the chat-file push routes
   readonly #platform: PlatformWatch;
-  /** The start-up registration, sent again when a resumed workspace waits for its agent. */
-  readonly #registration = new Registration();
+  readonly #registration = new Registration(); // sent again when a resumed workspace waits
   /** The heartbeat and state-check tasks, active while the phase is "running". */
   readonly #tasks = new PeriodicTasks();
   #resolveDone!: (r: AgentDoneResult) => void;
@@ -177,10 +177,10 @@ export class RemoteAgent<
     const files = (this.#files = new AgentFiles(options.client, options.files, logger));
     this.#push = new PushSource(this.#admission, this.#router, this.#runner, files, concurrency);
     this.#approvals = new AgentApprovals(options.client, this.#logger, this.#ending.signal);
-    this.pendingToolCalls = new PendingToolCalls(this.#state);
-    this.done = new Promise((resolve) => {
-      this.#resolveDone = resolve;
-    });
+    this.pendingToolCalls =
+      (this.#store as SharedCalls).pendingToolCallsFor?.(workspaceId) ??
+      new PendingToolCalls(this.#state);
+    this.done = new Promise((resolve) => (this.#resolveDone = resolve));
     const onEscalated = escalationListener(options, this.#logger);
     if (onEscalated) this.on("approvalEscalated", onEscalated);
   }
