@@ -12,6 +12,7 @@ import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { fileStore, PlatformClient } from "@molecule-ai/agent-core";
 import { ALREADY_RUN } from "@molecule-ai/agent-core/org";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { MoleculeAgentModule, MoleculeApprovals } from "../src/index.js";
 
@@ -55,14 +56,12 @@ it("an approved call is taken once: twice at once, and again after a restart", a
   const ask = () =>
     approvals.toolCallOnce("msg-1:refund", "refund", { order: "N-1" }, { pollIntervalMs: 20 });
   const both = Promise.all([ask(), ask()]);
-  for (;;) {
-    const row = (await client.listApprovals()).find((r) => r.status === "pending");
-    if (row) {
-      await admin.decideApproval(ws.id, row.id, "approved", { decidedBy: "dana" });
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // The one request both asks share, once it is open.
+  const row = await waitFor(
+    async () => (await client.listApprovals()).find((r) => r.status === "pending"),
+    { timeoutMs: 30_000, intervalMs: 20 },
+  );
+  await admin.decideApproval(ws.id, row.id, "approved", { decidedBy: "dana" });
   const verdicts = await both;
   expect(verdicts.filter((v) => v === undefined)).toHaveLength(1); // run once
   expect(verdicts).toContain(ALREADY_RUN);
