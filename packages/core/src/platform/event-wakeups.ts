@@ -2,7 +2,7 @@
 // activity is logged, so inbound latency does not depend on the poll interval.
 import type * as EventSourceParser from "eventsource-parser";
 import { type ChunkedBody, type Logger, describe } from "../transport/index.js";
-import { backoffDelay, sleep } from "../transport/index.js";
+import { askedWaitMs, backoffDelay, sleep } from "../transport/index.js";
 
 let parserModule: Promise<typeof EventSourceParser> | undefined;
 /** eventsource-parser, loaded when the first stream opens rather than when core is imported. */
@@ -133,8 +133,7 @@ export class EventWakeups {
         else await this.#consume(parser, opened.body, opened.close, signal);
       } catch (err) {
         if (signal.aborted) break;
-        const ms = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-        if (typeof ms === "number" && ms > 0) asked = ms;
+        asked = askedWaitMs(err) ?? 0;
         this.#o.logger.debug?.("event stream unavailable; polling only until it reconnects", {
           error: describe(err),
         });

@@ -14,7 +14,7 @@ export { MoleculeOptionError } from "./option-error.js";
 export type { Logger } from "./logger.js";
 export { backoffDelay } from "./backoff.js";
 export { parseRetryAfter } from "./retry.js";
-export { MAX_RATE_WAIT_MS, rateLimitWaitMs } from "./rate-budget.js";
+export { askedWaitMs, rateLimitWaitMs } from "./rate-budget.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export { requireFileSystem } from "./errors.js";
 export { describe } from "./logger.js";

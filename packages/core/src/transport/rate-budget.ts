@@ -13,8 +13,10 @@
 // them: past the reserve, only liveness requests (heartbeats, state checks) are sent until the
 // window resets, and after a 429 nothing is sent until the time the platform named.
 
+import { retryAfterSeconds } from "./retry.js";
+
 /** Longest wait the platform's limiter can ask for: its window (a minute) and the rounding second. */
-export const MAX_RATE_WAIT_MS = 61_000;
+const MAX_RATE_WAIT_MS = 61_000;
 
 /**
  * The length of the platform's second, for the waits it asks for (tests that drive many refusals
@@ -34,26 +36,22 @@ export function rateLimitWaitMs(
   nowMs: number = Date.now(),
 ): number | undefined {
   const seconds =
-    wholeSeconds(headers["retry-after"], nowMs) ??
+    retryAfterSeconds(headers["retry-after"], nowMs) ??
     numberOf((body as { retry_after?: unknown } | null | undefined)?.retry_after) ??
-    wholeSeconds(headers["x-ratelimit-reset"], nowMs);
+    retryAfterSeconds(headers["x-ratelimit-reset"], nowMs);
   if (seconds === undefined) return undefined;
   const second = platformSecond.ms;
   return Math.min(MAX_RATE_WAIT_MS, Math.floor(seconds) * second + second);
 }
 
-/** A non-negative number of seconds from a header (delta seconds, or an HTTP-date). */
-function wholeSeconds(header: string | string[] | undefined, nowMs: number): number | undefined {
-  const raw = (Array.isArray(header) ? header[0] : header)?.trim();
-  if (raw === undefined || raw === "") return undefined;
-  if (/^\d+(\.\d+)?$/.test(raw)) return numberOf(Number(raw));
-  if (!/[a-z]/i.test(raw) || !/\d{4}/.test(raw)) return undefined;
-  const at = Date.parse(raw);
-  return Number.isFinite(at) ? Math.max(0, (at - nowMs) / 1000) : undefined;
-}
-
 function numberOf(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+/** The wait an error says the platform asked for (`retryAfterMs` of a rate-limit error), in ms. */
+export function askedWaitMs(err: unknown): number | undefined {
+  const ms = (err as { retryAfterMs?: unknown } | null | undefined)?.retryAfterMs;
+  return typeof ms === "number" && ms >= 0 ? ms : undefined;
 }
 
 /**

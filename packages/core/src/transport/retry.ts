@@ -6,6 +6,29 @@ export const MAX_RETRIES = 3;
 export const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
+ * The seconds a `Retry-After`-style header names (delta seconds, or an HTTP-date's distance from
+ * `nowMs`); `undefined` for a missing, unparsable, negative or past value.
+ */
+export function retryAfterSeconds(
+  header: string | string[] | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  const raw = Array.isArray(header) ? header[0] : header;
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  if (value === "") return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) {
+    const seconds = Number(value);
+    return Number.isFinite(seconds) ? seconds : undefined;
+  }
+  // Anything with a sign, NaN, "Infinity", etc. is garbage; only HTTP-dates remain.
+  if (!/[a-z]/i.test(value) || !/\d{4}/.test(value)) return undefined;
+  const at = Date.parse(value);
+  if (!Number.isFinite(at) || at <= nowMs) return undefined;
+  return (at - nowMs) / 1000;
+}
+
+/**
  * Parses a `Retry-After` header (delta seconds or an HTTP-date) into milliseconds, capped at 30 s.
  * Returns `undefined` for a missing, unparsable, negative or past value (the caller then uses the
  * exponential backoff).
@@ -17,21 +40,10 @@ export function parseRetryAfter(
   header: string | string[] | undefined,
   nowMs: number = Date.now(),
 ): number | undefined {
-  const raw = Array.isArray(header) ? header[0] : header;
-  if (raw === undefined) return undefined;
-  const value = raw.trim();
-  if (value === "") return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) {
-    const ms = Math.ceil(Number(value) * 1000);
-    return Number.isFinite(ms) ? Math.min(ms, MAX_RETRY_DELAY_MS) : undefined;
-  }
-  // Anything with a sign, NaN, "Infinity", etc. is garbage; only HTTP-dates remain.
-  if (!/[a-z]/i.test(value) || !/\d{4}/.test(value)) return undefined;
-  const at = Date.parse(value);
-  if (!Number.isFinite(at)) return undefined;
-  const delta = at - nowMs;
-  if (delta <= 0) return undefined;
-  return Math.min(Math.ceil(delta), MAX_RETRY_DELAY_MS);
+  const seconds = retryAfterSeconds(header, nowMs);
+  return seconds === undefined
+    ? undefined
+    : Math.min(Math.ceil(seconds * 1000), MAX_RETRY_DELAY_MS);
 }
 
 /** Statuses worth retrying for idempotent requests. */

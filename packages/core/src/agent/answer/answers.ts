@@ -15,7 +15,7 @@ import { BoundedSet, type InboundMessage, type OutboxRecord } from "../../inboun
 import type { AgentStateStore } from "../../store/index.js";
 import type { Logger } from "../../transport/index.js";
 import { IdleWaiters, MoleculeError } from "../../transport/index.js";
-import { backoffDelay, describe } from "../../transport/index.js";
+import { askedWaitMs, backoffDelay, describe } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { PollTasks, type Refusal } from "./poll-tasks.js";
 
@@ -391,8 +391,7 @@ export class Answers {
     }
     const queuedAt = Date.parse(entry.record.queuedAt);
     if (Date.now() - (Number.isFinite(queuedAt) ? queuedAt : 0) > REPLY_KEEP_MS) return undefined;
-    const asked = (err as { retryAfterMs?: unknown }).retryAfterMs;
-    return typeof asked === "number" && asked > 0 ? Math.max(asked, backoff) : backoff;
+    return Math.max(askedWaitMs(err) ?? 0, backoff);
   }
 
   /**

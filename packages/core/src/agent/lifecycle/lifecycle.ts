@@ -4,7 +4,7 @@ import type { Logger } from "../../transport/index.js";
 import { describe } from "../../transport/index.js";
 import { backoffDelay, retriedByCaller, sleep } from "../../transport/index.js";
 import { isMoleculeError, MoleculeAuthError, MoleculeError } from "../../transport/index.js";
-import { MAX_RATE_WAIT_MS } from "../../transport/index.js";
+import { askedWaitMs } from "../../transport/index.js";
 
 /** How start-up retries. */
 export interface StartRetryOptions {
@@ -62,15 +62,6 @@ export function startCancelled(): MoleculeError {
 /** One start-up call, retried as {@link startSteps} says. */
 export type StartStep = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 
-/**
- * The wait a 429 of the platform's rate limit asked for (`retryAfterMs` of a rate-limit error),
- * in full: the platform's window is a minute, and a start that tried earlier would be refused again.
- */
-function retryAfterOf(err: unknown): number | undefined {
-  const ms = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-  return typeof ms === "number" && ms >= 0 ? Math.min(ms, MAX_RATE_WAIT_MS) : undefined;
-}
-
 /** Start-up calls the rate limit refused that do not count as attempts (then they do). */
 const MAX_START_RATE_LIMITED = 10;
 
@@ -100,7 +91,7 @@ export function startSteps(o: StartRetryOptions): StartStep {
         if (isMoleculeError(err, "rate_limited") && refused++ < MAX_START_RATE_LIMITED) attempt--;
         else if (attempt >= o.attempts || !isTransient(err)) throw err;
         const delay =
-          retryAfterOf(err) ?? backoffDelay(attempt, o.baseMs ?? 500, MAX_START_DELAY_MS);
+          askedWaitMs(err) ?? backoffDelay(attempt, o.baseMs ?? 500, MAX_START_DELAY_MS);
         o.logger.warn?.(`${what} failed during start; retrying`, {
           attempt: Math.max(1, attempt),
           retryInMs: delay,

@@ -1,6 +1,6 @@
 // Acknowledging settled activity to the platform (August 2026: `POST .../activity/ack
 // {acked_seq}`, 2c5c1950), so it may prune those rows a week later instead of after 30 days.
-import { describe, ScheduledTask, type Logger } from "../../transport/index.js";
+import { askedWaitMs, describe, ScheduledTask, type Logger } from "../../transport/index.js";
 import type { AgentPlatformClient } from "../types.js";
 import type { PollCursor } from "./poll-cursor.js";
 
@@ -72,8 +72,7 @@ export class ActivityAcks {
           error: describe(err),
         });
         // Again after the wait the platform asked for (its rate limit), else in a few seconds.
-        const asked = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-        const later = Math.max(ACK_RETRY_MS, typeof asked === "number" ? asked : 0);
+        const later = Math.max(ACK_RETRY_MS, askedWaitMs(err) ?? 0);
         if (!signal.aborted && !this.#later.armed) this.#later.at(later);
       },
     );
