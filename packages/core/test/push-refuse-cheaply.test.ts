@@ -2,57 +2,68 @@
 // built-in server, registered with the emulator) or its transcript route refuses for its path, its
 // auth (path secret, the platform's bearer on August 2026, the transcript's bearer) or its declared
 // size is answered without reading its body, and the connection closes: 100 MB streamed at it costs < 1 MiB read on the server side and < 10 MiB of
-// RSS, alone and 8 at once. Without the fix node:http drained all 100 MB to keep the connection.
-import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { connect, type Socket } from "node:net";
+// RSS (the agent runs in a process of its own, so its RSS is the server's alone), alone and 8 at
+// once. Without the fix node:http drained all 100 MB to keep the connection.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { connect } from "node:net";
+import { fileURLToPath } from "node:url";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { RemoteAgent } from "../src/agent/index.js";
-import { PlatformClient } from "../src/platform/index.js";
 import { platformRpc } from "./fixtures/platform-rpc.js";
 
 const MB = 1024 * 1024;
 const BODY = 100 * MB;
 const CHUNK = Buffer.alloc(64 * 1024, 0x61); // reused: the attack allocates 64 KiB, not 100 MB
+const CHILD = fileURLToPath(new URL("./fixtures/push-refuse-child.mjs", import.meta.url));
 
 let emu: Awaited<ReturnType<typeof startEmulator>>;
-let client: PlatformClient;
-let agent: RemoteAgent<PlatformClient>;
+/** The attacked agent, alone in its process: the RSS it reports is the server's own. */
+let child: ChildProcess;
+let pushUrl: string;
 let port: number;
 let secretPath: string;
+/** The platform's bearer for this agent's pushes (August 2026). */
+let inboundSecret: string;
 let token: string;
-/** Every server-side socket the agent's server accepted (diagnostics_channel `net.server.socket`). */
-const serverSockets: Socket[] = [];
-const onServerSocket = (message: unknown): void => {
-  const socket = (message as { socket: Socket }).socket;
-  if (socket.localPort === port) serverSockets.push(socket);
-};
 
 beforeAll(async () => {
   emu = await startEmulator();
   const me = await emu.admin.createWorkspace({ name: "refuser" });
   token = me.token!;
-  client = new PlatformClient({ platformUrl: emu.url, workspaceId: me.id, token });
-  agent = new RemoteAgent({
-    client,
-    handler: (m) => `echo:${m.text}`,
-    delivery: { mode: "push" },
-    transcript: true,
-    logger: {},
+  child = spawn(process.execPath, [CHILD], {
+    env: { ...process.env, PLATFORM_URL: emu.url, WS_ID: me.id, WS_TOKEN: token },
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
-  await agent.start();
-  const url = new URL(agent.pushUrl!);
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (b: Buffer) => {
+      out += b.toString();
+      if (out.includes("\n")) resolve(out.split("\n")[0]!);
+    });
+    child.once("exit", (code) => reject(new Error(`the agent's process exited early (${code})`)));
+  });
+  [, pushUrl, inboundSecret] = line.split(" ") as [string, string, string];
+  const url = new URL(pushUrl);
   port = Number(url.port);
   secretPath = url.pathname;
-  subscribe("net.server.socket", onServerSocket);
 }, 60_000);
 
 afterAll(async () => {
-  unsubscribe("net.server.socket", onServerSocket);
-  await agent?.stop();
-  await client?.close();
+  if (child?.exitCode === null) {
+    const exited = once(child, "exit");
+    child.kill("SIGTERM");
+    await exited;
+  }
   await emu?.close();
 });
+
+/** Sends `message` to the agent's process and resolves with its answer. */
+async function ask<T>(message: unknown): Promise<T> {
+  const answer = once(child, "message");
+  child.send(message as object);
+  return (await answer)[0] as T;
+}
 
 interface Attack {
   /** What the attacker received (the refusal's status line and headers). */
@@ -63,18 +74,18 @@ interface Attack {
 
 /**
  * Streams a 100 MB body behind `head` on one raw connection, 64 KiB at a time with back-pressure,
- * until the server closes the connection. Resolves with what came back and what the server read.
+ * until the server closes the connection. Resolves with what came back and the attacker's port.
  */
-function attack(head: string): Promise<Attack> {
+function attack(head: string): Promise<{ response: string; port: number }> {
   return new Promise((resolve) => {
     const sock = connect(port, "127.0.0.1");
     let response = "";
     let sent = 0;
-    let server: Socket | undefined;
+    let localPort = -1;
     sock.on("data", (d: Buffer) => (response += d.toString("latin1")));
     sock.on("error", () => undefined); // EPIPE / ECONNRESET: the server cut the upload
     sock.once("connect", () => {
-      server = serverSockets.find((s) => s.remotePort === sock.localPort);
+      localPort = sock.localPort!;
       sock.write(head);
       const pump = (): void => {
         while (sent < BODY && !sock.destroyed) {
@@ -85,37 +96,30 @@ function attack(head: string): Promise<Attack> {
       };
       pump();
     });
-    sock.once("close", () => {
-      server ??= serverSockets.find((s) => s.remotePort === sock.localPort);
-      const finish = (): void => resolve({ response, serverRead: server?.bytesRead ?? -1 });
-      if (server === undefined || server.closed) finish();
-      else server.once("close", finish);
-    });
+    sock.once("close", () => resolve({ response, port: localPort }));
   });
 }
 
 /** The header line of the platform's bearer, as its proxy sends with each push (August 2026). */
-const platform = (): string => `Authorization: Bearer ${client.files.inboundSecret}\r\n`;
+const platform = (): string => `Authorization: Bearer ${inboundSecret}\r\n`;
 
 /** A POST of a 100 MB body to `path`, by default with the platform's bearer (`auth` "": none). */
 const post = (path: string, auth = platform()): string =>
   `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
   `Content-Length: ${BODY}\r\n${auth}\r\n`;
 
-/** Runs `attacks`, sampling this process's RSS meanwhile; returns the results and the RSS growth. */
+/**
+ * Runs `attacks`; returns what each received, what the server read of each (once the server has
+ * closed it), and the growth of the server process's RSS meanwhile (sampled every 20 ms).
+ */
 async function measured(
-  attacks: () => Promise<Attack>[],
+  attacks: () => Promise<{ response: string; port: number }>[],
 ): Promise<{ results: Attack[]; rss: number }> {
-  const before = process.memoryUsage.rss();
-  let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
-  try {
-    const results = await Promise.all(attacks());
-    peak = Math.max(peak, process.memoryUsage.rss());
-    return { results, rss: peak - before };
-  } finally {
-    clearInterval(sampler);
-  }
+  await ask({ mark: true });
+  const sent = await Promise.all(attacks());
+  const server = await ask<{ read: number[]; rss: number }>({ ports: sent.map((a) => a.port) });
+  const results = sent.map((a, i) => ({ response: a.response, serverRead: server.read[i]! }));
+  return { results, rss: server.rss };
 }
 
 it("a 100 MB body to a wrong path is answered 404 with < 1 MiB read and < 10 MiB RSS, and the connection closes", async () => {
@@ -135,6 +139,7 @@ it("8 such bodies at once: each answered 404 with < 1 MiB read, < 10 MiB RSS in 
   );
   for (const r of results) {
     expect(r.response).toMatch(/^HTTP\/1\.1 404 /);
+    expect(r.serverRead).toBeGreaterThan(0);
     expect(r.serverRead).toBeLessThan(MB);
   }
   expect(rss).toBeLessThan(10 * MB);
@@ -174,13 +179,18 @@ it("refused for a wrong secret, a missing platform bearer, a declared size over 
   const { results, rss } = await measured(() => cases.map(([head]) => attack(head)));
   results.forEach((r, i) => {
     expect(r.response).toMatch(cases[i]![1]);
+    expect(r.serverRead).toBeGreaterThan(0);
     expect(r.serverRead).toBeLessThan(MB);
   });
   expect(rss).toBeLessThan(10 * MB);
   // The server still serves: a push (the platform's, with its bearer) is answered.
   const message = { kind: "message", role: "user", messageId: "after-the-attacks" };
-  const answer = await platformRpc(agent, "message/send", {
-    message: { ...message, parts: [{ kind: "text", text: "still here?" }] },
-  });
+  const answer = await platformRpc(
+    { pushUrl, client: { files: { inboundSecret } } },
+    "message/send",
+    {
+      message: { ...message, parts: [{ kind: "text", text: "still here?" }] },
+    },
+  );
   expect(JSON.stringify(answer.result)).toContain("echo:still here?");
 }, 120_000);
