@@ -1,7 +1,7 @@
 // The span of one inbound message's handling: a child of the sender's span when the message
 // carries a W3C trace context in its metadata.
 import type { Span } from "@opentelemetry/api";
-import { otel, tracingOn } from "./otel.js";
+import { activeTracing } from "./otel.js";
 import { ATTR, GEN_AI, SPAN, inSpan } from "./spans.js";
 import { contextFromMetadata } from "./trace-context.js";
 
@@ -40,8 +40,8 @@ export function traceInbound<T>(
   fn: (span: Span | undefined) => Promise<T>,
   onResult?: (span: Span, result: T) => void,
 ): Promise<T> {
-  const api = otel();
-  if (!api || !tracingOn(api)) return fn(undefined); // no span: nothing to build one from
+  const api = activeTracing();
+  if (api === undefined) return fn(undefined); // no span: nothing to build one from
   const push = msg.activityId === undefined;
   return inSpan(
     SPAN.handle,

@@ -42,6 +42,16 @@ export function tracer(a: OTelApi): OTel.Tracer {
 }
 
 /**
+ * The OpenTelemetry API when spans are recorded (the API is installed and a tracer provider is
+ * registered), else `undefined`: a hot path checks it first and, when off, runs its work directly
+ * (no span attributes, no closure, no extra promise).
+ */
+export function activeTracing(): OTelApi | undefined {
+  const a = otel();
+  return a !== undefined && tracingOn(a) ? a : undefined;
+}
+
+/**
  * Whether a tracer provider is registered: false while the API answers with its no-op provider
  * (no OpenTelemetry SDK started), so hot paths skip building span attributes. Recognised by class
  * name; should a bundler rename it, spans are just built and dropped as before.

@@ -1,5 +1,6 @@
 // Spans of the messages this SDK sends to peers: a call and an answer, each carrying its trace
 // context in the message metadata (see trace-context.ts).
+import { activeTracing } from "./otel.js";
 import { ATTR, GEN_AI, SPAN, boundAttribute, inSpan } from "./spans.js";
 
 /** What a peer send resolves with, as far as its span reads it. */
@@ -24,13 +25,11 @@ export interface PeerSend {
 /**
  * Runs a peer call (`reply: false`) or an answer (`reply: true`) in a client span
  * (`molecule.peer_call` / `molecule.reply`); the message built inside it carries its context.
+ * Without tracing, `fn` runs as it is.
  */
-export async function tracePeerSend<T>(
-  send: PeerSend,
-  reply: boolean,
-  fn: () => Promise<T>,
-): Promise<T> {
-  return await inSpan(
+export function tracePeerSend<T>(send: PeerSend, reply: boolean, fn: () => Promise<T>): Promise<T> {
+  if (activeTracing() === undefined) return fn();
+  return inSpan(
     reply ? SPAN.reply : SPAN.peerCall,
     "client",
     {

@@ -1,6 +1,6 @@
 // Spans of the requests this SDK makes to the platform (HTTP client semantic conventions): one
 // per request, retries included; the route, never the token or the body.
-import { otel, tracingOn } from "./otel.js";
+import { activeTracing, otel } from "./otel.js";
 import { inSpan } from "./spans.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -39,18 +39,17 @@ function server(origin: string): Server {
 /**
  * Runs one platform request in a client span named `<METHOD> <route>` with `http.request.method`,
  * `url.full` (no query), `server.address`, `server.port` and `http.response.status_code`; a 4xx
- * or 5xx answer marks it failed.
+ * or 5xx answer marks it failed. Without tracing, `fn` runs as it is.
  */
-export async function tracePlatformRequest<T extends { status: number }>(
+export function tracePlatformRequest<T extends { status: number }>(
   origin: string,
   method: string,
   path: string,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const api = otel();
-  if (!api || !tracingOn(api)) return fn();
+  if (activeTracing() === undefined) return fn();
   const url = server(origin);
-  return await inSpan(
+  return inSpan(
     `${method} ${routeOf(path)}`,
     "client",
     {
@@ -59,7 +58,7 @@ export async function tracePlatformRequest<T extends { status: number }>(
       "server.address": url.address,
       "server.port": url.port,
     },
-    async () => await fn(),
+    fn,
     {
       onResult: (span, res) => {
         span.setAttribute("http.response.status_code", res.status);

@@ -2,7 +2,7 @@
 // push, consumer for poll), platform requests (client). Without `@opentelemetry/api` each helper
 // just runs its function.
 import type { Context, Span } from "@opentelemetry/api";
-import { otel, tracer, tracingOn } from "./otel.js";
+import { activeTracing, otel, tracer } from "./otel.js";
 
 /** Span names. */
 export const SPAN = {
@@ -109,8 +109,8 @@ export async function inSpan<T>(
   fn: (span: Span | undefined) => Promise<T>,
   options: { parent?: Context | undefined; onResult?: (span: Span, result: T) => void } = {},
 ): Promise<T> {
-  const api = otel();
-  if (!api || !tracingOn(api)) return fn(undefined);
+  const api = activeTracing();
+  if (api === undefined) return fn(undefined);
   const spanKind =
     kind === "client"
       ? api.SpanKind.CLIENT

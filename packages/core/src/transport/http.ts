@@ -301,9 +301,9 @@ export class HttpTransport {
    * Sends one request (with retries when allowed) and returns the final response whatever its
    * status. Throws only for connection failures, timeouts and aborts.
    */
-  async send(spec: RequestSpec): Promise<HttpResponse> {
+  send(spec: RequestSpec): Promise<HttpResponse> {
     const path = this.basePath + spec.path;
-    return await tracePlatformRequest(this.origin, spec.method, path, () => this.#send(spec));
+    return tracePlatformRequest(this.origin, spec.method, path, () => this.#send(spec));
   }
 
   async #send(spec: RequestSpec): Promise<HttpResponse> {
