@@ -1,16 +1,19 @@
 // A Mastra agent as a Molecule workspace: its tools are its peers (the AI SDK adapter's
 // `peerTools`, which Mastra runs as AI SDK tools), org memory (`memoryTools`) and a `refund` tool a
-// person approves on the canvas (`needsApproval`, which Mastra suspends the run for); the AI SDK
-// adapter's message handler answers each inbound message with `agent.stream`, sent as it is
-// written to a caller that streams.
+// person approves on the canvas (`needsApproval`, which Mastra suspends the run for; the run is
+// kept in the agent's store, so a decision made after a restart resumes it); the AI SDK adapter's
+// message handler answers each inbound message with `agent.stream`, sent as it is written to a
+// caller that streams.
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { Logger, RemoteAgentOptions } from "@molecule-ai/agent-core";
-import {
-  canvasApprovals,
-  createPeerMessageHandler,
-  memoryTools,
-  peerTools,
-} from "@molecule-ai/ai-sdk";
+import type {
+  AgentStore,
+  InboundMessage,
+  Logger,
+  RemoteAgentOptions,
+} from "@molecule-ai/agent-core";
+import { decisionOn, durableToolCallVerdict } from "@molecule-ai/agent-core/org";
+import type { ApprovalRequestInput } from "@molecule-ai/agent-core/org";
+import { createPeerMessageHandler, memoryTools, peerTools } from "@molecule-ai/ai-sdk";
 import type { ApprovalAsker, PeerMessageHandler } from "@molecule-ai/ai-sdk";
 import { Mastra } from "@mastra/core";
 import { Agent } from "@mastra/core/agent";
@@ -22,6 +25,7 @@ import { z } from "zod";
 import { DemoLanguageModel } from "@example/ai-sdk-agent";
 import type { RemoteA2AAgent } from "@molecule-ai/agent-core/a2a";
 import { a2aAgentTools } from "./a2a-agents.js";
+import { CALL_KEY_PREFIX, callKey, restoreRun, saveRun } from "./suspended-runs.js";
 
 /** Where and how to connect, and which model to use. */
 export interface StartMastraOptions {
@@ -40,6 +44,13 @@ export interface StartMastraOptions {
   approvals?: ApprovalAsker;
   /** How often a pending decision is re-read besides the event stream (default 5 000 ms). */
   approvalPollMs?: number;
+  /**
+   * The agent's store (e.g. `fileStore(path)`; default: the agent's default store, a file under
+   * `MOLECULE_STATE_DIR` with poll delivery). A run suspended for a person's decision is kept in
+   * it, so with poll delivery a message that waited when the process died comes again after a
+   * restart, resumes the same run and waits on the same request; an approved call runs once.
+   */
+  store?: AgentStore;
   /** Any A2A agents by URL, each a tool beside the peers (`a2aAgentTool`; connect them first). */
   a2aAgents?: readonly RemoteA2AAgent[];
 }
@@ -47,7 +58,10 @@ export interface StartMastraOptions {
 /** A running Mastra workspace. */
 export interface StartedMastraAgent {
   agent: Agent;
-  /** The Mastra instance the agent is registered with (its storage keeps suspended runs). */
+  /**
+   * The Mastra instance the agent is registered with (its storage holds suspended runs; the
+   * agent's store keeps a copy of each, put back after a restart).
+   */
   mastra: Mastra;
   remote: RemoteAgent<PlatformClient>;
   /** The message handler: `.stream()` sends the answer as it is written (core's `createMessageEndpoint` serves it). */
@@ -68,6 +82,7 @@ export async function startMastraAgent(options: StartMastraOptions): Promise<Sta
     // Unset: poll where the platform has it, else push (the April 2026 platform refuses poll).
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.store ? { store: options.store } : {}),
     handler: (msg, ctx) => handler(msg, ctx),
   });
   const refunded: string[] = [];
@@ -97,51 +112,112 @@ export async function startMastraAgent(options: StartMastraOptions): Promise<Sta
     model: (options.model ?? new DemoLanguageModel()) as AgentConfig["model"],
     tools: tools as ToolsInput,
   });
-  // A suspended run (a tool waiting for approval) is kept in Mastra's storage until it resumes.
+  // A suspended run (a tool waiting for approval) is in Mastra's storage until it resumes; a copy
+  // of it is kept in the agent's store for a restart (src/suspended-runs.ts).
   const mastra = new Mastra({
     agents: { writer: agent },
     storage: new InMemoryStore(),
     logger: false,
   });
   const asker = options.approvals ?? remote;
-  const approvalOptions = {
-    reason: "the writer wants to refund an order",
-    ...(options.approvalPollMs ? { pollIntervalMs: options.approvalPollMs } : {}),
-  };
+  const calls = remote.pendingToolCalls;
+
+  /**
+   * A person's decision on a suspended call (core's approvals: the complete input shown, the
+   * decision bound to its SHA-256), `undefined` to run it, else the line the model reads. Kept in
+   * the agent's store with the run's snapshots before anyone is asked (`durableToolCallVerdict`,
+   * keyed by the run and call, the request too), so after a restart the same request is waited on,
+   * and an approval is taken once.
+   */
+  async function decide(
+    s: Suspension,
+    message: InboundMessage,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
+    const key = callKey(s.runId, s.toolCallId);
+    const ask = async (request: ApprovalRequestInput) => {
+      const input = { ...request, context: { tool: s.toolName, toolCallId: s.toolCallId } };
+      const wait = {
+        key,
+        ...(options.approvalPollMs ? { pollIntervalMs: options.approvalPollMs } : {}),
+        ...(signal ? { signal } : {}),
+      };
+      const d =
+        "requestApproval" in asker
+          ? await asker.requestApproval(input, wait)
+          : await asker.request(input, wait);
+      return decisionOn(
+        { approvalId: d.approvalId, digest: (request as { digest: string }).digest },
+        d,
+      );
+    };
+    const messageKey = messageKeyOf(message);
+    const call = {
+      key,
+      tool: s.toolName,
+      input: s.args,
+      run: await saveRun(mastra, s.runId, s.toolCallId),
+      ...(messageKey === undefined ? {} : { messageKey }),
+    };
+    return durableToolCallVerdict(calls, call, ask, {
+      reason: "the writer wants to refund an order",
+      ...(options.logger ? { logger: options.logger } : {}),
+      label: "startMastraAgent",
+    });
+  }
+
+  /** The run a restart interrupted while this message's call waited, back in Mastra's storage. */
+  async function keptRun(message: InboundMessage): Promise<Suspension | undefined> {
+    const messageKey = messageKeyOf(message);
+    if (messageKey === undefined) return undefined;
+    const kept = (await calls.forMessage(messageKey)).findLast(
+      (r) => r.key.startsWith(CALL_KEY_PREFIX) && r.run !== undefined,
+    );
+    if (kept?.run === undefined) return undefined;
+    const run = await restoreRun(mastra, kept.run);
+    return { runId: run.runId, toolCallId: run.toolCallId, toolName: kept.tool, args: kept.input };
+  }
+
   // Mastra's `stream` takes the AI SDK's ModelMessage list: the handler keeps the history, and
   // sends the text as it comes to a caller that streams (the whole text to one that does not).
-  const answer = async function* (messages: ModelMessage[], abortSignal?: AbortSignal) {
-    let run = await agent.stream(messages, abortSignal ? { abortSignal } : {});
+  // A message that comes again after a restart resumes the run it suspended instead.
+  const answer = async function* (
+    messages: ModelMessage[],
+    message: InboundMessage,
+    abortSignal?: AbortSignal,
+  ) {
+    let suspended = await keptRun(message);
+    let run = suspended
+      ? undefined
+      : await agent.stream(messages, abortSignal ? { abortSignal } : {});
+    let ran: string[] = [];
     for (;;) {
-      for await (const chunk of run.textStream) yield chunk;
-      const full = await run.getFullOutput();
-      if (full.finishReason !== "suspended") return;
-      // A `needsApproval` tool suspended the run: a person decides on the canvas (the AI SDK
-      // adapter's `canvasApprovals`, core's approvals), then the run resumes with the decision.
-      const { toolCallId, toolName, args } = full.suspendPayload as {
-        toolCallId: string;
-        toolName: string;
-        args: unknown;
+      if (run) {
+        for await (const chunk of run.textStream) yield chunk;
+        const full = await run.getFullOutput();
+        if (ran.length > 0) await calls.finish(ran);
+        ran = [];
+        if (full.finishReason !== "suspended") return;
+        // A `needsApproval` tool suspended the run: a person decides on the canvas, then the run
+        // resumes with the decision (a decline's reason is what the model reads).
+        suspended = { runId: run.runId, ...(full.suspendPayload as Omit<Suspension, "runId">) };
+      }
+      const s = suspended!;
+      const verdict = await decide(s, message, abortSignal);
+      const resume = {
+        runId: s.runId,
+        toolCallId: s.toolCallId,
+        ...(abortSignal ? { abortSignal } : {}),
       };
-      const part = {
-        type: "tool-approval-request",
-        approvalId: `mastra:${run.runId}`,
-        toolCall: { toolCallId, toolName, input: args },
-      };
-      const [decision] = (
-        await canvasApprovals(asker, [part], {
-          ...approvalOptions,
-          ...(abortSignal ? { signal: abortSignal } : {}),
-        })
-      ).content as { approved: boolean; reason?: string }[];
-      const resume = { runId: run.runId, toolCallId, ...(abortSignal ? { abortSignal } : {}) };
-      run = decision?.approved
-        ? await agent.approveToolCall(resume)
-        : await agent.declineToolCall({ ...resume, reason: decision?.reason ?? "not approved" });
+      if (verdict === undefined) ran = [callKey(s.runId, s.toolCallId)];
+      run =
+        verdict === undefined
+          ? await agent.approveToolCall(resume)
+          : await agent.declineToolCall({ ...resume, reason: verdict });
     }
   };
-  const handler = createPeerMessageHandler(({ messages, abortSignal }) => ({
-    textStream: answer(messages, abortSignal),
+  const handler = createPeerMessageHandler(({ messages, message, abortSignal }) => ({
+    textStream: answer(messages, message, abortSignal),
   }));
   await remote.start();
   return {
@@ -156,4 +232,17 @@ export async function startMastraAgent(options: StartMastraOptions): Promise<Sta
       await client.close();
     },
   };
+}
+
+/** A run suspended on one tool call waiting for a person. */
+interface Suspension {
+  runId: string;
+  toolCallId: string;
+  toolName: string;
+  args: unknown;
+}
+
+/** The inbound message a turn answers, as its calls are kept: `<sender>\n<messageId>`. */
+function messageKeyOf(message: InboundMessage): string | undefined {
+  return message.messageId ? `${message.sourceId ?? ""}\n${message.messageId}` : undefined;
 }
