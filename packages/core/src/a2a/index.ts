@@ -87,6 +87,10 @@ export { MAX_HISTORY_LENGTH, MAX_ID_LENGTH, isBoundedId } from "./limits.js";
 // Any A2A agent by URL, as a client (`@molecule-ai/agent-core/a2a`).
 export { RemoteA2AAgent } from "./remote/index.js";
 export type {
+  A2AGrpcAnswer,
+  A2AGrpcCall,
+  A2AGrpcMethod,
+  A2AGrpcTransport,
   RemoteA2AAgentOptions,
   RemoteA2AMessage,
   RemoteA2AResult,

@@ -31,6 +31,10 @@ export {
   visiblePeerText,
 } from "../a2a/index.js";
 export type {
+  A2AGrpcAnswer,
+  A2AGrpcCall,
+  A2AGrpcMethod,
+  A2AGrpcTransport,
   AgentCardSignature,
   AnswerFailure,
   AnswerTask,

@@ -7,6 +7,7 @@
 // the connection's own lookup (so a DNS rebinding between a check and the connection changes
 // nothing). Redirects are never followed (undici's `request` does not).
 import type { Dispatcher } from "undici";
+import { loadNodeDns } from "../../runtime/index.js";
 import { MoleculeError } from "../../transport/index.js";
 import {
   addressAllowed,
@@ -22,6 +23,13 @@ function refused(why: string): MoleculeError {
   return new MoleculeError(
     `remote A2A agent refused: ${why}; an agent on this machine or your own network is reached only with RemoteA2AAgent's allowPrivateNetwork: true (cloud metadata, multicast and reserved addresses never)`,
     { code: ADDRESS_REFUSED, retryable: false },
+  );
+}
+
+function unavailable(): MoleculeError {
+  return new MoleculeError(
+    "RemoteA2AAgent needs Node's DNS and undici to check every connection's address (SSRF rule); this runtime has neither: call the agent from a Node, Bun or Deno process",
+    { code: "module_unavailable", retryable: false },
   );
 }
 
@@ -46,6 +54,27 @@ export class AddressGuard {
     }
   }
 
+  /**
+   * The address to connect to for `url` where the connection is not undici's (a gRPC call): an IP
+   * literal as is; a host name resolved now, refused when any address it resolves to is (as every
+   * HTTP connection's lookup is), else its first address, which the call then connects to.
+   */
+  async resolve(url: URL): Promise<string> {
+    this.check(url);
+    const bare = url.hostname.replace(/^\[|\]$/g, "");
+    if (isIpLiteral(url.hostname)) return bare;
+    const dns = loadNodeDns();
+    if (dns === undefined) throw unavailable();
+    const found = await dns.promises.lookup(bare, { all: true, verbatim: true });
+    const bad = found.find((a) => !this.#allowed(a.address));
+    if (bad !== undefined || found.length === 0) {
+      throw refused(
+        `${bare} resolves to ${bad === undefined ? "no address" : `${bad.address}, a ${classifyAddress(bad.address)} address`}`,
+      );
+    }
+    return found[0]!.address;
+  }
+
   /** Whether `err` is a connection this guard refused (then {@link refusal} is the error to throw). */
   static isRefusal(err: unknown): boolean {
     return (err as { code?: unknown } | undefined)?.code === "EA2AADDRESSREFUSED";
@@ -59,12 +88,7 @@ export class AddressGuard {
   /** The undici agent whose every connection resolves through the address rule (Node). */
   dispatcher(): Dispatcher {
     this.#dispatcher ??= guardedAgent(this.#allowed, "EA2AADDRESSREFUSED");
-    if (this.#dispatcher === undefined) {
-      throw new MoleculeError(
-        "RemoteA2AAgent needs Node's DNS and undici to check every connection's address (SSRF rule); this runtime has neither: call the agent from a Node, Bun or Deno process",
-        { code: "module_unavailable", retryable: false },
-      );
-    }
+    if (this.#dispatcher === undefined) throw unavailable();
     return this.#dispatcher;
   }
 

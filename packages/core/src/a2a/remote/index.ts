@@ -5,4 +5,10 @@ export type {
   RemoteA2AMessage,
   RemoteA2AResult,
   RemoteA2ASendOptions,
-} from "./remote-agent.js";
+} from "./remote-types.js";
+export type {
+  A2AGrpcAnswer,
+  A2AGrpcCall,
+  A2AGrpcMethod,
+  A2AGrpcTransport,
+} from "./grpc-binding.js";

@@ -1,6 +1,7 @@
 // Any A2A agent by URL (`RemoteA2AAgent`): its card discovered and optionally verified, the
-// binding and dialect it offers (JSON-RPC v0.3 or v1.0, HTTP+JSON v1.0: peer-wire.ts), the
-// caller's credentials sent only for the schemes its card declares (security.ts), every connection
+// binding and dialect it offers (JSON-RPC v0.3 or v1.0, HTTP+JSON v1.0: peer-wire.ts; gRPC v1.0
+// with a transport the caller brings: grpc-binding.ts), the caller's credentials sent only for
+// the schemes its card declares (security.ts), every connection
 // through the SSRF rule of push webhooks (address-guard.ts), every answer bounded (http.ts, the
 // peer stream bounds of sse.ts). It has no platform credential to send: it never sees one.
 // Answers are the agent's, untrusted: a model reads them through `sanitizePeerText` and
@@ -24,95 +25,23 @@ import {
 import type { PeerBinding, PeerOp } from "../peer-wire.js";
 import { peerStreamLimits } from "../sse.js";
 import type { PeerStreamLimits } from "../sse.js";
-import type { A2AArtifact, A2AMessage, A2APart, A2ATask, AgentCard } from "../types.js";
+import type { A2AMessage, A2ATask, AgentCard } from "../types.js";
 import { AddressGuard } from "./address-guard.js";
 import { cardCandidates, discoverCard } from "./card-discovery.js";
+import { grpcInterfaceOf, grpcRequest } from "./grpc-binding.js";
+import type { A2AGrpcTransport, GrpcInterface } from "./grpc-binding.js";
+import type {
+  RemoteA2AAgentOptions,
+  RemoteA2AMessage,
+  RemoteA2AResult,
+  RemoteA2ASendOptions,
+} from "./remote-types.js";
 import { remoteRequest, targetUrl } from "./http.js";
 import { applyCredentials, declaredSchemes } from "./security.js";
 import type { AppliedCredentials } from "./security.js";
 
 /** Largest answer read from a remote agent by default: 16 MiB (as a peer's, `MAX_PEER_RESPONSE_BYTES`). */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
-
-/** Options of {@link RemoteA2AAgent}. */
-export interface RemoteA2AAgentOptions {
-  /**
-   * The agent's URL (its A2A endpoint or its base URL). Its card is looked up at the origin's
-   * `/.well-known/agent-card.json`, below the URL's path, then at the older `agent.json`. The
-   * agent is called at the URL its card gives when that is on this URL's origin, else here.
-   */
-  url?: string | undefined;
-  /** The card's exact URL, instead of looking it up from `url` (one of the two is needed). */
-  cardUrl?: string | undefined;
-  /**
-   * The caller's credentials by the name of the card's `securitySchemes` entry (e.g.
-   * `{ bearerAuth: "<token>", apiKey: "<key>" }`): each is sent only when the card declares that
-   * scheme (and its security requirements, when it lists some, name it), as the scheme says:
-   * `Authorization: Bearer` (HTTP bearer, OAuth 2, OpenID Connect: bring the access token),
-   * `Authorization: Basic` (HTTP basic: `user:password`), or an API key in a header, the query or
-   * a cookie. Nothing else is sent: never a Molecule workspace token.
-   */
-  credentials?: Readonly<Record<string, string | undefined>> | undefined;
-  /**
-   * Allow an agent on this machine or your own network: loopback, private (RFC 1918, CGNAT),
-   * link-local and unique-local addresses (default `false`: public addresses only, as for push
-   * webhooks). Cloud metadata, multicast, unspecified and reserved addresses are never allowed.
-   */
-  allowPrivateNetwork?: boolean | undefined;
-  /**
-   * Verify the card's signature (JWS, A2A v1.0 §8.4) with keys this resolver knows: an unsigned
-   * card, or one no signature of which verifies, is refused (`card_signature_invalid`), and
-   * credentials are not sent for a scheme the signature does not cover (v0.3-form entries).
-   * Without it the card is used unverified (its interface URL must still be on the agent's origin).
-   */
-  verifyCard?: CardKeyResolver | undefined;
-  /** Deadline of each request in ms (of a stream's first byte); default 120 000. */
-  timeoutMs?: number | undefined;
-  /** Largest answer read, in bytes; default 16 MiB. */
-  maxResponseBytes?: number | undefined;
-  /** Bounds of each stream after its first byte (event and stream size, deadline, idle gap). */
-  streamLimits?: PeerStreamLimits | undefined;
-  /** The `User-Agent` header; default `molecule-agent-core`. */
-  userAgent?: string | undefined;
-}
-
-/** What is sent: text, or A2A parts (with optional text before them). */
-export type RemoteA2AMessage = string | { text?: string; parts?: A2APart[] | unknown[] };
-
-/** Options of one message to a remote agent. */
-export interface RemoteA2ASendOptions {
-  signal?: AbortSignal | undefined;
-  /** Continue this conversation. */
-  contextId?: string | undefined;
-  /** Continue this task of the agent (e.g. answer its `input-required` question). */
-  taskId?: string | undefined;
-  messageId?: string | undefined;
-  metadata?: Record<string, unknown> | undefined;
-  /** Deadline of this request in ms; default the agent's `timeoutMs`. */
-  timeoutMs?: number | undefined;
-}
-
-/** The agent's answer to {@link RemoteA2AAgent.send}: its text and parts are the agent's, untrusted. */
-export interface RemoteA2AResult {
-  /** The task's state (`canceled` and `rejected` read as `failed`), or `completed` for a message. */
-  status: "completed" | "failed" | "input-required" | "working";
-  /** The answer's text parts joined (artifacts first, else the message): the agent's, untrusted. */
-  text: string;
-  /** Every part of the answer (v0.3): the artifacts', else the message's or the status message's. */
-  parts: A2APart[];
-  /** The task's artifacts (v0.3); none for a message. */
-  artifacts: A2AArtifact[];
-  /** The conversation to continue. */
-  contextId?: string;
-  /** The agent's task (continue it, get it, cancel it). */
-  taskId?: string;
-  /** The id of the message sent. */
-  messageId: string;
-  /** The A2A protocol the agent answered in. */
-  protocol: "0.3" | "1.0";
-  /** The answer's JSON-RPC result (or HTTP+JSON body) as the agent sent it. */
-  raw: unknown;
-}
 
 /** One connected agent: where it is called, how, and with which credentials. */
 interface Connection {
@@ -121,6 +50,8 @@ interface Connection {
   url: string;
   credentials: AppliedCredentials;
   verified: VerifiedAgentCard | undefined;
+  /** The gRPC interface, when the agent is called over gRPC. */
+  grpc?: GrpcInterface | undefined;
 }
 
 function invalid(message: string): MoleculeError {
@@ -159,6 +90,7 @@ export class RemoteA2AAgent {
   readonly #limits: Required<PeerStreamLimits>;
   readonly #userAgent: string;
   readonly #guard: AddressGuard;
+  readonly #grpc: A2AGrpcTransport | undefined;
   #connection: Promise<Connection> | undefined;
   #connected: Connection | undefined;
 
@@ -184,6 +116,7 @@ export class RemoteA2AAgent {
     this.#limits = peerStreamLimits(options.streamLimits);
     this.#userAgent = options.userAgent ?? "molecule-agent-core";
     this.#guard = new AddressGuard(options.allowPrivateNetwork === true);
+    this.#grpc = options.grpc;
     // Refuse a private IP literal at once (a host name is checked on every connection).
     this.#guard.check(this.#url ?? this.#cardUrl!);
   }
@@ -191,7 +124,7 @@ export class RemoteA2AAgent {
   /**
    * Reads the agent's card (and verifies it with `verifyCard`), once; resolves with it. Throws
    * `a2a_address_refused`, `a2a_card_unavailable`, `card_signature_invalid`, or
-   * `a2a_binding_unsupported` (a card offering neither JSON-RPC nor HTTP+JSON).
+   * `a2a_binding_unsupported` (a card offering neither JSON-RPC nor HTTP+JSON, nor gRPC with `grpc`).
    */
   async connect(options: { signal?: AbortSignal | undefined } = {}): Promise<AgentCard> {
     return (await this.#connect(options.signal)).card;
@@ -219,8 +152,9 @@ export class RemoteA2AAgent {
   }
 
   /** How the agent is called, once connected: the binding and A2A version its card offers. */
-  get binding(): { binding: "JSONRPC" | "HTTP+JSON"; version: "0.3" | "1.0" } | undefined {
-    return this.#connected?.binding;
+  get binding(): { binding: "JSONRPC" | "HTTP+JSON" | "GRPC"; version: "0.3" | "1.0" } | undefined {
+    const c = this.#connected;
+    return c?.grpc ? { binding: "GRPC", version: "1.0" } : c?.binding;
   }
 
   #connect(signal: AbortSignal | undefined): Promise<Connection> {
@@ -238,9 +172,10 @@ export class RemoteA2AAgent {
         card,
         new URL(registered).origin === this.origin ? registered : this.origin,
       );
-      if (iface === undefined) {
+      const grpc = iface === undefined ? grpcInterfaceOf(card, this.origin) : undefined;
+      if (iface === undefined && (grpc === undefined || this.#grpc === undefined)) {
         throw new MoleculeError(
-          `the agent card at ${this.origin} offers neither JSON-RPC nor HTTP+JSON (A2A 0.3 or 1.0); this client speaks only those: for gRPC use @molecule-ai/grpc`,
+          `the agent card at ${this.origin} offers neither JSON-RPC nor HTTP+JSON (A2A 0.3 or 1.0)${grpc ? ": it offers gRPC, which this client speaks with the option grpc: a2aGrpcTransport() of @molecule-ai/grpc" : ", nor gRPC (A2A 1.0)"}`,
           { code: "a2a_binding_unsupported", retryable: false },
         );
       }
@@ -248,10 +183,12 @@ export class RemoteA2AAgent {
       const credentials = applyCredentials(card, this.#credentials, untrusted);
       const c: Connection = {
         card: card as unknown as AgentCard,
-        binding: iface.binding,
-        url: iface.url,
+        // Over gRPC, requests and answers are the HTTP+JSON binding's messages (grpc-binding.ts).
+        binding: iface?.binding ?? { binding: "HTTP+JSON", version: "1.0" },
+        url: iface?.url ?? this.origin,
         credentials,
         verified,
+        grpc,
       };
       this.#connected = c;
       return c;
@@ -346,7 +283,7 @@ export class RemoteA2AAgent {
     );
   }
 
-  /** Closes the connections to the agent. */
+  /** Closes the connections to the agent (not the `grpc` transport's: close it yourself). */
   async close(): Promise<void> {
     await this.#guard.close();
   }
@@ -381,6 +318,17 @@ export class RemoteA2AAgent {
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
       throw invalid(`RemoteA2AAgent timeoutMs must be a positive number; got ${String(timeoutMs)}`);
     const c = await this.#connect(signal);
+    if (c.grpc !== undefined) {
+      const res = await grpcRequest(this.#grpc!, this.#guard, c.grpc, op, {
+        who: this.origin,
+        metadata: c.credentials.headers,
+        userAgent: this.#userAgent,
+        timeoutMs,
+        maxBytes: this.#maxBytes,
+        signal,
+      });
+      return { res, binding: c.binding };
+    }
     const req = peerRequest(c.binding, op);
     const url = targetUrl(c.url, req.path, c.credentials.query);
     const res = await remoteRequest(this.#guard, url, req, {
