@@ -6,6 +6,7 @@
 // `declineToolCall` then resume the very run that suspended.
 import { MoleculeError } from "@molecule-ai/agent-core";
 import type { Mastra } from "@mastra/core";
+import { waitForSuspendedSnapshot } from "@mastra/core/workflows";
 import type { WorkflowRunState } from "@mastra/core/workflows";
 
 /** A run suspended on one tool call, as kept in the record's `run` (JSON). */
@@ -37,14 +38,19 @@ async function workflowsOf(mastra: Mastra) {
 
 /** The suspended run's snapshots read from Mastra's storage, as the string the record keeps. */
 export async function saveRun(mastra: Mastra, runId: string, toolCallId: string): Promise<string> {
-  const { runs } = await (await workflowsOf(mastra)).listWorkflowRuns({});
-  const rows = runs
-    .filter((r) => r.runId === runId)
-    .map((r) => ({
+  const store = await workflowsOf(mastra);
+  const { runs } = await store.listWorkflowRuns({});
+  const rows: SuspendedRun["rows"] = [];
+  for (const r of runs.filter((r) => r.runId === runId)) {
+    // Settled as Mastra settles it before a resume (a snapshot still `running` is read again,
+    // within Mastra's 2 s), so the snapshot kept is the suspended one.
+    const snapshot = (await waitForSuspendedSnapshot(store, r.workflowName, runId)) ?? r.snapshot;
+    rows.push({
       workflowName: r.workflowName,
       ...(r.resourceId === undefined ? {} : { resourceId: r.resourceId }),
-      snapshot: r.snapshot,
-    }));
+      snapshot,
+    });
+  }
   return JSON.stringify({ runId, toolCallId, rows } satisfies SuspendedRun);
 }
 
