@@ -88,6 +88,8 @@ export class AgentStateStore {
   /** Wakes the retry wait of a failing write early (endRetries). */
   #wakeRetry: (() => void) | undefined;
   #loaded: Promise<CursorState | undefined> | undefined;
+  /** The load succeeded: a save then asks for its write at once (no load to wait for). */
+  #isLoaded = false;
   #poll: CursorState | undefined;
   /** Takes poll delivery's state when the next write starts (see {@link savePoll}). */
   #pollOf: (() => CursorState) | undefined;
@@ -228,20 +230,29 @@ export class AgentStateStore {
    * rest; a save asked while another waits to start shares it). Resolves once written: the write
    * includes every change made before the call.
    */
-  async savePoll(snapshot: () => CursorState): Promise<void> {
-    await this.#load();
+  savePoll(snapshot: () => CursorState): Promise<void> {
+    if (!this.#isLoaded) return this.#loadThen(() => this.savePoll(snapshot));
     this.#pollOf = snapshot;
-    await this.#write();
+    return this.#write();
   }
 
   /**
    * Saves the outbox, as `records` returns it when the write starts (merged with the rest; a
    * fresh array the store keeps). Resolves once written, as {@link savePoll}.
    */
-  async saveOutbox(records: () => OutboxRecord[]): Promise<void> {
-    await this.#load();
+  saveOutbox(records: () => OutboxRecord[]): Promise<void> {
+    if (!this.#isLoaded) return this.#loadThen(() => this.saveOutbox(records));
     this.#outboxOf = records;
-    await this.#write();
+    return this.#write();
+  }
+
+  /**
+   * `save` once the state is loaded (the two saves of every message skip this when it is: no
+   * promise or await of their own).
+   */
+  async #loadThen(save: () => Promise<void>): Promise<void> {
+    await this.#load();
+    await save();
   }
 
   /** Saves the push delivery counts (merged with the rest). Resolves once durable. */
@@ -279,6 +290,7 @@ export class AgentStateStore {
   #load(): Promise<CursorState | undefined> {
     this.#loaded ??= (this.#inner?.load() ?? Promise.resolve(undefined)).then(
       (state) => {
+        this.#isLoaded = true;
         if (state) {
           const { outbox, pushDeliveries, deadLetters, platformPush, pendingToolCalls, ...rest } =
             state;

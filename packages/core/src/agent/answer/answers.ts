@@ -457,8 +457,11 @@ export class Answers {
 
   /** Saves the outbox's records (a new array: the state store keeps it). */
   async #persist(): Promise<void> {
-    await this.#state?.saveOutbox(() => Array.from(this.#entries.values(), (e) => e.record));
+    await this.#state?.saveOutbox(this.#records);
   }
+
+  /** The outbox's records as a new array, bound once (every save hands it over). */
+  readonly #records = (): OutboxRecord[] => Array.from(this.#entries.values(), (e) => e.record);
 
   /** Reports a dead letter to the platform; a failed report is logged (the message stays settled). */
   async #report(msg: InboundMessage, error: unknown): Promise<void> {

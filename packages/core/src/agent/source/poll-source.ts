@@ -256,14 +256,14 @@ export class PollSource implements EventWakeupsOptions {
   }
 
   /**
-   * Writes the poll state (its snapshot is taken when the write starts) and resolves once it is
-   * written. The store retries a failing write until it works, so this waits while the store
-   * cannot write and no handler starts; a failure reaches here only when the agent stops with the
-   * store still failing, and is logged.
+   * Writes the poll state (its snapshot, {@link #snapshotOf}, taken when the write starts) and
+   * resolves once it is written. The store retries a failing write until it works, so this waits
+   * while it cannot write and no handler starts; a failure reaches here only when the agent stops
+   * with the store still failing, and is logged.
    */
   async #save(): Promise<void> {
     try {
-      await this.#state.savePoll(() => this.#snapshot());
+      await this.#state.savePoll(this.#snapshotOf);
     } catch (err) {
       this.logger.error?.("could not persist the inbound cursor", { error: describe(err) });
     }
@@ -415,9 +415,9 @@ export class PollSource implements EventWakeupsOptions {
       this.#checkpoint?.changed(() => checkpointOf(this.#pollCursor.state(), settled()));
   }
 
-  #snapshot(): CursorState {
-    return { ...this.#admission.polledState(), ...this.#pollCursor.state() };
-  }
+  /** The poll state to write, bound once (every save hands it over). */
+  readonly #snapshotOf = (): CursorState =>
+    Object.assign(this.#admission.polledState(), this.#pollCursor.state());
 
   /** A page of admitted messages, without the answers pending calls take. */
   async fetch(opts: {
