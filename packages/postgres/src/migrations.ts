@@ -196,6 +196,23 @@ const MIGRATIONS: Migration[] = [
       `CREATE INDEX ${n.toolCalls}_order ON ${n.toolCalls} (workspace_id, seq)`,
     ],
   },
+  {
+    // The approval requests agents wait on (`pendingApprovalsFor`), one row per workspace and wait
+    // key shared by the workspace's replicas: a replica that takes over after a restart resumes
+    // the request another opened instead of opening a second one.
+    version: 13,
+    up: (n) => [
+      `CREATE TABLE ${n.approvals} (
+         workspace_id text NOT NULL,
+         wait_key text NOT NULL,
+         approval_id text,
+         record jsonb NOT NULL,
+         seq bigserial NOT NULL,
+         updated_at timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (workspace_id, wait_key))`,
+      `CREATE INDEX ${n.approvals}_order ON ${n.approvals} (workspace_id, seq)`,
+    ],
+  },
 ];
 
 /** The schema version this package writes. */

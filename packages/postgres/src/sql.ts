@@ -20,6 +20,8 @@ export interface Names {
   platformPush: string;
   /** The tool calls a person is asked about (`pendingToolCalls`), one row per workspace and call. */
   toolCalls: string;
+  /** The approval requests agents wait on, one row per workspace and wait key. */
+  approvals: string;
   /** The LISTEN/NOTIFY channel that announces new work (payload: the workspace id). */
   channel: string;
   /** The LISTEN/NOTIFY channel that announces a canceled A2A task (payload: the task id). */
@@ -43,6 +45,7 @@ export function namesOf(prefix: string): Names {
     replicaLeases: `${prefix}replica_leases`,
     platformPush: `${prefix}platform_push`,
     toolCalls: `${prefix}tool_calls`,
+    approvals: `${prefix}approvals`,
     channel: `${prefix}work_ready`,
     taskChannel: `${prefix}task_canceled`,
     taskChangeChannel: `${prefix}task_changed`,

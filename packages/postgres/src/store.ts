@@ -18,7 +18,8 @@ import { type DeadLetter, listDeadLetters } from "./dead-letters.js";
 import { claimPush } from "./push-claims.js";
 import { ReplicaStateStore } from "./replica-state.js";
 import { PostgresPendingToolCalls } from "./tool-calls.js";
-import type { PendingToolCalls } from "@molecule-ai/agent-core/org";
+import { PostgresPendingApprovals } from "./approvals.js";
+import type { PendingApprovalStore, PendingToolCalls } from "@molecule-ai/agent-core/org";
 import { PostgresSharedPoll } from "./shared-poll.js";
 import { type Names, namesOf } from "./sql.js";
 import { StoreListener } from "./store-listener.js";
@@ -104,6 +105,12 @@ export interface PostgresStore extends AgentStore {
    * same rows `stateFor` keeps `pendingToolCalls` in. The same object for the same workspace.
    */
   pendingToolCallsFor(workspaceId: string): PendingToolCalls;
+  /**
+   * The approval requests the agents of `workspaceId` wait on, in the database for every replica
+   * (`RemoteAgent` asks for it): a request with a key opened by one replica is resumed by another
+   * after a restart, not opened again. The same object for the same workspace.
+   */
+  pendingApprovalsFor(workspaceId: string): PendingApprovalStore;
   /** This replica's id (claims and outbox rows carry it). */
   readonly replicaId: string;
   /** The table prefix in use. */
@@ -220,6 +227,16 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     }
     return c;
   };
+  const approvals = new Map<string, PostgresPendingApprovals>();
+  const pendingApprovalsFor = (ws: string): PostgresPendingApprovals => {
+    stateFor(ws); // the same check of the workspace id
+    let a = approvals.get(ws);
+    if (a === undefined) {
+      a = new PostgresPendingApprovals({ pool, names, workspaceId: ws, ready: ensureReady });
+      approvals.set(ws, a);
+    }
+    return a;
+  };
   const taskStore = new PostgresTaskStore({
     pool,
     names,
@@ -275,6 +292,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     state,
     stateFor,
     pendingToolCallsFor,
+    pendingApprovalsFor,
     shared,
     tasks,
     replicaId,

@@ -29,6 +29,7 @@ describe("migrations", () => {
       expect(await tables("race_")).toEqual([
         "race_a2a_push_configs",
         "race_a2a_tasks",
+        "race_approvals",
         "race_cursors",
         "race_platform_push",
         "race_poll_leases",
@@ -113,8 +114,8 @@ describe("migrations", () => {
     try {
       await a.migrate();
       await b.migrate();
-      expect(await tables("app_a_")).toHaveLength(11);
-      expect(await tables("app_b_")).toHaveLength(11);
+      expect(await tables("app_a_")).toHaveLength(12);
+      expect(await tables("app_b_")).toHaveLength(12);
     } finally {
       await a.close();
       await b.close();

@@ -176,7 +176,7 @@ export class RemoteAgent<
     const concurrency = options.concurrency ?? 4;
     const files = (this.#files = new AgentFiles(options.client, options.files, logger));
     this.#push = new PushSource(this.#admission, this.#router, this.#runner, files, concurrency);
-    this.#approvals = new AgentApprovals(options.client, this.#logger, this.#ending.signal);
+    this.#approvals = new AgentApprovals(options.client, logger, this.#ending.signal, this.#store);
     this.pendingToolCalls =
       (this.#store as SharedCalls).pendingToolCallsFor?.(workspaceId) ??
       new PendingToolCalls(this.#state);
@@ -192,9 +192,9 @@ export class RemoteAgent<
 
   /**
    * Asks a person for approval and resolves with the decision and who made it (as `ApprovalWaiter`
-   * in `@molecule-ai/agent-core/org`, whose TSDoc says how it waits, resumes after a restart and
-   * binds the decision to the text shown); the pending request is kept in `file` (default
-   * `<MOLECULE_STATE_DIR or ~/.molecule>/<id>/approvals.json`). `stop()` aborts the wait.
+   * in `@molecule-ai/agent-core/org`, whose TSDoc says how it waits, resumes after a restart, binds
+   * the decision to the text shown, keeps a keyed request in the agent's `store`, else in `file`:
+   * default `<MOLECULE_STATE_DIR or ~/.molecule>/<id>/approvals.json`). `stop()` aborts the wait.
    */
   requestApproval(
     input: ApprovalRequestInput,

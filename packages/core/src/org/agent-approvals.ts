@@ -4,24 +4,33 @@ import { type Logger, MoleculeError } from "../transport/index.js";
 import { ApprovalWaiter } from "./approvals.js";
 import type { ApprovalClient, ApprovalResult, ApprovalWaitOptions } from "./approvals.js";
 import { watchEscalations } from "./escalations.js";
+import type { PendingApprovalStore } from "./pending-approvals.js";
+
+/** The part of an agent's store the approval waits use (`AgentStore.pendingApprovalsFor`). */
+type ApprovalsStore = { pendingApprovalsFor?(workspaceId: string): PendingApprovalStore };
 import type { ApprovalEscalation, ApprovalEscalationWatcher } from "./escalations.js";
 
 /**
  * One agent's approval waits (`RemoteAgent.requestApproval`): one {@link ApprovalWaiter} per
- * pending-requests file, each wait aborted when the agent ends (`ending`).
+ * pending-requests file, all keeping the requests of calls with a key in the agent's store when it
+ * has one (`store`), each wait aborted when the agent ends (`ending`).
  */
 export class AgentApprovals {
   readonly #waiters = new Map<string | false | undefined, ApprovalWaiter>();
   readonly #client: Partial<ApprovalClient>;
   readonly #logger: Logger;
   readonly #ending: AbortSignal;
+  /** Where keyed requests are kept: the agent's store's (none without a store). */
+  readonly #store: PendingApprovalStore | undefined;
   /** Reads `APPROVAL_ESCALATED` from the event stream while the agent runs (`watch`). */
   #escalations: ApprovalEscalationWatcher | undefined;
 
-  constructor(client: object, logger: Logger, ending: AbortSignal) {
+  constructor(client: object, logger: Logger, ending: AbortSignal, store?: ApprovalsStore) {
     this.#client = client as Partial<ApprovalClient>;
     this.#logger = logger;
     this.#ending = ending;
+    const { workspaceId } = this.#client;
+    this.#store = workspaceId === undefined ? undefined : store?.pendingApprovalsFor?.(workspaceId);
   }
 
   /** See `RemoteAgent.requestApproval`. */
@@ -39,7 +48,12 @@ export class AgentApprovals {
     let waiter = this.#waiters.get(options.file);
     if (waiter === undefined) {
       const file = options.file;
-      waiter = new ApprovalWaiter({ client: client as ApprovalClient, file, logger: this.#logger });
+      waiter = new ApprovalWaiter({
+        client: client as ApprovalClient,
+        file,
+        store: this.#store,
+        logger: this.#logger,
+      });
       this.#waiters.set(options.file, waiter);
     }
     const signal = options.signal ? AbortSignal.any([options.signal, this.#ending]) : this.#ending;

@@ -1,24 +1,15 @@
 // Human approval as a wait: open a request, then wait for a person's decision on the workspace's
 // event stream, backed by polling (the platform's 10-minute expiry sends no event), with a
-// deadline. The pending request's id is kept in a small file, so an agent restarted while it
-// waits resumes the same request instead of opening another. A decision answers the one request
+// deadline. The pending request's id is kept (in the agent's store for a call with a key, when it
+// has one, else in a small file: pending-approvals.ts), so an agent restarted while it waits, or
+// another replica of it on a shared store, resumes the same request instead of opening another. A decision answers the one request
 // it was made on: each request carries a fresh reference and the digest of what it asks
 // (approval-request.ts), and only this waiter's own request for the same digest is resumed.
 // shared/reference/platform-api-workspace-features.md §2, §6.
 import type * as EventSourceParser from "eventsource-parser";
 import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../platform/index.js";
 import { approvalBody } from "../platform/index.js";
-import {
-  dirname,
-  stateRoot,
-  join,
-  mkdir,
-  PROCESS_ID,
-  readFile,
-  rename,
-  sha256Hex,
-  writeFile,
-} from "../runtime/index.js";
+import { stateRoot, join, sha256Hex } from "../runtime/index.js";
 import {
   backoffDelay,
   describe,
@@ -34,6 +25,8 @@ import {
   requestDigest,
   shownRequest,
 } from "./approval-request.js";
+import { FilePendingApprovals, MemoryPendingApprovals } from "./pending-approvals.js";
+import type { PendingApprovalRecord, PendingApprovalStore } from "./pending-approvals.js";
 
 /** What the approval wait needs of a platform client (`PlatformClient` has it all). */
 export interface ApprovalClient {
@@ -74,7 +67,9 @@ export interface ApprovalWaitOptions {
   /**
    * Names the request across restarts and timeouts, and joins calls: a call with the key of a
    * request this waiter opened and has not answered yet, for the same digest, waits on that
-   * request, even while another call waits on it too (both get its one decision). Without a key
+   * request, even while another call waits on it too (both get its one decision). With a
+   * {@link ApprovalWaiterOptions.store} shared by replicas, "this waiter" is every waiter of the
+   * workspace on that store: name the one call (adapters use the tool call's id). Without a key
    * (a hash of action, task id and reason), a call resumes such a request only when no other call
    * of this process waits on it (after a restart, a timeout or an abort); an identical call made
    * while one waits opens its own request, so one decision never runs two calls.
@@ -89,9 +84,18 @@ export interface ApprovalWaiterOptions {
   /**
    * The file keeping pending request ids (default
    * `<MOLECULE_STATE_DIR or ~/.molecule>/<workspaceId>/approvals.json`, beside the agent's default
-   * store); `false` keeps them in memory only (a restart opens a new request).
+   * store); `false` keeps them in memory only (a restart opens a new request). With `store`, only
+   * the requests of calls without a `key` are kept here.
    */
   file?: string | false | undefined;
+  /**
+   * Where the requests of calls with a `key` are kept: the agent's store
+   * (`store.pendingApprovalsFor(workspaceId)`; `RemoteAgent` passes it), so a restarted agent, or
+   * another replica on a shared store (PostgreSQL), resumes the same request. A call without a key
+   * is named by a hash of its text, which cannot tell two replicas' identical calls apart: its
+   * request stays in `file`.
+   */
+  store?: PendingApprovalStore | undefined;
   logger?: Logger | undefined;
 }
 
@@ -107,24 +111,6 @@ export class ApprovalTimeoutError extends MoleculeError {
 
 let parserModule: Promise<typeof EventSourceParser> | undefined;
 const loadParser = () => (parserModule ??= import("eventsource-parser"));
-
-interface PendingFile {
-  version: 1;
-  /**
-   * `approvalId` is `null` while the request is being opened; `ref` is the request's reference
-   * and `digest` what it asks (absent in files of SDK versions before them: never resumed).
-   */
-  pending: Record<
-    string,
-    {
-      approvalId: string | null;
-      action: string;
-      createdAt: string;
-      ref?: string | undefined;
-      digest?: string | undefined;
-    }
-  >;
-}
 
 /** An SSE frame's event name and payload (`{type, data}` or `{event, payload}`). */
 function parseFrame(ev: EventSourceParser.EventSourceMessage): {
@@ -202,14 +188,15 @@ export async function readWorkspaceEvents(
 
 /**
  * Opens human approval requests and waits for their decision. A request whose key is still
- * pending in the file (an agent restarted while it waited) is resumed, not opened again.
+ * pending in the file or the store (an agent restarted while it waited, or another replica on a
+ * shared store) is resumed, not opened again.
  */
 export class ApprovalWaiter {
   readonly #client: ApprovalClient;
-  readonly #file: string | undefined;
+  /** The requests of calls without a key (and of every call without a store). */
+  readonly #local: PendingApprovalStore;
+  readonly #store: PendingApprovalStore | undefined;
   readonly #logger: Logger | undefined;
-  #memory: PendingFile = { version: 1, pending: {} };
-  #writes: Promise<void> = Promise.resolve();
   /** The keys calls of this process wait on now, with how many calls wait on each. */
   readonly #waiting = new Map<string, number>();
 
@@ -220,20 +207,22 @@ export class ApprovalWaiter {
     if (options.file !== false) {
       requireFileSystem("ApprovalWaiter", "pass file: false (pending requests kept in memory)");
     }
-    this.#file =
+    this.#store = options.store;
+    this.#local =
       options.file === false
-        ? undefined
-        : (options.file ?? join(stateRoot(), options.client.workspaceId, "approvals.json"));
+        ? new MemoryPendingApprovals()
+        : new FilePendingApprovals(
+            options.file ?? join(stateRoot(), options.client.workspaceId, "approvals.json"),
+          );
   }
 
-  /** The requests this waiter (or a previous run with the same file) still waits for (`approvalId` is `null` while one is being opened). */
+  /**
+   * The requests this waiter (or a previous run with the same file or store, or another replica on
+   * the same shared store) still waits for (`approvalId` is `null` while one is being opened).
+   */
   async pending(): Promise<{ key: string; approvalId: string | null; action: string }[]> {
-    const f = await this.#load();
-    return Object.entries(f.pending).map(([key, v]) => ({
-      key,
-      approvalId: v.approvalId,
-      action: v.action,
-    }));
+    const kept = [...(await this.#local.list()), ...((await this.#store?.list()) ?? [])];
+    return kept.map((r) => ({ key: r.key, approvalId: r.approvalId, action: r.action }));
   }
 
   /**
@@ -259,9 +248,11 @@ export class ApprovalWaiter {
     approvalBody(input); // every argument checked before anything is sent or saved
     // Taken before anything is awaited, so that calls made at the same instant count each other.
     const key = options.key ?? this.#freeKey(defaultKey(input));
+    // A key the caller chose names one call: kept in the store (see `ApprovalWaiterOptions.store`).
+    const kept = options.key !== undefined ? (this.#store ?? this.#local) : this.#local;
     this.#waiting.set(key, (this.#waiting.get(key) ?? 0) + 1);
     try {
-      return await this.#request(input, digest, key, options);
+      return await this.#request(input, digest, key, kept, options);
     } finally {
       const left = (this.#waiting.get(key) ?? 1) - 1;
       if (left > 0) this.#waiting.set(key, left);
@@ -283,10 +274,12 @@ export class ApprovalWaiter {
   async #request(
     input: ApprovalRequestInput,
     digest: string,
-    key: string,
+    waitKey: string,
+    kept: PendingApprovalStore,
     options: ApprovalWaitOptions,
   ): Promise<ApprovalResult> {
-    const stored = (await this.#load()).pending[key];
+    const key = boundedKey(waitKey);
+    const stored = await kept.get(key);
     let approvalId: string | undefined;
     let ref: string | undefined;
     const own = stored?.digest === digest ? stored.ref : undefined;
@@ -314,15 +307,7 @@ export class ApprovalWaiter {
       const fresh = newReference();
       const reason = referencedReason(input.reason, fresh, digest);
       // Saved before the request is opened, so a crash right after it still finds it (above).
-      await this.#save((f) => {
-        f.pending[key] = {
-          approvalId: null,
-          action: input.action,
-          createdAt: new Date().toISOString(),
-          ref: fresh,
-          digest,
-        };
-      });
+      await kept.put(record(key, null, input, fresh, digest));
       const created = await this.#client.createApproval({
         action: input.action,
         reason,
@@ -334,18 +319,10 @@ export class ApprovalWaiter {
       ref = fresh;
     }
     const id = approvalId;
-    await this.#save((f) => {
-      f.pending[key] = {
-        approvalId: id,
-        action: input.action,
-        createdAt: new Date().toISOString(),
-        ref,
-        digest,
-      };
-    });
+    await kept.put(record(key, id, input, ref, digest));
     const result = await this.wait(id, options);
     // Answered: the entry goes, so no later call is given this decision.
-    await this.#save((f) => void delete f.pending[key]);
+    await kept.delete(key, id);
     return { ...result, digest };
   }
 
@@ -435,58 +412,6 @@ export class ApprovalWaiter {
       options.signal?.removeEventListener("abort", onAbort);
     }
   }
-
-  async #load(): Promise<PendingFile> {
-    await this.#writes;
-    return await this.#read();
-  }
-
-  async #read(): Promise<PendingFile> {
-    if (this.#file === undefined) return this.#memory;
-    let text: string;
-    try {
-      text = await readFile(this.#file, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, pending: {} };
-      throw new MoleculeError(
-        `cannot read the pending approvals file ${this.#file}: ${describe(err)}`,
-        {
-          code: "store_error",
-          cause: err,
-        },
-      );
-    }
-    try {
-      const f = JSON.parse(text) as PendingFile;
-      if (f.version !== 1 || typeof f.pending !== "object" || f.pending === null)
-        throw new Error("shape");
-      return f;
-    } catch (err) {
-      throw new MoleculeError(
-        `the pending approvals file ${this.#file} is corrupt: fix or delete it (pending requests are then opened again)`,
-        { code: "store_error", cause: err },
-      );
-    }
-  }
-
-  /** Applies `change` to the file (atomically: temp file + rename), one write at a time. */
-  #save(change: (f: PendingFile) => void): Promise<void> {
-    const run = async (): Promise<void> => {
-      if (this.#file === undefined) {
-        change(this.#memory);
-        return;
-      }
-      const f = await this.#read();
-      change(f);
-      await mkdir(dirname(this.#file), { recursive: true, mode: 0o700 });
-      const tmp = `${this.#file}.${PROCESS_ID}.${Date.now()}.tmp`;
-      await writeFile(tmp, JSON.stringify(f), { mode: 0o600 });
-      await rename(tmp, this.#file);
-    };
-    const p = this.#writes.then(run);
-    this.#writes = p.catch(() => undefined);
-    return p;
-  }
 }
 
 function defaultKey(input: ApprovalRequestInput): string {
@@ -494,4 +419,22 @@ function defaultKey(input: ApprovalRequestInput): string {
     0,
     32,
   );
+}
+
+/** Keys longer than this are kept as their SHA-256 (a caller's key may come from a sender). */
+const MAX_KEY_CHARS = 200;
+
+function boundedKey(key: string): string {
+  return key.length <= MAX_KEY_CHARS ? key : `sha256:${sha256Hex(key)}`;
+}
+
+function record(
+  key: string,
+  approvalId: string | null,
+  input: ApprovalRequestInput,
+  ref: string | undefined,
+  digest: string,
+): PendingApprovalRecord {
+  const at = new Date().toISOString();
+  return { key, approvalId, action: input.action, createdAt: at, ref, digest };
 }

@@ -12,6 +12,8 @@ import type { InboundPage } from "../inbound/index.js";
 import type { DeadLetterRecord } from "../inbound/index.js";
 import { checkMaxDeliveries } from "./store-errors.js";
 import { MoleculeOptionError } from "../transport/index.js";
+import { FilePendingApprovals, MemoryPendingApprovals } from "../org/index.js";
+import type { PendingApprovalStore } from "../org/index.js";
 
 // A pushed message's claim is the contract of the A2A server's `claims` option too (a serverless
 // instance's push handler claims in the same store): it is defined beside that server.
@@ -38,6 +40,14 @@ export interface AgentStore {
    * the wrapper; wrapping a store whose states are keyed by workspace means wrapping `stateFor`.
    */
   stateFor?(workspaceId: string): CursorStore;
+  /**
+   * Where `RemoteAgent.requestApproval` (and the adapters through it) keeps the approval requests of
+   * `workspaceId` waiting for a decision (`ApprovalWaiterOptions.store`), so a restarted agent, or
+   * another replica on a shared store, resumes the same request instead of opening another:
+   * {@link memoryStore} in memory, {@link fileStore} in `<path>.approvals.json`, the PostgreSQL
+   * store in a table shared by the workspace's replicas. Without it, a local file.
+   */
+  pendingApprovalsFor?(workspaceId: string): PendingApprovalStore;
   /** Present on stores shared by several replicas of one workspace: see {@link SharedStore}. */
   readonly shared?: SharedStore;
   /**
@@ -140,9 +150,15 @@ export interface SharedPoll {
 export function memoryStore(options: StoreOptions = {}): LocalStore {
   const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "memoryStore");
   const state = new MemoryCursorStore();
+  const stateFor = oneWorkspace("memoryStore()");
+  const approvals = new MemoryPendingApprovals();
   return {
     state,
-    stateFor: oneWorkspace("memoryStore()"),
+    stateFor,
+    pendingApprovalsFor(workspaceId) {
+      stateFor.call(this, workspaceId); // the same one workspace
+      return approvals;
+    },
     maxDeliveries,
     deadLetters: async () => await deadLettersIn(state),
   };
@@ -153,7 +169,8 @@ export function memoryStore(options: StoreOptions = {}): LocalStore {
  * one process, survives restarts, delivery counts included. A killed process loses nothing; a
  * power loss can lose the last second of saves unless `syncEverySave` (see `FileCursorStore`).
  * The agent's A2A tasks (a question waiting for its answer among them) are kept in
- * `<path>.tasks.json` and its journal (a change appends a line), the last 1,000.
+ * `<path>.tasks.json` and its journal (a change appends a line), the last 1,000, and the approval
+ * requests it waits on in `<path>.approvals.json` (see {@link AgentStore.pendingApprovalsFor}).
  */
 export function fileStore(path: string, options: FileStoreOptions = {}): LocalStore {
   const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "fileStore");
@@ -172,9 +189,15 @@ export function fileStore(path: string, options: FileStoreOptions = {}): LocalSt
       await tasks.check();
     },
   };
+  const stateFor = oneWorkspace(`fileStore(${JSON.stringify(path)})`);
+  const approvals = new FilePendingApprovals(`${path}.approvals.json`);
   return {
     state,
-    stateFor: oneWorkspace(`fileStore(${JSON.stringify(path)})`),
+    stateFor,
+    pendingApprovalsFor(workspaceId) {
+      stateFor.call(this, workspaceId); // the same one workspace
+      return approvals;
+    },
     tasks,
     maxDeliveries,
     // A reader of its own: loading does not disturb the agent's writer.
