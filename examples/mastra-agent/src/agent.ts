@@ -200,7 +200,8 @@ export async function startMastraAgent(options: StartMastraOptions): Promise<Sta
         if (full.finishReason !== "suspended") return;
         // A `needsApproval` tool suspended the run: a person decides on the canvas, then the run
         // resumes with the decision (a decline's reason is what the model reads).
-        suspended = { runId: run.runId, ...(full.suspendPayload as Omit<Suspension, "runId">) };
+        const { toolCallId, toolName, args } = full.suspendPayload as Omit<Suspension, "runId">;
+        suspended = { runId: run.runId, toolCallId, toolName, args };
       }
       const s = suspended!;
       const verdict = await decide(s, message, abortSignal);
