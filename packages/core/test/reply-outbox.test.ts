@@ -269,6 +269,37 @@ describe("reply outbox", () => {
     const after = (await new FileCursorStore(join(dir, "cursor")).load())!;
     expect(after.outbox).toBeUndefined();
   });
+
+  it("a delivered answer leaves the stored outbox on its own while the agent runs idle (no stop, no flush, no other message)", async () => {
+    await setup();
+    const dir = await mkdtemp(join(tmpdir(), "outbox-trim-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const b = await workspace("b");
+    const a = await workspace("a");
+    await a.client.register({ agentCard: { name: "a" }, deliveryMode: "poll" });
+    const path = join(dir, "cursor");
+    const agent = new RemoteAgent({
+      client: b.client,
+      cursorStore: new FileCursorStore(path),
+      handler: (m: InboundMessage) => `answer to ${m.text}`,
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const q = await a.client.callPeer(b.id, "question");
+    await waitFor(() => answersIn(a.id).get(q.messageId) === 1, { timeoutMs: 15_000 });
+    // The answer was in the outbox written with its message's settle; the delivery's own write
+    // comes with the next write, or on its own within a second when there is none.
+    let stored: Record<string, unknown> | undefined;
+    await waitFor(
+      async () => {
+        stored = await savedState(path);
+        return stored !== undefined && stored["outbox"] === undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 50 },
+    );
+    expect(agent.pendingReplies).toBe(0);
+    expect(stored?.["inFlight"]).toBeUndefined();
+  });
 });
 
 function startChild(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {

@@ -56,7 +56,7 @@ export function activeTracing(): OTelApi | undefined {
  * (no OpenTelemetry SDK started), so hot paths skip building span attributes. Recognised by class
  * name; should a bundler rename it, spans are just built and dropped as before.
  */
-export function tracingOn(a: OTelApi): boolean {
+function tracingOn(a: OTelApi): boolean {
   const p = a.trace.getTracerProvider() as OTel.TracerProvider & { getDelegate?(): object };
   const d = p.getDelegate?.() ?? p;
   return d.constructor.name !== "NoopTracerProvider";

@@ -25,6 +25,8 @@ const NONE: readonly never[] = Object.freeze([]);
 /** First and longest wait before a failed write is tried again. */
 const RETRY_FIRST_MS = 50;
 const RETRY_MAX_MS = 5_000;
+/** A delivered answer leaves the stored outbox with the next write, or this long after at most. */
+const TRIM_WRITE_MS = 1_000;
 
 /** What {@link AgentStateStore} reports about its writes (the agent's `storeUnwritable` events). */
 export interface StateStoreEvents {
@@ -96,6 +98,8 @@ export class AgentStateStore {
   #outbox: readonly OutboxRecord[] = NONE;
   /** Takes the outbox's records when the next write starts (see {@link saveOutbox}). */
   #outboxOf: (() => OutboxRecord[]) | undefined;
+  /** The write {@link trimOutbox} asked for, when no other came first. */
+  #trimTimer: ReturnType<typeof setTimeout> | undefined;
   #push: readonly PushDeliveryEntry[] = NONE;
   #dead: readonly DeadLetterRecord[] = NONE;
   #platform: PlatformPushRecord | undefined;
@@ -247,6 +251,27 @@ export class AgentStateStore {
   }
 
   /**
+   * Notes the outbox after answers were delivered, without a write of its own: the next write
+   * takes it (there is one in every wave of messages), at the latest {@link TRIM_WRITE_MS} from
+   * now or at {@link flush}. Until then a restart sends those answers once more, as a crash between
+   * a delivery and its write always could (the same `messageId`: the receiver drops the copy).
+   */
+  trimOutbox(records: () => OutboxRecord[]): void {
+    if (this.#inner === undefined) return; // in memory only: nothing stored to trim
+    this.#outboxOf = records;
+    if (this.#queued !== undefined || this.#trimTimer !== undefined) return; // the queued write takes it
+    this.#trimTimer = setTimeout(() => this.#trimNow(), TRIM_WRITE_MS);
+    this.#trimTimer.unref?.();
+  }
+
+  /** Writes what {@link trimOutbox} noted (a failure is reported by the write itself). */
+  #trimNow(): void {
+    clearTimeout(this.#trimTimer);
+    this.#trimTimer = undefined;
+    if (this.#outboxOf !== undefined) this.#write().catch(() => undefined);
+  }
+
+  /**
    * `save` once the state is loaded (the two saves of every message skip this when it is: no
    * promise or await of their own).
    */
@@ -274,6 +299,7 @@ export class AgentStateStore {
    * that fails to is reported (`onUnwritable`), never passed over.
    */
   async flush(): Promise<void> {
+    if (this.#trimTimer !== undefined) this.#trimNow();
     for (;;) {
       const chain = this.#chain;
       await chain;

@@ -443,15 +443,12 @@ export class Answers {
     }
   }
 
-  async #remove(entry: Entry): Promise<void> {
+  #remove(entry: Entry): void {
     if (this.#entries.delete(entry.record.id)) this.#text -= entry.record.text.length;
     if (!this.#full()) for (const wake of this.#roomWaiters.splice(0)) wake();
-    try {
-      await this.#persist();
-    } catch (err) {
-      // The answer went out; at worst it is sent once more after a restart (same messageId).
-      this.#logger.error?.("could not persist the reply outbox", { error: describe(err) });
-    }
+    // The answer went out: it leaves the stored outbox with the next write (at worst it is sent
+    // once more after a restart, with the same messageId).
+    this.#state?.trimOutbox(this.#records);
     if (this.#entries.size === 0) this.#idleWaiters.notify();
   }
 
