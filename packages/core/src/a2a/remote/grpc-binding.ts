@@ -23,6 +23,7 @@ export interface A2AGrpcCall {
   authority: string;
   /** TLS (the agent's URL is `https:`), else plaintext HTTP/2. */
   tls: boolean;
+  /** The RPC of `lf.a2a.v1.A2AService`. */
   method: A2AGrpcMethod;
   /** The request message (`lf.a2a.v1.SendMessageRequest`...) as proto-JSON. */
   request: Record<string, unknown>;
@@ -37,6 +38,7 @@ export interface A2AGrpcCall {
   timeoutMs: number;
   /** Largest answer message read, in bytes (a larger one ends the call, `tooLarge`). */
   maxBytes: number;
+  /** Cancels the call when aborted. */
   signal?: AbortSignal | undefined;
 }
 
@@ -59,6 +61,7 @@ export type A2AGrpcAnswer =
 
 /** A gRPC client for `RemoteA2AAgent`'s `grpc` option (`a2aGrpcTransport()` of @molecule-ai/grpc). */
 export interface A2AGrpcTransport {
+  /** Makes one call; resolves with how it ended (never rejects for a gRPC status). */
   call(call: A2AGrpcCall): Promise<A2AGrpcAnswer>;
   /** Closes its channels. */
   close(): Promise<void>;
