@@ -15,6 +15,7 @@ import {
 } from "@a2a-js/sdk";
 import { decodeErrorInfo, decodeStatus, GRPC_STATUS_DETAILS_BIN } from "@a2a-js/sdk/errors/grpc";
 import { A2AService } from "@a2a-js/sdk/server/grpc";
+import { MoleculeError } from "@molecule-ai/agent-core";
 import type { A2AGrpcAnswer, A2AGrpcCall, A2AGrpcTransport } from "@molecule-ai/agent-core/a2a";
 
 /** Options of {@link a2aGrpcTransport}. */
@@ -81,10 +82,19 @@ export function a2aGrpcTransport(options: A2AGrpcTransportOptions = {}): A2AGrpc
     return client;
   };
   return {
-    call(c: A2AGrpcCall): Promise<A2AGrpcAnswer> {
+    async call(c: A2AGrpcCall): Promise<A2AGrpcAnswer> {
       const rpc = RPCS[c.method];
       const metadata = new Metadata();
-      for (const [k, v] of Object.entries(c.metadata)) metadata.set(k, v);
+      for (const [k, v] of Object.entries(c.metadata)) {
+        // gRPC metadata keys are narrower than HTTP header names (a card's API key header).
+        if (!/^[0-9a-z_.-]+$/.test(k) || k.endsWith("-bin")) {
+          throw new MoleculeError(
+            `the agent card's credential header ${JSON.stringify(k)} is not a gRPC metadata key; the credential cannot be sent over gRPC`,
+            { code: "invalid_argument", retryable: false },
+          );
+        }
+        metadata.set(k, v);
+      }
       const request = rpc.req.fromJSON(c.request);
       return new Promise<A2AGrpcAnswer>((resolve) => {
         const onAbort = (): void => call.cancel();

@@ -163,13 +163,14 @@ async function startOfficial(): Promise<string> {
  * A bare gRPC agent: records each SendMessage's metadata and answers `text`, or refuses a call
  * without `authorization: Bearer <bearer>` UNAUTHENTICATED (echoing what it got).
  */
-async function startRecorder(text: string, bearer?: string) {
+async function startRecorder(text: string, bearer?: string, silent = false) {
   const seen: Record<string, unknown>[] = [];
   const server = new GrpcServer();
   server.addService(A2AService, {
     sendMessage(call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) {
       const md: Metadata = call.metadata;
       seen.push(md.getMap());
+      if (silent) return; // never answers
       const auth = md.get("authorization")[0];
       if (bearer !== undefined && auth !== `Bearer ${bearer}`) {
         return cb({ code: Status.UNAUTHENTICATED, details: `refused ${String(auth)}` });
@@ -233,6 +234,27 @@ describe("RemoteA2AAgent over gRPC (a2aGrpcTransport)", () => {
     const id = (started as { id: string }).id;
     expect((await remote.getTask(id)).status.state).toBe("working");
     expect((await remote.cancelTask(id)).status.state).toBe("canceled");
+  });
+
+  it("a call past timeoutMs is peer_timeout; an agent whose gRPC port is closed is peer_unreachable", async () => {
+    const rec = await startRecorder("", undefined, true);
+    const { origin } = await serveCard(grpcCard("silent", rec.url));
+    const slow = await agent(origin, { timeoutMs: 300 })
+      .send("hi")
+      .catch((e: unknown) => e);
+    expect(slow).toBeInstanceOf(MoleculePeerError);
+    expect(slow).toMatchObject({ code: "peer_timeout", retryable: true });
+    expect(rec.seen).toHaveLength(1);
+
+    const closed = new GrpcServer();
+    const url = await bindGrpc(closed);
+    closed.forceShutdown();
+    const gone = await serveCard(grpcCard("gone", url));
+    const err = await agent(gone.origin)
+      .send("hi")
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MoleculePeerError);
+    expect(err).toMatchObject({ code: "peer_unreachable", retryable: true });
   });
 
   it("without a gRPC client, a gRPC-only card is a2a_binding_unsupported naming a2aGrpcTransport", async () => {
