@@ -16,11 +16,11 @@ export interface PendingApprovalRecord {
   /** When the record was written (ISO 8601). */
   createdAt: string;
   /**
-   * The request's fresh reference (its reason's last line) and the digest of what it asks: only a
-   * request for the same digest is resumed, and only the row with this reference is adopted
-   * (absent in records of SDK versions before them: never resumed).
+   * The request's fresh reference (its reason's last line): only the row with it is adopted when
+   * the request's id was not saved (absent in records of SDK versions before it: never resumed).
    */
   ref?: string | undefined;
+  /** SHA-256 of what the request asks: only a request for the same digest is resumed. */
   digest?: string | undefined;
 }
 
