@@ -270,21 +270,27 @@ describe("RemoteA2AAgent over gRPC (a2aGrpcTransport)", () => {
 describe("RemoteA2AAgent over gRPC: attacks", () => {
   it("gRPC client: sends the credential of the card's declared, required scheme as metadata, and nothing else", async () => {
     const rec = await startRecorder("ok");
-    // A card without security schemes, and a v1.0 card with a bearer scheme (required) and an
-    // API key header (declared, not required).
+    // A card without security schemes, and a v1.0 card with a bearer scheme and an API key in the
+    // query (required: a gRPC call has no query, so not sent) and an API key header (declared,
+    // not required).
     const plain = await serveCard(grpcCard("plain", rec.url));
     const keyed = await serveCard({
       ...grpcCard("keyed", rec.url),
       securitySchemes: {
         bearerAuth: { httpAuthSecurityScheme: { scheme: "Bearer" } },
         keyAuth: { apiKeySecurityScheme: { location: "header", name: "x-api-key" } },
+        queryAuth: { apiKeySecurityScheme: { location: "query", name: "key" } },
       },
-      securityRequirements: [{ schemes: { bearerAuth: { list: [] } } }],
+      securityRequirements: [
+        { schemes: { bearerAuth: { list: [] } } },
+        { schemes: { queryAuth: { list: [] } } },
+      ],
     });
     const credentials = {
       bearerAuth: "bearer-secret-1",
       keyAuth: "key-secret-2",
       otherAuth: "other-secret-3",
+      queryAuth: "query-secret-5",
     };
     const withSchemes = agent(keyed.origin, { credentials });
     expect((await withSchemes.send("hi")).text).toBe("ok");

@@ -180,7 +180,9 @@ export class RemoteA2AAgent {
         );
       }
       const untrusted = new Set(verified?.unsignedSecuritySchemes ?? []);
-      const credentials = applyCredentials(card, this.#credentials, untrusted);
+      const credentials = applyCredentials(card, this.#credentials, untrusted, {
+        query: grpc === undefined,
+      });
       const c: Connection = {
         card: card as unknown as AgentCard,
         // Over gRPC, requests and answers are the HTTP+JSON binding's messages (grpc-binding.ts).

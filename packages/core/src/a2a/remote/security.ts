@@ -111,12 +111,14 @@ export function declaredSchemes(card: unknown): string[] {
  * sent only when the card declares its scheme (and its requirements, when it lists some, name it)
  * in a place this client can use; `untrusted` names schemes that are not sent even then (entries
  * a verified card's signature does not cover). Throws `invalid_argument` when two sent schemes
- * would write the same header, query parameter or cookie.
+ * would write the same header, query parameter or cookie. `query: false` (a gRPC call, which has
+ * no query) leaves out a scheme placed in the query.
  */
 export function applyCredentials(
   card: unknown,
   credentials: Readonly<Record<string, string | undefined>>,
   untrusted: ReadonlySet<string> = new Set(),
+  { query = true }: { query?: boolean } = {},
 ): AppliedCredentials {
   const out: AppliedCredentials = { headers: {}, query: {}, schemes: [] };
   if (!isObj(card) || !isObj(card["securitySchemes"])) return out;
@@ -129,7 +131,7 @@ export function applyCredentials(
     if (!Object.hasOwn(schemes, name) || untrusted.has(name)) continue;
     if (required !== undefined && !required.has(name)) continue;
     const place = placementOf(schemes[name]);
-    if (place === undefined) continue;
+    if (place === undefined || (place.kind === "query" && !query)) continue;
     if (/[\r\n\0]/.test(value))
       throw bad(`the credential of scheme ${JSON.stringify(name)} holds a line break`);
     const slot = `${place.kind}:${place.name}`;
