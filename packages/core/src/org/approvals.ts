@@ -2,9 +2,10 @@
 // event stream, backed by polling (the platform's 10-minute expiry sends no event), with a
 // deadline. The pending request's id is kept (in the agent's store for a call with a key, when it
 // has one, else in a small file: pending-approvals.ts), so an agent restarted while it waits, or
-// another replica of it on a shared store, resumes the same request instead of opening another. A decision answers the one request
-// it was made on: each request carries a fresh reference and the digest of what it asks
-// (approval-request.ts), and only this waiter's own request for the same digest is resumed.
+// another replica of it on a shared store, resumes the same request instead of opening another.
+// A decision answers the one request it was made on: each request carries a fresh reference and
+// the digest of what it asks (approval-request.ts), and only this waiter's own request for the
+// same digest is resumed.
 // shared/reference/platform-api-workspace-features.md §2, §6.
 import type * as EventSourceParser from "eventsource-parser";
 import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../platform/index.js";

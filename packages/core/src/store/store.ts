@@ -41,9 +41,9 @@ export interface AgentStore {
    */
   stateFor?(workspaceId: string): CursorStore;
   /**
-   * Where `RemoteAgent.requestApproval` (and the adapters through it) keeps the approval requests of
-   * `workspaceId` waiting for a decision (`ApprovalWaiterOptions.store`), so a restarted agent, or
-   * another replica on a shared store, resumes the same request instead of opening another:
+   * Where `RemoteAgent.requestApproval` (and the adapters through it) keeps the approval requests
+   * of `workspaceId` waiting for a decision (`ApprovalWaiterOptions.store`), so a restarted agent,
+   * or another replica on a shared store, resumes the same request instead of opening another:
    * {@link memoryStore} in memory, {@link fileStore} in `<path>.approvals.json`, the PostgreSQL
    * store in a table shared by the workspace's replicas. Without it, a local file.
    */
