@@ -1,6 +1,7 @@
 // A child workspace's agent asks for approval, is killed (SIGKILL) while it waits, and restarts:
 // the restarted process resumes the same request (no second one) and continues with the decision
-// a person makes on the canvas. Uses the built package (fixtures/approval-child.mjs).
+// a person makes on the canvas; on a fileStore, even when the restarted process has another
+// approvals file (#81). Uses the built package (fixtures/approval-child.mjs).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { AdminClient } from "../src/platform/index.js";
+import { AdminClient, PlatformClient } from "../src/platform/index.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/approval-child.mjs", import.meta.url));
 let emu: Emulator;
@@ -107,3 +108,48 @@ it("with no file given, the pending id is kept under MOLECULE_STATE_DIR (not in 
   expect(await exited).toBe(0);
   expect(proc.exitCode).toBe(0);
 }, 60_000);
+
+it("on a fileStore, a keyed request survives a kill -9 into a process with another approvals file (#81)", async () => {
+  const parent = await emu.admin.createWorkspace({ name: "parent" });
+  const child = await emu.admin.createWorkspace({ name: "child", parentId: parent.id });
+  const env = (folder: string) => ({
+    PLATFORM_URL: emu.url,
+    WS_ID: child.id,
+    WS_TOKEN: child.token as string,
+    STORE_PATH: join(dir, "store", "cursor"),
+    KEY: "call-1",
+    // Each process's own state folder (a container without a shared volume).
+    APPROVALS_FILE: join(dir, folder, "approvals.json"),
+  });
+  const first = run(env("first"));
+  let pending: { id: string }[] = [];
+  while ((pending = await pendingFor(child.id)).length === 0)
+    await new Promise((r) => setImmediate(r));
+  first.child.kill("SIGKILL");
+  await first.exited;
+  const second = run(env("second"));
+  while (!second.out().includes("asking")) await new Promise((r) => setImmediate(r));
+  await admin.decideApproval(child.id, pending[0]!.id, "approved", { decidedBy: "erin" });
+  expect(await second.exited).toBe(0);
+  const lines = second
+    .out()
+    .split("\n")
+    .filter((l) => l.startsWith("decision "));
+  expect(lines).toHaveLength(1);
+  expect(JSON.parse(lines[0]!.slice(9))).toMatchObject({
+    approvalId: pending[0]!.id,
+    approved: true,
+  });
+  // One request on the canvas for this workspace, none left pending.
+  expect(await pendingFor(child.id)).toEqual([]);
+  const ws = new PlatformClient({
+    platformUrl: emu.url,
+    workspaceId: child.id,
+    token: child.token as string,
+  });
+  try {
+    expect(await ws.listApprovals()).toHaveLength(1);
+  } finally {
+    await ws.close();
+  }
+}, 30_000);
