@@ -163,6 +163,36 @@ describe("approval requests in the agent's store", () => {
     await asked;
   });
 
+  it("a keyed request kept in the approvals file before the agent had a store is resumed, and moved to the store", async () => {
+    const client = await workspace("upgrade");
+    const file = join(dir, "upgrade", "approvals.json");
+    const stop = new AbortController();
+    const before = new ApprovalWaiter({ client, file });
+    const asked = before
+      .request(MIGRATE, { key: "call-1", pollIntervalMs: 50, signal: stop.signal })
+      .catch(() => undefined);
+    const [opened] = await requests(client, 1);
+    while (!(await before.pending()).some((p) => p.approvalId === opened!.id))
+      await new Promise((r) => setImmediate(r));
+    stop.abort();
+    await asked;
+    // Upgraded: the same file, and now the agent's store.
+    const store = memoryStore().pendingApprovalsFor!(client.workspaceId);
+    const after = new ApprovalWaiter({ client, file, store });
+    const again = after.request(MIGRATE, { key: "call-1", pollIntervalMs: 50 });
+    let kept: string | null | undefined;
+    while (!(kept = (await store.get("call-1"))?.approvalId))
+      await new Promise((r) => setImmediate(r));
+    expect(kept).toBe(opened!.id);
+    // Moved: the file's record goes once the store holds it.
+    const inFile = new ApprovalWaiter({ client, file });
+    while ((await inFile.pending()).length > 0) await new Promise((r) => setImmediate(r));
+    await admin.decideApproval(client.workspaceId, opened!.id, "approved", { decidedBy: "erin" });
+    expect(await again).toMatchObject({ approvalId: opened!.id, approved: true });
+    expect(await client.listApprovals()).toHaveLength(1);
+    expect(await store.list()).toEqual([]);
+  });
+
   it("the store keeps at most PENDING_APPROVALS_KEPT requests, the oldest go first", async () => {
     const store = memoryStore().pendingApprovalsFor!("ws-bound");
     for (let i = 0; i < PENDING_APPROVALS_KEPT + 5; i++)

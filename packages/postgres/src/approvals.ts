@@ -63,11 +63,11 @@ export class PostgresPendingApprovals implements PendingApprovalStore {
     });
   }
 
-  async delete(key: string, approvalId: string): Promise<void> {
+  async delete(key: string, approvalId: string | null): Promise<void> {
     await this.#run("forget an answered approval request", async () => {
       await this.#pool.query(
         `DELETE FROM ${this.#n.approvals}
-          WHERE workspace_id = $1 AND wait_key = $2 AND approval_id = $3`,
+          WHERE workspace_id = $1 AND wait_key = $2 AND approval_id IS NOT DISTINCT FROM $3`,
         [this.#ws, key, approvalId],
       );
     });

@@ -280,7 +280,15 @@ export class ApprovalWaiter {
     options: ApprovalWaitOptions,
   ): Promise<ApprovalResult> {
     const key = boundedKey(waitKey);
-    const stored = await kept.get(key);
+    const inKept = await kept.get(key);
+    // A request kept in the file before the agent had a store (an upgrade) is resumed too.
+    const fromFile = inKept === undefined && kept !== this.#local;
+    const inFile = fromFile ? await this.#local.get(key) : undefined;
+    const stored = inKept ?? inFile;
+    // Once the store holds the key, the file's record goes (moved to the store, or replaced).
+    const leaveFile = async (): Promise<void> => {
+      if (inFile !== undefined) await this.#local.delete(key, inFile.approvalId);
+    };
     let approvalId: string | undefined;
     let ref: string | undefined;
     const own = stored?.digest === digest ? stored.ref : undefined;
@@ -309,6 +317,7 @@ export class ApprovalWaiter {
       const reason = referencedReason(input.reason, fresh, digest);
       // Saved before the request is opened, so a crash right after it still finds it (above).
       await kept.put(record(key, null, input, fresh, digest));
+      await leaveFile();
       const created = await this.#client.createApproval({
         action: input.action,
         reason,
@@ -321,6 +330,7 @@ export class ApprovalWaiter {
     }
     const id = approvalId;
     await kept.put(record(key, id, input, ref, digest));
+    await leaveFile();
     const result = await this.wait(id, options);
     // Answered: the entry goes, so no later call is given this decision.
     await kept.delete(key, id);

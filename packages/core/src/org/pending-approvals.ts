@@ -37,8 +37,11 @@ export interface PendingApprovalStore {
   get(key: string): Promise<PendingApprovalRecord | undefined>;
   /** Keeps `record` under its key (replacing one kept there). Resolves once saved. */
   put(record: PendingApprovalRecord): Promise<void>;
-  /** Forgets the record under `key` when it is still the one of request `approvalId`. */
-  delete(key: string, approvalId: string): Promise<void>;
+  /**
+   * Forgets the record under `key` when it is still the one of request `approvalId` (`null`: the
+   * one being opened).
+   */
+  delete(key: string, approvalId: string | null): Promise<void>;
 }
 
 /** Records kept at most per store (per workspace on a shared one): the oldest go first. */
@@ -83,7 +86,7 @@ export class MemoryPendingApprovals implements PendingApprovalStore {
     putIn(this.#f, record);
   }
 
-  async delete(key: string, approvalId: string): Promise<void> {
+  async delete(key: string, approvalId: string | null): Promise<void> {
     if (this.#f.pending[key]?.approvalId === approvalId) delete this.#f.pending[key];
   }
 }
@@ -111,7 +114,7 @@ export class FilePendingApprovals implements PendingApprovalStore {
     return this.#save((f) => putIn(f, record));
   }
 
-  delete(key: string, approvalId: string): Promise<void> {
+  delete(key: string, approvalId: string | null): Promise<void> {
     return this.#save((f) => {
       if (f.pending[key]?.approvalId === approvalId) delete f.pending[key];
     });
