@@ -22,7 +22,7 @@ const LAYERS = {
   // The agent stores (memory, file; what a shared one implements) and the state they persist.
   store: ["transport", "a2a", "inbound"],
   // What a workspace shares with its organisation beyond messages: approval waits, transcripts.
-  org: ["transport", "a2a", "platform"],
+  org: ["transport", "a2a", "platform", "store"],
   agent: [
     "observability",
     "transport",

@@ -4,7 +4,7 @@ import { type Logger, MoleculeError } from "../transport/index.js";
 import { ApprovalWaiter } from "./approvals.js";
 import type { ApprovalClient, ApprovalResult, ApprovalWaitOptions } from "./approvals.js";
 import { watchEscalations } from "./escalations.js";
-import type { PendingApprovalStore } from "./pending-approvals.js";
+import type { PendingApprovalStore } from "../store/index.js";
 
 /** The part of an agent's store the approval waits use (`AgentStore.pendingApprovalsFor`). */
 type ApprovalsStore = { pendingApprovalsFor?(workspaceId: string): PendingApprovalStore };

@@ -1,7 +1,7 @@
 // Human approval as a wait: open a request, then wait for a person's decision on the workspace's
 // event stream, backed by polling (the platform's 10-minute expiry sends no event), with a
 // deadline. The pending request's id is kept (in the agent's store for a call with a key, when it
-// has one, else in a small file: pending-approvals.ts), so an agent restarted while it waits, or
+// has one, else in a small file: store/pending-approvals.ts), so an agent restarted while it waits, or
 // another replica of it on a shared store, resumes the same request instead of opening another.
 // A decision answers the one request it was made on: each request carries a fresh reference and
 // the digest of what it asks (approval-request.ts), and only this waiter's own request for the
@@ -26,8 +26,8 @@ import {
   requestDigest,
   shownRequest,
 } from "./approval-request.js";
-import { FilePendingApprovals, MemoryPendingApprovals } from "./pending-approvals.js";
-import type { PendingApprovalRecord, PendingApprovalStore } from "./pending-approvals.js";
+import { FilePendingApprovals, MemoryPendingApprovals } from "../store/index.js";
+import type { PendingApprovalRecord, PendingApprovalStore } from "../store/index.js";
 
 /** What the approval wait needs of a platform client (`PlatformClient` has it all). */
 export interface ApprovalClient {

@@ -35,9 +35,3 @@ export type { MemoryToolsOptions } from "./memory-tool-specs.js";
 export { decisionOn, toolCallVerdict } from "./approval-decision.js";
 export { ALREADY_RUN, durableToolCallVerdict, PendingToolCalls } from "./pending-tool-calls.js";
 export type { PendingToolCallBackend, PendingToolCallRecord } from "./pending-tool-calls.js";
-export {
-  FilePendingApprovals,
-  MemoryPendingApprovals,
-  PENDING_APPROVALS_KEPT,
-} from "./pending-approvals.js";
-export type { PendingApprovalRecord, PendingApprovalStore } from "./pending-approvals.js";

@@ -12,8 +12,8 @@ export {
 export { MAX_APPROVAL_ACTION_CHARS, MAX_APPROVAL_REASON_CHARS } from "../platform/index.js";
 export { ALREADY_RUN, durableToolCallVerdict, PendingToolCalls } from "../org/index.js";
 export type { PendingToolCallBackend, PendingToolCallRecord } from "../org/index.js";
-export { PENDING_APPROVALS_KEPT } from "../org/index.js";
-export type { PendingApprovalRecord, PendingApprovalStore } from "../org/index.js";
+export { PENDING_APPROVALS_KEPT } from "../store/index.js";
+export type { PendingApprovalRecord, PendingApprovalStore } from "../store/index.js";
 export type {
   BoundApprovalRequest,
   ApprovalClient,

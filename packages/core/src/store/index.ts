@@ -27,5 +27,11 @@ export {
 export type { DeliveryLimitInfo } from "./store-errors.js";
 export { hasStore, maxDeliveriesOf, storeOf } from "./store-option.js";
 export { AgentStateStore } from "./state-store.js";
+export {
+  FilePendingApprovals,
+  MemoryPendingApprovals,
+  PENDING_APPROVALS_KEPT,
+} from "./pending-approvals.js";
+export type { PendingApprovalRecord, PendingApprovalStore } from "./pending-approvals.js";
 export { openDefaultStore } from "./default-store.js";
 export type { DefaultStore } from "./default-store.js";

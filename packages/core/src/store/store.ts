@@ -12,8 +12,8 @@ import type { InboundPage } from "../inbound/index.js";
 import type { DeadLetterRecord } from "../inbound/index.js";
 import { checkMaxDeliveries } from "./store-errors.js";
 import { MoleculeOptionError } from "../transport/index.js";
-import { FilePendingApprovals, MemoryPendingApprovals } from "../org/index.js";
-import type { PendingApprovalStore } from "../org/index.js";
+import { FilePendingApprovals, MemoryPendingApprovals } from "./pending-approvals.js";
+import type { PendingApprovalStore } from "./pending-approvals.js";
 
 // A pushed message's claim is the contract of the A2A server's `claims` option too (a serverless
 // instance's push handler claims in the same store): it is defined beside that server.
