@@ -14,6 +14,7 @@ import { PlatformClient } from "@molecule-ai/agent-core";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
+import { readLines, waitFor } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CHILD = fileURLToPath(new URL("./fixtures/restart-child.mjs", import.meta.url));
@@ -42,34 +43,21 @@ function startChild(env: Record<string, string>) {
     stdio: ["ignore", "pipe", "inherit"],
   });
   children.push(child);
-  const out: string[] = [];
-  let rest = "";
-  const waiters: Array<() => void> = [];
-  child.stdout!.on("data", (b: Buffer) => {
-    const parts = (rest + b.toString()).split("\n");
-    rest = parts.pop() ?? "";
-    out.push(...parts);
-    for (const w of waiters.splice(0)) w();
-  });
+  const { lines: out, line } = readLines(child.stdout!);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  /** Resolves with the first line `test` accepts (now or later). */
-  const line = async (test: (l: string) => boolean): Promise<string> => {
-    for (;;) {
-      const found = out.find(test);
-      if (found !== undefined) return found;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
   return { child, exited, line };
 }
 
 /** The pending requests of `workspaceId`, once there is one. */
 async function pendingOf(workspaceId: string) {
-  for (;;) {
-    const rows = (await admin.listPendingApprovals()).filter((a) => a.workspaceId === workspaceId);
-    if (rows.length > 0) return rows;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return await waitFor(
+    async () => {
+      const all = await admin.listPendingApprovals();
+      const rows = all.filter((a) => a.workspaceId === workspaceId);
+      return rows.length > 0 ? rows : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 20 },
+  );
 }
 
 describe("kill -9 while a refund waits for a person", () => {
