@@ -43,7 +43,7 @@ function startChild(env: Record<string, string>) {
     stdio: ["ignore", "pipe", "inherit"],
   });
   children.push(child);
-  const { lines: out, line } = readLines(child.stdout!);
+  const { line } = readLines(child.stdout!);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return { child, exited, line };
 }
