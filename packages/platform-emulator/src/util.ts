@@ -82,6 +82,18 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/**
+ * An RFC3339 time as epoch milliseconds, its sub-millisecond digits kept as the fraction (`NaN`
+ * when unreadable): the server parses `before_ts` with Go's `time.Parse` (nanoseconds) and
+ * Postgres compares `created_at < $ts` in microseconds (`activity.go` 340-351, 504 at aeec8e47),
+ * so a row at `.123000` is older than `.123001`.
+ */
+export function parseRfc3339Ms(s: string): number {
+  const ms = Date.parse(s);
+  const digits = /\.\d{3}(\d+)/.exec(s)?.[1];
+  return digits === undefined ? ms : ms + Number(`0.${digits}`);
+}
+
 function ipv4ToInt(ip: string): number {
   const p = ip.split(".").map(Number);
   return (((p[0] ?? 0) << 24) | ((p[1] ?? 0) << 16) | ((p[2] ?? 0) << 8) | (p[3] ?? 0)) >>> 0;

@@ -96,6 +96,13 @@ describe("2026-08 activity list and ack (activity.go List, Ack)", () => {
     );
     const second = emu.activity(me.id)[1]!["created_at"] as string;
     expect((await list(`?before_ts=${second}`)).json.map((r: any) => r.id)).toEqual([ids[0]]);
+    // Compared in microseconds, as Postgres does (`activity.go` 504): one microsecond past a row
+    // keeps that row; the emulator's milliseconds alone would drop it.
+    const justPast = second.replace(/(\.\d{3})Z$/, "$1001Z");
+    expect((await list(`?before_ts=${justPast}`)).json.map((r: any) => r.id)).toEqual([
+      ids[1],
+      ids[0],
+    ]);
     const badPeer = await list("?peer_id=nope");
     expect(badPeer.status).toBe(400);
     expect(badPeer.json).toEqual({ error: "peer_id must be a UUID" });

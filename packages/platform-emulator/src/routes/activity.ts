@@ -3,7 +3,7 @@
 import { type Ctx, HttpError, readJsonObject, sendJson } from "../http-io.js";
 import type { Platform } from "../platform.js";
 import { type ActivityRow, Store } from "../store.js";
-import { isObject, optInt, optString, reqString, UUID_ANY_RE } from "../util.js";
+import { isObject, optInt, optString, parseRfc3339Ms, reqString, UUID_ANY_RE } from "../util.js";
 
 const ACTIVITY_TYPES = [
   "a2a_send",
@@ -62,7 +62,7 @@ export function listActivity(platform: Platform, ctx: Ctx, id: string): void {
   }
   let before = Infinity;
   if (beforeTs !== null && beforeTs !== "") {
-    const t = Date.parse(beforeTs);
+    const t = parseRfc3339Ms(beforeTs);
     if (Number.isNaN(t))
       throw new HttpError(400, { error: "before_ts must be an RFC3339 timestamp" });
     before = t;
@@ -118,7 +118,7 @@ function listActivityAugust(platform: Platform, ctx: Ctx, id: string, rows: Acti
     throw new HttpError(400, { error: "peer_id must be a UUID" });
   let before = Infinity;
   if (beforeRaw !== "") {
-    before = RFC3339.test(beforeRaw) ? Date.parse(beforeRaw) : Number.NaN;
+    before = RFC3339.test(beforeRaw) ? parseRfc3339Ms(beforeRaw) : Number.NaN;
     if (Number.isNaN(before))
       throw new HttpError(400, {
         error: "before_ts must be an RFC3339 timestamp (e.g. 2026-05-01T00:00:00Z)",
