@@ -38,7 +38,10 @@ const cmp = (a: Row, b: Row): number =>
   a.micros !== b.micros ? (a.micros < b.micros ? -1 : 1) : a.seq - b.seq;
 
 /** A platform answering `GET /workspaces/:id/activity` as activity.go `List` does. */
-async function augustActivity(rows: Row[]) {
+async function augustActivity(
+  rows: Row[],
+  fault?: (q: URLSearchParams) => { status: number; error: string } | undefined,
+) {
   const queries: URLSearchParams[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://x");
@@ -49,6 +52,8 @@ async function augustActivity(rows: Row[]) {
     if (url.pathname !== `/workspaces/${WS}/activity`) return send(404, { error: "not found" });
     const q = url.searchParams;
     queries.push(q);
+    const failed = fault?.(q);
+    if (failed) return send(failed.status, { error: failed.error });
     const limit = Math.min(Number(q.get("limit") ?? 100) || 100, 500);
     let out = [...rows];
     const sinceSecs = q.get("since_secs");
@@ -172,5 +177,38 @@ describe("a since_secs window on the August-2026 server (newest first without a 
     const page = await client.fetchActivityRows({ sinceSecs: 0 });
     expect(page.rows).toEqual([]);
     expect(queries.at(-1)?.get("since_secs")).toBe("1");
+  });
+
+  it("a walk page that fails with a 500 is asked again: the pages before it are not read twice", async () => {
+    const rows = backlog(550);
+    let failures = 0;
+    const pagesBack = new Set<string>();
+    const { client, queries } = await augustActivity(rows, (q) => {
+      const before = q.get("before_ts");
+      if (before === null) return undefined;
+      pagesBack.add(before);
+      // The third page back fails twice, then answers.
+      if (pagesBack.size === 3 && failures < 2) {
+        failures++;
+        return { status: 500, error: "database connection lost" };
+      }
+      return undefined;
+    });
+    const page = await client.fetchActivityRows({ sinceSecs: 3600, limit: 100 });
+    expect(page.rows.map((r) => r.id)).toEqual(rows.slice(0, page.rows.length).map((r) => r.id));
+    expect(failures).toBe(2);
+    // Each page asked once, the failing one three times: no page before it was read again.
+    const asked = queries.flatMap((q) => q.get("before_ts") ?? []);
+    expect(asked.length - new Set(asked).size).toBe(2);
+  });
+
+  it("a walk page the platform answers 410 (workspace removed) fails the read at once", async () => {
+    const { client, queries } = await augustActivity(backlog(550), (q) =>
+      q.has("before_ts") ? { status: 410, error: "workspace removed" } : undefined,
+    );
+    await expect(client.fetchActivityRows({ sinceSecs: 3600, limit: 100 })).rejects.toMatchObject({
+      code: "workspace_removed",
+    });
+    expect(queries.filter((q) => q.has("before_ts")).length).toBe(1);
   });
 });

@@ -24,7 +24,10 @@ const KILLS = 6;
 /**
  * Longer than two of the agent's longest waits between failed reads (30 s each,
  * transport/backoff.ts): the faults can fail reads many times in a row (a busy CI run logged a
- * chain of seven, waits 0.1 s to 30 s), and the last two waits alone can pass 45 s.
+ * chain of seven, waits 0.1 s to 30 s), and the last two waits alone can pass 45 s. A first
+ * start's backfill walks back over several pages; a page that fails with a 500 is asked again
+ * (platform/activity.ts): without that, two walks in three failed here and a chain of eight
+ * failed walks stalled the first child for 75 s (1 run in 12 under load).
  */
 const STALL_MS = 75_000;
 
