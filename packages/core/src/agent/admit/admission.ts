@@ -150,11 +150,15 @@ export class Admission {
   }
 
   /**
-   * True once a polled message was handed over more than `maxDeliveries` times without settling
-   * (its process died each time): it is then dead-lettered, never run again.
+   * Whether a polled message handed over `deliveries` times is past `maxDeliveries` (its process
+   * died each time without settling it): it is then {@link deadLetterOverDelivered}, never run again.
    */
-  async overDelivered(msg: InboundMessage, deliveries: number | undefined): Promise<boolean> {
-    if (deliveries === undefined || deliveries <= this.#maxDeliveries) return false;
+  isOverDelivered(deliveries: number | undefined): boolean {
+    return deliveries !== undefined && deliveries > this.#maxDeliveries;
+  }
+
+  /** Dead-letters a polled message that {@link isOverDelivered}. */
+  async deadLetterOverDelivered(msg: InboundMessage, deliveries: number): Promise<undefined> {
     const { activityId, messageId } = msg;
     const unsettled = deliveries - 1; // the hand-overs that never settled
     const dead = { delivery: "poll", activityId, messageId, deliveries: unsettled } as const;
@@ -162,7 +166,6 @@ export class Admission {
     const error = new MoleculeDeliveryLimitError({ ...dead, kept });
     await this.#state.addDeadLetter({ ...dead, deadAt: new Date().toISOString() });
     await this.#answers.deadLetter(msg, error);
-    return true;
   }
 
   /**

@@ -159,7 +159,7 @@ export class Answers {
    * (`askForInput`) or the answer to one goes with its task, stored first.
    */
   async enqueueReply(msg: InboundMessage, text: string): Promise<void> {
-    const task = await this.#tasks.answered(msg, text);
+    const task = this.#tasks.holds(msg) ? await this.#tasks.answered(msg, text) : undefined;
     while (this.#full()) {
       if (this.#stopped.signal.aborted) break; // stopping: the settle waits on this write
       this.#logger.warn?.("the reply outbox is full: a finished handler waits for room", {
@@ -356,14 +356,14 @@ export class Answers {
           ...(record.failure ? { failure: record.failure } : {}),
         }),
       );
-      await this.#remove(entry);
+      this.#remove(entry);
     } catch (err) {
       if (signal.aborted) return;
       const delay = this.#retryDelay(entry, err);
       this.#observer.replyFailed(msg, entry.attempts, err, delay);
       if (delay === undefined) {
         await this.#undeliverable(entry, err);
-        await this.#remove(entry);
+        this.#remove(entry);
         return;
       }
       // Wait for the retry without holding a send slot: a dead peer slows no one.
@@ -453,8 +453,8 @@ export class Answers {
   }
 
   /** Saves the outbox's records (a new array: the state store keeps it). */
-  async #persist(): Promise<void> {
-    await this.#state?.saveOutbox(this.#records);
+  #persist(): Promise<void> {
+    return this.#state?.saveOutbox(this.#records) ?? Promise.resolve();
   }
 
   /** The outbox's records as a new array, bound once (every save hands it over). */

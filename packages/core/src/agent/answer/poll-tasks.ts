@@ -55,13 +55,26 @@ export class PollTasks {
     this.#tasks = store;
   }
 
+  /** Whether polled `msg` continues a task (its `taskId`; an answer never does). */
+  static continues(msg: InboundMessage): boolean {
+    return msg.taskId !== undefined && !msg.isReply;
+  }
+
+  /**
+   * Whether the answer to `msg` belongs to a task ({@link answered} then stores it): it asks for
+   * input, or continues a task checked by {@link check}.
+   */
+  holds(msg: InboundMessage): boolean {
+    return isAskingForInput(msg) || this.#continuing.has(msg);
+  }
+
   /**
    * Checks the task a polled message continues (`msg.taskId`); resolves a refusal when the message
    * may not continue it, else nothing (the message then runs in the task's conversation).
    */
   async check(msg: InboundMessage): Promise<Refusal | undefined> {
     const id = msg.taskId;
-    if (id === undefined || msg.isReply) return undefined;
+    if (id === undefined || !PollTasks.continues(msg)) return undefined;
     const task = await this.#tasks.get(id, this.#workspaceId);
     // Another sender's task is not found, exactly as if it did not exist.
     if (

@@ -90,45 +90,49 @@ function clip(text: string): string {
 }
 
 /**
- * A call's deadline: resolves `undefined` `ms` after it is created (at the call's start), until
- * `clear()`. Armed once per call with the call's own `timeoutMs`, so concurrent calls share one of
- * Node's timer lists (a timer armed with what is left, a different duration per call, costs each
- * call a list of its own in the timers' priority queue: bench/ conversation-load).
+ * A call's wait for its answer, one promise per call: {@link settled} resolves with the answer
+ * ({@link resolve}), with `undefined` once the deadline passed (`ms` after the call started), or
+ * rejects ({@link reject}, or the signal's abort reason once {@link abortOn} was called), until
+ * {@link clear}. The deadline is armed once per call with the call's own `timeoutMs`, so
+ * concurrent calls share one of Node's timer lists (a timer armed with what is left, a different
+ * duration per call, costs each call a list of its own in the timers' priority queue: bench/
+ * conversation-load).
  */
-class Deadline {
-  readonly passed: Promise<undefined>;
+class AnswerWait {
+  readonly settled: Promise<InboundMessage | undefined>;
+  readonly resolve: (answer: InboundMessage | undefined) => void;
+  readonly reject: (error: unknown) => void;
   readonly #timer: NodeJS.Timeout;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
 
   constructor(ms: number) {
-    let timer!: NodeJS.Timeout;
-    this.passed = new Promise<undefined>((resolve) => {
-      timer = setTimeout(resolve, ms, undefined);
+    let resolve!: (answer: InboundMessage | undefined) => void;
+    let reject!: (error: unknown) => void;
+    this.settled = new Promise<InboundMessage | undefined>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
-    this.#timer = timer;
+    this.settled.catch(() => undefined); // a rejection before it is awaited is seen when it is
+    this.resolve = resolve;
+    this.reject = reject;
+    this.#timer = setTimeout(resolve, ms, undefined);
+  }
+
+  /** Rejects with `signal`'s abort reason when it aborts (at once if it has). */
+  abortOn(signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const onAbort = (): void =>
+      this.reject(signal.reason ?? new DOMException("callPeer was aborted", "AbortError"));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.#signal = signal;
+    this.#onAbort = onAbort;
   }
 
   clear(): void {
     clearTimeout(this.#timer);
-  }
-}
-
-/** The answer, `undefined` once `deadline` passed, or the signal's abort reason thrown. */
-async function waitFor(
-  answered: Promise<InboundMessage>,
-  deadline: Deadline,
-  signal: AbortSignal | undefined,
-): Promise<InboundMessage | undefined> {
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<undefined>((_resolve, reject) => {
-    if (!signal) return;
-    onAbort = () => reject(signal.reason ?? new DOMException("callPeer was aborted", "AbortError"));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([answered, deadline.passed, aborted]);
-  } finally {
-    if (onAbort) signal?.removeEventListener("abort", onAbort);
+    if (this.#onAbort) this.#signal?.removeEventListener("abort", this.#onAbort);
   }
 }
 
@@ -220,20 +224,20 @@ export class PeerCalls {
       options.contextId ??
       (options.taskId === undefined ? randomUUID() : this.#tasks.of(peerId, options.taskId));
     const messageId = options.messageId ?? randomUUID();
-    let onAnswer!: (answer: InboundMessage) => void;
-    let onFail!: (error: unknown) => void;
-    const answered = new Promise<InboundMessage>((resolve, reject) => {
-      onAnswer = resolve;
-      onFail = reject;
-    });
-    answered.catch(() => undefined); // observed by waitFor when it is awaited
-    const call = { peerId, messageId, contextId, resolve: onAnswer, reject: onFail };
-    const remove = wait ? this.pending.add(call) : () => undefined;
     // The whole call (send + answer) ends `timeoutMs` after it starts.
-    const deadline = wait ? new Deadline(timeoutMs) : undefined;
+    const waiting = wait ? new AnswerWait(timeoutMs) : undefined;
+    const remove = waiting
+      ? this.pending.add({
+          peerId,
+          messageId,
+          contextId,
+          resolve: waiting.resolve,
+          reject: waiting.reject,
+        })
+      : () => undefined;
     const done = (): void => {
       remove();
-      deadline?.clear();
+      waiting?.clear();
     };
     let receipt: PeerCallResult;
     try {
@@ -254,11 +258,17 @@ export class PeerCalls {
       // in OFFSEC-003 markers, a poll peer's answer arrives as written.
       return { ...receipt, text: sanitizePeerText(receipt.text) };
     }
-    if (!deadline || receipt.deliveryMode !== "poll") {
+    if (!waiting || receipt.deliveryMode !== "poll") {
       done();
       return receipt;
     }
-    const answer = await waitFor(answered, deadline, options.signal).finally(done);
+    let answer: InboundMessage | undefined;
+    try {
+      waiting.abortOn(options.signal);
+      answer = await waiting.settled;
+    } finally {
+      done();
+    }
     if (answer === undefined) throw new MoleculeReplyTimeoutError(receipt, timeoutMs, contextId);
     const result = answerResult(answer, peerId, messageId, answer.contextId ?? contextId);
     this.#tasks.learn(peerId, result);

@@ -17,6 +17,7 @@ import type { AgentStateStore, SharedPoll, SharedStore } from "../../store/index
 import { type Logger, MoleculeError, backoffDelay, describe } from "../../transport/index.js";
 import type { Admission } from "../admit/admission.js";
 import type { Answers } from "../answer/answers.js";
+import { PollTasks } from "../answer/poll-tasks.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { RemoteAgentOptions } from "../types.js";
@@ -261,13 +262,12 @@ export class PollSource implements EventWakeupsOptions {
    * while it cannot write and no handler starts; a failure reaches here only when the agent stops
    * with the store still failing, and is logged.
    */
-  async #save(): Promise<void> {
-    try {
-      await this.#state.savePoll(this.#snapshotOf);
-    } catch (err) {
-      this.logger.error?.("could not persist the inbound cursor", { error: describe(err) });
-    }
+  #save(): Promise<void> {
+    return this.#state.savePoll(this.#snapshotOf).catch(this.#saveFailed);
   }
+
+  readonly #saveFailed = (err: unknown): void =>
+    void this.logger.error?.("could not persist the inbound cursor", { error: describe(err) });
 
   async #loop(): Promise<void> {
     const signal = this.#abort.signal;
@@ -440,7 +440,7 @@ export class PollSource implements EventWakeupsOptions {
   ): Promise<"settled" | "abandoned"> {
     if (this.#admission.isRejected(msg)) return "settled";
     try {
-      await this.#admission.once(messageKey(msg), async () => await this.#runStages(msg, info));
+      await this.#admission.once(messageKey(msg), () => this.#runStages(msg, info));
       return "settled";
     } catch (err) {
       if (err === ABANDONED) return "abandoned";
@@ -452,25 +452,25 @@ export class PollSource implements EventWakeupsOptions {
     msg: InboundMessage,
     info: { redelivered: boolean; deliveries?: number },
   ): Promise<undefined> {
-    if (await this.#admission.overDelivered(msg, info.deliveries)) return;
+    if (this.#admission.isOverDelivered(info.deliveries))
+      return await this.#admission.deadLetterOverDelivered(msg, info.deliveries!);
     const route = this.#router.route(msg);
     if (route === "delegationResult") this.#observer.delegationResult(msg);
     if (route !== "handler") return;
     this.#files.attach(msg, "poll");
     // Its answer is queued: handled by a run that died before settling it (files included).
     if (info.redelivered && this.#answers.answered(msg)) {
-      await this.#files.acknowledge(msg);
+      if (msg.files) await this.#files.acknowledge(msg);
       return;
     }
-    if (!(await this.#answers.admitTask(msg))) return; // a refused continuation
+    if (PollTasks.continues(msg) && !(await this.#answers.admitTask(msg))) return; // refused
     const outcome = await this.#runner.submit(msg, {
       redelivered: info.redelivered,
       reply: !msg.isReply, // never answer an answer
     });
     if (outcome.status === "aborted") throw ABANDONED; // not settled: not remembered
-    // Its files are acknowledged once its handler succeeded (and its answer is queued), never
-    // before: a crash until here leaves them on the platform for the redelivery.
-    if (outcome.status === "handled") await this.#files.acknowledge(msg);
+    // Files are acknowledged once the handler succeeded (a crash before: kept for the redelivery).
+    if (outcome.status === "handled" && msg.files) await this.#files.acknowledge(msg);
   }
 
   open(signal: AbortSignal): ReturnType<EventWakeupsOptions["open"]> {
