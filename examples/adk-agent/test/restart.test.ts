@@ -14,7 +14,7 @@ import { PlatformClient } from "@molecule-ai/agent-core";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { readLines, waitFor } from "@internal/test-utils";
+import { pendingApprovalsOf, readLines } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CHILD = fileURLToPath(new URL("./fixtures/restart-child.mjs", import.meta.url));
@@ -49,16 +49,8 @@ function startChild(env: Record<string, string>) {
 }
 
 /** The pending requests of `workspaceId`, once there is one. */
-async function pendingOf(workspaceId: string) {
-  return await waitFor(
-    async () => {
-      const all = await admin.listPendingApprovals();
-      const rows = all.filter((a) => a.workspaceId === workspaceId);
-      return rows.length > 0 ? rows : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 20 },
-  );
-}
+const pendingOf = (workspaceId: string) =>
+  pendingApprovalsOf(() => admin.listPendingApprovals(), workspaceId);
 
 describe("kill -9 while a refund waits for a person", () => {
   it("the restarted agent waits on the same request, and the decision runs the refund once", async () => {

@@ -16,7 +16,7 @@ import { PlatformClient } from "@molecule-ai/agent-core";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { ALREADY_RUN } from "@molecule-ai/agent-core/org";
 import { useEmulator, waitForReplies } from "@example/shared/testing";
-import { readLines, waitFor } from "@internal/test-utils";
+import { pendingApprovalsOf, readLines } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CHILD = fileURLToPath(new URL("./fixtures/restart-child.mjs", import.meta.url));
@@ -50,16 +50,8 @@ function startChild(env: Record<string, string>) {
 }
 
 /** The pending requests of `workspaceId`, once there is one. */
-async function pendingOf(workspaceId: string) {
-  return await waitFor(
-    async () => {
-      const all = await admin.listPendingApprovals();
-      const rows = all.filter((a) => a.workspaceId === workspaceId);
-      return rows.length > 0 ? rows : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 20 },
-  );
-}
+const pendingOf = (workspaceId: string) =>
+  pendingApprovalsOf(() => admin.listPendingApprovals(), workspaceId);
 
 /** A writer workspace (poll), a caller that sent it a refund, and the children's environment. */
 async function refundAsked(name: string, order: string) {

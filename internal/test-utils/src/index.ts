@@ -29,6 +29,23 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * The pending approval requests of `workspaceId` once it has one (waits at most 60 s); `list` reads
+ * them all, as `AdminClient.listPendingApprovals` does.
+ */
+export async function pendingApprovalsOf<T extends { workspaceId: string }>(
+  list: () => Promise<readonly T[]>,
+  workspaceId: string,
+): Promise<T[]> {
+  return await waitFor(
+    async () => {
+      const rows = (await list()).filter((a) => a.workspaceId === workspaceId);
+      return rows.length > 0 ? rows : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 20 },
+  );
+}
+
 export { packPackage, unpackInto } from "./pack.js";
 export type { PackedPackage } from "./pack.js";
 export { PEER_DEFAULTS, PEER_RESULT_END, PEER_RESULT_START, wrapPeerText } from "./peers.js";
