@@ -3,8 +3,8 @@
 // BENCH_WORKSPACE_TOKEN, with event wake-ups when BENCH_EVENT_WAKEUPS is "1". It sends its parent
 // (IPC) `{ ready: true }` once it runs (with wake-ups: once the event stream is connected, so the
 // benchmark measures wake-ups, not the stream's first connect), answers `{ cpu: true }` with its
-// CPU time, and stops on SIGTERM. BENCH_AGENT_CONCURRENCY sets its `concurrency` (default: the
-// SDK's), to measure what the default costs.
+// CPU time, and stops on SIGTERM. BENCH_AGENT_CONCURRENCY and BENCH_AGENT_REPLY_CONCURRENCY set its
+// `concurrency` and `replyConcurrency` (default: the SDK's), to measure what the defaults cost.
 import {
   PlatformClient,
   RemoteAgent,
@@ -50,6 +50,9 @@ export async function runBenchAgent(
     ...benchStore(),
     ...(process.env.BENCH_AGENT_CONCURRENCY
       ? { concurrency: Number(process.env.BENCH_AGENT_CONCURRENCY) }
+      : {}),
+    ...(process.env.BENCH_AGENT_REPLY_CONCURRENCY
+      ? { replyConcurrency: Number(process.env.BENCH_AGENT_REPLY_CONCURRENCY) }
       : {}),
     client,
     eventWakeups,
