@@ -106,9 +106,9 @@ export class PollTasks {
    * for a plain answer to a plain message, or to a sender no task can be answered by (the canvas).
    */
   async answered(msg: InboundMessage, text: string): Promise<AnswerTask | undefined> {
+    if (!this.holds(msg)) return undefined;
     const asking = isAskingForInput(msg);
     const continued = this.#continuing.get(msg);
-    if (!asking && continued === undefined) return undefined;
     if (msg.source !== "peer_agent" || msg.sourceId === null) return undefined;
     const task: A2ATask = continued ?? {
       kind: "task",
