@@ -8,10 +8,11 @@
 // ratio ours/bare, with every run's. WIDTHS: `concurrency/replyConcurrency` pairs, comma-separated
 // (default 4/8 (the defaults),100/64,64/64,32/32,16/16,100/8,4/64).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median } from "../src/harness/stats.ts";
 
 const BENCH = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RUNS = Number(process.env.RUNS ?? 5);
@@ -21,11 +22,6 @@ const FIGURES = {
   "round trip at 100 concurrent, p99, warm": "warm p99",
   "agents' CPU time per round trip, from start (both agents, all 5 rounds)": "from start CPU",
   "round trip at 100 concurrent, p99, from start": "from start p99",
-};
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
 /** ratios[width][figure]: each run's median ratio ours/bare. */
@@ -50,14 +46,17 @@ try {
           BENCH_RESULTS_DIR: resultsDir,
         },
       });
-      const result = JSON.parse(readFileSync(join(resultsDir, "conversation-load.json"), "utf8"));
+      const file = join(resultsDir, "conversation-load.json");
+      process.stderr.write(`run ${run}, ${width}: exit ${child.status ?? child.signal}\n`);
+      if (!existsSync(file))
+        throw new Error(`run ${run}, ${width}: conversation-load wrote no result`);
+      const result = JSON.parse(readFileSync(file, "utf8"));
       for (const f of result.figures) {
         const name = FIGURES[f.figure];
         if (!name || f.ratio === undefined) continue;
         const byFigure = ratios.get(width);
         byFigure.set(name, [...(byFigure.get(name) ?? []), f.ratio.median]);
       }
-      process.stderr.write(`run ${run}, ${width}: exit ${child.status}\n`);
     }
   }
 } finally {
