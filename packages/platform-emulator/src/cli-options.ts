@@ -41,6 +41,12 @@ export const USAGE = `Usage: molecule-platform-emulator [options]
                           platform's DELEGATION_RESULT_INBOX_PUSH=1; off by default, as there)
   --a2a-always-auth       (2026-08) pushes to IP-literal agent URLs also carry the inbound
                           secret (the platform's MOLECULE_A2A_ALWAYS_AUTH; off by default)
+  --late-commits <ms>     activity rows commit (become visible to readers and send ACTIVITY_LOGGED)
+                          after a random delay of 1 to <ms> milliseconds, so they become visible
+                          out of (created_at, seq) order, as concurrent writes do on the platform
+  --late-commits-probability <p>
+                          the share of rows that commit late, 0 to 1 (default 1)
+  --late-commits-seed <n> seeds the delays (default random)
   --no-ui                 do not serve the canvas page (/canvas/: the live org, its traffic and
                           conversations; its API answers only with the admin token)
   -h, --help              show this help
@@ -81,6 +87,9 @@ export function parseCli(args: string[]): CliOptions {
         "no-ui": { type: "boolean" },
         "delegation-result-inbox-push": { type: "boolean" },
         "a2a-always-auth": { type: "boolean" },
+        "late-commits": { type: "string" },
+        "late-commits-probability": { type: "string" },
+        "late-commits-seed": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -103,6 +112,20 @@ export function parseCli(args: string[]): CliOptions {
   const envDir = values["env-dir"];
   if (envDir !== undefined && workspaces.length === 0)
     throw invalid("--env-dir writes one file per --workspace: add at least one --workspace");
+  const lateMs = values["late-commits"];
+  const lateP = values["late-commits-probability"];
+  const lateSeed = values["late-commits-seed"];
+  if (lateMs === undefined && (lateP !== undefined || lateSeed !== undefined))
+    throw invalid("--late-commits-probability and --late-commits-seed need --late-commits <ms>");
+  const maxDelayMs = Number(lateMs);
+  if (lateMs !== undefined && (!Number.isInteger(maxDelayMs) || maxDelayMs <= 0))
+    throw invalid(`--late-commits must be a positive integer of milliseconds, got ${lateMs}`);
+  const probability = Number(lateP);
+  if (lateP !== undefined && !(lateP !== "" && probability >= 0 && probability <= 1))
+    throw invalid(`--late-commits-probability must be a number from 0 to 1, got ${lateP}`);
+  const seed = Number(lateSeed);
+  if (lateSeed !== undefined && (lateSeed === "" || !Number.isInteger(seed)))
+    throw invalid(`--late-commits-seed must be an integer, got ${lateSeed}`);
   return {
     help: values.help === true,
     workspaces,
@@ -122,6 +145,15 @@ export function parseCli(args: string[]): CliOptions {
       ui: values["no-ui"] !== true,
       delegationResultInboxPush: values["delegation-result-inbox-push"] === true,
       a2aAlwaysAuth: values["a2a-always-auth"] === true,
+      ...(lateMs !== undefined
+        ? {
+            lateCommits: {
+              maxDelayMs,
+              ...(lateP !== undefined ? { probability } : {}),
+              ...(lateSeed !== undefined ? { seed } : {}),
+            },
+          }
+        : {}),
     },
   };
 }

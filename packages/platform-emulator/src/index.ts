@@ -17,6 +17,7 @@ import type {
   EmulatorAdmin,
   EmulatorOptions,
   FaultSpec,
+  LateCommits,
 } from "./types.js";
 import { EmulatorError } from "./errors.js";
 import { isObject } from "./util.js";
@@ -31,6 +32,7 @@ export type {
   EmulatorAdmin,
   EmulatorOptions,
   FaultSpec,
+  LateCommits,
 } from "./types.js";
 export { EmulatorError, type EmulatorErrorOptions } from "./errors.js";
 export { wrapPeerResult } from "./platform.js";
@@ -243,6 +245,44 @@ function makeAdmin(url: string, adminToken: string, orgId: string | undefined): 
   };
 }
 
+/** A generator of numbers in [0, 1) from a 32-bit seed (mulberry32). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function badLateCommits(what: string): EmulatorError {
+  return new EmulatorError(`lateCommits: ${what}`, { code: "invalid_argument" });
+}
+
+/** The commit delay of `commitDelay` or `lateCommits` (checked), or `undefined`: rows commit at once. */
+function commitDelayOf(
+  options: EmulatorOptions,
+): ((row: Record<string, unknown>) => number | PromiseLike<unknown>) | undefined {
+  const late: LateCommits | undefined = options.lateCommits;
+  if (late === undefined) return options.commitDelay;
+  if (options.commitDelay !== undefined)
+    throw badLateCommits(
+      "give either commitDelay (a delay per row) or lateCommits (random delays), not both",
+    );
+  const { maxDelayMs, probability = 1, seed = randomBytes(4).readUInt32LE() } = late;
+  if (!Number.isInteger(maxDelayMs) || maxDelayMs <= 0)
+    throw badLateCommits(
+      `maxDelayMs must be a positive integer of milliseconds, got ${maxDelayMs}`,
+    );
+  if (typeof probability !== "number" || !(probability >= 0 && probability <= 1))
+    throw badLateCommits(`probability must be a number from 0 to 1, got ${probability}`);
+  if (!Number.isInteger(seed)) throw badLateCommits(`seed must be an integer, got ${seed}`);
+  const random = seededRandom(seed);
+  return () => (random() < probability ? 1 + Math.floor(random() * maxDelayMs) : 0);
+}
+
 /**
  * Starts a local Molecule platform on `host:port` (default `127.0.0.1:0`).
  *
@@ -273,6 +313,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw new EmulatorError("orgId must not be empty: omit it for a self-hosted platform", {
       code: "invalid_argument",
     });
+  const commitDelay = commitDelayOf(options);
   const base: Clock = options.clock ?? { now: () => Date.now() };
   let offset = 0;
   const clock: Clock = { now: () => base.now() + offset };
@@ -323,6 +364,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       a2aAlwaysAuth: options.a2aAlwaysAuth ?? false,
       orgId,
       offsec003Wrapping: options.offsec003Wrapping ?? false,
+      commitDelay,
     },
     store,
     changed,
@@ -467,6 +509,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       closing ??= (async () => {
         clearInterval(sweepTimer);
         const closed = new Promise<void>((r) => server.close(() => r()));
+        platform.commitAll();
         platform.closeStreams();
         eventSockets.close();
         server.closeIdleConnections();

@@ -41,6 +41,17 @@ export interface PlatformSettings {
   orgId: string | undefined;
   /** Opt-in: peer answers wrapped in OFFSEC-003 markers (no server did this; peer-text.ts). */
   offsec003Wrapping: boolean;
+  /** Opt-in: when a written activity row commits (`EmulatorOptions.commitDelay`); unset = at once. */
+  commitDelay: ((row: Record<string, unknown>) => number | PromiseLike<unknown>) | undefined;
+}
+
+/** An activity row written and not yet committed (visible to no reader). */
+interface Uncommitted {
+  /** Its `ACTIVITY_LOGGED` payload, sent at commit (none for a direct INSERT). */
+  event: Record<string, unknown> | undefined;
+  done: Promise<void>;
+  resolve: () => void;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** Sees every event the platform emits, org-wide (the canvas feed); installed on first use. */
@@ -324,7 +335,10 @@ export class Platform {
     return o;
   }
 
-  /** Appends an activity row and fans out `ACTIVITY_LOGGED`. */
+  /**
+   * `LogActivity`: writes an activity row and fans out `ACTIVITY_LOGGED` when it commits (at once
+   * unless `commitDelay` delays it; see `writeActivity`).
+   */
   logActivity(row: Omit<ActivityRow, "seq" | "id" | "created_at">): ActivityRow {
     const r: ActivityRow = {
       ...row,
@@ -332,8 +346,7 @@ export class Platform {
       id: newId(),
       created_at: this.now(),
     };
-    this.store.addActivity(r);
-    this.emit(r.workspace_id, "ACTIVITY_LOGGED", {
+    this.writeActivity(r, {
       id: r.id,
       activity_type: r.activity_type,
       method: r.method,
@@ -342,8 +355,59 @@ export class Platform {
       status: r.status,
       summary: r.summary,
     });
-    this.changed();
     return r;
+  }
+
+  /** Rows written and not yet committed, in write order. */
+  readonly #uncommitted = new Map<ActivityRow, Uncommitted>();
+
+  /**
+   * Writes an activity row whose `created_at` and `seq` were fixed at the write's start (the
+   * server's `now()`, the transaction's start, and its identity column; `activity.go` 1091-1160
+   * at enteros-core aeec8e47). It becomes visible to readers, and `event` (its `ACTIVITY_LOGGED`
+   * payload) is sent, when it commits: at once, or when `commitDelay` says, so rows can become
+   * visible out of `(created_at, seq)` order as concurrent transactions do on the server.
+   */
+  writeActivity(r: ActivityRow, event?: Record<string, unknown>): void {
+    const hook = this.s.commitDelay;
+    const delay = hook === undefined ? 0 : hook(this.activityJson(r));
+    if (typeof delay === "number" && !(delay > 0)) return this.#commit(r, event);
+    let resolve!: () => void;
+    const done = new Promise<void>((res) => {
+      resolve = res;
+    });
+    const u: Uncommitted = { event, done, resolve, timer: undefined };
+    this.#uncommitted.set(r, u);
+    const commit = (): void => this.#commitLate(r);
+    if (typeof delay === "number") {
+      u.timer = setTimeout(commit, delay);
+      u.timer.unref();
+    } else Promise.resolve(delay).then(commit, commit);
+  }
+
+  /** Resolves when `r` has committed, or `undefined` when it already has. */
+  whenCommitted(r: ActivityRow): Promise<void> | undefined {
+    return this.#uncommitted.get(r)?.done;
+  }
+
+  /** Commits every row still uncommitted, in write order (emulator close). */
+  commitAll(): void {
+    for (const r of this.#uncommitted.keys()) this.#commitLate(r);
+  }
+
+  #commitLate(r: ActivityRow): void {
+    const u = this.#uncommitted.get(r);
+    if (u === undefined) return;
+    this.#uncommitted.delete(r);
+    clearTimeout(u.timer);
+    this.#commit(r, u.event);
+    u.resolve();
+  }
+
+  #commit(r: ActivityRow, event: Record<string, unknown> | undefined): void {
+    this.store.addActivity(r);
+    if (event !== undefined) this.emit(r.workspace_id, "ACTIVITY_LOGGED", event);
+    this.changed();
   }
 
   // ---------------------------------------------------------------- events (SSE)
@@ -459,6 +523,7 @@ export class Platform {
   /** Stops background work and waits for in-flight handlers. */
   async shutdown(): Promise<void> {
     this.closed = true;
+    this.commitAll();
     this.closeStreams();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();

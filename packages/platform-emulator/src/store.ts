@@ -205,7 +205,10 @@ export class Store {
       list = [];
       this.activity.set(row.workspace_id, list);
     }
-    list.push(row);
+    // In `seq` order: a row that commits late goes before the later rows already committed.
+    const last = list[list.length - 1];
+    if (last === undefined || last.seq < row.seq) list.push(row);
+    else list.splice(Store.firstAfter(list, row.seq), 0, row);
     this.activityById.set(row.id, row);
   }
 

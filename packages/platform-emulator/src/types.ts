@@ -103,6 +103,34 @@ export interface EmulatorOptions {
    * conversations. Its API answers only with the admin token. Default `true`; `false` = `--no-ui`.
    */
   ui?: boolean;
+  /**
+   * Opt-in, per row: when an activity row commits, as the server's concurrent writes do. A row's
+   * `created_at` and `seq` are fixed when it is written; until it commits no reader sees it (every
+   * `GET …/activity`, `emu.activity`, the canvas) and its `ACTIVITY_LOGGED` event is not sent, so
+   * rows can become visible out of `(created_at, seq)` order (a `since_id` cursor that moved past a
+   * later row never sees an earlier one that commits after). Called with the row in the wire shape
+   * of the contract; answer a delay in milliseconds (`0`: at once), or a promise: the row commits
+   * when it settles (hold and release rows deterministically). A `POST …/activity` or `…/notify`
+   * answers once its row committed. Default: every row commits at once.
+   */
+  commitDelay?: (row: Record<string, unknown>) => number | PromiseLike<unknown>;
+  /**
+   * Opt-in random late commits for burst tests (the same model as `commitDelay`, which it may not
+   * be combined with): each row, with `probability` (default 1), commits after a random delay of
+   * 1 to `maxDelayMs` milliseconds, drawn from a generator seeded with `seed` (default random), so
+   * a seed replays the same delays for the same sequence of writes. CLI: `--late-commits`.
+   */
+  lateCommits?: LateCommits;
+}
+
+/** Random late commits of activity rows (`EmulatorOptions.lateCommits`). */
+export interface LateCommits {
+  /** The longest delay of a row's commit, in milliseconds (a positive integer). */
+  maxDelayMs: number;
+  /** The share of rows that commit late, from 0 to 1. Default 1 (every row). */
+  probability?: number;
+  /** Seeds the delays (an integer). Default: random. */
+  seed?: number;
 }
 
 /** A fault to inject into the next matching requests (see `emu.injectFault`). */

@@ -281,7 +281,7 @@ export async function reportActivity(platform: Platform, ctx: Ctx, id: string): 
   if (source !== "" && source !== id)
     throw new HttpError(403, { error: "source_id must match authenticated workspace" });
   const reqBody = b["request_body"] ?? b["metadata"];
-  platform.logActivity({
+  const row = platform.logActivity({
     workspace_id: id,
     activity_type: type,
     source_id: source === "" ? null : source,
@@ -296,6 +296,9 @@ export async function reportActivity(platform: Platform, ctx: Ctx, id: string): 
       ? { response_body: b["response_body"] }
       : {}),
   });
+  // The server answers once its INSERT committed.
+  const committed = platform.whenCommitted(row);
+  if (committed !== undefined) await committed;
   sendJson(ctx, 200, { status: "logged" });
 }
 
@@ -341,7 +344,7 @@ export async function notify(platform: Platform, ctx: Ctx, id: string): Promise<
     name: w.name,
     ...(parts.length > 0 ? { attachments: atts } : {}),
   });
-  platform.logActivity({
+  const row = platform.logActivity({
     workspace_id: id,
     activity_type: "a2a_receive",
     source_id: null,
@@ -353,5 +356,7 @@ export async function notify(platform: Platform, ctx: Ctx, id: string): Promise<
     error_detail: null,
     response_body: parts.length > 0 ? { result: message, parts } : { result: message },
   });
+  const committed = platform.whenCommitted(row);
+  if (committed !== undefined) await committed;
   sendJson(ctx, 200, { status: "sent" });
 }

@@ -31,13 +31,12 @@ export function insertActivity(
   platform: Platform,
   row: Omit<ActivityRow, "seq" | "id" | "created_at">,
 ): void {
-  platform.store.addActivity({
+  platform.writeActivity({
     ...row,
     seq: platform.store.nextSeq(),
     id: newId(),
     created_at: platform.now(),
   });
-  platform.changed();
 }
 
 /**

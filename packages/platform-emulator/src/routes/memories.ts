@@ -86,7 +86,7 @@ export function auditGlobalWrite(
   stored: string,
   at: number,
 ): void {
-  platform.store.addActivity({
+  platform.writeActivity({
     seq: platform.store.nextSeq(),
     id: newId(),
     workspace_id: wsId,
