@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parseCli } from "../src/cli-options.js";
 import type { Emulator, EmulatorOptions } from "../src/index.js";
-import { emulator, makeWs, req, type Ws } from "./helpers.js";
+import { emulator, envelope, makeWs, req, type Ws } from "./helpers.js";
 
 /** Every SSE event of a workspace's stream, as it arrives; `until(pred)` waits for one. */
 async function collect(emu: Emulator, ws: Ws) {
@@ -47,21 +47,21 @@ async function collect(emu: Emulator, ws: Ws) {
 }
 
 /**
- * A hook that holds the row whose summary is `"late"` until `release()`; `written` resolves once
- * that row has been written (its `created_at` and `seq` fixed).
+ * A hook that holds the row `late` picks (default: the summary `"late"`) until `release()`;
+ * `written` resolves with that row (wire shape) once written (its `created_at` and `seq` fixed).
  */
-function holdLate() {
-  let wrote!: () => void;
+function holdLate(late = (row: Record<string, unknown>): boolean => row["summary"] === "late") {
+  let wrote!: (row: Record<string, unknown>) => void;
   let release!: () => void;
-  const written = new Promise<void>((r) => {
+  const written = new Promise<Record<string, unknown>>((r) => {
     wrote = r;
   });
   const held = new Promise<void>((r) => {
     release = r;
   });
   const commitDelay: NonNullable<EmulatorOptions["commitDelay"]> = (row) => {
-    if (row["summary"] !== "late") return 0;
-    wrote();
+    if (!late(row)) return 0;
+    wrote(row);
     return held;
   };
   return { commitDelay, written, release: () => release() };
@@ -130,6 +130,49 @@ describe.each(["2026-05", "latest"] as const)("compat %s: since_id readers", (co
         .map((r) => r["summary"])
         .filter((s) => s !== null),
     ).toEqual(expect.arrayContaining(["first", "late", "after"]));
+  });
+});
+
+/** The text of the message an `a2a_receive` row stores. */
+const text = (row: any): unknown => row.request_body?.params?.message?.parts?.[0]?.text;
+
+describe("compat latest: rows the platform writes", () => {
+  it("a call stored for a poll workspace commits late the same way: its reader's cursor skips it", async () => {
+    const hold = holdLate((row) => text(row) === "late");
+    emu = await emulator({ commitDelay: hold.commitDelay });
+    const reader = await makeWs(emu, "reader");
+    const caller = await makeWs(emu, "caller");
+    const stream = await collect(emu, reader);
+    const call = async (t: string): Promise<void> => {
+      const r = await req(emu as Emulator, "POST", `/workspaces/${reader.id}/a2a`, {
+        body: envelope(t),
+        token: caller.token,
+      });
+      expect(r.json?.status).toBe("queued");
+    };
+    const inbox = async (query: string): Promise<unknown[]> => {
+      const r = await req(emu as Emulator, "GET", `/workspaces/${reader.id}/activity?${query}`, {
+        token: reader.token,
+      });
+      return (r.json as any[]).filter((row) => row.activity_type === "a2a_receive").map(text);
+    };
+    await call("first");
+    const first = (
+      await req(emu, "GET", `/workspaces/${reader.id}/activity?since_secs=60`, {
+        token: reader.token,
+      })
+    ).json[0];
+    await call("late");
+    const late = await hold.written;
+    await call("after");
+    expect(await inbox(`since_id=${first.id}`)).toEqual(["after"]);
+    const after = emu.activity(reader.id).at(-1) as Record<string, unknown>;
+    hold.release();
+    await stream.until(() => stream.events.some((e) => e.data?.id === late["id"]));
+    expect(await inbox(`since_id=${String(after["id"])}`)).toEqual([]);
+    expect(await inbox(`since_id=${first.id}`)).toEqual(["late", "after"]);
+    expect(await inbox("since_secs=60")).toEqual(["after", "late", "first"]);
+    stream.close();
   });
 });
 
