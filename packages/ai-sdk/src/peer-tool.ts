@@ -16,7 +16,7 @@ import type {
   WorkLedger,
 } from "@molecule-ai/agent-core/peer-tools";
 import { tool } from "ai";
-import type { Tool, ToolExecutionOptions } from "ai";
+import type { ModelMessage, Tool, ToolApprovalStatus, ToolExecutionOptions, ToolSet } from "ai";
 import type { AgentSource, PeerRef, PeerToolClient } from "./client.js";
 
 /** What a tool's `toModelOutput` returns (the AI SDK's `ToolResultOutput`, which `ai` does not re-export). */
@@ -47,8 +47,6 @@ export type PeerTool = {
 export interface PeerToolOptions extends Omit<PeerToolCallSettings, "callOptions"> {
   /** The description the model sees. Default: built from the peer's name, role, card and skills. */
   description?: string;
-  /** Ask for approval before each call (passed to the AI SDK tool as is). */
-  needsApproval?: Tool<PeerToolInput, PeerToolOutput>["needsApproval"];
   /** Provider-specific tool options (passed to the AI SDK tool as is), e.g. cache control. */
   providerOptions?: Tool<PeerToolInput, PeerToolOutput>["providerOptions"];
   /**
@@ -76,11 +74,10 @@ export function peerTool(
 ): PeerTool {
   const client = toolClientOf<PeerToolClient>(source, ["callPeer"], "peerTool");
   const info = toPeerRef<Exclude<PeerRef, string>>(peer, "peerTool");
-  const { description, needsApproval, providerOptions, timeoutMs, via, ledger } = options;
+  const { description, providerOptions, timeoutMs, via, ledger } = options;
   return tool({
     description: description ?? peerToolDescription(info),
     inputSchema: peerToolInputSchema,
-    ...(needsApproval === undefined ? {} : { needsApproval }),
     ...(providerOptions === undefined ? {} : { providerOptions }),
     metadata: { molecule: { peerId: info.id } },
     execute: async (input, { abortSignal }): Promise<PeerToolOutput> => {
@@ -95,6 +92,56 @@ export function peerTool(
     },
     toModelOutput: (call) => peerResultToModelOutput(toolOutputOf<PeerToolOutput>(call), info),
   }) as PeerTool;
+}
+
+/**
+ * What {@link peerToolApproval} gives each peer tool: an AI SDK approval status
+ * (`"user-approval"`: a person decides each call), or a function of the call that returns one.
+ */
+export type PeerToolApprovalRule =
+  | ToolApprovalStatus
+  | ((
+      input: PeerToolInput,
+      options: { toolCallId: string; messages: ModelMessage[] },
+    ) => ToolApprovalStatus | PromiseLike<ToolApprovalStatus>);
+
+/** The `toolApproval` entries {@link peerToolApproval} returns, by tool name. */
+export type PeerToolApproval = Record<
+  string,
+  | ToolApprovalStatus
+  | ((
+      input: unknown,
+      options: { toolCallId: string; messages: ModelMessage[] },
+    ) => ToolApprovalStatus | PromiseLike<ToolApprovalStatus>)
+>;
+
+/**
+ * The AI SDK `toolApproval` entries that give every peer tool in `tools` (those `peerTool`,
+ * `peerTools` and `a2aAgentTool` made; not `list_peers`, `delegate_to_peer` or your own tools)
+ * `rule`: by default `"user-approval"`, so each peer call stops as a `tool-approval-request`
+ * (answer it with `canvasApprovals`). Pass it to `generateText`, `streamText` or `ToolLoopAgent`,
+ * spread next to your own entries.
+ *
+ * @example
+ * const tools = { ...(await peerTools(agent)), refund };
+ * const toolApproval = { ...peerToolApproval(tools), refund: "user-approval" } as const;
+ * new ToolLoopAgent({ model, tools, toolApproval });
+ */
+export function peerToolApproval(
+  tools: ToolSet,
+  rule: PeerToolApprovalRule = "user-approval",
+): PeerToolApproval {
+  const value =
+    typeof rule === "function"
+      ? (input: unknown, o: { toolCallId: string; messages: ModelMessage[] }) =>
+          rule(input as PeerToolInput, o) // a peer tool's input, parsed by its schema
+      : rule;
+  const approval: PeerToolApproval = {};
+  for (const [name, t] of Object.entries(tools)) {
+    const meta = (t as { metadata?: { molecule?: { peerId?: unknown } } }).metadata;
+    if (typeof meta?.molecule?.peerId === "string") approval[name] = value;
+  }
+  return approval;
 }
 
 /** The peer's name when known, else its id. */
