@@ -5,8 +5,6 @@ export { a2aAgentTool } from "./a2a-agent-tool.js";
 export type { A2AAgentToolOptions } from "./a2a-agent-tool.js";
 export type {
   PeerTool,
-  PeerToolApproval,
-  PeerToolApprovalRule,
   PeerToolError,
   PeerToolOptions,
   PeerToolOutput,

@@ -14,7 +14,8 @@ import {
   ALREADY_RUN,
   type PendingToolCalls,
 } from "@molecule-ai/agent-core/org";
-import { type Tool, tool, type ToolModelMessage, type ToolSet } from "ai";
+import { tool } from "ai";
+import type { Tool, ToolApprovalRequestOutput, ToolModelMessage, ToolSet } from "ai";
 
 export type { MemoryToolClient, MemoryToolsOptions } from "@molecule-ai/agent-core/org";
 
@@ -65,17 +66,6 @@ export type ApprovalAsker =
       request(input: ApprovalRequestInput, options?: ApprovalWaitOptions): Promise<ApprovalResult>;
     };
 
-/** A `tool-approval-request` part of a `generateText` / `streamText` result. */
-interface ApprovalRequestPart {
-  type: "tool-approval-request";
-  approvalId: string;
-  toolCall: { toolName: string; toolCallId: string; input: unknown };
-  /** The reason a `toolApproval` rule gave with `{ type: "user-approval", reason }`. */
-  reason?: string;
-  /** Approved or denied by a `toolApproval` rule already: nobody is asked. */
-  isAutomatic?: boolean;
-}
-
 /** Options of {@link canvasApprovals}. */
 export interface CanvasApprovalsOptions extends Omit<ApprovalWaitOptions, "key"> {
   /**
@@ -117,9 +107,10 @@ export async function canvasApprovals(
   content: readonly { type: string }[],
   options: CanvasApprovalsOptions = {},
 ): Promise<ToolModelMessage> {
+  // A request a `toolApproval` rule approved or denied itself (`isAutomatic`) is not asked.
   const requests = content.filter(
-    (p): p is ApprovalRequestPart =>
-      p.type === "tool-approval-request" && (p as ApprovalRequestPart).isAutomatic !== true,
+    (p): p is ToolApprovalRequestOutput<ToolSet> =>
+      p.type === "tool-approval-request" && !(p as { isAutomatic?: boolean }).isAutomatic,
   );
   const ask = (input: ApprovalRequestInput, o: ApprovalWaitOptions): Promise<ApprovalResult> =>
     "requestApproval" in asker ? asker.requestApproval(input, o) : asker.request(input, o);

@@ -16,7 +16,8 @@ import type {
   WorkLedger,
 } from "@molecule-ai/agent-core/peer-tools";
 import { tool } from "ai";
-import type { ModelMessage, Tool, ToolApprovalStatus, ToolExecutionOptions, ToolSet } from "ai";
+import type { Tool, ToolExecutionOptions, ToolSet } from "ai";
+import type { SingleToolApprovalFunction, ToolApprovalStatus } from "ai";
 import type { AgentSource, PeerRef, PeerToolClient } from "./client.js";
 
 /** What a tool's `toModelOutput` returns (the AI SDK's `ToolResultOutput`, which `ai` does not re-export). */
@@ -95,32 +96,11 @@ export function peerTool(
 }
 
 /**
- * What {@link peerToolApproval} gives each peer tool: an AI SDK approval status
- * (`"user-approval"`: a person decides each call), or a function of the call that returns one.
- */
-export type PeerToolApprovalRule =
-  | ToolApprovalStatus
-  | ((
-      input: PeerToolInput,
-      options: { toolCallId: string; messages: ModelMessage[] },
-    ) => ToolApprovalStatus | PromiseLike<ToolApprovalStatus>);
-
-/** The `toolApproval` entries {@link peerToolApproval} returns, by tool name. */
-export type PeerToolApproval = Record<
-  string,
-  | ToolApprovalStatus
-  | ((
-      input: unknown,
-      options: { toolCallId: string; messages: ModelMessage[] },
-    ) => ToolApprovalStatus | PromiseLike<ToolApprovalStatus>)
->;
-
-/**
  * The AI SDK `toolApproval` entries that give every peer tool in `tools` (those `peerTool`,
  * `peerTools` and `a2aAgentTool` made; not `list_peers`, `delegate_to_peer` or your own tools)
  * `rule`: by default `"user-approval"`, so each peer call stops as a `tool-approval-request`
- * (answer it with `canvasApprovals`). Pass it to `generateText`, `streamText` or `ToolLoopAgent`,
- * spread next to your own entries.
+ * (answer it with `canvasApprovals`); or a status, or `(input, { toolCallId, messages }) => status`.
+ * Pass them to `generateText`, `streamText` or `ToolLoopAgent`, next to your own entries.
  *
  * @example
  * const tools = { ...(await peerTools(agent)), refund };
@@ -129,17 +109,16 @@ export type PeerToolApproval = Record<
  */
 export function peerToolApproval(
   tools: ToolSet,
-  rule: PeerToolApprovalRule = "user-approval",
-): PeerToolApproval {
-  const value =
-    typeof rule === "function"
-      ? (input: unknown, o: { toolCallId: string; messages: ModelMessage[] }) =>
-          rule(input as PeerToolInput, o) // a peer tool's input, parsed by its schema
-      : rule;
-  const approval: PeerToolApproval = {};
+  rule:
+    | ToolApprovalStatus
+    | SingleToolApprovalFunction<PeerToolInput, unknown, unknown> = "user-approval",
+): Record<string, ToolApprovalStatus | SingleToolApprovalFunction<unknown, unknown, unknown>> {
+  const approval: ReturnType<typeof peerToolApproval> = {};
   for (const [name, t] of Object.entries(tools)) {
     const meta = (t as { metadata?: { molecule?: { peerId?: unknown } } }).metadata;
-    if (typeof meta?.molecule?.peerId === "string") approval[name] = value;
+    // Only peer tools get `rule`, so its input is a peer tool's (parsed by the tool's schema).
+    if (typeof meta?.molecule?.peerId === "string")
+      approval[name] = rule as (typeof approval)[string];
   }
   return approval;
 }
