@@ -1,23 +1,41 @@
 // Issue 88: what this package ships and teaches uses none of the AI SDK 7 APIs the installed `ai`
-// marks @deprecated that an approval flow reaches for: tool-level `needsApproval`
-// ("Tool approval is handled on a generateText / streamText level now": `toolApproval`), the
-// result's `response.messages` (`responseMessages`), `stepCountIs` (`isStepCount`) and
-// `experimental_context` (`toolsContext` / `runtimeContext`). Checked: this package's source, the
-// AI SDK example's source and tests, and every TypeScript block of the READMEs and docs that uses
-// the AI SDK (prose may name an old API, e.g. to say how to upgrade).
+// marks @deprecated that an approval flow reaches for: the tool-level `needsApproval` ("Tool
+// approval is handled on a generateText / streamText level now": `toolApproval`) and a result's
+// `response.messages` (`responseMessages`). Checked: this package's source, the AI SDK example's
+// source and tests, and every TypeScript block of the READMEs and docs that uses the AI SDK (prose
+// may name an old API, e.g. to say how to upgrade). The installed typings are read to confirm each
+// is still marked deprecated there.
 import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { extractBlocks } from "@internal/test-utils";
 import { describe, expect, it } from "vitest";
 
 const repo = join(import.meta.dirname, "../../..");
 
-const DEPRECATED: readonly [RegExp, string][] = [
-  [/\bneedsApproval\b/, "pass `toolApproval` to generateText / streamText / ToolLoopAgent"],
-  [/\.response\)?\.messages\b/, "use the result's `responseMessages`"],
-  [/\bstepCountIs\b/, "use `isStepCount`"],
-  [/\bexperimental_context\b/, "use `toolsContext` / `runtimeContext`"],
-];
+/** Each deprecated API: the member the typings mark, where, how a use reads, what to use instead. */
+const DEPRECATED = [
+  {
+    member: "needsApproval",
+    typings: "@ai-sdk/provider-utils",
+    use: /\bneedsApproval\b/,
+    instead: "pass `toolApproval` to generateText / streamText / ToolLoopAgent",
+  },
+  {
+    member: "response",
+    typings: "ai",
+    use: /\.response\)?\.messages\b/,
+    instead: "use the result's `responseMessages`",
+  },
+] as const;
+
+/** The members a declaration file marks `@deprecated` (the name after each such doc comment). */
+function deprecatedMembers(typings: string): Set<string> {
+  const require = createRequire(createRequire(import.meta.url).resolve("ai"));
+  const dts = readFileSync(require.resolve(typings).replace(/\.js$/, ".d.ts"), "utf8");
+  const names = dts.matchAll(/@deprecated[^]*?\*\/\s*(?:readonly\s+)?(\w+)\??\s*:/g);
+  return new Set([...names].map((m) => m[1]!));
+}
 
 /** The `.ts` files under `dir` (relative to the repository), recursively. */
 function sources(dir: string): string[] {
@@ -46,13 +64,17 @@ function uses(where: string, text: string, firstLine = 1): string[] {
   return text
     .split("\n")
     .flatMap((line, i) =>
-      DEPRECATED.filter(([pattern]) => pattern.test(line)).map(
-        ([pattern, instead]) => `${where}:${firstLine + i}: ${pattern.source}: ${instead}`,
+      DEPRECATED.filter((d) => d.use.test(line)).map(
+        (d) => `${where}:${firstLine + i}: ${d.member} is deprecated: ${d.instead}`,
       ),
     );
 }
 
 describe("no AI SDK 7 deprecated API in what the AI SDK adapter ships and teaches", () => {
+  it.each(DEPRECATED)("the installed $typings marks $member deprecated", ({ member, typings }) => {
+    expect(deprecatedMembers(typings)).toContain(member);
+  });
+
   it("the adapter's source and the AI SDK example", () => {
     const files = [...sources("packages/ai-sdk/src"), ...sources("examples/ai-sdk-agent/src")];
     files.push(...sources("examples/ai-sdk-agent/test"));
