@@ -121,4 +121,73 @@ describe("peer tools approved on the canvas through toolApproval", () => {
       }
     },
   );
+
+  it("stopped while the person decides: the restarted agent waits on the same request, then calls the peer once", async () => {
+    const leadWs = await platform.addWorkspace("Lead stopped");
+    const writer = await platform.addWorkspace("Writer stopped");
+    const received: string[] = [];
+    const writerAgent = new RemoteAgent({
+      client: writer.client(),
+      handler: (m: InboundMessage) => {
+        received.push(m.text);
+        return "ok";
+      },
+    });
+    await writerAgent.start();
+    const store = join(dir, "stopped");
+    const leadOn = () =>
+      new RemoteAgent({ client: leadWs.client(), store: fileStore(store), handler: () => "" });
+    /** A ToolLoopAgent over `lead`'s peer tools, every peer call approved by a person. */
+    const agentOn = async (lead: RemoteAgent, steps: ReturnType<typeof textStep>[]) => {
+      const tools = await peerTools(lead, {
+        include: [writer.id],
+        listPeers: false,
+        delegate: false,
+      });
+      const model = new MockLanguageModelV4({ doGenerate: steps });
+      return new ToolLoopAgent({ model, tools, toolApproval: peerToolApproval(tools) });
+    };
+    const messages: ModelMessage[] = [{ role: "user", content: "ask the writer" }];
+    const lead = leadOn();
+    await lead.start();
+    let first;
+    try {
+      const agent = await agentOn(lead, [toolCallStep("call_writer_stopped", { message: "hi" })]);
+      first = await agent.generate({ messages });
+      const stop = new AbortController();
+      const asked = canvasApprovals(lead, first.content, {
+        signal: stop.signal,
+        pollIntervalMs: 20,
+      });
+      for (;;) {
+        const pending = await admin.listPendingApprovals();
+        if (pending.some((r) => r.workspaceId === leadWs.id)) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      stop.abort(new Error("stopped"));
+      await expect(asked).rejects.toThrow("stopped");
+    } finally {
+      await lead.stop();
+    }
+
+    const restarted = leadOn();
+    await restarted.start();
+    try {
+      const agent = await agentOn(restarted, [textStep("done")]);
+      const [answer] = await Promise.all([
+        canvasApprovals(restarted, first.content, { pollIntervalMs: 20 }),
+        decideNext(leadWs.id, "approved"),
+      ]);
+      expect(answer.content[0]).toMatchObject({ approved: true });
+      const second = await agent.generate({
+        messages: [...messages, ...first.responseMessages, answer],
+      });
+      expect(second.text).toBe("done");
+      expect(received).toEqual(["hi"]);
+      expect(await leadWs.client().listApprovals()).toHaveLength(1); // the same request
+    } finally {
+      await restarted.stop();
+      await writerAgent.stop();
+    }
+  });
 });
