@@ -4,7 +4,7 @@
 // `.stream()`, core's conversation handler), and the streamed turn is in the next turn's history
 // (under a key of the test's own: the endpoint has one caller, and a push names no caller, so by
 // default a contextId a caller sends keys no history).
-// Then the adapters whose handler decides tool approvals (AI SDK `needsApproval` with
+// Then the adapters whose handler decides tool approvals (AI SDK 7 `toolApproval` with
 // `canvasApprovals`, OpenAI Agents `needsApproval` with `approvals`) ask a person through core's
 // approvals on the emulator: the same action, the tool runs only when approved.
 // The Mastra and Google ADK integrations (examples, started as workspaces) are held to the same two
@@ -151,19 +151,24 @@ const approvals: ApprovalRow[] = [
       const tools = {
         refund: tool({
           inputSchema: z.object({ order: z.string() }),
-          needsApproval: true,
           execute: async ({ order: o }) => (ran.push(o), `refunded ${o}`),
         }),
       };
+      const toolApproval = { refund: "user-approval" } as const;
       return aiSdkHandler(({ messages }) => {
         const added: ModelMessage[] = [];
         let finished!: (m: ModelMessage[]) => void;
         const responseMessages = new Promise<ModelMessage[]>((r) => (finished = r));
         const textStream = async function* () {
           for (;;) {
-            const result = streamText({ model, tools, messages: [...messages, ...added] });
+            const result = streamText({
+              model,
+              tools,
+              toolApproval,
+              messages: [...messages, ...added],
+            });
             yield* result.textStream;
-            added.push(...(await result.response).messages);
+            added.push(...(await result.responseMessages));
             const content = await result.content;
             if (!content.some((p) => p.type === "tool-approval-request")) break;
             added.push(await canvasApprovals(waiter, content, { pollIntervalMs: 50 }));

@@ -1,5 +1,5 @@
 // Public API of @molecule-ai/ai-sdk: Molecule peers as AI SDK tools, AI SDK agents as workspaces.
-export { peerTool, peerResultToModelOutput } from "./peer-tool.js";
+export { peerTool, peerToolApproval, peerResultToModelOutput } from "./peer-tool.js";
 // Any A2A agent by URL as a tool (a `RemoteA2AAgent` of @molecule-ai/agent-core/a2a).
 export { a2aAgentTool } from "./a2a-agent-tool.js";
 export type { A2AAgentToolOptions } from "./a2a-agent-tool.js";

@@ -1,5 +1,5 @@
 // Molecule org memory and human approvals in the AI SDK: `remember` / `recall` tools, and the
-// decisions on tools declared with `needsApproval`, made by a person on the canvas.
+// decisions on the calls `toolApproval` sends for a person's approval, made on the canvas.
 import { isMoleculeError, type Logger } from "@molecule-ai/agent-core";
 import {
   ApprovalTimeoutError,
@@ -14,7 +14,8 @@ import {
   ALREADY_RUN,
   type PendingToolCalls,
 } from "@molecule-ai/agent-core/org";
-import { type Tool, tool, type ToolModelMessage, type ToolSet } from "ai";
+import { tool } from "ai";
+import type { Tool, ToolApprovalRequestOutput, ToolModelMessage, ToolSet } from "ai";
 
 export type { MemoryToolClient, MemoryToolsOptions } from "@molecule-ai/agent-core/org";
 
@@ -65,16 +66,12 @@ export type ApprovalAsker =
       request(input: ApprovalRequestInput, options?: ApprovalWaitOptions): Promise<ApprovalResult>;
     };
 
-/** A `tool-approval-request` part of a `generateText` / `streamText` result. */
-interface ApprovalRequestPart {
-  type: "tool-approval-request";
-  approvalId: string;
-  toolCall: { toolName: string; toolCallId: string; input: unknown };
-}
-
 /** Options of {@link canvasApprovals}. */
 export interface CanvasApprovalsOptions extends Omit<ApprovalWaitOptions, "key"> {
-  /** The reason shown to the person (default: "the agent wants to run a tool"). */
+  /**
+   * The reason shown to the person when the `toolApproval` rule gave none
+   * (default: "the agent wants to run a tool").
+   */
   reason?: string | undefined;
   /** The task the tool calls belong to. */
   taskId?: string | undefined;
@@ -92,10 +89,12 @@ export interface CanvasApprovalsOptions extends Omit<ApprovalWaitOptions, "key">
 
 /**
  * Asks a person on the canvas about every `tool-approval-request` in `content` (the result of a
- * `generateText` call whose tools declare `needsApproval`), waits for the decisions, and returns
- * the `tool` message to append to the messages of the next call: an approved tool then runs, a
- * denied (or expired) one gets the AI SDK's denied result (`execution-denied`). Each request is
- * keyed by the AI SDK's approval id, so a restarted agent replaying the same messages resumes it.
+ * `generateText` / `streamText` / `ToolLoopAgent` call whose `toolApproval` answered
+ * `"user-approval"`; requests a rule approved or denied itself are skipped), waits for the
+ * decisions, and returns the `tool` message to append to the messages of the next call (made with
+ * the same `toolApproval`): an approved tool then runs, a denied (or expired) one gets the AI SDK's
+ * denied result (`execution-denied`). Each request is keyed by the AI SDK's approval id, so a
+ * restarted agent replaying the same messages resumes it.
  *
  * The person sees the tool's complete input (`toolCallApproval`: canonical JSON, never cut) and
  * the SHA-256 digest the decision binds to; a replayed call whose input differs is asked again,
@@ -108,8 +107,10 @@ export async function canvasApprovals(
   content: readonly { type: string }[],
   options: CanvasApprovalsOptions = {},
 ): Promise<ToolModelMessage> {
+  // A request a `toolApproval` rule approved or denied itself (`isAutomatic`) is not asked.
   const requests = content.filter(
-    (p): p is ApprovalRequestPart => p.type === "tool-approval-request",
+    (p): p is ToolApprovalRequestOutput<ToolSet> =>
+      p.type === "tool-approval-request" && !(p as { isAutomatic?: boolean }).isAutomatic,
   );
   const ask = (input: ApprovalRequestInput, o: ApprovalWaitOptions): Promise<ApprovalResult> =>
     "requestApproval" in asker ? asker.requestApproval(input, o) : asker.request(input, o);
@@ -117,27 +118,19 @@ export async function canvasApprovals(
   const calls = keptCalls(asker, options.pendingToolCalls);
   const decisions = await Promise.all(
     requests.map(async (r) => {
-      const refused = (err: Error) => {
-        (logger ?? console).warn?.(`canvasApprovals: not approved: ${err.message}`);
-        return {
-          type: "tool-approval-response" as const,
-          approvalId: r.approvalId,
-          approved: false,
-          reason: `Error: ${err.message.replace(/\s*\n\s*/g, " ")}`,
-        };
-      };
       const key = `ai-sdk:${r.approvalId}`;
-      const denied = (reason: string) => ({
+      // The answer to the AI SDK: approved without a reason, denied with the reason the model reads.
+      const answer = (denied?: string) => ({
         type: "tool-approval-response" as const,
         approvalId: r.approvalId,
-        approved: false,
-        reason,
+        approved: denied === undefined,
+        ...(denied === undefined ? {} : { reason: denied }),
       });
       let request: ReturnType<typeof toolCallApproval>;
       let result: ApprovalResult;
       try {
         request = toolCallApproval(r.toolCall.toolName, r.toolCall.input, {
-          reason: options.reason ?? "the agent wants to run a tool",
+          reason: r.reason ?? options.reason ?? "the agent wants to run a tool",
           taskId: options.taskId,
         });
         // Kept before anyone is asked; a call taken or refused before is not asked again.
@@ -145,8 +138,8 @@ export async function canvasApprovals(
           calls &&
           (await calls.record({ key, tool: r.toolCall.toolName, input: r.toolCall.input }));
         if (kept && kept.status === "refused")
-          return denied("Error: this call was refused before; the call was not run");
-        if (kept && kept.status !== "pending") return denied(ALREADY_RUN);
+          return answer("Error: this call was refused before; the call was not run");
+        if (kept && kept.status !== "pending") return answer(ALREADY_RUN);
         result = await ask(
           { ...request, context: { tool: r.toolCall.toolName, toolCallId: r.toolCall.toolCallId } },
           { ...waitOptions, key },
@@ -155,27 +148,21 @@ export async function canvasApprovals(
         // Too long to review, or the platform refused: one line the model reads (and the log).
         // A timeout or an abort is the caller's to handle (asking again waits on the same request).
         if (!isMoleculeError(err) || err instanceof ApprovalTimeoutError) throw err;
-        return refused(err);
+        (logger ?? console).warn?.(`canvasApprovals: not approved: ${err.message}`);
+        return answer(`Error: ${err.message.replace(/\s*\n\s*/g, " ")}`);
       }
       // Only a decision on exactly this input approves it, and only once (kept calls).
       const onThis = result.approved && result.digest === request.digest;
       if (calls && !onThis) await calls.finish([key], "refused");
-      if (calls && onThis && !(await calls.claim(key, request.digest))) return denied(ALREADY_RUN);
-      const approved = onThis;
-      return {
-        type: "tool-approval-response" as const,
-        approvalId: r.approvalId,
-        approved,
-        ...(approved
-          ? {}
-          : {
-              reason: result.approved
-                ? "Error: the approval was for another input; the call was not run"
-                : result.expired
-                  ? "the request expired without a decision"
-                  : `denied by ${result.decidedBy ?? "a person"}`,
-            }),
-      };
+      if (calls && onThis && !(await calls.claim(key, request.digest))) return answer(ALREADY_RUN);
+      if (onThis) return answer();
+      return answer(
+        result.approved
+          ? "Error: the approval was for another input; the call was not run"
+          : result.expired
+            ? "the request expired without a decision"
+            : `denied by ${result.decidedBy ?? "a person"}`,
+      );
     }),
   );
   return { role: "tool", content: decisions };

@@ -16,7 +16,8 @@ import type {
   WorkLedger,
 } from "@molecule-ai/agent-core/peer-tools";
 import { tool } from "ai";
-import type { Tool, ToolExecutionOptions } from "ai";
+import type { Tool, ToolExecutionOptions, ToolSet } from "ai";
+import type { SingleToolApprovalFunction, ToolApprovalStatus } from "ai";
 import type { AgentSource, PeerRef, PeerToolClient } from "./client.js";
 
 /** What a tool's `toModelOutput` returns (the AI SDK's `ToolResultOutput`, which `ai` does not re-export). */
@@ -47,8 +48,6 @@ export type PeerTool = {
 export interface PeerToolOptions extends Omit<PeerToolCallSettings, "callOptions"> {
   /** The description the model sees. Default: built from the peer's name, role, card and skills. */
   description?: string;
-  /** Ask for approval before each call (passed to the AI SDK tool as is). */
-  needsApproval?: Tool<PeerToolInput, PeerToolOutput>["needsApproval"];
   /** Provider-specific tool options (passed to the AI SDK tool as is), e.g. cache control. */
   providerOptions?: Tool<PeerToolInput, PeerToolOutput>["providerOptions"];
   /**
@@ -76,11 +75,10 @@ export function peerTool(
 ): PeerTool {
   const client = toolClientOf<PeerToolClient>(source, ["callPeer"], "peerTool");
   const info = toPeerRef<Exclude<PeerRef, string>>(peer, "peerTool");
-  const { description, needsApproval, providerOptions, timeoutMs, via, ledger } = options;
+  const { description, providerOptions, timeoutMs, via, ledger } = options;
   return tool({
     description: description ?? peerToolDescription(info),
     inputSchema: peerToolInputSchema,
-    ...(needsApproval === undefined ? {} : { needsApproval }),
     ...(providerOptions === undefined ? {} : { providerOptions }),
     metadata: { molecule: { peerId: info.id } },
     execute: async (input, { abortSignal }): Promise<PeerToolOutput> => {
@@ -95,6 +93,34 @@ export function peerTool(
     },
     toModelOutput: (call) => peerResultToModelOutput(toolOutputOf<PeerToolOutput>(call), info),
   }) as PeerTool;
+}
+
+/**
+ * The AI SDK `toolApproval` entries that give every peer tool in `tools` (those `peerTool`,
+ * `peerTools` and `a2aAgentTool` made; not `list_peers`, `delegate_to_peer` or your own tools)
+ * `rule`: by default `"user-approval"`, so each peer call stops as a `tool-approval-request`
+ * (answer it with `canvasApprovals`); or a status, or `(input, { toolCallId, messages }) => status`.
+ * Pass them to `generateText`, `streamText` or `ToolLoopAgent`, next to your own entries.
+ *
+ * @example
+ * const tools = { ...(await peerTools(agent)), refund };
+ * const toolApproval = { ...peerToolApproval(tools), refund: "user-approval" } as const;
+ * new ToolLoopAgent({ model, tools, toolApproval });
+ */
+export function peerToolApproval(
+  tools: ToolSet,
+  rule:
+    | ToolApprovalStatus
+    | SingleToolApprovalFunction<PeerToolInput, unknown, unknown> = "user-approval",
+): Record<string, ToolApprovalStatus | SingleToolApprovalFunction<unknown, unknown, unknown>> {
+  const approval: ReturnType<typeof peerToolApproval> = {};
+  for (const [name, t] of Object.entries(tools)) {
+    const meta = (t as { metadata?: { molecule?: { peerId?: unknown } } }).metadata;
+    // Only peer tools get `rule`, so its input is a peer tool's (parsed by the tool's schema).
+    if (typeof meta?.molecule?.peerId === "string")
+      approval[name] = rule as (typeof approval)[string];
+  }
+  return approval;
 }
 
 /** The peer's name when known, else its id. */

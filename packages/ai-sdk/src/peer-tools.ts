@@ -112,14 +112,13 @@ export async function peerTools(
     listPeers: listPeers && { name: LIST_PEERS_TOOL },
     delegate: delegate && { name: DELEGATE_TO_PEER_TOOL },
   });
-  const { timeoutMs, via, needsApproval, providerOptions } = options;
+  const { timeoutMs, via, providerOptions } = options;
   const ledger = plan.work?.ledger ?? options.ledger;
   const tools: PeerToolSet = {};
   for (const { peer, name, description } of plan.peerTools) {
     tools[name] = peerTool(client, peer, {
       timeoutMs,
       via,
-      needsApproval,
       providerOptions,
       description,
       ...(ledger ? { ledger } : {}),

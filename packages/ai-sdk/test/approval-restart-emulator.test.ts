@@ -32,13 +32,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A refund tool a person approves first; `ran` records each real run. */
+/** AI SDK 7's approval: every `refund` call waits for a person (passed to each generateText). */
+const toolApproval = { refund: "user-approval" } as const;
+
+/** A refund tool (a person approves it first: `toolApproval`); `ran` records each real run. */
 function refundTools(ran: string[]) {
   return {
     refund: tool({
       description: "refund an order",
       inputSchema: z.object({ order: z.string() }),
-      needsApproval: true,
       execute: async ({ order }) => {
         ran.push(order);
         return `refunded ${order}`;
@@ -76,7 +78,13 @@ describe("canvasApprovals with the agent's store", () => {
         doGenerate: [toolCallStep("refund", { order: "R-9" }), textStep("ok"), textStep("ok")],
       });
       const messages: ModelMessage[] = [{ role: "user", content: "refund R-9" }];
-      const first = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+      const first = await generateText({
+        model,
+        tools,
+        toolApproval,
+        messages,
+        stopWhen: isStepCount(3),
+      });
 
       const before = agentOn();
       const [answer] = await Promise.all([
@@ -87,7 +95,8 @@ describe("canvasApprovals with the agent's store", () => {
       await generateText({
         model,
         tools,
-        messages: [...messages, ...first.response.messages, answer],
+        toolApproval,
+        messages: [...messages, ...first.responseMessages, answer],
         stopWhen: isStepCount(3),
       });
       expect(ran).toEqual(decision === "approved" ? ["R-9"] : []);
@@ -106,7 +115,8 @@ describe("canvasApprovals with the agent's store", () => {
       await generateText({
         model,
         tools,
-        messages: [...messages, ...first.response.messages, replay],
+        toolApproval,
+        messages: [...messages, ...first.responseMessages, replay],
         stopWhen: isStepCount(3),
       });
       expect(ran).toEqual(decision === "approved" ? ["R-9"] : []); // never twice

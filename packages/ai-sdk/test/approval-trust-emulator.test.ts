@@ -1,5 +1,6 @@
 // Approvals a person can trust through the AI SDK's own runner (generateText with a mock model,
-// tools declared with needsApproval, canvasApprovals), over HTTP against the emulator (#46, #47):
+// calls sent for approval by generateText's toolApproval, canvasApprovals), over HTTP against the
+// emulator (#46, #47):
 // a padded input is refused with one Error line instead of cut; a replayed call whose input
 // differs is not approved by the earlier decision; after a timeout, asking again waits on the same
 // request; a child's request reaches the handler's onApprovalEscalated. Issue 59: every hidden
@@ -28,13 +29,15 @@ afterAll(async () => {
   await platform?.close();
 });
 
-/** A shell tool that needs a person's approval; `ran` records each real run. */
+/** AI SDK 7's approval: generateText sends every `shell` call to a person (the same on each call). */
+const toolApproval = { shell: "user-approval" } as const;
+
+/** A shell tool (a person approves it: `toolApproval`); `ran` records each real run. */
 function shellTools(ran: string[]) {
   return {
     shell: tool({
       description: "run a shell command",
       inputSchema: z.object({ command: z.string() }),
-      needsApproval: true,
       execute: async ({ command }) => {
         ran.push(command);
         return "done";
@@ -67,7 +70,13 @@ describe("canvasApprovals through generateText", () => {
       doGenerate: [toolCallStep("shell", { command }), textStep("ok")],
     });
     const messages: ModelMessage[] = [{ role: "user", content: "clean up" }];
-    const first = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    const first = await generateText({
+      model,
+      tools,
+      toolApproval,
+      messages,
+      stopWhen: isStepCount(3),
+    });
     const logged: string[] = [];
     const waiter = new ApprovalWaiter({ client, file: false });
     // Either the request is refused (answered at once) or it was opened: then the person must see
@@ -86,8 +95,8 @@ describe("canvasApprovals through generateText", () => {
     expect(part.reason).not.toContain("\n");
     expect(logged).toHaveLength(1);
     expect(logged[0]).toContain("not approved");
-    messages.push(...first.response.messages, answer);
-    await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    messages.push(...first.responseMessages, answer);
+    await generateText({ model, tools, toolApproval, messages, stopWhen: isStepCount(3) });
     expect(ran).toEqual([]);
     expect(JSON.stringify(toolResultsInPrompt(model, 1))).toContain(
       "Error: the input of tool shell is 2246 characters",
@@ -103,7 +112,13 @@ describe("canvasApprovals through generateText", () => {
       doGenerate: [toolCallStep("shell", { command: "ls" }), textStep("ok")],
     });
     const messages: ModelMessage[] = [{ role: "user", content: "look" }];
-    const first = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    const first = await generateText({
+      model,
+      tools,
+      toolApproval,
+      messages,
+      stopWhen: isStepCount(3),
+    });
     const unfault = platform.emulator.injectFault({
       method: "POST",
       path: `/workspaces/${ws.id}/approvals`,
@@ -124,11 +139,11 @@ describe("canvasApprovals through generateText", () => {
       expect(part.reason).toMatch(/^Error: .*503/);
       expect(part.reason).not.toContain("\n");
       expect(logged).toHaveLength(1);
-      messages.push(...first.response.messages, answer);
+      messages.push(...first.responseMessages, answer);
     } finally {
       unfault();
     }
-    await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    await generateText({ model, tools, toolApproval, messages, stopWhen: isStepCount(3) });
     expect(ran).toEqual([]);
     expect(JSON.stringify(toolResultsInPrompt(model, 1))).toContain("Error: ");
   });
@@ -142,7 +157,13 @@ describe("canvasApprovals through generateText", () => {
       doGenerate: [toolCallStep("shell", { command: "ls /tmp" }), textStep("ok")],
     });
     const messages: ModelMessage[] = [{ role: "user", content: "look around" }];
-    const first = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    const first = await generateText({
+      model,
+      tools,
+      toolApproval,
+      messages,
+      stopWhen: isStepCount(3),
+    });
     const waiter = new ApprovalWaiter({ client, file: false });
     // The agent asks, then is stopped while the request is pending; a person approves `ls /tmp`.
     const stop = new AbortController();
@@ -175,8 +196,8 @@ describe("canvasApprovals through generateText", () => {
     await second;
     const answer = settled as Awaited<ReturnType<typeof canvasApprovals>>;
     expect(answer.content[0]).toMatchObject({ approved: false });
-    messages.push(...first.response.messages, answer);
-    await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    messages.push(...first.responseMessages, answer);
+    await generateText({ model, tools, toolApproval, messages, stopWhen: isStepCount(3) });
     expect(ran).toEqual([]);
   });
 
@@ -189,7 +210,13 @@ describe("canvasApprovals through generateText", () => {
       doGenerate: [toolCallStep("shell", { command: "make" }), textStep("built")],
     });
     const messages: ModelMessage[] = [{ role: "user", content: "build" }];
-    const first = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    const first = await generateText({
+      model,
+      tools,
+      toolApproval,
+      messages,
+      stopWhen: isStepCount(3),
+    });
     const waiter = new ApprovalWaiter({ client, file: false });
     const err = await canvasApprovals(waiter, first.content, {
       timeoutMs: 50,
@@ -198,8 +225,14 @@ describe("canvasApprovals through generateText", () => {
     expect(err).toBeInstanceOf(ApprovalTimeoutError);
     const again = canvasApprovals(waiter, first.content, { pollIntervalMs: 20 });
     await admin.decideApproval(ws.id, (err as ApprovalTimeoutError).approvalId, "approved");
-    messages.push(...first.response.messages, await again);
-    const second = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    messages.push(...first.responseMessages, await again);
+    const second = await generateText({
+      model,
+      tools,
+      toolApproval,
+      messages,
+      stopWhen: isStepCount(3),
+    });
     expect(second.text).toBe("built");
     expect(ran).toEqual(["make"]);
     expect(await client.listApprovals()).toHaveLength(1);
@@ -215,7 +248,6 @@ describe("what the person sees (issue 59)", () => {
       shell: tool({
         description: "run a shell command",
         inputSchema: z.record(z.string(), z.string()),
-        needsApproval: true,
         execute: async (input) => {
           ran.push(input);
           return "done";
@@ -227,7 +259,13 @@ describe("what the person sees (issue 59)", () => {
       doGenerate: [toolCallStep("shell", input), textStep("ok")],
     });
     const messages: ModelMessage[] = [{ role: "user", content: "clean up" }];
-    const first = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    const first = await generateText({
+      model,
+      tools,
+      toolApproval,
+      messages,
+      stopWhen: isStepCount(3),
+    });
     const waiter = new ApprovalWaiter({ client, file: false });
     const asked = canvasApprovals(waiter, first.content, { pollIntervalMs: 20 });
     const row = await nextPending(client);
@@ -237,8 +275,8 @@ describe("what the person sees (issue 59)", () => {
     }
     for (const key of HIDDEN_KEYS_SHOWN) expect(row.action).toContain(key);
     await admin.decideApproval(ws.id, row.id, "approved");
-    messages.push(...first.response.messages, await asked);
-    await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+    messages.push(...first.responseMessages, await asked);
+    await generateText({ model, tools, toolApproval, messages, stopWhen: isStepCount(3) });
     expect(ran).toEqual([input]);
   });
 });

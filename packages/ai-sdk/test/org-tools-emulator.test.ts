@@ -1,8 +1,9 @@
-// AI SDK tools declared with `needsApproval` run only after a person approves on the canvas (the
-// emulator's admin decision); a denial is the tool's denied result. remember/recall over HTTP.
+// A tool AI SDK 7's `toolApproval` sends for approval runs only after a person approves on the
+// canvas (the emulator's admin decision), in a ToolLoopAgent; a denial is the tool's denied result.
+// remember/recall over HTTP.
 import { ApprovalWaiter } from "@molecule-ai/agent-core/org";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
-import { generateText, isStepCount, type ModelMessage, tool } from "ai";
+import { generateText, isStepCount, type ModelMessage, tool, ToolLoopAgent } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -21,13 +22,12 @@ afterAll(async () => {
   await platform?.close();
 });
 
-/** A refund tool that needs a person's approval; `ran` records each real run. */
+/** A refund tool; `ran` records each real run. */
 function refundTools(ran: unknown[]) {
   return {
     refund: tool({
       description: "refund an order",
       inputSchema: z.object({ order: z.string() }),
-      needsApproval: true,
       execute: async ({ order }) => {
         ran.push(order);
         return `refunded ${order}`;
@@ -36,38 +36,45 @@ function refundTools(ran: unknown[]) {
   };
 }
 
-async function decideWhenAsked(action: string, decision: "approved" | "denied"): Promise<void> {
+/** Decides the pending request whose action names `action` as carol; resolves to that request. */
+async function decideWhenAsked(action: string, decision: "approved" | "denied") {
   for (;;) {
     const p = (await admin.listPendingApprovals()).find((a) => a.action.includes(action));
     if (p) {
       await admin.decideApproval(p.workspaceId, p.id, decision, { decidedBy: "carol" });
-      return;
+      return p;
     }
     await new Promise((r) => setImmediate(r));
   }
 }
 
 describe.each(["approved", "denied"] as const)(
-  "needsApproval decided on the canvas: %s",
+  "toolApproval decided on the canvas: %s",
   (decision) => {
     it(`the tool ${decision === "approved" ? "runs only after" : "never runs after"} the decision`, async () => {
       const ran: unknown[] = [];
-      const tools = refundTools(ran);
       const order = `A-${decision}`;
       const model = new MockLanguageModelV4({
         doGenerate: [toolCallStep("refund", { order }), textStep("all done")],
       });
+      const agent = new ToolLoopAgent({
+        model,
+        tools: refundTools(ran),
+        toolApproval: { refund: { type: "user-approval", reason: "refunds need a person" } },
+        stopWhen: isStepCount(3),
+      });
       const messages: ModelMessage[] = [{ role: "user", content: "refund my order" }];
-      const first = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+      const first = await agent.generate({ messages });
       expect(first.content.some((p) => p.type === "tool-approval-request")).toBe(true);
       expect(ran).toEqual([]); // not before a decision
       const waiter = new ApprovalWaiter({ client: platform.workspace.client(), file: false });
-      const [answer] = await Promise.all([
-        canvasApprovals(waiter, first.content, { reason: "customer asked" }),
+      const [answer, asked] = await Promise.all([
+        canvasApprovals(waiter, first.content, { reason: "not shown: the rule gave one" }),
         decideWhenAsked(order, decision),
       ]);
-      messages.push(...first.response.messages, answer);
-      const second = await generateText({ model, tools, messages, stopWhen: isStepCount(3) });
+      expect(asked.reason).toMatch(/^refunds need a person/); // the rule's reason, to the person
+      messages.push(...first.responseMessages, answer);
+      const second = await agent.generate({ messages });
       expect(second.text).toBe("all done");
       expect(ran).toEqual(decision === "approved" ? [order] : []);
       // What the model was told about the tool call in the second call's prompt.
@@ -78,6 +85,33 @@ describe.each(["approved", "denied"] as const)(
     });
   },
 );
+
+describe("toolApproval rules that decide themselves", () => {
+  it.each(["approved", "denied"] as const)(
+    "a call the rule %s is not asked: canvasApprovals answers nothing for it",
+    async (status) => {
+      const ran: unknown[] = [];
+      const model = new MockLanguageModelV4({
+        doGenerate: [toolCallStep("refund", { order: `auto-${status}` }), textStep("ok")],
+      });
+      const result = await generateText({
+        model,
+        tools: refundTools(ran),
+        toolApproval: { refund: status },
+        prompt: "refund",
+        stopWhen: isStepCount(3),
+      });
+      expect(result.content).toContainEqual(
+        expect.objectContaining({ type: "tool-approval-request", isAutomatic: true }),
+      );
+      const waiter = new ApprovalWaiter({ client: platform.workspace.client(), file: false });
+      expect(await canvasApprovals(waiter, result.content)).toEqual({ role: "tool", content: [] });
+      expect(ran).toEqual(status === "approved" ? [`auto-${status}`] : []);
+      const pending = await admin.listPendingApprovals();
+      expect(pending.filter((p) => p.action.includes("auto-"))).toEqual([]);
+    },
+  );
+});
 
 describe("memoryTools", () => {
   it("remember then recall through generateText", async () => {

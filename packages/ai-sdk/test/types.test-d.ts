@@ -6,15 +6,17 @@ import type {
   PeerCallResult,
   PlatformClient,
 } from "@molecule-ai/agent-core";
-import { generateText, ToolLoopAgent, wrapLanguageModel } from "ai";
+import { generateText, streamText, tool, ToolLoopAgent, wrapLanguageModel } from "ai";
 import type { InferToolInput, InferToolOutput, LanguageModelMiddleware, ToolSet } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { describe, expectTypeOf, it } from "vitest";
+import { z } from "zod";
 import {
   createPeerMessageHandler,
   createPeerRequestHandler,
   peerOutputSanitizer,
   peerTool,
+  peerToolApproval,
   peerTools,
 } from "../src/index.js";
 import type {
@@ -137,6 +139,32 @@ describe("public types", () => {
         yield "chunk";
       },
     });
+  });
+
+  it("peerToolApproval is a toolApproval of generateText, streamText and ToolLoopAgent, spread with your own", async () => {
+    const model = new MockLanguageModelV4();
+    const refund = tool({
+      inputSchema: z.object({ order: z.string() }),
+      execute: async ({ order }) => order,
+    });
+    const tools = { ...(await peerTools(client)), refund };
+    const toolApproval = { ...peerToolApproval(tools), refund: "user-approval" } as const;
+    expectTypeOf(new ToolLoopAgent({ model, tools, toolApproval })).toBeObject();
+    await generateText({ model, tools, toolApproval, prompt: "x" });
+    streamText({ model, tools, toolApproval: peerToolApproval(tools, "approved"), prompt: "x" });
+    const billing = peerTool(client, "ws-1");
+    await generateText({
+      model,
+      tools: { billing },
+      toolApproval: peerToolApproval({ billing }, (input, { toolCallId }) => {
+        expectTypeOf(input.message).toBeString();
+        expectTypeOf(toolCallId).toBeString();
+        return { type: "user-approval", reason: "a peer call" };
+      }),
+      prompt: "x",
+    });
+    // @ts-expect-error not an approval status
+    peerToolApproval(tools, "ask");
   });
 
   it("peerOutputSanitizer is a language-model middleware", () => {
