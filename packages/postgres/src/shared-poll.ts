@@ -7,7 +7,7 @@ import { parseActivityRow } from "@molecule-ai/agent-core/wire";
 import type { SharedPoll, SharedPollContext } from "@molecule-ai/agent-core/store";
 import { reportDeadLetter } from "./dead-letters.js";
 import { describe } from "./errors.js";
-import { readPlatformOnce } from "./platform-reader.js";
+import { ReaderState, readPlatformOnce } from "./platform-reader.js";
 import { PollLease, leaseTimings } from "./poll-lease.js";
 import type { Names } from "./sql.js";
 import type { ListenSubscription, StoreListener } from "./store-listener.js";
@@ -55,6 +55,8 @@ export class PostgresSharedPoll implements SharedPoll {
   #keepalive: NodeJS.Timeout | undefined;
   #lastCleanup = 0;
   #readFailures = 0;
+  /** What this replica's reads keep between them (the settle window) while it leads. */
+  readonly #reader = new ReaderState();
   /** Dead letters being reported to the agent. */
   readonly #reports = new Set<Promise<void>>();
 
@@ -199,7 +201,14 @@ export class PostgresSharedPoll implements SharedPoll {
   /** One platform read as leader; returns when to read next. */
   async #read(signal: AbortSignal, next: number): Promise<number> {
     try {
-      const r = await readPlatformOnce(this.#c.pool, this.#c.names, this.#ctx, this.#lease, signal);
+      const r = await readPlatformOnce(
+        this.#c.pool,
+        this.#c.names,
+        this.#ctx,
+        this.#lease,
+        signal,
+        this.#reader,
+      );
       this.#readFailures = 0;
       if (r.fenced) {
         this.#lost("lease lost before its read was written (nothing written)");

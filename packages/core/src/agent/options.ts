@@ -40,6 +40,13 @@ export function checkAgentOptions<C extends AgentPlatformClient>(
       );
     }
   }
+  const settle = options.pollSettleMs;
+  if (settle !== undefined && !(Number.isFinite(settle) && settle >= 0)) {
+    throw new MoleculeOptionError(
+      "pollSettleMs",
+      `RemoteAgent: pollSettleMs must be a number of milliseconds, 0 or more (got ${settle}).`,
+    );
+  }
   const onPause: unknown = options.onPause;
   if (onPause !== undefined && onPause !== "end" && onPause !== "wait") {
     throw new MoleculeOptionError(

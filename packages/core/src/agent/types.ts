@@ -303,6 +303,14 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   /** Rows per fetch (default: the client's default). */
   pollLimit?: number;
   /**
+   * How long a polled row may still be joined by an older one (default 5 000 ms): the platform
+   * stamps a row when its write starts, so concurrent writes commit out of order, and each poll
+   * re-reads the rows logged within this time of the newest one read (de-duplicated), so none is
+   * passed over. An audit re-read over the last minute finds a row later still, delivers it and
+   * warns (`inboundGap`, reason `late_row`). Costs bytes, not requests.
+   */
+  pollSettleMs?: number;
+  /**
    * Where the poll cursor and de-dup window live (default: see `store`). Same as
    * `store: { state: cursorStore }`; prefer `store`.
    */

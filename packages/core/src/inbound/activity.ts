@@ -59,6 +59,10 @@ export interface InboundPage {
   lastId?: string | undefined;
   /** The server returned a full page after a cursor: fetch again at once. */
   more?: boolean;
+  /** When the last row was logged (epoch ms), when known: a reader's settle window orders it. */
+  lastAt?: number | undefined;
+  /** The last row's `seq`, when known. */
+  lastSeq?: number | undefined;
   /**
    * Rows between the cursor and this page may exist that the server cannot return (the baseline
    * platform answers only its newest rows): reported, since those messages cannot be delivered.

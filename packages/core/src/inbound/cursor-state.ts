@@ -28,6 +28,14 @@ export interface CursorState {
    */
   cursorAt?: string;
   /**
+   * Where a restart reads from when that is before `cursor`: the platform commits rows out of
+   * order, so rows logged just before the newest read may still appear; a restart re-reads them
+   * from here (the settle window's anchor) and drops the ones it settled (`seenActivityIds`).
+   */
+  settleFrom?: string;
+  /** When the {@link settleFrom} row was logged (ISO 8601, the platform's clock). */
+  settleFromAt?: string;
+  /**
    * No cursor yet, and a `backfill: "none"` first start found no queued message at this time (ISO
    * 8601): every message the platform holds came later, so a restart delivers them, not skips them.
    */

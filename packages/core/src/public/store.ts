@@ -4,7 +4,7 @@
 // These types are for writing your own; `MoleculeDeliveryLimitError` is what every store's delivery
 // limit (`maxDeliveries`) dead-letters with.
 export { MoleculeDeliveryLimitError, MoleculeStoreError } from "../store/index.js";
-export { boundedKey } from "../inbound/index.js";
+export { boundedKey, SettleWindow } from "../inbound/index.js";
 export type {
   AgentStore,
   DeliveryLimitInfo,
@@ -37,5 +37,7 @@ export type {
   OutboxRecord,
   PlatformPushRecord,
   PushDeliveryEntry,
+  RowPosition,
+  RowRead,
 } from "../inbound/index.js";
 export type { StoreErrorCode } from "../store/index.js";

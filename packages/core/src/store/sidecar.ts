@@ -28,6 +28,10 @@ export function parseSidecar(value: unknown): Sidecar | undefined {
   if (typeof v.previousCursor === "string") out.previousCursor = v.previousCursor;
   if (typeof v.cursorAt === "string") out.cursorAt = v.cursorAt;
   if (typeof v.startedAt === "string") out.startedAt = v.startedAt;
+  if (typeof v.settleFrom === "string" && typeof v.settleFromAt === "string") {
+    out.settleFrom = v.settleFrom;
+    out.settleFromAt = v.settleFromAt;
+  }
   const a = stringArray(v.seenActivityIds);
   if (a) out.seenActivityIds = a;
   const m = stringArray(v.seenMessageIds);

@@ -2,12 +2,38 @@
 // row settled in order), the order of the rows fetched and not yet passed by it, what a first
 // start reads (backfill), and the re-read after a `410` (the platform lost the cursor). The rules
 // both sources share (ids, de-duplication, delivery counts, the crash journal) are in admit/.
-import { ALL_SECS, backfillSecs } from "../../inbound/index.js";
-import type { Backfill, CursorState, InboundMessage, InboundPage } from "../../inbound/index.js";
+import { ALL_SECS, SettleWindow, backfillSecs, compareRows } from "../../inbound/index.js";
+import type {
+  Backfill,
+  CursorState,
+  InboundMessage,
+  InboundPage,
+  RowPosition,
+} from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 
 /** Margin added to the re-read window after a `410`, for clock skew between agent and platform. */
 const REWIND_MARGIN_SECS = 300;
+
+/**
+ * The audit's window, in settle windows: rows are read once more until this many settle windows
+ * older than the newest read (a minute by default), so a row that commits later than the settle
+ * window allowed is still found (and reported as missed).
+ */
+const AUDIT_WINDOWS = 12;
+/** Rows the audit's window holds at most. */
+const AUDIT_ROWS = 1_000;
+/**
+ * An audit pass starts at most once per this many settle windows (30 s by default), and only while
+ * its window holds rows the settle window closed: an idle agent makes none.
+ */
+const AUDIT_EVERY_WINDOWS = 6;
+
+/**
+ * Margin of a first start's re-read before its first row, for the difference between this clock
+ * (the `since_secs` window is counted back from now) and the platform's.
+ */
+const FIRST_PASS_MARGIN_MS = 60_000;
 
 /** A row fetched and not yet passed by the persisted cursor. */
 export interface OrderEntry {
@@ -27,6 +53,23 @@ export function isCursorLost(err: unknown): boolean {
 function timeOf(msg: InboundMessage): number | undefined {
   const at = msg.receivedAt instanceof Date ? msg.receivedAt.getTime() : Number.NaN;
   return Number.isFinite(at) ? at : undefined;
+}
+
+/** Where `msg` sits in the log (`undefined` without an activity id). */
+function positionOf(msg: InboundMessage): RowPosition | undefined {
+  if (msg.activityId === undefined) return undefined;
+  return { id: msg.activityId, at: timeOf(msg), seq: msg.activitySeq };
+}
+
+/** What a page read through the windows gave: the rows not read before, and those found missing. */
+export interface FreshRows {
+  /** The page's messages this reader had not read (a re-read brings the others again). */
+  messages: InboundMessage[];
+  /**
+   * Rows found by an audit pass behind where the settle window had closed the log: they committed
+   * later than it allowed, and a plain cursor would have lost them. They are in `messages` too.
+   */
+  missed: InboundMessage[];
 }
 
 /**
@@ -55,12 +98,29 @@ export class PollCursor {
   #startedAt: string | undefined;
   /** After a `410`: rows logged before this time were settled before the cursor was lost. */
   #settledBefore: number | undefined;
-  /** Rows fetched and not yet passed by the persisted cursor, ascending. */
+  /** Rows fetched and not yet passed by the persisted cursor, in the log's order. */
   readonly #order: OrderEntry[] = [];
+  /** Where the persisted cursor sits in the log's order. */
+  #cursorPos: RowPosition | undefined;
+  /** Rows read recently: each pass starts behind them and drops the ones read before. */
+  readonly settle: SettleWindow;
+  /** Rows read in the last minute: an audit pass re-reads them now and then. */
+  readonly #audit: SettleWindow;
+  #lastAudit: number;
+  readonly #now: () => number;
 
-  constructor(backfill: Backfill, logger: Logger) {
+  constructor(
+    backfill: Backfill,
+    logger: Logger,
+    settleMs?: number,
+    now: () => number = () => performance.now(),
+  ) {
     this.backfill = backfill;
     this.#logger = logger;
+    this.#now = now;
+    this.settle = new SettleWindow(settleMs, undefined, now);
+    this.#audit = new SettleWindow(this.settle.settleMs * AUDIT_WINDOWS, AUDIT_ROWS, now);
+    this.#lastAudit = now();
   }
 
   /** Loads the persisted cursor; without one, what the first fetch reads (`backfill`). */
@@ -70,6 +130,17 @@ export class PollCursor {
     this.#cursorAt = Number.isFinite(at) ? at : undefined;
     this.fetchCursor = state.cursor;
     this.#startedAt = state.startedAt;
+    this.#cursorPos =
+      state.cursor === undefined ? undefined : { id: state.cursor, at: this.#cursorAt };
+    // Rows after the settle window's restart point may have been joined by late ones: read from it.
+    const fromAt = state.settleFromAt === undefined ? Number.NaN : Date.parse(state.settleFromAt);
+    const from =
+      state.cursor !== undefined && state.settleFrom !== undefined && Number.isFinite(fromAt)
+        ? { id: state.settleFrom, at: fromAt }
+        : this.#cursorPos;
+    if (from !== undefined) this.fetchCursor = from.id;
+    this.settle.seed(from);
+    this.#audit.seed(from);
     if (state.cursor === undefined) this.#seedWindow();
   }
 
@@ -113,6 +184,84 @@ export class PollCursor {
       },
     );
     this.fetchCursor = undefined;
+    this.settle.seed(undefined);
+    this.#audit.seed(undefined);
+  }
+
+  /**
+   * Where a new pass starts: behind the rows read within the settle window (see
+   * {@link SettleWindow}), or now and then behind the last minute's rows (an audit pass, which
+   * finds a row that committed later than the settle window allowed). `undefined` without a cursor.
+   */
+  passStart(): string | undefined {
+    if (this.fetchCursor === undefined) return undefined;
+    const settled = this.settle.start();
+    const audited = this.#audit.start();
+    const now = this.#now();
+    const audit =
+      this.#audit.size > this.settle.size &&
+      now - this.#lastAudit >= this.settle.settleMs * AUDIT_EVERY_WINDOWS;
+    if (audit) this.#lastAudit = now;
+    const window = audit ? this.#audit : this.settle;
+    const first = window.first;
+    if (window.anchor === undefined && first?.at !== undefined) {
+      // A first start (or a re-read after a 410) whose rows are all still settling: no row is a
+      // place to read after, since one may still land before the first. Read the time window
+      // from just before the first (a margin for the clocks), de-duplicated.
+      const from = first.at - window.settleMs - FIRST_PASS_MARGIN_MS;
+      this.#windowFrom = Math.max(this.#windowFrom, from); // never before the backfill window
+      this.#skipBacklog = false;
+      return (this.fetchCursor = undefined);
+    }
+    return (this.fetchCursor = (audit ? audited : settled) ?? this.fetchCursor);
+  }
+
+  /**
+   * Reads a page's messages through the windows: drops the rows read before (a pass re-reads the
+   * window), records the rest and the page's last row (rows that are not messages, such as own
+   * notify echoes, close with it).
+   */
+  fresh(page: InboundPage): FreshRows {
+    const messages: InboundMessage[] = [];
+    const missed: InboundMessage[] = [];
+    for (const msg of page.messages) {
+      const pos = positionOf(msg);
+      if (pos === undefined) {
+        messages.push(msg);
+        continue;
+      }
+      const r = this.#readRow(pos);
+      if (r === "seen") continue;
+      messages.push(msg);
+      if (r === "missed") missed.push(msg);
+    }
+    const last = page.lastId;
+    if (last !== undefined && !this.settle.has(last) && !this.#audit.has(last)) {
+      this.#readRow({ id: last, at: page.lastAt, seq: page.lastSeq });
+    }
+    if (this.settle.lateRows > this.#lateSeen) {
+      this.#lateSeen = this.settle.lateRows;
+      this.#logger.debug?.("a row committed out of order was read by the settle window", {
+        lateMs: this.settle.lateMs,
+        settleMs: this.settle.settleMs,
+      });
+    }
+    return { messages, missed };
+  }
+
+  #lateSeen = 0;
+
+  /** One row through both windows: read before, new, or found behind the settle window's anchor. */
+  #readRow(pos: RowPosition): "seen" | "new" | "missed" {
+    if (this.settle.has(pos.id) || this.#audit.has(pos.id)) return "seen";
+    const anchor = this.settle.anchor;
+    if (anchor !== undefined && compareRows(pos, anchor) <= 0 && pos.at !== undefined) {
+      this.#audit.read(pos);
+      return "missed";
+    }
+    this.settle.read(pos);
+    this.#audit.read(pos);
+    return "new";
   }
 
   /**
@@ -138,6 +287,9 @@ export class PollCursor {
       this.cursor = lastId;
       this.#cursorAt = newest.messages.at(-1) ? timeOf(newest.messages.at(-1)!) : undefined;
       this.fetchCursor = lastId;
+      this.#cursorPos = { id: lastId, at: newest.lastAt, seq: newest.lastSeq };
+      this.settle.seed(this.#cursorPos);
+      this.#audit.seed(this.#cursorPos);
       this.#logger.info?.('backfill "none": starting after the newest queued row', {
         cursor: lastId,
         skipped: newest.messages.length,
@@ -170,8 +322,27 @@ export class PollCursor {
       seq: msg.activitySeq,
       settled: false,
     };
-    this.#order.push(entry);
+    // A row found behind the persisted cursor (an audit pass) is handled, never waited for.
+    if (this.#behindCursor(entry)) return undefined;
+    this.#insert(entry);
     return entry;
+  }
+
+  /** Whether `entry` is the persisted cursor's row or sits before it in the log's order. */
+  #behindCursor(entry: OrderEntry): boolean {
+    const pos = this.#cursorPos;
+    if (pos === undefined || entry.at === undefined) return false;
+    if (entry.activityId === pos.id) return true;
+    return compareRows({ id: entry.activityId, at: entry.at, seq: entry.seq }, pos) < 0;
+  }
+
+  /** Inserts `entry` in the log's order (rows read late go before rows read earlier). */
+  #insert(entry: OrderEntry): void {
+    const order = this.#order;
+    let at = order.length;
+    const pos = { id: entry.activityId, at: entry.at, seq: entry.seq };
+    while (at > 0 && compareRows({ id: "", ...order[at - 1]! }, pos) > 0) at--;
+    order.splice(at, 0, entry);
   }
 
   /**
@@ -179,10 +350,21 @@ export class PollCursor {
    * definition, unless `known` (admitted already) or while re-reading after a 410, where such a
    * row may be older than the persisted cursor.
    */
-  read(lastId: string | undefined, known: (activityId: string) => boolean): void {
+  read(
+    lastId: string | undefined,
+    known: (activityId: string) => boolean,
+    last?: { at?: number | undefined; seq?: number | undefined },
+  ): void {
     if (lastId === undefined || lastId === this.fetchCursor) return;
-    if (!this.rewinding && !known(lastId) && !this.#order.some((e) => e.activityId === lastId)) {
-      this.#order.push({ activityId: lastId, settled: true });
+    const entry: OrderEntry = { activityId: lastId, at: last?.at, seq: last?.seq, settled: true };
+    if (
+      !this.rewinding &&
+      lastId !== this.cursor &&
+      !known(lastId) &&
+      !this.#order.some((e) => e.activityId === lastId) &&
+      !this.#behindCursor(entry)
+    ) {
+      this.#insert(entry);
     }
     this.fetchCursor = lastId;
   }
@@ -192,24 +374,50 @@ export class PollCursor {
     let moved = false;
     while (this.#order.length > 0 && this.#order[0]!.settled) {
       const entry = this.#order.shift()!;
+      const pos = { id: entry.activityId, at: entry.at, seq: entry.seq };
+      // A late row settles behind the cursor: the cursor never moves back (the settle window's
+      // restart point, persisted beside it, covers such rows).
+      if (this.#behindCursor(entry)) continue;
       this.cursor = entry.activityId;
+      this.#cursorPos = pos;
       if (entry.at !== undefined) this.#cursorAt = entry.at;
       if (entry.seq !== undefined && !(entry.seq <= (this.settledSeq ?? -1)))
         this.settledSeq = entry.seq;
       moved = true;
     }
     if (moved) this.rewinding = false;
-    return moved;
+    // A restart point that moved is worth a save too (a restart re-reads less).
+    return moved || (this.cursor !== undefined && this.#restartFrom()?.id !== this.#savedFrom);
+  }
+
+  /** The restart point the last {@link state} carried. */
+  #savedFrom: string | undefined;
+
+  /**
+   * Where a restart reads from when that is before the cursor: the settle window's anchor (rows
+   * after it may still be joined by a late one), else its first row read.
+   */
+  #restartFrom(): RowPosition | undefined {
+    const from = this.settle.anchor ?? this.settle.first;
+    const cursor = this.#cursorPos;
+    if (from === undefined || cursor === undefined || from.id === cursor.id) return undefined;
+    if (from.at === undefined || compareRows(from, cursor) >= 0) return undefined;
+    return from;
   }
 
   /** What it persists. */
-  state(): Pick<CursorState, "cursor" | "cursorAt" | "startedAt"> {
+  state(): Pick<CursorState, "cursor" | "cursorAt" | "startedAt" | "settleFrom" | "settleFromAt"> {
     if (this.cursor === undefined) {
       return this.#startedAt !== undefined ? { startedAt: this.#startedAt } : {};
     }
+    const from = this.#restartFrom();
+    this.#savedFrom = from?.id;
     return {
       cursor: this.cursor,
       ...(this.#cursorAt !== undefined ? { cursorAt: new Date(this.#cursorAt).toISOString() } : {}),
+      ...(from !== undefined
+        ? { settleFrom: from.id, settleFromAt: new Date(from.at!).toISOString() }
+        : {}),
     };
   }
 }

@@ -30,11 +30,18 @@ export function pollFetcher(client: AgentPlatformClient, limit: number | undefin
         ? await client.fetchActivity(rich)
         : undefined;
     if (page) {
+      const rows = (page as { rows?: unknown }).rows;
+      const last = Array.isArray(rows)
+        ? (rows.at(-1) as { created_at?: string | null; seq?: unknown } | undefined)
+        : undefined;
+      const at = last?.created_at ? Date.parse(last.created_at) : Number.NaN;
       return {
         messages: page.messages,
         lastId: page.nextCursor,
         more: page.hasMore === true,
         gap: page.gap === true,
+        ...(Number.isFinite(at) ? { lastAt: at } : {}),
+        ...(typeof last?.seq === "number" ? { lastSeq: last.seq } : {}),
       };
     }
     if (!client.fetchInbound) {

@@ -39,7 +39,13 @@ const ABANDONED = Symbol("abandoned");
 /** The agent options poll delivery reads. */
 type PollOptions = Pick<
   RemoteAgentOptions,
-  "client" | "pollLimit" | "pollIntervalMs" | "backfill" | "concurrency" | "eventWakeups"
+  | "client"
+  | "pollLimit"
+  | "pollIntervalMs"
+  | "pollSettleMs"
+  | "backfill"
+  | "concurrency"
+  | "eventWakeups"
 >;
 
 /** What the capability probe said about the event stream (and why it failed, if it did). */
@@ -129,7 +135,11 @@ export class PollSource implements EventWakeupsOptions {
     this.logger = observer.logger;
     this.#intervalMs = options.pollIntervalMs ?? 5_000;
     this.#maxInFlight = Math.max(1, Math.floor(options.concurrency ?? 4));
-    this.#pollCursor = new PollCursor(checkBackfill(options.backfill), observer.logger);
+    this.#pollCursor = new PollCursor(
+      checkBackfill(options.backfill),
+      observer.logger,
+      options.pollSettleMs,
+    );
     this.#open = eventStreamOpener(options.client);
     this.#fetchPage = pollFetcher(options.client, options.pollLimit);
     this.#admission = stages.admission;
@@ -304,14 +314,21 @@ export class PollSource implements EventWakeupsOptions {
   async #pollOnce(signal: AbortSignal): Promise<void> {
     const cursor = this.#pollCursor;
     const fetchWithout = async (): Promise<InboundPage> =>
-      await cursor.fetchWithout(async (o) => await this.fetch(o), this.#save.bind(this), signal);
+      await cursor.fetchWithout(
+        async (o) => await this.#fetchFresh(o),
+        this.#save.bind(this),
+        signal,
+      );
     let page: InboundPage;
-    const from = cursor.fetchCursor;
+    // A new pass starts behind the rows still settling (rows may commit out of order); a full
+    // page's next one reads on from it.
+    const from = this.#more ? cursor.fetchCursor : cursor.passStart();
+    if (!this.#more) this.#advance(); // the settle window's anchor may have moved
     if (from === undefined) {
       page = await fetchWithout();
     } else {
       try {
-        page = await this.fetch({ sinceId: from, signal });
+        page = await this.#fetchFresh({ sinceId: from, signal });
       } catch (err) {
         if (!isCursorLost(err)) throw err;
         cursor.rewind();
@@ -326,7 +343,8 @@ export class PollSource implements EventWakeupsOptions {
     }
     for (const msg of page.messages) this.#accept(msg);
     const { journal } = this.#admission;
-    cursor.read(page.lastId ?? page.messages.at(-1)?.activityId, (id) => journal.knows(id));
+    const last = { at: page.lastAt, seq: page.lastSeq };
+    cursor.read(page.lastId ?? page.messages.at(-1)?.activityId, (id) => journal.knows(id), last);
     this.#advance();
     await this.#pump();
   }
@@ -425,9 +443,40 @@ export class PollSource implements EventWakeupsOptions {
     sinceSecs?: number;
     signal: AbortSignal;
   }): Promise<InboundPage> {
+    return this.#admitPage(await this.#fetchPage(opts));
+  }
+
+  /**
+   * This process's loop reads through its settle window: the rows a pass read before are dropped
+   * here (before admission), and a row an audit pass found behind it is reported as missed.
+   */
+  async #fetchFresh(opts: {
+    sinceId?: string;
+    sinceSecs?: number;
+    signal: AbortSignal;
+  }): Promise<InboundPage> {
     const page = await this.#fetchPage(opts);
+    const { messages, missed } = this.#pollCursor.fresh(page);
+    if (missed.length > 0) {
+      const first = missed[0]!;
+      this.#observer.inboundGap(
+        new InboundGapWarning("late_row", opts.sinceId, first.activityId, missed.length),
+      );
+    }
+    return this.#admitPage({ ...page, messages });
+  }
+
+  /** Admits a page's messages; the answers pending calls take leave it (and are remembered as settled). */
+  #admitPage(page: InboundPage): InboundPage {
     const admitted = page.messages.map((m) => this.#admission.polled(m));
-    return { ...page, messages: this.#router.takeAnswers(admitted) };
+    const rest = this.#router.takeAnswers(admitted);
+    if (rest.length < admitted.length) {
+      // A restart that re-reads them (the settle window) must not hand them on as unmatched.
+      const kept = new Set(rest);
+      const taken = admitted.filter((m) => !kept.has(m) && m.activityId !== undefined);
+      this.#admission.journal.settleAll(taken.map((m) => m.activityId!));
+    }
+    return { ...page, messages: rest };
   }
 
   /**
