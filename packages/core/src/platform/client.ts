@@ -275,6 +275,8 @@ export class PlatformClient {
    * proxy (role `agent`, its `contextId`, metadata `molecule_in_reply_to`; docs/protocol.md).
    * `messageId` fixes the answer's id (resends reuse it); `task` marks it part of this agent's task
    * (`molecule_task_*`), `failure` says the message will not be answered (`molecule_failure`).
+   * `timeoutMs` bounds the send (default `peerTimeoutMs`); one that times out is sent again at
+   * once, with the same `messageId`, on a new connection.
    */
   reply(
     inbound: ReplyTarget,
@@ -284,6 +286,7 @@ export class PlatformClient {
       messageId?: string;
       task?: AnswerTask;
       failure?: AnswerFailure;
+      timeoutMs?: number;
     } = {},
   ): Promise<void> {
     const peerId = inbound?.sourceId ?? inbound?.source ?? "unknown";

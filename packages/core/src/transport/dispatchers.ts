@@ -92,6 +92,11 @@ class DeferredAgent {
     this.#closed = true;
     await this.#agent?.close();
   }
+
+  /** A new pool with this one's settings and none of its connections (see {@link freshPool}). */
+  fresh(): Pool {
+    return deferredAgent(this.#options);
+  }
 }
 
 /** A pool the SDK owns: typed as the undici `Dispatcher` its callers expect (they call `request`). */
@@ -107,8 +112,14 @@ export function isOwnPool(d: Dispatcher): boolean {
   return d instanceof DeferredAgent;
 }
 
-/** Keep-alive settings of the pools the SDK creates. */
-const KEEP_ALIVE = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 } as const;
+/**
+ * Keep-alive settings of the pools the SDK creates: an idle connection is closed after 10 s, and a
+ * server's `Keep-Alive: timeout=` hint may shorten that, never lengthen it. A NAT gateway or
+ * firewall that forgets an idle flow sends no FIN or RST: the next request written into it waits
+ * its whole timeout. 10 s is below any NAT's idle timeout, and an agent's requests are spaced by
+ * its heartbeat (30 s) anyway, so a longer keep-alive would save almost no handshakes.
+ */
+const KEEP_ALIVE = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 10_000 } as const;
 
 /**
  * Connections per origin of the SDK's own request pool and of its liveness sibling: far more than
@@ -246,4 +257,17 @@ export function leaseStreamPool(requests: Dispatcher | undefined): DispatcherLea
     );
   }
   return leaseSibling(requests, derivedStreams, (opts) => ({ ...opts, connections: null }));
+}
+
+/**
+ * A new pool like `d` (its settings, none of its connections), for one request that must not go
+ * out on a pooled connection: the retry of a request that timed out, since the pool's other idle
+ * connections may be as dead as the one that timed out (a NAT that forgot every flow). For the
+ * SDK's own pools and plain undici `Agent`s; `undefined` for other dispatchers (the retry then
+ * goes through `d`, whose timed-out connection undici destroyed). Close it after the request.
+ */
+export function freshPool(d: Dispatcher): Pool | undefined {
+  if (d instanceof DeferredAgent) return d.fresh();
+  const opts = agentOptions(d);
+  return opts === undefined ? undefined : deferredAgent({ ...opts });
 }

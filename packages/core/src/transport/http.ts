@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { EventEmitter, RUNTIME_NAME } from "../runtime/index.js";
-import { isOwnPool, type DispatcherLease } from "./dispatchers.js";
+import { freshPool, isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
 import { requestAbortable } from "./abortable.js";
 import { onAbortOf } from "./abort-fanout.js";
@@ -117,6 +117,8 @@ export interface RequestSpec {
   stream?: boolean | "chunks" | undefined;
   /** Largest body read for this request, in bytes (default: the transport's `maxResponseBytes`). */
   maxBytes?: number | undefined;
+  /** Send it on a new connection, never a pooled one (see `sendRetryingFresh`, fresh-retry.ts). */
+  fresh?: boolean | undefined;
 }
 
 /** Signals marked by {@link retriedByCaller}. */
@@ -418,6 +420,7 @@ export class HttpTransport {
     }, timeoutMs);
     const release = userSignal ? onAbortOf(userSignal, () => void abort.emit("abort")) : undefined;
     let streaming = false;
+    let fresh: Dispatcher | undefined;
     const debug = this.#logger?.debug;
     const started = debug ? performance.now() : 0;
     try {
@@ -425,7 +428,9 @@ export class HttpTransport {
       const opts = { origin: this.origin, path, method: spec.method, headers, body: body ?? null };
       let res: { statusCode: number; headers: IncomingHttpHeaders; text: string };
       const unlimited = spec.stream || (spec.held && isOwnPool(this.#dispatcher));
-      const d = unlimited ? this.#streams : spec.liveness ? this.#liveness : this.#dispatcher;
+      const pooled = unlimited ? this.#streams : spec.liveness ? this.#liveness : this.#dispatcher;
+      fresh = spec.fresh ? freshPool(pooled) : undefined;
+      const d = fresh ?? pooled;
       if (!spec.stream && isOwnPool(d)) {
         res = await requestBuffered(d, opts, max, abort);
       } else if (spec.stream === "chunks" && isOwnPool(d)) {
@@ -486,6 +491,8 @@ export class HttpTransport {
     } finally {
       clearTimeout(timer);
       if (!streaming) release?.();
+      // Closed once its request is done (a stream: when it ends); its connection goes with it.
+      if (fresh) void fresh.close().catch(() => undefined);
     }
   }
 
