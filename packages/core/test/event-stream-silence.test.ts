@@ -6,7 +6,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
 import { EventWakeups } from "../src/platform/event-wakeups.js";
-import type { ChunkedBody, ChunkReader } from "../src/transport/index.js";
+import type { ChunkedBody, ChunkReader } from "../src/transport/chunked.js";
 
 const logger = {};
 

@@ -107,7 +107,10 @@ export interface AgentPlatformClient {
    * Adds a row to this workspace's activity log: the agent reports each dead letter there (an
    * `error` row naming the message), so the canvas shows it. Optional: without it, nothing is sent.
    */
-  reportActivity?(report: ActivityReport, opts?: { signal?: AbortSignal }): Promise<void>;
+  reportActivity?(
+    report: ActivityReport,
+    opts?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<void>;
   /** Sends a message to a peer (needed by `RemoteAgent#callPeer`). */
   callPeer?(
     peerId: string,

@@ -305,7 +305,10 @@ export class PlatformClient {
    * `task_update`, `agent_log`, `skill_promotion`, `memory_write`, `error`; another is refused
    * with 400); `targetId` must be a workspace id. A `RemoteAgent` reports each dead letter here.
    */
-  reportActivity(report: ActivityReport, options: { signal?: AbortSignal } = {}): Promise<void> {
+  reportActivity(
+    report: ActivityReport,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<void> {
     return reportActivity(this.#s, report, options);
   }
 

@@ -6,7 +6,7 @@ import { TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY } from "../a2a/index.js";
 import type { AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { traceMetadata } from "../observability/index.js";
 import { MoleculeError, redactDeep, sendRetryingFresh } from "../transport/index.js";
-import type { RequestSpec } from "../transport/index.js";
+import type { HttpResponse, RequestSpec } from "../transport/index.js";
 import { delegateSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
 import { ok } from "./http-errors.js";
@@ -148,9 +148,14 @@ export async function notify(
 export async function reportActivity(
   s: PlatformSession,
   report: ActivityReport,
-  options: { signal?: AbortSignal | undefined },
+  options: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined },
 ): Promise<void> {
-  const res = await s.send({
+  // With its own timeout (the agent's checkpoints): one that times out (a connection a NAT
+  // forgot?) is sent again at once on a new connection (fresh-retry.ts).
+  const send = (spec: RequestSpec): Promise<HttpResponse> =>
+    options.timeoutMs === undefined ? s.send(spec) : sendRetryingFresh(s, spec);
+  const res = await send({
+    timeoutMs: options.timeoutMs,
     method: "POST",
     path: `/workspaces/${enc(s.workspaceId)}/activity`,
     json: {
