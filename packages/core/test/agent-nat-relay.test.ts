@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
 import { forgetfulRelay, waitFor } from "@internal/test-utils";
 import {
-  EventWakeupsUnavailableWarning,
+  type EventWakeupsUnavailableWarning,
   PlatformClient,
   RemoteAgent,
   type RemoteAgentOptions,
