@@ -436,8 +436,7 @@ export class RemoteAgent<
     };
     const stages = { admission, router, runner, answers: this.#answers, files: this.#files };
     this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, watch, state.where);
-    watchWakeupOutages(this.#pollSource, this.#o, this.#obs); // its wake-ups' silence bound
-    await this.#pollSource.start(this.#store.shared, caps);
+    await watchWakeupOutages(this.#pollSource, this.#o, this.#obs).start(this.#store.shared, caps);
   }
 
   /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */

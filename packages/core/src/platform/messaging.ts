@@ -33,18 +33,27 @@ export interface ReplyTarget {
   contextId?: string | undefined;
 }
 
+/** Options of `PlatformClient.reply`. */
+export interface ReplyOptions {
+  signal?: AbortSignal;
+  messageId?: string;
+  task?: AnswerTask;
+  failure?: AnswerFailure;
+  timeoutMs?: number;
+}
+
+/** Options of `PlatformClient.reportActivity`. */
+export interface ReportOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+}
+
 /** Answers an inbound message; see `PlatformClient.reply`. */
 export async function reply(
   s: PlatformSession,
   inbound: ReplyTarget,
   text: string,
-  options: {
-    signal?: AbortSignal;
-    messageId?: string;
-    task?: AnswerTask;
-    failure?: AnswerFailure;
-    timeoutMs?: number;
-  },
+  options: ReplyOptions,
 ): Promise<void> {
   if (typeof text !== "string" || text.trim() === "") throw invalid("reply needs non-empty text");
   const timeoutMs = options.timeoutMs ?? s.peerTimeoutMs;
@@ -148,7 +157,7 @@ export async function notify(
 export async function reportActivity(
   s: PlatformSession,
   report: ActivityReport,
-  options: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined },
+  options: ReportOptions,
 ): Promise<void> {
   // With its own timeout (the agent's checkpoints): one that times out (a connection a NAT
   // forgot?) is sent again at once on a new connection (fresh-retry.ts).

@@ -55,6 +55,8 @@ class DeferredAgent {
   readonly #options: AgentOptions;
   #agent: Agent | FetchAgent | undefined;
   #closed = false;
+  /** Closed as soon as its one request is sent: it ends once that request is done. */
+  #oneShot = false;
 
   constructor(options: AgentOptions) {
     this.#options = options;
@@ -81,11 +83,15 @@ class DeferredAgent {
   }
 
   request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
-    return this.#get().request(options) as Promise<Dispatcher.ResponseData>;
+    const res = this.#get().request(options) as Promise<Dispatcher.ResponseData>;
+    if (this.#oneShot) void this.close().catch(() => undefined); // undici's waits for it
+    return res;
   }
 
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.#get().dispatch(options, handler);
+    const queued = this.#get().dispatch(options, handler);
+    if (this.#oneShot) void this.close().catch(() => undefined); // undici's waits for it
+    return queued;
   }
 
   async close(): Promise<void> {
@@ -93,9 +99,16 @@ class DeferredAgent {
     await this.#agent?.close();
   }
 
-  /** A new pool with this one's settings and none of its connections (see {@link freshPool}). */
+  /** A one-request pool with `options` (see {@link freshPool}). */
+  static oneShot(options: AgentOptions): Pool {
+    const d = new DeferredAgent(options);
+    d.#oneShot = true;
+    return d as unknown as Pool;
+  }
+
+  /** A one-request pool with this one's settings and none of its connections. */
   fresh(): Pool {
-    return deferredAgent(this.#options);
+    return DeferredAgent.oneShot(this.#options);
   }
 }
 
@@ -264,10 +277,11 @@ export function leaseStreamPool(requests: Dispatcher | undefined): DispatcherLea
  * out on a pooled connection: the retry of a request that timed out, since the pool's other idle
  * connections may be as dead as the one that timed out (a NAT that forgot every flow). For the
  * SDK's own pools and plain undici `Agent`s; `undefined` for other dispatchers (the retry then
- * goes through `d`, whose timed-out connection undici destroyed). Close it after the request.
+ * goes through `d`, whose timed-out connection undici destroyed). It takes one request and closes
+ * once that is done (a stream: when it ends), its connection with it.
  */
 export function freshPool(d: Dispatcher): Pool | undefined {
   if (d instanceof DeferredAgent) return d.fresh();
   const opts = agentOptions(d);
-  return opts === undefined ? undefined : deferredAgent({ ...opts });
+  return opts === undefined ? undefined : DeferredAgent.oneShot({ ...opts });
 }

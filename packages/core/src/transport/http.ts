@@ -117,7 +117,7 @@ export interface RequestSpec {
   stream?: boolean | "chunks" | undefined;
   /** Largest body read for this request, in bytes (default: the transport's `maxResponseBytes`). */
   maxBytes?: number | undefined;
-  /** Send it on a new connection, never a pooled one (see `sendRetryingFresh`, fresh-retry.ts). */
+  /** Send it on a new connection, in a pool of its own closed after it (see fresh-retry.ts). */
   fresh?: boolean | undefined;
 }
 
@@ -420,7 +420,6 @@ export class HttpTransport {
     }, timeoutMs);
     const release = userSignal ? onAbortOf(userSignal, () => void abort.emit("abort")) : undefined;
     let streaming = false;
-    let fresh: Dispatcher | undefined;
     const debug = this.#logger?.debug;
     const started = debug ? performance.now() : 0;
     try {
@@ -429,8 +428,7 @@ export class HttpTransport {
       let res: { statusCode: number; headers: IncomingHttpHeaders; text: string };
       const unlimited = spec.stream || (spec.held && isOwnPool(this.#dispatcher));
       const pooled = unlimited ? this.#streams : spec.liveness ? this.#liveness : this.#dispatcher;
-      fresh = spec.fresh ? freshPool(pooled) : undefined;
-      const d = fresh ?? pooled;
+      const d = spec.fresh ? (freshPool(pooled) ?? pooled) : pooled;
       if (!spec.stream && isOwnPool(d)) {
         res = await requestBuffered(d, opts, max, abort);
       } else if (spec.stream === "chunks" && isOwnPool(d)) {
@@ -491,8 +489,6 @@ export class HttpTransport {
     } finally {
       clearTimeout(timer);
       if (!streaming) release?.();
-      // Closed once its request is done (a stream: when it ends); its connection goes with it.
-      if (fresh) void fresh.close().catch(() => undefined);
     }
   }
 

@@ -25,15 +25,7 @@ const REPORT_TIMEOUT_MS = 150_000;
 const MAX_REPORT_DETAIL = 1_000;
 /** Longest wait between two attempts to send an answer. */
 const RETRY_MAX_MS = 30_000;
-/**
- * How long one attempt to send an answer may take (`replyTimeoutMs`). An answer asks no work of
- * its receiver (the platform records it for a poll peer; a push peer's runtime hands it to the
- * waiting call, never to a handler), so it completes in milliseconds; 20 s leaves a slow platform
- * and a new TLS connection a wide margin, while an attempt written into a connection a NAT forgot
- * and its immediate retry on a new one (fresh-retry.ts) stay within the 45 s in which the event
- * stream is reopened. A peer call's 120 s would hold such an answer for two minutes.
- */
-export const REPLY_TIMEOUT_MS = 20_000;
+const REPLY_TIMEOUT_MS = 20_000; // one attempt to send an answer (replyTimeoutMs: why 20 s)
 /** How long an answer is kept through the platform's transient failures, from when it was queued. */
 const REPLY_KEEP_MS = 24 * 60 * 60_000;
 /** Most answers (and UTF-16 units of text) the outbox holds; past either a finished handler waits. */
@@ -100,7 +92,6 @@ export class Answers {
   readonly #concurrency: number;
   readonly #maxAttempts: number;
   readonly #retryBaseMs: number;
-  /** How long one attempt to send an answer may take. */
   readonly #timeoutMs: number;
   /** The outbox: answers not delivered yet, by their record's id, in queue order. */
   readonly #entries = new Map<string, Entry>();

@@ -85,16 +85,16 @@ export function dropEventSpare(client: AgentPlatformClient): void {
  * Sets the event stream's silence bound and its outage warning on `wakeups` (the options object
  * of a poll source's wake-ups): `eventIdleTimeoutMs`, by default 45 s, or 1.5 heartbeat intervals
  * when longer (the platform's stream carries at least the event of each heartbeat), and each
- * outage as a `wakeupsUnavailable` warning.
+ * outage as a `wakeupsUnavailable` warning. Returns `wakeups`.
  */
-export function watchWakeupOutages(
-  wakeups: EventWakeupsOptions,
+export function watchWakeupOutages<W extends EventWakeupsOptions>(
+  wakeups: W,
   options: Pick<
     RemoteAgentOptions,
     "client" | "eventIdleTimeoutMs" | "heartbeatIntervalMs" | "pollIntervalMs"
   >,
   observer: AgentObserver,
-): void {
+): W {
   const heartbeatMs = options.heartbeatIntervalMs ?? 30_000;
   wakeups.idleTimeoutMs =
     options.eventIdleTimeoutMs ?? Math.max(EVENT_IDLE_TIMEOUT_MS, 1.5 * heartbeatMs);
@@ -104,4 +104,5 @@ export function watchWakeupOutages(
     observer.wakeupsUnavailable(
       new EventWakeupsUnavailableWarning(workspaceId, pollMs, reason, "stream"),
     );
+  return wakeups;
 }
