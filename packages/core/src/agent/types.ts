@@ -313,8 +313,8 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   /**
    * How long the event stream may stay silent before it is taken for dead, closed and opened
    * again on a new connection (a `wakeupsUnavailable` warning says so). Default 45 000 ms, or 1.5
-   * heartbeat intervals when that is longer: the platform writes a keep-alive comment every 15 s
-   * (the emulator, hosted platforms) or at least the event of each of this agent's heartbeats.
+   * heartbeat intervals when that is longer: the platform writes at least the event of each of
+   * this agent's heartbeats (the emulator a `: ping` comment every 15 s as well).
    */
   eventIdleTimeoutMs?: number;
   /** Rows per fetch (default: the client's default). */

@@ -4,7 +4,7 @@
 // No connection is trusted past a bound: a NAT gateway, firewall or load balancer that forgets
 // the flow sends no FIN or RST, and the stream would be believed for as long as the HTTP client's
 // body timeout (minutes) while no event arrives. The platform writes at least every heartbeat of
-// this agent (the emulator and hosted platforms a `: ping` every 15 s as well), so a stream
+// this agent (enteros-core aeec8e47 `registry.go`; the emulator a `: ping` every 15 s), so a stream
 // silent for `idleTimeoutMs` (45 s) is closed and opened again, and the outage is reported
 // (`onUnavailable`: the agent's `wakeupsUnavailable` warning), as is a stream that cannot be
 // reopened for as long. Polling goes on at its full rate meanwhile.
