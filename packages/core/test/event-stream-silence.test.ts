@@ -5,7 +5,10 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
-import { EventWakeups } from "../src/platform/event-wakeups.js";
+import { EventWakeups, type EventWakeupsOptions } from "../src/platform/event-wakeups.js";
+import { watchWakeupOutages } from "../src/agent/source/poll-fetch.js";
+import type { AgentPlatformClient } from "../src/agent/types.js";
+import type { AgentObserver, EventWakeupsUnavailableWarning } from "../src/events/index.js";
 import type { ChunkedBody, ChunkReader } from "../src/transport/chunked.js";
 
 const logger = {};
@@ -117,5 +120,28 @@ describe("EventWakeups and a silent stream", () => {
     await waitFor(() => opens > after + 3);
     expect(reasons).toHaveLength(1);
     await w.stop();
+  });
+});
+
+describe("the agent's silence bound", () => {
+  it("is 45 s, or 1.5 heartbeat intervals when longer; an outage is a typed warning", () => {
+    const seen: EventWakeupsUnavailableWarning[] = [];
+    const observer = { wakeupsUnavailable: (w) => void seen.push(w) } as AgentObserver;
+    const client = { workspaceId: "ws-1" } as AgentPlatformClient;
+    const bound = (o: object): number | undefined =>
+      watchWakeupOutages({} as EventWakeupsOptions, { client, ...o }, observer).idleTimeoutMs;
+    expect(bound({})).toBe(45_000);
+    expect(bound({ heartbeatIntervalMs: 10_000 })).toBe(45_000);
+    expect(bound({ heartbeatIntervalMs: 60_000 })).toBe(90_000);
+    expect(bound({ heartbeatIntervalMs: 60_000, eventIdleTimeoutMs: 5_000 })).toBe(5_000);
+    const w = watchWakeupOutages(
+      {} as EventWakeupsOptions,
+      { client, pollIntervalMs: 700 },
+      observer,
+    );
+    w.onUnavailable?.("the event stream stayed silent");
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ code: "event_wakeups_unavailable", pollIntervalMs: 700 });
+    expect(seen[0]!.message).toContain("event wake-ups are down: the event stream stayed silent");
   });
 });
