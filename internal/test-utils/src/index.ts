@@ -86,3 +86,5 @@ export {
 } from "./forgery.js";
 export { startBareA2AAgent } from "./a2a-agent.js";
 export type { BareA2AAgent } from "./a2a-agent.js";
+export { forgetfulRelay } from "./forgetful-relay.js";
+export type { ForgetfulRelay, ForgetfulRelayOptions } from "./forgetful-relay.js";

@@ -31,7 +31,14 @@ export function checkAgentOptions<C extends AgentPlatformClient>(
       );
     }
   }
-  for (const key of ["heartbeatIntervalMs", "pollIntervalMs", "stateIntervalMs"] as const) {
+  const timings = [
+    "heartbeatIntervalMs",
+    "pollIntervalMs",
+    "stateIntervalMs",
+    "replyTimeoutMs",
+    "eventIdleTimeoutMs",
+  ] as const;
+  for (const key of timings) {
     const v = options[key];
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
       throw new MoleculeOptionError(

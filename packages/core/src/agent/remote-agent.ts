@@ -27,7 +27,7 @@ import { PeerCalls } from "./route/call-peer.js";
 import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
 import { AgentFiles } from "./source/agent-files.js";
-import { dropEventSpare, keepEventSpare } from "./source/poll-fetch.js";
+import { dropEventSpare, keepEventSpare, watchWakeupOutages } from "./source/poll-fetch.js";
 import { CONNECTED_SLOWDOWN, PollSource, type PollCapabilities } from "./source/poll-source.js";
 import { openPollState } from "./source/poll-state.js";
 import { PlatformPushAuth } from "./source/platform-bearer.js";
@@ -436,7 +436,7 @@ export class RemoteAgent<
     };
     const stages = { admission, router, runner, answers: this.#answers, files: this.#files };
     this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, watch, state.where);
-    await this.#pollSource.start(this.#store.shared, caps);
+    await watchWakeupOutages(this.#pollSource, this.#o, this.#obs).start(this.#store.shared, caps);
   }
 
   /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */

@@ -89,18 +89,28 @@ export interface AgentPlatformClient {
   /**
    * Sends an answer; `messageId` is the answer's fixed id (resends reuse it); `task` the agent's
    * task it belongs to (a client that drops it answers a question as a plain message); `failure`
-   * marks the answer that says the message was dead-lettered unanswered.
+   * marks the answer that says the message was dead-lettered unanswered; `timeoutMs` bounds one
+   * attempt (the reply outbox's `replyTimeoutMs`).
    */
   reply(
     inbound: InboundMessage,
     text: string,
-    opts?: { signal?: AbortSignal; messageId?: string; task?: AnswerTask; failure?: AnswerFailure },
+    opts?: {
+      signal?: AbortSignal;
+      messageId?: string;
+      task?: AnswerTask;
+      failure?: AnswerFailure;
+      timeoutMs?: number;
+    },
   ): Promise<void>;
   /**
    * Adds a row to this workspace's activity log: the agent reports each dead letter there (an
    * `error` row naming the message), so the canvas shows it. Optional: without it, nothing is sent.
    */
-  reportActivity?(report: ActivityReport, opts?: { signal?: AbortSignal }): Promise<void>;
+  reportActivity?(
+    report: ActivityReport,
+    opts?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<void>;
   /** Sends a message to a peer (needed by `RemoteAgent#callPeer`). */
   callPeer?(
     peerId: string,
@@ -300,6 +310,13 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   pollIntervalMs?: number;
   /** Subscribe to the platform's event stream to fetch as soon as a message lands (default true). */
   eventWakeups?: boolean;
+  /**
+   * How long the event stream may stay silent before it is taken for dead, closed and opened
+   * again on a new connection (a `wakeupsUnavailable` warning says so). Default 45 000 ms, or 1.5
+   * heartbeat intervals when that is longer: the platform writes at least the event of each of
+   * this agent's heartbeats (the emulator a `: ping` comment every 15 s as well).
+   */
+  eventIdleTimeoutMs?: number;
   /** Rows per fetch (default: the client's default). */
   pollLimit?: number;
   /**
@@ -365,6 +382,13 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   conversationTurnLimit?: TurnLimitOptions;
   /** Answers sent at once by the reply outbox (default 8), apart from the handler slots. */
   replyConcurrency?: number;
+  /**
+   * How long one attempt to send an answer may take (default 20 000 ms), not a peer call's
+   * `peerTimeoutMs`: an answer asks no work of its receiver, so it normally completes in well
+   * under a second. One that times out is sent again at once on a new connection (the one it was
+   * written into may have been forgotten by a NAT), then retried by the outbox like any failure.
+   */
+  replyTimeoutMs?: number;
   /** Register with the platform on start (default true). */
   register?: boolean;
   /**

@@ -110,11 +110,15 @@ export interface AgentEventMap {
     oldestReturned: string | undefined;
     warning: InboundGapWarning;
   };
-  /** Poll delivery runs without event wake-ups: messages wait for the next poll. */
+  /**
+   * Poll delivery runs without event wake-ups: messages wait for the next poll. At start (the
+   * event-stream probe failed), or once per outage of the stream (silent past
+   * `eventIdleTimeoutMs`: a NAT or proxy dropped it; or not reopened for as long).
+   */
   wakeupsUnavailable: {
     type: "wakeupsUnavailable";
     workspaceId: string;
-    /** Why the event-stream probe failed. */
+    /** Why the event-stream probe failed, or what happened to the stream. */
     reason: string;
     pollIntervalMs: number;
     warning: EventWakeupsUnavailableWarning;

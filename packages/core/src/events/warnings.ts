@@ -3,21 +3,33 @@
 // without event wake-ups: messages then wait for the next poll. Said loudly, never silently.
 import { MoleculeError } from "../transport/index.js";
 
-/** Emitted (a logger warning plus a process warning) when a poll agent starts without wake-ups. */
+/**
+ * Emitted (a logger warning plus a process warning) when a poll agent runs without wake-ups: it
+ * started without them (`"probe"`: the event-stream probe failed), or its stream went down
+ * (`"stream"`: silent past its bound, or not reopened for as long; it is being reopened).
+ */
 export class EventWakeupsUnavailableWarning extends MoleculeError {
   /** The workspace whose agent runs without event wake-ups. */
   readonly workspaceId: string;
   /** The poll interval messages now arrive on, in ms. */
   readonly pollIntervalMs: number;
-  /** Why the probe failed. */
+  /** Why the probe failed, or what happened to the stream. */
   readonly reason: string;
 
-  constructor(workspaceId: string, pollIntervalMs: number, reason: string) {
+  constructor(
+    workspaceId: string,
+    pollIntervalMs: number,
+    reason: string,
+    when: "probe" | "stream" = "probe",
+  ) {
     super(
-      `workspace ${workspaceId}: the event-stream probe failed (${reason}), so the agent runs ` +
-        `without event wake-ups: messages arrive on the poll interval, ${pollIntervalMs} ms. ` +
-        "Usually a platform slow under a burst of starts: restart the agent to probe again, or " +
-        "lower pollIntervalMs.",
+      when === "stream"
+        ? `workspace ${workspaceId}: event wake-ups are down: ${reason}. Messages arrive on the ` +
+            `poll interval, ${pollIntervalMs} ms, until the stream is back ("event stream reconnected" is logged).`
+        : `workspace ${workspaceId}: the event-stream probe failed (${reason}), so the agent runs ` +
+            `without event wake-ups: messages arrive on the poll interval, ${pollIntervalMs} ms. ` +
+            "Usually a platform slow under a burst of starts: restart the agent to probe again, or " +
+            "lower pollIntervalMs.",
       { code: "event_wakeups_unavailable", retryable: true },
     );
     this.workspaceId = workspaceId;

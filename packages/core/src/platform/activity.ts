@@ -2,7 +2,13 @@
 // cursors (newer servers), or the baseline's newest-first window filtered here. It returns wire
 // rows; inbound/ turns them into messages.
 import { CursorLostError } from "./errors.js";
-import { backoffDelay, MoleculeError, redactDeep, sleep } from "../transport/index.js";
+import {
+  backoffDelay,
+  MoleculeError,
+  redactDeep,
+  sendRetryingFresh,
+  sleep,
+} from "../transport/index.js";
 import {
   activityListSchema,
   activityRowSchema,
@@ -143,7 +149,8 @@ async function readRows(
   query: Record<string, string | number | undefined>,
   options: FetchInboundOptions,
 ): Promise<{ rows: WireActivityRow[]; count: number }> {
-  const res = await s.send({
+  // The poll: a read that timed out is sent again at once on a new connection (fresh-retry.ts).
+  const res = await sendRetryingFresh(s, {
     method: "GET",
     path: `/workspaces/${enc(s.workspaceId)}/activity`,
     query,

@@ -1,7 +1,7 @@
 // PlatformClient: one method per platform endpoint a remote agent uses. A thin facade: each call
 // is a function of the piece that owns it, given the client's shared PlatformSession.
 import type { Readable } from "node:stream";
-import type { A2APart, AgentCard, AnswerFailure, AnswerTask } from "../a2a/index.js";
+import type { A2APart, AgentCard } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
 import { inspectCustom, REDACTED, type ChunkedBody } from "../transport/index.js";
 import { ackActivity, fetchActivityRows } from "./activity.js";
@@ -28,6 +28,7 @@ import {
 } from "./event-connection.js";
 import { ChatFiles, CREATE_CHAT_FILES, InboundSecret, type NotifyOptions } from "./chat-files.js";
 import { delegate, notify, reply, reportActivity, type ReplyTarget } from "./messaging.js";
+import type { ReplyOptions, ReportOptions } from "./messaging.js";
 import { tracedCallPeer } from "./peer-call.js";
 import { PeerTasks, type PeerTasksOptions } from "./peer-tasks.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
@@ -275,17 +276,10 @@ export class PlatformClient {
    * proxy (role `agent`, its `contextId`, metadata `molecule_in_reply_to`; docs/protocol.md).
    * `messageId` fixes the answer's id (resends reuse it); `task` marks it part of this agent's task
    * (`molecule_task_*`), `failure` says the message will not be answered (`molecule_failure`).
+   * `timeoutMs` bounds the send (default `peerTimeoutMs`); one that times out is sent again at
+   * once, with the same `messageId`, on a new connection.
    */
-  reply(
-    inbound: ReplyTarget,
-    text: string,
-    options: {
-      signal?: AbortSignal;
-      messageId?: string;
-      task?: AnswerTask;
-      failure?: AnswerFailure;
-    } = {},
-  ): Promise<void> {
+  reply(inbound: ReplyTarget, text: string, options: ReplyOptions = {}): Promise<void> {
     const peerId = inbound?.sourceId ?? inbound?.source ?? "unknown";
     const send = { workspaceId: this.workspaceId, peerId, messageId: options.messageId };
     return tracePeerSend(send, true, () => reply(this.#s, inbound, text, options));
@@ -302,7 +296,7 @@ export class PlatformClient {
    * `task_update`, `agent_log`, `skill_promotion`, `memory_write`, `error`; another is refused
    * with 400); `targetId` must be a workspace id. A `RemoteAgent` reports each dead letter here.
    */
-  reportActivity(report: ActivityReport, options: { signal?: AbortSignal } = {}): Promise<void> {
+  reportActivity(report: ActivityReport, options: ReportOptions = {}): Promise<void> {
     return reportActivity(this.#s, report, options);
   }
 

@@ -1,8 +1,19 @@
 // Event wake-ups: subscribe to the workspace's SSE stream and trigger a fetch as soon as an
 // activity is logged, so inbound latency does not depend on the poll interval.
+//
+// No connection is trusted past a bound: a NAT gateway, firewall or load balancer that forgets
+// the flow sends no FIN or RST, and the stream would be believed for as long as the HTTP client's
+// body timeout (minutes) while no event arrives. The platform writes at least every heartbeat of
+// this agent (enteros-core aeec8e47 `registry.go`; the emulator a `: ping` every 15 s), so a stream
+// silent for `idleTimeoutMs` (45 s) is closed and opened again, and the outage is reported
+// (`onUnavailable`: the agent's `wakeupsUnavailable` warning), as is a stream that cannot be
+// reopened for as long. Polling goes on at its full rate meanwhile.
 import type * as EventSourceParser from "eventsource-parser";
-import { type ChunkedBody, type Logger, describe } from "../transport/index.js";
+import { type ChunkedBody, type Logger, ScheduledTask, describe } from "../transport/index.js";
 import { askedWaitMs, backoffDelay, sleep } from "../transport/index.js";
+
+/** How long the stream may stay silent before it is taken for dead (the default). */
+export const EVENT_IDLE_TIMEOUT_MS = 45_000;
 
 let parserModule: Promise<typeof EventSourceParser> | undefined;
 /** eventsource-parser, loaded when the first stream opens rather than when core is imported. */
@@ -31,6 +42,13 @@ export interface EventWakeupsOptions {
    * (`EXTERNAL_CREDENTIALS_ROTATED`, August 2026: every old token revoked, one new one minted).
    */
   onStateEvent?(name?: string): void;
+  /**
+   * Called once per outage, with what happened, when the stream stayed silent for
+   * `idleTimeoutMs` (it is reopened), or could not be reopened for as long.
+   */
+  onUnavailable?(reason: string): void;
+  /** How long the stream may stay silent before it is closed and reopened (default 45 000 ms). */
+  idleTimeoutMs?: number;
   /** Reconnect backoff base and cap in ms (defaults 500 and 30 000). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -118,29 +136,66 @@ export class EventWakeups {
 
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
+    const idleMs = this.#o.idleTimeoutMs ?? EVENT_IDLE_TIMEOUT_MS;
     let failures = 0;
+    /** Since when the stream has been down (`undefined` while connected), and whether it was said. */
+    let downSince: number | undefined;
+    let reported = false;
     while (!signal.aborted) {
-      const since = Date.now();
+      const since = performance.now();
       /** The wait the platform asked for (its rate limit's `Retry-After`). */
       let asked = 0;
+      let silence: SilenceWatch | undefined;
+      // This connection's end: the agent stopping, or the stream staying silent.
+      const conn = new AbortController();
+      const stop = (): void => conn.abort();
+      signal.addEventListener("abort", stop, { once: true });
       try {
         const { createParser } = await loadParser();
         const opened = await this.#o.open(signal);
+        if (downSince !== undefined && reported) {
+          this.#o.logger.info?.("event stream reconnected", {
+            downMs: Math.round(performance.now() - downSince),
+          });
+        }
+        downSince = undefined;
+        reported = false;
         this.#setConnected(true);
         this.#o.onWake(); // catch up on anything logged while disconnected
         const parser = createParser({ onEvent: this.#onEvent });
-        if ("chunks" in opened) await readChunks(parser, opened.chunks, signal);
-        else await this.#consume(parser, opened.body, opened.close, signal);
+        silence = new SilenceWatch(idleMs, stop);
+        if ("chunks" in opened) await readChunks(parser, opened.chunks, conn.signal, silence);
+        else await this.#consume(parser, opened.body, opened.close, conn.signal, silence);
       } catch (err) {
         if (signal.aborted) break;
         asked = askedWaitMs(err) ?? 0;
         this.#o.logger.debug?.("event stream unavailable; polling only until it reconnects", {
           error: describe(err),
         });
+        const down = downSince === undefined ? 0 : performance.now() - downSince;
+        if (!silence && !reported && down >= idleMs) {
+          reported = true;
+          this.#o.onUnavailable?.(
+            `the event stream could not be reopened for ${Math.round(down / 1000)} s (${describe(err)}); it is retried with backoff`,
+          );
+        }
+      } finally {
+        silence?.stop();
+        signal.removeEventListener("abort", stop);
       }
-      this.#setConnected(false);
       if (signal.aborted) break;
-      failures = Date.now() - since > 30_000 ? 1 : failures + 1;
+      downSince ??= performance.now();
+      this.#setConnected(false);
+      if (silence?.silent && !reported) {
+        reported = true;
+        this.#o.onUnavailable?.(
+          `the event stream stayed silent for ${idleMs} ms though the platform writes at least ` +
+            "every heartbeat: a NAT, firewall or proxy on the way likely dropped the connection " +
+            "without closing it; it is reopened on a new connection",
+        );
+      }
+      // A stream that lived long, or went silent (its reopen is due now): the first backoff step.
+      failures = silence?.silent || performance.now() - since > 30_000 ? 1 : failures + 1;
       const backoff = backoffDelay(
         failures,
         this.#o.backoffBaseMs ?? 500,
@@ -171,6 +226,7 @@ export class EventWakeups {
     body: EventStreamBody,
     close: (() => void) | undefined,
     signal: AbortSignal,
+    silence: SilenceWatch,
   ): Promise<void> {
     const decoder = new TextDecoder();
     // A web ReadableStream is read through our own reader, so an abort can cancel the pending read
@@ -206,6 +262,7 @@ export class EventWakeups {
       for (;;) {
         const { value, done } = reader ? await reader.read() : await iterator!.next();
         if (done || signal.aborted) break;
+        silence.heard();
         parser.feed(decoder.decode(value, { stream: true }));
       }
     } finally {
@@ -223,13 +280,17 @@ function readChunks(
   parser: EventSourceParser.EventSourceParser,
   chunks: ChunkedBody,
   signal: AbortSignal,
+  silence: SilenceWatch,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const decoder = new TextDecoder();
     const close = (): void => chunks.close();
     signal.addEventListener("abort", close, { once: true });
     chunks.read({
-      data: (chunk) => parser.feed(decoder.decode(chunk, { stream: true })),
+      data: (chunk) => {
+        silence.heard();
+        parser.feed(decoder.decode(chunk, { stream: true }));
+      },
       end: (err) => {
         signal.removeEventListener("abort", close);
         if (err) reject(err);
@@ -239,4 +300,34 @@ function readChunks(
     // The signal may have fired while the stream was opening: the listener would never run.
     if (signal.aborted) chunks.close();
   });
+}
+
+/**
+ * Calls `onSilent` once when no byte was heard for `ms`: one timer per stream on the process-wide
+ * scheduler (not ref'd), re-armed for the time left when it fires, not at every chunk.
+ */
+class SilenceWatch {
+  /** Whether the stream went silent (and `onSilent` was called). */
+  silent = false;
+  #last = performance.now();
+  readonly #task: ScheduledTask;
+
+  constructor(ms: number, onSilent: () => void) {
+    this.#task = new ScheduledTask(() => {
+      const quiet = performance.now() - this.#last;
+      if (quiet < ms) return void this.#task.at(ms - quiet);
+      this.silent = true;
+      onSilent();
+    }, false);
+    this.#task.at(ms);
+  }
+
+  /** A byte arrived. */
+  heard(): void {
+    this.#last = performance.now();
+  }
+
+  stop(): void {
+    this.#task.cancel();
+  }
 }

@@ -43,7 +43,7 @@ export type {
 } from "./chat-files.js";
 export { CursorLostError, WorkspaceRemovedError } from "./errors.js";
 export type { ActivityRows, FetchInboundOptions } from "./activity.js";
-export type { ReplyTarget } from "./messaging.js";
+export type { ReplyOptions, ReplyTarget, ReportOptions } from "./messaging.js";
 export type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
 export type { PeerCallMessage } from "./peer-call.js";
 export { PeerTasks } from "./peer-tasks.js";
@@ -112,6 +112,6 @@ export {
   rememberOutcome,
 } from "./memory-tools.js";
 export type { MemoryToolClient, MemoryToolOutcome } from "./memory-tools.js";
-export { EventWakeups, isInboundActivityEvent } from "./event-wakeups.js";
+export { EVENT_IDLE_TIMEOUT_MS, EventWakeups, isInboundActivityEvent } from "./event-wakeups.js";
 export type { EventStreamBody, EventWakeupsOptions } from "./event-wakeups.js";
 export { peerFailedError } from "./peer-result.js";

@@ -5,7 +5,8 @@ import { FAILURE_KEY, IN_REPLY_TO_KEY } from "../a2a/index.js";
 import { TASK_ERROR_KEY, TASK_ID_KEY, TASK_STATE_KEY } from "../a2a/index.js";
 import type { AnswerFailure, AnswerTask } from "../a2a/index.js";
 import { traceMetadata } from "../observability/index.js";
-import { MoleculeError, redactDeep } from "../transport/index.js";
+import { MoleculeError, redactDeep, sendRetryingFresh } from "../transport/index.js";
+import type { HttpResponse, RequestSpec } from "../transport/index.js";
 import { delegateSchema } from "../wire/index.js";
 import { invalid } from "./args.js";
 import { ok } from "./http-errors.js";
@@ -32,18 +33,36 @@ export interface ReplyTarget {
   contextId?: string | undefined;
 }
 
+/** Options of `PlatformClient.reply`. */
+export interface ReplyOptions {
+  signal?: AbortSignal;
+  messageId?: string;
+  task?: AnswerTask;
+  failure?: AnswerFailure;
+  timeoutMs?: number;
+}
+
+/** Options of `PlatformClient.reportActivity`. */
+export interface ReportOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+}
+
 /** Answers an inbound message; see `PlatformClient.reply`. */
 export async function reply(
   s: PlatformSession,
   inbound: ReplyTarget,
   text: string,
-  options: { signal?: AbortSignal; messageId?: string; task?: AnswerTask; failure?: AnswerFailure },
+  options: ReplyOptions,
 ): Promise<void> {
   if (typeof text !== "string" || text.trim() === "") throw invalid("reply needs non-empty text");
+  const timeoutMs = options.timeoutMs ?? s.peerTimeoutMs;
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
+    throw invalid(`reply timeoutMs must be a positive number; got ${String(timeoutMs)}`);
   if (!inbound || typeof inbound !== "object")
     throw invalid("reply needs the InboundMessage being answered");
   if (inbound.source === "canvas_user") {
-    await notify(s, text, { signal: options.signal });
+    await notify(s, text, { signal: options.signal, timeoutMs, retryFresh: true });
     return;
   }
   if (inbound.source !== "peer_agent" || !inbound.sourceId) {
@@ -65,7 +84,11 @@ export async function reply(
       ...(options.failure === undefined ? {} : { [FAILURE_KEY]: options.failure }),
     },
   });
-  const res = await postViaProxy(s, target, JSON.stringify(req), s.peerTimeoutMs, options.signal);
+  // An answer the receiver de-duplicates by messageId: one that timed out (a connection a NAT
+  // forgot?) is sent again at once on a new connection (fresh-retry.ts).
+  const res = await postViaProxy(s, target, JSON.stringify(req), timeoutMs, options.signal, {
+    retryFresh: true,
+  });
   assertDelivered(s, target, req.params.message.messageId, res, "proxy");
 }
 
@@ -84,7 +107,7 @@ function taskMetadata(task: AnswerTask | undefined): Record<string, unknown> {
 export async function notify(
   s: PlatformSession,
   text: string,
-  options: NotifyOptions,
+  options: NotifyOptions & { timeoutMs?: number; retryFresh?: boolean },
   chatFiles?: ChatFiles,
 ): Promise<void> {
   if (typeof text !== "string" || text.trim() === "") throw invalid("notify needs non-empty text");
@@ -101,12 +124,14 @@ export async function notify(
   }
   const body: Record<string, unknown> = { message: text };
   if (attachments.length > 0) body.attachments = attachments;
-  const res = await s.send({
+  const spec: RequestSpec = {
     method: "POST",
     path: `/workspaces/${enc(s.workspaceId)}/notify`,
     json: body,
     signal: options.signal,
-  });
+    timeoutMs: options.timeoutMs,
+  };
+  const res = options.retryFresh ? await sendRetryingFresh(s, spec) : await s.send(spec);
   const refused = res.body as { error?: unknown } | undefined;
   if (res.status === 403 && refused?.error === "talk_to_user_disabled") {
     // August 2026 (enteros-core 29b4bffb): an operator turned this workspace's messages to the
@@ -132,9 +157,14 @@ export async function notify(
 export async function reportActivity(
   s: PlatformSession,
   report: ActivityReport,
-  options: { signal?: AbortSignal | undefined },
+  options: ReportOptions,
 ): Promise<void> {
-  const res = await s.send({
+  // With its own timeout (the agent's checkpoints): one that times out (a connection a NAT
+  // forgot?) is sent again at once on a new connection (fresh-retry.ts).
+  const send = (spec: RequestSpec): Promise<HttpResponse> =>
+    options.timeoutMs === undefined ? s.send(spec) : sendRetryingFresh(s, spec);
+  const res = await send({
+    timeoutMs: options.timeoutMs,
     method: "POST",
     path: `/workspaces/${enc(s.workspaceId)}/activity`,
     json: {

@@ -11,7 +11,8 @@ import {
 import type { A2APart } from "../a2a/index.js";
 import { traceMetadata, tracePeerSend } from "../observability/index.js";
 import { MoleculeError, MoleculePeerError, MoleculeTimeoutError } from "../transport/index.js";
-import type { HttpResponse } from "../transport/index.js";
+import { sendRetryingFresh } from "../transport/index.js";
+import type { HttpResponse, RequestSpec } from "../transport/index.js";
 import { invalid } from "./args.js";
 import { recordedDirectCall } from "./delegation-records.js";
 import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer, requestPeer } from "./direct.js";
@@ -194,10 +195,12 @@ export async function postViaProxy(
   bodyText: string,
   timeoutMs: number,
   signal?: AbortSignal,
-  extra: { reportMs?: number; a2aVersion?: "1.0" } = {},
+  extra: { reportMs?: number; a2aVersion?: "1.0"; retryFresh?: boolean } = {},
 ): Promise<HttpResponse> {
+  const send = (spec: RequestSpec): Promise<HttpResponse> =>
+    extra.retryFresh ? sendRetryingFresh(s, spec) : s.send(spec);
   try {
-    return await s.send({
+    return await send({
       method: "POST",
       path: `/workspaces/${enc(target)}/a2a`,
       bodyText,

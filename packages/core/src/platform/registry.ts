@@ -2,7 +2,7 @@
 import { checkCardSize } from "./card-size.js";
 import type { CardUpdateOptions, RegisteredCard } from "./card-sync.js";
 import type { AgentCard } from "../a2a/index.js";
-import { MoleculeError } from "../transport/index.js";
+import { MoleculeError, sendRetryingFresh } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
 import { hideInInspect, redactDeep } from "../transport/index.js";
 import { registerResponseSchema } from "../wire/index.js";
@@ -155,7 +155,8 @@ export async function heartbeat(
       ? `,"runtime_state":${JSON.stringify(report.runtimeState)}`
       : "") +
     "}";
-  const res = await s.send({
+  // Timed out (a connection a NAT forgot?): sent again at once on a new one (fresh-retry.ts).
+  const res = await sendRetryingFresh(s, {
     method: "POST",
     path: "/registry/heartbeat",
     bodyText,

@@ -1,6 +1,6 @@
 // This workspace as the platform holds it: lifecycle state, secrets, the workspace record.
 import { WorkspaceRemovedError } from "./errors.js";
-import { redactDeep } from "../transport/index.js";
+import { redactDeep, sendRetryingFresh } from "../transport/index.js";
 import { secretsSchema, stateResponseSchema, workspaceSchema } from "../wire/index.js";
 import { ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
@@ -12,7 +12,7 @@ export async function getState(
   s: PlatformSession,
   options: { signal?: AbortSignal },
 ): Promise<WorkspaceState> {
-  const res = await s.send({
+  const res = await sendRetryingFresh(s, {
     method: "GET",
     path: `/workspaces/${enc(s.workspaceId)}/state`,
     signal: options.signal,

@@ -55,6 +55,8 @@ class DeferredAgent {
   readonly #options: AgentOptions;
   #agent: Agent | FetchAgent | undefined;
   #closed = false;
+  /** Closed as soon as its one request is sent: it ends once that request is done. */
+  #oneShot = false;
 
   constructor(options: AgentOptions) {
     this.#options = options;
@@ -81,16 +83,32 @@ class DeferredAgent {
   }
 
   request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
-    return this.#get().request(options) as Promise<Dispatcher.ResponseData>;
+    const res = this.#get().request(options) as Promise<Dispatcher.ResponseData>;
+    if (this.#oneShot) void this.close().catch(() => undefined); // undici's waits for it
+    return res;
   }
 
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.#get().dispatch(options, handler);
+    const queued = this.#get().dispatch(options, handler);
+    if (this.#oneShot) void this.close().catch(() => undefined); // undici's waits for it
+    return queued;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     await this.#agent?.close();
+  }
+
+  /** A one-request pool with `options` (see {@link freshPool}). */
+  static oneShot(options: AgentOptions): Pool {
+    const d = new DeferredAgent(options);
+    d.#oneShot = true;
+    return d as unknown as Pool;
+  }
+
+  /** A one-request pool with this one's settings and none of its connections. */
+  fresh(): Pool {
+    return DeferredAgent.oneShot(this.#options);
   }
 }
 
@@ -107,8 +125,14 @@ export function isOwnPool(d: Dispatcher): boolean {
   return d instanceof DeferredAgent;
 }
 
-/** Keep-alive settings of the pools the SDK creates. */
-const KEEP_ALIVE = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 } as const;
+/**
+ * Keep-alive settings of the pools the SDK creates: an idle connection is closed after 10 s, and a
+ * server's `Keep-Alive: timeout=` hint may shorten that, never lengthen it. A NAT gateway or
+ * firewall that forgets an idle flow sends no FIN or RST: the next request written into it waits
+ * its whole timeout. 10 s is below any NAT's idle timeout, and an agent's requests are spaced by
+ * its heartbeat (30 s) anyway, so a longer keep-alive would save almost no handshakes.
+ */
+const KEEP_ALIVE = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 10_000 } as const;
 
 /**
  * Connections per origin of the SDK's own request pool and of its liveness sibling: far more than
@@ -246,4 +270,18 @@ export function leaseStreamPool(requests: Dispatcher | undefined): DispatcherLea
     );
   }
   return leaseSibling(requests, derivedStreams, (opts) => ({ ...opts, connections: null }));
+}
+
+/**
+ * A new pool like `d` (its settings, none of its connections), for one request that must not go
+ * out on a pooled connection: the retry of a request that timed out, since the pool's other idle
+ * connections may be as dead as the one that timed out (a NAT that forgot every flow). For the
+ * SDK's own pools and plain undici `Agent`s; `undefined` for other dispatchers (the retry then
+ * goes through `d`, whose timed-out connection undici destroyed). It takes one request and closes
+ * once that is done (a stream: when it ends), its connection with it.
+ */
+export function freshPool(d: Dispatcher): Pool | undefined {
+  if (d instanceof DeferredAgent) return d.fresh();
+  const opts = agentOptions(d);
+  return opts === undefined ? undefined : DeferredAgent.oneShot({ ...opts });
 }

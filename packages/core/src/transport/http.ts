@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { EventEmitter, RUNTIME_NAME } from "../runtime/index.js";
-import { isOwnPool, type DispatcherLease } from "./dispatchers.js";
+import { freshPool, isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
 import { requestAbortable } from "./abortable.js";
 import { onAbortOf } from "./abort-fanout.js";
@@ -117,6 +117,8 @@ export interface RequestSpec {
   stream?: boolean | "chunks" | undefined;
   /** Largest body read for this request, in bytes (default: the transport's `maxResponseBytes`). */
   maxBytes?: number | undefined;
+  /** Send it on a new connection, in a pool of its own closed after it (see fresh-retry.ts). */
+  fresh?: boolean | undefined;
 }
 
 /** Signals marked by {@link retriedByCaller}. */
@@ -425,7 +427,8 @@ export class HttpTransport {
       const opts = { origin: this.origin, path, method: spec.method, headers, body: body ?? null };
       let res: { statusCode: number; headers: IncomingHttpHeaders; text: string };
       const unlimited = spec.stream || (spec.held && isOwnPool(this.#dispatcher));
-      const d = unlimited ? this.#streams : spec.liveness ? this.#liveness : this.#dispatcher;
+      const pooled = unlimited ? this.#streams : spec.liveness ? this.#liveness : this.#dispatcher;
+      const d = spec.fresh ? (freshPool(pooled) ?? pooled) : pooled;
       if (!spec.stream && isOwnPool(d)) {
         res = await requestBuffered(d, opts, max, abort);
       } else if (spec.stream === "chunks" && isOwnPool(d)) {

@@ -34,3 +34,4 @@ export { chunksOf, readableOf } from "./chunked.js";
 export type { ChunkedBody } from "./chunked.js";
 export { ScheduledTask, scheduledTasks } from "./scheduler.js";
 export { IdleWaiters } from "./idle-waiters.js";
+export { sendRetryingFresh } from "./fresh-retry.js";

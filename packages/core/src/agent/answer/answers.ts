@@ -25,6 +25,7 @@ const REPORT_TIMEOUT_MS = 150_000;
 const MAX_REPORT_DETAIL = 1_000;
 /** Longest wait between two attempts to send an answer. */
 const RETRY_MAX_MS = 30_000;
+const REPLY_TIMEOUT_MS = 20_000; // one attempt to send an answer (replyTimeoutMs: why 20 s)
 /** How long an answer is kept through the platform's transient failures, from when it was queued. */
 const REPLY_KEEP_MS = 24 * 60 * 60_000;
 /** Most answers (and UTF-16 units of text) the outbox holds; past either a finished handler waits. */
@@ -91,6 +92,7 @@ export class Answers {
   readonly #concurrency: number;
   readonly #maxAttempts: number;
   readonly #retryBaseMs: number;
+  readonly #timeoutMs: number;
   /** The outbox: answers not delivered yet, by their record's id, in queue order. */
   readonly #entries = new Map<string, Entry>();
   /** The text the outbox holds (see {@link MAX_OUTBOX_TEXT}). */
@@ -113,7 +115,7 @@ export class Answers {
     client: AgentPlatformClient,
     options: Pick<
       RemoteAgentOptions,
-      "replyConcurrency" | "maxAttempts" | "retryBaseMs" | "onDeadLetter"
+      "replyConcurrency" | "maxAttempts" | "retryBaseMs" | "onDeadLetter" | "replyTimeoutMs"
     >,
     observer: AgentObserver,
     tasks?: A2ATaskStore,
@@ -126,6 +128,7 @@ export class Answers {
     this.#concurrency = options.replyConcurrency ?? 8; // checked by checkAgentOptions
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.#retryBaseMs = options.retryBaseMs ?? 500;
+    this.#timeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS;
   }
 
   /** Answers not delivered yet (queued, being sent, or waiting to retry). */
@@ -352,6 +355,7 @@ export class Answers {
         this.#client.reply(msg, record.text, {
           signal,
           messageId: record.id,
+          timeoutMs: this.#timeoutMs,
           ...(record.task ? { task: record.task } : {}),
           ...(record.failure ? { failure: record.failure } : {}),
         }),

@@ -151,7 +151,9 @@ export class PollCheckpoint {
             },
           },
         },
-        { signal: AbortSignal.timeout(TIMEOUT_MS) },
+        // One that times out is sent again at once on a new connection (a NAT may have forgotten
+        // the pooled one); the signal bounds both, and a client that ignores `timeoutMs`.
+        { timeoutMs: TIMEOUT_MS, signal: AbortSignal.timeout(2 * TIMEOUT_MS + 1_000) },
       );
       this.#written = cp.cursor;
     } catch (err) {

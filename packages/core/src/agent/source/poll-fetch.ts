@@ -1,9 +1,11 @@
 // Adapters from the platform client to what poll delivery and event wake-ups consume.
+import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events/index.js";
 import { toActivityPage, type InboundPage } from "../../inbound/index.js";
 import { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "../../platform/index.js";
+import { EVENT_IDLE_TIMEOUT_MS } from "../../platform/index.js";
 import type { EventChunksOpener, EventWakeupsOptions } from "../../platform/index.js";
 import { MoleculeError } from "../../transport/index.js";
-import type { AgentPlatformClient } from "../types.js";
+import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 
 /**
  * Fetches the page strictly after `sinceId` (or the rows of the last `sinceSecs` seconds, or the
@@ -84,4 +86,30 @@ export function keepEventSpare(client: AgentPlatformClient): void {
 /** Closes the event stream the client's capability probe left open (the agent will not read it). */
 export function dropEventSpare(client: AgentPlatformClient): void {
   (client as { [DROP_EVENT_SPARE]?: () => void })[DROP_EVENT_SPARE]?.();
+}
+
+/**
+ * Sets the event stream's silence bound and its outage warning on `wakeups` (the options object
+ * of a poll source's wake-ups): `eventIdleTimeoutMs`, by default 45 s, or 1.5 heartbeat intervals
+ * when longer (the platform's stream carries at least the event of each heartbeat), and each
+ * outage as a `wakeupsUnavailable` warning. Returns `wakeups`.
+ */
+export function watchWakeupOutages<W extends EventWakeupsOptions>(
+  wakeups: W,
+  options: Pick<
+    RemoteAgentOptions,
+    "client" | "eventIdleTimeoutMs" | "heartbeatIntervalMs" | "pollIntervalMs"
+  >,
+  observer: AgentObserver,
+): W {
+  const heartbeatMs = options.heartbeatIntervalMs ?? 30_000;
+  wakeups.idleTimeoutMs =
+    options.eventIdleTimeoutMs ?? Math.max(EVENT_IDLE_TIMEOUT_MS, 1.5 * heartbeatMs);
+  const { workspaceId } = options.client;
+  const pollMs = options.pollIntervalMs ?? 5_000;
+  wakeups.onUnavailable = (reason) =>
+    observer.wakeupsUnavailable(
+      new EventWakeupsUnavailableWarning(workspaceId, pollMs, reason, "stream"),
+    );
+  return wakeups;
 }

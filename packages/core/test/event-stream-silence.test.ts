@@ -1,0 +1,147 @@
+// EventWakeups trusts no stream past its silence bound (issue 87: a NAT that forgets the flow sends
+// no FIN or RST, and the stream was believed for undici's 300 s body timeout): a stream silent for
+// `idleTimeoutMs` is closed and reopened, and the outage is reported once; a stream that pings
+// within the bound is kept; a stream that cannot be reopened for as long is reported once too.
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { waitFor } from "@internal/test-utils";
+import { EventWakeups, type EventWakeupsOptions } from "../src/platform/event-wakeups.js";
+import { watchWakeupOutages } from "../src/agent/source/poll-fetch.js";
+import type { AgentPlatformClient } from "../src/agent/types.js";
+import type { AgentObserver, EventWakeupsUnavailableWarning } from "../src/events/index.js";
+import type { ChunkedBody, ChunkReader } from "../src/transport/chunked.js";
+
+const logger = {};
+
+/** A chunked body the test writes to (the shape a PlatformClient's stream has). */
+function chunked(): ChunkedBody & { write(text: string): void; closed: boolean } {
+  let reader: ChunkReader | undefined;
+  const body = {
+    done: false,
+    closed: false,
+    read(r: ChunkReader) {
+      reader = r;
+    },
+    write(text: string) {
+      reader?.data(Buffer.from(text));
+    },
+    close() {
+      if (body.done) return;
+      body.done = body.closed = true;
+      reader?.end(new DOMException("stream closed", "AbortError"));
+    },
+    pause() {},
+    resume() {},
+  };
+  return body;
+}
+
+describe("EventWakeups and a silent stream", () => {
+  it("closes a stream silent for idleTimeoutMs, reopens it and reports the outage once", async () => {
+    const bodies = [chunked(), chunked(), chunked()];
+    let opens = 0;
+    const reasons: string[] = [];
+    const w = new EventWakeups({
+      logger,
+      idleTimeoutMs: 300,
+      backoffBaseMs: 10,
+      open: async () => ({ chunks: bodies[opens++]! }),
+      onWake: () => undefined,
+      onUnavailable: (reason) => void reasons.push(reason),
+    });
+    w.start();
+    await waitFor(() => opens === 1 && w.connected);
+    bodies[0]!.write(": ping\n\n");
+    // Forgotten by a NAT: nothing arrives any more.
+    await waitFor(() => opens === 2 && w.connected);
+    expect(bodies[0]!.closed).toBe(true);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toContain("stayed silent for 300 ms");
+    expect(reasons[0]).toContain("NAT");
+    // The new stream is silent too: one outage reported per outage, each time it goes silent.
+    await waitFor(() => opens === 3);
+    expect(reasons).toHaveLength(2);
+    await w.stop();
+  });
+
+  it("keeps a stream that writes within the bound (a byte stream, the other shape)", async () => {
+    const body = new PassThrough();
+    let opens = 0;
+    const reasons: string[] = [];
+    const w = new EventWakeups({
+      logger,
+      idleTimeoutMs: 300,
+      open: async () => {
+        opens++;
+        return { body };
+      },
+      onWake: () => undefined,
+      onUnavailable: (reason) => void reasons.push(reason),
+    });
+    w.start();
+    await waitFor(() => w.connected);
+    // Pings every 50 ms for well over twice the bound.
+    for (let i = 0; i < 16; i++) {
+      body.write(": ping\n\n");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(opens).toBe(1);
+    expect(reasons).toEqual([]);
+    // Then silence: closed, reopened (the same PassThrough is destroyed: the reopen gets it ended).
+    await waitFor(() => reasons.length === 1);
+    expect(body.destroyed).toBe(true);
+    await w.stop();
+  });
+
+  it("reports a stream that cannot be reopened for idleTimeoutMs, once", async () => {
+    const first = chunked();
+    let opens = 0;
+    const reasons: string[] = [];
+    const w = new EventWakeups({
+      logger,
+      idleTimeoutMs: 300,
+      backoffBaseMs: 20,
+      backoffMaxMs: 40,
+      open: async () => {
+        if (opens++ === 0) return { chunks: first };
+        throw new Error("connect ECONNREFUSED");
+      },
+      onWake: () => undefined,
+      onUnavailable: (reason) => void reasons.push(reason),
+    });
+    w.start();
+    await waitFor(() => w.connected);
+    first.write(": ping\n\n");
+    first.close(); // the platform restarts: the stream ends, and reopening fails for a while
+    await waitFor(() => reasons.length === 1);
+    expect(reasons[0]).toContain("could not be reopened");
+    expect(reasons[0]).toContain("ECONNREFUSED");
+    const after = opens;
+    await waitFor(() => opens > after + 3);
+    expect(reasons).toHaveLength(1);
+    await w.stop();
+  });
+});
+
+describe("the agent's silence bound", () => {
+  it("is 45 s, or 1.5 heartbeat intervals when longer; an outage is a typed warning", () => {
+    const seen: EventWakeupsUnavailableWarning[] = [];
+    const observer = { wakeupsUnavailable: (w) => void seen.push(w) } as AgentObserver;
+    const client = { workspaceId: "ws-1" } as AgentPlatformClient;
+    const bound = (o: object): number | undefined =>
+      watchWakeupOutages({} as EventWakeupsOptions, { client, ...o }, observer).idleTimeoutMs;
+    expect(bound({})).toBe(45_000);
+    expect(bound({ heartbeatIntervalMs: 10_000 })).toBe(45_000);
+    expect(bound({ heartbeatIntervalMs: 60_000 })).toBe(90_000);
+    expect(bound({ heartbeatIntervalMs: 60_000, eventIdleTimeoutMs: 5_000 })).toBe(5_000);
+    const w = watchWakeupOutages(
+      {} as EventWakeupsOptions,
+      { client, pollIntervalMs: 700 },
+      observer,
+    );
+    w.onUnavailable?.("the event stream stayed silent");
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ code: "event_wakeups_unavailable", pollIntervalMs: 700 });
+    expect(seen[0]!.message).toContain("event wake-ups are down: the event stream stayed silent");
+  });
+});
