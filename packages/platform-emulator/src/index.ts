@@ -17,9 +17,9 @@ import type {
   EmulatorAdmin,
   EmulatorOptions,
   FaultSpec,
-  LateCommits,
 } from "./types.js";
 import { EmulatorError } from "./errors.js";
+import { commitDelayOf } from "./late-commits.js";
 import { isObject } from "./util.js";
 
 export type {
@@ -243,44 +243,6 @@ function makeAdmin(url: string, adminToken: string, orgId: string | undefined): 
       return String((r.json as Record<string, unknown>)["auth_token"]);
     },
   };
-}
-
-/** A generator of numbers in [0, 1) from a 32-bit seed (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function badLateCommits(what: string): EmulatorError {
-  return new EmulatorError(`lateCommits: ${what}`, { code: "invalid_argument" });
-}
-
-/** The commit delay of `commitDelay` or `lateCommits` (checked), or `undefined`: rows commit at once. */
-function commitDelayOf(
-  options: EmulatorOptions,
-): ((row: Record<string, unknown>) => number | PromiseLike<unknown>) | undefined {
-  const late: LateCommits | undefined = options.lateCommits;
-  if (late === undefined) return options.commitDelay;
-  if (options.commitDelay !== undefined)
-    throw badLateCommits(
-      "give either commitDelay (a delay per row) or lateCommits (random delays), not both",
-    );
-  const { maxDelayMs, probability = 1, seed = randomBytes(4).readUInt32LE() } = late;
-  if (!Number.isInteger(maxDelayMs) || maxDelayMs <= 0)
-    throw badLateCommits(
-      `maxDelayMs must be a positive integer of milliseconds, got ${maxDelayMs}`,
-    );
-  if (typeof probability !== "number" || !(probability >= 0 && probability <= 1))
-    throw badLateCommits(`probability must be a number from 0 to 1, got ${probability}`);
-  if (!Number.isInteger(seed)) throw badLateCommits(`seed must be an integer, got ${seed}`);
-  const random = seededRandom(seed);
-  return () => (random() < probability ? 1 + Math.floor(random() * maxDelayMs) : 0);
 }
 
 /**

@@ -10,6 +10,7 @@ import https from "node:https";
 import { agentUrlAllowed, type AgentUrlUse } from "./agent-url.js";
 import { isAugust, resolveContract, type Contract } from "./contract.js";
 import { HttpError, type Ctx } from "./http-io.js";
+import { type CommitDelay, CommitQueue } from "./late-commits.js";
 import type { ActivityRow, QueueRow, Store, TokenRow, WorkspaceRow } from "./store.js";
 import type { ActiveFault, Clock, Compat } from "./types.js";
 import { hashToken, iso, newId, newToken } from "./util.js";
@@ -42,16 +43,7 @@ export interface PlatformSettings {
   /** Opt-in: peer answers wrapped in OFFSEC-003 markers (no server did this; peer-text.ts). */
   offsec003Wrapping: boolean;
   /** Opt-in: when a written activity row commits (`EmulatorOptions.commitDelay`); unset = at once. */
-  commitDelay: ((row: Record<string, unknown>) => number | PromiseLike<unknown>) | undefined;
-}
-
-/** An activity row written and not yet committed (visible to no reader). */
-interface Uncommitted {
-  /** Its `ACTIVITY_LOGGED` payload, sent at commit (none for a direct INSERT). */
-  event: Record<string, unknown> | undefined;
-  done: Promise<void>;
-  resolve: () => void;
-  timer: NodeJS.Timeout | undefined;
+  commitDelay: CommitDelay | undefined;
 }
 
 /** Sees every event the platform emits, org-wide (the canvas feed); installed on first use. */
@@ -146,6 +138,11 @@ export class Platform {
   ) {
     this.adminHash = Buffer.from(hashToken(s.adminToken), "hex");
     this.contract = resolveContract(s.compat);
+    this.#late = new CommitQueue(s.commitDelay, (r, event) => {
+      this.store.addActivity(r);
+      if (event !== undefined) this.emit(r.workspace_id, "ACTIVITY_LOGGED", event);
+      this.changed();
+    });
   }
 
   /** The dated contract spoken (`compat: "latest"` resolved, see contract.ts). */
@@ -358,56 +355,21 @@ export class Platform {
     return r;
   }
 
-  /** Rows written and not yet committed, in write order. */
-  readonly #uncommitted = new Map<ActivityRow, Uncommitted>();
+  readonly #late: CommitQueue; // rows written and not yet committed (late-commits.ts)
 
-  /**
-   * Writes an activity row whose `created_at` and `seq` were fixed at the write's start (the
-   * server's `now()`, the transaction's start, and its identity column; `activity.go` 1091-1160
-   * at enteros-core aeec8e47). It becomes visible to readers, and `event` (its `ACTIVITY_LOGGED`
-   * payload) is sent, when it commits: at once, or when `commitDelay` says, so rows can become
-   * visible out of `(created_at, seq)` order as concurrent transactions do on the server.
-   */
+  /** Writes an activity row; readers see it (and `event` is sent) when it commits (late-commits.ts). */
   writeActivity(r: ActivityRow, event?: Record<string, unknown>): void {
-    const hook = this.s.commitDelay;
-    const delay = hook === undefined ? 0 : hook(this.activityJson(r));
-    if (typeof delay === "number" && !(delay > 0)) return this.#commit(r, event);
-    let resolve!: () => void;
-    const done = new Promise<void>((res) => {
-      resolve = res;
-    });
-    const u: Uncommitted = { event, done, resolve, timer: undefined };
-    this.#uncommitted.set(r, u);
-    const commit = (): void => this.#commitLate(r);
-    if (typeof delay === "number") {
-      u.timer = setTimeout(commit, delay);
-      u.timer.unref();
-    } else Promise.resolve(delay).then(commit, commit);
+    this.#late.write(r, () => this.activityJson(r), event);
   }
 
   /** Resolves when `r` has committed, or `undefined` when it already has. */
   whenCommitted(r: ActivityRow): Promise<void> | undefined {
-    return this.#uncommitted.get(r)?.done;
+    return this.#late.whenCommitted(r);
   }
 
   /** Commits every row still uncommitted, in write order (emulator close). */
   commitAll(): void {
-    for (const r of this.#uncommitted.keys()) this.#commitLate(r);
-  }
-
-  #commitLate(r: ActivityRow): void {
-    const u = this.#uncommitted.get(r);
-    if (u === undefined) return;
-    this.#uncommitted.delete(r);
-    clearTimeout(u.timer);
-    this.#commit(r, u.event);
-    u.resolve();
-  }
-
-  #commit(r: ActivityRow, event: Record<string, unknown> | undefined): void {
-    this.store.addActivity(r);
-    if (event !== undefined) this.emit(r.workspace_id, "ACTIVITY_LOGGED", event);
-    this.changed();
+    this.#late.commitAll();
   }
 
   // ---------------------------------------------------------------- events (SSE)

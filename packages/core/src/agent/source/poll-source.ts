@@ -1,16 +1,13 @@
-// The poll source of one agent: its poll loop reads the workspace's activity and hands each new
-// message to the inbound stages once; the cursor moves, and is persisted, only past settled
-// messages. A fetched page goes through admit (ids within bounds) and route (answers awaited by a
-// callPeer leave the page: they need no handler slot); each row is handed to the same `Admission`
-// the push source uses (`Admission.journal`: de-duplicated by activity id, its deliveries counted,
-// journaled in flight), then admit (messageId de-duplication, the delivery limit), route
-// (unmatched answers, the turn limit) and run (the dispatcher, whose answer goes to the reply
-// outbox). What is poll's own (the cursor, activity-id order, backfill, the 410 re-read) is in
-// poll-cursor.ts. With a shared store (replicas) the store runs the loop and calls `fetch` and
+// The poll source of one agent: its loop reads the workspace's activity (poll-pages.ts: through the
+// settle window, ids bounded, awaited answers taken) and hands each new row to the same stages as
+// the push source: `Admission.journal` (de-duplicated by activity id, deliveries counted, journaled
+// in flight), admit, route and run (the answer goes to the reply outbox). The cursor moves, and is
+// persisted, only past settled rows; poll's own rules (order, backfill, the 410 re-read, the settle
+// window) are in poll-cursor.ts. A shared store (replicas) runs the loop and calls `fetch` and
 // `handle`. Event wake-ups make the poll immediate when a message lands.
 import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events/index.js";
 import type { CursorState, InboundMessage, InboundPage } from "../../inbound/index.js";
-import { InboundGapWarning, Waker, checkBackfill, messageKey } from "../../inbound/index.js";
+import { Waker, checkBackfill, messageKey } from "../../inbound/index.js";
 import { detached } from "../../observability/index.js";
 import { type EventWakeupsOptions, EventWakeups } from "../../platform/index.js";
 import type { AgentStateStore, SharedPoll, SharedStore } from "../../store/index.js";
@@ -25,7 +22,8 @@ import type { AgentFiles } from "./agent-files.js";
 import { type Checkpoint, checkpointOf, PollCheckpoint, resumeFrom } from "./poll-checkpoint.js";
 import { ActivityAcks } from "./activity-acks.js";
 import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
-import { eventStreamOpener, pollFetcher, type PageFetcher } from "./poll-fetch.js";
+import { eventStreamOpener, pollFetcher } from "./poll-fetch.js";
+import { PollPages, type PageQuery } from "./poll-pages.js";
 
 /**
  * While the event stream is connected (it wakes the poll and tells of a pause or removal), the
@@ -37,16 +35,9 @@ export const CONNECTED_SLOWDOWN = 6;
 const ABANDONED = Symbol("abandoned");
 
 /** The agent options poll delivery reads. */
-type PollOptions = Pick<
-  RemoteAgentOptions,
-  | "client"
-  | "pollLimit"
-  | "pollIntervalMs"
-  | "pollSettleMs"
-  | "backfill"
-  | "concurrency"
-  | "eventWakeups"
->;
+type PollKey = "client" | "backfill" | "concurrency" | "eventWakeups" | PollSetting;
+type PollSetting = "pollLimit" | "pollIntervalMs" | "pollSettleMs";
+type PollOptions = Pick<RemoteAgentOptions, PollKey>;
 
 /** What the capability probe said about the event stream (and why it failed, if it did). */
 export interface PollCapabilities {
@@ -84,7 +75,7 @@ export class PollSource implements EventWakeupsOptions {
   readonly #maxInFlight: number;
   readonly #pollCursor: PollCursor;
   readonly #open: EventWakeupsOptions["open"] | undefined;
-  readonly #fetchPage: PageFetcher;
+  readonly #pages: PollPages;
   readonly #admission: Admission;
   readonly #router: Router;
   readonly #runner: Dispatcher;
@@ -141,9 +132,10 @@ export class PollSource implements EventWakeupsOptions {
       options.pollSettleMs,
     );
     this.#open = eventStreamOpener(options.client);
-    this.#fetchPage = pollFetcher(options.client, options.pollLimit);
     this.#admission = stages.admission;
     this.#router = stages.router;
+    const fetchPage = pollFetcher(options.client, options.pollLimit);
+    this.#pages = new PollPages(fetchPage, stages, this.#pollCursor, observer);
     this.#runner = stages.runner;
     this.#answers = stages.answers;
     this.#files = stages.files;
@@ -315,7 +307,7 @@ export class PollSource implements EventWakeupsOptions {
     const cursor = this.#pollCursor;
     const fetchWithout = async (): Promise<InboundPage> =>
       await cursor.fetchWithout(
-        async (o) => await this.#fetchFresh(o),
+        async (o) => await this.#pages.fresh(o),
         this.#save.bind(this),
         signal,
       );
@@ -328,7 +320,7 @@ export class PollSource implements EventWakeupsOptions {
       page = await fetchWithout();
     } else {
       try {
-        page = await this.#fetchFresh({ sinceId: from, signal });
+        page = await this.#pages.fresh({ sinceId: from, signal });
       } catch (err) {
         if (!isCursorLost(err)) throw err;
         cursor.rewind();
@@ -336,11 +328,6 @@ export class PollSource implements EventWakeupsOptions {
       }
     }
     this.#more = page.more === true;
-    if (page.gap === true) {
-      const reason = from === undefined && !cursor.rewinding ? "backfill_window" : "poll_window";
-      const gap = new InboundGapWarning(reason, from, page.messages[0]?.activityId);
-      this.#observer.inboundGap(gap);
-    }
     for (const msg of page.messages) this.#accept(msg);
     const { journal } = this.#admission;
     const last = { at: page.lastAt, seq: page.lastSeq };
@@ -437,46 +424,9 @@ export class PollSource implements EventWakeupsOptions {
   readonly #snapshotOf = (): CursorState =>
     Object.assign(this.#admission.polledState(), this.#pollCursor.state());
 
-  /** A page of admitted messages, without the answers pending calls take. */
-  async fetch(opts: {
-    sinceId?: string;
-    sinceSecs?: number;
-    signal: AbortSignal;
-  }): Promise<InboundPage> {
-    return this.#admitPage(await this.#fetchPage(opts));
-  }
-
-  /**
-   * This process's loop reads through its settle window: the rows a pass read before are dropped
-   * here (before admission), and a row an audit pass found behind it is reported as missed.
-   */
-  async #fetchFresh(opts: {
-    sinceId?: string;
-    sinceSecs?: number;
-    signal: AbortSignal;
-  }): Promise<InboundPage> {
-    const page = await this.#fetchPage(opts);
-    const { messages, missed } = this.#pollCursor.fresh(page);
-    if (missed.length > 0) {
-      const first = missed[0]!;
-      this.#observer.inboundGap(
-        new InboundGapWarning("late_row", opts.sinceId, first.activityId, missed.length),
-      );
-    }
-    return this.#admitPage({ ...page, messages });
-  }
-
-  /** Admits a page's messages; the answers pending calls take leave it (and are remembered as settled). */
-  #admitPage(page: InboundPage): InboundPage {
-    const admitted = page.messages.map((m) => this.#admission.polled(m));
-    const rest = this.#router.takeAnswers(admitted);
-    if (rest.length < admitted.length) {
-      // A restart that re-reads them (the settle window) must not hand them on as unmatched.
-      const kept = new Set(rest);
-      const taken = admitted.filter((m) => !kept.has(m) && m.activityId !== undefined);
-      this.#admission.journal.settleAll(taken.map((m) => m.activityId!));
-    }
-    return { ...page, messages: rest };
+  /** A page of admitted messages, without the answers pending calls take (a shared store's read). */
+  async fetch(opts: PageQuery): Promise<InboundPage> {
+    return await this.#pages.fetch(opts);
   }
 
   /**
