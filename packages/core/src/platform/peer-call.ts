@@ -120,6 +120,7 @@ async function callPeer(
     if (peerUrl === undefined) {
       return await postViaProxy(s, target, bodyText, remaining(), signal, {
         reportMs: timeoutMs,
+        deadline,
         ...(version === "1.0" ? { a2aVersion: "1.0" as const } : {}),
       });
     }
@@ -194,7 +195,7 @@ export async function postViaProxy(
   bodyText: string,
   timeoutMs: number,
   signal?: AbortSignal,
-  extra: { reportMs?: number; a2aVersion?: "1.0" } = {},
+  extra: { reportMs?: number; a2aVersion?: "1.0"; deadline?: number } = {},
 ): Promise<HttpResponse> {
   try {
     return await s.send({
@@ -206,6 +207,7 @@ export async function postViaProxy(
         : s.selfPeerHeaders,
       signal,
       timeoutMs,
+      deadline: extra.deadline,
       held: true,
       maxBytes: MAX_PEER_RESPONSE_BYTES,
     });
