@@ -102,7 +102,7 @@ interface Waiter {
  * limit, from the next request, until an answer says otherwise); requests past a burst are spread
  * over the window, so a backlog never spends a window in its first second; the last part of each
  * window is kept for heartbeats and state checks (as many as the last window used, plus two, at
- * most a quarter of the limit); and waiting requests go by {@link RatePriority}, then in order.
+ * most a quarter of the limit, spread over the window); and waiting requests go by {@link RatePriority}, then in order.
  * All times are monotonic (`performance.now()`).
  */
 export class RateBucket {
@@ -251,11 +251,12 @@ export class RateBucket {
     const windowMs = 60 * platformSecond.ms;
     const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
     if (rank < RANK.request) return this.#remaining > ahead ? 0 : end - now;
-    const reserve = this.#reserve();
+    // The reserve is the liveness requests of the rest of the window: it shrinks as it ends.
+    const reserve = Math.ceil((this.#reserve() * Math.min(windowMs, end - now)) / windowMs);
     const spare = this.#remaining - reserve - ahead;
     if (spare <= 0) return end - now;
     // `spare` may go while it exceeds the window's share still to come, less the burst.
-    const pace = (limit - reserve) / windowMs;
+    const pace = (limit - this.#reserve()) / windowMs;
     const burst = Math.max(1, Math.floor(limit / 4));
     const kept = pace * (end - now) - burst;
     if (spare > kept) return 0;
