@@ -370,11 +370,11 @@ describe("HttpTransport and the platform's rate limit", () => {
         res,
         200,
         {},
-        { "x-ratelimit-limit": "40", "x-ratelimit-remaining": "2", "x-ratelimit-reset": "1" },
+        { "x-ratelimit-limit": "40", "x-ratelimit-remaining": "1", "x-ratelimit-reset": "1" },
       ),
     );
     const t = transport(p.url, "org-2");
-    await t.send({ method: "GET", path: "/first" }); // learns: 2 left, the reserve is 2
+    await t.send({ method: "GET", path: "/first" }); // learns: 1 left, the reserve (2 s of it) is 1
     const held = t.send({ method: "GET", path: "/held" });
     const hb = await t.send({ method: "POST", path: "/registry/heartbeat", liveness: true });
     expect(hb.status).toBe(200);
