@@ -487,8 +487,9 @@ export class HttpTransport {
         { timeoutMs: ms, cause: reason },
       );
     }
+    const why = reason instanceof Error && reason.message !== "" ? ` (${reason.message})` : "";
     const err = new MoleculeError(
-      `${spec.method} ${spec.path} was aborted by its signal${budget ? " before it was sent" : ""}`,
+      `${spec.method} ${spec.path} was aborted by its signal${budget ? " before it was sent" : ""}${why}`,
       { code: "aborted", retryable: false, cause: reason },
     );
     err.name = "AbortError";
