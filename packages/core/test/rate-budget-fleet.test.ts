@@ -77,7 +77,7 @@ describe("a rate-limited org of 20 default poll agents (issue 86)", () => {
       return c;
     };
     const asker = await made("asker");
-    const workers = [];
+    const workers: Array<{ id: string; token: string }> = [];
     for (let i = 0; i < AGENTS; i++) workers.push(await made(`agent-${i}`));
     const letters: unknown[] = [];
     const agents = workers.map(
@@ -128,7 +128,9 @@ describe("a rate-limited org of 20 default poll agents (issue 86)", () => {
     // An idle agent's request rate is what it was (heartbeat 2, poll 2, state 1/3 a minute).
     const idleFrom = answered + 30_000;
     const rates = workers.map(
-      (w) => (sent.get(w.id)!.filter((at) => at >= idleFrom && at <= end).length * 60_000) / (end - idleFrom),
+      (w) =>
+        (sent.get(w.id)!.filter((at) => at >= idleFrom && at <= end).length * 60_000) /
+        (end - idleFrom),
     );
     const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
     console.log(`fleet: idle requests a minute per agent ${mean.toFixed(2)}`);

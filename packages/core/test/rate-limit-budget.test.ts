@@ -333,7 +333,9 @@ describe("HttpTransport and the platform's rate limit", () => {
       .catch((e: unknown) => e);
     expect(isMoleculeError(timedOut, "rate_limited")).toBe(true);
     const ac = new AbortController();
-    const aborted = t.send({ method: "GET", path: "/d", signal: ac.signal }).catch((e: unknown) => e);
+    const aborted = t
+      .send({ method: "GET", path: "/d", signal: ac.signal })
+      .catch((e: unknown) => e);
     ac.abort();
     expect(isMoleculeError(await aborted, "aborted")).toBe(true);
     expect(p.seen.map((s) => s.path)).toEqual(["/a"]);
@@ -350,7 +352,9 @@ describe("HttpTransport and the platform's rate limit", () => {
     });
     const client = new PlatformClient({ platformUrl: p.url, workspaceId: WS, token: "tok" });
     cleanups.push(() => client.close());
-    await client.notify("x", { signal: retriedByCaller(new AbortController().signal) }).catch(() => {});
+    await client
+      .notify("x", { signal: retriedByCaller(new AbortController().signal) })
+      .catch(() => {});
     const t0 = performance.now();
     const err = await client
       .callPeer("22222222-2222-4333-8444-555555555555", "hi", { timeoutMs: 300 })

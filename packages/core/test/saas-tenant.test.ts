@@ -8,12 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { AdminClient } from "../src/public/admin.js";
-import {
-  isMoleculeError,
-  PlatformClient,
-  readMoleculeEnv,
-  RemoteAgent,
-} from "../src/index.js";
+import { isMoleculeError, PlatformClient, readMoleculeEnv, RemoteAgent } from "../src/index.js";
 import { describeStartError } from "../src/adapters/index.js";
 import { unreachablePushUrl } from "../src/agent/source/push-url-reach.js";
 
@@ -61,19 +56,19 @@ describe("MOLECULE_ORG_ID", () => {
   });
 });
 
-describe("PlatformClient and AdminClient without orgId", () => {
-  /** Sets MOLECULE_ORG_ID for one test. */
-  function orgEnv(value: string | undefined): void {
-    const before = process.env["MOLECULE_ORG_ID"];
-    if (value === undefined) delete process.env["MOLECULE_ORG_ID"];
-    else process.env["MOLECULE_ORG_ID"] = value;
-    cleanups.push(() => {
-      if (before === undefined) delete process.env["MOLECULE_ORG_ID"];
-      else process.env["MOLECULE_ORG_ID"] = before;
-    });
-  }
+/** Sets MOLECULE_ORG_ID for one test. */
+function orgEnv(value: string | undefined): void {
+  const before = process.env["MOLECULE_ORG_ID"];
+  if (value === undefined) delete process.env["MOLECULE_ORG_ID"];
+  else process.env["MOLECULE_ORG_ID"] = value;
+  cleanups.push(() => {
+    if (before === undefined) delete process.env["MOLECULE_ORG_ID"];
+    else process.env["MOLECULE_ORG_ID"] = before;
+  });
+}
 
-  it("read MOLECULE_ORG_ID (trimmed), as the error of a tenant's 400 advises; orgId: \"\" sends none", async () => {
+describe("PlatformClient and AdminClient without orgId", () => {
+  it('read MOLECULE_ORG_ID (trimmed), as the error of a tenant\'s 400 advises; orgId: "" sends none', async () => {
     const orgId = "6d1e2f3a-0000-4000-8000-00000000abcd";
     const emu = await startEmulator({ orgId });
     cleanups.push(() => emu.close());
@@ -85,7 +80,11 @@ describe("PlatformClient and AdminClient without orgId", () => {
     const client = new PlatformClient({ ...base, workspaceId: ws.id, token });
     const admin = new AdminClient({ ...base, adminToken: emu.adminToken });
     const none = new PlatformClient({ ...base, workspaceId: ws.id, token, orgId: "" });
-    cleanups.push(() => client.close(), () => admin.close(), () => none.close());
+    cleanups.push(
+      () => client.close(),
+      () => admin.close(),
+      () => none.close(),
+    );
     expect((await client.getState()).removed).toBe(false);
     expect((await admin.getWorkspace(ws.id)).id).toBe(ws.id);
     const err = await none.getState().catch((e: unknown) => e);

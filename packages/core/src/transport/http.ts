@@ -226,7 +226,10 @@ function notSentInTime(
   retryAfterMs: number | undefined,
   cause?: unknown,
 ): MoleculeRateLimitError {
-  const after = retryAfterMs === undefined ? "" : `; a turn may come in about ${Math.ceil(retryAfterMs / 1000)} s`;
+  const after =
+    retryAfterMs === undefined
+      ? ""
+      : `; a turn may come in about ${Math.ceil(retryAfterMs / 1000)} s`;
   return new MoleculeRateLimitError(
     `${spec.method} ${spec.path} was not sent: the platform's rate limit for this bucket (the org with MOLECULE_ORG_ID, else the token) was spent and no turn came within ${Math.round(ms)} ms${after}; it was not carried out: retry later, give it a longer timeout, or send fewer requests a minute into this bucket`,
     { retryAfterMs, status: undefined, cause },
@@ -378,7 +381,8 @@ export class HttpTransport {
       const attemptAt = performance.now();
       const deadline = Math.min(attemptAt + timeoutMs, last);
       let window = bucket.take(priority);
-      if (window === undefined) window = await this.#turn(bucket, priority, deadline, spec, started);
+      if (window === undefined)
+        window = await this.#turn(bucket, priority, deadline, spec, started);
       let res: HttpResponse;
       try {
         const ms = Math.round(deadline - attemptAt);
@@ -510,10 +514,13 @@ export class HttpTransport {
     // hot path (heartbeats); the caller's AbortSignal is bridged to it only when given.
     const abort = new EventEmitter();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.emit("abort");
-    }, Math.max(1, attempt.deadline - performance.now()));
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        abort.emit("abort");
+      },
+      Math.max(1, attempt.deadline - performance.now()),
+    );
     const release = userSignal ? onAbortOf(userSignal, () => void abort.emit("abort")) : undefined;
     let streaming = false;
     const debug = this.#logger?.debug;

@@ -174,7 +174,8 @@ export class RateBucket {
         resolve({ retryAfterMs: Math.max(1, Math.ceil(this.#gate(rank, now, i))) });
         if (i === 0) this.#pump();
       };
-      if (signal?.aborted) return resolve({ retryAfterMs: Math.ceil(this.#gate(rank, this.#now())) });
+      if (signal?.aborted)
+        return resolve({ retryAfterMs: Math.ceil(this.#gate(rank, this.#now())) });
       w.timer = setTimeout(giveUp, Math.max(0, deadline - this.#now()));
       if (signal) {
         w.onAbort = giveUp;

@@ -130,10 +130,13 @@ class AnswerWait {
       if (reason instanceof MoleculeError) return this.reject(reason);
       if ((reason as { name?: unknown } | undefined)?.name === "TimeoutError")
         return this.reject(timeout());
-      const err = new MoleculeError("callPeer was aborted by its signal while awaiting the answer", {
-        code: "aborted",
-        cause: reason,
-      });
+      const err = new MoleculeError(
+        "callPeer was aborted by its signal while awaiting the answer",
+        {
+          code: "aborted",
+          cause: reason,
+        },
+      );
       err.name = "AbortError";
       this.reject(err);
     };

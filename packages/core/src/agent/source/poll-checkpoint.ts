@@ -8,7 +8,12 @@
 // still holds.
 import { isBoundedId } from "../../a2a/index.js";
 import type { Backfill, CursorState } from "../../inbound/index.js";
-import { askedWaitMs, backoffDelay, isMoleculeError, MoleculeError } from "../../transport/index.js";
+import {
+  askedWaitMs,
+  backoffDelay,
+  isMoleculeError,
+  MoleculeError,
+} from "../../transport/index.js";
 import { type Logger, describe, sleep } from "../../transport/index.js";
 import type { AgentPlatformClient } from "../types.js";
 
