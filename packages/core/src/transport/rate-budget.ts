@@ -86,7 +86,6 @@ export type RateTurn = { window: number } | { retryAfterMs: number };
 /** A request waiting for its turn. */
 interface Waiter {
   rank: number;
-  seq: number;
   done: (turn: RateTurn) => void;
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
@@ -102,8 +101,8 @@ interface Waiter {
  * limit, from the next request, until an answer says otherwise); requests past a burst are spread
  * over the window, so a backlog never spends a window in its first second; the last part of each
  * window is kept for heartbeats and state checks (as many as the last window used, plus two, at
- * most a quarter of the limit, spread over the window); and waiting requests go by {@link RatePriority}, then in order.
- * All times are monotonic (`performance.now()`).
+ * most a quarter of the limit, spread over the window); and waiting requests go by
+ * {@link RatePriority}, then in order. All times are monotonic (`performance.now()`).
  */
 export class RateBucket {
   /** The window's limit, once the platform said one (kept across windows). */
@@ -121,7 +120,6 @@ export class RateBucket {
   #livenessBefore = 0;
   /** Requests waiting for their turn, by rank then arrival. */
   readonly #waiters: Waiter[] = [];
-  #seq = 0;
   /** The timer of the first waiter's turn, and when it fires. */
   #timer: NodeJS.Timeout | undefined;
   #timerAt = 0;
@@ -159,7 +157,6 @@ export class RateBucket {
       const rank = RANK[priority];
       const w: Waiter = {
         rank,
-        seq: this.#seq++,
         done: resolve,
         timer: undefined,
         signal,
