@@ -137,3 +137,33 @@ describe("a rate-limited org of 20 default poll agents (issue 86)", () => {
     expect(mean).toBeLessThan(5.5);
   }, 300_000);
 });
+
+describe("RemoteAgent#callPeer's signal while it awaits a polled answer", () => {
+  it("AbortSignal.timeout ends it with reply_timeout (the receipt), an abort with aborted", async () => {
+    const emu = await startEmulator({ ui: false });
+    cleanups.push(() => emu.close());
+    const made = async (name: string) => {
+      const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
+      return { id: w.id, token: w.token ?? (await emu.admin.createToken(w.id)) };
+    };
+    const a = await made("asker");
+    const b = await made("silent"); // no agent: it never answers
+    const client = new PlatformClient({ platformUrl: emu.url, workspaceId: a.id, token: a.token });
+    cleanups.push(() => client.close());
+    const agent = new RemoteAgent({ client, handler: () => "ok", eventWakeups: false });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const timedOut = await agent
+      .callPeer(b.id, "hi", { signal: AbortSignal.timeout(300) })
+      .catch((e: unknown) => e);
+    expect(isMoleculeError(timedOut, "reply_timeout")).toBe(true);
+    expect((timedOut as { receipt?: { peerId?: string } }).receipt?.peerId).toBe(b.id);
+    const ac = new AbortController();
+    const call = agent.callPeer(b.id, "hi again", { signal: ac.signal }).catch((e: unknown) => e);
+    await waitFor(() => emu.activity(b.id).length >= 2);
+    ac.abort();
+    const aborted = await call;
+    expect(isMoleculeError(aborted, "aborted")).toBe(true);
+    expect((aborted as Error).name).toBe("AbortError");
+  }, 30_000);
+});

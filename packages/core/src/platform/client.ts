@@ -76,7 +76,8 @@ export class PlatformClient {
   readonly #secret = new InboundSecret();
 
   constructor(options: PlatformClientOptions) {
-    const s = new PlatformSession({ ...options, orgId: orgIdOf(options?.orgId) });
+    const given = options && typeof options === "object";
+    const s = new PlatformSession(given ? { ...options, orgId: orgIdOf(options.orgId) } : options);
     this.#s = s;
     this.workspaceId = s.workspaceId;
     this.platformUrl = s.transport.origin + s.transport.basePath;

@@ -79,6 +79,6 @@ export function readMoleculeEnv(env: NodeJS.ProcessEnv = process.env): MoleculeE
  * unset or blank: none).
  */
 export function orgIdOf(orgId: string | undefined): string | undefined {
-  if (orgId !== undefined) return orgId.trim() || undefined;
+  if (orgId !== undefined) return orgId || undefined;
   return envVar("MOLECULE_ORG_ID")?.trim() || undefined;
 }
