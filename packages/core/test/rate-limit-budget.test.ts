@@ -6,10 +6,15 @@
 // them longer).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { isMoleculeError, MoleculeRateLimitError, PlatformClient } from "../src/index.js";
 import { HttpTransport, retriedByCaller } from "../src/transport/index.js";
-import { forgetRateBuckets, rateLimitWaitMs, RateBucket } from "../src/transport/rate-budget.js";
+import {
+  forgetRateBuckets,
+  rateLimitWaitMs,
+  RateBucket,
+  type RatePriority,
+} from "../src/transport/rate-budget.js";
 
 const WS = "11111111-2222-4333-8444-555555555555";
 
@@ -95,57 +100,143 @@ describe("rateLimitWaitMs", () => {
 });
 
 /** An answer's limiter headers: a limit of 40. */
-const headers = (remaining: number, reset: number) => ({
-  "x-ratelimit-limit": "40",
+const headers = (remaining: number, reset: number, limit = 40) => ({
+  "x-ratelimit-limit": String(limit),
   "x-ratelimit-remaining": String(remaining),
   "x-ratelimit-reset": String(reset),
 });
 
+/** Takes turns of `priority` while they come at once; how many came. */
+function drain(b: RateBucket, priority: RatePriority, max = 1_000): number {
+  let n = 0;
+  while (n < max && b.take(priority) !== undefined) n++;
+  return n;
+}
+
 describe("RateBucket", () => {
+  afterEach(() => void vi.useRealTimers());
+
   it("lets everything through while the platform names no limit (development: unlimited)", () => {
     const b = new RateBucket(() => 1_000);
     b.observe(200, { "x-ratelimit-limit": "unlimited" }, undefined);
-    for (let i = 0; i < 1_000; i++) expect(b.take(false)).toBe(0);
+    expect(drain(b, "request")).toBe(1_000);
   });
 
   it("keeps the reserve for liveness requests, then waits for the window's reset", () => {
-    let now = 1_000_000;
-    const b = new RateBucket(
-      () => now,
-      () => 0,
-    );
+    const now = 1_000_000;
+    const b = new RateBucket(() => now);
     b.observe(200, headers(5, 10), undefined);
-    // Reserve: min(40/4, 0 liveness + 2) = 2: three requests go, the fourth waits to the reset.
-    expect([b.take(false), b.take(false), b.take(false)]).toEqual([0, 0, 0]);
-    expect(b.take(false)).toBe(11_000);
-    // A heartbeat still goes, twice; then nothing until the window ends.
-    expect([b.take(true), b.take(true)]).toEqual([0, 0]);
-    expect(b.take(true)).toBe(11_000);
+    // Reserve: min(40/4, 0 liveness + 2) = 2 a minute, 1 for the 11 s left: four requests go.
+    expect(drain(b, "request")).toBe(4);
+    // A heartbeat still goes; then nothing until the window ends.
+    expect(drain(b, "heartbeat")).toBe(1);
+    expect(b.take("liveness")).toBeUndefined();
+  });
+
+  it("keeps the limit across a reset: the next window is not sent at once", () => {
+    let now = 1_000_000;
+    const b = new RateBucket(() => now);
+    b.observe(200, headers(0, 10), undefined);
+    expect(b.take("request")).toBeUndefined();
     now += 11_000;
-    expect(b.take(false)).toBe(0); // a new window: unknown until the next answer
+    // A new window of 40: a burst (a quarter) goes, the rest is spread over the minute.
+    expect(drain(b, "request")).toBe(10);
   });
 
   it("after a 429 nothing is sent, liveness included, until the time the platform named", () => {
     let now = 5_000;
-    const b = new RateBucket(
-      () => now,
-      () => 0,
-    );
+    const b = new RateBucket(() => now);
     b.observe(429, { "retry-after": "0" }, { error: "rate limit exceeded", retry_after: 0 });
-    expect(b.take(true)).toBe(1_000);
+    expect(b.take("heartbeat")).toBeUndefined();
     now += 1_000;
-    expect(b.take(true)).toBe(0);
+    expect(b.take("heartbeat")).toBe(0);
   });
 
   it("answers that arrive out of order never raise the count", () => {
-    const b = new RateBucket(
-      () => 0,
-      () => 0,
-    );
+    const b = new RateBucket(() => 0);
     b.observe(200, headers(3, 30), undefined);
     b.observe(200, headers(9, 30), undefined); // an older answer, overtaken
-    expect([b.take(false)]).toEqual([0]);
-    expect(b.take(false)).toBeGreaterThan(0); // 3 - 1 = 2 = the reserve
+    // 3 left, not 9: two of them are the reserve, and the third waits its share of the 31 s.
+    expect(drain(b, "request")).toBe(0);
+    expect(drain(b, "heartbeat")).toBe(3);
+  });
+
+  it("answers to requests of an earlier window say nothing of the current one", () => {
+    let now = 0;
+    const b = new RateBucket(() => now);
+    b.observe(200, headers(0, 10), undefined);
+    const old = b.take("heartbeat"); // the reserve... of a spent window: none
+    expect(old).toBeUndefined();
+    now += 11_000;
+    const w = b.take("request")!;
+    // The old window's last answer (0 left) arrives after the new window began.
+    b.observe(200, headers(0, 0), undefined, w - 1);
+    expect(b.take("request")).toBe(w);
+  });
+
+  it("gives waiting turns by priority: heartbeats, then state checks, then the rest in order", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    b.observe(200, headers(0, 2), undefined); // spent for about 3 s
+    const order: string[] = [];
+    const far = performance.now() + 120_000;
+    const wait = (p: RatePriority, name: string) =>
+      b.wait(p, far).then((t) => void ("window" in t && order.push(name)));
+    const all = [
+      wait("request", "answer-1"),
+      wait("liveness", "state"),
+      wait("request", "poll-2"),
+      wait("heartbeat", "heartbeat"),
+      wait("request", "checkpoint-3"),
+    ];
+    await vi.advanceTimersByTimeAsync(3_000);
+    await Promise.all(all);
+    expect(order).toEqual(["heartbeat", "state", "answer-1", "poll-2", "checkpoint-3"]);
+  });
+
+  it("spreads a backlog over the window instead of sending it at the reset", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    const t0 = performance.now();
+    b.observe(200, headers(39, 59), undefined); // a fresh window of 40
+    const sent: number[] = [];
+    const far = t0 + 600_000;
+    const all = Array.from({ length: 30 }, () =>
+      b.wait("request", far).then(() => void sent.push(performance.now() - t0)),
+    );
+    await vi.advanceTimersByTimeAsync(70_000);
+    await Promise.all(all);
+    // A burst of a quarter of the limit at once; the others one by one over the minute.
+    expect(sent.filter((at) => at < 1_000)).toHaveLength(10);
+    const later = sent.slice(10);
+    // About 1.6 s apart (38 a minute past the reserve); two at once where the reserve shrinks.
+    for (let i = 2; i < later.length; i++) expect(later[i]! - later[i - 2]!).toBeGreaterThan(1_000);
+    expect(sent.at(-1)!).toBeLessThan(61_000);
+  });
+
+  it("a heartbeat that arrives while a backlog waits goes before it", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    b.observe(200, headers(39, 59), undefined);
+    const far = performance.now() + 600_000;
+    const backlog = Array.from({ length: 30 }, () => b.wait("request", far));
+    expect(b.waiting).toBe(21); // the burst went (39 left: a quarter of 40, less the one answered)
+    const t = performance.now();
+    expect(b.take("heartbeat")).toBe(0); // nothing of its rank waits: at once
+    expect(performance.now() - t).toBe(0);
+    await vi.advanceTimersByTimeAsync(70_000);
+    await Promise.all(backlog);
+  });
+
+  it("a turn that does not come by the deadline is given up with how long it would still wait", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    b.observe(200, headers(0, 29), undefined); // 30 s to the reset
+    const turn = b.wait("request", performance.now() + 5_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const got = await turn;
+    expect("retryAfterMs" in got && got.retryAfterMs).toBeGreaterThan(20_000);
+    expect(b.waiting).toBe(0);
   });
 });
 
@@ -215,17 +306,79 @@ describe("HttpTransport and the platform's rate limit", () => {
     expect((await b.send({ method: "GET", path: "/b" })).status).toBe(200);
   });
 
+  it("a call's timeoutMs covers its wait for a spent budget: rate_limited at the deadline, nothing sent", async () => {
+    let refused = false;
+    const p = await platform((_req, res) => {
+      if (!refused) {
+        refused = true;
+        return refuse(res, 30);
+      }
+      json(res, 200, {});
+    });
+    const t = transport(p.url, "org-3");
+    const once = retriedByCaller(new AbortController().signal);
+    expect((await t.send({ method: "GET", path: "/a", signal: once })).status).toBe(429);
+    const t0 = performance.now();
+    const err = await t
+      .send({ method: "POST", path: "/b", json: {}, timeoutMs: 300 })
+      .catch((e: unknown) => e);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(err).toBeInstanceOf(MoleculeRateLimitError);
+    expect((err as MoleculeRateLimitError).retryable).toBe(true);
+    expect((err as MoleculeRateLimitError).retryAfterMs).toBeGreaterThan(20_000);
+    expect((err as Error).message).toMatch(/not sent/);
+    // An AbortSignal.timeout ends the wait with a MoleculeError too, and so does an abort.
+    const timedOut = await t
+      .send({ method: "GET", path: "/c", signal: AbortSignal.timeout(200) })
+      .catch((e: unknown) => e);
+    expect(isMoleculeError(timedOut, "rate_limited")).toBe(true);
+    const ac = new AbortController();
+    const aborted = t
+      .send({ method: "GET", path: "/d", signal: ac.signal })
+      .catch((e: unknown) => e);
+    ac.abort();
+    expect(isMoleculeError(await aborted, "aborted")).toBe(true);
+    expect(p.seen.map((s) => s.path)).toEqual(["/a"]);
+  });
+
+  it("callPeer's timeoutMs covers the wait for the budget (PlatformClient)", async () => {
+    let refused = false;
+    const p = await platform((_req, res) => {
+      if (!refused) {
+        refused = true;
+        return refuse(res, 30);
+      }
+      json(res, 200, {});
+    });
+    const client = new PlatformClient({ platformUrl: p.url, workspaceId: WS, token: "tok" });
+    cleanups.push(() => client.close());
+    await client
+      .notify("x", { signal: retriedByCaller(new AbortController().signal) })
+      .catch(() => {});
+    const t0 = performance.now();
+    const err = await client
+      .callPeer("22222222-2222-4333-8444-555555555555", "hi", { timeoutMs: 300 })
+      .catch((e: unknown) => e);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(isMoleculeError(err, "rate_limited")).toBe(true);
+    const viaSignal = await client
+      .callPeer("22222222-2222-4333-8444-555555555555", "hi", { signal: AbortSignal.timeout(200) })
+      .catch((e: unknown) => e);
+    expect(isMoleculeError(viaSignal, "rate_limited")).toBe(true);
+    expect(p.seen).toHaveLength(1);
+  });
+
   it("a spent budget holds requests, while a heartbeat uses the reserve", async () => {
     const p = await platform((_req, res) =>
       json(
         res,
         200,
         {},
-        { "x-ratelimit-limit": "40", "x-ratelimit-remaining": "2", "x-ratelimit-reset": "1" },
+        { "x-ratelimit-limit": "40", "x-ratelimit-remaining": "1", "x-ratelimit-reset": "1" },
       ),
     );
     const t = transport(p.url, "org-2");
-    await t.send({ method: "GET", path: "/first" }); // learns: 2 left, the reserve is 2
+    await t.send({ method: "GET", path: "/first" }); // learns: 1 left, the reserve (2 s of it) is 1
     const held = t.send({ method: "GET", path: "/held" });
     const hb = await t.send({ method: "POST", path: "/registry/heartbeat", liveness: true });
     expect(hb.status).toBe(200);

@@ -7,6 +7,7 @@ import { Agent, buildConnector } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
+import { AdminClient } from "../src/public/admin.js";
 import { isMoleculeError, PlatformClient, readMoleculeEnv, RemoteAgent } from "../src/index.js";
 import { describeStartError } from "../src/adapters/index.js";
 import { unreachablePushUrl } from "../src/agent/source/push-url-reach.js";
@@ -52,6 +53,48 @@ describe("MOLECULE_ORG_ID", () => {
   it("readMoleculeEnv reads it (trimmed) beside the other variables", () => {
     expect(readMoleculeEnv({ MOLECULE_ORG_ID: " 0f9e-org " }).orgId).toBe("0f9e-org");
     expect(readMoleculeEnv({}).orgId).toBeUndefined();
+  });
+});
+
+/** Sets MOLECULE_ORG_ID for one test. */
+function orgEnv(value: string | undefined): void {
+  const before = process.env["MOLECULE_ORG_ID"];
+  if (value === undefined) delete process.env["MOLECULE_ORG_ID"];
+  else process.env["MOLECULE_ORG_ID"] = value;
+  cleanups.push(() => {
+    if (before === undefined) delete process.env["MOLECULE_ORG_ID"];
+    else process.env["MOLECULE_ORG_ID"] = before;
+  });
+}
+
+describe("PlatformClient and AdminClient without orgId", () => {
+  it('read MOLECULE_ORG_ID (trimmed), as the error of a tenant\'s 400 advises; orgId: "" sends none', async () => {
+    const orgId = "6d1e2f3a-0000-4000-8000-00000000abcd";
+    const emu = await startEmulator({ orgId });
+    cleanups.push(() => emu.close());
+    const ws = await emu.admin.createWorkspace({ name: "agent", deliveryMode: "poll" });
+    const token = ws.token ?? (await emu.admin.createToken(ws.id));
+    orgEnv(` ${orgId} `);
+    // No Origin: the emulator lets a same-origin request through as the tenant's canvas.
+    const base = { platformUrl: emu.url, origin: false as const };
+    const client = new PlatformClient({ ...base, workspaceId: ws.id, token });
+    const admin = new AdminClient({ ...base, adminToken: emu.adminToken });
+    const none = new PlatformClient({ ...base, workspaceId: ws.id, token, orgId: "" });
+    cleanups.push(
+      () => client.close(),
+      () => admin.close(),
+      () => none.close(),
+    );
+    expect((await client.getState()).removed).toBe(false);
+    expect((await admin.getWorkspace(ws.id)).id).toBe(ws.id);
+    const err = await none.getState().catch((e: unknown) => e);
+    expect(isMoleculeError(err, "org_id_required")).toBe(true);
+    // Unset: nothing is sent, and the tenant says so.
+    orgEnv(undefined);
+    const bare = new PlatformClient({ ...base, workspaceId: ws.id, token });
+    cleanups.push(() => bare.close());
+    const unset = await bare.getState().catch((e: unknown) => e);
+    expect(isMoleculeError(unset, "org_id_required")).toBe(true);
   });
 });
 

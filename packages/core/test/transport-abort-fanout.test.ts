@@ -39,7 +39,11 @@ describe("a caller signal shared by many requests", () => {
     expect(getEventListeners(ac.signal, "abort")).toHaveLength(1);
     ac.abort(new Error("stop now"));
     const errors = (await Promise.all(sends)) as Error[];
-    expect(errors.map((e) => e.message)).toEqual(Array.from({ length: N }, () => "stop now"));
+    // Each a MoleculeError `aborted` whose cause is the reason.
+    expect(errors.map((e) => (e.cause as Error).message)).toEqual(
+      Array.from({ length: N }, () => "stop now"),
+    );
+    expect(errors.every((e) => (e as { code?: unknown }).code === "aborted")).toBe(true);
     expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
   });
 

@@ -99,12 +99,13 @@ describe("platform requests on the SDK's own pool (buffered)", () => {
     const inFlight = t.send({ method: "POST", path: "/hang", signal: ac.signal }).catch((e) => e);
     while (requests.length === 0) await new Promise((r) => setImmediate(r));
     ac.abort(new Error("stop now"));
-    expect(((await inFlight) as Error).message).toBe("stop now");
+    expect(((await inFlight) as Error).cause).toMatchObject({ message: "stop now" });
+    await expect(inFlight).resolves.toMatchObject({ code: "aborted", name: "AbortError" });
     const aborted = AbortSignal.abort(new Error("already"));
     const before = await t
       .send({ method: "POST", path: "/hang", signal: aborted })
       .catch((e: unknown) => e);
-    expect((before as Error).message).toBe("already");
+    expect((before as Error).cause).toMatchObject({ message: "already" });
   });
 
   it("a refused connection fails with connection_failed (retryable)", async () => {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { backoffDelay, parseRetryAfter, retriedByCaller } from "../src/transport/index.js";
 import {
   isMoleculeError,
+  type MoleculeError,
   MoleculeRateLimitError,
   MoleculeTimeoutError,
   PlatformClient,
@@ -81,7 +82,7 @@ describe("HttpTransport retry policy (fake timers)", () => {
   let calls: { method: string; path: string; headers: Record<string, string> }[];
 
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
     agent = new MockAgent();
     agent.disableNetConnect();
     calls = [];
@@ -323,7 +324,11 @@ describe("HttpTransport retry policy (fake timers)", () => {
       .catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(10);
     ac.abort(new Error("stop now"));
-    expect(((await p2) as Error).message).toBe("stop now");
+    // A MoleculeError that keeps the reason, named as a fetch names an abort.
+    const aborted = (await p2) as MoleculeError;
+    expect(isMoleculeError(aborted, "aborted")).toBe(true);
+    expect(aborted.name).toBe("AbortError");
+    expect((aborted.cause as Error).message).toBe("stop now");
   });
 });
 

@@ -28,12 +28,14 @@ import {
   type ResumeResult,
 } from "./admin-lifecycle.js";
 import { adminAuthHints } from "./admin-auth.js";
+import { orgIdOf } from "./env.js";
 
 /** Options of {@link AdminClient}. */
 export interface AdminClientOptions {
   platformUrl: string;
   /** The platform's `ADMIN_TOKEN` or an org API token. */
   adminToken: string;
+  /** A SaaS tenant's organisation id, sent as `X-Molecule-Org-Id`; default `MOLECULE_ORG_ID`. */
   orgId?: string | undefined;
   origin?: string | false | undefined;
   dispatcher?: Dispatcher | undefined;
@@ -89,7 +91,11 @@ export interface CreatedWorkspace {
 
 const enc = encodeURIComponent;
 
-/** Administrative client for setting workspaces up (tests, CLIs, provisioning scripts). */
+/**
+ * Administrative client for setting workspaces up (tests, CLIs, provisioning scripts).
+ *
+ * Environment: reads `MOLECULE_ORG_ID` when `orgId` is not passed (no other variable).
+ */
 export class AdminClient {
   /** The platform base URL. */
   readonly platformUrl: string;
@@ -111,7 +117,7 @@ export class AdminClient {
     this.#transport = new HttpTransport({
       baseUrl: options.platformUrl,
       getToken: () => this.#token,
-      orgId: options.orgId,
+      orgId: orgIdOf(options.orgId),
       origin: options.origin,
       dispatcher: options.dispatcher,
       timeoutMs: options.timeoutMs,

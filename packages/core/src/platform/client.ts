@@ -37,6 +37,7 @@ import { downloadPlugin, recordPluginInstall } from "./plugin-download.js";
 import { getQueuedCall, type QueuedCall } from "./queue-status.js";
 import { type CardUpdateOptions, RegisteredCard } from "./card-sync.js";
 import { heartbeat, register, updateAgentCard } from "./registry.js";
+import { orgIdOf } from "./env.js";
 import { enc, PlatformSession } from "./session.js";
 import { createToken, listTokens, revokeToken, rotateToken } from "./tokens.js";
 import type {
@@ -58,6 +59,8 @@ import { getState, getWorkspace, pullSecrets } from "./workspace.js";
 /**
  * The platform client: one method per endpoint, typed results, typed errors.
  *
+ * Environment: reads `MOLECULE_ORG_ID` when `orgId` is not passed (no other variable).
+ *
  * The bearer token goes only to the platform's origin, never into logs, errors or `util.inspect`.
  * GETs retry on 429 / 502 / 503 / connection errors (Retry-After honoured, else 1/2/4 s ± 25 %);
  * POSTs are not retried unless they carry an idempotency key.
@@ -74,7 +77,8 @@ export class PlatformClient {
   readonly #secret = new InboundSecret();
 
   constructor(options: PlatformClientOptions) {
-    const s = new PlatformSession(options);
+    const given = options && typeof options === "object";
+    const s = new PlatformSession(given ? { ...options, orgId: orgIdOf(options.orgId) } : options);
     this.#s = s;
     this.workspaceId = s.workspaceId;
     this.platformUrl = s.transport.origin + s.transport.basePath;

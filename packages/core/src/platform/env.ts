@@ -1,5 +1,6 @@
 // The environment variables every Molecule agent entry point reads (examples, `molecule-agent
 // connect`), with the older names still accepted for a while.
+import { envVar } from "../runtime/index.js";
 import { MoleculeError } from "../transport/index.js";
 
 /** The settings {@link readMoleculeEnv} reads; unset variables are `undefined`. */
@@ -71,4 +72,13 @@ export function readMoleculeEnv(env: NodeJS.ProcessEnv = process.env): MoleculeE
     orgId: read("MOLECULE_ORG_ID"),
     warnings,
   };
+}
+
+/**
+ * The org id a client sends: `orgId` when passed (`""`: none), else `MOLECULE_ORG_ID` (trimmed;
+ * unset or blank: none).
+ */
+export function orgIdOf(orgId: string | undefined): string | undefined {
+  if (orgId !== undefined) return orgId || undefined;
+  return envVar("MOLECULE_ORG_ID")?.trim() || undefined;
 }

@@ -121,6 +121,7 @@ async function callPeer(
     if (peerUrl === undefined) {
       return await postViaProxy(s, target, bodyText, remaining(), signal, {
         reportMs: timeoutMs,
+        deadline,
         ...(version === "1.0" ? { a2aVersion: "1.0" as const } : {}),
       });
     }
@@ -195,7 +196,7 @@ export async function postViaProxy(
   bodyText: string,
   timeoutMs: number,
   signal?: AbortSignal,
-  extra: { reportMs?: number; a2aVersion?: "1.0"; retryFresh?: boolean } = {},
+  extra: { reportMs?: number; a2aVersion?: "1.0"; retryFresh?: boolean; deadline?: number } = {},
 ): Promise<HttpResponse> {
   const send = (spec: RequestSpec): Promise<HttpResponse> =>
     extra.retryFresh ? sendRetryingFresh(s, spec) : s.send(spec);
@@ -209,6 +210,7 @@ export async function postViaProxy(
         : s.selfPeerHeaders,
       signal,
       timeoutMs,
+      deadline: extra.deadline,
       held: true,
       maxBytes: MAX_PEER_RESPONSE_BYTES,
     });

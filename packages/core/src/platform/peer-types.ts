@@ -42,7 +42,9 @@ export interface PeerCallOptions {
   /**
    * Deadline of the whole exchange with the peer in ms (default: the client's `peerTimeoutMs`):
    * the agent-card lookup of `via: "direct"`, the request and a protocol fallback retry all fit in
-   * it. The `discoverPeer` lookup of `via: "direct"` is a platform call with its own `timeoutMs`.
+   * it, and so does a proxied call's wait for the platform's rate budget (no turn in time:
+   * `rate_limited` with `retryAfterMs`, nothing sent). The `discoverPeer` lookup of
+   * `via: "direct"` is a platform call with its own `timeoutMs`.
    */
   timeoutMs?: number | undefined;
   /**

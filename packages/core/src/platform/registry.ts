@@ -162,6 +162,7 @@ export async function heartbeat(
     bodyText,
     signal: options.signal,
     liveness: true,
+    priority: "heartbeat",
   });
   if (!ok(res.status)) throw await s.selfFail(res, "heartbeat", options.signal);
   secret.noteHeartbeat(res.body);

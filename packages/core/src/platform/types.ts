@@ -16,7 +16,10 @@ export interface PlatformClientOptions {
   token?: string | undefined;
   /** Where the token is loaded from and saved to (e.g. `FileTokenStore`). */
   tokenStore?: TokenStore | undefined;
-  /** SaaS tenant id, sent as `X-Molecule-Org-Id`. */
+  /**
+   * A SaaS tenant's organisation id, sent as `X-Molecule-Org-Id`; default `MOLECULE_ORG_ID`
+   * (`""` sends none).
+   */
   orgId?: string | undefined;
   /** `Origin` header; default the platform URL's origin; `false` sends none. */
   origin?: string | false | undefined;
@@ -41,7 +44,9 @@ export interface PlatformClientOptions {
    */
   streamDispatcher?: Dispatcher | undefined;
   /**
-   * Timeout of each HTTP attempt of a platform call, in ms (default 30 000). It is per attempt,
+   * Timeout of each HTTP attempt of a platform call, in ms (default 30 000), its wait for the
+   * rate budget and for a connection slot included: an attempt that gets no turn of the rate
+   * budget in time fails with `rate_limited` (`retryAfterMs`; nothing was sent). It is per attempt,
    * not an overall deadline: a GET retried on 429/502/503 or a connection failure (at most 3
    * retries, with waits of up to 30 s between them) gets a fresh `timeoutMs` per attempt; an
    * attempt that times out is not retried. For a streamed body (`openEventStream`,

@@ -11,7 +11,12 @@ import { onAbortOf } from "./abort-fanout.js";
 import { requestBuffered } from "./buffered.js";
 import { type ChunkedBody, chunksOf, requestChunked } from "./chunked.js";
 import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
-import { MoleculeError, MoleculeTimeoutError, requireSupportedNode } from "./errors.js";
+import {
+  MoleculeError,
+  MoleculeRateLimitError,
+  MoleculeTimeoutError,
+  requireSupportedNode,
+} from "./errors.js";
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
@@ -20,6 +25,7 @@ import {
   platformSecond,
   type RateBucket,
   rateBucketOf,
+  type RatePriority,
 } from "./rate-budget.js";
 import { tracePlatformRequest } from "../observability/index.js";
 
@@ -59,7 +65,10 @@ export interface HttpTransportOptions {
    * streams share `dispatcher`'s slots (a warning is logged).
    */
   streamDispatcher?: Dispatcher | undefined;
-  /** Default timeout of each attempt in milliseconds (default 30 000); retries get a fresh one. */
+  /**
+   * Default timeout of each attempt in milliseconds (default 30 000), its wait for the rate budget
+   * and for a connection slot included; retries get a fresh one.
+   */
   timeoutMs?: number | undefined;
   /** `User-Agent` header. */
   userAgent?: string | undefined;
@@ -91,9 +100,23 @@ export interface RequestSpec {
   headers?: Record<string, string> | undefined;
   /** Send the bearer token (default true). */
   auth?: boolean | undefined;
+  /**
+   * Ends the call: it then rejects with a `MoleculeError` (`rate_limited` while it waited for the
+   * rate budget, `timeout` for an `AbortSignal.timeout`, else `aborted`, or the signal's reason
+   * when that is a `MoleculeError`).
+   */
   signal?: AbortSignal | undefined;
-  /** Timeout of each attempt (not of the whole call with its retries); default: the transport's. */
+  /**
+   * Timeout of each attempt (not of the whole call with its retries), its wait for the rate budget
+   * and for a connection slot included; default: the transport's. An attempt that gets no turn of
+   * the budget in time fails with `rate_limited` (`retryAfterMs`: how long it would still have
+   * waited; nothing was sent), one that gets no answer in time with `timeout`.
+   */
   timeoutMs?: number | undefined;
+  /**
+   * The call's overall deadline (`performance.now()` ms): no attempt, retry or wait goes past it.
+   */
+  deadline?: number | undefined;
   /**
    * Retry 429 / 502 / 503 / connection errors. Default: only for GET, and never for a `signal`
    * marked by {@link retriedByCaller}. Whatever this says, a request the platform's rate limiter
@@ -103,6 +126,11 @@ export interface RequestSpec {
   retry?: boolean | undefined;
   /** A liveness request (heartbeat, state check): sent through the liveness budget. */
   liveness?: boolean | undefined;
+  /**
+   * Its place among requests waiting for the rate budget (see {@link RatePriority}); default
+   * `"liveness"` for a liveness request, else `"request"`.
+   */
+  priority?: RatePriority | undefined;
   /**
    * Held until a peer answers (a peer call through the platform's A2A proxy: minutes for an LLM
    * agent). On the SDK's own pool it goes through the stream pool, which has no connection limit:
@@ -188,6 +216,26 @@ function normalizeBaseUrl(raw: string, what = "platformUrl"): URL {
   url.hash = "";
   url.pathname = url.pathname.replace(/\/+$/, "");
   return url;
+}
+
+/**
+ * The error of a request that got no turn of the rate budget before its deadline: nothing was
+ * sent, so it may be sent again (after `retryAfterMs`).
+ */
+function notSentInTime(
+  spec: RequestSpec,
+  ms: number,
+  retryAfterMs: number | undefined,
+  cause?: unknown,
+): MoleculeRateLimitError {
+  const after =
+    retryAfterMs === undefined
+      ? ""
+      : `; a turn may come in about ${Math.ceil(retryAfterMs / 1000)} s`;
+  return new MoleculeRateLimitError(
+    `${spec.method} ${spec.path} was not sent: the platform's rate limit for this bucket (the org with MOLECULE_ORG_ID, else the token) was spent and no turn came within ${Math.round(ms)} ms${after}; it was not carried out: retry later, give it a longer timeout, or send fewer requests a minute into this bucket`,
+    { retryAfterMs, status: undefined, cause },
+  );
 }
 
 /** Appends a query string built from `query` to `path`. */
@@ -325,17 +373,22 @@ export class HttpTransport {
 
     const bucket = this.#budget(headers.authorization);
     const byCaller = spec.signal !== undefined && callerRetried.has(spec.signal);
+    const priority = spec.priority ?? (spec.liveness ? "liveness" : "request");
+    const timeoutMs = spec.timeoutMs ?? this.#timeoutMs;
+    const last = spec.deadline ?? Number.POSITIVE_INFINITY;
+    const started = performance.now();
     let refusals = 0;
     for (let attempt = 0; ;) {
-      // The bucket's budget first: wait while it is spent (heartbeats may use its reserve).
-      for (let wait = bucket.take(spec.liveness === true); wait > 0;) {
-        this.#logger?.debug?.(`${spec.method} ${spec.path} waits ${wait} ms for the rate limit`);
-        await this.#wait(wait, spec.signal);
-        wait = bucket.take(spec.liveness === true);
-      }
+      // Each attempt's deadline covers its wait for the bucket's budget and for a connection.
+      const attemptAt = performance.now();
+      const deadline = Math.min(attemptAt + timeoutMs, last);
+      let window = bucket.take(priority);
+      if (window === undefined)
+        window = await this.#turn(bucket, priority, deadline, spec, started);
       let res: HttpResponse;
       try {
-        res = await this.#once(spec, path, headers, body);
+        const ms = Math.round(deadline - attemptAt);
+        res = await this.#once(spec, path, headers, body, { deadline, ms, started });
       } catch (err) {
         if (
           retry &&
@@ -346,18 +399,19 @@ export class HttpTransport {
         ) {
           attempt++;
           const delay = this.#backoff(attempt);
+          if (performance.now() + delay >= last) throw err;
           this.#logger?.debug?.(
             `${spec.method} ${spec.path} connection failed; retrying in ${delay} ms`,
           );
-          await this.#wait(delay, spec.signal);
+          await this.#wait(delay, spec, started);
           continue;
         }
         throw err;
       }
-      bucket.observe(res.status, res.headers, res.body);
+      bucket.observe(res.status, res.headers, res.body, window);
       if (res.status === 429 && !byCaller && isRateLimitRefusal(429, res.headers, res.body)) {
         // Refused before it was handled, so safe to send again whatever the method: the bucket
-        // now waits what the platform said (the next take).
+        // now waits what the platform said (the next turn).
         if (refusals++ < MAX_RATE_LIMIT_RETRIES) {
           this.#logger?.debug?.(
             `${spec.method} ${spec.path} -> 429; sent again when the platform says`,
@@ -372,11 +426,32 @@ export class HttpTransport {
       const after = parseRetryAfter(res.headers["retry-after"]);
       const delay =
         after === undefined ? this.#backoff(attempt) : Math.max(after, platformSecond.ms);
+      if (performance.now() + delay >= last) return res;
       this.#logger?.debug?.(
         `${spec.method} ${spec.path} -> ${res.status}; retry ${attempt}/${MAX_RETRIES} in ${delay} ms`,
       );
-      await this.#wait(delay, spec.signal);
+      await this.#wait(delay, spec, started);
     }
+  }
+
+  /**
+   * Waits for the request's turn of the bucket's budget until `deadline`: the window it goes in.
+   * No turn in time: `rate_limited` (nothing was sent); the signal aborted: its error.
+   */
+  async #turn(
+    bucket: RateBucket,
+    priority: RatePriority,
+    deadline: number,
+    spec: RequestSpec,
+    started: number,
+  ): Promise<number> {
+    const signal = spec.signal;
+    if (signal?.aborted) throw this.#aborted(spec, started, true);
+    this.#logger?.debug?.(`${spec.method} ${spec.path} waits for the rate limit`);
+    const turn = await bucket.wait(priority, deadline, signal);
+    if ("window" in turn) return turn.window;
+    if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);
+    throw notSentInTime(spec, performance.now() - started, turn.retryAfterMs);
   }
 
   /** The rate budget of the platform bucket a request with `authorization` falls in. */
@@ -395,10 +470,36 @@ export class HttpTransport {
     return backoffDelay(attempt, 1_000, MAX_RETRY_DELAY_MS, this.#random);
   }
 
-  /** Waits before a retry; an abort rejects with the signal's reason. */
-  async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    await sleep(ms, signal);
-    if (signal?.aborted) throw signal.reason;
+  /** Waits before a retry; an abort rejects with its error (see {@link RequestSpec.signal}). */
+  async #wait(ms: number, spec: RequestSpec, started: number): Promise<void> {
+    await sleep(ms, spec.signal);
+    if (spec.signal?.aborted) throw this.#aborted(spec, started, false);
+  }
+
+  /**
+   * The error of a call its signal ended: the reason itself when it is a `MoleculeError`;
+   * `rate_limited` when it waited for the budget, `timeout` for an `AbortSignal.timeout`, else
+   * `aborted` (named `AbortError`, as the platform's fetch would name it).
+   */
+  #aborted(spec: RequestSpec, started: number, budget: boolean, retryAfterMs?: number): unknown {
+    const reason: unknown = spec.signal?.reason;
+    if (reason instanceof MoleculeError) return reason;
+    const ms = Math.round(performance.now() - started);
+    const timedOut = (reason as { name?: unknown } | undefined)?.name === "TimeoutError";
+    if (timedOut && budget) return notSentInTime(spec, ms, retryAfterMs, reason);
+    if (timedOut) {
+      return new MoleculeTimeoutError(
+        `${spec.method} ${spec.path} did not complete within ${ms} ms (its signal timed out); give it a longer deadline or check the platform's health`,
+        { timeoutMs: ms, cause: reason },
+      );
+    }
+    const why = reason instanceof Error && reason.message !== "" ? ` (${reason.message})` : "";
+    const err = new MoleculeError(
+      `${spec.method} ${spec.path} was aborted by its signal${budget ? " before it was sent" : ""}${why}`,
+      { code: "aborted", retryable: false, cause: reason },
+    );
+    err.name = "AbortError";
+    return err;
   }
 
   async #once(
@@ -406,18 +507,22 @@ export class HttpTransport {
     path: string,
     headers: Record<string, string>,
     body: string | Uint8Array | undefined,
+    attempt: { deadline: number; ms: number; started: number },
   ): Promise<HttpResponse> {
     const userSignal = spec.signal;
-    if (userSignal?.aborted) throw userSignal.reason;
-    const timeoutMs = spec.timeoutMs ?? this.#timeoutMs;
+    if (userSignal?.aborted) throw this.#aborted(spec, attempt.started, false);
+    const timeoutMs = attempt.ms;
     // A plain EventEmitter as undici's abort signal: much cheaper than an AbortController on the
     // hot path (heartbeats); the caller's AbortSignal is bridged to it only when given.
     const abort = new EventEmitter();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.emit("abort");
-    }, timeoutMs);
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        abort.emit("abort");
+      },
+      Math.max(1, attempt.deadline - performance.now()),
+    );
     const release = userSignal ? onAbortOf(userSignal, () => void abort.emit("abort")) : undefined;
     let streaming = false;
     const debug = this.#logger?.debug;
@@ -459,7 +564,7 @@ export class HttpTransport {
       }
       return { status: res.statusCode, headers: res.headers, body: parseBody(res.text) };
     } catch (err) {
-      if (userSignal?.aborted) throw userSignal.reason;
+      if (userSignal?.aborted) throw this.#aborted(spec, attempt.started, false);
       // The HTTP client could not be loaded (dispatchers.ts): a setup error, not the network.
       if (err instanceof MoleculeError && err.code === "module_unavailable") throw err;
       if (err instanceof BodyTooLargeError) {

@@ -10,8 +10,8 @@
 // `Retry-After: N` (the same rounded-down seconds: 0 in the window's last second).
 //
 // So agents of one process that share a bucket slow down together before the platform refuses
-// them: past the reserve, only liveness requests (heartbeats, state checks) are sent until the
-// window resets, and after a 429 nothing is sent until the time the platform named.
+// them: requests past a burst are spread over the window, heartbeats and state checks go first and
+// keep a reserve, and after a 429 nothing is sent until the time the platform named.
 
 import { retryAfterSeconds } from "./retry.js";
 
@@ -72,82 +72,239 @@ export function isRateLimitRefusal(
 }
 
 /**
- * One platform bucket's budget. `take()` before a request (it waits when the bucket is spent),
- * `observe()` with each answer.
+ * How urgent a request is for its bucket's budget: waiting requests go in this order (heartbeats
+ * first, then state checks and other liveness requests, then everything else: answers, polls,
+ * checkpoints), and only the first two may use the reserve.
+ */
+export type RatePriority = "heartbeat" | "liveness" | "request";
+
+const RANK: Record<RatePriority, number> = { heartbeat: 0, liveness: 1, request: 2 };
+
+/** What a wait for the budget ended with: the window the request goes in, or how long it would still wait. */
+export type RateTurn = { window: number } | { retryAfterMs: number };
+
+/** A request waiting for its turn. */
+interface Waiter {
+  rank: number;
+  done: (turn: RateTurn) => void;
+  timer: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * One platform bucket's budget. A request takes its turn ({@link RateBucket.take}, else
+ * {@link RateBucket.wait}) before it is sent, and its answer is read back with
+ * {@link RateBucket.observe}.
+ *
+ * What it learned of the limit holds across windows (the next window is assumed to have the same
+ * limit, from the next request, until an answer says otherwise); requests past a burst are spread
+ * over the window, so a backlog never spends a window in its first second; the last part of each
+ * window is kept for heartbeats and state checks (as many as the last window used, plus two, at
+ * most a quarter of the limit, spread over the window); and waiting requests go by
+ * {@link RatePriority}, then in order. All times are monotonic (`performance.now()`).
  */
 export class RateBucket {
-  /** The window's limit, when the platform said one. */
+  /** The window's limit, once the platform said one (kept across windows). */
   #limit: number | undefined;
   /** Requests the window still allows, counted down locally between answers. */
   #remaining = 0;
-  /** When the current window ends (ms since the epoch); 0 when unknown. */
-  #resetAt = 0;
+  /** When the current window ends (monotonic ms); 0: it starts with the next request. */
+  #windowEnd = 0;
+  /** The current window's number: answers to requests of an earlier one say nothing of it. */
+  #window = 0;
   /** Nothing is sent before this (after a 429). */
   #blockedUntil = 0;
   /** Liveness requests sent in this window and in the one before (for the reserve). */
   #liveness = 0;
   #livenessBefore = 0;
+  /** Requests waiting for their turn, by rank then arrival. */
+  readonly #waiters: Waiter[] = [];
+  /** The timer of the first waiter's turn, and when it fires. */
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = 0;
   readonly #now: () => number;
-  readonly #random: () => number;
 
-  constructor(now: () => number = () => Date.now(), random: () => number = Math.random) {
+  constructor(now: () => number = () => performance.now()) {
     this.#now = now;
-    this.#random = random;
+  }
+
+  /** Requests waiting for their turn. */
+  get waiting(): number {
+    return this.#waiters.length;
   }
 
   /**
-   * Takes one request from the budget: `0` when it may go now, else the milliseconds to wait
-   * before asking again. A liveness request may use the reserve the others leave for it.
+   * The window a request of `priority` goes in when it may go now (nothing of its rank or higher
+   * waits and the budget allows it: the turn is taken), else `undefined`: then {@link wait}.
    */
-  take(liveness: boolean): number {
+  take(priority: RatePriority): number | undefined {
+    const rank = RANK[priority];
+    const head = this.#waiters[0];
+    if (head !== undefined && head.rank <= rank) return undefined;
     const now = this.#now();
-    if (now < this.#blockedUntil) return this.#until(this.#blockedUntil, now);
-    if (this.#limit === undefined) return 0;
-    if (now >= this.#resetAt) {
-      // The window ended: what the platform said of it no longer holds until the next answer.
-      this.#limit = undefined;
-      this.#livenessBefore = this.#liveness;
-      this.#liveness = 0;
-      return 0;
-    }
-    const floor = liveness ? 0 : this.#reserve();
-    if (this.#remaining <= floor) return this.#until(this.#resetAt, now);
-    this.#remaining--;
-    if (liveness) this.#liveness++;
-    return 0;
+    if (this.#gate(rank, now) > 0) return undefined;
+    return this.#grant(rank, now);
   }
 
-  /** Reads an answer's `X-RateLimit-*` headers (and a 429's wait) into the budget. */
+  /**
+   * Waits for a turn of `priority` (after every waiting request of its rank or higher): resolves
+   * with the window it goes in, or, at `deadline` (monotonic ms) or when `signal` aborts, with how
+   * long it would still have waited (its turn is given up; nothing was sent).
+   */
+  wait(priority: RatePriority, deadline: number, signal?: AbortSignal): Promise<RateTurn> {
+    return new Promise<RateTurn>((resolve) => {
+      const rank = RANK[priority];
+      const w: Waiter = {
+        rank,
+        done: resolve,
+        timer: undefined,
+        signal,
+        onAbort: undefined,
+      };
+      const giveUp = (): void => {
+        const i = this.#waiters.indexOf(w);
+        if (i < 0) return;
+        this.#waiters.splice(i, 1);
+        this.#release(w);
+        const now = this.#now();
+        resolve({ retryAfterMs: Math.max(1, Math.ceil(this.#gate(rank, now, i))) });
+        if (i === 0) this.#pump();
+      };
+      if (signal?.aborted)
+        return resolve({ retryAfterMs: Math.ceil(this.#gate(rank, this.#now())) });
+      w.timer = setTimeout(giveUp, Math.max(0, deadline - this.#now()));
+      if (signal) {
+        w.onAbort = giveUp;
+        signal.addEventListener("abort", giveUp, { once: true });
+      }
+      let i = this.#waiters.length;
+      while (i > 0 && this.#waiters[i - 1]!.rank > rank) i--;
+      this.#waiters.splice(i, 0, w);
+      this.#pump();
+    });
+  }
+
+  /**
+   * Reads an answer's `X-RateLimit-*` headers (and a 429's wait) into the budget; `window`: the
+   * one the request was sent in (what {@link take} or {@link wait} gave).
+   */
   observe(
     status: number,
     headers: Record<string, string | string[] | undefined>,
     body: unknown,
+    window: number = this.#window,
   ): void {
     const now = this.#now();
+    const current = window === this.#window;
     if (isRateLimitRefusal(status, headers, body)) {
-      const wait = rateLimitWaitMs(headers, body, now) ?? platformSecond.ms;
+      const wait = rateLimitWaitMs(headers, body) ?? platformSecond.ms;
       this.#blockedUntil = Math.max(this.#blockedUntil, now + wait);
-      this.#remaining = 0;
+      if (current) this.#remaining = 0;
     }
     const limitHeader = headers["x-ratelimit-limit"];
     const limit = Number(Array.isArray(limitHeader) ? limitHeader[0] : limitHeader);
     const remaining = Number(headers["x-ratelimit-remaining"]);
     const reset = Number(headers["x-ratelimit-reset"]);
-    if (!(limit > 0) || !(remaining >= 0) || !(reset >= 0)) return;
-    // The window ends within a second after `reset` whole seconds (the platform rounds down).
-    const resetAt = now + (reset + 1) * platformSecond.ms;
-    if (this.#limit === undefined || resetAt > this.#resetAt + 1500) {
-      if (this.#limit === undefined && now >= this.#resetAt && this.#resetAt !== 0) {
-        this.#livenessBefore = this.#liveness;
-        this.#liveness = 0;
-      }
+    if (limit > 0 && remaining >= 0 && reset >= 0) {
+      // The window ends within a second after `reset` whole seconds (the platform rounds down):
+      // every answer's `end` is at or after the true end, the lowest the closest.
+      const end = now + (reset + 1) * platformSecond.ms;
+      const first = this.#limit === undefined || this.#windowEnd === 0;
       this.#limit = limit;
-      this.#remaining = remaining;
-      this.#resetAt = resetAt;
-    } else {
-      // Answers to requests sent together arrive in any order: the lowest count is the newest.
-      this.#remaining = Math.min(this.#remaining, remaining);
+      if (end > this.#windowEnd + 1_500 && (current || !first)) {
+        // A window later than the one counted (the first answer of a window, or the platform's
+        // window started before this process's count said): its count replaces ours.
+        if (!first || !current) this.#newWindow();
+        this.#windowEnd = end;
+        this.#remaining = remaining;
+      } else if (current) {
+        // Answers to requests sent together arrive in any order: the lowest count is the newest.
+        this.#remaining = Math.min(this.#remaining, remaining);
+        this.#windowEnd = Math.min(this.#windowEnd, end);
+      }
     }
+    this.#pump();
+  }
+
+  /** Starts counting a new window (same limit until an answer says otherwise). */
+  #newWindow(): void {
+    this.#window++;
+    this.#livenessBefore = this.#liveness;
+    this.#liveness = 0;
+    this.#remaining = this.#limit ?? 0;
+    this.#windowEnd = 0;
+  }
+
+  /**
+   * Milliseconds before a request of `rank` may go (0: now), `ahead` requests waiting before it.
+   * Heartbeats and state checks may use the whole window; other requests leave the reserve and go
+   * at an even pace once a burst is spent: the part of the window still to come keeps its share.
+   */
+  #gate(rank: number, now: number, ahead = 0): number {
+    if (now < this.#blockedUntil) return this.#blockedUntil - now;
+    const limit = this.#limit;
+    if (limit === undefined) return 0;
+    if (this.#windowEnd !== 0 && now >= this.#windowEnd) this.#newWindow();
+    const windowMs = 60 * platformSecond.ms;
+    const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
+    if (rank < RANK.request) return this.#remaining > ahead ? 0 : end - now;
+    // The reserve is the liveness requests of the rest of the window: it shrinks as it ends.
+    const reserve = Math.ceil((this.#reserve() * Math.min(windowMs, end - now)) / windowMs);
+    const spare = this.#remaining - reserve - ahead;
+    if (spare <= 0) return end - now;
+    // `spare` may go while it exceeds the window's share still to come, less the burst.
+    const pace = (limit - this.#reserve()) / windowMs;
+    const burst = Math.max(1, Math.floor(limit / 4));
+    const kept = pace * (end - now) - burst;
+    if (spare > kept) return 0;
+    return Math.ceil((kept - spare) / pace) + 1;
+  }
+
+  /** Takes a turn of `rank` now: the window it goes in. */
+  #grant(rank: number, now: number): number {
+    if (this.#limit !== undefined) {
+      // A new window starts with the first request the platform counts in it (a second later at most).
+      if (this.#windowEnd === 0) this.#windowEnd = now + 61 * platformSecond.ms;
+      if (this.#remaining > 0) this.#remaining--;
+      if (rank < RANK.request) this.#liveness++;
+    }
+    return this.#window;
+  }
+
+  /** Gives the first waiters their turns, and arms the timer of the next one. */
+  #pump(): void {
+    const now = this.#now();
+    let head = this.#waiters[0];
+    while (head !== undefined) {
+      const wait = this.#gate(head.rank, now);
+      if (wait > 0) break;
+      this.#waiters.shift();
+      this.#release(head);
+      head.done({ window: this.#grant(head.rank, now) });
+      head = this.#waiters[0];
+    }
+    if (head === undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      return;
+    }
+    const at = now + this.#gate(head.rank, now);
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#pump();
+      },
+      Math.max(1, at - now),
+    );
+  }
+
+  #release(w: Waiter): void {
+    clearTimeout(w.timer);
+    if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
   }
 
   /**
@@ -158,14 +315,6 @@ export class RateBucket {
     const limit = this.#limit ?? 0;
     const used = Math.max(this.#liveness, this.#livenessBefore);
     return Math.min(Math.floor(limit / 4), used + 2);
-  }
-
-  /**
-   * The wait to `until`, plus a spread of up to a quarter second (a fleet woken by one reset does
-   * not send in lockstep).
-   */
-  #until(until: number, now: number): number {
-    return Math.max(1, until - now) + Math.floor((this.#random() * platformSecond.ms) / 4);
   }
 }
 

@@ -119,11 +119,27 @@ class AnswerWait {
     this.#timer = setTimeout(resolve, ms, undefined);
   }
 
-  /** Rejects with `signal`'s abort reason when it aborts (at once if it has). */
-  abortOn(signal: AbortSignal | undefined): void {
+  /**
+   * Rejects when `signal` aborts (at once if it has): with its reason when that is a
+   * `MoleculeError`, `timeout()`'s error for an `AbortSignal.timeout`, else `aborted`.
+   */
+  abortOn(signal: AbortSignal | undefined, timeout: () => MoleculeError): void {
     if (!signal) return;
-    const onAbort = (): void =>
-      this.reject(signal.reason ?? new DOMException("callPeer was aborted", "AbortError"));
+    const onAbort = (): void => {
+      const reason: unknown = signal.reason;
+      if (reason instanceof MoleculeError) return this.reject(reason);
+      if ((reason as { name?: unknown } | undefined)?.name === "TimeoutError")
+        return this.reject(timeout());
+      const err = new MoleculeError(
+        "callPeer was aborted by its signal while awaiting the answer",
+        {
+          code: "aborted",
+          cause: reason,
+        },
+      );
+      err.name = "AbortError";
+      this.reject(err);
+    };
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     this.#signal = signal;
@@ -224,6 +240,7 @@ export class PeerCalls {
       options.contextId ??
       (options.taskId === undefined ? randomUUID() : this.#tasks.of(peerId, options.taskId));
     const messageId = options.messageId ?? randomUUID();
+    const callStarted = performance.now();
     // The whole call (send + answer) ends `timeoutMs` after it starts.
     const waiting = wait ? new AnswerWait(timeoutMs) : undefined;
     const remove = waiting
@@ -264,7 +281,10 @@ export class PeerCalls {
     }
     let answer: InboundMessage | undefined;
     try {
-      waiting.abortOn(options.signal);
+      waiting.abortOn(options.signal, () => {
+        const ms = Math.round(performance.now() - callStarted);
+        return new MoleculeReplyTimeoutError(receipt as QueuedReceipt, ms, contextId);
+      });
       answer = await waiting.settled;
     } finally {
       done();

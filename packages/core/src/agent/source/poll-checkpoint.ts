@@ -3,10 +3,18 @@
 // activity log (an `agent_log` row, method `molecule/inbound_checkpoint`: its cursor, the cursor's
 // time and the rows settled past it), written when the cursor has moved (at most every
 // CHECKPOINT_EVERY_MS) and when it stops. Only this workspace's token (or the org's admins) can
-// write that log: a peer cannot forge it. Read only at a start without a saved cursor.
+// write that log: a peer cannot forge it. Read only at a start without a saved cursor, and never
+// taken as "none" when it could not be read: a first start would deliver again what the platform
+// still holds.
 import { isBoundedId } from "../../a2a/index.js";
 import type { Backfill, CursorState } from "../../inbound/index.js";
-import { type Logger, describe } from "../../transport/index.js";
+import {
+  askedWaitMs,
+  backoffDelay,
+  isMoleculeError,
+  MoleculeError,
+} from "../../transport/index.js";
+import { type Logger, describe, sleep } from "../../transport/index.js";
 import type { AgentPlatformClient } from "../types.js";
 
 /** The activity row's method (its type is `agent_log`, one the platform accepts from an agent). */
@@ -15,8 +23,23 @@ const CHECKPOINT_METHOD = "molecule/inbound_checkpoint";
 const CHECKPOINT_EVERY_MS = 10_000;
 /** Rows settled past the cursor that a checkpoint names (out-of-order settlements). */
 const MAX_SETTLED = 200;
-/** How long a checkpoint read or write may take (ms). */
-const TIMEOUT_MS = 5_000;
+/**
+ * How long a checkpoint read or write may take (ms): 5 s after the longest wait the platform's rate
+ * limit can ask for (its minute and the rounding second), which the deadline covers.
+ */
+const TIMEOUT_MS = 66_000;
+/** Longest wait between two reads of a checkpoint that could not be read (ms). */
+const MAX_READ_RETRY_MS = 30_000;
+
+/**
+ * Whether a failed read may pass when tried again: an error flagged `retryable` (rate limit,
+ * timeout, outage, connection), or an untyped one that is not a bug (a custom client's network error).
+ */
+function transient(err: unknown): boolean {
+  const retryable = (err as { retryable?: unknown } | null | undefined)?.retryable;
+  if (typeof retryable === "boolean") return retryable;
+  return !(err instanceof TypeError) && !(err instanceof RangeError);
+}
 
 /** What a checkpoint holds: the cursor, its time, and rows settled past it (activity ids). */
 export interface Checkpoint {
@@ -82,25 +105,48 @@ export class PollCheckpoint {
     return new PollCheckpoint(client as Client, logger);
   }
 
-  /** The newest checkpoint in this workspace's activity log, if any (a failed read: none). */
+  /**
+   * The newest checkpoint in this workspace's activity log, if any. A read that fails for a
+   * transient reason (the rate limit, a timeout, an outage) is tried again until it reads or
+   * `signal` aborts (logged once); one that cannot succeed fails with `checkpoint_unreadable`:
+   * taking it as "no checkpoint" would deliver again what the platform still holds.
+   */
   async read(signal: AbortSignal): Promise<Checkpoint | undefined> {
-    try {
-      const page = await this.#client.fetchActivityRows({
-        type: "agent_log",
-        limit: 100,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(TIMEOUT_MS)]),
-      });
-      for (const row of page.rows.toReversed()) {
-        if (row.method !== CHECKPOINT_METHOD) continue;
-        if (row.source_id && row.source_id !== this.#client.workspaceId) continue;
-        const cp = parse(row.request_body);
-        if (cp !== undefined) return cp;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#readOnce(signal);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        if (!transient(err)) {
+          throw new MoleculeError(
+            `the inbound checkpoint could not be read from workspace ${this.#client.workspaceId}'s activity log (${describe(err)}); without it a start with no saved cursor would deliver again every message the platform still holds: fix the cause, or give the agent the state it saved (its store, MOLECULE_STATE_DIR)`,
+            { code: "checkpoint_unreadable", retryable: false, cause: err },
+          );
+        }
+        const delay = askedWaitMs(err) ?? backoffDelay(attempt, 1_000, MAX_READ_RETRY_MS);
+        if (attempt === 1) {
+          this.#logger.warn?.(
+            "could not read the inbound checkpoint from the activity log; reading it again until it reads (the start waits: a start without it would deliver again what the platform still holds)",
+            { error: describe(err), retryInMs: delay },
+          );
+        }
+        await sleep(delay, signal);
+        if (signal.aborted) throw err;
       }
-    } catch (err) {
-      if (signal.aborted) throw err;
-      this.#logger.warn?.("could not read the inbound checkpoint from the activity log", {
-        error: describe(err),
-      });
+    }
+  }
+
+  async #readOnce(signal: AbortSignal): Promise<Checkpoint | undefined> {
+    const page = await this.#client.fetchActivityRows({
+      type: "agent_log",
+      limit: 100,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(TIMEOUT_MS)]),
+    });
+    for (const row of page.rows.toReversed()) {
+      if (row.method !== CHECKPOINT_METHOD) continue;
+      if (row.source_id && row.source_id !== this.#client.workspaceId) continue;
+      const cp = parse(row.request_body);
+      if (cp !== undefined) return cp;
     }
     return undefined;
   }
@@ -109,21 +155,28 @@ export class PollCheckpoint {
   changed(of: () => Checkpoint | undefined): void {
     this.#of = of;
     if (this.#timer !== undefined || this.#writing !== undefined) return;
+    this.#schedule();
+  }
+
+  #schedule(): void {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.flush();
+      void this.flush(false);
     }, CHECKPOINT_EVERY_MS);
     this.#timer.unref?.();
   }
 
-  /** Writes the checkpoint now when the cursor moved since the last one (the agent stops). */
-  async flush(): Promise<void> {
+  /**
+   * Writes the checkpoint now when the cursor moved since the last one (`last`: the agent stops;
+   * else a write the rate limit kept from being sent is tried again later, without a warning).
+   */
+  async flush(last = true): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     while (this.#writing !== undefined) await this.#writing;
     const cp = this.#of?.();
     if (cp === undefined || cp.cursor === this.#written) return;
-    this.#writing = this.#write(cp).finally(() => (this.#writing = undefined));
+    this.#writing = this.#write(cp, last).finally(() => (this.#writing = undefined));
     await this.#writing;
   }
 
@@ -134,7 +187,7 @@ export class PollCheckpoint {
     this.#of = undefined;
   }
 
-  async #write(cp: Checkpoint): Promise<void> {
+  async #write(cp: Checkpoint, last: boolean): Promise<void> {
     try {
       await this.#client.reportActivity(
         {
@@ -157,6 +210,12 @@ export class PollCheckpoint {
       );
       this.#written = cp.cursor;
     } catch (err) {
+      if (!last && isMoleculeError(err, "rate_limited") && this.#of !== undefined) {
+        // The bucket is spent: the write waits for a later turn (the next one sends the newest).
+        this.#logger.debug?.("inbound checkpoint deferred: the platform's rate limit is spent");
+        if (this.#timer === undefined) this.#schedule();
+        return;
+      }
       this.#logger.warn?.("could not write the inbound checkpoint to the activity log", {
         error: describe(err),
       });
