@@ -86,3 +86,7 @@ export {
 } from "./forgery.js";
 export { startBareA2AAgent } from "./a2a-agent.js";
 export type { BareA2AAgent } from "./a2a-agent.js";
+export { forwardProxy, tlsFront } from "./forward-proxy.js";
+export type { ForwardProxy, TlsFront } from "./forward-proxy.js";
+export { makeTestCa } from "./test-ca.js";
+export type { TestCa } from "./test-ca.js";

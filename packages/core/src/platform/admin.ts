@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import { MoleculeError } from "../transport/index.js";
 import { WorkspaceRemovedError } from "./errors.js";
 import { HttpTransport } from "../transport/index.js";
-import type { HttpResponse, Logger } from "../transport/index.js";
+import type { HttpResponse, Logger, ProxyOption } from "../transport/index.js";
 import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/index.js";
 import {
   approvalDecisionSchema,
@@ -37,6 +37,8 @@ export interface AdminClientOptions {
   orgId?: string | undefined;
   origin?: string | false | undefined;
   dispatcher?: Dispatcher | undefined;
+  /** The forward proxy (a URL, or `false`); default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  proxy?: ProxyOption | undefined;
   /**
    * Timeout of each HTTP attempt in ms (default 30 000); a retried GET gets a fresh one per
    * attempt (see `PlatformClientOptions.timeoutMs`). Use `signal` for an overall deadline.
@@ -114,6 +116,7 @@ export class AdminClient {
       orgId: options.orgId,
       origin: options.origin,
       dispatcher: options.dispatcher,
+      proxy: options.proxy,
       timeoutMs: options.timeoutMs,
       logger: options.logger,
     });

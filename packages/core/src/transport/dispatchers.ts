@@ -27,10 +27,16 @@
 // runtime has no undici (workerd, Next's edge runtime: the edge build, runtime/modules.web.ts) or
 // its `undici` cannot dispatch (Bun's built-in stub), a pool is a `FetchAgent` over the runtime's
 // `fetch` instead (fetch-agent.ts), chosen by what the runtime has; Node and Deno keep undici.
+//
+// Proxies (proxy.ts): each pool is keyed by its proxy settings (the environment's, or a client's
+// `proxy` option), and a pool with a proxy is a `ProxyRouter`: one direct `Agent` and one undici
+// `ProxyAgent` per proxy, each built with the pool's options, so the budgets above hold through a
+// proxy too (a request pool behind a proxy still has its own liveness sibling and stream pool).
 import type { Agent, Dispatcher } from "undici";
 import { loadUndici } from "../runtime/index.js";
 import { MoleculeError, requireSupportedNode } from "./errors.js";
 import { FetchAgent, isUsableUndici } from "./fetch-agent.js";
+import { ProxyRouter, type ProxySettings, proxySettings } from "./proxy.js";
 
 type AgentOptions = ConstructorParameters<typeof Agent>[0];
 
@@ -53,11 +59,13 @@ function undiciModule(): ReturnType<typeof loadUndici> {
  */
 class DeferredAgent {
   readonly #options: AgentOptions;
-  #agent: Agent | FetchAgent | undefined;
+  readonly #proxy: ProxySettings;
+  #agent: Agent | ProxyRouter | FetchAgent | undefined;
   #closed = false;
 
-  constructor(options: AgentOptions) {
+  constructor(options: AgentOptions, proxy: ProxySettings) {
     this.#options = options;
+    this.#proxy = proxy;
   }
 
   get closed(): boolean {
@@ -68,13 +76,15 @@ class DeferredAgent {
     return this.#agent?.destroyed ?? false;
   }
 
-  #get(): Agent | FetchAgent {
+  #get(): Agent | ProxyRouter | FetchAgent {
     if (!this.#agent) {
       const undici = undiciModule();
       this.#agent =
-        undici !== undefined && isUsableUndici(undici)
-          ? new undici.Agent(this.#options)
-          : new FetchAgent();
+        undici === undefined || !isUsableUndici(undici)
+          ? new FetchAgent() // the runtime's fetch reads the proxy variables itself (Bun's does)
+          : this.#proxy.any
+            ? new ProxyRouter(undici, this.#options ?? {}, this.#proxy)
+            : new undici.Agent(this.#options);
       if (this.#closed) void this.#agent.close();
     }
     return this.#agent;
@@ -96,8 +106,8 @@ class DeferredAgent {
 
 /** A pool the SDK owns: typed as the undici `Dispatcher` its callers expect (they call `request`). */
 type Pool = Pick<DeferredAgent, "closed" | "destroyed" | "close"> & Dispatcher;
-const deferredAgent = (options: AgentOptions): Pool =>
-  new DeferredAgent(options) as unknown as Pool;
+const deferredAgent = (options: AgentOptions, proxy: ProxySettings): Pool =>
+  new DeferredAgent(options, proxy) as unknown as Pool;
 
 /**
  * Whether `d` is one of the SDK's own pools (this package's copy of undici, so its handler API is
@@ -156,19 +166,32 @@ function lease(
   };
 }
 
-let requestPool: Shared | undefined;
-let livenessPool: Shared | undefined;
-let streamPool: Shared | undefined;
+/** The process-wide pools, per proxy settings (`ProxySettings.key`). */
+const requestPools = new Map<string, Shared>();
+const livenessPools = new Map<string, Shared>();
+const streamPools = new Map<string, Shared>();
 const derivedLiveness = new WeakMap<Dispatcher, Shared>();
 const derivedStreams = new WeakMap<Dispatcher, Shared>();
 
-/** The process-wide keep-alive pool for platform requests of clients without a dispatcher. */
-export function leaseRequestPool(): DispatcherLease {
+/** Leases the process-wide pool of `pools` for `proxy`. */
+function leaseOwn(
+  pools: Map<string, Shared>,
+  proxy: ProxySettings,
+  options: AgentOptions,
+): DispatcherLease {
   return lease(
-    () => requestPool,
-    (s) => void (requestPool = s),
-    () => deferredAgent(OWN_POOL),
+    () => pools.get(proxy.key),
+    (s) => void (s ? pools.set(proxy.key, s) : pools.delete(proxy.key)),
+    () => deferredAgent(options, proxy),
   );
+}
+
+/**
+ * The process-wide keep-alive pool for platform requests of clients without a dispatcher, through
+ * `proxy` (default: the proxy the environment names, if any).
+ */
+export function leaseRequestPool(proxy: ProxySettings = proxySettings()): DispatcherLease {
+  return leaseOwn(requestPools, proxy, OWN_POOL);
 }
 
 /**
@@ -195,7 +218,8 @@ function leaseSibling(
   return lease(
     () => map.get(requests),
     (s) => void (s ? map.set(requests, s) : map.delete(requests)),
-    () => deferredAgent(options(opts)),
+    // A user's `Agent` is never proxied: it is the user's choice of connection.
+    () => deferredAgent(options(opts), proxySettings(false)),
   );
 }
 
@@ -213,14 +237,9 @@ function leaseSibling(
  */
 export function leaseLivenessPool(
   requests: Dispatcher | undefined,
+  proxy: ProxySettings = proxySettings(),
 ): DispatcherLease | "shared" | undefined {
-  if (requests === undefined) {
-    return lease(
-      () => livenessPool,
-      (s) => void (livenessPool = s),
-      () => deferredAgent(OWN_POOL),
-    );
-  }
+  if (requests === undefined) return leaseOwn(livenessPools, proxy, OWN_POOL);
   const opts = agentOptions(requests);
   if (opts === undefined) return undefined;
   const pipelining = typeof opts.pipelining === "number" ? opts.pipelining : 1;
@@ -237,13 +256,10 @@ export function leaseLivenessPool(
  * - anything else (a proxy agent, a mock): `undefined`, meaning "no separate budget could be
  *   derived"; pass `streamDispatcher` to the client to give streams their own.
  */
-export function leaseStreamPool(requests: Dispatcher | undefined): DispatcherLease | undefined {
-  if (requests === undefined) {
-    return lease(
-      () => streamPool,
-      (s) => void (streamPool = s),
-      () => deferredAgent(KEEP_ALIVE),
-    );
-  }
+export function leaseStreamPool(
+  requests: Dispatcher | undefined,
+  proxy: ProxySettings = proxySettings(),
+): DispatcherLease | undefined {
+  if (requests === undefined) return leaseOwn(streamPools, proxy, KEEP_ALIVE);
   return leaseSibling(requests, derivedStreams, (opts) => ({ ...opts, connections: null }));
 }

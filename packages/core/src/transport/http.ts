@@ -6,6 +6,7 @@ import type { Dispatcher } from "undici";
 import { EventEmitter, RUNTIME_NAME } from "../runtime/index.js";
 import { isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
+import { type ProxyOption, proxyFailure } from "./proxy.js";
 import { requestAbortable } from "./abortable.js";
 import { onAbortOf } from "./abort-fanout.js";
 import { requestBuffered } from "./buffered.js";
@@ -59,6 +60,8 @@ export interface HttpTransportOptions {
    * streams share `dispatcher`'s slots (a warning is logged).
    */
   streamDispatcher?: Dispatcher | undefined;
+  /** The proxy of the SDK's own pools (a URL, or `false`); default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  proxy?: ProxyOption | undefined;
   /** Default timeout of each attempt in milliseconds (default 30 000); retries get a fresh one. */
   timeoutMs?: number | undefined;
   /** `User-Agent` header. */
@@ -471,6 +474,9 @@ export class HttpTransport {
           { timeoutMs, cause: err },
         );
       }
+      // Through a proxy: its refusal, or the proxy named in the unreachable-platform error.
+      const proxied = proxyFailure(err, this.origin);
+      if (proxied) throw proxied;
       const code = errorCode(err);
       if (code === "ENOTFOUND") {
         // No such host: one rule everywhere (core's start, the adapters' first calls): not retried.
