@@ -32,7 +32,9 @@ export async function forwardProxy(options: { auth?: string } = {}): Promise<For
     s.once("close", () => sockets.delete(s));
   };
   const expected =
-    options.auth === undefined ? undefined : `Basic ${Buffer.from(options.auth).toString("base64")}`;
+    options.auth === undefined
+      ? undefined
+      : `Basic ${Buffer.from(options.auth).toString("base64")}`;
   let refused = 0;
   const allowed = (req: IncomingMessage): boolean => {
     const got = req.headers["proxy-authorization"];

@@ -1,7 +1,13 @@
 // A private certificate authority for tests: a CA certificate and a server certificate it signs
 // (for `localhost` and 127.0.0.1), built with node:crypto (EC P-256, ECDSA-SHA256) and a minimal
 // DER writer, so no test needs openssl or a package to make certificates.
-import { createPrivateKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+} from "node:crypto";
 
 function len(n: number): Buffer {
   if (n < 0x80) return Buffer.from([n]);
@@ -28,8 +34,8 @@ function oid(dotted: string): Buffer {
   return tlv(0x06, Buffer.from(out));
 }
 const utf8 = (s: string): Buffer => tlv(0x0c, Buffer.from(s, "utf8"));
+const p = (n: number): string => String(n).padStart(2, "0");
 function utcTime(d: Date): Buffer {
-  const p = (n: number): string => String(n).padStart(2, "0");
   const s = `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
   return tlv(0x17, Buffer.from(s, "ascii"));
 }
@@ -60,7 +66,10 @@ function certificate(
   );
   const signature = sign("sha256", tbs, signer);
   const der = seq(tbs, ECDSA_SHA256, tlv(0x03, Buffer.from([0]), signature));
-  const b64 = der.toString("base64").match(/.{1,64}/g)!.join("\n");
+  const b64 = der
+    .toString("base64")
+    .match(/.{1,64}/g)!
+    .join("\n");
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 

@@ -91,7 +91,11 @@ describe("proxies from the environment", { timeout: 30_000 }, () => {
   });
 
   it("NO_PROXY (and no_proxy) lists the platform: it is reached directly", async () => {
-    for (const noProxy of [{ NO_PROXY: "127.0.0.1" }, { no_proxy: "example.com, 127.0.0.1" }]) {
+    const lists: Record<string, string>[] = [
+      { NO_PROXY: "127.0.0.1" },
+      { no_proxy: "example.com, 127.0.0.1" },
+    ];
+    for (const noProxy of lists) {
       proxyEnv({ HTTP_PROXY: proxy.url, ...noProxy });
       const c = await client();
       await c.heartbeat();
@@ -137,9 +141,10 @@ describe("a proxy's refusals and failures", { timeout: 30_000 }, () => {
 
     // Wrong credentials (plain HTTP) and none (a CONNECT): one typed line each, naming the proxy.
     proxyEnv({ HTTP_PROXY: guarded.urlWith("alice", "wrong-secret-1234") });
-    const wrong = await (await client({ logger }))
-      .heartbeat()
-      .catch((e: unknown) => e as Error & { code: string; status: number });
+    const wrong = await (await client({ logger })).heartbeat().then(
+      () => new Error("no error"),
+      (e: unknown) => e as Error,
+    );
     expect(wrong).toMatchObject({ code: "proxy_refused", status: 407, retryable: false });
     expect(wrong.message).toBe(
       `the proxy ${guarded.url} (HTTP_PROXY) refused the request to ${emu.url}: 407 Proxy Authentication Required; put the proxy's user and password in HTTP_PROXY (http://user:password@host:port, URL-encoded)`,
@@ -158,7 +163,9 @@ describe("a proxy's refusals and failures", { timeout: 30_000 }, () => {
     const c = await client({ timeoutMs: 5_000 });
     const err = await c.heartbeat().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "connection_failed" });
-    expect((err as Error).message).toContain(`through the proxy ${down} (HTTP_PROXY) (ECONNREFUSED)`);
+    expect((err as Error).message).toContain(
+      `through the proxy ${down} (HTTP_PROXY) (ECONNREFUSED)`,
+    );
     expect(describeStartError(err, { platformUrl: emu.url })).toBe(
       `could not reach the platform at ${emu.url} through the proxy ${down} (HTTP_PROXY): check MOLECULE_PLATFORM_URL, that the proxy runs and may reach the platform, or list the platform's host in NO_PROXY if it is reachable directly`,
     );

@@ -207,7 +207,8 @@ function codeOf(err: unknown): string | undefined {
 /** The status a proxy refused a request with (a CONNECT's answer, or a 407), if it did. */
 function refusalStatus(err: unknown): number | undefined {
   const msg = (err as Error | undefined)?.message ?? "";
-  const m = /Proxy response \((\d{3})\)/.exec(msg) ?? /Proxy Authentication Required \((407)\)/.exec(msg);
+  const m =
+    /Proxy response \((\d{3})\)/.exec(msg) ?? /Proxy Authentication Required \((407)\)/.exec(msg);
   return m ? Number(m[1]) : undefined;
 }
 
@@ -348,6 +349,9 @@ export class ProxyRouter {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([this.#direct?.close(), ...[...this.#proxies.values()].map((a) => a.close())]);
+    await Promise.all([
+      this.#direct?.close(),
+      ...[...this.#proxies.values()].map((a) => a.close()),
+    ]);
   }
 }

@@ -259,7 +259,9 @@ export function guardedAgent(
     });
   };
   // `lookup` is Node's (net.connect's): its callback forms are typed loosely here.
-  const direct = new undici.Agent({ connect: { lookup: lookup as never } }) as unknown as Dispatcher;
+  const direct = new undici.Agent({
+    connect: { lookup: lookup as never },
+  }) as unknown as Dispatcher;
   const proxy = proxySettings();
   if (!proxy.any) return direct;
   const refuse = (message: string, cause?: unknown): Error =>
