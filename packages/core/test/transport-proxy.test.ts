@@ -18,6 +18,9 @@ import { PlatformClient } from "../src/index.js";
 import { describeStartError } from "../src/adapters/index.js";
 import { RemoteA2AAgent } from "../src/a2a/index.js";
 import { connectionBudgets } from "../src/transport/budgets.js";
+import { PushNotifier } from "../src/a2a/server/push-notifier.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 const VARS = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
 const saved = Object.fromEntries(VARS.map((v) => [v, process.env[v]]));
@@ -195,6 +198,44 @@ describe("RemoteA2AAgent through a proxy", { timeout: 30_000 }, () => {
     const byName = new RemoteA2AAgent({ url: `http://vm:${new URL(peer.url).port}/rpc` });
     cleanups.push(() => byName.close());
     await expect(byName.send("ping")).rejects.toMatchObject({ code: "a2a_address_refused" });
+    expect(proxy.carried).toEqual([]);
+  });
+});
+
+describe("push notification webhooks through a proxy", { timeout: 30_000 }, () => {
+  it("are sent through the proxy; the address rule judges the webhook, never the proxy", async () => {
+    const got: string[] = [];
+    let arrived = (): void => undefined;
+    const hook = createServer((req, res) => {
+      got.push(`${req.method} ${req.url}`);
+      res.end();
+      arrived();
+    });
+    await new Promise<void>((resolve) => hook.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise((resolve) => hook.close(resolve)));
+    const port = (hook.address() as AddressInfo).port;
+    proxyEnv({ HTTP_PROXY: proxy.url });
+    const task = { kind: "task", id: "t1", contextId: "c1", status: { state: "completed" } };
+    const send = async (policy: "private" | "public", url: string): Promise<unknown> => {
+      // Settles when the webhook is called, or when the notifier reports its failure.
+      const settled = new Promise<unknown>((resolve) => {
+        arrived = () => resolve(undefined);
+        const n = new PushNotifier(
+          { policy, maxAttempts: 1, retryDelayMs: 10, timeoutMs: 5_000 },
+          resolve,
+        );
+        cleanups.push(() => n.close());
+        n.deliver(task as never, [{ id: "h", url, version: "0.3" }]);
+      });
+      return await settled;
+    };
+    await send("private", `http://vm:${port}/hook`);
+    expect(got).toEqual(["POST /hook"]);
+    expect(proxy.carried).toEqual([`POST http://vm:${port}/hook`]);
+    // The public rule: `vm` resolves to 127.0.0.1 here, so it is refused before the proxy is asked.
+    proxy.carried.length = 0;
+    const err = await send("public", `http://vm:${port}/hook2`);
+    expect(err).toMatchObject({ code: "push_address_refused" });
     expect(proxy.carried).toEqual([]);
   });
 });
