@@ -19,7 +19,7 @@ export {
   UnexpectedResponseError,
 } from "./transport/index.js";
 export { CursorLostError, WorkspaceRemovedError } from "./platform/index.js";
-export type { Logger, MoleculeErrorOptions, ProxyOption } from "./transport/index.js";
+export type { Logger, MoleculeErrorOptions } from "./transport/index.js";
 
 // The platform client.
 export { PlatformClient, makeIdempotencyKey, readMoleculeEnv } from "./platform/index.js";

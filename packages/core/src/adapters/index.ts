@@ -90,7 +90,7 @@ export { describeStartError } from "../platform/index.js";
 // The proxy a platform URL is reached through, and one request on the agent's own path (the
 // CLI's `doctor`: every check goes where the agent goes).
 export { proxyFor, requestPlatformUrl } from "../transport/index.js";
-export type { PlatformUrlRequest, ProxyOption } from "../transport/index.js";
+export type { PlatformUrlRequest, ProxyInfo, ProxyOption } from "../transport/index.js";
 export type { DescribeStartErrorOptions } from "../platform/index.js";
 // The cap on per-message log lines (the agent's own; the NestJS module's and the CLI's too).
 export { LINES_PER_SECOND, LineBudget } from "../events/index.js";

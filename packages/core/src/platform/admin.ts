@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import { MoleculeError } from "../transport/index.js";
 import { WorkspaceRemovedError } from "./errors.js";
 import { HttpTransport } from "../transport/index.js";
-import type { HttpResponse, Logger, ProxyOption } from "../transport/index.js";
+import type { HttpResponse, Logger } from "../transport/index.js";
 import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/index.js";
 import {
   approvalDecisionSchema,
@@ -38,7 +38,7 @@ export interface AdminClientOptions {
   origin?: string | false | undefined;
   dispatcher?: Dispatcher | undefined;
   /** The forward proxy (a URL, or `false`); default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
-  proxy?: ProxyOption | undefined;
+  proxy?: string | URL | false | undefined;
   /**
    * Timeout of each HTTP attempt in ms (default 30 000); a retried GET gets a fresh one per
    * attempt (see `PlatformClientOptions.timeoutMs`). Use `signal` for an overall deadline.

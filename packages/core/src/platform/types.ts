@@ -2,7 +2,7 @@
 // token calls (peer types: peer-types.ts; activity types: activity.ts).
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import type { Logger, ProxyOption } from "../transport/index.js";
+import type { Logger } from "../transport/index.js";
 import type { WireWorkspace } from "../wire/index.js";
 import type { TokenStore } from "./token-store.js";
 
@@ -26,7 +26,7 @@ export interface PlatformClientOptions {
    * platform (else HTTP_PROXY), HTTP_PROXY for http, NO_PROXY for the hosts reached directly.
    * The connection budgets hold through it. Ignored where `dispatcher` is given.
    */
-  proxy?: ProxyOption | undefined;
+  proxy?: string | URL | false | undefined;
   /**
    * An undici dispatcher (tests, custom TLS). Default: a keep-alive pool shared by every client of
    * the process that brings none (`close()` of the last one closes it), through `proxy`.

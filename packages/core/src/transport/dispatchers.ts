@@ -88,7 +88,7 @@ class DeferredAgent {
       const undici = undiciModule();
       this.#agent =
         undici === undefined || !isUsableUndici(undici)
-          ? new FetchAgent() // the runtime's fetch reads the proxy variables itself (Bun's does)
+          ? new FetchAgent(this.#proxy)
           : this.#proxy.any
             ? new ProxyRouter(undici, this.#options ?? {}, this.#proxy)
             : new undici.Agent(this.#options);
@@ -276,11 +276,15 @@ export function leaseStreamPool(
 // transcript route's bearer check), so every check takes the path the agent takes.
 /** Options of {@link requestPlatformUrl}. */
 export interface PlatformUrlRequest {
+  /** Default `GET`. */
   method?: "GET" | "POST" | undefined;
+  /** Sent as given (the platform's headers are not added: pass `authorization` to send a token). */
   headers?: Record<string, string> | undefined;
+  /** A request body (with `method: "POST"`). */
   body?: string | undefined;
   /** Whole request, body included (default 10 000 ms). */
   timeoutMs?: number | undefined;
+  /** Aborts the request. */
   signal?: AbortSignal | undefined;
   /** As `PlatformClient`'s `proxy` (default: the environment's). */
   proxy?: ProxyOption | undefined;

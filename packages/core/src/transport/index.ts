@@ -12,7 +12,7 @@ export {
 export type { MoleculeErrorOptions } from "./errors.js";
 export { MoleculeOptionError } from "./option-error.js";
 export type { Logger } from "./logger.js";
-export type { ProxyOption } from "./proxy.js";
+export type { ProxyInfo, ProxyOption } from "./proxy.js";
 export { proxyFor } from "./proxy.js";
 export { backoffDelay } from "./backoff.js";
 export { parseRetryAfter } from "./retry.js";

@@ -14,14 +14,18 @@ import { MoleculeError } from "./errors.js";
 /** A proxy URL (`http://[user:password@]host:port`), or `false` for none whatever the environment. */
 export type ProxyOption = string | URL | false;
 
-/** The proxy one origin goes through. */
-export interface ProxyChoice {
-  /** The proxy's URL, credentials included (only ever given to undici). */
-  readonly uri: string;
-  /** The proxy's URL without credentials, for messages. */
+/** A proxy as messages name it: never its credentials. */
+export interface ProxyInfo {
+  /** The proxy's URL without credentials: `http://proxy.example:3128`. */
   readonly shown: string;
   /** Where it came from: `HTTPS_PROXY`, `http_proxy`, ..., or `the proxy option`. */
   readonly from: string;
+}
+
+/** The proxy one origin goes through. */
+export interface ProxyChoice extends ProxyInfo {
+  /** The proxy's URL, credentials included (only ever given to undici). */
+  readonly uri: string;
 }
 
 interface NoProxyEntry {
@@ -164,7 +168,7 @@ export function proxySettings(option?: ProxyOption): ProxySettings {
  * The proxy requests to `url` go through by default (the environment's), without credentials:
  * `{ shown: "http://proxy:3128", from: "HTTPS_PROXY" }`; `undefined` when they go direct.
  */
-export function proxyFor(url: string, option?: ProxyOption): Omit<ProxyChoice, "uri"> | undefined {
+export function proxyFor(url: string, option?: ProxyOption): ProxyInfo | undefined {
   const c = new ProxySettings(option).for(url);
   return c && { shown: c.shown, from: c.from };
 }
@@ -183,10 +187,10 @@ function mark(err: unknown, proxy: ProxyChoice): unknown {
 }
 
 /** The proxy a failed request went through (on `err` or its causes), without credentials. */
-export function proxyOfError(err: unknown): Omit<ProxyChoice, "uri"> | undefined {
+export function proxyOfError(err: unknown): ProxyInfo | undefined {
   let e: unknown = err;
   for (let i = 0; i < 6 && e !== null && typeof e === "object"; i++) {
-    const p = (e as { [PROXIED]?: Omit<ProxyChoice, "uri"> })[PROXIED];
+    const p = (e as { [PROXIED]?: ProxyInfo })[PROXIED];
     if (p !== undefined) return p;
     e = (e as { cause?: unknown }).cause;
   }
