@@ -19,6 +19,10 @@ import { describeStartError } from "../src/adapters/index.js";
 import { RemoteA2AAgent } from "../src/a2a/index.js";
 import { connectionBudgets } from "../src/transport/budgets.js";
 import { PushNotifier } from "../src/a2a/server/push-notifier.js";
+import { computePluginHash, installPlugin } from "../src/plugins/index.js";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -237,5 +241,34 @@ describe("push notification webhooks through a proxy", { timeout: 30_000 }, () =
     const err = await send("public", `http://vm:${port}/hook2`);
     expect(err).toMatchObject({ code: "push_address_refused" });
     expect(proxy.carried).toEqual([]);
+  });
+});
+
+describe("plugin downloads through a proxy", { timeout: 30_000 }, () => {
+  it("installPlugin streams the archive through the proxy", async () => {
+    const root = await mkdtemp(join(tmpdir(), "proxy-plugins-"));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    const demo = join(root, "served", "demo");
+    await mkdir(demo, { recursive: true });
+    await writeFile(join(demo, "rules.md"), "# Rules\n");
+    await writeFile(
+      join(demo, "plugin.yaml"),
+      `name: demo\nsha256: "${await computePluginHash(demo)}"\n`,
+    );
+    const plugins = await startEmulator({ pluginsDir: join(root, "served") });
+    cleanups.push(() => plugins.close());
+    proxyEnv({ HTTP_PROXY: proxy.url });
+    const ws = await plugins.admin.createWorkspace({ name: "plugins" });
+    const c = new PlatformClient({
+      platformUrl: plugins.url,
+      workspaceId: ws.id,
+      token: ws.token!,
+    });
+    cleanups.push(() => c.close());
+    const result = await installPlugin(c, "demo", { dir: join(root, "installed") });
+    expect(result).toMatchObject({ name: "demo", verified: true });
+    expect(proxy.carried).toContain(
+      `GET http://${new URL(plugins.url).host}/workspaces/${ws.id}/plugins/demo/download`,
+    );
   });
 });
