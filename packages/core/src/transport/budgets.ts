@@ -45,7 +45,8 @@ export function connectionBudgets(options: BudgetOptions): ConnectionBudgets {
     if (l) leases.push(l);
     return l?.dispatcher;
   };
-  const proxy = proxySettings(options.proxy);
+  // The proxy settings only where an own pool is made (a given dispatcher is used as it is).
+  const proxy = options.dispatcher === undefined ? proxySettings(options.proxy) : undefined;
   const requests = options.dispatcher ?? hold(leaseRequestPool(proxy))!;
   const own = options.livenessDispatcher ? undefined : leaseLivenessPool(options.dispatcher, proxy);
   const liveness = options.livenessDispatcher ?? (own === "shared" ? requests : hold(own));

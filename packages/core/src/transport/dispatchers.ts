@@ -244,9 +244,9 @@ function leaseSibling(
  */
 export function leaseLivenessPool(
   requests: Dispatcher | undefined,
-  proxy: ProxySettings = proxySettings(),
+  proxy?: ProxySettings,
 ): DispatcherLease | "shared" | undefined {
-  if (requests === undefined) return leaseOwn(livenessPools, proxy, OWN_POOL);
+  if (requests === undefined) return leaseOwn(livenessPools, proxy ?? proxySettings(), OWN_POOL);
   const opts = agentOptions(requests);
   if (opts === undefined) return undefined;
   const pipelining = typeof opts.pipelining === "number" ? opts.pipelining : 1;
@@ -265,9 +265,9 @@ export function leaseLivenessPool(
  */
 export function leaseStreamPool(
   requests: Dispatcher | undefined,
-  proxy: ProxySettings = proxySettings(),
+  proxy?: ProxySettings,
 ): DispatcherLease | undefined {
-  if (requests === undefined) return leaseOwn(streamPools, proxy, KEEP_ALIVE);
+  if (requests === undefined) return leaseOwn(streamPools, proxy ?? proxySettings(), KEEP_ALIVE);
   return leaseSibling(requests, derivedStreams, (opts) => ({ ...opts, connections: null }));
 }
 
