@@ -114,4 +114,24 @@ describe("molecule-agent behind a proxy", { timeout: 60_000 }, () => {
     );
     expect(r.out).not.toContain("s3cret-proxy-pass");
   });
+
+  it("doctor through a proxy that demands credentials: the proxy's 407 is its own failure", async () => {
+    const guarded = await forwardProxy({ auth: "carol:pw" });
+    try {
+      const ws = await h.emu.admin.createWorkspace({ name: "proxy-cli-407" });
+      const r = await doctor({
+        MOLECULE_PLATFORM_URL: tls.url,
+        MOLECULE_WORKSPACE_ID: ws.id,
+        MOLECULE_WORKSPACE_TOKEN: ws.token!,
+        HTTPS_PROXY: guarded.url,
+        NODE_EXTRA_CA_CERTS: caFile,
+      });
+      expect(r.code).toBe(1);
+      expect(r.out).toContain(
+        `[FAIL] platform      the proxy ${guarded.url} (HTTPS_PROXY) refused the request to ${tls.url}: 407 Proxy Authentication Required; put the proxy's user and password in HTTPS_PROXY`,
+      );
+    } finally {
+      await guarded.close();
+    }
+  });
 });

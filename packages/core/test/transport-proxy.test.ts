@@ -120,6 +120,12 @@ describe("proxies from the environment", { timeout: 30_000 }, () => {
     expect(proxy.carried).toEqual([`POST http://${host()}/registry/heartbeat`]);
   });
 
+  it("HTTP_PROXY alone also carries an https platform (as npm and undici read it)", async () => {
+    proxyEnv({ HTTP_PROXY: proxy.url });
+    await (await client({}, tls.url)).heartbeat().catch(() => undefined);
+    expect(proxy.carried).toEqual([`CONNECT ${new URL(tls.url).host}`]);
+  });
+
   it("HTTPS: a CONNECT tunnel to the platform, whose certificate is still verified", async () => {
     proxyEnv({ HTTPS_PROXY: proxy.url });
     const c = await client({}, tls.url);
