@@ -15,7 +15,7 @@ import {
   type TlsFront,
 } from "@internal/test-utils";
 import { PlatformClient } from "../src/index.js";
-import { describeStartError } from "../src/adapters/index.js";
+import { describeStartError, proxyFor } from "../src/adapters/index.js";
 import { RemoteA2AAgent } from "../src/a2a/index.js";
 import { connectionBudgets } from "../src/transport/budgets.js";
 import { PushNotifier } from "../src/a2a/server/push-notifier.js";
@@ -134,6 +134,37 @@ describe("proxies from the environment", { timeout: 30_000 }, () => {
     expect(err).toMatchObject({ code: "tls_untrusted", retryable: false });
     expect((err as Error).message).toContain("NODE_EXTRA_CA_CERTS");
     expect((err as Error).message).toContain(`the proxy ${proxy.url} (HTTPS_PROXY)`);
+  });
+});
+
+describe("NO_PROXY, as curl and undici read it", () => {
+  it("matches hosts, subdomains, wildcards, ports, IP literals and *", () => {
+    const P = "http://proxy.example:3128";
+    const via = (url: string): string | undefined => proxyFor(url)?.shown;
+    proxyEnv({
+      HTTPS_PROXY: `http://u:secret@proxy.example:3128`,
+      no_proxy: "",
+      NO_PROXY: ".corp.example, *.svc.example, api.example.com:8443, 10.0.0.7, [::1]",
+    });
+    expect(via("https://corp.example")).toBeUndefined(); // a leading dot: the domain and below
+    expect(via("https://a.b.corp.example")).toBeUndefined();
+    expect(via("https://svc.example")).toBe(P); // *.: subdomains only
+    expect(via("https://x.svc.example")).toBeUndefined();
+    expect(via("https://api.example.com:8443")).toBeUndefined();
+    expect(via("https://api.example.com")).toBe(P); // another port
+    expect(via("https://10.0.0.7/a")).toBeUndefined();
+    expect(via("https://[::1]:9000")).toBeUndefined();
+    expect(via("https://notcorp.example")).toBe(P);
+    expect(via("http://plain.example")).toBeUndefined(); // no HTTP_PROXY for http
+    expect(proxyFor("https://x.example")).toEqual({ shown: P, from: "HTTPS_PROXY" });
+    proxyEnv({ HTTPS_PROXY: P, NO_PROXY: "*" });
+    expect(via("https://anything.example")).toBeUndefined();
+    proxyEnv({ HTTPS_PROXY: "proxy.example:3128" }); // no scheme: http://, as curl reads it
+    expect(via("https://x.example")).toBe(P);
+    proxyEnv({ HTTPS_PROXY: "ftp://proxy.example" });
+    expect(() => proxyFor("https://x.example")).toThrow(
+      expect.objectContaining({ code: "invalid_argument" }),
+    );
   });
 });
 

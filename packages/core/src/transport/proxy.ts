@@ -117,7 +117,10 @@ export class ProxySettings {
   readonly key: string;
 
   constructor(option?: ProxyOption) {
-    const noProxy = option === false ? "" : (envVar("no_proxy") ?? envVar("NO_PROXY") ?? "");
+    const noProxy =
+      option === false
+        ? ""
+        : ([envVar("no_proxy"), envVar("NO_PROXY")].find((v) => v?.trim()) ?? "");
     if (option === false) {
       this.#http = this.#https = undefined;
     } else if (option !== undefined) {
@@ -130,7 +133,11 @@ export class ProxySettings {
     this.key =
       this.#http === undefined && this.#https === undefined
         ? ""
-        : JSON.stringify([this.#http?.uri, this.#https?.uri, noProxy]);
+        : JSON.stringify([
+            [this.#http?.uri, this.#http?.from],
+            [this.#https?.uri, this.#https?.from],
+            noProxy,
+          ]);
   }
 
   /** Whether any origin goes through a proxy. */
