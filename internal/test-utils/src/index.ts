@@ -88,3 +88,7 @@ export { startBareA2AAgent } from "./a2a-agent.js";
 export type { BareA2AAgent } from "./a2a-agent.js";
 export { forgetfulRelay } from "./forgetful-relay.js";
 export type { ForgetfulRelay, ForgetfulRelayOptions } from "./forgetful-relay.js";
+export { forwardProxy, tlsFront } from "./forward-proxy.js";
+export type { ForwardProxy, TlsFront } from "./forward-proxy.js";
+export { makeTestCa } from "./test-ca.js";
+export type { TestCa } from "./test-ca.js";

@@ -1,6 +1,7 @@
 // The checks of `molecule-agent doctor` that ask the platform about this workspace: reachability,
 // token, contract (capabilities), registration and heartbeat.
 import { isMoleculeError, type PlatformClient, type WorkspaceInfo } from "@molecule-ai/agent-core";
+import { proxyFor, requestPlatformUrl } from "@molecule-ai/agent-core/adapters";
 import { hidePathSecret } from "../commands/secrets.js";
 import type { CheckId, DoctorCheck } from "./types.js";
 
@@ -40,18 +41,42 @@ function said(r: { status?: number }): string {
   return r.status === undefined ? "no answer" : `HTTP ${r.status}`;
 }
 
-/** One health probe: its status, or why nothing answered. */
+/** One health probe, on the agent's own path (pool and proxy): its status, or why nothing answered. */
 async function probe(
   url: string,
   timeoutMs: number,
 ): Promise<{ status?: number; error?: unknown }> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.body?.cancel();
+    const res = await requestPlatformUrl(url, { timeoutMs });
     return { status: res.status };
   } catch (error) {
     return { error };
   }
+}
+
+/** How the doctor reaches `platformUrl`: through which proxy (never its credentials), or directly. */
+export function routeOf(platformUrl: string): string {
+  let proxy: ReturnType<typeof proxyFor>;
+  try {
+    proxy = proxyFor(platformUrl);
+  } catch (err) {
+    return ` (the proxy variable is unusable: ${(err as Error).message})`;
+  }
+  if (proxy) return ` through the proxy ${proxy.shown} (${proxy.from})`;
+  const set = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].some(
+    (v) => process.env[v],
+  );
+  return set ? " directly (NO_PROXY lists it)" : "";
+}
+
+/** The first string `code` on `err` or its causes. */
+function codeOf(err: unknown): string | undefined {
+  for (let e: unknown = err, i = 0; i < 5 && e && typeof e === "object"; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && !/^[a-z_]+$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /**
@@ -66,6 +91,7 @@ export async function checkPlatform(platformUrl: string, timeoutMs: number): Pro
     paths.map((p) => probe(`${platformUrl}${p}`, timeoutMs)),
   );
   const ms = Math.round(performance.now() - started);
+  const route = routeOf(platformUrl);
   const passed = [health, healthz].findIndex(
     (r) => r!.status !== undefined && r!.status < 300 && r!.status >= 200,
   );
@@ -73,7 +99,7 @@ export async function checkPlatform(platformUrl: string, timeoutMs: number): Pro
     return {
       id: "platform",
       status: "ok",
-      detail: `${platformUrl} answered in ${ms} ms (${paths[passed]})`,
+      detail: `${platformUrl} answered in ${ms} ms (${paths[passed]})${route}`,
     };
   if (health!.status !== undefined || healthz!.status !== undefined) {
     return {
@@ -86,16 +112,32 @@ export async function checkPlatform(platformUrl: string, timeoutMs: number): Pro
           : "the platform is up but unhealthy: retry shortly, or check the platform's logs",
     };
   }
-  const err = health!.error as { name?: string; message?: string; cause?: { code?: string } };
-  const why =
-    err.name === "TimeoutError"
-      ? `no answer within ${timeoutMs} ms`
-      : (err.cause?.code ?? err.message);
+  const err = health!.error;
+  // The proxy's own refusal (407, a refused CONNECT), or a certificate this process does not trust.
+  if (isMoleculeError(err, "proxy_refused"))
+    return {
+      id: "platform",
+      status: "fail",
+      detail: err.message,
+      fix: "correct the proxy's credentials in the proxy variable, or ask the proxy's administrator to allow the platform's host",
+    };
+  if (isMoleculeError(err, "tls_untrusted") || /CERT|SELF_SIGNED/.test(codeOf(err) ?? ""))
+    return {
+      id: "platform",
+      status: "fail",
+      detail: `${platformUrl}${route}: its TLS certificate is not trusted (${codeOf(err) ?? "untrusted"})`,
+      fix: "if a private CA signs the platform's certificate, set NODE_EXTRA_CA_CERTS to that CA's PEM file (read when the process starts)",
+    };
+  const why = isMoleculeError(err, "timeout")
+    ? `no answer within ${timeoutMs} ms`
+    : (codeOf(err) ?? (err as Error).message);
   return {
     id: "platform",
     status: "fail",
-    detail: `cannot reach ${platformUrl}: ${why}`,
-    fix: "start the platform, or correct --platform-url (MOLECULE_PLATFORM_URL); check proxies and firewalls between here and it",
+    detail: `cannot reach ${platformUrl}${route}: ${why}`,
+    fix: route.startsWith(" through the proxy")
+      ? "check that the proxy runs and may reach the platform, and --platform-url (MOLECULE_PLATFORM_URL); list the platform's host in NO_PROXY if it is reachable directly"
+      : "start the platform, or correct --platform-url (MOLECULE_PLATFORM_URL); behind a proxy, set HTTPS_PROXY (or HTTP_PROXY for an http:// platform)",
   };
 }
 

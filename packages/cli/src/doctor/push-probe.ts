@@ -2,6 +2,8 @@
 // It sends a harmless A2A `tasks/get` for a task that does not exist through the platform's own
 // A2A proxy, as the workspace itself; any JSON-RPC answer proves the path works end to end.
 import { randomUUID } from "node:crypto";
+import { isMoleculeError } from "@molecule-ai/agent-core";
+import { requestPlatformUrl } from "@molecule-ai/agent-core/adapters";
 import { hidePathSecret } from "../commands/secrets.js";
 import type { DoctorCheck } from "./types.js";
 
@@ -39,21 +41,25 @@ export async function checkPush(input: PushProbeInput): Promise<DoctorCheck> {
   let status: number;
   let body: unknown;
   try {
-    const res = await fetch(`${input.platformUrl}/workspaces/${input.workspaceId}/a2a`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ jsonrpc: "2.0", id, method: "tasks/get", params: { id } }),
-      signal: AbortSignal.timeout(input.timeoutMs),
-    });
+    // The agent's own path (its pool and proxy), as every other check.
+    const res = await requestPlatformUrl(
+      `${input.platformUrl}/workspaces/${input.workspaceId}/a2a`,
+      {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ jsonrpc: "2.0", id, method: "tasks/get", params: { id } }),
+        timeoutMs: input.timeoutMs,
+      },
+    );
     status = res.status;
-    const text = await res.text();
+    const text = res.text;
     try {
       body = JSON.parse(text);
     } catch {
       body = text;
     }
   } catch (err) {
-    const timedOut = (err as Error).name === "TimeoutError";
+    const timedOut = isMoleculeError(err, "timeout");
     return {
       id: "push",
       status: "fail",

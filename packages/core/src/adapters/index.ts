@@ -87,6 +87,10 @@ export { closeUnread, ConnectionLimit, lingerUnread } from "../a2a/index.js";
 // The bearer check of an operator route (a cron route; the MCP HTTP server's token).
 export { verifyBearer } from "../a2a/index.js";
 export { describeStartError } from "../platform/index.js";
+// The proxy a platform URL is reached through, and one request on the agent's own path (the
+// CLI's `doctor`: every check goes where the agent goes).
+export { proxyFor, requestPlatformUrl } from "../transport/index.js";
+export type { PlatformUrlRequest, ProxyInfo, ProxyOption } from "../transport/index.js";
 export type { DescribeStartErrorOptions } from "../platform/index.js";
 // The cap on per-message log lines (the agent's own; the NestJS module's and the CLI's too).
 export { LINES_PER_SECOND, LineBudget } from "../events/index.js";

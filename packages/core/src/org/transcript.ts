@@ -10,7 +10,12 @@
 import { sha256Hex, utf8Length } from "../runtime/index.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { closeUnread, type AgentCard } from "../a2a/index.js";
-import { describe, MoleculeOptionError, type Logger } from "../transport/index.js";
+import {
+  describe,
+  MoleculeOptionError,
+  requestPlatformUrl,
+  type Logger,
+} from "../transport/index.js";
 import { BearerCheckBudget } from "./transcript-budget.js";
 
 /** One transcript line. */
@@ -135,8 +140,12 @@ export function createTranscriptHandler(
     (async (bearer: string, signal: AbortSignal): Promise<boolean> => {
       // Any WorkspaceAuth route of this workspace answers 401 for a bearer it does not accept.
       const url = `${base}/workspaces/${encodeURIComponent(options.workspaceId)}/memories?namespace=transcript-auth-check&limit=1`;
-      const r = await fetch(url, { headers: { Authorization: `Bearer ${bearer}` }, signal });
-      await r.body?.cancel();
+      // The SDK's own path to the platform (its pool and proxy), not the runtime's global fetch.
+      const r = await requestPlatformUrl(url, {
+        headers: { authorization: `Bearer ${bearer}` },
+        signal,
+        timeoutMs: 10_000,
+      });
       return r.status >= 200 && r.status < 300;
     });
 

@@ -39,6 +39,8 @@ export interface AdminClientOptions {
   orgId?: string | undefined;
   origin?: string | false | undefined;
   dispatcher?: Dispatcher | undefined;
+  /** The forward proxy (a URL, or `false`); default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  proxy?: string | URL | false | undefined;
   /**
    * Timeout of each HTTP attempt in ms (default 30 000); a retried GET gets a fresh one per
    * attempt (see `PlatformClientOptions.timeoutMs`). Use `signal` for an overall deadline.
@@ -120,6 +122,7 @@ export class AdminClient {
       orgId: orgIdOf(options.orgId),
       origin: options.origin,
       dispatcher: options.dispatcher,
+      proxy: options.proxy,
       timeoutMs: options.timeoutMs,
       logger: options.logger,
     });

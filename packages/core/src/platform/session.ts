@@ -86,6 +86,7 @@ export class PlatformSession {
       orgId: options.orgId,
       origin: options.origin,
       dispatcher: options.dispatcher,
+      proxy: options.proxy,
       livenessDispatcher: options.livenessDispatcher,
       streamDispatcher: options.streamDispatcher,
       timeoutMs: options.timeoutMs,

@@ -1,6 +1,7 @@
 // The one line a command prints when an agent could not start: what went wrong and what to do,
 // naming the variables (and, for `molecule-agent`, the flags) a user sets, never library options
 // or internal steps. The examples and the CLI print the same words.
+import { proxyFor, proxyOfError } from "../transport/index.js";
 
 /** Options of {@link describeStartError}. */
 export interface DescribeStartErrorOptions {
@@ -89,9 +90,23 @@ export function describeStartError(
         : undefined;
     case "workspace_paused":
       return `${ws} is paused, and starting would resume it: to resume it, start with ${name("MOLECULE_RESUME=1", "--resume")} (registering resumes it; the platform's resume endpoint does not resume an external workspace)`;
+    case "proxy_refused":
+    case "tls_untrusted":
+      return (err as Error).message;
     case "connection_failed":
-    case "timeout":
-      return `could not reach the platform${options.platformUrl ? ` at ${options.platformUrl}` : ""}: check ${name("MOLECULE_PLATFORM_URL", "--platform-url")} and that the platform is running`;
+    case "timeout": {
+      // The proxy the request went through (else the one the environment names for the URL).
+      let proxy = proxyOfError(err);
+      try {
+        proxy ??= options.platformUrl ? proxyFor(options.platformUrl) : undefined;
+      } catch {
+        proxy = undefined; // an unparsable proxy variable: the client's own error said so
+      }
+      const at = `could not reach the platform${options.platformUrl ? ` at ${options.platformUrl}` : ""}`;
+      return proxy
+        ? `${at} through the proxy ${proxy.shown} (${proxy.from}): check ${name("MOLECULE_PLATFORM_URL", "--platform-url")}, that the proxy runs and may reach the platform, or list the platform's host in NO_PROXY if it is reachable directly`
+        : `${at}: check ${name("MOLECULE_PLATFORM_URL", "--platform-url")} and that the platform is running`;
+    }
     case "EADDRINUSE": {
       const port = portOf(err);
       return `port ${port ?? "(the push port)"} is already in use: set ${name("MOLECULE_PORT", "--port")} to a free port, or unset it to use any free port`;

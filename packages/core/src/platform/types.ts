@@ -24,8 +24,15 @@ export interface PlatformClientOptions {
   /** `Origin` header; default the platform URL's origin; `false` sends none. */
   origin?: string | false | undefined;
   /**
-   * An undici dispatcher (proxies, tests). Default: a keep-alive pool shared by every client of
-   * the process that brings none (`close()` of the last one closes it).
+   * The forward proxy of every connection (a URL such as `http://user:password@proxy:3128`), or
+   * `false` for none. Default: the environment's, as curl and npm read it: HTTPS_PROXY for an https
+   * platform (else HTTP_PROXY), HTTP_PROXY for http, NO_PROXY for the hosts reached directly.
+   * The connection budgets hold through it. Ignored where `dispatcher` is given.
+   */
+  proxy?: string | URL | false | undefined;
+  /**
+   * An undici dispatcher (tests, custom TLS). Default: a keep-alive pool shared by every client of
+   * the process that brings none (`close()` of the last one closes it), through `proxy`.
    */
   dispatcher?: Dispatcher | undefined;
   /**

@@ -8,12 +8,18 @@ import {
   leaseStreamPool,
 } from "./dispatchers.js";
 import type { Logger } from "./logger.js";
+import { type ProxyOption, proxySettings } from "./proxy.js";
 
 /** The dispatcher options of a transport. */
 export interface BudgetOptions {
   dispatcher?: Dispatcher | undefined;
   livenessDispatcher?: Dispatcher | undefined;
   streamDispatcher?: Dispatcher | undefined;
+  /**
+   * The proxy of the SDK's own pools: a URL, or `false` for none. Default: the environment's
+   * (HTTPS_PROXY / HTTP_PROXY / NO_PROXY). Ignored for the budgets given as dispatchers.
+   */
+  proxy?: ProxyOption | undefined;
   logger?: Logger | undefined;
 }
 
@@ -39,10 +45,12 @@ export function connectionBudgets(options: BudgetOptions): ConnectionBudgets {
     if (l) leases.push(l);
     return l?.dispatcher;
   };
-  const requests = options.dispatcher ?? hold(leaseRequestPool())!;
-  const own = options.livenessDispatcher ? undefined : leaseLivenessPool(options.dispatcher);
+  // The proxy settings only where an own pool is made (a given dispatcher is used as it is).
+  const proxy = options.dispatcher === undefined ? proxySettings(options.proxy) : undefined;
+  const requests = options.dispatcher ?? hold(leaseRequestPool(proxy))!;
+  const own = options.livenessDispatcher ? undefined : leaseLivenessPool(options.dispatcher, proxy);
   const liveness = options.livenessDispatcher ?? (own === "shared" ? requests : hold(own));
-  const streams = options.streamDispatcher ?? hold(leaseStreamPool(options.dispatcher));
+  const streams = options.streamDispatcher ?? hold(leaseStreamPool(options.dispatcher, proxy));
   const what: string[] = [];
   const pass: string[] = [];
   if (liveness === undefined && !warned.liveness.has(requests)) {

@@ -27,10 +27,23 @@
 // runtime has no undici (workerd, Next's edge runtime: the edge build, runtime/modules.web.ts) or
 // its `undici` cannot dispatch (Bun's built-in stub), a pool is a `FetchAgent` over the runtime's
 // `fetch` instead (fetch-agent.ts), chosen by what the runtime has; Node and Deno keep undici.
+//
+// Proxies (proxy.ts): each pool is keyed by its proxy settings (the environment's, or a client's
+// `proxy` option), and a pool with a proxy is a `ProxyRouter`: one direct `Agent` and one undici
+// `ProxyAgent` per proxy, each built with the pool's options, so the budgets above hold through a
+// proxy too (a request pool behind a proxy still has its own liveness sibling and stream pool).
 import type { Agent, Dispatcher } from "undici";
 import { loadUndici } from "../runtime/index.js";
-import { MoleculeError, requireSupportedNode } from "./errors.js";
+import { readBodyText } from "./body.js";
+import { MoleculeError, MoleculeTimeoutError, requireSupportedNode } from "./errors.js";
 import { FetchAgent, isUsableUndici } from "./fetch-agent.js";
+import {
+  type ProxyOption,
+  proxyFailure,
+  ProxyRouter,
+  type ProxySettings,
+  proxySettings,
+} from "./proxy.js";
 
 type AgentOptions = ConstructorParameters<typeof Agent>[0];
 
@@ -53,13 +66,15 @@ function undiciModule(): ReturnType<typeof loadUndici> {
  */
 class DeferredAgent {
   readonly #options: AgentOptions;
-  #agent: Agent | FetchAgent | undefined;
+  readonly #proxy: ProxySettings;
+  #agent: Agent | ProxyRouter | FetchAgent | undefined;
   #closed = false;
   /** Closed as soon as its one request is sent: it ends once that request is done. */
   #oneShot = false;
 
-  constructor(options: AgentOptions) {
+  constructor(options: AgentOptions, proxy: ProxySettings) {
     this.#options = options;
+    this.#proxy = proxy;
   }
 
   get closed(): boolean {
@@ -70,13 +85,15 @@ class DeferredAgent {
     return this.#agent?.destroyed ?? false;
   }
 
-  #get(): Agent | FetchAgent {
+  #get(): Agent | ProxyRouter | FetchAgent {
     if (!this.#agent) {
       const undici = undiciModule();
       this.#agent =
-        undici !== undefined && isUsableUndici(undici)
-          ? new undici.Agent(this.#options)
-          : new FetchAgent();
+        undici === undefined || !isUsableUndici(undici)
+          ? new FetchAgent(this.#proxy)
+          : this.#proxy.any
+            ? new ProxyRouter(undici, this.#options ?? {}, this.#proxy)
+            : new undici.Agent(this.#options);
       if (this.#closed) void this.#agent.close();
     }
     return this.#agent;
@@ -100,22 +117,22 @@ class DeferredAgent {
   }
 
   /** A one-request pool with `options` (see {@link freshPool}). */
-  static oneShot(options: AgentOptions): Pool {
-    const d = new DeferredAgent(options);
+  static oneShot(options: AgentOptions, proxy: ProxySettings): Pool {
+    const d = new DeferredAgent(options, proxy);
     d.#oneShot = true;
     return d as unknown as Pool;
   }
 
   /** A one-request pool with this one's settings and none of its connections. */
   fresh(): Pool {
-    return DeferredAgent.oneShot(this.#options);
+    return DeferredAgent.oneShot(this.#options, this.#proxy);
   }
 }
 
 /** A pool the SDK owns: typed as the undici `Dispatcher` its callers expect (they call `request`). */
 type Pool = Pick<DeferredAgent, "closed" | "destroyed" | "close"> & Dispatcher;
-const deferredAgent = (options: AgentOptions): Pool =>
-  new DeferredAgent(options) as unknown as Pool;
+const deferredAgent = (options: AgentOptions, proxy: ProxySettings): Pool =>
+  new DeferredAgent(options, proxy) as unknown as Pool;
 
 /**
  * Whether `d` is one of the SDK's own pools (this package's copy of undici, so its handler API is
@@ -180,19 +197,32 @@ function lease(
   };
 }
 
-let requestPool: Shared | undefined;
-let livenessPool: Shared | undefined;
-let streamPool: Shared | undefined;
+/** The process-wide pools, per proxy settings (`ProxySettings.key`). */
+const requestPools = new Map<string, Shared>();
+const livenessPools = new Map<string, Shared>();
+const streamPools = new Map<string, Shared>();
 const derivedLiveness = new WeakMap<Dispatcher, Shared>();
 const derivedStreams = new WeakMap<Dispatcher, Shared>();
 
-/** The process-wide keep-alive pool for platform requests of clients without a dispatcher. */
-export function leaseRequestPool(): DispatcherLease {
+/** Leases the process-wide pool of `pools` for `proxy`. */
+function leaseOwn(
+  pools: Map<string, Shared>,
+  proxy: ProxySettings,
+  options: AgentOptions,
+): DispatcherLease {
   return lease(
-    () => requestPool,
-    (s) => void (requestPool = s),
-    () => deferredAgent(OWN_POOL),
+    () => pools.get(proxy.key),
+    (s) => void (s ? pools.set(proxy.key, s) : pools.delete(proxy.key)),
+    () => deferredAgent(options, proxy),
   );
+}
+
+/**
+ * The process-wide keep-alive pool for platform requests of clients without a dispatcher, through
+ * `proxy` (default: the proxy the environment names, if any).
+ */
+export function leaseRequestPool(proxy: ProxySettings = proxySettings()): DispatcherLease {
+  return leaseOwn(requestPools, proxy, OWN_POOL);
 }
 
 /**
@@ -219,7 +249,8 @@ function leaseSibling(
   return lease(
     () => map.get(requests),
     (s) => void (s ? map.set(requests, s) : map.delete(requests)),
-    () => deferredAgent(options(opts)),
+    // A user's `Agent` is never proxied: it is the user's choice of connection.
+    () => deferredAgent(options(opts), proxySettings(false)),
   );
 }
 
@@ -237,14 +268,9 @@ function leaseSibling(
  */
 export function leaseLivenessPool(
   requests: Dispatcher | undefined,
+  proxy?: ProxySettings,
 ): DispatcherLease | "shared" | undefined {
-  if (requests === undefined) {
-    return lease(
-      () => livenessPool,
-      (s) => void (livenessPool = s),
-      () => deferredAgent(OWN_POOL),
-    );
-  }
+  if (requests === undefined) return leaseOwn(livenessPools, proxy ?? proxySettings(), OWN_POOL);
   const opts = agentOptions(requests);
   if (opts === undefined) return undefined;
   const pipelining = typeof opts.pipelining === "number" ? opts.pipelining : 1;
@@ -261,14 +287,11 @@ export function leaseLivenessPool(
  * - anything else (a proxy agent, a mock): `undefined`, meaning "no separate budget could be
  *   derived"; pass `streamDispatcher` to the client to give streams their own.
  */
-export function leaseStreamPool(requests: Dispatcher | undefined): DispatcherLease | undefined {
-  if (requests === undefined) {
-    return lease(
-      () => streamPool,
-      (s) => void (streamPool = s),
-      () => deferredAgent(KEEP_ALIVE),
-    );
-  }
+export function leaseStreamPool(
+  requests: Dispatcher | undefined,
+  proxy?: ProxySettings,
+): DispatcherLease | undefined {
+  if (requests === undefined) return leaseOwn(streamPools, proxy ?? proxySettings(), KEEP_ALIVE);
   return leaseSibling(requests, derivedStreams, (opts) => ({ ...opts, connections: null }));
 }
 
@@ -283,5 +306,74 @@ export function leaseStreamPool(requests: Dispatcher | undefined): DispatcherLea
 export function freshPool(d: Dispatcher): Pool | undefined {
   if (d instanceof DeferredAgent) return d.fresh();
   const opts = agentOptions(d);
-  return opts === undefined ? undefined : DeferredAgent.oneShot({ ...opts });
+  // A user's `Agent` is never proxied (see leaseSibling).
+  return opts === undefined ? undefined : DeferredAgent.oneShot({ ...opts }, proxySettings(false));
+}
+
+// One request on the SDK's own connection path (its request pool, through the proxy the
+// environment names): for tools that probe the platform outside a client (the CLI's `doctor`, the
+// transcript route's bearer check), so every check takes the path the agent takes.
+/** Options of {@link requestPlatformUrl}. */
+export interface PlatformUrlRequest {
+  /** Default `GET`. */
+  method?: "GET" | "POST" | undefined;
+  /** Sent as given (the platform's headers are not added: pass `authorization` to send a token). */
+  headers?: Record<string, string> | undefined;
+  /** A request body (with `method: "POST"`). */
+  body?: string | undefined;
+  /** Whole request, body included (default 10 000 ms). */
+  timeoutMs?: number | undefined;
+  /** Aborts the request. */
+  signal?: AbortSignal | undefined;
+  /** As `PlatformClient`'s `proxy` (default: the environment's). */
+  proxy?: ProxyOption | undefined;
+}
+
+/** Largest body read (a health page, a JSON-RPC answer). */
+const MAX_BYTES = 1024 * 1024;
+
+/**
+ * Sends one request to `url` (a platform URL) the way `PlatformClient` does (same pool, same
+ * proxy) and returns its status and body text. A failure is a `MoleculeError`: `timeout`,
+ * `proxy_refused`, or `connection_failed` naming the proxy when one was used.
+ */
+export async function requestPlatformUrl(
+  url: string,
+  request: PlatformUrlRequest = {},
+): Promise<{ status: number; text: string }> {
+  const u = new URL(url);
+  const timeoutMs = request.timeoutMs ?? 10_000;
+  const lease = leaseRequestPool(proxySettings(request.proxy));
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  try {
+    const res = await lease.dispatcher.request({
+      origin: u.origin,
+      path: `${u.pathname}${u.search}`,
+      method: request.method ?? "GET",
+      headers: request.headers ?? {},
+      body: request.body ?? null,
+      signal,
+    });
+    const text = await readBodyText(res.body, MAX_BYTES, res.headers["content-length"]);
+    return { status: res.statusCode, text };
+  } catch (err) {
+    if (request.signal?.aborted) throw request.signal.reason;
+    if (timeout.aborted) {
+      throw new MoleculeTimeoutError(`${u.origin} did not answer within ${timeoutMs} ms`, {
+        timeoutMs,
+        cause: err,
+      });
+    }
+    const proxied = proxyFailure(err, u.origin);
+    if (proxied) throw proxied;
+    if (err instanceof MoleculeError) throw err;
+    const code = (err as { code?: unknown })?.code;
+    throw new MoleculeError(
+      `could not reach ${u.origin} (${typeof code === "string" ? code : ((err as Error)?.name ?? "error")})`,
+      { code: "connection_failed", retryable: true, cause: err },
+    );
+  } finally {
+    await lease.release();
+  }
 }

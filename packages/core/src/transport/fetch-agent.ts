@@ -8,6 +8,7 @@ import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import { chunkOf, readableFromWeb } from "../runtime/index.js";
+import type { ProxySettings } from "./proxy.js";
 
 /** Whether `undici` (as the runtime resolved it) is usable undici: its `Agent` can dispatch. */
 export function isUsableUndici(undici: { Agent?: unknown }): boolean {
@@ -79,10 +80,19 @@ function flatHeaders(headers: Dispatcher.DispatchOptions["headers"]): Record<str
 const closedError = (): Error =>
   Object.assign(new Error("The client is destroyed"), { code: "UND_ERR_CLOSED" });
 
-/** undici's `Agent` surface the SDK uses, over `fetch`. Options are accepted and ignored. */
+/**
+ * undici's `Agent` surface the SDK uses, over `fetch`. Options are accepted and ignored. A proxy
+ * (the environment's, or the `proxy` option) goes to the runtime's fetch as its `proxy` option
+ * (Bun's; Bun's fetch also reads the proxy variables itself); an edge runtime has none.
+ */
 export class FetchAgent {
   #closed = false;
   readonly #inflight = new Set<Promise<unknown>>();
+  readonly #proxy: ProxySettings | undefined;
+
+  constructor(proxy?: ProxySettings) {
+    this.#proxy = proxy;
+  }
 
   get closed(): boolean {
     return this.#closed;
@@ -96,6 +106,7 @@ export class FetchAgent {
     if (this.#closed) return Promise.reject(closedError());
     const url = new URL(options.path, options.origin as string | URL);
     const body = options.body as BodyInit | null | undefined;
+    const proxy = this.#proxy?.for(url);
     const p = fetch(url, {
       method: options.method,
       headers: flatHeaders(options.headers),
@@ -105,6 +116,7 @@ export class FetchAgent {
       // Bun's fetch ends a response after 5 idle minutes unless told not to; a peer call through
       // the platform proxy may be held longer, and the transport applies its own timeout.
       ...({ timeout: false } as object),
+      ...(proxy === undefined ? {} : ({ proxy: proxy.uri } as object)),
     });
     this.#inflight.add(p);
     const drop = (): void => void this.#inflight.delete(p);

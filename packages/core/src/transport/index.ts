@@ -12,6 +12,8 @@ export {
 export type { MoleculeErrorOptions } from "./errors.js";
 export { MoleculeOptionError } from "./option-error.js";
 export type { Logger } from "./logger.js";
+export type { ProxyInfo, ProxyOption } from "./proxy.js";
+export { proxyFor } from "./proxy.js";
 export { backoffDelay } from "./backoff.js";
 export { parseRetryAfter } from "./retry.js";
 export { askedWaitMs, rateLimitWaitMs } from "./rate-budget.js";
@@ -33,5 +35,9 @@ export { BodyTooLargeError, readBodyText } from "./body.js";
 export { chunksOf, readableOf } from "./chunked.js";
 export type { ChunkedBody } from "./chunked.js";
 export { ScheduledTask, scheduledTasks } from "./scheduler.js";
+export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";
+export { requestPlatformUrl } from "./dispatchers.js";
+export type { PlatformUrlRequest } from "./dispatchers.js";
+export type { TargetCheck } from "./proxy.js";
 export { IdleWaiters } from "./idle-waiters.js";
 export { sendRetryingFresh } from "./fresh-retry.js";

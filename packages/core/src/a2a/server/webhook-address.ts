@@ -5,9 +5,12 @@
 // an IPv6 address that embeds an IPv4 one (mapped, compatible, NAT64, 6to4) is judged by it. A
 // host name is judged by every address it resolves to, when the config is set and again on every
 // connection (webhook-sender.ts: the connection's own lookup, so a rebinding between the check and
-// the connection changes nothing).
+// the connection changes nothing). Behind a forward proxy (HTTPS_PROXY / HTTP_PROXY, NO_PROXY), the
+// proxy connects, so the rule judges the final target before each request (its name resolved here,
+// every address), never the proxy's own address; the proxy resolves the name again itself.
 import type { Dispatcher } from "undici";
 import { loadNodeDns, loadUndici } from "../../runtime/index.js";
+import { ProxyRouter, proxySettings } from "../../transport/index.js";
 
 /** The range an address falls in; only `"public"` passes by default. */
 export type WebhookAddressKind =
@@ -256,5 +259,39 @@ export function guardedAgent(
     });
   };
   // `lookup` is Node's (net.connect's): its callback forms are typed loosely here.
-  return new undici.Agent({ connect: { lookup: lookup as never } }) as unknown as Dispatcher;
+  const direct = new undici.Agent({
+    connect: { lookup: lookup as never },
+  }) as unknown as Dispatcher;
+  const proxy = proxySettings();
+  if (!proxy.any) return direct;
+  const refuse = (message: string, cause?: unknown): Error =>
+    Object.assign(new Error(message, cause === undefined ? undefined : { cause }), {
+      code: refusalCode,
+    });
+  // Through a proxy: the target (never the proxy) is judged by every address its name resolves to.
+  const check = async (target: URL): Promise<void> => {
+    const host = target.hostname.replace(/^\[|\]$/g, "");
+    let found: string[];
+    if (isIpLiteral(target.hostname)) found = [host];
+    else if (host === "localhost" || host.endsWith(".localhost")) found = ["127.0.0.1"];
+    else {
+      try {
+        found = (await dns.promises.lookup(host, { all: true, verbatim: true })).map(
+          (a) => a.address,
+        );
+      } catch (err) {
+        throw refuse(
+          `${host} does not resolve here, so its address cannot be checked before the proxy connects to it`,
+          err,
+        );
+      }
+    }
+    const bad = found.find((a) => !allowed(a));
+    if (bad !== undefined || found.length === 0) {
+      throw refuse(
+        `${host} resolves to ${bad === undefined ? "no usable address" : `${bad}, a ${classifyAddress(bad)} address`}`,
+      );
+    }
+  };
+  return new ProxyRouter(undici, {}, proxy, direct, check) as unknown as Dispatcher;
 }

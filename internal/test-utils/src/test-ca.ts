@@ -1,0 +1,106 @@
+// A private certificate authority for tests: a CA certificate and a server certificate it signs
+// (for `localhost` and 127.0.0.1), built with node:crypto (EC P-256, ECDSA-SHA256) and a minimal
+// DER writer, so no test needs openssl or a package to make certificates.
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+} from "node:crypto";
+
+function len(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+const tlv = (tag: number, ...content: Buffer[]): Buffer => {
+  const body = Buffer.concat(content);
+  return Buffer.concat([Buffer.from([tag]), len(body.length), body]);
+};
+const seq = (...c: Buffer[]): Buffer => tlv(0x30, ...c);
+function oid(dotted: string): Buffer {
+  const [a, b, ...rest] = dotted.split(".").map(Number);
+  const out = [a! * 40 + b!];
+  for (const arc of rest) {
+    const chunk: number[] = [];
+    for (let v = arc; ; v = Math.floor(v / 128)) {
+      chunk.unshift((v % 128) | (chunk.length ? 0x80 : 0));
+      if (v < 128) break;
+    }
+    out.push(...chunk);
+  }
+  return tlv(0x06, Buffer.from(out));
+}
+const utf8 = (s: string): Buffer => tlv(0x0c, Buffer.from(s, "utf8"));
+const p = (n: number): string => String(n).padStart(2, "0");
+function utcTime(d: Date): Buffer {
+  const s = `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
+  return tlv(0x17, Buffer.from(s, "ascii"));
+}
+const name = (cn: string): Buffer => seq(tlv(0x31, seq(oid("2.5.4.3"), utf8(cn))));
+const ECDSA_SHA256 = seq(oid("1.2.840.10045.4.3.2"));
+const ext = (id: string, critical: boolean, value: Buffer): Buffer =>
+  seq(oid(id), ...(critical ? [tlv(0x01, Buffer.from([0xff]))] : []), tlv(0x04, value));
+
+function certificate(
+  subject: string,
+  issuer: string,
+  publicKey: KeyObject,
+  signer: KeyObject,
+  extensions: Buffer[],
+): string {
+  const serial = randomBytes(12);
+  serial[0]! &= 0x7f; // positive
+  const now = Date.now();
+  const tbs = seq(
+    tlv(0xa0, tlv(0x02, Buffer.from([2]))), // v3
+    tlv(0x02, serial),
+    ECDSA_SHA256,
+    name(issuer),
+    seq(utcTime(new Date(now - 3_600_000)), utcTime(new Date(now + 86_400_000))),
+    name(subject),
+    publicKey.export({ type: "spki", format: "der" }),
+    tlv(0xa3, seq(...extensions)),
+  );
+  const signature = sign("sha256", tbs, signer);
+  const der = seq(tbs, ECDSA_SHA256, tlv(0x03, Buffer.from([0]), signature));
+  const b64 = der
+    .toString("base64")
+    .match(/.{1,64}/g)!
+    .join("\n");
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+}
+
+/** A test CA and a server certificate it signed for `localhost` and 127.0.0.1 (PEM). */
+export interface TestCa {
+  /** The CA's certificate: what NODE_EXTRA_CA_CERTS points to. */
+  caPem: string;
+  /** The server's certificate and private key. */
+  certPem: string;
+  keyPem: string;
+}
+
+/** Makes a fresh CA and a server certificate for `localhost` / 127.0.0.1, valid for a day. */
+export function makeTestCa(): TestCa {
+  const ca = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const server = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const caPem = certificate("Molecule Test CA", "Molecule Test CA", ca.publicKey, ca.privateKey, [
+    ext("2.5.29.19", true, seq(tlv(0x01, Buffer.from([0xff])))), // basicConstraints CA:TRUE
+    ext("2.5.29.15", true, tlv(0x03, Buffer.from([0x01, 0x06]))), // keyCertSign, cRLSign
+  ]);
+  const certPem = certificate("localhost", "Molecule Test CA", server.publicKey, ca.privateKey, [
+    ext("2.5.29.19", true, seq()),
+    ext(
+      "2.5.29.17", // subjectAltName: DNS localhost, IP 127.0.0.1
+      false,
+      seq(tlv(0x82, Buffer.from("localhost")), tlv(0x87, Buffer.from([127, 0, 0, 1]))),
+    ),
+    ext("2.5.29.37", false, seq(oid("1.3.6.1.5.5.7.3.1"))), // extKeyUsage serverAuth
+  ]);
+  const keyPem = createPrivateKey(server.privateKey.export({ type: "pkcs8", format: "pem" }))
+    .export({ type: "pkcs8", format: "pem" })
+    .toString();
+  return { caPem, certPem, keyPem };
+}

@@ -1,0 +1,102 @@
+// The README quickstart as shipped, in a child process whose environment has only the proxy
+// variables and NODE_EXTRA_CA_CERTS (read at process start): it reaches a TLS platform signed by a
+// private CA through a forward proxy's CONNECT tunnel; NO_PROXY bypasses the proxy; without the CA
+// it ends with one line naming NODE_EXTRA_CA_CERTS.
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import {
+  type ForwardProxy,
+  forwardProxy,
+  makeTestCa,
+  readmeBlock,
+  tlsFront,
+  type TlsFront,
+} from "@internal/test-utils";
+
+let emu: Emulator;
+let proxy: ForwardProxy;
+let tls: TlsFront;
+let dir: string;
+let caFile: string;
+let code: string;
+beforeAll(async () => {
+  const ca = makeTestCa();
+  emu = await startEmulator();
+  proxy = await forwardProxy();
+  tls = await tlsFront(emu.url, ca);
+  dir = await mkdtemp(join(tmpdir(), "proxy-tls-"));
+  caFile = join(dir, "ca.pem");
+  await writeFile(caFile, ca.caPem);
+  code = await readmeBlock(new URL("../README.md", import.meta.url), "## Quickstart");
+});
+afterAll(async () => {
+  await tls.close();
+  await proxy.close();
+  await emu.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the quickstart until it says it is connected (then SIGINT) or exits; its output. */
+async function quickstart(env: Record<string, string>): Promise<{ out: string; err: string }> {
+  const ws = await emu.admin.createWorkspace({ name: "quickstart", deliveryMode: "poll" });
+  const child = spawn(process.execPath, ["--input-type=module-typescript", "-e", code], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: dir,
+      MOLECULE_STATE_DIR: join(dir, ws.id),
+      MOLECULE_PLATFORM_URL: tls.url,
+      MOLECULE_WORKSPACE_ID: ws.id,
+      MOLECULE_WORKSPACE_TOKEN: ws.token!,
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+  child.stdout.on("data", (b: Buffer) => {
+    out += b.toString();
+    if (out.includes("connected as workspace")) child.kill("SIGINT");
+  });
+  await new Promise((resolve) => child.once("exit", resolve));
+  return { out, err };
+}
+
+describe("the README quickstart behind a proxy, with a private CA", { timeout: 60_000 }, () => {
+  it("HTTPS_PROXY and NODE_EXTRA_CA_CERTS: connected through a CONNECT tunnel", async () => {
+    proxy.carried.length = 0;
+    const r = await quickstart({ HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: caFile });
+    expect(r.out).toContain("connected as workspace");
+    expect(proxy.carried).toContain(`CONNECT ${new URL(tls.url).host}`);
+    expect(proxy.carried.every((l) => l.startsWith("CONNECT "))).toBe(true);
+  });
+
+  it("NO_PROXY lists the platform's host: connected directly", async () => {
+    proxy.carried.length = 0;
+    const r = await quickstart({
+      https_proxy: proxy.url,
+      NO_PROXY: "localhost",
+      NODE_EXTRA_CA_CERTS: caFile,
+    });
+    expect(r.out).toContain("connected as workspace");
+    expect(proxy.carried).toEqual([]);
+  });
+
+  it("without the CA: one line naming NODE_EXTRA_CA_CERTS and the proxy", async () => {
+    const r = await quickstart({ HTTPS_PROXY: proxy.url });
+    expect(r.out).toBe("");
+    expect(r.err.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^the platform at ${tls.url} \\(reached through the proxy ${proxy.url} \\(HTTPS_PROXY\\)\\) presented a certificate this process does not trust \\(.+\\): if a private CA signs it, set NODE_EXTRA_CA_CERTS to that CA's PEM file$`,
+        ),
+      ),
+    ]);
+  });
+});
