@@ -1,16 +1,15 @@
 // The HTTP transport: one undici dispatcher, per-call timeout + AbortSignal, the platform's headers,
 // and the retry policy. It knows nothing about endpoints.
 import type { IncomingHttpHeaders } from "node:http";
-import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { EventEmitter, RUNTIME_NAME } from "../runtime/index.js";
-import { freshPool, isOwnPool, type DispatcherLease } from "./dispatchers.js";
+import { freshPool, isOwnPool } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
-import { type ProxyOption, proxyFailure } from "./proxy.js";
+import { proxyFailure } from "./proxy.js";
 import { requestAbortable } from "./abortable.js";
 import { onAbortOf } from "./abort-fanout.js";
 import { requestBuffered } from "./buffered.js";
-import { type ChunkedBody, chunksOf, requestChunked } from "./chunked.js";
+import { chunksOf, requestChunked } from "./chunked.js";
 import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
 import {
   MoleculeError,
