@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import { EventEmitter, RUNTIME_NAME } from "../runtime/index.js";
-import { freshPool, isOwnPool } from "./dispatchers.js";
+import { freshPool, isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
 import { proxyFailure } from "./proxy.js";
 import { requestAbortable } from "./abortable.js";
