@@ -66,6 +66,7 @@ export {
   peerClientOf,
   pickDelivery,
   RemoteAgent,
+  stopOnSignals,
 } from "./agent/index.js";
 export type {
   AgentCallOptions,
@@ -77,6 +78,7 @@ export type {
   PushDeliveryOptions,
   QueuedReceipt,
   RemoteAgentOptions,
+  StopOnSignalsOptions,
   TurnLimitOptions,
 } from "./agent/index.js";
 export {
