@@ -72,7 +72,6 @@ export function stopOnSignals(
       return;
     }
     stopping = true;
-    writeStderr(`${signal}: stopping the agent (a second signal exits at once)\n`);
     later(timeoutMs, () => {
       writeStderr(`the agent did not stop within ${timeoutMs} ms of ${signal}: exiting\n`);
       exitProcess(1);
