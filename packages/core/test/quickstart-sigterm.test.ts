@@ -85,16 +85,16 @@ describe("the core README quickstart on SIGTERM", () => {
   }, 90_000);
 });
 
-describe("stopOnSignals when the stop does not end", () => {
-  // An agent whose stop never resolves (a handler that ignores its signal, say).
-  const hung = (options: string): string => `
-    import { stopOnSignals } from "@molecule-ai/agent-core";
-    const stop = () => (process.stdout.write("stopping\\n"), new Promise(() => {}));
-    stopOnSignals({ stop }, ${options});
-    setInterval(() => {}, 1_000); // the process would run on
-    process.stdout.write("ready\\n");
-  `;
+// An agent whose stop never resolves (a handler that ignores its signal, say).
+const hung = (options: string): string => `
+  import { stopOnSignals } from "@molecule-ai/agent-core";
+  const stop = () => (process.stdout.write("stopping\\n"), new Promise(() => {}));
+  stopOnSignals({ stop }, ${options});
+  setInterval(() => {}, 1_000); // the process would run on
+  process.stdout.write("ready\\n");
+`;
 
+describe("stopOnSignals when the stop does not end", () => {
   it("a second signal exits at once (143 after two SIGTERMs)", async () => {
     const run = startQuickstart(hung("{}"), {});
     await waitFor(() => run.output().includes("ready"));
