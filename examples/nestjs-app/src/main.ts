@@ -3,7 +3,8 @@
 import { parseArgs } from "node:util";
 import { connectOrExit, platformFromEnv, untilSignal } from "@example/shared";
 import type { PlatformTarget } from "@example/shared";
-import { pickDelivery, PlatformClient, stopOnSignals } from "@molecule-ai/agent-core";
+import { pickDelivery, PlatformClient } from "@molecule-ai/agent-core";
+import { stopOnSignals } from "@molecule-ai/agent-core/adapters";
 import { FileTokenStore } from "@molecule-ai/agent-core";
 import type { Logger } from "@molecule-ai/agent-core";
 import { runOffline } from "./offline.js";

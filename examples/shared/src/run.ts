@@ -1,8 +1,8 @@
 // Running an example as a command: where to connect (MOLECULE_* variables), until when (a signal),
 // and how it ended (the exit code).
 import { createInterface } from "node:readline";
-import { readMoleculeEnv, stopOnSignals } from "@molecule-ai/agent-core";
-import { describeStartError } from "@molecule-ai/agent-core/adapters";
+import { readMoleculeEnv } from "@molecule-ai/agent-core";
+import { describeStartError, stopOnSignals } from "@molecule-ai/agent-core/adapters";
 import type {
   AgentDoneResult,
   Logger,

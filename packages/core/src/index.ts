@@ -66,7 +66,6 @@ export {
   peerClientOf,
   pickDelivery,
   RemoteAgent,
-  stopOnSignals,
 } from "./agent/index.js";
 export type {
   AgentCallOptions,
@@ -78,7 +77,6 @@ export type {
   PushDeliveryOptions,
   QueuedReceipt,
   RemoteAgentOptions,
-  StopOnSignalsOptions,
   TurnLimitOptions,
 } from "./agent/index.js";
 export {

@@ -87,7 +87,7 @@ describe("the core README quickstart on SIGTERM", () => {
 
 // An agent whose stop never resolves (a handler that ignores its signal, say).
 const hung = (options: string): string => `
-  import { stopOnSignals } from "@molecule-ai/agent-core";
+  import { stopOnSignals } from "@molecule-ai/agent-core/adapters";
   const stop = () => (process.stdout.write("stopping\\n"), new Promise(() => {}));
   stopOnSignals({ stop }, ${options});
   setInterval(() => {}, 1_000); // the process would run on

@@ -4,6 +4,7 @@
 // has one, so a restarted agent, or another replica on a shared store, resumes the same request.
 import { dirname, mkdir, PROCESS_ID, readFile, rename, writeFile } from "../runtime/index.js";
 import { describe, MoleculeError } from "../transport/index.js";
+import { unknownFormatError } from "./cursor-store.js";
 
 /** One approval request a waiter waits on (see {@link PendingApprovalStore}). */
 export interface PendingApprovalRecord {
@@ -136,8 +137,20 @@ export class FilePendingApprovals implements PendingApprovalStore {
         { code: "store_error", cause: err },
       );
     }
+    let f: PendingFile;
     try {
-      const f = JSON.parse(text) as PendingFile;
+      f = JSON.parse(text) as PendingFile;
+    } catch (err) {
+      throw new MoleculeError(
+        `the pending approvals file ${this.#file} is corrupt: fix or delete it (pending requests are then opened again)`,
+        { code: "store_error", cause: err },
+      );
+    }
+    const version: unknown = (f as { version?: unknown } | null)?.version;
+    if (typeof version === "number" && version > 1) {
+      throw unknownFormatError(this.#file, "the pending approvals file", version, "1");
+    }
+    try {
       if (f.version !== 1 || typeof f.pending !== "object" || f.pending === null)
         throw new Error("shape");
       return f;
