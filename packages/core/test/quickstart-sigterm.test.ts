@@ -1,6 +1,7 @@
 // The README quickstart stops cleanly on SIGTERM (what `docker stop` and Kubernetes send) as on
-// Ctrl-C: exit code 0 with the agent's stop run, and after a restart on the same state folder
-// every message is answered exactly once, those sent while it was down included.
+// Ctrl-C: exit code 0 with the agent's stop run, and after a restart, on the same state folder (a
+// volume) or an empty one (a new container), every message is answered exactly once, those sent
+// while it was down included. stopOnSignals' second signal and timeout end a stop that hangs.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -44,45 +45,60 @@ function startQuickstart(
 }
 
 describe("the core README quickstart on SIGTERM", () => {
-  it("exits 0 after a clean stop, and a restart answers each message once", async () => {
-    const code = await readmeBlock(new URL("README.md", PACKAGE), "## Quickstart");
-    const a = await emu.admin.createWorkspace({ name: "quickstart", deliveryMode: "poll" });
-    const s = await emu.admin.createWorkspace({ name: "sender", deliveryMode: "poll" });
-    const sender = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });
-    const env = {
-      MOLECULE_PLATFORM_URL: emu.url,
-      MOLECULE_WORKSPACE_ID: a.id,
-      MOLECULE_WORKSPACE_TOKEN: a.token!,
-      MOLECULE_STATE_DIR: dir,
-    };
-    /** The quickstart's answers, as the sender's activity log holds them. */
-    const answers = (): string[] =>
-      emu
-        .activity(s.id)
-        .filter((r) => r["activity_type"] === "a2a_receive" && r["source_id"] === a.id)
-        .map((r) => JSON.stringify(r["request_body"]).match(/You said: (job \d+)/)?.[1] ?? "?");
-    const send = async (from: number, to: number): Promise<void> => {
-      for (let i = from; i < to; i++) await sender.callPeer(a.id, `job ${i}`);
-    };
-    try {
-      await send(0, 5);
-      const first = startQuickstart(code, env);
-      await waitFor(() => answers().length >= 5, { timeoutMs: 30_000 });
-      first.child.kill("SIGTERM");
-      expect(await first.exit).toBe(0);
-      expect(first.child.signalCode).toBeNull();
-      expect(first.output()).toContain("stopped (stopped)"); // the agent's own stop ran
+  // `volume`: the restart keeps the state folder (a volume); else it starts with an empty one (a
+  // new container) and resumes from the checkpoint the clean stop left in the activity log.
+  it.each([
+    ["with a volume", true],
+    ["in a new container without a volume", false],
+  ])(
+    "exits 0 after a clean stop, and a restart %s answers each message once",
+    async (_, volume) => {
+      const code = await readmeBlock(new URL("README.md", PACKAGE), "## Quickstart");
+      const a = await emu.admin.createWorkspace({ name: "quickstart", deliveryMode: "poll" });
+      const s = await emu.admin.createWorkspace({ name: "sender", deliveryMode: "poll" });
+      const sender = new PlatformClient({
+        platformUrl: emu.url,
+        workspaceId: s.id,
+        token: s.token!,
+      });
+      const env = (stateDir: string) => ({
+        MOLECULE_PLATFORM_URL: emu.url,
+        MOLECULE_WORKSPACE_ID: a.id,
+        MOLECULE_WORKSPACE_TOKEN: a.token!,
+        MOLECULE_STATE_DIR: stateDir,
+      });
+      /** The quickstart's answers, as the sender's activity log holds them. */
+      const answers = (): string[] =>
+        emu
+          .activity(s.id)
+          .filter((r) => r["activity_type"] === "a2a_receive" && r["source_id"] === a.id)
+          .map((r) => JSON.stringify(r["request_body"]).match(/You said: (job \d+)/)?.[1] ?? "?");
+      const send = async (from: number, to: number): Promise<void> => {
+        for (let i = from; i < to; i++) await sender.callPeer(a.id, `job ${i}`);
+      };
+      try {
+        await send(0, 5);
+        const first = startQuickstart(code, env(join(dir, `${a.id}-1`)));
+        await waitFor(() => answers().length >= 5, { timeoutMs: 30_000 });
+        first.child.kill("SIGTERM");
+        expect(await first.exit).toBe(0);
+        expect(first.child.signalCode).toBeNull();
+        expect(first.output()).toContain("stopped (stopped)"); // the agent's own stop ran
 
-      await send(5, 8); // while it is down
-      const second = startQuickstart(code, env);
-      await waitFor(() => answers().length >= 8, { timeoutMs: 30_000 });
-      second.child.kill("SIGTERM");
-      expect(await second.exit).toBe(0);
-      expect(answers().toSorted()).toEqual(Array.from({ length: 8 }, (_, i) => `job ${i}`).sort());
-    } finally {
-      await sender.close();
-    }
-  }, 90_000);
+        await send(5, 8); // while it is down
+        const second = startQuickstart(code, env(join(dir, `${a.id}-${volume ? 1 : 2}`)));
+        await waitFor(() => answers().length >= 8, { timeoutMs: 30_000 });
+        second.child.kill("SIGTERM");
+        expect(await second.exit).toBe(0);
+        expect(answers().toSorted()).toEqual(
+          Array.from({ length: 8 }, (_, i) => `job ${i}`).sort(),
+        );
+      } finally {
+        await sender.close();
+      }
+    },
+    90_000,
+  );
 });
 
 // An agent whose stop never resolves (a handler that ignores its signal, say).
