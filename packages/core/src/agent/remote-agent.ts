@@ -112,8 +112,7 @@ export class RemoteAgent<
   /** Aborted when the agent ends: in-flight periodic calls (heartbeat, state) give up at once. */
   readonly #ending = new AbortController();
   #starting: { abort: AbortController; settled: Promise<void> } | undefined;
-  /** When the agent was built (monotonic ms: uptime survives a wall clock step). */
-  readonly #startedAt = performance.now();
+  readonly #startedAt = performance.now(); // monotonic: uptime survives a wall clock step
   readonly #approvals: AgentApprovals; // requestApproval, approvalEscalated
   /** The messages and answers served at `/transcript` (the `transcript` option). */
   readonly #transcript: AgentTranscript | undefined;
