@@ -4,8 +4,9 @@
 // routing messages to handlers by sender, the pieces of an agent hosted in a web framework, the
 // one line a command prints when its agent could not start, and a clean stop on SIGINT/SIGTERM.
 export { createMessageEndpoint } from "./message-endpoint.js";
-export { addStartCheck, askForInput, stopOnSignals } from "../agent/index.js";
-export type { StopOnSignalsOptions } from "../agent/index.js";
+export { addStartCheck, askForInput } from "../agent/index.js";
+export { stopOnSignals } from "./stop-on-signals.js";
+export type { StopOnSignalsOptions } from "./stop-on-signals.js";
 export type {
   MessageEndpointAnswer,
   MessageEndpointContext,

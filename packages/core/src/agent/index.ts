@@ -18,6 +18,4 @@ export type { QueuedReceipt } from "./route/call-peer.js";
 export { MoleculeTurnLimitError } from "./route/turn-limit.js";
 export { peerClientOf } from "./remote-agent.js";
 export { addStartCheck } from "./lifecycle/start-checks.js";
-export { stopOnSignals } from "./lifecycle/stop-on-signals.js";
-export type { StopOnSignalsOptions } from "./lifecycle/stop-on-signals.js";
 export { askForInput } from "../inbound/index.js";

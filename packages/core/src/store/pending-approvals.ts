@@ -4,7 +4,6 @@
 // has one, so a restarted agent, or another replica on a shared store, resumes the same request.
 import { dirname, mkdir, PROCESS_ID, readFile, rename, writeFile } from "../runtime/index.js";
 import { describe, MoleculeError } from "../transport/index.js";
-import { unknownFormatError } from "./cursor-store.js";
 
 /** One approval request a waiter waits on (see {@link PendingApprovalStore}). */
 export interface PendingApprovalRecord {
@@ -148,7 +147,11 @@ export class FilePendingApprovals implements PendingApprovalStore {
     }
     const version: unknown = (f as { version?: unknown } | null)?.version;
     if (typeof version === "number" && version > 1) {
-      throw unknownFormatError(this.#file, "the pending approvals file", version, "1");
+      // A newer SDK's format (a rollback): refused and left as it is (as the state file's).
+      throw new MoleculeError(
+        `the pending approvals file ${this.#file} is in format version ${version}, which this version of @molecule-ai/agent-core does not know (it reads version 1): a newer SDK wrote it. It is left untouched. Run the newer SDK version again (after a rollback: upgrade), or move the file aside to open its requests again.`,
+        { code: "store_format_unknown" },
+      );
     }
     try {
       if (f.version !== 1 || typeof f.pending !== "object" || f.pending === null)

@@ -3,14 +3,8 @@
 // and the reply outbox are saved). The first signal stops the agent (running handlers drain, state
 // is saved) and the process exits 0; a second signal, or a stop that takes longer than the
 // timeout, exits at once.
-import {
-  exitProcess,
-  hasSignals,
-  onSignal,
-  setExitCode,
-  writeStderr,
-} from "../../runtime/index.js";
-import { MoleculeOptionError } from "../../transport/index.js";
+import { exitProcess, hasSignals, onSignal, setExitCode, writeStderr } from "../runtime/index.js";
+import { MoleculeOptionError } from "../transport/index.js";
 
 /** What {@link stopOnSignals} does. */
 export interface StopOnSignalsOptions {
