@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { connectOrExit, platformFromEnv, untilSignal } from "@example/shared";
 import type { PlatformTarget } from "@example/shared";
 import { pickDelivery, PlatformClient } from "@molecule-ai/agent-core";
+import { stopOnSignals } from "@molecule-ai/agent-core/adapters";
 import { FileTokenStore } from "@molecule-ai/agent-core";
 import type { Logger } from "@molecule-ai/agent-core";
 import { runOffline } from "./offline.js";
@@ -70,13 +71,15 @@ async function onPlatform(
     if (port) options.port = port; // 0 or unset: a free port
   }
   const reviewer = await startNestSpecialist(options);
-  // Ctrl-C, SIGTERM, or the platform ended it; the handlers are in place before the banner.
-  const stopped = untilSignal(reviewer.agent.done);
+  // Ctrl-C, SIGTERM (a second one exits at once), or the platform ended it; the handlers are in
+  // place before the banner.
+  const removeHandlers = stopOnSignals(reviewer, { exit: false });
   console.log(
     `reviewer online as workspace ${workspaceId} on ${platformUrl} (delivery: ${options.delivery}); Ctrl-C stops it`,
   );
-  await stopped;
+  await reviewer.agent.done;
   await reviewer.stop();
+  removeHandlers();
   const ended = await reviewer.agent.done;
   if (ended.reason === "stopped") return 0;
   console.error(`the agent ended: ${ended.reason}`);

@@ -2,7 +2,7 @@
 // and how it ended (the exit code).
 import { createInterface } from "node:readline";
 import { readMoleculeEnv } from "@molecule-ai/agent-core";
-import { describeStartError } from "@molecule-ai/agent-core/adapters";
+import { describeStartError, stopOnSignals } from "@molecule-ai/agent-core/adapters";
 import type {
   AgentDoneResult,
   Logger,
@@ -127,18 +127,19 @@ export interface RunningAgent {
 /**
  * Runs an agent until Ctrl+C, SIGTERM, or until it ends by itself (the platform paused or removed
  * the workspace, or rejected its token), then stops it, prints `Stopped (<reason>)` and sets
- * `process.exitCode`: 1 after an error or a rejected token, else 0. `banner` is printed once the
- * signal handlers are in place, so a Ctrl+C right after it always stops the agent cleanly.
+ * `process.exitCode`: 1 after an error or a rejected token, else 0. The signals go through core's
+ * `stopOnSignals` (a second signal, or a stop longer than 25 s, exits at once). `banner` is printed
+ * once the signal handlers are in place, so a Ctrl+C right after it always stops the agent cleanly.
  */
 export async function runUntilSignal(
   running: RunningAgent,
   banner?: string,
 ): Promise<AgentDoneResult> {
-  const stopped = untilSignal(running.agent.done); // registers the signal handlers synchronously
+  const removeHandlers = stopOnSignals(running, { exit: false });
   if (banner) console.log(banner);
-  await stopped;
-  await running.stop();
-  const end = await running.agent.done;
+  const end = await running.agent.done; // a signal stops it, or it ends by itself
+  await running.stop(); // and whatever else the example runs
+  removeHandlers();
   console.log(`Stopped (${end.reason})${end.error ? `: ${String(end.error)}` : ""}`);
   process.exitCode = end.reason === "error" || end.reason === "unauthorized" ? 1 : 0;
   return end;

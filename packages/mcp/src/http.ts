@@ -164,7 +164,7 @@ async function follow(
   });
   res.flushHeaders(); // the client learns at once that the stream resumed
   let last = lastEventId;
-  let quietSince = Date.now();
+  let quietSince = performance.now(); // monotonic: a wall clock step sends no burst of keepalives
   const gone = AbortSignal.any([closing, abortedOn(res)]);
   while (!gone.aborted) {
     const found = await store.after(last);
@@ -172,15 +172,15 @@ async function follow(
     for (const e of found.events) {
       res.write(`id: ${e.id}\ndata: ${JSON.stringify(e.message)}\n\n`);
       last = e.id;
-      quietSince = Date.now();
+      quietSince = performance.now();
       if (isResponse(e.message)) {
         res.end();
         return;
       }
     }
-    if (Date.now() - quietSince > KEEPALIVE_MS) {
+    if (performance.now() - quietSince > KEEPALIVE_MS) {
       res.write(": keepalive\n\n");
-      quietSince = Date.now();
+      quietSince = performance.now();
     }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, FOLLOW_POLL_MS);

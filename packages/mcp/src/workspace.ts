@@ -232,10 +232,10 @@ export class McpWorkspace {
  * would skip those sent while it was starting). Core reads `sinceMs` when delivery starts.
  */
 function sinceLaunch(): { readonly sinceMs: number } {
-  const launchedAt = Date.now();
+  const launchedAt = performance.now(); // monotonic: a wall clock step does not move the window
   return {
     get sinceMs() {
-      return Date.now() - launchedAt;
+      return performance.now() - launchedAt;
     },
   };
 }

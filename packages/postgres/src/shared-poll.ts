@@ -53,7 +53,8 @@ export class PostgresSharedPoll implements SharedPoll {
   #cursor: string | undefined;
   #loops: Promise<void>[] = [];
   #keepalive: NodeJS.Timeout | undefined;
-  #lastCleanup = 0;
+  /** When settled rows were last removed (monotonic ms). */
+  #lastCleanup = Number.NEGATIVE_INFINITY;
   #readFailures = 0;
   /** What this replica's reads keep between them (the settle window) while it leads. */
   readonly #reader = new ReaderState();
@@ -173,12 +174,13 @@ export class PostgresSharedPoll implements SharedPoll {
             epoch: this.#lease.epoch,
           });
         }
-        if (this.#leader && (this.#readNow || Date.now() >= nextRead)) {
+        // Monotonic times: a wall clock step back would otherwise hold the next read as long.
+        if (this.#leader && (this.#readNow || performance.now() >= nextRead)) {
           this.#readNow = false;
-          nextRead = Date.now() + this.#ctx.readIntervalMs();
+          nextRead = performance.now() + this.#ctx.readIntervalMs();
           nextRead = await this.#read(signal, nextRead);
         }
-        if (this.#leader) delay = Math.max(0, Math.min(stepMs, nextRead - Date.now()));
+        if (this.#leader) delay = Math.max(0, Math.min(stepMs, nextRead - performance.now()));
         failures = 0;
       } catch (err) {
         if (signal.aborted) break;
@@ -225,7 +227,7 @@ export class PostgresSharedPoll implements SharedPoll {
         error: describe(err),
         retryInMs: delay,
       });
-      return Date.now() + delay;
+      return performance.now() + delay;
     }
   }
 
@@ -332,7 +334,7 @@ export class PostgresSharedPoll implements SharedPoll {
       const ids = [...this.#running.keys()];
       await extendClaims(pool, names, this.#ctx.workspaceId, replicaId, ids, visibilityMs);
       await this.#c.onAlive();
-      const now = Date.now();
+      const now = performance.now();
       if (this.#leader && now - this.#lastCleanup > Math.min(60_000, retentionMs)) {
         this.#lastCleanup = now;
         const removed = await deleteSettled(pool, names, retentionMs);

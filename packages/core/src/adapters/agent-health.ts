@@ -34,7 +34,8 @@ export interface AgentHealth {
 /** What {@link checkAgentHealth} and {@link checkAgentReadiness} look at. */
 export interface AgentHealthInput {
   /** The agent's client (a {@link HeartbeatClockClient} knows when its last heartbeat was accepted). */
-  client: Pick<HeartbeatClockClient, "getWorkspace" | "lastHeartbeatAt">;
+  client: Pick<HeartbeatClockClient, "getWorkspace" | "lastHeartbeatAt"> &
+    Partial<Pick<HeartbeatClockClient, "lastHeartbeatAgeMs">>;
   state: AgentLifecycleState;
   /** The agent's delivery (`agent.delivery`). */
   delivery: string;
@@ -45,8 +46,10 @@ export interface AgentHealthInput {
 }
 
 function heartbeatAge(client: AgentHealthInput["client"]): number | null {
+  // The monotonic age when the client keeps one (a wall clock step does not age a heartbeat).
+  if (client.lastHeartbeatAgeMs !== undefined) return client.lastHeartbeatAgeMs;
   const at = client.lastHeartbeatAt;
-  return at === undefined ? null : Date.now() - at;
+  return at === undefined ? null : Math.max(0, Date.now() - at);
 }
 
 /**

@@ -5,9 +5,19 @@ import { PlatformClient } from "../platform/index.js";
 export class HeartbeatClockClient extends PlatformClient {
   /** When the last heartbeat was accepted (ms since the epoch); undefined before the first. */
   lastHeartbeatAt: number | undefined;
+  /** The same moment on the monotonic clock, so an age survives a wall clock step. */
+  #lastHeartbeatMono: number | undefined;
+
+  /** Milliseconds since a heartbeat was last accepted (monotonic); null before the first. */
+  get lastHeartbeatAgeMs(): number | null {
+    return this.#lastHeartbeatMono === undefined
+      ? null
+      : performance.now() - this.#lastHeartbeatMono;
+  }
 
   override async heartbeat(...args: Parameters<PlatformClient["heartbeat"]>): Promise<void> {
     await super.heartbeat(...args);
     this.lastHeartbeatAt = Date.now();
+    this.#lastHeartbeatMono = performance.now();
   }
 }

@@ -1,10 +1,12 @@
 // @molecule-ai/agent-core/adapters: framework-neutral building blocks of the inbound side of the
 // framework adapters (and of your own): an A2A endpoint for a message handler (also as one web
 // request handler), per-conversation ordering, conversation history and a handler that keeps it,
-// routing messages to handlers by sender, the pieces of an agent hosted in a web framework, and
-// the one line a command prints when its agent could not start.
+// routing messages to handlers by sender, the pieces of an agent hosted in a web framework, the
+// one line a command prints when its agent could not start, and a clean stop on SIGINT/SIGTERM.
 export { createMessageEndpoint } from "./message-endpoint.js";
 export { addStartCheck, askForInput } from "../agent/index.js";
+export { stopOnSignals } from "./stop-on-signals.js";
+export type { StopOnSignalsOptions } from "./stop-on-signals.js";
 export type {
   MessageEndpointAnswer,
   MessageEndpointContext,

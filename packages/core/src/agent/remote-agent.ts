@@ -112,7 +112,7 @@ export class RemoteAgent<
   /** Aborted when the agent ends: in-flight periodic calls (heartbeat, state) give up at once. */
   readonly #ending = new AbortController();
   #starting: { abort: AbortController; settled: Promise<void> } | undefined;
-  readonly #startedAt = Date.now();
+  readonly #startedAt = performance.now(); // monotonic: uptime survives a wall clock step
   readonly #approvals: AgentApprovals; // requestApproval, approvalEscalated
   /** The messages and answers served at `/transcript` (the `transcript` option). */
   readonly #transcript: AgentTranscript | undefined;
@@ -476,7 +476,7 @@ export class RemoteAgent<
         [this.#handleA2A, ...(this.#handlers ?? [])].map(async (h) => await h?.close?.()),
       );
       this.#phase = "stopped";
-      this.#obs.stopped(reason, error, Date.now() - this.#startedAt);
+      this.#obs.stopped(reason, error, performance.now() - this.#startedAt);
       this.#resolveDone(error === undefined ? { reason } : { reason, error });
     })();
     return this.#shutdown;

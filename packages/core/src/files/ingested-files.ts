@@ -18,7 +18,7 @@ export interface IngestedFile {
   name: string;
   mediaType: string;
   bytes: Uint8Array;
-  /** When it was stored (ms). */
+  /** When it was stored (monotonic ms, `performance.now()`). */
   at: number;
 }
 
@@ -61,7 +61,7 @@ export class IngestedFiles {
       this.#onDrop?.(oldest.name);
     }
     const path = `${INGEST_DIR}/${randomHex(16)}-${name}`;
-    this.#files.set(path, { name, mediaType, bytes, at: Date.now() });
+    this.#files.set(path, { name, mediaType, bytes, at: performance.now() });
     this.#bytes += bytes.length;
     return WORKSPACE_SCHEME + path;
   }
@@ -79,7 +79,7 @@ export class IngestedFiles {
   }
 
   #expire(): void {
-    const before = Date.now() - this.#keepMs;
+    const before = performance.now() - this.#keepMs;
     for (const [path, f] of this.#files) {
       if (f.at > before) break; // insertion order is age order
       this.#delete(path);

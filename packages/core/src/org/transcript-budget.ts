@@ -53,7 +53,7 @@ export class BearerCheckBudget {
    * seconds to wait when its budget is spent (nothing is counted then).
    */
   spend(address: string | undefined): number | undefined {
-    const now = Date.now();
+    const now = performance.now(); // monotonic: a wall clock step neither refills nor drains it
     const from = bare(address ?? "");
     if (this.#platformAddresses.has(from)) {
       const wait = this.#platform.wait(now, this.#perMinute);

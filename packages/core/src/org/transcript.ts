@@ -163,7 +163,7 @@ export function createTranscriptHandler(
     if (!ok) accepted.delete(key);
     const map = ok ? accepted : refused;
     if (map.size >= (ok ? MAX_CACHED : MAX_REFUSED)) map.delete(map.keys().next().value as string);
-    map.set(key, Date.now() + (ok ? okMs : Math.min(okMs, 5_000)));
+    map.set(key, performance.now() + (ok ? okMs : Math.min(okMs, 5_000))); // monotonic expiry
     return ok;
   };
   // One platform check per bearer at a time, and a few at most: unknown bearers cannot make this
@@ -176,7 +176,7 @@ export function createTranscriptHandler(
     if (options.isOwnToken?.(bearer) === true) return true; // the owner: no check, no budget
     await budget.ready; // the platform's addresses (resolved once)
     const key = sha256Hex(bearer);
-    const now = Date.now();
+    const now = performance.now();
     const known = accepted.get(key);
     if (known !== undefined && known > now) return true;
     if ((refused.get(key) ?? 0) > now) return false;

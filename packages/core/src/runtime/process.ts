@@ -50,3 +50,18 @@ export const UNSUPPORTED_NODE: string | undefined = (() => {
   const [major = 0, minor = 0] = versions.node.split(".").map(Number);
   return major < 22 || (major === 22 && minor < 19) ? versions.node : undefined;
 })();
+
+/** Whether this runtime delivers process signals (SIGINT, SIGTERM) to listeners. */
+export const hasSignals = true;
+
+/** Calls `listener` on each `signal` the process receives; returns what removes the listener. */
+export const onSignal = (signal: string, listener: (signal: string) => void): (() => void) => {
+  process.on(signal as NodeJS.Signals, listener);
+  return () => void process.off(signal as NodeJS.Signals, listener);
+};
+
+/** The exit code the process ends with when nothing else sets one. */
+export const setExitCode = (code: number): void => void (process.exitCode ??= code);
+
+/** Ends the process now with `code`. */
+export const exitProcess = (code: number): void => process.exit(code);

@@ -45,3 +45,18 @@ export const NODE_FLOOR = "22.19";
 
 /** Never flagged: the edge build does not run on Node. */
 export const UNSUPPORTED_NODE: string | undefined = undefined;
+
+/** No process signals here: `stopOnSignals` does nothing. */
+export const hasSignals = false;
+
+/** No process signals here. */
+export const onSignal =
+  (_signal: string, _listener: (signal: string) => void): (() => void) =>
+  () =>
+    undefined;
+
+/** No process to end here. */
+export const setExitCode = (_code: number): void => undefined;
+
+/** No process to end here. */
+export const exitProcess = (_code: number): void => undefined;

@@ -17,7 +17,8 @@ export type StoreErrorCode =
   | "store_unreadable"
   | "store_unwritable"
   | "store_stopped"
-  | "store_in_use";
+  | "store_in_use"
+  | "store_format_unknown";
 
 /**
  * The agent's store cannot be read or written. `code` says which:
@@ -31,6 +32,9 @@ export type StoreErrorCode =
  *   had not saved is redelivered (as `redelivered`) after a restart.
  * - `store_in_use` (not retryable): another running agent keeps its state in the same folder (the
  *   default store's lock): two agents on one workspace would each handle every message.
+ * - `store_format_unknown` (not retryable): the saved state is in a format this version of the SDK
+ *   does not know (written by a newer version, after a rollback): it is left as it is, never
+ *   wiped; run the newer version again, or move the file aside to start without it.
  */
 export class MoleculeStoreError extends MoleculeError {
   /** The file or resource concerned. */
@@ -46,6 +50,23 @@ export class MoleculeStoreError extends MoleculeError {
     super(message, { code, retryable: code === "store_unwritable", cause: options.cause });
     this.path = options.path;
   }
+}
+
+/**
+ * The `store_format_unknown` error for `file`, whose format `version` this build does not read
+ * (`known`: the versions it reads, as a sentence part, e.g. "1").
+ */
+export function unknownFormatError(
+  file: string,
+  what: string,
+  version: unknown,
+  known: string,
+): MoleculeStoreError {
+  return new MoleculeStoreError(
+    "store_format_unknown",
+    `${what} ${file} is in format version ${JSON.stringify(version)}, which this version of @molecule-ai/agent-core does not know (it reads version ${known}): a newer SDK wrote it. It is left untouched. Run the newer SDK version again (after a rollback: upgrade), or move the file aside to start without what it holds.`,
+    { path: file },
+  );
 }
 
 /** `err`'s errno code and message, as a sentence part. */

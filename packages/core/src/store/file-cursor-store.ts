@@ -18,7 +18,7 @@ import {
 } from "../runtime/index.js";
 import { MoleculeError, requireFileSystem } from "../transport/index.js";
 import type { CursorState, CursorStore } from "../inbound/index.js";
-import { atomicWrite, fsReason, MoleculeStoreError } from "./cursor-store.js";
+import { atomicWrite, fsReason, MoleculeStoreError, unknownFormatError } from "./cursor-store.js";
 import { parseSidecar, type Sidecar } from "./sidecar.js";
 import { applyRecord, diffState, JournalError, readJournal } from "./state-journal.js";
 
@@ -136,6 +136,10 @@ export class FileCursorStore implements CursorStore {
         throw this.#unreadable("does not hold a JSON object");
       }
       const fields = raw as Record<string, unknown>;
+      // A format from a newer SDK (a rollback): refused, never read as this one and overwritten.
+      if (fields.version !== undefined && fields.version !== 1) {
+        throw unknownFormatError(this.statePath, "the agent's state file", fields.version, "1");
+      }
       const ours = new Set<string | undefined>([fileValue(fields.cursor)]);
       const journal = fields.journal;
       delete fields.journal;

@@ -34,7 +34,7 @@ import { requireFileSystem } from "../transport/index.js";
 import { MemoryTaskStore } from "../a2a/index.js";
 import type { A2ATask, A2ATaskStore, TaskCancelResult } from "../a2a/index.js";
 import type { TaskListPage, TaskListQuery, TaskPushConfig } from "../a2a/index.js";
-import { fsReason, MoleculeStoreError } from "./cursor-store.js";
+import { fsReason, MoleculeStoreError, unknownFormatError } from "./cursor-store.js";
 import { applyRecord, JournalError, type JournalRecord } from "./state-journal.js";
 
 /** Tasks a file task store keeps (the least recently changed are dropped first). */
@@ -214,6 +214,9 @@ export class FileTaskStore implements A2ATaskStore {
           if (isRecord(v) && v.version === 1 && Array.isArray(v.tasks)) {
             v1 = v.tasks;
             break;
+          }
+          if (isRecord(v) && typeof v.version === "number" && v.version > 2) {
+            throw unknownFormatError(this.path, "the agent's A2A task file", v.version, "1 or 2");
           }
           if (!isRecord(v) || v.version !== 2 || typeof v.journal !== "string") {
             throw this.#unreadable("does not hold a version 1 or 2 task list");

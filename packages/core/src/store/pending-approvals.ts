@@ -136,8 +136,24 @@ export class FilePendingApprovals implements PendingApprovalStore {
         { code: "store_error", cause: err },
       );
     }
+    let f: PendingFile;
     try {
-      const f = JSON.parse(text) as PendingFile;
+      f = JSON.parse(text) as PendingFile;
+    } catch (err) {
+      throw new MoleculeError(
+        `the pending approvals file ${this.#file} is corrupt: fix or delete it (pending requests are then opened again)`,
+        { code: "store_error", cause: err },
+      );
+    }
+    const version: unknown = (f as { version?: unknown } | null)?.version;
+    if (typeof version === "number" && version > 1) {
+      // A newer SDK's format (a rollback): refused and left as it is (as the state file's).
+      throw new MoleculeError(
+        `the pending approvals file ${this.#file} is in format version ${version}, which this version of @molecule-ai/agent-core does not know (it reads version 1): a newer SDK wrote it. It is left untouched. Run the newer SDK version again (after a rollback: upgrade), or move the file aside to open its requests again.`,
+        { code: "store_format_unknown" },
+      );
+    }
+    try {
       if (f.version !== 1 || typeof f.pending !== "object" || f.pending === null)
         throw new Error("shape");
       return f;

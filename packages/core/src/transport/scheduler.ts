@@ -2,12 +2,14 @@
 // late-heartbeat watchdog, poll waits) is an entry in one min-heap of due times under a single
 // `setTimeout`, instead of a timer, a closure chain and a promise per agent and per period. An
 // entry is allocated once and re-armed in place, so a fleet of agents allocates almost nothing
-// between its platform calls (which also keeps V8's young generation from growing).
+// between its platform calls (which also keeps V8's young generation from growing). Due times are
+// monotonic (`performance.now()`): a wall clock stepped back or forward (NTP, a VM resumed from a
+// snapshot) moves no heartbeat, state check, poll wait or watchdog.
 import { emitWarning } from "../runtime/index.js";
 
 /** A unit of scheduled work: created once, armed with {@link ScheduledTask.at}, re-armed in place. */
 export class ScheduledTask {
-  /** When it is due (epoch ms, `Date.now()`). */
+  /** When it is due (monotonic ms, `performance.now()`). */
   due = 0;
   /** Its place in the heap; -1 when not armed, -2 when due in the batch being run. */
   index = -1;
@@ -29,7 +31,7 @@ export class ScheduledTask {
 
   /** Arms (or re-arms) the task to run `ms` from now. */
   at(ms: number): void {
-    scheduler.arm(this, Date.now() + Math.max(0, ms));
+    scheduler.arm(this, performance.now() + Math.max(0, ms));
   }
 
   /** Disarms the task (no-op when it is not armed). */
@@ -96,7 +98,7 @@ class Scheduler {
     this.#stopTimer();
     this.#armedFor = top.due;
     this.#clear = clearTimeout;
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, top.due - Date.now()));
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, top.due - performance.now()));
     this.#refTimer();
   }
 
@@ -112,9 +114,9 @@ class Scheduler {
   }
 
   #fire(): void {
-    // The timer firing means its due time has come, whatever Date.now() says (a timer may fire a
-    // millisecond early; fake timers may not fake Date).
-    const now = Math.max(Date.now(), this.#armedFor);
+    // The timer firing means its due time has come, whatever the clock says (a timer may fire a
+    // millisecond early; fake timers may not fake `performance`).
+    const now = Math.max(performance.now(), this.#armedFor);
     this.#timer = undefined;
     this.#armedFor = Number.POSITIVE_INFINITY;
     const due: ScheduledTask[] = [];

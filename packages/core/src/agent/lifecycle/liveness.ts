@@ -1,6 +1,7 @@
 // Late-heartbeat detection: a heartbeat that has not reached the platform one interval after it
 // was due means the canvas is about to show the agent offline while the process looks healthy
-// (a starved connection pool, a blocked event loop). It is reported loudly, never silently.
+// (a starved connection pool, a blocked event loop). It is reported loudly, never silently. Times
+// are monotonic (`performance.now()`): a wall clock stepped back or forward is no lateness.
 import { type AgentObserver, HeartbeatLateWarning } from "../../events/index.js";
 import { ScheduledTask } from "../../transport/index.js";
 
@@ -17,7 +18,7 @@ export class HeartbeatWatch {
   readonly #workspaceId: string;
   readonly #intervalMs: number;
   readonly #observer: AgentObserver;
-  #lastDone = 0;
+  #lastDone: number | undefined;
   #startedAt = 0;
   #inFlight = false;
   #late = false;
@@ -37,10 +38,10 @@ export class HeartbeatWatch {
 
   /** Call when a heartbeat starts (one at a time: the heartbeat task never overlaps itself). */
   begin(): void {
-    const now = Date.now();
+    const now = performance.now();
     const ms = this.#intervalMs;
     // A heartbeat is due `ms` after the previous one completed, late `#lateAfterMs` after that.
-    if (this.#lastDone !== 0 && now - this.#lastDone > ms + this.#lateAfterMs) {
+    if (this.#lastDone !== undefined && now - this.#lastDone > ms + this.#lateAfterMs) {
       this.#report(now - this.#lastDone - ms); // the timer itself fired late (a blocked loop)
     }
     this.#startedAt = now;
@@ -52,7 +53,7 @@ export class HeartbeatWatch {
   end(ok: boolean): void {
     this.#inFlight = false;
     if (!ok) return;
-    this.#lastDone = Date.now();
+    this.#lastDone = performance.now();
     if (this.#late) {
       this.#late = false;
       this.#observer.logger.warn?.("heartbeat on time again", { workspaceId: this.#workspaceId });
@@ -68,8 +69,8 @@ export class HeartbeatWatch {
   #check(): void {
     if (!this.#inFlight) return;
     // Still in flight `#lateAfterMs` after it started (it started when due): late by at least that
-    // much (a timer may fire a millisecond before Date.now() says it is due).
-    this.#report(Math.max(Date.now() - this.#startedAt, this.#lateAfterMs));
+    // much (a timer may fire a millisecond before the clock says it is due).
+    this.#report(Math.max(performance.now() - this.#startedAt, this.#lateAfterMs));
   }
 
   #report(lateByMs: number): void {

@@ -39,7 +39,7 @@ class UnmatchedAnswers {
   readonly #windows = new Map<string, { start: number; n: number }>();
 
   /** Counts one; false when its sender is over the limit in the current window. */
-  admit(sender: string | undefined, logger: Logger, now = Date.now()): boolean {
+  admit(sender: string | undefined, logger: Logger, now = performance.now()): boolean {
     this.seen++;
     const key = sender ?? "";
     let w = this.#windows.get(key);

@@ -44,7 +44,11 @@ export class TurnLimiter {
    * Records one turn of `peerId` in `contextId` and returns false when it goes over the limit.
    * Messages without a conversation or a known peer are not limited.
    */
-  admit(contextId: string | undefined, peerId: string | undefined, now = Date.now()): boolean {
+  admit(
+    contextId: string | undefined,
+    peerId: string | undefined,
+    now = performance.now(),
+  ): boolean {
     if (this.maxTurns === 0 || contextId === undefined || peerId === undefined) return true;
     const key = `${contextId}\u0000${peerId}`;
     const since = now - this.windowMs;

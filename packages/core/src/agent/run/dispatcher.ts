@@ -93,9 +93,12 @@ export class Dispatcher {
     return this.#queue.length === 0 && this.active < this.#concurrency;
   }
 
-  /** What a heartbeat reports: the handlers running now, and the uptime since `startedAt` (ms). */
+  /**
+   * What a heartbeat reports: the handlers running now, and the uptime since `startedAt`
+   * (monotonic ms, `performance.now()`).
+   */
   report(startedAt: number): HeartbeatReport {
-    const uptimeSeconds = Math.floor((Date.now() - startedAt) / 1000);
+    const uptimeSeconds = Math.floor((performance.now() - startedAt) / 1000);
     return { activeTasks: this.active, currentTask: this.currentTask(), uptimeSeconds };
   }
 
