@@ -44,12 +44,14 @@ function sources(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/** The markdown files of a folder. */
+const md = (dir: string): string[] =>
+  readdirSync(join(repo, dir))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => join(dir, f));
+
 /** The markdown files a user reads for the AI SDK: the package's, the example's, the docs. */
 function docs(): string[] {
-  const md = (dir: string) =>
-    readdirSync(join(repo, dir))
-      .filter((f) => f.endsWith(".md"))
-      .map((f) => join(dir, f));
   return [
     "README.md",
     "packages/ai-sdk/README.md",

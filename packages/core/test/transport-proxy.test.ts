@@ -137,10 +137,12 @@ describe("proxies from the environment", { timeout: 30_000 }, () => {
   });
 });
 
+/** Which proxy the SDK's pools use for `url` (as shown in errors), if any. */
+const via = (url: string): string | undefined => proxyFor(url)?.shown;
+
 describe("NO_PROXY, as curl and undici read it", () => {
   it("matches hosts, subdomains, wildcards, ports, IP literals and *", () => {
     const P = "http://proxy.example:3128";
-    const via = (url: string): string | undefined => proxyFor(url)?.shown;
     proxyEnv({
       HTTPS_PROXY: `http://u:secret@proxy.example:3128`,
       no_proxy: "",
@@ -246,7 +248,7 @@ describe("RemoteA2AAgent through a proxy", { timeout: 30_000 }, () => {
 describe("push notification webhooks through a proxy", { timeout: 30_000 }, () => {
   it("are sent through the proxy; the address rule judges the webhook, never the proxy", async () => {
     const got: string[] = [];
-    let arrived = (): void => undefined;
+    let arrived: () => void = () => got.length;
     const hook = createServer((req, res) => {
       got.push(`${req.method} ${req.url}`);
       res.end();

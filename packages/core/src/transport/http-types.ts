@@ -2,7 +2,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import type { DispatcherLease } from "./dispatchers.js";
 import type { ProxyOption } from "./proxy.js";
 import type { ChunkedBody } from "./chunked.js";
 import type { Logger } from "./logger.js";
