@@ -75,6 +75,7 @@ export class SettleWindow {
     this.#anchor = from;
     this.#newestAt = from?.at;
     this.#newestMono = this.#now();
+    this.#settledAt = undefined;
   }
 
   /** Whether row `id` was read and is still in the window. */
@@ -108,13 +109,16 @@ export class SettleWindow {
   }
 
   /**
-   * Where the next pass starts (its `since_id`): closes every row older than the newest read by
-   * `settleMs` (and the oldest beyond `maxRows`), and returns the last one closed. Before any row
-   * closed it is the row the window was seeded with, else the first row read.
+   * Where the next pass starts (its `since_id`), which re-reads every row after it: closes the rows
+   * the previous pass re-read after they were settled (older than the newest read by `settleMs`
+   * when that pass read: every row before them had committed by then, so that pass read it), and
+   * the oldest beyond `maxRows`; returns the last one closed. Before any row closed it is the row
+   * the window was seeded with, else the first row read.
    */
   start(): string | undefined {
     const rows = this.#rows;
-    const safe =
+    const safe = this.#settledAt;
+    this.#settledAt =
       this.#newestAt === undefined
         ? undefined
         : this.#newestAt + (this.#now() - this.#newestMono) - this.settleMs;
@@ -131,6 +135,9 @@ export class SettleWindow {
     }
     return this.#anchor?.id ?? rows[0]?.id;
   }
+
+  /** Rows logged up to this time (platform ms) had all committed when the last pass started. */
+  #settledAt: number | undefined;
 
   /** The first row read and not yet closed. */
   get first(): RowPosition | undefined {

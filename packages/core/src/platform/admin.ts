@@ -41,10 +41,7 @@ export interface AdminClientOptions {
   dispatcher?: Dispatcher | undefined;
   /** The forward proxy (a URL, or `false`); default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
   proxy?: string | URL | false | undefined;
-  /**
-   * Timeout of each HTTP attempt in ms (default 30 000); a retried GET gets a fresh one per
-   * attempt (see `PlatformClientOptions.timeoutMs`). Use `signal` for an overall deadline.
-   */
+  /** Timeout of each HTTP attempt in ms (default 30 000); see `PlatformClientOptions.timeoutMs`. */
   timeoutMs?: number | undefined;
   logger?: Logger | undefined;
 }
@@ -94,9 +91,8 @@ export interface CreatedWorkspace {
 const enc = encodeURIComponent;
 
 /**
- * Administrative client for setting workspaces up (tests, CLIs, provisioning scripts).
- *
- * Environment: reads `MOLECULE_ORG_ID` when `orgId` is not passed (no other variable).
+ * Administrative client for setting workspaces up (tests, CLIs, provisioning scripts). Reads
+ * `MOLECULE_ORG_ID` without `orgId`, and the proxy variables without `proxy` or `dispatcher`.
  */
 export class AdminClient {
   /** The platform base URL. */
@@ -107,12 +103,8 @@ export class AdminClient {
 
   constructor(options: AdminClientOptions) {
     if (!options?.adminToken) {
-      throw new MoleculeError(
-        "AdminClient needs adminToken (the platform's ADMIN_TOKEN or an org API token)",
-        {
-          code: "invalid_argument",
-        },
-      );
+      const what = "AdminClient needs adminToken (the platform's ADMIN_TOKEN or an org API token)";
+      throw new MoleculeError(what, { code: "invalid_argument" });
     }
     this.#token = options.adminToken;
     this.#logger = options.logger;

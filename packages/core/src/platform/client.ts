@@ -59,7 +59,8 @@ import { getState, getWorkspace, pullSecrets } from "./workspace.js";
 /**
  * The platform client: one method per endpoint, typed results, typed errors.
  *
- * Environment: reads `MOLECULE_ORG_ID` when `orgId` is not passed (no other variable).
+ * Environment: reads `MOLECULE_ORG_ID` without `orgId`, and `HTTPS_PROXY` / `HTTP_PROXY` /
+ * `NO_PROXY` without `proxy` or `dispatcher` (no other variable).
  *
  * The bearer token goes only to the platform's origin, never into logs, errors or `util.inspect`.
  * GETs retry on 429 / 502 / 503 / connection errors (Retry-After honoured, else 1/2/4 s ± 25 %);

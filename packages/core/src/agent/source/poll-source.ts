@@ -274,7 +274,8 @@ export class PollSource implements EventWakeupsOptions {
   async #loop(): Promise<void> {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
-      let delay = this.#readIntervalMs();
+      // Rows still settling are read again within the window (a late row's wake may find a tail pass).
+      let delay = Math.min(this.#readIntervalMs(), this.#pollCursor.settlingWithinMs() ?? Infinity);
       const full = this.#queue.length > 0 || !this.#runner.hasCapacity();
       if (this.held) {
         // Paused: nothing new starts; the cursor stays, so the resumed agent reads on from it.
