@@ -22,15 +22,12 @@ const MAPPING: Record<number, [number, string, string | undefined]> = {
 };
 
 /**
- * The HTTP+JSON answer of an A2A error. `data` of a Molecule error (`{ code, retryable }`, e.g.
- * `message_busy`) becomes an ErrorInfo of domain `molecule.ai` with its code as the reason.
+ * The `google.rpc.ErrorInfo` details of an error: the A2A error's (`reason`, domain
+ * `a2a-protocol.org`), then, for `data` of a Molecule error (`{ code, retryable }`, e.g.
+ * `message_busy`), one of domain `molecule.ai` with its code as the reason.
  */
-export function restError(
-  code: number,
-  message: string,
-  data?: unknown,
-): { status: number; body: string; headers?: Record<string, string> } {
-  const [status, name, reason] = MAPPING[code] ?? [500, "INTERNAL", undefined];
+export function errorDetails(code: number, data: unknown): Record<string, unknown>[] {
+  const reason = MAPPING[code]?.[2];
   const details: Record<string, unknown>[] = [];
   if (reason !== undefined) {
     details.push({
@@ -48,6 +45,17 @@ export function restError(
       metadata: { retryable: String(own.retryable === true) },
     });
   }
+  return details;
+}
+
+/** The HTTP+JSON answer of an A2A error: its HTTP status and a `google.rpc.Status` body. */
+export function restError(
+  code: number,
+  message: string,
+  data?: unknown,
+): { status: number; body: string; headers?: Record<string, string> } {
+  const [status, name] = MAPPING[code] ?? [500, "INTERNAL", undefined];
+  const details = errorDetails(code, data);
   return {
     status,
     body: JSON.stringify({ error: { code: status, status: name, message, details } }),
