@@ -53,7 +53,7 @@ trap cleanup EXIT
 start_sut() {  # start_sut <tck-sut.ts args...>: starts it, sets `url` (no trailing slash) and `pid`
   local urlf="$WORK/sut.url"
   rm -f "$urlf"
-  node "$ROOT/bench/src/tck-sut.ts" "$@" >"$urlf" &
+  node "$ROOT/bench/src/tck-sut.ts" "$@" >"$urlf" 2>>"$WORK/sut.err" &
   pid=$!
   pids+=("$pid")
   until [ -s "$urlf" ]; do kill -0 "$pid" || { echo "tck: the $1 server did not start"; exit 1; }; sleep 0.2; done
