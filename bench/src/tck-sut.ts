@@ -27,7 +27,9 @@
 //   scenarios  the 1.0 kit's SUT (its scenarios/*.feature: what to answer by the prefix of the
 //              messageId, `tck-complete-task`, `tck-artifact-file`, `tck-stream-001`, ...), served
 //              over JSON-RPC, HTTP+JSON and gRPC whatever the mode; the 1.0 kit dials the GRPC
-//              interface's url as a gRPC target, so both cards give it as `host:port` here
+//              interface's url as a gRPC target, so both cards give it as `host:port` here; it
+//              also joins `${url}/message:send`, so the other urls have no trailing slash (ours
+//              serves this agent below `/a2a`)
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { createServer as createTcpServer, type AddressInfo } from "node:net";
@@ -155,14 +157,20 @@ async function serveOursGrpc(agent: AgentKind): Promise<{ url: string; close(): 
   const { startA2AGrpcServer } = await import("@molecule-ai/grpc");
   const grpcPort = await freePort();
   // Named `localhost`, as startA2AServer names a loopback server (its card follows the Host).
+  // The 1.0 kit joins an interface's url and a route (`${url}/message:send`) without looking at
+  // a trailing slash; the card's url is the endpoint's (`/` on the root), so the scenarios run
+  // serves it below `/a2a`, whose url has none.
+  const basePath = agent === "scenarios" ? "/a2a" : "/";
   const a2a = createA2AHandler({
     ...oursOptions(agent),
+    basePath,
     grpcUrl: agent === "scenarios" ? `localhost:${grpcPort}` : `http://localhost:${grpcPort}`,
   });
   const httpServer = createServer((req, res) => void a2a.handleNode(req, res));
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   const grpc = await startA2AGrpcServer({ handler: a2a, pathSecret: false, port: grpcPort });
-  const url = `http://localhost:${(httpServer.address() as AddressInfo).port}/`;
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://localhost:${port}${basePath === "/" ? "" : basePath}/`;
   return {
     url,
     close: async () => {
@@ -203,19 +211,21 @@ async function serveOfficial(
       : agent === "scenarios"
         ? `127.0.0.1:${grpcPort}`
         : `http://127.0.0.1:${grpcPort}`;
+  // As in ours: the 1.0 kit joins `${url}/message:send`, so its interfaces' urls have no trailing slash.
+  const at = agent === "scenarios" ? url.replace(/\/$/, "") : url;
   const card = AgentCard.fromJSON({
     name: `tck ${agent} (official)`,
     description: "A2A conformance kit agent",
     version: "1.0.0",
     supportedInterfaces: [
-      { url, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
-      ...(rest ? [{ url, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" }] : []),
+      { url: at, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
+      ...(rest ? [{ url: at, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" }] : []),
       ...(grpcUrl ? [{ url: grpcUrl, protocolBinding: "GRPC", protocolVersion: "1.0" }] : []),
       // Listed without `legacy` too: the kit sends no A2A-Version header, which the official
       // server reads as 0.3 and refuses (-32009, HTTP 400 over HTTP+JSON) unless the card lists
       // 0.3 for that binding (ours reads a request without the header by its method or path).
-      { url, protocolBinding: "JSONRPC", protocolVersion: "0.3" },
-      ...(rest ? [{ url, protocolBinding: "HTTP+JSON", protocolVersion: "0.3" }] : []),
+      { url: at, protocolBinding: "JSONRPC", protocolVersion: "0.3" },
+      ...(rest ? [{ url: at, protocolBinding: "HTTP+JSON", protocolVersion: "0.3" }] : []),
       // The gRPC service checks the version as the others do (metadata `a2a-version`, none sent).
       ...(grpcUrl ? [{ url: grpcUrl, protocolBinding: "GRPC", protocolVersion: "0.3" }] : []),
     ],
