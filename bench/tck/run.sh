@@ -20,7 +20,7 @@
 #   TCK_AGENTS=working ./dev bash bench/tck/run.sh          (v0.3 agents: working multiturn)
 #
 # The kit's code and its virtualenv live in bench/tck/.work/ (git-ignored); none of it is committed.
-# The 1.0 kit's own compatibility report (per requirement) is left in .work/v1.0-<impl>-compat.json.
+# The 1.0 kit's own compatibility report (per requirement) is left in .work/kit10-<impl>-compat.json.
 set -euo pipefail
 TCK_V1="357c4a87afa2818731590647cccbea31c31733a2"   # 1.0-dev, 2026-05-05 ("fix: Add missing A2A-Version header (#177)")
 # Before: main 410ba92e (2026-03-13), the 1.0 kit's earlier layout (tests/mandatory, --sut-url).
@@ -59,14 +59,14 @@ start_sut() {  # start_sut <tck-sut.ts args...>: starts it, sets `url` (no trail
   until [ -s "$urlf" ]; do kill -0 "$pid" || { echo "tck: the $1 server did not start"; exit 1; }; sleep 0.2; done
   url="$(sed 's#/$##' "$urlf")"
 }
-stop_sut() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
+stop_sut() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
 wanted() { [ -z "${TCK_ONLY:-}" ] || [[ " $TCK_ONLY " == *" $1 "* ]]; }
 export TCK_STREAMING_TIMEOUT=2.0
 
 # v1.0 <impl>: the 1.0 kit's tests/compatibility, as its run_tck.py runs them (all transports of
 # the card, all levels), plus a pytest JSON report of every test's outcome.
 v1() {
-  local out="$WORK/v1.0-$1"
+  local out="$WORK/kit10-$1"  # (the kit writes its report to <path>.json: no dot in the name)
   rm -f "$out.json" "$out-compat.json"
   start_sut "$1" scenarios
   (cd "$WORK/kit-$TCK_V1" && "$WORK/venv/bin/python" -m pytest tests/compatibility \

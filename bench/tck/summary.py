@@ -1,8 +1,7 @@
 """Prints what bench/tck/run.sh measured: `python summary.py <work dir>` (run.sh calls it).
 
 The 1.0 kit: per transport and RFC 2119 level, passed / failed / skipped tests of each server (a
-SHOULD or MAY failure is the kit's xfail; `card` is the agent card's own tests, which have no
-transport). A test's level is its marker (must, should, may) or, for the tests without one, the
+SHOULD or MAY failure is the kit's xfail; `-`: the tests of no transport, the agent card's). A test's level is its marker (must, should, may) or, for the tests without one, the
 level of the requirement the kit's compatibility report files it under. The v0.3 kit: tests
 passed per agent. Then every test the official server passes that ours does not; exit status 1
 if there is one.
@@ -36,7 +35,7 @@ def outcome(test):
 
 def v1_tests(impl):
     """{nodeid: (transport, level, outcome)} of one server's 1.0 kit run."""
-    report, compat = load(f"v1.0-{impl}.json"), load(f"v1.0-{impl}-compat.json")
+    report, compat = load(f"kit10-{impl}.json"), load(f"kit10-{impl}-compat.json")
     if report is None:
         return {}
     level_of = {}
@@ -49,7 +48,7 @@ def v1_tests(impl):
         param = nodeid[nodeid.find("[") + 1 : -1] if nodeid.endswith("]") else ""
         transport = next(
             (x for x in TRANSPORTS if x in keywords or param == x or param.endswith("-" + x)),
-            "card",
+            "-",
         )
         level = next((x for x in LEVELS if x.lower() in keywords), None)
         level = level or level_of.get(nodeid) or level_of.get(nodeid.split("[")[0]) or "none"
@@ -61,7 +60,7 @@ missing = 0
 ours, off = v1_tests("ours"), v1_tests("official")
 if ours or off:
     print("1.0 kit (a2a-tck 1.0-dev), tests passed / failed / skipped: ours | @a2a-js/sdk 1.3")
-    for transport in ("card",) + TRANSPORTS:
+    for transport in ("-",) + TRANSPORTS:
         for level in LEVELS + ("none",):
             row = []
             for side in (ours, off):
