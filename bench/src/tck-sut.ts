@@ -1,6 +1,6 @@
 // A system under test for the A2A conformance kit (a2aproject/a2a-tck), run by bench/tck/run.sh:
-// `node bench/src/tck-sut.ts <ours|official> <working|multiturn> [legacy|rest|grpc]` prints its URL
-// (the card at `<url>.well-known/agent-card.json`) and serves until SIGTERM.
+// `node bench/src/tck-sut.ts <ours|official> <working|multiturn|scenarios> [legacy|rest|grpc]` prints
+// its URL (the card at `<url>.well-known/agent-card.json`) and serves until SIGTERM.
 //
 //   ours       startA2AServer (no path secret, streaming on), the agent as an onMessage handler; it
 //              serves JSON-RPC and HTTP+JSON on the same URL (its card lists both) and push
@@ -24,6 +24,12 @@
 //   working    answers every message with its task in `working` and keeps it there (until canceled):
 //              the kit's ListTasks, GetTask and CancelTask tests wait for a task in `working`
 //   multiturn  asks for input on a new task and completes it with the caller's answer
+//   scenarios  the 1.0 kit's SUT (its scenarios/*.feature: what to answer by the prefix of the
+//              messageId, `tck-complete-task`, `tck-artifact-file`, `tck-stream-001`, ...), served
+//              over JSON-RPC, HTTP+JSON and gRPC whatever the mode; the 1.0 kit dials the GRPC
+//              interface's url as a gRPC target, so both cards give it as `host:port` here; it
+//              also joins `${url}/message:send`, so the other urls have no trailing slash (ours
+//              serves this agent below `/a2a`)
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { createServer as createTcpServer, type AddressInfo } from "node:net";
@@ -31,12 +37,19 @@ import {
   createA2AHandler,
   inputRequired,
   startA2AServer,
+  type A2AHandlerContext,
   type A2AHandlerOptions,
+  type A2AHandlerResult,
   type A2AMessage,
+  type A2APart,
+  type A2ATask,
 } from "@molecule-ai/agent-core/a2a";
 
 type Impl = "ours" | "official";
-type AgentKind = "working" | "multiturn";
+type AgentKind = "working" | "multiturn" | "scenarios";
+
+/** The kit's `TCK_STREAMING_TIMEOUT` (run.sh sets it): a resubscription task runs twice as long. */
+const STREAMING_TIMEOUT_MS = Number(process.env["TCK_STREAMING_TIMEOUT"] ?? "2") * 1000;
 
 const textOf = (m: A2AMessage): string =>
   m.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
@@ -53,6 +66,7 @@ function oursOptions(agent: AgentKind): A2AHandlerOptions {
     streaming: true,
     pushNotifications: { allowAddresses: "private" },
     onMessage: (message, ctx) => {
+      if (agent === "scenarios") return scenario(message, ctx);
       if (agent === "working") {
         const id = ctx.taskId ?? randomUUID();
         return { kind: "task", id, contextId: ctx.contextId, status: { state: "working" } };
@@ -61,6 +75,68 @@ function oursOptions(agent: AgentKind): A2AHandlerOptions {
       return `Sunny in ${textOf(message)}`;
     },
   };
+}
+
+const text = (t: string): A2APart => ({ kind: "text", text: t });
+
+/** The scenarios of the 1.0 kit (its scenarios/*.feature), on our `onMessage`. */
+function scenario(
+  message: A2AMessage,
+  ctx: A2AHandlerContext,
+): A2AHandlerResult | Promise<A2AHandlerResult> {
+  const id = ctx.taskId ?? randomUUID();
+  const task = (artifact?: A2APart, text?: string): A2ATask => ({
+    kind: "task",
+    id,
+    contextId: ctx.contextId,
+    status: {
+      state: "completed",
+      ...(text === undefined
+        ? {}
+        : {
+            message: {
+              kind: "message",
+              messageId: randomUUID(),
+              role: "agent",
+              parts: [{ kind: "text", text }],
+            },
+          }),
+    },
+    ...(artifact === undefined
+      ? {}
+      : { artifacts: [{ artifactId: randomUUID(), parts: [artifact] }] }),
+  });
+  const file = { name: "output.txt", mimeType: "text/plain" };
+  const m = message.messageId;
+  const is = (prefix: string) => m.startsWith(prefix);
+  // Longest prefixes first (`tck-artifact-file-url` before `tck-artifact-file`).
+  if (is("tck-stream-artifact-chunked"))
+    return (async function* () {
+      yield "chunk-1 ";
+      yield "chunk-2";
+    })();
+  if (is("test-resubscribe-message-id"))
+    return new Promise<A2ATask>((resolve) => {
+      const t = setTimeout(() => resolve(task()), 2 * STREAMING_TIMEOUT_MS);
+      ctx.signal.addEventListener("abort", () => (clearTimeout(t), resolve(task())));
+    });
+  if (is("tck-stream-artifact-text")) return task(text("Streamed text content"));
+  const bytes = Buffer.from("tck").toString("base64");
+  if (is("tck-stream-artifact-file")) return task({ kind: "file", file: { ...file, bytes } });
+  if (is("tck-artifact-file-url"))
+    return task({ kind: "file", file: { ...file, uri: "https://example.com/output.txt" } });
+  if (is("tck-stream-ordering-001")) return task(text("Ordered output"));
+  if (is("tck-message-response")) return "Direct message response";
+  if (is("tck-input-required")) return inputRequired(ctx, "Which city?");
+  if (is("tck-complete-task")) return task(undefined, "Hello from TCK");
+  if (is("tck-artifact-text")) return task(text("Generated text content"));
+  if (is("tck-artifact-file")) return task({ kind: "file", file: { ...file, bytes } });
+  if (is("tck-artifact-data")) return task({ kind: "data", data: { key: "value", count: 42 } });
+  if (is("tck-reject-task")) return { ...task(), status: { state: "rejected" } };
+  if (is("tck-stream-001")) return task(text("Stream hello from TCK"));
+  if (is("tck-stream-002")) return task();
+  if (is("tck-stream-003")) return task(text("Stream task lifecycle"));
+  return task(undefined, `Unhandled messageId prefix: ${m}`);
 }
 
 async function serveOurs(agent: AgentKind): Promise<{ url: string; close(): Promise<void> }> {
@@ -81,14 +157,20 @@ async function serveOursGrpc(agent: AgentKind): Promise<{ url: string; close(): 
   const { startA2AGrpcServer } = await import("@molecule-ai/grpc");
   const grpcPort = await freePort();
   // Named `localhost`, as startA2AServer names a loopback server (its card follows the Host).
+  // The 1.0 kit joins an interface's url and a route (`${url}/message:send`) without looking at
+  // a trailing slash; the card's url is the endpoint's (`/` on the root), so the scenarios run
+  // serves it below `/a2a`, whose url has none.
+  const basePath = agent === "scenarios" ? "/a2a" : "/";
   const a2a = createA2AHandler({
     ...oursOptions(agent),
-    grpcUrl: `http://localhost:${grpcPort}`,
+    basePath,
+    grpcUrl: agent === "scenarios" ? `localhost:${grpcPort}` : `http://localhost:${grpcPort}`,
   });
   const httpServer = createServer((req, res) => void a2a.handleNode(req, res));
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   const grpc = await startA2AGrpcServer({ handler: a2a, pathSecret: false, port: grpcPort });
-  const url = `http://localhost:${(httpServer.address() as AddressInfo).port}/`;
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://localhost:${port}${basePath === "/" ? "" : basePath}/`;
   return {
     url,
     close: async () => {
@@ -106,7 +188,8 @@ async function serveOfficial(
   grpc: boolean,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const express = (await import("express")).default;
-  const { AgentCard, Task, TaskStatusUpdateEvent } = await import("@a2a-js/sdk");
+  const { AgentCard, Message, Task, TaskArtifactUpdateEvent, TaskStatusUpdateEvent } =
+    await import("@a2a-js/sdk");
   const {
     AgentEvent,
     DefaultExecutionEventBusManager,
@@ -121,20 +204,28 @@ async function serveOfficial(
   const httpServer = createServer(app);
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/`;
-  const grpcUrl = grpc ? `http://127.0.0.1:${await freePort()}` : undefined;
+  const grpcPort = grpc ? await freePort() : undefined;
+  const grpcUrl =
+    grpcPort === undefined
+      ? undefined
+      : agent === "scenarios"
+        ? `127.0.0.1:${grpcPort}`
+        : `http://127.0.0.1:${grpcPort}`;
+  // As in ours: the 1.0 kit joins `${url}/message:send`, so its interfaces' urls have no trailing slash.
+  const at = agent === "scenarios" ? url.replace(/\/$/, "") : url;
   const card = AgentCard.fromJSON({
     name: `tck ${agent} (official)`,
     description: "A2A conformance kit agent",
     version: "1.0.0",
     supportedInterfaces: [
-      { url, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
-      ...(rest ? [{ url, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" }] : []),
+      { url: at, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
+      ...(rest ? [{ url: at, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" }] : []),
       ...(grpcUrl ? [{ url: grpcUrl, protocolBinding: "GRPC", protocolVersion: "1.0" }] : []),
       // Listed without `legacy` too: the kit sends no A2A-Version header, which the official
       // server reads as 0.3 and refuses (-32009, HTTP 400 over HTTP+JSON) unless the card lists
       // 0.3 for that binding (ours reads a request without the header by its method or path).
-      { url, protocolBinding: "JSONRPC", protocolVersion: "0.3" },
-      ...(rest ? [{ url, protocolBinding: "HTTP+JSON", protocolVersion: "0.3" }] : []),
+      { url: at, protocolBinding: "JSONRPC", protocolVersion: "0.3" },
+      ...(rest ? [{ url: at, protocolBinding: "HTTP+JSON", protocolVersion: "0.3" }] : []),
       // The gRPC service checks the version as the others do (metadata `a2a-version`, none sent).
       ...(grpcUrl ? [{ url: grpcUrl, protocolBinding: "GRPC", protocolVersion: "0.3" }] : []),
     ],
@@ -148,7 +239,7 @@ async function serveOfficial(
     taskId: string;
     contextId: string;
     task?: unknown;
-    userMessage: { parts: { content?: { $case: string; value: unknown } }[] };
+    userMessage: { messageId: string; parts: { content?: { $case: string; value: unknown } }[] };
   };
   const status = (taskId: string, contextId: string, state: string, text?: string) =>
     TaskStatusUpdateEvent.fromJSON({
@@ -169,9 +260,115 @@ async function serveOfficial(
             }),
       },
     });
+  /** The 1.0 kit's scenarios (its scenarios/*.feature), as its generated a2a-python SUT runs them. */
+  const scenario = async (ctx: Ctx, bus: Bus, signal: AbortSignal) => {
+    const { taskId, contextId } = ctx;
+    const m = ctx.userMessage.messageId;
+    const is = (prefix: string) => m.startsWith(prefix);
+    const publishStatus = (state: string, text?: string) =>
+      bus.publish(AgentEvent.statusUpdate(status(taskId, contextId, state, text)));
+    const artifact = (
+      part: unknown,
+      artifactId = randomUUID(),
+      append = false,
+      lastChunk = false,
+    ) =>
+      bus.publish(
+        AgentEvent.artifactUpdate(
+          TaskArtifactUpdateEvent.fromJSON({
+            taskId,
+            contextId,
+            artifact: { artifactId, parts: [part] },
+            append,
+            lastChunk,
+          }),
+        ),
+      );
+    const file = { filename: "output.txt", mediaType: "text/plain" };
+    const raw = { ...file, raw: Buffer.from("tck").toString("base64") };
+    if (is("tck-message-response")) {
+      bus.publish(
+        AgentEvent.message(
+          Message.fromJSON({
+            messageId: randomUUID(),
+            role: "ROLE_AGENT",
+            contextId,
+            parts: [{ text: "Direct message response" }],
+          }),
+        ),
+      );
+      return;
+    }
+    bus.publish(
+      AgentEvent.task(
+        (ctx.task as never) ??
+          Task.fromJSON({ id: taskId, contextId, status: { state: "TASK_STATE_SUBMITTED" } }),
+      ),
+    );
+    // Longest prefixes first (`tck-artifact-file-url` before `tck-artifact-file`).
+    const streamed: [string, unknown][] = [
+      ["tck-stream-artifact-text", { text: "Streamed text content" }],
+      ["tck-stream-artifact-file", raw],
+      ["tck-stream-ordering-001", { text: "Ordered output" }],
+      ["tck-stream-001", { text: "Stream hello from TCK" }],
+      ["tck-stream-003", { text: "Stream task lifecycle" }],
+    ];
+    const done: [string, unknown][] = [
+      ["tck-artifact-file-url", { ...file, url: "https://example.com/output.txt" }],
+      ["tck-artifact-text", { text: "Generated text content" }],
+      ["tck-artifact-file", raw],
+      ["tck-artifact-data", { data: { key: "value", count: 42 } }],
+    ];
+    const s = streamed.find(([p]) => is(p));
+    const d = done.find(([p]) => is(p));
+    if (is("tck-stream-artifact-chunked")) {
+      publishStatus("TASK_STATE_WORKING");
+      const id = randomUUID();
+      artifact({ text: "chunk-1 " }, id, false, false);
+      artifact({ text: "chunk-2" }, id, true, true);
+      publishStatus("TASK_STATE_COMPLETED");
+    } else if (is("test-resubscribe-message-id")) {
+      publishStatus("TASK_STATE_WORKING");
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2 * STREAMING_TIMEOUT_MS);
+        signal.addEventListener("abort", () => (clearTimeout(t), resolve()));
+      });
+      if (!signal.aborted) publishStatus("TASK_STATE_COMPLETED");
+    } else if (s !== undefined) {
+      publishStatus("TASK_STATE_WORKING");
+      artifact(s[1]);
+      publishStatus("TASK_STATE_COMPLETED");
+    } else if (d !== undefined) {
+      artifact(d[1]);
+      publishStatus("TASK_STATE_COMPLETED");
+    } else if (is("tck-input-required")) {
+      publishStatus("TASK_STATE_INPUT_REQUIRED", "Which city?");
+    } else if (is("tck-reject-task")) {
+      publishStatus("TASK_STATE_REJECTED");
+    } else if (is("tck-complete-task")) {
+      publishStatus("TASK_STATE_COMPLETED", "Hello from TCK");
+    } else if (is("tck-stream-002")) {
+      publishStatus("TASK_STATE_COMPLETED");
+    } else {
+      publishStatus("TASK_STATE_COMPLETED", `Unhandled messageId prefix: ${m}`);
+    }
+  };
+  /** The running scenarios' aborts, by task (a cancel ends a resubscription task's wait). */
+  const running = new Map<string, AbortController>();
   const executor = {
     async execute(ctx: Ctx, bus: Bus) {
       const { taskId, contextId } = ctx;
+      if (agent === "scenarios") {
+        const abort = new AbortController();
+        running.set(taskId, abort);
+        try {
+          await scenario(ctx, bus, abort.signal);
+        } finally {
+          running.delete(taskId);
+        }
+        bus.finished();
+        return;
+      }
       if (ctx.task === undefined) {
         const state = agent === "working" ? "TASK_STATE_WORKING" : "TASK_STATE_SUBMITTED";
         bus.publish(AgentEvent.task(Task.fromJSON({ id: taskId, contextId, status: { state } })));
@@ -198,6 +395,7 @@ async function serveOfficial(
       bus.finished();
     },
     async cancelTask(taskId: string, bus: Bus) {
+      running.get(taskId)?.abort();
       bus.publish(AgentEvent.statusUpdate(status(taskId, "", "TASK_STATE_CANCELED")));
       bus.finished();
     },
@@ -239,7 +437,7 @@ async function serveOfficial(
       grpcService({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }),
     );
     await new Promise<number>((resolve, reject) =>
-      server.bindAsync(new URL(grpcUrl).host, ServerCredentials.createInsecure(), (err, port) =>
+      server.bindAsync(`127.0.0.1:${grpcPort}`, ServerCredentials.createInsecure(), (err, port) =>
         err ? reject(err) : resolve(port),
       ),
     );
@@ -256,11 +454,16 @@ async function serveOfficial(
 }
 
 const [impl, agent, mode] = process.argv.slice(2) as [Impl, AgentKind, string | undefined];
-if ((impl !== "ours" && impl !== "official") || (agent !== "working" && agent !== "multiturn")) {
-  console.error("usage: tck-sut.ts <ours|official> <working|multiturn> [legacy|rest|grpc]");
+if (
+  (impl !== "ours" && impl !== "official") ||
+  (agent !== "working" && agent !== "multiturn" && agent !== "scenarios")
+) {
+  console.error(
+    "usage: tck-sut.ts <ours|official> <working|multiturn|scenarios> [legacy|rest|grpc]",
+  );
   process.exit(2);
 }
-const grpc = mode === "grpc";
+const grpc = mode === "grpc" || agent === "scenarios";
 const sut =
   impl === "ours"
     ? await (grpc ? serveOursGrpc(agent) : serveOurs(agent))

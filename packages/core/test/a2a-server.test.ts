@@ -431,14 +431,14 @@ describe("bad input gets the right error", () => {
     expect(json.result.parts[0].text).toContain("[{[{");
   });
 
-  it("a wrong content type -> 415", async () => {
+  it("a wrong content type -> 415, ContentTypeNotSupportedError (-32005) as over HTTP+JSON", async () => {
     const res = await fetch(server.url, {
       method: "POST",
       headers: { "content-type": "text/plain" },
       body: JSON.stringify(send("x")),
     });
     expect(res.status).toBe(415);
-    expect((await res.json()).error.code).toBe(-32600);
+    expect((await res.json()).error.code).toBe(-32005);
   });
 
   it("a wrong path secret (same or other length), the bare root, and the root card -> 404", async () => {

@@ -75,9 +75,9 @@ const send = (text: string, tenant?: string): SendMessageRequest =>
     message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text }] },
   });
 
-function unary(method: string, req: unknown): Promise<unknown> {
+function unary(method: string, req: unknown, metadata = new Metadata()): Promise<unknown> {
   return new Promise((resolve, reject) =>
-    client[method]!(req, new Metadata(), (err, res) => (err ? reject(err) : resolve(res))),
+    client[method]!(req, metadata, (err, res) => (err ? reject(err) : resolve(res))),
   );
 }
 
@@ -145,14 +145,22 @@ describe("the gRPC binding's refusals and limits", () => {
     const push = await refusal(
       unary("getTaskPushNotificationConfig", { tenant: pathSecret, taskId: "t", id: "c" }),
     );
+    // §5.4's table: PushNotificationNotSupported, UnsupportedOperation and VersionNotSupported
+    // are UNIMPLEMENTED (the 1.0 conformance kit's GRPC-ERR-002).
     expect([push.code, reasonOf(push)]).toEqual([
-      Status.FAILED_PRECONDITION,
+      Status.UNIMPLEMENTED,
       "PUSH_NOTIFICATION_NOT_SUPPORTED",
     ]);
     const card = await refusal(unary("getExtendedAgentCard", { tenant: pathSecret }));
-    expect([card.code, reasonOf(card)]).toEqual([
-      Status.FAILED_PRECONDITION,
-      "UNSUPPORTED_OPERATION",
+    expect([card.code, reasonOf(card)]).toEqual([Status.UNIMPLEMENTED, "UNSUPPORTED_OPERATION"]);
+    const future = new Metadata();
+    future.set("a2a-version", "99.0");
+    const version = await refusal(
+      unary("getTask", { tenant: pathSecret, id: "no-such-task" }, future),
+    );
+    expect([version.code, reasonOf(version)]).toEqual([
+      Status.UNIMPLEMENTED,
+      "VERSION_NOT_SUPPORTED",
     ]);
     const bad = await refusal(unary("sendMessage", { tenant: pathSecret }));
     expect([bad.code, reasonOf(bad)]).toEqual([Status.INVALID_ARGUMENT, "INVALID_PARAMS"]);

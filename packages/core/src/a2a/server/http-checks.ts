@@ -126,7 +126,7 @@ export function precheck(
   if (!isJsonContentType(contentType)) {
     return httpError(
       415,
-      A2AErrorCode.InvalidRequest,
+      A2AErrorCode.ContentTypeNotSupported,
       "Unsupported Content-Type; send the JSON-RPC request as application/json",
     );
   }

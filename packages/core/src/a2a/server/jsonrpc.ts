@@ -6,6 +6,7 @@ import { A2AErrorCode } from "./errors.js";
 import { isObj } from "./normalize.js";
 import { withJsonNames } from "./proto-names.js";
 import { rpcError, type CallId, type Outcome } from "./outcome.js";
+import { errorDetails } from "./rest-errors.js";
 import { unsupportedVersion, type RequestMeta } from "./request-meta.js";
 import type { RequestId, Scope } from "./scope.js";
 
@@ -72,10 +73,11 @@ export function dispatchRpc(
   // official 1.x server and the conformance kit do; errors during a stream are events in both.
   const streamed = STREAM_METHODS.has(method);
   const preStream = streamed && method.includes("/");
+  const v1 = !method.includes("/");
   const refuse = (o: Outcome): Outcome => (preStream ? asEvents(o, scope) : o);
   const version = meta.version;
   if (unsupportedVersion(version)) {
-    return refuse(
+    return (v1 ? withErrorInfo : refuse)(
       rpcError(
         id,
         A2AErrorCode.VersionNotSupported,
@@ -91,11 +93,29 @@ export function dispatchRpc(
   }
   // v1.0 (`SendMessage`, no "/") is proto-JSON: its parsers take the proto names (`message_id`) too.
   const given = params ?? {};
-  const args = method.includes("/") ? given : withJsonNames(given);
+  const args = v1 ? withJsonNames(given) : given;
   const out = invokeMethod({ id, method, params: args, scope, meta }, methods, report);
+  if (v1) return out instanceof Promise ? out.then(withErrorInfo) : withErrorInfo(out);
   if (!preStream) return out;
   const asStream = (o: Outcome): Outcome => ("stream" in o ? o : refuse(o));
   return out instanceof Promise ? out.then(asStream) : asStream(out);
+}
+
+/**
+ * A v1.0 answer whose A2A error (-32001 to -32099) carries the `google.rpc.ErrorInfo` naming it
+ * (reason `TASK_NOT_FOUND`, ..., domain `a2a-protocol.org`) in an `error.data` array, as A2A v1.0
+ * §9.5 requires (HTTP+JSON's `details` are the same list); the error's own `data`, if any, follows
+ * it (a Molecule error's as an ErrorInfo of domain `molecule.ai`). Other answers are unchanged.
+ */
+function withErrorInfo(o: Outcome): Outcome {
+  if ("stream" in o || o.status !== 200 || !o.body.includes('"error":{"code":-320')) return o;
+  const res = JSON.parse(o.body) as { error: { code: number; data?: unknown } };
+  const { code, data } = res.error;
+  if (code > -32001 || code < -32099) return o;
+  const details: unknown[] = errorDetails(code, data);
+  if (data !== undefined && !(isObj(data) && typeof data["code"] === "string")) details.push(data);
+  res.error.data = details;
+  return { ...o, body: JSON.stringify(res) };
 }
 
 /** A JSON-RPC error answer as a stream of one `event: error` (other answers unchanged). */

@@ -12,17 +12,14 @@ export interface RequestMeta {
   headers(): Headers;
 }
 
-/** Whether an `A2A-Version` value names a version this endpoint does not speak (absent: 0.3). */
+/**
+ * Whether an `A2A-Version` value names a version this endpoint does not speak (absent or empty:
+ * 0.3). Versions are `Major.Minor`: a patch number is not considered (v1.0 §3.6), so `1.0.1` is
+ * 1.0 and `0.3.2` is 0.3.
+ */
 export function unsupportedVersion(version: string | undefined): boolean {
-  return (
-    version !== undefined &&
-    version !== "" &&
-    version !== "0.3" &&
-    version !== "1.0" &&
-    version !== "0.3.0" &&
-    version !== "1.0.0" &&
-    version !== "1"
-  );
+  if (version === undefined) return false;
+  return !/^(?:|1|(?:0\.3|1\.0)(?:\.\d{1,9})?)$/.test(version.trim());
 }
 
 /** Most extension URIs read from one request, and the longest one (longer ones are ignored). */

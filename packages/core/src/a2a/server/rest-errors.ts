@@ -6,13 +6,14 @@
 const MAPPING: Record<number, [number, string, string | undefined]> = {
   [-32001]: [404, "NOT_FOUND", "TASK_NOT_FOUND"],
   [-32002]: [400, "FAILED_PRECONDITION", "TASK_NOT_CANCELABLE"],
-  [-32003]: [400, "FAILED_PRECONDITION", "PUSH_NOTIFICATION_NOT_SUPPORTED"],
-  [-32004]: [400, "FAILED_PRECONDITION", "UNSUPPORTED_OPERATION"],
+  // §5.4 gives these three gRPC's UNIMPLEMENTED (with HTTP 400), which the gRPC binding follows.
+  [-32003]: [400, "UNIMPLEMENTED", "PUSH_NOTIFICATION_NOT_SUPPORTED"],
+  [-32004]: [400, "UNIMPLEMENTED", "UNSUPPORTED_OPERATION"],
   [-32005]: [400, "INVALID_ARGUMENT", "CONTENT_TYPE_NOT_SUPPORTED"],
   [-32006]: [500, "INTERNAL", "INVALID_AGENT_RESPONSE"],
   [-32007]: [400, "FAILED_PRECONDITION", "EXTENDED_AGENT_CARD_NOT_CONFIGURED"],
   [-32008]: [400, "FAILED_PRECONDITION", "EXTENSION_SUPPORT_REQUIRED"],
-  [-32009]: [400, "FAILED_PRECONDITION", "VERSION_NOT_SUPPORTED"],
+  [-32009]: [400, "UNIMPLEMENTED", "VERSION_NOT_SUPPORTED"],
   [-32700]: [400, "INVALID_ARGUMENT", "INVALID_PARAMS"],
   [-32600]: [400, "INVALID_ARGUMENT", "INVALID_PARAMS"],
   [-32602]: [400, "INVALID_ARGUMENT", "INVALID_PARAMS"],
@@ -22,15 +23,12 @@ const MAPPING: Record<number, [number, string, string | undefined]> = {
 };
 
 /**
- * The HTTP+JSON answer of an A2A error. `data` of a Molecule error (`{ code, retryable }`, e.g.
- * `message_busy`) becomes an ErrorInfo of domain `molecule.ai` with its code as the reason.
+ * The `google.rpc.ErrorInfo` details of an error: the A2A error's (`reason`, domain
+ * `a2a-protocol.org`), then, for `data` of a Molecule error (`{ code, retryable }`, e.g.
+ * `message_busy`), one of domain `molecule.ai` with its code as the reason.
  */
-export function restError(
-  code: number,
-  message: string,
-  data?: unknown,
-): { status: number; body: string; headers?: Record<string, string> } {
-  const [status, name, reason] = MAPPING[code] ?? [500, "INTERNAL", undefined];
+export function errorDetails(code: number, data: unknown): Record<string, unknown>[] {
+  const reason = MAPPING[code]?.[2];
   const details: Record<string, unknown>[] = [];
   if (reason !== undefined) {
     details.push({
@@ -48,6 +46,17 @@ export function restError(
       metadata: { retryable: String(own.retryable === true) },
     });
   }
+  return details;
+}
+
+/** The HTTP+JSON answer of an A2A error: its HTTP status and a `google.rpc.Status` body. */
+export function restError(
+  code: number,
+  message: string,
+  data?: unknown,
+): { status: number; body: string; headers?: Record<string, string> } {
+  const [status, name] = MAPPING[code] ?? [500, "INTERNAL", undefined];
+  const details = errorDetails(code, data);
   return {
     status,
     body: JSON.stringify({ error: { code: status, status: name, message, details } }),

@@ -51,6 +51,8 @@ export class EndpointRoutes {
   readonly #fixedUrl: string | undefined;
   #fixedCard: string | Promise<string> | undefined;
   readonly #cards = new Map<string, string>();
+  /** When the endpoint started (the served card's `Last-Modified`), as an HTTP date. */
+  readonly #since = new Date(Math.floor(Date.now() / 1000) * 1000).toUTCString();
   readonly #sign: ((card: object) => Promise<object>) | undefined;
   readonly #jwks: string | undefined;
 
@@ -145,14 +147,19 @@ export class EndpointRoutes {
    * server at `origin` (`https://host:port`).
    */
   card(origin: string, route: "card" | "jwks" = "card"): Outcome | Promise<Outcome> {
-    const headers = {
-      "cache-control": this.#secret === undefined ? "public, max-age=300" : "no-store",
-    };
-    if (route === "jwks") return { status: 200, body: this.#jwks ?? "{}", headers };
+    const cache = this.#secret === undefined ? "public, max-age=300" : "no-store";
+    if (route === "jwks") {
+      return { status: 200, body: this.#jwks ?? "{}", headers: { "cache-control": cache } };
+    }
+    // v1.0 §8.6: an ETag (SHOULD) from the card's content, and Last-Modified (MAY): the card is
+    // the same from the endpoint's start.
+    const answer = (body: string): Outcome => ({
+      status: 200,
+      body,
+      headers: { "cache-control": cache, etag: etagOf(body), "last-modified": this.#since },
+    });
     const body = this.#cardFor(origin);
-    return typeof body === "string"
-      ? { status: 200, body, headers }
-      : body.then((b) => ({ status: 200, body: b, headers }));
+    return typeof body === "string" ? answer(body) : body.then(answer);
   }
 
   /** `card` built (and signed) as the served card is, for a request at `origin`. */
@@ -184,4 +191,11 @@ export class EndpointRoutes {
     }
     return card;
   }
+}
+
+/** A weak ETag of a card's JSON: FNV-1a over its UTF-16 code units and its length (not a secret). */
+function etagOf(body: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < body.length; i++) h = Math.imul(h ^ body.charCodeAt(i), 0x01000193);
+  return `W/"${(h >>> 0).toString(36)}-${body.length.toString(36)}"`;
 }
