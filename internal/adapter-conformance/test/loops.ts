@@ -1,0 +1,315 @@
+// The suite's per-adapter loop drivers: each builds its adapter's tools (peer tools, an A2A agent
+// tool) or message handler and runs its framework's own real loop with a scripted model (the AI
+// SDK's generateText + MockLanguageModelV4, LangChain's createAgent + fakeModel, the OpenAI Agents
+// SDK's run + ScriptedModel), returning what the model was shown after each tool call.
+import { AIMessage } from "@langchain/core/messages";
+import type { BaseMessage } from "@langchain/core/messages";
+import { fakeModel } from "@langchain/core/testing";
+import { HumanMessage, ToolMessage } from "@langchain/core/messages";
+import type { InboundHandler, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import type { RemoteA2AAgent } from "@molecule-ai/agent-core/a2a";
+import * as aiSdk from "@molecule-ai/ai-sdk";
+import * as lc from "@molecule-ai/langchain";
+import * as oa from "@molecule-ai/openai-agents";
+import { Agent, run as runAgent, setTracingDisabled } from "@openai/agents";
+import { assistantMessage, functionCall, ScriptedModel } from "@openai/agents/testing";
+import { generateText, isStepCount, ToolLoopAgent } from "ai";
+import type { ToolSet } from "ai";
+import { MockLanguageModelV4 } from "ai/test";
+import { createAgent } from "langchain";
+
+setTracingDisabled(true);
+
+/** What the model was shown of one tool call. */
+export interface ToolResult {
+  text: string;
+  /**
+   * Whether the framework marks the result as an error (AI SDK: an `error-text` model output or an
+   * output with `ok: false`; LangChain: a ToolMessage with `status: "error"`); undefined where it
+   * hands the model text only (OpenAI Agents SDK).
+   */
+  error?: boolean;
+  /** The AI SDK's model-output type (`text`, `error-text`). */
+  type?: string;
+  /** LangChain's ToolMessage artifact (the raw result beside the text). */
+  artifact?: Record<string, unknown>;
+}
+
+/** One tool call the scripted model makes. */
+export interface Call {
+  name: string;
+  args: Record<string, unknown>;
+}
+
+/** The scripted model: given the results shown so far, its next call, or undefined to answer. */
+export type Script = (shown: ToolResult[]) => Call | undefined;
+
+/** The tools of one adapter, opaque to the tests but for their names and descriptions. */
+export interface Kit {
+  names: string[];
+  description(name: string): string;
+  tools: unknown;
+}
+
+export interface Loop {
+  name: "ai-sdk" | "langchain" | "openai-agents";
+  /** What the framework shows beside a tool result's text: a model-output type, an error flag, an artifact. */
+  shows: { type: boolean; error: boolean; artifact: boolean };
+  /** The adapter's `a2aAgentTool(remote)`. */
+  a2aAgentTool(remote: RemoteA2AAgent): Kit;
+  /** The adapter's peer tools for an agent or a client. */
+  peerTools(
+    source: PlatformClient | RemoteAgent<PlatformClient>,
+    options: { include?: string[]; delegations?: boolean; listPeers?: false; delegate?: false },
+  ): Promise<Kit>;
+  /**
+   * Runs the framework's loop on `kit`: the model calls what `script` says, then answers `final`.
+   * Resolves the final text and every tool result the model was shown, in order.
+   */
+  run(kit: Kit, script: Script, final: string): Promise<{ text: string; shown: ToolResult[] }>;
+  /** The adapter's createPeerMessageHandler on an agent whose model counts its runs. */
+  messageHandler(): {
+    handler: InboundHandler;
+    modelRuns(): number;
+    /** The conversation store's entry for `key`, where the adapter takes a store (AI SDK). */
+    history?(key: string): Promise<unknown> | unknown;
+  };
+}
+
+const aiUsage = {
+  inputTokens: { total: 3, noCache: 3, cacheRead: undefined, cacheWrite: undefined },
+  outputTokens: { total: 10, text: 10, reasoning: undefined },
+};
+type Prompt = Parameters<MockLanguageModelV4["doGenerate"]>[0]["prompt"];
+
+/** The tool results of a MockLanguageModelV4 prompt, as the model sees them (toModelOutput). */
+function aiShown(prompt: Prompt): { id: string; type: string; value: unknown }[] {
+  return prompt.flatMap((m) =>
+    m.role === "tool"
+      ? m.content
+          .filter((p) => p.type === "tool-result")
+          .map((p) => {
+            const { toolCallId, output } = p as unknown as {
+              toolCallId: string;
+              output: { type: string; value: unknown };
+            };
+            return { id: toolCallId, ...output };
+          })
+      : [],
+  );
+}
+
+export const aiSdkLoop: Loop = {
+  name: "ai-sdk",
+  shows: { type: true, error: true, artifact: false },
+  a2aAgentTool(remote) {
+    const t = aiSdk.a2aAgentTool(remote);
+    const name = `call_${remote.name.toLowerCase()}`;
+    return { names: [name], description: () => String(t.description), tools: { [name]: t } };
+  },
+  async peerTools(source, options) {
+    const tools = await aiSdk.peerTools(source, options);
+    return {
+      names: Object.keys(tools),
+      description: (n) => String(tools[n]?.description),
+      tools,
+    };
+  },
+  async run(kit, script, final) {
+    let calls = 0;
+    const model = new MockLanguageModelV4({
+      doGenerate: async ({ prompt }) => {
+        const shown = aiShown(prompt).map((o) => ({
+          text: String(o.value ?? ""),
+          type: o.type,
+          error: o.type === "error-text",
+        }));
+        const next = script(shown);
+        if (!next)
+          return {
+            content: [{ type: "text", text: final }],
+            finishReason: { unified: "stop", raw: "stop" },
+            usage: aiUsage,
+            warnings: [],
+          };
+        const toolCallId = `c${++calls}`;
+        return {
+          content: [
+            {
+              type: "tool-call",
+              toolCallId,
+              toolName: next.name,
+              input: JSON.stringify(next.args),
+            },
+          ],
+          finishReason: { unified: "tool-calls", raw: undefined },
+          usage: aiUsage,
+          warnings: [],
+        };
+      },
+    });
+    const result = await generateText({
+      model,
+      tools: kit.tools as ToolSet,
+      prompt: "go",
+      stopWhen: isStepCount(20),
+    });
+    const last = model.doGenerateCalls.at(-1)!.prompt;
+    // A result the model reads as text may still be an `ok: false` output (a refused follow-up).
+    const outputs = new Map(
+      result.steps.flatMap((s) => s.toolResults.map((r) => [r.toolCallId, r.output] as const)),
+    );
+    const shown = aiShown(last).map((o) => ({
+      text: String(o.value ?? ""),
+      type: o.type,
+      error:
+        o.type === "error-text" ||
+        (outputs.get(o.id) as { ok?: boolean } | undefined)?.ok === false,
+    }));
+    return { text: result.text, shown };
+  },
+  messageHandler() {
+    const model = new MockLanguageModelV4({
+      doGenerate: [
+        {
+          content: [{ type: "text", text: "should not run" }],
+          finishReason: { unified: "stop", raw: "stop" },
+          usage: aiUsage,
+          warnings: [],
+        },
+      ],
+    });
+    const store = new aiSdk.MemoryConversationStore();
+    const handler = aiSdk.createPeerMessageHandler(new ToolLoopAgent({ model }), { store });
+    return {
+      handler,
+      modelRuns: () => model.doGenerateCalls.length,
+      history: (key) => store.get(key),
+    };
+  },
+};
+
+const toolMessages = (messages: BaseMessage[]): ToolMessage[] =>
+  messages.filter((m) => ToolMessage.isInstance(m)) as ToolMessage[];
+const lcShown = (messages: BaseMessage[]): ToolResult[] =>
+  toolMessages(messages).map((m) => ({
+    text: String(m.content),
+    error: m.status === "error",
+    artifact: m.artifact as Record<string, unknown>,
+  }));
+
+export const langchainLoop: Loop = {
+  name: "langchain",
+  shows: { type: false, error: true, artifact: true },
+  a2aAgentTool(remote) {
+    const t = lc.a2aAgentTool(remote);
+    return { names: [t.name], description: () => t.description, tools: [t] };
+  },
+  async peerTools(source, options) {
+    const tools = (await lc.PeerToolkit.fromClient(source, options)).getTools();
+    return {
+      names: tools.map((t) => t.name),
+      description: (n) => tools.find((t) => t.name === n)!.description,
+      tools,
+    };
+  },
+  async run(kit, script, final) {
+    let calls = 0;
+    let model = fakeModel();
+    // One scripted response a step: a tool call while the script has one, then the answer.
+    let done = false;
+    const step = (m: BaseMessage[]) => {
+      const next = done ? undefined : script(lcShown(m));
+      if (!next) {
+        done = true;
+        return new AIMessage(final);
+      }
+      return new AIMessage({
+        content: "",
+        tool_calls: [{ name: next.name, args: next.args, id: `tc-${++calls}`, type: "tool_call" }],
+      });
+    };
+    for (let i = 0; i < 20; i++) model = model.respond(step);
+    const out = await createAgent({ model, tools: kit.tools as never }).invoke({
+      messages: [new HumanMessage("go")],
+    });
+    return { text: String(out.messages.at(-1)!.content), shown: lcShown(out.messages) };
+  },
+  messageHandler() {
+    let runs = 0;
+    const model = fakeModel().respond(() => {
+      runs++;
+      return new AIMessage("should not run");
+    });
+    const handler = lc.createPeerMessageHandler(createAgent({ model, tools: [] }));
+    return { handler, modelRuns: () => runs };
+  },
+};
+
+/** The function-call outputs in an OpenAI Agents model request, in order. */
+function oaShown(input: unknown): ToolResult[] {
+  if (!Array.isArray(input)) return [];
+  return (input as { type?: string; output?: unknown }[])
+    .filter((i) => i.type === "function_call_result")
+    .map((i) => {
+      const o = i.output as string | { type?: string; text?: string };
+      return { text: typeof o === "string" ? o : String(o?.text ?? "") };
+    });
+}
+
+export const openAIAgentsLoop: Loop = {
+  name: "openai-agents",
+  shows: { type: false, error: false, artifact: false },
+  a2aAgentTool(remote) {
+    const t = oa.a2aAgentTool(remote);
+    return { names: [t.name], description: () => t.description, tools: [t] };
+  },
+  async peerTools(source, options) {
+    const tools = await oa.peerTools(source, options);
+    return {
+      names: tools.map((t) => t.name),
+      description: (n) => tools.find((t) => t.name === n)!.description,
+      tools,
+    };
+  },
+  async run(kit, script, final) {
+    let calls = 0;
+    let last: ToolResult[] = [];
+    const respond = (call: { request: { input: unknown } }) => {
+      last = oaShown(call.request.input);
+      const next = script(last);
+      if (!next) return [assistantMessage(final)];
+      return [functionCall(next.name, next.args, { callId: `c${++calls}` })];
+    };
+    const model = new ScriptedModel(
+      Array.from({ length: 20 }, () => ({ type: "responder" as const, respond })),
+    );
+    const agent = new Agent({
+      name: "Writer",
+      instructions: "You write.",
+      model,
+      tools: kit.tools as never,
+    });
+    const result = await runAgent(agent, "go", { maxTurns: 20 });
+    return { text: String(result.finalOutput), shown: last };
+  },
+  messageHandler() {
+    let runs = 0;
+    const model = new ScriptedModel([
+      {
+        type: "responder",
+        respond: () => {
+          runs++;
+          return [assistantMessage("should not run")];
+        },
+      },
+    ]);
+    const handler = oa.createPeerMessageHandler(
+      new Agent({ name: "Caller", instructions: "You answer.", model }),
+    );
+    return { handler, modelRuns: () => runs };
+  },
+};
+
+/** Every adapter with a framework loop. */
+export const loops: Loop[] = [aiSdkLoop, langchainLoop, openAIAgentsLoop];
