@@ -6,17 +6,36 @@ import { AIMessage } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
 import { HumanMessage, ToolMessage } from "@langchain/core/messages";
-import type { InboundHandler, PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
+import { tool as lcTool } from "@langchain/core/tools";
+import { MemorySaver } from "@langchain/langgraph";
+import type {
+  AgentEventMap,
+  InboundHandler,
+  PlatformClient,
+  RemoteAgent,
+} from "@molecule-ai/agent-core";
+import { ApprovalWaiter } from "@molecule-ai/agent-core/org";
 import type { RemoteA2AAgent } from "@molecule-ai/agent-core/a2a";
 import * as aiSdk from "@molecule-ai/ai-sdk";
 import * as lc from "@molecule-ai/langchain";
+import {
+  pendingApproval,
+  resumeOnDecision,
+  toolCallInterrupt,
+} from "@molecule-ai/langchain/langgraph";
 import * as oa from "@molecule-ai/openai-agents";
 import { Agent, run as runAgent, setTracingDisabled } from "@openai/agents";
 import { assistantMessage, functionCall, ScriptedModel } from "@openai/agents/testing";
-import { generateText, isStepCount, ToolLoopAgent } from "ai";
-import type { ToolSet } from "ai";
+import { generateText, isStepCount, tool as aiTool, ToolLoopAgent } from "ai";
+import type { ModelMessage, ToolSet } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { createAgent } from "langchain";
+import { z } from "zod";
+
+/** A request a person is asked on the canvas, as the workspace lists it. */
+export type ApprovalRow = Awaited<ReturnType<PlatformClient["listApprovals"]>>[number];
+/** What a parent hears of a child's request (`onApprovalEscalated`). */
+export type Escalation = AgentEventMap["approvalEscalated"];
 
 setTracingDisabled(true);
 
@@ -67,13 +86,37 @@ export interface Loop {
    * Resolves the final text and every tool result the model was shown, in order.
    */
   run(kit: Kit, script: Script, final: string): Promise<{ text: string; shown: ToolResult[] }>;
-  /** The adapter's createPeerMessageHandler on an agent whose model counts its runs. */
-  messageHandler(): {
+  /**
+   * The adapter's createPeerMessageHandler on an agent whose model counts its runs (with its
+   * `onApprovalEscalated` option when given).
+   */
+  messageHandler(onApprovalEscalated?: (e: Escalation) => void): {
     handler: InboundHandler;
     modelRuns(): number;
     /** The conversation store's entry for `key`, where the adapter takes a store (AI SDK). */
     history?(key: string): Promise<unknown> | unknown;
   };
+  /**
+   * Where the adapter asks a person about its framework's tool calls: runs the loop on one call of
+   * a `shell` tool with `input`, the adapter's approvals asking on the canvas (AI SDK:
+   * `toolApproval` + `canvasApprovals`; LangChain: `toolCallInterrupt` in createAgent + a
+   * checkpointer, `resumeOnDecision`), lets `decide` see and decide the request, and resolves the
+   * inputs the tool ran with.
+   */
+  askedShell?(
+    client: PlatformClient,
+    input: Record<string, string>,
+    decide: (row: ApprovalRow) => Promise<void>,
+  ): Promise<unknown[]>;
+}
+
+/** The next pending request of `client`'s workspace. */
+async function nextPending(client: PlatformClient): Promise<ApprovalRow> {
+  for (;;) {
+    const row = (await client.listApprovals()).find((r) => r.status === "pending");
+    if (row) return row;
+    await new Promise((r) => setImmediate(r));
+  }
 }
 
 const aiUsage = {
@@ -168,7 +211,7 @@ export const aiSdkLoop: Loop = {
     }));
     return { text: result.text, shown };
   },
-  messageHandler() {
+  messageHandler(onApprovalEscalated) {
     const model = new MockLanguageModelV4({
       doGenerate: [
         {
@@ -180,12 +223,66 @@ export const aiSdkLoop: Loop = {
       ],
     });
     const store = new aiSdk.MemoryConversationStore();
-    const handler = aiSdk.createPeerMessageHandler(new ToolLoopAgent({ model }), { store });
+    const handler = aiSdk.createPeerMessageHandler(new ToolLoopAgent({ model }), {
+      store,
+      ...(onApprovalEscalated ? { onApprovalEscalated } : {}),
+    });
     return {
       handler,
       modelRuns: () => model.doGenerateCalls.length,
       history: (key) => store.get(key),
     };
+  },
+  async askedShell(client, input, decide) {
+    const ran: unknown[] = [];
+    const toolApproval = { shell: "user-approval" } as const;
+    const tools = {
+      shell: aiTool({
+        description: "run a shell command",
+        inputSchema: z.record(z.string(), z.string()),
+        execute: async (args) => {
+          ran.push(args);
+          return "done";
+        },
+      }),
+    };
+    const model = new MockLanguageModelV4({
+      doGenerate: [
+        {
+          content: [
+            {
+              type: "tool-call",
+              toolCallId: "c1",
+              toolName: "shell",
+              input: JSON.stringify(input),
+            },
+          ],
+          finishReason: { unified: "tool-calls", raw: undefined },
+          usage: aiUsage,
+          warnings: [],
+        },
+        {
+          content: [{ type: "text", text: "ok" }],
+          finishReason: { unified: "stop", raw: "stop" },
+          usage: aiUsage,
+          warnings: [],
+        },
+      ],
+    });
+    const messages: ModelMessage[] = [{ role: "user", content: "clean up" }];
+    const first = await generateText({
+      model,
+      tools,
+      toolApproval,
+      messages,
+      stopWhen: isStepCount(3),
+    });
+    const waiter = new ApprovalWaiter({ client, file: false });
+    const asked = aiSdk.canvasApprovals(waiter, first.content, { pollIntervalMs: 20 });
+    await decide(await nextPending(client));
+    messages.push(...first.responseMessages, await asked);
+    await generateText({ model, tools, toolApproval, messages, stopWhen: isStepCount(3) });
+    return ran;
   },
 };
 
@@ -235,14 +332,43 @@ export const langchainLoop: Loop = {
     });
     return { text: String(out.messages.at(-1)!.content), shown: lcShown(out.messages) };
   },
-  messageHandler() {
+  messageHandler(onApprovalEscalated) {
     let runs = 0;
     const model = fakeModel().respond(() => {
       runs++;
       return new AIMessage("should not run");
     });
-    const handler = lc.createPeerMessageHandler(createAgent({ model, tools: [] }));
+    const handler = lc.createPeerMessageHandler(
+      createAgent({ model, tools: [] }),
+      onApprovalEscalated ? { onApprovalEscalated } : {},
+    );
     return { handler, modelRuns: () => runs };
+  },
+  async askedShell(client, input, decide) {
+    const ran: unknown[] = [];
+    const shell = lcTool(
+      async (args: Record<string, string>) => {
+        const refused = await toolCallInterrupt(client, "shell", args);
+        if (refused !== undefined) return refused;
+        ran.push(args);
+        return "done";
+      },
+      {
+        name: "shell",
+        description: "run a shell command",
+        schema: z.record(z.string(), z.string()),
+      },
+    );
+    const model = fakeModel()
+      .respondWithTools([{ name: "shell", args: input, id: "tc-hidden" }])
+      .respond(new AIMessage("done"));
+    const agent = createAgent({ model, tools: [shell], checkpointer: new MemorySaver() });
+    const config = { configurable: { thread_id: "hidden" } };
+    const first = await agent.invoke({ messages: [new HumanMessage("clean up")] }, config);
+    const p = pendingApproval(first)!;
+    await decide((await client.listApprovals()).find((r) => r.id === p.approvalId)!);
+    await resumeOnDecision(agent, null, config, new ApprovalWaiter({ client, file: false }));
+    return ran;
   },
 };
 
@@ -293,7 +419,7 @@ export const openAIAgentsLoop: Loop = {
     const result = await runAgent(agent, "go", { maxTurns: 20 });
     return { text: String(result.finalOutput), shown: last };
   },
-  messageHandler() {
+  messageHandler(onApprovalEscalated) {
     let runs = 0;
     const model = new ScriptedModel([
       {
@@ -306,6 +432,7 @@ export const openAIAgentsLoop: Loop = {
     ]);
     const handler = oa.createPeerMessageHandler(
       new Agent({ name: "Caller", instructions: "You answer.", model }),
+      onApprovalEscalated ? { onApprovalEscalated } : {},
     );
     return { handler, modelRuns: () => runs };
   },

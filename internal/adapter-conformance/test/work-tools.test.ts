@@ -36,6 +36,7 @@ afterAll(async () => {
   await emu?.close();
 });
 
+const last = (shown: ToolResult[]) => shown.at(-1)?.text ?? "";
 const refusal = (id: string) =>
   `Error: "${id}" is not a delegation or task you started, so it cannot be checked, awaited or canceled. Call list_delegations for yours.`;
 
@@ -55,7 +56,6 @@ describe.each(loops)("$name: the follow-up tools in the framework's loop", (loop
     let delegationId = "";
     let taskId = "";
     let stateWhenStarted: string | undefined;
-    const last = (shown: ToolResult[]) => shown.at(-1)?.text ?? "";
     const script: Array<(shown: ToolResult[]) => Call> = [
       () => ({ name: "delegate_to_peer", args: { peerId, task: "draft the plan" } }),
       (s) => {
