@@ -1,5 +1,7 @@
 // Approvals a person can trust, the same through every adapter that asks about its framework's tool
-// calls, over HTTP against the emulator (loops.ts drivers): issue 59, every hidden character of a
+// calls, over HTTP against the emulator (loops.ts drivers) (#46, #47): a padded input is one Error
+// line the model reads, never shown cut, and nobody is asked; a platform refusing the request is
+// one Error line too, the tool not run; issue 59, every hidden character of a
 // tool input reaches the person as an escape, look-alike keys as such, and once approved the tool
 // runs that exact input; and #47, a child's request reaches the parent's createPeerMessageHandler
 // `onApprovalEscalated` over the event stream, its words neutralised peer text.
@@ -20,6 +22,71 @@ beforeAll(async () => {
 afterAll(async () => {
   await admin?.close();
   await platform?.close();
+});
+
+describe.each(loops.filter((l) => l.refusedShell))("$name: what no person is asked", (loop) => {
+  it("a 2,246-character input hiding `--no-preserve-root -rf /` after character 2,000 is one Error line, never shown cut, the tool not run", async () => {
+    const ws = await platform.addWorkspace(`blind-${loop.name}`);
+    const client = ws.client();
+    const tail = " --no-preserve-root -rf /";
+    const command = `echo ${"a".repeat(2_246 - 14 - 5 - 4 - tail.length)}; rm${tail}`;
+    expect(JSON.stringify({ command })).toHaveLength(2_246);
+    // Either the request is refused (answered at once) or it was opened: then the run fails, saying
+    // whether the person saw the whole input. Watched until the run ends.
+    let ended = false;
+    const asked = (async (): Promise<never> => {
+      // oxlint-disable-next-line no-unmodified-loop-condition -- set when the run ends
+      while (!ended) {
+        const row = (await client.listApprovals()).find((r) => r.status === "pending");
+        if (row) {
+          const whole = row.action.includes("--no-preserve-root -rf /");
+          throw new Error(
+            `asked a person about an input too long to review (shown whole: ${whole})`,
+          );
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      return new Promise<never>(() => {});
+    })();
+    const { read, ran, logged } = await loop.refusedShell!(client, command, asked).finally(
+      () => (ended = true),
+    );
+    expect(await client.listApprovals()).toEqual([]);
+    expect(read).toMatch(/^Error: the input of tool shell is 2246 characters/);
+    expect(read).not.toContain("\n");
+    expect(ran).toEqual([]);
+    expect(logged).toHaveLength(1);
+    // The warning says so in each adapter's words.
+    const words: Record<string, string> = { "ai-sdk": "not approved", langchain: "not asked" };
+    expect(logged[0]).toContain(words[loop.name]);
+  });
+
+  it.each([
+    { status: 503, body: undefined, reads: /^Error: .*503/ },
+    { status: 400, body: { error: "invalid request body" }, reads: /^Error: / },
+  ])(
+    "the platform refusing the request ($status) is one Error line the model reads, the tool not run",
+    async ({ status, body, reads }) => {
+      const ws = await platform.addWorkspace(`refused-${loop.name}-${status}`);
+      const client = ws.client();
+      const unfault = platform.emulator.injectFault({
+        method: "POST",
+        path: `/workspaces/${ws.id}/approvals`,
+        status,
+        ...(body ? { body } : {}),
+        count: 100,
+      });
+      try {
+        const { read, ran, logged } = await loop.refusedShell!(client, "ls");
+        expect(read).toMatch(reads);
+        expect(read).not.toContain("\n");
+        expect(ran).toEqual([]);
+        expect(logged).toHaveLength(1);
+      } finally {
+        unfault();
+      }
+    },
+  );
 });
 
 describe.each(loops.filter((l) => l.askedShell))(

@@ -108,6 +108,17 @@ export interface Loop {
     input: Record<string, string>,
     decide: (row: ApprovalRow) => Promise<void>,
   ): Promise<unknown[]>;
+  /**
+   * The same loop on one `shell` call of `{ command }` where no person is asked (the input is too
+   * long to review, or the platform refuses the request; `untilAsked`, raced against the asking,
+   * fails the run if a person is asked after all): what the model read of the call, the commands
+   * the tool ran, and the warnings the adapter logged.
+   */
+  refusedShell?(
+    client: PlatformClient,
+    command: string,
+    untilAsked?: Promise<never>,
+  ): Promise<{ read: string; ran: string[]; logged: string[] }>;
 }
 
 /** The next pending request of `client`'s workspace. */
@@ -284,6 +295,68 @@ export const aiSdkLoop: Loop = {
     await generateText({ model, tools, toolApproval, messages, stopWhen: isStepCount(3) });
     return ran;
   },
+  async refusedShell(client, command, untilAsked) {
+    const ran: string[] = [];
+    const logged: string[] = [];
+    const toolApproval = { shell: "user-approval" } as const;
+    const tools = {
+      shell: aiTool({
+        description: "run a shell command",
+        inputSchema: z.object({ command: z.string() }),
+        execute: async ({ command }) => {
+          ran.push(command);
+          return "done";
+        },
+      }),
+    };
+    const model = new MockLanguageModelV4({
+      doGenerate: [
+        {
+          content: [
+            {
+              type: "tool-call",
+              toolCallId: "c1",
+              toolName: "shell",
+              input: JSON.stringify({ command }),
+            },
+          ],
+          finishReason: { unified: "tool-calls", raw: undefined },
+          usage: aiUsage,
+          warnings: [],
+        },
+        {
+          content: [{ type: "text", text: "ok" }],
+          finishReason: { unified: "stop", raw: "stop" },
+          usage: aiUsage,
+          warnings: [],
+        },
+      ],
+    });
+    const messages: ModelMessage[] = [{ role: "user", content: "clean up" }];
+    const first = await generateText({
+      model,
+      tools,
+      toolApproval,
+      messages,
+      stopWhen: isStepCount(3),
+    });
+    const waiter = new ApprovalWaiter({ client, file: false });
+    const asking = aiSdk.canvasApprovals(waiter, first.content, {
+      logger: { warn: (m) => logged.push(m) },
+    });
+    const answer = await (untilAsked ? Promise.race([asking, untilAsked]) : asking);
+    messages.push(...first.responseMessages, answer);
+    await generateText({ model, tools, toolApproval, messages, stopWhen: isStepCount(3) });
+    // The denied result's one line: the part approving nothing, and what the next call's prompt
+    // shows the model of the call (the AI SDK's execution-denied output carries it).
+    const part = answer.content[0] as { approved: boolean; reason: string };
+    const [shown] = aiShown(model.doGenerateCalls[1]!.prompt) as {
+      type: string;
+      reason?: string;
+    }[];
+    const read = part.approved === false && shown?.type === "execution-denied" && shown.reason;
+    return { read: read || `not shown: ${JSON.stringify(shown)}`, ran, logged };
+  },
 };
 
 const toolMessages = (messages: BaseMessage[]): ToolMessage[] =>
@@ -369,6 +442,39 @@ export const langchainLoop: Loop = {
     await decide((await client.listApprovals()).find((r) => r.id === p.approvalId)!);
     await resumeOnDecision(agent, null, config, new ApprovalWaiter({ client, file: false }));
     return ran;
+  },
+  async refusedShell(client, command, untilAsked) {
+    const ran: string[] = [];
+    const logged: string[] = [];
+    const shell = lcTool(
+      async ({ command }: { command: string }) => {
+        const refused = await toolCallInterrupt(
+          client,
+          "shell",
+          { command },
+          { logger: { warn: (m) => logged.push(m) } },
+        );
+        if (refused !== undefined) return refused;
+        ran.push(command);
+        return `ran ${command}`;
+      },
+      {
+        name: "shell",
+        description: "run a shell command",
+        schema: z.object({ command: z.string() }),
+      },
+    );
+    const model = fakeModel()
+      .respondWithTools([{ name: "shell", args: { command }, id: "tc-1" }])
+      .respond(new AIMessage("ok"));
+    const agent = createAgent({ model, tools: [shell], checkpointer: new MemorySaver() });
+    const config = { configurable: { thread_id: "refused" } };
+    const invoked = agent.invoke({ messages: [new HumanMessage("clean up")] }, config);
+    const result = await (untilAsked ? Promise.race([invoked, untilAsked]) : invoked);
+    // Nothing interrupted the thread for a person.
+    if (pendingApproval(result) !== undefined) throw new Error("a person was asked");
+    const [tm] = toolMessages(result.messages);
+    return { read: String(tm?.content), ran, logged };
   },
 };
 

@@ -1,8 +1,8 @@
 // Approvals a person can trust in LangChain / LangGraph, over HTTP against the emulator (#46,
-// #47): a padded tool input is refused with one Error line through createAgent's ToolNode (never
-// shown cut); a platform refusal is one Error line too; an interrupted thread invoked again with
-// its original input reuses the pending request; a resume with a decision on anything else is not
-// an approval. (Issue 59's hidden characters and onApprovalEscalated, the same in every adapter:
+// #47): approved on the canvas, a tool runs once with the input the person saw; an interrupted
+// thread invoked again with its original input reuses the pending request; a resume with a
+// decision on anything else is not an approval. (A padded input, a platform refusal, issue 59's
+// hidden characters and onApprovalEscalated, the same in every adapter:
 // internal/adapter-conformance/test/approval-trust.test.ts.)
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
@@ -65,67 +65,6 @@ function toolMessages(messages: unknown[]): ToolMessage[] {
 }
 
 describe("toolCallInterrupt through createAgent", () => {
-  it("a 2,246-character input hiding `--no-preserve-root -rf /` after character 2,000 is one Error line, nothing asked", async () => {
-    const ws = await platform.addWorkspace("blind");
-    const client = ws.client();
-    const tail = " --no-preserve-root -rf /";
-    const command = `echo ${"a".repeat(2_246 - 14 - 5 - 4 - tail.length)}; rm${tail}`;
-    expect(JSON.stringify({ command })).toHaveLength(2_246);
-    const ran: string[] = [];
-    const logged: string[] = [];
-    const model = fakeModel()
-      .respondWithTools([{ name: "shell", args: { command }, id: "tc-1" }])
-      .respond(new AIMessage("ok"));
-    const agent = createAgent({
-      model,
-      tools: [shellTool(client, ran, logged)],
-      checkpointer: new MemorySaver(),
-    });
-    const config = { configurable: { thread_id: "blind" } };
-    const result = await agent.invoke({ messages: [new HumanMessage("clean up")] }, config);
-    expect(pendingApproval(result)).toBeUndefined();
-    const [tm] = toolMessages(result.messages);
-    expect(String(tm!.content)).toMatch(/^Error: the input of tool shell is 2246 characters/);
-    expect(String(tm!.content)).not.toContain("\n");
-    expect(ran).toEqual([]);
-    expect(logged).toHaveLength(1);
-    expect(await client.listApprovals()).toEqual([]);
-  });
-
-  it("the platform refusing the request is one Error line, through ToolNode", async () => {
-    const ws = await platform.addWorkspace("refused");
-    const client = ws.client();
-    const unfault = platform.emulator.injectFault({
-      method: "POST",
-      path: `/workspaces/${ws.id}/approvals`,
-      status: 400,
-      body: { error: "invalid request body" },
-      count: 100,
-    });
-    try {
-      const ran: string[] = [];
-      const logged: string[] = [];
-      const model = fakeModel()
-        .respondWithTools([{ name: "shell", args: { command: "ls" }, id: "tc-1" }])
-        .respond(new AIMessage("ok"));
-      const agent = createAgent({
-        model,
-        tools: [shellTool(client, ran, logged)],
-        checkpointer: new MemorySaver(),
-      });
-      const result = await agent.invoke(
-        { messages: [new HumanMessage("look")] },
-        { configurable: { thread_id: "refused" } },
-      );
-      const [tm] = toolMessages(result.messages);
-      expect(String(tm!.content)).toMatch(/^Error: /);
-      expect(String(tm!.content)).not.toContain("\n");
-      expect(ran).toEqual([]);
-    } finally {
-      unfault();
-    }
-  });
-
   it("approved on the canvas: the tool runs once, with the input the person saw", async () => {
     const ws = await platform.addWorkspace("approved");
     const client = ws.client();
