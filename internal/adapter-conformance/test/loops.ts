@@ -24,13 +24,14 @@ import {
   toolCallInterrupt,
 } from "@molecule-ai/langchain/langgraph";
 import * as oa from "@molecule-ai/openai-agents";
-import { Agent, run as runAgent, setTracingDisabled } from "@openai/agents";
+import { Agent, run as runAgent, setTracingDisabled, tool as oaTool } from "@openai/agents";
 import { assistantMessage, functionCall, ScriptedModel } from "@openai/agents/testing";
 import { generateText, isStepCount, tool as aiTool, ToolLoopAgent } from "ai";
 import type { ModelMessage, ToolSet } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { createAgent } from "langchain";
 import { z } from "zod";
+import { call, serve } from "./endpoint.js";
 
 /** A request a person is asked on the canvas, as the workspace lists it. */
 export type ApprovalRow = Awaited<ReturnType<PlatformClient["listApprovals"]>>[number];
@@ -100,8 +101,9 @@ export interface Loop {
    * Where the adapter asks a person about its framework's tool calls: runs the loop on one call of
    * a `shell` tool with `input`, the adapter's approvals asking on the canvas (AI SDK:
    * `toolApproval` + `canvasApprovals`; LangChain: `toolCallInterrupt` in createAgent + a
-   * checkpointer, `resumeOnDecision`), lets `decide` see and decide the request, and resolves the
-   * inputs the tool ran with.
+   * checkpointer, `resumeOnDecision`; OpenAI Agents: a `needsApproval` tool in the message
+   * handler's run, its `approvals`, the handler served behind createMessageEndpoint), lets `decide`
+   * see and decide the request, and resolves the inputs the tool ran with.
    */
   askedShell?(
     client: PlatformClient,
@@ -541,6 +543,35 @@ export const openAIAgentsLoop: Loop = {
       onApprovalEscalated ? { onApprovalEscalated } : {},
     );
     return { handler, modelRuns: () => runs };
+  },
+  async askedShell(client, input, decide) {
+    const ran: unknown[] = [];
+    const shell = oaTool({
+      name: "shell",
+      description: "run a shell command",
+      parameters: z.object(Object.fromEntries(Object.keys(input).map((k) => [k, z.string()]))),
+      needsApproval: true,
+      execute: async (args) => (ran.push(args), "done"),
+    });
+    const model = new ScriptedModel([
+      [functionCall("shell", input, { callId: "call-hidden" })],
+      { type: "responder", respond: () => [assistantMessage("done")] },
+    ]);
+    // The handler asks while it answers a message: served behind createMessageEndpoint.
+    const handler = oa.createPeerMessageHandler(
+      new Agent({ name: "writer", model, tools: [shell] }),
+      {
+        approvals: { asker: new ApprovalWaiter({ client, file: false }), pollIntervalMs: 50 },
+      },
+    );
+    const cleanups: (() => Promise<unknown>)[] = [];
+    try {
+      const url = await serve(handler, cleanups);
+      await Promise.all([call(url, "clean up", "hidden", false), nextPending(client).then(decide)]);
+    } finally {
+      for (const c of cleanups.toReversed()) await c();
+    }
+    return ran;
   },
 };
 
