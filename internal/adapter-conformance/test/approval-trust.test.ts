@@ -61,7 +61,11 @@ describe.each(loops.filter((l) => l.refusedShell))("$name: what no person is ask
     expect(ran).toEqual([]);
     expect(logged).toHaveLength(1);
     // The warning says so in each adapter's words.
-    const words: Record<string, string> = { "ai-sdk": "not approved", langchain: "not asked" };
+    const words: Record<string, string> = {
+      "ai-sdk": "not approved",
+      langchain: "not asked",
+      "openai-agents": "not asked",
+    };
     expect(logged[0]).toContain(words[loop.name]);
   });
 

@@ -573,6 +573,46 @@ export const openAIAgentsLoop: Loop = {
     }
     return ran;
   },
+  async refusedShell(client, command, untilAsked) {
+    const ran: string[] = [];
+    const logged: string[] = [];
+    const shell = oaTool({
+      name: "shell",
+      description: "run a shell command",
+      parameters: z.object({ command: z.string() }),
+      needsApproval: true,
+      execute: async ({ command: c }) => (ran.push(c), "done"),
+    });
+    let read = "";
+    const model = new ScriptedModel([
+      [functionCall("shell", { command }, { callId: "call-refused" })],
+      {
+        type: "responder",
+        respond: (c) => (
+          (read = oaShown(c.request.input).at(-1)?.text ?? ""),
+          [assistantMessage("ok")]
+        ),
+      },
+    ]);
+    const handler = oa.createPeerMessageHandler(
+      new Agent({ name: "writer", model, tools: [shell] }),
+      {
+        approvals: {
+          asker: new ApprovalWaiter({ client, file: false }),
+          logger: { warn: (m: string) => logged.push(m) },
+        },
+      },
+    );
+    const cleanups: (() => Promise<unknown>)[] = [];
+    try {
+      const url = await serve(handler, cleanups);
+      const answered = call(url, "clean up", "refused", false);
+      await (untilAsked ? Promise.race([answered, untilAsked]) : answered);
+    } finally {
+      for (const c of cleanups.toReversed()) await c();
+    }
+    return { read, ran, logged };
+  },
 };
 
 /** Every adapter with a framework loop. */
