@@ -137,6 +137,23 @@ const aiUsage = {
   outputTokens: { total: 10, text: 10, reasoning: undefined },
 };
 type Prompt = Parameters<MockLanguageModelV4["doGenerate"]>[0]["prompt"];
+type AiStep = Awaited<ReturnType<MockLanguageModelV4["doGenerate"]>>;
+
+/** A MockLanguageModelV4 step calling one tool. */
+const aiToolStep = (toolName: string, input: unknown, toolCallId: string): AiStep => ({
+  content: [{ type: "tool-call", toolCallId, toolName, input: JSON.stringify(input) }],
+  finishReason: { unified: "tool-calls", raw: undefined },
+  usage: aiUsage,
+  warnings: [],
+});
+
+/** A MockLanguageModelV4 step answering `text`. */
+const aiTextStep = (text: string): AiStep => ({
+  content: [{ type: "text", text }],
+  finishReason: { unified: "stop", raw: "stop" },
+  usage: aiUsage,
+  warnings: [],
+});
 
 /** The tool results of a MockLanguageModelV4 prompt, as the model sees them (toModelOutput). */
 function aiShown(prompt: Prompt): { id: string; type: string; value: unknown }[] {
@@ -181,27 +198,8 @@ export const aiSdkLoop: Loop = {
           error: o.type === "error-text",
         }));
         const next = script(shown);
-        if (!next)
-          return {
-            content: [{ type: "text", text: final }],
-            finishReason: { unified: "stop", raw: "stop" },
-            usage: aiUsage,
-            warnings: [],
-          };
-        const toolCallId = `c${++calls}`;
-        return {
-          content: [
-            {
-              type: "tool-call",
-              toolCallId,
-              toolName: next.name,
-              input: JSON.stringify(next.args),
-            },
-          ],
-          finishReason: { unified: "tool-calls", raw: undefined },
-          usage: aiUsage,
-          warnings: [],
-        };
+        if (!next) return aiTextStep(final);
+        return aiToolStep(next.name, next.args, `c${++calls}`);
       },
     });
     const result = await generateText({
@@ -226,14 +224,7 @@ export const aiSdkLoop: Loop = {
   },
   messageHandler(onApprovalEscalated) {
     const model = new MockLanguageModelV4({
-      doGenerate: [
-        {
-          content: [{ type: "text", text: "should not run" }],
-          finishReason: { unified: "stop", raw: "stop" },
-          usage: aiUsage,
-          warnings: [],
-        },
-      ],
+      doGenerate: [aiTextStep("should not run")],
     });
     const store = new aiSdk.MemoryConversationStore();
     const handler = aiSdk.createPeerMessageHandler(new ToolLoopAgent({ model }), {
@@ -260,27 +251,7 @@ export const aiSdkLoop: Loop = {
       }),
     };
     const model = new MockLanguageModelV4({
-      doGenerate: [
-        {
-          content: [
-            {
-              type: "tool-call",
-              toolCallId: "c1",
-              toolName: "shell",
-              input: JSON.stringify(input),
-            },
-          ],
-          finishReason: { unified: "tool-calls", raw: undefined },
-          usage: aiUsage,
-          warnings: [],
-        },
-        {
-          content: [{ type: "text", text: "ok" }],
-          finishReason: { unified: "stop", raw: "stop" },
-          usage: aiUsage,
-          warnings: [],
-        },
-      ],
+      doGenerate: [aiToolStep("shell", input, "c1"), aiTextStep("ok")],
     });
     const messages: ModelMessage[] = [{ role: "user", content: "clean up" }];
     const first = await generateText({
@@ -312,27 +283,7 @@ export const aiSdkLoop: Loop = {
       }),
     };
     const model = new MockLanguageModelV4({
-      doGenerate: [
-        {
-          content: [
-            {
-              type: "tool-call",
-              toolCallId: "c1",
-              toolName: "shell",
-              input: JSON.stringify({ command }),
-            },
-          ],
-          finishReason: { unified: "tool-calls", raw: undefined },
-          usage: aiUsage,
-          warnings: [],
-        },
-        {
-          content: [{ type: "text", text: "ok" }],
-          finishReason: { unified: "stop", raw: "stop" },
-          usage: aiUsage,
-          warnings: [],
-        },
-      ],
+      doGenerate: [aiToolStep("shell", { command }, "c1"), aiTextStep("ok")],
     });
     const messages: ModelMessage[] = [{ role: "user", content: "clean up" }];
     const first = await generateText({
