@@ -7,8 +7,8 @@
 // `message/stream`.
 // The agent answers with the AI SDK (`streamText`) through the AI SDK adapter's message handler
 // (core's conversation handler, its history in the agent's state); its tools are its Molecule
-// peers (`peerTools`) and `refund`, which a person approves on the canvas first (`needsApproval`,
-// decided through `canvasApprovals`, core's approvals). Only the platform's pushes run: each POST
+// peers (`peerTools`) and `refund`, which a person approves on the canvas first (`toolApproval` on
+// each `streamText` run, decided through `canvasApprovals`, core's approvals). Only the platform's pushes run: each POST
 // must carry its bearer (`platformSecret`), which the isolate learns from the platform with one
 // heartbeat; the agent calls peers as this workspace, so a stranger who learns the URL gets 401.
 import { PlatformClient } from "@molecule-ai/agent-core";
@@ -103,7 +103,6 @@ export class Writer extends Agent<Env, WriterState> {
     const refund = tool({
       description: "Refund an order. A person approves each refund on the canvas first.",
       inputSchema: z.object({ order: z.string() }),
-      needsApproval: true,
       execute: async ({ order }) => {
         this.setState({ ...this.state, refunded: [...this.state.refunded, order] });
         return `refunded ${order}`;
@@ -115,14 +114,18 @@ export class Writer extends Agent<Env, WriterState> {
         const peers = peerTools(client, { delegate: false }); // the peers of now, once per turn
         let finished!: (messages: ModelMessage[]) => void;
         const responseMessages = new Promise<ModelMessage[]>((resolve) => (finished = resolve));
-        // One answer across model runs: a run that stops on a `needsApproval` call waits for a
-        // person's decision on the canvas, then the next run goes on with it.
+        // One answer across model runs: a run that stops on a call its `toolApproval` marks
+        // "user-approval" waits for a person's decision on the canvas, then the next run goes on
+        // with it (the same `toolApproval`: the approved call runs there). Peer calls are not
+        // asked about; `...peerToolApproval(tools)` in `toolApproval` would have a person approve
+        // each of them too.
         const textStream = async function* () {
           for (;;) {
             const result = streamText({
               model: demoModel(),
-              system: "You write. Ask your peers when a question is theirs.",
+              instructions: "You write. Ask your peers when a question is theirs.",
               tools: { ...(await peers), refund },
+              toolApproval: { refund: "user-approval" },
               messages: [...messages, ...added],
               stopWhen: isStepCount(4),
               ...(abortSignal ? { abortSignal } : {}),

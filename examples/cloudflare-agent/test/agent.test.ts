@@ -281,7 +281,7 @@ it("keeps the conversation the endpoint issued for a message that sent no contex
   expect(direct.text).toBe("turn 1");
 }, 60_000);
 
-it("refunds only after a person approves on the canvas (needsApproval, core's approvals)", async () => {
+it("refunds only after a person approves on the canvas (toolApproval, core's approvals)", async () => {
   const [result, action] = await Promise.all([
     caller.callPeer(workerId, "Please refund order A-1.", { contextId: "ctx-refund-ok" }),
     decide("A-1", "approved"),

@@ -1,21 +1,19 @@
 // An answer nobody awaits (it came after the caller's callPeer gave up) reaches the agent as an
-// inbound answer (`msg.isReply`): the AI SDK handler must neither run the model on it nor keep it
-// in the conversation's history as a user turn. Over the emulator, poll delivery.
+// inbound answer (`msg.isReply`): each adapter's createPeerMessageHandler (loops.ts) must neither
+// run the model on it nor keep it in the conversation's history as a user turn. Over the emulator,
+// poll delivery.
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import type { AgentEventMap } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
-import { ToolLoopAgent } from "ai";
-import { MockLanguageModelV4 } from "ai/test";
 import { afterEach, describe, expect, it } from "vitest";
-import { createPeerMessageHandler, MemoryConversationStore } from "../src/index.js";
-import { textStep } from "./helpers.js";
+import { loops } from "./loops.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
 });
 
-describe("an answer that arrives after its callPeer gave up", () => {
+describe.each(loops)("$name: an answer that arrives after its callPeer gave up", (loop) => {
   it("never reaches the model nor the history", async () => {
     const emu = await startEmulator();
     cleanups.push(() => emu.close());
@@ -38,9 +36,7 @@ describe("an answer that arrives after its callPeer gave up", () => {
     cleanups.push(() => slow.stop());
     await slow.start();
 
-    const model = new MockLanguageModelV4({ doGenerate: [textStep("should not run")] });
-    const store = new MemoryConversationStore();
-    const handler = createPeerMessageHandler(new ToolLoopAgent({ model }), { store });
+    const { handler, modelRuns, history } = loop.messageHandler();
     const me = new RemoteAgent({ client: await client("Caller"), handler });
     cleanups.push(() => me.stop());
     const handled = new Promise<AgentEventMap["handled"]>((resolve) =>
@@ -56,7 +52,8 @@ describe("an answer that arrives after its callPeer gave up", () => {
     expect(event.message.isReply).toBe(true);
     expect(event.message.text).toBe("late answer to are you there?");
     expect(event.replied).toBe(false);
-    expect(model.doGenerateCalls).toHaveLength(0);
-    expect(await store.get(`peer:${slow.client.workspaceId}`)).toBeUndefined();
+    expect(modelRuns()).toBe(0);
+    // The AI SDK handler takes a conversation store: the answer is not kept as a turn.
+    expect(await history?.(`peer:${slow.client.workspaceId}`)).toBeUndefined();
   });
 });
