@@ -336,6 +336,7 @@ async function bursts() {
         lostAnswererHandled: lostHandled,
         lostAnswererNeverSaw: lost.length - lostHandled,
         lateArrived: lost.filter((o) => late.has(o.q)).length,
+        lostQuestions: lost.map((o) => o.q), // to look them up in the server's activity_logs
         otherOutcomes: Object.fromEntries(Object.entries(counts).filter(([k]) => k !== "delivered" && k !== "lost")),
         handledTwice: ids.filter(([, c]) => c > 1).length,
         roundTripMs: { p50: pct(outs.filter((o) => o.outcome === "delivered").map((o) => o.ms), 50), p99: pct(outs.filter((o) => o.outcome === "delivered").map((o) => o.ms), 99) },
@@ -443,6 +444,7 @@ async function heartbeats() {
     lost: lost.length,
     lostAnswererHandled: lost.filter((o) => book.texts.has(o.q)).length,
     lateArrived: lost.filter((o) => late.has(o.q)).length,
+    lostQuestions: lost.map((o) => o.q),
     outcomes: counts,
     handledTwice: twice(book).handledTwice,
     answerMs: { p50: pct(deliveredMs, 50), max: pct(deliveredMs, 100) },
@@ -496,6 +498,7 @@ const summary = {
     ...report.heartbeats,
     perAgent: report.heartbeats.perAgent.map((a) => `${a.agent}:${a.maxGapS}s`).join(" "),
     workspaces: undefined,
+    lostQuestions: undefined,
   },
 };
 console.log(JSON.stringify(summary, null, 1));
