@@ -38,6 +38,9 @@ const FIRST_PASS_MARGIN_MS = 60_000;
 /** Re-reads of the settle window per its length, at most (the passes between read on from the newest row). */
 const SETTLE_PASSES = 5;
 
+/** Rows a first start's window may hold and still be re-read by time (one page of a walk). */
+const FIRST_PASS_ROWS = 20;
+
 /** A row fetched and not yet passed by the persisted cursor. */
 export interface OrderEntry {
   activityId: string;
@@ -213,10 +216,11 @@ export class PollCursor {
     if (audit) this.#lastAudit = now;
     const window = audit ? this.#audit : this.settle;
     const first = window.first;
-    if (window.anchor === undefined && first?.at !== undefined) {
-      // A first start (or a re-read after a 410) whose rows are all still settling: no row is a
-      // place to read after, since one may still land before the first. Read the time window
-      // from just before the first (a margin for the clocks), de-duplicated.
+    if (window.anchor === undefined && first?.at !== undefined && window.size <= FIRST_PASS_ROWS) {
+      // A first start (or a re-read after a 410) whose few rows are all still settling: no row is
+      // a place to read after, since one may still land before the first. Read the time window
+      // from just before the first (a margin for the clocks), de-duplicated. (Past a few rows, the
+      // re-read reads on from the first row: a time window's walk would cost a request a page.)
       const from = first.at - window.settleMs - FIRST_PASS_MARGIN_MS;
       this.#windowFrom = Math.max(this.#windowFrom, from); // never before the backfill window
       this.#skipBacklog = false;
