@@ -155,14 +155,20 @@ describe("a poll agent behind a NAT that forgets every open flow", () => {
     });
   }
 
-  it("recovers within 45 s with the real defaults and the platform's 65 s Keep-Alive hint", async () => {
-    const o = await run({ keepAlive: "keep", waitMs: 55_000 });
-    expect(o.answeredMs).toBeLessThan(45_000);
-    expect(o.heartbeatMs).toBeLessThan(45_000);
-    expect(o.warnedMs).toBeLessThanOrEqual(45_500);
-    expectClean(o, 45_000);
-    console.log(
-      `real defaults: answered ${o.answeredMs} ms, heartbeat ${o.heartbeatMs} ms, warned ${o.warnedMs} ms after the drop`,
-    );
-  }, 70_000);
+  // The real defaults take a minute of wall time (the 45 s bound itself): a measurement, run on
+  // demand (`MOLECULE_NAT_REAL_DEFAULTS=1`); its figures are in docs/deployment.md ("Behind NAT").
+  it.skipIf(process.env.MOLECULE_NAT_REAL_DEFAULTS !== "1")(
+    "recovers within 45 s with the real defaults and the platform's 65 s Keep-Alive hint",
+    async () => {
+      const o = await run({ keepAlive: "keep", waitMs: 55_000 });
+      expect(o.answeredMs).toBeLessThan(45_000);
+      expect(o.heartbeatMs).toBeLessThan(45_000);
+      expect(o.warnedMs).toBeLessThanOrEqual(45_500);
+      expectClean(o, 45_000);
+      console.log(
+        `real defaults: answered ${o.answeredMs} ms, heartbeat ${o.heartbeatMs} ms, warned ${o.warnedMs} ms after the drop`,
+      );
+    },
+    70_000,
+  );
 });
