@@ -21,7 +21,8 @@
 // Every round alternates between the sides (ours, ours with store: memoryStore() to show what the
 // default store costs, the bare pair at 4/8, the bare pair unbounded as before issue 88, for
 // information), the order rotated each round (BENCH_MEMORY_SIDE=0 leaves the memory-store side
-// out, BENCH_UNBOUNDED_SIDE=0 the unbounded bare pair).
+// out, BENCH_UNBOUNDED_SIDE=0 the unbounded bare pair; BENCH_AGENT_CONCURRENCY and
+// BENCH_AGENT_REPLY_CONCURRENCY set the answering agent's widths, and the bare pair's with them).
 // Targets (issue 60), judged from start and warm (rounds 251-300) on the paired ratio to the bare
 // pair: p99 <= 1.1x at 100 concurrent, agents' CPU per round trip <= 1.1x, no conversation lost.
 // Run: ./dev bench conversation-load  (env: BENCH_COLD_ROUNDS 5, BENCH_WARMUP_ROUNDS 26,
@@ -169,9 +170,13 @@ const SIDES: readonly Side[] = [
   "bare",
   ...(process.env.BENCH_UNBOUNDED_SIDE === "0" ? [] : (["unbounded"] as const)),
 ];
-/** RemoteAgent's default widths (`concurrency`, `replyConcurrency`), the bare pair's bounds. */
-const HANDLER_WIDTH = 4;
-const REPLY_WIDTH = 8;
+/**
+ * The widths of our answering agent (`concurrency`, `replyConcurrency`: RemoteAgent's defaults 4
+ * and 8, or BENCH_AGENT_CONCURRENCY and BENCH_AGENT_REPLY_CONCURRENCY), the bare pair's bounds.
+ */
+const HANDLER_WIDTH = Number(process.env.BENCH_AGENT_CONCURRENCY || 4);
+const REPLY_WIDTH = Number(process.env.BENCH_AGENT_REPLY_CONCURRENCY || 8);
+const DEFAULT_WIDTHS = HANDLER_WIDTH === 4 && REPLY_WIDTH === 8;
 
 /**
  * Creates an asker's and an answerer's workspace and starts both agents of `side` at once (as
@@ -398,7 +403,7 @@ try {
   const alongside = "fresh processes started with ours, every round alternating with ours";
   const peer = `${bare}, at ours' widths ${HANDLER_WIDTH}/${REPLY_WIDTH} (at most ${HANDLER_WIDTH} answers produced at once, ${REPLY_WIDTH} replies in flight per agent), ${alongside}`;
   const unboundedPeer = `${bare}, unbounded (every answer produced and sent at once: the peer before issue 88), ${alongside}`;
-  const ours = `two default RemoteAgents (widths ${HANDLER_WIDTH}/${REPLY_WIDTH}: concurrency ${HANDLER_WIDTH}, replyConcurrency ${REPLY_WIDTH}), ${CONCURRENCY} concurrent callPeer conversations`;
+  const ours = `two ${DEFAULT_WIDTHS ? "default " : ""}RemoteAgents (widths ${HANDLER_WIDTH}/${REPLY_WIDTH}: concurrency ${HANDLER_WIDTH}, replyConcurrency ${REPLY_WIDTH}), ${CONCURRENCY} concurrent callPeer conversations`;
   const fromStart = `${ours}, both agents just started: their first ${COLD_ROUNDS} rounds, none uncounted`;
   const earlyFrom = COLD_ROUNDS + WARMUP_ROUNDS + 1;
   const earlyOurs = `${ours}, still warming: rounds ${earlyFrom} to ${earlyFrom + EARLY_ROUNDS - 1}`;
