@@ -7,7 +7,12 @@
 // question `answer:<text>` through the platform's A2A proxy with `molecule_in_reply_to` set, the
 // asker sends its questions the same way and resolves each on the reply naming it. No validation,
 // no de-duplication, no journal, no tracing, no retries, no heartbeats: the floor of the protocol's
-// requests and events, not an agent anyone should run. IPC with the parent is
+// requests and events, not an agent anyone should run. Bounded as a default RemoteAgent is
+// (issue 88: the comparison measures the SDK's cost, not its bounds): BENCH_FLOOR_WIDTHS
+// `<handlers>/<replies>` (default `4/8`, RemoteAgent's `concurrency` and `replyConcurrency`
+// defaults) lets at most that many answers be produced at once (the dispatcher's handler slots)
+// and at most that many replies be in flight (the reply outbox's send slots); `0` is unbounded
+// (the comparison before issue 88). IPC with the parent is
 // conversation-load-asker.ts's: `{ ready: true }` once the stream is open, `{ cpu: true }`,
 // and (asker) `{ round: tag, n }` answered by `{ round: tag, ms, failures }`. Stops on SIGTERM.
 import { randomUUID } from "node:crypto";
@@ -23,6 +28,33 @@ const token = benchEnv(who, "BENCH_WORKSPACE_TOKEN");
 const role = benchEnv(who, "BENCH_FLOOR_ROLE");
 countRequests(`${who}-${role}`);
 const peer = role === "asker" ? benchEnv(who, "BENCH_PEER_ID") : "";
+
+/** At most `n` runs of {@link Width.run} at once, the rest waiting in order; `n <= 0`: unbounded. */
+class Width {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n > 0 ? n : Infinity;
+  }
+  async run<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+const [handlerWidth = 0, replyWidth = 0] = (process.env.BENCH_FLOOR_WIDTHS ?? "4/8")
+  .split("/")
+  .map(Number);
+/** Answers being produced at once (the dispatcher's `concurrency`, default 4). */
+const handlers = new Width(handlerWidth);
+/** Replies in flight at once (the reply outbox's `replyConcurrency`, default 8). */
+const replies = new Width(replyWidth);
 
 /** Platform requests, and (no connection limit) the held proxy sends and the event stream, as the SDK's pools. */
 const requests = new Agent({
@@ -157,14 +189,23 @@ const onRow =
       }
     : (row: Row) => {
         const m = row.request_body?.params?.message;
-        if (!m || !row.source_id) return;
-        void send(row.source_id, {
-          role: "agent",
-          messageId: randomUUID(),
-          ...(m.contextId ? { contextId: m.contextId } : {}),
-          parts: [{ kind: "text", text: `answer:${m.parts[0]?.text ?? ""}` }],
-          metadata: { molecule_in_reply_to: m.messageId },
-        }).catch((err: unknown) => process.stderr.write(`${who}: reply failed: ${String(err)}\n`));
+        const to = row.source_id;
+        if (!m || !to) return;
+        // The handler's slot holds while the answer is produced, the reply's while it is sent.
+        void handlers
+          .run(async () => `answer:${m.parts[0]?.text ?? ""}`)
+          .then((text) =>
+            replies.run(() =>
+              send(to, {
+                role: "agent",
+                messageId: randomUUID(),
+                ...(m.contextId ? { contextId: m.contextId } : {}),
+                parts: [{ kind: "text", text }],
+                metadata: { molecule_in_reply_to: m.messageId },
+              }),
+            ),
+          )
+          .catch((err: unknown) => process.stderr.write(`${who}: reply failed: ${String(err)}\n`));
       };
 await openEvents(() => void readInbox(onRow).catch(() => undefined));
 await readInbox(onRow);

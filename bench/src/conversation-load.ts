@@ -14,10 +14,15 @@
 // both processes), and, for information, the emulator's (Linux: from /proc; its single event loop
 // is on every round trip's path).
 // The peer is the same conversations with no SDK (conversation-floor.ts: the protocol's requests
-// and events on undici's request(), nothing else), a fresh pair measured the same way.
+// and events on undici's request(), nothing else), a fresh pair measured the same way, bounded at
+// the same widths as ours (issue 88): at most 4 answers produced at once and 8 replies in flight
+// per agent, RemoteAgent's defaults `concurrency: 4` and `replyConcurrency: 8`, so the ratio is
+// the SDK's own cost, not its bounds.
 // Every round alternates between the sides (ours, ours with store: memoryStore() to show what the
-// default store costs, the bare pair), the order rotated each round (BENCH_MEMORY_SIDE=0 leaves
-// the memory-store side out).
+// default store costs, the bare pair at 4/8, the bare pair unbounded as before issue 88, for
+// information), the order rotated each round (BENCH_MEMORY_SIDE=0 leaves the memory-store side
+// out, BENCH_UNBOUNDED_SIDE=0 the unbounded bare pair; BENCH_AGENT_CONCURRENCY and
+// BENCH_AGENT_REPLY_CONCURRENCY set the answering agent's widths, and the bare pair's with them).
 // Targets (issue 60), judged from start and warm (rounds 251-300) on the paired ratio to the bare
 // pair: p99 <= 1.1x at 100 concurrent, agents' CPU per round trip <= 1.1x, no conversation lost.
 // Run: ./dev bench conversation-load  (env: BENCH_COLD_ROUNDS 5, BENCH_WARMUP_ROUNDS 26,
@@ -155,11 +160,23 @@ const running: ChildProcess[] = [];
 
 /**
  * The measured sides: our two default agents (default store: files in MOLECULE_STATE_DIR), the
- * same agents given `store: memoryStore()` (what the default store costs), and the bare pair.
+ * same agents given `store: memoryStore()` (what the default store costs), the bare pair at our
+ * default widths, and the bare pair unbounded (the comparison before issue 88).
  */
-type Side = "ours" | "memory" | "bare";
-const SIDES: readonly Side[] =
-  process.env.BENCH_MEMORY_SIDE === "0" ? ["ours", "bare"] : ["ours", "memory", "bare"];
+type Side = "ours" | "memory" | "bare" | "unbounded";
+const SIDES: readonly Side[] = [
+  "ours",
+  ...(process.env.BENCH_MEMORY_SIDE === "0" ? [] : (["memory"] as const)),
+  "bare",
+  ...(process.env.BENCH_UNBOUNDED_SIDE === "0" ? [] : (["unbounded"] as const)),
+];
+/**
+ * The widths of our answering agent (`concurrency`, `replyConcurrency`: RemoteAgent's defaults 4
+ * and 8, or BENCH_AGENT_CONCURRENCY and BENCH_AGENT_REPLY_CONCURRENCY), the bare pair's bounds.
+ */
+const HANDLER_WIDTH = Number(process.env.BENCH_AGENT_CONCURRENCY || 4);
+const REPLY_WIDTH = Number(process.env.BENCH_AGENT_REPLY_CONCURRENCY || 8);
+const DEFAULT_WIDTHS = HANDLER_WIDTH === 4 && REPLY_WIDTH === 8;
 
 /**
  * Creates an asker's and an answerer's workspace and starts both agents of `side` at once (as
@@ -177,19 +194,25 @@ async function startPair(
     ...(side === "memory" ? { BENCH_AGENT_STORE: "memory" } : {}),
     ...how.env,
   };
+  const widths = side === "unbounded" ? "0" : `${HANDLER_WIDTH}/${REPLY_WIDTH}`;
   const started = await Promise.allSettled(
-    side === "bare"
+    side === "bare" || side === "unbounded"
       ? [
           startAgent(
             "conversation-floor.ts",
             b,
-            { BENCH_FLOOR_ROLE: "answerer", ...store },
+            { BENCH_FLOOR_ROLE: "answerer", BENCH_FLOOR_WIDTHS: widths, ...store },
             nodeArgs,
           ),
           startAgent(
             "conversation-floor.ts",
             a,
-            { BENCH_FLOOR_ROLE: "asker", BENCH_PEER_ID: b.id, ...store },
+            {
+              BENCH_FLOOR_ROLE: "asker",
+              BENCH_PEER_ID: b.id,
+              BENCH_FLOOR_WIDTHS: widths,
+              ...store,
+            },
             nodeArgs,
           ),
         ]
@@ -372,11 +395,15 @@ try {
   const { cold, early, warm } = all.ours;
   const { cold: bareCold, early: bareEarly, warm: bareWarm } = all.bare;
   const mem = all.memory;
+  const unbounded = all.unbounded;
   const failures =
     emulatorCold.failures + emulatorWarming.failures + all.ours.failures + (mem?.failures ?? 0);
-  const peer =
-    "the same conversations with no SDK: two processes speaking the protocol on undici's request() (register for poll, event stream, read the inbox after a cursor on each inbound event, reply through the A2A proxy; no validation, de-duplication, journal, tracing or retries), fresh processes started with ours, every round alternating with ours";
-  const ours = `two default RemoteAgents, ${CONCURRENCY} concurrent callPeer conversations`;
+  const bare =
+    "the same conversations with no SDK: two processes speaking the protocol on undici's request() (register for poll, event stream, read the inbox after a cursor on each inbound event, reply through the A2A proxy; no validation, de-duplication, journal, tracing or retries)";
+  const alongside = "fresh processes started with ours, every round alternating with ours";
+  const peer = `${bare}, at ours' widths ${HANDLER_WIDTH}/${REPLY_WIDTH} (at most ${HANDLER_WIDTH} answers produced at once, ${REPLY_WIDTH} replies in flight per agent), ${alongside}`;
+  const unboundedPeer = `${bare}, unbounded (every answer produced and sent at once: the peer before issue 88), ${alongside}`;
+  const ours = `two ${DEFAULT_WIDTHS ? "default " : ""}RemoteAgents (widths ${HANDLER_WIDTH}/${REPLY_WIDTH}: concurrency ${HANDLER_WIDTH}, replyConcurrency ${REPLY_WIDTH}), ${CONCURRENCY} concurrent callPeer conversations`;
   const fromStart = `${ours}, both agents just started: their first ${COLD_ROUNDS} rounds, none uncounted`;
   const earlyFrom = COLD_ROUNDS + WARMUP_ROUNDS + 1;
   const earlyOurs = `${ours}, still warming: rounds ${earlyFrom} to ${earlyFrom + EARLY_ROUNDS - 1}`;
@@ -492,12 +519,35 @@ try {
         oursValue: emulatorCold.cpuMs / (COLD_ROUNDS * CONCURRENCY),
       },
       ...(mem === undefined ? [] : storeFigures(ours, { cold, warm }, mem)),
+      ...(unbounded === undefined
+        ? []
+        : [
+            {
+              figure:
+                "agents' CPU time per round trip, warm, beside the unbounded bare pair (median of rounds)",
+              ours: warmOurs,
+              peer: unboundedPeer,
+              unit: "ms",
+              oursValue: percentile(warm.cpuPerTrip, 50),
+              peerValue: percentile(unbounded.warm.cpuPerTrip, 50),
+              ratio: pairedRatios(warm.cpuPerTrip, unbounded.warm.cpuPerTrip),
+            },
+            {
+              figure: `round trip at ${CONCURRENCY} concurrent, p99, warm, beside the unbounded bare pair`,
+              ours: warmOurs,
+              peer: unboundedPeer,
+              unit: "ms",
+              oursValue: percentile(warm.all, 99),
+              peerValue: percentile(unbounded.warm.all, 99),
+              ratio: pairedRatios(warm.p99PerRound, unbounded.warm.p99PerRound),
+            },
+          ]),
       {
-        figure: "failed conversations (no or wrong answer), the bare pair, all rounds",
+        figure: "failed conversations (no or wrong answer), the bare pairs, all rounds",
         ours: peer,
         peer: "none",
         unit: "conversations",
-        oursValue: all.bare.failures,
+        oursValue: all.bare.failures + (unbounded?.failures ?? 0),
       },
       {
         figure: "failed conversations (no or wrong answer), all rounds of our pairs",
@@ -512,7 +562,7 @@ try {
       `Every round alternates between the sides (${SIDES.join(", ")}), the order rotated each round, so round i of each side runs under the same machine load, seconds apart; each side's pair is fresh processes started just before round 1, its two agents together.`,
       `From start: both agents are started together in fresh processes against an emulator a first pair of agents has already run ${COLD_ROUNDS + EMULATOR_WARMUP_ROUNDS} rounds through (that pair's first ${COLD_ROUNDS} rounds, with the emulator just started too, are the "emulator also just started" figures); round 1 begins as soon as both report ready (started, event stream connected), and all of rounds 1 to ${COLD_ROUNDS} are counted. CPU from start is all the agents' CPU over those rounds divided by their round trips (the first round included); per-round CPU from start: ${cold.cpuPerTrip.map((c) => c.toFixed(2)).join(", ")} ms.`,
       `Still warming: rounds ${earlyFrom} to ${earlyFrom + EARLY_ROUNDS - 1} (the benchmark's warm window until 2026-11-24, shown for information: V8 is still optimising there, and CPU per round trip keeps falling until about round 150). Warm: rounds ${warmFrom} to ${warmFrom + ROUNDS - 1} of the same agents, a running agent's steady state.`,
-      `The peer (bare undici) is a fresh pair of processes, measured the same way (the same rounds); ratios pair round i of ours with round i of the bare pair (each round's p99, each round's CPU per round trip); per-round CPU from start of the bare pair: ${bareCold.cpuPerTrip.map((c) => c.toFixed(2)).join(", ")} ms.`,
+      `The peer (bare undici) is a fresh pair of processes at ours' widths (issue 88: at most ${HANDLER_WIDTH} answers produced at once, ${REPLY_WIDTH} replies in flight per agent; the unbounded bare pair of before is a side of its own, for information), measured the same way (the same rounds); ratios pair round i of ours with round i of the bare pair (each round's p99, each round's CPU per round trip); per-round CPU from start of the bare pair: ${bareCold.cpuPerTrip.map((c) => c.toFixed(2)).join(", ")} ms.`,
       "CPU time is user + system of the asking process (which also generates the load) and the answering process, per round trip; the emulator's own CPU is not counted in it but shown apart (read from /proc in 10 ms ticks; NaN off Linux).",
     ],
   });
