@@ -1,5 +1,5 @@
 // What the platform supports (probed once per client) and this workspace's SSE event stream.
-import { readableOf } from "../transport/index.js";
+import { MoleculeError, readableOf } from "../transport/index.js";
 import { dropSpare, eventsRequest, keepSpare, openEventChunks } from "./event-connection.js";
 import { ok } from "./http-errors.js";
 import { enc, type PlatformSession } from "./session.js";
@@ -100,6 +100,10 @@ async function probeEvents(s: PlatformSession, signal?: AbortSignal): Promise<bo
     return answers;
   } catch (err) {
     if (signal?.aborted) throw err;
+    // Held back by the org's rate budget (or refused by it): nothing says the stream is missing,
+    // and an agent without it polls at its full rate, spending the budget further. The wake-ups
+    // open it themselves (and report it if it never answers).
+    if (err instanceof MoleculeError && err.code === "rate_limited") return true;
     return err instanceof Error ? err.message : String(err);
   }
 }
