@@ -170,8 +170,10 @@ export async function deliver(
             : undefined;
         if (tt !== undefined) rowBody["tool_trace"] = tt;
       }
+      const mid = messageIdOf(env);
       platform.logActivity({
         ...base,
+        ...(mid === undefined ? {} : { messageId: mid }),
         summary: `${method ?? "a2a"} → ${target.name}`,
         status: "ok",
         error_detail: null,
@@ -261,6 +263,18 @@ export async function deliver(
 }
 
 /**
+ * The row's `message_id`: `params.message.messageId` (`extractMessageIdFromA2ABody`; set by
+ * `logA2ASuccess` and `logA2AReceiveQueued`, `a2a_proxy_helpers.go` 796-810 and 1346-1356 at
+ * aeec8e47); 2026-08 collapses a second row with the same one (`Platform.logActivity`).
+ */
+function messageIdOf(env: Record<string, unknown>): string | undefined {
+  const params = env["params"];
+  const message = isObject(params) ? params["message"] : undefined;
+  const id = isObject(message) ? message["messageId"] : undefined;
+  return typeof id === "string" && id !== "" ? id : undefined;
+}
+
+/**
  * The `a2a_receive` row of a call stored for the target, not forwarded (`<method> → <name> (why)`);
  * `durationMs`: how long a forward that found the target busy took.
  */
@@ -273,7 +287,9 @@ function logStored(
   durationMs = 0,
 ): void {
   const method = typeof env["method"] === "string" ? env["method"] : null;
+  const mid = messageIdOf(env);
   platform.logActivity({
+    ...(why === "queued for poll" && mid !== undefined ? { messageId: mid } : {}),
     workspace_id: target.id,
     activity_type: "a2a_receive",
     source_id: callerId,

@@ -7,7 +7,7 @@
 // An answer is delivered or provably undeliverable: the platform's own faults (its rate limit, an
 // outage, a restart) only delay it, for up to REPLY_KEEP_MS, across restarts; only a permanent
 // refusal (the sender removed, not allowed) dead-letters it.
-import { emitWarning, randomUUID } from "../../runtime/index.js";
+import { emitWarning, randomUUID, sha256Hex } from "../../runtime/index.js";
 import { type AnswerFailure, type AnswerTask, A2AErrorCode } from "../../a2a/index.js";
 import type { A2ATaskStore } from "../../a2a/index.js";
 import { type AgentObserver, deadLetterReason } from "../../events/index.js";
@@ -31,6 +31,31 @@ const REPLY_KEEP_MS = 24 * 60 * 60_000;
 /** Most answers (and UTF-16 units of text) the outbox holds; past either a finished handler waits. */
 const MAX_OUTBOX_ANSWERS = 10_000;
 const MAX_OUTBOX_TEXT = 64 * 1024 * 1024;
+
+/**
+ * The messageId of the answer to `msg` (`kind`: an answer, a refusal or a failure answer): the
+ * same in every run of this workspace for the same platform row, so an answer sent again after a
+ * crash (a restart without saved state handles again what its checkpoint had not passed) is the
+ * same message, which the platform collapses (2026-08: `ON CONFLICT (workspace_id, message_id)`
+ * in `LogActivity`) and the receiver de-duplicates. A UUID in form; random for a message with no id.
+ */
+export function answerMessageId(
+  workspaceId: string,
+  msg: Pick<InboundMessage, "activityId" | "messageId">,
+  kind: "answer" | "refusal" | "failure",
+): string {
+  const of =
+    msg.activityId !== undefined
+      ? `activity:${msg.activityId}`
+      : msg.messageId !== undefined
+        ? `message:${msg.messageId}`
+        : undefined;
+  if (of === undefined) return randomUUID();
+  const h = sha256Hex(`molecule-answer\n${workspaceId}\n${of}\n${kind}`);
+  // RFC 9562 version 8 (custom) with the RFC variant bits.
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
 /**
  * The handler ran and returned an answer, but the answer could not be delivered to the sender
@@ -170,7 +195,7 @@ export class Answers {
       });
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     }
-    this.#enqueue(msg, text, task);
+    this.#enqueue(msg, text, task, undefined, "answer");
   }
 
   /** Whether the outbox holds its most answers or text. */
@@ -198,7 +223,7 @@ export class Answers {
       };
     }
     if (refusal === undefined) return true;
-    this.#enqueue(msg, refusal.text, refusal.task);
+    this.#enqueue(msg, refusal.text, refusal.task, undefined, "refusal");
     return false;
   }
 
@@ -291,10 +316,11 @@ export class Answers {
     msg: InboundMessage,
     text: string,
     task: AnswerTask | undefined,
-    failure?: AnswerFailure,
+    failure: AnswerFailure | undefined,
+    kind: "answer" | "refusal" | "failure",
   ): void {
     const record: OutboxRecord = {
-      id: randomUUID(),
+      id: answerMessageId(this.#client.workspaceId, msg, kind),
       text,
       to: { source: msg.source, sourceId: msg.sourceId },
       queuedAt: new Date().toISOString(),
@@ -304,6 +330,7 @@ export class Answers {
     if (msg.activityId !== undefined) record.to.activityId = msg.activityId;
     if (msg.messageId !== undefined) record.to.messageId = msg.messageId;
     if (msg.contextId !== undefined) record.to.contextId = msg.contextId;
+    if (this.#entries.has(record.id)) return; // the same answer is queued already
     const entry: Entry = { record, msg, attempts: 0 };
     this.#entries.set(record.id, entry);
     this.#text += text.length;
@@ -420,6 +447,7 @@ export class Answers {
       `This agent could not handle the message (${reason}: ${why[reason]}); it will not be answered.`,
       undefined,
       reason,
+      "failure",
     );
   }
 
