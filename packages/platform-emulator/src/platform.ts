@@ -337,16 +337,12 @@ export class Platform {
    * unless `commitDelay` delays it; see `writeActivity`).
    */
   logActivity(row: Omit<ActivityRow, "seq" | "id" | "created_at">): ActivityRow {
-    const same = this.#sameMessage(row);
-    if (same !== undefined) return same;
     const r: ActivityRow = {
       ...row,
       seq: this.store.nextSeq(),
       id: newId(),
       created_at: this.now(),
     };
-    if (this.august && r.messageId !== undefined && r.messageId !== "")
-      this.#byMessageId.set(`${r.workspace_id}\n${r.messageId}`, r);
     this.writeActivity(r, {
       id: r.id,
       activity_type: r.activity_type,
@@ -357,38 +353,6 @@ export class Platform {
       summary: r.summary,
     });
     return r;
-  }
-
-  /** Rows by workspace and `message_id` (2026-08), for {@link #sameMessage}. */
-  readonly #byMessageId = new Map<string, ActivityRow>();
-
-  /**
-   * 2026-08: a row whose `message_id` the workspace's log already holds updates that row instead
-   * of adding one (`ON CONFLICT (workspace_id, message_id) WHERE message_id IS NOT NULL DO UPDATE`,
-   * `activity.go` 1134-1160 at aeec8e47: the response, status, duration, error and tool trace;
-   * the request stays). Returns the row updated, or `undefined` when `row` is to be added (then
-   * indexed by its `message_id`).
-   */
-  #sameMessage(row: Omit<ActivityRow, "seq" | "id" | "created_at">): ActivityRow | undefined {
-    if (!this.august || row.messageId === undefined || row.messageId === "") return undefined;
-    const key = `${row.workspace_id}\n${row.messageId}`;
-    const old = this.#byMessageId.get(key);
-    if (
-      old === undefined ||
-      (this.store.activityById.get(old.id) !== old && this.whenCommitted(old) === undefined)
-    )
-      return undefined; // none, or deleted with its workspace
-
-    const kept = old.response_body !== undefined && old.response_body !== null;
-    if (row.response_body !== undefined && row.response_body !== null)
-      old.response_body = row.response_body;
-    if (!(kept && row.status === "error")) {
-      old.status = row.status;
-      old.error_detail = row.error_detail;
-      if (row.duration_ms !== null) old.duration_ms = row.duration_ms;
-    }
-    if (row.tool_trace !== undefined && row.tool_trace !== null) old.tool_trace = row.tool_trace;
-    return old;
   }
 
   readonly #late: CommitQueue; // rows written and not yet committed (late-commits.ts)

@@ -83,8 +83,6 @@ export interface ActivityRow {
   tool_trace?: unknown;
   idempotencyKey?: string;
   delegationId?: string;
-  /** `message_id`: the A2A `messageId` of a proxied call (internal; see `Platform.logActivity`). */
-  messageId?: string;
 }
 
 /** An `a2a_queue` row. */

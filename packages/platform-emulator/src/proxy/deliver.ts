@@ -6,6 +6,7 @@ import { wrapPeerResult } from "../peer-text.js";
 import type { Platform } from "../platform.js";
 import { forward } from "./forward.js";
 import { inboundAuth } from "./inbound-auth.js";
+import { logWithMessageId, messageIdOf } from "./message-rows.js";
 import { enqueue } from "./queue.js";
 import type { QueueRow, WorkspaceRow } from "../store.js";
 import { isObject, newId } from "../util.js";
@@ -170,15 +171,14 @@ export async function deliver(
             : undefined;
         if (tt !== undefined) rowBody["tool_trace"] = tt;
       }
-      const mid = messageIdOf(env);
-      platform.logActivity({
+      const row = {
         ...base,
-        ...(mid === undefined ? {} : { messageId: mid }),
         summary: `${method ?? "a2a"} → ${target.name}`,
         status: "ok",
         error_detail: null,
         ...rowBody,
-      });
+      };
+      logWithMessageId(platform, row, messageIdOf(env));
       if (caller !== undefined) caller.lastOutboundAt = platform.now();
       if (callerId === null)
         platform.emit(target.id, "A2A_RESPONSE", { response_body: parsed ?? null });
@@ -263,18 +263,6 @@ export async function deliver(
 }
 
 /**
- * The row's `message_id`: `params.message.messageId` (`extractMessageIdFromA2ABody`; set by
- * `logA2ASuccess` and `logA2AReceiveQueued`, `a2a_proxy_helpers.go` 796-810 and 1346-1356 at
- * aeec8e47); 2026-08 collapses a second row with the same one (`Platform.logActivity`).
- */
-function messageIdOf(env: Record<string, unknown>): string | undefined {
-  const params = env["params"];
-  const message = isObject(params) ? params["message"] : undefined;
-  const id = isObject(message) ? message["messageId"] : undefined;
-  return typeof id === "string" && id !== "" ? id : undefined;
-}
-
-/**
  * The `a2a_receive` row of a call stored for the target, not forwarded (`<method> → <name> (why)`);
  * `durationMs`: how long a forward that found the target busy took.
  */
@@ -287,9 +275,7 @@ function logStored(
   durationMs = 0,
 ): void {
   const method = typeof env["method"] === "string" ? env["method"] : null;
-  const mid = messageIdOf(env);
-  platform.logActivity({
-    ...(why === "queued for poll" && mid !== undefined ? { messageId: mid } : {}),
+  const row = {
     workspace_id: target.id,
     activity_type: "a2a_receive",
     source_id: callerId,
@@ -300,7 +286,9 @@ function logStored(
     status: "ok",
     error_detail: null,
     request_body: env,
-  });
+  };
+  if (why === "queued for poll") logWithMessageId(platform, row, messageIdOf(env));
+  else platform.logActivity(row);
 }
 
 /** Queues the call (`enqueueBusyA2A`) and answers `202` with its queue id and depth. */

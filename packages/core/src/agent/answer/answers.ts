@@ -7,7 +7,7 @@
 // An answer is delivered or provably undeliverable: the platform's own faults (its rate limit, an
 // outage, a restart) only delay it, for up to REPLY_KEEP_MS, across restarts; only a permanent
 // refusal (the sender removed, not allowed) dead-letters it.
-import { emitWarning, randomUUID, sha256Hex } from "../../runtime/index.js";
+import { emitWarning } from "../../runtime/index.js";
 import { type AnswerFailure, type AnswerTask, A2AErrorCode } from "../../a2a/index.js";
 import type { A2ATaskStore } from "../../a2a/index.js";
 import { type AgentObserver, deadLetterReason } from "../../events/index.js";
@@ -18,6 +18,7 @@ import { IdleWaiters, MoleculeError } from "../../transport/index.js";
 import { askedWaitMs, backoffDelay, describe } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { PollTasks, type Refusal } from "./poll-tasks.js";
+import { answerMessageId } from "./answer-id.js";
 
 /** How long a dead-letter report may take (ms): twice the platform's rate-limit window. */
 const REPORT_TIMEOUT_MS = 150_000;
@@ -31,31 +32,6 @@ const REPLY_KEEP_MS = 24 * 60 * 60_000;
 /** Most answers (and UTF-16 units of text) the outbox holds; past either a finished handler waits. */
 const MAX_OUTBOX_ANSWERS = 10_000;
 const MAX_OUTBOX_TEXT = 64 * 1024 * 1024;
-
-/**
- * The messageId of the answer to `msg` (`kind`: an answer, a refusal or a failure answer): the
- * same in every run of this workspace for the same platform row, so an answer sent again after a
- * crash (a restart without saved state handles again what its checkpoint had not passed) is the
- * same message, which the platform collapses (2026-08: `ON CONFLICT (workspace_id, message_id)`
- * in `LogActivity`) and the receiver de-duplicates. A UUID in form; random for a message with no id.
- */
-export function answerMessageId(
-  workspaceId: string,
-  msg: Pick<InboundMessage, "activityId" | "messageId">,
-  kind: "answer" | "refusal" | "failure",
-): string {
-  const of =
-    msg.activityId !== undefined
-      ? `activity:${msg.activityId}`
-      : msg.messageId !== undefined
-        ? `message:${msg.messageId}`
-        : undefined;
-  if (of === undefined) return randomUUID();
-  const h = sha256Hex(`molecule-answer\n${workspaceId}\n${of}\n${kind}`);
-  // RFC 9562 version 8 (custom) with the RFC variant bits.
-  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 /**
  * The handler ran and returned an answer, but the answer could not be delivered to the sender
@@ -113,8 +89,7 @@ export class Answers {
   readonly #tasks: PollTasks;
   /** Where the outbox is persisted (poll delivery: attached at start). */
   #state: AgentStateStore | undefined;
-  /** Answers being sent at once. */
-  readonly #concurrency: number;
+  readonly #concurrency: number; // answers being sent at once
   readonly #maxAttempts: number;
   readonly #retryBaseMs: number;
   readonly #timeoutMs: number;
@@ -128,8 +103,7 @@ export class Answers {
   readonly #reports = new Set<Promise<void>>();
   /** Entries waiting for a send slot. */
   readonly #ready: Entry[] = [];
-  /** Entries being sent. */
-  #sending = 0;
+  #sending = 0; // entries being sent
   /** Aborted by `stop()`: sends in flight give up, nothing more is sent. */
   readonly #stopped = new AbortController();
   readonly #idleWaiters = new IdleWaiters();
@@ -195,7 +169,7 @@ export class Answers {
       });
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     }
-    this.#enqueue(msg, text, task, undefined, "answer");
+    this.#enqueue(msg, text, task);
   }
 
   /** Whether the outbox holds its most answers or text. */
@@ -223,7 +197,7 @@ export class Answers {
       };
     }
     if (refusal === undefined) return true;
-    this.#enqueue(msg, refusal.text, refusal.task, undefined, "refusal");
+    this.#enqueue(msg, refusal.text, refusal.task);
     return false;
   }
 
@@ -316,11 +290,10 @@ export class Answers {
     msg: InboundMessage,
     text: string,
     task: AnswerTask | undefined,
-    failure: AnswerFailure | undefined,
-    kind: "answer" | "refusal" | "failure",
+    failure?: AnswerFailure,
   ): void {
     const record: OutboxRecord = {
-      id: answerMessageId(this.#client.workspaceId, msg, kind),
+      id: answerMessageId(this.#client.workspaceId, msg, task, failure), // the same in every run
       text,
       to: { source: msg.source, sourceId: msg.sourceId },
       queuedAt: new Date().toISOString(),
@@ -330,7 +303,7 @@ export class Answers {
     if (msg.activityId !== undefined) record.to.activityId = msg.activityId;
     if (msg.messageId !== undefined) record.to.messageId = msg.messageId;
     if (msg.contextId !== undefined) record.to.contextId = msg.contextId;
-    if (this.#entries.has(record.id)) return; // the same answer is queued already
+    if (this.#entries.has(record.id)) return; // queued already
     const entry: Entry = { record, msg, attempts: 0 };
     this.#entries.set(record.id, entry);
     this.#text += text.length;
@@ -447,7 +420,6 @@ export class Answers {
       `This agent could not handle the message (${reason}: ${why[reason]}); it will not be answered.`,
       undefined,
       reason,
-      "failure",
     );
   }
 
