@@ -18,7 +18,7 @@ import { IdleWaiters, MoleculeError } from "../../transport/index.js";
 import { askedWaitMs, backoffDelay, describe } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { PollTasks, type Refusal } from "./poll-tasks.js";
-import { answerMessageId } from "./answer-id.js";
+import { answerMessageId, messageOf, SentWaiters } from "./outbox-record.js";
 
 /** How long a dead-letter report may take (ms): twice the platform's rate-limit window. */
 const REPORT_TIMEOUT_MS = 150_000;
@@ -60,25 +60,6 @@ interface Entry {
   timer?: NodeJS.Timeout;
 }
 
-/** Rebuilds the parts of an {@link InboundMessage} that routing an answer needs. */
-function messageOf(record: OutboxRecord): InboundMessage {
-  const msg: InboundMessage = {
-    activityId: record.to.activityId,
-    messageId: record.to.messageId,
-    method: "message/send",
-    params: undefined,
-    source: record.to.source,
-    sourceId: record.to.sourceId,
-    text: "",
-    parts: [],
-    receivedAt: new Date(record.queuedAt),
-    isReply: false,
-    raw: undefined,
-  };
-  if (record.to.contextId !== undefined) msg.contextId = record.to.contextId;
-  return msg;
-}
-
 /** The reply outbox and dead-letter reporting of one agent. */
 export class Answers {
   readonly #client: AgentPlatformClient;
@@ -107,6 +88,7 @@ export class Answers {
   /** Aborted by `stop()`: sends in flight give up, nothing more is sent. */
   readonly #stopped = new AbortController();
   readonly #idleWaiters = new IdleWaiters();
+  readonly #sentWaiters = new SentWaiters();
   /** Activity ids answered (queued or restored), even after the answer went out. */
   readonly #answered = new BoundedSet(2_000);
 
@@ -128,6 +110,11 @@ export class Answers {
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.#retryBaseMs = options.retryBaseMs ?? 500;
     this.#timeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS;
+  }
+
+  /** Resolves once each answer queued now is delivered or dead-lettered, or the agent stops. */
+  sent(): Promise<void> {
+    return this.#sentWaiters.wait(this.#entries.keys(), this.#stopped.signal);
   }
 
   /** Answers not delivered yet (queued, being sent, or waiting to retry). */
@@ -262,6 +249,7 @@ export class Answers {
       });
     }
     this.#stopped.abort();
+    this.#sentWaiters.release();
     for (const e of this.#entries.values()) clearTimeout(e.timer);
     this.#ready.length = 0;
     for (const wake of this.#roomWaiters.splice(0)) wake();
@@ -449,6 +437,7 @@ export class Answers {
 
   #remove(entry: Entry): void {
     if (this.#entries.delete(entry.record.id)) this.#text -= entry.record.text.length;
+    this.#sentWaiters.removed(entry.record.id);
     if (!this.#full()) for (const wake of this.#roomWaiters.splice(0)) wake();
     // The answer went out: it leaves the stored outbox with the next write (at worst it is sent
     // once more after a restart, with the same messageId).
