@@ -9,6 +9,7 @@ import type { AgentPlatformClient } from "../src/agent/types.js";
 
 const WS = "11111111-2222-4333-8444-555555555555";
 const CURSOR = "33333333-3333-4333-8333-333333333333";
+const OUTBOX = { sent: async () => {} };
 
 const row = {
   id: "44444444-4444-4444-8444-444444444444",
@@ -50,7 +51,7 @@ describe("PollCheckpoint.read under a spent rate budget", () => {
   it("reads again until it reads, with one warning, instead of taking a failed read as none", async () => {
     const { client, reads } = clientWith([spent(), spent(), spent()]);
     const { warnings, log } = logger();
-    const cp = PollCheckpoint.of(client, log)!;
+    const cp = PollCheckpoint.of(client, log, OUTBOX)!;
     const got = await cp.read(new AbortController().signal);
     expect(got?.cursor).toBe(CURSOR);
     expect(reads).toHaveLength(4);
@@ -61,7 +62,7 @@ describe("PollCheckpoint.read under a spent rate budget", () => {
   it("a read that cannot succeed fails with checkpoint_unreadable (the start fails, nothing is delivered twice)", async () => {
     const denied = new MoleculeError("forbidden", { code: "forbidden", status: 403 });
     const { client } = clientWith([denied]);
-    const cp = PollCheckpoint.of(client, logger().log)!;
+    const cp = PollCheckpoint.of(client, logger().log, OUTBOX)!;
     const err = await cp.read(new AbortController().signal).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "checkpoint_unreadable", retryable: false });
     expect((err as Error).message).toMatch(/deliver again/);
@@ -69,7 +70,7 @@ describe("PollCheckpoint.read under a spent rate budget", () => {
 
   it("stops reading when the agent stops", async () => {
     const { client } = clientWith(Array.from({ length: 1_000 }, spent));
-    const cp = PollCheckpoint.of(client, logger().log)!;
+    const cp = PollCheckpoint.of(client, logger().log, OUTBOX)!;
     const stop = new AbortController();
     const reading = cp.read(stop.signal).catch((e: unknown) => e);
     stop.abort();
@@ -85,7 +86,7 @@ describe("PollCheckpoint writes under a spent rate budget", () => {
       if (writes++ === 0) throw spent();
     });
     const { warnings, log } = logger();
-    const cp = PollCheckpoint.of(client, log)!;
+    const cp = PollCheckpoint.of(client, log, OUTBOX)!;
     cp.changed(() => ({ cursor: CURSOR, settled: [] }));
     await vi.advanceTimersByTimeAsync(10_000);
     expect(writes).toBe(1);

@@ -157,6 +157,35 @@ async function pushTarget(emu: Emulator, url: string): Promise<{ ws: Ws; secret:
   return { ws: { id: c.id, token: c.token }, secret: r.json.platform_inbound_secret };
 }
 
+describe("2026-08 one row per message_id (activity.go LogActivity ON CONFLICT)", () => {
+  it("a call sent again with the same messageId adds no row to a poll target's log; 2026-05 adds one", async () => {
+    for (const compat of ["2026-08", "2026-05"] as const) {
+      const emu = await emulator({ compat });
+      try {
+        const me = await pollWs(emu, "target");
+        const peer = await emu.admin.createWorkspace({ name: "asker" });
+        const body = envelope("the same answer", crypto.randomUUID());
+        for (let i = 0; i < 2; i++) {
+          const r = await req(emu, "POST", `/workspaces/${me.id}/a2a`, { body, token: peer.token });
+          expect(r.status).toBe(200);
+        }
+        const rows = emu.activity(me.id).filter((r) => r["activity_type"] === "a2a_receive");
+        expect(rows).toHaveLength(compat === "2026-08" ? 1 : 2);
+        const other = await req(emu, "POST", `/workspaces/${me.id}/a2a`, {
+          body: envelope("another"),
+          token: peer.token,
+        });
+        expect(other.status).toBe(200);
+        expect(
+          emu.activity(me.id).filter((r) => r["activity_type"] === "a2a_receive"),
+        ).toHaveLength(compat === "2026-08" ? 2 : 3);
+      } finally {
+        await emu.close();
+      }
+    }
+  });
+});
+
 describe("2026-08 pushes carry the inbound secret (a2a_inbound_auth.go)", () => {
   let agent: Agent & { headers: IncomingHttpHeaders[] };
   const emus: Emulator[] = [];

@@ -6,6 +6,7 @@ import { wrapPeerResult } from "../peer-text.js";
 import type { Platform } from "../platform.js";
 import { forward } from "./forward.js";
 import { inboundAuth } from "./inbound-auth.js";
+import { logWithMessageId, messageIdOf } from "./message-rows.js";
 import { enqueue } from "./queue.js";
 import type { QueueRow, WorkspaceRow } from "../store.js";
 import { isObject, newId } from "../util.js";
@@ -170,13 +171,14 @@ export async function deliver(
             : undefined;
         if (tt !== undefined) rowBody["tool_trace"] = tt;
       }
-      platform.logActivity({
+      const row = {
         ...base,
         summary: `${method ?? "a2a"} → ${target.name}`,
         status: "ok",
         error_detail: null,
         ...rowBody,
-      });
+      };
+      logWithMessageId(platform, row, messageIdOf(env));
       if (caller !== undefined) caller.lastOutboundAt = platform.now();
       if (callerId === null)
         platform.emit(target.id, "A2A_RESPONSE", { response_body: parsed ?? null });
@@ -273,7 +275,7 @@ function logStored(
   durationMs = 0,
 ): void {
   const method = typeof env["method"] === "string" ? env["method"] : null;
-  platform.logActivity({
+  const row = {
     workspace_id: target.id,
     activity_type: "a2a_receive",
     source_id: callerId,
@@ -284,7 +286,9 @@ function logStored(
     status: "ok",
     error_detail: null,
     request_body: env,
-  });
+  };
+  if (why === "queued for poll") logWithMessageId(platform, row, messageIdOf(env));
+  else platform.logActivity(row);
 }
 
 /** Queues the call (`enqueueBusyA2A`) and answers `202` with its queue id and depth. */

@@ -7,7 +7,7 @@
 // An answer is delivered or provably undeliverable: the platform's own faults (its rate limit, an
 // outage, a restart) only delay it, for up to REPLY_KEEP_MS, across restarts; only a permanent
 // refusal (the sender removed, not allowed) dead-letters it.
-import { emitWarning, randomUUID } from "../../runtime/index.js";
+import { emitWarning } from "../../runtime/index.js";
 import { type AnswerFailure, type AnswerTask, A2AErrorCode } from "../../a2a/index.js";
 import type { A2ATaskStore } from "../../a2a/index.js";
 import { type AgentObserver, deadLetterReason } from "../../events/index.js";
@@ -18,6 +18,7 @@ import { IdleWaiters, MoleculeError } from "../../transport/index.js";
 import { askedWaitMs, backoffDelay, describe } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { PollTasks, type Refusal } from "./poll-tasks.js";
+import { answerMessageId, messageOf, SentWaiters } from "./outbox-record.js";
 
 /** How long a dead-letter report may take (ms): twice the platform's rate-limit window. */
 const REPORT_TIMEOUT_MS = 150_000;
@@ -59,25 +60,6 @@ interface Entry {
   timer?: NodeJS.Timeout;
 }
 
-/** Rebuilds the parts of an {@link InboundMessage} that routing an answer needs. */
-function messageOf(record: OutboxRecord): InboundMessage {
-  const msg: InboundMessage = {
-    activityId: record.to.activityId,
-    messageId: record.to.messageId,
-    method: "message/send",
-    params: undefined,
-    source: record.to.source,
-    sourceId: record.to.sourceId,
-    text: "",
-    parts: [],
-    receivedAt: new Date(record.queuedAt),
-    isReply: false,
-    raw: undefined,
-  };
-  if (record.to.contextId !== undefined) msg.contextId = record.to.contextId;
-  return msg;
-}
-
 /** The reply outbox and dead-letter reporting of one agent. */
 export class Answers {
   readonly #client: AgentPlatformClient;
@@ -88,8 +70,7 @@ export class Answers {
   readonly #tasks: PollTasks;
   /** Where the outbox is persisted (poll delivery: attached at start). */
   #state: AgentStateStore | undefined;
-  /** Answers being sent at once. */
-  readonly #concurrency: number;
+  readonly #concurrency: number; // answers being sent at once
   readonly #maxAttempts: number;
   readonly #retryBaseMs: number;
   readonly #timeoutMs: number;
@@ -103,11 +84,11 @@ export class Answers {
   readonly #reports = new Set<Promise<void>>();
   /** Entries waiting for a send slot. */
   readonly #ready: Entry[] = [];
-  /** Entries being sent. */
-  #sending = 0;
+  #sending = 0; // entries being sent
   /** Aborted by `stop()`: sends in flight give up, nothing more is sent. */
   readonly #stopped = new AbortController();
   readonly #idleWaiters = new IdleWaiters();
+  readonly #sentWaiters = new SentWaiters();
   /** Activity ids answered (queued or restored), even after the answer went out. */
   readonly #answered = new BoundedSet(2_000);
 
@@ -129,6 +110,11 @@ export class Answers {
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.#retryBaseMs = options.retryBaseMs ?? 500;
     this.#timeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS;
+  }
+
+  /** Resolves once each answer queued now is delivered or dead-lettered, or the agent stops. */
+  sent(): Promise<void> {
+    return this.#sentWaiters.wait(this.#entries.keys(), this.#stopped.signal);
   }
 
   /** Answers not delivered yet (queued, being sent, or waiting to retry). */
@@ -263,6 +249,7 @@ export class Answers {
       });
     }
     this.#stopped.abort();
+    this.#sentWaiters.release();
     for (const e of this.#entries.values()) clearTimeout(e.timer);
     this.#ready.length = 0;
     for (const wake of this.#roomWaiters.splice(0)) wake();
@@ -294,7 +281,7 @@ export class Answers {
     failure?: AnswerFailure,
   ): void {
     const record: OutboxRecord = {
-      id: randomUUID(),
+      id: answerMessageId(this.#client.workspaceId, msg, task, failure), // the same in every run
       text,
       to: { source: msg.source, sourceId: msg.sourceId },
       queuedAt: new Date().toISOString(),
@@ -304,6 +291,7 @@ export class Answers {
     if (msg.activityId !== undefined) record.to.activityId = msg.activityId;
     if (msg.messageId !== undefined) record.to.messageId = msg.messageId;
     if (msg.contextId !== undefined) record.to.contextId = msg.contextId;
+    if (this.#entries.has(record.id)) return; // queued already
     const entry: Entry = { record, msg, attempts: 0 };
     this.#entries.set(record.id, entry);
     this.#text += text.length;
@@ -449,6 +437,7 @@ export class Answers {
 
   #remove(entry: Entry): void {
     if (this.#entries.delete(entry.record.id)) this.#text -= entry.record.text.length;
+    this.#sentWaiters.removed(entry.record.id);
     if (!this.#full()) for (const wake of this.#roomWaiters.splice(0)) wake();
     // The answer went out: it leaves the stored outbox with the next write (at worst it is sent
     // once more after a restart, with the same messageId).

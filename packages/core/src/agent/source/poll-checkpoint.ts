@@ -51,6 +51,12 @@ export interface Checkpoint {
 type Client = Required<Pick<AgentPlatformClient, "fetchActivityRows" | "reportActivity">> &
   Pick<AgentPlatformClient, "workspaceId">;
 
+/** The reply outbox, as a checkpoint waits on it. */
+interface Outbox {
+  /** Resolves once each answer queued now is delivered or dead-lettered (or the agent stops). */
+  sent(): Promise<void>;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -87,6 +93,7 @@ export function checkpointOf(
 export class PollCheckpoint {
   readonly #client: Client;
   readonly #logger: Logger;
+  readonly #outbox: Outbox;
   /** What the next write sends, taken when it starts. */
   #of: (() => Checkpoint | undefined) | undefined;
   /** The last cursor written (nothing is written again for it). */
@@ -94,15 +101,23 @@ export class PollCheckpoint {
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
 
-  private constructor(client: Client, logger: Logger) {
+  private constructor(client: Client, logger: Logger, outbox: Outbox) {
     this.#client = client;
     this.#logger = logger;
+    this.#outbox = outbox;
   }
 
-  /** Checkpoints for `client`, when it can read and write its activity log. */
-  static of(client: AgentPlatformClient, logger: Logger): PollCheckpoint | undefined {
+  /**
+   * Checkpoints for `client`, when it can read and write its activity log; each one is written
+   * once the answers to the messages it passes have left `outbox`.
+   */
+  static of(
+    client: AgentPlatformClient,
+    logger: Logger,
+    outbox: Outbox,
+  ): PollCheckpoint | undefined {
     if (!client.fetchActivityRows || !client.reportActivity) return undefined;
-    return new PollCheckpoint(client as Client, logger);
+    return new PollCheckpoint(client as Client, logger, outbox);
   }
 
   /**
@@ -169,6 +184,9 @@ export class PollCheckpoint {
   /**
    * Writes the checkpoint now when the cursor moved since the last one (`last`: the agent stops;
    * else a write the rate limit kept from being sent is tried again later, without a warning).
+   * The messages it passes were settled with their answers queued; it is written once those
+   * answers have left the outbox: a kill before that leaves them to the next start, which handles
+   * them again and sends what was not sent (what was is the same message again: outbox-record.ts).
    */
   async flush(last = true): Promise<void> {
     clearTimeout(this.#timer);
@@ -176,7 +194,11 @@ export class PollCheckpoint {
     while (this.#writing !== undefined) await this.#writing;
     const cp = this.#of?.();
     if (cp === undefined || cp.cursor === this.#written) return;
-    this.#writing = this.#write(cp, last).finally(() => (this.#writing = undefined));
+    const write = async (): Promise<void> => {
+      await this.#outbox.sent();
+      await this.#write(cp, last);
+    };
+    this.#writing = write().finally(() => (this.#writing = undefined));
     await this.#writing;
   }
 

@@ -121,7 +121,7 @@ export class PollSource implements EventWakeupsOptions {
   ) {
     this.#o = options;
     this.#where = where;
-    this.#checkpoint = PollCheckpoint.of(options.client, observer.logger);
+    this.#checkpoint = PollCheckpoint.of(options.client, observer.logger, stages.answers);
     this.#state = state;
     this.logger = observer.logger;
     this.#intervalMs = options.pollIntervalMs ?? 5_000;
