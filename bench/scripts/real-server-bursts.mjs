@@ -193,9 +193,9 @@ function statusSampler(ids) {
       failures++;
     }
   };
-  let stopped = false;
+  const state = { stopped: false };
   const loop = (async () => {
-    while (!stopped) {
+    while (!state.stopped) {
       await once();
       await sleep(STATUS_EVERY_S * 1000);
     }
@@ -203,7 +203,7 @@ function statusSampler(ids) {
   return {
     seen,
     async stop() {
-      stopped = true;
+      state.stopped = true;
       await loop;
       await once();
       return { samples, failures };
@@ -411,7 +411,8 @@ async function heartbeats() {
     const hist = sampler.seen[rec.id];
     const firstOnline = hist.findIndex((h) => h.status === "online");
     let offlineMs = 0;
-    for (let k = Math.max(0, firstOnline); firstOnline >= 0 && k < hist.length; k++) {
+    const from = firstOnline >= 0 ? firstOnline : hist.length;
+    for (let k = from; k < hist.length; k++) {
       const until = k + 1 < hist.length ? hist[k + 1].t : endedAt;
       if (hist[k].status !== "online") offlineMs += until - hist[k].t;
     }
