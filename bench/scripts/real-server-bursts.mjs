@@ -45,7 +45,15 @@
 // Prints a short JSON summary on stdout; progress on stderr.
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, closeSync } from "node:fs";
+import {
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  closeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -114,7 +122,11 @@ class RecordingClient extends PlatformClient {
   }
 }
 
-const admin = new AdminClient({ platformUrl: PLATFORM_URL, adminToken: ADMIN_TOKEN, orgId: ORG_ID });
+const admin = new AdminClient({
+  platformUrl: PLATFORM_URL,
+  adminToken: ADMIN_TOKEN,
+  orgId: ORG_ID,
+});
 
 async function createWorkspaces(names) {
   const out = [];
@@ -168,7 +180,9 @@ function statusSampler(ids) {
       if (PG_URL) {
         const sql = `select id, status from workspaces where id in (${ids.map((i) => `'${i}'`).join(",")})`;
         const out = await new Promise((res, rej) =>
-          execFile("psql", [PG_URL, "-AtF", "\t", "-c", sql], (err, so) => (err ? rej(err) : res(so))),
+          execFile("psql", [PG_URL, "-AtF", "\t", "-c", sql], (err, so) =>
+            err ? rej(err) : res(so),
+          ),
         );
         record(
           out
@@ -234,7 +248,10 @@ function serverLogWindow() {
         const m = re.exec(line);
         if (!m) continue;
         const [, status, method, path] = m;
-        const route = path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, ":id");
+        const route = path.replace(
+          /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g,
+          ":id",
+        );
         inc(byStatus, status);
         if (status !== "200" && status !== "202" && status !== "201" && status !== "204")
           inc(byRoute, `${method} ${route} ${status}`);
@@ -276,7 +293,11 @@ async function ask(asker, peerId, q, timeoutMs) {
     if (r.status === "completed" && r.text === `A:${q}`) return { q, outcome: "delivered", ms };
     return { q, outcome: r.status === "completed" ? "wrong_answer" : `status_${r.status}`, ms };
   } catch (err) {
-    return { q, outcome: err?.code === "reply_timeout" ? "lost" : `error_${err?.code ?? err?.name}`, ms: Date.now() - start };
+    return {
+      q,
+      outcome: err?.code === "reply_timeout" ? "lost" : `error_${err?.code ?? err?.name}`,
+      ms: Date.now() - start,
+    };
   }
 }
 
@@ -313,7 +334,12 @@ async function bursts() {
       const calls = [];
       for (let r = 0; r < rounds; r++) {
         const round = Array.from({ length: size }, (_, i) =>
-          ask(askerA.agent, peers[i % peers.length].ws.id, `${variant}${size}:r${r}:c${i}:${randomUUID().slice(0, 8)}`, CALL_TIMEOUT_MS),
+          ask(
+            askerA.agent,
+            peers[i % peers.length].ws.id,
+            `${variant}${size}:r${r}:c${i}:${randomUUID().slice(0, 8)}`,
+            CALL_TIMEOUT_MS,
+          ),
         );
         calls.push(...round);
         await Promise.race([Promise.all(round), sleep(ROUND_WAIT_MS)]);
@@ -337,16 +363,29 @@ async function bursts() {
         lostAnswererNeverSaw: lost.length - lostHandled,
         lateArrived: lost.filter((o) => late.has(o.q)).length,
         lostQuestions: lost.map((o) => o.q), // to look them up in the server's activity_logs
-        otherOutcomes: Object.fromEntries(Object.entries(counts).filter(([k]) => k !== "delivered" && k !== "lost")),
+        otherOutcomes: Object.fromEntries(
+          Object.entries(counts).filter(([k]) => k !== "delivered" && k !== "lost"),
+        ),
         handledTwice: ids.filter(([, c]) => c > 1).length,
-        roundTripMs: { p50: pct(outs.filter((o) => o.outcome === "delivered").map((o) => o.ms), 50), p99: pct(outs.filter((o) => o.outcome === "delivered").map((o) => o.ms), 99) },
+        roundTripMs: {
+          p50: pct(
+            outs.filter((o) => o.outcome === "delivered").map((o) => o.ms),
+            50,
+          ),
+          p99: pct(
+            outs.filter((o) => o.outcome === "delivered").map((o) => o.ms),
+            99,
+          ),
+        },
         durationS: Math.round((Date.now() - started) / 100) / 10,
         events: sink.events,
         warnLogs: sink.logs,
         processWarnings,
         server: window.end(),
       };
-      log(`bursts ${variant} x${size}: ${JSON.stringify({ sent: res.sent, delivered: res.delivered, lost: res.lost, handledTwice: res.handledTwice, events: res.events })}`);
+      log(
+        `bursts ${variant} x${size}: ${JSON.stringify({ sent: res.sent, delivered: res.delivered, lost: res.lost, handledTwice: res.handledTwice, events: res.events })}`,
+      );
       results.push(res);
     }
   }
@@ -356,7 +395,9 @@ async function bursts() {
 
 async function heartbeats() {
   log(`heartbeats: creating ${HB_AGENTS} workspaces`);
-  const wss = await createWorkspaces(Array.from({ length: HB_AGENTS }, (_, i) => `rsh-${RUN}-${i}`));
+  const wss = await createWorkspaces(
+    Array.from({ length: HB_AGENTS }, (_, i) => `rsh-${RUN}-${i}`),
+  );
   const sampler = statusSampler(wss.map((w) => w.id));
   const sink = { events: {}, logs: {} };
   processWarnings = {};
@@ -377,18 +418,27 @@ async function heartbeats() {
   );
   const startAt = Date.now();
   await Promise.all(agents.map((a) => a.agent.start()));
-  log(`heartbeats: ${HB_AGENTS} agents started in ${((Date.now() - startAt) / 1000).toFixed(1)} s; ${HB_QUESTIONS} questions at once`);
+  log(
+    `heartbeats: ${HB_AGENTS} agents started in ${((Date.now() - startAt) / 1000).toFixed(1)} s; ${HB_QUESTIONS} questions at once`,
+  );
   const burstAt = Date.now();
   const endAt = burstAt + HB_DURATION_S * 1000;
   const answerers = agents.slice(1);
   const calls = Array.from({ length: HB_QUESTIONS }, (_, i) =>
-    ask(agents[0].agent, answerers[i % answerers.length].ws.id, `hb:q${i}:${randomUUID().slice(0, 8)}`, (HB_DURATION_S + HB_DRAIN_S) * 1000),
+    ask(
+      agents[0].agent,
+      answerers[i % answerers.length].ws.id,
+      `hb:q${i}:${randomUUID().slice(0, 8)}`,
+      (HB_DURATION_S + HB_DRAIN_S) * 1000,
+    ),
   );
   let settled = 0;
   for (const c of calls) void c.then(() => settled++);
   while (Date.now() < endAt) {
     await sleep(Math.min(10_000, endAt - Date.now()));
-    log(`heartbeats: ${settled}/${HB_QUESTIONS} calls settled, ${Math.round((endAt - Date.now()) / 1000)} s left`);
+    log(
+      `heartbeats: ${settled}/${HB_QUESTIONS} calls settled, ${Math.round((endAt - Date.now()) / 1000)} s left`,
+    );
   }
   if (settled < HB_QUESTIONS) log(`heartbeats: draining the open calls (up to ${HB_DRAIN_S} s)`);
   const outs = await Promise.all(calls);
@@ -451,8 +501,13 @@ async function heartbeats() {
     answerMs: { p50: pct(deliveredMs, 50), max: pct(deliveredMs, 100) },
     maxHeartbeatGapS: Math.max(...gaps),
     agentsWithGapOver180S: perAgent.filter((a) => a.maxGapS > 180).length,
-    agentsShownNotOnline: perAgent.filter((a) => a.notOnlineS > 0).map((a) => ({ agent: a.agent, notOnlineS: a.notOnlineS, statuses: a.statuses.join(" ") })),
-    heartbeatsRefused: perAgent.reduce((n, a) => n + Object.values(a.refused).reduce((x, y) => x + y, 0), 0),
+    agentsShownNotOnline: perAgent
+      .filter((a) => a.notOnlineS > 0)
+      .map((a) => ({ agent: a.agent, notOnlineS: a.notOnlineS, statuses: a.statuses.join(" ") })),
+    heartbeatsRefused: perAgent.reduce(
+      (n, a) => n + Object.values(a.refused).reduce((x, y) => x + y, 0),
+      0,
+    ),
     statusSamples: status,
     events: sink.events,
     warnLogs: sink.logs,
