@@ -369,11 +369,10 @@ export class Answers {
   }
 
   /**
-   * The wait before the next attempt to send `entry` after `err`, `undefined` when it is
-   * undeliverable: a permanent refusal at once; a failure of the platform's own (flagged
-   * `retryable`: its rate limit, 5xx, a timeout, the platform unreachable) only once the answer is
-   * older than {@link REPLY_KEEP_MS}, waiting what the platform asked (`retryAfterMs`) or backing
-   * off to 30 s; any other error after `maxAttempts`.
+   * The wait before the next attempt to send `entry` after `err`, `undefined` when undeliverable: a
+   * permanent refusal at once; a failure of the platform's own (`retryable`: 5xx, a timeout, the
+   * platform unreachable) once older than {@link REPLY_KEEP_MS}, backing off to 30 s (or what the
+   * platform asked); the rate limit, what it (or this process's budget for it) asked, no more.
    */
   #retryDelay(entry: Entry, err: unknown): number | undefined {
     if (isPermanent(err)) return undefined;
@@ -383,7 +382,9 @@ export class Answers {
     }
     const queuedAt = Date.parse(entry.record.queuedAt);
     if (Date.now() - (Number.isFinite(queuedAt) ? queuedAt : 0) > REPLY_KEEP_MS) return undefined;
-    return Math.max(askedWaitMs(err) ?? 0, backoff);
+    const asked = askedWaitMs(err);
+    if (asked !== undefined && (err as { code?: unknown }).code === "rate_limited") return asked;
+    return Math.max(asked ?? 0, backoff);
   }
 
   /**
