@@ -29,12 +29,15 @@ let undici: UndiciPieces | undefined;
  * Only `Agent` (and `ProxyAgent`, on first use) rather than undici's root, which also loads fetch,
  * WebSocket, EventSource, its mock agents, cache stores, interceptors and other agents the SDK
  * never uses (~13 MiB of an idle agent's RSS, issue 88). The root gives every dispatcher its
- * `request`/`stream`/... methods when it loads; this does the same with the same module. Where
- * undici's files are laid out otherwise (or `undici` is a runtime's built-in stub), the root.
+ * `request`/`stream`/... methods when it loads; this does the same with the same module. On Bun,
+ * or where undici's files are laid out otherwise, the root.
  */
 export function loadUndici(): UndiciPieces | undefined {
   if (undici !== undefined) return undici;
   let pieces: UndiciPieces;
+  // Bun answers `require("undici")` with a built-in stub (the SDK then dispatches with fetch,
+  // fetch-agent.ts), but undici's own files by path: keep it on the stub.
+  if (process.versions["bun"] !== undefined) return (undici = load("undici") as typeof Undici);
   try {
     const dispatcher = load("undici/lib/dispatcher/dispatcher.js") as {
       prototype: Record<string, unknown>;
