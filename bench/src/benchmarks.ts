@@ -24,6 +24,8 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: "fleet", nodeArgs: ["--expose-gc"], timeoutMs: 180_000 },
   { name: "plugin-install", timeoutMs: 150_000 },
   { name: "import-cost", timeoutMs: 90_000 },
+  // 3 rounds of three processes, each measured 20 s after its start.
+  { name: "footprint", timeoutMs: 300_000 },
   { name: "replicas", timeoutMs: 420_000 },
   { name: "serverless", timeoutMs: 300_000 },
 ];

@@ -9,15 +9,25 @@ export type OTelApi = typeof OTel;
 let api: OTelApi | null | undefined;
 
 /**
- * The OpenTelemetry API, or `undefined` when `@opentelemetry/api` is not installed. Loaded
- * synchronously the first time it is needed (never at import), then cached. The API keeps its
+ * The OpenTelemetry API, or `undefined` when `@opentelemetry/api` is not installed or nothing is
+ * registered with it yet. Loaded synchronously the first time it is needed once something is
+ * registered (never at import), then cached. The API keeps its
  * registered provider, propagator and context manager on a global, so this copy sees the SDK the
  * application registered through its own import.
  */
 export function otel(): OTelApi | undefined {
-  if (api === undefined) api = loadOTel() ?? null;
+  if (api === undefined) {
+    // Until something registers with the API (an SDK's tracer provider, a context manager, a
+    // propagator), every call into it is a no-op: it stays unloaded (~12 MiB of an idle agent's
+    // RSS, issue 88) and is looked for again on the next use.
+    if ((globalThis as Record<symbol, unknown>)[OTEL_GLOBAL] === undefined) return undefined;
+    api = loadOTel() ?? null;
+  }
   return api ?? undefined;
 }
+
+/** Where `@opentelemetry/api` 1.x keeps what is registered with it (created on the first registration). */
+const OTEL_GLOBAL = Symbol.for("opentelemetry.js.api.1");
 
 /** Sets the API every later lookup answers (`useOpenTelemetry`, use-otel.ts, checked it). */
 export function setOTelApi(openTelemetry: OTelApi): void {

@@ -17,11 +17,46 @@ const load = (name: string): unknown =>
 /** zod (a dependency). */
 export const loadZod = (): typeof Zod => load("zod") as typeof Zod;
 
+/** The part of undici the SDK uses. */
+export type UndiciPieces = Pick<typeof Undici, "Agent" | "ProxyAgent">;
+
+let undici: UndiciPieces | undefined;
+
 /**
  * undici (a dependency), or `undefined` where the runtime has no undici to dispatch with. Throws
  * (a module-loading error, never a network error) when it cannot be loaded.
+ *
+ * Only `Agent` (and `ProxyAgent`, on first use) rather than undici's root, which also loads fetch,
+ * WebSocket, EventSource, its mock agents, cache stores, interceptors and other agents the SDK
+ * never uses (~13 MiB of an idle agent's RSS, issue 88). The root gives every dispatcher its
+ * `request`/`stream`/... methods when it loads; this does the same with the same module. On Bun,
+ * or where undici's files are laid out otherwise, the root.
  */
-export const loadUndici = (): typeof Undici | undefined => load("undici") as typeof Undici;
+export function loadUndici(): UndiciPieces | undefined {
+  if (undici !== undefined) return undici;
+  let pieces: UndiciPieces;
+  // Bun answers `require("undici")` with a built-in stub (the SDK then dispatches with fetch,
+  // fetch-agent.ts), but undici's own files by path: keep it on the stub.
+  if (process.versions["bun"] !== undefined) return (undici = load("undici") as typeof Undici);
+  try {
+    const dispatcher = load("undici/lib/dispatcher/dispatcher.js") as {
+      prototype: Record<string, unknown>;
+    };
+    if (typeof dispatcher.prototype["request"] !== "function") {
+      Object.assign(dispatcher.prototype, load("undici/lib/api/index.js"));
+    }
+    const Agent = load("undici/lib/dispatcher/agent.js") as typeof Undici.Agent;
+    pieces = {
+      Agent,
+      get ProxyAgent() {
+        return load("undici/lib/dispatcher/proxy-agent.js") as typeof Undici.ProxyAgent;
+      },
+    };
+  } catch {
+    pieces = load("undici") as typeof Undici;
+  }
+  return (undici = pieces);
+}
 
 /**
  * `node:http`, for `startA2AServer`. Not an ESM `import`: its ESM facade reads every export,

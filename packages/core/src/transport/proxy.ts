@@ -294,7 +294,7 @@ export type TargetCheck = (target: URL) => Promise<void>;
  * limits and keep-alive included), so a pool keeps its budget whether its origin is proxied.
  */
 export class ProxyRouter {
-  readonly #undici: typeof Undici;
+  readonly #undici: Pick<typeof Undici, "Agent" | "ProxyAgent">;
   readonly #options: Agent.Options;
   readonly #settings: ProxySettings;
   readonly #check: TargetCheck | undefined;
@@ -303,7 +303,7 @@ export class ProxyRouter {
   #closed = false;
 
   constructor(
-    undici: typeof Undici,
+    undici: Pick<typeof Undici, "Agent" | "ProxyAgent">,
     options: Agent.Options,
     settings: ProxySettings,
     direct?: Dispatcher,

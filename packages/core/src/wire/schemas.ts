@@ -2,10 +2,13 @@
 // and newer shapes. Internal: the public API exports only the inferred types (wire/index.ts).
 //
 // zod is loaded (and the schemas built) on the first parse, not when the SDK is imported: building
-// them eagerly would cost every cold `import "@molecule-ai/agent-core"` most of its time.
+// them eagerly would cost every cold `import "@molecule-ai/agent-core"` most of its time. What an
+// idle poll agent parses over and over (register, state, the activity feed) does not load zod at
+// all: plain.ts parses it as these schemas would (they stay here as the types' source).
 import type * as Zod from "zod";
 import { loadZod } from "../runtime/index.js";
 import type { z } from "zod";
+import { ListOrItems, LooseObject } from "./plain.js";
 
 /** Builds every schema with `z` (called once, on the first parse). */
 function build(z: typeof Zod.z) {
@@ -252,14 +255,52 @@ function lazy<K extends keyof Schemas>(key: K): Schemas[K] {
   });
 }
 
-export const registerResponseSchema = lazy("registerResponseSchema");
-export const stateResponseSchema = lazy("stateResponseSchema");
+/** A parser of plain.ts standing in for the zod schema `key` (parseWire calls only `safeParse`). */
+const plain = <K extends keyof Schemas>(_key: K, parser: LooseObject | ListOrItems): Schemas[K] =>
+  parser as unknown as Schemas[K];
+
+// What an idle poll agent parses at every start, state check and poll: without zod (plain.ts).
+export const registerResponseSchema = plain(
+  "registerResponseSchema",
+  new LooseObject({
+    status: "string",
+    auth_token: "string?",
+    delivery_mode: "string?",
+    platform_inbound_secret: "string?",
+  }),
+);
+export const stateResponseSchema = plain(
+  "stateResponseSchema",
+  new LooseObject({
+    workspace_id: "string??",
+    status: "string??",
+    paused: "boolean??",
+    deleted: "boolean??",
+  }),
+);
 export const secretsSchema = lazy("secretsSchema");
 export const peersSchema = lazy("peersSchema");
 export const discoverSchema = lazy("discoverSchema");
 export const delegateSchema = lazy("delegateSchema");
-export const activityRowSchema = lazy("activityRowSchema");
-export const activityListSchema = lazy("activityListSchema");
+export const activityRowSchema = plain(
+  "activityRowSchema",
+  new LooseObject({
+    id: "string",
+    workspace_id: "string??",
+    activity_type: "string??",
+    source_id: "string??",
+    target_id: "string??",
+    method: "string??",
+    summary: "string??",
+    status: "string??",
+    created_at: "string??",
+    seq: "unknown?",
+    request_body: "unknown?",
+    response_body: "unknown?",
+    data: "unknown?",
+  }),
+);
+export const activityListSchema = plain("activityListSchema", new ListOrItems());
 export const tokenListSchema = lazy("tokenListSchema");
 export const createTokenSchema = lazy("createTokenSchema");
 export const workspaceSchema = lazy("workspaceSchema");

@@ -1,0 +1,89 @@
+// The payloads an idle poll agent reads over and over (register, state, the activity feed), parsed
+// without zod: loading zod (all its locales included) is ~15 MiB of an idle agent's RSS (issue 88),
+// and these shapes are a few typed fields of a loose object. Each parser answers `safeParse` as its
+// zod twin in schemas.ts would (same output, same first issue's path and message: test/wire-plain
+// compares them); everything else in wire/ stays on zod, loaded on its first use.
+
+/** What a field accepts. */
+type Field = "string" | "string?" | "string??" | "boolean??" | "unknown?";
+
+/** One issue, as parseWire reads it from zod. */
+interface Issue {
+  path: (string | number)[];
+  message: string;
+}
+
+type Result = { success: true; data: unknown } | { success: false; error: { issues: Issue[] } };
+
+/** The type name zod's English messages give `v` (`util.parsedType`). */
+function received(v: unknown): string {
+  if (typeof v === "number")
+    return Number.isNaN(v) ? "NaN" : Number.isFinite(v) ? "number" : String(v);
+  if (typeof v !== "object") return typeof v;
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  const proto: unknown = Object.getPrototypeOf(v);
+  const ctor = (v as { constructor?: { name?: string } }).constructor;
+  return proto !== Object.prototype && "constructor" in v && ctor ? String(ctor.name) : "object";
+}
+
+const invalid = (path: (string | number)[], expected: string, v: unknown): Result => ({
+  success: false,
+  error: {
+    issues: [{ path, message: `Invalid input: expected ${expected}, received ${received(v)}` }],
+  },
+});
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The type `field` expects of a present value `v`, or undefined when `v` is accepted. */
+function mismatch(field: Field, v: unknown): string | undefined {
+  if (field === "unknown?") return undefined;
+  if (field !== "string" && v === undefined) return undefined;
+  if ((field === "string??" || field === "boolean??") && v === null) return undefined;
+  const type = field === "boolean??" ? "boolean" : "string";
+  return typeof v === type ? undefined : type;
+}
+
+/** A parser like zod's `z.looseObject(shape)` for these field kinds. */
+export class LooseObject {
+  readonly #shape: Readonly<Record<string, Field>>;
+
+  constructor(shape: Readonly<Record<string, Field>>) {
+    this.#shape = shape;
+  }
+
+  safeParse(value: unknown): Result {
+    return this.parseAt([], value);
+  }
+
+  /** `safeParse` with the issue's path under `path`. */
+  parseAt(path: (string | number)[], value: unknown): Result {
+    if (!isObject(value)) return invalid(path, "object", value);
+    for (const [key, field] of Object.entries(this.#shape)) {
+      const expected = mismatch(field, value[key]);
+      if (expected !== undefined) return invalid([...path, key], expected, value[key]);
+    }
+    return { success: true, data: copy(value) };
+  }
+}
+
+/** A shallow copy of `value` without an own `__proto__` key (which zod leaves out too). */
+function copy(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) if (key !== "__proto__") out[key] = value[key];
+  return out;
+}
+
+/** zod's `z.union([z.array(z.unknown()), z.looseObject({ items: z.array(z.unknown()) })])`. */
+export class ListOrItems {
+  safeParse(value: unknown): Result {
+    if (Array.isArray(value)) return { success: true, data: [...value] };
+    if (isObject(value) && Array.isArray(value["items"])) {
+      return { success: true, data: { ...copy(value), items: [...value["items"]] } };
+    }
+    // Both options fail with an issue that ends their parse: zod reports the union itself.
+    return { success: false, error: { issues: [{ path: [], message: "Invalid input" }] } };
+  }
+}
