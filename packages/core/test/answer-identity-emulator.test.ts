@@ -17,8 +17,8 @@ afterEach(async () => {
 
 let emu: Emulator;
 
-async function setup(): Promise<void> {
-  emu = await startEmulator();
+async function setup(compat?: "2026-05"): Promise<void> {
+  emu = await startEmulator(compat ? { compat } : {});
   cleanups.push(() => emu.close());
 }
 
@@ -33,8 +33,8 @@ async function workspace(
 }
 
 /** A fresh emulator with workspaces a (the agent under test), x and y (two callers). */
-async function callersOrg() {
-  await setup();
+async function callersOrg(compat?: "2026-05") {
+  await setup(compat);
   return [await workspace("a"), await workspace("x"), await workspace("y")] as const;
 }
 
@@ -207,8 +207,11 @@ describe("the turn limit counts authenticated senders only", () => {
 });
 
 describe("de-duplication keys a messageId by its authenticated sender", () => {
+  // On the 2026-05 contract, which stores every sender's row: the August-2026 server keeps one row
+  // per (workspace, message_id) whoever sent it (activity.go 1134-1160 at enteros-core aeec8e47,
+  // ON CONFLICT ... DO UPDATE), so there a reused id never reaches the agent twice at all.
   it("poll: another sender reusing a messageId is handled and answered; the same sender's resend is not", async () => {
-    const [a, x, y] = await callersOrg();
+    const [a, x, y] = await callersOrg("2026-05");
     const handled: Array<[string | null, string]> = [];
     const agentA = await startAgent(a.client, (m) => {
       handled.push([m.sourceId, m.text]);

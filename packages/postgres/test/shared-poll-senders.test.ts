@@ -7,7 +7,9 @@ import { waitFor } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
 
-const pg = usePostgres({ emulator: true });
+// The 2026-05 contract stores every sender's row; the August-2026 server keeps one row per
+// (workspace, message_id) whoever sent it (activity.go 1134-1160 at enteros-core aeec8e47).
+const pg = usePostgres({ emulator: { compat: "2026-05" } });
 
 it("shared poll: another sender reusing a messageId is handled; the same sender's resend is not", async () => {
   const ws = await pg.emu.admin.createWorkspace({ name: "senders-agent", deliveryMode: "poll" });
