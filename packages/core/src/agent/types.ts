@@ -109,7 +109,7 @@ export interface AgentPlatformClient {
    */
   reportActivity?(
     report: ActivityReport,
-    opts?: { signal?: AbortSignal; timeoutMs?: number },
+    opts?: { signal?: AbortSignal; timeoutMs?: number; background?: boolean },
   ): Promise<void>;
   /** Sends a message to a peer (needed by `RemoteAgent#callPeer`). */
   callPeer?(

@@ -284,6 +284,7 @@ export async function ackActivity(
   if (!Number.isSafeInteger(seq) || seq < 0)
     throw invalid(`ackActivity needs a row's seq (a non-negative integer); got ${String(seq)}`);
   const res = await s.send({
+    priority: "background", // it only lets the platform prune sooner: behind answers and polls
     method: "POST",
     path: `/workspaces/${enc(s.workspaceId)}/activity/ack`,
     json: { acked_seq: seq },

@@ -46,6 +46,8 @@ export interface ReplyOptions {
 export interface ReportOptions {
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
+  /** Wait for the org's rate budget behind every other request (the agent's checkpoints do). */
+  background?: boolean | undefined;
 }
 
 /** Answers an inbound message; see `PlatformClient.reply`. */
@@ -165,6 +167,7 @@ export async function reportActivity(
     options.timeoutMs === undefined ? s.send(spec) : sendRetryingFresh(s, spec);
   const res = await send({
     timeoutMs: options.timeoutMs,
+    ...(options.background === true ? { priority: "background" as const } : {}),
     method: "POST",
     path: `/workspaces/${enc(s.workspaceId)}/activity`,
     json: {

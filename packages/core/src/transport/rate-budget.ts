@@ -73,12 +73,13 @@ export function isRateLimitRefusal(
 
 /**
  * How urgent a request is for its bucket's budget: waiting requests go in this order (heartbeats
- * first, then state checks and other liveness requests, then everything else: answers, polls,
- * checkpoints), and only the first two may use the reserve.
+ * first, then state checks and other liveness requests, then everything else: answers, polls;
+ * last what can wait for a quiet moment: acknowledgements and checkpoints), and only the first
+ * two may use the reserve.
  */
-export type RatePriority = "heartbeat" | "liveness" | "request";
+export type RatePriority = "heartbeat" | "liveness" | "request" | "background";
 
-const RANK: Record<RatePriority, number> = { heartbeat: 0, liveness: 1, request: 2 };
+const RANK: Record<RatePriority, number> = { heartbeat: 0, liveness: 1, request: 2, background: 3 };
 
 /** What a wait for the budget ended with: the window the request goes in, or how long it would still wait. */
 export type RateTurn = { window: number } | { retryAfterMs: number };

@@ -228,7 +228,11 @@ export class PollCheckpoint {
         },
         // One that times out is sent again at once on a new connection (a NAT may have forgotten
         // the pooled one); the signal bounds both, and a client that ignores `timeoutMs`.
-        { timeoutMs: TIMEOUT_MS, signal: AbortSignal.timeout(2 * TIMEOUT_MS + 1_000) },
+        {
+          timeoutMs: TIMEOUT_MS,
+          signal: AbortSignal.timeout(2 * TIMEOUT_MS + 1_000),
+          background: !last, // behind answers and polls, except the one a stop waits for
+        },
       );
       this.#written = cp.cursor;
     } catch (err) {
