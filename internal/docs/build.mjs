@@ -19,6 +19,10 @@ const packages = {
   core: [
     // the lazily built zod schemas behind the exported `Wire*` types (`z.infer<Schemas[...]>`)
     "Schemas",
+    // the options of `PlatformClient.reply` and `reportActivity`, documented on the methods: the
+    // root entry holds 80 names at most (scripts/check-api.mjs)
+    "ReplyOptions",
+    "ReportOptions",
   ],
   langchain: [],
   "ai-sdk": [],

@@ -172,7 +172,7 @@ function aiShown(prompt: Prompt): { id: string; type: string; value: unknown }[]
   );
 }
 
-export const aiSdkLoop: Loop = {
+const aiSdkLoop: Loop = {
   name: "ai-sdk",
   shows: { type: true, error: true, artifact: false },
   a2aAgentTool(remote) {
@@ -321,7 +321,7 @@ const lcShown = (messages: BaseMessage[]): ToolResult[] =>
     artifact: m.artifact as Record<string, unknown>,
   }));
 
-export const langchainLoop: Loop = {
+const langchainLoop: Loop = {
   name: "langchain",
   shows: { type: false, error: true, artifact: true },
   a2aAgentTool(remote) {
@@ -442,7 +442,7 @@ function oaShown(input: unknown): ToolResult[] {
     });
 }
 
-export const openAIAgentsLoop: Loop = {
+const openAIAgentsLoop: Loop = {
   name: "openai-agents",
   shows: { type: false, error: false, artifact: false },
   a2aAgentTool(remote) {

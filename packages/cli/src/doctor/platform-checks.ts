@@ -55,7 +55,7 @@ async function probe(
 }
 
 /** How the doctor reaches `platformUrl`: through which proxy (never its credentials), or directly. */
-export function routeOf(platformUrl: string): string {
+function routeOf(platformUrl: string): string {
   let proxy: ReturnType<typeof proxyFor>;
   try {
     proxy = proxyFor(platformUrl);

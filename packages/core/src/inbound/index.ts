@@ -22,7 +22,7 @@ export type { InboundPage } from "./activity.js";
 export { BoundedSet, boundedKey, messageKey, pushKey } from "./dedup.js";
 export { ALL_SECS, backfillSecs, checkBackfill } from "./backfill.js";
 export { Waker } from "./waker.js";
-export { DEFAULT_SETTLE_MS, SettleWindow, compareRows } from "./settle-window.js";
+export { SettleWindow, compareRows } from "./settle-window.js";
 export type { RowPosition, RowRead } from "./settle-window.js";
 export { toActivityPage } from "./activity.js";
 export { askForInput, isAskingForInput } from "./input-request.js";

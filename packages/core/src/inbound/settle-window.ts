@@ -20,10 +20,10 @@ export interface RowPosition {
 }
 
 /** The settle window's default: rows re-read until 5 s older than the newest row read. */
-export const DEFAULT_SETTLE_MS = 5_000;
+const DEFAULT_SETTLE_MS = 5_000;
 
 /** Rows a window holds before it closes the oldest whatever their age (bounds memory and re-reads). */
-export const MAX_SETTLE_ROWS = 200;
+const MAX_SETTLE_ROWS = 200;
 
 /** How a row read compares with the window: read before, new, or new behind a row read earlier. */
 export type RowRead = "seen" | "new" | "late";

@@ -43,7 +43,7 @@ export type {
 } from "./chat-files.js";
 export { CursorLostError, WorkspaceRemovedError } from "./errors.js";
 export type { ActivityRows, FetchInboundOptions } from "./activity.js";
-export type { ReplyOptions, ReplyTarget, ReportOptions } from "./messaging.js";
+export type { ReplyTarget } from "./messaging.js";
 export type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
 export type { PeerCallMessage } from "./peer-call.js";
 export { PeerTasks } from "./peer-tasks.js";

@@ -30,7 +30,7 @@ import {
 import { tracePlatformRequest } from "../observability/index.js";
 import type { HttpResponse, HttpTransportOptions, RequestSpec } from "./http-types.js";
 
-export type { HttpMethod, HttpResponse, HttpTransportOptions, RequestSpec } from "./http-types.js";
+export type { HttpResponse, HttpTransportOptions, RequestSpec } from "./http-types.js";
 
 /** Signals marked by {@link retriedByCaller}. */
 const callerRetried = new WeakSet<AbortSignal>();

@@ -38,6 +38,5 @@ export { ScheduledTask, scheduledTasks } from "./scheduler.js";
 export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";
 export { requestPlatformUrl } from "./dispatchers.js";
 export type { PlatformUrlRequest } from "./dispatchers.js";
-export type { TargetCheck } from "./proxy.js";
 export { IdleWaiters } from "./idle-waiters.js";
 export { sendRetryingFresh } from "./fresh-retry.js";

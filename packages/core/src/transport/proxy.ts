@@ -38,7 +38,7 @@ interface NoProxyEntry {
 const DEFAULT_PORTS: Record<string, number> = { "http:": 80, "https:": 443 };
 
 /** A proxy URL without its credentials, query or path: `http://host:port`. */
-export function showProxy(uri: string): string {
+function showProxy(uri: string): string {
   try {
     const u = new URL(uri);
     return `${u.protocol}//${u.host}`;
