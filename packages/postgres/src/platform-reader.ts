@@ -42,20 +42,10 @@ export class ReaderState {
   }
 }
 
-function positionOf(m: InboundPage["messages"][number]): RowPosition | undefined {
-  if (m.activityId === undefined) return undefined;
-  const at = m.receivedAt instanceof Date ? m.receivedAt.getTime() : Number.NaN;
-  return {
-    id: m.activityId,
-    at: Number.isFinite(at) ? at : undefined,
-    seq: m.activitySeq,
-  };
-}
-
 /** The page's messages this leader had not read (recording them and the page's last row). */
 function freshOf(state: ReaderState, page: InboundPage): InboundPage["messages"] {
   const fresh = page.messages.filter((m) => {
-    const pos = positionOf(m);
+    const pos = SettleWindow.positionOf(m);
     return pos === undefined || state.settle.read(pos) !== "seen";
   });
   const last = page.lastId;

@@ -68,6 +68,17 @@ export class SettleWindow {
     this.#now = now;
   }
 
+  /** Where a polled message sits in the log (`undefined` without an activity id). */
+  static positionOf(msg: {
+    activityId?: string | undefined;
+    receivedAt?: Date | undefined;
+    activitySeq?: number | undefined;
+  }): RowPosition | undefined {
+    if (msg.activityId === undefined) return undefined;
+    const at = msg.receivedAt instanceof Date ? msg.receivedAt.getTime() : Number.NaN;
+    return { id: msg.activityId, at: Number.isFinite(at) ? at : undefined, seq: msg.activitySeq };
+  }
+
   /** Starts over from `from` (a persisted cursor, or nothing): forgets every row read. */
   seed(from: RowPosition | undefined): void {
     this.#rows.length = 0;

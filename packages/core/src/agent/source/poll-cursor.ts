@@ -61,12 +61,6 @@ function timeOf(msg: InboundMessage): number | undefined {
   return Number.isFinite(at) ? at : undefined;
 }
 
-/** Where `msg` sits in the log (`undefined` without an activity id). */
-function positionOf(msg: InboundMessage): RowPosition | undefined {
-  if (msg.activityId === undefined) return undefined;
-  return { id: msg.activityId, at: timeOf(msg), seq: msg.activitySeq };
-}
-
 /** What a page read through the windows gave: the rows not read before, and those found missing. */
 export interface FreshRows {
   /** The page's messages this reader had not read (a re-read brings the others again). */
@@ -246,7 +240,7 @@ export class PollCursor {
     const messages: InboundMessage[] = [];
     const missed: InboundMessage[] = [];
     for (const msg of page.messages) {
-      const pos = positionOf(msg);
+      const pos = SettleWindow.positionOf(msg);
       if (pos === undefined) {
         messages.push(msg);
         continue;
