@@ -2,6 +2,7 @@
 // saved state exactly, whatever the lists did (windows sliding, entries removed anywhere, moved,
 // replaced), and a torn or corrupted journal is told apart.
 import { describe, expect, it } from "vitest";
+import { BoundedSet, droppedSince } from "../src/inbound/index.js";
 import { applyRecord, diffState, readJournal } from "../src/store/state-journal.js";
 
 /** A deterministic pseudo-random generator (tests must not depend on luck). */
@@ -75,6 +76,30 @@ describe("state journal lines", () => {
       expect(copy).toEqual(JSON.parse(JSON.stringify(next)));
       state = next;
     }
+  });
+
+  it("a de-duplication window's arrays are diffed without a walk, and replay exactly (2,000 saves)", () => {
+    const random = rng(11);
+    const window = new BoundedSet(50);
+    let state: Record<string, unknown> = { seenMessageIds: window.toArray() };
+    let n = 0;
+    let known = 0;
+    for (let save = 0; save < 2000; save++) {
+      // New ids (evicting the oldest), now and then one seen again (moved to the end), some saves
+      // skipped (two changes in one line), the array asked for twice (one step kept, not two).
+      const adds = Math.floor(random() * 4);
+      for (let i = 0; i < adds; i++) window.add(`m${n++}`);
+      if (random() < 0.1) window.add(`m${Math.max(0, n - 1 - Math.floor(random() * 40))}`);
+      if (random() < 0.3) continue;
+      if (random() < 0.05) window.toArray();
+      const next = { seenMessageIds: window.toArray() };
+      if (droppedSince(next.seenMessageIds, state["seenMessageIds"] as unknown[]) !== undefined)
+        known++;
+      const { copy } = replay(state, next);
+      expect(copy).toEqual({ seenMessageIds: [...next.seenMessageIds] });
+      state = next;
+    }
+    expect(known).toBeGreaterThan(800); // most saves took the window's own account (954)
   });
 
   it("a torn last line is left out; a corrupted line before the end is refused", () => {

@@ -29,6 +29,32 @@ export function pushKey(messageId: string, content: string): string {
   return `\n${messageId}\n${content}`;
 }
 
+/** How an array {@link BoundedSet.toArray} returned differs from the one it returned before. */
+interface ListChange {
+  /** The array it returned before. */
+  readonly from: readonly string[];
+  /** How many of `from`'s first items are gone; the rest follow in order, then the new items. */
+  readonly dropped: number;
+}
+
+/** Each window array's change from its predecessor (one step: the predecessor's own is deleted). */
+const changes = new WeakMap<readonly unknown[], ListChange>();
+
+/**
+ * How many of `before`'s first items `next` dropped, when both are arrays of one
+ * {@link BoundedSet} handed out one after the other: `next` is then `before` without them, followed
+ * by `next`'s items past `before.length - dropped`. `undefined` when not known so (any other pair of
+ * arrays): the caller compares the items. The file store's journal writes a window's change with it
+ * (a few ids a save) without walking the whole window.
+ */
+export function droppedSince(
+  next: readonly unknown[],
+  before: readonly unknown[],
+): number | undefined {
+  const change = changes.get(next);
+  return change !== undefined && change.from === before ? change.dropped : undefined;
+}
+
 /**
  * A bounded set that forgets its oldest entries first (insertion order, refreshed on re-add). Ids
  * are kept as their {@link boundedKey}: an overlong id costs 71 characters, not its length.
@@ -38,6 +64,10 @@ export class BoundedSet {
   readonly #items = new Set<string>();
   /** {@link toArray}'s array, until the set changes (saves ask for it far more often). */
   #array: readonly string[] | undefined;
+  /** The array {@link toArray} returned last, the entries evicted since, and whether any moved. */
+  #last: readonly string[] | undefined;
+  #evicted = 0;
+  #moved = false;
   // From the first eviction, just before the oldest entry: a Set iterator sees later additions and
   // skips deleted entries (a new one would scan every deleted entry before the oldest). An idle
   // iterator keeps every table the Set outgrows alive, so a re-add that evicts nothing drops it.
@@ -65,6 +95,7 @@ export class BoundedSet {
     const again = this.#items.delete(key);
     this.#items.add(key);
     this.#array = undefined;
+    if (again) this.#moved = true;
     if (this.#items.size <= this.#max) {
       if (again) this.#oldest = undefined;
       return undefined;
@@ -72,6 +103,7 @@ export class BoundedSet {
     this.#oldest ??= this.#items.values();
     const oldest = this.#oldest.next().value as string; // the set holds at least two entries
     this.#items.delete(oldest);
+    this.#evicted++;
     return oldest;
   }
 
@@ -85,6 +117,19 @@ export class BoundedSet {
    * changes: callers keep it as it is (a saved state holds it by reference).
    */
   toArray(): readonly string[] {
-    return (this.#array ??= [...this.#items]);
+    if (this.#array !== undefined) return this.#array;
+    const array = [...this.#items];
+    const last = this.#last;
+    if (last !== undefined) {
+      changes.delete(last); // one step kept: no chain of older windows stays reachable
+      // Only added and evicted since: the oldest entries went first, the new ones follow in order.
+      if (!this.#moved) {
+        changes.set(array, { from: last, dropped: Math.min(this.#evicted, last.length) });
+      }
+    }
+    this.#last = this.#array = array;
+    this.#evicted = 0;
+    this.#moved = false;
+    return array;
   }
 }

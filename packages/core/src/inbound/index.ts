@@ -19,7 +19,7 @@ export type { InboundGapReason } from "./gap-warning.js";
 export type { Backfill } from "./backfill.js";
 export type { InboundPage } from "./activity.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
-export { BoundedSet, boundedKey, messageKey, pushKey } from "./dedup.js";
+export { BoundedSet, boundedKey, droppedSince, messageKey, pushKey } from "./dedup.js";
 export { ALL_SECS, backfillSecs, checkBackfill } from "./backfill.js";
 export { Waker } from "./waker.js";
 export { SettleWindow, compareRows } from "./settle-window.js";

@@ -12,6 +12,8 @@
 // The de-duplication windows change by a few ids a save (the oldest dropped, the newest appended),
 // so a line stays a few hundred bytes however large the windows are.
 
+import { droppedSince } from "../inbound/index.js";
+
 /** One journal line (see the file comment). */
 export interface JournalRecord {
   s?: Record<string, unknown>;
@@ -29,11 +31,16 @@ type State = Record<string, unknown>;
  * How `next` differs from `previous` as a list edit: the ranges of `previous` dropped and the items
  * appended (items are compared by identity: the state's lists keep their unchanged items). A
  * greedy walk, always exact; `undefined` when the edit would not be smaller than the list itself.
+ * A de-duplication window's arrays say how they changed (`droppedSince`): such a list is not walked.
  */
 function listEdit(
   previous: readonly unknown[],
   next: readonly unknown[],
 ): [Array<[number, number]>, unknown[]] | undefined {
+  const dropped = droppedSince(next, previous);
+  if (dropped !== undefined) {
+    return smaller(dropped > 0 ? [[0, dropped]] : [], next, previous.length - dropped);
+  }
   const ranges: Array<[number, number]> = [];
   let j = 0;
   for (let i = 0; i < previous.length; i++) {
@@ -45,9 +52,18 @@ function listEdit(
     if (last !== undefined && last[0] + last[1] === i) last[1]++;
     else ranges.push([i, 1]);
   }
-  const added = next.length - j;
+  return smaller(ranges, next, j);
+}
+
+/** The edit dropping `ranges` and appending `next`'s items from `kept` on, unless not smaller. */
+function smaller(
+  ranges: Array<[number, number]>,
+  next: readonly unknown[],
+  kept: number,
+): [Array<[number, number]>, unknown[]] | undefined {
+  const added = next.length - kept;
   if (ranges.length + added >= next.length && next.length > 0) return undefined;
-  return [ranges, next.slice(j)];
+  return [ranges, next.slice(kept)];
 }
 
 /**
