@@ -73,18 +73,23 @@ export async function reply(
     );
   }
   const target = requireId(inbound.sourceId, "sourceId");
+  // Set field by field: an answer is built per message, and spreads of small objects cost more.
+  const metadata: Record<string, unknown> = { ...s.senderHint, ...traceMetadata() };
+  if (inbound.messageId !== undefined) metadata[IN_REPLY_TO_KEY] = inbound.messageId;
+  const task = options.task;
+  if (task !== undefined) {
+    // An answer that belongs to a task of this agent (docs/protocol.md).
+    metadata[TASK_ID_KEY] = task.id;
+    metadata[TASK_STATE_KEY] = task.state;
+    if (task.error !== undefined) metadata[TASK_ERROR_KEY] = task.error;
+  }
+  if (options.failure !== undefined) metadata[FAILURE_KEY] = options.failure;
   const req = buildMessageSendRequest({
     text,
     role: "agent",
     contextId: inbound.contextId,
     messageId: options.messageId,
-    metadata: {
-      ...s.senderHint,
-      ...traceMetadata(),
-      ...(inbound.messageId === undefined ? {} : { [IN_REPLY_TO_KEY]: inbound.messageId }),
-      ...taskMetadata(options.task),
-      ...(options.failure === undefined ? {} : { [FAILURE_KEY]: options.failure }),
-    },
+    metadata,
   });
   // An answer the receiver de-duplicates by messageId: one that timed out (a connection a NAT
   // forgot?) is sent again at once on a new connection (fresh-retry.ts).
@@ -92,14 +97,6 @@ export async function reply(
     retryFresh: true,
   });
   assertDelivered(s, target, req.params.message.messageId, res, "proxy");
-}
-
-/** The metadata of an answer that belongs to a task of this agent (docs/protocol.md). */
-function taskMetadata(task: AnswerTask | undefined): Record<string, unknown> {
-  if (task === undefined) return {};
-  const out: Record<string, unknown> = { [TASK_ID_KEY]: task.id, [TASK_STATE_KEY]: task.state };
-  if (task.error !== undefined) out[TASK_ERROR_KEY] = task.error;
-  return out;
 }
 
 /**
