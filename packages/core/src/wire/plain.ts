@@ -48,10 +48,11 @@ function mismatch(field: Field, v: unknown): string | undefined {
 
 /** A parser like zod's `z.looseObject(shape)` for these field kinds. */
 export class LooseObject {
-  readonly #shape: Readonly<Record<string, Field>>;
+  /** The shape's fields, listed once (every activity row is parsed with them). */
+  readonly #fields: readonly (readonly [string, Field])[];
 
   constructor(shape: Readonly<Record<string, Field>>) {
-    this.#shape = shape;
+    this.#fields = Object.entries(shape);
   }
 
   safeParse(value: unknown): Result {
@@ -61,7 +62,7 @@ export class LooseObject {
   /** `safeParse` with the issue's path under `path`. */
   parseAt(path: (string | number)[], value: unknown): Result {
     if (!isObject(value)) return invalid(path, "object", value);
-    for (const [key, field] of Object.entries(this.#shape)) {
+    for (const [key, field] of this.#fields) {
       const expected = mismatch(field, value[key]);
       if (expected !== undefined) return invalid([...path, key], expected, value[key]);
     }
@@ -71,6 +72,7 @@ export class LooseObject {
 
 /** A shallow copy of `value` without an own `__proto__` key (which zod leaves out too). */
 function copy(value: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.hasOwn(value, "__proto__")) return { ...value }; // one step, not a key at a time
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) if (key !== "__proto__") out[key] = value[key];
   return out;
