@@ -2,11 +2,49 @@
 // undici's dispatch callbacks into one buffer, with no Readable stream, async iterator or promise
 // per chunk. Heartbeats, state checks and polls of every agent in a process go through here; with
 // `request()` and a stream read each allocated about twice as much (see bench/src/fleet-memory.ts).
-import { utf8Text } from "../runtime/index.js";
-import type { EventEmitter } from "node:events";
+import { EventEmitter, utf8Text } from "../runtime/index.js";
+import type { EventEmitter as Emitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import { BodyTooLargeError } from "./body.js";
+
+/** What aborts a request: emits `"abort"` once (an `EventEmitter` is one). */
+interface AbortSource {
+  once(event: "abort", listener: () => void): unknown;
+  off(event: "abort", listener: () => void): unknown;
+}
+
+/**
+ * One request's abort, which its deadline's timer and its caller's signal fire: an
+ * {@link AbortSource} for one listener, without an `EventEmitter` per request (the platform
+ * requests of every agent in a process are made here). {@link emitter} bridges it to an
+ * `EventEmitter` for the paths that hand it to undici.
+ */
+export class RequestAbort implements AbortSource {
+  #listener: (() => void) | undefined;
+
+  once(_event: "abort", listener: () => void): void {
+    this.#listener = listener;
+  }
+
+  off(_event: "abort", listener: () => void): void {
+    if (this.#listener === listener) this.#listener = undefined;
+  }
+
+  /** Aborts the request (once: its listener is removed first). */
+  emit(): void {
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.();
+  }
+
+  /** An `EventEmitter` that emits `"abort"` when this does (its one listener from now on). */
+  emitter(): Emitter {
+    const e = new EventEmitter();
+    this.once("abort", () => void e.emit("abort"));
+    return e;
+  }
+}
 
 /** A response read whole into memory. */
 export interface BufferedResponse {
@@ -25,7 +63,7 @@ export function requestBuffered(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
   max: number,
-  abort: EventEmitter,
+  abort: AbortSource,
 ): Promise<BufferedResponse> {
   return new Promise((resolve, reject) => {
     const handler = new BufferingHandler(max, abort, resolve, reject);
@@ -39,7 +77,7 @@ export function requestBuffered(
 
 class BufferingHandler implements Dispatcher.DispatchHandler {
   readonly #max: number;
-  readonly #abort: EventEmitter;
+  readonly #abort: AbortSource;
   readonly #resolve: (r: BufferedResponse) => void;
   readonly #reject: (err: Error) => void;
   #controller: Dispatcher.DispatchController | undefined;
@@ -53,7 +91,7 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
 
   constructor(
     max: number,
-    abort: EventEmitter,
+    abort: AbortSource,
     resolve: (r: BufferedResponse) => void,
     reject: (err: Error) => void,
   ) {

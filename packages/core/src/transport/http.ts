@@ -2,13 +2,13 @@
 // and the retry policy. It knows nothing about endpoints.
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
-import { EventEmitter, RUNTIME_NAME } from "../runtime/index.js";
+import { RUNTIME_NAME } from "../runtime/index.js";
 import { freshPool, isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
 import { proxyFailure } from "./proxy.js";
 import { requestAbortable } from "./abortable.js";
 import { onAbortOf } from "./abort-fanout.js";
-import { requestBuffered } from "./buffered.js";
+import { RequestAbort, requestBuffered } from "./buffered.js";
 import { chunksOf, requestChunked } from "./chunked.js";
 import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
 import {
@@ -384,18 +384,18 @@ export class HttpTransport {
     const userSignal = spec.signal;
     if (userSignal?.aborted) throw this.#aborted(spec, attempt.started, false);
     const timeoutMs = attempt.ms;
-    // A plain EventEmitter as undici's abort signal: much cheaper than an AbortController on the
-    // hot path (heartbeats); the caller's AbortSignal is bridged to it only when given.
-    const abort = new EventEmitter();
+    // One listener slot, not an AbortController (nor an EventEmitter, unless undici is handed it)
+    // on the hot path; the caller's AbortSignal is bridged to it only when given.
+    const abort = new RequestAbort();
     let timedOut = false;
     const timer = setTimeout(
       () => {
         timedOut = true;
-        abort.emit("abort");
+        abort.emit();
       },
       Math.max(1, attempt.deadline - performance.now()),
     );
-    const release = userSignal ? onAbortOf(userSignal, () => void abort.emit("abort")) : undefined;
+    const release = userSignal ? onAbortOf(userSignal, () => abort.emit()) : undefined;
     let streaming = false;
     const debug = this.#logger?.debug;
     const started = debug ? performance.now() : 0;
@@ -409,10 +409,10 @@ export class HttpTransport {
       if (!spec.stream && isOwnPool(d)) {
         res = await requestBuffered(d, opts, max, abort);
       } else if (spec.stream === "chunks" && isOwnPool(d)) {
-        const r = await requestChunked(d, opts, abort);
+        const r = await requestChunked(d, opts, abort.emitter());
         return { status: r.statusCode, headers: r.headers, body: undefined, chunks: r.body };
       } else {
-        const r = await requestAbortable(d, opts, abort);
+        const r = await requestAbortable(d, opts, abort.emitter());
         if (spec.stream === "chunks") {
           return {
             status: r.statusCode,
