@@ -115,12 +115,16 @@ export class PollJournal {
    * state is kept as it is), so a save that changed nothing in it copies nothing.
    */
   state(): Pick<CursorState, "seenActivityIds" | "inFlight"> {
-    const inFlight = new Map(this.#previous);
-    for (const [k, e] of this.#started) inFlight.set(k, e);
-    return {
-      seenActivityIds: this.#settled.toArray() as string[],
-      ...(inFlight.size > 0 ? { inFlight: [...inFlight.values()] } : {}),
-    };
+    const seenActivityIds = this.#settled.toArray() as string[];
+    // Once a previous run's entries are settled (soon after a start), no merge to make.
+    let inFlight: Map<string, InFlightEntry> = this.#started;
+    if (this.#previous.size > 0) {
+      inFlight = new Map(this.#previous);
+      for (const [k, e] of this.#started) inFlight.set(k, e);
+    }
+    return inFlight.size > 0
+      ? { seenActivityIds, inFlight: [...inFlight.values()] }
+      : { seenActivityIds };
   }
 
   #previousMessage(mid: string | undefined): InFlightEntry | undefined {
