@@ -117,7 +117,16 @@ function chaos(workspaceId: string): { stop(): void; hits: Map<string, number>; 
     ["500", { status: 500, body: { error: "database connection lost" } }],
     ["reset", { reset: true }],
     ["delay", { delayMs: 150 }],
-    ["410", { status: 410, body: { error: "since_id cursor not found (unknown or pruned)" } }],
+    // The August server answers 410 on /activity only to a read with a since_id it does not know
+    // (activity.go at aeec8e47); a 410 elsewhere would say the workspace was removed.
+    [
+      "410",
+      {
+        status: 410,
+        queryParam: "since_id",
+        body: { error: "since_id cursor not found (unknown or pruned)" },
+      },
+    ],
   ];
   let bag: typeof kinds = [];
   let remove: (() => void) | undefined;

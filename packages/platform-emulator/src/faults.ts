@@ -9,11 +9,13 @@ export function findFault(
   method: string,
   path: string,
   stage: "request" | "forward",
+  query?: URLSearchParams,
 ): FaultSpec | undefined {
   for (let i = 0; i < platform.faults.length; i++) {
     const f = platform.faults[i] as ActiveFault;
     if ((f.spec.stage ?? "request") !== stage) continue;
     if (f.spec.method !== undefined && f.spec.method.toUpperCase() !== method) continue;
+    if (f.spec.queryParam !== undefined && query?.has(f.spec.queryParam) !== true) continue;
     if (!f.matcher(path)) continue;
     f.remaining--;
     if (f.remaining <= 0) platform.faults.splice(i, 1);
@@ -24,7 +26,7 @@ export function findFault(
 
 /** Answers (or delays, or resets) a request that matches an injected fault; `true` when answered. */
 export async function applyRequestFault(platform: Platform, ctx: Ctx): Promise<boolean> {
-  const f = findFault(platform, ctx.method, ctx.path, "request");
+  const f = findFault(platform, ctx.method, ctx.path, "request", ctx.query);
   if (f === undefined) return false;
   if (f.delayMs !== undefined && f.delayMs > 0) await sleep(f.delayMs);
   if (f.reset === true) {

@@ -143,6 +143,8 @@ export interface FaultSpec {
    * (e.g. `"/workspaces/:id/a2a"`, `"/registry/*"`).
    */
   path: string | RegExp;
+  /** Match only requests whose query string carries this parameter (e.g. `"since_id"`). */
+  queryParam?: string;
   /**
    * `"request"` (default): the fault applies to the incoming request before it is handled.
    * `"forward"`: the fault applies to the A2A proxy's forward to the agent of the matched

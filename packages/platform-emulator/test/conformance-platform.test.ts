@@ -251,6 +251,15 @@ describe("fault injection", () => {
     expect((await hb()).status).toBe(200);
   });
 
+  it("a fault with a queryParam meets only requests whose query carries it", async () => {
+    const ws = await makeWs(emu, "q");
+    emu.injectFault({ method: "GET", path: "/workspaces/:id/activity", queryParam: "since_id", status: 503 });
+    const read = (query: string) =>
+      req(emu, "GET", `/workspaces/${ws.id}/activity${query}`, { token: ws.token });
+    expect((await read("?type=agent_log&limit=5")).status).toBe(200);
+    expect((await read(`?since_id=${"0".repeat(8)}-0000-0000-0000-000000000000`)).status).toBe(503);
+  });
+
   it("route patterns, methods, delays and connection resets; the remover cancels a fault", async () => {
     const ws = await makeWs(emu, "g");
     const remove = emu.injectFault({
