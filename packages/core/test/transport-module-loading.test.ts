@@ -2,6 +2,8 @@
 // Node, Bun and Deno; runtime/modules.web.ts in the edge build for workerd and Next's edge
 // runtime), and a failure to load it is a setup error, never "check your network". Real HTTP
 // against the emulator; the edge build itself runs in workerd in examples/worker-workspace.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import type * as Modules from "../src/runtime/index.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -63,5 +65,46 @@ describe("the HTTP client the runtime has", () => {
     } finally {
       await c.close();
     }
+  });
+});
+
+describe("undici's pieces on Node (runtime/modules.ts)", () => {
+  it("HTTP/1.1 requests load no node:http2; a connection that negotiates HTTP/2 loads it then", async () => {
+    // A fresh process (this one may hold undici's files already): an HTTP/1.1 request, then one
+    // over cleartext HTTP/2 (`useH2c`, as an HTTPS server's ALPN answer `h2` would), both answered.
+    const modules = new URL("../src/runtime/modules.ts", import.meta.url).href;
+    const script = `
+      const { loadUndici } = await import(${JSON.stringify(modules)});
+      const { Agent } = loadUndici();
+      const serve = async (server) => {
+        await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+        return "http://127.0.0.1:" + server.address().port;
+      };
+      const get = async (agent, origin) => {
+        const res = await agent.request({ origin, path: "/", method: "GET" });
+        return res.body.text();
+      };
+      const h1 = process.getBuiltinModule("node:http").createServer((q, s) => s.end("HTTP/" + q.httpVersion));
+      const one = new Agent();
+      const first = await get(one, await serve(h1));
+      const http2Before = process.moduleLoadList.includes("NativeModule http2");
+      const h2 = process.getBuiltinModule("node:http2").createServer((q, s) => s.end("HTTP/" + q.httpVersion));
+      const two = new Agent({ useH2c: true });
+      const second = await get(two, await serve(h2));
+      await Promise.all([one.close(), two.close()]);
+      h1.close();
+      h2.close();
+      console.log(JSON.stringify({ first, http2Before, second }));
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--input-type=module", "-e", script],
+      { timeout: 30_000 },
+    );
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toEqual({
+      first: "HTTP/1.1",
+      http2Before: false,
+      second: "HTTP/2.0",
+    });
   });
 });

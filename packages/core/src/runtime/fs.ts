@@ -2,29 +2,66 @@
 // Bun and Deno; the edge build swaps in fs.web.ts, where process.ts's `hasFileSystem` is false and
 // the stores refuse at construction (`module_unavailable`, transport's requireFileSystem).
 // Taken with `process.getBuiltinModule`, not ESM imports: node:fs's ESM facade reads every export
-// (~4 ms on a cold import), and `fs.promises` and node:os load on first use (~2.5 ms more).
+// (~4 ms on a cold import), and node:os loads on first use. Node's callback API, not `fs.promises`:
+// that module loads readline, the REPL's history, the directory and watcher modules with it (+1.2
+// MiB of an idle agent's RSS against the callback API, issue 88), none of which the stores use.
+import type * as NodeFs from "node:fs";
 import type * as NodeFsPromises from "node:fs/promises";
 
 const fs = process.getBuiltinModule("node:fs");
 const path = process.getBuiltinModule("node:path");
 
 type Promises = typeof NodeFsPromises;
-/** `fs.promises[name]`, looked up at the call (so `fs.promises` loads on the first one). */
-function promised<K extends keyof Promises>(name: K): Promises[K] {
-  return ((...args: unknown[]) =>
-    (fs.promises[name] as (...a: unknown[]) => unknown)(...args)) as Promises[K];
+/** `fn`, whose last argument is a Node callback `(err, value)`, as a promise of the value. */
+function call<T>(fn: (...args: never[]) => void, args: unknown[]): Promise<T> {
+  return new Promise<T>((resolve, reject) =>
+    (fn as (...a: unknown[]) => void)(...args, (err: Error | null, value: T) =>
+      err ? reject(err) : resolve(value),
+    ),
+  );
+}
+/** `fs[name]` (the callback API) with `fs.promises[name]`'s signature. */
+function promised<K extends keyof Promises>(name: K, fn: unknown = fs[name as keyof typeof fs]) {
+  return ((...args: unknown[]) => call(fn as (...a: never[]) => void, args)) as Promises[K];
 }
 
 export const chmod = promised("chmod");
 export const mkdir = promised("mkdir");
-export const open = promised("open");
 export const readdir = promised("readdir");
 export const readFile = promised("readFile");
-export const realpath = promised("realpath");
+// fs.promises.realpath is the native one (realpath(3)), not fs.realpath's walk in JavaScript.
+export const realpath = promised("realpath", fs.realpath.native);
 export const rename = promised("rename");
 export const rm = promised("rm");
 export const unlink = promised("unlink");
 export const writeFile = promised("writeFile");
+
+/** What core does with an open file (a `fs.promises` FileHandle's methods of those names). */
+export interface FileHandle {
+  /** Writes `text` at the file's position (one write). */
+  write(text: string): Promise<void>;
+  /** Writes all of `data` at the file's position. */
+  writeFile(data: string | Uint8Array, encoding?: BufferEncoding): Promise<void>;
+  /** Reads the rest of the file. */
+  readFile(): Promise<Buffer>;
+  stat(): Promise<NodeFs.Stats>;
+  /** fsync(2). */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens `file` (`flags` and `mode` as fs.open's). */
+export async function open(file: string, flags: string, mode?: number): Promise<FileHandle> {
+  const fd = await call<number>(fs.open, [file, flags, mode]);
+  return {
+    write: (text) => call(fs.write, [fd, text]),
+    writeFile: (data, encoding) => call(fs.writeFile, [fd, data, encoding ?? null]),
+    readFile: () => call(fs.readFile, [fd]),
+    stat: () => call(fs.fstat, [fd]),
+    sync: () => call(fs.fsync, [fd]),
+    close: () => call(fs.close, [fd]),
+  };
+}
 
 /** The user's home folder. */
 export const homedir = (): string => process.getBuiltinModule("node:os").homedir();

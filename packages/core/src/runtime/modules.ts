@@ -11,8 +11,9 @@ import type * as Undici from "undici";
 import type * as Zod from "zod";
 
 let req: NodeJS.Require | undefined;
-const load = (name: string): unknown =>
-  (req ??= process.getBuiltinModule("node:module").createRequire(import.meta.url))(name);
+const requireHere = (): NodeJS.Require =>
+  (req ??= process.getBuiltinModule("node:module").createRequire(import.meta.url));
+const load = (name: string): unknown => requireHere()(name);
 
 /** zod (a dependency). */
 export const loadZod = (): typeof Zod => load("zod") as typeof Zod;
@@ -45,6 +46,7 @@ export function loadUndici(): UndiciPieces | undefined {
     if (typeof dispatcher.prototype["request"] !== "function") {
       Object.assign(dispatcher.prototype, load("undici/lib/api/index.js"));
     }
+    deferHttp2();
     const Agent = load("undici/lib/dispatcher/agent.js") as typeof Undici.Agent;
     pieces = {
       Agent,
@@ -56,6 +58,40 @@ export function loadUndici(): UndiciPieces | undefined {
     pieces = load("undici") as typeof Undici;
   }
   return (undici = pieces);
+}
+
+/**
+ * Leaves undici's HTTP/2 client unloaded until a connection negotiates HTTP/2. undici's
+ * `lib/dispatcher/client.js` requires `client-h2.js` when it loads, and that requires `node:http2`
+ * and `node:tls` (~3 MiB of an idle agent's RSS, issue 88), though it calls it only for a socket
+ * whose ALPN answer was `h2` (an HTTPS server that prefers HTTP/2, or `useH2c`): until then the
+ * module cache holds, under that file's name, a stand-in for its one export (`connectH2`) that
+ * loads the file on its first call. Node only (Deno keeps undici's own order); nothing is changed
+ * where the file is not there or is loaded already.
+ */
+function deferHttp2(): void {
+  if (process.versions["deno"] !== undefined) return;
+  const r = requireHere();
+  let file: string;
+  try {
+    file = r.resolve("undici/lib/dispatcher/client-h2.js");
+  } catch {
+    return;
+  }
+  if (r.cache[file] !== undefined) return;
+  const Module = process.getBuiltinModule("node:module");
+  const standIn = new Module(file);
+  let connectH2: ((...args: unknown[]) => unknown) | undefined;
+  standIn.filename = file;
+  standIn.loaded = true;
+  standIn.exports = function (this: unknown, ...args: unknown[]): unknown {
+    if (connectH2 === undefined) {
+      if (r.cache[file] === standIn) delete r.cache[file];
+      connectH2 = r(file) as (...args: unknown[]) => unknown;
+    }
+    return connectH2.apply(this, args);
+  };
+  r.cache[file] = standIn;
 }
 
 /**
