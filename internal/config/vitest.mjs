@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BaseSequencer } from "vitest/node";
-import { defineConfig, mergeConfig } from "vitest/config";
+import { configDefaults, defineConfig, mergeConfig } from "vitest/config";
 
 // An agent without a store keeps its poll state in <MOLECULE_STATE_DIR>/<workspaceId>/ (default
 // ~/.molecule): tests (and the processes they spawn, which inherit the variable) keep theirs in a
@@ -15,7 +15,7 @@ process.env.MOLECULE_STATE_DIR ??= join(tmpdir(), "molecule-test-state", randomU
  * Test files run at once. Vitest's default (one less than the CPUs) is 1 on a 2-core machine, so
  * every file would wait for the one before; most of our files wait on sockets and timers, not on
  * the CPU, so at least two run at once. A package whose files mostly wait passes more
- * (`defineProjectConfig({ test: { maxWorkers } })`); `--maxWorkers` on the command line wins.
+ * (`defineProjectConfig(overrides, { maxWorkers })`); `--maxWorkers` on the command line wins.
  */
 export const workers = (atLeast = 2) => Math.max(atLeast, availableParallelism() - 1);
 
@@ -27,34 +27,68 @@ export const workers = (atLeast = 2) => Math.max(atLeast, availableParallelism()
  * @param {readonly string[]} slowFirst
  */
 function slowFirstSequencer(slowFirst) {
+  /** @param {import("vitest/node").TestSpecification} f */
+  const rank = (f) => {
+    const i = slowFirst.findIndex((p) => f.moduleId.endsWith(`/${p}`));
+    return i === -1 ? slowFirst.length : i;
+  };
   return class SlowFirstSequencer extends BaseSequencer {
     /** @param {import("vitest/node").TestSpecification[]} files */
     async sort(files) {
-      const sorted = await super.sort(files);
-      const rank = (/** @type {import("vitest/node").TestSpecification} */ f) => {
-        const i = slowFirst.findIndex((p) => f.moduleId.endsWith(`/${p}`));
-        return i === -1 ? slowFirst.length : i;
-      };
-      // Array#sort is stable: files not named keep Vitest's order.
-      return sorted.toSorted((a, b) => rank(a) - rank(b));
+      // A stable sort: files not named keep Vitest's order.
+      return (await super.sort(files)).toSorted((a, b) => rank(a) - rank(b));
     }
   };
 }
 
+const include = ["src/**/*.test.ts", "test/**/*.test.ts"];
+
 /**
+ * `options.slowFirst`: files started before the others (see slowFirstSequencer). `options.alone`:
+ * files (paths relative to the package) that run one at a time after all the others, which run
+ * `options.maxWorkers` at once (two Vitest projects, `<name>` and `<name>-alone`): files that
+ * measure time or load the CPU hard, so that no other file takes the CPU from them.
  * @param {import("vitest/config").UserConfig} [overrides]
- * @param {{ slowFirst?: readonly string[] }} [options]
+ * @param {{ slowFirst?: readonly string[], alone?: readonly string[], name?: string, maxWorkers?: number }} [options]
  */
-export function defineProjectConfig(overrides = {}, { slowFirst = [] } = {}) {
+export function defineProjectConfig(
+  overrides = {},
+  { slowFirst = [], alone = [], name = "tests", maxWorkers = workers() } = {},
+) {
+  const split = alone.length > 0;
   return mergeConfig(
     defineConfig({
       test: {
-        include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+        // Split, each project names its own files (an inherited `include` would be added to them).
+        ...(split
+          ? {
+              projects: [
+                {
+                  extends: true,
+                  test: {
+                    name,
+                    include,
+                    exclude: [...configDefaults.exclude, ...alone],
+                    maxWorkers,
+                    sequence: { groupOrder: 0 },
+                  },
+                },
+                {
+                  extends: true,
+                  test: {
+                    name: `${name}-alone`,
+                    include: [...alone],
+                    maxWorkers: 1,
+                    sequence: { groupOrder: 1 },
+                  },
+                },
+              ],
+            }
+          : { include, maxWorkers }),
         passWithNoTests: false, // a package whose tests all vanished (a bad include, a rename) fails
         testTimeout: 20_000,
         hookTimeout: 20_000,
         restoreMocks: true,
-        maxWorkers: workers(),
         reporters: ["default", "json"],
         globalSetup: [new URL("./global-setup.mjs", import.meta.url).pathname],
         env: { MOLECULE_STATE_DIR: process.env.MOLECULE_STATE_DIR },
