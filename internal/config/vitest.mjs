@@ -1,9 +1,10 @@
 // Shared Vitest settings for every workspace package.
 // Each package writes a JSON report to .reports/vitest.json; scripts/test-all.mjs sums them.
 import { randomUUID } from "node:crypto";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { defineConfig, mergeConfig } from "vitest/config";
+import { BaseSequencer } from "vitest/node";
+import { configDefaults, defineConfig, mergeConfig } from "vitest/config";
 
 // An agent without a store keeps its poll state in <MOLECULE_STATE_DIR>/<workspaceId>/ (default
 // ~/.molecule): tests (and the processes they spawn, which inherit the variable) keep theirs in a
@@ -11,13 +12,79 @@ import { defineConfig, mergeConfig } from "vitest/config";
 process.env.MOLECULE_STATE_DIR ??= join(tmpdir(), "molecule-test-state", randomUUID());
 
 /**
- * @param {import("vitest/config").UserConfig} [overrides]
+ * Test files run at once. Vitest's default (one less than the CPUs) is 1 on a 2-core machine, so
+ * every file would wait for the one before; most of our files wait on sockets and timers, not on
+ * the CPU, so at least two run at once. A package whose files mostly wait passes more
+ * (`defineProjectConfig(overrides, { maxWorkers })`); `--maxWorkers` on the command line wins.
  */
-export function defineProjectConfig(overrides = {}) {
+export const workers = (atLeast = 2) => Math.max(atLeast, availableParallelism() - 1);
+
+/**
+ * A sequencer that starts the files named in `slowFirst` (paths relative to the package, in that
+ * order) before the others, which keep Vitest's order. A fresh clone has no timings from an
+ * earlier run, so Vitest would order by file size, and a short file that waits a long time would
+ * start last and end the run alone.
+ * @param {readonly string[]} slowFirst
+ */
+function slowFirstSequencer(slowFirst) {
+  /** @param {import("vitest/node").TestSpecification} f */
+  const rank = (f) => {
+    const i = slowFirst.findIndex((p) => f.moduleId.endsWith(`/${p}`));
+    return i === -1 ? slowFirst.length : i;
+  };
+  return class SlowFirstSequencer extends BaseSequencer {
+    /** @param {import("vitest/node").TestSpecification[]} files */
+    async sort(files) {
+      // A stable sort: files not named keep Vitest's order.
+      return (await super.sort(files)).toSorted((a, b) => rank(a) - rank(b));
+    }
+  };
+}
+
+const include = ["src/**/*.test.ts", "test/**/*.test.ts"];
+
+/**
+ * `options.slowFirst`: files started before the others (see slowFirstSequencer). `options.alone`:
+ * files (paths relative to the package) that run one at a time after all the others, which run
+ * `options.maxWorkers` at once (two Vitest projects, `<name>` and `<name>-alone`): files that
+ * measure time or load the CPU hard, so that no other file takes the CPU from them.
+ * @param {import("vitest/config").UserConfig} [overrides]
+ * @param {{ slowFirst?: readonly string[], alone?: readonly string[], name?: string, maxWorkers?: number }} [options]
+ */
+export function defineProjectConfig(
+  overrides = {},
+  { slowFirst = [], alone = [], name = "tests", maxWorkers = workers() } = {},
+) {
+  const split = alone.length > 0;
   return mergeConfig(
     defineConfig({
       test: {
-        include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+        // Split, each project names its own files (an inherited `include` would be added to them).
+        ...(split
+          ? {
+              projects: [
+                {
+                  extends: true,
+                  test: {
+                    name,
+                    include,
+                    exclude: [...configDefaults.exclude, ...alone],
+                    maxWorkers,
+                    sequence: { groupOrder: 0 },
+                  },
+                },
+                {
+                  extends: true,
+                  test: {
+                    name: `${name}-alone`,
+                    include: [...alone],
+                    maxWorkers: 1,
+                    sequence: { groupOrder: 1 },
+                  },
+                },
+              ],
+            }
+          : { include, maxWorkers }),
         passWithNoTests: false, // a package whose tests all vanished (a bad include, a rename) fails
         testTimeout: 20_000,
         hookTimeout: 20_000,
@@ -26,6 +93,7 @@ export function defineProjectConfig(overrides = {}) {
         globalSetup: [new URL("./global-setup.mjs", import.meta.url).pathname],
         env: { MOLECULE_STATE_DIR: process.env.MOLECULE_STATE_DIR },
         outputFile: { json: ".reports/vitest.json" },
+        ...(slowFirst.length > 0 ? { sequence: { sequencer: slowFirstSequencer(slowFirst) } } : {}),
       },
     }),
     overrides,
