@@ -253,7 +253,12 @@ describe("fault injection", () => {
 
   it("a fault with a queryParam meets only requests whose query carries it", async () => {
     const ws = await makeWs(emu, "q");
-    emu.injectFault({ method: "GET", path: "/workspaces/:id/activity", queryParam: "since_id", status: 503 });
+    emu.injectFault({
+      method: "GET",
+      path: "/workspaces/:id/activity",
+      queryParam: "since_id",
+      status: 503,
+    });
     const read = (query: string) =>
       req(emu, "GET", `/workspaces/${ws.id}/activity${query}`, { token: ws.token });
     expect((await read("?type=agent_log&limit=5")).status).toBe(200);
