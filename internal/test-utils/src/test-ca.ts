@@ -52,7 +52,9 @@ function certificate(
   extensions: Buffer[],
 ): string {
   const serial = randomBytes(12);
-  serial[0]! &= 0x7f; // positive
+  // Positive and minimal in DER: a first byte of 0 before one under 0x80 is the padding OpenSSL
+  // refuses ("illegal padding"), which `&= 0x7f` alone gave one certificate in 128.
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const now = Date.now();
   const tbs = seq(
     tlv(0xa0, tlv(0x02, Buffer.from([2]))), // v3
