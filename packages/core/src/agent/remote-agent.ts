@@ -369,7 +369,7 @@ export class RemoteAgent<
       turn.give();
     }
     // Poll delivery opens its state (files, the checkpoint) without holding a start slot.
-    if (this.#mode === "poll") await this.#startPoll(caps);
+    if (this.#mode === "poll") await this.#startPoll(caps, signal);
   }
 
   async #boot(step: StartStep): Promise<PollCapabilities | undefined> {
@@ -425,9 +425,11 @@ export class RemoteAgent<
     });
   }
 
-  async #startPoll(caps: PollCapabilities | undefined): Promise<void> {
+  async #startPoll(caps: PollCapabilities | undefined, signal: AbortSignal): Promise<void> {
     const ws = this.client.workspaceId;
-    const state = await openPollState(hasStore(this.#o), ws, this.#state, this.#answers);
+    // A lost folder lock (another agent took it: state-lock.ts) ends the agent with its error.
+    const lock = { signal, onLost: (err: unknown) => void this.#end("error", err) };
+    const state = await openPollState(hasStore(this.#o), ws, this.#state, this.#answers, lock);
     this.#defaultStore = state.opened;
     const [admission, router, runner] = [this.#admission, this.#router, this.#runner];
     const watch = (event?: string): void => {

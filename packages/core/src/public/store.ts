@@ -5,6 +5,8 @@
 // limit (`maxDeliveries`) dead-letters with.
 export { MoleculeDeliveryLimitError, MoleculeStoreError } from "../store/index.js";
 export { boundedKey, SettleWindow } from "../inbound/index.js";
+export { DEFAULT_LEASE_BOUND_MS, takeStateLock } from "../store/index.js";
+export type { StateLock, StateLockOptions } from "../store/index.js";
 export type {
   AgentStore,
   DeliveryLimitInfo,

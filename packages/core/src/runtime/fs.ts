@@ -26,6 +26,7 @@ function promised<K extends keyof Promises>(name: K, fn: unknown = fs[name as ke
 }
 
 export const chmod = promised("chmod");
+export const link = promised("link");
 export const mkdir = promised("mkdir");
 export const readdir = promised("readdir");
 export const readFile = promised("readFile");
@@ -33,6 +34,7 @@ export const readFile = promised("readFile");
 export const realpath = promised("realpath", fs.realpath.native);
 export const rename = promised("rename");
 export const rm = promised("rm");
+export const stat = promised("stat");
 export const unlink = promised("unlink");
 export const writeFile = promised("writeFile");
 
@@ -40,6 +42,8 @@ export const writeFile = promised("writeFile");
 export interface FileHandle {
   /** Writes `text` at the file's position (one write). */
   write(text: string): Promise<void>;
+  /** Writes all of `text` at byte `position` (pwrite(2): the file's position is not moved). */
+  writeAt(text: string, position: number): Promise<void>;
   /** Writes all of `data` at the file's position. */
   writeFile(data: string | Uint8Array, encoding?: BufferEncoding): Promise<void>;
   /** Reads the rest of the file. */
@@ -55,6 +59,19 @@ export async function open(file: string, flags: string, mode?: number): Promise<
   const fd = await call<number>(fs.open, [file, flags, mode]);
   return {
     write: (text) => call(fs.write, [fd, text]),
+    writeAt: async (text, position) => {
+      const bytes = Buffer.from(text, "utf8");
+      let done = 0;
+      while (done < bytes.length) {
+        done += await call<number>(fs.write, [
+          fd,
+          bytes,
+          done,
+          bytes.length - done,
+          position + done,
+        ]);
+      }
+    },
     writeFile: (data, encoding) => call(fs.writeFile, [fd, data, encoding ?? null]),
     readFile: () => call(fs.readFile, [fd]),
     stat: () => call(fs.fstat, [fd]),

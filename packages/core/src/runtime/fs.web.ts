@@ -8,6 +8,7 @@ const none = (): never => {
 };
 
 export const chmod = none;
+export const link = none;
 export const closeNow = none;
 export const datasyncFd = none;
 export const mkdir = none;
@@ -18,6 +19,7 @@ export const readFile = none;
 export const realpath = none;
 export const rename = none;
 export const rm = none;
+export const stat = none;
 export const unlink = none;
 export const writeFile = none;
 export const writeNow = none;

@@ -31,7 +31,10 @@ export {
   exitProcess,
   hasFileSystem,
   hasSignals,
+  hostName,
   isProcessAlive,
+  machineBootId,
+  monotonicMs,
   NODE_FLOOR,
   onSignal,
   PROCESS_ID,
@@ -49,6 +52,7 @@ export {
   dirname,
   homedir,
   join,
+  link,
   mkdir,
   open,
   openAppend,
@@ -59,7 +63,9 @@ export {
   resolve,
   rm,
   sep,
+  stat,
   unlink,
   writeFile,
   writeNow,
 } from "./fs.js";
+export type { FileHandle } from "./fs.js";

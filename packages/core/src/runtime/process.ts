@@ -34,6 +34,26 @@ export const isProcessAlive = (pid: number): boolean => {
   }
 };
 
+/** This machine's host name (a state folder's lock names its holder's host). */
+export const hostName = (): string => process.getBuiltinModule("node:os").hostname();
+
+/**
+ * This boot of this machine's kernel (Linux: `/proc/sys/kernel/random/boot_id`), `undefined`
+ * elsewhere. Processes with the same boot id share one monotonic clock ({@link monotonicMs}),
+ * whatever their PID namespace or container.
+ */
+export const machineBootId = (): string | undefined => {
+  try {
+    const id = process.getBuiltinModule("node:fs").readFileSync("/proc/sys/kernel/random/boot_id");
+    return id.toString("utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The machine's monotonic clock in ms (CLOCK_MONOTONIC: one clock per boot, never stepped). */
+export const monotonicMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
+
 /** The runtime and its version, for the User-Agent: `node/<version>`. */
 export const RUNTIME_NAME = `node/${process.versions.node}`;
 

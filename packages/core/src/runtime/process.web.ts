@@ -30,6 +30,15 @@ export const PROCESS_ID = 0;
 /** No processes to look up here (nothing uses it: there is no file system). */
 export const isProcessAlive = (_pid: number): boolean => false;
 
+/** No host here (nothing uses it: there is no file system). */
+export const hostName = (): string => "";
+
+/** No boot id here (nothing uses it: there is no file system). */
+export const machineBootId = (): string | undefined => undefined;
+
+/** A monotonic clock (nothing uses it: there is no file system). */
+export const monotonicMs = (): number => performance.now();
+
 const g = globalThis as { navigator?: { userAgent?: unknown }; EdgeRuntime?: unknown };
 
 /** `edge-light` (Next's edge runtime), `Cloudflare-Workers` or the navigator's user agent. */

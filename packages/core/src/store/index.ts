@@ -34,4 +34,6 @@ export {
 } from "./pending-approvals.js";
 export type { PendingApprovalRecord, PendingApprovalStore } from "./pending-approvals.js";
 export { openDefaultStore } from "./default-store.js";
-export type { DefaultStore } from "./default-store.js";
+export type { DefaultStore, DefaultStoreOptions } from "./default-store.js";
+export { DEFAULT_LEASE_BOUND_MS, takeStateLock } from "./state-lock.js";
+export type { StateLock, StateLockOptions } from "./state-lock.js";

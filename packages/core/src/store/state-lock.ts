@@ -1,0 +1,370 @@
+// One holder per state folder, whatever the pid (DESIGN invariant 3): the folder's lock file holds
+// a lease (lease-record.ts) that its holder refreshes in place every bound/6 and that lapses when
+// not refreshed for the bound. The file is created whole and at once (`link` of a written file)
+// and a lapsed one is replaced by `rename` after a claim only one taker can win (below), never
+// removed and created again; the holder knows its file by inode, so a holder whose file was
+// replaced learns it at its next refresh and stops holding.
+//
+// A lease is judged lapsed by clocks no wall clock step can move: on the holder's machine and boot
+// (Linux's boot id, whatever the PID namespace or container) by the shared monotonic clock; else
+// (another host, another OS) by watching the file: unchanged for the bound by this process's
+// monotonic clock, it lapsed; changed, its holder is alive. A start waits while it watches.
+import {
+  link,
+  mkdir,
+  open,
+  randomHex,
+  rename,
+  rm,
+  stat,
+  type FileHandle,
+} from "../runtime/index.js";
+import { envVar, isProcessAlive, sha256Hex } from "../runtime/index.js";
+import { MoleculeError, sleep } from "../transport/index.js";
+import { fsReason, MoleculeStoreError } from "./cursor-store.js";
+import { describeHolder, formatLease, newLease, parseLock, refreshed } from "./lease-record.js";
+import type { LeaseRecord, LockContent, Machine } from "./lease-record.js";
+import { thisMachine } from "./lease-record.js";
+
+/** How long a lease lasts after its holder's last refresh, by default (ms). */
+export const DEFAULT_LEASE_BOUND_MS = 30_000;
+
+/** Options of {@link takeStateLock}. */
+export interface StateLockOptions {
+  /**
+   * How long the lease lasts after its last refresh, in ms (refreshed every sixth of it). Default
+   * `MOLECULE_STATE_LEASE_MS`, else 30 000; at least 200.
+   */
+  boundMs?: number;
+  /** The host name the lease names (default the machine's). */
+  host?: string;
+  /** Stops waiting for a lapsing lease (the take rejects). */
+  signal?: AbortSignal;
+  /**
+   * Called once if the lock is lost while held (another agent replaced the file after this
+   * process failed to refresh it within the bound, or the file was removed): stop using the folder.
+   */
+  onLost?: (error: MoleculeStoreError) => void;
+}
+
+/** A state folder's lock, held by this process. */
+export interface StateLock {
+  /** The lock file. */
+  readonly file: string;
+  /** This holding's random id, as the lock file names it. */
+  readonly holder: string;
+  /** Whether this process still holds it (false once released or lost). */
+  readonly held: boolean;
+  /** Stops refreshing and removes the lock file if it is still this holding's. Idempotent. */
+  release(): Promise<void>;
+}
+
+/** The lease bound: the option, else `MOLECULE_STATE_LEASE_MS`, else 30 s; 200 ms to 1 h. */
+export function leaseBoundMs(option?: number): number {
+  const env = Number(envVar("MOLECULE_STATE_LEASE_MS"));
+  const ms = option ?? (Number.isFinite(env) && env > 0 ? env : DEFAULT_LEASE_BOUND_MS);
+  return Math.min(Math.max(ms, 200), 3_600_000);
+}
+
+/** Lock files this process holds (a second take here is refused at once). */
+const heldHere = new Map<string, LeaseRecord>();
+
+/**
+ * Takes `file`, the lock of state folder `dir` (created if missing): resolves once this process
+ * holds it, refreshing it until {@link StateLock.release}. Throws a {@link MoleculeStoreError}:
+ * `store_in_use` (one line naming the folder, the file, its holder and when it will be free)
+ * while another live holder has it, `store_unwritable` when the folder cannot be written. Waits
+ * (up to the bound) while it cannot yet tell a lapsed lease from a live one.
+ */
+export async function takeStateLock(
+  dir: string,
+  file: string,
+  options: StateLockOptions = {},
+): Promise<StateLock> {
+  const bound = leaseBoundMs(options.boundMs);
+  const here = heldHere.get(file);
+  if (here) throw inUse(dir, file, { kind: "lease", lease: here });
+  const machine = thisMachine(options.host);
+  const lease = newLease(randomHex(16), machine, bound);
+  const temp = `${file}.${lease.holder}.tmp`;
+  let fh: FileHandle;
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    fh = await open(temp, "wx", 0o600);
+    await fh.writeAt(formatLease(lease), 0);
+  } catch (err) {
+    throw new MoleculeStoreError(
+      "store_unwritable",
+      `cannot create the agent's state folder ${dir} or its lock ${file} (${fsReason(err)}); set MOLECULE_STATE_DIR to a writable folder, or pass store: memoryStore() to keep the cursor in memory`,
+      { path: dir, cause: err },
+    );
+  }
+  try {
+    await new Taker(dir, file, temp, machine, bound, options.signal).take(fh);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await rm(temp, { force: true }); // the file is the lock's now (linked or renamed)
+  return new HeldLock(dir, file, fh, lease, machine, options.onLost);
+}
+
+/** A lock file as read once: its inode and text. */
+interface Snapshot {
+  ino: number;
+  text: string;
+}
+
+/** Reads `path` through one open file (inode and text agree); undefined when it is missing. */
+async function snapshot(path: string): Promise<Snapshot | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const [st, text] = await Promise.all([fh.stat(), fh.readFile()]);
+    return { ino: st.ino, text: text.toString("utf8") };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Whether `path` is still the file `fh` has open (same inode); false when it is missing. */
+async function sameFile(path: string, fh: FileHandle): Promise<boolean> {
+  const [named, open] = await Promise.all([stat(path).catch(() => undefined), fh.stat()]);
+  return named !== undefined && named.ino === open.ino && named.dev === open.dev;
+}
+
+type Verdict = "held" | "lapsed" | "watch";
+
+/** One start's attempt to take a lock: create it, or judge its holder and take a lapsed lease. */
+class Taker {
+  /** What each watched file held when first seen unchanged, and since when (monotonic ms). */
+  readonly #seen = new Map<string, { key: string; since: number }>();
+
+  constructor(
+    readonly dir: string,
+    readonly file: string,
+    readonly temp: string,
+    readonly machine: Machine,
+    readonly bound: number,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async take(fh: FileHandle): Promise<void> {
+    for (;;) {
+      if (this.signal?.aborted) {
+        throw new MoleculeError(`stopped while waiting for the lock ${this.file}`, {
+          code: "agent_stopped",
+        });
+      }
+      if (await this.#create()) return;
+      const snap = await snapshot(this.file);
+      if (snap === undefined) continue; // released just now: create it
+      const verdict = this.#judge(this.file, snap);
+      if (verdict === "held") throw inUse(this.dir, this.file, parseLock(snap.text));
+      if (verdict === "lapsed" && (await this.#replace(snap))) {
+        // Confirmed by reading it back: still this taker's file, not replaced again at once.
+        if (await sameFile(this.file, fh)) return;
+        const now = await snapshot(this.file);
+        throw inUse(this.dir, this.file, now ? parseLock(now.text) : { kind: "unreadable" });
+      }
+      await sleep(Math.min(refreshMsOf(this.bound) / 2, 1_000), this.signal);
+    }
+  }
+
+  /** Links the written temp file as the lock: true when there was none (atomic, exclusive). */
+  async #create(): Promise<boolean> {
+    try {
+      await link(this.temp, this.file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw new MoleculeStoreError(
+        "store_unwritable",
+        `cannot create the lock ${this.file} of the agent's state folder ${this.dir} (${fsReason(err)}); set MOLECULE_STATE_DIR to a writable folder`,
+        { path: this.file, cause: err },
+      );
+    }
+  }
+
+  /**
+   * Whether `snap` (of `path`) shows a live holder, a lapsed one, or one to watch longer. A
+   * lease seen to change is alive (a live holder refreshes every sixth of its bound, so a second
+   * agent refuses within about that); one of this machine's boot is lapsed once its monotonic
+   * age passes the bound, any other once seen unchanged for the bound.
+   */
+  #judge(path: string, snap: Snapshot): Verdict {
+    const content = parseLock(snap.text);
+    const { changed, watchedMs } = this.#watch(path, `${snap.ino}:${snap.text}`);
+    if (content.kind === "lease") {
+      if (changed) return "held"; // refreshed while watched
+      const { boot, mono, boundMs } = content.lease;
+      const bound = leaseBoundMs(boundMs);
+      const age = this.machine.now() - mono;
+      // Its machine's clock, where this process reads the same one: lapsed past the bound. Else
+      // (or not yet lapsed) watched: its next refresh shows it alive, none for the bound lapsed.
+      const sameClock = boot !== null && boot === this.machine.boot && age >= 0;
+      return (sameClock && age >= bound) || watchedMs >= bound ? "lapsed" : "watch";
+    }
+    // An earlier SDK's pid-only lock: its holder ended if no such process runs here (as that SDK
+    // judged it); else (a live pid here, or one in another PID namespace or host, which pids
+    // cannot tell apart) it lapses when seen unchanged for the bound, as it is never refreshed.
+    if (content.kind === "legacy" && !changed && !isProcessAlive(content.pid)) return "lapsed";
+    return watchedMs >= this.bound ? "lapsed" : "watch";
+  }
+
+  /** Records `key` as `path`'s content: whether it changed since last seen, and for how long not. */
+  #watch(path: string, key: string): { changed: boolean; watchedMs: number } {
+    const now = this.machine.now();
+    const last = this.#seen.get(path);
+    if (last?.key === key) return { changed: false, watchedMs: now - last.since };
+    this.#seen.set(path, { key, since: now });
+    return { changed: last !== undefined, watchedMs: 0 };
+  }
+
+  /**
+   * Replaces the lapsed lock `snap` with this taker's file. Only one taker may replace a given
+   * lapsed lock: the one that creates its claim file (named by the lapsed content, exclusive).
+   * It then renames its file over the lock only if the lock is still that lapsed one. A claim
+   * is removed only once the lock is no longer that content (it never comes back: ids are
+   * random), so a later claimer always finds the lock changed. A claimer that died holding its
+   * claim lapses like a lock: the next claim is named after it. False when another taker won.
+   */
+  async #replace(snap: Snapshot): Promise<boolean> {
+    const claims: string[] = [];
+    let claim = `${this.file}.${tagOf(snap)}.claim`;
+    try {
+      for (;;) {
+        try {
+          await link(this.temp, claim);
+          claims.push(claim);
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        }
+        const other = await snapshot(claim);
+        if (other === undefined || this.#judge(claim, other) !== "lapsed") return false;
+        claims.push(claim); // its claimer died: claim after it
+        claim = `${claim}.${tagOf(other)}`;
+      }
+      const now = await snapshot(this.file);
+      if (now?.ino !== snap.ino || now.text !== snap.text) return false;
+      await rename(this.temp, this.file);
+      return true;
+    } finally {
+      // The lock is no longer the lapsed content now (replaced, by this taker or another).
+      const now = await snapshot(this.file).catch(() => undefined);
+      if (now?.ino !== snap.ino || now.text !== snap.text) {
+        await Promise.all(claims.map(async (c) => await rm(c, { force: true }).catch(() => {})));
+      }
+    }
+  }
+}
+
+/** A short name for a lock file's content (inode and text). */
+const tagOf = (snap: Snapshot): string => sha256Hex(`${snap.ino}:${snap.text}`).slice(0, 16);
+
+/** How often a lease of bound `boundMs` is refreshed. */
+const refreshMsOf = (boundMs: number): number => boundMs / 6;
+
+/** A lock this process holds: refreshed on a timer (unref'd) until released or lost. */
+class HeldLock implements StateLock {
+  readonly holder: string;
+  #held = true;
+  #lease: LeaseRecord;
+  #lastOk: number;
+  #busy = false;
+  readonly #timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    readonly dir: string,
+    readonly file: string,
+    readonly fh: FileHandle,
+    lease: LeaseRecord,
+    readonly machine: Machine,
+    readonly onLost: ((error: MoleculeStoreError) => void) | undefined,
+  ) {
+    this.holder = lease.holder;
+    this.#lease = lease;
+    this.#lastOk = machine.now();
+    heldHere.set(file, lease);
+    this.#timer = setInterval(() => void this.#refresh(), refreshMsOf(lease.boundMs));
+    this.#timer.unref?.();
+  }
+
+  get held(): boolean {
+    return this.#held;
+  }
+
+  async #refresh(): Promise<void> {
+    if (this.#busy || !this.#held) return;
+    this.#busy = true;
+    try {
+      this.#lease = refreshed(this.#lease, this.machine);
+      await this.fh.writeAt(formatLease(this.#lease), 0);
+      await this.fh.sync(); // seen by other hosts (NFS writes back at fsync or close)
+      if (!(await sameFile(this.file, this.fh))) {
+        return await this.#lose(
+          `its lock ${this.file} was replaced or removed (another agent took the folder after this one went ${Math.round((this.machine.now() - this.#lastOk) / 1000)} s without refreshing it, or the file was deleted)`,
+        );
+      }
+      this.#lastOk = this.machine.now();
+    } catch (err) {
+      if (this.#held && this.machine.now() - this.#lastOk >= this.#lease.boundMs) {
+        await this.#lose(`its lock ${this.file} could not be refreshed (${fsReason(err)})`);
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #lose(why: string): Promise<void> {
+    if (!this.#held) return;
+    this.#end();
+    await this.fh.close().catch(() => undefined);
+    this.onLost?.(
+      new MoleculeStoreError(
+        "store_in_use",
+        `this agent no longer holds its state folder ${this.dir}: ${why}. It stops using the folder so that one agent handles the workspace's messages; start it again once the other agent stops.`,
+        { path: this.file },
+      ),
+    );
+  }
+
+  #end(): void {
+    this.#held = false;
+    clearInterval(this.#timer);
+    if (heldHere.get(this.file)?.holder === this.holder) heldHere.delete(this.file);
+  }
+
+  async release(): Promise<void> {
+    if (!this.#held) return;
+    this.#end();
+    try {
+      if (await sameFile(this.file, this.fh)) await rm(this.file, { force: true });
+    } finally {
+      await this.fh.close().catch(() => undefined);
+    }
+  }
+}
+
+/** `ms` in seconds, for a message: `30`, `0.8`. */
+const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
+/** The one-line refusal: the folder, its lock, the holder, and when it will be free. */
+function inUse(dir: string, file: string, content: LockContent): MoleculeStoreError {
+  const lease = content.kind === "lease" ? content.lease : undefined;
+  const free = lease
+    ? `It is free when that agent stops, or ${seconds(leaseBoundMs(lease.boundMs))} s after its last refresh (at ${lease.at} by its clock).`
+    : "It is free when that agent stops.";
+  return new MoleculeStoreError(
+    "store_in_use",
+    `another agent keeps its state in ${dir}: the lock ${file} is held by ${describeHolder(content)}, and two agents on one folder would each handle every message. ${free} Stop the other agent, give each replica its own MOLECULE_STATE_DIR, or run replicas on a shared store (createPostgresStore from @molecule-ai/postgres).`,
+    { path: dir },
+  );
+}
