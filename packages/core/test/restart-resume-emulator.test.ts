@@ -130,6 +130,10 @@ describe("the default store", () => {
     expect(err).toBeInstanceOf(MoleculeStoreError);
     expect(err).toMatchObject({ code: "store_in_use", retryable: false });
     expect((err as Error).message).toContain(join(stateDir, b.id));
+    // One line naming the lock file, its holder, and when it will be free.
+    expect((err as Error).message).not.toContain("\n");
+    expect((err as Error).message).toContain(`the lock ${join(stateDir, b.id, "inbound.lock")}`);
+    expect((err as Error).message).toMatch(/It is free when that agent stops, or 30 s after/);
     await first.stop();
     // Given back at stop: the next agent starts.
     const third = agentOf(b.client, [], []);

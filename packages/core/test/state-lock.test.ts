@@ -6,7 +6,8 @@
 // folder within the bound. Bounds are short here (BOUND ms); the default is 30 s.
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -251,6 +252,42 @@ describe("30 races of 3 processes starting at the same instant", () => {
       await writeFile(lockOf(dir), formatLease({ ...lapsed, mono: machine.now() - BOUND * 2 }));
     });
     expect(counts).toEqual(Array(ROUNDS).fill(1));
+  });
+
+  it("over a dead lease of another host (watched for the bound by each): one holder each time", async () => {
+    const machine = { ...thisMachine("gone-host"), boot: crypto.randomUUID() };
+    const began = performance.now();
+    const counts = await race(async (dir) => {
+      const dead = newLease(crypto.randomUUID().replaceAll("-", ""), machine, BOUND);
+      await writeFile(lockOf(dir), formatLease(dead));
+    });
+    expect(counts).toEqual(Array(ROUNDS).fill(1));
+    expect(performance.now() - began).toBeGreaterThanOrEqual(BOUND * 0.9);
+  });
+});
+
+describe("a taker that died while replacing a lapsed lock", () => {
+  it("leaves a claim that lapses too: the next taker claims after it and takes the folder", async () => {
+    const dir = await folder();
+    const machine = thisMachine();
+    const lapsed = (holder: string) => ({
+      ...newLease(holder, machine, BOUND),
+      mono: machine.now() - BOUND * 2,
+    });
+    await writeFile(lockOf(dir), formatLease(lapsed("a".repeat(32))));
+    // The claim a taker makes before its rename, named by the lapsed content (its inode and text).
+    const text = await readFile(lockOf(dir), "utf8");
+    const tag = createHash("sha256")
+      .update(`${(await stat(lockOf(dir))).ino}:${text}`)
+      .digest("hex")
+      .slice(0, 16);
+    await writeFile(`${lockOf(dir)}.${tag}.claim`, formatLease(lapsed("b".repeat(32))));
+    const lock = await takeStateLock(dir, lockOf(dir), { boundMs: BOUND });
+    expect(parseLock(await readFile(lockOf(dir), "utf8"))).toMatchObject({
+      lease: { holder: lock.holder },
+    });
+    expect((await readdir(dir)).sort()).toEqual(["inbound.lock"]); // claims removed once replaced
+    await lock.release();
   });
 });
 
