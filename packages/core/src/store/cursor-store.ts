@@ -31,7 +31,8 @@ export type StoreErrorCode =
  * - `store_stopped` (not retryable): the agent stopped while the save was still failing; what it
  *   had not saved is redelivered (as `redelivered`) after a restart.
  * - `store_in_use` (not retryable): another running agent keeps its state in the same folder (the
- *   default store's lock): two agents on one workspace would each handle every message.
+ *   default store's lease lock, store/state-lock.ts): two agents on one workspace would each handle
+ *   every message. Also what an agent ends with when another agent took its folder.
  * - `store_format_unknown` (not retryable): the saved state is in a format this version of the SDK
  *   does not know (written by a newer version, after a rollback): it is left as it is, never
  *   wiped; run the newer version again, or move the file aside to start without it.
