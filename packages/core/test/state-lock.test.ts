@@ -188,11 +188,14 @@ describe("a lock naming a live unrelated process (a reused pid)", () => {
   it("an earlier SDK's pid-only lock is taken once seen unchanged for the bound", async () => {
     const dir = await folder();
     await writeFile(lockOf(dir), `${sleeper.pid}\n`); // what SDK 12ffd145 wrote
+    const next = await child();
     const began = performance.now();
     const lock = await takeStateLock(dir, lockOf(dir), { boundMs: BOUND });
     expect(performance.now() - began).toBeGreaterThanOrEqual(BOUND * 0.9);
     const now = parseLock(await readFile(lockOf(dir), "utf8"));
     expect(now).toMatchObject({ kind: "lease", lease: { holder: lock.holder } });
+    // The lease it put up after that wait is fresh: another start right after is refused.
+    expectRefusal(await next.take(dir), dir);
     await lock.release();
   });
 
@@ -230,6 +233,17 @@ async function race(prepare: (dir: string) => Promise<void>): Promise<number[]> 
     dirs.map(async (dir) => await Promise.all(racers.map(async (r) => await r.take(dir, at)))),
   );
   expect(answers.flat().filter((a) => !/^(held|refused store_in_use) /.test(a))).toEqual([]);
+  console.log(
+    "COUNTS",
+    JSON.stringify(answers.map(holders)),
+    JSON.stringify(
+      answers
+        .flat()
+        .filter((a) => !a.startsWith("held "))
+        .map((a) => a.slice(0, 200))
+        .slice(0, 3),
+    ),
+  );
   return answers.map(holders);
 }
 

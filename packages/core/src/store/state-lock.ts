@@ -99,15 +99,16 @@ export async function takeStateLock(
       { path: dir, cause: err },
     );
   }
+  const taker = new Taker(dir, file, temp, fh, lease, machine, options.signal);
   try {
-    await new Taker(dir, file, temp, machine, bound, options.signal).take(fh);
+    await taker.take();
   } catch (err) {
     await fh.close().catch(() => undefined);
     await rm(temp, { force: true }).catch(() => undefined);
     throw err;
   }
   await rm(temp, { force: true }); // the file is the lock's now (linked or renamed)
-  return new HeldLock(dir, file, fh, lease, machine, options.onLost);
+  return new HeldLock(dir, file, fh, taker.lease, machine, options.onLost);
 }
 
 /** A lock file as read once: its inode and text. */
@@ -118,18 +119,20 @@ interface Snapshot {
 
 /** Reads `path` through one open file (inode and text agree); undefined when it is missing. */
 async function snapshot(path: string): Promise<Snapshot | undefined> {
-  let fh: FileHandle;
+  let fh: FileHandle | undefined;
   try {
     fh = await open(path, "r");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-  try {
     const [st, text] = await Promise.all([fh.stat(), fh.readFile()]);
     return { ino: st.ino, text: text.toString("utf8") };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new MoleculeStoreError(
+      "store_unreadable",
+      `cannot read the lock ${path} of an agent's state folder (${fsReason(err)}); check the folder's permissions, or set MOLECULE_STATE_DIR to a folder of this user`,
+      { path, cause: err },
+    );
   } finally {
-    await fh.close();
+    await fh?.close();
   }
 }
 
@@ -146,16 +149,33 @@ class Taker {
   /** What each watched file held when first seen unchanged, and since when (monotonic ms). */
   readonly #seen = new Map<string, { key: string; since: number }>();
 
+  /** Its bound (ms). */
+  readonly bound: number;
+
   constructor(
     readonly dir: string,
     readonly file: string,
     readonly temp: string,
+    readonly fh: FileHandle,
+    /** The lease its file holds (`fh`, named `temp` until it is the lock). */
+    public lease: LeaseRecord,
     readonly machine: Machine,
-    readonly bound: number,
     readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.bound = lease.boundMs;
+  }
 
-  async take(fh: FileHandle): Promise<void> {
+  /**
+   * Refreshes the lease in its file now, before the file becomes the lock or a claim: a start
+   * that waited for the bound must not put up a lease that already looks lapsed.
+   */
+  async #fresh(): Promise<void> {
+    this.lease = refreshed(this.lease, this.machine);
+    await this.fh.writeAt(formatLease(this.lease), 0);
+  }
+
+  async take(): Promise<void> {
+    const fh = this.fh;
     for (;;) {
       if (this.signal?.aborted) {
         throw new MoleculeError(`stopped while waiting for the lock ${this.file}`, {
@@ -180,6 +200,7 @@ class Taker {
   /** Links the written temp file as the lock: true when there was none (atomic, exclusive). */
   async #create(): Promise<boolean> {
     try {
+      await this.#fresh();
       await link(this.temp, this.file);
       return true;
     } catch (err) {
@@ -241,6 +262,7 @@ class Taker {
     try {
       for (;;) {
         try {
+          await this.#fresh();
           await link(this.temp, claim);
           claims.push(claim);
           break;
@@ -278,7 +300,8 @@ class HeldLock implements StateLock {
   #held = true;
   #lease: LeaseRecord;
   #lastOk: number;
-  #busy = false;
+  /** The refresh under way: a release waits for it before closing the file. */
+  #refreshing: Promise<void> | undefined;
   readonly #timer: ReturnType<typeof setInterval>;
 
   constructor(
@@ -293,7 +316,7 @@ class HeldLock implements StateLock {
     this.#lease = lease;
     this.#lastOk = machine.now();
     heldHere.set(file, lease);
-    this.#timer = setInterval(() => void this.#refresh(), refreshMsOf(lease.boundMs));
+    this.#timer = setInterval(() => this.#refresh(), refreshMsOf(lease.boundMs));
     this.#timer.unref?.();
   }
 
@@ -301,9 +324,12 @@ class HeldLock implements StateLock {
     return this.#held;
   }
 
-  async #refresh(): Promise<void> {
-    if (this.#busy || !this.#held) return;
-    this.#busy = true;
+  #refresh(): void {
+    if (this.#refreshing || !this.#held) return;
+    this.#refreshing = this.#refreshOnce().finally(() => (this.#refreshing = undefined));
+  }
+
+  async #refreshOnce(): Promise<void> {
     try {
       this.#lease = refreshed(this.#lease, this.machine);
       await this.fh.writeAt(formatLease(this.#lease), 0);
@@ -318,8 +344,6 @@ class HeldLock implements StateLock {
       if (this.#held && this.machine.now() - this.#lastOk >= this.#lease.boundMs) {
         await this.#lose(`its lock ${this.file} could not be refreshed (${fsReason(err)})`);
       }
-    } finally {
-      this.#busy = false;
     }
   }
 
@@ -345,6 +369,7 @@ class HeldLock implements StateLock {
   async release(): Promise<void> {
     if (!this.#held) return;
     this.#end();
+    await this.#refreshing;
     try {
       if (await sameFile(this.file, this.fh)) await rm(this.file, { force: true });
     } finally {
