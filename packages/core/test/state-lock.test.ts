@@ -190,8 +190,11 @@ describe("a lock naming a live unrelated process (a reused pid)", () => {
     await writeFile(lockOf(dir), `${sleeper.pid}\n`); // what SDK 12ffd145 wrote
     const next = await child();
     const began = performance.now();
-    const lock = await takeStateLock(dir, lockOf(dir), { boundMs: BOUND });
+    const told: string[] = [];
+    const onWait = (m: string): number => told.push(m);
+    const lock = await takeStateLock(dir, lockOf(dir), { boundMs: BOUND, onWait });
     expect(performance.now() - began).toBeGreaterThanOrEqual(BOUND * 0.9);
+    expect(told).toEqual([expect.stringContaining(`the lock ${lockOf(dir)} is held by process`)]);
     const now = parseLock(await readFile(lockOf(dir), "utf8"));
     expect(now).toMatchObject({ kind: "lease", lease: { holder: lock.holder } });
     // The lease it put up after that wait is fresh: another start right after is refused.

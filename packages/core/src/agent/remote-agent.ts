@@ -428,7 +428,8 @@ export class RemoteAgent<
   async #startPoll(caps: PollCapabilities | undefined, signal: AbortSignal): Promise<void> {
     const ws = this.client.workspaceId;
     // A lost folder lock (another agent took it: state-lock.ts) ends the agent with its error.
-    const lock = { signal, onLost: (err: unknown) => void this.#end("error", err) };
+    const onWait = (message: string): void => this.#logger.info?.(message);
+    const lock = { signal, onWait, onLost: (err: unknown) => void this.#end("error", err) };
     const state = await openPollState(hasStore(this.#o), ws, this.#state, this.#answers, lock);
     this.#defaultStore = state.opened;
     const [admission, router, runner] = [this.#admission, this.#router, this.#runner];

@@ -34,6 +34,8 @@ export interface DefaultStore {
 export interface DefaultStoreOptions {
   /** Stops waiting for another agent's lapsing lease. */
   signal?: AbortSignal;
+  /** Told in one line when the start waits to see whether another agent's lease is alive. */
+  onWait?: (message: string) => void;
   /** Called if the folder's lock is lost while held (store/state-lock.ts): stop the agent. */
   onLost?: (error: MoleculeStoreError) => void;
 }

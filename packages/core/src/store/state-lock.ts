@@ -40,6 +40,8 @@ export interface StateLockOptions {
   host?: string;
   /** Stops waiting for a lapsing lease (the take rejects). */
   signal?: AbortSignal;
+  /** Told once, in one line, when the take waits to see whether the lock's holder is alive. */
+  onWait?: (message: string) => void;
   /**
    * Called once if the lock is lost while held (another agent replaced the file after this
    * process failed to refresh it within the bound, or the file was removed): stop using the folder.
@@ -99,7 +101,7 @@ export async function takeStateLock(
       { path: dir, cause: err },
     );
   }
-  const taker = new Taker(dir, file, temp, fh, lease, machine, options.signal);
+  const taker = new Taker(dir, file, temp, fh, lease, machine, options);
   try {
     await taker.take();
   } catch (err) {
@@ -151,6 +153,7 @@ class Taker {
 
   /** Its bound (ms). */
   readonly bound: number;
+  #told = false;
 
   constructor(
     readonly dir: string,
@@ -160,7 +163,7 @@ class Taker {
     /** The lease its file holds (`fh`, named `temp` until it is the lock). */
     public lease: LeaseRecord,
     readonly machine: Machine,
-    readonly signal: AbortSignal | undefined,
+    readonly options: Pick<StateLockOptions, "signal" | "onWait">,
   ) {
     this.bound = lease.boundMs;
   }
@@ -177,7 +180,7 @@ class Taker {
   async take(): Promise<void> {
     const fh = this.fh;
     for (;;) {
-      if (this.signal?.aborted) {
+      if (this.options.signal?.aborted) {
         throw new MoleculeError(`stopped while waiting for the lock ${this.file}`, {
           code: "agent_stopped",
         });
@@ -193,7 +196,13 @@ class Taker {
         const now = await snapshot(this.file);
         throw inUse(this.dir, this.file, now ? parseLock(now.text) : { kind: "unreadable" });
       }
-      await sleep(Math.min(refreshMsOf(this.bound) / 2, 1_000), this.signal);
+      if (verdict === "watch" && !this.#told) {
+        this.#told = true;
+        this.options.onWait?.(
+          `the lock ${this.file} is held by ${describeHolder(parseLock(snap.text))}: waiting up to ${seconds(this.bound)} s to see it refreshed (then this agent refuses) or lapse (then it takes the folder)`,
+        );
+      }
+      await sleep(Math.min(refreshMsOf(this.bound) / 2, 1_000), this.options.signal);
     }
   }
 
