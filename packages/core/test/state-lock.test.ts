@@ -283,6 +283,27 @@ describe("30 races of 3 processes starting at the same instant", () => {
   });
 });
 
+describe("wall clocks decide nothing", () => {
+  it("a lease refreshed just now by the monotonic clock holds, whatever wall time it names", async () => {
+    const dir = await folder();
+    const machine = thisMachine();
+    // Its holder's wall clock was an hour behind (or this one stepped an hour ahead): still fresh.
+    const lease = { ...newLease("c".repeat(32), machine, BOUND), at: "1970-01-01T00:00:00.000Z" };
+    await writeFile(lockOf(dir), formatLease(lease));
+    const began = performance.now();
+    const lock = await takeStateLock(dir, lockOf(dir), { boundMs: BOUND });
+    expect(performance.now() - began).toBeGreaterThanOrEqual(BOUND * 0.9); // lapsed by the bound
+    await lock.release();
+    // And one the monotonic clock says lapsed is taken at once, though its wall time is ahead.
+    const future = { ...lease, mono: machine.now() - BOUND * 2, at: "2999-01-01T00:00:00.000Z" };
+    await writeFile(lockOf(dir), formatLease(future));
+    const again = performance.now();
+    const next = await takeStateLock(dir, lockOf(dir), { boundMs: BOUND });
+    expect(performance.now() - again).toBeLessThan(BOUND / 2);
+    await next.release();
+  });
+});
+
 describe("a taker that died while replacing a lapsed lock", () => {
   it("leaves a claim that lapses too: the next taker claims after it and takes the folder", async () => {
     const dir = await folder();
