@@ -1,10 +1,10 @@
 // What a state folder's lock file says (store/state-lock.ts): the lease of its holder, one line of
 // JSON padded to a fixed size so the holder rewrites it in place, with a checksum so a reader that
-// catches a rewrite half done knows it. A lock file of an SDK before 0.x holds only a pid: legacy.
+// catches a rewrite half done knows it. A lock file of an earlier SDK (12ffd145 and before) holds only a pid: legacy.
 import { hostName, machineBootId, monotonicMs, PROCESS_ID, sha256Hex } from "../runtime/index.js";
 
 /** Bytes of every lease record (one line: its JSON padded with spaces, then a newline). */
-export const RECORD_BYTES = 512;
+const RECORD_BYTES = 512;
 
 /** The lease of a state folder's holder, as its lock file holds it. */
 export interface LeaseRecord {

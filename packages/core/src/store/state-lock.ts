@@ -62,7 +62,7 @@ export interface StateLock {
 }
 
 /** The lease bound: the option, else `MOLECULE_STATE_LEASE_MS`, else 30 s; 200 ms to 1 h. */
-export function leaseBoundMs(option?: number): number {
+function leaseBoundMs(option?: number): number {
   const env = Number(envVar("MOLECULE_STATE_LEASE_MS"));
   const ms = option ?? (Number.isFinite(env) && env > 0 ? env : DEFAULT_LEASE_BOUND_MS);
   return Math.min(Math.max(ms, 200), 3_600_000);
