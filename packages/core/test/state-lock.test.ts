@@ -236,17 +236,6 @@ async function race(prepare: (dir: string) => Promise<void>): Promise<number[]> 
     dirs.map(async (dir) => await Promise.all(racers.map(async (r) => await r.take(dir, at)))),
   );
   expect(answers.flat().filter((a) => !/^(held|refused store_in_use) /.test(a))).toEqual([]);
-  console.log(
-    "COUNTS",
-    JSON.stringify(answers.map(holders)),
-    JSON.stringify(
-      answers
-        .flat()
-        .filter((a) => !a.startsWith("held "))
-        .map((a) => a.slice(0, 200))
-        .slice(0, 3),
-    ),
-  );
   return answers.map(holders);
 }
 
