@@ -92,9 +92,15 @@ export interface ErrorFront {
 /**
  * Starts a front on 127.0.0.1 answering `page` (default nginx's 502). With `upstream` (a base URL)
  * it forwards every request there, bodies and all, until {@link ErrorFront.failing} says otherwise.
+ * `answer` takes the requests it wants first (an event stream that never ends a line, a trickle).
  */
 export async function errorFront(
-  options: { page?: FrontPage; upstream?: string } = {},
+  options: {
+    page?: FrontPage;
+    upstream?: string;
+    /** Answers a request itself instead (returns true when it did), before anything else. */
+    answer?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  } = {},
 ): Promise<ErrorFront> {
   const page = options.page ?? FRONT_PAGES["nginx 502"];
   const upstream = options.upstream === undefined ? undefined : new URL(options.upstream);
@@ -102,6 +108,7 @@ export async function errorFront(
   const paged: string[] = [];
   const sockets = new Set<Socket>();
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
+    if (options.answer?.(req, res)) return;
     const line = `${req.method} ${(req.url ?? "/").split("?")[0]}`;
     const fail = typeof which === "function" ? which(line) : which;
     if (fail || upstream === undefined) {

@@ -42,6 +42,7 @@ export {
 } from "./body-text.js";
 export type { QuotedBody } from "./body-text.js";
 export { chunksOf, readableOf } from "./chunked.js";
+export { SseBounds, sseBoundError } from "./sse-bounds.js";
 export type { ChunkedBody } from "./chunked.js";
 export { ScheduledTask, scheduledTasks } from "./scheduler.js";
 export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";
