@@ -101,13 +101,14 @@ describe("a running agent behind a front whose platform goes away", () => {
   }, 60_000);
 });
 
-describe("what an error quotes of a body that is not JSON", () => {
-  const res = (status: number, body: unknown, type?: string) => ({
-    status,
-    headers: type ? { "content-type": type } : {},
-    body,
-  });
+/** A response as the transport returns it. */
+const res = (status: number, body: unknown, type?: string) => ({
+  status,
+  headers: type ? { "content-type": type } : {},
+  body,
+});
 
+describe("what an error quotes of a body that is not JSON", () => {
   it("names text on a 5xx (Envoy's) as a front's, collapsed and cut", () => {
     const envoy =
       "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure,\ntransport failure reason: delayed connect error: Connection refused";
