@@ -49,6 +49,21 @@ describe.each(pages)("a front answering %s", (_, page, title) => {
     expect(e.code).toBe(page.status === 503 ? "unavailable" : "server_error");
   });
 
+  it("names it in a peer call's error, not the peer", async () => {
+    const front = await errorFront({ page });
+    cleanups.push(() => front.close());
+    const client = new PlatformClient({ platformUrl: front.url, workspaceId: WS, token: "t" });
+    cleanups.push(() => client.close());
+    const peer = "22222222-2222-4222-8222-222222222222";
+    const err = await client.callPeer(peer, "hi").catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "peer_unreachable", status: page.status, retryable: true });
+    const message = (err as Error).message;
+    expectOneCleanLine(message);
+    expect(message).toBe(
+      `the call to peer ${peer} got ${page.status} from a proxy or load balancer in front of the platform (page title "${title}"), not from the platform: the platform behind it is down or unreachable; check it and retry`,
+    );
+  });
+
   it("ends a start in one line saying what answered and what to do", async () => {
     const front = await errorFront({ page });
     cleanups.push(() => front.close());
