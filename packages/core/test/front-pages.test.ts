@@ -155,6 +155,13 @@ describe("what an error quotes of a body that is not JSON", () => {
     expect(e.message).not.toContain("tok-secret");
   });
 
+  it("ends a start on the platform's own 5xx in one line too", () => {
+    const err = httpError(res(500, { error: "database\nunavailable" }), "register", []);
+    expect(describeStartError(err, { platformUrl: "http://p.example" })).toBe(
+      'the platform at http://p.example failed with 500 ("database unavailable"): it may be restarting or overloaded; check its health and logs, then retry',
+    );
+  });
+
   it("quotes a page without a title by its text, never its markup", () => {
     const q = quoteBody(
       "<html><body><h1>Gateway\n  Timeout</h1><script>var x = 1;</script></body></html>",
