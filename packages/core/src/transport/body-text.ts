@@ -14,9 +14,14 @@ export const FRONT_WORDS = "a proxy or load balancer in front of the platform";
  * trimmed, and it is cut to `max` characters (an ellipsis marks the cut).
  */
 export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+  // Only the start is looked at: a body of megabytes costs no more than a short one.
+  const head = text.length > 8 * max + 1024 ? text.slice(0, 8 * max + 1024) : text;
+  const flat = head.replace(/\s+/g, " ").trim();
+  return flat.length > max || head !== text ? `${flat.slice(0, max)}…` : flat;
 }
+
+/** How much of a page is looked at for its title or its text. */
+const PAGE_HEAD_CHARS = 16 * 1024;
 
 /** Whether `body` is markup: `content-type` says HTML or XML, or it starts with `<`. */
 function isMarkup(body: string, contentType: string | undefined): boolean {
@@ -25,8 +30,8 @@ function isMarkup(body: string, contentType: string | undefined): boolean {
 
 /** The `<title>` of an HTML page, on one line; `undefined` when it has none (or an empty one). */
 function titleOf(page: string): string | undefined {
-  const m = /<title[^>]*>([\s\S]*?)<\/title\s*>/i.exec(page.slice(0, 64 * 1024));
-  const title = m ? decodeEntities(stripTags(m[1]!)) : "";
+  const m = /<title[^>]{0,256}>([^<]{0,1024})<\/title\s*>/i.exec(page);
+  const title = m ? decodeEntities(m[1]!) : "";
   return title.trim() === "" ? undefined : oneLine(title, MAX_QUOTED_BODY_CHARS);
 }
 
@@ -62,14 +67,16 @@ export interface QuotedBody {
  * JSON body or an empty one.
  */
 export function quoteBody(body: unknown, contentType?: string): QuotedBody | undefined {
-  if (typeof body !== "string" || body.trim() === "") return undefined;
-  if (!isMarkup(body, contentType)) {
+  if (typeof body !== "string") return undefined;
+  const head = body.length > PAGE_HEAD_CHARS ? body.slice(0, PAGE_HEAD_CHARS) : body;
+  if (head.trim() === "") return undefined;
+  if (!isMarkup(head, contentType)) {
     return { text: oneLine(body, MAX_QUOTED_BODY_CHARS), page: false, title: false };
   }
-  const title = titleOf(body);
+  const title = titleOf(head);
   if (title !== undefined) return { text: title, page: true, title: true };
   const text = oneLine(
-    decodeEntities(stripTags(body.replace(/<(script|style)[\s\S]*?<\/\1\s*>/gi, " "))),
+    decodeEntities(stripTags(head.replace(/<(script|style)\b[^]*?<\/\1\s*>/gi, " "))),
     MAX_QUOTED_BODY_CHARS,
   );
   return { text, page: true, title: false };
