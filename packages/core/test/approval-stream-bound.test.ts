@@ -20,15 +20,15 @@ describe("the approvals' event stream reader, one line without an end", () => {
         openEventStream: async () => {
           const i = read.push(0) - 1;
           if (read.length >= 3) stop.abort(); // two streams read: enough
-          let closed = false;
+          const state = { closed: false };
           async function* body(): AsyncGenerator<Uint8Array> {
             yield new TextEncoder().encode(`: ping\n\n${opening}`);
-            while (!closed && read[i]! < CAP) {
+            while (!state.closed && read[i]! < CAP) {
               read[i]! += CHUNK.length;
               yield CHUNK;
             }
           }
-          return { body: body(), close: () => void (closed = true) };
+          return { body: body(), close: () => void (state.closed = true) };
         },
       };
       await readWorkspaceEvents(client, stop.signal, () => undefined, undefined, {
