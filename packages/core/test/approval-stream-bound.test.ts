@@ -1,6 +1,7 @@
 // Issue 92, "every stream bounded", for the approvals' reader of the platform's event stream
 // (`readWorkspaceEvents`, what `ApprovalWaiter` waits on): a stream that sends one line without an
 // end is closed at EVENT_STREAM_MAX_CHARS (not read on), said in the debug log, and reopened.
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { EVENT_STREAM_MAX_CHARS } from "../src/platform/index.js";
 import { readWorkspaceEvents } from "../src/org/approvals.js";
@@ -28,7 +29,12 @@ describe("the approvals' event stream reader, one line without an end", () => {
               yield CHUNK;
             }
           }
-          return { body: body(), close: () => void (state.closed = true) };
+          const stream = Readable.from(body(), { objectMode: false });
+          const close = (): void => {
+            state.closed = true;
+            stream.destroy();
+          };
+          return { body: stream, close };
         },
       };
       await readWorkspaceEvents(client, stop.signal, () => undefined, undefined, {
