@@ -88,3 +88,5 @@ export { forwardProxy, tlsFront } from "./forward-proxy.js";
 export type { ForwardProxy, TlsFront } from "./forward-proxy.js";
 export { makeTestCa } from "./test-ca.js";
 export type { TestCa } from "./test-ca.js";
+export { CLOUDFLARE_522, errorFront, FRONT_PAGES, NGINX_502, NGINX_503 } from "./error-front.js";
+export type { ErrorFront, FrontPage } from "./error-front.js";

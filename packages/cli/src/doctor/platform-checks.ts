@@ -1,7 +1,7 @@
 // The checks of `molecule-agent doctor` that ask the platform about this workspace: reachability,
 // token, contract (capabilities), registration and heartbeat.
 import { isMoleculeError, type PlatformClient, type WorkspaceInfo } from "@molecule-ai/agent-core";
-import { proxyFor, requestPlatformUrl } from "@molecule-ai/agent-core/adapters";
+import { frontEvidence, proxyFor, requestPlatformUrl } from "@molecule-ai/agent-core/adapters";
 import { hidePathSecret } from "../commands/secrets.js";
 import type { CheckId, DoctorCheck } from "./types.js";
 
@@ -41,14 +41,29 @@ function said(r: { status?: number }): string {
   return r.status === undefined ? "no answer" : `HTTP ${r.status}`;
 }
 
+/**
+ * What shows that a probe's answer is the page of a proxy or load balancer in front of the
+ * platform (`page title "502 Bad Gateway"`), or `undefined`: the platform answers JSON.
+ */
+function fronted(r: { status?: number; text?: string }): string | undefined {
+  if (r.status === undefined || r.text === undefined) return undefined;
+  let body: unknown = r.text;
+  try {
+    body = JSON.parse(r.text);
+  } catch {
+    // text: a page, or a proxy's plain answer
+  }
+  return frontEvidence(r.status, body);
+}
+
 /** One health probe, on the agent's own path (pool and proxy): its status, or why nothing answered. */
 async function probe(
   url: string,
   timeoutMs: number,
-): Promise<{ status?: number; error?: unknown }> {
+): Promise<{ status?: number; text?: string; error?: unknown }> {
   try {
     const res = await requestPlatformUrl(url, { timeoutMs });
-    return { status: res.status };
+    return { status: res.status, text: res.text };
   } catch (error) {
     return { error };
   }
@@ -102,13 +117,16 @@ export async function checkPlatform(platformUrl: string, timeoutMs: number): Pro
       detail: `${platformUrl} answered in ${ms} ms (${paths[passed]})${route}`,
     };
   if (health!.status !== undefined || healthz!.status !== undefined) {
+    const canvas = health!.status === 404 && (healthz!.status ?? 404) === 404;
+    const front = canvas ? undefined : (fronted(health!) ?? fronted(healthz!));
     return {
       id: "platform",
       status: "fail",
-      detail: `${platformUrl}/health answered ${said(health!)} and /healthz ${said(healthz!)}`,
-      fix:
-        health!.status === 404 && (healthz!.status ?? 404) === 404
-          ? "--platform-url (MOLECULE_PLATFORM_URL) must be the platform's API base URL, not the canvas"
+      detail: `${platformUrl}/health answered ${said(health!)} and /healthz ${said(healthz!)}${front ? ` from a proxy or load balancer in front of the platform (${front})` : ""}`,
+      fix: canvas
+        ? "--platform-url (MOLECULE_PLATFORM_URL) must be the platform's API base URL, not the canvas"
+        : front
+          ? "the platform behind the proxy or load balancer is down or unreachable: check it (and where the proxy sends its requests), then retry"
           : "the platform is up but unhealthy: retry shortly, or check the platform's logs",
     };
   }

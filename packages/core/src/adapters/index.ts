@@ -89,6 +89,7 @@ export { closeUnread, ConnectionLimit, lingerUnread } from "../a2a/index.js";
 // The bearer check of an operator route (a cron route; the MCP HTTP server's token).
 export { verifyBearer } from "../a2a/index.js";
 export { describeStartError } from "../platform/index.js";
+export { frontEvidence } from "../transport/index.js";
 // The proxy a platform URL is reached through, and one request on the agent's own path (the
 // CLI's `doctor`: every check goes where the agent goes).
 export { proxyFor, requestPlatformUrl } from "../transport/index.js";

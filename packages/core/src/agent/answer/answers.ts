@@ -26,7 +26,8 @@ const REPORT_TIMEOUT_MS = 150_000;
 const MAX_REPORT_DETAIL = 1_000;
 /** Longest wait between two attempts to send an answer. */
 const RETRY_MAX_MS = 30_000;
-const REPLY_TIMEOUT_MS = 20_000; // one attempt to send an answer (replyTimeoutMs: why 20 s)
+/** One attempt to send an answer, or a poll agent's checkpoint (`replyTimeoutMs`: why 20 s). */
+export const REPLY_TIMEOUT_MS = 20_000;
 /** How long an answer is kept through the platform's transient failures, from when it was queued. */
 const REPLY_KEEP_MS = 24 * 60 * 60_000;
 /** Most answers (and UTF-16 units of text) the outbox holds; past either a finished handler waits. */
