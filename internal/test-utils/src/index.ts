@@ -90,5 +90,5 @@ export { forgetfulRelay } from "./forgetful-relay.js";
 export type { ForgetfulRelay, ForgetfulRelayOptions } from "./forgetful-relay.js";
 export { forwardProxy, tlsFront } from "./forward-proxy.js";
 export type { ForwardProxy, TlsFront } from "./forward-proxy.js";
-export { makeTestCa } from "./test-ca.js";
-export type { TestCa } from "./test-ca.js";
+export { makeSelfSigned, makeTestCa } from "./test-ca.js";
+export type { TestCa, TestCert, TestCertOptions } from "./test-ca.js";
