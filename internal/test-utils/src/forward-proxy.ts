@@ -123,10 +123,15 @@ export async function forwardProxy(options: { auth?: string } = {}): Promise<For
 export interface TlsFront {
   /** `https://localhost:<port>`. */
   url: string;
+  /** Presents `cert` from now on (a renewal, or a certificate that expired): open connections are cut. */
+  use(cert: { certPem: string; keyPem: string }): void;
   close(): Promise<void>;
 }
 
-/** Puts TLS (`certPem` / `keyPem`, e.g. from `makeTestCa`) in front of `target`. */
+/**
+ * Puts TLS (`certPem` / `keyPem`, e.g. from `makeTestCa`; `certPem` may hold a chain) in front of
+ * `target`.
+ */
 export async function tlsFront(
   target: string,
   cert: { certPem: string; keyPem: string },
@@ -148,6 +153,10 @@ export async function tlsFront(
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `https://localhost:${(server.address() as AddressInfo).port}`,
+    use(next) {
+      server.setSecureContext({ key: next.keyPem, cert: next.certPem });
+      for (const s of sockets) s.destroy();
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
