@@ -91,6 +91,6 @@ export type { ForgetfulRelay, ForgetfulRelayOptions } from "./forgetful-relay.js
 export { forwardProxy, tlsFront } from "./forward-proxy.js";
 export type { ForwardProxy, TlsFront } from "./forward-proxy.js";
 export { makeSelfSigned, makeTestCa } from "./test-ca.js";
-export { OTHER_HOST, TLS_FAILURES, tlsFronts, tlsLine } from "./tls-fronts.js";
+export { OTHER_HOST, TLS_FAILURES, tlsFixLine, tlsFronts, tlsLine } from "./tls-fronts.js";
 export type { TlsFailureKind, TlsFronts } from "./tls-fronts.js";
 export type { TestCa, TestCert, TestCertOptions } from "./test-ca.js";

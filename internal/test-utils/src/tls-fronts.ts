@@ -52,17 +52,27 @@ export const TLS_FAILURES: Record<
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+const CLOCK = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ";
+
+/** The fix the SDK names for `kind`, as a pattern source (the clock it names as an ISO time). */
+function fixSource(kind: TlsFailureKind): string {
+  return escape(TLS_FAILURES[kind].fix).replace("CLOCK", CLOCK);
+}
+
 /**
  * The whole one-line message the SDK gives for `kind` at `platformUrl`, reached through `via`
- * (`the proxy http://... (HTTPS_PROXY)`) or directly. The clock it names is matched as an ISO time.
+ * (`the proxy http://... (HTTPS_PROXY)`) or directly.
  */
 export function tlsLine(kind: TlsFailureKind, platformUrl: string, via?: string): RegExp {
   const f = TLS_FAILURES[kind];
   const at = `the platform at ${platformUrl}${via ? ` (reached through ${via})` : ""}`;
-  const line = escape(`${at} ${f.problem} (${f.reason}): ${f.fix}`);
-  return new RegExp(`^${line.replace("CLOCK", "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ")}$`);
+  return new RegExp(`^${escape(`${at} ${f.problem} (${f.reason}): `)}${fixSource(kind)}$`);
 }
 
+/** `doctor`'s fix line for `kind` (`fix: ...`): the same words as the error's. */
+export function tlsFixLine(kind: TlsFailureKind): RegExp {
+  return new RegExp(`^fix: ${fixSource(kind)}$`);
+}
 /** One TLS front per failure, and a valid one, over the same target. */
 export interface TlsFronts {
   /** The CA the test trusts: it signs `valid`, `hostname`, `expired` and `notYetValid`. */
