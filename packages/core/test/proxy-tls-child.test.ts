@@ -132,6 +132,7 @@ describe(
     ])("$route: one line naming the cause and the fix, exit 1, under 2 s", async ({ proxied }) => {
       for (const kind of KINDS) {
         const url = fronts.failing[kind].url;
+        const started = performance.now();
         const r = await quickstart({
           MOLECULE_PLATFORM_URL: url,
           NODE_EXTRA_CA_CERTS: frontsCa,

@@ -124,7 +124,7 @@ describe("a TLS failure at a call", { timeout: 30_000 }, () => {
 
   it("the fix works: the CA trusted (NODE_EXTRA_CA_CERTS), directly and through a proxy", async () => {
     const ws = await workspace();
-    for (const p of [false, proxy.url]) {
+    for (const p of [false as const, proxy.url]) {
       const client = new PlatformClient({
         platformUrl: fronts.valid.url,
         workspaceId: ws.id,
@@ -215,10 +215,12 @@ describe("a TLS failure at start", { timeout: 30_000 }, () => {
   });
 });
 
+/** The classification of an error whose cause carries Node's `code` (and `extra` fields). */
+const of = (code: string, extra: object = {}) =>
+  tlsProblemOf(new Error("x", { cause: Object.assign(new Error("y"), { code, ...extra }) }));
+
 describe("tlsProblemOf", () => {
   it("classifies Node's codes on an error or its causes; a handshake timeout is the network's", () => {
-    const of = (code: string, extra: object = {}) =>
-      tlsProblemOf(new Error("x", { cause: Object.assign(new Error("y"), { code, ...extra }) }));
     expect(of("UNABLE_TO_GET_ISSUER_CERT_LOCALLY")?.code).toBe("tls_untrusted");
     expect(of("CERT_UNTRUSTED")?.code).toBe("tls_untrusted");
     expect(of("CERT_REVOKED")).toMatchObject({ code: "tls_failed", reason: "CERT_REVOKED" });
