@@ -18,7 +18,7 @@ import {
   type TlsFronts,
   tlsLine,
 } from "@internal/test-utils";
-import { PlatformClient, RemoteAgent } from "../src/index.js";
+import { type AgentEvent, PlatformClient, RemoteAgent } from "../src/index.js";
 import { describeStartError, requestPlatformUrl } from "../src/adapters/index.js";
 import { tlsProblemOf } from "../src/transport/tls-errors.js";
 
@@ -210,6 +210,61 @@ describe("a TLS failure at start", { timeout: 30_000 }, () => {
     } finally {
       await agent.stop();
       await client.close();
+      await front.close();
+    }
+  });
+
+  it("an answer waits out a certificate that expired, and is delivered once it is renewed", async () => {
+    const ws = await workspace();
+    const sender = await workspace();
+    const front = await tlsFront(emu.url, fronts.ca);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let handling!: () => void;
+    const handled = new Promise<void>((r) => (handling = r));
+    const events: AgentEvent[] = [];
+    const client = new PlatformClient({
+      platformUrl: front.url,
+      workspaceId: ws.id,
+      token: ws.token,
+    });
+    const peer = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: sender.id,
+      token: sender.token,
+    });
+    const agent = new RemoteAgent({
+      client,
+      pollIntervalMs: 50,
+      retryBaseMs: 20,
+      logger: {},
+      onEvent: (e) => void events.push(e),
+      handler: async () => {
+        handling();
+        await gate;
+        return "answered after the renewal";
+      },
+    });
+    try {
+      await agent.start();
+      await peer.callPeer(ws.id, "hello");
+      await handled;
+      const now = Date.now();
+      front.use(fronts.ca.issue({ notBefore: new Date(now - 2e8), notAfter: new Date(now - 1e8) }));
+      release();
+      // Its send fails on the certificate, and is held (not dead-lettered) like an outage.
+      await expect
+        .poll(() => events.find((e) => e.type === "replyFailed"))
+        .toMatchObject({ error: { code: "tls_expired" }, willRetry: true });
+      front.use(fronts.ca);
+      await expect
+        .poll(() => JSON.stringify(emu.activity(sender.id)))
+        .toContain("answered after the renewal");
+      expect(events.filter((e) => e.type === "deadLettered")).toEqual([]);
+    } finally {
+      await agent.stop();
+      await client.close();
+      await peer.close();
       await front.close();
     }
   });
