@@ -46,11 +46,10 @@ function portOf(err: unknown): number | undefined {
 /**
  * One line saying why an agent could not start and what to do, for the failures a first run
  * meets: a wrong token, a token file that cannot be used, a SaaS tenant's missing or wrong org
- * id, a removed workspace, a paused workspace,
- * a platform that cannot be reached, a platform's certificate this process refuses (untrusted,
- * self-signed, for another host, expired), a push port already in use, a delivery the platform
- * lacks. `undefined` for any other
- * error (print its message).
+ * id, a removed workspace, a paused workspace, a platform that cannot be reached, a platform's
+ * certificate this process refuses (untrusted, self-signed, for another host, expired), a push
+ * port already in use, a delivery the platform lacks. `undefined` for any other error (print its
+ * message).
  *
  * @example
  * try {
