@@ -1,7 +1,12 @@
 // The checks of `molecule-agent doctor` that ask the platform about this workspace: reachability,
 // token, contract (capabilities), registration and heartbeat.
 import { isMoleculeError, type PlatformClient, type WorkspaceInfo } from "@molecule-ai/agent-core";
-import { frontEvidence, proxyFor, requestPlatformUrl } from "@molecule-ai/agent-core/adapters";
+import {
+  frontEvidence,
+  proxyFor,
+  requestPlatformUrl,
+  tlsProblemOf,
+} from "@molecule-ai/agent-core/adapters";
 import { hidePathSecret } from "../commands/secrets.js";
 import type { CheckId, DoctorCheck } from "./types.js";
 
@@ -131,7 +136,7 @@ export async function checkPlatform(platformUrl: string, timeoutMs: number): Pro
     };
   }
   const err = health!.error;
-  // The proxy's own refusal (407, a refused CONNECT), or a certificate this process does not trust.
+  // The proxy's own refusal (407, a refused CONNECT).
   if (isMoleculeError(err, "proxy_refused"))
     return {
       id: "platform",
@@ -139,12 +144,14 @@ export async function checkPlatform(platformUrl: string, timeoutMs: number): Pro
       detail: err.message,
       fix: "correct the proxy's credentials in the proxy variable, or ask the proxy's administrator to allow the platform's host",
     };
-  if (isMoleculeError(err, "tls_untrusted") || /CERT|SELF_SIGNED/.test(codeOf(err) ?? ""))
+  // The platform's certificate: core's classification, so the same cause and fix as the agent's.
+  const tls = tlsProblemOf(err);
+  if (tls)
     return {
       id: "platform",
       status: "fail",
-      detail: `${platformUrl}${route}: its TLS certificate is not trusted (${codeOf(err) ?? "untrusted"})`,
-      fix: "if a private CA signs the platform's certificate, set NODE_EXTRA_CA_CERTS to that CA's PEM file (read when the process starts)",
+      detail: `the platform at ${platformUrl}${route} ${tls.problem} (${tls.reason})`,
+      fix: tls.fix,
     };
   const why = isMoleculeError(err, "timeout")
     ? `no answer within ${timeoutMs} ms`
