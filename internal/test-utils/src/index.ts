@@ -92,3 +92,5 @@ export { forwardProxy, tlsFront } from "./forward-proxy.js";
 export type { ForwardProxy, TlsFront } from "./forward-proxy.js";
 export { makeTestCa } from "./test-ca.js";
 export type { TestCa } from "./test-ca.js";
+export { spanAncestors, spanTree } from "./span-tree.js";
+export type { FinishedSpan } from "./span-tree.js";

@@ -2,7 +2,7 @@
 export { traceMetadata } from "./trace-context.js";
 export { tracePeerSend } from "./peer-spans.js";
 export { tracePlatformRequest } from "./platform-spans.js";
-export { traceInbound } from "./inbound-spans.js";
+export { traceInbound, traceInboundAnswer } from "./inbound-spans.js";
 export { traceTool } from "./tool-spans.js";
 export {
   ATTR,
