@@ -52,7 +52,7 @@ function inboundAttributes(
 }
 
 /** The context `msg`'s span is a child of: the sender's span, else none (a new trace). */
-export function senderContext(api: OTelApi, msg: TracedMessage): Context {
+function senderContext(api: OTelApi, msg: TracedMessage): Context {
   return contextFromMetadata(metadataOf(msg)) ?? api.ROOT_CONTEXT;
 }
 

@@ -100,7 +100,7 @@ export function failSpan(span: Span, err: unknown, record = true): void {
 }
 
 /** A started span and the context it is active in. */
-export interface StartedSpan {
+interface StartedSpan {
   span: Span;
   context: Context;
 }

@@ -213,7 +213,7 @@ export class EndpointRoutes {
 }
 
 /** Which card a request gets: the pure v1.0 card, or the v0.3/v1.0 hybrid. */
-export type CardVersion = "0.3" | "1.0";
+type CardVersion = "0.3" | "1.0";
 
 /** A weak ETag of a card's JSON: FNV-1a over its UTF-16 code units and its length (not a secret). */
 function etagOf(body: string): string {
