@@ -92,3 +92,5 @@ export type { TlsFailureKind, TlsFronts } from "./tls-fronts.js";
 export type { TestCa, TestCert, TestCertOptions } from "./test-ca.js";
 export { CLOUDFLARE_522, errorFront, FRONT_PAGES, NGINX_502, NGINX_503 } from "./error-front.js";
 export type { ErrorFront, FrontPage } from "./error-front.js";
+export { spanAncestors, spanTree } from "./span-tree.js";
+export type { FinishedSpan } from "./span-tree.js";

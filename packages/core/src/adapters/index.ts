@@ -100,3 +100,7 @@ export type { TlsErrorCode, TlsProblem } from "../transport/index.js";
 export type { DescribeStartErrorOptions } from "../platform/index.js";
 // The cap on per-message log lines (the agent's own; the NestJS module's and the CLI's too).
 export { LINES_PER_SECOND, LineBudget } from "../events/index.js";
+// Trace context across a framework's door (the MCP server's): a received request's span, a child
+// of the caller's `traceparent`, and the active span's trace context for what is sent on.
+export { traceMetadata, traceRequest } from "../observability/index.js";
+export type { TracedRequest } from "../observability/index.js";
