@@ -3,7 +3,13 @@
 import type { A2AHandler, A2AServer, AgentCard } from "../a2a/index.js";
 import { AgentEventSource, AgentObserver, type AgentEventBus } from "../events/index.js";
 import { detached } from "../observability/index.js";
-import { AgentApprovals, AgentTranscript, PendingToolCalls, recordTurns } from "../org/index.js";
+import {
+  AgentTranscript,
+  loadAgentApprovals,
+  PendingToolCalls,
+  recordTurns,
+} from "../org/index.js";
+import type { AgentApprovals } from "../org/index.js";
 import type { PushTranscript, TranscriptLog } from "../org/index.js";
 import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
 import type { ApprovalRequestInput, PeerCallResult } from "../platform/index.js";
@@ -113,7 +119,8 @@ export class RemoteAgent<
   readonly #ending = new AbortController();
   #starting: { abort: AbortController; settled: Promise<void> } | undefined;
   readonly #startedAt = performance.now(); // monotonic: uptime survives a wall clock step
-  readonly #approvals: AgentApprovals; // requestApproval, approvalEscalated
+  /** requestApproval, approvalEscalated: loaded and built on first use (most agents never ask). */
+  #approvals: Promise<AgentApprovals> | undefined;
   /** The messages and answers served at `/transcript` (the `transcript` option). */
   readonly #transcript: AgentTranscript | undefined;
 
@@ -176,7 +183,6 @@ export class RemoteAgent<
     const concurrency = options.concurrency ?? 4;
     const files = (this.#files = new AgentFiles(options.client, options.files, logger));
     this.#push = new PushSource(this.#admission, this.#router, this.#runner, files, concurrency);
-    this.#approvals = new AgentApprovals(options.client, logger, this.#ending.signal, this.#store);
     this.pendingToolCalls =
       (this.#store as SharedCalls).pendingToolCallsFor?.(workspaceId) ??
       new PendingToolCalls(this.#state);
@@ -200,7 +206,15 @@ export class RemoteAgent<
     input: ApprovalRequestInput,
     options: ApprovalWaitOptions & { file?: string | false } = {},
   ): Promise<ApprovalResult> {
-    return this.#approvals.request(input, options);
+    return this.#agentApprovals().then((a) => a.request(input, options));
+  }
+
+  /** The approval waits, their module loaded on the first call. */
+  #agentApprovals(): Promise<AgentApprovals> {
+    return (this.#approvals ??= loadAgentApprovals().then(
+      ({ AgentApprovals }) =>
+        new AgentApprovals(this.#o.client, this.#logger, this.#ending.signal, this.#store),
+    ));
   }
 
   /**
@@ -326,7 +340,7 @@ export class RemoteAgent<
     }
     this.#phase = "running";
     if (this.eventBus.listens("approvalEscalated"))
-      await this.#approvals.watch((e) => this.#obs.approvalEscalated(e));
+      await (await this.#agentApprovals()).watch((e) => this.#obs.approvalEscalated(e));
     const hb = this.#o.heartbeatIntervalMs ?? 30_000;
     this.#tasks.active = true;
     this.#tasks.every(hb, () => this.#platform.heartbeat());
@@ -454,7 +468,10 @@ export class RemoteAgent<
       this.#obs.stopping(reason, this.activeTasks, this.#answers.pendingReplies);
       this.#tasks.cancel();
       this.#platform.stop();
-      const delivering = Promise.allSettled([this.#pollSource?.stop(), this.#approvals.stop()]);
+      const delivering = Promise.allSettled([
+        this.#pollSource?.stop(),
+        this.#approvals?.then((a) => a.stop()),
+      ]);
       // Poll starts no handler now: a save failing from here on rejects instead of waiting for
       // the store to come back, so a store that cannot write does not block the stop.
       this.#state.endRetries();

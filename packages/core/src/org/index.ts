@@ -1,6 +1,7 @@
 // Internal entry of org/: what a workspace shares with its organisation beyond messages (human
 // approval waits, transcripts). The public API is src/public/org.ts.
 export { AgentApprovals } from "./agent-approvals.js";
+export { loadAgentApprovals } from "./load-approvals.js";
 export { ApprovalEscalationWatcher } from "./escalations.js";
 export type { ApprovalEscalation } from "./escalations.js";
 export { ApprovalTimeoutError, ApprovalWaiter } from "./approvals.js";
@@ -33,5 +34,6 @@ export type {
 export { memoryToolSpecs } from "./memory-tool-specs.js";
 export type { MemoryToolsOptions } from "./memory-tool-specs.js";
 export { decisionOn, toolCallVerdict } from "./approval-decision.js";
-export { ALREADY_RUN, durableToolCallVerdict, PendingToolCalls } from "./pending-tool-calls.js";
+export { ALREADY_RUN, PendingToolCalls } from "./pending-tool-calls.js";
+export { durableToolCallVerdict } from "./durable-verdict.js";
 export type { PendingToolCallBackend, PendingToolCallRecord } from "./pending-tool-calls.js";
