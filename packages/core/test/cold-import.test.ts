@@ -65,15 +65,15 @@ describe("cold import", () => {
     expect(loaded.filter((u) => chunks.some((c) => u.endsWith(c)))).toEqual([]);
   });
 
-  it("the root entry leaves what an agent may never call to first use (approvals, delegation records, session views, tokens, memories, plugins)", async () => {
-    // Issue 93: each of these is `import()`ed by the method that needs it (org/load-approvals.ts,
-    // platform/on-demand.ts, pending-tool-calls.ts' digest). Which chunk holds a source file is
+  it("the root entry leaves what an agent may never call to first use (approvals, transcript route, delegation records, session views, tokens, memories, plugins)", async () => {
+    // Issue 93: each of these is `import()`ed by the method that needs it (agent-approvals.ts,
+    // platform/on-demand.ts, pending-tool-calls.ts' digest, transcript.ts' route). Which chunk holds a source file is
     // read from the chunks' source maps.
     const onDemand = [
-      "org/agent-approvals.ts",
       "org/approvals.ts",
       "org/escalations.ts",
       "org/approval-request.ts",
+      "org/transcript-route.ts",
       "platform/approvals.ts",
       "platform/delegation-records.ts",
       "platform/session-views.ts",

@@ -3,13 +3,7 @@
 import type { A2AHandler, A2AServer, AgentCard } from "../a2a/index.js";
 import { AgentEventSource, AgentObserver, type AgentEventBus } from "../events/index.js";
 import { detached } from "../observability/index.js";
-import {
-  AgentTranscript,
-  loadAgentApprovals,
-  PendingToolCalls,
-  recordTurns,
-} from "../org/index.js";
-import type { AgentApprovals } from "../org/index.js";
+import { AgentApprovals, AgentTranscript, PendingToolCalls, recordTurns } from "../org/index.js";
 import type { PushTranscript, TranscriptLog } from "../org/index.js";
 import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
 import type { ApprovalRequestInput, PeerCallResult } from "../platform/index.js";
@@ -119,8 +113,7 @@ export class RemoteAgent<
   readonly #ending = new AbortController();
   #starting: { abort: AbortController; settled: Promise<void> } | undefined;
   readonly #startedAt = performance.now(); // monotonic: uptime survives a wall clock step
-  /** requestApproval, approvalEscalated: loaded and built on first use (most agents never ask). */
-  #approvals: Promise<AgentApprovals> | undefined;
+  readonly #approvals: AgentApprovals; // requestApproval, approvalEscalated
   /** The messages and answers served at `/transcript` (the `transcript` option). */
   readonly #transcript: AgentTranscript | undefined;
 
@@ -183,6 +176,7 @@ export class RemoteAgent<
     const concurrency = options.concurrency ?? 4;
     const files = (this.#files = new AgentFiles(options.client, options.files, logger));
     this.#push = new PushSource(this.#admission, this.#router, this.#runner, files, concurrency);
+    this.#approvals = new AgentApprovals(options.client, logger, this.#ending.signal, this.#store);
     this.pendingToolCalls =
       (this.#store as SharedCalls).pendingToolCallsFor?.(workspaceId) ??
       new PendingToolCalls(this.#state);
@@ -206,15 +200,7 @@ export class RemoteAgent<
     input: ApprovalRequestInput,
     options: ApprovalWaitOptions & { file?: string | false } = {},
   ): Promise<ApprovalResult> {
-    return this.#agentApprovals().then((a) => a.request(input, options));
-  }
-
-  /** The approval waits, their module loaded on the first call. */
-  #agentApprovals(): Promise<AgentApprovals> {
-    return (this.#approvals ??= loadAgentApprovals().then(
-      ({ AgentApprovals }) =>
-        new AgentApprovals(this.#o.client, this.#logger, this.#ending.signal, this.#store),
-    ));
+    return this.#approvals.request(input, options);
   }
 
   /**
@@ -340,7 +326,7 @@ export class RemoteAgent<
     }
     this.#phase = "running";
     if (this.eventBus.listens("approvalEscalated"))
-      await (await this.#agentApprovals()).watch((e) => this.#obs.approvalEscalated(e));
+      await this.#approvals.watch((e) => this.#obs.approvalEscalated(e));
     const hb = this.#o.heartbeatIntervalMs ?? 30_000;
     this.#tasks.active = true;
     this.#tasks.every(hb, () => this.#platform.heartbeat());
@@ -400,7 +386,7 @@ export class RemoteAgent<
     if (this.#mode !== "poll" || this.#o.eventWakeups === false) dropEventSpare(this.client);
     this.#obs.deliveryChosen(this.#mode, delivery === undefined, caps);
     const opts: PushDeliveryOptions = typeof delivery === "object" ? delivery : { mode: "push" };
-    const transcript = this.#transcript?.forServer(this.#mode === "push" && opts.server !== false);
+    const transcript = await this.#transcript?.forServer(this.#mode, opts.server);
     if (this.#mode === "push") {
       await this.#startPush(opts, step, transcript);
     } else if (this.#o.register !== false) {
@@ -468,10 +454,7 @@ export class RemoteAgent<
       this.#obs.stopping(reason, this.activeTasks, this.#answers.pendingReplies);
       this.#tasks.cancel();
       this.#platform.stop();
-      const delivering = Promise.allSettled([
-        this.#pollSource?.stop(),
-        this.#approvals?.then((a) => a.stop()),
-      ]);
+      const delivering = Promise.allSettled([this.#pollSource?.stop(), this.#approvals.stop()]);
       // Poll starts no handler now: a save failing from here on rejects instead of waiting for
       // the store to come back, so a store that cannot write does not block the stop.
       this.#state.endRetries();

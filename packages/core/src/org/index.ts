@@ -1,7 +1,6 @@
 // Internal entry of org/: what a workspace shares with its organisation beyond messages (human
 // approval waits, transcripts). The public API is src/public/org.ts.
 export { AgentApprovals } from "./agent-approvals.js";
-export { loadAgentApprovals } from "./load-approvals.js";
 export { ApprovalEscalationWatcher } from "./escalations.js";
 export type { ApprovalEscalation } from "./escalations.js";
 export { ApprovalTimeoutError, ApprovalWaiter } from "./approvals.js";
@@ -18,10 +17,11 @@ export type {
   ApprovalWaiterOptions,
   ApprovalWaitOptions,
 } from "./approvals.js";
-export { createTranscriptHandler, recordTurns, TranscriptLog } from "./transcript.js";
+export { recordTurns, TranscriptLog } from "./transcript.js";
+export { createTranscriptHandler } from "./transcript-route.js";
 export { AgentTranscript } from "./transcript.js";
-export type { PushTranscript } from "./transcript.js";
-export type { TranscriptHandlerOptions, TranscriptLine } from "./transcript.js";
+export type { PushTranscript, TranscriptHandlerOptions } from "./transcript-route.js";
+export type { TranscriptLine } from "./transcript.js";
 export { MemoryItemStore } from "./memory-items.js";
 export type {
   MemoryItem,
