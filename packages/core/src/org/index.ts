@@ -17,11 +17,12 @@ export type {
   ApprovalWaiterOptions,
   ApprovalWaitOptions,
 } from "./approvals.js";
-export { recordTurns, TranscriptLog } from "./transcript.js";
+export { recordTurns } from "./transcript.js";
+export { TranscriptLog } from "./transcript-log.js";
 export { createTranscriptHandler } from "./transcript-route.js";
 export { AgentTranscript } from "./transcript.js";
 export type { PushTranscript, TranscriptHandlerOptions } from "./transcript-route.js";
-export type { TranscriptLine } from "./transcript.js";
+export type { TranscriptLine } from "./transcript-log.js";
 export { MemoryItemStore } from "./memory-items.js";
 export type {
   MemoryItem,

@@ -11,7 +11,7 @@ import {
   requestPlatformUrl,
   type Logger,
 } from "../transport/index.js";
-import type { TranscriptLog } from "./transcript.js";
+import type { TranscriptLog } from "./transcript-log.js";
 import { BearerCheckBudget } from "./transcript-budget.js";
 
 /** What the transcript check needs: the platform URL and this workspace's id. */
