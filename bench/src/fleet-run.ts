@@ -4,7 +4,7 @@
 // Memory is RSS growth from just before the first agent to the end of the window (after GC);
 // heartbeat lateness is each gap between an agent's consecutive heartbeats minus the interval.
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { Session } from "node:inspector/promises";
 import { writeHeapSnapshot } from "node:v8";
 import { Agent } from "undici";
@@ -103,7 +103,10 @@ const dispatcher = config.sharedDispatcher ? new Agent(config.sharedDispatcher) 
 // see what an agent holds (open them in Chrome DevTools, "Comparison" view).
 const snapshots = env.FLEET_HEAP_SNAPSHOTS;
 await settle();
-if (snapshots) writeHeapSnapshot(join(snapshots, `${env.FLEET_CONFIG}-before.heapsnapshot`));
+// In an A/B run (`--base`), each build's snapshots are named after its checkout's folder.
+const build = env.BENCH_SDK_ROOT ? `-${basename(env.BENCH_SDK_ROOT)}` : "";
+if (snapshots)
+  writeHeapSnapshot(join(snapshots, `${env.FLEET_CONFIG}${build}-before.heapsnapshot`));
 const smapsBefore = env.FLEET_SMAPS ? smaps(env.FLEET_SMAPS === "2") : undefined;
 const before = process.memoryUsage();
 const spacesBefore = heapSpaces();
@@ -176,7 +179,7 @@ if (smapsBefore && smapsDuring) {
   process.stderr.write("fleet-run: mappings after the last-resort GC:\n");
   printSmapsGrowth(smapsBefore, smaps(env.FLEET_SMAPS === "2"));
 }
-if (snapshots) writeHeapSnapshot(join(snapshots, `${env.FLEET_CONFIG}-after.heapsnapshot`));
+if (snapshots) writeHeapSnapshot(join(snapshots, `${env.FLEET_CONFIG}${build}-after.heapsnapshot`));
 const stop0 = performance.now();
 await Promise.all(agents.map(async (a) => await a.stop()));
 const stopMs = performance.now() - stop0;

@@ -12,6 +12,8 @@
 // build's agent: before/after in one run. Rounds rotate the order; the sides of a round run one
 // after another (no CPU contention on the startup time).
 // Target: the agent's RSS <= the a2a-js server's (paired per round).
+// FOOTPRINT_NODE_ARGS="<flags>": Node flags for every side (what a V8 flag changes, e.g. whether
+// undici's WASM parser is optimised: `--liftoff-only`).
 // FOOTPRINT_SNAPSHOT_DIR=<dir>: each side also writes a V8 heap snapshot there after measuring.
 // Run: ./dev bench footprint   (env: BENCH_ROUNDS, default 3; FOOTPRINT_AFTER_MS, default 20000)
 import { spawn } from "node:child_process";
@@ -117,6 +119,8 @@ const MODULES = Object.fromEntries(
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const AFTER_MS = Number(process.env.FOOTPRINT_AFTER_MS ?? 20_000);
 const BASE_DIR = process.env.FOOTPRINT_BASE_DIR;
+/** Node flags every side runs with (FOOTPRINT_NODE_ARGS, space-separated; e.g. `--liftoff-only`). */
+const NODE_ARGS = (process.env.FOOTPRINT_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const MiB = 1024 * 1024;
 
 type Side = "bare" | "a2a-js" | "agent" | "agent-base";
@@ -160,7 +164,7 @@ async function measure(side: Side, round: number): Promise<Sample> {
         }
       : MODULES;
   const code = childSource(side === "agent-base" ? "agent" : side);
-  const child = spawn(process.execPath, ["--input-type=module", "-e", code], {
+  const child = spawn(process.execPath, [...NODE_ARGS, "--input-type=module", "-e", code], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...withoutSdkHook(process.env), ...env, FOOTPRINT_MODULES: JSON.stringify(urls) },
   });

@@ -65,6 +65,41 @@ describe("cold import", () => {
     expect(loaded.filter((u) => chunks.some((c) => u.endsWith(c)))).toEqual([]);
   });
 
+  it("the root entry leaves what an agent may never call to first use (approvals, transcript route, delegation records, session views, tokens, memories, plugins)", async () => {
+    // Issue 93: each of these is `import()`ed by the method that needs it (agent-approvals.ts,
+    // platform/on-demand.ts, pending-tool-calls.ts' digest, transcript.ts' route). Which chunk holds a source file is
+    // read from the chunks' source maps.
+    const onDemand = [
+      "org/approvals.ts",
+      "org/escalations.ts",
+      "org/approval-request.ts",
+      "org/transcript-route.ts",
+      "platform/approvals.ts",
+      "platform/delegation-records.ts",
+      "platform/session-views.ts",
+      "platform/tokens.ts",
+      "platform/memories.ts",
+      "platform/plugin-download.ts",
+      "platform/queue-status.ts",
+    ];
+    const dir = new URL("../dist/chunks/", import.meta.url);
+    const sourcesOf = (chunk: string): string[] =>
+      (
+        JSON.parse(readFileSync(new URL(`${chunk}.map`, dir), "utf8")) as { sources: string[] }
+      ).sources.map((s) => s.replace(/^(\.\.\/)+src\//, ""));
+    // A facade chunk (only re-exports) has no source map.
+    const chunks = readdirSync(dir).filter((f) => readdirSync(dir).includes(`${f}.map`));
+    // Every one is bundled somewhere (else this test would pass for nothing)...
+    const bundled = new Set(chunks.flatMap(sourcesOf));
+    expect(onDemand.filter((f) => !bundled.has(f))).toEqual([]);
+    // ...and none in a chunk the root entry loads.
+    const loaded = (await loadedBy("index.js"))
+      .filter((u) => u.includes("/dist/chunks/"))
+      .map((u) => u.slice(u.lastIndexOf("/") + 1))
+      .filter((f) => chunks.includes(f));
+    expect(loaded.flatMap(sourcesOf).filter((f) => onDemand.includes(f))).toEqual([]);
+  });
+
   it("the root entry loads no Node built-in the process had not loaded (crypto, streams, fs.promises on first use)", async () => {
     // Built-ins a cold import would load (node:crypto ~5 ms, node:fs's ESM facade ~4 ms,
     // fs.promises and node:stream ~2.5 ms each): runtime/ takes them with getBuiltinModule on

@@ -386,7 +386,7 @@ export class RemoteAgent<
     if (this.#mode !== "poll" || this.#o.eventWakeups === false) dropEventSpare(this.client);
     this.#obs.deliveryChosen(this.#mode, delivery === undefined, caps);
     const opts: PushDeliveryOptions = typeof delivery === "object" ? delivery : { mode: "push" };
-    const transcript = this.#transcript?.forServer(this.#mode === "push" && opts.server !== false);
+    const transcript = await this.#transcript?.forServer(this.#mode, opts.server);
     if (this.#mode === "push") {
       await this.#startPush(opts, step, transcript);
     } else if (this.#o.register !== false) {

@@ -1,9 +1,10 @@
 // AgentApprovals: a RemoteAgent's approval waits and its escalation watch, built once per agent.
+// The waiter and the watch (approvals.ts, escalations.ts) load on first use: an agent that never
+// asks a person does not load them (issue 93).
 import type { ApprovalRequestInput } from "../platform/index.js";
 import { type Logger, MoleculeError } from "../transport/index.js";
-import { ApprovalWaiter } from "./approvals.js";
+import type { ApprovalWaiter } from "./approvals.js";
 import type { ApprovalClient, ApprovalResult, ApprovalWaitOptions } from "./approvals.js";
-import { watchEscalations } from "./escalations.js";
 import type { PendingApprovalStore } from "../store/index.js";
 
 /** The part of an agent's store the approval waits use (`AgentStore.pendingApprovalsFor`). */
@@ -34,17 +35,19 @@ export class AgentApprovals {
   }
 
   /** See `RemoteAgent.requestApproval`. */
-  request(
+  async request(
     input: ApprovalRequestInput,
     options: ApprovalWaitOptions & { file?: string | false },
   ): Promise<ApprovalResult> {
     const client = this.#client;
     if (typeof client.createApproval !== "function" || typeof client.listApprovals !== "function")
-      return Promise.reject(
-        new MoleculeError("requestApproval needs a client with createApproval and listApprovals", {
+      throw new MoleculeError(
+        "requestApproval needs a client with createApproval and listApprovals",
+        {
           code: "unsupported",
-        }),
+        },
       );
+    const { ApprovalWaiter } = await import("./approvals.js");
     let waiter = this.#waiters.get(options.file);
     if (waiter === undefined) {
       const file = options.file;
@@ -57,12 +60,13 @@ export class AgentApprovals {
       this.#waiters.set(options.file, waiter);
     }
     const signal = options.signal ? AbortSignal.any([options.signal, this.#ending]) : this.#ending;
-    return waiter.request(input, { ...options, signal });
+    return await waiter.request(input, { ...options, signal });
   }
 
   /** Reports escalations of this workspace's approvals to `onEscalation` (see `watchEscalations`). */
   async watch(onEscalation: (e: ApprovalEscalation) => void): Promise<void> {
     const client = this.#client;
+    const { watchEscalations } = await import("./escalations.js");
     this.#escalations = await watchEscalations(client, onEscalation, this.#ending, this.#logger);
   }
 

@@ -17,10 +17,12 @@ export type {
   ApprovalWaiterOptions,
   ApprovalWaitOptions,
 } from "./approvals.js";
-export { createTranscriptHandler, recordTurns, TranscriptLog } from "./transcript.js";
+export { recordTurns } from "./transcript.js";
+export { TranscriptLog } from "./transcript-log.js";
+export { createTranscriptHandler } from "./transcript-route.js";
 export { AgentTranscript } from "./transcript.js";
-export type { PushTranscript } from "./transcript.js";
-export type { TranscriptHandlerOptions, TranscriptLine } from "./transcript.js";
+export type { PushTranscript, TranscriptHandlerOptions } from "./transcript-route.js";
+export type { TranscriptLine } from "./transcript-log.js";
 export { MemoryItemStore } from "./memory-items.js";
 export type {
   MemoryItem,
@@ -33,5 +35,6 @@ export type {
 export { memoryToolSpecs } from "./memory-tool-specs.js";
 export type { MemoryToolsOptions } from "./memory-tool-specs.js";
 export { decisionOn, toolCallVerdict } from "./approval-decision.js";
-export { ALREADY_RUN, durableToolCallVerdict, PendingToolCalls } from "./pending-tool-calls.js";
+export { ALREADY_RUN, PendingToolCalls } from "./pending-tool-calls.js";
+export { durableToolCallVerdict } from "./durable-verdict.js";
 export type { PendingToolCallBackend, PendingToolCallRecord } from "./pending-tool-calls.js";

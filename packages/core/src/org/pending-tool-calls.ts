@@ -4,11 +4,11 @@
 // request is asked again (same key and digest: the waiter resumes it, nothing new is opened), and
 // an approval runs the call once: `claim` marks it `running` (saved) before the tool is run, so a
 // second delivery of the decision, a redelivered message or a restart after the run finds it taken.
-import type { ApprovalRequestInput, PendingToolCallRecord } from "../platform/index.js";
-import type { Logger } from "../transport/index.js";
-import { toolCallDigest } from "./approval-request.js";
-import { toolCallVerdict } from "./approval-decision.js";
-import type { ApprovalResult } from "./approvals.js";
+//
+// The class loads the request's digest (approval-request.ts) when it first records a call, so an
+// agent that never asks about a tool call does not load the approval modules (issue 93); the
+// decision itself is durable-verdict.ts.
+import type { PendingToolCallRecord } from "../platform/index.js";
 
 export type { PendingToolCallRecord } from "../platform/index.js";
 
@@ -18,20 +18,15 @@ export interface PendingToolCallBackend {
   saveToolCalls(records: PendingToolCallRecord[]): Promise<void>;
 }
 
+/** A change's records and what the change resolves with. */
+type Changed<T> = { records: PendingToolCallRecord[]; value: T };
+
 /** Records kept at most (the oldest finished ones go first). */
 const KEPT = 200;
 
 /** What the model reads for a call that was handed to its tool already. */
 export const ALREADY_RUN =
   "Error: this call was approved and handed to the tool before (an earlier delivery of the same call, or before a restart); it is not run again";
-
-/** What the model reads for a call a person refused before (a redelivered message's turn). */
-const REFUSED_BEFORE =
-  "Error: this call was refused before (an earlier delivery of the same call, or before a restart); the call was not run";
-
-/** What the model reads for a call whose input is not the one the person was asked about. */
-const OTHER_INPUT =
-  "Error: this call's input is not the one the person was asked about; the call was not run";
 
 /**
  * The tool calls of one agent waiting for a person, or decided (see the file comment). Every
@@ -69,7 +64,8 @@ export class PendingToolCalls {
   record(
     entry: Omit<PendingToolCallRecord, "status" | "createdAt" | "digest">,
   ): Promise<PendingToolCallRecord> {
-    return this.#change((records) => {
+    return this.#change(async (records) => {
+      const { toolCallDigest } = await import("./approval-request.js");
       const digest = toolCallDigest(entry.tool, entry.input);
       const i = records.findIndex((r) => r.key === entry.key);
       const old = records[i];
@@ -119,13 +115,13 @@ export class PendingToolCalls {
 
   /** Applies one change and saves it, after the changes asked before it. */
   #change<T>(
-    f: (records: PendingToolCallRecord[]) => { records: PendingToolCallRecord[]; value: T },
+    f: (records: PendingToolCallRecord[]) => Changed<T> | Promise<Changed<T>>,
   ): Promise<T> {
     const p = this.#chain
       .catch(() => undefined)
       .then(async () => {
         this.#records ??= (await this.#backend?.loadToolCalls()) ?? [];
-        const { records, value } = f(this.#records);
+        const { records, value } = await f(this.#records);
         if (records !== this.#records) {
           await this.#backend?.saveToolCalls(records);
           this.#records = records;
@@ -142,64 +138,4 @@ function prune(records: PendingToolCallRecord[]): PendingToolCallRecord[] {
   let drop = records.length - KEPT;
   if (drop <= 0) return records;
   return records.filter((r) => (r.status !== "done" && r.status !== "refused") || drop-- <= 0);
-}
-
-/**
- * The decision on one tool call, kept across restarts: a call already handed to its tool is not
- * run again (the model reads why); else it is recorded (`record`: the message and the resumable
- * run), asked through `ask` ({@link toolCallVerdict}: the complete input shown, the decision bound
- * to its digest, the request keyed by `key` so a restarted agent resumes it), and an approval is
- * taken once ({@link PendingToolCalls.claim}). Resolves with `undefined` when the caller runs the
- * tool now (then `finish([key])` once it returned), else the line the model reads.
- */
-export async function durableToolCallVerdict(
-  calls: PendingToolCalls,
-  call: { key: string; tool: string; input: unknown; messageKey?: string; run?: string },
-  ask: (request: ApprovalRequestInput) => Promise<ApprovalResult>,
-  options: { reason?: string; taskId?: string; logger?: Logger; label: string },
-): Promise<string | undefined> {
-  // One decision at a time per call: a second delivery made while the first waits gets its
-  // outcome from the record the first leaves (taken or refused), not a request of its own.
-  let waiting = asking.get(calls);
-  if (waiting === undefined) asking.set(calls, (waiting = new Map()));
-  const before = waiting.get(call.key);
-  const mine = (async () => {
-    await before?.catch(() => undefined);
-    return await decideOnce(calls, call, ask, options);
-  })();
-  waiting.set(call.key, mine);
-  try {
-    return await mine;
-  } finally {
-    if (waiting.get(call.key) === mine) waiting.delete(call.key);
-  }
-}
-
-/** The decisions being made, per store and call key (see {@link durableToolCallVerdict}). */
-const asking = new WeakMap<PendingToolCalls, Map<string, Promise<unknown>>>();
-
-async function decideOnce(
-  calls: PendingToolCalls,
-  call: { key: string; tool: string; input: unknown; messageKey?: string; run?: string },
-  ask: (request: ApprovalRequestInput) => Promise<ApprovalResult>,
-  options: { reason?: string; taskId?: string; logger?: Logger; label: string },
-): Promise<string | undefined> {
-  const { key, tool, input } = call;
-  const kept = await calls.record({
-    key,
-    tool,
-    input,
-    ...(call.messageKey === undefined ? {} : { messageKey: call.messageKey }),
-    ...(call.run === undefined ? {} : { run: call.run }),
-  });
-  if (kept.status === "refused") return REFUSED_BEFORE;
-  if (kept.status !== "pending") return ALREADY_RUN;
-  const digest = toolCallDigest(tool, input);
-  if (kept.digest !== digest) return OTHER_INPUT;
-  const verdict = await toolCallVerdict(ask, tool, input, options);
-  if (verdict !== undefined) {
-    await calls.finish([key], "refused");
-    return verdict;
-  }
-  return (await calls.claim(key, digest)) ? undefined : ALREADY_RUN;
 }

@@ -6,17 +6,19 @@ import { tracePeerSend } from "../observability/index.js";
 import { inspectCustom, REDACTED, type ChunkedBody } from "../transport/index.js";
 import { ackActivity, fetchActivityRows } from "./activity.js";
 import type { ActivityRows, FetchInboundOptions } from "./activity.js";
-import { createApproval, decideOwnApproval, listApprovals } from "./approvals.js";
+// Endpoints an agent may never call: their modules load on the first call (on-demand.ts).
+import { commitMemory, deleteMemory, searchMemories, getQueuedCall } from "./on-demand.js";
+import { createApproval, decideOwnApproval, listApprovals } from "./on-demand.js";
+import { createToken, listTokens, revokeToken, rotateToken } from "./on-demand.js";
+import { downloadPlugin, recordPluginInstall, fetchTranscript, listTraces } from "./on-demand.js";
+import { listDelegations, recordDelegation, updateDelegation, searchSession } from "./on-demand.js";
 import type { ApprovalDecision, ApprovalRecord, ApprovalRequestInput } from "./approvals.js";
 import type {
   DelegationRecord,
   DelegationRecordInput,
   DelegationUpdate,
 } from "./delegation-records.js";
-import { listDelegations, recordDelegation, updateDelegation } from "./delegation-records.js";
-import { commitMemory, deleteMemory, searchMemories } from "./memories.js";
 import type { CommitMemoryInput, Memory, MemoryScope, SearchMemoriesOptions } from "./memories.js";
-import { fetchTranscript, listTraces, searchSession } from "./session-views.js";
 import type { SessionHit, TranscriptPage } from "./session-views.js";
 import { capabilities, openEventStream } from "./capabilities.js";
 import {
@@ -33,13 +35,11 @@ import { tracedCallPeer } from "./peer-call.js";
 import { PeerTasks, type PeerTasksOptions } from "./peer-tasks.js";
 import type { DiscoveredPeer, Peer, PeerCallOptions, PeerCallResult } from "./peer-types.js";
 import { discoverPeer, listPeers } from "./peers.js";
-import { downloadPlugin, recordPluginInstall } from "./plugin-download.js";
-import { getQueuedCall, type QueuedCall } from "./queue-status.js";
+import type { QueuedCall } from "./queue-status.js";
 import { type CardUpdateOptions, RegisteredCard } from "./card-sync.js";
 import { heartbeat, register, updateAgentCard } from "./registry.js";
 import { orgIdOf } from "./env.js";
 import { enc, PlatformSession } from "./session.js";
-import { createToken, listTokens, revokeToken, rotateToken } from "./tokens.js";
 import type {
   ActivityReport,
   DelegationResult,

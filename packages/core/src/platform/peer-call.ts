@@ -14,7 +14,7 @@ import { MoleculeError, MoleculePeerError, MoleculeTimeoutError } from "../trans
 import { sendRetryingFresh } from "../transport/index.js";
 import type { HttpResponse, RequestSpec } from "../transport/index.js";
 import { invalid } from "./args.js";
-import { recordedDirectCall } from "./delegation-records.js";
+import { recordedDirectCall } from "./on-demand.js";
 import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer, requestPeer } from "./direct.js";
 import { ok } from "./http-errors.js";
 import { requireWorkspaceId as requireId } from "./ids.js";
