@@ -60,44 +60,53 @@ async function sendFromPeer(platform: TestPlatform, text: string): Promise<void>
   await asker.callPeer(platform.workspace.id, text, { awaitReply: false });
 }
 
-describe.skipIf(!pidNs)("two containers on one volume (PID namespaces by unshare; needs root)", () => {
-  it("two servers, each pid 1, on one state folder: one receives, the other takes no messages and says why", async () => {
-    const platform = await platformFor();
-    const dir = stateDir();
-    const env = {
-      ...platform.workspace.env,
-      MOLECULE_MCP_STATE_DIR: dir,
-      MOLECULE_STATE_LEASE_MS: LEASE_MS,
-    };
-    const first = await session(env, OWN_PID_NAMESPACE);
-    const second = await session(env, OWN_PID_NAMESPACE);
-    expect(await info(first)).toMatchObject({ status: "online", delivery: "poll", problem: null });
-    const dup = await info(second);
-    expect(dup.delivery).toBe("none");
-    const folder = join(dir, platform.workspace.id);
-    const problem = dup.problem!;
-    expect(problem).toContain(
-      `Another molecule-mcp already receives workspace ${platform.workspace.id}'s messages`,
-    );
-    expect(problem).toContain(`keeps its state in ${folder}:`);
-    expect(problem).toContain(`the lock ${join(folder, "mcp-inbox.lock")} is held by`);
-    expect(problem).toContain("(pid 1 there)");
-    expect(problem).toContain("It is free when that agent stops, or 0.8 s after its last refresh");
-    expect(problem).not.toContain("\n");
-    expect(second.stderr()).toContain(problem);
-    // The duplicate warning reaches the host as a log message too.
-    const logged = await second.notes.next((n) => n.method === "notifications/message");
-    expect(logged.params["data"]).toBe(problem);
+describe.skipIf(!pidNs)(
+  "two containers on one volume (PID namespaces by unshare; needs root)",
+  () => {
+    it("two servers, each pid 1, on one state folder: one receives, the other takes no messages and says why", async () => {
+      const platform = await platformFor();
+      const dir = stateDir();
+      const env = {
+        ...platform.workspace.env,
+        MOLECULE_MCP_STATE_DIR: dir,
+        MOLECULE_STATE_LEASE_MS: LEASE_MS,
+      };
+      const first = await session(env, OWN_PID_NAMESPACE);
+      const second = await session(env, OWN_PID_NAMESPACE);
+      expect(await info(first)).toMatchObject({
+        status: "online",
+        delivery: "poll",
+        problem: null,
+      });
+      const dup = await info(second);
+      expect(dup.delivery).toBe("none");
+      const folder = join(dir, platform.workspace.id);
+      const problem = dup.problem!;
+      expect(problem).toContain(
+        `Another molecule-mcp already receives workspace ${platform.workspace.id}'s messages`,
+      );
+      expect(problem).toContain(`keeps its state in ${folder}:`);
+      expect(problem).toContain(`the lock ${join(folder, "mcp-inbox.lock")} is held by`);
+      expect(problem).toContain("(pid 1 there)");
+      expect(problem).toContain(
+        "It is free when that agent stops, or 0.8 s after its last refresh",
+      );
+      expect(problem).not.toContain("\n");
+      expect(second.stderr()).toContain(problem);
+      // The duplicate warning reaches the host as a log message too.
+      const logged = await second.notes.next((n) => n.method === "notifications/message");
+      expect(logged.params["data"]).toBe(problem);
 
-    await sendFromPeer(platform, "only once");
-    const note = await first.notes.next((n) => isChannel(n) && channelText(n) === "only once");
-    expect(channelText(note)).toBe("only once");
-    const unread = structured<{ messages: unknown[] }>(
-      await second.client.callTool({ name: "read_inbox", arguments: {} }),
-    );
-    expect(unread.messages).toEqual([]);
-  });
-});
+      await sendFromPeer(platform, "only once");
+      const note = await first.notes.next((n) => isChannel(n) && channelText(n) === "only once");
+      expect(channelText(note)).toBe("only once");
+      const unread = structured<{ messages: unknown[] }>(
+        await second.client.callTool({ name: "read_inbox", arguments: {} }),
+      );
+      expect(unread.messages).toEqual([]);
+    });
+  },
+);
 
 describe("a stale lock of an earlier version", () => {
   it("naming a live unrelated process (a reused pid): taken after the bound, not refused for ever", async () => {
