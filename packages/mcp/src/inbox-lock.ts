@@ -4,7 +4,7 @@
 // namespace and a reused pid decide nothing). Another server that finds it held takes no messages
 // (two would each get every message, and would share one state file); its other tools work.
 import { join } from "node:path";
-import { isMoleculeError } from "@molecule-ai/agent-core";
+import { isMoleculeError, MoleculeError } from "@molecule-ai/agent-core";
 import { takeStateLock } from "@molecule-ai/agent-core/store";
 import type { MoleculeStoreError, StateLock } from "@molecule-ai/agent-core/store";
 
@@ -27,8 +27,9 @@ export interface InboxLockOptions {
 /**
  * Takes the inbox lock of `workspaceId` in its state folder `dir`: `{ lock }` once this server
  * holds it, `{ duplicate }` (one line: the folder, the lock file, its holder and when it will be
- * free, core's refusal) while another live server does. Rejects with core's other store errors
- * (a folder that cannot be written) and when `signal` aborts.
+ * free, core's refusal) while another live server does. Rejects when the folder cannot be used
+ * (`store_unwritable` or `store_unreadable`, naming `MOLECULE_MCP_STATE_DIR`) and when `signal`
+ * aborts.
  */
 export async function takeInboxLock(
   dir: string,
@@ -42,6 +43,13 @@ export async function takeInboxLock(
     });
     return { lock };
   } catch (err) {
+    if (isMoleculeError(err, "store_unwritable") || isMoleculeError(err, "store_unreadable")) {
+      const why = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? err.code;
+      throw new MoleculeError(
+        `cannot use the state folder ${dir} of workspace ${workspaceId}'s inbox or its lock ${INBOX_LOCK_FILE} (${why}): set MOLECULE_MCP_STATE_DIR (--state-dir) to a folder this user can write`,
+        { code: err.code, cause: err },
+      );
+    }
     if (!isMoleculeError(err, "store_in_use")) throw err;
     return {
       duplicate: `Another molecule-mcp already receives workspace ${workspaceId}'s messages, so this server's inbox stays empty (its other tools work): ${err.message}`,

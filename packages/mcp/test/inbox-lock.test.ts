@@ -4,14 +4,14 @@
 // messages and says why in one line. A pid-only lock of an earlier version naming a live unrelated
 // process (a reused pid) does not block for ever. A server whose lock was removed stops taking
 // messages and says so. Bounds are short here (MOLECULE_STATE_LEASE_MS); the default is 30 s.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import { startTestPlatform } from "@molecule-ai/agent-core/testing";
 import type { TestPlatform } from "@molecule-ai/agent-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { channelText, connectStdio, isChannel, structured, tempDir } from "./helpers.js";
+import { BIN, channelText, connectStdio, isChannel, structured, tempDir } from "./helpers.js";
 import type { StdioSession } from "./helpers.js";
 
 const LEASE_MS = "800";
@@ -108,6 +108,29 @@ describe.skipIf(!pidNs)(
   },
 );
 
+describe("a server killed with SIGKILL", () => {
+  it("frees the inbox within the lease bound: the next server receives", async () => {
+    const platform = await platformFor();
+    const dir = stateDir();
+    const env = {
+      ...platform.workspace.env,
+      MOLECULE_MCP_STATE_DIR: dir,
+      MOLECULE_STATE_LEASE_MS: LEASE_MS,
+    };
+    const killed = await session(env);
+    expect(await info(killed)).toMatchObject({ delivery: "poll", problem: null });
+    // oxlint-disable-next-line unicorn/prefer-add-event-listener -- an MCP client's only hook
+    const gone = new Promise<void>((resolve) => (killed.client.onclose = resolve));
+    process.kill(killed.pid, "SIGKILL");
+    await gone;
+    const next = await session(env);
+    expect(await info(next)).toMatchObject({ status: "online", delivery: "poll", problem: null });
+    await sendFromPeer(platform, "after the kill");
+    const note = await next.notes.next((n) => isChannel(n) && channelText(n) === "after the kill");
+    expect(note).toBeDefined();
+  });
+});
+
 describe("a stale lock of an earlier version", () => {
   it("naming a live unrelated process (a reused pid): taken after the bound, not refused for ever", async () => {
     const platform = await platformFor();
@@ -156,5 +179,28 @@ describe("a server whose inbox lock is gone while it runs", () => {
     expect(now.problem).toContain(
       `no longer holds its state folder ${join(dir, platform.workspace.id)}`,
     );
+  });
+});
+
+describe("a state folder that cannot be used", () => {
+  it("ends the start with one line naming the folder and MOLECULE_MCP_STATE_DIR", async () => {
+    const platform = await platformFor();
+    const file = join(stateDir(), "a-file");
+    writeFileSync(file, "not a folder");
+    const child = spawn(process.execPath, [BIN], {
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        ...platform.workspace.env,
+        MOLECULE_MCP_STATE_DIR: file,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toEqual([
+      `molecule mcp: could not start: cannot use the state folder ${join(file, platform.workspace.id)} of workspace ${platform.workspace.id}'s inbox or its lock mcp-inbox.lock (ENOTDIR): set MOLECULE_MCP_STATE_DIR (--state-dir) to a folder this user can write.`,
+    ]);
   });
 });
