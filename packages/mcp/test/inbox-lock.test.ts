@@ -14,7 +14,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BIN, channelText, connectStdio, isChannel, structured, tempDir } from "./helpers.js";
 import type { StdioSession } from "./helpers.js";
 
-const LEASE_MS = "800";
+// Short, yet well above a busy 2-core machine's event-loop stalls (a holder refreshes every sixth).
+const LEASE_MS = "2000";
 const pidNs =
   process.getuid?.() === 0 &&
   spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "true"], { stdio: "ignore" }).status ===
@@ -88,9 +89,7 @@ describe.skipIf(!pidNs)(
       expect(problem).toContain(`keeps its state in ${folder}:`);
       expect(problem).toContain(`the lock ${join(folder, "mcp-inbox.lock")} is held by`);
       expect(problem).toContain("(pid 1 there)");
-      expect(problem).toContain(
-        "It is free when that agent stops, or 0.8 s after its last refresh",
-      );
+      expect(problem).toContain("It is free when that agent stops, or 2 s after its last refresh");
       expect(problem).not.toContain("\n");
       expect(second.stderr()).toContain(problem);
       // The duplicate warning reaches the host as a log message too.
@@ -146,7 +145,7 @@ describe("a stale lock of an earlier version", () => {
     });
     expect(await info(mcp)).toMatchObject({ status: "online", delivery: "poll", problem: null });
     expect(mcp.stderr()).toContain(
-      `the lock ${lock} is held by process ${process.pid}, of an SDK version that locked by pid only: waiting up to 0.8 s`,
+      `the lock ${lock} is held by process ${process.pid}, of an SDK version that locked by pid only: waiting up to 2 s`,
     );
     const held = JSON.parse(readFileSync(lock, "utf8")) as { v: number; holder: string };
     expect(held).toMatchObject({ v: 2, holder: expect.stringMatching(/^[0-9a-f]{32}$/) });
