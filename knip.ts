@@ -120,6 +120,7 @@ const config: KnipConfig = {
       ignoreDependencies: [
         /^@example\//,
         "@ai-sdk/openai",
+        "@ai-sdk/otel",
         "@langchain/openai",
         /^@nestjs\//,
         "@opentelemetry/sdk-trace-node",

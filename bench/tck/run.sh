@@ -18,6 +18,10 @@
 #       instead of GitHub; it must hold both commits)
 #   TCK_ONLY="v1.0" ./dev bash bench/tck/run.sh             (only these runs: v1.0 v0.3)
 #   TCK_AGENTS=working ./dev bash bench/tck/run.sh          (v0.3 agents: working multiturn)
+#   TCK_CARD_VERSION=1.0 ./dev bash bench/tck/run.sh
+#       (the 1.0 kit fetches the agent card with `A2A-Version: 1.0`, as a 1.0 client does (§3.6);
+#       the kit at TCK_V1 sends the header on every request but its two card fetches, which
+#       §3.6.2 reads as 0.3: a copy of the kit with those two calls sending it, in .work/)
 #
 # The kit's code and its virtualenv live in bench/tck/.work/ (git-ignored); none of it is committed.
 # The 1.0 kit's own compatibility report (per requirement) is left in .work/kit10-<impl>-compat.json.
@@ -46,6 +50,17 @@ if [ ! -x "$WORK/venv/bin/python" ]; then
     pyOpenSSL aiohttp pytest-timeout pytest-json-report
 fi
 
+# The kit the 1.0 runs use: as it is, or (TCK_CARD_VERSION) a copy whose card fetches send the header.
+kit1="$WORK/kit-$TCK_V1"
+if [ -n "${TCK_CARD_VERSION:-}" ]; then
+  kit1="$WORK/kit-$TCK_V1-card-$TCK_CARD_VERSION"
+  rm -rf "$kit1" && cp -r "$WORK/kit-$TCK_V1" "$kit1"
+  for f in tests/compatibility/conftest.py tests/compatibility/agent_card/test_agent_card_caching.py; do
+    grep -q 'response = httpx.get(url)$' "$kit1/$f" || { echo "tck: $f has no card fetch to give the header"; exit 1; }
+    sed -i "s/response = httpx.get(url)\$/response = httpx.get(url, headers={\"A2A-Version\": \"$TCK_CARD_VERSION\"})/" "$kit1/$f"
+  done
+fi
+
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -69,7 +84,7 @@ v1() {
   local out="$WORK/kit10-$1"  # (the kit writes its report to <path>.json: no dot in the name)
   rm -f "$out.json" "$out-compat.json"
   start_sut "$1" scenarios
-  (cd "$WORK/kit-$TCK_V1" && "$WORK/venv/bin/python" -m pytest tests/compatibility \
+  (cd "$kit1" && "$WORK/venv/bin/python" -m pytest tests/compatibility \
     --sut-host "$url" --compatibility-report "$out-compat" -p no:cacheprovider -q --tb=short \
     --timeout 60 --json-report --json-report-file "$out.json" >"$out.log" 2>&1) || true
   stop_sut

@@ -33,6 +33,7 @@ const commonjs = new Set(["packages/nestjs/README.md"]);
 /** What README code imports beyond the adapters' peers (linked from this package's devDependencies). */
 const readmeDependencies = [
   "@ai-sdk/openai",
+  "@ai-sdk/otel",
   "@langchain/openai",
   "@nestjs/config",
   "@nestjs/platform-express",

@@ -9,6 +9,7 @@ import { createServer, type AddressInfo, type Server } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { errorFront, FRONT_PAGES } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -184,6 +185,62 @@ describe.each(examples)("%s on a first run that goes wrong", { timeout: 60_000 }
     ]);
     expect((await emu.admin.getWorkspace(ws.id))["status"]).toBe("paused");
   });
+});
+
+// What answers in front of a platform that is down: nginx's and Cloudflare's error pages. The start
+// ends in one line naming the front, the status and the page's title, never the page's markup.
+describe("a platform behind a proxy or load balancer that answers with its error page", () => {
+  const titles: Record<keyof typeof FRONT_PAGES, string> = {
+    "nginx 502": "502 Bad Gateway",
+    "nginx 503": "503 Service Temporarily Unavailable",
+    "cloudflare 522": "acme.moleculesai.app | 522: Connection timed out",
+  };
+  // The quickstart with every page, the other examples with nginx's 502: one run each, at once.
+  const runs = [
+    ...Object.keys(FRONT_PAGES).map((page) => ["@example/quickstart", page] as const),
+    ...examples.slice(1).map((example) => [example, "nginx 502"] as const),
+  ] as ReadonlyArray<readonly [string, keyof typeof FRONT_PAGES]>;
+
+  it(
+    "exits 1 with one line naming it, its status and its page title",
+    { timeout: 90_000 },
+    async () => {
+      const ws = await emu.admin.createWorkspace({ name: "fc-front" });
+      const fronts = await Promise.all(
+        runs.map(([, page]) => errorFront({ page: FRONT_PAGES[page] })),
+      );
+      try {
+        const results = await Promise.all(
+          runs.map(([example], i) =>
+            run(example, {
+              MOLECULE_PLATFORM_URL: fronts[i]!.url,
+              MOLECULE_WORKSPACE_ID: ws.id,
+              MOLECULE_WORKSPACE_TOKEN: ws.token!,
+            }),
+          ),
+        );
+        for (const [i, [example, page]] of runs.entries()) {
+          const { status } = FRONT_PAGES[page];
+          expect({
+            example,
+            page,
+            code: results[i]!.code,
+            lines: errorLines(results[i]!.stderr),
+          }).toEqual({
+            example,
+            page,
+            code: 1,
+            lines: [
+              `the platform at ${fronts[i]!.url} answered ${status} from a proxy or load balancer in front of it (page title "${titles[page]}"): the platform behind it is down or unreachable; check it and retry`,
+            ],
+          });
+          expect(results[i]!.stderr).not.toMatch(/<\/?[a-z!]/i);
+        }
+      } finally {
+        await Promise.all(fronts.map((f) => f.close()));
+      }
+    },
+  );
 });
 
 /** Every route of workspace `id`. */

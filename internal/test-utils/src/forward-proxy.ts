@@ -123,15 +123,23 @@ export async function forwardProxy(options: { auth?: string } = {}): Promise<For
 export interface TlsFront {
   /** `https://localhost:<port>`. */
   url: string;
+  /** When each TCP connection was accepted (`performance.now()`), in order. */
+  accepted: number[];
+  /** Presents `cert` from now on (a renewal, or a certificate that expired): open connections are cut. */
+  use(cert: { certPem: string; keyPem: string }): void;
   close(): Promise<void>;
 }
 
-/** Puts TLS (`certPem` / `keyPem`, e.g. from `makeTestCa`) in front of `target`. */
+/**
+ * Puts TLS (`certPem` / `keyPem`, e.g. from `makeTestCa`; `certPem` may hold a chain) in front of
+ * `target`.
+ */
 export async function tlsFront(
   target: string,
   cert: { certPem: string; keyPem: string },
 ): Promise<TlsFront> {
   const to = new URL(target);
+  const accepted: number[] = [];
   const sockets = new Set<Socket>();
   const track = (s: Socket): void => {
     sockets.add(s);
@@ -145,9 +153,15 @@ export async function tlsFront(
     plain.on("error", () => tls.destroy());
     tls.pipe(plain).pipe(tls);
   });
+  server.on("connection", () => accepted.push(performance.now()));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `https://localhost:${(server.address() as AddressInfo).port}`,
+    accepted,
+    use(next) {
+      server.setSecureContext({ key: next.keyPem, cert: next.certPem });
+      for (const s of sockets) s.destroy();
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

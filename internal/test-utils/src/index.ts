@@ -1,5 +1,6 @@
 // Shared test helpers. Imported as TypeScript source by Vitest (never built, never published).
 import { createServer } from "node:net";
+import { waitFor } from "./wait.js";
 
 /** Resolves a TCP port on 127.0.0.1 that is free right now. */
 export async function freePort(): Promise<number> {
@@ -13,20 +14,6 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/** Polls `predicate` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(
-  predicate: () => T | Promise<T>,
-  { timeoutMs = 5_000, intervalMs = 10 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 /**
@@ -46,6 +33,8 @@ export async function pendingApprovalsOf<T extends { workspaceId: string }>(
   );
 }
 
+export { waitFor } from "./wait.js";
+export { cardServed, postAs, STRANGERS } from "./strangers.js";
 export { packPackage, unpackInto } from "./pack.js";
 export type { PackedPackage } from "./pack.js";
 export { PEER_DEFAULTS, PEER_RESULT_END, PEER_RESULT_START, wrapPeerText } from "./peers.js";
@@ -60,6 +49,13 @@ export { readLines } from "./lines.js";
 export type { LineReader } from "./lines.js";
 export { rpc, rpcRequest, rpcStream, sseData } from "./rpc.js";
 export type { RpcBody, RpcRequestOptions, RpcResult, RpcStream } from "./rpc.js";
+export { hungPoisonRounds, POISON_AND_NEIGHBOURS } from "./poison-rounds.js";
+export type { PoisonRoundHooks, PoisonRounds } from "./poison-rounds.js";
+export { childRig, fileLines, kill9 } from "./kill-children.js";
+export type { ChildRig, LineChild } from "./kill-children.js";
+export { approvalAcrossKills } from "./approval-kills.js";
+export type { ApprovalKills } from "./approval-kills.js";
+export { orgRoot } from "./org-root.js";
 export { pushKillRounds } from "./kill-rounds.js";
 export type { KillRounds } from "./kill-rounds.js";
 export { canvasDownload, canvasSend, canvasSendFiles, canvasUpload } from "./canvas-files.js";
@@ -90,5 +86,11 @@ export { forgetfulRelay } from "./forgetful-relay.js";
 export type { ForgetfulRelay, ForgetfulRelayOptions } from "./forgetful-relay.js";
 export { forwardProxy, tlsFront } from "./forward-proxy.js";
 export type { ForwardProxy, TlsFront } from "./forward-proxy.js";
-export { makeTestCa } from "./test-ca.js";
-export type { TestCa } from "./test-ca.js";
+export { makeSelfSigned, makeTestCa } from "./test-ca.js";
+export { OTHER_HOST, TLS_FAILURES, tlsFixLine, tlsFronts, tlsLine } from "./tls-fronts.js";
+export type { TlsFailureKind, TlsFronts } from "./tls-fronts.js";
+export type { TestCa, TestCert, TestCertOptions } from "./test-ca.js";
+export { CLOUDFLARE_522, errorFront, FRONT_PAGES, NGINX_502, NGINX_503 } from "./error-front.js";
+export type { ErrorFront, FrontPage } from "./error-front.js";
+export { spanAncestors, spanTree } from "./span-tree.js";
+export type { FinishedSpan } from "./span-tree.js";

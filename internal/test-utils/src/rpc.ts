@@ -27,6 +27,8 @@ export interface RpcRequestOptions {
    * POST without (401) once it knows the platform signs (the August-2026 platform does).
    */
   bearer?: string | undefined;
+  /** The `Authorization` header as it is (a stranger's: another scheme, or no bearer at all). */
+  authorization?: string | undefined;
 }
 
 /** A JSON-RPC 2.0 POST of `method` with `params` to `url`, as a `Request`. */
@@ -34,7 +36,7 @@ export function rpcRequest(
   url: string,
   method: string,
   params: unknown,
-  { id = randomUUID(), v1 = false, bearer }: RpcRequestOptions = {},
+  { id = randomUUID(), v1 = false, bearer, authorization }: RpcRequestOptions = {},
 ): Request {
   return new Request(url, {
     method: "POST",
@@ -42,6 +44,7 @@ export function rpcRequest(
       "content-type": "application/json",
       ...(v1 ? { "a2a-version": "1.0" } : {}),
       ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+      ...(authorization === undefined ? {} : { authorization }),
     },
     body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
   });

@@ -6,6 +6,7 @@ import { PlatformClient } from "@molecule-ai/agent-core";
 import { MEMORY_STORE_MARK } from "@molecule-ai/agent-core/org";
 import { asSchema, generateText, isStepCount } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
+import { orgRoot } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryTools } from "../src/index.js";
 import { startTestPlatform, type TestPlatform, type TestWorkspace } from "../src/testing.js";
@@ -22,16 +23,12 @@ beforeAll(async () => {
   platform = await startTestPlatform({ name: "ai-parent" });
   me = await platform.addWorkspace("ai-me", { parentId: platform.workspace.id });
   sibling = await platform.addWorkspace("ai-sibling", { parentId: platform.workspace.id });
-  // The only root of the tree, where GLOBAL memory is written: the "Org Concierge" the platform
-  // seeds, under which every workspace created without a parent lands (August 2026).
-  const emu = platform.emulator;
-  const rootId = String(
-    (await emu.admin.listWorkspaces()).find((w) => w["name"] === "Org Concierge")!["id"],
-  );
+  // The only root of the tree, where GLOBAL memory is written (the seeded Org Concierge).
+  const concierge = await orgRoot(platform.emulator.admin);
   root = new PlatformClient({
-    platformUrl: emu.url,
-    workspaceId: rootId,
-    token: await emu.admin.createToken(rootId),
+    platformUrl: platform.url,
+    workspaceId: concierge.id,
+    token: concierge.token,
   });
   await sibling.client().commitMemory({ content: FORGED, scope: "TEAM" });
   await root.commitMemory({ content: FORGED, scope: "GLOBAL" });

@@ -8,6 +8,7 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { generateText, simulateReadableStream, streamText } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
+import { rpcRequest } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPeerMessageHandler, createPeerRequestHandler } from "../src/index.js";
 import { serve } from "./serve.js";
@@ -221,24 +222,13 @@ describe("createPeerRequestHandler behind the emulator", () => {
     const slow = await serve(handle);
     try {
       const controller = new AbortController();
-      const call = fetch(`${slow.origin}/`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id: 1,
-          method: "message/send",
-          params: {
-            message: {
-              kind: "message",
-              role: "user",
-              messageId: "slow-1",
-              parts: [{ kind: "text", text: "wait" }],
-            },
-          },
+      const message = { kind: "message", role: "user", messageId: "slow-1" };
+      const call = fetch(
+        rpcRequest(`${slow.origin}/`, "message/send", {
+          message: { ...message, parts: [{ kind: "text", text: "wait" }] },
         }),
-        signal: controller.signal,
-      });
+        { signal: controller.signal },
+      );
       await running;
       controller.abort();
       await expect(call).rejects.toMatchObject({ name: "AbortError" });

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, oldNode } from "@internal/test-utils";
+import { errorFront, FRONT_PAGES, freePort, oldNode } from "@internal/test-utils";
 import { BIN, HANDLER, useConnectHarness } from "./connect-helpers.js";
 
 const h = useConnectHarness("first-contact-");
@@ -83,6 +83,23 @@ describe("molecule-agent connect: first contact", { timeout: 60_000 }, () => {
     expect(oneLine(r.err())).toBe(
       `[molecule] could not reach the platform at ${url}: check MOLECULE_PLATFORM_URL or --platform-url and that the platform is running`,
     );
+  });
+
+  it("a proxy's error page in front of a platform that is down: one line naming it, no markup", async () => {
+    const front = await errorFront({ page: FRONT_PAGES["cloudflare 522"] });
+    try {
+      const ws = await h.emu.admin.createWorkspace({ name: "fc-front" });
+      const r = h.run(["--handler", HANDLER, "--platform-url", front.url], {
+        MOLECULE_WORKSPACE_ID: ws.id,
+        MOLECULE_WORKSPACE_TOKEN: ws.token!,
+      });
+      expect(await r.exit).toBe(2);
+      expect(oneLine(r.err())).toBe(
+        `[molecule] the platform at ${front.url} answered 522 from a proxy or load balancer in front of it (page title "acme.moleculesai.app | 522: Connection timed out"): the platform behind it is down or unreachable; check it and retry`,
+      );
+    } finally {
+      await front.close();
+    }
   });
 
   it("a busy port: one line naming --port", async () => {

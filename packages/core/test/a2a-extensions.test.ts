@@ -102,7 +102,6 @@ describe("the card an author declares", () => {
       extensions: card.capabilities.extensions,
       streaming: true,
       pushNotifications: true,
-      stateTransitionHistory: false,
       extendedAgentCard: true,
     });
     expect(served.supportsAuthenticatedExtendedCard).toBe(true);

@@ -12,7 +12,7 @@ import { rpc } from "@internal/test-utils";
 import { PlatformClient } from "../src/index.js";
 import { inputRequired, startA2AServer, type A2AServer } from "../src/public/a2a.js";
 import { newTaskId } from "../src/a2a/server/derived-id.js";
-import { MAX_TASK_HISTORY_MESSAGES } from "../src/a2a/server/methods.js";
+import { MAX_TASK_HISTORY_MESSAGES } from "../src/a2a/server/task-continuation.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

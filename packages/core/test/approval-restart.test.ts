@@ -2,48 +2,33 @@
 // the restarted process resumes the same request (no second one) and continues with the decision
 // a person makes on the canvas; on a fileStore, even when the restarted process has another
 // approvals file (#81). Uses the built package (fixtures/approval-child.mjs).
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
+import { childRig, kill9, type ChildRig } from "@internal/test-utils";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { AdminClient, PlatformClient } from "../src/platform/index.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/approval-child.mjs", import.meta.url));
 let emu: Emulator;
 let admin: AdminClient;
+let rig: ChildRig;
 let dir: string;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   emu = await startEmulator();
   admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
-  dir = await mkdtemp(join(tmpdir(), "approval-restart-"));
+  rig = await childRig("approval-restart-");
+  dir = rig.dir;
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await rig?.close();
   await admin?.close();
   await emu?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
-function run(env: Record<string, string>): {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-} {
-  const child = spawn(process.execPath, [CHILD], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  let text = "";
-  child.stdout!.on("data", (b: Buffer) => (text += b.toString()));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { child, out: () => text, exited };
-}
+const run = (env: Record<string, string>) => rig.start(CHILD, env);
 
 async function pendingFor(workspaceId: string): Promise<{ id: string }[]> {
   return (await admin.listPendingApprovals()).filter((a) => a.workspaceId === workspaceId);
@@ -63,18 +48,14 @@ it("the child continues with the decision across a kill -9 and restart", async (
   while ((pending = await pendingFor(child.id)).length === 0)
     await new Promise((r) => setImmediate(r));
   // Killed at once: perhaps before the request's id reached the file (the restart adopts it then).
-  first.child.kill("SIGKILL");
-  await first.exited;
-  expect(first.out()).not.toContain("decision");
+  await kill9(first);
+  expect(first.out.join("\n")).not.toContain("decision");
   // Restarted: it resumes the same request.
   const second = run(env);
-  while (!second.out().includes("asking")) await new Promise((r) => setImmediate(r));
+  while (!second.out.includes("asking")) await new Promise((r) => setImmediate(r));
   await admin.decideApproval(child.id, pending[0]!.id, "approved", { decidedBy: "erin" });
   expect(await second.exited).toBe(0);
-  const line = second
-    .out()
-    .split("\n")
-    .find((l) => l.startsWith("decision "))!;
+  const line = second.out.find((l) => l.startsWith("decision "))!;
   expect(JSON.parse(line.slice(9))).toMatchObject({
     approvalId: pending[0]!.id,
     approved: true,
@@ -125,16 +106,12 @@ it("on a fileStore, a keyed request survives a kill -9 into a process with anoth
   let pending: { id: string }[] = [];
   while ((pending = await pendingFor(child.id)).length === 0)
     await new Promise((r) => setImmediate(r));
-  first.child.kill("SIGKILL");
-  await first.exited;
+  await kill9(first);
   const second = run(env("second"));
-  while (!second.out().includes("asking")) await new Promise((r) => setImmediate(r));
+  while (!second.out.includes("asking")) await new Promise((r) => setImmediate(r));
   await admin.decideApproval(child.id, pending[0]!.id, "approved", { decidedBy: "erin" });
   expect(await second.exited).toBe(0);
-  const lines = second
-    .out()
-    .split("\n")
-    .filter((l) => l.startsWith("decision "));
+  const lines = second.out.filter((l) => l.startsWith("decision "));
   expect(lines).toHaveLength(1);
   expect(JSON.parse(lines[0]!.slice(9))).toMatchObject({
     approvalId: pending[0]!.id,

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
-import { freePort, waitFor } from "@internal/test-utils";
+import { cardServed, freePort, postAs, STRANGERS, waitFor } from "@internal/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { AdminClient } from "../src/public/admin.js";
 import { fileStore, PlatformClient, RemoteAgent, type InboundMessage } from "../src/index.js";
@@ -71,45 +71,6 @@ function agentOn(
   return agent;
 }
 
-function post(url: string, text: string, authorization?: string): Promise<Response> {
-  return fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(authorization !== undefined ? { authorization } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "message/send",
-      params: {
-        message: {
-          kind: "message",
-          role: "user",
-          messageId: randomUUID(),
-          parts: [{ kind: "text", text }],
-        },
-      },
-    }),
-  });
-}
-
-/** Resolves once the agent's server answers (its card), before its start has finished. */
-async function listening(url: string): Promise<void> {
-  await waitFor(
-    async () => {
-      try {
-        return (await fetch(`${url}/.well-known/agent-card.json`)).status === 200;
-      } catch {
-        return false;
-      }
-    },
-    { timeoutMs: 20_000 },
-  );
-}
-
-const STRANGERS = [undefined, "Bearer not-the-secret", "Basic c3RyYW5nZXI6eA=="];
-
 describe("a stranger's POSTs while the agent starts (first heartbeat slow)", () => {
   it("none runs the handler: held, then 401 once the platform is known to sign; the platform's own push runs", async () => {
     const { emu, id, token } = await setup();
@@ -121,13 +82,13 @@ describe("a stranger's POSTs while the agent starts (first heartbeat slow)", () 
     const handled: string[] = [];
     const agent = agentOn(client, port, handled);
     const started = agent.start();
-    await listening(url);
+    await cardServed(url);
     // Before register answers: nothing known yet.
-    const early = STRANGERS.map((a) => post(url, "before register", a));
+    const early = STRANGERS.map((a) => postAs(url, "before register", a));
     // After register answered (the secret is known) and before the first heartbeat.
     await waitFor(() => client.files.inboundSecret !== undefined, { timeoutMs: 20_000 });
     const window = Array.from({ length: 30 }, (_, i) =>
-      post(url, `in the window ${i}`, STRANGERS[i % STRANGERS.length]),
+      postAs(url, `in the window ${i}`, STRANGERS[i % STRANGERS.length]),
     );
     const statuses = await Promise.all([...early, ...window].map(async (r) => (await r).status));
     await started;
@@ -135,8 +96,8 @@ describe("a stranger's POSTs while the agent starts (first heartbeat slow)", () 
     expect(statuses.filter((s) => s === 401).length).toBeGreaterThan(0);
     expect(handled).toEqual([]);
     // Once started: still 401 for strangers, the platform's bearer runs.
-    for (const a of STRANGERS) expect((await post(url, "after start", a)).status).toBe(401);
-    const ok = await post(url, "the platform", `Bearer ${client.files.inboundSecret}`);
+    for (const a of STRANGERS) expect((await postAs(url, "after start", a)).status).toBe(401);
+    const ok = await postAs(url, "the platform", `Bearer ${client.files.inboundSecret}`);
     expect(ok.status).toBe(200);
     expect(handled).toEqual(["the platform"]);
   });
@@ -165,12 +126,12 @@ describe("across a restart on the same store", () => {
     emu.injectFault({ path: "/registry/register", delayMs: 2_000 });
     const two = agentOn(second, port, handled, { store: dir });
     const started = two.start();
-    await listening(url);
+    await cardServed(url);
     const strangers = Array.from({ length: 30 }, (_, i) =>
-      post(url, `stranger ${i}`, STRANGERS[i % STRANGERS.length]),
+      postAs(url, `stranger ${i}`, STRANGERS[i % STRANGERS.length]),
     );
     // The platform's bearer, before the register answer: the stored digest lets it in.
-    const platform = await post(url, "the platform, early", `Bearer ${secret}`);
+    const platform = await postAs(url, "the platform, early", `Bearer ${secret}`);
     expect(platform.status).toBe(200);
     expect(second.files.inboundSecret).toBeUndefined(); // register had not answered
     const statuses = await Promise.all(strangers.map(async (r) => (await r).status));
@@ -178,7 +139,7 @@ describe("across a restart on the same store", () => {
     for (const s of statuses) expect([401, 503]).toContain(s);
     expect(handled).toEqual(["the platform, early"]);
     // Known from the store: the platform signs, so right after register a stranger is a 401.
-    for (const a of STRANGERS) expect((await post(url, "after", a)).status).toBe(401);
+    for (const a of STRANGERS) expect((await postAs(url, "after", a)).status).toBe(401);
     expect(handled).toEqual(["the platform, early"]);
   });
 });
@@ -196,7 +157,7 @@ describe("requirePlatformBearer: true is honoured, never dropped", () => {
     await agent.start();
     const url = agent.pushUrl!;
     expect(url.startsWith(`http://127.0.0.1:${port}/`)).toBe(true);
-    for (const a of STRANGERS) expect((await post(url, "stranger", a)).status).toBe(401);
+    for (const a of STRANGERS) expect((await postAs(url, "stranger", a)).status).toBe(401);
     expect(handled).toEqual([]);
     // Through the platform (which signs IP-literal URLs only with MOLECULE_A2A_ALWAYS_AUTH).
     const admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });

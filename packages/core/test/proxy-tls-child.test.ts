@@ -1,7 +1,9 @@
 // The README quickstart as shipped, in a child process whose environment has only the proxy
 // variables and NODE_EXTRA_CA_CERTS (read at process start): it reaches a TLS platform signed by a
 // private CA through a forward proxy's CONNECT tunnel; NO_PROXY bypasses the proxy; without the CA
-// it ends with one line naming NODE_EXTRA_CA_CERTS.
+// it ends with one line naming NODE_EXTRA_CA_CERTS. A certificate that fails (a private CA, a
+// self-signed one, another host's, an expired one, one not valid yet) ends it, directly or through
+// the proxy, with the one line naming its cause and fix, exit code 1, in under 2 s.
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,8 +16,13 @@ import {
   forwardProxy,
   makeTestCa,
   readmeBlock,
+  type TlsFailureKind,
+  TLS_FAILURES,
   tlsFront,
   type TlsFront,
+  tlsFronts,
+  type TlsFronts,
+  tlsLine,
 } from "@internal/test-utils";
 
 let emu: Emulator;
@@ -24,17 +31,27 @@ let tls: TlsFront;
 let dir: string;
 let caFile: string;
 let code: string;
+let fronts: TlsFronts;
+/** The CA `fronts` trusts (NODE_EXTRA_CA_CERTS), and with it the private one (the fix). */
+let frontsCa: string;
+let bothCas: string;
 beforeAll(async () => {
   const ca = makeTestCa();
   emu = await startEmulator();
   proxy = await forwardProxy();
   tls = await tlsFront(emu.url, ca);
+  fronts = await tlsFronts(emu.url);
   dir = await mkdtemp(join(tmpdir(), "proxy-tls-"));
   caFile = join(dir, "ca.pem");
+  frontsCa = join(dir, "fronts-ca.pem");
+  bothCas = join(dir, "both-cas.pem");
   await writeFile(caFile, ca.caPem);
+  await writeFile(frontsCa, fronts.ca.caPem);
+  await writeFile(bothCas, fronts.ca.caPem + fronts.privateCa.caPem);
   code = await readmeBlock(new URL("../README.md", import.meta.url), "## Quickstart");
 });
 afterAll(async () => {
+  await fronts.close();
   await tls.close();
   await proxy.close();
   await emu.close();
@@ -42,7 +59,9 @@ afterAll(async () => {
 });
 
 /** Runs the quickstart until it says it is connected (then SIGINT) or exits; its output. */
-async function quickstart(env: Record<string, string>): Promise<{ out: string; err: string }> {
+async function quickstart(
+  env: Record<string, string>,
+): Promise<{ out: string; err: string; code: number | null; exitAt: number }> {
   const ws = await emu.admin.createWorkspace({ name: "quickstart", deliveryMode: "poll" });
   const child = spawn(process.execPath, ["--input-type=module-typescript", "-e", code], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
@@ -64,8 +83,8 @@ async function quickstart(env: Record<string, string>): Promise<{ out: string; e
     out += b.toString();
     if (out.includes("connected as workspace")) child.kill("SIGINT");
   });
-  await new Promise((resolve) => child.once("exit", resolve));
-  return { out, err };
+  const exit = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return { out, err, code: exit, exitAt: performance.now() };
 }
 
 describe("the README quickstart behind a proxy, with a private CA", { timeout: 60_000 }, () => {
@@ -100,3 +119,40 @@ describe("the README quickstart behind a proxy, with a private CA", { timeout: 6
     ]);
   });
 });
+
+const KINDS = Object.keys(TLS_FAILURES) as TlsFailureKind[];
+
+describe(
+  "the README quickstart against a platform whose certificate fails",
+  { timeout: 60_000 },
+  () => {
+    it.each([
+      { route: "directly", proxied: false },
+      { route: "through a proxy", proxied: true },
+    ])("$route: one line naming the cause and the fix, exit 1, under 2 s", async ({ proxied }) => {
+      for (const kind of KINDS) {
+        const url = fronts.failing[kind].url;
+        const started = performance.now();
+        const r = await quickstart({
+          MOLECULE_PLATFORM_URL: url,
+          NODE_EXTRA_CA_CERTS: frontsCa,
+          ...(proxied ? { HTTPS_PROXY: proxy.url } : {}),
+        });
+        const via = proxied ? `the proxy ${proxy.url} (HTTPS_PROXY)` : undefined;
+        expect({ kind, out: r.out, code: r.code }).toEqual({ kind, out: "", code: 1 });
+        expect(r.err.trim().split("\n")).toEqual([expect.stringMatching(tlsLine(kind, url, via))]);
+        // Its first connection to its exit: one attempt, not 15 s of retries (process start aside).
+        const first = fronts.failing[kind].accepted.find((t) => t >= started);
+        expect(r.exitAt - first!).toBeLessThan(2_000);
+      }
+    });
+
+    it("directly, the fix named works: NODE_EXTRA_CA_CERTS with the private CA connects", async () => {
+      const r = await quickstart({
+        MOLECULE_PLATFORM_URL: fronts.failing.untrusted.url,
+        NODE_EXTRA_CA_CERTS: bothCas,
+      });
+      expect(r.out).toContain("connected as workspace");
+    });
+  },
+);

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
-import { freePort } from "@internal/test-utils";
+import { freePort, postAs, STRANGERS } from "@internal/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { AdminClient } from "../src/public/admin.js";
 import { createPeerRequestHandler, platformSecretOf } from "../src/adapters/index.js";
@@ -36,29 +36,6 @@ async function platform() {
   return { emu, admin };
 }
 
-function post(url: string, text: string, authorization?: string): Promise<Response> {
-  return fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(authorization !== undefined ? { authorization } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "message/send",
-      params: {
-        message: {
-          kind: "message",
-          role: "user",
-          messageId: randomUUID(),
-          parts: [{ kind: "text", text }],
-        },
-      },
-    }),
-  });
-}
-
 /** Serves `handle` on a free port; resolves with its base URL. */
 async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
   const port = await freePort();
@@ -68,8 +45,6 @@ async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void
   cleanups.push(() => server.closeAllConnections());
   return `http://localhost:${port}`;
 }
-
-const STRANGERS = [undefined, "Bearer not-the-secret", "Basic c3RyYW5nZXI6eA=="];
 
 describe("createPeerRequestHandler with platformSecret: platformSecretOf(client)", () => {
   it("a fresh instance learns the secret from the platform: strangers get 401, the platform's push runs", async () => {
@@ -102,7 +77,7 @@ describe("createPeerRequestHandler with platformSecret: platformSecretOf(client)
 
     expect(ws.client.files.inboundSecret).toBeUndefined();
     for (const a of STRANGERS) {
-      const res = await post(url, "ask a peer: the secrets", a);
+      const res = await postAs(url, "ask a peer: the secrets", a);
       expect(res.status).toBe(401);
     }
     expect(ran).toEqual([]);
@@ -171,13 +146,13 @@ describe("createA2AHandler's platformSecret", () => {
     cleanups.push(() => a2a.close());
     const base = await serve((req, res) => void a2a.handleNode(req, res));
     for (const a of STRANGERS)
-      expect((await post(`${base}/${pathSecret}`, "x", a)).status).toBe(401);
+      expect((await postAs(`${base}/${pathSecret}`, "x", a)).status).toBe(401);
     // A wrong path is a 404 first, whatever its bearer: the path secret is checked before it.
     for (const a of [undefined, "Bearer the-platform-secret"]) {
-      expect((await post(`${base}/${generatePathSecret()}`, "x", a)).status).toBe(404);
+      expect((await postAs(`${base}/${generatePathSecret()}`, "x", a)).status).toBe(404);
     }
     expect(ran).toEqual([]);
-    const ok = await post(`${base}/${pathSecret}`, "x", "Bearer the-platform-secret");
+    const ok = await postAs(`${base}/${pathSecret}`, "x", "Bearer the-platform-secret");
     expect(ok.status).toBe(200);
     expect(ran.length).toBe(1);
   });

@@ -17,9 +17,13 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { pushKillRounds, readLines, waitFor } from "@internal/test-utils";
+import {
+  hungPoisonRounds,
+  POISON_AND_NEIGHBOURS,
+  pushKillRounds,
+  readLines,
+} from "@internal/test-utils";
 import { fileStore, memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
-import type { InboundMessage } from "../src/index.js";
 import { inboundSecretOf } from "./fixtures/platform-send.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/isolation-child.mjs", import.meta.url));
@@ -54,7 +58,7 @@ async function queued(name: string) {
   const s = await emu.admin.createWorkspace({ name: `${name}-sender`, deliveryMode: "poll" });
   const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: s.id, token: s.token! });
   cleanups.push(() => peer.close());
-  for (const text of ["poison", "b1", "b2", "b3"]) {
+  for (const text of POISON_AND_NEIGHBOURS) {
     await peer.callPeer(ws.id, text, { messageId: randomUUID() });
   }
   return ws;
@@ -110,36 +114,20 @@ describe("failure isolation after a crash", () => {
       token: ws.token!,
     });
     cleanups.push(() => client.close());
-    const dead: string[] = [];
-    const ok: string[] = [];
-    for (let run = 0; run < MAX + 3 && ok.length < 3; run++) {
-      let poisoned = false;
-      const started = new Set<string>();
-      const agent = new RemoteAgent({
-        client,
-        store,
-        concurrency: 4,
-        drainTimeoutMs: 1,
-        pollIntervalMs: 50,
-        logger: {},
-        onDeadLetter: (m: InboundMessage) => void dead.push(m.text),
-        handler: async (m, ctx) => {
-          started.add(m.text);
-          // The poison hangs until stopped; a neighbour running beside it hangs with it.
-          if (m.text === "poison") poisoned = true;
-          if (m.text === "poison" || poisoned || !ctx.redelivered) {
-            await new Promise((_, reject) => ctx.signal.addEventListener("abort", reject));
-          }
-          ok.push(m.text);
-        },
-      });
-      await agent.start();
-      // The crash: once the poison message runs (beside all that will run with it), stop.
-      await waitFor(() => started.has("poison") || ok.length === 3, { timeoutMs: 15_000 });
-      if (run === 0) await waitFor(() => started.size === 4);
-      await new Promise((r) => setImmediate(r));
-      await agent.stop();
-    }
+    const { dead, ok } = await hungPoisonRounds({
+      max: MAX,
+      timeoutMs: 15_000,
+      // A new agent on the same store object, as a restarted process would build.
+      start: async (hooks) => {
+        const agent = new RemoteAgent({
+          client,
+          store,
+          ...hooks,
+        });
+        await agent.start();
+        return async () => await agent.stop();
+      },
+    });
     expect(dead).toEqual(["poison"]);
     expect(ok.sort()).toEqual(["b1", "b2", "b3"]);
   });

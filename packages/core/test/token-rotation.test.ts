@@ -15,24 +15,12 @@ import { FileTokenStore, isMoleculeError, PlatformClient, RemoteAgent } from "..
 import type { Logger, RemoteAgentOptions } from "../src/index.js";
 import { describeStartError } from "../src/adapters/index.js";
 import { AdminClient } from "../src/public/admin.js";
+import { recorder } from "./fixtures/log-lines.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
 });
-
-/** Every log line, as text with its fields. */
-function recorder(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const log =
-    (level: string) =>
-    (msg: string, meta?: Record<string, unknown>): void =>
-      void lines.push(`${level} ${msg} ${meta ? JSON.stringify(meta) : ""}`);
-  return {
-    logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
-    lines,
-  };
-}
 
 async function setup() {
   const emu: Emulator = await startEmulator();

@@ -7,26 +7,13 @@ import { afterEach, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
-import type { Logger } from "../src/index.js";
 import { AdminClient } from "../src/public/admin.js";
+import { recorder } from "./fixtures/log-lines.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
 });
-
-/** Every log line, as text with its fields. */
-function recorder(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const log =
-    (level: string) =>
-    (msg: string, meta?: Record<string, unknown>): void =>
-      void lines.push(`${level} ${msg} ${meta ? JSON.stringify(meta) : ""}`);
-  return {
-    logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
-    lines,
-  };
-}
 
 async function runningAgent(emu: Emulator, admin?: AdminClient) {
   const ws = admin

@@ -11,6 +11,7 @@ import { fakeModel } from "@langchain/core/testing";
 import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import { createAgent } from "langchain";
+import { orgRoot } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryTools } from "../src/index.js";
 import { MoleculeMemoryStore } from "../src/langgraph.js";
@@ -28,16 +29,12 @@ beforeAll(async () => {
   platform = await startTestPlatform({ name: "lc-parent" });
   me = await platform.addWorkspace("lc-me", { parentId: platform.workspace.id });
   sibling = await platform.addWorkspace("lc-sibling", { parentId: platform.workspace.id });
-  // The only root of the tree, where GLOBAL memory is written: the "Org Concierge" the platform
-  // seeds, under which every workspace created without a parent lands (August 2026).
-  const emu = platform.emulator;
-  const rootId = String(
-    (await emu.admin.listWorkspaces()).find((w) => w["name"] === "Org Concierge")!["id"],
-  );
+  // The only root of the tree, where GLOBAL memory is written (the seeded Org Concierge).
+  const concierge = await orgRoot(platform.emulator.admin);
   root = new PlatformClient({
-    platformUrl: emu.url,
-    workspaceId: rootId,
-    token: await emu.admin.createToken(rootId),
+    platformUrl: platform.url,
+    workspaceId: concierge.id,
+    token: concierge.token,
   });
   await me.client().commitMemory({ content: "my own note about lunch", scope: "TEAM" });
   await sibling.client().commitMemory({ content: FORGED, scope: "TEAM" });

@@ -23,6 +23,14 @@ export function uuidArg(field: string, from: string): z.ZodString {
   return z.string().regex(UUID, `${field} must be a workspace UUID: take it from ${from}`);
 }
 
+/** A wait in whole seconds, 1 to 600 (`timeoutSeconds` of call_peer and wait_for_message). */
+export const timeoutSecondsArg = z
+  .number()
+  .int()
+  .min(1, "timeoutSeconds must be at least 1")
+  .max(600, "timeoutSeconds must be at most 600")
+  .optional();
+
 export function textArg(field: string): z.ZodString {
   return z
     .string()

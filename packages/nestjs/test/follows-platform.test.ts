@@ -3,47 +3,16 @@
 // resume on the platform are followed without restarting the app (the health indicator says
 // "paused" meanwhile, never "failed"); `forRootAsync` with poll maps no route. Over real HTTP
 // against the emulator.
-import { Injectable } from "@nestjs/common";
 import type { INestApplication, LoggerService } from "@nestjs/common";
 import { Test } from "@nestjs/testing";
 import { PlatformClient, RemoteAgent, sanitizePeerText } from "@molecule-ai/agent-core";
-import type { InboundMessage } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { freePort, waitFor } from "@internal/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  MoleculeAgentModule,
-  MoleculeHealthIndicator,
-  OnPeerMessage,
-  PeerAgent,
-} from "../src/index.js";
+import { MoleculeAgentModule, MoleculeHealthIndicator } from "../src/index.js";
 import type { MoleculeAgentModuleOptions } from "../src/index.js";
-
-@PeerAgent()
-@Injectable()
-class EchoAgent {
-  @OnPeerMessage()
-  answer(msg: InboundMessage): string {
-    return `echo ${msg.text}`;
-  }
-}
-
-/** A Nest logger that keeps every line with its context. */
-class Capture implements LoggerService {
-  readonly lines: { level: string; message: string; context: string }[] = [];
-  #add =
-    (level: string) =>
-    (message: unknown, ...rest: unknown[]) => {
-      this.lines.push({ level, message: String(message), context: String(rest.at(-1) ?? "") });
-    };
-  log = this.#add("log");
-  error = this.#add("error");
-  warn = this.#add("warn");
-  debug = this.#add("debug");
-  verbose = this.#add("verbose");
-  fatal = this.#add("fatal");
-}
+import { Capture, EchoAgent } from "./nest-doubles.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -1,12 +1,10 @@
 // The health indicator through @nestjs/terminus (liveness without a platform call, readiness with
 // one), and what the module logs by default: one line per lifecycle step and per message (never its
 // text), nothing per poll or heartbeat.
-import { Injectable } from "@nestjs/common";
 import type { INestApplication, LoggerService } from "@nestjs/common";
 import { HealthCheckService, TerminusModule } from "@nestjs/terminus";
 import { Test } from "@nestjs/testing";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { InboundMessage } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { freePort, waitFor } from "@internal/test-utils";
@@ -15,38 +13,9 @@ import {
   MoleculeAgentLifecycle,
   MoleculeAgentModule,
   MoleculeHealthIndicator,
-  OnPeerMessage,
-  PeerAgent,
 } from "../src/index.js";
 import type { MoleculeAgentModuleOptions } from "../src/index.js";
-
-@PeerAgent()
-@Injectable()
-class EchoAgent {
-  @OnPeerMessage()
-  answer(msg: InboundMessage): string {
-    return `echo ${msg.text}`;
-  }
-}
-
-/** A Nest logger that keeps every line. */
-class Capture implements LoggerService {
-  readonly lines: { level: string; message: string; context: string }[] = [];
-  #add =
-    (level: string) =>
-    (message: unknown, ...rest: unknown[]) => {
-      this.lines.push({ level, message: String(message), context: String(rest.at(-1) ?? "") });
-    };
-  log = this.#add("log");
-  error = this.#add("error");
-  warn = this.#add("warn");
-  debug = this.#add("debug");
-  verbose = this.#add("verbose");
-  fatal = this.#add("fatal");
-  of(context: string) {
-    return this.lines.filter((l) => l.context === context);
-  }
-}
+import { Capture, EchoAgent } from "./nest-doubles.js";
 
 /** A terminus check's result: its report, also when it is down (then terminus throws it). */
 const settle = (p: Promise<unknown>) =>

@@ -2,7 +2,6 @@
 // first heartbeat slow, the window between register and it open). None of the POSTs runs the
 // handler (held, then 401 once the platform is known to sign, or 503 + Retry-After); the
 // platform's own push, through its proxy, is answered once the app is up.
-import { randomUUID } from "node:crypto";
 import { Injectable } from "@nestjs/common";
 import type { INestApplication } from "@nestjs/common";
 import { ExpressAdapter } from "@nestjs/platform-express";
@@ -12,7 +11,7 @@ import { PlatformClient, sanitizePeerText } from "@molecule-ai/agent-core";
 import type { InboundMessage } from "@molecule-ai/agent-core";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { freePort, waitFor } from "@internal/test-utils";
+import { freePort, postAs, STRANGERS, waitFor } from "@internal/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   MoleculeAgentLifecycle,
@@ -56,31 +55,6 @@ const adapters = [
   ["Fastify", () => new FastifyAdapter()],
 ] as const;
 
-const STRANGERS = [undefined, "Bearer not-the-secret", "Basic c3RyYW5nZXI6eA=="];
-
-function post(url: string, text: string, authorization?: string): Promise<Response> {
-  return fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(authorization !== undefined ? { authorization } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "message/send",
-      params: {
-        message: {
-          kind: "message",
-          role: "user",
-          messageId: randomUUID(),
-          parts: [{ kind: "text", text }],
-        },
-      },
-    }),
-  });
-}
-
 describe.each(adapters)("on the %s adapter", (_name, adapter) => {
   it("a stranger's POSTs while the app starts run nothing; the platform's push runs", async () => {
     const ws = await emu.admin.createWorkspace({ name: "nest-first-request" });
@@ -107,13 +81,13 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
     await waitFor(() => register.mock.calls.length > 0);
     const url = register.mock.calls[0]![0].url!;
     const flood = Array.from({ length: 30 }, (_, i) =>
-      post(url, `stranger ${i}`, STRANGERS[i % STRANGERS.length]),
+      postAs(url, `stranger ${i}`, STRANGERS[i % STRANGERS.length]),
     );
     const statuses = await Promise.all(flood.map(async (r) => (await r).status));
     await lifecycle.ready;
     for (const s of statuses) expect([401, 503]).toContain(s);
     expect(handled).toEqual([]);
-    for (const a of STRANGERS) expect((await post(url, "after start", a)).status).toBe(401);
+    for (const a of STRANGERS) expect((await postAs(url, "after start", a)).status).toBe(401);
     expect(handled).toEqual([]);
     // The platform's push, through its proxy.
     const sender = await emu.admin.createWorkspace({ name: "sender" });

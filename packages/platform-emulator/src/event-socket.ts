@@ -207,7 +207,7 @@ export class EventSockets {
   };
 
   #attach(ws: WebSocket, workspaceId: string): void {
-    const sockets = this.#platform.sockets;
+    const sockets = this.#platform.events.sockets;
     const client: EventSocket = {
       workspaceId,
       send: (text) => {
@@ -223,7 +223,7 @@ export class EventSockets {
 
   /** Closes every client and the WebSocket server. */
   close(): void {
-    for (const s of this.#platform.sockets) s.close();
+    for (const s of this.#platform.events.sockets) s.close();
     this.#wss.close();
   }
 }

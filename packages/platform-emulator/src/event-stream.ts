@@ -17,10 +17,10 @@ export function eventStream(platform: Platform, ctx: Ctx, rawId: string): void {
   h["X-Accel-Buffering"] = "no";
   res.writeHead(200, h);
   res.write(": ping\n\n");
-  let subs = platform.subscribers.get(id);
+  let subs = platform.events.subscribers.get(id);
   if (subs === undefined) {
     subs = new Set();
-    platform.subscribers.set(id, subs);
+    platform.events.subscribers.set(id, subs);
   }
   subs.add(res);
   // Not after `end()` (closeStreams ends a stream before its socket closes): a write after end is

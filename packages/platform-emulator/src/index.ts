@@ -472,7 +472,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         clearInterval(sweepTimer);
         const closed = new Promise<void>((r) => server.close(() => r()));
         platform.commitAll();
-        platform.closeStreams();
+        platform.events.closeStreams();
         eventSockets.close();
         server.closeIdleConnections();
         await platform.shutdown();

@@ -1,14 +1,16 @@
-// The emulated workspace-server: state, auth layers, model helpers and events.
+// The emulated workspace-server's state and the rules every route applies to it: auth layers,
+// model helpers, activity rows, liveness; events are fanned out by event-fanout.ts.
 // Behaviour follows shared/reference/platform-api.md (§1-§7 = compat "2026-04", + §8 = "2026-05"),
 // and platform-2026-08.md for "2026-08" (what "latest" is).
 // The request entry point is request-handler.ts; routes live in routes/ (one file per resource),
 // the A2A proxy in proxy/, faults, rate limit, SSE and request plumbing in their own files. This
 // file imports none of them (they import it): the emulator has no import cycle.
 import { timingSafeEqual } from "node:crypto";
-import http, { type ServerResponse } from "node:http";
+import http from "node:http";
 import https from "node:https";
 import { agentUrlAllowed, type AgentUrlUse } from "./agent-url.js";
 import { isAugust, resolveContract, type Contract } from "./contract.js";
+import { EventFanout } from "./event-fanout.js";
 import { HttpError, type Ctx } from "./http-io.js";
 import { type CommitDelay, CommitQueue } from "./late-commits.js";
 import type { ActivityRow, QueueRow, Store, TokenRow, WorkspaceRow } from "./store.js";
@@ -16,6 +18,7 @@ import type { ActiveFault, Clock, Compat } from "./types.js";
 import { hashToken, iso, newId, newToken } from "./util.js";
 
 export { wrapPeerResult } from "./peer-text.js";
+export type { EventSocket, PlatformObserver, StructureEvent } from "./event-fanout.js";
 
 /** Fully-resolved settings the platform runs with. */
 export interface PlatformSettings {
@@ -46,39 +49,6 @@ export interface PlatformSettings {
   commitDelay: CommitDelay | undefined;
 }
 
-/** Sees every event the platform emits, org-wide (the canvas feed); installed on first use. */
-export interface PlatformObserver {
-  event(workspaceId: string, type: string, data: unknown): void;
-  /** The emulator closes: end every stream. */
-  close(): void;
-}
-
-/** One `GET /ws` client (event-socket.ts): `workspaceId` is `""` for the canvas (every event). */
-export interface EventSocket {
-  readonly workspaceId: string;
-  /** Sends one message (dropped while the client is too far behind). */
-  send(text: string): void;
-  /** Closes the connection (emulator close). */
-  close(): void;
-}
-
-/** A row of `GET /events/:id` (the server's `structure_events`). */
-export interface StructureEvent {
-  id: string;
-  event_type: string;
-  workspace_id: string;
-  payload: unknown;
-  created_at: string;
-}
-
-/** Events the real server broadcasts without recording them in `structure_events`. */
-const UNRECORDED = new Set([
-  "ACTIVITY_LOGGED",
-  "AGENT_MESSAGE",
-  "TASK_UPDATED",
-  "WORKSPACE_HEARTBEAT",
-  "A2A_RESPONSE",
-]);
 /** The rate limiter's window of one caller key (`ratelimit.go`'s bucket): tokens left, its start. */
 export interface RateBucket {
   tokens: number;
@@ -89,26 +59,9 @@ export interface RateBucket {
 const DEFAULT_RATE_LIMIT = 600;
 /** How long the proxy keeps an idle connection to an agent (shorter than Node's default 5 s). */
 const POOL_IDLE_MS = 4_000;
-/** Structure events kept per workspace (the history route answers the 100 newest). */
-const HISTORY_PER_WORKSPACE = 100;
-/** Payload bytes kept per workspace beyond its newest event (cards can be megabytes each). */
-const HISTORY_BYTES = 1 << 20;
-
-/** The size of an event payload as JSON (what the history keeps of it). */
-function payloadBytes(payload: unknown): number {
-  return JSON.stringify(payload ?? null).length;
-}
-
 /** The emulated platform. One instance serves one HTTP server. */
 export class Platform {
   readonly faults: ActiveFault[] = [];
-  readonly subscribers = new Map<string, Set<ServerResponse>>();
-  /** The `GET /ws` clients. */
-  readonly sockets = new Set<EventSocket>();
-  /** Recorded structure events per workspace, oldest first (at most 100 each, in memory only). */
-  readonly history = new Map<string, StructureEvent[]>();
-  /** Payload bytes of each workspace's history. */
-  readonly #historyBytes = new Map<string, number>();
   /** Times of the last accepted heartbeats per workspace (newest last, at most 1,000 each). */
   readonly heartbeatLog = new Map<string, number[]>();
   readonly inflight = new Map<string, Set<() => void>>();
@@ -372,80 +325,14 @@ export class Platform {
     this.#late.commitAll();
   }
 
-  // ---------------------------------------------------------------- events (SSE)
+  // ---------------------------------------------------------------- events
 
-  /** The org-wide observer (the canvas feed), or none while no page has subscribed. */
-  observer: PlatformObserver | undefined;
+  /** Where an event goes: the canvas, `GET /ws` clients, SSE streams, the history (event-fanout.ts). */
+  readonly events = new EventFanout(this);
 
-  /**
-   * Delivers one event: to the canvas observer, the `GET /ws` clients (`{event, workspace_id,
-   * timestamp, payload}`, the canvas gets all, a workspace those it may communicate with), the
-   * workspace's SSE streams (the AG-UI envelope `{type, timestamp, data}`, exactly as the real
-   * server sends it), and the history (`GET /events/:id`) unless the server broadcasts it only.
-   */
+  /** Emits one event to every stream and record it reaches (see `EventFanout.emit`). */
   emit(workspaceId: string, type: string, data: unknown): void {
-    this.observer?.event(workspaceId, type, data);
-    const at = this.now();
-    if (!UNRECORDED.has(type)) this.#record(workspaceId, type, data, at);
-    if (this.sockets.size > 0) {
-      const msg = JSON.stringify({
-        event: type,
-        workspace_id: workspaceId,
-        timestamp: new Date(at).toISOString(),
-        payload: data,
-      });
-      for (const s of this.sockets)
-        if (s.workspaceId === "" || this.canCommunicate(s.workspaceId, workspaceId)) s.send(msg);
-    }
-    const subs = this.subscribers.get(workspaceId);
-    if (subs === undefined || subs.size === 0) return;
-    const payload = JSON.stringify({ type, timestamp: at, data });
-    // `data:` frames only, in both contracts: the newer server's `sse.go` 103 at 50c3bdfd writes
-    // exactly what the baseline's does (an `event: <TYPE>` line was an emulator assumption).
-    const frame = `data: ${payload}\n\n`;
-    for (const res of subs) {
-      if (res.writableEnded) continue;
-      if (this.#unsent.size === 0) setImmediate(() => this.#flushFrames());
-      this.#unsent.set(res, (this.#unsent.get(res) ?? "") + frame);
-    }
-  }
-
-  #record(workspaceId: string, type: string, payload: unknown, at: number): void {
-    let rows = this.history.get(workspaceId);
-    if (rows === undefined) this.history.set(workspaceId, (rows = []));
-    rows.push({
-      id: newId(),
-      event_type: type,
-      workspace_id: workspaceId,
-      payload,
-      created_at: iso(at),
-    });
-    let bytes = (this.#historyBytes.get(workspaceId) ?? 0) + payloadBytes(payload);
-    while (rows.length > HISTORY_PER_WORKSPACE || (bytes > HISTORY_BYTES && rows.length > 1))
-      bytes -= payloadBytes((rows.shift() as StructureEvent).payload);
-    this.#historyBytes.set(workspaceId, bytes);
-  }
-
-  /**
-   * SSE frames emitted in this event-loop turn and not yet written, per stream: written together
-   * at the end of the turn, so a burst of requests handled in one turn costs each stream one write
-   * (and its reader one read) instead of one per event. Order per stream is kept.
-   */
-  readonly #unsent = new Map<ServerResponse, string>();
-
-  #flushFrames(): void {
-    for (const [res, frames] of this.#unsent) if (!res.writableEnded) res.write(frames);
-    this.#unsent.clear();
-  }
-
-  /** Ends every SSE stream (emulator close), after the frames still to be written. */
-  closeStreams(): void {
-    this.#flushFrames();
-    this.observer?.close();
-    for (const subs of this.subscribers.values()) for (const res of subs) res.end();
-    this.subscribers.clear();
-    for (const s of this.sockets) s.close();
-    this.sockets.clear();
+    this.events.emit(workspaceId, type, data);
   }
 
   /** Whether an agent URL may be registered (`"register"`) or dispatched to (`"dispatch"`). */
@@ -486,7 +373,7 @@ export class Platform {
   async shutdown(): Promise<void> {
     this.closed = true;
     this.commitAll();
-    this.closeStreams();
+    this.events.closeStreams();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
     // Wait for in-flight forwards, but at most 2 s, and never keep the process alive for the timer.

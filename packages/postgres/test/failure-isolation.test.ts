@@ -5,8 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import type { InboundMessage } from "@molecule-ai/agent-core";
-import { waitFor } from "@internal/test-utils";
+import { hungPoisonRounds, POISON_AND_NEIGHBOURS } from "@internal/test-utils";
 import { createPostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
 
@@ -25,7 +24,7 @@ describe("failure isolation, PostgreSQL store", () => {
       workspaceId: s.id,
       token: s.token!,
     });
-    for (const text of ["poison", "b1", "b2", "b3"]) {
+    for (const text of POISON_AND_NEIGHBOURS) {
       await peer.callPeer(ws.id, text, { messageId: randomUUID() });
     }
     await peer.close();
@@ -34,49 +33,37 @@ describe("failure isolation, PostgreSQL store", () => {
       workspaceId: ws.id,
       token: ws.token!,
     });
-    const dead: string[] = [];
-    const ok: string[] = [];
     try {
-      for (let run = 0; run < MAX + 3 && ok.length < 3; run++) {
-        const store = createPostgresStore({
-          connectionString: pg.dbUrl,
-          leaseMs: 3_000,
-          maxDeliveries: MAX,
-        });
-        let poisoned = false;
-        const started = new Set<string>();
-        const agent = new RemoteAgent({
-          client,
-          store,
-          concurrency: 4,
-          drainTimeoutMs: 1,
-          pollIntervalMs: 50,
-          logger: {},
-          onDeadLetter: (m: InboundMessage) => void dead.push(m.text),
-          handler: async (m, ctx) => {
-            started.add(m.text);
-            // The poison hangs until stopped; a neighbour running beside it hangs with it.
-            if (m.text === "poison") poisoned = true;
-            if (m.text === "poison" || poisoned || !ctx.redelivered) {
-              await new Promise((_, reject) => ctx.signal.addEventListener("abort", reject));
-            }
-            ok.push(m.text);
-          },
-        });
-        try {
-          await agent.start();
-          await waitFor(() => started.has("poison") || ok.length === 3, { timeoutMs: 20_000 });
-          if (run === 0) await waitFor(() => started.size === 4, { timeoutMs: 20_000 });
-          await new Promise((r) => setImmediate(r));
-        } finally {
-          await agent.stop();
-          await store.close();
-        }
-      }
+      const { dead, ok } = await hungPoisonRounds({
+        max: MAX,
+        timeoutMs: 20_000,
+        // Each round on a new store connection, as a restarted process would open.
+        start: async (hooks) => {
+          const store = createPostgresStore({
+            connectionString: pg.dbUrl,
+            leaseMs: 3_000,
+            maxDeliveries: MAX,
+          });
+          const agent = new RemoteAgent({
+            client,
+            store,
+            ...hooks,
+          });
+          const stop = async (): Promise<void> => {
+            await agent.stop();
+            await store.close();
+          };
+          await agent.start().catch(async (err: unknown) => {
+            await stop();
+            throw err;
+          });
+          return stop;
+        },
+      });
+      expect(dead).toEqual(["poison"]);
+      expect(ok.sort()).toEqual(["b1", "b2", "b3"]);
     } finally {
       await client.close();
     }
-    expect(dead).toEqual(["poison"]);
-    expect(ok.sort()).toEqual(["b1", "b2", "b3"]);
   });
 });

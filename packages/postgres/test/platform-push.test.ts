@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent, type InboundMessage } from "@molecule-ai/agent-core";
 import type { CursorState } from "@molecule-ai/agent-core/store";
-import { freePort, waitFor } from "@internal/test-utils";
+import { cardServed, freePort, postAs, STRANGERS, waitFor } from "@internal/test-utils";
 import { createPostgresStore, type PostgresStore } from "../src/index.js";
 import { usePostgres } from "./setup-db.js";
 
@@ -15,46 +15,6 @@ const pg = usePostgres({ emulator: { compat: "2026-08" }, pool: true });
 
 const DIGEST_A = "a".repeat(64);
 const DIGEST_B = "b".repeat(64);
-
-/** No bearer, another bearer, another scheme. */
-const STRANGERS = [undefined, "Bearer not-the-secret", "Basic c3RyYW5nZXI6eA=="];
-
-function post(url: string, text: string, authorization?: string): Promise<Response> {
-  return fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(authorization !== undefined ? { authorization } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "message/send",
-      params: {
-        message: {
-          kind: "message",
-          role: "user",
-          messageId: randomUUID(),
-          parts: [{ kind: "text", text }],
-        },
-      },
-    }),
-  });
-}
-
-/** Resolves once the agent's server answers (its card), before its start has finished. */
-async function listening(url: string): Promise<void> {
-  await waitFor(
-    async () => {
-      try {
-        return (await fetch(`${url}/.well-known/agent-card.json`)).status === 200;
-      } catch {
-        return false;
-      }
-    },
-    { timeoutMs: 20_000 },
-  );
-}
 
 describe("platformPush in the PostgreSQL store", () => {
   it("is one row per workspace, read by every replica of it, not by another workspace's or a store without workspaceId", async () => {
@@ -164,17 +124,17 @@ describe("platformPush in the PostgreSQL store", () => {
       const second = replica();
       emu.injectFault({ path: "/registry/register", delayMs: 2_000 });
       const started = second.agent.start();
-      await listening(url);
+      await cardServed(url);
       const strangers = Array.from({ length: 12 }, (_, i) =>
-        post(url, `stranger ${i}`, STRANGERS[i % STRANGERS.length]),
+        postAs(url, `stranger ${i}`, STRANGERS[i % STRANGERS.length]),
       );
-      const platform = await post(url, "the platform, early", `Bearer ${secret}`);
+      const platform = await postAs(url, "the platform, early", `Bearer ${secret}`);
       expect(platform.status).toBe(200);
       expect(second.client.files.inboundSecret).toBeUndefined(); // register had not answered
       const statuses = await Promise.all(strangers.map(async (r) => (await r).status));
       await started;
       for (const s of statuses) expect([401, 503]).toContain(s);
-      for (const a of STRANGERS) expect((await post(url, "after", a)).status).toBe(401);
+      for (const a of STRANGERS) expect((await postAs(url, "after", a)).status).toBe(401);
       expect(handled).toEqual(["the platform, early"]);
     } finally {
       for (const c of cleanups.toReversed()) await c();

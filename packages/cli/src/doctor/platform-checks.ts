@@ -1,7 +1,12 @@
 // The checks of `molecule-agent doctor` that ask the platform about this workspace: reachability,
 // token, contract (capabilities), registration and heartbeat.
 import { isMoleculeError, type PlatformClient, type WorkspaceInfo } from "@molecule-ai/agent-core";
-import { proxyFor, requestPlatformUrl } from "@molecule-ai/agent-core/adapters";
+import {
+  frontEvidence,
+  proxyFor,
+  requestPlatformUrl,
+  tlsProblemOf,
+} from "@molecule-ai/agent-core/adapters";
 import { hidePathSecret } from "../commands/secrets.js";
 import type { CheckId, DoctorCheck } from "./types.js";
 
@@ -41,14 +46,29 @@ function said(r: { status?: number }): string {
   return r.status === undefined ? "no answer" : `HTTP ${r.status}`;
 }
 
+/**
+ * What shows that a probe's answer is the page of a proxy or load balancer in front of the
+ * platform (`page title "502 Bad Gateway"`), or `undefined`: the platform answers JSON.
+ */
+function fronted(r: { status?: number; text?: string }): string | undefined {
+  if (r.status === undefined || r.text === undefined) return undefined;
+  let body: unknown = r.text;
+  try {
+    body = JSON.parse(r.text);
+  } catch {
+    // text: a page, or a proxy's plain answer
+  }
+  return frontEvidence(r.status, body);
+}
+
 /** One health probe, on the agent's own path (pool and proxy): its status, or why nothing answered. */
 async function probe(
   url: string,
   timeoutMs: number,
-): Promise<{ status?: number; error?: unknown }> {
+): Promise<{ status?: number; text?: string; error?: unknown }> {
   try {
     const res = await requestPlatformUrl(url, { timeoutMs });
-    return { status: res.status };
+    return { status: res.status, text: res.text };
   } catch (error) {
     return { error };
   }
@@ -102,18 +122,21 @@ export async function checkPlatform(platformUrl: string, timeoutMs: number): Pro
       detail: `${platformUrl} answered in ${ms} ms (${paths[passed]})${route}`,
     };
   if (health!.status !== undefined || healthz!.status !== undefined) {
+    const canvas = health!.status === 404 && (healthz!.status ?? 404) === 404;
+    const front = canvas ? undefined : (fronted(health!) ?? fronted(healthz!));
     return {
       id: "platform",
       status: "fail",
-      detail: `${platformUrl}/health answered ${said(health!)} and /healthz ${said(healthz!)}`,
-      fix:
-        health!.status === 404 && (healthz!.status ?? 404) === 404
-          ? "--platform-url (MOLECULE_PLATFORM_URL) must be the platform's API base URL, not the canvas"
+      detail: `${platformUrl}/health answered ${said(health!)} and /healthz ${said(healthz!)}${front ? ` from a proxy or load balancer in front of the platform (${front})` : ""}`,
+      fix: canvas
+        ? "--platform-url (MOLECULE_PLATFORM_URL) must be the platform's API base URL, not the canvas"
+        : front
+          ? "the platform behind the proxy or load balancer is down or unreachable: check it (and where the proxy sends its requests), then retry"
           : "the platform is up but unhealthy: retry shortly, or check the platform's logs",
     };
   }
   const err = health!.error;
-  // The proxy's own refusal (407, a refused CONNECT), or a certificate this process does not trust.
+  // The proxy's own refusal (407, a refused CONNECT).
   if (isMoleculeError(err, "proxy_refused"))
     return {
       id: "platform",
@@ -121,12 +144,14 @@ export async function checkPlatform(platformUrl: string, timeoutMs: number): Pro
       detail: err.message,
       fix: "correct the proxy's credentials in the proxy variable, or ask the proxy's administrator to allow the platform's host",
     };
-  if (isMoleculeError(err, "tls_untrusted") || /CERT|SELF_SIGNED/.test(codeOf(err) ?? ""))
+  // The platform's certificate: core's classification, so the same cause and fix as the agent's.
+  const tls = tlsProblemOf(err);
+  if (tls)
     return {
       id: "platform",
       status: "fail",
-      detail: `${platformUrl}${route}: its TLS certificate is not trusted (${codeOf(err) ?? "untrusted"})`,
-      fix: "if a private CA signs the platform's certificate, set NODE_EXTRA_CA_CERTS to that CA's PEM file (read when the process starts)",
+      detail: `the platform at ${platformUrl}${route} ${tls.problem} (${tls.reason})`,
+      fix: tls.fix,
     };
   const why = isMoleculeError(err, "timeout")
     ? `no answer within ${timeoutMs} ms`

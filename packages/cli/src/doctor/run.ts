@@ -52,7 +52,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
     return [
       platform,
       ...(["token", "contract", "registration", "heartbeat", "push"] as const).map((id) =>
-        skipped(id, "the platform is not reachable"),
+        skipped(id, "needs the platform check to pass"),
       ),
     ];
   const found = await findToken(client.workspaceId, input);

@@ -1,7 +1,9 @@
-// The agent card the push server serves: one JSON document readable by A2A v0.3 clients (top-level
-// `url`, `protocolVersion`, `preferredTransport`, `additionalInterfaces`) and v1.0 clients
-// (`supportedInterfaces`). It lists each binding the endpoint serves once per protocol version:
-// JSON-RPC for v0.3 (the top-level fields), JSON-RPC and HTTP+JSON for v1.0.
+// The agent card the push server serves to a caller that does not ask for v1.0 (no `A2A-Version`,
+// or 0.3): one JSON document readable by A2A v0.3 clients (top-level `url`, `protocolVersion`,
+// `preferredTransport`, `additionalInterfaces`) and v1.0 clients (`supportedInterfaces`). It lists
+// each binding the endpoint serves once per protocol version: JSON-RPC for v0.3 (the top-level
+// fields), JSON-RPC and HTTP+JSON for v1.0. A caller that says `A2A-Version: 1.0` gets the pure
+// v1.0 card instead (card-v1.ts).
 import { MoleculeOptionError } from "../transport/index.js";
 import type { A2AAgentExtension, A2AAgentSkill, AgentCard } from "./types.js";
 
@@ -32,7 +34,6 @@ export interface HybridAgentCard {
     [key: string]: unknown;
     streaming: boolean;
     pushNotifications: boolean;
-    stateTransitionHistory: false;
     extensions?: A2AAgentExtension[];
     extendedAgentCard?: boolean;
   };
@@ -72,7 +73,10 @@ const OWNED_KEYS = new Set([
   "signatures",
 ]);
 
-/** What the endpoint itself decides in `capabilities` (the rest is the author's). */
+/**
+ * What the endpoint itself decides in `capabilities` (the rest is the author's). v0.3's optional
+ * `stateTransitionHistory` is not served (v1.0 removed it, and no reader acts on it).
+ */
 const OWNED_CAPABILITIES = new Set([
   "streaming",
   "pushNotifications",
@@ -130,7 +134,6 @@ export function buildAgentCard(card: AgentCard, options: BuildAgentCardOptions):
       ...declared,
       streaming: options.streaming === true,
       pushNotifications: options.pushNotifications === true,
-      stateTransitionHistory: false,
     },
     defaultInputModes: stringArray(card["defaultInputModes"]) ?? ["text/plain"],
     defaultOutputModes: stringArray(card["defaultOutputModes"]) ?? ["text/plain"],

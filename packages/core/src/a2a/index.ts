@@ -18,6 +18,7 @@ export {
   type BuildAgentCardOptions,
   type HybridAgentCard,
 } from "./card.js";
+export { buildV1AgentCard, type V1AgentCard } from "./card-v1.js";
 export { neutralizePeerMarkers, sanitizePeerText, stripA2ABoundary } from "./boundary.js";
 export { verifyAgentCard } from "./card-signature.js";
 export type {

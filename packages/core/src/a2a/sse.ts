@@ -5,7 +5,7 @@
 // stream, in size and in time (a deadline and an idle gap). What the events mean (their task,
 // the end of the task) is the caller's (`platform/peer-tasks.ts`).
 import type * as EventSourceParser from "eventsource-parser";
-import { MoleculeError } from "../transport/index.js";
+import { MoleculeError, SseBounds } from "../transport/index.js";
 
 let parserModule: Promise<typeof EventSourceParser> | undefined;
 /** eventsource-parser, loaded when the first peer stream opens rather than when core is imported. */
@@ -87,16 +87,10 @@ export async function* sseEvents(
   const { createParser } = await loadParser();
   const ready: SseEvent[] = [];
   let failure: MoleculeError | undefined;
+  const bounds = new SseBounds(maxEvent, "the peer's stream", (e) => (failure ??= e));
   const parser = createParser({
-    maxBufferSize: maxEvent,
+    ...bounds.parserOptions(),
     onEvent: (e) => void ready.push({ event: e.event ?? "message", data: e.data }),
-    onError: (e) => {
-      if (e.type !== "max-buffer-size-exceeded") return; // unknown fields are ignored
-      failure ??= refused(
-        "sse_event_too_large",
-        `a stream event is larger than ${maxEvent} characters; the stream was dropped`,
-      );
-    },
   });
   const fail = (e: MoleculeError): void => {
     failure ??= e;
@@ -134,7 +128,6 @@ export async function* sseEvents(
   };
   if (Number.isFinite(idleMs)) watchIdle(idleMs);
   const decoder = new TextDecoder();
-  let line = 0; // characters since the last line end
   let total = 0;
   try {
     try {
@@ -152,20 +145,9 @@ export async function* sseEvents(
           break;
         }
         const text = typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
-        parser.feed(text); // a data line over the bound: sse_event_too_large (the parser's bound)
-        if (failure !== undefined) break;
-        const end = Math.max(text.lastIndexOf("\n"), text.lastIndexOf("\r"));
-        line = end === -1 ? line + text.length : text.length - end - 1;
-        if (line > maxEvent) {
-          // A line the parser does not keep (a comment, an unknown field) still ends in time.
-          fail(
-            refused(
-              "sse_line_too_long",
-              `a stream line is longer than ${maxEvent} characters without an end; the stream was dropped`,
-            ),
-          );
-          break;
-        }
+        parser.feed(text);
+        // An event or a kept line over the bound (the parser's), or any line without an end.
+        if (bounds.fed(text)) break;
         for (const e of ready.splice(0)) {
           if (failure !== undefined) break read;
           yield e;

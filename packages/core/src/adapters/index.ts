@@ -89,10 +89,18 @@ export { closeUnread, ConnectionLimit, lingerUnread } from "../a2a/index.js";
 // The bearer check of an operator route (a cron route; the MCP HTTP server's token).
 export { verifyBearer } from "../a2a/index.js";
 export { describeStartError } from "../platform/index.js";
+export { frontEvidence } from "../transport/index.js";
 // The proxy a platform URL is reached through, and one request on the agent's own path (the
 // CLI's `doctor`: every check goes where the agent goes).
 export { proxyFor, requestPlatformUrl } from "../transport/index.js";
 export type { PlatformUrlRequest, ProxyInfo, ProxyOption } from "../transport/index.js";
+// A TLS failure's class, cause and fix: the same words in the agent's errors and `doctor`.
+export { tlsProblemOf } from "../transport/index.js";
+export type { TlsErrorCode, TlsProblem } from "../transport/index.js";
 export type { DescribeStartErrorOptions } from "../platform/index.js";
 // The cap on per-message log lines (the agent's own; the NestJS module's and the CLI's too).
 export { LINES_PER_SECOND, LineBudget } from "../events/index.js";
+// Trace context across a framework's door (the MCP server's): a received request's span, a child
+// of the caller's `traceparent`, and the active span's trace context for what is sent on.
+export { traceMetadata, traceRequest } from "../observability/index.js";
+export type { TracedRequest } from "../observability/index.js";

@@ -6,6 +6,7 @@ import type { A2AHandler, A2AHandlerOptions } from "../a2a/index.js";
 import type { AgentCard } from "../a2a/index.js";
 import { inboundFromA2AMessage, pushKey } from "../inbound/index.js";
 import type { InboundMessage } from "../inbound/index.js";
+import { traceInbound, traceInboundAnswer } from "../observability/index.js";
 import { MoleculeOptionError } from "../transport/index.js";
 
 /** What a {@link MessageEndpointHandler} receives besides the message. */
@@ -106,8 +107,17 @@ export function createMessageEndpoint(options: MessageEndpointOptions): A2AHandl
     onMessage: async (message, ctx) => {
       const inbound = inboundFromA2AMessage(message, { method: ctx.method });
       if (!inbound.contextId) inbound.contextId = ctx.contextId;
-      if (STREAM_METHODS.has(ctx.method)) return answer(inbound, ctx.signal, ctx.method);
-      const once = async () => collect(await answer(inbound, ctx.signal, ctx.method));
+      // The handler runs in the message's span (a child of the sender's): an LLM framework's
+      // spans and the peer calls it makes join the caller's trace.
+      if (STREAM_METHODS.has(ctx.method)) {
+        return traceInboundAnswer(workspaceId, inbound, () =>
+          answer(inbound, ctx.signal, ctx.method),
+        );
+      }
+      const once = () =>
+        traceInbound(workspaceId, inbound, false, async () =>
+          collect(await answer(inbound, ctx.signal, ctx.method)),
+        );
       // Keyed by messageId and a fingerprint of the content (as a RemoteAgent's push delivery): a
       // different message reusing an id never gets this answer, and remembering answers does not
       // mean holding request bodies. Across instances, `claims` does the same in a store.

@@ -1,5 +1,5 @@
-// RemoteAgent: the long-running runtime of a remote agent (register, heartbeat, state watch,
-// delivery, dispatch, reply, clean shutdown).
+// RemoteAgent, one idea: the runtime that builds a remote agent's stages (sources, admit, route,
+// run, answer; each in its own folder) and runs their lifecycle (start, heartbeat, state, stop).
 import type { A2AHandler, A2AServer, AgentCard } from "../a2a/index.js";
 import { AgentEventSource, AgentObserver, type AgentEventBus } from "../events/index.js";
 import { detached } from "../observability/index.js";

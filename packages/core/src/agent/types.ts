@@ -387,6 +387,7 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
    * `peerTimeoutMs`: an answer asks no work of its receiver, so it normally completes in well
    * under a second. One that times out is sent again at once on a new connection (the one it was
    * written into may have been forgotten by a NAT), then retried by the outbox like any failure.
+   * It bounds each write of a poll agent's inbound checkpoint too (its body read included).
    */
   replyTimeoutMs?: number;
   /** Register with the platform on start (default true). */

@@ -2,7 +2,7 @@
 export { traceMetadata } from "./trace-context.js";
 export { tracePeerSend } from "./peer-spans.js";
 export { tracePlatformRequest } from "./platform-spans.js";
-export { traceInbound } from "./inbound-spans.js";
+export { traceInbound, traceInboundAnswer } from "./inbound-spans.js";
 export { traceTool } from "./tool-spans.js";
 export {
   ATTR,
@@ -15,3 +15,5 @@ export {
   withContext,
 } from "./spans.js";
 export type { TraceContext } from "./spans.js";
+export { traceRequest } from "./request-spans.js";
+export type { TracedRequest } from "./request-spans.js";

@@ -2,7 +2,7 @@
 // push, consumer for poll), platform requests (client). Without `@opentelemetry/api` each helper
 // just runs its function.
 import type { Context, Span } from "@opentelemetry/api";
-import { activeTracing, otel, tracer } from "./otel.js";
+import { activeTracing, otel, type OTelApi, tracer } from "./otel.js";
 
 /** Span names. */
 export const SPAN = {
@@ -64,7 +64,8 @@ export function boundAttribute<T>(value: T, max = MAX_SPAN_ATTRIBUTE_LENGTH): T 
   return typeof value === "string" && value.length > max ? `${value.slice(0, max - 1)}…` : value;
 }
 
-type Kind = "client" | "server" | "consumer" | "internal";
+/** A span's kind. */
+export type Kind = "client" | "server" | "consumer" | "internal";
 
 function defined(attrs: SpanAttributes): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
@@ -98,6 +99,36 @@ export function failSpan(span: Span, err: unknown, record = true): void {
   if (api) span.setStatus({ code: api.SpanStatusCode.ERROR, message });
 }
 
+/** A started span and the context it is active in. */
+interface StartedSpan {
+  span: Span;
+  context: Context;
+}
+
+/** Starts a span of `kind` as a child of `parent`, and the context in which it is the active one. */
+export function startSpan(
+  api: OTelApi,
+  name: string,
+  kind: Kind,
+  attributes: SpanAttributes,
+  parent: Context,
+): StartedSpan {
+  const spanKind =
+    kind === "client"
+      ? api.SpanKind.CLIENT
+      : kind === "server"
+        ? api.SpanKind.SERVER
+        : kind === "consumer"
+          ? api.SpanKind.CONSUMER
+          : api.SpanKind.INTERNAL;
+  const span = tracer(api).startSpan(
+    name,
+    { kind: spanKind, attributes: defined(attributes) },
+    parent,
+  );
+  return { span, context: api.trace.setSpan(parent, span) };
+}
+
 /**
  * Runs `fn` in a new active span (child of `parent`, default the active context), ended when `fn`
  * settles; `onResult` may add attributes from the result. A thrown error is recorded and rethrown.
@@ -111,21 +142,8 @@ export async function inSpan<T>(
 ): Promise<T> {
   const api = activeTracing();
   if (api === undefined) return fn(undefined);
-  const spanKind =
-    kind === "client"
-      ? api.SpanKind.CLIENT
-      : kind === "server"
-        ? api.SpanKind.SERVER
-        : kind === "consumer"
-          ? api.SpanKind.CONSUMER
-          : api.SpanKind.INTERNAL;
   const parent = options.parent ?? api.context.active();
-  const span = tracer(api).startSpan(
-    name,
-    { kind: spanKind, attributes: defined(attributes) },
-    parent,
-  );
-  const ctx = api.trace.setSpan(parent, span);
+  const { span, context: ctx } = startSpan(api, name, kind, attributes, parent);
   // Not sampled: no span to end or fill in, but it is still the active one, so what runs inside
   // keeps the sampling decision and the trace id (a parent-based sampler drops its spans too, an
   // outgoing message carries the trace context) instead of starting traces of its own.

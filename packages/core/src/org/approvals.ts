@@ -9,7 +9,7 @@
 // shared/reference/platform-api-workspace-features.md §2, §6.
 import type * as EventSourceParser from "eventsource-parser";
 import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../platform/index.js";
-import { approvalBody } from "../platform/index.js";
+import { approvalBody, EVENT_STREAM_MAX_CHARS } from "../platform/index.js";
 import { stateRoot, join, sha256Hex } from "../runtime/index.js";
 import {
   backoffDelay,
@@ -18,6 +18,7 @@ import {
   MoleculeError,
   requireFileSystem,
   sleep,
+  SseBounds,
 } from "../transport/index.js";
 import {
   newReference,
@@ -154,15 +155,21 @@ export async function readWorkspaceEvents(
   if (client.openEventStream === undefined) return;
   const { createParser } = await loadParser();
   let failures = 0;
+  /** Whether the last stream was closed at its bound: its reopen keeps backing off. */
+  let overflowed = false;
   while (!signal.aborted) {
     try {
       const stream = await client.openEventStream({ signal });
       const close = (): void => stream.close();
       signal.addEventListener("abort", close, { once: true });
       try {
-        failures = 0;
+        if (!overflowed) failures = 0;
+        overflowed = false;
         onOpen?.();
+        // Bounded as the agent's wake-ups read the same stream: past the bound it is reopened.
+        const bounds = new SseBounds(EVENT_STREAM_MAX_CHARS, "the platform's event stream", close);
         const parser = createParser({
+          ...bounds.parserOptions(),
           onEvent: (ev) => {
             const { name, data } = parseFrame(ev);
             onFrame(name, data);
@@ -171,7 +178,12 @@ export async function readWorkspaceEvents(
         const decoder = new TextDecoder();
         for await (const chunk of stream.body as AsyncIterable<Uint8Array>) {
           if (signal.aborted) break;
-          parser.feed(decoder.decode(chunk, { stream: true }));
+          const text = decoder.decode(chunk, { stream: true });
+          parser.feed(text);
+          if (bounds.fed(text)) {
+            overflowed = true;
+            throw bounds.failure;
+          }
         }
       } finally {
         signal.removeEventListener("abort", close);

@@ -1,25 +1,24 @@
 // AdminClient: set-up operations with an admin (or org) token — create an external workspace,
-// delete, pause/resume, set secrets.
+// delete, pause/resume, set secrets. The requests with rules of their own are sent from beside it:
+// workspace rows (admin-workspaces.ts), pause and resume (admin-lifecycle.ts), secrets
+// (admin-secrets.ts); this file holds the client and the requests it sends as they are.
 import type { Dispatcher } from "undici";
 import { MoleculeError } from "../transport/index.js";
-import { WorkspaceRemovedError } from "./errors.js";
 import { HttpTransport } from "../transport/index.js";
 import type { HttpResponse, Logger } from "../transport/index.js";
-import { hideInInspect, inspectCustom, REDACTED, redactDeep } from "../transport/index.js";
+import { inspectCustom, REDACTED, redactDeep } from "../transport/index.js";
 import {
   approvalDecisionSchema,
-  createWorkspaceSchema,
   externalConnectionSchema,
   pendingApprovalListSchema,
   restartSchema,
   type WireWorkspace,
-  workspaceSchema,
 } from "../wire/index.js";
 import { type ApprovalDecision, decisionNotFound, decisionRequest } from "./approvals.js";
 import { type ExternalConnection, type RestartResult, toExternalConnection } from "./external.js";
-import { errorText, expectShape, type Hints, httpError, ok } from "./http-errors.js";
+import { errorText, expectShape, type Hints, ok } from "./http-errors.js";
 import { requireWorkspaceId } from "./ids.js";
-import { type SetSecretsResult, setSecrets } from "./admin-secrets.js";
+import { type AdminTransport, type SetSecretsResult, setSecrets } from "./admin-secrets.js";
 import {
   externalResumeWarning,
   type LifecycleTransport,
@@ -27,8 +26,17 @@ import {
   pauseOrResume,
   type ResumeResult,
 } from "./admin-lifecycle.js";
-import { adminAuthHints } from "./admin-auth.js";
+import { adminAuthHints, adminError } from "./admin-auth.js";
+import {
+  createExternalWorkspace,
+  type CreatedWorkspace,
+  type CreateExternalWorkspaceInput,
+  deleteWorkspace,
+  getWorkspace,
+} from "./admin-workspaces.js";
 import { orgIdOf } from "./env.js";
+
+export type { CreatedWorkspace, CreateExternalWorkspaceInput } from "./admin-workspaces.js";
 
 /** Options of {@link AdminClient}. */
 export interface AdminClientOptions {
@@ -54,38 +62,6 @@ export interface PendingApproval {
   action: string;
   reason: string;
   createdAt: string | null;
-}
-
-/** Input of {@link AdminClient.createExternalWorkspace}. */
-export interface CreateExternalWorkspaceInput {
-  name: string;
-  role?: string | undefined;
-  parentId?: string | undefined;
-  /** A push URL; without it the platform mints a token and returns it once. */
-  url?: string | undefined;
-  tier?: number | undefined;
-  /**
-   * How the platform delivers messages to it: default `"push"` with `url`, else `"poll"`, always
-   * sent (newer platforms store `push` when none is sent, whatever the runtime, #2348; the April
-   * 2026 one ignores the field). Another value is refused before any request.
-   */
-  deliveryMode?: "push" | "poll" | undefined;
-}
-
-/** Result of {@link AdminClient.createExternalWorkspace}. `util.inspect` redacts `token`. */
-export interface CreatedWorkspace {
-  id: string;
-  /**
-   * Where it landed: its parent's id, `null` at the top level. A self-hosted August-2026 platform
-   * puts every workspace created without `parentId` under its seeded "Org Concierge" (a SaaS one
-   * under the org's first root): it then cannot write GLOBAL memory, its peers include the
-   * concierge, and TEAM memory is shared with every sibling there.
-   */
-  parentId: string | null;
-  /** The workspace token (only when created without `url`); shown once — store it. */
-  token?: string;
-  /** The response body, with the token redacted. */
-  raw: unknown;
 }
 
 const enc = encodeURIComponent;
@@ -134,62 +110,7 @@ export class AdminClient {
     input: CreateExternalWorkspaceInput,
     options: { signal?: AbortSignal } = {},
   ): Promise<CreatedWorkspace> {
-    if (!input || typeof input.name !== "string" || input.name.trim() === "") {
-      throw new MoleculeError("createExternalWorkspace needs a non-empty name", {
-        code: "invalid_argument",
-      });
-    }
-    const mode = input.deliveryMode ?? (input.url ? "push" : "poll");
-    if (mode !== "push" && mode !== "poll") {
-      throw new MoleculeError(
-        `createExternalWorkspace deliveryMode must be "push" or "poll" (got ${JSON.stringify(mode)})`,
-        { code: "invalid_argument" },
-      );
-    }
-    const body: Record<string, unknown> = {
-      name: input.name,
-      runtime: "external",
-      external: true,
-      delivery_mode: mode,
-    };
-    if (input.role) body.role = input.role;
-    if (input.parentId) body.parent_id = requireWorkspaceId(input.parentId, "parentId");
-    if (input.url) body.url = input.url;
-    if (input.tier !== undefined) body.tier = Math.trunc(input.tier);
-    const res = await this.#transport.send({
-      method: "POST",
-      path: "/workspaces",
-      json: body,
-      signal: options.signal,
-    });
-    if (!ok(res.status)) throw this.#fail(res, "createExternalWorkspace");
-    const created = expectShape(
-      createWorkspaceSchema,
-      res,
-      "createExternalWorkspace",
-      [this.#token],
-      {
-        includeBody: false,
-      },
-    );
-    // The create answer does not say where the workspace landed; without a parentId an August
-    // platform puts it under its concierge, so the row is read back.
-    const parentId = input.parentId
-      ? (body.parent_id as string)
-      : ((await this.getWorkspace(created.id, { signal: options.signal })).parent_id ?? null);
-    const out: CreatedWorkspace = {
-      id: created.id,
-      parentId,
-      raw: redactDeep(res.body, [this.#token]),
-    };
-    if (!input.parentId && parentId !== null) {
-      this.#logger?.info?.(
-        `createExternalWorkspace: the platform placed "${input.name}" under workspace ${parentId} (no parentId was given); it is not a root: it cannot write GLOBAL memory and shares TEAM memory with its siblings there`,
-      );
-    }
-    const token = created.connection?.auth_token;
-    if (token) out.token = token;
-    return hideInInspect(out, ["token"]);
+    return await createExternalWorkspace(this.#admin(), input, options.signal);
   }
 
   /**
@@ -205,45 +126,7 @@ export class AdminClient {
     workspaceId: string,
     options: { confirm?: boolean; purge?: boolean; signal?: AbortSignal } = {},
   ): Promise<void> {
-    const id = requireWorkspaceId(workspaceId, "workspace id");
-    const headers: Record<string, string> = {};
-    if (options.confirm) {
-      const ws = await this.getWorkspace(id, { signal: options.signal, includeRemoved: false });
-      if (typeof ws.name === "string") headers["X-Confirm-Name"] = ws.name;
-    }
-    const res = await this.#transport.send({
-      method: "DELETE",
-      path: `/workspaces/${enc(id)}`,
-      query: {
-        confirm: options.confirm ? "true" : undefined,
-        purge: options.purge ? "true" : undefined,
-      },
-      headers,
-      signal: options.signal,
-    });
-    const said = res.status === 500 ? errorText(res.body, [this.#token]) : undefined;
-    if (said !== undefined && /^workspace marked removed\b/.test(said)) {
-      this.#logger?.warn?.(
-        `deleteWorkspace(${id}): the platform removed the workspace but could not stop its containers ("${said}")`,
-      );
-      return;
-    }
-    if (
-      res.status === 409 ||
-      errorText(res.body, [this.#token]) === "destructive_action_requires_confirmation"
-    ) {
-      throw new MoleculeError(
-        res.status === 409
-          ? `deleteWorkspace(${id}): workspace ${id} has children; pass { confirm: true } to delete them too`
-          : `deleteWorkspace(${id}): this platform deletes a workspace only when the caller confirms it; pass { confirm: true } (the SDK then sends the workspace's name as the platform asks)`,
-        {
-          status: res.status,
-          code: "confirmation_required",
-          body: redactDeep(res.body, [this.#token]),
-        },
-      );
-    }
-    if (!ok(res.status)) throw this.#fail(res, `deleteWorkspace(${id})`);
+    await deleteWorkspace(this.#admin(), workspaceId, options);
   }
 
   /**
@@ -390,17 +273,16 @@ export class AdminClient {
 
   /** The typed error of a non-2xx answer to `op`: a 401/403 names the admin token (#79). */
   #fail(res: HttpResponse, op: string, hints: Hints = {}): MoleculeError {
-    const known = [this.#token];
-    return httpError(res, op, known, { ...adminAuthHints(op, res, known), ...hints });
+    return adminError(this.#admin(), res, op, hints);
+  }
+
+  /** What the functions that send an admin's requests need of this client. */
+  #admin(): AdminTransport {
+    return { transport: this.#transport, token: this.#token, logger: this.#logger };
   }
 
   #lifecycle(): LifecycleTransport {
-    return {
-      transport: this.#transport,
-      token: this.#token,
-      logger: this.#logger,
-      authHints: adminAuthHints,
-    };
+    return { ...this.#admin(), authHints: adminAuthHints };
   }
 
   /**
@@ -413,12 +295,7 @@ export class AdminClient {
     options: { signal?: AbortSignal } = {},
   ): Promise<SetSecretsResult> {
     const id = requireWorkspaceId(workspaceId, "workspace id");
-    return await setSecrets(
-      { transport: this.#transport, token: this.#token, logger: this.#logger },
-      id,
-      secrets,
-      options.signal,
-    );
+    return await setSecrets(this.#admin(), id, secrets, options.signal);
   }
 
   /** A workspace as the platform describes it, including removed ones (`status: "removed"`). */
@@ -426,25 +303,7 @@ export class AdminClient {
     workspaceId: string,
     options: { signal?: AbortSignal; includeRemoved?: boolean } = {},
   ): Promise<WireWorkspace> {
-    const id = requireWorkspaceId(workspaceId, "workspace id");
-    const res = await this.#transport.send({
-      method: "GET",
-      path: `/workspaces/${enc(id)}`,
-      query: { include_removed: options.includeRemoved === false ? undefined : "true" },
-      signal: options.signal,
-    });
-    if (res.status === 410) {
-      throw new WorkspaceRemovedError(
-        `workspace ${id} was removed; create a new one with createExternalWorkspace`,
-        {
-          workspaceId: id,
-          status: 410,
-          body: redactDeep(res.body, [this.#token]),
-        },
-      );
-    }
-    if (!ok(res.status)) throw this.#fail(res, `getWorkspace(${id})`);
-    return expectShape(workspaceSchema, res, "getWorkspace", [this.#token]);
+    return await getWorkspace(this.#admin(), workspaceId, options);
   }
 
   /**

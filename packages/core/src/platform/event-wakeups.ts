@@ -9,11 +9,27 @@
 // (`onUnavailable`: the agent's `wakeupsUnavailable` warning), as is a stream that cannot be
 // reopened for as long. Polling goes on at its full rate meanwhile.
 import type * as EventSourceParser from "eventsource-parser";
-import { type ChunkedBody, type Logger, ScheduledTask, describe } from "../transport/index.js";
+import {
+  type ChunkedBody,
+  type Logger,
+  ScheduledTask,
+  SseBounds,
+  describe,
+} from "../transport/index.js";
 import { askedWaitMs, backoffDelay, sleep } from "../transport/index.js";
 
 /** How long the stream may stay silent before it is taken for dead (the default). */
 export const EVENT_IDLE_TIMEOUT_MS = 45_000;
+
+/**
+ * Largest event (its data) and longest line of the platform's event stream, in characters: 4 MiB.
+ * The platform's events are small (an `ACTIVITY_LOGGED` carries a row's id, type, status and
+ * summary, never its bodies; the agent reads those from `/activity`), so this leaves room for any
+ * event it sends, a canvas message included. Past it the stream is closed, the outage reported
+ * (`onUnavailable`) and the stream reopened with backoff, so a line without an end (from a proxy,
+ * a captive portal, a misrouted load balancer answering the URL) holds at most this much in memory.
+ */
+export const EVENT_STREAM_MAX_CHARS = 4 * 1024 * 1024;
 
 let parserModule: Promise<typeof EventSourceParser> | undefined;
 /** eventsource-parser, loaded when the first stream opens rather than when core is imported. */
@@ -49,6 +65,8 @@ export interface EventWakeupsOptions {
   onUnavailable?(reason: string): void;
   /** How long the stream may stay silent before it is closed and reopened (default 45 000 ms). */
   idleTimeoutMs?: number;
+  /** Largest event and longest line, in characters (default {@link EVENT_STREAM_MAX_CHARS}). */
+  maxEventChars?: number;
   /** Reconnect backoff base and cap in ms (defaults 500 and 30 000). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -141,11 +159,14 @@ export class EventWakeups {
     /** Since when the stream has been down (`undefined` while connected), and whether it was said. */
     let downSince: number | undefined;
     let reported = false;
+    /** Whether a stream closed at its bound was reported (again only after one that was not). */
+    let overflowReported = false;
     while (!signal.aborted) {
       const since = performance.now();
       /** The wait the platform asked for (its rate limit's `Retry-After`). */
       let asked = 0;
       let silence: SilenceWatch | undefined;
+      let bounds: SseBounds | undefined;
       // This connection's end: the agent stopping, or the stream staying silent.
       const conn = new AbortController();
       const stop = (): void => conn.abort();
@@ -162,10 +183,15 @@ export class EventWakeups {
         reported = false;
         this.#setConnected(true);
         this.#o.onWake(); // catch up on anything logged while disconnected
-        const parser = createParser({ onEvent: this.#onEvent });
-        silence = new SilenceWatch(idleMs, stop);
-        if ("chunks" in opened) await readChunks(parser, opened.chunks, conn.signal, silence);
-        else await this.#consume(parser, opened.body, opened.close, conn.signal, silence);
+        bounds = new SseBounds(
+          this.#o.maxEventChars ?? EVENT_STREAM_MAX_CHARS,
+          "the platform's event stream",
+          stop,
+        );
+        const parser = createParser({ ...bounds.parserOptions(), onEvent: this.#onEvent });
+        const feed: Feed = { parser, bounds, silence: (silence = new SilenceWatch(idleMs, stop)) };
+        if ("chunks" in opened) await readChunks(feed, opened.chunks, conn.signal);
+        else await this.#consume(feed, opened.body, opened.close, conn.signal);
       } catch (err) {
         if (signal.aborted) break;
         asked = askedWaitMs(err) ?? 0;
@@ -186,6 +212,12 @@ export class EventWakeups {
       if (signal.aborted) break;
       downSince ??= performance.now();
       this.#setConnected(false);
+      if (bounds?.failure && !overflowReported) {
+        overflowReported = true;
+        this.#o.onUnavailable?.(
+          `${bounds.failure.message}; it is reopened with backoff (what answers its URL may not be the platform: a proxy or load balancer in front of it)`,
+        );
+      } else if (bounds && !bounds.failure) overflowReported = false;
       if (silence?.silent && !reported) {
         reported = true;
         this.#o.onUnavailable?.(
@@ -222,11 +254,10 @@ export class EventWakeups {
   };
 
   async #consume(
-    parser: EventSourceParser.EventSourceParser,
+    feed: Feed,
     body: EventStreamBody,
     close: (() => void) | undefined,
     signal: AbortSignal,
-    silence: SilenceWatch,
   ): Promise<void> {
     const decoder = new TextDecoder();
     // A web ReadableStream is read through our own reader, so an abort can cancel the pending read
@@ -262,8 +293,7 @@ export class EventWakeups {
       for (;;) {
         const { value, done } = reader ? await reader.read() : await iterator!.next();
         if (done || signal.aborted) break;
-        silence.heard();
-        parser.feed(decoder.decode(value, { stream: true }));
+        if (fed(feed, decoder.decode(value, { stream: true }))) break;
       }
     } finally {
       signal.removeEventListener("abort", release);
@@ -275,22 +305,29 @@ export class EventWakeups {
   }
 }
 
+/** One connection's parser, with the bounds and the silence watch of its stream. */
+interface Feed {
+  parser: EventSourceParser.EventSourceParser;
+  bounds: SseBounds;
+  silence: SilenceWatch;
+}
+
+/** Feeds `text` to the parser within the stream's bounds; true once a bound passed (stop). */
+function fed(feed: Feed, text: string): boolean {
+  if (feed.bounds.failure !== undefined) return true;
+  feed.silence.heard();
+  feed.parser.feed(text);
+  return feed.bounds.fed(text);
+}
+
 /** Feeds a chunked body to the parser until it ends, fails, or `signal` closes it. */
-function readChunks(
-  parser: EventSourceParser.EventSourceParser,
-  chunks: ChunkedBody,
-  signal: AbortSignal,
-  silence: SilenceWatch,
-): Promise<void> {
+function readChunks(feed: Feed, chunks: ChunkedBody, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const decoder = new TextDecoder();
     const close = (): void => chunks.close();
     signal.addEventListener("abort", close, { once: true });
     chunks.read({
-      data: (chunk) => {
-        silence.heard();
-        parser.feed(decoder.decode(chunk, { stream: true }));
-      },
+      data: (chunk) => void fed(feed, decoder.decode(chunk, { stream: true })),
       end: (err) => {
         signal.removeEventListener("abort", close);
         if (err) reject(err);

@@ -7,25 +7,30 @@ import {
   UnexpectedResponseError,
 } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
-import { redactDeep, redactText } from "../transport/index.js";
+import { frontAnswer, oneLine, quoteBody, redactDeep, redactText } from "../transport/index.js";
 import { rateLimitWaitMs } from "../transport/index.js";
 import type { z } from "zod";
 import { parseWire } from "../wire/index.js";
 
 const MAX_DETAIL = 200;
 
-/** `text` cut to 200 characters (an ellipsis marks the cut): error messages stay short. */
+/**
+ * `text` on one line (whitespace collapsed) and cut to 200 characters (an ellipsis marks the cut):
+ * error messages stay short and carry no line break from a body.
+ */
 export function clip(text: string): string {
-  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text;
+  return oneLine(text, MAX_DETAIL);
 }
 
 /**
- * The `error` (or `message`) string of an error body, if any, for an error message: cut to 200
- * characters and with every `known` secret masked (the body may be a peer's, or echo a request).
+ * The `error` (or `message`) string of an error body, if any, for an error message: on one line,
+ * cut to 200 characters and with every `known` secret masked (the body may be a peer's, or echo a
+ * request). A text body gives its page's title or a short excerpt (`quoteBody`), never markup.
  */
 export function errorText(body: unknown, known: readonly string[]): string | undefined {
   let text: string | undefined;
-  if (typeof body === "string") text = body;
+  // Text or a page: its title or a short excerpt on one line, never its markup.
+  if (typeof body === "string") text = quoteBody(redactText(body, known))?.text;
   else if (typeof body === "object" && body !== null) {
     const e = (body as { error?: unknown }).error;
     const m = (body as { message?: unknown }).message;
@@ -103,9 +108,13 @@ export function httpError(
   if (tenant) return tenant;
   const status = res.status;
   const body = redactDeep(res.body, known);
+  // An HTML page, or text on a 5xx: what answered is in front of the platform, not the platform.
+  const front = frontAnswer(status, res.body, res.headers["content-type"]);
+  const from = front === undefined ? undefined : redactText(front, known);
+  if (from !== undefined && status >= 500) return frontError(op, status, from, body);
   const detail = errorText(res.body, known);
-  const said = detail ? `: "${detail}"` : "";
-  const hint = hints[status];
+  const said = from ? ` from ${from}` : detail ? `: "${detail}"` : "";
+  const hint = from ? undefined : hints[status];
   const base = { status, body };
   if (status === 401) {
     return new MoleculeAuthError(
@@ -182,6 +191,22 @@ export function httpError(
     {
       ...base,
       code: "http_error",
+    },
+  );
+}
+
+/**
+ * The error of a 5xx that a proxy or load balancer in front of the platform answered with its own
+ * page (`from` names it): the platform behind it is down or unreachable. Retryable, as the 5xx.
+ */
+function frontError(op: string, status: number, from: string, body: unknown): MoleculeError {
+  return new MoleculeError(
+    `${op} got ${status} from ${from}, not from the platform: the platform behind it is down or unreachable; check it and retry`,
+    {
+      status,
+      body,
+      code: status === 503 ? "unavailable" : "server_error",
+      retryable: status !== 501 && status !== 505,
     },
   );
 }

@@ -112,6 +112,11 @@ export {
   rememberOutcome,
 } from "./memory-tools.js";
 export type { MemoryToolClient, MemoryToolOutcome } from "./memory-tools.js";
-export { EVENT_IDLE_TIMEOUT_MS, EventWakeups, isInboundActivityEvent } from "./event-wakeups.js";
+export {
+  EVENT_IDLE_TIMEOUT_MS,
+  EVENT_STREAM_MAX_CHARS,
+  EventWakeups,
+  isInboundActivityEvent,
+} from "./event-wakeups.js";
 export type { EventStreamBody, EventWakeupsOptions } from "./event-wakeups.js";
 export { peerFailedError } from "./peer-result.js";

@@ -1,7 +1,8 @@
 // The one line a command prints when an agent could not start: what went wrong and what to do,
 // naming the variables (and, for `molecule-agent`, the flags) a user sets, never library options
 // or internal steps. The examples and the CLI print the same words.
-import { proxyFor, proxyOfError } from "../transport/index.js";
+import { frontEvidence, isTlsErrorCode, proxyFor, proxyOfError } from "../transport/index.js";
+import { errorText } from "./http-errors.js";
 
 /** Options of {@link describeStartError}. */
 export interface DescribeStartErrorOptions {
@@ -44,11 +45,27 @@ function portOf(err: unknown): number | undefined {
 }
 
 /**
+ * The line of a start that ended on a 5xx: what answered (the platform, or a proxy or load balancer
+ * in front of it, named with its page's title) and what to do.
+ */
+function failedOnPlatform(err: unknown, status: number, platformUrl: string | undefined): string {
+  const body = (err as { body?: unknown }).body;
+  const at = platformUrl ? ` at ${platformUrl}` : "";
+  const front = frontEvidence(status, body);
+  if (front !== undefined) {
+    return `the platform${at} answered ${status} from a proxy or load balancer in front of it (${front}): the platform behind it is down or unreachable; check it and retry`;
+  }
+  const detail = errorText(body, []);
+  return `the platform${at} failed with ${status}${detail ? ` ("${detail}")` : ""}: it may be restarting or overloaded; check its health and logs, then retry`;
+}
+
+/**
  * One line saying why an agent could not start and what to do, for the failures a first run
  * meets: a wrong token, a token file that cannot be used, a SaaS tenant's missing or wrong org
- * id, a removed workspace, a paused workspace,
- * a platform that cannot be reached, a push port already in use, a delivery the platform lacks. `undefined` for any other
- * error (print its message).
+ * id, a removed workspace, a paused workspace, a platform that cannot be reached, a platform's
+ * certificate this process refuses (untrusted, self-signed, for another host, expired), a platform
+ * (or what answers in front of it) failing with a 5xx, a push port already in use, a delivery the
+ * platform lacks. `undefined` for any other error (print its message).
  *
  * @example
  * try {
@@ -66,7 +83,10 @@ export function describeStartError(
     options.flags ? `${variable} or ${flag}` : variable;
   const ws = options.workspaceId ? `workspace ${options.workspaceId}` : "the workspace";
   const status = (err as { status?: unknown } | null)?.status;
-  switch (codeOf(err)) {
+  const code = codeOf(err);
+  // The platform's certificate (tls-errors.ts): the error's own line names the cause and the fix.
+  if (isTlsErrorCode(code)) return (err as Error).message;
+  switch (code) {
     case "unauthorized": {
       const issued =
         "the token the platform issued for this workspace (the canvas shows it once when the workspace is created; after a rotation, the new one)";
@@ -91,7 +111,6 @@ export function describeStartError(
     case "workspace_paused":
       return `${ws} is paused, and starting would resume it: to resume it, start with ${name("MOLECULE_RESUME=1", "--resume")} (registering resumes it; the platform's resume endpoint does not resume an external workspace)`;
     case "proxy_refused":
-    case "tls_untrusted":
       return (err as Error).message;
     case "connection_failed":
     case "timeout": {
@@ -111,6 +130,11 @@ export function describeStartError(
       const port = portOf(err);
       return `port ${port ?? "(the push port)"} is already in use: set ${name("MOLECULE_PORT", "--port")} to a free port, or unset it to use any free port`;
     }
+    case "server_error":
+    case "unavailable":
+      return typeof status === "number"
+        ? failedOnPlatform(err, status, options.platformUrl)
+        : undefined;
     case "poll_delivery_unsupported":
       return `this platform has no poll delivery: set ${name("MOLECULE_DELIVERY=push", "--delivery push")} (with ${name("MOLECULE_PUBLIC_URL", "--public-url")} when the platform runs elsewhere), or leave ${name("MOLECULE_DELIVERY", "--delivery")} unset`;
     default:

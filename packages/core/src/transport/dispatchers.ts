@@ -44,6 +44,7 @@ import {
   type ProxySettings,
   proxySettings,
 } from "./proxy.js";
+import { tlsFailure } from "./tls-errors.js";
 
 type AgentOptions = ConstructorParameters<typeof Agent>[0];
 
@@ -335,7 +336,8 @@ const MAX_BYTES = 1024 * 1024;
 /**
  * Sends one request to `url` (a platform URL) the way `PlatformClient` does (same pool, same
  * proxy) and returns its status and body text. A failure is a `MoleculeError`: `timeout`,
- * `proxy_refused`, or `connection_failed` naming the proxy when one was used.
+ * `proxy_refused`, a TLS failure (`tls_untrusted`, `tls_hostname`, ...: tls-errors.ts), or
+ * `connection_failed` naming the proxy when one was used.
  */
 export async function requestPlatformUrl(
   url: string,
@@ -365,8 +367,8 @@ export async function requestPlatformUrl(
         cause: err,
       });
     }
-    const proxied = proxyFailure(err, u.origin);
-    if (proxied) throw proxied;
+    const typed = proxyFailure(err, u.origin) ?? tlsFailure(err, u.origin);
+    if (typed) throw typed;
     if (err instanceof MoleculeError) throw err;
     const code = (err as { code?: unknown })?.code;
     throw new MoleculeError(

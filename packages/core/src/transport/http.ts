@@ -6,6 +6,7 @@ import { RUNTIME_NAME } from "../runtime/index.js";
 import { freshPool, isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
 import { proxyFailure } from "./proxy.js";
+import { tlsFailure } from "./tls-errors.js";
 import { requestAbortable } from "./abortable.js";
 import { onAbortOf } from "./abort-fanout.js";
 import { RequestAbort, requestBuffered } from "./buffered.js";
@@ -454,6 +455,9 @@ export class HttpTransport {
       // Through a proxy: its refusal, or the proxy named in the unreachable-platform error.
       const proxied = proxyFailure(err, this.origin);
       if (proxied) throw proxied;
+      // Directly: the platform's certificate (untrusted, another host's, expired, ...), not retried.
+      const tls = tlsFailure(err, this.origin);
+      if (tls) throw tls;
       const code = errorCode(err);
       if (code === "ENOTFOUND") {
         // No such host: one rule everywhere (core's start, the adapters' first calls): not retried.

@@ -14,6 +14,8 @@ export { MoleculeOptionError } from "./option-error.js";
 export type { Logger } from "./logger.js";
 export type { ProxyInfo, ProxyOption } from "./proxy.js";
 export { proxyFor } from "./proxy.js";
+export type { TlsErrorCode, TlsProblem } from "./tls-errors.js";
+export { tlsProblemOf } from "./tls-errors.js";
 export { backoffDelay } from "./backoff.js";
 export { parseRetryAfter } from "./retry.js";
 export { askedWaitMs, rateLimitWaitMs } from "./rate-budget.js";
@@ -32,10 +34,21 @@ export {
 export { DEFAULT_USER_AGENT, HttpTransport, retriedByCaller } from "./http.js";
 export type { HttpResponse, RequestSpec } from "./http.js";
 export { BodyTooLargeError, readBodyText } from "./body.js";
+export {
+  FRONT_WORDS,
+  frontAnswer,
+  frontEvidence,
+  MAX_QUOTED_BODY_CHARS,
+  oneLine,
+  quoteBody,
+} from "./body-text.js";
+export type { QuotedBody } from "./body-text.js";
 export { chunksOf, readableOf } from "./chunked.js";
+export { SseBounds, sseBoundError } from "./sse-bounds.js";
 export type { ChunkedBody } from "./chunked.js";
 export { ScheduledTask, scheduledTasks } from "./scheduler.js";
 export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";
+export { isTlsErrorCode } from "./tls-errors.js";
 export { requestPlatformUrl } from "./dispatchers.js";
 export type { PlatformUrlRequest } from "./dispatchers.js";
 export { IdleWaiters } from "./idle-waiters.js";

@@ -10,6 +10,7 @@ import type { Agent, Dispatcher, ProxyAgent } from "undici";
 import type * as Undici from "undici";
 import { envVar } from "../runtime/index.js";
 import { MoleculeError } from "./errors.js";
+import { tlsFailure } from "./tls-errors.js";
 
 /** A proxy URL (`http://[user:password@]host:port`), or `false` for none whatever the environment. */
 export type ProxyOption = string | URL | false;
@@ -223,14 +224,13 @@ function refusalStatus(err: unknown): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
-
 /**
  * The typed error of a request to `origin` that failed on its way through a proxy, or `undefined`
  * when it did not go through one. The proxy is named without its credentials.
  * - the proxy refused (407: its credentials; another 4xx: its policy): code `proxy_refused`;
  * - it could not reach the platform (a 5xx to CONNECT), or did not answer: `connection_failed`;
- * - the platform's certificate is not trusted (through the tunnel): `tls_untrusted`.
+ * - the platform's certificate failed (through the tunnel): the TLS error of tls-errors.ts
+ *   (`tls_untrusted`, `tls_hostname`, `tls_expired`, ...), naming the proxy.
  */
 export function proxyFailure(err: unknown, origin: string): MoleculeError | undefined {
   const proxy = proxyOfError(err);
@@ -255,13 +255,9 @@ export function proxyFailure(err: unknown, origin: string): MoleculeError | unde
       { code: "connection_failed", status, retryable: true, cause: err },
     );
   }
+  const tls = tlsFailure(err, origin, via);
+  if (tls !== undefined) return tls;
   const code = codeOf(err);
-  if (code !== undefined && TLS_CODES.test(code)) {
-    return new MoleculeError(
-      `the platform at ${origin} (reached through ${via}) presented a certificate this process does not trust (${code}): if a private CA signs it, set NODE_EXTRA_CA_CERTS to that CA's PEM file`,
-      { code: "tls_untrusted", retryable: false, cause: err },
-    );
-  }
   return new MoleculeError(
     `could not reach the platform at ${origin} through ${via} (${code ?? (err as Error)?.name ?? "error"}): check that the proxy is running and ${proxy.from} names it, or list the platform's host in NO_PROXY if it is reachable directly`,
     { code: "connection_failed", retryable: code !== "ENOTFOUND", cause: err },

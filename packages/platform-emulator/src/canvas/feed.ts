@@ -40,7 +40,7 @@ export function feedOf(platform: Platform): CanvasFeed {
   if (feed === undefined) {
     feed = new CanvasFeed(platform);
     feeds.set(platform, feed);
-    platform.observer = feed;
+    platform.events.observer = feed;
   }
   return feed;
 }

@@ -11,12 +11,12 @@ export function listEvents(platform: Platform, ctx: Ctx, workspaceId?: string): 
   platform.adminAuth(ctx);
   let rows: StructureEvent[];
   if (workspaceId === undefined) {
-    rows = [...platform.history.values()].flat();
+    rows = [...platform.events.history.values()].flat();
     rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
   } else {
     // The server's query compares a uuid column: anything else fails.
     if (!UUID_ANY_RE.test(workspaceId)) throw new HttpError(500, { error: "query failed" });
-    rows = platform.history.get(workspaceId.toLowerCase()) ?? [];
+    rows = platform.events.history.get(workspaceId.toLowerCase()) ?? [];
   }
   sendJson(ctx, 200, rows.slice(-LIMIT).toReversed());
 }

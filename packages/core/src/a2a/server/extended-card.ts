@@ -8,8 +8,15 @@ import type { ExtendedAgentCardOptions } from "./handler-types.js";
 import { HTTP_JSON, rpcResult, type CallId, type Outcome } from "./outcome.js";
 import type { RequestMeta } from "./request-meta.js";
 
-/** What serving the extended card needs from the endpoint: the public card's builder. */
-export type CardBuilder = (card: AgentCard, headers: Headers) => Promise<string> | string;
+/**
+ * What serving the extended card needs from the endpoint: the public card's builder (the pure v1.0
+ * card for v1.0's method, the hybrid for v0.3's).
+ */
+export type CardBuilder = (
+  card: AgentCard,
+  headers: Headers,
+  version: "0.3" | "1.0",
+) => Promise<string> | string;
 
 /** The extended card method. */
 export class ExtendedCardMethod {
@@ -27,13 +34,13 @@ export class ExtendedCardMethod {
     this.#report = report;
   }
 
-  async get(id: CallId, _version: "0.3" | "1.0", meta: RequestMeta): Promise<Outcome> {
+  async get(id: CallId, version: "0.3" | "1.0", meta: RequestMeta): Promise<Outcome> {
     const headers = meta.headers();
     let body: string;
     try {
       if ((await this.#o.authorize(headers)) !== true) return unauthorized(id);
       const card = typeof this.#o.card === "function" ? await this.#o.card(headers) : this.#o.card;
-      body = await this.#build(card, headers);
+      body = await this.#build(card, headers, version);
     } catch (err) {
       this.#report(err, "GetExtendedAgentCard", id);
       const message = "Internal error: the extended agent card could not be built";

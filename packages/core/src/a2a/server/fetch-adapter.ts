@@ -30,7 +30,7 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
   if (outcome === undefined) {
     if (route === "card" || route === "jwks") {
       try {
-        outcome = await core.routes.card(url.origin, route);
+        outcome = await core.routes.card(url.origin, route, request.headers.get("a2a-version"));
       } catch (err) {
         core.report(err, "(card)", null);
         outcome = httpError(500, A2AErrorCode.InternalError, "Internal error");

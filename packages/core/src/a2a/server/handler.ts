@@ -136,7 +136,7 @@ class A2AEndpoint implements A2AHandler {
         ? undefined
         : new ExtendedCardMethod(
             extended,
-            (c, headers) => routes.build(c, originOf(headers)),
+            (c, headers, version) => routes.build(c, originOf(headers), version),
             report,
           );
     const all = {

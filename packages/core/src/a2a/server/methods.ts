@@ -1,7 +1,8 @@
 // The send methods (blocking, non-blocking, streaming; get, list, cancel and resubscribe are in
-// task-queries.ts): runs `onMessage`, keeps tasks in the task store (in memory, or shared by
-// replicas), aborts a task canceled through any replica, reports each change of a task to its
-// resubscribed streams and its webhooks (push notifications), and reports handler failures.
+// task-queries.ts, whether a message may continue a task in task-continuation.ts): runs
+// `onMessage`, keeps tasks in the task store (in memory, or shared by replicas), aborts a task
+// canceled through any replica, reports each change of a task to its resubscribed streams and its
+// webhooks (push notifications), and reports handler failures.
 import type { A2AMessage, A2ATask } from "../types.js";
 import type { ContextIds } from "./context-ids.js";
 import { contentFingerprint, markContextIssued, markOwnContext, newTaskId } from "./derived-id.js";
@@ -17,7 +18,6 @@ import {
   TERMINAL_STATES,
 } from "./normalize.js";
 import { requestIdOf, rpcError, rpcResult, type CallId, type Outcome } from "./outcome.js";
-import { utf8Length } from "../../runtime/index.js";
 import { CANCELED, RequestContext, Scope } from "./scope.js";
 import { sendPushConfig, type TaskPushConfig } from "./push-config.js";
 import { MemoryTaskStore, type A2ATaskStore, type TaskWatch } from "./store.js";
@@ -38,6 +38,7 @@ import { TaskHub } from "./task-hub.js";
 import { historyLengthOf } from "./task-params.js";
 import { storeCall, storeError, TaskQueries } from "./task-queries.js";
 import { streamTask } from "./task-stream.js";
+import { continuationRefusal } from "./task-continuation.js";
 
 type Obj = Record<string, unknown>;
 
@@ -208,36 +209,12 @@ export class A2AMethods implements RpcMethods {
 
   /** A message that continues the task `stored` (`message.taskId`): same id, same context. */
   #continue(go: Go, stored: A2ATask | undefined): Outcome | Promise<Outcome> {
-    const { id, version, message } = go;
+    const { id, message } = go;
     if (stored === undefined) return rpcError(id, A2AErrorCode.TaskNotFound, "Task not found");
-    if (TERMINAL_STATES.has(stored.status.state)) {
-      // The official SDKs: InvalidRequest (v0.3), UnsupportedOperation (v1.0).
-      return rpcError(
-        id,
-        version === "0.3" ? A2AErrorCode.InvalidRequest : A2AErrorCode.UnsupportedOperation,
-        `Task ${stored.id} is in a terminal state (${stored.status.state}) and cannot be continued; send a message without taskId to start a new task`,
-      );
-    }
-    if (message.contextId !== undefined && message.contextId !== stored.contextId) {
-      return rpcError(
-        id,
-        A2AErrorCode.InvalidRequest,
-        `params.message.contextId does not match the contextId of task ${stored.id}; omit it or send the task's`,
-      );
-    }
-    // Only a task waiting for its caller (the handler asked a question) takes a message: one that
-    // runs (here, or stored as running by another replica) is never run twice at once.
-    if (!WAITING_STATES.has(stored.status.state) || this.#running.has(stored.id)) {
-      const state = this.#running.has(stored.id) ? "working" : stored.status.state;
-      return rpcError(
-        id,
-        A2AErrorCode.UnsupportedOperation,
-        `Task ${stored.id} is ${state}: a task takes a message only while it waits for one (input-required); poll tasks/get (GetTask) until it does, or send a message without taskId to start a new task`,
-      );
-    }
+    const running = this.#running.has(stored.id);
+    const refused = continuationRefusal(go, stored, running, this.#o.maxHistoryBytes);
+    if (refused !== undefined) return refused;
     const prior = stored.history ?? [];
-    const refusal = historyRefusal(stored.id, prior, message, this.#o.maxHistoryBytes);
-    if (refusal !== undefined) return rpcError(id, A2AErrorCode.UnsupportedOperation, refusal);
     message.contextId = stored.contextId;
     // Reached by the task's id: the conversation is the endpoint's own when it issued its id.
     if (this.#o.contexts.issued(stored.contextId)) markOwnContext(message);
@@ -442,33 +419,6 @@ export class A2AMethods implements RpcMethods {
       await this.#persist(task, ctx.method, ctx.requestId);
     }
   }
-}
-
-/** The states in which a task takes its caller's next message. */
-const WAITING_STATES: ReadonlySet<string> = new Set(["input-required", "auth-required"]);
-
-/** Most messages one task's history holds: a continuation past it is refused. */
-export const MAX_TASK_HISTORY_MESSAGES = 100;
-
-/**
- * Why `message` may not join the history `prior` of task `taskId` (at most
- * {@link MAX_TASK_HISTORY_MESSAGES} messages and `maxBytes` bytes of JSON), if it may not.
- */
-function historyRefusal(
-  taskId: string,
-  prior: readonly A2AMessage[],
-  message: A2AMessage,
-  maxBytes: number,
-): string | undefined {
-  if (prior.length + 1 > MAX_TASK_HISTORY_MESSAGES) {
-    return `Task ${taskId} has ${prior.length} messages, the most one task keeps (${MAX_TASK_HISTORY_MESSAGES}); send a message without taskId to start a new task`;
-  }
-  let bytes = utf8Length(JSON.stringify(message));
-  for (const m of prior) bytes += utf8Length(JSON.stringify(m));
-  if (bytes > maxBytes) {
-    return `Task ${taskId}'s history would hold ${bytes} bytes with this message, over the ${maxBytes}-byte limit of one task; send a message without taskId to start a new task`;
-  }
-  return undefined;
 }
 
 /** A send, continued or new, on its way to the handler. */

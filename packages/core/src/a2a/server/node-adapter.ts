@@ -109,7 +109,7 @@ export class NodeAdapter {
       if (route === "card" || route === "jwks") {
         const proto = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
         const origin = `${proto}://${req.headers.host ?? "localhost"}`;
-        const card = core.routes.card(origin, route);
+        const card = core.routes.card(origin, route, headers.version);
         return card instanceof Promise
           ? card.then(
               (o) => this.#write(req, res, o, method),

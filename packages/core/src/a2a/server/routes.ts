@@ -1,8 +1,10 @@
 // Which paths the endpoint answers (the JSON-RPC endpoint, the HTTP+JSON routes below it, the
 // agent card and, for a signed card with a public key, its JWKS; all below the optional capability
-// secret) and the agent cards it serves there (signed when `cardSigning` is set).
+// secret) and the agent cards it serves there (signed when `cardSigning` is set): the pure v1.0
+// card to a caller that says `A2A-Version: 1.0`, the v0.3/v1.0 hybrid to any other.
 import { MoleculeOptionError } from "../../transport/index.js";
 import { buildAgentCard, type BuildAgentCardOptions } from "../card.js";
+import { buildV1AgentCard, cardVersionFor } from "../card-v1.js";
 import type { CardSigningOptions } from "../card-signature.js";
 import type { AgentCard } from "../types.js";
 import type { Outcome } from "./outcome.js";
@@ -49,7 +51,9 @@ export class EndpointRoutes {
   readonly #prefix: string; // basePath without trailing slash ("" for "/")
   readonly #secret: SecretMatcher | undefined;
   readonly #fixedUrl: string | undefined;
-  #fixedCard: string | Promise<string> | undefined;
+  /** The cards of a fixed URL, by version. */
+  readonly #fixedCards = new Map<CardVersion, string | Promise<string>>();
+  /** The cards by version and origin. */
   readonly #cards = new Map<string, string>();
   /** When the endpoint started (the served card's `Last-Modified`), as an HTTP date. */
   readonly #since = new Date(Math.floor(Date.now() / 1000) * 1000).toUTCString();
@@ -144,9 +148,14 @@ export class EndpointRoutes {
 
   /**
    * The card (or, `route` `"jwks"`, the JWKS of its signing key) for a request that reached the
-   * server at `origin` (`https://host:port`).
+   * server at `origin` (`https://host:port`) with `a2aVersion` (its `A2A-Version` header): the
+   * pure v1.0 card for 1.0, else the hybrid; both answers say they vary by that header.
    */
-  card(origin: string, route: "card" | "jwks" = "card"): Outcome | Promise<Outcome> {
+  card(
+    origin: string,
+    route: "card" | "jwks" = "card",
+    a2aVersion?: string | null,
+  ): Outcome | Promise<Outcome> {
     const cache = this.#secret === undefined ? "public, max-age=300" : "no-store";
     if (route === "jwks") {
       return { status: 200, body: this.#jwks ?? "{}", headers: { "cache-control": cache } };
@@ -156,42 +165,55 @@ export class EndpointRoutes {
     const answer = (body: string): Outcome => ({
       status: 200,
       body,
-      headers: { "cache-control": cache, etag: etagOf(body), "last-modified": this.#since },
+      headers: {
+        "cache-control": cache,
+        etag: etagOf(body),
+        "last-modified": this.#since,
+        vary: "A2A-Version",
+      },
     });
-    const body = this.#cardFor(origin);
+    const body = this.#cardFor(origin, cardVersionFor(a2aVersion));
     return typeof body === "string" ? answer(body) : body.then(answer);
   }
 
-  /** `card` built (and signed) as the served card is, for a request at `origin`. */
-  build(card: AgentCard, origin: string): string | Promise<string> {
-    return this.#cardJson(card, this.#fixedUrl ?? origin + this.endpointPath);
+  /** `card` built (and signed) as the served card of `version` is, for a request at `origin`. */
+  build(card: AgentCard, origin: string, version: CardVersion): string | Promise<string> {
+    return this.#cardJson(card, this.#fixedUrl ?? origin + this.endpointPath, version);
   }
 
-  #cardJson(card: AgentCard, url: string): string | Promise<string> {
-    const built = buildAgentCard(card, { ...this.#serves, url });
+  #cardJson(card: AgentCard, url: string, version: CardVersion): string | Promise<string> {
+    const options = { ...this.#serves, url };
+    const built =
+      version === "1.0" ? buildV1AgentCard(card, options) : buildAgentCard(card, options);
     if (this.#sign === undefined) return JSON.stringify(built);
     return this.#sign(built).then((signed) => JSON.stringify(signed));
   }
 
-  #cardFor(origin: string): string | Promise<string> {
+  #cardFor(origin: string, version: CardVersion): string | Promise<string> {
     if (this.#fixedUrl !== undefined) {
-      if (this.#fixedCard === undefined) {
-        const card = this.#cardJson(this.#card, this.#fixedUrl);
+      let card = this.#fixedCards.get(version);
+      if (card === undefined) {
+        const built = this.#cardJson(this.#card, this.#fixedUrl, version);
         // A signing failure is answered (and reported) once; the next request tries again.
-        if (typeof card !== "string") card.catch(() => (this.#fixedCard = undefined));
-        this.#fixedCard = card;
+        if (typeof built !== "string") built.catch(() => this.#fixedCards.delete(version));
+        this.#fixedCards.set(version, built);
+        card = built;
       }
-      return this.#fixedCard;
+      return card;
     }
-    let card = this.#cards.get(origin);
+    const key = `${version} ${origin}`;
+    let card = this.#cards.get(key);
     if (card === undefined) {
-      card = this.#cardJson(this.#card, origin + this.endpointPath) as string;
-      if (this.#cards.size >= 16) this.#cards.clear();
-      this.#cards.set(origin, card);
+      card = this.#cardJson(this.#card, origin + this.endpointPath, version) as string;
+      if (this.#cards.size >= 32) this.#cards.clear();
+      this.#cards.set(key, card);
     }
     return card;
   }
 }
+
+/** Which card a request gets: the pure v1.0 card, or the v0.3/v1.0 hybrid. */
+type CardVersion = "0.3" | "1.0";
 
 /** A weak ETag of a card's JSON: FNV-1a over its UTF-16 code units and its length (not a secret). */
 function etagOf(body: string): string {

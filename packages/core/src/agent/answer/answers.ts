@@ -14,7 +14,7 @@ import { type AgentObserver, deadLetterReason } from "../../events/index.js";
 import { BoundedSet, type InboundMessage, type OutboxRecord } from "../../inbound/index.js";
 import type { AgentStateStore } from "../../store/index.js";
 import type { Logger } from "../../transport/index.js";
-import { IdleWaiters, MoleculeError } from "../../transport/index.js";
+import { IdleWaiters, isTlsErrorCode, MoleculeError } from "../../transport/index.js";
 import { askedWaitMs, backoffDelay, describe } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 import { PollTasks, type Refusal } from "./poll-tasks.js";
@@ -26,7 +26,8 @@ const REPORT_TIMEOUT_MS = 150_000;
 const MAX_REPORT_DETAIL = 1_000;
 /** Longest wait between two attempts to send an answer. */
 const RETRY_MAX_MS = 30_000;
-const REPLY_TIMEOUT_MS = 20_000; // one attempt to send an answer (replyTimeoutMs: why 20 s)
+/** One attempt to send an answer, or a poll agent's checkpoint (`replyTimeoutMs`: why 20 s). */
+export const REPLY_TIMEOUT_MS = 20_000;
 /** How long an answer is kept through the platform's transient failures, from when it was queued. */
 const REPLY_KEEP_MS = 24 * 60 * 60_000;
 /** Most answers (and UTF-16 units of text) the outbox holds; past either a finished handler waits. */
@@ -372,12 +373,14 @@ export class Answers {
    * The wait before the next attempt to send `entry` after `err`, `undefined` when undeliverable: a
    * permanent refusal at once; a failure of the platform's own (`retryable`: 5xx, a timeout, the
    * platform unreachable) once older than {@link REPLY_KEEP_MS}, backing off to 30 s (or what the
-   * platform asked); the rate limit, what it (or this process's budget for it) asked, no more.
+   * platform asked); the rate limit, what it (or this process's budget for it) asked, no more. The
+   * platform's certificate failing (expired, replaced) is its own fault too, though not retryable.
    */
   #retryDelay(entry: Entry, err: unknown): number | undefined {
-    if (isPermanent(err)) return undefined;
+    const tls = isTlsErrorCode((err as { code?: unknown } | null)?.code);
+    if (isPermanent(err) && !tls) return undefined;
     const backoff = backoffDelay(entry.attempts, this.#retryBaseMs, RETRY_MAX_MS);
-    if ((err as { retryable?: unknown } | null)?.retryable !== true) {
+    if (!tls && (err as { retryable?: unknown } | null)?.retryable !== true) {
       return entry.attempts >= this.#maxAttempts ? undefined : backoff;
     }
     const queuedAt = Date.parse(entry.record.queuedAt);

@@ -16,6 +16,7 @@ import {
 } from "../../transport/index.js";
 import { type Logger, describe, sleep } from "../../transport/index.js";
 import type { AgentPlatformClient } from "../types.js";
+import { REPLY_TIMEOUT_MS } from "../answer/answers.js";
 
 /** The activity row's method (its type is `agent_log`, one the platform accepts from an agent). */
 const CHECKPOINT_METHOD = "molecule/inbound_checkpoint";
@@ -23,11 +24,13 @@ const CHECKPOINT_METHOD = "molecule/inbound_checkpoint";
 const CHECKPOINT_EVERY_MS = 10_000;
 /** Rows settled past the cursor that a checkpoint names (out-of-order settlements). */
 const MAX_SETTLED = 200;
+/** Longest wait the platform's rate limit can ask for (ms): its minute and the rounding second. */
+const MAX_RATE_WAIT_MS = 61_000;
 /**
- * How long a checkpoint read or write may take (ms): 5 s after the longest wait the platform's rate
- * limit can ask for (its minute and the rounding second), which the deadline covers.
+ * How long a checkpoint read may take (ms), its retries included (each attempt within the client's
+ * `timeoutMs`): 5 s after the longest wait the platform's rate limit can ask for.
  */
-const TIMEOUT_MS = 66_000;
+const READ_DEADLINE_MS = MAX_RATE_WAIT_MS + 5_000;
 /** Longest wait between two reads of a checkpoint that could not be read (ms). */
 const MAX_READ_RETRY_MS = 30_000;
 
@@ -94,6 +97,7 @@ export class PollCheckpoint {
   readonly #client: Client;
   readonly #logger: Logger;
   readonly #outbox: Outbox;
+  readonly #timeoutMs: number;
   /** What the next write sends, taken when it starts. */
   #of: (() => Checkpoint | undefined) | undefined;
   /** The last cursor written (nothing is written again for it). */
@@ -101,23 +105,29 @@ export class PollCheckpoint {
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
 
-  private constructor(client: Client, logger: Logger, outbox: Outbox) {
+  private constructor(client: Client, logger: Logger, outbox: Outbox, timeoutMs: number) {
     this.#client = client;
     this.#logger = logger;
     this.#outbox = outbox;
+    this.#timeoutMs = timeoutMs;
   }
 
   /**
    * Checkpoints for `client`, when it can read and write its activity log; each one is written
-   * once the answers to the messages it passes have left `outbox`.
+   * once the answers to the messages it passes have left `outbox`. `timeoutMs` bounds one attempt
+   * of a write as an answer's (`replyTimeoutMs`, default 20 s): its wait for the rate budget, the
+   * exchange and the whole body of the platform's answer. One that times out is sent again at
+   * once on a new connection (fresh-retry.ts); one the rate limit kept from being sent (nothing
+   * was sent) waits apart, as the platform asks.
    */
   static of(
     client: AgentPlatformClient,
     logger: Logger,
     outbox: Outbox,
+    timeoutMs = REPLY_TIMEOUT_MS,
   ): PollCheckpoint | undefined {
     if (!client.fetchActivityRows || !client.reportActivity) return undefined;
-    return new PollCheckpoint(client as Client, logger, outbox);
+    return new PollCheckpoint(client as Client, logger, outbox, timeoutMs);
   }
 
   /**
@@ -155,7 +165,7 @@ export class PollCheckpoint {
     const page = await this.#client.fetchActivityRows({
       type: "agent_log",
       limit: 100,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(TIMEOUT_MS)]),
+      signal: AbortSignal.any([signal, AbortSignal.timeout(READ_DEADLINE_MS)]),
     });
     for (const row of page.rows.toReversed()) {
       if (row.method !== CHECKPOINT_METHOD) continue;
@@ -209,43 +219,71 @@ export class PollCheckpoint {
     this.#of = undefined;
   }
 
+  /**
+   * Writes `cp`. Not sent for the rate limit: a scheduled write waits for a later one; the last
+   * (a stop) waits what the platform asked (at most its minute) and is sent once more.
+   */
   async #write(cp: Checkpoint, last: boolean): Promise<void> {
-    try {
-      await this.#client.reportActivity(
-        {
-          activityType: "agent_log",
-          method: CHECKPOINT_METHOD,
-          summary: `inbound messages settled through activity ${cp.cursor}`,
-          status: "ok",
-          requestBody: {
-            inbound_checkpoint: {
-              v: 1,
-              cursor: cp.cursor,
-              ...(cp.cursorAt === undefined ? {} : { cursor_at: cp.cursorAt }),
-              settled: cp.settled.slice(-MAX_SETTLED),
-            },
+    for (let waited = false; ; waited = true) {
+      try {
+        await this.#send(cp, last);
+        this.#written = cp.cursor;
+        return;
+      } catch (err) {
+        if (!isMoleculeError(err, "rate_limited")) {
+          this.#warn(err);
+          return;
+        }
+        if (!last && this.#of !== undefined) {
+          // The bucket is spent: the write waits for a later turn (the next one sends the newest).
+          this.#logger.debug?.("inbound checkpoint deferred: the platform's rate limit is spent");
+          if (this.#timer === undefined) this.#schedule();
+          return;
+        }
+        if (!last || waited) {
+          this.#warn(err);
+          return;
+        }
+        const wait = Math.min(askedWaitMs(err) ?? MAX_RATE_WAIT_MS, MAX_RATE_WAIT_MS);
+        this.#logger.debug?.("inbound checkpoint waits for the platform's rate limit", {
+          waitMs: wait,
+        });
+        await sleep(wait);
+      }
+    }
+  }
+
+  #warn(err: unknown): void {
+    this.#logger.warn?.("could not write the inbound checkpoint to the activity log", {
+      error: describe(err),
+    });
+  }
+
+  /** One write of `cp`: within the write's timeout, and once more on a new connection after it. */
+  async #send(cp: Checkpoint, last: boolean): Promise<void> {
+    await this.#client.reportActivity(
+      {
+        activityType: "agent_log",
+        method: CHECKPOINT_METHOD,
+        summary: `inbound messages settled through activity ${cp.cursor}`,
+        status: "ok",
+        requestBody: {
+          inbound_checkpoint: {
+            v: 1,
+            cursor: cp.cursor,
+            ...(cp.cursorAt === undefined ? {} : { cursor_at: cp.cursorAt }),
+            settled: cp.settled.slice(-MAX_SETTLED),
           },
         },
-        // One that times out is sent again at once on a new connection (a NAT may have forgotten
-        // the pooled one); the signal bounds both, and a client that ignores `timeoutMs`.
-        {
-          timeoutMs: TIMEOUT_MS,
-          signal: AbortSignal.timeout(2 * TIMEOUT_MS + 1_000),
-          background: !last, // behind answers and polls, except the one a stop waits for
-        },
-      );
-      this.#written = cp.cursor;
-    } catch (err) {
-      if (!last && isMoleculeError(err, "rate_limited") && this.#of !== undefined) {
-        // The bucket is spent: the write waits for a later turn (the next one sends the newest).
-        this.#logger.debug?.("inbound checkpoint deferred: the platform's rate limit is spent");
-        if (this.#timer === undefined) this.#schedule();
-        return;
-      }
-      this.#logger.warn?.("could not write the inbound checkpoint to the activity log", {
-        error: describe(err),
-      });
-    }
+      },
+      // One that times out is sent again at once on a new connection (a NAT may have forgotten
+      // the pooled one); the signal bounds both, and a client that ignores `timeoutMs`.
+      {
+        timeoutMs: this.#timeoutMs,
+        signal: AbortSignal.timeout(2 * this.#timeoutMs + 1_000),
+        background: !last, // behind answers and polls, except the one a stop waits for
+      },
+    );
   }
 }
 

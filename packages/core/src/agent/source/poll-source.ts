@@ -35,7 +35,13 @@ export const CONNECTED_SLOWDOWN = 6;
 const ABANDONED = Symbol("abandoned");
 
 /** The agent options poll delivery reads. */
-type PollKey = "client" | "backfill" | "concurrency" | "eventWakeups" | PollSetting;
+type PollKey =
+  | "client"
+  | "backfill"
+  | "concurrency"
+  | "eventWakeups"
+  | "replyTimeoutMs"
+  | PollSetting;
 type PollSetting = "pollLimit" | "pollIntervalMs" | "pollSettleMs";
 type PollOptions = Pick<RemoteAgentOptions, PollKey>;
 
@@ -121,7 +127,12 @@ export class PollSource implements EventWakeupsOptions {
   ) {
     this.#o = options;
     this.#where = where;
-    this.#checkpoint = PollCheckpoint.of(options.client, observer.logger, stages.answers);
+    this.#checkpoint = PollCheckpoint.of(
+      options.client,
+      observer.logger,
+      stages.answers,
+      options.replyTimeoutMs,
+    );
     this.#state = state;
     this.logger = observer.logger;
     this.#intervalMs = options.pollIntervalMs ?? 5_000;
