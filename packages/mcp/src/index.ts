@@ -17,4 +17,4 @@ export { runMcp } from "./run.js";
 export type { McpRunIo } from "./run.js";
 export { MoleculeMcp } from "./server.js";
 export type { ChannelMeta, MoleculeMcpOptions } from "./server.js";
-export type { McpWorkspace, WorkspaceStatus } from "./workspace.js";
+export type { McpWorkspace, McpWorkspaceEvents, WorkspaceStatus } from "./workspace.js";

@@ -81,7 +81,13 @@ export class MoleculeMcp {
     for (const ws of config.workspaces) {
       map.set(
         ws.id,
-        new McpWorkspace(config, ws, this.inbox, (w, r) => this.#ended(w, r), this.#logger),
+        new McpWorkspace(
+          config,
+          ws,
+          this.inbox,
+          { onEnd: (w, r) => this.#ended(w, r), onDuplicate: (w) => this.#warnDuplicate(w) },
+          this.#logger,
+        ),
       );
     }
     this.workspaces = map;
@@ -154,16 +160,7 @@ export class MoleculeMcp {
     server.server.oninitialized = () => {
       session.initialized = true;
       for (const m of this.inbox.unread()) this.#tell(session, m);
-      for (const ws of this.workspaces.values()) {
-        const warning = ws.duplicateWarning;
-        if (warning) {
-          void server
-            .sendLoggingMessage(
-              withTraceMeta({ level: "warning", logger: "molecule", data: warning }),
-            )
-            .catch((err: unknown) => this.#notifyFailed(err));
-        }
-      }
+      for (const ws of this.workspaces.values()) this.#warnDuplicate(ws, session);
     };
     server.server.setRequestHandler("resources/subscribe", (req) => {
       if (req.params.uri === INBOX_URI) session.subscribed = true;
@@ -175,6 +172,21 @@ export class MoleculeMcp {
     });
     this.#sessions.add(session);
     return server;
+  }
+
+  /**
+   * Warns `only` that session, else every initialized one, that another server receives `ws`'s
+   * messages (known once its start has looked at the inbox lock, before or after `initialized`).
+   */
+  #warnDuplicate(ws: McpWorkspace, only?: Session): void {
+    const warning = ws.duplicateWarning;
+    if (!warning) return;
+    for (const s of only ? [only] : this.#sessions) {
+      if (!s.initialized || !s.server.isConnected()) continue;
+      void s.server
+        .sendLoggingMessage(withTraceMeta({ level: "warning", logger: "molecule", data: warning }))
+        .catch((err: unknown) => this.#notifyFailed(err));
+    }
   }
 
   /** Tells every session of a new message: a channel notification and a resource update. */

@@ -1,7 +1,9 @@
 // One workspace the MCP server runs as: core's PlatformClient and RemoteAgent, whose handler hands
 // each message to the inbox, and the state the host is told about (paused, removed, ...). The
 // agent starts in the background (the MCP session is served meanwhile): a platform that cannot be
-// reached is retried, a permanent refusal (wrong token, removed workspace, ...) ends it.
+// reached is retried, a permanent refusal (wrong token, removed workspace, ...) ends it. First it
+// takes the workspace's inbox lock (inbox-lock.ts): the agent it then builds polls the inbox into
+// a file store when this server holds the lock, and takes no messages when another server does.
 import { join } from "node:path";
 import { describeStartError } from "@molecule-ai/agent-core/adapters";
 import {
@@ -13,10 +15,11 @@ import {
   RemoteAgent,
   stderrLogger,
 } from "@molecule-ai/agent-core";
-import type { AgentEndReason, AgentStore, Logger } from "@molecule-ai/agent-core";
+import type { AgentEndReason, Logger } from "@molecule-ai/agent-core";
+import type { MoleculeStoreError, StateLock } from "@molecule-ai/agent-core/store";
 import type { McpConfig, McpWorkspaceConfig } from "./config.js";
 import type { Inbox } from "./inbox.js";
-import { InboxLock } from "./inbox-lock.js";
+import { takeInboxLock } from "./inbox-lock.js";
 
 /** Where a workspace stands, as the tools and notifications report it. */
 export type WorkspaceStatus = "starting" | "online" | "unreachable" | AgentEndReason;
@@ -38,26 +41,33 @@ function reasonOf(err: unknown): AgentEndReason {
   return "error";
 }
 
+/** What a workspace tells its server. */
+export interface McpWorkspaceEvents {
+  /** Its agent ended (paused, removed, a revoked token, an error, stopped). */
+  onEnd: (ws: McpWorkspace, reason: AgentEndReason) => void;
+  /** Its start found another server receiving its messages ({@link McpWorkspace.duplicateWarning}). */
+  onDuplicate?: (ws: McpWorkspace) => void;
+}
+
 /** A workspace's agent and its status. */
 export class McpWorkspace {
   /** The workspace id. */
   readonly id: string;
   /** Its platform client. */
   readonly client: PlatformClient;
-  /** Its agent, whose handler holds each message in the inbox. */
-  readonly agent: RemoteAgent;
-  /**
-   * Set when another MCP server on this machine already receives this workspace's messages (its
-   * state directory's lock is held): this one then takes no messages; its tools still work.
-   */
-  readonly duplicateOf: string | undefined;
+  #agent: RemoteAgent | undefined;
+  #duplicate: string | undefined;
   #status: WorkspaceStatus = "starting";
   #delivery: "poll" | "push" | "none" | undefined;
   #error: string | undefined;
-  readonly #store: AgentStore;
   readonly #config: McpConfig;
   readonly #token: string | undefined;
-  readonly #lock: InboxLock;
+  readonly #dir: string;
+  readonly #inbox: Inbox;
+  readonly #events: McpWorkspaceEvents;
+  #lock: StateLock | undefined;
+  /** Set when this server lost the inbox lock while holding it (it then takes no messages). */
+  #lost: string | undefined;
   readonly #logger: Logger;
   readonly #stop = new AbortController();
   #run: Promise<void> | undefined;
@@ -71,12 +81,14 @@ export class McpWorkspace {
     config: McpConfig,
     ws: McpWorkspaceConfig,
     inbox: Inbox,
-    onEnd: (ws: McpWorkspace, reason: AgentEndReason) => void,
+    events: McpWorkspaceEvents,
     logger: Logger = stderrLogger(),
   ) {
     this.id = ws.id;
     this.#config = config;
     this.#token = ws.token;
+    this.#inbox = inbox;
+    this.#events = events;
     this.#logger = logger;
     this.#firstAttempt = new Promise((resolve) => (this.#firstAttemptDone = resolve));
     this.client = new PlatformClient({
@@ -88,43 +100,69 @@ export class McpWorkspace {
       ...(config.orgId ? { orgId: config.orgId } : {}),
       logger,
     });
-    const dir = join(config.stateDir, ws.id);
-    this.#lock = new InboxLock(join(dir, "mcp-inbox.lock"));
-    this.duplicateOf = this.#lock.heldBy();
-    // A message held over many restarts unread is still delivered (core dead-letters it after this).
-    this.#store = this.duplicateOf
-      ? memoryStore()
-      : fileStore(join(dir, "mcp-inbox"), { maxDeliveries: 50 });
-    this.agent = new RemoteAgent({
+    this.#dir = join(config.stateDir, ws.id);
+  }
+
+  /**
+   * Its agent, whose handler holds each message in the inbox; built once the start has taken
+   * the inbox lock or found it held (a tool waits for {@link firstAttempt} before using it).
+   */
+  get agent(): RemoteAgent {
+    if (this.#agent) return this.#agent;
+    throw Object.assign(
+      new Error(
+        `Workspace ${this.id} is still starting: call the tool again in a moment (workspace_info says when it is online).`,
+      ),
+      { code: "starting" },
+    );
+  }
+
+  /**
+   * Set once the start found that another MCP server already receives this workspace's messages
+   * (the lease in its state folder's `mcp-inbox.lock` is held): the warning, naming the holder.
+   * This one then takes no messages; its tools still work.
+   */
+  get duplicateOf(): string | undefined {
+    return this.#duplicate;
+  }
+
+  /** The agent of this workspace: polling into the file store, or taking no messages. */
+  #createAgent(receives: boolean): RemoteAgent {
+    const agent = new RemoteAgent({
       client: this.client,
-      handler: (msg, ctx) => inbox.hold(this.id, msg, ctx),
+      handler: (msg, ctx) => this.#inbox.hold(this.id, msg, ctx),
       agentCard: {
-        name: config.name,
+        name: this.#config.name,
         description: "An MCP host (Claude Code, Cursor, ...) joined through @molecule-ai/mcp",
       },
-      store: this.#store,
-      concurrency: config.maxUnread,
+      // A message held over many restarts unread is still delivered (core dead-letters it after this).
+      store: receives
+        ? fileStore(join(this.#dir, "mcp-inbox"), { maxDeliveries: 50 })
+        : memoryStore(),
+      concurrency: this.#config.maxUnread,
       // A held message waits for the host, not for a drain: stop at once, it is delivered again.
       drainTimeoutMs: 50,
       // Each attempt fails fast; this class retries a platform that cannot be reached.
       startAttempts: 1,
-      ...(config.backfill === undefined
+      ...(this.#config.backfill === undefined
         ? {}
-        : { backfill: config.backfill === "none" ? sinceLaunch() : config.backfill }),
-      ...(this.duplicateOf ? { delivery: "none" as const } : {}),
-      ...(config.stateIntervalMs ? { stateIntervalMs: config.stateIntervalMs } : {}),
-      logger,
+        : { backfill: this.#config.backfill === "none" ? sinceLaunch() : this.#config.backfill }),
+      ...(receives ? {} : { delivery: "none" as const }),
+      ...(this.#config.stateIntervalMs ? { stateIntervalMs: this.#config.stateIntervalMs } : {}),
+      logger: this.#logger,
     });
-    this.agent.on("connected", (e) => {
+    agent.on("connected", (e) => {
       this.#status = "online";
       this.#error = undefined;
       this.#delivery = e.delivery;
     });
-    void this.agent.done.then(({ reason }) => {
+    void agent.done.then(({ reason }) => {
+      if (this.#lost !== undefined) return this.#endLost();
       if (this.#status !== "online" && reason === "stopped") return; // a failed attempt, or stop()
       this.#status = reason;
-      onEnd(this, reason);
+      this.#events.onEnd(this, reason);
     });
+    return agent;
   }
 
   /** Where it stands: `starting`, `online`, `unreachable` (retrying), or why it ended. */
@@ -144,8 +182,7 @@ export class McpWorkspace {
 
   /** The warning to show when another MCP server receives this workspace's messages. */
   get duplicateWarning(): string | undefined {
-    if (!this.duplicateOf) return undefined;
-    return `Another molecule-mcp (${this.duplicateOf}) already receives workspace ${this.id}'s messages (lock ${this.#lock.path}): this server's inbox stays empty, its other tools work. Stop the other server, or give each host its own workspace.`;
+    return this.#duplicate;
   }
 
   /**
@@ -168,9 +205,9 @@ export class McpWorkspace {
   }
 
   async #loop(): Promise<void> {
-    if (this.duplicateOf) this.#logger.warn?.(this.duplicateWarning!);
-    else this.#lock.acquire();
+    if (!(await this.#takeLock())) return;
     for (let attempt = 0; ; attempt++) {
+      if (this.#lost !== undefined) return;
       try {
         this.#agentLive = true;
         await this.agent.start();
@@ -178,7 +215,7 @@ export class McpWorkspace {
         return;
       } catch (err) {
         this.#agentLive = false; // a failed start leaves the agent new
-        if (this.#stop.signal.aborted) {
+        if (this.#stop.signal.aborted || this.#lost !== undefined) {
           this.#firstAttemptDone();
           return;
         }
@@ -202,6 +239,59 @@ export class McpWorkspace {
     }
   }
 
+  /**
+   * Takes the inbox lock, or finds another server holding it (then warns, and tells the server),
+   * and builds the agent accordingly. False when stopped meanwhile; throws (after setting the
+   * status) when the state folder cannot be used.
+   */
+  async #takeLock(): Promise<boolean> {
+    let outcome: Awaited<ReturnType<typeof takeInboxLock>>;
+    try {
+      outcome = await takeInboxLock(this.#dir, this.id, {
+        signal: this.#stop.signal,
+        onWait: (message) => this.#logger.warn?.(`workspace ${this.id}: ${message}`),
+        onLost: (err) => this.#loseLock(err),
+      });
+    } catch (err) {
+      this.#firstAttemptDone();
+      if (this.#stop.signal.aborted) return false;
+      const text = err instanceof Error ? err.message : String(err);
+      this.#status = "error";
+      this.#error = text;
+      throw Object.assign(new Error(text), { cause: err });
+    }
+    if (this.#stop.signal.aborted) {
+      if ("lock" in outcome) await outcome.lock.release();
+      this.#firstAttemptDone();
+      return false;
+    }
+    if ("lock" in outcome) this.#lock = outcome.lock;
+    else this.#duplicate = outcome.duplicate;
+    this.#agent = this.#createAgent("lock" in outcome);
+    if (this.#duplicate !== undefined) {
+      this.#logger.warn?.(this.#duplicate);
+      this.#events.onDuplicate?.(this);
+    }
+    return true;
+  }
+
+  /** The inbox lock was lost while held (another server took it): stop taking messages. */
+  #loseLock(err: MoleculeStoreError): void {
+    if (this.#lost !== undefined || this.#stop.signal.aborted) return;
+    this.#lost = err.message;
+    this.#logger.error?.(`workspace ${this.id}: ${err.message}`);
+    if (this.#agentLive) void this.agent.stop();
+    else this.#endLost();
+  }
+
+  /** Ends this workspace with the lost lock's error (its agent is stopped or was never live). */
+  #endLost(): void {
+    if (this.#status === "error") return;
+    this.#status = "error";
+    this.#error = this.#lost;
+    this.#events.onEnd(this, "error");
+  }
+
   /** One sentence for a start failure that names what to set, never a library option. */
   #describe(err: unknown): string {
     if (isMoleculeError(err, "unauthorized") && !this.#token) {
@@ -222,8 +312,9 @@ export class McpWorkspace {
     this.#stop.abort();
     this.#firstAttemptDone();
     if (this.#agentLive) await this.agent.stop();
+    await this.#run?.catch(() => undefined); // a lock taken while stopping is released there
     await this.client.close();
-    if (!this.duplicateOf) this.#lock.release();
+    await this.#lock?.release();
   }
 }
 

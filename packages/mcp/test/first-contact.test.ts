@@ -5,6 +5,7 @@
 // on the same workspace and state directory takes no messages and says why.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import type { AddressInfo, Socket } from "node:net";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
@@ -339,9 +340,14 @@ describe("first contact with molecule-mcp", () => {
     const info = structured<{ workspaces: { problem: string | null; delivery: string }[] }>(
       await second.client.callTool({ name: "workspace_info", arguments: {} }),
     );
-    expect(info.workspaces[0]!.problem).toContain(`Another molecule-mcp (pid ${first.pid})`);
+    const lock = join(dir, platform.workspace.id, "mcp-inbox.lock");
+    const problem = info.workspaces[0]!.problem!;
+    expect(problem).toContain("Another molecule-mcp already receives workspace");
+    expect(problem).toContain(`the lock ${lock} is held by holder`);
+    expect(problem).toContain(`(pid ${first.pid} there)`);
+    expect(problem).toContain("It is free when that agent stops, or 30 s after its last refresh");
     expect(info.workspaces[0]!.delivery).toBe("none");
-    expect(second.stderr()).toContain(`Another molecule-mcp (pid ${first.pid})`);
+    expect(second.stderr()).toContain(problem);
     const firstInfo = structured<{ workspaces: { problem: string | null }[] }>(
       await first.client.callTool({ name: "workspace_info", arguments: {} }),
     );

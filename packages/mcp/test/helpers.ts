@@ -85,14 +85,19 @@ export function attachNotifications(client: Client): Notifications {
   return notes;
 }
 
-/** Spawns the built bin with `env` and connects the official client to it. */
+/**
+ * Spawns the built bin with `env` and connects the official client to it; `wrap` runs it through
+ * a command (e.g. `unshare --pid --fork`: then `pid` is the wrapper's).
+ */
 export async function connectStdio(
   env: Record<string, string>,
   args: string[] = [],
+  wrap: string[] = [],
 ): Promise<StdioSession> {
+  const [command, ...before] = [...wrap, process.execPath];
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, ...args],
+    command: command!,
+    args: [...before, BIN, ...args],
     env: {
       PATH: process.env["PATH"] ?? "",
       MOLECULE_STATE_DIR: process.env["MOLECULE_STATE_DIR"] ?? "",

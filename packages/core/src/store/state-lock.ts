@@ -47,6 +47,11 @@ export interface StateLockOptions {
    * process failed to refresh it within the bound, or the file was removed): stop using the folder.
    */
   onLost?: (error: MoleculeStoreError) => void;
+  /**
+   * What the `store_in_use` refusal tells the user to do, one sentence (default: stop the other
+   * agent, give each replica its own `MOLECULE_STATE_DIR`, or use a shared store).
+   */
+  fix?: string;
 }
 
 /** A state folder's lock, held by this process. */
@@ -85,7 +90,7 @@ export async function takeStateLock(
 ): Promise<StateLock> {
   const bound = leaseBoundMs(options.boundMs);
   const here = heldHere.get(file);
-  if (here) throw inUse(dir, file, { kind: "lease", lease: here });
+  if (here) throw inUse(dir, file, { kind: "lease", lease: here }, options.fix);
   const machine = thisMachine(options.host);
   const lease = newLease(randomHex(16), machine, bound);
   const temp = `${file}.${lease.holder}.tmp`;
@@ -163,7 +168,7 @@ class Taker {
     /** The lease its file holds (`fh`, named `temp` until it is the lock). */
     public lease: LeaseRecord,
     readonly machine: Machine,
-    readonly options: Pick<StateLockOptions, "signal" | "onWait">,
+    readonly options: Pick<StateLockOptions, "signal" | "onWait" | "fix">,
   ) {
     this.bound = lease.boundMs;
   }
@@ -189,12 +194,15 @@ class Taker {
       const snap = await snapshot(this.file);
       if (snap === undefined) continue; // released just now: create it
       const verdict = this.#judge(this.file, snap);
-      if (verdict === "held") throw inUse(this.dir, this.file, parseLock(snap.text));
+      if (verdict === "held") {
+        throw inUse(this.dir, this.file, parseLock(snap.text), this.options.fix);
+      }
       if (verdict === "lapsed" && (await this.#replace(snap))) {
         // Confirmed by reading it back: still this taker's file, not replaced again at once.
         if (await sameFile(this.file, fh)) return;
         const now = await snapshot(this.file);
-        throw inUse(this.dir, this.file, now ? parseLock(now.text) : { kind: "unreadable" });
+        const content: LockContent = now ? parseLock(now.text) : { kind: "unreadable" };
+        throw inUse(this.dir, this.file, content, this.options.fix);
       }
       if (verdict === "watch" && !this.#told) {
         this.#told = true;
@@ -391,14 +399,19 @@ class HeldLock implements StateLock {
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
 /** The one-line refusal: the folder, its lock, the holder, and when it will be free. */
-function inUse(dir: string, file: string, content: LockContent): MoleculeStoreError {
+function inUse(
+  dir: string,
+  file: string,
+  content: LockContent,
+  fix = "Stop the other agent, give each replica its own MOLECULE_STATE_DIR, or run replicas on a shared store (createPostgresStore from @molecule-ai/postgres).",
+): MoleculeStoreError {
   const lease = content.kind === "lease" ? content.lease : undefined;
   const free = lease
     ? `It is free when that agent stops, or ${seconds(leaseBoundMs(lease.boundMs))} s after its last refresh (at ${lease.at} by its clock).`
     : "It is free when that agent stops.";
   return new MoleculeStoreError(
     "store_in_use",
-    `another agent keeps its state in ${dir}: the lock ${file} is held by ${describeHolder(content)}, and two agents on one folder would each handle every message. ${free} Stop the other agent, give each replica its own MOLECULE_STATE_DIR, or run replicas on a shared store (createPostgresStore from @molecule-ai/postgres).`,
+    `another agent keeps its state in ${dir}: the lock ${file} is held by ${describeHolder(content)}, and two agents on one folder would each handle every message. ${free} ${fix}`,
     { path: dir },
   );
 }
