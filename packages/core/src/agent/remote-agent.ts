@@ -28,7 +28,7 @@ import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
 import { AgentFiles } from "./source/agent-files.js";
 import { dropEventSpare, keepEventSpare, watchWakeupOutages } from "./source/poll-fetch.js";
-import { CONNECTED_SLOWDOWN, PollSource, type PollCapabilities } from "./source/poll-source.js";
+import { PollSource, type PollCapabilities } from "./source/poll-source.js";
 import { openPollState } from "./source/poll-state.js";
 import { PlatformPushAuth } from "./source/platform-bearer.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
@@ -331,7 +331,7 @@ export class RemoteAgent<
     this.#tasks.active = true;
     this.#tasks.every(hb, () => this.#platform.heartbeat());
     const stateMs = this.#o.stateIntervalMs ?? hb;
-    this.#tasks.every(stateMs, () => this.#platform.stateTick(stateMs * CONNECTED_SLOWDOWN));
+    this.#tasks.every(stateMs, () => this.#platform.stateTick());
     this.#obs.connected(this.#mode, began, this.#pushUrl, this.#pollSource?.events !== undefined);
   }
 

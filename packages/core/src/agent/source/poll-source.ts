@@ -23,13 +23,8 @@ import { type Checkpoint, checkpointOf, PollCheckpoint, resumeFrom } from "./pol
 import { ActivityAcks } from "./activity-acks.js";
 import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher } from "./poll-fetch.js";
+import { PollPace } from "./poll-pace.js";
 import { PollPages, type PageQuery } from "./poll-pages.js";
-
-/**
- * While the event stream is connected (it wakes the poll and tells of a pause or removal), the
- * safety poll and the state check run this many times less often (bench/ fleet).
- */
-export const CONNECTED_SLOWDOWN = 6;
 
 /** Thrown out of {@link Admission.once} by a polled message the agent stopped before it settled. */
 const ABANDONED = Symbol("abandoned");
@@ -71,7 +66,6 @@ export class PollSource implements EventWakeupsOptions {
   held = false;
   readonly #o: PollOptions;
   readonly #state: AgentStateStore;
-  readonly #intervalMs: number;
   readonly #maxInFlight: number;
   readonly #pollCursor: PollCursor;
   readonly #open: EventWakeupsOptions["open"] | undefined;
@@ -92,6 +86,7 @@ export class PollSource implements EventWakeupsOptions {
   #shared: SharedPoll | undefined;
   readonly #waker = new Waker();
   readonly #abort = new AbortController();
+  readonly #pace: PollPace;
   /** Admitted messages waiting for a slot, ascending. */
   readonly #queue: Job[] = [];
   #running = 0;
@@ -124,7 +119,9 @@ export class PollSource implements EventWakeupsOptions {
     this.#checkpoint = PollCheckpoint.of(options.client, observer.logger, stages.answers);
     this.#state = state;
     this.logger = observer.logger;
-    this.#intervalMs = options.pollIntervalMs ?? 5_000;
+    const intervalMs = options.pollIntervalMs ?? 5_000;
+    const settling = (): number | undefined => this.#pollCursor.settlingWithinMs();
+    this.#pace = new PollPace(intervalMs, () => this.connected(), settling, this.#abort.signal);
     this.#maxInFlight = Math.max(1, Math.floor(options.concurrency ?? 4));
     this.#pollCursor = new PollCursor(
       checkBackfill(options.backfill),
@@ -166,8 +163,8 @@ export class PollSource implements EventWakeupsOptions {
           handle: async (msg, info) => await this.handle(msg, info),
           deadLetter: async (msg, error) => await this.#answers.deadLetter(msg, error),
           concurrency: this.#maxInFlight,
-          pollIntervalMs: this.#intervalMs,
-          readIntervalMs: () => this.#readIntervalMs(),
+          pollIntervalMs: this.#pace.intervalMs,
+          readIntervalMs: () => this.#pace.readIntervalMs(),
           backfill: this.#pollCursor.backfill,
           logger: this.logger,
         }),
@@ -185,14 +182,9 @@ export class PollSource implements EventWakeupsOptions {
       const { workspaceId } = this.#o.client;
       const error = caps.eventStreamError;
       this.#observer.wakeupsUnavailable(
-        new EventWakeupsUnavailableWarning(workspaceId, this.#intervalMs, error),
+        new EventWakeupsUnavailableWarning(workspaceId, this.#pace.intervalMs, error),
       );
     }
-  }
-
-  /** The timed read's interval: slower while the event stream wakes the reads. */
-  #readIntervalMs(): number {
-    return this.connected() ? this.#intervalMs * CONNECTED_SLOWDOWN : this.#intervalMs;
   }
 
   /** Loads the stored state and starts this process's poll loop. */
@@ -273,9 +265,10 @@ export class PollSource implements EventWakeupsOptions {
 
   async #loop(): Promise<void> {
     const signal = this.#abort.signal;
+    let woken = true;
     while (!signal.aborted) {
-      // Rows still settling are read again within the window (a late row's wake may find a tail pass).
-      let delay = Math.min(this.#readIntervalMs(), this.#pollCursor.settlingWithinMs() ?? Infinity);
+      let refused = false;
+      let delay = this.#pace.delayMs(); // sooner while rows settle (a late row may need a tail pass)
       const full = this.#queue.length > 0 || !this.#runner.hasCapacity();
       if (this.held) {
         // Paused: nothing new starts; the cursor stays, so the resumed agent reads on from it.
@@ -284,22 +277,29 @@ export class PollSource implements EventWakeupsOptions {
       } else {
         this.#starved = false;
         try {
-          await this.#pollOnce(signal);
+          await this.#pollOnce(this.#pace.signalOf(woken || this.#more));
           this.#failures = 0;
           if (this.#more) delay = 0; // a full page: the next one is waiting already
         } catch (err) {
           if (signal.aborted) break;
-          this.#failures++;
-          if (this.#failures > 1) {
-            delay = Math.max(delay, backoffDelay(this.#failures - 1, 1_000, 30_000));
+          const again = this.#pace.refusedMs(err);
+          if (again !== undefined) {
+            // Refused unsent (answers went first): asked again, still owed to what woke it.
+            delay = Math.min(delay, again);
+            refused = woken;
+          } else {
+            this.#failures++;
+            if (this.#failures > 1) {
+              delay = Math.max(delay, backoffDelay(this.#failures - 1, 1_000, 30_000));
+            }
+            this.logger.warn?.("inbound poll failed; retrying", {
+              error: describe(err),
+              retryInMs: delay,
+            });
           }
-          this.logger.warn?.("inbound poll failed; retrying", {
-            error: describe(err),
-            retryInMs: delay,
-          });
         }
       }
-      await this.#waker.wait(delay, signal);
+      woken = (await this.#waker.wait(delay, signal)) || delay === 0 || refused;
     }
   }
 
