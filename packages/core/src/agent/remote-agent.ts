@@ -426,8 +426,7 @@ export class RemoteAgent<
   }
 
   async #startPoll(caps: PollCapabilities | undefined): Promise<void> {
-    const ws = this.client.workspaceId;
-    const state = await openPollState(hasStore(this.#o), ws, this.#state, this.#answers);
+    const state = await openPollState(hasStore(this.#o), this.client, this.#state, this.#answers);
     this.#defaultStore = state.opened;
     const [admission, router, runner] = [this.#admission, this.#router, this.#runner];
     const watch = (event?: string): void => {
@@ -436,7 +435,8 @@ export class RemoteAgent<
     };
     const stages = { admission, router, runner, answers: this.#answers, files: this.#files };
     this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, watch, state.where);
-    await watchWakeupOutages(this.#pollSource, this.#o, this.#obs).start(this.#store.shared, caps);
+    const wakeups = watchWakeupOutages(this.#pollSource, this.#o, this.#obs);
+    await wakeups.start(this.#store.shared, caps, this.#starting?.abort.signal); // stop() ends it
   }
 
   /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */

@@ -56,10 +56,10 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_RATE_LIMIT_RETRIES = 5;
 
 /**
- * The time a request keeps, at the least, between its turn of the rate budget and its deadline
+ * The seconds a request keeps, at the least, between its turn of the rate budget and its deadline
  * (half its time when that is shorter): a turn later than that is refused, `rate_limited`, unsent.
  */
-const SEND_ROOM_MS = 5_000;
+const SEND_ROOM_S = 5;
 
 /** The default `User-Agent`. */
 export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 ${RUNTIME_NAME}`;
@@ -330,7 +330,7 @@ export class HttpTransport {
     this.#logger?.debug?.(`${spec.method} ${spec.path} waits for the rate limit`);
     // A turn must leave the request time to be answered: one that would be sent only to be
     // aborted a moment later is refused unsent instead.
-    const room = Math.min(SEND_ROOM_MS, (deadline - performance.now()) / 2);
+    const room = Math.min(SEND_ROOM_S * platformSecond.ms, (deadline - performance.now()) / 2);
     const turn = await bucket.wait(priority, deadline - room, signal);
     if ("window" in turn) return turn.window;
     if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);

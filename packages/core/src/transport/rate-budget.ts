@@ -72,23 +72,32 @@ export function isRateLimitRefusal(
 }
 
 /**
- * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats
- * (an agent's start too: its registration and first heartbeat), then state checks and other
- * liveness requests, then answers waiting to be sent, then reads that bring answers (a poll an
- * event or a freed slot woke), then everything else (a new call to a peer, ...), last what can
- * wait for a quiet moment (acknowledgements, checkpoints, the safety-net read and the state check
- * while the event stream is up and heartbeats are accepted). Only the first two may use the
- * reserve.
+ * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats,
+ * then an agent's start (its registration, first heartbeat and the calls around them), then state
+ * checks and other liveness requests, then answers waiting to be sent, then reads that bring
+ * answers (a poll an event or a freed slot woke), then everything else (a new call to a peer, ...),
+ * last what can wait for a quiet moment (acknowledgements, checkpoints, the safety-net read and the
+ * state check while the event stream is up and heartbeats are accepted). Only the first three may
+ * use the reserve, which is sized by what heartbeats and liveness requests used (a start, which
+ * does not recur, is not counted).
  */
-export type RatePriority = "heartbeat" | "liveness" | "answer" | "read" | "request" | "background";
+export type RatePriority =
+  | "heartbeat"
+  | "start"
+  | "liveness"
+  | "answer"
+  | "read"
+  | "request"
+  | "background";
 
 const RANK: Record<RatePriority, number> = {
   heartbeat: 0,
-  liveness: 1,
-  answer: 2,
-  read: 3,
-  request: 4,
-  background: 5,
+  start: 1,
+  liveness: 2,
+  answer: 3,
+  read: 4,
+  request: 5,
+  background: 6,
 };
 
 /** The first rank that leaves the reserve to the ranks before it. */
@@ -302,7 +311,7 @@ export class RateBucket {
       // A new window starts with the first request the platform counts in it (a second later at most).
       if (this.#windowEnd === 0) this.#windowEnd = now + 61 * platformSecond.ms;
       if (this.#remaining > 0) this.#remaining--;
-      if (rank < PACED) this.#liveness++;
+      if (rank < PACED && rank !== RANK.start) this.#liveness++;
     }
     return this.#window;
   }
@@ -344,14 +353,14 @@ export class RateBucket {
 
   /**
    * What the others leave for liveness requests: as many as the bucket's heartbeats and state
-   * checks used in this window or the last, plus two, at most three quarters of the limit (a fleet
-   * whose window holds several heartbeat intervals needs more than a quarter; the others always
-   * keep a quarter).
+   * checks used in this window or the last, an eighth more (a fleet's count grows over its first
+   * windows) and two, at most three quarters of the limit (a fleet whose window holds several
+   * heartbeat intervals needs more than a quarter; the others always keep a quarter).
    */
   #reserve(): number {
     const limit = this.#limit ?? 0;
     const used = Math.max(this.#liveness, this.#livenessBefore);
-    return Math.min(Math.floor((limit * 3) / 4), used + 2);
+    return Math.min(Math.floor((limit * 3) / 4), Math.ceil(used * 1.125) + 2);
   }
 }
 

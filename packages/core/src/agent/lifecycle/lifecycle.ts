@@ -78,8 +78,8 @@ const MAX_START_DELAY_MS = 8_000;
  * `agent_stopped` error.
  */
 export function startSteps(o: StartRetryOptions): StartStep {
-  // An agent's start is in the heartbeat class of the rate budget: it is how the agent comes online.
-  const once = inRateClass(retriedByCaller(AbortSignal.any([o.signal])), "heartbeat");
+  // An agent's start goes right after heartbeats in the rate budget: it is how the agent comes online.
+  const once = inRateClass(retriedByCaller(AbortSignal.any([o.signal])), "start");
   return async (what, fn) => {
     let refused = 0;
     for (let attempt = 1; ; attempt++) {

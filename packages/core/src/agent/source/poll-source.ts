@@ -152,7 +152,7 @@ export class PollSource implements EventWakeupsOptions {
    * event stream and `eventWakeups` is on, the wake-ups (a failed probe is reported as a
    * `wakeupsUnavailable` warning); answers a previous run left are queued before any redelivery.
    */
-  async start(shared: SharedStore | undefined, caps: PollCapabilities | undefined): Promise<void> {
+  async start(shared: SharedStore | undefined, caps?: PollCapabilities, starting?: AbortSignal) {
     await this.#answers.attach(this.#state);
     // The poll loop's requests are not part of start()'s trace.
     if (shared) {
@@ -170,7 +170,7 @@ export class PollSource implements EventWakeupsOptions {
         }),
       );
     } else {
-      await detached(() => this.#startLoop());
+      await detached(() => this.#startLoop(starting));
     }
     this.#runner.poll = this; // a freed handler slot wakes the poll
     if (this.#o.eventWakeups === false) return;
@@ -187,21 +187,21 @@ export class PollSource implements EventWakeupsOptions {
     }
   }
 
-  /** Loads the stored state and starts this process's poll loop. */
-  async #startLoop(): Promise<void> {
-    const { state, settled } = await this.#resume((await this.#state.load()) ?? {});
+  /**
+   * Loads the stored state (with the checkpoint where it has no cursor: {@link resumeFrom}) and
+   * starts this process's poll loop; `starting` (the agent's start) aborted ends the reading.
+   */
+  async #startLoop(starting: AbortSignal | undefined): Promise<void> {
+    const { backfill } = this.#pollCursor;
+    const signal = starting ? AbortSignal.any([this.#abort.signal, starting]) : this.#abort.signal;
+    const read = (): Promise<Checkpoint | undefined> =>
+      this.#checkpoint?.read(signal) ?? Promise.resolve(undefined);
+    const opts = { backfill, where: this.#where, logger: this.logger };
+    const { state, settled } = await resumeFrom((await this.#state.load()) ?? {}, read, opts);
     this.#admission.loadPolled(state);
     this.#admission.journal.settleAll(settled);
     this.#pollCursor.load(state);
     this.#loopDone = this.#loop();
-  }
-
-  /** Where this start reads from (see {@link resumeFrom}). */
-  async #resume(state: CursorState): ReturnType<typeof resumeFrom> {
-    const { backfill } = this.#pollCursor;
-    const read = (): Promise<Checkpoint | undefined> =>
-      this.#checkpoint?.read(this.#abort.signal) ?? Promise.resolve(undefined);
-    return await resumeFrom(state, read, { backfill, where: this.#where, logger: this.logger });
   }
 
   /**

@@ -6,19 +6,19 @@ import { MoleculeStoreError } from "../../store/index.js";
 import type { Answers } from "../answer/answers.js";
 
 /**
- * For an agent without a store of its own (`own` false): opens and locks the default store and
- * makes it hold the agent's poll state, outbox and poll tasks (none without a file system). Says
- * `where` the state is kept, for the start's log line. Throws the store's error (in use,
- * unwritable, unreadable) naming the fix; nothing stays locked then.
+ * For an agent without a store of its own (`own` false): opens and locks the default store of its
+ * client's workspace and makes it hold the agent's poll state, outbox and poll tasks (none without
+ * a file system). Says `where` the state is kept, for the start's log line. Throws the store's
+ * error (in use, unwritable, unreadable) naming the fix; nothing stays locked then.
  */
 export async function openPollState(
   own: boolean,
-  workspaceId: string,
+  client: { readonly workspaceId: string },
   state: AgentStateStore,
   answers: Answers,
 ): Promise<{ opened: DefaultStore | undefined; where: string }> {
   if (own) return { opened: undefined, where: "the agent's store" };
-  const opened = await openDefaultStore(workspaceId);
+  const opened = await openDefaultStore(client.workspaceId);
   if (opened === undefined) return { opened, where: "memory" }; // resumed from the checkpoint
   try {
     state.persistIn(opened.store.state);
