@@ -72,14 +72,15 @@ export function isRateLimitRefusal(
 }
 
 /**
- * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats,
- * then an agent's start (its registration, first heartbeat and the calls around them), then state
- * checks and other liveness requests, then answers waiting to be sent, then reads that bring
- * answers (a poll an event or a freed slot woke), then everything else (a new call to a peer, ...),
- * last what can wait for a quiet moment (acknowledgements, checkpoints, the safety-net read and the
- * state check while the event stream is up and heartbeats are accepted). Only the first three may
- * use the reserve, which is sized by what heartbeats and liveness requests used (a start, which
- * does not recur, is not counted).
+ * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats
+ * (registrations too), then an agent's start (the calls around its registration and first
+ * heartbeat), then state checks and other liveness requests, then answers waiting to be sent, then reads that bring
+ * answers (a poll while the agent's own calls await theirs), then everything else in order (a new
+ * call to a peer, a poll for new messages an event woke, ...), last what can wait for a quiet
+ * moment (acknowledgements, checkpoints, the safety-net read and the state check while the event
+ * stream is up and heartbeats are accepted). Only the first three may use the reserve, which is
+ * sized by what heartbeats and liveness requests used (a start, which does not recur, is not
+ * counted).
  */
 export type RatePriority =
   | "heartbeat"

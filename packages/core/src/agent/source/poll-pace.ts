@@ -1,5 +1,6 @@
 // How often an agent's poll reads, and in which class of the rate budget each read waits: a read
-// something woke (an event, a freed handler slot, a full page, rows still settling) brings answers;
+// while the agent's own calls await answers brings answers; one something else woke (an event, a
+// freed handler slot, a full page, rows still settling) brings new messages, work like a new call;
 // the timed safety-net read while the event stream is up only guards against a missed event.
 import { inRateClass, isMoleculeError } from "../../transport/index.js";
 
@@ -17,7 +18,9 @@ export const CONNECTED_STATE_SLOWDOWN = 20;
 export class PollPace {
   readonly #intervalMs: number;
   readonly #connected: () => boolean;
-  /** The signal of reads that bring answers (class `read`). */
+  /** The signal of reads that bring answers to this agent's own calls (class `read`). */
+  readonly #answers: AbortSignal;
+  /** The signal of reads that bring new messages (class `request`, with new calls). */
   readonly #woken: AbortSignal;
   /** The signal of the safety-net read (class `background`). */
   readonly #timed: AbortSignal;
@@ -37,7 +40,8 @@ export class PollPace {
     this.#intervalMs = intervalMs;
     this.#connected = connected;
     this.#settlingWithinMs = settlingWithinMs;
-    this.#woken = inRateClass(AbortSignal.any([signal]), "read");
+    this.#answers = inRateClass(AbortSignal.any([signal]), "read");
+    this.#woken = inRateClass(AbortSignal.any([signal]), "request");
     this.#timed = inRateClass(AbortSignal.any([signal]), "background");
   }
 
@@ -57,11 +61,13 @@ export class PollPace {
   }
 
   /**
-   * The signal of the next read: the safety net's when nothing woke it (`woken`: the waker, a
-   * next page) and no rows are settling and the event stream is up, else that of a read
-   * bringing answers.
+   * The signal of the next read: while this agent's own calls await answers (`awaiting`), that of
+   * a read bringing answers; else the safety net's when nothing woke it (`woken`: the waker, a
+   * next page) and no rows are settling and the event stream is up; else that of a read bringing
+   * new messages, which waits with new calls.
    */
-  signalOf(woken: boolean): AbortSignal {
+  signalOf(woken: boolean, awaiting: boolean): AbortSignal {
+    if (awaiting) return this.#answers;
     const timed = !woken && this.#settlingWithinMs() === undefined && this.#connected();
     return timed ? this.#timed : this.#woken;
   }

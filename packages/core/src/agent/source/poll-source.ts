@@ -277,7 +277,7 @@ export class PollSource implements EventWakeupsOptions {
       } else {
         this.#starved = false;
         try {
-          await this.#pollOnce(this.#pace.signalOf(woken || this.#more));
+          await this.#pollOnce(this.#pace.signalOf(woken || this.#more, this.#router.waiting > 0));
           this.#failures = 0;
           if (this.#more) delay = 0; // a full page: the next one is waiting already
         } catch (err) {
