@@ -22,6 +22,8 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
   // 100,000 round trips (SOAK_ROUND_TRIPS): about 4 minutes at 500 round trips/s.
   { name: "soak", timeoutMs: 600_000 },
   { name: "fleet", nodeArgs: ["--expose-gc"], timeoutMs: 180_000 },
+  // One 20-agent org at 120/min on a 20x platform clock: about 40 s.
+  { name: "spent-budget", timeoutMs: 150_000 },
   { name: "plugin-install", timeoutMs: 150_000 },
   { name: "import-cost", timeoutMs: 90_000 },
   // 3 rounds of three processes, each measured 20 s after its start.

@@ -1,17 +1,35 @@
 // The platform as hosted users run it (reference: platform-hosted.md): a rate limit on every route
 // (the emulator's limiter follows enteros-core aeec8e47 `middleware/ratelimit.go`), one bucket for a
-// whole SaaS org. Default agents, as the README shows them, lose no answer to it.
+// whole SaaS org. Default agents, as the README shows them, lose no answer to it. The SDK's budget
+// reads every length from the platform's answers and `platformSecond`, so the platform's clock runs
+// SCALE times faster here (its minute is 60 / SCALE real seconds, the agents' wall clock with it):
+// the same windows and refusals, in seconds instead of minutes.
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
-import { forgetRateBuckets } from "../src/transport/rate-budget.js";
+import { forgetRateBuckets, platformSecond } from "../src/transport/rate-budget.js";
+
+/** How much faster the platform's clock runs than the real one. */
+const SCALE = 10;
+
+/** The platform's clock, SCALE times faster; the SDK's second and wall clock follow it. */
+function fastPlatform(): { now: () => number } {
+  const p0 = performance.now();
+  const t0 = Date.now();
+  const clock = { now: () => t0 + (performance.now() - p0) * SCALE };
+  platformSecond.ms = 1_000 / SCALE;
+  vi.spyOn(Date, "now").mockImplementation(() => Math.round(clock.now()));
+  return clock;
+}
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
+  platformSecond.ms = 1_000;
+  vi.restoreAllMocks();
   forgetRateBuckets();
 });
 
@@ -29,8 +47,9 @@ function answersIn(emu: Emulator, id: string): Map<string, number> {
 
 describe("a rate-limited SaaS tenant", () => {
   it("a default poll agent answers every question once, though the org's minute runs out", async () => {
+    const clock = fastPlatform();
     const orgId = randomUUID();
-    const emu = await startEmulator({ orgId, rateLimit: 30 });
+    const emu = await startEmulator({ orgId, rateLimit: 30, clock });
     cleanups.push(() => emu.close());
     const made = async (name: string) => {
       const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
@@ -53,6 +72,8 @@ describe("a rate-limited SaaS tenant", () => {
     const letters: unknown[] = [];
     const agent = new RemoteAgent({
       client: client(b),
+      heartbeatIntervalMs: 30_000 / SCALE,
+      pollIntervalMs: 5_000 / SCALE,
       onDeadLetter: (_m, e) => void letters.push(e),
       handler: (m) => `answer to ${m.text}`,
     });
@@ -62,16 +83,17 @@ describe("a rate-limited SaaS tenant", () => {
     const sent: string[] = [];
     for (let i = 0; i < 12; i++) sent.push((await asker.callPeer(b.id, `q${i}`)).messageId);
     await waitFor(() => sent.every((id) => answersIn(emu, a.id).get(id) === 1), {
-      timeoutMs: 150_000,
+      timeoutMs: 150_000 / SCALE,
     });
     expect(letters).toHaveLength(0);
     // The org's minute did run out (the platform refused, or the budget held requests back).
     expect(refused.length).toBeGreaterThan(0);
     const answered = answersIn(emu, a.id);
     expect(sent.map((id) => answered.get(id))).toEqual(sent.map(() => 1));
-  }, 180_000);
+  }, 60_000);
 
   it("a start whose first heartbeat the limiter refuses more often than the start's attempts waits and starts", async () => {
+    platformSecond.ms = 1_000 / SCALE; // the platform's "0" (its window's last second) is shorter
     const emu = await startEmulator();
     cleanups.push(() => emu.close());
     const w = await emu.admin.createWorkspace({ name: "late", deliveryMode: "poll" });
@@ -92,7 +114,7 @@ describe("a rate-limited SaaS tenant", () => {
     const t0 = performance.now();
     await agent.start();
     expect(emu.heartbeats(w.id).length).toBeGreaterThan(0);
-    // Each refusal was waited out (a second each), never retried at once.
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(7_500);
+    // Each refusal was waited out (a platform second each), never retried at once.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(7.5 * platformSecond.ms);
   }, 60_000);
 });

@@ -1,10 +1,13 @@
-// Issue 86: a fleet of default poll agents in one SaaS org at 120 requests a minute, against the
-// emulator's limiter (enteros-core aeec8e47 `middleware/ratelimit.go`) over real HTTP, with a burst
-// of 200 questions at once. The platform's clock runs SCALE times faster (its minute is 60 / SCALE
-// real seconds; the SDK's `platformSecond` and the agents' intervals shrink with it), so the test
-// runs in seconds: every figure below is in the platform's time.
+// Issues 86 and 93: a fleet of default poll agents in one SaaS org at 120 requests a minute, against
+// the emulator's limiter (enteros-core aeec8e47 `middleware/ratelimit.go`, a fixed window from the
+// key's first request) over real HTTP, with a burst of 200 questions at once. The platform's clock
+// runs SCALE times faster (its minute is 60 / SCALE real seconds; the SDK's `platformSecond` and the
+// agents' intervals shrink with it): the SDK's budget reads every length from the platform's
+// answers and `platformSecond`, so none of its logic depends on the window's real length, and the
+// tests run in seconds. Every figure below is in the platform's time.
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
@@ -12,16 +15,17 @@ import { isMoleculeError, PlatformClient, RemoteAgent } from "../src/index.js";
 import { forgetRateBuckets, platformSecond } from "../src/transport/rate-budget.js";
 
 /** How much faster the platform's clock runs than the real one. */
-const SCALE = 10;
+const SCALE = 20;
 const AGENTS = 20;
 const QUESTIONS = 200;
-/** The agents' heartbeat interval, in the platform's time (the default). */
-const HEARTBEAT_MS = 30_000;
+/** The caller's deadline for each question (the platform's time). */
+const CALLER_MS = 120_000;
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
   platformSecond.ms = 1_000;
+  vi.restoreAllMocks();
   forgetRateBuckets();
 });
 
@@ -37,6 +41,15 @@ function answersIn(emu: Emulator, id: string): Map<string, number> {
   return out;
 }
 
+/** Questions (a peer's messages, not the agent's own checkpoints) logged into `id`'s inbox. */
+function questionsIn(emu: Emulator, id: string): number {
+  return emu.activity(id).filter((r) => {
+    const msg = (r["request_body"] as { params?: { message?: { role?: unknown } } })?.params
+      ?.message;
+    return r["activity_type"] === "a2a_receive" && msg?.role === "user";
+  }).length;
+}
+
 /** The longest gap between accepted heartbeats from `from` to `to` (the platform's ms). */
 function longestGap(beats: number[], from: number, to: number): number {
   let gap = 0;
@@ -48,94 +61,209 @@ function longestGap(beats: number[], from: number, to: number): number {
   return Math.max(gap, to - last);
 }
 
-describe("a rate-limited org of 20 default poll agents (issue 86)", () => {
-  it("200 questions at once at 120 a minute: no heartbeat gap over three intervals, nothing lost, idle rate unchanged", async () => {
-    const p0 = performance.now();
-    const t0 = Date.now();
-    const clock = { now: () => t0 + (performance.now() - p0) * SCALE };
-    platformSecond.ms = 1_000 / SCALE;
+/**
+ * Counts the requests this process sends to `origin` (undici's diagnostics channels, whatever
+ * copy sends them) and those that ended in an error once sent (aborted, timed out), the event
+ * stream's excepted (it is held open until the agent stops).
+ */
+function countRequests(origin: string): { sent: number; failed: string[]; stop: () => void } {
+  const out = { sent: 0, failed: [] as string[], stop: () => {} };
+  type Msg = { request: { origin?: unknown; path: string; method: string } };
+  const ours = (m: Msg): boolean =>
+    String(m.request.origin).startsWith(origin) && !m.request.path.startsWith("/admin");
+  const created = (m: unknown): void => void (ours(m as Msg) && out.sent++);
+  const failed = (m: unknown): void => {
+    const { request } = m as Msg;
+    if (ours(m as Msg) && !request.path.includes("/events") && !request.path.startsWith("/ws"))
+      out.failed.push(`${request.method} ${request.path}`);
+  };
+  subscribe("undici:request:create", created);
+  subscribe("undici:request:error", failed);
+  out.stop = () => {
+    unsubscribe("undici:request:create", created);
+    unsubscribe("undici:request:error", failed);
+  };
+  return out;
+}
+
+interface FleetRun {
+  /** From the agents' start until all 20 are online (the platform's first heartbeat of each). */
+  onlineMs: number;
+  /** The longest gap between an agent's accepted heartbeats while the questions are answered. */
+  longestGapMs: number;
+  /** Questions sent, and refused unsent (each `rate_limited`). */
+  sent: number;
+  refused: number;
+  /** From the first question until every question sent was answered. */
+  answeredMs: number;
+  /** Requests the process sent per answer delivered, and those sent and then aborted. */
+  requestsPerAnswer: number;
+  sentAndAborted: string[];
+  letters: unknown[];
+  /** How often each question sent was answered, and logged in its agent's inbox. */
+  answers: number[];
+  questionsLogged: number;
+}
+
+/** 20 default poll agents at 120 a minute take 200 questions at once (a caller's deadline of 120 s). */
+async function fleet(heartbeatMs: number): Promise<FleetRun> {
+  const p0 = performance.now();
+  const t0 = Date.now();
+  const clock = { now: () => t0 + (performance.now() - p0) * SCALE };
+  platformSecond.ms = 1_000 / SCALE;
+  // The agents' wall clock is the platform's, as on a real host (a read of "the last N seconds"
+  // of activity is in the platform's seconds).
+  vi.spyOn(Date, "now").mockImplementation(() => Math.round(clock.now()));
+  const orgId = randomUUID();
+  const emu = await startEmulator({ orgId, rateLimit: 120, clock, ui: false });
+  cleanups.push(() => emu.close());
+  const made = async (name: string) => {
+    const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
+    return { id: w.id, token: w.token ?? (await emu.admin.createToken(w.id)) };
+  };
+  const client = (w: { id: string; token: string }) => {
+    const c = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: w.id,
+      token: w.token,
+      orgId,
+    });
+    cleanups.push(() => c.close());
+    return c;
+  };
+  const asker = await made("asker");
+  const workers: Array<{ id: string; token: string }> = [];
+  for (let i = 0; i < AGENTS; i++) workers.push(await made(`agent-${i}`));
+  const requests = countRequests(emu.url);
+  cleanups.push(async () => requests.stop());
+  const letters: unknown[] = [];
+  const agents = workers.map(
+    (w) =>
+      new RemoteAgent({
+        client: client(w),
+        heartbeatIntervalMs: heartbeatMs / SCALE,
+        pollIntervalMs: 5_000 / SCALE,
+        onDeadLetter: (_m, e) => void letters.push(e),
+        handler: (m) => `answer to ${m.text}`,
+      }),
+  );
+  for (const a of agents) cleanups.push(() => a.stop());
+  const starting = clock.now();
+  await Promise.all(agents.map((a) => a.start()));
+  const started = clock.now();
+
+  // 200 questions at once, 10 to each agent; the ones the budget cannot carry within the caller's
+  // deadline are refused unsent.
+  const ask = client(asker);
+  const refusals: unknown[] = [];
+  const first = clock.now();
+  const ids = (
+    await Promise.all(
+      Array.from({ length: QUESTIONS }, async (_, i) => {
+        try {
+          const to = workers[i % AGENTS]!.id;
+          const call = await ask.callPeer(to, `q${i}`, { timeoutMs: CALLER_MS / SCALE });
+          return call.messageId;
+        } catch (err) {
+          refusals.push(err);
+          return undefined;
+        }
+      }),
+    )
+  ).filter((id): id is string => id !== undefined);
+  expect(refusals.filter((e) => !isMoleculeError(e, "rate_limited"))).toEqual([]);
+  await waitFor(() => ids.every((id) => answersIn(emu, asker.id).get(id) === 1), {
+    timeoutMs: 240_000,
+    intervalMs: 50,
+  });
+  const answered = clock.now();
+  requests.stop();
+  const gaps = workers.map((w) => longestGap(emu.heartbeats(w.id), started, answered));
+  const delivered = answersIn(emu, asker.id);
+  let logged = 0;
+  for (const w of workers) logged += questionsIn(emu, w.id);
+  return {
+    onlineMs: Math.max(...workers.map((w) => emu.heartbeats(w.id)[0]!)) - starting,
+    longestGapMs: Math.max(...gaps),
+    sent: ids.length,
+    refused: refusals.length,
+    answeredMs: answered - first,
+    requestsPerAnswer: requests.sent / Math.max(1, delivered.size),
+    sentAndAborted: requests.failed,
+    letters,
+    answers: ids.map((id) => delivered.get(id) ?? 0),
+    questionsLogged: logged,
+  };
+}
+
+describe("a rate-limited org of 20 default poll agents (issues 86, 93)", () => {
+  it("200 questions at once at 120 a minute: every question sent is answered within 300 s, the rest refused unsent, nothing sent and aborted", async () => {
+    const heartbeatMs = 30_000; // the default: the window holds 2 intervals
+    const run = await fleet(heartbeatMs);
+    console.log(
+      `fleet (heartbeat 30 s): online in ${Math.round(run.onlineMs / 1000)} s (SCALE times the real CPU's); ${run.sent} questions sent, ${run.refused} refused unsent; answered in ${Math.round(run.answeredMs / 1000)} s; longest heartbeat gap ${Math.round(run.longestGapMs / 1000)} s; ${run.requestsPerAnswer.toFixed(2)} requests per delivered answer`,
+    );
+    expect(run.letters).toHaveLength(0);
+    expect(run.sent).toBeGreaterThan(0);
+    // Nothing lost or twice: each question sent is logged once and answered once.
+    expect(run.answers).toEqual(run.answers.map(() => 1));
+    expect(run.questionsLogged).toBe(run.sent);
+    expect(run.answeredMs).toBeLessThanOrEqual(300_000);
+    expect(run.sentAndAborted).toEqual([]);
+    expect(run.longestGapMs).toBeLessThanOrEqual(2 * heartbeatMs);
+  }, 120_000);
+
+  it("a flooded budget whose window holds 4 heartbeat intervals: no heartbeat gap over 2 intervals", async () => {
+    const heartbeatMs = 15_000;
+    const run = await fleet(heartbeatMs);
+    console.log(
+      `fleet (heartbeat 15 s): longest heartbeat gap ${Math.round(run.longestGapMs / 1000)} s; ${run.sent} sent, ${run.refused} refused; answered in ${Math.round(run.answeredMs / 1000)} s`,
+    );
+    expect(run.longestGapMs).toBeLessThanOrEqual(2 * heartbeatMs);
+    expect(run.answers).toEqual(run.answers.map(() => 1));
+    expect(run.sentAndAborted).toEqual([]);
+  }, 120_000);
+});
+
+describe("an agent's start at 120 requests a minute", () => {
+  // The platform's real minute: 20 starts take the CPU the same real time at any scale, and the
+  // target (online within 15 s) is in the platform's time. The budget's pacing would spread the
+  // starts over the minute (a state check, the probe and the event stream, then register and the
+  // first heartbeat); in the start and heartbeat classes they go at once.
+  it("20 default poll agents of one org are online within 15 s of their start", async () => {
     const orgId = randomUUID();
-    const emu = await startEmulator({ orgId, rateLimit: 120, clock, ui: false });
+    const emu = await startEmulator({ orgId, rateLimit: 120, ui: false });
     cleanups.push(() => emu.close());
-    const made = async (name: string) => {
-      const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
-      return { id: w.id, token: w.token ?? (await emu.admin.createToken(w.id)) };
-    };
-    // Requests each agent sent, by the platform's time.
-    const sent = new Map<string, number[]>();
-    const client = (w: { id: string; token: string }) => {
-      const times: number[] = [];
-      sent.set(w.id, times);
-      const c = new PlatformClient({
+    const workers: Array<{ id: string; token: string }> = [];
+    for (let i = 0; i < AGENTS; i++) {
+      const w = await emu.admin.createWorkspace({ name: `agent-${i}`, deliveryMode: "poll" });
+      workers.push({ id: w.id, token: w.token ?? (await emu.admin.createToken(w.id)) });
+    }
+    const agents = workers.map((w) => {
+      const client = new PlatformClient({
         platformUrl: emu.url,
         workspaceId: w.id,
         token: w.token,
         orgId,
-        logger: { debug: (m: string) => void (/ -> \d+ in /.test(m) && times.push(clock.now())) },
       });
-      cleanups.push(() => c.close());
-      return c;
-    };
-    const asker = await made("asker");
-    const workers: Array<{ id: string; token: string }> = [];
-    for (let i = 0; i < AGENTS; i++) workers.push(await made(`agent-${i}`));
-    const letters: unknown[] = [];
-    const agents = workers.map(
-      (w) =>
-        new RemoteAgent({
-          client: client(w),
-          heartbeatIntervalMs: HEARTBEAT_MS / SCALE,
-          pollIntervalMs: 5_000 / SCALE,
-          onDeadLetter: (_m, e) => void letters.push(e),
-          handler: (m) => `answer to ${m.text}`,
-        }),
-    );
-    for (const a of agents) cleanups.push(() => a.stop());
-    await Promise.all(agents.map((a) => a.start()));
-    const started = clock.now();
-
-    // 200 questions at once, 10 to each agent; one the budget kept from being sent in time is
-    // sent again (rate_limited: nothing was sent).
-    const ask = client(asker);
-    const ids = await Promise.all(
-      Array.from({ length: QUESTIONS }, async (_, i) => {
-        for (;;) {
-          try {
-            return (await ask.callPeer(workers[i % AGENTS]!.id, `q${i}`)).messageId;
-          } catch (err) {
-            if (!isMoleculeError(err, "rate_limited")) throw err;
-          }
-        }
-      }),
-    );
-    await waitFor(() => ids.every((id) => answersIn(emu, asker.id).get(id) === 1), {
-      timeoutMs: 240_000,
-      intervalMs: 50,
+      cleanups.push(() => client.close());
+      const agent = new RemoteAgent({ client, handler: () => "ok" });
+      cleanups.push(() => agent.stop());
+      return agent;
     });
-    const answered = clock.now();
-    expect(letters).toHaveLength(0);
-    expect(ids.map((id) => answersIn(emu, asker.id).get(id))).toEqual(ids.map(() => 1));
-
-    // Idle again: two minutes of the platform's time.
-    await waitFor(() => clock.now() - answered > 120_000, { timeoutMs: 60_000, intervalMs: 20 });
-    const end = clock.now();
-    const gaps = workers.map((w) => longestGap(emu.heartbeats(w.id), started, end));
-    console.log(
-      `fleet: answered in ${Math.round((answered - started) / 1000)} s of the platform's time; longest heartbeat gap ${Math.round(Math.max(...gaps) / 1000)} s`,
-    );
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(3 * HEARTBEAT_MS);
-
-    // An idle agent's request rate is what it was (heartbeat 2, poll 2, state 1/3 a minute).
-    const idleFrom = answered + 30_000;
-    const rates = workers.map(
-      (w) =>
-        (sent.get(w.id)!.filter((at) => at >= idleFrom && at <= end).length * 60_000) /
-        (end - idleFrom),
-    );
-    const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
-    console.log(`fleet: idle requests a minute per agent ${mean.toFixed(2)}`);
-    expect(mean).toBeLessThan(5.5);
-  }, 300_000);
+    const starting = Date.now();
+    // Online: the platform accepted its first heartbeat (start() itself then reads the agent's
+    // checkpoint, which the minute's budget may hold until its end: 7 requests an agent).
+    const starts = agents.map((a) => a.start().catch((e: unknown) => e));
+    await waitFor(() => workers.every((w) => emu.heartbeats(w.id).length > 0), {
+      timeoutMs: 60_000,
+    });
+    const online = Math.max(...workers.map((w) => emu.heartbeats(w.id)[0]!)) - starting;
+    console.log(`20 agents online in ${(online / 1000).toFixed(1)} s`);
+    expect(online).toBeLessThanOrEqual(15_000);
+    await Promise.all(agents.map((a) => a.stop())); // a start still reading is cancelled
+    await Promise.all(starts);
+  }, 90_000);
 });
 
 describe("RemoteAgent#callPeer's signal while it awaits a polled answer", () => {

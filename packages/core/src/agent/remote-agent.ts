@@ -28,7 +28,7 @@ import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
 import { AgentFiles } from "./source/agent-files.js";
 import { dropEventSpare, keepEventSpare, watchWakeupOutages } from "./source/poll-fetch.js";
-import { CONNECTED_SLOWDOWN, PollSource, type PollCapabilities } from "./source/poll-source.js";
+import { PollSource, type PollCapabilities } from "./source/poll-source.js";
 import { openPollState } from "./source/poll-state.js";
 import { PlatformPushAuth } from "./source/platform-bearer.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
@@ -331,7 +331,7 @@ export class RemoteAgent<
     this.#tasks.active = true;
     this.#tasks.every(hb, () => this.#platform.heartbeat());
     const stateMs = this.#o.stateIntervalMs ?? hb;
-    this.#tasks.every(stateMs, () => this.#platform.stateTick(stateMs * CONNECTED_SLOWDOWN));
+    this.#tasks.every(stateMs, () => this.#platform.stateTick());
     this.#obs.connected(this.#mode, began, this.#pushUrl, this.#pollSource?.events !== undefined);
   }
 
@@ -426,11 +426,10 @@ export class RemoteAgent<
   }
 
   async #startPoll(caps: PollCapabilities | undefined, signal: AbortSignal): Promise<void> {
-    const ws = this.client.workspaceId;
     // A lost folder lock (another agent took it: state-lock.ts) ends the agent with its error.
     const onWait = (message: string): void => this.#logger.info?.(message);
     const lock = { signal, onWait, onLost: (err: unknown) => void this.#end("error", err) };
-    const state = await openPollState(hasStore(this.#o), ws, this.#state, this.#answers, lock);
+    const state = await openPollState(hasStore(this.#o), this.client, this.#state, this.#answers, lock);
     this.#defaultStore = state.opened;
     const [admission, router, runner] = [this.#admission, this.#router, this.#runner];
     const watch = (event?: string): void => {
@@ -439,7 +438,8 @@ export class RemoteAgent<
     };
     const stages = { admission, router, runner, answers: this.#answers, files: this.#files };
     this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, watch, state.where);
-    await watchWakeupOutages(this.#pollSource, this.#o, this.#obs).start(this.#store.shared, caps);
+    const wakeups = watchWakeupOutages(this.#pollSource, this.#o, this.#obs);
+    await wakeups.start(this.#store.shared, caps, this.#starting?.abort.signal); // stop() ends it
   }
 
   /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */

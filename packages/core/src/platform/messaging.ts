@@ -93,8 +93,10 @@ export async function reply(
   });
   // An answer the receiver de-duplicates by messageId: one that timed out (a connection a NAT
   // forgot?) is sent again at once on a new connection (fresh-retry.ts).
+  // An answer goes before new calls and reads when the org's rate budget is spent.
   const res = await postViaProxy(s, target, JSON.stringify(req), timeoutMs, options.signal, {
     retryFresh: true,
+    priority: "answer",
   });
   assertDelivered(s, target, req.params.message.messageId, res, "proxy");
 }

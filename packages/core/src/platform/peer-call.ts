@@ -12,7 +12,7 @@ import type { A2APart } from "../a2a/index.js";
 import { traceMetadata, tracePeerSend } from "../observability/index.js";
 import { MoleculeError, MoleculePeerError, MoleculeTimeoutError } from "../transport/index.js";
 import { sendRetryingFresh } from "../transport/index.js";
-import type { HttpResponse, RequestSpec } from "../transport/index.js";
+import type { HttpResponse, RatePriority, RequestSpec } from "../transport/index.js";
 import { invalid } from "./args.js";
 import { recordedDirectCall } from "./on-demand.js";
 import { fetchPeerCard, MAX_PEER_RESPONSE_BYTES, postToPeer, requestPeer } from "./direct.js";
@@ -196,7 +196,13 @@ export async function postViaProxy(
   bodyText: string,
   timeoutMs: number,
   signal?: AbortSignal,
-  extra: { reportMs?: number; a2aVersion?: "1.0"; retryFresh?: boolean; deadline?: number } = {},
+  extra: {
+    reportMs?: number;
+    a2aVersion?: "1.0";
+    retryFresh?: boolean;
+    deadline?: number;
+    priority?: RatePriority;
+  } = {},
 ): Promise<HttpResponse> {
   const send = (spec: RequestSpec): Promise<HttpResponse> =>
     extra.retryFresh ? sendRetryingFresh(s, spec) : s.send(spec);
@@ -211,6 +217,7 @@ export async function postViaProxy(
       signal,
       timeoutMs,
       deadline: extra.deadline,
+      priority: extra.priority,
       held: true,
       maxBytes: MAX_PEER_RESPONSE_BYTES,
     });

@@ -77,7 +77,14 @@ export async function register(
   };
   if (url) body.url = url;
   const hadToken = s.token !== undefined;
-  const res = await s.send({ method: "POST", path: "/registry/register", json: body, signal });
+  // In the heartbeat class of the rate budget: with the first heartbeat, it brings the agent online.
+  const res = await s.send({
+    method: "POST",
+    path: "/registry/register",
+    json: body,
+    signal,
+    priority: "heartbeat",
+  });
   if (!ok(res.status)) {
     if (res.status === 400 && !url && mode === "poll") throw pollUnsupported(s, res);
     throw s.fail(res, "register", {

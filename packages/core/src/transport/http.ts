@@ -28,6 +28,7 @@ import {
   rateBucketOf,
   type RatePriority,
 } from "./rate-budget.js";
+import { rateClassOf } from "./rate-class.js";
 import { tracePlatformRequest } from "../observability/index.js";
 import type { HttpResponse, HttpTransportOptions, RequestSpec } from "./http-types.js";
 
@@ -54,6 +55,12 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * keeps refusing ends the call with a `rate_limited` error.
  */
 const MAX_RATE_LIMIT_RETRIES = 5;
+
+/**
+ * The seconds a request keeps, at the least, between its turn of the rate budget and its deadline
+ * (half its time when that is shorter): a turn later than that is refused, `rate_limited`, unsent.
+ */
+const SEND_ROOM_S = 5;
 
 /** The default `User-Agent`. */
 export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 ${RUNTIME_NAME}`;
@@ -246,7 +253,8 @@ export class HttpTransport {
 
     const bucket = this.#budget(headers.authorization);
     const byCaller = spec.signal !== undefined && callerRetried.has(spec.signal);
-    const priority = spec.priority ?? (spec.liveness ? "liveness" : "request");
+    const priority =
+      spec.priority ?? rateClassOf(spec.signal) ?? (spec.liveness ? "liveness" : "request");
     const timeoutMs = spec.timeoutMs ?? this.#timeoutMs;
     const last = spec.deadline ?? Number.POSITIVE_INFINITY;
     const started = performance.now();
@@ -321,7 +329,10 @@ export class HttpTransport {
     const signal = spec.signal;
     if (signal?.aborted) throw this.#aborted(spec, started, true);
     this.#logger?.debug?.(`${spec.method} ${spec.path} waits for the rate limit`);
-    const turn = await bucket.wait(priority, deadline, signal);
+    // A turn must leave the request time to be answered: one that would be sent only to be
+    // aborted a moment later is refused unsent instead.
+    const room = Math.min(SEND_ROOM_S * platformSecond.ms, (deadline - performance.now()) / 2);
+    const turn = await bucket.wait(priority, deadline - room, signal);
     if ("window" in turn) return turn.window;
     if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);
     throw notSentInTime(spec, performance.now() - started, turn.retryAfterMs);

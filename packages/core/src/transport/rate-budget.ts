@@ -72,14 +72,37 @@ export function isRateLimitRefusal(
 }
 
 /**
- * How urgent a request is for its bucket's budget: waiting requests go in this order (heartbeats
- * first, then state checks and other liveness requests, then everything else: answers, polls;
- * last what can wait for a quiet moment: acknowledgements and checkpoints), and only the first
- * two may use the reserve.
+ * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats
+ * (registrations too), then an agent's start (the calls around its registration and first
+ * heartbeat), then state checks and other liveness requests, then answers waiting to be sent, then reads that bring
+ * answers (a poll while the agent's own calls await theirs), then everything else in order (a new
+ * call to a peer, a poll for new messages an event woke, ...), last what can wait for a quiet
+ * moment (acknowledgements, checkpoints, the safety-net read and the state check while the event
+ * stream is up and heartbeats are accepted). Only the first three may use the reserve, which is
+ * sized by what heartbeats and liveness requests used (a start, which does not recur, is not
+ * counted).
  */
-export type RatePriority = "heartbeat" | "liveness" | "request" | "background";
+export type RatePriority =
+  | "heartbeat"
+  | "start"
+  | "liveness"
+  | "answer"
+  | "read"
+  | "request"
+  | "background";
 
-const RANK: Record<RatePriority, number> = { heartbeat: 0, liveness: 1, request: 2, background: 3 };
+const RANK: Record<RatePriority, number> = {
+  heartbeat: 0,
+  start: 1,
+  liveness: 2,
+  answer: 3,
+  read: 4,
+  request: 5,
+  background: 6,
+};
+
+/** The first rank that leaves the reserve to the ranks before it. */
+const PACED = RANK.answer;
 
 /** What a wait for the budget ended with: the window the request goes in, or how long it would still wait. */
 export type RateTurn = { window: number } | { retryAfterMs: number };
@@ -100,10 +123,11 @@ interface Waiter {
  *
  * What it learned of the limit holds across windows (the next window is assumed to have the same
  * limit, from the next request, until an answer says otherwise); requests past a burst are spread
- * over the window, so a backlog never spends a window in its first second; the last part of each
- * window is kept for heartbeats and state checks (as many as the last window used, plus two, at
- * most a quarter of the limit, spread over the window); and waiting requests go by
- * {@link RatePriority}, then in order. All times are monotonic (`performance.now()`).
+ * over the window, so a backlog never spends a window in its first second; each part of a window
+ * keeps room for the heartbeats and state checks due in it (as many as this window or the last
+ * used, plus two, at most three quarters of the limit, spread over the window); waiting requests
+ * go by {@link RatePriority}, then in order; and a turn that cannot come by its deadline is refused
+ * at once. All times are monotonic (`performance.now()`).
  */
 export class RateBucket {
   /** The window's limit, once the platform said one (kept across windows). */
@@ -172,15 +196,18 @@ export class RateBucket {
         resolve({ retryAfterMs: Math.max(1, Math.ceil(this.#gate(rank, now, i))) });
         if (i === 0) this.#pump();
       };
-      if (signal?.aborted)
-        return resolve({ retryAfterMs: Math.ceil(this.#gate(rank, this.#now())) });
+      const now = this.#now();
+      if (signal?.aborted) return resolve({ retryAfterMs: Math.ceil(this.#gate(rank, now)) });
+      let i = this.#waiters.length;
+      while (i > 0 && this.#waiters[i - 1]!.rank > rank) i--;
+      // A turn that cannot come by the deadline is refused now, not at the deadline.
+      const eta = this.#eta(rank, now, i);
+      if (eta > 0 && now + eta > deadline) return resolve({ retryAfterMs: Math.ceil(eta) });
       w.timer = setTimeout(giveUp, Math.max(0, deadline - this.#now()));
       if (signal) {
         w.onAbort = giveUp;
         signal.addEventListener("abort", giveUp, { once: true });
       }
-      let i = this.#waiters.length;
-      while (i > 0 && this.#waiters[i - 1]!.rank > rank) i--;
       this.#waiters.splice(i, 0, w);
       this.#pump();
     });
@@ -249,7 +276,7 @@ export class RateBucket {
     if (this.#windowEnd !== 0 && now >= this.#windowEnd) this.#newWindow();
     const windowMs = 60 * platformSecond.ms;
     const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
-    if (rank < RANK.request) return this.#remaining > ahead ? 0 : end - now;
+    if (rank < PACED) return this.#remaining > ahead ? 0 : end - now;
     // The reserve is the liveness requests of the rest of the window: it shrinks as it ends.
     const reserve = Math.ceil((this.#reserve() * Math.min(windowMs, end - now)) / windowMs);
     const spare = this.#remaining - reserve - ahead;
@@ -262,13 +289,30 @@ export class RateBucket {
     return Math.ceil((kept - spare) / pace) + 1;
   }
 
+  /**
+   * The earliest a request of `rank` with `ahead` requests waiting before it could go (ms from
+   * now): {@link #gate}, and when the ones ahead fill the rest of this window, the windows after it
+   * they fill too (each takes `limit` heartbeats, or what the reserve leaves of it for the others).
+   * A lower bound: requests ahead that give up make it sooner, never later.
+   */
+  #eta(rank: number, now: number, ahead: number): number {
+    const wait = this.#gate(rank, now, ahead);
+    const limit = this.#limit;
+    if (limit === undefined || wait === 0 || now < this.#blockedUntil) return wait;
+    const windowMs = 60 * platformSecond.ms;
+    const room = rank < PACED ? limit : limit - this.#reserve();
+    const fit = Math.max(0, this.#remaining - (rank < PACED ? 0 : this.#reserve()));
+    const over = Math.max(0, ahead - fit);
+    return wait + Math.floor(over / Math.max(1, room)) * windowMs;
+  }
+
   /** Takes a turn of `rank` now: the window it goes in. */
   #grant(rank: number, now: number): number {
     if (this.#limit !== undefined) {
       // A new window starts with the first request the platform counts in it (a second later at most).
       if (this.#windowEnd === 0) this.#windowEnd = now + 61 * platformSecond.ms;
       if (this.#remaining > 0) this.#remaining--;
-      if (rank < RANK.request) this.#liveness++;
+      if (rank < PACED && rank !== RANK.start) this.#liveness++;
     }
     return this.#window;
   }
@@ -310,12 +354,14 @@ export class RateBucket {
 
   /**
    * What the others leave for liveness requests: as many as the bucket's heartbeats and state
-   * checks used in the last window, plus two, at most a quarter of the limit.
+   * checks used in this window or the last, an eighth more (a fleet's count grows over its first
+   * windows) and two, at most three quarters of the limit (a fleet whose window holds several
+   * heartbeat intervals needs more than a quarter; the others always keep a quarter).
    */
   #reserve(): number {
     const limit = this.#limit ?? 0;
     const used = Math.max(this.#liveness, this.#livenessBefore);
-    return Math.min(Math.floor(limit / 4), used + 2);
+    return Math.min(Math.floor((limit * 3) / 4), Math.ceil(used * 1.125) + 2);
   }
 }
 

@@ -2,7 +2,7 @@
 // transient failures, a start cancelled by stop(), and the errors that end an agent.
 import type { Logger } from "../../transport/index.js";
 import { describe } from "../../transport/index.js";
-import { backoffDelay, retriedByCaller, sleep } from "../../transport/index.js";
+import { backoffDelay, inRateClass, retriedByCaller, sleep } from "../../transport/index.js";
 import { isMoleculeError, MoleculeAuthError, MoleculeError } from "../../transport/index.js";
 import { askedWaitMs } from "../../transport/index.js";
 
@@ -78,7 +78,8 @@ const MAX_START_DELAY_MS = 8_000;
  * `agent_stopped` error.
  */
 export function startSteps(o: StartRetryOptions): StartStep {
-  const once = retriedByCaller(AbortSignal.any([o.signal]));
+  // An agent's start goes right after heartbeats in the rate budget: it is how the agent comes online.
+  const once = inRateClass(retriedByCaller(AbortSignal.any([o.signal])), "start");
   return async (what, fn) => {
     let refused = 0;
     for (let attempt = 1; ; attempt++) {

@@ -5,7 +5,8 @@
 import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import { WorkspaceRemovedError } from "../../platform/index.js";
-import { describe, isMoleculeError } from "../../transport/index.js";
+import { describe, inRateClass, isMoleculeError } from "../../transport/index.js";
+import { CONNECTED_STATE_SLOWDOWN } from "../source/poll-pace.js";
 import type { AgentEndReason, RemoteAgentOptions } from "../types.js";
 import { isRemovedError, isUnauthorized, tokenRejected, unauthorizedError } from "./lifecycle.js";
 import { HeartbeatWatch } from "./liveness.js";
@@ -34,6 +35,10 @@ export class PlatformWatch {
   readonly #observer: AgentObserver;
   /** Aborted when the agent ends: in-flight calls give up at once. */
   readonly #ending: AbortSignal;
+  /** `#ending`, for a state check that waits for a quiet moment of the rate budget. */
+  readonly #quiet: AbortSignal;
+  /** When a heartbeat was last accepted (`performance.now()`). */
+  #beatAt = Number.NEGATIVE_INFINITY;
   readonly #agent: WatchedAgent;
   readonly #watch: HeartbeatWatch;
   /** Consecutive 401s of each call. */
@@ -61,6 +66,7 @@ export class PlatformWatch {
     this.#o = options;
     this.#observer = observer;
     this.#ending = ending;
+    this.#quiet = inRateClass(AbortSignal.any([ending]), "background");
     this.#agent = agent;
     const { workspaceId } = options.client;
     const heartbeatMs = (this.#heartbeatMs = options.heartbeatIntervalMs ?? 30_000);
@@ -93,6 +99,7 @@ export class PlatformWatch {
     try {
       await this.#o.client.heartbeat(this.#agent.report(), { signal: this.#ending });
       this.#watch.end(true);
+      this.#beatAt = performance.now();
       this.#unauthorized.heartbeat = 0;
     } catch (err) {
       this.#watch.end(false);
@@ -102,13 +109,16 @@ export class PlatformWatch {
 
   /**
    * The state check's timer tick: skipped when the last check (a heartbeat's, an event's) is less
-   * than its interval old, or `quietMs` while the event stream is connected.
+   * than its interval old, or {@link CONNECTED_STATE_SLOWDOWN} intervals while the event stream is
+   * connected (it reports a pause or removal as it happens). While heartbeats are accepted it
+   * waits for a quiet moment of the rate budget, and is skipped when none comes in time.
    */
-  async stateTick(quietMs: number): Promise<void> {
+  async stateTick(): Promise<void> {
     if (this.#agent.streamConnected()) {
+      const quietMs = this.#stateMs * CONNECTED_STATE_SLOWDOWN;
       if (performance.now() - this.#stateCheckedAt < quietMs) return;
     } else if (!this.#stateDueBy(0)) return;
-    await this.watchState();
+    await this.watchState(performance.now() - this.#beatAt < 2 * this.#heartbeatMs);
   }
 
   /**
@@ -123,15 +133,19 @@ export class PlatformWatch {
   /**
    * Checks the workspace's state once (or joins the check in flight): paused or removed ends the
    * agent; `awaiting_agent` or `provisioning` (resumed: its URL was blanked) registers it again.
+   * `quiet`: it waits behind every other request for the rate budget (see {@link stateTick}).
    */
-  watchState(): Promise<void> {
-    return (this.#stateCheck ??= this.#checkState().finally(() => (this.#stateCheck = undefined)));
+  watchState(quiet = false): Promise<void> {
+    return (this.#stateCheck ??= this.#checkState(quiet).finally(
+      () => (this.#stateCheck = undefined),
+    ));
   }
 
-  async #checkState(): Promise<void> {
+  async #checkState(quiet: boolean): Promise<void> {
     this.#stateCheckedAt = performance.now();
     try {
-      const state = await this.#o.client.getState({ signal: this.#ending });
+      const signal = quiet ? this.#quiet : this.#ending;
+      const state = await this.#o.client.getState({ signal });
       this.#unauthorized["state check"] = 0;
       if (state.removed) this.#agent.end("removed");
       else if (state.paused) this.#paused(true);
@@ -142,6 +156,8 @@ export class PlatformWatch {
         this.#paused(false);
       }
     } catch (err) {
+      // A quiet check the budget had no room for is skipped: the heartbeats say the agent is in.
+      if (quiet && isMoleculeError(err, "rate_limited")) return;
       await this.#failed("state check", err);
     }
   }

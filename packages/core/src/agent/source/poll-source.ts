@@ -23,13 +23,8 @@ import { type Checkpoint, checkpointOf, PollCheckpoint, resumeFrom } from "./pol
 import { ActivityAcks } from "./activity-acks.js";
 import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher } from "./poll-fetch.js";
+import { PollPace } from "./poll-pace.js";
 import { PollPages, type PageQuery } from "./poll-pages.js";
-
-/**
- * While the event stream is connected (it wakes the poll and tells of a pause or removal), the
- * safety poll and the state check run this many times less often (bench/ fleet).
- */
-export const CONNECTED_SLOWDOWN = 6;
 
 /** Thrown out of {@link Admission.once} by a polled message the agent stopped before it settled. */
 const ABANDONED = Symbol("abandoned");
@@ -77,7 +72,6 @@ export class PollSource implements EventWakeupsOptions {
   held = false;
   readonly #o: PollOptions;
   readonly #state: AgentStateStore;
-  readonly #intervalMs: number;
   readonly #maxInFlight: number;
   readonly #pollCursor: PollCursor;
   readonly #open: EventWakeupsOptions["open"] | undefined;
@@ -98,6 +92,7 @@ export class PollSource implements EventWakeupsOptions {
   #shared: SharedPoll | undefined;
   readonly #waker = new Waker();
   readonly #abort = new AbortController();
+  readonly #pace: PollPace;
   /** Admitted messages waiting for a slot, ascending. */
   readonly #queue: Job[] = [];
   #running = 0;
@@ -135,7 +130,9 @@ export class PollSource implements EventWakeupsOptions {
     );
     this.#state = state;
     this.logger = observer.logger;
-    this.#intervalMs = options.pollIntervalMs ?? 5_000;
+    const intervalMs = options.pollIntervalMs ?? 5_000;
+    const settling = (): number | undefined => this.#pollCursor.settlingWithinMs();
+    this.#pace = new PollPace(intervalMs, () => this.connected(), settling, this.#abort.signal);
     this.#maxInFlight = Math.max(1, Math.floor(options.concurrency ?? 4));
     this.#pollCursor = new PollCursor(
       checkBackfill(options.backfill),
@@ -166,7 +163,7 @@ export class PollSource implements EventWakeupsOptions {
    * event stream and `eventWakeups` is on, the wake-ups (a failed probe is reported as a
    * `wakeupsUnavailable` warning); answers a previous run left are queued before any redelivery.
    */
-  async start(shared: SharedStore | undefined, caps: PollCapabilities | undefined): Promise<void> {
+  async start(shared: SharedStore | undefined, caps?: PollCapabilities, starting?: AbortSignal) {
     await this.#answers.attach(this.#state);
     // The poll loop's requests are not part of start()'s trace.
     if (shared) {
@@ -177,14 +174,14 @@ export class PollSource implements EventWakeupsOptions {
           handle: async (msg, info) => await this.handle(msg, info),
           deadLetter: async (msg, error) => await this.#answers.deadLetter(msg, error),
           concurrency: this.#maxInFlight,
-          pollIntervalMs: this.#intervalMs,
-          readIntervalMs: () => this.#readIntervalMs(),
+          pollIntervalMs: this.#pace.intervalMs,
+          readIntervalMs: () => this.#pace.readIntervalMs(),
           backfill: this.#pollCursor.backfill,
           logger: this.logger,
         }),
       );
     } else {
-      await detached(() => this.#startLoop());
+      await detached(() => this.#startLoop(starting));
     }
     this.#runner.poll = this; // a freed handler slot wakes the poll
     if (this.#o.eventWakeups === false) return;
@@ -196,31 +193,26 @@ export class PollSource implements EventWakeupsOptions {
       const { workspaceId } = this.#o.client;
       const error = caps.eventStreamError;
       this.#observer.wakeupsUnavailable(
-        new EventWakeupsUnavailableWarning(workspaceId, this.#intervalMs, error),
+        new EventWakeupsUnavailableWarning(workspaceId, this.#pace.intervalMs, error),
       );
     }
   }
 
-  /** The timed read's interval: slower while the event stream wakes the reads. */
-  #readIntervalMs(): number {
-    return this.connected() ? this.#intervalMs * CONNECTED_SLOWDOWN : this.#intervalMs;
-  }
-
-  /** Loads the stored state and starts this process's poll loop. */
-  async #startLoop(): Promise<void> {
-    const { state, settled } = await this.#resume((await this.#state.load()) ?? {});
+  /**
+   * Loads the stored state (with the checkpoint where it has no cursor: {@link resumeFrom}) and
+   * starts this process's poll loop; `starting` (the agent's start) aborted ends the reading.
+   */
+  async #startLoop(starting: AbortSignal | undefined): Promise<void> {
+    const { backfill } = this.#pollCursor;
+    const signal = starting ? AbortSignal.any([this.#abort.signal, starting]) : this.#abort.signal;
+    const read = (): Promise<Checkpoint | undefined> =>
+      this.#checkpoint?.read(signal) ?? Promise.resolve(undefined);
+    const opts = { backfill, where: this.#where, logger: this.logger };
+    const { state, settled } = await resumeFrom((await this.#state.load()) ?? {}, read, opts);
     this.#admission.loadPolled(state);
     this.#admission.journal.settleAll(settled);
     this.#pollCursor.load(state);
     this.#loopDone = this.#loop();
-  }
-
-  /** Where this start reads from (see {@link resumeFrom}). */
-  async #resume(state: CursorState): ReturnType<typeof resumeFrom> {
-    const { backfill } = this.#pollCursor;
-    const read = (): Promise<Checkpoint | undefined> =>
-      this.#checkpoint?.read(this.#abort.signal) ?? Promise.resolve(undefined);
-    return await resumeFrom(state, read, { backfill, where: this.#where, logger: this.logger });
   }
 
   /**
@@ -284,9 +276,10 @@ export class PollSource implements EventWakeupsOptions {
 
   async #loop(): Promise<void> {
     const signal = this.#abort.signal;
+    let woken = true;
     while (!signal.aborted) {
-      // Rows still settling are read again within the window (a late row's wake may find a tail pass).
-      let delay = Math.min(this.#readIntervalMs(), this.#pollCursor.settlingWithinMs() ?? Infinity);
+      let refused = false;
+      let delay = this.#pace.delayMs(); // sooner while rows settle (a late row may need a tail pass)
       const full = this.#queue.length > 0 || !this.#runner.hasCapacity();
       if (this.held) {
         // Paused: nothing new starts; the cursor stays, so the resumed agent reads on from it.
@@ -295,22 +288,29 @@ export class PollSource implements EventWakeupsOptions {
       } else {
         this.#starved = false;
         try {
-          await this.#pollOnce(signal);
+          await this.#pollOnce(this.#pace.signalOf(woken || this.#more, this.#router.waiting > 0));
           this.#failures = 0;
           if (this.#more) delay = 0; // a full page: the next one is waiting already
         } catch (err) {
           if (signal.aborted) break;
-          this.#failures++;
-          if (this.#failures > 1) {
-            delay = Math.max(delay, backoffDelay(this.#failures - 1, 1_000, 30_000));
+          const again = this.#pace.refusedMs(err);
+          if (again !== undefined) {
+            // Refused unsent (answers went first): asked again, still owed to what woke it.
+            delay = Math.min(delay, again);
+            refused = woken;
+          } else {
+            this.#failures++;
+            if (this.#failures > 1) {
+              delay = Math.max(delay, backoffDelay(this.#failures - 1, 1_000, 30_000));
+            }
+            this.logger.warn?.("inbound poll failed; retrying", {
+              error: describe(err),
+              retryInMs: delay,
+            });
           }
-          this.logger.warn?.("inbound poll failed; retrying", {
-            error: describe(err),
-            retryInMs: delay,
-          });
         }
       }
-      await this.#waker.wait(delay, signal);
+      woken = (await this.#waker.wait(delay, signal)) || delay === 0 || refused;
     }
   }
 

@@ -7,21 +7,21 @@ import { MoleculeStoreError } from "../../store/index.js";
 import type { Answers } from "../answer/answers.js";
 
 /**
- * For an agent without a store of its own (`own` false): opens and locks the default store and
- * makes it hold the agent's poll state, outbox and poll tasks (none without a file system). Says
- * `where` the state is kept, for the start's log line. Throws the store's error (in use,
- * unwritable, unreadable) naming the fix; nothing stays locked then. `lock`: the wait's signal
- * and what to do if the folder's lock is lost later (the agent ends with it).
+ * For an agent without a store of its own (`own` false): opens and locks the default store of its
+ * client's workspace and makes it hold the agent's poll state, outbox and poll tasks (none without
+ * a file system). Says `where` the state is kept, for the start's log line. Throws the store's
+ * error (in use, unwritable, unreadable) naming the fix; nothing stays locked then. `lock`: the
+ * wait's signal and what to do if the folder's lock is lost later (the agent ends with it).
  */
 export async function openPollState(
   own: boolean,
-  workspaceId: string,
+  client: { readonly workspaceId: string },
   state: AgentStateStore,
   answers: Answers,
   lock: DefaultStoreOptions = {},
 ): Promise<{ opened: DefaultStore | undefined; where: string }> {
   if (own) return { opened: undefined, where: "the agent's store" };
-  const opened = await openDefaultStore(workspaceId, lock);
+  const opened = await openDefaultStore(client.workspaceId, lock);
   if (opened === undefined) return { opened, where: "memory" }; // resumed from the checkpoint
   try {
     state.persistIn(opened.store.state);

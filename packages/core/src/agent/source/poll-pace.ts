@@ -1,0 +1,82 @@
+// How often an agent's poll reads, and in which class of the rate budget each read waits: a read
+// while the agent's own calls await answers brings answers; one something else woke (an event, a
+// freed handler slot, a full page, rows still settling) brings new messages, work like a new call;
+// the timed safety-net read while the event stream is up only guards against a missed event.
+import { inRateClass, isMoleculeError } from "../../transport/index.js";
+
+/**
+ * While the event stream is connected (it pings every 15 s, wakes the poll when a message lands and
+ * tells of a pause or removal), the safety-net read runs this many times less often: every 5
+ * minutes at the default 5 s (an idle agent's requests are then mostly its heartbeats).
+ */
+export const CONNECTED_SLOWDOWN = 60;
+
+/** Likewise for the state check: every 10 minutes at the default 30 s interval. */
+export const CONNECTED_STATE_SLOWDOWN = 20;
+
+/** The pace and the rate classes of one poll loop's reads. */
+export class PollPace {
+  readonly #intervalMs: number;
+  readonly #connected: () => boolean;
+  /** The signal of reads that bring answers to this agent's own calls (class `read`). */
+  readonly #answers: AbortSignal;
+  /** The signal of reads that bring new messages (class `request`, with new calls). */
+  readonly #woken: AbortSignal;
+  /** The signal of the safety-net read (class `background`). */
+  readonly #timed: AbortSignal;
+
+  readonly #settlingWithinMs: () => number | undefined;
+
+  /**
+   * `signal`: the loop's (it aborts both signals of the reads); `settlingWithinMs`: when rows read
+   * are to be read again (the cursor's settle window), if any are.
+   */
+  constructor(
+    intervalMs: number,
+    connected: () => boolean,
+    settlingWithinMs: () => number | undefined,
+    signal: AbortSignal,
+  ) {
+    this.#intervalMs = intervalMs;
+    this.#connected = connected;
+    this.#settlingWithinMs = settlingWithinMs;
+    this.#answers = inRateClass(AbortSignal.any([signal]), "read");
+    this.#woken = inRateClass(AbortSignal.any([signal]), "request");
+    this.#timed = inRateClass(AbortSignal.any([signal]), "background");
+  }
+
+  /** The poll's own interval (`pollIntervalMs`). */
+  get intervalMs(): number {
+    return this.#intervalMs;
+  }
+
+  /** The timed read's interval: much slower while the event stream wakes the reads. */
+  readIntervalMs(): number {
+    return this.#connected() ? this.#intervalMs * CONNECTED_SLOWDOWN : this.#intervalMs;
+  }
+
+  /** The wait before the next read unless something wakes it: rows settling are read again sooner. */
+  delayMs(): number {
+    return Math.min(this.readIntervalMs(), this.#settlingWithinMs() ?? Infinity);
+  }
+
+  /**
+   * The signal of the next read: while this agent's own calls await answers (`awaiting`), that of
+   * a read bringing answers; else the safety net's when nothing woke it (`woken`: the waker, a
+   * next page) and no rows are settling and the event stream is up; else that of a read bringing
+   * new messages, which waits with new calls.
+   */
+  signalOf(woken: boolean, awaiting: boolean): AbortSignal {
+    if (awaiting) return this.#answers;
+    const timed = !woken && this.#settlingWithinMs() === undefined && this.#connected();
+    return timed ? this.#timed : this.#woken;
+  }
+
+  /**
+   * After a read the rate budget refused unsent (`rate_limited`: its turn could not come in time),
+   * the wait before it asks again (the poll's interval); `undefined` for any other failure.
+   */
+  refusedMs(err: unknown): number | undefined {
+    return isMoleculeError(err, "rate_limited") ? this.#intervalMs : undefined;
+  }
+}

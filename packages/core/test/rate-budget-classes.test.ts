@@ -1,0 +1,212 @@
+// Issue 93: a spent budget goes to what brings answers, heartbeats keep their room in each window, a
+// turn that cannot come in time is refused before anything is sent, and an idle agent whose event
+// stream is up costs little more than its heartbeats. The bucket's own tests run on fake timers; the
+// transport's against a small HTTP server; the idle agent against the emulator, whose clock runs
+// SCALE times faster (the SDK's `platformSecond` and the agent's intervals shrink with it).
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import { isMoleculeError, PlatformClient, RemoteAgent } from "../src/index.js";
+import { HttpTransport, retriedByCaller } from "../src/transport/index.js";
+import {
+  forgetRateBuckets,
+  platformSecond,
+  RateBucket,
+  type RatePriority,
+} from "../src/transport/rate-budget.js";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
+  vi.useRealTimers();
+  platformSecond.ms = 1_000;
+  forgetRateBuckets();
+});
+
+/** An answer's limiter headers. */
+const headers = (remaining: number, reset: number, limit = 120) => ({
+  "x-ratelimit-limit": String(limit),
+  "x-ratelimit-remaining": String(remaining),
+  "x-ratelimit-reset": String(reset),
+});
+
+describe("RateBucket's classes", () => {
+  it("under a spent budget: heartbeats, the start, state checks, answers, reads that bring answers, other calls, background last", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    b.observe(200, headers(0, 2, 40), undefined); // spent for about 3 s
+    const order: string[] = [];
+    const far = performance.now() + 120_000;
+    const wait = (p: RatePriority, name: string) =>
+      b.wait(p, far).then((t) => void ("window" in t && order.push(name)));
+    const all = [
+      wait("background", "ack"),
+      wait("request", "question"),
+      wait("read", "read"),
+      wait("background", "safety-net read"),
+      wait("answer", "answer-1"),
+      wait("liveness", "state"),
+      wait("start", "register"),
+      wait("answer", "answer-2"),
+      wait("heartbeat", "heartbeat"),
+    ];
+    await vi.advanceTimersByTimeAsync(3_000);
+    await Promise.all(all);
+    expect(order).toEqual([
+      "heartbeat",
+      "register",
+      "state",
+      "answer-1",
+      "answer-2",
+      "read",
+      "question",
+      "ack",
+      "safety-net read",
+    ]);
+  });
+
+  it("a flooded budget keeps the room the last window's heartbeats used (80 of 120: 4 intervals of 20 agents)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    b.observe(200, headers(119, 59), undefined); // a fresh window of 120
+    for (let i = 0; i < 80; i++) expect(b.take("heartbeat")).toBe(0);
+    await vi.advanceTimersByTimeAsync(61_000); // the next window: 80 heartbeats are its due
+    let answers = 0;
+    const far = performance.now() + 600_000;
+    const flood = Array.from({ length: 200 }, () =>
+      b.wait("answer", far).then((t) => void ("window" in t && answers++)),
+    );
+    // Over the whole window, the flood leaves the heartbeats their 80 (and a margin).
+    let beats = 0;
+    for (let s = 0; s < 60; s += 3) {
+      await vi.advanceTimersByTimeAsync(3_000);
+      for (let i = 0; i < 4; i++) if (b.take("heartbeat") !== undefined) beats++;
+    }
+    expect(beats).toBe(80);
+    expect(answers).toBeLessThanOrEqual(40);
+    expect(answers).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(600_000);
+    await Promise.all(flood);
+  });
+
+  it("the start's turns do not count as heartbeats due (they do not recur)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    b.observe(200, headers(119, 59), undefined);
+    for (let i = 0; i < 80; i++) expect(b.take("start")).toBe(0);
+    await vi.advanceTimersByTimeAsync(61_000);
+    // The next window: answers have it all but the two spare (80 heartbeats due would leave 30).
+    let answers = 0;
+    const far = performance.now() + 600_000;
+    const flood = Array.from({ length: 200 }, () =>
+      b.wait("answer", far).then((t) => void ("window" in t && answers++)),
+    );
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(answers).toBeGreaterThan(100);
+    await vi.advanceTimersByTimeAsync(600_000);
+    await Promise.all(flood);
+  });
+
+  it("a turn that cannot come by the deadline is refused at once, not at the deadline", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    b.observe(200, headers(0, 29), undefined); // 30 s to the reset
+    const t0 = performance.now();
+    const got = await b.wait("answer", t0 + 5_000);
+    expect(performance.now()).toBe(t0);
+    expect("retryAfterMs" in got && got.retryAfterMs).toBeGreaterThan(20_000);
+    expect(b.waiting).toBe(0);
+    // Behind a full window of others, one that could go in the next window is refused too.
+    const far = t0 + 600_000;
+    const ahead = Array.from({ length: 120 }, () => b.wait("answer", far));
+    const late = await b.wait("answer", t0 + 45_000);
+    expect("retryAfterMs" in late && late.retryAfterMs).toBeGreaterThan(60_000);
+    await vi.advanceTimersByTimeAsync(600_000);
+    await Promise.all(ahead);
+  });
+});
+
+describe("HttpTransport: a deadline the budget cannot meet", () => {
+  it("is refused rate_limited before anything is sent, never sent to be aborted", async () => {
+    platformSecond.ms = 100;
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      const refuse = seen.length === 1;
+      // Slow answers: a request sent with a moment left would be aborted on the way.
+      setTimeout(() => {
+        res.writeHead(refuse ? 429 : 200, {
+          "content-type": "application/json",
+          ...(refuse ? { "retry-after": "0" } : {}),
+          ...headers(refuse ? 0 : 100, 0, 30),
+        });
+        res.end(JSON.stringify(refuse ? { error: "rate limit exceeded", retry_after: 0 } : {}));
+      }, 300);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const t = new HttpTransport({ baseUrl: url, getToken: () => "tok", orgId: "org-93" });
+    cleanups.push(() => t.close());
+    const once = retriedByCaller(new AbortController().signal);
+    expect((await t.send({ method: "GET", path: "/first", signal: once })).status).toBe(429);
+    // The budget waits a platform second (100 ms) after the refusal: a call of 150 ms would be sent
+    // with 50 ms left for an answer that takes 300.
+    const err = await t
+      .send({ method: "POST", path: "/late", json: {}, timeoutMs: 150 })
+      .catch((e: unknown) => e);
+    expect(isMoleculeError(err, "rate_limited")).toBe(true);
+    expect((err as Error).message).toMatch(/not sent/);
+    expect(seen).toEqual(["/first"]);
+  });
+});
+
+describe("an idle default agent with its event stream up", () => {
+  it("costs at most 2.5 requests a minute (heartbeats 2; the safety-net read and the state check rare)", async () => {
+    const SCALE = 60;
+    const p0 = performance.now();
+    const t0 = Date.now();
+    const clock = { now: () => t0 + (performance.now() - p0) * SCALE };
+    platformSecond.ms = 1_000 / SCALE;
+    const emu = await startEmulator({ clock, ui: false });
+    cleanups.push(() => emu.close());
+    const w = await emu.admin.createWorkspace({ name: "idle", deliveryMode: "poll" });
+    const token = w.token ?? (await emu.admin.createToken(w.id));
+    const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });
+    cleanups.push(() => client.close());
+    const sent: number[] = [];
+    const count = (m: unknown): void => {
+      const { request } = m as { request: { origin?: unknown; path: string } };
+      if (String(request.origin).startsWith(emu.url) && !request.path.startsWith("/admin"))
+        sent.push(clock.now());
+    };
+    subscribe("undici:request:create", count);
+    cleanups.push(async () => unsubscribe("undici:request:create", count));
+    const agent = new RemoteAgent({
+      client,
+      heartbeatIntervalMs: 30_000 / SCALE,
+      pollIntervalMs: 5_000 / SCALE,
+      handler: () => "ok",
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const from = clock.now() + 60_000; // past the start and the stream connecting
+    const minutes = 12;
+    await waitFor(() => clock.now() > from + minutes * 60_000, {
+      timeoutMs: 60_000,
+      intervalMs: 20,
+    });
+    const n = sent.filter((at) => at >= from && at <= from + minutes * 60_000).length;
+    console.log(`idle agent: ${(n / minutes).toFixed(2)} requests a minute`);
+    expect(n / minutes).toBeLessThanOrEqual(2.5);
+  }, 60_000);
+});
