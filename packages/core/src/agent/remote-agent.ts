@@ -429,7 +429,13 @@ export class RemoteAgent<
     // A lost folder lock (another agent took it: state-lock.ts) ends the agent with its error.
     const onWait = (message: string): void => this.#logger.info?.(message);
     const lock = { signal, onWait, onLost: (err: unknown) => void this.#end("error", err) };
-    const state = await openPollState(hasStore(this.#o), this.client, this.#state, this.#answers, lock);
+    const state = await openPollState(
+      hasStore(this.#o),
+      this.client,
+      this.#state,
+      this.#answers,
+      lock,
+    );
     this.#defaultStore = state.opened;
     const [admission, router, runner] = [this.#admission, this.#router, this.#runner];
     const watch = (event?: string): void => {
