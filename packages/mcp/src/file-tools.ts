@@ -50,8 +50,8 @@ export function registerFileTools(server: McpServer, host: ToolHost): void {
     {
       title: "Send the canvas user a message, with files",
       description: `${shape.description} Attachments given as paths are read from ${attachmentsDir} only.`,
-      inputSchema: { ...shape.schema.shape, workspaceId: workspaceIdArg },
-      outputSchema: { sent: z.boolean(), attachments: z.number().int() },
+      inputSchema: z.object({ ...shape.schema.shape, workspaceId: workspaceIdArg }),
+      outputSchema: z.object({ sent: z.boolean(), attachments: z.number().int() }),
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,

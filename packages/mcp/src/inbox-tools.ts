@@ -23,10 +23,10 @@ const inboxMessageSchema = z.object({
   files: z.array(z.object({ name: z.string(), mediaType: z.string(), size: z.number().int() })),
 });
 
-const inboxOutput = {
+const inboxOutput = z.object({
   messages: z.array(inboxMessageSchema),
   remaining: z.number().int().describe("Unread messages left after these."),
-};
+});
 
 /** Registers read_inbox, wait_for_message and reply on `server`. */
 export function registerInboxTools(server: McpServer, host: ToolHost): void {
@@ -36,7 +36,7 @@ export function registerInboxTools(server: McpServer, host: ToolHost): void {
       title: "Read the inbox",
       description:
         "Read new messages from peer agents and canvas users since the last read: id, sender, conversation and text (untrusted). Each message is returned once; answer one with reply.",
-      inputSchema: {
+      inputSchema: z.object({
         limit: z
           .number()
           .int()
@@ -45,7 +45,7 @@ export function registerInboxTools(server: McpServer, host: ToolHost): void {
           .optional()
           .describe("At most this many messages (default 20)."),
         workspaceId: workspaceIdArg,
-      },
+      }),
       outputSchema: inboxOutput,
       annotations: {
         readOnlyHint: false,
@@ -73,13 +73,13 @@ export function registerInboxTools(server: McpServer, host: ToolHost): void {
       title: "Wait for a message",
       description:
         "Wait until a new message arrives (or the timeout passes), then return the new messages like read_inbox. For hosts that do not show notifications.",
-      inputSchema: {
+      inputSchema: z.object({
         timeoutSeconds: timeoutSecondsArg.describe(
           "How long to wait (default 30); keep it below your MCP client's request timeout (often 60 s).",
         ),
         workspaceId: workspaceIdArg,
-      },
-      outputSchema: { ...inboxOutput, timedOut: z.boolean() },
+      }),
+      outputSchema: inboxOutput.extend({ timedOut: z.boolean() }),
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,
@@ -109,21 +109,21 @@ export function registerInboxTools(server: McpServer, host: ToolHost): void {
       title: "Reply to a message",
       description:
         "Answer a message from read_inbox, wait_for_message or a channel notification (its messageId): the sender gets it as the answer in the same conversation.",
-      inputSchema: {
+      inputSchema: z.object({
         messageId: z
           .string()
           .min(1)
           .max(64, "messageId is too long: use the messageId read_inbox gave"),
         text: textArg("text").describe("The answer."),
-      },
-      outputSchema: {
+      }),
+      outputSchema: z.object({
         messageId: z.string(),
         delivered: z
           .enum(["outbox", "a2a-response", "reply"])
           .describe(
             "How the answer travels: core's reply outbox, the pushed request's response, or a direct reply.",
           ),
-      },
+      }),
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,

@@ -183,9 +183,7 @@ export class MoleculeMcp {
     if (!warning) return;
     for (const s of only ? [only] : this.#sessions) {
       if (!s.initialized || !s.server.isConnected()) continue;
-      void s.server
-        .sendLoggingMessage(withTraceMeta({ level: "warning", logger: "molecule", data: warning }))
-        .catch((err: unknown) => this.#notifyFailed(err));
+      this.#logToHost(s, warning);
     }
   }
 
@@ -252,10 +250,21 @@ export class MoleculeMcp {
           }),
         } as never)
         .catch((err: unknown) => this.#notifyFailed(err));
-      void s.server
-        .sendLoggingMessage(withTraceMeta({ level: "warning", logger: "molecule", data: text }))
-        .catch((err: unknown) => this.#notifyFailed(err));
+      this.#logToHost(s, text);
     }
+  }
+
+  /**
+   * A warning for the host's log, as an MCP log message (`notifications/message`). Only 2025-era
+   * sessions have one (the 2026-07-28 revision deprecates MCP logging, SEP-2577, in favour of
+   * stderr and OpenTelemetry, and a 2026-era host gets no session); the SDK's only way to send it
+   * is `sendLoggingMessage`, deprecated with it, so this is its one call. Every warning sent here
+   * is also written to the server's logger (stderr) by its caller or the workspace.
+   */
+  #logToHost(s: Session, text: string): void {
+    void s.server
+      .sendLoggingMessage(withTraceMeta({ level: "warning", logger: "molecule", data: text }))
+      .catch((err: unknown) => this.#notifyFailed(err));
   }
 
   #notifyFailed(err: unknown): void {

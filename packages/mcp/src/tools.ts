@@ -51,8 +51,8 @@ export function registerTools(server: McpServer, host: ToolHost): void {
       title: "Workspace info",
       description:
         "Show the Molecule workspaces this MCP server runs as: id, name, status (online, unreachable, paused, removed, ...), delivery (poll or push), unread messages, and what is wrong when it is not online.",
-      inputSchema: { workspaceId: workspaceIdArg },
-      outputSchema: {
+      inputSchema: z.object({ workspaceId: workspaceIdArg }),
+      outputSchema: z.object({
         workspaces: z.array(
           z.object({
             id: z.string(),
@@ -63,7 +63,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
             problem: z.string().nullable().describe("Why it is not online, or a warning."),
           }),
         ),
-      },
+      }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     ({ workspaceId }, extra) =>

@@ -12,7 +12,7 @@ export type {
   RemoteAgentOptions,
 } from "./types.js";
 export type { AgentCallOptions, PeerMessage, TurnLimitOptions } from "./types.js";
-export { MoleculeReplyError } from "./answer/answers.js";
+export { MoleculeReplyError } from "./answer/dead-letters.js";
 export { MoleculeReplyTimeoutError } from "./route/call-peer.js";
 export type { QueuedReceipt } from "./route/call-peer.js";
 export { MoleculeTurnLimitError } from "./route/turn-limit.js";

@@ -1,29 +1,24 @@
-// Answer, the last stage of every inbound message: a polled message's answer leaves the handler
-// slot through the reply outbox (a pushed message's answer is its A2A result, returned by the push
-// source), and a message that ends without being handled is reported as a dead letter.
-//
-// The reply outbox: each answer is persisted with the agent state before its message counts as
-// settled, then sent with its own bounded concurrency and retried (no slot is held while waiting).
-// An answer is delivered or provably undeliverable: the platform's own faults (its rate limit, an
-// outage, a restart) only delay it, for up to REPLY_KEEP_MS, across restarts; only a permanent
-// refusal (the sender removed, not allowed) dead-letters it.
-import { emitWarning } from "../../runtime/index.js";
-import { type AnswerFailure, type AnswerTask, A2AErrorCode } from "../../a2a/index.js";
+// The reply outbox, the last stage of a polled message: its answer leaves the handler slot here (a
+// pushed message's answer is its A2A result, returned by the push source). Each answer is
+// persisted with the agent state before its message counts as settled, then sent with its own
+// bounded concurrency and retried (no slot is held while waiting). An answer is delivered or
+// provably undeliverable: the platform's own faults (its rate limit, an outage, a restart) only
+// delay it, for up to REPLY_KEEP_MS, across restarts; only a permanent refusal (the sender
+// removed, not allowed) dead-letters it (dead-letters.ts, which a message that ends without being
+// handled goes to through here, so that its waiting sender is answered that it never will be).
+import type { AnswerFailure, AnswerTask } from "../../a2a/index.js";
 import type { A2ATaskStore } from "../../a2a/index.js";
-import { type AgentObserver, deadLetterReason } from "../../events/index.js";
+import type { AgentObserver } from "../../events/index.js";
 import { BoundedSet, type InboundMessage, type OutboxRecord } from "../../inbound/index.js";
 import type { AgentStateStore } from "../../store/index.js";
 import type { Logger } from "../../transport/index.js";
-import { IdleWaiters, isTlsErrorCode, MoleculeError } from "../../transport/index.js";
+import { IdleWaiters, isTlsErrorCode } from "../../transport/index.js";
 import { askedWaitMs, backoffDelay, describe } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
-import { PollTasks, type Refusal } from "./poll-tasks.js";
+import { DeadLetters, isPermanent, MoleculeReplyError } from "./dead-letters.js";
+import { PollTasks } from "./poll-tasks.js";
 import { answerMessageId, messageOf, SentWaiters } from "./outbox-record.js";
 
-/** How long a dead-letter report may take (ms): twice the platform's rate-limit window. */
-const REPORT_TIMEOUT_MS = 150_000;
-/** Longest error text reported to the platform. */
-const MAX_REPORT_DETAIL = 1_000;
 /** Longest wait between two attempts to send an answer. */
 const RETRY_MAX_MS = 30_000;
 /** One attempt to send an answer, or a poll agent's checkpoint (`replyTimeoutMs`: why 20 s). */
@@ -34,24 +29,6 @@ const REPLY_KEEP_MS = 24 * 60 * 60_000;
 const MAX_OUTBOX_ANSWERS = 10_000;
 const MAX_OUTBOX_TEXT = 64 * 1024 * 1024;
 
-/**
- * The handler ran and returned an answer, but the answer could not be delivered to the sender
- * (handed to `onDeadLetter`). The handler is not run again for it.
- */
-export class MoleculeReplyError extends MoleculeError {
-  constructor(message: string, cause: unknown) {
-    super(message, { code: "reply_failed", retryable: false, cause });
-  }
-}
-
-/**
- * An error that says retrying cannot help: `retryable === false` (every `MoleculeError` carries
- * the flag; set it on your own errors, e.g. a routing error). Plain errors are retried.
- */
-export function isPermanent(err: unknown): boolean {
-  return !!err && typeof err === "object" && (err as { retryable?: unknown }).retryable === false;
-}
-
 /** An answer in the outbox. */
 interface Entry {
   record: OutboxRecord;
@@ -61,14 +38,15 @@ interface Entry {
   timer?: NodeJS.Timeout;
 }
 
-/** The reply outbox and dead-letter reporting of one agent. */
+/** The reply outbox of one agent, through which its messages are dead-lettered. */
 export class Answers {
   readonly #client: AgentPlatformClient;
-  readonly #onDeadLetter: RemoteAgentOptions["onDeadLetter"];
   readonly #observer: AgentObserver;
   readonly #logger: Logger;
   /** The tasks of questions asked by polled messages' handlers. */
   readonly #tasks: PollTasks;
+  /** Where a message that ends without being handled, or an undeliverable answer, goes. */
+  readonly #deadLetters: DeadLetters;
   /** Where the outbox is persisted (poll delivery: attached at start). */
   #state: AgentStateStore | undefined;
   readonly #concurrency: number; // answers being sent at once
@@ -81,8 +59,6 @@ export class Answers {
   #text = 0;
   /** Handlers waiting for room in the outbox. */
   readonly #roomWaiters: (() => void)[] = [];
-  /** Dead-letter reports in flight (sent in the background, awaited by `stop()`). */
-  readonly #reports = new Set<Promise<void>>();
   /** Entries waiting for a send slot. */
   readonly #ready: Entry[] = [];
   #sending = 0; // entries being sent
@@ -103,10 +79,10 @@ export class Answers {
     tasks?: A2ATaskStore,
   ) {
     this.#client = client;
-    this.#onDeadLetter = options.onDeadLetter;
     this.#observer = observer;
     this.#logger = observer.logger;
-    this.#tasks = new PollTasks(client.workspaceId, tasks);
+    this.#tasks = new PollTasks(client.workspaceId, tasks, this.#logger);
+    this.#deadLetters = new DeadLetters(client, options, observer);
     this.#concurrency = options.replyConcurrency ?? 8; // checked by checkAgentOptions
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.#retryBaseMs = options.retryBaseMs ?? 500;
@@ -170,20 +146,7 @@ export class Answers {
    * this agent's question to that sender, or finished); the refusal is then queued as its answer.
    */
   async admitTask(msg: InboundMessage): Promise<boolean> {
-    let refusal: Refusal | undefined;
-    try {
-      refusal = await this.#tasks.check(msg);
-    } catch (err) {
-      // The store cannot tell: the sender is told to retry, as the A2A endpoint tells it.
-      this.#logger.error?.("the task store could not be read for a continued task", {
-        taskId: msg.taskId,
-        error: describe(err),
-      });
-      refusal = {
-        text: `the task store of this agent is unavailable, so task ${msg.taskId} cannot be continued now; try again later`,
-        task: { id: msg.taskId ?? "", state: "unknown", error: A2AErrorCode.InternalError },
-      };
-    }
+    const refusal = await this.#tasks.check(msg);
     if (refusal === undefined) return true;
     this.#enqueue(msg, refusal.text, refusal.task);
     return false;
@@ -199,36 +162,14 @@ export class Answers {
   }
 
   /**
-   * A `deadLettered` event, a report to the platform (an `error` row in this workspace's activity
-   * log naming the message, which the canvas shows), then the user's `onDeadLetter`. It is said in one
-   * line, by the agent's logger; a process warning (`MOLECULE_DEAD_LETTER`) only when the logger
-   * has no `error` and neither a listener nor the callback takes it.
+   * Dead-letters `msg` ({@link DeadLetters.deadLetter}); when its sender waits for an answer and
+   * the outbox is persisted, first queues the answer that says it will not come
+   * ({@link DeadLetters.failureAnswer}).
    */
   async deadLetter(msg: InboundMessage, error: unknown): Promise<void> {
-    const user = this.#onDeadLetter;
-    const unheard = this.#observer.deadLettered(msg, error, user !== undefined);
-    // In the background: a rate-limited or unreachable platform must not hold a handler slot.
-    const report = this.#report(msg, error).finally(() => this.#reports.delete(report));
-    this.#reports.add(report);
-    this.#answerFailure(msg, error);
-    if (user) return await user(msg, error);
-    if (!unheard) return;
-    // By code: MoleculeReplyError, MoleculeTurnLimitError, MoleculeDeliveryLimitError.
-    const code = error instanceof MoleculeError ? error.code : undefined;
-    const what =
-      code === "reply_failed"
-        ? "its reply could not be delivered"
-        : code === "conversation_turn_limit"
-          ? "its conversation went over the turn limit"
-          : code === "delivery_limit"
-            ? "it was delivered maxDeliveries times and never settled"
-            : "its handler failed after every retry";
-    emitWarning(
-      `Molecule inbound message ${msg.messageId ?? msg.activityId ?? "?"} was dead-lettered: ${what} (pass onDeadLetter to handle it): ${describe(error)}`,
-      {
-        code: code === "conversation_turn_limit" ? "MOLECULE_TURN_LIMIT" : "MOLECULE_DEAD_LETTER",
-      },
-    );
+    const failure = this.#state ? this.#deadLetters.failureAnswer(msg, error) : undefined;
+    if (failure) this.#enqueue(msg, failure.text, undefined, failure.reason);
+    await this.#deadLetters.deadLetter(msg, error);
   }
 
   /** Resolves true once every queued answer is delivered or dead-lettered, false after `timeoutMs`. */
@@ -254,18 +195,20 @@ export class Answers {
     for (const e of this.#entries.values()) clearTimeout(e.timer);
     this.#ready.length = 0;
     for (const wake of this.#roomWaiters.splice(0)) wake();
-    await Promise.allSettled(this.#reports);
+    await this.#deadLetters.reported();
     const unsent = [...this.#entries.values()].map((e) => e.msg);
     await this.#state?.flush();
     if (persistent) return;
     for (const msg of unsent) {
-      await this.deadLetter(
-        msg,
-        new MoleculeReplyError(
-          `the agent stopped before the reply to message ${msg.messageId ?? msg.activityId ?? "?"} was delivered; pass a persistent cursorStore to resend it on the next start`,
-          undefined,
-        ),
-      ).catch(() => undefined);
+      await this.#deadLetters
+        .deadLetter(
+          msg,
+          new MoleculeReplyError(
+            `the agent stopped before the reply to message ${msg.messageId ?? msg.activityId ?? "?"} was delivered; pass a persistent cursorStore to resend it on the next start`,
+            undefined,
+          ),
+        )
+        .catch(() => undefined);
     }
   }
 
@@ -355,7 +298,7 @@ export class Answers {
       const delay = this.#retryDelay(entry, err);
       this.#observer.replyFailed(msg, entry.attempts, err, delay);
       if (delay === undefined) {
-        await this.#undeliverable(entry, err);
+        await this.#deadLetters.undeliverable(msg, record, entry.attempts, err);
         this.#remove(entry);
         return;
       }
@@ -390,55 +333,6 @@ export class Answers {
     return Math.max(asked ?? 0, backoff);
   }
 
-  /**
-   * Tells the sender of a polled message that it will never be answered (the sender may be waiting
-   * in `callPeer`, or a person on the canvas): an answer naming why ({@link AnswerFailure}), sent
-   * through the outbox like any answer. Not for an answer (answers are never answered), nor for a
-   * message whose own answer could not be delivered (the failure would not be either), nor for a
-   * pushed message (its A2A result carries the failure) or one whose sender is not known.
-   */
-  #answerFailure(msg: InboundMessage, error: unknown): void {
-    if (msg.activityId === undefined || msg.isReply || this.#state === undefined) return;
-    if (msg.source !== "canvas_user" && !(msg.source === "peer_agent" && msg.sourceId)) return;
-    const reason = deadLetterReason(error);
-    if (reason === "reply_failed") return;
-    const why: Record<AnswerFailure, string> = {
-      handler_failed: "its handler failed on every attempt",
-      turn_limit: "its conversation went over this agent's turn limit",
-      delivery_limit: "it was delivered too many times without finishing",
-    };
-    this.#enqueue(
-      msg,
-      `This agent could not handle the message (${reason}: ${why[reason]}); it will not be answered.`,
-      undefined,
-      reason,
-    );
-  }
-
-  /** Dead-letters an answer that could not be delivered (a failure answer is only logged). */
-  async #undeliverable(entry: Entry, cause: unknown): Promise<void> {
-    const msg = entry.msg;
-    if (entry.record.failure !== undefined) {
-      this.#logger.warn?.("the failure answer of a dead-lettered message could not be delivered", {
-        messageId: msg.messageId,
-        error: describe(cause),
-      });
-      return;
-    }
-    const error = new MoleculeReplyError(
-      `the reply to message ${msg.messageId ?? msg.activityId ?? "?"} (to ${msg.sourceId ?? msg.source}) could ` +
-        `not be delivered after ${entry.attempts} attempt(s)` +
-        (isPermanent(cause) ? " (the platform refused it for good)" : "") +
-        `; the handler succeeded and is not run again: ${describe(cause)}`,
-      cause,
-    );
-    try {
-      await this.deadLetter(msg, error);
-    } catch (err) {
-      this.#logger.error?.("onDeadLetter threw for a failed reply", { error: describe(err) });
-    }
-  }
-
   #remove(entry: Entry): void {
     if (this.#entries.delete(entry.record.id)) this.#text -= entry.record.text.length;
     this.#sentWaiters.removed(entry.record.id);
@@ -456,38 +350,4 @@ export class Answers {
 
   /** The outbox's records as a new array, bound once (every save hands it over). */
   readonly #records = (): OutboxRecord[] => Array.from(this.#entries.values(), (e) => e.record);
-
-  /** Reports a dead letter to the platform; a failed report is logged (the message stays settled). */
-  async #report(msg: InboundMessage, error: unknown): Promise<void> {
-    if (this.#client.reportActivity === undefined) return;
-    const reason = deadLetterReason(error);
-    const id = msg.messageId ?? msg.activityId ?? "?";
-    try {
-      await this.#client.reportActivity(
-        {
-          activityType: "error",
-          method: msg.method,
-          status: "error",
-          summary: `dead letter (${reason}): message ${id.slice(0, 128)}`,
-          errorDetail: describe(error).slice(0, MAX_REPORT_DETAIL),
-          // The sender the platform authenticated (polled messages); a pushed one's is only claimed.
-          ...(msg.sourceId !== null ? { targetId: msg.sourceId } : {}),
-          requestBody: {
-            dead_letter: {
-              reason,
-              activity_id: msg.activityId ?? null,
-              message_id: msg.messageId ?? null,
-              context_id: msg.contextId ?? null,
-            },
-          },
-        },
-        { signal: AbortSignal.timeout(REPORT_TIMEOUT_MS) },
-      );
-    } catch (err) {
-      this.#logger.warn?.("could not report a dead letter to the platform", {
-        messageId: id,
-        error: describe(err),
-      });
-    }
-  }
 }

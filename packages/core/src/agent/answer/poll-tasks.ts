@@ -4,11 +4,13 @@
 // `input-required` and its answer names it (metadata `molecule_task_*`); the caller's next message
 // with that `taskId` continues it: checked before the handler runs (a task this agent asked that
 // same, platform-authenticated sender, and not finished), then completed by the handler's answer.
-// A continuation that fails the check is refused with the A2A server's JSON-RPC error code.
+// A continuation that fails the check (or that the store cannot check) is refused with the A2A
+// server's JSON-RPC error code.
 import { randomUUID } from "../../runtime/index.js";
 import { A2AErrorCode, MemoryTaskStore } from "../../a2a/index.js";
 import type { A2AMessage, A2ATask, A2ATaskStore, AnswerTask } from "../../a2a/index.js";
 import { type InboundMessage, isAskingForInput } from "../../inbound/index.js";
+import { describe, type Logger } from "../../transport/index.js";
 
 /** Task metadata key: the workspace the task answers (the authenticated sender that opened it). */
 const CALLER_KEY = "molecule_caller_workspace_id";
@@ -41,13 +43,15 @@ function historyOf(msg: InboundMessage, task: A2ATask): A2AMessage {
 export class PollTasks {
   readonly #workspaceId: string;
   #tasks: A2ATaskStore;
+  readonly #logger: Logger;
   /** Tasks being continued by a message whose handler runs (checked by {@link check}). */
   readonly #continuing = new WeakMap<InboundMessage, A2ATask>();
 
   /** @param workspaceId this agent's workspace; @param store the store's task store, if any */
-  constructor(workspaceId: string, store: A2ATaskStore | undefined) {
+  constructor(workspaceId: string, store: A2ATaskStore | undefined, logger: Logger) {
     this.#workspaceId = workspaceId;
     this.#tasks = store ?? new MemoryTaskStore(MEMORY_TASKS);
+    this.#logger = logger;
   }
 
   /** Keeps the tasks in `store` from now on (the default store, opened at start). */
@@ -70,12 +74,24 @@ export class PollTasks {
 
   /**
    * Checks the task a polled message continues (`msg.taskId`); resolves a refusal when the message
-   * may not continue it, else nothing (the message then runs in the task's conversation).
+   * may not continue it or the store cannot tell, else nothing (the message then runs in the
+   * task's conversation).
    */
   async check(msg: InboundMessage): Promise<Refusal | undefined> {
     const id = msg.taskId;
     if (id === undefined || !PollTasks.continues(msg)) return undefined;
-    const task = await this.#tasks.get(id, this.#workspaceId);
+    let task: A2ATask | undefined;
+    try {
+      task = await this.#tasks.get(id, this.#workspaceId);
+    } catch (err) {
+      // The store cannot tell: the sender is told to retry, as the A2A endpoint tells it.
+      this.#logger.error?.("the task store could not be read for a continued task", {
+        taskId: id,
+        error: describe(err),
+      });
+      const text = `the task store of this agent is unavailable, so task ${id} cannot be continued now; try again later`;
+      return { text, task: { id, state: "unknown", error: A2AErrorCode.InternalError } };
+    }
     // Another sender's task is not found, exactly as if it did not exist.
     if (
       task === undefined ||

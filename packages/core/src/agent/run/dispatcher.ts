@@ -8,7 +8,8 @@ import type { AgentObserver, MessageTrack } from "../../events/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import { type Logger, IdleWaiters, backoffDelay, describe, sleep } from "../../transport/index.js";
-import { type Answers, isPermanent } from "../answer/answers.js";
+import type { Answers } from "../answer/answers.js";
+import { isPermanent } from "../answer/dead-letters.js";
 import type { PeerCalls } from "../route/call-peer.js";
 import type { RemoteAgentOptions } from "../types.js";
 
