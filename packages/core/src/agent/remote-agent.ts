@@ -1,39 +1,33 @@
 // RemoteAgent, one idea: the runtime that builds a remote agent's stages (sources, admit, route,
-// run, answer; each in its own folder) and runs their lifecycle (start, heartbeat, state, stop).
-import type { A2AHandler, A2AServer, AgentCard } from "../a2a/index.js";
+// run, answer; each in its own folder) and runs their lifecycle (start, heartbeat, state, stop);
+// the start's sequence of calls, and what it opens, is lifecycle/agent-start.ts.
+import type { A2AHandler, AgentCard } from "../a2a/index.js";
 import { AgentEventSource, AgentObserver, type AgentEventBus } from "../events/index.js";
-import { detached } from "../observability/index.js";
 import { AgentApprovals, AgentTranscript, PendingToolCalls, recordTurns } from "../org/index.js";
-import type { PushTranscript, TranscriptLog } from "../org/index.js";
+import type { TranscriptLog } from "../org/index.js";
 import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
 import type { ApprovalRequestInput, PeerCallResult } from "../platform/index.js";
 import { AgentStateStore, hasStore, storeOf } from "../store/index.js";
-import type { AgentStore, DefaultStore } from "../store/index.js";
+import type { AgentStore } from "../store/index.js";
 import { MoleculeError, describe, type Logger } from "../transport/index.js";
 import { Admission } from "./admit/admission.js";
 import { Answers } from "./answer/answers.js";
-import { startCancelled, startSteps, type StartStep } from "./lifecycle/lifecycle.js";
+import { AgentStart } from "./lifecycle/agent-start.js";
+import { startCancelled } from "./lifecycle/lifecycle.js";
 import { escalationListener } from "./lifecycle/escalations.js";
-import { unlessPaused } from "./lifecycle/paused-start.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
-import { registerWithoutPush } from "./lifecycle/poll-register.js";
 import { Registration } from "./lifecycle/re-register.js";
-import { startChecksOf } from "./lifecycle/start-checks.js";
-import { startGate } from "./lifecycle/start-gate.js";
 import { checkAgentOptions } from "./options.js";
 import { clientView } from "./client-view.js";
 import { PeerCalls } from "./route/call-peer.js";
 import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
 import { AgentFiles } from "./source/agent-files.js";
-import { dropEventSpare, keepEventSpare, watchWakeupOutages } from "./source/poll-fetch.js";
-import { PollSource, type PollCapabilities } from "./source/poll-source.js";
-import { openPollState } from "./source/poll-state.js";
+import { dropEventSpare } from "./source/poll-fetch.js";
 import { PlatformPushAuth } from "./source/platform-bearer.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
 import { PushSource } from "./source/push-source.js";
-import { startPush } from "./source/push-start.js";
 import type {
   AgentCallOptions,
   AgentDeliveryMode,
@@ -41,7 +35,6 @@ import type {
   AgentEndReason,
   AgentPlatformClient,
   PeerMessage,
-  PushDeliveryOptions,
   PushHandlerOptions,
   RemoteAgentOptions,
 } from "./types.js";
@@ -97,17 +90,14 @@ export class RemoteAgent<
   readonly #tasks = new PeriodicTasks();
   #resolveDone!: (r: AgentDoneResult) => void;
   #phase: Phase = "new";
-  #mode: AgentDeliveryMode = "none";
-  #pollSource: PollSource | undefined;
+  /** The start under way or done: the delivery it chose and what it opened (agent-start.ts). */
+  #start: AgentStart | undefined;
   readonly #store: AgentStore;
-  #defaultStore: DefaultStore | undefined; // poll without `store`: files beside the token file
   readonly #state: AgentStateStore; // one writer for poll, outbox and push state
   /** What the agent knows of its platform's bearer: its push endpoints' first check. */
   readonly #auth: PlatformPushAuth;
-  #server: A2AServer | undefined;
   #handleA2A: A2AHandler | undefined;
   #handlers: Set<A2AHandler> | undefined;
-  #pushUrl: string | undefined;
   #shutdown: Promise<void> | undefined;
   /** Aborted when the agent ends: in-flight periodic calls (heartbeat, state) give up at once. */
   readonly #ending = new AbortController();
@@ -132,8 +122,8 @@ export class RemoteAgent<
     this.#platform = new PlatformWatch(options, this.#obs, this.#ending.signal, {
       report: () => this.#runner.report(this.#startedAt),
       end: (reason, error) => void this.#end(reason, error),
-      hold: (paused) => void (this.#pollSource?.hold(paused), this.#obs.paused(paused)),
-      streamConnected: () => this.#pollSource?.connected() === true,
+      hold: (paused) => void (this.#start?.pollSource?.hold(paused), this.#obs.paused(paused)),
+      streamConnected: () => this.#start?.pollSource?.connected() === true,
       registerAgain: (signal) => this.#registration.again(options.client, signal),
     });
     // Without a store the state lives in the stages themselves: nothing would read a saved copy.
@@ -162,7 +152,7 @@ export class RemoteAgent<
     ));
     const calls = (this.#calls = new PeerCalls(options.client, () => ({
       phase: this.#phase,
-      delivery: this.#mode,
+      delivery: this.delivery,
     })));
     this.#router = new Router(calls.pending, options, answers, logger);
     const { workspaceId } = options.client;
@@ -224,12 +214,12 @@ export class RemoteAgent<
 
   /** The delivery in use ("none" before `start()`). */
   get delivery(): AgentDeliveryMode {
-    return this.#mode;
+    return this.#start?.mode ?? "none";
   }
 
   /** The URL registered for push delivery, once started in push mode. */
   get pushUrl(): string | undefined {
-    return this.#pushUrl;
+    return this.#start?.pushUrl;
   }
 
   /** True while the workspace is paused and the agent waits it out (`onPause: "wait"`). */
@@ -239,7 +229,7 @@ export class RemoteAgent<
 
   /** The poll cursor (last activity id settled in order), in poll mode. */
   get cursor(): string | undefined {
-    return this.#pollSource?.cursor;
+    return this.#start?.pollSource?.cursor;
   }
 
   /** Messages being handled right now. */
@@ -305,7 +295,8 @@ export class RemoteAgent<
     this.#push.accepting = true;
     const began = performance.now();
     const abort = new AbortController();
-    const run = this.#admitted(abort.signal, this.#o.startAttempts ?? 6);
+    const opened = (this.#start = this.#startOf());
+    const run = opened.run(abort.signal, this.#o.startAttempts ?? 6);
     this.#starting = { abort, settled: run.then(noop, noop) };
     try {
       await run;
@@ -313,11 +304,10 @@ export class RemoteAgent<
     } catch (err) {
       dropEventSpare(this.client); // the probe's stream, when nothing took it
       if (abort.signal.aborted) throw startCancelled(); // stop() closes what was opened
-      await Promise.allSettled([this.#pollSource?.stop(), this.#server?.close()]);
-      await this.#defaultStore?.release();
-      this.#pollSource = this.#server = this.#pushUrl = this.#defaultStore = undefined;
+      await Promise.allSettled([opened.pollSource?.stop(), opened.server?.close()]);
+      await opened.defaultStore?.release();
+      this.#start = undefined; // no delivery, poll source, server, push URL or default store
       this.#runner.poll = undefined;
-      this.#mode = "none";
       this.#phase = "new";
       this.#push.accepting = false;
       throw err;
@@ -332,120 +322,42 @@ export class RemoteAgent<
     this.#tasks.every(hb, () => this.#platform.heartbeat());
     const stateMs = this.#o.stateIntervalMs ?? hb;
     this.#tasks.every(stateMs, () => this.#platform.stateTick());
-    this.#obs.connected(this.#mode, began, this.#pushUrl, this.#pollSource?.events !== undefined);
-  }
-
-  /** Runs the start-up calls in a turn at the process's start gate (see start-gate.ts). */
-  async #admitted(signal: AbortSignal, attempts: number): Promise<void> {
-    // Before any call: the handler's own check (an adapter's `checkStart`: e.g. its model has a
-    // key) and those registered for this agent (start-checks.ts), each once, then the store
-    // (MoleculeStoreError when it cannot be read or written).
-    const handler = this.#o.handler as { checkStart?: () => Promise<void> };
-    const registered = startChecksOf(this).filter((check) => check !== handler.checkStart);
-    await handler.checkStart?.();
-    for (const check of registered) await check();
-    if (hasStore(this.#o)) await this.#state.open();
-    const turn = startGate.turnOf(this.client);
-    await turn.take(signal);
-    let caps: PollCapabilities | undefined;
-    try {
-      const step = this.#registration.recording(
-        startSteps({ attempts, signal, logger: this.#logger, turn }),
-      );
-      if (this.#o.register !== false) {
-        const { whenPaused, stateIntervalMs: intervalMs } = this.#o; // default 5 s in the wait
-        await unlessPaused({
-          client: this.client,
-          whenPaused,
-          step,
-          signal,
-          turn,
-          logger: this.#logger,
-          intervalMs,
-        });
-      }
-      caps = await this.#boot(step);
-    } finally {
-      turn.give();
-    }
-    // Poll delivery opens its state (files, the checkpoint) without holding a start slot.
-    if (this.#mode === "poll") await this.#startPoll(caps, signal);
-  }
-
-  async #boot(step: StartStep): Promise<PollCapabilities | undefined> {
-    const delivery = this.#o.delivery;
-    const needCaps = delivery === undefined || delivery === "poll" || delivery === "none";
-    // The event stream is probed only for an agent that will open it (poll with wake-ups).
-    const events = delivery !== "none" && this.#o.eventWakeups !== false;
-    if (events) keepEventSpare(this.client); // its open stream becomes the wake-ups' stream
-    const caps = needCaps
-      ? await step("capability probe", (signal) => this.client.capabilities({ signal, events }))
-      : undefined;
-    if (delivery === undefined) this.#mode = caps?.pollDelivery ? "poll" : "push";
-    else this.#mode = typeof delivery === "string" ? delivery : "push";
-    if (this.#mode !== "poll" || this.#o.eventWakeups === false) dropEventSpare(this.client);
-    this.#obs.deliveryChosen(this.#mode, delivery === undefined, caps);
-    const opts: PushDeliveryOptions = typeof delivery === "object" ? delivery : { mode: "push" };
-    const transcript = await this.#transcript?.forServer(this.#mode, opts.server);
-    if (this.#mode === "push") {
-      await this.#startPush(opts, step, transcript);
-    } else if (this.#o.register !== false) {
-      const poll = caps?.pollDelivery === true;
-      await registerWithoutPush(this.client, this.#card, this.#mode, poll, step, this.#logger);
-    }
-    await step("first heartbeat", (signal) =>
-      this.client.heartbeat(this.#runner.report(this.#startedAt), { signal }),
+    this.#obs.connected(
+      opened.mode,
+      began,
+      opened.pushUrl,
+      opened.pollSource?.events !== undefined,
     );
-    if (this.#mode === "push") {
-      this.#auth.heard("heartbeat"); // whether the platform signs its pushes is known now
-      this.#auth.checkHonoured(this.#pushUrl);
-    }
-    return caps;
+  }
+
+  /** A start sequence over this agent's parts (agent-start.ts). */
+  #startOf(): AgentStart {
+    const [admission, router, runner] = [this.#admission, this.#router, this.#runner];
+    const stages = { admission, router, runner, answers: this.#answers, files: this.#files };
+    return new AgentStart({
+      agent: this,
+      options: this.#o as unknown as RemoteAgentOptions, // the cast only widens C
+      observer: this.#obs,
+      state: this.#state,
+      store: this.#store,
+      registration: this.#registration,
+      card: this.#card,
+      transcript: this.#transcript,
+      auth: this.#auth,
+      push: this.#push,
+      stages,
+      files: this.#files,
+      platform: this.#platform,
+      startedAt: this.#startedAt,
+      ending: this.#ending.signal,
+      running: () => this.#phase === "running",
+      end: (reason, error) => void this.#end(reason, error),
+    });
   }
 
   /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */
   async stop(): Promise<void> {
     await this.#end("stopped");
-  }
-
-  async #startPush(opts: PushDeliveryOptions, step: StartStep, transcript?: PushTranscript) {
-    this.#pushUrl = await startPush({
-      opts,
-      client: this.client,
-      card: this.#card,
-      logger: this.#logger,
-      onMessage: (message, ctx, taskKey) => this.#push.onMessage(message, ctx, taskKey),
-      taskStore: this.#store.tasks,
-      onServer: (server) => (this.#server = server),
-      register: this.#o.register === false ? undefined : step,
-      transcript,
-      files: this.#files,
-      signal: this.#ending.signal,
-      auth: this.#auth,
-    });
-  }
-
-  async #startPoll(caps: PollCapabilities | undefined, signal: AbortSignal): Promise<void> {
-    // A lost folder lock (another agent took it: state-lock.ts) ends the agent with its error.
-    const onWait = (message: string): void => this.#logger.info?.(message);
-    const lock = { signal, onWait, onLost: (err: unknown) => void this.#end("error", err) };
-    const state = await openPollState(
-      hasStore(this.#o),
-      this.client,
-      this.#state,
-      this.#answers,
-      lock,
-    );
-    this.#defaultStore = state.opened;
-    const [admission, router, runner] = [this.#admission, this.#router, this.#runner];
-    const watch = (event?: string): void => {
-      if (event === "EXTERNAL_CREDENTIALS_ROTATED") this.#platform.credentialsRotated();
-      if (this.#phase === "running") detached(() => this.#platform.watchState());
-    };
-    const stages = { admission, router, runner, answers: this.#answers, files: this.#files };
-    this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, watch, state.where);
-    const wakeups = watchWakeupOutages(this.#pollSource, this.#o, this.#obs);
-    await wakeups.start(this.#store.shared, caps, this.#starting?.abort.signal); // stop() ends it
   }
 
   /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */
@@ -463,22 +375,24 @@ export class RemoteAgent<
       this.#obs.stopping(reason, this.activeTasks, this.#answers.pendingReplies);
       this.#tasks.cancel();
       this.#platform.stop();
-      const delivering = Promise.allSettled([this.#pollSource?.stop(), this.#approvals.stop()]);
+      // What the start opened (agent-start.ts) is closed here; none if it never ran or failed.
+      const poll = this.#start?.pollSource;
+      const delivering = Promise.allSettled([poll?.stop(), this.#approvals.stop()]);
       // Poll starts no handler now: a save failing from here on rejects instead of waiting for
       // the store to come back, so a store that cannot write does not block the stop.
       this.#state.endRetries();
       await delivering;
       await this.#runner.stop(before === "new" ? undefined : (this.#o.drainTimeoutMs ?? 10_000));
       this.#calls.stop();
-      const persistent = hasStore(this.#o) || this.#defaultStore !== undefined;
+      const persistent = hasStore(this.#o) || this.#start?.defaultStore !== undefined;
       await this.#answers.stop(this.#o.drainTimeoutMs ?? 10_000, persistent);
-      await this.#pollSource?.flush();
-      await this.#pollSource?.checkpoint(reason);
+      await this.#start?.pollSource?.flush();
+      await this.#start?.pollSource?.checkpoint(reason);
       await this.#state.flush(); // what push delivery learned of its platform is kept too
-      await this.#defaultStore?.release();
+      await this.#start?.defaultStore?.release();
       await this.#tasks.settled();
       this.#tasks.cancel();
-      await this.#server?.close().catch((err: unknown) => {
+      await this.#start?.server?.close().catch((err: unknown) => {
         this.#logger.warn?.("push server close failed", { error: describe(err) });
       });
       await Promise.allSettled(
