@@ -1,14 +1,15 @@
 // RemoteAgent, one idea: the runtime that builds a remote agent's stages (sources, admit, route,
 // run, answer; each in its own folder) and runs their lifecycle (start, heartbeat, state, stop);
-// the start's sequence of calls, and what it opens, is lifecycle/agent-start.ts.
+// the start-up calls, and what they open, are lifecycle/agent-start.ts.
 import type { A2AHandler, AgentCard } from "../a2a/index.js";
 import { AgentEventSource, AgentObserver, type AgentEventBus } from "../events/index.js";
+import { detached } from "../observability/index.js";
 import { AgentApprovals, AgentTranscript, PendingToolCalls, recordTurns } from "../org/index.js";
 import type { TranscriptLog } from "../org/index.js";
 import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
 import type { ApprovalRequestInput, PeerCallResult } from "../platform/index.js";
 import { AgentStateStore, hasStore, storeOf } from "../store/index.js";
-import type { AgentStore } from "../store/index.js";
+import type { AgentStore, DefaultStore } from "../store/index.js";
 import { MoleculeError, describe, type Logger } from "../transport/index.js";
 import { Admission } from "./admit/admission.js";
 import { Answers } from "./answer/answers.js";
@@ -24,7 +25,10 @@ import { PeerCalls } from "./route/call-peer.js";
 import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
 import { AgentFiles } from "./source/agent-files.js";
-import { dropEventSpare } from "./source/poll-fetch.js";
+import { dropEventSpare, watchWakeupOutages } from "./source/poll-fetch.js";
+import { PollSource, type PollCapabilities } from "./source/poll-source.js";
+import { PollStages } from "./source/poll-stages.js";
+import { openPollState } from "./source/poll-state.js";
 import { PlatformPushAuth } from "./source/platform-bearer.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
 import { PushSource } from "./source/push-source.js";
@@ -90,9 +94,11 @@ export class RemoteAgent<
   readonly #tasks = new PeriodicTasks();
   #resolveDone!: (r: AgentDoneResult) => void;
   #phase: Phase = "new";
-  /** The start under way or done: the delivery it chose and what it opened (agent-start.ts). */
+  /** The start under way or done: the delivery it chose, push's URL and server (agent-start.ts). */
   #start: AgentStart | undefined;
+  #pollSource: PollSource | undefined;
   readonly #store: AgentStore;
+  #defaultStore: DefaultStore | undefined; // poll without `store`: files beside the token file
   readonly #state: AgentStateStore; // one writer for poll, outbox and push state
   /** What the agent knows of its platform's bearer: its push endpoints' first check. */
   readonly #auth: PlatformPushAuth;
@@ -122,8 +128,8 @@ export class RemoteAgent<
     this.#platform = new PlatformWatch(options, this.#obs, this.#ending.signal, {
       report: () => this.#runner.report(this.#startedAt),
       end: (reason, error) => void this.#end(reason, error),
-      hold: (paused) => void (this.#start?.pollSource?.hold(paused), this.#obs.paused(paused)),
-      streamConnected: () => this.#start?.pollSource?.connected() === true,
+      hold: (paused) => void (this.#pollSource?.hold(paused), this.#obs.paused(paused)),
+      streamConnected: () => this.#pollSource?.connected() === true,
       registerAgain: (signal) => this.#registration.again(options.client, signal),
     });
     // Without a store the state lives in the stages themselves: nothing would read a saved copy.
@@ -229,7 +235,7 @@ export class RemoteAgent<
 
   /** The poll cursor (last activity id settled in order), in poll mode. */
   get cursor(): string | undefined {
-    return this.#start?.pollSource?.cursor;
+    return this.#pollSource?.cursor;
   }
 
   /** Messages being handled right now. */
@@ -296,7 +302,7 @@ export class RemoteAgent<
     const began = performance.now();
     const abort = new AbortController();
     const opened = (this.#start = this.#startOf());
-    const run = opened.run(abort.signal, this.#o.startAttempts ?? 6);
+    const run = this.#run(opened, abort.signal);
     this.#starting = { abort, settled: run.then(noop, noop) };
     try {
       await run;
@@ -304,9 +310,9 @@ export class RemoteAgent<
     } catch (err) {
       dropEventSpare(this.client); // the probe's stream, when nothing took it
       if (abort.signal.aborted) throw startCancelled(); // stop() closes what was opened
-      await Promise.allSettled([opened.pollSource?.stop(), opened.server?.close()]);
-      await opened.defaultStore?.release();
-      this.#start = undefined; // no delivery, poll source, server, push URL or default store
+      await Promise.allSettled([this.#pollSource?.stop(), opened.server?.close()]);
+      await this.#defaultStore?.release();
+      this.#start = this.#pollSource = this.#defaultStore = undefined; // no delivery, server, URL
       this.#runner.poll = undefined;
       this.#phase = "new";
       this.#push.accepting = false;
@@ -322,18 +328,11 @@ export class RemoteAgent<
     this.#tasks.every(hb, () => this.#platform.heartbeat());
     const stateMs = this.#o.stateIntervalMs ?? hb;
     this.#tasks.every(stateMs, () => this.#platform.stateTick());
-    this.#obs.connected(
-      opened.mode,
-      began,
-      opened.pushUrl,
-      opened.pollSource?.events !== undefined,
-    );
+    this.#obs.connected(opened.mode, began, opened.pushUrl, this.#pollSource?.events !== undefined);
   }
 
   /** A start sequence over this agent's parts (agent-start.ts). */
   #startOf(): AgentStart {
-    const [admission, router, runner] = [this.#admission, this.#router, this.#runner];
-    const stages = { admission, router, runner, answers: this.#answers, files: this.#files };
     return new AgentStart({
       agent: this,
       options: this.#o as unknown as RemoteAgentOptions, // the cast only widens C
@@ -345,19 +344,48 @@ export class RemoteAgent<
       transcript: this.#transcript,
       auth: this.#auth,
       push: this.#push,
-      stages,
+      runner: this.#runner,
       files: this.#files,
-      platform: this.#platform,
       startedAt: this.#startedAt,
       ending: this.#ending.signal,
-      running: () => this.#phase === "running",
-      end: (reason, error) => void this.#end(reason, error),
     });
+  }
+
+  /** The start-up calls (agent-start.ts), then poll's state and source. */
+  async #run(opened: AgentStart, signal: AbortSignal): Promise<void> {
+    const caps = await opened.run(signal, this.#o.startAttempts ?? 6);
+    // Poll delivery opens its state (files, the checkpoint) without holding a start slot.
+    if (opened.mode === "poll") await this.#startPoll(caps, signal);
   }
 
   /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */
   async stop(): Promise<void> {
     await this.#end("stopped");
+  }
+
+  async #startPoll(caps: PollCapabilities | undefined, signal: AbortSignal): Promise<void> {
+    // A lost folder lock (another agent took it: state-lock.ts) ends the agent with its error.
+    const onWait = (message: string): void => this.#logger.info?.(message);
+    const lock = { signal, onWait, onLost: (err: unknown) => void this.#end("error", err) };
+    const state = await openPollState(
+      hasStore(this.#o),
+      this.client,
+      this.#state,
+      this.#answers,
+      lock,
+    );
+    this.#defaultStore = state.opened;
+    const [admission, router, runner] = [this.#admission, this.#router, this.#runner];
+    const watch = (event?: string): void => {
+      if (event === "EXTERNAL_CREDENTIALS_ROTATED") this.#platform.credentialsRotated();
+      if (this.#phase === "running") detached(() => this.#platform.watchState());
+    };
+    const stages = { admission, router, runner, answers: this.#answers, files: this.#files };
+    const handler = new PollStages(stages, this.#obs); // one message through the stages
+    const source = { ...stages, handler };
+    this.#pollSource = new PollSource(this.#o, this.#state, source, this.#obs, watch, state.where);
+    const wakeups = watchWakeupOutages(this.#pollSource, this.#o, this.#obs);
+    await wakeups.start(this.#store.shared, caps, this.#starting?.abort.signal); // stop() ends it
   }
 
   /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */
@@ -375,21 +403,19 @@ export class RemoteAgent<
       this.#obs.stopping(reason, this.activeTasks, this.#answers.pendingReplies);
       this.#tasks.cancel();
       this.#platform.stop();
-      // What the start opened (agent-start.ts) is closed here; none if it never ran or failed.
-      const poll = this.#start?.pollSource;
-      const delivering = Promise.allSettled([poll?.stop(), this.#approvals.stop()]);
+      const delivering = Promise.allSettled([this.#pollSource?.stop(), this.#approvals.stop()]);
       // Poll starts no handler now: a save failing from here on rejects instead of waiting for
       // the store to come back, so a store that cannot write does not block the stop.
       this.#state.endRetries();
       await delivering;
       await this.#runner.stop(before === "new" ? undefined : (this.#o.drainTimeoutMs ?? 10_000));
       this.#calls.stop();
-      const persistent = hasStore(this.#o) || this.#start?.defaultStore !== undefined;
+      const persistent = hasStore(this.#o) || this.#defaultStore !== undefined;
       await this.#answers.stop(this.#o.drainTimeoutMs ?? 10_000, persistent);
-      await this.#start?.pollSource?.flush();
-      await this.#start?.pollSource?.checkpoint(reason);
+      await this.#pollSource?.flush();
+      await this.#pollSource?.checkpoint(reason);
       await this.#state.flush(); // what push delivery learned of its platform is kept too
-      await this.#start?.defaultStore?.release();
+      await this.#defaultStore?.release();
       await this.#tasks.settled();
       this.#tasks.cancel();
       await this.#start?.server?.close().catch((err: unknown) => {

@@ -1,37 +1,33 @@
-// AgentStart, one idea: a remote agent's start sequence, run once per `start()`: the checks before
+// AgentStart, one idea: a remote agent's start-up calls, run once per `start()`: the checks before
 // any call, a turn at the process's start gate, the wait while the workspace is paused, the
 // capability probe and the delivery it chooses, push's server and registration (or poll's
-// registration), the first heartbeat, then, without holding the turn, poll's state and source.
-// What it opens stays on it for the agent (remote-agent.ts) to read and close.
+// registration) and the first heartbeat. What it opens stays on it for the agent (remote-agent.ts)
+// to read and close; poll's state and source the agent opens after it, without holding the turn.
 import type { A2AServer, AgentCard } from "../../a2a/index.js";
 import type { AgentObserver } from "../../events/index.js";
-import { detached } from "../../observability/index.js";
 import type { AgentTranscript, PushTranscript } from "../../org/index.js";
-import { hasStore, type AgentStateStore } from "../../store/index.js";
-import type { AgentStore, DefaultStore } from "../../store/index.js";
+import { hasStore, type AgentStateStore, type AgentStore } from "../../store/index.js";
 import type { Logger } from "../../transport/index.js";
+import type { Dispatcher } from "../run/dispatcher.js";
 import type { AgentFiles } from "../source/agent-files.js";
-import { dropEventSpare, keepEventSpare, watchWakeupOutages } from "../source/poll-fetch.js";
-import { PollSource, type PollCapabilities } from "../source/poll-source.js";
-import type { PollStageSet } from "../source/poll-stages.js";
-import { openPollState } from "../source/poll-state.js";
+import { dropEventSpare, keepEventSpare } from "../source/poll-fetch.js";
 import type { PlatformPushAuth } from "../source/platform-bearer.js";
-import type { PushSource } from "../source/push-source.js";
-import { startPush } from "../source/push-start.js";
+import { startPush, type StartPushInput } from "../source/push-start.js";
 import type {
   AgentDeliveryMode,
-  AgentEndReason,
   AgentPlatformClient,
   PushDeliveryOptions,
   RemoteAgentOptions,
 } from "../types.js";
 import { startSteps, type StartStep } from "./lifecycle.js";
 import { unlessPaused } from "./paused-start.js";
-import type { PlatformWatch } from "./platform-watch.js";
 import { registerWithoutPush } from "./poll-register.js";
 import type { Registration } from "./re-register.js";
 import { startChecksOf } from "./start-checks.js";
 import { startGate } from "./start-gate.js";
+
+/** What the capability probe said (the platform's poll delivery, its event stream). */
+type Capabilities = Awaited<ReturnType<AgentPlatformClient["capabilities"]>>;
 
 /** The parts of a remote agent its start uses (the agent built them; see remote-agent.ts). */
 export interface AgentStartParts {
@@ -46,19 +42,15 @@ export interface AgentStartParts {
   card: AgentCard;
   transcript: AgentTranscript | undefined;
   auth: PlatformPushAuth;
-  push: PushSource;
-  /** The stages a polled message goes through. */
-  stages: PollStageSet;
+  /** The push pipeline (`PushSource`, push-source.ts): every pushed message goes to it. */
+  push: Pick<StartPushInput, "onMessage">;
+  /** The run stage: the first heartbeat reports its load. */
+  runner: Dispatcher;
   files: AgentFiles;
-  platform: PlatformWatch;
   /** When the agent began (monotonic), for the first heartbeat's uptime. */
   startedAt: number;
   /** Aborted when the agent ends. */
   ending: AbortSignal;
-  /** Whether the agent runs now (its start is over): a workspace event then checks the state. */
-  running: () => boolean;
-  /** Ends the agent with `error` (poll's folder lock was lost). */
-  end: (reason: AgentEndReason, error: unknown) => void;
 }
 
 /** One run of a remote agent's start sequence, and what it opened. */
@@ -69,9 +61,6 @@ export class AgentStart {
   pushUrl: string | undefined;
   /** The built-in push server, as soon as it listens (a failed registration still closes it). */
   server: A2AServer | undefined;
-  pollSource: PollSource | undefined;
-  /** The default store of a poll agent given no `store` (files beside its token file). */
-  defaultStore: DefaultStore | undefined;
   readonly #p: AgentStartParts;
   readonly #o: RemoteAgentOptions;
   readonly #client: AgentPlatformClient;
@@ -84,8 +73,11 @@ export class AgentStart {
     this.#logger = parts.observer.logger;
   }
 
-  /** Runs the start-up calls in a turn at the process's start gate (see start-gate.ts). */
-  async run(signal: AbortSignal, attempts: number): Promise<void> {
+  /**
+   * Runs the start-up calls in a turn at the process's start gate (see start-gate.ts); resolves
+   * with what the capability probe said (undefined when it did not run).
+   */
+  async run(signal: AbortSignal, attempts: number): Promise<Capabilities | undefined> {
     // Before any call: the handler's own check (an adapter's `checkStart`: e.g. its model has a
     // key) and those registered for this agent (start-checks.ts), each once, then the store
     // (MoleculeStoreError when it cannot be read or written).
@@ -96,7 +88,7 @@ export class AgentStart {
     if (hasStore(this.#o)) await this.#p.state.open();
     const turn = startGate.turnOf(this.#client);
     await turn.take(signal);
-    let caps: PollCapabilities | undefined;
+    let caps: Capabilities | undefined;
     try {
       const step = this.#p.registration.recording(
         startSteps({ attempts, signal, logger: this.#logger, turn }),
@@ -117,11 +109,10 @@ export class AgentStart {
     } finally {
       turn.give();
     }
-    // Poll delivery opens its state (files, the checkpoint) without holding a start slot.
-    if (this.mode === "poll") await this.#startPoll(caps, signal);
+    return caps;
   }
 
-  async #boot(step: StartStep): Promise<PollCapabilities | undefined> {
+  async #boot(step: StartStep): Promise<Capabilities | undefined> {
     const delivery = this.#o.delivery;
     const needCaps = delivery === undefined || delivery === "poll" || delivery === "none";
     // The event stream is probed only for an agent that will open it (poll with wake-ups).
@@ -143,7 +134,7 @@ export class AgentStart {
       await registerWithoutPush(this.#client, this.#p.card, this.mode, poll, step, this.#logger);
     }
     await step("first heartbeat", (signal) =>
-      this.#client.heartbeat(this.#p.stages.runner.report(this.#p.startedAt), { signal }),
+      this.#client.heartbeat(this.#p.runner.report(this.#p.startedAt), { signal }),
     );
     if (this.mode === "push") {
       this.#p.auth.heard("heartbeat"); // whether the platform signs its pushes is known now
@@ -168,27 +159,5 @@ export class AgentStart {
       signal: this.#p.ending,
       auth: this.#p.auth,
     });
-  }
-
-  async #startPoll(caps: PollCapabilities | undefined, signal: AbortSignal): Promise<void> {
-    // A lost folder lock (another agent took it: state-lock.ts) ends the agent with its error.
-    const onWait = (message: string): void => this.#logger.info?.(message);
-    const lock = { signal, onWait, onLost: (err: unknown) => this.#p.end("error", err) };
-    const { stages, platform, observer } = this.#p;
-    const state = await openPollState(
-      hasStore(this.#o),
-      this.#client,
-      this.#p.state,
-      stages.answers,
-      lock,
-    );
-    this.defaultStore = state.opened;
-    const watch = (event?: string): void => {
-      if (event === "EXTERNAL_CREDENTIALS_ROTATED") platform.credentialsRotated();
-      if (this.#p.running()) detached(() => platform.watchState());
-    };
-    this.pollSource = new PollSource(this.#o, this.#p.state, stages, observer, watch, state.where);
-    const wakeups = watchWakeupOutages(this.pollSource, this.#o, observer);
-    await wakeups.start(this.#p.store.shared, caps, signal); // stop() ends it
   }
 }

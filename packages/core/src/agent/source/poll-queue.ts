@@ -6,7 +6,18 @@ import type { InboundMessage } from "../../inbound/index.js";
 import { type Logger, describe } from "../../transport/index.js";
 import type { PollJournal } from "../admit/poll-journal.js";
 import type { OrderEntry, PollCursor } from "./poll-cursor.js";
-import type { PollStages } from "./poll-stages.js";
+
+/** How a polled message came: again after a run that died (`redelivered`), and how often. */
+export interface PollDelivery {
+  redelivered: boolean;
+  deliveries?: number;
+}
+
+/** What a queued message is handed to: the agent's stages (`PollStages`, poll-stages.ts). */
+export interface PollHandler {
+  /** Hands `msg` on, or settles it; "abandoned" when the agent stopped before it settled. */
+  handle(msg: InboundMessage, info: PollDelivery): Promise<"settled" | "abandoned">;
+}
 
 /** The poll a queue serves: it persists the journal with its cursor and reads the next page. */
 export interface QueuedPoll {
@@ -31,7 +42,7 @@ export class PollQueue {
   readonly #poll: QueuedPoll;
   readonly #journal: PollJournal;
   readonly #cursor: PollCursor;
-  readonly #stages: PollStages;
+  readonly #stages: PollHandler;
   readonly #maxInFlight: number;
   readonly #logger: Logger;
   /** Aborted when the poll source stops: nothing more starts. */
@@ -47,7 +58,7 @@ export class PollQueue {
     poll: QueuedPoll,
     journal: PollJournal,
     cursor: PollCursor,
-    stages: PollStages,
+    stages: PollHandler,
     limits: { maxInFlight: number; logger: Logger; signal: AbortSignal },
   ) {
     this.#poll = poll;

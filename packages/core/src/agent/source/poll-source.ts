@@ -25,8 +25,7 @@ import { PollCursor, isCursorLost } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher } from "./poll-fetch.js";
 import { PollPace } from "./poll-pace.js";
 import { PollPages, type PageQuery } from "./poll-pages.js";
-import { PollQueue, type QueuedPoll } from "./poll-queue.js";
-import { PollStages, type PollStageSet } from "./poll-stages.js";
+import { PollQueue, type PollHandler, type QueuedPoll } from "./poll-queue.js";
 
 /** The agent options poll delivery reads. */
 type PollKey =
@@ -71,8 +70,9 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
   readonly #router: Router;
   readonly #runner: Dispatcher;
   readonly #answers: Answers;
-  /** Hands one message to the stages after the source (this loop's queue, a shared store). */
-  readonly #stages: PollStages;
+  /** Hands one message to the stages after the source (`PollStages`: from this loop's queue, or
+   * from a shared store's). */
+  readonly #stages: PollHandler;
   readonly #observer: AgentObserver;
   /** Where the state is saved, for the start's log line (a file, or "memory"). */
   readonly #where: string;
@@ -97,7 +97,14 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
   constructor(
     options: PollOptions,
     state: AgentStateStore,
-    stages: PollStageSet,
+    stages: {
+      admission: Admission;
+      router: Router;
+      runner: Dispatcher;
+      answers: Answers;
+      /** The stages after the source, for one message (`PollStages`, poll-stages.ts). */
+      handler: PollHandler;
+    },
     observer: AgentObserver,
     onStateEvent: (name?: string) => void,
     where: string,
@@ -128,7 +135,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     this.#pages = new PollPages(fetchPage, stages, this.#pollCursor, observer);
     this.#runner = stages.runner;
     this.#answers = stages.answers;
-    this.#stages = new PollStages(stages, observer);
+    this.#stages = stages.handler;
     this.#observer = observer;
     this.onStateEvent = onStateEvent;
     const { signal } = this.#abort;

@@ -1,7 +1,8 @@
 // One polled message through the stages after the source: the admit stage's entry checks and
 // de-duplication by messageId, the delivery limit, route, run (the answer goes to the reply
 // outbox) and the acknowledgement of its files. The poll queue (poll-queue.ts) hands each message
-// here, and so does a shared store (replicas) that runs the poll loop itself.
+// here, and so does a shared store (replicas) that runs the poll loop itself. The agent builds it
+// and gives it to its poll source (poll-source.ts).
 import type { AgentObserver } from "../../events/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import { messageKey } from "../../inbound/index.js";
@@ -11,6 +12,7 @@ import { PollTasks } from "../answer/poll-tasks.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { AgentFiles } from "./agent-files.js";
+import type { PollDelivery, PollHandler } from "./poll-queue.js";
 
 /** Thrown out of {@link Admission.once} by a polled message the agent stopped before it settled. */
 const ABANDONED = Symbol("abandoned");
@@ -24,14 +26,8 @@ export interface PollStageSet {
   files: AgentFiles;
 }
 
-/** How a polled message came: again after a run that died (`redelivered`), and how often. */
-export interface PollDelivery {
-  redelivered: boolean;
-  deliveries?: number;
-}
-
 /** Hands one polled message to the agent's stages, and says whether it settled. */
-export class PollStages {
+export class PollStages implements PollHandler {
   readonly #admission: Admission;
   readonly #router: Router;
   readonly #runner: Dispatcher;
