@@ -46,9 +46,9 @@ export interface PollCapabilities {
 
 /**
  * Poll delivery and event wake-ups of one agent. Guarantees, per message:
- * - handed to `handle` (`PollStages.handle`) at most once per run, whether re-listed (baseline server) or re-fetched
- *   after a `410` (one re-delivered under the same A2A `messageId` is handed over and settles with
- *   the first: the admit stage de-duplicates by messageId, `Admission.once`);
+ * - handed to `handle` (`PollStages.handle`) at most once per run, whether re-listed (baseline
+ *   server) or re-fetched after a `410` (one re-delivered under the same A2A `messageId` is handed
+ *   over and settles with the first: the admit stage de-duplicates by messageId, `Admission.once`);
  * - journaled as in flight (persisted, with the settle of the message whose slot it takes)
  *   before `handle` runs: at most `concurrency` messages are journaled in flight (`PollQueue`);
  * - the persisted cursor never passes a message that is not settled, and is never dropped: after
@@ -70,9 +70,9 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
   readonly #router: Router;
   readonly #runner: Dispatcher;
   readonly #answers: Answers;
-  /** Hands one message to the stages after the source (`PollStages`: from this loop's queue, or
-   * from a shared store's). */
-  readonly #stages: PollHandler;
+  /** Hands one message to the stages after the source (`PollStages`), from this loop's queue or
+   * from a shared store's loop. */
+  readonly #handler: PollHandler;
   readonly #observer: AgentObserver;
   /** Where the state is saved, for the start's log line (a file, or "memory"). */
   readonly #where: string;
@@ -135,14 +135,14 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     this.#pages = new PollPages(fetchPage, stages, this.#pollCursor, observer);
     this.#runner = stages.runner;
     this.#answers = stages.answers;
-    this.#stages = stages.handler;
+    this.#handler = stages.handler;
     this.#observer = observer;
     this.onStateEvent = onStateEvent;
     const { signal } = this.#abort;
     this.#acks = new ActivityAcks(options.client, observer.logger, this.#pollCursor, signal);
     const limits = { maxInFlight: this.#maxInFlight, logger: observer.logger, signal };
     const { journal } = stages.admission;
-    this.#queue = new PollQueue(this, journal, this.#pollCursor, this.#stages, limits);
+    this.#queue = new PollQueue(this, journal, this.#pollCursor, this.#handler, limits);
   }
 
   /** The persisted cursor (the last activity id settled in order). */
@@ -163,7 +163,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
         shared.startPoll({
           workspaceId: this.#o.client.workspaceId,
           fetch: async (opts) => await this.fetch(opts),
-          handle: async (msg, info) => await this.#stages.handle(msg, info),
+          handle: async (msg, info) => await this.#handler.handle(msg, info),
           deadLetter: async (msg, error) => await this.#answers.deadLetter(msg, error),
           concurrency: this.#maxInFlight,
           pollIntervalMs: this.#pace.intervalMs,
