@@ -1,10 +1,11 @@
 // RemoteAgent, one idea: the runtime that builds a remote agent's stages (sources, admit, route,
-// run, answer; each in its own folder) and runs their lifecycle (start, heartbeat, state, stop).
-import type { A2AHandler, A2AServer, AgentCard } from "../a2a/index.js";
+// run, answer; each in its own folder) and runs their lifecycle (start, heartbeat, state, stop);
+// the start-up calls, and what they open, are lifecycle/agent-start.ts.
+import type { A2AHandler, AgentCard } from "../a2a/index.js";
 import { AgentEventSource, AgentObserver, type AgentEventBus } from "../events/index.js";
 import { detached } from "../observability/index.js";
 import { AgentApprovals, AgentTranscript, PendingToolCalls, recordTurns } from "../org/index.js";
-import type { PushTranscript, TranscriptLog } from "../org/index.js";
+import type { TranscriptLog } from "../org/index.js";
 import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
 import type { ApprovalRequestInput, PeerCallResult } from "../platform/index.js";
 import { AgentStateStore, hasStore, storeOf } from "../store/index.js";
@@ -12,28 +13,25 @@ import type { AgentStore, DefaultStore } from "../store/index.js";
 import { MoleculeError, describe, type Logger } from "../transport/index.js";
 import { Admission } from "./admit/admission.js";
 import { Answers } from "./answer/answers.js";
-import { startCancelled, startSteps, type StartStep } from "./lifecycle/lifecycle.js";
+import { AgentStart } from "./lifecycle/agent-start.js";
+import { startCancelled } from "./lifecycle/lifecycle.js";
 import { escalationListener } from "./lifecycle/escalations.js";
-import { unlessPaused } from "./lifecycle/paused-start.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
-import { registerWithoutPush } from "./lifecycle/poll-register.js";
 import { Registration } from "./lifecycle/re-register.js";
-import { startChecksOf } from "./lifecycle/start-checks.js";
-import { startGate } from "./lifecycle/start-gate.js";
 import { checkAgentOptions } from "./options.js";
 import { clientView } from "./client-view.js";
 import { PeerCalls } from "./route/call-peer.js";
 import { Router } from "./route/router.js";
 import { Dispatcher } from "./run/dispatcher.js";
 import { AgentFiles } from "./source/agent-files.js";
-import { dropEventSpare, keepEventSpare, watchWakeupOutages } from "./source/poll-fetch.js";
+import { dropEventSpare, watchWakeupOutages } from "./source/poll-fetch.js";
 import { PollSource, type PollCapabilities } from "./source/poll-source.js";
+import { PollStages } from "./source/poll-stages.js";
 import { openPollState } from "./source/poll-state.js";
 import { PlatformPushAuth } from "./source/platform-bearer.js";
 import { createAgentPushHandler } from "./source/push-handler.js";
 import { PushSource } from "./source/push-source.js";
-import { startPush } from "./source/push-start.js";
 import type {
   AgentCallOptions,
   AgentDeliveryMode,
@@ -41,7 +39,6 @@ import type {
   AgentEndReason,
   AgentPlatformClient,
   PeerMessage,
-  PushDeliveryOptions,
   PushHandlerOptions,
   RemoteAgentOptions,
 } from "./types.js";
@@ -97,17 +94,16 @@ export class RemoteAgent<
   readonly #tasks = new PeriodicTasks();
   #resolveDone!: (r: AgentDoneResult) => void;
   #phase: Phase = "new";
-  #mode: AgentDeliveryMode = "none";
+  /** The start under way or done: the delivery it chose, push's URL and server (agent-start.ts). */
+  #start: AgentStart | undefined;
   #pollSource: PollSource | undefined;
   readonly #store: AgentStore;
   #defaultStore: DefaultStore | undefined; // poll without `store`: files beside the token file
   readonly #state: AgentStateStore; // one writer for poll, outbox and push state
   /** What the agent knows of its platform's bearer: its push endpoints' first check. */
   readonly #auth: PlatformPushAuth;
-  #server: A2AServer | undefined;
   #handleA2A: A2AHandler | undefined;
   #handlers: Set<A2AHandler> | undefined;
-  #pushUrl: string | undefined;
   #shutdown: Promise<void> | undefined;
   /** Aborted when the agent ends: in-flight periodic calls (heartbeat, state) give up at once. */
   readonly #ending = new AbortController();
@@ -162,7 +158,7 @@ export class RemoteAgent<
     ));
     const calls = (this.#calls = new PeerCalls(options.client, () => ({
       phase: this.#phase,
-      delivery: this.#mode,
+      delivery: this.delivery,
     })));
     this.#router = new Router(calls.pending, options, answers, logger);
     const { workspaceId } = options.client;
@@ -224,12 +220,12 @@ export class RemoteAgent<
 
   /** The delivery in use ("none" before `start()`). */
   get delivery(): AgentDeliveryMode {
-    return this.#mode;
+    return this.#start?.mode ?? "none";
   }
 
   /** The URL registered for push delivery, once started in push mode. */
   get pushUrl(): string | undefined {
-    return this.#pushUrl;
+    return this.#start?.pushUrl;
   }
 
   /** True while the workspace is paused and the agent waits it out (`onPause: "wait"`). */
@@ -305,7 +301,8 @@ export class RemoteAgent<
     this.#push.accepting = true;
     const began = performance.now();
     const abort = new AbortController();
-    const run = this.#admitted(abort.signal, this.#o.startAttempts ?? 6);
+    const opened = (this.#start = this.#startOf());
+    const run = this.#run(opened, abort.signal);
     this.#starting = { abort, settled: run.then(noop, noop) };
     try {
       await run;
@@ -313,11 +310,10 @@ export class RemoteAgent<
     } catch (err) {
       dropEventSpare(this.client); // the probe's stream, when nothing took it
       if (abort.signal.aborted) throw startCancelled(); // stop() closes what was opened
-      await Promise.allSettled([this.#pollSource?.stop(), this.#server?.close()]);
+      await Promise.allSettled([this.#pollSource?.stop(), opened.server?.close()]);
       await this.#defaultStore?.release();
-      this.#pollSource = this.#server = this.#pushUrl = this.#defaultStore = undefined;
+      this.#start = this.#pollSource = this.#defaultStore = undefined; // no delivery, server, URL
       this.#runner.poll = undefined;
-      this.#mode = "none";
       this.#phase = "new";
       this.#push.accepting = false;
       throw err;
@@ -332,97 +328,39 @@ export class RemoteAgent<
     this.#tasks.every(hb, () => this.#platform.heartbeat());
     const stateMs = this.#o.stateIntervalMs ?? hb;
     this.#tasks.every(stateMs, () => this.#platform.stateTick());
-    this.#obs.connected(this.#mode, began, this.#pushUrl, this.#pollSource?.events !== undefined);
+    this.#obs.connected(opened.mode, began, opened.pushUrl, this.#pollSource?.events !== undefined);
   }
 
-  /** Runs the start-up calls in a turn at the process's start gate (see start-gate.ts). */
-  async #admitted(signal: AbortSignal, attempts: number): Promise<void> {
-    // Before any call: the handler's own check (an adapter's `checkStart`: e.g. its model has a
-    // key) and those registered for this agent (start-checks.ts), each once, then the store
-    // (MoleculeStoreError when it cannot be read or written).
-    const handler = this.#o.handler as { checkStart?: () => Promise<void> };
-    const registered = startChecksOf(this).filter((check) => check !== handler.checkStart);
-    await handler.checkStart?.();
-    for (const check of registered) await check();
-    if (hasStore(this.#o)) await this.#state.open();
-    const turn = startGate.turnOf(this.client);
-    await turn.take(signal);
-    let caps: PollCapabilities | undefined;
-    try {
-      const step = this.#registration.recording(
-        startSteps({ attempts, signal, logger: this.#logger, turn }),
-      );
-      if (this.#o.register !== false) {
-        const { whenPaused, stateIntervalMs: intervalMs } = this.#o; // default 5 s in the wait
-        await unlessPaused({
-          client: this.client,
-          whenPaused,
-          step,
-          signal,
-          turn,
-          logger: this.#logger,
-          intervalMs,
-        });
-      }
-      caps = await this.#boot(step);
-    } finally {
-      turn.give();
-    }
+  /** A start sequence over this agent's parts (agent-start.ts). */
+  #startOf(): AgentStart {
+    return new AgentStart({
+      agent: this,
+      options: this.#o as unknown as RemoteAgentOptions, // the cast only widens C
+      observer: this.#obs,
+      state: this.#state,
+      store: this.#store,
+      registration: this.#registration,
+      card: this.#card,
+      transcript: this.#transcript,
+      auth: this.#auth,
+      push: this.#push,
+      runner: this.#runner,
+      files: this.#files,
+      startedAt: this.#startedAt,
+      ending: this.#ending.signal,
+    });
+  }
+
+  /** The start-up calls (agent-start.ts), then poll's state and source. */
+  async #run(opened: AgentStart, signal: AbortSignal): Promise<void> {
+    const caps = await opened.run(signal, this.#o.startAttempts ?? 6);
     // Poll delivery opens its state (files, the checkpoint) without holding a start slot.
-    if (this.#mode === "poll") await this.#startPoll(caps, signal);
-  }
-
-  async #boot(step: StartStep): Promise<PollCapabilities | undefined> {
-    const delivery = this.#o.delivery;
-    const needCaps = delivery === undefined || delivery === "poll" || delivery === "none";
-    // The event stream is probed only for an agent that will open it (poll with wake-ups).
-    const events = delivery !== "none" && this.#o.eventWakeups !== false;
-    if (events) keepEventSpare(this.client); // its open stream becomes the wake-ups' stream
-    const caps = needCaps
-      ? await step("capability probe", (signal) => this.client.capabilities({ signal, events }))
-      : undefined;
-    if (delivery === undefined) this.#mode = caps?.pollDelivery ? "poll" : "push";
-    else this.#mode = typeof delivery === "string" ? delivery : "push";
-    if (this.#mode !== "poll" || this.#o.eventWakeups === false) dropEventSpare(this.client);
-    this.#obs.deliveryChosen(this.#mode, delivery === undefined, caps);
-    const opts: PushDeliveryOptions = typeof delivery === "object" ? delivery : { mode: "push" };
-    const transcript = await this.#transcript?.forServer(this.#mode, opts.server);
-    if (this.#mode === "push") {
-      await this.#startPush(opts, step, transcript);
-    } else if (this.#o.register !== false) {
-      const poll = caps?.pollDelivery === true;
-      await registerWithoutPush(this.client, this.#card, this.#mode, poll, step, this.#logger);
-    }
-    await step("first heartbeat", (signal) =>
-      this.client.heartbeat(this.#runner.report(this.#startedAt), { signal }),
-    );
-    if (this.#mode === "push") {
-      this.#auth.heard("heartbeat"); // whether the platform signs its pushes is known now
-      this.#auth.checkHonoured(this.#pushUrl);
-    }
-    return caps;
+    if (opened.mode === "poll") await this.#startPoll(caps, signal);
   }
 
   /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */
   async stop(): Promise<void> {
     await this.#end("stopped");
-  }
-
-  async #startPush(opts: PushDeliveryOptions, step: StartStep, transcript?: PushTranscript) {
-    this.#pushUrl = await startPush({
-      opts,
-      client: this.client,
-      card: this.#card,
-      logger: this.#logger,
-      onMessage: (message, ctx, taskKey) => this.#push.onMessage(message, ctx, taskKey),
-      taskStore: this.#store.tasks,
-      onServer: (server) => (this.#server = server),
-      register: this.#o.register === false ? undefined : step,
-      transcript,
-      files: this.#files,
-      signal: this.#ending.signal,
-      auth: this.#auth,
-    });
   }
 
   async #startPoll(caps: PollCapabilities | undefined, signal: AbortSignal): Promise<void> {
@@ -443,7 +381,9 @@ export class RemoteAgent<
       if (this.#phase === "running") detached(() => this.#platform.watchState());
     };
     const stages = { admission, router, runner, answers: this.#answers, files: this.#files };
-    this.#pollSource = new PollSource(this.#o, this.#state, stages, this.#obs, watch, state.where);
+    const handler = new PollStages(stages, this.#obs); // one message through the stages
+    const source = { ...stages, handler };
+    this.#pollSource = new PollSource(this.#o, this.#state, source, this.#obs, watch, state.where);
     const wakeups = watchWakeupOutages(this.#pollSource, this.#o, this.#obs);
     await wakeups.start(this.#store.shared, caps, this.#starting?.abort.signal); // stop() ends it
   }
@@ -478,7 +418,7 @@ export class RemoteAgent<
       await this.#defaultStore?.release();
       await this.#tasks.settled();
       this.#tasks.cancel();
-      await this.#server?.close().catch((err: unknown) => {
+      await this.#start?.server?.close().catch((err: unknown) => {
         this.#logger.warn?.("push server close failed", { error: describe(err) });
       });
       await Promise.allSettled(

@@ -3,31 +3,29 @@
 // the push source: `Admission.journal` (de-duplicated by activity id, deliveries counted, journaled
 // in flight), admit, route and run (the answer goes to the reply outbox). The cursor moves, and is
 // persisted, only past settled rows; poll's own rules (order, backfill, the 410 re-read, the settle
-// window) are in poll-cursor.ts. A shared store (replicas) runs the loop and calls `fetch` and
-// `handle`. Event wake-ups make the poll immediate when a message lands.
+// window) are in poll-cursor.ts. The admitted rows wait for a handler slot in its queue
+// (poll-queue.ts), which hands each to the stages (poll-stages.ts). A shared store (replicas) runs
+// the loop and calls `fetch` and `handle`. Event wake-ups make the poll immediate when a message
+// lands.
 import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events/index.js";
-import type { CursorState, InboundMessage, InboundPage } from "../../inbound/index.js";
-import { Waker, checkBackfill, messageKey } from "../../inbound/index.js";
+import type { CursorState, InboundPage } from "../../inbound/index.js";
+import { Waker, checkBackfill } from "../../inbound/index.js";
 import { detached } from "../../observability/index.js";
 import { type EventWakeupsOptions, EventWakeups } from "../../platform/index.js";
 import type { AgentStateStore, SharedPoll, SharedStore } from "../../store/index.js";
 import { type Logger, MoleculeError, backoffDelay, describe } from "../../transport/index.js";
 import type { Admission } from "../admit/admission.js";
 import type { Answers } from "../answer/answers.js";
-import { PollTasks } from "../answer/poll-tasks.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { RemoteAgentOptions } from "../types.js";
-import type { AgentFiles } from "./agent-files.js";
 import { type Checkpoint, checkpointOf, PollCheckpoint, resumeFrom } from "./poll-checkpoint.js";
 import { ActivityAcks } from "./activity-acks.js";
-import { PollCursor, isCursorLost, type OrderEntry } from "./poll-cursor.js";
+import { PollCursor, isCursorLost } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher } from "./poll-fetch.js";
 import { PollPace } from "./poll-pace.js";
 import { PollPages, type PageQuery } from "./poll-pages.js";
-
-/** Thrown out of {@link Admission.once} by a polled message the agent stopped before it settled. */
-const ABANDONED = Symbol("abandoned");
+import { PollQueue, type PollHandler, type QueuedPoll } from "./poll-queue.js";
 
 /** The agent options poll delivery reads. */
 type PollKey =
@@ -46,25 +44,17 @@ export interface PollCapabilities {
   eventStreamError?: string | undefined;
 }
 
-/** A message accepted for handling and not yet handed to `handle`. */
-interface Job {
-  msg: InboundMessage;
-  entry: OrderEntry | undefined;
-  /** Unsettled hand-overs so far (journaled by previous runs), this one included. */
-  deliveries: number;
-}
-
 /**
  * Poll delivery and event wake-ups of one agent. Guarantees, per message:
- * - handed to `handle` at most once per run, whether re-listed (baseline server) or re-fetched
- *   after a `410` (one re-delivered under the same A2A `messageId` is handed over and settles with
- *   the first: the admit stage de-duplicates by messageId, `Admission.once`);
+ * - handed to `handle` (`PollStages.handle`) at most once per run, whether re-listed (baseline
+ *   server) or re-fetched after a `410` (one re-delivered under the same A2A `messageId` is handed
+ *   over and settles with the first: the admit stage de-duplicates by messageId, `Admission.once`);
  * - journaled as in flight (persisted, with the settle of the message whose slot it takes)
- *   before `handle` runs: at most `concurrency` messages are journaled in flight;
+ *   before `handle` runs: at most `concurrency` messages are journaled in flight (`PollQueue`);
  * - the persisted cursor never passes a message that is not settled, and is never dropped: after
  *   a `410` it stays (with its time) until a message of the re-read has settled.
  */
-export class PollSource implements EventWakeupsOptions {
+export class PollSource implements EventWakeupsOptions, QueuedPoll {
   readonly logger: Logger;
   /** The event wake-ups, once they run. */
   events: EventWakeups | undefined;
@@ -80,7 +70,9 @@ export class PollSource implements EventWakeupsOptions {
   readonly #router: Router;
   readonly #runner: Dispatcher;
   readonly #answers: Answers;
-  readonly #files: AgentFiles;
+  /** Hands one message to the stages after the source (`PollStages`), from this loop's queue or
+   * from a shared store's loop. */
+  readonly #handler: PollHandler;
   readonly #observer: AgentObserver;
   /** Where the state is saved, for the start's log line (a file, or "memory"). */
   readonly #where: string;
@@ -93,17 +85,13 @@ export class PollSource implements EventWakeupsOptions {
   readonly #waker = new Waker();
   readonly #abort = new AbortController();
   readonly #pace: PollPace;
-  /** Admitted messages waiting for a slot, ascending. */
-  readonly #queue: Job[] = [];
-  #running = 0;
+  /** The admitted messages, waiting for a handler slot or running in one. */
+  readonly #queue: PollQueue;
   /** The last page was full: fetch the next one without waiting. */
   #more = false;
   #loopDone: Promise<void> | undefined;
   #failures = 0;
   #starved = false;
-  /** A redelivered message (in flight when a previous run died) runs alone until it settles:
-   * only the one that crashes accrues deliveries, never a bystander (#29). */
-  #alone = false;
   readonly #acks: ActivityAcks;
 
   constructor(
@@ -114,7 +102,8 @@ export class PollSource implements EventWakeupsOptions {
       router: Router;
       runner: Dispatcher;
       answers: Answers;
-      files: AgentFiles;
+      /** The stages after the source, for one message (`PollStages`, poll-stages.ts). */
+      handler: PollHandler;
     },
     observer: AgentObserver,
     onStateEvent: (name?: string) => void,
@@ -146,11 +135,14 @@ export class PollSource implements EventWakeupsOptions {
     this.#pages = new PollPages(fetchPage, stages, this.#pollCursor, observer);
     this.#runner = stages.runner;
     this.#answers = stages.answers;
-    this.#files = stages.files;
+    this.#handler = stages.handler;
     this.#observer = observer;
     this.onStateEvent = onStateEvent;
     const { signal } = this.#abort;
     this.#acks = new ActivityAcks(options.client, observer.logger, this.#pollCursor, signal);
+    const limits = { maxInFlight: this.#maxInFlight, logger: observer.logger, signal };
+    const { journal } = stages.admission;
+    this.#queue = new PollQueue(this, journal, this.#pollCursor, this.#handler, limits);
   }
 
   /** The persisted cursor (the last activity id settled in order). */
@@ -171,7 +163,7 @@ export class PollSource implements EventWakeupsOptions {
         shared.startPoll({
           workspaceId: this.#o.client.workspaceId,
           fetch: async (opts) => await this.fetch(opts),
-          handle: async (msg, info) => await this.handle(msg, info),
+          handle: async (msg, info) => await this.#handler.handle(msg, info),
           deadLetter: async (msg, error) => await this.#answers.deadLetter(msg, error),
           concurrency: this.#maxInFlight,
           pollIntervalMs: this.#pace.intervalMs,
@@ -252,7 +244,7 @@ export class PollSource implements EventWakeupsOptions {
   async stop(): Promise<void> {
     this.#abort.abort();
     this.#waker.wake();
-    for (const job of this.#queue.splice(0)) this.#release(job);
+    this.#queue.clear();
     await Promise.allSettled([this.#shared?.stop(), this.#loopDone, this.events?.stop()]);
   }
 
@@ -267,7 +259,7 @@ export class PollSource implements EventWakeupsOptions {
    * while it cannot write and no handler starts; a failure reaches here only when the agent stops
    * with the store still failing, and is logged.
    */
-  #save(): Promise<void> {
+  save(): Promise<void> {
     return this.#state.savePoll(this.#snapshotOf).catch(this.#saveFailed);
   }
 
@@ -280,10 +272,10 @@ export class PollSource implements EventWakeupsOptions {
     while (!signal.aborted) {
       let refused = false;
       let delay = this.#pace.delayMs(); // sooner while rows settle (a late row may need a tail pass)
-      const full = this.#queue.length > 0 || !this.#runner.hasCapacity();
+      const full = this.#queue.waiting > 0 || !this.#runner.hasCapacity();
       if (this.held) {
         // Paused: nothing new starts; the cursor stays, so the resumed agent reads on from it.
-      } else if (full && !(this.#router.waiting > 0 && this.#queue.length < 64)) {
+      } else if (full && !(this.#router.waiting > 0 && this.#queue.waiting < 64)) {
         this.#starved = true;
       } else {
         this.#starved = false;
@@ -320,14 +312,14 @@ export class PollSource implements EventWakeupsOptions {
     const fetchWithout = async (): Promise<InboundPage> =>
       await cursor.fetchWithout(
         async (o) => await this.#pages.fresh(o),
-        this.#save.bind(this),
+        this.save.bind(this),
         signal,
       );
     let page: InboundPage;
     // A new pass starts behind the rows still settling (rows may commit out of order); a full
     // page's next one reads on from it.
     const from = this.#more ? cursor.fetchCursor : cursor.passStart();
-    if (!this.#more) this.#advance(); // the settle window's anchor may have moved
+    if (!this.#more) this.advance(); // the settle window's anchor may have moved
     if (from === undefined) {
       page = await fetchWithout();
     } else {
@@ -340,93 +332,18 @@ export class PollSource implements EventWakeupsOptions {
       }
     }
     this.#more = page.more === true;
-    for (const msg of page.messages) this.#accept(msg);
+    for (const msg of page.messages) this.#queue.accept(msg);
     const { journal } = this.#admission;
     const last = { at: page.lastAt, seq: page.lastSeq };
     cursor.read(page.lastId ?? page.messages.at(-1)?.activityId, (id) => journal.knows(id), last);
-    this.#advance();
-    await this.#pump();
-  }
-
-  /** Hands `msg` to the admit stage's journal; queues it unless known or settled earlier. */
-  #accept(msg: InboundMessage): void {
-    const earlier = this.#pollCursor.settledEarlier(msg);
-    const deliveries = this.#admission.journal.admit(msg, earlier);
-    if (deliveries === undefined) return;
-    this.#queue.push({ msg, entry: this.#pollCursor.track(msg), deliveries });
-  }
-
-  /**
-   * Starts queued messages while fewer than `maxInFlight` are in flight: journals them as in
-   * flight, waits until that is persisted (a crash is then detectable), then hands them over.
-   */
-  async #pump(): Promise<void> {
-    const batch: Job[] = [];
-    while (!this.#abort.signal.aborted && this.#running < this.#maxInFlight && !this.#alone) {
-      const next = this.#queue[0];
-      if (!next) break;
-      if (next.deliveries > 1) {
-        if (this.#running > 0) break; // it waits until it can run alone
-        this.#alone = true;
-      }
-      const job = this.#queue.shift()!;
-      this.#running++;
-      this.#admission.journal.start(job.msg, job.deliveries);
-      batch.push(job);
-    }
-    if (batch.length === 0) return;
-    if (this.#queue.length === 0 && this.#starved) this.#waker.wake();
-    await this.#save();
-    let dropped = false;
-    for (const job of batch) {
-      if (this.#abort.signal.aborted) {
-        // Stopped while journaling: never started, so not in flight.
-        this.#running--;
-        if (job.deliveries > 1) this.#alone = false;
-        this.#admission.journal.unstart(job.msg);
-        this.#release(job);
-        dropped = true;
-      } else {
-        this.#begin(job);
-      }
-    }
-    if (dropped) await this.#save();
-  }
-
-  #begin(job: Job): void {
-    void this.handle(job.msg, { redelivered: job.deliveries > 1, deliveries: job.deliveries })
-      .catch((err: unknown) => {
-        this.logger.error?.("inbound handler pipeline failed unexpectedly", {
-          error: describe(err),
-        });
-        return "abandoned" as const;
-      })
-      .then((r) => {
-        if (r === "settled") {
-          if (job.entry) job.entry.settled = true;
-          this.#admission.journal.settle(job.msg);
-          this.#advance();
-          void this.#save();
-        }
-        // The slot frees now: the next message's in-flight entry is written with this settle (one
-        // turn's saves share a write), and that message starts once the write is done.
-        this.#running--;
-        if (job.deliveries > 1) this.#alone = false;
-        this.#release(job);
-        void this.#pump();
-        this.slotFreed();
-      });
-  }
-
-  /** `job` is no longer handled here (settled, or left for the next run). */
-  #release(job: Job): void {
-    this.#admission.journal.release(job.msg);
+    this.advance();
+    await this.#queue.pump();
   }
 
   /** Moves the cursor past the settled prefix of the rows; saves it (and checkpoints) when it moved. */
-  #advance(): void {
+  advance(): void {
     if (!this.#pollCursor.advance()) return;
-    void this.#save().then(() => this.#acks.send());
+    void this.save().then(() => this.#acks.send());
     const settled = (): readonly string[] => this.#admission.journal.settledIds();
     if (!this.#shared)
       this.#checkpoint?.changed(() => checkpointOf(this.#pollCursor.state(), settled()));
@@ -439,49 +356,6 @@ export class PollSource implements EventWakeupsOptions {
   /** A page of admitted messages, without the answers pending calls take (a shared store's read). */
   async fetch(opts: PageQuery): Promise<InboundPage> {
     return await this.#pages.fetch(opts);
-  }
-
-  /**
-   * Hands one message on, or settles it: refused at entry, settled or running already under its
-   * messageId (it settles with that run), dead-lettered, taken, dropped, cut, answered.
-   */
-  async handle(
-    msg: InboundMessage,
-    info: { redelivered: boolean; deliveries?: number },
-  ): Promise<"settled" | "abandoned"> {
-    if (this.#admission.isRejected(msg)) return "settled";
-    try {
-      await this.#admission.once(messageKey(msg), () => this.#runStages(msg, info));
-      return "settled";
-    } catch (err) {
-      if (err === ABANDONED) return "abandoned";
-      throw err;
-    }
-  }
-
-  async #runStages(
-    msg: InboundMessage,
-    info: { redelivered: boolean; deliveries?: number },
-  ): Promise<undefined> {
-    if (this.#admission.isOverDelivered(info.deliveries))
-      return await this.#admission.deadLetterOverDelivered(msg, info.deliveries!);
-    const route = this.#router.route(msg);
-    if (route === "delegationResult") this.#observer.delegationResult(msg);
-    if (route !== "handler") return;
-    this.#files.attach(msg, "poll");
-    // Its answer is queued: handled by a run that died before settling it (files included).
-    if (info.redelivered && this.#answers.answered(msg)) {
-      if (msg.files) await this.#files.acknowledge(msg);
-      return;
-    }
-    if (PollTasks.continues(msg) && !(await this.#answers.admitTask(msg))) return; // refused
-    const outcome = await this.#runner.submit(msg, {
-      redelivered: info.redelivered,
-      reply: !msg.isReply, // never answer an answer
-    });
-    if (outcome.status === "aborted") throw ABANDONED; // not settled: not remembered
-    // Files are acknowledged once the handler succeeded (a crash before: kept for the redelivery).
-    if (outcome.status === "handled" && msg.files) await this.#files.acknowledge(msg);
   }
 
   open(signal: AbortSignal): ReturnType<EventWakeupsOptions["open"]> {
