@@ -10,7 +10,7 @@ import { type AgentObserver, deadLetterReason } from "../../events/index.js";
 import type { InboundMessage, OutboxRecord } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
 import { describe, MoleculeError } from "../../transport/index.js";
-import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
+import type { ActivityReport } from "../../platform/index.js";
 
 /** How long a dead-letter report may take (ms): twice the platform's rate-limit window. */
 const REPORT_TIMEOUT_MS = 150_000;
@@ -48,18 +48,29 @@ export interface FailureAnswer {
   reason: AnswerFailure;
 }
 
+/** `RemoteAgentOptions.onDeadLetter`: the user's hand for a message that failed every attempt. */
+type OnDeadLetter = (msg: InboundMessage, error: unknown) => void | Promise<void>;
+
+/** What a dead letter needs of the agent's platform client (`AgentPlatformClient`): its report. */
+interface DeadLetterClient {
+  reportActivity?(
+    report: ActivityReport,
+    opts?: { signal?: AbortSignal; timeoutMs?: number; background?: boolean },
+  ): Promise<void>;
+}
+
 /** The dead letters of one agent: said, reported to the platform, handed to `onDeadLetter`. */
 export class DeadLetters {
-  readonly #client: AgentPlatformClient;
-  readonly #onDeadLetter: RemoteAgentOptions["onDeadLetter"];
+  readonly #client: DeadLetterClient;
+  readonly #onDeadLetter: OnDeadLetter | undefined;
   readonly #observer: AgentObserver;
   readonly #logger: Logger;
   /** Reports in flight (sent in the background, awaited by {@link reported}). */
   readonly #reports = new Set<Promise<void>>();
 
   constructor(
-    client: AgentPlatformClient,
-    options: Pick<RemoteAgentOptions, "onDeadLetter">,
+    client: DeadLetterClient,
+    options: { onDeadLetter?: OnDeadLetter | undefined },
     observer: AgentObserver,
   ) {
     this.#client = client;

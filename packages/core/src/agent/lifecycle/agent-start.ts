@@ -5,10 +5,10 @@
 // to read and close; poll's state and source the agent opens after it, without holding the turn.
 import type { A2AServer, AgentCard } from "../../a2a/index.js";
 import type { AgentObserver } from "../../events/index.js";
+import type { HeartbeatReport } from "../../platform/index.js";
 import type { AgentTranscript, PushTranscript } from "../../org/index.js";
 import { hasStore, type AgentStateStore, type AgentStore } from "../../store/index.js";
 import type { Logger } from "../../transport/index.js";
-import type { Dispatcher } from "../run/dispatcher.js";
 import type { AgentFiles } from "../source/agent-files.js";
 import { dropEventSpare, keepEventSpare } from "../source/poll-fetch.js";
 import type { PlatformPushAuth } from "../source/platform-bearer.js";
@@ -44,8 +44,8 @@ export interface AgentStartParts {
   auth: PlatformPushAuth;
   /** The push pipeline (`PushSource`, push-source.ts): every pushed message goes to it. */
   push: Pick<StartPushInput, "onMessage">;
-  /** The run stage: the first heartbeat reports its load. */
-  runner: Dispatcher;
+  /** The run stage (`Dispatcher`): the first heartbeat reports its load. */
+  runner: { report(startedAt: number): HeartbeatReport };
   files: AgentFiles;
   /** When the agent began (monotonic), for the first heartbeat's uptime. */
   startedAt: number;
