@@ -39,8 +39,17 @@ const LAYERS = {
   // The framework-neutral peer-tool logic the adapters share (`/peer-tools`).
   "peer-tools": ["observability", "transport", "a2a", "platform", "agent"],
   // `/adapters`: the message endpoint, conversation helpers, handler routing and hosted-agent
-  // options the framework adapters share.
-  adapters: ["transport", "a2a", "platform", "inbound", "events", "store", "agent"],
+  // options the framework adapters share (the endpoint's message span: observability).
+  adapters: [
+    "observability",
+    "transport",
+    "a2a",
+    "platform",
+    "inbound",
+    "events",
+    "store",
+    "agent",
+  ],
   // `/testing`: a local platform for users' tests (also imports the emulator package).
   testing: ["transport", "platform"],
 };
