@@ -4,7 +4,7 @@
 // (dependency-cruiser) and the public API reports (API Extractor). Prints the five slowest test
 // files and the wall time, then `N passed, N failed, N skipped` summed from each package's Vitest
 // JSON report (after the name of each failed test) and exits non-zero when any step failed.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -97,15 +97,18 @@ const hints = {
     "`export`); if knip is wrong (used by path or by name at run time), add an entry or ignore " +
     "to knip.ts with a comment saying why.",
 };
+// The checks run at once (each reads the built files and writes only its own temporary folder);
+// each one's output is printed in turn when all have ended.
 const failedChecks = [];
-for (const [label, cmd, args] of checks) {
+const results = await Promise.all(checks.map(([, cmd, args]) => runCheck(cmd, args)));
+checks.forEach(([label, cmd, args], i) => {
   console.log(`\n> ${label}: ${cmd} ${args.join(" ")}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
-  if (r.status !== 0) {
+  process.stdout.write(results[i].output);
+  if (results[i].status !== 0) {
     failedChecks.push(label);
     if (hints[label]) console.error(hints[label]);
   }
-}
+});
 if (failedChecks.length > 0) console.error(`failed checks: ${failedChecks.join(", ")}`);
 
 let passed = 0;
@@ -181,4 +184,18 @@ function printTimes() {
 /** `12.3 s` */
 function seconds(ms) {
   return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Runs one check; resolves with its exit status (null when it could not start) and its output. */
+function runCheck(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (c) => (output += c));
+    child.stderr.on("data", (c) => (output += c));
+    child.once("error", (error) =>
+      resolve({ status: null, output: `${output}${error.message}\n` }),
+    );
+    child.once("close", (status) => resolve({ status, output }));
+  });
 }
