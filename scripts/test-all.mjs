@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 // The repository's whole check: lint + format, typecheck, build, package gates (publint, attw),
 // every package's tests (including the consumer smoke tests), then the layer rules
-// (dependency-cruiser) and the public API reports (API Extractor). Prints `N passed, N failed` summed
-// from each package's Vitest JSON report (after the name of each failed test) and exits non-zero
-// when any step failed.
-import { spawnSync } from "node:child_process";
+// (dependency-cruiser) and the public API reports (API Extractor). Prints the five slowest test
+// files and the wall time, then `N passed, N failed, N skipped` summed from each package's Vitest
+// JSON report (after the name of each failed test) and exits non-zero when any step failed.
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 
+const began = performance.now();
 const root = new URL("..", import.meta.url).pathname;
+
+/**
+ * The budget (#94): the whole run within 12 minutes on a quiet 2-core machine, and no test file
+ * over 60 s unless the README's "Repository layout and habits" section names it and says why it
+ * must be slow. Printed, not enforced: a busy machine runs slower, and a run must not fail on it.
+ */
+const budget = { wallMs: 12 * 60_000, fileMs: 60_000 };
 const workspaceDirs = ["packages", "internal", "examples"]
   .flatMap((d) =>
     existsSync(join(root, d)) ? readdirSync(join(root, d)).map((n) => join(d, n)) : [],
@@ -34,7 +42,8 @@ const turbo = spawnSync(
     "docs",
     "test",
     "--continue",
-    "--concurrency=2",
+    // Three lanes on two cores: most test tasks wait on sockets, timers and child processes.
+    "--concurrency=3",
     ...extra,
   ],
   { cwd: root, stdio: "inherit" },
@@ -88,15 +97,18 @@ const hints = {
     "`export`); if knip is wrong (used by path or by name at run time), add an entry or ignore " +
     "to knip.ts with a comment saying why.",
 };
+// The checks run at once (each reads the built files and writes only its own temporary folder);
+// each one's output is printed in turn when all have ended.
 const failedChecks = [];
-for (const [label, cmd, args] of checks) {
+const results = await Promise.all(checks.map(([, cmd, args]) => runCheck(cmd, args)));
+checks.forEach(([label, cmd, args], i) => {
   console.log(`\n> ${label}: ${cmd} ${args.join(" ")}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
-  if (r.status !== 0) {
+  process.stdout.write(results[i].output);
+  if (results[i].status !== 0) {
     failedChecks.push(label);
     if (hints[label]) console.error(hints[label]);
   }
-}
+});
 if (failedChecks.length > 0) console.error(`failed checks: ${failedChecks.join(", ")}`);
 
 let passed = 0;
@@ -105,6 +117,8 @@ let skipped = 0;
 const missing = [];
 /** Each failed test, named (printed just before the summary: a log's tail names them). */
 const failures = [];
+/** Each test file's wall time: `{ ms, where }`. */
+const files = [];
 for (const dir of workspaceDirs) {
   const pkg = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
   if (!pkg.scripts?.test) continue;
@@ -120,6 +134,7 @@ for (const dir of workspaceDirs) {
   // A suite that failed to load has no failed tests but is still a failure.
   for (const file of r.testResults ?? []) {
     const where = `${pkg.name} ${relative(join(root, dir), file.name ?? "")}`;
+    if (file.startTime && file.endTime) files.push({ ms: file.endTime - file.startTime, where });
     if (file.status === "failed" && (file.assertionResults ?? []).length === 0) {
       failed += 1;
       failures.push(`${where}: the file failed to load`);
@@ -129,6 +144,7 @@ for (const dir of workspaceDirs) {
   }
 }
 if (missing.length > 0) console.error(`no test report from: ${missing.join(", ")}`);
+printTimes();
 for (const f of failures) console.log(`FAILED ${f}`);
 const ok =
   turbo.status === 0 &&
@@ -138,3 +154,48 @@ const ok =
   passed > 0;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(ok ? 0 : 1);
+
+/** Prints the five slowest test files, those over the budget the README does not name, the wall time. */
+function printTimes() {
+  const slowest = files.toSorted((a, b) => b.ms - a.ms);
+  console.log("\nslowest test files:");
+  for (const f of slowest.slice(0, 5)) console.log(`  ${seconds(f.ms).padStart(8)}  ${f.where}`);
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const layout = readme.slice(readme.indexOf("## Repository layout and habits"));
+  const end = layout.indexOf("\n## ", 1);
+  const section = end === -1 ? layout : layout.slice(0, end);
+  for (const f of slowest.filter((f) => f.ms > budget.fileMs)) {
+    const file = f.where
+      .slice(f.where.indexOf(" ") + 1)
+      .split("/")
+      .at(-1);
+    if (!section.includes(file))
+      console.log(
+        `  over ${budget.fileMs / 1000} s and not named in the README's "Repository layout and habits": ${f.where}`,
+      );
+  }
+  const wall = performance.now() - began;
+  const m = Math.floor(wall / 60_000);
+  const s = Math.floor((wall % 60_000) / 1000);
+  const over = wall > budget.wallMs ? ` (over the budget of ${budget.wallMs / 60_000} min)` : "";
+  console.log(`wall time: ${m} min ${s} s${over}`);
+}
+
+/** `12.3 s` */
+function seconds(ms) {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Runs one check; resolves with its exit status (null when it could not start) and its output. */
+function runCheck(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (c) => (output += c));
+    child.stderr.on("data", (c) => (output += c));
+    child.once("error", (error) =>
+      resolve({ status: null, output: `${output}${error.message}\n` }),
+    );
+    child.once("close", (status) => resolve({ status, output }));
+  });
+}

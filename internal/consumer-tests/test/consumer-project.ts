@@ -1,34 +1,21 @@
 // One throwaway consumer project holding the packed tarballs of every published package (exactly
 // what npm would ship) beside the frameworks an application brings itself. Shared by the type
 // matrix (types.test.ts) and the README code check (readme-blocks.test.ts).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { packPackage, unpackInto } from "@internal/test-utils";
+import { unpackInto } from "@internal/test-utils";
 import type { PackedPackage } from "@internal/test-utils";
+import { inject } from "vitest";
+import { withWorkFolder } from "./packed.js";
+
+export { publishedPackages } from "./packed.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repo = join(here, "../../..");
 const require = createRequire(import.meta.url);
-
-/** The published packages and the type-matrix fixtures that consume each. */
-export const publishedPackages = [
-  { name: "@molecule-ai/agent-core", dir: "core", fixtures: ["core.ts", "core-cjs.cts"] },
-  {
-    name: "@molecule-ai/platform-emulator",
-    dir: "platform-emulator",
-    fixtures: ["platform-emulator.ts"],
-  },
-  { name: "@molecule-ai/langchain", dir: "langchain", fixtures: ["langchain.ts"] },
-  { name: "@molecule-ai/ai-sdk", dir: "ai-sdk", fixtures: ["ai-sdk.ts"] },
-  { name: "@molecule-ai/nestjs", dir: "nestjs", fixtures: ["nestjs.ts"] },
-  { name: "@molecule-ai/postgres", dir: "postgres", fixtures: ["postgres.ts"] },
-  { name: "@molecule-ai/mcp", dir: "mcp", fixtures: ["mcp.ts"] },
-  { name: "@molecule-ai/openai-agents", dir: "openai-agents", fixtures: ["openai-agents.ts"] },
-  { name: "@molecule-ai/grpc", dir: "grpc", fixtures: ["grpc.ts"] },
-] as const;
 
 /**
  * What an application brings itself: the adapters' peer dependencies, Node's types, and the MCP
@@ -80,14 +67,13 @@ function addPacked(project: string, pkg: PackedPackage): void {
   }
 }
 
-/** Packs every published package and builds the project `<tmp>/<name>` (an ESM package). */
+/**
+ * Builds the project `<tmp>/<name>` (an ESM package) from the tarballs of every published package
+ * (packed once per run by global-setup.ts).
+ */
 export function createConsumerProject(name: string): ConsumerProject {
-  const packed: PackedPackage[] = [];
+  const [core, ...rest] = withWorkFolder(inject("packed"), "molecule-types-");
   try {
-    for (const pkg of publishedPackages) {
-      packed.push(packPackage(join(repo, "packages", pkg.dir), "molecule-types-"));
-    }
-    const [core, ...rest] = packed;
     const dir = unpackInto(core!, name, "module");
     for (const pkg of rest) addPacked(dir, pkg);
     const consumerTests = join(here, "..");
@@ -95,12 +81,10 @@ export function createConsumerProject(name: string): ConsumerProject {
     return {
       dir,
       link: (dep) => linkDependency(dir, dep, consumerTests),
-      dispose: () => {
-        for (const pkg of packed) pkg.dispose();
-      },
+      dispose: () => core!.dispose(),
     };
   } catch (error) {
-    for (const pkg of packed) pkg.dispose();
+    core!.dispose();
     throw error;
   }
 }
@@ -117,16 +101,38 @@ export interface TscRun {
   output: string;
 }
 
+/** The `tsc` of the compiler package `from` (e.g. "typescript") and its arguments for `project`. */
+function tscCommand(from: string, tsconfig: string): string[] {
+  const tsc = join(dirname(require.resolve(`${from}/package.json`)), "bin", "tsc");
+  return [tsc, "-p", tsconfig, "--pretty", "false", "--listFiles"];
+}
+
 /** Runs the `tsc` of the compiler package `from` (e.g. "typescript") over `project`. */
 export function runTsc(from: string, project: string, tsconfig: string): TscRun {
-  const tsc = join(dirname(require.resolve(`${from}/package.json`)), "bin", "tsc");
-  const run = spawnSync(
-    process.execPath,
-    [tsc, "-p", tsconfig, "--pretty", "false", "--listFiles"],
-    { cwd: project, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-  );
-  const output = `${run.stdout}${run.stderr}`;
-  const result: TscRun = { status: run.status, diagnostics: [], global: [], files: [], output };
+  const run = spawnSync(process.execPath, tscCommand(from, tsconfig), {
+    cwd: project,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return parseTsc(run.status, `${run.stdout}${run.stderr}`);
+}
+
+/** {@link runTsc} without blocking the test file, so that compilers can run side by side. */
+export function runTscAsync(from: string, project: string, tsconfig: string): Promise<TscRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, tscCommand(from, tsconfig), { cwd: project });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.once("error", reject);
+    child.once("close", (status) => resolve(parseTsc(status, `${stdout}${stderr}`)));
+  });
+}
+
+/** Reads a `tsc --pretty false --listFiles` run's output. */
+function parseTsc(status: number | null, output: string): TscRun {
+  const result: TscRun = { status, diagnostics: [], global: [], files: [], output };
   let last: TscRun["diagnostics"][number] | undefined;
   for (const line of output.split("\n")) {
     const diagnostic = /^(.+?)\((\d+),\d+\): error (TS\d+: .*)$/.exec(line);

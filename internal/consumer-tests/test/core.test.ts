@@ -4,12 +4,11 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { packPackage, unpackInto } from "@internal/test-utils";
+import { unpackInto } from "@internal/test-utils";
 import type { PackedPackage } from "@internal/test-utils";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { withWorkFolder } from "./packed.js";
 
-const coreDir = fileURLToPath(new URL("../../../packages/core", import.meta.url));
 let packed: PackedPackage | undefined;
 let tarball: string;
 
@@ -21,7 +20,9 @@ function makeProject(name: string, type: "module" | "commonjs"): string {
 const expected = "d6613bd39a97d368b8e50d69bf5283a7c0574a2ea87db986303fab6d4654df52";
 
 beforeAll(() => {
-  packed = packPackage(coreDir, "molecule-consumer-");
+  // The tarball global-setup.ts packed (once per run, for every file).
+  const core = inject("packed").filter((p) => p.name === "@molecule-ai/agent-core");
+  packed = withWorkFolder(core, "molecule-consumer-")[0]!;
   tarball = packed.tarball;
 });
 

@@ -77,115 +77,136 @@ const errorLines = (stderr: string): string[] =>
     .split("\n")
     .filter((l) => l !== "" && !l.startsWith("[molecule] ") && !/^\[Nest\] \d+ /.test(l));
 
-describe.each(examples)("%s on a first run that goes wrong", { timeout: 60_000 }, (example) => {
-  it("a wrong token, a removed workspace, a platform that is down: exit 1, one line each", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "fc" });
-    const gone = await emu.admin.createWorkspace({ name: "fc-gone" });
-    await emu.admin.deleteWorkspace(gone.id);
-    const [token, removed, down] = await Promise.all([
-      run(example, {
-        MOLECULE_PLATFORM_URL: emu.url,
-        MOLECULE_WORKSPACE_ID: ws.id,
-        MOLECULE_WORKSPACE_TOKEN: "not-the-token",
-      }),
-      run(example, {
-        MOLECULE_PLATFORM_URL: emu.url,
-        MOLECULE_WORKSPACE_ID: gone.id,
-        MOLECULE_WORKSPACE_TOKEN: gone.token!,
-      }),
-      run(example, {
-        MOLECULE_PLATFORM_URL: downUrl,
-        MOLECULE_WORKSPACE_ID: ws.id,
-        MOLECULE_WORKSPACE_TOKEN: ws.token!,
-      }),
-    ]);
-    expect([token.code, removed.code, down.code]).toEqual([1, 1, 1]);
-    expect(errorLines(token.stderr)).toEqual([
-      "the platform rejected the workspace token (401): set MOLECULE_WORKSPACE_TOKEN to the token the platform issued for this workspace (the canvas shows it once when the workspace is created; after a rotation, the new one)",
-    ]);
-    expect(errorLines(removed.stderr)).toEqual([
-      `workspace ${gone.id} was removed from the platform: create a new workspace and set MOLECULE_WORKSPACE_ID and MOLECULE_WORKSPACE_TOKEN to its id and token`,
-    ]);
-    expect(errorLines(down.stderr)).toEqual([
-      `could not reach the platform at ${downUrl}: check MOLECULE_PLATFORM_URL and that the platform is running`,
-    ]);
-  });
+// The examples run at once (most of each case is a child process waiting: the start's retries
+// against a platform that is down take about 15 s), each example's cases one after another, so
+// that at most five cases (one per suite) and their processes run at the same time.
+const oneAtATime = { concurrent: false };
 
-  it("a SaaS tenant without MOLECULE_ORG_ID, or with another org's: exit 1, one line each", async () => {
-    // The tenant guard's answers (middleware/tenant_guard.go), for these two workspaces' routes.
-    const missing = await emu.admin.createWorkspace({ name: "fc-org-missing" });
-    const wrong = await emu.admin.createWorkspace({ name: "fc-org-wrong" });
-    const removeMissing = emu.injectFault({
-      path: workspaceRoutes(missing.id),
-      status: 400,
-      body: {
-        error: "missing tenant routing header",
-        code: "TENANT_ORG_HEADER_REQUIRED",
-        required_header: "X-Molecule-Org-Id",
+describe.each(examples)(
+  "%s on a first run that goes wrong",
+  { timeout: 60_000, concurrent: true },
+  (example) => {
+    it(
+      "a wrong token, a removed workspace, a platform that is down: exit 1, one line each",
+      oneAtATime,
+      async () => {
+        const ws = await emu.admin.createWorkspace({ name: "fc" });
+        const gone = await emu.admin.createWorkspace({ name: "fc-gone" });
+        await emu.admin.deleteWorkspace(gone.id);
+        const [token, removed, down] = await Promise.all([
+          run(example, {
+            MOLECULE_PLATFORM_URL: emu.url,
+            MOLECULE_WORKSPACE_ID: ws.id,
+            MOLECULE_WORKSPACE_TOKEN: "not-the-token",
+          }),
+          run(example, {
+            MOLECULE_PLATFORM_URL: emu.url,
+            MOLECULE_WORKSPACE_ID: gone.id,
+            MOLECULE_WORKSPACE_TOKEN: gone.token!,
+          }),
+          run(example, {
+            MOLECULE_PLATFORM_URL: downUrl,
+            MOLECULE_WORKSPACE_ID: ws.id,
+            MOLECULE_WORKSPACE_TOKEN: ws.token!,
+          }),
+        ]);
+        expect([token.code, removed.code, down.code]).toEqual([1, 1, 1]);
+        expect(errorLines(token.stderr)).toEqual([
+          "the platform rejected the workspace token (401): set MOLECULE_WORKSPACE_TOKEN to the token the platform issued for this workspace (the canvas shows it once when the workspace is created; after a rotation, the new one)",
+        ]);
+        expect(errorLines(removed.stderr)).toEqual([
+          `workspace ${gone.id} was removed from the platform: create a new workspace and set MOLECULE_WORKSPACE_ID and MOLECULE_WORKSPACE_TOKEN to its id and token`,
+        ]);
+        expect(errorLines(down.stderr)).toEqual([
+          `could not reach the platform at ${downUrl}: check MOLECULE_PLATFORM_URL and that the platform is running`,
+        ]);
       },
-      count: 1000,
-    });
-    const removeWrong = emu.injectFault({
-      path: workspaceRoutes(wrong.id),
-      status: 404,
-      body: "",
-      count: 1000,
-    });
-    try {
-      const env = (ws: { id: string; token?: string | undefined }) => ({
+    );
+
+    it(
+      "a SaaS tenant without MOLECULE_ORG_ID, or with another org's: exit 1, one line each",
+      oneAtATime,
+      async () => {
+        // The tenant guard's answers (middleware/tenant_guard.go), for these two workspaces' routes.
+        const missing = await emu.admin.createWorkspace({ name: "fc-org-missing" });
+        const wrong = await emu.admin.createWorkspace({ name: "fc-org-wrong" });
+        const removeMissing = emu.injectFault({
+          path: workspaceRoutes(missing.id),
+          status: 400,
+          body: {
+            error: "missing tenant routing header",
+            code: "TENANT_ORG_HEADER_REQUIRED",
+            required_header: "X-Molecule-Org-Id",
+          },
+          count: 1000,
+        });
+        const removeWrong = emu.injectFault({
+          path: workspaceRoutes(wrong.id),
+          status: 404,
+          body: "",
+          count: 1000,
+        });
+        try {
+          const env = (ws: { id: string; token?: string | undefined }) => ({
+            MOLECULE_PLATFORM_URL: emu.url,
+            MOLECULE_WORKSPACE_ID: ws.id,
+            MOLECULE_WORKSPACE_TOKEN: ws.token!,
+          });
+          const [noOrg, otherOrg] = await Promise.all([
+            run(example, env(missing)),
+            run(example, { ...env(wrong), MOLECULE_ORG_ID: "another-org" }),
+          ]);
+          expect([noOrg.code, otherOrg.code]).toEqual([1, 1]);
+          expect(errorLines(noOrg.stderr)).toEqual([
+            "the platform is a SaaS tenant and needs its organisation id: set MOLECULE_ORG_ID to your organisation's id (when it is set, something between here and the platform drops the X-Molecule-Org-Id header)",
+          ]);
+          expect(errorLines(otherOrg.stderr)).toEqual([
+            `the platform answered 404 with an empty body: the org id is wrong, or workspace ${wrong.id} does not exist (a SaaS tenant answers both alike): check MOLECULE_ORG_ID and MOLECULE_WORKSPACE_ID`,
+          ]);
+        } finally {
+          removeMissing();
+          removeWrong();
+        }
+      },
+    );
+
+    it("a busy port (push): exit 1, one line naming MOLECULE_PORT", oneAtATime, async () => {
+      const ws = await emu.admin.createWorkspace({ name: "fc-port" });
+      const r = await run(example, {
         MOLECULE_PLATFORM_URL: emu.url,
         MOLECULE_WORKSPACE_ID: ws.id,
         MOLECULE_WORKSPACE_TOKEN: ws.token!,
+        MOLECULE_PUBLIC_URL: `http://localhost:${busyPort}`,
+        MOLECULE_PORT: String(busyPort),
+        ...(example === "@example/nestjs-app" ? { MOLECULE_DELIVERY: "push" } : {}),
       });
-      const [noOrg, otherOrg] = await Promise.all([
-        run(example, env(missing)),
-        run(example, { ...env(wrong), MOLECULE_ORG_ID: "another-org" }),
+      expect(r.code).toBe(1);
+      expect(errorLines(r.stderr)).toEqual([
+        `port ${busyPort} is already in use: set MOLECULE_PORT to a free port, or unset it to use any free port`,
       ]);
-      expect([noOrg.code, otherOrg.code]).toEqual([1, 1]);
-      expect(errorLines(noOrg.stderr)).toEqual([
-        "the platform is a SaaS tenant and needs its organisation id: set MOLECULE_ORG_ID to your organisation's id (when it is set, something between here and the platform drops the X-Molecule-Org-Id header)",
-      ]);
-      expect(errorLines(otherOrg.stderr)).toEqual([
-        `the platform answered 404 with an empty body: the org id is wrong, or workspace ${wrong.id} does not exist (a SaaS tenant answers both alike): check MOLECULE_ORG_ID and MOLECULE_WORKSPACE_ID`,
-      ]);
-    } finally {
-      removeMissing();
-      removeWrong();
-    }
-  });
-
-  it("a busy port (push): exit 1, one line naming MOLECULE_PORT", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "fc-port" });
-    const r = await run(example, {
-      MOLECULE_PLATFORM_URL: emu.url,
-      MOLECULE_WORKSPACE_ID: ws.id,
-      MOLECULE_WORKSPACE_TOKEN: ws.token!,
-      MOLECULE_PUBLIC_URL: `http://localhost:${busyPort}`,
-      MOLECULE_PORT: String(busyPort),
-      ...(example === "@example/nestjs-app" ? { MOLECULE_DELIVERY: "push" } : {}),
     });
-    expect(r.code).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([
-      `port ${busyPort} is already in use: set MOLECULE_PORT to a free port, or unset it to use any free port`,
-    ]);
-  });
 
-  it("a paused workspace: exit 1 with the way to resume it, and the workspace stays paused", async () => {
-    const ws = await emu.admin.createWorkspace({ name: "fc-paused" });
-    await emu.admin.pause(ws.id);
-    const env = {
-      MOLECULE_PLATFORM_URL: emu.url,
-      MOLECULE_WORKSPACE_ID: ws.id,
-      MOLECULE_WORKSPACE_TOKEN: ws.token!,
-    };
-    const r = await run(example, env);
-    expect(r.code).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([
-      `workspace ${ws.id} is paused, and starting would resume it: to resume it, start with MOLECULE_RESUME=1 (registering resumes it; the platform's resume endpoint does not resume an external workspace)`,
-    ]);
-    expect((await emu.admin.getWorkspace(ws.id))["status"]).toBe("paused");
-  });
-});
+    it(
+      "a paused workspace: exit 1 with the way to resume it, and the workspace stays paused",
+      oneAtATime,
+      async () => {
+        const ws = await emu.admin.createWorkspace({ name: "fc-paused" });
+        await emu.admin.pause(ws.id);
+        const env = {
+          MOLECULE_PLATFORM_URL: emu.url,
+          MOLECULE_WORKSPACE_ID: ws.id,
+          MOLECULE_WORKSPACE_TOKEN: ws.token!,
+        };
+        const r = await run(example, env);
+        expect(r.code).toBe(1);
+        expect(errorLines(r.stderr)).toEqual([
+          `workspace ${ws.id} is paused, and starting would resume it: to resume it, start with MOLECULE_RESUME=1 (registering resumes it; the platform's resume endpoint does not resume an external workspace)`,
+        ]);
+        expect((await emu.admin.getWorkspace(ws.id))["status"]).toBe("paused");
+      },
+    );
+  },
+);
 
 // What answers in front of a platform that is down: nginx's and Cloudflare's error pages. The start
 // ends in one line naming the front, the status and the page's title, never the page's markup.
@@ -246,19 +267,23 @@ describe("a platform behind a proxy or load balancer that answers with its error
 /** Every route of workspace `id`. */
 const workspaceRoutes = (id: string): RegExp => new RegExp(`^/workspaces/${id}(/|$)`);
 
-describe("@example/nestjs-app with MOLECULE_DELIVERY=poll on the April 2026 platform", () => {
-  it("exits 1 with one line instead of printing that it is online", async () => {
-    const ws = await april.admin.createWorkspace({ name: "fc-nest-poll" });
-    const r = await run("@example/nestjs-app", {
-      MOLECULE_PLATFORM_URL: april.url,
-      MOLECULE_WORKSPACE_ID: ws.id,
-      MOLECULE_WORKSPACE_TOKEN: ws.token!,
-      MOLECULE_DELIVERY: "poll",
+describe(
+  "@example/nestjs-app with MOLECULE_DELIVERY=poll on the April 2026 platform",
+  { concurrent: true },
+  () => {
+    it("exits 1 with one line instead of printing that it is online", async () => {
+      const ws = await april.admin.createWorkspace({ name: "fc-nest-poll" });
+      const r = await run("@example/nestjs-app", {
+        MOLECULE_PLATFORM_URL: april.url,
+        MOLECULE_WORKSPACE_ID: ws.id,
+        MOLECULE_WORKSPACE_TOKEN: ws.token!,
+        MOLECULE_DELIVERY: "poll",
+      });
+      expect(r.code).toBe(1);
+      expect(r.stdout).not.toContain("online");
+      expect(errorLines(r.stderr)).toEqual([
+        "this platform has no poll delivery: set MOLECULE_DELIVERY=push (with MOLECULE_PUBLIC_URL when the platform runs elsewhere), or leave MOLECULE_DELIVERY unset",
+      ]);
     });
-    expect(r.code).toBe(1);
-    expect(r.stdout).not.toContain("online");
-    expect(errorLines(r.stderr)).toEqual([
-      "this platform has no poll delivery: set MOLECULE_DELIVERY=push (with MOLECULE_PUBLIC_URL when the platform runs elsewhere), or leave MOLECULE_DELIVERY unset",
-    ]);
-  });
-});
+  },
+);

@@ -90,47 +90,61 @@ function answersIn(asker: string): Map<string, number> {
   return out;
 }
 
-describe.each(Object.keys(programs))("%s restarted", { timeout: 120_000 }, (name) => {
-  it.each([
-    ["as it was", false],
-    ["after its state folder was deleted", true],
-  ])("%s: answers nothing twice, and once what was sent while it was down", async (_, wipe) => {
-    const b = await emu.admin.createWorkspace({ name: "agent" });
-    // The asker reads its answers from its activity feed: a poll workspace (on the August-2026
-    // platform a workspace is push until told otherwise, and a push one without a URL takes none).
-    const a = await emu.admin.createWorkspace({ name: "asker", deliveryMode: "poll" });
-    const asker = new PlatformClient({ platformUrl: emu.url, workspaceId: a.id, token: a.token! });
-    const stateDir = join(stateRoot, b.id.slice(0, 8));
-    const env = {
-      MOLECULE_PLATFORM_URL: emu.url,
-      MOLECULE_WORKSPACE_ID: b.id,
-      MOLECULE_WORKSPACE_TOKEN: b.token!,
-      MOLECULE_STATE_DIR: stateDir,
-    };
-    const args = programs[name]!(env);
-    try {
-      const first = await start(args, env);
-      const m1 = await asker.callPeer(b.id, "first question");
-      await waitFor(() => answersIn(a.id).get(m1.messageId) === 1, WAIT); // the first answer
-      await stop(first);
-      expect((await stat(join(stateDir, b.id, "inbound"))).isFile()).toBe(true);
-      if (wipe) await rm(stateDir, { recursive: true, force: true });
+// The programs run at once (each with workspaces of its own on the one emulator; a run mostly
+// waits on its process starting and on answers), each program's two runs one after the other.
+describe.each(Object.keys(programs))(
+  "%s restarted",
+  { timeout: 120_000, concurrent: true },
+  (name) => {
+    it.each([
+      ["as it was", false],
+      ["after its state folder was deleted", true],
+    ])(
+      "%s: answers nothing twice, and once what was sent while it was down",
+      { concurrent: false },
+      async (_, wipe) => {
+        const b = await emu.admin.createWorkspace({ name: "agent" });
+        // The asker reads its answers from its activity feed: a poll workspace (on the August-2026
+        // platform a workspace is push until told otherwise, and a push one without a URL takes none).
+        const a = await emu.admin.createWorkspace({ name: "asker", deliveryMode: "poll" });
+        const asker = new PlatformClient({
+          platformUrl: emu.url,
+          workspaceId: a.id,
+          token: a.token!,
+        });
+        const stateDir = join(stateRoot, b.id.slice(0, 8));
+        const env = {
+          MOLECULE_PLATFORM_URL: emu.url,
+          MOLECULE_WORKSPACE_ID: b.id,
+          MOLECULE_WORKSPACE_TOKEN: b.token!,
+          MOLECULE_STATE_DIR: stateDir,
+        };
+        const args = programs[name]!(env);
+        try {
+          const first = await start(args, env);
+          const m1 = await asker.callPeer(b.id, "first question");
+          await waitFor(() => answersIn(a.id).get(m1.messageId) === 1, WAIT); // the first answer
+          await stop(first);
+          expect((await stat(join(stateDir, b.id, "inbound"))).isFile()).toBe(true);
+          if (wipe) await rm(stateDir, { recursive: true, force: true });
 
-      const m2 = await asker.callPeer(b.id, "sent while it was down");
-      const second = await start(args, env);
-      await waitFor(() => answersIn(a.id).get(m2.messageId) === 1, WAIT); // sent while down
-      const m3 = await asker.callPeer(b.id, "after the restart");
-      await waitFor(() => answersIn(a.id).get(m3.messageId) === 1, WAIT); // after the restart
-      await stop(second);
-      expect(answersIn(a.id)).toEqual(
-        new Map([
-          [m1.messageId, 1],
-          [m2.messageId, 1],
-          [m3.messageId, 1],
-        ]),
-      );
-    } finally {
-      await asker.close();
-    }
-  });
-});
+          const m2 = await asker.callPeer(b.id, "sent while it was down");
+          const second = await start(args, env);
+          await waitFor(() => answersIn(a.id).get(m2.messageId) === 1, WAIT); // sent while down
+          const m3 = await asker.callPeer(b.id, "after the restart");
+          await waitFor(() => answersIn(a.id).get(m3.messageId) === 1, WAIT); // after the restart
+          await stop(second);
+          expect(answersIn(a.id)).toEqual(
+            new Map([
+              [m1.messageId, 1],
+              [m2.messageId, 1],
+              [m3.messageId, 1],
+            ]),
+          );
+        } finally {
+          await asker.close();
+        }
+      },
+    );
+  },
+);

@@ -76,20 +76,18 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => await pg?.stop());
 
-const children = new Set<ChildProcess>();
-afterEach(() => {
-  for (const c of children) c.kill("SIGKILL");
-  children.clear();
-});
-
 interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Starts `script args` on `rt` in `cwd`; `onLine` sees each stdout line as it arrives. */
+/**
+ * Starts `script args` on `rt` in `cwd`; `onLine` sees each stdout line as it arrives. The child is
+ * in `children` (its runtime's: the runtimes run at once) until it exits.
+ */
 function start(
+  children: Set<ChildProcess>,
   rt: Runtime,
   script: string,
   args: string[],
@@ -127,11 +125,12 @@ function start(
 
 /** Runs a scenario and returns its result line (failing with its output when it did not pass). */
 async function scenario(
+  children: Set<ChildProcess>,
   rt: Runtime,
   name: string,
   ...args: string[]
 ): Promise<Record<string, unknown>> {
-  const run = await start(rt, join(scenarios, name), args);
+  const run = await start(children, rt, join(scenarios, name), args);
   const line = run.stdout.split("\n").find((l) => l.startsWith("RESULT "));
   if (run.code !== 0 || !line) {
     throw new Error(`${name} on ${rt.label} exited ${run.code}\n${run.stdout}\n${run.stderr}`);
@@ -144,100 +143,135 @@ async function scenario(
 /** The directory of a workspace package (examples are resolved through node_modules). */
 const packageDir = (name: string): string => realpathSync(join(here, "..", "node_modules", name));
 
-describe.each(runtimes.map((r) => [r().label, r] as const))("on %s", (_name, runtimeOf) => {
-  const rt = runtimeOf();
+// The four runtimes run at once (a scenario mostly waits: on poll intervals, on its agents' answers,
+// on a child process starting), each runtime's scenarios one after another.
+const oneAtATime = { concurrent: false };
 
-  it("two agents talk through the emulator, the receiver polling", async () => {
-    const r = await scenario(rt, "conversation.mjs", "poll");
-    expect(r).toMatchObject({ delivery: "poll", answers: ["pong: ping 1", "pong: ping 2"] });
-  });
-
-  it("two agents talk through the emulator, the receiver on push", async () => {
-    const r = await scenario(rt, "conversation.mjs", "push");
-    expect(r).toMatchObject({ delivery: "push", answers: ["pong: ping 1", "pong: ping 2"] });
-  });
-
-  it("a backlog queued before the first start is handled, each message once", async () => {
-    const r = await scenario(rt, "backlog.mjs");
-    expect(r.handled).toEqual(["backlog 1", "backlog 2", "backlog 3"]);
-  });
-
-  it("a restart handles what arrived while it was away, and nothing twice", async () => {
-    const r = await scenario(rt, "restart.mjs");
-    expect(r).toMatchObject({
-      answers: ["ok: before restart", "ok: after restart"],
-      queued: "queued",
-      handled: ["before restart", "while away", "after restart"],
+describe.each(runtimes.map((r) => [r().label, r] as const))(
+  "on %s",
+  { concurrent: true },
+  (_name, runtimeOf) => {
+    const rt = runtimeOf();
+    /** This runtime's running children, killed after each of its tests. */
+    const children = new Set<ChildProcess>();
+    afterEach(() => {
+      for (const c of children) c.kill("SIGKILL");
+      children.clear();
     });
-  });
 
-  it("the PostgreSQL store: two replicas share a backlog, each message once", async () => {
-    const url = await pg.createDatabase(`runtime_${rt.label.replace(" ", "_")}`);
-    const r = await scenario(rt, "postgres.mjs", url);
-    expect(r.handled).toEqual(["m1", "m2", "m3", "m4", "m5", "m6"]);
-  });
-
-  // The last line each example prints when its offline run went through.
-  for (const [example, answer, last] of [
-    ["@example/langchain-agent", /Researcher -> Editor: .+/, /^done$/],
-    ["@example/ai-sdk-agent", /-> .+: .+/, /^done$/],
-    ["@example/nestjs-app", /editor {2}← {2}reviewer .+answered/, /weasel-words/],
-  ] as const) {
-    it(`the ${example.slice("@example/".length)} example runs offline and exits 0`, async () => {
-      const dir = packageDir(example);
-      const run = await start(rt, join(dir, "dist", "main.js"), [], { cwd: dir });
-      if (run.code !== 0) throw new Error(`exited ${run.code}\n${run.stdout}\n${run.stderr}`);
-      expect(run.stdout).toMatch(answer);
-      expect(run.stdout.trim().split("\n").at(-1)).toMatch(last);
+    it("two agents talk through the emulator, the receiver polling", oneAtATime, async () => {
+      const r = await scenario(children, rt, "conversation.mjs", "poll");
+      expect(r).toMatchObject({ delivery: "poll", answers: ["pong: ping 1", "pong: ping 2"] });
     });
-  }
 
-  it("the CLI's connect answers a message through the emulator and stops cleanly on SIGINT", async () => {
-    const emu = await startEmulator();
-    const ws = await emu.admin.createWorkspace({ name: "CLI" });
-    const senderWs = await emu.admin.createWorkspace({ name: "Sender" });
-    const client = new PlatformClient({
-      platformUrl: emu.url,
-      workspaceId: senderWs.id,
-      token: senderWs.token,
+    it("two agents talk through the emulator, the receiver on push", oneAtATime, async () => {
+      const r = await scenario(children, rt, "conversation.mjs", "push");
+      expect(r).toMatchObject({ delivery: "push", answers: ["pong: ping 1", "pong: ping 2"] });
     });
-    const sender = new RemoteAgent({ client, delivery: "poll", handler: () => undefined });
-    try {
-      await sender.start();
-      let connected!: () => void;
-      const online = new Promise<void>((resolve) => (connected = resolve));
-      const bin = join(packageDir("@molecule-ai/cli"), "dist", "bin.js");
-      const cli = start(
-        rt,
-        bin,
-        [
-          "connect",
-          "--handler",
-          join(scenarios, "echo-handler.mjs"),
-          "--platform-url",
-          emu.url,
-          "--workspace-id",
-          ws.id,
-          "--delivery",
-          "poll",
-        ],
-        {
-          // The token through the variable, as a user would (not on argv).
-          env: { MOLECULE_WORKSPACE_TOKEN: ws.token ?? "" },
-          onLine: (line) => void (line.includes("connected as") && connected()),
+
+    it(
+      "a backlog queued before the first start is handled, each message once",
+      oneAtATime,
+      async () => {
+        const r = await scenario(children, rt, "backlog.mjs");
+        expect(r.handled).toEqual(["backlog 1", "backlog 2", "backlog 3"]);
+      },
+    );
+
+    it(
+      "a restart handles what arrived while it was away, and nothing twice",
+      oneAtATime,
+      async () => {
+        const r = await scenario(children, rt, "restart.mjs");
+        expect(r).toMatchObject({
+          answers: ["ok: before restart", "ok: after restart"],
+          queued: "queued",
+          handled: ["before restart", "while away", "after restart"],
+        });
+      },
+    );
+
+    it(
+      "the PostgreSQL store: two replicas share a backlog, each message once",
+      oneAtATime,
+      async () => {
+        const url = await pg.createDatabase(`runtime_${rt.label.replace(" ", "_")}`);
+        const r = await scenario(children, rt, "postgres.mjs", url);
+        expect(r.handled).toEqual(["m1", "m2", "m3", "m4", "m5", "m6"]);
+      },
+    );
+
+    // The last line each example prints when its offline run went through.
+    for (const [example, answer, last] of [
+      ["@example/langchain-agent", /Researcher -> Editor: .+/, /^done$/],
+      ["@example/ai-sdk-agent", /-> .+: .+/, /^done$/],
+      ["@example/nestjs-app", /editor {2}← {2}reviewer .+answered/, /weasel-words/],
+    ] as const) {
+      it(
+        `the ${example.slice("@example/".length)} example runs offline and exits 0`,
+        oneAtATime,
+        async () => {
+          const dir = packageDir(example);
+          const run = await start(children, rt, join(dir, "dist", "main.js"), [], { cwd: dir });
+          if (run.code !== 0) throw new Error(`exited ${run.code}\n${run.stdout}\n${run.stderr}`);
+          expect(run.stdout).toMatch(answer);
+          expect(run.stdout.trim().split("\n").at(-1)).toMatch(last);
         },
       );
-      await Promise.race([online, cli.then((r) => Promise.reject(new Error(r.stderr)))]);
-      const answer = await sender.callPeer(ws.id, "hello", { timeoutMs: 20_000 });
-      expect(answer).toMatchObject({ status: "completed", text: "echo: hello" });
-      for (const c of children) c.kill("SIGINT");
-      const run = await cli;
-      expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: 0 });
-      expect(run.stdout).toContain("shutting down cleanly");
-    } finally {
-      await sender.stop();
-      await client.close();
-      await emu.close();
     }
-  });
-});
+
+    it(
+      "the CLI's connect answers a message through the emulator and stops cleanly on SIGINT",
+      oneAtATime,
+      async () => {
+        const emu = await startEmulator();
+        const ws = await emu.admin.createWorkspace({ name: "CLI" });
+        const senderWs = await emu.admin.createWorkspace({ name: "Sender" });
+        const client = new PlatformClient({
+          platformUrl: emu.url,
+          workspaceId: senderWs.id,
+          token: senderWs.token,
+        });
+        const sender = new RemoteAgent({ client, delivery: "poll", handler: () => undefined });
+        try {
+          await sender.start();
+          let connected!: () => void;
+          const online = new Promise<void>((resolve) => (connected = resolve));
+          const bin = join(packageDir("@molecule-ai/cli"), "dist", "bin.js");
+          const cli = start(
+            children,
+            rt,
+            bin,
+            [
+              "connect",
+              "--handler",
+              join(scenarios, "echo-handler.mjs"),
+              "--platform-url",
+              emu.url,
+              "--workspace-id",
+              ws.id,
+              "--delivery",
+              "poll",
+            ],
+            {
+              // The token through the variable, as a user would (not on argv).
+              env: { MOLECULE_WORKSPACE_TOKEN: ws.token ?? "" },
+              onLine: (line) => void (line.includes("connected as") && connected()),
+            },
+          );
+          await Promise.race([online, cli.then((r) => Promise.reject(new Error(r.stderr)))]);
+          const answer = await sender.callPeer(ws.id, "hello", { timeoutMs: 20_000 });
+          expect(answer).toMatchObject({ status: "completed", text: "echo: hello" });
+          for (const c of children) c.kill("SIGINT");
+          const run = await cli;
+          expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: 0 });
+          expect(run.stdout).toContain("shutting down cleanly");
+        } finally {
+          await sender.stop();
+          await client.close();
+          await emu.close();
+        }
+      },
+    );
+  },
+);

@@ -1,0 +1,50 @@
+// Packs every published package once per run (what npm would ship, as built now) and hands the
+// tarballs to the test files (`inject("packed")`), which unpack them into projects of their own:
+// packing is the same for each file, so it is done once instead of once per file.
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { TestProject } from "vitest/node";
+import { publishedPackages, type PackedTarball } from "./packed.js";
+
+const run = promisify(execFile);
+const repo = new URL("../../..", import.meta.url).pathname;
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Every published package's tarball, in the order of `publishedPackages`. */
+    packed: PackedTarball[];
+  }
+}
+
+/** Packs one package with `pnpm pack` into a folder of its own under `work`. */
+async function pack(work: string, pkgDir: string): Promise<PackedTarball> {
+  const dir = join(repo, "packages", pkgDir);
+  const out = join(work, pkgDir);
+  mkdirSync(out);
+  await run("pnpm", ["pack", "--pack-destination", out], { cwd: dir });
+  const file = readdirSync(out).find((f) => f.endsWith(".tgz"));
+  if (!file) throw new Error(`pnpm pack produced no tarball for packages/${pkgDir}`);
+  const { name } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string };
+  return { name, dir, tarball: join(out, file) };
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  const work = mkdtempSync(join(tmpdir(), "molecule-packed-"));
+  const dispose = (): void => rmSync(work, { recursive: true, force: true });
+  try {
+    // Three at a time: a pack is mostly reading files and gzip, and there are nine.
+    const dirs = publishedPackages.map((p) => p.dir);
+    const packed: PackedTarball[] = [];
+    for (let i = 0; i < dirs.length; i += 3) {
+      packed.push(...(await Promise.all(dirs.slice(i, i + 3).map((d) => pack(work, d)))));
+    }
+    project.provide("packed", packed);
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+  return dispose;
+}
