@@ -9,6 +9,7 @@ import { isMoleculeError, PlatformClient, RemoteAgent } from "../src/index.js";
 import { describeStartError } from "../src/platform/index.js";
 import { errorText, httpError } from "../src/platform/http-errors.js";
 import { frontEvidence, quoteBody } from "../src/transport/index.js";
+import { frontAgent } from "./fixtures/front-agent.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -87,22 +88,9 @@ describe("a running agent behind a front whose platform goes away", () => {
     const p = await emu.admin.createWorkspace({ name: "peer" });
     const front = await errorFront({ upstream: emu.url, page: FRONT_PAGES["cloudflare 522"] });
     cleanups.push(() => front.close());
-    const client = new PlatformClient({
-      platformUrl: front.url,
-      workspaceId: a.id,
-      token: a.token!,
-    });
-    cleanups.push(() => client.close());
-    const warned: string[] = [];
-    const handled: string[] = [];
-    const agent = new RemoteAgent({
-      client,
-      handler: (m) => void handled.push(m.text),
-      pollIntervalMs: 50,
+    const { agent, warned, handled } = frontAgent(front.url, a, cleanups, {
       heartbeatIntervalMs: 100,
-      logger: { warn: (msg, fields) => void warned.push(`${msg} ${JSON.stringify(fields ?? {})}`) },
     });
-    cleanups.push(() => agent.stop());
     await agent.start();
     front.failing(true);
     await waitFor(() => front.paged.length >= 3 && warned.length > 0, { timeoutMs: 30_000 });

@@ -6,7 +6,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { errorFront, waitFor } from "@internal/test-utils";
-import { PlatformClient, RemoteAgent } from "../src/index.js";
+import { PlatformClient } from "../src/index.js";
+import { frontAgent } from "./fixtures/front-agent.js";
 
 const WS = "11111111-1111-4111-8111-111111111111";
 
@@ -73,22 +74,7 @@ describe("a body that trickles a byte at a time", () => {
       },
     });
     cleanups.push(() => front.close());
-    const client = new PlatformClient({
-      platformUrl: front.url,
-      workspaceId: a.id,
-      token: a.token!,
-    });
-    cleanups.push(() => client.close());
-    const warned: string[] = [];
-    const handled: string[] = [];
-    const agent = new RemoteAgent({
-      client,
-      handler: (m) => void handled.push(m.text),
-      pollIntervalMs: 50,
-      replyTimeoutMs: 300,
-      logger: { warn: (msg, f) => void warned.push(`${msg} ${JSON.stringify(f ?? {})}`) },
-    });
-    cleanups.push(() => agent.stop());
+    const { agent, warned, handled } = frontAgent(front.url, a, cleanups, { replyTimeoutMs: 300 });
     await agent.start();
     const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: p.token! });
     cleanups.push(() => peer.close());
