@@ -52,9 +52,11 @@ describe("RateBucket's classes", () => {
       wait("start", "register"),
       wait("answer", "answer-2"),
       wait("heartbeat", "heartbeat"),
+      wait("request", "question-2"),
     ];
     await vi.advanceTimersByTimeAsync(3_000);
     await Promise.all(all);
+    // Within a class, in the order they asked.
     expect(order).toEqual([
       "heartbeat",
       "register",
@@ -63,6 +65,7 @@ describe("RateBucket's classes", () => {
       "answer-2",
       "read",
       "question",
+      "question-2",
       "ack",
       "safety-net read",
     ]);

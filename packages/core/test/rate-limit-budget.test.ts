@@ -174,36 +174,6 @@ describe("RateBucket", () => {
     expect(b.take("request")).toBe(w);
   });
 
-  it("gives waiting turns by priority: heartbeats, then state checks, then the rest in order, background last", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
-    const b = new RateBucket();
-    b.observe(200, headers(0, 2), undefined); // spent for about 3 s
-    const order: string[] = [];
-    const far = performance.now() + 120_000;
-    const wait = (p: RatePriority, name: string) =>
-      b.wait(p, far).then((t) => void ("window" in t && order.push(name)));
-    const all = [
-      wait("background", "checkpoint-0"),
-      wait("request", "answer-1"),
-      wait("liveness", "state"),
-      wait("background", "ack-0"),
-      wait("request", "poll-2"),
-      wait("heartbeat", "heartbeat"),
-      wait("request", "answer-3"),
-    ];
-    await vi.advanceTimersByTimeAsync(3_000);
-    await Promise.all(all);
-    expect(order).toEqual([
-      "heartbeat",
-      "state",
-      "answer-1",
-      "poll-2",
-      "answer-3",
-      "checkpoint-0",
-      "ack-0",
-    ]);
-  });
-
   it("spreads a backlog over the window instead of sending it at the reset", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const b = new RateBucket();
