@@ -55,10 +55,11 @@ const LAYERS = {
 };
 
 const CORE = "^packages/core/src/";
-// The one file a public entry imports past its folder's index: `useOpenTelemetry`'s declaration
-// names no `@opentelemetry/api` type, while observability/index.ts re-exports files whose
+// The files a public entry imports past their folder's index: `useOpenTelemetry`'s, and the
+// `/adapters` entry's `traceRequest` and `traceMetadata` (for the MCP server): their declarations
+// name no `@opentelemetry/api` type, while observability/index.ts re-exports files whose
 // declarations do (an optional peer a consumer without it could not resolve: consumer-tests).
-const OTEL_HANDOFF = `${CORE}observability/use-otel\\.ts$`;
+const OTEL_HANDOFF = `${CORE}observability/(use-otel|request-spans|trace-metadata)\\.ts$`;
 const folders = Object.keys(LAYERS);
 const any = (names) => `(${names.join("|")})`;
 

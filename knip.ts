@@ -89,8 +89,9 @@ const config: KnipConfig = {
   // A type used only in its own file stays exported: exported signatures name it, and the
   // declarations (API reports) must be able to name it too.
   ignoreExportsUsedInFile: { interface: true, type: true },
-  // System commands, not npm packages: the core store tests mount a small tmpfs (as root).
-  ignoreBinaries: ["mount", "umount"],
+  // System commands, not npm packages: the core store tests mount a small tmpfs (as root); the
+  // state-folder lock tests run agents in PID and host namespaces of their own (`unshare`).
+  ignoreBinaries: ["mount", "umount", "unshare"],
   workspaces: {
     ".": {
       // test-all.mjs runs check-api.mjs as a child process.

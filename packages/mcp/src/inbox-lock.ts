@@ -9,7 +9,7 @@ import { takeStateLock } from "@molecule-ai/agent-core/store";
 import type { MoleculeStoreError, StateLock } from "@molecule-ai/agent-core/store";
 
 /** The lock file's name in a workspace's state folder. */
-export const INBOX_LOCK_FILE = "mcp-inbox.lock";
+const INBOX_LOCK_FILE = "mcp-inbox.lock";
 
 /** What a start found: this server holds the inbox, or another one does (the warning says so). */
 export type InboxLockOutcome = { lock: StateLock } | { duplicate: string };

@@ -102,5 +102,7 @@ export type { DescribeStartErrorOptions } from "../platform/index.js";
 export { LINES_PER_SECOND, LineBudget } from "../events/index.js";
 // Trace context across a framework's door (the MCP server's): a received request's span, a child
 // of the caller's `traceparent`, and the active span's trace context for what is sent on.
-export { traceMetadata, traceRequest } from "../observability/index.js";
-export type { TracedRequest } from "../observability/index.js";
+// Files whose declarations name no @opentelemetry/api type (an optional peer): not the index.
+export { traceMetadata } from "../observability/trace-metadata.js";
+export { traceRequest } from "../observability/request-spans.js";
+export type { TracedRequest } from "../observability/request-spans.js";

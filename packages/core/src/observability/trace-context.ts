@@ -4,26 +4,11 @@ import type { Context } from "@opentelemetry/api";
 import { otel } from "./otel.js";
 
 /** Metadata keys of the W3C trace context in an A2A message. */
-const TRACEPARENT = "traceparent";
-const TRACESTATE = "tracestate";
+export const TRACEPARENT = "traceparent";
+export const TRACESTATE = "tracestate";
 
 const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const MAX_TRACESTATE = 512;
-
-/**
- * The active span's W3C trace context as message metadata (`{ traceparent, tracestate? }`), or
- * an empty object when there is no OpenTelemetry API or no valid active span.
- */
-export function traceMetadata(): Record<string, string> {
-  const api = otel();
-  const sc = api?.trace.getSpanContext(api.context.active());
-  if (!api || !sc || !api.trace.isSpanContextValid(sc)) return {};
-  const flags = (sc.traceFlags & 0xff).toString(16).padStart(2, "0");
-  const out: Record<string, string> = { [TRACEPARENT]: `00-${sc.traceId}-${sc.spanId}-${flags}` };
-  const state = sc.traceState?.serialize();
-  if (state) out[TRACESTATE] = state;
-  return out;
-}
 
 /**
  * The context a received message continues: a root context with the remote span context of its

@@ -4,10 +4,10 @@
 // balancer, Cloudflare) and is named as such, by its status and its page's title.
 
 /** Most characters of a body an error message quotes (a page's title, or its text collapsed). */
-export const MAX_QUOTED_BODY_CHARS = 80;
+const MAX_QUOTED_BODY_CHARS = 80;
 
 /** The words that name who answered when it was not the platform. */
-export const FRONT_WORDS = "a proxy or load balancer in front of the platform";
+const FRONT_WORDS = "a proxy or load balancer in front of the platform";
 
 /**
  * `text` on one line: every run of whitespace (line breaks, tabs) becomes one space, the ends are

@@ -35,17 +35,9 @@ export {
 export { DEFAULT_USER_AGENT, HttpTransport, retriedByCaller } from "./http.js";
 export type { HttpResponse, RequestSpec } from "./http.js";
 export { BodyTooLargeError, readBodyText } from "./body.js";
-export {
-  FRONT_WORDS,
-  frontAnswer,
-  frontEvidence,
-  MAX_QUOTED_BODY_CHARS,
-  oneLine,
-  quoteBody,
-} from "./body-text.js";
-export type { QuotedBody } from "./body-text.js";
+export { frontAnswer, frontEvidence, oneLine, quoteBody } from "./body-text.js";
 export { chunksOf, readableOf } from "./chunked.js";
-export { SseBounds, sseBoundError } from "./sse-bounds.js";
+export { SseBounds } from "./sse-bounds.js";
 export type { ChunkedBody } from "./chunked.js";
 export { ScheduledTask, scheduledTasks } from "./scheduler.js";
 export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";

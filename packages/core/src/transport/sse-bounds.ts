@@ -6,7 +6,7 @@
 import { MoleculeError } from "./errors.js";
 
 /** A bound of a stream passed: `sse_event_too_large` or `sse_line_too_long`; the stream is closed. */
-export function sseBoundError(
+function sseBoundError(
   code: "sse_event_too_large" | "sse_line_too_long",
   what: string,
   max: number,

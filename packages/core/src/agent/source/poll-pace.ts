@@ -9,7 +9,7 @@ import { inRateClass, isMoleculeError } from "../../transport/index.js";
  * tells of a pause or removal), the safety-net read runs this many times less often: every 5
  * minutes at the default 5 s (an idle agent's requests are then mostly its heartbeats).
  */
-export const CONNECTED_SLOWDOWN = 60;
+const CONNECTED_SLOWDOWN = 60;
 
 /** Likewise for the state check: every 10 minutes at the default 30 s interval. */
 export const CONNECTED_STATE_SLOWDOWN = 20;
