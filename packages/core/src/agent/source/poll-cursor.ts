@@ -232,6 +232,14 @@ export class PollCursor {
   }
 
   /**
+   * Whether rows the settle window closed are still in the audit's window (rows read within about
+   * the last minute): an audit pass may still find a row that committed behind them.
+   */
+  auditPending(): boolean {
+    return this.#audit.size > this.settle.size;
+  }
+
+  /**
    * Reads a page's messages through the windows: drops the rows read before (a pass re-reads the
    * window), records the rest and the page's last row (rows that are not messages, such as own
    * notify echoes, close with it).

@@ -11,6 +11,14 @@ import { inRateClass, isMoleculeError } from "../../transport/index.js";
  */
 const CONNECTED_SLOWDOWN = 60;
 
+/**
+ * Likewise while rows read in about the last minute may still be joined by one committed behind
+ * them (the cursor's audit is pending): every 30 s at the default 5 s, so the audit pass that
+ * finds such a row runs within its period, as it did before the idle pace (an idle agent has no
+ * such rows).
+ */
+const CONNECTED_AUDIT_SLOWDOWN = 6;
+
 /** Likewise for the state check: every 10 minutes at the default 30 s interval. */
 export const CONNECTED_STATE_SLOWDOWN = 20;
 
@@ -26,20 +34,24 @@ export class PollPace {
   readonly #timed: AbortSignal;
 
   readonly #settlingWithinMs: () => number | undefined;
+  readonly #auditPending: () => boolean;
 
   /**
    * `signal`: the loop's (it aborts both signals of the reads); `settlingWithinMs`: when rows read
-   * are to be read again (the cursor's settle window), if any are.
+   * are to be read again (the cursor's settle window), if any are; `auditPending`: whether the
+   * cursor's audit may still find a row committed late (`PollCursor.auditPending`).
    */
   constructor(
     intervalMs: number,
     connected: () => boolean,
     settlingWithinMs: () => number | undefined,
+    auditPending: () => boolean,
     signal: AbortSignal,
   ) {
     this.#intervalMs = intervalMs;
     this.#connected = connected;
     this.#settlingWithinMs = settlingWithinMs;
+    this.#auditPending = auditPending;
     this.#answers = inRateClass(AbortSignal.any([signal]), "read");
     this.#woken = inRateClass(AbortSignal.any([signal]), "request");
     this.#timed = inRateClass(AbortSignal.any([signal]), "background");
@@ -52,7 +64,9 @@ export class PollPace {
 
   /** The timed read's interval: much slower while the event stream wakes the reads. */
   readIntervalMs(): number {
-    return this.#connected() ? this.#intervalMs * CONNECTED_SLOWDOWN : this.#intervalMs;
+    if (!this.#connected()) return this.#intervalMs;
+    const slowdown = this.#auditPending() ? CONNECTED_AUDIT_SLOWDOWN : CONNECTED_SLOWDOWN;
+    return this.#intervalMs * slowdown;
   }
 
   /** The wait before the next read unless something wakes it: rows settling are read again sooner. */

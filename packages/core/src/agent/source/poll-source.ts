@@ -121,7 +121,9 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     this.logger = observer.logger;
     const intervalMs = options.pollIntervalMs ?? 5_000;
     const settling = (): number | undefined => this.#pollCursor.settlingWithinMs();
-    this.#pace = new PollPace(intervalMs, () => this.connected(), settling, this.#abort.signal);
+    const auditing = (): boolean => this.#pollCursor.auditPending();
+    const connected = (): boolean => this.connected();
+    this.#pace = new PollPace(intervalMs, connected, settling, auditing, this.#abort.signal);
     this.#maxInFlight = Math.max(1, Math.floor(options.concurrency ?? 4));
     this.#pollCursor = new PollCursor(
       checkBackfill(options.backfill),
