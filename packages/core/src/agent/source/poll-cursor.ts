@@ -35,7 +35,11 @@ const AUDIT_EVERY_WINDOWS = 6;
  */
 const FIRST_PASS_MARGIN_MS = 60_000;
 
-/** Re-reads of the settle window per its length, at most (the passes between read on from the newest row). */
+/**
+ * Re-reads of the settle window per its length, at most, after a pass saw writes racing (a burst:
+ * more than one new row, a full page, or a row read late); the passes between read on from the
+ * newest row. Without one, the window is re-read once per its length.
+ */
 const SETTLE_PASSES = 5;
 
 /** Rows a first start's window may hold and still be re-read by time (one page of a walk). */
@@ -108,6 +112,8 @@ export class PollCursor {
   readonly #audit: SettleWindow;
   #lastAudit: number;
   #lastSettle = Number.NEGATIVE_INFINITY;
+  /** A pass since the last re-read saw writes racing: more than one new row, a full page, a late row. */
+  #burst = false;
   readonly #now: () => number;
 
   constructor(
@@ -197,11 +203,15 @@ export class PollCursor {
   passStart(): string | undefined {
     if (this.fetchCursor === undefined) return undefined;
     const now = this.#now();
-    // Re-reading the window costs a page of rows: under steady traffic, once per fifth of the
-    // window; the passes between read on from the newest row (the window closes only at these).
-    if (this.settle.size > 0 && now - this.#lastSettle < this.settle.settleMs / SETTLE_PASSES)
-      return this.fetchCursor;
+    // Re-reading the window costs a page of rows. A row is passed only by a write that races
+    // another (it commits after a newer one was read): after a pass that saw writes racing, the
+    // window is re-read once per fifth of its length, else once per its length (a row one pass
+    // alone may have passed is still read within two lengths of the window). The passes between
+    // read on from the newest row; the window closes only at the re-reads.
+    const every = this.#burst ? this.settle.settleMs / SETTLE_PASSES : this.settle.settleMs;
+    if (this.settle.size > 0 && now - this.#lastSettle < every) return this.fetchCursor;
     this.#lastSettle = now;
+    this.#burst = false;
     const settled = this.settle.start();
     const audited = this.#audit.start();
     const audit =
@@ -239,6 +249,7 @@ export class PollCursor {
   fresh(page: InboundPage): FreshRows {
     const messages: InboundMessage[] = [];
     const missed: InboundMessage[] = [];
+    let fresh = 0;
     for (const msg of page.messages) {
       const pos = SettleWindow.positionOf(msg);
       if (pos === undefined) {
@@ -247,14 +258,18 @@ export class PollCursor {
       }
       const r = this.#readRow(pos);
       if (r === "seen") continue;
+      fresh++;
       messages.push(msg);
       if (r === "missed") missed.push(msg);
     }
     const last = page.lastId;
     if (last !== undefined && !this.settle.has(last) && !this.#audit.has(last)) {
+      fresh++;
       this.#readRow({ id: last, at: page.lastAt, seq: page.lastSeq });
     }
+    if (fresh > 1 || page.more === true || missed.length > 0) this.#burst = true;
     if (this.settle.lateRows > this.#lateSeen) {
+      this.#burst = true;
       this.#lateSeen = this.settle.lateRows;
       this.#logger.debug?.("a row committed out of order was read by the settle window", {
         lateMs: this.settle.lateMs,
