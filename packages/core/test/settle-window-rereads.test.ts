@@ -8,7 +8,8 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { PollCursor } from "../src/agent/source/poll-cursor.js";
 import { PlatformClient, RemoteAgent, memoryStore } from "../src/index.js";
-import type { InboundGapWarning, InboundMessage, InboundPage } from "../src/index.js";
+import type { InboundMessage, InboundPage } from "../src/inbound/index.js";
+import type { InboundGapWarning } from "../src/index.js";
 
 const quiet = { info: () => undefined, debug: () => undefined };
 const SETTLE_MS = 1_000;
