@@ -36,11 +36,14 @@ const AUDIT_EVERY_WINDOWS = 6;
 const FIRST_PASS_MARGIN_MS = 60_000;
 
 /**
- * Re-reads of the settle window per its length, at most, after a pass saw writes racing (a burst:
- * more than one new row, a full page, or a row read late); the passes between read on from the
- * newest row. Without one, the window is re-read once per its length.
+ * Re-reads of the settle window per its length, at most, after a pass saw writes racing (more than
+ * one new row, a row read late, or an announced row behind the newest); the passes between read
+ * on from the newest row. Without one, the window is re-read once per its length.
  */
 const SETTLE_PASSES = 5;
+
+/** Announced rows not yet read that are remembered at most (past it they are forgotten). */
+const ANNOUNCED_ROWS = 1_000;
 
 /** Rows a first start's window may hold and still be re-read by time (one page of a walk). */
 const FIRST_PASS_ROWS = 20;
@@ -112,8 +115,17 @@ export class PollCursor {
   readonly #audit: SettleWindow;
   #lastAudit: number;
   #lastSettle = Number.NEGATIVE_INFINITY;
-  /** A pass since the last re-read saw writes racing: more than one new row, a full page, a late row. */
+  /**
+   * A pass since the last re-read saw writes racing: more than one new row, a late row, or a row the event stream announced and a pass that read on from the newest row did not
+   * return (it committed behind that row).
+   */
   #burst = false;
+  /** The current pass reads on from the newest row read (not a re-read of the window). */
+  #readingOn = false;
+  /** Rows the event stream announced (`ACTIVITY_LOGGED`) and no pass has read yet. */
+  readonly #announced = new Set<string>();
+  /** Those announced before the current pass started: it returns them unless they are behind it. */
+  #awaited: string[] = [];
   readonly #now: () => number;
 
   constructor(
@@ -209,9 +221,15 @@ export class PollCursor {
     // alone may have passed is still read within two lengths of the window). The passes between
     // read on from the newest row; the window closes only at the re-reads.
     const every = this.#burst ? this.settle.settleMs / SETTLE_PASSES : this.settle.settleMs;
-    if (this.settle.size > 0 && now - this.#lastSettle < every) return this.fetchCursor;
+    this.#readingOn = this.settle.size > 0 && now - this.#lastSettle < every;
+    if (this.#readingOn) {
+      this.#awaited = [...this.#announced];
+      return this.fetchCursor;
+    }
     this.#lastSettle = now;
     this.#burst = false;
+    this.#announced.clear(); // this re-read reads them
+    this.#awaited = [];
     const settled = this.settle.start();
     const audited = this.#audit.start();
     const audit =
@@ -235,10 +253,13 @@ export class PollCursor {
 
   /**
    * How soon the next pass should start at the latest (ms) while rows are still settling (the
-   * window is re-read then, so a row committed late is read within it), else `undefined`.
+   * window is re-read then, so a row committed late is read within it): within its length, or
+   * after a pass that saw writes racing when the next re-read is due; else `undefined`.
    */
   settlingWithinMs(): number | undefined {
-    return this.settle.size > 0 ? Math.max(1, this.settle.settleMs) : undefined;
+    if (this.settle.size === 0) return undefined;
+    if (!this.#burst) return Math.max(1, this.settle.settleMs);
+    return Math.max(1, this.#lastSettle + this.settle.settleMs / SETTLE_PASSES - this.#now());
   }
 
   /**
@@ -267,7 +288,9 @@ export class PollCursor {
       fresh++;
       this.#readRow({ id: last, at: page.lastAt, seq: page.lastSeq });
     }
-    if (fresh > 1 || page.more === true || missed.length > 0) this.#burst = true;
+    const behind = this.#readingOn && this.#awaited.some((id) => this.#announced.has(id));
+    this.#readingOn = false;
+    if (fresh > 1 || behind || missed.length > 0) this.#burst = true;
     if (this.settle.lateRows > this.#lateSeen) {
       this.#burst = true;
       this.#lateSeen = this.settle.lateRows;
@@ -281,8 +304,19 @@ export class PollCursor {
 
   #lateSeen = 0;
 
+  /**
+   * The event stream announced row `activityId` (it committed): if the next pass that reads on from
+   * the newest row does not return it, it is behind that row, and the window is re-read soon.
+   */
+  announced(activityId: string): void {
+    if (this.settle.has(activityId) || this.#audit.has(activityId)) return;
+    if (this.#announced.size >= ANNOUNCED_ROWS) this.#announced.clear();
+    this.#announced.add(activityId);
+  }
+
   /** One row through both windows: read before, new, or found behind the settle window's anchor. */
   #readRow(pos: RowPosition): "seen" | "new" | "missed" {
+    this.#announced.delete(pos.id);
     if (this.settle.has(pos.id) || this.#audit.has(pos.id)) return "seen";
     const anchor = this.settle.anchor;
     if (anchor !== undefined && compareRows(pos, anchor) <= 0 && pos.at !== undefined) {
