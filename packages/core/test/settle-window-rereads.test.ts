@@ -61,6 +61,35 @@ describe("how often the poll re-reads its settle window", () => {
     expect(bursts).toBeGreaterThanOrEqual(20);
   });
 
+  it("a row the event stream announced that a pass reading on did not return: re-read soon", () => {
+    for (const announce of [false, true]) {
+      let t = 1_000_000;
+      const cursor = new PollCursor("all", quiet, SETTLE_MS, () => t);
+      cursor.load({ cursor: "row-0", cursorAt: new Date(t).toISOString() });
+      const pass = (rows: InboundMessage[]): string | undefined => {
+        const from = cursor.passStart();
+        const last = rows.at(-1);
+        cursor.fresh({ messages: rows, lastId: last?.activityId, lastAt: t });
+        cursor.read(last?.activityId, () => false, { at: t });
+        return from;
+      };
+      t += 10;
+      pass([row(1, t)]); // re-reads (nothing read yet), then reads row 1
+      t += 10;
+      pass([row(3, t)]); // reads on: row 3, while row 2 (logged before it) has not committed
+      t += 10;
+      // Row 2 commits; its event names it; the pass woken reads on from row 3 and misses it.
+      if (announce) cursor.announced("row-2");
+      expect(pass([])).toBe("row-3");
+      // Announced and not returned: the next re-read is due a fifth of the window after the last.
+      expect(cursor.settlingWithinMs()).toBe(announce ? SETTLE_MS / 5 - 20 : SETTLE_MS);
+      t += SETTLE_MS / 5;
+      const from = pass([]);
+      if (announce) expect(from).not.toBe("row-3");
+      else expect(from).toBe("row-3");
+    }
+  });
+
   it("a steady conversation on the emulator re-reads few rows", async () => {
     const emu = await startEmulator({ compat: "latest" });
     const made = await Promise.all(
