@@ -120,6 +120,11 @@ export class PollCursor {
    * return (it committed behind that row).
    */
   #burst = false;
+  /**
+   * A row was read late, or one the event stream announced is behind the newest row read: writes
+   * race here, so the next re-read comes soon even when nothing wakes the agent.
+   */
+  #behind = false;
   /** The current pass reads on from the newest row read (not a re-read of the window). */
   #readingOn = false;
   /** Rows the event stream announced (`ACTIVITY_LOGGED`) and no pass has read yet. */
@@ -228,6 +233,7 @@ export class PollCursor {
     }
     this.#lastSettle = now;
     this.#burst = false;
+    this.#behind = false;
     this.#announced.clear(); // this re-read reads them
     this.#awaited = [];
     const settled = this.settle.start();
@@ -254,11 +260,12 @@ export class PollCursor {
   /**
    * How soon the next pass should start at the latest (ms) while rows are still settling (the
    * window is re-read then, so a row committed late is read within it): within its length, or
-   * after a pass that saw writes racing when the next re-read is due; else `undefined`.
+   * when the next re-read is due if a row was read late or an announced row is behind the newest
+   * read; else `undefined`.
    */
   settlingWithinMs(): number | undefined {
     if (this.settle.size === 0) return undefined;
-    if (!this.#burst) return Math.max(1, this.settle.settleMs);
+    if (!this.#behind) return Math.max(1, this.settle.settleMs);
     return Math.max(1, this.#lastSettle + this.settle.settleMs / SETTLE_PASSES - this.#now());
   }
 
@@ -290,9 +297,11 @@ export class PollCursor {
     }
     const behind = this.#readingOn && this.#awaited.some((id) => this.#announced.has(id));
     this.#readingOn = false;
+    if (behind || missed.length > 0) this.#behind = true;
     if (fresh > 1 || behind || missed.length > 0) this.#burst = true;
     if (this.settle.lateRows > this.#lateSeen) {
       this.#burst = true;
+      this.#behind = true;
       this.#lateSeen = this.settle.lateRows;
       this.#logger.debug?.("a row committed out of order was read by the settle window", {
         lateMs: this.settle.lateMs,
