@@ -116,8 +116,9 @@ export class PollCursor {
   #lastAudit: number;
   #lastSettle = Number.NEGATIVE_INFINITY;
   /**
-   * A pass since the last re-read saw writes racing: more than one new row, a late row, or a row the event stream announced and a pass that read on from the newest row did not
-   * return (it committed behind that row).
+   * A pass since the last re-read saw writes racing: more than one new row, a late row, or a row
+   * the event stream announced that a pass reading on from the newest row did not return (it
+   * committed behind that row).
    */
   #burst = false;
   /**
