@@ -33,7 +33,7 @@ function row(n: number, at: number): InboundMessage {
  * Passes a tenth of the settle window apart, each bringing `perPass` new rows logged then (the
  * monotonic clock and the platform's run together): how many started behind the newest row read.
  */
-function rereads(perPass: number, passes: number): number {
+function rereads(perPass: number, passes: number, announce = false): number {
   let t = 1_000_000;
   const cursor = new PollCursor("all", quiet, SETTLE_MS, () => t);
   cursor.load({ cursor: "row-0", cursorAt: new Date(t).toISOString() });
@@ -41,9 +41,11 @@ function rereads(perPass: number, passes: number): number {
   let count = 0;
   for (let pass = 0; pass < passes; pass++) {
     t += SETTLE_MS / 10;
+    const messages = Array.from({ length: perPass }, () => row(++n, t));
+    // The event stream names each row as it commits (before the pass that reads it).
+    if (announce) for (const m of messages) cursor.announced(m.activityId!);
     const newest = cursor.fetchCursor;
     if (cursor.passStart() !== newest) count++;
-    const messages = Array.from({ length: perPass }, () => row(++n, t));
     const page: InboundPage = { messages, lastId: `row-${n}`, lastAt: t, lastSeq: n };
     cursor.fresh(page);
     cursor.read(page.lastId, () => false, { at: t, seq: n });
@@ -52,13 +54,18 @@ function rereads(perPass: number, passes: number): number {
 }
 
 describe("how often the poll re-reads its settle window", () => {
-  it("one row a pass: once per the window's length; bursts: five times", () => {
+  it("one row a pass: once per the window's length; bursts: five times, unless rows are announced", () => {
     // 50 passes over five lengths of the window.
     const steady = rereads(1, 50);
     expect(steady).toBeGreaterThanOrEqual(4);
     expect(steady).toBeLessThanOrEqual(6);
     const bursts = rereads(2, 50);
     expect(bursts).toBeGreaterThanOrEqual(20);
+    // Rows the event stream names: a row passed would be announced and missing, so many rows in
+    // a pass are no evidence by themselves.
+    const announced = rereads(2, 50, true);
+    expect(announced).toBeGreaterThanOrEqual(4);
+    expect(announced).toBeLessThanOrEqual(6);
   });
 
   it("a row the event stream announced that a pass reading on did not return: re-read soon", () => {

@@ -36,9 +36,9 @@ const AUDIT_EVERY_WINDOWS = 6;
 const FIRST_PASS_MARGIN_MS = 60_000;
 
 /**
- * Re-reads of the settle window per its length, at most, after a pass saw writes racing (more than
- * one new row, a row read late, or an announced row behind the newest); the passes between read
- * on from the newest row. Without one, the window is re-read once per its length.
+ * Re-reads of the settle window per its length, at most, after a pass saw writes racing (a row read
+ * late, an announced row behind the newest, more than one new row if no event names its row); the
+ * passes between read on from the newest row. Without one, the window is re-read once per its length.
  */
 const SETTLE_PASSES = 5;
 
@@ -116,20 +116,19 @@ export class PollCursor {
   #lastAudit: number;
   #lastSettle = Number.NEGATIVE_INFINITY;
   /**
-   * A pass since the last re-read saw writes racing: more than one new row, a late row, or a row
-   * the event stream announced that a pass reading on from the newest row did not return (it
-   * committed behind that row).
+   * A pass since the last re-read saw writes racing: a late row, a row the event stream announced
+   * that a pass reading on from the newest row did not return (it committed behind that row), or
+   * more than one new row while no event has named its row.
    */
   #burst = false;
-  /**
-   * A row was read late, or one the event stream announced is behind the newest row read: writes
-   * race here, so the next re-read comes soon even when nothing wakes the agent.
-   */
+  /** A row was read late, or an announced one is behind the newest: the next re-read comes soon. */
   #behind = false;
   /** The current pass reads on from the newest row read (not a re-read of the window). */
   #readingOn = false;
   /** Rows the event stream announced (`ACTIVITY_LOGGED`) and no pass has read yet. */
   readonly #announced = new Set<string>();
+  /** The event stream names the rows it announces (then a pass of many rows is no burst). */
+  #announcing = false;
   /** Those announced before the current pass started: it returns them unless they are behind it. */
   #awaited: string[] = [];
   readonly #now: () => number;
@@ -299,7 +298,9 @@ export class PollCursor {
     const behind = this.#readingOn && this.#awaited.some((id) => this.#announced.has(id));
     this.#readingOn = false;
     if (behind || missed.length > 0) this.#behind = true;
-    if (fresh > 1 || behind || missed.length > 0) this.#burst = true;
+    // With events that name their rows, a row passed is announced: more rows alone tell nothing.
+    const racing = fresh > 1 && !this.#announcing;
+    if (racing || behind || missed.length > 0) this.#burst = true;
     if (this.settle.lateRows > this.#lateSeen) {
       this.#burst = true;
       this.#behind = true;
@@ -319,6 +320,7 @@ export class PollCursor {
    * the newest row does not return it, it is behind that row, and the window is re-read soon.
    */
   announced(activityId: string): void {
+    this.#announcing = true;
     if (this.settle.has(activityId) || this.#audit.has(activityId)) return;
     if (this.#announced.size >= ANNOUNCED_ROWS) this.#announced.clear();
     this.#announced.add(activityId);
