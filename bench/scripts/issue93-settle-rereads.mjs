@@ -2,9 +2,10 @@
 // build; ROOT: a checkout with built packages, e.g. .bench-base/<sha> for the commit before): the
 // activity reads (GET /workspaces/:id/activity) and rows an asking and an answering poll agent make
 // per delivered message, counted on their clients' fetchActivityRows (independent of the machine's
-// load). MODE=steady: N questions (default 100) one at a time, PACE_MS apart (default 0); MODE=burst:
-// N at once; LATE=1: the emulator commits rows late (20 ms at most, 3 rows in 10). Then TAIL_MS
-// (default 12,000) idle, for the settle window's passes after traffic. Prints one JSON line.
+// load). MODE=steady: N questions (default 100) one at a time, PACE_MS apart (default 0);
+// MODE=burst: N at once; MODE=rounds: ROUNDS (default 20) rounds of N at once, back to back.
+// LATE=1: the emulator commits rows late (20 ms at most, 3 rows in 10). Then TAIL_MS (default
+// 12,000) idle, for the settle window's passes after traffic. Prints one JSON line.
 import { resolve, join } from "node:path";
 import { pathToFileURL } from "node:url";
 const root = resolve(process.argv[2] ?? ".");
@@ -61,7 +62,11 @@ const snap = () =>
   Object.fromEntries(
     [...stat].map(([k, v]) => [
       k,
-      { ...v, readsPerMsg: +(v.reads / N).toFixed(3), rowsPerMsg: +(v.rows / N).toFixed(2) },
+      {
+        ...v,
+        readsPerMsg: +(v.reads / (v.messages ?? N)).toFixed(3),
+        rowsPerMsg: +(v.rows / (v.messages ?? N)).toFixed(2),
+      },
     ]),
   );
 const t0 = performance.now();
@@ -76,6 +81,20 @@ if (mode === "steady") {
     if (process.env.PACE_MS)
       await new Promise((res) => setTimeout(res, Number(process.env.PACE_MS)));
   }
+} else if (mode === "rounds") {
+  // ROUNDS rounds of N at once, back to back (as conversation-load's warm rounds); per message.
+  const rounds = Number(process.env.ROUNDS ?? 20);
+  for (let k = 0; k < rounds; k++) {
+    const rs = await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        asking.callPeer(answC.workspaceId, `q${k}/${i}`, { timeoutMs: 60_000 }),
+      ),
+    );
+    rs.forEach((r, i) => {
+      if (!("text" in r) || r.text !== `re: q${k}/${i}`) throw new Error("bad");
+    });
+  }
+  for (const s of stat.values()) s.messages = rounds * N;
 } else {
   const rs = await Promise.all(
     Array.from({ length: N }, (_, i) =>
