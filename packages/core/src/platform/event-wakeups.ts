@@ -47,8 +47,11 @@ export interface EventWakeupsOptions {
   open(
     signal: AbortSignal,
   ): Promise<{ body: EventStreamBody; close?: (() => void) | undefined } | { chunks: ChunkedBody }>;
-  /** Called when an inbound activity may be waiting (and once after every (re)connect). */
-  onWake(): void;
+  /**
+   * Called when an inbound activity may be waiting (and once after every (re)connect), with the
+   * row's id when the event names it.
+   */
+  onWake(activityId?: string): void;
   /** Called when the stream connects (true) or drops (false). */
   onStatus?(connected: boolean): void;
   /**
@@ -249,7 +252,8 @@ export class EventWakeups {
     const named = ev.event !== undefined && ev.event !== "message";
     if (!OURS.test(named ? ev.event! : ev.data)) return;
     const { name, inner } = readEvent(ev.event, ev.data);
-    if (isInboundActivity(name, inner)) this.#o.onWake();
+    if (isInboundActivity(name, inner))
+      this.#o.onWake(typeof inner?.["id"] === "string" ? inner["id"] : undefined);
     else if (name !== undefined && STATE_EVENTS.has(name)) this.#o.onStateEvent?.(name);
   };
 

@@ -35,8 +35,15 @@ const AUDIT_EVERY_WINDOWS = 6;
  */
 const FIRST_PASS_MARGIN_MS = 60_000;
 
-/** Re-reads of the settle window per its length, at most (the passes between read on from the newest row). */
+/**
+ * Re-reads of the settle window per its length, at most, after a pass saw writes racing (a row read
+ * late, an announced row behind the newest, more than one new row if no event names its row); the
+ * passes between read on from the newest row. Without one, the window is re-read once per its length.
+ */
 const SETTLE_PASSES = 5;
+
+/** Announced rows not yet read that are remembered at most (past it they are forgotten). */
+const ANNOUNCED_ROWS = 1_000;
 
 /** Rows a first start's window may hold and still be re-read by time (one page of a walk). */
 const FIRST_PASS_ROWS = 20;
@@ -108,6 +115,22 @@ export class PollCursor {
   readonly #audit: SettleWindow;
   #lastAudit: number;
   #lastSettle = Number.NEGATIVE_INFINITY;
+  /**
+   * A pass since the last re-read saw writes racing: a late row, a row the event stream announced
+   * that a pass reading on from the newest row did not return (it committed behind that row), or
+   * more than one new row while no event has named its row.
+   */
+  #burst = false;
+  /** A row was read late, or an announced one is behind the newest: the next re-read comes soon. */
+  #behind = false;
+  /** The current pass reads on from the newest row read (not a re-read of the window). */
+  #readingOn = false;
+  /** Rows the event stream announced (`ACTIVITY_LOGGED`) and no pass has read yet. */
+  readonly #announced = new Set<string>();
+  /** The event stream names the rows it announces (then a pass of many rows is no burst). */
+  #announcing = false;
+  /** Those announced before the current pass started: it returns them unless they are behind it. */
+  #awaited: string[] = [];
   readonly #now: () => number;
 
   constructor(
@@ -197,11 +220,22 @@ export class PollCursor {
   passStart(): string | undefined {
     if (this.fetchCursor === undefined) return undefined;
     const now = this.#now();
-    // Re-reading the window costs a page of rows: under steady traffic, once per fifth of the
-    // window; the passes between read on from the newest row (the window closes only at these).
-    if (this.settle.size > 0 && now - this.#lastSettle < this.settle.settleMs / SETTLE_PASSES)
+    // Re-reading the window costs a page of rows. A row is passed only by a write that races
+    // another (it commits after a newer one was read): after a pass that saw writes racing, the
+    // window is re-read once per fifth of its length, else once per its length (a row one pass
+    // alone may have passed is still read within two lengths of the window). The passes between
+    // read on from the newest row; the window closes only at the re-reads.
+    const every = this.#burst ? this.settle.settleMs / SETTLE_PASSES : this.settle.settleMs;
+    this.#readingOn = this.settle.size > 0 && now - this.#lastSettle < every;
+    if (this.#readingOn) {
+      this.#awaited = [...this.#announced];
       return this.fetchCursor;
+    }
     this.#lastSettle = now;
+    this.#burst = false;
+    this.#behind = false;
+    this.#announced.clear(); // this re-read reads them
+    this.#awaited = [];
     const settled = this.settle.start();
     const audited = this.#audit.start();
     const audit =
@@ -225,10 +259,14 @@ export class PollCursor {
 
   /**
    * How soon the next pass should start at the latest (ms) while rows are still settling (the
-   * window is re-read then, so a row committed late is read within it), else `undefined`.
+   * window is re-read then, so a row committed late is read within it): within its length, or
+   * when the next re-read is due if a row was read late or an announced row is behind the newest
+   * read; else `undefined`.
    */
   settlingWithinMs(): number | undefined {
-    return this.settle.size > 0 ? Math.max(1, this.settle.settleMs) : undefined;
+    if (this.settle.size === 0) return undefined;
+    if (!this.#behind) return Math.max(1, this.settle.settleMs);
+    return Math.max(1, this.#lastSettle + this.settle.settleMs / SETTLE_PASSES - this.#now());
   }
 
   /**
@@ -247,6 +285,7 @@ export class PollCursor {
   fresh(page: InboundPage): FreshRows {
     const messages: InboundMessage[] = [];
     const missed: InboundMessage[] = [];
+    let fresh = 0;
     for (const msg of page.messages) {
       const pos = SettleWindow.positionOf(msg);
       if (pos === undefined) {
@@ -255,14 +294,24 @@ export class PollCursor {
       }
       const r = this.#readRow(pos);
       if (r === "seen") continue;
+      fresh++;
       messages.push(msg);
       if (r === "missed") missed.push(msg);
     }
     const last = page.lastId;
     if (last !== undefined && !this.settle.has(last) && !this.#audit.has(last)) {
+      fresh++;
       this.#readRow({ id: last, at: page.lastAt, seq: page.lastSeq });
     }
+    const behind = this.#readingOn && this.#awaited.some((id) => this.#announced.has(id));
+    this.#readingOn = false;
+    if (behind || missed.length > 0) this.#behind = true;
+    // With events that name their rows, a row passed is announced: more rows alone tell nothing.
+    const racing = fresh > 1 && !this.#announcing;
+    if (racing || behind || missed.length > 0) this.#burst = true;
     if (this.settle.lateRows > this.#lateSeen) {
+      this.#burst = true;
+      this.#behind = true;
       this.#lateSeen = this.settle.lateRows;
       this.#logger.debug?.("a row committed out of order was read by the settle window", {
         lateMs: this.settle.lateMs,
@@ -274,8 +323,20 @@ export class PollCursor {
 
   #lateSeen = 0;
 
+  /**
+   * The event stream announced row `activityId` (it committed): if the next pass that reads on from
+   * the newest row does not return it, it is behind that row, and the window is re-read soon.
+   */
+  announced(activityId: string): void {
+    this.#announcing = true;
+    if (this.settle.has(activityId) || this.#audit.has(activityId)) return;
+    if (this.#announced.size >= ANNOUNCED_ROWS) this.#announced.clear();
+    this.#announced.add(activityId);
+  }
+
   /** One row through both windows: read before, new, or found behind the settle window's anchor. */
   #readRow(pos: RowPosition): "seen" | "new" | "missed" {
+    this.#announced.delete(pos.id);
     if (this.settle.has(pos.id) || this.#audit.has(pos.id)) return "seen";
     const anchor = this.settle.anchor;
     if (anchor !== undefined && compareRows(pos, anchor) <= 0 && pos.at !== undefined) {

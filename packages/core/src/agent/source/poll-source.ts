@@ -373,7 +373,8 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     return this.events?.connected === true;
   }
 
-  onWake(): void {
+  onWake(activityId?: string): void {
+    if (activityId !== undefined && !this.#shared) this.#pollCursor.announced(activityId);
     this.wake();
   }
 
