@@ -11,6 +11,7 @@ import type {
   RowPosition,
 } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
+import { RaceEvidence } from "./race-evidence.js";
 
 /** Margin added to the re-read window after a `410`, for clock skew between agent and platform. */
 const REWIND_MARGIN_SECS = 300;
@@ -34,16 +35,6 @@ const AUDIT_EVERY_WINDOWS = 6;
  * (the `since_secs` window is counted back from now) and the platform's.
  */
 const FIRST_PASS_MARGIN_MS = 60_000;
-
-/**
- * Re-reads of the settle window per its length, at most, after a pass saw writes racing (a row read
- * late, an announced row behind the newest, more than one new row if no event names its row); the
- * passes between read on from the newest row. Without one, the window is re-read once per its length.
- */
-const SETTLE_PASSES = 5;
-
-/** Announced rows not yet read that are remembered at most (past it they are forgotten). */
-const ANNOUNCED_ROWS = 1_000;
 
 /** Rows a first start's window may hold and still be re-read by time (one page of a walk). */
 const FIRST_PASS_ROWS = 20;
@@ -115,22 +106,8 @@ export class PollCursor {
   readonly #audit: SettleWindow;
   #lastAudit: number;
   #lastSettle = Number.NEGATIVE_INFINITY;
-  /**
-   * A pass since the last re-read saw writes racing: a late row, a row the event stream announced
-   * that a pass reading on from the newest row did not return (it committed behind that row), or
-   * more than one new row while no event has named its row.
-   */
-  #burst = false;
-  /** A row was read late, or an announced one is behind the newest: the next re-read comes soon. */
-  #behind = false;
-  /** The current pass reads on from the newest row read (not a re-read of the window). */
-  #readingOn = false;
-  /** Rows the event stream announced (`ACTIVITY_LOGGED`) and no pass has read yet. */
-  readonly #announced = new Set<string>();
-  /** The event stream names the rows it announces (then a pass of many rows is no burst). */
-  #announcing = false;
-  /** Those announced before the current pass started: it returns them unless they are behind it. */
-  #awaited: string[] = [];
+  /** What the passes since the last re-read showed of racing writes: how soon the next comes. */
+  readonly #race = new RaceEvidence();
   readonly #now: () => number;
 
   constructor(
@@ -225,17 +202,13 @@ export class PollCursor {
     // window is re-read once per fifth of its length, else once per its length (a row one pass
     // alone may have passed is still read within two lengths of the window). The passes between
     // read on from the newest row; the window closes only at the re-reads.
-    const every = this.#burst ? this.settle.settleMs / SETTLE_PASSES : this.settle.settleMs;
-    this.#readingOn = this.settle.size > 0 && now - this.#lastSettle < every;
-    if (this.#readingOn) {
-      this.#awaited = [...this.#announced];
+    const every = this.#race.rereadEveryMs(this.settle.settleMs);
+    if (this.settle.size > 0 && now - this.#lastSettle < every) {
+      this.#race.readOn();
       return this.fetchCursor;
     }
     this.#lastSettle = now;
-    this.#burst = false;
-    this.#behind = false;
-    this.#announced.clear(); // this re-read reads them
-    this.#awaited = [];
+    this.#race.reread();
     const settled = this.settle.start();
     const audited = this.#audit.start();
     const audit =
@@ -265,8 +238,11 @@ export class PollCursor {
    */
   settlingWithinMs(): number | undefined {
     if (this.settle.size === 0) return undefined;
-    if (!this.#behind) return Math.max(1, this.settle.settleMs);
-    return Math.max(1, this.#lastSettle + this.settle.settleMs / SETTLE_PASSES - this.#now());
+    if (!this.#race.behind) return Math.max(1, this.settle.settleMs);
+    return Math.max(
+      1,
+      this.#race.rereadDueMs(this.#lastSettle, this.settle.settleMs) - this.#now(),
+    );
   }
 
   /**
@@ -303,16 +279,7 @@ export class PollCursor {
       fresh++;
       this.#readRow({ id: last, at: page.lastAt, seq: page.lastSeq });
     }
-    const behind = this.#readingOn && this.#awaited.some((id) => this.#announced.has(id));
-    this.#readingOn = false;
-    if (behind || missed.length > 0) this.#behind = true;
-    // With events that name their rows, a row passed is announced: more rows alone tell nothing.
-    const racing = fresh > 1 && !this.#announcing;
-    if (racing || behind || missed.length > 0) this.#burst = true;
-    if (this.settle.lateRows > this.#lateSeen) {
-      this.#burst = true;
-      this.#behind = true;
-      this.#lateSeen = this.settle.lateRows;
+    if (this.#race.passEnded(fresh, missed.length, this.settle.lateRows)) {
       this.#logger.debug?.("a row committed out of order was read by the settle window", {
         lateMs: this.settle.lateMs,
         settleMs: this.settle.settleMs,
@@ -321,22 +288,17 @@ export class PollCursor {
     return { messages, missed };
   }
 
-  #lateSeen = 0;
-
   /**
    * The event stream announced row `activityId` (it committed): if the next pass that reads on from
    * the newest row does not return it, it is behind that row, and the window is re-read soon.
    */
   announced(activityId: string): void {
-    this.#announcing = true;
-    if (this.settle.has(activityId) || this.#audit.has(activityId)) return;
-    if (this.#announced.size >= ANNOUNCED_ROWS) this.#announced.clear();
-    this.#announced.add(activityId);
+    this.#race.announce(activityId, this.settle.has(activityId) || this.#audit.has(activityId));
   }
 
   /** One row through both windows: read before, new, or found behind the settle window's anchor. */
   #readRow(pos: RowPosition): "seen" | "new" | "missed" {
-    this.#announced.delete(pos.id);
+    this.#race.read(pos.id);
     if (this.settle.has(pos.id) || this.#audit.has(pos.id)) return "seen";
     const anchor = this.settle.anchor;
     if (anchor !== undefined && compareRows(pos, anchor) <= 0 && pos.at !== undefined) {
