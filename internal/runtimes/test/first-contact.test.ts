@@ -4,12 +4,20 @@
 // prints (there naming the flags too: see packages/cli/test/first-contact-cli.test.ts), instead
 // of a stack trace.
 import { spawn } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer, type AddressInfo, type Server } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
-import { errorFront, FRONT_PAGES } from "@internal/test-utils";
+import {
+  errorFront,
+  FRONT_PAGES,
+  TLS_FAILURES,
+  tlsFronts,
+  tlsLine,
+  type TlsFailureKind,
+} from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -259,6 +267,47 @@ describe("a platform behind a proxy or load balancer that answers with its error
         }
       } finally {
         await Promise.all(fronts.map((f) => f.close()));
+      }
+    },
+  );
+});
+
+// A platform whose TLS certificate this process refuses (a private CA's leaf, a self-signed one,
+// another host's, an expired one, one not valid yet): the shipped quickstart ends at once, in one
+// line naming the cause and the fix (docs/deployment.md, "TLS certificate errors").
+describe("a platform whose certificate fails", () => {
+  it(
+    "the quickstart exits 1 with one line naming the cause and the fix",
+    { timeout: 60_000 },
+    async () => {
+      const ws = await emu.admin.createWorkspace({ name: "fc-tls" });
+      const fronts = await tlsFronts(emu.url);
+      // The CA that signs the host-name and validity fronts is trusted, so each fails for its reason.
+      const dir = mkdtempSync(join(tmpdir(), "fc-tls-"));
+      const caFile = join(dir, "ca.pem");
+      writeFileSync(caFile, fronts.ca.caPem);
+      try {
+        const kinds = Object.keys(TLS_FAILURES) as TlsFailureKind[];
+        const results = await Promise.all(
+          kinds.map((kind) =>
+            run("@example/quickstart", {
+              MOLECULE_PLATFORM_URL: fronts.failing[kind].url,
+              MOLECULE_WORKSPACE_ID: ws.id,
+              MOLECULE_WORKSPACE_TOKEN: ws.token!,
+              NODE_EXTRA_CA_CERTS: caFile,
+            }),
+          ),
+        );
+        for (const [i, kind] of kinds.entries()) {
+          const url = fronts.failing[kind].url;
+          expect({ kind, code: results[i]!.code }).toEqual({ kind, code: 1 });
+          expect(errorLines(results[i]!.stderr)).toEqual([
+            expect.stringMatching(tlsLine(kind, url)),
+          ]);
+        }
+      } finally {
+        await fronts.close();
+        rmSync(dir, { recursive: true, force: true });
       }
     },
   );
