@@ -15,5 +15,3 @@ export {
   withContext,
 } from "./spans.js";
 export type { TraceContext } from "./spans.js";
-export { traceRequest } from "./request-spans.js";
-export type { TracedRequest } from "./request-spans.js";
