@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
+import { lateRowRig } from "./fixtures/late-row-rig.js";
 import { PlatformClient, RemoteAgent, memoryStore } from "../src/index.js";
 import type { InboundGapWarning, InboundMessage } from "../src/index.js";
 
@@ -161,37 +162,19 @@ describe("a row later than the settle window", () => {
         return 0;
       },
     });
-    const ws = await emu.admin.createWorkspace({ name: "target" });
-    const peer = await emu.admin.createWorkspace({ name: "peer" });
-    const client = new PlatformClient({
-      platformUrl: emu.url,
-      workspaceId: ws.id,
-      token: ws.token!,
-    });
-    const sender = new PlatformClient({
-      platformUrl: emu.url,
-      workspaceId: peer.id,
-      token: peer.token!,
-    });
-    const counts = new Map<string, number>();
-    const gaps: InboundGapWarning[] = [];
     const store = memoryStore();
-    const agent = new RemoteAgent({
-      client,
-      handler: (m) => void counts.set(m.text, (counts.get(m.text) ?? 0) + 1),
+    const { agent, sender, target, counts, gaps, close } = await lateRowRig(emu, {
       store,
       pollIntervalMs: 50,
       pollSettleMs: 100,
-      logger: quiet,
     });
-    agent.on("inboundGap", (e) => gaps.push(e.warning));
     try {
       await agent.start();
-      const late = sender.callPeer(ws.id, "late one", { messageId: randomUUID() });
+      const late = sender.callPeer(target, "late one", { messageId: randomUUID() });
       // Let the late row's write start (its created_at is now) before the next ones.
       await waitFor(() => lateStarted);
       for (let i = 0; i < 3; i++)
-        await sender.callPeer(ws.id, `after ${i}`, { messageId: randomUUID() });
+        await sender.callPeer(target, `after ${i}`, { messageId: randomUUID() });
       await waitFor(() => counts.size === 3);
       // The settle window closes past the held row (100 ms without newer rows: the saved state
       // then needs no restart point before its cursor), then it commits.
@@ -207,9 +190,7 @@ describe("a row later than the settle window", () => {
       expect([...counts.values()].every((n) => n === 1)).toBe(true);
     } finally {
       release();
-      await agent.stop();
-      await client.close();
-      await sender.close();
+      await close();
       await emu.close();
     }
   }, 60_000);
