@@ -9,7 +9,7 @@ import type { ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
-import { errorFront, readLines } from "@internal/test-utils";
+import { errorFront, readLines, waitFor } from "@internal/test-utils";
 import { PlatformClient } from "../src/index.js";
 import { EVENT_STREAM_MAX_CHARS } from "../src/platform/index.js";
 
@@ -84,7 +84,7 @@ describe("the platform's event stream, one line without an end", () => {
       await out.line((l) => l.includes('"ready"'));
 
       // Closed at the bound (not read on to the test's cap), reported naming it, then reopened.
-      while (streams.length < 1) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => streams.length >= 1, { timeoutMs: 20_000 });
       const first = await streams[0]!;
       // What the first stream got out before it was closed: the bound and what sockets buffer.
       expect(first).toBeGreaterThan(EVENT_STREAM_MAX_CHARS);
@@ -97,7 +97,7 @@ describe("the platform's event stream, one line without an end", () => {
       );
       expect(warning).toContain("reopened with backoff");
       expect(warning).not.toContain("\n");
-      while (streams.length < 2) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => streams.length >= 2, { timeoutMs: 20_000 }); // reopened
 
       // Still answering, on the poll interval.
       const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: p.token! });
