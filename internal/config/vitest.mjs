@@ -86,8 +86,10 @@ export function defineProjectConfig(
             }
           : { include, maxWorkers }),
         passWithNoTests: false, // a package whose tests all vanished (a bad include, a rename) fails
-        testTimeout: 20_000,
-        hookTimeout: 20_000,
+        // A bound against hangs, not a speed claim: a test spawning Node children (three of them
+        // from TypeScript source, say) takes several times longer beside another test run.
+        testTimeout: 60_000,
+        hookTimeout: 60_000,
         restoreMocks: true,
         reporters: ["default", "json"],
         globalSetup: [new URL("./global-setup.mjs", import.meta.url).pathname],

@@ -449,6 +449,6 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       await page.getByRole("alert").filter({ hasText: "refused" }).waitFor();
       expect(await page.locator(".card").count()).toBe(0);
       await page.close();
-    }, 30_000);
+    });
   });
 });

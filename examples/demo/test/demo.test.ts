@@ -164,7 +164,7 @@ describe("the built entry point (dist/cli.js)", () => {
     const r = await runCli(["--compat", "2025-01"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--compat must be latest, 2026-04 or 2026-08");
-  }, 30_000);
+  });
 });
 
 describe("runDemo with trace", () => {

@@ -22,7 +22,7 @@ describe("dist/main.js", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/reviewer {3}workspace [0-9a-f-]{36} is online/);
     expect(r.stdout).toContain("Verdict: changes requested (3 findings)");
-  }, 30_000);
+  });
 
   it("with MOLECULE_PLATFORM_URL: joins that platform, answers, and stops on SIGINT with exit 0", async () => {
     const emu = await startEmulator({ sseKeepAliveMs: 200 });
@@ -54,7 +54,7 @@ describe("dist/main.js", () => {
     } finally {
       await emu.close();
     }
-  }, 30_000);
+  });
 
   it("rejects a bad flag with exit 2 and the usage", async () => {
     const r = await run(["--delivery", "carrier-pigeon"]);

@@ -55,7 +55,7 @@ describe.each(["poll", "push"] as const)("a canvas upload reaches an AI SDK mode
       await agent.stop();
       await client.close();
     }
-  }, 30_000);
+  });
 });
 
 it("sendToUserTool sends the canvas user a message with a file in one call", async () => {
@@ -79,4 +79,4 @@ it("sendToUserTool sends the canvas user a message with a file in one call", asy
   } finally {
     await client.close();
   }
-}, 30_000);
+});

@@ -44,7 +44,7 @@ describe("scriptedModel and echoModel", () => {
     const again = await generateText({ model, prompt: "more" });
     expect(again.text).toBe("Refund approved.");
     expect(model.doGenerateCalls).toHaveLength(3);
-  }, 30_000);
+  });
 
   it("echoModel streams word by word unless generateOnly; scriptedModel needs a step", async () => {
     const chunks: string[] = [];

@@ -51,7 +51,7 @@ describe("molecule-agent connect output (from the agent's events)", () => {
       await r.exit;
       await peer.close();
     }
-  }, 30_000);
+  });
 
   it("one stdout line per handled message, with its sender and latency, never its text", async () => {
     const { a, p, peer, env, tokens } = await org();
@@ -71,7 +71,7 @@ describe("molecule-agent connect output (from the agent's events)", () => {
       expect(await r.exit).toBe(0);
       await peer.close();
     }
-  }, 30_000);
+  });
 });
 
 describe("connect's message lines under a burst", () => {

@@ -3,6 +3,7 @@
 // streams never take the connection slots platform requests use. Heartbeat times are the ones
 // the emulator recorded. A heartbeat that cannot be sent is reported as late, never silently.
 import { randomUUID } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "undici";
 import { startEmulator } from "@molecule-ai/platform-emulator";
@@ -32,7 +33,7 @@ async function workspaces(emu: Emulator, n: number): Promise<Array<{ id: string;
 }
 
 describe("a fleet on one connection-limited dispatcher", () => {
-  it("200 agents with event wake-ups on 16 connections all heartbeat on time (gap <= interval + 1 s)", async () => {
+  it("200 agents with event wake-ups on 16 connections all heartbeat on time (gap <= interval + 1 s + the loop's own delay)", async () => {
     const N = 200;
     const INTERVAL = 2_000;
     const WINDOW = 10_000;
@@ -80,6 +81,11 @@ describe("a fleet on one connection-limited dispatcher", () => {
       await Promise.all(agents.slice(i, i + 25).map(async (a) => await a.start()));
     }
     const from = emu.now();
+    // How late this process's own timers ran in the window (a busy machine, another test run
+    // beside this one): a heartbeat cannot be on time when the process is not scheduled. A fleet
+    // whose streams took the connections heartbeats need shows gaps of the whole window instead.
+    const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    loopDelay.enable();
     // Every agent holds an open event stream: more streams than the dispatcher has connections.
     const allConnected = await waitFor(() => connected.size === N, { timeoutMs: WINDOW }).then(
       () => true,
@@ -108,10 +114,15 @@ describe("a fleet on one connection-limited dispatcher", () => {
     // Wait for the measured window to pass on the emulator's clock (each agent's gaps are
     // measured whatever happens; a starved fleet fails the gap check, not a timeout).
     await waitFor(() => emu.now() >= from + WINDOW, { timeoutMs: WINDOW + 5_000, intervalMs: 100 });
+    loopDelay.disable();
     const to = from + WINDOW;
     const gaps = ws.map((w) => maxGap(emu.heartbeats(w.id), from, to));
     const worst = Math.max(...gaps);
-    expect(worst, `longest heartbeat gap ${worst} ms`).toBeLessThanOrEqual(INTERVAL + 1_000);
+    const lag = Math.ceil(loopDelay.max / 1e6);
+    expect(
+      worst,
+      `longest heartbeat gap ${worst} ms (event loop delay ${lag} ms)`,
+    ).toBeLessThanOrEqual(INTERVAL + 1_000 + lag);
     // None late in the window either by the agents' own account (start-up bursts are not measured).
     expect(late.filter((l) => l.at >= from && l.at <= to).map((l) => l.warning.message)).toEqual(
       [],
@@ -165,5 +176,5 @@ describe("a fleet on one connection-limited dispatcher", () => {
     expect(ws.map((x) => x.id)).toContain(w.workspaceId);
     expect(warnings.some((x) => x.msg === "heartbeat late")).toBe(true);
     expect(w.message).not.toContain(ws[0]!.token);
-  }, 30_000);
+  });
 });

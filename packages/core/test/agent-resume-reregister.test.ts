@@ -242,7 +242,7 @@ describe("a running agent whose workspace was paused and resumed registers again
     const answer = await peer.callPeer(id, "after the heartbeat");
     expect("text" in answer && answer.text).toContain("draft: after the heartbeat");
     await a.stop();
-  }, 30_000);
+  });
 
   it("poll (latest): the resume event triggers the state check, and the agent registers for poll again and answers a peer's call", async () => {
     const { emu, id, client, peer } = await setup("latest");
@@ -276,7 +276,7 @@ describe("a running agent whose workspace was paused and resumed registers again
     await waitFor(() => texts.includes("third"));
     await a.stop();
     expect((await a.done).reason).toBe("stopped");
-  }, 30_000);
+  });
 
   it("poll (latest): a pause missed while the event stream was down is caught by the resume event (WORKSPACE_PROVISIONING), which checks the state at once", async () => {
     const { emu, id, client } = await setup("latest");
@@ -314,5 +314,5 @@ describe("a running agent whose workspace was paused and resumed registers again
     expect(await liveTokens(emu, id)).toBe(1);
     await a.stop();
     expect((await a.done).reason).toBe("stopped");
-  }, 30_000);
+  });
 });

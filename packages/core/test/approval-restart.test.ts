@@ -64,7 +64,7 @@ it("the child continues with the decision across a kill -9 and restart", async (
   expect(await pendingFor(child.id)).toEqual([]);
   const all = await admin.listPendingApprovals();
   expect(all.filter((a) => a.action === "migrate the billing db")).toEqual([]);
-}, 30_000);
+});
 
 it("with no file given, the pending id is kept under MOLECULE_STATE_DIR (not in ~)", async () => {
   const parent = await emu.admin.createWorkspace({ name: "parent" });
@@ -129,4 +129,4 @@ it("on a fileStore, a keyed request survives a kill -9 into a process with anoth
   } finally {
     await ws.close();
   }
-}, 30_000);
+});

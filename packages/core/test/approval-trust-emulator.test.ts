@@ -157,7 +157,7 @@ describe("a decision answers one request only", () => {
     await admin.decideApproval(c.workspaceId, row3.id, "denied");
     await third;
     expect(settled).toMatchObject({ approvalId: row3.id, approved: false, decision: "denied" });
-  }, 30_000);
+  });
 
   it("a pending request is not resumed by a call whose input differs (same key)", async () => {
     const c = await workspace("differ");
@@ -190,7 +190,7 @@ describe("a decision answers one request only", () => {
     await admin.decideApproval(c.workspaceId, row2.id, "denied");
     await second;
     expect(settled).toMatchObject({ approvalId: row2.id, approved: false, digest: other.digest });
-  }, 30_000);
+  });
 
   it("after a timeout, asking again waits on the same pending request (as the error says)", async () => {
     const c = await workspace("timeout");
@@ -207,7 +207,7 @@ describe("a decision answers one request only", () => {
     await admin.decideApproval(c.workspaceId, approvalId, "approved");
     await expect(again).resolves.toMatchObject({ approvalId, approved: true });
     expect((await c.listApprovals()).filter((a) => a.action === "restart prod")).toHaveLength(1);
-  }, 30_000);
+  });
 });
 
 describe("what the person sees shows every hidden character (issue 59)", () => {
@@ -277,7 +277,7 @@ describe("one decision, one run (issue 59)", () => {
     } finally {
       await agent.stop();
     }
-  }, 20_000);
+  });
 
   it("calls that pass the same key join one request and share its decision", async () => {
     const c = await workspace("join");
@@ -290,5 +290,5 @@ describe("one decision, one run (issue 59)", () => {
     await expect(a).resolves.toMatchObject({ approvalId: row.id, approved: true });
     await expect(b).resolves.toMatchObject({ approvalId: row.id, approved: true });
     expect(await c.listApprovals()).toHaveLength(1);
-  }, 30_000);
+  });
 });

@@ -143,7 +143,7 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
       expect((await canvasDownload(emu.url, emu.adminToken, ws.id, u.uri)).status).toBe(404);
     // The upload rows are not messages: the handler ran once, for the canvas's message.
     expect(seen).toHaveLength(1);
-  }, 30_000);
+  });
 
   it("a failed handler does not acknowledge: the file stays on the platform", async () => {
     const ws = await emu.admin.createWorkspace({ name: "poll-files-fail" });
@@ -179,7 +179,7 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
     const still = await canvasDownload(emu.url, emu.adminToken, ws.id, uploaded[0]!.uri);
     expect(still.status).toBe(200);
     expect(text(still.bytes)).toBe("a");
-  }, 30_000);
+  });
 
   it("a file the platform no longer holds (acknowledged, expired) is a file_unavailable error the handler can catch", async () => {
     // Uploads before the agent's first start: the workspace is created for poll, as users do.
@@ -208,7 +208,7 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: "file_unavailable", status: 404, retryable: false });
     expect(String((errors[0] as Error).message)).toMatch(/it expired \(24 h after the upload\)/);
-  }, 30_000);
+  });
 
   it("a pending upload larger than its message announces is not read past the announced size", async () => {
     const ws = await emu.admin.createWorkspace({ name: "poll-files-size", deliveryMode: "poll" });
@@ -229,7 +229,7 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
     await waitFor(() => seen.length === 1, { timeoutMs: 15_000 });
     expect(seen[0]!.files[0]!.size).toBe(16);
     expect(errors[0]).toMatchObject({ code: "file_too_large", retryable: false });
-  }, 30_000);
+  });
 });
 
 describe("the inbound secret", () => {
@@ -291,7 +291,7 @@ describe("push delivery: the platform forwards the upload to the agent", () => {
     expect(back.status).toBe(200);
     expect(back.bytes).toEqual(PNG);
     expect(back.type).toBe("image/png");
-  }, 30_000);
+  });
 });
 
 describe("push delivery: a file this agent does not hold", () => {
@@ -337,7 +337,7 @@ describe("push delivery: a file this agent does not hold", () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]!.files.map((f) => f.name)).toEqual(["gone.txt"]);
     expect(errors[0]).toMatchObject({ code: "file_unavailable", retryable: false });
-  }, 30_000);
+  });
 });
 
 describe("an agent's files reach the canvas user in one call", () => {
@@ -365,7 +365,7 @@ describe("an agent's files reach the canvas user in one call", () => {
     await canvasSays(ws.id, "thanks", []);
     await waitFor(() => seen.length === 1, { timeoutMs: 15_000 });
     expect(seen.map((s) => s.msg.text)).toEqual(["thanks"]);
-  }, 30_000);
+  });
 
   it("push: notify(text, { files }) goes through the agent's own ingest route, and the canvas downloads from it", async () => {
     const ws = await emu.admin.createWorkspace({ name: "notify-push" });
@@ -382,5 +382,5 @@ describe("an agent's files reach the canvas user in one call", () => {
     const back = await canvasDownload(emu.url, emu.adminToken, ws.id, part!.file.uri);
     expect(back.status).toBe(200);
     expect(back.bytes).toEqual(PNG);
-  }, 30_000);
+  });
 });

@@ -82,15 +82,16 @@ describe("a rate-limited SaaS tenant", () => {
     const asker = client(a);
     const sent: string[] = [];
     for (let i = 0; i < 12; i++) sent.push((await asker.callPeer(b.id, `q${i}`)).messageId);
+    // Time is not the claim (every answer once is): the bound leaves room for a busy machine.
     await waitFor(() => sent.every((id) => answersIn(emu, a.id).get(id) === 1), {
-      timeoutMs: 150_000 / SCALE,
+      timeoutMs: 400_000 / SCALE,
     });
     expect(letters).toHaveLength(0);
     // The org's minute did run out (the platform refused, or the budget held requests back).
     expect(refused.length).toBeGreaterThan(0);
     const answered = answersIn(emu, a.id);
     expect(sent.map((id) => answered.get(id))).toEqual(sent.map(() => 1));
-  }, 60_000);
+  }, 90_000);
 
   it("a start whose first heartbeat the limiter refuses more often than the start's attempts waits and starts", async () => {
     platformSecond.ms = 1_000 / SCALE; // the platform's "0" (its window's last second) is shorter

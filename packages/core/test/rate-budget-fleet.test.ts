@@ -293,5 +293,5 @@ describe("RemoteAgent#callPeer's signal while it awaits a polled answer", () => 
     const aborted = await call;
     expect(isMoleculeError(aborted, "aborted")).toBe(true);
     expect((aborted as Error).name).toBe("AbortError");
-  }, 30_000);
+  });
 });

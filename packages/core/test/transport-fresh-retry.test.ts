@@ -31,6 +31,9 @@ async function server(): Promise<{ url: string; requests: string[] }> {
   return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, requests };
 }
 
+/** A live connection's first request: the whole bound of a busy machine. */
+const WARM_MS = 20_000;
+
 /** undici puts a connection back in the pool a full event-loop cycle after its response. */
 const pooled = async (): Promise<void> => {
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
@@ -40,7 +43,8 @@ async function setup(): Promise<{ relay: ForgetfulRelay; t: HttpTransport; reque
   const target = await server();
   const relay = await forgetfulRelay(target.url);
   cleanups.push(() => relay.close());
-  const t = new HttpTransport({ baseUrl: relay.url, timeoutMs: 300 });
+  // Long enough for a live connection on a busy machine; the lost attempts wait it out.
+  const t = new HttpTransport({ baseUrl: relay.url, timeoutMs: 2_000 });
   cleanups.push(() => t.close());
   return { relay, t, requests: target.requests };
 }
@@ -48,7 +52,9 @@ async function setup(): Promise<{ relay: ForgetfulRelay; t: HttpTransport; reque
 describe("sendRetryingFresh", () => {
   it("sends a request that timed out on a forgotten connection again on a new one", async () => {
     const { relay, t, requests } = await setup();
-    expect((await t.send({ method: "POST", path: "/warm", bodyText: "{}" })).status).toBe(200);
+    expect(
+      (await t.send({ method: "POST", path: "/warm", bodyText: "{}", timeoutMs: WARM_MS })).status,
+    ).toBe(200);
     expect(relay.connections).toBe(1);
     await pooled();
     relay.forget();
@@ -63,7 +69,7 @@ describe("sendRetryingFresh", () => {
 
   it("without it, the request waits out its timeout in the forgotten connection", async () => {
     const { relay, t, requests } = await setup();
-    await t.send({ method: "POST", path: "/warm", bodyText: "{}" });
+    await t.send({ method: "POST", path: "/warm", bodyText: "{}", timeoutMs: WARM_MS });
     await pooled();
     relay.forget();
     await expect(t.send({ method: "POST", path: "/lost", bodyText: "{}" })).rejects.toBeInstanceOf(
@@ -74,7 +80,7 @@ describe("sendRetryingFresh", () => {
 
   it("does not retry what the caller aborted, nor other failures", async () => {
     const { relay, t } = await setup();
-    await t.send({ method: "GET", path: "/warm" });
+    await t.send({ method: "GET", path: "/warm", timeoutMs: WARM_MS });
     await pooled();
     relay.forget();
     const abort = new AbortController();

@@ -67,7 +67,7 @@ async function client(
 
 const host = (): string => new URL(emu.url).host;
 
-describe("proxies from the environment", { timeout: 30_000 }, () => {
+describe("proxies from the environment", () => {
   it("HTTP_PROXY alone: register, heartbeat, state and the event stream go through the proxy", async () => {
     proxyEnv({ HTTP_PROXY: proxy.url });
     const c = await client();
@@ -170,7 +170,7 @@ describe("NO_PROXY, as curl and undici read it", () => {
   });
 });
 
-describe("a proxy's refusals and failures", { timeout: 30_000 }, () => {
+describe("a proxy's refusals and failures", () => {
   it("credentials in the URL work, and never reach an error or a log line", async () => {
     const guarded = await forwardProxy({ auth: "alice:p@ss:w/rd" });
     cleanups.push(() => guarded.close());
@@ -226,7 +226,7 @@ describe("a proxy's refusals and failures", { timeout: 30_000 }, () => {
   });
 });
 
-describe("RemoteA2AAgent through a proxy", { timeout: 30_000 }, () => {
+describe("RemoteA2AAgent through a proxy", () => {
   it("goes through the proxy; the address guard judges the target, never the proxy", async () => {
     const peer = await startBareA2AAgent({ name: "far", answer: "pong" });
     cleanups.push(() => peer.close());
@@ -245,7 +245,7 @@ describe("RemoteA2AAgent through a proxy", { timeout: 30_000 }, () => {
   });
 });
 
-describe("push notification webhooks through a proxy", { timeout: 30_000 }, () => {
+describe("push notification webhooks through a proxy", () => {
   it("are sent through the proxy; the address rule judges the webhook, never the proxy", async () => {
     const got: string[] = [];
     let arrived: () => void = () => got.length;
@@ -283,7 +283,7 @@ describe("push notification webhooks through a proxy", { timeout: 30_000 }, () =
   });
 });
 
-describe("plugin downloads through a proxy", { timeout: 30_000 }, () => {
+describe("plugin downloads through a proxy", () => {
   it("installPlugin streams the archive through the proxy", async () => {
     const root = await mkdtemp(join(tmpdir(), "proxy-plugins-"));
     cleanups.push(() => rm(root, { recursive: true, force: true }));

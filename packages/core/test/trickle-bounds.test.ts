@@ -87,5 +87,5 @@ describe("a body that trickles a byte at a time", () => {
     expect(writes.length).toBeGreaterThanOrEqual(2);
     expect(warned.some((w) => w.includes("could not write the inbound checkpoint"))).toBe(true);
     expect(stopMs).toBeLessThan(5_000); // two attempts of 300 ms; the trickle's body takes 50 s
-  }, 30_000);
+  });
 });

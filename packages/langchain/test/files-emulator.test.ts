@@ -84,7 +84,7 @@ describe.each(["poll", "push"] as const)(
         await agent.stop();
         await client.close();
       }
-    }, 30_000);
+    });
   },
 );
 
@@ -123,5 +123,5 @@ describe("createSendToUserTool", () => {
     } finally {
       await client.close();
     }
-  }, 30_000);
+  });
 });

@@ -140,4 +140,4 @@ it("requestToolCall asked twice while the first is pending: two requests, one de
   await admin.decideApproval(parentId, row2.id, "denied");
   await second;
   expect(secondResult).toMatchObject({ approvalId: row2.id, approved: false });
-}, 20_000);
+});

@@ -92,7 +92,7 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
     expect(got).toEqual([
       { text: "here", files: [{ name: "a_b.txt", mediaType: "text/plain", text: "alpha" }] },
     ]);
-  }, 30_000);
+  });
 
   it("push: the platform forwards the upload to the module's route, and the method gets the file", async () => {
     const ws = await emu.admin.createWorkspace({ name: "nest-files-push" });
@@ -133,7 +133,7 @@ describe.each(adapters)("on the %s adapter", (_name, adapter) => {
     });
     expect(refused.status).toBe(401);
     await refused.body?.cancel();
-  }, 30_000);
+  });
 });
 
 it("MoleculeCanvas.send gets a file to the canvas user in one call", async () => {
@@ -151,4 +151,4 @@ it("MoleculeCanvas.send gets a file to the canvas user in one call", async () =>
   expect(part!.file.name).toBe("run.log");
   const back = await canvasDownload(emu.url, emu.adminToken, ws.id, part!.file.uri);
   expect(new TextDecoder().decode(back.bytes)).toBe("ok\n");
-}, 30_000);
+});
