@@ -24,7 +24,7 @@ describe("molecule-agent connect", () => {
       MOLECULE_POLL_INTERVAL: "0.05",
       MOLECULE_CURSOR_FILE: cursorFile,
     });
-    await waitFor(() => r.out().includes("connected as"), { timeoutMs: 10_000 });
+    await waitFor(() => r.out().includes("connected as"), { timeoutMs: 30_000 });
     expect(r.out()).toContain(`[molecule] connected as ${a.id}`);
     expect(r.out()).toContain("delivery=poll");
     expect(r.out()).toContain("interval=0.05s");
@@ -95,7 +95,7 @@ describe("molecule-agent connect", () => {
       ],
       { MOLECULE_HEARTBEAT_INTERVAL: "0.05" },
     );
-    await waitFor(() => r.out().includes("connected as"), { timeoutMs: 10_000 });
+    await waitFor(() => r.out().includes("connected as"), { timeoutMs: 30_000 });
     await h.emu.admin.pause(a.id);
     expect(await r.exit).toBe(0);
     expect(r.out()).toContain("platform reports workspace paused");

@@ -28,7 +28,7 @@ describe("molecule-agent connect output (from the agent's events)", () => {
     const { a, peer, env, tokens } = await org();
     const r = h.run(["--handler", FAILING], env);
     try {
-      await waitFor(() => r.out().includes("connected as"), { timeoutMs: 10_000 });
+      await waitFor(() => r.out().includes("connected as"), { timeoutMs: 30_000 });
       const id = randomUUID();
       await peer.callPeer(a.id, "fail", { messageId: id });
       await waitFor(() => r.err().includes("dead-lettered"), { timeoutMs: 15_000 });
@@ -57,10 +57,10 @@ describe("molecule-agent connect output (from the agent's events)", () => {
     const { a, p, peer, env, tokens } = await org();
     const r = h.run(["--handler", FAILING], env);
     try {
-      await waitFor(() => r.out().includes("connected as"), { timeoutMs: 10_000 });
+      await waitFor(() => r.out().includes("connected as"), { timeoutMs: 30_000 });
       const id = randomUUID();
       await peer.callPeer(a.id, "hello", { messageId: id });
-      await waitFor(() => r.out().includes(`handled ${id}`), { timeoutMs: 10_000 });
+      await waitFor(() => r.out().includes(`handled ${id}`), { timeoutMs: 30_000 });
       expect(r.out()).toMatch(
         new RegExp(`\\[molecule\\] handled ${id} from ${p.id} in \\d+ ms \\(answered\\)`),
       );

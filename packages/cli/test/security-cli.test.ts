@@ -24,7 +24,7 @@ describe("molecule-agent connect output", () => {
       a.token!,
     ]);
     try {
-      await waitFor(() => r.out().includes("connected as"), { timeoutMs: 10_000 });
+      await waitFor(() => r.out().includes("connected as"), { timeoutMs: 30_000 });
       const registered = String((await h.emu.admin.getWorkspace(a.id)).url ?? "");
       const secret = registered.split("/").at(-1) ?? "";
       expect(secret.length).toBeGreaterThanOrEqual(22);
@@ -47,7 +47,7 @@ describe("molecule-agent connect output", () => {
       MOLECULE_WORKSPACE_TOKEN: a.token!,
     });
     try {
-      await waitFor(() => r.out().includes("connected as"), { timeoutMs: 10_000 });
+      await waitFor(() => r.out().includes("connected as"), { timeoutMs: 30_000 });
       expect(r.err()).not.toContain("--token on the command line");
     } finally {
       r.child.kill("SIGTERM");

@@ -149,7 +149,7 @@ describe("RemoteAgent against the emulator (latest contract, poll delivery)", ()
     const id = randomUUID();
     const sent = Date.now();
     await peer.callPeer(a.id, "wake up", { messageId: id });
-    await waitFor(() => c.counts.get(id) === 1, { timeoutMs: 5_000 });
+    await waitFor(() => c.counts.get(id) === 1, { timeoutMs: 30_000 });
     expect(Date.now() - sent).toBeLessThan(5_000);
     // Only the event can have triggered the fetch that delivered it.
     expect(fetches.length).toBeGreaterThan(before);

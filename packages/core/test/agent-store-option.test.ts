@@ -46,7 +46,7 @@ describe("RemoteAgent `store` option", () => {
         handler: (m) => void seen.push(m.messageId!),
       });
       await agent.start();
-      await waitFor(() => seen.length >= expected, { timeoutMs: 10_000 });
+      await waitFor(() => seen.length >= expected, { timeoutMs: 30_000 });
       await agent.stop();
     };
     const first = [randomUUID(), randomUUID()];

@@ -92,7 +92,7 @@ describe("an overlong id", () => {
       await peer.callPeer(a.id, "short ids", { messageId: last });
       // Settled (handled, or refused by an entry stage): the agent is past both messages.
       await waitFor(() => heldWhole.length >= 1 && emu.activity(a.id).length >= 2, {
-        timeoutMs: 10_000,
+        timeoutMs: 30_000,
       });
       await agent.stop();
 
@@ -158,7 +158,7 @@ describe("a handler's error", () => {
     cleanups.push(() => agent.stop());
     await agent.start();
     await peer.callPeer(a.id, "fail", { messageId: randomUUID() });
-    await waitFor(() => dead, { timeoutMs: 10_000 });
+    await waitFor(() => dead, { timeoutMs: 30_000 });
     await agent.stop();
 
     const span = exporter.getFinishedSpans().find((s) => s.name === "molecule.handle_message");

@@ -131,7 +131,7 @@ describe("poll delivery: the canvas's upload is in msg.files", () => {
     // Acknowledged once each, after the handler. The August platform keeps an acknowledged upload
     // readable for an hour, then sweeps it (an unacknowledged one lives 24 h).
     const acks = (): string[] => proxy.requests.filter(isFileAck);
-    await waitFor(() => acks().length === 2, { timeoutMs: 10_000 });
+    await waitFor(() => acks().length === 2, { timeoutMs: 30_000 });
     const ids = uploaded.map((u) => u.uri.split("/")[1]);
     expect(acks().sort()).toEqual(
       ids.map((id) => `POST /workspaces/${ws.id}/pending-uploads/${id}/ack`).sort(),

@@ -155,7 +155,7 @@ async function record(
     snap(`handler end ${m.text}`);
   });
   await agent.start();
-  await waitFor(() => handled.length === N, { timeoutMs: 10_000 });
+  await waitFor(() => handled.length === N, { timeoutMs: 30_000 });
   await waitFor(() => agent.cursor === lastMessageRow(client.workspaceId));
   await agent.stop();
   expect(new Set(handled).size).toBe(N);
@@ -182,7 +182,7 @@ async function resume(client: PlatformClient, state: CrashState): Promise<Map<st
   const all = Array.from({ length: N }, (_, i) => `m${i}`);
   try {
     await waitFor(() => all.every((t) => runs.has(t) || state.handled.includes(t)), {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
     });
     await waitFor(() => agent.cursor === lastMessageRow(client.workspaceId));
   } catch {
@@ -255,7 +255,7 @@ describe("a crash at any point of the poll loop loses nothing", () => {
       await agent.start();
       const all = lastMessageRow(client.workspaceId);
       await waitFor(() => stopped || (handled.length === N && agent.cursor === all), {
-        timeoutMs: 10_000,
+        timeoutMs: 30_000,
       });
       if (!stopped) {
         await agent.stop(); // the re-read needed fewer than k fetches: every step was covered

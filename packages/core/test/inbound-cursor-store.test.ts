@@ -259,7 +259,7 @@ describe("FileCursorStore", () => {
     await store.flush();
     expect(await readFile(path, "utf8")).toBe("a2");
     await store.save({ cursor: "a3", seenActivityIds: ["a1", "a2", "a3"] });
-    await waitFor(async () => (await readFile(path, "utf8")) === "a3", { timeoutMs: 5_000 });
+    await waitFor(async () => (await readFile(path, "utf8")) === "a3", { timeoutMs: 30_000 });
     // Killed between the journal's note of a new cursor file and its rename: still its own.
     await store.save({ cursor: "a4", seenActivityIds: ["a2", "a3", "a4"] });
     const { journal } = JSON.parse(await readFile(`${path}.state.json`, "utf8")) as {

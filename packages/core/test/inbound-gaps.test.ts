@@ -48,10 +48,10 @@ describe.each(["latest", "2026-05"] as const)(
       cleanups.push(() => second.stop());
       await second.start();
       // 12 new messages behind a 410, 5 per page, with a 60 s poll interval: all arrive at once.
-      await waitFor(() => handled.size === 15, { timeoutMs: 10_000 });
+      await waitFor(() => handled.size === 15, { timeoutMs: 30_000 });
       // Every page was read and settled: the cursor stands on the newest row.
       const newest = emu.activity(a.id).at(-1)?.["id"];
-      await waitFor(() => second.cursor === newest, { timeoutMs: 10_000 });
+      await waitFor(() => second.cursor === newest, { timeoutMs: 30_000 });
       expect([...handled.values()].every((n) => n === 1)).toBe(true);
       expect([...handled.keys()]).toEqual(Array.from({ length: 15 }, (_, i) => `m${i + 1}`));
     });

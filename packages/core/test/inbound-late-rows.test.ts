@@ -184,7 +184,7 @@ describe("a row later than the settle window", () => {
       });
       release();
       await late;
-      await waitFor(() => counts.get("late one") === 1, { timeoutMs: 10_000 });
+      await waitFor(() => counts.get("late one") === 1, { timeoutMs: 30_000 });
       await waitFor(() => gaps.length > 0);
       expect(gaps[0]).toMatchObject({ reason: "late_row", rows: 1, code: "MOLECULE_INBOUND_GAP" });
       expect([...counts.values()].every((n) => n === 1)).toBe(true);

@@ -257,7 +257,7 @@ describe("poll delivery (fake client)", () => {
     const c = counter();
     const agent = new RemoteAgent({ client, pollIntervalMs: 5, handler: (m) => void c.add(m) });
     await agent.start();
-    await waitFor(() => c.counts.get("m1") === 1, { timeoutMs: 8_000 });
+    await waitFor(() => c.counts.get("m1") === 1, { timeoutMs: 30_000 });
     await agent.stop();
     expect(fail).toBeLessThan(0);
     expect(c.counts.get("m1")).toBe(1);

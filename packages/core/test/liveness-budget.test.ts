@@ -102,7 +102,7 @@ describe("liveness on a connection-limited dispatcher held by slow peer calls", 
     });
     // Every connection of the dispatcher is now held by a call the peer is working on; the other
     // calls wait for a connection.
-    await waitFor(() => entered === CONNECTIONS, { timeoutMs: 10_000 });
+    await waitFor(() => entered === CONNECTIONS, { timeoutMs: 30_000 });
     const from = emu.now();
 
     // A pause of one caller must still end it: its state check is liveness too.

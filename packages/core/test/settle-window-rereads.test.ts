@@ -179,7 +179,7 @@ describe("how often the poll re-reads its settle window", () => {
       await waitFor(() => counts.has("after"));
       release();
       await late;
-      await waitFor(() => counts.get("late one") === 1, { timeoutMs: 10_000 });
+      await waitFor(() => counts.get("late one") === 1, { timeoutMs: 30_000 });
       expect([...counts.values()]).toEqual([1, 1, 1]);
       // Read by the settle window: the audit (a minute's re-read) did not have to find it.
       expect(gaps).toEqual([]);

@@ -126,9 +126,9 @@ describe("maxDeliveries, single-process stores", () => {
     expect(flags).toEqual([false, true]);
     const last = agentOn(store, ws, false);
     await last.agent.start();
-    await waitFor(() => last.dead.length === 1, { timeoutMs: 10_000 });
+    await waitFor(() => last.dead.length === 1, { timeoutMs: 30_000 });
     await peer.callPeer(ws.id, "after", { messageId: randomUUID() }); // delivery goes on
-    await waitFor(() => last.handled.includes("after"), { timeoutMs: 10_000 });
+    await waitFor(() => last.handled.includes("after"), { timeoutMs: 30_000 });
     await last.agent.stop();
     await last.agent.client.close();
     await peer.close();

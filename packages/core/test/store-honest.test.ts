@@ -196,12 +196,12 @@ describe.skipIf(!mountable)("a store that cannot be written (tmpfs, needs root)"
     // 800 + 1,600) without starting a handler.
     const later = Array.from({ length: 40 }, () => randomUUID());
     for (const id of later) await peer.client.callPeer(a.id, `later ${id}`, { messageId: id });
-    await waitFor(() => events.length > 0, { timeoutMs: 10_000 });
+    await waitFor(() => events.length > 0, { timeoutMs: 30_000 });
     const at = failedSaves;
-    await waitFor(() => failedSaves >= at + 4, { timeoutMs: 10_000 });
+    await waitFor(() => failedSaves >= at + 4, { timeoutMs: 30_000 });
     const handledWhileFailing = handled.length;
     expect(handledWhileFailing).toBeLessThan(first.length + later.length);
-    await waitFor(() => failedSaves >= at + 6, { timeoutMs: 10_000 });
+    await waitFor(() => failedSaves >= at + 6, { timeoutMs: 30_000 });
     expect(handled).toHaveLength(handledWhileFailing);
     const down = events[0] as AgentEventMap["storeUnwritable"];
     expect(down.type).toBe("storeUnwritable");
@@ -210,7 +210,7 @@ describe.skipIf(!mountable)("a store that cannot be written (tmpfs, needs root)"
     expect((down.error as MoleculeStoreError).message).toMatch(/ENOSPC/);
 
     await free();
-    await waitFor(() => handled.length === first.length + later.length, { timeoutMs: 10_000 });
+    await waitFor(() => handled.length === first.length + later.length, { timeoutMs: 30_000 });
     expect(new Set(handled)).toEqual(new Set([...first, ...later]));
     expect(events.map((e) => e.type)).toEqual(["storeUnwritable", "storeWritable"]);
     // The rest were handled only once the store wrote again.

@@ -90,7 +90,7 @@ describe("a store and the workspaces of its agents", () => {
     try {
       await agent.start();
       await peer.callPeer(a.id, "hello");
-      await waitFor(() => seen.length === 1, { timeoutMs: 10_000 });
+      await waitFor(() => seen.length === 1, { timeoutMs: 30_000 });
       await agent.stop();
       expect([...byWorkspace.keys()]).toEqual([a.id]);
       expect((await byWorkspace.get(a.id)!.load())?.cursor).toBeDefined();

@@ -284,7 +284,7 @@ describe("LangChain agents as Molecule workspaces", () => {
           );
           return replies.length >= count ? replies : undefined;
         },
-        { timeoutMs: 10_000 },
+        { timeoutMs: 30_000 },
       );
 
     const sent = await sender.callPeer(assistant.workspaceId, "what is 2+2?");

@@ -138,7 +138,8 @@ export async function emulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   return startEmulator(opts);
 }
 
-export function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
+/** Resolves once `cond` holds; rejects after `timeoutMs` (a bound against a hang, not a speed claim). */
+export function until(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const tick = (): void => {

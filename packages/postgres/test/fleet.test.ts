@@ -89,7 +89,7 @@ describe("a fleet of agents on one store", () => {
     // The last agent's stop ends the LISTEN session; the store's close every other one.
     await waitFor(async () => (await sessions(true)).length === 0);
     await store.close();
-    await waitFor(async () => (await sessions()).length === 0, { timeoutMs: 10_000 });
+    await waitFor(async () => (await sessions()).length === 0, { timeoutMs: 30_000 });
   });
   it("agents stopped on a long-lived store are let go (each restart's poll is not kept)", async () => {
     setFlagsFromString("--expose-gc");

@@ -26,7 +26,7 @@ describe("poll lease and fencing", () => {
     expect(await b.acquire()).toBe(false);
     expect(await a.renew()).toBe(true);
     // a stops renewing (hung): once its lease lapsed, b takes it with the next epoch
-    await waitFor(async () => await b.acquire(), { timeoutMs: 10_000, intervalMs: 20 });
+    await waitFor(async () => await b.acquire(), { timeoutMs: 30_000, intervalMs: 20 });
     expect(b.epoch).toBe(a.epoch! + 1);
     const c = await pg.db.connect();
     try {

@@ -158,7 +158,7 @@ describe("push replicas on PostgreSQL", () => {
           const r = await alive.shared.claimPush!("w-push", mid);
           return r.status === "claimed" ? r : undefined;
         },
-        { timeoutMs: 5_000, intervalMs: 50 },
+        { timeoutMs: 30_000, intervalMs: 50 },
       );
       expect(taken.claim.redelivered).toBe(true);
       await taken.claim.settle("ok");
@@ -183,7 +183,7 @@ describe("push replicas on PostgreSQL", () => {
           const r = await b!.shared.claimPush!("w-dead", mid);
           return r.status === "claimed" ? r : undefined;
         },
-        { timeoutMs: 5_000, intervalMs: 50 },
+        { timeoutMs: 30_000, intervalMs: 50 },
       );
       expect(second.claim.redelivered).toBe(true);
       await second.claim.release(); // stopped before it settled: still counted

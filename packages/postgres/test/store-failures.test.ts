@@ -39,7 +39,7 @@ describe("a store that cannot write", () => {
 
       const id = randomUUID();
       await peer.callPeer(ws.id, "question", { messageId: id });
-      await waitFor(() => events.length > 0, { timeoutMs: 10_000 });
+      await waitFor(() => events.length > 0, { timeoutMs: 30_000 });
       const down = events[0]!;
       expect(down.type).toBe("storeUnwritable");
       const error = (down as Extract<AgentEvent, { type: "storeUnwritable" }>).error;

@@ -68,7 +68,7 @@ describe("StoreListener", () => {
 
     await pg.db.query("SELECT pg_terminate_backend($1)", [first]);
     await waitFor(() => events.filter((e) => e.startsWith("missed")).length === 3, {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
     });
     expect(events.slice(0, 3).sort()).toEqual(["lost a", "lost all", "lost b"]);
     // Why it was lost reaches the subscribers (the poll logs it).

@@ -31,7 +31,7 @@ describe("tasks of a dead replica", () => {
       // Alive for longer than one lease: renewed, so the task is still working everywhere.
       const first = await waitFor(async () => await aliveUntil("runner"));
       await waitFor(async () => (await aliveUntil("runner")) > first + LEASE_MS / 2, {
-        timeoutMs: 10_000,
+        timeoutMs: 30_000,
       });
       expect(await stateOn(survivor.url, id)).toBe("working");
 
@@ -40,7 +40,7 @@ describe("tasks of a dead replica", () => {
       await runner.exited;
       const killedAt = Date.now();
       await waitFor(async () => (await stateOn(survivor.url, id)) === "failed", {
-        timeoutMs: 10_000,
+        timeoutMs: 30_000,
         intervalMs: 50,
       });
       // Failed once the lease lapsed, not before, and within one lease time of the kill.

@@ -37,7 +37,7 @@ describe("A2A task store shared by push replicas", () => {
     expect(await states(id)).toEqual(["working", "working", "working"]);
     runner.release(id);
     await waitFor(async () => (await states(id)).every((s) => s === "completed"), {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
     });
     for (const r of replicas) {
       const task = (await rpc(r.url, "tasks/get", { id })).result!;
@@ -128,7 +128,7 @@ describe("A2A task store shared by push replicas", () => {
         (await Promise.all(done.map(async (id) => await stateOn(victim.url, id)))).every(
           (s) => s === "completed",
         ),
-      { timeoutMs: 10_000 },
+      { timeoutMs: 30_000 },
     );
     const held = await startTask(victim.url, "hold forever");
     await victim.line((l) => l === `started ${held}`);
