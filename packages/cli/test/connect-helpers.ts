@@ -25,7 +25,8 @@ export interface ConnectRun {
 /**
  * Starts one emulator and one throwaway HOME for the test file (closed and removed after it), and
  * returns them with `run(args, env)`, which spawns `molecule-agent connect` with only PATH, that
- * HOME and `env` in its environment.
+ * HOME and `env` in its environment, and `doctor(env)`, which runs `molecule-agent doctor` to its
+ * end likewise (its exit code and its stdout and stderr together).
  */
 export function useConnectHarness(
   prefix: string,
@@ -34,6 +35,7 @@ export function useConnectHarness(
   readonly emu: Emulator;
   readonly home: string;
   run: (args: string[], env?: Record<string, string>) => ConnectRun;
+  doctor: (env: Record<string, string>) => Promise<{ code: number | null; out: string }>;
 } {
   let emu: Emulator;
   let home: string;
@@ -62,6 +64,19 @@ export function useConnectHarness(
     const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     return { child, out: () => out, err: () => err, exit };
   };
+  const doctor = async (
+    env: Record<string, string>,
+  ): Promise<{ code: number | null; out: string }> => {
+    const child = spawn(process.execPath, [BIN, "doctor"], {
+      env: { PATH: process.env.PATH ?? "", HOME: home, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    return { code, out };
+  };
   return {
     get emu() {
       return emu;
@@ -70,5 +85,6 @@ export function useConnectHarness(
       return home;
     },
     run,
+    doctor,
   };
 }

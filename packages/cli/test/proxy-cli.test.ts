@@ -2,7 +2,6 @@
 // the proxy variables and NODE_EXTRA_CA_CERTS: a TLS platform signed by a private CA, reached
 // through a forward proxy's CONNECT tunnel. `doctor` says which proxy it used, and every check
 // goes where the agent goes; a proxy that is down is named in the unreachable-platform line.
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +14,7 @@ import {
   tlsFront,
   type TlsFront,
 } from "@internal/test-utils";
-import { BIN, HANDLER, useConnectHarness } from "./connect-helpers.js";
+import { HANDLER, useConnectHarness } from "./connect-helpers.js";
 
 const h = useConnectHarness("proxy-cli-");
 let proxy: ForwardProxy;
@@ -35,19 +34,6 @@ afterAll(async () => {
   await proxy.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Runs `molecule-agent doctor` to its end with only PATH, HOME and `env`. */
-async function doctor(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [BIN, "doctor"], {
-    env: { PATH: process.env.PATH ?? "", HOME: h.home, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
-  const code = await new Promise<number | null>((r) => child.once("exit", r));
-  return { code, out };
-}
 
 describe("molecule-agent behind a proxy", { timeout: 60_000 }, () => {
   it("connect and doctor reach a private-CA TLS platform through HTTPS_PROXY", async () => {
@@ -69,7 +55,7 @@ describe("molecule-agent behind a proxy", { timeout: 60_000 }, () => {
     expect(proxy.carried).toContain(tunnel);
 
     proxy.carried.length = 0;
-    const r = await doctor(env);
+    const r = await h.doctor(env);
     agent.child.kill("SIGINT");
     await agent.exit;
     expect(r.out).toMatch(
@@ -86,7 +72,7 @@ describe("molecule-agent behind a proxy", { timeout: 60_000 }, () => {
   it("doctor with NO_PROXY listing the platform: direct, and it says so", async () => {
     const ws = await h.emu.admin.createWorkspace({ name: "proxy-cli-direct" });
     proxy.carried.length = 0;
-    const r = await doctor({
+    const r = await h.doctor({
       MOLECULE_PLATFORM_URL: tls.url,
       MOLECULE_WORKSPACE_ID: ws.id,
       MOLECULE_WORKSPACE_TOKEN: ws.token!,
@@ -101,7 +87,7 @@ describe("molecule-agent behind a proxy", { timeout: 60_000 }, () => {
   it("doctor with a proxy that is down: the platform line names it, without credentials", async () => {
     const ws = await h.emu.admin.createWorkspace({ name: "proxy-cli-down" });
     const port = await freePort();
-    const r = await doctor({
+    const r = await h.doctor({
       MOLECULE_PLATFORM_URL: tls.url,
       MOLECULE_WORKSPACE_ID: ws.id,
       MOLECULE_WORKSPACE_TOKEN: ws.token!,
@@ -119,7 +105,7 @@ describe("molecule-agent behind a proxy", { timeout: 60_000 }, () => {
     const guarded = await forwardProxy({ auth: "carol:pw" });
     try {
       const ws = await h.emu.admin.createWorkspace({ name: "proxy-cli-407" });
-      const r = await doctor({
+      const r = await h.doctor({
         MOLECULE_PLATFORM_URL: tls.url,
         MOLECULE_WORKSPACE_ID: ws.id,
         MOLECULE_WORKSPACE_TOKEN: ws.token!,

@@ -3,7 +3,6 @@
 // against a platform whose certificate fails (a private CA, a self-signed one, another host's, an
 // expired one, one not valid yet), directly and through a proxy. `connect` ends at once with the
 // one line naming the cause and the fix; `doctor`'s platform check names the same cause and fix.
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,7 @@ import {
   type TlsFronts,
   tlsLine,
 } from "@internal/test-utils";
-import { BIN, HANDLER, useConnectHarness } from "./connect-helpers.js";
+import { HANDLER, useConnectHarness } from "./connect-helpers.js";
 
 const h = useConnectHarness("tls-cli-");
 const KINDS = Object.keys(TLS_FAILURES) as TlsFailureKind[];
@@ -38,19 +37,6 @@ afterAll(async () => {
   await proxy.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Runs `molecule-agent doctor` to its end with only PATH, HOME and `env`. */
-async function doctor(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [BIN, "doctor"], {
-    env: { PATH: process.env.PATH ?? "", HOME: h.home, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
-  const code = await new Promise<number | null>((r) => child.once("exit", r));
-  return { code, out };
-}
 
 const routes = [
   { route: "directly", proxied: false },
@@ -104,7 +90,7 @@ describe("molecule-agent against a platform whose certificate fails", { timeout:
       const runs = await Promise.all(
         KINDS.map(async (kind) => {
           const url = fronts.failing[kind].url;
-          return { kind, url, ...(await doctor({ ...env, MOLECULE_PLATFORM_URL: url })) };
+          return { kind, url, ...(await h.doctor({ ...env, MOLECULE_PLATFORM_URL: url })) };
         }),
       );
       for (const { kind, url, code, out } of runs) {
