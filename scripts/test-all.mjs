@@ -115,7 +115,10 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-/** Each failed test, named (printed just before the summary: a log's tail names them). */
+/**
+ * Each failed test, named with the first lines of its error (printed just before the summary: a
+ * log's tail names them and says why, where the reporter's own account scrolled away).
+ */
 const failures = [];
 /** Each test file's wall time: `{ ms, where }`. */
 const files = [];
@@ -140,7 +143,8 @@ for (const dir of workspaceDirs) {
       failures.push(`${where}: the file failed to load`);
     }
     for (const t of file.assertionResults ?? [])
-      if (t.status === "failed") failures.push(`${where} > ${t.fullName ?? t.title}`);
+      if (t.status === "failed")
+        failures.push(`${where} > ${t.fullName ?? t.title}${why(t.failureMessages)}`);
   }
 }
 if (missing.length > 0) console.error(`no test report from: ${missing.join(", ")}`);
@@ -154,6 +158,20 @@ const ok =
   passed > 0;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(ok ? 0 : 1);
+
+/**
+ * The first lines of a failed test's error (its message, not the stack), indented under its name.
+ * @param {unknown} messages the JSON report's `failureMessages`
+ */
+function why(messages) {
+  const first = Array.isArray(messages) ? String(messages[0] ?? "") : "";
+  const lines = first
+    .split("\n")
+    .filter((l) => l.trim() !== "" && !/^\s+at /.test(l))
+    .slice(0, 4)
+    .map((l) => `\n    ${l.slice(0, 300)}`);
+  return lines.join("");
+}
 
 /** Prints the five slowest test files, those over the budget the README does not name, the wall time. */
 function printTimes() {

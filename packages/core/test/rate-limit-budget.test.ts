@@ -18,6 +18,9 @@ import {
 
 const WS = "11111111-2222-4333-8444-555555555555";
 
+/** The monotonic clock in whole milliseconds, for what a failing test reports. */
+const at = (): number => Math.round(performance.now());
+
 interface Seen {
   method: string;
   path: string;
@@ -152,6 +155,19 @@ describe("RateBucket", () => {
     expect(b.take("heartbeat")).toBe(0);
   });
 
+  it("a refusal in the process's first half second opens the next window too (a monotonic clock starts near 0)", () => {
+    // `performance.now()` counts from the process's start: a 429 at 300 ms with `Reset: 0` says
+    // the window ends at 1.3 s. It once left the count at "0 left, no end" and nothing went again.
+    let now = 300;
+    const b = new RateBucket(() => now);
+    expect(b.take("request")).toBe(0);
+    const refusal = { "retry-after": "0", ...headers(0, 0, 30) };
+    b.observe(429, refusal, { error: "rate limit exceeded", retry_after: 0 }, 0);
+    expect(b.take("request")).toBeUndefined();
+    now = 1_300;
+    expect(b.take("request")).toBeDefined();
+  });
+
   it("answers that arrive out of order never raise the count", () => {
     const b = new RateBucket(() => 0);
     b.observe(200, headers(3, 30), undefined);
@@ -227,13 +243,26 @@ describe("HttpTransport and the platform's rate limit", () => {
       json(res, 200, { ok: true });
     });
     // A bound below the test's own: a request that hangs fails with the error naming where (the
-    // rate budget's turn, or the platform's answer), not with a test timeout.
-    const res = await transport(p.url).send({
-      method: "POST",
-      path: "/notify",
-      json: { a: 1 },
-      timeoutMs: 15_000,
+    // rate budget's turn, or the platform's answer), not with a test timeout; and with what the
+    // transport logged and what the platform saw, when.
+    const log: string[] = [];
+    const t = new HttpTransport({
+      baseUrl: p.url,
+      getToken: () => "tok-a",
+      logger: { debug: (m) => void log.push(`${at()} ${m}`) },
     });
+    cleanups.push(() => t.close());
+    const res = await t
+      .send({ method: "POST", path: "/notify", json: { a: 1 }, timeoutMs: 15_000 })
+      .catch((err: unknown) => {
+        const seen = p.seen.map((s) => `${Math.round(s.at)} ${s.method} ${s.path}`);
+        throw new Error(
+          `${String(err)} at ${at()}; logged: ${log.join(" | ")}; seen: ${seen.join(" | ")}`,
+          {
+            cause: err,
+          },
+        );
+      });
     expect(res.status).toBe(200);
     expect(p.seen).toHaveLength(2);
     // "0" is the window's last second: never sent again at once.

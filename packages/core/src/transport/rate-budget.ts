@@ -74,9 +74,10 @@ export function isRateLimitRefusal(
 /**
  * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats
  * (registrations too), then an agent's start (the calls around its registration and first
- * heartbeat), then state checks and other liveness requests, then answers waiting to be sent, then reads that bring
- * answers (a poll while the agent's own calls await theirs), then everything else in order (a new
- * call to a peer, a poll for new messages an event woke, ...), last what can wait for a quiet
+ * heartbeat), then state checks and other liveness requests, then answers waiting to be sent, then
+ * reads that bring answers (a poll while the agent's own calls await theirs, or one an event woke:
+ * it reads the questions callers await answers to), then everything else in order (a new call to a
+ * peer, the re-read of rows still settling, ...), last what can wait for a quiet
  * moment (acknowledgements, checkpoints, the safety-net read and the state check while the event
  * stream is up and heartbeats are accepted). Only the first three may use the reserve, which is
  * sized by what heartbeats and liveness requests used (a start, which does not recur, is not
@@ -240,7 +241,11 @@ export class RateBucket {
       const end = now + (reset + 1) * platformSecond.ms;
       const first = this.#limit === undefined || this.#windowEnd === 0;
       this.#limit = limit;
-      if (end > this.#windowEnd + 1_500 && (current || !first)) {
+      // No window counted yet (0) is a window to take whatever the clock reads: a monotonic clock
+      // starts near 0 with the process (a refusal in its first half second once left the count
+      // at 0 requests with no end, and nothing was sent again).
+      const later = this.#windowEnd === 0 || end > this.#windowEnd + 1_500;
+      if (later && (current || !first)) {
         // A window later than the one counted (the first answer of a window, or the platform's
         // window started before this process's count said): its count replaces ours.
         if (!first || !current) this.#newWindow();
