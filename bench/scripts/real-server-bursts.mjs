@@ -25,7 +25,8 @@
 // `heartbeat()` (a PlatformClient subclass): the time of every accepted heartbeat and every refused
 // call (error code and status; a 429 the SDK waited out inside the call is not a refusal: SERVER_LOG
 // counts those). Reported per agent: the longest gap between accepted heartbeats from the start
-// (the open gap at the end included), refused heartbeat calls, the workspace's status over time
+// (the open gap at the end included) and once online (after its first accepted heartbeat: how long
+// after the start that came is its online time), refused heartbeat calls, the workspace's status over time
 // (awaiting_agent = the platform showed it offline; counted once it was shown online, not while it
 // starts) read from PostgreSQL (PG_URL, no request to the
 // platform) or else GET /workspaces every STATUS_EVERY_S (these count in the bucket); answers lost,
@@ -468,10 +469,17 @@ async function heartbeats() {
     }
     const refusedBy = {};
     for (const r of rec.refused) inc(refusedBy, `${r.status ?? ""}:${r.code ?? ""}`);
+    // Online: its first accepted heartbeat (registration and first heartbeat are its start).
+    const first = rec.accepted.find((t) => t >= startAt);
+    let gapOnline = 0;
+    for (let k = 1; k < ts.length; k++)
+      if (ts[k - 1] !== startAt) gapOnline = Math.max(gapOnline, ts[k] - ts[k - 1]);
     return {
       agent: i,
       role: i === 0 ? "asker" : "answerer",
       accepted: rec.accepted.length,
+      onlineAfterS: first === undefined ? null : Math.round((first - startAt) / 100) / 10,
+      maxGapOnlineS: Math.round(gapOnline / 100) / 10,
       refused: refusedBy,
       maxGapS: Math.round(maxGap / 100) / 10,
       maxGapStartsAtS: at,
@@ -492,6 +500,9 @@ async function heartbeats() {
     startupS: Math.round((burstAt - startAt) / 100) / 10,
     delivered: counts.delivered ?? 0,
     deliveredInDrain: deliveredMs.filter((ms) => ms > HB_DURATION_S * 1000).length,
+    deliveredWithinS: Object.fromEntries(
+      [120, 180, 240, 300, 360].map((s) => [s, deliveredMs.filter((ms) => ms <= s * 1000).length]),
+    ),
     lost: lost.length,
     lostAnswererHandled: lost.filter((o) => book.texts.has(o.q)).length,
     lateArrived: lost.filter((o) => late.has(o.q)).length,
@@ -500,6 +511,9 @@ async function heartbeats() {
     handledTwice: twice(book).handledTwice,
     answerMs: { p50: pct(deliveredMs, 50), max: pct(deliveredMs, 100) },
     maxHeartbeatGapS: Math.max(...gaps),
+    // The last agent's first accepted heartbeat after the start, and the longest gap once online.
+    allOnlineAfterS: Math.max(...perAgent.map((a) => a.onlineAfterS ?? Infinity)),
+    maxHeartbeatGapOnlineS: Math.max(...perAgent.map((a) => a.maxGapOnlineS)),
     agentsWithGapOver180S: perAgent.filter((a) => a.maxGapS > 180).length,
     agentsShownNotOnline: perAgent
       .filter((a) => a.notOnlineS > 0)

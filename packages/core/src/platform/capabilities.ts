@@ -1,4 +1,5 @@
-// What the platform supports (probed once per client) and this workspace's SSE event stream.
+// What the platform supports (probed once per client; clients probing at once share one probe) and
+// this workspace's SSE event stream.
 import { MoleculeError, readableOf } from "../transport/index.js";
 import { dropSpare, eventsRequest, keepSpare, openEventChunks } from "./event-connection.js";
 import { ok } from "./http-errors.js";
@@ -19,7 +20,39 @@ export function platformContract(
   s: PlatformSession,
   signal?: AbortSignal | undefined,
 ): Promise<PlatformContract> {
-  return cached(s, "contract", () => probeContract(s, signal));
+  return cached(s, "contract", () => sharedProbe(s, signal));
+}
+
+/** Contract probes in flight, by platform (origin and base path). */
+const probing = new Map<string, Promise<PlatformContract>>();
+
+/**
+ * The contract probe, shared by the clients of one platform that probe at once: a fleet started
+ * together (20 agents of an org, whose rate budget is 120 requests a minute) sends one probe, not
+ * one an agent. Only an answer is shared: a probe that fails (another workspace's token, a
+ * cancelled start) leaves each client to probe on its own. Nothing is kept once it settles.
+ */
+async function sharedProbe(s: PlatformSession, signal?: AbortSignal): Promise<PlatformContract> {
+  const key = s.transport.origin + s.transport.basePath;
+  const running = probing.get(key);
+  if (running) {
+    // Its answer, or undefined when it fails or this client's own signal aborts first (then the
+    // client's own probe fails at once with its abort).
+    const got = await new Promise<PlatformContract | undefined>((resolve) => {
+      const stop = (): void => resolve(undefined);
+      signal?.addEventListener("abort", stop, { once: true });
+      if (signal?.aborted) stop();
+      void running.then(resolve, stop).finally(() => signal?.removeEventListener("abort", stop));
+    });
+    if (got) return got;
+  }
+  const p = probeContract(s, signal);
+  probing.set(key, p);
+  try {
+    return await p;
+  } finally {
+    if (probing.get(key) === p) probing.delete(key);
+  }
 }
 
 /** `s[key]`, started by `probe` when absent; a failed probe is forgotten (the next call retries). */

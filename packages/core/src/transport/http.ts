@@ -28,7 +28,7 @@ import {
   rateBucketOf,
   type RatePriority,
 } from "./rate-budget.js";
-import { rateClassOf } from "./rate-class.js";
+import { rateClassOf, ratePromotionOf } from "./rate-class.js";
 import { tracePlatformRequest } from "../observability/index.js";
 import type { HttpResponse, HttpTransportOptions, RequestSpec } from "./http-types.js";
 
@@ -332,7 +332,7 @@ export class HttpTransport {
     // A turn must leave the request time to be answered: one that would be sent only to be
     // aborted a moment later is refused unsent instead.
     const room = Math.min(SEND_ROOM_S * platformSecond.ms, (deadline - performance.now()) / 2);
-    const turn = await bucket.wait(priority, deadline - room, signal);
+    const turn = await bucket.wait(priority, deadline - room, signal, ratePromotionOf(signal));
     if ("window" in turn) return turn.window;
     if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);
     throw notSentInTime(spec, performance.now() - started, turn.retryAfterMs);

@@ -108,11 +108,23 @@ const PACED = RANK.answer;
 /** What a wait for the budget ended with: the window the request goes in, or how long it would still wait. */
 export type RateTurn = { window: number } | { retryAfterMs: number };
 
+/**
+ * A class a waiting request moves up to after a while (`afterS`, in the platform's seconds): a
+ * read an event woke waits behind new calls for at most that long, so it reads many questions at
+ * once, yet never waits out a whole burst of them.
+ */
+export interface RatePromotion {
+  afterS: number;
+  to: RatePriority;
+}
+
 /** A request waiting for its turn. */
 interface Waiter {
   rank: number;
   done: (turn: RateTurn) => void;
   timer: NodeJS.Timeout | undefined;
+  /** Its move up to a higher class, while it waits (see {@link RatePromotion}). */
+  promotion: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -176,15 +188,21 @@ export class RateBucket {
   /**
    * Waits for a turn of `priority` (after every waiting request of its rank or higher): resolves
    * with the window it goes in, or, at `deadline` (monotonic ms) or when `signal` aborts, with how
-   * long it would still have waited (its turn is given up; nothing was sent).
+   * long it would still have waited (its turn is given up; nothing was sent). With `promotion`,
+   * it moves up to that class once it has waited that long.
    */
-  wait(priority: RatePriority, deadline: number, signal?: AbortSignal): Promise<RateTurn> {
+  wait(
+    priority: RatePriority,
+    deadline: number,
+    signal?: AbortSignal,
+    promotion?: RatePromotion,
+  ): Promise<RateTurn> {
     return new Promise<RateTurn>((resolve) => {
-      const rank = RANK[priority];
       const w: Waiter = {
-        rank,
+        rank: RANK[priority],
         done: resolve,
         timer: undefined,
+        promotion: undefined,
         signal,
         onAbort: undefined,
       };
@@ -194,24 +212,42 @@ export class RateBucket {
         this.#waiters.splice(i, 1);
         this.#release(w);
         const now = this.#now();
-        resolve({ retryAfterMs: Math.max(1, Math.ceil(this.#gate(rank, now, i))) });
+        resolve({ retryAfterMs: Math.max(1, Math.ceil(this.#gate(w.rank, now, i))) });
         if (i === 0) this.#pump();
       };
       const now = this.#now();
-      if (signal?.aborted) return resolve({ retryAfterMs: Math.ceil(this.#gate(rank, now)) });
-      let i = this.#waiters.length;
-      while (i > 0 && this.#waiters[i - 1]!.rank > rank) i--;
-      // A turn that cannot come by the deadline is refused now, not at the deadline.
-      const eta = this.#eta(rank, now, i);
+      if (signal?.aborted) return resolve({ retryAfterMs: Math.ceil(this.#gate(w.rank, now)) });
+      // A turn that cannot come by the deadline is refused now, not at the deadline (judged in
+      // the class it moves up to, if any: the soonest it could come).
+      const best = promotion ? Math.min(w.rank, RANK[promotion.to]) : w.rank;
+      const eta = this.#eta(best, now, this.#placeOf(best));
       if (eta > 0 && now + eta > deadline) return resolve({ retryAfterMs: Math.ceil(eta) });
       w.timer = setTimeout(giveUp, Math.max(0, deadline - this.#now()));
       if (signal) {
         w.onAbort = giveUp;
         signal.addEventListener("abort", giveUp, { once: true });
       }
-      this.#waiters.splice(i, 0, w);
+      if (promotion && RANK[promotion.to] < w.rank) {
+        w.promotion = setTimeout(() => {
+          w.promotion = undefined;
+          const i = this.#waiters.indexOf(w);
+          if (i < 0) return;
+          this.#waiters.splice(i, 1);
+          w.rank = RANK[promotion.to];
+          this.#waiters.splice(this.#placeOf(w.rank), 0, w);
+          this.#pump();
+        }, promotion.afterS * platformSecond.ms);
+      }
+      this.#waiters.splice(this.#placeOf(w.rank), 0, w);
       this.#pump();
     });
+  }
+
+  /** Where a request of `rank` waits: after every waiting request of its rank or higher. */
+  #placeOf(rank: number): number {
+    let i = this.#waiters.length;
+    while (i > 0 && this.#waiters[i - 1]!.rank > rank) i--;
+    return i;
   }
 
   /**
@@ -354,6 +390,7 @@ export class RateBucket {
 
   #release(w: Waiter): void {
     clearTimeout(w.timer);
+    clearTimeout(w.promotion);
     if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
   }
 

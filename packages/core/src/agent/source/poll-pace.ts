@@ -1,8 +1,15 @@
 // How often an agent's poll reads, and in which class of the rate budget each read waits: a read
-// while the agent's own calls await answers brings answers; one something else woke (an event, a
-// freed handler slot, a full page, rows still settling) brings new messages, work like a new call;
-// the timed safety-net read while the event stream is up only guards against a missed event.
+// while the agent's own calls await answers brings answers; one something woke (an event, a freed
+// handler slot, a full page) brings messages that callers await answers to: it waits with new calls
+// for at most 30 s, then goes before them (behind them all, a caller's burst of questions
+// would all be sent before the first is read; before each of them, every question would cost a
+// read of its own: waiting a while, one read brings several); the re-read of rows still settling is
+// work like a new call; the timed safety-net read while the event stream is up only guards against
+// a missed event.
 import { inRateClass, isMoleculeError } from "../../transport/index.js";
+
+/** The platform seconds a woken read waits with new calls before it goes before them. */
+export const WOKEN_READ_WAIT_S = 30;
 
 /**
  * While the event stream is connected (it pings every 15 s, wakes the poll when a message lands and
@@ -28,8 +35,10 @@ export class PollPace {
   readonly #connected: () => boolean;
   /** The signal of reads that bring answers to this agent's own calls (class `read`). */
   readonly #answers: AbortSignal;
-  /** The signal of reads that bring new messages (class `request`, with new calls). */
+  /** The signal of reads something woke (class `request`, `read` after a while). */
   readonly #woken: AbortSignal;
+  /** The signal of the re-read of rows still settling (class `request`, with new calls). */
+  readonly #settling: AbortSignal;
   /** The signal of the safety-net read (class `background`). */
   readonly #timed: AbortSignal;
 
@@ -53,7 +62,11 @@ export class PollPace {
     this.#settlingWithinMs = settlingWithinMs;
     this.#auditPending = auditPending;
     this.#answers = inRateClass(AbortSignal.any([signal]), "read");
-    this.#woken = inRateClass(AbortSignal.any([signal]), "request");
+    this.#woken = inRateClass(AbortSignal.any([signal]), "request", {
+      afterS: WOKEN_READ_WAIT_S,
+      to: "read",
+    });
+    this.#settling = inRateClass(AbortSignal.any([signal]), "request");
     this.#timed = inRateClass(AbortSignal.any([signal]), "background");
   }
 
@@ -76,14 +89,15 @@ export class PollPace {
 
   /**
    * The signal of the next read: while this agent's own calls await answers (`awaiting`), that of
-   * a read bringing answers; else the safety net's when nothing woke it (`woken`: the waker, a
-   * next page) and no rows are settling and the event stream is up; else that of a read bringing
-   * new messages, which waits with new calls.
+   * a read bringing answers; when something woke it (`woken`: the waker, a next page), a woken
+   * read's; else the safety net's when no rows are settling and the event stream is up; else that
+   * of the settle window's re-read, which waits with new calls.
    */
   signalOf(woken: boolean, awaiting: boolean): AbortSignal {
     if (awaiting) return this.#answers;
-    const timed = !woken && this.#settlingWithinMs() === undefined && this.#connected();
-    return timed ? this.#timed : this.#woken;
+    if (woken) return this.#woken;
+    const timed = this.#settlingWithinMs() === undefined && this.#connected();
+    return timed ? this.#timed : this.#settling;
   }
 
   /**

@@ -1,0 +1,71 @@
+// Clients of one platform that probe its contract at once send one probe (a fleet started together
+// spends its org's rate budget on one, not one an agent); only an answer is shared.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { isMoleculeError, PlatformClient } from "../src/index.js";
+
+const ids = Array.from({ length: 5 }, (_, i) => `11111111-2222-4333-8444-55555555555${i}`);
+const closers: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).toReversed()) await c();
+});
+
+/** A platform answering the contract probe (410: cursors) to any bearer but "bad" (401). */
+async function platform(): Promise<{ url: string; probes: string[] }> {
+  const probes: string[] = [];
+  const server = createServer((req, res) => {
+    if (req.url?.includes("since_id=00000000-0000-0000-0000-000000000000")) {
+      probes.push(req.url);
+      const bad = req.headers.authorization === "Bearer bad";
+      res.writeHead(bad ? 401 : 410, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: bad ? "invalid token" : "cursor not found" }));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  closers.push(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, probes };
+}
+
+function client(url: string, workspaceId: string, token: string): PlatformClient {
+  const c = new PlatformClient({ platformUrl: url, workspaceId, token });
+  closers.push(() => c.close());
+  return c;
+}
+
+describe("the contract probe", () => {
+  it("is sent once for clients of one platform probing at once", async () => {
+    const p = await platform();
+    const clients = ids.map((id) => client(p.url, id, `tok-${id}`));
+    const caps = await Promise.all(clients.map((c) => c.capabilities({ events: false })));
+    expect(caps.map((c) => c.cursors)).toEqual([true, true, true, true, true]);
+    expect(p.probes).toHaveLength(1);
+    // Nothing is kept once it settled: a client probing later asks the platform itself.
+    await client(p.url, ids[0]!, "tok-late").capabilities({ events: false });
+    expect(p.probes).toHaveLength(2);
+  });
+
+  it("shares only an answer: a probe refused for one client's token leaves the others to probe", async () => {
+    const p = await platform();
+    const [bad, ...good] = ids.map((id, i) => client(p.url, id, i === 0 ? "bad" : `tok-${id}`));
+    const results = await Promise.allSettled(
+      [bad!, ...good].map((c) => c.capabilities({ events: false })),
+    );
+    expect(results[0]!.status).toBe("rejected");
+    expect(isMoleculeError((results[0] as PromiseRejectedResult).reason, "unauthorized")).toBe(
+      true,
+    );
+    for (const r of results.slice(1)) {
+      expect(r.status).toBe("fulfilled");
+      expect((r as PromiseFulfilledResult<{ cursors: boolean }>).value.cursors).toBe(true);
+    }
+  });
+});
