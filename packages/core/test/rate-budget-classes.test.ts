@@ -16,6 +16,7 @@ import {
   platformSecond,
   RateBucket,
   type RatePriority,
+  type RatePromotion,
 } from "../src/transport/rate-budget.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -32,6 +33,23 @@ const headers = (remaining: number, reset: number, limit = 120) => ({
   "x-ratelimit-remaining": String(remaining),
   "x-ratelimit-reset": String(reset),
 });
+
+/** A woken read's promotion: to the reads that bring answers after `afterS`. */
+const woken = (afterS: number): RatePromotion => ({ afterS, to: "read" });
+
+/** The order in which requests (name, class, promotion) waiting in a window spent for 60 s get their turns. */
+async function turnOrder(waits: Array<[string, RatePriority, RatePromotion?]>): Promise<string[]> {
+  const b = new RateBucket();
+  b.observe(200, headers(0, 59), undefined);
+  const far = performance.now() + 600_000;
+  const order: string[] = [];
+  const all = waits.map(([name, p, promotion]) =>
+    b.wait(p, far, undefined, promotion).then((t) => void ("window" in t && order.push(name))),
+  );
+  await vi.advanceTimersByTimeAsync(600_000);
+  await Promise.all(all);
+  return order;
+}
 
 describe("RateBucket's classes", () => {
   it("under a spent budget: heartbeats, the start, state checks, answers, reads that bring answers, other calls, background last", async () => {
@@ -97,51 +115,24 @@ describe("RateBucket's classes", () => {
 
   it("a request with a promotion waits in its class, then moves up to the other and goes before the calls of its first", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
-    const b = new RateBucket();
-    b.observe(200, headers(0, 59), undefined); // a spent window: nothing goes for 60 s
-    const far = performance.now() + 600_000;
-    const order: string[] = [];
-    const wait = (
-      name: string,
-      p: RatePriority,
-      promotion?: { afterS: number; to: RatePriority },
-    ) => b.wait(p, far, undefined, promotion).then((t) => void ("window" in t && order.push(name)));
-    const all = [
-      wait("question-1", "request"),
-      wait("question-2", "request"),
-      wait("woken read", "request", { afterS: 30, to: "read" }),
-      wait("question-3", "request"),
-      wait("read of answers", "read"),
-    ];
-    await vi.advanceTimersByTimeAsync(31_000); // the woken read has waited 30 s: it moved up
-    await vi.advanceTimersByTimeAsync(600_000);
-    await Promise.all(all);
-    expect(order).toEqual([
-      "read of answers",
-      "woken read",
-      "question-1",
-      "question-2",
-      "question-3",
-    ]);
+    // In a window spent for 60 s: after 30 s the woken read has moved up.
+    expect(
+      await turnOrder([
+        ["question-1", "request"],
+        ["question-2", "request"],
+        ["woken read", "request", woken(30)],
+        ["question-3", "request"],
+        ["read of answers", "read"],
+      ]),
+    ).toEqual(["read of answers", "woken read", "question-1", "question-2", "question-3"]);
     // Before its time it keeps its place among the calls of its class.
-    const c = new RateBucket();
-    c.observe(200, headers(0, 59), undefined);
-    const order2: string[] = [];
-    const far2 = performance.now() + 600_000;
-    const wait2 = (
-      name: string,
-      p: RatePriority,
-      promotion?: { afterS: number; to: RatePriority },
-    ) =>
-      c.wait(p, far2, undefined, promotion).then((t) => void ("window" in t && order2.push(name)));
-    const all2 = [
-      wait2("question-1", "request"),
-      wait2("woken read", "request", { afterS: 120, to: "read" }),
-      wait2("question-2", "request"),
-    ];
-    await vi.advanceTimersByTimeAsync(600_000);
-    await Promise.all(all2);
-    expect(order2).toEqual(["question-1", "woken read", "question-2"]);
+    expect(
+      await turnOrder([
+        ["question-1", "request"],
+        ["woken read", "request", woken(120)],
+        ["question-2", "request"],
+      ]),
+    ).toEqual(["question-1", "woken read", "question-2"]);
   });
 
   it("the start's turns do not count as heartbeats due (they do not recur)", async () => {
