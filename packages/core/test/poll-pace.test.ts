@@ -5,7 +5,7 @@
 // waits for a quiet moment.
 import { describe, expect, it } from "vitest";
 import { PollPace, WOKEN_READ_WAIT_S } from "../src/agent/source/poll-pace.js";
-import { rateClassOf, ratePromotionOf } from "../src/transport/rate-class.js";
+import { rateClassOf } from "../src/transport/rate-class.js";
 
 function pace(o: { connected?: boolean; settlingMs?: number } = {}): PollPace {
   return new PollPace(
@@ -19,25 +19,29 @@ function pace(o: { connected?: boolean; settlingMs?: number } = {}): PollPace {
 
 describe("PollPace.signalOf", () => {
   it("a read while the agent's own calls await answers brings answers (class read)", () => {
-    expect(rateClassOf(pace().signalOf(false, true))).toBe("read");
-    expect(rateClassOf(pace().signalOf(true, true))).toBe("read");
-    expect(ratePromotionOf(pace().signalOf(false, true))).toBeUndefined();
+    expect(rateClassOf(pace().signalOf(false, true))?.priority).toBe("read");
+    expect(rateClassOf(pace().signalOf(true, true))?.priority).toBe("read");
+    expect(rateClassOf(pace().signalOf(false, true))?.promotion).toBeUndefined();
   });
 
   it("a woken read waits with new calls for 30 s, then goes before them", () => {
     for (const p of [pace(), pace({ settlingMs: 500 }), pace({ connected: false })]) {
       const signal = p.signalOf(true, false);
-      expect(rateClassOf(signal)).toBe("request");
-      expect(ratePromotionOf(signal)).toEqual({ afterS: WOKEN_READ_WAIT_S, to: "read" });
+      expect(rateClassOf(signal)?.priority).toBe("request");
+      expect(rateClassOf(signal)?.promotion).toEqual({ afterS: WOKEN_READ_WAIT_S, to: "read" });
     }
     expect(WOKEN_READ_WAIT_S).toBe(30);
   });
 
   it("the settle window's re-read waits with new calls; the safety net waits for a quiet moment", () => {
-    expect(rateClassOf(pace({ settlingMs: 500 }).signalOf(false, false))).toBe("request");
-    expect(ratePromotionOf(pace({ settlingMs: 500 }).signalOf(false, false))).toBeUndefined();
-    expect(rateClassOf(pace().signalOf(false, false))).toBe("background");
+    expect(rateClassOf(pace({ settlingMs: 500 }).signalOf(false, false))?.priority).toBe("request");
+    expect(
+      rateClassOf(pace({ settlingMs: 500 }).signalOf(false, false))?.promotion,
+    ).toBeUndefined();
+    expect(rateClassOf(pace().signalOf(false, false))?.priority).toBe("background");
     // Without the event stream the timed read is the only way messages arrive: not background.
-    expect(rateClassOf(pace({ connected: false }).signalOf(false, false))).toBe("request");
+    expect(rateClassOf(pace({ connected: false }).signalOf(false, false))?.priority).toBe(
+      "request",
+    );
   });
 });

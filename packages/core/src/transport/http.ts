@@ -27,8 +27,9 @@ import {
   type RateBucket,
   rateBucketOf,
   type RatePriority,
+  type RatePromotion,
 } from "./rate-budget.js";
-import { rateClassOf, ratePromotionOf } from "./rate-class.js";
+import { rateClassOf } from "./rate-class.js";
 import { tracePlatformRequest } from "../observability/index.js";
 import type { HttpResponse, HttpTransportOptions, RequestSpec } from "./http-types.js";
 
@@ -253,8 +254,9 @@ export class HttpTransport {
 
     const bucket = this.#budget(headers.authorization);
     const byCaller = spec.signal !== undefined && callerRetried.has(spec.signal);
-    const priority =
-      spec.priority ?? rateClassOf(spec.signal) ?? (spec.liveness ? "liveness" : "request");
+    // The class of its signal, with its promotion, unless the request names its own.
+    const marked = spec.priority === undefined ? rateClassOf(spec.signal) : undefined;
+    const priority = spec.priority ?? marked?.priority ?? (spec.liveness ? "liveness" : "request");
     const timeoutMs = spec.timeoutMs ?? this.#timeoutMs;
     const last = spec.deadline ?? Number.POSITIVE_INFINITY;
     const started = performance.now();
@@ -265,7 +267,7 @@ export class HttpTransport {
       const deadline = Math.min(attemptAt + timeoutMs, last);
       let window = bucket.take(priority);
       if (window === undefined)
-        window = await this.#turn(bucket, priority, deadline, spec, started);
+        window = await this.#turn(bucket, priority, marked?.promotion, deadline, spec, started);
       let res: HttpResponse;
       try {
         const ms = Math.round(deadline - attemptAt);
@@ -322,6 +324,7 @@ export class HttpTransport {
   async #turn(
     bucket: RateBucket,
     priority: RatePriority,
+    promotion: RatePromotion | undefined,
     deadline: number,
     spec: RequestSpec,
     started: number,
@@ -332,7 +335,7 @@ export class HttpTransport {
     // A turn must leave the request time to be answered: one that would be sent only to be
     // aborted a moment later is refused unsent instead.
     const room = Math.min(SEND_ROOM_S * platformSecond.ms, (deadline - performance.now()) / 2);
-    const turn = await bucket.wait(priority, deadline - room, signal, ratePromotionOf(signal));
+    const turn = await bucket.wait(priority, deadline - room, signal, promotion);
     if ("window" in turn) return turn.window;
     if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);
     throw notSentInTime(spec, performance.now() - started, turn.retryAfterMs);

@@ -75,9 +75,9 @@ export function isRateLimitRefusal(
  * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats
  * (registrations too), then an agent's start (the calls around its registration and first
  * heartbeat), then state checks and other liveness requests, then answers waiting to be sent, then
- * reads that bring answers (a poll while the agent's own calls await theirs, or one an event woke:
- * it reads the questions callers await answers to), then everything else in order (a new call to a
- * peer, the re-read of rows still settling, ...), last what can wait for a quiet
+ * reads that bring answers (a poll while the agent's own calls await theirs, or one an event woke
+ * once it has waited with new calls a while: see {@link RatePromotion}), then everything else in
+ * order (a new call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet
  * moment (acknowledgements, checkpoints, the safety-net read and the state check while the event
  * stream is up and heartbeats are accepted). Only the first three may use the reserve, which is
  * sized by what heartbeats and liveness requests used (a start, which does not recur, is not

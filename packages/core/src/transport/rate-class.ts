@@ -4,10 +4,14 @@
 // class (see `RatePriority` in rate-budget.ts).
 import type { RatePriority, RatePromotion } from "./rate-budget.js";
 
+/** The class a signal's requests wait in, and the class they move up to while they wait, if any. */
+export interface RateClass {
+  priority: RatePriority;
+  promotion: RatePromotion | undefined;
+}
+
 /** Signals marked by {@link inRateClass}, with their class. */
-const classes = new WeakMap<AbortSignal, RatePriority>();
-/** Signals marked with a class their requests move up to while they wait. */
-const promotions = new WeakMap<AbortSignal, RatePromotion>();
+const classes = new WeakMap<AbortSignal, RateClass>();
 
 /**
  * Marks `signal`: every platform request sent with it (and no `priority` of its own) waits for the
@@ -18,17 +22,11 @@ export function inRateClass(
   priority: RatePriority,
   promotion?: RatePromotion,
 ): AbortSignal {
-  classes.set(signal, priority);
-  if (promotion) promotions.set(signal, promotion);
+  classes.set(signal, { priority, promotion });
   return signal;
 }
 
 /** The class `signal` was marked with, if any. */
-export function rateClassOf(signal: AbortSignal | undefined): RatePriority | undefined {
+export function rateClassOf(signal: AbortSignal | undefined): RateClass | undefined {
   return signal === undefined ? undefined : classes.get(signal);
-}
-
-/** The class requests of `signal` move up to while they wait, if it was marked with one. */
-export function ratePromotionOf(signal: AbortSignal | undefined): RatePromotion | undefined {
-  return signal === undefined ? undefined : promotions.get(signal);
 }
