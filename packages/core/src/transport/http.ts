@@ -3,6 +3,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import { RUNTIME_NAME } from "../runtime/index.js";
+import { normalizeBaseUrl, withQuery } from "./base-url.js";
 import { freshPool, isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
 import { proxyFailure } from "./proxy.js";
@@ -66,39 +67,6 @@ const SEND_ROOM_S = 5;
 /** The default `User-Agent`. */
 export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 ${RUNTIME_NAME}`;
 
-/** Validates and normalises a platform URL: http(s), no query/fragment, no trailing slash. */
-function normalizeBaseUrl(raw: string, what = "platformUrl"): URL {
-  if ((raw === undefined || raw === "") && what === "platformUrl") {
-    throw new MoleculeError(
-      `platformUrl is missing: set MOLECULE_PLATFORM_URL (or pass platformUrl) to the platform's base URL, such as "https://acme.moleculesai.app" (the canvas or the platform emulator shows it)`,
-      { code: "invalid_argument" },
-    );
-  }
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new MoleculeError(
-      `${what} must be an absolute http(s) URL such as "https://acme.moleculesai.app"; got ${JSON.stringify(raw)}`,
-      { code: "invalid_argument" },
-    );
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new MoleculeError(`${what} must use http or https; got "${url.protocol}"`, {
-      code: "invalid_argument",
-    });
-  }
-  if (url.username || url.password) {
-    throw new MoleculeError(`${what} must not contain credentials; pass the token separately`, {
-      code: "invalid_argument",
-    });
-  }
-  url.search = "";
-  url.hash = "";
-  url.pathname = url.pathname.replace(/\/+$/, "");
-  return url;
-}
-
 /**
  * The error of a request that got no turn of the rate budget before its deadline: nothing was
  * sent, so it may be sent again (after `retryAfterMs`).
@@ -117,20 +85,6 @@ function notSentInTime(
     `${spec.method} ${spec.path} was not sent: the platform's rate limit for this bucket (the org with MOLECULE_ORG_ID, else the token) was spent and no turn came within ${Math.round(ms)} ms${after}; it was not carried out: retry later, give it a longer timeout, or send fewer requests a minute into this bucket`,
     { retryAfterMs, status: undefined, cause },
   );
-}
-
-/** Appends a query string built from `query` to `path`. */
-function withQuery(
-  path: string,
-  query: Record<string, string | number | undefined> | undefined,
-): string {
-  if (!query) return path;
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(query)) {
-    if (v === undefined) continue;
-    parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
-  }
-  return parts.length === 0 ? path : `${path}?${parts.join("&")}`;
 }
 
 const NETWORK_CODES = new Set([
