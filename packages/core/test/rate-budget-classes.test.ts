@@ -113,6 +113,35 @@ describe("RateBucket's classes", () => {
     await Promise.all(flood);
   });
 
+  it("a fleet's first window: the start and other calls leave room for the heartbeats expected in it, which a state check may use", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    b.observe(200, headers(60, 59), undefined); // 60 left, no history of heartbeats
+    // 20 agents come online: each heartbeat says the next is due in 30 s (once more in this window).
+    for (let i = 0; i < 20; i++) {
+      expect(b.take("heartbeat")).toBe(0);
+      b.heartbeatSent(`agent-${i}`, 30_000);
+    }
+    // 40 left, 20 of them the heartbeats' room: the rest of the starts and the answers get 20.
+    let others = 0;
+    while (b.take("start") !== undefined) others++;
+    expect(others).toBe(20);
+    expect(b.take("answer")).toBeUndefined();
+    // At 30 s the next heartbeats go, each after a state check (which may use their room).
+    await vi.advanceTimersByTimeAsync(30_000);
+    for (let i = 0; i < 10; i++) expect(b.take("liveness")).toBe(0);
+    for (let i = 0; i < 10; i++) {
+      expect(b.take("heartbeat")).toBe(0);
+      b.heartbeatSent(`agent-${i}`, 30_000);
+    }
+    // An agent that stopped is forgotten an interval after its heartbeat was due.
+    await vi.advanceTimersByTimeAsync(31_000); // the next window
+    b.observe(200, headers(119, 59), undefined);
+    let next = 0;
+    while (b.take("start") !== undefined) next++;
+    expect(next).toBe(119 - 30); // the 10 still beating: one due now, two more in this window
+  });
+
   it("a request with a promotion waits in its class, then moves up to the other and goes before the calls of its first", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     // In a window spent for 60 s: after 30 s the woken read has moved up.

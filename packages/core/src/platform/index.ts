@@ -57,6 +57,7 @@ export type {
   ActivityReport,
   DelegationResult,
   EventStream,
+  HeartbeatOptions,
   HeartbeatReport,
   IssuedToken,
   NotifyAttachment,

@@ -11,7 +11,7 @@ import { platformContract } from "./capabilities.js";
 import { errorText, ok } from "./http-errors.js";
 import type { InboundSecret } from "./chat-files.js";
 import type { PlatformSession } from "./session.js";
-import type { HeartbeatReport, RegisterResult } from "./types.js";
+import type { HeartbeatOptions, HeartbeatReport, RegisterResult } from "./types.js";
 import type { PlatformContract } from "./capabilities.js";
 
 /** Options of {@link register}. */
@@ -147,7 +147,7 @@ function pollUnsupported(s: PlatformSession, res?: HttpResponse): MoleculeError 
 export async function heartbeat(
   s: PlatformSession,
   report: HeartbeatReport,
-  options: { signal?: AbortSignal },
+  options: HeartbeatOptions,
   secret: InboundSecret,
 ): Promise<void> {
   const uptime = report.uptimeSeconds ?? (performance.now() - s.started) / 1000;
@@ -170,6 +170,10 @@ export async function heartbeat(
     signal: options.signal,
     liveness: true,
     priority: "heartbeat",
+    heartbeat:
+      options.nextInMs === undefined
+        ? undefined
+        : { key: s.workspaceId, nextInMs: options.nextInMs },
   });
   if (!ok(res.status)) throw await s.selfFail(res, "heartbeat", options.signal);
   secret.noteHeartbeat(res.body);

@@ -112,6 +112,11 @@ export interface RequestSpec {
    */
   priority?: RatePriority | undefined;
   /**
+   * A heartbeat of workspace `key` whose next one is due `nextInMs` after it: the rate budget
+   * keeps room for that one in the window (see `RateBucket#heartbeatSent`).
+   */
+  heartbeat?: { key: string; nextInMs: number } | undefined;
+  /**
    * Held until a peer answers (a peer call through the platform's A2A proxy: minutes for an LLM
    * agent). On the SDK's own pool it goes through the stream pool, which has no connection limit:
    * held calls never take the request pool's slots, so an agent's poll and replies never wait

@@ -222,6 +222,7 @@ export class HttpTransport {
       let window = bucket.take(priority);
       if (window === undefined)
         window = await this.#turn(bucket, priority, marked?.promotion, deadline, spec, started);
+      if (spec.heartbeat) bucket.heartbeatSent(spec.heartbeat.key, spec.heartbeat.nextInMs);
       let res: HttpResponse;
       try {
         const ms = Math.round(deadline - attemptAt);

@@ -13,6 +13,7 @@
 // them: requests past a burst are spread over the window, heartbeats and state checks go first and
 // keep a reserve, and after a 429 nothing is sent until the time the platform named.
 
+import { HeartbeatRoom } from "./heartbeat-room.js";
 import { retryAfterSeconds } from "./retry.js";
 
 /** Longest wait the platform's limiter can ask for: its window (a minute) and the rounding second. */
@@ -79,9 +80,10 @@ export function isRateLimitRefusal(
  * once it has waited with new calls a while: see {@link RatePromotion}), then everything else in
  * order (a new call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet
  * moment (acknowledgements, checkpoints, the safety-net read and the state check while the event
- * stream is up and heartbeats are accepted). Only the first three may use the reserve, which is
- * sized by what heartbeats and liveness requests used (a start, which does not recur, is not
- * counted).
+ * stream is up and heartbeats are accepted). Only heartbeats and state checks (a heartbeat may wait
+ * for one) may use the room kept for the heartbeats expected later in the window; only the first
+ * three classes may use the reserve, which is sized by what heartbeats and liveness requests used
+ * (a start, which does not recur, is not counted).
  */
 export type RatePriority =
   | "heartbeat"
@@ -137,8 +139,9 @@ interface Waiter {
  * What it learned of the limit holds across windows (the next window is assumed to have the same
  * limit, from the next request, until an answer says otherwise); requests past a burst are spread
  * over the window, so a backlog never spends a window in its first second; each part of a window
- * keeps room for the heartbeats and state checks due in it (as many as this window or the last
- * used, plus two, at most three quarters of the limit, spread over the window); waiting requests
+ * keeps room for the heartbeats expected in it (see {@link RateBucket.heartbeatSent}; every other
+ * class leaves it) and for the heartbeats and state checks due in it (as many as this window or
+ * the last used, plus two, spread over the window; both at most three quarters of the limit); waiting requests
  * go by {@link RatePriority}, then in order; and a turn that cannot come by its deadline is refused
  * at once. All times are monotonic (`performance.now()`).
  */
@@ -156,6 +159,8 @@ export class RateBucket {
   /** Liveness requests sent in this window and in the one before (for the reserve). */
   #liveness = 0;
   #livenessBefore = 0;
+  /** The heartbeats expected in the rest of the window. */
+  readonly #beats = new HeartbeatRoom();
   /** Requests waiting for their turn, by rank then arrival. */
   readonly #waiters: Waiter[] = [];
   /** The timer of the first waiter's turn, and when it fires. */
@@ -243,6 +248,14 @@ export class RateBucket {
     });
   }
 
+  /**
+   * A heartbeat of workspace `key` was given its turn; its next is due `nextInMs` later (and as
+   * often after): until then, the other classes leave room for it in the window.
+   */
+  heartbeatSent(key: string, nextInMs: number): void {
+    this.#beats.sent(key, this.#now(), nextInMs);
+  }
+
   /** Where a request of `rank` waits: after every waiting request of its rank or higher. */
   #placeOf(rank: number): number {
     let i = this.#waiters.length;
@@ -307,8 +320,10 @@ export class RateBucket {
 
   /**
    * Milliseconds before a request of `rank` may go (0: now), `ahead` requests waiting before it.
-   * Heartbeats and state checks may use the whole window; other requests leave the reserve and go
-   * at an even pace once a burst is spent: the part of the window still to come keeps its share.
+   * Heartbeats and state checks may use the whole window; an agent's start leaves room for the
+   * heartbeats expected in the rest of it; other requests leave that room or the reserve (the
+   * larger) and go at an even pace once a burst is spent: the part of the window still to come
+   * keeps its share.
    */
   #gate(rank: number, now: number, ahead = 0): number {
     if (now < this.#blockedUntil) return this.#blockedUntil - now;
@@ -317,9 +332,12 @@ export class RateBucket {
     if (this.#windowEnd !== 0 && now >= this.#windowEnd) this.#newWindow();
     const windowMs = 60 * platformSecond.ms;
     const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
-    if (rank < PACED) return this.#remaining > ahead ? 0 : end - now;
+    if (rank !== RANK.start && rank < PACED) return this.#remaining > ahead ? 0 : end - now;
+    const beats = Math.min(Math.floor((limit * 3) / 4), this.#beats.due(now, end));
+    if (rank === RANK.start) return this.#remaining - beats > ahead ? 0 : end - now;
     // The reserve is the liveness requests of the rest of the window: it shrinks as it ends.
-    const reserve = Math.ceil((this.#reserve() * Math.min(windowMs, end - now)) / windowMs);
+    const share = Math.ceil((this.#reserve() * Math.min(windowMs, end - now)) / windowMs);
+    const reserve = Math.max(beats, share);
     const spare = this.#remaining - reserve - ahead;
     if (spare <= 0) return end - now;
     // `spare` may go while it exceeds the window's share still to come, less the burst.
