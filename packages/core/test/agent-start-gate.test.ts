@@ -192,11 +192,15 @@ describe("start-up admission", () => {
     const emu = await startEmulator();
     cleanups.push(() => emu.close());
     const [w] = await workspaces(emu, 1);
+    // The probe opens the stream once the agent is online; the checkpoint read after it fails.
     const proxy = await proxyTo(emu.url, (req) =>
-      req.url?.startsWith("/registry/register") === true ? "refuse" : "forward",
+      req.url?.includes("/activity?") === true && !req.url.includes("since_id=00000000")
+        ? "refuse"
+        : "forward",
     );
     const agent = agentOf(proxy.url, w!);
-    expect(await outcome(agent.start())).toBe("unauthorized");
+    expect(await outcome(agent.start())).toBe("checkpoint_unreadable");
+    expect(emu.heartbeats(w!.id).length).toBeGreaterThan(0);
     expect(proxy.seen.streams).toBe(1); // the probe's, kept for the wake-ups
     // Closed with the failed start, not by the spare's 5 s timer.
     await waitFor(() => proxy.seen.openStreams === 0, { timeoutMs: 1_000 });

@@ -89,7 +89,10 @@ function countRequests(origin: string): { sent: number; failed: string[]; stop: 
 interface FleetRun {
   /** From the agents' start until all 20 are online (the platform's first heartbeat of each). */
   onlineMs: number;
-  /** The longest gap between an agent's accepted heartbeats while the questions are answered. */
+  /**
+   * The longest gap between an agent's accepted heartbeats until every question is answered: from
+   * its first (online, the rest of its start included), or from when every start returned.
+   */
   longestGapMs: number;
   /** Questions sent, and refused unsent (each `rate_limited`). */
   sent: number;
@@ -106,7 +109,7 @@ interface FleetRun {
 }
 
 /** 20 default poll agents at 120 a minute take 200 questions at once (a caller's deadline of 120 s). */
-async function fleet(heartbeatMs: number): Promise<FleetRun> {
+async function fleet(heartbeatMs: number, gapsFrom: "online" | "started"): Promise<FleetRun> {
   const p0 = performance.now();
   const t0 = Date.now();
   const clock = { now: () => t0 + (performance.now() - p0) * SCALE };
@@ -178,7 +181,26 @@ async function fleet(heartbeatMs: number): Promise<FleetRun> {
   });
   const answered = clock.now();
   requests.stop();
-  const gaps = workers.map((w) => longestGap(emu.heartbeats(w.id), started, answered));
+  const gaps = workers.map((w) => {
+    const beats = emu.heartbeats(w.id);
+    return longestGap(beats, gapsFrom === "online" ? beats[0]! : started, answered);
+  });
+  if (process.env.DEBUG_GAPS) {
+    const worst = workers[gaps.indexOf(Math.max(...gaps))]!;
+    console.log(
+      "worst beats (s from start):",
+      emu
+        .heartbeats(worst.id)
+        .map((b) => Math.round((b - starting) / 100) / 10)
+        .join(" "),
+      "started",
+      Math.round((started - starting) / 1000),
+      "first q",
+      Math.round((first - starting) / 1000),
+    );
+    const all = workers.flatMap((w) => emu.heartbeats(w.id)).sort((x, y) => x - y);
+    console.log("all beats", all.map((b) => Math.round((b - starting) / 1000)).join(" "));
+  }
   const delivered = answersIn(emu, asker.id);
   let logged = 0;
   for (const w of workers) logged += questionsIn(emu, w.id);
@@ -197,9 +219,11 @@ async function fleet(heartbeatMs: number): Promise<FleetRun> {
 }
 
 describe("a rate-limited org of 20 default poll agents (issues 86, 93)", () => {
-  it("200 questions at once at 120 a minute: every question sent is answered within 300 s, the rest refused unsent, nothing sent and aborted", async () => {
+  it("200 questions at once at 120 a minute: every question sent is answered within 300 s, the rest refused unsent, nothing sent and aborted, no heartbeat gap over 2 intervals from the first", async () => {
     const heartbeatMs = 30_000; // the default: the window holds 2 intervals
-    const run = await fleet(heartbeatMs);
+    // From each agent's first heartbeat: the rest of its start waits for a window (its checkpoint
+    // read, its first read), and its heartbeats go on meanwhile.
+    const run = await fleet(heartbeatMs, "online");
     console.log(
       `fleet (heartbeat 30 s): online in ${Math.round(run.onlineMs / 1000)} s (SCALE times the real CPU's); ${run.sent} questions sent, ${run.refused} refused unsent; answered in ${Math.round(run.answeredMs / 1000)} s; longest heartbeat gap ${Math.round(run.longestGapMs / 1000)} s; ${run.requestsPerAnswer.toFixed(2)} requests per delivered answer`,
     );
@@ -215,7 +239,9 @@ describe("a rate-limited org of 20 default poll agents (issues 86, 93)", () => {
 
   it("a flooded budget whose window holds 4 heartbeat intervals: no heartbeat gap over 2 intervals", async () => {
     const heartbeatMs = 15_000;
-    const run = await fleet(heartbeatMs);
+    // From when the starts returned: the first window cannot carry 20 starts (4 requests each
+    // before online, the checkpoint reads and first reads) and 80 heartbeats besides.
+    const run = await fleet(heartbeatMs, "started");
     console.log(
       `fleet (heartbeat 15 s): longest heartbeat gap ${Math.round(run.longestGapMs / 1000)} s; ${run.sent} sent, ${run.refused} refused; answered in ${Math.round(run.answeredMs / 1000)} s`,
     );

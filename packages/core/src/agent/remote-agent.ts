@@ -130,6 +130,7 @@ export class RemoteAgent<
       end: (reason, error) => void this.#end(reason, error),
       hold: (paused) => void (this.#pollSource?.hold(paused), this.#obs.paused(paused)),
       streamConnected: () => this.#pollSource?.connected() === true,
+      starting: () => this.#phase === "starting",
       registerAgain: (signal) => this.#registration.again(options.client, signal),
     });
     // Without a store the state lives in the stages themselves: nothing would read a saved copy.
@@ -310,6 +311,9 @@ export class RemoteAgent<
     } catch (err) {
       dropEventSpare(this.client); // the probe's stream, when nothing took it
       if (abort.signal.aborted) throw startCancelled(); // stop() closes what was opened
+      this.#tasks.active = false; // the heartbeats that began with the first one
+      this.#tasks.cancel();
+      await this.#tasks.settled();
       await Promise.allSettled([this.#pollSource?.stop(), opened.server?.close()]);
       await this.#defaultStore?.release();
       this.#start = this.#pollSource = this.#defaultStore = undefined; // no delivery, server, URL
@@ -323,10 +327,7 @@ export class RemoteAgent<
     this.#phase = "running";
     if (this.eventBus.listens("approvalEscalated"))
       await this.#approvals.watch((e) => this.#obs.approvalEscalated(e));
-    const hb = this.#o.heartbeatIntervalMs ?? 30_000;
-    this.#tasks.active = true;
-    this.#tasks.every(hb, () => this.#platform.heartbeat());
-    const stateMs = this.#o.stateIntervalMs ?? hb;
+    const stateMs = this.#o.stateIntervalMs ?? this.#o.heartbeatIntervalMs ?? 30_000;
     this.#tasks.every(stateMs, () => this.#platform.stateTick());
     this.#obs.connected(opened.mode, began, opened.pushUrl, this.#pollSource?.events !== undefined);
   }
@@ -345,6 +346,11 @@ export class RemoteAgent<
       auth: this.#auth,
       push: this.#push,
       runner: this.#runner,
+      online: () => {
+        // The platform never sees a started agent go quiet while the rest of its start waits.
+        this.#tasks.active = true;
+        this.#tasks.every(this.#o.heartbeatIntervalMs ?? 30_000, () => this.#platform.heartbeat());
+      },
       files: this.#files,
       startedAt: this.#startedAt,
       ending: this.#ending.signal,

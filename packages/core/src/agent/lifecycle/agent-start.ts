@@ -1,14 +1,15 @@
 // AgentStart, one idea: a remote agent's start-up calls, run once per `start()`: the checks before
 // any call, a turn at the process's start gate, the wait while the workspace is paused, the
 // capability probe and the delivery it chooses, push's server and registration (or poll's
-// registration) and the first heartbeat. What it opens stays on it for the agent (remote-agent.ts)
-// to read and close; poll's state and source the agent opens after it, without holding the turn.
+// registration) and the first heartbeat, then (the turn given back) the event stream's probe. What
+// it opens stays on it for the agent (remote-agent.ts) to read and close; poll's state and source
+// the agent opens after it, without holding the turn.
 import type { A2AServer, AgentCard } from "../../a2a/index.js";
 import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import type { AgentTranscript, PushTranscript } from "../../org/index.js";
 import { hasStore, type AgentStateStore, type AgentStore } from "../../store/index.js";
-import type { Logger } from "../../transport/index.js";
+import { inRateClass, type Logger } from "../../transport/index.js";
 import type { AgentFiles } from "../source/agent-files.js";
 import { dropEventSpare, keepEventSpare } from "../source/poll-fetch.js";
 import type { PlatformPushAuth } from "../source/platform-bearer.js";
@@ -46,6 +47,11 @@ export interface AgentStartParts {
   push: Pick<StartPushInput, "onMessage">;
   /** The run stage (`Dispatcher`): the first heartbeat reports its load. */
   runner: { report(startedAt: number): HeartbeatReport };
+  /**
+   * The first heartbeat was accepted: the agent's heartbeats go on from it while the rest of the
+   * start waits (under a spent rate budget, a window).
+   */
+  online(): void;
   files: AgentFiles;
   /** When the agent began (monotonic), for the first heartbeat's uptime. */
   startedAt: number;
@@ -109,6 +115,14 @@ export class AgentStart {
     } finally {
       turn.give();
     }
+    // The event stream once the agent is online, outside the turn and after the other agents'
+    // starts in the rate budget: under a spent budget a fleet comes online before its streams open
+    // (a probe the budget refuses counts as "there is a stream": the wake-ups open it themselves).
+    const wakeups = this.#o.eventWakeups !== false && this.#o.delivery !== "none";
+    if (caps !== undefined && wakeups && this.mode === "poll") {
+      const late = inRateClass(AbortSignal.any([signal]), "read");
+      caps = await this.#client.capabilities({ signal: late, events: true });
+    }
     return caps;
   }
 
@@ -118,8 +132,12 @@ export class AgentStart {
     // The event stream is probed only for an agent that will open it (poll with wake-ups).
     const events = delivery !== "none" && this.#o.eventWakeups !== false;
     if (events) keepEventSpare(this.#client); // its open stream becomes the wake-ups' stream
+    // The contract first (agents probing one platform at once share it): registering and the first
+    // heartbeat need only that; the event stream is probed after them (see run).
     const caps = needCaps
-      ? await step("capability probe", (signal) => this.#client.capabilities({ signal, events }))
+      ? await step("capability probe", (signal) =>
+          this.#client.capabilities({ signal, events: false }),
+        )
       : undefined;
     if (delivery === undefined) this.mode = caps?.pollDelivery ? "poll" : "push";
     else this.mode = typeof delivery === "string" ? delivery : "push";
@@ -133,9 +151,11 @@ export class AgentStart {
       const poll = caps?.pollDelivery === true;
       await registerWithoutPush(this.#client, this.#p.card, this.mode, poll, step, this.#logger);
     }
+    const nextInMs = this.#o.heartbeatIntervalMs ?? 30_000; // the rate budget keeps its room
     await step("first heartbeat", (signal) =>
-      this.#client.heartbeat(this.#p.runner.report(this.#p.startedAt), { signal }),
+      this.#client.heartbeat(this.#p.runner.report(this.#p.startedAt), { signal, nextInMs }),
     );
+    this.#p.online();
     if (this.mode === "push") {
       this.#p.auth.heard("heartbeat"); // whether the platform signs its pushes is known now
       this.#p.auth.checkHonoured(this.pushUrl);

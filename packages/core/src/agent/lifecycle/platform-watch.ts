@@ -5,7 +5,8 @@
 import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import { WorkspaceRemovedError } from "../../platform/index.js";
-import { describe, inRateClass, isMoleculeError } from "../../transport/index.js";
+import { askedWaitMs, describe, inRateClass, isMoleculeError } from "../../transport/index.js";
+import { sleep } from "../../transport/index.js";
 import { CONNECTED_STATE_SLOWDOWN } from "../source/poll-pace.js";
 import type { AgentEndReason, RemoteAgentOptions } from "../types.js";
 import { isRemovedError, isUnauthorized, tokenRejected, unauthorizedError } from "./lifecycle.js";
@@ -22,6 +23,11 @@ export interface WatchedAgent {
   hold(paused: boolean): void;
   /** Whether the event stream is connected (it reports pause and removal as they happen). */
   streamConnected(): boolean;
+  /**
+   * Whether its start is still under way (after its first heartbeat: it registered just now, and
+   * the stream its probe opened keeps what the platform says meanwhile).
+   */
+  starting(): boolean;
   /** Sends the start-up registration again; false when the agent did not register at start. */
   registerAgain(signal: AbortSignal): Promise<boolean>;
 }
@@ -49,6 +55,8 @@ export class PlatformWatch {
   #exists = false;
   #stateCheckedAt = Number.NEGATIVE_INFINITY;
   #stateCheck: Promise<void> | undefined;
+  /** Whether the check in flight waits for a quiet moment (only quiet ones join it). */
+  #stateCheckQuiet = false;
   #held = false;
   /** The heartbeat's and the state check's intervals (ms). */
   readonly #heartbeatMs: number;
@@ -88,22 +96,37 @@ export class PlatformWatch {
    * Sends one heartbeat. Without the event stream (which reports a resume as it happens), a state
    * check in flight or due before the next heartbeat runs first: the April 2026 server's heartbeat
    * turns a resumed workspace's `provisioning` into "online" without a URL, after which no state
-   * check could tell that the agent must register again.
+   * check could tell that the agent must register again. Not while the agent starts: it registered
+   * a moment ago, and under a spent rate budget each check would cost a heartbeat's room.
    */
   async heartbeat(): Promise<void> {
     this.#watch.begin();
-    if (!this.#agent.streamConnected() && this.#stateDueBy(this.#heartbeatMs)) {
+    const watched = this.#agent.starting() || this.#agent.streamConnected();
+    if (!watched && this.#stateDueBy(this.#heartbeatMs)) {
       await this.watchState();
     }
-    if (this.#ending.aborted) return void this.#watch.end(false);
-    try {
-      await this.#o.client.heartbeat(this.#agent.report(), { signal: this.#ending });
-      this.#watch.end(true);
-      this.#beatAt = performance.now();
-      this.#unauthorized.heartbeat = 0;
-    } catch (err) {
-      this.#watch.end(false);
-      await this.#failed("heartbeat", err);
+    for (let refused = false; ; refused = true) {
+      if (this.#ending.aborted) return void this.#watch.end(false);
+      try {
+        await this.#o.client.heartbeat(this.#agent.report(), {
+          signal: this.#ending,
+          nextInMs: this.#heartbeatMs,
+        });
+        this.#watch.end(true);
+        this.#beatAt = performance.now();
+        this.#unauthorized.heartbeat = 0;
+        return;
+      } catch (err) {
+        // Refused unsent by a spent rate budget (its turn could not come within the call's
+        // timeout): sent once more when its turn comes, not a whole interval later.
+        const wait = isMoleculeError(err, "rate_limited") ? askedWaitMs(err) : undefined;
+        if (!refused && wait !== undefined && wait < this.#heartbeatMs) {
+          await sleep(wait, this.#ending);
+          continue;
+        }
+        this.#watch.end(false);
+        return await this.#failed("heartbeat", err);
+      }
     }
   }
 
@@ -133,12 +156,17 @@ export class PlatformWatch {
   /**
    * Checks the workspace's state once (or joins the check in flight): paused or removed ends the
    * agent; `awaiting_agent` or `provisioning` (resumed: its URL was blanked) registers it again.
-   * `quiet`: it waits behind every other request for the rate budget (see {@link stateTick}).
+   * `quiet`: it waits behind every other request for the rate budget (see {@link stateTick}). Only
+   * a quiet check joins a quiet one in flight: a heartbeat never waits for the budget's quiet
+   * moments.
    */
   watchState(quiet = false): Promise<void> {
-    return (this.#stateCheck ??= this.#checkState(quiet).finally(
-      () => (this.#stateCheck = undefined),
-    ));
+    if (this.#stateCheck && (quiet || !this.#stateCheckQuiet)) return this.#stateCheck;
+    const check: Promise<void> = this.#checkState(quiet).finally(() => {
+      if (this.#stateCheck === check) this.#stateCheck = undefined;
+    });
+    this.#stateCheckQuiet = quiet;
+    return (this.#stateCheck = check);
   }
 
   async #checkState(quiet: boolean): Promise<void> {
