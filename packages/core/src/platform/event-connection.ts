@@ -38,6 +38,9 @@ export function eventsRequest(s: PlatformSession, signal: AbortSignal | undefine
     stream: "chunks",
     retry: false,
     signal,
+    // Before answers and new calls under a spent rate budget: while it is up, the agent's
+    // heartbeats need no state check and its safety-net read is rare.
+    priority: "liveness",
   };
 }
 

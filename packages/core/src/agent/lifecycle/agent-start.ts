@@ -9,7 +9,7 @@ import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import type { AgentTranscript, PushTranscript } from "../../org/index.js";
 import { hasStore, type AgentStateStore, type AgentStore } from "../../store/index.js";
-import { inRateClass, type Logger } from "../../transport/index.js";
+import type { Logger } from "../../transport/index.js";
 import type { AgentFiles } from "../source/agent-files.js";
 import { dropEventSpare, keepEventSpare } from "../source/poll-fetch.js";
 import type { PlatformPushAuth } from "../source/platform-bearer.js";
@@ -115,13 +115,12 @@ export class AgentStart {
     } finally {
       turn.give();
     }
-    // The event stream once the agent is online, outside the turn and after the other agents'
-    // starts in the rate budget: under a spent budget a fleet comes online before its streams open
-    // (a probe the budget refuses counts as "there is a stream": the wake-ups open it themselves).
+    // The event stream once the agent is online, outside the turn (in the rate budget's liveness
+    // class, after the other agents' starts): under a spent budget a fleet comes online before its
+    // streams open (a probe the budget refuses counts as "there is a stream": the wake-ups open it).
     const wakeups = this.#o.eventWakeups !== false && this.#o.delivery !== "none";
     if (caps !== undefined && wakeups && this.mode === "poll") {
-      const late = inRateClass(AbortSignal.any([signal]), "read");
-      caps = await this.#client.capabilities({ signal: late, events: true });
+      caps = await this.#client.capabilities({ signal, events: true });
     }
     return caps;
   }
