@@ -10,10 +10,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { isMoleculeError, PlatformClient, RemoteAgent } from "../src/index.js";
-import { HttpTransport, retriedByCaller } from "../src/transport/index.js";
+import { heartbeatsEvery, HttpTransport, retriedByCaller } from "../src/transport/index.js";
 import {
   forgetRateBuckets,
   platformSecond,
+  rateBucketOf,
   RateBucket,
   type RatePriority,
   type RatePromotion,
@@ -198,6 +199,36 @@ describe("RateBucket's classes", () => {
     expect("retryAfterMs" in late && late.retryAfterMs).toBeGreaterThan(60_000);
     await vi.advanceTimersByTimeAsync(600_000);
     await Promise.all(ahead);
+  });
+});
+
+/**
+ * The turns of the start class left in a fresh window after one heartbeat sent with `signal`,
+ * and whether a heartbeat still has a turn then.
+ */
+async function startsAfter(signal: AbortSignal): Promise<[number, boolean]> {
+  const orgId = crypto.randomUUID();
+  const emu = await startEmulator({ orgId, rateLimit: 120, ui: false });
+  cleanups.push(() => emu.close());
+  const w = await emu.admin.createWorkspace({ name: "beating", deliveryMode: "poll" });
+  const token = w.token ?? (await emu.admin.createToken(w.id));
+  const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token, orgId });
+  cleanups.push(() => client.close());
+  await client.heartbeat({}, { signal });
+  const bucket = rateBucketOf(new URL(emu.url).origin, orgId, token);
+  let starts = 0;
+  while (bucket.take("start") !== undefined) starts++;
+  return [starts, bucket.take("heartbeat") !== undefined];
+}
+
+describe("an agent's heartbeat over HTTP", () => {
+  it("says when the next goes (its signal's mark), and the budget keeps room for it", async () => {
+    const [unmarked, roomLeft] = await startsAfter(new AbortController().signal);
+    expect(roomLeft).toBe(false);
+    // The next heartbeat is due in 40 s, within the window: one turn fewer for the others, kept
+    // for it.
+    const marked = heartbeatsEvery(new AbortController().signal, 40_000);
+    expect(await startsAfter(marked)).toEqual([unmarked - 1, true]);
   });
 });
 

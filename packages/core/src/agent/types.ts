@@ -4,7 +4,7 @@ import type { Backfill, CursorStore, InboundMessage } from "../inbound/index.js"
 import type { Logger } from "../transport/index.js";
 import type { HeartbeatLateWarning } from "../events/index.js";
 import type { ActivityReport, ActivityRows } from "../platform/index.js";
-import type { EventStreamBody, HeartbeatOptions, HeartbeatReport } from "../platform/index.js";
+import type { EventStreamBody, HeartbeatReport } from "../platform/index.js";
 import type { PeerCallOptions, PeerCallResult } from "../platform/index.js";
 import type { AgentEndReason, AgentEvent, AgentEventMap } from "../events/index.js";
 import type { AgentStore } from "../store/index.js";
@@ -50,7 +50,7 @@ export interface AgentPlatformClient {
     deliveryMode?: "push" | "poll";
     signal?: AbortSignal;
   }): Promise<{ deliveryMode?: "push" | "poll"; inboundSecret?: string }>;
-  heartbeat(report?: HeartbeatReport, opts?: HeartbeatOptions): Promise<void>;
+  heartbeat(report?: HeartbeatReport, opts?: { signal?: AbortSignal }): Promise<void>;
   getState(opts?: {
     signal?: AbortSignal;
   }): Promise<{ status: string; paused: boolean; removed: boolean }>;

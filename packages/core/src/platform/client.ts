@@ -44,7 +44,6 @@ import type {
   ActivityReport,
   DelegationResult,
   EventStream,
-  HeartbeatOptions,
   HeartbeatReport,
   IssuedToken,
   PlatformCapabilities,
@@ -142,7 +141,7 @@ export class PlatformClient {
   }
 
   /** Sends a heartbeat with an optional task report. Integer fields are sent as integers. */
-  heartbeat(report: HeartbeatReport = {}, options: HeartbeatOptions = {}): Promise<void> {
+  heartbeat(report: HeartbeatReport = {}, options: { signal?: AbortSignal } = {}): Promise<void> {
     return heartbeat(this.#s, report, options, this.#secret);
   }
 

@@ -57,7 +57,6 @@ export type {
   ActivityReport,
   DelegationResult,
   EventStream,
-  HeartbeatOptions,
   HeartbeatReport,
   IssuedToken,
   NotifyAttachment,

@@ -2,7 +2,7 @@
 import { checkCardSize } from "./card-size.js";
 import type { CardUpdateOptions, RegisteredCard } from "./card-sync.js";
 import type { AgentCard } from "../a2a/index.js";
-import { MoleculeError, sendRetryingFresh } from "../transport/index.js";
+import { heartbeatIntervalOf, MoleculeError, sendRetryingFresh } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
 import { hideInInspect, redactDeep } from "../transport/index.js";
 import { registerResponseSchema } from "../wire/index.js";
@@ -11,7 +11,7 @@ import { platformContract } from "./capabilities.js";
 import { errorText, ok } from "./http-errors.js";
 import type { InboundSecret } from "./chat-files.js";
 import type { PlatformSession } from "./session.js";
-import type { HeartbeatOptions, HeartbeatReport, RegisterResult } from "./types.js";
+import type { HeartbeatReport, RegisterResult } from "./types.js";
 import type { PlatformContract } from "./capabilities.js";
 
 /** Options of {@link register}. */
@@ -147,7 +147,7 @@ function pollUnsupported(s: PlatformSession, res?: HttpResponse): MoleculeError 
 export async function heartbeat(
   s: PlatformSession,
   report: HeartbeatReport,
-  options: HeartbeatOptions,
+  options: { signal?: AbortSignal },
   secret: InboundSecret,
 ): Promise<void> {
   const uptime = report.uptimeSeconds ?? (performance.now() - s.started) / 1000;
@@ -162,6 +162,8 @@ export async function heartbeat(
       ? `,"runtime_state":${JSON.stringify(report.runtimeState)}`
       : "") +
     "}";
+  // An agent's heartbeat says when the next goes: the rate budget keeps room for it.
+  const every = heartbeatIntervalOf(options.signal);
   // Timed out (a connection a NAT forgot?): sent again at once on a new one (fresh-retry.ts).
   const res = await sendRetryingFresh(s, {
     method: "POST",
@@ -170,10 +172,7 @@ export async function heartbeat(
     signal: options.signal,
     liveness: true,
     priority: "heartbeat",
-    heartbeat:
-      options.nextInMs === undefined
-        ? undefined
-        : { key: s.workspaceId, nextInMs: options.nextInMs },
+    heartbeat: every === undefined ? undefined : { key: s.workspaceId, nextInMs: every },
   });
   if (!ok(res.status)) throw await s.selfFail(res, "heartbeat", options.signal);
   secret.noteHeartbeat(res.body);

@@ -99,13 +99,6 @@ export interface HeartbeatReport {
   runtimeState?: "" | "wedged";
 }
 
-/** A heartbeat's options. */
-export interface HeartbeatOptions {
-  signal?: AbortSignal | undefined;
-  /** When the next heartbeat goes (ms): the rate budget keeps room for it in the platform's window. */
-  nextInMs?: number | undefined;
-}
-
 /**
  * A workspace's status: the platform's `workspace_status` values (`models/workspace_status.go` at
  * molecule-core 2026-05: `awaiting_agent`, an external workspace no agent serves yet or whose

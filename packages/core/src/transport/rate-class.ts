@@ -30,3 +30,20 @@ export function inRateClass(
 export function rateClassOf(signal: AbortSignal | undefined): RateClass | undefined {
   return signal === undefined ? undefined : classes.get(signal);
 }
+
+/** Signals an agent's heartbeats are sent with, by their interval (ms). */
+const beats = new WeakMap<AbortSignal, number>();
+
+/**
+ * Marks `signal`: a heartbeat sent with it is followed by the next one `everyMs` later, and the
+ * rate budget keeps room for that one in the platform's window. Returns `signal`.
+ */
+export function heartbeatsEvery(signal: AbortSignal, everyMs: number): AbortSignal {
+  beats.set(signal, everyMs);
+  return signal;
+}
+
+/** The heartbeat interval `signal` was marked with, if any. */
+export function heartbeatIntervalOf(signal: AbortSignal | undefined): number | undefined {
+  return signal === undefined ? undefined : beats.get(signal);
+}

@@ -9,7 +9,7 @@ import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import type { AgentTranscript, PushTranscript } from "../../org/index.js";
 import { hasStore, type AgentStateStore, type AgentStore } from "../../store/index.js";
-import type { Logger } from "../../transport/index.js";
+import { heartbeatsEvery, type Logger } from "../../transport/index.js";
 import type { AgentFiles } from "../source/agent-files.js";
 import { dropEventSpare, keepEventSpare } from "../source/poll-fetch.js";
 import type { PlatformPushAuth } from "../source/platform-bearer.js";
@@ -150,9 +150,11 @@ export class AgentStart {
       const poll = caps?.pollDelivery === true;
       await registerWithoutPush(this.#client, this.#p.card, this.mode, poll, step, this.#logger);
     }
-    const nextInMs = this.#o.heartbeatIntervalMs ?? 30_000; // the rate budget keeps its room
+    const every = this.#o.heartbeatIntervalMs ?? 30_000; // the rate budget keeps the next's room
     await step("first heartbeat", (signal) =>
-      this.#client.heartbeat(this.#p.runner.report(this.#p.startedAt), { signal, nextInMs }),
+      this.#client.heartbeat(this.#p.runner.report(this.#p.startedAt), {
+        signal: heartbeatsEvery(signal, every),
+      }),
     );
     this.#p.online();
     if (this.mode === "push") {

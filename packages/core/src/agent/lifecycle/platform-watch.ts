@@ -5,7 +5,8 @@
 import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import { WorkspaceRemovedError } from "../../platform/index.js";
-import { askedWaitMs, describe, inRateClass, isMoleculeError } from "../../transport/index.js";
+import { askedWaitMs, describe, heartbeatsEvery, inRateClass } from "../../transport/index.js";
+import { isMoleculeError } from "../../transport/index.js";
 import { sleep } from "../../transport/index.js";
 import { CONNECTED_STATE_SLOWDOWN } from "../source/poll-pace.js";
 import type { AgentEndReason, RemoteAgentOptions } from "../types.js";
@@ -43,6 +44,8 @@ export class PlatformWatch {
   readonly #ending: AbortSignal;
   /** `#ending`, for a state check that waits for a quiet moment of the rate budget. */
   readonly #quiet: AbortSignal;
+  /** `#ending`, for the heartbeats: each says when the next goes (the budget keeps its room). */
+  readonly #beats: AbortSignal;
   /** When a heartbeat was last accepted (`performance.now()`). */
   #beatAt = Number.NEGATIVE_INFINITY;
   readonly #agent: WatchedAgent;
@@ -78,6 +81,7 @@ export class PlatformWatch {
     this.#agent = agent;
     const { workspaceId } = options.client;
     const heartbeatMs = (this.#heartbeatMs = options.heartbeatIntervalMs ?? 30_000);
+    this.#beats = heartbeatsEvery(AbortSignal.any([ending]), heartbeatMs);
     this.#watch = new HeartbeatWatch(workspaceId, heartbeatMs, observer);
     this.#stateMs = options.stateIntervalMs ?? heartbeatMs;
   }
@@ -108,10 +112,7 @@ export class PlatformWatch {
     for (let refused = false; ; refused = true) {
       if (this.#ending.aborted) return void this.#watch.end(false);
       try {
-        await this.#o.client.heartbeat(this.#agent.report(), {
-          signal: this.#ending,
-          nextInMs: this.#heartbeatMs,
-        });
+        await this.#o.client.heartbeat(this.#agent.report(), { signal: this.#beats });
         this.#watch.end(true);
         this.#beatAt = performance.now();
         this.#unauthorized.heartbeat = 0;
