@@ -141,9 +141,9 @@ interface Waiter {
  * over the window, so a backlog never spends a window in its first second; each part of a window
  * keeps room for the heartbeats expected in it (see {@link RateBucket.heartbeatSent}; every other
  * class leaves it) and for the heartbeats and state checks due in it (as many as this window or
- * the last used, plus two, spread over the window; both at most three quarters of the limit); waiting requests
- * go by {@link RatePriority}, then in order; and a turn that cannot come by its deadline is refused
- * at once. All times are monotonic (`performance.now()`).
+ * the last used, plus two, spread over the window; both at most three quarters of the limit);
+ * waiting requests go by {@link RatePriority}, then in order; and a turn that cannot come by its
+ * deadline is refused at once. All times are monotonic (`performance.now()`).
  */
 export class RateBucket {
   /** The window's limit, once the platform said one (kept across windows). */

@@ -117,7 +117,7 @@ export class AgentStart {
     }
     // The event stream once the agent is online, outside the turn (in the rate budget's liveness
     // class, after the other agents' starts): under a spent budget a fleet comes online before its
-    // streams open (a probe the budget refuses counts as "there is a stream": the wake-ups open it).
+    // streams open. A probe the budget refuses counts as "there is a stream": the wake-ups open it.
     const wakeups = this.#o.eventWakeups !== false && this.#o.delivery !== "none";
     if (caps !== undefined && wakeups && this.mode === "poll") {
       caps = await this.#client.capabilities({ signal, events: true });
