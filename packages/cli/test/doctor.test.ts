@@ -201,7 +201,7 @@ describe.each(["latest", "2026-04"] as const)(
       const plain = h.run(["--handler", HANDLER], env);
       expect(await plain.exit).toBe(2);
       expect(plain.err().trim().split("\n")).toEqual([
-        `[molecule] workspace ${ws.id} is paused, and starting would resume it: to resume it, start with MOLECULE_RESUME=1 or --resume (registering resumes it; the platform's resume endpoint does not resume an external workspace)`,
+        `[molecule] workspace ${ws.id} is paused, and starting would resume it: to resume it, start with MOLECULE_RESUME=1 or --resume (the agent asks the platform to resume it, then registers)`,
       ]);
       expect((await h.emu.admin.getWorkspace(ws.id))["status"]).toBe("paused");
 

@@ -8,7 +8,8 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
-import { KEEP_EVENT_SPARE, SPARE_TTL_MS } from "../src/platform/event-connection.js";
+import { AGENT_HOOKS } from "../src/platform/agent-hooks.js";
+import { SPARE_TTL_MS } from "../src/platform/event-connection.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -104,7 +105,7 @@ describe("event-stream connections", () => {
 
   it("events logged between the probe and the open wait in the probe's stream", async () => {
     const { proxy, ws, client, peer } = await setUp();
-    client[KEEP_EVENT_SPARE](); // what an agent with wake-ups asks before its probe
+    client[AGENT_HOOKS].keepEventSpare(); // what an agent with wake-ups asks before its probe
     expect((await client.capabilities()).eventStream).toBe(true);
     await waitFor(() => proxy.counts.open === 1);
     const received = streamChunkReceived("ACTIVITY_LOGGED");
@@ -155,7 +156,7 @@ describe("event-stream connections", () => {
 
   it("the probe's stream is closed by client.close() when no agent took it", async () => {
     const { proxy, client } = await setUp();
-    client[KEEP_EVENT_SPARE](); // what an agent with wake-ups asks before its probe
+    client[AGENT_HOOKS].keepEventSpare(); // what an agent with wake-ups asks before its probe
     expect((await client.capabilities()).eventStream).toBe(true);
     await waitFor(() => proxy.counts.open === 1);
     await client.close();
@@ -166,7 +167,7 @@ describe("event-stream connections", () => {
   it("the probe's stream is closed after its time-out, and the next open connects again", async () => {
     const { proxy, client } = await setUp();
     const probed = performance.now();
-    client[KEEP_EVENT_SPARE](); // what an agent with wake-ups asks before its probe
+    client[AGENT_HOOKS].keepEventSpare(); // what an agent with wake-ups asks before its probe
     expect((await client.capabilities()).eventStream).toBe(true);
     await waitFor(() => proxy.counts.open === 1);
     await waitFor(() => proxy.counts.open === 0, { timeoutMs: SPARE_TTL_MS + 5_000 });

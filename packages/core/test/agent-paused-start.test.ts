@@ -1,10 +1,12 @@
-// start() on a paused workspace (registering would resume it): `whenPaused` "refuse" (default)
-// rejects with a MoleculeError workspace_paused and leaves it paused, "wait" registers once it is resumed,
-// "resume" registers at once; and a forced poll delivery on a platform without it is an error.
+// start() on a paused workspace: `whenPaused` "refuse" (default) rejects with a MoleculeError
+// workspace_paused and leaves it paused, "wait" registers once it is resumed, "resume" resumes it
+// (the platform's resume, then registering; April's register resumes it, August's does not, and a
+// platform that can do neither is an error); and a forced poll delivery on a platform without it
+// is an error.
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator, EmulatorOptions } from "@molecule-ai/platform-emulator";
-import { waitFor } from "@internal/test-utils";
+import { errorFront, waitFor } from "@internal/test-utils";
 import { describeStartError } from "../src/adapters/index.js";
 import {
   isMoleculeError,
@@ -58,13 +60,44 @@ describe("RemoteAgent.start() on a paused workspace", () => {
   );
 
   it.each(["latest", "2026-04"] as const)(
-    'whenPaused "resume" (%s): registers, which resumes it',
+    'whenPaused "resume" (%s): resumes it (latest: the platform\'s resume, then registering; 2026-04, whose resume refuses an external workspace: registering)',
     async (compat) => {
       const { emu, id, client } = await pausedWorkspace({ compat });
       await agent(client, { whenPaused: "resume" }).start();
       expect(await status(emu, id)).toBe("online");
     },
   );
+
+  it('whenPaused "resume" where the platform cannot resume it (503) and registering does not: resume_unavailable, still paused', async () => {
+    const { emu, id } = await pausedWorkspace();
+    // A self-hosted August server without a provisioner answers every resume 503.
+    const front = await errorFront({
+      upstream: emu.url,
+      answer: (req, res) => {
+        if (req.method !== "POST" || !req.url?.endsWith("/resume")) return false;
+        req.resume();
+        res.writeHead(503, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: "provisioner not available" }));
+        return true;
+      },
+    });
+    cleanups.push(() => front.close());
+    const token = await emu.admin.createToken(id);
+    const client = new PlatformClient({ platformUrl: front.url, workspaceId: id, token });
+    cleanups.push(() => client.close());
+    const err = await agent(client, { whenPaused: "resume" })
+      .start()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isMoleculeError(err, "resume_unavailable")).toBe(true);
+    expect(err).toMatchObject({ retryable: false });
+    expect((err as Error).message).toContain("could not resume it (503");
+    expect(describeStartError(err, { workspaceId: id })).toBe((err as Error).message);
+    expect(await status(emu, id)).toBe("paused");
+    expect(emu.heartbeats(id)).toEqual([]); // it never registered nor sent a heartbeat
+  });
 
   it('whenPaused "wait": starts only once the workspace is resumed, then registers', async () => {
     const { emu, id, client } = await pausedWorkspace();

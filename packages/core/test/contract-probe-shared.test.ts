@@ -1,8 +1,9 @@
-// Clients of one platform that probe its contract at once send one probe (a fleet started together
-// spends its org's rate budget on one, not one an agent); only an answer is shared.
+// Clients of one platform that probe its contract at once, or within a minute of its answer, send one
+// probe (a fleet started together, in its start gate's turns, spends its org's rate budget on one,
+// not one an agent); only an answer is shared.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { isMoleculeError, PlatformClient } from "../src/index.js";
 
 const ids = Array.from({ length: 5 }, (_, i) => `11111111-2222-4333-8444-55555555555${i}`);
@@ -35,8 +36,8 @@ async function platform(): Promise<{ url: string; probes: string[] }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, probes };
 }
 
-function client(url: string, workspaceId: string, token: string): PlatformClient {
-  const c = new PlatformClient({ platformUrl: url, workspaceId, token });
+function client(url: string, workspaceId: string, token: string, orgId?: string): PlatformClient {
+  const c = new PlatformClient({ platformUrl: url, workspaceId, token, orgId });
   closers.push(() => c.close());
   return c;
 }
@@ -48,9 +49,27 @@ describe("the contract probe", () => {
     const caps = await Promise.all(clients.map((c) => c.capabilities({ events: false })));
     expect(caps.map((c) => c.cursors)).toEqual([true, true, true, true, true]);
     expect(p.probes).toHaveLength(1);
-    // Nothing is kept once it settled: a client probing later asks the platform itself.
-    await client(p.url, ids[0]!, "tok-late").capabilities({ events: false });
-    expect(p.probes).toHaveLength(2);
+  });
+
+  it("is shared for a minute after its answer (a fleet's later start turns), then asked again", async () => {
+    const p = await platform();
+    vi.useFakeTimers({ toFake: ["performance"] }); // the monotonic clock the answer's age is read on
+    try {
+      await client(p.url, ids[0]!, "tok-first").capabilities({ events: false });
+      expect(p.probes).toHaveLength(1);
+      vi.advanceTimersByTime(59_000);
+      const later = await client(p.url, ids[1]!, "tok-later").capabilities({ events: false });
+      expect(later.cursors).toBe(true);
+      expect(p.probes).toHaveLength(1);
+      // Another org of the same origin (a hosted tenant) probes its own.
+      await client(p.url, ids[2]!, "tok-org", "org-2").capabilities({ events: false });
+      expect(p.probes).toHaveLength(2);
+      vi.advanceTimersByTime(1_000);
+      await client(p.url, ids[3]!, "tok-late").capabilities({ events: false });
+      expect(p.probes).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("shares only an answer: a probe refused for one client's token leaves the others to probe", async () => {

@@ -53,7 +53,7 @@ async function turnOrder(waits: Array<[string, RatePriority, RatePromotion?]>): 
 }
 
 describe("RateBucket's classes", () => {
-  it("under a spent budget: heartbeats, the start, state checks, answers, reads that bring answers, other calls, background last", async () => {
+  it("under a spent budget: heartbeats, the start, state checks, the event stream, answers, reads that bring answers, other calls, background last", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const b = new RateBucket();
     b.observe(200, headers(0, 2, 40), undefined); // spent for about 3 s
@@ -67,19 +67,21 @@ describe("RateBucket's classes", () => {
       wait("read", "read"),
       wait("background", "safety-net read"),
       wait("answer", "answer-1"),
+      wait("stream", "event stream"),
       wait("liveness", "state"),
       wait("start", "register"),
       wait("answer", "answer-2"),
       wait("heartbeat", "heartbeat"),
       wait("request", "question-2"),
     ];
-    await vi.advanceTimersByTimeAsync(3_000);
+    await vi.advanceTimersByTimeAsync(10_000); // the next window, and its pace past the burst of 10
     await Promise.all(all);
     // Within a class, in the order they asked.
     expect(order).toEqual([
       "heartbeat",
       "register",
       "state",
+      "event stream",
       "answer-1",
       "answer-2",
       "read",
@@ -114,7 +116,7 @@ describe("RateBucket's classes", () => {
     await Promise.all(flood);
   });
 
-  it("a fleet's first window: the start and other calls leave room for the heartbeats expected in it, which a state check may use", async () => {
+  it("a fleet's first window: the start, the event streams and other calls leave room for the heartbeats expected in it, which a state check may use", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const b = new RateBucket();
     b.observe(200, headers(60, 59), undefined); // 60 left, no history of heartbeats
@@ -123,10 +125,13 @@ describe("RateBucket's classes", () => {
       expect(b.take("heartbeat")).toBe(0);
       b.heartbeatSent(`agent-${i}`, 30_000);
     }
-    // 40 left, 20 of them the heartbeats' room: the rest of the starts and the answers get 20.
+    // 40 left, 20 of them the heartbeats' room: the rest of the starts, the event streams'
+    // opens and the answers get 20.
     let others = 0;
-    while (b.take("start") !== undefined) others++;
+    for (let i = 0; i < 10; i++) if (b.take("start") !== undefined) others++;
+    while (b.take("stream") !== undefined) others++;
     expect(others).toBe(20);
+    expect(b.take("start")).toBeUndefined();
     expect(b.take("answer")).toBeUndefined();
     // At 30 s the next heartbeats go, each after a state check (which may use their room).
     await vi.advanceTimersByTimeAsync(30_000);

@@ -89,6 +89,28 @@ it("latest (August 2026): resume answers provisioning; a call while provisioning
   await waitFor(() => texts().includes("queued while away"));
 });
 
+it.each([
+  ["latest", "paused"],
+  ["2026-05", "online"],
+] as const)(
+  "%s: registering while paused answers 200 and leaves it %s; the workspace's own token resumes it",
+  async (compat, after) => {
+    // 2026-08's register upsert skips a paused row (registry.go 1067-1147 at aeec8e47, b7bf53f0;
+    // recorded on that server as a tenant, 2026-11-27); 50c3bdfd's skips only a removed one.
+    const { emu, id, status, heartbeat, register } = await setup(compat);
+    await emu.admin.pause(id);
+    expect((await register()).status).toBe(200);
+    expect((await heartbeat()).status).toBe(200);
+    expect(await status()).toBe(after);
+    if (after === "online") return;
+    const token = (await emu.admin.createToken(id)) as string;
+    const r = await req(emu, "POST", `/workspaces/${id}/resume`, { token });
+    expect([r.status, r.json]).toEqual([200, { status: "provisioning", resumed_count: 1 }]);
+    expect((await register()).status).toBe(200);
+    expect(await status()).toBe("online");
+  },
+);
+
 /** A root with a child and a grandchild, each with its agent's URL, on a fresh emulator. */
 async function tree(compat: "latest" | "2026-05" | "2026-04") {
   const emu = await emulator({ compat });

@@ -337,10 +337,11 @@ export async function checkRegistration(
   else if (status === "paused")
     check = registrationFailed(
       "status paused: the platform delivers nothing to it",
-      // POST /workspaces/:id/resume re-provisions a container: the April 2026 server refuses it
-      // for external workspaces (503 "provisioner not available"). Registering resumes one on
-      // every platform version, and a started agent no longer does it unasked.
-      "start the agent with --resume (MOLECULE_RESUME=1): registering resumes the workspace (the canvas's resume does not work for external workspaces on every platform)",
+      // The April 2026 server's resume refuses external workspaces (503 "provisioner not
+      // available") and its register resumes them; the August one's register leaves a paused
+      // workspace paused, and its resume (the workspace's own token may call it) works where it
+      // has a provisioner. The agent with --resume does both.
+      "start the agent with --resume (MOLECULE_RESUME=1): it asks the platform to resume the workspace, then registers",
     );
   else if (status === "failed")
     check = registrationFailed(

@@ -393,10 +393,12 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   /** Register with the platform on start (default true). */
   register?: boolean;
   /**
-   * What `start()` does when the workspace is paused (registering would resume it): `"refuse"`
-   * (default) rejects with a `MoleculeError` (`code: "workspace_paused"`) that says how to resume; `"wait"` waits until
-   * the workspace is resumed (reading its state every `stateIntervalMs`, default 5 s), then registers; `"resume"` registers anyway, which resumes it (the
-   * resume that works for external workspaces on every platform version).
+   * What `start()` does when the workspace is paused: `"refuse"` (default) rejects with a
+   * `MoleculeError` (`code: "workspace_paused"`) that says how to resume; `"wait"` waits until
+   * the workspace is resumed (reading its state every `stateIntervalMs`, default 5 s), then
+   * registers; `"resume"` asks the platform to resume it (`POST /workspaces/:id/resume`, its own
+   * token), then registers (on the April 2026 platform, whose resume refuses external
+   * workspaces, registering resumes it); where neither can, it rejects with `resume_unavailable`.
    */
   whenPaused?: "refuse" | "wait" | "resume" | undefined;
   /**

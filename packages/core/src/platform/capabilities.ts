@@ -1,5 +1,5 @@
-// What the platform supports (probed once per client; clients probing at once share one probe) and
-// this workspace's SSE event stream.
+// What the platform supports (probed once per client; clients probing within a minute share one
+// probe) and this workspace's SSE event stream.
 import { MoleculeError, readableOf } from "../transport/index.js";
 import { dropSpare, eventsRequest, keepSpare, openEventChunks } from "./event-connection.js";
 import { ok } from "./http-errors.js";
@@ -23,18 +23,43 @@ export function platformContract(
   return cached(s, "contract", () => sharedProbe(s, signal));
 }
 
-/** Contract probes in flight, by platform (origin and base path). */
-const probing = new Map<string, Promise<PlatformContract>>();
+/**
+ * How long a platform's contract, once answered, is shared with the clients that probe it next: a
+ * fleet starts in turns of its start gate (16 agents at once), and under a spent rate budget a
+ * later turn comes a window (60 s) after the first. A platform changes its contract only when it is
+ * upgraded, and a client keeps what it probed for its life.
+ */
+const SHARED_FOR_MS = 60_000;
+
+/** A platform's contract probe: in flight, or answered at `answeredAt` (monotonic ms). */
+interface SharedProbe {
+  readonly probe: Promise<PlatformContract>;
+  answeredAt?: number;
+}
+
+/** Contract probes in flight or answered within {@link SHARED_FOR_MS}, by platform and org. */
+const probing = new Map<string, SharedProbe>();
+
+/** `key`'s probe, unless its answer is older than {@link SHARED_FOR_MS} (then it is dropped). */
+function sharedOf(key: string): SharedProbe | undefined {
+  const shared = probing.get(key);
+  if (shared?.answeredAt !== undefined && performance.now() - shared.answeredAt >= SHARED_FOR_MS) {
+    probing.delete(key);
+    return undefined;
+  }
+  return shared;
+}
 
 /**
- * The contract probe, shared by the clients of one platform that probe at once: a fleet started
- * together (20 agents of an org, whose rate budget is 120 requests a minute) sends one probe, not
- * one an agent. Only an answer is shared: a probe that fails (another workspace's token, a
- * cancelled start) leaves each client to probe on its own. Nothing is kept once it settles.
+ * The contract probe, shared by the clients of one platform (its origin, base path and org) that
+ * probe at once or within {@link SHARED_FOR_MS} of its answer: a fleet started together (20 agents
+ * of an org, whose rate budget is 120 requests a minute) sends one probe, not one an agent. Only an
+ * answer is shared: a probe that fails (another workspace's token, a cancelled start) leaves each
+ * client to probe on its own, and is not kept.
  */
 async function sharedProbe(s: PlatformSession, signal?: AbortSignal): Promise<PlatformContract> {
-  const key = s.transport.origin + s.transport.basePath;
-  const running = probing.get(key);
+  const key = `${s.transport.origin}${s.transport.basePath}\n${s.transport.orgId ?? ""}`;
+  const running = sharedOf(key)?.probe;
   if (running) {
     // Its answer, or undefined when it fails or this client's own signal aborts first (then the
     // client's own probe fails at once with its abort).
@@ -46,12 +71,16 @@ async function sharedProbe(s: PlatformSession, signal?: AbortSignal): Promise<Pl
     });
     if (got) return got;
   }
-  const p = probeContract(s, signal);
-  probing.set(key, p);
+  for (const k of probing.keys()) sharedOf(k); // drops the answers no longer shared
+  const mine: SharedProbe = { probe: probeContract(s, signal) };
+  probing.set(key, mine);
   try {
-    return await p;
-  } finally {
-    if (probing.get(key) === p) probing.delete(key);
+    const contract = await mine.probe;
+    mine.answeredAt = performance.now();
+    return contract;
+  } catch (err) {
+    if (probing.get(key) === mine) probing.delete(key);
+    throw err;
   }
 }
 
@@ -121,7 +150,7 @@ async function probeContract(s: PlatformSession, signal?: AbortSignal): Promise<
 /**
  * Whether the SSE stream answers, or why the probe failed (a string). A stream that answers is
  * kept open for the agent's wake-ups (see event-connection.ts) when an agent asked for it
- * (`KEEP_EVENT_SPARE`); otherwise it is closed, so a script that only asks holds no socket.
+ * (`AgentHooks.keepEventSpare`); otherwise it is closed, so a script that only asks holds no socket.
  */
 async function probeEvents(s: PlatformSession, signal?: AbortSignal): Promise<boolean | string> {
   try {

@@ -3,7 +3,7 @@
 import type { Readable } from "node:stream";
 import type { A2APart, AgentCard } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
-import { inspectCustom, REDACTED, type ChunkedBody } from "../transport/index.js";
+import { inspectCustom, REDACTED } from "../transport/index.js";
 import { ackActivity, fetchActivityRows } from "./activity.js";
 import type { ActivityRows, FetchInboundOptions } from "./activity.js";
 // Endpoints an agent may never call: their modules load on the first call (on-demand.ts).
@@ -21,13 +21,8 @@ import type {
 import type { CommitMemoryInput, Memory, MemoryScope, SearchMemoriesOptions } from "./memories.js";
 import type { SessionHit, TranscriptPage } from "./session-views.js";
 import { capabilities, openEventStream } from "./capabilities.js";
-import {
-  DROP_EVENT_SPARE,
-  dropSpare,
-  KEEP_EVENT_SPARE,
-  OPEN_EVENT_CHUNKS,
-  openEventChunks,
-} from "./event-connection.js";
+import { AGENT_HOOKS, AgentHooks } from "./agent-hooks.js";
+import { dropSpare } from "./event-connection.js";
 import { ChatFiles, CREATE_CHAT_FILES, InboundSecret, type NotifyOptions } from "./chat-files.js";
 import { delegate, notify, reply, reportActivity, type ReplyTarget } from "./messaging.js";
 import type { ReplyOptions, ReportOptions } from "./messaging.js";
@@ -76,6 +71,8 @@ export class PlatformClient {
   readonly #s: PlatformSession;
   readonly #card = new RegisteredCard();
   readonly #secret = new InboundSecret();
+  /** @internal What its agent asks beyond the public API (agent-hooks.ts). */
+  readonly [AGENT_HOOKS]: AgentHooks;
 
   constructor(options: PlatformClientOptions) {
     const given = options && typeof options === "object";
@@ -84,6 +81,8 @@ export class PlatformClient {
     this.workspaceId = s.workspaceId;
     this.platformUrl = s.transport.origin + s.transport.basePath;
     this.files = ChatFiles[CREATE_CHAT_FILES](s, this.#secret);
+    const replaced = () => this.openEventStream !== PlatformClient.prototype.openEventStream;
+    this[AGENT_HOOKS] = new AgentHooks(s, replaced);
   }
 
   /** The URL of this workspace's SSE event stream. */
@@ -324,25 +323,6 @@ export class PlatformClient {
    */
   openEventStream(options: { signal?: AbortSignal } = {}): Promise<EventStream> {
     return openEventStream(this.#s, options);
-  }
-
-  /**
-   * @internal The event stream without a Readable (the agent's wake-ups); `undefined` when a
-   * subclass replaced {@link openEventStream} (the agent then calls that).
-   */
-  [OPEN_EVENT_CHUNKS](signal: AbortSignal): Promise<ChunkedBody> | undefined {
-    if (this.openEventStream !== PlatformClient.prototype.openEventStream) return undefined;
-    return openEventChunks(this.#s, signal);
-  }
-
-  /** @internal The capability probe keeps the event stream it opens, for the agent's wake-ups. */
-  [KEEP_EVENT_SPARE](): void {
-    this.#s.keepProbeStream = true;
-  }
-
-  /** @internal Closes the capability probe's stream now if nothing took it (an agent without wake-ups). */
-  [DROP_EVENT_SPARE](): void {
-    dropSpare(this.#s);
   }
 
   // ---------------------------------------------------------------- tokens

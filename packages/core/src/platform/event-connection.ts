@@ -9,26 +9,6 @@ import { enc, type PlatformSession } from "./session.js";
 /** How long the probe's stream waits for the next open before it is closed. */
 export const SPARE_TTL_MS = 5_000;
 
-/**
- * The key of a client's internal opener of its event stream as a {@link ChunkedBody} (what the
- * agent's wake-ups read); a client without it, or whose `openEventStream` a subclass replaced,
- * is read through `openEventStream`.
- */
-export const OPEN_EVENT_CHUNKS: unique symbol = Symbol("openEventChunks");
-
-/** The key of a client's internal method that closes the capability probe's unclaimed stream. */
-export const DROP_EVENT_SPARE: unique symbol = Symbol("dropEventSpare");
-
-/**
- * The key of a client's internal method that makes its capability probe keep the event stream it
- * opened, for the agent's wake-ups (otherwise the probe closes it, so a script that only asks
- * `capabilities()` holds no socket open).
- */
-export const KEEP_EVENT_SPARE: unique symbol = Symbol("keepEventSpare");
-
-/** A client's internal opener (see {@link OPEN_EVENT_CHUNKS}). */
-export type EventChunksOpener = (signal: AbortSignal) => Promise<ChunkedBody> | undefined;
-
 /** `GET /workspaces/:id/events/stream`, its body read as chunks, not retried. */
 export function eventsRequest(s: PlatformSession, signal: AbortSignal | undefined): RequestSpec {
   return {
@@ -38,9 +18,10 @@ export function eventsRequest(s: PlatformSession, signal: AbortSignal | undefine
     stream: "chunks",
     retry: false,
     signal,
-    // Before answers and new calls under a spent rate budget: while it is up, the agent's
-    // heartbeats need no state check and its safety-net read is rare.
-    priority: "liveness",
+    // Before answers and new calls under a spent rate budget (while it is up, the agent's
+    // heartbeats need no state check and its safety-net read is rare), after state checks, and
+    // leaving the room kept for the heartbeats expected later in the window.
+    priority: "stream",
   };
 }
 

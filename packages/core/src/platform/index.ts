@@ -74,8 +74,7 @@ export { FileTokenStore, MemoryTokenStore } from "./token-store.js";
 export type { FileTokenStoreOptions, TokenStore } from "./token-store.js";
 export { readMoleculeEnv } from "./env.js";
 export type { MoleculeEnv } from "./env.js";
-export { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "./event-connection.js";
-export type { EventChunksOpener } from "./event-connection.js";
+export { AGENT_HOOKS, type AgentHooks } from "./agent-hooks.js";
 export { describeStartError } from "./start-error.js";
 export type { DescribeStartErrorOptions } from "./start-error.js";
 export type {

@@ -109,7 +109,8 @@ export function describeStartError(
         ? `the platform does not know ${ws} (404): check ${name("MOLECULE_WORKSPACE_ID", "--workspace-id")} and ${name("MOLECULE_PLATFORM_URL", "--platform-url")}`
         : undefined;
     case "workspace_paused":
-      return `${ws} is paused, and starting would resume it: to resume it, start with ${name("MOLECULE_RESUME=1", "--resume")} (registering resumes it; the platform's resume endpoint does not resume an external workspace)`;
+      return `${ws} is paused, and starting would resume it: to resume it, start with ${name("MOLECULE_RESUME=1", "--resume")} (the agent asks the platform to resume it, then registers)`;
+    case "resume_unavailable":
     case "proxy_refused":
       return (err as Error).message;
     case "connection_failed":

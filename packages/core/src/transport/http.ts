@@ -126,7 +126,8 @@ export class HttpTransport {
   readonly #streams: Dispatcher;
   readonly #leases: DispatcherLease[];
   readonly #getToken: (() => string | undefined) | undefined;
-  readonly #orgId: string | undefined;
+  /** The org the requests name (`X-Molecule-Org-Id`), if any. */
+  readonly orgId: string | undefined;
   /** The rate budget of the bucket last used, and the token it was chosen for. */
   #bucket: RateBucket | undefined;
   #bucketToken: string | undefined;
@@ -147,7 +148,7 @@ export class HttpTransport {
     this.#streams = budgets.streams;
     this.#leases = budgets.leases;
     this.#getToken = options.getToken;
-    this.#orgId = options.orgId || undefined;
+    this.orgId = options.orgId || undefined;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#logger = options.logger;
     this.#random = options.random ?? Math.random;
@@ -300,11 +301,11 @@ export class HttpTransport {
   #budget(authorization: string | undefined): RateBucket {
     if (
       this.#bucket !== undefined &&
-      (this.#orgId !== undefined || authorization === this.#bucketToken)
+      (this.orgId !== undefined || authorization === this.#bucketToken)
     )
       return this.#bucket;
     this.#bucketToken = authorization;
-    return (this.#bucket = rateBucketOf(this.origin, this.#orgId, authorization));
+    return (this.#bucket = rateBucketOf(this.origin, this.orgId, authorization));
   }
 
   /** The wait before retry `attempt`: 1 s, 2 s, 4 s ± 25 %. */

@@ -75,7 +75,8 @@ export function isRateLimitRefusal(
 /**
  * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats
  * (registrations too), then an agent's start (the calls around its registration and first
- * heartbeat), then state checks and other liveness requests, then answers waiting to be sent, then
+ * heartbeat), then state checks, then the event stream's open (while it is up, heartbeats need no
+ * state check and the safety-net read is rare), then answers waiting to be sent, then
  * reads that bring answers (a poll while the agent's own calls await theirs, or one an event woke
  * once it has waited with new calls a while: see {@link RatePromotion}), then everything else in
  * order (a new call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet
@@ -89,6 +90,7 @@ export type RatePriority =
   | "heartbeat"
   | "start"
   | "liveness"
+  | "stream"
   | "answer"
   | "read"
   | "request"
@@ -98,14 +100,24 @@ const RANK: Record<RatePriority, number> = {
   heartbeat: 0,
   start: 1,
   liveness: 2,
-  answer: 3,
-  read: 4,
-  request: 5,
-  background: 6,
+  stream: 3,
+  answer: 4,
+  read: 5,
+  request: 6,
+  background: 7,
 };
 
 /** The first rank that leaves the reserve to the ranks before it. */
 const PACED = RANK.answer;
+
+/**
+ * Whether requests of `rank` may use the room kept for the heartbeats expected later in the
+ * window: heartbeats and state checks (a heartbeat may wait for one). These are also what sizes
+ * the reserve; the start and the event stream's open do not recur.
+ */
+function usesBeatsRoom(rank: number): boolean {
+  return rank === RANK.heartbeat || rank === RANK.liveness;
+}
 
 /** What a wait for the budget ended with: the window the request goes in, or how long it would still wait. */
 export type RateTurn = { window: number } | { retryAfterMs: number };
@@ -320,8 +332,8 @@ export class RateBucket {
 
   /**
    * Milliseconds before a request of `rank` may go (0: now), `ahead` requests waiting before it.
-   * Heartbeats and state checks may use the whole window; an agent's start leaves room for the
-   * heartbeats expected in the rest of it; other requests leave that room or the reserve (the
+   * Heartbeats and state checks may use the whole window; an agent's start and the event
+   * stream's open leave room for the heartbeats expected in the rest of it; other requests leave that room or the reserve (the
    * larger) and go at an even pace once a burst is spent: the part of the window still to come
    * keeps its share.
    */
@@ -332,9 +344,9 @@ export class RateBucket {
     if (this.#windowEnd !== 0 && now >= this.#windowEnd) this.#newWindow();
     const windowMs = 60 * platformSecond.ms;
     const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
-    if (rank !== RANK.start && rank < PACED) return this.#remaining > ahead ? 0 : end - now;
+    if (usesBeatsRoom(rank)) return this.#remaining > ahead ? 0 : end - now;
     const beats = Math.min(Math.floor((limit * 3) / 4), this.#beats.due(now, end));
-    if (rank === RANK.start) return this.#remaining - beats > ahead ? 0 : end - now;
+    if (rank < PACED) return this.#remaining - beats > ahead ? 0 : end - now; // start, stream
     // The reserve is the liveness requests of the rest of the window: it shrinks as it ends.
     const share = Math.ceil((this.#reserve() * Math.min(windowMs, end - now)) / windowMs);
     const reserve = Math.max(beats, share);
@@ -371,7 +383,7 @@ export class RateBucket {
       // A new window starts with the first request the platform counts in it (a second later at most).
       if (this.#windowEnd === 0) this.#windowEnd = now + 61 * platformSecond.ms;
       if (this.#remaining > 0) this.#remaining--;
-      if (rank < PACED && rank !== RANK.start) this.#liveness++;
+      if (usesBeatsRoom(rank)) this.#liveness++;
     }
     return this.#window;
   }

@@ -82,7 +82,8 @@ export async function register(platform: Platform, ctx: Ctx): Promise<void> {
  * first; the mode is the sent one, else the row's, else `push` (a new row); push needs a URL (the
  * card's `url` when the body has none) that passes `validateAgentURL`, whose texts are answered
  * as they are; the upsert keeps a provisioner's `http://127.0.0.1:<port>` or
- * `http://localhost:<port>` URL (no path, port not 8000) and replaces any other.
+ * `http://localhost:<port>` URL (no path, port not 8000) and replaces any other; a paused
+ * workspace stays paused (the earlier contracts' register resumes it).
  */
 async function registerAugust(
   platform: Platform,
@@ -120,7 +121,10 @@ async function registerAugust(
   if (w === undefined) {
     w = newRegisteredRow(id, effectiveUrl, card, deliveryMode, now);
     platform.store.workspaces.set(id, w);
-  } else if (w.status !== "removed") {
+  } else if (w.status !== "removed" && w.status !== "paused") {
+    // A paused row is left as it is (the upsert's `WHERE workspaces.status NOT IN ('removed',
+    // 'paused', 'hibernated')`, registry.go 1067-1147 at aeec8e47, b7bf53f0; recorded on that
+    // server: register answers 200 and the workspace stays paused); only a resume lifts it.
     const kept = /^http:\/\/(?:127\.0\.0\.1|localhost):.*:(\d+)$/.exec(w.url);
     if (kept === null || Number(kept[1]) === 8000) w.url = effectiveUrl;
     w.agentCard = card;

@@ -115,9 +115,10 @@ export class AgentStart {
     } finally {
       turn.give();
     }
-    // The event stream once the agent is online, outside the turn (in the rate budget's liveness
-    // class, after the other agents' starts): under a spent budget a fleet comes online before its
-    // streams open. A probe the budget refuses counts as "there is a stream": the wake-ups open it.
+    // The event stream once the agent is online, outside the turn (in the rate budget's stream
+    // class, after the other agents' starts and leaving the room of the heartbeats due later in the
+    // window): under a spent budget a fleet comes online, and stays so, before its streams open. A
+    // probe the budget refuses counts as "there is a stream": the wake-ups open it.
     const wakeups = this.#o.eventWakeups !== false && this.#o.delivery !== "none";
     if (caps !== undefined && wakeups && this.mode === "poll") {
       caps = await this.#client.capabilities({ signal, events: true });

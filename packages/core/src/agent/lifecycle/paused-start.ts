@@ -1,10 +1,14 @@
-// Starting on a paused workspace. Registering sets a workspace online, so an agent started while
-// its workspace is paused (on the canvas) would silently resume it. Before registering, `start()`
-// reads the workspace's state and, as `whenPaused` says, refuses (the default), waits until the
-// workspace is resumed, or resumes it (registers anyway). The platform's own
-// `POST /workspaces/:id/resume` refuses external workspaces on the April 2026 server (503
-// "provisioner not available"), so registering is the resume that works on both contracts.
+// Starting on a paused workspace. Before registering, `start()` reads the workspace's state and, as
+// `whenPaused` says, refuses (the default), waits until the workspace is resumed, or resumes it.
+// How a workspace is resumed depends on the platform: the April and May 2026 servers' register sets
+// a paused workspace online (so an agent started while its workspace is paused on the canvas would
+// silently resume it), and April's `POST /workspaces/:id/resume` refuses external workspaces (503
+// "provisioner not available"); the August 2026 server's register leaves a paused workspace
+// paused (registry.go's upsert, b7bf53f0), and its resume, which the workspace's own token may
+// call, sets it `provisioning` until the agent registers. So resuming calls the resume, then
+// registers; a 503 on a platform whose register does not resume is an error saying so.
 import { type Logger, MoleculeError, sleep } from "../../transport/index.js";
+import { hooksOf } from "../client-hooks.js";
 import type { AgentPlatformClient } from "../types.js";
 import type { StartStep } from "./lifecycle.js";
 import type { StartTurn } from "./start-gate.js";
@@ -40,7 +44,7 @@ export async function unlessPaused(o: {
   intervalMs?: number | undefined;
 }): Promise<void> {
   const when = o.whenPaused ?? "refuse";
-  if (when === "resume") return;
+  if (when === "resume") return await resumeIfPaused(o);
   for (let waited = false; ; waited = true) {
     const state = await o.step("state check", (signal) => o.client.getState({ signal }));
     if (!state.paused) return;
@@ -54,4 +58,29 @@ export async function unlessPaused(o: {
     await sleep(o.intervalMs ?? WAIT_MS, o.signal);
     await o.turn.take(o.signal);
   }
+}
+
+/**
+ * `whenPaused: "resume"`: when the workspace is paused, resumes it with its own token; where the
+ * platform cannot (503), registering resumes it on the April 2026 contract, and on a newer one the
+ * start fails with `resume_unavailable`. A client without the agent's hooks (not a `PlatformClient`)
+ * registers, as on the earlier contracts.
+ */
+async function resumeIfPaused(o: { client: AgentPlatformClient; step: StartStep }): Promise<void> {
+  const hooks = hooksOf(o.client);
+  if (hooks === undefined) return;
+  const state = await o.step("state check", (signal) => o.client.getState({ signal }));
+  if (!state.paused) return;
+  if (await o.step("resume", (signal) => hooks.resume(signal))) return;
+  const contract = await o.step("capability probe", (signal) =>
+    o.client.capabilities({ signal, events: false }),
+  );
+  if (contract.cursors !== true) return; // the April 2026 contract (no cursors): its register resumes
+  throw new MoleculeError(
+    `workspace ${o.client.workspaceId} is paused, and the platform could not resume it (503 ` +
+      '"provisioner not available": it resumes a workspace by provisioning it); on this platform ' +
+      "registering does not resume a paused workspace. Resume it on a platform with a " +
+      "provisioner (a hosted tenant's canvas or API), then start the agent again",
+    { code: "resume_unavailable", retryable: false },
+  );
 }

@@ -1,9 +1,9 @@
 // Adapters from the platform client to what poll delivery and event wake-ups consume.
 import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events/index.js";
 import { toActivityPage, type InboundPage } from "../../inbound/index.js";
-import { DROP_EVENT_SPARE, KEEP_EVENT_SPARE, OPEN_EVENT_CHUNKS } from "../../platform/index.js";
+import { hooksOf } from "../client-hooks.js";
 import { EVENT_IDLE_TIMEOUT_MS } from "../../platform/index.js";
-import type { EventChunksOpener, EventWakeupsOptions } from "../../platform/index.js";
+import type { EventWakeupsOptions } from "../../platform/index.js";
 import { MoleculeError } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 
@@ -65,9 +65,9 @@ export function eventStreamOpener(
 ): EventWakeupsOptions["open"] | undefined {
   const open = client.openEventStream?.bind(client);
   if (!open) return undefined;
-  const light = (client as { [OPEN_EVENT_CHUNKS]?: EventChunksOpener })[OPEN_EVENT_CHUNKS];
+  const hooks = hooksOf(client);
   return async (signal) => {
-    const chunks = light?.call(client, signal);
+    const chunks = hooks?.openEventChunks(signal);
     if (chunks) return { chunks: await chunks };
     const r = await open({ signal });
     if (r && typeof r === "object" && "body" in r) {
@@ -80,12 +80,12 @@ export function eventStreamOpener(
 
 /** Asks the client's capability probe to keep the event stream it opens (the agent will read it). */
 export function keepEventSpare(client: AgentPlatformClient): void {
-  (client as { [KEEP_EVENT_SPARE]?: () => void })[KEEP_EVENT_SPARE]?.();
+  hooksOf(client)?.keepEventSpare();
 }
 
 /** Closes the event stream the client's capability probe left open (the agent will not read it). */
 export function dropEventSpare(client: AgentPlatformClient): void {
-  (client as { [DROP_EVENT_SPARE]?: () => void })[DROP_EVENT_SPARE]?.();
+  hooksOf(client)?.dropEventSpare();
 }
 
 /**

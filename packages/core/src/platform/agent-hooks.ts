@@ -1,0 +1,54 @@
+// What a RemoteAgent asks of its PlatformClient beyond the public API: the event stream without a
+// Readable (its wake-ups), the capability probe's open stream kept for it or closed, and its paused
+// workspace resumed with its own token. Internal: reached through the client's `AGENT_HOOKS` key.
+import type { ChunkedBody } from "../transport/index.js";
+import { dropSpare, openEventChunks } from "./event-connection.js";
+import { ok } from "./http-errors.js";
+import { enc, type PlatformSession } from "./session.js";
+
+/** The key of a `PlatformClient`'s {@link AgentHooks}. */
+export const AGENT_HOOKS: unique symbol = Symbol("agentHooks");
+
+/** A client's hooks for its agent (see the file's head). */
+export class AgentHooks {
+  readonly #s: PlatformSession;
+  readonly #streamReplaced: () => boolean;
+
+  /** @param streamReplaced whether a subclass replaced the client's `openEventStream` */
+  constructor(s: PlatformSession, streamReplaced: () => boolean) {
+    this.#s = s;
+    this.#streamReplaced = streamReplaced;
+  }
+
+  /** The event stream as chunks; `undefined` when the client's `openEventStream` was replaced. */
+  openEventChunks(signal: AbortSignal): Promise<ChunkedBody> | undefined {
+    return this.#streamReplaced() ? undefined : openEventChunks(this.#s, signal);
+  }
+
+  /** The capability probe keeps the event stream it opens, for the agent's wake-ups. */
+  keepEventSpare(): void {
+    this.#s.keepProbeStream = true;
+  }
+
+  /** Closes the capability probe's stream now if nothing took it (an agent without wake-ups). */
+  dropEventSpare(): void {
+    dropSpare(this.#s);
+  }
+
+  /**
+   * `POST /workspaces/:id/resume` with the workspace's own token: `true` when the platform
+   * resumed it (its row then `provisioning` until the agent registers), `false` when the platform
+   * cannot (`503 provisioner not available`: the April 2026 server for any external workspace, a
+   * self-hosted August one without a provisioner). Other refusals are thrown, typed.
+   */
+  async resume(signal: AbortSignal): Promise<boolean> {
+    const res = await this.#s.send({
+      method: "POST",
+      path: `/workspaces/${enc(this.#s.workspaceId)}/resume`,
+      signal,
+    });
+    if (ok(res.status)) return true;
+    if (res.status === 503) return false;
+    throw await this.#s.selfFail(res, "resume", signal);
+  }
+}
