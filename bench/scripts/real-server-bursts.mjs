@@ -39,6 +39,10 @@
 //   SIZES 5,10  ANSWERS 300  ROUNDS (per size; overrides ANSWERS)  VARIANTS single,multi
 //   CALL_TIMEOUT_MS 60000  ROUND_WAIT_MS 5000
 //   HB_AGENTS 20  HB_QUESTIONS 200  HB_DURATION_S 240  HB_DRAIN_S 120  STATUS_EVERY_S (5 with PG_URL, else 30)
+//   HB_BURST_AT_S (none): the burst waits until this many seconds after the first workspace's
+//     creation (the org's first rate window opened then), so builds whose starts take different
+//     times meet the platform's fixed windows at the same phase (a burst just after a window opened
+//     has one more whole window in the 360 s than one that came mid-window)
 //   PG_URL         postgres URL of the server's database, for status samples (psql on PATH)
 //   SERVER_LOG     the server's log: its [GIN] lines written during each scenario are counted by
 //                  status and route (429s on heartbeats, polls, ...)
@@ -79,6 +83,7 @@ const HB_AGENTS = Number(env.HB_AGENTS ?? 20);
 const HB_QUESTIONS = Number(env.HB_QUESTIONS ?? 200);
 const HB_DURATION_S = Number(env.HB_DURATION_S ?? 240);
 const HB_DRAIN_S = Number(env.HB_DRAIN_S ?? 120);
+const HB_BURST_AT_S = env.HB_BURST_AT_S === undefined ? undefined : Number(env.HB_BURST_AT_S);
 const PG_URL = env.PG_URL || undefined;
 const STATUS_EVERY_S = Number(env.STATUS_EVERY_S ?? (PG_URL ? 5 : 30));
 const SERVER_LOG = env.SERVER_LOG || undefined;
@@ -396,6 +401,7 @@ async function bursts() {
 
 async function heartbeats() {
   log(`heartbeats: creating ${HB_AGENTS} workspaces`);
+  const createdAt = Date.now();
   const wss = await createWorkspaces(
     Array.from({ length: HB_AGENTS }, (_, i) => `rsh-${RUN}-${i}`),
   );
@@ -419,9 +425,12 @@ async function heartbeats() {
   );
   const startAt = Date.now();
   await Promise.all(agents.map((a) => a.agent.start()));
+  const startedAt = Date.now();
   log(
     `heartbeats: ${HB_AGENTS} agents started in ${((Date.now() - startAt) / 1000).toFixed(1)} s; ${HB_QUESTIONS} questions at once`,
   );
+  if (HB_BURST_AT_S !== undefined)
+    await sleep(Math.max(0, createdAt + HB_BURST_AT_S * 1000 - Date.now()));
   const burstAt = Date.now();
   const endAt = burstAt + HB_DURATION_S * 1000;
   const answerers = agents.slice(1);
@@ -497,7 +506,8 @@ async function heartbeats() {
     durationS: HB_DURATION_S,
     drainS: HB_DRAIN_S,
     ranS: Math.round((endedAt - burstAt) / 1000),
-    startupS: Math.round((burstAt - startAt) / 100) / 10,
+    startupS: Math.round((startedAt - startAt) / 100) / 10,
+    burstAfterCreationS: Math.round((burstAt - createdAt) / 100) / 10,
     delivered: counts.delivered ?? 0,
     deliveredInDrain: deliveredMs.filter((ms) => ms > HB_DURATION_S * 1000).length,
     deliveredWithinS: Object.fromEntries(
