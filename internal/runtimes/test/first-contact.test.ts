@@ -208,7 +208,7 @@ describe.each(examples)(
         const r = await run(example, env);
         expect(r.code).toBe(1);
         expect(errorLines(r.stderr)).toEqual([
-          `workspace ${ws.id} is paused, and starting would resume it: to resume it, start with MOLECULE_RESUME=1 (registering resumes it; the platform's resume endpoint does not resume an external workspace)`,
+          `workspace ${ws.id} is paused, and starting would resume it: to resume it, start with MOLECULE_RESUME=1 (the agent asks the platform to resume it, then registers)`,
         ]);
         expect((await emu.admin.getWorkspace(ws.id))["status"]).toBe("paused");
       },

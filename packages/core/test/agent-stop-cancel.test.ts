@@ -58,10 +58,12 @@ describe("RemoteAgent.stop() cancels periodic platform calls", () => {
     cleanups.push(() => emu.close());
     const ws = await emu.admin.createWorkspace({ name: "agent" });
     let heartbeats = 0;
+    let afterOne: (() => void) | undefined;
     class CountingClient extends PlatformClient {
       override async heartbeat(...args: Parameters<PlatformClient["heartbeat"]>): Promise<void> {
         heartbeats++;
         await super.heartbeat(...args);
+        afterOne?.();
       }
     }
     const client = new CountingClient({
@@ -74,8 +76,17 @@ describe("RemoteAgent.stop() cancels periodic platform calls", () => {
     const agent = new RemoteAgent({ client, handler: () => undefined, heartbeatIntervalMs: 20 });
     cleanups.push(() => agent.stop());
     await agent.start();
-    emu.injectFault({ path: "/registry/heartbeat", delayMs: 30_000, count: 1_000 });
-    const before = heartbeats;
+    // The fault goes in as a heartbeat ends, so none is in flight (the loop never overlaps itself):
+    // the next one, not one sent before the fault, is the one that hangs.
+    let before = 0;
+    await new Promise<void>((resolve) => {
+      afterOne = () => {
+        afterOne = undefined;
+        emu.injectFault({ path: "/registry/heartbeat", delayMs: 30_000, count: 1_000 });
+        before = heartbeats;
+        resolve();
+      };
+    });
     await waitFor(() => heartbeats > before); // this one hangs for 30 s
     await within(agent.stop(), 2_000);
     expect((await agent.done).reason).toBe("stopped");
