@@ -1,8 +1,19 @@
-// A PlatformClient's hooks for its agent (platform/agent-hooks.ts); other clients have none.
+// A PlatformClient's hooks for its agent (platform/agent-hooks.ts), and the agent's uses of them
+// that need no more than one call; other clients have none.
 import { AGENT_HOOKS, type AgentHooks } from "../platform/index.js";
 import type { AgentPlatformClient } from "./types.js";
 
 /** A `PlatformClient`'s hooks for its agent; `undefined` for any other client. */
 export function hooksOf(client: AgentPlatformClient): AgentHooks | undefined {
   return (client as { [AGENT_HOOKS]?: AgentHooks })[AGENT_HOOKS];
+}
+
+/** Asks the client's capability probe to keep the event stream it opens (the agent will read it). */
+export function keepEventSpare(client: AgentPlatformClient): void {
+  hooksOf(client)?.keepEventSpare();
+}
+
+/** Closes the event stream the client's capability probe left open (the agent will not read it). */
+export function dropEventSpare(client: AgentPlatformClient): void {
+  hooksOf(client)?.dropEventSpare();
 }

@@ -3,8 +3,8 @@
 // workspace resumed with its own token. Internal: reached through the client's `AGENT_HOOKS` key.
 import type { ChunkedBody } from "../transport/index.js";
 import { dropSpare, openEventChunks } from "./event-connection.js";
-import { ok } from "./http-errors.js";
-import { enc, type PlatformSession } from "./session.js";
+import type { PlatformSession } from "./session.js";
+import { resumeOwnWorkspace } from "./workspace.js";
 
 /** The key of a `PlatformClient`'s {@link AgentHooks}. */
 export const AGENT_HOOKS: unique symbol = Symbol("agentHooks");
@@ -35,20 +35,8 @@ export class AgentHooks {
     dropSpare(this.#s);
   }
 
-  /**
-   * `POST /workspaces/:id/resume` with the workspace's own token: `true` when the platform
-   * resumed it (its row then `provisioning` until the agent registers), `false` when the platform
-   * cannot (`503 provisioner not available`: the April 2026 server for any external workspace, a
-   * self-hosted August one without a provisioner). Other refusals are thrown, typed.
-   */
-  async resume(signal: AbortSignal): Promise<boolean> {
-    const res = await this.#s.send({
-      method: "POST",
-      path: `/workspaces/${enc(this.#s.workspaceId)}/resume`,
-      signal,
-    });
-    if (ok(res.status)) return true;
-    if (res.status === 503) return false;
-    throw await this.#s.selfFail(res, "resume", signal);
+  /** Resumes this paused workspace with its own token (see {@link resumeOwnWorkspace}). */
+  resume(signal: AbortSignal): Promise<boolean> {
+    return resumeOwnWorkspace(this.#s, signal);
   }
 }

@@ -38,6 +38,26 @@ export async function getState(
   return { status, paused: st.paused === true || status === "paused", removed };
 }
 
+/**
+ * `POST /workspaces/:id/resume` with the workspace's own token: `true` when the platform resumed
+ * it (its row then `provisioning` until the agent registers), `false` when the platform cannot
+ * (`503 provisioner not available`: the April 2026 server for any external workspace, a
+ * self-hosted August one without a provisioner). Other refusals are thrown, typed.
+ */
+export async function resumeOwnWorkspace(
+  s: PlatformSession,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const res = await s.send({
+    method: "POST",
+    path: `/workspaces/${enc(s.workspaceId)}/resume`,
+    signal,
+  });
+  if (ok(res.status)) return true;
+  if (res.status === 503) return false;
+  throw await s.selfFail(res, "resume", signal);
+}
+
 /** `GET /workspaces/:id/secrets/values`, every value as a string. */
 export async function pullSecrets(
   s: PlatformSession,

@@ -333,9 +333,9 @@ export class RateBucket {
   /**
    * Milliseconds before a request of `rank` may go (0: now), `ahead` requests waiting before it.
    * Heartbeats and state checks may use the whole window; an agent's start and the event
-   * stream's open leave room for the heartbeats expected in the rest of it; other requests leave that room or the reserve (the
-   * larger) and go at an even pace once a burst is spent: the part of the window still to come
-   * keeps its share.
+   * stream's open leave room for the heartbeats expected in the rest of it; other requests leave
+   * that room or the reserve (the larger) and go at an even pace once a burst is spent: the part
+   * of the window still to come keeps its share.
    */
   #gate(rank: number, now: number, ahead = 0): number {
     if (now < this.#blockedUntil) return this.#blockedUntil - now;

@@ -11,7 +11,7 @@ import type { AgentTranscript, PushTranscript } from "../../org/index.js";
 import { hasStore, type AgentStateStore, type AgentStore } from "../../store/index.js";
 import { heartbeatsEvery, type Logger } from "../../transport/index.js";
 import type { AgentFiles } from "../source/agent-files.js";
-import { dropEventSpare, keepEventSpare } from "../source/poll-fetch.js";
+import { dropEventSpare, keepEventSpare } from "../client-hooks.js";
 import type { PlatformPushAuth } from "../source/platform-bearer.js";
 import { startPush, type StartPushInput } from "../source/push-start.js";
 import type {

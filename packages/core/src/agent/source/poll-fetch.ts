@@ -78,16 +78,6 @@ export function eventStreamOpener(
   };
 }
 
-/** Asks the client's capability probe to keep the event stream it opens (the agent will read it). */
-export function keepEventSpare(client: AgentPlatformClient): void {
-  hooksOf(client)?.keepEventSpare();
-}
-
-/** Closes the event stream the client's capability probe left open (the agent will not read it). */
-export function dropEventSpare(client: AgentPlatformClient): void {
-  hooksOf(client)?.dropEventSpare();
-}
-
 /**
  * Sets the event stream's silence bound and its outage warning on `wakeups` (the options object
  * of a poll source's wake-ups): `eventIdleTimeoutMs`, by default 45 s, or 1.5 heartbeat intervals
