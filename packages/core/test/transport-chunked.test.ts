@@ -103,13 +103,13 @@ describe.each(Object.entries(dispatchers))("chunked bodies on %s", (_name, optio
       method: "GET",
       path: "/",
       stream: "chunks",
-      timeoutMs: 100,
+      timeoutMs: 1_000, // for the headers, on a busy machine too
       signal: abort.signal,
     });
     abort.abort(new Error("too late to matter"));
     const reading = readAll(open.chunks!);
     // A request with the same timeout, started after the stream's headers, times out first.
-    const slow = t.send({ method: "GET", path: "/slow", stream: "chunks", timeoutMs: 100 });
+    const slow = t.send({ method: "GET", path: "/slow", stream: "chunks", timeoutMs: 1_000 });
     await expect(slow).rejects.toBeInstanceOf(MoleculeTimeoutError);
     release();
     expect(await reading).toEqual({ text: "late\n", error: undefined });
