@@ -183,9 +183,12 @@ describe("start-up admission", () => {
     expect(proxy.seen.streams).toBe(100); // one event stream each
     expect(held.peak).toBe(START_CONCURRENCY); // 16 start-ups at a time, never more
     expect(held.now).toBe(0);
-    // Pooled connections for 16 start-ups at a time (about 45), not for 100 (about 200 without
-    // the gate: every one a socket, a parser and buffers kept for the keep-alive time).
-    expect(proxy.seen.connections - proxy.seen.streams).toBeLessThanOrEqual(4 * START_CONCURRENCY);
+    // Pooled connections for 16 start-ups at a time, not for 100: without the gate 201 (two per
+    // agent, every one a socket, a parser and buffers kept for the keep-alive time). With it,
+    // 55-63 on a quiet machine and 69 in a loaded CI run: the 16 start-ups' calls plus the first
+    // reads of the agents already started, which overlap more the slower the machine is. So the
+    // bound is the one the gate keeps whatever the speed: fewer connections than agents.
+    expect(proxy.seen.connections - proxy.seen.streams).toBeLessThan(agents.length);
   });
 
   it("a start that fails after the capability probe closes the event stream the probe kept", async () => {
