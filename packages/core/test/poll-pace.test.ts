@@ -3,7 +3,8 @@
 // most 30 s, then goes before them (it reads questions callers await answers to); the settle
 // window's re-read waits with new calls; the timed safety-net read, while the event stream is up,
 // waits for a quiet moment.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { MoleculeRateLimitError } from "../src/index.js";
 import { PollPace, WOKEN_READ_WAIT_S } from "../src/agent/source/poll-pace.js";
 import { rateClassOf } from "../src/transport/rate-class.js";
 
@@ -16,6 +17,8 @@ function pace(o: { connected?: boolean; settlingMs?: number } = {}): PollPace {
     new AbortController().signal,
   );
 }
+
+afterEach(() => void vi.useRealTimers());
 
 describe("PollPace.signalOf", () => {
   it("a read while the agent's own calls await answers brings answers (class read)", () => {
@@ -31,6 +34,36 @@ describe("PollPace.signalOf", () => {
       expect(rateClassOf(signal)?.promotion).toEqual({ afterS: WOKEN_READ_WAIT_S, to: "read" });
     }
     expect(WOKEN_READ_WAIT_S).toBe(30);
+  });
+
+  it("a woken read refused unsent is asked again with the time it waited: its 30 s count from when it was first asked", () => {
+    // A read has 25 s for its turn (the default 30 s timeout): behind a caller's burst of 200
+    // questions it was refused before its 30 s promotion came, asked again 5 s later with a fresh
+    // 30 s, and so on until every question was sent (the emulator: no reply for 140 s).
+    vi.useFakeTimers({ toFake: ["performance"] });
+    const p = pace();
+    const refused = new MoleculeRateLimitError("not sent in time", { retryAfterMs: 30_000 });
+    expect(rateClassOf(p.signalOf(true, false))?.promotion?.afterS).toBe(WOKEN_READ_WAIT_S);
+    vi.advanceTimersByTime(25_000);
+    expect(p.refusedMs(refused)).toBe(5_000);
+    vi.advanceTimersByTime(1_000);
+    const again = rateClassOf(p.signalOf(true, false));
+    expect(again?.priority).toBe("request");
+    expect(again?.promotion).toEqual({ afterS: 4, to: "read" }); // 30 s from the first ask
+    vi.advanceTimersByTime(4_000);
+    expect(p.refusedMs(refused)).toBe(5_000);
+    vi.advanceTimersByTime(1_000);
+    expect(rateClassOf(p.signalOf(true, false))).toEqual({
+      priority: "read",
+      promotion: undefined,
+    });
+    // A read that was not refused ends what was owed: the next woken read waits its 30 s again.
+    vi.advanceTimersByTime(1_000);
+    expect(rateClassOf(p.signalOf(true, false))?.promotion?.afterS).toBe(WOKEN_READ_WAIT_S);
+    // Any other failure is not a refusal and carries nothing over.
+    expect(p.refusedMs(new Error("socket hang up"))).toBeUndefined();
+    vi.advanceTimersByTime(40_000);
+    expect(rateClassOf(p.signalOf(true, false))?.promotion?.afterS).toBe(WOKEN_READ_WAIT_S);
   });
 
   it("the settle window's re-read waits with new calls; the safety net waits for a quiet moment", () => {

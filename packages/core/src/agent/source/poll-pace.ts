@@ -3,12 +3,17 @@
 // handler slot, a full page) brings messages that callers await answers to: it waits with new calls
 // for at most 30 s, then goes before them (behind them all, a caller's burst of questions
 // would all be sent before the first is read; before each of them, every question would cost a
-// read of its own: waiting a while, one read brings several); the re-read of rows still settling is
-// work like a new call; the timed safety-net read while the event stream is up only guards against
-// a missed event.
-import { inRateClass, isMoleculeError } from "../../transport/index.js";
+// read of its own: waiting a while, one read brings several). The 30 s count from when it was
+// first asked: a read has 25 s for its turn (the default 30 s timeout, less the time kept to send
+// it), so one refused unsent is asked again with the time it already waited. The re-read of rows
+// still settling is work like a new call; the timed safety-net read while the event stream is up
+// only guards against a missed event.
+import { inRateClass, isMoleculeError, platformSecond } from "../../transport/index.js";
 
-/** The platform seconds a woken read waits with new calls before it goes before them. */
+/**
+ * The platform seconds a woken read waits with new calls before it goes before them, counted from
+ * when it was first asked (it may be refused unsent and asked again meanwhile).
+ */
 export const WOKEN_READ_WAIT_S = 30;
 
 /**
@@ -44,6 +49,11 @@ export class PollPace {
 
   readonly #settlingWithinMs: () => number | undefined;
   readonly #auditPending: () => boolean;
+  readonly #signal: AbortSignal;
+  /** When the woken read now being asked was first asked (monotonic ms), if the last read was one. */
+  #wokenAt: number | undefined;
+  /** When the woken read still owed was first asked: the last one was refused unsent. */
+  #owedSince: number | undefined;
 
   /**
    * `signal`: the loop's (it aborts both signals of the reads); `settlingWithinMs`: when rows read
@@ -61,6 +71,7 @@ export class PollPace {
     this.#connected = connected;
     this.#settlingWithinMs = settlingWithinMs;
     this.#auditPending = auditPending;
+    this.#signal = signal;
     this.#answers = inRateClass(AbortSignal.any([signal]), "read");
     this.#woken = inRateClass(AbortSignal.any([signal]), "request", {
       afterS: WOKEN_READ_WAIT_S,
@@ -90,21 +101,36 @@ export class PollPace {
   /**
    * The signal of the next read: while this agent's own calls await answers (`awaiting`), that of
    * a read bringing answers; when something woke it (`woken`: the waker, a next page), a woken
-   * read's; else the safety net's when no rows are settling and the event stream is up; else that
-   * of the settle window's re-read, which waits with new calls.
+   * read's (asked again after a refusal: with the time it waited, see {@link refusedMs}); else the
+   * safety net's when no rows are settling and the event stream is up; else that of the settle
+   * window's re-read, which waits with new calls.
    */
   signalOf(woken: boolean, awaiting: boolean): AbortSignal {
+    const owed = this.#owedSince;
+    this.#owedSince = undefined;
+    this.#wokenAt = undefined;
     if (awaiting) return this.#answers;
-    if (woken) return this.#woken;
+    if (woken) {
+      const now = performance.now();
+      this.#wokenAt = owed ?? now;
+      if (owed === undefined) return this.#woken;
+      const leftS = WOKEN_READ_WAIT_S - (now - owed) / platformSecond.ms;
+      // Its time with new calls is up: it goes with the reads that bring answers.
+      if (leftS <= 0) return this.#answers;
+      return inRateClass(AbortSignal.any([this.#signal]), "request", { afterS: leftS, to: "read" });
+    }
     const timed = this.#settlingWithinMs() === undefined && this.#connected();
     return timed ? this.#timed : this.#settling;
   }
 
   /**
    * After a read the rate budget refused unsent (`rate_limited`: its turn could not come in time),
-   * the wait before it asks again (the poll's interval); `undefined` for any other failure.
+   * the wait before it asks again (the poll's interval); `undefined` for any other failure. A woken
+   * read asked again keeps the time it has waited with new calls.
    */
   refusedMs(err: unknown): number | undefined {
-    return isMoleculeError(err, "rate_limited") ? this.#intervalMs : undefined;
+    if (!isMoleculeError(err, "rate_limited")) return undefined;
+    this.#owedSince = this.#wokenAt;
+    return this.#intervalMs;
   }
 }
