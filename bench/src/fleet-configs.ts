@@ -35,7 +35,7 @@ export const FLEET_CONFIGS = {
   },
   fleet: {
     label:
-      'defaults, the process run as the core README\'s "Running many agents" says: --max-semi-space-size=1, MALLOC_ARENA_MAX=2',
+      "defaults, Node run with --max-semi-space-size=1 and MALLOC_ARENA_MAX=2 (compared in guide 03, which recommends --optimize-for-size: the small-heap configuration)",
     agent: {},
     nodeFlags: ["--max-semi-space-size=1"],
     env: { MALLOC_ARENA_MAX: "2" },
