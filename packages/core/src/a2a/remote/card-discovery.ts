@@ -51,7 +51,8 @@ export async function discoverCard(
         { ...options, maxBytes: MAX_CARD_BYTES },
       );
     } catch (err) {
-      if (!(err instanceof MoleculePeerError) || isTlsErrorCode(err.code)) throw err; // refused, aborted
+      // Refused by the address rule, aborted, or its certificate (the same at every candidate).
+      if (!(err instanceof MoleculePeerError) || isTlsErrorCode(err.code)) throw err;
       tried.push(`${new URL(candidate).pathname}: ${err.code}`);
       cause = err;
       continue;
