@@ -19,12 +19,15 @@ export async function startBareA2AAgent(options: {
   description?: string;
   answer: string;
   securitySchemes?: Record<string, unknown>;
+  /** `false`: each answer closes its connection (`Connection: close`), so each request opens one. */
+  keepAlive?: boolean;
 }): Promise<BareA2AAgent> {
   const seen: BareA2AAgent["seen"] = [];
   const server = createServer((req, res) => {
     seen.push({ url: req.url ?? "", headers: req.headers });
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     res.setHeader("content-type", "application/json");
+    if (options.keepAlive === false) res.setHeader("connection", "close");
     if (req.method === "GET" && req.url === "/.well-known/agent-card.json") {
       const schemes = options.securitySchemes ?? {};
       res.end(

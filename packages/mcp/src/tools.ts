@@ -2,7 +2,6 @@
 // (file-tools.ts), peers (peer-tools.ts), this workspace (workspace_info, here) and the inbox
 // (inbox-tools.ts). A failure is an `isError` result saying what to do.
 import type { McpServer } from "@modelcontextprotocol/server";
-import { isMoleculeError } from "@molecule-ai/agent-core";
 import { z } from "zod";
 import { registerFileTools } from "./file-tools.js";
 import { registerInboxTools } from "./inbox-tools.js";
@@ -12,7 +11,10 @@ import type { ToolHost } from "./host.js";
 import type { McpWorkspace } from "./workspace.js";
 import { guarded, ok, workspaceIdArg } from "./tool-kit.js";
 
-/** One workspace as `workspace_info` shows it: "online" only when the platform answers now. */
+/**
+ * One workspace as `workspace_info` shows it: "online" only while the platform's calls are
+ * answered (`McpWorkspace.connection`: this call's, the heartbeat's, the poll's, ...).
+ */
 async function describeWorkspace(host: ToolHost, ws: McpWorkspace, signal: AbortSignal) {
   if (ws.status === "starting") await ws.firstAttempt(signal);
   let name: string | null = null;
@@ -22,18 +24,21 @@ async function describeWorkspace(host: ToolHost, ws: McpWorkspace, signal: Abort
     try {
       const info = await ws.client.getWorkspace(undefined, { signal });
       name = typeof info?.name === "string" ? info.name.slice(0, 200) : null;
-    } catch (err) {
-      if (isMoleculeError(err, "connection_failed") || isMoleculeError(err, "timeout")) {
-        status = "unreachable";
-        problem = `the platform at ${host.config.platformUrl} cannot be reached now (check that it is running and MOLECULE_PLATFORM_URL); messages wait on the platform until it is back`;
-      }
+    } catch {
+      // Failed on the way: the connection says so. Answered (any status): the path works.
     }
+  }
+  const connection = ws.connection;
+  if (ws.status === "online" && connection?.problem !== undefined) {
+    status = "unreachable";
+    problem = `${connection.problem}; messages wait on the platform until it is back`;
   }
   const warning = ws.duplicateWarning;
   return {
     id: ws.id,
     name,
     status,
+    connection: connection?.state ?? null,
     delivery: ws.delivery ?? null,
     unread: host.inbox.unread(ws.id).length,
     problem: [problem, warning].filter(Boolean).join(" ") || null,
@@ -58,6 +63,12 @@ export function registerTools(server: McpServer, host: ToolHost): void {
             id: z.string(),
             name: z.string().nullable(),
             status: z.string(),
+            connection: z
+              .string()
+              .nullable()
+              .describe(
+                "The platform connection as the agent sees it: ok, or what failed on the way (certificate: tls_expired, name resolution: ENOTFOUND, proxy: proxy_refused, outage: connection_failed, unreachable: <code>); null before the start and after the end.",
+              ),
             delivery: z.string().nullable(),
             unread: z.number().int(),
             problem: z.string().nullable().describe("Why it is not online, or a warning."),
@@ -75,7 +86,7 @@ export function registerTools(server: McpServer, host: ToolHost): void {
         const text = workspaces
           .map(
             (w) =>
-              `${w.id}${w.name ? ` (${w.name})` : ""}: ${w.status}${w.delivery ? `, ${w.delivery} delivery` : ""}, ${w.unread} unread${w.problem ? `. ${w.problem}` : ""}`,
+              `${w.id}${w.name ? ` (${w.name})` : ""}: ${w.status}${w.connection ? `, connection ${w.connection}` : ""}${w.delivery ? `, ${w.delivery} delivery` : ""}, ${w.unread} unread${w.problem ? `. ${w.problem}` : ""}`,
           )
           .join("\n");
         return ok(text, { workspaces });

@@ -19,6 +19,7 @@ import type { AgentEndReason, Logger } from "@molecule-ai/agent-core";
 import type { MoleculeStoreError, StateLock } from "@molecule-ai/agent-core/store";
 import type { McpConfig, McpWorkspaceConfig } from "./config.js";
 import type { Inbox } from "./inbox.js";
+import { connectionOf } from "./connection.js";
 import { takeInboxLock } from "./inbox-lock.js";
 
 /** Where a workspace stands, as the tools and notifications report it. */
@@ -60,6 +61,8 @@ export class McpWorkspace {
   #status: WorkspaceStatus = "starting";
   #delivery: "poll" | "push" | "none" | undefined;
   #error: string | undefined;
+  /** The last failure of a start that is retried (the platform could not be reached). */
+  #failure: unknown;
   readonly #config: McpConfig;
   readonly #token: string | undefined;
   readonly #dir: string;
@@ -154,6 +157,7 @@ export class McpWorkspace {
     agent.on("connected", (e) => {
       this.#status = "online";
       this.#error = undefined;
+      this.#failure = undefined;
       this.#delivery = e.delivery;
     });
     void agent.done.then(({ reason }) => {
@@ -173,6 +177,21 @@ export class McpWorkspace {
   /** Why it is not online (one sentence that says what to do), when it is not. */
   get error(): string | undefined {
     return this.#error;
+  }
+
+  /**
+   * The platform connection as the agent sees it (connection.ts): `ok` while calls are answered,
+   * else what failed on the way (from the most recent call's failure until a later call is
+   * answered; while its start is retried, from the start's) with the line saying what to do;
+   * `undefined` before the start and after the end.
+   */
+  get connection(): { state: string; problem?: string | undefined } | undefined {
+    if (this.#status === "unreachable" && this.#failure !== undefined)
+      return { state: connectionOf(this.#failure), problem: this.#error };
+    if (this.#status !== "online") return undefined;
+    const failure = this.client.connectionError;
+    if (failure === undefined) return { state: "ok" };
+    return { state: connectionOf(failure), problem: this.#describe(failure) };
   }
 
   /** The delivery its agent uses, once connected. */
@@ -232,6 +251,7 @@ export class McpWorkspace {
         }
         this.#status = "unreachable";
         this.#error = text;
+        this.#failure = err;
         this.#firstAttemptDone();
         const stopped = await sleep(delay, this.#stop.signal);
         if (stopped) return;
@@ -292,7 +312,7 @@ export class McpWorkspace {
     this.#events.onEnd(this, "error");
   }
 
-  /** One sentence for a start failure that names what to set, never a library option. */
+  /** One sentence for a failure of the platform (at start, or of a call) that names what to set. */
   #describe(err: unknown): string {
     if (isMoleculeError(err, "unauthorized") && !this.#token) {
       const file = new FileTokenStore({ workspaceId: this.id }).path;

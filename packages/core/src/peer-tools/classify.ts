@@ -1,7 +1,7 @@
 // One rule for every adapter: which failures of a peer call the model sees as a tool result, and
 // which throw. Decided by the error's `code`, so it holds across copies of this package.
 import { visiblePeerText } from "../a2a/index.js";
-import { isMoleculeError } from "../transport/index.js";
+import { isMoleculeError, isTlsErrorCode } from "../transport/index.js";
 import { PeerToolConfigError } from "./errors.js";
 
 /**
@@ -45,11 +45,13 @@ function isAbort(error: unknown, signal?: AbortSignal): boolean {
  * `budget_exceeded`, `bad_request`, aborts, bugs), which throws. Unknown codes count as the
  * peer's only when retryable. A 403 (`forbidden`) is returned: the platform gives the same
  * answer when the peer was removed and when this workspace was purged (the agent runtime reports
- * the latter as `WorkspaceRemovedError` from its heartbeat).
+ * the latter as `WorkspaceRemovedError` from its heartbeat). A `tls_*` code is the peer's when it
+ * names a peer (`peerId`: its own certificate, at its own URL), the platform's certificate else.
  */
 export function isPeerSideError(error: unknown, signal?: AbortSignal): boolean {
   if (isAbort(error, signal) || !isMoleculeError(error)) return false;
   if (error instanceof PeerToolConfigError) return false;
+  if (isTlsErrorCode(error.code)) return typeof (error as { peerId?: unknown }).peerId === "string";
   return PEER_SIDE_CODES.has(error.code) || error.retryable;
 }
 

@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import type { A2APart, AgentCard } from "../a2a/index.js";
 import { tracePeerSend } from "../observability/index.js";
 import { inspectCustom, REDACTED } from "../transport/index.js";
+import type { MoleculeError } from "../transport/index.js";
 import { ackActivity, fetchActivityRows } from "./activity.js";
 import type { ActivityRows, FetchInboundOptions } from "./activity.js";
 // Endpoints an agent may never call: their modules load on the first call (on-demand.ts).
@@ -93,6 +94,16 @@ export class PlatformClient {
   /** Whether a token is currently held (after `register()`, `token`, or a loaded store). */
   get hasToken(): boolean {
     return this.#s.token !== undefined;
+  }
+
+  /**
+   * The typed error of the most recent call that failed on the way to the platform (its
+   * certificate, name resolution, a proxy, an outage: `tls_expired`, `connection_failed`, ...),
+   * until a later call is answered; `undefined` while calls are answered. How a status page tells
+   * "online" from "its calls fail" without a call of its own.
+   */
+  get connectionError(): MoleculeError | undefined {
+    return this.#s.pathFailure;
   }
 
   /** Whether `bearer` is the token held now (constant time): how agent routes know the owner. */

@@ -2,15 +2,18 @@
 // the platform token, so the token cannot leak to a peer's self-registered URL.
 import { utf8Text } from "../runtime/index.js";
 import type { Dispatcher } from "undici";
-import { MoleculePeerError } from "../transport/index.js";
+import { MoleculePeerError, peerTlsFailure } from "../transport/index.js";
 import { BodyTooLargeError, readBodyText } from "../transport/index.js";
-import type { HttpResponse } from "../transport/index.js";
+import type { HttpResponse, TlsParty } from "../transport/index.js";
 
 /**
  * Largest peer answer read from a peer's own URL: 16 MiB (the platform proxy truncates peer
  * answers at 10 MiB). A longer body is cut off: the peer cannot exhaust this process's memory.
  */
 export const MAX_PEER_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** A peer, as the fix of a TLS failure at its URL names it. */
+const PEER: TlsParty = { name: "the peer", url: "the peer's registered URL" };
 
 /** What {@link requestPeer} needs besides the request. */
 export interface PeerRequestOptions {
@@ -119,6 +122,15 @@ export async function requestPeer(
         { peerId: options.peerId, code: "peer_timeout", retryable: true, cause: err },
       );
     }
+    // Its certificate (untrusted, another host's, expired, ...): the platform's words, not retried.
+    const at = `peer ${options.peerId} at ${url.origin}`;
+    const tls = peerTlsFailure(err, {
+      peerId: options.peerId,
+      at,
+      origin: url.origin,
+      party: PEER,
+    });
+    if (tls) throw tls;
     throw new MoleculePeerError(
       `peer ${options.peerId} is unreachable at its advertised URL; try via: "proxy"`,
       { peerId: options.peerId, code: "peer_unreachable", retryable: true, cause: err },

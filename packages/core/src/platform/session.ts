@@ -4,7 +4,7 @@
 import { utf8Text } from "../runtime/index.js";
 import { derivePathSecret, verifyBearer } from "../a2a/index.js";
 import type { Readable } from "node:stream";
-import type { MoleculeError } from "../transport/index.js";
+import { isMoleculeError, type MoleculeError } from "../transport/index.js";
 import { WorkspaceRemovedError } from "./errors.js";
 import {
   DEFAULT_USER_AGENT,
@@ -21,6 +21,15 @@ import { requireWorkspaceId as requireId } from "./ids.js";
 import { PeerCache } from "./peer-cache.js";
 import type { TokenStore } from "./token-store.js";
 import type { PlatformCapabilities, PlatformClientOptions } from "./types.js";
+
+/** Codes of failed calls that say nothing of the path to the platform (see `#failed`). */
+const NOT_THE_PATH: ReadonlySet<string> = new Set([
+  "aborted",
+  "rate_limited",
+  "response_too_large",
+  "invalid_argument",
+  "module_unavailable",
+]);
 
 /** `encodeURIComponent`, short: every path segment built from input goes through it. */
 export const enc = encodeURIComponent;
@@ -67,6 +76,11 @@ export class PlatformSession {
   readonly #rereads: boolean;
   /** The store's read in flight after a 401 (concurrent 401s share it). */
   #rereading: Promise<string | undefined> | undefined;
+  /** The last call's failure on the way to the platform, until a later call is answered. */
+  pathFailure: MoleculeError | undefined;
+  readonly #answered = (): void => {
+    this.pathFailure = undefined;
+  };
 
   constructor(options: PlatformClientOptions) {
     if (!options || typeof options !== "object")
@@ -157,11 +171,26 @@ export class PlatformSession {
    */
   send(spec: RequestSpec): Promise<HttpResponse> {
     const retry = this.#rereads && spec.auth !== false && !spec.stream;
-    // No extra async hop on the hot path once the token is loaded.
-    if (this.#tokenLoaded) return retry ? this.#sendRereading(spec) : this.transport.send(spec);
-    return this.ensureToken().then(() =>
-      retry ? this.#sendRereading(spec) : this.transport.send(spec),
-    );
+    // No extra async hop on the hot path once the token is loaded: the outcome is watched beside it.
+    const sent = this.#tokenLoaded
+      ? retry
+        ? this.#sendRereading(spec)
+        : this.transport.send(spec)
+      : this.ensureToken().then(() =>
+          retry ? this.#sendRereading(spec) : this.transport.send(spec),
+        );
+    sent.then(this.#answered, (err: unknown) => this.#failed(err, spec.signal));
+    return sent;
+  }
+
+  /**
+   * Keeps a call's failure on the way to the platform as {@link pathFailure}: any typed error but
+   * the caller's own abort and what never left this process (a spent rate budget, an oversized
+   * answer it refused to read, a bad argument). An answer of any status clears it.
+   */
+  #failed(err: unknown, signal: AbortSignal | undefined): void {
+    if (signal?.aborted || !isMoleculeError(err) || NOT_THE_PATH.has(err.code)) return;
+    this.pathFailure = err;
   }
 
   async #sendRereading(spec: RequestSpec): Promise<HttpResponse> {

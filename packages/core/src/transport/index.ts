@@ -41,7 +41,7 @@ export { SseBounds } from "./sse-bounds.js";
 export type { ChunkedBody } from "./chunked.js";
 export { ScheduledTask, scheduledTasks } from "./scheduler.js";
 export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";
-export { isTlsErrorCode } from "./tls-errors.js";
+export { isTlsErrorCode, peerTlsFailure, type TlsParty } from "./tls-errors.js";
 export { requestPlatformUrl } from "./dispatchers.js";
 export type { PlatformUrlRequest } from "./dispatchers.js";
 export { IdleWaiters } from "./idle-waiters.js";

@@ -1,8 +1,9 @@
-// TLS failures of a connection to the platform, classified once: what is wrong with the
-// certificate the platform presented, its typed code and its fix. The direct path (http.ts), the
-// proxy path (proxy.ts), `requestPlatformUrl` (dispatchers.ts) and the CLI's `doctor` all read
-// this list. None is retried: a certificate does not fix itself between two attempts.
-import { MoleculeError } from "./errors.js";
+// TLS failures of a connection, classified once: what is wrong with the certificate the other side
+// presented, its typed code and its fix. The platform's direct path (http.ts), its proxy path
+// (proxy.ts), `requestPlatformUrl` (dispatchers.ts), the CLI's `doctor`, and the peer paths (a
+// direct peer call, `RemoteA2AAgent`) all read this list. None is retried: a certificate does not
+// fix itself between two attempts.
+import { MoleculeError, MoleculePeerError } from "./errors.js";
 
 /** The `code` of a {@link MoleculeError} for a TLS failure, one per cause and fix. */
 export type TlsErrorCode =
@@ -21,6 +22,17 @@ const TLS_ERROR_CODES: ReadonlySet<string> = new Set<TlsErrorCode>([
   "tls_not_yet_valid",
   "tls_failed",
 ]);
+
+/** Who presented a certificate, as a TLS failure's fix names it. */
+export interface TlsParty {
+  /** Who it is, e.g. `the platform`. */
+  readonly name: string;
+  /** What holds its URL, e.g. `MOLECULE_PLATFORM_URL`. */
+  readonly url: string;
+}
+
+/** The platform, reached at `MOLECULE_PLATFORM_URL`. */
+const PLATFORM: TlsParty = { name: "the platform", url: "MOLECULE_PLATFORM_URL" };
 
 /** What a TLS failure was and what to do: the words of its error and of `doctor`. */
 export interface TlsProblem {
@@ -117,6 +129,15 @@ function clock(): string {
  * one. `host`: the platform's host name, named when the certificate is for other names.
  */
 export function tlsProblemOf(err: unknown, host?: string): TlsProblem | undefined {
+  return problemOf(err, host, PLATFORM);
+}
+
+/** {@link tlsProblemOf} for a certificate `party` presented (its fix names it). */
+function problemOf(
+  err: unknown,
+  host: string | undefined,
+  party: TlsParty,
+): TlsProblem | undefined {
   const cause = tlsCause(err);
   if (cause === undefined) return undefined;
   const reason = cause.code;
@@ -132,7 +153,7 @@ export function tlsProblemOf(err: unknown, host?: string): TlsProblem | undefine
       code: "tls_self_signed",
       reason,
       problem: "presented a self-signed certificate",
-      fix: "give the platform a certificate a CA signs, or set NODE_EXTRA_CA_CERTS to this certificate's PEM file to trust it",
+      fix: `give ${party.name} a certificate a CA signs, or set NODE_EXTRA_CA_CERTS to this certificate's PEM file to trust it`,
     };
   if (HOSTNAME.has(reason)) {
     const name = typeof cause.host === "string" ? cause.host : host;
@@ -141,7 +162,7 @@ export function tlsProblemOf(err: unknown, host?: string): TlsProblem | undefine
       code: "tls_hostname",
       reason,
       problem: `presented a certificate ${names ? `for ${names}, ` : "that is "}not for ${name ?? "its host name"}`,
-      fix: "set MOLECULE_PLATFORM_URL to a host name the certificate names, or give the platform a certificate for the host name you use",
+      fix: `set ${party.url} to a host name the certificate names, or give ${party.name} a certificate for the host name you use`,
     };
   }
   if (EXPIRED.has(reason))
@@ -149,21 +170,35 @@ export function tlsProblemOf(err: unknown, host?: string): TlsProblem | undefine
       code: "tls_expired",
       reason,
       problem: "presented a certificate that has expired",
-      fix: `renew the platform's certificate, or if it is current set this machine's clock right (it reads ${clock()})`,
+      fix: `renew ${party.name}'s certificate, or if it is current set this machine's clock right (it reads ${clock()})`,
     };
   if (NOT_YET_VALID.has(reason))
     return {
       code: "tls_not_yet_valid",
       reason,
       problem: "presented a certificate that is not valid yet",
-      fix: `set this machine's clock right (it reads ${clock()}), or give the platform a certificate valid from now`,
+      fix: `set this machine's clock right (it reads ${clock()}), or give ${party.name} a certificate valid from now`,
     };
   return {
     code: "tls_failed",
     reason,
     problem: "failed the TLS handshake",
-    fix: "check that MOLECULE_PLATFORM_URL's scheme and port serve HTTPS, and the platform's certificate and TLS settings",
+    fix: `check that ${party.url}'s scheme and port serve HTTPS, and ${party.name}'s certificate and TLS settings`,
   };
+}
+
+/** The host name of `url`, or `undefined` when it is not a URL. */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The one line of a TLS failure: who (`at`), the certificate's problem, Node's code, the fix. */
+function tlsLine(at: string, p: TlsProblem): string {
+  return `${at} ${p.problem} (${p.reason}): ${p.fix}`;
 }
 
 /**
@@ -172,16 +207,25 @@ export function tlsProblemOf(err: unknown, host?: string): TlsProblem | undefine
  * certificate's problem and the fix. Not retryable.
  */
 export function tlsFailure(err: unknown, origin: string, via?: string): MoleculeError | undefined {
-  let host: string | undefined;
-  try {
-    host = new URL(origin).hostname;
-  } catch {
-    host = undefined;
-  }
-  const p = tlsProblemOf(err, host);
+  const p = tlsProblemOf(err, hostOf(origin));
   if (p === undefined) return undefined;
   const at = `the platform at ${origin}${via ? ` (reached through ${via})` : ""}`;
-  return new MoleculeError(`${at} ${p.problem} (${p.reason}): ${p.fix}`, {
+  return new MoleculeError(tlsLine(at, p), { code: p.code, retryable: false, cause: err });
+}
+
+/**
+ * The typed error of a request to a peer at `origin` that failed on TLS, or `undefined` when it
+ * did not: the platform's codes and words, for the peer (`at`, e.g. `peer <id> at <origin>`, and
+ * `party`, who its fix names). Not retryable.
+ */
+export function peerTlsFailure(
+  err: unknown,
+  peer: { peerId: string; at: string; origin: string; party: TlsParty },
+): MoleculePeerError | undefined {
+  const p = problemOf(err, hostOf(peer.origin), peer.party);
+  if (p === undefined) return undefined;
+  return new MoleculePeerError(tlsLine(peer.at, p), {
+    peerId: peer.peerId,
     code: p.code,
     retryable: false,
     cause: err,

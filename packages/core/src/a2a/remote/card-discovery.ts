@@ -2,7 +2,8 @@
 // `/.well-known/agent-card.json` (A2A 0.3+), below its path (`<url>/.well-known/agent-card.json`),
 // then the older `/.well-known/agent.json` (A2A 0.2). Each through the address guard, bounded to
 // 256 KiB, with only `Accept` and `User-Agent` (no credential: the card says which to send).
-import { MoleculeError, MoleculePeerError } from "../../transport/index.js";
+import { isTlsErrorCode, MoleculeError, MoleculePeerError } from "../../transport/index.js";
+import type { TlsParty } from "../../transport/index.js";
 import type { AddressGuard } from "./address-guard.js";
 import { remoteRequest } from "./http.js";
 
@@ -22,14 +23,24 @@ export function cardCandidates(agentUrl: string): string[] {
 
 /**
  * The first card found at `candidates` (a JSON object with a `name`), with the URL it was read
- * from. Throws `a2a_card_unavailable` when none answers one; an address refusal or an abort as is.
+ * from. A certificate that fails (`tls_*`) is thrown at once: every candidate is at the same origin.
+ * Throws `a2a_card_unavailable` when none answers one, with the last failure as its cause (`given`:
+ * the candidate is the caller's `cardUrl`); an address refusal or an abort as is.
  */
 export async function discoverCard(
   guard: AddressGuard,
   candidates: readonly string[],
-  options: { who: string; signal?: AbortSignal | undefined; timeoutMs: number; userAgent: string },
+  options: {
+    who: string;
+    party: TlsParty;
+    given: boolean;
+    signal?: AbortSignal | undefined;
+    timeoutMs: number;
+    userAgent: string;
+  },
 ): Promise<{ card: Record<string, unknown>; url: string }> {
   const tried: string[] = [];
+  let cause: unknown;
   for (const candidate of candidates) {
     let res;
     try {
@@ -40,8 +51,10 @@ export async function discoverCard(
         { ...options, maxBytes: MAX_CARD_BYTES },
       );
     } catch (err) {
-      if (!(err instanceof MoleculePeerError)) throw err; // refused, aborted
+      // Refused by the address rule, aborted, or its certificate (the same at every candidate).
+      if (!(err instanceof MoleculePeerError) || isTlsErrorCode(err.code)) throw err;
       tried.push(`${new URL(candidate).pathname}: ${err.code}`);
+      cause = err;
       continue;
     }
     const body = res.body;
@@ -56,8 +69,11 @@ export async function discoverCard(
     }
     tried.push(`${new URL(candidate).pathname}: HTTP ${res.status}`);
   }
+  const fix = options.given
+    ? "check RemoteA2AAgent's cardUrl"
+    : "pass the card's exact URL as cardUrl";
   throw new MoleculeError(
-    `no agent card found for the A2A agent at ${options.who} (tried ${tried.join(", ")}); pass the card's exact URL as cardUrl`,
-    { code: "a2a_card_unavailable", retryable: true },
+    `no agent card found for the A2A agent at ${options.who} (tried ${tried.join(", ")}); ${fix}`,
+    { code: "a2a_card_unavailable", retryable: true, ...(cause === undefined ? {} : { cause }) },
   );
 }

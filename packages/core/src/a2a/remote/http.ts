@@ -4,14 +4,21 @@
 // bounded body, no redirect followed. Errors are `MoleculePeerError`s naming the agent by origin
 // (its path may hold a secret), never a credential.
 import type { Dispatcher } from "undici";
-import { BodyTooLargeError, MoleculePeerError, readBodyText } from "../../transport/index.js";
-import type { HttpResponse } from "../../transport/index.js";
+import {
+  BodyTooLargeError,
+  MoleculePeerError,
+  peerTlsFailure,
+  readBodyText,
+} from "../../transport/index.js";
+import type { HttpResponse, TlsParty } from "../../transport/index.js";
 import { AddressGuard } from "./address-guard.js";
 
 /** How one request is sent. */
 interface RemoteRequestOptions {
   /** How errors name the agent (its origin). */
   who: string;
+  /** The agent and the option holding its URL, as the fix of a TLS failure names them. */
+  party: TlsParty;
   signal?: AbortSignal | undefined;
   timeoutMs: number;
   userAgent: string;
@@ -111,6 +118,10 @@ export async function remoteRequest(
         { peerId: who, code: "peer_timeout", retryable: true, cause: err },
       );
     }
+    // Its certificate (untrusted, another host's, expired, ...): the platform's words, not retried.
+    const at = `the A2A agent at ${who}`;
+    const tls = peerTlsFailure(err, { peerId: who, at, origin: url.origin, party: options.party });
+    if (tls) throw tls;
     throw new MoleculePeerError(
       `the A2A agent at ${who} is unreachable; check its URL, or try later`,
       { peerId: who, code: "peer_unreachable", retryable: true, cause: err },

@@ -8,7 +8,7 @@
 // `spotlightPeerText` (the adapters' `a2aAgentTool` does).
 import { randomUUID } from "../../runtime/index.js";
 import { MoleculeError, MoleculePeerError, redactDeep, redactText } from "../../transport/index.js";
-import type { HttpResponse } from "../../transport/index.js";
+import type { HttpResponse, TlsParty } from "../../transport/index.js";
 import type { CardKeyResolver, VerifiedAgentCard } from "../card-signature.js";
 import { verifyAgentCard } from "../card-signature.js";
 import { messageFromV1 } from "../from-v1.js";
@@ -42,6 +42,10 @@ import type { AppliedCredentials } from "./security.js";
 
 /** Largest answer read from a remote agent by default: 16 MiB (as a peer's, `MAX_PEER_RESPONSE_BYTES`). */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** The agent, as the fix of a TLS failure names it: the option holding the URL it was reached at. */
+const URL_OPTION: TlsParty = { name: "the agent", url: "RemoteA2AAgent's url" };
+const CARD_URL: TlsParty = { name: "the agent", url: "RemoteA2AAgent's cardUrl" };
 
 /** One connected agent: where it is called, how, and with which credentials. */
 interface Connection {
@@ -123,8 +127,9 @@ export class RemoteA2AAgent {
 
   /**
    * Reads the agent's card (and verifies it with `verifyCard`), once; resolves with it. Throws
-   * `a2a_address_refused`, `a2a_card_unavailable`, `card_signature_invalid`, or
-   * `a2a_binding_unsupported` (a card offering neither JSON-RPC nor HTTP+JSON, nor gRPC with `grpc`).
+   * `a2a_address_refused`, a `tls_*` code (its certificate), `a2a_card_unavailable`,
+   * `card_signature_invalid`, or `a2a_binding_unsupported` (a card offering neither JSON-RPC nor
+   * HTTP+JSON, nor gRPC with `grpc`).
    */
   async connect(options: { signal?: AbortSignal | undefined } = {}): Promise<AgentCard> {
     return (await this.#connect(options.signal)).card;
@@ -159,10 +164,18 @@ export class RemoteA2AAgent {
 
   #connect(signal: AbortSignal | undefined): Promise<Connection> {
     this.#connection ??= (async () => {
+      const given = this.#cardUrl !== undefined;
       const found = await discoverCard(
         this.#guard,
-        this.#cardUrl ? [this.#cardUrl.href] : cardCandidates(this.#url!.href),
-        { who: this.origin, signal, timeoutMs: this.#timeoutMs, userAgent: this.#userAgent },
+        given ? [this.#cardUrl!.href] : cardCandidates(this.#url!.href),
+        {
+          who: this.origin,
+          party: given ? CARD_URL : URL_OPTION,
+          given,
+          signal,
+          timeoutMs: this.#timeoutMs,
+          userAgent: this.#userAgent,
+        },
       );
       const card = found.card;
       const verified = this.#verify ? await verifyAgentCard(card, this.#verify) : undefined;
@@ -202,8 +215,8 @@ export class RemoteA2AAgent {
   /**
    * Sends a message and waits for the answer (a blocking send): its state (`completed`,
    * `input-required`, `working`, `failed`), text, parts and artifacts, and the task and context
-   * to continue it with. A failed call throws a `MoleculePeerError` (`peer_unreachable`,
-   * `peer_timeout`, `peer_rpc_error`, `peer_unauthorized`, `peer_error`...).
+   * to continue it with. A failed call throws a `MoleculePeerError` (`peer_unreachable`, a `tls_*`
+   * code, `peer_timeout`, `peer_rpc_error`, `peer_unauthorized`, `peer_error`...).
    */
   async send(
     message: RemoteA2AMessage,
@@ -335,6 +348,7 @@ export class RemoteA2AAgent {
     const url = targetUrl(c.url, req.path, c.credentials.query);
     const res = await remoteRequest(this.#guard, url, req, {
       who: this.origin,
+      party: this.#url ? URL_OPTION : CARD_URL,
       signal,
       timeoutMs,
       userAgent: this.#userAgent,
