@@ -13,6 +13,7 @@ import {
   isLegacyRequest,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
+import { servingTraceHeaders } from "@molecule-ai/agent-core/adapters";
 import type { McpHttpConfig } from "./config.js";
 import { FileMcpEventStore, parseEventId, sessionEventStore } from "./event-store.js";
 import type { McpEventStore } from "./event-store.js";
@@ -323,7 +324,10 @@ export async function startMcpHttp(
   });
   boundConnections().attach(http);
   http.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch(() => {
+    // A tool call's span is a child of the request's `traceparent` header or its `_meta` one
+    // (one rule: core's `parentOf`), so a host behind an instrumented gateway joins the trace.
+    const { traceparent, tracestate } = req.headers;
+    servingTraceHeaders(traceparent, tracestate, () => handle(req, res)).catch(() => {
       if (!res.headersSent) deny(req, res, 500, "Internal error: see the server's log.");
       else res.destroy();
     });

@@ -4,7 +4,12 @@
 // bounded body, no redirect followed. Errors are `MoleculePeerError`s naming the agent by origin
 // (its path may hold a secret), never a credential.
 import type { Dispatcher } from "undici";
-import { BodyTooLargeError, MoleculePeerError, readBodyText } from "../../transport/index.js";
+import {
+  BodyTooLargeError,
+  MoleculePeerError,
+  readBodyText,
+  withTraceHeaders,
+} from "../../transport/index.js";
 import type { HttpResponse } from "../../transport/index.js";
 import { AddressGuard } from "./address-guard.js";
 
@@ -68,14 +73,14 @@ export async function remoteRequest(
       origin: url.origin,
       path: url.pathname + url.search,
       method: req.method,
-      headers: {
+      headers: withTraceHeaders({
         ...options.headers,
         ...(req.method === "POST" ? { "content-type": "application/json" } : {}),
         accept:
           req.accept ?? (req.stream ? "text/event-stream, application/json" : "application/json"),
         "user-agent": options.userAgent,
         ...(options.a2aVersion ? { "a2a-version": options.a2aVersion } : {}),
-      },
+      }),
       body: req.body ?? null,
       signal: controller.signal,
     });
