@@ -10,10 +10,11 @@ import { context, propagation, trace } from "@opentelemetry/api";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
-import { rpcRequest } from "@internal/test-utils";
+import { rpcRequest, waitFor } from "@internal/test-utils";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PlatformClient } from "../src/index.js";
-import { RemoteA2AAgent } from "../src/public/a2a.js";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import { PlatformClient, RemoteAgent } from "../src/index.js";
+import { createA2AHandler, RemoteA2AAgent } from "../src/public/a2a.js";
 import { createMessageEndpoint } from "../src/adapters/index.js";
 
 const exporter = new InMemorySpanExporter();
@@ -213,5 +214,91 @@ describe("trace context in HTTP headers", () => {
     const httpSpan = await ended((s) => s.name.startsWith("POST "));
     expect(header.split("-")[2]).toBe(httpSpan.spanContext().spanId);
     expect(seen[0]?.["authorization"]).toBe("Bearer tok-0123456789abcdef");
+  });
+
+  it("a RemoteAgent's push server: a message pushed with only a traceparent header is handled in a child of the header's span", async () => {
+    const emu = await startEmulator();
+    cleanups.push(() => emu.close());
+    const me = await emu.admin.createWorkspace({ name: "pushed" });
+    const client = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: me.id,
+      token: me.token!,
+    });
+    const agent = new RemoteAgent({
+      client,
+      handler: (m) => `echo:${m.text}`,
+      delivery: { mode: "push" },
+      logger: {},
+    });
+    cleanups.push(() => client.close());
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const request = rpcRequest(
+      agent.pushUrl!,
+      "message/send",
+      {
+        message: {
+          kind: "message",
+          role: "user",
+          messageId: "pushed-1",
+          parts: [{ kind: "text", text: "hi" }],
+        },
+      },
+      { bearer: client.files.inboundSecret },
+    );
+    request.headers.set("traceparent", parent(T2, "00f067aa0ba902b7"));
+    const res = await fetch(request);
+    expect(res.status).toBe(200);
+    await res.text();
+    const handled = await ended(
+      (s) => s.name === HANDLE && s.attributes["a2a.message.id"] === "pushed-1",
+    );
+    expect(handled.spanContext().traceId).toBe(T2);
+    expect(handled.parentSpanContext?.spanId).toBe("00f067aa0ba902b7");
+  });
+
+  it("a push notification to a webhook carries the traceparent of the span active where the task runs", async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const webhook = await listen(
+      createServer((req, res) => {
+        seen.push(req.headers);
+        req.resume();
+        res.end();
+      }),
+    );
+    const a2a = createA2AHandler({
+      agentCard: { name: "notifier" },
+      pathSecret: false,
+      pushNotifications: { allowAddresses: "private" },
+      onMessage: () => "done",
+    });
+    cleanups.push(() => a2a.close());
+    // As OpenTelemetry's HTTP server instrumentation does: each request served in a span of its
+    // own, the request's events bound to it.
+    let serverTrace = "";
+    const url = await listen(
+      createServer((req, res) =>
+        tracer().startActiveSpan("http.server", (span) => {
+          serverTrace = span.spanContext().traceId;
+          context.bind(context.active(), req);
+          void a2a.handleNode(req, res).finally(() => span.end());
+        }),
+      ),
+    );
+    const res = await fetch(
+      rpcRequest(url, "message/send", {
+        message: {
+          kind: "message",
+          role: "user",
+          messageId: "notified-1",
+          parts: [{ kind: "text", text: "go" }],
+        },
+        configuration: { blocking: false, pushNotificationConfig: { url: `${webhook}/hook` } },
+      }),
+    );
+    await res.text();
+    await waitFor(() => seen.length > 0);
+    expect(String(seen[0]!["traceparent"]).split("-")[1]).toBe(serverTrace);
   });
 });
