@@ -13,7 +13,7 @@ import { registerInboxResource, INBOX_URI } from "./resource.js";
 import { registerTools } from "./tools.js";
 import { endText } from "./host.js";
 import { serveTasks, taskCapabilities } from "./task-methods.js";
-import { ToolTasks } from "./tool-tasks.js";
+import { tasksOf } from "./tool-tasks.js";
 import { traceToolCalls, withTraceMeta } from "./trace.js";
 import { McpWorkspace } from "./workspace.js";
 
@@ -74,7 +74,7 @@ export class MoleculeMcp {
   readonly workspaces: ReadonlyMap<string, McpWorkspace>;
   readonly #sessions = new Set<Session>();
   /** The tasks `call_peer` and `delegate_to_peer` run as when a host asks (every session's). */
-  readonly #tasks = new ToolTasks();
+  readonly #tasks = tasksOf(this);
   readonly #logger: Logger;
   #stopped: Promise<void> | undefined;
 

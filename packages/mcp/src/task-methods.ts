@@ -18,8 +18,8 @@
 //   `pollIntervalMs`). `tasks/get` answers the task with the result inlined once `completed` (the
 //   JSON-RPC `error` once `failed`), `tasks/cancel` and `tasks/update` an empty acknowledgement;
 //   `tasks/result` is gone (-32601) and a host that does not declare the extension gets -32021 from
-//   the task methods. Status notifications ride `subscriptions/listen` with `taskIds`, which the
-//   MCP SDK's listen router does not carry yet: such a host polls `tasks/get`.
+//   the task methods. Status notifications (`notifications/tasks`) ride a `subscriptions/listen`
+//   that names `taskIds` (task-listen.ts, over Streamable HTTP).
 //
 // A host that does not ask (no `task` parameter, no declaration) gets what it always got.
 import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
@@ -122,11 +122,21 @@ function withoutTask(request: CallRequest): CallRequest {
 /** Whether a 2026-era request declares the Tasks extension in its client capabilities. */
 function declaresTasks(ctx: ServerContext): boolean {
   const req = ctx.mcpReq as unknown as Record<string, Record<string, unknown> | undefined>;
-  const caps = (req["envelope"]?.[CLIENT_CAPABILITIES] ?? req["_meta"]?.[CLIENT_CAPABILITIES]) as
-    | { extensions?: Record<string, unknown> }
-    | undefined;
+  return declares(req["envelope"]) || declares(req["_meta"]);
+}
+
+/** Whether a request's `_meta` (or lifted envelope) declares the Tasks extension. */
+export function declares(meta: Record<string, unknown> | undefined): boolean {
+  const caps = meta?.[CLIENT_CAPABILITIES] as { extensions?: Record<string, unknown> } | undefined;
   return caps?.extensions?.[TASKS_EXTENSION] !== undefined;
 }
+
+/** SEP-2663's -32021 error object: the extension the request must declare. */
+export const MISSING_TASKS = {
+  code: MISSING_CAPABILITY,
+  message: "Missing required client capability",
+  data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+};
 
 /**
  * A task's wire fields: the two eras differ only in the names of its keep time and poll interval
@@ -150,6 +160,18 @@ function taskFields(
 
 const legacyTask = (task: ToolTask) => taskFields(task, "ttl", "pollInterval");
 const modernTask = (task: ToolTask) => taskFields(task, "ttlMs", "pollIntervalMs");
+
+/**
+ * The Tasks extension's `DetailedTask`: the task with the call's `result` once `completed`, its
+ * JSON-RPC `error` once `failed` (`tasks/get` and `notifications/tasks` carry it).
+ */
+export function detailedTask(task: ToolTask): Record<string, unknown> {
+  return {
+    ...modernTask(task),
+    ...(task.status === "completed" ? { result: task.result } : {}),
+    ...(task.status === "failed" ? { error: task.error } : {}),
+  };
+}
 
 /** The task `taskId`, or the -32602 both eras answer for an unknown (or expired) one. */
 function known(tasks: ToolTasks, taskId: string): ToolTask {
@@ -203,9 +225,7 @@ const TASK_ID = z.object({ taskId: z.string() }).loose();
 /** Throws SEP-2663's -32021 unless the request declares the extension. */
 function declared(ctx: ServerContext): void {
   if (declaresTasks(ctx)) return;
-  throw new ProtocolError(MISSING_CAPABILITY, "Missing required client capability", {
-    requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
-  });
+  throw new ProtocolError(MISSING_TASKS.code, MISSING_TASKS.message, MISSING_TASKS.data);
 }
 
 /** The 2026-era task methods of the Tasks extension: `tasks/get`, `tasks/cancel`, `tasks/update`. */
@@ -213,13 +233,7 @@ function serveModern(server: McpServer, tasks: ToolTasks): void {
   const low = server.server;
   low.setRequestHandler("tasks/get", { params: TASK_ID }, async (params, ctx) => {
     declared(ctx);
-    const task = known(tasks, params.taskId);
-    return {
-      resultType: "complete",
-      ...modernTask(task),
-      ...(task.status === "completed" ? { result: task.result } : {}),
-      ...(task.status === "failed" ? { error: task.error } : {}),
-    };
+    return { resultType: "complete", ...detailedTask(known(tasks, params.taskId)) };
   });
   low.setRequestHandler("tasks/cancel", { params: TASK_ID }, async (params, ctx) => {
     declared(ctx);

@@ -184,3 +184,15 @@ function jsonRpcError(err: unknown): TaskError {
   const message = err instanceof Error ? err.message : String(err);
   return { code: typeof code === "number" && Number.isInteger(code) ? code : -32603, message };
 }
+
+const stores = new WeakMap<object, ToolTasks>();
+
+/**
+ * The tasks of `host` (a `MoleculeMcp`), created on first use: its server instances of both eras
+ * and its HTTP transport's task subscriptions share them, and they are not part of its public API.
+ */
+export function tasksOf(host: object): ToolTasks {
+  let tasks = stores.get(host);
+  if (tasks === undefined) stores.set(host, (tasks = new ToolTasks()));
+  return tasks;
+}

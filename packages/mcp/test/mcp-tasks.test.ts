@@ -96,9 +96,13 @@ interface RpcAnswer {
 let nextId = 1;
 
 /** One 2026-era JSON-RPC request over Streamable HTTP; `declare`: the Tasks extension in `_meta`. */
-async function modern(method: string, params: Record<string, unknown>, declare = true) {
+function modernRequest(
+  method: string,
+  params: Record<string, unknown>,
+  declare = true,
+): Promise<Response> {
   const name = (params["name"] ?? params["taskId"]) as string | undefined;
-  const res = await fetch(http.url, {
+  return fetch(http.url, {
     method: "POST",
     headers: {
       authorization: `Bearer ${BEARER}`,
@@ -124,16 +128,34 @@ async function modern(method: string, params: Record<string, unknown>, declare =
       },
     }),
   });
-  const text = await res.text();
-  // A JSON body, or an SSE stream whose last event is the answer.
-  const json = res.headers.get("content-type")?.startsWith("text/event-stream")
-    ? text
-        .split("\n")
-        .filter((l) => l.startsWith("data: "))
-        .map((l) => l.slice(6))
-        .at(-1)!
-    : text;
-  return JSON.parse(json) as RpcAnswer;
+}
+
+/** The JSON-RPC messages of an SSE answer, as they arrive. */
+async function* events(res: Response): AsyncGenerator<Record<string, unknown>> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) !== -1) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = frame.split("\n").find((l) => l.startsWith("data: "));
+      if (data) yield JSON.parse(data.slice(6)) as Record<string, unknown>;
+    }
+  }
+}
+
+/** A 2026-era request's answer (a JSON body, or the last message of an SSE stream). */
+async function modern(method: string, params: Record<string, unknown>, declare = true) {
+  const res = await modernRequest(method, params, declare);
+  if (!res.headers.get("content-type")?.startsWith("text/event-stream"))
+    return (await res.json()) as RpcAnswer;
+  let last: Record<string, unknown> | undefined;
+  for await (const message of events(res)) last = message;
+  return last as RpcAnswer;
 }
 
 describe("the 2026 era: the Tasks extension (SEP-2663), raw JSON-RPC over Streamable HTTP", () => {
@@ -189,6 +211,40 @@ describe("the 2026 era: the Tasks extension (SEP-2663), raw JSON-RPC over Stream
     const after = await modern("tasks/get", { taskId });
     expect(after.result).toMatchObject({ status: "cancelled" });
     expect(after.result!["result"]).toBeUndefined();
+  });
+
+  it("a subscriptions/listen naming the task: acknowledged, then notifications/tasks with the result when it ends, valid against the extension's schema", async () => {
+    const created = await modern("tools/call", {
+      name: "call_peer",
+      arguments: { peerId: echoId, message: "wait listen", timeoutSeconds: 600 },
+    });
+    const taskId = created.result!["taskId"] as string;
+    const listen = await modernRequest("subscriptions/listen", {
+      notifications: { taskIds: [taskId, "no-such-task"] },
+    });
+    expect(listen.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const stream = events(listen);
+    const ack = (await stream.next()).value!;
+    expect(ack["method"]).toBe("notifications/subscriptions/acknowledged");
+    const honored = (ack["params"] as { notifications: unknown }).notifications;
+    valid("TaskSubscriptionAcknowledgedNotifications", honored);
+    expect(honored).toEqual({ taskIds: [taskId] });
+    (await waitFor(() => held.get("wait listen")))(); // the peer answers now
+    const told = (await stream.next()).value!;
+    valid("TaskStatusNotification", told);
+    expect(told["params"]).toMatchObject({ taskId, status: "completed" });
+    const result = (told["params"] as { result: { content: { text: string }[] } }).result;
+    expect(result.content[0]!.text).toContain("You said: wait listen");
+    const end = (await stream.next()).value!;
+    expect(end["result"]).toMatchObject({ resultType: "complete" });
+    expect((await stream.next()).done).toBe(true);
+    // Without the declaration the listen is refused.
+    const refused = await modern(
+      "subscriptions/listen",
+      { notifications: { taskIds: [taskId] } },
+      false,
+    );
+    expect(refused.error?.code).toBe(-32021);
   });
 
   it("a host that does not declare it gets call_peer's result at once, as before", async () => {
