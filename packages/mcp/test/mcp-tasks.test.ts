@@ -191,6 +191,27 @@ describe("the 2026 era: the Tasks extension (SEP-2663), raw JSON-RPC over Stream
     expect((await modern("tasks/get", { taskId: "no-such-task" })).error?.code).toBe(-32602);
   });
 
+  it("delegate_to_peer runs as a task the same way (its own `task` argument untouched)", async () => {
+    const created = await modern("tools/call", {
+      name: "delegate_to_peer",
+      arguments: { peerId: echoId, task: "summarise the report" },
+    });
+    valid("CreateTaskResult", created.result);
+    const taskId = created.result!["taskId"] as string;
+    const done = await waitFor(async () => {
+      const got = await modern("tasks/get", { taskId });
+      return got.result!["status"] === "working" ? undefined : got.result!;
+    });
+    valid("GetTaskResult", done);
+    expect(done["status"]).toBe("completed");
+    const result = done["result"] as {
+      isError?: boolean;
+      structuredContent: { delegationId: string };
+    };
+    expect(result.isError).not.toBe(true);
+    expect(result.structuredContent.delegationId).toEqual(expect.any(String));
+  });
+
   it("tasks/cancel: acknowledged, the task is cancelled and stays so after the peer answers", async () => {
     const created = await modern("tools/call", {
       name: "call_peer",
