@@ -50,7 +50,7 @@ export function taskCapabilities(era: "legacy" | "modern"): Record<string, unkno
 }
 
 type Handler = (request: unknown, ctx: ServerContext) => Promise<Record<string, unknown>>;
-type CallRequest = { params: { name: string; task?: { ttl?: number } } };
+type CallRequest = { params?: { name?: string; task?: { ttl?: unknown } | null } };
 
 /** Sends a notification on the session a task was created in (2025 era). */
 type Notify = (method: string, params: Record<string, unknown>) => void;
@@ -79,7 +79,7 @@ export function serveTasks(
   handlers.set("tools/call", async (raw, ctx) => {
     const request = raw as CallRequest;
     const ask = wire.asks(request, ctx);
-    if (!TASK_TOOLS.has(request.params?.name) || ask === undefined) return inner(raw, ctx);
+    if (!TASK_TOOLS.has(request.params?.name ?? "") || ask === undefined) return inner(raw, ctx);
     // The call runs under the task's signal, not the request's (which ends with the answer).
     const run = (signal: AbortSignal) =>
       inner(withoutTask(request), { ...ctx, mcpReq: { ...ctx.mcpReq, signal } });
@@ -102,8 +102,9 @@ interface Wire {
 
 const legacyWire: Wire = {
   asks: (request) => {
-    const task = request.params.task;
-    return task !== undefined && typeof task === "object" ? { ttlMs: task.ttl } : undefined;
+    const task = request.params?.task;
+    if (task === undefined || task === null || typeof task !== "object") return undefined;
+    return { ttlMs: typeof task.ttl === "number" ? task.ttl : undefined };
   },
   created: (task) => ({ task: legacyTask(task) }),
 };
@@ -115,7 +116,7 @@ const modernWire: Wire = {
 
 /** `request` without its `task` parameter (the call itself, as a host without tasks sends it). */
 function withoutTask(request: CallRequest): CallRequest {
-  const { task: _task, ...params } = request.params;
+  const { task: _task, ...params } = request.params ?? {};
   return { ...request, params };
 }
 
