@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
 import { createA2AHandler, RemoteA2AAgent } from "../src/public/a2a.js";
+import type { A2AGrpcCall } from "../src/public/a2a.js";
 import { createMessageEndpoint } from "../src/adapters/index.js";
 
 const exporter = new InMemorySpanExporter();
@@ -300,5 +301,46 @@ describe("trace context in HTTP headers", () => {
     await res.text();
     await waitFor(() => seen.length > 0);
     expect(String(seen[0]!["traceparent"]).split("-")[1]).toBe(serverTrace);
+  });
+
+  it("a gRPC peer call (RemoteA2AAgent with a gRPC client) carries the traceparent in its metadata", async () => {
+    const card = {
+      name: "grpc-only",
+      description: "over gRPC only",
+      version: "1.0.0",
+      supportedInterfaces: [
+        { url: "http://127.0.0.1:9", protocolBinding: "GRPC", protocolVersion: "1.0" },
+      ],
+      capabilities: {},
+      defaultInputModes: ["text/plain"],
+      defaultOutputModes: ["text/plain"],
+      skills: [],
+    };
+    const origin = await listen(
+      createServer((_req, res) =>
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(card)),
+      ),
+    );
+    const calls: A2AGrpcCall[] = [];
+    const grpc = {
+      call: async (c: A2AGrpcCall) => {
+        calls.push(c);
+        const message = { messageId: "m-1", role: "ROLE_AGENT", parts: [{ text: "ok" }] };
+        return { ok: true as const, body: { message } };
+      },
+      close: async () => {},
+    };
+    const agent = new RemoteA2AAgent({ url: origin, grpc, allowPrivateNetwork: true });
+    const callerTrace = await tracer().startActiveSpan("caller", async (span) => {
+      try {
+        expect((await agent.send("hi")).text).toBe("ok");
+        return span.spanContext();
+      } finally {
+        span.end();
+      }
+    });
+    expect(calls[0]!.metadata["traceparent"]).toBe(
+      `00-${callerTrace.traceId}-${callerTrace.spanId}-01`,
+    );
   });
 });
