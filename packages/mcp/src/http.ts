@@ -13,6 +13,7 @@ import {
   isLegacyRequest,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
+import { servingTraceHeaders } from "@molecule-ai/agent-core/adapters";
 import type { McpHttpConfig } from "./config.js";
 import { FileMcpEventStore, parseEventId, sessionEventStore } from "./event-store.js";
 import type { McpEventStore } from "./event-store.js";
@@ -26,6 +27,8 @@ import {
   verifyBearer,
 } from "./http-limits.js";
 import { INBOX_URI } from "./resource.js";
+import { serveTaskListen } from "./task-listen.js";
+import { tasksOf } from "./tool-tasks.js";
 import type { MoleculeMcp } from "./server.js";
 
 /** 2025-era MCP sessions kept at once (the least recently used one is closed to make room). */
@@ -134,6 +137,15 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
     // The stream was cancelled (the client left) or failed: end the response.
   }
   res.end();
+}
+
+/** `body` parsed as JSON, or `undefined` when it is not JSON. */
+function parsed(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether `message` is a JSON-RPC response (the end of a request's stream). */
@@ -272,7 +284,12 @@ export async function startMcpHttp(
     }
     const request = webRequest(req, res, body);
     if (!(await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_BODY }))) {
-      return await writeResponse(res, await modern.fetch(request));
+      // A listen for task status only (the Tasks extension) is served here (task-listen.ts).
+      const listen =
+        req.headers["mcp-method"] === "subscriptions/listen" && body
+          ? serveTaskListen(parsed(body), tasksOf(host), request.signal)
+          : undefined;
+      return await writeResponse(res, listen ?? (await modern.fetch(request)));
     }
     const sessionId = req.headers["mcp-session-id"];
     const existing = typeof sessionId === "string" ? sessions.get(sessionId) : undefined;
@@ -323,7 +340,10 @@ export async function startMcpHttp(
   });
   boundConnections().attach(http);
   http.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch(() => {
+    // A tool call's span is a child of the request's `traceparent` header or its `_meta` one
+    // (one rule: core's `parentOf`), so a host behind an instrumented gateway joins the trace.
+    const { traceparent, tracestate } = req.headers;
+    servingTraceHeaders(traceparent, tracestate, () => handle(req, res)).catch(() => {
       if (!res.headersSent) deny(req, res, 500, "Internal error: see the server's log.");
       else res.destroy();
     });

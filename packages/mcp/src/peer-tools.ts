@@ -19,6 +19,7 @@ import { z } from "zod";
 import { MAX_SHOWN_TEXT } from "./inbox.js";
 import { defusePeerText, uuidOrNull } from "./inbox-text.js";
 import type { ToolHost } from "./host.js";
+import { TASK_EXECUTION } from "./task-methods.js";
 import {
   guarded,
   ok,
@@ -79,7 +80,7 @@ export function registerPeerTools(server: McpServer, host: ToolHost): void {
       }),
   );
 
-  server.registerTool(
+  const callPeer = server.registerTool(
     "call_peer",
     {
       title: "Call a peer",
@@ -166,7 +167,7 @@ export function registerPeerTools(server: McpServer, host: ToolHost): void {
       }),
   );
 
-  server.registerTool(
+  const delegate = server.registerTool(
     DELEGATE_TOOL_NAME,
     {
       title: "Delegate a task",
@@ -223,6 +224,10 @@ export function registerPeerTools(server: McpServer, host: ToolHost): void {
         });
       }),
   );
+  // A 2025-era host may run both as MCP tasks (task-methods.ts); the registration API has no
+  // field for it.
+  callPeer.execution = TASK_EXECUTION;
+  delegate.execution = TASK_EXECUTION;
 
   server.registerTool(
     "check_delegation",

@@ -6,6 +6,7 @@
 // handling in the notification's `_meta.traceparent`.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import type { PlatformClient } from "@molecule-ai/agent-core";
 import { startTestPlatform } from "@molecule-ai/agent-core/testing";
@@ -15,7 +16,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MoleculeMcp, readMcpConfig } from "../src/index.js";
+import { MoleculeMcp, readMcpConfig, startMcpHttp } from "../src/index.js";
 import { attachNotifications, isChannel, tempDir, textOf } from "./helpers.js";
 import type { Notifications } from "./helpers.js";
 
@@ -28,6 +29,7 @@ let notes: Notifications;
 let echoId: string;
 let mcpId: string;
 let sender: PlatformClient;
+let molecule: MoleculeMcp;
 const names: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -52,7 +54,7 @@ beforeAll(async () => {
 
   const state = tempDir();
   cleanups.push(state.remove);
-  const molecule = new MoleculeMcp(
+  molecule = new MoleculeMcp(
     readMcpConfig({}, { ...platform.env, MOLECULE_MCP_STATE_DIR: state.dir }),
     { logger: {} },
   );
@@ -89,6 +91,37 @@ function hostSpan(name: string) {
   const { traceId, spanId } = span.spanContext();
   return { span, traceId, spanId, meta: { traceparent: `00-${traceId}-${spanId}-01` } };
 }
+
+describe("trace context in HTTP headers", () => {
+  it("a tool call over Streamable HTTP with only a traceparent header (no _meta) is a child of the header's span", async () => {
+    const http = await startMcpHttp(molecule, {
+      port: 0,
+      host: "127.0.0.1",
+      token: "trace-bearer-0123456789",
+      allowedOrigins: [],
+    });
+    cleanups.push(() => http.close());
+    const caller = hostSpan("gateway.hop");
+    caller.span.end();
+    const viaHttp = new Client({ name: "header-host", version: "1.0.0" });
+    await viaHttp.connect(
+      new StreamableHTTPClientTransport(new URL(http.url), {
+        requestInit: {
+          headers: {
+            authorization: "Bearer trace-bearer-0123456789",
+            traceparent: caller.meta.traceparent,
+          },
+        },
+      }),
+    );
+    cleanups.push(() => viaHttp.close());
+    const result = await viaHttp.callTool({ name: "list_peers", arguments: {} });
+    expect(result.isError).not.toBe(true);
+    const tool = await waitFor(() => spans().find(named("tools/call list_peers")));
+    expect(tool.spanContext().traceId).toBe(caller.traceId);
+    expect(tool.parentSpanContext?.spanId).toBe(caller.spanId);
+  });
+});
 
 describe("trace context through _meta", () => {
   it("a tool call's _meta.traceparent is the parent of its span and of the platform calls it causes", async () => {

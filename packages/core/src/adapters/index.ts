@@ -106,3 +106,5 @@ export { LINES_PER_SECOND, LineBudget } from "../events/index.js";
 export { traceMetadata } from "../observability/trace-metadata.js";
 export { traceRequest } from "../observability/request-spans.js";
 export type { TracedRequest } from "../observability/request-spans.js";
+// The HTTP side of the same: a served request's `traceparent`/`tracestate` headers.
+export { servingTraceHeaders } from "../transport/index.js";

@@ -4,7 +4,7 @@ import type { Context, Span } from "@opentelemetry/api";
 import { activeTracing, type OTelApi } from "./otel.js";
 import { ATTR, GEN_AI, SPAN, inSpan, type SpanAttributes } from "./spans.js";
 import { spanOverAnswer } from "./stream-spans.js";
-import { contextFromMetadata } from "./trace-context.js";
+import { parentOf } from "./trace-context.js";
 
 /** The parts of an inbound message its span reads. */
 export interface TracedMessage {
@@ -51,9 +51,12 @@ function inboundAttributes(
   };
 }
 
-/** The context `msg`'s span is a child of: the sender's span, else none (a new trace). */
+/**
+ * The context `msg`'s span is a child of: the sender's span (its metadata's or its HTTP request's
+ * `traceparent`, by `parentOf`'s rule), else none (a new trace).
+ */
 function senderContext(api: OTelApi, msg: TracedMessage): Context {
-  return contextFromMetadata(metadataOf(msg)) ?? api.ROOT_CONTEXT;
+  return parentOf(metadataOf(msg)) ?? api.ROOT_CONTEXT;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Observability plumbing shared by every layer: optional OpenTelemetry spans and W3C trace context.
-export { traceMetadata } from "./trace-metadata.js";
+export { traceMetadata, writeTraceContext } from "./trace-metadata.js";
+export { withHeaderTrace } from "./trace-context.js";
 export { tracePeerSend } from "./peer-spans.js";
 export { tracePlatformRequest } from "./platform-spans.js";
 export { traceInbound, traceInboundAnswer } from "./inbound-spans.js";

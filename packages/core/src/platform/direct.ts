@@ -3,7 +3,7 @@
 import { utf8Text } from "../runtime/index.js";
 import type { Dispatcher } from "undici";
 import { MoleculePeerError, peerTlsFailure } from "../transport/index.js";
-import { BodyTooLargeError, readBodyText } from "../transport/index.js";
+import { BodyTooLargeError, readBodyText, withTraceHeaders } from "../transport/index.js";
 import type { HttpResponse, TlsParty } from "../transport/index.js";
 
 /**
@@ -79,13 +79,14 @@ export async function requestPeer(
       origin: url.origin,
       path,
       method: req.method,
-      headers: {
+      // The peer call's span is active: its trace context goes in the headers too.
+      headers: withTraceHeaders({
         // Every POST says JSON (a bodiless :subscribe too): A2A servers refuse a POST without it.
         ...(req.method === "POST" ? { "content-type": "application/json" } : {}),
         accept: req.stream ? "text/event-stream, application/json" : "application/json",
         "user-agent": options.userAgent,
         ...(options.a2aVersion ? { "a2a-version": options.a2aVersion } : {}),
-      },
+      }),
       body: req.body ?? null,
       signal: controller.signal,
     });
@@ -186,7 +187,10 @@ export async function fetchPeerCard(
           origin: url.origin,
           path: candidate,
           method: "GET",
-          headers: { accept: "application/json", "user-agent": options.userAgent },
+          headers: withTraceHeaders({
+            accept: "application/json",
+            "user-agent": options.userAgent,
+          }),
           signal: controller.signal,
         });
         const declared = Number(res.headers["content-length"]);

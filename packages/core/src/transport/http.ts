@@ -32,6 +32,7 @@ import {
 } from "./rate-budget.js";
 import { rateClassOf } from "./rate-class.js";
 import { tracePlatformRequest } from "../observability/index.js";
+import { withTraceHeaders } from "./trace-headers.js";
 import type { HttpResponse, HttpTransportOptions, RequestSpec } from "./http-types.js";
 
 export type { HttpResponse, HttpTransportOptions, RequestSpec } from "./http-types.js";
@@ -195,7 +196,8 @@ export class HttpTransport {
   async #send(spec: RequestSpec): Promise<HttpResponse> {
     const retry =
       (spec.retry ?? spec.method === "GET") && !(spec.signal && callerRetried.has(spec.signal));
-    const headers: Record<string, string> = { ...this.#baseHeaders };
+    // The platform request's span (tracePlatformRequest) is active here: its trace context.
+    const headers: Record<string, string> = withTraceHeaders({ ...this.#baseHeaders });
     if (spec.auth !== false) {
       const token = this.#getToken?.();
       if (token) headers.authorization = `Bearer ${token}`;

@@ -46,3 +46,4 @@ export { requestPlatformUrl } from "./dispatchers.js";
 export type { PlatformUrlRequest } from "./dispatchers.js";
 export { IdleWaiters } from "./idle-waiters.js";
 export { sendRetryingFresh } from "./fresh-retry.js";
+export { servingTraceHeaders, withTraceHeaders } from "./trace-headers.js";

@@ -28,8 +28,8 @@ export interface A2AGrpcCall {
   /** The request message (`lf.a2a.v1.SendMessageRequest`...) as proto-JSON. */
   request: Record<string, unknown>;
   /**
-   * The call's metadata: `a2a-version: 1.0` and the credentials of the schemes the agent's card
-   * declares, nothing else.
+   * The call's metadata: `a2a-version: 1.0`, the credentials of the schemes the agent's card
+   * declares and, while a span is active, its W3C `traceparent` (and `tracestate`); nothing else.
    */
   metadata: Readonly<Record<string, string>>;
   /** The `User-Agent` the call names. */

@@ -9,6 +9,7 @@ import {
   MoleculePeerError,
   peerTlsFailure,
   readBodyText,
+  withTraceHeaders,
 } from "../../transport/index.js";
 import type { HttpResponse, TlsParty } from "../../transport/index.js";
 import { AddressGuard } from "./address-guard.js";
@@ -75,14 +76,14 @@ export async function remoteRequest(
       origin: url.origin,
       path: url.pathname + url.search,
       method: req.method,
-      headers: {
+      headers: withTraceHeaders({
         ...options.headers,
         ...(req.method === "POST" ? { "content-type": "application/json" } : {}),
         accept:
           req.accept ?? (req.stream ? "text/event-stream, application/json" : "application/json"),
         "user-agent": options.userAgent,
         ...(options.a2aVersion ? { "a2a-version": options.a2aVersion } : {}),
-      },
+      }),
       body: req.body ?? null,
       signal: controller.signal,
     });

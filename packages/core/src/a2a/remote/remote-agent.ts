@@ -7,7 +7,13 @@
 // Answers are the agent's, untrusted: a model reads them through `sanitizePeerText` and
 // `spotlightPeerText` (the adapters' `a2aAgentTool` does).
 import { randomUUID } from "../../runtime/index.js";
-import { MoleculeError, MoleculePeerError, redactDeep, redactText } from "../../transport/index.js";
+import {
+  MoleculeError,
+  MoleculePeerError,
+  redactDeep,
+  redactText,
+  withTraceHeaders,
+} from "../../transport/index.js";
 import type { HttpResponse, TlsParty } from "../../transport/index.js";
 import type { CardKeyResolver, VerifiedAgentCard } from "../card-signature.js";
 import { verifyAgentCard } from "../card-signature.js";
@@ -336,7 +342,8 @@ export class RemoteA2AAgent {
     if (c.grpc !== undefined) {
       const res = await grpcRequest(this.#grpc!, this.#guard, c.grpc, op, {
         who: this.origin,
-        metadata: c.credentials.headers,
+        // The active span's trace context rides the metadata too (the same W3C keys as HTTP's).
+        metadata: withTraceHeaders({ ...c.credentials.headers }),
         userAgent: this.#userAgent,
         timeoutMs,
         maxBytes: this.#maxBytes,

@@ -1,6 +1,7 @@
 // Serves the endpoint on the web fetch API (`Request` in, `Response` out: Next.js route handlers,
 // Hono, Bun, Deno): reads the body within the limit, hands JSON-RPC and HTTP+JSON requests to their
 // front end, and streams SSE answers as a ReadableStream.
+import { servingTraceHeaders } from "../../transport/index.js";
 import { readWebBody, TOO_LARGE } from "./body.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { A2AErrorCode } from "./errors.js";
@@ -57,9 +58,11 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
         request.signal?.addEventListener("abort", onAbort, { once: true });
         core.inflight.add(scope);
         try {
-          outcome = await (route === "rpc"
-            ? core.rpc(text, meta, scope)
-            : core.rest(route!, method, text, meta, scope));
+          outcome = await servingTraceHeaders(h.get("traceparent"), h.get("tracestate"), () =>
+            route === "rpc"
+              ? core.rpc(text, meta, scope)
+              : core.rest(route!, method, text, meta, scope),
+          );
         } catch (err) {
           core.report(err, "(transport)", null);
           outcome = httpError(500, A2AErrorCode.InternalError, "Internal error");

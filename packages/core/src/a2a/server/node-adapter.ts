@@ -1,6 +1,7 @@
 // Serves the endpoint on node:http (and Express, Fastify's raw objects, Nest): reads the headers
 // and body, hands JSON-RPC and HTTP+JSON requests to their front end, writes JSON and SSE answers
 // with back-pressure, and watches for a disconnect.
+import { servingTraceHeaders } from "../../transport/index.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readNodeBody, TOO_LARGE } from "./body.js";
 import type { EndpointCore } from "./endpoint-core.js";
@@ -122,10 +123,15 @@ export class NodeAdapter {
         requestedExtensions(headers.extensions, core.extensions),
         () => webHeaders(req),
       );
+      const { traceparent, tracestate } = req.headers;
       const run: Runner =
         route === "rpc"
-          ? (input, scope) => core.rpc(input, meta, scope)
-          : (input, scope) => core.rest(route!, method, input, meta, scope);
+          ? (input, scope) =>
+              servingTraceHeaders(traceparent, tracestate, () => core.rpc(input, meta, scope))
+          : (input, scope) =>
+              servingTraceHeaders(traceparent, tracestate, () =>
+                core.rest(route!, method, input, meta, scope),
+              );
       if (route !== "rpc" && method !== "POST") return this.#rpc(req, res, "", run);
       if (body !== undefined) return this.#rpc(req, res, body, run);
       if (req.readableEnded) {

@@ -8,7 +8,7 @@
 // at once, a failed one is retried with exponential backoff up to `maxAttempts`, and a webhook
 // that answers a redirect has failed (redirects are never followed). The address of every
 // connection is checked by the connection's own lookup (webhook-address.ts).
-import { MoleculeError } from "../../transport/index.js";
+import { MoleculeError, withTraceHeaders } from "../../transport/index.js";
 import { taskToV1 } from "../to-v1.js";
 import type { A2ATask } from "../types.js";
 import type { TaskPushConfig } from "./push-config.js";
@@ -176,10 +176,10 @@ export class PushNotifier {
     if (isIpLiteral(url.hostname) && !this.#allowed(host)) {
       throw refused(`${where} is a ${classifyAddress(host)} address`);
     }
-    const headers: Record<string, string> = {
+    const headers: Record<string, string> = withTraceHeaders({
       "content-type": config.version === "0.3" ? "application/json" : "application/a2a+json",
       "user-agent": "molecule-agent-core",
-    };
+    });
     if (config.token !== undefined) headers["x-a2a-notification-token"] = config.token;
     const auth = config.authentication;
     if (auth?.credentials !== undefined)
