@@ -12,6 +12,7 @@ export type {
   AgentCard,
 } from "./types.js";
 export * from "./server/index.js";
+export { A2A_ERROR_MAPPINGS, type A2AErrorMapping, type GrpcStatusName } from "./error-mappings.js";
 export {
   buildAgentCard,
   type A2AAgentInterface,
