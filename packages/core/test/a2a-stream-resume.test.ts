@@ -4,7 +4,8 @@
 // task's end) or by resetting the connection. The caller re-subscribes by itself, is told nothing
 // twice and reaches the final state; a task that finished while the stream was cut ends with its
 // final state (GetTask when the peer refuses to follow a finished task, v1.0); a peer that refuses
-// the re-subscription of a running task ends the stream with `stream_cut`, never as finished. Each
+// the re-subscription of a running task ends the stream with `stream_cut`, never as finished (and
+// `wait_work`, following a held task through the platform, then reads the task's state). Each
 // wait is on an event (the forwarder's requests, what the caller was told, the peer's task
 // state), never on time.
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
@@ -12,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PlatformClient } from "../src/index.js";
+import { waitWorkStep, WorkLedger } from "../src/peer-tools/index.js";
 import {
   RemoteA2AAgent,
   startA2AServer,
@@ -288,5 +290,17 @@ describe("a peer's stream cut mid-task", () => {
     expect(states).toEqual(["working"]);
     expect(got).toHaveLength(2);
     expect(methods.slice(-2)).toEqual(["tasks/resubscribe", "tasks/get"]);
+  });
+
+  it("wait_work on a held task whose stream the peer will not resume reads the task's state (through the platform)", async () => {
+    reset({ cut: { after: 1, how: "end" } });
+    const task = await caller.peerTasks(peerId, { via: "direct" }).start("go");
+    const taskId = (task as { id: string }).id;
+    void subscribed.promise.then(() => (policy.refuse = true)); // the follow is served, not its resume
+    const ledger = new WorkLedger();
+    ledger.hold({ taskId, peerId, peerName: "Worker", state: "working" });
+    const waited = await waitWorkStep(caller, ledger, { id: taskId, timeoutSeconds: 60 });
+    expect(waited.ok && waited.text).toContain(": working.");
+    expect(methods.filter((m) => m === "tasks/get").length).toBeGreaterThan(0);
   });
 });
