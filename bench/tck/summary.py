@@ -1,4 +1,10 @@
-"""Prints what bench/tck/run.sh measured: `python summary.py <work dir>` (run.sh calls it).
+"""Prints what bench/tck/run.sh measured (run.sh calls it):
+
+    python summary.py <work dir> --v1 [<stem>:<kit> ...] --v03 [<agent> ...]
+
+only the runs named: the 1.0 kit's by the stem of their result files (`kit10`, `kit10-v101`) and
+the kit they ran (`pinned`, `v1.0.1`), the v0.3 kit's by agent. Results of any other run that may
+lie in the work dir are not read.
 
 The 1.0 kit: per transport and RFC 2119 level, passed / failed / skipped tests of each server (a
 SHOULD or MAY failure is the kit's xfail; `-`: the tests of no transport, the agent card's). A test's level is its marker (must, should, may) or, for the tests without one, the
@@ -12,6 +18,10 @@ import sys
 from collections import Counter
 
 work = sys.argv[1]
+_args = sys.argv[2:]
+_split = _args.index("--v03") if "--v03" in _args else len(_args)
+V1_RUNS = [a.split(":", 1) for a in _args[:_split] if a != "--v1"]
+V03_AGENTS = _args[_split + 1 :]
 TRANSPORTS = ("jsonrpc", "http_json", "grpc")
 LEVELS = ("MUST", "SHOULD", "MAY")
 
@@ -33,9 +43,9 @@ def outcome(test):
     return "failed"  # failed, xfailed (SHOULD / MAY), error
 
 
-def v1_tests(impl):
+def v1_tests(stem, impl):
     """{nodeid: (transport, level, outcome)} of one server's 1.0 kit run."""
-    report, compat = load(f"kit10-{impl}.json"), load(f"kit10-{impl}-compat.json")
+    report, compat = load(f"{stem}-{impl}.json"), load(f"{stem}-{impl}-compat.json")
     if report is None:
         return {}
     level_of = {}
@@ -57,9 +67,10 @@ def v1_tests(impl):
 
 
 missing = 0
-ours, off = v1_tests("ours"), v1_tests("official")
-if ours or off:
-    print("1.0 kit (a2a-tck 1.0-dev), tests passed / failed / skipped: ours | @a2a-js/sdk 1.3")
+for stem, kit in V1_RUNS:
+    ours, off = v1_tests(stem, "ours"), v1_tests(stem, "official")
+    what = "as pinned" if kit == "pinned" else f"patched to A2A {kit}'s error codes"
+    print(f"1.0 kit (a2a-tck 1.0-dev, {what}), tests passed / failed / skipped: ours | @a2a-js/sdk 1.3")
     for transport in ("-",) + TRANSPORTS:
         for level in LEVELS + ("none",):
             row = []
@@ -68,15 +79,18 @@ if ours or off:
                 row.append(f"{c['passed']}/{c['failed']}/{c['skipped']}")
             if row != ["0/0/0", "0/0/0"]:
                 print(f"  {transport:9} {level:6} ours {row[0]:10} official {row[1]}")
+    total = []
+    for side in (ours, off):
+        c = Counter(o for _, _, o in side.values())
+        total.append(f"{c['passed']}/{c['failed']}/{c['skipped']}")
+    print(f"  {'total':9} {'':6} ours {total[0]:10} official {total[1]}")
     for nodeid in sorted(off):
         if off[nodeid][2] == "passed" and ours.get(nodeid, ("", "", None))[2] != "passed":
             missing += 1
             print(f"  official passes, ours {ours.get(nodeid, ('', '', None))[2]}: {nodeid}")
 
-for agent in ("working", "multiturn"):
+for agent in V03_AGENTS:
     o, f = load(f"v0.3-ours-{agent}.json"), load(f"v0.3-official-{agent}.json")
-    if o is None and f is None:
-        continue
     o = {t["nodeid"]: t["outcome"] for t in (o or {}).get("tests", [])}
     f = {t["nodeid"]: t["outcome"] for t in (f or {}).get("tests", [])}
 

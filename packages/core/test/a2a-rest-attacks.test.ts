@@ -85,7 +85,7 @@ describe("HTTP+JSON routes refuse as JSON-RPC does", () => {
       mine,
       `POST ${path}/message:send HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000000\r\n\r\n`,
     );
-    expect(typed).toMatch(/^HTTP\/1\.1 415 /);
+    expect(typed).toMatch(/^HTTP\/1\.1 400 /); // ContentTypeNotSupported (A2A v1.0.1 §5.4)
     const big = await raw(
       mine,
       `POST ${path}/message:send HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n`,
@@ -100,7 +100,7 @@ describe("HTTP+JSON routes refuse as JSON-RPC does", () => {
         message: { messageId: "x", role: "ROLE_USER", parts: [{ text: "x" }] },
       }),
     });
-    expect(form.status).toBe(415);
+    expect(form.status).toBe(400);
     expect(((await form.json()) as { error: { status: string } }).error.status).toBe(
       "INVALID_ARGUMENT",
     );

@@ -5,7 +5,7 @@
 // (ListTasks is empty, a guessed id is unknown on every method), A's webhook token is never
 // answered (to A either), a running task takes no message (301 attempts run no handler), a
 // question is answered once, a task's history is bounded, and an HTTP+JSON POST without a JSON
-// Content-Type runs nothing (415, as on JSON-RPC).
+// Content-Type runs nothing (400, as a v1.0 caller gets on JSON-RPC; 415 to a v0.3 one).
 import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpc } from "@internal/test-utils";
@@ -248,16 +248,17 @@ describe("another caller's task, HTTP+JSON, createA2AHandler", () => {
     expect(runs.length).toBe(before);
   });
 
-  it("a POST without a JSON Content-Type is 415 and runs nothing, as on JSON-RPC", async () => {
+  it("a POST without a JSON Content-Type is refused and runs nothing, as on JSON-RPC", async () => {
     const before = runs.length;
     const body = JSON.stringify({
       message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "no-cors" }] },
     });
     // What a browser's no-cors fetch of an ArrayBuffer sends: no Content-Type, no preflight.
     const bytes = new TextEncoder().encode(body);
-    const rest415 = await fetch(`${server.url}/message:send`, { method: "POST", body: bytes });
+    const rest400 = await fetch(`${server.url}/message:send`, { method: "POST", body: bytes });
     const rpc415 = await fetch(server.url, { method: "POST", body: bytes });
-    expect([rest415.status, rpc415.status]).toEqual([415, 415]);
+    // A2A v1.0.1 §5.4: HTTP+JSON (v1.0 only) answers 400; JSON-RPC without A2A-Version is v0.3: 415.
+    expect([rest400.status, rpc415.status]).toEqual([400, 415]);
     expect(runs.length).toBe(before);
   });
 });

@@ -1,7 +1,8 @@
-// A2A errors in the gRPC binding (A2A v1.0 §10.6): the endpoint's HTTP+JSON answer (a
+// A2A errors in the gRPC binding (A2A v1.0.1 §10.6): the endpoint's HTTP+JSON answer (a
 // `google.rpc.Status` body, rest-errors.ts in core) carried over as the gRPC status of the same
-// `google.rpc.Code` name, with the A2A `ErrorInfo` in `grpc-status-details-bin` as @a2a-js/sdk's
-// gRPC client reads it. A Molecule error's code (`message_busy`, ...) rides in trailing metadata.
+// `google.rpc.Code` name (for an A2A error, its row of core's A2A_ERROR_MAPPINGS: v1.0.1 §5.4),
+// with the A2A `ErrorInfo` in `grpc-status-details-bin` as @a2a-js/sdk's gRPC client reads it.
+// A Molecule error's code (`message_busy`, ...) rides in trailing metadata.
 import { Metadata, status as Status, type StatusObject } from "@grpc/grpc-js";
 import { encodeGrpcStatusDetails, GRPC_STATUS_DETAILS_BIN } from "@a2a-js/sdk/errors/grpc";
 

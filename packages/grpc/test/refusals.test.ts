@@ -16,7 +16,12 @@ import {
   type ServiceError,
 } from "@grpc/grpc-js";
 import { generatePathSecret } from "@molecule-ai/agent-core";
-import { createA2AHandler, type A2AHandler } from "@molecule-ai/agent-core/a2a";
+import {
+  A2A_ERROR_MAPPINGS,
+  createA2AHandler,
+  type A2AErrorMapping,
+  type A2AHandler,
+} from "@molecule-ai/agent-core/a2a";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AService, startA2AGrpcServer, type A2AGrpcServer } from "../src/index.js";
 
@@ -97,6 +102,9 @@ function reasonOf(err: ServiceError): string | undefined {
   return detail === undefined ? undefined : decodeErrorInfo(detail.value).reason;
 }
 
+/** The gRPC status and ErrorInfo reason of an A2A error, from its row of the one table. */
+const grpcOf = (m: A2AErrorMapping): [number, string] => [Status[m.grpc], m.reason];
+
 describe("the gRPC binding's refusals and limits", () => {
   it("answers a send that carries the path secret as its tenant", async () => {
     const res = (await unary("sendMessage", send("hi", pathSecret))) as {
@@ -139,29 +147,28 @@ describe("the gRPC binding's refusals and limits", () => {
     expect(ran).toEqual([]);
   });
 
-  it("maps the endpoint's A2A errors to the spec's gRPC statuses with their ErrorInfo", async () => {
+  it("maps the endpoint's A2A errors to A2A v1.0.1's gRPC statuses with their ErrorInfo", async () => {
+    // Each expected code is its row of the one table (A2A v1.0.1 §5.4): PushNotificationNotSupported,
+    // UnsupportedOperation and VersionNotSupported are FAILED_PRECONDITION (v1.0.0: UNIMPLEMENTED).
     const missing = await refusal(unary("getTask", { tenant: pathSecret, id: "no-such-task" }));
-    expect([missing.code, reasonOf(missing)]).toEqual([Status.NOT_FOUND, "TASK_NOT_FOUND"]);
+    expect([missing.code, reasonOf(missing)]).toEqual(grpcOf(A2A_ERROR_MAPPINGS.TaskNotFound));
     const push = await refusal(
       unary("getTaskPushNotificationConfig", { tenant: pathSecret, taskId: "t", id: "c" }),
     );
-    // §5.4's table: PushNotificationNotSupported, UnsupportedOperation and VersionNotSupported
-    // are UNIMPLEMENTED (the 1.0 conformance kit's GRPC-ERR-002).
-    expect([push.code, reasonOf(push)]).toEqual([
-      Status.UNIMPLEMENTED,
-      "PUSH_NOTIFICATION_NOT_SUPPORTED",
-    ]);
+    expect([push.code, reasonOf(push)]).toEqual(
+      grpcOf(A2A_ERROR_MAPPINGS.PushNotificationNotSupported),
+    );
     const card = await refusal(unary("getExtendedAgentCard", { tenant: pathSecret }));
-    expect([card.code, reasonOf(card)]).toEqual([Status.UNIMPLEMENTED, "UNSUPPORTED_OPERATION"]);
+    expect([card.code, reasonOf(card)]).toEqual(grpcOf(A2A_ERROR_MAPPINGS.UnsupportedOperation));
     const future = new Metadata();
     future.set("a2a-version", "99.0");
     const version = await refusal(
       unary("getTask", { tenant: pathSecret, id: "no-such-task" }, future),
     );
-    expect([version.code, reasonOf(version)]).toEqual([
-      Status.UNIMPLEMENTED,
-      "VERSION_NOT_SUPPORTED",
-    ]);
+    expect([version.code, reasonOf(version)]).toEqual(
+      grpcOf(A2A_ERROR_MAPPINGS.VersionNotSupported),
+    );
+    expect(version.code).toBe(Status.FAILED_PRECONDITION);
     const bad = await refusal(unary("sendMessage", { tenant: pathSecret }));
     expect([bad.code, reasonOf(bad)]).toEqual([Status.INVALID_ARGUMENT, "INVALID_PARAMS"]);
   });

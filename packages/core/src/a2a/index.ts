@@ -12,6 +12,7 @@ export type {
   AgentCard,
 } from "./types.js";
 export * from "./server/index.js";
+export { A2A_ERROR_MAPPINGS, type A2AErrorMapping, type GrpcStatusName } from "./error-mappings.js";
 export {
   buildAgentCard,
   type A2AAgentInterface,
@@ -68,7 +69,7 @@ export {
 } from "./peer-wire.js";
 export type { PeerBinding, PeerOp } from "./peer-wire.js";
 export { peerStreamLimits } from "./sse.js";
-export { peerEvents } from "./peer-events.js";
+export { resumingPeerEvents } from "./peer-stream-resume.js";
 export type { PeerStreamLimits } from "./sse.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export {

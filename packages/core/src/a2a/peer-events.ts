@@ -1,5 +1,5 @@
-// The events of a peer's streamed answer, read the same way for a Molecule peer
-// (platform/peer-tasks.ts) and for any A2A agent by URL (remote/remote-agent.ts): within the
+// The events of one connection of a peer's streamed answer (peer-stream-resume.ts reads each
+// connection of a stream so, for platform/peer-tasks.ts and remote/remote-agent.ts): within the
 // stream bounds (sse.ts), only the stream's task (the one asked for, else the first an event
 // names) and context, nothing after the task's terminal state or once the caller aborted. How the
 // errors are worded is the caller's.
@@ -35,7 +35,7 @@ async function* once(text: string): AsyncGenerator<string, void, undefined> {
 const TERMINAL = new Set(["completed", "canceled", "failed", "rejected"]);
 
 /** Whether nothing of the stream is to be read after `e`: a terminal state or a `final` event. */
-function ends(e: A2AStreamEvent): boolean {
+export function endsStream(e: A2AStreamEvent): boolean {
   if (e.kind === "task") return TERMINAL.has(e.task.status.state);
   if (e.kind === "status-update") return e.final || TERMINAL.has(e.status.state);
   return false;
@@ -100,7 +100,7 @@ export async function* peerEvents(
       }
       yield event;
       if (signal?.aborted) break;
-      if (ends(event)) return;
+      if (endsStream(event)) return;
     }
   } catch (err) {
     if (signal?.aborted) throw signal.reason;

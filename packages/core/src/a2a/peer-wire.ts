@@ -3,6 +3,7 @@
 // subscribe), and what it answers read back in the SDK's v0.3 shapes (from-v1.ts). No I/O here:
 // platform/peer-tasks.ts sends the requests.
 import { randomUUID } from "../runtime/index.js";
+import { a2aErrorByReason } from "./error-mappings.js";
 import { taskFromV1 } from "./from-v1.js";
 import { messageToV1, V1_STATES } from "./to-v1.js";
 import type { A2AMessage, A2ATask } from "./types.js";
@@ -203,19 +204,6 @@ export interface PeerWireError {
   message: string;
 }
 
-const REASONS: Record<string, number> = {
-  TASK_NOT_FOUND: -32001,
-  TASK_NOT_CANCELABLE: -32002,
-  PUSH_NOTIFICATION_NOT_SUPPORTED: -32003,
-  UNSUPPORTED_OPERATION: -32004,
-  CONTENT_TYPE_NOT_SUPPORTED: -32005,
-  INVALID_AGENT_RESPONSE: -32006,
-  EXTENDED_AGENT_CARD_NOT_CONFIGURED: -32007,
-  EXTENSION_SUPPORT_REQUIRED: -32008,
-  VERSION_NOT_SUPPORTED: -32009,
-  INVALID_PARAMS: -32602,
-};
-
 /** The error a peer's answer body names, if it names one (either binding). */
 export function peerWireError(body: unknown): PeerWireError | undefined {
   if (!isObj(body) || !isObj(body["error"])) return undefined;
@@ -226,7 +214,13 @@ export function peerWireError(body: unknown): PeerWireError | undefined {
   }
   const details = Array.isArray(e["details"]) ? e["details"].filter(isObj) : [];
   const reason = details.find((d) => d["domain"] === "a2a-protocol.org")?.["reason"];
-  return { code: typeof reason === "string" ? REASONS[reason] : undefined, message };
+  const code =
+    typeof reason !== "string"
+      ? undefined
+      : reason === "INVALID_PARAMS"
+        ? -32602
+        : a2aErrorByReason(reason)?.jsonrpc;
+  return { code, message };
 }
 
 /** The result of a successful answer (JSON-RPC's `result`, or the HTTP+JSON body). */

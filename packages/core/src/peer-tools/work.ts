@@ -11,7 +11,7 @@ import { sanitizePeerText, spotlightPeerText, summarizeA2AResult } from "../a2a/
 import type { A2ATask } from "../a2a/index.js";
 import { traceTool } from "../observability/index.js";
 import type { DelegationRecord, PlatformClient } from "../platform/index.js";
-import { MoleculeError } from "../transport/index.js";
+import { isMoleculeError, MoleculeError } from "../transport/index.js";
 import { isPeerSideError } from "./classify.js";
 import { untrustedLabel } from "./label.js";
 import { nonTextParts } from "./result-parts.js";
@@ -341,8 +341,9 @@ async function waitTask(
     }
   } catch (error) {
     if (outer?.aborted) throw error;
-    if (!signal.aborted) return taskFailure(held, error, outer);
-    // The deadline: read the state as it is.
+    // The deadline, or a stream the peer would not resume (`stream_cut`): read the state as it is.
+    if (!signal.aborted && !isMoleculeError(error, "stream_cut"))
+      return taskFailure(held, error, outer);
   }
   try {
     const task = await tasks.get(held.taskId, outer ? { signal: outer } : {});

@@ -7,8 +7,9 @@
 // Answers are read in the SDK's v0.3 shapes whatever the peer speaks; their text is the peer's:
 // apply `sanitizePeerText` before a model reads it. A stream is read in linear time under bounds
 // (`a2a/sse.ts`: event and line size, stream size, deadline, idle gap); an event naming another
-// task or context than the stream's refuses the stream (`peer_stream_foreign_task`), and nothing
-// is passed on after the task's terminal state or once the caller aborted.
+// task or context than the stream's refuses the stream (`peer_stream_foreign_task`), nothing
+// is passed on after the task's terminal state or once the caller aborted, and a stream cut
+// before the task's end resumes (`a2a/peer-stream-resume.ts`) or ends with `stream_cut`.
 import {
   buildMessageSendRequest,
   peerInterfaceOf,
@@ -16,8 +17,8 @@ import {
   peerResultOf,
   peerTaskOf,
   peerWireError,
-  peerEvents,
   peerStreamLimits,
+  resumingPeerEvents,
   taskFromV1,
   messageFromV1,
 } from "../a2a/index.js";
@@ -120,9 +121,13 @@ export class PeerTasks {
 
   /**
    * Sends a message and streams its task's events until the task stops: after a terminal state
-   * (completed, canceled, failed, rejected) or a `final` event nothing more is read. An event of
-   * another task or context refuses the stream (`peer_stream_foreign_task`); so do the bounds of
-   * `streamLimits` (`sse_*` codes). Aborting `signal` ends it at once.
+   * (completed, canceled, failed, rejected) or a `final` event nothing more is read. A stream cut
+   * before that (a proxy ending or resetting it) re-subscribes to the task by itself, with backoff,
+   * within `signal` and the stream deadline, and passes on only what was not seen; a task that
+   * finished meanwhile ends with its final state (`get`); one the peer will not let it follow
+   * again ends with `stream_cut`. An event of another task or context refuses the stream
+   * (`peer_stream_foreign_task`); so do the bounds of `streamLimits` (`sse_*` codes). Aborting
+   * `signal` ends it at once.
    */
   stream(
     message: PeerCallMessage,
@@ -133,7 +138,8 @@ export class PeerTasks {
 
   /**
    * Follows a running task (v0.3 `tasks/resubscribe`, v1.0 `SubscribeToTask`): its state now, then
-   * each change, until it stops; read as `stream` reads (events of another task refuse it).
+   * each change, until it stops; read as `stream` reads (a cut resumes; events of another task
+   * refuse it).
    */
   follow(
     taskId: string,
@@ -286,26 +292,38 @@ export class PeerTasks {
 
   /**
    * The events of a streamed answer (read whole when the proxy buffered it): only the stream's
-   * task (the one asked for, else the first an event names) and context, up to its end.
+   * task (the one asked for, else the first an event names) and context, up to its end; a cut
+   * stream is resumed (a2a/peer-stream-resume.ts).
    */
-  async *#events(
+  #events(
     op: PeerOp,
     options: PeerTaskCallOptions,
   ): AsyncGenerator<A2AStreamEvent, void, undefined> {
-    const { res, binding } = await this.#send(op, options.signal);
-    this.#check(res);
-    yield* peerEvents(res, {
-      binding,
-      taskId:
-        op.op === "subscribe" ? op.taskId : op.op === "stream" ? op.message.taskId : undefined,
+    const signal = options.signal;
+    const taskId =
+      op.op === "subscribe" ? op.taskId : op.op === "stream" ? op.message.taskId : undefined;
+    return resumingPeerEvents({
+      op,
+      taskId,
       limits: this.#limits,
-      signal: options.signal,
+      signal,
+      send: async (o) => {
+        const sent = await this.#send(o, signal);
+        this.#check(sent.res);
+        return sent;
+      },
       rpcError: (wire) => this.#rpcError(wire),
       malformed: (what) => this.#malformed(what),
       foreign: (key, named, ours) =>
         new MoleculePeerError(
           `peer ${this.peerId} streamed an event of another ${key === "taskId" ? "task" : "context"} (${JSON.stringify(named.slice(0, 64))}, not ${JSON.stringify(ours.slice(0, 64))}); the stream was dropped`,
           { peerId: this.peerId, code: "peer_stream_foreign_task", retryable: false },
+        ),
+      getTask: (id) => this.get(id, { signal }),
+      cut: (id, why, retryable, cause) =>
+        new MoleculePeerError(
+          `the stream of ${id === undefined ? "a task" : `task ${JSON.stringify(id.slice(0, 64))}`} from peer ${this.peerId} was cut before the task ended ${why}; follow it again later (peerTasks(peerId).follow) or read it with get`,
+          { peerId: this.peerId, code: "stream_cut", retryable, cause },
         ),
     });
   }

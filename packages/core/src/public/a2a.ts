@@ -2,6 +2,7 @@
 // handlers, a standalone server), agent cards, outbound message building and result parsing for
 // code that speaks A2A without the platform client. `AgentCard` itself is a root export.
 export {
+  A2A_ERROR_MAPPINGS,
   A2AErrorCode,
   A2ARpcError,
   buildAgentCard,
@@ -32,6 +33,8 @@ export {
   visiblePeerText,
 } from "../a2a/index.js";
 export type {
+  A2AErrorMapping,
+  GrpcStatusName,
   A2AGrpcAnswer,
   A2AGrpcCall,
   A2AGrpcMethod,

@@ -18,7 +18,7 @@ import type { HttpResponse, TlsParty } from "../../transport/index.js";
 import type { CardKeyResolver, VerifiedAgentCard } from "../card-signature.js";
 import { verifyAgentCard } from "../card-signature.js";
 import { messageFromV1 } from "../from-v1.js";
-import { peerEvents } from "../peer-events.js";
+import { resumingPeerEvents } from "../peer-stream-resume.js";
 import type { A2AStreamEvent } from "../from-v1.js";
 import { buildMessageSendRequest, summarizeA2AResult } from "../outbound.js";
 import {
@@ -260,7 +260,10 @@ export class RemoteA2AAgent {
 
   /**
    * Sends a message and streams its task's events until the task stops (a terminal state or a
-   * `final` event). An event of another task or context refuses the stream
+   * `final` event). A stream cut before that re-subscribes by itself (with backoff, within
+   * `signal` and the stream deadline) and passes on only what was not seen; a task that finished
+   * meanwhile ends with its final state (`getTask`); one the agent will not let it follow again
+   * ends with `stream_cut`. An event of another task or context refuses the stream
    * (`peer_stream_foreign_task`); so do the stream bounds (`sse_*` codes).
    */
   stream(
@@ -271,7 +274,10 @@ export class RemoteA2AAgent {
     return this.#events({ op: "stream", message: msg }, msg.taskId, options.signal);
   }
 
-  /** Follows a running task (v0.3 `tasks/resubscribe`, v1.0 `SubscribeToTask`) until it stops. */
+  /**
+   * Follows a running task (v0.3 `tasks/resubscribe`, v1.0 `SubscribeToTask`) until it stops; a
+   * cut resumes as in {@link RemoteA2AAgent.stream}.
+   */
   follow(
     taskId: string,
     options: { signal?: AbortSignal | undefined } = {},
@@ -435,25 +441,37 @@ export class RemoteA2AAgent {
     );
   }
 
-  /** The events of a streamed answer: only the stream's task and context, up to its end. */
-  async *#events(
+  /**
+   * The events of a streamed answer: only the stream's task and context, up to its end; a cut
+   * stream is resumed (peer-stream-resume.ts).
+   */
+  #events(
     op: PeerOp,
     taskId: string | undefined,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<A2AStreamEvent, void, undefined> {
-    const { res, binding } = await this.#send(op, signal);
-    this.#check(res, binding);
-    yield* peerEvents(res, {
-      binding,
+    return resumingPeerEvents({
+      op,
       taskId,
       limits: this.#limits,
       signal,
+      send: async (o) => {
+        const sent = await this.#send(o, signal);
+        this.#check(sent.res, sent.binding);
+        return sent;
+      },
       rpcError: (wire) => this.#rpcError(wire),
       malformed: (what) => this.#malformed(what),
       foreign: (key) =>
         new MoleculePeerError(
           `the A2A agent at ${this.origin} streamed an event of another ${key === "taskId" ? "task" : "context"}; the stream was dropped`,
           { peerId: this.origin, code: "peer_stream_foreign_task", retryable: false },
+        ),
+      getTask: (id) => this.getTask(id, { signal }),
+      cut: (id, why, retryable, cause) =>
+        new MoleculePeerError(
+          `the stream of ${id === undefined ? "a task" : `task ${JSON.stringify(id.slice(0, 64))}`} from the A2A agent at ${this.origin} was cut before the task ended ${why}; follow the task again later (RemoteA2AAgent.follow) or read it with getTask`,
+          { peerId: this.origin, code: "stream_cut", retryable, cause },
         ),
     });
   }

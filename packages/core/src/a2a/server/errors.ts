@@ -1,4 +1,5 @@
 // JSON-RPC 2.0 and A2A error codes, and the error a message handler may throw to choose one.
+import { A2A_ERROR_MAPPINGS } from "../error-mappings.js";
 
 /** JSON-RPC 2.0 and A2A (v0.3 / v1.0) error codes the push server answers with. */
 export const A2AErrorCode = {
@@ -7,15 +8,15 @@ export const A2AErrorCode = {
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
-  TaskNotFound: -32001,
-  TaskNotCancelable: -32002,
-  PushNotificationNotSupported: -32003,
-  UnsupportedOperation: -32004,
-  ContentTypeNotSupported: -32005,
-  InvalidAgentResponse: -32006,
-  ExtendedCardNotConfigured: -32007,
-  ExtensionSupportRequired: -32008,
-  VersionNotSupported: -32009,
+  TaskNotFound: A2A_ERROR_MAPPINGS.TaskNotFound.jsonrpc,
+  TaskNotCancelable: A2A_ERROR_MAPPINGS.TaskNotCancelable.jsonrpc,
+  PushNotificationNotSupported: A2A_ERROR_MAPPINGS.PushNotificationNotSupported.jsonrpc,
+  UnsupportedOperation: A2A_ERROR_MAPPINGS.UnsupportedOperation.jsonrpc,
+  ContentTypeNotSupported: A2A_ERROR_MAPPINGS.ContentTypeNotSupported.jsonrpc,
+  InvalidAgentResponse: A2A_ERROR_MAPPINGS.InvalidAgentResponse.jsonrpc,
+  ExtendedCardNotConfigured: A2A_ERROR_MAPPINGS.ExtendedCardNotConfigured.jsonrpc,
+  ExtensionSupportRequired: A2A_ERROR_MAPPINGS.ExtensionSupportRequired.jsonrpc,
+  VersionNotSupported: A2A_ERROR_MAPPINGS.VersionNotSupported.jsonrpc,
 } as const;
 
 /** A value of {@link A2AErrorCode}. */

@@ -14,7 +14,6 @@ import {
   type StreamOutcome,
 } from "./outcome.js";
 import { requestedExtensions, requestMeta } from "./request-meta.js";
-import { restPrecheck } from "./rest.js";
 import { DISCONNECTED, Scope } from "./scope.js";
 
 /** Serves one web `Request`. */
@@ -22,25 +21,25 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
   const url = new URL(request.url);
   const route = core.routes.route(url.pathname + url.search);
   const method = request.method;
-  const contentType = request.headers.get("content-type");
-  const contentLength = request.headers.get("content-length");
-  let outcome: Outcome | undefined =
-    typeof route === "object"
-      ? restPrecheck(method, contentType, contentLength, core.closed, core.maxBody)
-      : precheck(method, route, contentType, contentLength, core.closed, core.maxBody);
+  const h = request.headers;
+  const head = {
+    contentType: h.get("content-type"),
+    contentLength: h.get("content-length"),
+    version: h.get("a2a-version"),
+  };
+  let outcome: Outcome | undefined = precheck(method, route, head, core);
   if (outcome === undefined) {
     if (route === "card" || route === "jwks") {
       try {
-        outcome = await core.routes.card(url.origin, route, request.headers.get("a2a-version"));
+        outcome = await core.routes.card(url.origin, route, head.version);
       } catch (err) {
         core.report(err, "(card)", null);
         outcome = httpError(500, A2AErrorCode.InternalError, "Internal error");
       }
     } else {
-      const h = request.headers;
       const extensions = h.get("a2a-extensions") ?? h.get("x-a2a-extensions");
       const meta = requestMeta(
-        h.get("a2a-version") ?? undefined,
+        head.version ?? undefined,
         requestedExtensions(extensions, core.extensions),
         () => h,
       );

@@ -2,9 +2,12 @@
 // method, shutdown, content type and declared body size; and how a node:http refusal ends.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { cardVersionFor } from "../card-v1.js";
+import { A2A_ERROR_MAPPINGS } from "../error-mappings.js";
 import { isJsonContentType } from "./body.js";
 import { A2AErrorCode } from "./errors.js";
 import { httpError, type Outcome } from "./outcome.js";
+import { restPrecheck } from "./rest.js";
 import type { Route } from "./routes.js";
 
 /**
@@ -98,18 +101,29 @@ export function tooLarge(maxBody: number): Outcome {
   );
 }
 
+/** The request headers the checks read. */
+export interface RequestHead {
+  readonly contentType: string | null | undefined;
+  readonly contentLength: string | null | undefined;
+  /** `A2A-Version`. */
+  readonly version: string | null | undefined;
+}
+
 /**
- * Transport checks shared by both adapters (an HTTP+JSON route's are `restPrecheck`'s); undefined
- * when the request may proceed.
+ * Transport checks shared by both adapters, on either binding (an HTTP+JSON route's are
+ * `restPrecheck`'s); undefined when the request may proceed.
  */
 export function precheck(
   httpMethod: string,
-  route: Exclude<Route, object> | undefined,
-  contentType: string | null | undefined,
-  contentLength: string | null | undefined,
-  closed: boolean,
-  maxBody: number,
+  route: Route | undefined,
+  head: RequestHead,
+  endpoint: { readonly closed: boolean; readonly maxBody: number },
 ): Outcome | undefined {
+  const { contentType, contentLength } = head;
+  const { closed, maxBody } = endpoint;
+  if (typeof route === "object") {
+    return restPrecheck(httpMethod, contentType, contentLength, closed, maxBody);
+  }
   if (route === undefined) return httpError(404, A2AErrorCode.InvalidRequest, "Not found");
   if (route === "card" || route === "jwks") {
     if (httpMethod === "GET" || httpMethod === "HEAD") return undefined;
@@ -124,8 +138,12 @@ export function precheck(
   }
   if (closed) return httpError(503, A2AErrorCode.InternalError, "Server is shutting down");
   if (!isJsonContentType(contentType)) {
+    // v1.0.1 §5.4: ContentTypeNotSupported is HTTP 400 to a caller that says `A2A-Version: 1.x`; a
+    // v0.3 caller (no header, §3.6.2) keeps the 415 it always had.
     return httpError(
-      415,
+      cardVersionFor(head.version) === "1.0"
+        ? A2A_ERROR_MAPPINGS.ContentTypeNotSupported.http
+        : 415,
       A2AErrorCode.ContentTypeNotSupported,
       "Unsupported Content-Type; send the JSON-RPC request as application/json",
     );

@@ -15,7 +15,6 @@ import {
   type StreamOutcome,
 } from "./outcome.js";
 import { requestedExtensions, requestMeta } from "./request-meta.js";
-import { restPrecheck } from "./rest.js";
 import { DISCONNECTED, Scope } from "./scope.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -101,11 +100,7 @@ export class NodeAdapter {
       const route = core.routes.route(req.url ?? "/");
       const method = req.method ?? "GET";
       const headers = readHeaders(req);
-      const { contentType, contentLength } = headers;
-      const pre =
-        typeof route === "object"
-          ? restPrecheck(method, contentType, contentLength, core.closed, core.maxBody)
-          : precheck(method, route, contentType, contentLength, core.closed, core.maxBody);
+      const pre = precheck(method, route, headers, core);
       if (pre !== undefined) return this.#write(req, res, pre, method);
       if (route === "card" || route === "jwks") {
         const proto = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";

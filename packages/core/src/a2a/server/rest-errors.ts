@@ -1,19 +1,11 @@
-// A2A errors in the HTTP+JSON binding (A2A v1.0 §11.6, §5.4): the HTTP status the spec maps each
-// code to, and a `google.rpc.Status` body whose `details` carry a `google.rpc.ErrorInfo` naming the
-// A2A error (`reason`, domain `a2a-protocol.org`), as @a2a-js/sdk's REST client reads it.
+// A2A errors in the HTTP+JSON binding (A2A v1.0.1 §11.6, §5.4): the HTTP status the spec maps each
+// code to (error-mappings.ts), and a `google.rpc.Status` body whose `details` carry a
+// `google.rpc.ErrorInfo` naming the A2A error (`reason`, domain `a2a-protocol.org`), as
+// @a2a-js/sdk's REST client reads it.
+import { a2aErrorByCode } from "../error-mappings.js";
 
-/** HTTP status, `google.rpc.Code` name and ErrorInfo reason of each code. */
-const MAPPING: Record<number, [number, string, string | undefined]> = {
-  [-32001]: [404, "NOT_FOUND", "TASK_NOT_FOUND"],
-  [-32002]: [400, "FAILED_PRECONDITION", "TASK_NOT_CANCELABLE"],
-  // §5.4 gives these three gRPC's UNIMPLEMENTED (with HTTP 400), which the gRPC binding follows.
-  [-32003]: [400, "UNIMPLEMENTED", "PUSH_NOTIFICATION_NOT_SUPPORTED"],
-  [-32004]: [400, "UNIMPLEMENTED", "UNSUPPORTED_OPERATION"],
-  [-32005]: [400, "INVALID_ARGUMENT", "CONTENT_TYPE_NOT_SUPPORTED"],
-  [-32006]: [500, "INTERNAL", "INVALID_AGENT_RESPONSE"],
-  [-32007]: [400, "FAILED_PRECONDITION", "EXTENDED_AGENT_CARD_NOT_CONFIGURED"],
-  [-32008]: [400, "FAILED_PRECONDITION", "EXTENSION_SUPPORT_REQUIRED"],
-  [-32009]: [400, "UNIMPLEMENTED", "VERSION_NOT_SUPPORTED"],
+/** HTTP status, `google.rpc.Code` name and ErrorInfo reason of the codes that are no A2A error. */
+const OTHER: Record<number, [number, string, string | undefined]> = {
   [-32700]: [400, "INVALID_ARGUMENT", "INVALID_PARAMS"],
   [-32600]: [400, "INVALID_ARGUMENT", "INVALID_PARAMS"],
   [-32602]: [400, "INVALID_ARGUMENT", "INVALID_PARAMS"],
@@ -22,13 +14,19 @@ const MAPPING: Record<number, [number, string, string | undefined]> = {
   [-32000]: [429, "RESOURCE_EXHAUSTED", undefined],
 };
 
+/** HTTP status, `google.rpc.Code` name and ErrorInfo reason of a code (A2A v1.0.1 §5.4's table). */
+function mappingOf(code: number): [number, string, string | undefined] | undefined {
+  const a2a = a2aErrorByCode(code);
+  return a2a === undefined ? OTHER[code] : [a2a.http, a2a.grpc, a2a.reason];
+}
+
 /**
  * The `google.rpc.ErrorInfo` details of an error: the A2A error's (`reason`, domain
  * `a2a-protocol.org`), then, for `data` of a Molecule error (`{ code, retryable }`, e.g.
  * `message_busy`), one of domain `molecule.ai` with its code as the reason.
  */
 export function errorDetails(code: number, data: unknown): Record<string, unknown>[] {
-  const reason = MAPPING[code]?.[2];
+  const reason = mappingOf(code)?.[2];
   const details: Record<string, unknown>[] = [];
   if (reason !== undefined) {
     details.push({
@@ -55,7 +53,7 @@ export function restError(
   message: string,
   data?: unknown,
 ): { status: number; body: string; headers?: Record<string, string> } {
-  const [status, name] = MAPPING[code] ?? [500, "INTERNAL", undefined];
+  const [status, name] = mappingOf(code) ?? [500, "INTERNAL", undefined];
   const details = errorDetails(code, data);
   return {
     status,

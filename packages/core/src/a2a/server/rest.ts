@@ -1,6 +1,7 @@
 // The HTTP+JSON binding (A2A v1.0 §11), served below the same endpoint as JSON-RPC: what a request
 // for it is (its path below the endpoint and its query) and the checks made before its body is
 // read. The routes themselves (rest-call.ts) are loaded with the first such request.
+import { A2A_ERROR_MAPPINGS } from "../error-mappings.js";
 import { isJsonContentType } from "./body.js";
 import { A2AErrorCode } from "./errors.js";
 import { HTTP_JSON, rpcError, type Outcome } from "./outcome.js";
@@ -44,7 +45,7 @@ export function restPrecheck(
   // an ArrayBuffer sends none, without a preflight) runs nothing.
   if (httpMethod === "POST" && !isJsonContentType(contentType)) {
     return refuse(
-      415,
+      A2A_ERROR_MAPPINGS.ContentTypeNotSupported.http, // v1.0.1 §5.4: 400 (v1.0.0: 415)
       A2AErrorCode.ContentTypeNotSupported,
       "Unsupported Content-Type; send the request body as application/json",
     );
