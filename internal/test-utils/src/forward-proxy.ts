@@ -19,6 +19,11 @@ export interface ForwardProxy {
   refused: number;
   /** Every Proxy-Authorization header it received. */
   authorizations: string[];
+  /**
+   * Refuses every request with 407 from now on (`true`: its password changed; the connections and
+   * tunnels open are cut, as a restarted proxy does), or accepts again (`false`).
+   */
+  refusing(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -36,10 +41,11 @@ export async function forwardProxy(options: { auth?: string } = {}): Promise<For
       ? undefined
       : `Basic ${Buffer.from(options.auth).toString("base64")}`;
   let refused = 0;
+  let refuseAll = false;
   const allowed = (req: IncomingMessage): boolean => {
     const got = req.headers["proxy-authorization"];
     if (got !== undefined) authorizations.push(got);
-    if (expected === undefined || got === expected) return true;
+    if (!refuseAll && (expected === undefined || got === expected)) return true;
     refused++;
     return false;
   };
@@ -112,6 +118,10 @@ export async function forwardProxy(options: { auth?: string } = {}): Promise<For
       return refused;
     },
     authorizations,
+    refusing(on) {
+      refuseAll = on;
+      if (on) for (const s of sockets) s.destroy();
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

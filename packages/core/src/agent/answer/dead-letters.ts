@@ -9,7 +9,7 @@ import type { AnswerFailure } from "../../a2a/index.js";
 import { type AgentObserver, deadLetterReason } from "../../events/index.js";
 import type { InboundMessage, OutboxRecord } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
-import { describe, MoleculeError } from "../../transport/index.js";
+import { describe, MoleculeError, platformRefused } from "../../transport/index.js";
 import type { ActivityReport } from "../../platform/index.js";
 
 /** How long a dead-letter report may take (ms): twice the platform's rate-limit window. */
@@ -149,7 +149,7 @@ export class DeadLetters {
     const error = new MoleculeReplyError(
       `the reply to message ${msg.messageId ?? msg.activityId ?? "?"} (to ${msg.sourceId ?? msg.source}) could ` +
         `not be delivered after ${attempts} attempt(s)` +
-        (isPermanent(cause) ? " (the platform refused it for good)" : "") +
+        (platformRefused(cause) ? " (the platform refused it for good)" : "") +
         `; the handler succeeded and is not run again: ${describe(cause)}`,
       cause,
     );
