@@ -192,6 +192,8 @@ export class DeadLetters {
         { signal: AbortSignal.timeout(REPORT_TIMEOUT_MS) },
       );
     } catch (err) {
+      // The path to the platform failing is said once per cause by the path warnings.
+      if (this.#observer.path.failed(err)) return;
       this.#logger.warn?.("could not report a dead letter to the platform", {
         messageId: id,
         error: describe(err),

@@ -116,6 +116,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
       observer.logger,
       stages.answers,
       options.replyTimeoutMs,
+      observer.path,
     );
     this.#state = state;
     this.logger = observer.logger;

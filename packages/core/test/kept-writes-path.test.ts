@@ -1,0 +1,78 @@
+// Every write the agent keeps until it is sent uses the one table of path-failure.ts: the inbound
+// checkpoint, failing on the path to the platform (its host name not resolving, a proxy's 407), is
+// written again later and said once by the path warnings; only the platform's own refusal gives it
+// up (with its warning, as before).
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { MoleculeError } from "../src/index.js";
+import { PollCheckpoint } from "../src/agent/source/poll-checkpoint.js";
+import { PathWarnings } from "../src/events/index.js";
+import type { AgentPlatformClient } from "../src/agent/types.js";
+
+const WS = "11111111-2222-4333-8444-555555555555";
+const CURSOR = "33333333-3333-4333-8333-333333333333";
+const OUTBOX = { sent: async () => {} };
+
+/** The client's error when the platform's host name does not resolve (http.ts). */
+const nxdomain = (): MoleculeError =>
+  new MoleculeError("could not reach the platform: its host name does not resolve (ENOTFOUND)", {
+    code: "connection_failed",
+    retryable: false,
+    cause: Object.assign(new Error("getaddrinfo ENOTFOUND p.example"), { code: "ENOTFOUND" }),
+  });
+
+/** The platform's own refusal of the write (JSON, its error shape). */
+const refused = (): MoleculeError =>
+  new MoleculeError("POST /activity is not allowed (403)", {
+    code: "forbidden",
+    status: 403,
+    retryable: false,
+    body: { error: "source_id must match authenticated workspace" },
+  });
+
+/** A checkpoint whose writes fail with `failures`, in order, then pass; and what it said. */
+function checkpoint(failures: unknown[]) {
+  let writes = 0;
+  const client = {
+    workspaceId: WS,
+    fetchActivityRows: async () => ({ rows: [] }),
+    reportActivity: async () => {
+      writes++;
+      const failure = failures.shift();
+      if (failure !== undefined) throw failure;
+    },
+  } as unknown as AgentPlatformClient;
+  const warnings: string[] = [];
+  const log = { warn: (m: string) => void warnings.push(m), debug: () => {} };
+  const cp = PollCheckpoint.of(client, log, OUTBOX, undefined, new PathWarnings(log, WS))!;
+  cp.changed(() => ({ cursor: CURSOR, settled: [] }));
+  return { cp, warnings, writes: () => writes };
+}
+
+afterEach(() => void vi.useRealTimers());
+
+describe("the inbound checkpoint when the path to the platform fails", () => {
+  it("is written again later, said once for the cause, then written once", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { cp, warnings, writes } = checkpoint([nxdomain(), nxdomain(), nxdomain()]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(writes()).toBe(1);
+    for (let i = 0; i < 3; i++) await vi.advanceTimersByTimeAsync(10_000);
+    expect(writes()).toBe(4); // 3 failures, then written
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/fails at the resolver .*ENOTFOUND/);
+    expect(warnings[1]).toMatch(/path to the platform is back/);
+    await cp.flush(); // written: nothing more to write
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(writes()).toBe(4);
+  });
+
+  it("is given up when the platform itself refused it, with its warning", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { warnings, writes } = checkpoint([refused()]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(writes()).toBe(1);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(writes()).toBe(1);
+    expect(warnings).toEqual(["could not write the inbound checkpoint to the activity log"]);
+  });
+});
