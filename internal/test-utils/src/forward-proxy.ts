@@ -20,10 +20,11 @@ export interface ForwardProxy {
   /** Every Proxy-Authorization header it received. */
   authorizations: string[];
   /**
-   * Refuses every request with 407 from now on (`true`: its password changed; the connections and
-   * tunnels open are cut, as a restarted proxy does), or accepts again (`false`).
+   * Refuses with 407 from now on every request (`true`: its password changed; the connections and
+   * tunnels open are cut, as a restarted proxy does), those a predicate picks (on what `carried`
+   * lists: `POST http://host:port/path`, `CONNECT host:port`), or none again (`false`).
    */
-  refusing(on: boolean): void;
+  refusing(which: boolean | ((request: string) => boolean)): void;
   close(): Promise<void>;
 }
 
@@ -41,11 +42,13 @@ export async function forwardProxy(options: { auth?: string } = {}): Promise<For
       ? undefined
       : `Basic ${Buffer.from(options.auth).toString("base64")}`;
   let refused = 0;
-  let refuseAll = false;
+  let refuse: boolean | ((request: string) => boolean) = false;
   const allowed = (req: IncomingMessage): boolean => {
     const got = req.headers["proxy-authorization"];
     if (got !== undefined) authorizations.push(got);
-    if (!refuseAll && (expected === undefined || got === expected)) return true;
+    const line = `${req.method} ${(req.url ?? "").split("?")[0]}`;
+    const denied = typeof refuse === "function" ? refuse(line) : refuse;
+    if (!denied && (expected === undefined || got === expected)) return true;
     refused++;
     return false;
   };
@@ -118,9 +121,9 @@ export async function forwardProxy(options: { auth?: string } = {}): Promise<For
       return refused;
     },
     authorizations,
-    refusing(on) {
-      refuseAll = on;
-      if (on) for (const s of sockets) s.destroy();
+    refusing(which) {
+      refuse = which;
+      if (which === true) for (const s of sockets) s.destroy();
     },
     async close() {
       for (const s of sockets) s.destroy();
