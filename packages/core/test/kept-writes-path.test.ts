@@ -1,12 +1,17 @@
 // Every write the agent keeps until it is sent uses the one table of path-failure.ts: the inbound
 // checkpoint, failing on the path to the platform (its host name not resolving, a proxy's 407), is
 // written again later and said once by the path warnings; only the platform's own refusal gives it
-// up (with its warning, as before).
+// up (with its warning, as before). An answer held through the path is kept for the keep time
+// (REPLY_KEEP_MS, from when it was queued), not past it.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MoleculeError } from "../src/index.js";
 import { PollCheckpoint } from "../src/agent/source/poll-checkpoint.js";
-import { PathWarnings } from "../src/events/index.js";
 import type { AgentPlatformClient } from "../src/agent/types.js";
+import { Answers, REPLY_KEEP_MS } from "../src/agent/answer/answers.js";
+import { AgentObserver, PathWarnings } from "../src/events/index.js";
+import type { OutboxRecord } from "../src/inbound/index.js";
+import type { AgentStateStore } from "../src/store/index.js";
+import { waitFor } from "@internal/test-utils";
 
 const WS = "11111111-2222-4333-8444-555555555555";
 const CURSOR = "33333333-3333-4333-8333-333333333333";
@@ -74,5 +79,48 @@ describe("the inbound checkpoint when the path to the platform fails", () => {
     await vi.advanceTimersByTimeAsync(30_000);
     expect(writes()).toBe(1);
     expect(warnings).toEqual(["could not write the inbound checkpoint to the activity log"]);
+  });
+});
+
+/** An outbox record queued `ageMs` ago, for a canvas message. */
+function queued(id: string, ageMs: number): OutboxRecord {
+  return {
+    id,
+    text: `answer ${id}`,
+    to: { source: "canvas", sourceId: null, activityId: `a-${id}`, messageId: `m-${id}` },
+    queuedAt: new Date(Date.now() - ageMs).toISOString(),
+  };
+}
+
+describe("an answer held through the path, and the keep time", () => {
+  it("is held while younger than the keep time, and dead-lettered once older", async () => {
+    const dead: string[] = [];
+    let attempts = 0;
+    const client = {
+      workspaceId: WS,
+      reply: async () => {
+        attempts++;
+        throw nxdomain();
+      },
+    } as unknown as AgentPlatformClient;
+    const observer = AgentObserver.of({ client, logger: {} });
+    const answers = new Answers(
+      client,
+      { retryBaseMs: 1, onDeadLetter: (msg) => void dead.push(msg.messageId!) },
+      observer,
+    );
+    const records = [queued("young", 60 * 60_000), queued("old", REPLY_KEEP_MS + 60_000)];
+    const store = {
+      loadOutbox: async () => records,
+      saveOutbox: async () => {},
+      trimOutbox: () => {},
+      flush: async () => {},
+    } as unknown as AgentStateStore;
+    await answers.attach(store);
+    // Past maxAttempts (3) for the young one: it is held; the old one went at its first failure.
+    await waitFor(() => attempts >= 8, { timeoutMs: 10_000 });
+    expect(dead).toEqual(["m-old"]);
+    expect(answers.pendingReplies).toBe(1);
+    await answers.stop(0, true);
   });
 });
