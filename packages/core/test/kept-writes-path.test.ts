@@ -87,7 +87,7 @@ function queued(id: string, ageMs: number): OutboxRecord {
   return {
     id,
     text: `answer ${id}`,
-    to: { source: "canvas", sourceId: null, activityId: `a-${id}`, messageId: `m-${id}` },
+    to: { source: "canvas_user", sourceId: null, activityId: `a-${id}`, messageId: `m-${id}` },
     queuedAt: new Date(Date.now() - ageMs).toISOString(),
   };
 }
