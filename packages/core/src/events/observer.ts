@@ -259,9 +259,11 @@ export class AgentObserver {
     this.#warn("storeWritable", { downMs }, false);
   }
 
-  /** Poll delivery without event wake-ups. */
-  wakeupsUnavailable(warning: EventWakeupsUnavailableWarning): void {
+  /** Poll delivery without event wake-ups (`said`: by the path warnings, so the event only). */
+  wakeupsUnavailable(warning: EventWakeupsUnavailableWarning, said = false): void {
     const { reason, pollIntervalMs } = warning;
+    if (said)
+      return void this.emit("wakeupsUnavailable", { reason, pollIntervalMs, warning }, false);
     if (this.#warn("wakeupsUnavailable", { reason, pollIntervalMs, warning }, false)) {
       emitWarning(warning);
     }
