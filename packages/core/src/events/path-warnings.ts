@@ -7,7 +7,7 @@ import type { Logger, PathCause } from "../transport/index.js";
 import { pathFailureOf } from "../transport/index.js";
 
 /** At most one reminder line per cause in this time (ms). */
-export const PATH_REMINDER_MS = 60_000;
+const PATH_REMINDER_MS = 60_000;
 
 /** Where each cause is, as a line names it. */
 const WHERE: Record<PathCause, string> = {
