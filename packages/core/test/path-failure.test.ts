@@ -79,6 +79,12 @@ describe("the platform said no, or the path failed", () => {
     expect(platformRefused(new TypeError("x"))).toBe(false);
   });
 
+  it("an error with a status but no answer's body (a custom client's) is taken at its word", () => {
+    const err = Object.assign(new Error("400 bad request"), { status: 400, retryable: false });
+    expect(pathFailureOf(err)).toBeUndefined();
+    expect(platformRefused(err)).toBe(true);
+  });
+
   it("a 407 is never the platform's answer, whatever its body", () => {
     expect(isPlatformAnswer(407, { error: "x" })).toBe(false);
     expect(isPlatformAnswer(400, { error: "x" })).toBe(true);

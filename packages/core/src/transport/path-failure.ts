@@ -107,7 +107,10 @@ export function pathFailureOf(err: unknown): PathFailure | undefined {
     const said = typeof status === "number" ? String(status) : (code?.code ?? "no answer");
     return { cause: "proxy", detail: `${proxy.shown} (${proxy.from}): ${said}` };
   }
-  if (typeof status === "number" && status >= 400 && !isPlatformAnswer(status, body)) {
+  // An answer's error as the client builds it (it carries the body, parsed): judged by its body.
+  // One without (a custom client's own error) is taken at its word (`retryable`).
+  const answered = typeof status === "number" && status >= 400 && "body" in err;
+  if (answered && !isPlatformAnswer(status, body)) {
     if (status === 407) return { cause: "proxy", detail: "407 Proxy Authentication Required" };
     const page = frontEvidence(status, body);
     return { cause: "front", detail: `${status}${page ? ` (${page})` : ""}` };
