@@ -6,6 +6,7 @@
 // when the path is back. Over real HTTP through the emulator, a real forward proxy, a resolver the
 // test controls (undici's `connect.lookup`) and a real front.
 import type { LookupAddress } from "node:dns";
+import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "undici";
 import { startEmulator } from "@molecule-ai/platform-emulator";
@@ -15,6 +16,8 @@ import {
   errorFront,
   forwardProxy,
   FRONT_REFUSAL_PAGES,
+  makeTestCa,
+  tlsFront,
   waitFor,
 } from "@internal/test-utils";
 import { memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
@@ -186,6 +189,36 @@ describe("a forward proxy that starts answering 407 mid-run", () => {
     expect(proxy.refused).toBeGreaterThan(0);
   });
 });
+
+// An https platform behind a private CA, reached through the proxy's CONNECT tunnel (the issue's
+// deployment): the CA trusted in-process as NODE_EXTRA_CA_CERTS would trust it at start.
+describe.runIf(typeof setDefaultCACertificates === "function")(
+  "an https platform through a proxy's CONNECT tunnel that starts answering 407 mid-run",
+  () => {
+    it("holds the answers in flight and delivers each once when the proxy accepts again", async () => {
+      const ca = makeTestCa();
+      const trusted = getCACertificates("default");
+      setDefaultCACertificates([...trusted, ca.caPem]);
+      cleanups.push(async () => setDefaultCACertificates(trusted));
+      const proxy = await forwardProxy();
+      cleanups.push(() => proxy.close());
+      const r = await rig(async (emu) => {
+        const front = await tlsFront(emu.url, ca);
+        cleanups.push(() => front.close());
+        return { platformUrl: front.url, proxy: proxy.url };
+      });
+      await heldThrough(
+        r,
+        /fails at the proxy: http:\/\/127\.0\.0\.1:\d+ \(the proxy option\): 407/,
+        {
+          on: () => proxy.refusing(true),
+          off: () => proxy.refusing(false),
+        },
+      );
+      expect(proxy.carried.every((l) => l.startsWith("CONNECT localhost:"))).toBe(true);
+    });
+  },
+);
 
 describe.each(["ENOTFOUND", "EAI_AGAIN"])("the platform's host name failing with %s", (code) => {
   it("holds the answers and delivers each once when the name resolves again", async () => {
