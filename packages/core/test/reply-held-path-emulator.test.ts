@@ -4,7 +4,8 @@
 // the reply route) are held, never dead-lettered, and delivered once each when the path is back;
 // meanwhile the agent logs one line for the cause (not one per answer, poll or heartbeat), and one
 // when the path is back. Over real HTTP through the emulator, a real forward proxy, a resolver the
-// test controls (undici's `connect.lookup`) and a real front.
+// test controls (undici's `connect.lookup`) and a real front; the proxy also in front of an https
+// platform with a private CA (its CONNECT tunnel refused).
 import type { LookupAddress } from "node:dns";
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
