@@ -61,8 +61,6 @@ export interface AgentObserverOptions {
   pollIntervalMs: number;
   /** The user's callback of late heartbeats (else a process warning when nobody listens). */
   onHeartbeatLate?: ((warning: HeartbeatLateWarning) => void) | undefined;
-  /** The wall clock of the path warnings' minute (ms; `Date.now` by default): a test's own. */
-  now?: (() => number) | undefined;
 }
 
 type Fields<K extends AgentEventName> = Omit<AgentEventMap[K], "type" | "workspaceId">;
@@ -162,7 +160,7 @@ export class AgentObserver {
   constructor(options: AgentObserverOptions) {
     this.#o = options;
     this.bus = new AgentEventBus(options.onEvent, options.logger);
-    this.path = new PathWarnings(options.logger, options.workspaceId, options.now);
+    this.path = new PathWarnings(options.logger, options.workspaceId);
   }
 
   /** Logs (unless `log` is false) and emits an event. */

@@ -5,8 +5,9 @@
 // provably undeliverable: the platform's own faults (its rate limit, an outage, a restart) and
 // whatever the path to it says (the resolver, a proxy, the certificate, a front's page, the
 // connection: transport/path-failure.ts) only delay it, for up to REPLY_KEEP_MS, across restarts;
-// only the platform's own permanent refusal (the sender removed, not allowed) dead-letters it (dead-letters.ts, which a message that ends without being
-// handled goes to through here, so that its waiting sender is answered that it never will be).
+// only the platform's own permanent refusal (the sender removed, not allowed) dead-letters it
+// (dead-letters.ts, which a message that ends without being handled goes to through here, so
+// that its waiting sender is answered that it never will be).
 import type { AnswerFailure, AnswerTask } from "../../a2a/index.js";
 import type { A2ATaskStore } from "../../a2a/index.js";
 import type { AgentObserver } from "../../events/index.js";
