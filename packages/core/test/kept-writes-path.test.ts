@@ -2,14 +2,16 @@
 // checkpoint, failing on the path to the platform (its host name not resolving, a proxy's 407), is
 // written again later and said once by the path warnings; only the platform's own refusal gives it
 // up (with its warning, as before). An answer held through the path is kept for the keep time
-// (REPLY_KEEP_MS, from when it was queued), not past it.
+// (REPLY_KEEP_MS, from when it was queued), not past it. A dead letter's report is sent again
+// until it goes (or the agent stops).
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MoleculeError } from "../src/index.js";
 import { PollCheckpoint } from "../src/agent/source/poll-checkpoint.js";
 import type { AgentPlatformClient } from "../src/agent/types.js";
 import { Answers, REPLY_KEEP_MS } from "../src/agent/answer/answers.js";
 import { AgentObserver, PathWarnings } from "../src/events/index.js";
-import type { OutboxRecord } from "../src/inbound/index.js";
+import type { InboundMessage, OutboxRecord } from "../src/inbound/index.js";
+import { DeadLetters } from "../src/agent/answer/dead-letters.js";
 import type { AgentStateStore } from "../src/store/index.js";
 import { waitFor } from "@internal/test-utils";
 
@@ -122,5 +124,58 @@ describe("an answer held through the path, and the keep time", () => {
     expect(dead).toEqual(["m-old"]);
     expect(answers.pendingReplies).toBe(1);
     await answers.stop(0, true);
+  });
+});
+
+describe("a dead letter's report when the path to the platform fails", () => {
+  const msg = {
+    messageId: "m1",
+    activityId: "a1",
+    source: "canvas_user",
+    sourceId: null,
+    text: "hi",
+  } as unknown as InboundMessage;
+
+  /** Dead letters whose reports fail with `failures`, in order, then go; what they said. */
+  function deadLetters(failures: unknown[], stopping: AbortSignal) {
+    let reports = 0;
+    const client = {
+      workspaceId: WS,
+      reportActivity: async () => {
+        reports++;
+        const failure = failures.shift();
+        if (failure !== undefined) throw failure;
+      },
+    } as unknown as AgentPlatformClient;
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => void warnings.push(m), error: () => {} };
+    const observer = AgentObserver.of({ client, logger });
+    const dl = new DeadLetters(client, { onDeadLetter: () => {} }, observer, stopping);
+    return { dl, warnings, reports: () => reports };
+  }
+
+  it("is sent again until it goes, said once for the cause", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { dl, warnings, reports } = deadLetters(
+      [nxdomain(), nxdomain()],
+      new AbortController().signal,
+    );
+    await dl.deadLetter(msg, new Error("the model is down"));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await dl.reported();
+    expect(reports()).toBe(3);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/fails at the resolver .*ENOTFOUND/);
+    expect(warnings[1]).toMatch(/path to the platform is back/);
+  });
+
+  it("is not sent again once the agent stops", async () => {
+    const stop = new AbortController();
+    const { dl, reports } = deadLetters(Array.from({ length: 100 }, nxdomain), stop.signal);
+    await dl.deadLetter(msg, new Error("the model is down"));
+    await waitFor(() => reports() >= 1);
+    stop.abort();
+    await dl.reported();
+    expect(reports()).toBe(1);
   });
 });

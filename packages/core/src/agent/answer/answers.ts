@@ -91,7 +91,7 @@ export class Answers {
     this.#observer = observer;
     this.#logger = observer.logger;
     this.#tasks = new PollTasks(client.workspaceId, tasks, this.#logger);
-    this.#deadLetters = new DeadLetters(client, options, observer);
+    this.#deadLetters = new DeadLetters(client, options, observer, this.#stopped.signal);
     this.#concurrency = options.replyConcurrency ?? 8; // checked by checkAgentOptions
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.#retryBaseMs = options.retryBaseMs ?? 500;
