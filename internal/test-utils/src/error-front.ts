@@ -60,6 +60,34 @@ export const CLOUDFLARE_522 = `<!DOCTYPE html>
 </html>
 `;
 
+/** nginx's stock 413 page (a body over `client_max_body_size`). */
+export const NGINX_413 = `<html>
+<head><title>413 Request Entity Too Large</title></head>
+<body>
+<center><h1>413 Request Entity Too Large</h1></center>
+<hr><center>nginx</center>
+</body>
+</html>
+`;
+
+/** The shape of a web application firewall's block page (Cloudflare's WAF, 403), shortened. */
+export const WAF_403 = `<!DOCTYPE html>
+<html lang="en-US">
+<head>
+<title>Attention Required! | Cloudflare</title>
+<meta charset="UTF-8" />
+</head>
+<body>
+<div id="cf-wrapper">
+  <h1 data-translate="block_headline">Sorry, you have been blocked</h1>
+  <h2 class="cf-subheadline">You are unable to access acme.moleculesai.app</h2>
+  <p>This website is using a security service to protect itself from online attacks.</p>
+  <span class="cf-footer-item">Cloudflare Ray ID: <strong>8e9f1a2b3c4d5e70</strong></span>
+</div>
+</body>
+</html>
+`;
+
 /** One of the pages a front answers with. */
 export interface FrontPage {
   status: number;
@@ -73,6 +101,12 @@ export const FRONT_PAGES = {
   "nginx 502": { status: 502, type: "text/html", body: NGINX_502 },
   "nginx 503": { status: 503, type: "text/html", body: NGINX_503 },
   "cloudflare 522": { status: 522, type: "text/html; charset=UTF-8", body: CLOUDFLARE_522 },
+} as const satisfies Record<string, FrontPage>;
+
+/** A front's pages of a 4xx status (a refusal that is not the platform's), by name. */
+export const FRONT_REFUSAL_PAGES = {
+  "waf 403": { status: 403, type: "text/html; charset=UTF-8", body: WAF_403 },
+  "nginx 413": { status: 413, type: "text/html", body: NGINX_413 },
 } as const satisfies Record<string, FrontPage>;
 
 /** A running front. */

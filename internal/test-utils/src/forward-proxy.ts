@@ -19,6 +19,12 @@ export interface ForwardProxy {
   refused: number;
   /** Every Proxy-Authorization header it received. */
   authorizations: string[];
+  /**
+   * Refuses with 407 from now on every request (`true`: its password changed; the connections and
+   * tunnels open are cut, as a restarted proxy does), those a predicate picks (on what `carried`
+   * lists: `POST http://host:port/path`, `CONNECT host:port`), or none again (`false`).
+   */
+  refusing(which: boolean | ((request: string) => boolean)): void;
   close(): Promise<void>;
 }
 
@@ -36,10 +42,13 @@ export async function forwardProxy(options: { auth?: string } = {}): Promise<For
       ? undefined
       : `Basic ${Buffer.from(options.auth).toString("base64")}`;
   let refused = 0;
+  let refuse: boolean | ((request: string) => boolean) = false;
   const allowed = (req: IncomingMessage): boolean => {
     const got = req.headers["proxy-authorization"];
     if (got !== undefined) authorizations.push(got);
-    if (expected === undefined || got === expected) return true;
+    const line = `${req.method} ${(req.url ?? "").split("?")[0]}`;
+    const denied = typeof refuse === "function" ? refuse(line) : refuse;
+    if (!denied && (expected === undefined || got === expected)) return true;
     refused++;
     return false;
   };
@@ -112,6 +121,10 @@ export async function forwardProxy(options: { auth?: string } = {}): Promise<For
       return refused;
     },
     authorizations,
+    refusing(which) {
+      refuse = which;
+      if (which === true) for (const s of sockets) s.destroy();
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

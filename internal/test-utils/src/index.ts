@@ -90,7 +90,16 @@ export { makeSelfSigned, makeTestCa } from "./test-ca.js";
 export { OTHER_HOST, TLS_FAILURES, tlsFixLine, tlsFronts, tlsLine } from "./tls-fronts.js";
 export type { TlsFailureKind, TlsFronts } from "./tls-fronts.js";
 export type { TestCa, TestCert, TestCertOptions } from "./test-ca.js";
-export { CLOUDFLARE_522, errorFront, FRONT_PAGES, NGINX_502, NGINX_503 } from "./error-front.js";
+export {
+  CLOUDFLARE_522,
+  errorFront,
+  FRONT_PAGES,
+  FRONT_REFUSAL_PAGES,
+  NGINX_413,
+  NGINX_502,
+  NGINX_503,
+  WAF_403,
+} from "./error-front.js";
 export type { ErrorFront, FrontPage } from "./error-front.js";
 export { spanAncestors, spanTree } from "./span-tree.js";
 export type { FinishedSpan } from "./span-tree.js";

@@ -5,7 +5,7 @@
 // refused unsent (its turn could not come within the call's timeout) goes when its turn comes, not
 // a whole interval later.
 import { afterEach, describe, expect, it } from "vitest";
-import type { AgentObserver } from "../src/events/index.js";
+import { type AgentObserver, PathWarnings } from "../src/events/index.js";
 import { PlatformWatch } from "../src/agent/lifecycle/platform-watch.js";
 import { MoleculeRateLimitError } from "../src/index.js";
 import { rateClassOf } from "../src/transport/rate-class.js";
@@ -32,7 +32,11 @@ class NoQuietMoment extends FakeClient {
 function watchOf(client: FakeClient, stream: () => boolean, logger: object = {}): PlatformWatch {
   const ending = new AbortController();
   cleanups.push(() => ending.abort());
-  const observer = { logger, heartbeatLate: () => {} } as unknown as AgentObserver;
+  const observer = {
+    logger,
+    heartbeatLate: () => {},
+    path: new PathWarnings(logger, "ws"),
+  } as unknown as AgentObserver;
   const watch = new PlatformWatch(
     { client, heartbeatIntervalMs: 30_000, stateIntervalMs: 30_000 },
     observer,

@@ -3,6 +3,7 @@
 import { isMoleculeError, type PlatformClient, type WorkspaceInfo } from "@molecule-ai/agent-core";
 import {
   frontEvidence,
+  pathFailureOf,
   proxyFor,
   requestPlatformUrl,
   tlsProblemOf,
@@ -156,6 +157,14 @@ export async function checkPlatform(platformUrl: string, timeoutMs: number): Pro
   const why = isMoleculeError(err, "timeout")
     ? `no answer within ${timeoutMs} ms`
     : (codeOf(err) ?? (err as Error).message);
+  // The same table a running agent holds its answers by (core's path-failure.ts): the resolver.
+  if (!route.startsWith(" through the proxy") && pathFailureOf(err)?.cause === "resolver")
+    return {
+      id: "platform",
+      status: "fail",
+      detail: `cannot reach ${platformUrl}${route}: its host name does not resolve (${why})`,
+      fix: "correct --platform-url (MOLECULE_PLATFORM_URL) if the name is mistyped; otherwise this machine's resolver does not know it (a VPN or an internal DNS not up yet): check the name with the DNS the agent will use",
+    };
   return {
     id: "platform",
     status: "fail",

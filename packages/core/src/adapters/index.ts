@@ -96,6 +96,8 @@ export { proxyFor, requestPlatformUrl } from "../transport/index.js";
 export type { PlatformUrlRequest, ProxyInfo, ProxyOption } from "../transport/index.js";
 // A TLS failure's class, cause and fix: the same words in the agent's errors and `doctor`.
 export { tlsProblemOf } from "../transport/index.js";
+export { pathFailureOf } from "../transport/index.js";
+export type { PathCause, PathFailure } from "../transport/index.js";
 export type { TlsErrorCode, TlsProblem } from "../transport/index.js";
 export type { DescribeStartErrorOptions } from "../platform/index.js";
 // The cap on per-message log lines (the agent's own; the NestJS module's and the CLI's too).

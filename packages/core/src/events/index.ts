@@ -15,3 +15,4 @@ export { stderrLogger } from "./default-logger.js";
 export type { LogLevel } from "./default-logger.js";
 export { EventWakeupsUnavailableWarning, HeartbeatLateWarning } from "./warnings.js";
 export { LINES_PER_SECOND, LineBudget } from "./line-budget.js";
+export { PathWarnings } from "./path-warnings.js";

@@ -3,7 +3,7 @@
 import { emitWarning } from "../runtime/index.js";
 import type { InboundGapWarning } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
-import { describe, hideUrlSecret, MoleculeError } from "../transport/index.js";
+import { describe, hideUrlSecret, MoleculeError, pathFailureOf } from "../transport/index.js";
 import type { InboundMessage } from "../inbound/index.js";
 import {
   activeContext,
@@ -18,6 +18,7 @@ import { AgentEventBus } from "./events.js";
 import type { AgentEvent, AgentEventMap, AgentEventName } from "./events.js";
 import { stderrLogger } from "./default-logger.js";
 import { LINES_PER_SECOND, LineBudget } from "./line-budget.js";
+import { PathWarnings } from "./path-warnings.js";
 import type { AgentDeliveryMode, AgentEndReason } from "./events.js";
 import type { EventWakeupsUnavailableWarning, HeartbeatLateWarning } from "./warnings.js";
 
@@ -80,6 +81,8 @@ export function deadLetterReason(error: unknown): AgentEventMap["deadLettered"][
 export class AgentObserver {
   readonly bus: AgentEventBus;
   readonly #o: AgentObserverOptions;
+  /** What the agent says while the path to its platform fails (one line per cause a minute). */
+  readonly path: PathWarnings;
   /** The trace context each message was handled in (its answer is sent in it). */
   #contexts: WeakMap<InboundMessage, TraceContext> | undefined;
   /** The `handled` lines: at most {@link LINES_PER_SECOND} a second, the rest counted. */
@@ -157,6 +160,7 @@ export class AgentObserver {
   constructor(options: AgentObserverOptions) {
     this.#o = options;
     this.bus = new AgentEventBus(options.onEvent, options.logger);
+    this.path = new PathWarnings(options.logger, options.workspaceId);
   }
 
   /** Logs (unless `log` is false) and emits an event. */
@@ -253,9 +257,11 @@ export class AgentObserver {
     this.#warn("storeWritable", { downMs }, false);
   }
 
-  /** Poll delivery without event wake-ups. */
-  wakeupsUnavailable(warning: EventWakeupsUnavailableWarning): void {
+  /** Poll delivery without event wake-ups (`said`: by the path warnings, so the event only). */
+  wakeupsUnavailable(warning: EventWakeupsUnavailableWarning, said = false): void {
     const { reason, pollIntervalMs } = warning;
+    if (said)
+      return void this.emit("wakeupsUnavailable", { reason, pollIntervalMs, warning }, false);
     if (this.#warn("wakeupsUnavailable", { reason, pollIntervalMs, warning }, false)) {
       emitWarning(warning);
     }
@@ -402,8 +408,11 @@ function line(event: AgentEvent): [Level, string, Record<string, unknown>] {
         ids(event.message),
       ];
     case "replyFailed":
+      // Held through the path's failure: the path warnings say it, once per cause.
       return [
-        event.attempt === 1 || !event.willRetry ? "warn" : "debug",
+        !event.willRetry || (event.attempt === 1 && pathFailureOf(event.error) === undefined)
+          ? "warn"
+          : "debug",
         `reply failed (attempt ${event.attempt}); ${event.willRetry ? `retrying in ${event.retryInMs} ms` : "giving up"}: ${describe(event.error)}`,
         ids(event.message),
       ];

@@ -63,9 +63,10 @@ export interface EventWakeupsOptions {
   onStateEvent?(name?: string): void;
   /**
    * Called once per outage, with what happened, when the stream stayed silent for
-   * `idleTimeoutMs` (it is reopened), or could not be reopened for as long.
+   * `idleTimeoutMs` (it is reopened), or could not be reopened for as long (`error`: the last
+   * reopen's).
    */
-  onUnavailable?(reason: string): void;
+  onUnavailable?(reason: string, error?: unknown): void;
   /** How long the stream may stay silent before it is closed and reopened (default 45 000 ms). */
   idleTimeoutMs?: number;
   /** Largest event and longest line, in characters (default {@link EVENT_STREAM_MAX_CHARS}). */
@@ -206,6 +207,7 @@ export class EventWakeups {
           reported = true;
           this.#o.onUnavailable?.(
             `the event stream could not be reopened for ${Math.round(down / 1000)} s (${describe(err)}); it is retried with backoff`,
+            err,
           );
         }
       } finally {

@@ -42,6 +42,8 @@ export type { ChunkedBody } from "./chunked.js";
 export { ScheduledTask, scheduledTasks } from "./scheduler.js";
 export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";
 export { isTlsErrorCode, peerTlsFailure, type TlsParty } from "./tls-errors.js";
+export { isPlatformAnswer, pathFailureOf, platformRefused } from "./path-failure.js";
+export type { PathCause, PathFailure } from "./path-failure.js";
 export { requestPlatformUrl } from "./dispatchers.js";
 export type { PlatformUrlRequest } from "./dispatchers.js";
 export { IdleWaiters } from "./idle-waiters.js";

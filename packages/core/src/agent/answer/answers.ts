@@ -2,20 +2,22 @@
 // pushed message's answer is its A2A result, returned by the push source). Each answer is
 // persisted with the agent state before its message counts as settled, then sent with its own
 // bounded concurrency and retried (no slot is held while waiting). An answer is delivered or
-// provably undeliverable: the platform's own faults (its rate limit, an outage, a restart) only
-// delay it, for up to REPLY_KEEP_MS, across restarts; only a permanent refusal (the sender
-// removed, not allowed) dead-letters it (dead-letters.ts, which a message that ends without being
-// handled goes to through here, so that its waiting sender is answered that it never will be).
+// provably undeliverable: the platform's own faults (its rate limit, an outage, a restart) and
+// whatever the path to it says (the resolver, a proxy, the certificate, a front's page, the
+// connection: transport/path-failure.ts) only delay it, for up to REPLY_KEEP_MS, across restarts;
+// only the platform's own permanent refusal (the sender removed, not allowed) dead-letters it
+// (dead-letters.ts, which a message that ends without being handled goes to through here, so
+// that its waiting sender is answered that it never will be).
 import type { AnswerFailure, AnswerTask } from "../../a2a/index.js";
 import type { A2ATaskStore } from "../../a2a/index.js";
 import type { AgentObserver } from "../../events/index.js";
 import { BoundedSet, type InboundMessage, type OutboxRecord } from "../../inbound/index.js";
 import type { AgentStateStore } from "../../store/index.js";
 import type { Logger } from "../../transport/index.js";
-import { IdleWaiters, isTlsErrorCode } from "../../transport/index.js";
+import { IdleWaiters, pathFailureOf, platformRefused } from "../../transport/index.js";
 import { askedWaitMs, backoffDelay, describe } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
-import { DeadLetters, isPermanent, MoleculeReplyError } from "./dead-letters.js";
+import { DeadLetters, MoleculeReplyError } from "./dead-letters.js";
 import { PollTasks } from "./poll-tasks.js";
 import { answerMessageId, messageOf, SentWaiters } from "./outbox-record.js";
 
@@ -23,8 +25,11 @@ import { answerMessageId, messageOf, SentWaiters } from "./outbox-record.js";
 const RETRY_MAX_MS = 30_000;
 /** One attempt to send an answer, or a poll agent's checkpoint (`replyTimeoutMs`: why 20 s). */
 export const REPLY_TIMEOUT_MS = 20_000;
-/** How long an answer is kept through the platform's transient failures, from when it was queued. */
-const REPLY_KEEP_MS = 24 * 60 * 60_000;
+/**
+ * How long an answer is kept through the platform's transient failures and the path's, from when
+ * it was queued.
+ */
+export const REPLY_KEEP_MS = 24 * 60 * 60_000;
 /** Most answers (and UTF-16 units of text) the outbox holds; past either a finished handler waits. */
 const MAX_OUTBOX_ANSWERS = 10_000;
 const MAX_OUTBOX_TEXT = 64 * 1024 * 1024;
@@ -36,6 +41,8 @@ interface Entry {
   msg: InboundMessage;
   attempts: number;
   timer?: NodeJS.Timeout;
+  /** Its last attempt failed on the path to the platform: the path warnings count it as held. */
+  held?: boolean;
 }
 
 /** The reply outbox of one agent, through which its messages are dead-lettered. */
@@ -62,6 +69,8 @@ export class Answers {
   /** Entries waiting for a send slot. */
   readonly #ready: Entry[] = [];
   #sending = 0; // entries being sent
+  /** Entries whose last attempt failed on the path to the platform (see {@link Entry.held}). */
+  #held = 0;
   /** Aborted by `stop()`: sends in flight give up, nothing more is sent. */
   readonly #stopped = new AbortController();
   readonly #idleWaiters = new IdleWaiters();
@@ -82,7 +91,7 @@ export class Answers {
     this.#observer = observer;
     this.#logger = observer.logger;
     this.#tasks = new PollTasks(client.workspaceId, tasks, this.#logger);
-    this.#deadLetters = new DeadLetters(client, options, observer);
+    this.#deadLetters = new DeadLetters(client, options, observer, this.#stopped.signal);
     this.#concurrency = options.replyConcurrency ?? 8; // checked by checkAgentOptions
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.#retryBaseMs = options.retryBaseMs ?? 500;
@@ -292,7 +301,9 @@ export class Answers {
           ...(record.failure ? { failure: record.failure } : {}),
         }),
       );
+      const held = entry.held === true;
       this.#remove(entry);
+      this.#observer.path.passed(this.#held, held);
     } catch (err) {
       if (signal.aborted) return;
       const delay = this.#retryDelay(entry, err);
@@ -300,8 +311,13 @@ export class Answers {
       if (delay === undefined) {
         await this.#deadLetters.undeliverable(msg, record, entry.attempts, err);
         this.#remove(entry);
+        this.#observer.path.passed(this.#held);
         return;
       }
+      const path = pathFailureOf(err) !== undefined;
+      if (path !== (entry.held === true)) this.#held += path ? 1 : -1;
+      entry.held = path;
+      if (path) this.#observer.path.failed(err, this.#held);
       // Wait for the retry without holding a send slot: a dead peer slows no one.
       entry.timer = setTimeout(() => {
         entry.timer = undefined;
@@ -313,17 +329,18 @@ export class Answers {
   }
 
   /**
-   * The wait before the next attempt to send `entry` after `err`, `undefined` when undeliverable: a
-   * permanent refusal at once; a failure of the platform's own (`retryable`: 5xx, a timeout, the
-   * platform unreachable) once older than {@link REPLY_KEEP_MS}, backing off to 30 s (or what the
-   * platform asked); the rate limit, what it (or this process's budget for it) asked, no more. The
-   * platform's certificate failing (expired, replaced) is its own fault too, though not retryable.
+   * The wait before the next attempt to send `entry` after `err`, `undefined` when undeliverable:
+   * the platform's own permanent refusal at once (`platformRefused`); a failure of the platform's
+   * own (`retryable`: 5xx, a timeout) or of the path to it (`pathFailureOf`: DNS, a proxy, TLS, a
+   * front's page, the connection) once older than {@link REPLY_KEEP_MS}, backing off to 30 s (or
+   * what the platform asked); the rate limit, what it (or this process's budget for it) asked, no
+   * more. Any other error (a custom client's): `maxAttempts`.
    */
   #retryDelay(entry: Entry, err: unknown): number | undefined {
-    const tls = isTlsErrorCode((err as { code?: unknown } | null)?.code);
-    if (isPermanent(err) && !tls) return undefined;
+    if (platformRefused(err)) return undefined;
     const backoff = backoffDelay(entry.attempts, this.#retryBaseMs, RETRY_MAX_MS);
-    if (!tls && (err as { retryable?: unknown } | null)?.retryable !== true) {
+    const path = pathFailureOf(err) !== undefined;
+    if (!path && (err as { retryable?: unknown } | null)?.retryable !== true) {
       return entry.attempts >= this.#maxAttempts ? undefined : backoff;
     }
     const queuedAt = Date.parse(entry.record.queuedAt);
@@ -334,6 +351,8 @@ export class Answers {
   }
 
   #remove(entry: Entry): void {
+    if (entry.held === true) this.#held--;
+    entry.held = false;
     if (this.#entries.delete(entry.record.id)) this.#text -= entry.record.text.length;
     this.#sentWaiters.removed(entry.record.id);
     if (!this.#full()) for (const wake of this.#roomWaiters.splice(0)) wake();

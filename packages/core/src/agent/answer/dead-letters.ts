@@ -9,11 +9,15 @@ import type { AnswerFailure } from "../../a2a/index.js";
 import { type AgentObserver, deadLetterReason } from "../../events/index.js";
 import type { InboundMessage, OutboxRecord } from "../../inbound/index.js";
 import type { Logger } from "../../transport/index.js";
-import { describe, MoleculeError } from "../../transport/index.js";
+import { backoffDelay, describe, MoleculeError, platformRefused } from "../../transport/index.js";
+import { sleep } from "../../transport/index.js";
 import type { ActivityReport } from "../../platform/index.js";
 
 /** How long a dead-letter report may take (ms): twice the platform's rate-limit window. */
 const REPORT_TIMEOUT_MS = 150_000;
+/** The first and the longest wait before a report held through the path is sent again (ms). */
+const REPORT_RETRY_BASE_MS = 1_000;
+const REPORT_RETRY_MAX_MS = 30_000;
 /** Longest error text reported to the platform. */
 const MAX_REPORT_DETAIL = 1_000;
 
@@ -67,16 +71,20 @@ export class DeadLetters {
   readonly #logger: Logger;
   /** Reports in flight (sent in the background, awaited by {@link reported}). */
   readonly #reports = new Set<Promise<void>>();
+  /** Aborted when the agent stops: a report held through the path's failure is not sent again. */
+  readonly #stopping: AbortSignal | undefined;
 
   constructor(
     client: DeadLetterClient,
     options: { onDeadLetter?: OnDeadLetter | undefined },
     observer: AgentObserver,
+    stopping?: AbortSignal,
   ) {
     this.#client = client;
     this.#onDeadLetter = options.onDeadLetter;
     this.#observer = observer;
     this.#logger = observer.logger;
+    this.#stopping = stopping;
   }
 
   /**
@@ -149,7 +157,7 @@ export class DeadLetters {
     const error = new MoleculeReplyError(
       `the reply to message ${msg.messageId ?? msg.activityId ?? "?"} (to ${msg.sourceId ?? msg.source}) could ` +
         `not be delivered after ${attempts} attempt(s)` +
-        (isPermanent(cause) ? " (the platform refused it for good)" : "") +
+        (platformRefused(cause) ? " (the platform refused it for good)" : "") +
         `; the handler succeeded and is not run again: ${describe(cause)}`,
       cause,
     );
@@ -165,9 +173,32 @@ export class DeadLetters {
     await Promise.allSettled(this.#reports);
   }
 
-  /** Reports a dead letter to the platform; a failed report is logged (the message stays settled). */
+  /**
+   * Reports a dead letter to the platform; a failed report is logged (the message stays settled),
+   * one that failed on the path to the platform (transport/path-failure.ts) is sent again with
+   * backoff until it goes or the agent stops, said by the path warnings.
+   */
   async #report(msg: InboundMessage, error: unknown): Promise<void> {
-    if (this.#client.reportActivity === undefined) return;
+    for (let attempt = 1; ; attempt++) {
+      const err = await this.#reportOnce(msg, error);
+      if (err === undefined) return void this.#observer.path.passed();
+      // The path to the platform failing is said once per cause by the path warnings.
+      const stopping = this.#stopping;
+      if (!this.#observer.path.failed(err) || stopping === undefined) {
+        this.#logger.warn?.("could not report a dead letter to the platform", {
+          messageId: msg.messageId ?? msg.activityId ?? "?",
+          error: describe(err),
+        });
+        return;
+      }
+      await sleep(backoffDelay(attempt, REPORT_RETRY_BASE_MS, REPORT_RETRY_MAX_MS), stopping);
+      if (stopping.aborted) return;
+    }
+  }
+
+  /** One report of a dead letter: `undefined` once sent, else why not. */
+  async #reportOnce(msg: InboundMessage, error: unknown): Promise<unknown> {
+    if (this.#client.reportActivity === undefined) return undefined;
     const reason = deadLetterReason(error);
     const id = msg.messageId ?? msg.activityId ?? "?";
     try {
@@ -191,11 +222,9 @@ export class DeadLetters {
         },
         { signal: AbortSignal.timeout(REPORT_TIMEOUT_MS) },
       );
+      return undefined;
     } catch (err) {
-      this.#logger.warn?.("could not report a dead letter to the platform", {
-        messageId: id,
-        error: describe(err),
-      });
+      return err;
     }
   }
 }

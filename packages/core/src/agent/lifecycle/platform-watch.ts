@@ -116,6 +116,7 @@ export class PlatformWatch {
         this.#watch.end(true);
         this.#beatAt = performance.now();
         this.#unauthorized.heartbeat = 0;
+        this.#observer.path.passed();
         return;
       } catch (err) {
         // Refused unsent by a spent rate budget (its turn could not come within the call's
@@ -231,7 +232,9 @@ export class PlatformWatch {
     const logger = this.#observer.logger;
     if (!isUnauthorized(err)) {
       this.#unauthorized[call] = 0;
-      logger.warn?.(`${call} failed`, { error: describe(err) });
+      // The path to the platform failing (DNS, a proxy, TLS, a front, the connection): its lines.
+      if (!this.#observer.path.failed(err))
+        logger.warn?.(`${call} failed`, { error: describe(err) });
       return;
     }
     const consecutive = ++this.#unauthorized[call];

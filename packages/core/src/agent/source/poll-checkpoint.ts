@@ -14,7 +14,8 @@ import {
   isMoleculeError,
   MoleculeError,
 } from "../../transport/index.js";
-import { type Logger, describe, sleep } from "../../transport/index.js";
+import { type Logger, describe, platformRefused, sleep } from "../../transport/index.js";
+import type { PathWarnings } from "../../events/index.js";
 import type { AgentPlatformClient } from "../types.js";
 import { REPLY_TIMEOUT_MS } from "../answer/answers.js";
 
@@ -98,6 +99,8 @@ export class PollCheckpoint {
   readonly #logger: Logger;
   readonly #outbox: Outbox;
   readonly #timeoutMs: number;
+  /** Where a write failing on the path to the platform is said (the agent's path warnings). */
+  readonly #path: Pick<PathWarnings, "failed" | "passed"> | undefined;
   /** What the next write sends, taken when it starts. */
   #of: (() => Checkpoint | undefined) | undefined;
   /** The last cursor written (nothing is written again for it). */
@@ -105,11 +108,18 @@ export class PollCheckpoint {
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
 
-  private constructor(client: Client, logger: Logger, outbox: Outbox, timeoutMs: number) {
+  private constructor(
+    client: Client,
+    logger: Logger,
+    outbox: Outbox,
+    timeoutMs: number,
+    path: Pick<PathWarnings, "failed" | "passed"> | undefined,
+  ) {
     this.#client = client;
     this.#logger = logger;
     this.#outbox = outbox;
     this.#timeoutMs = timeoutMs;
+    this.#path = path;
   }
 
   /**
@@ -118,16 +128,19 @@ export class PollCheckpoint {
    * of a write as an answer's (`replyTimeoutMs`, default 20 s): its wait for the rate budget, the
    * exchange and the whole body of the platform's answer. One that times out is sent again at
    * once on a new connection (fresh-retry.ts); one the rate limit kept from being sent (nothing
-   * was sent) waits apart, as the platform asks.
+   * was sent) waits apart, as the platform asks. A write is given up only when the platform
+   * refused it (transport/path-failure.ts); any other failure is written again later, one that
+   * failed on the path to the platform said by `path` (the agent's path warnings).
    */
   static of(
     client: AgentPlatformClient,
     logger: Logger,
     outbox: Outbox,
     timeoutMs = REPLY_TIMEOUT_MS,
+    path?: Pick<PathWarnings, "failed" | "passed">,
   ): PollCheckpoint | undefined {
     if (!client.fetchActivityRows || !client.reportActivity) return undefined;
-    return new PollCheckpoint(client as Client, logger, outbox, timeoutMs);
+    return new PollCheckpoint(client as Client, logger, outbox, timeoutMs, path);
   }
 
   /**
@@ -228,10 +241,15 @@ export class PollCheckpoint {
       try {
         await this.#send(cp, last);
         this.#written = cp.cursor;
+        this.#path?.passed();
         return;
       } catch (err) {
         if (!isMoleculeError(err, "rate_limited")) {
-          this.#warn(err);
+          // Kept unless the platform refused it: written again later (a stop's last write is
+          // not: the next start writes it). The path failing is said by the path warnings.
+          if (this.#path?.failed(err) !== true) this.#warn(err);
+          if (!last && this.#of !== undefined && !platformRefused(err) && this.#timer === undefined)
+            this.#schedule();
           return;
         }
         if (!last && this.#of !== undefined) {

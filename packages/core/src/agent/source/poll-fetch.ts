@@ -97,9 +97,12 @@ export function watchWakeupOutages<W extends EventWakeupsOptions>(
     options.eventIdleTimeoutMs ?? Math.max(EVENT_IDLE_TIMEOUT_MS, 1.5 * heartbeatMs);
   const { workspaceId } = options.client;
   const pollMs = options.pollIntervalMs ?? 5_000;
-  wakeups.onUnavailable = (reason) =>
+  // A stream the path to the platform keeps from reopening: its event, and the path's line (one
+  // per cause) instead of a line of its own.
+  wakeups.onUnavailable = (reason, error) =>
     observer.wakeupsUnavailable(
       new EventWakeupsUnavailableWarning(workspaceId, pollMs, reason, "stream"),
+      error !== undefined && observer.path.failed(error),
     );
   return wakeups;
 }

@@ -116,6 +116,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
       observer.logger,
       stages.answers,
       options.replyTimeoutMs,
+      observer.path,
     );
     this.#state = state;
     this.logger = observer.logger;
@@ -283,6 +284,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
         this.#starved = false;
         try {
           await this.#pollOnce(this.#pace.signalOf(woken || this.#more, this.#router.waiting > 0));
+          if (this.#failures > 0) this.#observer.path.passed();
           this.#failures = 0;
           if (this.#more) delay = 0; // a full page: the next one is waiting already
         } catch (err) {
@@ -297,10 +299,13 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
             if (this.#failures > 1) {
               delay = Math.max(delay, backoffDelay(this.#failures - 1, 1_000, 30_000));
             }
-            this.logger.warn?.("inbound poll failed; retrying", {
-              error: describe(err),
-              retryInMs: delay,
-            });
+            // The path to the platform failing (DNS, a proxy, TLS, a front): its lines.
+            if (!this.#observer.path.failed(err)) {
+              this.logger.warn?.("inbound poll failed; retrying", {
+                error: describe(err),
+                retryInMs: delay,
+              });
+            }
           }
         }
       }

@@ -1,0 +1,142 @@
+// The one table of "the platform refused this write" against "the path to it failed"
+// (transport/path-failure.ts), on the errors the transport really builds, and the path warnings'
+// minute (events/path-warnings.ts) on a clock the test moves: one line per cause when it begins, at
+// most one reminder a minute, one line when the path is back.
+import { describe, expect, it } from "vitest";
+import { MoleculeError } from "../src/index.js";
+import { httpError } from "../src/platform/http-errors.js";
+import { isPlatformAnswer, pathFailureOf, platformRefused } from "../src/transport/index.js";
+import { PathWarnings } from "../src/events/index.js";
+
+/** The error the client builds for a platform answer `status` with `body`. */
+function answered(status: number, body: unknown, type = "application/json"): MoleculeError {
+  return httpError({ status, headers: { "content-type": type }, body }, "notify", []);
+}
+
+/** A connection failure as http.ts wraps Node's error. */
+function unreachable(code: string, hostname?: string): MoleculeError {
+  const cause = Object.assign(new Error(`getaddrinfo ${code}`), { code, hostname });
+  return new MoleculeError("could not reach the platform", {
+    code: "connection_failed",
+    retryable: false,
+    cause,
+  });
+}
+
+const PAGE = "<html><head><title>403 Forbidden</title></head><body>blocked</body></html>";
+
+describe("the platform said no, or the path failed", () => {
+  it.each([
+    ["its JSON refusal (403)", answered(403, { error: "access denied" })],
+    ["its JSON refusal with a code (422)", answered(422, { code: "X", error: "y" })],
+    ["gin's 404 text", answered(404, "404 page not found", "text/plain")],
+    ["a tenant's bare 404", answered(404, "")],
+    ["its JSON 401", answered(401, { error: "invalid workspace auth token" })],
+  ])("%s is the platform's own refusal", (_, err) => {
+    expect(pathFailureOf(err)).toBeUndefined();
+    expect(platformRefused(err)).toBe(true);
+  });
+
+  it("the platform's JSON 5xx is its own, and not a refusal (retryable)", () => {
+    const err = answered(500, { error: "failed to update" });
+    expect(pathFailureOf(err)).toBeUndefined();
+    expect(platformRefused(err)).toBe(false);
+  });
+
+  it.each([
+    ["a WAF's 403 page", answered(403, PAGE, "text/html"), "front", /^403 \(page title "403/],
+    ["nginx's 413 page", answered(413, PAGE.replace(/403/g, "413"), "text/html"), "front", /413/],
+    ["an identity proxy's empty 401", answered(401, ""), "front", /^401$/],
+    ["a load balancer's 502 page", answered(502, PAGE, "text/html"), "front", /^502/],
+    ["a proxy's 407", answered(407, ""), "proxy", /407/],
+    ["ENOTFOUND", unreachable("ENOTFOUND", "p.example"), "resolver", /^ENOTFOUND p\.example$/],
+    ["EAI_AGAIN", unreachable("EAI_AGAIN"), "resolver", /^EAI_AGAIN$/],
+    ["ENODATA", unreachable("ENODATA"), "resolver", /^ENODATA$/],
+    ["a reset", unreachable("ECONNRESET"), "connection", /^ECONNRESET$/],
+    ["a refused connection", unreachable("ECONNREFUSED"), "connection", /^ECONNREFUSED$/],
+    [
+      "an expired certificate",
+      new MoleculeError("x", {
+        code: "tls_expired",
+        cause: Object.assign(new Error("certificate has expired"), { code: "CERT_HAS_EXPIRED" }),
+      }),
+      "certificate",
+      /^tls_expired \(CERT_HAS_EXPIRED\)$/,
+    ],
+  ])("%s is the path's", (_, err, cause, detail) => {
+    const failure = pathFailureOf(err);
+    expect(failure?.cause).toBe(cause);
+    expect(failure?.detail).toMatch(detail);
+    expect(platformRefused(err)).toBe(false);
+  });
+
+  it("no request's failure (a bug, a timeout, a plain value) is neither", () => {
+    expect(pathFailureOf(new TypeError("x is undefined"))).toBeUndefined();
+    expect(pathFailureOf(new MoleculeError("t", { code: "timeout", retryable: true }))).toBe(
+      undefined,
+    );
+    expect(pathFailureOf("boom")).toBeUndefined();
+    expect(platformRefused(new TypeError("x"))).toBe(false);
+  });
+
+  it("an error with a status but no answer's body (a custom client's) is taken at its word", () => {
+    const err = Object.assign(new Error("400 bad request"), { status: 400, retryable: false });
+    expect(pathFailureOf(err)).toBeUndefined();
+    expect(platformRefused(err)).toBe(true);
+  });
+
+  it("a 407 is never the platform's answer, whatever its body", () => {
+    expect(isPlatformAnswer(407, { error: "x" })).toBe(false);
+    expect(isPlatformAnswer(400, { error: "x" })).toBe(true);
+    expect(isPlatformAnswer(400, "<html></html>")).toBe(false);
+  });
+});
+
+/** Path warnings on a clock the test moves, and the lines they write. */
+function warnings() {
+  let now = Date.UTC(2026, 10, 28, 7, 0, 0);
+  const lines: string[] = [];
+  const w = new PathWarnings({ warn: (m: string) => void lines.push(m) }, "ws", () => now);
+  return { w, lines, tick: (ms: number) => (now += ms) };
+}
+
+describe("the path warnings", () => {
+  const dns = unreachable("ENOTFOUND", "p.example");
+  const proxy = answered(407, "");
+
+  it("says a cause once, then at most once a minute while it lasts, whatever the failures", () => {
+    const { w, lines, tick } = warnings();
+    // A failure every 100 ms for 3.5 minutes: 2100 failed writes.
+    for (let t = 0; t < 210_000; t += 100) {
+      w.failed(dns, 10);
+      tick(100);
+    }
+    expect(lines).toHaveLength(4); // the first, and one at 60, 120 and 180 s
+    expect(lines[0]).toMatch(
+      /fails at the resolver .*ENOTFOUND p\.example; holding 10 answers since 2026-11-28T07:00:00Z/,
+    );
+    expect(lines[1]).toMatch(/still fails at the resolver .* since 2026-11-28T07:00:00Z \(60 s\)/);
+    expect(lines[3]).toMatch(/\(180 s\)/);
+  });
+
+  it("says each cause on its own line, and the end once when no answer is held", () => {
+    const { w, lines, tick } = warnings();
+    w.failed(dns, 2);
+    w.failed(proxy);
+    w.failed(dns, 2);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/fails at the proxy: 407 Proxy Authentication Required/);
+    tick(12_000);
+    w.passed(); // a heartbeat went through: answers are still held
+    expect(lines).toHaveLength(2);
+    w.passed(1, true);
+    w.passed(0, true);
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(
+      /path to the platform is back after 12 s \(it failed at: resolver, proxy\); 2 held answers delivered/,
+    );
+    w.passed(0);
+    expect(lines).toHaveLength(3);
+    expect(w.failing).toBe(false);
+  });
+});
