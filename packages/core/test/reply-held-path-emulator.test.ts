@@ -183,7 +183,9 @@ describe("a forward proxy that starts answering 407 mid-run", () => {
     const r = await rig(() => ({ proxy: proxy.url }), { eventIdleTimeoutMs: 1_000 });
     await heldThrough(
       r,
-      /fails at the proxy: http:\/\/127\.0\.0\.1:\d+.*407/,
+      // The proxy cuts the connections open when it starts refusing: the first failure is a
+      // request cut on one (UND_ERR_SOCKET) or the next one refused (407), the proxy's either way.
+      /fails at the proxy: http:\/\/127\.0\.0\.1:\d+.*(407|UND_ERR_SOCKET)/,
       { on: () => proxy.refusing(true), off: () => proxy.refusing(false) },
       () => r.wakeupsDown() > 0,
     );
@@ -210,7 +212,8 @@ describe.runIf(typeof setDefaultCACertificates === "function")(
       });
       await heldThrough(
         r,
-        /fails at the proxy: http:\/\/127\.0\.0\.1:\d+ \(the proxy option\): 407/,
+        // A request on a tunnel the proxy cut (UND_ERR_SOCKET) or a CONNECT it refused (407).
+        /fails at the proxy: http:\/\/127\.0\.0\.1:\d+ \(the proxy option\): (407|UND_ERR_SOCKET)/,
         {
           on: () => proxy.refusing(true),
           off: () => proxy.refusing(false),
