@@ -94,3 +94,4 @@ export { CLOUDFLARE_522, errorFront, FRONT_PAGES, NGINX_502, NGINX_503 } from ".
 export type { ErrorFront, FrontPage } from "./error-front.js";
 export { spanAncestors, spanTree } from "./span-tree.js";
 export type { FinishedSpan } from "./span-tree.js";
+export { OWN_PID_NAMESPACE, pidNamespaces, pidOneOf } from "./pid-namespace.js";

@@ -7,9 +7,7 @@
 // handler runs once and its answer is sent once: the stop's drain is stopOnSignals' whole time,
 // not the shorter `drainTimeoutMs`. Times are scaled down together: a 3 s handler, 8 s of grace
 // (stopOnSignals 7 s) and a 2 s `drainTimeoutMs` stand for 15 s, 30 s (25 s) and the default 10 s.
-import { spawn, spawnSync } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +15,14 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { type LineReader, readLines, waitFor } from "@internal/test-utils";
+import {
+  type LineReader,
+  OWN_PID_NAMESPACE,
+  pidNamespaces,
+  pidOneOf,
+  readLines,
+  waitFor,
+} from "@internal/test-utils";
 import { PlatformClient } from "../src/index.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/rolling-update-child.mjs", import.meta.url));
@@ -25,10 +30,6 @@ const HANDLER_MS = 3_000;
 const GRACE_MS = 8_000;
 const STOP_MS = 7_000;
 const DRAIN_MS = 2_000;
-const pidNs =
-  process.getuid?.() === 0 &&
-  spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "true"], { stdio: "ignore" }).status ===
-    0;
 
 let emu: Emulator;
 let volume: string;
@@ -55,30 +56,24 @@ interface Pod {
   kill(): Promise<void>;
 }
 
-/** The agent's process: the child itself, or (in a PID namespace) the child of `unshare`. */
-function agentPid(child: ChildProcess): number {
-  if (!pidNs) return child.pid!;
-  const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8");
-  return Number(children.trim().split(" ")[0]);
-}
-
 function startPod(env: Record<string, string>): Pod {
-  const args = [process.execPath, CHILD];
-  const child = pidNs
-    ? spawn("unshare", ["--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", ...args], {
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "inherit"],
-      })
-    : spawn(args[0]!, args.slice(1), {
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
+  const [command, ...args] = [
+    ...(pidNamespaces ? OWN_PID_NAMESPACE : []),
+    process.execPath,
+    CHILD,
+  ] as [string, ...string[]];
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  // The agent's process: the child itself, or (in a PID namespace) the child of `unshare`.
+  const agentPid = (): number => (pidNamespaces ? pidOneOf(child.pid!) : child.pid!);
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   const out = readLines(child.stdout!);
   const pod: Pod = {
     out,
     exited,
-    signal: (signal) => process.kill(agentPid(child), signal),
+    signal: (signal) => process.kill(agentPid(), signal),
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
@@ -88,7 +83,7 @@ function startPod(env: Record<string, string>): Pod {
   return pod;
 }
 
-describe(`a rolling update on one volume (${pidNs ? "two PID namespaces by unshare" : "two child processes"})`, () => {
+describe(`a rolling update on one volume (${pidNamespaces ? "two PID namespaces by unshare" : "two child processes"})`, () => {
   it("a handler in flight at SIGTERM runs once, and its answer is sent once", async () => {
     const a = await emu.admin.createWorkspace({ name: "rolling", deliveryMode: "poll" });
     const s = await emu.admin.createWorkspace({ name: "sender", deliveryMode: "poll" });
