@@ -68,8 +68,8 @@ export interface StartedAgent {
   tools: string[];
   /** Push: the route the platform calls (it ends with the secret path segment). */
   pushUrl?: string;
-  /** Stops the agent, the route's server and the connections. */
-  stop(): Promise<void>;
+  /** Stops the agent (within `options.timeoutMs`: see `RemoteAgent.stop`), the route's server and the connections. */
+  stop(options?: { timeoutMs?: number | undefined }): Promise<void>;
 }
 
 const agentCard: AgentCard = {
@@ -128,8 +128,8 @@ export async function startAiSdkSpecialist(opts: StartOptions): Promise<StartedA
       model: model instanceof DemoLanguageModel ? DEMO_MODEL_LABEL : modelName(model),
       tools: Object.keys(tools),
       ...(served ? { pushUrl: served.url } : {}),
-      async stop() {
-        await agent.stop();
+      async stop(options) {
+        await agent.stop(options);
         await served?.close();
         await client.close();
       },

@@ -54,8 +54,8 @@ export interface StartedAgent {
   model: string;
   /** The names of the peer tools the model can call. */
   tools: string[];
-  /** Stops the agent and closes its connections. */
-  stop(): Promise<void>;
+  /** Stops the agent (within `options.timeoutMs`: see `RemoteAgent.stop`) and closes its connections. */
+  stop(options?: { timeoutMs?: number | undefined }): Promise<void>;
 }
 
 /**
@@ -118,8 +118,8 @@ export async function startLangChainSpecialist(opts: StartOptions): Promise<Star
             ? DEMO_MODEL_LABEL
             : model.getName(),
       tools: tools.map((t) => t.name),
-      async stop() {
-        await agent.stop();
+      async stop(options) {
+        await agent.stop(options);
         await client.close();
       },
     };

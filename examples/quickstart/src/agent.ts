@@ -38,8 +38,8 @@ export interface StartOptions {
 export interface StartedAgent {
   /** The runtime (its `done` promise says why it ended). */
   agent: RemoteAgent;
-  /** Stops the agent and closes its connections. */
-  stop(): Promise<void>;
+  /** Stops the agent (within `options.timeoutMs`: see `RemoteAgent.stop`) and closes its connections. */
+  stop(options?: { timeoutMs?: number | undefined }): Promise<void>;
 }
 
 /** Starts the echo agent: it registers, heartbeats and answers each message with `echo: <text>`. */
@@ -79,8 +79,8 @@ export async function startEchoAgent(opts: StartOptions): Promise<StartedAgent> 
     await agent.start();
     return {
       agent,
-      async stop() {
-        await agent.stop();
+      async stop(options) {
+        await agent.stop(options);
         await client.close();
       },
     };

@@ -121,7 +121,8 @@ export async function untilSignal(other?: Promise<unknown>): Promise<void> {
 /** A started example agent: its runtime (whose `done` says why it ended) and how to stop it. */
 export interface RunningAgent {
   agent: { readonly done: Promise<AgentDoneResult> };
-  stop(): Promise<void>;
+  /** Stops it, within `options.timeoutMs` when given (what `stopOnSignals` passes). */
+  stop(options?: { timeoutMs?: number | undefined }): Promise<void>;
 }
 
 /**

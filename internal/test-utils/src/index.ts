@@ -103,3 +103,4 @@ export {
 export type { ErrorFront, FrontPage } from "./error-front.js";
 export { spanAncestors, spanTree } from "./span-tree.js";
 export type { FinishedSpan } from "./span-tree.js";
+export { OWN_PID_NAMESPACE, pidNamespaces, pidOneOf } from "./pid-namespace.js";

@@ -2,7 +2,7 @@
 // two agents with the README's defaults (no store) on one MOLECULE_STATE_DIR, each pid 1 in its
 // own PID namespace (two pods on one volume), and a running agent whose lock another agent took.
 // The lock itself (hosts, races, SIGKILL, legacy files) is state-lock.test.ts.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,15 +11,11 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { readLines } from "@internal/test-utils";
+import { OWN_PID_NAMESPACE, pidNamespaces, readLines } from "@internal/test-utils";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
 import { formatLease, newLease, parseLock, thisMachine } from "../src/store/lease-record.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/state-lock-child.mjs", import.meta.url));
-const pidNs =
-  process.getuid?.() === 0 &&
-  spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "true"], { stdio: "ignore" }).status ===
-    0;
 
 let emu: Emulator;
 let stateDir: string;
@@ -52,8 +48,8 @@ afterAll(async () => {
 /** An agent child in a PID namespace of its own (pid 1 there): its first line. */
 async function agentInOwnPidNamespace(ws: { id: string; token: string }): Promise<string> {
   const proc = spawn(
-    "unshare",
-    ["--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", process.execPath, CHILD],
+    OWN_PID_NAMESPACE[0],
+    [...OWN_PID_NAMESPACE.slice(1), process.execPath, CHILD],
     {
       env: {
         ...process.env,
@@ -71,20 +67,23 @@ async function agentInOwnPidNamespace(ws: { id: string; token: string }): Promis
   return await readLines(proc.stdout!).line((l) => /^(started|refused) /.test(l));
 }
 
-describe.skipIf(!pidNs)("two pods on one volume (PID namespaces by unshare; needs root)", () => {
-  it("two agents, each pid 1, on one state folder: one runs, the other refuses in one line", async () => {
-    const w = await emu.admin.createWorkspace({ name: "twice", deliveryMode: "poll" });
-    const ws = { id: w.id, token: w.token! };
-    const first = await agentInOwnPidNamespace(ws);
-    expect(first).toBe("started 1");
-    const second = await agentInOwnPidNamespace(ws);
-    expect(second).toMatch(/^refused store_in_use /);
-    expect(second).toContain(`keeps its state in ${join(stateDir, w.id)}:`);
-    expect(second).toContain(`the lock ${join(stateDir, w.id, "inbound.lock")} is held by`);
-    expect(second).toContain("(pid 1 there)");
-    expect(second).toContain("It is free when that agent stops, or 0.8 s after its last refresh");
-  });
-});
+describe.skipIf(!pidNamespaces)(
+  "two pods on one volume (PID namespaces by unshare; needs root)",
+  () => {
+    it("two agents, each pid 1, on one state folder: one runs, the other refuses in one line", async () => {
+      const w = await emu.admin.createWorkspace({ name: "twice", deliveryMode: "poll" });
+      const ws = { id: w.id, token: w.token! };
+      const first = await agentInOwnPidNamespace(ws);
+      expect(first).toBe("started 1");
+      const second = await agentInOwnPidNamespace(ws);
+      expect(second).toMatch(/^refused store_in_use /);
+      expect(second).toContain(`keeps its state in ${join(stateDir, w.id)}:`);
+      expect(second).toContain(`the lock ${join(stateDir, w.id, "inbound.lock")} is held by`);
+      expect(second).toContain("(pid 1 there)");
+      expect(second).toContain("It is free when that agent stops, or 0.8 s after its last refresh");
+    });
+  },
+);
 
 describe("a running agent whose state folder another agent took", () => {
   it("ends with reason error and store_in_use; the folder's new lock is left as it is", async () => {

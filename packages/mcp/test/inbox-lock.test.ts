@@ -4,23 +4,19 @@
 // messages and says why in one line. A pid-only lock of an earlier version naming a live unrelated
 // process (a reused pid) does not block for ever. A server whose lock was removed stops taking
 // messages and says so. Bounds are short here (MOLECULE_STATE_LEASE_MS); the default is 30 s.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import { startTestPlatform } from "@molecule-ai/agent-core/testing";
 import type { TestPlatform } from "@molecule-ai/agent-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { OWN_PID_NAMESPACE, pidNamespaces } from "@internal/test-utils";
 import { BIN, channelText, connectStdio, isChannel, structured, tempDir } from "./helpers.js";
 import type { StdioSession } from "./helpers.js";
 
 // Short, yet well above a busy 2-core machine's event-loop stalls (a holder refreshes every sixth).
 const LEASE_MS = "2000";
-const pidNs =
-  process.getuid?.() === 0 &&
-  spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "true"], { stdio: "ignore" }).status ===
-    0;
-const OWN_PID_NAMESPACE = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL"];
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -61,7 +57,7 @@ async function sendFromPeer(platform: TestPlatform, text: string): Promise<void>
   await asker.callPeer(platform.workspace.id, text, { awaitReply: false });
 }
 
-describe.skipIf(!pidNs)(
+describe.skipIf(!pidNamespaces)(
   "two containers on one volume (PID namespaces by unshare; needs root)",
   () => {
     it("two servers, each pid 1, on one state folder: one receives, the other takes no messages and says why", async () => {
@@ -72,8 +68,8 @@ describe.skipIf(!pidNs)(
         MOLECULE_MCP_STATE_DIR: dir,
         MOLECULE_STATE_LEASE_MS: LEASE_MS,
       };
-      const first = await session(env, OWN_PID_NAMESPACE);
-      const second = await session(env, OWN_PID_NAMESPACE);
+      const first = await session(env, [...OWN_PID_NAMESPACE]);
+      const second = await session(env, [...OWN_PID_NAMESPACE]);
       expect(await info(first)).toMatchObject({
         status: "online",
         delivery: "poll",

@@ -6,7 +6,12 @@ import type {
 } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
-import { AgentRun, LINES_PER_SECOND, LineBudget } from "@molecule-ai/agent-core/adapters";
+import {
+  AgentRun,
+  LINES_PER_SECOND,
+  LineBudget,
+  SIGNAL_STOP_MS,
+} from "@molecule-ai/agent-core/adapters";
 import type { AgentLifecycleState } from "@molecule-ai/agent-core/adapters";
 import { MOLECULE_AGENT_CONFIG } from "./constants.js";
 import type { ResolvedConfig } from "./options.js";
@@ -16,9 +21,10 @@ import { ServerListening } from "./listen.js";
 import { LOG_CONTEXT } from "./logging.js";
 
 /**
- * Starts the `RemoteAgent` when the application has bootstrapped and stops it (draining in-flight
- * handlers, clearing timers, closing connections) before the application shuts down. On SIGTERM
- * this only runs when the app called `app.enableShutdownHooks()`. Logs one line per step.
+ * Starts the `RemoteAgent` when the application has bootstrapped and stops it (in-flight handlers
+ * finish and their answers are sent within `drainTimeoutMs`, default 25 s: inside Kubernetes' 30 s
+ * grace; then timers are cleared and connections closed) before the application shuts down. On
+ * SIGTERM this only runs when the app called `app.enableShutdownHooks()`. Logs one line per step.
  *
  * With push delivery the start-up checks run during bootstrap (a bad token or an unreachable
  * platform still fails `app.listen()`), but the push URL is registered, and the platform lists the
@@ -32,6 +38,8 @@ export class MoleculeAgentLifecycle
 {
   readonly #logger = new Logger(LOG_CONTEXT);
   readonly #run: AgentRun;
+  /** The shutdown's time (ms): see {@link MoleculeAgentLifecycle.beforeApplicationShutdown}. */
+  readonly #stopMs: number;
   #ready!: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
 
   /** @internal Created by Nest's injector. */
@@ -49,6 +57,7 @@ export class MoleculeAgentLifecycle
     promise.catch(() => undefined); // awaited by whoever asks; never unhandled
     this.#ready = { promise, resolve, reject };
     const { workspaceId, drainTimeoutMs } = config.options;
+    const stopMs = (this.#stopMs = drainTimeoutMs ?? SIGNAL_STOP_MS);
     // One line per message (who sent it, how long it took; never its text), at most
     // LINES_PER_SECOND a second: past that, one line a second counts the rest.
     const lines = new LineBudget(LINES_PER_SECOND, (n) =>
@@ -63,12 +72,10 @@ export class MoleculeAgentLifecycle
             (outcome.error instanceof Error ? ` (${outcome.error.message})` : "") +
             ". Inbound messages are no longer handled.",
         ),
-      onStopping: () => {
-        const limit = drainTimeoutMs === undefined ? "" : `, up to ${drainTimeoutMs} ms`;
+      onStopping: () =>
         this.#logger.log(
-          `Draining workspace ${workspaceId}: ${agent.activeTasks} in flight${limit}.`,
-        );
-      },
+          `Draining workspace ${workspaceId}: ${agent.activeTasks} in flight, up to ${stopMs} ms.`,
+        ),
       onStopped: () => this.#logger.log(`Stopped workspace ${workspaceId}.`),
       onPaused: (paused) =>
         this.#logger.log(
@@ -147,9 +154,13 @@ export class MoleculeAgentLifecycle
     }
   }
 
-  /** Stops the agent; resolves once in-flight handlers have drained and every timer is cleared. */
+  /**
+   * Stops the agent within `drainTimeoutMs` (default 25 000 ms): in-flight handlers finish and
+   * their answers are sent in it (a handler still running near its end has its `signal` aborted,
+   * and its message runs again after the restart); resolves once every timer is cleared.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.#run.stop();
+    await this.#run.stop({ timeoutMs: this.#stopMs });
   }
 
   /**

@@ -149,7 +149,7 @@ describe("default logs", () => {
       expect.stringMatching(
         new RegExp(`^log: Answered message [0-9a-f-]{36} from ${peerWs.id} in \\d+ ms\\.$`),
       ),
-      `log: Draining workspace ${workspaceId}: 0 in flight.`,
+      `log: Draining workspace ${workspaceId}: 0 in flight, up to 25000 ms.`,
       `log: Stopped workspace ${workspaceId}.`,
     ]);
     expect(JSON.stringify(logs.lines)).not.toContain("secret plan");
@@ -222,7 +222,7 @@ describe("default logs", () => {
     expect(mine.filter((l) => l.level === "log").map((l) => l.message)).toEqual([
       `Workspace ${workspaceId} registers its push URL once the HTTP server listens (app.listen()): an app that never listens is never registered.`,
       `Connected workspace ${workspaceId} (delivery: push; handlers: EchoAgent.answer).`,
-      `Draining workspace ${workspaceId}: 0 in flight.`,
+      `Draining workspace ${workspaceId}: 0 in flight, up to 25000 ms.`,
       `Stopped workspace ${workspaceId}.`,
     ]);
   });

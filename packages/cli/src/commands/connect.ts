@@ -12,7 +12,7 @@ import {
   type PushDeliveryOptions,
   type RemoteAgentOptions,
 } from "@molecule-ai/agent-core";
-import { describeStartError } from "@molecule-ai/agent-core/adapters";
+import { describeStartError, SIGNAL_STOP_MS } from "@molecule-ai/agent-core/adapters";
 import { Option, type Command } from "commander";
 import { CliError } from "../errors.js";
 import {
@@ -240,7 +240,8 @@ async function runConnect(opts: ConnectOptions): Promise<number> {
     }
     signalled = sig;
     process.stdout.write(`${PREFIX} received ${sig} — shutting down cleanly\n`);
-    void agent.stop();
+    // Running handlers get the stop's whole time (inside a container's grace period).
+    void agent.stop({ timeoutMs: SIGNAL_STOP_MS });
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -66,14 +66,17 @@ export class AgentRun {
     );
   }
 
-  /** Stops the agent once (in-flight handlers drain); a no-op when it was never started. */
-  stop(): Promise<void> {
+  /**
+   * Stops the agent once (in-flight handlers finish within `options.timeoutMs`, the stop's time:
+   * see `RemoteAgent.stop`); a no-op when it was never started.
+   */
+  stop(options?: { timeoutMs?: number | undefined }): Promise<void> {
     if (!this.#started) return Promise.resolve();
     this.#stopping ??= (async () => {
       const failed = this.#state === "failed";
       this.#state = "stopping";
       this.hooks.onStopping?.();
-      await this.agent.stop();
+      await this.agent.stop(options);
       this.#state = failed ? "failed" : "stopped";
       this.hooks.onStopped?.();
     })();

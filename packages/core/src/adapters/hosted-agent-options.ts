@@ -72,7 +72,10 @@ export interface HostedAgentOptions {
    * failing). Default: logged as an error.
    */
   onDeadLetter?: (msg: InboundMessage, error: unknown) => void | Promise<void>;
-  /** How long shutdown waits for in-flight handlers, in ms (default: the core default). */
+  /**
+   * The shutdown's time, in ms: in-flight handlers finish and their answers are sent within it
+   * (the host's default: the NestJS module's is 25 000, inside Kubernetes' 30 s grace).
+   */
   drainTimeoutMs?: number;
   /** Per-request timeout for platform calls, in ms (default 30 000). */
   timeoutMs?: number;

@@ -5,7 +5,7 @@
 // one line a command prints when its agent could not start, and a clean stop on SIGINT/SIGTERM.
 export { createMessageEndpoint } from "./message-endpoint.js";
 export { addStartCheck, askForInput } from "../agent/index.js";
-export { stopOnSignals } from "./stop-on-signals.js";
+export { SIGNAL_STOP_MS, stopOnSignals } from "./stop-on-signals.js";
 export type { StopOnSignalsOptions } from "./stop-on-signals.js";
 export type {
   MessageEndpointAnswer,

@@ -1,8 +1,8 @@
 // A clean stop on the signals that end a process: Ctrl-C (SIGINT) and what Docker, Kubernetes and
 // systemd send (SIGTERM; Node's default ends the process at once, mid-message, before the cursor
-// and the reply outbox are saved). The first signal stops the agent (running handlers drain, state
-// is saved) and the process exits 0; a second signal, or a stop that takes longer than the
-// timeout, exits at once.
+// and the reply outbox are saved). The first signal stops the agent within the timeout (running
+// handlers finish and their answers are sent, state is saved) and the process exits 0; a second
+// signal, or a stop that takes longer than the timeout, exits at once.
 import { exitProcess, hasSignals, onSignal, setExitCode, writeStderr } from "../runtime/index.js";
 import { MoleculeOptionError } from "../transport/index.js";
 
@@ -11,8 +11,9 @@ export interface StopOnSignalsOptions {
   /** The signals that stop the agent (default `["SIGINT", "SIGTERM"]`). */
   signals?: readonly string[] | undefined;
   /**
-   * How long the stop may take before the process exits anyway with code 1 (ms, default 25 000:
-   * inside Kubernetes' default 30 s grace period).
+   * The stop's time (ms, default 25 000: inside Kubernetes' default 30 s grace period), given to
+   * `agent.stop({ timeoutMs })`: running handlers may use all of it but a short reserve in which
+   * their answers are sent. A stop that takes longer exits the process anyway, with code 1.
    */
   timeoutMs?: number | undefined;
   /**
@@ -25,13 +26,19 @@ export interface StopOnSignalsOptions {
 
 /** What a second signal exits with (128 + the signal's number, as a shell reports it). */
 const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+/**
+ * The time a stop on a signal gets by default (ms): inside the 30 s a container gets between
+ * SIGTERM and SIGKILL (Kubernetes' default grace period, `docker stop`'s is 10 s).
+ */
+export const SIGNAL_STOP_MS = 25_000;
 /** How long the process may go on after the agent stopped before it is ended (`exit: true`). */
 const EXIT_GRACE_MS = 1_000;
 
 /**
  * Stops `agent` cleanly on SIGINT and SIGTERM (or `options.signals`): the first signal calls
- * `agent.stop()` (handlers drain, the cursor and the reply outbox are saved) and then the process
- * exits 0; a second signal, or a stop longer than `timeoutMs`, exits at once. Returns a function
+ * `agent.stop({ timeoutMs })` (running handlers finish within it and their answers are sent, the
+ * cursor and the reply outbox are saved) and then the process exits 0; a second signal, or a stop
+ * longer than `timeoutMs`, exits at once. Returns a function
  * that removes the listeners. Does nothing where the runtime has no process signals (the edge
  * build).
  *
@@ -40,10 +47,10 @@ const EXIT_GRACE_MS = 1_000;
  * stopOnSignals(agent);
  */
 export function stopOnSignals(
-  agent: { stop(): Promise<void> },
+  agent: { stop(options?: { timeoutMs?: number | undefined }): Promise<void> },
   options: StopOnSignalsOptions = {},
 ): () => void {
-  const { signals = ["SIGINT", "SIGTERM"], timeoutMs = 25_000, exit = true } = options;
+  const { signals = ["SIGINT", "SIGTERM"], timeoutMs = SIGNAL_STOP_MS, exit = true } = options;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     throw new MoleculeOptionError(
       "timeoutMs",
@@ -70,7 +77,7 @@ export function stopOnSignals(
       writeStderr(`the agent did not stop within ${timeoutMs} ms of ${signal}: exiting\n`);
       exitProcess(1);
     });
-    void agent.stop().then(
+    void agent.stop({ timeoutMs }).then(
       () => {
         clearTimeout(timer);
         dispose();

@@ -10,7 +10,7 @@ import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
 import type { ApprovalRequestInput, PeerCallResult } from "../platform/index.js";
 import { AgentStateStore, hasStore, storeOf } from "../store/index.js";
 import type { AgentStore, DefaultStore } from "../store/index.js";
-import { MoleculeError, describe, type Logger } from "../transport/index.js";
+import { MoleculeError, MoleculeOptionError, describe, type Logger } from "../transport/index.js";
 import { Admission } from "./admit/admission.js";
 import { Answers } from "./answer/answers.js";
 import { AgentStart } from "./lifecycle/agent-start.js";
@@ -19,6 +19,7 @@ import { escalationListener } from "./lifecycle/escalations.js";
 import { PeriodicTasks } from "./lifecycle/periodic.js";
 import { PlatformWatch } from "./lifecycle/platform-watch.js";
 import { Registration } from "./lifecycle/re-register.js";
+import { StopBudget } from "./lifecycle/stop-budget.js";
 import { checkAgentOptions } from "./options.js";
 import { clientView } from "./client-view.js";
 import { PeerCalls } from "./route/call-peer.js";
@@ -365,9 +366,25 @@ export class RemoteAgent<
     if (opened.mode === "poll") await this.#startPoll(caps, signal);
   }
 
-  /** Drains running handlers (up to `drainTimeoutMs`), then closes everything. Idempotent. */
-  async stop(): Promise<void> {
-    await this.#end("stopped");
+  /**
+   * Stops taking messages, lets running handlers finish and sends their answers, then saves the
+   * agent's state and closes everything. Idempotent (a second call waits for the first stop).
+   *
+   * @param options.timeoutMs the stop's own time (what `stopOnSignals` gives, inside a container's
+   * grace period): running handlers get all of it but a short reserve (a tenth, at most 2 s) in
+   * which their answers are sent and the state saved; a handler still running then has its
+   * `signal` aborted and its message is handled again after the restart. Without it, handlers get
+   * `drainTimeoutMs`, and unsent answers as long again.
+   */
+  async stop(options?: { timeoutMs?: number | undefined }): Promise<void> {
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      throw new MoleculeOptionError(
+        "timeoutMs",
+        `stop: timeoutMs must be a number of milliseconds >= 0 (got ${timeoutMs}).`,
+      );
+    }
+    await this.#end("stopped", undefined, timeoutMs);
   }
 
   async #startPoll(caps: PollCapabilities | undefined, signal: AbortSignal): Promise<void> {
@@ -396,8 +413,9 @@ export class RemoteAgent<
   }
 
   /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */
-  #end(reason: AgentEndReason, error?: unknown): Promise<void> {
+  #end(reason: AgentEndReason, error?: unknown, timeoutMs?: number): Promise<void> {
     if (this.#shutdown) return this.#shutdown;
+    const budget = new StopBudget(timeoutMs, this.#o.drainTimeoutMs ?? 10_000);
     const before = this.#phase;
     this.#phase = "stopping";
     this.#push.accepting = false;
@@ -415,10 +433,11 @@ export class RemoteAgent<
       // the store to come back, so a store that cannot write does not block the stop.
       this.#state.endRetries();
       await delivering;
-      await this.#runner.stop(before === "new" ? undefined : (this.#o.drainTimeoutMs ?? 10_000));
+      const drainMs = before === "new" ? undefined : budget.handlersMs();
+      await this.#runner.stop(drainMs, budget.abortedMs());
       this.#calls.stop();
       const persistent = hasStore(this.#o) || this.#defaultStore !== undefined;
-      await this.#answers.stop(this.#o.drainTimeoutMs ?? 10_000, persistent);
+      await this.#answers.stop(budget.answersMs(), persistent);
       await this.#pollSource?.flush();
       await this.#pollSource?.checkpoint(reason);
       await this.#state.flush(); // what push delivery learned of its platform is kept too

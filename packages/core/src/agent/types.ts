@@ -418,7 +418,11 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
   logger?: Logger;
   /** Called with every event (see `AgentEventMap`), those of `start()` included. */
   onEvent?: (event: AgentEvent) => void;
-  /** How long `stop()` waits for running handlers before aborting them (default 10 000 ms). */
+  /**
+   * How long a `stop()` not given a time of its own waits for running handlers before aborting
+   * their signal (default 10 000 ms). `stop({ timeoutMs })` (stopOnSignals) gives them the stop's
+   * time instead.
+   */
   drainTimeoutMs?: number;
   /** Consecutive 401s (heartbeat or state) that end the agent as "unauthorized" (default 3). */
   maxUnauthorized?: number;

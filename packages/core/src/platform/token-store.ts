@@ -163,14 +163,14 @@ export class FileTokenStore implements TokenStore {
 
   async save(token: string): Promise<void> {
     const value = checkToken(token);
-    if (!this.#required) {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await chmod(this.dir, 0o700).catch(() => undefined);
-    }
     const stem = this.#required ? `.${basename(this.path)}` : ".auth_token";
     const tmp = join(this.dir, `${stem}.${PROCESS_ID}.${randomHex(6)}.tmp`);
     let handle;
     try {
+      if (!this.#required) {
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        await chmod(this.dir, 0o700).catch(() => undefined);
+      }
       // "wx": O_CREAT | O_EXCL — a fresh private file, 0600 from the first byte.
       handle = await open(tmp, "wx", 0o600);
       await handle.writeFile(value, "utf8");
@@ -182,7 +182,7 @@ export class FileTokenStore implements TokenStore {
       await handle?.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
       throw new MoleculeError(
-        `could not write the token file ${this.path}; check the directory's permissions`,
+        `could not write the token file ${this.path} (${err instanceof Error ? err.message : String(err)}); make the folder writable, or give the token store a dir on a writable one`,
         {
           code: "token_store_error",
           cause: err,

@@ -27,7 +27,7 @@ function promised<K extends keyof Promises>(name: K, fn: unknown = fs[name as ke
 
 export const chmod = promised("chmod");
 export const link = promised("link");
-export const mkdir = promised("mkdir");
+const mkdirOnce = promised("mkdir");
 export const readdir = promised("readdir");
 export const readFile = promised("readFile");
 // fs.promises.realpath is the native one (realpath(3)), not fs.realpath's walk in JavaScript.
@@ -37,6 +37,54 @@ export const rm = promised("rm");
 export const stat = promised("stat");
 export const unlink = promised("unlink");
 export const writeFile = promised("writeFile");
+
+/**
+ * `fs.promises.mkdir`, whose failure names the real cause. Where a recursive mkdir cannot create a
+ * folder, Node may report ENOENT for the folder asked (a read-only file system does), whatever
+ * stopped it; this one reports the error of creating the first missing folder in its nearest
+ * existing parent, and names that parent: EROFS (a read-only file system), EACCES (no write
+ * permission), ENOTDIR (a file in the way), ENOSPC.
+ */
+export async function mkdir(
+  dir: string,
+  options?: { recursive?: boolean; mode?: number },
+): Promise<string | undefined> {
+  try {
+    return await mkdirOnce(dir, options);
+  } catch (err) {
+    if (!options?.recursive || (err as NodeJS.ErrnoException).code === "EEXIST") throw err;
+    const cause = await nearestCause(path.resolve(dir), options.mode);
+    if (cause === undefined) return await mkdirOnce(dir, options); // created meanwhile: once more
+    throw cause;
+  }
+}
+
+/**
+ * Why `dir` cannot be created: the error of creating the first missing folder on its path (with
+ * its nearest existing parent added to the message); `undefined` when that folder could be made.
+ */
+async function nearestCause(dir: string, mode: number | undefined): Promise<Error | undefined> {
+  for (let child = dir, parent = path.dirname(dir); parent !== child;) {
+    const found = await stat(parent).then(
+      () => undefined,
+      (err: NodeJS.ErrnoException) => err,
+    );
+    if (found?.code === "ENOENT") {
+      [child, parent] = [parent, path.dirname(parent)];
+      continue;
+    }
+    if (found) return found; // EACCES on the way, a file in the way (ENOTDIR)
+    try {
+      await mkdirOnce(child, { mode });
+      return undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+      (err as Error).message += ` (the nearest existing folder: ${parent})`;
+      return err as Error;
+    }
+  }
+  return undefined;
+}
 
 /** What core does with an open file (a `fs.promises` FileHandle's methods of those names). */
 export interface FileHandle {

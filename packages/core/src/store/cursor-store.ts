@@ -70,11 +70,11 @@ export function unknownFormatError(
   );
 }
 
-/** `err`'s errno code and message, as a sentence part. */
+/** `err`'s errno code and message, as a sentence part (the code once: Node's messages start with it). */
 export function fsReason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
-  return code ? `${code}: ${message}` : message;
+  return code && !message.startsWith(`${code}:`) ? `${code}: ${message}` : message;
 }
 
 /** Keeps the cursor in memory: fine for tests and for agents that may replay after a restart. */

@@ -149,13 +149,16 @@ export class Dispatcher {
 
   /**
    * Gives running and queued messages `drainMs` to finish (none: not at all), then aborts what
-   * still runs (it will be redelivered) and abandons the queue.
+   * still runs (it will be redelivered), waits up to `abortedMs` for those handlers to return, and
+   * abandons the queue.
    */
-  async stop(drainMs: number | undefined): Promise<void> {
+  async stop(drainMs: number | undefined, abortedMs = 5_000): Promise<void> {
     if (drainMs !== undefined && !(await this.idle(drainMs))) {
-      this.#logger.warn?.("drain timeout: aborting running handlers (they will be redelivered)");
+      this.#logger.warn?.(
+        `drain timeout: ${this.active} handler(s) still running after ${Math.round(drainMs)} ms: aborting their signal (their messages will be redelivered)`,
+      );
       this.abort();
-      await this.idle(5_000);
+      await this.idle(abortedMs);
     }
     this.abort();
   }
