@@ -309,9 +309,11 @@ async function modernStdio() {
     },
     stdio: ["pipe", "pipe", "inherit"],
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // `close`: after its stdout ended (every line it wrote has been read).
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
   cleanups.push(async () => {
-    child.stdin.end(); // the server exits when stdin closes
+    if (running()) child.stdin.end(); // the server exits when stdin closes
     await exited;
   });
   const received: Record<string, unknown>[] = [];
@@ -342,7 +344,12 @@ async function modernStdio() {
   const discovered = await request("server/discover", {});
   // Started: workspace_info answers once the first start attempt has settled.
   await request("tools/call", { name: "workspace_info", arguments: {} });
-  return { discovered: discovered.answer, request, send, next, received };
+  /** Stops the server as a signal does (SIGTERM) and resolves once it has exited. */
+  const terminate = async (): Promise<void> => {
+    if (running()) child.kill("SIGTERM");
+    await exited;
+  };
+  return { discovered: discovered.answer, request, send, next, received, terminate };
 }
 
 /** Whether `m` was delivered on the listen stream `id` (its `_meta` names the subscription). */
@@ -416,6 +423,32 @@ describe("the 2026 era over stdio: task status notifications on subscriptions/li
       false,
     );
     expect(refused.answer.error?.code).toBe(-32021);
+  }, 60_000);
+
+  it("a server that stops ends an open task listen with its result before it exits", async () => {
+    const { request, send, next, received, terminate } = await modernStdio();
+    const created = await request("tools/call", {
+      name: "call_peer",
+      arguments: { peerId: echoId, message: "wait stdio stop", timeoutSeconds: 600 },
+    });
+    const taskId = created.answer.result!["taskId"] as string;
+    await waitFor(() => held.get("wait stdio stop"));
+    const listenId = nextId++;
+    send({
+      id: listenId,
+      method: "subscriptions/listen",
+      params: { notifications: { taskIds: [taskId] }, _meta: envelope(true) },
+    });
+    const ack = await next((m) => onListen(m, listenId));
+    expect((ack["params"] as { notifications: unknown }).notifications).toEqual({
+      taskIds: [taskId],
+    });
+    await terminate();
+    const end = received.find((m) => m["id"] === listenId);
+    expect(end?.["result"]).toMatchObject({
+      resultType: "complete",
+      _meta: { "io.modelcontextprotocol/subscriptionId": listenId },
+    });
   }, 60_000);
 });
 
