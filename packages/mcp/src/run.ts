@@ -5,6 +5,8 @@ import { readHttpConfig, readMcpConfig } from "./config.js";
 import type { McpCliValues } from "./config.js";
 import { startMcpHttp } from "./http.js";
 import { MoleculeMcp } from "./server.js";
+import { withTaskListens } from "./task-listen.js";
+import { tasksOf } from "./tool-tasks.js";
 
 /** Where the command reads and writes (the process's by default). */
 export interface McpRunIo {
@@ -73,8 +75,11 @@ export async function runMcp(values: McpCliValues, io: McpRunIo = {}): Promise<n
     stdin.once("close", () => resolve(undefined));
   });
   // Both eras: a host that opens with `initialize` (2025) or with `server/discover` (2026-07-28)
-  // is served by one server pinned to its era for the connection.
-  const served = serveStdio((context) => host.createServer(context), { transport });
+  // is served by one server pinned to its era for the connection; a listen for task status only
+  // (the Tasks extension) is served in front of it (task-listen.ts).
+  const served = serveStdio((context) => host.createServer(context), {
+    transport: withTaskListens(transport, tasksOf(host)),
+  });
   const failure = await Promise.race([stopped, closed, failed]);
   await served.close();
   await host.stop();

@@ -19,7 +19,7 @@
 //   JSON-RPC `error` once `failed`), `tasks/cancel` and `tasks/update` an empty acknowledgement;
 //   `tasks/result` is gone (-32601) and a host that does not declare the extension gets -32021 from
 //   the task methods. Status notifications (`notifications/tasks`) ride a `subscriptions/listen`
-//   that names `taskIds` (task-listen.ts, over Streamable HTTP).
+//   that names `taskIds` (task-listen.ts, on both transports).
 //
 // A host that does not ask (no `task` parameter, no declaration) gets what it always got.
 import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";

@@ -3,6 +3,8 @@
 // - the 2026 era: the Tasks extension `io.modelcontextprotocol/tasks` (SEP-2663) over Streamable
 //   HTTP, every message validated against the extension's own JSON Schema
 //   (fixtures/ext-tasks-schema.json);
+// - the same extension over the built bin's stdio (its status notifications on a listen that
+//   names the task);
 // - the 2025 era: the experimental tasks of the 2025-11-25 specification, over an in-process
 //   transport, the messages validated against that revision's schemas (the MCP SDK v1's zod
 //   schemas of them);
@@ -18,13 +20,16 @@ import {
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { RemoteAgent } from "@molecule-ai/agent-core";
 import { startTestPlatform } from "@molecule-ai/agent-core/testing";
+import type { TestPlatform } from "@molecule-ai/agent-core/testing";
 import { waitFor } from "@internal/test-utils";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MoleculeMcp, readMcpConfig, startMcpHttp } from "../src/index.js";
 import type { McpHttpServer } from "../src/index.js";
-import { tempDir } from "./helpers.js";
+import { BIN, tempDir } from "./helpers.js";
 
 const TASKS = "io.modelcontextprotocol/tasks";
 const MODERN = "2026-07-28";
@@ -44,13 +49,14 @@ function valid(name: string, value: unknown): void {
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 let echoId: string;
+let platform: TestPlatform;
 let molecule: MoleculeMcp;
 let http: McpHttpServer;
 /** The peer's held "wait…" messages, by text: calling one lets the peer answer it. */
 const held = new Map<string, () => void>();
 
 beforeAll(async () => {
-  const platform = await startTestPlatform({ name: "tasks" });
+  platform = await startTestPlatform({ name: "tasks" });
   cleanups.push(() => platform.close());
   const echo = await platform.addWorkspace("echo");
   echoId = echo.id;
@@ -278,6 +284,172 @@ describe("the 2026 era: the Tasks extension (SEP-2663), raw JSON-RPC over Stream
     expect(answer.result!["taskId"]).toBeUndefined();
     expect(JSON.stringify(answer.result!["content"])).toContain("You said: plain");
   });
+});
+
+/** The `_meta` envelope of a 2026-era request; `declare`: the Tasks extension in it. */
+function envelope(declare: boolean): Record<string, unknown> {
+  return {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientInfo": { name: "raw-stdio-host", version: "1" },
+    "io.modelcontextprotocol/clientCapabilities": declare ? { extensions: { [TASKS]: {} } } : {},
+  };
+}
+
+/** The built bin spawned as a 2026-era host's server, spoken in raw JSON-RPC over its stdio. */
+async function modernStdio() {
+  const ws = await platform.addWorkspace(`stdio-host-${nextId}`);
+  const state = tempDir();
+  cleanups.push(state.remove);
+  const child = spawn(process.execPath, [BIN], {
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      MOLECULE_LOG_LEVEL: "warn",
+      MOLECULE_MCP_STATE_DIR: state.dir,
+      ...ws.env,
+    },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  // `close`: after its stdout ended (every line it wrote has been read).
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  cleanups.push(async () => {
+    if (running()) child.stdin.end(); // the server exits when stdin closes
+    await exited;
+  });
+  const received: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    received.push(JSON.parse(line) as Record<string, unknown>);
+    for (const w of waiters) w();
+  });
+  const send = (message: Record<string, unknown>): void =>
+    void child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", ...message })}\n`);
+  /** The first message `pred` matches, once it has arrived. */
+  const next = (pred: (m: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const look = (): void => {
+        const found = received.find(pred);
+        if (!found) return;
+        waiters.delete(look);
+        resolve(found);
+      };
+      waiters.add(look);
+      look();
+    });
+  const request = async (method: string, params: Record<string, unknown>, declare = true) => {
+    const id = nextId++;
+    send({ id, method, params: { ...params, _meta: envelope(declare) } });
+    return { id, answer: (await next((m) => m["id"] === id)) as RpcAnswer };
+  };
+  const discovered = await request("server/discover", {});
+  // Started: workspace_info answers once the first start attempt has settled.
+  await request("tools/call", { name: "workspace_info", arguments: {} });
+  /** Stops the server as a signal does (SIGTERM) and resolves once it has exited. */
+  const terminate = async (): Promise<void> => {
+    if (running()) child.kill("SIGTERM");
+    await exited;
+  };
+  return { discovered: discovered.answer, request, send, next, received, terminate };
+}
+
+/** Whether `m` was delivered on the listen stream `id` (its `_meta` names the subscription). */
+const onListen = (m: Record<string, unknown>, id: number): boolean =>
+  (m["params"] as Record<string, Record<string, unknown> | undefined> | undefined)?.["_meta"]?.[
+    "io.modelcontextprotocol/subscriptionId"
+  ] === id;
+
+describe("the 2026 era over stdio: task status notifications on subscriptions/listen, raw JSON-RPC to the built bin", () => {
+  it("a listen naming the task is acknowledged, told notifications/tasks with the result when the call ends, then closed with its result; a listen the host cancels is told nothing; all valid against the extension's schema", async () => {
+    const { discovered, request, send, next, received } = await modernStdio();
+    expect(discovered.result!["capabilities"]).toMatchObject({ extensions: { [TASKS]: {} } });
+
+    const created = await request("tools/call", {
+      name: "call_peer",
+      arguments: { peerId: echoId, message: "wait stdio", timeoutSeconds: 600 },
+    });
+    valid("CreateTaskResult", created.answer.result);
+    const taskId = created.answer.result!["taskId"] as string;
+
+    // The listen request stays open: the acknowledgement, then the task's status, on one channel.
+    const listenId = nextId++;
+    send({
+      id: listenId,
+      method: "subscriptions/listen",
+      params: { notifications: { taskIds: [taskId, "no-such-task"] }, _meta: envelope(true) },
+    });
+    const ack = await next((m) => onListen(m, listenId));
+    expect(ack["method"]).toBe("notifications/subscriptions/acknowledged");
+    const honored = (ack["params"] as { notifications: unknown }).notifications;
+    valid("TaskSubscriptionAcknowledgedNotifications", honored);
+    expect(honored).toEqual({ taskIds: [taskId] });
+
+    (await waitFor(() => held.get("wait stdio")))(); // the peer answers now
+    const told = await next((m) => m["method"] === "notifications/tasks" && onListen(m, listenId));
+    valid("TaskStatusNotification", told);
+    expect(told["params"]).toMatchObject({ taskId, status: "completed" });
+    const result = (told["params"] as { result: { content: { text: string }[] } }).result;
+    expect(result.content[0]!.text).toContain("You said: wait stdio");
+    // Every task it named has ended: the listen ends with its (graceful) result.
+    const end = await next((m) => m["id"] === listenId);
+    expect(end["result"]).toMatchObject({
+      resultType: "complete",
+      _meta: { "io.modelcontextprotocol/subscriptionId": listenId },
+    });
+
+    // A listen the host cancels (notifications/cancelled) is told nothing more.
+    const second = await request("tools/call", {
+      name: "call_peer",
+      arguments: { peerId: echoId, message: "wait stdio 2", timeoutSeconds: 600 },
+    });
+    const secondId = second.answer.result!["taskId"] as string;
+    await waitFor(() => held.get("wait stdio 2"));
+    const quietId = nextId++;
+    send({
+      id: quietId,
+      method: "subscriptions/listen",
+      params: { notifications: { taskIds: [secondId] }, _meta: envelope(true) },
+    });
+    await next((m) => onListen(m, quietId));
+    send({ method: "notifications/cancelled", params: { requestId: quietId } });
+    const cancelled = await request("tasks/cancel", { taskId: secondId });
+    valid("CancelTaskResult", cancelled.answer.result);
+    await request("tasks/get", { taskId: secondId }); // anything told at the end came before this
+    expect(received.filter((m) => onListen(m, quietId) || m["id"] === quietId)).toHaveLength(1);
+
+    // Without the declaration the listen is refused.
+    const refused = await request(
+      "subscriptions/listen",
+      { notifications: { taskIds: [taskId] } },
+      false,
+    );
+    expect(refused.answer.error?.code).toBe(-32021);
+  }, 60_000);
+
+  it("a server that stops ends an open task listen with its result before it exits", async () => {
+    const { request, send, next, received, terminate } = await modernStdio();
+    const created = await request("tools/call", {
+      name: "call_peer",
+      arguments: { peerId: echoId, message: "wait stdio stop", timeoutSeconds: 600 },
+    });
+    const taskId = created.answer.result!["taskId"] as string;
+    await waitFor(() => held.get("wait stdio stop"));
+    const listenId = nextId++;
+    send({
+      id: listenId,
+      method: "subscriptions/listen",
+      params: { notifications: { taskIds: [taskId] }, _meta: envelope(true) },
+    });
+    const ack = await next((m) => onListen(m, listenId));
+    expect((ack["params"] as { notifications: unknown }).notifications).toEqual({
+      taskIds: [taskId],
+    });
+    await terminate();
+    const end = received.find((m) => m["id"] === listenId);
+    expect(end?.["result"]).toMatchObject({
+      resultType: "complete",
+      _meta: { "io.modelcontextprotocol/subscriptionId": listenId },
+    });
+  }, 60_000);
 });
 
 /** A 2025-era session over an in-process transport, spoken in raw JSON-RPC. */
