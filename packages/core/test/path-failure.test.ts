@@ -96,7 +96,12 @@ describe("the platform said no, or the path failed", () => {
 function warnings() {
   let now = Date.UTC(2026, 10, 28, 7, 0, 0);
   const lines: string[] = [];
-  const w = new PathWarnings({ warn: (m: string) => void lines.push(m) }, "ws", () => now);
+  const w = new PathWarnings(
+    { warn: (m: string) => void lines.push(m) },
+    "ws",
+    () => now,
+    () => now,
+  );
   return { w, lines, tick: (ms: number) => (now += ms) };
 }
 

@@ -21,8 +21,10 @@ const WHERE: Record<PathCause, string> = {
 /** One cause while it lasts. */
 interface Fault {
   detail: string;
-  /** When it began (`now()`). */
+  /** When it began (`now()`, the monotonic clock). */
   since: number;
+  /** When it began on the wall clock (`wall()`), for the lines. */
+  sinceWall: number;
   /** When its last line was written (`now()`). */
   saidAt: number;
 }
@@ -37,17 +39,28 @@ export class PathWarnings {
   readonly #logger: Logger;
   readonly #workspaceId: string;
   readonly #now: () => number;
+  readonly #wall: () => number;
   readonly #faults = new Map<PathCause, Fault>();
   /** Answers the outbox holds through the faults (its last count). */
   #held = 0;
   /** Answers delivered since the first fault began. */
   #delivered = 0;
 
-  /** `now`: the wall clock in ms (a test's own clock; `Date.now` by default). */
-  constructor(logger: Logger, workspaceId: string, now: () => number = Date.now) {
+  /**
+   * `now`: the monotonic clock in ms the intervals are measured on (`performance.now` by
+   * default: a wall clock stepped back holds no reminder back); `wall`: the wall clock the lines
+   * show times of (`Date.now`). A test passes its own.
+   */
+  constructor(
+    logger: Logger,
+    workspaceId: string,
+    now: () => number = () => performance.now(),
+    wall: () => number = Date.now,
+  ) {
     this.#logger = logger;
     this.#workspaceId = workspaceId;
     this.#now = now;
+    this.#wall = wall;
   }
 
   /** Whether a fault is going on. */
@@ -69,10 +82,16 @@ export class PathWarnings {
     const where = `${WHERE[failure.cause]}: ${failure.detail}`;
     const meta = { workspaceId: this.#workspaceId, cause: failure.cause, held: this.#held };
     if (fault === undefined) {
-      this.#faults.set(failure.cause, { detail: failure.detail, since: now, saidAt: now });
+      const sinceWall = this.#wall();
+      this.#faults.set(failure.cause, {
+        detail: failure.detail,
+        since: now,
+        sinceWall,
+        saidAt: now,
+      });
       this.#logger.warn?.(
-        `the path to the platform fails at ${where}; holding ${this.#held} ${this.#answers()} since ${clock(now)}, sent once it is back (a reminder at most once a minute)`,
-        { ...meta, since: clock(now) },
+        `the path to the platform fails at ${where}; holding ${this.#held} ${this.#answers()} since ${clock(sinceWall)}, sent once it is back (a reminder at most once a minute)`,
+        { ...meta, since: clock(sinceWall) },
       );
       return true;
     }
@@ -80,8 +99,8 @@ export class PathWarnings {
     if (now - fault.saidAt < PATH_REMINDER_MS) return true;
     fault.saidAt = now;
     this.#logger.warn?.(
-      `the path to the platform still fails at ${where}; holding ${this.#held} ${this.#answers()} since ${clock(fault.since)} (${Math.round((now - fault.since) / 1000)} s)`,
-      { ...meta, since: clock(fault.since) },
+      `the path to the platform still fails at ${where}; holding ${this.#held} ${this.#answers()} since ${clock(fault.sinceWall)} (${Math.round((now - fault.since) / 1000)} s)`,
+      { ...meta, since: clock(fault.sinceWall) },
     );
     return true;
   }
