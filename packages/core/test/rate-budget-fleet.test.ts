@@ -123,8 +123,11 @@ interface FleetRun {
   questionsLogged: number;
 }
 
-/** 20 default poll agents at 120 a minute take 200 questions at once (a caller's deadline of 120 s). */
-async function fleet(heartbeatMs: number, gapsFrom: "online" | "started"): Promise<FleetRun> {
+/**
+ * An emulator of one SaaS org at 120 requests a minute whose clock runs SCALE times faster, and
+ * the SDK's second and the process's wall clock with it.
+ */
+async function scaledOrg() {
   const p0 = performance.now();
   const t0 = Date.now();
   const clock = { now: () => t0 + (performance.now() - p0) * SCALE };
@@ -135,6 +138,12 @@ async function fleet(heartbeatMs: number, gapsFrom: "online" | "started"): Promi
   const orgId = randomUUID();
   const emu = await startEmulator({ orgId, rateLimit: 120, clock, ui: false });
   cleanups.push(() => emu.close());
+  return { clock, orgId, emu };
+}
+
+/** 20 default poll agents at 120 a minute take 200 questions at once (a caller's deadline of 120 s). */
+async function fleet(heartbeatMs: number, gapsFrom: "online" | "started"): Promise<FleetRun> {
+  const { clock, orgId, emu } = await scaledOrg();
   const made = async (name: string) => {
     const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
     return { id: w.id, token: w.token ?? (await emu.admin.createToken(w.id)) };
@@ -268,14 +277,7 @@ describe("a rate-limited org of 20 default poll agents (issues 86, 93)", () => {
 
 describe("fair shares of an org's budget (issue 100)", () => {
   it("20 agents each ask their neighbour 10 questions at once: every agent gets questions out, none two rounds ahead of another", async () => {
-    const p0 = performance.now();
-    const t0 = Date.now();
-    const clock = { now: () => t0 + (performance.now() - p0) * SCALE };
-    platformSecond.ms = 1_000 / SCALE;
-    vi.spyOn(Date, "now").mockImplementation(() => Math.round(clock.now()));
-    const orgId = randomUUID();
-    const emu = await startEmulator({ orgId, rateLimit: 120, clock, ui: false });
-    cleanups.push(() => emu.close());
+    const { orgId, emu } = await scaledOrg();
     const workers: Array<{ id: string; client: PlatformClient }> = [];
     for (let i = 0; i < AGENTS; i++) {
       const w = await emu.admin.createWorkspace({ name: `agent-${i}`, deliveryMode: "poll" });
