@@ -1,6 +1,6 @@
 import { describe } from "vitest";
-import { HALVES, smokeTests } from "./smoke.ts";
+import { GROUPS, smokeTests } from "./smoke.ts";
 
-describe("benchmark smoke runs (2 of 2)", () => {
-  smokeTests(HALVES[1]);
+describe("benchmark smoke runs (2 of 3)", () => {
+  smokeTests(GROUPS[1]);
 });

@@ -14,7 +14,7 @@ const fmtLoad = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : "?")
  * The results measured before their benchmark last changed (`changed`: the date of each
  * benchmark's last commit, ISO), by name with that date.
  */
-export function staleResults(
+function staleResults(
   results: readonly BenchResult[],
   changed: ReadonlyMap<string, string>,
 ): Map<string, string> {
