@@ -14,6 +14,7 @@
 // keep a reserve, and after a 429 nothing is sent until the time the platform named.
 
 import { HeartbeatRoom } from "./heartbeat-room.js";
+import { NO_OWNER, OwnerRounds } from "./rate-rounds.js";
 import { retryAfterSeconds } from "./retry.js";
 
 /** Longest wait the platform's limiter can ask for: its window (a minute) and the rounding second. */
@@ -82,10 +83,10 @@ export function isRateLimitRefusal(
  * (a new call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet
  * moment (acknowledgements, checkpoints, the safety-net read and the state check while the event
  * stream is up and heartbeats are accepted). Within a class, turns go round the agents of the
- * process that share the bucket, so none waits behind another's burst. Only heartbeats and state checks (a heartbeat may wait
- * for one) may use the room kept for the heartbeats expected later in the window; only the first
- * three classes may use the reserve, which is sized by what heartbeats and liveness requests used
- * (a start, which does not recur, is not counted).
+ * process that share the bucket, so none waits behind another's burst. Only heartbeats and state
+ * checks (a heartbeat may wait for one) may use the room kept for the heartbeats expected later in
+ * the window; only the first three classes may use the reserve, which is sized by what heartbeats
+ * and liveness requests used (a start, which does not recur, is not counted).
  */
 export type RatePriority =
   | "heartbeat"
@@ -147,20 +148,6 @@ interface Waiter {
   onAbort: (() => void) | undefined;
 }
 
-/** The owner of the requests that name none: they take their turns in order. */
-const NO_OWNER = {};
-
-/**
- * An owner's turns given from the queue in the current window (one taken while nobody of its rank
- * waited competed with no one) and its requests waiting, by rank.
- */
-interface OwnerTurns {
-  /** The window `taken` counts. */
-  window: number;
-  taken: number[];
-  queued: number[];
-}
-
 /**
  * One platform bucket's budget. A request takes its turn ({@link RateBucket.take}, else
  * {@link RateBucket.wait}) before it is sent, and its answer is read back with
@@ -173,8 +160,9 @@ interface OwnerTurns {
  * class leaves it) and for the heartbeats and state checks due in it (as many as this window or
  * the last used, plus two, spread over the window; both at most three quarters of the limit);
  * waiting requests go by {@link RatePriority}, then in rounds of their owners (each agent of the
- * process that shares the bucket, so none waits behind another's burst), then in order; and a turn that cannot come by its
- * deadline is refused at once. All times are monotonic (`performance.now()`).
+ * process that shares the bucket, so none waits behind another's burst: rate-rounds.ts), then in
+ * order; and a turn that cannot come by its deadline is refused at once. All times are monotonic
+ * (`performance.now()`).
  */
 export class RateBucket {
   /** The window's limit, once the platform said one (kept across windows). */
@@ -194,8 +182,8 @@ export class RateBucket {
   readonly #beats = new HeartbeatRoom();
   /** Requests waiting for their turn, by rank, then round, then arrival. */
   readonly #waiters: Waiter[] = [];
-  /** Each owner's turns and waiting requests (kept while the owner lives). */
-  readonly #owners = new WeakMap<object, OwnerTurns>();
+  /** The rounds of each owner's requests (rate-rounds.ts). */
+  readonly #rounds = new OwnerRounds();
   /** The timer of the first waiter's turn, and when it fires. */
   #timer: NodeJS.Timeout | undefined;
   #timerAt = 0;
@@ -315,13 +303,9 @@ export class RateBucket {
     return i;
   }
 
-  /**
-   * The round `owner`'s next request of `rank` waits in: its turns of that rank in this window
-   * and its requests of that rank still waiting (a round is one turn of each owner).
-   */
+  /** The round `owner`'s next request of `rank` waits in (rate-rounds.ts). */
   #lapOf(owner: object, rank: number): number {
-    const o = this.#turnsOf(owner);
-    return (o.taken[rank] ?? 0) + (o.queued[rank] ?? 0);
+    return this.#rounds.lapOf(owner, rank, this.#window);
   }
 
   /**
@@ -331,27 +315,13 @@ export class RateBucket {
   #enqueue(w: Waiter, rank: number): void {
     w.rank = rank;
     w.lap = w.promotion === undefined ? this.#lapOf(w.owner, rank) : Number.POSITIVE_INFINITY;
-    const queued = this.#turnsOf(w.owner).queued;
-    queued[rank] = (queued[rank] ?? 0) + 1;
+    this.#rounds.queued(w.owner, rank, this.#window, 1);
     this.#waiters.splice(this.#placeOf(rank, w.lap), 0, w);
   }
 
   /** `w` left the queue (its turn, given up, or moved up a class). */
   #left(w: Waiter): void {
-    const queued = this.#turnsOf(w.owner).queued;
-    queued[w.rank] = (queued[w.rank] ?? 1) - 1;
-  }
-
-  /** `owner`'s turns in this window and its waiting requests. */
-  #turnsOf(owner: object): OwnerTurns {
-    let o = this.#owners.get(owner);
-    if (o === undefined)
-      this.#owners.set(owner, (o = { window: this.#window, taken: [], queued: [] }));
-    if (o.window !== this.#window) {
-      o.window = this.#window;
-      o.taken = [];
-    }
-    return o;
+    this.#rounds.queued(w.owner, w.rank, this.#window, -1);
   }
 
   /**
@@ -464,10 +434,7 @@ export class RateBucket {
       if (this.#remaining > 0) this.#remaining--;
       if (usesBeatsRoom(rank)) this.#liveness++;
     }
-    if (owner !== undefined) {
-      const taken = this.#turnsOf(owner).taken;
-      taken[rank] = (taken[rank] ?? 0) + 1;
-    }
+    if (owner !== undefined) this.#rounds.granted(owner, rank, this.#window);
     return this.#window;
   }
 
