@@ -138,9 +138,12 @@ async function startSide(args: string[]): Promise<Side> {
 }
 
 /** Heartbeats from `connections` loops and `rate` messages/s for `seconds`; returns what happened. */
-async function load(
-  side: Side,
-): Promise<{ heartbeatRps: number; failed: number; sent: Map<string, number> }> {
+async function load(side: Side): Promise<{
+  heartbeatRps: number;
+  failed: number;
+  sent: Map<string, number>;
+  targets: Set<Side["ws"][number]>;
+}> {
   const deadline = performance.now() + seconds * 1000;
   let ok = 0;
   let failed = 0;
@@ -161,6 +164,7 @@ async function load(
   };
   // Messages: `rate` per second, paced against the clock (a late tick sends what is owed).
   const sent = new Map<string, number>();
+  const targets = new Set<Side["ws"][number]>();
   let count = 0;
   const inflight: Promise<void>[] = [];
   const start = performance.now();
@@ -172,6 +176,8 @@ async function load(
         const to = side.ws[(count + 1) % side.ws.length]!;
         count++;
         const at = Date.now();
+        const messageId = crypto.randomUUID();
+        targets.add(to);
         inflight.push(
           post(
             side.pool,
@@ -183,7 +189,7 @@ async function load(
               params: {
                 message: {
                   role: "user",
-                  messageId: crypto.randomUUID(),
+                  messageId,
                   parts: [{ kind: "text", text: `load ${count}` }],
                 },
               },
@@ -191,7 +197,9 @@ async function load(
             from.auth,
             { "x-workspace-id": from.id },
           ).then((r) => {
-            if (r.status === 202) sent.set(String(r.json?.["queue_id"]), at);
+            // 200 `queued` for a poll workspace (the platform's answer since August 2026), 202
+            // for one whose push was queued.
+            if (r.status === 200 || r.status === 202) sent.set(messageId, at);
             else failed++;
           }),
         );
@@ -202,7 +210,33 @@ async function load(
   const t0 = performance.now();
   await Promise.all([messages, ...Array.from({ length: connections }, beat)]);
   await Promise.all(inflight);
-  return { heartbeatRps: ok / ((performance.now() - t0) / 1000), failed, sent };
+  return { heartbeatRps: ok / ((performance.now() - t0) / 1000), failed, sent, targets };
+}
+
+/**
+ * When each message of `sent` (by messageId) was sent, by its activity row's id (the page's
+ * traffic rows carry the row's id): read from the receivers' activity logs.
+ */
+async function rowsOf(
+  side: Side,
+  sent: Map<string, number>,
+  targets: Set<Side["ws"][number]>,
+): Promise<Map<string, number>> {
+  const rows = new Map<string, number>();
+  for (const w of targets) {
+    const r = await side.pool.request({
+      method: "GET",
+      path: `/workspaces/${w.id}/activity?type=a2a_receive&limit=500`,
+      headers: { authorization: w.auth },
+    });
+    const list = (await r.body.json()) as Array<Record<string, unknown>>;
+    for (const row of Array.isArray(list) ? list : []) {
+      const body = row["request_body"] as { params?: { message?: { messageId?: unknown } } };
+      const at = sent.get(String(body?.params?.message?.messageId));
+      if (at !== undefined) rows.set(String(row["id"]), at);
+    }
+  }
+  return rows;
 }
 
 async function openPage(browser: Browser, side: Side): Promise<Page> {
@@ -290,7 +324,9 @@ try {
     failed += r.failed;
     if (name === "ui-on") {
       // Give the last messages their chance to appear (2 s at most), then read what the page saw.
-      const ids = [...r.sent.keys()];
+      const rows = await rowsOf(on, r.sent, r.targets);
+      notShown += r.sent.size - rows.size; // sent, but no row in the activity log
+      const ids = [...rows.keys()];
       await page
         .waitForFunction(
           (want) => {
@@ -305,7 +341,7 @@ try {
       const seen = await page.evaluate(
         () => (window as unknown as { moleculeSeen: Record<string, number> }).moleculeSeen,
       );
-      for (const [id, at] of r.sent) {
+      for (const [id, at] of rows) {
         const s = seen[id];
         if (s === undefined) notShown++;
         else latencies.push(s - at);

@@ -57,7 +57,10 @@ async function startSide(
   client.fallbackNotificationHandler = async (n) => {
     const at = performance.now();
     if (n.method !== "notifications/claude/channel") return;
-    const text = String((n.params as { content?: unknown }).content);
+    // The content is the message's text under a header naming it (headedText in @molecule-ai/mcp):
+    // the text sent (a unique "ping <uuid>") is found in it.
+    const content = String((n.params as { content?: unknown }).content);
+    const text = /ping [0-9a-f-]{36}/.exec(content)?.[0] ?? content;
     const w = waiters.get(text);
     if (w) w(at);
     else early.set(text, at);

@@ -38,15 +38,21 @@ export interface Loader {
   close(): Promise<void>;
 }
 
-/** Opens a loader for `url` and checks once that the server echoes. */
+/**
+ * Opens a loader for `url` and checks once that the server echoes. `bearer`: the platform's push
+ * secret (`platform_inbound_secret`), sent as the platform's A2A proxy sends it to an agent that
+ * requires it (a RemoteAgent on a host-name URL refuses a push without it: 401).
+ */
 export async function openLoader(
   url: string,
   method: PushMethod,
   connections: number,
+  bearer?: string,
 ): Promise<Loader> {
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections, pipelining: 1 });
   const headers: Record<string, string> = { "content-type": "application/json" };
+  if (bearer !== undefined) headers["authorization"] = `Bearer ${bearer}`;
   if (method === "SendMessage") headers["a2a-version"] = "1.0";
   const path = target.pathname;
   const probe = await pool.request({ path, method: "POST", headers, body: requestBody(method) });

@@ -53,6 +53,23 @@ interface Measured {
   cpuPerRequest: number;
 }
 
+/**
+ * The secret the platform pushes to `ws`'s agent with (`platform_inbound_secret`), as the platform
+ * reads it from its own store: here from a heartbeat's answer (the emulator, like the August
+ * server, returns it to the workspace's token with each one).
+ */
+async function platformBearer(url: string, ws: { id: string; token?: string }): Promise<string> {
+  const res = await fetch(`${url}/registry/heartbeat`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ws.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ workspace_id: ws.id }),
+  });
+  const body = (await res.json()) as { platform_inbound_secret?: unknown };
+  const secret = body.platform_inbound_secret;
+  if (typeof secret !== "string") throw new Error(`no push secret for ${ws.id}: ${res.status}`);
+  return secret;
+}
+
 const emu = await spawnEmulator();
 const servers = new Map<Scenario, { server: ServerChild; loader?: Loader }>();
 try {
@@ -74,7 +91,9 @@ try {
       server: await startServer(kind, kind === "remote-agent" ? agentEnv : {}),
     };
     servers.set(scenario, entry); // stopped in `finally` even if the probe fails
-    entry.loader = await openLoader(entry.server.url, method, CONNECTIONS);
+    // The RemoteAgent takes pushes from the platform only: the loader is the platform's proxy.
+    const bearer = kind === "remote-agent" ? await platformBearer(emu.url, ws) : undefined;
+    entry.loader = await openLoader(entry.server.url, method, CONNECTIONS, bearer);
     await entry.loader.run(WARMUP_MS);
   }
   const r = await runRounds(scenarios, ROUNDS, async (scenario, round): Promise<Measured> => {

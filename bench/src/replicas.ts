@@ -109,7 +109,11 @@ async function run(replicas: number, kill = false): Promise<Run> {
     return done;
   };
   if (kill) {
-    while ((await lines(logs[1]!)).length < 60) await new Promise((r) => setTimeout(r, 20));
+    // Mid-run: once the replica logged 60 lines (30 of 1,000 messages; fewer for a smaller N), or
+    // the run is over without it (a short smoke run).
+    const mid = Math.min(60, Math.max(2, Math.floor(N / 16)));
+    while ((await lines(logs[1]!)).length < mid && (await doneOf()).size < N)
+      await new Promise((r) => setTimeout(r, 20));
     const exited = new Promise((r) => kids[1]!.child.once("exit", r));
     kids[1]!.child.kill("SIGKILL");
     await exited;

@@ -2,6 +2,8 @@
 // each in its own Node process, prints one summary table from their result files and regenerates
 // the results section of bench/README.md. `./dev bench --readme` only regenerates the README.
 // `./dev bench <name...> --base <ref> [--new <ref>] [--rounds N]`: the A/B mode (harness/ab.ts).
+// `./dev bench --smoke [name...]`: every benchmark's smoke run (one short round, no verdicts, into
+// a temporary folder): fails when one stops working (bench/test/smoke.test.ts runs it in CI).
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
@@ -23,6 +25,7 @@ import {
   type ABResult,
   type Checkout,
 } from "./harness/ab.ts";
+import { lastChanged } from "./harness/changed.ts";
 import { updateReadme } from "./harness/readme.ts";
 import { readAllResults, readResult, RESULTS_DIR } from "./harness/result.ts";
 import { summaryLines } from "./harness/summary.ts";
@@ -36,15 +39,25 @@ const BUDGET_S = 600;
 async function regenerateReadme(): Promise<void> {
   const readme = await readFile(README, "utf8");
   const results = inRunOrder(await readAllResults());
-  await writeFile(README, updateReadme(readme, results, missingResults(results)));
+  const changed = await lastChanged(results.map((r) => r.name));
+  await writeFile(README, updateReadme(readme, results, missingResults(results), changed));
 }
 
+/** A smoke run's longest time (one short round; most take 2-10 s). */
+const SMOKE_TIMEOUT_MS = 60_000;
+
 /** Runs one benchmark to completion (or kills it at its timeout); resolves its exit status. */
-function runOne(b: BenchmarkEntry, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+function runOne(
+  b: BenchmarkEntry,
+  env: NodeJS.ProcessEnv = process.env,
+  args: readonly string[] = [],
+  timeout = b.timeoutMs,
+): Promise<string> {
   // BENCH_TIMEOUT_MS overrides the budget, e.g. for `FLEET_SIZES=1000,10000`.
-  const timeoutMs = Number(process.env.BENCH_TIMEOUT_MS) || b.timeoutMs;
+  const timeoutMs = Number(process.env.BENCH_TIMEOUT_MS) || timeout;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(b.nodeArgs ?? []), join(SRC, `${b.name}.ts`)], {
+    const script = join(SRC, `${b.name}.ts`);
+    const child = spawn(process.execPath, [...(b.nodeArgs ?? []), script, ...args], {
       cwd: join(SRC, ".."),
       env,
       stdio: "inherit",
@@ -147,11 +160,39 @@ async function runAB(
   }
 }
 
+/**
+ * Every selected benchmark's smoke run (its `smoke` settings, `BENCH_SMOKE=1`: no verdicts, a
+ * number for every figure), results in a temporary folder; exit 1 when one fails.
+ */
+async function runSmoke(selected: readonly BenchmarkEntry[]): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "bench-smoke-"));
+  const failed: string[] = [];
+  try {
+    for (const b of selected) {
+      const t0 = performance.now();
+      const env = { ...process.env, ...b.smoke.env, BENCH_SMOKE: "1", BENCH_RESULTS_DIR: dir };
+      const status = await runOne(b, env, b.smoke.args, SMOKE_TIMEOUT_MS);
+      const wrote = (await readResult(b.name, dir)) !== undefined;
+      const s = ((performance.now() - t0) / 1000).toFixed(1);
+      const ok = status === "exit 0" && wrote;
+      console.log(`=== smoke ${b.name}: ${ok ? "ran" : "FAIL"} (${status}, ${s} s)`);
+      if (!ok) failed.push(`${b.name} (${status}${wrote ? "" : ", no result file"})`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  console.log(
+    failed.length === 0 ? "smoke: every benchmark ran" : `smoke FAIL: ${failed.join(", ")}`,
+  );
+  process.exitCode = failed.length === 0 ? 0 : 1;
+}
+
 async function main(): Promise<void> {
   const { values, positionals: args } = parseArgs({
     allowPositionals: true,
     options: {
       readme: { type: "boolean" },
+      smoke: { type: "boolean" },
       base: { type: "string" },
       new: { type: "string" },
       rounds: { type: "string" },
@@ -170,6 +211,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const selected = args.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => args.includes(b.name));
+  if (values.smoke) return await runSmoke(selected);
   if (values.base !== undefined) {
     const rounds = values.rounds === undefined ? AB_ROUNDS : Number(values.rounds);
     if (!Number.isInteger(rounds) || rounds < 1)

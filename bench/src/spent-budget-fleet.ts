@@ -19,6 +19,13 @@ const AGENTS = 20;
 const QUESTIONS = 200;
 const CALLER_MS = 120_000;
 const WINDOW_MS = 360_000;
+/**
+ * SPENT_BUDGET_BURST_AT_S: the questions go this many seconds (the platform's) after the agents'
+ * start began, not as soon as every start() returned: builds whose start() returns at different
+ * times then meet the burst at the same phase of the platform's windows (real-server-bursts.mjs's
+ * HB_BURST_AT_S). Default: as soon as the starts returned.
+ */
+const BURST_AT_MS = Number(process.env.SPENT_BUDGET_BURST_AT_S ?? 0) * 1_000;
 const HEARTBEAT_MS = 30_000;
 
 /** The SDK's `platformSecond` of the build in use (its rate-budget chunk exports it unnamed). */
@@ -103,6 +110,7 @@ function answers(): Map<string, number> {
 }
 
 const ask = client(asker);
+while (clock.now() - starting < BURST_AT_MS) await new Promise((r) => setTimeout(r, 50));
 const first = clock.now();
 let refused = 0;
 let failed = 0;

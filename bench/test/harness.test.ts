@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { inRunOrder, missingResults } from "../src/benchmarks.ts";
+import { lastChanged } from "../src/harness/changed.ts";
 import { abLines, abRows, SDK_HOOK_URL, withoutSdkHook } from "../src/harness/ab.ts";
 import { README_END, README_START, resultsSection, updateReadme } from "../src/harness/readme.ts";
 import { readAllResults, toResult } from "../src/harness/result.ts";
@@ -150,6 +151,20 @@ describe("summary and README", () => {
     expect(loaded).toContain("Measured 2026-11-22 on a 2-core machine");
   });
 
+  it("marks a result measured before its benchmark last changed as stale", () => {
+    const changed = new Map([
+      ["a", "2026-11-25T10:00:00+00:00"], // after the result (2026-11-22): stale
+      ["b", "2026-11-20T10:00:00+00:00"], // before it: current
+    ]);
+    const out = resultsSection([result("a", [fig()]), result("b", [fig()])], [], changed);
+    expect(out).toContain(
+      "**Stale** (measured before their benchmark last changed; run them again): `a` (changed 2026-11-25).",
+    );
+    expect(out).toContain("2026-11-22 09:00 (stale: the benchmark changed 2026-11-25)");
+    expect(out).not.toContain("`b` (changed");
+    expect(resultsSection([result("a", [fig()])])).not.toContain("Stale");
+  });
+
   it("replaces only the text between the markers", () => {
     const readme = `# B\n\nintro\n\n${README_START}\nold table\n${README_END}\n\n## After\n`;
     const out = updateReadme(readme, [result("a", [fig()])]);
@@ -179,7 +194,8 @@ describe("summary and README", () => {
     const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
     // If this fails, run `./dev bench --readme` (never edit the table by hand).
     const results = inRunOrder(await readAllResults());
-    expect(readme).toBe(updateReadme(readme, results, missingResults(results)));
+    const changed = await lastChanged(results.map((r) => r.name));
+    expect(readme).toBe(updateReadme(readme, results, missingResults(results), changed));
   });
 });
 

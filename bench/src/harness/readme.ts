@@ -11,13 +11,32 @@ const day = (iso: string): string => iso.slice(0, 10);
 const fmtLoad = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : "?");
 
 /**
+ * The results measured before their benchmark last changed (`changed`: the date of each
+ * benchmark's last commit, ISO), by name with that date.
+ */
+function staleResults(
+  results: readonly BenchResult[],
+  changed: ReadonlyMap<string, string>,
+): Map<string, string> {
+  const stale = new Map<string, string>();
+  for (const r of results) {
+    const at = changed.get(r.name);
+    if (at !== undefined && Date.parse(at) > Date.parse(r.date)) stale.set(r.name, day(at));
+  }
+  return stale;
+}
+
+/**
  * The generated section, benchmarks in the given order: run context per benchmark, the summary table, and the notes. `missing`:
  * registered benchmarks without a result file (listed, so a crashed one is not silently absent).
+ * `changed`: when each benchmark's source last changed (its figures from before are marked stale).
  */
 export function resultsSection(
   results: readonly BenchResult[],
   missing: readonly string[] = [],
+  changed: ReadonlyMap<string, string> = new Map(),
 ): string {
+  const stale = staleResults(results, changed);
   const absent =
     missing.length > 0
       ? `No result file (the benchmark did not run to completion): ${missing.map((m) => `\`${m}\``).join(", ")}.`
@@ -52,7 +71,8 @@ export function resultsSection(
     sorted.map((r) => [
       `\`${r.name}\``,
       r.description,
-      r.date.slice(0, 16).replace("T", " "),
+      r.date.slice(0, 16).replace("T", " ") +
+        (stale.has(r.name) ? ` (stale: the benchmark changed ${stale.get(r.name)})` : ""),
       (r.durationMs / 1000).toFixed(0),
       String(r.rounds),
       `${fmtLoad(r.loadAvg.start)} / ${fmtLoad(r.loadAvg.end)}`,
@@ -60,8 +80,15 @@ export function resultsSection(
     ]),
   );
   const notes = sorted.flatMap((r) => (r.notes ?? []).map((n) => `- \`${r.name}\`: ${n}`));
+  const older =
+    stale.size > 0
+      ? `**Stale** (measured before their benchmark last changed; run them again): ${[...stale]
+          .map(([name, at]) => `\`${name}\` (changed ${at})`)
+          .join(", ")}.`
+      : "";
   return [
     context.join(" "),
+    ...(older !== "" ? ["", older] : []),
     ...(absent !== "" ? ["", absent] : []),
     "",
     summaryMarkdown(sorted),
@@ -76,11 +103,12 @@ export function updateReadme(
   readme: string,
   results: readonly BenchResult[],
   missing: readonly string[] = [],
+  changed: ReadonlyMap<string, string> = new Map(),
 ): string {
   const start = readme.indexOf(README_START);
   const end = readme.indexOf(README_END);
   if (start === -1 || end === -1 || end < start) {
     throw new Error(`bench/README.md lacks the markers ${README_START} ... ${README_END}`);
   }
-  return `${readme.slice(0, start + README_START.length)}\n\n${resultsSection(results, missing)}\n\n${readme.slice(end)}`;
+  return `${readme.slice(0, start + README_START.length)}\n\n${resultsSection(results, missing, changed)}\n\n${readme.slice(end)}`;
 }

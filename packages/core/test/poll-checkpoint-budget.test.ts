@@ -1,6 +1,6 @@
 // Issue 86: the inbound checkpoint under a spent rate budget. A read that fails is never taken as
 // "no checkpoint" (a first start would deliver again what the platform still holds): it is read
-// again until it reads (one warning), a read that cannot succeed fails the start with a typed
+// again until it reads (one line), a read that cannot succeed fails the start with a typed
 // error, and a write the budget kept from being sent is tried again without a warning.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MoleculeError, MoleculeRateLimitError } from "../src/index.js";
@@ -36,7 +36,13 @@ function clientWith(failures: unknown[], write?: () => Promise<void>) {
 
 function logger() {
   const warnings: string[] = [];
-  return { warnings, log: { warn: (m: string) => void warnings.push(m), debug: () => {} } };
+  const infos: string[] = [];
+  const log = {
+    warn: (m: string) => void warnings.push(m),
+    info: (m: string) => void infos.push(m),
+    debug: () => {},
+  };
+  return { warnings, infos, log };
 }
 
 const spent = () =>
@@ -48,13 +54,29 @@ const spent = () =>
 afterEach(() => void vi.useRealTimers());
 
 describe("PollCheckpoint.read under a spent rate budget", () => {
-  it("reads again until it reads, with one warning, instead of taking a failed read as none", async () => {
+  it("reads again until it reads, with one line (not a warning: the budget's pace is no failure), instead of taking a failed read as none", async () => {
     const { client, reads } = clientWith([spent(), spent(), spent()]);
-    const { warnings, log } = logger();
+    const { warnings, infos, log } = logger();
     const cp = PollCheckpoint.of(client, log, OUTBOX)!;
-    const got = await cp.read(new AbortController().signal);
+    let held = 0;
+    const got = await cp.read(new AbortController().signal, () => held++);
     expect(got?.cursor).toBe(CURSOR);
     expect(reads).toHaveLength(4);
+    expect(held).toBe(3); // the start goes on at the first
+    expect(warnings).toEqual([]);
+    expect(infos).toHaveLength(1);
+    expect(infos[0]).toMatch(
+      /when the platform's rate limit gives it a turn; no message is read before it/,
+    );
+  });
+
+  it("any other transient failure is one warning, and read again", async () => {
+    const outage = new MoleculeError("unavailable", { code: "unavailable", retryable: true });
+    const { client, reads } = clientWith([outage]);
+    const { warnings, log } = logger();
+    const cp = PollCheckpoint.of(client, log, OUTBOX)!;
+    expect((await cp.read(new AbortController().signal))?.cursor).toBe(CURSOR);
+    expect(reads).toHaveLength(2);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/reading it again/);
   });

@@ -409,7 +409,10 @@ export class RemoteAgent<
     const source = { ...stages, handler };
     this.#pollSource = new PollSource(this.#o, this.#state, source, this.#obs, watch, state.where);
     const wakeups = watchWakeupOutages(this.#pollSource, this.#o, this.#obs);
-    await wakeups.start(this.#store.shared, caps, this.#starting?.abort.signal); // stop() ends it
+    // start() goes on once the loop reads or its checkpoint read has to wait (the rate budget):
+    // a checkpoint that then cannot be read ends the agent with its error.
+    const failed = (err: unknown): void => void this.#end("error", err);
+    await wakeups.start(this.#store.shared, caps, this.#starting?.abort.signal, failed); // stop() ends it
   }
 
   /** Ends the agent once: drain, close delivery, timers, streams and the server, resolve `done`. */

@@ -30,7 +30,7 @@ import {
   type RatePriority,
   type RatePromotion,
 } from "./rate-budget.js";
-import { rateClassOf } from "./rate-class.js";
+import { rateClassOf, rateWaitOf } from "./rate-class.js";
 import { tracePlatformRequest } from "../observability/index.js";
 import { withTraceHeaders } from "./trace-headers.js";
 import type { HttpResponse, HttpTransportOptions, RequestSpec } from "./http-types.js";
@@ -290,10 +290,12 @@ export class HttpTransport {
     const signal = spec.signal;
     if (signal?.aborted) throw this.#aborted(spec, started, true);
     this.#logger?.debug?.(`${spec.method} ${spec.path} waits for the rate limit`);
+    rateWaitOf(signal)?.();
     // A turn must leave the request time to be answered: one that would be sent only to be
     // aborted a moment later is refused unsent instead.
     const room = Math.min(SEND_ROOM_S * platformSecond.ms, (deadline - performance.now()) / 2);
-    const turn = await bucket.wait(priority, deadline - room, signal, promotion);
+    // Turns go round the transports (an agent each) that share the bucket.
+    const turn = await bucket.wait(priority, deadline - room, signal, promotion, this);
     if ("window" in turn) return turn.window;
     if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);
     throw notSentInTime(spec, performance.now() - started, turn.retryAfterMs);

@@ -47,3 +47,20 @@ export function heartbeatsEvery(signal: AbortSignal, everyMs: number): AbortSign
 export function heartbeatIntervalOf(signal: AbortSignal | undefined): number | undefined {
   return signal === undefined ? undefined : beats.get(signal);
 }
+
+/** Signals whose requests say when they wait for their turn, with what to call then. */
+const waits = new WeakMap<AbortSignal, () => void>();
+
+/**
+ * Marks `signal`: `onWait` is called each time a platform request sent with it cannot go at once
+ * and waits for its turn of the rate budget (or is refused one). Returns `signal`.
+ */
+export function whenRateWaits(signal: AbortSignal, onWait: () => void): AbortSignal {
+  waits.set(signal, onWait);
+  return signal;
+}
+
+/** What `signal` was marked to call when its request waits for the rate budget, if anything. */
+export function rateWaitOf(signal: AbortSignal | undefined): (() => void) | undefined {
+  return signal === undefined ? undefined : waits.get(signal);
+}

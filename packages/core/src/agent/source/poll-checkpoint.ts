@@ -14,7 +14,13 @@ import {
   isMoleculeError,
   MoleculeError,
 } from "../../transport/index.js";
-import { type Logger, describe, platformRefused, sleep } from "../../transport/index.js";
+import {
+  type Logger,
+  describe,
+  platformRefused,
+  sleep,
+  whenRateWaits,
+} from "../../transport/index.js";
 import type { PathWarnings } from "../../events/index.js";
 import type { AgentPlatformClient } from "../types.js";
 import { REPLY_TIMEOUT_MS } from "../answer/answers.js";
@@ -147,12 +153,13 @@ export class PollCheckpoint {
    * The newest checkpoint in this workspace's activity log, if any. A read that fails for a
    * transient reason (the rate limit, a timeout, an outage) is tried again until it reads or
    * `signal` aborts (logged once); one that cannot succeed fails with `checkpoint_unreadable`:
-   * taking it as "no checkpoint" would deliver again what the platform still holds.
+   * taking it as "no checkpoint" would deliver again what the platform still holds. `held` is
+   * called when the read has to wait: for its turn of the rate budget, or to be tried again.
    */
-  async read(signal: AbortSignal): Promise<Checkpoint | undefined> {
+  async read(signal: AbortSignal, held?: () => void): Promise<Checkpoint | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#readOnce(signal);
+        return await this.#readOnce(signal, held);
       } catch (err) {
         if (signal.aborted) throw err;
         if (!transient(err)) {
@@ -161,24 +168,42 @@ export class PollCheckpoint {
             { code: "checkpoint_unreadable", retryable: false, cause: err },
           );
         }
+        held?.();
         const delay = askedWaitMs(err) ?? backoffDelay(attempt, 1_000, MAX_READ_RETRY_MS);
-        if (attempt === 1) {
-          this.#logger.warn?.(
-            "could not read the inbound checkpoint from the activity log; reading it again until it reads (the start waits: a start without it would deliver again what the platform still holds)",
-            { error: describe(err), retryInMs: delay },
-          );
-        }
+        if (attempt === 1) this.#readAgain(err, delay);
         await sleep(delay, signal);
         if (signal.aborted) throw err;
       }
     }
   }
 
-  async #readOnce(signal: AbortSignal): Promise<Checkpoint | undefined> {
+  /**
+   * Says once that the checkpoint is read again: under a spent rate budget that is the budget's
+   * pace, not a failure (info); any other cause is a warning.
+   */
+  #readAgain(err: unknown, retryInMs: number): void {
+    const meta = { error: describe(err), retryInMs };
+    const after =
+      "no message is read before it (reading without it would deliver again what the platform still holds)";
+    if (isMoleculeError(err, "rate_limited")) {
+      this.#logger.info?.(
+        `the inbound checkpoint is read when the platform's rate limit gives it a turn; ${after}`,
+        meta,
+      );
+    } else {
+      this.#logger.warn?.(
+        `could not read the inbound checkpoint from the activity log; reading it again until it reads; ${after}`,
+        meta,
+      );
+    }
+  }
+
+  async #readOnce(signal: AbortSignal, held?: () => void): Promise<Checkpoint | undefined> {
+    const both = AbortSignal.any([signal, AbortSignal.timeout(READ_DEADLINE_MS)]);
     const page = await this.#client.fetchActivityRows({
       type: "agent_log",
       limit: 100,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(READ_DEADLINE_MS)]),
+      signal: held ? whenRateWaits(both, held) : both,
     });
     for (const row of page.rows.toReversed()) {
       if (row.method !== CHECKPOINT_METHOD) continue;

@@ -90,6 +90,8 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
   /** The last page was full: fetch the next one without waiting. */
   #more = false;
   #loopDone: Promise<void> | undefined;
+  /** The loop's start (its checkpoint read), which may go on after `start()` resolved. */
+  #loopStart: Promise<void> | undefined;
   #failures = 0;
   #starved = false;
   readonly #acks: ActivityAcks;
@@ -157,8 +159,15 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
    * Starts poll delivery (a shared store's, else this process's) and, when the platform has an
    * event stream and `eventWakeups` is on, the wake-ups (a failed probe is reported as a
    * `wakeupsUnavailable` warning); answers a previous run left are queued before any redelivery.
+   * Resolves once this process's loop reads, or once the checkpoint it starts from has to wait
+   * (see {@link #reading}); a start that fails after that calls `failed`.
    */
-  async start(shared: SharedStore | undefined, caps?: PollCapabilities, starting?: AbortSignal) {
+  async start(
+    shared: SharedStore | undefined,
+    caps?: PollCapabilities,
+    starting?: AbortSignal,
+    failed?: (err: unknown) => void,
+  ) {
     await this.#answers.attach(this.#state);
     // The poll loop's requests are not part of start()'s trace.
     if (shared) {
@@ -176,7 +185,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
         }),
       );
     } else {
-      await detached(() => this.#startLoop(starting));
+      await this.#reading(starting, failed);
     }
     this.#runner.poll = this; // a freed handler slot wakes the poll
     if (this.#o.eventWakeups === false) return;
@@ -194,14 +203,37 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
   }
 
   /**
+   * Starts this process's loop ({@link #startLoop}): resolves once it reads, or as soon as the
+   * checkpoint it starts from has to wait (for the rate budget's turn, or to be read again): the
+   * agent is online and reading, and no message is read before the checkpoint is known. A
+   * failure before then rejects; one after it (a checkpoint that cannot be read) goes to
+   * `failed`, unless the source was stopped.
+   */
+  async #reading(
+    starting: AbortSignal | undefined,
+    failed: ((err: unknown) => void) | undefined,
+  ): Promise<void> {
+    let held: (() => void) | undefined;
+    const waits = new Promise<void>((resolve) => (held = resolve));
+    const loop = detached(() => this.#startLoop(starting, () => held?.()));
+    let resolved = false;
+    this.#loopStart = loop.catch((err: unknown) => {
+      if (resolved && !this.#abort.signal.aborted) failed?.(err);
+    });
+    await Promise.race([loop, waits]);
+    resolved = true;
+  }
+
+  /**
    * Loads the stored state (with the checkpoint where it has no cursor: {@link resumeFrom}) and
    * starts this process's poll loop; `starting` (the agent's start) aborted ends the reading.
+   * `held`: the checkpoint read has to wait.
    */
-  async #startLoop(starting: AbortSignal | undefined): Promise<void> {
+  async #startLoop(starting: AbortSignal | undefined, held: () => void): Promise<void> {
     const { backfill } = this.#pollCursor;
     const signal = starting ? AbortSignal.any([this.#abort.signal, starting]) : this.#abort.signal;
     const read = (): Promise<Checkpoint | undefined> =>
-      this.#checkpoint?.read(signal) ?? Promise.resolve(undefined);
+      this.#checkpoint?.read(signal, held) ?? Promise.resolve(undefined);
     const opts = { backfill, where: this.#where, logger: this.logger };
     const { state, settled } = await resumeFrom((await this.#state.load()) ?? {}, read, opts);
     this.#admission.loadPolled(state);
@@ -248,6 +280,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     this.#abort.abort();
     this.#waker.wake();
     this.#queue.clear();
+    await this.#loopStart;
     await Promise.allSettled([this.#shared?.stop(), this.#loopDone, this.events?.stop()]);
   }
 

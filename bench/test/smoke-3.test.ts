@@ -1,0 +1,6 @@
+import { describe } from "vitest";
+import { GROUPS, smokeTests } from "./smoke.ts";
+
+describe("benchmark smoke runs (3 of 3)", () => {
+  smokeTests(GROUPS[2]);
+});

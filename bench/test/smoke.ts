@@ -1,0 +1,75 @@
+// Every benchmark's smoke run (`./dev bench --smoke <name>`: one short round, no verdicts, a number
+// for every figure), one test each, so that a benchmark that stops working fails CI. Split over three
+// files (smoke-*.test.ts) to keep each under the suite's 60 s a file.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { BENCHMARKS } from "../src/benchmarks.ts";
+
+const BENCH = join(import.meta.dirname, "..");
+
+/** The canvas benchmark drives Debian's Chromium (see canvas.ts); without one it is skipped. */
+const chromium = [
+  process.env["MOLECULE_CHROMIUM"],
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+].some((p) => p !== undefined && p !== "" && existsSync(p));
+
+/** `node src/run.ts --smoke <name>`: its exit code and output. */
+function smoke(name: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(BENCH, "src", "run.ts"), "--smoke", name], {
+      cwd: BENCH,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    child.once("close", (code) => resolve({ code, out }));
+  });
+}
+
+/** One test per benchmark of `names` (each in the registry: a renamed one fails here). */
+export function smokeTests(names: readonly string[]): void {
+  for (const name of names) {
+    const skip = name === "canvas" && !chromium;
+    it.skipIf(skip)(`${name} still runs (one short round)`, { timeout: 90_000 }, async () => {
+      expect(BENCHMARKS.map((b) => b.name)).toContain(name);
+      const r = await smoke(name);
+      // The runner's line names the failure; the tail of the output says why.
+      expect({ code: r.code, tail: r.code === 0 ? "" : r.out.slice(-3_000) }).toEqual({
+        code: 0,
+        tail: "",
+      });
+      expect(r.out).toContain(`=== smoke ${name}: ran`);
+    });
+  }
+}
+
+/**
+ * The benchmarks in three groups of under 60 s of smoke time each (smoke-1 to smoke-3): serverless
+ * alone (its Worker's and Next app's cold starts take about 35 s).
+ */
+export const GROUPS = [
+  [
+    "emulator-heartbeat",
+    "canvas",
+    "client-overhead",
+    "push-throughput",
+    "inbound-latency",
+    "conversation-latency",
+    "mcp-notify",
+  ],
+  [
+    "conversation-load",
+    "soak",
+    "fleet",
+    "spent-budget",
+    "plugin-install",
+    "import-cost",
+    "footprint",
+    "replicas",
+  ],
+  ["serverless"],
+] as const;
