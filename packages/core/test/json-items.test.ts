@@ -16,7 +16,8 @@ function read(body: string, size: number, items = new JsonItems(Infinity)) {
 }
 
 const ROWS = [
-  { id: "a", text: 'brackets ] } [ { and "quotes" \\ and a \\" tail' },
+  { id: "a", text: 'brackets ] } [ { and "quotes" \\ and a \\" tail, a: colon' },
+  { "a:b": { "c,d": [1, { e: "f:g" }] }, "": 0, "\u00e9t\u00e9": "x" },
   { id: "b", text: "héllo → 世界 🎉", n: [1, 2.5e3, -7, true, false, null], o: {} },
   "a string item with ] and ,",
   42,
@@ -47,19 +48,47 @@ describe("JsonItems", () => {
     expect(read(body, body.length, new JsonItems(10 * one))).toEqual({ body: rows, cut: false });
   });
 
-  it("shrinks items as they are parsed; shrunk items do not count against the budget", () => {
-    const rows = Array.from({ length: 6 }, (_, i) => ({ id: `r${i}`, text: "x".repeat(100) }));
+  it("items picked by their id keep their place only: their other members unread, not counted", () => {
+    const rows = Array.from({ length: 6 }, (_, i) => ({
+      id: `r${i}`,
+      created_at: `t${i}`,
+      text: "x".repeat(100),
+    }));
     const one = JSON.stringify(rows[0]).length;
     const known = new Set(["r0", "r1", "r2"]);
-    const items = new JsonItems(2 * one, (item) => {
-      const id = (item as { id: string }).id;
-      return known.has(id) ? { id } : undefined;
+    const items = new JsonItems(2 * one, {
+      keys: ["id", "created_at"],
+      when: (id) => known.has(id),
     });
     expect(read(JSON.stringify(rows), 5, items)).toEqual({
-      body: [{ id: "r0" }, { id: "r1" }, { id: "r2" }, rows[3], rows[4]],
+      body: [
+        { id: "r0", created_at: "t0" },
+        { id: "r1", created_at: "t1" },
+        { id: "r2", created_at: "t2" },
+        rows[3],
+        rows[4],
+      ],
       cut: true,
     });
     expect(items.whole).toBe(2);
+  });
+
+  it("holds one member's text at a time; a placed item's large member is never held", () => {
+    const big = "y".repeat(1 << 20);
+    const body = enc(
+      JSON.stringify([
+        { id: "old", body: big },
+        { id: "new", a: big, b: big },
+      ]),
+    );
+    const items = new JsonItems(Infinity, { keys: ["id"], when: (id) => id === "old" });
+    let held = 0;
+    for (let i = 0; i < body.length; i += 4096) {
+      items.push(body.subarray(i, i + 4096));
+      held = Math.max(held, items.held - items.bytes);
+    }
+    expect(items.end()).toEqual([{ id: "old" }, { id: "new", a: big, b: big }]);
+    expect(held).toBeLessThan((1 << 20) + 4096 + 16); // one member of "new", never two
   });
 
   it("keeps a body that is not an array whole and parses it as usual", () => {

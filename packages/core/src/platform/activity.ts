@@ -5,6 +5,7 @@ import { CursorLostError } from "./errors.js";
 import {
   backoffDelay,
   JsonItems,
+  type PlaceOnly,
   MoleculeError,
   redactDeep,
   sendRetryingFresh,
@@ -121,8 +122,9 @@ export async function fetchActivityRows(
       ? pageItems()
       : undefined;
   const first = await readRows(s, query, options, items);
-  const count = first.count;
+  const { count, cut } = first;
   let rows = first.rows;
+  first.rows = []; // a walk drops a page's rows as it reads on
   let gap = false;
   let walked = false;
   let headOnly = false;
@@ -172,7 +174,7 @@ export async function fetchActivityRows(
     hasMore:
       caps.cursors &&
       (query.since_id !== undefined || query.since_secs !== undefined) &&
-      (walked || first.cut || headOnly || count >= Number(query.limit)),
+      (walked || cut || headOnly || count >= Number(query.limit)),
     gap,
   };
 }
@@ -183,29 +185,23 @@ function pageLimit(s: PlatformSession, limit: number): number {
   return per === undefined ? limit : Math.max(1, Math.min(limit, Math.floor(PAGE_BYTES / per)));
 }
 
-/** A row (an item of a page) without its bodies: what places it in the log. */
-function place(item: unknown): Record<string, unknown> | undefined {
-  if (typeof item !== "object" || item === null) return undefined;
-  const { id, activity_type, method, created_at, seq } = item as Record<string, unknown>;
-  return typeof id === "string" ? { id, activity_type, method, created_at, seq } : undefined;
-}
+/** What a row read for its place only keeps: what places it in the log. */
+const PLACE_KEYS = ["id", "activity_type", "method", "created_at", "seq"];
 
 /** Rows `known` answers true for are placed only (see `FetchInboundOptions.known`). */
-function placeOf(known: ((id: string) => boolean) | undefined) {
-  if (!known) return undefined;
-  return (item: unknown): unknown => {
-    const id = (item as { id?: unknown } | null)?.id;
-    return typeof id === "string" && known(id) ? place(item) : undefined;
-  };
+function placeOf(known: ((id: string) => boolean) | undefined): PlaceOnly | undefined {
+  return known && { keys: PLACE_KEYS, when: (id) => known(id) };
 }
 
 /** Rows after a page's first PAGE_BYTES are placed only (their ids added to `placed`). */
-function placedBeyond(placed: Set<string>) {
-  return (item: unknown, kept: number): unknown => {
-    if (kept < PAGE_BYTES) return undefined;
-    const row = place(item);
-    if (row) placed.add(row.id as string);
-    return row;
+function placedBeyond(placed: Set<string>): PlaceOnly {
+  return {
+    keys: PLACE_KEYS,
+    when: (id, kept) => {
+      if (kept < PAGE_BYTES) return false;
+      placed.add(id);
+      return true;
+    },
   };
 }
 
@@ -222,15 +218,15 @@ async function wholeHead(
   rows: WireActivityRow[],
   placed: Set<string>,
 ): Promise<WireActivityRow[]> {
-  const head = rows[0]!;
   const whole = rows.findIndex((r) => placed.has(r.id));
   if (whole > 0) return rows.slice(0, whole);
-  const at = instant(head.created_at);
-  if (at === undefined) return [];
+  const head = { id: rows[0]!.id, at: instant(rows[0]!.created_at) };
+  const at = head.at;
   const sharing = rows.filter((r) => instant(r.created_at) === at).length;
+  rows.length = 0; // the page's whole rows are not held while the head is read again
+  if (at === undefined) return [];
   const again = { ...query, before_ts: rfc3339(at + 1n), limit: sharing };
-  const others = (item: unknown): unknown =>
-    (item as { id?: unknown } | null)?.id === head.id ? undefined : place(item);
+  const others: PlaceOnly = { keys: PLACE_KEYS, when: (id) => id !== head.id };
   const read = await readOlder(s, again, options, new JsonItems(Infinity, others));
   return read.rows.filter((r) => r.id === head.id);
 }
@@ -293,7 +289,8 @@ async function oldestPage(
   let gap = false;
   let upper = typeof query.before_ts === "string" ? instant(query.before_ts) : undefined;
   while (full && page.length > 0) {
-    const head = page[0]!;
+    const { id, created_at, seq } = page[0]!;
+    const head: WireActivityRow = { id, created_at, seq }; // its place (not its bodies)
     const at = instant(head.created_at);
     if (at === undefined) return { rows: page, gap: true, walked };
     // Just past the oldest row read (rows sharing its microsecond come again and are dropped);
@@ -310,6 +307,7 @@ async function oldestPage(
       upper = at;
       continue;
     }
+    page.length = 0; // dropped before the older page is held (the caller's reference too)
     page = older.sort(feedOrder);
     walked = true;
   }

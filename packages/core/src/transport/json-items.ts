@@ -1,8 +1,9 @@
-// A JSON array body read item by item as it arrives, up to a byte budget: each item is parsed once
-// its bytes are in and its bytes are dropped, so a page of large rows is never held as buffers,
-// text and objects at once, and a page is cut after the items that fill the budget (the caller
-// reads on from the last one). A body that is not an array is kept whole and parsed as usual.
-import { utf8Text } from "../runtime/index.js";
+// A JSON array body read item by item as it arrives, up to a byte budget: its bytes are decoded as
+// they arrive and never kept, an object item is parsed member by member, so a page of large rows is
+// never held as buffers, text and objects at once, and a page is cut after the items that fill the
+// budget (the caller reads on from the last one). Items the caller only needs to place (rows it has
+// read before) keep a few members, the rest skipped unread. A body that is not an array is kept
+// whole and parsed as usual.
 import { BodyTooLargeError, parseBody } from "./body.js";
 import { UnexpectedResponseError } from "./errors.js";
 
@@ -13,44 +14,66 @@ const CLOSE_OBJECT = 0x7d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
+const COLON = 0x3a;
 
 const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
+/** Items read for their place only: the members they keep, and which items (by their `id`). */
+export interface PlaceOnly {
+  /** The members a placed item keeps (the rest is skipped unread: never decoded nor parsed). */
+  readonly keys: readonly string[];
+  /** Whether the item whose `id` member is `id` is placed only (told the bytes kept whole so far). */
+  when(id: string, keptBytes: number): boolean;
+}
+
 /**
- * Collects the items of a JSON array body (`push` each chunk, then `end`), parsing each as soon as
- * its bytes are complete. Once the items kept reach `budget` bytes (at least one item is always
- * kept), `push` answers `false`: the rest of the body is not wanted and `cut` is set. `shrink`
- * may replace an item by a smaller one as it is parsed (what the caller needs of it; it is told
- * the bytes of the items kept whole so far): its bytes then do not count.
+ * Collects the items of a JSON array body (`push` each chunk, then `end`), parsing each as its
+ * bytes arrive: an object item member by member (so a large item is held as the text of one member
+ * at a time, and then as what it parses to), any other item whole. Once the items kept reach
+ * `budget` bytes (at least one item is always kept), `push` answers `false`: the rest of the body
+ * is not wanted and `cut` is set. With `place`, an object item `place.when` picks (by its `id`, its
+ * first member as the platform sends it) keeps only `place.keys`: its other members after `id` are
+ * skipped unread, and its bytes do not count against the budget.
  */
 export class JsonItems {
   readonly budget: number;
-  readonly #shrink: ((item: unknown, keptBytes: number) => unknown) | undefined;
-  /** Items kept whole (not shrunk). */
-  whole = 0;
+  readonly #place: PlaceOnly | undefined;
   /** The items parsed so far, in order. */
   items: unknown[] = [];
   /** The body was cut after {@link items}: more items may follow them. */
   cut = false;
-  /** Bytes of the items kept. */
+  /** Bytes of the items kept whole. */
   bytes = 0;
+  /** Items kept whole (not placed only). */
+  whole = 0;
   /** Where the scan is: before the array, between or in its items, after it, or not an array. */
   #mode: "head" | "between" | "item" | "tail" | "whole" = "head";
-  /** The pieces of the current item (or, `whole`, of the body). */
-  #pieces: Uint8Array[] = [];
+  /** The text read and not parsed yet (the current member, or item, or `whole` body). */
+  #text = "";
+  #decoder = new TextDecoder();
+  /** Bytes of `#text`. */
   #size = 0;
+  /** Bytes of the current item so far. */
+  #itemBytes = 0;
   #depth = 0;
   #inString = false;
   #escaped = false;
   /** The current item is a bare value (number, `true`, ...): it ends at a delimiter. */
   #bare = false;
+  /** The current item, when it is an object: its members parsed so far. */
+  #object: Record<string, unknown> | undefined;
+  /** The current member has its key (its `:` was read). */
+  #keyed = false;
+  /** The current item is placed only; the current member's value is skipped. */
+  #placed = false;
+  #skip = false;
 
-  constructor(budget: number, shrink?: (item: unknown, keptBytes: number) => unknown) {
+  constructor(budget: number, place?: PlaceOnly) {
     this.budget = budget;
-    this.#shrink = shrink;
+    this.#place = place;
   }
 
-  /** Bytes held: the items kept whole and the item being read (what a size cap bounds). */
+  /** Bytes held: the items kept whole and the text being read (what a size cap bounds). */
   get held(): number {
     return this.bytes + this.#size;
   }
@@ -62,12 +85,12 @@ export class JsonItems {
     this.bytes = 0;
     this.whole = 0;
     this.#mode = "head";
-    this.#pieces = [];
-    this.#size = 0;
+    this.#drop();
     this.#depth = 0;
     this.#inString = false;
     this.#escaped = false;
     this.#bare = false;
+    this.#object = undefined;
   }
 
   /** Takes the next chunk of the body; `false` when no more is wanted (the budget is full). */
@@ -77,7 +100,9 @@ export class JsonItems {
       this.#keep(chunk);
       return true;
     }
-    let start = this.#mode === "item" ? 0 : -1; // where the current item's bytes start here
+    // Where the bytes to keep start in this chunk (-1: none), and where the current item's do.
+    let start = this.#mode === "item" && !this.#skip ? 0 : -1;
+    let from = 0;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i]!;
       switch (this.#mode) {
@@ -97,9 +122,12 @@ export class JsonItems {
             continue;
           }
           this.#mode = "item";
-          start = i;
+          start = from = i;
+          this.#itemBytes = 0;
           this.#depth = 0;
           this.#bare = b !== OPEN_OBJECT && b !== OPEN_ARRAY && b !== QUOTE;
+          this.#object = b === OPEN_OBJECT ? {} : undefined;
+          this.#placed = false;
           if (this.#bare) continue;
           break; // scanned below as the item's first byte
         case "tail":
@@ -108,33 +136,63 @@ export class JsonItems {
         default:
           break;
       }
+      let done = false;
       if (this.#bare) {
         if (!(isSpace(b) || b === COMMA || b === CLOSE_ARRAY)) continue;
-        this.#complete(chunk.subarray(start, i));
-        start = -1;
+        this.#keep(chunk.subarray(start, i));
         this.#mode = b === CLOSE_ARRAY ? "tail" : "between";
-      } else if (this.#scan(b)) {
-        this.#complete(chunk.subarray(start, i + 1));
-        start = -1;
-        this.#mode = "between";
-      } else {
-        continue;
+        done = true;
+      } else if (this.#inString) {
+        if (this.#escaped) this.#escaped = false;
+        else if (b === BACKSLASH) this.#escaped = true;
+        else if (b === QUOTE) {
+          this.#inString = false;
+          done = this.#depth === 0; // an item that is a string
+          if (done) this.#keep(chunk.subarray(start, i + 1));
+        }
+      } else if (b === QUOTE) {
+        this.#inString = true;
+      } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+        if (++this.#depth === 1 && this.#object) {
+          start = i + 1; // the first member starts after the brace
+          this.#memberStart();
+        }
+      } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
+        done = --this.#depth === 0;
+        if (done && this.#object) this.#member(chunk, start, i);
+        else if (done) this.#keep(chunk.subarray(start, i + 1));
+      } else if (this.#object && this.#depth === 1) {
+        if (b === COMMA) {
+          this.#member(chunk, start, i);
+          start = i + 1;
+          this.#memberStart();
+        } else if (b === COLON && !this.#keyed) {
+          start = this.#keyRead(chunk, start, i);
+        }
       }
+      if (!done) continue;
+      this.#itemBytes += i + 1 - from;
+      this.#complete();
+      start = -1;
+      if (this.#mode === "item") this.#mode = "between";
       if (this.bytes >= this.budget && this.#mode === "between" && !this.#endsAt(chunk, i + 1)) {
         this.cut = true;
         return false;
       }
     }
-    if (start !== -1) this.#keep(chunk.subarray(start));
+    if (this.#mode === "item") {
+      this.#itemBytes += chunk.length - from;
+      if (start !== -1 && !this.#skip) this.#keep(chunk.subarray(start));
+    }
     return true;
   }
 
   /** The body ended: the items (or, for a body that is not an array, the body parsed as usual). */
   end(): unknown {
-    if (this.#mode === "whole") return parseBody(this.#text());
+    if (this.#mode === "whole") return parseBody(this.#take());
     if (this.cut) return this.items;
     if (this.#mode === "item" && this.#bare && this.#size > 0) {
-      this.#complete(new Uint8Array(0));
+      this.#complete();
       this.#mode = "between";
     }
     if (this.#mode === "head") return parseBody("");
@@ -152,55 +210,97 @@ export class JsonItems {
     return false;
   }
 
-  /** One byte of a structured item; true when it closes the item. */
-  #scan(b: number): boolean {
-    if (this.#inString) {
-      if (this.#escaped) this.#escaped = false;
-      else if (b === BACKSLASH) this.#escaped = true;
-      else if (b === QUOTE) {
-        this.#inString = false;
-        return this.#depth === 0; // an item that is a string
-      }
-      return false;
+  #memberStart(): void {
+    this.#keyed = false;
+    this.#skip = false;
+  }
+
+  /**
+   * The current member's `:` at `colon`: its key is read; a placed item's member outside
+   * `place.keys` is skipped from here. Returns where the bytes to keep now start (-1: skipped).
+   */
+  #keyRead(chunk: Uint8Array, start: number, colon: number): number {
+    this.#keyed = true;
+    if (!this.#placed) return start;
+    this.#keep(chunk.subarray(start, colon));
+    const key = this.#take().trim();
+    if (this.#place!.keys.some((k) => JSON.stringify(k) === key)) {
+      this.#text = `${key}:`;
+      this.#size = this.#text.length;
+      return colon + 1;
     }
-    if (b === QUOTE) this.#inString = true;
-    else if (b === OPEN_OBJECT || b === OPEN_ARRAY) this.#depth++;
-    else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) return --this.#depth === 0;
-    return false;
+    this.#skip = true;
+    return -1;
+  }
+
+  /** The current member ends at `end` (a `,` or the closing brace): parsed into the object. */
+  #member(chunk: Uint8Array, start: number, end: number): void {
+    if (this.#skip) {
+      this.#skip = false;
+      return;
+    }
+    if (start !== -1) this.#keep(chunk.subarray(start, end));
+    // One text (`{` + the member + `}`), flattened once by the parse: no copy of a large member.
+    const text = `{${this.#take()}}`;
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw badBody(`item ${this.items.length} is not JSON`, err);
+    }
+    const object = this.#object!;
+    for (const [key, value] of Object.entries(parsed)) {
+      Object.defineProperty(object, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      if (key === "id" && typeof value === "string" && this.#place) {
+        this.#placed = this.#place.when(value, this.bytes);
+      }
+    }
   }
 
   #keep(piece: Uint8Array): void {
     if (piece.length === 0) return;
-    this.#pieces.push(piece);
+    this.#text += this.#decoder.decode(piece, { stream: true });
     this.#size += piece.length;
   }
 
-  /** The pieces kept as text; they are dropped. */
-  #text(): string {
-    const text = this.#pieces.length === 0 ? "" : utf8Text(this.#pieces, this.#size);
-    this.#pieces = [];
-    this.#size = 0;
+  /** The text kept, whole (a character split across chunks included); it is dropped here. */
+  #take(): string {
+    const text = this.#text + this.#decoder.decode();
+    this.#drop();
     return text;
   }
 
-  /** The current item's last bytes are in: parses it (its bytes dropped first). */
-  #complete(last: Uint8Array): void {
-    this.#keep(last);
-    const size = this.#size;
-    const text = this.#text();
-    let item: unknown;
-    try {
-      item = JSON.parse(text);
-    } catch (err) {
-      throw badBody(`item ${this.items.length} is not JSON`, err);
+  #drop(): void {
+    this.#text = "";
+    this.#decoder = new TextDecoder();
+    this.#size = 0;
+  }
+
+  /** The current item's last bytes are in: parses it (an object's members are parsed already). */
+  #complete(): void {
+    const object = this.#object;
+    this.#object = undefined;
+    let item: unknown = object;
+    if (object === undefined) {
+      try {
+        item = JSON.parse(this.#take());
+      } catch (err) {
+        throw badBody(`item ${this.items.length} is not JSON`, err);
+      }
     }
-    const small = this.#shrink?.(item, this.bytes);
-    if (small !== undefined) {
-      this.items.push(small);
+    if (this.#placed && object) {
+      const kept: Record<string, unknown> = {};
+      for (const key of this.#place!.keys) if (Object.hasOwn(object, key)) kept[key] = object[key];
+      this.items.push(kept);
       return;
     }
     this.items.push(item);
-    this.bytes += size;
+    this.bytes += this.#itemBytes;
     this.whole++;
   }
 }
