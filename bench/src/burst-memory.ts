@@ -7,6 +7,9 @@
 // slow handler's backlog). Idle is the first start's anonymous memory 3 s after it was ready; the
 // peak is the highest `rss` (anonymous) of the cgroup's memory.stat, sampled every 50 ms, while the
 // burst is handled. Each handler waits BURST_HANDLER_MS (default 200; the issue's burst: 2000).
+// BURST_NODE_ARGS: Node flags of the agent's process (e.g. `--liftoff-only --max-semi-space-size=1`,
+// what docs/deployment.md suggests for a dedicated agent process).
+// A burst not handled within BURST_CASE_MS (default 90 s) is reported as stalled.
 // Target: 300 x 64 KiB at most idle + 24 MiB (issue 101; aa049984: idle + 72 at 2 s handlers).
 // Run: ./dev bench burst-memory [--base <ref>]
 import { spawn } from "node:child_process";
@@ -23,6 +26,8 @@ const MEMORY = "/sys/fs/cgroup/memory";
 const MiB = 1024 * 1024;
 const LIMIT_MIB = Number(process.env.BURST_LIMIT_MIB ?? 1024);
 const HANDLER_MS = process.env.BURST_HANDLER_MS ?? "200";
+/** How long one burst may take (BURST_CASE_MS, default 90 s). */
+const CASE_MS = Number(process.env.BURST_CASE_MS ?? 90_000);
 const CASES = (process.env.BURST_CASES ?? "1024x300,65536x300,1048576x100").split(",").map((c) => {
   const [size, count] = c.split("x").map(Number);
   return { size: size!, count: count! };
@@ -36,7 +41,10 @@ const anonOf = (cg: string): number =>
 function startAgent(cg: string, env: NodeJS.ProcessEnv) {
   const child = spawn(
     "sh",
-    ["-c", `echo $$ > ${join(cg, "cgroup.procs")} && exec "${process.execPath}" burst-agent.mjs`],
+    [
+      "-c",
+      `echo $$ > ${join(cg, "cgroup.procs")} && exec "${process.execPath}" ${process.env.BURST_NODE_ARGS ?? ""} burst-agent.mjs`,
+    ],
     { cwd: import.meta.dirname, env, stdio: ["ignore", "pipe", "inherit"] },
   );
   const handled = new Map<string, number>();
@@ -61,10 +69,14 @@ function startAgent(cg: string, env: NodeJS.ProcessEnv) {
     });
     void exited.then((why) => reject(new Error(`agent exited (${why})`)));
   });
-  /** Resolves once `n` distinct messages were handled, or with the exit when it exits first. */
-  const until = (n: number): Promise<string> =>
+  /**
+   * Resolves once `n` distinct messages were handled, or with the exit when it exits first, or
+   * "stalled" after `ms` (an agent whose reads fail, e.g. a page over `maxResponseBytes`).
+   */
+  const until = (n: number, ms = CASE_MS): Promise<string> =>
     Promise.race([
       exited.then((why) => `exited (${why})`),
+      new Promise<string>((resolve) => setTimeout(() => resolve("stalled"), ms).unref()),
       new Promise<string>((resolve) => {
         onHandled = () => void (handled.size >= n && resolve("handled"));
         onHandled();
