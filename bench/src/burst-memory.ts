@@ -174,7 +174,7 @@ for (const { size, count } of CASES) {
   });
   if (outcome !== "handled") {
     figures.push({
-      figure: `${label}: messages handled before the agent was killed`,
+      figure: `${label}: messages handled before the agent was killed or stalled (${outcome})`,
       ours: "a default poll RemoteAgent (burst-agent.mjs)",
       peer: "none",
       unit: "messages",
