@@ -43,7 +43,7 @@ export interface FetchInboundOptions {
   /**
    * Rows the reader has read already (its settle window's re-reads): after a cursor, a row this
    * answers true for comes back with only what places it (`id`, `activity_type`, `method`,
-   * `created_at`, `seq`), its bodies dropped as it is parsed.
+   * `created_at`, `seq`): its other fields are skipped as it is read, never decoded nor parsed.
    */
   known?: ((id: string) => boolean) | undefined;
   signal?: AbortSignal | undefined;
@@ -55,7 +55,7 @@ export interface FetchInboundOptions {
  * the last row kept) and the next page asks for as many rows as fit at the last page's bytes per
  * row; a time window's page keeps this much whole (the rest placed only). So a burst of large
  * messages is read 1 MiB at a time, not `limit` rows at once (measured in a 1 GiB cgroup, 300
- * messages of 64 KiB, 2 s handlers: peak anonymous memory idle + 33 MiB at 1 MiB, + 46-60 at 4 MiB).
+ * messages of 64 KiB, 2 s handlers: peak anonymous memory idle + 28-33 MiB at 1 MiB, + 46-60 at 4 MiB).
  */
 export const PAGE_BYTES = 1024 * 1024;
 
