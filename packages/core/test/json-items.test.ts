@@ -75,19 +75,23 @@ describe("JsonItems", () => {
 
   it("holds one member's text at a time; a placed item's large member is never held", () => {
     const big = "y".repeat(1 << 20);
-    const body = enc(
-      JSON.stringify([
-        { id: "old", body: big },
-        { id: "new", a: big, b: big },
-      ]),
-    );
+    const old = { id: "old", kind: "k", n: 1, body: big };
+    const body = enc(JSON.stringify([old, { id: "new", a: big, b: big }, { id: "small", n: 2 }]));
     const items = new JsonItems(Infinity, { keys: ["id"], when: (id) => id === "old" });
+    const oldEnd = 1 + JSON.stringify(old).length;
     let held = 0;
+    let heldOld = 0;
     for (let i = 0; i < body.length; i += 4096) {
       items.push(body.subarray(i, i + 4096));
       held = Math.max(held, items.held - items.bytes);
+      if (i + 4096 <= oldEnd) heldOld = Math.max(heldOld, items.held - items.bytes);
     }
-    expect(items.end()).toEqual([{ id: "old" }, { id: "new", a: big, b: big }]);
+    expect(heldOld).toBeLessThan(8192); // the placed item's body: skipped, never decoded
+    expect(items.end()).toEqual([
+      { id: "old" },
+      { id: "new", a: big, b: big },
+      { id: "small", n: 2 },
+    ]);
     expect(held).toBeLessThan((1 << 20) + 4096 + 16); // one member of "new", never two
   });
 
