@@ -95,6 +95,17 @@ describe("JsonItems", () => {
     expect(held).toBeLessThan((1 << 20) + 4096 + 16); // one member of "new", never two
   });
 
+  it("a small body read whole is parsed natively, its items placed the same way", () => {
+    const items = new JsonItems(Infinity, { keys: ["id"], when: (id) => id === "a" });
+    expect(items.fromText('[{"id":"a","x":1},{"id":"b","x":2},3]')).toEqual([
+      { id: "a" },
+      { id: "b", x: 2 },
+      3,
+    ]);
+    expect(items.whole).toBe(2);
+    expect(items.fromText('{"items":[]}')).toEqual({ items: [] });
+  });
+
   it("keeps a body that is not an array whole and parses it as usual", () => {
     expect(read('{"items":[1,2]}', 3).body).toEqual({ items: [1, 2] });
     expect(read("not json", 3).body).toBe("not json");

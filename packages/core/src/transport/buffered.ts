@@ -9,6 +9,9 @@ import type { Dispatcher } from "undici";
 import { BodyTooLargeError } from "./body.js";
 import type { JsonItems } from "./json-items.js";
 
+/** A body for `JsonItems` of at most this many bytes (declared) is read whole and parsed natively. */
+const SMALL_BODY = 64 * 1024;
+
 /** What aborts a request: emits `"abort"` once (an `EventEmitter` is one). */
 interface AbortSource {
   once(event: "abort", listener: () => void): unknown;
@@ -95,6 +98,8 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
   /** Where a 2xx body goes, item by item (not into `#chunks`). */
   readonly #items: JsonItems | undefined;
   #collecting = false;
+  /** A 2xx body for `#items` small enough to read whole (see `SMALL_BODY`). */
+  #small = false;
   readonly #onAbort = (): void => this.#fail(new DOMException("request aborted", "AbortError"));
 
   constructor(
@@ -126,6 +131,11 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
     if (this.#collecting) this.#items!.reset(); // a retried request's items start over
     const length = headers["content-length"];
     const declared = Number(Array.isArray(length) ? length[0] : length);
+    if (this.#collecting && declared <= SMALL_BODY) {
+      // A small body is read whole and parsed natively (`JsonItems.fromText`).
+      this.#collecting = false;
+      this.#small = true;
+    }
     // Collected items stop at their budget: a longer body is not read to its end.
     if (!this.#collecting && Number.isFinite(declared) && declared > this.#max) {
       this.#fail(new BodyTooLargeError(this.#max));
@@ -192,6 +202,17 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
     this.#settle();
     const c = this.#chunks;
     const text = c.length === 0 ? "" : utf8Text(c, this.#size);
+    if (this.#small) {
+      let body: unknown;
+      try {
+        body = this.#items!.fromText(text);
+      } catch (err) {
+        this.#reject(err as Error);
+        return;
+      }
+      this.#resolve({ statusCode: this.#status, headers: this.#headers, text: "", body });
+      return;
+    }
     this.#resolve({ statusCode: this.#status, headers: this.#headers, text });
   }
 
