@@ -115,6 +115,13 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
     timeoutMs: 300_000,
     smoke: { env: { BENCH_ROUNDS: "1", FOOTPRINT_AFTER_MS: "1000" } },
   },
+  // Three bursts (300 x 1 KiB, 300 x 64 KiB, 100 x 1 MiB), 200 ms handlers: about 70 s (a
+  // stalled burst: 90 s more). Needs a writable cgroup v1 memory controller (root).
+  {
+    name: "burst-memory",
+    timeoutMs: 300_000,
+    smoke: { env: { BURST_CASES: "65536x20", BURST_HANDLER_MS: "10", BURST_CASE_MS: "30000" } },
+  },
   { name: "replicas", timeoutMs: 420_000, smoke: { env: { BENCH_ROUNDS: "1", BENCH_N: "20" } } },
   { name: "serverless", timeoutMs: 300_000, smoke: { env: { BENCH_ROUNDS: "1", BENCH_N: "5" } } },
 ];

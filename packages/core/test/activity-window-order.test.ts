@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { PlatformClient } from "../src/index.js";
+import { PAGE_BYTES } from "../src/platform/activity.js";
 
 interface Row {
   id: string;
@@ -41,6 +42,8 @@ const cmp = (a: Row, b: Row): number =>
 async function augustActivity(
   rows: Row[],
   fault?: (q: URLSearchParams) => { status: number; error: string } | undefined,
+  /** Text added to every row's message (a large message). */
+  pad = "",
 ) {
   const queries: URLSearchParams[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -93,7 +96,7 @@ async function augustActivity(
         created_at: iso(r.micros),
         seq: r.seq,
         request_body: {
-          params: { message: { role: "user", parts: [{ kind: "text", text: r.id }] } },
+          params: { message: { role: "user", parts: [{ kind: "text", text: r.id + pad }] } },
         },
       })),
     );
@@ -210,5 +213,49 @@ describe("a since_secs window on the August-2026 server (newest first without a 
       code: "workspace_removed",
     });
     expect(queries.filter((q) => q.has("before_ts")).length).toBe(1);
+  });
+});
+
+/** The bytes of rows as JSON. */
+const bytesOf = (rows: unknown[]): number =>
+  rows.reduce<number>((n, r) => n + Buffer.byteLength(JSON.stringify(r)), 0);
+
+describe("pages of large rows are held to PAGE_BYTES (issue 101)", () => {
+  const big = "x".repeat(512 * 1024);
+
+  it("40 rows of 512 KiB: read once each, oldest first, no page over PAGE_BYTES and one row", async () => {
+    const rows = backlog(40);
+    const { client, queries } = await augustActivity(rows, undefined, big);
+    const ids: string[] = [];
+    let page = await client.fetchActivityRows({ sinceSecs: 3600 });
+    let largest = bytesOf(page.rows);
+    ids.push(...page.rows.map((r) => r.id));
+    while (page.hasMore) {
+      page = await client.fetchActivityRows({ sinceId: page.nextCursor });
+      largest = Math.max(largest, bytesOf(page.rows));
+      ids.push(...page.rows.map((r) => r.id));
+    }
+    expect(ids).toEqual(rows.map((r) => r.id));
+    expect(largest).toBeLessThanOrEqual(PAGE_BYTES + 600 * 1024);
+    // After the first cut page, a page asks for as many rows as fit (not 100 to read 8).
+    const limits = queries.filter((q) => q.has("since_id")).map((q) => Number(q.get("limit")));
+    expect(Math.max(...limits.slice(1))).toBeLessThanOrEqual(Math.ceil(PAGE_BYTES / big.length));
+  });
+
+  it("rows the reader knows come without their bodies, and do not fill the page", async () => {
+    const rows = backlog(30);
+    const { client } = await augustActivity(rows, undefined, big);
+    const known = new Set(rows.slice(1, 21).map((r) => r.id));
+    const page = await client.fetchActivityRows({
+      sinceId: rows[0]!.id,
+      known: (id) => known.has(id),
+    });
+    const placed = page.rows.filter((r) => r.request_body === undefined).map((r) => r.id);
+    expect(placed).toEqual([...known]);
+    // The 20 known rows are placed only: the page goes on to new rows (whole) after them.
+    const whole = page.rows.filter((r) => r.request_body !== undefined);
+    expect(whole.length).toBeGreaterThan(0);
+    expect(whole[0]!.id).toBe(rows[21]!.id);
+    expect(page.hasMore).toBe(true);
   });
 });

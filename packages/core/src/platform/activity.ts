@@ -4,6 +4,8 @@
 import { CursorLostError } from "./errors.js";
 import {
   backoffDelay,
+  JsonItems,
+  type PlaceOnly,
   MoleculeError,
   redactDeep,
   sendRetryingFresh,
@@ -38,8 +40,24 @@ export interface FetchInboundOptions {
   beforeTs?: string | Date | undefined;
   /** Activity type (default `"a2a_receive"`). */
   type?: string | undefined;
+  /**
+   * Rows the reader has read already (its settle window's re-reads): after a cursor, a row this
+   * answers true for comes back with only what places it (`id`, `activity_type`, `method`,
+   * `created_at`, `seq`): its other fields are skipped as it is read, never decoded nor parsed.
+   */
+  known?: ((id: string) => boolean) | undefined;
   signal?: AbortSignal | undefined;
 }
+
+/**
+ * The bytes of rows one page holds, about: the rows are parsed one by one as they arrive, a page
+ * after a cursor is cut after the row that fills it (at least one row; the next read starts after
+ * the last row kept) and the next page asks for as many rows as fit at the last page's bytes per
+ * row; a time window's page keeps this much whole (the rest placed only). So a burst of large
+ * messages is read 1 MiB at a time, not `limit` rows at once (measured in a 1 GiB cgroup, 300
+ * messages of 64 KiB, 2 s handlers: peak anonymous memory idle + 28-33 MiB at 1 MiB, + 46-60 at 4 MiB).
+ */
+export const PAGE_BYTES = 1024 * 1024;
 
 /** One page of activity rows, oldest first, as the platform sent them. */
 export interface ActivityRows {
@@ -83,6 +101,9 @@ export async function fetchActivityRows(
     // 3ff613e3): asked for, so no peer listing is needed to name them (older servers ignore it).
     include: "peer_info",
   };
+  // After a cursor the rows come oldest first: a page can stop at PAGE_BYTES and read on.
+  const paged = caps.cursors && !!options.sinceId;
+  if (paged) query.limit = pageLimit(s, limit);
   if (caps.cursors) {
     query.since_id = options.sinceId || undefined;
     // The server wants a positive integer (400 for 0) and caps it at 30 days itself.
@@ -91,19 +112,34 @@ export async function fetchActivityRows(
     query.peer_id = options.peerId || undefined;
     query.before_ts = beforeTs || undefined;
   }
-  const first = await readRows(s, query, options);
-  const items = first.count;
+  // A time window without a cursor: its pages keep PAGE_BYTES of rows whole, the rest placed only.
+  const timed = caps.cursors && query.since_id === undefined && query.since_secs !== undefined;
+  const placed = new Set<string>();
+  const pageItems = (): JsonItems => new JsonItems(Infinity, placedBeyond(placed));
+  const items = paged
+    ? new JsonItems(PAGE_BYTES, placeOf(options.known))
+    : timed
+      ? pageItems()
+      : undefined;
+  const first = await readRows(s, query, options, items);
+  const { count, cut } = first;
   let rows = first.rows;
+  first.rows = []; // a walk drops a page's rows as it reads on
   let gap = false;
   let walked = false;
-  if (caps.cursors && query.since_id === undefined && query.since_secs !== undefined) {
-    // A time window without a cursor: the August-2026 server answers it newest first, an older
-    // server oldest first. Either way the caller gets the window's oldest page, oldest first,
-    // then pages forward with `since_id` (hasMore).
-    const oldest = await oldestPage(s, query, options, rows, items >= limit);
+  let headOnly = false;
+  if (timed) {
+    // The August-2026 server answers it newest first, an older server oldest first. Either way
+    // the caller gets the window's oldest page, oldest first, then pages forward with `since_id`
+    // (hasMore).
+    const oldest = await oldestPage(s, query, options, rows, count >= limit, pageItems);
     rows = oldest.rows;
     gap = oldest.gap;
     walked = oldest.walked;
+    if (rows.some((r) => placed.has(r.id))) {
+      rows = await wholeHead(s, query, options, rows, placed);
+      headOnly = true;
+    }
   } else {
     const windowed = caps.cursors && query.since_id !== undefined;
     // Without a cursor both contracts answer newest first: reverse to oldest first.
@@ -120,7 +156,7 @@ export async function fetchActivityRows(
       const from = Date.now() - toInt(options.sinceSecs, "sinceSecs")! * 1000;
       const inWindow = (r: WireActivityRow): boolean =>
         !r.created_at || !(Date.parse(r.created_at) < from);
-      gap = items >= limit && rows.length > 0 && inWindow(rows[0]!);
+      gap = count >= limit && rows.length > 0 && inWindow(rows[0]!);
       rows = rows.filter(inWindow);
     }
     if (options.peerId) rows = rows.filter((r) => r.source_id === options.peerId);
@@ -138,23 +174,81 @@ export async function fetchActivityRows(
     hasMore:
       caps.cursors &&
       (query.since_id !== undefined || query.since_secs !== undefined) &&
-      (walked || items >= limit),
+      (walked || cut || headOnly || count >= Number(query.limit)),
     gap,
   };
 }
 
-/** One `GET .../activity`: the parsed rows in the server's order and how many items came. */
+/** The rows a page after a cursor asks for: `limit`, or as many as fit PAGE_BYTES at the last page's size. */
+function pageLimit(s: PlatformSession, limit: number): number {
+  const per = s.activityRowBytes;
+  return per === undefined ? limit : Math.max(1, Math.min(limit, Math.floor(PAGE_BYTES / per)));
+}
+
+/** What a row read for its place only keeps: what places it in the log. */
+const PLACE_KEYS = ["id", "activity_type", "method", "created_at", "seq"];
+
+/** Rows `known` answers true for are placed only (see `FetchInboundOptions.known`). */
+function placeOf(known: ((id: string) => boolean) | undefined): PlaceOnly | undefined {
+  return known && { keys: PLACE_KEYS, when: (id) => known(id) };
+}
+
+/** Rows after a page's first PAGE_BYTES are placed only (their ids added to `placed`). */
+function placedBeyond(placed: Set<string>): PlaceOnly {
+  return {
+    keys: PLACE_KEYS,
+    when: (id, kept) => {
+      if (kept < PAGE_BYTES) return false;
+      placed.add(id);
+      return true;
+    },
+  };
+}
+
+/**
+ * A time window's oldest page held more than PAGE_BYTES (its older rows were placed only): its
+ * rows from the oldest up to the first placed one, or, when the oldest was placed, the oldest
+ * alone, read again (with the rows sharing its microsecond, which are placed only). The caller
+ * reads on from it with `since_id`. Empty when it is gone (the next read walks again).
+ */
+async function wholeHead(
+  s: PlatformSession,
+  query: Record<string, string | number | undefined>,
+  options: FetchInboundOptions,
+  rows: WireActivityRow[],
+  placed: Set<string>,
+): Promise<WireActivityRow[]> {
+  const whole = rows.findIndex((r) => placed.has(r.id));
+  if (whole > 0) return rows.slice(0, whole);
+  const head = { id: rows[0]!.id, at: instant(rows[0]!.created_at) };
+  const at = head.at;
+  const sharing = rows.filter((r) => instant(r.created_at) === at).length;
+  rows.length = 0; // the page's whole rows are not held while the head is read again
+  if (at === undefined) return [];
+  const again = { ...query, before_ts: rfc3339(at + 1n), limit: sharing };
+  const others: PlaceOnly = { keys: PLACE_KEYS, when: (id) => id !== head.id };
+  const read = await readOlder(s, again, options, new JsonItems(Infinity, others));
+  return read.rows.filter((r) => r.id === head.id);
+}
+
+/**
+ * One `GET .../activity`: the parsed rows in the server's order and how many items came; with
+ * `items`, read row by row up to its budget (`cut`: the page stopped after the rows returned).
+ */
 async function readRows(
   s: PlatformSession,
   query: Record<string, string | number | undefined>,
   options: FetchInboundOptions,
-): Promise<{ rows: WireActivityRow[]; count: number }> {
+  items?: JsonItems,
+): Promise<{ rows: WireActivityRow[]; count: number; cut: boolean }> {
   // The poll: a read that timed out is sent again at once on a new connection (fresh-retry.ts).
   const res = await sendRetryingFresh(s, {
     method: "GET",
     path: `/workspaces/${enc(s.workspaceId)}/activity`,
     query,
     signal: options.signal,
+    // Each attempt reads its body into them anew (a timed-out attempt's rows are dropped).
+    ...(items ? { items } : {}),
   });
   if (res.status === 410 && options.sinceId) {
     throw new CursorLostError(
@@ -163,14 +257,15 @@ async function readRows(
     );
   }
   if (!ok(res.status)) throw await s.selfFail(res, "fetchInbound", options.signal);
-  const list = s.expect(activityListSchema, res, "fetchInbound");
-  const items = Array.isArray(list) ? list : list.items;
+  const listed = s.expect(activityListSchema, res, "fetchInbound");
+  const list = Array.isArray(listed) ? listed : listed.items;
   const rows: WireActivityRow[] = [];
-  for (const item of items) {
+  for (const item of list) {
     const r = parseWire(activityRowSchema, item);
     if (r.ok) rows.push(r.value);
   }
-  return { rows, count: items.length };
+  if (items && items.whole > 0) s.activityRowBytes = items.bytes / items.whole;
+  return { rows, count: list.length, cut: items?.cut === true };
 }
 
 /**
@@ -186,6 +281,7 @@ async function oldestPage(
   options: FetchInboundOptions,
   firstRows: WireActivityRow[],
   firstFull: boolean,
+  pageItems: () => JsonItems,
 ): Promise<{ rows: WireActivityRow[]; gap: boolean; walked: boolean }> {
   let page = firstRows.sort(feedOrder);
   let full = firstFull;
@@ -193,14 +289,15 @@ async function oldestPage(
   let gap = false;
   let upper = typeof query.before_ts === "string" ? instant(query.before_ts) : undefined;
   while (full && page.length > 0) {
-    const head = page[0]!;
+    const { id, created_at, seq } = page[0]!;
+    const head: WireActivityRow = { id, created_at, seq }; // its place (not its bodies)
     const at = instant(head.created_at);
     if (at === undefined) return { rows: page, gap: true, walked };
     // Just past the oldest row read (rows sharing its microsecond come again and are dropped);
     // when a whole page shares it, strictly before it.
     const before = upper !== undefined && upper <= at + 1n ? upper : at + 1n;
     const seen = new Set(page.map((r) => r.id));
-    const next = await readOlder(s, { ...query, before_ts: rfc3339(before) }, options);
+    const next = await readOlder(s, { ...query, before_ts: rfc3339(before) }, options, pageItems());
     const older = next.rows.filter((r) => !seen.has(r.id) && feedOrder(r, head) <= 0);
     full = next.count >= Number(query.limit);
     if (older.length === 0) {
@@ -210,6 +307,7 @@ async function oldestPage(
       upper = at;
       continue;
     }
+    page.length = 0; // dropped before the older page is held (the caller's reference too)
     page = older.sort(feedOrder);
     walked = true;
   }
@@ -233,10 +331,11 @@ async function readOlder(
   s: PlatformSession,
   query: Record<string, string | number | undefined>,
   options: FetchInboundOptions,
+  items: JsonItems,
 ): Promise<{ rows: WireActivityRow[]; count: number }> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await readRows(s, query, options);
+      return await readRows(s, query, options, items);
     } catch (err) {
       const again = err instanceof MoleculeError && err.retryable && !options.signal?.aborted;
       if (!again || attempt >= WALK_PAGE_ATTEMPTS) throw err;

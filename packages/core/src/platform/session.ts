@@ -69,6 +69,8 @@ export class PlatformSession {
   spare: SpareStream | undefined;
   /** Whether the capability probe keeps the stream it opened (an agent with wake-ups asked). */
   keepProbeStream = false;
+  /** Bytes per row of the last activity page read after a cursor (sizes the next page: activity.ts). */
+  activityRowBytes: number | undefined;
   readonly #store: TokenStore | undefined;
   #token: string | undefined;
   #tokenLoaded: boolean;

@@ -7,6 +7,10 @@ import type { EventEmitter as Emitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import { BodyTooLargeError } from "./body.js";
+import type { JsonItems } from "./json-items.js";
+
+/** A body for `JsonItems` of at most this many bytes (declared) is read whole and parsed natively. */
+const SMALL_BODY = 64 * 1024;
 
 /** What aborts a request: emits `"abort"` once (an `EventEmitter` is one). */
 interface AbortSource {
@@ -46,27 +50,31 @@ export class RequestAbort implements AbortSource {
   }
 }
 
-/** A response read whole into memory. */
+/** A response read whole into memory (or, a 2xx read into `JsonItems`, its parsed `body`). */
 export interface BufferedResponse {
   statusCode: number;
   headers: IncomingHttpHeaders;
   text: string;
+  body?: unknown;
 }
 
 /**
  * Sends one request through `dispatcher` (undici ≥ 7's handler API) and reads its body as UTF-8
  * text, at most `max` bytes: a larger declared `Content-Length` or a body growing past `max`
  * fails with {@link BodyTooLargeError} and the request is aborted. `abort` emitting `"abort"`
- * aborts the request (its rejection is then an `AbortError`).
+ * aborts the request (its rejection is then an `AbortError`). With `items`, a 2xx body is read
+ * into it instead (its `body` is `items.end()`); once it wants no more, the request is aborted
+ * (the connection closed) and the items read so far are the body.
  */
 export function requestBuffered(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
   max: number,
   abort: AbortSource,
+  items?: JsonItems,
 ): Promise<BufferedResponse> {
   return new Promise((resolve, reject) => {
-    const handler = new BufferingHandler(max, abort, resolve, reject);
+    const handler = new BufferingHandler(max, abort, resolve, reject, items);
     try {
       dispatcher.dispatch(options, handler);
     } catch (err) {
@@ -87,6 +95,11 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
   #headers: IncomingHttpHeaders = {};
   #chunks: Buffer[] = [];
   #size = 0;
+  /** Where a 2xx body goes, item by item (not into `#chunks`). */
+  readonly #items: JsonItems | undefined;
+  #collecting = false;
+  /** A 2xx body for `#items` small enough to read whole (see `SMALL_BODY`). */
+  #small = false;
   readonly #onAbort = (): void => this.#fail(new DOMException("request aborted", "AbortError"));
 
   constructor(
@@ -94,8 +107,10 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
     abort: AbortSource,
     resolve: (r: BufferedResponse) => void,
     reject: (err: Error) => void,
+    items: JsonItems | undefined,
   ) {
     this.#max = max;
+    this.#items = items;
     this.#abort = abort;
     this.#resolve = resolve;
     this.#reject = reject;
@@ -112,9 +127,17 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
     statusCode: number,
     headers: IncomingHttpHeaders,
   ): void {
+    this.#collecting = this.#items !== undefined && statusCode >= 200 && statusCode < 300;
+    if (this.#collecting) this.#items!.reset(); // a retried request's items start over
     const length = headers["content-length"];
     const declared = Number(Array.isArray(length) ? length[0] : length);
-    if (Number.isFinite(declared) && declared > this.#max) {
+    if (this.#collecting && declared <= SMALL_BODY) {
+      // A small body is read whole and parsed natively (`JsonItems.fromText`).
+      this.#collecting = false;
+      this.#small = true;
+    }
+    // Collected items stop at their budget: a longer body is not read to its end.
+    if (!this.#collecting && Number.isFinite(declared) && declared > this.#max) {
       this.#fail(new BodyTooLargeError(this.#max));
       return;
     }
@@ -124,6 +147,10 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#done) return;
+    if (this.#collecting) {
+      this.#collect(chunk);
+      return;
+    }
     this.#size += chunk.length;
     if (this.#size > this.#max) {
       this.#fail(new BodyTooLargeError(this.#max));
@@ -132,11 +159,60 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
     this.#chunks.push(chunk);
   }
 
+  /** One chunk into the items; when they want no more, the response is theirs and the rest unread. */
+  #collect(chunk: Buffer): void {
+    const items = this.#items!;
+    let more: boolean;
+    try {
+      more = items.push(chunk);
+    } catch (err) {
+      this.#fail(err as Error);
+      return;
+    }
+    // What is held is bounded, not what is read past (rows placed only, a page cut).
+    if (items.held > this.#max) {
+      this.#fail(new BodyTooLargeError(this.#max));
+      return;
+    }
+    if (more) return;
+    this.#settle();
+    this.#resolve({
+      statusCode: this.#status,
+      headers: this.#headers,
+      text: "",
+      body: items.items,
+    });
+    this.#controller?.abort(new DOMException("the rest of the body is not read", "AbortError"));
+  }
+
   onResponseEnd(): void {
     if (this.#done) return;
+    if (this.#collecting) {
+      let body: unknown;
+      try {
+        body = this.#items!.end();
+      } catch (err) {
+        this.#fail(err as Error, false);
+        return;
+      }
+      this.#settle();
+      this.#resolve({ statusCode: this.#status, headers: this.#headers, text: "", body });
+      return;
+    }
     this.#settle();
     const c = this.#chunks;
     const text = c.length === 0 ? "" : utf8Text(c, this.#size);
+    if (this.#small) {
+      let body: unknown;
+      try {
+        body = this.#items!.fromText(text);
+      } catch (err) {
+        this.#reject(err as Error);
+        return;
+      }
+      this.#resolve({ statusCode: this.#status, headers: this.#headers, text: "", body });
+      return;
+    }
     this.#resolve({ statusCode: this.#status, headers: this.#headers, text });
   }
 

@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { ProxyOption } from "./proxy.js";
 import type { ChunkedBody } from "./chunked.js";
+import type { JsonItems } from "./json-items.js";
 import type { Logger } from "./logger.js";
 import type { RatePriority } from "./rate-budget.js";
 
@@ -128,6 +129,11 @@ export interface RequestSpec {
    * as a {@link ChunkedBody} (no Readable; the signal then covers only the headers: close the body).
    */
   stream?: boolean | "chunks" | undefined;
+  /**
+   * Read a 2xx JSON array body item by item into this (`body` is then its items, see
+   * `JsonItems`): each item parsed as it arrives, the body cut once the items fill its budget.
+   */
+  items?: JsonItems | undefined;
   /** Largest body read for this request, in bytes (default: the transport's `maxResponseBytes`). */
   maxBytes?: number | undefined;
   /** Send it on a new connection, in a pool of its own closed after it (see fresh-retry.ts). */

@@ -12,12 +12,14 @@ import { requestAbortable } from "./abortable.js";
 import { onAbortOf } from "./abort-fanout.js";
 import { RequestAbort, requestBuffered } from "./buffered.js";
 import { chunksOf, requestChunked } from "./chunked.js";
+import { readItems } from "./json-items.js";
 import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
 import {
   MoleculeError,
   MoleculeRateLimitError,
   MoleculeTimeoutError,
   requireSupportedNode,
+  UnexpectedResponseError,
 } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
@@ -377,12 +379,12 @@ export class HttpTransport {
     try {
       const max = spec.maxBytes ?? this.#maxBytes;
       const opts = { origin: this.origin, path, method: spec.method, headers, body: body ?? null };
-      let res: { statusCode: number; headers: IncomingHttpHeaders; text: string };
+      let res: { statusCode: number; headers: IncomingHttpHeaders; text: string; body?: unknown };
       const unlimited = spec.stream || (spec.held && isOwnPool(this.#dispatcher));
       const pooled = unlimited ? this.#streams : spec.liveness ? this.#liveness : this.#dispatcher;
       const d = spec.fresh ? (freshPool(pooled) ?? pooled) : pooled;
       if (!spec.stream && isOwnPool(d)) {
-        res = await requestBuffered(d, opts, max, abort);
+        res = await requestBuffered(d, opts, max, abort, spec.items);
       } else if (spec.stream === "chunks" && isOwnPool(d)) {
         const r = await requestChunked(d, opts, abort.emitter());
         return { status: r.statusCode, headers: r.headers, body: undefined, chunks: r.body };
@@ -401,19 +403,27 @@ export class HttpTransport {
           streaming = true; // keep the caller's signal bridged: aborting it cancels the body
           return { status: r.statusCode, headers: r.headers, body: undefined, stream: r.body };
         }
-        const text = await readBodyText(r.body, max, r.headers["content-length"]);
-        res = { statusCode: r.statusCode, headers: r.headers, text };
+        if (spec.items && r.statusCode >= 200 && r.statusCode < 300) {
+          const body = await readItems(r.body, spec.items, max);
+          res = { statusCode: r.statusCode, headers: r.headers, text: "", body };
+        } else {
+          const text = await readBodyText(r.body, max, r.headers["content-length"]);
+          res = { statusCode: r.statusCode, headers: r.headers, text };
+        }
       }
       if (debug) {
         this.#logger?.debug?.(
           `${spec.method} ${spec.path} -> ${res.statusCode} in ${Math.round(performance.now() - started)} ms`,
         );
       }
-      return { status: res.statusCode, headers: res.headers, body: parseBody(res.text) };
+      const parsed = "body" in res ? res.body : parseBody(res.text);
+      return { status: res.statusCode, headers: res.headers, body: parsed };
     } catch (err) {
       if (userSignal?.aborted) throw this.#aborted(spec, attempt.started, false);
       // The HTTP client could not be loaded (dispatchers.ts): a setup error, not the network.
       if (err instanceof MoleculeError && err.code === "module_unavailable") throw err;
+      if (err instanceof UnexpectedResponseError) throw err; // a 2xx body read as items
+
       if (err instanceof BodyTooLargeError) {
         throw new MoleculeError(
           `${spec.method} ${spec.path} answered with a body over ${err.limit} bytes; it was not read (raise maxResponseBytes if this is expected)`,

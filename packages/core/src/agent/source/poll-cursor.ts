@@ -275,7 +275,7 @@ export class PollCursor {
       if (r === "missed") missed.push(msg);
     }
     const last = page.lastId;
-    if (last !== undefined && !this.settle.has(last) && !this.#audit.has(last)) {
+    if (last !== undefined && !this.seen(last)) {
       fresh++;
       this.#readRow({ id: last, at: page.lastAt, seq: page.lastSeq });
     }
@@ -288,18 +288,23 @@ export class PollCursor {
     return { messages, missed };
   }
 
+  /** Whether row `id` was read and is still in a window (a pass re-reads it, and drops it). */
+  seen(id: string): boolean {
+    return this.settle.has(id) || this.#audit.has(id);
+  }
+
   /**
    * The event stream announced row `activityId` (it committed): if the next pass that reads on from
    * the newest row does not return it, it is behind that row, and the window is re-read soon.
    */
   announced(activityId: string): void {
-    this.#race.announce(activityId, this.settle.has(activityId) || this.#audit.has(activityId));
+    this.#race.announce(activityId, this.seen(activityId));
   }
 
   /** One row through both windows: read before, new, or found behind the settle window's anchor. */
   #readRow(pos: RowPosition): "seen" | "new" | "missed" {
     this.#race.read(pos.id);
-    if (this.settle.has(pos.id) || this.#audit.has(pos.id)) return "seen";
+    if (this.seen(pos.id)) return "seen";
     const anchor = this.settle.anchor;
     if (anchor !== undefined && compareRows(pos, anchor) <= 0 && pos.at !== undefined) {
       this.#audit.read(pos);

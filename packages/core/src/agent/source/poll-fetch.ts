@@ -14,18 +14,20 @@ import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 export type PageFetcher = (opts: {
   sinceId?: string;
   sinceSecs?: number;
+  /** Rows read already: read without their bodies (`FetchInboundOptions.known`). */
+  known?: (id: string) => boolean;
   signal: AbortSignal;
 }) => Promise<InboundPage>;
 
 /** The poll fetch: rows or a page when the client reads them (cursor past echoes, paging, gaps). */
 export function pollFetcher(client: AgentPlatformClient, limit: number | undefined): PageFetcher {
-  return async ({ sinceId, sinceSecs, signal }) => {
+  return async ({ sinceId, sinceSecs, known, signal }) => {
     const opts = {
       ...(sinceId !== undefined ? { sinceId } : {}),
       ...(limit !== undefined ? { limit } : {}),
       signal,
     };
-    const rich = { ...opts, ...(sinceSecs !== undefined ? { sinceSecs } : {}) };
+    const rich = { ...opts, ...(sinceSecs !== undefined ? { sinceSecs } : {}), known };
     const page = client.fetchActivityRows
       ? toActivityPage(await client.fetchActivityRows(rich))
       : client.fetchActivity

@@ -11,6 +11,8 @@ import type { InboundMessage, InboundPage } from "../../inbound/index.js";
 export interface PageQuery {
   sinceId?: string;
   sinceSecs?: number;
+  /** Rows read already: read without their bodies. */
+  known?: (id: string) => boolean;
   signal: AbortSignal;
 }
 
@@ -24,6 +26,8 @@ interface Stages {
 }
 interface Windows {
   readonly rewinding: boolean;
+  /** Whether a row was read already (a pass re-reads it). */
+  seen(id: string): boolean;
   fresh(page: InboundPage): { messages: InboundMessage[]; missed: InboundMessage[] };
 }
 
@@ -34,6 +38,7 @@ export class PollPages {
   readonly #router: Stages["router"];
   readonly #cursor: Windows;
   readonly #observer: AgentObserver;
+  readonly #known = (id: string): boolean => this.#cursor.seen(id);
 
   constructor(
     fetchPage: (opts: PageQuery) => Promise<InboundPage>,
@@ -53,9 +58,12 @@ export class PollPages {
     return this.#admit(await this.#fetchPage(opts));
   }
 
-  /** A page of this process's loop: only the rows it had not read, admitted. */
+  /**
+   * A page of this process's loop: only the rows it had not read, admitted (the rows it re-reads
+   * come without their bodies, and are dropped).
+   */
   async fresh(opts: PageQuery): Promise<InboundPage> {
-    const page = await this.#fetchPage(opts);
+    const page = await this.#fetchPage({ ...opts, known: this.#known });
     if (page.gap === true) {
       // The 2026-04 platform's newest-first listing could not reach every row.
       const first = !this.#cursor.rewinding && opts.sinceId === undefined;
