@@ -39,6 +39,8 @@
 //   SIZES 5,10  ANSWERS 300  ROUNDS (per size; overrides ANSWERS)  VARIANTS single,multi
 //   CALL_TIMEOUT_MS 60000  ROUND_WAIT_MS 5000
 //   HB_AGENTS 20  HB_QUESTIONS 200  HB_DURATION_S 240  HB_DRAIN_S 120  STATUS_EVERY_S (5 with PG_URL, else 30)
+//   HB_HANG_S 30: a call still open this long after its timeout is counted "unsettled" and the run
+//     goes on (a call that never settles would otherwise hold it)
 //   HB_BURST_AT_S (none): the burst waits until this many seconds after the first workspace's
 //     creation (the org's first rate window opened then), so builds whose starts take different
 //     times meet the platform's fixed windows at the same phase (a burst just after a window opened
@@ -83,6 +85,7 @@ const HB_AGENTS = Number(env.HB_AGENTS ?? 20);
 const HB_QUESTIONS = Number(env.HB_QUESTIONS ?? 200);
 const HB_DURATION_S = Number(env.HB_DURATION_S ?? 240);
 const HB_DRAIN_S = Number(env.HB_DRAIN_S ?? 120);
+const HB_HANG_S = Number(env.HB_HANG_S ?? 30);
 const HB_BURST_AT_S = env.HB_BURST_AT_S === undefined ? undefined : Number(env.HB_BURST_AT_S);
 const PG_URL = env.PG_URL || undefined;
 const STATUS_EVERY_S = Number(env.STATUS_EVERY_S ?? (PG_URL ? 5 : 30));
@@ -443,7 +446,8 @@ async function heartbeats() {
     ),
   );
   let settled = 0;
-  for (const c of calls) void c.then(() => settled++);
+  const done = calls.map(() => false);
+  calls.forEach((c, i) => void c.then(() => ((done[i] = true), settled++)));
   while (Date.now() < endAt) {
     await sleep(Math.min(10_000, endAt - Date.now()));
     log(
@@ -451,7 +455,13 @@ async function heartbeats() {
     );
   }
   if (settled < HB_QUESTIONS) log(`heartbeats: draining the open calls (up to ${HB_DRAIN_S} s)`);
-  const outs = await Promise.all(calls);
+  // A call still open HB_HANG_S after its timeout is counted "unsettled" (it would hold the run).
+  await Promise.race([Promise.all(calls), sleep((HB_DRAIN_S + HB_HANG_S) * 1000)]);
+  const outs = await Promise.all(
+    calls.map((c, i) =>
+      done[i] ? c : { q: `unsettled:${i}`, outcome: "unsettled", ms: Infinity },
+    ),
+  );
   const endedAt = Date.now();
   const status = await sampler.stop();
   await Promise.all(agents.map((a) => a.agent.stop()));
