@@ -127,6 +127,24 @@ describe("an answer held through the path, and the keep time", () => {
   });
 });
 
+/** Dead letters whose reports fail with `failures`, in order, then go; what they said. */
+function deadLetters(failures: unknown[], stopping: AbortSignal) {
+  let reports = 0;
+  const client = {
+    workspaceId: WS,
+    reportActivity: async () => {
+      reports++;
+      const failure = failures.shift();
+      if (failure !== undefined) throw failure;
+    },
+  } as unknown as AgentPlatformClient;
+  const warnings: string[] = [];
+  const logger = { warn: (m: string) => void warnings.push(m), error: () => {} };
+  const observer = AgentObserver.of({ client, logger });
+  const dl = new DeadLetters(client, { onDeadLetter: () => {} }, observer, stopping);
+  return { dl, warnings, reports: () => reports };
+}
+
 describe("a dead letter's report when the path to the platform fails", () => {
   const msg = {
     messageId: "m1",
@@ -135,24 +153,6 @@ describe("a dead letter's report when the path to the platform fails", () => {
     sourceId: null,
     text: "hi",
   } as unknown as InboundMessage;
-
-  /** Dead letters whose reports fail with `failures`, in order, then go; what they said. */
-  function deadLetters(failures: unknown[], stopping: AbortSignal) {
-    let reports = 0;
-    const client = {
-      workspaceId: WS,
-      reportActivity: async () => {
-        reports++;
-        const failure = failures.shift();
-        if (failure !== undefined) throw failure;
-      },
-    } as unknown as AgentPlatformClient;
-    const warnings: string[] = [];
-    const logger = { warn: (m: string) => void warnings.push(m), error: () => {} };
-    const observer = AgentObserver.of({ client, logger });
-    const dl = new DeadLetters(client, { onDeadLetter: () => {} }, observer, stopping);
-    return { dl, warnings, reports: () => reports };
-  }
 
   it("is sent again until it goes, said once for the cause", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });

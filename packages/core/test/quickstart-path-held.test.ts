@@ -94,7 +94,7 @@ async function heldThrough(
   env: Record<string, string>,
   fault: { on(): void; off(): void; refusals(): number },
   named: RegExp,
-): Promise<void> {
+): Promise<unknown> {
   const ws = await emu.admin.createWorkspace({ name: "quickstart", deliveryMode: "poll" });
   const { child, err } = await quickstart(ws.id, ws.token!, env);
   const mark = err.length;
@@ -120,10 +120,9 @@ async function heldThrough(
   expect(warned(mark).slice(1)).toEqual([
     expect.stringMatching(/path to the platform is back .*; 2 held answers delivered/),
   ]);
-  child.kill("SIGINT");
-  const exit = await new Promise((resolve) => child.once("exit", resolve));
-  expect(exit).toBe(0);
   expect(err.join("\n")).not.toMatch(/dead-letter|could not be delivered/);
+  child.kill("SIGINT");
+  return await new Promise((resolve) => child.once("exit", resolve));
 }
 
 describe(
@@ -133,7 +132,7 @@ describe(
     it("a WAF's 403 page in front of the reply route: held, named, delivered once after", async () => {
       const front = await errorFront({ upstream: emu.url, page: FRONT_REFUSAL_PAGES["waf 403"] });
       cleanups.push(() => front.close());
-      await heldThrough(
+      const exit = await heldThrough(
         { MOLECULE_PLATFORM_URL: front.url },
         {
           on: () => front.failing((line) => NOTIFY.test(line)),
@@ -142,12 +141,13 @@ describe(
         },
         /fails at the front .*: 403 \(page title "Attention Required! \| Cloudflare"\); holding \d+ answers? since/,
       );
+      expect(exit).toBe(0);
     });
 
     it("a forward proxy answering 407 for the reply route: held, named, delivered once after", async () => {
       const proxy = await forwardProxy();
       cleanups.push(() => proxy.close());
-      await heldThrough(
+      const exit = await heldThrough(
         { MOLECULE_PLATFORM_URL: emu.url, HTTP_PROXY: proxy.url },
         {
           on: () => proxy.refusing((line) => NOTIFY.test(line)),
@@ -156,6 +156,7 @@ describe(
         },
         /fails at the proxy: .*407.*; holding \d+ answers? since/,
       );
+      expect(exit).toBe(0);
     });
   },
 );
