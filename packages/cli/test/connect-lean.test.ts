@@ -1,16 +1,23 @@
-// Issue 101: `molecule-agent connect` owns its process, so it runs with the V8 flags that keep it
-// small (undici's WebAssembly parser at its baseline tier, a 1 MiB young generation): Node is
-// started again in place with them (process.execve), and MOLECULE_NODE_FLAGS=keep keeps Node's
-// own. The running agent's command line (/proc, Linux) shows which.
+// Issue 101: `molecule-agent connect` owns its process, so it runs with what keeps it small
+// (undici's WebAssembly parser at its baseline tier, a 1 MiB young generation, V8's heap sized for
+// memory, two glibc malloc arenas): Node is started again in place with it (process.execve), and
+// MOLECULE_NODE_FLAGS=keep keeps Node's own. The running agent's command line and environment
+// (/proc, Linux) show which. It holds neither the MCP server nor the plugin installer (tar, yaml):
+// the program registers those commands but loads them when they run.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "@internal/test-utils";
+import { itRunsLean, nodeSetupOf, waitFor } from "@internal/test-utils";
+import type { NodeSetup } from "@internal/test-utils";
 import { HANDLER, useConnectHarness } from "./connect-helpers.js";
 
 const h = useConnectHarness("connect-lean-");
 
-/** The connected agent's Node flags: its command line up to the bin. */
-async function flagsOf(env: Record<string, string>): Promise<string[]> {
+const RECORD = fileURLToPath(new URL("./fixtures/record-modules.mjs", import.meta.url));
+
+/** What the connected agent was started with. */
+async function started(env: Record<string, string>): Promise<NodeSetup> {
   const a = await h.emu.admin.createWorkspace({ name: "lean" });
   const r = h.run(["--handler", HANDLER], {
     MOLECULE_PLATFORM_URL: h.emu.url,
@@ -20,11 +27,7 @@ async function flagsOf(env: Record<string, string>): Promise<string[]> {
   });
   try {
     await waitFor(() => r.out().includes("connected as"), { timeoutMs: 30_000 });
-    const argv = readFileSync(`/proc/${r.child.pid}/cmdline`, "utf8").split("\0");
-    return argv.slice(
-      1,
-      argv.findIndex((x) => x.endsWith("bin.js")),
-    );
+    return nodeSetupOf(r.child.pid!);
   } finally {
     r.child.kill("SIGTERM");
     await r.exit;
@@ -34,12 +37,18 @@ async function flagsOf(env: Record<string, string>): Promise<string[]> {
 describe.skipIf(process.platform !== "linux")(
   "molecule-agent connect's own process (Linux: /proc)",
   () => {
-    it("runs with --liftoff-only and a 1 MiB young generation", async () => {
-      expect(await flagsOf({})).toEqual(["--liftoff-only", "--max-semi-space-size=1"]);
-    });
+    itRunsLean(started);
 
-    it("MOLECULE_NODE_FLAGS=keep runs it with Node's own flags", async () => {
-      expect(await flagsOf({ MOLECULE_NODE_FLAGS: "keep" })).toEqual([]);
+    it("holds neither the MCP server nor the plugin installer (tar, yaml)", async () => {
+      const log = join(h.home, "modules.log");
+      await started({
+        NODE_OPTIONS: `--import=${pathToFileURL(RECORD).href}`,
+        RECORD_MODULES: log,
+      });
+      const loaded = readFileSync(log, "utf8").split("\n");
+      expect(loaded.some((u) => u.includes("/packages/core/dist/"))).toBe(true);
+      const unused = /\/node_modules\/(@modelcontextprotocol\/|tar\/|yaml\/)/;
+      expect(loaded.filter((u) => unused.test(u))).toEqual([]);
     });
   },
 );

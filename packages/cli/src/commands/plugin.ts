@@ -1,15 +1,16 @@
 import { homedir } from "node:os";
 import path from "node:path";
-import {
-  computePluginHash,
-  installPlugin,
-  readDeclaredPluginSha256,
-  type InstallPluginOptions,
-} from "@molecule-ai/agent-core/plugins";
+import type { InstallPluginOptions } from "@molecule-ai/agent-core/plugins";
 import { isMoleculeError, type Logger, type PlatformClient } from "@molecule-ai/agent-core";
 import { Option, type Command } from "commander";
 import { addPlatformOptions, clientFromFlags, type PlatformFlags } from "../platform-flags.js";
 import { warnIfTokenOnArgv } from "./secrets.js";
+
+/**
+ * `@molecule-ai/agent-core/plugins` (with tar and yaml), loaded when a plugin command runs: the
+ * program registers every command, and `connect` would otherwise hold them unused (issue 101).
+ */
+const plugins = () => import("@molecule-ai/agent-core/plugins");
 
 const PREFIX = "molecule-agent plugin:";
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -98,7 +99,7 @@ export function registerPluginCommand(program: Command): void {
 /** `molecule-agent plugin hash <dir>`: prints the hash; exit 0, or 2 when the folder cannot be read. */
 export async function runPluginHash(dir: string, io: PluginCommandIO = processIO): Promise<number> {
   try {
-    io.out(`${await computePluginHash(dir)}\n`);
+    io.out(`${await (await plugins()).computePluginHash(dir)}\n`);
     return 0;
   } catch (err) {
     io.err(`${PREFIX} cannot hash ${dir}: ${(err as Error).message}\n`);
@@ -119,7 +120,7 @@ export async function runPluginVerify(
   let from = "argument";
   if (want === undefined) {
     try {
-      want = await readDeclaredPluginSha256(dir);
+      want = await (await plugins()).readDeclaredPluginSha256(dir);
     } catch (err) {
       io.err(`${PREFIX} ${(err as Error).message}\n`);
       return 2;
@@ -140,7 +141,7 @@ export async function runPluginVerify(
   }
   let actual: string;
   try {
-    actual = await computePluginHash(dir);
+    actual = await (await plugins()).computePluginHash(dir);
   } catch (err) {
     io.err(`${PREFIX} cannot hash ${dir}: ${(err as Error).message}\n`);
     return 2;
@@ -193,7 +194,7 @@ export async function runPluginInstall(
     ...(setupTimeoutMs === undefined ? {} : { setupTimeoutMs }),
   };
   try {
-    const result = await installPlugin(client, name, options);
+    const result = await (await plugins()).installPlugin(client, name, options);
     if (opts.json) {
       io.out(`${JSON.stringify(result, null, 2)}\n`);
     } else {

@@ -15,8 +15,22 @@ const requireHere = (): NodeJS.Require =>
   (req ??= process.getBuiltinModule("node:module").createRequire(import.meta.url));
 const load = (name: string): unknown => requireHere()(name);
 
-/** zod (a dependency). */
-export const loadZod = (): typeof Zod => load("zod") as typeof Zod;
+let zod: typeof Zod | undefined;
+
+/**
+ * zod (a dependency): on Node its ES module build, the copy an `import "zod"` in the same process
+ * gets (an MCP server's, the AI SDK's, the host's), not its CommonJS build beside it (~4 MiB of an
+ * idle `molecule-mcp`, issue 101). Bun, Deno, or Node with `require(esm)` turned off: `require`.
+ */
+export function loadZod(): typeof Zod {
+  if (zod !== undefined) return zod;
+  const v = process.versions;
+  if (v["bun"] === undefined && v["deno"] === undefined && process.features.require_module) {
+    const { fileURLToPath } = process.getBuiltinModule("node:url");
+    return (zod = load(fileURLToPath(import.meta.resolve("zod"))) as typeof Zod);
+  }
+  return (zod = load("zod") as typeof Zod);
+}
 
 /** The part of undici the SDK uses. */
 export type UndiciPieces = Pick<typeof Undici, "Agent" | "ProxyAgent">;
