@@ -26,8 +26,14 @@ export function loadZod(): typeof Zod {
   if (zod !== undefined) return zod;
   const v = process.versions;
   if (v["bun"] === undefined && v["deno"] === undefined && process.features.require_module) {
-    const { fileURLToPath } = process.getBuiltinModule("node:url");
-    return (zod = load(fileURLToPath(import.meta.resolve("zod"))) as typeof Zod);
+    // A bundler's server build (Next.js) may give `import.meta` no `resolve`, or resolve to no
+    // file: then `require` as everywhere else.
+    try {
+      const { fileURLToPath } = process.getBuiltinModule("node:url");
+      return (zod = load(fileURLToPath(import.meta.resolve("zod"))) as typeof Zod);
+    } catch {
+      // fall through
+    }
   }
   return (zod = load("zod") as typeof Zod);
 }
