@@ -205,33 +205,6 @@ describe("RateBucket's classes", () => {
     await vi.advanceTimersByTimeAsync(600_000);
     await Promise.all(ahead);
   });
-
-  it("a promotion that comes after the deadline does not count: judged in its own class, refused at once", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
-    const b = new RateBucket();
-    b.observe(200, headers(0, 19), undefined); // 20 s to the reset: a read's turn comes then
-    const t0 = performance.now();
-    const far = t0 + 600_000;
-    const ahead = Array.from({ length: 200 }, () => b.wait("request", far)); // over a window
-    // A woken read with 25 s for its turn and a 30 s promotion: among the calls it never moves
-    // up, and 200 calls ahead of it fill more than a window.
-    let refusedAt: number | undefined;
-    const late = b.wait("request", t0 + 25_000, undefined, woken(30)).then((t) => {
-      if ("retryAfterMs" in t) refusedAt = performance.now();
-      return t;
-    });
-    // With a 10 s promotion it moves up before its deadline and waits (the read's turn at 20 s).
-    const early = b.wait("request", t0 + 25_000, undefined, woken(10));
-    await vi.advanceTimersByTimeAsync(0);
-    expect(refusedAt).toBe(t0);
-    const refused = await late;
-    expect("retryAfterMs" in refused && refused.retryAfterMs).toBeGreaterThan(25_000);
-    expect(b.waiting).toBe(201);
-    await vi.advanceTimersByTimeAsync(21_000);
-    expect("window" in (await early)).toBe(true);
-    await vi.advanceTimersByTimeAsync(600_000);
-    await Promise.all(ahead);
-  });
 });
 
 /**

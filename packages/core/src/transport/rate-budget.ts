@@ -234,15 +234,9 @@ export class RateBucket {
       };
       const now = this.#now();
       if (signal?.aborted) return resolve({ retryAfterMs: Math.ceil(this.#gate(w.rank, now)) });
-      // A promotion that comes after the deadline never happens: the request is judged, and
-      // waits, in its own class only.
-      const moves =
-        promotion !== undefined &&
-        RANK[promotion.to] < w.rank &&
-        now + promotion.afterS * platformSecond.ms < deadline;
       // A turn that cannot come by the deadline is refused now, not at the deadline (judged in
-      // the class it moves up to before then, if any: the soonest it could come).
-      const best = moves ? RANK[promotion.to] : w.rank;
+      // the class it moves up to, if any: the soonest it could come).
+      const best = promotion ? Math.min(w.rank, RANK[promotion.to]) : w.rank;
       const eta = this.#eta(best, now, this.#placeOf(best));
       if (eta > 0 && now + eta > deadline) return resolve({ retryAfterMs: Math.ceil(eta) });
       w.timer = setTimeout(giveUp, Math.max(0, deadline - this.#now()));
@@ -250,7 +244,7 @@ export class RateBucket {
         w.onAbort = giveUp;
         signal.addEventListener("abort", giveUp, { once: true });
       }
-      if (moves) {
+      if (promotion && RANK[promotion.to] < w.rank) {
         w.promotion = setTimeout(() => {
           w.promotion = undefined;
           const i = this.#waiters.indexOf(w);
