@@ -28,10 +28,15 @@ const WINDOW_MS = 360_000;
 const BURST_AT_MS = Number(process.env.SPENT_BUDGET_BURST_AT_S ?? 0) * 1_000;
 const HEARTBEAT_MS = 30_000;
 
-/** The SDK's `platformSecond` of the build in use (its rate-budget chunk exports it unnamed). */
+/**
+ * The SDK's `platformSecond` of the build in use: its chunk exports it unnamed (`rate-budget-*`
+ * up to aa049984, `rate-limit-answer-*` since it moved there).
+ */
 async function platformSecondOf(): Promise<{ ms: number }> {
   const dist = dirname(fileURLToPath(import.meta.resolve("@molecule-ai/agent-core")));
-  const chunk = readdirSync(join(dist, "chunks")).find((f) => /^rate-budget-.*\.js$/.test(f));
+  const chunk = readdirSync(join(dist, "chunks")).find((f) =>
+    /^rate-(limit-answer|budget)-.*\.js$/.test(f),
+  );
   if (chunk === undefined) throw new Error(`no rate-budget chunk in ${dist}/chunks`);
   const mod = (await import(pathToFileURL(join(dist, "chunks", chunk)).href)) as Record<
     string,
