@@ -52,60 +52,6 @@ async function turnOrder(waits: Array<[string, RatePriority, RatePromotion?]>): 
   return order;
 }
 
-describe("RateBucket's fair shares", () => {
-  it("within a class, turns go round the owners (agents): one's burst does not delay another's first past one turn", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
-    const b = new RateBucket();
-    b.observe(200, headers(0, 59), undefined); // spent for 60 s
-    const far = performance.now() + 600_000;
-    const [a, c, d] = [{}, {}, {}];
-    const order: string[] = [];
-    const ask = (name: string, owner: object, p: RatePriority = "request") =>
-      b
-        .wait(p, far, undefined, undefined, owner)
-        .then((t) => void ("window" in t && order.push(name)));
-    const all = [
-      ...Array.from({ length: 10 }, (_, i) => ask(`a${i}`, a)), // agent a's burst of 10 questions
-      ask("c0", c),
-      ask("c1", c),
-      ask("d0", d),
-      ask("heartbeat", d, "heartbeat"), // the classes still go first
-    ];
-    await vi.advanceTimersByTimeAsync(600_000);
-    await Promise.all(all);
-    expect(order).toEqual([
-      "heartbeat",
-      "a0",
-      "c0",
-      "d0",
-      "a1",
-      "c1",
-      ...Array.from({ length: 8 }, (_, i) => `a${i + 2}`),
-    ]);
-  });
-
-  it("an owner that had its turn in the round being served waits for the next round; a new one goes in it", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
-    const b = new RateBucket();
-    b.observe(200, headers(0, 59, 4), undefined); // 4 a minute: a turn or two a window
-    const far = performance.now() + 600_000;
-    const [a, c, d] = [{}, {}, {}];
-    const order: string[] = [];
-    const ask = (name: string, owner: object) =>
-      b.wait("request", far, undefined, undefined, owner).then((t) => {
-        if ("window" in t) order.push(name);
-      });
-    const first = [ask("a0", a), ask("a1", a), ask("a2", a), ask("c0", c)];
-    // The budget's pace gives turns one by one: until a0 and c0 have had theirs in round 0.
-    for (let s = 0; s < 600 && order.length < 2; s++) await vi.advanceTimersByTimeAsync(1_000);
-    expect(order).toEqual(["a0", "c0"]);
-    const later = [ask("c1", c), ask("d0", d)];
-    await vi.advanceTimersByTimeAsync(600_000);
-    await Promise.all([...first, ...later]);
-    expect(order).toEqual(["a0", "c0", "d0", "a1", "c1", "a2"]);
-  });
-});
-
 describe("RateBucket's classes", () => {
   it("under a spent budget: heartbeats, the start, state checks, the event stream, answers, reads that bring answers, other calls, background last", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
@@ -214,15 +160,14 @@ describe("RateBucket's classes", () => {
         ["read of answers", "read"],
       ]),
     ).toEqual(["read of answers", "woken read", "question-1", "question-2", "question-3"]);
-    // Before its time it waits behind the calls of its class (turns go round their owners; it
-    // reads the more questions at once).
+    // Before its time it keeps its place among the calls of its class.
     expect(
       await turnOrder([
         ["question-1", "request"],
         ["woken read", "request", woken(120)],
         ["question-2", "request"],
       ]),
-    ).toEqual(["question-1", "question-2", "woken read"]);
+    ).toEqual(["question-1", "woken read", "question-2"]);
   });
 
   it("the start's turns do not count as heartbeats due (they do not recur)", async () => {

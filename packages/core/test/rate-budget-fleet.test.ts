@@ -123,11 +123,8 @@ interface FleetRun {
   questionsLogged: number;
 }
 
-/**
- * An emulator of one SaaS org at 120 requests a minute whose clock runs SCALE times faster, and
- * the SDK's second and the process's wall clock with it.
- */
-async function scaledOrg() {
+/** 20 default poll agents at 120 a minute take 200 questions at once (a caller's deadline of 120 s). */
+async function fleet(heartbeatMs: number, gapsFrom: "online" | "started"): Promise<FleetRun> {
   const p0 = performance.now();
   const t0 = Date.now();
   const clock = { now: () => t0 + (performance.now() - p0) * SCALE };
@@ -138,12 +135,6 @@ async function scaledOrg() {
   const orgId = randomUUID();
   const emu = await startEmulator({ orgId, rateLimit: 120, clock, ui: false });
   cleanups.push(() => emu.close());
-  return { clock, orgId, emu };
-}
-
-/** 20 default poll agents at 120 a minute take 200 questions at once (a caller's deadline of 120 s). */
-async function fleet(heartbeatMs: number, gapsFrom: "online" | "started"): Promise<FleetRun> {
-  const { clock, orgId, emu } = await scaledOrg();
   const made = async (name: string) => {
     const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
     return { id: w.id, token: w.token ?? (await emu.admin.createToken(w.id)) };
@@ -272,55 +263,6 @@ describe("a rate-limited org of 20 default poll agents (issues 86, 93)", () => {
     expect(run.longestGapMs).toBeLessThanOrEqual(2 * heartbeatMs);
     expect(run.answers).toEqual(run.answers.map(() => 1));
     expect(run.sentAndAborted).toEqual([]);
-  }, 120_000);
-});
-
-describe("fair shares of an org's budget (issue 100)", () => {
-  it("20 agents each ask their neighbour 10 questions at once: every agent gets questions out, none two rounds ahead of another", async () => {
-    const { orgId, emu } = await scaledOrg();
-    const workers: Array<{ id: string; client: PlatformClient }> = [];
-    for (let i = 0; i < AGENTS; i++) {
-      const w = await emu.admin.createWorkspace({ name: `agent-${i}`, deliveryMode: "poll" });
-      const token = w.token ?? (await emu.admin.createToken(w.id));
-      const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token, orgId });
-      cleanups.push(() => client.close());
-      workers.push({ id: w.id, client });
-    }
-    const agents = workers.map(
-      (w) =>
-        new RemoteAgent({
-          client: w.client,
-          pollIntervalMs: 5_000 / SCALE,
-          heartbeatIntervalMs: 30_000 / SCALE,
-          handler: (m) => `answer to ${m.text}`,
-        }),
-    );
-    for (const a of agents) cleanups.push(() => a.stop());
-    await Promise.all(agents.map((a) => a.start()));
-    // Each agent's 10 questions at once, through its own client (the caller's deadline 120 s).
-    const sent = workers.map(() => 0);
-    const refusals: unknown[] = [];
-    await Promise.all(
-      workers.flatMap((w, i) =>
-        Array.from({ length: 10 }, async (_, q) => {
-          const to = workers[(i + 1) % AGENTS]!.id;
-          try {
-            await w.client.callPeer(to, `q${i}-${q}`, { timeoutMs: CALLER_MS / SCALE });
-            sent[i]!++;
-          } catch (err) {
-            refusals.push(err);
-          }
-        }),
-      ),
-    );
-    console.log(`questions sent per agent: ${sent.join(" ")} (${refusals.length} refused)`);
-    expect(refusals.filter((e) => !isMoleculeError(e, "rate_limited"))).toEqual([]);
-    // The budget carries 2-3 questions an agent in the callers' 120 s (aa049984: 10 each for the
-    // first 4 or 5 agents, none for the other 15). Turns go round the agents: every one gets
-    // questions out, none more than two rounds ahead of another (the first turns of a burst go
-    // before any queue forms, to whoever asked first).
-    expect(Math.min(...sent)).toBeGreaterThan(0);
-    expect(Math.max(...sent)).toBeLessThanOrEqual(Math.min(...sent) + 2);
   }, 120_000);
 });
 

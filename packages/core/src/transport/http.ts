@@ -24,8 +24,9 @@ import {
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
-import { isRateLimitRefusal, platformSecond } from "./rate-limit-answer.js";
 import {
+  isRateLimitRefusal,
+  platformSecond,
   type RateBucket,
   rateBucketOf,
   type RatePriority,
@@ -295,8 +296,7 @@ export class HttpTransport {
     // A turn must leave the request time to be answered: one that would be sent only to be
     // aborted a moment later is refused unsent instead.
     const room = Math.min(SEND_ROOM_S * platformSecond.ms, (deadline - performance.now()) / 2);
-    // Turns go round the transports (an agent each) that share the bucket.
-    const turn = await bucket.wait(priority, deadline - room, signal, promotion, this);
+    const turn = await bucket.wait(priority, deadline - room, signal, promotion);
     if ("window" in turn) return turn.window;
     if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);
     throw notSentInTime(spec, performance.now() - started, turn.retryAfterMs);

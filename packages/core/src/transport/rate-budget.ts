@@ -14,10 +14,63 @@
 // keep a reserve, and after a 429 nothing is sent until the time the platform named.
 
 import { HeartbeatRoom } from "./heartbeat-room.js";
-import { NO_OWNER, OwnerRounds } from "./rate-rounds.js";
-import { isRateLimitRefusal, platformSecond, rateLimitWaitMs } from "./rate-limit-answer.js";
+import { retryAfterSeconds } from "./retry.js";
 
-export { platformSecond } from "./rate-limit-answer.js";
+/** Longest wait the platform's limiter can ask for: its window (a minute) and the rounding second. */
+const MAX_RATE_WAIT_MS = 61_000;
+
+/**
+ * The length of the platform's second, for the waits it asks for (tests that drive many refusals
+ * shorten it; never changed otherwise).
+ */
+export const platformSecond = { ms: 1_000 };
+
+/**
+ * The wait a rate-limited answer asks for, in milliseconds: `Retry-After` (or the body's
+ * `retry_after`, else `X-RateLimit-Reset`) in whole seconds rounded down by the platform, so one
+ * second more, and at least one second (`0` means "at the next second"). `undefined` when the answer
+ * names no wait.
+ */
+export function rateLimitWaitMs(
+  headers: Record<string, string | string[] | undefined>,
+  body: unknown,
+  nowMs: number = Date.now(),
+): number | undefined {
+  const seconds =
+    retryAfterSeconds(headers["retry-after"], nowMs) ??
+    numberOf((body as { retry_after?: unknown } | null | undefined)?.retry_after) ??
+    retryAfterSeconds(headers["x-ratelimit-reset"], nowMs);
+  if (seconds === undefined) return undefined;
+  const second = platformSecond.ms;
+  return Math.min(MAX_RATE_WAIT_MS, Math.floor(seconds) * second + second);
+}
+
+function numberOf(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+/** The wait an error says the platform asked for (`retryAfterMs` of a rate-limit error), in ms. */
+export function askedWaitMs(err: unknown): number | undefined {
+  const ms = (err as { retryAfterMs?: unknown } | null | undefined)?.retryAfterMs;
+  return typeof ms === "number" && ms >= 0 ? ms : undefined;
+}
+
+/**
+ * Whether an answer is the platform limiter's refusal (so the request was not handled at all): a
+ * 429 with its body (`{"error":"rate limit exceeded"}`) or its spent window
+ * (`X-RateLimit-Remaining: 0`). A peer's own 429, relayed by the A2A proxy, is neither: it is the
+ * peer's answer, not the platform's budget.
+ */
+export function isRateLimitRefusal(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: unknown,
+): boolean {
+  if (status !== 429) return false;
+  if ((body as { error?: unknown } | null | undefined)?.error === "rate limit exceeded")
+    return true;
+  return headers["x-ratelimit-remaining"] === "0";
+}
 
 /**
  * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats
@@ -25,14 +78,13 @@ export { platformSecond } from "./rate-limit-answer.js";
  * heartbeat), then state checks, then the event stream's open (while it is up, heartbeats need no
  * state check and the safety-net read is rare), then answers waiting to be sent, then
  * reads that bring answers (a poll while the agent's own calls await theirs, or one an event woke
- * once it has waited behind new calls a while: see {@link RatePromotion}), then everything else
- * (a new call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet
+ * once it has waited with new calls a while: see {@link RatePromotion}), then everything else in
+ * order (a new call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet
  * moment (acknowledgements, checkpoints, the safety-net read and the state check while the event
- * stream is up and heartbeats are accepted). Within a class, turns go round the agents of the
- * process that share the bucket, so none waits behind another's burst. Only heartbeats and state
- * checks (a heartbeat may wait for one) may use the room kept for the heartbeats expected later in
- * the window; only the first three classes may use the reserve, which is sized by what heartbeats
- * and liveness requests used (a start, which does not recur, is not counted).
+ * stream is up and heartbeats are accepted). Only heartbeats and state checks (a heartbeat may wait
+ * for one) may use the room kept for the heartbeats expected later in the window; only the first
+ * three classes may use the reserve, which is sized by what heartbeats and liveness requests used
+ * (a start, which does not recur, is not counted).
  */
 export type RatePriority =
   | "heartbeat"
@@ -83,9 +135,6 @@ export interface RatePromotion {
 /** A request waiting for its turn. */
 interface Waiter {
   rank: number;
-  /** Its round among the waiters of its rank (see {@link RateBucket.wait}'s `owner`). */
-  lap: number;
-  owner: object;
   done: (turn: RateTurn) => void;
   timer: NodeJS.Timeout | undefined;
   /** Its move up to a higher class, while it waits (see {@link RatePromotion}). */
@@ -105,10 +154,8 @@ interface Waiter {
  * keeps room for the heartbeats expected in it (see {@link RateBucket.heartbeatSent}; every other
  * class leaves it) and for the heartbeats and state checks due in it (as many as this window or
  * the last used, plus two, spread over the window; both at most three quarters of the limit);
- * waiting requests go by {@link RatePriority}, then in rounds of their owners (each agent of the
- * process that shares the bucket, so none waits behind another's burst: rate-rounds.ts), then in
- * order; and a turn that cannot come by its deadline is refused at once. All times are monotonic
- * (`performance.now()`).
+ * waiting requests go by {@link RatePriority}, then in order; and a turn that cannot come by its
+ * deadline is refused at once. All times are monotonic (`performance.now()`).
  */
 export class RateBucket {
   /** The window's limit, once the platform said one (kept across windows). */
@@ -126,10 +173,8 @@ export class RateBucket {
   #livenessBefore = 0;
   /** The heartbeats expected in the rest of the window. */
   readonly #beats = new HeartbeatRoom();
-  /** Requests waiting for their turn, by rank, then round, then arrival. */
+  /** Requests waiting for their turn, by rank then arrival. */
   readonly #waiters: Waiter[] = [];
-  /** The rounds of each owner's requests (rate-rounds.ts). */
-  readonly #rounds = new OwnerRounds();
   /** The timer of the first waiter's turn, and when it fires. */
   #timer: NodeJS.Timeout | undefined;
   #timerAt = 0;
@@ -158,25 +203,20 @@ export class RateBucket {
   }
 
   /**
-   * Waits for a turn of `priority` (after every waiting request of a higher rank, and after those
-   * of its rank in its round or an earlier one): resolves with the window it goes in, or, at
-   * `deadline` (monotonic ms) or when `signal` aborts, with how long it would still have waited
-   * (its turn is given up; nothing was sent). With `promotion`, it moves up to that class once it
-   * has waited that long. `owner` (an agent's transport): within a rank, turns go round the
-   * owners, one each a round, so a burst of one waits behind the next requests of the others.
+   * Waits for a turn of `priority` (after every waiting request of its rank or higher): resolves
+   * with the window it goes in, or, at `deadline` (monotonic ms) or when `signal` aborts, with how
+   * long it would still have waited (its turn is given up; nothing was sent). With `promotion`,
+   * it moves up to that class once it has waited that long.
    */
   wait(
     priority: RatePriority,
     deadline: number,
     signal?: AbortSignal,
     promotion?: RatePromotion,
-    owner: object = NO_OWNER,
   ): Promise<RateTurn> {
     return new Promise<RateTurn>((resolve) => {
       const w: Waiter = {
         rank: RANK[priority],
-        lap: 0,
-        owner,
         done: resolve,
         timer: undefined,
         promotion: undefined,
@@ -188,7 +228,6 @@ export class RateBucket {
         if (i < 0) return;
         this.#waiters.splice(i, 1);
         this.#release(w);
-        this.#left(w);
         const now = this.#now();
         resolve({ retryAfterMs: Math.max(1, Math.ceil(this.#gate(w.rank, now, i))) });
         if (i === 0) this.#pump();
@@ -198,7 +237,7 @@ export class RateBucket {
       // A turn that cannot come by the deadline is refused now, not at the deadline (judged in
       // the class it moves up to, if any: the soonest it could come).
       const best = promotion ? Math.min(w.rank, RANK[promotion.to]) : w.rank;
-      const eta = this.#eta(best, now, this.#placeOf(best, this.#lapOf(owner, best)));
+      const eta = this.#eta(best, now, this.#placeOf(best));
       if (eta > 0 && now + eta > deadline) return resolve({ retryAfterMs: Math.ceil(eta) });
       w.timer = setTimeout(giveUp, Math.max(0, deadline - this.#now()));
       if (signal) {
@@ -211,12 +250,12 @@ export class RateBucket {
           const i = this.#waiters.indexOf(w);
           if (i < 0) return;
           this.#waiters.splice(i, 1);
-          this.#left(w);
-          this.#enqueue(w, RANK[promotion.to]);
+          w.rank = RANK[promotion.to];
+          this.#waiters.splice(this.#placeOf(w.rank), 0, w);
           this.#pump();
         }, promotion.afterS * platformSecond.ms);
       }
-      this.#enqueue(w, w.rank);
+      this.#waiters.splice(this.#placeOf(w.rank), 0, w);
       this.#pump();
     });
   }
@@ -229,39 +268,11 @@ export class RateBucket {
     this.#beats.sent(key, this.#now(), nextInMs);
   }
 
-  /**
-   * Where a request of `rank` in round `lap` waits: after every waiting request of a higher rank,
-   * and those of its rank in its round or an earlier one.
-   */
-  #placeOf(rank: number, lap: number): number {
+  /** Where a request of `rank` waits: after every waiting request of its rank or higher. */
+  #placeOf(rank: number): number {
     let i = this.#waiters.length;
-    while (i > 0) {
-      const w = this.#waiters[i - 1]!;
-      if (w.rank < rank || (w.rank === rank && w.lap <= lap)) break;
-      i--;
-    }
+    while (i > 0 && this.#waiters[i - 1]!.rank > rank) i--;
     return i;
-  }
-
-  /** The round `owner`'s next request of `rank` waits in (rate-rounds.ts). */
-  #lapOf(owner: object, rank: number): number {
-    return this.#rounds.lapOf(owner, rank, this.#window);
-  }
-
-  /**
-   * Puts `w` in the queue as a request of `rank`, in its owner's next round; one that moves up
-   * later waits behind every other of its class until then (a woken read reads many at once).
-   */
-  #enqueue(w: Waiter, rank: number): void {
-    w.rank = rank;
-    w.lap = w.promotion === undefined ? this.#lapOf(w.owner, rank) : Number.POSITIVE_INFINITY;
-    this.#rounds.queued(w.owner, rank, this.#window, 1);
-    this.#waiters.splice(this.#placeOf(rank, w.lap), 0, w);
-  }
-
-  /** `w` left the queue (its turn, given up, or moved up a class). */
-  #left(w: Waiter): void {
-    this.#rounds.queued(w.owner, w.rank, this.#window, -1);
   }
 
   /**
@@ -366,15 +377,14 @@ export class RateBucket {
     return wait + Math.floor(over / Math.max(1, room)) * windowMs;
   }
 
-  /** Takes a turn of `rank` now (`owner`'s, given to a waiting request): the window it goes in. */
-  #grant(rank: number, now: number, owner?: object): number {
+  /** Takes a turn of `rank` now: the window it goes in. */
+  #grant(rank: number, now: number): number {
     if (this.#limit !== undefined) {
       // A new window starts with the first request the platform counts in it (a second later at most).
       if (this.#windowEnd === 0) this.#windowEnd = now + 61 * platformSecond.ms;
       if (this.#remaining > 0) this.#remaining--;
       if (usesBeatsRoom(rank)) this.#liveness++;
     }
-    if (owner !== undefined) this.#rounds.granted(owner, rank, this.#window);
     return this.#window;
   }
 
@@ -387,8 +397,7 @@ export class RateBucket {
       if (wait > 0) break;
       this.#waiters.shift();
       this.#release(head);
-      this.#left(head);
-      head.done({ window: this.#grant(head.rank, now, head.owner) });
+      head.done({ window: this.#grant(head.rank, now) });
       head = this.#waiters[0];
     }
     if (head === undefined) {
