@@ -17,7 +17,7 @@ export interface McpWorkspaceConfig {
   tokenFile?: string | undefined;
 }
 
-/** Everything {@link MoleculeMcp} needs. */
+/** Everything `MoleculeMcp` needs. */
 export interface McpConfig {
   /** The platform's base URL. */
   platformUrl: string;

@@ -94,7 +94,7 @@ export function isPlatformAnswer(status: number, body: unknown): boolean {
  * no request's failure (a timeout, an abort, a bug). In this order, the first that matches:
  * the certificate (a TLS failure, directly or through a proxy's tunnel); the proxy (it refused
  * the tunnel, answered 407, or could not reach the platform); an HTTP answer that is not the
- * platform's ({@link isPlatformAnswer}: the front); the resolver; the connection.
+ * platform's (`isPlatformAnswer`: the front); the resolver; the connection.
  */
 export function pathFailureOf(err: unknown): PathFailure | undefined {
   if (err === null || typeof err !== "object") return undefined;
