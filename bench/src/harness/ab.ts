@@ -92,7 +92,15 @@ export async function prepareCheckout(repo: string, ref: string): Promise<Checko
   await git(repo, ["worktree", "prune"]);
   if (!existsSync(root)) await git(repo, ["worktree", "add", "--detach", root, sha]);
   checkout.prepare.worktreeS = (performance.now() - t0) / 1000;
-  const install = ["install", "--frozen-lockfile", "--filter", "@internal/bench..."];
+  // Installed with this checkout's pnpm whatever the base pins (a base before the pnpm 12 pin
+  // names pnpm 11, whose builds pnpm 12 would fetch from the registry, which refuses them).
+  const install = [
+    "install",
+    "--frozen-lockfile",
+    "--filter",
+    "@internal/bench...",
+    "--config.manage-package-manager-versions=false",
+  ];
   const quiet = ["--reporter=append-only"];
   checkout.prepare.installS = await timed("pnpm", [...install, "--offline", ...quiet], root).catch(
     async () => {
