@@ -49,7 +49,10 @@ async function git(repo: string, args: string[]): Promise<string> {
 /** Runs a command in `cwd` with its output on this process's stderr; resolves its duration in s. */
 async function timed(cmd: string, args: string[], cwd: string): Promise<number> {
   const t0 = performance.now();
-  const child = execFile(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+  // pnpm installs with this checkout's version whatever the base pins (a base before the pnpm 12
+  // pin names pnpm 11, whose builds pnpm 12 would fetch from the registry, which refuses them).
+  const env = { ...process.env, npm_config_manage_package_manager_versions: "false" };
+  const child = execFile(cmd, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
   child.stdout?.pipe(process.stderr);
   child.stderr?.pipe(process.stderr);
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
@@ -92,15 +95,7 @@ export async function prepareCheckout(repo: string, ref: string): Promise<Checko
   await git(repo, ["worktree", "prune"]);
   if (!existsSync(root)) await git(repo, ["worktree", "add", "--detach", root, sha]);
   checkout.prepare.worktreeS = (performance.now() - t0) / 1000;
-  // Installed with this checkout's pnpm whatever the base pins (a base before the pnpm 12 pin
-  // names pnpm 11, whose builds pnpm 12 would fetch from the registry, which refuses them).
-  const install = [
-    "install",
-    "--frozen-lockfile",
-    "--filter",
-    "@internal/bench...",
-    "--config.manage-package-manager-versions=false",
-  ];
+  const install = ["install", "--frozen-lockfile", "--filter", "@internal/bench..."];
   const quiet = ["--reporter=append-only"];
   checkout.prepare.installS = await timed("pnpm", [...install, "--offline", ...quiet], root).catch(
     async () => {
