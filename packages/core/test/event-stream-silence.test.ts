@@ -5,13 +5,19 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
-import { EventWakeups, type EventWakeupsOptions } from "../src/platform/event-wakeups.js";
+import {
+  EventWakeups,
+  type EventWakeupsOptions,
+  type OwnHeartbeats,
+} from "../src/platform/event-wakeups.js";
 import { watchWakeupOutages } from "../src/agent/source/poll-fetch.js";
 import type { AgentPlatformClient } from "../src/agent/types.js";
 import type { AgentObserver, EventWakeupsUnavailableWarning } from "../src/events/index.js";
 import type { ChunkedBody, ChunkReader } from "../src/transport/chunked.js";
 
 const logger = {};
+/** An agent's heartbeats that explain no silence (none held back, none accepted). */
+const never: OwnHeartbeats = { held: () => false, acceptedAt: () => undefined };
 
 /** A chunked body the test writes to (the shape a PlatformClient's stream has). */
 function chunked(): ChunkedBody & { write(text: string): void; closed: boolean } {
@@ -123,13 +129,79 @@ describe("EventWakeups and a silent stream", () => {
   });
 });
 
+describe("EventWakeups and the agent's own heartbeats (the August server writes only their events)", () => {
+  it("a silence while a heartbeat is held back by the rate budget is kept; once it is accepted, its event is due", async () => {
+    const bodies = [chunked(), chunked()];
+    let opens = 0;
+    let held = false;
+    let acceptedAt: number | undefined;
+    const reasons: string[] = [];
+    const w = new EventWakeups({
+      logger,
+      idleTimeoutMs: 200,
+      backoffBaseMs: 10,
+      heartbeats: { held: () => held, acceptedAt: () => acceptedAt },
+      open: async () => ({ chunks: bodies[opens++]! }),
+      onWake: () => undefined,
+      onUnavailable: (reason) => void reasons.push(reason),
+    });
+    w.start();
+    await waitFor(() => opens === 1 && w.connected);
+    bodies[0]!.write(": ping\n\n"); // the one ping the server writes when the stream opens
+    // The next heartbeat waits for its turn (a spent budget): three bounds of silence pass.
+    held = true;
+    await new Promise((r) => setTimeout(r, 700)); // the scenario: a silence, not a wait for an event
+    expect({ opens, reasons, closed: bodies[0]!.closed }).toEqual({
+      opens: 1,
+      reasons: [],
+      closed: false,
+    });
+    // It goes, is accepted, and its event arrives: kept.
+    held = false;
+    acceptedAt = performance.now();
+    bodies[0]!.write('data: {"type":"WORKSPACE_HEARTBEAT","timestamp":1,"data":{}}\n\n');
+    // The next one is held too; then accepted, and its event never comes (a NAT forgot the flow).
+    held = true;
+    await new Promise((r) => setTimeout(r, 500));
+    expect({ opens, reasons }).toEqual({ opens: 1, reasons: [] });
+    held = false;
+    acceptedAt = performance.now();
+    await waitFor(() => opens === 2 && w.connected);
+    expect(bodies[0]!.closed).toBe(true);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toContain("stayed silent for 200 ms");
+    await w.stop();
+  });
+
+  it("a silence with no heartbeat held back counts as before, accepted heartbeats or not", async () => {
+    const bodies = [chunked(), chunked()];
+    let opens = 0;
+    const reasons: string[] = [];
+    const w = new EventWakeups({
+      logger,
+      idleTimeoutMs: 200,
+      backoffBaseMs: 10,
+      // Heartbeats accepted all along on new connections (the stream's flow alone was forgotten).
+      heartbeats: { held: () => false, acceptedAt: () => performance.now() },
+      open: async () => ({ chunks: bodies[opens++]! }),
+      onWake: () => undefined,
+      onUnavailable: (reason) => void reasons.push(reason),
+    });
+    w.start();
+    await waitFor(() => opens === 2 && w.connected);
+    expect(reasons).toHaveLength(1);
+    await w.stop();
+  });
+});
+
 describe("the agent's silence bound", () => {
   it("is 45 s, or 1.5 heartbeat intervals when longer; an outage is a typed warning", () => {
     const seen: EventWakeupsUnavailableWarning[] = [];
     const observer = { wakeupsUnavailable: (w) => void seen.push(w) } as AgentObserver;
     const client = { workspaceId: "ws-1" } as AgentPlatformClient;
     const bound = (o: object): number | undefined =>
-      watchWakeupOutages({} as EventWakeupsOptions, { client, ...o }, observer).idleTimeoutMs;
+      watchWakeupOutages({} as EventWakeupsOptions, { client, ...o }, observer, never)
+        .idleTimeoutMs;
     expect(bound({})).toBe(45_000);
     expect(bound({ heartbeatIntervalMs: 10_000 })).toBe(45_000);
     expect(bound({ heartbeatIntervalMs: 60_000 })).toBe(90_000);
@@ -138,6 +210,7 @@ describe("the agent's silence bound", () => {
       {} as EventWakeupsOptions,
       { client, pollIntervalMs: 700 },
       observer,
+      never,
     );
     w.onUnavailable?.("the event stream stayed silent");
     expect(seen).toHaveLength(1);

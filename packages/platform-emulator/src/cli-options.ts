@@ -47,6 +47,8 @@ export const USAGE = `Usage: molecule-platform-emulator [options]
   --late-commits-probability <p>
                           the share of rows that commit late, 0 to 1 (default 1)
   --late-commits-seed <n> seeds the delays (default random)
+  --no-sse-keep-alive     event streams write one \`: ping\` when they open and then only events, as
+                          both recorded servers (the emulator's own default: a \`: ping\` every 15 s)
   --no-ui                 do not serve the canvas page (/canvas/: the live org, its traffic and
                           conversations; its API answers only with the admin token)
   -h, --help              show this help
@@ -85,6 +87,7 @@ export function parseCli(args: string[]): CliOptions {
         "offsec003-wrapping": { type: "boolean" },
         "lenient-agent-urls": { type: "boolean" },
         "no-ui": { type: "boolean" },
+        "no-sse-keep-alive": { type: "boolean" },
         "delegation-result-inbox-push": { type: "boolean" },
         "a2a-always-auth": { type: "boolean" },
         "late-commits": { type: "string" },
@@ -143,6 +146,7 @@ export function parseCli(args: string[]): CliOptions {
       ...(values["offsec003-wrapping"] === true ? { offsec003Wrapping: true } : {}),
       lenientAgentUrls: values["lenient-agent-urls"] === true,
       ui: values["no-ui"] !== true,
+      ...(values["no-sse-keep-alive"] === true ? { sseKeepAliveMs: 0 } : {}),
       delegationResultInboxPush: values["delegation-result-inbox-push"] === true,
       a2aAlwaysAuth: values["a2a-always-auth"] === true,
       ...(lateMs !== undefined

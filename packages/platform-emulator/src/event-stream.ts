@@ -25,11 +25,12 @@ export function eventStream(platform: Platform, ctx: Ctx, rawId: string): void {
   subs.add(res);
   // Not after `end()` (closeStreams ends a stream before its socket closes): a write after end is
   // an error event with no listener.
-  const timer = setInterval(
-    () => void (res.writableEnded || res.write(": ping\n\n")),
-    platform.s.sseKeepAliveMs,
-  );
-  timer.unref();
+  const every = platform.s.sseKeepAliveMs;
+  const timer =
+    every > 0
+      ? setInterval(() => void (res.writableEnded || res.write(": ping\n\n")), every)
+      : undefined;
+  timer?.unref();
   const done = (): void => {
     clearInterval(timer);
     subs.delete(res);

@@ -79,7 +79,10 @@ export interface EmulatorOptions {
   livenessMs?: number;
   /** Idle timeout of an A2A forward (reset by the target's heartbeats). Default 300_000. */
   forwardTimeoutMs?: number;
-  /** Interval of `: ping` comments on SSE streams. Default 15_000. */
+  /**
+   * Interval of `: ping` comments on SSE streams. Default 15_000; 0: only the one `: ping` when a
+   * stream opens, then events alone, as both recorded servers write (`sse.go` `StreamEvents`).
+   */
   sseKeepAliveMs?: number;
   /** Maximum A2A queue dispatch attempts before an item is `failed`. Default 5. */
   queueMaxAttempts?: number;

@@ -408,7 +408,8 @@ export class RemoteAgent<
     const handler = new PollStages(stages, this.#obs); // one message through the stages
     const source = { ...stages, handler };
     this.#pollSource = new PollSource(this.#o, this.#state, source, this.#obs, watch, state.where);
-    const wakeups = watchWakeupOutages(this.#pollSource, this.#o, this.#obs);
+    const beats = this.#platform.heartbeats;
+    const wakeups = watchWakeupOutages(this.#pollSource, this.#o, this.#obs, beats);
     // start() goes on once the loop reads or its checkpoint read has to wait (the rate budget):
     // a checkpoint that then cannot be read ends the agent with its error.
     const failed = (err: unknown): void => void this.#end("error", err);

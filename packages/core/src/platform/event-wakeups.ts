@@ -3,11 +3,14 @@
 //
 // No connection is trusted past a bound: a NAT gateway, firewall or load balancer that forgets
 // the flow sends no FIN or RST, and the stream would be believed for as long as the HTTP client's
-// body timeout (minutes) while no event arrives. The platform writes at least every heartbeat of
-// this agent (enteros-core aeec8e47 `registry.go`; the emulator a `: ping` every 15 s), so a stream
+// body timeout (minutes) while no event arrives. The platform writes one `: ping` when the stream
+// opens and then only events, among them a `WORKSPACE_HEARTBEAT` for each heartbeat it accepts
+// (enteros-core aeec8e47 `sse.go`, `registry.go`; recorded: docs/platform-versions.md), so a stream
 // silent for `idleTimeoutMs` (45 s) is closed and opened again, and the outage is reported
 // (`onUnavailable`: the agent's `wakeupsUnavailable` warning), as is a stream that cannot be
-// reopened for as long. Polling goes on at its full rate meanwhile.
+// reopened for as long. A silence while the agent's own heartbeat is held back by the rate budget
+// (`heartbeats`), and for a moment after it goes, is the agent's and not the stream's: under a spent
+// budget heartbeats come up to 55 s apart. Polling goes on at its full rate meanwhile.
 import type * as EventSourceParser from "eventsource-parser";
 import {
   type ChunkedBody,
@@ -20,6 +23,20 @@ import { askedWaitMs, backoffDelay, sleep } from "../transport/index.js";
 
 /** How long the stream may stay silent before it is taken for dead (the default). */
 export const EVENT_IDLE_TIMEOUT_MS = 45_000;
+
+/**
+ * How long after a heartbeat the platform accepted its `WORKSPACE_HEARTBEAT` event may take to
+ * arrive (the platform writes it as it answers the heartbeat), at most the silence bound.
+ */
+const HEARTBEAT_EVENT_MS = 10_000;
+
+/** What an agent knows of its own heartbeats, whose events are all the platform writes while idle. */
+export interface OwnHeartbeats {
+  /** Whether a heartbeat is held back by the rate budget now: the platform has nothing to write. */
+  held(): boolean;
+  /** When the platform last accepted one (`performance.now()`), if it has. */
+  acceptedAt(): number | undefined;
+}
 
 /**
  * Largest event (its data) and longest line of the platform's event stream, in characters: 4 MiB.
@@ -69,6 +86,11 @@ export interface EventWakeupsOptions {
   onUnavailable?(reason: string, error?: unknown): void;
   /** How long the stream may stay silent before it is closed and reopened (default 45 000 ms). */
   idleTimeoutMs?: number;
+  /**
+   * The agent's own heartbeats: a silence while one is held back by the rate budget, and for its
+   * event's time after it is accepted, is not counted. Not given, any silence counts.
+   */
+  heartbeats?: OwnHeartbeats;
   /** Largest event and longest line, in characters (default {@link EVENT_STREAM_MAX_CHARS}). */
   maxEventChars?: number;
   /** Reconnect backoff base and cap in ms (defaults 500 and 30 000). */
@@ -193,7 +215,11 @@ export class EventWakeups {
           stop,
         );
         const parser = createParser({ ...bounds.parserOptions(), onEvent: this.#onEvent });
-        const feed: Feed = { parser, bounds, silence: (silence = new SilenceWatch(idleMs, stop)) };
+        const feed: Feed = {
+          parser,
+          bounds,
+          silence: (silence = new SilenceWatch(idleMs, stop, this.#o.heartbeats)),
+        };
         if ("chunks" in opened) await readChunks(feed, opened.chunks, conn.signal);
         else await this.#consume(feed, opened.body, opened.close, conn.signal);
       } catch (err) {
@@ -346,19 +372,33 @@ function readChunks(feed: Feed, chunks: ChunkedBody, signal: AbortSignal): Promi
 }
 
 /**
- * Calls `onSilent` once when no byte was heard for `ms`: one timer per stream on the process-wide
- * scheduler (not ref'd), re-armed for the time left when it fires, not at every chunk.
+ * Calls `onSilent` once when no byte was heard for `ms`, unless the agent's own heartbeat explains
+ * it (`heartbeats`: held back by the rate budget, or accepted less than its event's time ago after
+ * being held): one timer per stream on the process-wide scheduler (not ref'd), re-armed for the
+ * time left when it fires, not at every chunk.
  */
 class SilenceWatch {
   /** Whether the stream went silent (and `onSilent` was called). */
   silent = false;
   #last = performance.now();
+  /** A heartbeat was held back since the last byte: the one that then goes owes its event. */
+  #excused = false;
   readonly #task: ScheduledTask;
 
-  constructor(ms: number, onSilent: () => void) {
+  constructor(ms: number, onSilent: () => void, heartbeats?: OwnHeartbeats) {
+    const eventMs = Math.min(ms, HEARTBEAT_EVENT_MS);
     this.#task = new ScheduledTask(() => {
-      const quiet = performance.now() - this.#last;
+      const now = performance.now();
+      const quiet = now - this.#last;
       if (quiet < ms) return void this.#task.at(ms - quiet);
+      if (heartbeats?.held()) {
+        this.#excused = true;
+        return void this.#task.at(eventMs);
+      }
+      const at = this.#excused ? heartbeats?.acceptedAt() : undefined;
+      if (at !== undefined && at > this.#last && now - at < eventMs) {
+        return void this.#task.at(eventMs - (now - at));
+      }
       this.silent = true;
       onSilent();
     }, false);
@@ -368,6 +408,7 @@ class SilenceWatch {
   /** A byte arrived. */
   heard(): void {
     this.#last = performance.now();
+    this.#excused = false;
   }
 
   stop(): void {

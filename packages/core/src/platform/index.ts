@@ -117,5 +117,5 @@ export {
   EventWakeups,
   isInboundActivityEvent,
 } from "./event-wakeups.js";
-export type { EventStreamBody, EventWakeupsOptions } from "./event-wakeups.js";
+export type { EventStreamBody, EventWakeupsOptions, OwnHeartbeats } from "./event-wakeups.js";
 export { peerFailedError } from "./peer-result.js";

@@ -12,6 +12,9 @@ import { closeIfBodyUnread, type Ctx, notFoundRoute, sendJson } from "../http-io
 import type { Platform } from "../platform.js";
 import { feedOf } from "./feed.js";
 
+/** The canvas page's stream keep-alive when the workspaces' streams have none. */
+const CANVAS_KEEP_ALIVE_MS = 15_000;
+
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -96,9 +99,11 @@ function events(platform: Platform, ctx: Ctx): void {
   res.writeHead(200, h);
   res.write(": ok\n\n");
   feedOf(platform).subscribe(res);
+  // The canvas page's own stream (no platform server's): kept alive even when the workspaces'
+  // streams are not (`sseKeepAliveMs` 0).
   const timer = setInterval(
     () => void (res.writableEnded || res.write(": ping\n\n")),
-    platform.s.sseKeepAliveMs,
+    platform.s.sseKeepAliveMs || CANVAS_KEEP_ALIVE_MS,
   );
   timer.unref();
   res.on("close", () => clearInterval(timer));

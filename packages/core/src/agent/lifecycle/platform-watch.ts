@@ -3,9 +3,15 @@
 // (`onPause: "wait"`); so do `maxUnauthorized` consecutive 401s. A workspace found waiting for
 // its agent (resumed after a pause) gets the agent's registration again.
 import type { AgentObserver } from "../../events/index.js";
-import type { HeartbeatReport } from "../../platform/index.js";
+import type { HeartbeatReport, OwnHeartbeats } from "../../platform/index.js";
 import { WorkspaceRemovedError } from "../../platform/index.js";
-import { askedWaitMs, describe, heartbeatsEvery, inRateClass } from "../../transport/index.js";
+import {
+  askedWaitMs,
+  describe,
+  heartbeatsEvery,
+  inRateClass,
+  whenRateWaits,
+} from "../../transport/index.js";
 import { isMoleculeError } from "../../transport/index.js";
 import { sleep } from "../../transport/index.js";
 import { CONNECTED_STATE_SLOWDOWN } from "../source/poll-pace.js";
@@ -48,6 +54,8 @@ export class PlatformWatch {
   readonly #beats: AbortSignal;
   /** When a heartbeat was last accepted (`performance.now()`). */
   #beatAt = Number.NEGATIVE_INFINITY;
+  /** A heartbeat waits for its turn in the rate budget (or was refused one and waits to go again). */
+  #beatHeld = false;
   readonly #agent: WatchedAgent;
   readonly #watch: HeartbeatWatch;
   /** Consecutive 401s of each call. */
@@ -81,10 +89,21 @@ export class PlatformWatch {
     this.#agent = agent;
     const { workspaceId } = options.client;
     const heartbeatMs = (this.#heartbeatMs = options.heartbeatIntervalMs ?? 30_000);
-    this.#beats = heartbeatsEvery(AbortSignal.any([ending]), heartbeatMs);
+    const held = (): void => void (this.#beatHeld = true);
+    this.#beats = whenRateWaits(heartbeatsEvery(AbortSignal.any([ending]), heartbeatMs), held);
     this.#watch = new HeartbeatWatch(workspaceId, heartbeatMs, observer);
     this.#stateMs = options.stateIntervalMs ?? heartbeatMs;
   }
+
+  /**
+   * The agent's own heartbeats as its event stream sees them: the platform writes an event for
+   * each one it accepts and nothing else while idle, so a silence while one is held back by the
+   * rate budget is the agent's, not the stream's.
+   */
+  readonly heartbeats: OwnHeartbeats = {
+    held: () => this.#beatHeld,
+    acceptedAt: () => (Number.isFinite(this.#beatAt) ? this.#beatAt : undefined),
+  };
 
   /** True while the workspace is paused and the agent waits it out (`onPause: "wait"`). */
   get held(): boolean {
@@ -104,6 +123,14 @@ export class PlatformWatch {
    * a moment ago, and under a spent rate budget each check would cost a heartbeat's room.
    */
   async heartbeat(): Promise<void> {
+    try {
+      await this.#beat();
+    } finally {
+      this.#beatHeld = false;
+    }
+  }
+
+  async #beat(): Promise<void> {
     this.#watch.begin();
     const watched = this.#agent.starting() || this.#agent.streamConnected();
     if (!watched && this.#stateDueBy(this.#heartbeatMs)) {

@@ -3,7 +3,7 @@ import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events
 import { toActivityPage, type InboundPage } from "../../inbound/index.js";
 import { hooksOf } from "../client-hooks.js";
 import { EVENT_IDLE_TIMEOUT_MS } from "../../platform/index.js";
-import type { EventWakeupsOptions } from "../../platform/index.js";
+import type { EventWakeupsOptions, OwnHeartbeats } from "../../platform/index.js";
 import { MoleculeError } from "../../transport/index.js";
 import type { AgentPlatformClient, RemoteAgentOptions } from "../types.js";
 
@@ -83,8 +83,9 @@ export function eventStreamOpener(
 /**
  * Sets the event stream's silence bound and its outage warning on `wakeups` (the options object
  * of a poll source's wake-ups): `eventIdleTimeoutMs`, by default 45 s, or 1.5 heartbeat intervals
- * when longer (the platform's stream carries at least the event of each heartbeat), and each
- * outage as a `wakeupsUnavailable` warning. Returns `wakeups`.
+ * when longer (the platform's stream carries the event of each heartbeat it accepts, and nothing
+ * else while idle: a silence while the agent's own heartbeat is held back does not count,
+ * `heartbeats`), and each outage as a `wakeupsUnavailable` warning. Returns `wakeups`.
  */
 export function watchWakeupOutages<W extends EventWakeupsOptions>(
   wakeups: W,
@@ -93,8 +94,10 @@ export function watchWakeupOutages<W extends EventWakeupsOptions>(
     "client" | "eventIdleTimeoutMs" | "heartbeatIntervalMs" | "pollIntervalMs"
   >,
   observer: AgentObserver,
+  heartbeats: OwnHeartbeats,
 ): W {
   const heartbeatMs = options.heartbeatIntervalMs ?? 30_000;
+  wakeups.heartbeats = heartbeats;
   wakeups.idleTimeoutMs =
     options.eventIdleTimeoutMs ?? Math.max(EVENT_IDLE_TIMEOUT_MS, 1.5 * heartbeatMs);
   const { workspaceId } = options.client;
