@@ -1,0 +1,6 @@
+import { describe } from "vitest";
+import { GROUPS, smokeTests } from "./smoke.ts";
+
+describe("benchmark smoke runs (4 of 4)", () => {
+  smokeTests(GROUPS[3]);
+});
