@@ -54,7 +54,10 @@ export class PlatformWatch {
   readonly #beats: AbortSignal;
   /** When a heartbeat was last accepted (`performance.now()`). */
   #beatAt = Number.NEGATIVE_INFINITY;
-  /** A heartbeat waits for its turn in the rate budget (or was refused one and waits to go again). */
+  /**
+   * A heartbeat waited for its turn in the rate budget, or was refused one, and none was accepted
+   * since: the platform has had none to write an event for.
+   */
   #beatHeld = false;
   readonly #agent: WatchedAgent;
   readonly #watch: HeartbeatWatch;
@@ -123,14 +126,6 @@ export class PlatformWatch {
    * a moment ago, and under a spent rate budget each check would cost a heartbeat's room.
    */
   async heartbeat(): Promise<void> {
-    try {
-      await this.#beat();
-    } finally {
-      this.#beatHeld = false;
-    }
-  }
-
-  async #beat(): Promise<void> {
     this.#watch.begin();
     const watched = this.#agent.starting() || this.#agent.streamConnected();
     if (!watched && this.#stateDueBy(this.#heartbeatMs)) {
@@ -142,13 +137,17 @@ export class PlatformWatch {
         await this.#o.client.heartbeat(this.#agent.report(), { signal: this.#beats });
         this.#watch.end(true);
         this.#beatAt = performance.now();
+        this.#beatHeld = false;
         this.#unauthorized.heartbeat = 0;
         this.#observer.path.passed();
         return;
       } catch (err) {
         // Refused unsent by a spent rate budget (its turn could not come within the call's
         // timeout): sent once more when its turn comes, not a whole interval later.
-        const wait = isMoleculeError(err, "rate_limited") ? askedWaitMs(err) : undefined;
+        const limited = isMoleculeError(err, "rate_limited");
+        // Held back until one is accepted: the silence of the stream till then is the budget's.
+        this.#beatHeld = limited;
+        const wait = limited ? askedWaitMs(err) : undefined;
         if (!refused && wait !== undefined && wait < this.#heartbeatMs) {
           await sleep(wait, this.#ending);
           continue;
