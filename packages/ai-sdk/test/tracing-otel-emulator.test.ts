@@ -10,10 +10,9 @@ import { generatePathSecret, PlatformClient, RemoteAgent } from "@molecule-ai/ag
 import type { InboundHandler } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { spanAncestors, spanTree, waitFor } from "@internal/test-utils";
-import { context, propagation, trace } from "@opentelemetry/api";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { testTracing } from "@internal/test-utils/tracing";
+import { trace } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { isStepCount, registerTelemetry, simulateReadableStream, ToolLoopAgent } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -21,8 +20,7 @@ import { createPeerMessageHandler, createPeerRequestHandler, peerTool } from "..
 import { textStep, toolCallStep, usage } from "./helpers.js";
 import { serve, type Served } from "./serve.js";
 
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const { exporter, register, shutdown } = testTracing();
 
 let emu: Emulator;
 let served: Served;
@@ -68,7 +66,7 @@ async function start(c: PlatformClient, handler: InboundHandler<PlatformClient>)
 }
 
 beforeAll(async () => {
-  provider.register();
+  register();
   registerTelemetry(new OpenTelemetry());
   emu = await startEmulator({ compat: "latest" });
   const client = async (name: string): Promise<PlatformClient> => {
@@ -101,10 +99,7 @@ afterAll(async () => {
   await served?.close();
   for (const c of clients) await c.close();
   await emu?.close();
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
+  await shutdown();
 });
 
 beforeEach(() => exporter.reset());

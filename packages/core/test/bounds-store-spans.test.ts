@@ -1,9 +1,6 @@
 // Bounds at the store and span layers, over real HTTP against the emulator: a sender-chosen id
 // over MAX_ID_LENGTH never reaches a span attribute or a store whole (the entry stages refuse such
 // ids; these are the last line of defence: stores keep a hash, spans a truncated value).
-import { context, propagation, trace } from "@opentelemetry/api";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,19 +8,14 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
+import { testTracing } from "@internal/test-utils/tracing";
 import { fileStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import { BoundedSet, boundedKey } from "../src/inbound/index.js";
 import { MAX_SPAN_ATTRIBUTE_LENGTH, MAX_SPAN_MESSAGE_LENGTH } from "../src/observability/index.js";
 
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-beforeAll(() => provider.register());
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+const { exporter, register, shutdown } = testTracing();
+beforeAll(register);
+afterAll(shutdown);
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();

@@ -6,8 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as otelApi from "@opentelemetry/api";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { testTracing } from "@internal/test-utils/tracing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Core from "../src/index.js";
 import type * as CoreA2A from "../src/public/a2a.js";
@@ -16,20 +15,16 @@ const edgeEntry = join(fileURLToPath(new URL("..", import.meta.url)), "dist/edge
 const edge = (await import(edgeEntry)) as typeof Core;
 const edgeA2A = (await import(edgeEntry.replace("index.js", "public/a2a.js"))) as typeof CoreA2A;
 
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const { exporter, register, shutdown } = testTracing();
 let emu: Emulator;
 
 beforeAll(async () => {
-  provider.register();
+  register();
   emu = await startEmulator();
 });
 afterAll(async () => {
   await emu?.close();
-  await provider.shutdown();
-  otelApi.trace.disable();
-  otelApi.context.disable();
-  otelApi.propagation.disable();
+  await shutdown();
 });
 
 async function heartbeat(): Promise<void> {

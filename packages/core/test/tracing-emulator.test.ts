@@ -1,39 +1,19 @@
 // OpenTelemetry across agents, over real HTTP through the emulator: a coordinator calls a
 // researcher that calls a reviewer; the W3C trace context travels in the A2A message metadata, so
 // the spans of all three agents form one trace with the right parent/child links.
-import { context, propagation, trace } from "@opentelemetry/api";
-import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { trace } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { testTracing } from "@internal/test-utils/tracing";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
 import type { InboundHandler } from "../src/index.js";
 
-const exporter = new InMemorySpanExporter();
-/** Called as each span ends (after the exporter has it). */
-const onEnd = new Set<(span: ReadableSpan) => void>();
-const notifier: SpanProcessor = {
-  onStart: () => {},
-  onEnd: (span) => {
-    for (const listener of onEnd) listener(span);
-  },
-  forceFlush: async () => {},
-  shutdown: async () => {},
-};
-const provider = new NodeTracerProvider({
-  spanProcessors: [new SimpleSpanProcessor(exporter), notifier],
-});
+// Spans end after the answer is returned: the tests wait for them with `ended`.
+const { exporter, ended, register, shutdown } = testTracing();
 
-beforeAll(() => {
-  provider.register(); // global tracer provider, AsyncLocalStorage context manager, W3C propagator
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+beforeAll(register);
+afterAll(shutdown);
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 beforeEach(() => exporter.reset());
@@ -99,19 +79,6 @@ function one(
   const found = spans.filter(pred);
   expect(found, `${what} among ${spans.map((s) => s.name).join(", ")}`).toHaveLength(1);
   return found[0]!;
-}
-
-/** Resolves once a span matching `pred` has ended (spans end after the answer is returned). */
-async function ended(pred: (s: ReadableSpan) => boolean): Promise<void> {
-  if (exporter.getFinishedSpans().some(pred)) return;
-  await new Promise<void>((resolve) => {
-    const listener = (s: ReadableSpan): void => {
-      if (!pred(s)) return;
-      onEnd.delete(listener);
-      resolve();
-    };
-    onEnd.add(listener);
-  });
 }
 
 describe.each(["push", "poll"] as const)(

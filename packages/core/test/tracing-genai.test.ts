@@ -3,19 +3,16 @@
 // child, the peer call, is `invoke_agent` with the peer as `gen_ai.agent.*` and the A2A contextId
 // as `gen_ai.conversation.id`; the peer's handling of the message is `invoke_agent` of itself in
 // the same conversation. The tool's text shows the peer's data parts as JSON and its files.
-import { context, propagation, trace } from "@opentelemetry/api";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
+import { testTracing } from "@internal/test-utils/tracing";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
 import { startA2AServer, type A2AServer } from "../src/public/a2a.js";
 import { peerToolName, peerToolStep } from "../src/peer-tools/index.js";
 
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const { exporter, register, shutdown } = testTracing();
 
 let emu: Emulator;
 let caller: PlatformClient;
@@ -25,7 +22,7 @@ let dataPeer: A2AServer;
 const ids = { agent: "", data: "" };
 
 beforeAll(async () => {
-  provider.register();
+  register();
   emu = await startEmulator({ compat: "latest" });
   const me = await emu.admin.createWorkspace({ name: "caller" });
   const researcher = await emu.admin.createWorkspace({ name: "researcher" });
@@ -75,10 +72,7 @@ afterAll(async () => {
   await caller?.close();
   await dataPeer?.close();
   await emu?.close();
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
+  await shutdown();
 });
 
 const find = (

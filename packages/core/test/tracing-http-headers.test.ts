@@ -6,11 +6,10 @@ import { once } from "node:events";
 import { createServer, request as httpRequest } from "node:http";
 import type { IncomingHttpHeaders, Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { context, propagation, trace } from "@opentelemetry/api";
-import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { context, trace } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { rpcRequest, waitFor } from "@internal/test-utils";
+import { testTracing } from "@internal/test-utils/tracing";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
@@ -18,26 +17,10 @@ import { createA2AHandler, RemoteA2AAgent } from "../src/public/a2a.js";
 import type { A2AGrpcCall } from "../src/public/a2a.js";
 import { createMessageEndpoint } from "../src/adapters/index.js";
 
-const exporter = new InMemorySpanExporter();
-const onEnd = new Set<(span: ReadableSpan) => void>();
-const notifier: SpanProcessor = {
-  onStart: () => {},
-  onEnd: (span) => {
-    for (const listener of onEnd) listener(span);
-  },
-  forceFlush: async () => {},
-  shutdown: async () => {},
-};
-const provider = new NodeTracerProvider({
-  spanProcessors: [new SimpleSpanProcessor(exporter), notifier],
-});
-beforeAll(() => provider.register());
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+// Spans end after the answer is returned: the tests wait for them with `ended`.
+const { exporter, ended, register, shutdown } = testTracing();
+beforeAll(register);
+afterAll(shutdown);
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 beforeEach(() => exporter.reset());
@@ -46,20 +29,6 @@ afterEach(async () => {
 });
 
 const HANDLE = "molecule.handle_message";
-
-/** Resolves with the first ended span matching `pred` (spans end after the answer is returned). */
-function ended(pred: (s: ReadableSpan) => boolean): Promise<ReadableSpan> {
-  const done = exporter.getFinishedSpans().find(pred);
-  if (done) return Promise.resolve(done);
-  return new Promise((resolve) => {
-    const listener = (s: ReadableSpan): void => {
-      if (!pred(s)) return;
-      onEnd.delete(listener);
-      resolve(s);
-    };
-    onEnd.add(listener);
-  });
-}
 
 async function listen(server: Server): Promise<string> {
   server.listen(0, "127.0.0.1");

@@ -1,15 +1,9 @@
 // A span the sampler drops is still the active one while its work runs: with a parent-based
 // sampler the spans inside are dropped with it, and an outgoing message carries its trace context,
 // instead of each inner call starting a trace of its own.
-import { context, propagation, trace } from "@opentelemetry/api";
-import {
-  InMemorySpanExporter,
-  ParentBasedSampler,
-  SamplingDecision,
-  SimpleSpanProcessor,
-  type Sampler,
-} from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { trace } from "@opentelemetry/api";
+import { ParentBasedSampler, SamplingDecision, type Sampler } from "@opentelemetry/sdk-trace-base";
+import { testTracing } from "@internal/test-utils/tracing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inSpan } from "../src/observability/spans.js";
 import { traceMetadata } from "../src/observability/index.js";
@@ -22,19 +16,12 @@ const byName: Sampler = {
   }),
   toString: () => "byName",
 };
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({
+const { exporter, register, shutdown } = testTracing({
   sampler: new ParentBasedSampler({ root: byName }),
-  spanProcessors: [new SimpleSpanProcessor(exporter)],
 });
 
-beforeAll(() => provider.register());
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+beforeAll(register);
+afterAll(shutdown);
 
 describe("inSpan with a span the sampler drops", () => {
   it("runs the work under it: inner spans are dropped too and outgoing metadata carries its trace", async () => {

@@ -11,17 +11,15 @@ import { RemoteAgent } from "@molecule-ai/agent-core";
 import type { PlatformClient } from "@molecule-ai/agent-core";
 import { startTestPlatform } from "@molecule-ai/agent-core/testing";
 import { spanAncestors, spanTree, waitFor } from "@internal/test-utils";
-import { context, propagation, trace } from "@opentelemetry/api";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { testTracing } from "@internal/test-utils/tracing";
+import { trace } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MoleculeMcp, readMcpConfig, startMcpHttp } from "../src/index.js";
 import { attachNotifications, isChannel, tempDir, textOf } from "./helpers.js";
 import type { Notifications } from "./helpers.js";
 
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const { exporter, register, shutdown } = testTracing();
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 let host: Client;
@@ -33,7 +31,7 @@ let molecule: MoleculeMcp;
 const names: Record<string, string> = {};
 
 beforeAll(async () => {
-  provider.register();
+  register();
   const platform = await startTestPlatform({ name: "host" });
   cleanups.push(() => platform.close());
   mcpId = platform.workspace.id;
@@ -70,10 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
+  await shutdown();
 });
 
 beforeEach(() => exporter.reset());
