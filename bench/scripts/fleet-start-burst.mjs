@@ -1,9 +1,10 @@
 // 20 agents of one org started at once right after their workspaces were created (the org's rate
 // budget spent by the creation: two requests a workspace), against a platform with a rate limit
 // (the emulator with `--rate-limit 120 --org-id`, or the August server as a tenant): when each
-// agent registered and sent its first accepted heartbeat (online), when its `start()` returned, and
-// (with HOLD_S) the longest gap between its accepted heartbeats from its first until HOLD_S seconds
-// after the last start returned.
+// agent registered and came online (its registration or first heartbeat accepted: the platform
+// records a registration as a heartbeat, status online and `last_heartbeat_at`), when its `start()`
+// returned, and (with HOLD_S) the longest gap between its accepted heartbeats (its registration
+// counted as one) from its first until HOLD_S seconds after the last start returned.
 //
 // Environment: PLATFORM_URL, ADMIN_TOKEN, ORG_ID (required); AGENTS (20); HOLD_S (0); SDK_DIR (the
 // core package whose dist/ is loaded; default this checkout's). Prints a JSON summary.
@@ -32,7 +33,7 @@ for (let i = 0; i < n; i++)
 const t0 = performance.now();
 const at = () => Math.round(performance.now() - t0) / 1000;
 const seen = workspaces.map(() => ({ registered: null, online: null, started: null }));
-/** Each agent's accepted heartbeats (seconds from the start). */
+/** Each agent's accepted heartbeats, its registration included (seconds from the start). */
 const beats = workspaces.map(() => []);
 const agents = workspaces.map((w, i) => {
   // Registration and the first accepted heartbeat, as the client sees them.
@@ -40,6 +41,8 @@ const agents = workspaces.map((w, i) => {
     async register(...a) {
       const r = await super.register(...a);
       seen[i].registered ??= at();
+      seen[i].online ??= at();
+      beats[i].push(at());
       return r;
     }
     async heartbeat(...a) {

@@ -108,6 +108,11 @@ function agentOf(platformUrl: string, w: { id: string; token: string }) {
   return agent;
 }
 
+/** Whether the platform shows `id` online (registered: the platform records it as a heartbeat). */
+async function online(emu: Emulator, id: string): Promise<boolean> {
+  return (await emu.admin.getWorkspace(id))["status"] === "online";
+}
+
 /** Settles to "running", or to the error's code. */
 const outcome = (start: Promise<void>) =>
   start.then(
@@ -179,7 +184,7 @@ describe("start-up admission", () => {
 
     await Promise.all(agents.map(async (a) => await a.start()));
 
-    for (const w of ws) expect(emu.heartbeats(w.id).length).toBeGreaterThan(0);
+    for (const w of ws) expect(await online(emu, w.id)).toBe(true);
     expect(proxy.seen.streams).toBe(100); // one event stream each
     expect(held.peak).toBe(START_CONCURRENCY); // 16 start-ups at a time, never more
     expect(held.now).toBe(0);
@@ -203,7 +208,7 @@ describe("start-up admission", () => {
     );
     const agent = agentOf(proxy.url, w!);
     expect(await outcome(agent.start())).toBe("checkpoint_unreadable");
-    expect(emu.heartbeats(w!.id).length).toBeGreaterThan(0);
+    expect(await online(emu, w!.id)).toBe(true);
     expect(proxy.seen.streams).toBe(1); // the probe's, kept for the wake-ups
     // Closed with the failed start, not by the spare's 5 s timer.
     await waitFor(() => proxy.seen.openStreams === 0, { timeoutMs: 1_000 });
@@ -211,7 +216,7 @@ describe("start-up admission", () => {
 
   it("agents whose start-up calls fail give their slot back while they wait to retry", async () => {
     // Every failing agent is in its retry wait (one 503 each) before the healthy one starts.
-    const { healthy, called, states, stopStuck } = await stuckStarts("/registry/heartbeat", "fail");
+    const { healthy, called, states, stopStuck } = await stuckStarts("/registry/register", "fail");
     await healthy.start();
 
     expect(states.size).toBe(0); // all 16 were still starting when the 17th ran
@@ -434,7 +439,7 @@ describe("fair start-ups", () => {
     // the slot's longest hold. Measured: 103 ms; without the rule 1,994 ms (SLOT_MS); before the
     // fix 19,896 ms.
     expect(behindMs).toBeLessThan(LONG_SLOT_MS / 2);
-    for (const w of behind) expect(emu.heartbeats(w.id).length).toBeGreaterThan(0);
+    for (const w of behind) expect(await online(emu, w.id)).toBe(true);
     expect(await stopHung()).toEqual(new Set(["agent_stopped"]));
   }, 60_000);
 
@@ -445,7 +450,7 @@ describe("fair start-ups", () => {
     // platform they wait the slot's longest hold for a hung start to let go. Measured: 19 ms; one
     // gate: 2,022 ms (SLOT_MS).
     expect(behindMs).toBeLessThan(LONG_SLOT_MS / 2);
-    for (const w of behind) expect(emu.heartbeats(w.id).length).toBeGreaterThan(0);
+    for (const w of behind) expect(await online(emu, w.id)).toBe(true);
     expect(await stopHung()).toEqual(new Set(["agent_stopped"]));
   }, 60_000);
 });

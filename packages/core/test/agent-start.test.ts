@@ -44,11 +44,10 @@ function faultsOn(emu: Emulator, path: string, status: number): void {
 }
 
 describe("RemoteAgent.start() and platform failures", () => {
-  it("a transient 500 on the probe, the register and the first heartbeat: start() succeeds", async () => {
+  it("a transient 500 on the probe and the register: start() succeeds, the registration its first heartbeat", async () => {
     const { emu, id, token, peer } = await setup();
     faultsOn(emu, "/workspaces/:id/activity", 500); // the capability probe
     faultsOn(emu, "/registry/register", 500);
-    faultsOn(emu, "/registry/heartbeat", 500);
     const warnings: string[] = [];
     const handled: string[] = [];
     const agent = new RemoteAgent({
@@ -63,10 +62,35 @@ describe("RemoteAgent.start() and platform failures", () => {
     expect(warnings.filter((w) => w.endsWith("failed during start; retrying"))).toEqual([
       "capability probe failed during start; retrying",
       "register failed during start; retrying",
-      "first heartbeat failed during start; retrying",
     ]);
+    // The platform has it online from its registration (status and `last_heartbeat_at`, as
+    // registry.go's upsert): the start sends no heartbeat of its own, the next goes an interval on.
+    const shown = await emu.admin.getWorkspace(id);
+    expect(shown["status"]).toBe("online");
+    expect(shown["last_heartbeat_at"]).toEqual(expect.any(String));
+    expect(emu.heartbeats(id)).toEqual([]);
     await peer.callPeer(id, "hello");
     await waitFor(() => handled.includes("hello"));
+  });
+
+  it("without registering (register: false), a transient 500 on the first heartbeat: start() succeeds", async () => {
+    const { emu, id, token } = await setup();
+    const client = clientFor(emu, id, token);
+    await client.register({ agentCard: { name: "agent" }, deliveryMode: "poll" }); // elsewhere
+    faultsOn(emu, "/registry/heartbeat", 500);
+    const warnings: string[] = [];
+    const agent = new RemoteAgent({
+      client,
+      handler: () => {},
+      register: false,
+      logger: { warn: (msg) => void warnings.push(msg) },
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    expect(warnings.filter((w) => w.endsWith("failed during start; retrying"))).toEqual([
+      "first heartbeat failed during start; retrying",
+    ]);
+    expect(emu.heartbeats(id)).toHaveLength(1);
   });
 
   it("a permanent 401 rejects with a typed error; start() works again once the token is fixed", async () => {
@@ -133,7 +157,7 @@ describe("RemoteAgent.start() and platform failures", () => {
 
   it("gives up after startAttempts transient failures with the last typed error", async () => {
     const { emu, id, token } = await setup();
-    emu.injectFault({ path: "/registry/heartbeat", status: 503, count: 2 });
+    emu.injectFault({ path: "/registry/register", status: 503, count: 2 });
     const agent = new RemoteAgent({
       client: clientFor(emu, id, token),
       handler: () => {},

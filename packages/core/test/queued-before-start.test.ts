@@ -15,10 +15,15 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-async function agentOf(emu: Emulator, name: string, handler: (m: InboundMessage) => string) {
+async function agentOf(
+  emu: Emulator,
+  name: string,
+  handler: (m: InboundMessage) => string,
+  heartbeatIntervalMs?: number,
+) {
   const ws = await emu.admin.createWorkspace({ name });
   const client = new PlatformClient({ platformUrl: emu.url, workspaceId: ws.id, token: ws.token });
-  const agent = new RemoteAgent({ client, handler });
+  const agent = new RemoteAgent({ client, handler, heartbeatIntervalMs });
   cleanups.push(async () => {
     await agent.stop();
     await client.close();
@@ -30,10 +35,15 @@ it("a call made before the agent's first start is queued, then handled once and 
   const emu = await startEmulator();
   cleanups.push(() => emu.close());
   const handled: string[] = [];
-  const writer = await agentOf(emu, "writer", (m) => {
-    handled.push(m.text);
-    return `drafted: ${m.text}`;
-  });
+  const writer = await agentOf(
+    emu,
+    "writer",
+    (m) => {
+      handled.push(m.text);
+      return `drafted: ${m.text}`;
+    },
+    200, // its first heartbeat, which drains the platform's queue, soon after the registration
+  );
   const replies: string[] = [];
   const caller = await agentOf(emu, "caller", (m) => {
     if (m.isReply) replies.push(m.text);
@@ -48,10 +58,11 @@ it("a call made before the agent's first start is queued, then handled once and 
   await waitFor(() => replies.length > 0);
   expect(replies).toEqual([expect.stringContaining("drafted: the launch post")]);
   expect(handled).toEqual(["the launch post"]);
-  // The start's heartbeat drained the platform's queue: the call was stored again for the poll
-  // agent (two rows, one message), and handled once.
-  const rows = emu.activity(writer.id).filter((r) => r["activity_type"] === "a2a_receive");
-  expect(rows).toHaveLength(2);
+  // The agent's first heartbeat (an interval after its registration) drained the platform's
+  // queue: the call was stored again for the poll agent (two rows, one message), and handled once.
+  const rows = () => emu.activity(writer.id).filter((r) => r["activity_type"] === "a2a_receive");
+  await waitFor(() => rows().length === 2);
+  await waitFor(() => writer.agent.cursor === rows()[1]!["id"]); // the second row read and settled
   await writer.agent.stop();
   expect(handled).toEqual(["the launch post"]);
 });

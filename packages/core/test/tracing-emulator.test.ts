@@ -156,7 +156,7 @@ describe.each(["push", "poll"] as const)(
       );
       expect(attr(post, "http.request.method")).toBe("POST");
       expect(attr(post, "http.response.status_code")).toBe(delivery === "push" ? 200 : 200);
-      expect(spans.some((s) => s.name === "POST /registry/heartbeat")).toBe(true);
+      expect(spans.some((s) => s.name === "POST /registry/register")).toBe(true);
 
       // A polled answer is sent from the reviewer's outbox, in the context of the handling it
       // answers; a pushed one goes back in the HTTP response (no reply span).

@@ -1,7 +1,7 @@
 // A PlatformClient that remembers when a heartbeat last reached the platform, for health checks.
 import { PlatformClient } from "../platform/index.js";
 
-/** A `PlatformClient` that remembers when a heartbeat last reached the platform. */
+/** A `PlatformClient` that remembers when a heartbeat (or a registration) last reached the platform. */
 export class HeartbeatClockClient extends PlatformClient {
   /** When the last heartbeat was accepted (ms since the epoch); undefined before the first. */
   lastHeartbeatAt: number | undefined;
@@ -17,6 +17,19 @@ export class HeartbeatClockClient extends PlatformClient {
 
   override async heartbeat(...args: Parameters<PlatformClient["heartbeat"]>): Promise<void> {
     await super.heartbeat(...args);
+    this.#beat();
+  }
+
+  /** A registration the platform accepted is its heartbeat too (status online, `last_heartbeat_at`). */
+  override async register(
+    ...args: Parameters<PlatformClient["register"]>
+  ): ReturnType<PlatformClient["register"]> {
+    const result = await super.register(...args);
+    this.#beat();
+    return result;
+  }
+
+  #beat(): void {
     this.lastHeartbeatAt = Date.now();
     this.#lastHeartbeatMono = performance.now();
   }

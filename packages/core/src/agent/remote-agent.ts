@@ -286,8 +286,9 @@ export class RemoteAgent<
   }
 
   /**
-   * Registers (when needed), sends the first heartbeat, starts the state watch and delivery.
-   * Transient failures of the probe, register and first heartbeat are retried with backoff
+   * Registers (when needed), sends the first heartbeat unless a poll registration was it (the
+   * platform records one as a heartbeat: the next goes an interval later), starts the state watch
+   * and delivery. Transient failures of the probe, register and first heartbeat are retried with backoff
    * (`startAttempts`); `stop()` cancels that (`agent_stopped`). A permanent error (e.g. a 401)
    * rejects with the client's typed error and leaves the agent able to `start()` again.
    * At most 16 agents of a process run their start-up calls at once; the others wait their turn
@@ -348,8 +349,9 @@ export class RemoteAgent<
       auth: this.#auth,
       push: this.#push,
       runner: this.#runner,
-      online: () => {
+      online: (stateChecked) => {
         // The platform never sees a started agent go quiet while the rest of its start waits.
+        this.#platform.online(stateChecked);
         this.#tasks.active = true;
         this.#tasks.every(this.#o.heartbeatIntervalMs ?? 30_000, () => this.#platform.heartbeat());
       },

@@ -77,13 +77,17 @@ export async function register(
   };
   if (url) body.url = url;
   const hadToken = s.token !== undefined;
-  // In the heartbeat class of the rate budget: with the first heartbeat, it brings the agent online.
+  // In the heartbeat class of the rate budget: it brings the agent online. The platform records it
+  // as a heartbeat (status online, `last_heartbeat_at`): a signal marked with the agent's heartbeat
+  // interval has the budget keep room for the next one.
+  const every = heartbeatIntervalOf(signal);
   const res = await s.send({
     method: "POST",
     path: "/registry/register",
     json: body,
     signal,
     priority: "heartbeat",
+    heartbeat: every === undefined ? undefined : { key: s.workspaceId, nextInMs: every },
   });
   if (!ok(res.status)) {
     if (res.status === 400 && !url && mode === "poll") throw pollUnsupported(s, res);

@@ -1,9 +1,9 @@
 // AgentStart, one idea: a remote agent's start-up calls, run once per `start()`: the checks before
 // any call, a turn at the process's start gate, the wait while the workspace is paused, the
-// capability probe and the delivery it chooses, push's server and registration (or poll's
-// registration) and the first heartbeat, then (the turn given back) the event stream's probe. What
-// it opens stays on it for the agent (remote-agent.ts) to read and close; poll's state and source
-// the agent opens after it, without holding the turn.
+// capability probe and the delivery it chooses, push's server and registration and the first
+// heartbeat (or poll's registration, which the platform records as one), then (the turn given
+// back) the event stream's probe. What it opens stays on it for the agent (remote-agent.ts) to
+// read and close; poll's state and source the agent opens after it, without holding the turn.
 import type { A2AServer, AgentCard } from "../../a2a/index.js";
 import type { AgentObserver } from "../../events/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
@@ -48,10 +48,11 @@ export interface AgentStartParts {
   /** The run stage (`Dispatcher`): the first heartbeat reports its load. */
   runner: { report(startedAt: number): HeartbeatReport };
   /**
-   * The first heartbeat was accepted: the agent's heartbeats go on from it while the rest of the
-   * start waits (under a spent rate budget, a window).
+   * The platform has the agent online (its registration or first heartbeat accepted just now, and
+   * its state read before when `stateChecked`): the agent's heartbeats and state checks go on from
+   * then while the rest of the start waits (under a spent rate budget, a window).
    */
-  online(): void;
+  online(stateChecked: boolean): void;
   files: AgentFiles;
   /** When the agent began (monotonic), for the first heartbeat's uptime. */
   startedAt: number;
@@ -71,6 +72,8 @@ export class AgentStart {
   readonly #o: RemoteAgentOptions;
   readonly #client: AgentPlatformClient;
   readonly #logger: Logger;
+  /** Whether the start read the workspace's state (before registering). */
+  #stateChecked = false;
 
   constructor(parts: AgentStartParts) {
     this.#p = parts;
@@ -101,7 +104,7 @@ export class AgentStart {
       );
       if (this.#o.register !== false) {
         const { whenPaused, stateIntervalMs: intervalMs } = this.#o; // default 5 s in the wait
-        await unlessPaused({
+        this.#stateChecked = await unlessPaused({
           client: this.#client,
           whenPaused,
           step,
@@ -145,19 +148,33 @@ export class AgentStart {
     this.#p.observer.deliveryChosen(this.mode, delivery === undefined, caps);
     const opts: PushDeliveryOptions = typeof delivery === "object" ? delivery : { mode: "push" };
     const transcript = await this.#p.transcript?.forServer(this.mode, opts.server);
+    const every = this.#o.heartbeatIntervalMs ?? 30_000; // the rate budget keeps the next's room
+    let registered = false;
     if (this.mode === "push") {
       await this.#startPush(opts, step, transcript);
     } else if (this.#o.register !== false) {
       const poll = caps?.pollDelivery === true;
-      await registerWithoutPush(this.#client, this.#p.card, this.mode, poll, step, this.#logger);
+      const { card } = this.#p;
+      registered = await registerWithoutPush(
+        this.#client,
+        card,
+        this.mode,
+        poll,
+        step,
+        this.#logger,
+        every,
+      );
     }
-    const every = this.#o.heartbeatIntervalMs ?? 30_000; // the rate budget keeps the next's room
-    await step("first heartbeat", (signal) =>
-      this.#client.heartbeat(this.#p.runner.report(this.#p.startedAt), {
-        signal: heartbeatsEvery(signal, every),
-      }),
-    );
-    this.#p.online();
+    // A poll registration is the platform's first heartbeat (status online, `last_heartbeat_at`:
+    // enteros-core registry.go's upsert, every contract): the next one goes an interval later.
+    if (!registered) {
+      await step("first heartbeat", (signal) =>
+        this.#client.heartbeat(this.#p.runner.report(this.#p.startedAt), {
+          signal: heartbeatsEvery(signal, every),
+        }),
+      );
+    }
+    this.#p.online(this.#stateChecked);
     if (this.mode === "push") {
       this.#p.auth.heard("heartbeat"); // whether the platform signs its pushes is known now
       this.#p.auth.checkHonoured(this.pushUrl);

@@ -32,7 +32,8 @@ const WAIT_MS = 5_000;
 /**
  * Resolves when the agent may register: at once with `"resume"` or when the workspace is not
  * paused; with `"wait"`, once it is no longer paused (its start-gate turn is given back while it
- * waits); with `"refuse"`, throws a `MoleculeError` `workspace_paused` if it is paused.
+ * waits); with `"refuse"`, throws a `MoleculeError` `workspace_paused` if it is paused. True when
+ * it read the workspace's state (the agent's state checks go on from then).
  */
 export async function unlessPaused(o: {
   client: AgentPlatformClient;
@@ -42,12 +43,12 @@ export async function unlessPaused(o: {
   turn: StartTurn;
   logger: Logger;
   intervalMs?: number | undefined;
-}): Promise<void> {
+}): Promise<boolean> {
   const when = o.whenPaused ?? "refuse";
   if (when === "resume") return await resumeIfPaused(o);
   for (let waited = false; ; waited = true) {
     const state = await o.step("state check", (signal) => o.client.getState({ signal }));
-    if (!state.paused) return;
+    if (!state.paused) return true;
     if (when === "refuse") throw pausedError(o.client.workspaceId);
     if (!waited) {
       o.logger.info?.(
@@ -66,16 +67,19 @@ export async function unlessPaused(o: {
  * start fails with `resume_unavailable`. A client without the agent's hooks (not a `PlatformClient`)
  * registers, as on the earlier contracts.
  */
-async function resumeIfPaused(o: { client: AgentPlatformClient; step: StartStep }): Promise<void> {
+async function resumeIfPaused(o: {
+  client: AgentPlatformClient;
+  step: StartStep;
+}): Promise<boolean> {
   const hooks = hooksOf(o.client);
-  if (hooks === undefined) return;
+  if (hooks === undefined) return false;
   const state = await o.step("state check", (signal) => o.client.getState({ signal }));
-  if (!state.paused) return;
-  if (await o.step("resume", (signal) => hooks.resume(signal))) return;
+  if (!state.paused) return true;
+  if (await o.step("resume", (signal) => hooks.resume(signal))) return true;
   const contract = await o.step("capability probe", (signal) =>
     o.client.capabilities({ signal, events: false }),
   );
-  if (contract.cursors !== true) return; // the April 2026 contract (no cursors): its register resumes
+  if (contract.cursors !== true) return true; // the April 2026 contract (no cursors): its register resumes
   throw new MoleculeError(
     `workspace ${o.client.workspaceId} is paused, and the platform could not resume it (503 ` +
       '"provisioner not available": it resumes a workspace by provisioning it); on this platform ' +

@@ -31,7 +31,7 @@ export interface WatchedAgent {
   /** Whether the event stream is connected (it reports pause and removal as they happen). */
   streamConnected(): boolean;
   /**
-   * Whether its start is still under way (after its first heartbeat: it registered just now, and
+   * Whether its start is still under way (once online: it registered just now, and
    * the stream its probe opened keeps what the platform says meanwhile).
    */
   starting(): boolean;
@@ -111,6 +111,17 @@ export class PlatformWatch {
   /** True while the workspace is paused and the agent waits it out (`onPause: "wait"`). */
   get held(): boolean {
     return this.#held;
+  }
+
+  /**
+   * The start brought the agent online just now (its registration or first heartbeat accepted),
+   * having read the workspace's state before when `stateChecked`: the state checks count from then
+   * (the first is not due for an interval), and while heartbeats are accepted they wait for a quiet
+   * moment of the rate budget (a fleet's start does not spend a second state check an agent).
+   */
+  online(stateChecked: boolean): void {
+    this.#beatAt = performance.now();
+    if (stateChecked) this.#stateCheckedAt = this.#beatAt;
   }
 
   /** Stops the late-heartbeat watchdog. */
