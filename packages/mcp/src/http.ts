@@ -4,7 +4,6 @@
 // its connection then closes (a lingering close, so the client reads the refusal); connections are
 // bounded (http-limits.ts).
 import { randomBytes, randomUUID } from "node:crypto";
-import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -30,6 +29,10 @@ import { INBOX_URI } from "./resource.js";
 import { serveTaskListen } from "./task-listen.js";
 import { tasksOf } from "./tool-tasks.js";
 import type { MoleculeMcp } from "./server.js";
+
+// Taken with `process.getBuiltinModule`, not an ESM import: node:http's ESM facade reads every
+// export, and its lazy ones load Node's own fetch, HTTP/2, TLS and zlib (~5 MiB, issue 101).
+const { createServer } = process.getBuiltinModule("node:http");
 
 /** 2025-era MCP sessions kept at once (the least recently used one is closed to make room). */
 const MAX_SESSIONS = 32;

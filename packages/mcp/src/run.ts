@@ -3,7 +3,6 @@
 import { serveStdio, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
 import { readHttpConfig, readMcpConfig } from "./config.js";
 import type { McpCliValues } from "./config.js";
-import { startMcpHttp } from "./http.js";
 import { MoleculeMcp } from "./server.js";
 import { withTaskListens } from "./task-listen.js";
 import { tasksOf } from "./tool-tasks.js";
@@ -56,6 +55,9 @@ export async function runMcp(values: McpCliValues, io: McpRunIo = {}): Promise<n
     process.once("SIGTERM", stop);
   });
   if (http) {
+    // The HTTP transport (node:http, and the web streams and fetch classes it loads) only when
+    // served over HTTP: a stdio server holds none of it (issue 101).
+    const { startMcpHttp } = await import("./http.js");
     const server = await startMcpHttp(host, http);
     stderr.write(`molecule mcp: Streamable HTTP at ${server.url}\n`);
     if (server.generatedToken) stderr.write(`molecule mcp: bearer token ${server.token}\n`);
