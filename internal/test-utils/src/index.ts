@@ -1,5 +1,6 @@
 // Shared test helpers. Imported as TypeScript source by Vitest (never built, never published).
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 import { waitFor } from "./wait.js";
 
 /** Resolves a TCP port on 127.0.0.1 that is free right now. */
@@ -106,3 +107,9 @@ export type { FinishedSpan } from "./span-tree.js";
 export { OWN_PID_NAMESPACE, pidNamespaces, pidOneOf } from "./pid-namespace.js";
 export { itRunsLean, nodeSetupOf } from "./lean-process.js";
 export type { NodeSetup } from "./lean-process.js";
+
+/**
+ * A preload (`NODE_OPTIONS=--import <this path>`) that appends every module a process loads to the
+ * file `$RECORD_MODULES` names, and Node's own internal modules as `builtin:<name>` at exit.
+ */
+export const RECORD_MODULES_HOOK = fileURLToPath(new URL("./record-modules.mjs", import.meta.url));

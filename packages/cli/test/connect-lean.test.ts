@@ -6,15 +6,15 @@
 // the program registers those commands but loads them when they run.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { itRunsLean, nodeSetupOf, waitFor } from "@internal/test-utils";
+import { itRunsLean, nodeSetupOf, RECORD_MODULES_HOOK, waitFor } from "@internal/test-utils";
 import type { NodeSetup } from "@internal/test-utils";
 import { HANDLER, useConnectHarness } from "./connect-helpers.js";
 
 const h = useConnectHarness("connect-lean-");
 
-const RECORD = fileURLToPath(new URL("./fixtures/record-modules.mjs", import.meta.url));
+const RECORD = RECORD_MODULES_HOOK;
 
 /** What the connected agent was started with. */
 async function started(env: Record<string, string>): Promise<NodeSetup> {

@@ -7,16 +7,16 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { startTestPlatform } from "@molecule-ai/agent-core/testing";
-import { itRunsLean, nodeSetupOf } from "@internal/test-utils";
+import { itRunsLean, nodeSetupOf, RECORD_MODULES_HOOK } from "@internal/test-utils";
 import type { NodeSetup } from "@internal/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectStdio, tempDir } from "./helpers.js";
 import type { StdioSession } from "./helpers.js";
 
-const RECORD = fileURLToPath(new URL("./fixtures/record-modules.mjs", import.meta.url));
+const RECORD = RECORD_MODULES_HOOK;
 /** Node's internal modules that only an HTTP server (or a fetch) needs. */
 const HTTP_ONLY = ["internal/deps/undici/undici", "http2", "tls", "zlib"];
 
