@@ -90,6 +90,7 @@ function calls() {
       messageId,
       peerId,
       contextId,
+      dueAt: Number.POSITIVE_INFINITY,
       resolve: (a) => void got.set(messageId, a),
       reject: () => undefined,
     });
@@ -154,6 +155,7 @@ describe("PendingCalls", () => {
       messageId: "m0",
       peerId: "peer-b",
       contextId: undefined,
+      dueAt: Number.POSITIVE_INFINITY,
       resolve: (a) => void got.set("m0", a),
       reject: () => undefined,
     });

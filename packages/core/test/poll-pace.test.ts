@@ -5,7 +5,12 @@
 // waits for a quiet moment.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MoleculeRateLimitError } from "../src/index.js";
-import { PollPace, WOKEN_READ_WAIT_S } from "../src/agent/source/poll-pace.js";
+import {
+  COLLECT_BEFORE_DUE_S,
+  COLLECT_EVERY_S,
+  PollPace,
+  WOKEN_READ_WAIT_S,
+} from "../src/agent/source/poll-pace.js";
 import { rateClassOf } from "../src/transport/rate-class.js";
 
 function pace(o: { connected?: boolean; settlingMs?: number } = {}): PollPace {
@@ -25,6 +30,31 @@ describe("PollPace.signalOf", () => {
     expect(rateClassOf(pace().signalOf(false, true))?.priority).toBe("read");
     expect(rateClassOf(pace().signalOf(true, true))?.priority).toBe("read");
     expect(rateClassOf(pace().signalOf(false, true))?.promotion).toBeUndefined();
+  });
+
+  it("a read that brings answers goes before the answers to send 20 s before the first awaiting call's deadline (class collect)", () => {
+    // On the real server, 50-59 answers were logged in an asker's inbox within its calls' 120 s, and
+    // 24-37 reached them: the read after its last one waited behind replies until past the deadline.
+    vi.useFakeTimers({ toFake: ["performance"] });
+    const now = performance.now();
+    const far = rateClassOf(pace().signalOf(true, true, now + 120_000));
+    expect(far?.priority).toBe("read");
+    expect(far?.promotion).toEqual({ afterS: 120 - COLLECT_BEFORE_DUE_S, to: "collect" });
+    const p = pace();
+    expect(rateClassOf(p.signalOf(false, true, now + 15_000))).toEqual({
+      priority: "collect",
+      promotion: undefined,
+    });
+    // Every answer logged wakes the poll: the reads that follow gather for 5 s before the next
+    // goes before the answers to send.
+    vi.advanceTimersByTime(1_000);
+    expect(rateClassOf(p.signalOf(true, true, now + 15_000))).toEqual({
+      priority: "read",
+      promotion: { afterS: COLLECT_EVERY_S - 1, to: "collect" },
+    });
+    vi.advanceTimersByTime(4_000);
+    expect(rateClassOf(p.signalOf(true, true, now + 15_000))?.priority).toBe("collect");
+    expect([COLLECT_BEFORE_DUE_S, COLLECT_EVERY_S]).toEqual([20, 5]);
   });
 
   it("a woken read waits with new calls for 30 s, then goes before them", () => {

@@ -53,7 +53,7 @@ async function turnOrder(waits: Array<[string, RatePriority, RatePromotion?]>): 
 }
 
 describe("RateBucket's classes", () => {
-  it("under a spent budget: heartbeats, the start, state checks, the event stream, answers, reads that bring answers, other calls, background last", async () => {
+  it("under a spent budget: heartbeats, the start, state checks, the event stream, a read collecting answers due, answers, reads that bring answers, other calls, background last", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const b = new RateBucket();
     b.observe(200, headers(0, 2, 40), undefined); // spent for about 3 s
@@ -73,6 +73,7 @@ describe("RateBucket's classes", () => {
       wait("answer", "answer-2"),
       wait("heartbeat", "heartbeat"),
       wait("request", "question-2"),
+      wait("collect", "read of answers due"),
     ];
     await vi.advanceTimersByTimeAsync(10_000); // the next window, and its pace past the burst of 10
     await Promise.all(all);
@@ -82,6 +83,7 @@ describe("RateBucket's classes", () => {
       "register",
       "state",
       "event stream",
+      "read of answers due",
       "answer-1",
       "answer-2",
       "read",
@@ -160,6 +162,24 @@ describe("RateBucket's classes", () => {
         ["read of answers", "read"],
       ]),
     ).toEqual(["read of answers", "woken read", "question-1", "question-2", "question-3"]);
+    // A read that brings answers waits behind the answers to send (it reads more at once) until
+    // the first awaiting call's deadline nears; then it goes before them: it brings every answer
+    // logged, each reply only its own.
+    expect(
+      await turnOrder([
+        ["answer-1", "answer"],
+        ["read of answers", "read", { afterS: 20, to: "collect" }],
+        ["answer-2", "answer"],
+        ["answer-3", "answer"],
+      ]),
+    ).toEqual(["read of answers", "answer-1", "answer-2", "answer-3"]);
+    expect(
+      await turnOrder([
+        ["answer-1", "answer"],
+        ["read of answers", "read", { afterS: 120, to: "collect" }],
+        ["answer-2", "answer"],
+      ]),
+    ).toEqual(["answer-1", "answer-2", "read of answers"]);
     // Before its time it keeps its place among the calls of its class.
     expect(
       await turnOrder([

@@ -76,21 +76,24 @@ export function isRateLimitRefusal(
  * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats
  * (registrations too), then an agent's start (the calls around its registration and first
  * heartbeat), then state checks, then the event stream's open (while it is up, heartbeats need no
- * state check and the safety-net read is rare), then answers waiting to be sent, then
- * reads that bring answers (a poll while the agent's own calls await theirs, or one an event woke
- * once it has waited with new calls a while: see {@link RatePromotion}), then everything else in
- * order (a new call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet
- * moment (acknowledgements, checkpoints, the safety-net read and the state check while the event
- * stream is up and heartbeats are accepted). Only heartbeats and state checks (a heartbeat may wait
- * for one) may use the room kept for the heartbeats expected later in the window; only the first
- * three classes may use the reserve, which is sized by what heartbeats and liveness requests used
- * (a start, which does not recur, is not counted).
+ * state check and the safety-net read is rare), then a read that collects answers whose calls'
+ * deadlines are near (a read that brings answers moves up to it then: one read brings every
+ * answer logged, a reply only its own), then answers waiting to be sent, then reads that bring
+ * answers (a poll while the agent's own calls await theirs, or one an event woke once it has
+ * waited with new calls a while: see {@link RatePromotion}), then everything else in order (a new
+ * call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet moment
+ * (acknowledgements, checkpoints, the safety-net read and the state check while the event stream
+ * is up and heartbeats are accepted). Only heartbeats and state checks (a heartbeat may wait for
+ * one) may use the room kept for the heartbeats expected later in the window; only the classes
+ * before answers may use the reserve, which is sized by what heartbeats and liveness requests
+ * used (a start, which does not recur, is not counted).
  */
 export type RatePriority =
   | "heartbeat"
   | "start"
   | "liveness"
   | "stream"
+  | "collect"
   | "answer"
   | "read"
   | "request"
@@ -101,10 +104,11 @@ const RANK: Record<RatePriority, number> = {
   start: 1,
   liveness: 2,
   stream: 3,
-  answer: 4,
-  read: 5,
-  request: 6,
-  background: 7,
+  collect: 4,
+  answer: 5,
+  read: 6,
+  request: 7,
+  background: 8,
 };
 
 /** The first rank that leaves the reserve to the ranks before it. */
@@ -346,7 +350,7 @@ export class RateBucket {
     const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
     if (usesBeatsRoom(rank)) return this.#remaining > ahead ? 0 : end - now;
     const beats = Math.min(Math.floor((limit * 3) / 4), this.#beats.due(now, end));
-    if (rank < PACED) return this.#remaining - beats > ahead ? 0 : end - now; // start, stream
+    if (rank < PACED) return this.#remaining - beats > ahead ? 0 : end - now; // start, stream, collect
     // The reserve is the liveness requests of the rest of the window: it shrinks as it ends.
     const share = Math.ceil((this.#reserve() * Math.min(windowMs, end - now)) / windowMs);
     const reserve = Math.max(beats, share);

@@ -248,6 +248,7 @@ export class PeerCalls {
           peerId,
           messageId,
           contextId,
+          dueAt: callStarted + timeoutMs,
           resolve: waiting.resolve,
           reject: waiting.reject,
         })

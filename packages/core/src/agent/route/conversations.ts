@@ -8,6 +8,8 @@ export interface PendingCall {
   messageId: string;
   /** `undefined`: the call continued a task whose conversation this agent did not know. */
   contextId: string | undefined;
+  /** When the call's deadline passes (`performance.now()` ms). */
+  dueAt: number;
   resolve(answer: InboundMessage): void;
   reject(error: unknown): void;
 }
@@ -46,6 +48,13 @@ export class PendingCalls {
   /** How many calls are waiting. */
   get size(): number {
     return this.#calls.size;
+  }
+
+  /** When the first waiting call's deadline passes (`performance.now()` ms), if any waits. */
+  get earliestDue(): number | undefined {
+    let due: number | undefined;
+    for (const c of this.#calls.values()) if (due === undefined || c.dueAt < due) due = c.dueAt;
+    return due;
   }
 
   /** Registers a call (before its message is sent, so an early answer is not missed). */

@@ -86,6 +86,11 @@ export class Router {
     return this.#calls.size;
   }
 
+  /** When the first awaiting call's deadline passes (`performance.now()` ms), if any waits. */
+  get earliestDue(): number | undefined {
+    return this.#calls.earliestDue;
+  }
+
   /** Unmatched answers seen and dropped over the rate limit, since the agent was created. */
   get unmatchedAnswers(): { seen: number; dropped: number } {
     return { seen: this.#unmatched.seen, dropped: this.#unmatched.dropped };

@@ -17,6 +17,20 @@ import { inRateClass, isMoleculeError, platformSecond } from "../../transport/in
 export const WOKEN_READ_WAIT_S = 30;
 
 /**
+ * The platform seconds before the first awaiting call's deadline at which a read that brings
+ * answers goes before the answers waiting to be sent (class `collect`): until then it waits behind
+ * them and reads the more answers at once; after, one read brings every answer already logged,
+ * which would otherwise wait past their callers' deadlines behind replies that bring one each.
+ */
+export const COLLECT_BEFORE_DUE_S = 20;
+
+/**
+ * The platform seconds at least between two reads in class `collect`: each answer logged wakes the
+ * poll, and a read at once for each would spend a request per answer; so they gather.
+ */
+export const COLLECT_EVERY_S = 5;
+
+/**
  * While the event stream is connected (it pings every 15 s, wakes the poll when a message lands and
  * tells of a pause or removal), the safety-net read runs this many times less often: every 5
  * minutes at the default 5 s (an idle agent's requests are then mostly its heartbeats).
@@ -50,6 +64,8 @@ export class PollPace {
   readonly #settlingWithinMs: () => number | undefined;
   readonly #auditPending: () => boolean;
   readonly #signal: AbortSignal;
+  /** When a read last went straight to class `collect` (monotonic ms). */
+  #collectedAt = Number.NEGATIVE_INFINITY;
   /** When the woken read now being asked was first asked (monotonic ms), if the last read was one. */
   #wokenAt: number | undefined;
   /** When the woken read still owed was first asked: the last one was refused unsent. */
@@ -100,16 +116,17 @@ export class PollPace {
 
   /**
    * The signal of the next read: while this agent's own calls await answers (`awaiting`), that of
-   * a read bringing answers; when something woke it (`woken`: the waker, a next page), a woken
+   * a read bringing answers (moving up to `collect` {@link COLLECT_BEFORE_DUE_S} before `dueAt`,
+   * the first awaiting call's deadline); when something woke it (`woken`: the waker, a next page), a woken
    * read's (asked again after a refusal: with the time it waited, see {@link refusedMs}); else the
    * safety net's when no rows are settling and the event stream is up; else that of the settle
    * window's re-read, which waits with new calls.
    */
-  signalOf(woken: boolean, awaiting: boolean): AbortSignal {
+  signalOf(woken: boolean, awaiting: boolean, dueAt?: number): AbortSignal {
     const owed = this.#owedSince;
     this.#owedSince = undefined;
     this.#wokenAt = undefined;
-    if (awaiting) return this.#answers;
+    if (awaiting) return this.#answersDue(dueAt);
     if (woken) {
       const now = performance.now();
       this.#wokenAt = owed ?? now;
@@ -121,6 +138,24 @@ export class PollPace {
     }
     const timed = this.#settlingWithinMs() === undefined && this.#connected();
     return timed ? this.#timed : this.#settling;
+  }
+
+  /**
+   * A read bringing answers, moving up to `collect` as the first awaiting call's deadline nears,
+   * and not sooner than {@link COLLECT_EVERY_S} after the last read that did.
+   */
+  #answersDue(dueAt: number | undefined): AbortSignal {
+    if (dueAt === undefined) return this.#answers;
+    const now = performance.now();
+    const second = platformSecond.ms;
+    const leftS = Math.max(
+      (dueAt - now) / second - COLLECT_BEFORE_DUE_S,
+      (this.#collectedAt + COLLECT_EVERY_S * second - now) / second,
+    );
+    const signal = AbortSignal.any([this.#signal]);
+    if (leftS > 0) return inRateClass(signal, "read", { afterS: leftS, to: "collect" });
+    this.#collectedAt = now;
+    return inRateClass(signal, "collect");
   }
 
   /**

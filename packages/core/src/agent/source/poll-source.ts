@@ -316,7 +316,13 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
       } else {
         this.#starved = false;
         try {
-          await this.#pollOnce(this.#pace.signalOf(woken || this.#more, this.#router.waiting > 0));
+          const router = this.#router;
+          const read = this.#pace.signalOf(
+            woken || this.#more,
+            router.waiting > 0,
+            router.earliestDue,
+          );
+          await this.#pollOnce(read);
           if (this.#failures > 0) this.#observer.path.passed();
           this.#failures = 0;
           if (this.#more) delay = 0; // a full page: the next one is waiting already
