@@ -8,20 +8,23 @@ export const TOO_LARGE: unique symbol = Symbol("too-large");
 /**
  * Reads a node request body as UTF-8 and calls `done` once: with the text, with {@link TOO_LARGE}
  * (the stream is paused past `max` bytes), or with `undefined` when the request failed or was aborted.
+ * Each chunk is decoded as it arrives and dropped: the body is never held as buffers and text at once.
  */
 export function readNodeBody(
   req: IncomingMessage,
   max: number,
   done: (text: string | typeof TOO_LARGE | undefined) => void,
 ): void {
-  let first: Buffer | undefined;
-  let chunks: Buffer[] | undefined;
+  let decoder: TextDecoder | undefined = new TextDecoder();
+  let text = "";
   let size = 0;
   const finish = (value: string | typeof TOO_LARGE | undefined): void => {
     req.off("data", onData);
     req.off("end", onEnd);
     req.off("error", onError);
     req.off("close", onClose);
+    decoder = undefined;
+    text = "";
     done(value);
   };
   const onData = (chunk: Buffer): void => {
@@ -29,16 +32,11 @@ export function readNodeBody(
     if (size > max) {
       req.pause();
       finish(TOO_LARGE);
-    } else if (first === undefined) {
-      first = chunk;
     } else {
-      (chunks ??= [first]).push(chunk);
+      text += decoder!.decode(chunk, { stream: true });
     }
   };
-  const onEnd = (): void => {
-    if (chunks !== undefined) finish(Buffer.concat(chunks, size).toString("utf8"));
-    else finish(first === undefined ? "" : first.toString("utf8"));
-  };
+  const onEnd = (): void => finish(text + decoder!.decode());
   const onError = (): void => finish(undefined);
   const onClose = (): void => {
     if (!req.complete) finish(undefined);
