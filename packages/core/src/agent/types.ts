@@ -256,7 +256,10 @@ export interface PushDeliveryOptions {
   maxConnections?: number;
   /** Built-in server: request headers must arrive within this many ms (default 15 000). */
   headersTimeoutMs?: number;
-  /** Built-in server: the whole request must arrive within this many ms (default 30 000). */
+  /**
+   * Built-in server: a request's body must arrive within this many ms of its headers (default
+   * 30 000; not counting a wait for room in `maxBodyBytesInFlight`).
+   */
   requestTimeoutMs?: number;
   /**
    * Answer A2A streaming (default false): `message/stream` (the handler's answer as one artifact

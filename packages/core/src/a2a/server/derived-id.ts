@@ -2,12 +2,7 @@
 // same id, so it lands in the same conversation and the same task; under the endpoint's own key,
 // so nobody else can compute it, even from the message's id and content. And the fingerprint of
 // its content, which tells a resend from another message sent under the same id.
-import {
-  hmacSha256Base64url,
-  randomBase64url,
-  randomHex,
-  sha256Hex,
-} from "../../runtime/index.js";
+import { hmacSha256Base64url, randomBase64url, randomHex, sha256Hex } from "../../runtime/index.js";
 import type { A2AMessage } from "../types.js";
 import { jsonSha256Base64url } from "./json-digest.js";
 

@@ -37,7 +37,7 @@ export function jsonSha256Base64url(value: unknown): string {
 /** Hashes `JSON.stringify(text)` in slices that never split a surrogate pair. */
 function hashJsonString(hash: TextHasher, text: string): void {
   hash.update('"');
-  for (let from = 0; from < text.length; ) {
+  for (let from = 0; from < text.length;) {
     let to = Math.min(from + SLICE, text.length);
     const last = text.charCodeAt(to - 1);
     if (to < text.length && last >= 0xd800 && last <= 0xdbff) to--; // a pair's first half
