@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
 import { startA2AServer, type A2AServer } from "../src/a2a/index.js";
 
+const MiB = 1024 * 1024;
 const servers: A2AServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -37,8 +38,8 @@ describe("the body budget of the push server", () => {
     let most = 0;
     const server = await startA2AServer({
       agentCard: { name: "budget" },
-      maxBodyBytes: 64 * 1024,
-      maxBodyBytesInFlight: 64 * 1024,
+      maxBodyBytes: 4 * MiB,
+      maxBodyBytesInFlight: 4 * MiB,
       requestTimeoutMs: 1_000,
       onMessage: async (m) => {
         started.push(m.messageId);
@@ -49,10 +50,11 @@ describe("the body budget of the push server", () => {
       },
     });
     servers.push(server);
-    const first = send(server.url, "first", 40 * 1024);
+    // Bodies larger than the socket's buffers: the second's stays unread, in its sender's buffers.
+    const first = send(server.url, "first", 3 * MiB);
     await waitFor(() => started.length === 1);
     const t0 = performance.now();
-    const second = send(server.url, "second", 40 * 1024);
+    const second = send(server.url, "second", 3 * MiB);
     // Twice the request timeout (checked each second) passes while the second waits for room.
     await waitFor(() => performance.now() - t0 > 2_500, { timeoutMs: 10_000 });
     expect(started).toEqual(["first"]);
