@@ -15,7 +15,9 @@ export function readNodeBody(
   max: number,
   done: (text: string | typeof TOO_LARGE | undefined) => void,
 ): void {
-  let decoder: TextDecoder | undefined = new TextDecoder();
+  // A body of one chunk (most) is decoded at its end; a longer one chunk by chunk, as it arrives.
+  let first: Buffer | undefined;
+  let decoder: TextDecoder | undefined;
   let text = "";
   let size = 0;
   const finish = (value: string | typeof TOO_LARGE | undefined): void => {
@@ -23,7 +25,7 @@ export function readNodeBody(
     req.off("end", onEnd);
     req.off("error", onError);
     req.off("close", onClose);
-    decoder = undefined;
+    first = decoder = undefined;
     text = "";
     done(value);
   };
@@ -32,11 +34,21 @@ export function readNodeBody(
     if (size > max) {
       req.pause();
       finish(TOO_LARGE);
+    } else if (first === undefined && decoder === undefined) {
+      first = chunk;
     } else {
-      text += decoder!.decode(chunk, { stream: true });
+      if (decoder === undefined) {
+        decoder = new TextDecoder();
+        text = decoder.decode(first, { stream: true });
+        first = undefined;
+      }
+      text += decoder.decode(chunk, { stream: true });
     }
   };
-  const onEnd = (): void => finish(text + decoder!.decode());
+  const onEnd = (): void => {
+    if (decoder !== undefined) finish(text + decoder.decode());
+    else finish(first === undefined ? "" : first.toString("utf8"));
+  };
   const onError = (): void => finish(undefined);
   const onClose = (): void => {
     if (!req.complete) finish(undefined);
