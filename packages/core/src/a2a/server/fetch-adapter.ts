@@ -6,7 +6,7 @@ import { readWebBody, TOO_LARGE } from "./body.js";
 import { declaredBytes, type Release } from "./body-budget.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { A2AErrorCode } from "./errors.js";
-import { precheck, tooLarge } from "./http-checks.js";
+import { precheck, SHUTTING_DOWN, tooLarge } from "./http-checks.js";
 import {
   httpError,
   JSON_HEADERS,
@@ -48,10 +48,15 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
       // The body is read once the budget of bodies held at once has room for it.
       const release = bodyless ? undefined : await room(core, request, head.contentLength);
       if (release === null) return new Response(null, { status: 503 }); // the caller went away
-      const text = bodyless
-        ? ""
-        : await readWebBody(request.body, core.maxBody).catch(() => undefined);
-      if (text === undefined) {
+      // Closed while it waited for room: refused as a request arriving now is.
+      const text = core.closed
+        ? null
+        : bodyless
+          ? ""
+          : await readWebBody(request.body, core.maxBody).catch(() => undefined);
+      if (text === null) {
+        outcome = httpError(503, A2AErrorCode.InternalError, SHUTTING_DOWN);
+      } else if (text === undefined) {
         outcome = httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body");
       } else if (text === TOO_LARGE) {
         outcome = tooLarge(core.maxBody);

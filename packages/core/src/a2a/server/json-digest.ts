@@ -11,8 +11,9 @@ const SLICE = 64 * 1024;
  * their place (a random tag nothing sent can name), and hashed piece by piece around them.
  */
 export function jsonSha256Base64url(value: unknown): string {
+  if (!hasLongString(value)) return sha256Base64url(JSON.stringify(value));
   const long: string[] = [];
-  const tag = `\u0000${randomHex(8)}:`;
+  const tag = (processTag ??= `\u0000${randomHex(16)}:`);
   const json = JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v !== "string" || v.length <= SLICE) return v;
     long.push(v);
@@ -32,6 +33,23 @@ export function jsonSha256Base64url(value: unknown): string {
   }
   hash.update(json.slice(at));
   return hash.digestBase64url();
+}
+
+/** The placeholder tag: random, drawn once per process, never sent anywhere. */
+let processTag: string | undefined;
+
+/** Whether `value` holds a string longer than {@link SLICE} (a small message is hashed whole). */
+function hasLongString(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (v.length > SLICE) return true;
+    } else if (typeof v === "object" && v !== null) {
+      for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push(child);
+    }
+  }
+  return false;
 }
 
 /** Hashes `JSON.stringify(text)` in slices that never split a surrogate pair. */

@@ -7,7 +7,7 @@ import { readNodeBody, TOO_LARGE } from "./body.js";
 import { declaredBytes, type Release } from "./body-budget.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { A2AErrorCode } from "./errors.js";
-import { closeUnread, precheck, tooLarge } from "./http-checks.js";
+import { closeUnread, precheck, SHUTTING_DOWN, tooLarge } from "./http-checks.js";
 import {
   httpError,
   JSON_HEADERS,
@@ -168,6 +168,15 @@ export class NodeAdapter {
       return RESOLVED;
     }
     res.once("close", release);
+    if (core.closed) {
+      // Closed while it waited for room: refused as a request arriving now is.
+      return this.#write(
+        req,
+        res,
+        httpError(503, A2AErrorCode.InternalError, SHUTTING_DOWN),
+        "POST",
+      );
+    }
     return new Promise<void>((resolve) => {
       readNodeBody(req, core.maxBody, (text) => {
         let done: Promise<void>;

@@ -32,9 +32,7 @@ export class RequestClock {
   #start(req: IncomingMessage, res: ServerResponse): void {
     if (req.complete) return;
     this.#open.set(req, { res, at: performance.now() });
-    const done = (): void => void this.#open.delete(req);
-    req.once("end", done);
-    res.once("close", done);
+    res.once("close", () => this.#open.delete(req));
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.#check(), CHECK_MS);
       this.#timer.unref?.();
