@@ -244,13 +244,22 @@ export interface PushDeliveryOptions {
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /**
+   * Bytes of request bodies held at once, from their read to their answer (default: the larger of
+   * `maxBodyBytes` and 4 MiB); past it a request waits for room with its body unread (nothing is
+   * refused: the platform's proxy waits for the answer).
+   */
+  maxBodyBytesInFlight?: number;
+  /**
    * Built-in server: open connections at most (default 1024); past it the oldest connection
    * without a request in flight is closed to make room (a newcomer only when all are busy).
    */
   maxConnections?: number;
   /** Built-in server: request headers must arrive within this many ms (default 15 000). */
   headersTimeoutMs?: number;
-  /** Built-in server: the whole request must arrive within this many ms (default 30 000). */
+  /**
+   * Built-in server: a request's body must arrive within this many ms of its headers (default
+   * 30 000; not counting a wait for room in `maxBodyBytesInFlight`).
+   */
   requestTimeoutMs?: number;
   /**
    * Answer A2A streaming (default false): `message/stream` (the handler's answer as one artifact
@@ -274,6 +283,8 @@ export interface PushHandlerOptions {
   publicUrl?: string;
   /** Request body limit in bytes (default: the push delivery's, else 1 MiB). */
   maxBodyBytes?: number;
+  /** Bytes of request bodies held at once (default: the push delivery's, else as `createA2AHandler`). */
+  maxBodyBytesInFlight?: number;
   /** Answer A2A streaming and `tasks/resubscribe` (default: the push delivery's `streaming`). */
   streaming?: boolean;
 }

@@ -23,6 +23,22 @@ export const sha256Hex = (text: string): string => nodeCrypto().hash("sha256", t
 export const sha256Base64url = (text: string): string =>
   nodeCrypto().hash("sha256", text, "base64url");
 
+/** An incremental SHA-256 of UTF-8 text, given in pieces (none may split a surrogate pair). */
+export interface TextHasher {
+  update(text: string): void;
+  /** The digest, base64url without padding (43 characters). */
+  digestBase64url(): string;
+}
+
+/** A {@link TextHasher}: the same digest as {@link sha256Base64url} of the pieces joined. */
+export function sha256Hasher(): TextHasher {
+  const h = nodeCrypto().createHash("sha256");
+  return {
+    update: (text) => void h.update(text, "utf8"),
+    digestBase64url: () => h.digest("base64url"),
+  };
+}
+
 /** HMAC-SHA256 of `text` (UTF-8) under `key` (UTF-8), base64url without padding. */
 export const hmacSha256Base64url = (key: string, text: string): string =>
   nodeCrypto().createHmac("sha256", key).update(text, "utf8").digest("base64url");

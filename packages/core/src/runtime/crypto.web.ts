@@ -29,6 +29,17 @@ export const sha256Hex = (text: string): string => bytesToHex(sha256(utf8.encode
 
 export const sha256Base64url = (text: string): string => base64url(sha256(utf8.encode(text)));
 
+export function sha256Hasher(): {
+  update(text: string): void;
+  digestBase64url(): string;
+} {
+  const h = sha256.create();
+  return {
+    update: (text) => void h.update(utf8.encode(text)),
+    digestBase64url: () => base64url(h.digest()),
+  };
+}
+
 export const hmacSha256Base64url = (key: string, text: string): string =>
   base64url(hmac(sha256, utf8.encode(key), utf8.encode(text)));
 

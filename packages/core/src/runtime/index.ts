@@ -18,6 +18,8 @@ export {
   randomHex,
   randomUUID,
   sha256Base64url,
+  sha256Hasher,
+  type TextHasher,
   sha256Hex,
   timingSafeEqual,
 } from "./crypto.js";

@@ -8,20 +8,25 @@ export const TOO_LARGE: unique symbol = Symbol("too-large");
 /**
  * Reads a node request body as UTF-8 and calls `done` once: with the text, with {@link TOO_LARGE}
  * (the stream is paused past `max` bytes), or with `undefined` when the request failed or was aborted.
+ * Each chunk is decoded as it arrives and dropped: the body is never held as buffers and text at once.
  */
 export function readNodeBody(
   req: IncomingMessage,
   max: number,
   done: (text: string | typeof TOO_LARGE | undefined) => void,
 ): void {
+  // A body of one chunk (most) is decoded at its end; a longer one chunk by chunk, as it arrives.
   let first: Buffer | undefined;
-  let chunks: Buffer[] | undefined;
+  let decoder: TextDecoder | undefined;
+  let text = "";
   let size = 0;
   const finish = (value: string | typeof TOO_LARGE | undefined): void => {
     req.off("data", onData);
     req.off("end", onEnd);
     req.off("error", onError);
     req.off("close", onClose);
+    first = decoder = undefined;
+    text = "";
     done(value);
   };
   const onData = (chunk: Buffer): void => {
@@ -29,14 +34,19 @@ export function readNodeBody(
     if (size > max) {
       req.pause();
       finish(TOO_LARGE);
-    } else if (first === undefined) {
+    } else if (first === undefined && decoder === undefined) {
       first = chunk;
     } else {
-      (chunks ??= [first]).push(chunk);
+      if (decoder === undefined) {
+        decoder = new TextDecoder();
+        text = decoder.decode(first, { stream: true });
+        first = undefined;
+      }
+      text += decoder.decode(chunk, { stream: true });
     }
   };
   const onEnd = (): void => {
-    if (chunks !== undefined) finish(Buffer.concat(chunks, size).toString("utf8"));
+    if (decoder !== undefined) finish(text + decoder.decode());
     else finish(first === undefined ? "" : first.toString("utf8"));
   };
   const onError = (): void => finish(undefined);

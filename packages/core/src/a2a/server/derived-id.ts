@@ -2,14 +2,9 @@
 // same id, so it lands in the same conversation and the same task; under the endpoint's own key,
 // so nobody else can compute it, even from the message's id and content. And the fingerprint of
 // its content, which tells a resend from another message sent under the same id.
-import {
-  hmacSha256Base64url,
-  randomBase64url,
-  randomHex,
-  sha256Base64url,
-  sha256Hex,
-} from "../../runtime/index.js";
+import { hmacSha256Base64url, randomBase64url, randomHex, sha256Hex } from "../../runtime/index.js";
 import type { A2AMessage } from "../types.js";
+import { jsonSha256Base64url } from "./json-digest.js";
 
 /** UUID-shaped (8-4-4-4-12) from the first 32 hex digits of `h`. */
 const uuidShaped = (h: string): string =>
@@ -63,9 +58,26 @@ export function markContextIssued(m: A2AMessage): void {
  */
 export function contentFingerprint(m: Pick<A2AMessage, "contextId" | "taskId" | "parts">): string {
   const sentContext = issuedContext.has(m) ? undefined : m.contextId;
-  const content = JSON.stringify([sentContext ?? null, m.taskId ?? null, m.parts]);
-  return sha256Base64url(content);
+  const known = fingerprints.get(m);
+  const same =
+    known !== undefined &&
+    known.context === sentContext &&
+    known.taskId === m.taskId &&
+    known.parts === m.parts;
+  if (same) return known.digest;
+  const digest = jsonSha256Base64url([sentContext ?? null, m.taskId ?? null, m.parts]);
+  fingerprints.set(m, { context: sentContext, taskId: m.taskId, parts: m.parts, digest });
+  return digest;
 }
+
+/**
+ * The fingerprint last computed for a message, with what it was computed from: the endpoint and
+ * the agent's push path both ask for it, and a large message is not hashed twice.
+ */
+const fingerprints = new WeakMap<
+  object,
+  { context: string | undefined; taskId: string | undefined; parts: unknown; digest: string }
+>();
 
 /**
  * The messages in a conversation only this endpoint could have put them in: a contextId it issued

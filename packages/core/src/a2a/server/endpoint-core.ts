@@ -1,5 +1,6 @@
 // What the HTTP adapters (node:http, web fetch) need from the endpoint: routes, limits, the two
 // front ends (JSON-RPC, HTTP+JSON) over one dispatch, the set of running scopes and the error hook.
+import type { BodyBudget } from "./body-budget.js";
 import type { CallId, Outcome } from "./outcome.js";
 import type { RequestMeta } from "./request-meta.js";
 import type { RestTarget } from "./rest.js";
@@ -11,6 +12,8 @@ export interface EndpointCore {
   readonly routes: EndpointRoutes;
   /** Request body limit in bytes. */
   readonly maxBody: number;
+  /** The bytes of request bodies held at once, from their read to their answer. */
+  readonly budget: BodyBudget;
   /** True once `close()` was called: new requests get HTTP 503. */
   readonly closed: boolean;
   /** Scopes of requests and tasks still running (aborted by `close()`). */

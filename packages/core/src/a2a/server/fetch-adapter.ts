@@ -3,9 +3,10 @@
 // front end, and streams SSE answers as a ReadableStream.
 import { servingTraceHeaders } from "../../transport/index.js";
 import { readWebBody, TOO_LARGE } from "./body.js";
+import { declaredBytes, type Release } from "./body-budget.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { A2AErrorCode } from "./errors.js";
-import { precheck, tooLarge } from "./http-checks.js";
+import { precheck, SHUTTING_DOWN, tooLarge } from "./http-checks.js";
 import {
   httpError,
   JSON_HEADERS,
@@ -44,10 +45,18 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
         () => h,
       );
       const bodyless = route !== "rpc" && method !== "POST";
-      const text = bodyless
-        ? ""
-        : await readWebBody(request.body, core.maxBody).catch(() => undefined);
-      if (text === undefined) {
+      // The body is read once the budget of bodies held at once has room for it.
+      const release = bodyless ? undefined : await room(core, request, head.contentLength);
+      if (release === null) return new Response(null, { status: 503 }); // the caller went away
+      // Closed while it waited for room: refused as a request arriving now is.
+      const text = core.closed
+        ? null
+        : bodyless
+          ? ""
+          : await readWebBody(request.body, core.maxBody).catch(() => undefined);
+      if (text === null) {
+        outcome = httpError(503, A2AErrorCode.InternalError, SHUTTING_DOWN);
+      } else if (text === undefined) {
         outcome = httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body");
       } else if (text === TOO_LARGE) {
         outcome = tooLarge(core.maxBody);
@@ -66,10 +75,11 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
           core.report(err, "(transport)", null);
           outcome = httpError(500, A2AErrorCode.InternalError, "Internal error");
         }
-        if ("stream" in outcome) return streamResponse(core, outcome, scope);
+        if ("stream" in outcome) return streamResponse(core, outcome, scope, release);
         core.inflight.delete(scope);
         request.signal?.removeEventListener("abort", onAbort);
       }
+      release?.();
     }
   }
   if ("stream" in outcome) return streamResponse(core, outcome, outcome.scope);
@@ -81,12 +91,39 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
   });
 }
 
-/** An SSE `Response` pulling frames from the task's generator; canceling it aborts the task. */
-function streamResponse(core: EndpointCore, outcome: StreamOutcome, scope: Scope): Response {
+/**
+ * The release of a share of `core`'s body budget for `request` (waiting for room first), or `null`
+ * when the request went away while it waited.
+ */
+async function room(
+  core: EndpointCore,
+  request: Request,
+  contentLength: string | null,
+): Promise<Release | null> {
+  const taken = core.budget.take(declaredBytes(contentLength, core.maxBody), request);
+  if (typeof taken === "function") return taken;
+  const gone = (): void => core.budget.leave(request);
+  request.signal?.addEventListener("abort", gone, { once: true });
+  const release = await taken;
+  request.signal?.removeEventListener("abort", gone);
+  return release ?? null;
+}
+
+/**
+ * An SSE `Response` pulling frames from the task's generator; canceling it aborts the task. The
+ * request's share of the body budget (`release`) is given back when the stream ends.
+ */
+function streamResponse(
+  core: EndpointCore,
+  outcome: StreamOutcome,
+  scope: Scope,
+  release?: Release,
+): Response {
   const gen = outcome.stream;
   const encoder = new TextEncoder();
   const finish = (): void => {
     core.inflight.delete(scope);
+    release?.();
   };
   const body = new ReadableStream<Uint8Array>({
     pull: async (controller) => {

@@ -132,6 +132,14 @@ export interface A2AHandlerOptions {
   platformSecret?: PlatformSecretSource;
   /** Request body limit in bytes (default 1 MiB); larger bodies get HTTP 413. */
   maxBodyBytes?: number;
+  /**
+   * Bytes of request bodies held at once, from their read to their answer (default: the larger of
+   * `maxBodyBytes` and 4 MiB). A request takes its declared length (a chunked one the body limit);
+   * past the budget it waits for room, its body unread, first come first served: nothing is
+   * refused, and the platform's proxy waits for the answer. A body as large as the budget is read
+   * alone.
+   */
+  maxBodyBytesInFlight?: number;
   /** Maximum JSON nesting depth of a request (default 64). */
   maxDepth?: number;
   /**

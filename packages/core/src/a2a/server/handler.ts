@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MoleculeOptionError } from "../../transport/index.js";
 import { declaredExtensions } from "../card.js";
+import { BodyBudget, defaultBodyBudget } from "./body-budget.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { ExtendedCardMethod } from "./extended-card.js";
 import { handleFetch } from "./fetch-adapter.js";
@@ -98,6 +99,13 @@ class A2AEndpoint implements A2AHandler {
         `createA2AHandler: maxBodyBytes must be a positive integer (got ${maxBody}).`,
       );
     }
+    const inFlight = options.maxBodyBytesInFlight ?? defaultBodyBudget(maxBody);
+    if (!Number.isSafeInteger(inFlight) || inFlight <= 0) {
+      throw new MoleculeOptionError(
+        "maxBodyBytesInFlight",
+        `createA2AHandler: maxBodyBytesInFlight must be a positive integer (got ${inFlight}).`,
+      );
+    }
     const maxDepth = options.maxDepth ?? 64;
     const { onError } = options;
     const inflight = new Set<Scope>();
@@ -153,6 +161,7 @@ class A2AEndpoint implements A2AHandler {
     this.#core = {
       routes,
       maxBody,
+      budget: new BodyBudget(inFlight),
       closed: false,
       inflight,
       report,

@@ -91,6 +91,9 @@ function lingerClose(req: IncomingMessage, socket: Socket): void {
   req.resume();
 }
 
+/** The refusal of a request that arrives (or may be read) once the endpoint is closed. */
+export const SHUTTING_DOWN = "Server is shutting down";
+
 /** HTTP 413 for a body over `maxBody` bytes (the connection is closed after it). */
 export function tooLarge(maxBody: number): Outcome {
   return httpError(
@@ -136,7 +139,7 @@ export function precheck(
       allow: "POST",
     });
   }
-  if (closed) return httpError(503, A2AErrorCode.InternalError, "Server is shutting down");
+  if (closed) return httpError(503, A2AErrorCode.InternalError, SHUTTING_DOWN);
   if (!isJsonContentType(contentType)) {
     // v1.0.1 §5.4: ContentTypeNotSupported is HTTP 400 to a caller that says `A2A-Version: 1.x`; a
     // v0.3 caller (no header, §3.6.2) keeps the 415 it always had.

@@ -4,9 +4,10 @@
 import { servingTraceHeaders } from "../../transport/index.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readNodeBody, TOO_LARGE } from "./body.js";
+import { declaredBytes, type Release } from "./body-budget.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { A2AErrorCode } from "./errors.js";
-import { closeUnread, precheck, tooLarge } from "./http-checks.js";
+import { closeUnread, precheck, SHUTTING_DOWN, tooLarge } from "./http-checks.js";
 import {
   httpError,
   JSON_HEADERS,
@@ -145,27 +146,55 @@ export class NodeAdapter {
         }
         return this.#rpc(req, res, parsed, run);
       }
-      return new Promise<void>((resolve) => {
-        readNodeBody(req, core.maxBody, (text) => {
-          let done: Promise<void>;
-          if (text === undefined) {
-            done = this.#write(
-              req,
-              res,
-              httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body"),
-              "POST",
-            );
-          } else if (text === TOO_LARGE) {
-            done = this.#write(req, res, tooLarge(core.maxBody), "POST");
-          } else {
-            done = this.#rpc(req, res, text, run);
-          }
-          resolve(done);
-        });
+      // The body is read once the budget of bodies held at once has room for it.
+      const room = core.budget.take(declaredBytes(headers.contentLength, core.maxBody), req);
+      if (typeof room === "function") return this.#read(req, res, run, room);
+      const gone = (): void => core.budget.leave(req);
+      res.once("close", gone);
+      return room.then((release) => {
+        res.off("close", gone);
+        return release === undefined ? RESOLVED : this.#read(req, res, run, release);
       });
     } catch (err) {
       return this.#failure(res, err);
     }
+  }
+
+  /** Reads the body and runs it; `release` gives its share of the budget back once answered. */
+  #read(req: IncomingMessage, res: ServerResponse, run: Runner, release: Release): Promise<void> {
+    const core = this.#core;
+    if (res.closed) {
+      release(); // the caller went away
+      return RESOLVED;
+    }
+    res.once("close", release);
+    if (core.closed) {
+      // Closed while it waited for room: refused as a request arriving now is.
+      return this.#write(
+        req,
+        res,
+        httpError(503, A2AErrorCode.InternalError, SHUTTING_DOWN),
+        "POST",
+      );
+    }
+    return new Promise<void>((resolve) => {
+      readNodeBody(req, core.maxBody, (text) => {
+        let done: Promise<void>;
+        if (text === undefined) {
+          done = this.#write(
+            req,
+            res,
+            httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body"),
+            "POST",
+          );
+        } else if (text === TOO_LARGE) {
+          done = this.#write(req, res, tooLarge(core.maxBody), "POST");
+        } else {
+          done = this.#rpc(req, res, text, run);
+        }
+        resolve(done);
+      });
+    });
   }
 
   #failure(res: ServerResponse, err: unknown): Promise<void> {

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { loadNodeHttp, setImmediate } from "../../runtime/index.js";
 import { MoleculeError, MoleculeOptionError } from "../../transport/index.js";
 import { ConnectionLimit } from "./connection-limit.js";
+import { RequestClock } from "./request-clock.js";
 import { createA2AHandler } from "./handler.js";
 import type { A2AHandler, A2AHandlerOptions } from "./handler-types.js";
 import { generatePathSecret } from "./secret.js";
@@ -33,8 +34,9 @@ export interface StartA2AServerOptions extends Omit<A2AHandlerOptions, "pathSecr
    */
   headersTimeoutMs?: number;
   /**
-   * A client that has not sent its whole request (headers and body) within this many ms gets a
-   * 408 and is cut (default 30 000; enforced within 1 s of it).
+   * A client that has not sent its whole request body within this many ms of its headers gets a
+   * 408 and is cut (default 30 000; enforced within 1 s of it). A request waiting for room in the
+   * body budget (`maxBodyBytesInFlight`) is not timed while it waits.
    */
   requestTimeoutMs?: number;
   /**
@@ -131,12 +133,14 @@ export async function startA2AServer(options: StartA2AServerOptions): Promise<A2
   const handlerOptions: A2AHandlerOptions = { ...rest, pathSecret };
   const { createServer } = nodeHttp();
   const server = createServer({
-    requestTimeout: requestTimeoutMs,
+    // Bodies are timed by the RequestClock (a request waiting for room in the body budget is not).
+    requestTimeout: 0,
     headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
     keepAliveTimeout: keepAliveTimeoutMs,
   });
   new ConnectionLimit(maxConnections).attach(server);
+  new RequestClock(requestTimeoutMs).attach(server);
   // Validate the options before binding: throws synchronously on a bad card or secret.
   let handler: A2AHandler;
   let bound: AddressInfo;

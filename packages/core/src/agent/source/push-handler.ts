@@ -52,6 +52,7 @@ export function createAgentPushHandler(
   const publicUrl =
     options.publicUrl ?? (delivery?.server === false ? delivery.publicUrl : undefined);
   const maxBodyBytes = options.maxBodyBytes ?? delivery?.maxBodyBytes;
+  const maxBodyBytesInFlight = options.maxBodyBytesInFlight ?? delivery?.maxBodyBytesInFlight;
   const streaming = options.streaming ?? delivery?.streaming;
   // Throws MoleculeOptionError for an unset or malformed secret, as createA2AHandler would.
   const endpointPath = endpointPathOf(options.basePath, secret);
@@ -67,6 +68,7 @@ export function createAgentPushHandler(
       pathSecret: secret as string | false,
       ...(publicUrl !== undefined ? { publicUrl } : {}),
       ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+      ...(maxBodyBytesInFlight !== undefined ? { maxBodyBytesInFlight } : {}),
       ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
       ...(streaming === true ? { streaming: true } : {}),
     });

@@ -87,6 +87,9 @@ export async function startPush(input: StartPushInput): Promise<string> {
       port: opts.port ?? 0,
       pathSecret,
       ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+      ...(opts.maxBodyBytesInFlight !== undefined
+        ? { maxBodyBytesInFlight: opts.maxBodyBytesInFlight }
+        : {}),
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       ...(input.taskStore !== undefined ? { taskStore: input.taskStore } : {}),
       ...(opts.streaming === true ? { streaming: true } : {}),

@@ -1,0 +1,131 @@
+// Large messages held to the poll path's memory bounds (issue 101): an agent in a small memory
+// cgroup (v1, as a container's `limits.memory`) takes a pushed message of 10 MiB (its body limit
+// raised to 16 MiB), then three at once, and a poll agent awaits a peer's answer of 10 MiB. Push
+// bodies were bounded each but not in sum, and a large body or row was held several times over
+// (buffers, text, parse, copies) while it was read. Needs a writable cgroup v1 memory controller
+// (root); skipped elsewhere.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator } from "@molecule-ai/platform-emulator";
+import type { Emulator } from "@molecule-ai/platform-emulator";
+import { waitFor } from "@internal/test-utils";
+import { memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
+import { agentIn, cgroupSkip, memoryCgroup, MiB } from "./fixtures/memory-cgroup.js";
+
+const skip = cgroupSkip();
+if (skip) console.warn(`[memory-bound-large: skipped] ${skip}`);
+
+/** The memory limit a peer's answer is awaited in, MiB. */
+const ANSWER_LIMIT_MIB = 80;
+/** A message of 10 MiB (its text, ASCII). */
+const TEN_MIB = 10 * MiB;
+
+let emu: Emulator;
+let stateDir: string;
+beforeAll(async () => {
+  emu = await startEmulator();
+  stateDir = await mkdtemp(join(tmpdir(), "memory-bound-large-"));
+});
+afterAll(async () => {
+  await emu?.close();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+/** Sends `count` messages of 10 MiB to the push agent `to` at once: the answers' texts. */
+async function push(peer: PlatformClient, to: string, ids: string[]): Promise<unknown[]> {
+  return await Promise.all(
+    ids.map(async (id) => {
+      const text = `${id} ${"x".repeat(TEN_MIB - 64)}`;
+      const res = await peer
+        .callPeer(to, text, { messageId: id })
+        .catch((err: Error) => ({ status: err.message }));
+      return res.status === "completed" && "text" in res ? res.text : res.status;
+    }),
+  );
+}
+
+describe.skipIf(skip !== undefined)("large messages in a memory cgroup (cgroup v1; root)", () => {
+  it.each([
+    { count: 1, limitMiB: 96 },
+    { count: 3, limitMiB: 128 },
+  ])(
+    "a push agent (body limit 16 MiB) answers $count message(s) of 10 MiB sent at once, each once, in $limitMiB MiB",
+    async ({ count, limitMiB }) => {
+      const a = await emu.admin.createWorkspace({ name: `push-small-container-${count}` });
+      const p = await emu.admin.createWorkspace({ name: `large-sender-${count}` });
+      const cgroup = memoryCgroup(`push-large-${count}`, limitMiB);
+      const agent = agentIn(cgroup, {
+        MOLECULE_STATE_DIR: join(stateDir, `push-${count}`),
+        PLATFORM_URL: emu.url,
+        WS_ID: a.id,
+        WS_TOKEN: a.token!,
+        DELIVERY: "push",
+        MAX_BODY_BYTES: String(16 * MiB),
+        HANDLER_MS: "200",
+      });
+      const peer = new PlatformClient({ platformUrl: emu.url, workspaceId: p.id, token: p.token! });
+      let died: string | undefined;
+      void agent.exited.then((why) => (died = why));
+      try {
+        await agent.ready;
+        const idle = cgroup.anonMiB();
+        const watch = cgroup.watchAnon();
+        const ids = Array.from({ length: count }, (_, i) => `large-${count}-${i}`);
+        const answers = await push(peer, a.id, ids);
+        const peak = watch.stop();
+        const texts = ids.map((id) => `ok ${id.length + 1 + TEN_MIB - 64}`);
+        expect({ answers, died }).toEqual({ answers: texts, died: undefined });
+        expect([...agent.handled.keys()].sort()).toEqual(ids);
+        expect([...agent.handled.values()].every((n) => n === 1)).toBe(true);
+        console.info(
+          `[memory-bound-large] push, ${count} x 10 MiB at once in ${limitMiB} MiB: idle ${idle} MiB anonymous, peak ${peak}; cgroup peak ${cgroup.peakMiB()} MiB, limit hit ${cgroup.failures()} times`,
+        );
+      } finally {
+        await peer.close();
+        await agent.stop();
+        await cgroup.close();
+      }
+    },
+    60_000,
+  );
+
+  it(`a poll agent's callPeer gets a poll peer's 10 MiB answer in ${ANSWER_LIMIT_MIB} MiB`, async () => {
+    const a = await emu.admin.createWorkspace({ name: "asking-small-container" });
+    const q = await emu.admin.createWorkspace({ name: "large-answerer" });
+    const answer = "y".repeat(TEN_MIB);
+    const client = new PlatformClient({ platformUrl: emu.url, workspaceId: q.id, token: q.token! });
+    const answerer = new RemoteAgent({ client, store: memoryStore(), handler: () => answer });
+    await answerer.start();
+    const cgroup = memoryCgroup("answer-large", ANSWER_LIMIT_MIB);
+    const agent = agentIn(cgroup, {
+      MOLECULE_STATE_DIR: join(stateDir, "asker"),
+      PLATFORM_URL: emu.url,
+      WS_ID: a.id,
+      WS_TOKEN: a.token!,
+      CALL_PEER: q.id,
+    });
+    let died: string | undefined;
+    void agent.exited.then((why) => (died = why));
+    const watch = cgroup.watchAnon();
+    try {
+      await agent.ready;
+      const idle = cgroup.anonMiB();
+      await waitFor(() => died !== undefined || agent.answered.length > 0, { timeoutMs: 50_000 });
+      expect({ answered: agent.answered, died }).toEqual({
+        answered: [`completed ${TEN_MIB}`],
+        died: undefined,
+      });
+      console.info(
+        `[memory-bound-large] a peer's 10 MiB answer in ${ANSWER_LIMIT_MIB} MiB: idle ${idle} MiB anonymous, peak ${watch.stop()}; cgroup peak ${cgroup.peakMiB()} MiB, limit hit ${cgroup.failures()} times`,
+      );
+    } finally {
+      watch.stop();
+      await agent.stop();
+      await cgroup.close();
+      await answerer.stop();
+      await client.close();
+    }
+  }, 60_000);
+});
