@@ -24,9 +24,8 @@ import {
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
+import { isRateLimitRefusal, platformSecond } from "./rate-limit-answer.js";
 import {
-  isRateLimitRefusal,
-  platformSecond,
   type RateBucket,
   rateBucketOf,
   type RatePriority,
@@ -216,6 +215,10 @@ export class HttpTransport {
     // The class of its signal, with its promotion, unless the request names its own.
     const marked = spec.priority === undefined ? rateClassOf(spec.signal) : undefined;
     const priority = spec.priority ?? marked?.priority ?? (spec.liveness ? "liveness" : "request");
+    // This agent's own new calls (not the poll's reads, which name their class) share the
+    // bucket's turns fairly with the other agents of the process (rate-shares.ts).
+    const agent = spec.priority === undefined && marked === undefined ? this : undefined;
+    bucket.sender(this);
     const timeoutMs = spec.timeoutMs ?? this.#timeoutMs;
     const last = spec.deadline ?? Number.POSITIVE_INFINITY;
     const started = performance.now();
@@ -224,9 +227,9 @@ export class HttpTransport {
       // Each attempt's deadline covers its wait for the bucket's budget and for a connection.
       const attemptAt = performance.now();
       const deadline = Math.min(attemptAt + timeoutMs, last);
-      let window = bucket.take(priority);
+      let window = bucket.take(priority, agent);
       if (window === undefined)
-        window = await this.#turn(bucket, priority, marked?.promotion, deadline, spec, started);
+        window = await this.#turn(bucket, priority, marked?.promotion, deadline, spec, started, agent);
       if (spec.heartbeat) bucket.heartbeatSent(spec.heartbeat.key, spec.heartbeat.nextInMs);
       let res: HttpResponse;
       try {
@@ -288,6 +291,7 @@ export class HttpTransport {
     deadline: number,
     spec: RequestSpec,
     started: number,
+    agent: object | undefined,
   ): Promise<number> {
     const signal = spec.signal;
     if (signal?.aborted) throw this.#aborted(spec, started, true);
@@ -296,7 +300,7 @@ export class HttpTransport {
     // A turn must leave the request time to be answered: one that would be sent only to be
     // aborted a moment later is refused unsent instead.
     const room = Math.min(SEND_ROOM_S * platformSecond.ms, (deadline - performance.now()) / 2);
-    const turn = await bucket.wait(priority, deadline - room, signal, promotion);
+    const turn = await bucket.wait(priority, deadline - room, signal, promotion, agent);
     if ("window" in turn) return turn.window;
     if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);
     throw notSentInTime(spec, performance.now() - started, turn.retryAfterMs);
