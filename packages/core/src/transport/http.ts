@@ -229,7 +229,15 @@ export class HttpTransport {
       const deadline = Math.min(attemptAt + timeoutMs, last);
       let window = bucket.take(priority, agent);
       if (window === undefined)
-        window = await this.#turn(bucket, priority, marked?.promotion, deadline, spec, started, agent);
+        window = await this.#turn(
+          bucket,
+          priority,
+          marked?.promotion,
+          deadline,
+          spec,
+          started,
+          agent,
+        );
       if (spec.heartbeat) bucket.heartbeatSent(spec.heartbeat.key, spec.heartbeat.nextInMs);
       let res: HttpResponse;
       try {
