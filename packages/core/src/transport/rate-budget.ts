@@ -279,7 +279,8 @@ export class RateBucket {
       this.#shares.nextRound();
       return head;
     }
-    this.#gather ??= setTimeout(() => {
+    if (this.#gather !== undefined) return undefined;
+    this.#gather = setTimeout(() => {
       this.#gather = undefined;
       this.#gathered = true;
       try {
