@@ -245,16 +245,17 @@ export class RateBucket {
   }
 
   /**
-   * How many requests go before a new call of `agent` at the least: those of higher classes, its
-   * own waiting, and those of the other agents in the rounds before the one it takes its turn in.
+   * How many requests go before a new call of `agent`: those of higher classes, the others of its
+   * class that are no agent's new calls (they keep their place), its own waiting, and those of the
+   * other agents in the rounds before the one it takes its turn in.
    */
   #sharedPlace(agent: object): number {
     const q = this.#quantum();
     const per = new Map<object, number>();
     let ahead = 0;
     for (const w of this.#waiters) {
-      if (w.rank < RANK.request) ahead++;
-      else if (w.agent !== undefined) per.set(w.agent, (per.get(w.agent) ?? 0) + 1);
+      if (w.agent !== undefined) per.set(w.agent, (per.get(w.agent) ?? 0) + 1);
+      else if (w.rank <= RANK.request) ahead++;
     }
     const own = per.get(agent) ?? 0;
     const rounds = Math.floor((own + this.#shares.used(agent)) / q);
