@@ -20,8 +20,12 @@ const AGENTS = 20;
 const QUESTIONS = 200;
 /** The caller's deadline for each question (the platform's time). */
 const CALLER_MS = 120_000;
-/** Requests per answer delivered in time besides heartbeats, in the fair-shares run (measured). */
-const PER_ANSWER_BOUND = 4;
+/**
+ * Requests per answer delivered in time besides heartbeats, in the fair-shares run: 4.0-4.5
+ * measured (aa049984: 3.5-3.8, its answers all to the first 5 or 6 agents); a bound against a
+ * regression, with room for a busy machine.
+ */
+const PER_ANSWER_BOUND = 6;
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -342,13 +346,14 @@ describe("fair shares of an org's budget (issue 100)", () => {
     console.log(
       `fair shares: questions sent per agent ${sent.join(" ")}; ${answered} answered in time, ${outcomes.filter((o) => o === "late").length} late, ${outcomes.filter((o) => o === "refused").length} refused unsent; ${perAnswer.toFixed(2)} requests per answer besides heartbeats; settled in ${Math.round(settledS)} s`,
     );
-    if (process.env.DEBUG_FAIR) console.log([...kinds].map(([k, n]) => `${k}=${n}`).join("\n"));
+    console.log([...kinds].map(([k, n]) => `${k}: ${n}`).join(", "));
     expect(outcomes.filter((o) => o === "wrong")).toEqual([]);
     // aa049984: the budget went to whoever asked first (all 10 each for a few agents, none for
     // most). Every agent gets questions out, the most within 2x of the fewest.
     expect(Math.min(...sent)).toBeGreaterThan(0);
     expect(Math.max(...sent)).toBeLessThanOrEqual(2 * Math.min(...sent));
-    // Spent on answers: a question and a reply per answer at the least, a read now and then.
+    // Spent on answers: a question and a reply per answer at the least, and the reads that bring
+    // them (20 agents awaiting answers read more than the 5 or 6 that get the budget in order).
     expect(answered).toBeGreaterThan(0);
     expect(perAnswer).toBeLessThanOrEqual(PER_ANSWER_BOUND);
   }, 120_000);
