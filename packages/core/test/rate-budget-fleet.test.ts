@@ -20,12 +20,6 @@ const AGENTS = 20;
 const QUESTIONS = 200;
 /** The caller's deadline for each question (the platform's time). */
 const CALLER_MS = 120_000;
-/**
- * Requests per answer delivered in time besides heartbeats, in the fair-shares run: 4.0-6.8
- * measured, at a 1-minute load up to 11 (aa049984: 3.8-3.9, its answers all to the first 6 or 7
- * agents, which read once for several); a bound against a regression, not a target.
- */
-const PER_ANSWER_BOUND = 8;
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -69,24 +63,15 @@ function longestGap(beats: number[], from: number, to: number): number {
 
 /**
  * Counts the requests this process sends to `origin` (undici's diagnostics channels, whatever
- * copy sends them), the heartbeats among them, and those that ended in an error once sent
- * (aborted, timed out), the event stream's excepted (it is held open until the agent stops).
+ * copy sends them) and those that ended in an error once sent (aborted, timed out), the event
+ * stream's excepted (it is held open until the agent stops).
  */
-function countRequests(origin: string): {
-  sent: number;
-  heartbeats: number;
-  failed: string[];
-  stop: () => void;
-} {
-  const out = { sent: 0, heartbeats: 0, failed: [] as string[], stop: () => {} };
+function countRequests(origin: string): { sent: number; failed: string[]; stop: () => void } {
+  const out = { sent: 0, failed: [] as string[], stop: () => {} };
   type Msg = { request: { origin?: unknown; path: string; method: string } };
   const ours = (m: Msg): boolean =>
     String(m.request.origin).startsWith(origin) && !m.request.path.startsWith("/admin");
-  const created = (m: unknown): void => {
-    if (!ours(m as Msg)) return;
-    out.sent++;
-    if ((m as Msg).request.path.startsWith("/registry/heartbeat")) out.heartbeats++;
-  };
+  const created = (m: unknown): void => void (ours(m as Msg) && out.sent++);
   const failed = (m: unknown): void => {
     const { request } = m as Msg;
     if (ours(m as Msg) && !request.path.includes("/events") && !request.path.startsWith("/ws"))
@@ -138,11 +123,8 @@ interface FleetRun {
   questionsLogged: number;
 }
 
-/**
- * An emulator of one SaaS org at 120 requests a minute whose clock runs SCALE times faster, and
- * the SDK's second and the process's wall clock with it.
- */
-async function scaledOrg() {
+/** 20 default poll agents at 120 a minute take 200 questions at once (a caller's deadline of 120 s). */
+async function fleet(heartbeatMs: number, gapsFrom: "online" | "started"): Promise<FleetRun> {
   const p0 = performance.now();
   const t0 = Date.now();
   const clock = { now: () => t0 + (performance.now() - p0) * SCALE };
@@ -153,12 +135,6 @@ async function scaledOrg() {
   const orgId = randomUUID();
   const emu = await startEmulator({ orgId, rateLimit: 120, clock, ui: false });
   cleanups.push(() => emu.close());
-  return { clock, orgId, emu };
-}
-
-/** 20 default poll agents at 120 a minute take 200 questions at once (a caller's deadline of 120 s). */
-async function fleet(heartbeatMs: number, gapsFrom: "online" | "started"): Promise<FleetRun> {
-  const { clock, orgId, emu } = await scaledOrg();
   const made = async (name: string) => {
     const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
     return { id: w.id, token: w.token ?? (await emu.admin.createToken(w.id)) };
@@ -287,83 +263,6 @@ describe("a rate-limited org of 20 default poll agents (issues 86, 93)", () => {
     expect(run.longestGapMs).toBeLessThanOrEqual(2 * heartbeatMs);
     expect(run.answers).toEqual(run.answers.map(() => 1));
     expect(run.sentAndAborted).toEqual([]);
-  }, 120_000);
-});
-
-describe("fair shares of an org's budget (issue 100)", () => {
-  it("20 agents each ask their neighbour 10 questions at once: every agent gets questions out, the most within 2x of the fewest, and few requests per answer", async () => {
-    const { clock, orgId, emu } = await scaledOrg();
-    const agents: Array<{ id: string; agent: RemoteAgent<PlatformClient> }> = [];
-    for (let i = 0; i < AGENTS; i++) {
-      const w = await emu.admin.createWorkspace({ name: `agent-${i}`, deliveryMode: "poll" });
-      const token = w.token ?? (await emu.admin.createToken(w.id));
-      const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token, orgId });
-      cleanups.push(() => client.close());
-      const agent = new RemoteAgent({
-        client,
-        pollIntervalMs: 5_000 / SCALE,
-        heartbeatIntervalMs: 30_000 / SCALE,
-        handler: (m) => `answer to ${m.text}`,
-      });
-      cleanups.push(() => agent.stop());
-      agents.push({ id: w.id, agent });
-    }
-    const checkpoints = checkpointReads(emu.url);
-    cleanups.push(async () => checkpoints.stop());
-    await Promise.all(agents.map((a) => a.agent.start()));
-    // The burst once every start's checkpoint read is answered (aa049984's start() returned only
-    // then), so both meet the platform's windows in the same phase.
-    await waitFor(() => agents.every((a) => checkpoints.answered.has(a.id)), {
-      timeoutMs: 60_000,
-      intervalMs: 20,
-    });
-    // The requests of the burst (from the first question until every call settled), heartbeats
-    // apart (they cost the same whatever the calls do).
-    const requests = countRequests(emu.url);
-    cleanups.push(async () => requests.stop());
-    const kinds = new Map<string, number>();
-    const kind = (m: unknown): void => {
-      const r = (m as { request: { path: string; method: string } }).request;
-      const k = `${r.method} ${r.path.replace(/[0-9a-f-]{36}/g, ":id").replace(/\?.*/, "")}`;
-      kinds.set(k, (kinds.get(k) ?? 0) + 1);
-    };
-    subscribe("undici:request:create", kind);
-    cleanups.push(async () => unsubscribe("undici:request:create", kind));
-    // Each agent asks its neighbour 10 questions at once, with callPeer's default deadline (120 s).
-    const first = clock.now();
-    const outcomes = await Promise.all(
-      agents.flatMap((a, i) =>
-        Array.from({ length: 10 }, async (_, q) => {
-          const to = agents[(i + 1) % AGENTS]!.id;
-          try {
-            const r = await a.agent.callPeer(to, `q${i}-${q}`, { timeoutMs: CALLER_MS / SCALE });
-            const text = r.status === "completed" ? r.text : undefined;
-            return text === `answer to q${i}-${q}` ? "answered" : "wrong";
-          } catch (err) {
-            return isMoleculeError(err, "rate_limited") ? "refused" : "late";
-          }
-        }),
-      ),
-    );
-    requests.stop();
-    const settledS = (clock.now() - first) / 1000;
-    // Questions that went out, per asking agent: those logged in its neighbour's inbox.
-    const sent = agents.map((_, i) => questionsIn(emu, agents[(i + 1) % AGENTS]!.id));
-    const answered = outcomes.filter((o) => o === "answered").length;
-    const perAnswer = (requests.sent - requests.heartbeats) / Math.max(1, answered);
-    console.log(
-      `fair shares: questions sent per agent ${sent.join(" ")}; ${answered} answered in time, ${outcomes.filter((o) => o === "late").length} late, ${outcomes.filter((o) => o === "refused").length} refused unsent; ${perAnswer.toFixed(2)} requests per answer besides heartbeats; settled in ${Math.round(settledS)} s`,
-    );
-    console.log([...kinds].map(([k, n]) => `${k}: ${n}`).join(", "));
-    expect(outcomes.filter((o) => o === "wrong")).toEqual([]);
-    // aa049984: the budget went to whoever asked first (all 10 each for a few agents, none for
-    // most). Every agent gets questions out, the most within 2x of the fewest.
-    expect(Math.min(...sent)).toBeGreaterThan(0);
-    expect(Math.max(...sent)).toBeLessThanOrEqual(2 * Math.min(...sent));
-    // Spent on answers: a question and a reply per answer at the least, and the reads that bring
-    // them (20 agents awaiting answers read more than the 5 or 6 that get the budget in order).
-    expect(answered).toBeGreaterThan(0);
-    expect(perAnswer).toBeLessThanOrEqual(PER_ANSWER_BOUND);
   }, 120_000);
 });
 

@@ -9,8 +9,12 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { isMoleculeError, MoleculeRateLimitError, PlatformClient } from "../src/index.js";
 import { HttpTransport, retriedByCaller } from "../src/transport/index.js";
-import { forgetRateBuckets, RateBucket, type RatePriority } from "../src/transport/rate-budget.js";
-import { rateLimitWaitMs } from "../src/transport/rate-limit-answer.js";
+import {
+  forgetRateBuckets,
+  rateLimitWaitMs,
+  RateBucket,
+  type RatePriority,
+} from "../src/transport/rate-budget.js";
 
 const WS = "11111111-2222-4333-8444-555555555555";
 

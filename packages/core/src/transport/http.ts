@@ -24,8 +24,9 @@ import {
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
-import { isRateLimitRefusal, platformSecond } from "./rate-limit-answer.js";
 import {
+  isRateLimitRefusal,
+  platformSecond,
   type RateBucket,
   rateBucketOf,
   type RatePriority,
@@ -215,10 +216,6 @@ export class HttpTransport {
     // The class of its signal, with its promotion, unless the request names its own.
     const marked = spec.priority === undefined ? rateClassOf(spec.signal) : undefined;
     const priority = spec.priority ?? marked?.priority ?? (spec.liveness ? "liveness" : "request");
-    // This agent's own new calls (not the poll's reads, which name their class) share the
-    // bucket's turns fairly with the other agents of the process (rate-shares.ts).
-    const agent = spec.priority === undefined && marked === undefined ? this : undefined;
-    bucket.sender(this);
     const timeoutMs = spec.timeoutMs ?? this.#timeoutMs;
     const last = spec.deadline ?? Number.POSITIVE_INFINITY;
     const started = performance.now();
@@ -227,17 +224,9 @@ export class HttpTransport {
       // Each attempt's deadline covers its wait for the bucket's budget and for a connection.
       const attemptAt = performance.now();
       const deadline = Math.min(attemptAt + timeoutMs, last);
-      let window = bucket.take(priority, agent);
+      let window = bucket.take(priority);
       if (window === undefined)
-        window = await this.#turn(
-          bucket,
-          priority,
-          marked?.promotion,
-          deadline,
-          spec,
-          started,
-          agent,
-        );
+        window = await this.#turn(bucket, priority, marked?.promotion, deadline, spec, started);
       if (spec.heartbeat) bucket.heartbeatSent(spec.heartbeat.key, spec.heartbeat.nextInMs);
       let res: HttpResponse;
       try {
@@ -299,7 +288,6 @@ export class HttpTransport {
     deadline: number,
     spec: RequestSpec,
     started: number,
-    agent: object | undefined,
   ): Promise<number> {
     const signal = spec.signal;
     if (signal?.aborted) throw this.#aborted(spec, started, true);
@@ -308,7 +296,7 @@ export class HttpTransport {
     // A turn must leave the request time to be answered: one that would be sent only to be
     // aborted a moment later is refused unsent instead.
     const room = Math.min(SEND_ROOM_S * platformSecond.ms, (deadline - performance.now()) / 2);
-    const turn = await bucket.wait(priority, deadline - room, signal, promotion, agent);
+    const turn = await bucket.wait(priority, deadline - room, signal, promotion);
     if ("window" in turn) return turn.window;
     if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);
     throw notSentInTime(spec, performance.now() - started, turn.retryAfterMs);

@@ -14,10 +14,63 @@
 // keep a reserve, and after a 429 nothing is sent until the time the platform named.
 
 import { HeartbeatRoom } from "./heartbeat-room.js";
-import { isRateLimitRefusal, platformSecond, rateLimitWaitMs } from "./rate-limit-answer.js";
-import { FairShares } from "./rate-shares.js";
+import { retryAfterSeconds } from "./retry.js";
 
-export { platformSecond } from "./rate-limit-answer.js";
+/** Longest wait the platform's limiter can ask for: its window (a minute) and the rounding second. */
+const MAX_RATE_WAIT_MS = 61_000;
+
+/**
+ * The length of the platform's second, for the waits it asks for (tests that drive many refusals
+ * shorten it; never changed otherwise).
+ */
+export const platformSecond = { ms: 1_000 };
+
+/**
+ * The wait a rate-limited answer asks for, in milliseconds: `Retry-After` (or the body's
+ * `retry_after`, else `X-RateLimit-Reset`) in whole seconds rounded down by the platform, so one
+ * second more, and at least one second (`0` means "at the next second"). `undefined` when the answer
+ * names no wait.
+ */
+export function rateLimitWaitMs(
+  headers: Record<string, string | string[] | undefined>,
+  body: unknown,
+  nowMs: number = Date.now(),
+): number | undefined {
+  const seconds =
+    retryAfterSeconds(headers["retry-after"], nowMs) ??
+    numberOf((body as { retry_after?: unknown } | null | undefined)?.retry_after) ??
+    retryAfterSeconds(headers["x-ratelimit-reset"], nowMs);
+  if (seconds === undefined) return undefined;
+  const second = platformSecond.ms;
+  return Math.min(MAX_RATE_WAIT_MS, Math.floor(seconds) * second + second);
+}
+
+function numberOf(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+/** The wait an error says the platform asked for (`retryAfterMs` of a rate-limit error), in ms. */
+export function askedWaitMs(err: unknown): number | undefined {
+  const ms = (err as { retryAfterMs?: unknown } | null | undefined)?.retryAfterMs;
+  return typeof ms === "number" && ms >= 0 ? ms : undefined;
+}
+
+/**
+ * Whether an answer is the platform limiter's refusal (so the request was not handled at all): a
+ * 429 with its body (`{"error":"rate limit exceeded"}`) or its spent window
+ * (`X-RateLimit-Remaining: 0`). A peer's own 429, relayed by the A2A proxy, is neither: it is the
+ * peer's answer, not the platform's budget.
+ */
+export function isRateLimitRefusal(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: unknown,
+): boolean {
+  if (status !== 429) return false;
+  if ((body as { error?: unknown } | null | undefined)?.error === "rate limit exceeded")
+    return true;
+  return headers["x-ratelimit-remaining"] === "0";
+}
 
 /**
  * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats
@@ -26,8 +79,8 @@ export { platformSecond } from "./rate-limit-answer.js";
  * state check and the safety-net read is rare), then answers waiting to be sent, then
  * reads that bring answers (a poll while the agent's own calls await theirs, or one an event woke
  * once it has waited with new calls a while: see {@link RatePromotion}), then everything else in
- * order (a new call to a peer, the re-read of rows still settling, ...; new calls in fair shares of
- * their agents: rate-shares.ts), last what can wait for a quiet moment (acknowledgements, checkpoints, the safety-net read and the state check while the event
+ * order (a new call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet
+ * moment (acknowledgements, checkpoints, the safety-net read and the state check while the event
  * stream is up and heartbeats are accepted). Only heartbeats and state checks (a heartbeat may wait
  * for one) may use the room kept for the heartbeats expected later in the window; only the first
  * three classes may use the reserve, which is sized by what heartbeats and liveness requests used
@@ -82,8 +135,6 @@ export interface RatePromotion {
 /** A request waiting for its turn. */
 interface Waiter {
   rank: number;
-  /** The agent whose new call it is (fair shares: rate-shares.ts), if it is one. */
-  agent: object | undefined;
   done: (turn: RateTurn) => void;
   timer: NodeJS.Timeout | undefined;
   /** Its move up to a higher class, while it waits (see {@link RatePromotion}). */
@@ -103,8 +154,8 @@ interface Waiter {
  * keeps room for the heartbeats expected in it (see {@link RateBucket.heartbeatSent}; every other
  * class leaves it) and for the heartbeats and state checks due in it (as many as this window or
  * the last used, plus two, spread over the window; both at most three quarters of the limit);
- * waiting requests go by {@link RatePriority}, then in order (new calls in fair shares of their
- * agents: rate-shares.ts); and a turn that cannot come by its deadline is refused at once. All times are monotonic (`performance.now()`).
+ * waiting requests go by {@link RatePriority}, then in order; and a turn that cannot come by its
+ * deadline is refused at once. All times are monotonic (`performance.now()`).
  */
 export class RateBucket {
   /** The window's limit, once the platform said one (kept across windows). */
@@ -124,11 +175,6 @@ export class RateBucket {
   readonly #beats = new HeartbeatRoom();
   /** Requests waiting for their turn, by rank then arrival. */
   readonly #waiters: Waiter[] = [];
-  /** The rounds of the agents' new calls. */
-  readonly #shares = new FairShares();
-  /** The timer that gives the turns of a round's end once the calls asked with them queued. */
-  #gather: NodeJS.Timeout | undefined;
-  #gathered = false;
   /** The timer of the first waiter's turn, and when it fires. */
   #timer: NodeJS.Timeout | undefined;
   #timerAt = 0;
@@ -143,45 +189,34 @@ export class RateBucket {
     return this.#waiters.length;
   }
 
-  /** A request of `agent` (an agent's transport) goes into the bucket: it shares the budget. */
-  sender(agent: object): void {
-    this.#shares.seen(agent);
-  }
-
   /**
    * The window a request of `priority` goes in when it may go now (nothing of its rank or higher
-   * waits, the budget allows it, and a new call's `agent` is under its share of the round: the
-   * turn is taken), else `undefined`: then {@link wait}.
+   * waits and the budget allows it: the turn is taken), else `undefined`: then {@link wait}.
    */
-  take(priority: RatePriority, agent?: object): number | undefined {
+  take(priority: RatePriority): number | undefined {
     const rank = RANK[priority];
     const head = this.#waiters[0];
     if (head !== undefined && head.rank <= rank) return undefined;
     const now = this.#now();
     if (this.#gate(rank, now) > 0) return undefined;
-    const shared = this.#sharedBy(rank, agent);
-    if (shared !== undefined && this.#shares.used(shared) >= this.#quantum()) return undefined;
-    return this.#grant(rank, now, shared);
+    return this.#grant(rank, now);
   }
 
   /**
    * Waits for a turn of `priority` (after every waiting request of its rank or higher): resolves
    * with the window it goes in, or, at `deadline` (monotonic ms) or when `signal` aborts, with how
    * long it would still have waited (its turn is given up; nothing was sent). With `promotion`,
-   * it moves up to that class once it has waited that long. `agent`: the agent whose new call it
-   * is (class `request`), to share the turns out fairly (rate-shares.ts).
+   * it moves up to that class once it has waited that long.
    */
   wait(
     priority: RatePriority,
     deadline: number,
     signal?: AbortSignal,
     promotion?: RatePromotion,
-    agent?: object,
   ): Promise<RateTurn> {
     return new Promise<RateTurn>((resolve) => {
       const w: Waiter = {
         rank: RANK[priority],
-        agent: this.#sharedBy(RANK[priority], agent),
         done: resolve,
         timer: undefined,
         promotion: undefined,
@@ -202,8 +237,7 @@ export class RateBucket {
       // A turn that cannot come by the deadline is refused now, not at the deadline (judged in
       // the class it moves up to, if any: the soonest it could come).
       const best = promotion ? Math.min(w.rank, RANK[promotion.to]) : w.rank;
-      const ahead = w.agent === undefined ? this.#placeOf(best) : this.#sharedPlace(w.agent);
-      const eta = this.#eta(best, now, ahead);
+      const eta = this.#eta(best, now, this.#placeOf(best));
       if (eta > 0 && now + eta > deadline) return resolve({ retryAfterMs: Math.ceil(eta) });
       w.timer = setTimeout(giveUp, Math.max(0, deadline - this.#now()));
       if (signal) {
@@ -232,65 +266,6 @@ export class RateBucket {
    */
   heartbeatSent(key: string, nextInMs: number): void {
     this.#beats.sent(key, this.#now(), nextInMs);
-  }
-
-  /** The agent a request of `rank` shares the turns of (new calls only), if any. */
-  #sharedBy(rank: number, agent: object | undefined): object | undefined {
-    return rank === RANK.request && this.#limit !== undefined ? agent : undefined;
-  }
-
-  /** Turns an agent's new calls take a round: the window's spare, halved, shared by the agents. */
-  #quantum(): number {
-    return this.#shares.quantum((this.#limit ?? 0) - this.#reserve());
-  }
-
-  /**
-   * How many requests go before a new call of `agent`: those of higher classes, the others of its
-   * class that are no agent's new calls (they keep their place), its own waiting, and those of the
-   * other agents in the rounds before the one it takes its turn in.
-   */
-  #sharedPlace(agent: object): number {
-    const q = this.#quantum();
-    const per = new Map<object, number>();
-    let ahead = 0;
-    for (const w of this.#waiters) {
-      if (w.agent !== undefined) per.set(w.agent, (per.get(w.agent) ?? 0) + 1);
-      else if (w.rank <= RANK.request) ahead++;
-    }
-    const own = per.get(agent) ?? 0;
-    const rounds = Math.floor((own + this.#shares.used(agent)) / q);
-    for (const [a, n] of per) ahead += a === agent ? n : Math.min(n, rounds * q);
-    return ahead;
-  }
-
-  /**
-   * The waiter of the head's class to serve next: the head unless it is a new call of an agent
-   * past its share of the round, then the first of an agent under its share; when none is, the
-   * round ends: once the calls asked with these have queued (a timer of 0 ms), a new round starts
-   * with the head. `undefined`: wait for that timer.
-   */
-  #next(head: Waiter): Waiter | undefined {
-    if (head.agent === undefined) return head;
-    const q = this.#quantum();
-    for (const w of this.#waiters) {
-      if (w.rank !== head.rank) continue;
-      if (w.agent !== undefined && this.#shares.used(w.agent) < q) return w;
-    }
-    if (this.#gathered) {
-      this.#shares.nextRound();
-      return head;
-    }
-    if (this.#gather !== undefined) return undefined;
-    this.#gather = setTimeout(() => {
-      this.#gather = undefined;
-      this.#gathered = true;
-      try {
-        this.#pump();
-      } finally {
-        this.#gathered = false;
-      }
-    }, 0);
-    return undefined;
   }
 
   /** Where a request of `rank` waits: after every waiting request of its rank or higher. */
@@ -351,7 +326,6 @@ export class RateBucket {
     this.#window++;
     this.#livenessBefore = this.#liveness;
     this.#liveness = 0;
-    this.#shares.newWindow();
     this.#remaining = this.#limit ?? 0;
     this.#windowEnd = 0;
   }
@@ -403,9 +377,8 @@ export class RateBucket {
     return wait + Math.floor(over / Math.max(1, room)) * windowMs;
   }
 
-  /** Takes a turn of `rank` now (a new call of `agent`'s, if given): the window it goes in. */
-  #grant(rank: number, now: number, agent?: object): number {
-    if (agent !== undefined) this.#shares.took(agent);
+  /** Takes a turn of `rank` now: the window it goes in. */
+  #grant(rank: number, now: number): number {
     if (this.#limit !== undefined) {
       // A new window starts with the first request the platform counts in it (a second later at most).
       if (this.#windowEnd === 0) this.#windowEnd = now + 61 * platformSecond.ms;
@@ -422,11 +395,9 @@ export class RateBucket {
     while (head !== undefined) {
       const wait = this.#gate(head.rank, now);
       if (wait > 0) break;
-      const next = this.#next(head);
-      if (next === undefined) return; // the round's end: its timer pumps
-      this.#waiters.splice(this.#waiters.indexOf(next), 1);
-      this.#release(next);
-      next.done({ window: this.#grant(next.rank, now, next.agent) });
+      this.#waiters.shift();
+      this.#release(head);
+      head.done({ window: this.#grant(head.rank, now) });
       head = this.#waiters[0];
     }
     if (head === undefined) {

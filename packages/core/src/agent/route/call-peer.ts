@@ -268,9 +268,6 @@ export class PeerCalls {
       done();
       throw err;
     }
-    // Its answer may now arrive: the poll's reads bring answers (a call still waiting for the
-    // rate budget has none to bring).
-    this.pending.markSent(messageId);
     if (receipt.status !== "queued") {
       done();
       this.#tasks.learn(peerId, receipt);

@@ -42,17 +42,10 @@ function senderRecorded(msg: InboundMessage): boolean {
  */
 export class PendingCalls {
   readonly #calls = new Map<string, PendingCall>();
-  /** The waiting calls whose message went out (not those still waiting for the rate budget). */
-  readonly #sent = new Set<string>();
 
   /** How many calls are waiting. */
   get size(): number {
     return this.#calls.size;
-  }
-
-  /** How many waiting calls' messages went out: their answers may be in the inbox. */
-  get sent(): number {
-    return this.#sent.size;
   }
 
   /** Registers a call (before its message is sent, so an early answer is not missed). */
@@ -60,22 +53,14 @@ export class PendingCalls {
     const calls = this.#calls;
     calls.set(call.messageId, call);
     return () => {
-      if (calls.get(call.messageId) !== call) return;
-      calls.delete(call.messageId);
-      this.#sent.delete(call.messageId);
+      if (calls.get(call.messageId) === call) calls.delete(call.messageId);
     };
-  }
-
-  /** The message of the waiting call `messageId` went out. */
-  markSent(messageId: string): void {
-    if (this.#calls.has(messageId)) this.#sent.add(messageId);
   }
 
   /** Fails every waiting call (the agent is stopping). */
   rejectAll(error: unknown): void {
     const calls = [...this.#calls.values()];
     this.#calls.clear();
-    this.#sent.clear();
     for (const c of calls) c.reject(error);
   }
 
@@ -87,7 +72,6 @@ export class PendingCalls {
     const call = this.#match(this.#calls, answer);
     if (!call) return false;
     this.#calls.delete(call.messageId);
-    this.#sent.delete(call.messageId);
     call.resolve(answer);
     return true;
   }

@@ -86,11 +86,6 @@ export class Router {
     return this.#calls.size;
   }
 
-  /** Calls awaiting an answer whose message went out (a read may bring their answers). */
-  get answersDue(): number {
-    return this.#calls.sent;
-  }
-
   /** Unmatched answers seen and dropped over the rate limit, since the agent was created. */
   get unmatchedAnswers(): { seen: number; dropped: number } {
     return { seen: this.#unmatched.seen, dropped: this.#unmatched.dropped };

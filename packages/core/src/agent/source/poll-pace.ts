@@ -99,8 +99,8 @@ export class PollPace {
   }
 
   /**
-   * The signal of the next read: while this agent's own calls await answers (`awaiting`: calls whose
-   * message went out, not those still waiting for the rate budget), that of a read bringing answers; when something woke it (`woken`: the waker, a next page), a woken
+   * The signal of the next read: while this agent's own calls await answers (`awaiting`), that of
+   * a read bringing answers; when something woke it (`woken`: the waker, a next page), a woken
    * read's (asked again after a refusal: with the time it waited, see {@link refusedMs}); else the
    * safety net's when no rows are settling and the event stream is up; else that of the settle
    * window's re-read, which waits with new calls.

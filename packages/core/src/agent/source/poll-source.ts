@@ -316,9 +316,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
       } else {
         this.#starved = false;
         try {
-          await this.#pollOnce(
-            this.#pace.signalOf(woken || this.#more, this.#router.answersDue > 0),
-          );
+          await this.#pollOnce(this.#pace.signalOf(woken || this.#more, this.#router.waiting > 0));
           if (this.#failures > 0) this.#observer.path.passed();
           this.#failures = 0;
           if (this.#more) delay = 0; // a full page: the next one is waiting already
