@@ -39,6 +39,9 @@
 //   SIZES 5,10  ANSWERS 300  ROUNDS (per size; overrides ANSWERS)  VARIANTS single,multi
 //   CALL_TIMEOUT_MS 60000  ROUND_WAIT_MS 5000
 //   HB_AGENTS 20  HB_QUESTIONS 200  HB_DURATION_S 240  HB_DRAIN_S 120  STATUS_EVERY_S (5 with PG_URL, else 30)
+//   HB_ASKERS      one (default: agent 0 asks HB_QUESTIONS) or neighbours (issue 100's shape: every
+//                  agent asks the next one HB_PER_AGENT (10) questions at once, each with
+//                  HB_CALL_S (120) s; reported: questions sent and answered per asking agent)
 //   HB_HANG_S 30: a call still open this long after its timeout is counted "unsettled" and the run
 //     goes on (a call that never settles would otherwise hold it)
 //   HB_BURST_AT_S (none): the burst waits until this many seconds after the first workspace's
@@ -87,6 +90,9 @@ const HB_DURATION_S = Number(env.HB_DURATION_S ?? 240);
 const HB_DRAIN_S = Number(env.HB_DRAIN_S ?? 120);
 const HB_HANG_S = Number(env.HB_HANG_S ?? 30);
 const HB_BURST_AT_S = env.HB_BURST_AT_S === undefined ? undefined : Number(env.HB_BURST_AT_S);
+const HB_NEIGHBOURS = env.HB_ASKERS === "neighbours";
+const HB_PER_AGENT = Number(env.HB_PER_AGENT ?? 10);
+const HB_CALL_S = Number(env.HB_CALL_S ?? 120);
 const PG_URL = env.PG_URL || undefined;
 const STATUS_EVERY_S = Number(env.STATUS_EVERY_S ?? (PG_URL ? 5 : 30));
 const SERVER_LOG = env.SERVER_LOG || undefined;
@@ -414,17 +420,14 @@ async function heartbeats() {
   const book = answererBook();
   const late = new Set();
   const window = serverLogWindow();
+  // An asker records the answers that came after its call timed out; with neighbours every agent
+  // asks and answers.
+  const answer = answerHandler(book);
   const agents = wss.map((ws, i) =>
-    makeAgent(
-      ws,
-      sink,
-      i === 0
-        ? (msg) => {
-            if (msg.isReply && msg.text.startsWith("A:")) late.add(msg.text.slice(2));
-            return undefined;
-          }
-        : answerHandler(book),
-    ),
+    makeAgent(ws, sink, (msg) => {
+      if (msg.isReply && msg.text.startsWith("A:")) late.add(msg.text.slice(2));
+      return HB_NEIGHBOURS || i > 0 ? answer(msg) : undefined;
+    }),
   );
   const startAt = Date.now();
   await Promise.all(agents.map((a) => a.agent.start()));
@@ -437,24 +440,35 @@ async function heartbeats() {
   const burstAt = Date.now();
   const endAt = burstAt + HB_DURATION_S * 1000;
   const answerers = agents.slice(1);
-  const calls = Array.from({ length: HB_QUESTIONS }, (_, i) =>
-    ask(
-      agents[0].agent,
-      answerers[i % answerers.length].ws.id,
-      `hb:q${i}:${randomUUID().slice(0, 8)}`,
-      (HB_DURATION_S + HB_DRAIN_S) * 1000,
-    ),
-  );
+  /** The asking agent of each call. */
+  const askerOf = [];
+  const calls = HB_NEIGHBOURS
+    ? agents.flatMap((a, i) =>
+        Array.from({ length: HB_PER_AGENT }, (_, k) => {
+          askerOf.push(i);
+          const to = agents[(i + 1) % agents.length].ws.id;
+          return ask(a.agent, to, `hb:q${i}-${k}:${randomUUID().slice(0, 8)}`, HB_CALL_S * 1000);
+        }),
+      )
+    : Array.from({ length: HB_QUESTIONS }, (_, i) => {
+        askerOf.push(0);
+        return ask(
+          agents[0].agent,
+          answerers[i % answerers.length].ws.id,
+          `hb:q${i}:${randomUUID().slice(0, 8)}`,
+          (HB_DURATION_S + HB_DRAIN_S) * 1000,
+        );
+      });
   let settled = 0;
   const done = calls.map(() => false);
   calls.forEach((c, i) => void c.then(() => ((done[i] = true), settled++)));
   while (Date.now() < endAt) {
     await sleep(Math.min(10_000, endAt - Date.now()));
     log(
-      `heartbeats: ${settled}/${HB_QUESTIONS} calls settled, ${Math.round((endAt - Date.now()) / 1000)} s left`,
+      `heartbeats: ${settled}/${calls.length} calls settled, ${Math.round((endAt - Date.now()) / 1000)} s left`,
     );
   }
-  if (settled < HB_QUESTIONS) log(`heartbeats: draining the open calls (up to ${HB_DRAIN_S} s)`);
+  if (settled < calls.length) log(`heartbeats: draining the open calls (up to ${HB_DRAIN_S} s)`);
   // A call still open HB_HANG_S after its timeout is counted "unsettled" (it would hold the run).
   await Promise.race([Promise.all(calls), sleep((HB_DRAIN_S + HB_HANG_S) * 1000)]);
   const outs = await Promise.all(
@@ -509,10 +523,20 @@ async function heartbeats() {
   const gaps = perAgent.map((a) => a.maxGapS);
   const lost = outs.filter((o) => o.outcome !== "delivered");
   const deliveredMs = outs.filter((o) => o.outcome === "delivered").map((o) => o.ms);
+  // Per asking agent: questions sent (all but those refused unsent) and answered.
+  const sentPerAgent = agents.map(() => 0);
+  const deliveredPerAgent = agents.map(() => 0);
+  outs.forEach((o, j) => {
+    if (o.outcome !== "error_rate_limited") sentPerAgent[askerOf[j]]++;
+    if (o.outcome === "delivered") deliveredPerAgent[askerOf[j]]++;
+  });
   return {
     workspaces: wss.map((w) => w.id),
     agents: HB_AGENTS,
-    questions: HB_QUESTIONS,
+    questions: calls.length,
+    askers: HB_NEIGHBOURS ? "neighbours" : "one",
+    sentPerAgent,
+    deliveredPerAgent,
     durationS: HB_DURATION_S,
     drainS: HB_DRAIN_S,
     ranS: Math.round((endedAt - burstAt) / 1000),
