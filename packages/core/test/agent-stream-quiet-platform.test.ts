@@ -6,12 +6,10 @@
 // budget, and a warning): on the real server 4-10 agents of 20 a run, never on the emulator, whose
 // stream pinged every 15 s. Here the emulator writes no keep-alive, as the server, an org's budget
 // is spent by another client of it, and the stream is kept.
-import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { startEmulator } from "@molecule-ai/platform-emulator";
+import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
+import { restoreScale, scaledOrg } from "./fixtures/scaled-org.js";
 import { type EventWakeupsUnavailableWarning, PlatformClient, RemoteAgent } from "../src/index.js";
-import { forgetRateBuckets, platformSecond } from "../src/transport/rate-budget.js";
 
 /** How much faster the platform's clock runs than the real one. */
 const SCALE = 20;
@@ -19,25 +17,16 @@ const SCALE = 20;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
-  platformSecond.ms = 1_000;
-  vi.restoreAllMocks();
-  forgetRateBuckets();
+  restoreScale();
 });
 
 describe("a poll agent on a platform that writes only events, its org's budget spent", () => {
   it("keeps its event stream while its heartbeats wait for their turn past the silence bound", async () => {
-    const p0 = performance.now();
-    const t0 = Date.now();
-    const clock = { now: () => t0 + (performance.now() - p0) * SCALE };
-    platformSecond.ms = 1_000 / SCALE;
-    vi.spyOn(Date, "now").mockImplementation(() => Math.round(clock.now()));
-    const orgId = randomUUID();
-    const emu = await startEmulator({
-      orgId,
+    // `sseKeepAliveMs` 0: one `: ping` when the stream opens, then only events, as the server.
+    const { emu, orgId, clock } = await scaledOrg({
+      scale: SCALE,
       rateLimit: 120,
-      clock,
-      ui: false,
-      sseKeepAliveMs: 0, // one `: ping` when the stream opens, then only events, as the server
+      sseKeepAliveMs: 0,
     });
     cleanups.push(() => emu.close());
     const w = await emu.admin.createWorkspace({ name: "agent", deliveryMode: "poll" });

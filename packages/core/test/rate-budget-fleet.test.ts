@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
+import { scaledOrg } from "./fixtures/scaled-org.js";
 import { isMoleculeError, PlatformClient, RemoteAgent } from "../src/index.js";
 import { forgetRateBuckets, platformSecond } from "../src/transport/rate-budget.js";
 
@@ -142,15 +143,9 @@ interface FleetRun {
 
 /** 20 default poll agents at 120 a minute take 200 questions at once (a caller's deadline of 120 s). */
 async function fleet(heartbeatMs: number, gapsFrom: "online" | "started"): Promise<FleetRun> {
-  const p0 = performance.now();
-  const t0 = Date.now();
-  const clock = { now: () => t0 + (performance.now() - p0) * SCALE };
-  platformSecond.ms = 1_000 / SCALE;
   // The agents' wall clock is the platform's, as on a real host (a read of "the last N seconds"
   // of activity is in the platform's seconds).
-  vi.spyOn(Date, "now").mockImplementation(() => Math.round(clock.now()));
-  const orgId = randomUUID();
-  const emu = await startEmulator({ orgId, rateLimit: 120, clock, ui: false });
+  const { emu, orgId, clock } = await scaledOrg({ scale: SCALE, rateLimit: 120 });
   cleanups.push(() => emu.close());
   const made = async (name: string) => {
     const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
