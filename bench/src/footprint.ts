@@ -5,7 +5,8 @@
 //           `message/send` (sent from this process);
 //   agent   the core README quickstart's agent (poll delivery, the default file store) against
 //           the emulator (its own process), idle;
-// plus the agent's time from its process's start to the end of its first heartbeat. The sides run
+// plus the agent's time from its process's start to online: the end of its registration (the
+// platform's first heartbeat for a poll agent), or of its first heartbeat. The sides run
 // plain JavaScript (`node --input-type=module -e`), not a .ts file: Node's type stripper would add
 // its own ~20 MiB to every side. With FOOTPRINT_BASE_DIR (a folder holding another build of
 // core's `dist/`, e.g. a copy of packages/core/dist made before a change) a fourth side runs that
@@ -69,7 +70,8 @@ const SIDE_CODE = {
     const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
     app.use(jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication, legacyCompat: { enabled: true } }));
   `,
-  // packages/core/README.md's quickstart, with the end of the first heartbeat timed.
+  // packages/core/README.md's quickstart, with the moment it is online timed: the end of its
+  // registration (a poll agent's first heartbeat) or of its first heartbeat.
   agent: `
     const { PlatformClient, RemoteAgent } = await import(M["@molecule-ai/agent-core"]);
     const { stopOnSignals } = await import(M["@molecule-ai/agent-core/adapters"]);
@@ -78,12 +80,14 @@ const SIDE_CODE = {
       workspaceId: process.env.MOLECULE_WORKSPACE_ID,
       token: process.env.MOLECULE_WORKSPACE_TOKEN,
     });
-    const heartbeat = client.heartbeat.bind(client);
-    client.heartbeat = async (...args) => {
-      const r = await heartbeat(...args);
-      firstHeartbeatMs ??= performance.now();
-      return r;
-    };
+    for (const call of ["register", "heartbeat"]) {
+      const sent = client[call].bind(client);
+      client[call] = async (...args) => {
+        const r = await sent(...args);
+        firstHeartbeatMs ??= performance.now();
+        return r;
+      };
+    }
     const agent = new RemoteAgent({ client, handler: (msg) => "You said: " + msg.text });
     await agent.start();
     stopOnSignals(agent);
@@ -216,7 +220,7 @@ async function measure(side: Side, round: number): Promise<Sample> {
   console.log(
     `  round ${round + 1} ${side}: RSS ${s.rssMiB.toFixed(1)} MiB, heap used ${s.heapUsedMiB.toFixed(1)} MiB` +
       ` (total ${s.heapTotalMiB.toFixed(1)}), external ${s.externalMiB.toFixed(1)} MiB, ${modules} Node modules` +
-      (firstHeartbeatMs !== undefined ? `, first heartbeat ${firstHeartbeatMs.toFixed(0)} ms` : ""),
+      (firstHeartbeatMs !== undefined ? `, online ${firstHeartbeatMs.toFixed(0)} ms` : ""),
   );
   return s;
 }
@@ -260,7 +264,7 @@ const figures: Figure[] = [
     oursValue: median(r.agent.map((s, i) => s.rssMiB - r.bare[i]!.rssMiB)),
   },
   {
-    figure: "time from process start to the first heartbeat's end",
+    figure: "time from process start to online (registration or first heartbeat accepted)",
     ours: agentName,
     peer: "none",
     unit: "ms",
@@ -278,7 +282,11 @@ if (BASE_DIR) {
   for (const [k, label, unit] of [
     ["rssMiB", `RSS ${AFTER_MS / 1000} s after start`, "MiB"],
     ["heapUsedMiB", `V8 heap used ${AFTER_MS / 1000} s after start`, "MiB"],
-    ["firstHeartbeatMs", "time from process start to the first heartbeat's end", "ms"],
+    [
+      "firstHeartbeatMs",
+      "time from process start to online (registration or first heartbeat accepted)",
+      "ms",
+    ],
   ] as const) {
     figures.push({
       figure: `${label}, this build / the base build`,
