@@ -6,17 +6,27 @@ import type { IncomingMessage } from "node:http";
 export const TOO_LARGE: unique symbol = Symbol("too-large");
 
 /**
+ * Bytes of a body held as its chunks before they are decoded as they arrive: a body refused past
+ * a limit of this size or less (1 MiB by default) is dropped undecoded, and a small one decoded
+ * once at its end; a larger one is never held as buffers and text at once.
+ */
+const HELD_UNDECODED = 1024 * 1024;
+
+/**
  * Reads a node request body as UTF-8 and calls `done` once: with the text, with {@link TOO_LARGE}
  * (the stream is paused past `max` bytes), or with `undefined` when the request failed or was aborted.
- * Each chunk is decoded as it arrives and dropped: the body is never held as buffers and text at once.
+ * Past {@link HELD_UNDECODED} each chunk is decoded as it arrives and dropped: a large body is never
+ * held as buffers and text at once.
  */
 export function readNodeBody(
   req: IncomingMessage,
   max: number,
   done: (text: string | typeof TOO_LARGE | undefined) => void,
 ): void {
-  // A body of one chunk (most) is decoded at its end; a longer one chunk by chunk, as it arrives.
+  // A body up to HELD_UNDECODED (most: one chunk) is decoded at its end; past it, chunk by chunk.
   let first: Buffer | undefined;
+  /** The chunks of a body not yet past {@link HELD_UNDECODED}, undecoded. */
+  let held: Buffer[] | undefined;
   let decoder: TextDecoder | undefined;
   let text = "";
   let size = 0;
@@ -25,7 +35,7 @@ export function readNodeBody(
     req.off("end", onEnd);
     req.off("error", onError);
     req.off("close", onClose);
-    first = decoder = undefined;
+    first = decoder = held = undefined;
     text = "";
     done(value);
   };
@@ -36,8 +46,12 @@ export function readNodeBody(
       finish(TOO_LARGE);
     } else if (first === undefined && decoder === undefined) {
       first = chunk;
+    } else if (decoder === undefined && size <= HELD_UNDECODED) {
+      (held ??= [first!]).push(chunk);
     } else {
       if (decoder === undefined) {
+        if (held !== undefined) first = Buffer.concat(held);
+        held = undefined;
         decoder = new TextDecoder();
         text = decoder.decode(first, { stream: true });
         first = undefined;
@@ -47,6 +61,7 @@ export function readNodeBody(
   };
   const onEnd = (): void => {
     if (decoder !== undefined) finish(text + decoder.decode());
+    else if (held !== undefined) finish(Buffer.concat(held, size).toString("utf8"));
     else finish(first === undefined ? "" : first.toString("utf8"));
   };
   const onError = (): void => finish(undefined);
