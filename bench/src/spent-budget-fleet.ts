@@ -82,8 +82,16 @@ subscribe("undici:request:error", (m) => {
 });
 
 const clients: PlatformClient[] = [];
+/** When each workspace's registration was accepted: the platform's first heartbeat of a poll agent. */
+const registered = new Map<string, number>();
 const client = (w: { id: string; token: string }): PlatformClient => {
   const c = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token: w.token, orgId });
+  const register = c.register.bind(c);
+  c.register = async (...args: Parameters<PlatformClient["register"]>) => {
+    const r = await register(...args);
+    registered.set(w.id, clock.now());
+    return r;
+  };
   clients.push(c);
   return c;
 };
@@ -99,7 +107,10 @@ const agents = workers.map(
 );
 const starting = clock.now();
 await Promise.all(agents.map((a) => a.start()));
-const online = Math.max(...workers.map((w) => emu.heartbeats(w.id)[0] ?? Infinity)) - starting;
+// Online: registered (a poll agent's first heartbeat, as the platform records it) or heartbeating.
+const onlineAt = (id: string): number =>
+  Math.min(registered.get(id) ?? Infinity, emu.heartbeats(id)[0] ?? Infinity);
+const online = Math.max(...workers.map((w) => onlineAt(w.id))) - starting;
 
 /** Answers logged into the asker's inbox, by the message they answer, with when. */
 function answers(): Map<string, number> {
