@@ -162,7 +162,7 @@ describe("EventWakeups and the agent's own heartbeats (the August server writes 
     bodies[0]!.write('data: {"type":"WORKSPACE_HEARTBEAT","timestamp":1,"data":{}}\n\n');
     // The next one is held too; then accepted, and its event never comes (a NAT forgot the flow).
     held = true;
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 500)); // the scenario again: a held heartbeat's silence
     expect({ opens, reasons }).toEqual({ opens: 1, reasons: [] });
     held = false;
     acceptedAt = performance.now();
