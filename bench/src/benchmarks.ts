@@ -102,7 +102,7 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
     },
   },
   // One 20-agent org at 120/min on a 20x platform clock: about 40 s.
-  { name: "spent-budget", timeoutMs: 150_000, smoke: { env: { SPENT_BUDGET_SCALE: "200" } } },
+  { name: "spent-budget", timeoutMs: 150_000, smoke: { env: { SPENT_BUDGET_SCALE: "50" } } },
   {
     name: "plugin-install",
     timeoutMs: 150_000,
