@@ -163,10 +163,12 @@ describe("a row later than the settle window", () => {
       },
     });
     const store = memoryStore();
+    // The audit re-reads the rows of the last 12 settle windows: 6 s here, room for a loaded
+    // machine between the later rows' read and the held row's commit (at 100 ms, 1.2 s was not).
     const { agent, sender, target, counts, gaps, close } = await lateRowRig(emu, {
       store,
       pollIntervalMs: 50,
-      pollSettleMs: 100,
+      pollSettleMs: 500,
     });
     try {
       await agent.start();
@@ -176,7 +178,7 @@ describe("a row later than the settle window", () => {
       for (let i = 0; i < 3; i++)
         await sender.callPeer(target, `after ${i}`, { messageId: randomUUID() });
       await waitFor(() => counts.size === 3);
-      // The settle window closes past the held row (100 ms without newer rows: the saved state
+      // The settle window closes past the held row (500 ms without newer rows: the saved state
       // then needs no restart point before its cursor), then it commits.
       await waitFor(async () => {
         const saved = await store.state.load();
