@@ -18,6 +18,7 @@
 // FOOTPRINT_SNAPSHOT_DIR=<dir>: each side also writes a V8 heap snapshot there after measuring.
 // Run: ./dev bench footprint   (env: BENCH_ROUNDS, default 3; FOOTPRINT_AFTER_MS, default 20000)
 import { spawn } from "node:child_process";
+import { on } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,13 +95,19 @@ const SIDE_CODE = {
   `,
 } as const;
 
-/** The child: runs a side's code, reports \`{ url }\` (IPC), then its memory FOOTPRINT_AFTER_MS after its start. */
+/**
+ * The child: runs a side's code, reports \`{ url }\` (IPC), waits for the parent's word (sent once
+ * its request, if any, is answered), then reports its memory FOOTPRINT_AFTER_MS after its start (or
+ * at once, when that has passed: a loaded machine's start can take longer).
+ */
 function childSource(side: keyof typeof SIDE_CODE): string {
   return `
     const M = JSON.parse(process.env.FOOTPRINT_MODULES);
     let url, firstHeartbeatMs;
     ${SIDE_CODE[side]}
+    const measure = new Promise((resolve) => process.once("message", resolve));
     process.send({ url });
+    await measure;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(process.env.FOOTPRINT_AFTER_MS) - performance.now())));
     const memory = process.memoryUsage();
     const modules = process.moduleLoadList.length;
@@ -172,20 +179,14 @@ async function measure(side: Side, round: number): Promise<Sample> {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...withoutSdkHook(process.env), ...env, FOOTPRINT_MODULES: JSON.stringify(urls) },
   });
-  const exited = new Promise<never>((_, reject) =>
-    child.once("exit", (code) => reject(new Error(`${side} exited early (${code})`))),
-  );
-  const next = <T>(): Promise<T> =>
-    Promise.race([
-      new Promise<T>((resolve) => child.once("message", (m) => resolve(m as T))),
-      exited,
-    ]);
+  // Its messages in order, none missed between two awaits (two can arrive in one read).
+  const inbox = on(child, "message", { close: ["exit"] });
+  const next = async <T>(): Promise<T> => {
+    const m = await inbox.next();
+    if (m.done === true) throw new Error(`${side} exited early (${child.exitCode})`);
+    return (m.value as unknown[])[0] as T;
+  };
   const { url } = await next<{ url?: string }>();
-  const report = next<{
-    memory: NodeJS.MemoryUsage;
-    firstHeartbeatMs?: number;
-    modules: number;
-  }>();
   if (url !== undefined) {
     const res = await fetch(url, {
       method: "POST",
@@ -207,8 +208,13 @@ async function measure(side: Side, round: number): Promise<Sample> {
     if (!res.ok) throw new Error(`a2a-js answered ${res.status}`);
     await res.text();
   }
-  const { memory, firstHeartbeatMs, modules } = await report;
-  exited.catch(() => {});
+  child.send("measure");
+  const { memory, firstHeartbeatMs, modules } = await next<{
+    memory: NodeJS.MemoryUsage;
+    firstHeartbeatMs?: number;
+    modules: number;
+  }>();
+  await inbox.return?.();
   const s: Sample = {
     rssMiB: memory.rss / MiB,
     heapUsedMiB: memory.heapUsed / MiB,
