@@ -32,17 +32,17 @@ function read(
     pause: () => undefined,
   });
   if (opts.alsoRead) req.on("data", opts.alsoRead);
-  let result: string | typeof TOO_LARGE | undefined | null = null;
+  const done: { result?: string | typeof TOO_LARGE | undefined } = {};
   readNodeBody(req as unknown as IncomingMessage, opts.max ?? 64 * 1024 * 1024, (r) => {
-    result = r;
+    done.result = r;
   });
   for (const c of chunks) {
-    if (result !== null) break;
+    if ("result" in done) break;
     req.emit("data", c);
   }
   req.complete = true;
   req.emit("end");
-  return result as string | typeof TOO_LARGE | undefined;
+  return done.result;
 }
 
 const TEXT = JSON.stringify({ text: "é漢\u{1F600}x\n".repeat(300_000) }); // about 3 MiB
