@@ -21,6 +21,8 @@ export function readNodeBody(
   done: (text: string | typeof TOO_LARGE | undefined) => void,
 ): void {
   const declared = Number(req.headers["content-length"]);
+  /** The body's declared length, when it has one within `max`. */
+  const length = Number.isSafeInteger(declared) && declared <= max ? declared : undefined;
   /** The chunks so far (until a second chunk of a body of declared length). */
   let chunks: Buffer[] = [];
   /** The body of declared length past its first chunk: the one buffer its chunks are copied into. */
@@ -49,9 +51,9 @@ export function readNodeBody(
       finish(TOO_LARGE);
     } else if (whole !== undefined) {
       copied(chunk, at);
-    } else if (chunks.length === 1 && Number.isSafeInteger(declared) && size <= declared) {
+    } else if (chunks.length === 1 && length !== undefined && size <= length) {
       sole = req.listenerCount("data") === 1;
-      whole = Buffer.allocUnsafeSlow(declared);
+      whole = Buffer.allocUnsafeSlow(length);
       copied(chunks[0]!, 0);
       copied(chunk, at);
       chunks = [];
