@@ -1,9 +1,10 @@
 // Large messages held to the poll path's memory bounds (issue 101): an agent in a small memory
 // cgroup (v1, as a container's `limits.memory`) takes a pushed message of 10 MiB (its body limit
-// raised to 16 MiB), then three at once, and a poll agent awaits a peer's answer of 10 MiB. Push
-// bodies were bounded each but not in sum, and a large body or row was held several times over
-// (buffers, text, parse, copies) while it was read. Needs a writable cgroup v1 memory controller
-// (root); skipped elsewhere.
+// raised to 16 MiB) in 64 MiB, then three at once, and a poll agent awaits a peer's answer of
+// 10 MiB. Push bodies were bounded each but not in sum, and a large body or row was held several
+// times over while it was read: as many small strings (which grow V8's young generation), their
+// flat copy and the parse, with the socket's buffers not yet collected, and its fingerprint hashed
+// through copies of its slices. Needs a writable cgroup v1 memory controller (root); skipped elsewhere.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,8 +18,15 @@ import { agentIn, cgroupSkip, memoryCgroup, MiB } from "./fixtures/memory-cgroup
 const skip = cgroupSkip();
 if (skip) console.warn(`[memory-bound-large: skipped] ${skip}`);
 
-/** The memory limit a peer's answer is awaited in, MiB. */
-const ANSWER_LIMIT_MIB = 80;
+/**
+ * A peer's answer is awaited in a generous limit (1 GiB, as issue 101 measures a peak), its peak
+ * anonymous memory bounded: the row's text held as undici's chunks (garbage until V8's next full
+ * collection), their bytes joined and the text decoded from them, and the first call's own code and
+ * objects. 4da7b868: idle + 43 to 48 (the text also as many small strings, flattened, then parsed).
+ */
+const ANSWER_LIMIT_MIB = 1024;
+/** The most anonymous memory above idle a peer's 10 MiB answer may take, MiB (measured: 25-31). */
+const ANSWER_PEAK_MIB = 36;
 /** A message of 10 MiB (its text, ASCII). */
 const TEN_MIB = 10 * MiB;
 
@@ -48,8 +56,8 @@ async function push(peer: PlatformClient, to: string, ids: string[]): Promise<un
 
 describe.skipIf(skip !== undefined)("large messages in a memory cgroup (cgroup v1; root)", () => {
   it.each([
-    { count: 1, limitMiB: 96 },
-    { count: 3, limitMiB: 128 },
+    { count: 1, limitMiB: 64 }, // 4da7b868: OOM-killed at 64, 80 and 96
+    { count: 3, limitMiB: 80 }, // 4da7b868: OOM-killed at 80 and 96
   ])(
     "a push agent (body limit 16 MiB) answers $count message(s) of 10 MiB sent at once, each once, in $limitMiB MiB",
     async ({ count, limitMiB }) => {
@@ -91,7 +99,7 @@ describe.skipIf(skip !== undefined)("large messages in a memory cgroup (cgroup v
     60_000,
   );
 
-  it(`a poll agent's callPeer gets a poll peer's 10 MiB answer in ${ANSWER_LIMIT_MIB} MiB`, async () => {
+  it(`a poll agent's callPeer gets a poll peer's 10 MiB answer in at most idle + ${ANSWER_PEAK_MIB} MiB`, async () => {
     const a = await emu.admin.createWorkspace({ name: "asking-small-container" });
     const q = await emu.admin.createWorkspace({ name: "large-answerer" });
     const answer = "y".repeat(TEN_MIB);
@@ -113,13 +121,15 @@ describe.skipIf(skip !== undefined)("large messages in a memory cgroup (cgroup v
       await agent.ready;
       const idle = cgroup.anonMiB();
       await waitFor(() => died !== undefined || agent.answered.length > 0, { timeoutMs: 50_000 });
+      const peak = watch.stop();
+      console.info(
+        `[memory-bound-large] a peer's 10 MiB answer in ${ANSWER_LIMIT_MIB} MiB: idle ${idle} MiB anonymous, peak ${peak}; cgroup peak ${cgroup.peakMiB()} MiB, limit hit ${cgroup.failures()} times`,
+      );
       expect({ answered: agent.answered, died }).toEqual({
         answered: [`completed ${TEN_MIB}`],
         died: undefined,
       });
-      console.info(
-        `[memory-bound-large] a peer's 10 MiB answer in ${ANSWER_LIMIT_MIB} MiB: idle ${idle} MiB anonymous, peak ${watch.stop()}; cgroup peak ${cgroup.peakMiB()} MiB, limit hit ${cgroup.failures()} times`,
-      );
+      expect(peak - idle).toBeLessThanOrEqual(ANSWER_PEAK_MIB);
     } finally {
       watch.stop();
       await agent.stop();

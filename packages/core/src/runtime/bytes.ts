@@ -19,7 +19,31 @@ export function utf8Text(chunks: readonly Uint8Array[], size?: number): string {
     if (Buffer.isBuffer(c)) return c.toString("utf8");
     return Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString("utf8");
   }
-  return Buffer.concat(chunks, size).toString("utf8");
+  const all = Buffer.concat(chunks, size);
+  const text = all.toString("utf8");
+  freeBytes(all); // never held with what the text is parsed to
+  return text;
+}
+
+/** `chunks` (of `size` bytes in all) copied into one buffer of their own. */
+export const joinBytes = (chunks: readonly Uint8Array[], size: number): Uint8Array =>
+  Buffer.concat(chunks, size);
+
+/** An ArrayBuffer's ES2024 `transfer` (Node 21+): `transfer(0)` frees its memory at once. */
+type Detachable = ArrayBufferLike & { transfer(length: number): ArrayBuffer };
+
+/**
+ * Frees `bytes`' memory now (it is detached: empty from here on), not at V8's next collection
+ * (which waits for 64 MiB of such garbage), when `bytes` is the only view of its memory (a copy
+ * of one's own, a chunk Node's HTTP server copied for a body's one reader); a view of part of
+ * its memory (a shared pool's slice, undici's view of a socket read) is left alone.
+ */
+export function freeBytes(bytes: Uint8Array): void {
+  const memory = bytes.buffer as Detachable;
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === memory.byteLength;
+  if (whole && bytes.byteLength > 0 && "transfer" in memory) {
+    memory.transfer(0);
+  }
 }
 
 /** `text` (UTF-8) in base64 (with padding). */

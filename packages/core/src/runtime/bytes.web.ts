@@ -11,14 +11,21 @@ export const utf8Length = (text: string): number => encoder.encode(text).length;
 
 export function utf8Text(chunks: readonly Uint8Array[], size?: number): string {
   if (chunks.length === 1) return decoder.decode(chunks[0]);
-  const all = new Uint8Array(size ?? chunks.reduce((n, c) => n + c.length, 0));
+  return decoder.decode(joinBytes(chunks, size ?? chunks.reduce((n, c) => n + c.length, 0)));
+}
+
+export function joinBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const all = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
     all.set(c, at);
     at += c.length;
   }
-  return decoder.decode(all);
+  return all;
 }
+
+/** Leaves `bytes` to the collector (the edge runtimes hold them as they choose). */
+export function freeBytes(_bytes: Uint8Array): void {}
 
 export function base64OfText(text: string): string {
   const bytes = encoder.encode(text);

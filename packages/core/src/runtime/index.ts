@@ -23,7 +23,16 @@ export {
   sha256Hex,
   timingSafeEqual,
 } from "./crypto.js";
-export { base64OfText, chunkOf, textOfBase64, utf8Bytes, utf8Length, utf8Text } from "./bytes.js";
+export {
+  base64OfText,
+  chunkOf,
+  freeBytes,
+  joinBytes,
+  textOfBase64,
+  utf8Bytes,
+  utf8Length,
+  utf8Text,
+} from "./bytes.js";
 export { EventEmitter } from "./events.js";
 export { stateRoot } from "./state-root.js";
 export { newReadable, objectPassThrough, readableFromWeb } from "./stream.js";

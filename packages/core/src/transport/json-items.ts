@@ -4,7 +4,9 @@
 // budget (the caller reads on from the last one). Items the caller only needs to place (rows it has
 // read before) keep a few members, the rest skipped unread. A body that is not an array is kept
 // whole and parsed as usual.
+import { freeBytes, joinBytes, utf8Bytes, utf8Text } from "../runtime/index.js";
 import { BodyTooLargeError, parseBody } from "./body.js";
+import { LONG_STRING, parseJsonBytes } from "./json-bytes.js";
 import { UnexpectedResponseError } from "./errors.js";
 
 const OPEN_ARRAY = 0x5b;
@@ -21,6 +23,9 @@ const COLON = 0x3a;
  * (parsing each small row whole costs a tenth of parsing it per member).
  */
 const SMALL_ITEM = 16 * 1024;
+
+/** `{}`: an object member's bytes are parsed between them. */
+const BRACES = utf8Bytes("{}");
 
 const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
@@ -54,10 +59,13 @@ export class JsonItems {
   whole = 0;
   /** Where the scan is: before the array, between or in its items, after it, or not an array. */
   #mode: "head" | "between" | "item" | "tail" | "whole" = "head";
-  /** The text read and not parsed yet (the current member, or item, or `whole` body). */
-  #text = "";
-  #decoder = new TextDecoder();
-  /** Bytes of `#text`. */
+  /**
+   * The bytes read and not parsed yet (the current member, or item, or `whole` body), as views of
+   * the chunks: decoded at once when they are parsed (never as many small strings, which V8 keeps
+   * in its young generation and copies again to parse).
+   */
+  #pieces: Uint8Array[] = [];
+  /** Bytes of `#pieces`. */
   #size = 0;
   /** Bytes of the current item so far. */
   #itemBytes = 0;
@@ -278,8 +286,7 @@ export class JsonItems {
     this.#keep(chunk.subarray(start, colon));
     const key = this.#take().trim();
     if (this.#place!.keys.some((k) => JSON.stringify(k) === key)) {
-      this.#text = `${key}:`;
-      this.#size = this.#text.length;
+      this.#keep(utf8Bytes(`${key}:`));
       return colon + 1;
     }
     this.#skip = true;
@@ -293,11 +300,9 @@ export class JsonItems {
       return;
     }
     if (start !== -1) this.#keep(chunk.subarray(start, end));
-    // One text (`{` + the member + `}`), flattened once by the parse: no copy of a large member.
-    const text = `{${this.#take()}}`;
     let parsed: Record<string, unknown>;
     try {
-      parsed = JSON.parse(text) as Record<string, unknown>;
+      parsed = this.#parseMember();
     } catch (err) {
       throw badBody(`item ${this.items.length} is not JSON`, err);
     }
@@ -317,22 +322,34 @@ export class JsonItems {
     }
   }
 
+  /**
+   * The member kept, parsed as `{` + it + `}`: decoded at once (one flat text), or, when large, parsed
+   * from its bytes (`parseJsonBytes`: its long strings decoded from them, the bytes freed first).
+   */
+  #parseMember(): Record<string, unknown> {
+    const pieces = [BRACES.subarray(0, 1), ...this.#pieces, BRACES.subarray(1)];
+    const size = this.#size + 2;
+    this.#drop();
+    if (size <= LONG_STRING) return JSON.parse(utf8Text(pieces, size)) as Record<string, unknown>;
+    const bytes = joinBytes(pieces, size);
+    return parseJsonBytes(bytes, () => freeBytes(bytes)) as Record<string, unknown>;
+  }
+
   #keep(piece: Uint8Array): void {
     if (piece.length === 0) return;
-    this.#text += this.#decoder.decode(piece, { stream: true });
+    this.#pieces.push(piece);
     this.#size += piece.length;
   }
 
-  /** The text kept, whole (a character split across chunks included); it is dropped here. */
+  /** The bytes kept, decoded whole (a character split across chunks included); dropped here. */
   #take(): string {
-    const text = this.#text + this.#decoder.decode();
+    const text = utf8Text(this.#pieces, this.#size);
     this.#drop();
     return text;
   }
 
   #drop(): void {
-    this.#text = "";
-    this.#decoder = new TextDecoder();
+    this.#pieces = [];
     this.#size = 0;
   }
 

@@ -1,68 +1,76 @@
 // Request-body safety: a byte-capped reader (node streams and web streams), a content-type check
 // and an iterative JSON nesting-depth scan that runs before JSON.parse.
 import type { IncomingMessage } from "node:http";
+import { freeBytes, utf8Text } from "../../runtime/index.js";
 
 /** Returned by the body readers when the body exceeds the byte cap. */
 export const TOO_LARGE: unique symbol = Symbol("too-large");
 
 /**
- * Bytes of a body held as its chunks before they are decoded as they arrive: a body refused past
- * a limit of this size or less (1 MiB by default) is dropped undecoded, and a small one decoded
- * once at its end; a larger one is never held as buffers and text at once.
- */
-const HELD_UNDECODED = 1024 * 1024;
-
-/**
  * Reads a node request body as UTF-8 and calls `done` once: with the text, with {@link TOO_LARGE}
  * (the stream is paused past `max` bytes), or with `undefined` when the request failed or was aborted.
- * Past {@link HELD_UNDECODED} each chunk is decoded as it arrives and dropped: a large body is never
- * held as buffers and text at once.
+ * The bytes are held as they arrive (past the first chunk, copied into one buffer of the declared
+ * length) and decoded once at the end into one flat string; each buffer is freed once copied (when
+ * nobody else reads the body). So a large body is held at most twice, as bytes and as text, for
+ * the instant it is decoded; never as many small strings, which V8 keeps in its young generation
+ * (growing it) and copies again to parse them.
  */
 export function readNodeBody(
   req: IncomingMessage,
   max: number,
   done: (text: string | typeof TOO_LARGE | undefined) => void,
 ): void {
-  // A body up to HELD_UNDECODED (most: one chunk) is decoded at its end; past it, chunk by chunk.
-  let first: Buffer | undefined;
-  /** The chunks of a body not yet past {@link HELD_UNDECODED}, undecoded. */
-  let held: Buffer[] | undefined;
-  let decoder: TextDecoder | undefined;
-  let text = "";
+  const declared = Number(req.headers["content-length"]);
+  /** The body's declared length, when it has one within `max`. */
+  const length = Number.isSafeInteger(declared) && declared <= max ? declared : undefined;
+  /** The chunks so far (until a second chunk of a body of declared length). */
+  let chunks: Buffer[] = [];
+  /** The body of declared length past its first chunk: the one buffer its chunks are copied into. */
+  let whole: Buffer | undefined;
+  /** Whether the chunks are ours to free once copied: nobody else reads the body. */
+  let sole = false;
   let size = 0;
   const finish = (value: string | typeof TOO_LARGE | undefined): void => {
     req.off("data", onData);
     req.off("end", onEnd);
     req.off("error", onError);
     req.off("close", onClose);
-    first = decoder = held = undefined;
-    text = "";
+    chunks = [];
+    whole = undefined;
     done(value);
   };
+  const copied = (chunk: Buffer, at: number): void => {
+    chunk.copy(whole!, at); // (Node's parser delivers no more than the declared length)
+    if (sole) freeBytes(chunk);
+  };
   const onData = (chunk: Buffer): void => {
+    const at = size;
     size += chunk.length;
     if (size > max) {
       req.pause();
       finish(TOO_LARGE);
-    } else if (first === undefined && decoder === undefined) {
-      first = chunk;
-    } else if (decoder === undefined && size <= HELD_UNDECODED) {
-      (held ??= [first!]).push(chunk);
+    } else if (whole !== undefined) {
+      copied(chunk, at);
+    } else if (chunks.length === 1 && length !== undefined && size <= length) {
+      sole = req.listenerCount("data") === 1;
+      whole = Buffer.allocUnsafeSlow(length);
+      copied(chunks[0]!, 0);
+      copied(chunk, at);
+      chunks = [];
     } else {
-      if (decoder === undefined) {
-        if (held !== undefined) first = Buffer.concat(held);
-        held = undefined;
-        decoder = new TextDecoder();
-        text = decoder.decode(first, { stream: true });
-        first = undefined;
-      }
-      text += decoder.decode(chunk, { stream: true });
+      chunks.push(chunk);
     }
   };
   const onEnd = (): void => {
-    if (decoder !== undefined) finish(text + decoder.decode());
-    else if (held !== undefined) finish(Buffer.concat(held, size).toString("utf8"));
-    else finish(first === undefined ? "" : first.toString("utf8"));
+    let text: string;
+    if (whole !== undefined) {
+      text = whole.toString("utf8", 0, size);
+      freeBytes(whole); // never held with the text's parse
+    } else {
+      text = utf8Text(chunks, size);
+      if (chunks.length > 1 && req.listenerCount("data") === 1) chunks.forEach(freeBytes);
+    }
+    finish(text);
   };
   const onError = (): void => finish(undefined);
   const onClose = (): void => {
