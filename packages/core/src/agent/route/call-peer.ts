@@ -5,7 +5,7 @@ import { sanitizePeerText } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { PeerCallResult } from "../../platform/index.js";
 import { peerFailedError } from "../../platform/index.js";
-import { MoleculeError, MoleculePeerError } from "../../transport/index.js";
+import { MoleculeError, MoleculePeerError, sentBy } from "../../transport/index.js";
 import type { AgentCallOptions, AgentPlatformClient, PeerMessage } from "../types.js";
 import { PendingCalls } from "./conversations.js";
 
@@ -41,6 +41,12 @@ export class MoleculeReplyTimeoutError extends MoleculeError {
     this.contextId = contextId;
   }
 }
+
+/**
+ * The part of an awaited call's time within which its question must get its turn of a spent rate
+ * budget (the rest is its answer's: the peer's read, its reply, this agent's read).
+ */
+const SEND_WITHIN = 0.5;
 
 /** Default deadline of an awaited peer call (send + answer), in ms. */
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
@@ -257,10 +263,19 @@ export class PeerCalls {
       remove();
       waiting?.clear();
     };
+    // An awaited question gets its turn of the rate budget within the first part of the call, or
+    // is refused unsent: sent later, its answer could not come back in time.
+    const signal = waiting
+      ? sentBy(
+          AbortSignal.any(rest.signal ? [rest.signal] : []),
+          callStarted + timeoutMs * SEND_WITHIN,
+        )
+      : rest.signal;
     let receipt: PeerCallResult;
     try {
       receipt = await client.callPeer(peerId, message, {
         ...rest,
+        ...(signal !== undefined ? { signal } : {}),
         ...(contextId !== undefined ? { contextId } : {}),
         messageId,
         timeoutMs,
