@@ -1,6 +1,7 @@
 // The rate class each poll read waits in (see poll-pace.ts): under a spent budget, a read while the
-// agent's own calls await answers brings answers; a read an event woke waits with new calls for at
-// most 30 s, then goes before them (it reads questions callers await answers to); the settle
+// agent's own calls await answers waits with new calls for at most 20 s, then goes before them (it
+// brings answers: every answer logged meanwhile, in one read); a read an event woke waits with new
+// calls for at most 30 s, then goes before them (it reads questions callers await answers to); the settle
 // window's re-read waits with new calls; the timed safety-net read, while the event stream is up,
 // waits for a quiet moment.
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -9,6 +10,7 @@ import {
   COLLECT_BEFORE_DUE_S,
   COLLECT_EVERY_S,
   PollPace,
+  READ_GATHER_S,
   WOKEN_READ_WAIT_S,
 } from "../src/agent/source/poll-pace.js";
 import { rateClassOf } from "../src/transport/rate-class.js";
@@ -26,10 +28,15 @@ function pace(o: { connected?: boolean; settlingMs?: number } = {}): PollPace {
 afterEach(() => void vi.useRealTimers());
 
 describe("PollPace.signalOf", () => {
-  it("a read while the agent's own calls await answers brings answers (class read)", () => {
-    expect(rateClassOf(pace().signalOf(false, true))?.priority).toBe("read");
-    expect(rateClassOf(pace().signalOf(true, true))?.priority).toBe("read");
-    expect(rateClassOf(pace().signalOf(false, true))?.promotion).toBeUndefined();
+  it("a read while the agent's own calls await answers waits with new calls for 20 s, then brings answers (class read)", () => {
+    // 4da7b868: class read at once. In issue 100's shape (20 agents, 10 questions each to a
+    // neighbour, 120/min) that read each answer as it came: 41-53 reads in the 120 s after the
+    // burst; gathering, 23-28, and more questions answered in time with the turns they left.
+    const gather = { priority: "request", promotion: { afterS: READ_GATHER_S, to: "read" } };
+    expect(rateClassOf(pace().signalOf(false, true))).toEqual(gather);
+    expect(rateClassOf(pace().signalOf(true, true))).toEqual(gather);
+    // Less than a read's 25 s for its turn: one refused unsent never gathers again from the start.
+    expect(READ_GATHER_S).toBe(20);
   });
 
   it("a read that brings answers goes before the answers to send 20 s before the first awaiting call's deadline (class collect)", () => {
@@ -38,8 +45,12 @@ describe("PollPace.signalOf", () => {
     vi.useFakeTimers({ toFake: ["performance"] });
     const now = performance.now();
     const far = rateClassOf(pace().signalOf(true, true, now + 120_000));
-    expect(far?.priority).toBe("read");
-    expect(far?.promotion).toEqual({ afterS: 120 - COLLECT_BEFORE_DUE_S, to: "collect" });
+    expect(far?.priority).toBe("request");
+    expect(far?.promotion).toEqual({
+      afterS: READ_GATHER_S,
+      to: "read",
+      next: { afterS: 120 - COLLECT_BEFORE_DUE_S - READ_GATHER_S, to: "collect" },
+    });
     const p = pace();
     expect(rateClassOf(p.signalOf(false, true, now + 15_000))).toEqual({
       priority: "collect",
@@ -49,7 +60,7 @@ describe("PollPace.signalOf", () => {
     // goes before the answers to send.
     vi.advanceTimersByTime(1_000);
     expect(rateClassOf(p.signalOf(true, true, now + 15_000))).toEqual({
-      priority: "read",
+      priority: "request",
       promotion: { afterS: COLLECT_EVERY_S - 1, to: "collect" },
     });
     vi.advanceTimersByTime(4_000);

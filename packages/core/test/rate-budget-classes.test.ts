@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { isMoleculeError, PlatformClient, RemoteAgent } from "../src/index.js";
-import { heartbeatsEvery, HttpTransport, retriedByCaller } from "../src/transport/index.js";
+import { heartbeatsEvery, HttpTransport, retriedByCaller, sentBy } from "../src/transport/index.js";
 import {
   forgetRateBuckets,
   platformSecond,
@@ -180,6 +180,18 @@ describe("RateBucket's classes", () => {
         ["answer-2", "answer"],
       ]),
     ).toEqual(["answer-1", "answer-2", "read of answers"]);
+    // Issue 100: a read that brings answers waits with new calls (it brings every answer logged
+    // meanwhile), then goes before them, then before the answers to send as its deadline nears
+    // (4da7b868 moved a request up once: it stayed behind the answers).
+    const gather: RatePromotion = { afterS: 20, to: "read", next: { afterS: 30, to: "collect" } };
+    expect(
+      await turnOrder([
+        ["question-1", "request"],
+        ["read of answers", "request", gather],
+        ["answer-1", "answer"],
+        ["question-2", "request"],
+      ]),
+    ).toEqual(["read of answers", "answer-1", "question-1", "question-2"]);
     // Before its time it keeps its place among the calls of its class.
     expect(
       await turnOrder([
@@ -257,36 +269,52 @@ describe("an agent's heartbeat over HTTP", () => {
   });
 });
 
+/**
+ * A transport whose platform refused its first request (`/first`) with `Retry-After: retryAfterS`
+ * (the platform's second 100 ms) and answers every later one after `delayMs`; `seen`: the paths
+ * that reached it.
+ */
+async function refusedOnce(
+  retryAfterS: number,
+  delayMs: number,
+  orgId: string,
+): Promise<{ t: HttpTransport; seen: string[] }> {
+  platformSecond.ms = 100;
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.url ?? "");
+    const refuse = seen.length === 1;
+    setTimeout(() => {
+      res.writeHead(refuse ? 429 : 200, {
+        "content-type": "application/json",
+        ...(refuse ? { "retry-after": String(retryAfterS) } : {}),
+        ...headers(refuse ? 0 : 100, retryAfterS, 30),
+      });
+      res.end(
+        JSON.stringify(refuse ? { error: "rate limit exceeded", retry_after: retryAfterS } : {}),
+      );
+    }, delayMs);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const t = new HttpTransport({ baseUrl: url, getToken: () => "tok", orgId });
+  cleanups.push(() => t.close());
+  const once = retriedByCaller(new AbortController().signal);
+  expect((await t.send({ method: "GET", path: "/first", signal: once })).status).toBe(429);
+  return { t, seen };
+}
+
 describe("HttpTransport: a deadline the budget cannot meet", () => {
   it("is refused rate_limited before anything is sent, never sent to be aborted", async () => {
-    platformSecond.ms = 100;
-    const seen: string[] = [];
-    const server = createServer((req, res) => {
-      seen.push(req.url ?? "");
-      const refuse = seen.length === 1;
-      // Slow answers: a request sent with a moment left would be aborted on the way.
-      setTimeout(() => {
-        res.writeHead(refuse ? 429 : 200, {
-          "content-type": "application/json",
-          ...(refuse ? { "retry-after": "0" } : {}),
-          ...headers(refuse ? 0 : 100, 0, 30),
-        });
-        res.end(JSON.stringify(refuse ? { error: "rate limit exceeded", retry_after: 0 } : {}));
-      }, 300);
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    cleanups.push(
-      () =>
-        new Promise<void>((r) => {
-          server.closeAllConnections();
-          server.close(() => r());
-        }),
-    );
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const t = new HttpTransport({ baseUrl: url, getToken: () => "tok", orgId: "org-93" });
-    cleanups.push(() => t.close());
-    const once = retriedByCaller(new AbortController().signal);
-    expect((await t.send({ method: "GET", path: "/first", signal: once })).status).toBe(429);
+    // Slow answers: a request sent with a moment left would be aborted on the way.
+    const { t, seen } = await refusedOnce(0, 300, "org-93");
     // The budget waits a platform second (100 ms) after the refusal: a call of 150 ms would be sent
     // with 50 ms left for an answer that takes 300.
     const err = await t
@@ -295,6 +323,26 @@ describe("HttpTransport: a deadline the budget cannot meet", () => {
     expect(isMoleculeError(err, "rate_limited")).toBe(true);
     expect((err as Error).message).toMatch(/not sent/);
     expect(seen).toEqual(["/first"]);
+  });
+
+  it("a request marked to be sent by a time (an awaited call's question) is refused unsent when its turn comes later, whatever its own deadline", async () => {
+    // Issue 100: a question sent late in its call's time costs the turns the answers of the calls
+    // already sent need, and its own answer cannot come back in time (4da7b868 sent it up to 5 s
+    // before the call's end).
+    const { t, seen } = await refusedOnce(3, 0, "org-100");
+    // The next turn is 4 platform seconds (400 ms) away; each call may wait 10 s for it.
+    const now = performance.now();
+    const late = sentBy(AbortSignal.any([]), now + 200);
+    const err = await t
+      .send({ method: "POST", path: "/question", json: {}, timeoutMs: 10_000, signal: late })
+      .catch((e: unknown) => e);
+    expect(isMoleculeError(err, "rate_limited")).toBe(true);
+    expect((err as Error).message).toMatch(/not sent/);
+    // Unmarked, or marked with time enough, it waits for its turn and is sent.
+    const inTime = sentBy(AbortSignal.any([]), now + 5_000);
+    await t.send({ method: "POST", path: "/in-time", json: {}, timeoutMs: 10_000, signal: inTime });
+    await t.send({ method: "POST", path: "/unmarked", json: {}, timeoutMs: 10_000 });
+    expect(seen).toEqual(["/first", "/in-time", "/unmarked"]);
   });
 });
 

@@ -32,7 +32,7 @@ import {
   type RatePriority,
   type RatePromotion,
 } from "./rate-budget.js";
-import { rateClassOf, rateWaitOf } from "./rate-class.js";
+import { rateClassOf, rateWaitOf, sendByOf } from "./rate-class.js";
 import { tracePlatformRequest } from "../observability/index.js";
 import { withTraceHeaders } from "./trace-headers.js";
 import type { HttpResponse, HttpTransportOptions, RequestSpec } from "./http-types.js";
@@ -296,7 +296,8 @@ export class HttpTransport {
     // A turn must leave the request time to be answered: one that would be sent only to be
     // aborted a moment later is refused unsent instead.
     const room = Math.min(SEND_ROOM_S * platformSecond.ms, (deadline - performance.now()) / 2);
-    const turn = await bucket.wait(priority, deadline - room, signal, promotion);
+    const by = Math.min(deadline - room, sendByOf(signal) ?? Number.POSITIVE_INFINITY);
+    const turn = await bucket.wait(priority, by, signal, promotion);
     if ("window" in turn) return turn.window;
     if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);
     throw notSentInTime(spec, performance.now() - started, turn.retryAfterMs);

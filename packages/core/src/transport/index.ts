@@ -19,7 +19,13 @@ export { tlsProblemOf } from "./tls-errors.js";
 export { backoffDelay } from "./backoff.js";
 export { parseRetryAfter } from "./retry.js";
 export { askedWaitMs, platformSecond, rateLimitWaitMs, type RatePriority } from "./rate-budget.js";
-export { heartbeatIntervalOf, heartbeatsEvery, inRateClass, whenRateWaits } from "./rate-class.js";
+export {
+  heartbeatIntervalOf,
+  heartbeatsEvery,
+  inRateClass,
+  sentBy,
+  whenRateWaits,
+} from "./rate-class.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
 export { requireFileSystem } from "./errors.js";
 export { describe } from "./logger.js";

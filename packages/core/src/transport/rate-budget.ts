@@ -79,8 +79,8 @@ export function isRateLimitRefusal(
  * state check and the safety-net read is rare), then a read that collects answers whose calls'
  * deadlines are near (a read that brings answers moves up to it then: one read brings every
  * answer logged, a reply only its own), then answers waiting to be sent, then reads that bring
- * answers (a poll while the agent's own calls await theirs, or one an event woke once it has
- * waited with new calls a while: see {@link RatePromotion}), then everything else in order (a new
+ * answers or questions once they have waited with new calls a while (a poll while the agent's own
+ * calls await answers, or one an event woke: see {@link RatePromotion}), then everything else in order (a new
  * call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet moment
  * (acknowledgements, checkpoints, the safety-net read and the state check while the event stream
  * is up and heartbeats are accepted). Only heartbeats and state checks (a heartbeat may wait for
@@ -134,6 +134,14 @@ export type RateTurn = { window: number } | { retryAfterMs: number };
 export interface RatePromotion {
   afterS: number;
   to: RatePriority;
+  /** Its next move up, `afterS` after this one (a read that brings answers: `read`, then `collect`). */
+  next?: RatePromotion;
+}
+
+/** The highest class a request of `rank` reaches while it waits, moving up as `promotion` says. */
+function bestRank(rank: number, promotion: RatePromotion | undefined): number {
+  for (let p = promotion; p !== undefined; p = p.next) rank = Math.min(rank, RANK[p.to]);
+  return rank;
 }
 
 /** A request waiting for its turn. */
@@ -240,7 +248,7 @@ export class RateBucket {
       if (signal?.aborted) return resolve({ retryAfterMs: Math.ceil(this.#gate(w.rank, now)) });
       // A turn that cannot come by the deadline is refused now, not at the deadline (judged in
       // the class it moves up to, if any: the soonest it could come).
-      const best = promotion ? Math.min(w.rank, RANK[promotion.to]) : w.rank;
+      const best = bestRank(w.rank, promotion);
       const eta = this.#eta(best, now, this.#placeOf(best));
       if (eta > 0 && now + eta > deadline) return resolve({ retryAfterMs: Math.ceil(eta) });
       w.timer = setTimeout(giveUp, Math.max(0, deadline - this.#now()));
@@ -248,20 +256,27 @@ export class RateBucket {
         w.onAbort = giveUp;
         signal.addEventListener("abort", giveUp, { once: true });
       }
-      if (promotion && RANK[promotion.to] < w.rank) {
-        w.promotion = setTimeout(() => {
-          w.promotion = undefined;
-          const i = this.#waiters.indexOf(w);
-          if (i < 0) return;
-          this.#waiters.splice(i, 1);
-          w.rank = RANK[promotion.to];
-          this.#waiters.splice(this.#placeOf(w.rank), 0, w);
-          this.#pump();
-        }, promotion.afterS * platformSecond.ms);
-      }
+      this.#promoteLater(w, promotion);
       this.#waiters.splice(this.#placeOf(w.rank), 0, w);
       this.#pump();
     });
+  }
+
+  /** Moves waiter `w` up as `promotion` says once it has waited that long (and on, as it says). */
+  #promoteLater(w: Waiter, promotion: RatePromotion | undefined): void {
+    if (promotion === undefined) return;
+    w.promotion = setTimeout(() => {
+      w.promotion = undefined;
+      const i = this.#waiters.indexOf(w);
+      if (i < 0) return;
+      if (RANK[promotion.to] < w.rank) {
+        this.#waiters.splice(i, 1);
+        w.rank = RANK[promotion.to];
+        this.#waiters.splice(this.#placeOf(w.rank), 0, w);
+      }
+      this.#promoteLater(w, promotion.next);
+      this.#pump();
+    }, promotion.afterS * platformSecond.ms);
   }
 
   /**

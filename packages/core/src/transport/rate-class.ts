@@ -64,3 +64,22 @@ export function whenRateWaits(signal: AbortSignal, onWait: () => void): AbortSig
 export function rateWaitOf(signal: AbortSignal | undefined): (() => void) | undefined {
   return signal === undefined ? undefined : waits.get(signal);
 }
+
+/** Signals whose requests must get their turn of the rate budget by a time, with that time. */
+const sendBys = new WeakMap<AbortSignal, number>();
+
+/**
+ * Marks `signal`: a platform request sent with it that has not had its turn of the rate budget by
+ * `atMs` (`performance.now()` ms) is refused unsent (`rate_limited`), whatever its own deadline.
+ * An awaited peer call's question: sent later, its answer could not come back in time, and the
+ * budget it would spend is the answers' of the calls already sent. Returns `signal`.
+ */
+export function sentBy(signal: AbortSignal, atMs: number): AbortSignal {
+  sendBys.set(signal, atMs);
+  return signal;
+}
+
+/** The time `signal` was marked to be sent by, if any. */
+export function sendByOf(signal: AbortSignal | undefined): number | undefined {
+  return signal === undefined ? undefined : sendBys.get(signal);
+}

@@ -5,7 +5,7 @@ import { sanitizePeerText } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { PeerCallResult } from "../../platform/index.js";
 import { peerFailedError } from "../../platform/index.js";
-import { MoleculeError, MoleculePeerError } from "../../transport/index.js";
+import { MoleculeError, MoleculePeerError, platformSecond, sentBy } from "../../transport/index.js";
 import type { AgentCallOptions, AgentPlatformClient, PeerMessage } from "../types.js";
 import { PendingCalls } from "./conversations.js";
 
@@ -41,6 +41,14 @@ export class MoleculeReplyTimeoutError extends MoleculeError {
     this.contextId = contextId;
   }
 }
+
+/**
+ * The platform seconds an awaited call keeps for its answer under a spent rate budget, at most
+ * half its time: its question must get its turn before them, or it is refused unsent. An answer
+ * needs the peer's read (which waits with new calls for up to 30 s), its reply, and this agent's
+ * read (up to 20 s with new calls), each a turn of the budget.
+ */
+const ANSWER_ROOM_S = 60;
 
 /** Default deadline of an awaited peer call (send + answer), in ms. */
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
@@ -257,10 +265,17 @@ export class PeerCalls {
       remove();
       waiting?.clear();
     };
+    // An awaited question gets its turn of the rate budget while its answer can still come back
+    // in time, or is refused unsent.
+    const room = Math.min(timeoutMs / 2, ANSWER_ROOM_S * platformSecond.ms);
+    const signal = waiting
+      ? sentBy(AbortSignal.any(rest.signal ? [rest.signal] : []), callStarted + timeoutMs - room)
+      : rest.signal;
     let receipt: PeerCallResult;
     try {
       receipt = await client.callPeer(peerId, message, {
         ...rest,
+        ...(signal !== undefined ? { signal } : {}),
         ...(contextId !== undefined ? { contextId } : {}),
         messageId,
         timeoutMs,

@@ -1,5 +1,6 @@
 // How often an agent's poll reads, and in which class of the rate budget each read waits: a read
-// while the agent's own calls await answers brings answers; one something woke (an event, a freed
+// while the agent's own calls await answers brings answers (it waits with new calls for at most
+// 20 s first, so that under a spent budget it brings several); one something woke (an event, a freed
 // handler slot, a full page) brings messages that callers await answers to: it waits with new calls
 // for at most 30 s, then goes before them (behind them all, a caller's burst of questions
 // would all be sent before the first is read; before each of them, every question would cost a
@@ -23,6 +24,16 @@ export const WOKEN_READ_WAIT_S = 30;
  * which would otherwise wait past their callers' deadlines behind replies that bring one each.
  */
 export const COLLECT_BEFORE_DUE_S = 20;
+
+/**
+ * The platform seconds a read that brings answers waits with new calls before it goes before them
+ * (class `read`): while the budget is spent, answers logged meanwhile come in the same read, so 20
+ * agents awaiting answers do not spend a request per answer each (one that waited for a turn
+ * behind them all brings every answer logged by then); while it is not, it goes at once.
+ */
+export const READ_GATHER_S = 20;
+
+const GATHER = { afterS: READ_GATHER_S, to: "read" } as const;
 
 /**
  * The platform seconds at least between two reads in class `collect`: each answer logged wakes the
@@ -52,10 +63,12 @@ export const CONNECTED_STATE_SLOWDOWN = 20;
 export class PollPace {
   readonly #intervalMs: number;
   readonly #connected: () => boolean;
-  /** The signal of reads that bring answers to this agent's own calls (class `read`). */
+  /** The signal of a woken read whose time with new calls is up (class `read`). */
   readonly #answers: AbortSignal;
   /** The signal of reads something woke (class `request`, `read` after a while). */
   readonly #woken: AbortSignal;
+  /** The signal of reads that bring answers to calls with no deadline (`request`, then `read`). */
+  readonly #gathering: AbortSignal;
   /** The signal of the re-read of rows still settling (class `request`, with new calls). */
   readonly #settling: AbortSignal;
   /** The signal of the safety-net read (class `background`). */
@@ -93,6 +106,7 @@ export class PollPace {
       afterS: WOKEN_READ_WAIT_S,
       to: "read",
     });
+    this.#gathering = inRateClass(AbortSignal.any([signal]), "request", GATHER);
     this.#settling = inRateClass(AbortSignal.any([signal]), "request");
     this.#timed = inRateClass(AbortSignal.any([signal]), "background");
   }
@@ -141,11 +155,13 @@ export class PollPace {
   }
 
   /**
-   * A read bringing answers, moving up to `collect` as the first awaiting call's deadline nears,
-   * and not sooner than {@link COLLECT_EVERY_S} after the last read that did.
+   * A read bringing answers: it waits with new calls for at most {@link READ_GATHER_S} (so it
+   * brings several answers at once while the budget is spent, and goes at once while it is not),
+   * then goes before them, moving up to `collect` as the first awaiting call's deadline nears, and
+   * not sooner than {@link COLLECT_EVERY_S} after the last read that did.
    */
   #answersDue(dueAt: number | undefined): AbortSignal {
-    if (dueAt === undefined) return this.#answers;
+    if (dueAt === undefined) return this.#gathering;
     const now = performance.now();
     const second = platformSecond.ms;
     const leftS = Math.max(
@@ -153,9 +169,14 @@ export class PollPace {
       (this.#collectedAt + COLLECT_EVERY_S * second - now) / second,
     );
     const signal = AbortSignal.any([this.#signal]);
-    if (leftS > 0) return inRateClass(signal, "read", { afterS: leftS, to: "collect" });
-    this.#collectedAt = now;
-    return inRateClass(signal, "collect");
+    if (leftS <= 0) {
+      this.#collectedAt = now;
+      return inRateClass(signal, "collect");
+    }
+    if (leftS <= READ_GATHER_S)
+      return inRateClass(signal, "request", { afterS: leftS, to: "collect" });
+    const collect = { afterS: leftS - READ_GATHER_S, to: "collect" } as const;
+    return inRateClass(signal, "request", { ...GATHER, next: collect });
   }
 
   /**
