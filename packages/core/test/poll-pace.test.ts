@@ -11,6 +11,7 @@ import {
   COLLECT_EVERY_S,
   PollPace,
   READ_GATHER_S,
+  COLLECT_WITHIN_S,
   WOKEN_READ_WAIT_S,
 } from "../src/agent/source/poll-pace.js";
 import { rateClassOf } from "../src/transport/rate-class.js";
@@ -66,6 +67,45 @@ describe("PollPace.signalOf", () => {
     vi.advanceTimersByTime(4_000);
     expect(rateClassOf(p.signalOf(true, true, now + 15_000))?.priority).toBe("collect");
     expect([COLLECT_BEFORE_DUE_S, COLLECT_EVERY_S]).toEqual([20, 5]);
+  });
+
+  it("a read for a call longer than 120 s goes to collect 100 s after it was asked, as a 120 s call's does", () => {
+    // On the real server (360 s calls, one asker of 200): with the move to collect only 20 s
+    // before the deadline, the asker's read waited behind the answerers' replies from 180 s on and
+    // 91 answers came in one read at 340 s, none within 120 s (against 25-35 on aa049984).
+    vi.useFakeTimers({ toFake: ["performance"] });
+    const now = performance.now();
+    for (const callS of [120, 360, 1_800]) {
+      const promotion = rateClassOf(pace().signalOf(true, true, now + callS * 1_000))?.promotion;
+      expect(promotion?.next).toEqual({ afterS: COLLECT_WITHIN_S - READ_GATHER_S, to: "collect" });
+    }
+    expect(COLLECT_WITHIN_S).toBe(120 - COLLECT_BEFORE_DUE_S);
+  });
+
+  it("a read of answers refused unsent and asked again keeps the time it waited toward collect", () => {
+    // On the real server the asker's read gathered behind its own 130 unsent questions, was
+    // refused at the end of its 25 s, and began again: no read from 125 s to 330 s of the run.
+    vi.useFakeTimers({ toFake: ["performance"] });
+    const p = pace();
+    const due = performance.now() + 360_000;
+    p.signalOf(true, true, due);
+    vi.advanceTimersByTime(30_000);
+    expect(p.refusedMs(new MoleculeRateLimitError("not sent in time", { retryAfterMs: 1 }))).toBe(
+      5_000,
+    );
+    const again = rateClassOf(p.signalOf(true, true, due))?.promotion;
+    expect(again?.next).toEqual({ afterS: COLLECT_WITHIN_S - 30 - READ_GATHER_S, to: "collect" });
+    vi.advanceTimersByTime(60_000);
+    p.refusedMs(new MoleculeRateLimitError("not sent in time", { retryAfterMs: 1 }));
+    expect(rateClassOf(p.signalOf(true, true, due))).toEqual({
+      priority: "request",
+      promotion: { afterS: COLLECT_WITHIN_S - 90, to: "collect" },
+    });
+    // Sent (no refusal before the next), the next read counts from its own start.
+    expect(rateClassOf(p.signalOf(true, true, due))?.promotion?.next).toEqual({
+      afterS: COLLECT_WITHIN_S - READ_GATHER_S,
+      to: "collect",
+    });
   });
 
   it("a woken read waits with new calls for 30 s, then goes before them", () => {

@@ -36,6 +36,16 @@ export const READ_GATHER_S = 20;
 const GATHER = { afterS: READ_GATHER_S, to: "read" } as const;
 
 /**
+ * The platform seconds at most a read that brings answers waits before it goes to `collect`,
+ * whatever the deadline, counted from when it was first asked (refused unsent and asked again, it
+ * keeps its time): what it waits for a default 120 s call (20 s with new calls, then behind the
+ * replies until 20 s before the deadline). A longer call's read would otherwise wait behind new
+ * calls and replies until its own deadline nears (each time it was refused, from the start), and
+ * its answers all arrive at once at the end.
+ */
+export const COLLECT_WITHIN_S = 100;
+
+/**
  * The platform seconds at least between two reads in class `collect`: each answer logged wakes the
  * poll, and a read at once for each would spend a request per answer; so they gather.
  */
@@ -83,6 +93,10 @@ export class PollPace {
   #wokenAt: number | undefined;
   /** When the woken read still owed was first asked: the last one was refused unsent. */
   #owedSince: number | undefined;
+  /** When the read of answers now being asked was first asked (monotonic ms), if the last was one. */
+  #answersAt: number | undefined;
+  /** When the read of answers still owed was first asked: the last one was refused unsent. */
+  #answersOwedSince: number | undefined;
 
   /**
    * `signal`: the loop's (it aborts both signals of the reads); `settlingWithinMs`: when rows read
@@ -138,9 +152,10 @@ export class PollPace {
    */
   signalOf(woken: boolean, awaiting: boolean, dueAt?: number): AbortSignal {
     const owed = this.#owedSince;
-    this.#owedSince = undefined;
-    this.#wokenAt = undefined;
-    if (awaiting) return this.#answersDue(dueAt);
+    const answersOwed = this.#answersOwedSince;
+    this.#owedSince = this.#answersOwedSince = undefined;
+    this.#wokenAt = this.#answersAt = undefined;
+    if (awaiting) return this.#answersDue(dueAt, answersOwed);
     if (woken) {
       const now = performance.now();
       this.#wokenAt = owed ?? now;
@@ -157,15 +172,20 @@ export class PollPace {
   /**
    * A read bringing answers: it waits with new calls for at most {@link READ_GATHER_S} (so it
    * brings several answers at once while the budget is spent, and goes at once while it is not),
-   * then goes before them, moving up to `collect` as the first awaiting call's deadline nears, and
-   * not sooner than {@link COLLECT_EVERY_S} after the last read that did.
+   * then goes before them, moving up to `collect` as the first awaiting call's deadline nears (or
+   * {@link COLLECT_WITHIN_S} after it was first asked, if sooner: asked again after a refusal, it
+   * keeps that time), and not sooner than {@link COLLECT_EVERY_S} after the last read that did.
    */
-  #answersDue(dueAt: number | undefined): AbortSignal {
+  #answersDue(dueAt: number | undefined, owedSince: number | undefined): AbortSignal {
     if (dueAt === undefined) return this.#gathering;
     const now = performance.now();
     const second = platformSecond.ms;
+    // Counted from when it was first asked: a read refused unsent (its 25 s for a turn passed
+    // while it gathered) is asked again with the time it already waited.
+    this.#answersAt = owedSince ?? now;
+    const waitedS = (now - this.#answersAt) / second;
     const leftS = Math.max(
-      (dueAt - now) / second - COLLECT_BEFORE_DUE_S,
+      Math.min((dueAt - now) / second - COLLECT_BEFORE_DUE_S, COLLECT_WITHIN_S - waitedS),
       (this.#collectedAt + COLLECT_EVERY_S * second - now) / second,
     );
     const signal = AbortSignal.any([this.#signal]);
@@ -187,6 +207,7 @@ export class PollPace {
   refusedMs(err: unknown): number | undefined {
     if (!isMoleculeError(err, "rate_limited")) return undefined;
     this.#owedSince = this.#wokenAt;
+    this.#answersOwedSince = this.#answersAt;
     return this.#intervalMs;
   }
 }
