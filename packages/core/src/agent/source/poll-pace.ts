@@ -89,14 +89,14 @@ export class PollPace {
   readonly #signal: AbortSignal;
   /** When a read last went straight to class `collect` (monotonic ms). */
   #collectedAt = Number.NEGATIVE_INFINITY;
-  /** When the woken read now being asked was first asked (monotonic ms), if the last read was one. */
-  #wokenAt: number | undefined;
-  /** When the woken read still owed was first asked: the last one was refused unsent. */
+  /**
+   * When the woken read or the read of answers now being asked was first asked (monotonic ms), if
+   * the last read was one: refused unsent, the next read keeps that time (a read brings the whole
+   * inbox, whatever asked it).
+   */
+  #askedAt: number | undefined;
+  /** When the read still owed was first asked: the last one was refused unsent. */
   #owedSince: number | undefined;
-  /** When the read of answers now being asked was first asked (monotonic ms), if the last was one. */
-  #answersAt: number | undefined;
-  /** When the read of answers still owed was first asked: the last one was refused unsent. */
-  #answersOwedSince: number | undefined;
 
   /**
    * `signal`: the loop's (it aborts both signals of the reads); `settlingWithinMs`: when rows read
@@ -152,13 +152,11 @@ export class PollPace {
    */
   signalOf(woken: boolean, awaiting: boolean, dueAt?: number): AbortSignal {
     const owed = this.#owedSince;
-    const answersOwed = this.#answersOwedSince;
-    this.#owedSince = this.#answersOwedSince = undefined;
-    this.#wokenAt = this.#answersAt = undefined;
-    if (awaiting) return this.#answersDue(dueAt, answersOwed);
+    this.#owedSince = this.#askedAt = undefined;
+    if (awaiting) return this.#answersDue(dueAt, owed);
     if (woken) {
       const now = performance.now();
-      this.#wokenAt = owed ?? now;
+      this.#askedAt = owed ?? now;
       if (owed === undefined) return this.#woken;
       const leftS = WOKEN_READ_WAIT_S - (now - owed) / platformSecond.ms;
       // Its time with new calls is up: it goes with the reads that bring answers.
@@ -182,8 +180,8 @@ export class PollPace {
     const second = platformSecond.ms;
     // Counted from when it was first asked: a read refused unsent (its 25 s for a turn passed
     // while it gathered) is asked again with the time it already waited.
-    this.#answersAt = owedSince ?? now;
-    const waitedS = (now - this.#answersAt) / second;
+    this.#askedAt = owedSince ?? now;
+    const waitedS = (now - this.#askedAt) / second;
     const leftS = Math.max(
       Math.min((dueAt - now) / second - COLLECT_BEFORE_DUE_S, COLLECT_WITHIN_S - waitedS),
       (this.#collectedAt + COLLECT_EVERY_S * second - now) / second,
@@ -206,8 +204,7 @@ export class PollPace {
    */
   refusedMs(err: unknown): number | undefined {
     if (!isMoleculeError(err, "rate_limited")) return undefined;
-    this.#owedSince = this.#wokenAt;
-    this.#answersOwedSince = this.#answersAt;
+    this.#owedSince = this.#askedAt;
     return this.#intervalMs;
   }
 }
