@@ -42,6 +42,7 @@ export { DEFAULT_USER_AGENT, HttpTransport, retriedByCaller } from "./http.js";
 export type { HttpResponse, RequestSpec } from "./http.js";
 export { BodyTooLargeError, readBodyText } from "./body.js";
 export { JsonItems, type PlaceOnly } from "./json-items.js";
+export { placeholderTag } from "./json-bytes.js";
 export { frontAnswer, frontEvidence, oneLine, quoteBody } from "./body-text.js";
 export { chunksOf, readableOf } from "./chunked.js";
 export { SseBounds } from "./sse-bounds.js";

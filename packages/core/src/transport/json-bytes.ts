@@ -19,13 +19,20 @@ const CONTROL = /[\u0000-\u001f]/;
 let processTag: string | undefined;
 
 /**
+ * The tag of a placeholder that stands in a JSON text for a long string handled apart (here, and
+ * in a message's fingerprint): random, drawn once per process, never sent, so nothing a peer sends
+ * can name it.
+ */
+export const placeholderTag = (): string => (processTag ??= `\u0000${randomHex(16)}:`);
+
+/**
  * `JSON.parse` of the UTF-8 `bytes`, the same value (a `SyntaxError` for the same texts), with
  * each string value longer than {@link LONG_STRING} bytes decoded from the bytes: in the text
  * parsed, a placeholder (a random tag nothing sent can name) stands in for it. `release` is called
  * once the bytes are no longer needed, before anything is parsed (the caller frees them there).
  */
 export function parseJsonBytes(bytes: Uint8Array, release: () => void): unknown {
-  const tag = (processTag ??= `\u0000${randomHex(16)}:`);
+  const tag = placeholderTag();
   /** The long strings: the value, or (`escaped`) its JSON text, parsed once the bytes are released. */
   const long: string[] = [];
   const escaped: boolean[] = [];

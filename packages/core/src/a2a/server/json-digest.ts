@@ -1,6 +1,7 @@
 // The SHA-256 of a value's JSON text without that text held whole: a message of megabytes is
 // fingerprinted in slices, not as one more copy of itself (and its UTF-8 bytes).
-import { randomHex, sha256Base64url, sha256Hasher, type TextHasher } from "../../runtime/index.js";
+import { sha256Base64url, sha256Hasher, type TextHasher } from "../../runtime/index.js";
+import { placeholderTag } from "../../transport/index.js";
 
 /** Strings longer than this are hashed in slices of this many characters. */
 const SLICE = 64 * 1024;
@@ -13,7 +14,7 @@ const SLICE = 64 * 1024;
 export function jsonSha256Base64url(value: unknown): string {
   if (!hasLongString(value)) return sha256Base64url(JSON.stringify(value));
   const long: string[] = [];
-  const tag = (processTag ??= `\u0000${randomHex(16)}:`);
+  const tag = placeholderTag();
   const json = JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v !== "string" || v.length <= SLICE) return v;
     long.push(v);
@@ -34,9 +35,6 @@ export function jsonSha256Base64url(value: unknown): string {
   hash.update(json.slice(at));
   return hash.digestBase64url();
 }
-
-/** The placeholder tag: random, drawn once per process, never sent anywhere. */
-let processTag: string | undefined;
 
 /** Whether `value` holds a string longer than {@link SLICE} (a small message is hashed whole). */
 function hasLongString(value: unknown): boolean {
