@@ -47,6 +47,34 @@ describe("EventWakeups", () => {
     expect(isInboundActivityEvent("WORKSPACE_UPDATED", "{}")).toBe(false);
   });
 
+  it("says which row an event announces: its id (the emulator's), its message's (the August server's, twice)", async () => {
+    const body = new PassThrough();
+    const seen: unknown[] = [];
+    const w = new EventWakeups({
+      logger,
+      open: async () => ({ body }),
+      onWake: (a) => void seen.push(a),
+    });
+    w.start();
+    await waitFor(() => w.connected);
+    // Recorded from the August server (a hosted tenant, a message to a poll workspace): an event
+    // at its ingest and one once queued for poll, one row; neither names the row.
+    const august = { activity_type: "a2a_receive", message_id: "m-1", method: "message/send" };
+    body.write(data("ACTIVITY_LOGGED", { ...august, summary: "message/send → a (ingest)" }));
+    body.write(
+      data("ACTIVITY_LOGGED", { ...august, summary: "message/send → a (queued for poll)" }),
+    );
+    body.write(data("ACTIVITY_LOGGED", { activity_type: "a2a_receive", id: "row-1" }));
+    await waitFor(() => seen.length === 4);
+    expect(seen).toEqual([
+      undefined, // the connect's catch-up
+      { id: undefined, messageId: "m-1" },
+      { id: undefined, messageId: "m-1" },
+      { id: "row-1", messageId: undefined },
+    ]);
+    expect(await stopsPromptly(w)).toBe("stopped");
+  });
+
   it("reports pause and removal, in both event shapes, and ignores every other event", async () => {
     const body = new PassThrough();
     const seen: string[] = [];

@@ -11,10 +11,12 @@ import {
   COLLECT_EVERY_S,
   PollPace,
   READ_GATHER_S,
+  ROWS_PER_READ,
   COLLECT_WITHIN_S,
   WOKEN_READ_WAIT_S,
 } from "../src/agent/source/poll-pace.js";
 import { rateClassOf } from "../src/transport/rate-class.js";
+import { RateBucket } from "../src/transport/rate-budget.js";
 
 function pace(o: { connected?: boolean; settlingMs?: number } = {}): PollPace {
   return new PollPace(
@@ -105,6 +107,53 @@ describe("PollPace.signalOf", () => {
     expect(rateClassOf(p.signalOf(true, true, due))?.promotion?.next).toEqual({
       afterS: COLLECT_WITHIN_S - READ_GATHER_S,
       to: "collect",
+    });
+  });
+
+  it("a read of answers goes to collect at once once 10 rows the event stream announced wait unread", () => {
+    // On the real server (360 s calls, one asker of 200), the asker read its answers 75-100 s apart
+    // (115, 190, 261, 311 s after the burst): 125 of the answers logged by 300 s had reached it.
+    vi.useFakeTimers({ toFake: ["performance", "setTimeout", "clearTimeout"] });
+    const due = performance.now() + 360_000;
+    const p = pace();
+    const read = p.signalOf(true, true, due);
+    const bucket = new RateBucket();
+    bucket.observe(
+      200,
+      { "x-ratelimit-limit": "120", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "59" },
+      undefined,
+    );
+    const order: string[] = [];
+    const far = performance.now() + 600_000;
+    const mark = rateClassOf(read)!;
+    const turns = [
+      bucket.wait("answer", far).then(() => void order.push("answer")),
+      bucket.wait(mark.priority, far, read, mark.promotion).then(() => void order.push("read")),
+    ];
+    for (let i = 1; i < ROWS_PER_READ; i++) p.announced();
+    // Nine rows: it keeps gathering.
+    expect(bucket.waiting).toBe(2);
+    p.announced();
+    // The tenth: it goes before the answers to send when the window opens.
+    vi.advanceTimersByTime(61_000);
+    return Promise.all(turns).then(() => {
+      expect(order).toEqual(["read", "answer"]);
+      // Rows announced and not yet read when a read is asked: it is asked in class collect. The
+      // August server announces each polled message twice (its ingest, then queued for poll),
+      // with the same `message_id`: one row.
+      const q = pace();
+      for (let i = 0; i < ROWS_PER_READ; i++) q.announced("m1");
+      for (let i = 2; i < ROWS_PER_READ; i++) {
+        q.announced(`m${i}`);
+        q.announced(`m${i}`);
+      }
+      expect(rateClassOf(q.signalOf(true, true, due))?.priority).toBe("request");
+      q.announced("m10");
+      expect(rateClassOf(q.signalOf(true, true, due))?.priority).toBe("collect");
+      // A read returned: the count starts again.
+      q.readDone();
+      expect(rateClassOf(q.signalOf(true, true, due))?.priority).toBe("request");
+      expect(ROWS_PER_READ).toBe(10);
     });
   });
 

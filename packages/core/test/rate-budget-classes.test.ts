@@ -14,6 +14,7 @@ import { heartbeatsEvery, HttpTransport, retriedByCaller, sentBy } from "../src/
 import {
   forgetRateBuckets,
   platformSecond,
+  promoteNow,
   rateBucketOf,
   RateBucket,
   type RatePriority,
@@ -200,6 +201,31 @@ describe("RateBucket's classes", () => {
         ["question-2", "request"],
       ]),
     ).toEqual(["question-1", "woken read", "question-2"]);
+  });
+
+  it("promoteNow moves a waiting request up to the highest class of its promotion at once", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    b.observe(200, headers(0, 59), undefined);
+    const far = performance.now() + 600_000;
+    const order: string[] = [];
+    const wait = (name: string, p: RatePriority, signal?: AbortSignal, promotion?: RatePromotion) =>
+      b.wait(p, far, signal, promotion).then((t) => void ("window" in t && order.push(name)));
+    const read = new AbortController().signal;
+    const gather: RatePromotion = { afterS: 20, to: "read", next: { afterS: 80, to: "collect" } };
+    const all = [
+      wait("answer-1", "answer"),
+      wait("question-1", "request"),
+      wait("read of answers", "request", read, gather),
+      wait("answer-2", "answer"),
+    ];
+    // Many answers are logged 1 s in: the read goes before the answers to send, not 100 s later.
+    await vi.advanceTimersByTimeAsync(1_000);
+    promoteNow(read);
+    promoteNow(new AbortController().signal); // no request waits with it: nothing
+    await vi.advanceTimersByTimeAsync(600_000);
+    await Promise.all(all);
+    expect(order).toEqual(["read of answers", "answer-1", "answer-2", "question-1"]);
   });
 
   it("the start's turns do not count as heartbeats due (they do not recur)", async () => {

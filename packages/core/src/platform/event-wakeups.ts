@@ -65,10 +65,13 @@ export interface EventWakeupsOptions {
     signal: AbortSignal,
   ): Promise<{ body: EventStreamBody; close?: (() => void) | undefined } | { chunks: ChunkedBody }>;
   /**
-   * Called when an inbound activity may be waiting (and once after every (re)connect), with the
-   * row's id when the event names it.
+   * Called when an inbound activity may be waiting: with `activity` for each event that announces
+   * a row, without it once after every (re)connect. `id`: the row's, when the event names it (the
+   * emulator's does, the August server's does not); `messageId`: the message's, when it names it
+   * (the August server announces each polled message twice, at its ingest and once queued, with
+   * the same `message_id`: one row).
    */
-  onWake(activityId?: string): void;
+  onWake(activity?: { id: string | undefined; messageId: string | undefined }): void;
   /** Called when the stream connects (true) or drops (false). */
   onStatus?(connected: boolean): void;
   /**
@@ -119,6 +122,8 @@ function readEvent(
     inner: inner && typeof inner === "object" ? (inner as Record<string, unknown>) : undefined,
   };
 }
+
+const stringOf = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /** Whether an activity event means "an inbound activity row may be waiting". */
 function isInboundActivity(name: string | undefined, inner: Record<string, unknown> | undefined) {
@@ -281,7 +286,7 @@ export class EventWakeups {
     if (!OURS.test(named ? ev.event! : ev.data)) return;
     const { name, inner } = readEvent(ev.event, ev.data);
     if (isInboundActivity(name, inner))
-      this.#o.onWake(typeof inner?.["id"] === "string" ? inner["id"] : undefined);
+      this.#o.onWake({ id: stringOf(inner?.["id"]), messageId: stringOf(inner?.["message_id"]) });
     else if (name !== undefined && STATE_EVENTS.has(name)) this.#o.onStateEvent?.(name);
   };
 

@@ -138,6 +138,18 @@ export interface RatePromotion {
   next?: RatePromotion;
 }
 
+/** Waiting requests that may move up at once, by their signal (see {@link promoteNow}). */
+const movesUp = new WeakMap<AbortSignal, () => void>();
+
+/**
+ * Moves the request now waiting for its turn with `signal` up to the highest class its promotion
+ * reaches, at once rather than when its time comes (a read of answers once many are logged).
+ * Nothing when no such request waits, or it has no promotion.
+ */
+export function promoteNow(signal: AbortSignal): void {
+  movesUp.get(signal)?.();
+}
+
 /** The highest class a request of `rank` reaches while it waits, moving up as `promotion` says. */
 function bestRank(rank: number, promotion: RatePromotion | undefined): number {
   for (let p = promotion; p !== undefined; p = p.next) rank = Math.min(rank, RANK[p.to]);
@@ -153,6 +165,8 @@ interface Waiter {
   promotion: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** Moves it up to the highest class of its promotion at once (see {@link promoteNow}). */
+  moveUp?: () => void;
 }
 
 /**
@@ -257,6 +271,14 @@ export class RateBucket {
         signal.addEventListener("abort", giveUp, { once: true });
       }
       this.#promoteLater(w, promotion);
+      if (signal && promotion) {
+        w.moveUp = () => {
+          clearTimeout(w.promotion);
+          w.promotion = undefined;
+          if (this.#moveUp(w, best)) this.#pump();
+        };
+        movesUp.set(signal, w.moveUp);
+      }
       this.#waiters.splice(this.#placeOf(w.rank), 0, w);
       this.#pump();
     });
@@ -267,16 +289,21 @@ export class RateBucket {
     if (promotion === undefined) return;
     w.promotion = setTimeout(() => {
       w.promotion = undefined;
-      const i = this.#waiters.indexOf(w);
-      if (i < 0) return;
-      if (RANK[promotion.to] < w.rank) {
-        this.#waiters.splice(i, 1);
-        w.rank = RANK[promotion.to];
-        this.#waiters.splice(this.#placeOf(w.rank), 0, w);
-      }
+      if (!this.#waiters.includes(w)) return;
+      this.#moveUp(w, RANK[promotion.to]);
       this.#promoteLater(w, promotion.next);
       this.#pump();
     }, promotion.afterS * platformSecond.ms);
+  }
+
+  /** Moves waiter `w` up to `rank` (behind the others waiting there) if higher: whether it moved. */
+  #moveUp(w: Waiter, rank: number): boolean {
+    const i = this.#waiters.indexOf(w);
+    if (i < 0 || rank >= w.rank) return false;
+    this.#waiters.splice(i, 1);
+    w.rank = rank;
+    this.#waiters.splice(this.#placeOf(rank), 0, w);
+    return true;
   }
 
   /**
@@ -440,6 +467,7 @@ export class RateBucket {
   #release(w: Waiter): void {
     clearTimeout(w.timer);
     clearTimeout(w.promotion);
+    if (w.signal && w.moveUp && movesUp.get(w.signal) === w.moveUp) movesUp.delete(w.signal);
     if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
   }
 

@@ -9,7 +9,7 @@
 // it), so one refused unsent is asked again with the time it already waited. The re-read of rows
 // still settling is work like a new call; the timed safety-net read while the event stream is up
 // only guards against a missed event.
-import { inRateClass, isMoleculeError, platformSecond } from "../../transport/index.js";
+import { inRateClass, isMoleculeError, platformSecond, promoteNow } from "../../transport/index.js";
 
 /**
  * The platform seconds a woken read waits with new calls before it goes before them, counted from
@@ -44,6 +44,15 @@ const GATHER = { afterS: READ_GATHER_S, to: "read" } as const;
  * its answers all arrive at once at the end.
  */
 export const COLLECT_WITHIN_S = 100;
+
+/**
+ * Rows the event stream announced since the last read at which a read that brings answers goes at
+ * once (class `collect`), whatever its time: a read that brings this many costs a tenth of a
+ * request each, and the answers already logged would otherwise wait unread for up to
+ * {@link COLLECT_WITHIN_S} (with long calls, most answers reached their callers only at the next
+ * read, 75-100 s apart).
+ */
+export const ROWS_PER_READ = 10;
 
 /**
  * The platform seconds at least between two reads in class `collect`: each answer logged wakes the
@@ -97,6 +106,13 @@ export class PollPace {
   #askedAt: number | undefined;
   /** When the read still owed was first asked: the last one was refused unsent. */
   #owedSince: number | undefined;
+  /**
+   * Rows the event stream announced since the last read returned, by their message's id or their
+   * own (the August server announces a message twice), up to {@link ROWS_PER_READ}.
+   */
+  readonly #unread = new Set<string | symbol>();
+  /** The signal of the read of answers now asked, until it moved up to `collect`. */
+  #gatheringRead: AbortSignal | undefined;
 
   /**
    * `signal`: the loop's (it aborts both signals of the reads); `settlingWithinMs`: when rows read
@@ -152,7 +168,7 @@ export class PollPace {
    */
   signalOf(woken: boolean, awaiting: boolean, dueAt?: number): AbortSignal {
     const owed = this.#owedSince;
-    this.#owedSince = this.#askedAt = undefined;
+    this.#owedSince = this.#askedAt = this.#gatheringRead = undefined;
     if (awaiting) return this.#answersDue(dueAt, owed);
     if (woken) {
       const now = performance.now();
@@ -175,7 +191,7 @@ export class PollPace {
    * keeps that time), and not sooner than {@link COLLECT_EVERY_S} after the last read that did.
    */
   #answersDue(dueAt: number | undefined, owedSince: number | undefined): AbortSignal {
-    if (dueAt === undefined) return this.#gathering;
+    if (dueAt === undefined) return (this.#gatheringRead = this.#gathering);
     const now = performance.now();
     const second = platformSecond.ms;
     // Counted from when it was first asked: a read refused unsent (its 25 s for a turn passed
@@ -187,14 +203,35 @@ export class PollPace {
       (this.#collectedAt + COLLECT_EVERY_S * second - now) / second,
     );
     const signal = AbortSignal.any([this.#signal]);
-    if (leftS <= 0) {
+    if (leftS <= 0 || this.#unread.size >= ROWS_PER_READ) {
       this.#collectedAt = now;
       return inRateClass(signal, "collect");
     }
+    this.#gatheringRead = signal;
     if (leftS <= READ_GATHER_S)
       return inRateClass(signal, "request", { afterS: leftS, to: "collect" });
     const collect = { afterS: leftS - READ_GATHER_S, to: "collect" } as const;
     return inRateClass(signal, "request", { ...GATHER, next: collect });
+  }
+
+  /**
+   * The event stream announced a row (`key`: its message's id or its own, when the event names
+   * one): once {@link ROWS_PER_READ} wait unread, the read of answers now asked moves up at once
+   * (to `collect`, or `read` for calls with no deadline).
+   */
+  announced(key?: string): void {
+    if (this.#unread.size < ROWS_PER_READ) this.#unread.add(key ?? Symbol());
+    const read = this.#gatheringRead;
+    if (read === undefined || this.#unread.size < ROWS_PER_READ) return;
+    this.#gatheringRead = undefined;
+    this.#collectedAt = performance.now();
+    promoteNow(read);
+  }
+
+  /** A read returned: the rows announced before it are read. */
+  readDone(): void {
+    this.#unread.clear();
+    this.#gatheringRead = undefined;
   }
 
   /**

@@ -323,6 +323,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
             router.earliestDue,
           );
           await this.#pollOnce(read);
+          this.#pace.readDone();
           if (this.#failures > 0) this.#observer.path.passed();
           this.#failures = 0;
           if (this.#more) delay = 0; // a full page: the next one is waiting already
@@ -417,8 +418,11 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     return this.events?.connected === true;
   }
 
-  onWake(activityId?: string): void {
-    if (activityId !== undefined && !this.#shared) this.#pollCursor.announced(activityId);
+  onWake(activity?: { id: string | undefined; messageId: string | undefined }): void {
+    if (activity !== undefined && !this.#shared) {
+      if (activity.id !== undefined) this.#pollCursor.announced(activity.id);
+      this.#pace.announced(activity.messageId ?? activity.id);
+    }
     this.wake();
   }
 
