@@ -384,34 +384,46 @@ describe("RemoteAgent#callPeer's signal while it awaits a polled answer", () => 
   });
 });
 
+/**
+ * 20 default poll agents of `orgId` (each answers `answer to <text>`), started, each start's
+ * checkpoint read answered.
+ */
+async function startedAgents(
+  emu: Emulator,
+  orgId: string,
+): Promise<Array<{ id: string; agent: RemoteAgent<PlatformClient> }>> {
+  const agents: Array<{ id: string; agent: RemoteAgent<PlatformClient> }> = [];
+  for (let i = 0; i < AGENTS; i++) {
+    const w = await emu.admin.createWorkspace({ name: `agent-${i}`, deliveryMode: "poll" });
+    const token = w.token ?? (await emu.admin.createToken(w.id));
+    const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token, orgId });
+    cleanups.push(() => client.close());
+    const agent = new RemoteAgent({
+      client,
+      pollIntervalMs: 5_000 / SCALE,
+      heartbeatIntervalMs: 30_000 / SCALE,
+      handler: (m) => `answer to ${m.text}`,
+    });
+    cleanups.push(() => agent.stop());
+    agents.push({ id: w.id, agent });
+  }
+  const checkpoints = checkpointReads(emu.url);
+  cleanups.push(async () => checkpoints.stop());
+  await Promise.all(agents.map((a) => a.agent.start()));
+  await waitFor(() => agents.every((a) => checkpoints.answered.has(a.id)), {
+    timeoutMs: 60_000,
+    intervalMs: 20,
+  });
+  return agents;
+}
+
 describe("an org's spent budget spent on answers (issue 100)", () => {
   it("20 agents each ask their neighbour 10 questions at once: few requests per answer delivered in time", async () => {
     const { orgId, emu } = await scaledOrg({ scale: SCALE, rateLimit: 120 });
     cleanups.push(() => emu.close());
-    const agents: Array<{ id: string; agent: RemoteAgent<PlatformClient> }> = [];
-    for (let i = 0; i < AGENTS; i++) {
-      const w = await emu.admin.createWorkspace({ name: `agent-${i}`, deliveryMode: "poll" });
-      const token = w.token ?? (await emu.admin.createToken(w.id));
-      const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token, orgId });
-      cleanups.push(() => client.close());
-      const agent = new RemoteAgent({
-        client,
-        pollIntervalMs: 5_000 / SCALE,
-        heartbeatIntervalMs: 30_000 / SCALE,
-        handler: (m) => `answer to ${m.text}`,
-      });
-      cleanups.push(() => agent.stop());
-      agents.push({ id: w.id, agent });
-    }
-    const checkpoints = checkpointReads(emu.url);
-    cleanups.push(async () => checkpoints.stop());
-    await Promise.all(agents.map((a) => a.agent.start()));
     // The burst once every start's checkpoint read is answered, so both codes meet the
     // platform's windows in the same phase.
-    await waitFor(() => agents.every((a) => checkpoints.answered.has(a.id)), {
-      timeoutMs: 60_000,
-      intervalMs: 20,
-    });
+    const agents = await startedAgents(emu, orgId);
     // The requests of the burst (from the first question until every call settled): reads that
     // bring several answers each, and no question sent too late for its answer to come back.
     const requests = countRequests(emu.url);
@@ -465,28 +477,7 @@ describe("an agent awaiting many long calls under a spent budget (issue 100)", (
     // burst), and 107-125 of the answers logged by 300 s had reached it.
     const { orgId, emu, clock } = await scaledOrg({ scale: SCALE, rateLimit: 120 });
     cleanups.push(() => emu.close());
-    const agents: Array<{ id: string; agent: RemoteAgent<PlatformClient> }> = [];
-    for (let i = 0; i < AGENTS; i++) {
-      const w = await emu.admin.createWorkspace({ name: `agent-${i}`, deliveryMode: "poll" });
-      const token = w.token ?? (await emu.admin.createToken(w.id));
-      const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token, orgId });
-      cleanups.push(() => client.close());
-      const agent = new RemoteAgent({
-        client,
-        pollIntervalMs: 5_000 / SCALE,
-        heartbeatIntervalMs: 30_000 / SCALE,
-        handler: (m) => `answer to ${m.text}`,
-      });
-      cleanups.push(() => agent.stop());
-      agents.push({ id: w.id, agent });
-    }
-    const checkpoints = checkpointReads(emu.url);
-    cleanups.push(async () => checkpoints.stop());
-    await Promise.all(agents.map((a) => a.agent.start()));
-    await waitFor(() => agents.every((a) => checkpoints.answered.has(a.id)), {
-      timeoutMs: 60_000,
-      intervalMs: 20,
-    });
+    const agents = await startedAgents(emu, orgId);
     // One agent asks the 19 others 200 questions at once, each call's deadline 360 s.
     const [asker, ...peers] = agents;
     const received = new Map<string, number>();
