@@ -113,6 +113,15 @@ describe("PendingCalls", () => {
     expect(pc.take(answer({}))).toBe(false); // nobody waits: goes to the handler
   });
 
+  it("says whether a call to a peer awaits its answer", () => {
+    const { pc, add } = calls();
+    expect(pc.awaitsFrom("peer-b")).toBe(false);
+    add("m1", "peer-b", "c1");
+    expect([pc.awaitsFrom("peer-b"), pc.awaitsFrom("peer-c")]).toEqual([true, false]);
+    pc.take(answer({ inReplyTo: "m1" }));
+    expect(pc.awaitsFrom("peer-b")).toBe(false);
+  });
+
   it("never hands a peer's answer to a call to another peer", () => {
     const { pc, add } = calls();
     add("m1", "peer-c", "c1");

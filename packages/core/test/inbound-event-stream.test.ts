@@ -47,7 +47,7 @@ describe("EventWakeups", () => {
     expect(isInboundActivityEvent("WORKSPACE_UPDATED", "{}")).toBe(false);
   });
 
-  it("says which row an event announces: its id (the emulator's), its message's (the August server's, twice)", async () => {
+  it("says which row an event announces: its id (the emulator's), its message's (the August server's, twice), its sender", async () => {
     const body = new PassThrough();
     const seen: unknown[] = [];
     const w = new EventWakeups({
@@ -59,7 +59,12 @@ describe("EventWakeups", () => {
     await waitFor(() => w.connected);
     // Recorded from the August server (a hosted tenant, a message to a poll workspace): an event
     // at its ingest and one once queued for poll, one row; neither names the row.
-    const august = { activity_type: "a2a_receive", message_id: "m-1", method: "message/send" };
+    const august = {
+      activity_type: "a2a_receive",
+      message_id: "m-1",
+      method: "message/send",
+      source_id: "peer-1",
+    };
     body.write(data("ACTIVITY_LOGGED", { ...august, summary: "message/send → a (ingest)" }));
     body.write(
       data("ACTIVITY_LOGGED", { ...august, summary: "message/send → a (queued for poll)" }),
@@ -68,9 +73,9 @@ describe("EventWakeups", () => {
     await waitFor(() => seen.length === 4);
     expect(seen).toEqual([
       undefined, // the connect's catch-up
-      { id: undefined, messageId: "m-1" },
-      { id: undefined, messageId: "m-1" },
-      { id: "row-1", messageId: undefined },
+      { id: undefined, messageId: "m-1", sourceId: "peer-1" },
+      { id: undefined, messageId: "m-1", sourceId: "peer-1" },
+      { id: "row-1", messageId: undefined, sourceId: undefined },
     ]);
     expect(await stopsPromptly(w)).toBe("stopped");
   });

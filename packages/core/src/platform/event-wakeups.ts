@@ -55,6 +55,13 @@ const loadParser = () => (parserModule ??= import("eventsource-parser"));
 /** A byte stream of an open SSE response. */
 export type EventStreamBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
+/** What an `ACTIVITY_LOGGED` event says of the row it announces (see `onWake`). */
+export interface AnnouncedRow {
+  id: string | undefined;
+  messageId: string | undefined;
+  sourceId: string | undefined;
+}
+
 /** Options of {@link EventWakeups}. */
 export interface EventWakeupsOptions {
   /**
@@ -69,9 +76,9 @@ export interface EventWakeupsOptions {
    * a row, without it once after every (re)connect. `id`: the row's, when the event names it (the
    * emulator's does, the August server's does not); `messageId`: the message's, when it names it
    * (the August server announces each polled message twice, at its ingest and once queued, with
-   * the same `message_id`: one row).
+   * the same `message_id`: one row); `sourceId`: the sender the platform recorded, if any.
    */
-  onWake(activity?: { id: string | undefined; messageId: string | undefined }): void;
+  onWake(activity?: AnnouncedRow): void;
   /** Called when the stream connects (true) or drops (false). */
   onStatus?(connected: boolean): void;
   /**
@@ -286,7 +293,11 @@ export class EventWakeups {
     if (!OURS.test(named ? ev.event! : ev.data)) return;
     const { name, inner } = readEvent(ev.event, ev.data);
     if (isInboundActivity(name, inner))
-      this.#o.onWake({ id: stringOf(inner?.["id"]), messageId: stringOf(inner?.["message_id"]) });
+      this.#o.onWake({
+        id: stringOf(inner?.["id"]),
+        messageId: stringOf(inner?.["message_id"]),
+        sourceId: stringOf(inner?.["source_id"]),
+      });
     else if (name !== undefined && STATE_EVENTS.has(name)) this.#o.onStateEvent?.(name);
   };
 

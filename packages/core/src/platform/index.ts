@@ -117,5 +117,10 @@ export {
   EventWakeups,
   isInboundActivityEvent,
 } from "./event-wakeups.js";
-export type { EventStreamBody, EventWakeupsOptions, OwnHeartbeats } from "./event-wakeups.js";
+export type {
+  AnnouncedRow,
+  EventStreamBody,
+  EventWakeupsOptions,
+  OwnHeartbeats,
+} from "./event-wakeups.js";
 export { peerFailedError } from "./peer-result.js";

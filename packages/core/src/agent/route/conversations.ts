@@ -57,6 +57,12 @@ export class PendingCalls {
     return due;
   }
 
+  /** Whether a call to `peerId` waits (a message from it may be that call's answer). */
+  awaitsFrom(peerId: string): boolean {
+    for (const c of this.#calls.values()) if (c.peerId === peerId) return true;
+    return false;
+  }
+
   /** Registers a call (before its message is sent, so an early answer is not missed). */
   add(call: PendingCall): () => void {
     const calls = this.#calls;

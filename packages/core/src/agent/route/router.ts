@@ -91,6 +91,11 @@ export class Router {
     return this.#calls.earliestDue;
   }
 
+  /** Whether a call to `peerId` awaits its answer. */
+  awaitsFrom(peerId: string): boolean {
+    return this.#calls.awaitsFrom(peerId);
+  }
+
   /** Unmatched answers seen and dropped over the rate limit, since the agent was created. */
   get unmatchedAnswers(): { seen: number; dropped: number } {
     return { seen: this.#unmatched.seen, dropped: this.#unmatched.dropped };

@@ -46,11 +46,12 @@ const GATHER = { afterS: READ_GATHER_S, to: "read" } as const;
 export const COLLECT_WITHIN_S = 100;
 
 /**
- * Rows the event stream announced since the last read at which a read that brings answers goes at
- * once (class `collect`), whatever its time: a read that brings this many costs a tenth of a
- * request each, and the answers already logged would otherwise wait unread for up to
- * {@link COLLECT_WITHIN_S} (with long calls, most answers reached their callers only at the next
- * read, 75-100 s apart).
+ * Rows from peers the agent awaits answers from that the event stream announced since the last
+ * read, at which a read that brings answers goes at once (class `collect`), whatever its time: a
+ * read that brings this many costs a tenth of a request each, and the answers already logged would
+ * otherwise wait unread for up to {@link COLLECT_WITHIN_S} (with long calls, most answers reached
+ * their callers only at the next read, 75-100 s apart). Others' questions do not count: in issue
+ * 100's shape each agent's burst of them would send its read ahead of the replies.
  */
 export const ROWS_PER_READ = 10;
 
@@ -215,8 +216,8 @@ export class PollPace {
   }
 
   /**
-   * The event stream announced a row (`key`: its message's id or its own, when the event names
-   * one): once {@link ROWS_PER_READ} wait unread, the read of answers now asked moves up at once
+   * The event stream announced a row from a peer this agent awaits an answer from (`key`: its
+   * message's id or its own, when the event names one): once {@link ROWS_PER_READ} wait unread, the read of answers now asked moves up at once
    * (to `collect`, or `read` for calls with no deadline).
    */
   announced(key?: string): void {

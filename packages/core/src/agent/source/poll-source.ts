@@ -11,7 +11,7 @@ import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events
 import type { CursorState, InboundPage } from "../../inbound/index.js";
 import { Waker, checkBackfill } from "../../inbound/index.js";
 import { detached } from "../../observability/index.js";
-import { type EventWakeupsOptions, EventWakeups } from "../../platform/index.js";
+import { type AnnouncedRow, type EventWakeupsOptions, EventWakeups } from "../../platform/index.js";
 import type { AgentStateStore, SharedPoll, SharedStore } from "../../store/index.js";
 import { type Logger, MoleculeError, backoffDelay, describe } from "../../transport/index.js";
 import type { Admission } from "../admit/admission.js";
@@ -418,10 +418,13 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     return this.events?.connected === true;
   }
 
-  onWake(activity?: { id: string | undefined; messageId: string | undefined }): void {
+  onWake(activity?: AnnouncedRow): void {
     if (activity !== undefined && !this.#shared) {
       if (activity.id !== undefined) this.#pollCursor.announced(activity.id);
-      this.#pace.announced(activity.messageId ?? activity.id);
+      // A message from a peer this agent awaits an answer from: maybe that answer.
+      const from = activity.sourceId;
+      if (from !== undefined && this.#router.awaitsFrom(from))
+        this.#pace.announced(activity.messageId ?? activity.id);
     }
     this.wake();
   }
