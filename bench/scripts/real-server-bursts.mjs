@@ -22,7 +22,8 @@
 // for HB_DURATION_S (240) from the burst, then the calls still open are awaited HB_DRAIN_S (120)
 // more (a 120-a-minute bucket answers 200 questions slowly: an answer that comes in the drain is slow,
 // one that never comes is lost; each call's timeoutMs ends with the drain). Each agent's client wraps
-// `heartbeat()` (a PlatformClient subclass): the time of every accepted heartbeat and every refused
+// `register()` and `heartbeat()` (a PlatformClient subclass; the platform records a registration as
+// the first heartbeat): the time of every accepted heartbeat and every refused
 // call (error code and status; a 429 the SDK waited out inside the call is not a refusal: SERVER_LOG
 // counts those). Reported per agent: the longest gap between accepted heartbeats from the start
 // (the open gap at the end included) and once online (after its first accepted heartbeat: how long
@@ -125,6 +126,16 @@ class RecordingClient extends PlatformClient {
   constructor(options, rec) {
     super(options);
     this.rec = rec;
+  }
+  /**
+   * A registration accepted is the workspace's first heartbeat: the August server sets it
+   * `online` with `last_heartbeat_at = now()` (`internal/handlers/registry.go` 1097-1146), and a
+   * default agent sends its first heartbeat one interval later.
+   */
+  async register(...args) {
+    const out = await super.register(...args);
+    this.rec.accepted.push(Date.now());
+    return out;
   }
   async heartbeat(...args) {
     try {
@@ -502,7 +513,7 @@ async function heartbeats() {
     }
     const refusedBy = {};
     for (const r of rec.refused) inc(refusedBy, `${r.status ?? ""}:${r.code ?? ""}`);
-    // Online: its first accepted heartbeat (registration and first heartbeat are its start).
+    // Online: its registration or first heartbeat accepted, whichever came first.
     const first = rec.accepted.find((t) => t >= startAt);
     let gapOnline = 0;
     for (let k = 1; k < ts.length; k++)
