@@ -17,9 +17,8 @@ import {
   promoteNow,
   rateBucketOf,
   RateBucket,
-  type RatePriority,
-  type RatePromotion,
 } from "../src/transport/rate-budget.js";
+import type { RatePriority, RatePromotion } from "../src/transport/rate-priority.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

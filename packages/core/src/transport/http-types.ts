@@ -6,7 +6,7 @@ import type { ProxyOption } from "./proxy.js";
 import type { ChunkedBody } from "./chunked.js";
 import type { JsonItems } from "./json-items.js";
 import type { Logger } from "./logger.js";
-import type { RatePriority } from "./rate-budget.js";
+import type { RatePriority } from "./rate-priority.js";
 
 /** HTTP methods the transport sends. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";

@@ -29,9 +29,8 @@ import {
   platformSecond,
   type RateBucket,
   rateBucketOf,
-  type RatePriority,
-  type RatePromotion,
 } from "./rate-budget.js";
+import type { RatePriority, RatePromotion } from "./rate-priority.js";
 import { rateClassOf, rateWaitOf, sendByOf } from "./rate-class.js";
 import { tracePlatformRequest } from "../observability/index.js";
 import { withTraceHeaders } from "./trace-headers.js";

@@ -14,6 +14,14 @@
 // keep a reserve, and after a 429 nothing is sent until the time the platform named.
 
 import { HeartbeatRoom } from "./heartbeat-room.js";
+import {
+  bestRank,
+  PACED,
+  RANK,
+  type RatePriority,
+  type RatePromotion,
+  usesBeatsRoom,
+} from "./rate-priority.js";
 import { retryAfterSeconds } from "./retry.js";
 
 /** Longest wait the platform's limiter can ask for: its window (a minute) and the rounding second. */
@@ -72,71 +80,8 @@ export function isRateLimitRefusal(
   return headers["x-ratelimit-remaining"] === "0";
 }
 
-/**
- * How urgent a request is for its bucket's budget. Waiting requests go in this order: heartbeats
- * (registrations too), then an agent's start (the calls around its registration and first
- * heartbeat), then state checks, then the event stream's open (while it is up, heartbeats need no
- * state check and the safety-net read is rare), then a read that collects answers whose calls'
- * deadlines are near (a read that brings answers moves up to it then: one read brings every
- * answer logged, a reply only its own), then answers waiting to be sent, then reads that bring
- * answers or questions once they have waited with new calls a while (a poll while the agent's own
- * calls await answers, or one an event woke: see {@link RatePromotion}), then everything else in order (a new
- * call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet moment
- * (acknowledgements, checkpoints, the safety-net read and the state check while the event stream
- * is up and heartbeats are accepted). Only heartbeats and state checks (a heartbeat may wait for
- * one) may use the room kept for the heartbeats expected later in the window; only the classes
- * before answers may use the reserve, which is sized by what heartbeats and liveness requests
- * used (a start, which does not recur, is not counted).
- */
-export type RatePriority =
-  | "heartbeat"
-  | "start"
-  | "liveness"
-  | "stream"
-  | "collect"
-  | "answer"
-  | "read"
-  | "request"
-  | "background";
-
-const RANK: Record<RatePriority, number> = {
-  heartbeat: 0,
-  start: 1,
-  liveness: 2,
-  stream: 3,
-  collect: 4,
-  answer: 5,
-  read: 6,
-  request: 7,
-  background: 8,
-};
-
-/** The first rank that leaves the reserve to the ranks before it. */
-const PACED = RANK.answer;
-
-/**
- * Whether requests of `rank` may use the room kept for the heartbeats expected later in the
- * window: heartbeats and state checks (a heartbeat may wait for one). These are also what sizes
- * the reserve; the start and the event stream's open do not recur.
- */
-function usesBeatsRoom(rank: number): boolean {
-  return rank === RANK.heartbeat || rank === RANK.liveness;
-}
-
 /** What a wait for the budget ended with: the window the request goes in, or how long it would still wait. */
 export type RateTurn = { window: number } | { retryAfterMs: number };
-
-/**
- * A class a waiting request moves up to after a while (`afterS`, in the platform's seconds): a
- * read an event woke waits behind new calls for at most that long, so it reads many questions at
- * once, yet never waits out a whole burst of them.
- */
-export interface RatePromotion {
-  afterS: number;
-  to: RatePriority;
-  /** Its next move up, `afterS` after this one (a read that brings answers: `read`, then `collect`). */
-  next?: RatePromotion;
-}
 
 /** Waiting requests that may move up at once, by their signal (see {@link promoteNow}). */
 const movesUp = new WeakMap<AbortSignal, () => void>();
@@ -148,12 +93,6 @@ const movesUp = new WeakMap<AbortSignal, () => void>();
  */
 export function promoteNow(signal: AbortSignal): void {
   movesUp.get(signal)?.();
-}
-
-/** The highest class a request of `rank` reaches while it waits, moving up as `promotion` says. */
-function bestRank(rank: number, promotion: RatePromotion | undefined): number {
-  for (let p = promotion; p !== undefined; p = p.next) rank = Math.min(rank, RANK[p.to]);
-  return rank;
 }
 
 /** A request waiting for its turn. */

@@ -2,7 +2,7 @@
 // many requests through layers that do not know of the budget (an agent's start, its poll reads, its
 // state checks) marks the signal it hands them once, and every request sent with it waits in that
 // class (see `RatePriority` in rate-budget.ts).
-import type { RatePriority, RatePromotion } from "./rate-budget.js";
+import type { RatePriority, RatePromotion } from "./rate-priority.js";
 
 /** The class a signal's requests wait in, and the class they move up to while they wait, if any. */
 export interface RateClass {
