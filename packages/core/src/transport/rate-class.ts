@@ -1,7 +1,7 @@
 // The class of the rate budget a request waits in, carried by its AbortSignal: a caller that sends
 // many requests through layers that do not know of the budget (an agent's start, its poll reads, its
 // state checks) marks the signal it hands them once, and every request sent with it waits in that
-// class (see `RatePriority` in rate-budget.ts).
+// class (see `RatePriority` in rate-priority.ts).
 import type { RatePriority, RatePromotion } from "./rate-priority.js";
 
 /** The class a signal's requests wait in, and the class they move up to while they wait, if any. */

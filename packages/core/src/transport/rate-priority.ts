@@ -6,16 +6,16 @@
  * (registrations too), then an agent's start (the calls around its registration and first
  * heartbeat), then state checks, then the event stream's open (while it is up, heartbeats need no
  * state check and the safety-net read is rare), then a read that collects answers whose calls'
- * deadlines are near (a read that brings answers moves up to it then: one read brings every
- * answer logged, a reply only its own), then answers waiting to be sent, then reads that bring
- * answers or questions once they have waited with new calls a while (a poll while the agent's own
- * calls await answers, or one an event woke: see {@link RatePromotion}), then everything else in order (a new
+ * deadlines are near (a read that brings answers moves up to it then: one read brings every answer
+ * logged, a reply only its own), then answers waiting to be sent, then reads that bring answers or
+ * questions once they have waited with new calls a while (a poll while the agent's own calls await
+ * answers, or one an event woke: see {@link RatePromotion}), then everything else in order (a new
  * call to a peer, the re-read of rows still settling, ...), last what can wait for a quiet moment
- * (acknowledgements, checkpoints, the safety-net read and the state check while the event stream
- * is up and heartbeats are accepted). Only heartbeats and state checks (a heartbeat may wait for
- * one) may use the room kept for the heartbeats expected later in the window; only the classes
- * before answers may use the reserve, which is sized by what heartbeats and liveness requests
- * used (a start, which does not recur, is not counted).
+ * (acknowledgements, checkpoints, the safety-net read and the state check while the event stream is
+ * up and heartbeats are accepted). Only heartbeats and state checks (a heartbeat may wait for one)
+ * may use the room kept for the heartbeats expected later in the window; only the classes before
+ * answers may use the reserve, which is sized by what heartbeats and liveness requests used (a
+ * start, which does not recur, is not counted).
  */
 export type RatePriority =
   | "heartbeat"

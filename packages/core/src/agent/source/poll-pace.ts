@@ -1,14 +1,14 @@
 // How often an agent's poll reads, and in which class of the rate budget each read waits: a read
 // while the agent's own calls await answers brings answers (it waits with new calls for at most
-// 20 s first, so that under a spent budget it brings several); one something woke (an event, a freed
-// handler slot, a full page) brings messages that callers await answers to: it waits with new calls
-// for at most 30 s, then goes before them (behind them all, a caller's burst of questions
-// would all be sent before the first is read; before each of them, every question would cost a
-// read of its own: waiting a while, one read brings several). The 30 s count from when it was
-// first asked: a read has 25 s for its turn (the default 30 s timeout, less the time kept to send
-// it), so one refused unsent is asked again with the time it already waited. The re-read of rows
-// still settling is work like a new call; the timed safety-net read while the event stream is up
-// only guards against a missed event.
+// 20 s first, so that under a spent budget it brings several, and goes at once once 10 answers are
+// announced unread); one something woke (an event, a freed handler slot, a full page) brings
+// messages that callers await answers to: it waits with new calls for at most 30 s, then goes
+// before them (behind them all, a caller's burst of questions would all be sent before the first is
+// read; before each of them, every question would cost a read of its own: waiting a while, one read
+// brings several). The 30 s count from when it was first asked: a read has 25 s for its turn (the
+// default 30 s timeout, less the time kept to send it), so one refused unsent is asked again with
+// the time it already waited. The re-read of rows still settling is work like a new call; the timed
+// safety-net read while the event stream is up only guards against a missed event.
 import { inRateClass, isMoleculeError, platformSecond, promoteNow } from "../../transport/index.js";
 
 /**
@@ -217,8 +217,9 @@ export class PollPace {
 
   /**
    * The event stream announced a row from a peer this agent awaits an answer from (`key`: its
-   * message's id or its own, when the event names one): once {@link ROWS_PER_READ} wait unread, the read of answers now asked moves up at once
-   * (to `collect`, or `read` for calls with no deadline).
+   * message's id or its own, when the event names one): once {@link ROWS_PER_READ} wait unread,
+   * the read of answers now asked moves up at once (to `collect`, or `read` for calls with no
+   * deadline).
    */
   announced(key?: string): void {
     if (this.#unread.size < ROWS_PER_READ) this.#unread.add(key ?? Symbol());
