@@ -3,12 +3,13 @@
 // messageId; a sender's claims neither resolve a call nor use up another peer's turns; answers
 // nobody awaits are rate-limited before the handler.
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
 import type { InboundMessage, PeerCallResult, RemoteAgentOptions } from "../src/index.js";
+import { Router } from "../src/agent/route/router.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -127,6 +128,39 @@ describe("an awaited answer rests on authenticated facts only", () => {
     const result = await call;
     expect(result).toMatchObject({ status: "completed", text: "real answer to question" });
     expect(onA).toHaveLength(2); // B's real answer went to the call, not the handler
+  });
+
+  it("through the event stream: an authenticated C naming the call's messageId does not resolve a poll agent's call to B", async () => {
+    await setup();
+    const a = await workspace("a");
+    const b = await slowCallee("b");
+    const c = await workspace("c");
+    const onA: InboundMessage[] = [];
+    // The answers the stream brings with their bodies (2026-08 events carry `request_body`).
+    const took = vi.spyOn(Router.prototype, "takeAnnounced");
+    const agentA = await startAgent(a.client, (m) => void onA.push(m));
+    expect(agentA.delivery).toBe("poll");
+    let settled: PeerCallResult | undefined;
+    const call = agentA.callPeer(b.id, "question", { messageId: "q-1" }).then((r) => (settled = r));
+    await waitFor(() => emu.activity(b.id).some((r) => r["activity_type"] === "a2a_receive"));
+
+    const spoof = { molecule_in_reply_to: "q-1", molecule_source_workspace_id: b.id };
+    expect(await post(a.id, { role: "agent", parts: text("from C"), metadata: spoof }, c)).toBe(
+      200,
+    );
+    await waitFor(() => onA.length === 1, { timeoutMs: 15_000 });
+    // Its sender is not the callee: the stream's body is not even looked at; the read handed it
+    // on, unawaited.
+    expect(took).not.toHaveBeenCalled();
+    expect(onA.map((m) => [m.text, m.isReply, m.sourceId])).toEqual([["from C", true, c.id]]);
+    expect(settled).toBeUndefined();
+
+    b.release();
+    expect(await call).toMatchObject({ status: "completed", text: "real answer to question" });
+    expect(onA).toHaveLength(1);
+    // B's answer came with its body through the stream, and went to the call.
+    expect(took.mock.results).toEqual([{ type: "return", value: true }]);
+    vi.restoreAllMocks();
   });
 
   it("sibling claim: an authenticated C claiming to be B does not resolve a push agent's call to B", async () => {

@@ -80,6 +80,33 @@ describe("EventWakeups", () => {
     expect(await stopsPromptly(w)).toBe("stopped");
   });
 
+  it("an event too large to keep (a row with a large body) wakes a read; the stream stays up", async () => {
+    const body = new PassThrough();
+    const seen: unknown[] = [];
+    const down: string[] = [];
+    const w = new EventWakeups({
+      logger,
+      open: async () => ({ body }),
+      onWake: (a) => void seen.push(a?.event ?? a),
+      onUnavailable: (reason) => void down.push(reason),
+      maxKeptBytes: 1024,
+    });
+    w.start();
+    await waitFor(() => w.connected);
+    const big = { activity_type: "a2a_receive", request_body: { text: "x".repeat(4096) } };
+    // Its line arrives in parts; what is past the bound is dropped as it comes.
+    const line = data("ACTIVITY_LOGGED", big);
+    for (let i = 0; i < line.length; i += 1000) body.write(line.slice(i, i + 1000));
+    const small = { activity_type: "a2a_receive", source_id: "p", request_body: { text: "hi" } };
+    body.write(data("ACTIVITY_LOGGED", small));
+    await waitFor(() => seen.length === 3);
+    // The connect's catch-up, the cut line's wake (no row: a read brings it), then the small one.
+    expect(seen).toEqual([undefined, undefined, small]);
+    expect(w.connected).toBe(true);
+    expect(down).toEqual([]);
+    expect(await stopsPromptly(w)).toBe("stopped");
+  });
+
   it("reports pause and removal, in both event shapes, and ignores every other event", async () => {
     const body = new PassThrough();
     const seen: string[] = [];

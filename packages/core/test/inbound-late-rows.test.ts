@@ -165,7 +165,7 @@ describe("a row later than the settle window", () => {
     const store = memoryStore();
     // The audit re-reads the rows of the last 12 settle windows: 6 s here, room for a loaded
     // machine between the later rows' read and the held row's commit (at 100 ms, 1.2 s was not).
-    const { agent, sender, target, counts, gaps, close } = await lateRowRig(emu, {
+    const { agent, sender, target, counts, gaps, trail, close } = await lateRowRig(emu, {
       store,
       pollIntervalMs: 50,
       pollSettleMs: 500,
@@ -187,7 +187,10 @@ describe("a row later than the settle window", () => {
       release();
       await late;
       await waitFor(() => counts.get("late one") === 1, { timeoutMs: 30_000 });
-      await waitFor(() => gaps.length > 0);
+      // A failure says which pass brought the held row (seen once without a report in CI).
+      await waitFor(() => gaps.length > 0).catch((err: Error) => {
+        throw new Error(`${err.message}; the agent's reads and log: ${trail.join(" | ")}`);
+      });
       expect(gaps[0]).toMatchObject({ reason: "late_row", rows: 1, code: "MOLECULE_INBOUND_GAP" });
       expect([...counts.values()].every((n) => n === 1)).toBe(true);
     } finally {

@@ -5,7 +5,8 @@
 import { afterEach, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
-import { PlatformClient, RemoteAgent } from "../src/index.js";
+import { RemoteAgent } from "../src/index.js";
+import { pollClients } from "./fixtures/poll-client.js";
 import { PollPace } from "../src/agent/source/poll-pace.js";
 import { PollSource } from "../src/agent/source/poll-source.js";
 
@@ -18,13 +19,7 @@ afterEach(async () => {
 it("counts the rows from a peer it awaits an answer from, not the others'", async () => {
   const emu = await startEmulator({ ui: false });
   cleanups.push(() => emu.close());
-  const client = async (name: string) => {
-    const w = await emu.admin.createWorkspace({ name, deliveryMode: "poll" });
-    const token = w.token ?? (await emu.admin.createToken(w.id));
-    const c = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token });
-    cleanups.push(() => c.close());
-    return c;
-  };
+  const client = pollClients(emu, cleanups);
   const [mine, asked, other] = [
     await client("agent"),
     await client("asked"),

@@ -287,16 +287,22 @@ export class Platform {
 
   /**
    * `LogActivity`: writes an activity row and fans out `ACTIVITY_LOGGED` when it commits (at once
-   * unless `commitDelay` delays it; see `writeActivity`).
+   * unless `commitDelay` delays it; see `writeActivity`). Since 2026-05 the event carries the row's
+   * bodies and duration (enteros-core c91c09dc, 2026-04-27: in 50c3bdfd and aeec8e47, not in
+   * 7cf77f27), and on 2026-08 its `message_id` (`activity.go` 1171-1214 at aeec8e47). The row's
+   * `id` is the emulator's own (neither server names it).
    */
-  logActivity(row: Omit<ActivityRow, "seq" | "id" | "created_at">): ActivityRow {
+  logActivity(
+    row: Omit<ActivityRow, "seq" | "id" | "created_at">,
+    messageId?: string,
+  ): ActivityRow {
     const r: ActivityRow = {
       ...row,
       seq: this.store.nextSeq(),
       id: newId(),
       created_at: this.now(),
     };
-    this.writeActivity(r, {
+    const event: Record<string, unknown> = {
       id: r.id,
       activity_type: r.activity_type,
       method: r.method,
@@ -304,7 +310,17 @@ export class Platform {
       target_id: r.target_id,
       status: r.status,
       summary: r.summary,
-    });
+    };
+    if (this.latest) {
+      event["duration_ms"] = r.duration_ms;
+      if (r.tool_trace !== undefined && r.tool_trace !== null) event["tool_trace"] = r.tool_trace;
+      if (r.request_body !== undefined && r.request_body !== null)
+        event["request_body"] = r.request_body;
+      if (r.response_body !== undefined && r.response_body !== null)
+        event["response_body"] = r.response_body;
+    }
+    if (this.august && messageId !== undefined) event["message_id"] = messageId;
+    this.writeActivity(r, event);
     return r;
   }
 

@@ -163,6 +163,24 @@ export function parseActivityRow(row: unknown): InboundMessage | null {
   if (!isRecord(row)) return null;
   const activityId = nonEmpty(row.id);
   if (!activityId) return null;
+  return parseRow(row, activityId);
+}
+
+/**
+ * Parses what an `ACTIVITY_LOGGED` event says of the row it announces (the platform's event
+ * stream, since 2026-05: the row's fields with its `request_body`, never its id) as
+ * {@link parseActivityRow} parses the row; `activityId` is undefined. `null` where it is not an
+ * inbound message, or carries no body.
+ */
+export function parseAnnouncedRow(event: Record<string, unknown>): InboundMessage | null {
+  if (!isRecord(event.request_body)) return null;
+  return parseRow(event, undefined);
+}
+
+function parseRow(
+  row: Record<string, unknown>,
+  activityId: string | undefined,
+): InboundMessage | null {
   if (row.method === "notify" || row.method === "chat_upload_receive") return null;
   if (typeof row.activity_type === "string" && row.activity_type !== "a2a_receive") return null;
 

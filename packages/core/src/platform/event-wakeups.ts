@@ -17,6 +17,7 @@ import {
   type Logger,
   ScheduledTask,
   SseBounds,
+  SseLongLines,
   describe,
 } from "../transport/index.js";
 import { askedWaitMs, backoffDelay, sleep } from "../transport/index.js";
@@ -39,14 +40,28 @@ export interface OwnHeartbeats {
 }
 
 /**
- * Largest event (its data) and longest line of the platform's event stream, in characters: 4 MiB.
- * The platform's events are small (an `ACTIVITY_LOGGED` carries a row's id, type, status and
- * summary, never its bodies; the agent reads those from `/activity`), so this leaves room for any
- * event it sends, a canvas message included. Past it the stream is closed, the outage reported
- * (`onUnavailable`) and the stream reopened with backoff, so a line without an end (from a proxy,
- * a captive portal, a misrouted load balancer answering the URL) holds at most this much in memory.
+ * Largest event (its data) and longest line of the platform's event stream, in characters, that a
+ * reader keeps: 4 MiB (`ApprovalWaiter`). Past it the stream is closed, the outage reported and the
+ * stream reopened with backoff, so a line without an end (from a proxy, a captive portal, a
+ * misrouted load balancer answering the URL) holds at most this much in memory.
  */
 export const EVENT_STREAM_MAX_CHARS = 4 * 1024 * 1024;
+
+/**
+ * Longest line of the event stream the wake-ups keep, in bytes: 1 MiB. The platform's events
+ * are small but an `ACTIVITY_LOGGED`, which carries its row's bodies since 2026-05: a longer one
+ * (a message of about 1 MiB or more) is read to its end without being kept (`SseLongLines`) and
+ * taken as "a row was logged": the read that follows brings it.
+ */
+const EVENT_KEPT_BYTES = 1024 * 1024;
+
+/**
+ * Longest line of the event stream the wake-ups read at all, in bytes: 32 MiB, twice the
+ * largest message the platform takes (16 MiB, `maxProxyRequestBody`), whose event carries it as
+ * JSON. Past it the stream is closed, the outage reported (`onUnavailable`) and the stream
+ * reopened with backoff: a line without an end is read no further.
+ */
+export const EVENT_LINE_MAX_BYTES = 32 * 1024 * 1024;
 
 let parserModule: Promise<typeof EventSourceParser> | undefined;
 /** eventsource-parser, loaded when the first stream opens rather than when core is imported. */
@@ -60,6 +75,8 @@ export interface AnnouncedRow {
   id: string | undefined;
   messageId: string | undefined;
   sourceId: string | undefined;
+  /** The event's data, when it carries the row's `request_body` (since 2026-05). */
+  event?: Record<string, unknown> | undefined;
 }
 
 /** Options of {@link EventWakeups}. */
@@ -101,8 +118,10 @@ export interface EventWakeupsOptions {
    * event's time after it is accepted, is not counted. Not given, any silence counts.
    */
   heartbeats?: OwnHeartbeats;
-  /** Largest event and longest line, in characters (default {@link EVENT_STREAM_MAX_CHARS}). */
-  maxEventChars?: number;
+  /** Longest line kept, in bytes (default {@link EVENT_KEPT_BYTES}); the largest event too. */
+  maxKeptBytes?: number;
+  /** Longest line read, in bytes (default {@link EVENT_LINE_MAX_BYTES}). */
+  maxLineBytes?: number;
   /** Reconnect backoff base and cap in ms (defaults 500 and 30 000). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -222,14 +241,20 @@ export class EventWakeups {
         this.#setConnected(true);
         this.#o.onWake(); // catch up on anything logged while disconnected
         bounds = new SseBounds(
-          this.#o.maxEventChars ?? EVENT_STREAM_MAX_CHARS,
+          this.#o.maxLineBytes ?? EVENT_LINE_MAX_BYTES,
           "the platform's event stream",
           stop,
+          "bytes",
         );
-        const parser = createParser({ ...bounds.parserOptions(), onEvent: this.#onEvent });
+        const kept = this.#o.maxKeptBytes ?? EVENT_KEPT_BYTES;
+        // Events of more than `kept` characters (a line is cut there) fail the parser's bound.
+        const options = { ...bounds.parserOptions(), maxBufferSize: kept + 2 };
+        const parser = createParser({ ...options, onEvent: this.#onEvent });
         const feed: Feed = {
           parser,
           bounds,
+          // A line too long to keep is a row logged with large bodies: a read brings it.
+          lines: new SseLongLines(kept, () => this.#o.onWake()),
           silence: (silence = new SilenceWatch(idleMs, stop, this.#o.heartbeats)),
         };
         if ("chunks" in opened) await readChunks(feed, opened.chunks, conn.signal);
@@ -297,6 +322,7 @@ export class EventWakeups {
         id: stringOf(inner?.["id"]),
         messageId: stringOf(inner?.["message_id"]),
         sourceId: stringOf(inner?.["source_id"]),
+        event: inner?.["request_body"] === undefined ? undefined : inner,
       });
     else if (name !== undefined && STATE_EVENTS.has(name)) this.#o.onStateEvent?.(name);
   };
@@ -341,7 +367,7 @@ export class EventWakeups {
       for (;;) {
         const { value, done } = reader ? await reader.read() : await iterator!.next();
         if (done || signal.aborted) break;
-        if (fed(feed, decoder.decode(value, { stream: true }))) break;
+        if (fed(feed, decoder, value)) break;
       }
     } finally {
       signal.removeEventListener("abort", release);
@@ -357,15 +383,19 @@ export class EventWakeups {
 interface Feed {
   parser: EventSourceParser.EventSourceParser;
   bounds: SseBounds;
+  lines: SseLongLines;
   silence: SilenceWatch;
 }
 
-/** Feeds `text` to the parser within the stream's bounds; true once a bound passed (stop). */
-function fed(feed: Feed, text: string): boolean {
+/**
+ * Feeds `chunk` to the parser within the stream's bounds (what it keeps of each line, decoded);
+ * true once a bound passed (stop).
+ */
+function fed(feed: Feed, decoder: TextDecoder, chunk: Uint8Array): boolean {
   if (feed.bounds.failure !== undefined) return true;
   feed.silence.heard();
-  feed.parser.feed(text);
-  return feed.bounds.fed(text);
+  feed.parser.feed(decoder.decode(feed.lines.kept(chunk), { stream: true }));
+  return feed.bounds.lineAt(feed.lines.line);
 }
 
 /** Feeds a chunked body to the parser until it ends, fails, or `signal` closes it. */
@@ -375,7 +405,7 @@ function readChunks(feed: Feed, chunks: ChunkedBody, signal: AbortSignal): Promi
     const close = (): void => chunks.close();
     signal.addEventListener("abort", close, { once: true });
     chunks.read({
-      data: (chunk) => void fed(feed, decoder.decode(chunk, { stream: true })),
+      data: (chunk) => void fed(feed, decoder, chunk),
       end: (err) => {
         signal.removeEventListener("abort", close);
         if (err) reject(err);

@@ -10,11 +10,12 @@ function sseBoundError(
   code: "sse_event_too_large" | "sse_line_too_long",
   what: string,
   max: number,
+  unit: string,
 ): MoleculeError {
   return new MoleculeError(
     code === "sse_event_too_large"
-      ? `${what} sent an event larger than ${max} characters; the stream was dropped`
-      : `${what} sent a line longer than ${max} characters without an end; the stream was dropped`,
+      ? `${what} sent an event larger than ${max} ${unit}; the stream was dropped`
+      : `${what} sent a line longer than ${max} ${unit} without an end; the stream was dropped`,
     { code, retryable: false },
   );
 }
@@ -31,15 +32,22 @@ export class SseBounds {
   readonly #max: number;
   readonly #what: string;
   readonly #onFail: (err: MoleculeError) => void;
+  readonly #unit: string;
 
   /**
-   * @param max - Largest event (its data) and longest line, in characters.
+   * @param max - Largest event (its data) and longest line, in characters (or `unit`).
    * @param what - The stream, for the error message (e.g. `"the platform's event stream"`).
    */
-  constructor(max: number, what: string, onFail: (err: MoleculeError) => void) {
+  constructor(
+    max: number,
+    what: string,
+    onFail: (err: MoleculeError) => void,
+    unit = "characters",
+  ) {
     this.#max = max;
     this.#what = what;
     this.#onFail = onFail;
+    this.#unit = unit;
   }
 
   /** `maxBufferSize` and `onError` for eventsource-parser's `createParser`. */
@@ -60,14 +68,23 @@ export class SseBounds {
   fed(text: string): boolean {
     if (this.failure !== undefined) return true;
     const end = Math.max(text.lastIndexOf("\n"), text.lastIndexOf("\r"));
-    this.#line = end === -1 ? this.#line + text.length : text.length - end - 1;
+    return this.lineAt(end === -1 ? this.#line + text.length : text.length - end - 1);
+  }
+
+  /**
+   * The current line is `length` long so far (a reader that counts its lines itself, in bytes:
+   * `SseLongLines`); true when a bound has passed (the stream must not be fed again).
+   */
+  lineAt(length: number): boolean {
+    if (this.failure !== undefined) return true;
+    this.#line = length;
     if (this.#line > this.#max) this.#fail("sse_line_too_long");
     return this.failure !== undefined;
   }
 
   #fail(code: "sse_event_too_large" | "sse_line_too_long"): void {
     if (this.failure !== undefined) return;
-    this.failure = sseBoundError(code, this.#what, this.#max);
+    this.failure = sseBoundError(code, this.#what, this.#max, this.#unit);
     this.#onFail(this.failure);
   }
 }

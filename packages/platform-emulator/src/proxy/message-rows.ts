@@ -39,7 +39,7 @@ export function logWithMessageId(
     old === undefined ||
     (platform.store.activityById.get(old.id) !== old && platform.whenCommitted(old) === undefined)
   ) {
-    const r = platform.logActivity(row);
+    const r = platform.logActivity(row, messageId);
     rows.set(key, r);
     return r;
   }

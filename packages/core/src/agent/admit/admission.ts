@@ -144,6 +144,11 @@ export class Admission {
     return rejected;
   }
 
+  /** Whether `msg`'s ids are within their bound (a message over it is refused where it enters). */
+  fits(msg: InboundMessage): boolean {
+    return overlongId(msg) === undefined;
+  }
+
   /** Whether `msg` was refused at entry by {@link polled}. */
   isRejected(msg: InboundMessage): boolean {
     return this.#rejected.has(msg);

@@ -4,7 +4,7 @@
 // what the platform authenticated (`senderOf`) or, for a pushed answer (no sender recorded), on the
 // exact `inReplyTo` of our own unguessable outbound messageId; never on what a sender claims, and a
 // polled canvas row resolves no call (docs/security.md, "Sender facts").
-import { BoundedSet, type InboundMessage } from "../../inbound/index.js";
+import { BoundedSet, type InboundMessage, messageKey } from "../../inbound/index.js";
 import { type Logger, describe } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
 import type { RemoteAgentOptions } from "../types.js";
@@ -66,8 +66,8 @@ export class Router {
   readonly #logger: Logger;
   readonly #turns: TurnLimiter;
   readonly #unmatched = new UnmatchedAnswers();
-  /** Answers taken by calls (activity id or messageId): a re-read page does not hand them on. */
-  readonly #taken = new BoundedSet(1_000);
+  /** Answers taken by calls (activity id, messageId within sender): not handed on again. */
+  readonly #taken = new BoundedSet(2_000);
 
   constructor(
     calls: PendingCalls,
@@ -127,12 +127,25 @@ export class Router {
     return messages.filter((m) => !(m.isReply && this.#take(m)));
   }
 
-  /** Hands an answer to the call awaiting it (remembered, so a re-read page does not pass it on). */
+  /**
+   * Hands an answer the event stream announced with its body (`parseAnnouncedRow`) to the call
+   * awaiting it, if one does: true when taken (or taken before), so the read that later brings its
+   * row passes it over. Anything else is left for that read.
+   */
+  takeAnnounced(msg: InboundMessage): boolean {
+    return msg.isReply && this.#take(msg);
+  }
+
+  /**
+   * Hands an answer to the call awaiting it, remembered by its row's id and by its messageId
+   * within its sender, so neither a re-read page nor the row of an answer taken from the event
+   * stream passes it on.
+   */
   #take(msg: InboundMessage): boolean {
-    const key = msg.activityId ?? msg.messageId;
-    if (key !== undefined && this.#taken.has(key)) return true;
+    const keys = [msg.activityId, messageKey(msg)].filter((k) => k !== undefined);
+    if (keys.some((k) => this.#taken.has(k))) return true;
     if (!this.#calls.take(msg)) return false;
-    this.#taken.add(key);
+    for (const k of keys) this.#taken.add(k);
     return true;
   }
 

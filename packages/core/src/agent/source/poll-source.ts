@@ -9,7 +9,7 @@
 // lands.
 import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events/index.js";
 import type { CursorState, InboundPage } from "../../inbound/index.js";
-import { Waker, checkBackfill } from "../../inbound/index.js";
+import { Waker, checkBackfill, parseAnnouncedRow } from "../../inbound/index.js";
 import { detached } from "../../observability/index.js";
 import { type AnnouncedRow, type EventWakeupsOptions, EventWakeups } from "../../platform/index.js";
 import type { AgentStateStore, SharedPoll, SharedStore } from "../../store/index.js";
@@ -423,8 +423,13 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
       if (activity.id !== undefined) this.#pollCursor.announced(activity.id);
       // A message from a peer this agent awaits an answer from: maybe that answer.
       const from = activity.sourceId;
-      if (from !== undefined && this.#router.awaitsFrom(from))
+      if (from !== undefined && this.#router.awaitsFrom(from)) {
+        // Announced with its body (since 2026-05): the answer goes to its call now, and no read
+        // is owed for it (a later read passes its row, and hands it on no more).
+        const msg = activity.event && parseAnnouncedRow(activity.event);
+        if (msg && this.#admission.fits(msg) && this.#router.takeAnnounced(msg)) return;
         this.#pace.announced(activity.messageId ?? activity.id);
+      }
     }
     this.wake();
   }
