@@ -49,6 +49,8 @@ class Scheduler {
   #clear: typeof clearTimeout = clearTimeout;
   /** The due time the armed timer fires for. */
   #armedFor = Number.POSITIVE_INFINITY;
+  /** When the timer was armed (`performance.now()`). */
+  #armedAt = 0;
 
   arm(task: ScheduledTask, due: number): void {
     if (task.index >= 0) {
@@ -97,6 +99,7 @@ class Scheduler {
     }
     this.#stopTimer();
     this.#armedFor = top.due;
+    this.#armedAt = performance.now();
     this.#clear = clearTimeout;
     this.#timer = setTimeout(() => this.#fire(), Math.max(0, top.due - performance.now()));
     this.#refTimer();
@@ -114,9 +117,17 @@ class Scheduler {
   }
 
   #fire(): void {
+    const real = performance.now();
+    if (real < this.#armedFor - 1 && real > this.#armedAt) {
+      // A timer is timed from the event loop's clock, which a long tick leaves behind (a busy
+      // machine): it can fire several milliseconds early. The rest is waited out.
+      this.#timer = setTimeout(() => this.#fire(), this.#armedFor - real);
+      this.#refTimer();
+      return;
+    }
     // The timer firing means its due time has come, whatever the clock says (a timer may fire a
-    // millisecond early; fake timers may not fake `performance`).
-    const now = Math.max(performance.now(), this.#armedFor);
+    // millisecond early; fake timers may not fake `performance`, whose clock then has not moved).
+    const now = Math.max(real, this.#armedFor);
     this.#timer = undefined;
     this.#armedFor = Number.POSITIVE_INFINITY;
     const due: ScheduledTask[] = [];
