@@ -9,7 +9,7 @@
 // shared/reference/platform-api-workspace-features.md §2, §6.
 import type * as EventSourceParser from "eventsource-parser";
 import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../platform/index.js";
-import { approvalBody, EVENT_STREAM_MAX_CHARS } from "../platform/index.js";
+import { approvalBody, EVENT_KEPT_BYTES, EVENT_LINE_MAX_BYTES } from "../platform/index.js";
 import { stateRoot, join, sha256Hex } from "../runtime/index.js";
 import {
   backoffDelay,
@@ -19,6 +19,7 @@ import {
   requireFileSystem,
   sleep,
   SseBounds,
+  SseLongLines,
 } from "../transport/index.js";
 import {
   newReference,
@@ -166,10 +167,15 @@ export async function readWorkspaceEvents(
         if (!overflowed) failures = 0;
         overflowed = false;
         onOpen?.();
-        // Bounded as the agent's wake-ups read the same stream: past the bound it is reopened.
-        const bounds = new SseBounds(EVENT_STREAM_MAX_CHARS, "the platform's event stream", close);
+        // Bounded as the agent's wake-ups read the same stream: a line longer than is kept (an
+        // `ACTIVITY_LOGGED` with a large body: never an approval's) is dropped as it comes, and
+        // past the read bound the stream is reopened.
+        const what = "the platform's event stream";
+        const bounds = new SseBounds(EVENT_LINE_MAX_BYTES, what, close, "bytes");
+        const lines = new SseLongLines(EVENT_KEPT_BYTES, () => undefined);
         const parser = createParser({
           ...bounds.parserOptions(),
+          maxBufferSize: EVENT_KEPT_BYTES + 2,
           onEvent: (ev) => {
             const { name, data } = parseFrame(ev);
             onFrame(name, data);
@@ -178,9 +184,8 @@ export async function readWorkspaceEvents(
         const decoder = new TextDecoder();
         for await (const chunk of stream.body as AsyncIterable<Uint8Array>) {
           if (signal.aborted) break;
-          const text = decoder.decode(chunk, { stream: true });
-          parser.feed(text);
-          if (bounds.fed(text)) {
+          parser.feed(decoder.decode(lines.kept(chunk), { stream: true }));
+          if (bounds.lineAt(lines.line)) {
             overflowed = true;
             throw bounds.failure;
           }

@@ -40,26 +40,20 @@ export interface OwnHeartbeats {
 }
 
 /**
- * Largest event (its data) and longest line of the platform's event stream, in characters, that a
- * reader keeps: 4 MiB (`ApprovalWaiter`). Past it the stream is closed, the outage reported and the
- * stream reopened with backoff, so a line without an end (from a proxy, a captive portal, a
- * misrouted load balancer answering the URL) holds at most this much in memory.
+ * Longest line of the platform's event stream its readers keep (the wake-ups, `ApprovalWaiter`),
+ * in bytes: 1 MiB, also the largest event. The platform's events are small but an
+ * `ACTIVITY_LOGGED`, which carries its row's bodies since 2026-05: a longer one (a message of
+ * about 1 MiB or more) is read to its end without being kept (`SseLongLines`); the wake-ups take
+ * it as "a row was logged", and the read that follows brings it.
  */
-export const EVENT_STREAM_MAX_CHARS = 4 * 1024 * 1024;
+export const EVENT_KEPT_BYTES = 1024 * 1024;
 
 /**
- * Longest line of the event stream the wake-ups keep, in bytes: 1 MiB. The platform's events
- * are small but an `ACTIVITY_LOGGED`, which carries its row's bodies since 2026-05: a longer one
- * (a message of about 1 MiB or more) is read to its end without being kept (`SseLongLines`) and
- * taken as "a row was logged": the read that follows brings it.
- */
-const EVENT_KEPT_BYTES = 1024 * 1024;
-
-/**
- * Longest line of the event stream the wake-ups read at all, in bytes: 32 MiB, twice the
- * largest message the platform takes (16 MiB, `maxProxyRequestBody`), whose event carries it as
- * JSON. Past it the stream is closed, the outage reported (`onUnavailable`) and the stream
- * reopened with backoff: a line without an end is read no further.
+ * Longest line of the event stream its readers read at all, in bytes: 32 MiB, twice the largest
+ * message the platform takes (16 MiB, `maxProxyRequestBody`), whose event carries it as JSON.
+ * Past it the stream is closed, the outage reported (`onUnavailable`) and the stream reopened with
+ * backoff: a line without an end (from a proxy, a captive portal, a misrouted load balancer
+ * answering the URL) is read no further, and never held.
  */
 export const EVENT_LINE_MAX_BYTES = 32 * 1024 * 1024;
 

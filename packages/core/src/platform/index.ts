@@ -113,8 +113,8 @@ export {
 export type { MemoryToolClient, MemoryToolOutcome } from "./memory-tools.js";
 export {
   EVENT_IDLE_TIMEOUT_MS,
+  EVENT_KEPT_BYTES,
   EVENT_LINE_MAX_BYTES,
-  EVENT_STREAM_MAX_CHARS,
   EventWakeups,
   isInboundActivityEvent,
 } from "./event-wakeups.js";
