@@ -9,7 +9,7 @@
 // shared/reference/platform-api-workspace-features.md §2, §6.
 import type * as EventSourceParser from "eventsource-parser";
 import type { ApprovalRecord, ApprovalRequestInput, EventStream } from "../platform/index.js";
-import { approvalBody, EVENT_KEPT_BYTES, EVENT_LINE_MAX_BYTES } from "../platform/index.js";
+import { approvalBody, EventStreamFeed } from "../platform/index.js";
 import { stateRoot, join, sha256Hex } from "../runtime/index.js";
 import {
   backoffDelay,
@@ -18,8 +18,6 @@ import {
   MoleculeError,
   requireFileSystem,
   sleep,
-  SseBounds,
-  SseLongLines,
 } from "../transport/index.js";
 import {
   newReference,
@@ -112,9 +110,6 @@ export class ApprovalTimeoutError extends MoleculeError {
   }
 }
 
-let parserModule: Promise<typeof EventSourceParser> | undefined;
-const loadParser = () => (parserModule ??= import("eventsource-parser"));
-
 /** An SSE frame's event name and payload (`{type, data}` or `{event, payload}`). */
 function parseFrame(ev: EventSourceParser.EventSourceMessage): {
   name: string | undefined;
@@ -154,7 +149,6 @@ export async function readWorkspaceEvents(
   logger?: Logger,
 ): Promise<void> {
   if (client.openEventStream === undefined) return;
-  const { createParser } = await loadParser();
   let failures = 0;
   /** Whether the last stream was closed at its bound: its reopen keeps backing off. */
   let overflowed = false;
@@ -170,24 +164,18 @@ export async function readWorkspaceEvents(
         // Bounded as the agent's wake-ups read the same stream: a line longer than is kept (an
         // `ACTIVITY_LOGGED` with a large body: never an approval's) is dropped as it comes, and
         // past the read bound the stream is reopened.
-        const what = "the platform's event stream";
-        const bounds = new SseBounds(EVENT_LINE_MAX_BYTES, what, close, "bytes");
-        const lines = new SseLongLines(EVENT_KEPT_BYTES, () => undefined);
-        const parser = createParser({
-          ...bounds.parserOptions(),
-          maxBufferSize: EVENT_KEPT_BYTES + 2,
+        const feed = await EventStreamFeed.open({
+          close,
           onEvent: (ev) => {
             const { name, data } = parseFrame(ev);
             onFrame(name, data);
           },
         });
-        const decoder = new TextDecoder();
         for await (const chunk of stream.body as AsyncIterable<Uint8Array>) {
           if (signal.aborted) break;
-          parser.feed(decoder.decode(lines.kept(chunk), { stream: true }));
-          if (bounds.lineAt(lines.line)) {
+          if (feed.fed(chunk)) {
             overflowed = true;
-            throw bounds.failure;
+            throw feed.failure;
           }
         }
       } finally {

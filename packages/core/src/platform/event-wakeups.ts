@@ -12,15 +12,9 @@
 // (`heartbeats`), and for a moment after it goes, is the agent's and not the stream's: under a spent
 // budget heartbeats come up to 55 s apart. Polling goes on at its full rate meanwhile.
 import type * as EventSourceParser from "eventsource-parser";
-import {
-  type ChunkedBody,
-  type Logger,
-  ScheduledTask,
-  SseBounds,
-  SseLongLines,
-  describe,
-} from "../transport/index.js";
+import { type ChunkedBody, type Logger, ScheduledTask, describe } from "../transport/index.js";
 import { askedWaitMs, backoffDelay, sleep } from "../transport/index.js";
+import { EventStreamFeed } from "./event-stream-feed.js";
 
 /** How long the stream may stay silent before it is taken for dead (the default). */
 export const EVENT_IDLE_TIMEOUT_MS = 45_000;
@@ -38,28 +32,6 @@ export interface OwnHeartbeats {
   /** When the platform last accepted one (`performance.now()`), if it has. */
   acceptedAt(): number | undefined;
 }
-
-/**
- * Longest line of the platform's event stream its readers keep (the wake-ups, `ApprovalWaiter`),
- * in bytes: 1 MiB, also the largest event. The platform's events are small but an
- * `ACTIVITY_LOGGED`, which carries its row's bodies since 2026-05: a longer one (a message of
- * about 1 MiB or more) is read to its end without being kept (`SseLongLines`); the wake-ups take
- * it as "a row was logged", and the read that follows brings it.
- */
-export const EVENT_KEPT_BYTES = 1024 * 1024;
-
-/**
- * Longest line of the event stream its readers read at all, in bytes: 32 MiB, twice the largest
- * message the platform takes (16 MiB, `maxProxyRequestBody`), whose event carries it as JSON.
- * Past it the stream is closed, the outage reported (`onUnavailable`) and the stream reopened with
- * backoff: a line without an end (from a proxy, a captive portal, a misrouted load balancer
- * answering the URL) is read no further, and never held.
- */
-export const EVENT_LINE_MAX_BYTES = 32 * 1024 * 1024;
-
-let parserModule: Promise<typeof EventSourceParser> | undefined;
-/** eventsource-parser, loaded when the first stream opens rather than when core is imported. */
-const loadParser = () => (parserModule ??= import("eventsource-parser"));
 
 /** A byte stream of an open SSE response. */
 export type EventStreamBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -112,9 +84,9 @@ export interface EventWakeupsOptions {
    * event's time after it is accepted, is not counted. Not given, any silence counts.
    */
   heartbeats?: OwnHeartbeats;
-  /** Longest line kept, in bytes (default {@link EVENT_KEPT_BYTES}); the largest event too. */
+  /** Longest line kept, in bytes (default `EVENT_KEPT_BYTES`); the largest event too. */
   maxKeptBytes?: number;
-  /** Longest line read, in bytes (default {@link EVENT_LINE_MAX_BYTES}). */
+  /** Longest line read, in bytes (default `EVENT_LINE_MAX_BYTES`). */
   maxLineBytes?: number;
   /** Reconnect backoff base and cap in ms (defaults 500 and 30 000). */
   backoffBaseMs?: number;
@@ -217,13 +189,12 @@ export class EventWakeups {
       /** The wait the platform asked for (its rate limit's `Retry-After`). */
       let asked = 0;
       let silence: SilenceWatch | undefined;
-      let bounds: SseBounds | undefined;
+      let stream: EventStreamFeed | undefined;
       // This connection's end: the agent stopping, or the stream staying silent.
       const conn = new AbortController();
       const stop = (): void => conn.abort();
       signal.addEventListener("abort", stop, { once: true });
       try {
-        const { createParser } = await loadParser();
         const opened = await this.#o.open(signal);
         if (downSince !== undefined && reported) {
           this.#o.logger.info?.("event stream reconnected", {
@@ -234,21 +205,16 @@ export class EventWakeups {
         reported = false;
         this.#setConnected(true);
         this.#o.onWake(); // catch up on anything logged while disconnected
-        bounds = new SseBounds(
-          this.#o.maxLineBytes ?? EVENT_LINE_MAX_BYTES,
-          "the platform's event stream",
-          stop,
-          "bytes",
-        );
-        const kept = this.#o.maxKeptBytes ?? EVENT_KEPT_BYTES;
-        // Events of more than `kept` characters (a line is cut there) fail the parser's bound.
-        const options = { ...bounds.parserOptions(), maxBufferSize: kept + 2 };
-        const parser = createParser({ ...options, onEvent: this.#onEvent });
-        const feed: Feed = {
-          parser,
-          bounds,
+        stream = await EventStreamFeed.open({
+          onEvent: this.#onEvent,
+          close: stop,
           // A line too long to keep is a row logged with large bodies: a read brings it.
-          lines: new SseLongLines(kept, () => this.#o.onWake()),
+          onCut: () => this.#o.onWake(),
+          keptBytes: this.#o.maxKeptBytes,
+          lineBytes: this.#o.maxLineBytes,
+        });
+        const feed: Feed = {
+          stream,
           silence: (silence = new SilenceWatch(idleMs, stop, this.#o.heartbeats)),
         };
         if ("chunks" in opened) await readChunks(feed, opened.chunks, conn.signal);
@@ -274,12 +240,12 @@ export class EventWakeups {
       if (signal.aborted) break;
       downSince ??= performance.now();
       this.#setConnected(false);
-      if (bounds?.failure && !overflowReported) {
+      if (stream?.failure && !overflowReported) {
         overflowReported = true;
         this.#o.onUnavailable?.(
-          `${bounds.failure.message}; it is reopened with backoff (what answers its URL may not be the platform: a proxy or load balancer in front of it)`,
+          `${stream.failure.message}; it is reopened with backoff (what answers its URL may not be the platform: a proxy or load balancer in front of it)`,
         );
-      } else if (bounds && !bounds.failure) overflowReported = false;
+      } else if (stream && !stream.failure) overflowReported = false;
       if (silence?.silent && !reported) {
         reported = true;
         this.#o.onUnavailable?.(
@@ -327,7 +293,6 @@ export class EventWakeups {
     close: (() => void) | undefined,
     signal: AbortSignal,
   ): Promise<void> {
-    const decoder = new TextDecoder();
     // A web ReadableStream is read through our own reader, so an abort can cancel the pending read
     // (cancel() on the locked stream itself would fail, and a generator's return() waits behind it).
     // (Node's web streams are async-iterable too: check for getReader first.)
@@ -361,7 +326,7 @@ export class EventWakeups {
       for (;;) {
         const { value, done } = reader ? await reader.read() : await iterator!.next();
         if (done || signal.aborted) break;
-        if (fed(feed, decoder, value)) break;
+        if (fed(feed, value)) break;
       }
     } finally {
       signal.removeEventListener("abort", release);
@@ -375,31 +340,24 @@ export class EventWakeups {
 
 /** One connection's parser, with the bounds and the silence watch of its stream. */
 interface Feed {
-  parser: EventSourceParser.EventSourceParser;
-  bounds: SseBounds;
-  lines: SseLongLines;
+  stream: EventStreamFeed;
   silence: SilenceWatch;
 }
 
-/**
- * Feeds `chunk` to the parser within the stream's bounds (what it keeps of each line, decoded);
- * true once a bound passed (stop).
- */
-function fed(feed: Feed, decoder: TextDecoder, chunk: Uint8Array): boolean {
-  if (feed.bounds.failure !== undefined) return true;
+/** Feeds `chunk` to the parser within the stream's bounds; true once a bound passed (stop). */
+function fed(feed: Feed, chunk: Uint8Array): boolean {
+  if (feed.stream.failure !== undefined) return true;
   feed.silence.heard();
-  feed.parser.feed(decoder.decode(feed.lines.kept(chunk), { stream: true }));
-  return feed.bounds.lineAt(feed.lines.line);
+  return feed.stream.fed(chunk);
 }
 
 /** Feeds a chunked body to the parser until it ends, fails, or `signal` closes it. */
 function readChunks(feed: Feed, chunks: ChunkedBody, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const decoder = new TextDecoder();
     const close = (): void => chunks.close();
     signal.addEventListener("abort", close, { once: true });
     chunks.read({
-      data: (chunk) => void fed(feed, decoder, chunk),
+      data: (chunk) => void fed(feed, chunk),
       end: (err) => {
         signal.removeEventListener("abort", close);
         if (err) reject(err);

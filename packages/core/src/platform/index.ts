@@ -111,13 +111,8 @@ export {
   rememberOutcome,
 } from "./memory-tools.js";
 export type { MemoryToolClient, MemoryToolOutcome } from "./memory-tools.js";
-export {
-  EVENT_IDLE_TIMEOUT_MS,
-  EVENT_KEPT_BYTES,
-  EVENT_LINE_MAX_BYTES,
-  EventWakeups,
-  isInboundActivityEvent,
-} from "./event-wakeups.js";
+export { EVENT_IDLE_TIMEOUT_MS, EventWakeups, isInboundActivityEvent } from "./event-wakeups.js";
+export { EVENT_LINE_MAX_BYTES, EventStreamFeed } from "./event-stream-feed.js";
 export type {
   AnnouncedRow,
   EventStreamBody,

@@ -3,7 +3,8 @@
 // a row was logged need not hold one. A line past `keep` bytes is given to the parser up to there
 // and the rest of it dropped as its bytes arrive, never decoded (the parser then sees a cut line:
 // its JSON does not parse, and the event is not taken for what it says); `onCut` is called once
-// per such line, at its end (a read it asks for then does not hold its bytes beside the stream's). The stream's own bound (`SseBounds.lineAt`, with {@link SseLongLines.line}) still
+// per such line, at its end (a read it asks for then does not hold its bytes beside the
+// stream's). The stream's own bound (`SseBounds.lineAt`, with {@link SseLongLines.line}) still
 // ends a line that never ends.
 
 import { joinBytes } from "../runtime/index.js";
@@ -17,8 +18,6 @@ export class SseLongLines {
   readonly #onCut: () => void;
   /** Bytes of the current line so far (given to the parser or dropped). */
   #line = 0;
-  /** The current line passed `keep`. */
-  #cut = false;
 
   constructor(keep: number, onCut: () => void) {
     this.#keep = keep;
@@ -50,13 +49,10 @@ export class SseLongLines {
         if (room > 0) parts.push(chunk.subarray(from, from + room));
         if (end !== -1) parts.push(chunk.subarray(end, stop));
       }
-      if (this.#line + length > this.#keep) this.#cut = true;
-      this.#line = end === -1 ? this.#line + length : 0;
+      const line = this.#line + length;
+      this.#line = end === -1 ? line : 0;
       from = stop;
-      if (end !== -1 && this.#cut) {
-        this.#cut = false;
-        this.#onCut();
-      }
+      if (end !== -1 && line > this.#keep) this.#onCut();
     }
     if (parts.length === 1) return parts[0]!;
     return joinBytes(
