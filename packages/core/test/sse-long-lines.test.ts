@@ -2,7 +2,7 @@
 // the rest dropped as it arrives, its line end kept; shorter lines pass as they are, whatever the
 // chunks' cuts.
 import { describe, expect, it } from "vitest";
-import { SseLongLines } from "../src/transport/index.js";
+import { SseLongLines } from "../src/platform/index.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -112,7 +112,7 @@ export {
 } from "./memory-tools.js";
 export type { MemoryToolClient, MemoryToolOutcome } from "./memory-tools.js";
 export { EVENT_IDLE_TIMEOUT_MS, EventWakeups, isInboundActivityEvent } from "./event-wakeups.js";
-export { EVENT_LINE_MAX_BYTES, EventStreamFeed } from "./event-stream-feed.js";
+export { EVENT_LINE_MAX_BYTES, EventStreamFeed, SseLongLines } from "./event-stream-feed.js";
 export type {
   AnnouncedRow,
   EventStreamBody,

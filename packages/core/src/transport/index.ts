@@ -47,7 +47,6 @@ export { placeholderTag } from "./json-bytes.js";
 export { frontAnswer, frontEvidence, oneLine, quoteBody } from "./body-text.js";
 export { chunksOf, readableOf } from "./chunked.js";
 export { SseBounds } from "./sse-bounds.js";
-export { SseLongLines } from "./sse-long-lines.js";
 export type { ChunkedBody } from "./chunked.js";
 export { ScheduledTask, scheduledTasks } from "./scheduler.js";
 export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";
