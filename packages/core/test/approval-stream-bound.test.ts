@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { EVENT_LINE_MAX_BYTES } from "../src/platform/index.js";
-import { readWorkspaceEvents } from "../src/org/approvals.js";
+import { readWorkspaceEvents } from "../src/org/workspace-events.js";
 
 const CHUNK = new TextEncoder().encode("x".repeat(64 * 1024));
 /** What one stream may send before it ends by itself: far past the bound. */

@@ -2,7 +2,8 @@
 // (`APPROVAL_ESCALATED`). The parent cannot decide it; it can notify a person or add context.
 import { neutralizePeerMarkers } from "../a2a/index.js";
 import { describe, type Logger, MoleculeError } from "../transport/index.js";
-import { readWorkspaceEvents, type ApprovalClient } from "./approvals.js";
+import type { ApprovalClient } from "./approvals.js";
+import { readWorkspaceEvents } from "./workspace-events.js";
 
 /** A child workspace asked a person for approval (seen by its direct parent). */
 export interface ApprovalEscalation {

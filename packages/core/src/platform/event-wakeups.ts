@@ -346,7 +346,6 @@ interface Feed {
 
 /** Feeds `chunk` to the parser within the stream's bounds; true once a bound passed (stop). */
 function fed(feed: Feed, chunk: Uint8Array): boolean {
-  if (feed.stream.failure !== undefined) return true;
   feed.silence.heard();
   return feed.stream.fed(chunk);
 }
