@@ -410,8 +410,10 @@ async function startedAgents(
   const checkpoints = checkpointReads(emu.url);
   cleanups.push(async () => checkpoints.stop());
   await Promise.all(agents.map((a) => a.agent.start()));
+  // In the platform's time (`Date.now` runs SCALE times faster): 60 s of it were 3 s of a busy
+  // CI machine's, shorter than 20 starts' checkpoint reads may take there.
   await waitFor(() => agents.every((a) => checkpoints.answered.has(a.id)), {
-    timeoutMs: 60_000,
+    timeoutMs: 600_000,
     intervalMs: 20,
   });
   return agents;
