@@ -1,6 +1,7 @@
 // Streamed bodies read chunk by chunk (transport/chunked.ts, `stream: "chunks"`): on the SDK's own
 // pool straight from undici's dispatch callbacks, on a dispatcher given by the user from its
 // Readable; against real HTTP servers on 127.0.0.1.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { Agent, type Dispatcher } from "undici";
@@ -70,6 +71,38 @@ describe.each(Object.entries(dispatchers))("chunked bodies on %s", (_name, optio
     expect(error).toBeUndefined();
     expect(text).toBe(`one\n${"x".repeat(100_000)}\ntwo\n`);
     expect(res.chunks!.done).toBe(true);
+  });
+
+  it("calls its reader in the async context it attached in, not the pooled socket's", async () => {
+    // The socket a stream reuses was opened by an earlier request, in its caller's context (a
+    // LangGraph node's, say): the reader's callbacks must not run in it.
+    const als = new AsyncLocalStorage<string>();
+    const responses: Array<(text: string) => void> = [];
+    const { url, seen } = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.flushHeaders();
+      responses.push((text) => res.end(text));
+    });
+    const t = transport(url, options());
+    const contextsOf = async (name: string): Promise<Array<string | undefined>> => {
+      const res = await als.run(name, () => t.send({ method: "GET", path: "/", stream: "chunks" }));
+      const seenIn: Array<string | undefined> = [];
+      const ended = new Promise<void>((resolve) => {
+        als.run(name, () =>
+          res.chunks!.read({
+            data: () => void seenIn.push(als.getStore()),
+            end: () => resolve(void seenIn.push(als.getStore())),
+          }),
+        );
+      });
+      responses.shift()!("data: x\n\n"); // after the reader attached: from the socket's callback
+      await ended;
+      return seenIn;
+    };
+    expect(await contextsOf("opener")).toEqual(["opener", "opener"]);
+    await new Promise((r) => setImmediate(r)); // undici frees the socket after the end's callback
+    expect(await contextsOf("reader")).toEqual(["reader", "reader"]);
+    expect(new Set(seen.map((req) => req.socket)).size).toBe(1); // the same pooled socket
   });
 
   it("close() ends the connection, before or after the reader attaches", async () => {

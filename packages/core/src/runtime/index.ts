@@ -33,6 +33,7 @@ export {
   utf8Length,
   utf8Text,
 } from "./bytes.js";
+export { inCurrentContext } from "./async-context.js";
 export { EventEmitter } from "./events.js";
 export { stateRoot } from "./state-root.js";
 export { newReadable, objectPassThrough, readableFromWeb } from "./stream.js";

@@ -7,7 +7,7 @@ import type { Dispatcher } from "undici";
 import type { Readable } from "node:stream";
 // The runtime's Readable (the edge build refuses one): the declarations name Node's type, so they
 // do not pull the runtime layer (and its optional peers' types) into a consumer's program.
-import { newReadable } from "../runtime/index.js";
+import { inCurrentContext, newReadable } from "../runtime/index.js";
 import { MoleculeError } from "./errors.js";
 
 /** Receives a {@link ChunkedBody}'s bytes, then its end (with the error when it failed). */
@@ -18,7 +18,10 @@ export interface ChunkReader {
 
 /** A response body read chunk by chunk by one {@link ChunkReader}. */
 export interface ChunkedBody {
-  /** Attaches the reader: the queued chunks first, then each as it arrives, then `end` once. */
+  /**
+   * Attaches the reader: the queued chunks first, then each as it arrives, then `end` once, each
+   * in the async context `read` was called in (never the pooled socket's).
+   */
   read(reader: ChunkReader): void;
   /** Aborts the response; the reader (now or when it attaches) gets `end` with an `AbortError`. */
   close(): void;
@@ -125,8 +128,9 @@ class ChunkHandler implements Dispatcher.DispatchHandler, ChunkedBody {
     this.#finish(err);
   }
 
-  read(reader: ChunkReader): void {
+  read(attached: ChunkReader): void {
     if (this.#reader) throw new Error("a chunked body has one reader");
+    const reader = inContext(attached);
     const queue = this.#queue;
     this.#queue = undefined;
     this.#queued = 0;
@@ -183,6 +187,14 @@ class ChunkHandler implements Dispatcher.DispatchHandler, ChunkedBody {
   }
 }
 
+/** `reader`, called in the async context current now. */
+function inContext(reader: ChunkReader): ChunkReader {
+  return {
+    data: inCurrentContext((chunk: Buffer) => reader.data(chunk)),
+    end: inCurrentContext((error?: Error) => reader.end(error)),
+  };
+}
+
 /** A {@link ChunkedBody} over a Node `Readable` (a dispatcher the SDK did not create). */
 export function chunksOf(stream: Readable): ChunkedBody {
   let reader: ChunkReader | undefined;
@@ -199,9 +211,9 @@ export function chunksOf(stream: Readable): ChunkedBody {
     get done() {
       return result !== undefined;
     },
-    read(r) {
+    read(attached) {
       if (reader) throw new Error("a chunked body has one reader");
-      reader = r;
+      const r = (reader = inContext(attached));
       if (result) {
         r.end(result.error);
         return;
