@@ -222,7 +222,8 @@ export class JsonItems {
           if (!this.#skip && ready && this.#whole && this.#size + i - start < SMALL_ITEM) {
             this.#keep(chunk.subarray(start, i + 1)); // a small item is parsed whole, at its end
           } else {
-            this.#whole = false;
+            // The `id` parsed first leaves the rest of a small item to be parsed whole.
+            if (ready) this.#whole = false;
             this.#member(chunk, start, i);
           }
           start = i + 1;
