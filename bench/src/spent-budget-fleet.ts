@@ -35,7 +35,7 @@ const HEARTBEAT_MS = 30_000;
 async function platformSecondOf(): Promise<{ ms: number }> {
   const dist = dirname(fileURLToPath(import.meta.resolve("@molecule-ai/agent-core")));
   const chunk = readdirSync(join(dist, "chunks")).find((f) =>
-    /^rate-(limit-answer|budget)-.*\.js$/.test(f),
+    /^rate-(limit-answer|answers|budget)-.*\.js$/.test(f),
   );
   if (chunk === undefined) throw new Error(`no rate-budget chunk in ${dist}/chunks`);
   const mod = (await import(pathToFileURL(join(dist, "chunks", chunk)).href)) as Record<

@@ -51,7 +51,7 @@ function checkpoint(failures: unknown[]) {
   const warnings: string[] = [];
   const log = { warn: (m: string) => void warnings.push(m), debug: () => {} };
   const cp = PollCheckpoint.of(client, log, OUTBOX, undefined, new PathWarnings(log, WS))!;
-  cp.changed(() => ({ cursor: CURSOR, settled: [] }));
+  cp.changed(() => ({ cursor: CURSOR, settled: [], messages: [] }));
   return { cp, warnings, writes: () => writes };
 }
 

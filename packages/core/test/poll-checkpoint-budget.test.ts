@@ -15,7 +15,7 @@ const row = {
   id: "44444444-4444-4444-8444-444444444444",
   method: "molecule/inbound_checkpoint",
   source_id: WS,
-  request_body: { inbound_checkpoint: { v: 1, cursor: CURSOR, settled: [] } },
+  request_body: { inbound_checkpoint: { v: 1, cursor: CURSOR, settled: [], messages: [] } },
 };
 
 /** A client whose activity reads fail with `failures`, in order, then find the checkpoint. */
@@ -109,7 +109,7 @@ describe("PollCheckpoint writes under a spent rate budget", () => {
     });
     const { warnings, log } = logger();
     const cp = PollCheckpoint.of(client, log, OUTBOX)!;
-    cp.changed(() => ({ cursor: CURSOR, settled: [] }));
+    cp.changed(() => ({ cursor: CURSOR, settled: [], messages: [] }));
     await vi.advanceTimersByTimeAsync(10_000);
     expect(writes).toBe(1);
     await vi.advanceTimersByTimeAsync(10_000);

@@ -27,7 +27,7 @@ describe("PollCheckpoint and the reply outbox", () => {
       },
     };
     const cp = PollCheckpoint.of(client, {}, outbox)!;
-    cp.changed(() => ({ cursor: CURSOR, settled: [] }));
+    cp.changed(() => ({ cursor: CURSOR, settled: [], messages: [] }));
     const flushing = cp.flush(false);
     await new Promise((r) => setImmediate(r));
     expect(asked).toBe(1);

@@ -35,7 +35,10 @@ describe("PollPace.signalOf", () => {
     // 4da7b868: class read at once. In issue 100's shape (20 agents, 10 questions each to a
     // neighbour, 120/min) that read each answer as it came: 41-53 reads in the 120 s after the
     // burst; gathering, 23-28, and more questions answered in time with the turns they left.
-    const gather = { priority: "request", promotion: { afterS: READ_GATHER_S, to: "read" } };
+    const gather = {
+      priority: "request",
+      promotion: { afterS: READ_GATHER_S, to: "read", gathers: true },
+    };
     expect(rateClassOf(pace().signalOf(false, true))).toEqual(gather);
     expect(rateClassOf(pace().signalOf(true, true))).toEqual(gather);
     // Less than a read's 25 s for its turn: one refused unsent never gathers again from the start.
@@ -52,7 +55,8 @@ describe("PollPace.signalOf", () => {
     expect(far?.promotion).toEqual({
       afterS: READ_GATHER_S,
       to: "read",
-      next: { afterS: 120 - COLLECT_BEFORE_DUE_S - READ_GATHER_S, to: "collect" },
+      gathers: true,
+      next: { afterS: 120 - COLLECT_BEFORE_DUE_S - READ_GATHER_S, to: "collect", gathers: true },
     });
     const p = pace();
     expect(rateClassOf(p.signalOf(false, true, now + 15_000))).toEqual({
@@ -64,7 +68,7 @@ describe("PollPace.signalOf", () => {
     vi.advanceTimersByTime(1_000);
     expect(rateClassOf(p.signalOf(true, true, now + 15_000))).toEqual({
       priority: "request",
-      promotion: { afterS: COLLECT_EVERY_S - 1, to: "collect" },
+      promotion: { afterS: COLLECT_EVERY_S - 1, to: "collect", gathers: true },
     });
     vi.advanceTimersByTime(4_000);
     expect(rateClassOf(p.signalOf(true, true, now + 15_000))?.priority).toBe("collect");
@@ -79,7 +83,11 @@ describe("PollPace.signalOf", () => {
     const now = performance.now();
     for (const callS of [120, 360, 1_800]) {
       const promotion = rateClassOf(pace().signalOf(true, true, now + callS * 1_000))?.promotion;
-      expect(promotion?.next).toEqual({ afterS: COLLECT_WITHIN_S - READ_GATHER_S, to: "collect" });
+      expect(promotion?.next).toEqual({
+        afterS: COLLECT_WITHIN_S - READ_GATHER_S,
+        to: "collect",
+        gathers: true,
+      });
     }
     expect(COLLECT_WITHIN_S).toBe(120 - COLLECT_BEFORE_DUE_S);
   });
@@ -96,17 +104,22 @@ describe("PollPace.signalOf", () => {
       5_000,
     );
     const again = rateClassOf(p.signalOf(true, true, due))?.promotion;
-    expect(again?.next).toEqual({ afterS: COLLECT_WITHIN_S - 30 - READ_GATHER_S, to: "collect" });
+    expect(again?.next).toEqual({
+      afterS: COLLECT_WITHIN_S - 30 - READ_GATHER_S,
+      to: "collect",
+      gathers: true,
+    });
     vi.advanceTimersByTime(60_000);
     p.refusedMs(new MoleculeRateLimitError("not sent in time", { retryAfterMs: 1 }));
     expect(rateClassOf(p.signalOf(true, true, due))).toEqual({
       priority: "request",
-      promotion: { afterS: COLLECT_WITHIN_S - 90, to: "collect" },
+      promotion: { afterS: COLLECT_WITHIN_S - 90, to: "collect", gathers: true },
     });
     // Sent (no refusal before the next), the next read counts from its own start.
     expect(rateClassOf(p.signalOf(true, true, due))?.promotion?.next).toEqual({
       afterS: COLLECT_WITHIN_S - READ_GATHER_S,
       to: "collect",
+      gathers: true,
     });
   });
 
@@ -161,7 +174,11 @@ describe("PollPace.signalOf", () => {
     for (const p of [pace(), pace({ settlingMs: 500 }), pace({ connected: false })]) {
       const signal = p.signalOf(true, false);
       expect(rateClassOf(signal)?.priority).toBe("request");
-      expect(rateClassOf(signal)?.promotion).toEqual({ afterS: WOKEN_READ_WAIT_S, to: "read" });
+      expect(rateClassOf(signal)?.promotion).toEqual({
+        afterS: WOKEN_READ_WAIT_S,
+        to: "read",
+        gathers: true,
+      });
     }
     expect(WOKEN_READ_WAIT_S).toBe(30);
   });
@@ -179,7 +196,7 @@ describe("PollPace.signalOf", () => {
     vi.advanceTimersByTime(1_000);
     const again = rateClassOf(p.signalOf(true, false));
     expect(again?.priority).toBe("request");
-    expect(again?.promotion).toEqual({ afterS: 4, to: "read" }); // 30 s from the first ask
+    expect(again?.promotion).toEqual({ afterS: 4, to: "read", gathers: true }); // 30 s from the first ask
     vi.advanceTimersByTime(4_000);
     expect(p.refusedMs(refused)).toBe(5_000);
     vi.advanceTimersByTime(1_000);

@@ -22,11 +22,13 @@ const QUESTIONS = 200;
 /** The caller's deadline for each question (the platform's time). */
 const CALLER_MS = 120_000;
 /**
- * Requests per answer delivered in time besides heartbeats, in issue 100's shape: 2.77-3.09 in
- * seven runs, three beside a busy core (4da7b868: 3.63-4.12 in four, each answer read as it
- * came); an answer costs 2 at the least.
+ * Requests per answer delivered in time besides heartbeats in issue 100's shape, counted from the
+ * burst (the agents' first reads done): 2.53-2.83 in five runs, every question and answer taken
+ * from the event stream (aa049984 with the same count: 2.80, 3.69, 4.40, each question and answer
+ * read; its first agents sent all theirs, the fairness check below fails it in every run). An
+ * answer costs 2 at the least.
  */
-const PER_ANSWER_BOUND = 3.4;
+const PER_ANSWER_BOUND = 3.2;
 
 /** The median time an answer waits in its caller's inbox with 360 s calls (the platform's ms). */
 const ANSWER_WAIT_BOUND_MS = 8_000;
@@ -122,13 +124,19 @@ function countRequests(origin: string): {
   return out;
 }
 
-/** When each workspace's first inbound-checkpoint read (its activity log's `agent_log` rows) was answered. */
-function checkpointReads(origin: string): { answered: Map<string, number>; stop: () => void } {
+/**
+ * When each workspace's first read of activity rows of `type` was answered: its inbound-checkpoint
+ * read (`agent_log`) or its first inbound read (`a2a_receive`).
+ */
+function firstReads(
+  origin: string,
+  type: "agent_log" | "a2a_receive",
+): { answered: Map<string, number>; stop: () => void } {
   const answered = new Map<string, number>();
   type Msg = { request: { origin?: unknown; path: string } };
   const headers = (m: unknown): void => {
     const { request } = m as Msg;
-    if (!String(request.origin).startsWith(origin) || !request.path.includes("type=agent_log"))
+    if (!String(request.origin).startsWith(origin) || !request.path.includes(`type=${type}`))
       return;
     const id = /^\/workspaces\/([^/]+)\/activity/.exec(request.path)?.[1];
     if (id !== undefined && !answered.has(id)) answered.set(id, Date.now());
@@ -312,7 +320,7 @@ describe("an agent's start at 120 requests a minute", () => {
       const w = await emu.admin.createWorkspace({ name: `agent-${i}`, deliveryMode: "poll" });
       workers.push({ id: w.id, token: w.token ?? (await emu.admin.createToken(w.id)) });
     }
-    const reads = checkpointReads(emu.url);
+    const reads = firstReads(emu.url, "agent_log");
     cleanups.push(async () => reads.stop());
     const clients = workers.map((w) => {
       const client = new PlatformClient({
@@ -386,7 +394,8 @@ describe("RemoteAgent#callPeer's signal while it awaits a polled answer", () => 
 
 /**
  * 20 default poll agents of `orgId` (each answers `answer to <text>`), started, each start's
- * checkpoint read answered.
+ * checkpoint read and first inbound read answered (a burst then meets agents at work, as on a
+ * platform where they started a while before: the requests counted are the burst's own).
  */
 async function startedAgents(
   emu: Emulator,
@@ -407,15 +416,16 @@ async function startedAgents(
     cleanups.push(() => agent.stop());
     agents.push({ id: w.id, agent });
   }
-  const checkpoints = checkpointReads(emu.url);
-  cleanups.push(async () => checkpoints.stop());
+  const checkpoints = firstReads(emu.url, "agent_log");
+  const inboxes = firstReads(emu.url, "a2a_receive");
+  cleanups.push(
+    async () => checkpoints.stop(),
+    async () => inboxes.stop(),
+  );
   await Promise.all(agents.map((a) => a.agent.start()));
-  // In the platform's time (`Date.now` runs SCALE times faster): 60 s of it were 3 s of a busy
-  // CI machine's, shorter than 20 starts' checkpoint reads may take there.
-  await waitFor(() => agents.every((a) => checkpoints.answered.has(a.id)), {
-    timeoutMs: 600_000,
-    intervalMs: 20,
-  });
+  const read = (a: { id: string }) => checkpoints.answered.has(a.id) && inboxes.answered.has(a.id);
+  // (The platform's time: its first inbound reads may wait out a window of the spent budget.)
+  await waitFor(() => agents.every(read), { timeoutMs: 600_000, intervalMs: 20 });
   return agents;
 }
 
@@ -456,6 +466,9 @@ describe("an org's spent budget spent on answers (issue 100)", () => {
     expect(outcomes.filter((o) => o === "wrong")).toEqual([]);
     expect(answered).toBeGreaterThan(0);
     expect(perAnswer).toBeLessThanOrEqual(PER_ANSWER_BOUND);
+    // Fair shares: the turns go round the agents, so every one gets questions out (aa049984: the
+    // first four to six sent all theirs, the others none).
+    expect(sent.filter((n) => n === 0)).toEqual([]);
   }, 120_000);
 });
 

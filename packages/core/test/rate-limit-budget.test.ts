@@ -9,7 +9,8 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { isMoleculeError, MoleculeRateLimitError, PlatformClient } from "../src/index.js";
 import { HttpTransport, retriedByCaller } from "../src/transport/index.js";
-import { forgetRateBuckets, rateLimitWaitMs, RateBucket } from "../src/transport/rate-budget.js";
+import { forgetRateBuckets, RateBucket } from "../src/transport/rate-budget.js";
+import { rateLimitWaitMs } from "../src/transport/rate-answers.js";
 import type { RatePriority } from "../src/transport/rate-priority.js";
 
 const WS = "11111111-2222-4333-8444-555555555555";

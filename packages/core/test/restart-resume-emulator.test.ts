@@ -5,12 +5,13 @@
 import { access, chmod, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
 import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import { memoryStore, PlatformClient, RemoteAgent } from "../src/index.js";
 import { MoleculeStoreError } from "../src/public/store.js";
+import { PollSource } from "../src/agent/source/poll-source.js";
 import type { InboundMessage, RemoteAgentOptions } from "../src/index.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -27,6 +28,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c().catch(() => {});
+  vi.restoreAllMocks();
   process.env.MOLECULE_STATE_DIR = savedStateDir;
   await rm(stateDir, { recursive: true, force: true });
 });
@@ -79,30 +81,50 @@ async function exists(path: string): Promise<boolean> {
 }
 
 describe.each([
-  ["restarted as it was", "keep"],
-  ["restarted after its state folder was deleted", "delete"],
-  ["restarted with an explicit in-memory store", "memory"],
-] as const)("a default agent %s", (_name, how) => {
+  ["restarted as it was", "keep", "read"],
+  ["restarted after its state folder was deleted", "delete", "read"],
+  ["restarted with an explicit in-memory store", "memory", "read"],
+  ["restarted as it was", "keep", "stream"],
+  ["restarted after its state folder was deleted", "delete", "stream"],
+  ["restarted with an explicit in-memory store", "memory", "stream"],
+] as const)("a default agent %s (%s), its first message by %s", (_name, how, by) => {
   it("answers no message twice, and once the message sent while it was down", async () => {
     const a = await workspace("asker");
     const b = await workspace("answerer");
     const handled: string[] = [];
     const lines: string[] = [];
-    // An explicit in-memory store starts empty each run (a fresh one per agent).
-    const extra = () => (how === "memory" ? { store: memoryStore() } : {});
-    const first = agentOf(b.client, handled, lines, extra());
+    // An explicit in-memory store starts empty each run (a fresh one per agent). The first message
+    // is read from the activity (no event stream), or brought by the stream with its body (the
+    // platform's event since 2026-05): no read passes its row, the saved state or the checkpoint
+    // names it as settled.
+    const extra = (first: boolean) => ({
+      ...(how === "memory" ? { store: memoryStore() } : {}),
+      ...(first && by === "read" ? { eventWakeups: false } : {}),
+    });
+    const streams = vi.spyOn(PollSource.prototype, "onStatus");
+    const first = agentOf(b.client, handled, lines, extra(true));
     await first.start();
     expect(first.delivery).toBe("poll");
+    if (by === "stream") {
+      // The stream is up, and the reads before it are done: its first read and the connect's
+      // catch-up (a read after m1 was logged would pass its row).
+      const reads = vi.spyOn(b.client, "fetchActivityRows");
+      const polls = () => reads.mock.calls.filter(([o]) => o?.type === undefined).length;
+      await waitFor(() => streams.mock.calls.some(([up]) => up) && polls() >= 1);
+      await waitFor(() => reads.mock.settledResults.every((r) => r.type !== "incomplete"));
+      // B knows its sender's name (an event's row is taken only when named as a read row is).
+      await b.client.listPeers();
+    }
     await a.client.callPeer(b.id, "m1");
     await waitFor(() => answersTo(a.id, b.id).length === 1, { timeoutMs: 15_000 });
     await first.stop();
-    // The default store's file exists; an explicit in-memory store writes none.
-    expect(await exists(join(stateDir, b.id, "inbound"))).toBe(how !== "memory");
+    // The default store's state file exists; an explicit in-memory store writes none.
+    expect(await exists(join(stateDir, b.id, "inbound.state.json"))).toBe(how !== "memory");
     if (how === "delete") await rm(join(stateDir, b.id), { recursive: true, force: true });
 
     await a.client.callPeer(b.id, "m2"); // while B is down
     const lines2: string[] = [];
-    const second = agentOf(b.client, handled, lines2, extra());
+    const second = agentOf(b.client, handled, lines2, extra(false));
     await second.start();
     await waitFor(() => answersTo(a.id, b.id).length === 2, { timeoutMs: 15_000 });
     // A third message proves the second run read past everything before it.
@@ -112,11 +134,21 @@ describe.each([
     expect(answersTo(a.id, b.id)).toEqual(["answer to m1", "answer to m2", "answer to m3"]);
     // Each start says how far back it looked.
     expect(lines.join("\n")).toContain("a first start");
-    expect(lines2.join("\n")).toContain(
-      how === "keep"
-        ? "resuming after the saved cursor"
-        : "resuming after this workspace's checkpoint in its activity log",
-    );
+    const resumed = {
+      read: {
+        keep: "resuming after the saved cursor",
+        delete: "resuming after this workspace's checkpoint in its activity log",
+        memory: "resuming after this workspace's checkpoint in its activity log",
+      },
+      stream: {
+        keep: "resuming from the saved state, which has no cursor yet: the 1 messages it settled are not delivered again",
+        delete:
+          "resuming from this workspace's checkpoint in its activity log, which has no cursor yet: the 1 messages it names as settled",
+        memory:
+          "resuming from this workspace's checkpoint in its activity log, which has no cursor yet: the 1 messages it names as settled",
+      },
+    };
+    expect(lines2.join("\n")).toContain(resumed[by][how]);
   });
 });
 

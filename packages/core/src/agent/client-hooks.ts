@@ -17,3 +17,14 @@ export function keepEventSpare(client: AgentPlatformClient): void {
 export function dropEventSpare(client: AgentPlatformClient): void {
   hooksOf(client)?.dropEventSpare();
 }
+
+/**
+ * Names the sender of a row the event stream brought, as a read row's is (a `PlatformClient`'s):
+ * whether it is named, or needs no name; false for any other client (its reads name them).
+ */
+export function nameAnnouncedSender(
+  client: AgentPlatformClient,
+  row: Record<string, unknown>,
+): boolean {
+  return hooksOf(client)?.nameSender(row) ?? false;
+}

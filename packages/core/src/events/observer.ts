@@ -4,7 +4,7 @@ import { emitWarning } from "../runtime/index.js";
 import type { InboundGapWarning } from "../inbound/index.js";
 import type { Logger } from "../transport/index.js";
 import { describe, hideUrlSecret, MoleculeError, pathFailureOf } from "../transport/index.js";
-import type { InboundMessage } from "../inbound/index.js";
+import { type InboundMessage, deliveryOf } from "../inbound/index.js";
 import {
   activeContext,
   ATTR,
@@ -277,7 +277,7 @@ export class AgentObserver {
    * `molecule.handle_message` span (a child of the sender's, from the message's trace context).
    */
   track(msg: InboundMessage, redelivered: boolean): MessageTrack {
-    const delivery = msg.activityId === undefined ? "push" : "poll";
+    const delivery = deliveryOf(msg);
     const started = performance.now();
     let failures = 0;
     let span:

@@ -108,6 +108,11 @@ export class BoundedSet {
   }
 
   /** Number of remembered ids. */
+  /** How many ids it remembers at most. */
+  get max(): number {
+    return this.#max;
+  }
+
   get size(): number {
     return this.#items.size;
   }

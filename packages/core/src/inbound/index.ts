@@ -1,6 +1,11 @@
 // Internal entry of inbound/: what other folders of core may import (docs/architecture.md). The
 // public API is src/index.ts and src/public/*.ts.
-export { inboundFromA2AMessage, parseActivityRow, parseAnnouncedRow } from "./message.js";
+export {
+  deliveryOf,
+  inboundFromA2AMessage,
+  parseActivityRow,
+  parseAnnouncedRow,
+} from "./message.js";
 export type { InboundMessage, InboundSource } from "./message.js";
 export { fetchActivity, fetchInbound } from "./activity.js";
 export type { ActivityPage, ActivityReader } from "./activity.js";

@@ -147,6 +147,14 @@ function messageOfBody(body: unknown): {
 }
 
 /**
+ * How `msg` came: polled (read from the activity, or taken from the event stream with its body:
+ * a peer's, its sender authenticated) or pushed (no row, no authenticated sender).
+ */
+export function deliveryOf(msg: InboundMessage): "poll" | "push" {
+  return msg.activityId === undefined && msg.sourceId === null ? "push" : "poll";
+}
+
+/**
  * Parses one `GET /workspaces/:id/activity` row into an {@link InboundMessage}. Both shapes are
  * understood: the flat server row (`source_id`, `request_body.params.message.parts` with `kind` or
  * `type`) and the Python SDK's enrichment object (`data.source`, `data.text`, `data.peer_name`, …).

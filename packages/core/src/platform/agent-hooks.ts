@@ -3,7 +3,9 @@
 // workspace resumed with its own token. Internal: reached through the client's `AGENT_HOOKS` key.
 import type { ChunkedBody } from "../transport/index.js";
 import { dropSpare, openEventChunks } from "./event-connection.js";
+import { nameAnnouncedSender } from "./peers.js";
 import type { PlatformSession } from "./session.js";
+import type { WireActivityRow } from "../wire/index.js";
 import { resumeOwnWorkspace } from "./workspace.js";
 
 /** The key of a `PlatformClient`'s {@link AgentHooks}. */
@@ -33,6 +35,14 @@ export class AgentHooks {
   /** Closes the capability probe's stream now if nothing took it (an agent without wake-ups). */
   dropEventSpare(): void {
     dropSpare(this.#s);
+  }
+
+  /**
+   * Names the sender of a row the event stream announced with its body, as a read row's is named
+   * (from the peer cache; it starts no lookup): whether it is named, or needs no name.
+   */
+  nameSender(row: Record<string, unknown>): boolean {
+    return nameAnnouncedSender(this.#s, row as WireActivityRow);
   }
 
   /** Resumes this paused workspace with its own token (see {@link resumeOwnWorkspace}). */

@@ -50,6 +50,13 @@ export interface ReportOptions {
   background?: boolean | undefined;
 }
 
+/**
+ * How long an answer may wait for its turn of a spent rate budget before it gives up its place (its
+ * outbox then sends it again): a little less than `callPeer`'s default 120 s timeout, past which
+ * its caller has most likely stopped waiting.
+ */
+const ANSWER_TURN_WAIT_MS = 110_000;
+
 /** Answers an inbound message; see `PlatformClient.reply`. */
 export async function reply(
   s: PlatformSession,
@@ -93,10 +100,12 @@ export async function reply(
   });
   // An answer the receiver de-duplicates by messageId: one that timed out (a connection a NAT
   // forgot?) is sent again at once on a new connection (fresh-retry.ts).
-  // An answer goes before new calls and reads when the org's rate budget is spent.
+  // An answer goes before new calls and reads when the org's rate budget is spent, and keeps its
+  // place until its turn comes.
   const res = await postViaProxy(s, target, JSON.stringify(req), timeoutMs, options.signal, {
     retryFresh: true,
     priority: "answer",
+    turnWaitMs: ANSWER_TURN_WAIT_MS,
   });
   assertDelivered(s, target, req.params.message.messageId, res, "proxy");
 }

@@ -202,6 +202,7 @@ export async function postViaProxy(
     retryFresh?: boolean;
     deadline?: number;
     priority?: RatePriority;
+    turnWaitMs?: number;
   } = {},
 ): Promise<HttpResponse> {
   const send = (spec: RequestSpec): Promise<HttpResponse> =>
@@ -218,6 +219,7 @@ export async function postViaProxy(
       timeoutMs,
       deadline: extra.deadline,
       priority: extra.priority,
+      turnWaitMs: extra.turnWaitMs,
       held: true,
       maxBytes: MAX_PEER_RESPONSE_BYTES,
     });

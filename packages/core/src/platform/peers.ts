@@ -151,6 +151,25 @@ function named(row: WireActivityRow): boolean {
   );
 }
 
+/** Names `row`'s sender `id` from the peer cache: whether the cache knew it. */
+function nameFromCache(s: PlatformSession, row: WireActivityRow, id: string, now: number): boolean {
+  const known = s.peers.identity(id, now);
+  if (!known) return false;
+  row["peer_name"] = known.name;
+  if (known.role) row["peer_role"] = known.role;
+  return true;
+}
+
+/**
+ * Names the sender of a row the event stream announced (a peer's `a2a_receive`) from the peer
+ * cache only, starting no lookup: whether it is named now, or needs no name (the canvas, itself).
+ */
+export function nameAnnouncedSender(s: PlatformSession, row: WireActivityRow): boolean {
+  const id = row.source_id;
+  if (!id || id === s.workspaceId || row.activity_type !== "a2a_receive" || named(row)) return true;
+  return nameFromCache(s, row, id, performance.now());
+}
+
 /**
  * Names the senders of inbound rows: a peer's `a2a_receive` row without `peer_name` gets the
  * registry's `peer_name` and `peer_role` (flat, as a newer server's `?include=peer_info` sends
@@ -158,20 +177,23 @@ function named(row: WireActivityRow): boolean {
  * per message (molecule-core #2905 names them the same way, on the client). A sender the cache does
  * not know starts one `listPeers` in the background (at most one per 30 s; it keeps each peer's
  * name and role for the next rows, not the list) and is left unnamed: naming never delays nor fails a delivery.
+ * A row the platform named teaches the cache its sender's name and role.
  */
 export function nameSenders(s: PlatformSession, rows: WireActivityRow[]): void {
   const now = performance.now();
   let unknown = false;
   for (const row of rows) {
     const id = row.source_id;
-    if (!id || id === s.workspaceId || row.activity_type !== "a2a_receive" || named(row)) continue;
-    const known = s.peers.identity(id, now);
-    if (!known) {
-      unknown = true;
+    if (!id || id === s.workspaceId || row.activity_type !== "a2a_receive") continue;
+    if (named(row)) {
+      // The platform's own name (`?include=peer_info`): kept, so an event's row is named too.
+      const name = row["peer_name"];
+      const role = row["peer_role"];
+      if (typeof name === "string" && name !== "")
+        s.peers.learnIdentity(id, name, typeof role === "string" ? role : null, now);
       continue;
     }
-    row["peer_name"] = known.name;
-    if (known.role) row["peer_role"] = known.role;
+    if (!nameFromCache(s, row, id, now)) unknown = true;
   }
   if (!unknown || !s.peers.startLookup(now)) return;
   void listPeers(s, { namesOnly: true })

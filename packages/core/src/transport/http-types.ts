@@ -99,6 +99,12 @@ export interface RequestSpec {
    */
   deadline?: number | undefined;
   /**
+   * How long it may wait for its turn of a spent rate budget when that is longer than `timeoutMs`
+   * (an answer keeps its place rather than give it up and ask again): `timeoutMs` then counts from
+   * its turn.
+   */
+  turnWaitMs?: number | undefined;
+  /**
    * Retry 429 / 502 / 503 / connection errors. Default: only for GET, and never for a `signal`
    * marked by {@link retriedByCaller}. Whatever this says, a request the platform's rate limiter
    * refused (it was not handled) is sent again when the platform says, up to

@@ -24,12 +24,8 @@ import {
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
-import {
-  isRateLimitRefusal,
-  platformSecond,
-  type RateBucket,
-  rateBucketOf,
-} from "./rate-budget.js";
+import { isRateLimitRefusal, platformSecond } from "./rate-answers.js";
+import { type RateBucket, rateBucketOf } from "./rate-budget.js";
 import type { RatePriority, RatePromotion } from "./rate-priority.js";
 import { rateClassOf, rateWaitOf, sendByOf } from "./rate-class.js";
 import { tracePlatformRequest } from "../observability/index.js";
@@ -220,12 +216,24 @@ export class HttpTransport {
     const started = performance.now();
     let refusals = 0;
     for (let attempt = 0; ;) {
-      // Each attempt's deadline covers its wait for the bucket's budget and for a connection.
-      const attemptAt = performance.now();
-      const deadline = Math.min(attemptAt + timeoutMs, last);
-      let window = bucket.take(priority);
-      if (window === undefined)
-        window = await this.#turn(bucket, priority, marked?.promotion, deadline, spec, started);
+      // Each attempt's deadline covers its wait for the bucket's budget and for a connection
+      // (with `turnWaitMs`, its wait for the budget has its own, and the deadline counts from it).
+      let attemptAt = performance.now();
+      let deadline = Math.min(attemptAt + timeoutMs, last);
+      const turnBy =
+        spec.turnWaitMs === undefined ? undefined : Math.min(attemptAt + spec.turnWaitMs, last);
+      // Who asks (its bearer: one agent): a contended budget's turns go round the owners. A request
+      // that moves up after a while (a read gathering what others bring) waits behind them all.
+      const owner = marked?.promotion?.gathers === true ? "" : (headers.authorization ?? "");
+      let window = bucket.take(priority, owner);
+      if (window === undefined) {
+        const by = { owner, turnBy };
+        window = await this.#turn(bucket, priority, marked?.promotion, deadline, spec, started, by);
+        if (turnBy !== undefined) {
+          attemptAt = performance.now();
+          deadline = Math.min(attemptAt + timeoutMs, last);
+        }
+      }
       if (spec.heartbeat) bucket.heartbeatSent(spec.heartbeat.key, spec.heartbeat.nextInMs);
       let res: HttpResponse;
       try {
@@ -287,6 +295,11 @@ export class HttpTransport {
     deadline: number,
     spec: RequestSpec,
     started: number,
+    /**
+     * Who asks (its bearer): the bucket's turns go round the owners of one class; and the time its
+     * turn may come by, when the request has one of its own (`turnWaitMs`).
+     */
+    asker: { owner: string; turnBy: number | undefined },
   ): Promise<number> {
     const signal = spec.signal;
     if (signal?.aborted) throw this.#aborted(spec, started, true);
@@ -295,8 +308,8 @@ export class HttpTransport {
     // A turn must leave the request time to be answered: one that would be sent only to be
     // aborted a moment later is refused unsent instead.
     const room = Math.min(SEND_ROOM_S * platformSecond.ms, (deadline - performance.now()) / 2);
-    const by = Math.min(deadline - room, sendByOf(signal) ?? Number.POSITIVE_INFINITY);
-    const turn = await bucket.wait(priority, by, signal, promotion);
+    const by = Math.min(asker.turnBy ?? deadline - room, sendByOf(signal) ?? Infinity);
+    const turn = await bucket.wait(priority, by, signal, promotion, asker.owner);
     if ("window" in turn) return turn.window;
     if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);
     throw notSentInTime(spec, performance.now() - started, turn.retryAfterMs);

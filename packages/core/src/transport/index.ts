@@ -18,7 +18,8 @@ export type { TlsErrorCode, TlsProblem } from "./tls-errors.js";
 export { tlsProblemOf } from "./tls-errors.js";
 export { backoffDelay } from "./backoff.js";
 export { parseRetryAfter } from "./retry.js";
-export { askedWaitMs, platformSecond, promoteNow, rateLimitWaitMs } from "./rate-budget.js";
+export { askedWaitMs, platformSecond, rateLimitWaitMs } from "./rate-answers.js";
+export { promoteNow } from "./rate-budget.js";
 export type { RatePriority } from "./rate-priority.js";
 export {
   heartbeatIntervalOf,

@@ -22,63 +22,11 @@ import {
   type RatePromotion,
   usesBeatsRoom,
 } from "./rate-priority.js";
-import { retryAfterSeconds } from "./retry.js";
+import { isRateLimitRefusal, platformSecond, rateLimitWaitMs } from "./rate-answers.js";
+import { RateRounds } from "./rate-rounds.js";
 
-/** Longest wait the platform's limiter can ask for: its window (a minute) and the rounding second. */
-const MAX_RATE_WAIT_MS = 61_000;
-
-/**
- * The length of the platform's second, for the waits it asks for (tests that drive many refusals
- * shorten it; never changed otherwise).
- */
-export const platformSecond = { ms: 1_000 };
-
-/**
- * The wait a rate-limited answer asks for, in milliseconds: `Retry-After` (or the body's
- * `retry_after`, else `X-RateLimit-Reset`) in whole seconds rounded down by the platform, so one
- * second more, and at least one second (`0` means "at the next second"). `undefined` when the answer
- * names no wait.
- */
-export function rateLimitWaitMs(
-  headers: Record<string, string | string[] | undefined>,
-  body: unknown,
-  nowMs: number = Date.now(),
-): number | undefined {
-  const seconds =
-    retryAfterSeconds(headers["retry-after"], nowMs) ??
-    numberOf((body as { retry_after?: unknown } | null | undefined)?.retry_after) ??
-    retryAfterSeconds(headers["x-ratelimit-reset"], nowMs);
-  if (seconds === undefined) return undefined;
-  const second = platformSecond.ms;
-  return Math.min(MAX_RATE_WAIT_MS, Math.floor(seconds) * second + second);
-}
-
-function numberOf(v: unknown): number | undefined {
-  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
-}
-
-/** The wait an error says the platform asked for (`retryAfterMs` of a rate-limit error), in ms. */
-export function askedWaitMs(err: unknown): number | undefined {
-  const ms = (err as { retryAfterMs?: unknown } | null | undefined)?.retryAfterMs;
-  return typeof ms === "number" && ms >= 0 ? ms : undefined;
-}
-
-/**
- * Whether an answer is the platform limiter's refusal (so the request was not handled at all): a
- * 429 with its body (`{"error":"rate limit exceeded"}`) or its spent window
- * (`X-RateLimit-Remaining: 0`). A peer's own 429, relayed by the A2A proxy, is neither: it is the
- * peer's answer, not the platform's budget.
- */
-export function isRateLimitRefusal(
-  status: number,
-  headers: Record<string, string | string[] | undefined>,
-  body: unknown,
-): boolean {
-  if (status !== 429) return false;
-  if ((body as { error?: unknown } | null | undefined)?.error === "rate limit exceeded")
-    return true;
-  return headers["x-ratelimit-remaining"] === "0";
-}
+// The platform's second, where the bucket's users (and tests) have always found it.
+export { platformSecond } from "./rate-answers.js";
 
 /** What a wait for the budget ended with: the window the request goes in, or how long it would still wait. */
 export type RateTurn = { window: number } | { retryAfterMs: number };
@@ -98,6 +46,9 @@ export function promoteNow(signal: AbortSignal): void {
 /** A request waiting for its turn. */
 interface Waiter {
   rank: number;
+  /** Who asked (its bearer: one agent), and its round among the requests of its rank. */
+  owner: string;
+  round: number;
   done: (turn: RateTurn) => void;
   timer: NodeJS.Timeout | undefined;
   /** Its move up to a higher class, while it waits (see {@link RatePromotion}). */
@@ -119,7 +70,8 @@ interface Waiter {
  * keeps room for the heartbeats expected in it (see {@link RateBucket.heartbeatSent}; every other
  * class leaves it) and for the heartbeats and state checks due in it (as many as this window or
  * the last used, plus two, spread over the window; both at most three quarters of the limit);
- * waiting requests go by {@link RatePriority}, then in order; and a turn that cannot come by its
+ * waiting requests go by {@link RatePriority}, then in turn by who asked (their bearer: one agent's
+ * burst does not hold another's first request back), then in order; and a turn that cannot come by its
  * deadline is refused at once. All times are monotonic (`performance.now()`).
  */
 export class RateBucket {
@@ -138,8 +90,10 @@ export class RateBucket {
   #livenessBefore = 0;
   /** The heartbeats expected in the rest of the window. */
   readonly #beats = new HeartbeatRoom();
-  /** Requests waiting for their turn, by rank then arrival. */
+  /** Requests waiting for their turn, by rank, then round (each owner's in turn), then arrival. */
   readonly #waiters: Waiter[] = [];
+  /** The rounds its waiters take within a class (rate-rounds.ts). */
+  readonly #rounds = new RateRounds();
   /** The timer of the first waiter's turn, and when it fires. */
   #timer: NodeJS.Timeout | undefined;
   #timerAt = 0;
@@ -155,33 +109,40 @@ export class RateBucket {
   }
 
   /**
-   * The window a request of `priority` goes in when it may go now (nothing of its rank or higher
-   * waits and the budget allows it: the turn is taken), else `undefined`: then {@link wait}.
+   * The window a request of `priority` from `owner` (its bearer: one agent) goes in when it may go
+   * now (nothing of its rank or higher waits, the budget allows it, and the owner is not a turn
+   * ahead of the others: see {@link #ahead}; the turn is taken), else `undefined`: then
+   * {@link wait}.
    */
-  take(priority: RatePriority): number | undefined {
+  take(priority: RatePriority, owner = ""): number | undefined {
     const rank = RANK[priority];
     const head = this.#waiters[0];
     if (head !== undefined && head.rank <= rank) return undefined;
     const now = this.#now();
-    if (this.#gate(rank, now) > 0) return undefined;
-    return this.#grant(rank, now);
+    if (this.#gate(rank, now) > 0 || this.#ahead(owner, rank, now)) return undefined;
+    return this.#grantTo(owner, rank, now);
   }
 
   /**
-   * Waits for a turn of `priority` (after every waiting request of its rank or higher): resolves
-   * with the window it goes in, or, at `deadline` (monotonic ms) or when `signal` aborts, with how
-   * long it would still have waited (its turn is given up; nothing was sent). With `promotion`,
-   * it moves up to that class once it has waited that long.
+   * Waits for a turn of `priority` (after every waiting request of a higher rank, and of its rank
+   * in an earlier round: `owner`'s requests of a rank each take the next round, so owners take
+   * turns): resolves with the window it goes in, or, at `deadline` (monotonic ms) or when `signal`
+   * aborts, with how long it would still have waited (its turn is given up; nothing was sent).
+   * With `promotion`, it moves up to that class once it has waited that long.
    */
   wait(
     priority: RatePriority,
     deadline: number,
     signal?: AbortSignal,
     promotion?: RatePromotion,
+    owner = "",
   ): Promise<RateTurn> {
     return new Promise<RateTurn>((resolve) => {
+      const rank = RANK[priority];
       const w: Waiter = {
-        rank: RANK[priority],
+        rank,
+        owner,
+        round: this.#rounds.next(owner, rank, true),
         done: resolve,
         timer: undefined,
         promotion: undefined,
@@ -202,7 +163,7 @@ export class RateBucket {
       // A turn that cannot come by the deadline is refused now, not at the deadline (judged in
       // the class it moves up to, if any: the soonest it could come).
       const best = bestRank(w.rank, promotion);
-      const eta = this.#eta(best, now, this.#placeOf(best));
+      const eta = this.#eta(best, now, this.#placeOf(best, this.#rounds.next(owner, best, false)));
       if (eta > 0 && now + eta > deadline) return resolve({ retryAfterMs: Math.ceil(eta) });
       w.timer = setTimeout(giveUp, Math.max(0, deadline - this.#now()));
       if (signal) {
@@ -218,7 +179,7 @@ export class RateBucket {
         };
         movesUp.set(signal, w.moveUp);
       }
-      this.#waiters.splice(this.#placeOf(w.rank), 0, w);
+      this.#waiters.splice(this.#placeOf(w.rank, w.round), 0, w);
       this.#pump();
     });
   }
@@ -235,13 +196,14 @@ export class RateBucket {
     }, promotion.afterS * platformSecond.ms);
   }
 
-  /** Moves waiter `w` up to `rank` (behind the others waiting there) if higher: whether it moved. */
+  /** Moves waiter `w` up to `rank` (in its owner's next round there) if higher: whether it moved. */
   #moveUp(w: Waiter, rank: number): boolean {
     const i = this.#waiters.indexOf(w);
     if (i < 0 || rank >= w.rank) return false;
     this.#waiters.splice(i, 1);
     w.rank = rank;
-    this.#waiters.splice(this.#placeOf(rank), 0, w);
+    w.round = this.#rounds.next(w.owner, rank, true);
+    this.#waiters.splice(this.#placeOf(rank, w.round), 0, w);
     return true;
   }
 
@@ -253,10 +215,17 @@ export class RateBucket {
     this.#beats.sent(key, this.#now(), nextInMs);
   }
 
-  /** Where a request of `rank` waits: after every waiting request of its rank or higher. */
-  #placeOf(rank: number): number {
+  /**
+   * Where a request of `rank` in `round` waits: after every waiting request of a higher rank, and
+   * of its rank in an earlier or the same round.
+   */
+  #placeOf(rank: number, round: number): number {
     let i = this.#waiters.length;
-    while (i > 0 && this.#waiters[i - 1]!.rank > rank) i--;
+    while (i > 0) {
+      const w = this.#waiters[i - 1]!;
+      if (w.rank < rank || (w.rank === rank && w.round <= round)) break;
+      i--;
+    }
     return i;
   }
 
@@ -373,16 +342,43 @@ export class RateBucket {
     return this.#window;
   }
 
+  /**
+   * Whether `owner` is a turn ahead of the others for a request of paced `rank`: it had one in this
+   * turn of the event loop while the budget is spent faster than its pace. It then waits until the
+   * next, so that the other agents asking in this one (a burst of calls from each, all at once) get
+   * their turns in the same rounds, not after its whole burst.
+   */
+  #ahead(owner: string, rank: number, now: number): boolean {
+    if (rank < PACED || !this.#rounds.tookThisTurn(owner)) return false;
+    const limit = this.#limit;
+    if (limit === undefined) return false;
+    const windowMs = 60 * platformSecond.ms;
+    const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
+    const pace = (limit - this.#reserve()) / windowMs;
+    return this.#remaining - this.#reserve() <= pace * (end - now);
+  }
+
+  /** Takes a turn of `rank` for `owner` now (see {@link #grant}), remembered for this loop turn. */
+  #grantTo(owner: string, rank: number, now: number): number {
+    // Only a budget with a known limit can be contended (see #ahead).
+    if (rank >= PACED && this.#limit !== undefined) this.#rounds.took(owner);
+    return this.#grant(rank, now);
+  }
+
   /** Gives the first waiters their turns, and arms the timer of the next one. */
   #pump(): void {
     const now = this.#now();
     let head = this.#waiters[0];
+    let ahead = false;
     while (head !== undefined) {
       const wait = this.#gate(head.rank, now);
       if (wait > 0) break;
+      // A turn ahead: it goes in the next loop turn (the timer), after the others asking in this.
+      if ((ahead = this.#ahead(head.owner, head.rank, now))) break;
       this.#waiters.shift();
       this.#release(head);
-      head.done({ window: this.#grant(head.rank, now) });
+      this.#rounds.served(head.rank, head.round);
+      head.done({ window: this.#grantTo(head.owner, head.rank, now) });
       head = this.#waiters[0];
     }
     if (head === undefined) {
@@ -390,7 +386,7 @@ export class RateBucket {
       this.#timer = undefined;
       return;
     }
-    const at = now + this.#gate(head.rank, now);
+    const at = now + (ahead ? 1 : this.#gate(head.rank, now));
     if (this.#timer !== undefined && this.#timerAt <= at) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;

@@ -60,6 +60,11 @@ export function usesBeatsRoom(rank: number): boolean {
 export interface RatePromotion {
   afterS: number;
   to: RatePriority;
+  /**
+   * A read that gathers what the requests waiting with it bring: it waits behind every agent's
+   * round of its class (see `RateRounds`), as it means to.
+   */
+  gathers?: boolean;
   /** Its next move up, `afterS` after this one (a read that brings answers: `read`, then `collect`). */
   next?: RatePromotion;
 }

@@ -11,22 +11,26 @@ import type { InboundMessage, OutboxRecord } from "../../inbound/index.js";
 
 /**
  * The messageId of `workspaceId`'s answer to `msg` (an answer; a refusal: `task.error`; a failure
- * answer: `failure`), from its activity id (else its messageId): a UUID in form (RFC 9562 version
- * 8). Random for a message with neither.
+ * answer: `failure`), from its messageId within the sender the platform authenticated (as the
+ * admit stage de-duplicates it: the same whether read from its row or taken from the event
+ * stream), else its activity id, else (pushed) its messageId: a UUID in form (RFC 9562 version
+ * 8). Random for a message with none.
  */
 export function answerMessageId(
   workspaceId: string,
-  msg: Pick<InboundMessage, "activityId" | "messageId">,
+  msg: Pick<InboundMessage, "activityId" | "messageId" | "sourceId">,
   task: AnswerTask | undefined,
   failure: AnswerFailure | undefined,
 ): string {
   const kind = failure ?? (task?.error === undefined ? "answer" : "refusal");
   const of =
-    msg.activityId !== undefined
-      ? `activity:${msg.activityId}`
-      : msg.messageId !== undefined
-        ? `message:${msg.messageId}`
-        : undefined;
+    msg.sourceId != null && msg.messageId !== undefined
+      ? `message:${msg.sourceId}:${msg.messageId}`
+      : msg.activityId !== undefined
+        ? `activity:${msg.activityId}`
+        : msg.messageId !== undefined
+          ? `message:${msg.messageId}`
+          : undefined;
   if (of === undefined) return randomUUID();
   const h = sha256Hex(`molecule-answer\n${workspaceId}\n${of}\n${kind}`);
   const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16); // the RFC variant bits

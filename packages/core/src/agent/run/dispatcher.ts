@@ -5,7 +5,7 @@
 // fires (its A2A task canceled with `tasks/cancel`).
 import { emitWarning } from "../../runtime/index.js";
 import type { AgentObserver, MessageTrack } from "../../events/index.js";
-import type { InboundMessage } from "../../inbound/index.js";
+import { type InboundMessage, deliveryOf } from "../../inbound/index.js";
 import type { HeartbeatReport } from "../../platform/index.js";
 import { type Logger, IdleWaiters, backoffDelay, describe, sleep } from "../../transport/index.js";
 import type { Answers } from "../answer/answers.js";
@@ -269,7 +269,7 @@ export class Dispatcher {
       client: this.#o.client,
       attempt,
       redelivered: job.redelivered,
-      delivery: msg.activityId === undefined ? "push" : "poll",
+      delivery: deliveryOf(msg),
       logger: this.#logger,
       callPeer: this.#calls.callPeerFrom(msg),
     });

@@ -1,12 +1,13 @@
 // Where a poll agent resumes when it finds no saved state (a container without a volume, a
 // serverless instance, a deleted state folder, an edge runtime): a checkpoint it left in its own
 // activity log (an `agent_log` row, method `molecule/inbound_checkpoint`: its cursor, the cursor's
-// time and the rows settled past it), written when the cursor has moved (at most every
-// CHECKPOINT_EVERY_MS) and when it stops. Only this workspace's token (or the org's admins) can
+// time, the rows settled past it and the messages its event stream brought that settled, whose
+// rows the cursor may not have passed yet), written when the cursor has moved or such a message
+// settled (at most every CHECKPOINT_EVERY_MS) and when it stops. Only this workspace's token (or the org's admins) can
 // write that log: a peer cannot forge it. Read only at a start without a saved cursor, and never
 // taken as "none" when it could not be read: a first start would deliver again what the platform
 // still holds.
-import { isBoundedId } from "../../a2a/index.js";
+import { MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";
 import type { Backfill, CursorState } from "../../inbound/index.js";
 import {
   askedWaitMs,
@@ -29,8 +30,11 @@ import { REPLY_TIMEOUT_MS } from "../answer/answers.js";
 const CHECKPOINT_METHOD = "molecule/inbound_checkpoint";
 /** At most one checkpoint write this often while messages are settled (ms). */
 const CHECKPOINT_EVERY_MS = 10_000;
-/** Rows settled past the cursor that a checkpoint names (out-of-order settlements). */
-const MAX_SETTLED = 200;
+/**
+ * Rows settled past the cursor that a checkpoint names (out-of-order settlements), and messages
+ * the event stream brought that settled (`messages`).
+ */
+export const MAX_SETTLED = 200;
 /** Longest wait the platform's rate limit can ask for (ms): its minute and the rounding second. */
 const MAX_RATE_WAIT_MS = 61_000;
 /**
@@ -51,11 +55,16 @@ function transient(err: unknown): boolean {
   return !(err instanceof TypeError) && !(err instanceof RangeError);
 }
 
-/** What a checkpoint holds: the cursor, its time, and rows settled past it (activity ids). */
+/**
+ * What a checkpoint holds: the cursor (none before a read passed a row), its time, rows settled
+ * past it (activity ids), and the messages the event stream brought that settled (messageIds
+ * within their sender, `messageKey`): a start from it runs none of them again.
+ */
 export interface Checkpoint {
-  cursor: string;
+  cursor: string | undefined;
   cursorAt?: string;
   settled: readonly string[];
+  messages: readonly string[];
 }
 
 type Client = Required<Pick<AgentPlatformClient, "fetchActivityRows" | "reportActivity">> &
@@ -71,32 +80,54 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A checkpoint's body as stored, or `undefined` when it is not a well-formed one. */
+/** The well-formed strings of a checkpoint's list, at most {@link MAX_SETTLED}. */
+function listOf(v: unknown, bounded: (s: string) => boolean): string[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .filter((s): s is string => typeof s === "string" && s !== "" && bounded(s))
+    .slice(-MAX_SETTLED);
+}
+
+/** A message's key (its sender, a newline, its messageId) within the ids' bounds. */
+const isMessageKey = (s: string): boolean => s.length <= 2 * MAX_ID_LENGTH + 1;
+
+/**
+ * A checkpoint's body as stored, or `undefined` when it is not a well-formed one: a cursor, or
+ * (written before any read passed a row) messages the stream brought.
+ */
 function parse(body: unknown): Checkpoint | undefined {
   const cp = isRecord(body) ? body["inbound_checkpoint"] : undefined;
   if (!isRecord(cp) || cp["v"] !== 1) return undefined;
-  const cursor = cp["cursor"];
-  if (typeof cursor !== "string" || cursor === "" || !isBoundedId(cursor)) return undefined;
-  const out: Checkpoint = { cursor, settled: [] };
+  let cursor: unknown = cp["cursor"];
+  if (cursor === undefined || cursor === null) cursor = undefined;
+  else if (typeof cursor !== "string" || cursor === "" || !isBoundedId(cursor)) return undefined;
+  const messages = listOf(cp["messages"], isMessageKey);
+  if (cursor === undefined && messages.length === 0) return undefined;
+  const out: Checkpoint = {
+    cursor: cursor as string | undefined,
+    settled: listOf(cp["settled"], isBoundedId),
+    messages,
+  };
   const at = cp["cursor_at"];
   if (typeof at === "string" && Number.isFinite(Date.parse(at))) out.cursorAt = at;
-  const settled = cp["settled"];
-  if (Array.isArray(settled)) {
-    out.settled = settled
-      .filter((s): s is string => typeof s === "string" && s !== "" && isBoundedId(s))
-      .slice(-MAX_SETTLED);
-  }
   return out;
 }
 
-/** What a checkpoint records: the saved cursor, its time and the rows settled recently. */
+/** What was written of a checkpoint: nothing is written again for the same. */
+const writtenOf = (cp: Checkpoint): string => `${cp.cursor ?? ""}\n${cp.messages.at(-1) ?? ""}`;
+
+/**
+ * What a checkpoint records: the saved cursor, its time, the rows settled recently and the
+ * messages the stream brought that settled; nothing while there is neither cursor nor message.
+ */
 export function checkpointOf(
   state: Pick<CursorState, "cursor" | "cursorAt">,
   settled: readonly string[],
+  messages: readonly string[],
 ): Checkpoint | undefined {
-  if (state.cursor === undefined) return undefined;
+  if (state.cursor === undefined && messages.length === 0) return undefined;
   const at = state.cursorAt === undefined ? {} : { cursorAt: state.cursorAt };
-  return { cursor: state.cursor, ...at, settled };
+  return { cursor: state.cursor, ...at, settled, messages };
 }
 
 /** The checkpoints of one poll agent. */
@@ -109,7 +140,7 @@ export class PollCheckpoint {
   readonly #path: Pick<PathWarnings, "failed" | "passed"> | undefined;
   /** What the next write sends, taken when it starts. */
   #of: (() => Checkpoint | undefined) | undefined;
-  /** The last cursor written (nothing is written again for it). */
+  /** What was written last (`writtenOf`: nothing is written again for the same). */
   #written: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
@@ -214,7 +245,7 @@ export class PollCheckpoint {
     return undefined;
   }
 
-  /** The cursor moved: writes a checkpoint within {@link CHECKPOINT_EVERY_MS}. */
+  /** The cursor moved, or a message settled: writes a checkpoint within {@link CHECKPOINT_EVERY_MS}. */
   changed(of: () => Checkpoint | undefined): void {
     this.#of = of;
     if (this.#timer !== undefined || this.#writing !== undefined) return;
@@ -241,7 +272,7 @@ export class PollCheckpoint {
     this.#timer = undefined;
     while (this.#writing !== undefined) await this.#writing;
     const cp = this.#of?.();
-    if (cp === undefined || cp.cursor === this.#written) return;
+    if (cp === undefined || writtenOf(cp) === this.#written) return;
     const write = async (): Promise<void> => {
       await this.#outbox.sent();
       await this.#write(cp, last);
@@ -265,7 +296,7 @@ export class PollCheckpoint {
     for (let waited = false; ; waited = true) {
       try {
         await this.#send(cp, last);
-        this.#written = cp.cursor;
+        this.#written = writtenOf(cp);
         this.#path?.passed();
         return;
       } catch (err) {
@@ -308,14 +339,18 @@ export class PollCheckpoint {
       {
         activityType: "agent_log",
         method: CHECKPOINT_METHOD,
-        summary: `inbound messages settled through activity ${cp.cursor}`,
+        summary:
+          cp.cursor === undefined
+            ? `inbound messages settled: ${cp.messages.length} from the event stream`
+            : `inbound messages settled through activity ${cp.cursor}`,
         status: "ok",
         requestBody: {
           inbound_checkpoint: {
             v: 1,
-            cursor: cp.cursor,
+            ...(cp.cursor === undefined ? {} : { cursor: cp.cursor }),
             ...(cp.cursorAt === undefined ? {} : { cursor_at: cp.cursorAt }),
             settled: cp.settled.slice(-MAX_SETTLED),
+            messages: cp.messages.slice(-MAX_SETTLED),
           },
         },
       },
@@ -334,7 +369,8 @@ export class PollCheckpoint {
  * Where a start reads from, said in one log line: after the saved cursor; else after the
  * checkpoint this workspace left in its activity log (its saved state was lost); else a first
  * start, which reads what the `backfill` option says (by default every message the platform still
- * holds). Returns the state to start from, and the rows a checkpoint says were settled past it.
+ * holds). Returns the state to start from (with the messages a checkpoint names as settled, which
+ * run no more), and the rows a checkpoint says were settled past it.
  */
 export async function resumeFrom(
   state: CursorState,
@@ -348,8 +384,22 @@ export async function resumeFrom(
     return { state, settled: [] };
   }
   if (state.startedAt !== undefined) return { state, settled: [] }; // `backfill: "none"`, empty
+  const seen = state.seenMessageIds?.length ?? 0;
+  if (seen > 0) {
+    // Saved before any read passed a row: the messages the stream brought run no more.
+    log?.(
+      `inbound: resuming from the saved state, which has no cursor yet: the ${seen} messages it settled are not delivered again`,
+      { store: o.where },
+    );
+    return { state, settled: [] };
+  }
   const cp = await readCheckpoint();
   if (cp !== undefined) {
+    // The messages the stream brought that settled are not run again, whatever reads them.
+    const seenMessageIds = [...(state.seenMessageIds ?? []), ...cp.messages];
+    state = { ...state, seenMessageIds };
+  }
+  if (cp?.cursor !== undefined) {
     log?.(
       "inbound: no saved cursor; resuming after this workspace's checkpoint in its activity log",
       {
@@ -361,7 +411,12 @@ export async function resumeFrom(
     const at = cp.cursorAt === undefined ? {} : { cursorAt: cp.cursorAt };
     return { state: { ...state, cursor: cp.cursor, ...at }, settled: cp.settled };
   }
-  if (o.backfill === "all") {
+  if (cp !== undefined) {
+    log?.(
+      `inbound: no saved cursor; resuming from this workspace's checkpoint in its activity log, which has no cursor yet: the ${cp.messages.length} messages it names as settled are not delivered again`,
+      { store: o.where },
+    );
+  } else if (o.backfill === "all") {
     log?.(
       "inbound: a first start (no saved cursor, no checkpoint in the activity log): delivering every message the platform still holds",
       { store: o.where },

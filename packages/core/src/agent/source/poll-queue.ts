@@ -2,7 +2,7 @@
 // `concurrency` journaled in flight at once, each journaled as in flight (persisted) before it is
 // handed to the stages (poll-stages.ts), a redelivered message run alone until it settles (#29),
 // and a settled one lets the cursor move. The page loop and the cursor are the poll source's.
-import type { InboundMessage } from "../../inbound/index.js";
+import { type InboundMessage, messageKey } from "../../inbound/index.js";
 import { type Logger, describe } from "../../transport/index.js";
 import type { PollJournal } from "../admit/poll-journal.js";
 import type { OrderEntry, PollCursor } from "./poll-cursor.js";
@@ -23,10 +23,18 @@ export interface PollHandler {
 export interface QueuedPoll {
   /** Writes the poll state (the journal with the cursor) and resolves once it is written. */
   save(): Promise<void>;
-  /** Moves the cursor past the settled prefix of the rows (saved when it moved). */
-  advance(): void;
+  /**
+   * `msg` settled: moves the cursor past the settled prefix of the rows (saved when it moved), or
+   * records one taken from the event stream (no row id) for the checkpoint.
+   */
+  settled(msg: InboundMessage): void;
   /** Room is free: the loop reads on if it skipped a read for want of it. */
   slotFreed(): void;
+  /**
+   * Whether a read row's message settled already under its messageId (taken from the event
+   * stream, or a resend): it then settles with no handler slot and no write of its own.
+   */
+  settledAlready(msg: InboundMessage): boolean;
 }
 
 /** A message accepted for handling and not yet handed to `handle`. */
@@ -35,6 +43,12 @@ interface Job {
   entry: OrderEntry | undefined;
   /** Unsettled hand-overs so far (journaled by previous runs), this one included. */
   deliveries: number;
+  /**
+   * A message taken from the event stream (no row id): its key (`messageKey`), and the rows of it
+   * a read brought while it was queued or running, which settle with it and take no slot.
+   */
+  key?: string;
+  rows?: Array<{ msg: InboundMessage; entry: OrderEntry | undefined }>;
 }
 
 /** The admitted messages of one poll source, waiting for a handler slot or running in one. */
@@ -49,6 +63,8 @@ export class PollQueue {
   readonly #signal: AbortSignal;
   /** Admitted messages waiting for a slot, ascending. */
   readonly #queue: Job[] = [];
+  /** The messages taken from the event stream queued or running, by `messageKey`. */
+  readonly #announced = new Map<string, Job>();
   #running = 0;
   /** A redelivered message (in flight when a previous run died) runs alone until it settles:
    * only the one that crashes accrues deliveries, never a bystander (#29). */
@@ -75,12 +91,33 @@ export class PollQueue {
     return this.#queue.length;
   }
 
-  /** Hands `msg` to the admit stage's journal; queues it unless known or settled earlier. */
+  /**
+   * Hands `msg` to the admit stage's journal; queues it unless known, settled earlier, or settled
+   * already under its messageId.
+   */
   accept(msg: InboundMessage): void {
     const earlier = this.#cursor.settledEarlier(msg);
     const deliveries = this.#journal.admit(msg, earlier);
     if (deliveries === undefined) return;
-    this.#queue.push({ msg, entry: this.#cursor.track(msg), deliveries });
+    const entry = this.#cursor.track(msg);
+    const key = messageKey(msg);
+    const same = key === undefined ? undefined : this.#announced.get(key);
+    if (same !== undefined && msg.activityId !== undefined) {
+      // Its message, taken from the event stream, is queued or running: the row settles with it.
+      (same.rows ??= []).push({ msg, entry });
+      return;
+    }
+    if (deliveries === 1 && this.#poll.settledAlready(msg)) {
+      // Settled before under its messageId: the cursor passes it with the read's own save.
+      if (entry) entry.settled = true;
+      this.#journal.settle(msg);
+      this.#journal.release(msg);
+      return;
+    }
+    const job: Job = { msg, entry, deliveries };
+    if (msg.activityId === undefined && key !== undefined)
+      this.#announced.set((job.key = key), job);
+    this.#queue.push(job);
   }
 
   /** The poll source stopped: queued messages are left for the next run (not handled here). */
@@ -136,9 +173,11 @@ export class PollQueue {
       })
       .then((r) => {
         if (r === "settled") {
-          if (job.entry) job.entry.settled = true;
-          this.#journal.settle(job.msg);
-          this.#poll.advance();
+          for (const row of [job, ...(job.rows ?? [])]) {
+            if (row.entry) row.entry.settled = true;
+            this.#journal.settle(row.msg);
+            this.#poll.settled(row.msg);
+          }
           void this.#poll.save();
         }
         // The slot frees now: the next message's in-flight entry is written with this settle (one
@@ -151,8 +190,10 @@ export class PollQueue {
       });
   }
 
-  /** `job` is no longer handled here (settled, or left for the next run). */
+  /** `job` is no longer handled here (settled, or left for the next run), nor its rows. */
   #release(job: Job): void {
+    if (job.key !== undefined) this.#announced.delete(job.key);
+    for (const row of job.rows ?? []) this.#journal.release(row.msg);
     this.#journal.release(job.msg);
   }
 }

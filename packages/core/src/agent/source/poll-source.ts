@@ -8,8 +8,8 @@
 // the loop and calls `fetch` and `handle`. Event wake-ups make the poll immediate when a message
 // lands.
 import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events/index.js";
-import type { CursorState, InboundPage } from "../../inbound/index.js";
-import { Waker, checkBackfill, parseAnnouncedRow } from "../../inbound/index.js";
+import type { CursorState, InboundMessage, InboundPage } from "../../inbound/index.js";
+import { Waker, checkBackfill, messageKey } from "../../inbound/index.js";
 import { detached } from "../../observability/index.js";
 import { type AnnouncedRow, type EventWakeupsOptions, EventWakeups } from "../../platform/index.js";
 import type { AgentStateStore, SharedPoll, SharedStore } from "../../store/index.js";
@@ -19,10 +19,18 @@ import type { Answers } from "../answer/answers.js";
 import type { Router } from "../route/router.js";
 import type { Dispatcher } from "../run/dispatcher.js";
 import type { RemoteAgentOptions } from "../types.js";
-import { type Checkpoint, checkpointOf, PollCheckpoint, resumeFrom } from "./poll-checkpoint.js";
+import {
+  type Checkpoint,
+  MAX_SETTLED,
+  checkpointOf,
+  PollCheckpoint,
+  resumeFrom,
+} from "./poll-checkpoint.js";
 import { ActivityAcks } from "./activity-acks.js";
+import { AnnouncedMessages } from "../admit/announced-messages.js";
 import { PollCursor, isCursorLost } from "./poll-cursor.js";
 import { eventStreamOpener, pollFetcher } from "./poll-fetch.js";
+import { PollIntake } from "./poll-intake.js";
 import { PollPace } from "./poll-pace.js";
 import { PollPages, type PageQuery } from "./poll-pages.js";
 import { PollQueue, type PollHandler, type QueuedPoll } from "./poll-queue.js";
@@ -95,6 +103,10 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
   #failures = 0;
   #starved = false;
   readonly #acks: ActivityAcks;
+  /** The messages taken from the event stream, without a read (admit/announced-messages.ts). */
+  readonly #announced: AnnouncedMessages;
+  /** What the event stream brings with a row's body, taken without a read (poll-intake.ts). */
+  readonly #intake: PollIntake;
 
   constructor(
     options: PollOptions,
@@ -148,6 +160,9 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     const limits = { maxInFlight: this.#maxInFlight, logger: observer.logger, signal };
     const { journal } = stages.admission;
     this.#queue = new PollQueue(this, journal, this.#pollCursor, this.#handler, limits);
+    this.#announced = new AnnouncedMessages(MAX_SETTLED, stages.admission.seen.max);
+    const intake = { ...stages, queue: this.#queue, announced: this.#announced };
+    this.#intake = new PollIntake(options.client, intake, this.#maxInFlight);
   }
 
   /** The persisted cursor (the last activity id settled in order). */
@@ -366,6 +381,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     // A new pass starts behind the rows still settling (rows may commit out of order); a full
     // page's next one reads on from it.
     const from = this.#more ? cursor.fetchCursor : cursor.passStart();
+    const read = this.#announced.readStarted();
     if (!this.#more) this.advance(); // the settle window's anchor may have moved
     if (from === undefined) {
       page = await fetchWithout();
@@ -379,6 +395,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
       }
     }
     this.#more = page.more === true;
+    if (!this.#more) read();
     for (const msg of page.messages) this.#queue.accept(msg);
     const { journal } = this.#admission;
     const last = { at: page.lastAt, seq: page.lastSeq };
@@ -391,9 +408,32 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
   advance(): void {
     if (!this.#pollCursor.advance()) return;
     void this.save().then(() => this.#acks.send());
+    this.#checkpointChanged();
+  }
+
+  /**
+   * `msg` settled: the cursor moves past the settled prefix; one taken from the event stream (no
+   * row id) is checkpointed, and once enough are unread their rows are read (`readOwed`).
+   */
+  settled(msg: InboundMessage): void {
+    if (msg.activityId === undefined) {
+      this.#announced.settled(msg);
+      this.#checkpointChanged();
+      if (this.#announced.readOwed) this.wake();
+    }
+    this.advance();
+  }
+
+  settledAlready(msg: InboundMessage): boolean {
+    const key = messageKey(msg);
+    return key !== undefined && this.#admission.seen.has(key);
+  }
+
+  #checkpointChanged(): void {
+    if (this.#shared || this.#checkpoint === undefined) return;
     const settled = (): readonly string[] => this.#admission.journal.settledIds();
-    if (!this.#shared)
-      this.#checkpoint?.changed(() => checkpointOf(this.#pollCursor.state(), settled()));
+    const messages = (): readonly string[] => this.#announced.settledKeys();
+    this.#checkpoint.changed(() => checkpointOf(this.#pollCursor.state(), settled(), messages()));
   }
 
   /** The poll state to write, bound once (every save hands it over). */
@@ -421,15 +461,15 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
   onWake(activity?: AnnouncedRow): void {
     if (activity !== undefined && !this.#shared) {
       if (activity.id !== undefined) this.#pollCursor.announced(activity.id);
+      // Announced with its body (since 2026-05): an awaited answer goes to its call, a message to
+      // the queue, and no read is owed for either (a later read passes its row, and hands it on
+      // no more).
+      const reading = this.#loopDone !== undefined && !this.#abort.signal.aborted && !this.held;
+      if (activity.event && this.#intake.take(activity.event, reading)) return;
       // A message from a peer this agent awaits an answer from: maybe that answer.
       const from = activity.sourceId;
-      if (from !== undefined && this.#router.awaitsFrom(from)) {
-        // Announced with its body (since 2026-05): the answer goes to its call now, and no read
-        // is owed for it (a later read passes its row, and hands it on no more).
-        const msg = activity.event && parseAnnouncedRow(activity.event);
-        if (msg && this.#admission.fits(msg) && this.#router.takeAnnounced(msg)) return;
+      if (from !== undefined && this.#router.awaitsFrom(from))
         this.#pace.announced(activity.messageId ?? activity.id);
-      }
     }
     this.wake();
   }
