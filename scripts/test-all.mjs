@@ -134,13 +134,16 @@ for (const dir of workspaceDirs) {
   passed += r.numPassedTests ?? 0;
   failed += r.numFailedTests ?? 0;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-  // A suite that failed to load has no failed tests but is still a failure.
+  // A file that failed outside its tests (loading it, or a hook: its tests then skipped) has no
+  // failed test but is still a failure.
   for (const file of r.testResults ?? []) {
     const where = `${pkg.name} ${relative(join(root, dir), file.name ?? "")}`;
     if (file.startTime && file.endTime) files.push({ ms: file.endTime - file.startTime, where });
-    if (file.status === "failed" && (file.assertionResults ?? []).length === 0) {
+    const tests = file.assertionResults ?? [];
+    if (file.status === "failed" && !tests.some((t) => t.status === "failed")) {
       failed += 1;
-      failures.push(`${where}: the file failed to load`);
+      const how = tests.length === 0 ? "failed to load" : "failed outside its tests (a hook)";
+      failures.push(`${where}: the file ${how}${why(file.message ? [file.message] : [])}`);
     }
     for (const t of file.assertionResults ?? [])
       if (t.status === "failed")

@@ -31,6 +31,20 @@ export interface Wrangler {
  * again on each later write or output until the URL answers.
  */
 export async function startWrangler(vars: Record<string, string>): Promise<Wrangler> {
+  for (let attempt = 1; ; attempt++) {
+    const wrangler = await startOnce(vars);
+    const failed = await wrangler.url.then(
+      () => false,
+      () => true,
+    );
+    // Another process may bind a port between `freePort()` and wrangler's own bind: new ports.
+    if (!failed || attempt === 3 || !/Address already in use/.test(wrangler.output()))
+      return wrangler;
+    await wrangler.stop();
+  }
+}
+
+async function startOnce(vars: Record<string, string>): Promise<Wrangler> {
   const [port, inspector] = [await freePort(), await freePort()];
   const home = mkdtempSync(join(tmpdir(), "wrangler-home-"));
   const registry = join(home, "registry");
