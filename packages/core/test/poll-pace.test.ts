@@ -37,7 +37,7 @@ describe("PollPace.signalOf", () => {
     // burst; gathering, 23-28, and more questions answered in time with the turns they left.
     const gather = {
       priority: "request",
-      promotion: { afterS: READ_GATHER_S, to: "read", gathers: true },
+      promotion: { afterS: READ_GATHER_S, to: "read" },
     };
     expect(rateClassOf(pace().signalOf(false, true))).toEqual(gather);
     expect(rateClassOf(pace().signalOf(true, true))).toEqual(gather);
@@ -55,8 +55,7 @@ describe("PollPace.signalOf", () => {
     expect(far?.promotion).toEqual({
       afterS: READ_GATHER_S,
       to: "read",
-      gathers: true,
-      next: { afterS: 120 - COLLECT_BEFORE_DUE_S - READ_GATHER_S, to: "collect", gathers: true },
+      next: { afterS: 120 - COLLECT_BEFORE_DUE_S - READ_GATHER_S, to: "collect" },
     });
     const p = pace();
     expect(rateClassOf(p.signalOf(false, true, now + 15_000))).toEqual({
@@ -68,7 +67,7 @@ describe("PollPace.signalOf", () => {
     vi.advanceTimersByTime(1_000);
     expect(rateClassOf(p.signalOf(true, true, now + 15_000))).toEqual({
       priority: "request",
-      promotion: { afterS: COLLECT_EVERY_S - 1, to: "collect", gathers: true },
+      promotion: { afterS: COLLECT_EVERY_S - 1, to: "collect" },
     });
     vi.advanceTimersByTime(4_000);
     expect(rateClassOf(p.signalOf(true, true, now + 15_000))?.priority).toBe("collect");
@@ -86,7 +85,6 @@ describe("PollPace.signalOf", () => {
       expect(promotion?.next).toEqual({
         afterS: COLLECT_WITHIN_S - READ_GATHER_S,
         to: "collect",
-        gathers: true,
       });
     }
     expect(COLLECT_WITHIN_S).toBe(120 - COLLECT_BEFORE_DUE_S);
@@ -107,19 +105,17 @@ describe("PollPace.signalOf", () => {
     expect(again?.next).toEqual({
       afterS: COLLECT_WITHIN_S - 30 - READ_GATHER_S,
       to: "collect",
-      gathers: true,
     });
     vi.advanceTimersByTime(60_000);
     p.refusedMs(new MoleculeRateLimitError("not sent in time", { retryAfterMs: 1 }));
     expect(rateClassOf(p.signalOf(true, true, due))).toEqual({
       priority: "request",
-      promotion: { afterS: COLLECT_WITHIN_S - 90, to: "collect", gathers: true },
+      promotion: { afterS: COLLECT_WITHIN_S - 90, to: "collect" },
     });
     // Sent (no refusal before the next), the next read counts from its own start.
     expect(rateClassOf(p.signalOf(true, true, due))?.promotion?.next).toEqual({
       afterS: COLLECT_WITHIN_S - READ_GATHER_S,
       to: "collect",
-      gathers: true,
     });
   });
 
@@ -177,7 +173,6 @@ describe("PollPace.signalOf", () => {
       expect(rateClassOf(signal)?.promotion).toEqual({
         afterS: WOKEN_READ_WAIT_S,
         to: "read",
-        gathers: true,
       });
     }
     expect(WOKEN_READ_WAIT_S).toBe(30);
@@ -196,7 +191,7 @@ describe("PollPace.signalOf", () => {
     vi.advanceTimersByTime(1_000);
     const again = rateClassOf(p.signalOf(true, false));
     expect(again?.priority).toBe("request");
-    expect(again?.promotion).toEqual({ afterS: 4, to: "read", gathers: true }); // 30 s from the first ask
+    expect(again?.promotion).toEqual({ afterS: 4, to: "read" }); // 30 s from the first ask
     vi.advanceTimersByTime(4_000);
     expect(p.refusedMs(refused)).toBe(5_000);
     vi.advanceTimersByTime(1_000);

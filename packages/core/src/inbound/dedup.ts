@@ -107,12 +107,12 @@ export class BoundedSet {
     return oldest;
   }
 
-  /** Number of remembered ids. */
   /** How many ids it remembers at most. */
   get max(): number {
     return this.#max;
   }
 
+  /** Number of remembered ids. */
   get size(): number {
     return this.#items.size;
   }

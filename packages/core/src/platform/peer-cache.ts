@@ -66,12 +66,12 @@ export class PeerCache {
     for (const p of peers) this.#setIdentity(p.id, p.name, p.role, now);
   }
 
-  /** A peer's registry name and role, unless unknown or expired. */
   /** Keeps a peer's name and role as the platform named them in its row (`?include=peer_info`). */
   learnIdentity(peerId: string, name: string, role: string | null, now: number): void {
     this.#setIdentity(peerId, name, role, now);
   }
 
+  /** A peer's registry name and role, unless unknown or expired. */
   identity(peerId: string, now: number): PeerIdentity | undefined {
     const hit = this.#identities?.get(peerId);
     return hit && hit.expires > now ? hit : undefined;

@@ -160,14 +160,19 @@ function nameFromCache(s: PlatformSession, row: WireActivityRow, id: string, now
   return true;
 }
 
+/** The peer whose name `row` would carry: a peer's `a2a_receive` (not the canvas, not itself). */
+function senderOf(s: PlatformSession, row: WireActivityRow): string | undefined {
+  const id = row.source_id;
+  return id && id !== s.workspaceId && row.activity_type === "a2a_receive" ? id : undefined;
+}
+
 /**
  * Names the sender of a row the event stream announced (a peer's `a2a_receive`) from the peer
  * cache only, starting no lookup: whether it is named now, or needs no name (the canvas, itself).
  */
 export function nameAnnouncedSender(s: PlatformSession, row: WireActivityRow): boolean {
-  const id = row.source_id;
-  if (!id || id === s.workspaceId || row.activity_type !== "a2a_receive" || named(row)) return true;
-  return nameFromCache(s, row, id, performance.now());
+  const id = senderOf(s, row);
+  return id === undefined || named(row) || nameFromCache(s, row, id, performance.now());
 }
 
 /**
@@ -183,8 +188,8 @@ export function nameSenders(s: PlatformSession, rows: WireActivityRow[]): void {
   const now = performance.now();
   let unknown = false;
   for (const row of rows) {
-    const id = row.source_id;
-    if (!id || id === s.workspaceId || row.activity_type !== "a2a_receive") continue;
+    const id = senderOf(s, row);
+    if (id === undefined) continue;
     if (named(row)) {
       // The platform's own name (`?include=peer_info`): kept, so an event's row is named too.
       const name = row["peer_name"];

@@ -224,7 +224,7 @@ export class HttpTransport {
         spec.turnWaitMs === undefined ? undefined : Math.min(attemptAt + spec.turnWaitMs, last);
       // Who asks (its bearer: one agent): a contended budget's turns go round the owners. A request
       // that moves up after a while (a read gathering what others bring) waits behind them all.
-      const owner = marked?.promotion?.gathers === true ? "" : (headers.authorization ?? "");
+      const owner = marked?.promotion !== undefined ? "" : (headers.authorization ?? "");
       let window = bucket.take(priority, owner);
       if (window === undefined) {
         const by = { owner, turnBy };

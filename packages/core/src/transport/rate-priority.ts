@@ -55,16 +55,12 @@ export function usesBeatsRoom(rank: number): boolean {
 /**
  * A class a waiting request moves up to after a while (`afterS`, in the platform's seconds): a
  * read an event woke waits behind new calls for at most that long, so it reads many questions at
- * once, yet never waits out a whole burst of them.
+ * once, yet never waits out a whole burst of them. Such a read gathers what the requests waiting
+ * with it bring, so within its class it waits behind every agent's round (see `RateRounds`).
  */
 export interface RatePromotion {
   afterS: number;
   to: RatePriority;
-  /**
-   * A read that gathers what the requests waiting with it bring: it waits behind every agent's
-   * round of its class (see `RateRounds`), as it means to.
-   */
-  gathers?: boolean;
   /** Its next move up, `afterS` after this one (a read that brings answers: `read`, then `collect`). */
   next?: RatePromotion;
 }

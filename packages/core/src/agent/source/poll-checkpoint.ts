@@ -3,8 +3,8 @@
 // activity log (an `agent_log` row, method `molecule/inbound_checkpoint`: its cursor, the cursor's
 // time, the rows settled past it and the messages its event stream brought that settled, whose
 // rows the cursor may not have passed yet), written when the cursor has moved or such a message
-// settled (at most every CHECKPOINT_EVERY_MS) and when it stops. Only this workspace's token (or the org's admins) can
-// write that log: a peer cannot forge it. Read only at a start without a saved cursor, and never
+// settled (at most every CHECKPOINT_EVERY_MS) and when it stops. Only this workspace's token (or
+// the org's admins) can write that log: a peer cannot forge it. Read only at a start without a saved cursor, and never
 // taken as "none" when it could not be read: a first start would deliver again what the platform
 // still holds.
 import { MAX_ID_LENGTH, isBoundedId } from "../../a2a/index.js";

@@ -41,6 +41,8 @@ export class PollIntake {
    * `reading`: the poll loop reads and is not paused (else a message waits for the read).
    */
   take(row: Record<string, unknown>, reading: boolean): boolean {
+    // Named first (from the peer cache, no lookup) so that the message parses with its name once.
+    const named = nameAnnouncedSender(this.#client, row);
     const msg = parseAnnouncedRow(row);
     if (msg === null || !this.#o.admission.fits(msg)) return false;
     if (msg.isReply) return this.#answer(msg);
@@ -49,10 +51,9 @@ export class PollIntake {
     if (announced.takenBefore(msg)) return true; // the platform announces a message twice
     // What it holds stays bounded: no more than `concurrency` wait for a slot.
     if (!reading || queue.waiting >= this.#maxWaiting) return false;
-    if (!nameAnnouncedSender(this.#client, row)) return false; // the read brings its name
-    const named = parseAnnouncedRow(row)!; // the same message, with its sender's name
-    if (!announced.take(named)) return false;
-    queue.accept(named);
+    if (!named) return false; // the read brings its name
+    if (!announced.take(msg)) return false;
+    queue.accept(msg);
     void queue.pump();
     return true;
   }

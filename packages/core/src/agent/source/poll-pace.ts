@@ -33,7 +33,7 @@ export const COLLECT_BEFORE_DUE_S = 20;
  */
 export const READ_GATHER_S = 20;
 
-const GATHER = { afterS: READ_GATHER_S, to: "read", gathers: true } as const;
+const GATHER = { afterS: READ_GATHER_S, to: "read" } as const;
 
 /**
  * The platform seconds at most a read that brings answers waits before it goes to `collect`,
@@ -136,7 +136,6 @@ export class PollPace {
     this.#woken = inRateClass(AbortSignal.any([signal]), "request", {
       afterS: WOKEN_READ_WAIT_S,
       to: "read",
-      gathers: true,
     });
     this.#gathering = inRateClass(AbortSignal.any([signal]), "request", GATHER);
     this.#settling = inRateClass(AbortSignal.any([signal]), "request");
@@ -179,7 +178,7 @@ export class PollPace {
       const leftS = WOKEN_READ_WAIT_S - (now - owed) / platformSecond.ms;
       // Its time with new calls is up: it goes with the reads that bring answers.
       if (leftS <= 0) return this.#answers;
-      const promotion = { afterS: leftS, to: "read", gathers: true } as const;
+      const promotion = { afterS: leftS, to: "read" } as const;
       return inRateClass(AbortSignal.any([this.#signal]), "request", promotion);
     }
     const timed = this.#settlingWithinMs() === undefined && this.#connected();
@@ -212,8 +211,8 @@ export class PollPace {
     }
     this.#gatheringRead = signal;
     if (leftS <= READ_GATHER_S)
-      return inRateClass(signal, "request", { afterS: leftS, to: "collect", gathers: true });
-    const collect = { afterS: leftS - READ_GATHER_S, to: "collect", gathers: true } as const;
+      return inRateClass(signal, "request", { afterS: leftS, to: "collect" });
+    const collect = { afterS: leftS - READ_GATHER_S, to: "collect" } as const;
     return inRateClass(signal, "request", { ...GATHER, next: collect });
   }
 
