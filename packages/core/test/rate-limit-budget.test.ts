@@ -11,6 +11,8 @@ import { isMoleculeError, MoleculeRateLimitError, PlatformClient } from "../src/
 import { HttpTransport, retriedByCaller } from "../src/transport/index.js";
 import { forgetRateBuckets, RateBucket } from "../src/transport/rate-budget.js";
 import { rateLimitWaitMs } from "../src/transport/rate-answers.js";
+import { sentBy } from "../src/transport/rate-class.js";
+import { callSettled } from "../src/transport/rate-replies.js";
 import type { RatePriority } from "../src/transport/rate-priority.js";
 
 const WS = "11111111-2222-4333-8444-555555555555";
@@ -219,6 +221,90 @@ describe("RateBucket", () => {
     expect(performance.now() - t).toBe(0);
     await vi.advanceTimersByTimeAsync(70_000);
     await Promise.all(backlog);
+  });
+
+  it("at their last turn (5 s before their deadline, half their wait when shorter) the requests the pace alone holds back go, in their agents' turns, while the window has a turn for each", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    const t0 = performance.now();
+    b.observe(200, headers(39, 59), undefined); // a fresh window of 40
+    expect(drain(b, "request")).toBe(9); // its burst (a quarter, less the one answered)
+    // Agent A's six, then B's six, each to be sent within 5 s; A's seventh may wait longer.
+    const sent: string[] = [];
+    const ask = (owner: string, by: number) =>
+      b.wait("request", by, undefined, undefined, owner).then((turn) => {
+        if ("window" in turn) sent.push(owner);
+        return turn;
+      });
+    const owners = [..."AAAAAABBBBBB"];
+    const due = owners.map((o) => ask(o, t0 + 5_000));
+    const later = ask("A", t0 + 600_000);
+    await vi.advanceTimersByTimeAsync(2_499);
+    expect(sent.length).toBeLessThan(3); // the pace: one every 1.6 s or so
+    await vi.advanceTimersByTimeAsync(1); // half their 5 s
+    // None refused: the window has turns for all of them (the pace kept them for later in it).
+    expect((await Promise.all(due)).every((turn) => "window" in turn)).toBe(true);
+    expect(sent).toEqual([..."ABABABABABAB"]); // the agents in turn
+    expect(b.waiting).toBe(1); // A's seventh is not due: it waits for the pace
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect("window" in (await later)).toBe(true);
+  });
+
+  it("an awaited question goes while the window holds its reply beside the replies owed; the rest wait aside, and settled calls free turns", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    const t0 = performance.now();
+    b.observe(200, headers(39, 59), undefined); // a fresh window of 40, no other before them
+    // 30 awaited questions, each to be sent by 25 s and answered by 30 s (in this window).
+    const signals = Array.from({ length: 30 }, () =>
+      sentBy(new AbortController().signal, t0 + 25_000, t0 + 30_000),
+    );
+    const sent: number[] = [];
+    const turns = signals.map((signal, i) =>
+      b.wait("request", t0 + 25_000, signal).then((turn) => {
+        if ("window" in turn) sent.push(i);
+        return turn;
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(19_000); // the pace alone would have sent 22 by now
+    // 39 left, less the reserve (2): 18 questions and their 18 replies.
+    expect(sent).toHaveLength(18);
+    // A request that is no awaited question goes past those waiting aside.
+    expect("window" in (await b.wait("request", t0 + 25_000))).toBe(true);
+    // Two calls settle (their answers came): the turns kept for their replies go to one more
+    // question and its reply (the request above took one).
+    callSettled(signals[sent[0]!]!);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent).toHaveLength(18);
+    callSettled(signals[sent[1]!]!);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent).toHaveLength(19);
+    // At their send-by time, the rest are refused unsent: their replies would not fit.
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect((await Promise.all(turns)).filter((turn) => "retryAfterMs" in turn)).toHaveLength(11);
+    expect(b.waiting).toBe(0);
+  });
+
+  it("once every heartbeat counted is expected again, the others leave room for the heartbeats due and the state checks, not the history's share", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const b = new RateBucket();
+    const t0 = performance.now();
+    b.observe(200, headers(39, 59), undefined); // a fresh window of 40
+    // Ten agents' heartbeats, each next due a minute later: none more in this window.
+    for (let i = 0; i < 10; i++) {
+      expect(b.take("heartbeat")).toBe(0);
+      b.heartbeatSent(`ws-${i}`, 60_000);
+    }
+    // 25 requests the pace holds back, due in 5 s: at their deadline those the window has a turn
+    // for go. 29 left, less two for state checks: 27 (kept for the history's share of the window's
+    // liveness instead, 14, only 15 of the 25 went).
+    const turns = Array.from({ length: 25 }, () => b.wait("request", t0 + 5_000));
+    await vi.advanceTimersByTimeAsync(5_000);
+    const went = (await Promise.all(turns)).filter((turn) => "window" in turn).length;
+    expect(went).toBe(25);
+    const more = Array.from({ length: 5 }, () => b.wait("request", t0 + 6_000));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await Promise.all(more)).filter((turn) => "window" in turn)).toHaveLength(2);
   });
 
   it("a turn that does not come by the deadline is given up with how long it would still wait", async () => {

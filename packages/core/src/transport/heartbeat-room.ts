@@ -27,6 +27,16 @@ export class HeartbeatRoom {
   }
 
   /**
+   * Heartbeats a window of `windowMs` holds at the intervals expected (of the workspaces not a
+   * whole interval overdue at `now`).
+   */
+  perWindow(windowMs: number, now: number): number {
+    let count = 0;
+    for (const e of this.#next.values()) if (now < e.at + e.everyMs) count += windowMs / e.everyMs;
+    return count;
+  }
+
+  /**
    * Heartbeats due before `end` (monotonic ms), an overdue one counted once (it is about to be
    * sent). Expectations a whole interval overdue at `now` are dropped.
    */

@@ -225,7 +225,7 @@ export class HttpTransport {
       // Who asks (its bearer: one agent): a contended budget's turns go round the owners. A request
       // that moves up after a while (a read gathering what others bring) waits behind them all.
       const owner = marked?.promotion !== undefined ? "" : (headers.authorization ?? "");
-      let window = bucket.take(priority, owner);
+      let window = bucket.take(priority, owner, spec.signal);
       if (window === undefined) {
         const by = { owner, turnBy };
         window = await this.#turn(bucket, priority, marked?.promotion, deadline, spec, started, by);

@@ -20,6 +20,7 @@ export { backoffDelay } from "./backoff.js";
 export { parseRetryAfter } from "./retry.js";
 export { askedWaitMs, platformSecond, rateLimitWaitMs } from "./rate-answers.js";
 export { promoteNow } from "./rate-budget.js";
+export { callSettled } from "./rate-replies.js";
 export type { RatePriority } from "./rate-priority.js";
 export {
   heartbeatIntervalOf,

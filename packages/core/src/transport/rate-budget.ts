@@ -13,20 +13,23 @@
 // them: requests past a burst are spread over the window, heartbeats and state checks go first and
 // keep a reserve, and after a 429 nothing is sent until the time the platform named.
 
-import { HeartbeatRoom } from "./heartbeat-room.js";
-import {
-  bestRank,
-  PACED,
-  RANK,
-  type RatePriority,
-  type RatePromotion,
-  usesBeatsRoom,
-} from "./rate-priority.js";
-import { isRateLimitRefusal, platformSecond, rateLimitWaitMs } from "./rate-answers.js";
+import { bestRank, PACED, RANK, type RatePriority, type RatePromotion } from "./rate-priority.js";
+import { platformSecond } from "./rate-answers.js";
+import { RateWindow } from "./rate-window.js";
 import { RateRounds } from "./rate-rounds.js";
+import { OwedReplies } from "./rate-replies.js";
+import { answerByOf } from "./rate-class.js";
 
 // The platform's second, where the bucket's users (and tests) have always found it.
 export { platformSecond } from "./rate-answers.js";
+
+/**
+ * The platform seconds before a waiting request gives up its turn (half its wait when shorter) at
+ * which the pace, if it alone still holds it back, lets it go (see {@link RateBucket.wait}): time
+ * to be sent and answered beside the others due then, which the very last moment would not leave
+ * on a busy host.
+ */
+const LAST_TURN_S = 5;
 
 /** What a wait for the budget ended with: the window the request goes in, or how long it would still wait. */
 export type RateTurn = { window: number } | { retryAfterMs: number };
@@ -46,6 +49,8 @@ export function promoteNow(signal: AbortSignal): void {
 /** A request waiting for its turn. */
 interface Waiter {
   rank: number;
+  /** When it gives up its turn (monotonic ms). */
+  deadline: number;
   /** Who asked (its bearer: one agent), and its round among the requests of its rank. */
   owner: string;
   round: number;
@@ -57,6 +62,8 @@ interface Waiter {
   onAbort: (() => void) | undefined;
   /** Moves it up to the highest class of its promotion at once (see {@link promoteNow}). */
   moveUp?: () => void;
+  /** An awaited question's: when its reply is due (see {@link #replyFits}). */
+  answerBy: number | undefined;
 }
 
 /**
@@ -64,36 +71,26 @@ interface Waiter {
  * {@link RateBucket.wait}) before it is sent, and its answer is read back with
  * {@link RateBucket.observe}.
  *
- * What it learned of the limit holds across windows (the next window is assumed to have the same
- * limit, from the next request, until an answer says otherwise); requests past a burst are spread
- * over the window, so a backlog never spends a window in its first second; each part of a window
- * keeps room for the heartbeats expected in it (see {@link RateBucket.heartbeatSent}; every other
- * class leaves it) and for the heartbeats and state checks due in it (as many as this window or
- * the last used, plus two, spread over the window; both at most three quarters of the limit);
- * waiting requests go by {@link RatePriority}, then in turn by who asked (their bearer: one agent's
- * burst does not hold another's first request back), then in order; and a turn that cannot come by its
- * deadline is refused at once. All times are monotonic (`performance.now()`).
+ * Its window's count ({@link RateWindow}) says when a request of a class may go: requests past a
+ * burst are spread over the window, so a backlog never spends a window in its first second; each
+ * part of a window keeps room for the heartbeats expected in it (see
+ * {@link RateBucket.heartbeatSent}; every other class leaves it) and for the state checks due in
+ * it. Waiting requests go by {@link RatePriority}, then in turn by who asked (their bearer: one
+ * agent's burst does not hold another's first request back), then in order; an awaited question
+ * goes only while the windows before its answer's deadline hold its reply beside the replies owed
+ * to the questions already sent (rate-replies.ts); a turn that cannot come by its deadline is
+ * refused at once, and one the pace alone held back goes at its deadline while the window has a
+ * turn for it. All times are monotonic (`performance.now()`).
  */
 export class RateBucket {
-  /** The window's limit, once the platform said one (kept across windows). */
-  #limit: number | undefined;
-  /** Requests the window still allows, counted down locally between answers. */
-  #remaining = 0;
-  /** When the current window ends (monotonic ms); 0: it starts with the next request. */
-  #windowEnd = 0;
-  /** The current window's number: answers to requests of an earlier one say nothing of it. */
-  #window = 0;
-  /** Nothing is sent before this (after a 429). */
-  #blockedUntil = 0;
-  /** Liveness requests sent in this window and in the one before (for the reserve). */
-  #liveness = 0;
-  #livenessBefore = 0;
-  /** The heartbeats expected in the rest of the window. */
-  readonly #beats = new HeartbeatRoom();
+  /** The count of its window (rate-window.ts). */
+  readonly #count = new RateWindow();
   /** Requests waiting for their turn, by rank, then round (each owner's in turn), then arrival. */
   readonly #waiters: Waiter[] = [];
   /** The rounds its waiters take within a class (rate-rounds.ts). */
   readonly #rounds = new RateRounds();
+  /** The replies owed to the awaited questions given their turns (rate-replies.ts). */
+  readonly #owed = new OwedReplies();
   /** The timer of the first waiter's turn, and when it fires. */
   #timer: NodeJS.Timeout | undefined;
   #timerAt = 0;
@@ -111,15 +108,19 @@ export class RateBucket {
   /**
    * The window a request of `priority` from `owner` (its bearer: one agent) goes in when it may go
    * now (nothing of its rank or higher waits, the budget allows it, and the owner is not a turn
-   * ahead of the others: see {@link #ahead}; the turn is taken), else `undefined`: then
-   * {@link wait}.
+   * ahead of the others: see {@link #ahead}; an awaited question's reply fits: see
+   * {@link #replyFits}; the turn is taken), else `undefined`: then {@link wait}. `signal`: the
+   * request's (an awaited question's says when its reply is due).
    */
-  take(priority: RatePriority, owner = ""): number | undefined {
+  take(priority: RatePriority, owner = "", signal?: AbortSignal): number | undefined {
     const rank = RANK[priority];
     const head = this.#waiters[0];
     if (head !== undefined && head.rank <= rank) return undefined;
     const now = this.#now();
-    if (this.#gate(rank, now) > 0 || this.#ahead(owner, rank, now)) return undefined;
+    if (this.#count.gate(rank, now) > 0 || this.#ahead(owner, rank, now)) return undefined;
+    const answerBy = answerByOf(signal);
+    if (answerBy !== undefined && !this.#replyFits(answerBy, now)) return undefined;
+    this.#owe(signal, answerBy);
     return this.#grantTo(owner, rank, now);
   }
 
@@ -141,6 +142,7 @@ export class RateBucket {
       const rank = RANK[priority];
       const w: Waiter = {
         rank,
+        deadline,
         owner,
         round: this.#rounds.next(owner, rank, true),
         done: resolve,
@@ -148,6 +150,7 @@ export class RateBucket {
         promotion: undefined,
         signal,
         onAbort: undefined,
+        answerBy: answerByOf(signal),
       };
       const giveUp = (): void => {
         const i = this.#waiters.indexOf(w);
@@ -155,17 +158,33 @@ export class RateBucket {
         this.#waiters.splice(i, 1);
         this.#release(w);
         const now = this.#now();
-        resolve({ retryAfterMs: Math.max(1, Math.ceil(this.#gate(w.rank, now, i))) });
+        resolve({ retryAfterMs: Math.max(1, Math.ceil(this.#count.gate(w.rank, now, i))) });
         if (i === 0) this.#pump();
       };
+      // Its last turns, a few seconds before it gives up and as it does: one the pace alone held
+      // back goes at the first the window has a turn for it.
+      const last = (): void => {
+        const final = this.#now() >= deadline;
+        if (!signal?.aborted) this.#dueTurns(w);
+        if (final) giveUp(); // (when still waiting: the window had no turn for it)
+        else if (this.#waiters.includes(w))
+          w.timer = setTimeout(last, Math.max(0, deadline - this.#now()));
+        this.#pump(); // the first waiters may have gone
+      };
       const now = this.#now();
-      if (signal?.aborted) return resolve({ retryAfterMs: Math.ceil(this.#gate(w.rank, now)) });
+      if (signal?.aborted)
+        return resolve({ retryAfterMs: Math.ceil(this.#count.gate(w.rank, now)) });
       // A turn that cannot come by the deadline is refused now, not at the deadline (judged in
       // the class it moves up to, if any: the soonest it could come).
       const best = bestRank(w.rank, promotion);
-      const eta = this.#eta(best, now, this.#placeOf(best, this.#rounds.next(owner, best, false)));
+      const eta = this.#count.eta(
+        best,
+        now,
+        this.#placeOf(best, this.#rounds.next(owner, best, false)),
+      );
       if (eta > 0 && now + eta > deadline) return resolve({ retryAfterMs: Math.ceil(eta) });
-      w.timer = setTimeout(giveUp, Math.max(0, deadline - this.#now()));
+      const lastAt = deadline - Math.min(LAST_TURN_S * platformSecond.ms, (deadline - now) / 2);
+      w.timer = setTimeout(last, Math.max(0, lastAt - this.#now()));
       if (signal) {
         w.onAbort = giveUp;
         signal.addEventListener("abort", giveUp, { once: true });
@@ -182,6 +201,37 @@ export class RateBucket {
       this.#waiters.splice(this.#placeOf(w.rank, w.round), 0, w);
       this.#pump();
     });
+  }
+
+  /**
+   * `w`'s last turn came (see {@link LAST_TURN_S}; again at its deadline): the requests of its rank at theirs (theirs
+   * within a platform second after) that the pace alone holds back go now, in their order (each
+   * agent in turn), while the window has a turn for each beside every request waiting before it;
+   * up to `w` (a later turn is none).
+   */
+  #dueTurns(w: Waiter): void {
+    const now = this.#now();
+    const soon = now + (LAST_TURN_S + 1) * platformSecond.ms;
+    let held = 0;
+    for (let i = 0; i < this.#waiters.length;) {
+      const v = this.#waiters[i]!;
+      if (v.rank !== w.rank || v.deadline > soon) {
+        if (v === w) return;
+        i++;
+        continue;
+      }
+      if (this.#held(v, now)) {
+        // Its reply would not fit: it gives up at its deadline (`w` now).
+        if (v === w) return;
+        held++;
+        i++;
+        continue;
+      }
+      if (this.#count.gate(v.rank, now, i - held, false) > 0) return;
+      this.#waiters.splice(i, 1);
+      this.#grantWaiter(v, now);
+      if (v === w) return;
+    }
   }
 
   /** Moves waiter `w` up as `promotion` says once it has waited that long (and on, as it says). */
@@ -212,7 +262,7 @@ export class RateBucket {
    * often after): until then, the other classes leave room for it in the window.
    */
   heartbeatSent(key: string, nextInMs: number): void {
-    this.#beats.sent(key, this.#now(), nextInMs);
+    this.#count.heartbeatSent(key, this.#now(), nextInMs);
   }
 
   /**
@@ -237,109 +287,10 @@ export class RateBucket {
     status: number,
     headers: Record<string, string | string[] | undefined>,
     body: unknown,
-    window: number = this.#window,
+    window: number = this.#count.window,
   ): void {
-    const now = this.#now();
-    const current = window === this.#window;
-    if (isRateLimitRefusal(status, headers, body)) {
-      const wait = rateLimitWaitMs(headers, body) ?? platformSecond.ms;
-      this.#blockedUntil = Math.max(this.#blockedUntil, now + wait);
-      if (current) this.#remaining = 0;
-    }
-    const limitHeader = headers["x-ratelimit-limit"];
-    const limit = Number(Array.isArray(limitHeader) ? limitHeader[0] : limitHeader);
-    const remaining = Number(headers["x-ratelimit-remaining"]);
-    const reset = Number(headers["x-ratelimit-reset"]);
-    if (limit > 0 && remaining >= 0 && reset >= 0) {
-      // The window ends within a second after `reset` whole seconds (the platform rounds down):
-      // every answer's `end` is at or after the true end, the lowest the closest.
-      const end = now + (reset + 1) * platformSecond.ms;
-      const first = this.#limit === undefined || this.#windowEnd === 0;
-      this.#limit = limit;
-      // No window counted yet (0) is a window to take whatever the clock reads: a monotonic clock
-      // starts near 0 with the process (a refusal in its first half second once left the count
-      // at 0 requests with no end, and nothing was sent again).
-      const later = this.#windowEnd === 0 || end > this.#windowEnd + 1_500;
-      if (later && (current || !first)) {
-        // A window later than the one counted (the first answer of a window, or the platform's
-        // window started before this process's count said): its count replaces ours.
-        if (!first || !current) this.#newWindow();
-        this.#windowEnd = end;
-        this.#remaining = remaining;
-      } else if (current) {
-        // Answers to requests sent together arrive in any order: the lowest count is the newest.
-        this.#remaining = Math.min(this.#remaining, remaining);
-        this.#windowEnd = Math.min(this.#windowEnd, end);
-      }
-    }
+    this.#count.observe(status, headers, body, window, this.#now());
     this.#pump();
-  }
-
-  /** Starts counting a new window (same limit until an answer says otherwise). */
-  #newWindow(): void {
-    this.#window++;
-    this.#livenessBefore = this.#liveness;
-    this.#liveness = 0;
-    this.#remaining = this.#limit ?? 0;
-    this.#windowEnd = 0;
-  }
-
-  /**
-   * Milliseconds before a request of `rank` may go (0: now), `ahead` requests waiting before it.
-   * Heartbeats and state checks may use the whole window; an agent's start and the event
-   * stream's open leave room for the heartbeats expected in the rest of it; other requests leave
-   * that room or the reserve (the larger) and go at an even pace once a burst is spent: the part
-   * of the window still to come keeps its share.
-   */
-  #gate(rank: number, now: number, ahead = 0): number {
-    if (now < this.#blockedUntil) return this.#blockedUntil - now;
-    const limit = this.#limit;
-    if (limit === undefined) return 0;
-    if (this.#windowEnd !== 0 && now >= this.#windowEnd) this.#newWindow();
-    const windowMs = 60 * platformSecond.ms;
-    const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
-    if (usesBeatsRoom(rank)) return this.#remaining > ahead ? 0 : end - now;
-    const beats = Math.min(Math.floor((limit * 3) / 4), this.#beats.due(now, end));
-    if (rank < PACED) return this.#remaining - beats > ahead ? 0 : end - now; // start, stream, collect
-    // The reserve is the liveness requests of the rest of the window: it shrinks as it ends.
-    const share = Math.ceil((this.#reserve() * Math.min(windowMs, end - now)) / windowMs);
-    const reserve = Math.max(beats, share);
-    const spare = this.#remaining - reserve - ahead;
-    if (spare <= 0) return end - now;
-    // `spare` may go while it exceeds the window's share still to come, less the burst.
-    const pace = (limit - this.#reserve()) / windowMs;
-    const burst = Math.max(1, Math.floor(limit / 4));
-    const kept = pace * (end - now) - burst;
-    if (spare > kept) return 0;
-    return Math.ceil((kept - spare) / pace) + 1;
-  }
-
-  /**
-   * The earliest a request of `rank` with `ahead` requests waiting before it could go (ms from
-   * now): {@link #gate}, and when the ones ahead fill the rest of this window, the windows after it
-   * they fill too (each takes `limit` heartbeats, or what the reserve leaves of it for the others).
-   * A lower bound: requests ahead that give up make it sooner, never later.
-   */
-  #eta(rank: number, now: number, ahead: number): number {
-    const wait = this.#gate(rank, now, ahead);
-    const limit = this.#limit;
-    if (limit === undefined || wait === 0 || now < this.#blockedUntil) return wait;
-    const windowMs = 60 * platformSecond.ms;
-    const room = rank < PACED ? limit : limit - this.#reserve();
-    const fit = Math.max(0, this.#remaining - (rank < PACED ? 0 : this.#reserve()));
-    const over = Math.max(0, ahead - fit);
-    return wait + Math.floor(over / Math.max(1, room)) * windowMs;
-  }
-
-  /** Takes a turn of `rank` now: the window it goes in. */
-  #grant(rank: number, now: number): number {
-    if (this.#limit !== undefined) {
-      // A new window starts with the first request the platform counts in it (a second later at most).
-      if (this.#windowEnd === 0) this.#windowEnd = now + 61 * platformSecond.ms;
-      if (this.#remaining > 0) this.#remaining--;
-      if (usesBeatsRoom(rank)) this.#liveness++;
-    }
-    return this.#window;
   }
 
   /**
@@ -350,43 +301,45 @@ export class RateBucket {
    */
   #ahead(owner: string, rank: number, now: number): boolean {
     if (rank < PACED || !this.#rounds.tookThisTurn(owner)) return false;
-    const limit = this.#limit;
-    if (limit === undefined) return false;
-    const windowMs = 60 * platformSecond.ms;
-    const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
-    const pace = (limit - this.#reserve()) / windowMs;
-    return this.#remaining - this.#reserve() <= pace * (end - now);
+    return this.#count.contended(now);
   }
 
   /** Takes a turn of `rank` for `owner` now (see {@link #grant}), remembered for this loop turn. */
   #grantTo(owner: string, rank: number, now: number): number {
     // Only a budget with a known limit can be contended (see #ahead).
-    if (rank >= PACED && this.#limit !== undefined) this.#rounds.took(owner);
-    return this.#grant(rank, now);
+    if (rank >= PACED && this.#count.limit !== undefined) this.#rounds.took(owner);
+    return this.#count.grant(rank, now);
   }
 
-  /** Gives the first waiters their turns, and arms the timer of the next one. */
+  /**
+   * Gives the first waiters their turns, and arms the timer of the next one. An awaited question
+   * whose reply would not fit waits aside (the others go past it) until a call settles or a
+   * window opens (see {@link #replyFits}).
+   */
   #pump(): void {
     const now = this.#now();
-    let head = this.#waiters[0];
+    let next: Waiter | undefined;
     let ahead = false;
-    while (head !== undefined) {
-      const wait = this.#gate(head.rank, now);
-      if (wait > 0) break;
+    for (let i = 0; i < this.#waiters.length;) {
+      const w = this.#waiters[i]!;
+      if (this.#held(w, now)) {
+        i++;
+        continue;
+      }
       // A turn ahead: it goes in the next loop turn (the timer), after the others asking in this.
-      if ((ahead = this.#ahead(head.owner, head.rank, now))) break;
-      this.#waiters.shift();
-      this.#release(head);
-      this.#rounds.served(head.rank, head.round);
-      head.done({ window: this.#grantTo(head.owner, head.rank, now) });
-      head = this.#waiters[0];
+      if (this.#count.gate(w.rank, now) > 0 || (ahead = this.#ahead(w.owner, w.rank, now))) {
+        next = w;
+        break;
+      }
+      this.#waiters.splice(i, 1);
+      this.#grantWaiter(w, now);
     }
-    if (head === undefined) {
+    if (next === undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
       return;
     }
-    const at = now + (ahead ? 1 : this.#gate(head.rank, now));
+    const at = now + (ahead ? 1 : this.#count.gate(next.rank, now));
     if (this.#timer !== undefined && this.#timerAt <= at) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;
@@ -399,23 +352,42 @@ export class RateBucket {
     );
   }
 
+  /** Gives waiter `w` (taken out of the queue) its turn now. */
+  #grantWaiter(w: Waiter, now: number): void {
+    this.#release(w);
+    this.#rounds.served(w.rank, w.round);
+    this.#owe(w.signal, w.answerBy);
+    w.done({ window: this.#grantTo(w.owner, w.rank, now) });
+  }
+
+  /** Whether waiter `w` is an awaited question whose reply would not fit now. */
+  #held(w: Waiter, now: number): boolean {
+    return w.answerBy !== undefined && !this.#replyFits(w.answerBy, now);
+  }
+
+  /** An awaited question with `signal` goes now: its reply is owed by `answerBy`. */
+  #owe(signal: AbortSignal | undefined, answerBy: number | undefined): void {
+    if (signal === undefined || answerBy === undefined || this.#count.limit === undefined) return;
+    this.#owed.owe(signal, answerBy, () => this.#pump());
+  }
+
+  /**
+   * Whether the windows before `answerBy` (monotonic ms) hold an awaited question's turn and its
+   * reply's beside the replies owed to the questions already sent: what the paced classes have left
+   * of this window and the share of each window that opens before then. A question that goes
+   * while they do not takes a turn an earlier call's reply needs (issue 100: a second window spent
+   * on questions whose replies, and those before them, came after their callers gave up).
+   */
+  #replyFits(answerBy: number, now: number): boolean {
+    const owed = this.#owed.count(now);
+    return owed === 0 || this.#count.pacedTurns(now, answerBy) >= owed + 2;
+  }
+
   #release(w: Waiter): void {
     clearTimeout(w.timer);
     clearTimeout(w.promotion);
     if (w.signal && w.moveUp && movesUp.get(w.signal) === w.moveUp) movesUp.delete(w.signal);
     if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
-  }
-
-  /**
-   * What the others leave for liveness requests: as many as the bucket's heartbeats and state
-   * checks used in this window or the last, an eighth more (a fleet's count grows over its first
-   * windows) and two, at most three quarters of the limit (a fleet whose window holds several
-   * heartbeat intervals needs more than a quarter; the others always keep a quarter).
-   */
-  #reserve(): number {
-    const limit = this.#limit ?? 0;
-    const used = Math.max(this.#liveness, this.#livenessBefore);
-    return Math.min(Math.floor((limit * 3) / 4), Math.ceil(used * 1.125) + 2);
   }
 }
 

@@ -65,21 +65,28 @@ export function rateWaitOf(signal: AbortSignal | undefined): (() => void) | unde
   return signal === undefined ? undefined : waits.get(signal);
 }
 
-/** Signals whose requests must get their turn of the rate budget by a time, with that time. */
-const sendBys = new WeakMap<AbortSignal, number>();
+/** Signals whose requests get their turn by a time: that time, and their answer's. */
+const sendBys = new WeakMap<AbortSignal, { atMs: number; answerByMs: number | undefined }>();
 
 /**
  * Marks `signal`: a platform request sent with it that has not had its turn of the rate budget by
  * `atMs` (`performance.now()` ms) is refused unsent (`rate_limited`), whatever its own deadline.
  * An awaited peer call's question: sent later, its answer could not come back in time, and the
- * budget it would spend is the answers' of the calls already sent. Returns `signal`.
+ * budget it would spend is the answers' of the calls already sent. With `answerByMs` (the call's
+ * deadline), the question gets its turn only while the bucket's windows before then hold its
+ * reply beside the replies the calls already sent are owed (see `callSettled`). Returns `signal`.
  */
-export function sentBy(signal: AbortSignal, atMs: number): AbortSignal {
-  sendBys.set(signal, atMs);
+export function sentBy(signal: AbortSignal, atMs: number, answerByMs?: number): AbortSignal {
+  sendBys.set(signal, { atMs, answerByMs });
   return signal;
 }
 
 /** The time `signal` was marked to be sent by, if any. */
 export function sendByOf(signal: AbortSignal | undefined): number | undefined {
-  return signal === undefined ? undefined : sendBys.get(signal);
+  return signal === undefined ? undefined : sendBys.get(signal)?.atMs;
+}
+
+/** The time the answer to `signal`'s question is due by, if it was marked with one. */
+export function answerByOf(signal: AbortSignal | undefined): number | undefined {
+  return signal === undefined ? undefined : sendBys.get(signal)?.answerByMs;
 }

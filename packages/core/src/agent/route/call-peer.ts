@@ -5,7 +5,13 @@ import { sanitizePeerText } from "../../a2a/index.js";
 import type { InboundMessage } from "../../inbound/index.js";
 import type { PeerCallResult } from "../../platform/index.js";
 import { peerFailedError } from "../../platform/index.js";
-import { MoleculeError, MoleculePeerError, platformSecond, sentBy } from "../../transport/index.js";
+import {
+  callSettled,
+  MoleculeError,
+  MoleculePeerError,
+  platformSecond,
+  sentBy,
+} from "../../transport/index.js";
 import type { AgentCallOptions, AgentPlatformClient, PeerMessage } from "../types.js";
 import { PendingCalls } from "./conversations.js";
 
@@ -261,16 +267,18 @@ export class PeerCalls {
           reject: waiting.reject,
         })
       : () => undefined;
+    // An awaited question gets its turn of the rate budget while its answer can still come back
+    // in time (and the budget can carry it beside the answers already owed), or is refused unsent.
+    const room = Math.min(timeoutMs / 2, ANSWER_ROOM_S * platformSecond.ms);
+    const dueAt = callStarted + timeoutMs;
+    const signal = waiting
+      ? sentBy(AbortSignal.any(rest.signal ? [rest.signal] : []), dueAt - room, dueAt)
+      : rest.signal;
     const done = (): void => {
       remove();
       waiting?.clear();
+      if (waiting && signal) callSettled(signal);
     };
-    // An awaited question gets its turn of the rate budget while its answer can still come back
-    // in time, or is refused unsent.
-    const room = Math.min(timeoutMs / 2, ANSWER_ROOM_S * platformSecond.ms);
-    const signal = waiting
-      ? sentBy(AbortSignal.any(rest.signal ? [rest.signal] : []), callStarted + timeoutMs - room)
-      : rest.signal;
     let receipt: PeerCallResult;
     try {
       receipt = await client.callPeer(peerId, message, {
