@@ -303,6 +303,10 @@ async function ackingAgent() {
     delivery: "poll",
     handler: (m: InboundMessage) => void handled.push(m.text),
     logger: {},
+    // Every message read from its row: one taken from the event stream is acknowledged when a
+    // later read passes its row (at the safety net's read at the latest), not at once.
+    eventWakeups: false,
+    pollIntervalMs: 100,
   });
   cleanups.push(() => agent.stop());
   await agent.start();

@@ -30,6 +30,9 @@ function pace(o: { connected?: boolean; settlingMs?: number } = {}): PollPace {
 
 afterEach(() => void vi.useRealTimers());
 
+/** A pace whose event stream is down: a read may bring answers its events did not. */
+const stale = { connected: false };
+
 describe("PollPace.signalOf", () => {
   it("a read while the agent's own calls await answers waits with new calls for 20 s, then brings answers (class read)", () => {
     // 4da7b868: class read at once. In issue 100's shape (20 agents, 10 questions each to a
@@ -39,8 +42,8 @@ describe("PollPace.signalOf", () => {
       priority: "request",
       promotion: { afterS: READ_GATHER_S, to: "read" },
     };
-    expect(rateClassOf(pace().signalOf(false, true))).toEqual(gather);
-    expect(rateClassOf(pace().signalOf(true, true))).toEqual(gather);
+    expect(rateClassOf(pace(stale).signalOf(false, true))).toEqual(gather);
+    expect(rateClassOf(pace(stale).signalOf(true, true))).toEqual(gather);
     // Less than a read's 25 s for its turn: one refused unsent never gathers again from the start.
     expect(READ_GATHER_S).toBe(20);
   });
@@ -50,14 +53,14 @@ describe("PollPace.signalOf", () => {
     // 24-37 reached them: the read after its last one waited behind replies until past the deadline.
     vi.useFakeTimers({ toFake: ["performance"] });
     const now = performance.now();
-    const far = rateClassOf(pace().signalOf(true, true, now + 120_000));
+    const far = rateClassOf(pace(stale).signalOf(true, true, now + 120_000));
     expect(far?.priority).toBe("request");
     expect(far?.promotion).toEqual({
       afterS: READ_GATHER_S,
       to: "read",
       next: { afterS: 120 - COLLECT_BEFORE_DUE_S - READ_GATHER_S, to: "collect" },
     });
-    const p = pace();
+    const p = pace(stale);
     expect(rateClassOf(p.signalOf(false, true, now + 15_000))).toEqual({
       priority: "collect",
       promotion: undefined,
@@ -81,7 +84,9 @@ describe("PollPace.signalOf", () => {
     vi.useFakeTimers({ toFake: ["performance"] });
     const now = performance.now();
     for (const callS of [120, 360, 1_800]) {
-      const promotion = rateClassOf(pace().signalOf(true, true, now + callS * 1_000))?.promotion;
+      const promotion = rateClassOf(
+        pace(stale).signalOf(true, true, now + callS * 1_000),
+      )?.promotion;
       expect(promotion?.next).toEqual({
         afterS: COLLECT_WITHIN_S - READ_GATHER_S,
         to: "collect",
@@ -94,7 +99,7 @@ describe("PollPace.signalOf", () => {
     // On the real server the asker's read gathered behind its own 130 unsent questions, was
     // refused at the end of its 25 s, and began again: no read from 125 s to 330 s of the run.
     vi.useFakeTimers({ toFake: ["performance"] });
-    const p = pace();
+    const p = pace(stale);
     const due = performance.now() + 360_000;
     p.signalOf(true, true, due);
     vi.advanceTimersByTime(30_000);
@@ -124,7 +129,7 @@ describe("PollPace.signalOf", () => {
     // (115, 190, 261, 311 s after the burst): 125 of the answers logged by 300 s had reached it.
     vi.useFakeTimers({ toFake: ["performance", "setTimeout", "clearTimeout"] });
     const due = performance.now() + 360_000;
-    const p = pace();
+    const p = pace(stale);
     const read = p.signalOf(true, true, due);
     const bucket = new RateBucket();
     bucket.observe(
@@ -164,6 +169,22 @@ describe("PollPace.signalOf", () => {
       expect(rateClassOf(q.signalOf(true, true, due))?.priority).toBe("request");
       expect(ROWS_PER_READ).toBe(10);
     });
+  });
+
+  it("while the event stream is up and announced no row from an awaited peer it could not take, a read brings no answers: it waits as any other", () => {
+    // Its answers come with their events. On the real server, 20-42 reads of answers went before
+    // the replies waiting to be sent in the minute before issue 100's calls' deadline.
+    vi.useFakeTimers({ toFake: ["performance"] });
+    const due = performance.now() + 120_000;
+    const p = pace();
+    expect(rateClassOf(p.signalOf(true, true, due))).toEqual({
+      priority: "request",
+      promotion: { afterS: WOKEN_READ_WAIT_S, to: "read" },
+    });
+    expect(rateClassOf(p.signalOf(false, true, due))?.priority).toBe("background");
+    // A row from an awaited peer it could not take (no body, too large, ...): a read brings it.
+    p.announced("m1");
+    expect(rateClassOf(p.signalOf(true, true, due))?.promotion?.next?.to).toBe("collect");
   });
 
   it("a woken read waits with new calls for 30 s, then goes before them", () => {

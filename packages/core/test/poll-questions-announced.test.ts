@@ -52,7 +52,7 @@ async function setUp() {
   const reads = vi.spyOn(answerer, "fetchActivityRows");
   // The connect's catch-up read is done before the questions come.
   await waitFor(() => reads.mock.settledResults.every((r) => r.type !== "incomplete"));
-  return { asker, answerer, reads, handled, saved, streams };
+  return { emu, asker, answerer, reads, handled, saved, streams };
 }
 
 it("runs a named peer's message from the event stream: no read, journaled first, answered once", async () => {
@@ -109,4 +109,27 @@ it("a sender it cannot name yet waits for the read, which the platform names", a
   expect(handled[1]!.msg.activityId).toBeUndefined();
   expect(handled[1]!.msg.peerName).toBe("asker");
   expect(reads.mock.calls.length).toBe(after);
+});
+
+it("messages from a sender it cannot name, announced while its read waits, come with that read: no read after it for them", async () => {
+  const { emu, asker, answerer, reads, handled } = await setUp();
+  // The read waits a second on the platform (as for a turn of a spent rate budget): every message
+  // is logged and announced before it reads the log, and each announcement woke the poll.
+  emu.injectFault({
+    method: "GET",
+    path: `/workspaces/${answerer.workspaceId}/activity`,
+    delayMs: 1_000,
+  });
+  const before = reads.mock.calls.length;
+  const texts = ["q0", "q1", "q2", "q3", "q4"];
+  for (const t of texts) await asker.callPeer(answerer.workspaceId, t);
+  await waitFor(() => handled.length === texts.length);
+  // Their answers are logged in the asker's inbox (a read owed would have been sent by then).
+  await waitFor(async () => {
+    const rows = (await asker.fetchActivityRows({})).rows ?? [];
+    return rows.filter((r) => r.source_id === answerer.workspaceId).length === texts.length;
+  });
+  await waitFor(() => reads.mock.settledResults.every((r) => r.type !== "incomplete"));
+  expect(handled.every((h) => h.msg.activityId !== undefined)).toBe(true); // all read from rows
+  expect(reads.mock.calls.length - before).toBe(1); // one read brought them all
 });

@@ -26,6 +26,11 @@ export class Waker {
     }
   }
 
+  /** Forgets a wake-up that came since the last wait (what it asked for was done meanwhile). */
+  clear(): void {
+    this.#pending = false;
+  }
+
   /** Waits for `ms` or a wake-up or `signal`; returns true when woken. */
   async wait(ms: number, signal?: AbortSignal): Promise<boolean> {
     if (this.#pending) {

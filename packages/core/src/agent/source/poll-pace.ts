@@ -160,9 +160,13 @@ export class PollPace {
   }
 
   /**
-   * The signal of the next read: while this agent's own calls await answers (`awaiting`), that of
-   * a read bringing answers (moving up to `collect` {@link COLLECT_BEFORE_DUE_S} before `dueAt`,
-   * the first awaiting call's deadline); when something woke it (`woken`: the waker, a next page), a woken
+   * The signal of the next read: while this agent's own calls await answers (`awaiting`) that a
+   * read may bring, that of a read bringing answers (moving up to `collect`
+   * {@link COLLECT_BEFORE_DUE_S} before `dueAt`, the first awaiting call's deadline); a read brings
+   * none while the event stream is up and has announced no row from an awaited peer that the
+   * agent could not take from its event (answers come with their events: a read of answers then
+   * took the turns of the replies it waited on, 20-42 in the minute before their deadline on the
+   * real server); when something woke it (`woken`: the waker, a next page), a woken
    * read's (asked again after a refusal: with the time it waited, see {@link refusedMs}); else the
    * safety net's when no rows are settling and the event stream is up; else that of the settle
    * window's re-read, which waits with new calls.
@@ -170,7 +174,8 @@ export class PollPace {
   signalOf(woken: boolean, awaiting: boolean, dueAt?: number): AbortSignal {
     const owed = this.#owedSince;
     this.#owedSince = this.#askedAt = this.#gatheringRead = undefined;
-    if (awaiting) return this.#answersDue(dueAt, owed);
+    if (awaiting && !(this.#connected() && this.#unread.size === 0))
+      return this.#answersDue(dueAt, owed);
     if (woken) {
       const now = performance.now();
       this.#askedAt = owed ?? now;

@@ -9,7 +9,8 @@
 // lands.
 import { type AgentObserver, EventWakeupsUnavailableWarning } from "../../events/index.js";
 import type { CursorState, InboundMessage, InboundPage } from "../../inbound/index.js";
-import { Waker, checkBackfill, messageKey } from "../../inbound/index.js";
+import { checkBackfill, messageKey } from "../../inbound/index.js";
+import { PollWakes } from "./poll-wakes.js";
 import { detached } from "../../observability/index.js";
 import { type AnnouncedRow, type EventWakeupsOptions, EventWakeups } from "../../platform/index.js";
 import type { AgentStateStore, SharedPoll, SharedStore } from "../../store/index.js";
@@ -90,7 +91,8 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
   readonly onStateEvent: (name?: string) => void;
   /** A shared store's poll, which runs the loop instead of this process (replicas). */
   #shared: SharedPoll | undefined;
-  readonly #waker = new Waker();
+  /** What woke the poll since its last read started (poll-wakes.ts). */
+  readonly #wakes = new PollWakes();
   readonly #abort = new AbortController();
   readonly #pace: PollPace;
   /** The admitted messages, waiting for a handler slot or running in one. */
@@ -278,13 +280,13 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
   /** Triggers a fetch now (an event wake-up, a resume). */
   wake(): void {
     if (this.#shared) this.#shared.wake();
-    else this.#waker.wake();
+    else this.#wakes.wake();
   }
 
   /** A handler slot is free: reads on if the loop skipped a read for want of one (not per slot). */
   slotFreed(): void {
     if (this.#shared) this.#shared.wake();
-    else if (this.#starved) this.#waker.wake();
+    else if (this.#starved) this.#wakes.wake();
   }
 
   /**
@@ -293,7 +295,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
    */
   async stop(): Promise<void> {
     this.#abort.abort();
-    this.#waker.wake();
+    this.#wakes.wake();
     this.#queue.clear();
     await this.#loopStart;
     await Promise.allSettled([this.#shared?.stop(), this.#loopDone, this.events?.stop()]);
@@ -364,7 +366,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
           }
         }
       }
-      woken = (await this.#waker.wait(delay, signal)) || delay === 0 || refused;
+      woken = (await this.#wakes.wait(delay, signal)) || delay === 0 || refused;
     }
   }
 
@@ -382,6 +384,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     // page's next one reads on from it.
     const from = this.#more ? cursor.fetchCursor : cursor.passStart();
     const read = this.#announced.readStarted();
+    this.#wakes.readStarted();
     if (!this.#more) this.advance(); // the settle window's anchor may have moved
     if (from === undefined) {
       page = await fetchWithout();
@@ -397,6 +400,8 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     this.#more = page.more === true;
     if (!this.#more) read();
     for (const msg of page.messages) this.#queue.accept(msg);
+    // The rows announced meanwhile that it brought need no read of their own.
+    this.#wakes.readDone(page.messages, (key) => this.#admission.seen.has(key));
     const { journal } = this.#admission;
     const last = { at: page.lastAt, seq: page.lastSeq };
     cursor.read(page.lastId ?? page.messages.at(-1)?.activityId, (id) => journal.knows(id), last);
@@ -470,6 +475,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
       const from = activity.sourceId;
       if (from !== undefined && this.#router.awaitsFrom(from))
         this.#pace.announced(activity.messageId ?? activity.id);
+      return this.#wakes.wakeFor(from, activity.messageId); // a read that brings it answers it
     }
     this.wake();
   }
