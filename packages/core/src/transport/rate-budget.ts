@@ -119,7 +119,7 @@ export class RateBucket {
     const now = this.#now();
     if (this.#count.gate(rank, now) > 0 || this.#ahead(owner, rank, now)) return undefined;
     const answerBy = answerByOf(signal);
-    if (answerBy !== undefined && !this.#replyFits(answerBy, now)) return undefined;
+    if (!this.#replyFits(answerBy, now)) return undefined;
     this.#owe(signal, answerBy);
     return this.#grantTo(owner, rank, now);
   }
@@ -220,7 +220,7 @@ export class RateBucket {
         i++;
         continue;
       }
-      if (this.#held(v, now)) {
+      if (!this.#replyFits(v.answerBy, now)) {
         // Its reply would not fit: it gives up at its deadline (`w` now).
         if (v === w) return;
         held++;
@@ -322,7 +322,7 @@ export class RateBucket {
     let ahead = false;
     for (let i = 0; i < this.#waiters.length;) {
       const w = this.#waiters[i]!;
-      if (this.#held(w, now)) {
+      if (!this.#replyFits(w.answerBy, now)) {
         i++;
         continue;
       }
@@ -360,11 +360,6 @@ export class RateBucket {
     w.done({ window: this.#grantTo(w.owner, w.rank, now) });
   }
 
-  /** Whether waiter `w` is an awaited question whose reply would not fit now. */
-  #held(w: Waiter, now: number): boolean {
-    return w.answerBy !== undefined && !this.#replyFits(w.answerBy, now);
-  }
-
   /** An awaited question with `signal` goes now: its reply is owed by `answerBy`. */
   #owe(signal: AbortSignal | undefined, answerBy: number | undefined): void {
     if (signal === undefined || answerBy === undefined || this.#count.limit === undefined) return;
@@ -372,13 +367,15 @@ export class RateBucket {
   }
 
   /**
-   * Whether the windows before `answerBy` (monotonic ms) hold an awaited question's turn and its
-   * reply's beside the replies owed to the questions already sent: what the paced classes have left
+   * Whether the windows before `answerBy` (monotonic ms; none: the request is no awaited question,
+   * and goes as any other) hold an awaited question's turn and its reply's beside the replies
+   * owed to the questions already sent: what the paced classes have left
    * of this window and the share of each window that opens before then. A question that goes
    * while they do not takes a turn an earlier call's reply needs (issue 100: a second window spent
    * on questions whose replies, and those before them, came after their callers gave up).
    */
-  #replyFits(answerBy: number, now: number): boolean {
+  #replyFits(answerBy: number | undefined, now: number): boolean {
+    if (answerBy === undefined) return true;
     const owed = this.#owed.count(now);
     return owed === 0 || this.#count.pacedTurns(now, answerBy) >= owed + 2;
   }

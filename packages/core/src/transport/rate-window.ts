@@ -117,20 +117,17 @@ export class RateWindow {
     if (now < this.#blockedUntil) return this.#blockedUntil - now;
     const limit = this.#limit;
     if (limit === undefined) return 0;
-    if (this.#windowEnd !== 0 && now >= this.#windowEnd) this.#newWindow();
-    const windowMs = 60 * platformSecond.ms;
-    const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
+    const end = this.#end(now);
     if (usesBeatsRoom(rank)) return this.#remaining > ahead ? 0 : end - now;
     if (rank < PACED) {
       // start, stream, collect
-      const beats = Math.min(Math.floor((limit * 3) / 4), this.#beats.due(now, end));
-      return this.#remaining - beats > ahead ? 0 : end - now;
+      return this.#remaining - this.#beatsDue(limit, now, end) > ahead ? 0 : end - now;
     }
     const spare = this.#remaining - this.#pacedReserve(limit, now, end) - ahead;
     if (spare <= 0) return end - now;
     if (!paced) return 0;
     // `spare` may go while it exceeds the window's share still to come, less the burst.
-    const pace = (limit - this.#reserve()) / windowMs;
+    const pace = this.#pace(limit);
     const burst = Math.max(1, Math.floor(limit / 4));
     const kept = pace * (end - now) - burst;
     if (spare > kept) return 0;
@@ -163,7 +160,7 @@ export class RateWindow {
   #pacedReserve(limit: number, now: number, end: number): number {
     const windowMs = 60 * platformSecond.ms;
     const left = Math.min(windowMs, end - now) / windowMs;
-    const beats = Math.min(Math.floor((limit * 3) / 4), this.#beats.due(now, end));
+    const beats = this.#beatsDue(limit, now, end);
     const counted = Math.max(this.#heartbeats, this.#heartbeatsBefore);
     if (counted > 0 && this.#beats.perWindow(windowMs, now) >= counted) {
       const checks = Math.max(
@@ -193,10 +190,7 @@ export class RateWindow {
   contended(now: number): boolean {
     const limit = this.#limit;
     if (limit === undefined) return false;
-    const windowMs = 60 * platformSecond.ms;
-    const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
-    const pace = (limit - this.#reserve()) / windowMs;
-    return this.#remaining - this.#reserve() <= pace * (end - now);
+    return this.#remaining - this.#reserve() <= this.#pace(limit) * (this.#end(now) - now);
   }
 
   /**
@@ -208,14 +202,31 @@ export class RateWindow {
   pacedTurns(now: number, by: number): number {
     const limit = this.#limit;
     if (limit === undefined) return Number.POSITIVE_INFINITY;
-    if (this.#windowEnd !== 0 && now >= this.#windowEnd) this.#newWindow();
-    const windowMs = 60 * platformSecond.ms;
-    const end = this.#windowEnd === 0 ? now + windowMs : this.#windowEnd;
+    const end = this.#end(now);
     let turns = this.#remaining - this.#pacedReserve(limit, now, end);
-    const perWindow = limit - this.#reserve();
-    for (let start = end; start < by; start += windowMs)
-      turns += (perWindow * Math.min(windowMs, by - start)) / windowMs;
+    const pace = this.#pace(limit);
+    for (let start = end; start < by; start += 60 * platformSecond.ms)
+      turns += pace * Math.min(60 * platformSecond.ms, by - start);
     return turns;
+  }
+
+  /**
+   * When the window counted at `now` ends (monotonic ms): the one counted, or, once it ended, the
+   * next (its count starts now), which the first request sent opens.
+   */
+  #end(now: number): number {
+    if (this.#windowEnd !== 0 && now >= this.#windowEnd) this.#newWindow();
+    return this.#windowEnd === 0 ? now + 60 * platformSecond.ms : this.#windowEnd;
+  }
+
+  /** The paced classes' pace: their turns a millisecond (what the reserve leaves of a window). */
+  #pace(limit: number): number {
+    return (limit - this.#reserve()) / (60 * platformSecond.ms);
+  }
+
+  /** The heartbeats due from `now` to `end`, at most three quarters of the limit. */
+  #beatsDue(limit: number, now: number, end: number): number {
+    return Math.min(Math.floor((limit * 3) / 4), this.#beats.due(now, end));
   }
 
   /**
