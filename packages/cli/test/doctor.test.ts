@@ -122,7 +122,8 @@ describe.each(["latest", "2026-04"] as const)(
       );
       expect(r.checks["push"]!.fix).toContain("MOLECULE_PUBLIC_URL");
       expect(r.text).toMatch(/\[FAIL\] push .*\n\s+fix: is the agent running\?/);
-      expect(r.text).toContain("1 check failed");
+      expect(r.text).toContain("1 check failed (what each line means: ");
+      expect(r.text).toContain("/docs/troubleshooting.md)");
 
       // 90 s later without a heartbeat the platform marks it offline (latest, August 2026: an external
       // workspace goes back to awaiting_agent, its last heartbeat still shown): heartbeat fails too

@@ -13,6 +13,6 @@ export function formatReport(checks: readonly DoctorCheck[], header: string): st
       out += `         ${" ".repeat(width)}  fix: ${c.fix}\n`;
   }
   const failed = checks.filter((c) => c.status === "fail").length;
-  out += `\n${failed === 0 ? "all checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`}\n`;
+  out += `\n${failed === 0 ? "all checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed (what each line means: https://github.com/Molecule-AI/molecule-sdk-ts/blob/main/docs/troubleshooting.md)`}\n`;
   return out;
 }
