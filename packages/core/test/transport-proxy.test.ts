@@ -193,7 +193,7 @@ describe("a proxy's refusals and failures", () => {
     );
     expect(wrong).toMatchObject({ code: "proxy_refused", status: 407, retryable: false });
     expect(wrong.message).toBe(
-      `the proxy ${guarded.url} (HTTP_PROXY) refused the request to ${emu.url}: 407 Proxy Authentication Required; put the proxy's user and password in HTTP_PROXY (http://user:password@host:port, URL-encoded)`,
+      `the proxy ${guarded.url} (HTTP_PROXY) refused the request to ${emu.url}: 407 Proxy Authentication Required (it offers Basic); put the proxy's user and password in HTTP_PROXY (http://user:password@host:port, URL-encoded)`,
     );
     proxyEnv({ HTTPS_PROXY: guarded.url });
     const none = await (await client({ logger }, tls.url)).heartbeat().catch((e: unknown) => e);
