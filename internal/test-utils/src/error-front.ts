@@ -168,7 +168,7 @@ export async function errorFront(
     answer?: (req: IncomingMessage, res: ServerResponse) => boolean;
   } = {},
 ): Promise<ErrorFront> {
-  const page = options.page ?? FRONT_PAGES["nginx 502"];
+  const page: FrontPage = options.page ?? FRONT_PAGES["nginx 502"];
   const upstream = options.upstream === undefined ? undefined : new URL(options.upstream);
   let which: boolean | ((request: string) => boolean) = upstream === undefined;
   const paged: string[] = [];
