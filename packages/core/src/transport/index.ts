@@ -55,7 +55,7 @@ export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";
 export { isTlsErrorCode, peerTlsFailure, type TlsParty } from "./tls-errors.js";
 export { isPlatformAnswer, pathFailureOf, platformRefused } from "./path-failure.js";
 export type { PathCause, PathFailure } from "./path-failure.js";
-export { basicRefused, proxyAuthFix } from "./proxy-schemes.js";
+export { proxyAuthFix } from "./proxy-schemes.js";
 export { requestPlatformUrl } from "./dispatchers.js";
 export type { PlatformUrlRequest } from "./dispatchers.js";
 export { IdleWaiters } from "./idle-waiters.js";
