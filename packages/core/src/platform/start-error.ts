@@ -61,7 +61,8 @@ function failedOnPlatform(err: unknown, status: number, platformUrl: string | un
 function answeredByFront(detail: string, status: number, platformUrl: string | undefined): string {
   const at = platformUrl ? ` at ${platformUrl}` : "";
   const said = detail.slice(String(status).length).trim();
-  const from = `answered ${status} from a proxy or load balancer in front of it${said ? ` ${said}` : ""}`;
+  const shown = said === "" || said.startsWith("(") ? said : `(${said})`;
+  const from = `answered ${status} from a proxy or load balancer in front of it${shown ? ` ${shown}` : ""}`;
   if (status >= 500)
     return `the platform${at} ${from}: the platform behind it is down or unreachable; check it and retry`;
   return `the platform${at} ${from}, not the platform itself (the token was not refused): let the agent's requests to the platform's API through it (a bypass rule, or a service token its sign-in accepts), or set MOLECULE_PLATFORM_URL to an address past it`;
