@@ -42,7 +42,9 @@ export function pathAnswerError(
     code = "proxy_refused";
     retryable = false;
   } else if (failure.cause === "proxy") {
-    message = `${op}: could not reach the platform at ${origin} through the proxy, which answered ${detail} (it could not reach the platform); check MOLECULE_PLATFORM_URL, that the proxy may reach it, or list the platform's host in NO_PROXY if it is reachable directly`;
+    const via = proxy ? `the proxy ${proxy.shown} (${proxy.from})` : "a proxy";
+    const said = proxy ? detail.replace(`${proxy.shown} (${proxy.from}): `, "") : detail;
+    message = `${op}: could not reach the platform at ${origin} through ${via}, which answered ${said} (it could not reach the platform); check MOLECULE_PLATFORM_URL, that the proxy may reach it, or list the platform's host in NO_PROXY if it is reachable directly`;
     code = "connection_failed";
   } else if (status >= 500) {
     const said = detail.slice(String(status).length).trim() || "(an empty answer)";
