@@ -236,6 +236,20 @@ describe("a proxy's refusals and failures", () => {
     );
   });
 
+  it("a CONNECT tunnel sends the credentials only once the proxy's 407 offered Basic (issue 111)", async () => {
+    const guarded = await forwardProxy({ auth: "frank:tunnel-pw" });
+    cleanups.push(() => guarded.close());
+    proxyEnv({ HTTPS_PROXY: guarded.urlWith("frank", "tunnel-pw") });
+    // The tunnel opens (the platform's certificate is then refused: this test's CA is not trusted).
+    const err = await (await client({}, tls.url)).heartbeat().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "tls_untrusted" });
+    expect(guarded.refused).toBe(1);
+    expect(guarded.authorizations).toEqual([
+      `Basic ${Buffer.from("frank:tunnel-pw").toString("base64")}`,
+    ]);
+    expect(guarded.carried).toEqual([`CONNECT ${new URL(tls.url).host}`]);
+  });
+
   it("a proxy offering only NTLM and Negotiate gets no credentials, and the line names the relay to run (issue 111)", async () => {
     const domain = await forwardProxy({ offers: ["NTLM", "Negotiate"] });
     cleanups.push(() => domain.close());
