@@ -259,7 +259,7 @@ export class PlatformSession {
     if (signal?.aborted) throw signal.reason;
     const read = { ...res, body: parseMaybeJson(text) };
     // The path's answer (a front's redirect or page) is judged as every other answer is.
-    this.transport.judge({ method: "GET", path: op }, read);
+    this.transport.judge(op, read);
     return await this.selfFail(read, op, signal);
   }
 

@@ -200,21 +200,22 @@ export class HttpTransport {
     const path = this.basePath + spec.path;
     return tracePlatformRequest(this.origin, spec.method, path, async () => {
       const res = await this.#send(spec);
-      if (spec.stream === undefined || spec.stream === false) this.judge(spec, res);
+      if (spec.stream === undefined || spec.stream === false)
+        this.judge(`${spec.method} ${spec.path}`, res);
       return res;
     });
   }
 
   /**
-   * Throws the typed error of `res` (the answer to `spec`, its body read) when the path gave it
-   * instead of the platform (`answerPath`: a front's redirect or page, a proxy's 407 or 5xx).
+   * Throws the typed error of `res` (the answer to `op`, `POST /registry/heartbeat`, its body read)
+   * when the path gave it instead of the platform (`answerPath`: a front's redirect or page, a
+   * proxy's 407 or 5xx).
    */
-  judge(spec: Pick<RequestSpec, "method" | "path">, res: HttpResponse): void {
+  judge(op: string, res: HttpResponse): void {
     if (res.status >= 200 && res.status < 300) return;
     const failure = answerPath(res, this.#proxy);
     if (failure === undefined) return;
     const token = this.#getToken?.();
-    const op = `${spec.method} ${spec.path}`;
     throw pathAnswerError(op, this.origin, res, failure, this.#proxy, token ? [token] : []);
   }
 
