@@ -198,12 +198,15 @@ export class HttpTransport {
    */
   send(spec: RequestSpec): Promise<HttpResponse> {
     const path = this.basePath + spec.path;
-    return tracePlatformRequest(this.origin, spec.method, path, async () => {
-      const res = await this.#send(spec);
-      if (spec.stream === undefined || spec.stream === false)
-        this.judge(`${spec.method} ${spec.path}`, res);
-      return res;
-    });
+    return tracePlatformRequest(this.origin, spec.method, path, () => this.#send(spec));
+  }
+
+  /** The final answer to `spec`: judged here unless it is a stream's (its reader judges it). */
+  #final(spec: RequestSpec, res: HttpResponse): HttpResponse {
+    if (res.status >= 200 && res.status < 300) return res;
+    if (spec.stream === undefined || spec.stream === false)
+      this.judge(`${spec.method} ${spec.path}`, res);
+    return res;
   }
 
   /**
@@ -297,15 +300,16 @@ export class HttpTransport {
           );
           continue;
         }
-        return res;
+        return this.#final(spec, res);
       }
-      if (!retry || attempt >= MAX_RETRIES || !isRetryableStatus(res.status)) return res;
+      if (!retry || attempt >= MAX_RETRIES || !isRetryableStatus(res.status))
+        return this.#final(spec, res);
       attempt++;
       // `Retry-After: 0` from the platform means "at the next second", never "at once".
       const after = parseRetryAfter(res.headers["retry-after"]);
       const delay =
         after === undefined ? this.#backoff(attempt) : Math.max(after, platformSecond.ms);
-      if (performance.now() + delay >= last) return res;
+      if (performance.now() + delay >= last) return this.#final(spec, res);
       this.#logger?.debug?.(
         `${spec.method} ${spec.path} -> ${res.status}; retry ${attempt}/${MAX_RETRIES} in ${delay} ms`,
       );
