@@ -65,12 +65,14 @@ export class ProxyAuth {
   }
 
   /**
-   * Reads a 407's `Proxy-Authenticate`: true when the request should go again with the
-   * credentials (it offered Basic or named nothing, they exist, and they were not sent).
+   * Reads a 407's `Proxy-Authenticate` to a request sent with `sent` (its credentials, if any):
+   * true when it should go again with the credentials (it offered Basic or named nothing, they
+   * exist, and this request went without them: another may have sent them since).
    */
-  #refused(header: string | string[] | undefined): boolean {
+  #refused(header: string | string[] | undefined, sent: string | undefined): boolean {
     this.#schemes = offeredSchemes(header);
-    if (this.#basic === undefined || this.#takesBasic || basicRefused(this.#schemes)) return false;
+    if (this.#basic === undefined || sent !== undefined || basicRefused(this.#schemes))
+      return false;
     this.#takesBasic = true;
     return true;
   }
@@ -81,8 +83,9 @@ export class ProxyAuth {
       const pool = new Pool(url, options);
       const connect = pool.connect.bind(pool) as Connect;
       const tunnel = async (o: Dispatcher.ConnectOptions): Promise<Dispatcher.ConnectData> => {
-        const data = await connect(withHeaders(o, this.#auth()));
-        if (data.statusCode !== 407 || !this.#refused(data.headers["proxy-authenticate"]))
+        const sent = this.#auth();
+        const data = await connect(withHeaders(o, sent));
+        if (data.statusCode !== 407 || !this.#refused(data.headers["proxy-authenticate"], sent))
           return data;
         data.socket.destroy();
         return await connect(withHeaders(o, this.#auth()));
@@ -101,20 +104,27 @@ export class ProxyAuth {
       if (key === undefined) return pool;
       const target = pool as unknown as Record<symbol, Dispatch>;
       const dispatch = target[key]!.bind(pool);
-      target[key] = (o, h) =>
-        dispatch(withHeaders(o, this.#auth()), this.#answering(o, h, dispatch));
+      target[key] = (o, h) => {
+        const sent = this.#auth();
+        return dispatch(withHeaders(o, sent), this.#answering(o, h, sent, dispatch));
+      };
       return pool;
     };
   }
 
   /** `handler`, but a 407 that offers Basic is not passed on: the request goes again with it. */
-  #answering(options: Dispatcher.DispatchOptions, handler: Handler, dispatch: Dispatch): Handler {
+  #answering(
+    options: Dispatcher.DispatchOptions,
+    handler: Handler,
+    sent: string | undefined,
+    dispatch: Dispatch,
+  ): Handler {
     let again = false;
     return {
       onRequestStart: (c, ctx) => handler.onRequestStart?.(c, ctx),
       onRequestUpgrade: (c, s, h, sock) => handler.onRequestUpgrade?.(c, s, h, sock),
       onResponseStart: (c, status, headers, message) => {
-        if (status === 407 && this.#refused(headers["proxy-authenticate"])) again = true;
+        if (status === 407 && this.#refused(headers["proxy-authenticate"], sent)) again = true;
         else handler.onResponseStart?.(c, status, headers, message);
       },
       onResponseData: (c, d) => {
