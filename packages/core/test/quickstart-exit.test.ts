@@ -10,7 +10,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
-import { errorFront, readmeBlock, SIGN_IN_PAGES, waitFor } from "@internal/test-utils";
+import {
+  errorFront,
+  forwardProxy,
+  readmeBlock,
+  SIGN_IN_PAGES,
+  waitFor,
+} from "@internal/test-utils";
 import { AdminClient } from "../src/public/admin.js";
 
 let emu: Emulator;
@@ -36,12 +42,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The quickstart running as workspace `id` at `platformUrl`: its output and its exit. */
-async function quickstart(
+/** The quickstart as workspace `id` at `platformUrl` (`env`: more variables) before it connected. */
+function spawnQuickstart(
   platformUrl: string,
   id: string,
   token: string,
-): Promise<{ child: ChildProcess; output: () => string; exit: Promise<number | null> }> {
+  env: Record<string, string> = {},
+): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
   const child = spawn(process.execPath, ["--input-type=module-typescript", "-e", code], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
     env: {
@@ -51,6 +58,7 @@ async function quickstart(
       MOLECULE_PLATFORM_URL: platformUrl,
       MOLECULE_WORKSPACE_ID: id,
       MOLECULE_WORKSPACE_TOKEN: token,
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -63,14 +71,41 @@ async function quickstart(
   let output = "";
   child.stdout!.on("data", (b: Buffer) => (output += b.toString()));
   child.stderr!.on("data", (b: Buffer) => (output += b.toString()));
-  await waitFor(() => output.includes("connected as workspace") || child.exitCode !== null, {
-    timeoutMs: 30_000,
-  });
-  expect(output).toContain("connected as workspace");
   return { child, output: () => output, exit };
 }
 
+/** The quickstart running as workspace `id` at `platformUrl`, once connected. */
+async function quickstart(
+  platformUrl: string,
+  id: string,
+  token: string,
+): Promise<{ child: ChildProcess; output: () => string; exit: Promise<number | null> }> {
+  const q = spawnQuickstart(platformUrl, id, token);
+  await waitFor(() => q.output().includes("connected as workspace") || q.child.exitCode !== null, {
+    timeoutMs: 30_000,
+  });
+  expect(q.output()).toContain("connected as workspace");
+  return q;
+}
+
 describe("the README quickstart's exit status", { timeout: 60_000 }, () => {
+  it("a proxy offering only NTLM and Negotiate: one line naming them and the relay, exit 1, no credentials sent", async () => {
+    const ws = await admin.createExternalWorkspace({ name: "domain-proxy" });
+    const domain = await forwardProxy({ offers: ["NTLM", "Negotiate"] });
+    cleanups.push(() => domain.close());
+    const q = spawnQuickstart(emu.url, ws.id, ws.token!, {
+      HTTP_PROXY: `http://CORP%5Cgina:domain-pass-9012@${new URL(domain.url).host}`,
+    });
+    expect(await q.exit).toBe(1);
+    const lines = q.output().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      "407 Proxy Authentication Required (it offers NTLM, Negotiate); it asks for NTLM or Negotiate, and the SDK speaks only Basic to a proxy (no credentials were sent to it): run a local relay that speaks NTLM or Negotiate to it (cntlm, px)",
+    );
+    expect(q.output()).not.toContain("domain-pass-9012");
+    expect(domain.authorizations).toEqual([]);
+  });
+
   it("the platform's own 401 (credentials rotated) stops it with exit code 1 and a line saying why", async () => {
     const ws = await admin.createExternalWorkspace({ name: "revoked" });
     const q = await quickstart(emu.url, ws.id, ws.token!);
