@@ -94,6 +94,8 @@ export interface FrontPage {
   /** `content-type` it is sent with. */
   type: string;
   body: string;
+  /** Other headers it is sent with (`location`, `set-cookie`, `www-authenticate`). */
+  headers?: Record<string, string>;
 }
 
 /** The pages by name, as the fronts serve them. */
@@ -107,6 +109,36 @@ export const FRONT_PAGES = {
 export const FRONT_REFUSAL_PAGES = {
   "waf 403": { status: 403, type: "text/html; charset=UTF-8", body: WAF_403 },
   "nginx 413": { status: 413, type: "text/html", body: NGINX_413 },
+} as const satisfies Record<string, FrontPage>;
+
+/** An identity-aware proxy's sign-in page (oauth2-proxy's, shortened). */
+export const SIGN_IN_PAGE = `<!DOCTYPE html>
+<html lang="en">
+<head><title>Sign In</title></head>
+<body><form method="GET" action="/oauth2/start"><button type="submit">Sign in with Corp SSO</button></form></body>
+</html>
+`;
+
+/**
+ * What an identity-aware proxy (oauth2-proxy, Cloudflare Access, an ALB with OIDC) answers once
+ * its session expired: a redirect to its sign-in page with a cookie, or the page itself as a 401.
+ */
+export const SIGN_IN_PAGES = {
+  "sign-in 302": {
+    status: 302,
+    type: "text/html; charset=utf-8",
+    body: '<a href="https://sso.corp.example/oauth2/start">Found</a>.\n',
+    headers: {
+      location: "https://sso.corp.example/oauth2/start?rd=%2Fregistry%2Fheartbeat",
+      "set-cookie": "_oauth2_proxy_csrf=abc123; Path=/; HttpOnly; Secure",
+    },
+  },
+  "sign-in 401": {
+    status: 401,
+    type: "text/html; charset=utf-8",
+    body: SIGN_IN_PAGE,
+    headers: { "www-authenticate": 'Bearer realm="corp"' },
+  },
 } as const satisfies Record<string, FrontPage>;
 
 /** A running front. */
@@ -136,7 +168,7 @@ export async function errorFront(
     answer?: (req: IncomingMessage, res: ServerResponse) => boolean;
   } = {},
 ): Promise<ErrorFront> {
-  const page = options.page ?? FRONT_PAGES["nginx 502"];
+  const page: FrontPage = options.page ?? FRONT_PAGES["nginx 502"];
   const upstream = options.upstream === undefined ? undefined : new URL(options.upstream);
   let which: boolean | ((request: string) => boolean) = upstream === undefined;
   const paged: string[] = [];
@@ -150,6 +182,7 @@ export async function errorFront(
       req.resume();
       res
         .writeHead(page.status, {
+          ...page.headers,
           "content-type": page.type,
           "content-length": Buffer.byteLength(page.body),
           server: "nginx/1.25.3",

@@ -28,8 +28,17 @@ export interface ForwardProxy {
   close(): Promise<void>;
 }
 
-/** Starts a forward proxy on 127.0.0.1; with `auth` ("user:password") it demands those credentials. */
-export async function forwardProxy(options: { auth?: string } = {}): Promise<ForwardProxy> {
+/**
+ * Starts a forward proxy on 127.0.0.1; with `auth` ("user:password") it demands those credentials.
+ * `offers`: the `Proxy-Authenticate` values its 407 carries (default `Basic realm="test"`); a proxy
+ * offering only `NTLM` and `Negotiate` (a Windows domain's) refuses every request, as it would
+ * refuse anything but its own handshake.
+ */
+export async function forwardProxy(
+  options: { auth?: string; offers?: string[] } = {},
+): Promise<ForwardProxy> {
+  const offers = options.offers ?? ['Basic realm="test"'];
+  const basic = offers.some((o) => /^basic\b/i.test(o));
   const carried: string[] = [];
   const authorizations: string[] = [];
   const sockets = new Set<Socket>();
@@ -47,14 +56,14 @@ export async function forwardProxy(options: { auth?: string } = {}): Promise<For
     const got = req.headers["proxy-authorization"];
     if (got !== undefined) authorizations.push(got);
     const line = `${req.method} ${(req.url ?? "").split("?")[0]}`;
-    const denied = typeof refuse === "function" ? refuse(line) : refuse;
+    const denied = (typeof refuse === "function" ? refuse(line) : refuse) || !basic;
     if (!denied && (expected === undefined || got === expected)) return true;
     refused++;
     return false;
   };
   const server = createServer((req, res) => {
     if (!allowed(req)) {
-      res.writeHead(407, { "proxy-authenticate": 'Basic realm="test"' }).end();
+      res.writeHead(407, { "proxy-authenticate": offers }).end();
       return;
     }
     let target: URL;
@@ -89,7 +98,7 @@ export async function forwardProxy(options: { auth?: string } = {}): Promise<For
     socket.on("error", () => undefined);
     if (!allowed(req)) {
       socket.end(
-        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n',
+        `HTTP/1.1 407 Proxy Authentication Required\r\n${offers.map((o) => `Proxy-Authenticate: ${o}\r\n`).join("")}Content-Length: 0\r\n\r\n`,
       );
       return;
     }

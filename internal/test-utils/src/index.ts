@@ -99,6 +99,8 @@ export {
   NGINX_413,
   NGINX_502,
   NGINX_503,
+  SIGN_IN_PAGE,
+  SIGN_IN_PAGES,
   WAF_403,
 } from "./error-front.js";
 export type { ErrorFront, FrontPage } from "./error-front.js";

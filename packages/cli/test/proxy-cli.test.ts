@@ -114,10 +114,47 @@ describe("molecule-agent behind a proxy", { timeout: 60_000 }, () => {
       });
       expect(r.code).toBe(1);
       expect(r.out).toContain(
-        `[FAIL] platform      the proxy ${guarded.url} (HTTPS_PROXY) refused the request to ${tls.url}: 407 Proxy Authentication Required; put the proxy's user and password in HTTPS_PROXY`,
+        `[FAIL] platform      the proxy ${guarded.url} (HTTPS_PROXY) refused the request to ${tls.url}: 407 Proxy Authentication Required (it offers Basic); put the proxy's user and password in HTTPS_PROXY`,
       );
     } finally {
       await guarded.close();
+    }
+  });
+
+  it("a proxy offering only NTLM and Negotiate: connect and doctor name the schemes and the relay to run, exit non-zero, send no Basic", async () => {
+    const domain = await forwardProxy({ offers: ["NTLM", "Negotiate"] });
+    try {
+      const ws = await h.emu.admin.createWorkspace({
+        name: "proxy-cli-ntlm",
+        deliveryMode: "poll",
+      });
+      const env = {
+        MOLECULE_PLATFORM_URL: tls.url,
+        MOLECULE_WORKSPACE_ID: ws.id,
+        MOLECULE_WORKSPACE_TOKEN: ws.token!,
+        // What the old advice had users do: the domain password in the proxy variable.
+        HTTPS_PROXY: `http://CORP%5Cdave:domain-pass-1234@${new URL(domain.url).host}`,
+        NODE_EXTRA_CA_CERTS: caFile,
+      };
+      const said = `refused the request to ${tls.url}: 407 Proxy Authentication Required (it offers NTLM, Negotiate); it asks for NTLM or Negotiate, and the SDK speaks only Basic to a proxy (no credentials were sent to it): run a local relay that speaks NTLM or Negotiate to it (cntlm, px) and set HTTPS_PROXY to the relay`;
+      const agent = h.run(["--handler", HANDLER, "--poll-interval", "0.2"], env);
+      expect(await agent.exit).not.toBe(0);
+      const lines = agent
+        .err()
+        .split("\n")
+        .filter((l) => l.includes("407"));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(said);
+      const r = await h.doctor(env);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain(said);
+      expect(r.out).toContain("fix: it asks for NTLM or Negotiate");
+      expect(`${agent.err()}${r.out}`).not.toContain("domain-pass-1234");
+      // Never as Basic (nor at all) to a proxy that did not offer Basic.
+      expect(domain.refused).toBeGreaterThan(0);
+      expect(domain.authorizations).toEqual([]);
+    } finally {
+      await domain.close();
     }
   });
 });

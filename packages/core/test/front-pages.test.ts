@@ -8,7 +8,9 @@ import { errorFront, FRONT_PAGES, waitFor } from "@internal/test-utils";
 import { isMoleculeError, PlatformClient, RemoteAgent } from "../src/index.js";
 import { describeStartError } from "../src/platform/index.js";
 import { errorText, httpError } from "../src/platform/http-errors.js";
-import { frontEvidence, quoteBody } from "../src/transport/index.js";
+import { frontEvidence, pathFailureOf, quoteBody } from "../src/transport/index.js";
+import { answerPath } from "../src/transport/path-failure.js";
+import { pathAnswerError } from "../src/transport/path-answer.js";
 import { frontAgent } from "./fixtures/front-agent.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -57,11 +59,12 @@ describe.each(pages)("a front answering %s", (_, page, title) => {
     cleanups.push(() => client.close());
     const peer = "22222222-2222-4222-8222-222222222222";
     const err = await client.callPeer(peer, "hi").catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "peer_unreachable", status: page.status, retryable: true });
+    expect(err).toMatchObject({ status: page.status, retryable: true });
+    expect(pathFailureOf(err)?.cause).toBe("front");
     const message = (err as Error).message;
     expectOneCleanLine(message);
     expect(message).toBe(
-      `the call to peer ${peer} got ${page.status} from a proxy or load balancer in front of the platform (page title "${title}"), not from the platform: the platform behind it is down or unreachable; check it and retry`,
+      `POST /workspaces/${peer}/a2a got ${page.status} from a proxy or load balancer in front of the platform (page title "${title}"), not from the platform: the platform behind it is down or unreachable; check it and retry`,
     );
   });
 
@@ -111,11 +114,18 @@ const res = (status: number, body: unknown, type?: string) => ({
   body,
 });
 
+/** The error the transport throws for `r`, judged the path's (`known`: its secrets). */
+function judged(r: ReturnType<typeof res>, known: string[]): Error {
+  const failure = answerPath(r);
+  expect(failure?.cause).toBe("front");
+  return pathAnswerError("GET /x", "http://p.example", r, failure!, undefined, known);
+}
+
 describe("what an error quotes of a body that is not JSON", () => {
   it("names text on a 5xx (Envoy's) as a front's, collapsed and cut", () => {
     const envoy =
       "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure,\ntransport failure reason: delayed connect error: Connection refused";
-    const e = httpError(res(503, envoy, "text/plain"), "getState", []);
+    const e = judged(res(503, envoy, "text/plain"), []);
     expectOneCleanLine(e.message);
     expect(e.message).toContain(
       'from a proxy or load balancer in front of the platform (text "upstream connect error',
@@ -135,11 +145,12 @@ describe("what an error quotes of a body that is not JSON", () => {
 
   it("names an HTML page at a 4xx too, by its title, and masks secrets in it", () => {
     const page = "<html><head><title>403 Forbidden tok-secret</title></head><body>x</body></html>";
-    const e = httpError(res(403, page, "text/html"), "register", ["tok-secret"]);
+    const e = judged(res(403, page, "text/html"), ["tok-secret"]);
     expectOneCleanLine(e.message);
     expect(e.message).toContain(
-      'from a proxy or load balancer in front of the platform (page title "403 Forbidden',
+      "from a proxy or load balancer in front of the platform, not from the platform",
     );
+    expect(e.message).toContain('got 403 (page title "403 Forbidden');
     expect(e.message).not.toContain("tok-secret");
   });
 

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { MoleculeError } from "../src/index.js";
 import { httpError } from "../src/platform/http-errors.js";
 import { isPlatformAnswer, pathFailureOf, platformRefused } from "../src/transport/index.js";
+import { answerPath } from "../src/transport/path-failure.js";
+import { offeredSchemes } from "../src/transport/proxy-schemes.js";
 import { PathWarnings } from "../src/events/index.js";
 
 /** The error the client builds for a platform answer `status` with `body`. */
@@ -89,6 +91,95 @@ describe("the platform said no, or the path failed", () => {
     expect(isPlatformAnswer(407, { error: "x" })).toBe(false);
     expect(isPlatformAnswer(400, { error: "x" })).toBe(true);
     expect(isPlatformAnswer(400, "<html></html>")).toBe(false);
+  });
+});
+
+/** A response as the transport reads it. */
+const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
+  status,
+  headers,
+  body,
+});
+
+describe("who answered, judged once for every status (answerPath)", () => {
+  const proxy = { shown: "http://proxy.corp:3128", from: "HTTP_PROXY" };
+  it.each([
+    ["a success", reply(200, "<html>ok</html>")],
+    ["its JSON 401", reply(401, { error: "invalid workspace auth token" })],
+    ["a peer's 302 its proxy relays in JSON", reply(302, { error: "Found" })],
+    ["its JSON 5xx through a proxy, with Via", reply(502, { error: "x" }, { via: "1.1 squid" })],
+    ["gin's bare 500 (a handler's panic)", reply(500, "")],
+  ])("%s is the platform's", (_, res) => {
+    expect(answerPath(res, proxy)).toBeUndefined();
+  });
+
+  it.each([
+    [
+      "a sign-in redirect with a cookie",
+      reply(302, "", {
+        location: "https://login.corp/oauth2/start?rd=%2Fsecret",
+        "set-cookie": "s=1",
+      }),
+      "front",
+      "302 redirect to https://login.corp",
+    ],
+    ["a redirect with no Location", reply(307, ""), "front", "307 redirect with no Location"],
+    [
+      "a relative redirect",
+      reply(301, "", { location: "/login" }),
+      "front",
+      "301 redirect to a page of the same host",
+    ],
+    [
+      "an identity proxy's HTML 401",
+      reply(401, "<html><title>Sign in</title></html>", {
+        "content-type": "text/html",
+        "www-authenticate": 'Bearer realm="corp"',
+      }),
+      "front",
+      '401 (page title "Sign in", WWW-Authenticate Bearer)',
+    ],
+    ["an empty 401", reply(401, ""), "front", "401"],
+    [
+      "a proxy's 407 offering NTLM and Negotiate",
+      reply(407, "", { "proxy-authenticate": "NTLM, Negotiate" }),
+      "proxy",
+      "407 Proxy Authentication Required (it offers NTLM, Negotiate)",
+    ],
+    [
+      "a 5xx page with Via",
+      reply(503, "<html><title>Down</title></html>", {
+        "content-type": "text/html",
+        via: "1.1 squid",
+      }),
+      "proxy",
+      '503 via 1.1 squid (page title "Down")',
+    ],
+  ])("%s is the path's", (_, res, cause, detail) => {
+    const failure = answerPath(res);
+    expect(failure?.cause).toBe(cause);
+    expect(failure?.detail).toBe(detail);
+  });
+
+  it("a forward proxy's own 5xx page names the proxy; no query or path of a redirect is shown", () => {
+    expect(answerPath(reply(502, "<html>Bad Gateway</html>"), proxy)?.detail).toBe(
+      'http://proxy.corp:3128 (HTTP_PROXY): 502 (page "Bad Gateway")',
+    );
+    const redirect = answerPath(reply(302, "", { location: "https://l.corp/p?state=secret" }));
+    expect(redirect?.detail).not.toContain("secret");
+  });
+
+  it("reads the schemes a 407 offers", () => {
+    expect(offeredSchemes('NTLM, Negotiate, Basic realm="corp", charset="UTF-8"')).toEqual([
+      "NTLM",
+      "Negotiate",
+      "Basic",
+    ]);
+    expect(offeredSchemes(["Negotiate TlRMTVNTUAAB=", "Kerberos"])).toEqual([
+      "Negotiate",
+      "Kerberos",
+    ]);
+    expect(offeredSchemes(undefined)).toEqual([]);
   });
 });
 

@@ -18,6 +18,7 @@ import {
   forwardProxy,
   FRONT_REFUSAL_PAGES,
   makeTestCa,
+  SIGN_IN_PAGES,
   tlsFront,
   waitFor,
 } from "@internal/test-utils";
@@ -290,3 +291,42 @@ describe.each(Object.entries(FRONT_REFUSAL_PAGES))(
     });
   },
 );
+
+// Issue 111: an identity-aware proxy in front of the whole platform whose session expired answers
+// every request (heartbeats, polls, the event stream, the answers) with a redirect to its sign-in
+// page (with a cookie), or with the page as an HTML 401 (`WWW-Authenticate: Bearer`). That is the
+// path's answer, not the platform's: the agent stays up however many heartbeats it refused, holds
+// its answers, names the front in one line, blames neither the token nor the peer, and delivers
+// each answer once when the front passes requests again.
+describe.each([
+  ["sign-in 302", "a short while", 0],
+  ["sign-in 401", "a short while", 0],
+  // Twice `maxUnauthorized` (3) heartbeats refused: the base stopped the agent as "unauthorized".
+  ["sign-in 401", "six heartbeats", 6],
+] as const)("a front answering its %s for %s", (name, _, beats) => {
+  it("keeps the agent up, holds its answers, names the front once, delivers each once after", async () => {
+    const page = SIGN_IN_PAGES[name];
+    let front: Awaited<ReturnType<typeof errorFront>> | undefined;
+    const r = await rig(async (emu) => {
+      front = await errorFront({ upstream: emu.url, page });
+      cleanups.push(() => front!.close());
+      return { platformUrl: front.url };
+    });
+    let ended: unknown;
+    void r.agent.done.then((d) => (ended = d));
+    const heartbeats = (): number =>
+      front!.paged.filter((l) => l === "POST /registry/heartbeat").length;
+    const mark = r.lines.length;
+    await heldThrough(
+      r,
+      new RegExp(
+        `fails at the front .*: ${page.status} (redirect to https://sso\\.corp\\.example|\\(page title "Sign In", WWW-Authenticate Bearer\\))`,
+      ),
+      { on: () => front!.failing(true), off: () => front!.failing(false) },
+      () => heartbeats() >= beats,
+    );
+    expect(ended).toBeUndefined();
+    const said = r.lines.slice(mark);
+    expect(said.filter((l) => /token|peer|rejected|revoked|rotate/i.test(l))).toEqual([]);
+  });
+});

@@ -14,8 +14,8 @@ import {
   tlsFront,
   type TlsFront,
 } from "@internal/test-utils";
-import { PlatformClient } from "../src/index.js";
-import { describeStartError, proxyFor } from "../src/adapters/index.js";
+import { PlatformClient, RemoteAgent } from "../src/index.js";
+import { describeStartError, pathFailureOf, proxyFor } from "../src/adapters/index.js";
 import { RemoteA2AAgent } from "../src/a2a/index.js";
 import { connectionBudgets } from "../src/transport/budgets.js";
 import { PushNotifier } from "../src/a2a/server/push-notifier.js";
@@ -193,7 +193,7 @@ describe("a proxy's refusals and failures", () => {
     );
     expect(wrong).toMatchObject({ code: "proxy_refused", status: 407, retryable: false });
     expect(wrong.message).toBe(
-      `the proxy ${guarded.url} (HTTP_PROXY) refused the request to ${emu.url}: 407 Proxy Authentication Required; put the proxy's user and password in HTTP_PROXY (http://user:password@host:port, URL-encoded)`,
+      `the proxy ${guarded.url} (HTTP_PROXY) refused the request to ${emu.url}: 407 Proxy Authentication Required (it offers Basic); put the proxy's user and password in HTTP_PROXY (http://user:password@host:port, URL-encoded)`,
     );
     proxyEnv({ HTTPS_PROXY: guarded.url });
     const none = await (await client({ logger }, tls.url)).heartbeat().catch((e: unknown) => e);
@@ -223,6 +223,49 @@ describe("a proxy's refusals and failures", () => {
     const err = await (await client({}, closed)).heartbeat().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "connection_failed", status: 502, retryable: true });
     expect((err as Error).message).toContain(`through the proxy ${proxy.url} (HTTPS_PROXY)`);
+  });
+
+  it("an http platform down behind the proxy: the proxy's own 502 is named the proxy's (issue 111)", async () => {
+    proxyEnv({ HTTP_PROXY: proxy.url });
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const err = await (await client({}, closed)).heartbeat().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "connection_failed", status: 502, retryable: true });
+    expect(pathFailureOf(err)).toMatchObject({ cause: "proxy", status: 502 });
+    expect((err as Error).message).toBe(
+      `POST /registry/heartbeat: could not reach the platform at ${closed} through the proxy ${proxy.url} (HTTP_PROXY), which answered 502 (it could not reach the platform); check MOLECULE_PLATFORM_URL, that the proxy may reach it, or list the platform's host in NO_PROXY if it is reachable directly`,
+    );
+  });
+
+  it("a CONNECT tunnel sends the credentials only once the proxy's 407 offered Basic (issue 111)", async () => {
+    const guarded = await forwardProxy({ auth: "frank:tunnel-pw" });
+    cleanups.push(() => guarded.close());
+    proxyEnv({ HTTPS_PROXY: guarded.urlWith("frank", "tunnel-pw") });
+    // The tunnel opens (the platform's certificate is then refused: this test's CA is not trusted).
+    const err = await (await client({}, tls.url)).heartbeat().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "tls_untrusted" });
+    expect(guarded.refused).toBe(1);
+    expect(guarded.authorizations).toEqual([
+      `Basic ${Buffer.from("frank:tunnel-pw").toString("base64")}`,
+    ]);
+    expect(guarded.carried).toEqual([`CONNECT ${new URL(tls.url).host}`]);
+  });
+
+  it("a proxy offering only NTLM and Negotiate gets no credentials, and the line names the relay to run (issue 111)", async () => {
+    const domain = await forwardProxy({ offers: ["NTLM", "Negotiate"] });
+    cleanups.push(() => domain.close());
+    proxyEnv({ HTTP_PROXY: `http://CORP%5Cerin:domain-pass-5678@${new URL(domain.url).host}` });
+    const c = await client({});
+    const err = await c.heartbeat().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "proxy_refused", status: 407, retryable: false });
+    expect((err as Error).message).toBe(
+      `the proxy ${domain.url} (HTTP_PROXY) refused the request to ${emu.url}: 407 Proxy Authentication Required (it offers NTLM, Negotiate); it asks for NTLM or Negotiate, and the SDK speaks only Basic to a proxy (no credentials were sent to it): run a local relay that speaks NTLM or Negotiate to it (cntlm, px) and set HTTP_PROXY to the relay (http://127.0.0.1:3128)`,
+    );
+    const agent = new RemoteAgent({ client: c, handler: () => "", startAttempts: 1 });
+    const start = await agent.start().catch((e: unknown) => e);
+    expect(describeStartError(start)).toBe((start as Error).message);
+    expect(domain.refused).toBeGreaterThanOrEqual(2);
+    expect(domain.authorizations).toEqual([]);
+    expect(String(err)).not.toContain("domain-pass-5678");
   });
 });
 

@@ -7,7 +7,15 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
-import { makeTestCa, type TestCa, tlsFront, type TlsFront, tlsLine } from "@internal/test-utils";
+import {
+  errorFront,
+  makeTestCa,
+  SIGN_IN_PAGES,
+  type TestCa,
+  tlsFront,
+  type TlsFront,
+  tlsLine,
+} from "@internal/test-utils";
 import { connectStdio, structured, tempDir, textOf } from "./helpers.js";
 
 const DAY = 86_400_000;
@@ -68,6 +76,46 @@ describe("workspace_info when the platform's certificate expires", () => {
         expect(await info()).toMatchObject({ status: "online", connection: "ok", problem: null });
       } finally {
         await s.close();
+      }
+    },
+  );
+});
+
+// Issue 111: an identity-aware proxy in front of the platform whose session expired answers its
+// sign-in redirect: workspace_info names the front and what it answered, never the token.
+describe("workspace_info behind a front answering its sign-in redirect", () => {
+  it(
+    "says unreachable, names the front, blames no token, and is online again once it passes",
+    { timeout: 60_000 },
+    async () => {
+      const ws = await emu.admin.createWorkspace({ name: "mcp-front", deliveryMode: "poll" });
+      const signIn = await errorFront({ upstream: emu.url, page: SIGN_IN_PAGES["sign-in 302"] });
+      const s = await connectStdio({
+        MOLECULE_PLATFORM_URL: signIn.url,
+        MOLECULE_WORKSPACE_ID: ws.id,
+        MOLECULE_WORKSPACE_TOKEN: ws.token!,
+        MOLECULE_MCP_STATE_DIR: join(state.dir, "front"),
+      });
+      const info = async (): Promise<Info["workspaces"][number]> =>
+        structured<Info>(await s.client.callTool({ name: "workspace_info", arguments: {} }))
+          .workspaces[0]!;
+      try {
+        expect(await info()).toMatchObject({ status: "online", connection: "ok", problem: null });
+        signIn.failing(true);
+        const out = await info();
+        expect(out).toMatchObject({
+          status: "unreachable",
+          connection: "front: 302 redirect to https://sso.corp.example",
+        });
+        expect(out.problem).toContain(
+          "answered 302 from a proxy or load balancer in front of it (redirect to https://sso.corp.example), not the platform itself (the token was not refused)",
+        );
+        expect(out.problem).not.toMatch(/rejected|revoked|rotate/i);
+        signIn.failing(false);
+        expect(await info()).toMatchObject({ status: "online", connection: "ok", problem: null });
+      } finally {
+        await s.close();
+        await signIn.close();
       }
     },
   );

@@ -2,12 +2,13 @@
 // token, contract (capabilities), registration and heartbeat.
 import { isMoleculeError, type PlatformClient, type WorkspaceInfo } from "@molecule-ai/agent-core";
 import {
-  frontEvidence,
   pathFailureOf,
+  proxyAuthFix,
   proxyFor,
   requestPlatformUrl,
   tlsProblemOf,
 } from "@molecule-ai/agent-core/adapters";
+import type { PathFailure } from "@molecule-ai/agent-core/adapters";
 import { hidePathSecret } from "../commands/secrets.js";
 import type { CheckId, DoctorCheck } from "./types.js";
 
@@ -47,29 +48,14 @@ function said(r: { status?: number }): string {
   return r.status === undefined ? "no answer" : `HTTP ${r.status}`;
 }
 
-/**
- * What shows that a probe's answer is the page of a proxy or load balancer in front of the
- * platform (`page title "502 Bad Gateway"`), or `undefined`: the platform answers JSON.
- */
-function fronted(r: { status?: number; text?: string }): string | undefined {
-  if (r.status === undefined || r.text === undefined) return undefined;
-  let body: unknown = r.text;
-  try {
-    body = JSON.parse(r.text);
-  } catch {
-    // text: a page, or a proxy's plain answer
-  }
-  return frontEvidence(r.status, body);
-}
-
 /** One health probe, on the agent's own path (pool and proxy): its status, or why nothing answered. */
 async function probe(
   url: string,
   timeoutMs: number,
-): Promise<{ status?: number; text?: string; error?: unknown }> {
+): Promise<{ status?: number; path?: PathFailure | undefined; error?: unknown }> {
   try {
     const res = await requestPlatformUrl(url, { timeoutMs });
-    return { status: res.status, text: res.text };
+    return { status: res.status, path: res.path };
   } catch (error) {
     return { error };
   }
@@ -124,16 +110,24 @@ export async function checkPlatform(platformUrl: string, timeoutMs: number): Pro
     };
   if (health!.status !== undefined || healthz!.status !== undefined) {
     const canvas = health!.status === 404 && (healthz!.status ?? 404) === 404;
-    const front = canvas ? undefined : (fronted(health!) ?? fronted(healthz!));
+    // Who answered (core's judge): a front's page or redirect, a proxy's 5xx, or the platform.
+    const path = canvas ? undefined : (health!.path ?? healthz!.path);
+    const where =
+      path?.cause === "proxy" ? "the proxy" : "a proxy or load balancer in front of the platform";
+    const said5xx = path !== undefined && (path.status ?? 0) >= 500;
+    const what = path?.detail.replace(/^\d{3}\s*/, "") ?? "";
+    const shown = what.startsWith("(") ? what : `(${what})`;
     return {
       id: "platform",
       status: "fail",
-      detail: `${platformUrl}/health answered ${said(health!)} and /healthz ${said(healthz!)}${front ? ` from a proxy or load balancer in front of the platform (${front})` : ""}`,
+      detail: `${platformUrl}/health answered ${said(health!)} and /healthz ${said(healthz!)}${path ? ` from ${where} ${shown}` : ""}`,
       fix: canvas
         ? "--platform-url (MOLECULE_PLATFORM_URL) must be the platform's API base URL, not the canvas"
-        : front
-          ? "the platform behind the proxy or load balancer is down or unreachable: check it (and where the proxy sends its requests), then retry"
-          : "the platform is up but unhealthy: retry shortly, or check the platform's logs",
+        : path === undefined
+          ? "the platform is up but unhealthy: retry shortly, or check the platform's logs"
+          : said5xx
+            ? "the platform behind the proxy or load balancer is down or unreachable: check it (and where the proxy sends its requests), then retry"
+            : "it did not let the request through (a sign-in page, a firewall): let the agent's requests to the platform's API through it (a bypass rule, or a service token its sign-in accepts), or set --platform-url (MOLECULE_PLATFORM_URL) to an address past it",
     };
   }
   const err = health!.error;
@@ -143,7 +137,11 @@ export async function checkPlatform(platformUrl: string, timeoutMs: number): Pro
       id: "platform",
       status: "fail",
       detail: err.message,
-      fix: "correct the proxy's credentials in the proxy variable, or ask the proxy's administrator to allow the platform's host",
+      // A 407: what its Proxy-Authenticate offers says what works (a relay for NTLM/Negotiate).
+      fix:
+        err.status === 407
+          ? proxyAuthFix(pathFailureOf(err)?.schemes, proxyFor(platformUrl)?.from ?? "HTTPS_PROXY")
+          : "ask the proxy's administrator to allow the platform's host, or list it in NO_PROXY if it is reachable directly",
     };
   // The platform's certificate: core's classification, so the same cause and fix as the agent's.
   const tls = tlsProblemOf(err);
@@ -250,7 +248,9 @@ export async function checkToken(
           : `the token could not be checked: ${(err as Error).message}`,
         fix: auth
           ? "the token is revoked, rotated or belongs to another workspace: use the workspace's current token (after an operator's rotation, the new one; or mint one: canvas, or POST /workspaces/:id/tokens) in MOLECULE_WORKSPACE_TOKEN or the token file"
-          : "retry; if it persists, check the platform's logs",
+          : pathFailureOf(err)
+            ? "the platform did not answer (what is in front of it did, as the error says; the token was not refused): follow the platform check's fix"
+            : "retry; if it persists, check the platform's logs",
       },
     };
   }

@@ -89,14 +89,14 @@ export { closeUnread, ConnectionLimit, lingerUnread } from "../a2a/index.js";
 // The bearer check of an operator route (a cron route; the MCP HTTP server's token).
 export { verifyBearer } from "../a2a/index.js";
 export { describeStartError } from "../platform/index.js";
-export { frontEvidence } from "../transport/index.js";
 // The proxy a platform URL is reached through, and one request on the agent's own path (the
 // CLI's `doctor`: every check goes where the agent goes).
 export { proxyFor, requestPlatformUrl } from "../transport/index.js";
 export type { PlatformUrlRequest, ProxyInfo, ProxyOption } from "../transport/index.js";
 // A TLS failure's class, cause and fix: the same words in the agent's errors and `doctor`.
 export { tlsProblemOf } from "../transport/index.js";
-export { pathFailureOf } from "../transport/index.js";
+// Who answered a platform request (a front, a proxy, the platform), and a proxy's 407's fix.
+export { pathFailureOf, proxyAuthFix } from "../transport/index.js";
 export type { PathCause, PathFailure } from "../transport/index.js";
 export type { TlsErrorCode, TlsProblem } from "../transport/index.js";
 export type { DescribeStartErrorOptions } from "../platform/index.js";

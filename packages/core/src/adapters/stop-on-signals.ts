@@ -2,7 +2,9 @@
 // systemd send (SIGTERM; Node's default ends the process at once, mid-message, before the cursor
 // and the reply outbox are saved). The first signal stops the agent within the timeout (running
 // handlers finish and their answers are sent, state is saved) and the process exits 0; a second
-// signal, or a stop that takes longer than the timeout, exits at once.
+// signal, or a stop that takes longer than the timeout, exits at once. An agent that stops itself
+// because the platform rejected its token, or on an error, ends the process with exit code 1 and
+// one line saying why, so a supervisor (`Restart=on-failure`, a container's restart policy) sees it.
 import { exitProcess, hasSignals, onSignal, setExitCode, writeStderr } from "../runtime/index.js";
 import { MoleculeOptionError } from "../transport/index.js";
 
@@ -38,7 +40,8 @@ const EXIT_GRACE_MS = 1_000;
  * Stops `agent` cleanly on SIGINT and SIGTERM (or `options.signals`): the first signal calls
  * `agent.stop({ timeoutMs })` (running handlers finish within it and their answers are sent, the
  * cursor and the reply outbox are saved) and then the process exits 0; a second signal, or a stop
- * longer than `timeoutMs`, exits at once. Returns a function
+ * longer than `timeoutMs`, exits at once. An agent that stops itself as `unauthorized` or on an
+ * `error` (its `done`) sets exit code 1 and prints why. Returns a function
  * that removes the listeners. Does nothing where the runtime has no process signals (the edge
  * build).
  *
@@ -47,7 +50,11 @@ const EXIT_GRACE_MS = 1_000;
  * stopOnSignals(agent);
  */
 export function stopOnSignals(
-  agent: { stop(options?: { timeoutMs?: number | undefined }): Promise<void> },
+  agent: {
+    stop(options?: { timeoutMs?: number | undefined }): Promise<void>;
+    /** How the agent ended (`RemoteAgent.done`): a stop of its own says why in the exit code. */
+    readonly done?: Promise<{ reason: string; error?: unknown }>;
+  },
   options: StopOnSignalsOptions = {},
 ): () => void {
   const { signals = ["SIGINT", "SIGTERM"], timeoutMs = SIGNAL_STOP_MS, exit = true } = options;
@@ -59,6 +66,7 @@ export function stopOnSignals(
   }
   if (!hasSignals) return () => undefined;
   let stopping = false;
+  let removed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const later = (ms: number, run: () => void): void => {
     clearTimeout(timer);
@@ -96,10 +104,20 @@ export function stopOnSignals(
     );
   };
   const removers = signals.map((s) => onSignal(s, onStop));
+  // Stopped by itself (not by a signal): "unauthorized" or "error" is a failure, exit code 1.
+  void agent.done?.then(({ reason, error }) => {
+    if (stopping || removed || (reason !== "unauthorized" && reason !== "error")) return;
+    dispose();
+    const why = error instanceof Error ? `: ${error.message}` : "";
+    writeStderr(`the agent stopped itself (${reason})${why}\n`);
+    setExitCode(1);
+    if (exit) later(EXIT_GRACE_MS, () => exitProcess(1));
+  });
   function dispose(): void {
     for (const remove of removers.splice(0)) remove();
   }
   return () => {
+    removed = true;
     dispose();
     if (!stopping) clearTimeout(timer);
   };

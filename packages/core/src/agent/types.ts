@@ -435,7 +435,10 @@ export interface RemoteAgentOptions<C extends AgentPlatformClient = AgentPlatfor
    * time instead.
    */
   drainTimeoutMs?: number;
-  /** Consecutive 401s (heartbeat or state) that end the agent as "unauthorized" (default 3). */
+  /**
+   * Consecutive 401s of the platform's own (heartbeat or state) that end the agent as
+   * "unauthorized" (default 3). A front's 401 (an identity-aware proxy's sign-in page) never counts.
+   */
   maxUnauthorized?: number;
   /**
    * Called once per late episode when a heartbeat has not completed one interval (at least 5 s) after it was

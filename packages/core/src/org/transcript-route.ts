@@ -94,6 +94,8 @@ export function createTranscriptHandler(
         signal,
         timeoutMs: 10_000,
       });
+      // What is in front of the platform answered (a sign-in page): nothing said of the bearer.
+      if (r.path !== undefined) throw new Error(`${r.path.cause} answered ${r.path.detail}`);
       return r.status >= 200 && r.status < 300;
     });
 

@@ -251,10 +251,11 @@ export class ChatFiles {
     });
     const body = res.chunks!;
     if (!ok(res.status)) {
-      if (res.status === 404) {
+      const type = String(res.headers["content-type"] ?? "");
+      // The platform's 404s: its JSON (no such file), or gin's plain-text `404 page not found` (the
+      // route itself is missing). Any other answer is read and judged (a front's page included).
+      if (res.status === 404 && /json|text\/plain/.test(type)) {
         body.close();
-        // gin's plain-text `404 page not found`: the route itself is missing, not the file.
-        const type = String(res.headers["content-type"] ?? "");
         throw type.includes("json") ? unavailable(id) : noPendingUploads(id);
       }
       throw await s.streamFail(res, body, "fetchPendingUpload", options.signal);

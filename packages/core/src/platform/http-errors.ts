@@ -7,7 +7,7 @@ import {
   UnexpectedResponseError,
 } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
-import { frontAnswer, oneLine, quoteBody, redactDeep, redactText } from "../transport/index.js";
+import { oneLine, quoteBody, redactDeep, redactText } from "../transport/index.js";
 import { rateLimitWaitMs } from "../transport/index.js";
 import type { z } from "zod";
 import { parseWire } from "../wire/index.js";
@@ -108,13 +108,10 @@ export function httpError(
   if (tenant) return tenant;
   const status = res.status;
   const body = redactDeep(res.body, known);
-  // An HTML page, or text on a 5xx: what answered is in front of the platform, not the platform.
-  const front = frontAnswer(status, res.body, res.headers["content-type"]);
-  const from = front === undefined ? undefined : redactText(front, known);
-  if (from !== undefined && status >= 500) return frontError(op, status, from, body);
+  // The platform's own answer: the transport judged the path's (a front's page) before.
   const detail = errorText(res.body, known);
-  const said = from ? ` from ${from}` : detail ? `: "${detail}"` : "";
-  const hint = from ? undefined : hints[status];
+  const said = detail ? `: "${detail}"` : "";
+  const hint = hints[status];
   const base = { status, body };
   if (status === 401) {
     return new MoleculeAuthError(
@@ -191,22 +188,6 @@ export function httpError(
     {
       ...base,
       code: "http_error",
-    },
-  );
-}
-
-/**
- * The error of a 5xx that a proxy or load balancer in front of the platform answered with its own
- * page (`from` names it): the platform behind it is down or unreachable. Retryable, as the 5xx.
- */
-function frontError(op: string, status: number, from: string, body: unknown): MoleculeError {
-  return new MoleculeError(
-    `${op} got ${status} from ${from}, not from the platform: the platform behind it is down or unreachable; check it and retry`,
-    {
-      status,
-      body,
-      code: status === 503 ? "unavailable" : "server_error",
-      retryable: status !== 501 && status !== 505,
     },
   );
 }

@@ -10,7 +10,7 @@ import {
   MoleculePeerError,
 } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
-import { frontAnswer, redactDeep, redactText } from "../transport/index.js";
+import { redactDeep, redactText } from "../transport/index.js";
 import { jsonRpcResponseSchema, parseWire, pollQueuedSchema, queuedSchema } from "../wire/index.js";
 import { clip, errorText, ok, tenantRefusal } from "./http-errors.js";
 import type { PeerCallResult } from "./peer-types.js";
@@ -244,15 +244,6 @@ export function peerFailure(
       );
     }
     if (status === 400 || status === 402 || status === 429) return s.fail(res, "callPeer");
-    // A proxy's or load balancer's page: the platform did not answer, whatever the peer is doing.
-    const front =
-      status >= 500 ? frontAnswer(status, res.body, res.headers["content-type"]) : undefined;
-    if (front !== undefined) {
-      return new MoleculePeerError(
-        `the call to peer ${peerId} got ${status} from ${redactText(front, s.known)}, not from the platform: the platform behind it is down or unreachable; check it and retry`,
-        { peerId, code: "peer_unreachable", status, retryable: true, body },
-      );
-    }
   }
   if (status === 502 && /not publicly routable/i.test(detail ?? "")) {
     // Outside development mode the platform refuses loopback agent URLs (handlers/ssrf.go at

@@ -257,7 +257,10 @@ export class PlatformSession {
   ): Promise<MoleculeError> {
     const text = await readErrorText(body, signal);
     if (signal?.aborted) throw signal.reason;
-    return await this.selfFail({ ...res, body: parseMaybeJson(text) }, op, signal);
+    const read = { ...res, body: parseMaybeJson(text) };
+    // The path's answer (a front's redirect or page) is judged as every other answer is.
+    this.transport.judge(op, read);
+    return await this.selfFail(read, op, signal);
   }
 
   /** The typed error of a non-2xx answer to `op`. */

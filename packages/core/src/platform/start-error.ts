@@ -1,7 +1,7 @@
 // The one line a command prints when an agent could not start: what went wrong and what to do,
 // naming the variables (and, for `molecule-agent`, the flags) a user sets, never library options
 // or internal steps. The examples and the CLI print the same words.
-import { frontEvidence, isTlsErrorCode, proxyFor, proxyOfError } from "../transport/index.js";
+import { isTlsErrorCode, pathFailureOf, proxyFor, proxyOfError } from "../transport/index.js";
 import { errorText } from "./http-errors.js";
 
 /** Options of {@link describeStartError}. */
@@ -45,18 +45,27 @@ function portOf(err: unknown): number | undefined {
 }
 
 /**
- * The line of a start that ended on a 5xx: what answered (the platform, or a proxy or load balancer
- * in front of it, named with its page's title) and what to do.
+ * The line of a start that ended on a 5xx: the platform's own (its error text) and what to do. A
+ * front's page is the path's (`pathFailureOf`), named before.
  */
 function failedOnPlatform(err: unknown, status: number, platformUrl: string | undefined): string {
-  const body = (err as { body?: unknown }).body;
   const at = platformUrl ? ` at ${platformUrl}` : "";
-  const front = frontEvidence(status, body);
-  if (front !== undefined) {
-    return `the platform${at} answered ${status} from a proxy or load balancer in front of it (${front}): the platform behind it is down or unreachable; check it and retry`;
-  }
-  const detail = errorText(body, []);
+  const detail = errorText((err as { body?: unknown }).body, []);
   return `the platform${at} failed with ${status}${detail ? ` ("${detail}")` : ""}: it may be restarting or overloaded; check its health and logs, then retry`;
+}
+
+/**
+ * The line of a start a front in front of the platform answered (the judge's `detail`: a
+ * redirect, a sign-in page, a firewall's page, a 5xx page), and what to do.
+ */
+function answeredByFront(detail: string, status: number, platformUrl: string | undefined): string {
+  const at = platformUrl ? ` at ${platformUrl}` : "";
+  const said = detail.slice(String(status).length).trim();
+  const shown = said === "" || said.startsWith("(") ? said : `(${said})`;
+  const from = `answered ${status} from a proxy or load balancer in front of it${shown ? ` ${shown}` : ""}`;
+  if (status >= 500)
+    return `the platform${at} ${from}: the platform behind it is down or unreachable; check it and retry`;
+  return `the platform${at} ${from}, not the platform itself (the token was not refused): let the agent's requests to the platform's API through it (a bypass rule, or a service token its sign-in accepts), or set MOLECULE_PLATFORM_URL to an address past it`;
 }
 
 /**
@@ -86,6 +95,10 @@ export function describeStartError(
   const code = codeOf(err);
   // The platform's certificate (tls-errors.ts): the error's own line names the cause and the fix.
   if (isTlsErrorCode(code)) return (err as Error).message;
+  // Whose answer it was: a front's (a redirect, a sign-in page) is never the token's nor the platform's.
+  const path = pathFailureOf(err);
+  if (path?.cause === "front" && typeof status === "number")
+    return answeredByFront(path.detail, status, options.platformUrl);
   switch (code) {
     case "unauthorized": {
       const issued =

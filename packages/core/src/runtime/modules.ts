@@ -39,7 +39,7 @@ export function loadZod(): typeof Zod {
 }
 
 /** The part of undici the SDK uses. */
-export type UndiciPieces = Pick<typeof Undici, "Agent" | "ProxyAgent">;
+export type UndiciPieces = Pick<typeof Undici, "Agent" | "ProxyAgent" | "Pool">;
 
 let undici: UndiciPieces | undefined;
 
@@ -47,7 +47,7 @@ let undici: UndiciPieces | undefined;
  * undici (a dependency), or `undefined` where the runtime has no undici to dispatch with. Throws
  * (a module-loading error, never a network error) when it cannot be loaded.
  *
- * Only `Agent` (and `ProxyAgent`, on first use) rather than undici's root, which also loads fetch,
+ * Only `Agent` (and `ProxyAgent` and `Pool`, on first use) rather than undici's root, which also loads fetch,
  * WebSocket, EventSource, its mock agents, cache stores, interceptors and other agents the SDK
  * never uses (~13 MiB of an idle agent's RSS, issue 88). The root gives every dispatcher its
  * `request`/`stream`/... methods when it loads; this does the same with the same module. On Bun,
@@ -72,6 +72,9 @@ export function loadUndici(): UndiciPieces | undefined {
       Agent,
       get ProxyAgent() {
         return load("undici/lib/dispatcher/proxy-agent.js") as typeof Undici.ProxyAgent;
+      },
+      get Pool() {
+        return load("undici/lib/dispatcher/pool.js") as typeof Undici.Pool;
       },
     };
   } catch {

@@ -6,9 +6,6 @@
 /** Most characters of a body an error message quotes (a page's title, or its text collapsed). */
 const MAX_QUOTED_BODY_CHARS = 80;
 
-/** The words that name who answered when it was not the platform. */
-const FRONT_WORDS = "a proxy or load balancer in front of the platform";
-
 /**
  * `text` on one line: every run of whitespace (line breaks, tabs) becomes one space, the ends are
  * trimmed, and it is cut to `max` characters (an ellipsis marks the cut).
@@ -98,17 +95,4 @@ export function frontEvidence(
   if (quoted.title) return `page title "${quoted.text}"`;
   if (quoted.text === "") return "an HTML page";
   return `${quoted.page ? "page" : "text"} "${quoted.text}"`;
-}
-
-/**
- * {@link frontEvidence} with the words naming what answered:
- * `a proxy or load balancer in front of the platform (page title "502 Bad Gateway")`.
- */
-export function frontAnswer(
-  status: number,
-  body: unknown,
-  contentType?: string | string[] | undefined,
-): string | undefined {
-  const evidence = frontEvidence(status, body, contentType);
-  return evidence === undefined ? undefined : `${FRONT_WORDS} (${evidence})`;
 }

@@ -34,7 +34,8 @@
 // proxy too (a request pool behind a proxy still has its own liveness sibling and stream pool).
 import type { Agent, Dispatcher } from "undici";
 import { loadUndici } from "../runtime/index.js";
-import { readBodyText } from "./body.js";
+import { parseBody, readBodyText } from "./body.js";
+import { answerPath, type PathFailure } from "./path-failure.js";
 import { MoleculeError, MoleculeTimeoutError, requireSupportedNode } from "./errors.js";
 import { FetchAgent, isUsableUndici } from "./fetch-agent.js";
 import {
@@ -335,14 +336,15 @@ const MAX_BYTES = 1024 * 1024;
 
 /**
  * Sends one request to `url` (a platform URL) the way `PlatformClient` does (same pool, same
- * proxy) and returns its status and body text. A failure is a `MoleculeError`: `timeout`,
+ * proxy) and returns its status, body text and who answered (`path`: the judge's verdict,
+ * `answerPath`; `undefined` when the platform did). A failure is a `MoleculeError`: `timeout`,
  * `proxy_refused`, a TLS failure (`tls_untrusted`, `tls_hostname`, ...: tls-errors.ts), or
  * `connection_failed` naming the proxy when one was used.
  */
 export async function requestPlatformUrl(
   url: string,
   request: PlatformUrlRequest = {},
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; path: PathFailure | undefined }> {
   const u = new URL(url);
   const timeoutMs = request.timeoutMs ?? 10_000;
   const lease = leaseRequestPool(proxySettings(request.proxy));
@@ -358,7 +360,8 @@ export async function requestPlatformUrl(
       signal,
     });
     const text = await readBodyText(res.body, MAX_BYTES, res.headers["content-length"]);
-    return { status: res.statusCode, text };
+    const { statusCode: status, headers } = res;
+    return { status, text, path: answerPath({ status, headers, body: parseBody(text) }) };
   } catch (err) {
     if (request.signal?.aborted) throw request.signal.reason;
     if (timeout.aborted) {

@@ -6,7 +6,9 @@ import { RUNTIME_NAME } from "../runtime/index.js";
 import { normalizeBaseUrl, withQuery } from "./base-url.js";
 import { freshPool, isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
-import { proxyFailure } from "./proxy.js";
+import { type ProxyInfo, proxyFailure, proxySettings } from "./proxy.js";
+import { answerPath } from "./path-failure.js";
+import { pathAnswerError } from "./path-answer.js";
 import { tlsFailure } from "./tls-errors.js";
 import { requestAbortable } from "./abortable.js";
 import { onAbortOf } from "./abort-fanout.js";
@@ -134,6 +136,8 @@ export class HttpTransport {
   readonly #logger: Logger | undefined;
   readonly #random: () => number;
   readonly #maxBytes: number;
+  /** The forward proxy plain-HTTP requests go through as absolute URIs (its 5xx is its own). */
+  readonly #proxy: ProxyInfo | undefined;
 
   constructor(options: HttpTransportOptions) {
     requireSupportedNode();
@@ -141,6 +145,11 @@ export class HttpTransport {
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, "");
     const budgets = connectionBudgets(options);
+    const proxy =
+      options.dispatcher === undefined && url.protocol === "http:"
+        ? proxySettings(options.proxy).for(url)
+        : undefined;
+    this.#proxy = proxy && { shown: proxy.shown, from: proxy.from };
     this.#dispatcher = budgets.requests;
     this.#liveness = budgets.liveness;
     this.#streams = budgets.streams;
@@ -182,12 +191,35 @@ export class HttpTransport {
   }
 
   /**
-   * Sends one request (with retries when allowed) and returns the final response whatever its
-   * status. Throws only for connection failures, timeouts and aborts.
+   * Sends one request (with retries when allowed) and returns the final response: a success or the
+   * platform's own error answer, whatever its status. Throws for connection failures, timeouts and
+   * aborts, and for an answer the path gave instead of the platform ({@link judge}); a stream's
+   * error answer is returned unread, for its reader to judge once it read its body.
    */
   send(spec: RequestSpec): Promise<HttpResponse> {
     const path = this.basePath + spec.path;
     return tracePlatformRequest(this.origin, spec.method, path, () => this.#send(spec));
+  }
+
+  /** The final answer to `spec`: judged here unless it is a stream's (its reader judges it). */
+  #final(spec: RequestSpec, res: HttpResponse): HttpResponse {
+    if (res.status >= 200 && res.status < 300) return res;
+    if (spec.stream === undefined || spec.stream === false)
+      this.judge(`${spec.method} ${spec.path}`, res);
+    return res;
+  }
+
+  /**
+   * Throws the typed error of `res` (the answer to `op`, `POST /registry/heartbeat`, its body read)
+   * when the path gave it instead of the platform (`answerPath`: a front's redirect or page, a
+   * proxy's 407 or 5xx).
+   */
+  judge(op: string, res: HttpResponse): void {
+    if (res.status >= 200 && res.status < 300) return;
+    const failure = answerPath(res, this.#proxy);
+    if (failure === undefined) return;
+    const token = this.#getToken?.();
+    throw pathAnswerError(op, this.origin, res, failure, this.#proxy, token ? [token] : []);
   }
 
   async #send(spec: RequestSpec): Promise<HttpResponse> {
@@ -268,15 +300,16 @@ export class HttpTransport {
           );
           continue;
         }
-        return res;
+        return this.#final(spec, res);
       }
-      if (!retry || attempt >= MAX_RETRIES || !isRetryableStatus(res.status)) return res;
+      if (!retry || attempt >= MAX_RETRIES || !isRetryableStatus(res.status))
+        return this.#final(spec, res);
       attempt++;
       // `Retry-After: 0` from the platform means "at the next second", never "at once".
       const after = parseRetryAfter(res.headers["retry-after"]);
       const delay =
         after === undefined ? this.#backoff(attempt) : Math.max(after, platformSecond.ms);
-      if (performance.now() + delay >= last) return res;
+      if (performance.now() + delay >= last) return this.#final(spec, res);
       this.#logger?.debug?.(
         `${spec.method} ${spec.path} -> ${res.status}; retry ${attempt}/${MAX_RETRIES} in ${delay} ms`,
       );

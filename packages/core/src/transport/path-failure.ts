@@ -1,20 +1,26 @@
-// The one table that tells a failed platform request's two kinds apart: the platform itself
-// refused the request (its answer, about that request), or the path to the platform failed (the
-// resolver, a forward proxy, the certificate, a front in front of the platform, the connection).
-// A write the agent keeps until it is sent (an answer, ...) is given up only for the first kind;
-// the second holds it as an outage does. Read only when a request failed, never on the warm path.
+// The one judge of who answered a platform request, and the table that tells a failed request's two
+// kinds apart: the platform itself answered (a success, or an error about that request, in its
+// error shape), or the path to the platform failed (the resolver, a forward proxy, the certificate,
+// a front in front of the platform, the connection). Every response of every platform request is
+// judged here once, by the transport (`answerPath`, whatever its status); every consumer (a kept
+// write, the heartbeat's count of 401s, a start, doctor) asks `pathFailureOf` of the error, never
+// the status alone. A write the agent keeps until it is sent is given up only for the first kind.
 //
 // How an answer is known to be the platform's own: the platform answers every error in JSON, in
 // its error shape (`{"error": "..."}`, some with a `"code"`: every refusal the real April and
-// August 2026 servers were recorded answering), except gin's two plain-text answers ("404 page not
-// found", "405 method not allowed") and a SaaS tenant's bare 404 (http-errors.ts's
-// `tenantRefusal`). Anything else is what stands in front of it: an HTML page of any status (a
-// WAF's 403, nginx's 413, an identity proxy's 401 login page, a load balancer's 502), a non-JSON or
-// empty body (a 5xx's text, a bare 413), and a 407, which only a proxy answers. A failure with no
-// answer at all (DNS, TLS, a refused or reset connection, a proxy refusing the CONNECT tunnel) is
-// the path's by definition.
-import { proxyOfError } from "./proxy.js";
+// August 2026 servers were recorded answering, and a peer's error its proxy relays, whatever its
+// status, 3xx included), except gin's two plain-text answers ("404 page not found", "405 method not
+// allowed"), gin's bare 500 (its recovery from a handler's panic) and a SaaS tenant's bare 404
+// (http-errors.ts's `tenantRefusal`). Anything else is what
+// stands in front of it: a redirect (an identity-aware proxy sending to its sign-in page), an HTML
+// page of any status (a WAF's 403, nginx's 413, a sign-in page's 401, a load balancer's 502), a
+// non-JSON or empty body, and a 407, which only a proxy answers. A failure with no answer at all
+// (DNS, TLS, a refused or reset connection, a proxy refusing the CONNECT tunnel) is the path's by
+// definition.
+import type { IncomingHttpHeaders } from "node:http";
+import { type ProxyInfo, proxyOfError } from "./proxy.js";
 import { frontEvidence } from "./body-text.js";
+import { offeredSchemes } from "./proxy-schemes.js";
 import { tlsProblemOf } from "./tls-errors.js";
 
 /** Where on the path to the platform a request failed: each a stable name for logs and docs. */
@@ -26,7 +32,21 @@ export interface PathFailure {
   readonly cause: PathCause;
   /** What it said there, on one line without secrets: `ENOTFOUND platform.example`, `407`. */
   readonly detail: string;
+  /** The status it answered with, when it answered. */
+  readonly status?: number;
+  /** A 407's `Proxy-Authenticate` schemes (`["NTLM", "Negotiate"]`), when it named any. */
+  readonly schemes?: readonly string[];
 }
+
+/** A response as the judge reads it. */
+export interface Answer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  /** As the transport parsed it: an object for JSON, else the text. */
+  readonly body: unknown;
+}
+
+const JUDGED = Symbol("molecule.path");
 
 /** Name-resolution failures (getaddrinfo's and c-ares's codes as Node names them). */
 const RESOLVER_CODES: ReadonlySet<string> = new Set([
@@ -75,8 +95,8 @@ function nodeCode(
 
 /**
  * Whether an error answer (`status`, and `body` as the transport parsed it: an object for JSON) is
- * the platform's own: JSON, gin's plain text, a tenant's bare 404, or a 429 (the rate limit, which
- * is waited out whoever said it). Never a 407.
+ * the platform's own: JSON, gin's plain text, a tenant's bare 404, gin's bare 500 (a handler's
+ * panic), or a 429 (the rate limit, which is waited out whoever said it). Never a 407.
  */
 export function isPlatformAnswer(status: number, body: unknown): boolean {
   if (status === 407) return false;
@@ -84,20 +104,87 @@ export function isPlatformAnswer(status: number, body: unknown): boolean {
   if (status === 429) return true;
   if (body !== null && typeof body === "object") return true;
   if (typeof body === "string" && PLATFORM_TEXT.has(body.trim())) return true;
+  // An empty 404 is a tenant's refusal; an empty 500 is gin's recovery from a handler's panic.
   const empty = body === undefined || body === null || (typeof body === "string" && !body.trim());
-  return empty && status === 404;
+  return empty && (status === 404 || status === 500);
+}
+
+/** The first value of header `name`. */
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Where a redirect goes, by its origin only (its path and query may carry a session's state). */
+function redirectTarget(location: string | undefined): string {
+  if (location === undefined || location.trim() === "") return "with no Location";
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return "to a page of the same host";
+  try {
+    return `to ${new URL(location).origin}`;
+  } catch {
+    return "to an unparsable Location";
+  }
+}
+
+/**
+ * Who answered `res`, the final response to a platform request: `undefined` when the platform did
+ * (a 2xx, or an error of any status in its error shape: {@link isPlatformAnswer}); otherwise the
+ * path, with its cause: a 407 is the proxy's (with the schemes its `Proxy-Authenticate` offers);
+ * a 5xx page through `proxy` (the forward proxy an absolute-URI request went through) or with a
+ * `Via` header is the proxy's; anything else (a 3xx with or without `Location`, an HTML 401 or 403,
+ * an empty body) the front's.
+ */
+export function answerPath(res: Answer, proxy?: ProxyInfo): PathFailure | undefined {
+  const { status, headers, body } = res;
+  if (status >= 200 && status < 300) return undefined;
+  if (status === 407) {
+    const schemes = offeredSchemes(headers["proxy-authenticate"]);
+    const offered = schemes.length > 0 ? ` (it offers ${schemes.join(", ")})` : "";
+    const at = proxy ? `${proxy.shown} (${proxy.from}): ` : "";
+    return {
+      cause: "proxy",
+      detail: `${at}407 Proxy Authentication Required${offered}`,
+      status,
+      schemes,
+    };
+  }
+  if (isPlatformAnswer(status, body)) return undefined;
+  const page = frontEvidence(status, body, headers["content-type"]);
+  const via = header(headers, "via");
+  if (status >= 500 && (proxy !== undefined || via !== undefined)) {
+    const at = proxy ? `${proxy.shown} (${proxy.from}): ` : "";
+    const by = via === undefined ? "" : ` via ${via.slice(0, 80)}`;
+    return { cause: "proxy", detail: `${at}${status}${by}${page ? ` (${page})` : ""}`, status };
+  }
+  if (status >= 300 && status < 400) {
+    const to = redirectTarget(header(headers, "location"));
+    return { cause: "front", detail: `${status} redirect ${to}`, status };
+  }
+  const auth = status === 401 ? header(headers, "www-authenticate")?.split(/[\s,]/)[0] : undefined;
+  const asked = auth ? `, WWW-Authenticate ${auth.slice(0, 40)}` : "";
+  const said = page ? ` (${page}${asked})` : asked ? ` (${asked.slice(2)})` : "";
+  return { cause: "front", detail: `${status}${said}`, status };
+}
+
+/** Marks `err` as the path failure `failure` (non-enumerable: never serialised). */
+export function markPath<E extends object>(err: E, failure: PathFailure): E {
+  Object.defineProperty(err, JUDGED, { value: failure, enumerable: false });
+  return err;
 }
 
 /**
  * The path failure `err` (a failed platform request's error, or one of its causes) reports, or
  * `undefined` when the platform itself answered (its refusal, its 5xx, its rate limit) or `err` is
- * no request's failure (a timeout, an abort, a bug). In this order, the first that matches:
- * the certificate (a TLS failure, directly or through a proxy's tunnel); the proxy (it refused
- * the tunnel, answered 407, or could not reach the platform); an HTTP answer that is not the
- * platform's (`isPlatformAnswer`: the front); the resolver; the connection.
+ * no request's failure (a timeout, an abort, a bug). In this order, the first that matches: the
+ * judge's verdict on the answer (`answerPath`, marked on the error the transport built); the
+ * certificate (a TLS failure, directly or through a proxy's tunnel); the proxy (it refused the
+ * tunnel, answered 407, or could not reach the platform); an error carrying a status and a body
+ * (a custom client's) judged by them; the resolver; the connection.
  */
 export function pathFailureOf(err: unknown): PathFailure | undefined {
   if (err === null || typeof err !== "object") return undefined;
+  const judged = (err as { [JUDGED]?: PathFailure })[JUDGED];
+  if (judged !== undefined) return judged;
   const tls = tlsProblemOf(err);
   if (tls !== undefined) return { cause: "certificate", detail: `${tls.code} (${tls.reason})` };
   const { status, body } = err as { status?: unknown; body?: unknown };
@@ -105,16 +192,18 @@ export function pathFailureOf(err: unknown): PathFailure | undefined {
   if (proxy !== undefined) {
     const code = nodeCode(err, RESOLVER_CODES) ?? nodeCode(err, CONNECTION_CODES);
     const said = typeof status === "number" ? String(status) : (code?.code ?? "no answer");
-    return { cause: "proxy", detail: `${proxy.shown} (${proxy.from}): ${said}` };
+    const schemes = proxy.schemes ?? [];
+    const offered =
+      status === 407 && schemes.length > 0 ? ` (it offers ${schemes.join(", ")})` : "";
+    return {
+      cause: "proxy",
+      detail: `${proxy.shown} (${proxy.from}): ${said}${offered}`,
+      ...(typeof status === "number" ? { status } : {}),
+      ...(status === 407 ? { schemes } : {}),
+    };
   }
-  // An answer's error as the client builds it (it carries the body, parsed): judged by its body.
-  // One without (a custom client's own error) is taken at its word (`retryable`).
-  const answered = typeof status === "number" && status >= 400 && "body" in err;
-  if (answered && !isPlatformAnswer(status, body)) {
-    if (status === 407) return { cause: "proxy", detail: "407 Proxy Authentication Required" };
-    const page = frontEvidence(status, body);
-    return { cause: "front", detail: `${status}${page ? ` (${page})` : ""}` };
-  }
+  // An answer's error a custom client built (it carries the body): judged as the transport would.
+  if (typeof status === "number" && "body" in err) return answerPath({ status, headers: {}, body });
   if (typeof status === "number") return undefined;
   const dns = nodeCode(err, RESOLVER_CODES);
   if (dns !== undefined)

@@ -10,6 +10,8 @@ import type { Agent, Dispatcher, ProxyAgent } from "undici";
 import type * as Undici from "undici";
 import { envVar } from "../runtime/index.js";
 import { MoleculeError } from "./errors.js";
+import { ProxyAuth } from "./proxy-auth.js";
+import { proxyAuthFix } from "./proxy-schemes.js";
 import { tlsFailure } from "./tls-errors.js";
 
 /** A proxy URL (`http://[user:password@]host:port`), or `false` for none whatever the environment. */
@@ -21,6 +23,8 @@ export interface ProxyInfo {
   readonly shown: string;
   /** Where it came from: `HTTPS_PROXY`, `http_proxy`, ..., or `the proxy option`. */
   readonly from: string;
+  /** The schemes its last 407 offered in `Proxy-Authenticate` (`["NTLM", "Negotiate"]`). */
+  readonly schemes?: readonly string[] | undefined;
 }
 
 /** The proxy one origin goes through. */
@@ -183,11 +187,15 @@ export function proxyFor(url: string, option?: ProxyOption): ProxyInfo | undefin
 
 const PROXIED = Symbol("molecule.proxy");
 
-/** Marks `err` as the failure of a request through `proxy` (non-enumerable: never serialised). */
-function mark(err: unknown, proxy: ProxyChoice): unknown {
+/**
+ * Marks `err` as the failure of a request through `proxy` (non-enumerable: never serialised), with
+ * the schemes it offered (`auth`).
+ */
+function mark(err: unknown, proxy: ProxyChoice, auth: ProxyAuth | undefined): unknown {
   if (err !== null && typeof err === "object" && !(PROXIED in err)) {
+    const schemes = auth?.schemes;
     Object.defineProperty(err, PROXIED, {
-      value: { shown: proxy.shown, from: proxy.from },
+      value: { shown: proxy.shown, from: proxy.from, ...(schemes ? { schemes } : {}) },
       enumerable: false,
     });
   }
@@ -238,8 +246,9 @@ export function proxyFailure(err: unknown, origin: string): MoleculeError | unde
   const via = `the proxy ${proxy.shown} (${proxy.from})`;
   const status = refusalStatus(err);
   if (status === 407) {
+    const offered = proxy.schemes?.length ? ` (it offers ${proxy.schemes.join(", ")})` : "";
     return new MoleculeError(
-      `${via} refused the request to ${origin}: 407 Proxy Authentication Required; put the proxy's user and password in ${proxy.from} (http://user:password@host:port, URL-encoded)`,
+      `${via} refused the request to ${origin}: 407 Proxy Authentication Required${offered}; ${proxyAuthFix(proxy.schemes, proxy.from)}`,
       { code: "proxy_refused", status, retryable: false, cause: err },
     );
   }
@@ -267,14 +276,14 @@ export function proxyFailure(err: unknown, origin: string): MoleculeError | unde
 type Handler = Dispatcher.DispatchHandler;
 
 /** `handler` with its errors marked as the failures of a request through `proxy`. */
-function marking(handler: Handler, proxy: ProxyChoice): Handler {
+function marking(handler: Handler, proxy: ProxyChoice, auth: ProxyAuth | undefined): Handler {
   return {
     onRequestStart: (c, ctx) => handler.onRequestStart?.(c, ctx),
     onRequestUpgrade: (c, s, h, sock) => handler.onRequestUpgrade?.(c, s, h, sock),
     onResponseStart: (c, s, h, m) => handler.onResponseStart?.(c, s, h, m),
     onResponseData: (c, d) => handler.onResponseData?.(c, d),
     onResponseEnd: (c, t) => handler.onResponseEnd?.(c, t),
-    onResponseError: (c, e) => handler.onResponseError?.(c, mark(e, proxy) as Error),
+    onResponseError: (c, e) => handler.onResponseError?.(c, mark(e, proxy, auth) as Error),
   };
 }
 
@@ -290,16 +299,18 @@ export type TargetCheck = (target: URL) => Promise<void>;
  * limits and keep-alive included), so a pool keeps its budget whether its origin is proxied.
  */
 export class ProxyRouter {
-  readonly #undici: Pick<typeof Undici, "Agent" | "ProxyAgent">;
+  readonly #undici: Pick<typeof Undici, "Agent" | "ProxyAgent" | "Pool">;
   readonly #options: Agent.Options;
   readonly #settings: ProxySettings;
   readonly #check: TargetCheck | undefined;
   #direct: Dispatcher | undefined;
   readonly #proxies = new Map<string, ProxyAgent>();
+  /** Each proxy's credentials (sent only once it offered Basic), by its URL. */
+  readonly #auths = new Map<string, ProxyAuth>();
   #closed = false;
 
   constructor(
-    undici: Pick<typeof Undici, "Agent" | "ProxyAgent">,
+    undici: Pick<typeof Undici, "Agent" | "ProxyAgent" | "Pool">,
     options: Agent.Options,
     settings: ProxySettings,
     direct?: Dispatcher,
@@ -324,10 +335,23 @@ export class ProxyRouter {
     if (proxy === undefined) return (this.#direct ??= new this.#undici.Agent(this.#options));
     let agent = this.#proxies.get(proxy.uri);
     if (agent === undefined) {
-      agent = new this.#undici.ProxyAgent({ ...this.#options, uri: proxy.uri });
+      const auth = this.#auth(proxy);
+      const { Pool } = this.#undici;
+      agent = new this.#undici.ProxyAgent({
+        ...this.#options,
+        uri: auth.uri,
+        clientFactory: auth.clientFactory(Pool),
+        factory: auth.factory(Pool),
+      });
       this.#proxies.set(proxy.uri, agent);
     }
     return agent;
+  }
+
+  #auth(proxy: ProxyChoice): ProxyAuth {
+    let auth = this.#auths.get(proxy.uri);
+    if (auth === undefined) this.#auths.set(proxy.uri, (auth = new ProxyAuth(proxy.uri)));
+    return auth;
   }
 
   async request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
@@ -337,17 +361,18 @@ export class ProxyRouter {
     try {
       return await this.#agent(proxy).request(options);
     } catch (err) {
-      throw mark(err, proxy);
+      throw mark(err, proxy, this.#auths.get(proxy.uri));
     }
   }
 
   dispatch(options: Dispatcher.DispatchOptions, handler: Handler): boolean {
     const proxy = this.#settings.for(options.origin as string | URL);
     if (proxy === undefined) return this.#agent(undefined).dispatch(options, handler);
-    const marked = marking(handler, proxy);
-    if (this.#check === undefined) return this.#agent(proxy).dispatch(options, marked);
+    const agent = this.#agent(proxy);
+    const marked = marking(handler, proxy, this.#auths.get(proxy.uri));
+    if (this.#check === undefined) return agent.dispatch(options, marked);
     this.#check(new URL(options.origin as string | URL)).then(
-      () => void this.#agent(proxy).dispatch(options, marked),
+      () => void agent.dispatch(options, marked),
       // The guard's refusal is not the proxy's failure: unmarked.
       (err: unknown) => handler.onResponseError?.(undefined as never, err as Error),
     );

@@ -4,7 +4,7 @@ import type { Logger } from "../../transport/index.js";
 import { describe } from "../../transport/index.js";
 import { backoffDelay, inRateClass, retriedByCaller, sleep } from "../../transport/index.js";
 import { isMoleculeError, MoleculeAuthError, MoleculeError } from "../../transport/index.js";
-import { askedWaitMs } from "../../transport/index.js";
+import { askedWaitMs, pathFailureOf } from "../../transport/index.js";
 
 /** How start-up retries. */
 export interface StartRetryOptions {
@@ -46,9 +46,13 @@ export function isRemovedError(err: unknown): boolean {
   );
 }
 
-/** Whether `err` is an HTTP 401 from the platform (the agent ends after `maxUnauthorized`). */
+/**
+ * Whether `err` is the platform's own 401 (the agent ends after `maxUnauthorized`): a 401 the path
+ * answered (a front's sign-in page: `pathFailureOf`) never counts.
+ */
 export function isUnauthorized(err: unknown): boolean {
-  return !!err && typeof err === "object" && (err as { status?: unknown }).status === 401;
+  if (!err || typeof err !== "object" || (err as { status?: unknown }).status !== 401) return false;
+  return pathFailureOf(err) === undefined;
 }
 
 /** Raised by `start()` when `stop()` cancelled it. */
