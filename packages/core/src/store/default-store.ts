@@ -26,6 +26,8 @@ export interface DefaultStore {
   readonly store: LocalStore;
   /** The state file (its sidecar and task file beside it). */
   readonly path: string;
+  /** Whether the agent may act for the folder now: see `StateLock.proven`. */
+  proven(): Promise<boolean>;
   /** Gives the folder back (the lock file is removed if this agent still holds it). */
   release(): Promise<void>;
 }
@@ -38,6 +40,8 @@ export interface DefaultStoreOptions {
   onWait?: (message: string) => void;
   /** Called if the folder's lock is lost while held (store/state-lock.ts): stop the agent. */
   onLost?: (error: MoleculeStoreError) => void;
+  /** Told in one line when the agent finds its lease may have lapsed (store/state-lock.ts). */
+  onLate?: (message: string) => void;
 }
 
 /**
@@ -56,6 +60,6 @@ export async function openDefaultStore(
   const dir = workspaceStateDir(workspaceId);
   const path = join(dir, "inbound");
   const lock = await takeStateLock(dir, `${path}.lock`, options);
-  const store = fileStore(path);
-  return { store, path, release: async () => await lock.release() };
+  const store = fileStore(path, { lease: lock });
+  return { store, path, proven: () => lock.proven(), release: async () => await lock.release() };
 }

@@ -15,6 +15,9 @@ import type { DeadLetterRecord, OutboxRecord, PushDeliveryEntry } from "../inbou
 import type { PendingToolCallRecord, PlatformPushRecord } from "../inbound/index.js";
 import { describe } from "../transport/index.js";
 import { setImmediate } from "../runtime/index.js";
+import type { WriteLease } from "./write-lease.js";
+
+const PROVEN = Promise.resolve(true);
 
 /** Dead letters kept in the state (oldest dropped first). */
 const DEAD_LETTERS_KEPT = 1000;
@@ -81,6 +84,8 @@ function boundedDead(d: DeadLetterRecord): DeadLetterRecord {
 /** Merges poll state, outbox records and push counts into single, serialised saves of `inner`. */
 export class AgentStateStore {
   #inner: CursorStore | undefined;
+  /** The lease `inner` is held under, if any (see {@link proven}). */
+  #lease: WriteLease | undefined;
   readonly #events: StateStoreEvents;
   /** Since when writes fail (performance.now()), while they do. */
   #failingSince: number | undefined;
@@ -120,13 +125,25 @@ export class AgentStateStore {
 
   /**
    * Persists in `inner` from now on: an agent without a store of its own, on poll delivery, keeps
-   * its state in the default store (default-store.ts). Only before anything was loaded.
+   * its state in the default store (default-store.ts), held under `lease`. Only before anything
+   * was loaded.
    */
-  persistIn(inner: CursorStore): void {
+  persistIn(inner: CursorStore, lease?: WriteLease): void {
     if (this.#inner !== undefined || this.#loaded !== undefined) {
       throw new Error("AgentStateStore.persistIn: the state is in use already");
     }
     this.#inner = inner;
+    this.#lease = lease;
+  }
+
+  /**
+   * Whether the agent may act now (the one check of its stages, asked before a handler starts
+   * and before an answer, an acknowledgement or a write leaves): `true` at once, without I/O,
+   * unless its state is held under a lease (the default store's folder: `StateLock.proven`) that
+   * must be confirmed first; `false` once that lease is lost (the agent then ends).
+   */
+  proven(): Promise<boolean> {
+    return this.#lease?.proven() ?? PROVEN;
   }
 
   /**
@@ -362,6 +379,7 @@ export class AgentStateStore {
           this.#recovered();
           return;
         } catch (err) {
+          if ((err as { code?: unknown } | null)?.code === "store_in_use") throw err; // fenced
           this.#failed(err);
           if (this.#ended) throw this.#stopped(err);
         }
