@@ -26,8 +26,6 @@ export interface DefaultStore {
   readonly store: LocalStore;
   /** The state file (its sidecar and task file beside it). */
   readonly path: string;
-  /** Whether the agent may act for the folder now: see `StateLock.proven`. */
-  proven(): Promise<boolean>;
   /** Gives the folder back (the lock file is removed if this agent still holds it). */
   release(): Promise<void>;
 }
@@ -61,5 +59,5 @@ export async function openDefaultStore(
   const path = join(dir, "inbound");
   const lock = await takeStateLock(dir, `${path}.lock`, options);
   const store = fileStore(path, { lease: lock });
-  return { store, path, proven: () => lock.proven(), release: async () => await lock.release() };
+  return { store, path, release: async () => await lock.release() };
 }

@@ -15,7 +15,6 @@ import type { DeadLetterRecord, OutboxRecord, PushDeliveryEntry } from "../inbou
 import type { PendingToolCallRecord, PlatformPushRecord } from "../inbound/index.js";
 import { describe } from "../transport/index.js";
 import { setImmediate } from "../runtime/index.js";
-import type { WriteLease } from "./write-lease.js";
 
 const PROVEN = Promise.resolve(true);
 
@@ -84,8 +83,6 @@ function boundedDead(d: DeadLetterRecord): DeadLetterRecord {
 /** Merges poll state, outbox records and push counts into single, serialised saves of `inner`. */
 export class AgentStateStore {
   #inner: CursorStore | undefined;
-  /** The lease `inner` is held under, if any (see {@link proven}). */
-  #lease: WriteLease | undefined;
   readonly #events: StateStoreEvents;
   /** Since when writes fail (performance.now()), while they do. */
   #failingSince: number | undefined;
@@ -125,25 +122,23 @@ export class AgentStateStore {
 
   /**
    * Persists in `inner` from now on: an agent without a store of its own, on poll delivery, keeps
-   * its state in the default store (default-store.ts), held under `lease`. Only before anything
-   * was loaded.
+   * its state in the default store (default-store.ts). Only before anything was loaded.
    */
-  persistIn(inner: CursorStore, lease?: WriteLease): void {
+  persistIn(inner: CursorStore): void {
     if (this.#inner !== undefined || this.#loaded !== undefined) {
       throw new Error("AgentStateStore.persistIn: the state is in use already");
     }
     this.#inner = inner;
-    this.#lease = lease;
   }
 
   /**
    * Whether the agent may act now (the one check of its stages, asked before a handler starts
-   * and before an answer, an acknowledgement or a write leaves): `true` at once, without I/O,
-   * unless its state is held under a lease (the default store's folder: `StateLock.proven`) that
-   * must be confirmed first; `false` once that lease is lost (the agent then ends).
+   * and before an answer, an acknowledgement or a checkpoint leaves): its store's answer when the
+   * store is held under a lease (`CursorStore.proven`: the default store's folder), else `true` at
+   * once. `false` once that lease is lost (the agent then ends).
    */
   proven(): Promise<boolean> {
-    return this.#lease?.proven() ?? PROVEN;
+    return this.#inner?.proven?.() ?? PROVEN;
   }
 
   /**

@@ -192,6 +192,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): LocalSt
       await cursor.check();
       await tasks.check();
     },
+    ...(lease ? { proven: () => lease.proven() } : {}),
   };
   const stateFor = oneWorkspace(`fileStore(${JSON.stringify(path)})`);
   const approvals = new FilePendingApprovals(`${path}.approvals.json`);

@@ -133,6 +133,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
       stages.answers,
       options.replyTimeoutMs,
       observer.path,
+      state,
     );
     this.#state = state;
     this.logger = observer.logger;

@@ -24,7 +24,7 @@ export async function openPollState(
   const opened = await openDefaultStore(client.workspaceId, lock);
   if (opened === undefined) return { opened, where: "memory" }; // resumed from the checkpoint
   try {
-    state.persistIn(opened.store.state, opened);
+    state.persistIn(opened.store.state);
     await state.open();
     if (opened.store.tasks) answers.useTasks(opened.store.tasks);
   } catch (err) {
