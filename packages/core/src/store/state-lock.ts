@@ -345,6 +345,8 @@ class HeldLock implements StateLock {
   #held = true;
   #lease: LeaseRecord;
   readonly #clock: LeaseClock;
+  /** Refreshes confirmed so far. */
+  #confirmed = 0;
   /** Told (once per lapse) that the lease may have lapsed. */
   #toldLate = false;
   /** The refresh under way: a release waits for it before closing the file. */
@@ -379,10 +381,13 @@ class HeldLock implements StateLock {
   /** Refreshes until the lease is current again (true) or lost (false). */
   async #confirm(): Promise<boolean> {
     while (this.#held && !this.#clock.current()) {
+      const confirmed = this.#confirmed;
       this.#refresh();
       await this.#refreshing;
-      if (this.#held && !this.#clock.current()) {
-        await sleep(Math.min(refreshMsOf(this.#lease.boundMs), 1_000)); // it failed: again soon
+      // One begun before a pause confirms a lease still too old: the next goes at once. One that
+      // failed (its write or sync) goes again soon.
+      if (this.#held && this.#confirmed === confirmed) {
+        await sleep(Math.min(refreshMsOf(this.#lease.boundMs), 1_000));
       }
     }
     return this.#held;
@@ -412,12 +417,15 @@ class HeldLock implements StateLock {
       if (this.#clock.lateAt(this.machine.now()) && (await this.#loseToClaim())) return;
       if (!(await sameFile(this.file, this.fh))) {
         const now = await snapshot(this.file).catch(() => undefined);
-        const by = now ? describeHolder(parseLock(now.text)) : "nobody (the file was deleted)";
+        const silent = `${seconds(this.#clock.age())} s without confirming its lease (paused, starved or cut off)`;
         return await this.#lose(
-          `its lock ${this.file} is now held by ${by}, which took the folder after this one went ${seconds(this.#clock.age())} s without confirming its lease (paused, starved or cut off)`,
+          now
+            ? `its lock ${this.file} is now held by ${describeHolder(parseLock(now.text))}, which took the folder after this one went ${silent}`
+            : `its lock ${this.file} was deleted (this one went ${silent})`,
         );
       }
       this.#clock.confirm(started);
+      this.#confirmed++;
       this.#toldLate = false;
     } catch (err) {
       if (this.#held && this.#clock.age() >= this.#lease.boundMs) {
