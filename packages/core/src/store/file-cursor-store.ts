@@ -22,7 +22,7 @@ import { atomicWrite, fsReason, MoleculeStoreError, unknownFormatError } from ".
 import { parseSidecar, type Sidecar } from "./sidecar.js";
 import { applyRecord, diffState, JournalError, readJournal } from "./state-journal.js";
 import type { StateLock } from "./state-lock.js";
-import { fenced, type WriteLease } from "./write-lease.js";
+import { fenced, type HeldLease } from "./held-lease.js";
 
 /** The journal is folded into a new sidecar once it is larger than this... */
 const COMPACT_MIN_BYTES = 1 << 20;
@@ -83,7 +83,7 @@ export class FileCursorStore implements CursorStore {
   /** Path of the JSON sidecar holding the de-dup window and the in-flight journal. */
   readonly statePath: string;
   readonly #syncEverySave: boolean;
-  readonly #lease: WriteLease | undefined;
+  readonly #lease: HeldLease | undefined;
   /** The cursor file's content as this store last read or wrote it. */
   #fileCursor: string | undefined;
   /** The state as last saved, which the next save is compared with (none: it writes it whole). */

@@ -36,7 +36,7 @@ import type { A2ATask, A2ATaskStore, TaskCancelResult } from "../a2a/index.js";
 import type { TaskListPage, TaskListQuery, TaskPushConfig } from "../a2a/index.js";
 import { fsReason, MoleculeStoreError, unknownFormatError } from "./cursor-store.js";
 import { applyRecord, JournalError, type JournalRecord } from "./state-journal.js";
-import { fenced, type WriteLease } from "./write-lease.js";
+import { fenced, type HeldLease } from "./held-lease.js";
 
 /** Tasks a file task store keeps (the least recently changed are dropped first). */
 const FILE_TASKS_KEPT = 1_000;
@@ -112,13 +112,13 @@ export class FileTaskStore implements A2ATaskStore {
   /** Writes, one at a time. */
   #chain: Promise<void> = Promise.resolve();
   #syncTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #lease: WriteLease | undefined;
+  readonly #lease: HeldLease | undefined;
 
   /**
    * @param path the snapshot file; @param max tasks kept (default {@link FILE_TASKS_KEPT});
    * @param lease what each write asks first (see `FileCursorStoreOptions.lease`)
    */
-  constructor(path: string, max = FILE_TASKS_KEPT, lease?: WriteLease) {
+  constructor(path: string, max = FILE_TASKS_KEPT, lease?: HeldLease) {
     requireFileSystem("FileTaskStore", "use memoryStore() or a shared store (e.g. PostgreSQL)");
     this.path = path;
     this.#max = max;

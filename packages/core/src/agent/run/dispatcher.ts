@@ -12,7 +12,7 @@ import type { Answers } from "../answer/answers.js";
 import { isPermanent } from "../answer/dead-letters.js";
 import type { PeerCalls } from "../route/call-peer.js";
 import type { RemoteAgentOptions } from "../types.js";
-import type { WriteLease } from "../../store/index.js";
+import type { HeldLease } from "../../store/index.js";
 
 /** How one message ended in the dispatcher. */
 export type DispatchOutcome =
@@ -61,7 +61,7 @@ export class Dispatcher {
   readonly #answers: Answers;
   readonly #observer: AgentObserver;
   /** Asked before each attempt: whether the agent may act (its state folder's lease). */
-  readonly #lease: WriteLease;
+  readonly #lease: HeldLease;
   /** The running poll loop, told when a handler slot frees up (poll delivery only). */
   poll: { slotFreed(): void } | undefined;
   readonly #queue: Job[] = [];
@@ -76,7 +76,7 @@ export class Dispatcher {
     calls: PeerCalls,
     answers: Answers,
     observer: AgentObserver,
-    lease: WriteLease,
+    lease: HeldLease,
   ) {
     this.#o = options;
     this.#concurrency = options.concurrency ?? 4;

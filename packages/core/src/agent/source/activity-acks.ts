@@ -3,7 +3,7 @@
 import { askedWaitMs, describe, ScheduledTask, type Logger } from "../../transport/index.js";
 import type { AgentPlatformClient } from "../types.js";
 import type { PollCursor } from "./poll-cursor.js";
-import type { WriteLease } from "../../store/index.js";
+import type { HeldLease } from "../../store/index.js";
 
 /**
  * Shortest time between two acknowledgements (ms): they only let the platform prune rows sooner,
@@ -33,14 +33,14 @@ export class ActivityAcks {
   /** Aborted when the agent stops (a waiting acknowledgement is dropped: the next start sends it). */
   readonly #signal: AbortSignal;
   /** Asked before each acknowledgement leaves: whether the agent may act (its folder's lease). */
-  readonly #lease: WriteLease;
+  readonly #lease: HeldLease;
 
   constructor(
     client: AgentPlatformClient,
     logger: Logger,
     cursor: Pick<PollCursor, "settledSeq">,
     signal: AbortSignal,
-    lease: WriteLease,
+    lease: HeldLease,
   ) {
     this.#lease = lease;
     this.#client = client;

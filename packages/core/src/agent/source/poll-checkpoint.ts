@@ -24,7 +24,7 @@ import {
 } from "../../transport/index.js";
 import type { PathWarnings } from "../../events/index.js";
 import type { AgentPlatformClient } from "../types.js";
-import type { WriteLease } from "../../store/index.js";
+import type { HeldLease } from "../../store/index.js";
 import { REPLY_TIMEOUT_MS } from "../answer/answers.js";
 
 /** The activity row's method (its type is `agent_log`, one the platform accepts from an agent). */
@@ -140,7 +140,7 @@ export class PollCheckpoint {
   /** Where a write failing on the path to the platform is said (the agent's path warnings). */
   readonly #path: Pick<PathWarnings, "failed" | "passed"> | undefined;
   /** Asked before each write leaves: whether the agent may act (its state folder's lease). */
-  readonly #lease: WriteLease | undefined;
+  readonly #lease: HeldLease | undefined;
   /** What the next write sends, taken when it starts. */
   #of: (() => Checkpoint | undefined) | undefined;
   /** What was written last (`writtenOf`: nothing is written again for the same). */
@@ -154,7 +154,7 @@ export class PollCheckpoint {
     outbox: Outbox,
     timeoutMs: number,
     path: Pick<PathWarnings, "failed" | "passed"> | undefined,
-    lease: WriteLease | undefined,
+    lease: HeldLease | undefined,
   ) {
     this.#client = client;
     this.#logger = logger;
@@ -181,7 +181,7 @@ export class PollCheckpoint {
     outbox: Outbox,
     timeoutMs = REPLY_TIMEOUT_MS,
     path?: Pick<PathWarnings, "failed" | "passed">,
-    lease?: WriteLease,
+    lease?: HeldLease,
   ): PollCheckpoint | undefined {
     if (!client.fetchActivityRows || !client.reportActivity) return undefined;
     return new PollCheckpoint(client as Client, logger, outbox, timeoutMs, path, lease);

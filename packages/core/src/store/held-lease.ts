@@ -4,14 +4,14 @@
 // Asking costs no I/O while the lease is current (store/lease-clock.ts).
 import { MoleculeStoreError } from "./cursor-store.js";
 
-/** A lease a store's writes are made under: `takeStateLock`'s lock. */
-export interface WriteLease {
+/** A lease this process holds (`takeStateLock`'s lock): what its work and its writes ask first. */
+export interface HeldLease {
   /** Resolves `true` while the lease is proven current, `false` once it is lost. */
   proven(): Promise<boolean>;
 }
 
 /** Resolves once `lease` (if any) is proven; throws `store_in_use` naming `file` once it is lost. */
-export async function fenced(lease: WriteLease | undefined, file: string): Promise<void> {
+export async function fenced(lease: HeldLease | undefined, file: string): Promise<void> {
   if (lease === undefined || (await lease.proven())) return;
   throw new MoleculeStoreError(
     "store_in_use",
