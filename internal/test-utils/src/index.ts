@@ -106,7 +106,13 @@ export {
 export type { ErrorFront, FrontPage } from "./error-front.js";
 export { spanAncestors, spanTree } from "./span-tree.js";
 export type { FinishedSpan } from "./span-tree.js";
-export { OWN_PID_NAMESPACE, pidNamespaces, pidOneOf } from "./pid-namespace.js";
+export {
+  ownMachine,
+  OWN_PID_NAMESPACE,
+  pidNamespaces,
+  pidOneOf,
+  stopped,
+} from "./pid-namespace.js";
 export { itRunsLean, nodeSetupOf } from "./lean-process.js";
 export type { NodeSetup } from "./lean-process.js";
 

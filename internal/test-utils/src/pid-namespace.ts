@@ -26,3 +26,33 @@ export function pidOneOf(wrapper: number): number {
   const children = readFileSync(`/proc/${wrapper}/task/${wrapper}/children`, "utf8");
   return Number(children.trim().split(" ")[0]);
 }
+
+/**
+ * The command that runs the command after it as another machine would: pid 1 of a new PID
+ * namespace, in mount and UTS namespaces of its own with host name `host` and, bound over
+ * `/proc/sys/kernel/random/boot_id`, the boot id in file `bootFile` (so its monotonic clock is
+ * not comparable with this one's, as on another host). Root only; killed with its `unshare`.
+ */
+export function ownMachine(host: string, bootFile: string): string[] {
+  const setup = `mount --bind ${bootFile} /proc/sys/kernel/random/boot_id && hostname ${host} && exec "$@"`;
+  return [
+    ...OWN_PID_NAMESPACE,
+    "--uts",
+    "--mount",
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
+    setup,
+    "sh",
+  ];
+}
+
+/** Resolves once process `pid` is stopped (SIGSTOP: state `T` in `/proc/<pid>/stat`). */
+export async function stopped(pid: number): Promise<void> {
+  for (;;) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("T")) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -188,6 +188,7 @@ function dispatcher(
     { callPeerFrom: () => undefined } as unknown as PeerCalls,
     { deadLetter: async () => undefined } as unknown as Answers,
     { track: () => quiet, logger: {} } as unknown as AgentObserver,
+    { proven: async () => true },
   );
 }
 

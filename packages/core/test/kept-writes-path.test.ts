@@ -117,6 +117,7 @@ describe("an answer held through the path, and the keep time", () => {
       saveOutbox: async () => {},
       trimOutbox: () => {},
       flush: async () => {},
+      proven: async () => true,
     } as unknown as AgentStateStore;
     await answers.attach(store);
     // Past maxAttempts (3) for the young one: it is held; the old one went at its first failure.

@@ -140,7 +140,7 @@ export class McpWorkspace {
       },
       // A message held over many restarts unread is still delivered (core dead-letters it after this).
       store: receives
-        ? fileStore(join(this.#dir, "mcp-inbox"), { maxDeliveries: 50 })
+        ? fileStore(join(this.#dir, "mcp-inbox"), { maxDeliveries: 50, lease: this.#lock })
         : memoryStore(),
       concurrency: this.#config.maxUnread,
       // A held message waits for the host, not for a drain: stop at once, it is delivered again.

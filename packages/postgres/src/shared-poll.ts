@@ -13,7 +13,14 @@ import type { Names } from "./sql.js";
 import type { ListenSubscription, StoreListener } from "./store-listener.js";
 import { Waker, backoff } from "./waker.js";
 import type { ClaimedRow } from "./work-queue.js";
-import { claimWork, deleteSettled, extendClaims, releaseWork, settleWork } from "./work-queue.js";
+import { claimWork, confirmClaim, deleteSettled, extendClaims } from "./work-queue.js";
+import { releaseWork, settleWork } from "./work-queue.js";
+
+/**
+ * The part of the visibility timeout a claim is counted on without asking the table: two thirds
+ * (the rest covers the way from the check to the handler on a loaded machine).
+ */
+const CLAIM_TRUST = 2 / 3;
 
 /** Settings of a shared poll (from the store's options). */
 export interface SharedPollConfig {
@@ -60,6 +67,8 @@ export class PostgresSharedPoll implements SharedPoll {
   readonly #reader = new ReaderState();
   /** Dead letters being reported to the agent. */
   readonly #reports = new Set<Promise<void>>();
+  /** Said that claims lapsed before their handlers started (once until one holds again). */
+  #toldLapsed = false;
 
   constructor(config: SharedPollConfig, ctx: SharedPollContext) {
     this.#c = config;
@@ -243,6 +252,7 @@ export class PostgresSharedPoll implements SharedPoll {
       let delay = fallback;
       if (free > 0 && !this.#alone) {
         try {
+          const claimedAt = performance.now(); // before the claim: its visibility counts from here
           const rows = await claimWork(
             this.#c.pool,
             this.#c.names,
@@ -256,7 +266,7 @@ export class PostgresSharedPoll implements SharedPoll {
           failures = 0;
           for (const row of rows) {
             if (row.dead) this.#report(row);
-            else this.#begin(row);
+            else this.#begin(row, claimedAt);
           }
           if (rows.length === free) delay = 0; // maybe more: claim again once a slot is free
         } catch (err) {
@@ -281,9 +291,9 @@ export class PostgresSharedPoll implements SharedPoll {
     this.#reports.add(p);
   }
 
-  #begin(row: ClaimedRow): void {
+  #begin(row: ClaimedRow, claimedAt: number): void {
     if (row.deliveries > 1) this.#alone = true; // a redelivery runs alone (see claimWork)
-    const p = this.#run(row).finally(() => {
+    const p = this.#run(row, claimedAt).finally(() => {
       if (row.deliveries > 1) this.#alone = false;
       this.#running.delete(row.activityId);
       this.#claimWake.wake();
@@ -291,10 +301,12 @@ export class PostgresSharedPoll implements SharedPoll {
     this.#running.set(row.activityId, p);
   }
 
-  async #run(row: ClaimedRow): Promise<void> {
+  async #run(row: ClaimedRow, claimedAt: number): Promise<void> {
     const { pool, names, replicaId } = this.#c;
     const ws = this.#ctx.workspaceId;
     const msg = parseActivityRow(row.body);
+    // Another replica may have claimed and run it since: then it is not run, settled or released.
+    if (msg && !(await this.#claimHolds(row, claimedAt))) return;
     let result: "settled" | "abandoned" = "settled";
     if (msg) {
       result = await this.#ctx
@@ -325,6 +337,32 @@ export class PostgresSharedPoll implements SharedPoll {
         await new Promise((r) => setTimeout(r, backoff(attempt, 200, 5_000)));
       }
     }
+  }
+
+  /**
+   * Whether this replica's claim of `row` (claimed at `claimedAt`, monotonic ms) still holds, so
+   * its handler may start: at once, without a query, while younger than two thirds of the
+   * visibility timeout; else (the process was paused or starved since the claim) once the table
+   * confirms it is still this replica's claim of that delivery (`confirmClaim`).
+   */
+  async #claimHolds(row: ClaimedRow, claimedAt: number): Promise<boolean> {
+    const { pool, names, replicaId, visibilityMs } = this.#c;
+    const age = performance.now() - claimedAt;
+    if (age < visibilityMs * CLAIM_TRUST) {
+      this.#toldLapsed = false;
+      return true;
+    }
+    const ws = this.#ctx.workspaceId;
+    const held = await confirmClaim(pool, names, ws, replicaId, row, visibilityMs).catch(
+      () => false,
+    );
+    if (!held && !this.#toldLapsed) {
+      this.#toldLapsed = true;
+      this.#ctx.logger.warn?.(
+        `shared poll: claims lapsed before their handlers started (${Math.round(age / 100) / 10} s after the claim, past the ${Math.round((visibilityMs * CLAIM_TRUST) / 100) / 10} s counted on: this replica was paused or starved); their messages are left to the replica that claimed them since`,
+      );
+    }
+    return held;
   }
 
   /** Keeps running claims visible only to us, marks the replica alive, cleans up as leader. */

@@ -157,6 +157,28 @@ export async function extendClaims(
   );
 }
 
+/**
+ * Confirms this replica's claim of `row` before its handler starts (the claim may have lapsed
+ * while the process was paused): true, and the claim extended, only while the row is still this
+ * replica's claim of that delivery (a claim by anyone since bumps `deliveries`: its epoch).
+ */
+export async function confirmClaim(
+  pool: Pool,
+  n: Names,
+  workspaceId: string,
+  replicaId: string,
+  row: Pick<ClaimedRow, "activityId" | "deliveries">,
+  visibilityMs: number,
+): Promise<boolean> {
+  const r = await pool.query(
+    `UPDATE ${n.work} SET claimed_until = now() + $5::interval
+      WHERE workspace_id = $1 AND activity_id = $2 AND claimed_by = $3 AND state = 'claimed'
+        AND deliveries = $4`,
+    [workspaceId, row.activityId, replicaId, row.deliveries, interval(visibilityMs)],
+  );
+  return r.rowCount === 1;
+}
+
 /** Deletes settled rows older than `retentionMs` (they are the de-dup window); returns how many. */
 export async function deleteSettled(pool: Pool, n: Names, retentionMs: number): Promise<number> {
   const a = await pool.query(

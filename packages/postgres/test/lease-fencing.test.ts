@@ -1,6 +1,8 @@
 // A hung poll leader (its process stopped with SIGSTOP right after a platform read, connection
 // still open) loses its lease: another replica leads within leaseMs, and once the old leader runs
-// again its read is fenced out (nothing written). 0 lost, 0 handled twice.
+// again its read is fenced out (nothing written). 0 lost, 0 handled twice. A replica stopped right
+// after claiming messages (issue 115) finds its claims lapsed once it runs again, and starts none
+// of the messages another replica claimed and ran meanwhile.
 import { describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
 import { migrate } from "../src/migrations.js";
@@ -89,5 +91,33 @@ describe("poll lease and fencing", () => {
     const log = await readLogs(logs);
     expect([...log.done.keys()].sort()).toEqual([...first, ...second].sort()); // 0 lost
     expect(Math.max(...log.done.values())).toBe(1); // 0 twice
+  });
+
+  it("a replica frozen right after a claim, resumed, starts none of the messages it claimed", async () => {
+    const { ws, env } = await pg.replicaWorkspace("frozen-claimer", {
+      HANDLER_MS: "1",
+      LEASE_MS: "2000",
+      VISIBILITY_MS: "1500",
+      POLL_MS: "200",
+    });
+    const old = await pg.set.one({ ...env, FREEZE_AFTER_CLAIM: "1" });
+    await old.replica.leaderAt;
+    const sent = await sendMessages(pg.emu, ws.id, 8);
+    await old.replica.line("frozen ");
+    // Another replica takes the leadership and, once the frozen one's claims expired, runs them.
+    const next = await pg.set.one(env);
+    const logs = [old.log, next.log];
+    await waitFor(async () => (await readLogs(logs)).done.size === sent.length, {
+      timeoutMs: 60_000,
+    });
+    old.replica.child.kill("SIGCONT");
+    await old.replica.line("thawed ");
+    // It says its claims lapsed (before this fix: that a claim expired before its message settled
+    // there, once it had run it again).
+    expect(await old.replica.line("warn ")).toMatch(/^warn shared poll: claims lapsed /);
+    await pg.set.stop([old.replica, next.replica]);
+    const log = await readLogs(logs);
+    expect([...log.done.keys()].sort()).toEqual([...sent].sort()); // 0 lost
+    expect(Math.max(...[...log.starts.values()].map((s) => s.length))).toBe(1); // 0 started twice
   });
 });

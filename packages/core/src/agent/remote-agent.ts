@@ -4,6 +4,7 @@
 import type { A2AHandler, AgentCard } from "../a2a/index.js";
 import { AgentEventSource, AgentObserver, type AgentEventBus } from "../events/index.js";
 import { detached } from "../observability/index.js";
+import { setExitCode } from "../runtime/index.js";
 import { AgentApprovals, AgentTranscript, PendingToolCalls, recordTurns } from "../org/index.js";
 import type { TranscriptLog } from "../org/index.js";
 import type { ApprovalResult, ApprovalWaitOptions } from "../org/index.js";
@@ -171,7 +172,7 @@ export class RemoteAgent<
     const log = this.#transcript?.log;
     const handler = log ? recordTurns(options.handler, log) : options.handler;
     const runOptions = { ...options, handler } as unknown as RemoteAgentOptions;
-    this.#runner = new Dispatcher(runOptions, calls, answers, this.#obs);
+    this.#runner = new Dispatcher(runOptions, calls, answers, this.#obs, this.#state);
     const concurrency = options.concurrency ?? 4;
     const files = (this.#files = new AgentFiles(options.client, options.files, logger));
     this.#push = new PushSource(this.#admission, this.#router, this.#runner, files, concurrency);
@@ -390,9 +391,15 @@ export class RemoteAgent<
   }
 
   async #startPoll(caps: PollCapabilities | undefined, signal: AbortSignal): Promise<void> {
-    // A lost folder lock (another agent took it: state-lock.ts) ends the agent with its error.
+    // A lost folder lock (another agent took it: state-lock.ts) ends the agent with its error,
+    // which names the holder that took it.
     const onWait = (message: string): void => this.#logger.info?.(message);
-    const lock = { signal, onWait, onLost: (err: unknown) => void this.#end("error", err) };
+    const onLate = (message: string): void => this.#logger.warn?.(message);
+    const onLost = (err: unknown): void => {
+      setExitCode(1); // not a clean stop: a supervisor sees the process end with code 1
+      void this.#end("error", err);
+    };
+    const lock = { signal, onWait, onLate, onLost };
     const state = await openPollState(
       hasStore(this.#o),
       this.client,

@@ -126,6 +126,12 @@ export interface CursorStore {
    * it, so a store that cannot work fails the start instead of the first save).
    */
   check?(): Promise<void>;
+  /**
+   * Optional, for a store held under a lease (a file store given `lease`): resolves `true` while
+   * its holder may act, `false` once the lease is lost. The agent asks it before a handler starts
+   * and before an answer, an acknowledgement or a checkpoint leaves.
+   */
+  proven?(): Promise<boolean>;
 }
 
 /** One answer waiting in the reply outbox. */

@@ -38,6 +38,8 @@ export interface DefaultStoreOptions {
   onWait?: (message: string) => void;
   /** Called if the folder's lock is lost while held (store/state-lock.ts): stop the agent. */
   onLost?: (error: MoleculeStoreError) => void;
+  /** Told in one line when the agent finds its lease may have lapsed (store/state-lock.ts). */
+  onLate?: (message: string) => void;
 }
 
 /**
@@ -56,6 +58,6 @@ export async function openDefaultStore(
   const dir = workspaceStateDir(workspaceId);
   const path = join(dir, "inbound");
   const lock = await takeStateLock(dir, `${path}.lock`, options);
-  const store = fileStore(path);
+  const store = fileStore(path, { lease: lock });
   return { store, path, release: async () => await lock.release() };
 }

@@ -21,6 +21,8 @@ import type { CursorState, CursorStore } from "../inbound/index.js";
 import { atomicWrite, fsReason, MoleculeStoreError, unknownFormatError } from "./cursor-store.js";
 import { parseSidecar, type Sidecar } from "./sidecar.js";
 import { applyRecord, diffState, JournalError, readJournal } from "./state-journal.js";
+import type { StateLock } from "./state-lock.js";
+import { fenced, type HeldLease } from "./held-lease.js";
 
 /** The journal is folded into a new sidecar once it is larger than this... */
 const COMPACT_MIN_BYTES = 1 << 20;
@@ -38,6 +40,12 @@ export interface FileCursorStoreOptions {
    * within a second (see {@link FileCursorStore}).
    */
   syncEverySave?: boolean;
+  /**
+   * The lease the state folder is held under (`takeStateLock`'s lock; the agent's default store
+   * sets it): each write asks it first, and is refused with `store_in_use` once it is lost, so a
+   * process paused past its lease writes nothing over what the agent that took the folder wrote.
+   */
+  lease?: Pick<StateLock, "proven"> | undefined;
 }
 
 /** Whether `name` is a journal of the store whose cursor file is named `base`. */
@@ -75,6 +83,7 @@ export class FileCursorStore implements CursorStore {
   /** Path of the JSON sidecar holding the de-dup window and the in-flight journal. */
   readonly statePath: string;
   readonly #syncEverySave: boolean;
+  readonly #lease: HeldLease | undefined;
   /** The cursor file's content as this store last read or wrote it. */
   #fileCursor: string | undefined;
   /** The state as last saved, which the next save is compared with (none: it writes it whole). */
@@ -107,6 +116,7 @@ export class FileCursorStore implements CursorStore {
     this.path = path;
     this.statePath = `${path}.state.json`;
     this.#syncEverySave = options.syncEverySave === true;
+    this.#lease = options.lease;
   }
 
   /**
@@ -201,6 +211,7 @@ export class FileCursorStore implements CursorStore {
   }
 
   async #save(state: CursorState): Promise<void> {
+    await fenced(this.#lease, this.statePath);
     let file = this.statePath;
     try {
       const base = this.#base;
@@ -315,6 +326,7 @@ export class FileCursorStore implements CursorStore {
     const cursor = this.#base?.cursor; // synced with the lines written so far
     const run = async (): Promise<void> => {
       try {
+        if (this.#lease && !(await this.#lease.proven())) return this.#close(); // lost: not ours
         const fd = (this.#fd ??= openAppend(file));
         await datasyncFd(fd);
         if (cursor !== this.#fileCursor) {

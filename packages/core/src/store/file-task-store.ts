@@ -36,6 +36,7 @@ import type { A2ATask, A2ATaskStore, TaskCancelResult } from "../a2a/index.js";
 import type { TaskListPage, TaskListQuery, TaskPushConfig } from "../a2a/index.js";
 import { fsReason, MoleculeStoreError, unknownFormatError } from "./cursor-store.js";
 import { applyRecord, JournalError, type JournalRecord } from "./state-journal.js";
+import { fenced, type HeldLease } from "./held-lease.js";
 
 /** Tasks a file task store keeps (the least recently changed are dropped first). */
 const FILE_TASKS_KEPT = 1_000;
@@ -111,12 +112,17 @@ export class FileTaskStore implements A2ATaskStore {
   /** Writes, one at a time. */
   #chain: Promise<void> = Promise.resolve();
   #syncTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #lease: HeldLease | undefined;
 
-  /** @param path the snapshot file; @param max tasks kept (default {@link FILE_TASKS_KEPT}) */
-  constructor(path: string, max = FILE_TASKS_KEPT) {
+  /**
+   * @param path the snapshot file; @param max tasks kept (default {@link FILE_TASKS_KEPT});
+   * @param lease what each write asks first (see `FileCursorStoreOptions.lease`)
+   */
+  constructor(path: string, max = FILE_TASKS_KEPT, lease?: HeldLease) {
     requireFileSystem("FileTaskStore", "use memoryStore() or a shared store (e.g. PostgreSQL)");
     this.path = path;
     this.#max = max;
+    this.#lease = lease;
   }
 
   async get(taskId: string, workspaceId: string): Promise<A2ATask | undefined> {
@@ -289,6 +295,7 @@ export class FileTaskStore implements A2ATaskStore {
     }
     const line = `${JSON.stringify(rec)}\n`;
     const next = this.#chain.then(async () => {
+      await fenced(this.#lease, this.path);
       let file = this.path;
       try {
         const tasks = await this.#load();

@@ -27,6 +27,7 @@ export {
 export type { DeliveryLimitInfo } from "./store-errors.js";
 export { hasStore, maxDeliveriesOf, storeOf } from "./store-option.js";
 export { AgentStateStore } from "./state-store.js";
+export type { HeldLease } from "./held-lease.js";
 export {
   FilePendingApprovals,
   MemoryPendingApprovals,

@@ -9,11 +9,18 @@
 // (Linux's boot id, whatever the PID namespace or container) by the shared monotonic clock; else
 // (another host, another OS) by watching the file: unchanged for the bound by this process's
 // monotonic clock, it lapsed; changed, its holder is alive. A start waits while it watches.
+//
+// The holder acts only while it can prove its lease current (`proven`, by lease-clock.ts): a
+// process that was paused or starved past it refreshes first, and gives the folder up instead
+// when another agent took it or is taking it (its claim), so it starts nothing a successor ran.
 import {
+  basename,
+  join,
   link,
   mkdir,
   open,
   randomHex,
+  readdir,
   rename,
   rm,
   stat,
@@ -24,6 +31,7 @@ import { MoleculeError, sleep } from "../transport/index.js";
 import { fsReason, MoleculeStoreError } from "./cursor-store.js";
 import { describeHolder, formatLease, newLease, parseLock, refreshed } from "./lease-record.js";
 import type { LeaseRecord, LockContent, Machine } from "./lease-record.js";
+import { LeaseClock } from "./lease-clock.js";
 import { thisMachine } from "./lease-record.js";
 
 /** How long a lease lasts after its holder's last refresh, by default (ms). */
@@ -48,6 +56,12 @@ export interface StateLockOptions {
    */
   onLost?: (error: MoleculeStoreError) => void;
   /**
+   * Told in one line when this process finds its lease may have lapsed (a refresh far too late:
+   * the process was paused or starved); {@link StateLock.proven} then confirms it or gives the
+   * folder up.
+   */
+  onLate?: (message: string) => void;
+  /**
    * What the `store_in_use` refusal tells the user to do, one sentence (default: stop the other
    * agent, give each replica its own `MOLECULE_STATE_DIR`, or use a shared store).
    */
@@ -62,6 +76,13 @@ export interface StateLock {
   readonly holder: string;
   /** Whether this process still holds it (false once released or lost). */
   readonly held: boolean;
+  /**
+   * Whether this process may act for the folder now: resolves `true` at once, without I/O, while
+   * its last confirmed refresh began less than two thirds of the bound ago (by the monotonic
+   * clock), so no other agent can have taken the folder; else once a refresh confirmed the lease
+   * again. Resolves `false` once the lock is lost or given up (`onLost` is called): start nothing.
+   */
+  proven(): Promise<boolean>;
   /** Stops refreshing and removes the lock file if it is still this holding's. Idempotent. */
   release(): Promise<void>;
 }
@@ -115,7 +136,7 @@ export async function takeStateLock(
     throw err;
   }
   await rm(temp, { force: true }); // the file is the lock's now (linked or renamed)
-  return new HeldLock(dir, file, fh, taker.lease, machine, options.onLost);
+  return new HeldLock(dir, file, fh, taker.lease, machine, options);
 }
 
 /** A lock file as read once: its inode and text. */
@@ -311,12 +332,23 @@ const tagOf = (snap: Snapshot): string => sha256Hex(`${snap.ino}:${snap.text}`).
 /** How often a lease of bound `boundMs` is refreshed. */
 const refreshMsOf = (boundMs: number): number => boundMs / 6;
 
-/** A lock this process holds: refreshed on a timer (unref'd) until released or lost. */
+/** Resolved answers of {@link StateLock.proven}. */
+const PROVEN = Promise.resolve(true);
+const LOST = Promise.resolve(false);
+
+/**
+ * A lock this process holds: refreshed on a timer (unref'd) until released or lost, and proven
+ * current (lease-clock.ts) before the work it guards.
+ */
 class HeldLock implements StateLock {
   readonly holder: string;
   #held = true;
   #lease: LeaseRecord;
-  #lastOk: number;
+  readonly #clock: LeaseClock;
+  /** Refreshes confirmed so far. */
+  #confirmed = 0;
+  /** Told (once per lapse) that the lease may have lapsed. */
+  #toldLate = false;
   /** The refresh under way: a release waits for it before closing the file. */
   #refreshing: Promise<void> | undefined;
   readonly #timer: ReturnType<typeof setInterval>;
@@ -327,11 +359,11 @@ class HeldLock implements StateLock {
     readonly fh: FileHandle,
     lease: LeaseRecord,
     readonly machine: Machine,
-    readonly onLost: ((error: MoleculeStoreError) => void) | undefined,
+    readonly options: Pick<StateLockOptions, "onLost" | "onLate">,
   ) {
     this.holder = lease.holder;
     this.#lease = lease;
-    this.#lastOk = machine.now();
+    this.#clock = new LeaseClock(lease.boundMs, machine.now, lease.mono);
     heldHere.set(file, lease);
     this.#timer = setInterval(() => this.#refresh(), refreshMsOf(lease.boundMs));
     this.#timer.unref?.();
@@ -341,34 +373,96 @@ class HeldLock implements StateLock {
     return this.#held;
   }
 
+  proven(): Promise<boolean> {
+    if (!this.#held) return LOST;
+    return this.#clock.current() ? PROVEN : this.#confirm();
+  }
+
+  /** Refreshes until the lease is current again (true) or lost (false). */
+  async #confirm(): Promise<boolean> {
+    while (this.#held && !this.#clock.current()) {
+      const confirmed = this.#confirmed;
+      this.#refresh();
+      await this.#refreshing;
+      // One begun before a pause confirms a lease still too old: the next goes at once. One that
+      // failed (its write or sync) goes again soon.
+      if (this.#held && this.#confirmed === confirmed) {
+        await sleep(Math.min(refreshMsOf(this.#lease.boundMs), 1_000));
+      }
+    }
+    return this.#held;
+  }
+
   #refresh(): void {
     if (this.#refreshing || !this.#held) return;
     this.#refreshing = this.#refreshOnce().finally(() => (this.#refreshing = undefined));
   }
 
+  /**
+   * Writes the refreshed lease through and confirms it: still this holder's file, and (when the
+   * lease may have lapsed before the write was synced) no other agent's claim on the folder. A
+   * lease that may have lapsed is checked for claims before the write too: then this holder gives
+   * the folder up without touching the file, so the claimer's take goes through.
+   */
   async #refreshOnce(): Promise<void> {
+    const started = this.machine.now();
     try {
-      this.#lease = refreshed(this.#lease, this.machine);
+      if (!this.#clock.current()) {
+        this.#tellLate();
+        if (await this.#loseToClaim()) return;
+      }
+      this.#lease = { ...refreshed(this.#lease, this.machine), mono: started };
       await this.fh.writeAt(formatLease(this.#lease), 0);
       await this.fh.sync(); // seen by other hosts (NFS writes back at fsync or close)
+      if (this.#clock.lateAt(this.machine.now()) && (await this.#loseToClaim())) return;
       if (!(await sameFile(this.file, this.fh))) {
+        const now = await snapshot(this.file).catch(() => undefined);
+        const silent = `${seconds(this.#clock.age())} s without confirming its lease (paused, starved or cut off)`;
         return await this.#lose(
-          `its lock ${this.file} was replaced or removed (another agent took the folder after this one went ${Math.round((this.machine.now() - this.#lastOk) / 1000)} s without refreshing it, or the file was deleted)`,
+          now
+            ? `its lock ${this.file} is now held by ${describeHolder(parseLock(now.text))}, which took the folder after this one went ${silent}`
+            : `its lock ${this.file} was deleted (this one went ${silent})`,
         );
       }
-      this.#lastOk = this.machine.now();
+      this.#clock.confirm(started);
+      this.#confirmed++;
+      this.#toldLate = false;
     } catch (err) {
-      if (this.#held && this.machine.now() - this.#lastOk >= this.#lease.boundMs) {
+      if (this.#held && this.#clock.age() >= this.#lease.boundMs) {
         await this.#lose(`its lock ${this.file} could not be refreshed (${fsReason(err)})`);
       }
     }
+  }
+
+  /** Says once, in one line, that the lease may have lapsed and nothing starts until it is confirmed. */
+  #tellLate(): void {
+    if (this.#toldLate) return;
+    this.#toldLate = true;
+    const c = this.#clock;
+    this.options.onLate?.(
+      `this agent last confirmed its lease on ${this.dir} ${seconds(c.age())} s ago, past the ${seconds(c.trustMs)} s it counts on (the ${seconds(c.boundMs)} s bound less a ${seconds(c.marginMs)} s margin; the process was paused or starved): it starts nothing until it has confirmed the lease or given the folder up`,
+    );
+  }
+
+  /** Gives the folder up if another agent claims it (state-lock.ts `#replace`): true then. */
+  async #loseToClaim(): Promise<boolean> {
+    const base = `${basename(this.file)}.`;
+    const names = await readdir(this.dir);
+    const claim = names.find((n) => n.startsWith(base) && n.includes(".claim"));
+    if (claim === undefined) return false;
+    const text = await snapshot(join(this.dir, claim)).catch(() => undefined);
+    const by = text ? describeHolder(parseLock(text.text)) : "another agent";
+    await this.#lose(
+      `${by} is taking the folder (its claim ${join(this.dir, claim)}) after this one went ${seconds(this.#clock.age())} s without confirming its lease (paused, starved or cut off)`,
+    );
+    return true;
   }
 
   async #lose(why: string): Promise<void> {
     if (!this.#held) return;
     this.#end();
     await this.fh.close().catch(() => undefined);
-    this.onLost?.(
+    this.options.onLost?.(
       new MoleculeStoreError(
         "store_in_use",
         `this agent no longer holds its state folder ${this.dir}: ${why}. It stops using the folder so that one agent handles the workspace's messages; start it again once the other agent stops.`,

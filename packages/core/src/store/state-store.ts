@@ -16,6 +16,8 @@ import type { PendingToolCallRecord, PlatformPushRecord } from "../inbound/index
 import { describe } from "../transport/index.js";
 import { setImmediate } from "../runtime/index.js";
 
+const PROVEN = Promise.resolve(true);
+
 /** Dead letters kept in the state (oldest dropped first). */
 const DEAD_LETTERS_KEPT = 1000;
 
@@ -127,6 +129,16 @@ export class AgentStateStore {
       throw new Error("AgentStateStore.persistIn: the state is in use already");
     }
     this.#inner = inner;
+  }
+
+  /**
+   * Whether the agent may act now (the one check of its stages, asked before a handler starts
+   * and before an answer, an acknowledgement or a checkpoint leaves): its store's answer when the
+   * store is held under a lease (`CursorStore.proven`: the default store's folder), else `true` at
+   * once. `false` once that lease is lost (the agent then ends).
+   */
+  proven(): Promise<boolean> {
+    return this.#inner?.proven?.() ?? PROVEN;
   }
 
   /**
@@ -362,6 +374,7 @@ export class AgentStateStore {
           this.#recovered();
           return;
         } catch (err) {
+          if ((err as { code?: unknown } | null)?.code === "store_in_use") throw err; // fenced
           this.#failed(err);
           if (this.#ended) throw this.#stopped(err);
         }

@@ -174,8 +174,12 @@ export function memoryStore(options: StoreOptions = {}): LocalStore {
  */
 export function fileStore(path: string, options: FileStoreOptions = {}): LocalStore {
   const maxDeliveries = checkMaxDeliveries(options.maxDeliveries, "fileStore");
-  const cursor = new FileCursorStore(path, { syncEverySave: options.syncEverySave === true });
-  const tasks = new FileTaskStore(`${path}.tasks.json`);
+  const { lease } = options;
+  const cursor = new FileCursorStore(path, {
+    syncEverySave: options.syncEverySave === true,
+    lease,
+  });
+  const tasks = new FileTaskStore(`${path}.tasks.json`, undefined, lease);
   // start() checks both files: a corrupted task file fails it, as a corrupted state file does.
   const state: CursorStore = {
     load: async () => await cursor.load(),
@@ -188,6 +192,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): LocalSt
       await cursor.check();
       await tasks.check();
     },
+    ...(lease ? { proven: () => lease.proven() } : {}),
   };
   const stateFor = oneWorkspace(`fileStore(${JSON.stringify(path)})`);
   const approvals = new FilePendingApprovals(`${path}.approvals.json`);

@@ -290,6 +290,8 @@ export class Answers {
   async #attempt(entry: Entry): Promise<void> {
     const signal = this.#stopped.signal;
     const { record, msg } = entry;
+    // An answer leaves only under a lease proven current (store/state-lock.ts): else the agent ends.
+    if (this.#state && !(await this.#state.proven())) return;
     entry.attempts++;
     try {
       await this.#observer.inContextOf(msg, () =>

@@ -12,6 +12,7 @@ import type { Answers } from "../answer/answers.js";
 import { isPermanent } from "../answer/dead-letters.js";
 import type { PeerCalls } from "../route/call-peer.js";
 import type { RemoteAgentOptions } from "../types.js";
+import type { HeldLease } from "../../store/index.js";
 
 /** How one message ended in the dispatcher. */
 export type DispatchOutcome =
@@ -59,6 +60,8 @@ export class Dispatcher {
   readonly #calls: PeerCalls;
   readonly #answers: Answers;
   readonly #observer: AgentObserver;
+  /** Asked before each attempt: whether the agent may act (its state folder's lease). */
+  readonly #lease: HeldLease;
   /** The running poll loop, told when a handler slot frees up (poll delivery only). */
   poll: { slotFreed(): void } | undefined;
   readonly #queue: Job[] = [];
@@ -73,6 +76,7 @@ export class Dispatcher {
     calls: PeerCalls,
     answers: Answers,
     observer: AgentObserver,
+    lease: HeldLease,
   ) {
     this.#o = options;
     this.#concurrency = options.concurrency ?? 4;
@@ -82,6 +86,7 @@ export class Dispatcher {
     this.#calls = calls;
     this.#answers = answers;
     this.#observer = observer;
+    this.#lease = lease;
   }
 
   /** Messages whose handler is running. */
@@ -245,6 +250,8 @@ export class Dispatcher {
           ? { status: "aborted" }
           : undefined;
     for (let attempt = 1; ; attempt++) {
+      // A process paused past its lease starts nothing its successor may have run (not settled).
+      if (!(await this.#lease.proven())) return { status: "aborted" };
       const before = ended();
       if (before) return before;
       try {

@@ -3,6 +3,7 @@
 import { askedWaitMs, describe, ScheduledTask, type Logger } from "../../transport/index.js";
 import type { AgentPlatformClient } from "../types.js";
 import type { PollCursor } from "./poll-cursor.js";
+import type { HeldLease } from "../../store/index.js";
 
 /**
  * Shortest time between two acknowledgements (ms): they only let the platform prune rows sooner,
@@ -31,13 +32,17 @@ export class ActivityAcks {
   readonly #later = new ScheduledTask(() => this.send(), false);
   /** Aborted when the agent stops (a waiting acknowledgement is dropped: the next start sends it). */
   readonly #signal: AbortSignal;
+  /** Asked before each acknowledgement leaves: whether the agent may act (its folder's lease). */
+  readonly #lease: HeldLease;
 
   constructor(
     client: AgentPlatformClient,
     logger: Logger,
     cursor: Pick<PollCursor, "settledSeq">,
     signal: AbortSignal,
+    lease: HeldLease,
   ) {
+    this.#lease = lease;
     this.#client = client;
     this.#logger = logger;
     this.#cursor = cursor;
@@ -60,7 +65,9 @@ export class ActivityAcks {
     }
     this.#sending = true;
     this.#sentAt = performance.now();
-    send(seq, { signal }).then(
+    const sent = async (): Promise<boolean> =>
+      (await this.#lease.proven()) ? await send(seq, { signal }) : false; // lost: the agent ends
+    sent().then(
       (supported) => {
         this.#sending = false;
         this.#acked = supported ? seq : null;

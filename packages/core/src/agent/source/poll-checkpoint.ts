@@ -24,6 +24,7 @@ import {
 } from "../../transport/index.js";
 import type { PathWarnings } from "../../events/index.js";
 import type { AgentPlatformClient } from "../types.js";
+import type { HeldLease } from "../../store/index.js";
 import { REPLY_TIMEOUT_MS } from "../answer/answers.js";
 
 /** The activity row's method (its type is `agent_log`, one the platform accepts from an agent). */
@@ -138,6 +139,8 @@ export class PollCheckpoint {
   readonly #timeoutMs: number;
   /** Where a write failing on the path to the platform is said (the agent's path warnings). */
   readonly #path: Pick<PathWarnings, "failed" | "passed"> | undefined;
+  /** Asked before each write leaves: whether the agent may act (its state folder's lease). */
+  readonly #lease: HeldLease | undefined;
   /** What the next write sends, taken when it starts. */
   #of: (() => Checkpoint | undefined) | undefined;
   /** What was written last (`writtenOf`: nothing is written again for the same). */
@@ -151,12 +154,14 @@ export class PollCheckpoint {
     outbox: Outbox,
     timeoutMs: number,
     path: Pick<PathWarnings, "failed" | "passed"> | undefined,
+    lease: HeldLease | undefined,
   ) {
     this.#client = client;
     this.#logger = logger;
     this.#outbox = outbox;
     this.#timeoutMs = timeoutMs;
     this.#path = path;
+    this.#lease = lease;
   }
 
   /**
@@ -167,7 +172,8 @@ export class PollCheckpoint {
    * once on a new connection (fresh-retry.ts); one the rate limit kept from being sent (nothing
    * was sent) waits apart, as the platform asks. A write is given up only when the platform
    * refused it (transport/path-failure.ts); any other failure is written again later, one that
-   * failed on the path to the platform said by `path` (the agent's path warnings).
+   * failed on the path to the platform said by `path` (the agent's path warnings). None leaves
+   * once `lease` (the state folder's) is lost: a thawed holder writes no checkpoint.
    */
   static of(
     client: AgentPlatformClient,
@@ -175,9 +181,10 @@ export class PollCheckpoint {
     outbox: Outbox,
     timeoutMs = REPLY_TIMEOUT_MS,
     path?: Pick<PathWarnings, "failed" | "passed">,
+    lease?: HeldLease,
   ): PollCheckpoint | undefined {
     if (!client.fetchActivityRows || !client.reportActivity) return undefined;
-    return new PollCheckpoint(client as Client, logger, outbox, timeoutMs, path);
+    return new PollCheckpoint(client as Client, logger, outbox, timeoutMs, path, lease);
   }
 
   /**
@@ -275,6 +282,7 @@ export class PollCheckpoint {
     if (cp === undefined || writtenOf(cp) === this.#written) return;
     const write = async (): Promise<void> => {
       await this.#outbox.sent();
+      if (this.#lease && !(await this.#lease.proven())) return; // lost: the agent ends
       await this.#write(cp, last);
     };
     this.#writing = write().finally(() => (this.#writing = undefined));

@@ -133,6 +133,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
       stages.answers,
       options.replyTimeoutMs,
       observer.path,
+      state,
     );
     this.#state = state;
     this.logger = observer.logger;
@@ -158,7 +159,7 @@ export class PollSource implements EventWakeupsOptions, QueuedPoll {
     this.#observer = observer;
     this.onStateEvent = onStateEvent;
     const { signal } = this.#abort;
-    this.#acks = new ActivityAcks(options.client, observer.logger, this.#pollCursor, signal);
+    this.#acks = new ActivityAcks(options.client, observer.logger, this.#pollCursor, signal, state);
     const limits = { maxInFlight: this.#maxInFlight, logger: observer.logger, signal };
     const { journal } = stages.admission;
     this.#queue = new PollQueue(this, journal, this.#pollCursor, this.#handler, limits);
