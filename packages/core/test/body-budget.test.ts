@@ -1,9 +1,10 @@
 // What a request body costs while it is held (body-budget.ts; issue 112): a body of declared length
 // takes its length before it is read and waits for room unread; one of unknown length takes what it
-// has read, chunk by chunk; both give everything back once parsed. One connection's bodies hold at
-// most its share, so its other bodies wait for its room, not everyone's; the oldest body being read
-// is never held back, so bodies read in part cannot each wait for another's room. What is held is
-// counted: at most the budget plus one body.
+// has read, chunk by chunk, never the body limit; once parsed, its bytes stay taken until the
+// answer (the handler holds the message). One connection's bodies hold at most its share, so its
+// other bodies wait for its room, not everyone's; the oldest body being read is never held back, so
+// bodies read in part cannot each wait for another's room. What is held is counted: at most the
+// budget plus one body.
 import { describe, expect, it } from "vitest";
 import { BodyBudget, isWaitingForRoom, type BodyHold } from "../src/a2a/server/body-budget.js";
 
@@ -19,17 +20,19 @@ async function settled(room: true | Promise<boolean>): Promise<boolean | "waitin
 }
 
 describe("BodyBudget", () => {
-  it("takes a body of unknown length as it is read, not the body limit, and gives it back once parsed", () => {
+  it("takes a body of unknown length as it is read, not the body limit, and holds it until the answer", () => {
+    // The body limit (16 KiB) for each of 50 would be 800 KiB; 50 bodies of 300 bytes hold 15,000.
     const budget = new BodyBudget(64 * KiB, 16 * KiB);
     const holds: BodyHold[] = [];
     for (let i = 0; i < 50; i++) {
       const hold = budget.open({}, {}, undefined);
       expect(hold.start()).toBe(true);
       expect(hold.read(300)).toBe(true);
+      hold.parsed();
       holds.push(hold);
     }
     expect(budget.held).toBe(50 * 300);
-    for (const h of holds) h.release(); // parsed: the handlers hold no body
+    for (const h of holds) h.release(); // answered
     expect(budget.held).toBe(0);
   });
 
@@ -72,13 +75,12 @@ describe("BodyBudget", () => {
       const room = hold.read(KiB);
       if (room !== true) waits.push(room);
     }
-    // Its share, and the oldest body's next chunk beyond it at most.
-    expect(budget.held).toBe(8 * KiB);
+    expect(budget.held).toBe(8 * KiB); // its share
     expect(waits).toHaveLength(3_000 - 8);
     const caller = budget.open({}, {}, undefined);
-    expect(caller.read(16 * KiB)).toBe(true);
+    expect(caller.read(4 * KiB)).toBe(true);
     caller.release();
-    // Parsed bodies of the connection make room for its waiting ones, in order.
+    // Answered calls of the connection make room for its waiting bodies, in order.
     held[0]!.release();
     expect(await waits[0]).toBe(true);
     expect(budget.held).toBe(8 * KiB);
@@ -86,21 +88,35 @@ describe("BodyBudget", () => {
     expect(budget.held).toBe(0);
   });
 
-  it("never holds back the oldest body being read: bodies read in part finish in turn, held at most the budget plus one body", async () => {
-    const budget = new BodyBudget(8 * KiB, 8 * KiB);
-    // Four bodies of unknown length, each 2 KiB read of 4 KiB, on four connections: the budget is full.
-    const holds = Array.from({ length: 4 }, () => budget.open({}, {}, undefined));
-    for (const h of holds) expect(h.read(2 * KiB)).toBe(true);
-    const rests = holds.map((h) => h.read(2 * KiB));
-    // The oldest reads on (past the budget); the others wait for room.
-    expect(rests[0]).toBe(true);
+  it("leaves the body read the longest room to finish: bodies read in part never wait for each other, and the budget holds", async () => {
+    const budget = new BodyBudget(16 * KiB, 8 * KiB);
+    // Four bodies of unknown length on four connections, 2 KiB read of each; the first may still
+    // need 6 KiB of its body limit, which the others leave it.
+    const [a, b, c, d] = Array.from({ length: 4 }, () => budget.open({}, {}, undefined));
+    for (const h of [a, b, c, d]) expect(h!.read(2 * KiB)).toBe(true);
+    const bMore = b!.read(4 * KiB);
+    expect(await settled(bMore)).toBe("waiting");
+    expect(a!.read(6 * KiB)).toBe(true);
+    expect(budget.held).toBe(14 * KiB);
+    a!.parsed(); // its handler holds its 8 KiB: b, now read the longest, waits for room
+    expect(await settled(bMore)).toBe("waiting");
+    a!.release(); // answered
+    expect(await bMore).toBe(true);
     expect(budget.held).toBe(10 * KiB);
-    expect(await settled(rests[1]!)).toBe("waiting");
-    holds[0]!.release(); // parsed
-    expect(await rests[1]).toBe(true);
-    expect(budget.held).toBeLessThanOrEqual(8 * KiB + 4 * KiB);
-    for (const h of holds) h.release();
+    for (const h of [a, b, c, d]) h!.release();
     expect(budget.held).toBe(0);
+  });
+
+  it("reads a body larger than the budget alone", async () => {
+    const budget = new BodyBudget(4 * KiB, 8 * KiB);
+    const small = budget.open({}, {}, String(KiB));
+    expect(small.start()).toBe(true);
+    const large = budget.open({}, {}, undefined);
+    expect(large.read(2 * KiB)).toBe(true);
+    small.release();
+    expect(large.read(4 * KiB)).toBe(true); // past the budget: it is all that is held
+    expect(budget.held).toBe(6 * KiB);
+    large.release();
   });
 
   it("lets a connection's oldest body read on once it is the oldest, whichever of its bodies waited first", async () => {
@@ -117,7 +133,7 @@ describe("BodyBudget", () => {
     const bMore = b.read(2 * KiB); // asks first
     const aMore = a.read(2 * KiB);
     expect(await settled(aMore)).toBe("waiting");
-    x.release(); // parsed: 2 KiB of the share back, and a is its oldest
+    x.release(); // refused: 2 KiB of the share back, and a is its oldest
     expect(await aMore).toBe(true);
     expect(await settled(bMore)).toBe("waiting");
     a.release();

@@ -1,10 +1,8 @@
-// Request bodies held at once are bounded in sum (`maxBodyBytesInFlight`), over real HTTP, and a
-// body is held from its read to its parse, not to its answer (issue 112): a body that does not fit
-// beside one being read is read once that one was parsed, while its handler still runs (da54fe10
-// held the first body's 3 MiB until its answer, and the second waited for it). How a body waits
-// for room is in body-budget.test.ts.
-import { connect } from "node:net";
+// Request bodies held at once are bounded in sum (`maxBodyBytesInFlight`), over real HTTP: a
+// request past the budget waits for room with its body unread, is not cut by the request timeout
+// while it waits (the server's doing, not its sender's), and is answered once there is room.
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "@internal/test-utils";
 import { startA2AServer, type A2AServer } from "../src/a2a/index.js";
 
 const MiB = 1024 * 1024;
@@ -14,8 +12,8 @@ afterEach(async () => {
 });
 
 /** A message/send of about `bytes` bytes. */
-function sendBody(id: string, bytes: number): string {
-  return JSON.stringify({
+function send(url: string, id: string, bytes: number): Promise<Response> {
+  const body = JSON.stringify({
     jsonrpc: "2.0",
     id,
     method: "message/send",
@@ -28,59 +26,44 @@ function sendBody(id: string, bytes: number): string {
       },
     },
   });
+  return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
 }
 
 describe("the body budget of the push server", () => {
-  it("reads a body past the budget once the one before it was parsed, while that one's handler still runs", async () => {
+  it("holds a request past the budget unread, past requestTimeoutMs, and answers it once there is room", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const started: string[] = [];
-    let secondStarted!: () => void;
-    const second = new Promise<void>((r) => (secondStarted = r));
+    let running = 0;
+    let most = 0;
     const server = await startA2AServer({
       agentCard: { name: "budget" },
       maxBodyBytes: 4 * MiB,
       maxBodyBytesInFlight: 4 * MiB,
+      requestTimeoutMs: 1_000,
       onMessage: async (m) => {
         started.push(m.messageId);
-        if (m.messageId === "second") secondStarted();
+        most = Math.max(most, ++running);
         if (m.messageId === "first") await gate;
+        running--;
         return `ok ${m.messageId}`;
       },
     });
     servers.push(server);
-    const url = new URL(server.url);
-    // The first body (3 MiB declared) arrives in part: it holds its length of the budget.
-    const first = sendBody("first", 3 * MiB);
-    const socket = connect(Number(url.port), url.hostname);
-    socket.on("error", () => undefined);
-    let answer = "";
-    const firstAnswered = new Promise<void>((resolve) =>
-      socket.on("data", (c: Buffer) => {
-        answer += c.toString();
-        if (answer.includes("ok first")) resolve();
-      }),
-    );
-    const head =
-      `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(first)}\r\n\r\n`;
-    await new Promise<void>((resolve) => socket.write(head + first.slice(0, MiB), () => resolve()));
-    // The second (3 MiB) does not fit beside it: its body waits unread.
-    const secondAnswer = fetch(server.url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: sendBody("second", 3 * MiB),
-    });
-    // The first's rest: it is parsed and its handler runs (and holds), and the second is read.
-    socket.write(first.slice(MiB));
-    await second;
-    expect(started).toEqual(["first", "second"]);
-    const res = await secondAnswer;
-    expect(res.status).toBe(200);
-    expect(JSON.stringify(await res.json())).toContain("ok second");
+    // Bodies larger than the socket's buffers: the second's stays unread, in its sender's buffers.
+    const first = send(server.url, "first", 3 * MiB);
+    await waitFor(() => started.length === 1);
+    const t0 = performance.now();
+    const second = send(server.url, "second", 3 * MiB);
+    // Twice the request timeout (checked each second) passes while the second waits for room.
+    await waitFor(() => performance.now() - t0 > 2_500, { timeoutMs: 10_000 });
+    expect(started).toEqual(["first"]);
     release();
-    await firstAnswered;
-    expect(answer).toMatch(/^HTTP\/1\.1 200/);
-    socket.destroy();
+    const answers = await Promise.all([first, second]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    const texts = await Promise.all(answers.map(async (r) => JSON.stringify(await r.json())));
+    expect(texts[1]).toContain("ok second");
+    expect(started).toEqual(["first", "second"]);
+    expect(most).toBe(1);
   });
 });

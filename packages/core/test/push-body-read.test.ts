@@ -33,7 +33,12 @@ function read(
   });
   if (opts.alsoRead) req.on("data", opts.alsoRead);
   const done: { result?: string | typeof TOO_LARGE | undefined } = {};
-  const room = { start: () => true as const, read: () => true as const, release: () => undefined };
+  const room = {
+    start: () => true as const,
+    read: () => true as const,
+    parsed: () => undefined,
+    release: () => undefined,
+  };
   readNodeBody(req as unknown as IncomingMessage, opts.max ?? 64 * 1024 * 1024, room, (r) => {
     done.result = r;
   });

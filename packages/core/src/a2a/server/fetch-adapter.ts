@@ -57,10 +57,15 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
           return new Response(null, { status: 503 }); // the caller went away
         }
         outcome = await run(core, request, route as "rpc" | RestTarget, meta, hold);
+      } catch (err) {
+        hold?.release();
+        throw err;
       } finally {
         request.signal?.removeEventListener("abort", gone);
-        hold?.release();
       }
+      // Its message is held until the answer (a stream's until its end).
+      if ("stream" in outcome) return streamResponse(core, outcome, outcome.scope, hold);
+      hold?.release();
     }
   }
   if ("stream" in outcome) return streamResponse(core, outcome, outcome.scope);
@@ -74,7 +79,7 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
 
 /**
  * Reads the body of a request on `route` within `hold` (none: a bodiless one) and runs it; `hold`
- * is given back once its front end has parsed it.
+ * is given back when the reading fails (the caller, once it has its answer).
  */
 async function run(
   core: EndpointCore,
@@ -84,11 +89,16 @@ async function run(
   hold: BodyHold | undefined,
 ): Promise<Outcome> {
   // Closed while it waited for room: refused as a request arriving now is.
-  if (core.closed) return httpError(503, A2AErrorCode.InternalError, SHUTTING_DOWN);
-  const text =
-    hold === undefined
+  const text = core.closed
+    ? null
+    : hold === undefined
       ? ""
       : await readWebBody(request.body, core.maxBody, hold).catch(() => undefined);
+  if (text === null) {
+    hold?.release();
+    return httpError(503, A2AErrorCode.InternalError, SHUTTING_DOWN);
+  }
+  if (typeof text !== "string") hold?.release();
   if (text === undefined) {
     return httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body");
   }
@@ -105,7 +115,7 @@ async function run(
         ? core.rpc(text, meta, scope)
         : core.rest(route, request.method, text, meta, scope),
     );
-    hold?.release(); // the handler holds the parsed message, not the body
+    hold?.parsed(); // the handler holds the message, no longer a body being read
     outcome = await pending;
   } catch (err) {
     core.report(err, "(transport)", null);
@@ -117,12 +127,21 @@ async function run(
   return outcome;
 }
 
-/** An SSE `Response` pulling frames from the task's generator; canceling it aborts the task. */
-function streamResponse(core: EndpointCore, outcome: StreamOutcome, scope: Scope): Response {
+/**
+ * An SSE `Response` pulling frames from the task's generator; canceling it aborts the task. The
+ * request's `hold` of the body budget is given back when the stream ends.
+ */
+function streamResponse(
+  core: EndpointCore,
+  outcome: StreamOutcome,
+  scope: Scope,
+  hold?: BodyHold,
+): Response {
   const gen = outcome.stream;
   const encoder = new TextEncoder();
   const finish = (): void => {
     core.inflight.delete(scope);
+    hold?.release();
   };
   const body = new ReadableStream<Uint8Array>({
     pull: async (controller) => {

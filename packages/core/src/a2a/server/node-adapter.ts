@@ -166,7 +166,7 @@ export class NodeAdapter {
     }
   }
 
-  /** Reads the body within `hold` and runs it, giving `hold` back once it is parsed. */
+  /** Reads the body within `hold` and runs it (`hold` is given back once the caller is answered). */
   #read(req: IncomingMessage, res: ServerResponse, run: Runner, hold: BodyHold): Promise<void> {
     const core = this.#core;
     if (core.closed) {
@@ -193,7 +193,7 @@ export class NodeAdapter {
         } else if (text === TOO_LARGE) {
           done = this.#write(req, res, tooLarge(core.maxBody), "POST");
         } else {
-          done = this.#rpc(req, res, text, run, hold.release);
+          done = this.#rpc(req, res, text, run, hold.parsed);
         }
         resolve(done);
       });
@@ -281,7 +281,7 @@ export class NodeAdapter {
       core.inflight.delete(scope);
       return this.#failure(res, err);
     } finally {
-      parsed?.(); // the handler holds the parsed message, not the body
+      parsed?.(); // the handler holds the message, no longer a body being read
     }
     if (outcome instanceof Promise) {
       return outcome.then(
