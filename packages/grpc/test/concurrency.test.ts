@@ -2,8 +2,9 @@
 // that holds until all 50 run, unary and streaming, all run at once. A call's message reaches the
 // endpoint as a body of unknown length; it is counted as it is read and given back once parsed,
 // so a running handler holds no body budget (da54fe10 reserved the body limit for each until its
-// answer: 4 ran at once). A client holding 3,000 calls on one HTTP/2 connection does not keep a
-// caller on another connection from being answered (da54fe10: DEADLINE_EXCEEDED).
+// answer: 4 ran at once). A client holding 3,000 calls on one HTTP/2 connection, or calls whose
+// messages would fill the budget, does not keep a caller on another connection from being answered
+// (da54fe10: DEADLINE_EXCEEDED): one connection's calls hold one body limit of it.
 import { SendMessageRequest, type StreamResponse } from "@a2a-js/sdk";
 import {
   credentials,
@@ -13,7 +14,7 @@ import {
   type ClientReadableStream,
   type ServiceError,
 } from "@grpc/grpc-js";
-import { createA2AHandler } from "@molecule-ai/agent-core/a2a";
+import { createA2AHandler, type A2AHandler } from "@molecule-ai/agent-core/a2a";
 import { afterEach, describe, expect, it } from "vitest";
 import { A2AService, startA2AGrpcServer, type A2AGrpcServer } from "../src/index.js";
 
@@ -39,7 +40,7 @@ afterEach(async () => {
  */
 async function serve(until: number) {
   let running = 0;
-  const seen = { peak: 0 };
+  const seen = { peak: 0, fetched: 0 };
   const watchers: { n: number; resolve: () => void }[] = [];
   /** Resolves once `n` handlers ran at once; rejects after 20 s (a bound against a hang). */
   const reaches = (n: number): Promise<void> =>
@@ -58,7 +59,7 @@ async function serve(until: number) {
     pushNotifications: false,
     onMessage: async (message) => {
       const text = message.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
-      if (text !== "hold") return `answered ${text}`;
+      if (!text.startsWith("hold")) return `answered ${text}`;
       seen.peak = Math.max(seen.peak, ++running);
       for (const w of watchers.filter((x) => running >= x.n)) {
         watchers.splice(watchers.indexOf(w), 1);
@@ -70,13 +71,30 @@ async function serve(until: number) {
       return "held";
     },
   });
-  const server: A2AGrpcServer = await startA2AGrpcServer({ handler, pathSecret: false });
+  // The endpoint as the service sees it, counting the calls it is handed.
+  const observed = {
+    endpointPath: handler.endpointPath,
+    handleFetch: (request: Request) => {
+      seen.fetched++;
+      return handler.handleFetch(request);
+    },
+  } as A2AHandler;
+  const server: A2AGrpcServer = await startA2AGrpcServer({ handler: observed, pathSecret: false });
   cleanups.push(
     () => handler.close(),
     () => server.close(),
     open, // a failed test lets its handlers end
   );
   return { server, seen, reaches };
+}
+
+/** Resolves once `condition` holds (checked on each turn of the event loop); rejects after 20 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("the condition never held");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** A client on a connection of its own. */
@@ -151,5 +169,22 @@ describe("every gRPC caller runs at once", () => {
     const grownMiB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     console.info(`[grpc-concurrency] 3,000 held calls: RSS +${grownMiB.toFixed(1)} MiB`);
     expect(grownMiB).toBeLessThan(256);
+  });
+
+  it("holds one connection's calls to its share of the body budget: a caller on another connection is answered", async () => {
+    // 100 calls of 48 KiB held on one connection: 4.8 MiB, past the budget (4 MiB) if they
+    // shared it with everyone; they share one body limit (1 MiB), and wait for their own room.
+    const { server, seen } = await serve(Infinity);
+    const flood = clientOf(server);
+    const padding = "x".repeat(48 * 1024);
+    for (let i = 0; i < 100; i++) void unary(flood, `hold${padding}`).catch(() => undefined);
+    await until(() => seen.fetched === 100);
+    const answer = await Promise.race([
+      unary(clientOf(server), "hello"),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("the caller was not answered within 20 s")), 20_000),
+      ),
+    ]);
+    expect(JSON.stringify(answer)).toContain("answered hello");
   });
 });

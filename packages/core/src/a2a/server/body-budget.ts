@@ -24,7 +24,30 @@ export function isWaitingForRoom(key: object): boolean {
   return waiting.has(key);
 }
 
-/** What one request's body holds of a {@link BodyBudget}, from its headers to its parse. */
+/** The connections web `Request`s came on, where their front end said so. */
+const connections = new WeakMap<object, object>();
+
+/**
+ * Marks `request` (a web `Request` for `handleFetch`) as one of `connection`'s: any object that
+ * stands for the connection it came on, the same for all of them (a socket, an HTTP/2 session).
+ * The requests of one connection hold at most `maxBodyBytes` of the endpoint's body budget, so a
+ * client with many calls on one connection waits for its own room, not for everyone's; unmarked,
+ * each request counts as a connection of its own. Returns `request`.
+ *
+ * @example
+ * const answer = await handler.handleFetch(requestOnConnection(request, session));
+ */
+export function requestOnConnection<T extends object>(request: T, connection: object): T {
+  connections.set(request, connection);
+  return request;
+}
+
+/** The connection `request` came on, as {@link requestOnConnection} marked it; else itself. */
+export function connectionOfRequest(request: object): object {
+  return connections.get(request) ?? request;
+}
+
+/** What one request's body holds of a {@link BodyBudget}, from its headers to its answer. */
 export interface BodyHold {
   /**
    * Takes a body of declared length whole before it is read (nothing for one of unknown length):

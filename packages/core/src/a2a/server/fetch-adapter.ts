@@ -3,7 +3,7 @@
 // front end, and streams SSE answers as a ReadableStream.
 import { servingTraceHeaders } from "../../transport/index.js";
 import { readWebBody, TOO_LARGE } from "./body.js";
-import type { BodyHold } from "./body-budget.js";
+import { connectionOfRequest, type BodyHold } from "./body-budget.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { A2AErrorCode } from "./errors.js";
 import { precheck, SHUTTING_DOWN, tooLarge } from "./http-checks.js";
@@ -46,9 +46,10 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
         () => h,
       );
       const bodyless = route !== "rpc" && method !== "POST";
-      // The body is read within the budget of bodies held at once (body-budget.ts); no
-      // connection is known here, so each request is its own.
-      const hold = bodyless ? undefined : core.budget.open(request, request, head.contentLength);
+      // The body is read within the budget of bodies held at once (body-budget.ts), on the
+      // connection its front end marked (else a connection of its own).
+      const connection = connectionOfRequest(request);
+      const hold = bodyless ? undefined : core.budget.open(request, connection, head.contentLength);
       const gone = (): void => hold?.release();
       request.signal?.addEventListener("abort", gone, { once: true });
       try {
