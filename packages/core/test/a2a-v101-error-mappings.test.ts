@@ -76,16 +76,22 @@ describe("HTTP+JSON: A2A v1.0.1 statuses from the table", () => {
 });
 
 describe("JSON-RPC: A2A v1.0.1 codes from the table", () => {
-  it("a wrong Content-Type from a v1.0 caller is HTTP 400, ContentTypeNotSupported", async () => {
+  it("a wrong Content-Type from a v1.0 caller is HTTP 400, ContentTypeNotSupported, with its ErrorInfo", async () => {
     const res = await fetch(server.url, {
       method: "POST",
       headers: { ...V1, "content-type": "text/plain" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: "x" } }),
     });
     const m = A2A_ERROR_MAPPINGS.ContentTypeNotSupported;
-    expect([res.status, ((await res.json()) as Json)["error"]["code"]]).toEqual([
-      m.http,
-      m.jsonrpc,
+    const error = ((await res.json()) as Json)["error"] as Json;
+    expect([res.status, error["code"]]).toEqual([m.http, m.jsonrpc]);
+    // The ErrorInfo every v1.0 error carries (§9.5).
+    expect(error["data"]).toEqual([
+      {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        reason: m.reason,
+        domain: "a2a-protocol.org",
+      },
     ]);
   });
 

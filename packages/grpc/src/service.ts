@@ -30,6 +30,7 @@ import {
   TaskPushNotificationConfig,
 } from "@a2a-js/sdk";
 import type { A2AHandler } from "@molecule-ai/agent-core/a2a";
+import { requestOnConnection } from "@molecule-ai/agent-core/a2a";
 import { MoleculeOptionError } from "@molecule-ai/agent-core";
 import { errorOfAnswer, grpcError, type GrpcError } from "./errors.js";
 import { sseEvents } from "./sse.js";
@@ -78,12 +79,20 @@ export interface A2AGrpcService {
 interface InFlight {
   /** Aborted when the caller cancels the call or the service closes. */
   readonly abort: AbortController;
+  /** The connection it came on (the endpoint's body budget gives one connection one share). */
+  readonly connection: Connection;
   /**
    * The Request the call runs as, held until the call ends: its `signal` (the handler's, through
    * the endpoint) follows `abort.signal` through a link the Request owns and the signal holds
    * only weakly, so a dropped Request is collected and a cancel no longer reaches the handler.
    */
   request?: Request;
+}
+
+/** A connection with calls in flight, by its peer's address. */
+interface Connection {
+  readonly peer: string;
+  calls: number;
 }
 
 /** What the endpoint's answer resolves to when the call was aborted first. */
@@ -148,6 +157,7 @@ class GrpcEndpoint implements A2AGrpcService {
   readonly #handler: A2AHandler;
   readonly #secret: Buffer | undefined;
   readonly #inflight = new Set<InFlight>();
+  readonly #connections = new Map<string, Connection>();
   /** The calls' own promises, for close() to wait on. */
   readonly #running = new Set<Promise<void>>();
   #closed = false;
@@ -252,7 +262,7 @@ class GrpcEndpoint implements A2AGrpcService {
     } catch {
       callback(grpcError(Status.INTERNAL, "Internal error"));
     } finally {
-      this.#inflight.delete(flight);
+      this.#untrack(flight);
     }
   }
 
@@ -298,7 +308,7 @@ class GrpcEndpoint implements A2AGrpcService {
         toError(signal.aborted ? this.#aborted() : grpcError(Status.INTERNAL, "Internal error")),
       );
     } finally {
-      this.#inflight.delete(flight);
+      this.#untrack(flight);
     }
   }
 
@@ -306,11 +316,25 @@ class GrpcEndpoint implements A2AGrpcService {
   #track(
     call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
   ): InFlight {
-    const flight: InFlight = { abort: new AbortController() };
+    const peer = call.getPeer();
+    let connection = this.#connections.get(peer);
+    if (connection === undefined) {
+      connection = { peer, calls: 0 };
+      this.#connections.set(peer, connection);
+    }
+    connection.calls++;
+    const flight: InFlight = { abort: new AbortController(), connection };
     this.#inflight.add(flight);
     call.once("cancelled", () => flight.abort.abort());
     if (this.#closed) flight.abort.abort();
     return flight;
+  }
+
+  /** The call ended: out of the calls in flight, and its connection's. */
+  #untrack(flight: InFlight): void {
+    this.#inflight.delete(flight);
+    const { connection } = flight;
+    if (--connection.calls === 0) this.#connections.delete(connection.peer);
   }
 
   /** The status of a call aborted before its answer (the caller may be gone: then it is dropped). */
@@ -353,12 +377,13 @@ class GrpcEndpoint implements A2AGrpcService {
     const url = `http://grpc.localhost${this.#handler.endpointPath.replace(/\/$/, "")}${r.path}`;
     const { signal } = flight.abort;
     if (signal.aborted) return ABORTED;
-    flight.request = new Request(url, {
+    const request = new Request(url, {
       method: r.method,
       headers,
       signal,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
+    flight.request = requestOnConnection(request, flight.connection);
     const answer = this.#handler.handleFetch(flight.request);
     const aborted = new Promise<typeof ABORTED>((resolve) =>
       signal.addEventListener("abort", () => resolve(ABORTED), { once: true }),

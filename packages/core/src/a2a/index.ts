@@ -80,7 +80,7 @@ export {
 } from "./outbound.js";
 export { derivePathSecret } from "./server/index.js";
 // Internal: used by other folders of core, not public API (see src/index.ts).
-export { createA2AHandler, endpointPathOf } from "./server/index.js";
+export { createA2AHandler, endpointPathOf, requestOnConnection } from "./server/index.js";
 // Internal: the A2A server loaded on first use (a push agent's; core's root does not load it).
 export { loadPushServer } from "./load-push-server.js";
 export type { A2AHandler, A2AHandlerOptions } from "./server/index.js";

@@ -245,8 +245,8 @@ export interface PushDeliveryOptions {
   maxBodyBytes?: number;
   /**
    * Bytes of request bodies held at once, from their read to their answer (default: the larger of
-   * `maxBodyBytes` and 4 MiB); past it a request waits for room with its body unread (nothing is
-   * refused: the platform's proxy waits for the answer).
+   * `maxBodyBytes` and 4 MiB; a chunked body counts what it has read); past it a request waits for
+   * room with its body unread (nothing is refused: the platform's proxy waits for the answer).
    */
   maxBodyBytesInFlight?: number;
   /**

@@ -20,6 +20,7 @@ export {
   MAX_HISTORY_LENGTH,
   raiseKeepAliveTimeout,
   RemoteA2AAgent,
+  requestOnConnection,
   MAX_ID_LENGTH,
   SOURCE_WORKSPACE_KEY,
   spotlightPeerText,

@@ -2,13 +2,16 @@
 // and an iterative JSON nesting-depth scan that runs before JSON.parse.
 import type { IncomingMessage } from "node:http";
 import { freeBytes, utf8Text } from "../../runtime/index.js";
+import type { BodyHold } from "./body-budget.js";
 
 /** Returned by the body readers when the body exceeds the byte cap. */
 export const TOO_LARGE: unique symbol = Symbol("too-large");
 
 /**
  * Reads a node request body as UTF-8 and calls `done` once: with the text, with {@link TOO_LARGE}
- * (the stream is paused past `max` bytes), or with `undefined` when the request failed or was aborted.
+ * (the stream is paused past `max` bytes), or with `undefined` when the request failed or was aborted
+ * (or its `hold` was released). Each chunk is taken from `hold` as it arrives, the stream paused
+ * while it waits for room.
  * The bytes are held as they arrive (past the first chunk, copied into one buffer of the declared
  * length) and decoded once at the end into one flat string; each buffer is freed once copied (when
  * nobody else reads the body). So a large body is held at most twice, as bytes and as text, for
@@ -18,6 +21,7 @@ export const TOO_LARGE: unique symbol = Symbol("too-large");
 export function readNodeBody(
   req: IncomingMessage,
   max: number,
+  hold: BodyHold,
   done: (text: string | typeof TOO_LARGE | undefined) => void,
 ): void {
   const declared = Number(req.headers["content-length"]);
@@ -30,7 +34,12 @@ export function readNodeBody(
   /** Whether the chunks are ours to free once copied: nobody else reads the body. */
   let sole = false;
   let size = 0;
+  /** A chunk's wait for room: the stream is paused until it ends. */
+  let pending: Promise<boolean> | undefined;
+  let finished = false;
   const finish = (value: string | typeof TOO_LARGE | undefined): void => {
+    if (finished) return;
+    finished = true;
     req.off("data", onData);
     req.off("end", onEnd);
     req.off("error", onError);
@@ -44,12 +53,26 @@ export function readNodeBody(
     if (sole) freeBytes(chunk);
   };
   const onData = (chunk: Buffer): void => {
+    if (size + chunk.length > max) {
+      req.pause();
+      return finish(TOO_LARGE);
+    }
+    const room = hold.read(chunk.length);
+    if (room === true) return keep(chunk);
+    req.pause();
+    pending = room.then((ok) => {
+      pending = undefined;
+      if (!ok) finish(undefined);
+      if (finished) return false;
+      keep(chunk);
+      req.resume();
+      return true;
+    });
+  };
+  const keep = (chunk: Buffer): void => {
     const at = size;
     size += chunk.length;
-    if (size > max) {
-      req.pause();
-      finish(TOO_LARGE);
-    } else if (whole !== undefined) {
+    if (whole !== undefined) {
       copied(chunk, at);
     } else if (chunks.length === 1 && length !== undefined && size <= length) {
       sole = req.listenerCount("data") === 1;
@@ -62,6 +85,7 @@ export function readNodeBody(
     }
   };
   const onEnd = (): void => {
+    if (pending !== undefined) return void pending.then((ok) => ok && onEnd());
     let text: string;
     if (whole !== undefined) {
       text = whole.toString("utf8", 0, size);
@@ -82,10 +106,14 @@ export function readNodeBody(
   req.on("close", onClose);
 }
 
-/** Reads a web `ReadableStream` body as UTF-8, cancelling it past `max` bytes. */
+/**
+ * Reads a web `ReadableStream` body as UTF-8, cancelling it past `max` bytes; each chunk is taken
+ * from `hold` as it arrives (it rejects once `hold` is released while a chunk waits for room).
+ */
 export async function readWebBody(
   body: ReadableStream<Uint8Array> | null,
   max: number,
+  hold: BodyHold,
 ): Promise<string | typeof TOO_LARGE> {
   if (body === null) return "";
   const reader = body.getReader();
@@ -98,6 +126,11 @@ export async function readWebBody(
     if (size > max) {
       await reader.cancel().catch(() => undefined);
       return TOO_LARGE;
+    }
+    const room = hold.read(value.byteLength);
+    if (room !== true && !(await room)) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error("The request went away while its body waited for room");
     }
     chunks.push(value);
   }

@@ -3,7 +3,7 @@
 // front end, and streams SSE answers as a ReadableStream.
 import { servingTraceHeaders } from "../../transport/index.js";
 import { readWebBody, TOO_LARGE } from "./body.js";
-import { declaredBytes, type Release } from "./body-budget.js";
+import { connectionOfRequest, type BodyHold } from "./body-budget.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { A2AErrorCode } from "./errors.js";
 import { precheck, SHUTTING_DOWN, tooLarge } from "./http-checks.js";
@@ -14,7 +14,8 @@ import {
   type Outcome,
   type StreamOutcome,
 } from "./outcome.js";
-import { requestedExtensions, requestMeta } from "./request-meta.js";
+import { requestedExtensions, requestMeta, type RequestMeta } from "./request-meta.js";
+import type { RestTarget } from "./rest.js";
 import { DISCONNECTED, Scope } from "./scope.js";
 
 /** Serves one web `Request`. */
@@ -45,41 +46,27 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
         () => h,
       );
       const bodyless = route !== "rpc" && method !== "POST";
-      // The body is read once the budget of bodies held at once has room for it.
-      const release = bodyless ? undefined : await room(core, request, head.contentLength);
-      if (release === null) return new Response(null, { status: 503 }); // the caller went away
-      // Closed while it waited for room: refused as a request arriving now is.
-      const text = core.closed
-        ? null
-        : bodyless
-          ? ""
-          : await readWebBody(request.body, core.maxBody).catch(() => undefined);
-      if (text === null) {
-        outcome = httpError(503, A2AErrorCode.InternalError, SHUTTING_DOWN);
-      } else if (text === undefined) {
-        outcome = httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body");
-      } else if (text === TOO_LARGE) {
-        outcome = tooLarge(core.maxBody);
-      } else {
-        const scope = new Scope();
-        const onAbort = (): void => scope.abort(DISCONNECTED);
-        request.signal?.addEventListener("abort", onAbort, { once: true });
-        core.inflight.add(scope);
-        try {
-          outcome = await servingTraceHeaders(h.get("traceparent"), h.get("tracestate"), () =>
-            route === "rpc"
-              ? core.rpc(text, meta, scope)
-              : core.rest(route!, method, text, meta, scope),
-          );
-        } catch (err) {
-          core.report(err, "(transport)", null);
-          outcome = httpError(500, A2AErrorCode.InternalError, "Internal error");
+      // The body is read within the budget of bodies held at once (body-budget.ts), on the
+      // connection its front end marked (else a connection of its own).
+      const connection = connectionOfRequest(request);
+      const hold = bodyless ? undefined : core.budget.open(request, connection, head.contentLength);
+      const gone = (): void => hold?.release();
+      request.signal?.addEventListener("abort", gone, { once: true });
+      try {
+        const room = hold?.start();
+        if (room !== undefined && room !== true && !(await room)) {
+          return new Response(null, { status: 503 }); // the caller went away
         }
-        if ("stream" in outcome) return streamResponse(core, outcome, scope, release);
-        core.inflight.delete(scope);
-        request.signal?.removeEventListener("abort", onAbort);
+        outcome = await run(core, request, route as "rpc" | RestTarget, meta, hold);
+      } catch (err) {
+        hold?.release();
+        throw err;
+      } finally {
+        request.signal?.removeEventListener("abort", gone);
       }
-      release?.();
+      // Its message is held until the answer (a stream's until its end).
+      if ("stream" in outcome) return streamResponse(core, outcome, outcome.scope, hold);
+      hold?.release();
     }
   }
   if ("stream" in outcome) return streamResponse(core, outcome, outcome.scope);
@@ -92,38 +79,70 @@ export async function handleFetch(core: EndpointCore, request: Request): Promise
 }
 
 /**
- * The release of a share of `core`'s body budget for `request` (waiting for room first), or `null`
- * when the request went away while it waited.
+ * Reads the body of a request on `route` within `hold` (none: a bodiless one) and runs it; `hold`
+ * is given back when the reading fails (the caller, once it has its answer).
  */
-async function room(
+async function run(
   core: EndpointCore,
   request: Request,
-  contentLength: string | null,
-): Promise<Release | null> {
-  const taken = core.budget.take(declaredBytes(contentLength, core.maxBody), request);
-  if (typeof taken === "function") return taken;
-  const gone = (): void => core.budget.leave(request);
-  request.signal?.addEventListener("abort", gone, { once: true });
-  const release = await taken;
-  request.signal?.removeEventListener("abort", gone);
-  return release ?? null;
+  route: "rpc" | RestTarget,
+  meta: RequestMeta,
+  hold: BodyHold | undefined,
+): Promise<Outcome> {
+  // Closed while it waited for room: refused as a request arriving now is.
+  const text = core.closed
+    ? null
+    : hold === undefined
+      ? ""
+      : await readWebBody(request.body, core.maxBody, hold).catch(() => undefined);
+  if (text === null) {
+    hold?.release();
+    return httpError(503, A2AErrorCode.InternalError, SHUTTING_DOWN);
+  }
+  if (typeof text !== "string") hold?.release();
+  if (text === undefined) {
+    return httpError(400, A2AErrorCode.InvalidRequest, "Could not read the request body");
+  }
+  if (text === TOO_LARGE) return tooLarge(core.maxBody);
+  const h = request.headers;
+  const scope = new Scope();
+  const onAbort = (): void => scope.abort(DISCONNECTED);
+  request.signal?.addEventListener("abort", onAbort, { once: true });
+  core.inflight.add(scope);
+  let outcome: Outcome;
+  try {
+    const pending = servingTraceHeaders(h.get("traceparent"), h.get("tracestate"), () =>
+      route === "rpc"
+        ? core.rpc(text, meta, scope)
+        : core.rest(route, request.method, text, meta, scope),
+    );
+    hold?.parsed(); // the handler holds the message, no longer a body being read
+    outcome = await pending;
+  } catch (err) {
+    core.report(err, "(transport)", null);
+    outcome = httpError(500, A2AErrorCode.InternalError, "Internal error");
+  }
+  if ("stream" in outcome) return outcome;
+  core.inflight.delete(scope);
+  request.signal?.removeEventListener("abort", onAbort);
+  return outcome;
 }
 
 /**
  * An SSE `Response` pulling frames from the task's generator; canceling it aborts the task. The
- * request's share of the body budget (`release`) is given back when the stream ends.
+ * request's `hold` of the body budget is given back when the stream ends.
  */
 function streamResponse(
   core: EndpointCore,
   outcome: StreamOutcome,
   scope: Scope,
-  release?: Release,
+  hold?: BodyHold,
 ): Response {
   const gen = outcome.stream;
   const encoder = new TextEncoder();
   const finish = (): void => {
     core.inflight.delete(scope);
-    release?.();
+    hold?.release();
   };
   const body = new ReadableStream<Uint8Array>({
     pull: async (controller) => {

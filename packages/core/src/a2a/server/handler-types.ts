@@ -134,10 +134,11 @@ export interface A2AHandlerOptions {
   maxBodyBytes?: number;
   /**
    * Bytes of request bodies held at once, from their read to their answer (default: the larger of
-   * `maxBodyBytes` and 4 MiB). A request takes its declared length (a chunked one the body limit);
-   * past the budget it waits for room, its body unread, first come first served: nothing is
-   * refused, and the platform's proxy waits for the answer. A body as large as the budget is read
-   * alone.
+   * `maxBodyBytes` and 4 MiB). A request takes its declared length before its body is read (a
+   * chunked one, and a gRPC call, what it has read, chunk by chunk); past the budget it waits for
+   * room, first come first served: nothing is refused, and the platform's proxy waits for the
+   * answer. One connection's requests hold at most `maxBodyBytes` (many streams on one HTTP/2
+   * connection wait for their own room). A body larger than the budget is read alone.
    */
   maxBodyBytesInFlight?: number;
   /** Maximum JSON nesting depth of a request (default 64). */

@@ -161,7 +161,7 @@ class A2AEndpoint implements A2AHandler {
     this.#core = {
       routes,
       maxBody,
-      budget: new BodyBudget(inFlight),
+      budget: new BodyBudget(inFlight, maxBody),
       closed: false,
       inflight,
       report,

@@ -8,6 +8,7 @@ import { isJsonContentType } from "./body.js";
 import { A2AErrorCode } from "./errors.js";
 import { httpError, type Outcome } from "./outcome.js";
 import { restPrecheck } from "./rest.js";
+import { errorDetails } from "./rest-errors.js";
 import type { Route } from "./routes.js";
 
 /**
@@ -141,15 +142,17 @@ export function precheck(
   }
   if (closed) return httpError(503, A2AErrorCode.InternalError, SHUTTING_DOWN);
   if (!isJsonContentType(contentType)) {
-    // v1.0.1 §5.4: ContentTypeNotSupported is HTTP 400 to a caller that says `A2A-Version: 1.x`; a
-    // v0.3 caller (no header, §3.6.2) keeps the 415 it always had.
-    return httpError(
-      cardVersionFor(head.version) === "1.0"
-        ? A2A_ERROR_MAPPINGS.ContentTypeNotSupported.http
-        : 415,
-      A2AErrorCode.ContentTypeNotSupported,
-      "Unsupported Content-Type; send the JSON-RPC request as application/json",
-    );
+    // v1.0.1 §5.4: ContentTypeNotSupported is HTTP 400 to a caller that says `A2A-Version: 1.x`,
+    // with the ErrorInfo every v1.0 error carries (§9.5); a v0.3 caller (no header, §3.6.2) keeps
+    // the 415 it always had.
+    const code = A2AErrorCode.ContentTypeNotSupported;
+    const message = "Unsupported Content-Type; send the JSON-RPC request as application/json";
+    if (cardVersionFor(head.version) !== "1.0") return httpError(415, code, message);
+    const error = { code, message, data: errorDetails(code, undefined) };
+    return {
+      status: A2A_ERROR_MAPPINGS.ContentTypeNotSupported.http,
+      body: JSON.stringify({ jsonrpc: "2.0", id: null, error }),
+    };
   }
   if (contentLength != null && Number(contentLength) > maxBody) return tooLarge(maxBody);
   return undefined;

@@ -1,4 +1,5 @@
 export { createA2AHandler } from "./handler.js";
+export { requestOnConnection } from "./body-budget.js";
 export { inputRequired } from "./input-required.js";
 export type {
   A2AHandler,

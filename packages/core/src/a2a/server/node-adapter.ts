@@ -4,7 +4,7 @@
 import { servingTraceHeaders } from "../../transport/index.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readNodeBody, TOO_LARGE } from "./body.js";
-import { declaredBytes, type Release } from "./body-budget.js";
+import type { BodyHold } from "./body-budget.js";
 import type { EndpointCore } from "./endpoint-core.js";
 import { A2AErrorCode } from "./errors.js";
 import { closeUnread, precheck, SHUTTING_DOWN, tooLarge } from "./http-checks.js";
@@ -69,6 +69,14 @@ function readHeaders(req: IncomingMessage): {
     }
   }
   return out;
+}
+
+/**
+ * The connection a request came on, whose bodies share one part of the budget: its HTTP/2 session
+ * (node's compatibility API), else its socket.
+ */
+function connectionOf(req: IncomingMessage): object {
+  return (req as { stream?: { session?: object } }).stream?.session ?? req.socket ?? req;
 }
 
 /** The first value of a header. */
@@ -146,29 +154,23 @@ export class NodeAdapter {
         }
         return this.#rpc(req, res, parsed, run);
       }
-      // The body is read once the budget of bodies held at once has room for it.
-      const room = core.budget.take(declaredBytes(headers.contentLength, core.maxBody), req);
-      if (typeof room === "function") return this.#read(req, res, run, room);
-      const gone = (): void => core.budget.leave(req);
-      res.once("close", gone);
-      return room.then((release) => {
-        res.off("close", gone);
-        return release === undefined ? RESOLVED : this.#read(req, res, run, release);
-      });
+      // The body is read within the budget of bodies held at once (body-budget.ts).
+      if (res.closed) return RESOLVED; // the caller went away
+      const hold = core.budget.open(req, connectionOf(req), headers.contentLength);
+      res.once("close", hold.release);
+      const room = hold.start();
+      if (room === true) return this.#read(req, res, run, hold);
+      return room.then((ok) => (ok ? this.#read(req, res, run, hold) : RESOLVED));
     } catch (err) {
       return this.#failure(res, err);
     }
   }
 
-  /** Reads the body and runs it; `release` gives its share of the budget back once answered. */
-  #read(req: IncomingMessage, res: ServerResponse, run: Runner, release: Release): Promise<void> {
+  /** Reads the body within `hold` and runs it (`hold` is given back once the caller is answered). */
+  #read(req: IncomingMessage, res: ServerResponse, run: Runner, hold: BodyHold): Promise<void> {
     const core = this.#core;
-    if (res.closed) {
-      release(); // the caller went away
-      return RESOLVED;
-    }
-    res.once("close", release);
     if (core.closed) {
+      hold.release();
       // Closed while it waited for room: refused as a request arriving now is.
       return this.#write(
         req,
@@ -178,8 +180,9 @@ export class NodeAdapter {
       );
     }
     return new Promise<void>((resolve) => {
-      readNodeBody(req, core.maxBody, (text) => {
+      readNodeBody(req, core.maxBody, hold, (text) => {
         let done: Promise<void>;
+        if (typeof text !== "string") hold.release();
         if (text === undefined) {
           done = this.#write(
             req,
@@ -190,7 +193,7 @@ export class NodeAdapter {
         } else if (text === TOO_LARGE) {
           done = this.#write(req, res, tooLarge(core.maxBody), "POST");
         } else {
-          done = this.#rpc(req, res, text, run);
+          done = this.#rpc(req, res, text, run, hold.parsed);
         }
         resolve(done);
       });
@@ -243,7 +246,14 @@ export class NodeAdapter {
     return RESOLVED;
   }
 
-  #rpc(req: IncomingMessage, res: ServerResponse, body: unknown, run: Runner): Promise<void> {
+  /** Runs `body`; `parsed` is called once its front end has parsed it (or refused it). */
+  #rpc(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    run: Runner,
+    parsed?: () => void,
+  ): Promise<void> {
     const core = this.#core;
     let input = body;
     if (Buffer.isBuffer(input) || input instanceof Uint8Array) {
@@ -270,6 +280,8 @@ export class NodeAdapter {
     } catch (err) {
       core.inflight.delete(scope);
       return this.#failure(res, err);
+    } finally {
+      parsed?.(); // the handler holds the message, no longer a body being read
     }
     if (outcome instanceof Promise) {
       return outcome.then(
