@@ -110,8 +110,8 @@ async function room(
 }
 
 /**
- * An SSE `Response` pulling frames from the task's generator; canceling it aborts the task. The
- * request's share of the body budget (`release`) is given back when the stream ends.
+ * An SSE `Response` pulling frames from the task's generator; canceling it ends the stream (the
+ * task runs on). The request's share of the body budget (`release`) is given back when it ends.
  */
 function streamResponse(
   core: EndpointCore,
