@@ -1,7 +1,8 @@
 // A TCP proxy that cuts connections the way a load balancer, a deploy or a mobile network does:
 // `cut()` resets every open connection, both sides at once (HTTP/1.1 and HTTP/2 alike, so gRPC
 // too); `down()` starts an outage (each new connection is accepted and reset at once, as a
-// balancer with no healthy backend does) until `up()`.
+// balancer with no healthy backend does) until `up()`. Given several targets, each new
+// connection goes to the next one (round robin, as a balancer in front of replicas).
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 
 /** A running proxy. */
@@ -24,9 +25,11 @@ export interface CuttingProxy {
   close(): Promise<void>;
 }
 
-/** Starts a proxy on 127.0.0.1 in front of `target` (`http://host:port`, or `host:port`). */
-export async function cuttingProxy(target: string): Promise<CuttingProxy> {
-  const to = new URL(target.includes("://") ? target : `http://${target}`);
+/** Starts a proxy on 127.0.0.1 in front of `target` (`http://host:port`, or `host:port`), or each of them in turn. */
+export async function cuttingProxy(target: string | readonly string[]): Promise<CuttingProxy> {
+  const targets = (typeof target === "string" ? [target] : target).map(
+    (t) => new URL(t.includes("://") ? t : `http://${t}`),
+  );
   const pairs = new Set<[Socket, Socket]>();
   let accepted = 0;
   let refused = 0;
@@ -38,6 +41,7 @@ export async function cuttingProxy(target: string): Promise<CuttingProxy> {
       client.resetAndDestroy();
       return;
     }
+    const to = targets[(accepted - refused - 1) % targets.length]!;
     const upstream = connect(Number(to.port), to.hostname);
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);

@@ -268,7 +268,12 @@ export class A2AMethods implements RpcMethods {
           this.#lifetimes.ended(task.id, taskScope);
           this.#o.inflight.delete(taskScope);
         };
-        const changed = (): void => this.#hub.emit(task.id, task);
+        const keep =
+          this.#store.watchChanges === undefined ? undefined : this.#keeper(task, method, id);
+        const changed = (): void => {
+          this.#hub.emit(task.id, task);
+          keep?.();
+        };
         const frames = { id: id as CallId, method, version, task, message, ctx, scope: taskScope };
         const hooks = { onMessage, report };
         this.#o.inflight.add(taskScope);
@@ -372,6 +377,37 @@ export class A2AMethods implements RpcMethods {
       .finally(() => this.#writes.delete(write));
     this.#writes.add(write);
     return write;
+  }
+
+  /**
+   * Stores a streamed task's chunks in a store shared by replicas, so a resubscription on another
+   * one gets what its caller missed: one save at a time, each of the task as it is then (a chunk
+   * made during a save is in the next one).
+   */
+  #keeper(task: A2ATask, method: string, id: CallId): () => void {
+    let writing = false;
+    let again = false;
+    const write = async (): Promise<void> => {
+      writing = true;
+      try {
+        do {
+          again = false;
+          await this.#store.save(task, this.#o.workspaceId);
+        } while (again);
+      } catch (err) {
+        this.#o.report(err, method, id); // the final state is saved on its own
+      } finally {
+        writing = false;
+      }
+    };
+    return () => {
+      if (writing) {
+        again = true;
+        return;
+      }
+      const w: Promise<void> = write().finally(() => this.#writes.delete(w));
+      this.#writes.add(w);
+    };
   }
 
   #handlerError(id: CallId, method: string, err: unknown): Outcome {
