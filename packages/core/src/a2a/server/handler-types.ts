@@ -114,7 +114,8 @@ export interface A2AHandlerOptions {
    * task lives until it ends or is canceled: a cut `message/stream` / `SendStreamingMessage`
    * connection leaves it running, and a resubscription gets what it missed. Once neither its own
    * stream nor a resubscription on this endpoint has followed it for this long, it is `canceled`
-   * (its signal aborted with code `task_unwatched`, its status message saying why).
+   * (its signal aborted with code `task_unwatched`, its status message saying why). Streams on
+   * other replicas sharing `taskStore` do not count.
    */
   unwatchedTaskTtlMs?: number;
   /** Path of the JSON-RPC endpoint (default `"/"`). */
