@@ -1,7 +1,7 @@
 // How long a streamed task lives (a2a/server/task-life.ts), on a fake clock: a task its own stream
 // or a resubscription follows is never timed out; once nobody follows it, it is canceled after
-// the time to live, counted from its last follower, with the reason `task_unwatched`; an ended
-// task is not timed. (Over real HTTP, with a cut: a2a-stream-cut.test.ts.)
+// the time to live, counted from its last follower (or another replica's last notice that one
+// of its streams follows it), with the reason `task_unwatched`; an ended task is not timed. (Over real HTTP, with a cut: a2a-stream-cut.test.ts.)
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Scope } from "../src/a2a/server/scope.js";
 import { TaskHub } from "../src/a2a/server/task-hub.js";
@@ -49,6 +49,19 @@ describe("the lifetime of a streamed task", () => {
     expect(canceled).toEqual([]); // one follower is still there
     off2();
     off2(); // leaving twice changes nothing
+    vi.advanceTimersByTime(999);
+    expect(canceled).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(canceled).toHaveLength(1);
+  });
+
+  it("a notice that another replica's stream follows it starts its time again", () => {
+    const { lives, detached, canceled } = rig();
+    detached();
+    vi.advanceTimersByTime(900);
+    lives.followedElsewhere("t1");
+    vi.advanceTimersByTime(900);
+    lives.followedElsewhere(undefined); // notices may have been missed: every task's
     vi.advanceTimersByTime(999);
     expect(canceled).toEqual([]);
     vi.advanceTimersByTime(1);

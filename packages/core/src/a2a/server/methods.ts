@@ -87,6 +87,8 @@ export class A2AMethods implements RpcMethods {
   /** Task writes not finished yet (awaited by `close`). */
   readonly #writes = new Set<Promise<void>>();
   #watch: TaskWatch | undefined;
+  /** The store's notices of streams of other replicas following tasks run here. */
+  #follows: TaskWatch | undefined;
   /** Changes of tasks, for resubscribed streams (their number times an unwatched task). */
   readonly #hub = new TaskHub((taskId) => this.#lifetimes.changed(taskId));
   /** How long the streamed tasks running here live. */
@@ -100,6 +102,7 @@ export class A2AMethods implements RpcMethods {
     this.#lifetimes = new TaskLifetimes(() => this.#hub, options.unwatchedTaskTtlMs);
     this.queries = new TaskQueries({
       ...options,
+      followEveryMs: Math.max(1, Math.floor(options.unwatchedTaskTtlMs / 3)),
       hub: this.#hub,
       running: this.#running,
       canceled: (task) => options.notify?.(task),
@@ -277,6 +280,9 @@ export class A2AMethods implements RpcMethods {
         const frames = { id: id as CallId, method, version, task, message, ctx, scope: taskScope };
         const hooks = { onMessage, report };
         this.#o.inflight.add(taskScope);
+        this.#follows ??= this.#store.watchFollows?.((taskId) =>
+          this.#lifetimes.followedElsewhere(taskId),
+        );
         const detached = this.#lifetimes.started(task.id, taskScope, (reason) => {
           taskScope.abort(reason);
           if (TERMINAL_STATES.has(task.status.state)) return;
@@ -325,9 +331,9 @@ export class A2AMethods implements RpcMethods {
     }
     this.#running.clear();
     while (this.#writes.size > 0) await Promise.allSettled(this.#writes);
-    const watch = this.#watch;
-    this.#watch = undefined;
-    await watch?.close();
+    const watches = [this.#watch, this.#follows];
+    this.#watch = this.#follows = undefined;
+    for (const w of watches) await w?.close();
     await this.queries.close();
     if (this.#store instanceof MemoryTaskStore) this.#store.clear();
   }

@@ -1,8 +1,9 @@
 // How long a streamed task lives: until it ends or is canceled, never because a stream closed
 // (A2A v1.0.1 §3.5.2). A cut `message/stream` / `SendStreamingMessage` connection leaves the
 // task running; its changes go on into the task (stored, bounded as its history is), so a
-// resubscription gets what it missed. A task that no stream on this endpoint follows (its own
-// gone, no resubscription) for `ttlMs` is canceled with the reason UNWATCHED.
+// resubscription gets what it missed. A task that no stream follows (its own gone, no
+// resubscription here, no notice from another replica's: A2ATaskStore.followed) for `ttlMs` is
+// canceled with the reason UNWATCHED.
 import { randomUUID } from "../../runtime/index.js";
 import { MoleculeError } from "../../transport/index.js";
 import type { A2ATask } from "../types.js";
@@ -90,6 +91,21 @@ export class TaskLifetimes {
         );
       }, ttl);
       life.timer.unref?.();
+    }
+  }
+
+  /**
+   * A stream of another replica follows `taskId` (every task, when notices may have been
+   * missed): an unwatched task's time starts again.
+   */
+  followedElsewhere(taskId: string | undefined): void {
+    const lives = taskId === undefined ? [...this.#tasks.keys()] : [taskId];
+    for (const id of lives) {
+      const life = this.#tasks.get(id);
+      if (life?.timer === undefined) continue;
+      clearTimeout(life.timer);
+      life.timer = undefined;
+      this.changed(id);
     }
   }
 
