@@ -83,6 +83,9 @@ export {
 } from "./forgery.js";
 export { startBareA2AAgent } from "./a2a-agent.js";
 export type { BareA2AAgent } from "./a2a-agent.js";
+export { cuttingProxy } from "./cutting-proxy.js";
+export type { CuttingProxy } from "./cutting-proxy.js";
+export { cutAndGoOn, Pacer } from "./stream-cuts.js";
 export { forgetfulRelay } from "./forgetful-relay.js";
 export type { ForgetfulRelay, ForgetfulRelayOptions } from "./forgetful-relay.js";
 export { forwardProxy, tlsFront } from "./forward-proxy.js";

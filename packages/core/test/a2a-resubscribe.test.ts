@@ -231,6 +231,7 @@ describe("resubscribed streams leave no listener behind", () => {
         taskId: "t1",
         workspaceId: "",
         maxSubscribers: 1000,
+        followEveryMs: 1000,
         store,
         hub,
         local: task,

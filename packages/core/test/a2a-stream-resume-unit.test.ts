@@ -1,8 +1,8 @@
 // What a resumed peer stream passes on (a2a/peer-stream-resume.ts), with scripted connections:
 // a peer that replays every event on re-subscription tells the caller nothing twice; a snapshot
 // whose artifact holds the chunks already seen adds only the rest; a message-only answer is an
-// end, not a cut; a cut before the task was named, and re-subscriptions that bring nothing new,
-// end with `stream_cut`, never as finished. (Over real HTTP: a2a-stream-resume.test.ts.)
+// end, not a cut; a cut before the task was named, re-subscriptions that bring nothing new, and a
+// task the peer canceled while its stream was cut end with `stream_cut`, never as finished. (Over real HTTP: a2a-stream-resume.test.ts.)
 import { describe, expect, it } from "vitest";
 import { resumingPeerEvents } from "../src/a2a/peer-stream-resume.js";
 import { peerStreamLimits } from "../src/a2a/sse.js";
@@ -36,8 +36,11 @@ const status = (state: string, final = false): Json => ({
   final,
 });
 
-/** A peer whose connections answer these events in turn (an SSE body each), and its tasks. */
-function peer(connections: Json[][], current: A2ATask | undefined = undefined) {
+/**
+ * A peer whose connections answer these events in turn (an SSE body each), and its tasks; a
+ * connection `"refuse"` is refused (not retryable).
+ */
+function peer(connections: Array<Json[] | "refuse">, current: A2ATask | undefined = undefined) {
   const ops: PeerOp["op"][] = [];
   const answers = [...connections];
   return {
@@ -53,6 +56,7 @@ function peer(connections: Json[][], current: A2ATask | undefined = undefined) {
           const next = answers.shift();
           if (next === undefined)
             throw new MoleculeError("unreachable", { code: "peer_unreachable", retryable: true });
+          if (next === "refuse") throw new MoleculeError("refused", { code: "peer_rpc_error" });
           const body = next.map(
             (r) => `data: ${JSON.stringify({ jsonrpc: "2.0", id: 1, result: r })}\n\n`,
           );
@@ -142,6 +146,41 @@ describe("a resumed peer stream", () => {
     const nothing = await all(peer([[]]).events({ op: "stream", message }));
     expect(nothing.error).toMatchObject({ code: "stream_cut", retryable: true });
     expect(nothing.got).toEqual([]);
+  });
+
+  it("a task the peer canceled while its stream was cut is stream_cut, never a quiet end", async () => {
+    const canceledCut = expect.objectContaining({
+      code: "stream_cut",
+      retryable: false,
+      message: expect.stringMatching(
+        new RegExp(
+          `^cut ${T} and the peer ended it canceled meanwhile, not at this call's request`,
+        ),
+      ),
+    });
+    // Told by the re-subscription's snapshot, and by GetTask after a refused re-subscription.
+    const resubscribed = await all(
+      peer([[task("working"), chunk("one ", false)], [task("canceled", "one ")]]).events({
+        op: "stream",
+        message,
+      }),
+    );
+    const read = peer([[task("working"), chunk("one ", false)], "refuse"], {
+      ...(task("canceled", "one ") as unknown as A2ATask),
+    });
+    const got = await all(read.events({ op: "stream", message }));
+    for (const { error, got: events } of [resubscribed, got]) {
+      expect(error).toEqual(canceledCut);
+      expect(text(events)).toBe("one ");
+      expect(states(events)).toEqual(["working"]);
+    }
+    expect(read.ops).toEqual(["stream", "subscribe", "get"]);
+    // Canceled on the stream itself (no cut): the stream's end, as always.
+    const live = await all(
+      peer([[task("working"), status("canceled", true)]]).events({ op: "stream", message }),
+    );
+    expect(live.error).toBeUndefined();
+    expect(states(live.got)).toEqual(["working", "canceled"]);
   });
 
   it("re-subscriptions that bring nothing new end with stream_cut (retryable), the task still running", async () => {

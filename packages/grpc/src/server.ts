@@ -62,9 +62,9 @@ export interface A2AGrpcServer {
   /** The bound port. */
   readonly port: number;
   /**
-   * Stops taking connections, aborts every handler's `signal`, ends every call (`UNAVAILABLE`)
-   * and closes every connection; resolves when all of that is done. The handler stays open.
-   * Idempotent.
+   * Stops taking connections, aborts every call's request (a blocking send's handler `signal`),
+   * ends every call (`UNAVAILABLE`) and closes every connection; resolves when all of that is
+   * done. The handler stays open, with the tasks it runs (closing it aborts them). Idempotent.
    */
   close(): Promise<void>;
 }

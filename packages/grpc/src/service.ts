@@ -284,7 +284,7 @@ class GrpcEndpoint implements A2AGrpcService {
           toError(errorOfAnswer(answer.status, text, retryAfterOf(answer))),
         );
       }
-      // Piped with the call's signal: an abort cancels the endpoint's stream (its task's scope)
+      // Piped with the call's signal: an abort cancels the endpoint's stream (its task runs on)
       // and ends this loop even while it waits for the next event.
       const events = answer.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>(), {
         signal,

@@ -2,9 +2,9 @@
 // a plain @grpc/grpc-js client of @a2a-js/sdk's service definition: a call without the path
 // secret as its tenant runs nothing (UNAUTHENTICATED), a message over the limit is refused
 // before it is decoded (RESOURCE_EXHAUSTED), the endpoint's errors arrive as the gRPC statuses
-// and ErrorInfo the A2A spec gives, and a caller that cancels its stream aborts the handler's
-// signal, as a disconnect over HTTP does.
-import { SendMessageRequest, type StreamResponse, type Task } from "@a2a-js/sdk";
+// and ErrorInfo the A2A spec gives, and a caller that cancels its stream leaves its task running
+// (A2A v1.0.1 §3.5.2), as a disconnect over HTTP does.
+import { SendMessageRequest, TaskState, type StreamResponse, type Task } from "@a2a-js/sdk";
 import { decodeErrorInfo, decodeStatus, GRPC_STATUS_DETAILS_BIN } from "@a2a-js/sdk/errors/grpc";
 import {
   credentials,
@@ -22,6 +22,7 @@ import {
   type A2AErrorMapping,
   type A2AHandler,
 } from "@molecule-ai/agent-core/a2a";
+import { waitFor } from "@internal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AService, startA2AGrpcServer, type A2AGrpcServer } from "../src/index.js";
 
@@ -37,11 +38,12 @@ let handler: A2AHandler;
 let server: A2AGrpcServer;
 let client: Client & Record<string, Unary & Streaming>;
 const ran: string[] = [];
-let streamAborted: Promise<void>;
-let onStreamAbort: () => void;
+/** Releases the held stream's handler; whether its signal was aborted. */
+let releaseHold: () => void;
+const hold = new Promise<void>((resolve) => (releaseHold = resolve));
+let holdAborted = false;
 
 beforeAll(async () => {
-  streamAborted = new Promise<void>((resolve) => (onStreamAbort = resolve));
   handler = createA2AHandler({
     agentCard: { name: "echo" },
     pathSecret,
@@ -54,10 +56,9 @@ beforeAll(async () => {
       if (text === "hold") {
         return (async function* () {
           yield "holding";
-          await new Promise<void>((resolve) =>
-            ctx.signal.addEventListener("abort", () => resolve()),
-          );
-          onStreamAbort();
+          ctx.signal.addEventListener("abort", () => (holdAborted = true));
+          await hold;
+          yield " done";
         })();
       }
       return `echo: ${text}`;
@@ -173,15 +174,21 @@ describe("the gRPC binding's refusals and limits", () => {
     expect([bad.code, reasonOf(bad)]).toEqual([Status.INVALID_ARGUMENT, "INVALID_PARAMS"]);
   });
 
-  it("aborts the handler's signal when the caller cancels its stream", async () => {
+  it("a caller that cancels its stream leaves the task running to its end", async () => {
     const stream = client["sendStreamingMessage"]!(send("hold", pathSecret), new Metadata());
     const first = await new Promise<StreamResponse>((resolve) => stream.once("data", resolve));
     expect(first.payload?.$case).toBe("task");
     const task = (first.payload as { value: Task }).value;
     stream.on("error", () => undefined); // CANCELLED, on the client's side
+    const closed = new Promise((resolve) => stream.once("close", resolve));
     stream.cancel();
-    await streamAborted;
-    const after = (await unary("getTask", { tenant: pathSecret, id: task.id })) as Task;
-    expect(after.id).toBe(task.id);
+    await closed;
+    releaseHold();
+    const after = await waitFor(async () => {
+      const t = (await unary("getTask", { tenant: pathSecret, id: task.id })) as Task;
+      return t.status?.state === TaskState.TASK_STATE_WORKING ? undefined : t;
+    });
+    expect(after.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(holdAborted).toBe(false);
   });
 });

@@ -28,6 +28,8 @@ export interface Names {
   taskChannel: string;
   /** The LISTEN/NOTIFY channel that announces any change of an A2A task (payload: the task id). */
   taskChangeChannel: string;
+  /** The LISTEN/NOTIFY channel that says a stream follows an A2A task (payload: the task id). */
+  taskFollowChannel: string;
 }
 
 /** Builds the names for `prefix` (validated by the caller: `[a-z_][a-z0-9_]*`). */
@@ -49,6 +51,7 @@ export function namesOf(prefix: string): Names {
     channel: `${prefix}work_ready`,
     taskChannel: `${prefix}task_canceled`,
     taskChangeChannel: `${prefix}task_changed`,
+    taskFollowChannel: `${prefix}task_followed`,
   };
 }
 

@@ -189,7 +189,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   // One LISTEN connection for every poll and task watcher of this store (not one per agent).
   const listener = new StoreListener({
     pool,
-    channels: [names.channel, names.taskChangeChannel, names.taskChannel],
+    channels: [names.channel, names.taskChangeChannel, names.taskFollowChannel, names.taskChannel],
     ready: ensureReady,
   });
   // One state per workspace (rows keyed by replica and workspace); `state` is the `workspaceId`'s,

@@ -146,6 +146,10 @@ export function ownedTasks(inner: A2ATaskStore, owners: TaskOwners): A2ATaskStor
   if (watch) store.watch = (onCancel: (taskId: string) => void): TaskWatch => watch(onCancel);
   const changes = inner.watchChanges?.bind(inner);
   if (changes) store.watchChanges = (onChange): TaskWatch => changes(onChange);
+  if (inner.followed && inner.watchFollows) {
+    store.followed = inner.followed.bind(inner);
+    store.watchFollows = inner.watchFollows.bind(inner);
+  }
   // A task's webhooks: read and written as they are (a push config names no replica).
   if (inner.savePushConfig && inner.pushConfigs && inner.deletePushConfig) {
     store.savePushConfig = inner.savePushConfig.bind(inner);

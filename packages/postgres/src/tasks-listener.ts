@@ -1,6 +1,7 @@
-// Task cancels and changes for the endpoints watching them, through the store's one LISTEN
-// connection (store-listener.ts): after a reconnect it replays the cancels it may have missed and
-// tells change watchers to re-read what they follow. While anyone watches, it also deletes tasks
+// Task cancels, changes and follow notices for the endpoints watching them, through the store's
+// one LISTEN connection (store-listener.ts): after a reconnect it replays the cancels it may have
+// missed, tells change watchers to re-read what they follow and follow watchers that any task may
+// have been followed. While anyone watches, it also deletes tasks
 // past the retention window now and then.
 import type { Pool } from "pg";
 import type { TaskWatch } from "@molecule-ai/agent-core/store";
@@ -21,6 +22,7 @@ export class CancelListener {
   readonly #c: CancelListenerConfig;
   readonly #listeners = new Set<(taskId: string) => void>();
   readonly #changes = new Set<(taskId: string | undefined) => void>();
+  readonly #follows = new Set<(taskId: string | undefined) => void>();
   #subs: ListenSubscription[] = [];
   #cleanup: NodeJS.Timeout | undefined;
 
@@ -37,6 +39,11 @@ export class CancelListener {
   /** Adds a change listener (`undefined`: changes may have been missed, re-read). */
   addChanges(onChange: (taskId: string | undefined) => void): TaskWatch {
     return this.#watch(this.#changes, (taskId: string | undefined) => onChange(taskId));
+  }
+
+  /** Adds a follow listener (`undefined`: notices may have been missed). */
+  addFollows(onFollowed: (taskId: string | undefined) => void): TaskWatch {
+    return this.#watch(this.#follows, (taskId: string | undefined) => onFollowed(taskId));
   }
 
   #watch<T>(set: Set<T>, listener: T): TaskWatch {
@@ -60,13 +67,14 @@ export class CancelListener {
 
   /** Watchers of either kind. */
   get #count(): number {
-    return this.#listeners.size + this.#changes.size;
+    return this.#listeners.size + this.#changes.size + this.#follows.size;
   }
 
   /** Ends the subscriptions and the timer. */
   async stop(): Promise<void> {
     this.#listeners.clear();
     this.#changes.clear();
+    this.#follows.clear();
     clearInterval(this.#cleanup);
     this.#cleanup = undefined;
     const subs = this.#subs;
@@ -80,6 +88,10 @@ export class CancelListener {
       listener.subscribe(names.taskChangeChannel, {
         notify: (taskId) => notify(this.#changes, taskId),
         missed: () => notify(this.#changes, undefined), // changes of any task may have been missed
+      }),
+      listener.subscribe(names.taskFollowChannel, {
+        notify: (taskId) => notify(this.#follows, taskId),
+        missed: () => notify(this.#follows, undefined), // any task may have been followed
       }),
       listener.subscribe(names.taskChannel, {
         notify: (taskId) => notify(this.#listeners, taskId),

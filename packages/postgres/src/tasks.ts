@@ -180,6 +180,15 @@ export class PostgresTaskStore implements A2ATaskStore {
     return this.#listener.addChanges(onChange);
   }
 
+  async followed(taskId: string, _workspaceId: string): Promise<void> {
+    await this.#c.ready();
+    await this.#c.pool.query("SELECT pg_notify($1, $2)", [this.#c.names.taskFollowChannel, taskId]);
+  }
+
+  watchFollows(onFollowed: (taskId: string | undefined) => void): TaskWatch {
+    return this.#listener.addFollows(onFollowed);
+  }
+
   /** Deletes tasks not updated for the retention window; returns how many. */
   async cleanup(): Promise<number> {
     await this.#c.ready();

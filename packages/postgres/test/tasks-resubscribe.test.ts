@@ -4,7 +4,8 @@
 // stream `canceled`, changes made while the follower's LISTEN connection is down are re-read
 // after it reconnects, and a follower of a task whose replica was killed (-9) ends when the task
 // is canceled. Errors are the same on every replica. The same through two RemoteAgent push
-// replicas with `streaming: true`, whose message/stream caller that hangs up cancels the message.
+// replicas with `streaming: true`, whose message/stream caller that hangs up leaves the task
+// running (A2A v1.0.1 §3.5.2): another replica follows it to its end.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
@@ -122,7 +123,7 @@ describe("resubscribing to a task that runs on another replica", () => {
 });
 
 describe("RemoteAgent push replicas with streaming: true", () => {
-  it("a task running on replica A is followed from B; a stream caller that hangs up cancels", async () => {
+  it("a task running on replica A is followed from B, also after its stream caller hung up", async () => {
     const ws = await pg.emu.admin.createWorkspace({
       name: "resubscribe-agents",
       deliveryMode: "poll",
@@ -164,33 +165,23 @@ describe("RemoteAgent push replicas with streaming: true", () => {
       expect(rest[0]!["artifact"].parts).toEqual([{ kind: "text", text: "agent bg job" }]);
       expect(rest.at(-1)).toMatchObject({ status: { state: "completed" }, final: true });
 
-      const hangUp = new AbortController();
-      const res = await fetch(a, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id: 1,
-          method: "message/stream",
-          params: {
-            message: {
-              kind: "message",
-              role: "user",
-              messageId: randomUUID(),
-              parts: [{ kind: "text", text: "streamed" }],
-            },
-          },
-        }),
-        signal: hangUp.signal,
-      });
-      expect(res.headers.get("content-type")).toBe("text/event-stream");
+      // A stream caller on A hangs up: the task runs on, and B follows it to its end.
+      const message = {
+        kind: "message",
+        role: "user",
+        messageId: randomUUID(),
+        parts: [{ kind: "text", text: "streamed" }],
+      };
+      const hungUp = await follow(a, "message/stream", { message }, { bearer });
+      const streamed = (await hungUp.next())!["id"] as string;
       await waitFor(() => held.has("streamed"));
-      hangUp.abort();
-      const { signal } = held.get("streamed")!;
-      await new Promise<void>((r) =>
-        signal.aborted ? r() : signal.addEventListener("abort", () => r(), { once: true }),
-      );
-      expect((signal.reason as { code?: string }).code).toBe("caller_disconnected");
+      hungUp.close();
+      const again = await follow(b, "tasks/resubscribe", { id: streamed }, { bearer });
+      expect(await again.next()).toMatchObject({ kind: "task", status: { state: "working" } });
+      held.get("streamed")!.release();
+      const after = await again.rest();
+      expect(after.at(-1)).toMatchObject({ status: { state: "completed" }, final: true });
+      expect(held.get("streamed")!.signal.aborted).toBe(false);
     } finally {
       for (const x of agents) await x.stop();
       for (const x of agents) await x.client.close();

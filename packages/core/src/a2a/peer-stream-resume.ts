@@ -2,9 +2,11 @@
 // (platform/peer-tasks.ts) and any A2A agent by URL (remote/remote-agent.ts): a stream that ends,
 // or breaks, before its task's terminal state or a `final` event re-subscribes to the task
 // (v0.3 `tasks/resubscribe`, v1.0 `SubscribeToTask`) with the SDK's backoff, within the call's
-// signal and stream deadline, and passes on only what the caller has not seen (SeenEvents). A task
-// that finished meanwhile ends with its final state (GetTask); a stream that cannot be resumed
-// ends with the caller's typed `stream_cut` error, never as if the task had finished.
+// signal and stream deadline (every request and pause of the call waits at most what is left of
+// it), and passes on only what the caller has not seen (SeenEvents). A task that finished
+// meanwhile ends with its final state (GetTask); a stream that cannot be resumed, or whose task
+// the peer canceled while it was cut, ends with the caller's typed `stream_cut` error, never as
+// if the task had finished.
 import { backoffDelay, isMoleculeError, sleep } from "../transport/index.js";
 import type { HttpResponse } from "../transport/index.js";
 import type { A2AStreamEvent } from "./from-v1.js";
@@ -32,10 +34,13 @@ export interface ResumeHooks extends Pick<PeerEventsOptions, "rpcError" | "malfo
   taskId: string | undefined;
   limits: Required<PeerStreamLimits>;
   signal: AbortSignal | undefined;
-  /** Sends a request; throws the error its answer names (a refusal, a retryable failure). */
-  send(op: PeerOp): Promise<{ res: HttpResponse; binding: PeerBinding }>;
-  /** The task as it is now (GetTask / tasks/get). */
-  getTask(taskId: string): Promise<A2ATask>;
+  /**
+   * Sends a request, waiting at most `timeoutMs` for its answer (a stream's first byte); throws
+   * the error its answer names (a refusal, a retryable failure).
+   */
+  send(op: PeerOp, timeoutMs: number): Promise<{ res: HttpResponse; binding: PeerBinding }>;
+  /** The task as it is now (GetTask / tasks/get), waiting at most `timeoutMs`. */
+  getTask(taskId: string, timeoutMs: number): Promise<A2ATask>;
   /** The error of a stream that cannot be resumed: `why` in words, `retryable`, the cause. */
   cut(taskId: string | undefined, why: string, retryable: boolean, cause?: unknown): Error;
 }
@@ -207,6 +212,13 @@ function statusKey(s: A2ATask["status"]): string {
   return `${s.state}|${s.message?.messageId ?? ""}|${s.timestamp ?? ""}`;
 }
 
+/** Whether `e` says its task ended `canceled`. */
+function canceledIn(e: A2AStreamEvent): boolean {
+  const state =
+    e.kind === "task" ? e.task.status.state : e.kind === "status-update" ? e.status.state : "";
+  return state === "canceled";
+}
+
 /** The task an event names. */
 function taskOf(e: A2AStreamEvent): string | undefined {
   const id = e.kind === "task" ? e.task.id : e.kind === "message" ? e.message.taskId : e.taskId;
@@ -228,22 +240,36 @@ export async function* resumingPeerEvents(
   const { signal, limits } = hooks;
   const seen = new SeenEvents();
   const until = performance.now() + limits.deadlineMs;
+  /** What is left of the call's deadline (at least 1 ms: a request given 0 would wait its own). */
+  const left = (): number => Math.max(1, Math.ceil(until - performance.now()));
   let taskId = hooks.taskId;
   let resume: string | undefined;
   let attempts = 0;
+  /** Re-subscriptions sent, and cuts seen. */
+  let resubscribed = 0;
+  let cuts = 0;
   let messageOnly = false;
   let cause: unknown;
+  /** The error of a task the peer canceled while its stream was cut (not this call's doing). */
+  const canceled = (id: string): Error =>
+    hooks.cut(
+      id,
+      `and the peer ended it canceled meanwhile, not at this call's request (a cut stream should not cancel a task, A2A 1.0.1 §3.5.2; the task's status message, getTask, may say why)`,
+      false,
+    );
   for (;;) {
     let refused: unknown;
     let events: AsyncIterable<A2AStreamEvent> | undefined;
     try {
+      if (resume !== undefined) resubscribed++;
       const { res, binding } = await hooks.send(
         resume === undefined ? hooks.op : { op: "subscribe", taskId: resume },
+        left(),
       );
       events = peerEvents(res, {
         binding,
         taskId: resume ?? hooks.taskId,
-        limits: { ...limits, deadlineMs: Math.max(1, until - performance.now()) },
+        limits: { ...limits, deadlineMs: left() },
         signal,
         rpcError: hooks.rpcError,
         malformed: hooks.malformed,
@@ -263,6 +289,7 @@ export async function* resumingPeerEvents(
           messageOnly = e.kind === "message" && taskOf(e) === undefined;
           for (const out of seen.filter(e, resume !== undefined)) {
             attempts = 0;
+            if (cuts > 0 && canceledIn(out)) throw canceled(taskId ?? "");
             yield out;
             if (endsStream(out)) return;
           }
@@ -279,33 +306,42 @@ export async function* resumingPeerEvents(
     if (taskId === undefined) {
       throw hooks.cut(undefined, "before the peer named its task", true, cause);
     }
+    if (events !== undefined) cuts++;
+    let late = false;
     if (refused === undefined) {
       attempts++;
       const wait = backoffDelay(attempts, BASE_MS, MAX_MS);
-      if (attempts <= MAX_ATTEMPTS && performance.now() + wait < until) {
+      late = performance.now() + wait >= until;
+      if (attempts <= MAX_ATTEMPTS && !late) {
         await sleep(wait, signal);
         if (signal?.aborted) throw signal.reason;
         resume = taskId;
         continue;
       }
     }
-    // Refused, or no attempt left: the task may have finished meanwhile.
+    // Refused, no attempt or no time left: the task may have finished meanwhile.
     let task: A2ATask | undefined;
-    try {
-      task = await hooks.getTask(taskId);
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      cause = refused ?? cause ?? err;
+    if (until - performance.now() >= 1) {
+      try {
+        task = await hooks.getTask(taskId, left());
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        cause = refused ?? cause ?? err;
+      }
     }
     if (task !== undefined && (TERMINAL.has(task.status.state) || WAITING.has(task.status.state))) {
+      if (task.status.state === "canceled" && seen.state !== "canceled") throw canceled(taskId);
       seen.resumed();
       yield* seen.filter({ kind: "task", task }, true);
       return;
     }
+    const tries = `${resubscribed} re-subscription${resubscribed === 1 ? "" : "s"}`;
     const why =
       refused !== undefined
-        ? "and the peer refused to resume it"
-        : `and ${MAX_ATTEMPTS} re-subscriptions brought nothing new`;
+        ? `and the peer refused to resume it (after ${tries})`
+        : late || until - performance.now() < 1
+          ? `and its deadline (${limits.deadlineMs} ms, streamLimits.deadlineMs) passed after ${cuts} cut${cuts === 1 ? "" : "s"} and ${tries}`
+          : `and ${MAX_ATTEMPTS} re-subscriptions in a row brought nothing new (${tries} in all)`;
     throw hooks.cut(taskId, why, refused === undefined, refused ?? cause);
   }
 }

@@ -231,18 +231,19 @@ export class PeerTasks {
   async #send(
     op: PeerOp,
     signal: AbortSignal | undefined,
+    timeoutMs = this.#timeoutMs,
   ): Promise<{ res: HttpResponse; binding: PeerBinding }> {
     const { binding, url } = await this.#target(signal);
     const req = peerRequest(binding, op);
     if (url === undefined) {
-      const res = await postViaProxy(this.#s, this.peerId, req.body ?? "", this.#timeoutMs, signal);
+      const res = await postViaProxy(this.#s, this.peerId, req.body ?? "", timeoutMs, signal);
       return { res, binding };
     }
     const t = this.#s.transport;
     const res = await requestPeer(req.stream ? t.streamDispatcher : t.dispatcher, url, req, {
       peerId: this.peerId,
       signal,
-      timeoutMs: this.#timeoutMs,
+      timeoutMs,
       userAgent: this.#s.userAgent,
       a2aVersion: req.a2aVersion,
     });
@@ -250,8 +251,8 @@ export class PeerTasks {
   }
 
   /** One request answered as a whole: its result, or the typed error it names. */
-  async #call(op: PeerOp, options: PeerTaskCallOptions): Promise<unknown> {
-    const { res, binding } = await this.#send(op, options.signal);
+  async #call(op: PeerOp, options: PeerTaskCallOptions, timeoutMs?: number): Promise<unknown> {
+    const { res, binding } = await this.#send(op, options.signal, timeoutMs);
     this.#check(res);
     return peerResultOf(binding, res.body);
   }
@@ -307,8 +308,8 @@ export class PeerTasks {
       taskId,
       limits: this.#limits,
       signal,
-      send: async (o) => {
-        const sent = await this.#send(o, signal);
+      send: async (o, timeoutMs) => {
+        const sent = await this.#send(o, signal, Math.min(timeoutMs, this.#timeoutMs));
         this.#check(sent.res);
         return sent;
       },
@@ -319,7 +320,15 @@ export class PeerTasks {
           `peer ${this.peerId} streamed an event of another ${key === "taskId" ? "task" : "context"} (${JSON.stringify(named.slice(0, 64))}, not ${JSON.stringify(ours.slice(0, 64))}); the stream was dropped`,
           { peerId: this.peerId, code: "peer_stream_foreign_task", retryable: false },
         ),
-      getTask: (id) => this.get(id, { signal }),
+      getTask: async (id, timeoutMs) =>
+        this.#task(
+          await this.#call(
+            { op: "get", taskId: id, historyLength: undefined },
+            { signal },
+            Math.min(timeoutMs, this.#timeoutMs),
+          ),
+          "get",
+        ),
       cut: (id, why, retryable, cause) =>
         new MoleculePeerError(
           `the stream of ${id === undefined ? "a task" : `task ${JSON.stringify(id.slice(0, 64))}`} from peer ${this.peerId} was cut before the task ended ${why}; follow it again later (peerTasks(peerId).follow) or read it with get`,

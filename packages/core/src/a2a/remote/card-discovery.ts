@@ -22,8 +22,8 @@ export function cardCandidates(agentUrl: string): string[] {
 }
 
 /**
- * The first card found at `candidates` (a JSON object with a `name`), with the URL it was read
- * from. A certificate that fails (`tls_*`) is thrown at once: every candidate is at the same origin.
+ * The first card found at `candidates` (a JSON object with a `name`) within `timeoutMs` in all,
+ * with the URL it was read from. A certificate that fails (`tls_*`) is thrown at once: every candidate is at the same origin.
  * Throws `a2a_card_unavailable` when none answers one, with the last failure as its cause (`given`:
  * the candidate is the caller's `cardUrl`); an address refusal or an abort as is.
  */
@@ -41,14 +41,18 @@ export async function discoverCard(
 ): Promise<{ card: Record<string, unknown>; url: string }> {
   const tried: string[] = [];
   let cause: unknown;
+  // `timeoutMs` bounds the whole look-up: each candidate gets what is left of it.
+  const until = performance.now() + options.timeoutMs;
   for (const candidate of candidates) {
+    const timeoutMs = Math.ceil(until - performance.now());
+    if (timeoutMs < 1) break;
     let res;
     try {
       res = await remoteRequest(
         guard,
         new URL(candidate),
         { method: "GET" },
-        { ...options, maxBytes: MAX_CARD_BYTES },
+        { ...options, timeoutMs, maxBytes: MAX_CARD_BYTES },
       );
     } catch (err) {
       // Refused by the address rule, aborted, or its certificate (the same at every candidate).

@@ -168,7 +168,8 @@ export class RemoteA2AAgent {
     return c?.grpc ? { binding: "GRPC", version: "1.0" } : c?.binding;
   }
 
-  #connect(signal: AbortSignal | undefined): Promise<Connection> {
+  /** The connection (the card read once); a first read waits at most `timeoutMs`. */
+  #connect(signal: AbortSignal | undefined, timeoutMs = this.#timeoutMs): Promise<Connection> {
     this.#connection ??= (async () => {
       const given = this.#cardUrl !== undefined;
       const found = await discoverCard(
@@ -179,7 +180,7 @@ export class RemoteA2AAgent {
           party: given ? CARD_URL : URL_OPTION,
           given,
           signal,
-          timeoutMs: this.#timeoutMs,
+          timeoutMs,
           userAgent: this.#userAgent,
         },
       );
@@ -344,7 +345,7 @@ export class RemoteA2AAgent {
   ): Promise<{ res: HttpResponse; binding: PeerBinding }> {
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
       throw invalid(`RemoteA2AAgent timeoutMs must be a positive number; got ${String(timeoutMs)}`);
-    const c = await this.#connect(signal);
+    const c = await this.#connect(signal, timeoutMs);
     if (c.grpc !== undefined) {
       const res = await grpcRequest(this.#grpc!, this.#guard, c.grpc, op, {
         who: this.origin,
@@ -455,8 +456,8 @@ export class RemoteA2AAgent {
       taskId,
       limits: this.#limits,
       signal,
-      send: async (o) => {
-        const sent = await this.#send(o, signal);
+      send: async (o, timeoutMs) => {
+        const sent = await this.#send(o, signal, Math.min(timeoutMs, this.#timeoutMs));
         this.#check(sent.res, sent.binding);
         return sent;
       },
@@ -467,7 +468,12 @@ export class RemoteA2AAgent {
           `the A2A agent at ${this.origin} streamed an event of another ${key === "taskId" ? "task" : "context"}; the stream was dropped`,
           { peerId: this.origin, code: "peer_stream_foreign_task", retryable: false },
         ),
-      getTask: (id) => this.getTask(id, { signal }),
+      getTask: async (id, timeoutMs) => {
+        const op: PeerOp = { op: "get", taskId: id, historyLength: undefined };
+        const { res, binding } = await this.#send(op, signal, Math.min(timeoutMs, this.#timeoutMs));
+        this.#check(res, binding);
+        return this.#task(peerResultOf(binding, res.body), "get");
+      },
       cut: (id, why, retryable, cause) =>
         new MoleculePeerError(
           `the stream of ${id === undefined ? "a task" : `task ${JSON.stringify(id.slice(0, 64))}`} from the A2A agent at ${this.origin} was cut before the task ended ${why}; follow the task again later (RemoteA2AAgent.follow) or read it with getTask`,

@@ -129,8 +129,8 @@ async function run(
 }
 
 /**
- * An SSE `Response` pulling frames from the task's generator; canceling it aborts the task. The
- * request's `hold` of the body budget is given back when the stream ends.
+ * An SSE `Response` pulling frames from the task's generator; canceling it ends the stream (the
+ * task runs on). The request's share of the body budget (`hold`) is given back when it ends.
  */
 function streamResponse(
   core: EndpointCore,

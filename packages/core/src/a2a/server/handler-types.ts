@@ -109,6 +109,16 @@ export interface A2AHandlerOptions {
    * (default 32); past it a subscription is refused with JSON-RPC error `-32000`.
    */
   maxSubscribersPerTask?: number;
+  /**
+   * How long a streamed task runs on while no stream follows it (default 600000, 10 minutes). A
+   * task lives until it ends or is canceled: a cut `message/stream` / `SendStreamingMessage`
+   * connection leaves it running, and a resubscription gets what it missed. Once neither its own
+   * stream nor a resubscription on this endpoint has followed it for this long, it is `canceled`
+   * (its signal aborted with code `task_unwatched`, its status message saying why). A stream on
+   * another replica sharing `taskStore` counts when the store passes its notices
+   * (`followed`, `watchFollows`); give every replica the same value.
+   */
+  unwatchedTaskTtlMs?: number;
   /** Path of the JSON-RPC endpoint (default `"/"`). */
   basePath?: string;
   /**

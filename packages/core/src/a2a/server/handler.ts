@@ -134,6 +134,7 @@ class A2AEndpoint implements A2AHandler {
       // A task's history is bounded like one request: memory is at most maxTasks times the limit.
       maxHistoryBytes: maxBody,
       maxSubscribers: maxSubscribersOf(options),
+      unwatchedTaskTtlMs: unwatchedTtlOf(options),
       inflight,
       report,
       ...(push !== undefined ? { notify: (task) => push.notify(task), push } : {}),
@@ -245,6 +246,18 @@ function maxSubscribersOf(options: A2AHandlerOptions): number {
     );
   }
   return max;
+}
+
+/** The `unwatchedTaskTtlMs` option (checked), default 10 minutes. */
+function unwatchedTtlOf(options: A2AHandlerOptions): number {
+  const ttl = options.unwatchedTaskTtlMs ?? 600_000;
+  if (!Number.isSafeInteger(ttl) || ttl < 1 || ttl > 2_147_483_647) {
+    throw new MoleculeOptionError(
+      "unwatchedTaskTtlMs",
+      `createA2AHandler: unwatchedTaskTtlMs must be a whole number of milliseconds from 1 to 2147483647 (got ${ttl}).`,
+    );
+  }
+  return ttl;
 }
 
 /** The `taskStore` option (checked), else an in-memory store of `maxTasks` tasks. */

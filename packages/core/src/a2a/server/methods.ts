@@ -37,6 +37,7 @@ import {
 import { TaskHub } from "./task-hub.js";
 import { historyLengthOf } from "./task-params.js";
 import { storeCall, storeError, TaskQueries } from "./task-queries.js";
+import { attached, canceledStatus, TaskLifetimes } from "./task-life.js";
 import { streamTask } from "./task-stream.js";
 import { continuationRefusal } from "./task-continuation.js";
 
@@ -53,6 +54,8 @@ export interface MethodOptions {
   workspaceId: string;
   /** Resubscribed streams one task may have at once. */
   maxSubscribers: number;
+  /** How long a streamed task runs on with no stream following it (task-life.ts). */
+  unwatchedTaskTtlMs: number;
   /** Issues the conversation id of a message that names none. */
   contexts: ContextIds;
   /** Most bytes (JSON) of one task's history: a continuation past it is refused. */
@@ -84,16 +87,22 @@ export class A2AMethods implements RpcMethods {
   /** Task writes not finished yet (awaited by `close`). */
   readonly #writes = new Set<Promise<void>>();
   #watch: TaskWatch | undefined;
-  /** Changes of tasks, for resubscribed streams. */
-  readonly #hub = new TaskHub();
+  /** The store's notices of streams of other replicas following tasks run here. */
+  #follows: TaskWatch | undefined;
+  /** Changes of tasks, for resubscribed streams (their number times an unwatched task). */
+  readonly #hub = new TaskHub((taskId) => this.#lifetimes.changed(taskId));
+  /** How long the streamed tasks running here live. */
+  readonly #lifetimes: TaskLifetimes;
   /** get, list, cancel and resubscribe, over the same tasks. */
   readonly queries: TaskQueries;
 
   constructor(options: MethodOptions) {
     this.#o = options;
     this.#store = options.store;
+    this.#lifetimes = new TaskLifetimes(() => this.#hub, options.unwatchedTaskTtlMs);
     this.queries = new TaskQueries({
       ...options,
+      followEveryMs: Math.max(1, Math.floor(options.unwatchedTaskTtlMs / 3)),
       hub: this.#hub,
       running: this.#running,
       canceled: (task) => options.notify?.(task),
@@ -234,7 +243,8 @@ export class A2AMethods implements RpcMethods {
     const { id, method, version, message, mode, scope, historyLength } = go;
     const stream = mode === "stream";
     const contextId = task.contextId;
-    const taskScope = mode === "background" ? new Scope() : scope;
+    // A blocking send's handler runs for its request; a task outlives the request that started it.
+    const taskScope = mode === "blocking" ? scope : new Scope();
     const rid = requestIdOf(id);
     const ctx = new RequestContext(
       taskScope,
@@ -256,15 +266,32 @@ export class A2AMethods implements RpcMethods {
       if (stream) {
         const { onMessage, report } = this.#o;
         const persist = (): void | Promise<void> => this.#persist(task, method, id);
-        const finished = (): void => void this.#running.delete(task.id);
-        const changed = (): void => this.#hub.emit(task.id, task);
-        const frames = { id: id as CallId, method, version, task, message, ctx, scope };
-        const hooks = { onMessage, report };
-        return {
-          status: 200,
-          stream: streamTask({ ...frames, ...hooks, persist, finished, changed }),
-          scope,
+        const finished = (): void => {
+          if (this.#running.get(task.id)?.scope === taskScope) this.#running.delete(task.id);
+          this.#lifetimes.ended(task.id, taskScope);
+          this.#o.inflight.delete(taskScope);
         };
+        const keep =
+          this.#store.watchChanges === undefined ? undefined : this.#keeper(task, method, id);
+        const changed = (): void => {
+          this.#hub.emit(task.id, task);
+          keep?.();
+        };
+        const frames = { id: id as CallId, method, version, task, message, ctx, scope: taskScope };
+        const hooks = { onMessage, report };
+        this.#o.inflight.add(taskScope);
+        this.#follows ??= this.#store.watchFollows?.((taskId) =>
+          this.#lifetimes.followedElsewhere(taskId),
+        );
+        const detached = this.#lifetimes.started(task.id, taskScope, (reason) => {
+          taskScope.abort(reason);
+          if (TERMINAL_STATES.has(task.status.state)) return;
+          task.status = canceledStatus(task, reason); // also when the handler ignores its signal
+          void persist();
+        });
+        const run = streamTask({ ...frames, ...hooks, persist, finished, changed });
+        const report1 = (err: unknown): void => report(err, method, id);
+        return { status: 200, stream: attached(run, scope, detached, report1), scope };
       }
       // The answer is serialised before the handler starts: it changes the task in place.
       const body = rpcResult(id, shapeResult(version, withHistory(task, historyLength)));
@@ -294,6 +321,7 @@ export class A2AMethods implements RpcMethods {
 
   /** Aborts the tasks running here (stored as `canceled`) and stops watching the store. */
   async close(reason: unknown): Promise<void> {
+    this.#lifetimes.close();
     for (const { task, scope } of this.#running.values()) {
       scope.abort(reason);
       if (!TERMINAL_STATES.has(task.status.state)) {
@@ -303,9 +331,9 @@ export class A2AMethods implements RpcMethods {
     }
     this.#running.clear();
     while (this.#writes.size > 0) await Promise.allSettled(this.#writes);
-    const watch = this.#watch;
-    this.#watch = undefined;
-    await watch?.close();
+    const watches = [this.#watch, this.#follows];
+    this.#watch = this.#follows = undefined;
+    for (const w of watches) await w?.close();
     await this.queries.close();
     if (this.#store instanceof MemoryTaskStore) this.#store.clear();
   }
@@ -355,6 +383,37 @@ export class A2AMethods implements RpcMethods {
       .finally(() => this.#writes.delete(write));
     this.#writes.add(write);
     return write;
+  }
+
+  /**
+   * Stores a streamed task's chunks in a store shared by replicas, so a resubscription on another
+   * one gets what its caller missed: one save at a time, each of the task as it is then (a chunk
+   * made during a save is in the next one).
+   */
+  #keeper(task: A2ATask, method: string, id: CallId): () => void {
+    let writing = false;
+    let again = false;
+    const write = async (): Promise<void> => {
+      writing = true;
+      try {
+        do {
+          again = false;
+          await this.#store.save(task, this.#o.workspaceId);
+        } while (again);
+      } catch (err) {
+        this.#o.report(err, method, id); // the final state is saved on its own
+      } finally {
+        writing = false;
+      }
+    };
+    return () => {
+      if (writing) {
+        again = true;
+        return;
+      }
+      const w: Promise<void> = write().finally(() => this.#writes.delete(w));
+      this.#writes.add(w);
+    };
   }
 
   #handlerError(id: CallId, method: string, err: unknown): Outcome {

@@ -11,7 +11,7 @@ export type RequestId = string | number | null;
 export const CANCELED = new MoleculeError("task canceled by the caller (tasks/cancel)", {
   code: "task_canceled",
 });
-/** Abort reason when the caller goes away before the answer is written. */
+/** Abort reason of a request whose caller goes away before the answer is written (its task runs on). */
 export const DISCONNECTED = new MoleculeError("caller disconnected before the answer was written", {
   code: "caller_disconnected",
 });
@@ -45,6 +45,11 @@ export class Scope {
 
   get aborted(): boolean {
     return this.#aborted;
+  }
+
+  /** Why it was aborted (`undefined` while it runs). */
+  get reason(): unknown {
+    return this.#reason;
   }
 
   abort(reason: unknown): void {

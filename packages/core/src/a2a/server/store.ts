@@ -78,6 +78,19 @@ export interface A2ATaskStore {
    */
   watchChanges?(onChange: (taskId: string | undefined) => void): TaskWatch;
   /**
+   * For stores shared by several processes: tells the process running `taskId` that a stream of
+   * another process follows it (a `tasks/resubscribe` stream of a task run elsewhere calls it when
+   * it starts and every third of `unwatchedTaskTtlMs` while it lasts), so the task is not
+   * canceled as unwatched. Needs {@link watchFollows}.
+   */
+  followed?(taskId: string, workspaceId: string): void | Promise<void>;
+  /**
+   * For stores shared by several processes: calls `onFollowed(taskId)` for each
+   * {@link followed} made through any of them, and `onFollowed(undefined)` when some may have
+   * been missed (e.g. after a reconnect).
+   */
+  watchFollows?(onFollowed: (taskId: string | undefined) => void): TaskWatch;
+  /**
    * Push notifications (webhooks) need the three methods below; a store without them serves no
    * push notification config (`-32003`). Stores `config` for the task `taskId` of `workspaceId`,
    * replacing the one with its id; `false` (nothing stored) when the workspace has no such task.

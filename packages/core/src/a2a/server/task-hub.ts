@@ -9,15 +9,23 @@ export type TaskChange = (task: A2ATask | undefined) => void;
 /** Listeners of task changes, by task id. */
 export class TaskHub {
   readonly #listeners = new Map<string, Set<TaskChange>>();
+  readonly #counted: ((taskId: string) => void) | undefined;
+
+  /** @param counted called after the number of listeners of a task changed */
+  constructor(counted?: (taskId: string) => void) {
+    this.#counted = counted;
+  }
 
   /** Listens to changes of `taskId`; returns the function that stops it. */
   on(taskId: string, listener: TaskChange): () => void {
     let set = this.#listeners.get(taskId);
     if (set === undefined) this.#listeners.set(taskId, (set = new Set()));
     set.add(listener);
+    this.#counted?.(taskId);
     return () => {
-      set.delete(listener);
+      if (!set.delete(listener)) return;
       if (set.size === 0 && this.#listeners.get(taskId) === set) this.#listeners.delete(taskId);
+      this.#counted?.(taskId);
     };
   }
 

@@ -26,6 +26,8 @@ export interface QueryOptions {
   workspaceId: string;
   streaming: boolean;
   maxSubscribers: number;
+  /** How often a stream of a task run by another replica tells it so (task-life.ts). */
+  followEveryMs: number;
   hub: TaskHub;
   /** The tasks whose handler runs here: a cancel aborts its scope. */
   running: ReadonlyMap<string, { task: A2ATask; scope: Scope }>;
@@ -143,6 +145,7 @@ export class TaskQueries {
       taskId,
       workspaceId: o.workspaceId,
       maxSubscribers: o.maxSubscribers,
+      followEveryMs: o.followEveryMs,
       scope,
       store: o.store,
       hub: o.hub,

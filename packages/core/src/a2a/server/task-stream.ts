@@ -8,6 +8,7 @@ import type { A2AHandlerContext, A2AHandlerOptions } from "./handler-types.js";
 import { ShapeError, TERMINAL_STATES } from "./normalize.js";
 import { rpcResult, type CallId } from "./outcome.js";
 import type { Scope } from "./scope.js";
+import { canceledStatus } from "./task-life.js";
 import {
   failedStatus,
   invalidResult,
@@ -31,7 +32,7 @@ export interface StreamedTask {
   report: (err: unknown, method: string, requestId: CallId) => void;
   /** Stores the task's current state (failures are reported by it). */
   persist: () => void | Promise<void>;
-  /** Called once the handler is done with the task. */
+  /** Called once the handler is done with the task (maybe more than once). */
   finished: () => void;
   /** Called after each streamed chunk (the task's artifact grew). */
   changed: () => void;
@@ -87,7 +88,10 @@ export function framer(id: CallId, version: "0.3" | "1.0", task: A2ATask) {
   };
 }
 
-/** The SSE frames of one streamed task; canceling the scope ends the task as `canceled`. */
+/**
+ * The SSE frames of one streamed task's run; aborting its scope (a cancel, the endpoint closing,
+ * nobody following it: task-life.ts) ends the task as `canceled`.
+ */
 export async function* streamTask(s: StreamedTask): AsyncGenerator<string, void, undefined> {
   const { task, scope } = s;
   const frames = framer(s.id, s.version, task);
@@ -134,14 +138,14 @@ export async function* streamTask(s: StreamedTask): AsyncGenerator<string, void,
     }
     s.finished();
     if (scope.aborted && !TERMINAL_STATES.has(task.status.state)) {
-      task.status = { state: "canceled", timestamp: now() };
+      task.status = canceledStatus(task, scope.reason);
     }
     await s.persist();
     yield frames.status();
   } finally {
     s.finished();
     if (scope.aborted && !TERMINAL_STATES.has(task.status.state)) {
-      task.status = { state: "canceled", timestamp: now() };
+      task.status = canceledStatus(task, scope.reason);
       void s.persist();
     }
   }

@@ -23,6 +23,8 @@ export interface Subscription {
   store: A2ATaskStore;
   /** Streams one task may have at once on this endpoint; past it, JSON-RPC -32000. */
   maxSubscribers: number;
+  /** How often a stream of a task run elsewhere tells its replica so (`store.followed`). */
+  followEveryMs: number;
   hub: TaskHub;
   /** The task, when it runs on this endpoint (its changes are reported to `hub`). */
   local: A2ATask | undefined;
@@ -154,11 +156,37 @@ export async function subscribe(s: Subscription): Promise<Outcome> {
       "This task runs on another replica and the task store cannot report its changes; poll tasks/get",
     );
   }
+  const stop = terminal(current) || s.local !== undefined ? off : tellRunner(s, off);
   // A caller gone before the stream started never runs the generator's cleanup: this one does.
   const signal = s.scope.signal;
-  if (signal.aborted) off();
-  else signal.addEventListener("abort", off, { once: true });
-  return { status: 200, stream: updates(s, current, pending, off), scope: s.scope };
+  if (signal.aborted) stop();
+  else signal.addEventListener("abort", stop, { once: true });
+  return { status: 200, stream: updates(s, current, pending, stop), scope: s.scope };
+}
+
+/**
+ * Tells the replica running the task that this stream follows it (`store.followed`), now and
+ * every `followEveryMs`, so it is not canceled as unwatched; returns `off` that also stops it.
+ */
+function tellRunner(s: Subscription, off: () => void): () => void {
+  const { store } = s;
+  if (store.followed === undefined) return off;
+  const tell = (): void => {
+    try {
+      const told = store.followed!(s.taskId, s.workspaceId);
+      if (isThenable(told))
+        Promise.resolve(told).catch((e: unknown) => s.report(e, s.method, s.id));
+    } catch (err) {
+      s.report(err, s.method, s.id);
+    }
+  };
+  tell();
+  const timer = setInterval(tell, s.followEveryMs);
+  timer.unref?.();
+  return () => {
+    clearInterval(timer);
+    off();
+  };
 }
 
 /** The SSE frames: the task, then one frame per change, until its terminal status. */
