@@ -3,7 +3,8 @@
 import { utf8Text } from "../runtime/index.js";
 import type { Dispatcher } from "undici";
 import { MoleculePeerError, peerTlsFailure } from "../transport/index.js";
-import { BodyTooLargeError, readBodyText, withTraceHeaders } from "../transport/index.js";
+import { BodyTooLargeError, judgePeerAnswer, readBodyText } from "../transport/index.js";
+import { withTraceHeaders } from "../transport/index.js";
 import type { HttpResponse, TlsParty } from "../transport/index.js";
 
 /**
@@ -46,7 +47,9 @@ export async function postToPeer(
  * body), `Accept`, `User-Agent` and `A2A-Version` (v1.0): never a platform credential. Without
  * `stream`, the answer is read (within `maxBytes`) and parsed as JSON when it is; with it, an
  * answer of type `text/event-stream` is returned unread as `stream` (its deadline is the head's;
- * aborting `signal` closes it), any other is read as without.
+ * aborting `signal` closes it), any other is read as without. An answer read that the path gave,
+ * not the peer (a front's redirect or sign-in page, a proxy's 407), throws its typed error
+ * (`judgePeerAnswer`).
  */
 export async function requestPeer(
   dispatcher: Dispatcher,
@@ -108,9 +111,13 @@ export async function requestPeer(
     } catch {
       /* keep text */
     }
-    return { status: res.statusCode, headers: res.headers, body };
+    const answer = { status: res.statusCode, headers: res.headers, body };
+    const at = `peer ${options.peerId} at ${url.origin}`;
+    judgePeerAnswer({ at, peerId: options.peerId, name: "the peer" }, answer, []);
+    return answer;
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
+    if (err instanceof MoleculePeerError) throw err; // the judge's
     if (err instanceof BodyTooLargeError) {
       throw new MoleculePeerError(
         `peer ${options.peerId} answered with more than ${err.limit} bytes; the answer was discarded`,

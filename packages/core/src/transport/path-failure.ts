@@ -19,7 +19,7 @@
 // definition.
 import type { IncomingHttpHeaders } from "node:http";
 import { type ProxyInfo, proxyOfError } from "./proxy.js";
-import { frontEvidence } from "./body-text.js";
+import { frontEvidence, quoteBody } from "./body-text.js";
 import { offeredSchemes } from "./proxy-schemes.js";
 import { tlsProblemOf } from "./tls-errors.js";
 
@@ -129,14 +129,45 @@ function redirectTarget(location: string | undefined): string {
 /**
  * Who answered `res`, the final response to a platform request: `undefined` when the platform did
  * (a 2xx, or an error of any status in its error shape: {@link isPlatformAnswer}); otherwise the
- * path, with its cause: a 407 is the proxy's (with the schemes its `Proxy-Authenticate` offers);
- * a 5xx page through `proxy` (the forward proxy an absolute-URI request went through) or with a
- * `Via` header is the proxy's; anything else (a 3xx with or without `Location`, an HTML 401 or 403,
- * an empty body) the front's.
+ * path, with its cause ({@link pathOf}).
  */
 export function answerPath(res: Answer, proxy?: ProxyInfo): PathFailure | undefined {
+  if (res.status >= 200 && res.status < 300) return undefined;
+  return isPlatformAnswer(res.status, res.body) ? undefined : pathOf(res, proxy);
+}
+
+/**
+ * The judge's peer form: who answered `res`, the final response to a request sent to a peer
+ * directly (an A2A agent, its card, a webhook). `undefined` when the peer did: a 2xx (an SSE
+ * stream's head included), a JSON object of any status but 407 (a JSON-RPC error, an A2A REST
+ * error or google.rpc.Status, a framework's JSON 404), or a 429 (waited out whoever said it). A
+ * webhook (`shape: "any"`: A2A gives its answer no shape) also answers its own refusal as an empty
+ * or text body. Anything else (a 3xx, an HTML page, for an A2A endpoint an empty body) is the path
+ * in front of the peer ({@link pathOf}): a front, a proxy, or the peer's HTTP server outside its
+ * endpoint (its HTML page cannot be told from a front's, and neither is the endpoint's answer).
+ */
+export function peerAnswerPath(
+  res: Answer,
+  shape: "json" | "any" = "json",
+): PathFailure | undefined {
   const { status, headers, body } = res;
-  if (status >= 200 && status < 300) return undefined;
+  if ((status >= 200 && status < 300) || status === 429) return undefined;
+  if ((status >= 300 && status < 400) || status === 407) return pathOf(res);
+  if (body !== null && typeof body === "object") return undefined;
+  const page = quoteBody(body, header(headers, "content-type"))?.page === true;
+  const proxied = status >= 500 && header(headers, "via") !== undefined;
+  return shape === "any" && !page && !proxied ? undefined : pathOf(res);
+}
+
+/**
+ * The cause of an answer the path gave (the judge found it was not the platform's or the peer's):
+ * a 407 is the proxy's (with the schemes its `Proxy-Authenticate` offers); a 5xx page through
+ * `proxy` (the forward proxy an absolute-URI request went through) or with a `Via` header is the
+ * proxy's; anything else (a 3xx with or without `Location`, an HTML 401 or 403, an empty body) the
+ * front's.
+ */
+function pathOf(res: Answer, proxy?: ProxyInfo): PathFailure {
+  const { status, headers, body } = res;
   if (status === 407) {
     const schemes = offeredSchemes(headers["proxy-authenticate"]);
     const offered = schemes.length > 0 ? ` (it offers ${schemes.join(", ")})` : "";
@@ -148,7 +179,6 @@ export function answerPath(res: Answer, proxy?: ProxyInfo): PathFailure | undefi
       schemes,
     };
   }
-  if (isPlatformAnswer(status, body)) return undefined;
   const page = frontEvidence(status, body, headers["content-type"]);
   const via = header(headers, "via");
   if (status >= 500 && (proxy !== undefined || via !== undefined)) {

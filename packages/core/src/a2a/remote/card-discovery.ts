@@ -3,6 +3,7 @@
 // then the older `/.well-known/agent.json` (A2A 0.2). Each through the address guard, bounded to
 // 256 KiB, with only `Accept` and `User-Agent` (no credential: the card says which to send).
 import { isTlsErrorCode, MoleculeError, MoleculePeerError } from "../../transport/index.js";
+import { pathFailureOf } from "../../transport/index.js";
 import type { TlsParty } from "../../transport/index.js";
 import type { AddressGuard } from "./address-guard.js";
 import { remoteRequest } from "./http.js";
@@ -23,7 +24,9 @@ export function cardCandidates(agentUrl: string): string[] {
 
 /**
  * The first card found at `candidates` (a JSON object with a `name`), with the URL it was read
- * from. A certificate that fails (`tls_*`) is thrown at once: every candidate is at the same origin.
+ * from. A certificate that fails (`tls_*`), or the path's answer (a front's sign-in redirect or
+ * page, a proxy's 407) is thrown at once: every candidate is at the same origin. A 404 page is not:
+ * the agent's HTTP server may serve its card at another candidate.
  * Throws `a2a_card_unavailable` when none answers one, with the last failure as its cause (`given`:
  * the candidate is the caller's `cardUrl`); an address refusal or an abort as is.
  */
@@ -53,7 +56,10 @@ export async function discoverCard(
     } catch (err) {
       // Refused by the address rule, aborted, or its certificate (the same at every candidate).
       if (!(err instanceof MoleculePeerError) || isTlsErrorCode(err.code)) throw err;
-      tried.push(`${new URL(candidate).pathname}: ${err.code}`);
+      // The judge's verdict on an answer (it has a status), not a connection's failure.
+      const path = err.status === undefined ? undefined : pathFailureOf(err);
+      if (path !== undefined && path.status !== 404) throw err;
+      tried.push(`${new URL(candidate).pathname}: ${path?.detail ?? err.code}`);
       cause = err;
       continue;
     }

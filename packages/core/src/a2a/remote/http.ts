@@ -6,6 +6,7 @@
 import type { Dispatcher } from "undici";
 import {
   BodyTooLargeError,
+  judgePeerAnswer,
   MoleculePeerError,
   peerTlsFailure,
   readBodyText,
@@ -49,7 +50,8 @@ export function targetUrl(
 /**
  * Sends one request to `url` through `guard`. With `stream`, an answer of type
  * `text/event-stream` is returned unread as `stream` (aborting `signal` closes it); any other is
- * read within `maxBytes` and parsed as JSON when it is.
+ * read within `maxBytes` and parsed as JSON when it is; one the path gave, not the agent (a front's
+ * redirect or sign-in page, a proxy's 407), throws its typed error (`judgePeerAnswer`).
  */
 export async function remoteRequest(
   guard: AddressGuard,
@@ -101,9 +103,14 @@ export async function remoteRequest(
     } catch {
       /* keep text */
     }
-    return { status: res.statusCode, headers: res.headers, body };
+    const answer = { status: res.statusCode, headers: res.headers, body };
+    const party = { at: `the A2A agent at ${who}`, peerId: who, name: "the A2A agent" };
+    const known = [...Object.values(options.headers ?? {}), ...Object.values(options.query ?? {})];
+    judgePeerAnswer(party, answer, known);
+    return answer;
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
+    if (err instanceof MoleculePeerError) throw err; // the judge's
     if (AddressGuard.isRefusal(err) || AddressGuard.isRefusal((err as Error)?.cause)) {
       throw AddressGuard.refusal(AddressGuard.isRefusal(err) ? err : (err as Error).cause);
     }
