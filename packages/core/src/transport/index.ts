@@ -55,7 +55,7 @@ export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";
 export { isTlsErrorCode, peerTlsFailure, type TlsParty } from "./tls-errors.js";
 export { isPlatformAnswer, pathFailureOf, platformRefused } from "./path-failure.js";
 export { judgePeerAnswer, type PeerParty } from "./path-answer.js";
-export type { PathCause, PathFailure } from "./path-failure.js";
+export type { PathCause, PathFailure, PeerShape } from "./path-failure.js";
 export { proxyAuthFix } from "./proxy-schemes.js";
 export { requestPlatformUrl } from "./dispatchers.js";
 export type { PlatformUrlRequest } from "./dispatchers.js";

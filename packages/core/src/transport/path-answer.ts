@@ -5,7 +5,7 @@
 // form (`peerPathError`) is the same for a request sent to a peer or a webhook directly.
 import { MoleculeError, MoleculePeerError } from "./errors.js";
 import type { Answer, PathFailure } from "./path-failure.js";
-import { markPath, peerAnswerPath } from "./path-failure.js";
+import { markPath, peerAnswerPath, type PeerShape } from "./path-failure.js";
 import type { ProxyInfo } from "./proxy.js";
 import { proxyAuthFix } from "./proxy-schemes.js";
 import { redactDeep, redactText } from "./redact.js";
@@ -84,7 +84,7 @@ export function judgePeerAnswer(
   party: PeerParty,
   res: Answer,
   known: readonly string[],
-  shape: "json" | "any" = "json",
+  shape: PeerShape = "json",
 ): void {
   const failure = peerAnswerPath(res, shape);
   if (failure !== undefined) throw peerPathError(party, res, failure, known);

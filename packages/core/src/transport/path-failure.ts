@@ -137,23 +137,28 @@ export function answerPath(res: Answer, proxy?: ProxyInfo): PathFailure | undefi
 }
 
 /**
+ * What a peer answers its errors in, for the judge's peer form: `json` (an A2A endpoint), `card`
+ * (an agent card's URL: a 404 of any body is its HTTP server's "no card here"), `any` (a webhook:
+ * A2A gives its answer no shape, so an empty or text body is its own too).
+ */
+export type PeerShape = "json" | "card" | "any";
+
+/**
  * The judge's peer form: who answered `res`, the final response to a request sent to a peer
  * directly (an A2A agent, its card, a webhook). `undefined` when the peer did: a 2xx (an SSE
- * stream's head included), a JSON object of any status but 407 (a JSON-RPC error, an A2A REST
- * error or google.rpc.Status, a framework's JSON 404), or a 429 (waited out whoever said it). A
- * webhook (`shape: "any"`: A2A gives its answer no shape) also answers its own refusal as an empty
- * or text body. Anything else (a 3xx, an HTML page, for an A2A endpoint an empty body) is the path
- * in front of the peer ({@link pathOf}): a front, a proxy, or the peer's HTTP server outside its
- * endpoint (its HTML page cannot be told from a front's, and neither is the endpoint's answer).
+ * stream's head included), a JSON object of any status but 3xx and 407 (a JSON-RPC error, an A2A
+ * REST error or google.rpc.Status, a framework's JSON 404), a 429 (waited out whoever said it), or
+ * what its `shape` allows besides. Anything else (a 3xx, an HTML page, for an A2A endpoint an empty
+ * body) is the path in front of the peer ({@link pathOf}): a front, a proxy, or the peer's HTTP
+ * server outside its endpoint (its HTML page cannot be told from a front's; neither is an answer
+ * of the endpoint).
  */
-export function peerAnswerPath(
-  res: Answer,
-  shape: "json" | "any" = "json",
-): PathFailure | undefined {
+export function peerAnswerPath(res: Answer, shape: PeerShape = "json"): PathFailure | undefined {
   const { status, headers, body } = res;
   if ((status >= 200 && status < 300) || status === 429) return undefined;
   if ((status >= 300 && status < 400) || status === 407) return pathOf(res);
   if (body !== null && typeof body === "object") return undefined;
+  if (shape === "card" && status === 404) return undefined;
   const page = quoteBody(body, header(headers, "content-type"))?.page === true;
   const proxied = status >= 500 && header(headers, "via") !== undefined;
   return shape === "any" && !page && !proxied ? undefined : pathOf(res);

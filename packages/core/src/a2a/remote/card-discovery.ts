@@ -3,7 +3,6 @@
 // then the older `/.well-known/agent.json` (A2A 0.2). Each through the address guard, bounded to
 // 256 KiB, with only `Accept` and `User-Agent` (no credential: the card says which to send).
 import { isTlsErrorCode, MoleculeError, MoleculePeerError } from "../../transport/index.js";
-import { pathFailureOf } from "../../transport/index.js";
 import type { TlsParty } from "../../transport/index.js";
 import type { AddressGuard } from "./address-guard.js";
 import { remoteRequest } from "./http.js";
@@ -24,9 +23,9 @@ export function cardCandidates(agentUrl: string): string[] {
 
 /**
  * The first card found at `candidates` (a JSON object with a `name`), with the URL it was read
- * from. A certificate that fails (`tls_*`), or the path's answer (a front's sign-in redirect or
- * page, a proxy's 407) is thrown at once: every candidate is at the same origin. A 404 page is not:
- * the agent's HTTP server may serve its card at another candidate.
+ * from. A certificate that fails (`tls_*`), or the path's answer (the judge's: a front's sign-in
+ * redirect or page, a proxy's 407; a 404 is the agent's "no card here") is thrown at once: every
+ * candidate is at the same origin.
  * Throws `a2a_card_unavailable` when none answers one, with the last failure as its cause (`given`:
  * the candidate is the caller's `cardUrl`); an address refusal or an abort as is.
  */
@@ -51,15 +50,14 @@ export async function discoverCard(
         guard,
         new URL(candidate),
         { method: "GET" },
-        { ...options, maxBytes: MAX_CARD_BYTES },
+        { ...options, maxBytes: MAX_CARD_BYTES, shape: "card" },
       );
     } catch (err) {
-      // Refused by the address rule, aborted, or its certificate (the same at every candidate).
-      if (!(err instanceof MoleculePeerError) || isTlsErrorCode(err.code)) throw err;
-      // The judge's verdict on an answer (it has a status), not a connection's failure.
-      const path = err.status === undefined ? undefined : pathFailureOf(err);
-      if (path !== undefined && path.status !== 404) throw err;
-      tried.push(`${new URL(candidate).pathname}: ${path?.detail ?? err.code}`);
+      // Refused by the address rule, aborted, its certificate or the path's answer (the judge's,
+      // the only error with a status): the same at every candidate.
+      const judged = err instanceof MoleculePeerError && err.status !== undefined;
+      if (!(err instanceof MoleculePeerError) || isTlsErrorCode(err.code) || judged) throw err;
+      tried.push(`${new URL(candidate).pathname}: ${err.code}`);
       cause = err;
       continue;
     }

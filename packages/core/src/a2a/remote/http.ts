@@ -12,7 +12,7 @@ import {
   readBodyText,
   withTraceHeaders,
 } from "../../transport/index.js";
-import type { HttpResponse, TlsParty } from "../../transport/index.js";
+import type { HttpResponse, PeerShape, TlsParty } from "../../transport/index.js";
 import { AddressGuard } from "./address-guard.js";
 
 /** How one request is sent. */
@@ -29,6 +29,8 @@ interface RemoteRequestOptions {
   /** The credentials of the card's schemes. */
   headers?: Readonly<Record<string, string>> | undefined;
   query?: Readonly<Record<string, string>> | undefined;
+  /** What the agent answers at this URL, for the judge (default `json`: its A2A endpoint). */
+  shape?: PeerShape | undefined;
 }
 
 /** The URL of `base` with `path` appended and `query` added. */
@@ -106,7 +108,7 @@ export async function remoteRequest(
     const answer = { status: res.statusCode, headers: res.headers, body };
     const party = { at: `the A2A agent at ${who}`, peerId: who, name: "the A2A agent" };
     const known = [...Object.values(options.headers ?? {}), ...Object.values(options.query ?? {})];
-    judgePeerAnswer(party, answer, known);
+    judgePeerAnswer(party, answer, known, options.shape);
     return answer;
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
