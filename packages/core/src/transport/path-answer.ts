@@ -64,7 +64,7 @@ export function pathAnswerError(
 }
 
 /** Who a request sent directly went to, as the peer form's error names it. */
-export interface PeerParty {
+interface PeerParty {
   /** How the error names the request: `peer ws-2 at http://host:8000`, `push notification to https://hooks.example`. */
   readonly at: string;
   /** The peer's id, else its origin (`MoleculePeerError.peerId`). */

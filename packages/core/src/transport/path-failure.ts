@@ -17,6 +17,10 @@
 // non-JSON or empty body, and a 407, which only a proxy answers. A failure with no answer at all
 // (DNS, TLS, a refused or reset connection, a proxy refusing the CONNECT tunnel) is the path's by
 // definition.
+//
+// The same judge's peer form (`peerAnswerPath`) decides it for a request sent to a peer directly
+// (a direct call or stream, RemoteA2AAgent, a peer's card, a webhook): a peer answers its errors in
+// its protocol's shape (JSON), so the same cause table names what else answered.
 import type { IncomingHttpHeaders } from "node:http";
 import { type ProxyInfo, proxyOfError } from "./proxy.js";
 import { frontEvidence, quoteBody } from "./body-text.js";
