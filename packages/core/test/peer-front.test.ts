@@ -14,7 +14,8 @@ import {
   InMemoryTaskStore,
 } from "@a2a-js/sdk/server";
 import { agentCardHandler, jsonRpcHandler, UserBuilder } from "@a2a-js/sdk/server/express";
-import { type ErrorFront, errorFront, rpc, SIGN_IN_PAGES, waitFor } from "@internal/test-utils";
+import { type ErrorFront, errorFront, forwardProxy, rpc } from "@internal/test-utils";
+import { SIGN_IN_PAGES, waitFor } from "@internal/test-utils";
 import { type Emulator, startEmulator } from "@molecule-ai/platform-emulator";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -171,6 +172,35 @@ describe.each(["ours", "official"] as const)("a sign-in front in front of %s", (
       expect(await sent()).toMatchObject({ text: "pong" });
     },
   );
+});
+
+describe("a forward proxy between the caller and a peer", () => {
+  it("its 407 to a direct call is the proxy's (proxy_refused, its schemes' fix), never the peer's", async () => {
+    const proxy = await forwardProxy({ offers: ['Basic realm="corp"'] });
+    closers.push(() => proxy.close());
+    const { id } = await emu.admin.createWorkspace({ name: "ours, direct", url: ours.url });
+    const me = await emu.admin.createWorkspace({ name: "caller behind a proxy" });
+    const client = new PlatformClient({
+      platformUrl: emu.url,
+      workspaceId: me.id,
+      token: me.token!,
+      proxy: proxy.url,
+    });
+    closers.push(() => client.close());
+    const port = new URL(ours.url).port;
+    proxy.refusing((line) => line.startsWith("POST ") && line.includes(`:${port}/`));
+    const err = await failure(() =>
+      client.callPeer(id, "ping", { via: "direct", recordDelegation: false }),
+    );
+    expect(err).toMatchObject({ code: "proxy_refused", retryable: false, status: 407 });
+    expect((err as Error).message).toMatch(
+      /refused by the proxy: http:\/\/127\.0\.0\.1:\d+ \(the proxy option\): 407 .*user and password/,
+    );
+    proxy.refusing(false);
+    expect(
+      await client.callPeer(id, "ping", { via: "direct", recordDelegation: false }),
+    ).toMatchObject({ status: "completed", text: "pong" });
+  });
 });
 
 describe("a push notification through a sign-in front", () => {

@@ -2,7 +2,8 @@
 // the platform token, so the token cannot leak to a peer's self-registered URL.
 import type { Dispatcher } from "undici";
 import { MoleculePeerError, peerTlsFailure } from "../transport/index.js";
-import { BodyTooLargeError, judgePeerAnswer, readBodyText } from "../transport/index.js";
+import { BodyTooLargeError, judgePeerAnswer, peerProxyError } from "../transport/index.js";
+import { readBodyText } from "../transport/index.js";
 import { withTraceHeaders } from "../transport/index.js";
 import type { HttpResponse, TlsParty } from "../transport/index.js";
 
@@ -74,6 +75,11 @@ export async function requestPeer(
   const onAbort = (): void => controller.abort();
   signal?.addEventListener("abort", onAbort, { once: true });
   let open = false;
+  const party = {
+    at: `peer ${options.peerId} at ${url.origin}`,
+    peerId: options.peerId,
+    name: "the peer",
+  };
   try {
     // An HTTP+JSON route is below the interface URL; JSON-RPC posts to the URL itself.
     const path = req.path ? url.pathname.replace(/\/+$/, "") + req.path : url.pathname + url.search;
@@ -111,8 +117,7 @@ export async function requestPeer(
       /* keep text */
     }
     const answer = { status: res.statusCode, headers: res.headers, body };
-    const at = `peer ${options.peerId} at ${url.origin}`;
-    judgePeerAnswer({ at, peerId: options.peerId, name: "the peer" }, answer, []);
+    judgePeerAnswer(party, answer, []);
     return answer;
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
@@ -138,9 +143,12 @@ export async function requestPeer(
       party: PEER,
     });
     if (tls) throw tls;
-    throw new MoleculePeerError(
-      `peer ${options.peerId} is unreachable at its advertised URL; try via: "proxy"`,
-      { peerId: options.peerId, code: "peer_unreachable", retryable: true, cause: err },
+    throw (
+      peerProxyError(party, err, []) ??
+      new MoleculePeerError(
+        `peer ${options.peerId} is unreachable at its advertised URL; try via: "proxy"`,
+        { peerId: options.peerId, code: "peer_unreachable", retryable: true, cause: err },
+      )
     );
   } finally {
     clearTimeout(timer);

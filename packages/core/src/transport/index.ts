@@ -54,7 +54,7 @@ export { ScheduledTask, scheduledTasks } from "./scheduler.js";
 export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";
 export { isTlsErrorCode, peerTlsFailure, type TlsParty } from "./tls-errors.js";
 export { isPlatformAnswer, pathFailureOf, platformRefused } from "./path-failure.js";
-export { judgePeerAnswer } from "./path-answer.js";
+export { judgePeerAnswer, peerProxyError } from "./path-answer.js";
 export type { PathCause, PathFailure, PeerShape } from "./path-failure.js";
 export { proxyAuthFix } from "./proxy-schemes.js";
 export { requestPlatformUrl } from "./dispatchers.js";

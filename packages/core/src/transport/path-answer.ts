@@ -5,8 +5,8 @@
 // form (`peerPathError`) is the same for a request sent to a peer or a webhook directly.
 import { MoleculeError, MoleculePeerError } from "./errors.js";
 import type { Answer, PathFailure } from "./path-failure.js";
-import { markPath, peerAnswerPath, type PeerShape } from "./path-failure.js";
-import type { ProxyInfo } from "./proxy.js";
+import { markPath, pathFailureOf, peerAnswerPath, type PeerShape } from "./path-failure.js";
+import { type ProxyInfo, proxyOfError } from "./proxy.js";
 import { proxyAuthFix } from "./proxy-schemes.js";
 import { redactDeep, redactText } from "./redact.js";
 
@@ -87,42 +87,57 @@ export function judgePeerAnswer(
   shape: PeerShape = "json",
 ): void {
   const failure = peerAnswerPath(res, shape);
-  if (failure !== undefined) throw peerPathError(party, res, failure, known);
+  if (failure !== undefined) throw peerPathError(party, failure, res.body, known);
+}
+
+/**
+ * The error of a request to `party` that a forward proxy refused or could not carry (`err`, as
+ * proxy.ts marks it: a 407, a refused tunnel), named as the proxy's by the judge
+ * (`pathFailureOf`); `undefined` for any other failure.
+ */
+export function peerProxyError(
+  party: PeerParty,
+  err: unknown,
+  known: readonly string[],
+): MoleculePeerError | undefined {
+  const failure = pathFailureOf(err);
+  if (failure?.cause !== "proxy") return undefined;
+  return peerPathError(party, failure, undefined, known, err, proxyOfError(err)?.from);
 }
 
 function peerPathError(
   party: PeerParty,
-  res: Answer,
   failure: PathFailure,
+  answered: unknown,
   known: readonly string[],
+  cause?: unknown,
+  /** The variable or option the proxy came from, when known. */
+  from = "HTTPS_PROXY (HTTP_PROXY for an http:// URL)",
 ): MoleculePeerError {
-  const { status } = res;
+  const { status } = failure;
   const { at, peerId, name } = party;
-  const body = redactDeep(res.body, known);
+  const body = redactDeep(answered, known);
   const detail = redactText(failure.detail, known);
   let message: string;
   let code = "peer_unreachable";
   let retryable = true;
   if (failure.cause === "proxy" && status === 407) {
-    const fix = proxyAuthFix(failure.schemes, "HTTPS_PROXY (HTTP_PROXY for an http:// URL)");
-    message = `${at} was refused by the proxy: ${detail}; ${fix}`;
+    message = `${at} was refused by the proxy: ${detail}; ${proxyAuthFix(failure.schemes, from)}`;
     code = "proxy_refused";
     retryable = false;
   } else if (failure.cause === "proxy") {
     message = `${at}: a proxy answered ${detail}, not ${name} (it could not reach ${name}); check that the proxy may reach it, or list its host in NO_PROXY if it is reachable directly`;
-  } else if (status >= 500) {
+  } else if (status !== undefined && status >= 500) {
     const said = detail.slice(String(status).length).trim() || "(an empty answer)";
     message = `${at} got ${status} from a proxy or load balancer in front of ${name} ${said}, not from ${name}: ${name} behind it is down or unreachable; try later`;
   } else {
     const what =
-      status >= 300 && status < 400
+      status !== undefined && status >= 300 && status < 400
         ? "sent the request elsewhere: a redirect, which is never followed"
         : "refused it";
     message = `${at} got ${detail} from a proxy or gateway in front of ${name}, or its HTTP server outside the A2A endpoint, not from ${name} itself, which answers in JSON (it ${what}: a sign-in page, a firewall, a wrong path): let this agent's requests through it (a bypass rule, or a service token its sign-in accepts), or correct the URL if it does not name the A2A endpoint`;
     code = "front_refused";
   }
-  return markPath(
-    new MoleculePeerError(message, { peerId, status, body, code, retryable }),
-    failure,
-  );
+  const options = { peerId, status, body, code, retryable, ...(cause ? { cause } : {}) };
+  return markPath(new MoleculePeerError(message, options), failure);
 }

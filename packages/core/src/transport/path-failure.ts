@@ -22,7 +22,7 @@
 // (a direct call or stream, RemoteA2AAgent, a peer's card, a webhook): a peer answers its errors in
 // its protocol's shape (JSON), so the same cause table names what else answered.
 import type { IncomingHttpHeaders } from "node:http";
-import { type ProxyInfo, proxyOfError } from "./proxy.js";
+import { type ProxyInfo, proxyOfError, refusalStatus } from "./proxy.js";
 import { frontEvidence, quoteBody } from "./body-text.js";
 import { offeredSchemes } from "./proxy-schemes.js";
 import { tlsProblemOf } from "./tls-errors.js";
@@ -226,9 +226,11 @@ export function pathFailureOf(err: unknown): PathFailure | undefined {
   if (judged !== undefined) return judged;
   const tls = tlsProblemOf(err);
   if (tls !== undefined) return { cause: "certificate", detail: `${tls.code} (${tls.reason})` };
-  const { status, body } = err as { status?: unknown; body?: unknown };
+  const { status: answered, body } = err as { status?: unknown; body?: unknown };
   const proxy = proxyOfError(err);
   if (proxy !== undefined) {
+    // A typed error's status, else the refusal undici raised for the proxy's answer (a 407).
+    const status = typeof answered === "number" ? answered : refusalStatus(err);
     const code = nodeCode(err, RESOLVER_CODES) ?? nodeCode(err, CONNECTION_CODES);
     const said = typeof status === "number" ? String(status) : (code?.code ?? "no answer");
     const schemes = proxy.schemes ?? [];
@@ -242,8 +244,9 @@ export function pathFailureOf(err: unknown): PathFailure | undefined {
     };
   }
   // An answer's error a custom client built (it carries the body): judged as the transport would.
-  if (typeof status === "number" && "body" in err) return answerPath({ status, headers: {}, body });
-  if (typeof status === "number") return undefined;
+  if (typeof answered === "number" && "body" in err)
+    return answerPath({ status: answered, headers: {}, body });
+  if (typeof answered === "number") return undefined;
   const dns = nodeCode(err, RESOLVER_CODES);
   if (dns !== undefined)
     return { cause: "resolver", detail: `${dns.code}${dns.hostname ? ` ${dns.hostname}` : ""}` };

@@ -8,6 +8,7 @@ import {
   BodyTooLargeError,
   judgePeerAnswer,
   MoleculePeerError,
+  peerProxyError,
   peerTlsFailure,
   readBodyText,
   withTraceHeaders,
@@ -75,6 +76,8 @@ export async function remoteRequest(
   const onAbort = (): void => controller.abort();
   signal?.addEventListener("abort", onAbort, { once: true });
   let open = false;
+  const party = { at: `the A2A agent at ${who}`, peerId: who, name: "the A2A agent" };
+  const known = [...Object.values(options.headers ?? {}), ...Object.values(options.query ?? {})];
   try {
     const res = await dispatcher.request({
       origin: url.origin,
@@ -106,8 +109,6 @@ export async function remoteRequest(
       /* keep text */
     }
     const answer = { status: res.statusCode, headers: res.headers, body };
-    const party = { at: `the A2A agent at ${who}`, peerId: who, name: "the A2A agent" };
-    const known = [...Object.values(options.headers ?? {}), ...Object.values(options.query ?? {})];
     judgePeerAnswer(party, answer, known, options.shape);
     return answer;
   } catch (err) {
@@ -132,9 +133,14 @@ export async function remoteRequest(
     const at = `the A2A agent at ${who}`;
     const tls = peerTlsFailure(err, { peerId: who, at, origin: url.origin, party: options.party });
     if (tls) throw tls;
-    throw new MoleculePeerError(
-      `the A2A agent at ${who} is unreachable; check its URL, or try later`,
-      { peerId: who, code: "peer_unreachable", retryable: true, cause: err },
+    throw (
+      peerProxyError(party, err, known) ??
+      new MoleculePeerError(`the A2A agent at ${who} is unreachable; check its URL, or try later`, {
+        peerId: who,
+        code: "peer_unreachable",
+        retryable: true,
+        cause: err,
+      })
     );
   } finally {
     clearTimeout(timer);

@@ -13,7 +13,8 @@
 // by the connection's own lookup (webhook-address.ts).
 import type { IncomingHttpHeaders } from "node:http";
 import { MoleculeError, pathFailureOf, withTraceHeaders } from "../../transport/index.js";
-import { BodyTooLargeError, judgePeerAnswer, readBodyText } from "../../transport/index.js";
+import { BodyTooLargeError, judgePeerAnswer, peerProxyError } from "../../transport/index.js";
+import { readBodyText } from "../../transport/index.js";
 import { taskToV1 } from "../to-v1.js";
 import type { A2ATask } from "../types.js";
 import type { TaskPushConfig } from "./push-config.js";
@@ -171,9 +172,9 @@ export class PushNotifier {
     const path = failure === undefined ? undefined : pathFailureOf(failure);
     if (failure === undefined)
       for (const k of this.#said) if (k.startsWith(`${origin} `)) this.#said.delete(k);
-    const hopeless = failure instanceof MoleculeError && !failure.retryable;
-    // The path's answer (an HTTP one, judged): held until it passes, said once per cause.
-    const held = path?.status !== undefined && !hopeless;
+    // The path's answer (a front's, a proxy's 407 too): held until it passes, said once per cause.
+    const held = path?.status !== undefined;
+    const hopeless = !held && failure instanceof MoleculeError && !failure.retryable;
     if (held && !this.#said.has(`${origin} ${path.cause}`)) {
       this.#said.add(`${origin} ${path.cause}`);
       this.#report(failure);
@@ -215,6 +216,8 @@ export class PushNotifier {
     const auth = config.authentication;
     if (auth?.credentials !== undefined)
       headers["authorization"] = `${auth.scheme} ${auth.credentials}`;
+    const party = { at: `push notification to ${where}`, peerId: where, name: "the webhook" };
+    const known = [config.token, auth?.credentials].filter((k) => k !== undefined);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.#o.timeoutMs);
     const onClose = (): void => deadline.abort();
@@ -253,6 +256,8 @@ export class PushNotifier {
       if ((err as { code?: unknown })?.code === "EWEBHOOKREFUSED") {
         throw refused((err as Error).message);
       }
+      const proxied = peerProxyError(party, err, known);
+      if (proxied !== undefined) throw proxied;
       const reason = deadline.signal.aborted
         ? `no answer within ${this.#o.timeoutMs} ms`
         : "unreachable";
@@ -267,13 +272,7 @@ export class PushNotifier {
     }
     const { status } = answer;
     if (status >= 200 && status < 300) return;
-    const known = [config.token, auth?.credentials].filter((k) => k !== undefined);
-    judgePeerAnswer(
-      { at: `push notification to ${where}`, peerId: where, name: "the webhook" },
-      answer,
-      known,
-      "any",
-    );
+    judgePeerAnswer(party, answer, known, "any");
     throw new MoleculeError(
       `push notification to ${where} failed: the webhook answered HTTP ${status}`,
       { code: "push_delivery_failed", retryable: status >= 500 || status === 429 },
