@@ -397,7 +397,7 @@ describe("an agent whose card asks for an API key (v0.3 card at the older agent.
   it("bounds the answer and never follows a redirect", async () => {
     const a = agent({ url: keyed.origin, maxResponseBytes: 16 * 1024 });
     await expect(a.send("big")).rejects.toMatchObject({ code: "peer_response_too_large" });
-    await expect(a.send("redirect")).rejects.toMatchObject({ code: "peer_error", status: 307 });
+    await expect(a.send("redirect")).rejects.toMatchObject({ code: "front_refused", status: 307 });
     expect(keyed.seen.some((s) => s.url.includes("meta-data"))).toBe(false);
   });
 

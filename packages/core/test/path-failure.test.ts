@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { MoleculeError } from "../src/index.js";
 import { httpError } from "../src/platform/http-errors.js";
 import { isPlatformAnswer, pathFailureOf, platformRefused } from "../src/transport/index.js";
-import { answerPath } from "../src/transport/path-failure.js";
+import { answerPath, peerAnswerPath } from "../src/transport/path-failure.js";
 import { offeredSchemes } from "../src/transport/proxy-schemes.js";
 import { PathWarnings } from "../src/events/index.js";
 
@@ -234,5 +234,57 @@ describe("the path warnings", () => {
     w.passed(0);
     expect(lines).toHaveLength(3);
     expect(w.failing).toBe(false);
+  });
+});
+
+/** An answer as the judge reads it. */
+const res = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
+  status,
+  headers,
+  body,
+});
+const html = { "content-type": "text/html" };
+
+describe("the judge's peer form: the peer's own answer, or the path in front of it", () => {
+  it.each([
+    ["a JSON-RPC error (200)", res(200, { jsonrpc: "2.0", id: 1, error: { code: -32601 } })],
+    ["an A2A REST error (400)", res(400, { error: { code: 400, status: "INVALID_ARGUMENT" } })],
+    ["a framework's JSON 404", res(404, { detail: "Not Found" })],
+    ["its JSON 401", res(401, { error: "unauthorized" })],
+    ["a 429, whoever said it", res(429, "Too Many Requests")],
+  ])("%s is the peer's", (_, answer) => {
+    expect(peerAnswerPath(answer)).toBeUndefined();
+  });
+
+  it.each([
+    ["a sign-in 302 with JSON", res(302, { a: 1 }, { location: "https://sso.example/x?rd=1" })],
+    ["an HTML 401", res(401, PAGE, { ...html, "www-authenticate": "Bearer" })],
+    ["an HTML 404 (the peer's HTTP server, not its endpoint)", res(404, PAGE, html)],
+    ["an empty 401", res(401, undefined)],
+    ["a 407 with JSON", res(407, { error: "auth" }, { "proxy-authenticate": "NTLM" })],
+  ])("%s is the path's", (_, answer) => {
+    expect(peerAnswerPath(answer)).toMatchObject({ status: answer.status });
+  });
+
+  it("names the cause: a proxy's 5xx page by its Via, a front's redirect by its origin only", () => {
+    expect(peerAnswerPath(res(502, PAGE, { ...html, via: "1.1 squid" }))).toMatchObject({
+      cause: "proxy",
+    });
+    expect(peerAnswerPath(res(302, "", { location: "https://sso.example/x?rd=1" }))).toEqual({
+      cause: "front",
+      detail: "302 redirect to https://sso.example",
+      status: 302,
+    });
+  });
+
+  it("a card's 404 of any body is its HTTP server's 'no card here'; a webhook's text is its own", () => {
+    expect(peerAnswerPath(res(404, PAGE, html), "card")).toBeUndefined();
+    expect(peerAnswerPath(res(302, ""), "card")).toMatchObject({ cause: "front" });
+    expect(peerAnswerPath(res(503, undefined), "any")).toBeUndefined();
+    expect(peerAnswerPath(res(401, "Unauthorized"), "any")).toBeUndefined();
+    expect(peerAnswerPath(res(401, PAGE, html), "any")).toMatchObject({ cause: "front" });
+    expect(peerAnswerPath(res(503, undefined, { via: "1.1 squid" }), "any")).toMatchObject({
+      cause: "proxy",
+    });
   });
 });

@@ -1,9 +1,10 @@
 // Direct peer calls: a separate code path that builds its headers from scratch and has no access to
 // the platform token, so the token cannot leak to a peer's self-registered URL.
-import { utf8Text } from "../runtime/index.js";
 import type { Dispatcher } from "undici";
 import { MoleculePeerError, peerTlsFailure } from "../transport/index.js";
-import { BodyTooLargeError, readBodyText, withTraceHeaders } from "../transport/index.js";
+import { BodyTooLargeError, judgePeerAnswer, peerProxyError } from "../transport/index.js";
+import { readBodyText } from "../transport/index.js";
+import { withTraceHeaders } from "../transport/index.js";
 import type { HttpResponse, TlsParty } from "../transport/index.js";
 
 /**
@@ -46,7 +47,9 @@ export async function postToPeer(
  * body), `Accept`, `User-Agent` and `A2A-Version` (v1.0): never a platform credential. Without
  * `stream`, the answer is read (within `maxBytes`) and parsed as JSON when it is; with it, an
  * answer of type `text/event-stream` is returned unread as `stream` (its deadline is the head's;
- * aborting `signal` closes it), any other is read as without.
+ * aborting `signal` closes it), any other is read as without. An answer read that the path gave,
+ * not the peer (a front's redirect or sign-in page, a proxy's 407), throws its typed error
+ * (`judgePeerAnswer`).
  */
 export async function requestPeer(
   dispatcher: Dispatcher,
@@ -72,6 +75,11 @@ export async function requestPeer(
   const onAbort = (): void => controller.abort();
   signal?.addEventListener("abort", onAbort, { once: true });
   let open = false;
+  const party = {
+    at: `peer ${options.peerId} at ${url.origin}`,
+    peerId: options.peerId,
+    name: "the peer",
+  };
   try {
     // An HTTP+JSON route is below the interface URL; JSON-RPC posts to the URL itself.
     const path = req.path ? url.pathname.replace(/\/+$/, "") + req.path : url.pathname + url.search;
@@ -108,9 +116,12 @@ export async function requestPeer(
     } catch {
       /* keep text */
     }
-    return { status: res.statusCode, headers: res.headers, body };
+    const answer = { status: res.statusCode, headers: res.headers, body };
+    judgePeerAnswer(party, answer, []);
+    return answer;
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
+    if (err instanceof MoleculePeerError) throw err; // the judge's
     if (err instanceof BodyTooLargeError) {
       throw new MoleculePeerError(
         `peer ${options.peerId} answered with more than ${err.limit} bytes; the answer was discarded`,
@@ -132,9 +143,12 @@ export async function requestPeer(
       party: PEER,
     });
     if (tls) throw tls;
-    throw new MoleculePeerError(
-      `peer ${options.peerId} is unreachable at its advertised URL; try via: "proxy"`,
-      { peerId: options.peerId, code: "peer_unreachable", retryable: true, cause: err },
+    throw (
+      peerProxyError(party, err, []) ??
+      new MoleculePeerError(
+        `peer ${options.peerId} is unreachable at its advertised URL; try via: "proxy"`,
+        { peerId: options.peerId, code: "peer_unreachable", retryable: true, cause: err },
+      )
     );
   } finally {
     clearTimeout(timer);
@@ -153,22 +167,23 @@ function peerHttpUrl(raw: string): URL | undefined {
 
 const MAX_CARD_BYTES = 256 * 1024;
 
-/** Drops a response body we will not read (destroying it without a listener would throw). */
-function discard(body: Dispatcher.ResponseData["body"]): void {
-  body.on("error", () => undefined);
-  body.destroy();
-}
-
 /**
  * Fetches a peer's agent card from `<origin>/.well-known/agent-card.json` (then, when the peer URL
  * has a path, `<url>/.well-known/agent-card.json`), with only `Accept` and `User-Agent`: never a
  * platform credential. Best effort: `undefined` on any failure, a non-JSON or oversized body, or
- * when `timeoutMs` runs out. Aborting `signal` rejects with its reason.
+ * when `timeoutMs` runs out; but the path's answer (the judge's: a front's sign-in redirect or
+ * page, a proxy's 407) throws its typed error, as the call it precedes would. Aborting `signal`
+ * rejects with its reason.
  */
 export async function fetchPeerCard(
   dispatcher: Dispatcher,
   peerUrl: string,
-  options: { signal?: AbortSignal | undefined; timeoutMs: number; userAgent: string },
+  options: {
+    peerId: string;
+    signal?: AbortSignal | undefined;
+    timeoutMs: number;
+    userAgent: string;
+  },
 ): Promise<unknown> {
   const url = peerHttpUrl(peerUrl);
   if (!url) return undefined;
@@ -179,6 +194,7 @@ export async function fetchPeerCard(
   const timer = setTimeout(() => controller.abort(), Math.max(0, options.timeoutMs));
   const onAbort = (): void => controller.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  const party = { at: `peer ${options.peerId} at ${url.origin}`, peerId: options.peerId };
   try {
     for (const candidate of candidates) {
       if (options.signal?.aborted) throw options.signal.reason;
@@ -193,25 +209,19 @@ export async function fetchPeerCard(
           }),
           signal: controller.signal,
         });
-        const declared = Number(res.headers["content-length"]);
-        if (res.statusCode !== 200 || declared > MAX_CARD_BYTES) {
-          discard(res.body);
-          continue;
+        const text = await readBodyText(res.body, MAX_CARD_BYTES, res.headers["content-length"]);
+        let body: unknown = text === "" ? undefined : text;
+        try {
+          body = text === "" ? undefined : JSON.parse(text);
+        } catch {
+          /* keep text */
         }
-        let size = 0;
-        const chunks: Uint8Array[] = [];
-        for await (const chunk of res.body) {
-          size += (chunk as Uint8Array).length;
-          if (size > MAX_CARD_BYTES) break;
-          chunks.push(chunk as Uint8Array);
-        }
-        if (size > MAX_CARD_BYTES) {
-          discard(res.body);
-          continue;
-        }
-        return JSON.parse(utf8Text(chunks)) as unknown;
-      } catch {
+        if (res.statusCode === 200 && typeof body === "object") return body;
+        const answer = { status: res.statusCode, headers: res.headers, body };
+        judgePeerAnswer({ ...party, name: "the peer" }, answer, [], "card");
+      } catch (err) {
         if (options.signal?.aborted) throw options.signal.reason;
+        if (err instanceof MoleculePeerError) throw err; // the judge's
         if (controller.signal.aborted) return undefined; // out of time
       }
     }

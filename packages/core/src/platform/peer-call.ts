@@ -87,6 +87,7 @@ async function callPeer(
   // A peer that serves only HTTP+JSON has no protocol remembered: its card is read each time.
   if (peerUrl !== undefined && protocol === undefined) {
     const card = await fetchPeerCard(s.transport.dispatcher, peerUrl, {
+      peerId: target,
       signal,
       timeoutMs: Math.min(5_000, remaining()),
       userAgent: s.userAgent,

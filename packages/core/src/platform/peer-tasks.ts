@@ -218,6 +218,7 @@ export class PeerTasks {
     this.#direct ??= (async () => {
       const url = await directPeerUrl(this.#s, this.peerId, signal);
       const card = await fetchPeerCard(this.#s.transport.dispatcher, url, {
+        peerId: this.peerId,
         signal,
         timeoutMs: Math.min(5_000, this.#timeoutMs),
         userAgent: this.#s.userAgent,

@@ -17,9 +17,13 @@
 // non-JSON or empty body, and a 407, which only a proxy answers. A failure with no answer at all
 // (DNS, TLS, a refused or reset connection, a proxy refusing the CONNECT tunnel) is the path's by
 // definition.
+//
+// The same judge's peer form (`peerAnswerPath`) decides it for a request sent to a peer directly
+// (a direct call or stream, RemoteA2AAgent, a peer's card, a webhook): a peer answers its errors in
+// its protocol's shape (JSON), so the same cause table names what else answered.
 import type { IncomingHttpHeaders } from "node:http";
-import { type ProxyInfo, proxyOfError } from "./proxy.js";
-import { frontEvidence } from "./body-text.js";
+import { type ProxyInfo, proxyOfError, refusalStatus } from "./proxy.js";
+import { frontEvidence, quoteBody } from "./body-text.js";
 import { offeredSchemes } from "./proxy-schemes.js";
 import { tlsProblemOf } from "./tls-errors.js";
 
@@ -129,14 +133,50 @@ function redirectTarget(location: string | undefined): string {
 /**
  * Who answered `res`, the final response to a platform request: `undefined` when the platform did
  * (a 2xx, or an error of any status in its error shape: {@link isPlatformAnswer}); otherwise the
- * path, with its cause: a 407 is the proxy's (with the schemes its `Proxy-Authenticate` offers);
- * a 5xx page through `proxy` (the forward proxy an absolute-URI request went through) or with a
- * `Via` header is the proxy's; anything else (a 3xx with or without `Location`, an HTML 401 or 403,
- * an empty body) the front's.
+ * path, with its cause ({@link pathOf}).
  */
 export function answerPath(res: Answer, proxy?: ProxyInfo): PathFailure | undefined {
+  if (res.status >= 200 && res.status < 300) return undefined;
+  return isPlatformAnswer(res.status, res.body) ? undefined : pathOf(res, proxy);
+}
+
+/**
+ * What a peer answers its errors in, for the judge's peer form: `json` (an A2A endpoint), `card`
+ * (an agent card's URL: a 404 of any body is its HTTP server's "no card here"), `any` (a webhook:
+ * A2A gives its answer no shape, so an empty or text body is its own too).
+ */
+export type PeerShape = "json" | "card" | "any";
+
+/**
+ * The judge's peer form: who answered `res`, the final response to a request sent to a peer
+ * directly (an A2A agent, its card, a webhook). `undefined` when the peer did: a 2xx (an SSE
+ * stream's head included), a JSON object of any status but 3xx and 407 (a JSON-RPC error, an A2A
+ * REST error or google.rpc.Status, a framework's JSON 404), a 429 (waited out whoever said it), or
+ * what its `shape` allows besides. Anything else (a 3xx, an HTML page, for an A2A endpoint an empty
+ * body) is the path in front of the peer ({@link pathOf}): a front, a proxy, or the peer's HTTP
+ * server outside its endpoint (its HTML page cannot be told from a front's; neither is an answer
+ * of the endpoint).
+ */
+export function peerAnswerPath(res: Answer, shape: PeerShape = "json"): PathFailure | undefined {
   const { status, headers, body } = res;
-  if (status >= 200 && status < 300) return undefined;
+  if ((status >= 200 && status < 300) || status === 429) return undefined;
+  if ((status >= 300 && status < 400) || status === 407) return pathOf(res);
+  if (body !== null && typeof body === "object") return undefined;
+  if (shape === "card" && status === 404) return undefined;
+  const page = quoteBody(body, header(headers, "content-type"))?.page === true;
+  const proxied = status >= 500 && header(headers, "via") !== undefined;
+  return shape === "any" && !page && !proxied ? undefined : pathOf(res);
+}
+
+/**
+ * The cause of an answer the path gave (the judge found it was not the platform's or the peer's):
+ * a 407 is the proxy's (with the schemes its `Proxy-Authenticate` offers); a 5xx page through
+ * `proxy` (the forward proxy an absolute-URI request went through) or with a `Via` header is the
+ * proxy's; anything else (a 3xx with or without `Location`, an HTML 401 or 403, an empty body) the
+ * front's.
+ */
+function pathOf(res: Answer, proxy?: ProxyInfo): PathFailure {
+  const { status, headers, body } = res;
   if (status === 407) {
     const schemes = offeredSchemes(headers["proxy-authenticate"]);
     const offered = schemes.length > 0 ? ` (it offers ${schemes.join(", ")})` : "";
@@ -148,7 +188,6 @@ export function answerPath(res: Answer, proxy?: ProxyInfo): PathFailure | undefi
       schemes,
     };
   }
-  if (isPlatformAnswer(status, body)) return undefined;
   const page = frontEvidence(status, body, headers["content-type"]);
   const via = header(headers, "via");
   if (status >= 500 && (proxy !== undefined || via !== undefined)) {
@@ -187,9 +226,11 @@ export function pathFailureOf(err: unknown): PathFailure | undefined {
   if (judged !== undefined) return judged;
   const tls = tlsProblemOf(err);
   if (tls !== undefined) return { cause: "certificate", detail: `${tls.code} (${tls.reason})` };
-  const { status, body } = err as { status?: unknown; body?: unknown };
+  const { status: answered, body } = err as { status?: unknown; body?: unknown };
   const proxy = proxyOfError(err);
   if (proxy !== undefined) {
+    // A typed error's status, else the refusal undici raised for the proxy's answer (a 407).
+    const status = typeof answered === "number" ? answered : refusalStatus(err);
     const code = nodeCode(err, RESOLVER_CODES) ?? nodeCode(err, CONNECTION_CODES);
     const said = typeof status === "number" ? String(status) : (code?.code ?? "no answer");
     const schemes = proxy.schemes ?? [];
@@ -203,8 +244,9 @@ export function pathFailureOf(err: unknown): PathFailure | undefined {
     };
   }
   // An answer's error a custom client built (it carries the body): judged as the transport would.
-  if (typeof status === "number" && "body" in err) return answerPath({ status, headers: {}, body });
-  if (typeof status === "number") return undefined;
+  if (typeof answered === "number" && "body" in err)
+    return answerPath({ status: answered, headers: {}, body });
+  if (typeof answered === "number") return undefined;
   const dns = nodeCode(err, RESOLVER_CODES);
   if (dns !== undefined)
     return { cause: "resolver", detail: `${dns.code}${dns.hostname ? ` ${dns.hostname}` : ""}` };

@@ -225,7 +225,7 @@ function codeOf(err: unknown): string | undefined {
 }
 
 /** The status a proxy refused a request with (a CONNECT's answer, or a 407), if it did. */
-function refusalStatus(err: unknown): number | undefined {
+export function refusalStatus(err: unknown): number | undefined {
   const msg = (err as Error | undefined)?.message ?? "";
   const m =
     /Proxy response \((\d{3})\)/.exec(msg) ?? /Proxy Authentication Required \((407)\)/.exec(msg);

@@ -23,7 +23,9 @@ export function cardCandidates(agentUrl: string): string[] {
 
 /**
  * The first card found at `candidates` (a JSON object with a `name`) within `timeoutMs` in all,
- * with the URL it was read from. A certificate that fails (`tls_*`) is thrown at once: every candidate is at the same origin.
+ * with the URL it was read from. A certificate that fails (`tls_*`), or the path's answer (the
+ * judge's: a front's sign-in redirect or page, a proxy's 407; a 404 is the agent's "no card here")
+ * is thrown at once: every candidate is at the same origin.
  * Throws `a2a_card_unavailable` when none answers one, with the last failure as its cause (`given`:
  * the candidate is the caller's `cardUrl`); an address refusal or an abort as is.
  */
@@ -52,11 +54,13 @@ export async function discoverCard(
         guard,
         new URL(candidate),
         { method: "GET" },
-        { ...options, timeoutMs, maxBytes: MAX_CARD_BYTES },
+        { ...options, timeoutMs, maxBytes: MAX_CARD_BYTES, shape: "card" },
       );
     } catch (err) {
-      // Refused by the address rule, aborted, or its certificate (the same at every candidate).
-      if (!(err instanceof MoleculePeerError) || isTlsErrorCode(err.code)) throw err;
+      // Refused by the address rule, aborted, its certificate or the path's answer (the judge's,
+      // the only error with a status): the same at every candidate.
+      const judged = err instanceof MoleculePeerError && err.status !== undefined;
+      if (!(err instanceof MoleculePeerError) || isTlsErrorCode(err.code) || judged) throw err;
       tried.push(`${new URL(candidate).pathname}: ${err.code}`);
       cause = err;
       continue;

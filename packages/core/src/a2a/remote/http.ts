@@ -6,12 +6,14 @@
 import type { Dispatcher } from "undici";
 import {
   BodyTooLargeError,
+  judgePeerAnswer,
   MoleculePeerError,
+  peerProxyError,
   peerTlsFailure,
   readBodyText,
   withTraceHeaders,
 } from "../../transport/index.js";
-import type { HttpResponse, TlsParty } from "../../transport/index.js";
+import type { HttpResponse, PeerShape, TlsParty } from "../../transport/index.js";
 import { AddressGuard } from "./address-guard.js";
 
 /** How one request is sent. */
@@ -28,6 +30,8 @@ interface RemoteRequestOptions {
   /** The credentials of the card's schemes. */
   headers?: Readonly<Record<string, string>> | undefined;
   query?: Readonly<Record<string, string>> | undefined;
+  /** What the agent answers at this URL, for the judge (default `json`: its A2A endpoint). */
+  shape?: PeerShape | undefined;
 }
 
 /** The URL of `base` with `path` appended and `query` added. */
@@ -49,7 +53,8 @@ export function targetUrl(
 /**
  * Sends one request to `url` through `guard`. With `stream`, an answer of type
  * `text/event-stream` is returned unread as `stream` (aborting `signal` closes it); any other is
- * read within `maxBytes` and parsed as JSON when it is.
+ * read within `maxBytes` and parsed as JSON when it is; one the path gave, not the agent (a front's
+ * redirect or sign-in page, a proxy's 407), throws its typed error (`judgePeerAnswer`).
  */
 export async function remoteRequest(
   guard: AddressGuard,
@@ -71,6 +76,8 @@ export async function remoteRequest(
   const onAbort = (): void => controller.abort();
   signal?.addEventListener("abort", onAbort, { once: true });
   let open = false;
+  const party = { at: `the A2A agent at ${who}`, peerId: who, name: "the A2A agent" };
+  const known = [...Object.values(options.headers ?? {}), ...Object.values(options.query ?? {})];
   try {
     const res = await dispatcher.request({
       origin: url.origin,
@@ -101,9 +108,12 @@ export async function remoteRequest(
     } catch {
       /* keep text */
     }
-    return { status: res.statusCode, headers: res.headers, body };
+    const answer = { status: res.statusCode, headers: res.headers, body };
+    judgePeerAnswer(party, answer, known, options.shape);
+    return answer;
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
+    if (err instanceof MoleculePeerError) throw err; // the judge's
     if (AddressGuard.isRefusal(err) || AddressGuard.isRefusal((err as Error)?.cause)) {
       throw AddressGuard.refusal(AddressGuard.isRefusal(err) ? err : (err as Error).cause);
     }
@@ -123,9 +133,14 @@ export async function remoteRequest(
     const at = `the A2A agent at ${who}`;
     const tls = peerTlsFailure(err, { peerId: who, at, origin: url.origin, party: options.party });
     if (tls) throw tls;
-    throw new MoleculePeerError(
-      `the A2A agent at ${who} is unreachable; check its URL, or try later`,
-      { peerId: who, code: "peer_unreachable", retryable: true, cause: err },
+    throw (
+      peerProxyError(party, err, known) ??
+      new MoleculePeerError(`the A2A agent at ${who} is unreachable; check its URL, or try later`, {
+        peerId: who,
+        code: "peer_unreachable",
+        retryable: true,
+        cause: err,
+      })
     );
   } finally {
     clearTimeout(timer);

@@ -401,16 +401,13 @@ export class RemoteA2AAgent {
         { peerId: this.origin, code: "peer_unauthorized", status, retryable: false, body },
       );
     }
-    throw new MoleculePeerError(
-      `the A2A agent at ${this.origin} answered HTTP ${status}${status >= 300 && status < 400 ? " (a redirect, which is never followed)" : ""}`,
-      {
-        peerId: this.origin,
-        code: status === 429 ? "rate_limited" : status === 504 ? "peer_timeout" : "peer_error",
-        status,
-        retryable: status >= 500 || status === 429,
-        body,
-      },
-    );
+    throw new MoleculePeerError(`the A2A agent at ${this.origin} answered HTTP ${status}`, {
+      peerId: this.origin,
+      code: status === 429 ? "rate_limited" : status === 504 ? "peer_timeout" : "peer_error",
+      status,
+      retryable: status >= 500 || status === 429,
+      body,
+    });
   }
 
   #rpcError(

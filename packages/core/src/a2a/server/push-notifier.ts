@@ -5,10 +5,16 @@
 // token (`X-A2A-Notification-Token`) and authentication (`Authorization`). Nothing here slows a
 // task: queuing is synchronous and bounded (one pending state per webhook, the newest; at most
 // `MAX_PENDING` webhooks waiting, the oldest dropped first), at most `MAX_IN_FLIGHT` requests run
-// at once, a failed one is retried with exponential backoff up to `maxAttempts`, and a webhook
-// that answers a redirect has failed (redirects are never followed). The address of every
-// connection is checked by the connection's own lookup (webhook-address.ts).
-import { MoleculeError, withTraceHeaders } from "../../transport/index.js";
+// at once, a failed one is retried with exponential backoff up to `maxAttempts`. Who answered is
+// the transport's judge's (its peer form): only the webhook's own refusal gives a state up; the
+// path's answer in front of it (a front's redirect or sign-in page, a proxy's 407 or 5xx: never
+// followed, never the webhook's) is retried without counting an attempt, and said once per cause
+// and webhook origin until a delivery there succeeds. The address of every connection is checked
+// by the connection's own lookup (webhook-address.ts).
+import type { IncomingHttpHeaders } from "node:http";
+import { MoleculeError, pathFailureOf, withTraceHeaders } from "../../transport/index.js";
+import { BodyTooLargeError, judgePeerAnswer, peerProxyError } from "../../transport/index.js";
+import { readBodyText } from "../../transport/index.js";
 import { taskToV1 } from "../to-v1.js";
 import type { A2ATask } from "../types.js";
 import type { TaskPushConfig } from "./push-config.js";
@@ -35,6 +41,8 @@ export interface PushDeliveryOptions {
 const MAX_PENDING = 1000;
 const MAX_IN_FLIGHT = 8;
 const MAX_RETRY_DELAY_MS = 30_000;
+/** The most of a failed answer's body read to judge who gave it (a sign-in page is smaller). */
+const MAX_JUDGED_BYTES = 64 * 1024;
 
 /** A webhook's queued state. */
 interface Delivery {
@@ -44,12 +52,18 @@ interface Delivery {
   /** A newer state that came while this one was being sent. */
   next: string | undefined;
   attempt: number;
+  /** Attempts the path answered (a front, a proxy): not counted against `maxAttempts`. */
+  held: number;
   sending: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 type Dispatcher = {
-  request(o: object): Promise<{ statusCode: number; body: { dump(): Promise<void> } }>;
+  request(o: object): Promise<{
+    statusCode: number;
+    headers: IncomingHttpHeaders;
+    body: AsyncIterable<unknown> & { dump(): Promise<void> };
+  }>;
   close(): Promise<void>;
 };
 
@@ -63,6 +77,8 @@ export class PushNotifier {
   readonly #ready: Delivery[] = [];
   readonly #sends = new Set<Promise<void>>();
   readonly #closing = new AbortController();
+  /** The path failures said (`origin cause`), until a delivery to that origin succeeds. */
+  readonly #said = new Set<string>();
   #dispatcher: Dispatcher | undefined;
 
   constructor(options: PushDeliveryOptions, report: (err: unknown) => void) {
@@ -98,6 +114,7 @@ export class PushNotifier {
         body,
         next: undefined,
         attempt: 0,
+        held: 0,
         sending: false,
         timer: undefined,
       };
@@ -151,16 +168,28 @@ export class PushNotifier {
     }
     d.sending = false;
     if (this.#closing.signal.aborted) return;
-    const hopeless = failure instanceof MoleculeError && !failure.retryable;
-    if (failure === undefined || hopeless || ++d.attempt >= this.#o.maxAttempts) {
+    const origin = originOf(d.config.url);
+    const path = failure === undefined ? undefined : pathFailureOf(failure);
+    if (failure === undefined)
+      for (const k of this.#said) if (k.startsWith(`${origin} `)) this.#said.delete(k);
+    // The path's answer (a front's, a proxy's 407 too): held until it passes, said once per cause.
+    const held = path?.status !== undefined;
+    const hopeless = !held && failure instanceof MoleculeError && !failure.retryable;
+    if (held && !this.#said.has(`${origin} ${path.cause}`)) {
+      this.#said.add(`${origin} ${path.cause}`);
+      this.#report(failure);
+    }
+    if (!held && (failure === undefined || hopeless || ++d.attempt >= this.#o.maxAttempts)) {
       if (failure !== undefined) this.#report(failure);
       if (d.next === undefined) return void this.#pending.delete(d.key);
-      [d.body, d.next, d.attempt] = [d.next, undefined, 0];
+      [d.body, d.next, d.attempt, d.held] = [d.next, undefined, 0, 0];
       this.#ready.push(d);
       return;
     }
     if (d.next !== undefined) [d.body, d.next] = [d.next, undefined];
-    const delay = Math.min(MAX_RETRY_DELAY_MS, this.#o.retryDelayMs * 2 ** (d.attempt - 1));
+    if (held) d.held++;
+    const tries = d.attempt + d.held;
+    const delay = Math.min(MAX_RETRY_DELAY_MS, this.#o.retryDelayMs * 2 ** Math.max(0, tries - 1));
     d.timer = setTimeout(() => {
       d.timer = undefined;
       this.#ready.push(d);
@@ -168,7 +197,10 @@ export class PushNotifier {
     }, delay);
   }
 
-  /** One POST to a webhook; throws unless it answered 2xx. */
+  /**
+   * One POST to a webhook; throws unless it answered 2xx: the judge's error when the path in front
+   * of it answered (`judgePeerAnswer`), else the webhook's own refusal.
+   */
   async #post(config: TaskPushConfig, body: string): Promise<void> {
     const url = new URL(config.url);
     const host = url.hostname.replace(/^\[|\]$/g, "");
@@ -184,11 +216,13 @@ export class PushNotifier {
     const auth = config.authentication;
     if (auth?.credentials !== undefined)
       headers["authorization"] = `${auth.scheme} ${auth.credentials}`;
+    const party = { at: `push notification to ${where}`, peerId: where, name: "the webhook" };
+    const known = [config.token, auth?.credentials].filter((k) => k !== undefined);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.#o.timeoutMs);
     const onClose = (): void => deadline.abort();
     this.#closing.signal.addEventListener("abort", onClose, { once: true });
-    let status: number;
+    let answer: { status: number; headers: IncomingHttpHeaders; body: unknown };
     try {
       const dispatcher = this.#agent();
       if (dispatcher !== undefined) {
@@ -200,8 +234,10 @@ export class PushNotifier {
           body,
           signal: deadline.signal,
         });
-        status = res.statusCode;
-        await res.body.dump();
+        const ok = res.statusCode >= 200 && res.statusCode < 300;
+        if (ok) await res.body.dump();
+        const read = ok ? undefined : await judged(res.body, res.headers["content-length"]);
+        answer = { status: res.statusCode, headers: res.headers, body: read };
       } else {
         const res = await fetch(url, {
           method: "POST",
@@ -210,13 +246,18 @@ export class PushNotifier {
           redirect: "manual",
           signal: deadline.signal,
         });
-        status = res.status;
-        await res.body?.cancel();
+        const ok = res.status >= 200 && res.status < 300;
+        const got = Object.fromEntries(res.headers) as IncomingHttpHeaders;
+        if (ok) await res.body?.cancel();
+        const read = ok || !res.body ? undefined : await judged(res.body, got["content-length"]);
+        answer = { status: res.status, headers: got, body: read };
       }
     } catch (err) {
       if ((err as { code?: unknown })?.code === "EWEBHOOKREFUSED") {
         throw refused((err as Error).message);
       }
+      const proxied = peerProxyError(party, err, known);
+      if (proxied !== undefined) throw proxied;
       const reason = deadline.signal.aborted
         ? `no answer within ${this.#o.timeoutMs} ms`
         : "unreachable";
@@ -229,17 +270,13 @@ export class PushNotifier {
       clearTimeout(timer);
       this.#closing.signal.removeEventListener("abort", onClose);
     }
-    if (status < 200 || status >= 300) {
-      const what =
-        status >= 300 && status < 400 ? "a redirect, which is never followed" : `HTTP ${status}`;
-      throw new MoleculeError(
-        `push notification to ${where} failed: the webhook answered ${what}`,
-        {
-          code: "push_delivery_failed",
-          retryable: status >= 500 || status === 429,
-        },
-      );
-    }
+    const { status } = answer;
+    if (status >= 200 && status < 300) return;
+    judgePeerAnswer(party, answer, known, "any");
+    throw new MoleculeError(
+      `push notification to ${where} failed: the webhook answered HTTP ${status}`,
+      { code: "push_delivery_failed", retryable: status >= 500 || status === 429 },
+    );
   }
 
   /** The undici agent whose every connection resolves through the address check (Node). */
@@ -257,6 +294,28 @@ export class PushNotifier {
     await Promise.allSettled(this.#sends);
     await this.#dispatcher?.close().catch(() => undefined);
     this.#dispatcher = undefined;
+  }
+}
+
+/**
+ * A failed answer's body as the judge reads it: JSON when it parses, else its text; one over
+ * {@link MAX_JUDGED_BYTES} is not JSON an A2A receiver would send, so judged by its first words.
+ */
+async function judged(
+  body: AsyncIterable<unknown>,
+  length: string | string[] | undefined,
+): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readBodyText(body, MAX_JUDGED_BYTES, length);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return "(a body over 64 KiB)";
+    return undefined;
+  }
+  try {
+    return text === "" ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    return text;
   }
 }
 
