@@ -59,6 +59,8 @@ export class PlatformWatch {
    * since: the platform has had none to write an event for.
    */
   #beatHeld = false;
+  /** A heartbeat run is under way (from its timer until its answer or failure). */
+  #beatSending = false;
   readonly #agent: WatchedAgent;
   readonly #watch: HeartbeatWatch;
   /** Consecutive 401s of each call. */
@@ -100,11 +102,11 @@ export class PlatformWatch {
 
   /**
    * The agent's own heartbeats as its event stream sees them: the platform writes an event for
-   * each one it accepts and nothing else while idle, so a silence while one is held back by the
-   * rate budget is the agent's, not the stream's.
+   * each one it accepts and nothing else while idle, so a silence while one is on its way (held
+   * back by the rate budget, or sent and not answered yet) is the agent's, not the stream's.
    */
   readonly heartbeats: OwnHeartbeats = {
-    held: () => this.#beatHeld,
+    pending: () => this.#beatHeld || this.#beatSending,
     acceptedAt: () => (Number.isFinite(this.#beatAt) ? this.#beatAt : undefined),
   };
 
@@ -137,6 +139,15 @@ export class PlatformWatch {
    * a moment ago, and under a spent rate budget each check would cost a heartbeat's room.
    */
   async heartbeat(): Promise<void> {
+    this.#beatSending = true;
+    try {
+      await this.#heartbeat();
+    } finally {
+      this.#beatSending = false;
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
     this.#watch.begin();
     const watched = this.#agent.starting() || this.#agent.streamConnected();
     if (!watched && this.#stateDueBy(this.#heartbeatMs)) {
@@ -148,7 +159,7 @@ export class PlatformWatch {
         await this.#o.client.heartbeat(this.#agent.report(), { signal: this.#beats });
         this.#watch.end(true);
         this.#beatAt = performance.now();
-        this.#beatHeld = false;
+        this.#beatHeld = this.#beatSending = false;
         this.#unauthorized.heartbeat = 0;
         this.#observer.path.passed();
         return;
@@ -164,6 +175,7 @@ export class PlatformWatch {
           continue;
         }
         this.#watch.end(false);
+        this.#beatSending = false;
         return await this.#failed("heartbeat", err);
       }
     }
