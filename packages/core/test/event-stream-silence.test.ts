@@ -16,8 +16,8 @@ import type { AgentObserver, EventWakeupsUnavailableWarning } from "../src/event
 import type { ChunkedBody, ChunkReader } from "../src/transport/chunked.js";
 
 const logger = {};
-/** An agent's heartbeats that explain no silence (none on its way, none accepted). */
-const never: OwnHeartbeats = { pending: () => false, acceptedAt: () => undefined };
+/** An agent's heartbeats that explain no silence (none held back, none accepted). */
+const never: OwnHeartbeats = { held: () => false, acceptedAt: () => undefined };
 
 /** A chunked body the test writes to (the shape a PlatformClient's stream has). */
 function chunked(): ChunkedBody & { write(text: string): void; closed: boolean } {
@@ -140,7 +140,7 @@ describe("EventWakeups and the agent's own heartbeats (the August server writes 
       logger,
       idleTimeoutMs: 200,
       backoffBaseMs: 10,
-      heartbeats: { pending: () => held, acceptedAt: () => acceptedAt },
+      heartbeats: { held: () => held, acceptedAt: () => acceptedAt },
       open: async () => ({ chunks: bodies[opens++]! }),
       onWake: () => undefined,
       onUnavailable: (reason) => void reasons.push(reason),
@@ -173,7 +173,7 @@ describe("EventWakeups and the agent's own heartbeats (the August server writes 
     await w.stop();
   });
 
-  it("a silence with no heartbeat on its way counts, heartbeats accepted all along or not (once the first one's event is overdue)", async () => {
+  it("a silence with no heartbeat held back counts as before, accepted heartbeats or not", async () => {
     const bodies = [chunked(), chunked()];
     let opens = 0;
     const reasons: string[] = [];
@@ -182,7 +182,7 @@ describe("EventWakeups and the agent's own heartbeats (the August server writes 
       idleTimeoutMs: 200,
       backoffBaseMs: 10,
       // Heartbeats accepted all along on new connections (the stream's flow alone was forgotten).
-      heartbeats: { pending: () => false, acceptedAt: () => performance.now() },
+      heartbeats: { held: () => false, acceptedAt: () => performance.now() },
       open: async () => ({ chunks: bodies[opens++]! }),
       onWake: () => undefined,
       onUnavailable: (reason) => void reasons.push(reason),

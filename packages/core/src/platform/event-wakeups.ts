@@ -8,11 +8,9 @@
 // (enteros-core aeec8e47 `sse.go`, `registry.go`; recorded: docs/platform-versions.md), so a stream
 // silent for `idleTimeoutMs` (45 s) is closed and opened again, and the outage is reported
 // (`onUnavailable`: the agent's `wakeupsUnavailable` warning), as is a stream that cannot be
-// reopened for as long. A silence while the agent's own heartbeat is on its way (`heartbeats`: held
-// back by the rate budget, or sent and not answered yet), and for a moment after it is accepted, is
-// the agent's and not the stream's: under a spent budget heartbeats come up to 55 s apart, and a
-// busy machine or platform can take longer than the bound's margin to answer one. Polling goes on
-// at its full rate meanwhile.
+// reopened for as long. A silence while the agent's own heartbeat is held back by the rate budget
+// (`heartbeats`), and for a moment after it goes, is the agent's and not the stream's: under a spent
+// budget heartbeats come up to 55 s apart. Polling goes on at its full rate meanwhile.
 import type * as EventSourceParser from "eventsource-parser";
 import { type ChunkedBody, type Logger, ScheduledTask, describe } from "../transport/index.js";
 import { askedWaitMs, backoffDelay, sleep } from "../transport/index.js";
@@ -29,11 +27,8 @@ const HEARTBEAT_EVENT_MS = 10_000;
 
 /** What an agent knows of its own heartbeats, whose events are all the platform writes while idle. */
 export interface OwnHeartbeats {
-  /**
-   * Whether a heartbeat is on its way now (held back by the rate budget, or sent and not answered
-   * yet): the platform has nothing to write until it accepts it.
-   */
-  pending(): boolean;
+  /** Whether a heartbeat is held back by the rate budget now: the platform has nothing to write. */
+  held(): boolean;
   /** When the platform last accepted one (`performance.now()`), if it has. */
   acceptedAt(): number | undefined;
 }
@@ -85,8 +80,8 @@ export interface EventWakeupsOptions {
   /** How long the stream may stay silent before it is closed and reopened (default 45 000 ms). */
   idleTimeoutMs?: number;
   /**
-   * The agent's own heartbeats: a silence while one is on its way, and for its event's time after
-   * it is accepted, is not counted. Not given, any silence counts.
+   * The agent's own heartbeats: a silence while one is held back by the rate budget, and for its
+   * event's time after it is accepted, is not counted. Not given, any silence counts.
    */
   heartbeats?: OwnHeartbeats;
   /** Longest line kept, in bytes (default `EVENT_KEPT_BYTES`); the largest event too. */
@@ -375,18 +370,16 @@ function readChunks(feed: Feed, chunks: ChunkedBody, signal: AbortSignal): Promi
 
 /**
  * Calls `onSilent` once when no byte was heard for `ms`, unless the agent's own heartbeat explains
- * it (`heartbeats`: one on its way, or the first accepted since the last byte less than its event's
- * time ago): one timer per stream on the process-wide scheduler (not ref'd), re-armed for the time
- * left when it fires, not at every chunk. The agent's heartbeat timer is due before this one (its
- * interval is shorter than the bound) and marks its heartbeat on its way as it fires, so a pause of
- * the process does not turn the wait for its answer into a silence.
+ * it (`heartbeats`: held back by the rate budget, or accepted less than its event's time ago after
+ * being held): one timer per stream on the process-wide scheduler (not ref'd), re-armed for the
+ * time left when it fires, not at every chunk.
  */
 class SilenceWatch {
   /** Whether the stream went silent (and `onSilent` was called). */
   silent = false;
   #last = performance.now();
-  /** When the first heartbeat accepted since the last byte was seen accepted: its event is owed. */
-  #owed: number | undefined;
+  /** A heartbeat was held back since the last byte: the one that then goes owes its event. */
+  #excused = false;
   readonly #task: ScheduledTask;
 
   constructor(ms: number, onSilent: () => void, heartbeats?: OwnHeartbeats) {
@@ -395,11 +388,13 @@ class SilenceWatch {
       const now = performance.now();
       const quiet = now - this.#last;
       if (quiet < ms) return void this.#task.at(ms - quiet);
-      if (heartbeats?.pending()) return void this.#task.at(eventMs);
-      const at = heartbeats?.acceptedAt();
-      if (at !== undefined && at > this.#last) {
-        this.#owed ??= at;
-        if (now - this.#owed < eventMs) return void this.#task.at(eventMs - (now - this.#owed));
+      if (heartbeats?.held()) {
+        this.#excused = true;
+        return void this.#task.at(eventMs);
+      }
+      const at = this.#excused ? heartbeats?.acceptedAt() : undefined;
+      if (at !== undefined && at > this.#last && now - at < eventMs) {
+        return void this.#task.at(eventMs - (now - at));
       }
       this.silent = true;
       onSilent();
@@ -410,7 +405,7 @@ class SilenceWatch {
   /** A byte arrived. */
   heard(): void {
     this.#last = performance.now();
-    this.#owed = undefined;
+    this.#excused = false;
   }
 
   stop(): void {

@@ -59,8 +59,6 @@ export class PlatformWatch {
    * since: the platform has had none to write an event for.
    */
   #beatHeld = false;
-  /** A heartbeat run is under way (from its timer until its answer or failure). */
-  #beatSending = false;
   readonly #agent: WatchedAgent;
   readonly #watch: HeartbeatWatch;
   /** Consecutive 401s of each call. */
@@ -102,11 +100,11 @@ export class PlatformWatch {
 
   /**
    * The agent's own heartbeats as its event stream sees them: the platform writes an event for
-   * each one it accepts and nothing else while idle, so a silence while one is on its way (held
-   * back by the rate budget, or sent and not answered yet) is the agent's, not the stream's.
+   * each one it accepts and nothing else while idle, so a silence while one is held back by the
+   * rate budget is the agent's, not the stream's.
    */
   readonly heartbeats: OwnHeartbeats = {
-    pending: () => this.#beatHeld || this.#beatSending,
+    held: () => this.#beatHeld,
     acceptedAt: () => (Number.isFinite(this.#beatAt) ? this.#beatAt : undefined),
   };
 
@@ -139,15 +137,6 @@ export class PlatformWatch {
    * a moment ago, and under a spent rate budget each check would cost a heartbeat's room.
    */
   async heartbeat(): Promise<void> {
-    this.#beatSending = true;
-    try {
-      await this.#heartbeat();
-    } finally {
-      this.#beatSending = false;
-    }
-  }
-
-  async #heartbeat(): Promise<void> {
     this.#watch.begin();
     const watched = this.#agent.starting() || this.#agent.streamConnected();
     if (!watched && this.#stateDueBy(this.#heartbeatMs)) {
@@ -159,7 +148,7 @@ export class PlatformWatch {
         await this.#o.client.heartbeat(this.#agent.report(), { signal: this.#beats });
         this.#watch.end(true);
         this.#beatAt = performance.now();
-        this.#beatHeld = this.#beatSending = false;
+        this.#beatHeld = false;
         this.#unauthorized.heartbeat = 0;
         this.#observer.path.passed();
         return;
@@ -175,7 +164,6 @@ export class PlatformWatch {
           continue;
         }
         this.#watch.end(false);
-        this.#beatSending = false;
         return await this.#failed("heartbeat", err);
       }
     }
