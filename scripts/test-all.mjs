@@ -3,7 +3,8 @@
 // every package's tests (including the consumer smoke tests), then the layer rules
 // (dependency-cruiser) and the public API reports (API Extractor). Prints the five slowest test
 // files and the wall time, then `N passed, N failed, N skipped` summed from each package's Vitest
-// JSON report (after the name of each failed test) and exits non-zero when any step failed.
+// JSON report (after the name of each failed test, and of each test that passed only on a retry)
+// and exits non-zero when any step failed.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -120,6 +121,11 @@ const missing = [];
  * log's tail names them and says why, where the reporter's own account scrolled away).
  */
 const failures = [];
+/**
+ * Each test that passed only on a retry (Vitest's `retry`), with its failed attempts' first error:
+ * the JSON report keeps a passed test's earlier attempts' errors in its `failureMessages`.
+ */
+const retried = [];
 /** Each test file's wall time: `{ ms, where }`. */
 const files = [];
 for (const dir of workspaceDirs) {
@@ -145,13 +151,20 @@ for (const dir of workspaceDirs) {
       const how = tests.length === 0 ? "failed to load" : "failed outside its tests (a hook)";
       failures.push(`${where}: the file ${how}${why(file.message ? [file.message] : [])}`);
     }
-    for (const t of file.assertionResults ?? [])
-      if (t.status === "failed")
-        failures.push(`${where} > ${t.fullName ?? t.title}${why(t.failureMessages)}`);
+    for (const t of file.assertionResults ?? []) {
+      const name = `${where} > ${t.fullName ?? t.title}`;
+      if (t.status === "failed") failures.push(`${name}${why(t.failureMessages)}`);
+      const attempts = t.failureMessages?.length ?? 0;
+      if (t.status === "passed" && attempts > 0)
+        retried.push(
+          `${name} (${attempts} failed attempt${attempts > 1 ? "s" : ""})${why(t.failureMessages)}`,
+        );
+    }
   }
 }
 if (missing.length > 0) console.error(`no test report from: ${missing.join(", ")}`);
 printTimes();
+for (const r of retried) console.log(`PASSED ONLY ON A RETRY ${r}`);
 for (const f of failures) console.log(`FAILED ${f}`);
 const ok =
   turbo.status === 0 &&
@@ -159,7 +172,8 @@ const ok =
   failed === 0 &&
   missing.length === 0 &&
   passed > 0;
-console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+const onRetry = retried.length > 0 ? ` (${retried.length} only on a retry)` : "";
+console.log(`${passed} passed${onRetry}, ${failed} failed, ${skipped} skipped`);
 process.exit(ok ? 0 : 1);
 
 /**

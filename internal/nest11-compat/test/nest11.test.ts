@@ -299,8 +299,7 @@ async function packNestPackage(): Promise<PackedPackage> {
 
 beforeAll(async () => {
   packed = await packNestPackage();
-  // A short SSE keep-alive so the agent's event stream ends promptly on close().
-  emu = await startEmulator({ sseKeepAliveMs: 100 });
+  emu = await startEmulator();
 });
 
 afterEach(() => {

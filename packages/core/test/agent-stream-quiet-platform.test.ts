@@ -5,7 +5,10 @@
 // the agent took its stream for dead each time (a reopen and a catch-up read spent from the
 // budget, and a warning): on the real server 4-10 agents of 20 a run, never on the emulator, whose
 // stream pinged every 15 s. Here the emulator writes no keep-alive, as the server, an org's budget
-// is spent by another client of it, and the stream is kept.
+// is spent by another client of it, and the stream is kept. The silence bound is real time in the
+// agent (2.25 s at 20x), its margin over a heartbeat's interval 750 ms: a warning given while this
+// process stalled for as long within the bound (`stalledMs`) is the machine's, printed and not
+// counted (a busy machine's pause was read as a dead connection once in a CI run).
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
 import { restoreScale, scaledOrg } from "./fixtures/scaled-org.js";
@@ -23,7 +26,7 @@ afterEach(async () => {
 describe("a poll agent on a platform that writes only events, its org's budget spent", () => {
   it("keeps its event stream while its heartbeats wait for their turn past the silence bound", async () => {
     // `sseKeepAliveMs` 0: one `: ping` when the stream opens, then only events, as the server.
-    const { emu, orgId, clock } = await scaledOrg({
+    const { emu, orgId, clock, stalledMs } = await scaledOrg({
       scale: SCALE,
       rateLimit: 120,
       sseKeepAliveMs: 0,
@@ -33,7 +36,7 @@ describe("a poll agent on a platform that writes only events, its org's budget s
     const token = w.token ?? (await emu.admin.createToken(w.id));
     const client = new PlatformClient({ platformUrl: emu.url, workspaceId: w.id, token, orgId });
     cleanups.push(() => client.close());
-    const warnings: EventWakeupsUnavailableWarning[] = [];
+    const warnings: Array<{ warning: EventWakeupsUnavailableWarning; at: number }> = [];
     // The defaults in the platform's time: heartbeats every 30 s, the stream's bound 45 s.
     const boundMs = 45_000 / SCALE;
     const agent = new RemoteAgent({
@@ -44,7 +47,10 @@ describe("a poll agent on a platform that writes only events, its org's budget s
       eventIdleTimeoutMs: boundMs,
       logger: {},
     });
-    agent.on("wakeupsUnavailable", (e) => void warnings.push(e.warning));
+    agent.on(
+      "wakeupsUnavailable",
+      (e) => void warnings.push({ warning: e.warning, at: clock.now() }),
+    );
     cleanups.push(() => agent.stop());
     await agent.start();
 
@@ -88,6 +94,15 @@ describe("a poll agent on a platform that writes only events, its org's budget s
     const gaps = beats.slice(1).map((t, i) => t - beats[i]!);
     // The scenario happened: some heartbeat gap (platform ms) is past the stream's bound.
     expect(Math.max(...gaps), `heartbeat gaps ${gaps.join(", ")}`).toBeGreaterThan(45_000);
-    expect(warnings.map((x) => x.reason)).toEqual([]);
+    // A warning counts unless this process stalled, within the bound before it, for the bound's
+    // margin over the heartbeat interval (the platform's 15 s): then no heartbeat could have
+    // gone and been answered in time, whatever the agent did.
+    const stalled = (at: number): number => stalledMs(at - 45_000, at);
+    const paused = warnings.filter((w) => stalled(w.at) >= 15_000);
+    if (paused.length > 0)
+      console.log(
+        `warnings while this process stalled: ${paused.map((w) => `${Math.round(stalled(w.at))} ms of the 45 s before one`).join(", ")}`,
+      );
+    expect(warnings.filter((w) => !paused.includes(w)).map((w) => w.warning.reason)).toEqual([]);
   }, 60_000);
 });

@@ -296,15 +296,17 @@ describe("an agent's heartbeat over HTTP", () => {
 
 /**
  * A transport whose platform refused its first request (`/first`) with `Retry-After: retryAfterS`
- * (the platform's second 100 ms) and answers every later one after `delayMs`; `seen`: the paths
- * that reached it.
+ * (the platform's second 1 s) and answers every later one after `delayMs`; `seen`: the paths
+ * that reached it. The call that follows is made a moment after the refusal was read, a longer
+ * moment on a busy machine: each test's margin for it is hundreds of milliseconds (100 ms
+ * platform seconds left it 25 ms, which a loaded machine outlasted).
  */
 async function refusedOnce(
   retryAfterS: number,
   delayMs: number,
   orgId: string,
 ): Promise<{ t: HttpTransport; seen: string[] }> {
-  platformSecond.ms = 100;
+  platformSecond.ms = 1_000;
   const seen: string[] = [];
   const server = createServer((req, res) => {
     seen.push(req.url ?? "");
@@ -339,11 +341,12 @@ async function refusedOnce(
 describe("HttpTransport: a deadline the budget cannot meet", () => {
   it("is refused rate_limited before anything is sent, never sent to be aborted", async () => {
     // Slow answers: a request sent with a moment left would be aborted on the way.
-    const { t, seen } = await refusedOnce(0, 300, "org-93");
-    // The budget waits a platform second (100 ms) after the refusal: a call of 150 ms would be sent
-    // with 50 ms left for an answer that takes 300.
+    const { t, seen } = await refusedOnce(0, 600, "org-93");
+    // The budget waits a platform second (1 s) after the refusal: a call of 1.1 s would be sent
+    // with 100 ms left for an answer that takes 600 (its turn must leave half its time: refused
+    // unsent while it is made less than 450 ms after the refusal was read).
     const err = await t
-      .send({ method: "POST", path: "/late", json: {}, timeoutMs: 150 })
+      .send({ method: "POST", path: "/late", json: {}, timeoutMs: 1_100 })
       .catch((e: unknown) => e);
     expect(isMoleculeError(err, "rate_limited")).toBe(true);
     expect((err as Error).message).toMatch(/not sent/);
@@ -354,8 +357,9 @@ describe("HttpTransport: a deadline the budget cannot meet", () => {
     // Issue 100: a question sent late in its call's time costs the turns the answers of the calls
     // already sent need, and its own answer cannot come back in time (4da7b868 sent it up to 5 s
     // before the call's end).
-    const { t, seen } = await refusedOnce(3, 0, "org-100");
-    // The next turn is 4 platform seconds (400 ms) away; each call may wait 10 s for it.
+    const { t, seen } = await refusedOnce(0, 0, "org-100");
+    // The next turn is a platform second (1 s) away; each call may wait 10 s for it (the marked
+    // one is refused while made less than 800 ms after the refusal was read).
     const now = performance.now();
     const late = sentBy(AbortSignal.any([]), now + 200);
     const err = await t

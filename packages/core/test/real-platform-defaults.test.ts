@@ -76,6 +76,8 @@ describe("workspace ids are checked locally", () => {
       () => client.close(),
       () => admin.close(),
     );
+    // Each call's refusal is caught as it is made: one awaited while a later one already failed
+    // would leave that one unhandled for a moment.
     const calls = [
       client.callPeer("not-a-uuid", "hi"),
       client.discoverPeer("peer-1"),
@@ -86,9 +88,9 @@ describe("workspace ids are checked locally", () => {
       admin.pause(""),
       admin.setSecrets("w", { A: "1" }),
       admin.createExternalWorkspace({ name: "child", parentId: "parent" }),
-    ];
+    ].map((call) => call.catch((e: unknown) => e));
     for (const call of calls) {
-      const err = await call.catch((e: unknown) => e);
+      const err = await call;
       expect(isMoleculeError(err, "invalid_argument") ? "invalid_argument" : String(err)).toBe(
         "invalid_argument",
       );

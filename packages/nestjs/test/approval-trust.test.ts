@@ -21,7 +21,7 @@ let admin: AdminClient;
 let parentId: string;
 let parentClient: PlatformClient;
 beforeAll(async () => {
-  emu = await startEmulator({ sseKeepAliveMs: 100 });
+  emu = await startEmulator();
   admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
   const parent = await emu.admin.createWorkspace({ name: "nest-trust" });
   parentId = parent.id;

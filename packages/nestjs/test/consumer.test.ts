@@ -116,7 +116,7 @@ beforeAll(async () => {
   }
   packed = packPackage(pkgDir, "molecule-nestjs-consumer-");
   tarball = packed.tarball;
-  emu = await startEmulator({ sseKeepAliveMs: 100 });
+  emu = await startEmulator();
 }, 120_000);
 
 afterAll(async () => {

@@ -49,7 +49,7 @@ class Inbox {
 
 describe("the injected PlatformClient in a running Nest agent", () => {
   it("returns a poll peer's answer; the answer does not reach the @OnPeerMessage handler", async () => {
-    const emu: Emulator = await startEmulator({ sseKeepAliveMs: 100 });
+    const emu: Emulator = await startEmulator();
     cleanups.push(() => emu.close());
     const writerWs = await emu.admin.createWorkspace({ name: "writer" });
     const writerClient = new PlatformClient({

@@ -66,7 +66,7 @@ let app: INestApplication | undefined;
 beforeAll(async () => {
   // A short SSE keep-alive: core's event wake-up stream currently ends only at the next frame
   // after stop() (reported to the inbound team), which would make every close() take 15 s.
-  emu = await startEmulator({ sseKeepAliveMs: 100 });
+  emu = await startEmulator();
 });
 
 afterEach(async () => {

@@ -43,7 +43,7 @@ class FilesAgent {
 let emu: Emulator;
 let app: INestApplication | undefined;
 beforeAll(async () => {
-  emu = await startEmulator({ sseKeepAliveMs: 100 });
+  emu = await startEmulator();
 });
 afterEach(async () => {
   await app?.close();

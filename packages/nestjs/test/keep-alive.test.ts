@@ -39,7 +39,7 @@ let emu: Emulator;
 let app: INestApplication | undefined;
 
 beforeAll(async () => {
-  emu = await startEmulator({ sseKeepAliveMs: 100 });
+  emu = await startEmulator();
 });
 
 afterEach(async () => {

@@ -18,7 +18,7 @@ let parentId: string;
 let childId: string;
 
 beforeAll(async () => {
-  emu = await startEmulator({ sseKeepAliveMs: 100 });
+  emu = await startEmulator();
   admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken });
   const parent = await emu.admin.createWorkspace({ name: "nest-parent" });
   parentId = parent.id;

@@ -34,7 +34,7 @@ let emu: Emulator;
 let app: INestApplicationContext | undefined;
 
 beforeAll(async () => {
-  emu = await startEmulator({ sseKeepAliveMs: 100 });
+  emu = await startEmulator();
 });
 
 afterEach(async () => {

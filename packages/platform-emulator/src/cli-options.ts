@@ -47,8 +47,10 @@ export const USAGE = `Usage: molecule-platform-emulator [options]
   --late-commits-probability <p>
                           the share of rows that commit late, 0 to 1 (default 1)
   --late-commits-seed <n> seeds the delays (default random)
-  --no-sse-keep-alive     event streams write one \`: ping\` when they open and then only events, as
-                          both recorded servers (the emulator's own default: a \`: ping\` every 15 s)
+  --sse-keep-alive <ms>   event streams also write a \`: ping\` every <ms> milliseconds (no server
+                          does; default with 2026-08: none, one \`: ping\` when a stream opens and then
+                          only events, as the server; with 2026-04 and 2026-05: 15000)
+  --no-sse-keep-alive     --sse-keep-alive 0
   --no-ui                 do not serve the canvas page (/canvas/: the live org, its traffic and
                           conversations; its API answers only with the admin token)
   -h, --help              show this help
@@ -87,6 +89,7 @@ export function parseCli(args: string[]): CliOptions {
         "offsec003-wrapping": { type: "boolean" },
         "lenient-agent-urls": { type: "boolean" },
         "no-ui": { type: "boolean" },
+        "sse-keep-alive": { type: "string" },
         "no-sse-keep-alive": { type: "boolean" },
         "delegation-result-inbox-push": { type: "boolean" },
         "a2a-always-auth": { type: "boolean" },
@@ -109,6 +112,15 @@ export function parseCli(args: string[]): CliOptions {
   const rateLimit = values["rate-limit"] === undefined ? undefined : Number(values["rate-limit"]);
   if (rateLimit !== undefined && (!Number.isInteger(rateLimit) || rateLimit <= 0))
     throw invalid(`--rate-limit must be a positive integer`);
+  const keepAlive = values["no-sse-keep-alive"] === true ? "0" : values["sse-keep-alive"];
+  const sseKeepAliveMs = keepAlive === undefined ? undefined : Number(keepAlive);
+  if (
+    sseKeepAliveMs !== undefined &&
+    !(keepAlive !== "" && Number.isInteger(sseKeepAliveMs) && sseKeepAliveMs >= 0)
+  )
+    throw invalid(
+      `--sse-keep-alive must be an integer of milliseconds (0: none), got ${keepAlive}`,
+    );
   const orgId = values["org-id"]?.trim();
   if (orgId === "") throw invalid("--org-id needs the organisation's id (a UUID)");
   const workspaces = parseWorkspaceSpecs(values.workspace ?? []);
@@ -146,7 +158,7 @@ export function parseCli(args: string[]): CliOptions {
       ...(values["offsec003-wrapping"] === true ? { offsec003Wrapping: true } : {}),
       lenientAgentUrls: values["lenient-agent-urls"] === true,
       ui: values["no-ui"] !== true,
-      ...(values["no-sse-keep-alive"] === true ? { sseKeepAliveMs: 0 } : {}),
+      ...(sseKeepAliveMs !== undefined ? { sseKeepAliveMs } : {}),
       delegationResultInboxPush: values["delegation-result-inbox-push"] === true,
       a2aAlwaysAuth: values["a2a-always-auth"] === true,
       ...(lateMs !== undefined

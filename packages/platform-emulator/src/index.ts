@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { COMPATS, isCompat } from "./contract.js";
+import { COMPATS, isAugust, isCompat, resolveContract } from "./contract.js";
 import { EventSockets, isSocketUpgrade } from "./event-socket.js";
 import { Platform } from "./platform.js";
 import { requestHandler } from "./request-handler.js";
@@ -318,7 +318,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       rateLimit: options.rateLimit,
       livenessMs: options.livenessMs ?? 90_000,
       forwardTimeoutMs: options.forwardTimeoutMs ?? 300_000,
-      sseKeepAliveMs: options.sseKeepAliveMs ?? 15_000,
+      sseKeepAliveMs: options.sseKeepAliveMs ?? (isAugust(resolveContract(compat)) ? 0 : 15_000),
       queueMaxAttempts: options.queueMaxAttempts ?? 5,
       delegationResultInboxPush: options.delegationResultInboxPush ?? false,
       memoryPlugin: options.memoryPlugin ?? true,

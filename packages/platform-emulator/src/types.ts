@@ -80,8 +80,9 @@ export interface EmulatorOptions {
   /** Idle timeout of an A2A forward (reset by the target's heartbeats). Default 300_000. */
   forwardTimeoutMs?: number;
   /**
-   * Interval of `: ping` comments on SSE streams. Default 15_000; 0: only the one `: ping` when a
-   * stream opens, then events alone, as both recorded servers write (`sse.go` `StreamEvents`).
+   * Interval of `: ping` comments on SSE streams; 0: only the one `: ping` when a stream opens,
+   * then events alone, as every server writes (`sse.go` `StreamEvents`). Default 0 with the
+   * August contract (`latest`), 15_000 with `2026-04` and `2026-05`.
    */
   sseKeepAliveMs?: number;
   /** Maximum A2A queue dispatch attempts before an item is `failed`. Default 5. */

@@ -1,7 +1,9 @@
-// A workspace's event stream as the recorded servers write it: one `: ping` when it opens, then
-// only events (enteros-core aeec8e47 `internal/handlers/sse.go` `StreamEvents`; an idle stream of
-// the August server recorded in docs/platform-versions.md). The emulator's own default writes a
-// `: ping` every 15 s besides; `sseKeepAliveMs: 0` (`--no-sse-keep-alive`) writes as the servers.
+// A workspace's event stream as every server writes it: one `: ping` when it opens, then only
+// events (enteros-core aeec8e47 `internal/handlers/sse.go` `StreamEvents` 82-83; the same in
+// 7cf77f27 and 50c3bdfd; an idle stream of the August server recorded in
+// docs/platform-versions.md). So does the emulator with the August contract (the default); with
+// `2026-04` and `2026-05`, or `sseKeepAliveMs` (`--sse-keep-alive <ms>`), it writes a `: ping`
+// every 15 s (or as asked) besides.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator, EmulatorOptions } from "../src/index.js";
 import { parseCli } from "../src/cli-options.js";
@@ -46,8 +48,14 @@ async function streamUntilHeartbeat(opts: EmulatorOptions, idleMs: number): Prom
 }
 
 describe("a workspace's event stream while idle", () => {
-  it("sseKeepAliveMs 0: one `: ping` when it opens, then only the heartbeat's event, as the servers", async () => {
-    const text = await streamUntilHeartbeat({ sseKeepAliveMs: 0 }, 300);
+  it("by default (the August contract): one `: ping` when it opens, then only the heartbeat's event, as the server", async () => {
+    const text = await streamUntilHeartbeat({}, 300);
+    expect(text.match(/: ping/g)).toHaveLength(1);
+    expect(text).toMatch(/^: ping\n\ndata: \{"type":"WORKSPACE_HEARTBEAT"/);
+  });
+
+  it("sseKeepAliveMs 0 with the April contract: the same", async () => {
+    const text = await streamUntilHeartbeat({ compat: "2026-04", sseKeepAliveMs: 0 }, 300);
     expect(text.match(/: ping/g)).toHaveLength(1);
     expect(text).toMatch(/^: ping\n\ndata: \{"type":"WORKSPACE_HEARTBEAT"/);
   });
@@ -57,8 +65,10 @@ describe("a workspace's event stream while idle", () => {
     expect(text.match(/: ping/g)!.length).toBeGreaterThan(2);
   });
 
-  it("--no-sse-keep-alive", () => {
+  it("--sse-keep-alive <ms>, --no-sse-keep-alive", () => {
+    expect(parseCli(["--sse-keep-alive", "15000"]).emulator.sseKeepAliveMs).toBe(15_000);
     expect(parseCli(["--no-sse-keep-alive"]).emulator.sseKeepAliveMs).toBe(0);
     expect(parseCli([]).emulator.sseKeepAliveMs).toBeUndefined();
+    expect(() => parseCli(["--sse-keep-alive", "soon"])).toThrow(/--sse-keep-alive must be/);
   });
 });

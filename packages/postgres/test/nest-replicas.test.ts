@@ -27,7 +27,7 @@ class Worker {
   }
 }
 
-const pg = usePostgres({ emulator: { sseKeepAliveMs: 100 } });
+const pg = usePostgres({ emulator: true });
 
 async function replica(
   ws: { id: string; token?: string | undefined },

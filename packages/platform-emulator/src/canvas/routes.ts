@@ -100,7 +100,7 @@ function events(platform: Platform, ctx: Ctx): void {
   res.write(": ok\n\n");
   feedOf(platform).subscribe(res);
   // The canvas page's own stream (no platform server's): kept alive even when the workspaces'
-  // streams are not (`sseKeepAliveMs` 0).
+  // streams are not (`sseKeepAliveMs` 0, the August contract's default).
   const timer = setInterval(
     () => void (res.writableEnded || res.write(": ping\n\n")),
     platform.s.sseKeepAliveMs || CANVAS_KEEP_ALIVE_MS,
