@@ -4,18 +4,25 @@
 // emulator, each under callgrind in its own process (the emulator not): both start, the asker
 // sends ROUNDS rounds of K concurrent `callPeer` calls and exits, then the answerer exits. A run
 // with ROUNDS=1 is the start (process start to the first round answered); the warm cost per round
-// trip is (a run of N rounds - a run of 1) / ((N - 1) * K). The answerer's count also holds its
-// idle polls and heartbeats while valgrind runs the asker (about 1-3% of a start: use 3 runs).
-// Run (after a build): ./dev node bench/scripts/issue114-instructions.mjs <core dist dir> <rounds> <k>
-//   e.g. <dist> = packages/core/dist, or a copy of another build's (with node_modules beside it).
-// Prints one JSON line: the asker's and the answerer's instruction counts.
-import { fork, spawn } from "node:child_process";
+// trip: with WARM_FROM=<w>, both agents dump their counts (callgrind_control -d) once the asker's
+// first w rounds are answered and again after the last, so `startAsker`/`startAnswerer` are the
+// start and the first w rounds, `warmAsker`/`warmAnswerer` the rounds after alone. The answerer's count also holds its idle polls and heartbeats while
+// valgrind runs the asker (about 1-3% of a start: use 3 runs).
+// Run (after a build): [WARM_FROM=w] ./dev node bench/scripts/issue114-instructions.mjs <core dist
+//   dir> <rounds> <k>; <dist> = packages/core/dist, or a copy of another build's (node_modules
+//   beside it). Prints one JSON line: the asker's and the answerer's instruction counts.
+import { execFile, fork, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
-const [dist, rounds, k, role] = process.argv.slice(2);
+const exec = promisify(execFile);
+
+const [dist, rounds, k] = process.argv.slice(2);
+const role = process.env.ROLE;
+const warmFrom = Number(process.env.WARM_FROM ?? 0);
 if (!dist || !rounds || !k) throw new Error("usage: issue114-instructions.mjs <dist> <rounds> <k>");
 
 if (role !== undefined) {
@@ -42,6 +49,12 @@ if (role !== undefined) {
   } else {
     let wrong = 0;
     for (let r = 0; r < Number(rounds); r++) {
+      if (r === warmFrom && r > 0) {
+        // The parent zeroes both agents' counters, then says go.
+        const go = new Promise((r) => process.once("message", r));
+        process.send({ warm: true });
+        await go;
+      }
       const calls = Array.from({ length: Number(k) }, async (_, i) => {
         const q = `r${r}q${i}`;
         const res = await agent.callPeer(env.PEER, q, { timeoutMs: 120_000 }).catch((e) => e);
@@ -49,7 +62,8 @@ if (role !== undefined) {
       });
       await Promise.all(calls);
     }
-    process.send({ wrong }, () => process.exit(0));
+    process.on("message", () => process.exit(0));
+    process.send({ wrong });
   }
 } else {
   const { AdminClient } = await import("@molecule-ai/agent-core/admin");
@@ -72,7 +86,7 @@ if (role !== undefined) {
   const dir = mkdtempSync(join(tmpdir(), "issue114-"));
   const agent = async (name, extra) => {
     const ws = await admin.createExternalWorkspace({ name });
-    const child = fork(fileURLToPath(import.meta.url), [dist, rounds, k, name], {
+    const child = fork(fileURLToPath(import.meta.url), [dist, rounds, k], {
       execPath: "valgrind",
       execArgv: ["-q", "--tool=callgrind", `--callgrind-out-file=${dir}/${name}`, process.execPath],
       env: {
@@ -80,6 +94,7 @@ if (role !== undefined) {
         NODE_OPTIONS: "",
         MOLECULE_LOG_LEVEL: "warn",
         MOLECULE_STATE_DIR: join(dir, `${name}-state`),
+        ROLE: name,
         PLATFORM: url,
         WORKSPACE: ws.id,
         TOKEN: ws.token,
@@ -92,13 +107,39 @@ if (role !== undefined) {
   const answerer = await agent("answerer", {});
   await new Promise((r) => answerer.child.once("message", r));
   const asker = await agent("asker", { PEER: answerer.ws.id });
-  const { wrong } = await new Promise((r) => asker.child.once("message", r));
+  const control = (command) =>
+    Promise.all(
+      [asker, answerer].map(({ child }) => exec("callgrind_control", [command, String(child.pid)])),
+    );
+  let said = await new Promise((r) => asker.child.once("message", r));
+  if (said.warm) {
+    await control("-d"); // a dump starts a new part: <file>.1 is the start and the first w rounds
+    asker.child.send({ go: true });
+    said = await new Promise((r) => asker.child.once("message", r));
+    await control("-d");
+  }
+  const { wrong } = said;
+  asker.child.send({ exit: true });
   await new Promise((r) => asker.child.once("exit", r));
   answerer.child.send({ exit: true });
   await new Promise((r) => answerer.child.once("exit", r));
   emu.kill("SIGTERM");
   const ir = (name) => Number(/^summary: (\d+)/m.exec(readFileSync(join(dir, name), "utf8"))?.[1]);
-  const counts = { asker: ir("asker"), answerer: ir("answerer") };
+  let counts = { asker: ir("asker"), answerer: ir("answerer") };
+  if (warmFrom > 0) {
+    // Parts: <file>.1 the start and the first w rounds, <file>.2 the rounds after, <file> the exit.
+    const tail = counts;
+    const start = { asker: ir("asker.1"), answerer: ir("answerer.1") };
+    const warm = { asker: ir("asker.2"), answerer: ir("answerer.2") };
+    counts = {
+      asker: start.asker + warm.asker + tail.asker,
+      answerer: start.answerer + warm.answerer + tail.answerer,
+      startAsker: start.asker,
+      startAnswerer: start.answerer,
+      warmAsker: warm.asker,
+      warmAnswerer: warm.answerer,
+    };
+  }
   rmSync(dir, { recursive: true, force: true });
   console.log(JSON.stringify({ dist, rounds: Number(rounds), k: Number(k), wrong, ...counts }));
 }
