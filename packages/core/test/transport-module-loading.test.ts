@@ -69,7 +69,7 @@ describe("the HTTP client the runtime has", () => {
 });
 
 describe("undici's pieces on Node (runtime/modules.ts)", () => {
-  it("HTTP/1.1 requests load no node:http2; a connection that negotiates HTTP/2 loads it then", async () => {
+  it("HTTP/1.1 requests load no node:http2 and only undici's request API; HTTP/2 loads it then", async () => {
     // A fresh process (this one may hold undici's files already): an HTTP/1.1 request, then one
     // over cleartext HTTP/2 (`useH2c`, as an HTTPS server's ALPN answer `h2` would), both answered.
     const modules = new URL("../src/runtime/modules.ts", import.meta.url).href;
@@ -88,13 +88,15 @@ describe("undici's pieces on Node (runtime/modules.ts)", () => {
       const one = new Agent();
       const first = await get(one, await serve(h1));
       const http2Before = process.moduleLoadList.includes("NativeModule http2");
+      const cache = process.getBuiltinModule("node:module").createRequire(process.cwd() + "/").cache;
+      const apis = Object.keys(cache).filter((f) => f.includes("/undici/lib/api/")).map((f) => f.split("/").pop()).sort();
       const h2 = process.getBuiltinModule("node:http2").createServer((q, s) => s.end("HTTP/" + q.httpVersion));
       const two = new Agent({ useH2c: true });
       const second = await get(two, await serve(h2));
       await Promise.all([one.close(), two.close()]);
       h1.close();
       h2.close();
-      console.log(JSON.stringify({ first, http2Before, second }));
+      console.log(JSON.stringify({ first, http2Before, apis, second }));
     `;
     const { stdout } = await promisify(execFile)(
       process.execPath,
@@ -104,6 +106,7 @@ describe("undici's pieces on Node (runtime/modules.ts)", () => {
     expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toEqual({
       first: "HTTP/1.1",
       http2Before: false,
+      apis: ["abort-signal.js", "api-request.js", "readable.js"],
       second: "HTTP/2.0",
     });
   });

@@ -1,6 +1,7 @@
-// wire/plain.ts parses what an idle poll agent reads (register, state, the activity feed) without
-// zod (issue 88): each parser gives what its zod twin would (value, first issue's path and
-// message), and an agent's start, state check and poll load no zod.
+// wire/plain.ts parses what an idle poll agent reads (register, state, the activity feed, issue 88)
+// and a peer call's answer (issue 114) without zod: each parser gives what its zod twin would
+// (value, first issue's path and message), and an agent's start, state check, poll and peer call
+// load no zod.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -9,7 +10,10 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import {
   activityListSchema,
   activityRowSchema,
+  jsonRpcResponseSchema,
   parseWire,
+  pollQueuedSchema,
+  queuedSchema,
   registerResponseSchema,
   stateResponseSchema,
 } from "../src/wire/index.js";
@@ -58,6 +62,39 @@ const twins = {
     activityListSchema,
     z.union([z.array(z.unknown()), z.looseObject({ items: z.array(z.unknown()) })]),
   ],
+  queued: [
+    queuedSchema,
+    z.looseObject({
+      queued: z.literal(true),
+      queue_id: z.string().optional(),
+      queue_depth: z.number().optional(),
+      delivery_mode: z.string().optional(),
+      message: z.string().optional(),
+    }),
+  ],
+  pollQueued: [
+    pollQueuedSchema,
+    z.looseObject({
+      status: z.literal("queued"),
+      delivery_mode: z.literal("poll"),
+      method: z.string().optional(),
+    }),
+  ],
+  jsonRpc: [
+    jsonRpcResponseSchema,
+    z.looseObject({
+      jsonrpc: z.string().optional(),
+      id: z.unknown().optional(),
+      result: z.unknown().optional(),
+      error: z
+        .looseObject({
+          code: z.number(),
+          message: z.string().optional(),
+          data: z.unknown().optional(),
+        })
+        .optional(),
+    }),
+  ],
 } as const;
 
 class Custom {
@@ -93,6 +130,25 @@ const inputs: unknown[] = [
   { id: "r1", created_at: 123 },
   { id: "r1", summary: "s", source_id: ["a"] },
   JSON.parse('{"id":"r","__proto__":{"polluted":true}}'),
+  { queued: true },
+  { queued: "true", queue_id: "q" },
+  { queued: true, queue_id: "q1", queue_depth: 3, delivery_mode: "push", message: "busy" },
+  { queued: true, queue_depth: Number.NaN },
+  { queued: true, queue_depth: Number.POSITIVE_INFINITY },
+  { queued: true, queue_depth: "3" },
+  { status: "queued", delivery_mode: "poll", method: "message/send" },
+  { status: "queued", delivery_mode: "push" },
+  { status: "queued", delivery_mode: "poll", method: 1 },
+  { jsonrpc: "2.0", id: 1, result: { kind: "message", parts: [] } },
+  { jsonrpc: 2, id: "a" },
+  { jsonrpc: "2.0", id: 1, error: { code: -32601, message: "nope", data: { code: "x" } } },
+  { error: null },
+  { error: 1 },
+  { error: {} },
+  { error: { code: "1" } },
+  { error: { code: 1.5, message: 7 } },
+  { error: { code: Number.NEGATIVE_INFINITY } },
+  { error: JSON.parse('{"code":1,"__proto__":{"polluted":true}}') },
 ];
 
 describe("wire/plain.ts", () => {
@@ -106,10 +162,11 @@ describe("wire/plain.ts", () => {
     });
   }
 
-  it("an agent's start, state check and poll load no zod", async () => {
+  it("an agent's start, state check, poll and peer call load no zod", async () => {
     const emu = await startEmulator();
     try {
       const ws = await emu.admin.createWorkspace({ name: "idle", deliveryMode: "poll" });
+      const peer = await emu.admin.createWorkspace({ name: "peer", deliveryMode: "poll" });
       const dist = new URL("../dist/index.js", import.meta.url).href;
       const script = `
         import { registerHooks } from "node:module";
@@ -121,6 +178,8 @@ describe("wire/plain.ts", () => {
         await client.heartbeat();
         await client.getState();
         await client.fetchActivityRows({});
+        const call = await client.callPeer(${JSON.stringify(peer.id)}, "hi");
+        if (call.status !== "queued") throw new Error("expected a poll peer's receipt: " + call.status);
         await client.close();
         console.log(JSON.stringify(resolved.filter((u) => u.includes("/zod/"))));
       `;

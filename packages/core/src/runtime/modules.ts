@@ -50,8 +50,8 @@ let undici: UndiciPieces | undefined;
  * Only `Agent` (and `ProxyAgent` and `Pool`, on first use) rather than undici's root, which also loads fetch,
  * WebSocket, EventSource, its mock agents, cache stores, interceptors and other agents the SDK
  * never uses (~13 MiB of an idle agent's RSS, issue 88). The root gives every dispatcher its
- * `request`/`stream`/... methods when it loads; this does the same with the same module. On Bun,
- * or where undici's files are laid out otherwise, the root.
+ * `request`/`stream`/... methods when it loads; this gives it `request`, from the same module. On
+ * Bun, or where undici's files are laid out otherwise, the root.
  */
 export function loadUndici(): UndiciPieces | undefined {
   if (undici !== undefined) return undici;
@@ -63,8 +63,10 @@ export function loadUndici(): UndiciPieces | undefined {
     const dispatcher = load("undici/lib/dispatcher/dispatcher.js") as {
       prototype: Record<string, unknown>;
     };
+    // The SDK calls `request` (and `dispatch`, the dispatcher's own), never `stream`, `pipeline`,
+    // `upgrade` or `connect`: their four files stay unloaded (issue 114).
     if (typeof dispatcher.prototype["request"] !== "function") {
-      Object.assign(dispatcher.prototype, load("undici/lib/api/index.js"));
+      dispatcher.prototype["request"] = load("undici/lib/api/api-request.js");
     }
     deferHttp2();
     const Agent = load("undici/lib/dispatcher/agent.js") as typeof Undici.Agent;

@@ -3,8 +3,9 @@
 //
 // zod is loaded (and the schemas built) on the first parse, not when the SDK is imported: building
 // them eagerly would cost every cold `import "@molecule-ai/agent-core"` most of its time. What an
-// idle poll agent parses over and over (register, state, the activity feed) does not load zod at
-// all: plain.ts parses it as these schemas would (they stay here as the types' source).
+// idle poll agent parses over and over (register, state, the activity feed) and a peer call's
+// answer do not load zod at all: plain.ts parses them as these schemas would (they stay here as the
+// types' source).
 import type * as Zod from "zod";
 import { loadZod } from "../runtime/index.js";
 import type { z } from "zod";
@@ -301,13 +302,34 @@ export const activityRowSchema = plain(
   }),
 );
 export const activityListSchema = plain("activityListSchema", new ListOrItems());
+// What every peer call's answer is parsed with: without zod, so a first call does not load it.
+export const queuedSchema = plain(
+  "queuedSchema",
+  new LooseObject({
+    queued: { is: true },
+    queue_id: "string?",
+    queue_depth: "number?",
+    delivery_mode: "string?",
+    message: "string?",
+  }),
+);
+export const pollQueuedSchema = plain(
+  "pollQueuedSchema",
+  new LooseObject({ status: { is: "queued" }, delivery_mode: { is: "poll" }, method: "string?" }),
+);
+export const jsonRpcResponseSchema = plain(
+  "jsonRpcResponseSchema",
+  new LooseObject({
+    jsonrpc: "string?",
+    id: "unknown?",
+    result: "unknown?",
+    error: new LooseObject({ code: "number", message: "string?", data: "unknown?" }),
+  }),
+);
 export const tokenListSchema = lazy("tokenListSchema");
 export const createTokenSchema = lazy("createTokenSchema");
 export const workspaceSchema = lazy("workspaceSchema");
 export const createWorkspaceSchema = lazy("createWorkspaceSchema");
-export const queuedSchema = lazy("queuedSchema");
-export const pollQueuedSchema = lazy("pollQueuedSchema");
-export const jsonRpcResponseSchema = lazy("jsonRpcResponseSchema");
 export const externalConnectionSchema = lazy("externalConnectionSchema");
 export const restartSchema = lazy("restartSchema");
 export const queueStatusSchema = lazy("queueStatusSchema");
