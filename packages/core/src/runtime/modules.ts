@@ -63,16 +63,19 @@ export function loadUndici(): UndiciPieces | undefined {
     const dispatcher = load("undici/lib/dispatcher/dispatcher.js") as {
       prototype: Record<string, unknown>;
     };
-    // The SDK calls `request` (and `dispatch`, the dispatcher's own), never `stream`, `pipeline`,
-    // `upgrade` or `connect`: their four files stay unloaded (issue 114).
-    if (typeof dispatcher.prototype["request"] !== "function") {
-      dispatcher.prototype["request"] = load("undici/lib/api/api-request.js");
-    }
+    // The SDK calls `request` (and `dispatch`, the dispatcher's own), never `stream`, `pipeline`
+    // or `upgrade`: their files stay unloaded (issue 114). `connect` comes with the ProxyAgent,
+    // which opens its CONNECT tunnels with it.
+    const api = dispatcher.prototype;
+    if (typeof api["request"] !== "function")
+      api["request"] = load("undici/lib/api/api-request.js");
     deferHttp2();
     const Agent = load("undici/lib/dispatcher/agent.js") as typeof Undici.Agent;
     pieces = {
       Agent,
       get ProxyAgent() {
+        if (typeof api["connect"] !== "function")
+          api["connect"] = load("undici/lib/api/api-connect.js");
         return load("undici/lib/dispatcher/proxy-agent.js") as typeof Undici.ProxyAgent;
       },
       get Pool() {
